@@ -20208,13 +20208,16 @@ async function readWhole(path, format, pgRestore) {
 /* harmony export */   WI: () => (/* binding */ readManifest),
 /* harmony export */   ev: () => (/* binding */ manifestPathFor)
 /* harmony export */ });
+/* unused harmony exports MAX_MANIFEST_BYTES, manifestProblem */
 /* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1455);
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8005);
 /* harmony import */ var _core_files_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(2019);
+/* harmony import */ var _archive_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(4263);
 /**
  * The manifest written next to every snapshot: what was dumped, from which server, its sha256, and
  * the catalogue (row counts per table, object counts) that restore-db and smoke checks compare with.
  */
+
 
 
 
@@ -20227,20 +20230,90 @@ async function writeManifest(snapshotPath, manifest) {
     await (0,_core_files_js__WEBPACK_IMPORTED_MODULE_2__/* .writeFileAtomic */ .Zf)(path, `${JSON.stringify(manifest, null, 2)}\n`);
     return path;
 }
+/**
+ * The largest manifest read: its catalogue is a few dozen bytes a table, so this is millions of
+ * tables; anything larger is not one of ours, and is not read into memory whole.
+ */
+const MAX_MANIFEST_BYTES = 256 * 1024 * 1024;
 async function readManifest(path) {
     let parsed;
     try {
+        const size = (await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.stat)(path)).size;
+        if (size > MAX_MANIFEST_BYTES) {
+            throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .RollbackKitError */ .dp(`${path} is not a rollback-kit snapshot manifest: it is ${size} bytes, and a manifest is at most ${MAX_MANIFEST_BYTES}.`, BROKEN_HINT);
+        }
         parsed = JSON.parse(await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.readFile)(path, 'utf8'));
     }
     catch (err) {
+        if (err instanceof _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .RollbackKitError */ .dp)
+            throw err;
         const why = err.code === 'ENOENT' ? 'it does not exist' : 'it is not valid JSON';
         throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .RollbackKitError */ .dp(`Cannot read the snapshot manifest ${path}: ${why}.`, 'snapshot-db writes it next to each snapshot; keep the two together.');
     }
     const m = parsed;
-    if (m?.tool !== 'rollback-kit' || typeof m.sha256 !== 'string' || !Array.isArray(m.tables) || !m.format) {
+    if (m?.tool !== 'rollback-kit')
         throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .RollbackKitError */ .dp(`${path} is not a rollback-kit snapshot manifest.`);
-    }
+    const problem = manifestProblem(m);
+    if (problem)
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .RollbackKitError */ .dp(`${path} is not a valid rollback-kit snapshot manifest: ${problem}.`, BROKEN_HINT);
     return m;
+}
+const BROKEN_HINT = 'It was edited or damaged, so its snapshot cannot be checked against it: do not restore that snapshot; take or pick another one.';
+/**
+ * What is wrong with a parsed manifest, or undefined. Every field restore-db, run-down-migrations
+ * and the reports rely on is checked for its type and range, as snapshot-db writes it (older
+ * manifests lack only the fields SnapshotManifest marks optional): a manifest is outside text (an
+ * artifact, a file on disk), and a count that is not a number, a format that is not one of ours or a
+ * table name that is not a string must stop the restore here, naming the field, rather than as a
+ * TypeError or SQL error halfway through.
+ */
+function manifestProblem(m) {
+    const str = (v) => typeof v === 'string';
+    const count = (v) => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+    const strings = (v) => Array.isArray(v) && v.every(str);
+    const obj = (v) => typeof v === 'object' && v !== null && !Array.isArray(v);
+    const checks = [
+        ['manifestVersion must be 1', m.manifestVersion === 1],
+        ['format must be custom, directory or plain', _archive_js__WEBPACK_IMPORTED_MODULE_3__/* .FORMATS */ .hR.includes(m.format)],
+        ['sha256 must be 64 hexadecimal digits', str(m.sha256) && /^[0-9a-f]{64}$/.test(m.sha256)],
+        ['sizeBytes must be a whole number of bytes', count(m.sizeBytes)],
+        ['file must be a file name', str(m.file) && !/[/\\]/.test(m.file)],
+        ['createdAt must be a date', str(m.createdAt) && !Number.isNaN(Date.parse(m.createdAt))],
+        ['label must be text or null', m.label === null || str(m.label)],
+        ['database and target must be text', str(m.database) && str(m.target)],
+    ];
+    const server = m.server;
+    checks.push([
+        'server must hold version, versionNum and major (and host, port, systemIdentifier when recorded)',
+        obj(server) && str(server.version) && count(server.versionNum) && count(server.major) &&
+            (server.host === undefined || str(server.host)) &&
+            (server.port === undefined || (count(server.port) && server.port <= 65535)) &&
+            (server.systemIdentifier === undefined || server.systemIdentifier === null || (str(server.systemIdentifier) && /^\d+$/.test(server.systemIdentifier))),
+    ]);
+    const pgDump = m.pgDump;
+    checks.push(['pgDump must hold version and major', obj(pgDump) && str(pgDump.version) && count(pgDump.major) && pgDump.major > 0 && pgDump.major < 1000]);
+    const filter = m.filter;
+    checks.push([
+        'filter must hold the lists schemas, excludeSchemas and excludeTableData',
+        obj(filter) && strings(filter.schemas) && strings(filter.excludeSchemas) && strings(filter.excludeTableData) && (filter.everySchema === undefined || typeof filter.everySchema === 'boolean'),
+    ]);
+    const tables = m.tables;
+    const badTable = Array.isArray(tables) ? tables.findIndex((t) => !(obj(t) && str(t.schema) && str(t.name) && (t.rows === null || count(t.rows)))) : 0;
+    checks.push([`tables must be a list of {schema, name, rows} with rows a count or null${Array.isArray(tables) ? ` (entry ${badTable + 1} is not)` : ''}`, badTable < 0]);
+    checks.push(['rowCounts must be "dumped" when present', m.rowCounts === undefined || m.rowCounts === 'dumped']);
+    const objects = m.objects;
+    const OBJECTS = ['schemas', 'tables', 'views', 'materializedViews', 'functions', 'triggers', 'sequences', 'policies'];
+    checks.push([`objects must hold the counts ${OBJECTS.join(', ')}`, obj(objects) && OBJECTS.every((k) => count(objects[k]))]);
+    checks.push(['largeObjects must be a count when present', m.largeObjects === undefined || count(m.largeObjects)]);
+    const exports = m.exports;
+    checks.push([
+        'exports must be null or hold since, column, dir and tables of {table, file, rows}',
+        exports === null ||
+            (obj(exports) && str(exports.since) && str(exports.column) && str(exports.dir) && Array.isArray(exports.tables) &&
+                exports.tables.every((t) => obj(t) && str(t.table) && str(t.file) && count(t.rows))),
+    ]);
+    checks.push(['durationMs must be a number of milliseconds', typeof m.durationMs === 'number' && Number.isFinite(m.durationMs) && m.durationMs >= 0]);
+    return checks.find(([, ok]) => !ok)?.[0];
 }
 
 
@@ -20432,10 +20505,12 @@ function toolErrorLine(stderr) {
 /* harmony export */   z: () => (/* binding */ checkFingerprint)
 /* harmony export */ });
 /* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3024);
-/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8005);
-/* harmony import */ var _archive_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(4263);
-/* harmony import */ var _manifest_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(2584);
-/* harmony import */ var _pg_tools_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(1934);
+/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1455);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6760);
+/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(8005);
+/* harmony import */ var _archive_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(4263);
+/* harmony import */ var _manifest_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(2584);
+/* harmony import */ var _pg_tools_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(1934);
 /**
  * Whether a snapshot can be trusted before anything destructive relies on it: its manifest is there,
  * its sha256 is the one recorded when it was taken, and pg_restore can read every byte of it.
@@ -20445,23 +20520,25 @@ function toolErrorLine(stderr) {
 
 
 
+
+
 /** The snapshot and its manifest, found and matched by format; its bytes are not read yet. */
 async function openSnapshot(snapshotPath) {
     const path = snapshotPath.replace(/\/+$/, '');
     if (path.endsWith('.manifest.json')) {
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .RollbackKitError */ .dp(`${path} is a snapshot's manifest, not the snapshot.`, `Pass the snapshot beside it: ${path.slice(0, -'.manifest.json'.length)}.`);
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .RollbackKitError */ .dp(`${path} is a snapshot's manifest, not the snapshot.`, `Pass the snapshot beside it: ${path.slice(0, -'.manifest.json'.length)}.`);
     }
     if (!(0,node_fs__WEBPACK_IMPORTED_MODULE_0__.existsSync)(path)) {
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .RollbackKitError */ .dp(`Snapshot ${path} does not exist.`, 'Pass the path output of snapshot-db (download the artifact first if it was uploaded).');
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .RollbackKitError */ .dp(`Snapshot ${path} does not exist.`, 'Pass the path output of snapshot-db (download the artifact first if it was uploaded).');
     }
-    const manifestPath = (0,_manifest_js__WEBPACK_IMPORTED_MODULE_3__/* .manifestPathFor */ .ev)(path);
+    const manifestPath = (0,_manifest_js__WEBPACK_IMPORTED_MODULE_5__/* .manifestPathFor */ .ev)(path);
     if (!(0,node_fs__WEBPACK_IMPORTED_MODULE_0__.existsSync)(manifestPath)) {
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .RollbackKitError */ .dp(`Snapshot ${path} has no manifest (${manifestPath}), so its integrity cannot be checked.`, 'Use a snapshot taken by snapshot-db and keep its .manifest.json beside it.');
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .RollbackKitError */ .dp(`Snapshot ${path} has no manifest (${manifestPath}), so its integrity cannot be checked.`, 'Use a snapshot taken by snapshot-db and keep its .manifest.json beside it.');
     }
-    const manifest = await (0,_manifest_js__WEBPACK_IMPORTED_MODULE_3__/* .readManifest */ .WI)(manifestPath);
-    const format = await (0,_archive_js__WEBPACK_IMPORTED_MODULE_2__/* .detectFormat */ .Tz)(path);
+    const manifest = await (0,_manifest_js__WEBPACK_IMPORTED_MODULE_5__/* .readManifest */ .WI)(manifestPath);
+    const format = await (0,_archive_js__WEBPACK_IMPORTED_MODULE_4__/* .detectFormat */ .Tz)(path);
     if (format !== manifest.format) {
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .RollbackKitError */ .dp(`Snapshot ${path} is in ${format} format but its manifest says ${manifest.format}: it was replaced.`, 'Do not restore it; take or pick another snapshot.');
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .RollbackKitError */ .dp(`Snapshot ${path} is in ${format} format but its manifest says ${manifest.format}: it was replaced.`, 'Do not restore it; take or pick another snapshot.');
     }
     return { path, manifestPath, manifest };
 }
@@ -20469,21 +20546,42 @@ async function openSnapshot(snapshotPath) {
 function checkFingerprint(s, fp) {
     if (fp.sha256 === s.manifest.sha256)
         return;
-    throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .RollbackKitError */ .dp(`Snapshot ${s.path} changed since it was taken: sha256 ${fp.sha256.slice(0, 12)}… (${fp.sizeBytes} bytes), manifest says ${s.manifest.sha256.slice(0, 12)}… (${s.manifest.sizeBytes} bytes).`, 'It is corrupt, truncated or replaced: do not restore it; take or pick another snapshot.');
+    throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .RollbackKitError */ .dp(`Snapshot ${s.path} changed since it was taken: sha256 ${fp.sha256.slice(0, 12)}… (${fp.sizeBytes} bytes), manifest says ${s.manifest.sha256.slice(0, 12)}… (${s.manifest.sizeBytes} bytes).`, 'It is corrupt, truncated or replaced: do not restore it; take or pick another snapshot.');
+}
+/**
+ * What tells the snapshot's bytes apart without reading them: each file's inode, size and
+ * modification time (of every file, for a directory dump). The sha256 and pg_restore read the file
+ * separately; when this is the same before and after both, they read the same bytes.
+ */
+async function onDisk(path) {
+    const look = async (file) => {
+        const s = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.stat)(file).catch(() => undefined);
+        return s ? `${s.dev}:${s.ino}:${s.size}:${s.mtimeMs}:${s.ctimeMs}` : 'gone';
+    };
+    const info = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.stat)(path).catch(() => undefined);
+    if (!info?.isDirectory())
+        return look(path);
+    const names = (await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.readdir)(path).catch(() => [])).sort();
+    return (await Promise.all(names.map(async (name) => `${name}=${await look((0,node_path__WEBPACK_IMPORTED_MODULE_2__.join)(path, name))}`))).join('\n');
 }
 async function verifySnapshot(snapshotPath, log, opts = {}) {
     const snapshot = await openSnapshot(snapshotPath);
     const { path, manifest } = snapshot;
+    const before = await onDisk(path);
     // The sha256 and pg_restore's full read both read every byte: side by side, as snapshot-db runs
     // them, the verification costs the slower of the two instead of their sum. A changed file is
     // reported as changed even when pg_restore also failed on it.
     const [fp, read] = await Promise.allSettled([
-        (0,_archive_js__WEBPACK_IMPORTED_MODULE_2__/* .fingerprint */ .Rj)(path),
+        (0,_archive_js__WEBPACK_IMPORTED_MODULE_4__/* .fingerprint */ .Rj)(path),
         (async () => {
-            const pgRestore = manifest.format === 'plain' ? undefined : await (0,_pg_tools_js__WEBPACK_IMPORTED_MODULE_4__/* .findPgTool */ .fh)('pg_restore', manifest.pgDump.major, { ...opts, explicitPath: opts.pgRestorePath });
-            await (0,_archive_js__WEBPACK_IMPORTED_MODULE_2__/* .readWhole */ .oD)(path, manifest.format, pgRestore?.path ?? 'pg_restore');
+            const pgRestore = manifest.format === 'plain' ? undefined : await (0,_pg_tools_js__WEBPACK_IMPORTED_MODULE_6__/* .findPgTool */ .fh)('pg_restore', manifest.pgDump.major, { ...opts, explicitPath: opts.pgRestorePath });
+            await (0,_archive_js__WEBPACK_IMPORTED_MODULE_4__/* .readWhole */ .oD)(path, manifest.format, pgRestore?.path ?? 'pg_restore');
         })(),
     ]);
+    // Before any other verdict: a file still being written explains a mismatch or a failed read too.
+    if ((await onDisk(path)) !== before) {
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .RollbackKitError */ .dp(`Snapshot ${path} changed while it was being verified: its files were replaced, written or cut short between the start and the end of the read.`, 'Something is still writing it (an artifact download, another snapshot into the same path): let it finish and verify again, or take or pick another snapshot. Do not restore it as it is.');
+    }
     if (fp.status === 'rejected')
         throw fp.reason;
     checkFingerprint(snapshot, fp.value);
@@ -22655,22 +22753,25 @@ function notWatching() {
     return { watching: false, cancelWaitsAfter: () => undefined, cancelled: () => false, stop: async () => [] };
 }
 /**
- * Ends the lock wait of backend `pid`, from a connection of its own, only while it still waits for a
- * lock: a statement that got its lock meanwhile is left to finish. The waiting statement fails as
- * cancelled, so a transaction around it rolls back. Best effort: lock_timeout bounds the wait anyway.
+ * The one cancel (cancelQuery, and watchBlockers' cancel of long waits): the statement of backend
+ * $1, if it is still named $2 (NULL: any) and, with $3, only while it waits for a lock. Whether one
+ * was cancelled comes back in `ok` (no row: no such backend).
  */
-async function cancelLockWait(target, pid, log) {
-    await cancelQuery(target, pid, log, { onlyLockWait: true });
+const CANCEL_SQL = `SELECT pg_cancel_backend(pid) AS ok FROM pg_stat_activity
+  WHERE pid = $1 AND ($2::text IS NULL OR application_name = $2) AND (NOT $3::boolean OR wait_event_type = 'Lock')`;
+async function cancelOn(session, pid, opts) {
+    const { rows } = await session.query(CANCEL_SQL, [pid, opts.applicationName ?? null, opts.onlyLockWait === true]);
+    return rows[0]?.ok === true;
 }
 /**
  * Cancels what backend `pid` runs, from a connection of its own: for a read-only session a stop
- * ends at once (a snapshot's lock wait or count), where nothing it does can be left half-done.
- * `onlyLockWait`: only while it waits for a lock (cancelLockWait).
+ * ends at once (a snapshot's lock wait or count), where nothing it does can be left half-done; for a
+ * down migration's transaction, which rolls back whole; `onlyLockWait` for a statement that may
+ * not be cancelled once it runs (revert.ts). Best effort: the statement's own timeouts bound it anyway.
  */
 async function cancelQuery(target, pid, log, opts = {}) {
-    const onlyLock = opts.onlyLockWait ? " AND wait_event_type = 'Lock'" : '';
     try {
-        await withSession(target, (s) => s.query(`SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE pid = $1${onlyLock}`, [pid]));
+        await withSession(target, (s) => cancelOn(s, pid, opts));
     }
     catch (err) {
         log.debug(`Could not cancel the query of pid ${pid}: ${err.message}`);
@@ -22707,8 +22808,7 @@ async function watchBlockers(target, applicationName, log, opts = {}) {
             if (now - since < limitMs)
                 continue;
             // Only while it still waits for a lock: a statement that got its lock in the meantime is left alone.
-            const { rows: done } = await session.query("SELECT pg_cancel_backend(pid) AS ok FROM pg_stat_activity WHERE pid = $1 AND application_name = $2 AND wait_event_type = 'Lock'", [pid, applicationName]);
-            if (done[0]?.ok)
+            if (await cancelOn(session, pid, { onlyLockWait: true, applicationName }))
                 cancelled = true;
             waitingSince.delete(pid);
         }
@@ -22872,11 +22972,19 @@ function schemaCondition(schemas, params) {
     return `n.nspname = ANY($${params.length}::text[])`;
 }
 const NOT_FROM_EXTENSION = (oidExpr, classExpr) => `NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = '${classExpr}'::regclass AND d.objid = ${oidExpr} AND d.deptype = 'e')`;
-async function listTables(session, schemas) {
+/**
+ * The tables of exactly these schemas, in schema and name order, extension members left out as
+ * pg_dump leaves them out. `kinds`: ordinary tables unless told (the snapshot counts their rows); a
+ * restore asking what it leaves as it is wants partitioned and foreign ones too. The size of a
+ * partitioned or foreign table is 0: it has no data file of its own.
+ */
+async function listTables(session, schemas, kinds = ['r']) {
     const params = [];
+    const schemaIn = schemaCondition(schemas, params);
+    params.push(kinds);
     const { rows } = await session.query(`SELECT n.nspname AS schema, c.relname AS name, pg_relation_size(c.oid) AS bytes
        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE c.relkind = 'r' AND ${schemaCondition(schemas, params)} AND ${NOT_FROM_EXTENSION('c.oid', 'pg_class')}
+      WHERE c.relkind = ANY($${params.length}::"char"[]) AND ${schemaIn} AND ${NOT_FROM_EXTENSION('c.oid', 'pg_class')}
       ORDER BY 1, 2`, params);
     return rows.map((r) => ({ schema: r.schema, name: r.name, bytes: Number(r.bytes) }));
 }
@@ -24645,15 +24753,11 @@ async function leftAsTheyAre(session, contents, manifest) {
     const { filter } = manifest;
     const every = filter.everySchema === true;
     const scope = every ? (await userSchemas(session)).filter((n) => !filter.excludeSchemas.includes(n)) : filter.schemas;
-    const { rows } = await session.query(`SELECT n.nspname AS schema, c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE c.relkind IN ('r', 'p', 'f') AND n.nspname = ANY($1::text[])
-        AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
-      ORDER BY 1, 2`, [scope]);
-    const key = (schema, name) => `${schema}\0${name}`;
+    const rows = await listTables(session, scope, ['r', 'p', 'f']);
     // The manifest's names are exact; the archive's `-- Name:` lines turn a newline in a name into a space.
-    const has = new Set([...contents.relations.filter((r) => r.type === 'TABLE' || r.type === 'FOREIGN TABLE'), ...manifest.tables].map((r) => key(r.schema, r.name)));
+    const has = new Set([...contents.relations.filter((r) => r.type === 'TABLE' || r.type === 'FOREIGN TABLE'), ...manifest.tables].map(tableKey));
     return {
-        tables: rows.filter((r) => !has.has(key(r.schema, r.name))).map((r) => `${r.schema}.${r.name}`),
+        tables: rows.filter((r) => !has.has(tableKey(r))).map((r) => `${r.schema}.${r.name}`),
         schemas: every ? scope.filter((n) => !filter.schemas.includes(n)) : [],
     };
 }
@@ -27750,12 +27854,12 @@ function failure(m, f, skipped, saved, tracking, target, log) {
         hint = `A table lock was not granted within lock-timeout-seconds${tried}: a long transaction or query holds it (see pg_stat_activity). Re-run when it is gone, or raise lock-timeout-seconds.`;
     else if (code === '40P01')
         hint = `It deadlocked with another session${tried}. Re-run when traffic on those tables is lower.`;
-    // 57014 is also a stop ending the statement's lock wait (revert.ts): that is no timeout to raise.
+    // 57014 is also a stop ending the statement's lock wait, or its transactional migration (revert.ts): that is no timeout to raise.
     else if (code === '57014' && f.stage === 'run' && /statement timeout/.test(describeError(f.error))) {
         hint = 'The statement ran longer than statement-timeout-seconds. Raise it if the statement is expected to take that long, then re-run.';
     }
     else if (code === '57014' && f.stage === 'run')
-        hint = 'The statement was cancelled (this step being stopped while it waited for a table lock, or pg_cancel_backend). Run it again when it can run to its end.';
+        hint = 'The statement was cancelled (this step being stopped while it waited for a table lock or still ran, or pg_cancel_backend). Run it again when it can run to its end.';
     const { ran, resumeAt, unsure, state } = account;
     const stoppedIn = { version: m.file.version, id: m.file.id, file: m.file.downFile ?? m.file.name, transactional: m.transactional, statements: m.statements.length, ran, resumeAt, unsure, state };
     return new MigrationFailed(`${account.head} ${state}`, `${hint}${account.then ?? ''}`, stoppedIn);
@@ -28308,15 +28412,22 @@ async function warnIfOlderThanReverted(session, tracking, reverting, wayBack, lo
 
 /** A failure after some migrations were reverted: carries what was done, for the outputs and summary. */
 class RevertFailed extends errors/* RollbackKitError */.dp {
+    failure;
     partial;
-    constructor(cause, partial) {
-        super(partial.reverted.length ? `${cause.message} Reverted before the failure: ${partial.reverted.map((r) => r.file).join(', ')}.` : cause.message, cause.hint);
+    constructor(
+    /** The failure itself, without what was reverted before it: for a caller that says more of why (a lost lock). */
+    failure, partial) {
+        super(partial.reverted.length ? `${failure.message} Reverted before the failure: ${partial.reverted.map((r) => r.file).join(', ')}.` : failure.message, failure.hint);
+        this.failure = failure;
         this.partial = partial;
     }
 }
 const APPLICATION_NAME = 'rollback-kit run-down-migrations';
-/** How long after a stop a down statement may still wait for a lock: well inside a stopped step's 5 s grace (core/action.ts). */
-const STOP_LOCK_WAIT_MS = 2000;
+/**
+ * How long after a stop a down statement may still wait for a lock, or a transactional migration
+ * still run: well inside a stopped step's 5 s grace (core/action.ts).
+ */
+const STOP_CANCEL_MS = 2000;
 function planEntries(plan) {
     return plan.toRevert.map((m) => ({ version: m.file.version, id: m.file.id, file: m.file.downFile ?? m.file.name, transactional: m.transactional, statements: m.statements.length }));
 }
@@ -28498,15 +28609,30 @@ async function revertMigrations(opts, log) {
             // Written before the first statement: a re-run must find the plan even if this run dies.
             await recorded?.record(session, plan, log);
             log.info(`Reverting ${plan.toRevert.length} migration(s) on ${where}, newest first.`);
-            // A stop while a down statement waits for a table lock: a wait that ends soon lets the
-            // migration commit as it would anyway; one still going STOP_LOCK_WAIT_MS later is ended, and its
-            // migration fails as cancelled (a transactional one rolls back whole), rather than waiting out
-            // lock-timeout-seconds past the step's grace time, after which its state would read "not known".
-            // Its process id came with the lock's round trip: the session is busy with the migration by then.
+            // A stop while a migration runs: one that ends soon commits (or fails) as it would anyway. One
+            // still going STOP_CANCEL_MS later is cancelled, rather than running on past the step's grace
+            // time, after which its state would read "not known":
+            // - a transactional migration, whatever its statement does (waits for a lock, sleeps, updates):
+            //   its down SQL and its bookkeeping roll back together, so it fails as cancelled and is still
+            //   applied, exactly as the error says (run-failure.ts). A cancel that lands after its COMMIT
+            //   finds the next query (the plan's row, the lock's release: both best effort) or nothing.
+            // - a non-transactional one only while its statement waits for a lock, as it does before it
+            //   changes anything. Once running it is left to finish: each statement runs on its own, and
+            //   those that make a migration non-transactional (CREATE/DROP INDEX CONCURRENTLY, a procedure
+            //   that commits) commit part of their work as they go, which a cancel would leave behind
+            //   unrecorded (progress.ts records a statement only once it completed): a re-run would run it
+            //   again over that half. The run stops before its next statement with its progress recorded.
+            // The migration in flight is the first of the plan not reverted yet; the backend's pid came with
+            // the lock's round trip: the session is busy with the migration by then.
             const pid = state.pid;
             let ending;
-            const endLockWait = () => (ending = setTimeout(() => void cancelLockWait(opts.target, pid, log), STOP_LOCK_WAIT_MS).unref());
-            opts.signal?.addEventListener('abort', endLockWait, { once: true });
+            const cancelOnStop = () => {
+                ending = setTimeout(() => {
+                    const inFlight = plan.toRevert[result.reverted.length];
+                    void cancelQuery(opts.target, pid, log, { onlyLockWait: !inFlight?.transactional });
+                }, STOP_CANCEL_MS).unref();
+            };
+            opts.signal?.addEventListener('abort', cancelOnStop, { once: true });
             await runPlan(plan.toRevert, {
                 session,
                 tracking,
@@ -28519,7 +28645,7 @@ async function revertMigrations(opts, log) {
                 onReverted: (r) => result.reverted.push(r),
                 signal: opts.signal,
             }).finally(() => {
-                opts.signal?.removeEventListener('abort', endLockWait);
+                opts.signal?.removeEventListener('abort', cancelOnStop);
                 clearTimeout(ending);
             });
             await recorded?.update(session, result.reverted.map((r) => r.version), true, log);
@@ -29266,6 +29392,14 @@ class Cli {
     secret(name) {
         return secretInput(name, this.host.env, this.log, this.inputs);
     }
+    /**
+     * How the person gave a secret, for messages about it: its flag when that was given (whatever the
+     * shell's variable holds), else its environment variable. A message naming the other one sends
+     * them to fix something they never set.
+     */
+    secretSource(name) {
+        return this.inputs.string(name) ? `--${name}` : TOKEN_ENV[name];
+    }
     /** Every platform's token and GitHub's, as the pipeline takes them: the rollback and the drill read the same ones. */
     platformSecrets() {
         return {
@@ -29373,6 +29507,17 @@ async function writableFolder(dir, input) {
     await (0,files/* makeDirectory */.Oh)(dir, input);
     await (0,files/* probeWritable */.Jg)(dir, input);
 }
+/**
+ * A transaction-mode pooler (Supabase's port 6543, pgbouncer=true) is told from the URL alone, so it
+ * is bad usage like any other flag that cannot work: refused here, before anything is asked or
+ * started, where the library would refuse it only once the command had begun (exit 1). `what` is
+ * what would not hold on a pooler that hands each transaction to another server session.
+ */
+function refuseTransactionPooler(target, what) {
+    if (!isTransactionPooler(target))
+        return;
+    throw new UsageError(`${describeTarget(target)} is a transaction-mode pooler: it hands each transaction to another server session, so ${what} would not hold.`, 'Use the session pooler or the direct connection (port 5432; on Supabase the "Session pooler" connection string). Nothing was changed.');
+}
 const snapshot = {
     name: 'snapshot',
     summary: 'Take a verified snapshot of a PostgreSQL database (pg_dump, checksum and manifest)',
@@ -29380,6 +29525,7 @@ const snapshot = {
     async run(cli) {
         const request = readSnapshotRequest(cli.inputs, cli.secret('database-url'), { defaultDir: (0,external_node_path_.join)(cli.cwd, 'rollback-kit-snapshots'), searchPath: cli.searchPath }, cli.log);
         validateRequest(request);
+        refuseTransactionPooler(request.target, "pg_dump's one consistent view of the whole database");
         if (!cli.dryRun)
             await writableFolder(request.outputDir, 'output-dir');
         cli.begin();
@@ -29418,6 +29564,7 @@ const restore = {
     async run(cli) {
         const request = readRestoreRequest(cli.inputs, cli.secret('database-url'), { defaultDir: (0,external_node_path_.join)(cli.cwd, 'rollback-kit-snapshots'), searchPath: cli.searchPath }, cli.log);
         const where = describeTarget(request.target);
+        refuseTransactionPooler(request.target, "the restore's one transaction");
         // A --confirm that names another database refuses here, as a missing --yes does.
         if (request.confirm)
             checkConfirmation(request.target, request.confirm);
@@ -29457,6 +29604,7 @@ const down = {
     async run(cli) {
         // In a workflow's `run:` step, a re-run of it is one too: it finishes the recorded plan as the action does.
         const options = readRevertOptions(cli.inputs, cli.secret('database-url'), { workspace: cli.cwd, tools: { searchPath: cli.searchPath }, run: workflowRun(cli.env) }, cli.log);
+        refuseTransactionPooler(options.target, 'the migration lock and the session timeouts');
         // The folder and its files are the flags' to decide: a folder with none of the format's
         // migrations is bad usage here (as the library says it when it prepares), named or auto-detected.
         const dir = resolveMigrationsDir(options.root, options.migrationsDir, options.format);
@@ -29503,12 +29651,86 @@ const external_node_string_decoder_namespaceObject = __WEBPACK_EXTERNAL_createRe
  * like every other line, so a line it prints cannot act as a workflow command. An optional verify
  * command (`kubectl rollout status`, a health check) runs after it within the same time limit: the
  * rollback is done only when that passes too.
+ *
+ * The command can say it changed nothing, the GitHub Actions way (as GITHUB_OUTPUT): ROLLBACK_KIT_OUTCOME
+ * names an empty file it may write `status=already-current` (and `to=<id>`, what serves) into. That
+ * file is outside text: read up to a cap, only a regular file, every line checked; anything else is
+ * ignored with a warning, and the outcome is rolled-back as when nothing is written.
  */
+
+
+
+
 
 
 /** `timeout` exits 124 when the limit hit (137 after the follow-up KILL). */
 const TIMED_OUT = new Set([124, 137]);
 const KILL_AFTER_SECONDS = 10;
+/** The variable naming the file the command may write its outcome into. */
+const OUTCOME_VARIABLE = 'ROLLBACK_KIT_OUTCOME';
+/** Two short lines are all the file holds: anything longer is not an outcome. */
+const OUTCOME_MAX_BYTES = 1024;
+/** A deployment id, tag or image reference: no spaces, no control or Markdown characters. */
+const OUTCOME_ID = /^[A-Za-z0-9][A-Za-z0-9._:/@+=-]{0,199}$/;
+/**
+ * The outcome file's text: lines `status=rolled-back|already-current` (once, required when anything
+ * is written) and `to=<id>` (at most once); blank lines and a final newline are fine. Empty means
+ * rolled-back, as a command that writes nothing.
+ */
+function parseOutcome(text) {
+    const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '');
+    if (lines.length === 0)
+        return { status: 'rolled-back' };
+    const seen = new Map();
+    for (const line of lines) {
+        const m = /^(status|to)=(.*)$/.exec(line);
+        if (!m)
+            return { invalid: 'a line that is not status=… or to=…' };
+        if (seen.has(m[1]))
+            return { invalid: `${m[1]} given twice` };
+        seen.set(m[1], m[2]);
+    }
+    const status = seen.get('status');
+    if (status === undefined)
+        return { invalid: 'no status= line' };
+    if (status !== 'rolled-back' && status !== 'already-current')
+        return { invalid: 'a status other than already-current or rolled-back' };
+    const to = seen.get('to');
+    if (to !== undefined && !OUTCOME_ID.test(to))
+        return { invalid: 'a to= value that is not an id (letters, digits and ._:/@+=- only, at most 200)' };
+    return { status, ...(to !== undefined ? { to } : {}) };
+}
+/** Reads the outcome file without ever blocking or filling memory: a regular file only, up to the cap. */
+async function readOutcome(path) {
+    let info;
+    try {
+        info = await (0,promises_.lstat)(path);
+    }
+    catch {
+        // Removed by the command: nothing written.
+        return { status: 'rolled-back' };
+    }
+    // A FIFO would block the read forever, a link could point anywhere.
+    if (!info.isFile())
+        return { invalid: 'not a regular file' };
+    if (info.size > OUTCOME_MAX_BYTES)
+        return { invalid: `larger than ${OUTCOME_MAX_BYTES} bytes` };
+    const file = await (0,promises_.open)(path, external_node_fs_.constants.O_RDONLY | external_node_fs_.constants.O_NOFOLLOW | external_node_fs_.constants.O_NONBLOCK);
+    try {
+        const buffer = Buffer.alloc(OUTCOME_MAX_BYTES + 1);
+        const { bytesRead } = await file.read(buffer, 0, buffer.length, 0);
+        if (bytesRead > OUTCOME_MAX_BYTES)
+            return { invalid: `larger than ${OUTCOME_MAX_BYTES} bytes` };
+        const text = buffer.subarray(0, bytesRead).toString('utf8');
+        // eslint-disable-next-line no-control-regex
+        if (/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/.test(text))
+            return { invalid: 'control characters' };
+        return parseOutcome(text);
+    }
+    finally {
+        await file.close();
+    }
+}
 async function runRollbackCommand(opts, log) {
     const command = opts.command.trim();
     if (!command)
@@ -29530,6 +29752,19 @@ async function runRollbackCommand(opts, log) {
         if (v !== undefined && !k.startsWith('INPUT_'))
             env[k] = v;
     Object.assign(env, vars);
+    // A fresh directory only this step uses (RUNNER_TEMP on a runner, which the job cleans up).
+    const outcomeDir = await (0,promises_.mkdtemp)((0,external_node_path_.join)(opts.baseEnv.RUNNER_TEMP || (0,external_node_os_namespaceObject.tmpdir)(), 'rollback-kit-outcome-'));
+    try {
+        const outcomeFile = (0,external_node_path_.join)(outcomeDir, 'outcome');
+        await (await (0,promises_.open)(outcomeFile, 'w', 0o600)).close();
+        env[OUTCOME_VARIABLE] = outcomeFile;
+        return await runWithOutcome(command, verify, outcomeFile, env, opts, log);
+    }
+    finally {
+        await (0,promises_.rm)(outcomeDir, { recursive: true, force: true });
+    }
+}
+async function runWithOutcome(command, verify, outcomeFile, env, opts, log) {
     const deadline = Date.now() + opts.timeoutSeconds * 1000;
     const code = await runBash(command, opts.timeoutSeconds, env, opts.cwd, log);
     if (TIMED_OUT.has(code)) {
@@ -29538,10 +29773,18 @@ async function runRollbackCommand(opts, log) {
     if (code !== 0) {
         throw new errors/* RollbackKitError */.dp(`The rollback command exited with status ${code}.`, 'Its output is above; fix the cause and re-run the step.');
     }
-    const notes = [`The rollback command finished (exit 0) for target ${opts.target}.`];
+    const outcome = await readOutcome(outcomeFile);
+    if ('invalid' in outcome) {
+        log.warning(`The rollback command's ${OUTCOME_VARIABLE} file was ignored (${outcome.invalid}): it may hold only the lines status=already-current or status=rolled-back, and to=<id>. The step reports rolled-back.`);
+    }
+    const said = 'invalid' in outcome ? { status: 'rolled-back' } : outcome;
+    const notes = said.status === 'already-current'
+        ? [`The rollback command finished (exit 0) and said through ${OUTCOME_VARIABLE} that nothing needed changing: ${said.to ?? opts.target} already serves.`]
+        : [`The rollback command finished (exit 0) for target ${said.to ?? opts.target}.`];
     log.info(notes[0]);
+    const result = { status: said.status, ...(said.to ? { to: said.to } : {}), exitCode: code };
     if (!verify)
-        return { status: 'rolled-back', exitCode: code, verified: false, notes };
+        return { ...result, verified: false, notes };
     const left = Math.ceil((deadline - Date.now()) / 1000);
     if (left <= 0) {
         throw new errors/* RollbackKitError */.dp(`The rollback command used the whole ${opts.timeoutSeconds} s, so the verify command could not run: the rollback is not confirmed.`, 'Raise timeout-seconds and re-run the step.');
@@ -29556,7 +29799,7 @@ async function runRollbackCommand(opts, log) {
     }
     notes.push('The verify command passed (exit 0).');
     log.info(notes[1]);
-    return { status: 'rolled-back', exitCode: code, verified: true, notes };
+    return { ...result, verified: true, notes };
 }
 async function runBash(command, seconds, env, cwd, log) {
     const out = lineBuffer((line) => log.info(line));
@@ -29603,6 +29846,36 @@ function lineBuffer(emit) {
             pending = '';
         },
     };
+}
+
+;// CONCATENATED MODULE: ./.build/core/read-body.js
+/**
+ * Reads an HTTP response body up to a byte cap. Node's `res.text()` / `res.json()` read whatever
+ * arrives until the request's timeout: a proxy that answers with an endless or huge body would fill
+ * the runner's memory first. Every body this project reads goes through here.
+ */
+/** The body as text, up to `maxBytes`; `cut` when the response had more (it is read no further). */
+async function readCapped(res, maxBytes) {
+    if (!res.body)
+        return { text: '', cut: false };
+    const reader = res.body.getReader();
+    const chunks = [];
+    let size = 0;
+    let cut = false;
+    for (;;) {
+        const { done, value } = await reader.read();
+        if (done)
+            break;
+        chunks.push(value);
+        size += value.byteLength;
+        if (size > maxBytes) {
+            cut = true;
+            // Stops the transfer: the connection is dropped rather than drained.
+            await reader.cancel().catch(() => undefined);
+            break;
+        }
+    }
+    return { text: new TextDecoder().decode(Buffer.concat(chunks).subarray(0, maxBytes)), cut };
 }
 
 ;// CONCATENATED MODULE: ./.build/platforms/http/retry.js
@@ -29685,13 +29958,20 @@ function retryDelay(failure, attempt, policy, random = Math.random, maxWaitMs = 
 /**
  * A small JSON-over-HTTP client for platform APIs on Node's fetch: fixed auth headers, a timeout on
  * every call, the shared retry rules (429/503 after Retry-After, other 5xx and network errors with
- * backoff, other 4xx never), no redirect ever followed, and error bodies read defensively. It returns parsed JSON as
+ * backoff, other 4xx never), no redirect followed (a GitHub client: only on the API's own origin),
+ * every body read up to a cap (MAX_API_BODY_BYTES), and error bodies read defensively. It returns parsed JSON as
  * `unknown`: callers read only the fields they need. The caller registers its token with the log
  * before building the headers, so no retry line can print it.
  */
 
 
+
 const DEFAULT_REQUEST_TIMEOUT_MS = 20_000;
+/**
+ * The most of one answer read: a page of deployments is tens of KB, so anything near this is a
+ * proxy or a misconfigured api-url, not the platform, and reading on would only fill memory.
+ */
+const MAX_API_BODY_BYTES = 5 * 1024 * 1024;
 /** The platform answered with a non-2xx status (after any retries). */
 class HttpApiError extends Error {
     service;
@@ -29715,6 +29995,26 @@ class HttpApiError extends Error {
 const UNSTATED_403_WAIT_MS = 60_000;
 /** A request cut short by the step's deadline: a listing that read pages before it has its own, fuller, message. */
 class OutOfTime extends errors/* RollbackKitError */.dp {
+}
+/**
+ * The server asked for a wait the caller will not make: longer than longestWaitMs, or than what is
+ * left of the step's deadline. `last` is the answer that asked for it.
+ */
+class WaitTooLong extends errors/* RollbackKitError */.dp {
+    last;
+    askedMs;
+    because;
+    constructor(message, hint, last, askedMs, because) {
+        super(message, hint);
+        this.last = last;
+        this.askedMs = askedMs;
+        this.because = because;
+    }
+}
+/** Redirects followed on the API's own origin before the answer counts as a refusal. */
+const MAX_REDIRECTS = 5;
+/** An answer larger than MAX_API_BODY_BYTES: read no further, and not retried (the same address would send it again). */
+class BodyTooLarge extends errors/* RollbackKitError */.dp {
 }
 /** The platform could not be reached, or did not answer within the request timeout. */
 class HttpNetworkError extends Error {
@@ -29798,8 +30098,14 @@ class HttpClient {
                 url.searchParams.set(k, String(v));
         return url;
     }
+    /**
+     * `path` is relative to the base URL, or a whole URL on the API's own origin (a Link header's next
+     * page): the headers, with the token, are never sent anywhere else.
+     */
     async request(method, path, opts = {}) {
-        const url = this.url(path, opts.query);
+        const url = typeof path === 'string' ? this.url(path, opts.query) : path;
+        if (url.origin !== this.base.origin)
+            throw new errors/* RollbackKitError */.dp(`${this.service}: a request to ${url.origin} was refused, as it is not the API's own ${this.base.origin}.`, 'This is a bug in rollback-kit: please report it.');
         const label = `${method} ${url.pathname}`;
         for (let attempt = 0;; attempt++) {
             let failure;
@@ -29809,24 +30115,11 @@ class HttpClient {
             const before = this.opts.deadline?.left();
             const cut = before !== undefined && before > 0 && before < this.timeoutMs;
             try {
-                const res = await fetch(url, {
-                    method,
-                    headers: {
-                        ...this.opts.headers,
-                        Accept: 'application/json',
-                        ...(opts.body !== undefined ? { 'Content-Type': 'application/json' } : {}),
-                        ...opts.headers,
-                    },
-                    body: opts.body !== undefined ? JSON.stringify(opts.body) : undefined,
-                    // fetch drops Authorization on a redirect to another origin, but not a token in another
-                    // header (Railway's Project-Access-Token): a platform API call follows no redirect at all.
-                    redirect: 'manual',
-                    // Whole milliseconds: a fractional deadline-seconds leaves a fraction, which the timer refuses.
-                    signal: AbortSignal.timeout(cut ? Math.ceil(before) : this.timeoutMs),
-                });
-                const raw = await res.text();
-                if (res.status >= 300 && res.status < 400)
-                    throw this.redirected(res, url, label);
+                const res = await this.send(method, url, label, opts, AbortSignal.timeout(cut ? Math.ceil(before) : this.timeoutMs));
+                const { text: raw, cut: overCap } = await readCapped(res, MAX_API_BODY_BYTES);
+                // An error body is only quoted (its first few hundred characters): what was read is enough.
+                if (overCap && res.ok)
+                    throw this.tooLarge(label);
                 if (res.ok) {
                     let data = undefined;
                     if (raw.trim()) {
@@ -29837,7 +30130,7 @@ class HttpClient {
                             data = raw;
                         }
                     }
-                    return { status: res.status, data };
+                    return { status: res.status, data, headers: res.headers };
                 }
                 // Some APIs echo what they were sent; an error message must never carry the token on.
                 const text = this.redact(raw);
@@ -29862,9 +30155,12 @@ class HttpClient {
             }
             const left = this.opts.deadline?.left();
             const asked = askedWait(failure);
+            const secs = (ms) => `${Math.ceil(ms / 1000)} s`;
+            if (this.opts.longestWaitMs !== undefined && asked !== undefined && asked > this.opts.longestWaitMs && attempt < this.retry.rateLimitRetries) {
+                throw new WaitTooLong(`${this.service} asked to wait ${secs(asked)} before ${label} again (${lastError.message}), longer than the ${secs(this.opts.longestWaitMs)} this step waits.`, 'Re-run the step once the limit has reset.', lastError, asked, 'longest-wait');
+            }
             if (left !== undefined && asked !== undefined && asked > left && attempt < this.retry.rateLimitRetries) {
-                const secs = (ms) => `${Math.ceil(ms / 1000)} s`;
-                throw new errors/* RollbackKitError */.dp(`${this.service} asked to wait ${secs(asked)} (${failure.kind === 'status' && failure.retryAfter === null ? 'until its rate limit resets' : 'Retry-After'}) before ${label} again (${lastError.message}), but only ${secs(left)} of ${this.opts.deadline.input} (${this.opts.deadline.seconds} s) are left.`, `Wait ${secs(asked)}, then re-run the step (it is safe to repeat), or raise ${this.opts.deadline.input}.`);
+                throw new WaitTooLong(`${this.service} asked to wait ${secs(asked)} (${failure.kind === 'status' && failure.retryAfter === null ? 'until its rate limit resets' : 'Retry-After'}) before ${label} again (${lastError.message}), but only ${secs(left)} of ${this.opts.deadline.input} (${this.opts.deadline.seconds} s) are left.`, `Wait ${secs(asked)}, then re-run the step (it is safe to repeat), or raise ${this.opts.deadline.input}.`, lastError, asked, 'deadline');
             }
             const delay = left === undefined || left > 0 ? retryDelay(failure, attempt, this.retry, this.random, left) : undefined;
             if (delay === undefined)
@@ -29873,10 +30169,58 @@ class HttpClient {
             await this.wait(delay);
         }
     }
+    /**
+     * One answer to `method url`, after any redirects this client follows (redirects: same-origin):
+     * to the API's own origin only, at most MAX_REDIRECTS, and a write only by 307/308, which keep
+     * its method and body (a 301/302/303 would turn it into a GET that reads instead of writing).
+     */
+    async send(method, url, label, opts, signal) {
+        let current = url;
+        for (let hop = 0;; hop++) {
+            const res = await fetch(current, {
+                method,
+                headers: {
+                    // A client's own headers may ask for a media type of its own (GitHub's application/vnd.github+json).
+                    Accept: 'application/json',
+                    ...this.opts.headers,
+                    ...(opts.body !== undefined ? { 'Content-Type': 'application/json' } : {}),
+                    ...opts.headers,
+                },
+                body: opts.body !== undefined ? JSON.stringify(opts.body) : undefined,
+                // fetch drops Authorization on a redirect to another origin, but not a token in another
+                // header (Railway's Project-Access-Token): fetch follows no redirect, this client decides.
+                redirect: 'manual',
+                signal,
+            });
+            if (res.status < 300 || res.status >= 400)
+                return res;
+            await res.body?.cancel().catch(() => undefined);
+            const next = this.opts.redirects === 'same-origin' && hop < MAX_REDIRECTS ? this.followable(res, current, method) : undefined;
+            if (!next)
+                throw this.redirected(res, current, label);
+            current = next;
+        }
+    }
+    followable(res, from, method) {
+        const keepsMethod = res.status === 307 || res.status === 308;
+        if (!keepsMethod && !((res.status === 301 || res.status === 302 || res.status === 303) && (method === 'GET' || method === 'HEAD')))
+            return undefined;
+        try {
+            const to = new URL(res.headers.get('location') ?? '', from);
+            return res.headers.get('location') && to.origin === this.base.origin ? to : undefined;
+        }
+        catch {
+            return undefined;
+        }
+    }
     /** No answer to `label` before the step's deadline. */
     outOfTime(label) {
         const { input, seconds } = this.opts.deadline;
         return new OutOfTime(`${this.service} did not answer ${label} (${this.host}) before the step's deadline: ${input} (${seconds} s) ran out.`, `Check that ${this.host} is reachable and answering, then re-run the step (it is safe to repeat), or raise ${input}.`);
+    }
+    /** Names the host and the path, never the query string (Vercel's teamId, a registry's scope) nor a header. */
+    tooLarge(label) {
+        return new BodyTooLarge(`${this.service} (${this.host}) answered ${label} with a body larger than ${MAX_API_BODY_BYTES / 1024 / 1024} MB, which was read no further: no platform API answers this much, so something between the runner and the API (a proxy, a wrong API URL) is answering instead.`, `Check that the API URL (api-url, machines-api-url, registry-url or GITHUB_API_URL) points at the platform's API and that no proxy rewrites its answers, then re-run the step.`);
     }
     redirected(res, from, label) {
         let where = 'an address it did not give';
@@ -29887,7 +30231,8 @@ class HttpClient {
         catch {
             // an unreadable Location: named as missing
         }
-        return new errors/* RollbackKitError */.dp(`${this.service} answered ${label} with a redirect (${res.status}) to ${this.redact(where)}. API requests never follow a redirect, so the token goes nowhere but the API URL given.`, `Check the API URL (api-url, machines-api-url, registry-url or GITHUB_API_URL): set it to the address the API answers on itself, if you trust that address.`);
+        const rule = this.opts.redirects === 'same-origin' ? 'API requests follow a redirect only on the API\'s own host (a write only by 307 or 308), and at most 5' : 'API requests never follow a redirect';
+        return new errors/* RollbackKitError */.dp(`${this.service} answered ${label} with a redirect (${res.status}) to ${this.redact(where)}. ${rule}, so the token goes nowhere but the API URL given.`, `Check the API URL (api-url, machines-api-url, registry-url or GITHUB_API_URL): set it to the address the API answers on itself, if you trust that address.`);
     }
     async get(path, query = {}) {
         return (await this.request('GET', path, { query })).data;
@@ -30299,6 +30644,17 @@ function describeSkipped(skipped, max = 5) {
 function nextPoll(intervalMs, deadline, now) {
     return Math.max(0, Math.min(intervalMs, deadline - now));
 }
+/** How the note of the rollback-cascade guard begins: the workflows and the pipeline recognise it by this. */
+const NOT_ROLLED_BACK_AGAIN = 'Not rolled back again: this deployment was put there by a rollback';
+/**
+ * The note of an automatic run that found production put there by a rollback and left it: an
+ * outage that outlasts a rollback is most likely not the deploy's, and walking production back
+ * release by release would not fix it. `how` says what the platform recorded; `status` where the
+ * platform reports its own outages.
+ */
+function notPutBackAgain(current, how, status) {
+    return `${NOT_ROLLED_BACK_AGAIN} (${current}: ${how}); the outage is likely not the deploy's — check the database, third-party services (payments, auth, email) and ${status} first. A person decides whether to go further back: run the rollback by hand with from naming ${current}, or name the deployment in target.`;
+}
 
 ;// CONCATENATED MODULE: ./.build/platforms/http/deadline.js
 /**
@@ -30449,7 +30805,9 @@ async function promoteOnFly(opts, log) {
         if (images.length === 1 && newest && newest.version > current.version) {
             const note = `App ${app} serves release v${current.version} although release v${newest.version} is newer: an earlier rollback has already moved it back. Nothing to do; to go further back, name the release in target.`;
             log.info(note);
-            return { ...base, status: 'already-current', from: info(current), to: info(current), notes: [note] };
+            // The machines' note names the images rolled back from, the last rollback's last (below).
+            const back = releaseOf([...rolledBackFrom(machines)].at(-1));
+            return { ...base, status: 'already-current', from: info(current), to: info(current), notes: [note], rolledBackFrom: back?.id };
         }
         const rolledBack = rolledBackFrom(machines);
         for (const r of all) {
@@ -30493,7 +30851,8 @@ async function promoteOnFly(opts, log) {
     const deadline = step.restart();
     const problems = new Map();
     // What is being rolled back from: every image served now other than the target.
-    const badImages = images.filter((i) => !!i && i !== image);
+    // Oldest release first, so the note's last image is the release this rollback is from (its incident: promote.ts rolledBackFrom).
+    const badImages = images.filter((i) => !!i && i !== image).sort((a, b) => (releaseOf(a)?.version ?? -1) - (releaseOf(b)?.version ?? -1));
     for (const m of todo) {
         if (now() >= deadline) {
             problems.set(m.id, 'not updated: the time limit was reached first');
@@ -31171,14 +31530,14 @@ async function promoteOnNetlify(opts, log) {
     const base = { skipped: [], frozen: frozenState(name, published) };
     // When the goal state is already reached (an earlier run restored but could not lock, or the
     // target is simply published), finish the freeze rather than report a site that still publishes.
-    const alreadyCurrent = async (note) => {
+    const alreadyCurrent = async (rolledBackFrom, note) => {
         log.info(note);
         if (published.locked || opts.dryRun)
-            return { ...base, status: 'already-current', from: rollback_info(published), to: rollback_info(published), notes: [note] };
+            return { ...base, status: 'already-current', from: rollback_info(published), to: rollback_info(published), notes: [note], rolledBackFrom };
         const locked = await calling(ctx(`locking deploy ${published.id}`), () => lockDeploy(c, published.id));
         const frozen = frozenState(name, { ...published, locked: locked.locked ?? true });
         log.warning(`${frozen.what} ${frozen.undo ?? ''}`.trim());
-        return { ...base, frozen, status: 'already-current', from: rollback_info(published), to: rollback_info(published), notes: [note, `${frozen.what} ${frozen.undo ?? ''}`.trim()] };
+        return { ...base, frozen, status: 'already-current', from: rollback_info(published), to: rollback_info(published), notes: [note, `${frozen.what} ${frozen.undo ?? ''}`.trim()], rolledBackFrom };
     };
     if (fromId && fromId !== published.id) {
         const note = `Site ${name} no longer publishes ${fromId}; it publishes ${published.id}. Nothing to do.`;
@@ -31189,7 +31548,7 @@ async function promoteOnNetlify(opts, log) {
     const skipped = [];
     if (targetId) {
         if (targetId === published.id) {
-            return alreadyCurrent(`${describe(published)} is already published. Nothing to restore.`);
+            return alreadyCurrent(undefined, `${describe(published)} is already published. Nothing to restore.`);
         }
         target = await calling(ctx('looking up the target deploy', targetId), () => getDeploy(c, targetId));
         checkExplicitTarget(target, site, name, log);
@@ -31225,7 +31584,9 @@ async function promoteOnNetlify(opts, log) {
         if (!fromId && newer.length) {
             const wasLive = newer.find((d) => typeof d.publishedAt === 'number');
             if (wasLive) {
-                return alreadyCurrent(`Site ${name} publishes ${published.id} although ${wasLive.id}, newer, was published before it: an earlier rollback has already put it back. Nothing to restore; to go further back, name the deploy in target or set from to ${published.id}.`);
+                // The one published last before the restore is what the rollback was made from.
+                const replaced = newer.reduce((a, d) => (typeof d.publishedAt === 'number' && (!a || d.publishedAt > a.publishedAt) ? d : a), undefined);
+                return alreadyCurrent(replaced?.id, `Site ${name} publishes ${published.id} although ${wasLive.id}, newer, was published before it: an earlier rollback has already put it back. Nothing to restore; to go further back, name the deploy in target or set from to ${published.id}.`);
             }
             const unknown = newer.find((d) => d.publishedAt === undefined);
             if (unknown) {
@@ -31400,7 +31761,9 @@ async function rollback(client, id) {
  * target (an earlier rollback) is reported as already-current and nothing is changed. A rollback is a
  * new deployment copying the target's meta (commit, image), so a copy is known only by that code:
  * when neither the live deployment nor the one it could be a copy of carries any, and `from` does
- * not name the live deployment, the step refuses rather than risk putting the bad release back.
+ * not name the live deployment, the step refuses rather than risk putting the bad release back. An
+ * explicit target that the live deployment is already a copy of (same code, made after it) is
+ * already-current too: a re-run of the same request does not make another copy.
  */
 
 
@@ -31469,6 +31832,11 @@ function copyOf(live, below) {
     if (a && b)
         return a === b ? 'yes' : 'no';
     return a || b ? 'no' : 'unknown';
+}
+/** `live` is a copy of `target` (a rollback to it, or a redeploy of its code): newer, with the same commit or image. Without code nothing can be told. */
+function madeFrom(live, target) {
+    const code = codeOf(live);
+    return !!code && code === codeOf(target) && live.createdAt > target.createdAt;
 }
 const railway_rollback_info = (d) => ({ id: d?.id, url: d?.url, commitSha: d?.commitHash, image: d?.image });
 /** Why an older deployment cannot be what "previous" means, or undefined when it can. */
@@ -31552,6 +31920,15 @@ async function promoteOnRailway(opts, log) {
         if ((found.serviceId && found.serviceId !== ref.serviceId) || (found.environmentId && found.environmentId !== ref.environmentId)) {
             throw new errors/* RollbackKitError */.dp(`Deployment ${found.id} belongs to another service or environment, not to the ${where}.`, 'Check the target, service and environment inputs.');
         }
+        // A rollback is a new deployment carrying its source's code: a live deployment made after the
+        // target with the target's code is that target put back, by an earlier run of this same request.
+        // Asking again would only make another copy. A from naming the live deployment says it is bad
+        // all the same (a variables-only change keeps the code): then the rollback goes ahead.
+        if (fromSays !== 'names-live' && madeFrom(live, found)) {
+            const note = `The ${where} already serves ${describeDeployment(live)}, made after ${found.id} with the same ${live.commitHash ? 'commit' : 'image'}: an earlier rollback has put the target back. Nothing to do; if the live deployment is bad all the same (its variables changed), run again with from: ${live.id}.`;
+            log.info(note);
+            return { ...base, status: 'already-current', from: railway_rollback_info(live), to: railway_rollback_info(live), notes: [note] };
+        }
         if (FAILED.has(found.status) || found.canRollback === false) {
             throw new errors/* RollbackKitError */.dp(`Railway cannot roll the ${where} back to ${describeDeployment(found)}: ${FAILED.has(found.status) ? `it is ${found.status}` : 'canRollback is false (past the plan\'s retention, or it never deployed)'}.`, 'Choose a deployment the dashboard offers to roll back to, or leave target as previous.');
         }
@@ -31586,7 +31963,8 @@ async function promoteOnRailway(opts, log) {
         if (copy === 'yes') {
             const note = `The live deployment ${live.id} runs the same code as ${below.id}, the release before ${target.id}: an earlier rollback has already put it back. Nothing to do; to go elsewhere, name the deployment in target.`;
             log.info(note);
-            return { ...base, status: 'already-current', from: railway_rollback_info(live), to: railway_rollback_info(live), skipped, notes: [note] };
+            // "previous" found the deployment the copy replaced: the rollback was made from it.
+            return { ...base, status: 'already-current', from: railway_rollback_info(live), to: railway_rollback_info(live), skipped, notes: [note], rolledBackFrom: target.id };
         }
         // Without code on either side only a from naming the live deployment by itself (its id, or a
         // commit it carries) says it is the bad release and not an earlier rollback's copy.
@@ -31709,7 +32087,8 @@ async function setAutoDeploy(c, serviceId, value) {
  * older deploy that was live before (deactivated), turn auto-deploy off (an API rollback leaves it
  * on, so the next push would re-ship the bad code), ask Render to roll back, and poll the new deploy
  * until it is live. Safe to repeat: a `from` that is no longer live, a target that is, or a live
- * deploy that is itself a rollback is reported as already-current and nothing is changed.
+ * deploy that is itself a rollback (of the named target, when one is named) is reported as
+ * already-current and nothing is changed.
  */
 
 
@@ -31739,6 +32118,12 @@ function rollback_checkId(value, input, prefix, what) {
     return v;
 }
 /** Why an older deploy cannot be what "previous" means, or undefined when it can. */
+/** The same code: the same image when either has one, else the same commit; nothing known is not the same. */
+function sameCode(a, b) {
+    if (a.image || b.image)
+        return a.image === b.image;
+    return !!a.commitId && a.commitId === b.commitId;
+}
 function render_rollback_skipReason(d, live) {
     if (NEVER_LIVE.has(d.status))
         return `status ${d.status}: it never went live`;
@@ -31810,6 +32195,14 @@ async function promoteOnRender(opts, log) {
             return { ...base, status: 'already-current', from: render_rollback_info(live), to: render_rollback_info(live), notes: [note] };
         }
         target = await calling(ctx('looking up the target deploy', targetId), () => api_getDeploy(c, serviceId, targetId));
+        // A rollback deploy carries its target's commit and image: a live one made after the target with
+        // its code is that target put back by an earlier run of this request; another would only copy it
+        // again. A from naming the live deploy says it is bad all the same (a variables-only change).
+        if (!fromId && live.trigger === 'rollback' && live.createdAt > target.createdAt && sameCode(live, target)) {
+            const note = `Service ${name} already serves ${rollback_describe(live)}, a rollback made after ${target.id} with the same ${live.image ? 'image' : 'commit'}: an earlier rollback has put the target back. Nothing to do; if the live deploy is bad all the same, run again with from: ${live.id}.`;
+            log.info(note);
+            return { ...base, status: 'already-current', from: render_rollback_info(live), to: render_rollback_info(live), notes: [note] };
+        }
         if (NEVER_LIVE.has(target.status))
             throw new errors/* RollbackKitError */.dp(`Deploy ${rollback_describe(target)} of service ${name} never went live, so Render cannot roll back to it.`, 'Choose a deploy that was live before (status deactivated).');
     }
@@ -31818,7 +32211,10 @@ async function promoteOnRender(opts, log) {
         if (live.trigger === 'rollback') {
             const note = `Service ${name} already serves ${live.id}, a rollback, and nothing has been deployed since. Nothing to do; to go further back, name the deploy in target.`;
             log.info(note);
-            return { ...base, status: 'already-current', from: render_rollback_info(live), to: render_rollback_info(live), notes: [note] };
+            // Render names no source on a rollback deploy; the deploy it replaced is the newest older one
+            // that was live (deactivated): what the rollback was made from.
+            const replaced = all.slice(all.indexOf(live) + 1).find((d) => d.status === 'deactivated');
+            return { ...base, status: 'already-current', from: render_rollback_info(live), to: render_rollback_info(live), notes: [note], rolledBackFrom: replaced?.id };
         }
         if (!target) {
             throw new errors/* RollbackKitError */.dp(`No earlier deploy of service ${name} can take over from ${live.id}: none of the ${all.length - 1} older deploy(s) read was live before with other code.${describeSkipped(skipped)}`, 'Name the deploy to return to in target (dep-…), or use provider git-revert to build the previous code again.');
@@ -32431,6 +32827,7 @@ async function waitForAliasJob(client, project, target, opts, log) {
 
 
 
+
 /** Skipped deployments named one per line in the log; the rest are counted by reason. */
 const SKIPPED_LOGGED = 20;
 const vercel_rollback_DEFAULT_POLL_INTERVAL_MS = 250;
@@ -32481,7 +32878,20 @@ async function promoteOnVercel(opts, log) {
     // with every rollback), proves nothing about it, so it must not lift the re-run guard below.
     const fromNamesCurrent = !!fromRef && !shaUncompared && (fromRef.kind !== 'url' || current.url?.toLowerCase() === fromRef.host);
     const relative = targetRef.kind === 'previous' || targetRef.kind === 'last-verified';
-    const history = relative ? await call(ctx(`reading what served production before ${current.id}`), () => productionHistory(client, project, current)) : undefined;
+    const history = relative || opts.automatic ? await call(ctx(`reading what served production before ${current.id}`), () => productionHistory(client, project, current)) : undefined;
+    // The rollback cascade: our own rollback promotes an older deployment, Vercel reports that as a
+    // deployment event, its smoke test fails for the same outage (a database, a third party) and
+    // an automatic run would roll back again, release by release. A person may still go further
+    // back (from naming the deployment in production, or a target); an event never does.
+    if (opts.automatic && (history?.movedBack || project.autoAssignCustomDomains === false)) {
+        const back = history?.movedBack;
+        const how = back
+            ? `production was ${back.type === 'rollback' ? 'rolled back' : 'moved back by a promotion'} to it from ${back.from}${when(back.requestedAt)}`
+            : 'Vercel has automatic production domain assignment off for the project, which only an instant rollback does';
+        const note = notPutBackAgain(current.id, how, 'Vercel\'s status page (https://www.vercel-status.com)');
+        log.warning(note);
+        return { ...base, status: 'already-current', from: vercel_rollback_info(current), to: vercel_rollback_info(current), notes: [note], rolledBackFrom: back?.from, putThereByRollback: true };
+    }
     // A second "roll back to previous" must not walk one more step back: when production is where
     // the last alias request moved it back to (a rollback, or a promotion to an older deployment),
     // and nothing has gone live since, it already is "previous". Going further back takes an explicit
@@ -32491,7 +32901,7 @@ async function promoteOnVercel(opts, log) {
         const how = back.type === 'rollback' ? 'rolled back' : 'moved back by a promotion';
         const note = `Production of ${project.name} was already ${how} to ${current.id} from ${back.from}${when(back.requestedAt)} and nothing has gone live since. Nothing to do; to go further back, name the deployment in target.`;
         log.info(note);
-        return { ...base, status: 'already-current', from: vercel_rollback_info(current), to: vercel_rollback_info(current), notes: [note] };
+        return { ...base, status: 'already-current', from: vercel_rollback_info(current), to: vercel_rollback_info(current), notes: [note], rolledBackFrom: back.from };
     }
     const { target, skipped, skippedKinds, why } = await chooseTarget(client, project, current, targetRef, opts, step, ctx, log, history);
     if (target.id === current.id) {
@@ -32646,6 +33056,20 @@ deadline, ctx, log, history) {
     }
 }
 
+;// CONCATENATED MODULE: ./.build/github/client.js
+
+function githubClient(apiUrl, token, log, tuning = {}) {
+    log.secret(token);
+    return new HttpClient({
+        service: 'GitHub',
+        baseUrl: apiUrl,
+        headers: { Authorization: `Bearer ${token}`, Accept: 'application/vnd.github+json', 'X-GitHub-Api-Version': '2022-11-28', 'User-Agent': 'rollback-kit' },
+        log,
+        redirects: 'same-origin',
+        ...tuning,
+    });
+}
+
 ;// CONCATENATED MODULE: ./.build/github/commit-status.js
 /**
  * The `rollback-kit/verified` commit status: the record that a deployment passed its smoke checks
@@ -32653,6 +33077,7 @@ deadline, ctx, log, history) {
  * `target: last-verified` reads it to pick the newest deployment that actually passed. GitHub's
  * combined status holds the latest status of each context, so a later failure overrides a pass.
  */
+
 
 
 
@@ -32675,15 +33100,7 @@ class CommitStatuses {
     constructor(access, log, opts = {}) {
         log.secret(access.token);
         this.repo = parseRepository(access.repository);
-        this.client = new HttpClient({
-            service: 'GitHub',
-            baseUrl: access.apiUrl,
-            headers: { Authorization: `Bearer ${access.token}`, 'X-GitHub-Api-Version': '2022-11-28', 'User-Agent': 'rollback-kit' },
-            log,
-            requestTimeoutMs: opts.requestTimeoutMs ?? 10_000,
-            sleep: opts.sleep,
-            deadline: opts.deadline,
-        });
+        this.client = githubClient(access.apiUrl, access.token, log, { requestTimeoutMs: opts.requestTimeoutMs ?? 10_000, sleep: opts.sleep, deadline: opts.deadline });
     }
     get name() {
         return `${this.repo.owner}/${this.repo.repo}`;
@@ -32913,6 +33330,7 @@ const fromProvider = (o) => ({
     notes: o.notes,
     skipped: o.skipped,
     details: passedOver(o.skipped),
+    rolledBackFrom: o.rolledBackFrom,
 });
 /** Puts the last good deployment back (or, with dryRun, only says which one it would be). */
 async function promotePrevious(request, log) {
@@ -32925,7 +33343,7 @@ async function promotePrevious(request, log) {
     const common = { target: request.target, from: request.from, reason: request.reason, timeoutSeconds: request.timeoutSeconds, dryRun: request.dryRun };
     switch (request.provider) {
         case 'vercel': {
-            const result = await promoteOnVercel({ ...common, token: request.token, project: request.project, team: request.team, apiUrl: request.apiUrl, method: request.method, pollIntervalMs: request.pollIntervalMs, verified: verifiedLookup(request, log) }, log);
+            const result = await promoteOnVercel({ ...common, token: request.token, project: request.project, team: request.team, apiUrl: request.apiUrl, method: request.method, pollIntervalMs: request.pollIntervalMs, verified: verifiedLookup(request, log), automatic: request.automatic }, log);
             const skipped = result.skipped.map((s) => ({ id: s.deployment.id, reason: s.reason }));
             return {
                 status: result.status,
@@ -32937,6 +33355,8 @@ async function promotePrevious(request, log) {
                 skipped,
                 queued: result.queued,
                 details: passedOver(skipped),
+                rolledBackFrom: result.rolledBackFrom,
+                putThereByRollback: result.putThereByRollback,
             };
         }
         case 'fly':
@@ -32963,7 +33383,7 @@ async function promotePrevious(request, log) {
         }
         case 'command': {
             const result = await runRollbackCommand({ ...common, command: request.command ?? '', verifyCommand: request.verifyCommand, cwd: request.cwd, baseEnv: request.baseEnv }, log);
-            return { status: result.status, from: { id: common.from }, to: { id: common.target }, autoAssignDisabled: false, frozen: NOTHING_FROZEN.command, notes: result.notes, skipped: [] };
+            return { status: result.status, from: { id: common.from }, to: { id: result.to ?? common.target }, autoAssignDisabled: false, frozen: NOTHING_FROZEN.command, notes: result.notes, skipped: [] };
         }
     }
 }
@@ -33346,24 +33766,65 @@ function lookupJsonPath(doc, segments) {
 
 ;// CONCATENATED MODULE: ./.build/smoke/sql-statement.js
 /**
- * What an SQL check may run: exactly one statement, and not one that controls the transaction or
- * the session. The probe opens a read-only transaction and ends it; a check that could commit it,
- * roll it back or change the session's settings could leave it and write (`COMMIT; DELETE …`).
- * The probe's extended-protocol query and read-only session refuse the same at run time; this says
- * so before anything runs, with the check's line.
+ * What an SQL check may run: exactly one query that reads (SELECT, WITH, VALUES, TABLE, SHOW,
+ * EXPLAIN), calling none of the functions that act outside the transaction. The probe opens a
+ * read-only transaction and rolls it back; a check that could commit it, roll it back or change the
+ * session's settings could leave it and write (`COMMIT; DELETE …`). The probe's extended-protocol
+ * query and read-only session refuse those at run time, but a READ ONLY transaction does not stop
+ * everything: PostgreSQL lets it LOCK a table in ACCESS EXCLUSIVE mode (every reader queued behind it
+ * for the statement timeout), ANALYZE, CHECKPOINT, and call functions whose effect no ROLLBACK
+ * undoes (pg_terminate_backend, pg_create_physical_replication_slot: WAL kept until the disk is
+ * full, pg_reload_conf, pg_stat_reset …). So this refuses them before anything runs, with the
+ * check's line. A function of the database's own that calls one of them is beyond what the text
+ * shows: the database-url's role is what bounds that (README, "SQL checks").
  */
+
 
 /**
  * First keywords of statements that reshape the session (SET default_transaction_read_only = off,
  * SET SESSION CHARACTERISTICS …) or move data in or out of the server (COPY … FROM / TO PROGRAM).
  */
 const SESSION = new Set(['set', 'reset', 'discard', 'copy']);
+/** The statements a check may be: each only reads, and takes no lock beyond what a read takes. */
+const READS = new Set(['select', 'with', 'values', 'table', 'show', 'explain']);
+/**
+ * Functions a READ ONLY transaction lets run whose effect outlives its ROLLBACK (other sessions
+ * ended, replication slots and origins, WAL switched, configuration reloaded, statistics reset,
+ * server files written, indexes summarized, locks held until the session ends), that reach another
+ * server (dblink), that read server files (a key, a password file) into a summary, or that run SQL
+ * given as text, which this check cannot read (query_to_xml, ts_stat, ts_rewrite). Prefixes end in `_`.
+ */
+const SIDE_EFFECTS = [
+    'pg_terminate_backend', 'pg_cancel_backend', 'pg_reload_conf', 'pg_rotate_logfile', 'pg_logfile_rotate',
+    'pg_switch_wal', 'pg_switch_xlog', 'pg_create_restore_point', 'pg_start_backup', 'pg_stop_backup', 'pg_backup_start', 'pg_backup_stop',
+    'pg_promote', 'pg_wal_replay_', 'pg_xlog_replay_',
+    'pg_create_physical_replication_slot', 'pg_create_logical_replication_slot', 'pg_drop_replication_slot',
+    'pg_copy_physical_replication_slot', 'pg_copy_logical_replication_slot', 'pg_replication_slot_advance',
+    'pg_logical_slot_', 'pg_logical_emit_message', 'pg_replication_origin_',
+    'pg_stat_reset', 'pg_stat_reset_', 'pg_stat_statements_reset', 'pg_stat_clear_snapshot',
+    'pg_advisory_lock', 'pg_advisory_lock_shared', 'pg_advisory_xact_lock', 'pg_advisory_xact_lock_shared', 'pg_try_advisory_',
+    'pg_read_file', 'pg_read_binary_file', 'pg_file_', 'lo_import', 'lo_export',
+    'brin_summarize_new_values', 'brin_summarize_range', 'brin_desummarize_range', 'gin_clean_pending_list',
+    'dblink', 'dblink_', 'query_to_xml', 'query_to_xmlschema', 'query_to_xml_and_xmlschema', 'ts_stat', 'ts_rewrite',
+];
+const escapeRegex = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/**
+ * A call of one of them, named bare, schema-qualified or as a quoted identifier: also inside a
+ * string, where a call may hide in SQL passed as text (a string that merely names one is refused too;
+ * rename it in the check).
+ */
+const SIDE_EFFECT_CALL = new RegExp(`(?<![\\w$])"?(${SIDE_EFFECTS.map((n) => (n.endsWith('_') ? `${escapeRegex(n)}[\\w$]*` : escapeRegex(n))).join('|')})"?\\s*\\(`, 'i');
+/** The query's first keyword, lower-cased (after comments and opening parentheses), or undefined. */
+function firstKeyword(query) {
+    const text = { text: query, standardConformingStrings: true };
+    return /^[A-Za-z_]+/.exec(query.slice(codeStart(text)).replace(/^[(\s]+/, ''))?.[0]?.toLowerCase();
+}
 /**
  * Why the query cannot be an SQL check, or undefined when it may run. Never quotes the query. The
  * spec is read before any session exists, so the query is read with standard_conforming_strings on
  * and off: it is refused here only when it holds several statements either way (a backslash in a
  * '…' string may be all that tells them apart), and otherwise left to the server, which refuses a
- * second statement in the probe's extended-protocol query.
+ * second statement in the probe's extended-protocol query. A function is looked for either way.
  */
 function sqlStatementProblem(query) {
     const [conforming, legacy] = [true, false].map((standardConformingStrings) => splitStatements({ text: query, standardConformingStrings }));
@@ -33375,6 +33836,25 @@ function sqlStatementProblem(query) {
     const word = /^[A-Za-z_]+/.exec(statement.text.slice(codeStart(statement)).replace(/^[(\s]+/, ''))?.[0]?.toLowerCase();
     if (word && (SESSION.has(word) || transactionControl(statement))) {
         return `${word.toUpperCase()} is not allowed: a check runs one statement inside a read-only transaction that rollback-kit opens and ends, and may not control the transaction or the session`;
+    }
+    if (word && !READS.has(word)) {
+        return `${word.toUpperCase()} is not allowed: a check is one query that reads (SELECT, WITH, VALUES, TABLE, SHOW or EXPLAIN); a read-only transaction still lets some other statements lock tables or act on the server`;
+    }
+    for (const standardConformingStrings of [true, false]) {
+        const text = { text: query, standardConformingStrings };
+        // SELECT … INTO creates a table: the probe's cursor refuses it with a syntax error, which would
+        // read as the service's answer rather than a mistake in the spec.
+        if (/(?<![\w$])into(?![\w$])/i.test(blankSql(text, { quoted: true }))) {
+            return 'may not hold INTO (SELECT … INTO creates a table, INSERT INTO writes one): a check only reads';
+        }
+        const call = SIDE_EFFECT_CALL.exec(blankSql(text, { quoted: false }))?.[1];
+        if (call) {
+            return `calls ${call.toLowerCase()}(), which is not allowed: its effect outlives the read-only transaction a check runs in, or it runs SQL the check cannot see (a check only reads)`;
+        }
+        // U&"…" spells an identifier in escapes, which could name any function: a check has no need of it.
+        if (/(?<![\w$])u&"/i.test(blankSql(text, { quoted: true }))) {
+            return 'may not hold a Unicode-escaped identifier (U&"…"): write the name as it is';
+        }
     }
     return undefined;
 }
@@ -34326,8 +34806,9 @@ function show(value, log) {
 
 
 
+
 const BYPASS_HEADER = 'x-vercel-protection-bypass';
-const MAX_REDIRECTS = 5;
+const http_probe_MAX_REDIRECTS = 5;
 /** Assertions see at most this much body; a health endpoint that sends more is read no further. */
 const MAX_BODY_BYTES = 5 * 1024 * 1024;
 async function probeHttp(check, url, opts) {
@@ -34353,7 +34834,7 @@ async function probeHttp(check, url, opts) {
                 return { ok: false, ms: elapsed(), status: redirectedBy, failures: [`redirected (${redirectedBy}) to ${new URL(current).host}, which cannot be requested: ${sent.refused}`] };
             const res = sent.response;
             const location = res.headers.get('location');
-            if (res.status >= 300 && res.status < 400 && location && hop < MAX_REDIRECTS) {
+            if (res.status >= 300 && res.status < 400 && location && hop < http_probe_MAX_REDIRECTS) {
                 const next = redirectTarget(location, current, origin, check);
                 if (typeof next === 'string') {
                     await res.body?.cancel().catch(() => undefined);
@@ -34375,7 +34856,7 @@ async function probeHttp(check, url, opts) {
                     return { ok: false, ms: elapsed(), status: res.status, failures: [`redirected (${res.status}) ${next.notFollowed}`] };
                 }
             }
-            const { text, cut } = method === 'HEAD' ? { text: '', cut: false } : await readCapped(res);
+            const { text, cut } = method === 'HEAD' ? { text: '', cut: false } : await readCapped(res, MAX_BODY_BYTES);
             const ms = elapsed();
             const matchBudgetMs = opts.deadlineAt === undefined ? undefined : opts.deadlineAt - performance.now();
             const failures = assertResponse(check, { status: res.status, headers: res.headers, body: text, bodyCutAt: cut ? MAX_BODY_BYTES : undefined, ms }, opts.log, { matchBudgetMs });
@@ -34461,28 +34942,6 @@ function refusal(err, url) {
     // The message may quote the URL or a header value: name the refusal, not the text.
     return `fetch refused to build the request for ${url.host}`;
 }
-/** The body up to MAX_BODY_BYTES; `cut` when the response had more (the assertions must know). */
-async function readCapped(res) {
-    if (!res.body)
-        return { text: '', cut: false };
-    const reader = res.body.getReader();
-    const chunks = [];
-    let size = 0;
-    let cut = false;
-    for (;;) {
-        const { done, value } = await reader.read();
-        if (done)
-            break;
-        chunks.push(value);
-        size += value.byteLength;
-        if (size > MAX_BODY_BYTES) {
-            cut = true;
-            await reader.cancel().catch(() => undefined);
-            break;
-        }
-    }
-    return { text: new TextDecoder().decode(Buffer.concat(chunks).subarray(0, MAX_BODY_BYTES)), cut };
-}
 function classify(err, timeout, deadline) {
     if (deadline?.aborted)
         return 'deadline';
@@ -34562,6 +35021,8 @@ function sleep(ms, signal) {
 
 
 
+
+
 /**
  * database-url is wrong: PostgreSQL answered and refused the credentials or the database. The
  * service is up, and a typo in a secret is not an outage, so this is never an observation (never a
@@ -34582,7 +35043,8 @@ const NOT_AN_ANSWER = /^(08|53|57)/;
  */
 function notReadOnly(error) {
     const code = error.code ?? '';
-    return /^(25|2D)/.test(code) || (code === '42601' && /multiple commands/.test(error.message));
+    // A cursor's own words for a write in a WITH (readRows): "DECLARE CURSOR must not contain data-modifying statements in WITH".
+    return /^(25|2D)/.test(code) || (code === '42601' && /multiple commands/.test(error.message)) || (code === '0A000' && /data-modifying/.test(error.message));
 }
 /**
  * Room above the statement timeout for an answer to come back, and for the connection to be given
@@ -34681,12 +35143,10 @@ async function measure(check, session, timeoutMs, started, opts) {
     }
     if (before.readOnly !== 'on')
         throw new CheckConfigError(`The SQL check "${check.name}" cannot run: the database did not open a read-only transaction`, READ_ONLY_HINT);
-    let rows;
+    let read;
     let error;
     try {
-        // Extended protocol: one statement only, refused by the server otherwise (queryMode is not in @types/pg).
-        const result = await session.query({ text: check.query, rowMode: 'array', queryMode: 'extended' });
-        rows = (result.rows ?? []);
+        read = await readRows(session, check.query, timeoutMs);
     }
     catch (err) {
         // Only the server's own error is an answer; a connection that stalled or broke measured nothing
@@ -34697,7 +35157,9 @@ async function measure(check, session, timeoutMs, started, opts) {
         error = { code: e.code, message: e.message ?? String(err) };
     }
     if (error && notReadOnly(error)) {
-        throw new CheckConfigError(`The SQL check "${check.name}" is not a read-only query: ${error.message}${error.code ? ` (SQLSTATE ${error.code})` : ''}; nothing was changed`, READ_ONLY_HINT);
+        // The cursor's refusal names a DECLARE the check never wrote: say what in the check's own text is wrong.
+        const why = error.code === '0A000' ? 'its WITH holds a statement that writes (INSERT, UPDATE, DELETE or MERGE)' : error.message;
+        throw new CheckConfigError(`The SQL check "${check.name}" is not a read-only query: ${why}${error.code ? ` (SQLSTATE ${error.code})` : ''}; nothing was changed`, READ_ONLY_HINT);
     }
     if (!error) {
         let after;
@@ -34712,8 +35174,39 @@ async function measure(check, session, timeoutMs, started, opts) {
         }
     }
     const ms = performance.now() - started;
-    const failures = judge(check, rows, error, opts.cutByDeadline ? 'the overall deadline (deadline-seconds)' : `${timeoutMs / 1000} s (${timeoutSetting(check)})`, opts.log);
+    const failures = judge(check, read, error, opts.cutByDeadline ? 'the overall deadline (deadline-seconds)' : `${timeoutMs / 1000} s (${timeoutSetting(check)})`, opts.log);
     return { ok: failures.length === 0, ms, failures };
+}
+/** Rows kept of a result: the first is all expect-value reads; the rest are counted, never held. */
+const FETCHED_ROWS = 100;
+const CURSOR = 'rk_check';
+/** Statements a cursor can run; SHOW and EXPLAIN, whose results are small, run as they are. */
+const CURSOR_WORDS = new Set(['select', 'with', 'values', 'table']);
+/**
+ * The check's query, holding at most FETCHED_ROWS of its rows: `SELECT * FROM events` on a large
+ * table loaded every row into the runner's memory within the statement timeout, enough to end the
+ * step with no verdict. A query that reads runs as a cursor: its first rows fetched, the rest only
+ * counted by MOVE ALL, which sends none, under what is left of the statement timeout, so the query as
+ * a whole is held to it as before. Sent with the extended protocol: one statement only, refused by
+ * the server otherwise (queryMode is not in @types/pg).
+ */
+async function readRows(session, query, timeoutMs) {
+    const extended = (text) => session.query({ text, rowMode: 'array', queryMode: 'extended' });
+    if (!CURSOR_WORDS.has(firstKeyword(query) ?? '')) {
+        const result = await extended(query);
+        const rows = (result.rows ?? []);
+        return { rows, count: rows.length, column: result.fields?.[0]?.name };
+    }
+    const started = performance.now();
+    await extended(`DECLARE ${CURSOR} NO SCROLL CURSOR FOR ${query}`);
+    const result = await extended(`FETCH FORWARD ${FETCHED_ROWS} FROM ${CURSOR}`);
+    const rows = (result.rows ?? []);
+    let count = rows.length;
+    if (count === FETCHED_ROWS) {
+        await session.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.round(timeoutMs - (performance.now() - started)))}`);
+        count += (await session.query(`MOVE FORWARD ALL IN ${CURSOR}`)).rowCount ?? 0;
+    }
+    return { rows, count, column: result.fields?.[0]?.name };
 }
 /** An ErrorResponse PostgreSQL sent (pg's DatabaseError carries its severity), not a local or network error. */
 function fromServer(err) {
@@ -34738,10 +35231,24 @@ async function sql_probe_open(target, timeoutMs) {
         throw err instanceof ConnectionError && err.isConfiguration ? new DatabaseConfigError(err) : err;
     }
 }
-function judge(check, rows, error, limit, log) {
+/**
+ * A value read from a column named like a secret (`api_token`, `password_hash`, `session_key`) is
+ * not written into a failure: the summary, the incident issue and chat messages would carry a live
+ * credential the log's redactor never saw. Numbers, booleans and null are shown: a count of sessions
+ * is no secret.
+ */
+function secretValue(column, value) {
+    if (column === undefined || !isSensitiveName(column))
+        return false;
+    if (value === null || typeof value === 'number' || typeof value === 'boolean')
+        return false;
+    return !(typeof value === 'string' && /^-?\d+(?:\.\d+)?$/.test(value));
+}
+function judge(check, read, error, limit, log) {
+    const { rows, count, column } = read ?? { rows: [], count: 0, column: undefined };
     if (check.expectError !== undefined) {
         if (!error)
-            return [`the query succeeded (${rows?.length ?? 0} rows), expected an error${check.expectError === true ? '' : ` containing ${show(check.expectError, log)}`}`];
+            return [`the query succeeded (${count} rows), expected an error${check.expectError === true ? '' : ` containing ${show(check.expectError, log)}`}`];
         const expected = check.expectError;
         const code = error.code ?? '';
         if (expected !== true && code === expected.toUpperCase())
@@ -34755,7 +35262,6 @@ function judge(check, rows, error, limit, log) {
     if (error)
         return [`the query failed: ${sql_probe_describeError(error, limit)}`];
     const failures = [];
-    const count = rows?.length ?? 0;
     if (check.expectRows && !inRange(count, check.expectRows))
         failures.push(`${count} rows, expected ${formatRange(check.expectRows)}`);
     if (check.expectValue) {
@@ -34763,8 +35269,11 @@ function judge(check, rows, error, limit, log) {
             failures.push(`no rows, expected the value ${show(check.expectValue.value, log)}`);
         else {
             const actual = rows[0][0];
-            if (!sameValue(actual, check.expectValue.value))
-                failures.push(`the value is ${show(actual, log)}, expected ${show(check.expectValue.value, log)}`);
+            const expected = check.expectValue.value;
+            if (!sameValue(actual, expected)) {
+                const hidden = `(not shown: the column ${show(column, log)} is named like a secret)`;
+                failures.push(`the value is ${secretValue(column, actual) ? hidden : show(actual, log)}, expected ${secretValue(column, expected) ? hidden : show(expected, log)}`);
+            }
         }
     }
     return failures;
@@ -35275,6 +35784,7 @@ async function changedProductionEnv(req, log) {
 
 
 
+
 /** One more than the migration lock's key: the two are held at the same time by different sessions. */
 const ROLLBACK_LOCK_KEY = (BigInt(ROLLBACK_KIT_LOCK_KEY) + 1n).toString();
 const DOWN_MIGRATIONS = 'down-migrations';
@@ -35308,6 +35818,62 @@ async function requireRollbackLock(session) {
     if (await holdsLock(session, ROLLBACK_LOCK_KEY))
         return;
     throw new errors/* RollbackKitError */.dp('The whole-rollback lock was lost before the database was changed (its session ended: an idle timeout, a pooler or the network), so another rollback of this database could be under way: nothing was changed.', 'Check that no other rollback of this database is running (its job, or pg_stat_activity), then re-run.');
+}
+/** While the migrations run: whether the lock is still held, asked on the lock's own session (not the migrations'). */
+const LOCK_CHECK_MS = 10_000;
+/**
+ * Watches the whole-rollback lock's session while the migrations run on their own: requireRollbackLock
+ * checked it just before, but a session that ends during the revert (an idle timeout, a pooler, the
+ * network, pg_terminate_backend) takes the lock with it, and another rollback of this database could
+ * start. The session's end is heard at once (pg's 'end', also when its query deadline closes it); a
+ * connection that stalls silently is found by a check every LOCK_CHECK_MS on that session (within its
+ * deadline): no round trip on the migrations' session. Either aborts `signal`, so the revert stops
+ * before its next migration; the one running ends as a stop leaves it (revert.ts).
+ */
+function watchRollbackLock(session, stop, checkMs = LOCK_CHECK_MS) {
+    const controller = new AbortController();
+    let lost = false;
+    let disposed = false;
+    const onLost = () => {
+        if (disposed || lost)
+            return;
+        lost = true;
+        controller.abort(new Error('the whole-rollback lock was lost'));
+    };
+    const onStop = () => controller.abort(stop.reason);
+    if (stop?.aborted)
+        onStop();
+    else
+        stop?.addEventListener('abort', onStop, { once: true });
+    session.on('end', onLost);
+    const timer = setInterval(() => {
+        void holdsLock(session, ROLLBACK_LOCK_KEY).then((held) => held || onLost());
+    }, checkMs).unref();
+    return {
+        signal: controller.signal,
+        lost: () => lost,
+        dispose() {
+            disposed = true;
+            clearInterval(timer);
+            session.off('end', onLost);
+            stop?.removeEventListener('abort', onStop);
+        },
+    };
+}
+/** The lock was lost as the plan's last migration ran: the database change is done, the ledger row could not say so. */
+const LOCK_LOST_AFTER_PLAN = 'The whole-rollback lock was lost as the last migration of the plan was reverted (its session ended: an idle timeout, a pooler, the network, or someone ended it), so another rollback of this database could be under way. ' +
+    "The plan was finished all the same (the tracking table shows it reverted); this incident's row in rollback_kit.rollbacks still says started, and a later run for it finds nothing left to do.";
+const LOST_WHILE_REVERTING = 'The whole-rollback lock was lost while the migrations were reverted (its session ended: an idle timeout, a pooler, the network, or someone ended it), so another rollback of this database could be under way; this run stopped there';
+const LOST_HINT = 'Check that no other rollback of this database is running (its job, or pg_stat_activity); then re-run: it reverts what the tracking table shows is left of the plan.';
+/**
+ * The revert's error once the lock was lost during it: why it stopped, before what it says it did
+ * (which migrations were reverted, which are still applied). A RevertFailed stays one, with its partial result.
+ */
+function lockLostWhileReverting(err) {
+    if (err instanceof RevertFailed)
+        return new RevertFailed(new errors/* RollbackKitError */.dp(`${LOST_WHILE_REVERTING}: ${err.failure.message}`, LOST_HINT), err.partial);
+    const said = err instanceof Error ? err.message : String(err);
+    return new errors/* RollbackKitError */.dp(`${LOST_WHILE_REVERTING}: ${said}`, LOST_HINT);
 }
 /** Releases the lock and ends its session (a session lock would die with it anyway). */
 async function unlockRollback(session) {
@@ -35707,6 +36273,7 @@ async function verifyWithChecks(checks, v, database, log) {
 
 
 
+
 /** The shortest wait of a second run for the first to finish the database (the budgets may be smaller). */
 const MIN_LOCK_WAIT_SECONDS = 30;
 /** The wait for another rollback of the database: what its snapshot and database phases may take together. */
@@ -35885,9 +36452,12 @@ async function rollbackPhases(request, deps, log, heartbeat) {
     const nothingPlanned = record.components.every((c) => c.status === 'already-current') && (!record.database || record.database.status === 'nothing-to-do');
     if (nothingPlanned && !verifyOnly) {
         record.status = 'nothing-to-do';
-        for (const phase of ['notify-start', 'app', 'snapshot', 'database', 'environment', 'verify'])
-            timeline.skip(phase, 'an earlier run already rolled this back; nothing to do');
-        record.nextSteps.push('An earlier run already did this rollback; nothing was changed. If production is still broken, look at what the earlier run reported.');
+        // The cascade guard says why in its own words (the workflows look for them in the timeline).
+        const notAgain = record.components.flatMap((c) => c.notes).find((n) => n.startsWith(NOT_ROLLED_BACK_AGAIN));
+        for (const phase of ['notify-start', 'app', 'snapshot', 'database', 'environment', 'verify']) {
+            timeline.skip(phase, !notAgain ? 'an earlier run already rolled this back; nothing to do' : phase === 'app' ? notAgain : 'not rolled back again (the app row says why)');
+        }
+        record.nextSteps.push(notAgain ?? 'An earlier run already did this rollback; nothing was changed. If production is still broken, look at what the earlier run reported.');
         return await closeOut(record, timeline, notify, deps, finish);
     }
     // ── notify-start ──────────────────────────────────────────────────────────────────────────
@@ -36137,7 +36707,7 @@ function placeOf(c, plan) {
     return (field) => (field.endsWith('-token') || plan.source === 'inputs' ? `Input ${field}` : `components.${c.name}.${field} in ${plan.source}`);
 }
 function promoteRequest(c, request, dryRun) {
-    const common = { target: c.target, from: c.from, reason: request.reason, timeoutSeconds: c.timeoutSeconds, dryRun };
+    const common = { target: c.target, from: c.from, reason: request.reason, timeoutSeconds: c.timeoutSeconds, dryRun, automatic: request.automatic };
     switch (c.provider) {
         case 'vercel':
             return {
@@ -36175,13 +36745,19 @@ function applyOutcome(rec, o) {
 /**
  * Names this incident across re-runs and jobs. The bad deployment (`from`) says it best; without
  * it, the workflow run (a "Re-run jobs" keeps GITHUB_RUN_ID); without that (the CLI), what
- * production served when this run planned, or, once a rollback it made is live (a git-revert pull
- * request merged since), what production served when that rollback was made.
+ * production served when this run planned, or, once a rollback is live, what production served
+ * when that rollback was made, as the platform records it (PromoteOutcome.rolledBackFrom: every
+ * platform provider and git-revert; a command provider cannot say, so there `from` keeps the key).
  */
 function incidentKey(environment, all, components, outcomes, request) {
     // Every component's `from`, in scope or not: the app job and the database job of one rollback
-    // share the key.
-    const explicit = all.filter((c) => c.from).map((c) => `${c.name}@${c.from}`);
+    // share the key. A from the cascade guard turned down names the deployment a rollback put there
+    // (the promotion event of our own rollback): the incident is the one that rollback was made for.
+    const guarded = (c) => {
+        const o = outcomes[components.indexOf(c)];
+        return o?.putThereByRollback && o.rolledBackFrom ? o.rolledBackFrom : c.from;
+    };
+    const explicit = all.filter((c) => c.from).map((c) => `${c.name}@${guarded(c)}`);
     if (explicit.length)
         return `${environment}:${explicit.join(',')}`;
     if (request.github.runId)
@@ -36301,10 +36877,15 @@ onRestoreSnapshot) {
     const entry = (reverted, status) => ({ incidentKey: record.incidentKey, method: DOWN_MIGRATIONS, keepVersion: plan.keepVersion, planned: plan.planned, kept: plan.kept, reverted, status });
     // Written before the first statement runs, so that a run killed midway leaves its plan behind.
     await writeLedger(session, entry(dbRecord.reverted, 'started'));
+    const lock = watchRollbackLock(session, request.signal);
     try {
-        const result = await revertMigrations(revertOptions(request, finishChoice(record.incidentKey, plan), { dryRun: false, snapshotPath: record.snapshot.path }), log);
+        const result = await revertMigrations({ ...revertOptions(request, finishChoice(record.incidentKey, plan), { dryRun: false, snapshotPath: record.snapshot.path }), signal: lock.signal }, log);
         dbRecord.reverted = revertedOfPlan(plan.planned, result.stillApplied);
-        await writeLedger(session, entry(dbRecord.reverted, 'done'));
+        // Lost as the last migration ran: the plan is done; the row, on the lost session, stays 'started'.
+        if (lock.lost())
+            log.warning(LOCK_LOST_AFTER_PLAN);
+        else
+            await writeLedger(session, entry(dbRecord.reverted, 'done'));
         const now = result.reverted.map((r) => r.version);
         const before = dbRecord.reverted.filter((v) => !now.includes(v));
         const earlier = before.length ? `${before.join(', ')} ${before.length === 1 ? 'was' : 'were'} reverted by an earlier run for this incident` : '';
@@ -36317,7 +36898,10 @@ onRestoreSnapshot) {
             dbRecord.reverted = revertedOfPlan(plan.planned, err.partial.stillApplied);
             await writeLedger(session, entry(dbRecord.reverted, 'started')).catch(() => undefined);
         }
-        throw err;
+        throw lock.lost() ? lockLostWhileReverting(err) : err;
+    }
+    finally {
+        lock.dispose();
     }
 }
 /** Names (never values) of production variables changed after each Vercel target was built: a warning. */
@@ -38168,6 +38752,8 @@ function rollbackSummaryMarkdown(input, log) {
 
 
 
+
+
 const DEFAULTS = { timeoutMs: 10_000, retries: 3, maxWaitMs: 20_000, backoffMs: 1000, deadlineMs: 60_000 };
 /** GitHub refuses bodies longer than 65,536 characters. */
 const BODY_MAX = 65_000;
@@ -38343,21 +38929,33 @@ function incidentComment(record) {
     ];
     return lines.join('\n') + '\n';
 }
-/** GitHub's REST API as the incident and drill issues use it: bounded, retried, never throwing on a refusal. */
+/**
+ * GitHub's REST API as the incident and drill issues use it: the one GitHub client (github/client.ts:
+ * timeouts, retries, rate limits, redaction, redirects on the API's own origin, capped bodies), with
+ * every failure turned into a Reply instead of an error, and everything (search, pages, retries, the
+ * write) within deadlineMs.
+ */
 class GitHubIssues {
-    token;
     opts;
     log;
     host;
     base;
     deadline;
+    client;
     constructor(apiUrl, token, opts, log) {
-        this.token = token;
         this.opts = opts;
         this.log = log;
         this.base = new URL(apiUrl.replace(/\/*$/, '/'));
         this.host = this.base.host;
-        this.deadline = Date.now() + opts.deadlineMs;
+        this.deadline = new StepDeadline(Date.now, opts.deadlineMs / 1000, 'the time allowed for the issue');
+        this.client = githubClient(this.base.href, token, log, {
+            requestTimeoutMs: opts.timeoutMs,
+            retry: { rateLimitRetries: opts.retries, serverErrorRetries: opts.retries, baseDelayMs: opts.backoffMs, jitterMs: 0 },
+            longestWaitMs: opts.maxWaitMs,
+            deadline: this.deadline,
+            // GitHub's message and its validation errors, as the warnings quote them.
+            apiError: (status, text, request) => new HttpApiError('GitHub', status, undefined, plainMessage(parseJson(text), log), request),
+        });
     }
     url(path, query = {}) {
         const url = new URL(path.replace(/^\//, ''), this.base);
@@ -38378,64 +38976,47 @@ class GitHubIssues {
             return undefined;
         }
     }
+    /** Never throws: a refusal, a wait too long, no answer, or an answer that cannot be used is a Reply saying why. */
     async request(method, url, body) {
-        for (let attempt = 0;; attempt++) {
-            let reply;
-            let wait;
-            const timeoutMs = Math.max(1, Math.min(this.opts.timeoutMs, this.deadline - Date.now()));
-            try {
-                const res = await fetch(url, {
-                    method,
-                    headers: {
-                        Authorization: `Bearer ${this.token}`,
-                        Accept: 'application/vnd.github+json',
-                        'X-GitHub-Api-Version': '2022-11-28',
-                        'User-Agent': 'rollback-kit',
-                        ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}),
-                    },
-                    body: body !== undefined ? JSON.stringify(body) : undefined,
-                    // GitHub redirects a renamed repository; fetch drops the token on a redirect to another origin.
-                    redirect: 'follow',
-                    signal: AbortSignal.timeout(timeoutMs),
-                });
-                const text = await res.text();
-                let data;
-                try {
-                    data = text ? JSON.parse(text) : undefined;
-                }
-                catch {
-                    data = undefined;
-                }
-                if (res.ok)
-                    return { ok: true, status: res.status, data, next: this.nextLink(res.headers.get('link')) };
-                const message = plainMessage(data, this.log);
-                reply = { ok: false, status: res.status, message, why: `HTTP ${res.status}${message ? ` ${message}` : ''}` };
-                if (isRateLimit(res.status, res.headers, message)) {
-                    // A rate limit: wait as told (Retry-After, or until a used-up window resets), or the minute GitHub's docs ask for.
-                    wait = rateLimitWait(res.headers) ?? 60_000;
-                    reply.why = `rate limited (HTTP ${res.status}${message ? ` ${message}` : ''})`;
-                    reply.rateLimited = true;
-                }
-                else if (res.status >= 500) {
-                    wait = this.opts.backoffMs * 2 ** attempt;
-                }
-            }
-            catch (err) {
-                const name = err?.name;
-                const code = err?.cause?.code;
-                const why = name === 'TimeoutError' || name === 'AbortError' ? `no answer within ${markdown_formatDuration(timeoutMs)}` : typeof code === 'string' ? code : 'network error';
-                reply = { ok: false, message: '', why };
-                wait = this.opts.backoffMs * 2 ** attempt;
-            }
-            if (wait === undefined || attempt >= this.opts.retries)
-                return reply;
-            if (wait > this.opts.maxWaitMs)
-                return { ...reply, why: `${reply.why}; GitHub asks to wait ${markdown_formatDuration(wait)}, longer than a rollback should` };
-            if (Date.now() + wait >= this.deadline)
-                return { ...reply, why: `${reply.why}; out of the ${markdown_formatDuration(this.opts.deadlineMs)} allowed for the incident issue` };
-            this.log.debug(`GitHub at ${this.host}: ${reply.why}; retrying in ${markdown_formatDuration(wait)}.`);
-            await sleep(wait);
+        const allowed = `out of the ${markdown_formatDuration(this.opts.deadlineMs)} allowed for the incident issue`;
+        const left = this.deadline.left();
+        if (left <= 0)
+            return { ok: false, message: '', why: allowed };
+        try {
+            const res = await this.client.request(method, new URL(url), body !== undefined ? { body } : {});
+            return { ok: true, status: res.status, data: res.data, next: this.nextLink(res.headers?.get('link')) };
         }
+        catch (err) {
+            if (err instanceof WaitTooLong) {
+                const reply = this.failed(err.last);
+                return { ...reply, why: `${reply.why}; ${err.because === 'longest-wait' ? `GitHub asks to wait ${markdown_formatDuration(err.askedMs)}, longer than a rollback should` : `GitHub asks to wait ${markdown_formatDuration(err.askedMs)}, ${allowed}`}` };
+            }
+            if (err instanceof OutOfTime)
+                return { ok: false, message: '', why: `no answer within ${markdown_formatDuration(Math.min(left, this.opts.timeoutMs))}; ${allowed}` };
+            return this.failed(err);
+        }
+    }
+    failed(err) {
+        if (err instanceof HttpApiError) {
+            const said = `HTTP ${err.status}${err.serverMessage ? ` ${err.serverMessage}` : ''}`;
+            return { ok: false, status: err.status, message: err.serverMessage, why: err.rateLimited ? `rate limited (${said})` : said, rateLimited: err.rateLimited || undefined };
+        }
+        if (err instanceof HttpNetworkError) {
+            const code = err.underlying?.code;
+            return { ok: false, message: '', why: err.timedOut ? `no answer within ${markdown_formatDuration(this.opts.timeoutMs)}` : typeof code === 'string' ? code : 'network error' };
+        }
+        // The client's own refusals (a redirect elsewhere, a body over the cap) name the host and path, never the token.
+        if (err instanceof errors/* RollbackKitError */.dp)
+            return { ok: false, message: '', why: this.log.redact(err.message) };
+        return { ok: false, message: '', why: err?.name ?? 'error' };
+    }
+}
+function parseJson(text) {
+    try {
+        return JSON.parse(text);
+    }
+    catch {
+        return undefined;
     }
 }
 /** GitHub's error text, redacted before it is cut (an error may quote what it was sent). */
@@ -38922,7 +39503,8 @@ async function dbmate_dbmate(binary, databaseUrl, migrationsDir, args, signal) {
 var external_node_net_ = __nccwpck_require__(7030);
 ;// CONCATENATED MODULE: ./.build/sandbox/postgres.js
 /**
- * The sandbox's PostgreSQL, with nothing to configure: the server at DATABASE_URL (loopback only), else the local
+ * The sandbox's PostgreSQL, with nothing to configure: the server at the URL given (--database-url or
+ * DATABASE_URL; loopback only), else the local
  * one at 127.0.0.1:5432, else a throwaway cluster made from the installed binaries (initdb and
  * pg_ctl, listening on loopback only, removed afterwards). Without any of them, one error line
  * saying what to install.
@@ -38938,7 +39520,14 @@ var external_node_net_ = __nccwpck_require__(7030);
 
 
 const LOCAL_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
-const INSTALL_HINT = 'Install PostgreSQL (Debian/Ubuntu: apt-get install postgresql; macOS: brew install postgresql), or set DATABASE_URL to a server you may create databases on.';
+const INSTALL_HINT = 'Install PostgreSQL (Debian/Ubuntu: apt-get install postgresql; macOS: brew install postgresql), or give --database-url (or set DATABASE_URL) for a server you may create databases on.';
+/** Where the URL came from when the caller does not say: the environment variable. */
+const DEFAULT_FROM = 'DATABASE_URL';
+/** How to stop using the URL, as it was given: a flag is left out, a variable unset. */
+function withoutIt(from) {
+    return from.startsWith('--') ? `leave out ${from}` : `unset ${from}`;
+}
+const capital = (text) => `${text[0].toUpperCase()}${text.slice(1)}`;
 /** Connects and runs SELECT 1: undefined when it works, else why not (the library's connection error). */
 async function connectProblem(url) {
     const target = parseConnectionString(url);
@@ -39011,6 +39600,16 @@ async function throwawayCluster(bin, cleanup) {
     await cleanup.make('the throwaway PostgreSQL server', stop, () => runAs((0,external_node_path_.join)(bin, 'pg_ctl'), ['-D', data, '-o', options, '-l', (0,external_node_path_.join)(dir, 'server.log'), '-w', '-t', '30', 'start'], asRoot));
     return { adminUrl: `postgres://postgres@127.0.0.1:${port}/postgres`, source: `a throwaway cluster (${bin.split('/').slice(-2, -1)[0] ?? 'PostgreSQL'}) on 127.0.0.1:${port}` };
 }
+/**
+ * The admin connection as the reader may see it (`started.adminUrl`): user, host, port and database,
+ * the password as `***`. The whole string given is a registered secret, so redacting it would show
+ * nothing at all; the caller still passes this through its log's redaction for any other secret
+ * the string carries (a `?sslpassword=`).
+ */
+function shownAdminUrl(url) {
+    const target = parseConnectionString(url);
+    return connectionUrl({ ...target, password: target.password ? '***' : undefined });
+}
 /** A loopback address or a Unix socket directory: somewhere only this machine answers. */
 function isLoopbackHost(host) {
     const h = host.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1');
@@ -39022,32 +39621,34 @@ function isLoopbackHost(host) {
 /**
  * The sandbox creates databases and drops them WITH (FORCE): only ever on this machine. Checked
  * before any connection, so a production DATABASE_URL left in the shell is refused, not touched.
+ * `from` names how the URL was given (`--database-url`, or the variable).
  */
-function assertLoopback(databaseUrl) {
+function assertLoopback(databaseUrl, from = DEFAULT_FROM) {
     const target = parseConnectionString(databaseUrl);
     // A multi-host string (host=a,b) and hostaddr= are where libpq really connects: every one must be local.
     const hosts = [...target.host.split(','), ...(target.params.hostaddr ? target.params.hostaddr.split(',') : [])];
     if (hosts.every(isLoopbackHost))
         return;
-    throw new errors/* RollbackKitError */.dp(`The sandbox runs only on this machine, and DATABASE_URL points at ${describeTarget(target)}: it creates and drops databases, so it refuses any host but 127.0.0.1, ::1, localhost or a Unix socket. Nothing was touched.`, 'Unset DATABASE_URL (the sandbox then uses the local server or a throwaway cluster), or point it at a local server.');
+    throw new errors/* RollbackKitError */.dp(`The sandbox runs only on this machine, and ${from} points at ${describeTarget(target)}: it creates and drops databases, so it refuses any host but 127.0.0.1, ::1, localhost or a Unix socket. Nothing was touched.`, `${capital(withoutIt(from))} (the sandbox then uses the local server or a throwaway cluster), or point it at a local server.`);
 }
 async function sandboxPostgres(opts, cleanup) {
     if (opts.databaseUrl && !opts.throwaway) {
-        assertLoopback(opts.databaseUrl);
+        const from = opts.from ?? DEFAULT_FROM;
+        assertLoopback(opts.databaseUrl, from);
         const where = describeTarget(parseConnectionString(opts.databaseUrl));
         const problem = await connectProblem(opts.databaseUrl);
         // A server that answered and refused (a password, pg_hba, a database) is running: the URL is what to fix.
         if (problem?.fromServer)
-            throw new errors/* RollbackKitError */.dp(`The PostgreSQL server at DATABASE_URL (${where}) refused the sandbox: ${problem.message}`, `Fix DATABASE_URL, or unset it to let the sandbox use a local server or a throwaway cluster.`);
+            throw new errors/* RollbackKitError */.dp(`The PostgreSQL server at ${from} (${where}) refused the sandbox: ${problem.message}`, `Fix ${from}, or ${withoutIt(from)} to let the sandbox use a local server or a throwaway cluster.`);
         if (problem)
-            throw new errors/* RollbackKitError */.dp(`The PostgreSQL server at DATABASE_URL (${where}) does not answer: ${problem.message}`, 'Start it or fix DATABASE_URL; unset DATABASE_URL to let the sandbox use a local server or a throwaway cluster.');
-        return { adminUrl: opts.databaseUrl, source: `DATABASE_URL (${where})` };
+            throw new errors/* RollbackKitError */.dp(`The PostgreSQL server at ${from} (${where}) does not answer: ${problem.message}`, `Start it or fix ${from}; ${withoutIt(from)} to let the sandbox use a local server or a throwaway cluster.`);
+        return { adminUrl: opts.databaseUrl, source: `${from} (${where})` };
     }
     if (!opts.throwaway && !(await connectProblem(LOCAL_URL)))
         return { adminUrl: LOCAL_URL, source: 'the local server on 127.0.0.1:5432' };
     const bin = findServerBinaries(opts.searchPath);
     if (!bin)
-        throw new errors/* RollbackKitError */.dp('No PostgreSQL for the sandbox: DATABASE_URL is not set, nothing answers on 127.0.0.1:5432, and no initdb is installed.', INSTALL_HINT);
+        throw new errors/* RollbackKitError */.dp('No PostgreSQL for the sandbox: no --database-url was given and DATABASE_URL is not set, nothing answers on 127.0.0.1:5432, and no initdb is installed.', INSTALL_HINT);
     return throwawayCluster(bin, cleanup);
 }
 
@@ -39637,14 +40238,14 @@ function quietLog(log, cleanup) {
 async function setUp(opts, brokenV2, cleanup, log) {
     const say = quiet(opts.progress, cleanup).step;
     const dbmateBin = findDbmate(opts.searchPath, opts.cwd);
-    const pgServer = await sandboxPostgres({ databaseUrl: opts.databaseUrl, searchPath: opts.searchPath, throwaway: opts.throwaway }, cleanup);
+    const pgServer = await sandboxPostgres({ databaseUrl: opts.databaseUrl, from: opts.databaseUrlFrom, searchPath: opts.searchPath, throwaway: opts.throwaway }, cleanup);
     cleanup.check();
-    // Its password only: the whole string names where the sandbox ran (`started.adminUrl`).
+    // Its password, in whatever form the database URL was given (`started.adminUrl` shows the rest).
     const admin = parseConnectionString(pgServer.adminUrl);
     log.secret(admin.password);
     const dbName = `rollback_kit_sandbox_${(0,external_node_crypto_.randomBytes)(4).toString('hex')}`;
     await cleanup.make(`the sandbox database ${dbName}`, () => adminQuery(admin, `DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`), () => adminQuery(admin, `CREATE DATABASE ${dbName}`));
-    // Whatever DATABASE_URL was (a URL, key=value, a Unix socket): one URL that dbmate and the app read too.
+    // Whatever the database URL was (a URL, key=value, a Unix socket): one URL that dbmate and the app read too.
     const databaseUrl = connectionUrl(withDatabase(admin, dbName));
     log.secret(databaseUrl);
     const migrate = (dir) => dbmate_dbmate(dbmateBin, databaseUrl, dir, ['up'], cleanup.signal);
@@ -39759,7 +40360,7 @@ async function runSandbox(opts, cleanup, cliLog) {
     await (0,promises_.writeFile)(files.html, log.redact(rollbackHtml(safe, { title: 'rollback-kit sandbox: v2 rolled back to v1', plan, before: before.checks })));
     return {
         postgres: pgServer.source,
-        started: { adminUrl: log.redact(pgServer.adminUrl), database: dbName, vercelUrl: vercel.url, appUrl: shop.url },
+        started: { adminUrl: log.redact(shownAdminUrl(pgServer.adminUrl)), database: dbName, vercelUrl: vercel.url, appUrl: shop.url },
         record: safe, plan, before, serving: shop.serving(), dbmateStatus, files, totalMs: Date.now() - started
     };
 }
@@ -39793,7 +40394,7 @@ async function runSandboxDrill(opts, cleanup, cliLog) {
     await (0,promises_.writeFile)(markdown, log.redact(drillSummaryMarkdown(safe, log)));
     return {
         postgres: w.pgSource,
-        started: { adminUrl: log.redact(w.adminUrl), database: w.dbName, vercelUrl: w.vercel.url, appUrl: w.shop.url },
+        started: { adminUrl: log.redact(shownAdminUrl(w.adminUrl)), database: w.dbName, vercelUrl: w.vercel.url, appUrl: w.shop.url },
         record: safe,
         serving: w.shop.serving(),
         files: { markdown },
@@ -39802,6 +40403,7 @@ async function runSandboxDrill(opts, cleanup, cliLog) {
 }
 
 ;// CONCATENATED MODULE: ./.build/report/notify.js
+
 
 
 
@@ -39995,6 +40597,8 @@ const DEFAULT_TIMEOUT_MS = 5000;
 const DEFAULT_RETRY_DELAY_MS = 1000;
 /** A receiver asking for a longer wait than this is not waited for: the rollback goes on. */
 const MAX_RETRY_AFTER_MS = 2000;
+/** What of a receiver's answer is read: it is quoted in a warning, never parsed. */
+const ANSWER_READ_BYTES = 16 * 1024;
 /**
  * Webhooks that failed their last message in this process. A rollback sends a message per phase and
  * waits for each: a receiver that hangs would cost it 11 s a message, so after one failed message
@@ -40012,8 +40616,9 @@ async function post(url, body, timeoutMs, log) {
             redirect: 'error',
             signal: AbortSignal.timeout(timeoutMs),
         });
+        // Only quoted (100 characters), so only that much is read: a receiver's endless body costs nothing.
         // Redact, then cut: a receiver may echo what it was sent.
-        const answer = log.excerpt((await res.text()).replace(/\s+/g, ' ').trim(), 100);
+        const answer = log.excerpt((await readCapped(res, ANSWER_READ_BYTES)).text.replace(/\s+/g, ' ').trim(), 100);
         if (res.ok)
             return { ok: true };
         const why = `HTTP ${res.status}${answer ? ` (${answer})` : ''}`;
@@ -40160,6 +40765,7 @@ function tellingDeps(opts, log) {
 
 
 
+
 /** The secret each provider cannot work without (command needs none). */
 const PROVIDER_TOKEN = {
     vercel: 'vercel-token',
@@ -40213,6 +40819,10 @@ const rollback_rollback = {
             commandEnv: cli.env,
             tools: { searchPath: cli.searchPath },
         };
+        // The database phases (snapshot, then restore or down migrations) cannot work through one: said
+        // before the app is rolled back, not after it, in the snapshot phase.
+        if (scope.includes(scope_DATABASE) && database)
+            refuseTransactionPooler(database, "the snapshot's and the database phase's sessions");
         if (scope.includes(scope_DATABASE) && database)
             await cli.confirm(`This rolls back ${plan.environment} including the database ${database.database} (a verified snapshot is taken first)`, database.database);
         cli.begin();
@@ -40393,22 +41003,23 @@ const sandbox = {
 /**
  * What both sandboxes (the rollback and `drill --sandbox`) take from the command line; the report
  * goes to --report-dir (relative to the current folder, or absolute), else
- * ./rollback-kit-sandbox/<prefix><time>. Called before `begin()`: a DATABASE_URL that is not on this
+ * ./rollback-kit-sandbox/<prefix><time>. Called before `begin()`: a database URL that is not on this
  * machine, and a report folder that cannot be made or written to, are bad usage (exit 2), refused
  * before anything starts rather than found once the whole run is done.
  */
 async function sandboxOptions(cli, extra, prefix) {
     const stamp = new Date().toISOString().replace(/[:.]/g, '-');
     const databaseUrl = cli.secret('database-url');
+    const databaseUrlFrom = cli.secretSource('database-url');
     const throwaway = extra.throwawayPostgres === true;
     if (databaseUrl && !throwaway)
-        assertLoopback(databaseUrl);
+        assertLoopback(databaseUrl, databaseUrlFrom);
     const given = typeof extra.reportDir === 'string' && extra.reportDir ? extra.reportDir : undefined;
     const reportDir = given ? (0,external_node_path_.resolve)(cli.cwd, given) : (0,external_node_path_.join)(cli.cwd, 'rollback-kit-sandbox', `${prefix}${stamp}`);
     const made = missingFolders(reportDir);
     await (0,files/* makeDirectory */.Oh)(reportDir, '--report-dir');
     await (0,files/* probeWritable */.Jg)(reportDir, '--report-dir');
-    return { databaseUrl, throwaway, searchPath: cli.searchPath, cwd: cli.cwd, reportDir, dryRun: cli.dryRun, made };
+    return { databaseUrl, databaseUrlFrom, throwaway, searchPath: cli.searchPath, cwd: cli.cwd, reportDir, dryRun: cli.dryRun, made };
 }
 /** `dir` and those of its parents that do not exist yet, deepest first: what making it creates. */
 function missingFolders(dir) {
@@ -40578,7 +41189,7 @@ const plan = {
         if (plan.database) {
             const db = plan.database;
             const which = db.method === 'restore' ? `restore ${db.snapshotPath ?? '(no snapshot-path yet)'}` : db.choice ? JSON.stringify(db.choice) : 'no choice yet (steps, to-version or since-ref)';
-            t.say(`database: ${db.method}, ${db.format}${db.migrationsDir ? ` in ${db.migrationsDir}` : ''}: ${which}${hasDatabaseUrl ? '' : ' (DATABASE_URL is not set)'}`);
+            t.say(`database: ${db.method}, ${db.format}${db.migrationsDir ? ` in ${db.migrationsDir}` : ''}: ${which}${hasDatabaseUrl ? '' : ' (no --database-url given and DATABASE_URL is not set)'}`);
         }
         t.say(plan.verify ? `verify: ${plan.verify.baseUrl ?? 'no base-url'}, ${plan.verify.checksFile ? `checks in ${plan.verify.checksFile}` : 'inline checks'}` : 'verify: none configured (production would not be checked afterwards)');
         return { ok: true, status: 'ok', plan, scope };

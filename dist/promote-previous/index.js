@@ -259,14 +259,16 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _core_action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2326);
 /* harmony import */ var _platforms_not_live_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(19);
-/* harmony import */ var _platforms_promote_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(360);
+/* harmony import */ var _platforms_promote_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7445);
 /* harmony import */ var _platforms_promote_inputs_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(5624);
-/* harmony import */ var _report_promote_previous_summary_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(2662);
-/* harmony import */ var _report_write_summary_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(4039);
+/* harmony import */ var _pipeline_automatic_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(9430);
+/* harmony import */ var _report_promote_previous_summary_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(2662);
+/* harmony import */ var _report_write_summary_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(4039);
 /**
  * promote-previous: put the last good deployment back into production. Reads the inputs, hands
  * them to the provider (Vercel, git revert, or the user's command), writes outputs and a summary.
  */
+
 
 
 
@@ -283,7 +285,8 @@ async function promote(log) {
         githubApiUrl: process.env.GITHUB_API_URL,
         baseBranch: process.env.GITHUB_REF_NAME || undefined,
     }, log);
-    const outcome = await (0,_platforms_promote_js__WEBPACK_IMPORTED_MODULE_2__/* .promotePrevious */ .Ay)(request, log);
+    // An event (auto-rollback), not a person: the rollback-cascade guard applies (vercel/rollback.ts).
+    const outcome = await (0,_platforms_promote_js__WEBPACK_IMPORTED_MODULE_2__/* .promotePrevious */ .Ay)({ ...request, automatic: (0,_pipeline_automatic_js__WEBPACK_IMPORTED_MODULE_4__/* .startedByDeploymentEvent */ .U)(process.env.GITHUB_EVENT_NAME) }, log);
     // No output may name a target that does not serve yet.
     (0,_platforms_not_live_js__WEBPACK_IMPORTED_MODULE_1__/* .refuseNotLive */ .C)(outcome, request);
     const durationMs = Date.now() - started;
@@ -300,7 +303,7 @@ async function promote(log) {
         unfreeze: outcome.frozen.frozen ? outcome.frozen.undo : '',
         'duration-ms': durationMs,
     });
-    await (0,_report_write_summary_js__WEBPACK_IMPORTED_MODULE_5__/* .writeSummary */ .S)((0,_report_promote_previous_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .promoteSummary */ .h)(outcome, request.provider, durationMs, log), log);
+    await (0,_report_write_summary_js__WEBPACK_IMPORTED_MODULE_6__/* .writeSummary */ .S)((0,_report_promote_previous_summary_js__WEBPACK_IMPORTED_MODULE_5__/* .promoteSummary */ .h)(outcome, request.provider, durationMs, log), log);
 }
 
 __webpack_async_result__();
@@ -1587,6 +1590,26 @@ function displayUrl(text) {
 
 /***/ }),
 
+/***/ 9430:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   U: () => (/* binding */ startedByDeploymentEvent)
+/* harmony export */ });
+/**
+ * Whether a rollback was started by a deployment signal rather than by a person: the events
+ * auto-rollback.yml listens to (and the ones a deploy pipeline of one's own might). A reusable
+ * workflow sees its caller's event, so rollback.yml called from auto-rollback.yml counts too.
+ * "Run workflow" (workflow_dispatch) and the command line are a person's decision.
+ */
+const DEPLOYMENT_EVENTS = new Set(['deployment_status', 'deployment', 'repository_dispatch', 'workflow_run', 'status', 'check_run', 'check_suite']);
+function startedByDeploymentEvent(eventName) {
+    return DEPLOYMENT_EVENTS.has(eventName ?? '');
+}
+
+
+/***/ }),
+
 /***/ 19:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
@@ -1594,7 +1617,7 @@ function displayUrl(text) {
 /* harmony export */   C: () => (/* binding */ refuseNotLive)
 /* harmony export */ });
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8005);
-/* harmony import */ var _promote_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(360);
+/* harmony import */ var _promote_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7445);
 /**
  * promote-previous on its own (the action, `rollback-kit promote`): a change the platform accepted
  * but did not make live (a promotion Vercel queued behind a rolling release) fails the step, as it
@@ -1658,8 +1681,8 @@ function secretInput(name, env, log, inputs = action/* input */.hF) {
 
 // EXTERNAL MODULE: ./.build/core/url-secrets.js
 var url_secrets = __nccwpck_require__(9041);
-// EXTERNAL MODULE: ./.build/platforms/promote.js + 36 modules
-var promote = __nccwpck_require__(360);
+// EXTERNAL MODULE: ./.build/platforms/promote.js + 41 modules
+var promote = __nccwpck_require__(7445);
 ;// CONCATENATED MODULE: ./.build/platforms/promote-inputs.js
 
 
@@ -1739,7 +1762,7 @@ function readPromoteRequest(inputs, ctx, log) {
 
 /***/ }),
 
-/***/ 360:
+/***/ 7445:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -1760,6 +1783,14 @@ __nccwpck_require__.d(__webpack_exports__, {
 var errors = __nccwpck_require__(8005);
 // EXTERNAL MODULE: ./.build/core/url-secrets.js
 var url_secrets = __nccwpck_require__(9041);
+;// CONCATENATED MODULE: external "node:fs"
+const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
+;// CONCATENATED MODULE: external "node:fs/promises"
+const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
+// EXTERNAL MODULE: external "node:os"
+var external_node_os_ = __nccwpck_require__(8161);
+;// CONCATENATED MODULE: external "node:path"
+const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
 ;// CONCATENATED MODULE: external "node:string_decoder"
 const external_node_string_decoder_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:string_decoder");
 ;// CONCATENATED MODULE: ./.build/platforms/command/run.js
@@ -1770,12 +1801,86 @@ const external_node_string_decoder_namespaceObject = __WEBPACK_EXTERNAL_createRe
  * like every other line, so a line it prints cannot act as a workflow command. An optional verify
  * command (`kubectl rollout status`, a health check) runs after it within the same time limit: the
  * rollback is done only when that passes too.
+ *
+ * The command can say it changed nothing, the GitHub Actions way (as GITHUB_OUTPUT): ROLLBACK_KIT_OUTCOME
+ * names an empty file it may write `status=already-current` (and `to=<id>`, what serves) into. That
+ * file is outside text: read up to a cap, only a regular file, every line checked; anything else is
+ * ignored with a warning, and the outcome is rolled-back as when nothing is written.
  */
+
+
+
+
 
 
 /** `timeout` exits 124 when the limit hit (137 after the follow-up KILL). */
 const TIMED_OUT = new Set([124, 137]);
 const KILL_AFTER_SECONDS = 10;
+/** The variable naming the file the command may write its outcome into. */
+const OUTCOME_VARIABLE = 'ROLLBACK_KIT_OUTCOME';
+/** Two short lines are all the file holds: anything longer is not an outcome. */
+const OUTCOME_MAX_BYTES = 1024;
+/** A deployment id, tag or image reference: no spaces, no control or Markdown characters. */
+const OUTCOME_ID = /^[A-Za-z0-9][A-Za-z0-9._:/@+=-]{0,199}$/;
+/**
+ * The outcome file's text: lines `status=rolled-back|already-current` (once, required when anything
+ * is written) and `to=<id>` (at most once); blank lines and a final newline are fine. Empty means
+ * rolled-back, as a command that writes nothing.
+ */
+function parseOutcome(text) {
+    const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '');
+    if (lines.length === 0)
+        return { status: 'rolled-back' };
+    const seen = new Map();
+    for (const line of lines) {
+        const m = /^(status|to)=(.*)$/.exec(line);
+        if (!m)
+            return { invalid: 'a line that is not status=… or to=…' };
+        if (seen.has(m[1]))
+            return { invalid: `${m[1]} given twice` };
+        seen.set(m[1], m[2]);
+    }
+    const status = seen.get('status');
+    if (status === undefined)
+        return { invalid: 'no status= line' };
+    if (status !== 'rolled-back' && status !== 'already-current')
+        return { invalid: 'a status other than already-current or rolled-back' };
+    const to = seen.get('to');
+    if (to !== undefined && !OUTCOME_ID.test(to))
+        return { invalid: 'a to= value that is not an id (letters, digits and ._:/@+=- only, at most 200)' };
+    return { status, ...(to !== undefined ? { to } : {}) };
+}
+/** Reads the outcome file without ever blocking or filling memory: a regular file only, up to the cap. */
+async function readOutcome(path) {
+    let info;
+    try {
+        info = await (0,promises_namespaceObject.lstat)(path);
+    }
+    catch {
+        // Removed by the command: nothing written.
+        return { status: 'rolled-back' };
+    }
+    // A FIFO would block the read forever, a link could point anywhere.
+    if (!info.isFile())
+        return { invalid: 'not a regular file' };
+    if (info.size > OUTCOME_MAX_BYTES)
+        return { invalid: `larger than ${OUTCOME_MAX_BYTES} bytes` };
+    const file = await (0,promises_namespaceObject.open)(path, external_node_fs_namespaceObject.constants.O_RDONLY | external_node_fs_namespaceObject.constants.O_NOFOLLOW | external_node_fs_namespaceObject.constants.O_NONBLOCK);
+    try {
+        const buffer = Buffer.alloc(OUTCOME_MAX_BYTES + 1);
+        const { bytesRead } = await file.read(buffer, 0, buffer.length, 0);
+        if (bytesRead > OUTCOME_MAX_BYTES)
+            return { invalid: `larger than ${OUTCOME_MAX_BYTES} bytes` };
+        const text = buffer.subarray(0, bytesRead).toString('utf8');
+        // eslint-disable-next-line no-control-regex
+        if (/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/.test(text))
+            return { invalid: 'control characters' };
+        return parseOutcome(text);
+    }
+    finally {
+        await file.close();
+    }
+}
 async function runRollbackCommand(opts, log) {
     const command = opts.command.trim();
     if (!command)
@@ -1797,6 +1902,19 @@ async function runRollbackCommand(opts, log) {
         if (v !== undefined && !k.startsWith('INPUT_'))
             env[k] = v;
     Object.assign(env, vars);
+    // A fresh directory only this step uses (RUNNER_TEMP on a runner, which the job cleans up).
+    const outcomeDir = await (0,promises_namespaceObject.mkdtemp)((0,external_node_path_namespaceObject.join)(opts.baseEnv.RUNNER_TEMP || (0,external_node_os_.tmpdir)(), 'rollback-kit-outcome-'));
+    try {
+        const outcomeFile = (0,external_node_path_namespaceObject.join)(outcomeDir, 'outcome');
+        await (await (0,promises_namespaceObject.open)(outcomeFile, 'w', 0o600)).close();
+        env[OUTCOME_VARIABLE] = outcomeFile;
+        return await runWithOutcome(command, verify, outcomeFile, env, opts, log);
+    }
+    finally {
+        await (0,promises_namespaceObject.rm)(outcomeDir, { recursive: true, force: true });
+    }
+}
+async function runWithOutcome(command, verify, outcomeFile, env, opts, log) {
     const deadline = Date.now() + opts.timeoutSeconds * 1000;
     const code = await runBash(command, opts.timeoutSeconds, env, opts.cwd, log);
     if (TIMED_OUT.has(code)) {
@@ -1805,10 +1923,18 @@ async function runRollbackCommand(opts, log) {
     if (code !== 0) {
         throw new errors/* RollbackKitError */.dp(`The rollback command exited with status ${code}.`, 'Its output is above; fix the cause and re-run the step.');
     }
-    const notes = [`The rollback command finished (exit 0) for target ${opts.target}.`];
+    const outcome = await readOutcome(outcomeFile);
+    if ('invalid' in outcome) {
+        log.warning(`The rollback command's ${OUTCOME_VARIABLE} file was ignored (${outcome.invalid}): it may hold only the lines status=already-current or status=rolled-back, and to=<id>. The step reports rolled-back.`);
+    }
+    const said = 'invalid' in outcome ? { status: 'rolled-back' } : outcome;
+    const notes = said.status === 'already-current'
+        ? [`The rollback command finished (exit 0) and said through ${OUTCOME_VARIABLE} that nothing needed changing: ${said.to ?? opts.target} already serves.`]
+        : [`The rollback command finished (exit 0) for target ${said.to ?? opts.target}.`];
     log.info(notes[0]);
+    const result = { status: said.status, ...(said.to ? { to: said.to } : {}), exitCode: code };
     if (!verify)
-        return { status: 'rolled-back', exitCode: code, verified: false, notes };
+        return { ...result, verified: false, notes };
     const left = Math.ceil((deadline - Date.now()) / 1000);
     if (left <= 0) {
         throw new errors/* RollbackKitError */.dp(`The rollback command used the whole ${opts.timeoutSeconds} s, so the verify command could not run: the rollback is not confirmed.`, 'Raise timeout-seconds and re-run the step.');
@@ -1823,7 +1949,7 @@ async function runRollbackCommand(opts, log) {
     }
     notes.push('The verify command passed (exit 0).');
     log.info(notes[1]);
-    return { status: 'rolled-back', exitCode: code, verified: true, notes };
+    return { ...result, verified: true, notes };
 }
 async function runBash(command, seconds, env, cwd, log) {
     const out = lineBuffer((line) => log.info(line));
@@ -1870,6 +1996,36 @@ function lineBuffer(emit) {
             pending = '';
         },
     };
+}
+
+;// CONCATENATED MODULE: ./.build/core/read-body.js
+/**
+ * Reads an HTTP response body up to a byte cap. Node's `res.text()` / `res.json()` read whatever
+ * arrives until the request's timeout: a proxy that answers with an endless or huge body would fill
+ * the runner's memory first. Every body this project reads goes through here.
+ */
+/** The body as text, up to `maxBytes`; `cut` when the response had more (it is read no further). */
+async function readCapped(res, maxBytes) {
+    if (!res.body)
+        return { text: '', cut: false };
+    const reader = res.body.getReader();
+    const chunks = [];
+    let size = 0;
+    let cut = false;
+    for (;;) {
+        const { done, value } = await reader.read();
+        if (done)
+            break;
+        chunks.push(value);
+        size += value.byteLength;
+        if (size > maxBytes) {
+            cut = true;
+            // Stops the transfer: the connection is dropped rather than drained.
+            await reader.cancel().catch(() => undefined);
+            break;
+        }
+    }
+    return { text: new TextDecoder().decode(Buffer.concat(chunks).subarray(0, maxBytes)), cut };
 }
 
 ;// CONCATENATED MODULE: ./.build/platforms/http/retry.js
@@ -1952,13 +2108,20 @@ function retryDelay(failure, attempt, policy, random = Math.random, maxWaitMs = 
 /**
  * A small JSON-over-HTTP client for platform APIs on Node's fetch: fixed auth headers, a timeout on
  * every call, the shared retry rules (429/503 after Retry-After, other 5xx and network errors with
- * backoff, other 4xx never), no redirect ever followed, and error bodies read defensively. It returns parsed JSON as
+ * backoff, other 4xx never), no redirect followed (a GitHub client: only on the API's own origin),
+ * every body read up to a cap (MAX_API_BODY_BYTES), and error bodies read defensively. It returns parsed JSON as
  * `unknown`: callers read only the fields they need. The caller registers its token with the log
  * before building the headers, so no retry line can print it.
  */
 
 
+
 const DEFAULT_REQUEST_TIMEOUT_MS = 20_000;
+/**
+ * The most of one answer read: a page of deployments is tens of KB, so anything near this is a
+ * proxy or a misconfigured api-url, not the platform, and reading on would only fill memory.
+ */
+const MAX_API_BODY_BYTES = 5 * 1024 * 1024;
 /** The platform answered with a non-2xx status (after any retries). */
 class HttpApiError extends Error {
     service;
@@ -1982,6 +2145,26 @@ class HttpApiError extends Error {
 const UNSTATED_403_WAIT_MS = 60_000;
 /** A request cut short by the step's deadline: a listing that read pages before it has its own, fuller, message. */
 class OutOfTime extends errors/* RollbackKitError */.dp {
+}
+/**
+ * The server asked for a wait the caller will not make: longer than longestWaitMs, or than what is
+ * left of the step's deadline. `last` is the answer that asked for it.
+ */
+class WaitTooLong extends errors/* RollbackKitError */.dp {
+    last;
+    askedMs;
+    because;
+    constructor(message, hint, last, askedMs, because) {
+        super(message, hint);
+        this.last = last;
+        this.askedMs = askedMs;
+        this.because = because;
+    }
+}
+/** Redirects followed on the API's own origin before the answer counts as a refusal. */
+const MAX_REDIRECTS = 5;
+/** An answer larger than MAX_API_BODY_BYTES: read no further, and not retried (the same address would send it again). */
+class BodyTooLarge extends errors/* RollbackKitError */.dp {
 }
 /** The platform could not be reached, or did not answer within the request timeout. */
 class HttpNetworkError extends Error {
@@ -2065,8 +2248,14 @@ class HttpClient {
                 url.searchParams.set(k, String(v));
         return url;
     }
+    /**
+     * `path` is relative to the base URL, or a whole URL on the API's own origin (a Link header's next
+     * page): the headers, with the token, are never sent anywhere else.
+     */
     async request(method, path, opts = {}) {
-        const url = this.url(path, opts.query);
+        const url = typeof path === 'string' ? this.url(path, opts.query) : path;
+        if (url.origin !== this.base.origin)
+            throw new errors/* RollbackKitError */.dp(`${this.service}: a request to ${url.origin} was refused, as it is not the API's own ${this.base.origin}.`, 'This is a bug in rollback-kit: please report it.');
         const label = `${method} ${url.pathname}`;
         for (let attempt = 0;; attempt++) {
             let failure;
@@ -2076,24 +2265,11 @@ class HttpClient {
             const before = this.opts.deadline?.left();
             const cut = before !== undefined && before > 0 && before < this.timeoutMs;
             try {
-                const res = await fetch(url, {
-                    method,
-                    headers: {
-                        ...this.opts.headers,
-                        Accept: 'application/json',
-                        ...(opts.body !== undefined ? { 'Content-Type': 'application/json' } : {}),
-                        ...opts.headers,
-                    },
-                    body: opts.body !== undefined ? JSON.stringify(opts.body) : undefined,
-                    // fetch drops Authorization on a redirect to another origin, but not a token in another
-                    // header (Railway's Project-Access-Token): a platform API call follows no redirect at all.
-                    redirect: 'manual',
-                    // Whole milliseconds: a fractional deadline-seconds leaves a fraction, which the timer refuses.
-                    signal: AbortSignal.timeout(cut ? Math.ceil(before) : this.timeoutMs),
-                });
-                const raw = await res.text();
-                if (res.status >= 300 && res.status < 400)
-                    throw this.redirected(res, url, label);
+                const res = await this.send(method, url, label, opts, AbortSignal.timeout(cut ? Math.ceil(before) : this.timeoutMs));
+                const { text: raw, cut: overCap } = await readCapped(res, MAX_API_BODY_BYTES);
+                // An error body is only quoted (its first few hundred characters): what was read is enough.
+                if (overCap && res.ok)
+                    throw this.tooLarge(label);
                 if (res.ok) {
                     let data = undefined;
                     if (raw.trim()) {
@@ -2104,7 +2280,7 @@ class HttpClient {
                             data = raw;
                         }
                     }
-                    return { status: res.status, data };
+                    return { status: res.status, data, headers: res.headers };
                 }
                 // Some APIs echo what they were sent; an error message must never carry the token on.
                 const text = this.redact(raw);
@@ -2129,9 +2305,12 @@ class HttpClient {
             }
             const left = this.opts.deadline?.left();
             const asked = askedWait(failure);
+            const secs = (ms) => `${Math.ceil(ms / 1000)} s`;
+            if (this.opts.longestWaitMs !== undefined && asked !== undefined && asked > this.opts.longestWaitMs && attempt < this.retry.rateLimitRetries) {
+                throw new WaitTooLong(`${this.service} asked to wait ${secs(asked)} before ${label} again (${lastError.message}), longer than the ${secs(this.opts.longestWaitMs)} this step waits.`, 'Re-run the step once the limit has reset.', lastError, asked, 'longest-wait');
+            }
             if (left !== undefined && asked !== undefined && asked > left && attempt < this.retry.rateLimitRetries) {
-                const secs = (ms) => `${Math.ceil(ms / 1000)} s`;
-                throw new errors/* RollbackKitError */.dp(`${this.service} asked to wait ${secs(asked)} (${failure.kind === 'status' && failure.retryAfter === null ? 'until its rate limit resets' : 'Retry-After'}) before ${label} again (${lastError.message}), but only ${secs(left)} of ${this.opts.deadline.input} (${this.opts.deadline.seconds} s) are left.`, `Wait ${secs(asked)}, then re-run the step (it is safe to repeat), or raise ${this.opts.deadline.input}.`);
+                throw new WaitTooLong(`${this.service} asked to wait ${secs(asked)} (${failure.kind === 'status' && failure.retryAfter === null ? 'until its rate limit resets' : 'Retry-After'}) before ${label} again (${lastError.message}), but only ${secs(left)} of ${this.opts.deadline.input} (${this.opts.deadline.seconds} s) are left.`, `Wait ${secs(asked)}, then re-run the step (it is safe to repeat), or raise ${this.opts.deadline.input}.`, lastError, asked, 'deadline');
             }
             const delay = left === undefined || left > 0 ? retryDelay(failure, attempt, this.retry, this.random, left) : undefined;
             if (delay === undefined)
@@ -2140,10 +2319,58 @@ class HttpClient {
             await this.wait(delay);
         }
     }
+    /**
+     * One answer to `method url`, after any redirects this client follows (redirects: same-origin):
+     * to the API's own origin only, at most MAX_REDIRECTS, and a write only by 307/308, which keep
+     * its method and body (a 301/302/303 would turn it into a GET that reads instead of writing).
+     */
+    async send(method, url, label, opts, signal) {
+        let current = url;
+        for (let hop = 0;; hop++) {
+            const res = await fetch(current, {
+                method,
+                headers: {
+                    // A client's own headers may ask for a media type of its own (GitHub's application/vnd.github+json).
+                    Accept: 'application/json',
+                    ...this.opts.headers,
+                    ...(opts.body !== undefined ? { 'Content-Type': 'application/json' } : {}),
+                    ...opts.headers,
+                },
+                body: opts.body !== undefined ? JSON.stringify(opts.body) : undefined,
+                // fetch drops Authorization on a redirect to another origin, but not a token in another
+                // header (Railway's Project-Access-Token): fetch follows no redirect, this client decides.
+                redirect: 'manual',
+                signal,
+            });
+            if (res.status < 300 || res.status >= 400)
+                return res;
+            await res.body?.cancel().catch(() => undefined);
+            const next = this.opts.redirects === 'same-origin' && hop < MAX_REDIRECTS ? this.followable(res, current, method) : undefined;
+            if (!next)
+                throw this.redirected(res, current, label);
+            current = next;
+        }
+    }
+    followable(res, from, method) {
+        const keepsMethod = res.status === 307 || res.status === 308;
+        if (!keepsMethod && !((res.status === 301 || res.status === 302 || res.status === 303) && (method === 'GET' || method === 'HEAD')))
+            return undefined;
+        try {
+            const to = new URL(res.headers.get('location') ?? '', from);
+            return res.headers.get('location') && to.origin === this.base.origin ? to : undefined;
+        }
+        catch {
+            return undefined;
+        }
+    }
     /** No answer to `label` before the step's deadline. */
     outOfTime(label) {
         const { input, seconds } = this.opts.deadline;
         return new OutOfTime(`${this.service} did not answer ${label} (${this.host}) before the step's deadline: ${input} (${seconds} s) ran out.`, `Check that ${this.host} is reachable and answering, then re-run the step (it is safe to repeat), or raise ${input}.`);
+    }
+    /** Names the host and the path, never the query string (Vercel's teamId, a registry's scope) nor a header. */
+    tooLarge(label) {
+        return new BodyTooLarge(`${this.service} (${this.host}) answered ${label} with a body larger than ${MAX_API_BODY_BYTES / 1024 / 1024} MB, which was read no further: no platform API answers this much, so something between the runner and the API (a proxy, a wrong API URL) is answering instead.`, `Check that the API URL (api-url, machines-api-url, registry-url or GITHUB_API_URL) points at the platform's API and that no proxy rewrites its answers, then re-run the step.`);
     }
     redirected(res, from, label) {
         let where = 'an address it did not give';
@@ -2154,7 +2381,8 @@ class HttpClient {
         catch {
             // an unreadable Location: named as missing
         }
-        return new errors/* RollbackKitError */.dp(`${this.service} answered ${label} with a redirect (${res.status}) to ${this.redact(where)}. API requests never follow a redirect, so the token goes nowhere but the API URL given.`, `Check the API URL (api-url, machines-api-url, registry-url or GITHUB_API_URL): set it to the address the API answers on itself, if you trust that address.`);
+        const rule = this.opts.redirects === 'same-origin' ? 'API requests follow a redirect only on the API\'s own host (a write only by 307 or 308), and at most 5' : 'API requests never follow a redirect';
+        return new errors/* RollbackKitError */.dp(`${this.service} answered ${label} with a redirect (${res.status}) to ${this.redact(where)}. ${rule}, so the token goes nowhere but the API URL given.`, `Check the API URL (api-url, machines-api-url, registry-url or GITHUB_API_URL): set it to the address the API answers on itself, if you trust that address.`);
     }
     async get(path, query = {}) {
         return (await this.request('GET', path, { query })).data;
@@ -2568,6 +2796,17 @@ function describeSkipped(skipped, max = 5) {
 function nextPoll(intervalMs, deadline, now) {
     return Math.max(0, Math.min(intervalMs, deadline - now));
 }
+/** How the note of the rollback-cascade guard begins: the workflows and the pipeline recognise it by this. */
+const NOT_ROLLED_BACK_AGAIN = 'Not rolled back again: this deployment was put there by a rollback';
+/**
+ * The note of an automatic run that found production put there by a rollback and left it: an
+ * outage that outlasts a rollback is most likely not the deploy's, and walking production back
+ * release by release would not fix it. `how` says what the platform recorded; `status` where the
+ * platform reports its own outages.
+ */
+function notPutBackAgain(current, how, status) {
+    return `${NOT_ROLLED_BACK_AGAIN} (${current}: ${how}); the outage is likely not the deploy's — check the database, third-party services (payments, auth, email) and ${status} first. A person decides whether to go further back: run the rollback by hand with from naming ${current}, or name the deployment in target.`;
+}
 
 ;// CONCATENATED MODULE: ./.build/platforms/http/deadline.js
 /**
@@ -2718,7 +2957,9 @@ async function promoteOnFly(opts, log) {
         if (images.length === 1 && newest && newest.version > current.version) {
             const note = `App ${app} serves release v${current.version} although release v${newest.version} is newer: an earlier rollback has already moved it back. Nothing to do; to go further back, name the release in target.`;
             log.info(note);
-            return { ...base, status: 'already-current', from: info(current), to: info(current), notes: [note] };
+            // The machines' note names the images rolled back from, the last rollback's last (below).
+            const back = releaseOf([...rolledBackFrom(machines)].at(-1));
+            return { ...base, status: 'already-current', from: info(current), to: info(current), notes: [note], rolledBackFrom: back?.id };
         }
         const rolledBack = rolledBackFrom(machines);
         for (const r of all) {
@@ -2762,7 +3003,8 @@ async function promoteOnFly(opts, log) {
     const deadline = step.restart();
     const problems = new Map();
     // What is being rolled back from: every image served now other than the target.
-    const badImages = images.filter((i) => !!i && i !== image);
+    // Oldest release first, so the note's last image is the release this rollback is from (its incident: promote.ts rolledBackFrom).
+    const badImages = images.filter((i) => !!i && i !== image).sort((a, b) => (releaseOf(a)?.version ?? -1) - (releaseOf(b)?.version ?? -1));
     for (const m of todo) {
         if (now() >= deadline) {
             problems.set(m.id, 'not updated: the time limit was reached first');
@@ -3566,14 +3808,14 @@ async function promoteOnNetlify(opts, log) {
     const base = { skipped: [], frozen: frozenState(name, published) };
     // When the goal state is already reached (an earlier run restored but could not lock, or the
     // target is simply published), finish the freeze rather than report a site that still publishes.
-    const alreadyCurrent = async (note) => {
+    const alreadyCurrent = async (rolledBackFrom, note) => {
         log.info(note);
         if (published.locked || opts.dryRun)
-            return { ...base, status: 'already-current', from: rollback_info(published), to: rollback_info(published), notes: [note] };
+            return { ...base, status: 'already-current', from: rollback_info(published), to: rollback_info(published), notes: [note], rolledBackFrom };
         const locked = await calling(ctx(`locking deploy ${published.id}`), () => lockDeploy(c, published.id));
         const frozen = frozenState(name, { ...published, locked: locked.locked ?? true });
         log.warning(`${frozen.what} ${frozen.undo ?? ''}`.trim());
-        return { ...base, frozen, status: 'already-current', from: rollback_info(published), to: rollback_info(published), notes: [note, `${frozen.what} ${frozen.undo ?? ''}`.trim()] };
+        return { ...base, frozen, status: 'already-current', from: rollback_info(published), to: rollback_info(published), notes: [note, `${frozen.what} ${frozen.undo ?? ''}`.trim()], rolledBackFrom };
     };
     if (fromId && fromId !== published.id) {
         const note = `Site ${name} no longer publishes ${fromId}; it publishes ${published.id}. Nothing to do.`;
@@ -3584,7 +3826,7 @@ async function promoteOnNetlify(opts, log) {
     const skipped = [];
     if (targetId) {
         if (targetId === published.id) {
-            return alreadyCurrent(`${describe(published)} is already published. Nothing to restore.`);
+            return alreadyCurrent(undefined, `${describe(published)} is already published. Nothing to restore.`);
         }
         target = await calling(ctx('looking up the target deploy', targetId), () => getDeploy(c, targetId));
         checkExplicitTarget(target, site, name, log);
@@ -3620,7 +3862,9 @@ async function promoteOnNetlify(opts, log) {
         if (!fromId && newer.length) {
             const wasLive = newer.find((d) => typeof d.publishedAt === 'number');
             if (wasLive) {
-                return alreadyCurrent(`Site ${name} publishes ${published.id} although ${wasLive.id}, newer, was published before it: an earlier rollback has already put it back. Nothing to restore; to go further back, name the deploy in target or set from to ${published.id}.`);
+                // The one published last before the restore is what the rollback was made from.
+                const replaced = newer.reduce((a, d) => (typeof d.publishedAt === 'number' && (!a || d.publishedAt > a.publishedAt) ? d : a), undefined);
+                return alreadyCurrent(replaced?.id, `Site ${name} publishes ${published.id} although ${wasLive.id}, newer, was published before it: an earlier rollback has already put it back. Nothing to restore; to go further back, name the deploy in target or set from to ${published.id}.`);
             }
             const unknown = newer.find((d) => d.publishedAt === undefined);
             if (unknown) {
@@ -3795,7 +4039,9 @@ async function rollback(client, id) {
  * target (an earlier rollback) is reported as already-current and nothing is changed. A rollback is a
  * new deployment copying the target's meta (commit, image), so a copy is known only by that code:
  * when neither the live deployment nor the one it could be a copy of carries any, and `from` does
- * not name the live deployment, the step refuses rather than risk putting the bad release back.
+ * not name the live deployment, the step refuses rather than risk putting the bad release back. An
+ * explicit target that the live deployment is already a copy of (same code, made after it) is
+ * already-current too: a re-run of the same request does not make another copy.
  */
 
 
@@ -3864,6 +4110,11 @@ function copyOf(live, below) {
     if (a && b)
         return a === b ? 'yes' : 'no';
     return a || b ? 'no' : 'unknown';
+}
+/** `live` is a copy of `target` (a rollback to it, or a redeploy of its code): newer, with the same commit or image. Without code nothing can be told. */
+function madeFrom(live, target) {
+    const code = codeOf(live);
+    return !!code && code === codeOf(target) && live.createdAt > target.createdAt;
 }
 const railway_rollback_info = (d) => ({ id: d?.id, url: d?.url, commitSha: d?.commitHash, image: d?.image });
 /** Why an older deployment cannot be what "previous" means, or undefined when it can. */
@@ -3947,6 +4198,15 @@ async function promoteOnRailway(opts, log) {
         if ((found.serviceId && found.serviceId !== ref.serviceId) || (found.environmentId && found.environmentId !== ref.environmentId)) {
             throw new errors/* RollbackKitError */.dp(`Deployment ${found.id} belongs to another service or environment, not to the ${where}.`, 'Check the target, service and environment inputs.');
         }
+        // A rollback is a new deployment carrying its source's code: a live deployment made after the
+        // target with the target's code is that target put back, by an earlier run of this same request.
+        // Asking again would only make another copy. A from naming the live deployment says it is bad
+        // all the same (a variables-only change keeps the code): then the rollback goes ahead.
+        if (fromSays !== 'names-live' && madeFrom(live, found)) {
+            const note = `The ${where} already serves ${describeDeployment(live)}, made after ${found.id} with the same ${live.commitHash ? 'commit' : 'image'}: an earlier rollback has put the target back. Nothing to do; if the live deployment is bad all the same (its variables changed), run again with from: ${live.id}.`;
+            log.info(note);
+            return { ...base, status: 'already-current', from: railway_rollback_info(live), to: railway_rollback_info(live), notes: [note] };
+        }
         if (FAILED.has(found.status) || found.canRollback === false) {
             throw new errors/* RollbackKitError */.dp(`Railway cannot roll the ${where} back to ${describeDeployment(found)}: ${FAILED.has(found.status) ? `it is ${found.status}` : 'canRollback is false (past the plan\'s retention, or it never deployed)'}.`, 'Choose a deployment the dashboard offers to roll back to, or leave target as previous.');
         }
@@ -3981,7 +4241,8 @@ async function promoteOnRailway(opts, log) {
         if (copy === 'yes') {
             const note = `The live deployment ${live.id} runs the same code as ${below.id}, the release before ${target.id}: an earlier rollback has already put it back. Nothing to do; to go elsewhere, name the deployment in target.`;
             log.info(note);
-            return { ...base, status: 'already-current', from: railway_rollback_info(live), to: railway_rollback_info(live), skipped, notes: [note] };
+            // "previous" found the deployment the copy replaced: the rollback was made from it.
+            return { ...base, status: 'already-current', from: railway_rollback_info(live), to: railway_rollback_info(live), skipped, notes: [note], rolledBackFrom: target.id };
         }
         // Without code on either side only a from naming the live deployment by itself (its id, or a
         // commit it carries) says it is the bad release and not an earlier rollback's copy.
@@ -4104,7 +4365,8 @@ async function setAutoDeploy(c, serviceId, value) {
  * older deploy that was live before (deactivated), turn auto-deploy off (an API rollback leaves it
  * on, so the next push would re-ship the bad code), ask Render to roll back, and poll the new deploy
  * until it is live. Safe to repeat: a `from` that is no longer live, a target that is, or a live
- * deploy that is itself a rollback is reported as already-current and nothing is changed.
+ * deploy that is itself a rollback (of the named target, when one is named) is reported as
+ * already-current and nothing is changed.
  */
 
 
@@ -4134,6 +4396,12 @@ function rollback_checkId(value, input, prefix, what) {
     return v;
 }
 /** Why an older deploy cannot be what "previous" means, or undefined when it can. */
+/** The same code: the same image when either has one, else the same commit; nothing known is not the same. */
+function sameCode(a, b) {
+    if (a.image || b.image)
+        return a.image === b.image;
+    return !!a.commitId && a.commitId === b.commitId;
+}
 function render_rollback_skipReason(d, live) {
     if (NEVER_LIVE.has(d.status))
         return `status ${d.status}: it never went live`;
@@ -4205,6 +4473,14 @@ async function promoteOnRender(opts, log) {
             return { ...base, status: 'already-current', from: render_rollback_info(live), to: render_rollback_info(live), notes: [note] };
         }
         target = await calling(ctx('looking up the target deploy', targetId), () => api_getDeploy(c, serviceId, targetId));
+        // A rollback deploy carries its target's commit and image: a live one made after the target with
+        // its code is that target put back by an earlier run of this request; another would only copy it
+        // again. A from naming the live deploy says it is bad all the same (a variables-only change).
+        if (!fromId && live.trigger === 'rollback' && live.createdAt > target.createdAt && sameCode(live, target)) {
+            const note = `Service ${name} already serves ${rollback_describe(live)}, a rollback made after ${target.id} with the same ${live.image ? 'image' : 'commit'}: an earlier rollback has put the target back. Nothing to do; if the live deploy is bad all the same, run again with from: ${live.id}.`;
+            log.info(note);
+            return { ...base, status: 'already-current', from: render_rollback_info(live), to: render_rollback_info(live), notes: [note] };
+        }
         if (NEVER_LIVE.has(target.status))
             throw new errors/* RollbackKitError */.dp(`Deploy ${rollback_describe(target)} of service ${name} never went live, so Render cannot roll back to it.`, 'Choose a deploy that was live before (status deactivated).');
     }
@@ -4213,7 +4489,10 @@ async function promoteOnRender(opts, log) {
         if (live.trigger === 'rollback') {
             const note = `Service ${name} already serves ${live.id}, a rollback, and nothing has been deployed since. Nothing to do; to go further back, name the deploy in target.`;
             log.info(note);
-            return { ...base, status: 'already-current', from: render_rollback_info(live), to: render_rollback_info(live), notes: [note] };
+            // Render names no source on a rollback deploy; the deploy it replaced is the newest older one
+            // that was live (deactivated): what the rollback was made from.
+            const replaced = all.slice(all.indexOf(live) + 1).find((d) => d.status === 'deactivated');
+            return { ...base, status: 'already-current', from: render_rollback_info(live), to: render_rollback_info(live), notes: [note], rolledBackFrom: replaced?.id };
         }
         if (!target) {
             throw new errors/* RollbackKitError */.dp(`No earlier deploy of service ${name} can take over from ${live.id}: none of the ${all.length - 1} older deploy(s) read was live before with other code.${describeSkipped(skipped)}`, 'Name the deploy to return to in target (dep-…), or use provider git-revert to build the previous code again.');
@@ -4826,6 +5105,7 @@ async function waitForAliasJob(client, project, target, opts, log) {
 
 
 
+
 /** Skipped deployments named one per line in the log; the rest are counted by reason. */
 const SKIPPED_LOGGED = 20;
 const vercel_rollback_DEFAULT_POLL_INTERVAL_MS = 250;
@@ -4876,7 +5156,20 @@ async function promoteOnVercel(opts, log) {
     // with every rollback), proves nothing about it, so it must not lift the re-run guard below.
     const fromNamesCurrent = !!fromRef && !shaUncompared && (fromRef.kind !== 'url' || current.url?.toLowerCase() === fromRef.host);
     const relative = targetRef.kind === 'previous' || targetRef.kind === 'last-verified';
-    const history = relative ? await call(ctx(`reading what served production before ${current.id}`), () => productionHistory(client, project, current)) : undefined;
+    const history = relative || opts.automatic ? await call(ctx(`reading what served production before ${current.id}`), () => productionHistory(client, project, current)) : undefined;
+    // The rollback cascade: our own rollback promotes an older deployment, Vercel reports that as a
+    // deployment event, its smoke test fails for the same outage (a database, a third party) and
+    // an automatic run would roll back again, release by release. A person may still go further
+    // back (from naming the deployment in production, or a target); an event never does.
+    if (opts.automatic && (history?.movedBack || project.autoAssignCustomDomains === false)) {
+        const back = history?.movedBack;
+        const how = back
+            ? `production was ${back.type === 'rollback' ? 'rolled back' : 'moved back by a promotion'} to it from ${back.from}${when(back.requestedAt)}`
+            : 'Vercel has automatic production domain assignment off for the project, which only an instant rollback does';
+        const note = notPutBackAgain(current.id, how, 'Vercel\'s status page (https://www.vercel-status.com)');
+        log.warning(note);
+        return { ...base, status: 'already-current', from: vercel_rollback_info(current), to: vercel_rollback_info(current), notes: [note], rolledBackFrom: back?.from, putThereByRollback: true };
+    }
     // A second "roll back to previous" must not walk one more step back: when production is where
     // the last alias request moved it back to (a rollback, or a promotion to an older deployment),
     // and nothing has gone live since, it already is "previous". Going further back takes an explicit
@@ -4886,7 +5179,7 @@ async function promoteOnVercel(opts, log) {
         const how = back.type === 'rollback' ? 'rolled back' : 'moved back by a promotion';
         const note = `Production of ${project.name} was already ${how} to ${current.id} from ${back.from}${when(back.requestedAt)} and nothing has gone live since. Nothing to do; to go further back, name the deployment in target.`;
         log.info(note);
-        return { ...base, status: 'already-current', from: vercel_rollback_info(current), to: vercel_rollback_info(current), notes: [note] };
+        return { ...base, status: 'already-current', from: vercel_rollback_info(current), to: vercel_rollback_info(current), notes: [note], rolledBackFrom: back.from };
     }
     const { target, skipped, skippedKinds, why } = await chooseTarget(client, project, current, targetRef, opts, step, ctx, log, history);
     if (target.id === current.id) {
@@ -5041,6 +5334,20 @@ deadline, ctx, log, history) {
     }
 }
 
+;// CONCATENATED MODULE: ./.build/github/client.js
+
+function githubClient(apiUrl, token, log, tuning = {}) {
+    log.secret(token);
+    return new HttpClient({
+        service: 'GitHub',
+        baseUrl: apiUrl,
+        headers: { Authorization: `Bearer ${token}`, Accept: 'application/vnd.github+json', 'X-GitHub-Api-Version': '2022-11-28', 'User-Agent': 'rollback-kit' },
+        log,
+        redirects: 'same-origin',
+        ...tuning,
+    });
+}
+
 ;// CONCATENATED MODULE: ./.build/github/commit-status.js
 /**
  * The `rollback-kit/verified` commit status: the record that a deployment passed its smoke checks
@@ -5048,6 +5355,7 @@ deadline, ctx, log, history) {
  * `target: last-verified` reads it to pick the newest deployment that actually passed. GitHub's
  * combined status holds the latest status of each context, so a later failure overrides a pass.
  */
+
 
 
 
@@ -5070,15 +5378,7 @@ class CommitStatuses {
     constructor(access, log, opts = {}) {
         log.secret(access.token);
         this.repo = parseRepository(access.repository);
-        this.client = new HttpClient({
-            service: 'GitHub',
-            baseUrl: access.apiUrl,
-            headers: { Authorization: `Bearer ${access.token}`, 'X-GitHub-Api-Version': '2022-11-28', 'User-Agent': 'rollback-kit' },
-            log,
-            requestTimeoutMs: opts.requestTimeoutMs ?? 10_000,
-            sleep: opts.sleep,
-            deadline: opts.deadline,
-        });
+        this.client = githubClient(access.apiUrl, access.token, log, { requestTimeoutMs: opts.requestTimeoutMs ?? 10_000, sleep: opts.sleep, deadline: opts.deadline });
     }
     get name() {
         return `${this.repo.owner}/${this.repo.repo}`;
@@ -5308,6 +5608,7 @@ const fromProvider = (o) => ({
     notes: o.notes,
     skipped: o.skipped,
     details: passedOver(o.skipped),
+    rolledBackFrom: o.rolledBackFrom,
 });
 /** Puts the last good deployment back (or, with dryRun, only says which one it would be). */
 async function promotePrevious(request, log) {
@@ -5320,7 +5621,7 @@ async function promotePrevious(request, log) {
     const common = { target: request.target, from: request.from, reason: request.reason, timeoutSeconds: request.timeoutSeconds, dryRun: request.dryRun };
     switch (request.provider) {
         case 'vercel': {
-            const result = await promoteOnVercel({ ...common, token: request.token, project: request.project, team: request.team, apiUrl: request.apiUrl, method: request.method, pollIntervalMs: request.pollIntervalMs, verified: verifiedLookup(request, log) }, log);
+            const result = await promoteOnVercel({ ...common, token: request.token, project: request.project, team: request.team, apiUrl: request.apiUrl, method: request.method, pollIntervalMs: request.pollIntervalMs, verified: verifiedLookup(request, log), automatic: request.automatic }, log);
             const skipped = result.skipped.map((s) => ({ id: s.deployment.id, reason: s.reason }));
             return {
                 status: result.status,
@@ -5332,6 +5633,8 @@ async function promotePrevious(request, log) {
                 skipped,
                 queued: result.queued,
                 details: passedOver(skipped),
+                rolledBackFrom: result.rolledBackFrom,
+                putThereByRollback: result.putThereByRollback,
             };
         }
         case 'fly':
@@ -5358,7 +5661,7 @@ async function promotePrevious(request, log) {
         }
         case 'command': {
             const result = await runRollbackCommand({ ...common, command: request.command ?? '', verifyCommand: request.verifyCommand, cwd: request.cwd, baseEnv: request.baseEnv }, log);
-            return { status: result.status, from: { id: common.from }, to: { id: common.target }, autoAssignDisabled: false, frozen: NOTHING_FROZEN.command, notes: result.notes, skipped: [] };
+            return { status: result.status, from: { id: common.from }, to: { id: result.to ?? common.target }, autoAssignDisabled: false, frozen: NOTHING_FROZEN.command, notes: result.notes, skipped: [] };
         }
     }
 }
@@ -5503,7 +5806,7 @@ function linkText(url) {
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   h: () => (/* binding */ promoteSummary)
 /* harmony export */ });
-/* harmony import */ var _platforms_promote_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(360);
+/* harmony import */ var _platforms_promote_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7445);
 /* harmony import */ var _markdown_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4348);
 
 

@@ -1363,9 +1363,9 @@ function wholeLines(text, wasCut) {
 /* harmony export */   Rj: () => (/* binding */ fingerprint),
 /* harmony export */   Tz: () => (/* binding */ detectFormat),
 /* harmony export */   gw: () => (/* binding */ corruptSnapshot),
+/* harmony export */   hR: () => (/* binding */ FORMATS),
 /* harmony export */   oD: () => (/* binding */ readWhole)
 /* harmony export */ });
-/* unused harmony export FORMATS */
 /* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(77598);
 /* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(73024);
 /* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(51455);
@@ -1385,7 +1385,7 @@ function wholeLines(text, wasCut) {
 
 
 
-const FORMATS = (/* unused pure expression or super */ null && (['custom', 'directory', 'plain']));
+const FORMATS = ['custom', 'directory', 'plain'];
 const PLAIN_HEADER = '-- PostgreSQL database dump';
 const PLAIN_TRAILER = '-- PostgreSQL database dump complete';
 async function hashFile(path, hash) {
@@ -1477,13 +1477,14 @@ async function readWhole(path, format, pgRestore) {
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   BO: () => (/* binding */ countRows),
 /* harmony export */   LX: () => (/* binding */ qualified),
+/* harmony export */   WS: () => (/* binding */ listTables),
 /* harmony export */   ce: () => (/* binding */ quoteLiteral),
 /* harmony export */   hq: () => (/* binding */ doBlock),
 /* harmony export */   ih: () => (/* binding */ tableKey),
 /* harmony export */   uM: () => (/* binding */ readCatalog),
 /* harmony export */   v4: () => (/* binding */ quoteIdent)
 /* harmony export */ });
-/* unused harmony exports listTables, COUNT_BATCH, countObjects */
+/* unused harmony exports COUNT_BATCH, countObjects */
 /** A table as a map key: schema and name can both hold dots, so they are joined by a NUL. */
 const tableKey = (t) => `${t.schema}\0${t.name}`;
 function quoteIdent(name) {
@@ -1509,11 +1510,19 @@ function schemaCondition(schemas, params) {
     return `n.nspname = ANY($${params.length}::text[])`;
 }
 const NOT_FROM_EXTENSION = (oidExpr, classExpr) => `NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = '${classExpr}'::regclass AND d.objid = ${oidExpr} AND d.deptype = 'e')`;
-async function listTables(session, schemas) {
+/**
+ * The tables of exactly these schemas, in schema and name order, extension members left out as
+ * pg_dump leaves them out. `kinds`: ordinary tables unless told (the snapshot counts their rows); a
+ * restore asking what it leaves as it is wants partitioned and foreign ones too. The size of a
+ * partitioned or foreign table is 0: it has no data file of its own.
+ */
+async function listTables(session, schemas, kinds = ['r']) {
     const params = [];
+    const schemaIn = schemaCondition(schemas, params);
+    params.push(kinds);
     const { rows } = await session.query(`SELECT n.nspname AS schema, c.relname AS name, pg_relation_size(c.oid) AS bytes
        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE c.relkind = 'r' AND ${schemaCondition(schemas, params)} AND ${NOT_FROM_EXTENSION('c.oid', 'pg_class')}
+      WHERE c.relkind = ANY($${params.length}::"char"[]) AND ${schemaIn} AND ${NOT_FROM_EXTENSION('c.oid', 'pg_class')}
       ORDER BY 1, 2`, params);
     return rows.map((r) => ({ schema: r.schema, name: r.name, bytes: Number(r.bytes) }));
 }
@@ -2232,7 +2241,7 @@ function readRestoreRequest(inputs, databaseUrl, ctx, log) {
 /* harmony export */   v2: () => (/* binding */ watchBlockers),
 /* harmony export */   vZ: () => (/* binding */ sessionTag)
 /* harmony export */ });
-/* unused harmony exports cancelLockWait, describeBlockers */
+/* unused harmony export describeBlockers */
 /* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(77598);
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8005);
 /* harmony import */ var _session_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(14441);
@@ -2275,22 +2284,25 @@ function notWatching() {
     return { watching: false, cancelWaitsAfter: () => undefined, cancelled: () => false, stop: async () => [] };
 }
 /**
- * Ends the lock wait of backend `pid`, from a connection of its own, only while it still waits for a
- * lock: a statement that got its lock meanwhile is left to finish. The waiting statement fails as
- * cancelled, so a transaction around it rolls back. Best effort: lock_timeout bounds the wait anyway.
+ * The one cancel (cancelQuery, and watchBlockers' cancel of long waits): the statement of backend
+ * $1, if it is still named $2 (NULL: any) and, with $3, only while it waits for a lock. Whether one
+ * was cancelled comes back in `ok` (no row: no such backend).
  */
-async function cancelLockWait(target, pid, log) {
-    await cancelQuery(target, pid, log, { onlyLockWait: true });
+const CANCEL_SQL = `SELECT pg_cancel_backend(pid) AS ok FROM pg_stat_activity
+  WHERE pid = $1 AND ($2::text IS NULL OR application_name = $2) AND (NOT $3::boolean OR wait_event_type = 'Lock')`;
+async function cancelOn(session, pid, opts) {
+    const { rows } = await session.query(CANCEL_SQL, [pid, opts.applicationName ?? null, opts.onlyLockWait === true]);
+    return rows[0]?.ok === true;
 }
 /**
  * Cancels what backend `pid` runs, from a connection of its own: for a read-only session a stop
- * ends at once (a snapshot's lock wait or count), where nothing it does can be left half-done.
- * `onlyLockWait`: only while it waits for a lock (cancelLockWait).
+ * ends at once (a snapshot's lock wait or count), where nothing it does can be left half-done; for a
+ * down migration's transaction, which rolls back whole; `onlyLockWait` for a statement that may
+ * not be cancelled once it runs (revert.ts). Best effort: the statement's own timeouts bound it anyway.
  */
 async function cancelQuery(target, pid, log, opts = {}) {
-    const onlyLock = opts.onlyLockWait ? " AND wait_event_type = 'Lock'" : '';
     try {
-        await (0,_session_js__WEBPACK_IMPORTED_MODULE_2__/* .withSession */ .fQ)(target, (s) => s.query(`SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE pid = $1${onlyLock}`, [pid]));
+        await (0,_session_js__WEBPACK_IMPORTED_MODULE_2__/* .withSession */ .fQ)(target, (s) => cancelOn(s, pid, opts));
     }
     catch (err) {
         log.debug(`Could not cancel the query of pid ${pid}: ${err.message}`);
@@ -2327,8 +2339,7 @@ async function watchBlockers(target, applicationName, log, opts = {}) {
             if (now - since < limitMs)
                 continue;
             // Only while it still waits for a lock: a statement that got its lock in the meantime is left alone.
-            const { rows: done } = await session.query("SELECT pg_cancel_backend(pid) AS ok FROM pg_stat_activity WHERE pid = $1 AND application_name = $2 AND wait_event_type = 'Lock'", [pid, applicationName]);
-            if (done[0]?.ok)
+            if (await cancelOn(session, pid, { onlyLockWait: true, applicationName }))
                 cancelled = true;
             waitingSince.delete(pid);
         }
@@ -3945,15 +3956,11 @@ async function leftAsTheyAre(session, contents, manifest) {
     const { filter } = manifest;
     const every = filter.everySchema === true;
     const scope = every ? (await userSchemas(session)).filter((n) => !filter.excludeSchemas.includes(n)) : filter.schemas;
-    const { rows } = await session.query(`SELECT n.nspname AS schema, c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE c.relkind IN ('r', 'p', 'f') AND n.nspname = ANY($1::text[])
-        AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
-      ORDER BY 1, 2`, [scope]);
-    const key = (schema, name) => `${schema}\0${name}`;
+    const rows = await (0,db_catalog/* listTables */.WS)(session, scope, ['r', 'p', 'f']);
     // The manifest's names are exact; the archive's `-- Name:` lines turn a newline in a name into a space.
-    const has = new Set([...contents.relations.filter((r) => r.type === 'TABLE' || r.type === 'FOREIGN TABLE'), ...manifest.tables].map((r) => key(r.schema, r.name)));
+    const has = new Set([...contents.relations.filter((r) => r.type === 'TABLE' || r.type === 'FOREIGN TABLE'), ...manifest.tables].map(db_catalog/* tableKey */.ih));
     return {
-        tables: rows.filter((r) => !has.has(key(r.schema, r.name))).map((r) => `${r.schema}.${r.name}`),
+        tables: rows.filter((r) => !has.has((0,db_catalog/* tableKey */.ih)(r))).map((r) => `${r.schema}.${r.name}`),
         schemas: every ? scope.filter((n) => !filter.schemas.includes(n)) : [],
     };
 }
@@ -4221,6 +4228,7 @@ var files = __nccwpck_require__(32019);
 
 
 
+
 function manifestPathFor(snapshotPath) {
     return `${snapshotPath.replace(/\/+$/, '')}.manifest.json`;
 }
@@ -4230,20 +4238,90 @@ async function writeManifest(snapshotPath, manifest) {
     await (0,files/* writeFileAtomic */.Zf)(path, `${JSON.stringify(manifest, null, 2)}\n`);
     return path;
 }
+/**
+ * The largest manifest read: its catalogue is a few dozen bytes a table, so this is millions of
+ * tables; anything larger is not one of ours, and is not read into memory whole.
+ */
+const MAX_MANIFEST_BYTES = 256 * 1024 * 1024;
 async function readManifest(path) {
     let parsed;
     try {
+        const size = (await (0,promises_.stat)(path)).size;
+        if (size > MAX_MANIFEST_BYTES) {
+            throw new errors/* RollbackKitError */.dp(`${path} is not a rollback-kit snapshot manifest: it is ${size} bytes, and a manifest is at most ${MAX_MANIFEST_BYTES}.`, BROKEN_HINT);
+        }
         parsed = JSON.parse(await (0,promises_.readFile)(path, 'utf8'));
     }
     catch (err) {
+        if (err instanceof errors/* RollbackKitError */.dp)
+            throw err;
         const why = err.code === 'ENOENT' ? 'it does not exist' : 'it is not valid JSON';
         throw new errors/* RollbackKitError */.dp(`Cannot read the snapshot manifest ${path}: ${why}.`, 'snapshot-db writes it next to each snapshot; keep the two together.');
     }
     const m = parsed;
-    if (m?.tool !== 'rollback-kit' || typeof m.sha256 !== 'string' || !Array.isArray(m.tables) || !m.format) {
+    if (m?.tool !== 'rollback-kit')
         throw new errors/* RollbackKitError */.dp(`${path} is not a rollback-kit snapshot manifest.`);
-    }
+    const problem = manifestProblem(m);
+    if (problem)
+        throw new errors/* RollbackKitError */.dp(`${path} is not a valid rollback-kit snapshot manifest: ${problem}.`, BROKEN_HINT);
     return m;
+}
+const BROKEN_HINT = 'It was edited or damaged, so its snapshot cannot be checked against it: do not restore that snapshot; take or pick another one.';
+/**
+ * What is wrong with a parsed manifest, or undefined. Every field restore-db, run-down-migrations
+ * and the reports rely on is checked for its type and range, as snapshot-db writes it (older
+ * manifests lack only the fields SnapshotManifest marks optional): a manifest is outside text (an
+ * artifact, a file on disk), and a count that is not a number, a format that is not one of ours or a
+ * table name that is not a string must stop the restore here, naming the field, rather than as a
+ * TypeError or SQL error halfway through.
+ */
+function manifestProblem(m) {
+    const str = (v) => typeof v === 'string';
+    const count = (v) => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+    const strings = (v) => Array.isArray(v) && v.every(str);
+    const obj = (v) => typeof v === 'object' && v !== null && !Array.isArray(v);
+    const checks = [
+        ['manifestVersion must be 1', m.manifestVersion === 1],
+        ['format must be custom, directory or plain', archive/* FORMATS */.hR.includes(m.format)],
+        ['sha256 must be 64 hexadecimal digits', str(m.sha256) && /^[0-9a-f]{64}$/.test(m.sha256)],
+        ['sizeBytes must be a whole number of bytes', count(m.sizeBytes)],
+        ['file must be a file name', str(m.file) && !/[/\\]/.test(m.file)],
+        ['createdAt must be a date', str(m.createdAt) && !Number.isNaN(Date.parse(m.createdAt))],
+        ['label must be text or null', m.label === null || str(m.label)],
+        ['database and target must be text', str(m.database) && str(m.target)],
+    ];
+    const server = m.server;
+    checks.push([
+        'server must hold version, versionNum and major (and host, port, systemIdentifier when recorded)',
+        obj(server) && str(server.version) && count(server.versionNum) && count(server.major) &&
+            (server.host === undefined || str(server.host)) &&
+            (server.port === undefined || (count(server.port) && server.port <= 65535)) &&
+            (server.systemIdentifier === undefined || server.systemIdentifier === null || (str(server.systemIdentifier) && /^\d+$/.test(server.systemIdentifier))),
+    ]);
+    const pgDump = m.pgDump;
+    checks.push(['pgDump must hold version and major', obj(pgDump) && str(pgDump.version) && count(pgDump.major) && pgDump.major > 0 && pgDump.major < 1000]);
+    const filter = m.filter;
+    checks.push([
+        'filter must hold the lists schemas, excludeSchemas and excludeTableData',
+        obj(filter) && strings(filter.schemas) && strings(filter.excludeSchemas) && strings(filter.excludeTableData) && (filter.everySchema === undefined || typeof filter.everySchema === 'boolean'),
+    ]);
+    const tables = m.tables;
+    const badTable = Array.isArray(tables) ? tables.findIndex((t) => !(obj(t) && str(t.schema) && str(t.name) && (t.rows === null || count(t.rows)))) : 0;
+    checks.push([`tables must be a list of {schema, name, rows} with rows a count or null${Array.isArray(tables) ? ` (entry ${badTable + 1} is not)` : ''}`, badTable < 0]);
+    checks.push(['rowCounts must be "dumped" when present', m.rowCounts === undefined || m.rowCounts === 'dumped']);
+    const objects = m.objects;
+    const OBJECTS = ['schemas', 'tables', 'views', 'materializedViews', 'functions', 'triggers', 'sequences', 'policies'];
+    checks.push([`objects must hold the counts ${OBJECTS.join(', ')}`, obj(objects) && OBJECTS.every((k) => count(objects[k]))]);
+    checks.push(['largeObjects must be a count when present', m.largeObjects === undefined || count(m.largeObjects)]);
+    const exports = m.exports;
+    checks.push([
+        'exports must be null or hold since, column, dir and tables of {table, file, rows}',
+        exports === null ||
+            (obj(exports) && str(exports.since) && str(exports.column) && str(exports.dir) && Array.isArray(exports.tables) &&
+                exports.tables.every((t) => obj(t) && str(t.table) && str(t.file) && count(t.rows))),
+    ]);
+    checks.push(['durationMs must be a number of milliseconds', typeof m.durationMs === 'number' && Number.isFinite(m.durationMs) && m.durationMs >= 0]);
+    return checks.find(([, ok]) => !ok)?.[0];
 }
 
 ;// CONCATENATED MODULE: ./.build/db/snapshot.js
@@ -4766,6 +4844,8 @@ async function takeSnapshot(req, log) {
 
 
 
+
+
 /** The snapshot and its manifest, found and matched by format; its bytes are not read yet. */
 async function openSnapshot(snapshotPath) {
     const path = snapshotPath.replace(/\/+$/, '');
@@ -4792,9 +4872,26 @@ function checkFingerprint(s, fp) {
         return;
     throw new errors/* RollbackKitError */.dp(`Snapshot ${s.path} changed since it was taken: sha256 ${fp.sha256.slice(0, 12)}… (${fp.sizeBytes} bytes), manifest says ${s.manifest.sha256.slice(0, 12)}… (${s.manifest.sizeBytes} bytes).`, 'It is corrupt, truncated or replaced: do not restore it; take or pick another snapshot.');
 }
+/**
+ * What tells the snapshot's bytes apart without reading them: each file's inode, size and
+ * modification time (of every file, for a directory dump). The sha256 and pg_restore read the file
+ * separately; when this is the same before and after both, they read the same bytes.
+ */
+async function onDisk(path) {
+    const look = async (file) => {
+        const s = await stat(file).catch(() => undefined);
+        return s ? `${s.dev}:${s.ino}:${s.size}:${s.mtimeMs}:${s.ctimeMs}` : 'gone';
+    };
+    const info = await stat(path).catch(() => undefined);
+    if (!info?.isDirectory())
+        return look(path);
+    const names = (await readdir(path).catch(() => [])).sort();
+    return (await Promise.all(names.map(async (name) => `${name}=${await look(join(path, name))}`))).join('\n');
+}
 async function verifySnapshot(snapshotPath, log, opts = {}) {
     const snapshot = await openSnapshot(snapshotPath);
     const { path, manifest } = snapshot;
+    const before = await onDisk(path);
     // The sha256 and pg_restore's full read both read every byte: side by side, as snapshot-db runs
     // them, the verification costs the slower of the two instead of their sum. A changed file is
     // reported as changed even when pg_restore also failed on it.
@@ -4805,6 +4902,10 @@ async function verifySnapshot(snapshotPath, log, opts = {}) {
             await readWhole(path, manifest.format, pgRestore?.path ?? 'pg_restore');
         })(),
     ]);
+    // Before any other verdict: a file still being written explains a mismatch or a failed read too.
+    if ((await onDisk(path)) !== before) {
+        throw new RollbackKitError(`Snapshot ${path} changed while it was being verified: its files were replaced, written or cut short between the start and the end of the read.`, 'Something is still writing it (an artifact download, another snapshot into the same path): let it finish and verify again, or take or pick another snapshot. Do not restore it as it is.');
+    }
     if (fp.status === 'rejected')
         throw fp.reason;
     checkFingerprint(snapshot, fp.value);

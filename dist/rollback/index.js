@@ -8973,17 +8973,19 @@ __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependen
 /* harmony import */ var _pipeline_drill_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(94273);
 /* harmony import */ var _pipeline_plan_source_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(67218);
 /* harmony import */ var _pipeline_rollback_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(69642);
-/* harmony import */ var _pipeline_timeline_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(96994);
-/* harmony import */ var _report_drill_issue_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(34354);
-/* harmony import */ var _report_drill_summary_js__WEBPACK_IMPORTED_MODULE_11__ = __nccwpck_require__(34649);
-/* harmony import */ var _report_rollback_deps_js__WEBPACK_IMPORTED_MODULE_12__ = __nccwpck_require__(2580);
-/* harmony import */ var _report_rollback_summary_js__WEBPACK_IMPORTED_MODULE_13__ = __nccwpck_require__(25936);
-/* harmony import */ var _report_write_summary_js__WEBPACK_IMPORTED_MODULE_14__ = __nccwpck_require__(44039);
-/* harmony import */ var _github_artifact_js__WEBPACK_IMPORTED_MODULE_15__ = __nccwpck_require__(81260);
+/* harmony import */ var _pipeline_automatic_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(39430);
+/* harmony import */ var _pipeline_timeline_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(96994);
+/* harmony import */ var _report_drill_issue_js__WEBPACK_IMPORTED_MODULE_11__ = __nccwpck_require__(34354);
+/* harmony import */ var _report_drill_summary_js__WEBPACK_IMPORTED_MODULE_12__ = __nccwpck_require__(34649);
+/* harmony import */ var _report_rollback_deps_js__WEBPACK_IMPORTED_MODULE_13__ = __nccwpck_require__(2580);
+/* harmony import */ var _report_rollback_summary_js__WEBPACK_IMPORTED_MODULE_14__ = __nccwpck_require__(25936);
+/* harmony import */ var _report_write_summary_js__WEBPACK_IMPORTED_MODULE_15__ = __nccwpck_require__(44039);
+/* harmony import */ var _github_artifact_js__WEBPACK_IMPORTED_MODULE_16__ = __nccwpck_require__(81260);
 /**
  * The root action: the whole rollback, or (mode drill) its rehearsal against staging. Reads the inputs and the rollback plan, hands them to the
  * pipeline, and wires what people see: the job summary, the chat messages and the incident issue.
  */
+
 
 
 
@@ -9057,7 +9059,7 @@ await (0,_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .runAction */ .Cs)('roll
         reason,
         severity,
         dryRun: _core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.boolean('dry-run', false),
-        earlierTimeline: (0,_pipeline_timeline_js__WEBPACK_IMPORTED_MODULE_9__/* .parseTimeline */ .pv)(_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.string('timeline'), log.redact),
+        earlierTimeline: (0,_pipeline_timeline_js__WEBPACK_IMPORTED_MODULE_10__/* .parseTimeline */ .pv)(_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.string('timeline'), log.redact),
         secrets: { vercelToken, flyToken, railwayToken, renderToken, netlifyToken, githubToken },
         database,
         workspace,
@@ -9073,20 +9075,22 @@ await (0,_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .runAction */ .Cs)('roll
         commandEnv: process.env,
         tools: { searchPath: process.env.PATH ?? '' },
         signal,
+        // An event (auto-rollback), not a person: the rollback-cascade guard applies.
+        automatic: (0,_pipeline_automatic_js__WEBPACK_IMPORTED_MODULE_9__/* .startedByDeploymentEvent */ .U)(process.env.GITHUB_EVENT_NAME),
     };
     if (drill) {
         const wantsIssue = _core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.boolean('incident-issue', Boolean(githubToken));
         const github = { apiUrl: request.github.apiUrl, repository: request.github.repository, token: githubToken ?? '' };
-        const result = await (0,_pipeline_drill_js__WEBPACK_IMPORTED_MODULE_6__/* .runDrill */ .BT)(request, { report: wantsIssue && githubToken && github.repository ? (r) => (0,_report_drill_issue_js__WEBPACK_IMPORTED_MODULE_10__/* .recordDrill */ .v$)(github, r, log) : undefined }, log);
+        const result = await (0,_pipeline_drill_js__WEBPACK_IMPORTED_MODULE_6__/* .runDrill */ .BT)(request, { report: wantsIssue && githubToken && github.repository ? (r) => (0,_report_drill_issue_js__WEBPACK_IMPORTED_MODULE_11__/* .recordDrill */ .v$)(github, r, log) : undefined }, log);
         finished = result;
         drillOutputs(result);
-        await (0,_report_write_summary_js__WEBPACK_IMPORTED_MODULE_14__/* .writeSummary */ .S)((0,_report_drill_summary_js__WEBPACK_IMPORTED_MODULE_11__/* .drillSummaryMarkdown */ .$e)(result, log), log);
+        await (0,_report_write_summary_js__WEBPACK_IMPORTED_MODULE_15__/* .writeSummary */ .S)((0,_report_drill_summary_js__WEBPACK_IMPORTED_MODULE_12__/* .drillSummaryMarkdown */ .$e)(result, log), log);
         if (result.status === 'failed') {
             throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp(`Rollback drill failed in ${result.failedPhase ?? 'an unknown phase'}: ${result.failures[0] ?? 'see the job summary'}`, result.nextSteps[0] ?? 'See the job summary: in an incident this rollback would not work as the runbook says.');
         }
         return;
     }
-    const telling = (0,_report_rollback_deps_js__WEBPACK_IMPORTED_MODULE_12__/* .tellingDeps */ .m)({
+    const telling = (0,_report_rollback_deps_js__WEBPACK_IMPORTED_MODULE_13__/* .tellingDeps */ .m)({
         webhookUrl,
         githubToken,
         incidentIssue: _core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.boolean('incident-issue', Boolean(githubToken)),
@@ -9094,11 +9098,11 @@ await (0,_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .runAction */ .Cs)('roll
         githubApiUrl: process.env.GITHUB_API_URL || 'https://api.github.com',
     }, log);
     // On GitHub the snapshot taken before the database changes is uploaded: RUNNER_TEMP goes with the job.
-    const keepSnapshot = process.env.ACTIONS_RUNTIME_TOKEN ? async (s) => (await (0,_github_artifact_js__WEBPACK_IMPORTED_MODULE_15__/* .uploadSnapshotArtifact */ .eh)([s.path, s.manifestPath], undefined)).name : undefined;
+    const keepSnapshot = process.env.ACTIONS_RUNTIME_TOKEN ? async (s) => (await (0,_github_artifact_js__WEBPACK_IMPORTED_MODULE_16__/* .uploadSnapshotArtifact */ .eh)([s.path, s.manifestPath], undefined)).name : undefined;
     const record = await (0,_pipeline_rollback_js__WEBPACK_IMPORTED_MODULE_8__/* .runRollback */ .el)(request, { ...telling, keepSnapshot }, log);
     finished = record;
     outputs(record);
-    await (0,_report_write_summary_js__WEBPACK_IMPORTED_MODULE_14__/* .writeSummary */ .S)((0,_report_rollback_summary_js__WEBPACK_IMPORTED_MODULE_13__/* .rollbackSummaryMarkdown */ .sy)(record, log), log);
+    await (0,_report_write_summary_js__WEBPACK_IMPORTED_MODULE_15__/* .writeSummary */ .S)((0,_report_rollback_summary_js__WEBPACK_IMPORTED_MODULE_14__/* .rollbackSummaryMarkdown */ .sy)(record, log), log);
     if (record.status === 'unverified') {
         throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp('Rollback unverified: production still looks broken after the rollback; a person must act now.', 'Look at the failing checks in the job summary, check the platform dashboards, and escalate to the deployment lead.');
     }
@@ -9108,7 +9112,7 @@ await (0,_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .runAction */ .Cs)('roll
     }
 }, (err) => {
     // A run stopped that outlasted the grace time may have changed anything: nothing is claimed for it.
-    return finished || err instanceof _core_stop_signals_js__WEBPACK_IMPORTED_MODULE_4__/* .StopOutlasted */ .K5 ? undefined : _report_rollback_summary_js__WEBPACK_IMPORTED_MODULE_13__/* .NOTHING_CHANGED */ .Dh;
+    return finished || err instanceof _core_stop_signals_js__WEBPACK_IMPORTED_MODULE_4__/* .StopOutlasted */ .K5 ? undefined : _report_rollback_summary_js__WEBPACK_IMPORTED_MODULE_14__/* .NOTHING_CHANGED */ .Dh;
 });
 
 __webpack_async_result__();
@@ -9862,6 +9866,44 @@ function wholeLines(text, wasCut) {
 
 /***/ }),
 
+/***/ 77487:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   E: () => (/* binding */ readCapped)
+/* harmony export */ });
+/**
+ * Reads an HTTP response body up to a byte cap. Node's `res.text()` / `res.json()` read whatever
+ * arrives until the request's timeout: a proxy that answers with an endless or huge body would fill
+ * the runner's memory first. Every body this project reads goes through here.
+ */
+/** The body as text, up to `maxBytes`; `cut` when the response had more (it is read no further). */
+async function readCapped(res, maxBytes) {
+    if (!res.body)
+        return { text: '', cut: false };
+    const reader = res.body.getReader();
+    const chunks = [];
+    let size = 0;
+    let cut = false;
+    for (;;) {
+        const { done, value } = await reader.read();
+        if (done)
+            break;
+        chunks.push(value);
+        size += value.byteLength;
+        if (size > maxBytes) {
+            cut = true;
+            // Stops the transfer: the connection is dropped rather than drained.
+            await reader.cancel().catch(() => undefined);
+            break;
+        }
+    }
+    return { text: new TextDecoder().decode(Buffer.concat(chunks).subarray(0, maxBytes)), cut };
+}
+
+
+/***/ }),
+
 /***/ 8347:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
@@ -10388,9 +10430,9 @@ class AliasExpansion {
 /* harmony export */   Rj: () => (/* binding */ fingerprint),
 /* harmony export */   Tz: () => (/* binding */ detectFormat),
 /* harmony export */   gw: () => (/* binding */ corruptSnapshot),
+/* harmony export */   hR: () => (/* binding */ FORMATS),
 /* harmony export */   oD: () => (/* binding */ readWhole)
 /* harmony export */ });
-/* unused harmony export FORMATS */
 /* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(77598);
 /* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(73024);
 /* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(51455);
@@ -10410,7 +10452,7 @@ class AliasExpansion {
 
 
 
-const FORMATS = (/* unused pure expression or super */ null && (['custom', 'directory', 'plain']));
+const FORMATS = ['custom', 'directory', 'plain'];
 const PLAIN_HEADER = '-- PostgreSQL database dump';
 const PLAIN_TRAILER = '-- PostgreSQL database dump complete';
 async function hashFile(path, hash) {
@@ -10502,13 +10544,14 @@ async function readWhole(path, format, pgRestore) {
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   BO: () => (/* binding */ countRows),
 /* harmony export */   LX: () => (/* binding */ qualified),
+/* harmony export */   WS: () => (/* binding */ listTables),
 /* harmony export */   ce: () => (/* binding */ quoteLiteral),
 /* harmony export */   hq: () => (/* binding */ doBlock),
 /* harmony export */   ih: () => (/* binding */ tableKey),
 /* harmony export */   uM: () => (/* binding */ readCatalog),
 /* harmony export */   v4: () => (/* binding */ quoteIdent)
 /* harmony export */ });
-/* unused harmony exports listTables, COUNT_BATCH, countObjects */
+/* unused harmony exports COUNT_BATCH, countObjects */
 /** A table as a map key: schema and name can both hold dots, so they are joined by a NUL. */
 const tableKey = (t) => `${t.schema}\0${t.name}`;
 function quoteIdent(name) {
@@ -10534,11 +10577,19 @@ function schemaCondition(schemas, params) {
     return `n.nspname = ANY($${params.length}::text[])`;
 }
 const NOT_FROM_EXTENSION = (oidExpr, classExpr) => `NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = '${classExpr}'::regclass AND d.objid = ${oidExpr} AND d.deptype = 'e')`;
-async function listTables(session, schemas) {
+/**
+ * The tables of exactly these schemas, in schema and name order, extension members left out as
+ * pg_dump leaves them out. `kinds`: ordinary tables unless told (the snapshot counts their rows); a
+ * restore asking what it leaves as it is wants partitioned and foreign ones too. The size of a
+ * partitioned or foreign table is 0: it has no data file of its own.
+ */
+async function listTables(session, schemas, kinds = ['r']) {
     const params = [];
+    const schemaIn = schemaCondition(schemas, params);
+    params.push(kinds);
     const { rows } = await session.query(`SELECT n.nspname AS schema, c.relname AS name, pg_relation_size(c.oid) AS bytes
        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE c.relkind = 'r' AND ${schemaCondition(schemas, params)} AND ${NOT_FROM_EXTENSION('c.oid', 'pg_class')}
+      WHERE c.relkind = ANY($${params.length}::"char"[]) AND ${schemaIn} AND ${NOT_FROM_EXTENSION('c.oid', 'pg_class')}
       ORDER BY 1, 2`, params);
     return rows.map((r) => ({ schema: r.schema, name: r.name, bytes: Number(r.bytes) }));
 }
@@ -11059,7 +11110,6 @@ function libpqEnv(t) {
 /* harmony export */   Td: () => (/* binding */ isLockTimeout),
 /* harmony export */   Vc: () => (/* binding */ cancelQuery),
 /* harmony export */   iP: () => (/* binding */ lockCycleError),
-/* harmony export */   pq: () => (/* binding */ cancelLockWait),
 /* harmony export */   rB: () => (/* binding */ lockTimeoutError),
 /* harmony export */   sK: () => (/* binding */ DEFAULT_LOCK_TIMEOUT_SECONDS),
 /* harmony export */   v2: () => (/* binding */ watchBlockers),
@@ -11108,22 +11158,25 @@ function notWatching() {
     return { watching: false, cancelWaitsAfter: () => undefined, cancelled: () => false, stop: async () => [] };
 }
 /**
- * Ends the lock wait of backend `pid`, from a connection of its own, only while it still waits for a
- * lock: a statement that got its lock meanwhile is left to finish. The waiting statement fails as
- * cancelled, so a transaction around it rolls back. Best effort: lock_timeout bounds the wait anyway.
+ * The one cancel (cancelQuery, and watchBlockers' cancel of long waits): the statement of backend
+ * $1, if it is still named $2 (NULL: any) and, with $3, only while it waits for a lock. Whether one
+ * was cancelled comes back in `ok` (no row: no such backend).
  */
-async function cancelLockWait(target, pid, log) {
-    await cancelQuery(target, pid, log, { onlyLockWait: true });
+const CANCEL_SQL = `SELECT pg_cancel_backend(pid) AS ok FROM pg_stat_activity
+  WHERE pid = $1 AND ($2::text IS NULL OR application_name = $2) AND (NOT $3::boolean OR wait_event_type = 'Lock')`;
+async function cancelOn(session, pid, opts) {
+    const { rows } = await session.query(CANCEL_SQL, [pid, opts.applicationName ?? null, opts.onlyLockWait === true]);
+    return rows[0]?.ok === true;
 }
 /**
  * Cancels what backend `pid` runs, from a connection of its own: for a read-only session a stop
- * ends at once (a snapshot's lock wait or count), where nothing it does can be left half-done.
- * `onlyLockWait`: only while it waits for a lock (cancelLockWait).
+ * ends at once (a snapshot's lock wait or count), where nothing it does can be left half-done; for a
+ * down migration's transaction, which rolls back whole; `onlyLockWait` for a statement that may
+ * not be cancelled once it runs (revert.ts). Best effort: the statement's own timeouts bound it anyway.
  */
 async function cancelQuery(target, pid, log, opts = {}) {
-    const onlyLock = opts.onlyLockWait ? " AND wait_event_type = 'Lock'" : '';
     try {
-        await (0,_session_js__WEBPACK_IMPORTED_MODULE_2__/* .withSession */ .fQ)(target, (s) => s.query(`SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE pid = $1${onlyLock}`, [pid]));
+        await (0,_session_js__WEBPACK_IMPORTED_MODULE_2__/* .withSession */ .fQ)(target, (s) => cancelOn(s, pid, opts));
     }
     catch (err) {
         log.debug(`Could not cancel the query of pid ${pid}: ${err.message}`);
@@ -11160,8 +11213,7 @@ async function watchBlockers(target, applicationName, log, opts = {}) {
             if (now - since < limitMs)
                 continue;
             // Only while it still waits for a lock: a statement that got its lock in the meantime is left alone.
-            const { rows: done } = await session.query("SELECT pg_cancel_backend(pid) AS ok FROM pg_stat_activity WHERE pid = $1 AND application_name = $2 AND wait_event_type = 'Lock'", [pid, applicationName]);
-            if (done[0]?.ok)
+            if (await cancelOn(session, pid, { onlyLockWait: true, applicationName }))
                 cancelled = true;
             waitingSince.delete(pid);
         }
@@ -11256,13 +11308,16 @@ function lockTimeoutError(what, seconds, blockers, state, log) {
 /* harmony export */   WI: () => (/* binding */ readManifest),
 /* harmony export */   ev: () => (/* binding */ manifestPathFor)
 /* harmony export */ });
+/* unused harmony exports MAX_MANIFEST_BYTES, manifestProblem */
 /* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(51455);
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8005);
 /* harmony import */ var _core_files_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(32019);
+/* harmony import */ var _archive_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(44263);
 /**
  * The manifest written next to every snapshot: what was dumped, from which server, its sha256, and
  * the catalogue (row counts per table, object counts) that restore-db and smoke checks compare with.
  */
+
 
 
 
@@ -11275,20 +11330,90 @@ async function writeManifest(snapshotPath, manifest) {
     await (0,_core_files_js__WEBPACK_IMPORTED_MODULE_2__/* .writeFileAtomic */ .Zf)(path, `${JSON.stringify(manifest, null, 2)}\n`);
     return path;
 }
+/**
+ * The largest manifest read: its catalogue is a few dozen bytes a table, so this is millions of
+ * tables; anything larger is not one of ours, and is not read into memory whole.
+ */
+const MAX_MANIFEST_BYTES = 256 * 1024 * 1024;
 async function readManifest(path) {
     let parsed;
     try {
+        const size = (await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.stat)(path)).size;
+        if (size > MAX_MANIFEST_BYTES) {
+            throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .RollbackKitError */ .dp(`${path} is not a rollback-kit snapshot manifest: it is ${size} bytes, and a manifest is at most ${MAX_MANIFEST_BYTES}.`, BROKEN_HINT);
+        }
         parsed = JSON.parse(await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.readFile)(path, 'utf8'));
     }
     catch (err) {
+        if (err instanceof _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .RollbackKitError */ .dp)
+            throw err;
         const why = err.code === 'ENOENT' ? 'it does not exist' : 'it is not valid JSON';
         throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .RollbackKitError */ .dp(`Cannot read the snapshot manifest ${path}: ${why}.`, 'snapshot-db writes it next to each snapshot; keep the two together.');
     }
     const m = parsed;
-    if (m?.tool !== 'rollback-kit' || typeof m.sha256 !== 'string' || !Array.isArray(m.tables) || !m.format) {
+    if (m?.tool !== 'rollback-kit')
         throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .RollbackKitError */ .dp(`${path} is not a rollback-kit snapshot manifest.`);
-    }
+    const problem = manifestProblem(m);
+    if (problem)
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .RollbackKitError */ .dp(`${path} is not a valid rollback-kit snapshot manifest: ${problem}.`, BROKEN_HINT);
     return m;
+}
+const BROKEN_HINT = 'It was edited or damaged, so its snapshot cannot be checked against it: do not restore that snapshot; take or pick another one.';
+/**
+ * What is wrong with a parsed manifest, or undefined. Every field restore-db, run-down-migrations
+ * and the reports rely on is checked for its type and range, as snapshot-db writes it (older
+ * manifests lack only the fields SnapshotManifest marks optional): a manifest is outside text (an
+ * artifact, a file on disk), and a count that is not a number, a format that is not one of ours or a
+ * table name that is not a string must stop the restore here, naming the field, rather than as a
+ * TypeError or SQL error halfway through.
+ */
+function manifestProblem(m) {
+    const str = (v) => typeof v === 'string';
+    const count = (v) => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+    const strings = (v) => Array.isArray(v) && v.every(str);
+    const obj = (v) => typeof v === 'object' && v !== null && !Array.isArray(v);
+    const checks = [
+        ['manifestVersion must be 1', m.manifestVersion === 1],
+        ['format must be custom, directory or plain', _archive_js__WEBPACK_IMPORTED_MODULE_3__/* .FORMATS */ .hR.includes(m.format)],
+        ['sha256 must be 64 hexadecimal digits', str(m.sha256) && /^[0-9a-f]{64}$/.test(m.sha256)],
+        ['sizeBytes must be a whole number of bytes', count(m.sizeBytes)],
+        ['file must be a file name', str(m.file) && !/[/\\]/.test(m.file)],
+        ['createdAt must be a date', str(m.createdAt) && !Number.isNaN(Date.parse(m.createdAt))],
+        ['label must be text or null', m.label === null || str(m.label)],
+        ['database and target must be text', str(m.database) && str(m.target)],
+    ];
+    const server = m.server;
+    checks.push([
+        'server must hold version, versionNum and major (and host, port, systemIdentifier when recorded)',
+        obj(server) && str(server.version) && count(server.versionNum) && count(server.major) &&
+            (server.host === undefined || str(server.host)) &&
+            (server.port === undefined || (count(server.port) && server.port <= 65535)) &&
+            (server.systemIdentifier === undefined || server.systemIdentifier === null || (str(server.systemIdentifier) && /^\d+$/.test(server.systemIdentifier))),
+    ]);
+    const pgDump = m.pgDump;
+    checks.push(['pgDump must hold version and major', obj(pgDump) && str(pgDump.version) && count(pgDump.major) && pgDump.major > 0 && pgDump.major < 1000]);
+    const filter = m.filter;
+    checks.push([
+        'filter must hold the lists schemas, excludeSchemas and excludeTableData',
+        obj(filter) && strings(filter.schemas) && strings(filter.excludeSchemas) && strings(filter.excludeTableData) && (filter.everySchema === undefined || typeof filter.everySchema === 'boolean'),
+    ]);
+    const tables = m.tables;
+    const badTable = Array.isArray(tables) ? tables.findIndex((t) => !(obj(t) && str(t.schema) && str(t.name) && (t.rows === null || count(t.rows)))) : 0;
+    checks.push([`tables must be a list of {schema, name, rows} with rows a count or null${Array.isArray(tables) ? ` (entry ${badTable + 1} is not)` : ''}`, badTable < 0]);
+    checks.push(['rowCounts must be "dumped" when present', m.rowCounts === undefined || m.rowCounts === 'dumped']);
+    const objects = m.objects;
+    const OBJECTS = ['schemas', 'tables', 'views', 'materializedViews', 'functions', 'triggers', 'sequences', 'policies'];
+    checks.push([`objects must hold the counts ${OBJECTS.join(', ')}`, obj(objects) && OBJECTS.every((k) => count(objects[k]))]);
+    checks.push(['largeObjects must be a count when present', m.largeObjects === undefined || count(m.largeObjects)]);
+    const exports = m.exports;
+    checks.push([
+        'exports must be null or hold since, column, dir and tables of {table, file, rows}',
+        exports === null ||
+            (obj(exports) && str(exports.since) && str(exports.column) && str(exports.dir) && Array.isArray(exports.tables) &&
+                exports.tables.every((t) => obj(t) && str(t.table) && str(t.file) && count(t.rows))),
+    ]);
+    checks.push(['durationMs must be a number of milliseconds', typeof m.durationMs === 'number' && Number.isFinite(m.durationMs) && m.durationMs >= 0]);
+    return checks.find(([, ok]) => !ok)?.[0];
 }
 
 
@@ -13218,10 +13343,12 @@ function parseBool(value) {
 /* harmony export */   z: () => (/* binding */ checkFingerprint)
 /* harmony export */ });
 /* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(73024);
-/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8005);
-/* harmony import */ var _archive_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(44263);
-/* harmony import */ var _manifest_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(42584);
-/* harmony import */ var _pg_tools_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(61934);
+/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(51455);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(76760);
+/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(8005);
+/* harmony import */ var _archive_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(44263);
+/* harmony import */ var _manifest_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(42584);
+/* harmony import */ var _pg_tools_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(61934);
 /**
  * Whether a snapshot can be trusted before anything destructive relies on it: its manifest is there,
  * its sha256 is the one recorded when it was taken, and pg_restore can read every byte of it.
@@ -13231,23 +13358,25 @@ function parseBool(value) {
 
 
 
+
+
 /** The snapshot and its manifest, found and matched by format; its bytes are not read yet. */
 async function openSnapshot(snapshotPath) {
     const path = snapshotPath.replace(/\/+$/, '');
     if (path.endsWith('.manifest.json')) {
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .RollbackKitError */ .dp(`${path} is a snapshot's manifest, not the snapshot.`, `Pass the snapshot beside it: ${path.slice(0, -'.manifest.json'.length)}.`);
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .RollbackKitError */ .dp(`${path} is a snapshot's manifest, not the snapshot.`, `Pass the snapshot beside it: ${path.slice(0, -'.manifest.json'.length)}.`);
     }
     if (!(0,node_fs__WEBPACK_IMPORTED_MODULE_0__.existsSync)(path)) {
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .RollbackKitError */ .dp(`Snapshot ${path} does not exist.`, 'Pass the path output of snapshot-db (download the artifact first if it was uploaded).');
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .RollbackKitError */ .dp(`Snapshot ${path} does not exist.`, 'Pass the path output of snapshot-db (download the artifact first if it was uploaded).');
     }
-    const manifestPath = (0,_manifest_js__WEBPACK_IMPORTED_MODULE_3__/* .manifestPathFor */ .ev)(path);
+    const manifestPath = (0,_manifest_js__WEBPACK_IMPORTED_MODULE_5__/* .manifestPathFor */ .ev)(path);
     if (!(0,node_fs__WEBPACK_IMPORTED_MODULE_0__.existsSync)(manifestPath)) {
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .RollbackKitError */ .dp(`Snapshot ${path} has no manifest (${manifestPath}), so its integrity cannot be checked.`, 'Use a snapshot taken by snapshot-db and keep its .manifest.json beside it.');
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .RollbackKitError */ .dp(`Snapshot ${path} has no manifest (${manifestPath}), so its integrity cannot be checked.`, 'Use a snapshot taken by snapshot-db and keep its .manifest.json beside it.');
     }
-    const manifest = await (0,_manifest_js__WEBPACK_IMPORTED_MODULE_3__/* .readManifest */ .WI)(manifestPath);
-    const format = await (0,_archive_js__WEBPACK_IMPORTED_MODULE_2__/* .detectFormat */ .Tz)(path);
+    const manifest = await (0,_manifest_js__WEBPACK_IMPORTED_MODULE_5__/* .readManifest */ .WI)(manifestPath);
+    const format = await (0,_archive_js__WEBPACK_IMPORTED_MODULE_4__/* .detectFormat */ .Tz)(path);
     if (format !== manifest.format) {
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .RollbackKitError */ .dp(`Snapshot ${path} is in ${format} format but its manifest says ${manifest.format}: it was replaced.`, 'Do not restore it; take or pick another snapshot.');
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .RollbackKitError */ .dp(`Snapshot ${path} is in ${format} format but its manifest says ${manifest.format}: it was replaced.`, 'Do not restore it; take or pick another snapshot.');
     }
     return { path, manifestPath, manifest };
 }
@@ -13255,21 +13384,42 @@ async function openSnapshot(snapshotPath) {
 function checkFingerprint(s, fp) {
     if (fp.sha256 === s.manifest.sha256)
         return;
-    throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .RollbackKitError */ .dp(`Snapshot ${s.path} changed since it was taken: sha256 ${fp.sha256.slice(0, 12)}… (${fp.sizeBytes} bytes), manifest says ${s.manifest.sha256.slice(0, 12)}… (${s.manifest.sizeBytes} bytes).`, 'It is corrupt, truncated or replaced: do not restore it; take or pick another snapshot.');
+    throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .RollbackKitError */ .dp(`Snapshot ${s.path} changed since it was taken: sha256 ${fp.sha256.slice(0, 12)}… (${fp.sizeBytes} bytes), manifest says ${s.manifest.sha256.slice(0, 12)}… (${s.manifest.sizeBytes} bytes).`, 'It is corrupt, truncated or replaced: do not restore it; take or pick another snapshot.');
+}
+/**
+ * What tells the snapshot's bytes apart without reading them: each file's inode, size and
+ * modification time (of every file, for a directory dump). The sha256 and pg_restore read the file
+ * separately; when this is the same before and after both, they read the same bytes.
+ */
+async function onDisk(path) {
+    const look = async (file) => {
+        const s = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.stat)(file).catch(() => undefined);
+        return s ? `${s.dev}:${s.ino}:${s.size}:${s.mtimeMs}:${s.ctimeMs}` : 'gone';
+    };
+    const info = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.stat)(path).catch(() => undefined);
+    if (!info?.isDirectory())
+        return look(path);
+    const names = (await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.readdir)(path).catch(() => [])).sort();
+    return (await Promise.all(names.map(async (name) => `${name}=${await look((0,node_path__WEBPACK_IMPORTED_MODULE_2__.join)(path, name))}`))).join('\n');
 }
 async function verifySnapshot(snapshotPath, log, opts = {}) {
     const snapshot = await openSnapshot(snapshotPath);
     const { path, manifest } = snapshot;
+    const before = await onDisk(path);
     // The sha256 and pg_restore's full read both read every byte: side by side, as snapshot-db runs
     // them, the verification costs the slower of the two instead of their sum. A changed file is
     // reported as changed even when pg_restore also failed on it.
     const [fp, read] = await Promise.allSettled([
-        (0,_archive_js__WEBPACK_IMPORTED_MODULE_2__/* .fingerprint */ .Rj)(path),
+        (0,_archive_js__WEBPACK_IMPORTED_MODULE_4__/* .fingerprint */ .Rj)(path),
         (async () => {
-            const pgRestore = manifest.format === 'plain' ? undefined : await (0,_pg_tools_js__WEBPACK_IMPORTED_MODULE_4__/* .findPgTool */ .fh)('pg_restore', manifest.pgDump.major, { ...opts, explicitPath: opts.pgRestorePath });
-            await (0,_archive_js__WEBPACK_IMPORTED_MODULE_2__/* .readWhole */ .oD)(path, manifest.format, pgRestore?.path ?? 'pg_restore');
+            const pgRestore = manifest.format === 'plain' ? undefined : await (0,_pg_tools_js__WEBPACK_IMPORTED_MODULE_6__/* .findPgTool */ .fh)('pg_restore', manifest.pgDump.major, { ...opts, explicitPath: opts.pgRestorePath });
+            await (0,_archive_js__WEBPACK_IMPORTED_MODULE_4__/* .readWhole */ .oD)(path, manifest.format, pgRestore?.path ?? 'pg_restore');
         })(),
     ]);
+    // Before any other verdict: a file still being written explains a mismatch or a failed read too.
+    if ((await onDisk(path)) !== before) {
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .RollbackKitError */ .dp(`Snapshot ${path} changed while it was being verified: its files were replaced, written or cut short between the start and the end of the read.`, 'Something is still writing it (an artifact download, another snapshot into the same path): let it finish and verify again, or take or pick another snapshot. Do not restore it as it is.');
+    }
     if (fp.status === 'rejected')
         throw fp.reason;
     checkFingerprint(snapshot, fp.value);
@@ -13340,6 +13490,29 @@ async function uploadSnapshotArtifact(paths, retentionDays) {
     catch (err) {
         throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp(`Uploading artifact ${name} failed: ${err.message}; the snapshot is kept at ${paths[0]}.`, 'Retry the job, or download nothing and use the path on this runner.');
     }
+}
+
+
+/***/ }),
+
+/***/ 73021:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   $: () => (/* binding */ githubClient)
+/* harmony export */ });
+/* harmony import */ var _platforms_http_client_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(22607);
+
+function githubClient(apiUrl, token, log, tuning = {}) {
+    log.secret(token);
+    return new _platforms_http_client_js__WEBPACK_IMPORTED_MODULE_0__/* .HttpClient */ .Qq({
+        service: 'GitHub',
+        baseUrl: apiUrl,
+        headers: { Authorization: `Bearer ${token}`, Accept: 'application/vnd.github+json', 'X-GitHub-Api-Version': '2022-11-28', 'User-Agent': 'rollback-kit' },
+        log,
+        redirects: 'same-origin',
+        ...tuning,
+    });
 }
 
 
@@ -14873,12 +15046,12 @@ function failure(m, f, skipped, saved, tracking, target, log) {
         hint = `A table lock was not granted within lock-timeout-seconds${tried}: a long transaction or query holds it (see pg_stat_activity). Re-run when it is gone, or raise lock-timeout-seconds.`;
     else if (code === '40P01')
         hint = `It deadlocked with another session${tried}. Re-run when traffic on those tables is lower.`;
-    // 57014 is also a stop ending the statement's lock wait (revert.ts): that is no timeout to raise.
+    // 57014 is also a stop ending the statement's lock wait, or its transactional migration (revert.ts): that is no timeout to raise.
     else if (code === '57014' && f.stage === 'run' && /statement timeout/.test(describeError(f.error))) {
         hint = 'The statement ran longer than statement-timeout-seconds. Raise it if the statement is expected to take that long, then re-run.';
     }
     else if (code === '57014' && f.stage === 'run')
-        hint = 'The statement was cancelled (this step being stopped while it waited for a table lock, or pg_cancel_backend). Run it again when it can run to its end.';
+        hint = 'The statement was cancelled (this step being stopped while it waited for a table lock or still ran, or pg_cancel_backend). Run it again when it can run to its end.';
     const { ran, resumeAt, unsure, state } = account;
     const stoppedIn = { version: m.file.version, id: m.file.id, file: m.file.downFile ?? m.file.name, transactional: m.transactional, statements: m.statements.length, ran, resumeAt, unsure, state };
     return new MigrationFailed(`${account.head} ${state}`, `${hint}${account.then ?? ''}`, stoppedIn);
@@ -15437,15 +15610,22 @@ async function warnIfOlderThanReverted(session, tracking, reverting, wayBack, lo
 
 /** A failure after some migrations were reverted: carries what was done, for the outputs and summary. */
 class RevertFailed extends errors/* RollbackKitError */.dp {
+    failure;
     partial;
-    constructor(cause, partial) {
-        super(partial.reverted.length ? `${cause.message} Reverted before the failure: ${partial.reverted.map((r) => r.file).join(', ')}.` : cause.message, cause.hint);
+    constructor(
+    /** The failure itself, without what was reverted before it: for a caller that says more of why (a lost lock). */
+    failure, partial) {
+        super(partial.reverted.length ? `${failure.message} Reverted before the failure: ${partial.reverted.map((r) => r.file).join(', ')}.` : failure.message, failure.hint);
+        this.failure = failure;
         this.partial = partial;
     }
 }
 const APPLICATION_NAME = 'rollback-kit run-down-migrations';
-/** How long after a stop a down statement may still wait for a lock: well inside a stopped step's 5 s grace (core/action.ts). */
-const STOP_LOCK_WAIT_MS = 2000;
+/**
+ * How long after a stop a down statement may still wait for a lock, or a transactional migration
+ * still run: well inside a stopped step's 5 s grace (core/action.ts).
+ */
+const STOP_CANCEL_MS = 2000;
 function planEntries(plan) {
     return plan.toRevert.map((m) => ({ version: m.file.version, id: m.file.id, file: m.file.downFile ?? m.file.name, transactional: m.transactional, statements: m.statements.length }));
 }
@@ -15627,15 +15807,30 @@ async function revertMigrations(opts, log) {
             // Written before the first statement: a re-run must find the plan even if this run dies.
             await recorded?.record(session, plan, log);
             log.info(`Reverting ${plan.toRevert.length} migration(s) on ${where}, newest first.`);
-            // A stop while a down statement waits for a table lock: a wait that ends soon lets the
-            // migration commit as it would anyway; one still going STOP_LOCK_WAIT_MS later is ended, and its
-            // migration fails as cancelled (a transactional one rolls back whole), rather than waiting out
-            // lock-timeout-seconds past the step's grace time, after which its state would read "not known".
-            // Its process id came with the lock's round trip: the session is busy with the migration by then.
+            // A stop while a migration runs: one that ends soon commits (or fails) as it would anyway. One
+            // still going STOP_CANCEL_MS later is cancelled, rather than running on past the step's grace
+            // time, after which its state would read "not known":
+            // - a transactional migration, whatever its statement does (waits for a lock, sleeps, updates):
+            //   its down SQL and its bookkeeping roll back together, so it fails as cancelled and is still
+            //   applied, exactly as the error says (run-failure.ts). A cancel that lands after its COMMIT
+            //   finds the next query (the plan's row, the lock's release: both best effort) or nothing.
+            // - a non-transactional one only while its statement waits for a lock, as it does before it
+            //   changes anything. Once running it is left to finish: each statement runs on its own, and
+            //   those that make a migration non-transactional (CREATE/DROP INDEX CONCURRENTLY, a procedure
+            //   that commits) commit part of their work as they go, which a cancel would leave behind
+            //   unrecorded (progress.ts records a statement only once it completed): a re-run would run it
+            //   again over that half. The run stops before its next statement with its progress recorded.
+            // The migration in flight is the first of the plan not reverted yet; the backend's pid came with
+            // the lock's round trip: the session is busy with the migration by then.
             const pid = state.pid;
             let ending;
-            const endLockWait = () => (ending = setTimeout(() => void (0,lock_wait/* cancelLockWait */.pq)(opts.target, pid, log), STOP_LOCK_WAIT_MS).unref());
-            opts.signal?.addEventListener('abort', endLockWait, { once: true });
+            const cancelOnStop = () => {
+                ending = setTimeout(() => {
+                    const inFlight = plan.toRevert[result.reverted.length];
+                    void (0,lock_wait/* cancelQuery */.Vc)(opts.target, pid, log, { onlyLockWait: !inFlight?.transactional });
+                }, STOP_CANCEL_MS).unref();
+            };
+            opts.signal?.addEventListener('abort', cancelOnStop, { once: true });
             await runPlan(plan.toRevert, {
                 session,
                 tracking,
@@ -15648,7 +15843,7 @@ async function revertMigrations(opts, log) {
                 onReverted: (r) => result.reverted.push(r),
                 signal: opts.signal,
             }).finally(() => {
-                opts.signal?.removeEventListener('abort', endLockWait);
+                opts.signal?.removeEventListener('abort', cancelOnStop);
                 clearTimeout(ending);
             });
             await recorded?.update(session, result.reverted.map((r) => r.version), true, log);
@@ -15874,6 +16069,26 @@ const FORMAT_NAMES = ['dbmate', 'golang-migrate', 'node-pg-migrate', 'supabase',
 
 /***/ }),
 
+/***/ 39430:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   U: () => (/* binding */ startedByDeploymentEvent)
+/* harmony export */ });
+/**
+ * Whether a rollback was started by a deployment signal rather than by a person: the events
+ * auto-rollback.yml listens to (and the ones a deploy pipeline of one's own might). A reusable
+ * workflow sees its caller's event, so rollback.yml called from auto-rollback.yml counts too.
+ * "Run workflow" (workflow_dispatch) and the command line are a person's decision.
+ */
+const DEPLOYMENT_EVENTS = new Set(['deployment_status', 'deployment', 'repository_dispatch', 'workflow_run', 'status', 'check_run', 'check_suite']);
+function startedByDeploymentEvent(eventName) {
+    return DEPLOYMENT_EVENTS.has(eventName ?? '');
+}
+
+
+/***/ }),
+
 /***/ 51583:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
@@ -15930,8 +16145,8 @@ var errors = __nccwpck_require__(8005);
 var connection = __nccwpck_require__(401);
 // EXTERNAL MODULE: ./.build/db/snapshot.js
 var snapshot = __nccwpck_require__(17257);
-// EXTERNAL MODULE: ./.build/platforms/promote.js + 24 modules
-var promote = __nccwpck_require__(24980);
+// EXTERNAL MODULE: ./.build/platforms/promote.js + 23 modules
+var promote = __nccwpck_require__(83846);
 // EXTERNAL MODULE: ./.build/pipeline/budgets.js
 var budgets = __nccwpck_require__(51583);
 // EXTERNAL MODULE: ./.build/db/pg-tools.js
@@ -16586,12 +16801,12 @@ var drill = __nccwpck_require__(94273);
 var parse = __nccwpck_require__(30151);
 // EXTERNAL MODULE: ./.build/migrations/types.js
 var types = __nccwpck_require__(6431);
-// EXTERNAL MODULE: ./.build/platforms/promote.js + 24 modules
-var promote = __nccwpck_require__(24980);
+// EXTERNAL MODULE: ./.build/platforms/promote.js + 23 modules
+var promote = __nccwpck_require__(83846);
 // EXTERNAL MODULE: ./.build/core/yaml.js
 var core_yaml = __nccwpck_require__(15773);
-// EXTERNAL MODULE: ./.build/smoke/parse-spec.js + 1 modules
-var parse_spec = __nccwpck_require__(37113);
+// EXTERNAL MODULE: ./.build/smoke/parse-spec.js
+var parse_spec = __nccwpck_require__(71467);
 ;// CONCATENATED MODULE: ./.build/pipeline/secret-values.js
 /**
  * Recognises values that look like secrets, for files that must never hold one (the rollback plan
@@ -18235,15 +18450,11 @@ async function leftAsTheyAre(session, contents, manifest) {
     const { filter } = manifest;
     const every = filter.everySchema === true;
     const scope = every ? (await (0,patterns/* userSchemas */.cY)(session)).filter((n) => !filter.excludeSchemas.includes(n)) : filter.schemas;
-    const { rows } = await session.query(`SELECT n.nspname AS schema, c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE c.relkind IN ('r', 'p', 'f') AND n.nspname = ANY($1::text[])
-        AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
-      ORDER BY 1, 2`, [scope]);
-    const key = (schema, name) => `${schema}\0${name}`;
+    const rows = await (0,catalog/* listTables */.WS)(session, scope, ['r', 'p', 'f']);
     // The manifest's names are exact; the archive's `-- Name:` lines turn a newline in a name into a space.
-    const has = new Set([...contents.relations.filter((r) => r.type === 'TABLE' || r.type === 'FOREIGN TABLE'), ...manifest.tables].map((r) => key(r.schema, r.name)));
+    const has = new Set([...contents.relations.filter((r) => r.type === 'TABLE' || r.type === 'FOREIGN TABLE'), ...manifest.tables].map(catalog/* tableKey */.ih));
     return {
-        tables: rows.filter((r) => !has.has(key(r.schema, r.name))).map((r) => `${r.schema}.${r.name}`),
+        tables: rows.filter((r) => !has.has((0,catalog/* tableKey */.ih)(r))).map((r) => `${r.schema}.${r.name}`),
         schemas: every ? scope.filter((n) => !filter.schemas.includes(n)) : [],
     };
 }
@@ -19122,8 +19333,8 @@ function advice(reason, plan) {
 var files = __nccwpck_require__(32019);
 // EXTERNAL MODULE: ./.build/migrations/revert.js + 15 modules
 var revert = __nccwpck_require__(66831);
-// EXTERNAL MODULE: ./.build/platforms/promote.js + 24 modules
-var promote = __nccwpck_require__(24980);
+// EXTERNAL MODULE: ./.build/platforms/promote.js + 23 modules
+var promote = __nccwpck_require__(83846);
 // EXTERNAL MODULE: ./.build/platforms/http/deadline.js
 var http_deadline = __nccwpck_require__(97096);
 // EXTERNAL MODULE: ./.build/platforms/vercel/client.js
@@ -19178,6 +19389,8 @@ async function changedProductionEnv(req, log) {
     return [...names].sort();
 }
 
+// EXTERNAL MODULE: ./.build/platforms/outcome.js
+var outcome = __nccwpck_require__(66985);
 // EXTERNAL MODULE: ./.build/smoke/smoke-test.js + 13 modules
 var smoke_test = __nccwpck_require__(44259);
 // EXTERNAL MODULE: ./.build/pipeline/budgets.js
@@ -19203,6 +19416,7 @@ var sql_split = __nccwpck_require__(37063);
  * the end of the database change, so a second concurrent run waits, holding no table lock, and
  * then finds the row finished (or, for another incident's run, the plan reverted) before it dumps.
  */
+
 
 
 
@@ -19240,6 +19454,62 @@ async function requireRollbackLock(session) {
     if (await (0,lock/* holdsLock */.ub)(session, ROLLBACK_LOCK_KEY))
         return;
     throw new errors/* RollbackKitError */.dp('The whole-rollback lock was lost before the database was changed (its session ended: an idle timeout, a pooler or the network), so another rollback of this database could be under way: nothing was changed.', 'Check that no other rollback of this database is running (its job, or pg_stat_activity), then re-run.');
+}
+/** While the migrations run: whether the lock is still held, asked on the lock's own session (not the migrations'). */
+const LOCK_CHECK_MS = 10_000;
+/**
+ * Watches the whole-rollback lock's session while the migrations run on their own: requireRollbackLock
+ * checked it just before, but a session that ends during the revert (an idle timeout, a pooler, the
+ * network, pg_terminate_backend) takes the lock with it, and another rollback of this database could
+ * start. The session's end is heard at once (pg's 'end', also when its query deadline closes it); a
+ * connection that stalls silently is found by a check every LOCK_CHECK_MS on that session (within its
+ * deadline): no round trip on the migrations' session. Either aborts `signal`, so the revert stops
+ * before its next migration; the one running ends as a stop leaves it (revert.ts).
+ */
+function watchRollbackLock(session, stop, checkMs = LOCK_CHECK_MS) {
+    const controller = new AbortController();
+    let lost = false;
+    let disposed = false;
+    const onLost = () => {
+        if (disposed || lost)
+            return;
+        lost = true;
+        controller.abort(new Error('the whole-rollback lock was lost'));
+    };
+    const onStop = () => controller.abort(stop.reason);
+    if (stop?.aborted)
+        onStop();
+    else
+        stop?.addEventListener('abort', onStop, { once: true });
+    session.on('end', onLost);
+    const timer = setInterval(() => {
+        void (0,lock/* holdsLock */.ub)(session, ROLLBACK_LOCK_KEY).then((held) => held || onLost());
+    }, checkMs).unref();
+    return {
+        signal: controller.signal,
+        lost: () => lost,
+        dispose() {
+            disposed = true;
+            clearInterval(timer);
+            session.off('end', onLost);
+            stop?.removeEventListener('abort', onStop);
+        },
+    };
+}
+/** The lock was lost as the plan's last migration ran: the database change is done, the ledger row could not say so. */
+const LOCK_LOST_AFTER_PLAN = 'The whole-rollback lock was lost as the last migration of the plan was reverted (its session ended: an idle timeout, a pooler, the network, or someone ended it), so another rollback of this database could be under way. ' +
+    "The plan was finished all the same (the tracking table shows it reverted); this incident's row in rollback_kit.rollbacks still says started, and a later run for it finds nothing left to do.";
+const LOST_WHILE_REVERTING = 'The whole-rollback lock was lost while the migrations were reverted (its session ended: an idle timeout, a pooler, the network, or someone ended it), so another rollback of this database could be under way; this run stopped there';
+const LOST_HINT = 'Check that no other rollback of this database is running (its job, or pg_stat_activity); then re-run: it reverts what the tracking table shows is left of the plan.';
+/**
+ * The revert's error once the lock was lost during it: why it stopped, before what it says it did
+ * (which migrations were reverted, which are still applied). A RevertFailed stays one, with its partial result.
+ */
+function lockLostWhileReverting(err) {
+    if (err instanceof revert/* RevertFailed */.s)
+        return new revert/* RevertFailed */.s(new errors/* RollbackKitError */.dp(`${LOST_WHILE_REVERTING}: ${err.failure.message}`, LOST_HINT), err.partial);
+    const said = err instanceof Error ? err.message : String(err);
+    return new errors/* RollbackKitError */.dp(`${LOST_WHILE_REVERTING}: ${said}`, LOST_HINT);
 }
 /** Releases the lock and ends its session (a session lock would die with it anyway). */
 async function unlockRollback(session) {
@@ -19329,6 +19599,7 @@ var pipeline_verify = __nccwpck_require__(14616);
  * or under an app that failed to roll back; verify whenever anything changed; a verify that still
  * says "roll back" means a person must act now; telling people never stops the rollback.
  */
+
 
 
 
@@ -19527,9 +19798,12 @@ async function rollbackPhases(request, deps, log, heartbeat) {
     const nothingPlanned = record.components.every((c) => c.status === 'already-current') && (!record.database || record.database.status === 'nothing-to-do');
     if (nothingPlanned && !verifyOnly) {
         record.status = 'nothing-to-do';
-        for (const phase of ['notify-start', 'app', 'snapshot', 'database', 'environment', 'verify'])
-            timeline.skip(phase, 'an earlier run already rolled this back; nothing to do');
-        record.nextSteps.push('An earlier run already did this rollback; nothing was changed. If production is still broken, look at what the earlier run reported.');
+        // The cascade guard says why in its own words (the workflows look for them in the timeline).
+        const notAgain = record.components.flatMap((c) => c.notes).find((n) => n.startsWith(outcome/* NOT_ROLLED_BACK_AGAIN */.OD));
+        for (const phase of ['notify-start', 'app', 'snapshot', 'database', 'environment', 'verify']) {
+            timeline.skip(phase, !notAgain ? 'an earlier run already rolled this back; nothing to do' : phase === 'app' ? notAgain : 'not rolled back again (the app row says why)');
+        }
+        record.nextSteps.push(notAgain ?? 'An earlier run already did this rollback; nothing was changed. If production is still broken, look at what the earlier run reported.');
         return await closeOut(record, timeline, notify, deps, finish);
     }
     // ── notify-start ──────────────────────────────────────────────────────────────────────────
@@ -19779,7 +20053,7 @@ function placeOf(c, plan) {
     return (field) => (field.endsWith('-token') || plan.source === 'inputs' ? `Input ${field}` : `components.${c.name}.${field} in ${plan.source}`);
 }
 function promoteRequest(c, request, dryRun) {
-    const common = { target: c.target, from: c.from, reason: request.reason, timeoutSeconds: c.timeoutSeconds, dryRun };
+    const common = { target: c.target, from: c.from, reason: request.reason, timeoutSeconds: c.timeoutSeconds, dryRun, automatic: request.automatic };
     switch (c.provider) {
         case 'vercel':
             return {
@@ -19817,13 +20091,19 @@ function applyOutcome(rec, o) {
 /**
  * Names this incident across re-runs and jobs. The bad deployment (`from`) says it best; without
  * it, the workflow run (a "Re-run jobs" keeps GITHUB_RUN_ID); without that (the CLI), what
- * production served when this run planned, or, once a rollback it made is live (a git-revert pull
- * request merged since), what production served when that rollback was made.
+ * production served when this run planned, or, once a rollback is live, what production served
+ * when that rollback was made, as the platform records it (PromoteOutcome.rolledBackFrom: every
+ * platform provider and git-revert; a command provider cannot say, so there `from` keeps the key).
  */
 function incidentKey(environment, all, components, outcomes, request) {
     // Every component's `from`, in scope or not: the app job and the database job of one rollback
-    // share the key.
-    const explicit = all.filter((c) => c.from).map((c) => `${c.name}@${c.from}`);
+    // share the key. A from the cascade guard turned down names the deployment a rollback put there
+    // (the promotion event of our own rollback): the incident is the one that rollback was made for.
+    const guarded = (c) => {
+        const o = outcomes[components.indexOf(c)];
+        return o?.putThereByRollback && o.rolledBackFrom ? o.rolledBackFrom : c.from;
+    };
+    const explicit = all.filter((c) => c.from).map((c) => `${c.name}@${guarded(c)}`);
     if (explicit.length)
         return `${environment}:${explicit.join(',')}`;
     if (request.github.runId)
@@ -19943,10 +20223,15 @@ onRestoreSnapshot) {
     const entry = (reverted, status) => ({ incidentKey: record.incidentKey, method: DOWN_MIGRATIONS, keepVersion: plan.keepVersion, planned: plan.planned, kept: plan.kept, reverted, status });
     // Written before the first statement runs, so that a run killed midway leaves its plan behind.
     await (0,migrations_ledger/* writeLedger */.X)(session, entry(dbRecord.reverted, 'started'));
+    const lock = watchRollbackLock(session, request.signal);
     try {
-        const result = await (0,revert/* revertMigrations */.a)(revertOptions(request, finishChoice(record.incidentKey, plan), { dryRun: false, snapshotPath: record.snapshot.path }), log);
+        const result = await (0,revert/* revertMigrations */.a)({ ...revertOptions(request, finishChoice(record.incidentKey, plan), { dryRun: false, snapshotPath: record.snapshot.path }), signal: lock.signal }, log);
         dbRecord.reverted = revertedOfPlan(plan.planned, result.stillApplied);
-        await (0,migrations_ledger/* writeLedger */.X)(session, entry(dbRecord.reverted, 'done'));
+        // Lost as the last migration ran: the plan is done; the row, on the lost session, stays 'started'.
+        if (lock.lost())
+            log.warning(LOCK_LOST_AFTER_PLAN);
+        else
+            await (0,migrations_ledger/* writeLedger */.X)(session, entry(dbRecord.reverted, 'done'));
         const now = result.reverted.map((r) => r.version);
         const before = dbRecord.reverted.filter((v) => !now.includes(v));
         const earlier = before.length ? `${before.join(', ')} ${before.length === 1 ? 'was' : 'were'} reverted by an earlier run for this incident` : '';
@@ -19959,7 +20244,10 @@ onRestoreSnapshot) {
             dbRecord.reverted = revertedOfPlan(plan.planned, err.partial.stillApplied);
             await (0,migrations_ledger/* writeLedger */.X)(session, entry(dbRecord.reverted, 'started')).catch(() => undefined);
         }
-        throw err;
+        throw lock.lost() ? lockLostWhileReverting(err) : err;
+    }
+    finally {
+        lock.dispose();
     }
 }
 /** Names (never values) of production variables changed after each Vercel target was built: a warning. */
@@ -20531,22 +20819,31 @@ function pullRequests(token, apiUrl, repo) {
 /* harmony export */   Nk: () => (/* binding */ readErrorBody),
 /* harmony export */   Qq: () => (/* binding */ HttpClient),
 /* harmony export */   fg: () => (/* binding */ OutOfTime),
+/* harmony export */   iA: () => (/* binding */ WaitTooLong),
 /* harmony export */   yy: () => (/* binding */ sleep),
 /* harmony export */   z3: () => (/* binding */ HttpNetworkError)
 /* harmony export */ });
-/* unused harmony export DEFAULT_REQUEST_TIMEOUT_MS */
+/* unused harmony exports DEFAULT_REQUEST_TIMEOUT_MS, MAX_API_BODY_BYTES, BodyTooLarge */
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8005);
+/* harmony import */ var _core_read_body_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(77487);
 /* harmony import */ var _retry_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(48372);
 /**
  * A small JSON-over-HTTP client for platform APIs on Node's fetch: fixed auth headers, a timeout on
  * every call, the shared retry rules (429/503 after Retry-After, other 5xx and network errors with
- * backoff, other 4xx never), no redirect ever followed, and error bodies read defensively. It returns parsed JSON as
+ * backoff, other 4xx never), no redirect followed (a GitHub client: only on the API's own origin),
+ * every body read up to a cap (MAX_API_BODY_BYTES), and error bodies read defensively. It returns parsed JSON as
  * `unknown`: callers read only the fields they need. The caller registers its token with the log
  * before building the headers, so no retry line can print it.
  */
 
 
+
 const DEFAULT_REQUEST_TIMEOUT_MS = 20_000;
+/**
+ * The most of one answer read: a page of deployments is tens of KB, so anything near this is a
+ * proxy or a misconfigured api-url, not the platform, and reading on would only fill memory.
+ */
+const MAX_API_BODY_BYTES = 5 * 1024 * 1024;
 /** The platform answered with a non-2xx status (after any retries). */
 class HttpApiError extends Error {
     service;
@@ -20570,6 +20867,26 @@ class HttpApiError extends Error {
 const UNSTATED_403_WAIT_MS = 60_000;
 /** A request cut short by the step's deadline: a listing that read pages before it has its own, fuller, message. */
 class OutOfTime extends _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp {
+}
+/**
+ * The server asked for a wait the caller will not make: longer than longestWaitMs, or than what is
+ * left of the step's deadline. `last` is the answer that asked for it.
+ */
+class WaitTooLong extends _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp {
+    last;
+    askedMs;
+    because;
+    constructor(message, hint, last, askedMs, because) {
+        super(message, hint);
+        this.last = last;
+        this.askedMs = askedMs;
+        this.because = because;
+    }
+}
+/** Redirects followed on the API's own origin before the answer counts as a refusal. */
+const MAX_REDIRECTS = 5;
+/** An answer larger than MAX_API_BODY_BYTES: read no further, and not retried (the same address would send it again). */
+class BodyTooLarge extends _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp {
 }
 /** The platform could not be reached, or did not answer within the request timeout. */
 class HttpNetworkError extends Error {
@@ -20653,8 +20970,14 @@ class HttpClient {
                 url.searchParams.set(k, String(v));
         return url;
     }
+    /**
+     * `path` is relative to the base URL, or a whole URL on the API's own origin (a Link header's next
+     * page): the headers, with the token, are never sent anywhere else.
+     */
     async request(method, path, opts = {}) {
-        const url = this.url(path, opts.query);
+        const url = typeof path === 'string' ? this.url(path, opts.query) : path;
+        if (url.origin !== this.base.origin)
+            throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`${this.service}: a request to ${url.origin} was refused, as it is not the API's own ${this.base.origin}.`, 'This is a bug in rollback-kit: please report it.');
         const label = `${method} ${url.pathname}`;
         for (let attempt = 0;; attempt++) {
             let failure;
@@ -20664,24 +20987,11 @@ class HttpClient {
             const before = this.opts.deadline?.left();
             const cut = before !== undefined && before > 0 && before < this.timeoutMs;
             try {
-                const res = await fetch(url, {
-                    method,
-                    headers: {
-                        ...this.opts.headers,
-                        Accept: 'application/json',
-                        ...(opts.body !== undefined ? { 'Content-Type': 'application/json' } : {}),
-                        ...opts.headers,
-                    },
-                    body: opts.body !== undefined ? JSON.stringify(opts.body) : undefined,
-                    // fetch drops Authorization on a redirect to another origin, but not a token in another
-                    // header (Railway's Project-Access-Token): a platform API call follows no redirect at all.
-                    redirect: 'manual',
-                    // Whole milliseconds: a fractional deadline-seconds leaves a fraction, which the timer refuses.
-                    signal: AbortSignal.timeout(cut ? Math.ceil(before) : this.timeoutMs),
-                });
-                const raw = await res.text();
-                if (res.status >= 300 && res.status < 400)
-                    throw this.redirected(res, url, label);
+                const res = await this.send(method, url, label, opts, AbortSignal.timeout(cut ? Math.ceil(before) : this.timeoutMs));
+                const { text: raw, cut: overCap } = await (0,_core_read_body_js__WEBPACK_IMPORTED_MODULE_2__/* .readCapped */ .E)(res, MAX_API_BODY_BYTES);
+                // An error body is only quoted (its first few hundred characters): what was read is enough.
+                if (overCap && res.ok)
+                    throw this.tooLarge(label);
                 if (res.ok) {
                     let data = undefined;
                     if (raw.trim()) {
@@ -20692,7 +21002,7 @@ class HttpClient {
                             data = raw;
                         }
                     }
-                    return { status: res.status, data };
+                    return { status: res.status, data, headers: res.headers };
                 }
                 // Some APIs echo what they were sent; an error message must never carry the token on.
                 const text = this.redact(raw);
@@ -20717,9 +21027,12 @@ class HttpClient {
             }
             const left = this.opts.deadline?.left();
             const asked = (0,_retry_js__WEBPACK_IMPORTED_MODULE_1__/* .askedWait */ .Uy)(failure);
+            const secs = (ms) => `${Math.ceil(ms / 1000)} s`;
+            if (this.opts.longestWaitMs !== undefined && asked !== undefined && asked > this.opts.longestWaitMs && attempt < this.retry.rateLimitRetries) {
+                throw new WaitTooLong(`${this.service} asked to wait ${secs(asked)} before ${label} again (${lastError.message}), longer than the ${secs(this.opts.longestWaitMs)} this step waits.`, 'Re-run the step once the limit has reset.', lastError, asked, 'longest-wait');
+            }
             if (left !== undefined && asked !== undefined && asked > left && attempt < this.retry.rateLimitRetries) {
-                const secs = (ms) => `${Math.ceil(ms / 1000)} s`;
-                throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`${this.service} asked to wait ${secs(asked)} (${failure.kind === 'status' && failure.retryAfter === null ? 'until its rate limit resets' : 'Retry-After'}) before ${label} again (${lastError.message}), but only ${secs(left)} of ${this.opts.deadline.input} (${this.opts.deadline.seconds} s) are left.`, `Wait ${secs(asked)}, then re-run the step (it is safe to repeat), or raise ${this.opts.deadline.input}.`);
+                throw new WaitTooLong(`${this.service} asked to wait ${secs(asked)} (${failure.kind === 'status' && failure.retryAfter === null ? 'until its rate limit resets' : 'Retry-After'}) before ${label} again (${lastError.message}), but only ${secs(left)} of ${this.opts.deadline.input} (${this.opts.deadline.seconds} s) are left.`, `Wait ${secs(asked)}, then re-run the step (it is safe to repeat), or raise ${this.opts.deadline.input}.`, lastError, asked, 'deadline');
             }
             const delay = left === undefined || left > 0 ? (0,_retry_js__WEBPACK_IMPORTED_MODULE_1__/* .retryDelay */ .a2)(failure, attempt, this.retry, this.random, left) : undefined;
             if (delay === undefined)
@@ -20728,10 +21041,58 @@ class HttpClient {
             await this.wait(delay);
         }
     }
+    /**
+     * One answer to `method url`, after any redirects this client follows (redirects: same-origin):
+     * to the API's own origin only, at most MAX_REDIRECTS, and a write only by 307/308, which keep
+     * its method and body (a 301/302/303 would turn it into a GET that reads instead of writing).
+     */
+    async send(method, url, label, opts, signal) {
+        let current = url;
+        for (let hop = 0;; hop++) {
+            const res = await fetch(current, {
+                method,
+                headers: {
+                    // A client's own headers may ask for a media type of its own (GitHub's application/vnd.github+json).
+                    Accept: 'application/json',
+                    ...this.opts.headers,
+                    ...(opts.body !== undefined ? { 'Content-Type': 'application/json' } : {}),
+                    ...opts.headers,
+                },
+                body: opts.body !== undefined ? JSON.stringify(opts.body) : undefined,
+                // fetch drops Authorization on a redirect to another origin, but not a token in another
+                // header (Railway's Project-Access-Token): fetch follows no redirect, this client decides.
+                redirect: 'manual',
+                signal,
+            });
+            if (res.status < 300 || res.status >= 400)
+                return res;
+            await res.body?.cancel().catch(() => undefined);
+            const next = this.opts.redirects === 'same-origin' && hop < MAX_REDIRECTS ? this.followable(res, current, method) : undefined;
+            if (!next)
+                throw this.redirected(res, current, label);
+            current = next;
+        }
+    }
+    followable(res, from, method) {
+        const keepsMethod = res.status === 307 || res.status === 308;
+        if (!keepsMethod && !((res.status === 301 || res.status === 302 || res.status === 303) && (method === 'GET' || method === 'HEAD')))
+            return undefined;
+        try {
+            const to = new URL(res.headers.get('location') ?? '', from);
+            return res.headers.get('location') && to.origin === this.base.origin ? to : undefined;
+        }
+        catch {
+            return undefined;
+        }
+    }
     /** No answer to `label` before the step's deadline. */
     outOfTime(label) {
         const { input, seconds } = this.opts.deadline;
         return new OutOfTime(`${this.service} did not answer ${label} (${this.host}) before the step's deadline: ${input} (${seconds} s) ran out.`, `Check that ${this.host} is reachable and answering, then re-run the step (it is safe to repeat), or raise ${input}.`);
+    }
+    /** Names the host and the path, never the query string (Vercel's teamId, a registry's scope) nor a header. */
+    tooLarge(label) {
+        return new BodyTooLarge(`${this.service} (${this.host}) answered ${label} with a body larger than ${MAX_API_BODY_BYTES / 1024 / 1024} MB, which was read no further: no platform API answers this much, so something between the runner and the API (a proxy, a wrong API URL) is answering instead.`, `Check that the API URL (api-url, machines-api-url, registry-url or GITHUB_API_URL) points at the platform's API and that no proxy rewrites its answers, then re-run the step.`);
     }
     redirected(res, from, label) {
         let where = 'an address it did not give';
@@ -20742,7 +21103,8 @@ class HttpClient {
         catch {
             // an unreadable Location: named as missing
         }
-        return new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`${this.service} answered ${label} with a redirect (${res.status}) to ${this.redact(where)}. API requests never follow a redirect, so the token goes nowhere but the API URL given.`, `Check the API URL (api-url, machines-api-url, registry-url or GITHUB_API_URL): set it to the address the API answers on itself, if you trust that address.`);
+        const rule = this.opts.redirects === 'same-origin' ? 'API requests follow a redirect only on the API\'s own host (a write only by 307 or 308), and at most 5' : 'API requests never follow a redirect';
+        return new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`${this.service} answered ${label} with a redirect (${res.status}) to ${this.redact(where)}. ${rule}, so the token goes nowhere but the API URL given.`, `Check the API URL (api-url, machines-api-url, registry-url or GITHUB_API_URL): set it to the address the API answers on itself, if you trust that address.`);
     }
     async get(path, query = {}) {
         return (await this.request('GET', path, { query })).data;
@@ -20997,7 +21359,47 @@ class PageGuard {
 
 /***/ }),
 
-/***/ 24980:
+/***/ 66985:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   At: () => (/* binding */ describeSkipped),
+/* harmony export */   Hv: () => (/* binding */ nextPoll),
+/* harmony export */   OD: () => (/* binding */ NOT_ROLLED_BACK_AGAIN),
+/* harmony export */   gX: () => (/* binding */ notPutBackAgain)
+/* harmony export */ });
+/**
+ * What every promote-previous provider returns: the same shape as Vercel's result (status, from,
+ * to, the releases passed over with the reason, plain notes for the summary) plus what was frozen
+ * so the next push cannot re-ship the bad release, and how to undo that.
+ */
+/** Passed-over releases as one sentence for error messages: the first few, then a count. */
+function describeSkipped(skipped, max = 5) {
+    if (!skipped.length)
+        return '';
+    const shown = skipped.slice(0, max).map((s) => `${s.id} (${s.reason})`).join('; ');
+    return ` Passed over: ${shown}${skipped.length > max ? `; and ${skipped.length - max} more` : ''}.`;
+}
+/** Bounded polling: the wait before the next poll, never past the deadline. */
+function nextPoll(intervalMs, deadline, now) {
+    return Math.max(0, Math.min(intervalMs, deadline - now));
+}
+/** How the note of the rollback-cascade guard begins: the workflows and the pipeline recognise it by this. */
+const NOT_ROLLED_BACK_AGAIN = 'Not rolled back again: this deployment was put there by a rollback';
+/**
+ * The note of an automatic run that found production put there by a rollback and left it: an
+ * outage that outlasts a rollback is most likely not the deploy's, and walking production back
+ * release by release would not fix it. `how` says what the platform recorded; `status` where the
+ * platform reports its own outages.
+ */
+function notPutBackAgain(current, how, status) {
+    return `${NOT_ROLLED_BACK_AGAIN} (${current}: ${how}); the outage is likely not the deploy's — check the database, third-party services (payments, auth, email) and ${status} first. A person decides whether to go further back: run the rollback by hand with from naming ${current}, or name the deployment in target.`;
+}
+
+
+/***/ }),
+
+/***/ 83846:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -21021,6 +21423,14 @@ __nccwpck_require__.d(__webpack_exports__, {
 var errors = __nccwpck_require__(8005);
 // EXTERNAL MODULE: ./.build/core/url-secrets.js
 var url_secrets = __nccwpck_require__(9041);
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(73024);
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __nccwpck_require__(51455);
+// EXTERNAL MODULE: external "node:os"
+var external_node_os_ = __nccwpck_require__(48161);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(76760);
 // EXTERNAL MODULE: external "node:string_decoder"
 var external_node_string_decoder_ = __nccwpck_require__(46193);
 ;// CONCATENATED MODULE: ./.build/platforms/command/run.js
@@ -21031,12 +21441,86 @@ var external_node_string_decoder_ = __nccwpck_require__(46193);
  * like every other line, so a line it prints cannot act as a workflow command. An optional verify
  * command (`kubectl rollout status`, a health check) runs after it within the same time limit: the
  * rollback is done only when that passes too.
+ *
+ * The command can say it changed nothing, the GitHub Actions way (as GITHUB_OUTPUT): ROLLBACK_KIT_OUTCOME
+ * names an empty file it may write `status=already-current` (and `to=<id>`, what serves) into. That
+ * file is outside text: read up to a cap, only a regular file, every line checked; anything else is
+ * ignored with a warning, and the outcome is rolled-back as when nothing is written.
  */
+
+
+
+
 
 
 /** `timeout` exits 124 when the limit hit (137 after the follow-up KILL). */
 const TIMED_OUT = new Set([124, 137]);
 const KILL_AFTER_SECONDS = 10;
+/** The variable naming the file the command may write its outcome into. */
+const OUTCOME_VARIABLE = 'ROLLBACK_KIT_OUTCOME';
+/** Two short lines are all the file holds: anything longer is not an outcome. */
+const OUTCOME_MAX_BYTES = 1024;
+/** A deployment id, tag or image reference: no spaces, no control or Markdown characters. */
+const OUTCOME_ID = /^[A-Za-z0-9][A-Za-z0-9._:/@+=-]{0,199}$/;
+/**
+ * The outcome file's text: lines `status=rolled-back|already-current` (once, required when anything
+ * is written) and `to=<id>` (at most once); blank lines and a final newline are fine. Empty means
+ * rolled-back, as a command that writes nothing.
+ */
+function parseOutcome(text) {
+    const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '');
+    if (lines.length === 0)
+        return { status: 'rolled-back' };
+    const seen = new Map();
+    for (const line of lines) {
+        const m = /^(status|to)=(.*)$/.exec(line);
+        if (!m)
+            return { invalid: 'a line that is not status=… or to=…' };
+        if (seen.has(m[1]))
+            return { invalid: `${m[1]} given twice` };
+        seen.set(m[1], m[2]);
+    }
+    const status = seen.get('status');
+    if (status === undefined)
+        return { invalid: 'no status= line' };
+    if (status !== 'rolled-back' && status !== 'already-current')
+        return { invalid: 'a status other than already-current or rolled-back' };
+    const to = seen.get('to');
+    if (to !== undefined && !OUTCOME_ID.test(to))
+        return { invalid: 'a to= value that is not an id (letters, digits and ._:/@+=- only, at most 200)' };
+    return { status, ...(to !== undefined ? { to } : {}) };
+}
+/** Reads the outcome file without ever blocking or filling memory: a regular file only, up to the cap. */
+async function readOutcome(path) {
+    let info;
+    try {
+        info = await (0,promises_.lstat)(path);
+    }
+    catch {
+        // Removed by the command: nothing written.
+        return { status: 'rolled-back' };
+    }
+    // A FIFO would block the read forever, a link could point anywhere.
+    if (!info.isFile())
+        return { invalid: 'not a regular file' };
+    if (info.size > OUTCOME_MAX_BYTES)
+        return { invalid: `larger than ${OUTCOME_MAX_BYTES} bytes` };
+    const file = await (0,promises_.open)(path, external_node_fs_.constants.O_RDONLY | external_node_fs_.constants.O_NOFOLLOW | external_node_fs_.constants.O_NONBLOCK);
+    try {
+        const buffer = Buffer.alloc(OUTCOME_MAX_BYTES + 1);
+        const { bytesRead } = await file.read(buffer, 0, buffer.length, 0);
+        if (bytesRead > OUTCOME_MAX_BYTES)
+            return { invalid: `larger than ${OUTCOME_MAX_BYTES} bytes` };
+        const text = buffer.subarray(0, bytesRead).toString('utf8');
+        // eslint-disable-next-line no-control-regex
+        if (/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/.test(text))
+            return { invalid: 'control characters' };
+        return parseOutcome(text);
+    }
+    finally {
+        await file.close();
+    }
+}
 async function runRollbackCommand(opts, log) {
     const command = opts.command.trim();
     if (!command)
@@ -21058,6 +21542,19 @@ async function runRollbackCommand(opts, log) {
         if (v !== undefined && !k.startsWith('INPUT_'))
             env[k] = v;
     Object.assign(env, vars);
+    // A fresh directory only this step uses (RUNNER_TEMP on a runner, which the job cleans up).
+    const outcomeDir = await (0,promises_.mkdtemp)((0,external_node_path_.join)(opts.baseEnv.RUNNER_TEMP || (0,external_node_os_.tmpdir)(), 'rollback-kit-outcome-'));
+    try {
+        const outcomeFile = (0,external_node_path_.join)(outcomeDir, 'outcome');
+        await (await (0,promises_.open)(outcomeFile, 'w', 0o600)).close();
+        env[OUTCOME_VARIABLE] = outcomeFile;
+        return await runWithOutcome(command, verify, outcomeFile, env, opts, log);
+    }
+    finally {
+        await (0,promises_.rm)(outcomeDir, { recursive: true, force: true });
+    }
+}
+async function runWithOutcome(command, verify, outcomeFile, env, opts, log) {
     const deadline = Date.now() + opts.timeoutSeconds * 1000;
     const code = await runBash(command, opts.timeoutSeconds, env, opts.cwd, log);
     if (TIMED_OUT.has(code)) {
@@ -21066,10 +21563,18 @@ async function runRollbackCommand(opts, log) {
     if (code !== 0) {
         throw new errors/* RollbackKitError */.dp(`The rollback command exited with status ${code}.`, 'Its output is above; fix the cause and re-run the step.');
     }
-    const notes = [`The rollback command finished (exit 0) for target ${opts.target}.`];
+    const outcome = await readOutcome(outcomeFile);
+    if ('invalid' in outcome) {
+        log.warning(`The rollback command's ${OUTCOME_VARIABLE} file was ignored (${outcome.invalid}): it may hold only the lines status=already-current or status=rolled-back, and to=<id>. The step reports rolled-back.`);
+    }
+    const said = 'invalid' in outcome ? { status: 'rolled-back' } : outcome;
+    const notes = said.status === 'already-current'
+        ? [`The rollback command finished (exit 0) and said through ${OUTCOME_VARIABLE} that nothing needed changing: ${said.to ?? opts.target} already serves.`]
+        : [`The rollback command finished (exit 0) for target ${said.to ?? opts.target}.`];
     log.info(notes[0]);
+    const result = { status: said.status, ...(said.to ? { to: said.to } : {}), exitCode: code };
     if (!verify)
-        return { status: 'rolled-back', exitCode: code, verified: false, notes };
+        return { ...result, verified: false, notes };
     const left = Math.ceil((deadline - Date.now()) / 1000);
     if (left <= 0) {
         throw new errors/* RollbackKitError */.dp(`The rollback command used the whole ${opts.timeoutSeconds} s, so the verify command could not run: the rollback is not confirmed.`, 'Raise timeout-seconds and re-run the step.');
@@ -21084,7 +21589,7 @@ async function runRollbackCommand(opts, log) {
     }
     notes.push('The verify command passed (exit 0).');
     log.info(notes[1]);
-    return { status: 'rolled-back', exitCode: code, verified: true, notes };
+    return { ...result, verified: true, notes };
 }
 async function runBash(command, seconds, env, cwd, log) {
     const out = lineBuffer((line) => log.info(line));
@@ -21435,24 +21940,8 @@ async function imageInRegistry(c, image) {
     }
 }
 
-;// CONCATENATED MODULE: ./.build/platforms/outcome.js
-/**
- * What every promote-previous provider returns: the same shape as Vercel's result (status, from,
- * to, the releases passed over with the reason, plain notes for the summary) plus what was frozen
- * so the next push cannot re-ship the bad release, and how to undo that.
- */
-/** Passed-over releases as one sentence for error messages: the first few, then a count. */
-function describeSkipped(skipped, max = 5) {
-    if (!skipped.length)
-        return '';
-    const shown = skipped.slice(0, max).map((s) => `${s.id} (${s.reason})`).join('; ');
-    return ` Passed over: ${shown}${skipped.length > max ? `; and ${skipped.length - max} more` : ''}.`;
-}
-/** Bounded polling: the wait before the next poll, never past the deadline. */
-function nextPoll(intervalMs, deadline, now) {
-    return Math.max(0, Math.min(intervalMs, deadline - now));
-}
-
+// EXTERNAL MODULE: ./.build/platforms/outcome.js
+var outcome = __nccwpck_require__(66985);
 // EXTERNAL MODULE: ./.build/platforms/http/deadline.js
 var http_deadline = __nccwpck_require__(97096);
 ;// CONCATENATED MODULE: ./.build/platforms/fly/rollback.js
@@ -21572,7 +22061,9 @@ async function promoteOnFly(opts, log) {
         if (images.length === 1 && newest && newest.version > current.version) {
             const note = `App ${app} serves release v${current.version} although release v${newest.version} is newer: an earlier rollback has already moved it back. Nothing to do; to go further back, name the release in target.`;
             log.info(note);
-            return { ...base, status: 'already-current', from: info(current), to: info(current), notes: [note] };
+            // The machines' note names the images rolled back from, the last rollback's last (below).
+            const back = releaseOf([...rolledBackFrom(machines)].at(-1));
+            return { ...base, status: 'already-current', from: info(current), to: info(current), notes: [note], rolledBackFrom: back?.id };
         }
         const rolledBack = rolledBackFrom(machines);
         for (const r of all) {
@@ -21586,7 +22077,7 @@ async function promoteOnFly(opts, log) {
             skipped.push({ id: `v${r.version}`, reason });
         }
         if (!target) {
-            throw new errors/* RollbackKitError */.dp(`No earlier release of app ${app} can take over from v${current.version}: none below it completed, is stable and has another image.${describeSkipped(skipped)}`, 'Name the release to put back in target, or deploy a fix.');
+            throw new errors/* RollbackKitError */.dp(`No earlier release of app ${app} can take over from v${current.version}: none below it completed, is stable and has another image.${(0,outcome/* describeSkipped */.At)(skipped)}`, 'Name the release to put back in target, or deploy a fix.');
         }
     }
     const image = target.imageRef;
@@ -21616,7 +22107,8 @@ async function promoteOnFly(opts, log) {
     const deadline = step.restart();
     const problems = new Map();
     // What is being rolled back from: every image served now other than the target.
-    const badImages = images.filter((i) => !!i && i !== image);
+    // Oldest release first, so the note's last image is the release this rollback is from (its incident: promote.ts rolledBackFrom).
+    const badImages = images.filter((i) => !!i && i !== image).sort((a, b) => (releaseOf(a)?.version ?? -1) - (releaseOf(b)?.version ?? -1));
     for (const m of todo) {
         if (now() >= deadline) {
             problems.set(m.id, 'not updated: the time limit was reached first');
@@ -22223,14 +22715,14 @@ async function promoteOnNetlify(opts, log) {
     const base = { skipped: [], frozen: frozenState(name, published) };
     // When the goal state is already reached (an earlier run restored but could not lock, or the
     // target is simply published), finish the freeze rather than report a site that still publishes.
-    const alreadyCurrent = async (note) => {
+    const alreadyCurrent = async (rolledBackFrom, note) => {
         log.info(note);
         if (published.locked || opts.dryRun)
-            return { ...base, status: 'already-current', from: rollback_info(published), to: rollback_info(published), notes: [note] };
+            return { ...base, status: 'already-current', from: rollback_info(published), to: rollback_info(published), notes: [note], rolledBackFrom };
         const locked = await calling(ctx(`locking deploy ${published.id}`), () => lockDeploy(c, published.id));
         const frozen = frozenState(name, { ...published, locked: locked.locked ?? true });
         log.warning(`${frozen.what} ${frozen.undo ?? ''}`.trim());
-        return { ...base, frozen, status: 'already-current', from: rollback_info(published), to: rollback_info(published), notes: [note, `${frozen.what} ${frozen.undo ?? ''}`.trim()] };
+        return { ...base, frozen, status: 'already-current', from: rollback_info(published), to: rollback_info(published), notes: [note, `${frozen.what} ${frozen.undo ?? ''}`.trim()], rolledBackFrom };
     };
     if (fromId && fromId !== published.id) {
         const note = `Site ${name} no longer publishes ${fromId}; it publishes ${published.id}. Nothing to do.`;
@@ -22241,7 +22733,7 @@ async function promoteOnNetlify(opts, log) {
     const skipped = [];
     if (targetId) {
         if (targetId === published.id) {
-            return alreadyCurrent(`${describe(published)} is already published. Nothing to restore.`);
+            return alreadyCurrent(undefined, `${describe(published)} is already published. Nothing to restore.`);
         }
         target = await calling(ctx('looking up the target deploy', targetId), () => getDeploy(c, targetId));
         checkExplicitTarget(target, site, name, log);
@@ -22277,7 +22769,9 @@ async function promoteOnNetlify(opts, log) {
         if (!fromId && newer.length) {
             const wasLive = newer.find((d) => typeof d.publishedAt === 'number');
             if (wasLive) {
-                return alreadyCurrent(`Site ${name} publishes ${published.id} although ${wasLive.id}, newer, was published before it: an earlier rollback has already put it back. Nothing to restore; to go further back, name the deploy in target or set from to ${published.id}.`);
+                // The one published last before the restore is what the rollback was made from.
+                const replaced = newer.reduce((a, d) => (typeof d.publishedAt === 'number' && (!a || d.publishedAt > a.publishedAt) ? d : a), undefined);
+                return alreadyCurrent(replaced?.id, `Site ${name} publishes ${published.id} although ${wasLive.id}, newer, was published before it: an earlier rollback has already put it back. Nothing to restore; to go further back, name the deploy in target or set from to ${published.id}.`);
             }
             const unknown = newer.find((d) => d.publishedAt === undefined);
             if (unknown) {
@@ -22286,7 +22780,7 @@ async function promoteOnNetlify(opts, log) {
             log.info(`${newer.length} newer ready deploy(s) were never published (auto publishing was stopped before them): not the mark of an earlier rollback.`);
         }
         if (!target) {
-            throw new errors/* RollbackKitError */.dp(`No earlier ready production deploy of site ${name} can take over from ${published.id}: ${seen} older one(s) read, none with other code.${describeSkipped(skipped)}`, 'Name the deploy to return to in target, or use provider git-revert to build the previous code again.');
+            throw new errors/* RollbackKitError */.dp(`No earlier ready production deploy of site ${name} can take over from ${published.id}: ${seen} older one(s) read, none with other code.${(0,outcome/* describeSkipped */.At)(skipped)}`, 'Name the deploy to return to in target, or use provider git-revert to build the previous code again.');
         }
     }
     const to = target;
@@ -22312,7 +22806,7 @@ async function promoteOnNetlify(opts, log) {
             // Locking comes after the publish, so a build pushed meanwhile could still go live.
             `Nothing is locked yet. Check the site in the Netlify dashboard (Deploys), then re-run the step with target ${to.id}: it waits for the publish again and locks it.`);
         }
-        await sleep(nextPoll(opts.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS, deadline, now()));
+        await sleep((0,outcome/* nextPoll */.Hv)(opts.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS, deadline, now()));
     }
     const restored = `Site ${name} now publishes ${describe(to)} (restored from ${published.id} in ${((now() - requestedAt) / 1000).toFixed(1)} s).`;
     log.info(restored);
@@ -22452,7 +22946,9 @@ async function rollback(client, id) {
  * target (an earlier rollback) is reported as already-current and nothing is changed. A rollback is a
  * new deployment copying the target's meta (commit, image), so a copy is known only by that code:
  * when neither the live deployment nor the one it could be a copy of carries any, and `from` does
- * not name the live deployment, the step refuses rather than risk putting the bad release back.
+ * not name the live deployment, the step refuses rather than risk putting the bad release back. An
+ * explicit target that the live deployment is already a copy of (same code, made after it) is
+ * already-current too: a re-run of the same request does not make another copy.
  */
 
 
@@ -22521,6 +23017,11 @@ function copyOf(live, below) {
     if (a && b)
         return a === b ? 'yes' : 'no';
     return a || b ? 'no' : 'unknown';
+}
+/** `live` is a copy of `target` (a rollback to it, or a redeploy of its code): newer, with the same commit or image. Without code nothing can be told. */
+function madeFrom(live, target) {
+    const code = codeOf(live);
+    return !!code && code === codeOf(target) && live.createdAt > target.createdAt;
 }
 const railway_rollback_info = (d) => ({ id: d?.id, url: d?.url, commitSha: d?.commitHash, image: d?.image });
 /** Why an older deployment cannot be what "previous" means, or undefined when it can. */
@@ -22604,6 +23105,15 @@ async function promoteOnRailway(opts, log) {
         if ((found.serviceId && found.serviceId !== ref.serviceId) || (found.environmentId && found.environmentId !== ref.environmentId)) {
             throw new errors/* RollbackKitError */.dp(`Deployment ${found.id} belongs to another service or environment, not to the ${where}.`, 'Check the target, service and environment inputs.');
         }
+        // A rollback is a new deployment carrying its source's code: a live deployment made after the
+        // target with the target's code is that target put back, by an earlier run of this same request.
+        // Asking again would only make another copy. A from naming the live deployment says it is bad
+        // all the same (a variables-only change keeps the code): then the rollback goes ahead.
+        if (fromSays !== 'names-live' && madeFrom(live, found)) {
+            const note = `The ${where} already serves ${describeDeployment(live)}, made after ${found.id} with the same ${live.commitHash ? 'commit' : 'image'}: an earlier rollback has put the target back. Nothing to do; if the live deployment is bad all the same (its variables changed), run again with from: ${live.id}.`;
+            log.info(note);
+            return { ...base, status: 'already-current', from: railway_rollback_info(live), to: railway_rollback_info(live), notes: [note] };
+        }
         if (FAILED.has(found.status) || found.canRollback === false) {
             throw new errors/* RollbackKitError */.dp(`Railway cannot roll the ${where} back to ${describeDeployment(found)}: ${FAILED.has(found.status) ? `it is ${found.status}` : 'canRollback is false (past the plan\'s retention, or it never deployed)'}.`, 'Choose a deployment the dashboard offers to roll back to, or leave target as previous.');
         }
@@ -22621,7 +23131,7 @@ async function promoteOnRailway(opts, log) {
             skipped.push({ id: r.value.id, reason });
         }
         if (!target) {
-            throw new errors/* RollbackKitError */.dp(`No earlier deployment of the ${where} can take over from ${live.id}: ${seen} older deployment(s) checked, none that Railway allows a rollback to with other code.${describeSkipped(skipped)}`, 'Name the deployment to return to in target, or use provider git-revert to build the previous code again.');
+            throw new errors/* RollbackKitError */.dp(`No earlier deployment of the ${where} can take over from ${live.id}: ${seen} older deployment(s) checked, none that Railway allows a rollback to with other code.${(0,outcome/* describeSkipped */.At)(skipped)}`, 'Name the deployment to return to in target, or use provider git-revert to build the previous code again.');
         }
         // A rollback leaves the live deployment running the code of the one below the bad release. A
         // second "previous" would then pick the bad release again: stop, and ask for an explicit target.
@@ -22638,7 +23148,8 @@ async function promoteOnRailway(opts, log) {
         if (copy === 'yes') {
             const note = `The live deployment ${live.id} runs the same code as ${below.id}, the release before ${target.id}: an earlier rollback has already put it back. Nothing to do; to go elsewhere, name the deployment in target.`;
             log.info(note);
-            return { ...base, status: 'already-current', from: railway_rollback_info(live), to: railway_rollback_info(live), skipped, notes: [note] };
+            // "previous" found the deployment the copy replaced: the rollback was made from it.
+            return { ...base, status: 'already-current', from: railway_rollback_info(live), to: railway_rollback_info(live), skipped, notes: [note], rolledBackFrom: target.id };
         }
         // Without code on either side only a from naming the live deployment by itself (its id, or a
         // commit it carries) says it is the bad release and not an earlier rollback's copy.
@@ -22689,7 +23200,7 @@ async function promoteOnRailway(opts, log) {
             }
             throw new errors/* RollbackKitError */.dp(`The rollback of the ${where} to ${target.id} did not finish within ${opts.timeoutSeconds} s: Railway deployment ${started} is ${last}; ${live.id} serves until it is SUCCESS.`, `Watch deployment ${started} in the Railway dashboard and do not request another rollback while it deploys. If it ends FAILED or CRASHED, re-run the step with target ${target.id} and a larger timeout-seconds.`);
         }
-        await sleep(nextPoll(opts.pollIntervalMs ?? rollback_DEFAULT_POLL_INTERVAL_MS, deadline, now()));
+        await sleep((0,outcome/* nextPoll */.Hv)(opts.pollIntervalMs ?? rollback_DEFAULT_POLL_INTERVAL_MS, deadline, now()));
     }
 }
 
@@ -22761,7 +23272,8 @@ async function setAutoDeploy(c, serviceId, value) {
  * older deploy that was live before (deactivated), turn auto-deploy off (an API rollback leaves it
  * on, so the next push would re-ship the bad code), ask Render to roll back, and poll the new deploy
  * until it is live. Safe to repeat: a `from` that is no longer live, a target that is, or a live
- * deploy that is itself a rollback is reported as already-current and nothing is changed.
+ * deploy that is itself a rollback (of the named target, when one is named) is reported as
+ * already-current and nothing is changed.
  */
 
 
@@ -22791,6 +23303,12 @@ function rollback_checkId(value, input, prefix, what) {
     return v;
 }
 /** Why an older deploy cannot be what "previous" means, or undefined when it can. */
+/** The same code: the same image when either has one, else the same commit; nothing known is not the same. */
+function sameCode(a, b) {
+    if (a.image || b.image)
+        return a.image === b.image;
+    return !!a.commitId && a.commitId === b.commitId;
+}
 function render_rollback_skipReason(d, live) {
     if (NEVER_LIVE.has(d.status))
         return `status ${d.status}: it never went live`;
@@ -22862,6 +23380,14 @@ async function promoteOnRender(opts, log) {
             return { ...base, status: 'already-current', from: render_rollback_info(live), to: render_rollback_info(live), notes: [note] };
         }
         target = await calling(ctx('looking up the target deploy', targetId), () => api_getDeploy(c, serviceId, targetId));
+        // A rollback deploy carries its target's commit and image: a live one made after the target with
+        // its code is that target put back by an earlier run of this request; another would only copy it
+        // again. A from naming the live deploy says it is bad all the same (a variables-only change).
+        if (!fromId && live.trigger === 'rollback' && live.createdAt > target.createdAt && sameCode(live, target)) {
+            const note = `Service ${name} already serves ${rollback_describe(live)}, a rollback made after ${target.id} with the same ${live.image ? 'image' : 'commit'}: an earlier rollback has put the target back. Nothing to do; if the live deploy is bad all the same, run again with from: ${live.id}.`;
+            log.info(note);
+            return { ...base, status: 'already-current', from: render_rollback_info(live), to: render_rollback_info(live), notes: [note] };
+        }
         if (NEVER_LIVE.has(target.status))
             throw new errors/* RollbackKitError */.dp(`Deploy ${rollback_describe(target)} of service ${name} never went live, so Render cannot roll back to it.`, 'Choose a deploy that was live before (status deactivated).');
     }
@@ -22870,10 +23396,13 @@ async function promoteOnRender(opts, log) {
         if (live.trigger === 'rollback') {
             const note = `Service ${name} already serves ${live.id}, a rollback, and nothing has been deployed since. Nothing to do; to go further back, name the deploy in target.`;
             log.info(note);
-            return { ...base, status: 'already-current', from: render_rollback_info(live), to: render_rollback_info(live), notes: [note] };
+            // Render names no source on a rollback deploy; the deploy it replaced is the newest older one
+            // that was live (deactivated): what the rollback was made from.
+            const replaced = all.slice(all.indexOf(live) + 1).find((d) => d.status === 'deactivated');
+            return { ...base, status: 'already-current', from: render_rollback_info(live), to: render_rollback_info(live), notes: [note], rolledBackFrom: replaced?.id };
         }
         if (!target) {
-            throw new errors/* RollbackKitError */.dp(`No earlier deploy of service ${name} can take over from ${live.id}: none of the ${all.length - 1} older deploy(s) read was live before with other code.${describeSkipped(skipped)}`, 'Name the deploy to return to in target (dep-…), or use provider git-revert to build the previous code again.');
+            throw new errors/* RollbackKitError */.dp(`No earlier deploy of service ${name} can take over from ${live.id}: none of the ${all.length - 1} older deploy(s) read was live before with other code.${(0,outcome/* describeSkipped */.At)(skipped)}`, 'Name the deploy to return to in target (dep-…), or use provider git-revert to build the previous code again.');
         }
     }
     const to = target;
@@ -22913,7 +23442,7 @@ async function promoteOnRender(opts, log) {
         if (now() >= deadline) {
             failing(new errors/* RollbackKitError */.dp(`The rollback of service ${name} to ${to.id} did not finish within ${opts.timeoutSeconds} s (deploy ${started.id} is ${last}).`, 'Raise timeout-seconds or watch the deploy in the Render dashboard; re-running the step is safe.'));
         }
-        await sleep(nextPoll(opts.pollIntervalMs ?? render_rollback_DEFAULT_POLL_INTERVAL_MS, deadline, now()));
+        await sleep((0,outcome/* nextPoll */.Hv)(opts.pollIntervalMs ?? render_rollback_DEFAULT_POLL_INTERVAL_MS, deadline, now()));
         const d = await calling(ctx('checking the rollback deploy', started.id), () => api_getDeploy(c, serviceId, started.id)).catch(failing);
         if (d.status !== last)
             log.info(`Render deploy ${d.id}: ${d.status}.`);
@@ -23301,6 +23830,7 @@ async function waitForAliasJob(client, project, target, opts, log) {
 
 
 
+
 /** Skipped deployments named one per line in the log; the rest are counted by reason. */
 const SKIPPED_LOGGED = 20;
 const vercel_rollback_DEFAULT_POLL_INTERVAL_MS = 250;
@@ -23351,7 +23881,20 @@ async function promoteOnVercel(opts, log) {
     // with every rollback), proves nothing about it, so it must not lift the re-run guard below.
     const fromNamesCurrent = !!fromRef && !shaUncompared && (fromRef.kind !== 'url' || current.url?.toLowerCase() === fromRef.host);
     const relative = targetRef.kind === 'previous' || targetRef.kind === 'last-verified';
-    const history = relative ? await call(ctx(`reading what served production before ${current.id}`), () => productionHistory(client, project, current)) : undefined;
+    const history = relative || opts.automatic ? await call(ctx(`reading what served production before ${current.id}`), () => productionHistory(client, project, current)) : undefined;
+    // The rollback cascade: our own rollback promotes an older deployment, Vercel reports that as a
+    // deployment event, its smoke test fails for the same outage (a database, a third party) and
+    // an automatic run would roll back again, release by release. A person may still go further
+    // back (from naming the deployment in production, or a target); an event never does.
+    if (opts.automatic && (history?.movedBack || project.autoAssignCustomDomains === false)) {
+        const back = history?.movedBack;
+        const how = back
+            ? `production was ${back.type === 'rollback' ? 'rolled back' : 'moved back by a promotion'} to it from ${back.from}${when(back.requestedAt)}`
+            : 'Vercel has automatic production domain assignment off for the project, which only an instant rollback does';
+        const note = (0,outcome/* notPutBackAgain */.gX)(current.id, how, 'Vercel\'s status page (https://www.vercel-status.com)');
+        log.warning(note);
+        return { ...base, status: 'already-current', from: vercel_rollback_info(current), to: vercel_rollback_info(current), notes: [note], rolledBackFrom: back?.from, putThereByRollback: true };
+    }
     // A second "roll back to previous" must not walk one more step back: when production is where
     // the last alias request moved it back to (a rollback, or a promotion to an older deployment),
     // and nothing has gone live since, it already is "previous". Going further back takes an explicit
@@ -23361,7 +23904,7 @@ async function promoteOnVercel(opts, log) {
         const how = back.type === 'rollback' ? 'rolled back' : 'moved back by a promotion';
         const note = `Production of ${project.name} was already ${how} to ${current.id} from ${back.from}${when(back.requestedAt)} and nothing has gone live since. Nothing to do; to go further back, name the deployment in target.`;
         log.info(note);
-        return { ...base, status: 'already-current', from: vercel_rollback_info(current), to: vercel_rollback_info(current), notes: [note] };
+        return { ...base, status: 'already-current', from: vercel_rollback_info(current), to: vercel_rollback_info(current), notes: [note], rolledBackFrom: back.from };
     }
     const { target, skipped, skippedKinds, why } = await chooseTarget(client, project, current, targetRef, opts, step, ctx, log, history);
     if (target.id === current.id) {
@@ -23516,6 +24059,8 @@ deadline, ctx, log, history) {
     }
 }
 
+// EXTERNAL MODULE: ./.build/github/client.js
+var client = __nccwpck_require__(73021);
 ;// CONCATENATED MODULE: ./.build/github/commit-status.js
 /**
  * The `rollback-kit/verified` commit status: the record that a deployment passed its smoke checks
@@ -23523,6 +24068,7 @@ deadline, ctx, log, history) {
  * `target: last-verified` reads it to pick the newest deployment that actually passed. GitHub's
  * combined status holds the latest status of each context, so a later failure overrides a pass.
  */
+
 
 
 
@@ -23545,15 +24091,7 @@ class CommitStatuses {
     constructor(access, log, opts = {}) {
         log.secret(access.token);
         this.repo = (0,pulls/* parseRepository */.S)(access.repository);
-        this.client = new http_client/* HttpClient */.Qq({
-            service: 'GitHub',
-            baseUrl: access.apiUrl,
-            headers: { Authorization: `Bearer ${access.token}`, 'X-GitHub-Api-Version': '2022-11-28', 'User-Agent': 'rollback-kit' },
-            log,
-            requestTimeoutMs: opts.requestTimeoutMs ?? 10_000,
-            sleep: opts.sleep,
-            deadline: opts.deadline,
-        });
+        this.client = (0,client/* githubClient */.$)(access.apiUrl, access.token, log, { requestTimeoutMs: opts.requestTimeoutMs ?? 10_000, sleep: opts.sleep, deadline: opts.deadline });
     }
     get name() {
         return `${this.repo.owner}/${this.repo.repo}`;
@@ -23783,6 +24321,7 @@ const fromProvider = (o) => ({
     notes: o.notes,
     skipped: o.skipped,
     details: passedOver(o.skipped),
+    rolledBackFrom: o.rolledBackFrom,
 });
 /** Puts the last good deployment back (or, with dryRun, only says which one it would be). */
 async function promotePrevious(request, log) {
@@ -23795,7 +24334,7 @@ async function promotePrevious(request, log) {
     const common = { target: request.target, from: request.from, reason: request.reason, timeoutSeconds: request.timeoutSeconds, dryRun: request.dryRun };
     switch (request.provider) {
         case 'vercel': {
-            const result = await promoteOnVercel({ ...common, token: request.token, project: request.project, team: request.team, apiUrl: request.apiUrl, method: request.method, pollIntervalMs: request.pollIntervalMs, verified: verifiedLookup(request, log) }, log);
+            const result = await promoteOnVercel({ ...common, token: request.token, project: request.project, team: request.team, apiUrl: request.apiUrl, method: request.method, pollIntervalMs: request.pollIntervalMs, verified: verifiedLookup(request, log), automatic: request.automatic }, log);
             const skipped = result.skipped.map((s) => ({ id: s.deployment.id, reason: s.reason }));
             return {
                 status: result.status,
@@ -23807,6 +24346,8 @@ async function promotePrevious(request, log) {
                 skipped,
                 queued: result.queued,
                 details: passedOver(skipped),
+                rolledBackFrom: result.rolledBackFrom,
+                putThereByRollback: result.putThereByRollback,
             };
         }
         case 'fly':
@@ -23833,7 +24374,7 @@ async function promotePrevious(request, log) {
         }
         case 'command': {
             const result = await runRollbackCommand({ ...common, command: request.command ?? '', verifyCommand: request.verifyCommand, cwd: request.cwd, baseEnv: request.baseEnv }, log);
-            return { status: result.status, from: { id: common.from }, to: { id: common.target }, autoAssignDisabled: false, frozen: NOTHING_FROZEN.command, notes: result.notes, skipped: [] };
+            return { status: result.status, from: { id: common.from }, to: { id: result.to ?? common.target }, autoAssignDisabled: false, frozen: NOTHING_FROZEN.command, notes: result.notes, skipped: [] };
         }
     }
 }
@@ -24460,11 +25001,15 @@ function lastPhase(rows) {
 /* harmony export */ });
 /* unused harmony exports DEFAULTS, incidentMarker, incidentTitle, incidentBody, incidentComment, GitHubIssues, writtenWithToken */
 /* harmony import */ var _platforms_git_revert_pulls_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(55015);
-/* harmony import */ var _platforms_http_retry_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(48372);
-/* harmony import */ var _smoke_pool_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(77944);
-/* harmony import */ var _markdown_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(54348);
-/* harmony import */ var _rollback_summary_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(25936);
-/* harmony import */ var _core_secrets_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(79205);
+/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8005);
+/* harmony import */ var _github_client_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(73021);
+/* harmony import */ var _platforms_http_client_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(22607);
+/* harmony import */ var _platforms_http_deadline_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(97096);
+/* harmony import */ var _markdown_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(54348);
+/* harmony import */ var _rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(25936);
+/* harmony import */ var _core_secrets_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(79205);
+
+
 
 
 
@@ -24513,22 +25058,22 @@ function timelineRows(record) {
     const rows = [];
     for (const c of record.components) {
         if (c.from?.createdAt)
-            rows.push({ at: c.from.createdAt, event: `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)(c.name)}: bad deployment ${(0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_2__/* .deploymentMarkdown */ .ze)({ ...c.from, createdAt: undefined })} created` });
+            rows.push({ at: c.from.createdAt, event: `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .inlineText */ .ln)(c.name)}: bad deployment ${(0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .deploymentMarkdown */ .ze)({ ...c.from, createdAt: undefined })} created` });
     }
     rows.push({ event: `First error detected: ${BLANK}` }, { event: `Incident declared: ${BLANK}` });
-    rows.push({ at: record.startedAt, event: `Rollback initiated by rollback-kit: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)(record.reason)}` });
+    rows.push({ at: record.startedAt, event: `Rollback initiated by rollback-kit: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .inlineText */ .ln)(record.reason)}` });
     for (const c of record.components) {
         const done = phaseEnd(record, 'app', c.name);
         if (done)
-            rows.push({ at: done.at, event: `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)(c.name)}: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)(c.status)}${c.to ? `, now on ${(0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_2__/* .deploymentMarkdown */ .ze)({ ...c.to, createdAt: undefined })}` : ''}` });
+            rows.push({ at: done.at, event: `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .inlineText */ .ln)(c.name)}: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .inlineText */ .ln)(c.status)}${c.to ? `, now on ${(0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .deploymentMarkdown */ .ze)({ ...c.to, createdAt: undefined })}` : ''}` });
     }
     const db = phaseEnd(record, 'database');
     if (db && record.database)
-        rows.push({ at: db.at, event: `Database: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)(record.database.status)}, ${record.database.reverted.length} migration(s) reverted` });
-    rows.push({ at: endTime(record), event: (0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_2__/* .statusLine */ .Bs)(record)) });
+        rows.push({ at: db.at, event: `Database: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .inlineText */ .ln)(record.database.status)}, ${record.database.reverted.length} migration(s) reverted` });
+    rows.push({ at: endTime(record), event: (0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .statusLine */ .Bs)(record)) });
     const verify = phaseEnd(record, 'verify');
     if (verify && record.verify) {
-        rows.push({ at: verify.at, event: record.verify.passed && record.verify.decision !== 'rollback' ? 'System verified stable by the smoke checks' : `Verification: ${(0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_2__/* .verdictText */ .nt)(record)}` });
+        rows.push({ at: verify.at, event: record.verify.passed && record.verify.decision !== 'rollback' ? 'System verified stable by the smoke checks' : `Verification: ${(0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .verdictText */ .nt)(record)}` });
     }
     else {
         rows.push({ event: `System verified stable: ${BLANK} (the run did not verify)` });
@@ -24539,62 +25084,62 @@ function timelineRows(record) {
     const manual = rows.filter((r) => !r.at && !r.event.startsWith('System verified'));
     const tail = rows.filter((r) => !r.at && r.event.startsWith('System verified'));
     const ordered = [...known.slice(0, firstRollback), ...manual, ...known.slice(firstRollback), ...tail];
-    return ordered.map((r) => [r.at ? (0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_2__/* .timeText */ .Tc)(r.at, true)) : 'HH:MM', r.event]);
+    return ordered.map((r) => [r.at ? (0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .timeText */ .Tc)(r.at, true)) : 'HH:MM', r.event]);
 }
 function resolution(record) {
     const out = [];
-    const methods = [...new Set(record.components.map((c) => c.provider))].map((p) => (0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)(p));
+    const methods = [...new Set(record.components.map((c) => c.provider))].map((p) => (0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .inlineText */ .ln)(p));
     if (record.database)
         methods.push(record.database.method === 'restore' ? 'database restore from a snapshot' : 'down migrations');
-    out.push(`**Method**: ${methods.join(', ') || 'none'} (rollback-kit, status ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)(record.status)}).`);
+    out.push(`**Method**: ${methods.join(', ') || 'none'} (rollback-kit, status ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .inlineText */ .ln)(record.status)}).`);
     for (const c of record.components) {
-        out.push(`- **${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)(c.name)}** (${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)(c.provider)}): ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)(c.status)}${c.error ? ` — ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)(c.error)}` : ''}\n  - from: ${(0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_2__/* .deploymentMarkdown */ .ze)(c.from)}\n  - to: ${(0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_2__/* .deploymentMarkdown */ .ze)(c.to)}`);
+        out.push(`- **${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .inlineText */ .ln)(c.name)}** (${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .inlineText */ .ln)(c.provider)}): ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .inlineText */ .ln)(c.status)}${c.error ? ` — ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .inlineText */ .ln)(c.error)}` : ''}\n  - from: ${(0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .deploymentMarkdown */ .ze)(c.from)}\n  - to: ${(0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .deploymentMarkdown */ .ze)(c.to)}`);
     }
     if (record.snapshot)
-        out.push(`**Snapshot before the database changed**: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .codeSpan */ .SS)(record.snapshot.path)}, sha256 ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .codeSpan */ .SS)(record.snapshot.sha256)}, ${record.snapshot.sizeBytes} bytes.`);
+        out.push(`**Snapshot before the database changed**: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .codeSpan */ .SS)(record.snapshot.path)}, sha256 ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .codeSpan */ .SS)(record.snapshot.sha256)}, ${record.snapshot.sizeBytes} bytes.`);
     if (record.database) {
         const db = record.database;
         out.push(db.reverted.length
-            ? `**Reverted migrations** (in order): ${db.reverted.map((m) => (0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .codeSpan */ .SS)(m)).join(', ')}.`
-            : `**Database**: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)(db.status)}, no migration reverted${db.error ? ` — ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)(db.error)}` : ''}.`);
+            ? `**Reverted migrations** (in order): ${db.reverted.map((m) => (0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .codeSpan */ .SS)(m)).join(', ')}.`
+            : `**Database**: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .inlineText */ .ln)(db.status)}, no migration reverted${db.error ? ` — ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .inlineText */ .ln)(db.error)}` : ''}.`);
     }
-    out.push(`**Smoke checks**: ${(0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_2__/* .verdictText */ .nt)(record)}`);
-    const checks = (0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_2__/* .checksTable */ .Et)(record);
+    out.push(`**Smoke checks**: ${(0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .verdictText */ .nt)(record)}`);
+    const checks = (0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .checksTable */ .Et)(record);
     if (checks)
         out.push(checks);
-    const env = (0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_2__/* .changedEnv */ .Ec)(record);
+    const env = (0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .changedEnv */ .Ec)(record);
     if (env.length) {
-        out.push(`**Environment variables changed after the target was built** (the next redeploy picks up their new values): ${env.map((c) => `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)(c.component)}: ${c.names.map((n) => (0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .codeSpan */ .SS)(n)).join(', ')}`).join('; ')}.`);
+        out.push(`**Environment variables changed after the target was built** (the next redeploy picks up their new values): ${env.map((c) => `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .inlineText */ .ln)(c.component)}: ${c.names.map((n) => (0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .codeSpan */ .SS)(n)).join(', ')}`).join('; ')}.`);
     }
     if (record.runUrl)
-        out.push(`**Run**: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .linkText */ .yX)(record.runUrl)}`);
+        out.push(`**Run**: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .linkText */ .yX)(record.runUrl)}`);
     return out;
 }
 function phasesTable(record) {
-    return (0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .table */ .tp)(['Phase', 'Component', 'Start', 'Took / budget', 'Status', 'Detail'], record.timeline.map((e) => [e.phase, e.component ? (0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)(e.component) : '', (0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_2__/* .timeText */ .Tc)(e.started)), `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .formatDuration */ .a3)(e['duration-ms'])} / ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .formatDuration */ .a3)(e['budget-ms'])}`, `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)(e.status)}${(0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_2__/* .overBudget */ .qj)(e)}`, (0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)(e.detail)]));
+    return (0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .table */ .tp)(['Phase', 'Component', 'Start', 'Took / budget', 'Status', 'Detail'], record.timeline.map((e) => [e.phase, e.component ? (0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .inlineText */ .ln)(e.component) : '', (0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .timeText */ .Tc)(e.started)), `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .formatDuration */ .a3)(e['duration-ms'])} / ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .formatDuration */ .a3)(e['budget-ms'])}`, `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .inlineText */ .ln)(e.status)}${(0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .overBudget */ .qj)(e)}`, (0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .inlineText */ .ln)(e.detail)]));
 }
 function incidentBody(record) {
-    const start = (0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_2__/* .timeText */ .Tc)(record.startedAt, true);
+    const start = (0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .timeText */ .Tc)(record.startedAt, true);
     const badSince = record.components.map((c) => c.from?.createdAt).filter((t) => !!t && !Number.isNaN(Date.parse(t))).sort((a, b) => Date.parse(a) - Date.parse(b))[0];
     const end = endTime(record);
-    const impact = badSince && end ? `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_2__/* .timeText */ .Tc)(badSince, true))} – ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_2__/* .timeText */ .Tc)(end, true))} at most (from the bad deployment's creation to the end of the rollback; confirm)` : BLANK;
-    const moved = record.components.filter((c) => c.from || c.to).map((c) => `${c.name} from ${(0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_2__/* .deploymentLabel */ .gP)(c.from) ?? '?'} to ${(0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_2__/* .deploymentLabel */ .gP)(c.to) ?? '?'}`);
+    const impact = badSince && end ? `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .timeText */ .Tc)(badSince, true))} – ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .timeText */ .Tc)(end, true))} at most (from the bad deployment's creation to the end of the rollback; confirm)` : BLANK;
+    const moved = record.components.filter((c) => c.from || c.to).map((c) => `${c.name} from ${(0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .deploymentLabel */ .gP)(c.from) ?? '?'} to ${(0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .deploymentLabel */ .gP)(c.to) ?? '?'}`);
     const summary = [
-        `rollback-kit rolled ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)(record.environment)} back because: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)(record.reason)}.`,
-        moved.length ? `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)(moved.join('; '))}.` : '',
-        `Outcome: ${_rollback_summary_js__WEBPACK_IMPORTED_MODULE_2__/* .STATUS_EMOJI */ .cu[record.status]} ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_2__/* .statusLine */ .Bs)(record))}.`,
+        `rollback-kit rolled ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .inlineText */ .ln)(record.environment)} back because: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .inlineText */ .ln)(record.reason)}.`,
+        moved.length ? `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .inlineText */ .ln)(moved.join('; '))}.` : '',
+        `Outcome: ${_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .STATUS_EMOJI */ .cu[record.status]} ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .statusLine */ .Bs)(record))}.`,
     ]
         .filter(Boolean)
         .join(' ');
-    const steps = record.nextSteps.length ? record.nextSteps.map((s, i) => `${i + 1}. ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)(s)}`).join('\n') : '';
+    const steps = record.nextSteps.length ? record.nextSteps.map((s, i) => `${i + 1}. ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .inlineText */ .ln)(s)}`).join('\n') : '';
     const parts = [
         incidentMarker(record.incidentKey),
-        `# Incident Post-Mortem: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)(incidentTitle(record))}`,
+        `# Incident Post-Mortem: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .inlineText */ .ln)(incidentTitle(record))}`,
         [
-            `**Date**: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)(start.slice(0, 10))}`,
-            `**Duration**: rollback ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_2__/* .totalText */ .IW)(record))}; impact ${impact}`,
-            `**Severity**: ${PRIORITY[record.severity] ?? ''} (${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)(record.severity)})`,
-            `**Environment**: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)(record.environment)}`,
+            `**Date**: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .inlineText */ .ln)(start.slice(0, 10))}`,
+            `**Duration**: rollback ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .totalText */ .IW)(record))}; impact ${impact}`,
+            `**Severity**: ${PRIORITY[record.severity] ?? ''} (${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .inlineText */ .ln)(record.severity)})`,
+            `**Environment**: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .inlineText */ .ln)(record.environment)}`,
             `**Incident Commander**: ${BLANK}`,
         ].join('  \n'),
         '## Summary',
@@ -24602,7 +25147,7 @@ function incidentBody(record) {
         '## Impact',
         [`- **Users Affected**: ${BLANK}`, `- **Features Affected**: ${BLANK}`, `- **Financial Impact**: ${BLANK}`, `- **Duration**: ${impact}`].join('\n'),
         '## Timeline',
-        (0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .table */ .tp)(['Time', 'Event'], timelineRows(record)),
+        (0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .table */ .tp)(['Time', 'Event'], timelineRows(record)),
         ...(record.timeline.length ? ['<details><summary>Every phase of the rollback</summary>', phasesTable(record), '</details>'] : []),
         '## Root Cause',
         BLANK,
@@ -24616,13 +25161,13 @@ function incidentBody(record) {
         "## What Didn't Go Well",
         `- ${BLANK}`,
         '## Action Items',
-        (0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .table */ .tp)(['Action', 'Owner', 'Due Date', 'Status'], [[BLANK, '', '', '[ ]']]),
+        (0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .table */ .tp)(['Action', 'Owner', 'Due Date', 'Status'], [[BLANK, '', '', '[ ]']]),
         '## Lessons Learned',
         `- ${BLANK}`,
         '## Prevention',
         `1. ${BLANK}`,
         '---',
-        `Opened by rollback-kit${record.runUrl ? ` from ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .linkText */ .yX)(record.runUrl)}` : ''}. Re-runs of this rollback add a comment here instead of opening another issue.`,
+        `Opened by rollback-kit${record.runUrl ? ` from ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .linkText */ .yX)(record.runUrl)}` : ''}. Re-runs of this rollback add a comment here instead of opening another issue.`,
     ];
     const body = parts.join('\n\n') + '\n';
     return body.length <= BODY_MAX ? body : `${body.slice(0, BODY_MAX)}\n\n_(Cut to GitHub's size limit: the run's job summary has everything.)_\n`;
@@ -24634,33 +25179,45 @@ function incidentBody(record) {
 function incidentComment(record) {
     const failing = record.status === 'failed' || record.status === 'unverified';
     const lines = [
-        `**${_rollback_summary_js__WEBPACK_IMPORTED_MODULE_2__/* .STATUS_EMOJI */ .cu[record.status]} Rollback run ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_2__/* .timeText */ .Tc)(record.startedAt, true))}**: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_2__/* .statusLine */ .Bs)(record))}.`,
+        `**${_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .STATUS_EMOJI */ .cu[record.status]} Rollback run ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .timeText */ .Tc)(record.startedAt, true))}**: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .statusLine */ .Bs)(record))}.`,
         '',
-        ...(failing ? [...(0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_2__/* .whyFailed */ .KE)(record).map((w) => `- ${w}`), ''] : []),
-        ...record.components.map((c) => `- ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)(c.name)}: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)(c.status)}${c.to ? ` (on ${(0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_2__/* .deploymentMarkdown */ .ze)({ ...c.to, createdAt: undefined })})` : ''}`),
-        ...(record.database ? [`- database: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)(record.database.status)}, ${record.database.reverted.length} migration(s) reverted for this incident`] : []),
-        ...(record.verify ? [`- verify: ${(0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_2__/* .verdictText */ .nt)(record)}`] : []),
-        ...(record.nextSteps.length ? ['', 'Next steps:', '', ...record.nextSteps.map((s, i) => `${i + 1}. ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)(s)}`)] : []),
+        ...(failing ? [...(0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .whyFailed */ .KE)(record).map((w) => `- ${w}`), ''] : []),
+        ...record.components.map((c) => `- ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .inlineText */ .ln)(c.name)}: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .inlineText */ .ln)(c.status)}${c.to ? ` (on ${(0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .deploymentMarkdown */ .ze)({ ...c.to, createdAt: undefined })})` : ''}`),
+        ...(record.database ? [`- database: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .inlineText */ .ln)(record.database.status)}, ${record.database.reverted.length} migration(s) reverted for this incident`] : []),
+        ...(record.verify ? [`- verify: ${(0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .verdictText */ .nt)(record)}`] : []),
+        ...(record.nextSteps.length ? ['', 'Next steps:', '', ...record.nextSteps.map((s, i) => `${i + 1}. ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .inlineText */ .ln)(s)}`)] : []),
         '',
-        `Total: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_2__/* .totalText */ .IW)(record))}.${record.runUrl ? ` Run: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .linkText */ .yX)(record.runUrl)}` : ''}`,
+        `Total: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .totalText */ .IW)(record))}.${record.runUrl ? ` Run: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .linkText */ .yX)(record.runUrl)}` : ''}`,
     ];
     return lines.join('\n') + '\n';
 }
-/** GitHub's REST API as the incident and drill issues use it: bounded, retried, never throwing on a refusal. */
+/**
+ * GitHub's REST API as the incident and drill issues use it: the one GitHub client (github/client.ts:
+ * timeouts, retries, rate limits, redaction, redirects on the API's own origin, capped bodies), with
+ * every failure turned into a Reply instead of an error, and everything (search, pages, retries, the
+ * write) within deadlineMs.
+ */
 class GitHubIssues {
-    token;
     opts;
     log;
     host;
     base;
     deadline;
+    client;
     constructor(apiUrl, token, opts, log) {
-        this.token = token;
         this.opts = opts;
         this.log = log;
         this.base = new URL(apiUrl.replace(/\/*$/, '/'));
         this.host = this.base.host;
-        this.deadline = Date.now() + opts.deadlineMs;
+        this.deadline = new _platforms_http_deadline_js__WEBPACK_IMPORTED_MODULE_7__/* .StepDeadline */ .d(Date.now, opts.deadlineMs / 1000, 'the time allowed for the issue');
+        this.client = (0,_github_client_js__WEBPACK_IMPORTED_MODULE_2__/* .githubClient */ .$)(this.base.href, token, log, {
+            requestTimeoutMs: opts.timeoutMs,
+            retry: { rateLimitRetries: opts.retries, serverErrorRetries: opts.retries, baseDelayMs: opts.backoffMs, jitterMs: 0 },
+            longestWaitMs: opts.maxWaitMs,
+            deadline: this.deadline,
+            // GitHub's message and its validation errors, as the warnings quote them.
+            apiError: (status, text, request) => new _platforms_http_client_js__WEBPACK_IMPORTED_MODULE_3__/* .HttpApiError */ .Dm('GitHub', status, undefined, plainMessage(parseJson(text), log), request),
+        });
     }
     url(path, query = {}) {
         const url = new URL(path.replace(/^\//, ''), this.base);
@@ -24681,64 +25238,47 @@ class GitHubIssues {
             return undefined;
         }
     }
+    /** Never throws: a refusal, a wait too long, no answer, or an answer that cannot be used is a Reply saying why. */
     async request(method, url, body) {
-        for (let attempt = 0;; attempt++) {
-            let reply;
-            let wait;
-            const timeoutMs = Math.max(1, Math.min(this.opts.timeoutMs, this.deadline - Date.now()));
-            try {
-                const res = await fetch(url, {
-                    method,
-                    headers: {
-                        Authorization: `Bearer ${this.token}`,
-                        Accept: 'application/vnd.github+json',
-                        'X-GitHub-Api-Version': '2022-11-28',
-                        'User-Agent': 'rollback-kit',
-                        ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}),
-                    },
-                    body: body !== undefined ? JSON.stringify(body) : undefined,
-                    // GitHub redirects a renamed repository; fetch drops the token on a redirect to another origin.
-                    redirect: 'follow',
-                    signal: AbortSignal.timeout(timeoutMs),
-                });
-                const text = await res.text();
-                let data;
-                try {
-                    data = text ? JSON.parse(text) : undefined;
-                }
-                catch {
-                    data = undefined;
-                }
-                if (res.ok)
-                    return { ok: true, status: res.status, data, next: this.nextLink(res.headers.get('link')) };
-                const message = plainMessage(data, this.log);
-                reply = { ok: false, status: res.status, message, why: `HTTP ${res.status}${message ? ` ${message}` : ''}` };
-                if ((0,_platforms_http_retry_js__WEBPACK_IMPORTED_MODULE_1__/* .isRateLimit */ .a5)(res.status, res.headers, message)) {
-                    // A rate limit: wait as told (Retry-After, or until a used-up window resets), or the minute GitHub's docs ask for.
-                    wait = (0,_platforms_http_retry_js__WEBPACK_IMPORTED_MODULE_1__/* .rateLimitWait */ .hD)(res.headers) ?? 60_000;
-                    reply.why = `rate limited (HTTP ${res.status}${message ? ` ${message}` : ''})`;
-                    reply.rateLimited = true;
-                }
-                else if (res.status >= 500) {
-                    wait = this.opts.backoffMs * 2 ** attempt;
-                }
-            }
-            catch (err) {
-                const name = err?.name;
-                const code = err?.cause?.code;
-                const why = name === 'TimeoutError' || name === 'AbortError' ? `no answer within ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .formatDuration */ .a3)(timeoutMs)}` : typeof code === 'string' ? code : 'network error';
-                reply = { ok: false, message: '', why };
-                wait = this.opts.backoffMs * 2 ** attempt;
-            }
-            if (wait === undefined || attempt >= this.opts.retries)
-                return reply;
-            if (wait > this.opts.maxWaitMs)
-                return { ...reply, why: `${reply.why}; GitHub asks to wait ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .formatDuration */ .a3)(wait)}, longer than a rollback should` };
-            if (Date.now() + wait >= this.deadline)
-                return { ...reply, why: `${reply.why}; out of the ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .formatDuration */ .a3)(this.opts.deadlineMs)} allowed for the incident issue` };
-            this.log.debug(`GitHub at ${this.host}: ${reply.why}; retrying in ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .formatDuration */ .a3)(wait)}.`);
-            await (0,_smoke_pool_js__WEBPACK_IMPORTED_MODULE_5__/* .sleep */ .y)(wait);
+        const allowed = `out of the ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .formatDuration */ .a3)(this.opts.deadlineMs)} allowed for the incident issue`;
+        const left = this.deadline.left();
+        if (left <= 0)
+            return { ok: false, message: '', why: allowed };
+        try {
+            const res = await this.client.request(method, new URL(url), body !== undefined ? { body } : {});
+            return { ok: true, status: res.status, data: res.data, next: this.nextLink(res.headers?.get('link')) };
         }
+        catch (err) {
+            if (err instanceof _platforms_http_client_js__WEBPACK_IMPORTED_MODULE_3__/* .WaitTooLong */ .iA) {
+                const reply = this.failed(err.last);
+                return { ...reply, why: `${reply.why}; ${err.because === 'longest-wait' ? `GitHub asks to wait ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .formatDuration */ .a3)(err.askedMs)}, longer than a rollback should` : `GitHub asks to wait ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .formatDuration */ .a3)(err.askedMs)}, ${allowed}`}` };
+            }
+            if (err instanceof _platforms_http_client_js__WEBPACK_IMPORTED_MODULE_3__/* .OutOfTime */ .fg)
+                return { ok: false, message: '', why: `no answer within ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .formatDuration */ .a3)(Math.min(left, this.opts.timeoutMs))}; ${allowed}` };
+            return this.failed(err);
+        }
+    }
+    failed(err) {
+        if (err instanceof _platforms_http_client_js__WEBPACK_IMPORTED_MODULE_3__/* .HttpApiError */ .Dm) {
+            const said = `HTTP ${err.status}${err.serverMessage ? ` ${err.serverMessage}` : ''}`;
+            return { ok: false, status: err.status, message: err.serverMessage, why: err.rateLimited ? `rate limited (${said})` : said, rateLimited: err.rateLimited || undefined };
+        }
+        if (err instanceof _platforms_http_client_js__WEBPACK_IMPORTED_MODULE_3__/* .HttpNetworkError */ .z3) {
+            const code = err.underlying?.code;
+            return { ok: false, message: '', why: err.timedOut ? `no answer within ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .formatDuration */ .a3)(this.opts.timeoutMs)}` : typeof code === 'string' ? code : 'network error' };
+        }
+        // The client's own refusals (a redirect elsewhere, a body over the cap) name the host and path, never the token.
+        if (err instanceof _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .RollbackKitError */ .dp)
+            return { ok: false, message: '', why: this.log.redact(err.message) };
+        return { ok: false, message: '', why: err?.name ?? 'error' };
+    }
+}
+function parseJson(text) {
+    try {
+        return JSON.parse(text);
+    }
+    catch {
+        return undefined;
     }
 }
 /** GitHub's error text, redacted before it is cut (an error may quote what it was sent). */
@@ -24822,7 +25362,7 @@ async function recordIncident(target, input, log, options = {}) {
     try {
         log.secret(target.token);
         // Redacted before it is escaped into Markdown, where a secret would no longer read as itself.
-        const record = (0,_core_secrets_js__WEBPACK_IMPORTED_MODULE_3__/* .redactDeep */ .KL)(input, log.redact);
+        const record = (0,_core_secrets_js__WEBPACK_IMPORTED_MODULE_5__/* .redactDeep */ .KL)(input, log.redact);
         const at = issueRepository(target, log, options, 'The incident issue was not recorded');
         if (!at)
             return undefined;
@@ -25023,6 +25563,8 @@ __nccwpck_require__.d(__webpack_exports__, {
 var errors = __nccwpck_require__(8005);
 // EXTERNAL MODULE: ./.build/report/incident.js
 var incident = __nccwpck_require__(46051);
+// EXTERNAL MODULE: ./.build/core/read-body.js
+var read_body = __nccwpck_require__(77487);
 // EXTERNAL MODULE: ./.build/core/secrets.js
 var secrets = __nccwpck_require__(79205);
 // EXTERNAL MODULE: ./.build/core/url-secrets.js
@@ -25040,6 +25582,7 @@ var markdown = __nccwpck_require__(54348);
 // EXTERNAL MODULE: ./.build/report/rollback-summary.js + 1 modules
 var rollback_summary = __nccwpck_require__(25936);
 ;// CONCATENATED MODULE: ./.build/report/notify.js
+
 
 
 
@@ -25233,6 +25776,8 @@ const DEFAULT_TIMEOUT_MS = 5000;
 const DEFAULT_RETRY_DELAY_MS = 1000;
 /** A receiver asking for a longer wait than this is not waited for: the rollback goes on. */
 const MAX_RETRY_AFTER_MS = 2000;
+/** What of a receiver's answer is read: it is quoted in a warning, never parsed. */
+const ANSWER_READ_BYTES = 16 * 1024;
 /**
  * Webhooks that failed their last message in this process. A rollback sends a message per phase and
  * waits for each: a receiver that hangs would cost it 11 s a message, so after one failed message
@@ -25250,8 +25795,9 @@ async function post(url, body, timeoutMs, log) {
             redirect: 'error',
             signal: AbortSignal.timeout(timeoutMs),
         });
+        // Only quoted (100 characters), so only that much is read: a receiver's endless body costs nothing.
         // Redact, then cut: a receiver may echo what it was sent.
-        const answer = log.excerpt((await res.text()).replace(/\s+/g, ' ').trim(), 100);
+        const answer = log.excerpt((await (0,read_body/* readCapped */.E)(res, ANSWER_READ_BYTES)).text.replace(/\s+/g, ' ').trim(), 100);
         if (res.ok)
             return { ok: true };
         const why = `HTTP ${res.status}${answer ? ` (${answer})` : ''}`;
@@ -26048,68 +26594,21 @@ function lookupJsonPath(doc, segments) {
 
 /***/ }),
 
-/***/ 37113:
+/***/ 71467:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  x5: () => (/* binding */ locate),
-  B2: () => (/* binding */ parseChecks)
-});
-
-// UNUSED EXPORTS: SpecError, formatProblem
-
-// EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
-var dist = __nccwpck_require__(38815);
-// EXTERNAL MODULE: ./.build/core/yaml.js
-var core_yaml = __nccwpck_require__(15773);
-// EXTERNAL MODULE: ./.build/core/errors.js
-var errors = __nccwpck_require__(8005);
-// EXTERNAL MODULE: ./.build/core/url-secrets.js
-var url_secrets = __nccwpck_require__(9041);
-// EXTERNAL MODULE: ./.build/smoke/join-url.js
-var join_url = __nccwpck_require__(68646);
-// EXTERNAL MODULE: ./.build/smoke/json-path.js
-var json_path = __nccwpck_require__(86658);
-// EXTERNAL MODULE: ./.build/migrations/sql-split.js
-var sql_split = __nccwpck_require__(37063);
-;// CONCATENATED MODULE: ./.build/smoke/sql-statement.js
-/**
- * What an SQL check may run: exactly one statement, and not one that controls the transaction or
- * the session. The probe opens a read-only transaction and ends it; a check that could commit it,
- * roll it back or change the session's settings could leave it and write (`COMMIT; DELETE …`).
- * The probe's extended-protocol query and read-only session refuse the same at run time; this says
- * so before anything runs, with the check's line.
- */
-
-/**
- * First keywords of statements that reshape the session (SET default_transaction_read_only = off,
- * SET SESSION CHARACTERISTICS …) or move data in or out of the server (COPY … FROM / TO PROGRAM).
- */
-const SESSION = new Set(['set', 'reset', 'discard', 'copy']);
-/**
- * Why the query cannot be an SQL check, or undefined when it may run. Never quotes the query. The
- * spec is read before any session exists, so the query is read with standard_conforming_strings on
- * and off: it is refused here only when it holds several statements either way (a backslash in a
- * '…' string may be all that tells them apart), and otherwise left to the server, which refuses a
- * second statement in the probe's extended-protocol query.
- */
-function sqlStatementProblem(query) {
-    const [conforming, legacy] = [true, false].map((standardConformingStrings) => (0,sql_split/* splitStatements */.Xd)({ text: query, standardConformingStrings }));
-    const statements = conforming.length <= legacy.length ? conforming : legacy;
-    if (statements.length > 1) {
-        return `must be exactly one SQL statement, and this has ${statements.length} (separated by ";"): a check runs one statement inside a read-only transaction`;
-    }
-    const statement = statements[0] ?? { text: '', standardConformingStrings: true };
-    const word = /^[A-Za-z_]+/.exec(statement.text.slice((0,sql_split/* codeStart */.iy)(statement)).replace(/^[(\s]+/, ''))?.[0]?.toLowerCase();
-    if (word && (SESSION.has(word) || (0,sql_split/* transactionControl */.my)(statement))) {
-        return `${word.toUpperCase()} is not allowed: a check runs one statement inside a read-only transaction that rollback-kit opens and ends, and may not control the transaction or the session`;
-    }
-    return undefined;
-}
-
-;// CONCATENATED MODULE: ./.build/smoke/parse-spec.js
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   B2: () => (/* binding */ parseChecks),
+/* harmony export */   x5: () => (/* binding */ locate)
+/* harmony export */ });
+/* unused harmony exports formatProblem, SpecError */
+/* harmony import */ var yaml__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(38815);
+/* harmony import */ var _core_yaml_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(15773);
+/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8005);
+/* harmony import */ var _core_url_secrets_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(9041);
+/* harmony import */ var _join_url_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(68646);
+/* harmony import */ var _json_path_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(86658);
+/* harmony import */ var _sql_statement_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(6852);
 /**
  * YAML check spec → validated checks. Every mistake is collected with its place (line, check name,
  * field) and reported together before anything runs: a spec that is half right measures nothing
@@ -26128,7 +26627,7 @@ function formatProblem(p) {
         .join(', ');
     return place ? `${place}: ${p.message}` : p.message;
 }
-class SpecError extends errors/* RollbackKitError */.dp {
+class SpecError extends _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp {
     problems;
     constructor(problems, source) {
         super(`The smoke check spec (${source}) has ${problems.length} problem${problems.length === 1 ? '' : 's'}, so nothing was run: ${problems.map(formatProblem).join('; ')}.`, 'Fix the spec; the smoke-test README (actions/smoke-test/README.md) lists every field.');
@@ -26149,10 +26648,10 @@ function parseChecks(text, ctx) {
     const source = ctx.source ?? 'checks';
     let yaml;
     try {
-        yaml = (0,core_yaml/* readYaml */.gM)(text);
+        yaml = (0,_core_yaml_js__WEBPACK_IMPORTED_MODULE_1__/* .readYaml */ .gM)(text);
     }
     catch (err) {
-        if (err instanceof core_yaml/* YamlError */.Iz)
+        if (err instanceof _core_yaml_js__WEBPACK_IMPORTED_MODULE_1__/* .YamlError */ .Iz)
             throw new SpecError(err.problems, source);
         throw err;
     }
@@ -26218,15 +26717,15 @@ function parseChecks(text, ctx) {
 function locate(doc, lines, path, keyOf) {
     let node = doc.contents;
     for (const seg of path) {
-        if ((0,dist/* isMap */.jh)(node))
-            node = node.items.find((p) => (0,dist/* isPair */.tO)(p) && (0,dist/* isScalar */.jn)(p.key) && p.key.value === seg)?.value;
-        else if ((0,dist/* isSeq */.oP)(node) && typeof seg === 'number')
+        if ((0,yaml__WEBPACK_IMPORTED_MODULE_0__/* .isMap */ .jh)(node))
+            node = node.items.find((p) => (0,yaml__WEBPACK_IMPORTED_MODULE_0__/* .isPair */ .tO)(p) && (0,yaml__WEBPACK_IMPORTED_MODULE_0__/* .isScalar */ .jn)(p.key) && p.key.value === seg)?.value;
+        else if ((0,yaml__WEBPACK_IMPORTED_MODULE_0__/* .isSeq */ .oP)(node) && typeof seg === 'number')
             node = node.items[seg];
         else
             return undefined;
     }
-    if (keyOf !== undefined && (0,dist/* isMap */.jh)(node)) {
-        const pair = node.items.find((p) => (0,dist/* isPair */.tO)(p) && (0,dist/* isScalar */.jn)(p.key) && p.key.value === keyOf);
+    if (keyOf !== undefined && (0,yaml__WEBPACK_IMPORTED_MODULE_0__/* .isMap */ .jh)(node)) {
+        const pair = node.items.find((p) => (0,yaml__WEBPACK_IMPORTED_MODULE_0__/* .isPair */ .tO)(p) && (0,yaml__WEBPACK_IMPORTED_MODULE_0__/* .isScalar */ .jn)(p.key) && p.key.value === keyOf);
         const key = pair?.key;
         if (key?.range)
             return lines.linePos(key.range[0]).line;
@@ -26377,7 +26876,7 @@ class CheckReader {
             return;
         }
         check.path = text.startsWith('/') ? text : `/${text}`;
-        const joined = (0,join_url/* joinUrl */.w)(this.ctx.baseUrl, check.path);
+        const joined = (0,_join_url_js__WEBPACK_IMPORTED_MODULE_4__/* .joinUrl */ .w)(this.ctx.baseUrl, check.path);
         this.setUrl(check, joined, joined);
     }
     /**
@@ -26385,8 +26884,8 @@ class CheckReader {
      * Its secrets are read from the text as written too, which the URL parser may re-encode.
      */
     setUrl(check, written, url) {
-        check.secrets = (0,url_secrets/* urlSecrets */.Fn)(written);
-        const { url: requested, authorization } = (0,url_secrets/* splitCredentials */.JD)(url);
+        check.secrets = (0,_core_url_secrets_js__WEBPACK_IMPORTED_MODULE_5__/* .urlSecrets */ .Fn)(written);
+        const { url: requested, authorization } = (0,_core_url_secrets_js__WEBPACK_IMPORTED_MODULE_5__/* .splitCredentials */ .JD)(url);
         check.url = requested;
         check.credentials = authorization;
     }
@@ -26460,7 +26959,7 @@ class CheckReader {
         const out = [];
         for (const [path, expected] of Object.entries(raw)) {
             try {
-                (0,json_path/* parseJsonPath */.H)(path);
+                (0,_json_path_js__WEBPACK_IMPORTED_MODULE_6__/* .parseJsonPath */ .H)(path);
             }
             catch (err) {
                 this.problem('json', `bad path: ${err.message}`);
@@ -26544,7 +27043,7 @@ class CheckReader {
             this.problem('query', 'must be an SQL statement (a string)');
         else {
             check.query = query.trim();
-            const problem = sqlStatementProblem(check.query);
+            const problem = (0,_sql_statement_js__WEBPACK_IMPORTED_MODULE_3__/* .sqlStatementProblem */ .z)(check.query);
             if (problem)
                 this.problem('query', problem);
         }
@@ -26791,8 +27290,8 @@ var external_node_path_ = __nccwpck_require__(76760);
 var errors = __nccwpck_require__(8005);
 // EXTERNAL MODULE: ./.build/db/connection.js
 var connection = __nccwpck_require__(401);
-// EXTERNAL MODULE: ./.build/smoke/parse-spec.js + 1 modules
-var parse_spec = __nccwpck_require__(37113);
+// EXTERNAL MODULE: ./.build/smoke/parse-spec.js
+var parse_spec = __nccwpck_require__(71467);
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(77598);
 // EXTERNAL MODULE: ./.build/core/secrets.js
@@ -26917,6 +27416,8 @@ function annotations(report) {
     return out;
 }
 
+// EXTERNAL MODULE: ./.build/core/read-body.js
+var read_body = __nccwpck_require__(77487);
 // EXTERNAL MODULE: ./.build/core/url-secrets.js
 var url_secrets = __nccwpck_require__(9041);
 ;// CONCATENATED MODULE: external "node:vm"
@@ -27126,6 +27627,7 @@ function show(value, log) {
 
 
 
+
 const BYPASS_HEADER = 'x-vercel-protection-bypass';
 const MAX_REDIRECTS = 5;
 /** Assertions see at most this much body; a health endpoint that sends more is read no further. */
@@ -27175,7 +27677,7 @@ async function probeHttp(check, url, opts) {
                     return { ok: false, ms: elapsed(), status: res.status, failures: [`redirected (${res.status}) ${next.notFollowed}`] };
                 }
             }
-            const { text, cut } = method === 'HEAD' ? { text: '', cut: false } : await readCapped(res);
+            const { text, cut } = method === 'HEAD' ? { text: '', cut: false } : await (0,read_body/* readCapped */.E)(res, MAX_BODY_BYTES);
             const ms = elapsed();
             const matchBudgetMs = opts.deadlineAt === undefined ? undefined : opts.deadlineAt - performance.now();
             const failures = assertResponse(check, { status: res.status, headers: res.headers, body: text, bodyCutAt: cut ? MAX_BODY_BYTES : undefined, ms }, opts.log, { matchBudgetMs });
@@ -27261,28 +27763,6 @@ function refusal(err, url) {
     // The message may quote the URL or a header value: name the refusal, not the text.
     return `fetch refused to build the request for ${url.host}`;
 }
-/** The body up to MAX_BODY_BYTES; `cut` when the response had more (the assertions must know). */
-async function readCapped(res) {
-    if (!res.body)
-        return { text: '', cut: false };
-    const reader = res.body.getReader();
-    const chunks = [];
-    let size = 0;
-    let cut = false;
-    for (;;) {
-        const { done, value } = await reader.read();
-        if (done)
-            break;
-        chunks.push(value);
-        size += value.byteLength;
-        if (size > MAX_BODY_BYTES) {
-            cut = true;
-            await reader.cancel().catch(() => undefined);
-            break;
-        }
-    }
-    return { text: new TextDecoder().decode(Buffer.concat(chunks).subarray(0, MAX_BODY_BYTES)), cut };
-}
 function classify(err, timeout, deadline) {
     if (deadline?.aborted)
         return 'deadline';
@@ -27333,7 +27813,11 @@ var join_url = __nccwpck_require__(68646);
 var pool = __nccwpck_require__(77944);
 // EXTERNAL MODULE: ./.build/db/session.js
 var db_session = __nccwpck_require__(14441);
+// EXTERNAL MODULE: ./.build/smoke/sql-statement.js
+var sql_statement = __nccwpck_require__(6852);
 ;// CONCATENATED MODULE: ./.build/smoke/sql-probe.js
+
+
 
 
 
@@ -27358,7 +27842,8 @@ const NOT_AN_ANSWER = /^(08|53|57)/;
  */
 function notReadOnly(error) {
     const code = error.code ?? '';
-    return /^(25|2D)/.test(code) || (code === '42601' && /multiple commands/.test(error.message));
+    // A cursor's own words for a write in a WITH (readRows): "DECLARE CURSOR must not contain data-modifying statements in WITH".
+    return /^(25|2D)/.test(code) || (code === '42601' && /multiple commands/.test(error.message)) || (code === '0A000' && /data-modifying/.test(error.message));
 }
 /**
  * Room above the statement timeout for an answer to come back, and for the connection to be given
@@ -27457,12 +27942,10 @@ async function measure(check, session, timeoutMs, started, opts) {
     }
     if (before.readOnly !== 'on')
         throw new CheckConfigError(`The SQL check "${check.name}" cannot run: the database did not open a read-only transaction`, READ_ONLY_HINT);
-    let rows;
+    let read;
     let error;
     try {
-        // Extended protocol: one statement only, refused by the server otherwise (queryMode is not in @types/pg).
-        const result = await session.query({ text: check.query, rowMode: 'array', queryMode: 'extended' });
-        rows = (result.rows ?? []);
+        read = await readRows(session, check.query, timeoutMs);
     }
     catch (err) {
         // Only the server's own error is an answer; a connection that stalled or broke measured nothing
@@ -27473,7 +27956,9 @@ async function measure(check, session, timeoutMs, started, opts) {
         error = { code: e.code, message: e.message ?? String(err) };
     }
     if (error && notReadOnly(error)) {
-        throw new CheckConfigError(`The SQL check "${check.name}" is not a read-only query: ${error.message}${error.code ? ` (SQLSTATE ${error.code})` : ''}; nothing was changed`, READ_ONLY_HINT);
+        // The cursor's refusal names a DECLARE the check never wrote: say what in the check's own text is wrong.
+        const why = error.code === '0A000' ? 'its WITH holds a statement that writes (INSERT, UPDATE, DELETE or MERGE)' : error.message;
+        throw new CheckConfigError(`The SQL check "${check.name}" is not a read-only query: ${why}${error.code ? ` (SQLSTATE ${error.code})` : ''}; nothing was changed`, READ_ONLY_HINT);
     }
     if (!error) {
         let after;
@@ -27488,8 +27973,39 @@ async function measure(check, session, timeoutMs, started, opts) {
         }
     }
     const ms = performance.now() - started;
-    const failures = judge(check, rows, error, opts.cutByDeadline ? 'the overall deadline (deadline-seconds)' : `${timeoutMs / 1000} s (${timeoutSetting(check)})`, opts.log);
+    const failures = judge(check, read, error, opts.cutByDeadline ? 'the overall deadline (deadline-seconds)' : `${timeoutMs / 1000} s (${timeoutSetting(check)})`, opts.log);
     return { ok: failures.length === 0, ms, failures };
+}
+/** Rows kept of a result: the first is all expect-value reads; the rest are counted, never held. */
+const FETCHED_ROWS = 100;
+const CURSOR = 'rk_check';
+/** Statements a cursor can run; SHOW and EXPLAIN, whose results are small, run as they are. */
+const CURSOR_WORDS = new Set(['select', 'with', 'values', 'table']);
+/**
+ * The check's query, holding at most FETCHED_ROWS of its rows: `SELECT * FROM events` on a large
+ * table loaded every row into the runner's memory within the statement timeout, enough to end the
+ * step with no verdict. A query that reads runs as a cursor: its first rows fetched, the rest only
+ * counted by MOVE ALL, which sends none, under what is left of the statement timeout, so the query as
+ * a whole is held to it as before. Sent with the extended protocol: one statement only, refused by
+ * the server otherwise (queryMode is not in @types/pg).
+ */
+async function readRows(session, query, timeoutMs) {
+    const extended = (text) => session.query({ text, rowMode: 'array', queryMode: 'extended' });
+    if (!CURSOR_WORDS.has((0,sql_statement/* firstKeyword */.A)(query) ?? '')) {
+        const result = await extended(query);
+        const rows = (result.rows ?? []);
+        return { rows, count: rows.length, column: result.fields?.[0]?.name };
+    }
+    const started = performance.now();
+    await extended(`DECLARE ${CURSOR} NO SCROLL CURSOR FOR ${query}`);
+    const result = await extended(`FETCH FORWARD ${FETCHED_ROWS} FROM ${CURSOR}`);
+    const rows = (result.rows ?? []);
+    let count = rows.length;
+    if (count === FETCHED_ROWS) {
+        await session.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.round(timeoutMs - (performance.now() - started)))}`);
+        count += (await session.query(`MOVE FORWARD ALL IN ${CURSOR}`)).rowCount ?? 0;
+    }
+    return { rows, count, column: result.fields?.[0]?.name };
 }
 /** An ErrorResponse PostgreSQL sent (pg's DatabaseError carries its severity), not a local or network error. */
 function fromServer(err) {
@@ -27514,10 +28030,24 @@ async function sql_probe_open(target, timeoutMs) {
         throw err instanceof db_session/* ConnectionError */.Rc && err.isConfiguration ? new DatabaseConfigError(err) : err;
     }
 }
-function judge(check, rows, error, limit, log) {
+/**
+ * A value read from a column named like a secret (`api_token`, `password_hash`, `session_key`) is
+ * not written into a failure: the summary, the incident issue and chat messages would carry a live
+ * credential the log's redactor never saw. Numbers, booleans and null are shown: a count of sessions
+ * is no secret.
+ */
+function secretValue(column, value) {
+    if (column === undefined || !(0,url_secrets/* isSensitiveName */.eq)(column))
+        return false;
+    if (value === null || typeof value === 'number' || typeof value === 'boolean')
+        return false;
+    return !(typeof value === 'string' && /^-?\d+(?:\.\d+)?$/.test(value));
+}
+function judge(check, read, error, limit, log) {
+    const { rows, count, column } = read ?? { rows: [], count: 0, column: undefined };
     if (check.expectError !== undefined) {
         if (!error)
-            return [`the query succeeded (${rows?.length ?? 0} rows), expected an error${check.expectError === true ? '' : ` containing ${show(check.expectError, log)}`}`];
+            return [`the query succeeded (${count} rows), expected an error${check.expectError === true ? '' : ` containing ${show(check.expectError, log)}`}`];
         const expected = check.expectError;
         const code = error.code ?? '';
         if (expected !== true && code === expected.toUpperCase())
@@ -27531,7 +28061,6 @@ function judge(check, rows, error, limit, log) {
     if (error)
         return [`the query failed: ${describeError(error, limit)}`];
     const failures = [];
-    const count = rows?.length ?? 0;
     if (check.expectRows && !inRange(count, check.expectRows))
         failures.push(`${count} rows, expected ${formatRange(check.expectRows)}`);
     if (check.expectValue) {
@@ -27539,8 +28068,11 @@ function judge(check, rows, error, limit, log) {
             failures.push(`no rows, expected the value ${show(check.expectValue.value, log)}`);
         else {
             const actual = rows[0][0];
-            if (!sameValue(actual, check.expectValue.value))
-                failures.push(`the value is ${show(actual, log)}, expected ${show(check.expectValue.value, log)}`);
+            const expected = check.expectValue.value;
+            if (!sameValue(actual, expected)) {
+                const hidden = `(not shown: the column ${show(column, log)} is named like a secret)`;
+                failures.push(`the value is ${secretValue(column, actual) ? hidden : show(actual, log)}, expected ${secretValue(column, expected) ? hidden : show(expected, log)}`);
+            }
         }
     }
     return failures;
@@ -27984,6 +28516,112 @@ async function runSmokeTest(checks, options, log, confirm) {
     for (const reason of verdict.reasons)
         log.info(`  - ${reason}`);
     return { results, verdict, report, confirmation };
+}
+
+
+/***/ }),
+
+/***/ 6852:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   A: () => (/* binding */ firstKeyword),
+/* harmony export */   z: () => (/* binding */ sqlStatementProblem)
+/* harmony export */ });
+/* harmony import */ var _db_sql_lexer_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(17614);
+/* harmony import */ var _migrations_sql_split_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(37063);
+/**
+ * What an SQL check may run: exactly one query that reads (SELECT, WITH, VALUES, TABLE, SHOW,
+ * EXPLAIN), calling none of the functions that act outside the transaction. The probe opens a
+ * read-only transaction and rolls it back; a check that could commit it, roll it back or change the
+ * session's settings could leave it and write (`COMMIT; DELETE …`). The probe's extended-protocol
+ * query and read-only session refuse those at run time, but a READ ONLY transaction does not stop
+ * everything: PostgreSQL lets it LOCK a table in ACCESS EXCLUSIVE mode (every reader queued behind it
+ * for the statement timeout), ANALYZE, CHECKPOINT, and call functions whose effect no ROLLBACK
+ * undoes (pg_terminate_backend, pg_create_physical_replication_slot: WAL kept until the disk is
+ * full, pg_reload_conf, pg_stat_reset …). So this refuses them before anything runs, with the
+ * check's line. A function of the database's own that calls one of them is beyond what the text
+ * shows: the database-url's role is what bounds that (README, "SQL checks").
+ */
+
+
+/**
+ * First keywords of statements that reshape the session (SET default_transaction_read_only = off,
+ * SET SESSION CHARACTERISTICS …) or move data in or out of the server (COPY … FROM / TO PROGRAM).
+ */
+const SESSION = new Set(['set', 'reset', 'discard', 'copy']);
+/** The statements a check may be: each only reads, and takes no lock beyond what a read takes. */
+const READS = new Set(['select', 'with', 'values', 'table', 'show', 'explain']);
+/**
+ * Functions a READ ONLY transaction lets run whose effect outlives its ROLLBACK (other sessions
+ * ended, replication slots and origins, WAL switched, configuration reloaded, statistics reset,
+ * server files written, indexes summarized, locks held until the session ends), that reach another
+ * server (dblink), that read server files (a key, a password file) into a summary, or that run SQL
+ * given as text, which this check cannot read (query_to_xml, ts_stat, ts_rewrite). Prefixes end in `_`.
+ */
+const SIDE_EFFECTS = [
+    'pg_terminate_backend', 'pg_cancel_backend', 'pg_reload_conf', 'pg_rotate_logfile', 'pg_logfile_rotate',
+    'pg_switch_wal', 'pg_switch_xlog', 'pg_create_restore_point', 'pg_start_backup', 'pg_stop_backup', 'pg_backup_start', 'pg_backup_stop',
+    'pg_promote', 'pg_wal_replay_', 'pg_xlog_replay_',
+    'pg_create_physical_replication_slot', 'pg_create_logical_replication_slot', 'pg_drop_replication_slot',
+    'pg_copy_physical_replication_slot', 'pg_copy_logical_replication_slot', 'pg_replication_slot_advance',
+    'pg_logical_slot_', 'pg_logical_emit_message', 'pg_replication_origin_',
+    'pg_stat_reset', 'pg_stat_reset_', 'pg_stat_statements_reset', 'pg_stat_clear_snapshot',
+    'pg_advisory_lock', 'pg_advisory_lock_shared', 'pg_advisory_xact_lock', 'pg_advisory_xact_lock_shared', 'pg_try_advisory_',
+    'pg_read_file', 'pg_read_binary_file', 'pg_file_', 'lo_import', 'lo_export',
+    'brin_summarize_new_values', 'brin_summarize_range', 'brin_desummarize_range', 'gin_clean_pending_list',
+    'dblink', 'dblink_', 'query_to_xml', 'query_to_xmlschema', 'query_to_xml_and_xmlschema', 'ts_stat', 'ts_rewrite',
+];
+const escapeRegex = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/**
+ * A call of one of them, named bare, schema-qualified or as a quoted identifier: also inside a
+ * string, where a call may hide in SQL passed as text (a string that merely names one is refused too;
+ * rename it in the check).
+ */
+const SIDE_EFFECT_CALL = new RegExp(`(?<![\\w$])"?(${SIDE_EFFECTS.map((n) => (n.endsWith('_') ? `${escapeRegex(n)}[\\w$]*` : escapeRegex(n))).join('|')})"?\\s*\\(`, 'i');
+/** The query's first keyword, lower-cased (after comments and opening parentheses), or undefined. */
+function firstKeyword(query) {
+    const text = { text: query, standardConformingStrings: true };
+    return /^[A-Za-z_]+/.exec(query.slice((0,_migrations_sql_split_js__WEBPACK_IMPORTED_MODULE_0__/* .codeStart */ .iy)(text)).replace(/^[(\s]+/, ''))?.[0]?.toLowerCase();
+}
+/**
+ * Why the query cannot be an SQL check, or undefined when it may run. Never quotes the query. The
+ * spec is read before any session exists, so the query is read with standard_conforming_strings on
+ * and off: it is refused here only when it holds several statements either way (a backslash in a
+ * '…' string may be all that tells them apart), and otherwise left to the server, which refuses a
+ * second statement in the probe's extended-protocol query. A function is looked for either way.
+ */
+function sqlStatementProblem(query) {
+    const [conforming, legacy] = [true, false].map((standardConformingStrings) => (0,_migrations_sql_split_js__WEBPACK_IMPORTED_MODULE_0__/* .splitStatements */ .Xd)({ text: query, standardConformingStrings }));
+    const statements = conforming.length <= legacy.length ? conforming : legacy;
+    if (statements.length > 1) {
+        return `must be exactly one SQL statement, and this has ${statements.length} (separated by ";"): a check runs one statement inside a read-only transaction`;
+    }
+    const statement = statements[0] ?? { text: '', standardConformingStrings: true };
+    const word = /^[A-Za-z_]+/.exec(statement.text.slice((0,_migrations_sql_split_js__WEBPACK_IMPORTED_MODULE_0__/* .codeStart */ .iy)(statement)).replace(/^[(\s]+/, ''))?.[0]?.toLowerCase();
+    if (word && (SESSION.has(word) || (0,_migrations_sql_split_js__WEBPACK_IMPORTED_MODULE_0__/* .transactionControl */ .my)(statement))) {
+        return `${word.toUpperCase()} is not allowed: a check runs one statement inside a read-only transaction that rollback-kit opens and ends, and may not control the transaction or the session`;
+    }
+    if (word && !READS.has(word)) {
+        return `${word.toUpperCase()} is not allowed: a check is one query that reads (SELECT, WITH, VALUES, TABLE, SHOW or EXPLAIN); a read-only transaction still lets some other statements lock tables or act on the server`;
+    }
+    for (const standardConformingStrings of [true, false]) {
+        const text = { text: query, standardConformingStrings };
+        // SELECT … INTO creates a table: the probe's cursor refuses it with a syntax error, which would
+        // read as the service's answer rather than a mistake in the spec.
+        if (/(?<![\w$])into(?![\w$])/i.test((0,_db_sql_lexer_js__WEBPACK_IMPORTED_MODULE_1__/* .blankSql */ .h)(text, { quoted: true }))) {
+            return 'may not hold INTO (SELECT … INTO creates a table, INSERT INTO writes one): a check only reads';
+        }
+        const call = SIDE_EFFECT_CALL.exec((0,_db_sql_lexer_js__WEBPACK_IMPORTED_MODULE_1__/* .blankSql */ .h)(text, { quoted: false }))?.[1];
+        if (call) {
+            return `calls ${call.toLowerCase()}(), which is not allowed: its effect outlives the read-only transaction a check runs in, or it runs SQL the check cannot see (a check only reads)`;
+        }
+        // U&"…" spells an identifier in escapes, which could name any function: a check has no need of it.
+        if (/(?<![\w$])u&"/i.test((0,_db_sql_lexer_js__WEBPACK_IMPORTED_MODULE_1__/* .blankSql */ .h)(text, { quoted: true }))) {
+            return 'may not hold a Unicode-escaped identifier (U&"…"): write the name as it is';
+        }
+    }
+    return undefined;
 }
 
 

@@ -103,14 +103,14 @@ __webpack_require__.d(__webpack_exports__, {
 
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __webpack_require__(3024);
-// EXTERNAL MODULE: ./.build/core/errors.js
-var errors = __webpack_require__(8005);
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __webpack_require__(7598);
 // EXTERNAL MODULE: external "node:fs/promises"
 var promises_ = __webpack_require__(1455);
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __webpack_require__(6760);
+// EXTERNAL MODULE: ./.build/core/errors.js
+var errors = __webpack_require__(8005);
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __webpack_require__(7598);
 // EXTERNAL MODULE: ./.build/core/process.js
 var core_process = __webpack_require__(5713);
 ;// CONCATENATED MODULE: ./.build/db/pg-tools.js
@@ -286,7 +286,7 @@ function toolErrorLine(stderr) {
 
 
 
-const FORMATS = (/* unused pure expression or super */ null && (['custom', 'directory', 'plain']));
+const FORMATS = ['custom', 'directory', 'plain'];
 const PLAIN_HEADER = '-- PostgreSQL database dump';
 const PLAIN_TRAILER = '-- PostgreSQL database dump complete';
 async function hashFile(path, hash) {
@@ -490,6 +490,7 @@ function asFileError(err, input) {
 
 
 
+
 function manifestPathFor(snapshotPath) {
     return `${snapshotPath.replace(/\/+$/, '')}.manifest.json`;
 }
@@ -499,20 +500,90 @@ async function writeManifest(snapshotPath, manifest) {
     await writeFileAtomic(path, `${JSON.stringify(manifest, null, 2)}\n`);
     return path;
 }
+/**
+ * The largest manifest read: its catalogue is a few dozen bytes a table, so this is millions of
+ * tables; anything larger is not one of ours, and is not read into memory whole.
+ */
+const MAX_MANIFEST_BYTES = 256 * 1024 * 1024;
 async function readManifest(path) {
     let parsed;
     try {
+        const size = (await (0,promises_.stat)(path)).size;
+        if (size > MAX_MANIFEST_BYTES) {
+            throw new errors/* RollbackKitError */.dp(`${path} is not a rollback-kit snapshot manifest: it is ${size} bytes, and a manifest is at most ${MAX_MANIFEST_BYTES}.`, BROKEN_HINT);
+        }
         parsed = JSON.parse(await (0,promises_.readFile)(path, 'utf8'));
     }
     catch (err) {
+        if (err instanceof errors/* RollbackKitError */.dp)
+            throw err;
         const why = err.code === 'ENOENT' ? 'it does not exist' : 'it is not valid JSON';
         throw new errors/* RollbackKitError */.dp(`Cannot read the snapshot manifest ${path}: ${why}.`, 'snapshot-db writes it next to each snapshot; keep the two together.');
     }
     const m = parsed;
-    if (m?.tool !== 'rollback-kit' || typeof m.sha256 !== 'string' || !Array.isArray(m.tables) || !m.format) {
+    if (m?.tool !== 'rollback-kit')
         throw new errors/* RollbackKitError */.dp(`${path} is not a rollback-kit snapshot manifest.`);
-    }
+    const problem = manifestProblem(m);
+    if (problem)
+        throw new errors/* RollbackKitError */.dp(`${path} is not a valid rollback-kit snapshot manifest: ${problem}.`, BROKEN_HINT);
     return m;
+}
+const BROKEN_HINT = 'It was edited or damaged, so its snapshot cannot be checked against it: do not restore that snapshot; take or pick another one.';
+/**
+ * What is wrong with a parsed manifest, or undefined. Every field restore-db, run-down-migrations
+ * and the reports rely on is checked for its type and range, as snapshot-db writes it (older
+ * manifests lack only the fields SnapshotManifest marks optional): a manifest is outside text (an
+ * artifact, a file on disk), and a count that is not a number, a format that is not one of ours or a
+ * table name that is not a string must stop the restore here, naming the field, rather than as a
+ * TypeError or SQL error halfway through.
+ */
+function manifestProblem(m) {
+    const str = (v) => typeof v === 'string';
+    const count = (v) => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+    const strings = (v) => Array.isArray(v) && v.every(str);
+    const obj = (v) => typeof v === 'object' && v !== null && !Array.isArray(v);
+    const checks = [
+        ['manifestVersion must be 1', m.manifestVersion === 1],
+        ['format must be custom, directory or plain', FORMATS.includes(m.format)],
+        ['sha256 must be 64 hexadecimal digits', str(m.sha256) && /^[0-9a-f]{64}$/.test(m.sha256)],
+        ['sizeBytes must be a whole number of bytes', count(m.sizeBytes)],
+        ['file must be a file name', str(m.file) && !/[/\\]/.test(m.file)],
+        ['createdAt must be a date', str(m.createdAt) && !Number.isNaN(Date.parse(m.createdAt))],
+        ['label must be text or null', m.label === null || str(m.label)],
+        ['database and target must be text', str(m.database) && str(m.target)],
+    ];
+    const server = m.server;
+    checks.push([
+        'server must hold version, versionNum and major (and host, port, systemIdentifier when recorded)',
+        obj(server) && str(server.version) && count(server.versionNum) && count(server.major) &&
+            (server.host === undefined || str(server.host)) &&
+            (server.port === undefined || (count(server.port) && server.port <= 65535)) &&
+            (server.systemIdentifier === undefined || server.systemIdentifier === null || (str(server.systemIdentifier) && /^\d+$/.test(server.systemIdentifier))),
+    ]);
+    const pgDump = m.pgDump;
+    checks.push(['pgDump must hold version and major', obj(pgDump) && str(pgDump.version) && count(pgDump.major) && pgDump.major > 0 && pgDump.major < 1000]);
+    const filter = m.filter;
+    checks.push([
+        'filter must hold the lists schemas, excludeSchemas and excludeTableData',
+        obj(filter) && strings(filter.schemas) && strings(filter.excludeSchemas) && strings(filter.excludeTableData) && (filter.everySchema === undefined || typeof filter.everySchema === 'boolean'),
+    ]);
+    const tables = m.tables;
+    const badTable = Array.isArray(tables) ? tables.findIndex((t) => !(obj(t) && str(t.schema) && str(t.name) && (t.rows === null || count(t.rows)))) : 0;
+    checks.push([`tables must be a list of {schema, name, rows} with rows a count or null${Array.isArray(tables) ? ` (entry ${badTable + 1} is not)` : ''}`, badTable < 0]);
+    checks.push(['rowCounts must be "dumped" when present', m.rowCounts === undefined || m.rowCounts === 'dumped']);
+    const objects = m.objects;
+    const OBJECTS = ['schemas', 'tables', 'views', 'materializedViews', 'functions', 'triggers', 'sequences', 'policies'];
+    checks.push([`objects must hold the counts ${OBJECTS.join(', ')}`, obj(objects) && OBJECTS.every((k) => count(objects[k]))]);
+    checks.push(['largeObjects must be a count when present', m.largeObjects === undefined || count(m.largeObjects)]);
+    const exports = m.exports;
+    checks.push([
+        'exports must be null or hold since, column, dir and tables of {table, file, rows}',
+        exports === null ||
+            (obj(exports) && str(exports.since) && str(exports.column) && str(exports.dir) && Array.isArray(exports.tables) &&
+                exports.tables.every((t) => obj(t) && str(t.table) && str(t.file) && count(t.rows))),
+    ]);
+    checks.push(['durationMs must be a number of milliseconds', typeof m.durationMs === 'number' && Number.isFinite(m.durationMs) && m.durationMs >= 0]);
+    return checks.find(([, ok]) => !ok)?.[0];
 }
 
 ;// CONCATENATED MODULE: ./.build/db/verify.js
@@ -520,6 +591,8 @@ async function readManifest(path) {
  * Whether a snapshot can be trusted before anything destructive relies on it: its manifest is there,
  * its sha256 is the one recorded when it was taken, and pg_restore can read every byte of it.
  */
+
+
 
 
 
@@ -551,9 +624,26 @@ function checkFingerprint(s, fp) {
         return;
     throw new errors/* RollbackKitError */.dp(`Snapshot ${s.path} changed since it was taken: sha256 ${fp.sha256.slice(0, 12)}… (${fp.sizeBytes} bytes), manifest says ${s.manifest.sha256.slice(0, 12)}… (${s.manifest.sizeBytes} bytes).`, 'It is corrupt, truncated or replaced: do not restore it; take or pick another snapshot.');
 }
+/**
+ * What tells the snapshot's bytes apart without reading them: each file's inode, size and
+ * modification time (of every file, for a directory dump). The sha256 and pg_restore read the file
+ * separately; when this is the same before and after both, they read the same bytes.
+ */
+async function onDisk(path) {
+    const look = async (file) => {
+        const s = await (0,promises_.stat)(file).catch(() => undefined);
+        return s ? `${s.dev}:${s.ino}:${s.size}:${s.mtimeMs}:${s.ctimeMs}` : 'gone';
+    };
+    const info = await (0,promises_.stat)(path).catch(() => undefined);
+    if (!info?.isDirectory())
+        return look(path);
+    const names = (await (0,promises_.readdir)(path).catch(() => [])).sort();
+    return (await Promise.all(names.map(async (name) => `${name}=${await look((0,external_node_path_.join)(path, name))}`))).join('\n');
+}
 async function verifySnapshot(snapshotPath, log, opts = {}) {
     const snapshot = await openSnapshot(snapshotPath);
     const { path, manifest } = snapshot;
+    const before = await onDisk(path);
     // The sha256 and pg_restore's full read both read every byte: side by side, as snapshot-db runs
     // them, the verification costs the slower of the two instead of their sum. A changed file is
     // reported as changed even when pg_restore also failed on it.
@@ -564,6 +654,10 @@ async function verifySnapshot(snapshotPath, log, opts = {}) {
             await readWhole(path, manifest.format, pgRestore?.path ?? 'pg_restore');
         })(),
     ]);
+    // Before any other verdict: a file still being written explains a mismatch or a failed read too.
+    if ((await onDisk(path)) !== before) {
+        throw new errors/* RollbackKitError */.dp(`Snapshot ${path} changed while it was being verified: its files were replaced, written or cut short between the start and the end of the read.`, 'Something is still writing it (an artifact download, another snapshot into the same path): let it finish and verify again, or take or pick another snapshot. Do not restore it as it is.');
+    }
     if (fp.status === 'rejected')
         throw fp.reason;
     checkFingerprint(snapshot, fp.value);

@@ -1380,11 +1380,19 @@ function schemaCondition(schemas, params) {
     return `n.nspname = ANY($${params.length}::text[])`;
 }
 const NOT_FROM_EXTENSION = (oidExpr, classExpr) => `NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = '${classExpr}'::regclass AND d.objid = ${oidExpr} AND d.deptype = 'e')`;
-async function listTables(session, schemas) {
+/**
+ * The tables of exactly these schemas, in schema and name order, extension members left out as
+ * pg_dump leaves them out. `kinds`: ordinary tables unless told (the snapshot counts their rows); a
+ * restore asking what it leaves as it is wants partitioned and foreign ones too. The size of a
+ * partitioned or foreign table is 0: it has no data file of its own.
+ */
+async function listTables(session, schemas, kinds = ['r']) {
     const params = [];
+    const schemaIn = schemaCondition(schemas, params);
+    params.push(kinds);
     const { rows } = await session.query(`SELECT n.nspname AS schema, c.relname AS name, pg_relation_size(c.oid) AS bytes
        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE c.relkind = 'r' AND ${schemaCondition(schemas, params)} AND ${NOT_FROM_EXTENSION('c.oid', 'pg_class')}
+      WHERE c.relkind = ANY($${params.length}::"char"[]) AND ${schemaIn} AND ${NOT_FROM_EXTENSION('c.oid', 'pg_class')}
       ORDER BY 1, 2`, params);
     return rows.map((r) => ({ schema: r.schema, name: r.name, bytes: Number(r.bytes) }));
 }
@@ -3186,22 +3194,25 @@ function notWatching() {
     return { watching: false, cancelWaitsAfter: () => undefined, cancelled: () => false, stop: async () => [] };
 }
 /**
- * Ends the lock wait of backend `pid`, from a connection of its own, only while it still waits for a
- * lock: a statement that got its lock meanwhile is left to finish. The waiting statement fails as
- * cancelled, so a transaction around it rolls back. Best effort: lock_timeout bounds the wait anyway.
+ * The one cancel (cancelQuery, and watchBlockers' cancel of long waits): the statement of backend
+ * $1, if it is still named $2 (NULL: any) and, with $3, only while it waits for a lock. Whether one
+ * was cancelled comes back in `ok` (no row: no such backend).
  */
-async function cancelLockWait(target, pid, log) {
-    await cancelQuery(target, pid, log, { onlyLockWait: true });
+const CANCEL_SQL = `SELECT pg_cancel_backend(pid) AS ok FROM pg_stat_activity
+  WHERE pid = $1 AND ($2::text IS NULL OR application_name = $2) AND (NOT $3::boolean OR wait_event_type = 'Lock')`;
+async function cancelOn(session, pid, opts) {
+    const { rows } = await session.query(CANCEL_SQL, [pid, opts.applicationName ?? null, opts.onlyLockWait === true]);
+    return rows[0]?.ok === true;
 }
 /**
  * Cancels what backend `pid` runs, from a connection of its own: for a read-only session a stop
- * ends at once (a snapshot's lock wait or count), where nothing it does can be left half-done.
- * `onlyLockWait`: only while it waits for a lock (cancelLockWait).
+ * ends at once (a snapshot's lock wait or count), where nothing it does can be left half-done; for a
+ * down migration's transaction, which rolls back whole; `onlyLockWait` for a statement that may
+ * not be cancelled once it runs (revert.ts). Best effort: the statement's own timeouts bound it anyway.
  */
 async function cancelQuery(target, pid, log, opts = {}) {
-    const onlyLock = opts.onlyLockWait ? " AND wait_event_type = 'Lock'" : '';
     try {
-        await withSession(target, (s) => s.query(`SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE pid = $1${onlyLock}`, [pid]));
+        await withSession(target, (s) => cancelOn(s, pid, opts));
     }
     catch (err) {
         log.debug(`Could not cancel the query of pid ${pid}: ${err.message}`);
@@ -3238,8 +3249,7 @@ async function watchBlockers(target, applicationName, log, opts = {}) {
             if (now - since < limitMs)
                 continue;
             // Only while it still waits for a lock: a statement that got its lock in the meantime is left alone.
-            const { rows: done } = await session.query("SELECT pg_cancel_backend(pid) AS ok FROM pg_stat_activity WHERE pid = $1 AND application_name = $2 AND wait_event_type = 'Lock'", [pid, applicationName]);
-            if (done[0]?.ok)
+            if (await cancelOn(session, pid, { onlyLockWait: true, applicationName }))
                 cancelled = true;
             waitingSince.delete(pid);
         }
@@ -3992,12 +4002,12 @@ function failure(m, f, skipped, saved, tracking, target, log) {
         hint = `A table lock was not granted within lock-timeout-seconds${tried}: a long transaction or query holds it (see pg_stat_activity). Re-run when it is gone, or raise lock-timeout-seconds.`;
     else if (code === '40P01')
         hint = `It deadlocked with another session${tried}. Re-run when traffic on those tables is lower.`;
-    // 57014 is also a stop ending the statement's lock wait (revert.ts): that is no timeout to raise.
+    // 57014 is also a stop ending the statement's lock wait, or its transactional migration (revert.ts): that is no timeout to raise.
     else if (code === '57014' && f.stage === 'run' && /statement timeout/.test(describeError(f.error))) {
         hint = 'The statement ran longer than statement-timeout-seconds. Raise it if the statement is expected to take that long, then re-run.';
     }
     else if (code === '57014' && f.stage === 'run')
-        hint = 'The statement was cancelled (this step being stopped while it waited for a table lock, or pg_cancel_backend). Run it again when it can run to its end.';
+        hint = 'The statement was cancelled (this step being stopped while it waited for a table lock or still ran, or pg_cancel_backend). Run it again when it can run to its end.';
     const { ran, resumeAt, unsure, state } = account;
     const stoppedIn = { version: m.file.version, id: m.file.id, file: m.file.downFile ?? m.file.name, transactional: m.transactional, statements: m.statements.length, ran, resumeAt, unsure, state };
     return new MigrationFailed(`${account.head} ${state}`, `${hint}${account.then ?? ''}`, stoppedIn);
@@ -4404,15 +4414,22 @@ var way_back = __nccwpck_require__(8331);
 
 /** A failure after some migrations were reverted: carries what was done, for the outputs and summary. */
 class RevertFailed extends errors/* RollbackKitError */.dp {
+    failure;
     partial;
-    constructor(cause, partial) {
-        super(partial.reverted.length ? `${cause.message} Reverted before the failure: ${partial.reverted.map((r) => r.file).join(', ')}.` : cause.message, cause.hint);
+    constructor(
+    /** The failure itself, without what was reverted before it: for a caller that says more of why (a lost lock). */
+    failure, partial) {
+        super(partial.reverted.length ? `${failure.message} Reverted before the failure: ${partial.reverted.map((r) => r.file).join(', ')}.` : failure.message, failure.hint);
+        this.failure = failure;
         this.partial = partial;
     }
 }
 const APPLICATION_NAME = 'rollback-kit run-down-migrations';
-/** How long after a stop a down statement may still wait for a lock: well inside a stopped step's 5 s grace (core/action.ts). */
-const STOP_LOCK_WAIT_MS = 2000;
+/**
+ * How long after a stop a down statement may still wait for a lock, or a transactional migration
+ * still run: well inside a stopped step's 5 s grace (core/action.ts).
+ */
+const STOP_CANCEL_MS = 2000;
 function planEntries(plan) {
     return plan.toRevert.map((m) => ({ version: m.file.version, id: m.file.id, file: m.file.downFile ?? m.file.name, transactional: m.transactional, statements: m.statements.length }));
 }
@@ -4594,15 +4611,30 @@ async function revertMigrations(opts, log) {
             // Written before the first statement: a re-run must find the plan even if this run dies.
             await recorded?.record(session, plan, log);
             log.info(`Reverting ${plan.toRevert.length} migration(s) on ${where}, newest first.`);
-            // A stop while a down statement waits for a table lock: a wait that ends soon lets the
-            // migration commit as it would anyway; one still going STOP_LOCK_WAIT_MS later is ended, and its
-            // migration fails as cancelled (a transactional one rolls back whole), rather than waiting out
-            // lock-timeout-seconds past the step's grace time, after which its state would read "not known".
-            // Its process id came with the lock's round trip: the session is busy with the migration by then.
+            // A stop while a migration runs: one that ends soon commits (or fails) as it would anyway. One
+            // still going STOP_CANCEL_MS later is cancelled, rather than running on past the step's grace
+            // time, after which its state would read "not known":
+            // - a transactional migration, whatever its statement does (waits for a lock, sleeps, updates):
+            //   its down SQL and its bookkeeping roll back together, so it fails as cancelled and is still
+            //   applied, exactly as the error says (run-failure.ts). A cancel that lands after its COMMIT
+            //   finds the next query (the plan's row, the lock's release: both best effort) or nothing.
+            // - a non-transactional one only while its statement waits for a lock, as it does before it
+            //   changes anything. Once running it is left to finish: each statement runs on its own, and
+            //   those that make a migration non-transactional (CREATE/DROP INDEX CONCURRENTLY, a procedure
+            //   that commits) commit part of their work as they go, which a cancel would leave behind
+            //   unrecorded (progress.ts records a statement only once it completed): a re-run would run it
+            //   again over that half. The run stops before its next statement with its progress recorded.
+            // The migration in flight is the first of the plan not reverted yet; the backend's pid came with
+            // the lock's round trip: the session is busy with the migration by then.
             const pid = state.pid;
             let ending;
-            const endLockWait = () => (ending = setTimeout(() => void cancelLockWait(opts.target, pid, log), STOP_LOCK_WAIT_MS).unref());
-            opts.signal?.addEventListener('abort', endLockWait, { once: true });
+            const cancelOnStop = () => {
+                ending = setTimeout(() => {
+                    const inFlight = plan.toRevert[result.reverted.length];
+                    void cancelQuery(opts.target, pid, log, { onlyLockWait: !inFlight?.transactional });
+                }, STOP_CANCEL_MS).unref();
+            };
+            opts.signal?.addEventListener('abort', cancelOnStop, { once: true });
             await runPlan(plan.toRevert, {
                 session,
                 tracking,
@@ -4615,7 +4647,7 @@ async function revertMigrations(opts, log) {
                 onReverted: (r) => result.reverted.push(r),
                 signal: opts.signal,
             }).finally(() => {
-                opts.signal?.removeEventListener('abort', endLockWait);
+                opts.signal?.removeEventListener('abort', cancelOnStop);
                 clearTimeout(ending);
             });
             await recorded?.update(session, result.reverted.map((r) => r.version), true, log);

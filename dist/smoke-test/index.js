@@ -8863,11 +8863,11 @@ __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependen
 /* harmony import */ var _core_action_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4721);
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8005);
 /* harmony import */ var _core_output_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(8975);
-/* harmony import */ var _smoke_parse_spec_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(1705);
+/* harmony import */ var _smoke_parse_spec_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(273);
 /* harmony import */ var _smoke_report_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(6000);
 /* harmony import */ var _smoke_smoke_inputs_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(3779);
 /* harmony import */ var _smoke_smoke_test_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(5482);
-/* harmony import */ var _smoke_record_verified_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(5520);
+/* harmony import */ var _smoke_record_verified_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(2723);
 /* harmony import */ var _report_smoke_test_summary_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(8408);
 /* harmony import */ var _report_write_summary_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(4039);
 /**
@@ -9980,6 +9980,44 @@ const output = {
 
 /***/ }),
 
+/***/ 7487:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   E: () => (/* binding */ readCapped)
+/* harmony export */ });
+/**
+ * Reads an HTTP response body up to a byte cap. Node's `res.text()` / `res.json()` read whatever
+ * arrives until the request's timeout: a proxy that answers with an endless or huge body would fill
+ * the runner's memory first. Every body this project reads goes through here.
+ */
+/** The body as text, up to `maxBytes`; `cut` when the response had more (it is read no further). */
+async function readCapped(res, maxBytes) {
+    if (!res.body)
+        return { text: '', cut: false };
+    const reader = res.body.getReader();
+    const chunks = [];
+    let size = 0;
+    let cut = false;
+    for (;;) {
+        const { done, value } = await reader.read();
+        if (done)
+            break;
+        chunks.push(value);
+        size += value.byteLength;
+        if (size > maxBytes) {
+            cut = true;
+            // Stops the transfer: the connection is dropped rather than drained.
+            await reader.cancel().catch(() => undefined);
+            break;
+        }
+    }
+    return { text: new TextDecoder().decode(Buffer.concat(chunks).subarray(0, maxBytes)), cut };
+}
+
+
+/***/ }),
+
 /***/ 9205:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
@@ -10817,7 +10855,7 @@ function linkText(url) {
 /* harmony export */   K: () => (/* binding */ specProblemsDetails),
 /* harmony export */   e: () => (/* binding */ summaryMarkdown)
 /* harmony export */ });
-/* harmony import */ var _smoke_parse_spec_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1705);
+/* harmony import */ var _smoke_parse_spec_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(273);
 /* harmony import */ var _smoke_report_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6000);
 /* harmony import */ var _markdown_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(4348);
 
@@ -11121,7 +11159,7 @@ function lookupJsonPath(doc, segments) {
 
 /***/ }),
 
-/***/ 1705:
+/***/ 273:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -11281,6 +11319,3088 @@ var url_secrets = __nccwpck_require__(9041);
 var join_url = __nccwpck_require__(8646);
 // EXTERNAL MODULE: ./.build/smoke/json-path.js
 var json_path = __nccwpck_require__(6658);
+// EXTERNAL MODULE: ./.build/smoke/sql-statement.js + 2 modules
+var sql_statement = __nccwpck_require__(9550);
+;// CONCATENATED MODULE: ./.build/smoke/parse-spec.js
+/**
+ * YAML check spec → validated checks. Every mistake is collected with its place (line, check name,
+ * field) and reported together before anything runs: a spec that is half right measures nothing
+ * useful, and fixing one mistake per run is slow when production may be broken.
+ */
+
+
+
+
+
+
+
+function formatProblem(p) {
+    const place = [p.line !== undefined ? `line ${p.line}` : '', p.check !== undefined ? `check "${p.check}"` : '', p.field ? `field "${p.field}"` : '']
+        .filter(Boolean)
+        .join(', ');
+    return place ? `${place}: ${p.message}` : p.message;
+}
+class SpecError extends errors/* RollbackKitError */.dp {
+    problems;
+    constructor(problems, source) {
+        super(`The smoke check spec (${source}) has ${problems.length} problem${problems.length === 1 ? '' : 's'}, so nothing was run: ${problems.map(formatProblem).join('; ')}.`, 'Fix the spec; the smoke-test README (actions/smoke-test/README.md) lists every field.');
+        this.problems = problems;
+    }
+}
+const COMMON_FIELDS = ['name', 'critical', 'attempts', 'interval-seconds', 'backoff', 'timeout-seconds'];
+const HTTP_FIELDS = ['url', 'method', 'headers', 'body', 'status', 'body-contains', 'body-not-contains', 'body-matches', 'json', 'header', 'max-ms', 'redirect-origins', 'samples', 'max-error-rate', 'max-p95-ms'];
+const SQL_FIELDS = ['query', 'expect-rows', 'expect-value', 'expect-error'];
+const JSON_OPS = ['equals', 'exists', 'less-than', 'greater-than'];
+const HEADER_OPS = ['equals', 'contains', 'matches', 'exists'];
+/** Fields that assert on the response body: a HEAD response has none. */
+const BODY_ASSERTIONS = ['body-contains', 'body-not-contains', 'body-matches', 'json'];
+const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+/** Parses and validates; throws SpecError with every problem found. */
+function parseChecks(text, ctx) {
+    const source = ctx.source ?? 'checks';
+    let yaml;
+    try {
+        yaml = readYaml(text);
+    }
+    catch (err) {
+        if (err instanceof YamlError)
+            throw new SpecError(err.problems, source);
+        throw err;
+    }
+    const { doc, lines: lineCounter } = yaml;
+    const problems = [];
+    const lineOf = (path, keyOf) => locate(doc, lineCounter, path, keyOf);
+    const root = yaml.value;
+    let items;
+    let base = [];
+    if (Array.isArray(root))
+        items = root;
+    else if (isPlainObject(root)) {
+        // Without a checks field this is not a spec at all (another YAML file): its keys are its
+        // contents, so say what a spec is instead of naming them.
+        if (!('checks' in root))
+            problems.push({ line: 1, message: 'the spec must be a YAML list of checks, or a mapping with `checks:` holding that list; this mapping has no checks field' });
+        else {
+            for (const key of Object.keys(root)) {
+                if (key !== 'checks')
+                    problems.push({ line: lineOf([], key), field: key, message: 'unknown top-level field (the spec is a list of checks, or `checks:` with that list)' });
+            }
+        }
+        if (Array.isArray(root.checks)) {
+            items = root.checks;
+            base = ['checks'];
+        }
+        else if ('checks' in root)
+            problems.push({ line: lineOf(['checks']), field: 'checks', message: 'must be a list of checks' });
+    }
+    if (!items) {
+        if (!problems.length)
+            problems.push({ line: 1, message: 'the spec must be a YAML list of checks (each starting with "- name: ...")' });
+        throw new SpecError(problems, source);
+    }
+    if (!items.length)
+        throw new SpecError([{ line: lineOf(base), message: 'the spec has no checks' }], source);
+    const checks = [];
+    const names = new Map();
+    items.forEach((item, index) => {
+        const path = [...base, index];
+        const reader = new CheckReader(item, index, ctx, problems, (field) => lineOf(field ? [...path, field] : path, undefined), (field) => lineOf(path, field));
+        const check = reader.read();
+        if (!check)
+            return;
+        const earlier = names.get(check.name);
+        if (earlier !== undefined) {
+            problems.push({ line: reader.keyLine('name'), check: check.name, field: 'name', message: `the name is already used by check #${earlier + 1}; names must be unique (they name the report rows)` });
+        }
+        else
+            names.set(check.name, index);
+        checks.push(check);
+    });
+    // In file order, so the list reads top to bottom next to the YAML (sort is stable).
+    problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
+    // A spec that measures nothing would pass, and a pass may record a verified commit.
+    if (!checks.length && !problems.length)
+        problems.push({ line: lineOf(base), message: 'the spec has no checks' });
+    if (problems.length)
+        throw new SpecError(problems, source);
+    return checks;
+}
+/** Line of the node at `path`, or of the key `keyOf` in the map at `path` (for unknown fields). */
+function locate(doc, lines, path, keyOf) {
+    let node = doc.contents;
+    for (const seg of path) {
+        if ((0,dist/* isMap */.jh)(node))
+            node = node.items.find((p) => (0,dist/* isPair */.tO)(p) && (0,dist/* isScalar */.jn)(p.key) && p.key.value === seg)?.value;
+        else if ((0,dist/* isSeq */.oP)(node) && typeof seg === 'number')
+            node = node.items[seg];
+        else
+            return undefined;
+    }
+    if (keyOf !== undefined && (0,dist/* isMap */.jh)(node)) {
+        const pair = node.items.find((p) => (0,dist/* isPair */.tO)(p) && (0,dist/* isScalar */.jn)(p.key) && p.key.value === keyOf);
+        const key = pair?.key;
+        if (key?.range)
+            return lines.linePos(key.range[0]).line;
+    }
+    const range = node?.range;
+    return range ? lines.linePos(range[0]).line : undefined;
+}
+function isPlainObject(v) {
+    return v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Date);
+}
+/** Reads one check, pushing a problem for each mistake; returns undefined when it cannot be typed. */
+class CheckReader {
+    ctx;
+    problems;
+    valueLine;
+    keyLine;
+    name;
+    obj;
+    isMapping;
+    constructor(item, index, ctx, problems, valueLine, keyLine) {
+        this.ctx = ctx;
+        this.problems = problems;
+        this.valueLine = valueLine;
+        this.keyLine = keyLine;
+        this.isMapping = isPlainObject(item);
+        this.obj = this.isMapping ? item : {};
+        this.name = typeof this.obj.name === 'string' && this.obj.name.trim() ? this.obj.name.trim() : `#${index + 1}`;
+        if (!this.isMapping)
+            this.problem(undefined, 'each check must be a mapping of fields (name, url or query, assertions)');
+    }
+    problem(field, message, atKey = false) {
+        this.problems.push({ line: field && atKey ? this.keyLine(field) : this.valueLine(field), check: this.name, field, message });
+    }
+    read() {
+        if (!Object.keys(this.obj).length) {
+            // A non-mapping item already has its problem; an empty one ({}) would measure nothing.
+            if (this.isMapping)
+                this.problem(undefined, 'the check is empty: each check needs a name and a url (an HTTP check) or a query (an SQL check)');
+            return undefined;
+        }
+        if (typeof this.obj.name !== 'string' || !this.obj.name.trim())
+            this.problem('name' in this.obj ? 'name' : undefined, 'every check needs a name (a non-empty string)');
+        const isHttp = 'url' in this.obj;
+        const isSql = 'query' in this.obj;
+        if (isHttp && isSql) {
+            this.problem('query', 'a check has either url (HTTP) or query (SQL), not both', true);
+            return undefined;
+        }
+        if (!isHttp && !isSql) {
+            this.problem(undefined, 'a check needs url (an HTTP check) or query (an SQL check)');
+            return undefined;
+        }
+        this.unknownFields(isHttp ? HTTP_FIELDS : SQL_FIELDS, isHttp ? SQL_FIELDS : HTTP_FIELDS, isHttp ? 'SQL' : 'HTTP');
+        const common = { name: this.name, critical: this.bool('critical') ?? false, ...this.measuring() };
+        return isHttp ? this.http(common) : this.sql(common);
+    }
+    unknownFields(own, other, otherKind) {
+        for (const key of Object.keys(this.obj)) {
+            if (COMMON_FIELDS.includes(key) || own.includes(key))
+                continue;
+            if (other.includes(key))
+                this.problem(key, `is for ${otherKind} checks only`, true);
+            else {
+                const guess = closest(key, [...COMMON_FIELDS, ...own]);
+                this.problem(key, `unknown field${guess ? ` (did you mean "${guess}"?)` : ''}`, true);
+            }
+        }
+    }
+    measuring() {
+        const m = {};
+        m.attempts = this.number('attempts', { integer: true, min: 1, max: 100 });
+        m.intervalSeconds = this.number('interval-seconds', { min: 0, max: 3600 });
+        m.timeoutSeconds = this.number('timeout-seconds', { min: 0.001, max: 3600 });
+        const backoff = this.obj.backoff;
+        if (backoff !== undefined) {
+            if (backoff === 'fixed' || backoff === 'exponential')
+                m.backoff = backoff;
+            else
+                this.problem('backoff', 'must be fixed or exponential');
+        }
+        return m;
+    }
+    http(common) {
+        const check = {
+            kind: 'http',
+            ...common,
+            url: '',
+            secrets: { declared: [], guessed: [] },
+            method: 'GET',
+            headers: {},
+            status: [{ min: 200, max: 299 }],
+            bodyContains: this.strings('body-contains'),
+            bodyNotContains: this.strings('body-not-contains'),
+            json: this.json(),
+            header: this.headerAssertions(),
+            maxMs: this.number('max-ms', { min: 0.001 }),
+            redirectOrigins: this.origins('redirect-origins'),
+            samples: this.number('samples', { integer: true, min: 1, max: 10000 }),
+            maxErrorRate: this.number('max-error-rate', { min: 0, max: 100 }),
+            maxP95Ms: this.number('max-p95-ms', { min: 0.001 }),
+        };
+        this.url(check);
+        this.headers(check);
+        this.methodAndBody(check);
+        if (check.method === 'HEAD') {
+            for (const field of BODY_ASSERTIONS) {
+                if (field in this.obj)
+                    this.problem(field, 'a HEAD response has no body, so this assertion could never pass: use method GET, or assert on status and header', true);
+            }
+        }
+        const status = this.status();
+        if (status)
+            check.status = status;
+        const pattern = this.obj['body-matches'];
+        if (pattern !== undefined) {
+            if (typeof pattern !== 'string' || !pattern)
+                this.problem('body-matches', 'must be a regular expression written as a string');
+            else {
+                const compiled = compilePattern(pattern);
+                if (typeof compiled === 'string')
+                    this.problem('body-matches', compiled);
+                else
+                    check.bodyMatches = compiled;
+            }
+        }
+        return check;
+    }
+    url(check) {
+        const raw = this.obj.url;
+        if (typeof raw !== 'string' || !raw.trim()) {
+            this.problem('url', 'must be an absolute URL (https://...) or a path joined to base-url (/api/health)');
+            return;
+        }
+        const text = raw.trim();
+        if (/^[a-z][a-z0-9+.-]*:/i.test(text)) {
+            if (!/^https?:\/\//i.test(text))
+                return this.problem('url', `must use http or https, not ${/^[a-z][a-z0-9+.-]*:/i.exec(text)[0]}`);
+            try {
+                this.setUrl(check, text, new URL(text).toString());
+            }
+            catch {
+                this.problem('url', 'is not a valid URL');
+            }
+            return;
+        }
+        if (!this.ctx.baseUrl) {
+            this.problem('url', 'is relative, and the base-url input is not set: set it, or write an absolute URL');
+            return;
+        }
+        check.path = text.startsWith('/') ? text : `/${text}`;
+        const joined = (0,join_url/* joinUrl */.w)(this.ctx.baseUrl, check.path);
+        this.setUrl(check, joined, joined);
+    }
+    /**
+     * The URL as requested and printed carries no userinfo: it travels as an Authorization header.
+     * Its secrets are read from the text as written too, which the URL parser may re-encode.
+     */
+    setUrl(check, written, url) {
+        check.secrets = (0,url_secrets/* urlSecrets */.Fn)(written);
+        const { url: requested, authorization } = (0,url_secrets/* splitCredentials */.JD)(url);
+        check.url = requested;
+        check.credentials = authorization;
+    }
+    headers(check) {
+        const raw = this.obj.headers;
+        if (raw === undefined)
+            return;
+        if (!isPlainObject(raw))
+            return this.problem('headers', 'must be a mapping of header name to value');
+        for (const [index, [name, value]] of Object.entries(raw).entries()) {
+            if (!HEADER_NAME.test(name))
+                this.problem('headers', invalidHeaderName(index, name));
+            else if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean')
+                this.problem('headers', `the value of "${name}" must be a string`);
+            else
+                check.headers[name] = String(value);
+        }
+    }
+    methodAndBody(check) {
+        const method = this.obj.method;
+        if (method !== undefined) {
+            if (typeof method !== 'string' || !METHODS.includes(method.toUpperCase()))
+                this.problem('method', `must be one of ${METHODS.join(', ')}`);
+            else
+                check.method = method.toUpperCase();
+        }
+        const body = this.obj.body;
+        if (body === undefined || body === null)
+            return;
+        if (check.method === 'GET' || check.method === 'HEAD') {
+            this.problem('body', `a ${check.method} request cannot have a body: set method (POST, PUT, PATCH)`);
+            return;
+        }
+        if (typeof body === 'string')
+            check.body = body;
+        else {
+            check.body = JSON.stringify(body);
+            if (!Object.keys(check.headers).some((h) => h.toLowerCase() === 'content-type'))
+                check.headers['content-type'] = 'application/json';
+        }
+    }
+    status() {
+        const raw = this.obj.status;
+        if (raw === undefined)
+            return undefined;
+        const list = Array.isArray(raw) ? raw : [raw];
+        const ranges = [];
+        for (const entry of list) {
+            const range = parseStatus(entry);
+            const reversed = typeof entry === 'string' ? /^\s*(\d{3})\s*(?:\.\.|-)\s*(\d{3})\s*$/.exec(entry) : null;
+            if (range)
+                ranges.push(range);
+            else if (reversed && Number(reversed[1]) > Number(reversed[2])) {
+                this.problem('status', `the range ${reversed[1]}..${reversed[2]} is reversed: its minimum is greater than its maximum (write ${reversed[2]}..${reversed[1]})`);
+            }
+            else
+                this.problem('status', 'is not a status: use a code (200), a class (2xx), a range (200..299) or a list of them');
+        }
+        if (!list.length)
+            this.problem('status', 'the list is empty');
+        return ranges;
+    }
+    json() {
+        const raw = this.obj.json;
+        if (raw === undefined)
+            return [];
+        if (!isPlainObject(raw)) {
+            this.problem('json', 'must be a mapping of JSON path to expected value (status: ok) or to assertions (latency: {less-than: 200})');
+            return [];
+        }
+        const out = [];
+        for (const [path, expected] of Object.entries(raw)) {
+            try {
+                (0,json_path/* parseJsonPath */.H)(path);
+            }
+            catch (err) {
+                this.problem('json', `bad path: ${err.message}`);
+                continue;
+            }
+            if (!isPlainObject(expected)) {
+                out.push({ path, op: 'equals', value: expected });
+                continue;
+            }
+            const ops = Object.entries(expected);
+            if (!ops.length)
+                this.problem('json', `"${path}" has an empty mapping: write a value, or {equals: {...}} to compare an object`);
+            for (const [op, value] of ops) {
+                if (!JSON_OPS.includes(op)) {
+                    this.problem('json', `unknown assertion "${op}" for "${path}" (use ${JSON_OPS.join(', ')}; to compare an object write {equals: {...}})`);
+                }
+                else if (op === 'exists' && typeof value !== 'boolean')
+                    this.problem('json', `"${path}": exists must be true or false`);
+                else if ((op === 'less-than' || op === 'greater-than') && typeof value !== 'number')
+                    this.problem('json', `"${path}": ${op} must be a number`);
+                else
+                    out.push({ path, op: op, value });
+            }
+        }
+        return out;
+    }
+    headerAssertions() {
+        const raw = this.obj.header;
+        if (raw === undefined)
+            return [];
+        if (!isPlainObject(raw)) {
+            this.problem('header', 'must be a mapping of response header name to expected value or to assertions ({contains: json})');
+            return [];
+        }
+        const out = [];
+        for (const [index, [rawName, expected]] of Object.entries(raw).entries()) {
+            const name = rawName.toLowerCase();
+            if (!HEADER_NAME.test(rawName)) {
+                this.problem('header', invalidHeaderName(index, rawName));
+                continue;
+            }
+            if (!isPlainObject(expected)) {
+                if (typeof expected === 'string' || typeof expected === 'number')
+                    out.push({ name, op: 'equals', value: String(expected) });
+                else
+                    this.problem('header', `"${rawName}" must be a string or a mapping of assertions`);
+                continue;
+            }
+            for (const [op, value] of Object.entries(expected)) {
+                if (!HEADER_OPS.includes(op))
+                    this.problem('header', `unknown assertion "${op}" for "${rawName}" (use ${HEADER_OPS.join(', ')})`);
+                else if (op === 'exists') {
+                    if (typeof value === 'boolean')
+                        out.push({ name, op, value });
+                    else
+                        this.problem('header', `"${rawName}": exists must be true or false`);
+                }
+                else if (op === 'matches') {
+                    if (typeof value !== 'string' || !value) {
+                        this.problem('header', `"${rawName}": matches must be a regular expression written as a string`);
+                        continue;
+                    }
+                    const compiled = compilePattern(value);
+                    if (typeof compiled === 'string')
+                        this.problem('header', `"${rawName}": matches ${compiled}`);
+                    else
+                        out.push({ name, op, value: compiled });
+                }
+                else if (typeof value === 'string' || typeof value === 'number')
+                    out.push({ name, op: op, value: String(value) });
+                else
+                    this.problem('header', `"${rawName}": ${op} must be a string`);
+            }
+        }
+        return out;
+    }
+    sql(common) {
+        const check = { kind: 'sql', ...common, query: '' };
+        const query = this.obj.query;
+        if (typeof query !== 'string' || !query.trim())
+            this.problem('query', 'must be an SQL statement (a string)');
+        else {
+            check.query = query.trim();
+            const problem = (0,sql_statement/* sqlStatementProblem */.z)(check.query);
+            if (problem)
+                this.problem('query', problem);
+        }
+        if (!this.ctx.hasDatabase)
+            this.problem('query', 'SQL checks need the database-url input, which is not set', true);
+        const rows = this.obj['expect-rows'];
+        if (rows !== undefined) {
+            const range = parseCountRange(rows);
+            if (range && range.min !== undefined && range.max !== undefined && range.min > range.max) {
+                this.problem('expect-rows', `the range ${range.min}..${range.max} is reversed: its minimum is greater than its maximum (write ${range.max}..${range.min})`);
+            }
+            else if (range)
+                check.expectRows = range;
+            else
+                this.problem('expect-rows', 'must be a row count (3) or a range (1.., ..10, 1..10)');
+        }
+        if ('expect-value' in this.obj)
+            check.expectValue = { value: this.obj['expect-value'] };
+        const error = this.obj['expect-error'];
+        if (error !== undefined) {
+            if (error === true || (typeof error === 'string' && error.trim()))
+                check.expectError = error === true ? true : error.trim();
+            else
+                this.problem('expect-error', 'must be true (any error) or the text the error must contain (does not exist, or a SQLSTATE such as 42P01)');
+            if (rows !== undefined || 'expect-value' in this.obj)
+                this.problem('expect-error', 'cannot be combined with expect-rows or expect-value: a query that must fail returns no rows', true);
+        }
+        return check;
+    }
+    bool(field) {
+        const v = this.obj[field];
+        if (v === undefined)
+            return undefined;
+        if (typeof v === 'boolean')
+            return v;
+        this.problem(field, 'must be true or false');
+        return undefined;
+    }
+    number(field, opts) {
+        const v = this.obj[field];
+        if (v === undefined)
+            return undefined;
+        const ok = typeof v === 'number' && Number.isFinite(v) && (!opts.integer || Number.isInteger(v)) && (opts.min === undefined || v >= opts.min) && (opts.max === undefined || v <= opts.max);
+        if (ok)
+            return v;
+        const bounds = [opts.min !== undefined ? `at least ${opts.min}` : '', opts.max !== undefined ? `at most ${opts.max}` : ''].filter(Boolean).join(' and ');
+        this.problem(field, `must be ${opts.integer ? 'a whole number' : 'a number'}${bounds ? ` ${bounds}` : ''}`);
+        return undefined;
+    }
+    /** http(s) URLs, each reduced to its origin (scheme, host, port): what a redirect is compared with. */
+    origins(field) {
+        const v = this.obj[field];
+        if (v === undefined)
+            return [];
+        const list = Array.isArray(v) ? v : [v];
+        const origins = [];
+        for (const entry of list) {
+            let url;
+            try {
+                url = typeof entry === 'string' ? new URL(entry.trim()) : undefined;
+            }
+            catch {
+                url = undefined;
+            }
+            if (url && (url.protocol === 'http:' || url.protocol === 'https:'))
+                origins.push(url.origin);
+            else {
+                this.problem(field, 'must be an origin (https://login.example.com) or a list of them');
+                return [];
+            }
+        }
+        if (!origins.length)
+            this.problem(field, 'the list is empty');
+        return origins;
+    }
+    strings(field) {
+        const v = this.obj[field];
+        if (v === undefined)
+            return [];
+        const list = Array.isArray(v) ? v : [v];
+        if (!list.length || list.some((s) => typeof s !== 'string' || !s)) {
+            this.problem(field, 'must be a non-empty string or a list of them');
+            return [];
+        }
+        return list;
+    }
+}
+/** What a header name may start with to be named in a message: a header-name-like word, not a value. */
+const SHOWABLE_NAME = /^[A-Za-z][A-Za-z0-9-]{0,63}$/;
+/**
+ * A key that is not a header name is often a whole header line (`authorization: Bearer …`), so the
+ * key itself is never repeated: only its place, and the word before a colon or space when that
+ * word is shaped like a header name.
+ */
+function invalidHeaderName(index, key) {
+    const first = /^([^:\s]*)[:\s]/.exec(key)?.[1];
+    const lead = first && SHOWABLE_NAME.test(first) ? `; it starts with "${first}", then a colon or a space: write the name as the key and the value as its value` : ' (the key is not repeated here, as it may hold a value)';
+    return `the key of entry #${index + 1} is not a valid header name${lead}`;
+}
+/**
+ * Why a pattern is not a regular expression, without the pattern: V8 writes
+ * "Invalid regular expression: /<pattern>/: <reason>", and a spec error never repeats a value.
+ */
+function regexReason(err) {
+    const message = err.message;
+    return message.slice(message.lastIndexOf(': ') + 2);
+}
+/** JavaScript's literal form, `/ok/` or `/ok/i`: the spec takes the pattern alone. */
+const LITERAL_FORM = /^\/(.+)\/([a-z]*)$/s;
+/**
+ * A pattern of the spec compiled, or why it cannot be. `/ok/i` would compile, and match the
+ * slashes and the i as text: such a check never passes, and a check that never passes is a
+ * rollback decision, so the literal form is a spec mistake rather than a pattern.
+ */
+function compilePattern(text) {
+    const literal = LITERAL_FORM.exec(text);
+    if (literal) {
+        return `is written as a JavaScript literal (/…/${literal[2]}), whose slashes${literal[2] ? ' and flags' : ''} would be matched as text: write the pattern alone (${JSON.stringify(literal[1])})${literal[2] ? ', without flags' : ''}, or \\/ for a slash to match`;
+    }
+    try {
+        return new RegExp(text);
+    }
+    catch (err) {
+        return `is not a valid regular expression: ${regexReason(err)}`;
+    }
+}
+function parseStatus(entry) {
+    if (typeof entry === 'number')
+        return Number.isInteger(entry) && entry >= 100 && entry <= 599 ? { min: entry, max: entry } : undefined;
+    if (typeof entry !== 'string')
+        return undefined;
+    const text = entry.trim().toLowerCase();
+    const cls = /^([1-5])xx$/.exec(text);
+    if (cls)
+        return { min: Number(cls[1]) * 100, max: Number(cls[1]) * 100 + 99 };
+    if (/^\d{3}$/.test(text))
+        return parseStatus(Number(text));
+    const range = /^(\d{3})\s*(?:\.\.|-)\s*(\d{3})$/.exec(text);
+    if (range) {
+        const min = Number(range[1]);
+        const max = Number(range[2]);
+        if (min >= 100 && max <= 599 && min <= max)
+            return { min, max };
+    }
+    return undefined;
+}
+function parseCountRange(v) {
+    if (typeof v === 'number')
+        return Number.isInteger(v) && v >= 0 ? { min: v, max: v } : undefined;
+    if (typeof v !== 'string')
+        return undefined;
+    // Trimmed first: `\s*(\d*)\s*` can match the same spaces two ways and backtracks quadratically.
+    const text = v.trim();
+    const m = /^(\d*)\s*\.\.\s*(\d*)$/.exec(text);
+    if (!m || (!m[1] && !m[2]))
+        return /^\d+$/.test(text) ? parseCountRange(Number(text)) : undefined;
+    // A reversed range (5..1) is returned as written: the caller names that mistake.
+    return { min: m[1] ? Number(m[1]) : undefined, max: m[2] ? Number(m[2]) : undefined };
+}
+/** The known word nearest to a typo, if it is near enough to be a likely meaning. */
+function closest(word, known) {
+    let best;
+    let bestDistance = Infinity;
+    for (const k of known) {
+        const d = editDistance(word.toLowerCase(), k);
+        if (d < bestDistance) {
+            best = k;
+            bestDistance = d;
+        }
+    }
+    return bestDistance <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
+}
+function editDistance(a, b) {
+    const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i++) {
+        let prev = row[0];
+        row[0] = i;
+        for (let j = 1; j <= b.length; j++) {
+            const tmp = row[j];
+            row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+            prev = tmp;
+        }
+    }
+    return row[b.length];
+}
+
+
+/***/ }),
+
+/***/ 7944:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   s: () => (/* binding */ mapLimit),
+/* harmony export */   y: () => (/* binding */ sleep)
+/* harmony export */ });
+/** Bounded concurrency and interruptible waits for the sampling loops. */
+/** Maps `items` with at most `limit` calls in flight; results keep the input order. */
+async function mapLimit(items, limit, fn) {
+    const results = new Array(items.length);
+    let next = 0;
+    const worker = async () => {
+        while (next < items.length) {
+            const index = next++;
+            results[index] = await fn(items[index], index);
+        }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+    return results;
+}
+/** Waits `ms`, or less when `signal` aborts first (the overall deadline); never rejects. */
+function sleep(ms, signal) {
+    if (ms <= 0 || signal?.aborted)
+        return Promise.resolve();
+    return new Promise((resolve) => {
+        const done = () => {
+            clearTimeout(timer);
+            signal?.removeEventListener('abort', done);
+            resolve();
+        };
+        const timer = setTimeout(done, ms);
+        signal?.addEventListener('abort', done, { once: true });
+    });
+}
+
+
+/***/ }),
+
+/***/ 2723:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  y4: () => (/* binding */ recordVerified),
+  GP: () => (/* binding */ verifiedRequest)
+});
+
+// UNUSED EXPORTS: checkRecordVerified
+
+// EXTERNAL MODULE: ./.build/core/errors.js
+var errors = __nccwpck_require__(8005);
+// EXTERNAL MODULE: ./.build/core/read-body.js
+var read_body = __nccwpck_require__(7487);
+;// CONCATENATED MODULE: ./.build/platforms/http/retry.js
+/**
+ * When a failed platform API request is worth repeating, and how long to wait first. The rules follow
+ * the Vercel CLI (and agree with flyctl and the Railway CLI: 5xx yes, 4xx never): 429 and 503 wait for `Retry-After` plus jitter (limits use one-minute buckets, so many
+ * clients waking at once would collide again), other 5xx and network errors back off a few times,
+ * every other 4xx is final.
+ */
+const DEFAULT_RETRY = {
+    rateLimitRetries: 5,
+    serverErrorRetries: 3,
+    baseDelayMs: 500,
+    jitterMs: 1000,
+    maxDelayMs: 60_000,
+};
+/** `Retry-After` is seconds or an HTTP date; missing or unreadable counts as 0, as in the CLI. */
+function parseRetryAfter(value, now = Date.now()) {
+    if (!value)
+        return 0;
+    const trimmed = value.trim();
+    if (/^\d+(\.\d+)?$/.test(trimmed))
+        return Math.round(Number(trimmed) * 1000);
+    const at = Date.parse(trimmed);
+    return Number.isNaN(at) ? 0 : Math.max(0, at - now);
+}
+/**
+ * Whether an answer is a rate limit. GitHub documents two shapes besides 429: a 403 with
+ * `x-ratelimit-remaining: 0` (the primary limit is used up) or with `Retry-After` (a secondary
+ * limit), and secondary limits that say so only in their message. Such a 403 is a wait, not a
+ * missing permission. The HTTP client and the incident issue share this one rule.
+ */
+function retry_isRateLimit(status, headers, message = '') {
+    if (status === 429)
+        return true;
+    return status === 403 && (headers.get('retry-after') !== null || headers.get('x-ratelimit-remaining') === '0' || /rate limit/i.test(message));
+}
+/**
+ * How long a rate limit asks to wait: `Retry-After`, else until a used-up window resets
+ * (`x-ratelimit-reset`, epoch seconds), else undefined (the caller's default: GitHub asks for at
+ * least a minute, Vercel's CLI retries at once).
+ */
+function rateLimitWait(headers, now = Date.now()) {
+    const retryAfter = headers.get('retry-after');
+    if (retryAfter !== null)
+        return parseRetryAfter(retryAfter, now);
+    const reset = Number(headers.get('x-ratelimit-reset'));
+    if (headers.get('x-ratelimit-remaining') === '0' && Number.isFinite(reset) && reset > 0)
+        return Math.max(0, reset * 1000 - now);
+    return undefined;
+}
+const waitsAsTold = (failure) => failure.kind === 'status' && (failure.rateLimitWaitMs !== undefined || failure.status === 429 || failure.status === 503);
+/** The wait the server asked for (a rate limit's, or Retry-After of a 503, 0 when absent), or undefined for other failures. */
+function askedWait(failure, now = Date.now()) {
+    if (failure.kind !== 'status' || !waitsAsTold(failure))
+        return undefined;
+    return failure.rateLimitWaitMs ?? parseRetryAfter(failure.retryAfter, now);
+}
+/**
+ * The wait before attempt number `attempt + 1` (attempt counts from 0), or undefined when the
+ * failure is final. `maxWaitMs` bounds the wait (the policy's maxDelayMs unless the client knows
+ * the time left before the step's deadline).
+ */
+function retryDelay(failure, attempt, policy, random = Math.random, maxWaitMs = policy.maxDelayMs) {
+    const jitter = Math.floor(random() * policy.jitterMs);
+    if (failure.kind === 'status' && waitsAsTold(failure)) {
+        if (attempt >= policy.rateLimitRetries)
+            return undefined;
+        return Math.min(askedWait(failure) + jitter, maxWaitMs);
+    }
+    if (failure.kind === 'network' || failure.status >= 500) {
+        if (attempt >= policy.serverErrorRetries)
+            return undefined;
+        return Math.min(policy.baseDelayMs * 2 ** attempt + jitter, maxWaitMs);
+    }
+    return undefined;
+}
+
+;// CONCATENATED MODULE: ./.build/platforms/http/client.js
+/**
+ * A small JSON-over-HTTP client for platform APIs on Node's fetch: fixed auth headers, a timeout on
+ * every call, the shared retry rules (429/503 after Retry-After, other 5xx and network errors with
+ * backoff, other 4xx never), no redirect followed (a GitHub client: only on the API's own origin),
+ * every body read up to a cap (MAX_API_BODY_BYTES), and error bodies read defensively. It returns parsed JSON as
+ * `unknown`: callers read only the fields they need. The caller registers its token with the log
+ * before building the headers, so no retry line can print it.
+ */
+
+
+
+const DEFAULT_REQUEST_TIMEOUT_MS = 20_000;
+/**
+ * The most of one answer read: a page of deployments is tens of KB, so anything near this is a
+ * proxy or a misconfigured api-url, not the platform, and reading on would only fill memory.
+ */
+const MAX_API_BODY_BYTES = 5 * 1024 * 1024;
+/** The platform answered with a non-2xx status (after any retries). */
+class HttpApiError extends Error {
+    service;
+    status;
+    code;
+    serverMessage;
+    request;
+    constructor(service, status, code, serverMessage, request) {
+        super(`${request} answered ${status}${code ? ` ${code}` : ''}: ${serverMessage}`);
+        this.service = service;
+        this.status = status;
+        this.code = code;
+        this.serverMessage = serverMessage;
+        this.request = request;
+        this.name = 'HttpApiError';
+    }
+    /** The answer was a rate limit (retry.ts isRateLimit), whatever its status: a wait, not a refusal. */
+    rateLimited = false;
+}
+/** A 403 rate limit without a stated wait: GitHub asks for at least a minute. */
+const UNSTATED_403_WAIT_MS = 60_000;
+/** A request cut short by the step's deadline: a listing that read pages before it has its own, fuller, message. */
+class client_OutOfTime extends errors/* RollbackKitError */.dp {
+}
+/**
+ * The server asked for a wait the caller will not make: longer than longestWaitMs, or than what is
+ * left of the step's deadline. `last` is the answer that asked for it.
+ */
+class WaitTooLong extends errors/* RollbackKitError */.dp {
+    last;
+    askedMs;
+    because;
+    constructor(message, hint, last, askedMs, because) {
+        super(message, hint);
+        this.last = last;
+        this.askedMs = askedMs;
+        this.because = because;
+    }
+}
+/** Redirects followed on the API's own origin before the answer counts as a refusal. */
+const MAX_REDIRECTS = 5;
+/** An answer larger than MAX_API_BODY_BYTES: read no further, and not retried (the same address would send it again). */
+class BodyTooLarge extends errors/* RollbackKitError */.dp {
+}
+/** The platform could not be reached, or did not answer within the request timeout. */
+class HttpNetworkError extends Error {
+    host;
+    underlying;
+    timedOut;
+    constructor(host, underlying, timedOut) {
+        super(timedOut ? `no answer from ${host} in time` : `cannot reach ${host}: ${underlying?.message ?? String(underlying)}`);
+        this.host = host;
+        this.underlying = underlying;
+        this.timedOut = timedOut;
+        this.name = 'HttpNetworkError';
+    }
+}
+/** What of an error body a message quotes: enough to explain, never a dump. */
+const MAX_ERROR_TEXT = 300;
+const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
+const str = (v) => (typeof v === 'string' && v ? v : typeof v === 'number' ? String(v) : undefined);
+/**
+ * Error bodies differ by platform and even by endpoint: `{error:{code,message}}` and `{err:{…}}`
+ * (Vercel), `{error:"…"}` (Fly Machines), `{code,message}` (Netlify), `{id,message}` (Render),
+ * `{errors:[{message}]}` (GraphQL), or plain text / HTML from a proxy.
+ */
+function readErrorBody(text, log) {
+    // Redact, then cut: a cut first would leave a prefix of an echoed token that no longer matches it.
+    const quote = (t, max = MAX_ERROR_TEXT) => log.excerpt(t.replace(/\s+/g, ' ').trim(), max);
+    try {
+        const parsed = JSON.parse(text);
+        const inner = (parsed?.error ?? parsed?.err);
+        const code = (v) => (str(v) === undefined ? undefined : quote(str(v), 100));
+        if (inner && typeof inner === 'object' && !Array.isArray(inner)) {
+            const o = inner;
+            return { code: code(o.code), message: quote(str(o.message) ?? JSON.stringify(o)), inner: o };
+        }
+        if (typeof inner === 'string')
+            return { code: code(parsed.code), message: quote(inner) };
+        if (Array.isArray(parsed?.errors) && parsed.errors.length) {
+            const messages = parsed.errors.map((e) => str(e?.message) ?? JSON.stringify(e));
+            return { message: quote(messages.join('; '), 500) };
+        }
+        if (typeof parsed?.message === 'string')
+            return { code: code(parsed.code), message: quote(parsed.message) };
+    }
+    catch {
+        // not JSON: fall through to the text itself
+    }
+    return { message: quote(text) || '(empty body)' };
+}
+class HttpClient {
+    opts;
+    service;
+    base;
+    retry;
+    timeoutMs;
+    wait;
+    random;
+    constructor(opts) {
+        this.opts = opts;
+        this.service = opts.service;
+        this.base = new URL(opts.baseUrl.endsWith('/') ? opts.baseUrl : `${opts.baseUrl}/`);
+        this.retry = { ...DEFAULT_RETRY, ...opts.retry };
+        this.timeoutMs = opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+        this.wait = opts.sleep ?? sleep;
+        this.random = opts.random ?? Math.random;
+    }
+    get host() {
+        return this.base.host;
+    }
+    /** Replaces every registered secret in text that came from the platform. */
+    redact(text) {
+        return this.opts.log.redact(text);
+    }
+    /**
+     * Paths are relative to the base URL (its own path kept), so a proxy prefix survives; an empty
+     * path is the base URL exactly as given (a GraphQL endpoint).
+     */
+    url(path, query = {}) {
+        const url = path ? new URL(path.replace(/^\//, ''), this.base) : new URL(this.opts.baseUrl);
+        for (const [k, v] of Object.entries({ ...query, ...this.opts.scope?.() }))
+            if (v !== undefined)
+                url.searchParams.set(k, String(v));
+        return url;
+    }
+    /**
+     * `path` is relative to the base URL, or a whole URL on the API's own origin (a Link header's next
+     * page): the headers, with the token, are never sent anywhere else.
+     */
+    async request(method, path, opts = {}) {
+        const url = typeof path === 'string' ? this.url(path, opts.query) : path;
+        if (url.origin !== this.base.origin)
+            throw new errors/* RollbackKitError */.dp(`${this.service}: a request to ${url.origin} was refused, as it is not the API's own ${this.base.origin}.`, 'This is a bug in rollback-kit: please report it.');
+        const label = `${method} ${url.pathname}`;
+        for (let attempt = 0;; attempt++) {
+            let failure;
+            let lastError;
+            // The answer is not awaited past the step's deadline. A request made once it has passed (a
+            // wait's last look) is the caller's choice, and gets the request timeout.
+            const before = this.opts.deadline?.left();
+            const cut = before !== undefined && before > 0 && before < this.timeoutMs;
+            try {
+                const res = await this.send(method, url, label, opts, AbortSignal.timeout(cut ? Math.ceil(before) : this.timeoutMs));
+                const { text: raw, cut: overCap } = await (0,read_body/* readCapped */.E)(res, MAX_API_BODY_BYTES);
+                // An error body is only quoted (its first few hundred characters): what was read is enough.
+                if (overCap && res.ok)
+                    throw this.tooLarge(label);
+                if (res.ok) {
+                    let data = undefined;
+                    if (raw.trim()) {
+                        try {
+                            data = JSON.parse(raw);
+                        }
+                        catch {
+                            data = raw;
+                        }
+                    }
+                    return { status: res.status, data, headers: res.headers };
+                }
+                // Some APIs echo what they were sent; an error message must never carry the token on.
+                const text = this.redact(raw);
+                const apiError = this.opts.apiError ? this.opts.apiError(res.status, text, label) : defaultApiError(this.service, res.status, text, label, this.opts.log);
+                apiError.rateLimited = retry_isRateLimit(res.status, res.headers, apiError.serverMessage);
+                lastError = apiError;
+                failure = {
+                    kind: 'status',
+                    status: res.status,
+                    retryAfter: res.headers.get('retry-after'),
+                    rateLimitWaitMs: apiError.rateLimited ? (rateLimitWait(res.headers) ?? (res.status === 403 ? UNSTATED_403_WAIT_MS : 0)) : undefined,
+                };
+            }
+            catch (err) {
+                if (err instanceof errors/* RollbackKitError */.dp)
+                    throw err;
+                const timedOut = err?.name === 'TimeoutError' || err?.name === 'AbortError';
+                if (timedOut && cut)
+                    throw this.outOfTime(label);
+                lastError = new HttpNetworkError(this.base.host, err?.cause ?? err, timedOut);
+                failure = { kind: 'network' };
+            }
+            const left = this.opts.deadline?.left();
+            const asked = askedWait(failure);
+            const secs = (ms) => `${Math.ceil(ms / 1000)} s`;
+            if (this.opts.longestWaitMs !== undefined && asked !== undefined && asked > this.opts.longestWaitMs && attempt < this.retry.rateLimitRetries) {
+                throw new WaitTooLong(`${this.service} asked to wait ${secs(asked)} before ${label} again (${lastError.message}), longer than the ${secs(this.opts.longestWaitMs)} this step waits.`, 'Re-run the step once the limit has reset.', lastError, asked, 'longest-wait');
+            }
+            if (left !== undefined && asked !== undefined && asked > left && attempt < this.retry.rateLimitRetries) {
+                throw new WaitTooLong(`${this.service} asked to wait ${secs(asked)} (${failure.kind === 'status' && failure.retryAfter === null ? 'until its rate limit resets' : 'Retry-After'}) before ${label} again (${lastError.message}), but only ${secs(left)} of ${this.opts.deadline.input} (${this.opts.deadline.seconds} s) are left.`, `Wait ${secs(asked)}, then re-run the step (it is safe to repeat), or raise ${this.opts.deadline.input}.`, lastError, asked, 'deadline');
+            }
+            const delay = left === undefined || left > 0 ? retryDelay(failure, attempt, this.retry, this.random, left) : undefined;
+            if (delay === undefined)
+                throw lastError;
+            this.opts.log.info(`${this.service}: ${lastError.message}; retrying in ${(delay / 1000).toFixed(1)} s (attempt ${attempt + 2}).`);
+            await this.wait(delay);
+        }
+    }
+    /**
+     * One answer to `method url`, after any redirects this client follows (redirects: same-origin):
+     * to the API's own origin only, at most MAX_REDIRECTS, and a write only by 307/308, which keep
+     * its method and body (a 301/302/303 would turn it into a GET that reads instead of writing).
+     */
+    async send(method, url, label, opts, signal) {
+        let current = url;
+        for (let hop = 0;; hop++) {
+            const res = await fetch(current, {
+                method,
+                headers: {
+                    // A client's own headers may ask for a media type of its own (GitHub's application/vnd.github+json).
+                    Accept: 'application/json',
+                    ...this.opts.headers,
+                    ...(opts.body !== undefined ? { 'Content-Type': 'application/json' } : {}),
+                    ...opts.headers,
+                },
+                body: opts.body !== undefined ? JSON.stringify(opts.body) : undefined,
+                // fetch drops Authorization on a redirect to another origin, but not a token in another
+                // header (Railway's Project-Access-Token): fetch follows no redirect, this client decides.
+                redirect: 'manual',
+                signal,
+            });
+            if (res.status < 300 || res.status >= 400)
+                return res;
+            await res.body?.cancel().catch(() => undefined);
+            const next = this.opts.redirects === 'same-origin' && hop < MAX_REDIRECTS ? this.followable(res, current, method) : undefined;
+            if (!next)
+                throw this.redirected(res, current, label);
+            current = next;
+        }
+    }
+    followable(res, from, method) {
+        const keepsMethod = res.status === 307 || res.status === 308;
+        if (!keepsMethod && !((res.status === 301 || res.status === 302 || res.status === 303) && (method === 'GET' || method === 'HEAD')))
+            return undefined;
+        try {
+            const to = new URL(res.headers.get('location') ?? '', from);
+            return res.headers.get('location') && to.origin === this.base.origin ? to : undefined;
+        }
+        catch {
+            return undefined;
+        }
+    }
+    /** No answer to `label` before the step's deadline. */
+    outOfTime(label) {
+        const { input, seconds } = this.opts.deadline;
+        return new client_OutOfTime(`${this.service} did not answer ${label} (${this.host}) before the step's deadline: ${input} (${seconds} s) ran out.`, `Check that ${this.host} is reachable and answering, then re-run the step (it is safe to repeat), or raise ${input}.`);
+    }
+    /** Names the host and the path, never the query string (Vercel's teamId, a registry's scope) nor a header. */
+    tooLarge(label) {
+        return new BodyTooLarge(`${this.service} (${this.host}) answered ${label} with a body larger than ${MAX_API_BODY_BYTES / 1024 / 1024} MB, which was read no further: no platform API answers this much, so something between the runner and the API (a proxy, a wrong API URL) is answering instead.`, `Check that the API URL (api-url, machines-api-url, registry-url or GITHUB_API_URL) points at the platform's API and that no proxy rewrites its answers, then re-run the step.`);
+    }
+    redirected(res, from, label) {
+        let where = 'an address it did not give';
+        try {
+            const to = new URL(res.headers.get('location') ?? '', from);
+            where = to.origin === from.origin ? `${to.pathname} on the same host` : to.origin;
+        }
+        catch {
+            // an unreadable Location: named as missing
+        }
+        const rule = this.opts.redirects === 'same-origin' ? 'API requests follow a redirect only on the API\'s own host (a write only by 307 or 308), and at most 5' : 'API requests never follow a redirect';
+        return new errors/* RollbackKitError */.dp(`${this.service} answered ${label} with a redirect (${res.status}) to ${this.redact(where)}. ${rule}, so the token goes nowhere but the API URL given.`, `Check the API URL (api-url, machines-api-url, registry-url or GITHUB_API_URL): set it to the address the API answers on itself, if you trust that address.`);
+    }
+    async get(path, query = {}) {
+        return (await this.request('GET', path, { query })).data;
+    }
+}
+function defaultApiError(service, status, text, request, log) {
+    const body = readErrorBody(text, log);
+    return new HttpApiError(service, status, body.code, body.message, request);
+}
+
+;// CONCATENATED MODULE: ./.build/github/client.js
+
+function githubClient(apiUrl, token, log, tuning = {}) {
+    log.secret(token);
+    return new HttpClient({
+        service: 'GitHub',
+        baseUrl: apiUrl,
+        headers: { Authorization: `Bearer ${token}`, Accept: 'application/vnd.github+json', 'X-GitHub-Api-Version': '2022-11-28', 'User-Agent': 'rollback-kit' },
+        log,
+        redirects: 'same-origin',
+        ...tuning,
+    });
+}
+
+;// CONCATENATED MODULE: ./.build/platforms/http/graphql.js
+/** The server answered 200 with `errors` (and maybe partial data): the operation did not happen. */
+class GraphQLError extends Error {
+    service;
+    messages;
+    code;
+    operation;
+    constructor(service, messages, 
+    /** `extensions.code` of the first error when given (NOT_FOUND, UNAUTHENTICATED, …). */
+    code, operation) {
+        super(`${service} ${operation} failed: ${messages.join('; ')}`);
+        this.service = service;
+        this.messages = messages;
+        this.code = code;
+        this.operation = operation;
+        this.name = 'GraphQLError';
+    }
+}
+async function graphql(client, path, operation, query, variables = {}) {
+    const res = await client.request('POST', path, { body: { query, variables } });
+    const body = (res.data && typeof res.data === 'object' ? res.data : {});
+    if (Array.isArray(body.errors) && body.errors.length > 0) {
+        const errors = body.errors;
+        const messages = errors.map((e) => client.redact(typeof e?.message === 'string' ? e.message : JSON.stringify(e)).slice(0, 300));
+        const ext = errors[0]?.extensions;
+        throw new GraphQLError(client.service, messages, typeof ext?.code === 'string' ? ext.code : undefined, operation);
+    }
+    const data = body.data;
+    if (!data || typeof data !== 'object')
+        throw new GraphQLError(client.service, ['the answer carried no data'], undefined, operation);
+    return data;
+}
+
+;// CONCATENATED MODULE: ./.build/platforms/http/errors.js
+/**
+ * Turns a failed platform call into the one line the on-call engineer reads: what we were doing,
+ * the status mapped to its likely cause, the platform's own words, and the next step. Built only
+ * from the platform's answer and names we chose, never from the token.
+ */
+
+
+
+/** A response that lacks what we cannot do without (an id): the API is not the one we expect. */
+class UnexpectedShape extends Error {
+    constructor(what) {
+        super(`unexpected shape of ${what}`);
+        this.name = 'UnexpectedShape';
+    }
+}
+const SAFE = 'Re-running the step is safe.';
+function platformError(err, ctx) {
+    if (err instanceof errors/* RollbackKitError */.dp)
+        return err;
+    if (err instanceof HttpNetworkError) {
+        return new errors/* RollbackKitError */.dp(`The platform API could not be reached while ${ctx.doing}: ${err.message} (retried).`, `Check the runner network and api-url. ${SAFE}`);
+    }
+    if (err instanceof UnexpectedShape) {
+        return new errors/* RollbackKitError */.dp(`The API answered with an ${err.message} while ${ctx.doing}.`, 'Check that api-url points at the platform API.');
+    }
+    if (err instanceof GraphQLError) {
+        const said = `${err.service} said: "${err.messages.join('; ')}".`;
+        const text = err.messages.join(' ').toLowerCase();
+        if (err.code === 'UNAUTHENTICATED' || /not authori[sz]ed|unauthori[sz]ed|invalid token|authenticat/.test(text)) {
+            return new errors/* RollbackKitError */.dp(`${err.service} rejected the token while ${ctx.doing}. ${said}`, `Check the ${ctx.tokenInput} secret: it may be expired, revoked, empty, or of a kind without access to this project.`);
+        }
+        if (err.code === 'NOT_FOUND' || /not found|could not find|does not exist/.test(text)) {
+            return new errors/* RollbackKitError */.dp(`${ctx.notFound} was not found while ${ctx.doing}. ${said}`, ctx.notFoundHint);
+        }
+        return new errors/* RollbackKitError */.dp(`${err.service} refused the request while ${ctx.doing}. ${said}`, `Check the inputs and the platform dashboard. ${SAFE}`);
+    }
+    if (!(err instanceof HttpApiError))
+        return err instanceof Error ? err : new Error(String(err));
+    const said = err.serverMessage ? ` ${err.service} said: "${err.serverMessage}".` : '';
+    if (err.rateLimited) {
+        return new errors/* RollbackKitError */.dp(`${err.service} kept rate-limiting the requests (${err.status}) while ${ctx.doing}.${said}`, `Wait for the limit to reset and re-run the step; it is safe to repeat.`);
+    }
+    switch (err.status) {
+        case 401:
+            return new errors/* RollbackKitError */.dp(`${err.service} rejected the token (401) while ${ctx.doing}.${said}`, `Check the ${ctx.tokenInput} secret: it may be expired, revoked or empty.`);
+        case 403:
+            return new errors/* RollbackKitError */.dp(`${err.service} refused access (403) while ${ctx.doing}.${said}`, `Check that the ${ctx.tokenInput} secret has access to it (a token scoped to another app, project or team is refused).`);
+        case 404:
+            return new errors/* RollbackKitError */.dp(`${ctx.notFound} was not found (404) while ${ctx.doing}.${said}`, ctx.notFoundHint);
+        case 409:
+        case 422:
+            return new errors/* RollbackKitError */.dp(`${err.service} refused the change (${err.status}) while ${ctx.doing}.${said}`, `Another deploy or rollback may be running: check the platform dashboard, then re-run the step.`);
+        default:
+            if (err.status >= 500) {
+                return new errors/* RollbackKitError */.dp(`${err.service} failed with ${err.status} while ${ctx.doing}, after retries.${said}`, `${ctx.statusPage ? `Check ${ctx.statusPage} and re-run` : 'Re-run'} the step; it is safe to repeat.`);
+            }
+            return new errors/* RollbackKitError */.dp(`${err.service} answered ${err.status} while ${ctx.doing}.${said}`, `Check the inputs. ${SAFE}`);
+    }
+}
+/** Runs one platform call and maps its failure with the given context. */
+async function calling(ctx, fn) {
+    try {
+        return await fn();
+    }
+    catch (err) {
+        throw platformError(err, ctx);
+    }
+}
+
+;// CONCATENATED MODULE: ./.build/platforms/http/read.js
+/**
+ * Tolerant readers for platform JSON: a field is used only when it has the expected type, so an
+ * API that adds, drops or retypes a field degrades to "unknown" instead of a crash.
+ */
+/** A plain object, or undefined (arrays and null are not objects here). */
+const obj = (v) => (v && typeof v === 'object' && !Array.isArray(v) ? v : undefined);
+/** A non-empty string, or undefined. */
+const read_str = (v) => (typeof v === 'string' && v ? v : undefined);
+
+// EXTERNAL MODULE: ./.build/core/secrets.js
+var secrets = __nccwpck_require__(9205);
+;// CONCATENATED MODULE: ./.build/platforms/listing.js
+/**
+ * How long a provider may spend paging through its list of releases or deploys: the step's
+ * timeout-seconds, not a page count, so a last good one however far back is found when there is
+ * time to reach it, and a listing that never ends still ends. The time is the step's own deadline
+ * (StepDeadline), the one clock of the search for the target that bounds its retries too, so the
+ * listing cannot outlive the search it belongs to.
+ */
+
+
+
+function listingBound(deadline, what) {
+    return { deadline, what };
+}
+/** Past the deadline with a page read: the listing's time has run out. The first page is always asked for. */
+function pastDeadline(bound, pagesRead) {
+    return !!bound && pagesRead > 0 && bound.deadline.left() === 0;
+}
+/** Before each page after the first: past the deadline, a clear error saying how far it got. */
+function checkListingTime(bound, pagesRead) {
+    if (pastDeadline(bound, pagesRead))
+        throw outOfListingTime(bound, pagesRead);
+}
+/**
+ * One page, asked for only in time; undefined when the listing's time has run out, before the page
+ * or while it was on its way (the client cuts each request to the time left). The first page is
+ * always asked for, and its request failing is that failure, not the listing's time running out.
+ */
+async function pageInTime(bound, pagesRead, read) {
+    if (pastDeadline(bound, pagesRead))
+        return undefined;
+    try {
+        return { page: await read() };
+    }
+    catch (err) {
+        if (bound && pagesRead > 0 && err instanceof OutOfTime)
+            return undefined;
+        throw err;
+    }
+}
+/** One page, as pageInTime; the listing's time running out is a clear error saying how far it got. */
+async function listingPage(bound, pagesRead, read) {
+    const got = await pageInTime(bound, pagesRead, read);
+    if (!got)
+        throw outOfListingTime(bound, pagesRead);
+    return got.page;
+}
+function outOfListingTime(bound, pagesRead) {
+    return new RollbackKitError(`Listing ${bound.what} took longer than timeout-seconds (${bound.deadline.seconds} s): ${pagesRead} page(s) read, and the list goes on.`, 'Raise timeout-seconds to look further back, or name the target to return to.');
+}
+/** What a message quotes of a cursor: enough to recognise it (a longer one is cut to 40 characters and an ellipsis). */
+const CURSOR_SHOWN = 41;
+/**
+ * Stops a listing whose API hands out a page it has given before (the same cursor again, or for
+ * page-number paging the same page content), which would otherwise go round until timeout-seconds
+ * and then blame the length of the list. Every paginated listing shares it: releases, deploys,
+ * deployments, commit statuses.
+ */
+class PageGuard {
+    what;
+    seen = new Set();
+    pages = 0;
+    constructor(what) {
+        this.what = what;
+    }
+    /** Records the page just read by its next cursor (or, with page numbers, by what it held). */
+    check(key, kind = 'cursor') {
+        this.pages++;
+        if (this.seen.has(key))
+            this.stuck(kind === 'cursor' ? `the same next-page cursor (${(0,secrets/* clip */.$Q)(key, CURSOR_SHOWN)}) as an earlier page` : 'a page it had already given');
+        this.seen.add(key);
+    }
+    /** Ends the listing: the API's paging went wrong in the way `how` says. */
+    stuck(how) {
+        throw new errors/* RollbackKitError */.dp(`Listing ${this.what} stopped after ${this.pages} page(s): the API answered with ${how}, so the list would never end.`, 'Name the target to return to instead; if api-url points at a proxy, check that it passes the paging parameters on.');
+    }
+}
+
+;// CONCATENATED MODULE: ./.build/platforms/git-revert/pulls.js
+/** The pull request side of git-revert, on @actions/github (which honours GITHUB_API_URL's value passed in). */
+
+
+function parseRepository(full) {
+    const m = /^([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+)$/.exec(full.trim());
+    if (!m)
+        throw new errors/* RollbackKitError */.dp(`GITHUB_REPOSITORY must look like owner/name; got "${full}".`, 'Run the step in GitHub Actions, or set GITHUB_REPOSITORY.');
+    return { owner: m[1], repo: m[2] };
+}
+const pulls_status = (err) => (typeof err?.status === 'number' ? err.status : undefined);
+/** Octokit's error keeps the answer's headers: a 403 may be a rate limit rather than a refusal. */
+function rateLimited(err, code) {
+    const headers = err?.response?.headers ?? {};
+    const get = (name) => (headers[name] === undefined ? null : String(headers[name]));
+    return code !== undefined && isRateLimit(code, { get }, err?.message ?? '');
+}
+function apiError(err, doing, repo) {
+    const code = pulls_status(err);
+    const name = `${repo.owner}/${repo.repo}`;
+    if (rateLimited(err, code))
+        return new RollbackKitError(`GitHub rate-limited the requests (${code}) while ${doing} in ${name}.`, 'Wait for the limit to reset (a minute for a secondary limit, up to an hour for the hourly one), then re-run the step; it is safe to repeat.');
+    if (code === 401)
+        return new RollbackKitError(`GitHub rejected the github-token (401) while ${doing} in ${name}.`, 'Pass secrets.GITHUB_TOKEN or a token that is still valid.');
+    if (code === 403)
+        return new RollbackKitError(`GitHub refused (403) ${doing} in ${name}: the token lacks permission.`, 'Grant the job permissions contents: write and pull-requests: write.');
+    if (code === 404)
+        return new RollbackKitError(`GitHub repository ${name} was not found (404) while ${doing}.`, 'Check that the token can see the repository.');
+    const message = err?.message ?? String(err);
+    return new RollbackKitError(`GitHub failed while ${doing} in ${name}${code ? ` (${code})` : ''}: ${message}`, 'Re-run the step; it is safe to repeat.');
+}
+function pullRequests(token, apiUrl, repo) {
+    // Loaded on first use: @actions/github (octokit, undici) is most of a bundle's start-up, and
+    // only this provider's pull request needs it.
+    let client;
+    const octokit = () => (client ??= __nccwpck_require__.e(/* import() */ 413).then(__nccwpck_require__.bind(__nccwpck_require__, 2413)).then(({ getOctokit }) => getOctokit(token, { baseUrl: apiUrl.replace(/\/$/, '') })));
+    const api = {
+        async checkAccess() {
+            try {
+                await (await octokit()).rest.repos.get({ ...repo });
+            }
+            catch (err) {
+                throw apiError(err, 'checking access to the repository', repo);
+            }
+        },
+        async latest(branch) {
+            try {
+                // Newest first: the first page of one is all that is needed.
+                const { data } = await (await octokit()).rest.pulls.list({ ...repo, state: 'all', head: `${repo.owner}:${branch}`, sort: 'created', direction: 'desc', per_page: 1 });
+                const pr = data[0];
+                return pr ? { number: pr.number, url: pr.html_url, state: pr.state === 'open' ? 'open' : pr.merged_at ? 'merged' : 'closed' } : undefined;
+            }
+            catch (err) {
+                throw apiError(err, 'looking for the pull request of the branch', repo);
+            }
+        },
+        async open({ branch, base, title, body }) {
+            try {
+                const { data } = await (await octokit()).rest.pulls.create({ ...repo, head: branch, base, title, body });
+                return { number: data.number, url: data.html_url };
+            }
+            catch (err) {
+                // 422 "A pull request already exists for owner:branch": a re-run, not a failure.
+                if (pulls_status(err) === 422) {
+                    const existing = await api.latest(branch);
+                    if (existing?.state === 'open')
+                        return { number: existing.number, url: existing.url };
+                }
+                throw apiError(err, 'opening the pull request', repo);
+            }
+        },
+    };
+    return api;
+}
+
+;// CONCATENATED MODULE: ./.build/github/commit-status.js
+/**
+ * The `rollback-kit/verified` commit status: the record that a deployment passed its smoke checks
+ * after it went live. smoke-test sets it on a pass (verified-sha); promote-previous's
+ * `target: last-verified` reads it to pick the newest deployment that actually passed. GitHub's
+ * combined status holds the latest status of each context, so a later failure overrides a pass.
+ */
+
+
+
+
+
+
+
+const VERIFIED_CONTEXT = 'rollback-kit/verified';
+/** GitHub refuses a status description longer than this. */
+const DESCRIPTION_MAX = 140;
+/** Statuses per page of the combined status (GitHub's maximum) and pages read at most. */
+const PER_PAGE = 100;
+const MAX_PAGES = 10;
+/** A full commit SHA (SHA-1, or SHA-256 for repositories that use it). */
+function isFullSha(value) {
+    return /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/i.test(value);
+}
+class CommitStatuses {
+    client;
+    repo;
+    constructor(access, log, opts = {}) {
+        log.secret(access.token);
+        this.repo = parseRepository(access.repository);
+        this.client = githubClient(access.apiUrl, access.token, log, { requestTimeoutMs: opts.requestTimeoutMs ?? 10_000, sleep: opts.sleep, deadline: opts.deadline });
+    }
+    get name() {
+        return `${this.repo.owner}/${this.repo.repo}`;
+    }
+    context(doing, sha) {
+        return {
+            doing: `${doing} of commit ${sha.slice(0, 12)} in ${this.name}`,
+            tokenInput: 'github-token',
+            notFound: `Repository ${this.name} or commit ${sha.slice(0, 12)}`,
+            notFoundHint: 'Check that the commit was pushed to this repository and that github-token can read it (secrets.GITHUB_TOKEN of this repository).',
+        };
+    }
+    /** The latest rollback-kit/verified status of `sha`, reading the combined status page by page. */
+    async verified(sha) {
+        const path = `repos/${encodeURIComponent(this.repo.owner)}/${encodeURIComponent(this.repo.repo)}/commits/${encodeURIComponent(sha)}/status`;
+        return calling(this.context('reading the commit statuses', sha), async () => {
+            const guard = new PageGuard(`the commit statuses of ${sha.slice(0, 12)} in ${this.name}`);
+            for (let page = 1; page <= MAX_PAGES; page++) {
+                const body = obj(await this.client.get(path, { per_page: PER_PAGE, page }));
+                const statuses = body?.statuses;
+                if (!body || !Array.isArray(statuses))
+                    throw new UnexpectedShape('a combined commit status');
+                for (const s of statuses) {
+                    const status = obj(s);
+                    if (read_str(status?.context) !== VERIFIED_CONTEXT)
+                        continue;
+                    const state = read_str(status?.state);
+                    return { verified: state === 'success', state, description: read_str(status?.description) };
+                }
+                const total = typeof body.total_count === 'number' ? body.total_count : 0;
+                if (statuses.length < PER_PAGE || page * PER_PAGE >= total)
+                    break;
+                // Page numbers always advance, so a server that ignores them shows as the same page again.
+                guard.check(JSON.stringify(statuses.map((s) => obj(s)?.id ?? [read_str(obj(s)?.context), read_str(obj(s)?.updated_at)])), 'page');
+            }
+            return { verified: false };
+        });
+    }
+    /** Sets rollback-kit/verified on `sha`: success after a pass. */
+    async record(sha, opts) {
+        const path = `repos/${encodeURIComponent(this.repo.owner)}/${encodeURIComponent(this.repo.repo)}/statuses/${encodeURIComponent(sha)}`;
+        const description = opts.description.length > DESCRIPTION_MAX ? `${opts.description.slice(0, DESCRIPTION_MAX - 1)}…` : opts.description;
+        const ctx = this.context('setting the rollback-kit/verified status', sha);
+        try {
+            await this.client.request('POST', path, { body: { state: opts.state, context: VERIFIED_CONTEXT, description, ...(opts.targetUrl ? { target_url: opts.targetUrl } : {}) } });
+        }
+        catch (err) {
+            // GitHub answers 422 "No commit found for SHA" for a commit it does not have.
+            if (err instanceof HttpApiError && err.status === 422) {
+                throw new errors/* RollbackKitError */.dp(`GitHub refused the rollback-kit/verified status on commit ${sha.slice(0, 12)} in ${this.name} (422): ${err.serverMessage}.`, 'verified-sha must be the full SHA of a commit pushed to this repository (the deployed commit).');
+            }
+            if (err instanceof HttpApiError && err.status === 403 && !err.rateLimited) {
+                throw new errors/* RollbackKitError */.dp(`GitHub refused (403) to set the rollback-kit/verified status on commit ${sha.slice(0, 12)} in ${this.name}: ${err.serverMessage}.`, 'Grant the job permissions: statuses: write.');
+            }
+            throw platformError(err, ctx);
+        }
+    }
+}
+
+;// CONCATENATED MODULE: ./.build/platforms/http/deadline.js
+/**
+ * The step's deadline as the HTTP client sees it: timeout-seconds from the start of each phase (the
+ * search for the target, then the wait after the request, as timeout-seconds is documented), so no
+ * retry, no wait a rate limit asks for, and no wait for an answer outlives the step.
+ */
+class StepDeadline {
+    now;
+    seconds;
+    input;
+    at;
+    constructor(now, 
+    /** The input's value, for messages. */
+    seconds, 
+    /** The input that sets it, for messages: smoke-test's is deadline-seconds. */
+    input = 'timeout-seconds') {
+        this.now = now;
+        this.seconds = seconds;
+        this.input = input;
+        this.at = now() + seconds * 1000;
+    }
+    /** The next phase (the wait after the request) gets timeout-seconds of its own; returns its end. */
+    restart() {
+        this.at = this.now() + this.seconds * 1000;
+        return this.at;
+    }
+    /** Milliseconds left, never below 0. */
+    left() {
+        return Math.max(0, this.at - this.now());
+    }
+}
+
+;// CONCATENATED MODULE: ./.build/smoke/record-verified.js
+/**
+ * After a smoke test passes, records the deployed commit as verified (the rollback-kit/verified
+ * commit status), so a later promote-previous with target last-verified can return to it. Only a
+ * pass is recorded: a failure leaves the commit without the status, and last-verified passes it by.
+ */
+
+
+
+/**
+ * The request from verified-sha, github-token and the runner's GITHUB_* variables, checked at once
+ * (the action and `rollback-kit smoke` alike); undefined when no verified-sha was given.
+ */
+function verifiedRequest(sha, token, env) {
+    if (!sha)
+        return undefined;
+    const request = {
+        sha,
+        github: { token, repository: env.GITHUB_REPOSITORY || undefined, apiUrl: env.GITHUB_API_URL || 'https://api.github.com' },
+        runUrl: env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID ? `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}` : undefined,
+    };
+    checkRecordVerified(request);
+    return request;
+}
+/** Checks the request before any check runs, so a typo never costs a whole smoke run. */
+function checkRecordVerified(request) {
+    if (!isFullSha(request.sha)) {
+        throw new errors/* RollbackKitError */.dp(`Input verified-sha must be a full 40-character commit SHA; got "${request.sha.slice(0, 80)}".`, 'Pass the deployed commit, e.g. verified-sha: ${{ github.event.deployment.sha }}.');
+    }
+    if (!request.github.token) {
+        throw new errors/* RollbackKitError */.dp('Input github-token is required with verified-sha: the rollback-kit/verified status is set through the GitHub API.', 'Pass github-token: ${{ secrets.GITHUB_TOKEN }} and grant the job permissions: statuses: write.');
+    }
+    if (!request.github.repository) {
+        throw new errors/* RollbackKitError */.dp('verified-sha needs the repository of the commit, and GITHUB_REPOSITORY is not set.', 'Run the step in GitHub Actions, which sets GITHUB_REPOSITORY.');
+    }
+}
+/**
+ * Sets the status when the verdict passed; returns whether it did. A failure to record is a
+ * warning, not a failed step: the checks passed and production stays as it is, but the warning
+ * says that later last-verified rollbacks will not see this deployment. The call, its retries and
+ * its waits get deadline-seconds of their own, as each run of the checks does.
+ */
+async function recordVerified(request, verdict, checks, deadlineSeconds, log) {
+    if (!verdict.passed) {
+        log.info(`Not recording commit ${request.sha.slice(0, 12)} as verified: the smoke test did not pass (decision ${verdict.decision}).`);
+        return false;
+    }
+    checkRecordVerified(request);
+    try {
+        const statuses = new CommitStatuses(request.github, log, { deadline: new StepDeadline(Date.now, deadlineSeconds, 'deadline-seconds') });
+        await statuses.record(request.sha, { state: 'success', description: `${checks} smoke check${checks === 1 ? '' : 's'} passed after the deploy (rollback-kit)`, targetUrl: request.runUrl });
+        log.info(`Recorded commit ${request.sha.slice(0, 12)} as verified (commit status rollback-kit/verified: success).`);
+        return true;
+    }
+    catch (err) {
+        const message = err instanceof errors/* RollbackKitError */.dp ? err.line : String(err?.message ?? err);
+        log.warning(`The checks passed, but commit ${request.sha.slice(0, 12)} could not be recorded as verified, so target last-verified will pass this deployment by: ${message}`);
+        return false;
+    }
+}
+
+
+/***/ }),
+
+/***/ 6000:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   FK: () => (/* binding */ buildReport),
+/* harmony export */   Rs: () => (/* binding */ reportPaths),
+/* harmony export */   a5: () => (/* binding */ redactReport),
+/* harmony export */   hk: () => (/* binding */ annotations),
+/* harmony export */   t4: () => (/* binding */ writeReportFiles)
+/* harmony export */ });
+/* unused harmony export junitXml */
+/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7598);
+/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1455);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6760);
+/* harmony import */ var _core_secrets_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(9205);
+/**
+ * What people and tools read after a smoke test: a JSON report (everything measured), a JUnit XML
+ * file (for test-report viewers) and one annotation line per failure (the job summary is
+ * src/report/smoke-test-summary.ts). Every text goes through the log's redaction before it is
+ * written anywhere.
+ */
+
+
+
+
+function buildReport(args) {
+    const { worst, ...verdict } = args.verdict;
+    const o = args.options;
+    return {
+        tool: 'rollback-kit smoke-test',
+        startedAt: args.startedAt.toISOString(),
+        durationMs: args.durationMs,
+        verdict: { ...verdict, worstCheck: worst?.name },
+        settings: {
+            attempts: o.attempts,
+            intervalSeconds: o.intervalSeconds,
+            backoff: o.backoff,
+            timeoutSeconds: o.timeoutSeconds,
+            samples: o.samples,
+            maxErrorRate: o.maxErrorRate,
+            maxP95Ms: o.maxP95Ms,
+            deadlineSeconds: o.deadlineSeconds,
+            baselineUrl: o.baselineUrl,
+            database: args.database,
+        },
+        checks: args.results,
+        ...(args.confirmation ? { confirmation: args.confirmation } : {}),
+    };
+}
+/**
+ * Where a run's reports go: a folder of their own under `baseDir` (RUNNER_TEMP), so a job that
+ * smoke-tests twice (after the deploy, after the rollback) keeps both.
+ */
+function reportPaths(baseDir, now = new Date()) {
+    const dir = (0,node_path__WEBPACK_IMPORTED_MODULE_2__.join)(baseDir, 'rollback-kit', 'smoke-test', `${now.toISOString().replace(/[:.]/g, '-')}-${(0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.randomBytes)(3).toString('hex')}`);
+    return { json: (0,node_path__WEBPACK_IMPORTED_MODULE_2__.join)(dir, 'report.json'), junit: (0,node_path__WEBPACK_IMPORTED_MODULE_2__.join)(dir, 'junit.xml') };
+}
+/** Redacts every text of the report before it is serialised (see redactDeep); numbers and booleans stay as they are. */
+function redactReport(report, log) {
+    return (0,_core_secrets_js__WEBPACK_IMPORTED_MODULE_3__/* .redactDeep */ .KL)(report, log.redact);
+}
+async function writeReportFiles(report, paths, log) {
+    const safe = redactReport(report, log);
+    for (const [path, text] of [
+        [paths.json, `${JSON.stringify(safe, null, 2)}\n`],
+        [paths.junit, junitXml(safe)],
+    ]) {
+        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.mkdir)((0,node_path__WEBPACK_IMPORTED_MODULE_2__.dirname)(path), { recursive: true });
+        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.writeFile)(path, text);
+    }
+}
+function junitXml(report) {
+    const failures = report.checks.filter((c) => !c.passed).length;
+    const seconds = (ms) => (ms / 1000).toFixed(3);
+    const v = report.verdict;
+    const cases = report.checks.map((c) => {
+        const out = [
+            `attempts: ${c.attempts}`,
+            `samples: ${c.samples} (${c.failedSamples} failed, error rate ${c.errorRate}%)`,
+            `latency ms: p50 ${c.p50Ms ?? '-'}, p95 ${c.p95Ms ?? '-'}, max ${c.maxMs ?? '-'}`,
+            ...(c.status !== undefined ? [`status: ${c.status}`] : []),
+            ...(c.baseline ? [`baseline p95 ms: ${c.baseline.p95Ms ?? '-'}${c.baseline.regression ? ' (regression)' : ''}${c.baseline.note ? ` (${c.baseline.note})` : ''}`] : []),
+            ...c.failures.map((f) => `failure: ${f}`),
+        ].join('\n');
+        const failure = c.passed
+            ? ''
+            : `\n      <failure message="${xml(c.reason ?? 'failed')}" type="${c.critical ? 'critical' : 'failure'}">${xml(c.failures.join('\n') || c.reason || '')}</failure>`;
+        return `    <testcase classname="smoke-test.${c.kind}" name="${xml(c.name)}" time="${seconds(c.durationMs)}">${failure}\n      <system-out>${xml(out)}</system-out>\n    </testcase>`;
+    });
+    return [
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        `<testsuites name="smoke-test" tests="${report.checks.length}" failures="${failures}" errors="0" time="${seconds(report.durationMs)}">`,
+        `  <testsuite name="smoke-test" tests="${report.checks.length}" failures="${failures}" errors="0" skipped="0" time="${seconds(report.durationMs)}" timestamp="${report.startedAt}">`,
+        '    <properties>',
+        `      <property name="severity" value="${v.severity}"/>`,
+        `      <property name="decision" value="${v.decision}"/>`,
+        `      <property name="error-rate" value="${v.errorRate}"/>`,
+        `      <property name="p95-ms" value="${v.p95Ms ?? ''}"/>`,
+        '    </properties>',
+        ...cases,
+        '  </testsuite>',
+        '</testsuites>',
+        '',
+    ].join('\n');
+}
+function xml(text) {
+    return (text
+        // Characters XML 1.0 cannot carry at all, even escaped.
+        // eslint-disable-next-line no-control-regex
+        .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F]/g, '')
+        .replace(/&/g, '&amp;')
+        .replace(/</g, '&lt;')
+        .replace(/>/g, '&gt;')
+        .replace(/"/g, '&quot;')
+        .replace(/'/g, '&apos;'));
+}
+/** One annotation per failed check (errors) and per latency regression (warnings). */
+function annotations(report) {
+    const out = [];
+    for (const c of report.checks) {
+        if (!c.passed) {
+            out.push({
+                level: 'error',
+                title: `Smoke check failed: ${c.name}`,
+                message: `${c.critical ? 'Critical check' : 'Check'} "${c.name}" (${c.target}) failed after ${c.attempts} attempt${c.attempts === 1 ? '' : 's'}: ${c.reason}`,
+            });
+        }
+        else if (c.baseline?.regression) {
+            out.push({ level: 'warning', title: `Slower than baseline: ${c.name}`, message: `"${c.name}" p95 ${c.p95Ms} ms against the baseline's ${c.baseline.p95Ms} ms` });
+        }
+    }
+    return out;
+}
+
+
+/***/ }),
+
+/***/ 3779:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   P: () => (/* binding */ readSmokeInputs)
+/* harmony export */ });
+/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8005);
+/* harmony import */ var _core_url_secrets_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9041);
+/* harmony import */ var _db_connection_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6634);
+/* harmony import */ var _confirm_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(1116);
+
+
+
+
+/** A URL input; its user name, password and secret parameters are registered before anything can print them. */
+function httpUrl(inputs, name, log) {
+    const raw = inputs.string(name);
+    if (!raw)
+        return undefined;
+    (0,_core_url_secrets_js__WEBPACK_IMPORTED_MODULE_2__/* .registerUrlSecrets */ .AI)(raw, log);
+    let url;
+    try {
+        url = new URL(raw);
+    }
+    catch {
+        url = undefined;
+    }
+    if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`Input ${name} must be an absolute http(s) URL such as https://my-app.vercel.app, got "${(0,_core_url_secrets_js__WEBPACK_IMPORTED_MODULE_2__/* .displayUrl */ .Qy)(raw)}".`);
+    }
+    return raw;
+}
+function backoffInput(inputs) {
+    const raw = (inputs.string('backoff') ?? 'fixed').toLowerCase();
+    if (raw !== 'fixed' && raw !== 'exponential')
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`Input backoff must be fixed or exponential, got "${raw}".`);
+    return raw;
+}
+/** `databaseUrl`: the database-url input (the CLI falls back to DATABASE_URL); secrets are registered first. */
+function readSmokeInputs(inputs, databaseUrl, workspace, log) {
+    const bypassToken = inputs.secret('bypass-token', log);
+    log.secret(databaseUrl);
+    const database = databaseUrl ? (0,_db_connection_js__WEBPACK_IMPORTED_MODULE_1__/* .parseConnectionString */ .HH)(databaseUrl, log) : undefined;
+    const baseUrl = httpUrl(inputs, 'base-url', log);
+    const baseline = httpUrl(inputs, 'baseline-url', log);
+    const { url: baselineUrl, authorization: baselineCredentials } = baseline ? (0,_core_url_secrets_js__WEBPACK_IMPORTED_MODULE_2__/* .splitCredentials */ .JD)(baseline) : { url: undefined, authorization: undefined };
+    // The token opens the deployment it belongs to; a check on another origin (a third-party status page) never gets it.
+    const bypassOrigins = [baseUrl, baselineUrl].filter((u) => Boolean(u)).map((u) => new URL(u).origin);
+    if (bypassToken && !bypassOrigins.length) {
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp('Input bypass-token is set, but neither base-url nor baseline-url: the token is sent only to their origins, so no check would carry it.', 'Set base-url to the deployment the token opens (and write the checks as paths, /api/health), or leave bypass-token empty.');
+    }
+    return {
+        source: { checks: inputs.string('checks'), checksFile: inputs.string('checks-file'), cwd: workspace },
+        baseUrl,
+        options: {
+            attempts: inputs.integer('attempts', { default: 3, min: 1, max: 100 }),
+            intervalSeconds: inputs.number('interval-seconds', { default: 5, min: 0, max: 3600 }),
+            backoff: backoffInput(inputs),
+            timeoutSeconds: inputs.number('timeout-seconds', { default: 10, min: 0.001, max: 3600 }),
+            samples: inputs.integer('samples', { default: 1, min: 1, max: 10000 }),
+            maxErrorRate: inputs.number('max-error-rate', { default: 5, min: 0, max: 100 }),
+            maxP95Ms: inputs.number('max-p95-ms', { default: 3000, min: 1 }),
+            deadlineSeconds: inputs.number('deadline-seconds', { default: 300, min: 0.1, max: 21600 }),
+            baselineUrl,
+            baselineCredentials,
+            bypassToken,
+            bypassOrigins,
+            database,
+        },
+        failStep: inputs.boolean('fail-step', true),
+        confirmAfterSeconds: inputs.number('confirm-after-seconds', { default: 0, min: 0, max: _confirm_js__WEBPACK_IMPORTED_MODULE_3__/* .MAX_CONFIRM_AFTER_SECONDS */ .n }),
+    };
+}
+
+
+/***/ }),
+
+/***/ 5482:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  o: () => (/* binding */ loadChecks),
+  p: () => (/* binding */ runSmokeTest)
+});
+
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __nccwpck_require__(1455);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+// EXTERNAL MODULE: ./.build/core/errors.js
+var errors = __nccwpck_require__(8005);
+// EXTERNAL MODULE: ./.build/db/connection.js + 1 modules
+var connection = __nccwpck_require__(6634);
+// EXTERNAL MODULE: ./.build/smoke/parse-spec.js + 1 modules
+var parse_spec = __nccwpck_require__(273);
+// EXTERNAL MODULE: ./.build/smoke/report.js
+var smoke_report = __nccwpck_require__(6000);
+// EXTERNAL MODULE: ./.build/core/read-body.js
+var read_body = __nccwpck_require__(7487);
+// EXTERNAL MODULE: ./.build/core/url-secrets.js
+var url_secrets = __nccwpck_require__(9041);
+;// CONCATENATED MODULE: external "node:vm"
+const external_node_vm_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:vm");
+;// CONCATENATED MODULE: ./.build/smoke/bounded-match.js
+/**
+ * Regular expressions from the spec (body-matches, header `matches`) run against what a server
+ * sent, and JavaScript's engine backtracks: `^(a+)+$` against a long body runs for hours and holds
+ * the whole process, past every timeout and the overall deadline. Each match runs in a vm script
+ * with a timeout, which V8 interrupts even inside the regex engine, so a match ends in bounded time
+ * whatever the pattern and the body.
+ */
+
+/** Longest one match may take. A sound pattern needs milliseconds on the largest body we read (5 MB). */
+const MATCH_TIMEOUT_MS = 1000;
+const test = new external_node_vm_namespaceObject.Script('pattern.test(text)');
+const context = (0,external_node_vm_namespaceObject.createContext)({ pattern: /$^/, text: '' });
+/** The match took longer than it was allowed. */
+class MatchTimeout extends Error {
+    timeoutMs;
+    constructor(timeoutMs) {
+        super(`the regular expression did not finish within ${timeoutMs} ms`);
+        this.timeoutMs = timeoutMs;
+        this.name = 'MatchTimeout';
+    }
+}
+function boundedTest(pattern, text, timeoutMs) {
+    context.pattern = pattern;
+    context.text = text;
+    try {
+        return test.runInContext(context, { timeout: Math.max(1, Math.floor(timeoutMs)) }) === true;
+    }
+    catch (err) {
+        if (err.code === 'ERR_SCRIPT_EXECUTION_TIMEOUT')
+            throw new MatchTimeout(timeoutMs);
+        throw err;
+    }
+    finally {
+        context.text = '';
+    }
+}
+
+;// CONCATENATED MODULE: ./.build/smoke/config-error.js
+/**
+ * A check that cannot be run as written: a SQL check that tries to write or to leave its read-only
+ * transaction, a request fetch refuses to send (a blocked port, a URL it cannot use), a regular
+ * expression too slow to evaluate, a database-url the server rejects. None of these says anything
+ * about the service's health, so it is never an observation and never a rollback decision: the run
+ * stops and the step fails with no verdict, whatever fail-step says.
+ */
+
+const NO_VERDICT = 'This is a configuration error, not an outage: nothing was decided (no verdict, no decision output).';
+class CheckConfigError extends errors/* RollbackKitError */.dp {
+    constructor(problem, hint) {
+        super(`${problem.replace(/\.$/, '')}. ${NO_VERDICT}`, hint);
+        this.name = 'CheckConfigError';
+    }
+}
+
+// EXTERNAL MODULE: ./.build/smoke/json-path.js
+var json_path = __nccwpck_require__(6658);
+;// CONCATENATED MODULE: ./.build/smoke/spec.js
+/**
+ * The smoke-check spec after validation: what each check sends and what it asserts. Everything here
+ * is already checked (URLs absolute, regexes compiled, ranges ordered), so the probes never have to
+ * second-guess a value.
+ */
+/**
+ * The setting that gave a check its timeout, as a failure reason names it: the check's own field
+ * (quoted: a field of the spec, not an input or a flag) or the step's input. The on-call engineer
+ * must know which one to raise.
+ */
+function timeoutSetting(check) {
+    return check.timeoutSeconds !== undefined ? 'the check\'s "timeout-seconds"' : 'timeout-seconds';
+}
+function formatRange(r) {
+    if (r.min !== undefined && r.min === r.max)
+        return String(r.min);
+    return `${r.min ?? ''}..${r.max ?? ''}`;
+}
+function inRange(n, r) {
+    return (r.min === undefined || n >= r.min) && (r.max === undefined || n <= r.max);
+}
+
+;// CONCATENATED MODULE: ./.build/smoke/assertions.js
+
+
+
+
+/**
+ * `log` redacts what the response said before a failure line cuts it. `matchBudgetMs`: how long a
+ * regular expression may run, MATCH_TIMEOUT_MS unless the overall deadline is nearer. A pattern
+ * stopped at the full MATCH_TIMEOUT_MS is a CheckConfigError.
+ */
+function assertResponse(check, res, log, opts = {}) {
+    const failures = [];
+    const budget = Math.min(MATCH_TIMEOUT_MS, opts.matchBudgetMs ?? MATCH_TIMEOUT_MS);
+    const matches = (field, pattern, text) => {
+        try {
+            return boundedTest(pattern, text, budget);
+        }
+        catch (err) {
+            if (!(err instanceof MatchTimeout))
+                throw err;
+            if (budget < MATCH_TIMEOUT_MS) {
+                failures.push(DEADLINE_FAILURE);
+                return undefined;
+            }
+            throw new CheckConfigError(`The HTTP check "${check.name}" cannot be judged: its ${field} pattern ran for ${MATCH_TIMEOUT_MS / 1000} s on a ${text.length}-character text and was stopped, so it backtracks without bound (nested or overlapping quantifiers such as (a+)+ or (.*)*)`, 'Rewrite the regular expression without nested or overlapping quantifiers, or use body-contains / header contains.');
+        }
+    };
+    if (!check.status.some((r) => inRange(res.status, r))) {
+        failures.push(`status ${res.status}, expected ${check.status.map(formatRange).join(' or ')}`);
+    }
+    if (check.maxMs !== undefined && res.ms > check.maxMs)
+        failures.push(`took ${Math.round(res.ms)} ms, more than max-ms ${check.maxMs}`);
+    // Of a body cut at the cap only what was read is known: a text found there is found, but a text
+    // not found, a pattern not matched or a JSON document cut in two proves nothing about the rest.
+    const unread = (assertion) => `body is larger than ${res.bodyCutAt / 1024 / 1024} MB and was read no further, so ${assertion} cannot be judged (point the check at a smaller response)`;
+    const cut = res.bodyCutAt !== undefined;
+    for (const text of check.bodyContains)
+        if (!res.body.includes(text))
+            failures.push(cut ? unread(`body-contains ${show(text, log)}`) : `body does not contain ${show(text, log)}`);
+    for (const text of check.bodyNotContains) {
+        if (res.body.includes(text))
+            failures.push(`body contains ${show(text, log)}`);
+        else if (cut)
+            failures.push(unread(`body-not-contains ${show(text, log)}`));
+    }
+    if (check.bodyMatches && matches('body-matches', check.bodyMatches, res.body) === false)
+        failures.push(cut ? unread(`body-matches /${check.bodyMatches.source}/`) : `body does not match /${check.bodyMatches.source}/`);
+    if (check.json.length)
+        failures.push(...(cut ? [unread('json')] : assertJson(check.json, res.body, log)));
+    for (const h of check.header) {
+        const actual = res.headers.get(h.name);
+        if (h.op === 'exists') {
+            if ((actual !== null) !== h.value)
+                failures.push(`header "${h.name}" is ${actual === null ? 'missing' : 'present'}, expected it ${h.value ? 'present' : 'absent'}`);
+        }
+        else if (actual === null)
+            failures.push(`header "${h.name}" is missing`);
+        else if (h.op === 'equals' && actual !== h.value)
+            failures.push(`header "${h.name}" is ${show(actual, log)}, expected ${show(h.value, log)}`);
+        else if (h.op === 'contains' && !actual.includes(h.value))
+            failures.push(`header "${h.name}" is ${show(actual, log)}, expected it to contain ${show(h.value, log)}`);
+        else if (h.op === 'matches' && matches(`header "${h.name}" matches`, h.value, actual) === false)
+            failures.push(`header "${h.name}" is ${show(actual, log)}, expected it to match /${h.value.source}/`);
+    }
+    return failures;
+}
+function assertJson(assertions, body, log) {
+    let doc;
+    try {
+        doc = JSON.parse(body);
+    }
+    catch {
+        return [`body is not JSON (${body.length ? `${body.length} bytes` : 'empty'}), so json assertions cannot hold`];
+    }
+    const failures = [];
+    for (const a of assertions) {
+        const { found, value } = (0,json_path/* lookupJsonPath */.c)(doc, (0,json_path/* parseJsonPath */.H)(a.path));
+        const where = `json "${a.path}"`;
+        if (a.op === 'exists') {
+            if (found !== a.value)
+                failures.push(`${where} is ${found ? 'present' : 'missing'}, expected it ${a.value ? 'present' : 'absent'}`);
+            continue;
+        }
+        if (!found) {
+            failures.push(`${where} is missing`);
+            continue;
+        }
+        if (a.op === 'equals') {
+            if (!deepEqual(value, a.value))
+                failures.push(`${where} is ${show(value, log)}, expected ${show(a.value, log)}`);
+        }
+        else if (typeof value !== 'number')
+            failures.push(`${where} is ${show(value, log)}, not a number`);
+        else if (a.op === 'less-than' && !(value < a.value))
+            failures.push(`${where} is ${value}, expected less than ${String(a.value)}`);
+        else if (a.op === 'greater-than' && !(value > a.value))
+            failures.push(`${where} is ${value}, expected greater than ${String(a.value)}`);
+    }
+    return failures;
+}
+/** What a sample says when the overall deadline stopped it. */
+const DEADLINE_FAILURE = 'cut short by the overall deadline (deadline-seconds)';
+function deepEqual(a, b) {
+    if (a === b)
+        return true;
+    if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object')
+        return false;
+    if (Array.isArray(a) !== Array.isArray(b))
+        return false;
+    if (Array.isArray(a) && Array.isArray(b))
+        return a.length === b.length && a.every((v, i) => deepEqual(v, b[i]));
+    const ka = Object.keys(a);
+    const kb = Object.keys(b);
+    return ka.length === kb.length && ka.every((k) => Object.prototype.hasOwnProperty.call(b, k) && deepEqual(a[k], b[k]));
+}
+/** A value as JSON, cut short: a report line, not a dump. Redacted before the cut. */
+function show(value, log) {
+    return log.excerpt(value === undefined ? 'undefined' : JSON.stringify(value), 80);
+}
+
+;// CONCATENATED MODULE: ./.build/smoke/http-probe.js
+
+
+
+
+
+const BYPASS_HEADER = 'x-vercel-protection-bypass';
+const MAX_REDIRECTS = 5;
+/** Assertions see at most this much body; a health endpoint that sends more is read no further. */
+const MAX_BODY_BYTES = 5 * 1024 * 1024;
+async function probeHttp(check, url, opts) {
+    const timeout = AbortSignal.timeout(opts.timeoutMs);
+    const signal = opts.deadline ? AbortSignal.any([timeout, opts.deadline]) : timeout;
+    const started = performance.now();
+    const elapsed = () => performance.now() - started;
+    try {
+        let origin = new URL(url).origin;
+        let current = url;
+        let method = check.method;
+        let body = check.body;
+        let redirectedBy;
+        for (let hop = 0;; hop++) {
+            const sameOrigin = new URL(current).origin === origin;
+            const headers = sameOrigin ? { ...check.headers } : {};
+            if (sameOrigin && opts.bypassToken && opts.bypassOrigins?.some((o) => o === origin || isHttpsUpgrade(o, origin)))
+                headers[BYPASS_HEADER] = opts.bypassToken;
+            if (sameOrigin && opts.credentials && !Object.keys(headers).some((h) => h.toLowerCase() === 'authorization'))
+                headers.authorization = opts.credentials;
+            const sent = await send(check, current, { method, headers, body, redirect: 'manual', signal }, hop);
+            if ('refused' in sent)
+                return { ok: false, ms: elapsed(), status: redirectedBy, failures: [`redirected (${redirectedBy}) to ${new URL(current).host}, which cannot be requested: ${sent.refused}`] };
+            const res = sent.response;
+            const location = res.headers.get('location');
+            if (res.status >= 300 && res.status < 400 && location && hop < MAX_REDIRECTS) {
+                const next = redirectTarget(location, current, origin, check);
+                if (typeof next === 'string') {
+                    await res.body?.cancel().catch(() => undefined);
+                    // The same host over https is still the check's own service: its headers go along.
+                    if (isHttpsUpgrade(origin, next))
+                        origin = new URL(next).origin;
+                    current = next;
+                    redirectedBy = res.status;
+                    // 303, and 301/302 after a POST, turn into a GET as browsers do.
+                    if (res.status === 303 || ((res.status === 301 || res.status === 302) && method === 'POST')) {
+                        method = 'GET';
+                        body = undefined;
+                    }
+                    continue;
+                }
+                // Not followed: a check that accepts this status judges the redirect itself; any other fails saying where it was sent.
+                if (!check.status.some((r) => inRange(res.status, r))) {
+                    await res.body?.cancel().catch(() => undefined);
+                    return { ok: false, ms: elapsed(), status: res.status, failures: [`redirected (${res.status}) ${next.notFollowed}`] };
+                }
+            }
+            const { text, cut } = method === 'HEAD' ? { text: '', cut: false } : await (0,read_body/* readCapped */.E)(res, MAX_BODY_BYTES);
+            const ms = elapsed();
+            const matchBudgetMs = opts.deadlineAt === undefined ? undefined : opts.deadlineAt - performance.now();
+            const failures = assertResponse(check, { status: res.status, headers: res.headers, body: text, bodyCutAt: cut ? MAX_BODY_BYTES : undefined, ms }, opts.log, { matchBudgetMs });
+            return { ok: failures.length === 0, ms, status: res.status, failures };
+        }
+    }
+    catch (err) {
+        if (err instanceof CheckConfigError)
+            throw err;
+        const network = classify(err, timeout, opts.deadline);
+        return { ok: false, ms: elapsed(), failures: [describeFailure(network, err, `${opts.timeoutMs / 1000} s (${timeoutSetting(check)})`, url)], network };
+    }
+}
+/**
+ * Where a redirect may lead: the URL to request next, or why it is not followed. Only http(s) on
+ * the check's own origin, or on an origin the check lists in redirect-origins: a redirect
+ * elsewhere is most often a sign-in page answering for a service that is not there, and a data:
+ * URL would let the response judge itself.
+ */
+function redirectTarget(location, current, origin, check) {
+    let next;
+    try {
+        next = new URL(location, current);
+    }
+    catch {
+        return { notFollowed: 'with a Location that is not a URL, so it was not followed' };
+    }
+    if (next.protocol !== 'http:' && next.protocol !== 'https:')
+        return { notFollowed: `to a URL that is not http(s) (${next.protocol}), which is never followed` };
+    if (next.origin !== origin && !isHttpsUpgrade(origin, next.href) && !check.redirectOrigins.includes(next.origin)) {
+        return {
+            notFollowed: `to ${next.origin}${next.pathname}, another origin than the check's ${origin} (a sign-in page?), so it was not followed; if that redirect is expected, list ${next.origin} in the check's redirect-origins, or accept its status (status: 3xx)`,
+        };
+    }
+    // A Location with userinfo would make fetch refuse (and print it): it is dropped, never sent.
+    return (0,url_secrets/* splitCredentials */.JD)(next.href).url;
+}
+/** http://host to https://host on the default ports: a service moving its own callers to TLS, not another origin. */
+function isHttpsUpgrade(origin, target) {
+    const from = new URL(origin);
+    const to = new URL(target);
+    return from.protocol === 'http:' && to.protocol === 'https:' && from.hostname === to.hostname && from.port === '' && to.port === '';
+}
+/**
+ * fetch, with the requests it refuses to send told apart from the ones that got no answer: a port
+ * the Fetch standard blocks (10080, 6000, …: "bad port"), a scheme it cannot send, a URL it cannot
+ * use, a header it cannot carry. For the check's own URL nothing went over the network, so the
+ * service's health is unknown: a CheckConfigError, never an outage. For a redirect's URL the
+ * service did answer, with a redirect that cannot be followed: a failed sample, named as such.
+ * Network failures carry a code (ECONNREFUSED, UND_ERR_SOCKET, …); fetch's own refusals do not.
+ */
+async function send(check, url, init, hop) {
+    try {
+        return { response: await fetch(url, init) };
+    }
+    catch (err) {
+        const why = refusal(err, new URL(url));
+        if (!why)
+            throw err;
+        // Only the check's own URL is the spec's: a redirect fetch cannot follow is what the service answered.
+        if (hop > 0)
+            return { refused: why };
+        throw new CheckConfigError(`The HTTP check "${check.name}" cannot be sent: ${why}, so no request went out`, 'Point the check at a URL fetch can send (another port, http or https, no user name or password in it, header values on one line), or put a proxy in front.');
+    }
+}
+function refusal(err, url) {
+    if (!(err instanceof TypeError))
+        return undefined;
+    const cause = err.cause;
+    if (cause?.code === 'ERR_INVALID_URL')
+        return `fetch cannot parse the URL for ${url.host}`;
+    if (cause && cause.code !== undefined)
+        return undefined;
+    const message = cause?.message ?? err.message;
+    if (message === 'bad port')
+        return `Node's fetch refuses to connect to port ${url.port} of ${url.hostname} (a port the Fetch standard blocks, "bad port")`;
+    if (message === 'unknown scheme')
+        return `fetch cannot send ${url.protocol} URLs`;
+    if (/credentials/i.test(message))
+        return `fetch refuses a URL with a user name or password (for ${url.host})`;
+    if (/header/i.test(message))
+        return 'fetch refuses one of its headers (a name or value it cannot send)';
+    // The message may quote the URL or a header value: name the refusal, not the text.
+    return `fetch refused to build the request for ${url.host}`;
+}
+function classify(err, timeout, deadline) {
+    if (deadline?.aborted)
+        return 'deadline';
+    if (timeout.aborted)
+        return 'timeout';
+    const cause = err?.cause;
+    const code = cause?.code ?? err?.code ?? '';
+    if (code === 'ECONNREFUSED')
+        return 'refused';
+    if (code === 'ENOTFOUND' || code === 'EAI_AGAIN')
+        return 'dns';
+    if (code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'ETIMEDOUT' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT')
+        return 'timeout';
+    if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || code === 'EPIPE')
+        return 'reset';
+    if (/CERT|TLS|SSL/.test(code))
+        return 'tls';
+    return 'other';
+}
+/** `timeout`: how long the request was given and by which setting, "10 s (timeout-seconds)". */
+function describeFailure(kind, err, timeout, url) {
+    const host = new URL(url).host;
+    switch (kind) {
+        case 'refused':
+            return `connection refused by ${host}`;
+        case 'dns':
+            return `host ${new URL(url).hostname} not found (DNS)`;
+        case 'timeout':
+            return `no answer from ${host} within ${timeout}`;
+        case 'reset':
+            return `connection to ${host} closed before the response ended`;
+        case 'tls':
+            return `TLS error with ${host}: ${causeMessage(err)}`;
+        case 'deadline':
+            return DEADLINE_FAILURE;
+        default:
+            return `request to ${host} failed: ${causeMessage(err)}`;
+    }
+}
+function causeMessage(err) {
+    const e = err;
+    return e?.cause?.message ?? e?.message ?? String(err);
+}
+
+// EXTERNAL MODULE: ./.build/smoke/join-url.js
+var join_url = __nccwpck_require__(8646);
+// EXTERNAL MODULE: ./.build/smoke/pool.js
+var pool = __nccwpck_require__(7944);
+;// CONCATENATED MODULE: ./.build/db/session.js
+
+
+/**
+ * A failure to open a session; `code` keeps the driver's or PostgreSQL's code (ECONNREFUSED, 28P01, …),
+ * `fromServer` whether PostgreSQL (or a pooler in front of it) answered the startup with an error or
+ * a refusal of SSL, rather than the network failing.
+ */
+class ConnectionError extends errors/* RollbackKitError */.dp {
+    code;
+    fromServer;
+    constructor(message, hint, code, fromServer = false) {
+        super(message, hint);
+        this.code = code;
+        this.fromServer = fromServer;
+        this.name = 'ConnectionError';
+    }
+    /**
+     * The server answered and refused what the connection string asks for: a password, user, database,
+     * startup option, SSL requirement or pg_hba rule. That server is up and the URL is wrong, not an
+     * outage. A server that is down, starting, shutting down or out of connections is an outage.
+     */
+    get isConfiguration() {
+        return this.fromServer && !isOutageCode(this.code);
+    }
+}
+/**
+ * What a server answers at startup when it cannot serve anyone right now: out of resources (class 53:
+ * too many connections, disk full, out of memory), shutting down, crashed or starting up (57P01–57P03),
+ * a system or internal error (58, XX). Everything else it answers means the connection string is wrong.
+ */
+function isOutageCode(code) {
+    return /^(53|57P0[1-3]|58|XX)/.test(code);
+}
+/** PostgreSQL's ErrorResponse, as node-postgres hands it on: a five-character SQLSTATE and a severity. */
+function isServerError(err) {
+    const e = err;
+    return typeof e?.severity === 'string' && typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code);
+}
+/** The server answered "N" to the SSL request: it has no SSL, and the connection string requires it. */
+const NO_SSL = /^The server does not support SSL connections$/;
+/** The server asks for a password and the connection string has none. */
+const NO_PASSWORD = /client password must be a (non-empty )?string/;
+/** Node's TLS verification failures (sslmode=verify-ca / verify-full against a certificate that does not match). */
+const TLS_VERIFY = /^(ERR_TLS_CERT_ALTNAME_INVALID|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT(_LOCALLY)?|CERT_HAS_EXPIRED|CERT_NOT_YET_VALID|CERT_UNTRUSTED|CERT_SIGNATURE_FAILURE)$/;
+/** A query got no answer within its deadline; the connection was closed, the query's outcome is unknown. */
+class QueryDeadlineExceeded extends Error {
+    /** The code a lost connection has: code that tells connection loss apart treats it as one. */
+    code = 'ETIMEDOUT';
+    constructor(ms, statements, marginMs) {
+        super(`no answer within ${seconds(ms)} s (the statement timeout for each of the query's ${statements} statement(s), plus ${seconds(marginMs)} s for the answer to come back), so the connection was closed`);
+        this.name = 'QueryDeadlineExceeded';
+    }
+}
+function seconds(ms) {
+    return String(Math.round(ms / 100) / 10);
+}
+const deadlines = new WeakMap();
+function isPromise(value) {
+    return typeof value?.then === 'function';
+}
+/**
+ * Every query the session sends races its deadline. At the deadline the connection is closed: the
+ * query is still in flight, so nothing else could be sent on it, and its answer may never come.
+ */
+function enforceDeadlines(client, deadline) {
+    const state = { deadline, statements: 1 };
+    deadlines.set(client, state);
+    const send = client.query.bind(client);
+    const bounded = (...args) => {
+        const result = send(...args);
+        if (state.statements === undefined || !isPromise(result))
+            return result;
+        const statements = state.statements;
+        const ms = statements * deadline.statementMs + deadline.marginMs;
+        let timer;
+        const expired = new Promise((_, reject) => {
+            timer = setTimeout(() => {
+                client.connection?.stream?.destroy?.();
+                reject(new QueryDeadlineExceeded(ms, statements, deadline.marginMs));
+            }, ms);
+        });
+        return Promise.race([result, expired]).finally(() => clearTimeout(timer));
+    };
+    Object.assign(client, { query: bounded });
+}
+/**
+ * Runs `fn` with room for `statements` statements in each of its queries (one query holding a
+ * whole migration), or with no deadline (undefined: SQL that sets statement_timeout itself, which
+ * the deadline would otherwise cut short). A session without a deadline just runs `fn`.
+ */
+async function withQueryDeadline(session, statements, fn) {
+    const state = deadlines.get(session);
+    if (!state)
+        return fn();
+    const before = state.statements;
+    state.statements = statements;
+    try {
+        return await fn();
+    }
+    finally {
+        state.statements = before;
+    }
+}
+const READ_ONLY_OPTION = '-c default_transaction_read_only=on';
+async function connect(target, opts = {}) {
+    const session = await openWithOptions(target, (0,connection/* pgClientConfig */.f3)(target, opts), opts);
+    if (opts.queryDeadline)
+        enforceDeadlines(session, opts.queryDeadline);
+    return session;
+}
+async function openWithOptions(target, config, opts) {
+    // A transaction pooler hands the session's startup options to server sessions others share
+    // (or refuses them): there the caller's own READ ONLY transaction is what holds.
+    if (!opts.readOnly || (0,connection/* isTransactionPooler */.ex)(target))
+        return session_open(target, config);
+    try {
+        // After the URL's own options, so that a `-c default_transaction_read_only=off` there loses.
+        return await session_open(target, { ...config, options: [config.options, READ_ONLY_OPTION].filter(Boolean).join(' ') });
+    }
+    catch (err) {
+        // Poolers such as pgbouncer refuse startup parameters they do not know. The caller's own
+        // READ ONLY transaction still holds there; the session default is a second line only.
+        if (err instanceof ConnectionError && /unsupported startup parameter/i.test(err.message))
+            return session_open(target, config);
+        throw err;
+    }
+}
+let driver;
+/**
+ * The driver, loaded with the first session, not with the bundle: a step that fails on its inputs
+ * never needs it. As it loads, pg asks whether it runs in a Cloudflare Worker: where there is no
+ * `navigator` (Node 20; Node 21 and later have one) it builds a fetch `Response` to find out, which
+ * loads Node's bundled HTTP client, undici: about 50 ms of every step's start, for a class never
+ * used. A `navigator` such as later Node versions have answers the question instead, for the
+ * length of the import only.
+ */
+function loadDriver() {
+    driver ??= (async () => {
+        const global = globalThis;
+        const stand = global.navigator === undefined;
+        if (stand)
+            Object.defineProperty(global, 'navigator', { value: { userAgent: `Node.js/${process.versions.node}` }, configurable: true, writable: true });
+        try {
+            return (await __nccwpck_require__.e(/* import() */ 849).then(__nccwpck_require__.bind(__nccwpck_require__, 3849))).default;
+        }
+        finally {
+            if (stand)
+                delete global.navigator;
+        }
+    })();
+    return driver;
+}
+/** The parameters the server reported (ParameterStatus) for each session: at startup, and each time one changes. */
+const reported = new WeakMap();
+/** Keeps what the server reports of its parameters; node-postgres reads them but does not keep them. */
+function keepReportedParameters(client) {
+    const parameters = new Map();
+    reported.set(client, parameters);
+    client.connection.on('parameterStatus', (msg) => {
+        parameters.set(msg.parameterName, msg.parameterValue);
+    });
+}
+/**
+ * The session's standard_conforming_strings now: off, a backslash in a '…' string escapes the next
+ * character. PostgreSQL reports it at the start and whenever it changes (a SET, RESET, or the end of
+ * the transaction of a SET LOCAL), before the query that changed it completes, so this asks the
+ * server only when it never did (a proxy that does not pass the reports on).
+ */
+async function standardConformingStrings(session) {
+    const value = reported.get(session)?.get('standard_conforming_strings') ??
+        (await session.query('SHOW standard_conforming_strings')).rows[0].standard_conforming_strings;
+    return value === 'on';
+}
+async function session_open(target, config) {
+    const client = new (await loadDriver()).Client(config);
+    // A dropped connection must surface on the next query, not crash the process.
+    client.on('error', () => undefined);
+    // Before connecting: the server reports every parameter's starting value during the startup.
+    keepReportedParameters(client);
+    try {
+        await client.connect();
+    }
+    catch (err) {
+        await client.end().catch(() => undefined);
+        throw connectionError(target, err);
+    }
+    return client;
+}
+/**
+ * Ends a session as libpq's PQfinish does: Terminate sent and our side closed, without holding the
+ * process until the server's backend has exited and closed its side, which pg's end() waits for
+ * (20–40 ms of every run's end on a busy server, with nothing of ours left to do). Whatever must
+ * land before the end (a commit, a lock released) is awaited before this is called.
+ */
+function closeSession(session) {
+    const ended = session.end().catch(() => undefined);
+    session.connection?.stream?.unref?.();
+    // Resolves once the server has closed its side, its backend gone: for a caller that must stay
+    // within a connection limit before it opens another (restore-db's lock watcher).
+    return ended;
+}
+/** Runs `fn` with a session and always closes it. */
+async function withSession(target, fn, opts = {}) {
+    const session = await connect(target, opts);
+    try {
+        return await fn(session);
+    }
+    finally {
+        closeSession(session);
+    }
+}
+function connectionError(target, err) {
+    const where = (0,connection/* describeTarget */.ff)(target);
+    const e = err;
+    const code = e?.code ?? '';
+    const message = e?.message ?? String(err);
+    const fromServer = isServerError(err);
+    const fail = (text, hint, refused = fromServer) => new ConnectionError(text, hint, code, refused);
+    switch (code) {
+        case 'ECONNREFUSED':
+            return fail(`Cannot reach PostgreSQL at ${where}: connection refused.`, 'Check the host and port in database-url and that the server is running.');
+        case 'ENOTFOUND':
+        case 'EAI_AGAIN':
+            return fail(`Cannot reach PostgreSQL at ${where}: host "${target.host}" not found.`, 'Check the host name in database-url.');
+        case 'ETIMEDOUT':
+        case 'EHOSTUNREACH':
+        case 'ENETUNREACH':
+            return fail(`Cannot reach PostgreSQL at ${where}: no answer (${code}).`, 'Check the host, port and firewall; GitHub-hosted runners reach only IPv4 addresses.');
+        case '28P01':
+            return fail(`PostgreSQL at ${where} rejected the password for user "${target.user}".`, 'Check the password in database-url (special characters must be percent-encoded).');
+        case '28000':
+            return fail(`PostgreSQL at ${where} refused user "${target.user}": ${message}.`, 'Check the user name and the server\'s pg_hba.conf / SSL requirements (sslmode=require).');
+        case '3D000':
+            return fail(`Database "${target.database}" does not exist on ${target.host}:${target.port}.`, 'Check the database name in database-url.');
+        case '53300':
+            return fail(`PostgreSQL at ${where} has no free connection slots.`, 'Use a session pooler or free connections, then retry.');
+    }
+    if (NO_SSL.test(message)) {
+        return fail(`PostgreSQL at ${where} does not accept SSL, and database-url requires it (sslmode=${target.params.sslmode ?? 'require'}).`, 'Turn SSL on at the server, or use sslmode=prefer (or disable) for a server that has none.', true);
+    }
+    if (NO_PASSWORD.test(message)) {
+        return fail(`PostgreSQL at ${where} asks user "${target.user}" for a password, and database-url has none.`, 'Put the password in database-url (postgres://user:password@host/db, percent-encoded).', true);
+    }
+    if (TLS_VERIFY.test(code)) {
+        return fail(`PostgreSQL at ${where}: its certificate does not pass sslmode=${target.params.sslmode ?? 'verify-full'} (${code}).`, 'Check sslrootcert and the host name in database-url against the server\'s certificate.', true);
+    }
+    if (fromServer && !isOutageCode(code)) {
+        return fail(`PostgreSQL at ${where} refused the connection: ${message} (SQLSTATE ${code}).`, 'Check the parameters of database-url (options, sslmode, user, database) against what the server accepts.');
+    }
+    if (/timeout/i.test(message)) {
+        return fail(`Cannot reach PostgreSQL at ${where}: no answer within the connect timeout.`, 'Check the host, port and firewall; GitHub-hosted runners reach only IPv4 addresses.');
+    }
+    return fail(`Cannot connect to PostgreSQL at ${where}: ${message}.`);
+}
+
+// EXTERNAL MODULE: ./.build/smoke/sql-statement.js + 2 modules
+var sql_statement = __nccwpck_require__(9550);
+;// CONCATENATED MODULE: ./.build/smoke/sql-probe.js
+
+
+
+
+
+
+/**
+ * database-url is wrong: PostgreSQL answered and refused the credentials or the database. The
+ * service is up, and a typo in a secret is not an outage, so this is never an observation (never a
+ * rollback decision): the step fails with no verdict at all, whatever fail-step says.
+ */
+class DatabaseConfigError extends CheckConfigError {
+    constructor(cause) {
+        super(`The SQL checks cannot run because database-url is wrong: ${cause.message}`, cause.hint);
+        this.name = 'DatabaseConfigError';
+    }
+}
+const READ_ONLY_HINT = 'An SQL check is one read-only statement (a SELECT, or SHOW); it may not write, run several statements, or control the transaction or the session. Change the query in the spec.';
+/** SQLSTATE classes that say the server could not run the query at all (timeouts, connections, resources). */
+const NOT_AN_ANSWER = /^(08|53|57)/;
+/**
+ * The query tried to write (25006), to end or reshape the transaction (class 25, 2D), or held
+ * several statements (42601 with the extended protocol's words): the check is wrong, not the service.
+ */
+function notReadOnly(error) {
+    const code = error.code ?? '';
+    // A cursor's own words for a write in a WITH (readRows): "DECLARE CURSOR must not contain data-modifying statements in WITH".
+    return /^(25|2D)/.test(code) || (code === '42601' && /multiple commands/.test(error.message)) || (code === '0A000' && /data-modifying/.test(error.message));
+}
+/**
+ * Room above the statement timeout for an answer to come back, and for the connection to be given
+ * up: only a connection that stalls without closing (a proxy or NAT box that stops forwarding)
+ * ever uses it, since the server answers every statement within its statement_timeout.
+ */
+const ANSWER_MARGIN_MS = 1_000;
+/**
+ * One attempt, with every wait bounded: the connection by the connect timeout, each query's answer
+ * by the statement timeout and a margin (a query past it closes the connection), and the whole
+ * probe, ROLLBACK included, by the time the connection and the query may take and the overall
+ * deadline. A probe given up closes its session without waiting for the server to agree.
+ */
+async function probeSql(check, target, opts) {
+    const started = performance.now();
+    const timeoutMs = Math.max(1, Math.round(opts.timeoutMs));
+    const budgetMs = 2 * timeoutMs + ANSWER_MARGIN_MS;
+    const probe = new Probe();
+    let timer;
+    let onAbort;
+    const givenUp = new Promise((resolve) => {
+        const giveUp = (failure, unreachable) => {
+            probe.abandon();
+            resolve({ ok: false, ms: performance.now() - started, failures: [failure], unreachable });
+        };
+        timer = setTimeout(() => giveUp(`no answer from the database within ${seconds(budgetMs)} s (${timeoutSetting(check)} for the connection and for the query, plus ${seconds(ANSWER_MARGIN_MS)} s), so the connection was closed`, true), budgetMs);
+        onAbort = () => giveUp(DEADLINE_FAILURE, false);
+        if (opts.deadline?.aborted)
+            onAbort();
+        else
+            opts.deadline?.addEventListener('abort', onAbort, { once: true });
+    });
+    try {
+        return await Promise.race([runProbe(check, target, probe, timeoutMs, started, opts), givenUp]);
+    }
+    finally {
+        clearTimeout(timer);
+        if (onAbort)
+            opts.deadline?.removeEventListener('abort', onAbort);
+    }
+}
+/** The probe's session, closed at once when the probe is given up, even if it opens only after that. */
+class Probe {
+    session;
+    abandoned = false;
+    adopt(session) {
+        this.session = session;
+        if (this.abandoned)
+            closeSession(session);
+        return !this.abandoned;
+    }
+    abandon() {
+        this.abandoned = true;
+        // With a query in flight pg destroys the socket; otherwise it sends Terminate and lets go.
+        if (this.session)
+            closeSession(this.session);
+    }
+    get given() {
+        return this.abandoned;
+    }
+}
+async function runProbe(check, target, probe, timeoutMs, started, opts) {
+    let session;
+    try {
+        session = await sql_probe_open(target, timeoutMs);
+    }
+    catch (err) {
+        if (err instanceof DatabaseConfigError)
+            throw err;
+        // Messages that name host:port/db and no secret: refused, DNS, timeouts, server starting up.
+        const message = err instanceof Error ? err.message : String(err);
+        return { ok: false, ms: performance.now() - started, failures: [message], unreachable: true };
+    }
+    if (!probe.adopt(session))
+        return { ok: false, ms: performance.now() - started, failures: [], unreachable: false };
+    try {
+        return await measure(check, session, timeoutMs, started, opts);
+    }
+    finally {
+        // Bounded by the query deadline; a connection that is already gone refuses it at once.
+        if (!probe.given)
+            await session.query('ROLLBACK').catch(() => undefined);
+        closeSession(session);
+    }
+}
+async function measure(check, session, timeoutMs, started, opts) {
+    let before;
+    try {
+        await session.query('BEGIN TRANSACTION READ ONLY');
+        await session.query(`SET LOCAL statement_timeout = ${timeoutMs}`);
+        // The first query of the transaction: from here on, SET TRANSACTION READ WRITE is refused.
+        before = await transactionState(session);
+    }
+    catch (err) {
+        return brokeAround(err, started);
+    }
+    if (before.readOnly !== 'on')
+        throw new CheckConfigError(`The SQL check "${check.name}" cannot run: the database did not open a read-only transaction`, READ_ONLY_HINT);
+    let read;
+    let error;
+    try {
+        read = await readRows(session, check.query, timeoutMs);
+    }
+    catch (err) {
+        // Only the server's own error is an answer; a connection that stalled or broke measured nothing
+        // (and is never the error an expect-error check waits for).
+        if (!fromServer(err))
+            return brokeAround(err, started);
+        const e = err;
+        error = { code: e.code, message: e.message ?? String(err) };
+    }
+    if (error && notReadOnly(error)) {
+        // The cursor's refusal names a DECLARE the check never wrote: say what in the check's own text is wrong.
+        const why = error.code === '0A000' ? 'its WITH holds a statement that writes (INSERT, UPDATE, DELETE or MERGE)' : error.message;
+        throw new CheckConfigError(`The SQL check "${check.name}" is not a read-only query: ${why}${error.code ? ` (SQLSTATE ${error.code})` : ''}; nothing was changed`, READ_ONLY_HINT);
+    }
+    if (!error) {
+        let after;
+        try {
+            after = await transactionState(session);
+        }
+        catch (err) {
+            return brokeAround(err, started);
+        }
+        if (after.readOnly !== 'on' || after.started !== before.started) {
+            throw new CheckConfigError(`The SQL check "${check.name}" left its read-only transaction`, READ_ONLY_HINT);
+        }
+    }
+    const ms = performance.now() - started;
+    const failures = judge(check, read, error, opts.cutByDeadline ? 'the overall deadline (deadline-seconds)' : `${timeoutMs / 1000} s (${timeoutSetting(check)})`, opts.log);
+    return { ok: failures.length === 0, ms, failures };
+}
+/** Rows kept of a result: the first is all expect-value reads; the rest are counted, never held. */
+const FETCHED_ROWS = 100;
+const CURSOR = 'rk_check';
+/** Statements a cursor can run; SHOW and EXPLAIN, whose results are small, run as they are. */
+const CURSOR_WORDS = new Set(['select', 'with', 'values', 'table']);
+/**
+ * The check's query, holding at most FETCHED_ROWS of its rows: `SELECT * FROM events` on a large
+ * table loaded every row into the runner's memory within the statement timeout, enough to end the
+ * step with no verdict. A query that reads runs as a cursor: its first rows fetched, the rest only
+ * counted by MOVE ALL, which sends none, under what is left of the statement timeout, so the query as
+ * a whole is held to it as before. Sent with the extended protocol: one statement only, refused by
+ * the server otherwise (queryMode is not in @types/pg).
+ */
+async function readRows(session, query, timeoutMs) {
+    const extended = (text) => session.query({ text, rowMode: 'array', queryMode: 'extended' });
+    if (!CURSOR_WORDS.has((0,sql_statement/* firstKeyword */.A)(query) ?? '')) {
+        const result = await extended(query);
+        const rows = (result.rows ?? []);
+        return { rows, count: rows.length, column: result.fields?.[0]?.name };
+    }
+    const started = performance.now();
+    await extended(`DECLARE ${CURSOR} NO SCROLL CURSOR FOR ${query}`);
+    const result = await extended(`FETCH FORWARD ${FETCHED_ROWS} FROM ${CURSOR}`);
+    const rows = (result.rows ?? []);
+    let count = rows.length;
+    if (count === FETCHED_ROWS) {
+        await session.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.round(timeoutMs - (performance.now() - started)))}`);
+        count += (await session.query(`MOVE FORWARD ALL IN ${CURSOR}`)).rowCount ?? 0;
+    }
+    return { rows, count, column: result.fields?.[0]?.name };
+}
+/** An ErrorResponse PostgreSQL sent (pg's DatabaseError carries its severity), not a local or network error. */
+function fromServer(err) {
+    return typeof err?.severity === 'string';
+}
+/** The connection broke around the query (BEGIN failed, or the check after it): nothing was measured. */
+function brokeAround(err, started) {
+    const message = err instanceof Error ? err.message : String(err);
+    return { ok: false, ms: performance.now() - started, failures: [message], unreachable: true };
+}
+/** Whether the transaction is read-only, and when it started: a query that committed it would change both. */
+async function transactionState(session) {
+    const { rows } = await session.query("SELECT current_setting('transaction_read_only') AS \"readOnly\", now()::text AS started");
+    return rows[0];
+}
+/** A rejected password or an unknown database is a DatabaseConfigError; anything else a failure to reach the database. */
+async function sql_probe_open(target, timeoutMs) {
+    try {
+        return await connect(target, { connectTimeoutMs: timeoutMs, readOnly: true, queryDeadline: { statementMs: timeoutMs, marginMs: ANSWER_MARGIN_MS } });
+    }
+    catch (err) {
+        throw err instanceof ConnectionError && err.isConfiguration ? new DatabaseConfigError(err) : err;
+    }
+}
+/**
+ * A value read from a column named like a secret (`api_token`, `password_hash`, `session_key`) is
+ * not written into a failure: the summary, the incident issue and chat messages would carry a live
+ * credential the log's redactor never saw. Numbers, booleans and null are shown: a count of sessions
+ * is no secret.
+ */
+function secretValue(column, value) {
+    if (column === undefined || !(0,url_secrets/* isSensitiveName */.eq)(column))
+        return false;
+    if (value === null || typeof value === 'number' || typeof value === 'boolean')
+        return false;
+    return !(typeof value === 'string' && /^-?\d+(?:\.\d+)?$/.test(value));
+}
+function judge(check, read, error, limit, log) {
+    const { rows, count, column } = read ?? { rows: [], count: 0, column: undefined };
+    if (check.expectError !== undefined) {
+        if (!error)
+            return [`the query succeeded (${count} rows), expected an error${check.expectError === true ? '' : ` containing ${show(check.expectError, log)}`}`];
+        const expected = check.expectError;
+        const code = error.code ?? '';
+        if (expected !== true && code === expected.toUpperCase())
+            return [];
+        if (NOT_AN_ANSWER.test(code))
+            return [`the query could not run (${describeError(error, limit)}), so the expected error was not observed`];
+        if (expected === true || error.message.toLowerCase().includes(expected.toLowerCase()))
+            return [];
+        return [`the query failed with ${show(error.message, log)}${code ? ` (SQLSTATE ${code})` : ''}, expected an error containing ${show(expected, log)}`];
+    }
+    if (error)
+        return [`the query failed: ${describeError(error, limit)}`];
+    const failures = [];
+    if (check.expectRows && !inRange(count, check.expectRows))
+        failures.push(`${count} rows, expected ${formatRange(check.expectRows)}`);
+    if (check.expectValue) {
+        if (!count)
+            failures.push(`no rows, expected the value ${show(check.expectValue.value, log)}`);
+        else {
+            const actual = rows[0][0];
+            const expected = check.expectValue.value;
+            if (!sameValue(actual, expected)) {
+                const hidden = `(not shown: the column ${show(column, log)} is named like a secret)`;
+                failures.push(`the value is ${secretValue(column, actual) ? hidden : show(actual, log)}, expected ${secretValue(column, expected) ? hidden : show(expected, log)}`);
+            }
+        }
+    }
+    return failures;
+}
+function describeError(error, limit) {
+    if (error.code === '57014')
+        return `cancelled by ${limit}`;
+    return `${error.message}${error.code ? ` (SQLSTATE ${error.code})` : ''}`;
+}
+/** node-postgres returns bigint and numeric as strings: compare numbers by value, the rest exactly. */
+function sameValue(actual, expected) {
+    if (typeof expected === 'number')
+        return actual !== null && actual !== '' && Number(actual) === expected;
+    if (typeof expected === 'string')
+        return actual instanceof Date ? actual.toISOString() === expected : actual !== null && typeof actual !== 'object' && String(actual) === expected;
+    return deepEqual(actual, expected);
+}
+
+;// CONCATENATED MODULE: ./.build/smoke/stats.js
+/** Latency percentiles and error rates over the samples of one attempt. */
+/** Nearest-rank percentile (k6 and most dashboards agree on it for small sample counts). */
+function percentile(sorted, p) {
+    if (!sorted.length)
+        return undefined;
+    const rank = Math.ceil((p / 100) * sorted.length);
+    return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1];
+}
+function latencyStats(ms) {
+    const sorted = [...ms].sort((a, b) => a - b);
+    const round = (v) => (v === undefined ? undefined : Math.round(v * 10) / 10);
+    return { p50Ms: round(percentile(sorted, 50)), p95Ms: round(percentile(sorted, 95)), maxMs: round(sorted[sorted.length - 1]) };
+}
+/** Failed samples as a percentage (0–100), to two decimals. */
+function errorRate(failed, total) {
+    return total ? Math.round((failed / total) * 10000) / 100 : 0;
+}
+
+;// CONCATENATED MODULE: ./.build/smoke/run-checks.js
+
+
+
+
+
+const REGRESSION_FACTOR = 2;
+/** Below this difference a "2× slower" is noise (2 ms against 0.9 ms), not a regression. */
+const REGRESSION_FLOOR_MS = 50;
+const MAX_BACKOFF_SECONDS = 60;
+/** The abort reason when a check threw: the run has no verdict, so the others stop without a word. */
+const STOPPED = Symbol('stopped');
+async function runChecks(checks, opts, log) {
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(), opts.deadlineSeconds * 1000);
+    const deadlineAt = performance.now() + opts.deadlineSeconds * 1000;
+    try {
+        return await (0,pool/* mapLimit */.s)(checks, opts.checkConcurrency ?? 4, (check) => runCheck(check, opts, { signal: deadline.signal, at: deadlineAt }, log).catch((err) => {
+            // A check that cannot run as written (CheckConfigError) means there will be no verdict: stop measuring.
+            deadline.abort(STOPPED);
+            throw err;
+        }));
+    }
+    finally {
+        clearTimeout(timer);
+    }
+}
+async function runCheck(check, opts, until, log) {
+    const deadline = until.signal;
+    const started = performance.now();
+    const attempts = check.attempts ?? opts.attempts;
+    const interval = check.intervalSeconds ?? opts.intervalSeconds;
+    const backoff = check.backoff ?? opts.backoff;
+    let outcome;
+    let made = 0;
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+        if (deadline.aborted)
+            break;
+        made = attempt;
+        outcome = check.kind === 'http' ? await httpAttempt(check, { url: check.url, credentials: check.credentials }, opts, until, log) : await sqlAttempt(check, opts, until, log);
+        if (deadline.reason === STOPPED)
+            break;
+        if (outcome.passed) {
+            log.info(`✓ ${check.name}: passed${attempts > 1 ? ` on attempt ${attempt}/${attempts}` : ''}${describeNumbers(outcome)}`);
+            break;
+        }
+        const wait = attempt < attempts ? delaySeconds(interval, backoff, attempt) : 0;
+        log.info(`✗ ${check.name}: attempt ${attempt}/${attempts} failed: ${outcome.reason}${wait && !deadline.aborted ? `; next attempt in ${wait} s` : ''}`);
+        if (wait)
+            await (0,pool/* sleep */.y)(wait * 1000, deadline);
+    }
+    if (!outcome) {
+        outcome = {
+            passed: false,
+            samples: 0,
+            failedSamples: 0,
+            errorRate: 100,
+            latency: {},
+            failures: [],
+            reason: `not measured: the overall deadline (${opts.deadlineSeconds} s) passed first`,
+            unreachable: false,
+            thresholdBroken: false,
+        };
+    }
+    const result = {
+        name: check.name,
+        kind: check.kind,
+        critical: check.critical,
+        target: check.kind === 'http' ? check.url : 'SQL',
+        passed: outcome.passed,
+        attempts: made,
+        samples: outcome.samples,
+        failedSamples: outcome.failedSamples,
+        errorRate: outcome.errorRate,
+        ...outcome.latency,
+        status: outcome.status,
+        reason: outcome.reason,
+        failures: outcome.failures,
+        unreachable: outcome.unreachable,
+        thresholdBroken: outcome.thresholdBroken,
+        durationMs: 0,
+    };
+    if (check.kind === 'http' && opts.baselineUrl && check.path && deadline.reason !== STOPPED) {
+        result.baseline = await measureBaseline(check, result, opts, until, log);
+        if (result.baseline.regression) {
+            // Info, not warning: the entry point annotates regressions once, from the report.
+            log.info(`⚠ ${check.name}: p95 ${result.p95Ms} ms is more than ${REGRESSION_FACTOR}× the baseline's ${result.baseline.p95Ms} ms`);
+        }
+    }
+    result.durationMs = Math.round(performance.now() - started);
+    return result;
+}
+function delaySeconds(interval, backoff, attempt) {
+    const seconds = backoff === 'exponential' ? interval * 2 ** (attempt - 1) : interval;
+    return Math.min(seconds, Math.max(interval, MAX_BACKOFF_SECONDS));
+}
+async function httpAttempt(check, to, opts, deadline, log) {
+    const count = check.samples ?? opts.samples;
+    const timeoutMs = (check.timeoutSeconds ?? opts.timeoutSeconds) * 1000;
+    const samples = await (0,pool/* mapLimit */.s)(Array.from({ length: count }), opts.sampleConcurrency ?? 5, () => probeHttp(check, to.url, { timeoutMs, deadline: deadline.signal, deadlineAt: deadline.at, bypassToken: opts.bypassToken, bypassOrigins: opts.bypassOrigins, credentials: to.credentials, log }));
+    return judgeAttempt(samples, { maxErrorRate: check.maxErrorRate ?? opts.maxErrorRate, maxP95Ms: check.maxP95Ms ?? opts.maxP95Ms });
+}
+/** Turns an attempt's samples into pass/fail against max-error-rate and max-p95-ms. */
+function judgeAttempt(samples, opts) {
+    const failed = samples.filter((s) => !s.ok);
+    const rate = errorRate(failed.length, samples.length);
+    // Latency is what answered requests took: a refused connection is fast, not healthy.
+    const latency = latencyStats(samples.filter((s) => !s.network).map((s) => s.ms));
+    const failures = rankFailures(failed.flatMap((s) => s.failures));
+    const unreachable = samples.length > 0 && samples.every((s) => s.network && s.network !== 'deadline');
+    const reasons = [];
+    let thresholdBroken = false;
+    if (rate > opts.maxErrorRate) {
+        if (samples.length === 1)
+            reasons.push(failed[0].failures.join('; '));
+        else {
+            thresholdBroken = true;
+            reasons.push(`error rate ${rate}% (${failed.length}/${samples.length}) above max-error-rate ${opts.maxErrorRate}%: ${failures[0]}`);
+        }
+    }
+    if (latency.p95Ms !== undefined && latency.p95Ms > opts.maxP95Ms) {
+        thresholdBroken = true;
+        reasons.push(`p95 ${latency.p95Ms} ms above max-p95-ms ${opts.maxP95Ms}`);
+    }
+    return {
+        passed: reasons.length === 0,
+        samples: samples.length,
+        failedSamples: failed.length,
+        errorRate: rate,
+        latency,
+        status: mostCommon(samples.map((s) => s.status).filter((s) => s !== undefined)),
+        failures,
+        reason: reasons.length ? reasons.join('; ') : failures.length ? `${failed.length}/${samples.length} samples failed (within max-error-rate): ${failures[0]}` : undefined,
+        unreachable,
+        thresholdBroken,
+    };
+}
+async function sqlAttempt(check, opts, deadline, log) {
+    // The server cannot be told about our deadline, so the query's timeout is cut to what is left
+    // before it; the probe is given up (its connection closed) when the deadline comes all the same.
+    const configured = (check.timeoutSeconds ?? opts.timeoutSeconds) * 1000;
+    const left = Math.max(1, deadline.at - performance.now());
+    // Validation refuses SQL checks without database-url, so the target is there.
+    const outcome = await probeSql(check, opts.database, { timeoutMs: Math.min(configured, left), cutByDeadline: left < configured, deadline: deadline.signal, log });
+    return {
+        passed: outcome.ok,
+        samples: 1,
+        failedSamples: outcome.ok ? 0 : 1,
+        errorRate: outcome.ok ? 0 : 100,
+        latency: latencyStats([outcome.ms]),
+        failures: outcome.failures,
+        reason: outcome.failures.join('; ') || undefined,
+        unreachable: outcome.unreachable ?? false,
+        thresholdBroken: false,
+    };
+}
+async function measureBaseline(check, result, opts, deadline, log) {
+    const url = (0,join_url/* joinUrl */.w)(opts.baselineUrl, check.path);
+    if (deadline.signal.aborted)
+        return { url, errorRate: 0, regression: false, note: 'not measured: the overall deadline passed first' };
+    const outcome = await httpAttempt(check, { url, credentials: opts.baselineCredentials }, opts, deadline, log);
+    const baseline = { url, errorRate: outcome.errorRate, ...outcome.latency, regression: false };
+    if (outcome.latency.p95Ms === undefined)
+        baseline.note = `baseline did not answer (${outcome.failures[0] ?? 'no samples'}): no comparison`;
+    else if (result.p95Ms !== undefined) {
+        baseline.regression = result.p95Ms > REGRESSION_FACTOR * outcome.latency.p95Ms && result.p95Ms - outcome.latency.p95Ms >= REGRESSION_FLOOR_MS;
+    }
+    return baseline;
+}
+function rankFailures(failures) {
+    const counts = new Map();
+    for (const f of failures)
+        counts.set(f, (counts.get(f) ?? 0) + 1);
+    return [...counts.entries()]
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 10)
+        .map(([f, n]) => (n > 1 ? `${f} (×${n})` : f));
+}
+function mostCommon(values) {
+    const counts = new Map();
+    for (const v of values)
+        counts.set(v, (counts.get(v) ?? 0) + 1);
+    let best;
+    for (const [v, n] of counts)
+        if (best === undefined || n > counts.get(best))
+            best = v;
+    return best;
+}
+function describeNumbers(o) {
+    if (o.samples <= 1)
+        return o.latency.p95Ms !== undefined ? ` (${o.latency.p95Ms} ms)` : '';
+    return ` (${o.samples} samples, ${o.errorRate}% errors, p95 ${o.latency.p95Ms ?? '-'} ms)`;
+}
+
+;// CONCATENATED MODULE: ./.build/smoke/sensitive.js
+
+function registerSpecSecrets(checks, log) {
+    for (const check of checks) {
+        if (check.kind !== 'http')
+            continue;
+        for (const value of check.secrets.declared)
+            log.secret(value);
+        for (const value of check.secrets.guessed)
+            log.secret(value, 'guessed');
+        for (const [name, value] of Object.entries(check.headers)) {
+            if (!(0,url_secrets/* isSensitiveName */.eq)(name))
+                continue;
+            log.secret(value, 'guessed');
+            // "Bearer abc…": the credential alone may show up elsewhere (an echo, an error).
+            const credential = /^\S+\s+(\S.*)$/.exec(value)?.[1];
+            log.secret(credential, 'guessed');
+        }
+    }
+}
+
+;// CONCATENATED MODULE: ./.build/smoke/verdict.js
+const DECISION_MATRIX = {
+    critical: 'rollback',
+    major: 'rollback',
+    minor: 'fix-forward',
+    none: 'none',
+};
+function decide(results) {
+    const failed = results.filter((r) => !r.passed);
+    const http = results.filter((r) => r.kind === 'http');
+    const probed = http.length ? http : results;
+    const unreachable = probed.length > 0 && probed.every((r) => r.unreachable);
+    const regressions = results.filter((r) => r.baseline?.regression);
+    const reasons = [];
+    if (unreachable)
+        reasons.push(`the service is unreachable: ${probed.length === 1 ? 'its check' : `all ${probed.length} ${http.length ? 'HTTP' : 'SQL'} checks`} got no answer (${probed[0].reason})`);
+    for (const r of failed.filter((r) => r.critical))
+        reasons.push(`critical check "${r.name}" failed: ${r.reason}`);
+    for (const r of failed.filter((r) => !r.critical))
+        reasons.push(`check "${r.name}" failed: ${r.reason}`);
+    for (const r of regressions)
+        reasons.push(`"${r.name}" is slower than the baseline: p95 ${r.p95Ms} ms against ${r.baseline.p95Ms} ms`);
+    const severity = unreachable || failed.some((r) => r.critical) ? 'critical' : failed.length ? 'major' : regressions.length ? 'minor' : 'none';
+    const worst = worstCheck(results);
+    return {
+        passed: failed.length === 0,
+        severity,
+        decision: DECISION_MATRIX[severity],
+        failed: failed.length,
+        reasons,
+        worst,
+        errorRate: worst?.errorRate ?? 0,
+        p95Ms: worst?.p95Ms,
+        unreachable,
+    };
+}
+/** Failed before passed, critical before not, then the highest error rate, then the slowest p95. */
+function worstCheck(results) {
+    const rank = (r) => [r.passed ? 0 : 1, r.critical && !r.passed ? 1 : 0, r.errorRate, r.p95Ms ?? -1];
+    let worst;
+    for (const r of results) {
+        if (!worst)
+            worst = r;
+        else {
+            const a = rank(r);
+            const b = rank(worst);
+            const i = a.findIndex((v, k) => v !== b[k]);
+            if (i >= 0 && a[i] > b[i])
+                worst = r;
+        }
+    }
+    return worst;
+}
+
+// EXTERNAL MODULE: ./.build/smoke/confirm.js
+var smoke_confirm = __nccwpck_require__(1116);
+;// CONCATENATED MODULE: ./.build/smoke/smoke-test.js
+/**
+ * The smoke test as one call, shared by the action, the root rollback action and the CLI: load and
+ * validate the spec (nothing runs if it is wrong), measure every check, decide, and build the report.
+ */
+
+
+
+
+
+
+
+
+
+
+/** Reads the spec from exactly one of `checks` and `checks-file`, then validates it. */
+async function loadChecks(source, ctx) {
+    if (source.checks && source.checksFile) {
+        throw new errors/* RollbackKitError */.dp('Input checks and input checks-file are both set.', 'Give the checks inline (input checks) or in a YAML file (input checks-file), not both.');
+    }
+    if (source.checksFile) {
+        const text = await readChecksFile(source.checksFile, source.cwd ?? '.');
+        return (0,parse_spec/* parseChecks */.B2)(text, { ...ctx, source: `checks-file ${source.checksFile}` });
+    }
+    if (source.checks)
+        return (0,parse_spec/* parseChecks */.B2)(source.checks, { ...ctx, source: 'checks input' });
+    throw new errors/* RollbackKitError */.dp('No checks given.', 'Set input checks (YAML) or input checks-file; the smoke-test README (actions/smoke-test/README.md) has examples.');
+}
+const CHECKOUT_HINT = 'The path is relative to the workspace (on the command line, the current directory); in a workflow, check out the repository first (actions/checkout).';
+/**
+ * The checks-file, which must be a file inside the workspace: the path is an input anyone who edits
+ * the workflow sets, and a spec error names lines of the file, so it must not reach /etc/passwd or
+ * a secrets file elsewhere on the runner. Symbolic links are followed before the check, so a link
+ * in the repository that points outside is refused too.
+ */
+async function readChecksFile(checksFile, workspace) {
+    const cannotRead = (why, hint = CHECKOUT_HINT) => new errors/* RollbackKitError */.dp(`Cannot read checks-file "${checksFile}": ${why}.`, hint);
+    let root;
+    let path;
+    try {
+        root = await (0,promises_.realpath)(workspace);
+        path = await (0,promises_.realpath)((0,external_node_path_.resolve)(workspace, checksFile));
+    }
+    catch (err) {
+        throw cannotRead(describeFsError(err));
+    }
+    const inside = (0,external_node_path_.relative)(root, path);
+    if (inside === '..' || inside.startsWith(`..${external_node_path_.sep}`) || (0,external_node_path_.isAbsolute)(inside)) {
+        throw cannotRead('it is outside the workspace', 'checks-file must name a file in the repository (the workspace), such as .github/smoke.yml; symbolic links are followed before this check.');
+    }
+    try {
+        return await (0,promises_.readFile)(path, 'utf8');
+    }
+    catch (err) {
+        throw cannotRead(describeFsError(err));
+    }
+}
+function describeFsError(err) {
+    switch (err.code) {
+        case 'ENOENT':
+            return 'no such file';
+        case 'EISDIR':
+            return 'it is a directory';
+        case 'EACCES':
+        case 'EPERM':
+            return 'permission denied';
+        case 'ELOOP':
+            return 'too many symbolic links';
+        default:
+            return `${err.code ?? 'the file cannot be read'}`;
+    }
+}
+async function runSmokeTest(checks, options, log, confirm) {
+    log.secret(options.bypassToken);
+    registerSpecSecrets(checks, log);
+    const startedAt = new Date();
+    const started = performance.now();
+    log.info(`Running ${checks.length} smoke check${checks.length === 1 ? '' : 's'} (attempts ${options.attempts}, samples ${options.samples}, deadline ${options.deadlineSeconds} s)`);
+    const measure = async () => {
+        const results = await runChecks(checks, options, log);
+        return { results, verdict: decide(results) };
+    };
+    const { results, verdict, confirmation } = await (0,smoke_confirm/* measureConfirmed */.A)(measure, confirm?.afterSeconds ?? 0, log, confirm?.wait);
+    // Redacted once here, so every consumer (files, summary, annotations, the CLI) gets the safe report.
+    const report = (0,smoke_report/* redactReport */.a5)((0,smoke_report/* buildReport */.FK)({
+        startedAt,
+        durationMs: Math.round(performance.now() - started),
+        verdict,
+        results,
+        options,
+        database: options.database ? (0,connection/* describeTarget */.ff)(options.database) : undefined,
+        confirmation,
+    }), log);
+    log.info(`Verdict: ${verdict.passed ? 'passed' : `${verdict.failed} failed`}, severity ${verdict.severity}, decision ${verdict.decision}`);
+    for (const reason of verdict.reasons)
+        log.info(`  - ${reason}`);
+    return { results, verdict, report, confirmation };
+}
+
+
+/***/ }),
+
+/***/ 9550:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  A: () => (/* binding */ firstKeyword),
+  z: () => (/* binding */ sqlStatementProblem)
+});
+
 ;// CONCATENATED MODULE: ./.build/db/sql-lexer.js
 /**
  * Where PostgreSQL statements end, read in pieces: a `;` ends one only in code, not inside a string
@@ -11831,24 +14951,65 @@ const literal = (/* unused pure expression or super */ null && (quoteLiteral));
 
 ;// CONCATENATED MODULE: ./.build/smoke/sql-statement.js
 /**
- * What an SQL check may run: exactly one statement, and not one that controls the transaction or
- * the session. The probe opens a read-only transaction and ends it; a check that could commit it,
- * roll it back or change the session's settings could leave it and write (`COMMIT; DELETE …`).
- * The probe's extended-protocol query and read-only session refuse the same at run time; this says
- * so before anything runs, with the check's line.
+ * What an SQL check may run: exactly one query that reads (SELECT, WITH, VALUES, TABLE, SHOW,
+ * EXPLAIN), calling none of the functions that act outside the transaction. The probe opens a
+ * read-only transaction and rolls it back; a check that could commit it, roll it back or change the
+ * session's settings could leave it and write (`COMMIT; DELETE …`). The probe's extended-protocol
+ * query and read-only session refuse those at run time, but a READ ONLY transaction does not stop
+ * everything: PostgreSQL lets it LOCK a table in ACCESS EXCLUSIVE mode (every reader queued behind it
+ * for the statement timeout), ANALYZE, CHECKPOINT, and call functions whose effect no ROLLBACK
+ * undoes (pg_terminate_backend, pg_create_physical_replication_slot: WAL kept until the disk is
+ * full, pg_reload_conf, pg_stat_reset …). So this refuses them before anything runs, with the
+ * check's line. A function of the database's own that calls one of them is beyond what the text
+ * shows: the database-url's role is what bounds that (README, "SQL checks").
  */
+
 
 /**
  * First keywords of statements that reshape the session (SET default_transaction_read_only = off,
  * SET SESSION CHARACTERISTICS …) or move data in or out of the server (COPY … FROM / TO PROGRAM).
  */
 const SESSION = new Set(['set', 'reset', 'discard', 'copy']);
+/** The statements a check may be: each only reads, and takes no lock beyond what a read takes. */
+const READS = new Set(['select', 'with', 'values', 'table', 'show', 'explain']);
+/**
+ * Functions a READ ONLY transaction lets run whose effect outlives its ROLLBACK (other sessions
+ * ended, replication slots and origins, WAL switched, configuration reloaded, statistics reset,
+ * server files written, indexes summarized, locks held until the session ends), that reach another
+ * server (dblink), that read server files (a key, a password file) into a summary, or that run SQL
+ * given as text, which this check cannot read (query_to_xml, ts_stat, ts_rewrite). Prefixes end in `_`.
+ */
+const SIDE_EFFECTS = [
+    'pg_terminate_backend', 'pg_cancel_backend', 'pg_reload_conf', 'pg_rotate_logfile', 'pg_logfile_rotate',
+    'pg_switch_wal', 'pg_switch_xlog', 'pg_create_restore_point', 'pg_start_backup', 'pg_stop_backup', 'pg_backup_start', 'pg_backup_stop',
+    'pg_promote', 'pg_wal_replay_', 'pg_xlog_replay_',
+    'pg_create_physical_replication_slot', 'pg_create_logical_replication_slot', 'pg_drop_replication_slot',
+    'pg_copy_physical_replication_slot', 'pg_copy_logical_replication_slot', 'pg_replication_slot_advance',
+    'pg_logical_slot_', 'pg_logical_emit_message', 'pg_replication_origin_',
+    'pg_stat_reset', 'pg_stat_reset_', 'pg_stat_statements_reset', 'pg_stat_clear_snapshot',
+    'pg_advisory_lock', 'pg_advisory_lock_shared', 'pg_advisory_xact_lock', 'pg_advisory_xact_lock_shared', 'pg_try_advisory_',
+    'pg_read_file', 'pg_read_binary_file', 'pg_file_', 'lo_import', 'lo_export',
+    'brin_summarize_new_values', 'brin_summarize_range', 'brin_desummarize_range', 'gin_clean_pending_list',
+    'dblink', 'dblink_', 'query_to_xml', 'query_to_xmlschema', 'query_to_xml_and_xmlschema', 'ts_stat', 'ts_rewrite',
+];
+const escapeRegex = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/**
+ * A call of one of them, named bare, schema-qualified or as a quoted identifier: also inside a
+ * string, where a call may hide in SQL passed as text (a string that merely names one is refused too;
+ * rename it in the check).
+ */
+const SIDE_EFFECT_CALL = new RegExp(`(?<![\\w$])"?(${SIDE_EFFECTS.map((n) => (n.endsWith('_') ? `${escapeRegex(n)}[\\w$]*` : escapeRegex(n))).join('|')})"?\\s*\\(`, 'i');
+/** The query's first keyword, lower-cased (after comments and opening parentheses), or undefined. */
+function firstKeyword(query) {
+    const text = { text: query, standardConformingStrings: true };
+    return /^[A-Za-z_]+/.exec(query.slice(codeStart(text)).replace(/^[(\s]+/, ''))?.[0]?.toLowerCase();
+}
 /**
  * Why the query cannot be an SQL check, or undefined when it may run. Never quotes the query. The
  * spec is read before any session exists, so the query is read with standard_conforming_strings on
  * and off: it is refused here only when it holds several statements either way (a backslash in a
  * '…' string may be all that tells them apart), and otherwise left to the server, which refuses a
- * second statement in the probe's extended-protocol query.
+ * second statement in the probe's extended-protocol query. A function is looked for either way.
  */
 function sqlStatementProblem(query) {
     const [conforming, legacy] = [true, false].map((standardConformingStrings) => splitStatements({ text: query, standardConformingStrings }));
@@ -11861,2960 +15022,26 @@ function sqlStatementProblem(query) {
     if (word && (SESSION.has(word) || transactionControl(statement))) {
         return `${word.toUpperCase()} is not allowed: a check runs one statement inside a read-only transaction that rollback-kit opens and ends, and may not control the transaction or the session`;
     }
-    return undefined;
-}
-
-;// CONCATENATED MODULE: ./.build/smoke/parse-spec.js
-/**
- * YAML check spec → validated checks. Every mistake is collected with its place (line, check name,
- * field) and reported together before anything runs: a spec that is half right measures nothing
- * useful, and fixing one mistake per run is slow when production may be broken.
- */
-
-
-
-
-
-
-
-function formatProblem(p) {
-    const place = [p.line !== undefined ? `line ${p.line}` : '', p.check !== undefined ? `check "${p.check}"` : '', p.field ? `field "${p.field}"` : '']
-        .filter(Boolean)
-        .join(', ');
-    return place ? `${place}: ${p.message}` : p.message;
-}
-class SpecError extends errors/* RollbackKitError */.dp {
-    problems;
-    constructor(problems, source) {
-        super(`The smoke check spec (${source}) has ${problems.length} problem${problems.length === 1 ? '' : 's'}, so nothing was run: ${problems.map(formatProblem).join('; ')}.`, 'Fix the spec; the smoke-test README (actions/smoke-test/README.md) lists every field.');
-        this.problems = problems;
+    if (word && !READS.has(word)) {
+        return `${word.toUpperCase()} is not allowed: a check is one query that reads (SELECT, WITH, VALUES, TABLE, SHOW or EXPLAIN); a read-only transaction still lets some other statements lock tables or act on the server`;
     }
-}
-const COMMON_FIELDS = ['name', 'critical', 'attempts', 'interval-seconds', 'backoff', 'timeout-seconds'];
-const HTTP_FIELDS = ['url', 'method', 'headers', 'body', 'status', 'body-contains', 'body-not-contains', 'body-matches', 'json', 'header', 'max-ms', 'redirect-origins', 'samples', 'max-error-rate', 'max-p95-ms'];
-const SQL_FIELDS = ['query', 'expect-rows', 'expect-value', 'expect-error'];
-const JSON_OPS = ['equals', 'exists', 'less-than', 'greater-than'];
-const HEADER_OPS = ['equals', 'contains', 'matches', 'exists'];
-/** Fields that assert on the response body: a HEAD response has none. */
-const BODY_ASSERTIONS = ['body-contains', 'body-not-contains', 'body-matches', 'json'];
-const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
-const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-/** Parses and validates; throws SpecError with every problem found. */
-function parseChecks(text, ctx) {
-    const source = ctx.source ?? 'checks';
-    let yaml;
-    try {
-        yaml = readYaml(text);
-    }
-    catch (err) {
-        if (err instanceof YamlError)
-            throw new SpecError(err.problems, source);
-        throw err;
-    }
-    const { doc, lines: lineCounter } = yaml;
-    const problems = [];
-    const lineOf = (path, keyOf) => locate(doc, lineCounter, path, keyOf);
-    const root = yaml.value;
-    let items;
-    let base = [];
-    if (Array.isArray(root))
-        items = root;
-    else if (isPlainObject(root)) {
-        // Without a checks field this is not a spec at all (another YAML file): its keys are its
-        // contents, so say what a spec is instead of naming them.
-        if (!('checks' in root))
-            problems.push({ line: 1, message: 'the spec must be a YAML list of checks, or a mapping with `checks:` holding that list; this mapping has no checks field' });
-        else {
-            for (const key of Object.keys(root)) {
-                if (key !== 'checks')
-                    problems.push({ line: lineOf([], key), field: key, message: 'unknown top-level field (the spec is a list of checks, or `checks:` with that list)' });
-            }
+    for (const standardConformingStrings of [true, false]) {
+        const text = { text: query, standardConformingStrings };
+        // SELECT … INTO creates a table: the probe's cursor refuses it with a syntax error, which would
+        // read as the service's answer rather than a mistake in the spec.
+        if (/(?<![\w$])into(?![\w$])/i.test(blankSql(text, { quoted: true }))) {
+            return 'may not hold INTO (SELECT … INTO creates a table, INSERT INTO writes one): a check only reads';
         }
-        if (Array.isArray(root.checks)) {
-            items = root.checks;
-            base = ['checks'];
+        const call = SIDE_EFFECT_CALL.exec(blankSql(text, { quoted: false }))?.[1];
+        if (call) {
+            return `calls ${call.toLowerCase()}(), which is not allowed: its effect outlives the read-only transaction a check runs in, or it runs SQL the check cannot see (a check only reads)`;
         }
-        else if ('checks' in root)
-            problems.push({ line: lineOf(['checks']), field: 'checks', message: 'must be a list of checks' });
-    }
-    if (!items) {
-        if (!problems.length)
-            problems.push({ line: 1, message: 'the spec must be a YAML list of checks (each starting with "- name: ...")' });
-        throw new SpecError(problems, source);
-    }
-    if (!items.length)
-        throw new SpecError([{ line: lineOf(base), message: 'the spec has no checks' }], source);
-    const checks = [];
-    const names = new Map();
-    items.forEach((item, index) => {
-        const path = [...base, index];
-        const reader = new CheckReader(item, index, ctx, problems, (field) => lineOf(field ? [...path, field] : path, undefined), (field) => lineOf(path, field));
-        const check = reader.read();
-        if (!check)
-            return;
-        const earlier = names.get(check.name);
-        if (earlier !== undefined) {
-            problems.push({ line: reader.keyLine('name'), check: check.name, field: 'name', message: `the name is already used by check #${earlier + 1}; names must be unique (they name the report rows)` });
+        // U&"…" spells an identifier in escapes, which could name any function: a check has no need of it.
+        if (/(?<![\w$])u&"/i.test(blankSql(text, { quoted: true }))) {
+            return 'may not hold a Unicode-escaped identifier (U&"…"): write the name as it is';
         }
-        else
-            names.set(check.name, index);
-        checks.push(check);
-    });
-    // In file order, so the list reads top to bottom next to the YAML (sort is stable).
-    problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
-    // A spec that measures nothing would pass, and a pass may record a verified commit.
-    if (!checks.length && !problems.length)
-        problems.push({ line: lineOf(base), message: 'the spec has no checks' });
-    if (problems.length)
-        throw new SpecError(problems, source);
-    return checks;
-}
-/** Line of the node at `path`, or of the key `keyOf` in the map at `path` (for unknown fields). */
-function locate(doc, lines, path, keyOf) {
-    let node = doc.contents;
-    for (const seg of path) {
-        if ((0,dist/* isMap */.jh)(node))
-            node = node.items.find((p) => (0,dist/* isPair */.tO)(p) && (0,dist/* isScalar */.jn)(p.key) && p.key.value === seg)?.value;
-        else if ((0,dist/* isSeq */.oP)(node) && typeof seg === 'number')
-            node = node.items[seg];
-        else
-            return undefined;
-    }
-    if (keyOf !== undefined && (0,dist/* isMap */.jh)(node)) {
-        const pair = node.items.find((p) => (0,dist/* isPair */.tO)(p) && (0,dist/* isScalar */.jn)(p.key) && p.key.value === keyOf);
-        const key = pair?.key;
-        if (key?.range)
-            return lines.linePos(key.range[0]).line;
-    }
-    const range = node?.range;
-    return range ? lines.linePos(range[0]).line : undefined;
-}
-function isPlainObject(v) {
-    return v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Date);
-}
-/** Reads one check, pushing a problem for each mistake; returns undefined when it cannot be typed. */
-class CheckReader {
-    ctx;
-    problems;
-    valueLine;
-    keyLine;
-    name;
-    obj;
-    isMapping;
-    constructor(item, index, ctx, problems, valueLine, keyLine) {
-        this.ctx = ctx;
-        this.problems = problems;
-        this.valueLine = valueLine;
-        this.keyLine = keyLine;
-        this.isMapping = isPlainObject(item);
-        this.obj = this.isMapping ? item : {};
-        this.name = typeof this.obj.name === 'string' && this.obj.name.trim() ? this.obj.name.trim() : `#${index + 1}`;
-        if (!this.isMapping)
-            this.problem(undefined, 'each check must be a mapping of fields (name, url or query, assertions)');
-    }
-    problem(field, message, atKey = false) {
-        this.problems.push({ line: field && atKey ? this.keyLine(field) : this.valueLine(field), check: this.name, field, message });
-    }
-    read() {
-        if (!Object.keys(this.obj).length) {
-            // A non-mapping item already has its problem; an empty one ({}) would measure nothing.
-            if (this.isMapping)
-                this.problem(undefined, 'the check is empty: each check needs a name and a url (an HTTP check) or a query (an SQL check)');
-            return undefined;
-        }
-        if (typeof this.obj.name !== 'string' || !this.obj.name.trim())
-            this.problem('name' in this.obj ? 'name' : undefined, 'every check needs a name (a non-empty string)');
-        const isHttp = 'url' in this.obj;
-        const isSql = 'query' in this.obj;
-        if (isHttp && isSql) {
-            this.problem('query', 'a check has either url (HTTP) or query (SQL), not both', true);
-            return undefined;
-        }
-        if (!isHttp && !isSql) {
-            this.problem(undefined, 'a check needs url (an HTTP check) or query (an SQL check)');
-            return undefined;
-        }
-        this.unknownFields(isHttp ? HTTP_FIELDS : SQL_FIELDS, isHttp ? SQL_FIELDS : HTTP_FIELDS, isHttp ? 'SQL' : 'HTTP');
-        const common = { name: this.name, critical: this.bool('critical') ?? false, ...this.measuring() };
-        return isHttp ? this.http(common) : this.sql(common);
-    }
-    unknownFields(own, other, otherKind) {
-        for (const key of Object.keys(this.obj)) {
-            if (COMMON_FIELDS.includes(key) || own.includes(key))
-                continue;
-            if (other.includes(key))
-                this.problem(key, `is for ${otherKind} checks only`, true);
-            else {
-                const guess = closest(key, [...COMMON_FIELDS, ...own]);
-                this.problem(key, `unknown field${guess ? ` (did you mean "${guess}"?)` : ''}`, true);
-            }
-        }
-    }
-    measuring() {
-        const m = {};
-        m.attempts = this.number('attempts', { integer: true, min: 1, max: 100 });
-        m.intervalSeconds = this.number('interval-seconds', { min: 0, max: 3600 });
-        m.timeoutSeconds = this.number('timeout-seconds', { min: 0.001, max: 3600 });
-        const backoff = this.obj.backoff;
-        if (backoff !== undefined) {
-            if (backoff === 'fixed' || backoff === 'exponential')
-                m.backoff = backoff;
-            else
-                this.problem('backoff', 'must be fixed or exponential');
-        }
-        return m;
-    }
-    http(common) {
-        const check = {
-            kind: 'http',
-            ...common,
-            url: '',
-            secrets: { declared: [], guessed: [] },
-            method: 'GET',
-            headers: {},
-            status: [{ min: 200, max: 299 }],
-            bodyContains: this.strings('body-contains'),
-            bodyNotContains: this.strings('body-not-contains'),
-            json: this.json(),
-            header: this.headerAssertions(),
-            maxMs: this.number('max-ms', { min: 0.001 }),
-            redirectOrigins: this.origins('redirect-origins'),
-            samples: this.number('samples', { integer: true, min: 1, max: 10000 }),
-            maxErrorRate: this.number('max-error-rate', { min: 0, max: 100 }),
-            maxP95Ms: this.number('max-p95-ms', { min: 0.001 }),
-        };
-        this.url(check);
-        this.headers(check);
-        this.methodAndBody(check);
-        if (check.method === 'HEAD') {
-            for (const field of BODY_ASSERTIONS) {
-                if (field in this.obj)
-                    this.problem(field, 'a HEAD response has no body, so this assertion could never pass: use method GET, or assert on status and header', true);
-            }
-        }
-        const status = this.status();
-        if (status)
-            check.status = status;
-        const pattern = this.obj['body-matches'];
-        if (pattern !== undefined) {
-            if (typeof pattern !== 'string' || !pattern)
-                this.problem('body-matches', 'must be a regular expression written as a string');
-            else {
-                const compiled = compilePattern(pattern);
-                if (typeof compiled === 'string')
-                    this.problem('body-matches', compiled);
-                else
-                    check.bodyMatches = compiled;
-            }
-        }
-        return check;
-    }
-    url(check) {
-        const raw = this.obj.url;
-        if (typeof raw !== 'string' || !raw.trim()) {
-            this.problem('url', 'must be an absolute URL (https://...) or a path joined to base-url (/api/health)');
-            return;
-        }
-        const text = raw.trim();
-        if (/^[a-z][a-z0-9+.-]*:/i.test(text)) {
-            if (!/^https?:\/\//i.test(text))
-                return this.problem('url', `must use http or https, not ${/^[a-z][a-z0-9+.-]*:/i.exec(text)[0]}`);
-            try {
-                this.setUrl(check, text, new URL(text).toString());
-            }
-            catch {
-                this.problem('url', 'is not a valid URL');
-            }
-            return;
-        }
-        if (!this.ctx.baseUrl) {
-            this.problem('url', 'is relative, and the base-url input is not set: set it, or write an absolute URL');
-            return;
-        }
-        check.path = text.startsWith('/') ? text : `/${text}`;
-        const joined = (0,join_url/* joinUrl */.w)(this.ctx.baseUrl, check.path);
-        this.setUrl(check, joined, joined);
-    }
-    /**
-     * The URL as requested and printed carries no userinfo: it travels as an Authorization header.
-     * Its secrets are read from the text as written too, which the URL parser may re-encode.
-     */
-    setUrl(check, written, url) {
-        check.secrets = (0,url_secrets/* urlSecrets */.Fn)(written);
-        const { url: requested, authorization } = (0,url_secrets/* splitCredentials */.JD)(url);
-        check.url = requested;
-        check.credentials = authorization;
-    }
-    headers(check) {
-        const raw = this.obj.headers;
-        if (raw === undefined)
-            return;
-        if (!isPlainObject(raw))
-            return this.problem('headers', 'must be a mapping of header name to value');
-        for (const [index, [name, value]] of Object.entries(raw).entries()) {
-            if (!HEADER_NAME.test(name))
-                this.problem('headers', invalidHeaderName(index, name));
-            else if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean')
-                this.problem('headers', `the value of "${name}" must be a string`);
-            else
-                check.headers[name] = String(value);
-        }
-    }
-    methodAndBody(check) {
-        const method = this.obj.method;
-        if (method !== undefined) {
-            if (typeof method !== 'string' || !METHODS.includes(method.toUpperCase()))
-                this.problem('method', `must be one of ${METHODS.join(', ')}`);
-            else
-                check.method = method.toUpperCase();
-        }
-        const body = this.obj.body;
-        if (body === undefined || body === null)
-            return;
-        if (check.method === 'GET' || check.method === 'HEAD') {
-            this.problem('body', `a ${check.method} request cannot have a body: set method (POST, PUT, PATCH)`);
-            return;
-        }
-        if (typeof body === 'string')
-            check.body = body;
-        else {
-            check.body = JSON.stringify(body);
-            if (!Object.keys(check.headers).some((h) => h.toLowerCase() === 'content-type'))
-                check.headers['content-type'] = 'application/json';
-        }
-    }
-    status() {
-        const raw = this.obj.status;
-        if (raw === undefined)
-            return undefined;
-        const list = Array.isArray(raw) ? raw : [raw];
-        const ranges = [];
-        for (const entry of list) {
-            const range = parseStatus(entry);
-            const reversed = typeof entry === 'string' ? /^\s*(\d{3})\s*(?:\.\.|-)\s*(\d{3})\s*$/.exec(entry) : null;
-            if (range)
-                ranges.push(range);
-            else if (reversed && Number(reversed[1]) > Number(reversed[2])) {
-                this.problem('status', `the range ${reversed[1]}..${reversed[2]} is reversed: its minimum is greater than its maximum (write ${reversed[2]}..${reversed[1]})`);
-            }
-            else
-                this.problem('status', 'is not a status: use a code (200), a class (2xx), a range (200..299) or a list of them');
-        }
-        if (!list.length)
-            this.problem('status', 'the list is empty');
-        return ranges;
-    }
-    json() {
-        const raw = this.obj.json;
-        if (raw === undefined)
-            return [];
-        if (!isPlainObject(raw)) {
-            this.problem('json', 'must be a mapping of JSON path to expected value (status: ok) or to assertions (latency: {less-than: 200})');
-            return [];
-        }
-        const out = [];
-        for (const [path, expected] of Object.entries(raw)) {
-            try {
-                (0,json_path/* parseJsonPath */.H)(path);
-            }
-            catch (err) {
-                this.problem('json', `bad path: ${err.message}`);
-                continue;
-            }
-            if (!isPlainObject(expected)) {
-                out.push({ path, op: 'equals', value: expected });
-                continue;
-            }
-            const ops = Object.entries(expected);
-            if (!ops.length)
-                this.problem('json', `"${path}" has an empty mapping: write a value, or {equals: {...}} to compare an object`);
-            for (const [op, value] of ops) {
-                if (!JSON_OPS.includes(op)) {
-                    this.problem('json', `unknown assertion "${op}" for "${path}" (use ${JSON_OPS.join(', ')}; to compare an object write {equals: {...}})`);
-                }
-                else if (op === 'exists' && typeof value !== 'boolean')
-                    this.problem('json', `"${path}": exists must be true or false`);
-                else if ((op === 'less-than' || op === 'greater-than') && typeof value !== 'number')
-                    this.problem('json', `"${path}": ${op} must be a number`);
-                else
-                    out.push({ path, op: op, value });
-            }
-        }
-        return out;
-    }
-    headerAssertions() {
-        const raw = this.obj.header;
-        if (raw === undefined)
-            return [];
-        if (!isPlainObject(raw)) {
-            this.problem('header', 'must be a mapping of response header name to expected value or to assertions ({contains: json})');
-            return [];
-        }
-        const out = [];
-        for (const [index, [rawName, expected]] of Object.entries(raw).entries()) {
-            const name = rawName.toLowerCase();
-            if (!HEADER_NAME.test(rawName)) {
-                this.problem('header', invalidHeaderName(index, rawName));
-                continue;
-            }
-            if (!isPlainObject(expected)) {
-                if (typeof expected === 'string' || typeof expected === 'number')
-                    out.push({ name, op: 'equals', value: String(expected) });
-                else
-                    this.problem('header', `"${rawName}" must be a string or a mapping of assertions`);
-                continue;
-            }
-            for (const [op, value] of Object.entries(expected)) {
-                if (!HEADER_OPS.includes(op))
-                    this.problem('header', `unknown assertion "${op}" for "${rawName}" (use ${HEADER_OPS.join(', ')})`);
-                else if (op === 'exists') {
-                    if (typeof value === 'boolean')
-                        out.push({ name, op, value });
-                    else
-                        this.problem('header', `"${rawName}": exists must be true or false`);
-                }
-                else if (op === 'matches') {
-                    if (typeof value !== 'string' || !value) {
-                        this.problem('header', `"${rawName}": matches must be a regular expression written as a string`);
-                        continue;
-                    }
-                    const compiled = compilePattern(value);
-                    if (typeof compiled === 'string')
-                        this.problem('header', `"${rawName}": matches ${compiled}`);
-                    else
-                        out.push({ name, op, value: compiled });
-                }
-                else if (typeof value === 'string' || typeof value === 'number')
-                    out.push({ name, op: op, value: String(value) });
-                else
-                    this.problem('header', `"${rawName}": ${op} must be a string`);
-            }
-        }
-        return out;
-    }
-    sql(common) {
-        const check = { kind: 'sql', ...common, query: '' };
-        const query = this.obj.query;
-        if (typeof query !== 'string' || !query.trim())
-            this.problem('query', 'must be an SQL statement (a string)');
-        else {
-            check.query = query.trim();
-            const problem = sqlStatementProblem(check.query);
-            if (problem)
-                this.problem('query', problem);
-        }
-        if (!this.ctx.hasDatabase)
-            this.problem('query', 'SQL checks need the database-url input, which is not set', true);
-        const rows = this.obj['expect-rows'];
-        if (rows !== undefined) {
-            const range = parseCountRange(rows);
-            if (range && range.min !== undefined && range.max !== undefined && range.min > range.max) {
-                this.problem('expect-rows', `the range ${range.min}..${range.max} is reversed: its minimum is greater than its maximum (write ${range.max}..${range.min})`);
-            }
-            else if (range)
-                check.expectRows = range;
-            else
-                this.problem('expect-rows', 'must be a row count (3) or a range (1.., ..10, 1..10)');
-        }
-        if ('expect-value' in this.obj)
-            check.expectValue = { value: this.obj['expect-value'] };
-        const error = this.obj['expect-error'];
-        if (error !== undefined) {
-            if (error === true || (typeof error === 'string' && error.trim()))
-                check.expectError = error === true ? true : error.trim();
-            else
-                this.problem('expect-error', 'must be true (any error) or the text the error must contain (does not exist, or a SQLSTATE such as 42P01)');
-            if (rows !== undefined || 'expect-value' in this.obj)
-                this.problem('expect-error', 'cannot be combined with expect-rows or expect-value: a query that must fail returns no rows', true);
-        }
-        return check;
-    }
-    bool(field) {
-        const v = this.obj[field];
-        if (v === undefined)
-            return undefined;
-        if (typeof v === 'boolean')
-            return v;
-        this.problem(field, 'must be true or false');
-        return undefined;
-    }
-    number(field, opts) {
-        const v = this.obj[field];
-        if (v === undefined)
-            return undefined;
-        const ok = typeof v === 'number' && Number.isFinite(v) && (!opts.integer || Number.isInteger(v)) && (opts.min === undefined || v >= opts.min) && (opts.max === undefined || v <= opts.max);
-        if (ok)
-            return v;
-        const bounds = [opts.min !== undefined ? `at least ${opts.min}` : '', opts.max !== undefined ? `at most ${opts.max}` : ''].filter(Boolean).join(' and ');
-        this.problem(field, `must be ${opts.integer ? 'a whole number' : 'a number'}${bounds ? ` ${bounds}` : ''}`);
-        return undefined;
-    }
-    /** http(s) URLs, each reduced to its origin (scheme, host, port): what a redirect is compared with. */
-    origins(field) {
-        const v = this.obj[field];
-        if (v === undefined)
-            return [];
-        const list = Array.isArray(v) ? v : [v];
-        const origins = [];
-        for (const entry of list) {
-            let url;
-            try {
-                url = typeof entry === 'string' ? new URL(entry.trim()) : undefined;
-            }
-            catch {
-                url = undefined;
-            }
-            if (url && (url.protocol === 'http:' || url.protocol === 'https:'))
-                origins.push(url.origin);
-            else {
-                this.problem(field, 'must be an origin (https://login.example.com) or a list of them');
-                return [];
-            }
-        }
-        if (!origins.length)
-            this.problem(field, 'the list is empty');
-        return origins;
-    }
-    strings(field) {
-        const v = this.obj[field];
-        if (v === undefined)
-            return [];
-        const list = Array.isArray(v) ? v : [v];
-        if (!list.length || list.some((s) => typeof s !== 'string' || !s)) {
-            this.problem(field, 'must be a non-empty string or a list of them');
-            return [];
-        }
-        return list;
-    }
-}
-/** What a header name may start with to be named in a message: a header-name-like word, not a value. */
-const SHOWABLE_NAME = /^[A-Za-z][A-Za-z0-9-]{0,63}$/;
-/**
- * A key that is not a header name is often a whole header line (`authorization: Bearer …`), so the
- * key itself is never repeated: only its place, and the word before a colon or space when that
- * word is shaped like a header name.
- */
-function invalidHeaderName(index, key) {
-    const first = /^([^:\s]*)[:\s]/.exec(key)?.[1];
-    const lead = first && SHOWABLE_NAME.test(first) ? `; it starts with "${first}", then a colon or a space: write the name as the key and the value as its value` : ' (the key is not repeated here, as it may hold a value)';
-    return `the key of entry #${index + 1} is not a valid header name${lead}`;
-}
-/**
- * Why a pattern is not a regular expression, without the pattern: V8 writes
- * "Invalid regular expression: /<pattern>/: <reason>", and a spec error never repeats a value.
- */
-function regexReason(err) {
-    const message = err.message;
-    return message.slice(message.lastIndexOf(': ') + 2);
-}
-/** JavaScript's literal form, `/ok/` or `/ok/i`: the spec takes the pattern alone. */
-const LITERAL_FORM = /^\/(.+)\/([a-z]*)$/s;
-/**
- * A pattern of the spec compiled, or why it cannot be. `/ok/i` would compile, and match the
- * slashes and the i as text: such a check never passes, and a check that never passes is a
- * rollback decision, so the literal form is a spec mistake rather than a pattern.
- */
-function compilePattern(text) {
-    const literal = LITERAL_FORM.exec(text);
-    if (literal) {
-        return `is written as a JavaScript literal (/…/${literal[2]}), whose slashes${literal[2] ? ' and flags' : ''} would be matched as text: write the pattern alone (${JSON.stringify(literal[1])})${literal[2] ? ', without flags' : ''}, or \\/ for a slash to match`;
-    }
-    try {
-        return new RegExp(text);
-    }
-    catch (err) {
-        return `is not a valid regular expression: ${regexReason(err)}`;
-    }
-}
-function parseStatus(entry) {
-    if (typeof entry === 'number')
-        return Number.isInteger(entry) && entry >= 100 && entry <= 599 ? { min: entry, max: entry } : undefined;
-    if (typeof entry !== 'string')
-        return undefined;
-    const text = entry.trim().toLowerCase();
-    const cls = /^([1-5])xx$/.exec(text);
-    if (cls)
-        return { min: Number(cls[1]) * 100, max: Number(cls[1]) * 100 + 99 };
-    if (/^\d{3}$/.test(text))
-        return parseStatus(Number(text));
-    const range = /^(\d{3})\s*(?:\.\.|-)\s*(\d{3})$/.exec(text);
-    if (range) {
-        const min = Number(range[1]);
-        const max = Number(range[2]);
-        if (min >= 100 && max <= 599 && min <= max)
-            return { min, max };
     }
     return undefined;
-}
-function parseCountRange(v) {
-    if (typeof v === 'number')
-        return Number.isInteger(v) && v >= 0 ? { min: v, max: v } : undefined;
-    if (typeof v !== 'string')
-        return undefined;
-    // Trimmed first: `\s*(\d*)\s*` can match the same spaces two ways and backtracks quadratically.
-    const text = v.trim();
-    const m = /^(\d*)\s*\.\.\s*(\d*)$/.exec(text);
-    if (!m || (!m[1] && !m[2]))
-        return /^\d+$/.test(text) ? parseCountRange(Number(text)) : undefined;
-    // A reversed range (5..1) is returned as written: the caller names that mistake.
-    return { min: m[1] ? Number(m[1]) : undefined, max: m[2] ? Number(m[2]) : undefined };
-}
-/** The known word nearest to a typo, if it is near enough to be a likely meaning. */
-function closest(word, known) {
-    let best;
-    let bestDistance = Infinity;
-    for (const k of known) {
-        const d = editDistance(word.toLowerCase(), k);
-        if (d < bestDistance) {
-            best = k;
-            bestDistance = d;
-        }
-    }
-    return bestDistance <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
-}
-function editDistance(a, b) {
-    const row = Array.from({ length: b.length + 1 }, (_, j) => j);
-    for (let i = 1; i <= a.length; i++) {
-        let prev = row[0];
-        row[0] = i;
-        for (let j = 1; j <= b.length; j++) {
-            const tmp = row[j];
-            row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-            prev = tmp;
-        }
-    }
-    return row[b.length];
-}
-
-
-/***/ }),
-
-/***/ 7944:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   s: () => (/* binding */ mapLimit),
-/* harmony export */   y: () => (/* binding */ sleep)
-/* harmony export */ });
-/** Bounded concurrency and interruptible waits for the sampling loops. */
-/** Maps `items` with at most `limit` calls in flight; results keep the input order. */
-async function mapLimit(items, limit, fn) {
-    const results = new Array(items.length);
-    let next = 0;
-    const worker = async () => {
-        while (next < items.length) {
-            const index = next++;
-            results[index] = await fn(items[index], index);
-        }
-    };
-    await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-    return results;
-}
-/** Waits `ms`, or less when `signal` aborts first (the overall deadline); never rejects. */
-function sleep(ms, signal) {
-    if (ms <= 0 || signal?.aborted)
-        return Promise.resolve();
-    return new Promise((resolve) => {
-        const done = () => {
-            clearTimeout(timer);
-            signal?.removeEventListener('abort', done);
-            resolve();
-        };
-        const timer = setTimeout(done, ms);
-        signal?.addEventListener('abort', done, { once: true });
-    });
-}
-
-
-/***/ }),
-
-/***/ 5520:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
-
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  y4: () => (/* binding */ recordVerified),
-  GP: () => (/* binding */ verifiedRequest)
-});
-
-// UNUSED EXPORTS: checkRecordVerified
-
-// EXTERNAL MODULE: ./.build/core/errors.js
-var errors = __nccwpck_require__(8005);
-;// CONCATENATED MODULE: ./.build/platforms/http/retry.js
-/**
- * When a failed platform API request is worth repeating, and how long to wait first. The rules follow
- * the Vercel CLI (and agree with flyctl and the Railway CLI: 5xx yes, 4xx never): 429 and 503 wait for `Retry-After` plus jitter (limits use one-minute buckets, so many
- * clients waking at once would collide again), other 5xx and network errors back off a few times,
- * every other 4xx is final.
- */
-const DEFAULT_RETRY = {
-    rateLimitRetries: 5,
-    serverErrorRetries: 3,
-    baseDelayMs: 500,
-    jitterMs: 1000,
-    maxDelayMs: 60_000,
-};
-/** `Retry-After` is seconds or an HTTP date; missing or unreadable counts as 0, as in the CLI. */
-function parseRetryAfter(value, now = Date.now()) {
-    if (!value)
-        return 0;
-    const trimmed = value.trim();
-    if (/^\d+(\.\d+)?$/.test(trimmed))
-        return Math.round(Number(trimmed) * 1000);
-    const at = Date.parse(trimmed);
-    return Number.isNaN(at) ? 0 : Math.max(0, at - now);
-}
-/**
- * Whether an answer is a rate limit. GitHub documents two shapes besides 429: a 403 with
- * `x-ratelimit-remaining: 0` (the primary limit is used up) or with `Retry-After` (a secondary
- * limit), and secondary limits that say so only in their message. Such a 403 is a wait, not a
- * missing permission. The HTTP client and the incident issue share this one rule.
- */
-function retry_isRateLimit(status, headers, message = '') {
-    if (status === 429)
-        return true;
-    return status === 403 && (headers.get('retry-after') !== null || headers.get('x-ratelimit-remaining') === '0' || /rate limit/i.test(message));
-}
-/**
- * How long a rate limit asks to wait: `Retry-After`, else until a used-up window resets
- * (`x-ratelimit-reset`, epoch seconds), else undefined (the caller's default: GitHub asks for at
- * least a minute, Vercel's CLI retries at once).
- */
-function rateLimitWait(headers, now = Date.now()) {
-    const retryAfter = headers.get('retry-after');
-    if (retryAfter !== null)
-        return parseRetryAfter(retryAfter, now);
-    const reset = Number(headers.get('x-ratelimit-reset'));
-    if (headers.get('x-ratelimit-remaining') === '0' && Number.isFinite(reset) && reset > 0)
-        return Math.max(0, reset * 1000 - now);
-    return undefined;
-}
-const waitsAsTold = (failure) => failure.kind === 'status' && (failure.rateLimitWaitMs !== undefined || failure.status === 429 || failure.status === 503);
-/** The wait the server asked for (a rate limit's, or Retry-After of a 503, 0 when absent), or undefined for other failures. */
-function askedWait(failure, now = Date.now()) {
-    if (failure.kind !== 'status' || !waitsAsTold(failure))
-        return undefined;
-    return failure.rateLimitWaitMs ?? parseRetryAfter(failure.retryAfter, now);
-}
-/**
- * The wait before attempt number `attempt + 1` (attempt counts from 0), or undefined when the
- * failure is final. `maxWaitMs` bounds the wait (the policy's maxDelayMs unless the client knows
- * the time left before the step's deadline).
- */
-function retryDelay(failure, attempt, policy, random = Math.random, maxWaitMs = policy.maxDelayMs) {
-    const jitter = Math.floor(random() * policy.jitterMs);
-    if (failure.kind === 'status' && waitsAsTold(failure)) {
-        if (attempt >= policy.rateLimitRetries)
-            return undefined;
-        return Math.min(askedWait(failure) + jitter, maxWaitMs);
-    }
-    if (failure.kind === 'network' || failure.status >= 500) {
-        if (attempt >= policy.serverErrorRetries)
-            return undefined;
-        return Math.min(policy.baseDelayMs * 2 ** attempt + jitter, maxWaitMs);
-    }
-    return undefined;
-}
-
-;// CONCATENATED MODULE: ./.build/platforms/http/client.js
-/**
- * A small JSON-over-HTTP client for platform APIs on Node's fetch: fixed auth headers, a timeout on
- * every call, the shared retry rules (429/503 after Retry-After, other 5xx and network errors with
- * backoff, other 4xx never), no redirect ever followed, and error bodies read defensively. It returns parsed JSON as
- * `unknown`: callers read only the fields they need. The caller registers its token with the log
- * before building the headers, so no retry line can print it.
- */
-
-
-const DEFAULT_REQUEST_TIMEOUT_MS = 20_000;
-/** The platform answered with a non-2xx status (after any retries). */
-class HttpApiError extends Error {
-    service;
-    status;
-    code;
-    serverMessage;
-    request;
-    constructor(service, status, code, serverMessage, request) {
-        super(`${request} answered ${status}${code ? ` ${code}` : ''}: ${serverMessage}`);
-        this.service = service;
-        this.status = status;
-        this.code = code;
-        this.serverMessage = serverMessage;
-        this.request = request;
-        this.name = 'HttpApiError';
-    }
-    /** The answer was a rate limit (retry.ts isRateLimit), whatever its status: a wait, not a refusal. */
-    rateLimited = false;
-}
-/** A 403 rate limit without a stated wait: GitHub asks for at least a minute. */
-const UNSTATED_403_WAIT_MS = 60_000;
-/** A request cut short by the step's deadline: a listing that read pages before it has its own, fuller, message. */
-class client_OutOfTime extends errors/* RollbackKitError */.dp {
-}
-/** The platform could not be reached, or did not answer within the request timeout. */
-class HttpNetworkError extends Error {
-    host;
-    underlying;
-    timedOut;
-    constructor(host, underlying, timedOut) {
-        super(timedOut ? `no answer from ${host} in time` : `cannot reach ${host}: ${underlying?.message ?? String(underlying)}`);
-        this.host = host;
-        this.underlying = underlying;
-        this.timedOut = timedOut;
-        this.name = 'HttpNetworkError';
-    }
-}
-/** What of an error body a message quotes: enough to explain, never a dump. */
-const MAX_ERROR_TEXT = 300;
-const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
-const str = (v) => (typeof v === 'string' && v ? v : typeof v === 'number' ? String(v) : undefined);
-/**
- * Error bodies differ by platform and even by endpoint: `{error:{code,message}}` and `{err:{…}}`
- * (Vercel), `{error:"…"}` (Fly Machines), `{code,message}` (Netlify), `{id,message}` (Render),
- * `{errors:[{message}]}` (GraphQL), or plain text / HTML from a proxy.
- */
-function readErrorBody(text, log) {
-    // Redact, then cut: a cut first would leave a prefix of an echoed token that no longer matches it.
-    const quote = (t, max = MAX_ERROR_TEXT) => log.excerpt(t.replace(/\s+/g, ' ').trim(), max);
-    try {
-        const parsed = JSON.parse(text);
-        const inner = (parsed?.error ?? parsed?.err);
-        const code = (v) => (str(v) === undefined ? undefined : quote(str(v), 100));
-        if (inner && typeof inner === 'object' && !Array.isArray(inner)) {
-            const o = inner;
-            return { code: code(o.code), message: quote(str(o.message) ?? JSON.stringify(o)), inner: o };
-        }
-        if (typeof inner === 'string')
-            return { code: code(parsed.code), message: quote(inner) };
-        if (Array.isArray(parsed?.errors) && parsed.errors.length) {
-            const messages = parsed.errors.map((e) => str(e?.message) ?? JSON.stringify(e));
-            return { message: quote(messages.join('; '), 500) };
-        }
-        if (typeof parsed?.message === 'string')
-            return { code: code(parsed.code), message: quote(parsed.message) };
-    }
-    catch {
-        // not JSON: fall through to the text itself
-    }
-    return { message: quote(text) || '(empty body)' };
-}
-class HttpClient {
-    opts;
-    service;
-    base;
-    retry;
-    timeoutMs;
-    wait;
-    random;
-    constructor(opts) {
-        this.opts = opts;
-        this.service = opts.service;
-        this.base = new URL(opts.baseUrl.endsWith('/') ? opts.baseUrl : `${opts.baseUrl}/`);
-        this.retry = { ...DEFAULT_RETRY, ...opts.retry };
-        this.timeoutMs = opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
-        this.wait = opts.sleep ?? sleep;
-        this.random = opts.random ?? Math.random;
-    }
-    get host() {
-        return this.base.host;
-    }
-    /** Replaces every registered secret in text that came from the platform. */
-    redact(text) {
-        return this.opts.log.redact(text);
-    }
-    /**
-     * Paths are relative to the base URL (its own path kept), so a proxy prefix survives; an empty
-     * path is the base URL exactly as given (a GraphQL endpoint).
-     */
-    url(path, query = {}) {
-        const url = path ? new URL(path.replace(/^\//, ''), this.base) : new URL(this.opts.baseUrl);
-        for (const [k, v] of Object.entries({ ...query, ...this.opts.scope?.() }))
-            if (v !== undefined)
-                url.searchParams.set(k, String(v));
-        return url;
-    }
-    async request(method, path, opts = {}) {
-        const url = this.url(path, opts.query);
-        const label = `${method} ${url.pathname}`;
-        for (let attempt = 0;; attempt++) {
-            let failure;
-            let lastError;
-            // The answer is not awaited past the step's deadline. A request made once it has passed (a
-            // wait's last look) is the caller's choice, and gets the request timeout.
-            const before = this.opts.deadline?.left();
-            const cut = before !== undefined && before > 0 && before < this.timeoutMs;
-            try {
-                const res = await fetch(url, {
-                    method,
-                    headers: {
-                        ...this.opts.headers,
-                        Accept: 'application/json',
-                        ...(opts.body !== undefined ? { 'Content-Type': 'application/json' } : {}),
-                        ...opts.headers,
-                    },
-                    body: opts.body !== undefined ? JSON.stringify(opts.body) : undefined,
-                    // fetch drops Authorization on a redirect to another origin, but not a token in another
-                    // header (Railway's Project-Access-Token): a platform API call follows no redirect at all.
-                    redirect: 'manual',
-                    // Whole milliseconds: a fractional deadline-seconds leaves a fraction, which the timer refuses.
-                    signal: AbortSignal.timeout(cut ? Math.ceil(before) : this.timeoutMs),
-                });
-                const raw = await res.text();
-                if (res.status >= 300 && res.status < 400)
-                    throw this.redirected(res, url, label);
-                if (res.ok) {
-                    let data = undefined;
-                    if (raw.trim()) {
-                        try {
-                            data = JSON.parse(raw);
-                        }
-                        catch {
-                            data = raw;
-                        }
-                    }
-                    return { status: res.status, data };
-                }
-                // Some APIs echo what they were sent; an error message must never carry the token on.
-                const text = this.redact(raw);
-                const apiError = this.opts.apiError ? this.opts.apiError(res.status, text, label) : defaultApiError(this.service, res.status, text, label, this.opts.log);
-                apiError.rateLimited = retry_isRateLimit(res.status, res.headers, apiError.serverMessage);
-                lastError = apiError;
-                failure = {
-                    kind: 'status',
-                    status: res.status,
-                    retryAfter: res.headers.get('retry-after'),
-                    rateLimitWaitMs: apiError.rateLimited ? (rateLimitWait(res.headers) ?? (res.status === 403 ? UNSTATED_403_WAIT_MS : 0)) : undefined,
-                };
-            }
-            catch (err) {
-                if (err instanceof errors/* RollbackKitError */.dp)
-                    throw err;
-                const timedOut = err?.name === 'TimeoutError' || err?.name === 'AbortError';
-                if (timedOut && cut)
-                    throw this.outOfTime(label);
-                lastError = new HttpNetworkError(this.base.host, err?.cause ?? err, timedOut);
-                failure = { kind: 'network' };
-            }
-            const left = this.opts.deadline?.left();
-            const asked = askedWait(failure);
-            if (left !== undefined && asked !== undefined && asked > left && attempt < this.retry.rateLimitRetries) {
-                const secs = (ms) => `${Math.ceil(ms / 1000)} s`;
-                throw new errors/* RollbackKitError */.dp(`${this.service} asked to wait ${secs(asked)} (${failure.kind === 'status' && failure.retryAfter === null ? 'until its rate limit resets' : 'Retry-After'}) before ${label} again (${lastError.message}), but only ${secs(left)} of ${this.opts.deadline.input} (${this.opts.deadline.seconds} s) are left.`, `Wait ${secs(asked)}, then re-run the step (it is safe to repeat), or raise ${this.opts.deadline.input}.`);
-            }
-            const delay = left === undefined || left > 0 ? retryDelay(failure, attempt, this.retry, this.random, left) : undefined;
-            if (delay === undefined)
-                throw lastError;
-            this.opts.log.info(`${this.service}: ${lastError.message}; retrying in ${(delay / 1000).toFixed(1)} s (attempt ${attempt + 2}).`);
-            await this.wait(delay);
-        }
-    }
-    /** No answer to `label` before the step's deadline. */
-    outOfTime(label) {
-        const { input, seconds } = this.opts.deadline;
-        return new client_OutOfTime(`${this.service} did not answer ${label} (${this.host}) before the step's deadline: ${input} (${seconds} s) ran out.`, `Check that ${this.host} is reachable and answering, then re-run the step (it is safe to repeat), or raise ${input}.`);
-    }
-    redirected(res, from, label) {
-        let where = 'an address it did not give';
-        try {
-            const to = new URL(res.headers.get('location') ?? '', from);
-            where = to.origin === from.origin ? `${to.pathname} on the same host` : to.origin;
-        }
-        catch {
-            // an unreadable Location: named as missing
-        }
-        return new errors/* RollbackKitError */.dp(`${this.service} answered ${label} with a redirect (${res.status}) to ${this.redact(where)}. API requests never follow a redirect, so the token goes nowhere but the API URL given.`, `Check the API URL (api-url, machines-api-url, registry-url or GITHUB_API_URL): set it to the address the API answers on itself, if you trust that address.`);
-    }
-    async get(path, query = {}) {
-        return (await this.request('GET', path, { query })).data;
-    }
-}
-function defaultApiError(service, status, text, request, log) {
-    const body = readErrorBody(text, log);
-    return new HttpApiError(service, status, body.code, body.message, request);
-}
-
-;// CONCATENATED MODULE: ./.build/platforms/http/graphql.js
-/** The server answered 200 with `errors` (and maybe partial data): the operation did not happen. */
-class GraphQLError extends Error {
-    service;
-    messages;
-    code;
-    operation;
-    constructor(service, messages, 
-    /** `extensions.code` of the first error when given (NOT_FOUND, UNAUTHENTICATED, …). */
-    code, operation) {
-        super(`${service} ${operation} failed: ${messages.join('; ')}`);
-        this.service = service;
-        this.messages = messages;
-        this.code = code;
-        this.operation = operation;
-        this.name = 'GraphQLError';
-    }
-}
-async function graphql(client, path, operation, query, variables = {}) {
-    const res = await client.request('POST', path, { body: { query, variables } });
-    const body = (res.data && typeof res.data === 'object' ? res.data : {});
-    if (Array.isArray(body.errors) && body.errors.length > 0) {
-        const errors = body.errors;
-        const messages = errors.map((e) => client.redact(typeof e?.message === 'string' ? e.message : JSON.stringify(e)).slice(0, 300));
-        const ext = errors[0]?.extensions;
-        throw new GraphQLError(client.service, messages, typeof ext?.code === 'string' ? ext.code : undefined, operation);
-    }
-    const data = body.data;
-    if (!data || typeof data !== 'object')
-        throw new GraphQLError(client.service, ['the answer carried no data'], undefined, operation);
-    return data;
-}
-
-;// CONCATENATED MODULE: ./.build/platforms/http/errors.js
-/**
- * Turns a failed platform call into the one line the on-call engineer reads: what we were doing,
- * the status mapped to its likely cause, the platform's own words, and the next step. Built only
- * from the platform's answer and names we chose, never from the token.
- */
-
-
-
-/** A response that lacks what we cannot do without (an id): the API is not the one we expect. */
-class UnexpectedShape extends Error {
-    constructor(what) {
-        super(`unexpected shape of ${what}`);
-        this.name = 'UnexpectedShape';
-    }
-}
-const SAFE = 'Re-running the step is safe.';
-function platformError(err, ctx) {
-    if (err instanceof errors/* RollbackKitError */.dp)
-        return err;
-    if (err instanceof HttpNetworkError) {
-        return new errors/* RollbackKitError */.dp(`The platform API could not be reached while ${ctx.doing}: ${err.message} (retried).`, `Check the runner network and api-url. ${SAFE}`);
-    }
-    if (err instanceof UnexpectedShape) {
-        return new errors/* RollbackKitError */.dp(`The API answered with an ${err.message} while ${ctx.doing}.`, 'Check that api-url points at the platform API.');
-    }
-    if (err instanceof GraphQLError) {
-        const said = `${err.service} said: "${err.messages.join('; ')}".`;
-        const text = err.messages.join(' ').toLowerCase();
-        if (err.code === 'UNAUTHENTICATED' || /not authori[sz]ed|unauthori[sz]ed|invalid token|authenticat/.test(text)) {
-            return new errors/* RollbackKitError */.dp(`${err.service} rejected the token while ${ctx.doing}. ${said}`, `Check the ${ctx.tokenInput} secret: it may be expired, revoked, empty, or of a kind without access to this project.`);
-        }
-        if (err.code === 'NOT_FOUND' || /not found|could not find|does not exist/.test(text)) {
-            return new errors/* RollbackKitError */.dp(`${ctx.notFound} was not found while ${ctx.doing}. ${said}`, ctx.notFoundHint);
-        }
-        return new errors/* RollbackKitError */.dp(`${err.service} refused the request while ${ctx.doing}. ${said}`, `Check the inputs and the platform dashboard. ${SAFE}`);
-    }
-    if (!(err instanceof HttpApiError))
-        return err instanceof Error ? err : new Error(String(err));
-    const said = err.serverMessage ? ` ${err.service} said: "${err.serverMessage}".` : '';
-    if (err.rateLimited) {
-        return new errors/* RollbackKitError */.dp(`${err.service} kept rate-limiting the requests (${err.status}) while ${ctx.doing}.${said}`, `Wait for the limit to reset and re-run the step; it is safe to repeat.`);
-    }
-    switch (err.status) {
-        case 401:
-            return new errors/* RollbackKitError */.dp(`${err.service} rejected the token (401) while ${ctx.doing}.${said}`, `Check the ${ctx.tokenInput} secret: it may be expired, revoked or empty.`);
-        case 403:
-            return new errors/* RollbackKitError */.dp(`${err.service} refused access (403) while ${ctx.doing}.${said}`, `Check that the ${ctx.tokenInput} secret has access to it (a token scoped to another app, project or team is refused).`);
-        case 404:
-            return new errors/* RollbackKitError */.dp(`${ctx.notFound} was not found (404) while ${ctx.doing}.${said}`, ctx.notFoundHint);
-        case 409:
-        case 422:
-            return new errors/* RollbackKitError */.dp(`${err.service} refused the change (${err.status}) while ${ctx.doing}.${said}`, `Another deploy or rollback may be running: check the platform dashboard, then re-run the step.`);
-        default:
-            if (err.status >= 500) {
-                return new errors/* RollbackKitError */.dp(`${err.service} failed with ${err.status} while ${ctx.doing}, after retries.${said}`, `${ctx.statusPage ? `Check ${ctx.statusPage} and re-run` : 'Re-run'} the step; it is safe to repeat.`);
-            }
-            return new errors/* RollbackKitError */.dp(`${err.service} answered ${err.status} while ${ctx.doing}.${said}`, `Check the inputs. ${SAFE}`);
-    }
-}
-/** Runs one platform call and maps its failure with the given context. */
-async function calling(ctx, fn) {
-    try {
-        return await fn();
-    }
-    catch (err) {
-        throw platformError(err, ctx);
-    }
-}
-
-;// CONCATENATED MODULE: ./.build/platforms/http/read.js
-/**
- * Tolerant readers for platform JSON: a field is used only when it has the expected type, so an
- * API that adds, drops or retypes a field degrades to "unknown" instead of a crash.
- */
-/** A plain object, or undefined (arrays and null are not objects here). */
-const obj = (v) => (v && typeof v === 'object' && !Array.isArray(v) ? v : undefined);
-/** A non-empty string, or undefined. */
-const read_str = (v) => (typeof v === 'string' && v ? v : undefined);
-
-// EXTERNAL MODULE: ./.build/core/secrets.js
-var secrets = __nccwpck_require__(9205);
-;// CONCATENATED MODULE: ./.build/platforms/listing.js
-/**
- * How long a provider may spend paging through its list of releases or deploys: the step's
- * timeout-seconds, not a page count, so a last good one however far back is found when there is
- * time to reach it, and a listing that never ends still ends. The time is the step's own deadline
- * (StepDeadline), the one clock of the search for the target that bounds its retries too, so the
- * listing cannot outlive the search it belongs to.
- */
-
-
-
-function listingBound(deadline, what) {
-    return { deadline, what };
-}
-/** Past the deadline with a page read: the listing's time has run out. The first page is always asked for. */
-function pastDeadline(bound, pagesRead) {
-    return !!bound && pagesRead > 0 && bound.deadline.left() === 0;
-}
-/** Before each page after the first: past the deadline, a clear error saying how far it got. */
-function checkListingTime(bound, pagesRead) {
-    if (pastDeadline(bound, pagesRead))
-        throw outOfListingTime(bound, pagesRead);
-}
-/**
- * One page, asked for only in time; undefined when the listing's time has run out, before the page
- * or while it was on its way (the client cuts each request to the time left). The first page is
- * always asked for, and its request failing is that failure, not the listing's time running out.
- */
-async function pageInTime(bound, pagesRead, read) {
-    if (pastDeadline(bound, pagesRead))
-        return undefined;
-    try {
-        return { page: await read() };
-    }
-    catch (err) {
-        if (bound && pagesRead > 0 && err instanceof OutOfTime)
-            return undefined;
-        throw err;
-    }
-}
-/** One page, as pageInTime; the listing's time running out is a clear error saying how far it got. */
-async function listingPage(bound, pagesRead, read) {
-    const got = await pageInTime(bound, pagesRead, read);
-    if (!got)
-        throw outOfListingTime(bound, pagesRead);
-    return got.page;
-}
-function outOfListingTime(bound, pagesRead) {
-    return new RollbackKitError(`Listing ${bound.what} took longer than timeout-seconds (${bound.deadline.seconds} s): ${pagesRead} page(s) read, and the list goes on.`, 'Raise timeout-seconds to look further back, or name the target to return to.');
-}
-/** What a message quotes of a cursor: enough to recognise it (a longer one is cut to 40 characters and an ellipsis). */
-const CURSOR_SHOWN = 41;
-/**
- * Stops a listing whose API hands out a page it has given before (the same cursor again, or for
- * page-number paging the same page content), which would otherwise go round until timeout-seconds
- * and then blame the length of the list. Every paginated listing shares it: releases, deploys,
- * deployments, commit statuses.
- */
-class PageGuard {
-    what;
-    seen = new Set();
-    pages = 0;
-    constructor(what) {
-        this.what = what;
-    }
-    /** Records the page just read by its next cursor (or, with page numbers, by what it held). */
-    check(key, kind = 'cursor') {
-        this.pages++;
-        if (this.seen.has(key))
-            this.stuck(kind === 'cursor' ? `the same next-page cursor (${(0,secrets/* clip */.$Q)(key, CURSOR_SHOWN)}) as an earlier page` : 'a page it had already given');
-        this.seen.add(key);
-    }
-    /** Ends the listing: the API's paging went wrong in the way `how` says. */
-    stuck(how) {
-        throw new errors/* RollbackKitError */.dp(`Listing ${this.what} stopped after ${this.pages} page(s): the API answered with ${how}, so the list would never end.`, 'Name the target to return to instead; if api-url points at a proxy, check that it passes the paging parameters on.');
-    }
-}
-
-;// CONCATENATED MODULE: ./.build/platforms/git-revert/pulls.js
-/** The pull request side of git-revert, on @actions/github (which honours GITHUB_API_URL's value passed in). */
-
-
-function parseRepository(full) {
-    const m = /^([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+)$/.exec(full.trim());
-    if (!m)
-        throw new errors/* RollbackKitError */.dp(`GITHUB_REPOSITORY must look like owner/name; got "${full}".`, 'Run the step in GitHub Actions, or set GITHUB_REPOSITORY.');
-    return { owner: m[1], repo: m[2] };
-}
-const pulls_status = (err) => (typeof err?.status === 'number' ? err.status : undefined);
-/** Octokit's error keeps the answer's headers: a 403 may be a rate limit rather than a refusal. */
-function rateLimited(err, code) {
-    const headers = err?.response?.headers ?? {};
-    const get = (name) => (headers[name] === undefined ? null : String(headers[name]));
-    return code !== undefined && isRateLimit(code, { get }, err?.message ?? '');
-}
-function apiError(err, doing, repo) {
-    const code = pulls_status(err);
-    const name = `${repo.owner}/${repo.repo}`;
-    if (rateLimited(err, code))
-        return new RollbackKitError(`GitHub rate-limited the requests (${code}) while ${doing} in ${name}.`, 'Wait for the limit to reset (a minute for a secondary limit, up to an hour for the hourly one), then re-run the step; it is safe to repeat.');
-    if (code === 401)
-        return new RollbackKitError(`GitHub rejected the github-token (401) while ${doing} in ${name}.`, 'Pass secrets.GITHUB_TOKEN or a token that is still valid.');
-    if (code === 403)
-        return new RollbackKitError(`GitHub refused (403) ${doing} in ${name}: the token lacks permission.`, 'Grant the job permissions contents: write and pull-requests: write.');
-    if (code === 404)
-        return new RollbackKitError(`GitHub repository ${name} was not found (404) while ${doing}.`, 'Check that the token can see the repository.');
-    const message = err?.message ?? String(err);
-    return new RollbackKitError(`GitHub failed while ${doing} in ${name}${code ? ` (${code})` : ''}: ${message}`, 'Re-run the step; it is safe to repeat.');
-}
-function pullRequests(token, apiUrl, repo) {
-    // Loaded on first use: @actions/github (octokit, undici) is most of a bundle's start-up, and
-    // only this provider's pull request needs it.
-    let client;
-    const octokit = () => (client ??= __nccwpck_require__.e(/* import() */ 413).then(__nccwpck_require__.bind(__nccwpck_require__, 2413)).then(({ getOctokit }) => getOctokit(token, { baseUrl: apiUrl.replace(/\/$/, '') })));
-    const api = {
-        async checkAccess() {
-            try {
-                await (await octokit()).rest.repos.get({ ...repo });
-            }
-            catch (err) {
-                throw apiError(err, 'checking access to the repository', repo);
-            }
-        },
-        async latest(branch) {
-            try {
-                // Newest first: the first page of one is all that is needed.
-                const { data } = await (await octokit()).rest.pulls.list({ ...repo, state: 'all', head: `${repo.owner}:${branch}`, sort: 'created', direction: 'desc', per_page: 1 });
-                const pr = data[0];
-                return pr ? { number: pr.number, url: pr.html_url, state: pr.state === 'open' ? 'open' : pr.merged_at ? 'merged' : 'closed' } : undefined;
-            }
-            catch (err) {
-                throw apiError(err, 'looking for the pull request of the branch', repo);
-            }
-        },
-        async open({ branch, base, title, body }) {
-            try {
-                const { data } = await (await octokit()).rest.pulls.create({ ...repo, head: branch, base, title, body });
-                return { number: data.number, url: data.html_url };
-            }
-            catch (err) {
-                // 422 "A pull request already exists for owner:branch": a re-run, not a failure.
-                if (pulls_status(err) === 422) {
-                    const existing = await api.latest(branch);
-                    if (existing?.state === 'open')
-                        return { number: existing.number, url: existing.url };
-                }
-                throw apiError(err, 'opening the pull request', repo);
-            }
-        },
-    };
-    return api;
-}
-
-;// CONCATENATED MODULE: ./.build/github/commit-status.js
-/**
- * The `rollback-kit/verified` commit status: the record that a deployment passed its smoke checks
- * after it went live. smoke-test sets it on a pass (verified-sha); promote-previous's
- * `target: last-verified` reads it to pick the newest deployment that actually passed. GitHub's
- * combined status holds the latest status of each context, so a later failure overrides a pass.
- */
-
-
-
-
-
-
-const VERIFIED_CONTEXT = 'rollback-kit/verified';
-/** GitHub refuses a status description longer than this. */
-const DESCRIPTION_MAX = 140;
-/** Statuses per page of the combined status (GitHub's maximum) and pages read at most. */
-const PER_PAGE = 100;
-const MAX_PAGES = 10;
-/** A full commit SHA (SHA-1, or SHA-256 for repositories that use it). */
-function isFullSha(value) {
-    return /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/i.test(value);
-}
-class CommitStatuses {
-    client;
-    repo;
-    constructor(access, log, opts = {}) {
-        log.secret(access.token);
-        this.repo = parseRepository(access.repository);
-        this.client = new HttpClient({
-            service: 'GitHub',
-            baseUrl: access.apiUrl,
-            headers: { Authorization: `Bearer ${access.token}`, 'X-GitHub-Api-Version': '2022-11-28', 'User-Agent': 'rollback-kit' },
-            log,
-            requestTimeoutMs: opts.requestTimeoutMs ?? 10_000,
-            sleep: opts.sleep,
-            deadline: opts.deadline,
-        });
-    }
-    get name() {
-        return `${this.repo.owner}/${this.repo.repo}`;
-    }
-    context(doing, sha) {
-        return {
-            doing: `${doing} of commit ${sha.slice(0, 12)} in ${this.name}`,
-            tokenInput: 'github-token',
-            notFound: `Repository ${this.name} or commit ${sha.slice(0, 12)}`,
-            notFoundHint: 'Check that the commit was pushed to this repository and that github-token can read it (secrets.GITHUB_TOKEN of this repository).',
-        };
-    }
-    /** The latest rollback-kit/verified status of `sha`, reading the combined status page by page. */
-    async verified(sha) {
-        const path = `repos/${encodeURIComponent(this.repo.owner)}/${encodeURIComponent(this.repo.repo)}/commits/${encodeURIComponent(sha)}/status`;
-        return calling(this.context('reading the commit statuses', sha), async () => {
-            const guard = new PageGuard(`the commit statuses of ${sha.slice(0, 12)} in ${this.name}`);
-            for (let page = 1; page <= MAX_PAGES; page++) {
-                const body = obj(await this.client.get(path, { per_page: PER_PAGE, page }));
-                const statuses = body?.statuses;
-                if (!body || !Array.isArray(statuses))
-                    throw new UnexpectedShape('a combined commit status');
-                for (const s of statuses) {
-                    const status = obj(s);
-                    if (read_str(status?.context) !== VERIFIED_CONTEXT)
-                        continue;
-                    const state = read_str(status?.state);
-                    return { verified: state === 'success', state, description: read_str(status?.description) };
-                }
-                const total = typeof body.total_count === 'number' ? body.total_count : 0;
-                if (statuses.length < PER_PAGE || page * PER_PAGE >= total)
-                    break;
-                // Page numbers always advance, so a server that ignores them shows as the same page again.
-                guard.check(JSON.stringify(statuses.map((s) => obj(s)?.id ?? [read_str(obj(s)?.context), read_str(obj(s)?.updated_at)])), 'page');
-            }
-            return { verified: false };
-        });
-    }
-    /** Sets rollback-kit/verified on `sha`: success after a pass. */
-    async record(sha, opts) {
-        const path = `repos/${encodeURIComponent(this.repo.owner)}/${encodeURIComponent(this.repo.repo)}/statuses/${encodeURIComponent(sha)}`;
-        const description = opts.description.length > DESCRIPTION_MAX ? `${opts.description.slice(0, DESCRIPTION_MAX - 1)}…` : opts.description;
-        const ctx = this.context('setting the rollback-kit/verified status', sha);
-        try {
-            await this.client.request('POST', path, { body: { state: opts.state, context: VERIFIED_CONTEXT, description, ...(opts.targetUrl ? { target_url: opts.targetUrl } : {}) } });
-        }
-        catch (err) {
-            // GitHub answers 422 "No commit found for SHA" for a commit it does not have.
-            if (err instanceof HttpApiError && err.status === 422) {
-                throw new errors/* RollbackKitError */.dp(`GitHub refused the rollback-kit/verified status on commit ${sha.slice(0, 12)} in ${this.name} (422): ${err.serverMessage}.`, 'verified-sha must be the full SHA of a commit pushed to this repository (the deployed commit).');
-            }
-            if (err instanceof HttpApiError && err.status === 403 && !err.rateLimited) {
-                throw new errors/* RollbackKitError */.dp(`GitHub refused (403) to set the rollback-kit/verified status on commit ${sha.slice(0, 12)} in ${this.name}: ${err.serverMessage}.`, 'Grant the job permissions: statuses: write.');
-            }
-            throw platformError(err, ctx);
-        }
-    }
-}
-
-;// CONCATENATED MODULE: ./.build/platforms/http/deadline.js
-/**
- * The step's deadline as the HTTP client sees it: timeout-seconds from the start of each phase (the
- * search for the target, then the wait after the request, as timeout-seconds is documented), so no
- * retry, no wait a rate limit asks for, and no wait for an answer outlives the step.
- */
-class StepDeadline {
-    now;
-    seconds;
-    input;
-    at;
-    constructor(now, 
-    /** The input's value, for messages. */
-    seconds, 
-    /** The input that sets it, for messages: smoke-test's is deadline-seconds. */
-    input = 'timeout-seconds') {
-        this.now = now;
-        this.seconds = seconds;
-        this.input = input;
-        this.at = now() + seconds * 1000;
-    }
-    /** The next phase (the wait after the request) gets timeout-seconds of its own; returns its end. */
-    restart() {
-        this.at = this.now() + this.seconds * 1000;
-        return this.at;
-    }
-    /** Milliseconds left, never below 0. */
-    left() {
-        return Math.max(0, this.at - this.now());
-    }
-}
-
-;// CONCATENATED MODULE: ./.build/smoke/record-verified.js
-/**
- * After a smoke test passes, records the deployed commit as verified (the rollback-kit/verified
- * commit status), so a later promote-previous with target last-verified can return to it. Only a
- * pass is recorded: a failure leaves the commit without the status, and last-verified passes it by.
- */
-
-
-
-/**
- * The request from verified-sha, github-token and the runner's GITHUB_* variables, checked at once
- * (the action and `rollback-kit smoke` alike); undefined when no verified-sha was given.
- */
-function verifiedRequest(sha, token, env) {
-    if (!sha)
-        return undefined;
-    const request = {
-        sha,
-        github: { token, repository: env.GITHUB_REPOSITORY || undefined, apiUrl: env.GITHUB_API_URL || 'https://api.github.com' },
-        runUrl: env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID ? `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}` : undefined,
-    };
-    checkRecordVerified(request);
-    return request;
-}
-/** Checks the request before any check runs, so a typo never costs a whole smoke run. */
-function checkRecordVerified(request) {
-    if (!isFullSha(request.sha)) {
-        throw new errors/* RollbackKitError */.dp(`Input verified-sha must be a full 40-character commit SHA; got "${request.sha.slice(0, 80)}".`, 'Pass the deployed commit, e.g. verified-sha: ${{ github.event.deployment.sha }}.');
-    }
-    if (!request.github.token) {
-        throw new errors/* RollbackKitError */.dp('Input github-token is required with verified-sha: the rollback-kit/verified status is set through the GitHub API.', 'Pass github-token: ${{ secrets.GITHUB_TOKEN }} and grant the job permissions: statuses: write.');
-    }
-    if (!request.github.repository) {
-        throw new errors/* RollbackKitError */.dp('verified-sha needs the repository of the commit, and GITHUB_REPOSITORY is not set.', 'Run the step in GitHub Actions, which sets GITHUB_REPOSITORY.');
-    }
-}
-/**
- * Sets the status when the verdict passed; returns whether it did. A failure to record is a
- * warning, not a failed step: the checks passed and production stays as it is, but the warning
- * says that later last-verified rollbacks will not see this deployment. The call, its retries and
- * its waits get deadline-seconds of their own, as each run of the checks does.
- */
-async function recordVerified(request, verdict, checks, deadlineSeconds, log) {
-    if (!verdict.passed) {
-        log.info(`Not recording commit ${request.sha.slice(0, 12)} as verified: the smoke test did not pass (decision ${verdict.decision}).`);
-        return false;
-    }
-    checkRecordVerified(request);
-    try {
-        const statuses = new CommitStatuses(request.github, log, { deadline: new StepDeadline(Date.now, deadlineSeconds, 'deadline-seconds') });
-        await statuses.record(request.sha, { state: 'success', description: `${checks} smoke check${checks === 1 ? '' : 's'} passed after the deploy (rollback-kit)`, targetUrl: request.runUrl });
-        log.info(`Recorded commit ${request.sha.slice(0, 12)} as verified (commit status rollback-kit/verified: success).`);
-        return true;
-    }
-    catch (err) {
-        const message = err instanceof errors/* RollbackKitError */.dp ? err.line : String(err?.message ?? err);
-        log.warning(`The checks passed, but commit ${request.sha.slice(0, 12)} could not be recorded as verified, so target last-verified will pass this deployment by: ${message}`);
-        return false;
-    }
-}
-
-
-/***/ }),
-
-/***/ 6000:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   FK: () => (/* binding */ buildReport),
-/* harmony export */   Rs: () => (/* binding */ reportPaths),
-/* harmony export */   a5: () => (/* binding */ redactReport),
-/* harmony export */   hk: () => (/* binding */ annotations),
-/* harmony export */   t4: () => (/* binding */ writeReportFiles)
-/* harmony export */ });
-/* unused harmony export junitXml */
-/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7598);
-/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1455);
-/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6760);
-/* harmony import */ var _core_secrets_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(9205);
-/**
- * What people and tools read after a smoke test: a JSON report (everything measured), a JUnit XML
- * file (for test-report viewers) and one annotation line per failure (the job summary is
- * src/report/smoke-test-summary.ts). Every text goes through the log's redaction before it is
- * written anywhere.
- */
-
-
-
-
-function buildReport(args) {
-    const { worst, ...verdict } = args.verdict;
-    const o = args.options;
-    return {
-        tool: 'rollback-kit smoke-test',
-        startedAt: args.startedAt.toISOString(),
-        durationMs: args.durationMs,
-        verdict: { ...verdict, worstCheck: worst?.name },
-        settings: {
-            attempts: o.attempts,
-            intervalSeconds: o.intervalSeconds,
-            backoff: o.backoff,
-            timeoutSeconds: o.timeoutSeconds,
-            samples: o.samples,
-            maxErrorRate: o.maxErrorRate,
-            maxP95Ms: o.maxP95Ms,
-            deadlineSeconds: o.deadlineSeconds,
-            baselineUrl: o.baselineUrl,
-            database: args.database,
-        },
-        checks: args.results,
-        ...(args.confirmation ? { confirmation: args.confirmation } : {}),
-    };
-}
-/**
- * Where a run's reports go: a folder of their own under `baseDir` (RUNNER_TEMP), so a job that
- * smoke-tests twice (after the deploy, after the rollback) keeps both.
- */
-function reportPaths(baseDir, now = new Date()) {
-    const dir = (0,node_path__WEBPACK_IMPORTED_MODULE_2__.join)(baseDir, 'rollback-kit', 'smoke-test', `${now.toISOString().replace(/[:.]/g, '-')}-${(0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.randomBytes)(3).toString('hex')}`);
-    return { json: (0,node_path__WEBPACK_IMPORTED_MODULE_2__.join)(dir, 'report.json'), junit: (0,node_path__WEBPACK_IMPORTED_MODULE_2__.join)(dir, 'junit.xml') };
-}
-/** Redacts every text of the report before it is serialised (see redactDeep); numbers and booleans stay as they are. */
-function redactReport(report, log) {
-    return (0,_core_secrets_js__WEBPACK_IMPORTED_MODULE_3__/* .redactDeep */ .KL)(report, log.redact);
-}
-async function writeReportFiles(report, paths, log) {
-    const safe = redactReport(report, log);
-    for (const [path, text] of [
-        [paths.json, `${JSON.stringify(safe, null, 2)}\n`],
-        [paths.junit, junitXml(safe)],
-    ]) {
-        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.mkdir)((0,node_path__WEBPACK_IMPORTED_MODULE_2__.dirname)(path), { recursive: true });
-        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.writeFile)(path, text);
-    }
-}
-function junitXml(report) {
-    const failures = report.checks.filter((c) => !c.passed).length;
-    const seconds = (ms) => (ms / 1000).toFixed(3);
-    const v = report.verdict;
-    const cases = report.checks.map((c) => {
-        const out = [
-            `attempts: ${c.attempts}`,
-            `samples: ${c.samples} (${c.failedSamples} failed, error rate ${c.errorRate}%)`,
-            `latency ms: p50 ${c.p50Ms ?? '-'}, p95 ${c.p95Ms ?? '-'}, max ${c.maxMs ?? '-'}`,
-            ...(c.status !== undefined ? [`status: ${c.status}`] : []),
-            ...(c.baseline ? [`baseline p95 ms: ${c.baseline.p95Ms ?? '-'}${c.baseline.regression ? ' (regression)' : ''}${c.baseline.note ? ` (${c.baseline.note})` : ''}`] : []),
-            ...c.failures.map((f) => `failure: ${f}`),
-        ].join('\n');
-        const failure = c.passed
-            ? ''
-            : `\n      <failure message="${xml(c.reason ?? 'failed')}" type="${c.critical ? 'critical' : 'failure'}">${xml(c.failures.join('\n') || c.reason || '')}</failure>`;
-        return `    <testcase classname="smoke-test.${c.kind}" name="${xml(c.name)}" time="${seconds(c.durationMs)}">${failure}\n      <system-out>${xml(out)}</system-out>\n    </testcase>`;
-    });
-    return [
-        '<?xml version="1.0" encoding="UTF-8"?>',
-        `<testsuites name="smoke-test" tests="${report.checks.length}" failures="${failures}" errors="0" time="${seconds(report.durationMs)}">`,
-        `  <testsuite name="smoke-test" tests="${report.checks.length}" failures="${failures}" errors="0" skipped="0" time="${seconds(report.durationMs)}" timestamp="${report.startedAt}">`,
-        '    <properties>',
-        `      <property name="severity" value="${v.severity}"/>`,
-        `      <property name="decision" value="${v.decision}"/>`,
-        `      <property name="error-rate" value="${v.errorRate}"/>`,
-        `      <property name="p95-ms" value="${v.p95Ms ?? ''}"/>`,
-        '    </properties>',
-        ...cases,
-        '  </testsuite>',
-        '</testsuites>',
-        '',
-    ].join('\n');
-}
-function xml(text) {
-    return (text
-        // Characters XML 1.0 cannot carry at all, even escaped.
-        // eslint-disable-next-line no-control-regex
-        .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F]/g, '')
-        .replace(/&/g, '&amp;')
-        .replace(/</g, '&lt;')
-        .replace(/>/g, '&gt;')
-        .replace(/"/g, '&quot;')
-        .replace(/'/g, '&apos;'));
-}
-/** One annotation per failed check (errors) and per latency regression (warnings). */
-function annotations(report) {
-    const out = [];
-    for (const c of report.checks) {
-        if (!c.passed) {
-            out.push({
-                level: 'error',
-                title: `Smoke check failed: ${c.name}`,
-                message: `${c.critical ? 'Critical check' : 'Check'} "${c.name}" (${c.target}) failed after ${c.attempts} attempt${c.attempts === 1 ? '' : 's'}: ${c.reason}`,
-            });
-        }
-        else if (c.baseline?.regression) {
-            out.push({ level: 'warning', title: `Slower than baseline: ${c.name}`, message: `"${c.name}" p95 ${c.p95Ms} ms against the baseline's ${c.baseline.p95Ms} ms` });
-        }
-    }
-    return out;
-}
-
-
-/***/ }),
-
-/***/ 3779:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   P: () => (/* binding */ readSmokeInputs)
-/* harmony export */ });
-/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8005);
-/* harmony import */ var _core_url_secrets_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9041);
-/* harmony import */ var _db_connection_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6634);
-/* harmony import */ var _confirm_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(1116);
-
-
-
-
-/** A URL input; its user name, password and secret parameters are registered before anything can print them. */
-function httpUrl(inputs, name, log) {
-    const raw = inputs.string(name);
-    if (!raw)
-        return undefined;
-    (0,_core_url_secrets_js__WEBPACK_IMPORTED_MODULE_2__/* .registerUrlSecrets */ .AI)(raw, log);
-    let url;
-    try {
-        url = new URL(raw);
-    }
-    catch {
-        url = undefined;
-    }
-    if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`Input ${name} must be an absolute http(s) URL such as https://my-app.vercel.app, got "${(0,_core_url_secrets_js__WEBPACK_IMPORTED_MODULE_2__/* .displayUrl */ .Qy)(raw)}".`);
-    }
-    return raw;
-}
-function backoffInput(inputs) {
-    const raw = (inputs.string('backoff') ?? 'fixed').toLowerCase();
-    if (raw !== 'fixed' && raw !== 'exponential')
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`Input backoff must be fixed or exponential, got "${raw}".`);
-    return raw;
-}
-/** `databaseUrl`: the database-url input (the CLI falls back to DATABASE_URL); secrets are registered first. */
-function readSmokeInputs(inputs, databaseUrl, workspace, log) {
-    const bypassToken = inputs.secret('bypass-token', log);
-    log.secret(databaseUrl);
-    const database = databaseUrl ? (0,_db_connection_js__WEBPACK_IMPORTED_MODULE_1__/* .parseConnectionString */ .HH)(databaseUrl, log) : undefined;
-    const baseUrl = httpUrl(inputs, 'base-url', log);
-    const baseline = httpUrl(inputs, 'baseline-url', log);
-    const { url: baselineUrl, authorization: baselineCredentials } = baseline ? (0,_core_url_secrets_js__WEBPACK_IMPORTED_MODULE_2__/* .splitCredentials */ .JD)(baseline) : { url: undefined, authorization: undefined };
-    // The token opens the deployment it belongs to; a check on another origin (a third-party status page) never gets it.
-    const bypassOrigins = [baseUrl, baselineUrl].filter((u) => Boolean(u)).map((u) => new URL(u).origin);
-    if (bypassToken && !bypassOrigins.length) {
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp('Input bypass-token is set, but neither base-url nor baseline-url: the token is sent only to their origins, so no check would carry it.', 'Set base-url to the deployment the token opens (and write the checks as paths, /api/health), or leave bypass-token empty.');
-    }
-    return {
-        source: { checks: inputs.string('checks'), checksFile: inputs.string('checks-file'), cwd: workspace },
-        baseUrl,
-        options: {
-            attempts: inputs.integer('attempts', { default: 3, min: 1, max: 100 }),
-            intervalSeconds: inputs.number('interval-seconds', { default: 5, min: 0, max: 3600 }),
-            backoff: backoffInput(inputs),
-            timeoutSeconds: inputs.number('timeout-seconds', { default: 10, min: 0.001, max: 3600 }),
-            samples: inputs.integer('samples', { default: 1, min: 1, max: 10000 }),
-            maxErrorRate: inputs.number('max-error-rate', { default: 5, min: 0, max: 100 }),
-            maxP95Ms: inputs.number('max-p95-ms', { default: 3000, min: 1 }),
-            deadlineSeconds: inputs.number('deadline-seconds', { default: 300, min: 0.1, max: 21600 }),
-            baselineUrl,
-            baselineCredentials,
-            bypassToken,
-            bypassOrigins,
-            database,
-        },
-        failStep: inputs.boolean('fail-step', true),
-        confirmAfterSeconds: inputs.number('confirm-after-seconds', { default: 0, min: 0, max: _confirm_js__WEBPACK_IMPORTED_MODULE_3__/* .MAX_CONFIRM_AFTER_SECONDS */ .n }),
-    };
-}
-
-
-/***/ }),
-
-/***/ 5482:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
-
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  o: () => (/* binding */ loadChecks),
-  p: () => (/* binding */ runSmokeTest)
-});
-
-// EXTERNAL MODULE: external "node:fs/promises"
-var promises_ = __nccwpck_require__(1455);
-// EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __nccwpck_require__(6760);
-// EXTERNAL MODULE: ./.build/core/errors.js
-var errors = __nccwpck_require__(8005);
-// EXTERNAL MODULE: ./.build/db/connection.js + 1 modules
-var connection = __nccwpck_require__(6634);
-// EXTERNAL MODULE: ./.build/smoke/parse-spec.js + 4 modules
-var parse_spec = __nccwpck_require__(1705);
-// EXTERNAL MODULE: ./.build/smoke/report.js
-var smoke_report = __nccwpck_require__(6000);
-// EXTERNAL MODULE: ./.build/core/url-secrets.js
-var url_secrets = __nccwpck_require__(9041);
-;// CONCATENATED MODULE: external "node:vm"
-const external_node_vm_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:vm");
-;// CONCATENATED MODULE: ./.build/smoke/bounded-match.js
-/**
- * Regular expressions from the spec (body-matches, header `matches`) run against what a server
- * sent, and JavaScript's engine backtracks: `^(a+)+$` against a long body runs for hours and holds
- * the whole process, past every timeout and the overall deadline. Each match runs in a vm script
- * with a timeout, which V8 interrupts even inside the regex engine, so a match ends in bounded time
- * whatever the pattern and the body.
- */
-
-/** Longest one match may take. A sound pattern needs milliseconds on the largest body we read (5 MB). */
-const MATCH_TIMEOUT_MS = 1000;
-const test = new external_node_vm_namespaceObject.Script('pattern.test(text)');
-const context = (0,external_node_vm_namespaceObject.createContext)({ pattern: /$^/, text: '' });
-/** The match took longer than it was allowed. */
-class MatchTimeout extends Error {
-    timeoutMs;
-    constructor(timeoutMs) {
-        super(`the regular expression did not finish within ${timeoutMs} ms`);
-        this.timeoutMs = timeoutMs;
-        this.name = 'MatchTimeout';
-    }
-}
-function boundedTest(pattern, text, timeoutMs) {
-    context.pattern = pattern;
-    context.text = text;
-    try {
-        return test.runInContext(context, { timeout: Math.max(1, Math.floor(timeoutMs)) }) === true;
-    }
-    catch (err) {
-        if (err.code === 'ERR_SCRIPT_EXECUTION_TIMEOUT')
-            throw new MatchTimeout(timeoutMs);
-        throw err;
-    }
-    finally {
-        context.text = '';
-    }
-}
-
-;// CONCATENATED MODULE: ./.build/smoke/config-error.js
-/**
- * A check that cannot be run as written: a SQL check that tries to write or to leave its read-only
- * transaction, a request fetch refuses to send (a blocked port, a URL it cannot use), a regular
- * expression too slow to evaluate, a database-url the server rejects. None of these says anything
- * about the service's health, so it is never an observation and never a rollback decision: the run
- * stops and the step fails with no verdict, whatever fail-step says.
- */
-
-const NO_VERDICT = 'This is a configuration error, not an outage: nothing was decided (no verdict, no decision output).';
-class CheckConfigError extends errors/* RollbackKitError */.dp {
-    constructor(problem, hint) {
-        super(`${problem.replace(/\.$/, '')}. ${NO_VERDICT}`, hint);
-        this.name = 'CheckConfigError';
-    }
-}
-
-// EXTERNAL MODULE: ./.build/smoke/json-path.js
-var json_path = __nccwpck_require__(6658);
-;// CONCATENATED MODULE: ./.build/smoke/spec.js
-/**
- * The smoke-check spec after validation: what each check sends and what it asserts. Everything here
- * is already checked (URLs absolute, regexes compiled, ranges ordered), so the probes never have to
- * second-guess a value.
- */
-/**
- * The setting that gave a check its timeout, as a failure reason names it: the check's own field
- * (quoted: a field of the spec, not an input or a flag) or the step's input. The on-call engineer
- * must know which one to raise.
- */
-function timeoutSetting(check) {
-    return check.timeoutSeconds !== undefined ? 'the check\'s "timeout-seconds"' : 'timeout-seconds';
-}
-function formatRange(r) {
-    if (r.min !== undefined && r.min === r.max)
-        return String(r.min);
-    return `${r.min ?? ''}..${r.max ?? ''}`;
-}
-function inRange(n, r) {
-    return (r.min === undefined || n >= r.min) && (r.max === undefined || n <= r.max);
-}
-
-;// CONCATENATED MODULE: ./.build/smoke/assertions.js
-
-
-
-
-/**
- * `log` redacts what the response said before a failure line cuts it. `matchBudgetMs`: how long a
- * regular expression may run, MATCH_TIMEOUT_MS unless the overall deadline is nearer. A pattern
- * stopped at the full MATCH_TIMEOUT_MS is a CheckConfigError.
- */
-function assertResponse(check, res, log, opts = {}) {
-    const failures = [];
-    const budget = Math.min(MATCH_TIMEOUT_MS, opts.matchBudgetMs ?? MATCH_TIMEOUT_MS);
-    const matches = (field, pattern, text) => {
-        try {
-            return boundedTest(pattern, text, budget);
-        }
-        catch (err) {
-            if (!(err instanceof MatchTimeout))
-                throw err;
-            if (budget < MATCH_TIMEOUT_MS) {
-                failures.push(DEADLINE_FAILURE);
-                return undefined;
-            }
-            throw new CheckConfigError(`The HTTP check "${check.name}" cannot be judged: its ${field} pattern ran for ${MATCH_TIMEOUT_MS / 1000} s on a ${text.length}-character text and was stopped, so it backtracks without bound (nested or overlapping quantifiers such as (a+)+ or (.*)*)`, 'Rewrite the regular expression without nested or overlapping quantifiers, or use body-contains / header contains.');
-        }
-    };
-    if (!check.status.some((r) => inRange(res.status, r))) {
-        failures.push(`status ${res.status}, expected ${check.status.map(formatRange).join(' or ')}`);
-    }
-    if (check.maxMs !== undefined && res.ms > check.maxMs)
-        failures.push(`took ${Math.round(res.ms)} ms, more than max-ms ${check.maxMs}`);
-    // Of a body cut at the cap only what was read is known: a text found there is found, but a text
-    // not found, a pattern not matched or a JSON document cut in two proves nothing about the rest.
-    const unread = (assertion) => `body is larger than ${res.bodyCutAt / 1024 / 1024} MB and was read no further, so ${assertion} cannot be judged (point the check at a smaller response)`;
-    const cut = res.bodyCutAt !== undefined;
-    for (const text of check.bodyContains)
-        if (!res.body.includes(text))
-            failures.push(cut ? unread(`body-contains ${show(text, log)}`) : `body does not contain ${show(text, log)}`);
-    for (const text of check.bodyNotContains) {
-        if (res.body.includes(text))
-            failures.push(`body contains ${show(text, log)}`);
-        else if (cut)
-            failures.push(unread(`body-not-contains ${show(text, log)}`));
-    }
-    if (check.bodyMatches && matches('body-matches', check.bodyMatches, res.body) === false)
-        failures.push(cut ? unread(`body-matches /${check.bodyMatches.source}/`) : `body does not match /${check.bodyMatches.source}/`);
-    if (check.json.length)
-        failures.push(...(cut ? [unread('json')] : assertJson(check.json, res.body, log)));
-    for (const h of check.header) {
-        const actual = res.headers.get(h.name);
-        if (h.op === 'exists') {
-            if ((actual !== null) !== h.value)
-                failures.push(`header "${h.name}" is ${actual === null ? 'missing' : 'present'}, expected it ${h.value ? 'present' : 'absent'}`);
-        }
-        else if (actual === null)
-            failures.push(`header "${h.name}" is missing`);
-        else if (h.op === 'equals' && actual !== h.value)
-            failures.push(`header "${h.name}" is ${show(actual, log)}, expected ${show(h.value, log)}`);
-        else if (h.op === 'contains' && !actual.includes(h.value))
-            failures.push(`header "${h.name}" is ${show(actual, log)}, expected it to contain ${show(h.value, log)}`);
-        else if (h.op === 'matches' && matches(`header "${h.name}" matches`, h.value, actual) === false)
-            failures.push(`header "${h.name}" is ${show(actual, log)}, expected it to match /${h.value.source}/`);
-    }
-    return failures;
-}
-function assertJson(assertions, body, log) {
-    let doc;
-    try {
-        doc = JSON.parse(body);
-    }
-    catch {
-        return [`body is not JSON (${body.length ? `${body.length} bytes` : 'empty'}), so json assertions cannot hold`];
-    }
-    const failures = [];
-    for (const a of assertions) {
-        const { found, value } = (0,json_path/* lookupJsonPath */.c)(doc, (0,json_path/* parseJsonPath */.H)(a.path));
-        const where = `json "${a.path}"`;
-        if (a.op === 'exists') {
-            if (found !== a.value)
-                failures.push(`${where} is ${found ? 'present' : 'missing'}, expected it ${a.value ? 'present' : 'absent'}`);
-            continue;
-        }
-        if (!found) {
-            failures.push(`${where} is missing`);
-            continue;
-        }
-        if (a.op === 'equals') {
-            if (!deepEqual(value, a.value))
-                failures.push(`${where} is ${show(value, log)}, expected ${show(a.value, log)}`);
-        }
-        else if (typeof value !== 'number')
-            failures.push(`${where} is ${show(value, log)}, not a number`);
-        else if (a.op === 'less-than' && !(value < a.value))
-            failures.push(`${where} is ${value}, expected less than ${String(a.value)}`);
-        else if (a.op === 'greater-than' && !(value > a.value))
-            failures.push(`${where} is ${value}, expected greater than ${String(a.value)}`);
-    }
-    return failures;
-}
-/** What a sample says when the overall deadline stopped it. */
-const DEADLINE_FAILURE = 'cut short by the overall deadline (deadline-seconds)';
-function deepEqual(a, b) {
-    if (a === b)
-        return true;
-    if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object')
-        return false;
-    if (Array.isArray(a) !== Array.isArray(b))
-        return false;
-    if (Array.isArray(a) && Array.isArray(b))
-        return a.length === b.length && a.every((v, i) => deepEqual(v, b[i]));
-    const ka = Object.keys(a);
-    const kb = Object.keys(b);
-    return ka.length === kb.length && ka.every((k) => Object.prototype.hasOwnProperty.call(b, k) && deepEqual(a[k], b[k]));
-}
-/** A value as JSON, cut short: a report line, not a dump. Redacted before the cut. */
-function show(value, log) {
-    return log.excerpt(value === undefined ? 'undefined' : JSON.stringify(value), 80);
-}
-
-;// CONCATENATED MODULE: ./.build/smoke/http-probe.js
-
-
-
-
-const BYPASS_HEADER = 'x-vercel-protection-bypass';
-const MAX_REDIRECTS = 5;
-/** Assertions see at most this much body; a health endpoint that sends more is read no further. */
-const MAX_BODY_BYTES = 5 * 1024 * 1024;
-async function probeHttp(check, url, opts) {
-    const timeout = AbortSignal.timeout(opts.timeoutMs);
-    const signal = opts.deadline ? AbortSignal.any([timeout, opts.deadline]) : timeout;
-    const started = performance.now();
-    const elapsed = () => performance.now() - started;
-    try {
-        let origin = new URL(url).origin;
-        let current = url;
-        let method = check.method;
-        let body = check.body;
-        let redirectedBy;
-        for (let hop = 0;; hop++) {
-            const sameOrigin = new URL(current).origin === origin;
-            const headers = sameOrigin ? { ...check.headers } : {};
-            if (sameOrigin && opts.bypassToken && opts.bypassOrigins?.some((o) => o === origin || isHttpsUpgrade(o, origin)))
-                headers[BYPASS_HEADER] = opts.bypassToken;
-            if (sameOrigin && opts.credentials && !Object.keys(headers).some((h) => h.toLowerCase() === 'authorization'))
-                headers.authorization = opts.credentials;
-            const sent = await send(check, current, { method, headers, body, redirect: 'manual', signal }, hop);
-            if ('refused' in sent)
-                return { ok: false, ms: elapsed(), status: redirectedBy, failures: [`redirected (${redirectedBy}) to ${new URL(current).host}, which cannot be requested: ${sent.refused}`] };
-            const res = sent.response;
-            const location = res.headers.get('location');
-            if (res.status >= 300 && res.status < 400 && location && hop < MAX_REDIRECTS) {
-                const next = redirectTarget(location, current, origin, check);
-                if (typeof next === 'string') {
-                    await res.body?.cancel().catch(() => undefined);
-                    // The same host over https is still the check's own service: its headers go along.
-                    if (isHttpsUpgrade(origin, next))
-                        origin = new URL(next).origin;
-                    current = next;
-                    redirectedBy = res.status;
-                    // 303, and 301/302 after a POST, turn into a GET as browsers do.
-                    if (res.status === 303 || ((res.status === 301 || res.status === 302) && method === 'POST')) {
-                        method = 'GET';
-                        body = undefined;
-                    }
-                    continue;
-                }
-                // Not followed: a check that accepts this status judges the redirect itself; any other fails saying where it was sent.
-                if (!check.status.some((r) => inRange(res.status, r))) {
-                    await res.body?.cancel().catch(() => undefined);
-                    return { ok: false, ms: elapsed(), status: res.status, failures: [`redirected (${res.status}) ${next.notFollowed}`] };
-                }
-            }
-            const { text, cut } = method === 'HEAD' ? { text: '', cut: false } : await readCapped(res);
-            const ms = elapsed();
-            const matchBudgetMs = opts.deadlineAt === undefined ? undefined : opts.deadlineAt - performance.now();
-            const failures = assertResponse(check, { status: res.status, headers: res.headers, body: text, bodyCutAt: cut ? MAX_BODY_BYTES : undefined, ms }, opts.log, { matchBudgetMs });
-            return { ok: failures.length === 0, ms, status: res.status, failures };
-        }
-    }
-    catch (err) {
-        if (err instanceof CheckConfigError)
-            throw err;
-        const network = classify(err, timeout, opts.deadline);
-        return { ok: false, ms: elapsed(), failures: [describeFailure(network, err, `${opts.timeoutMs / 1000} s (${timeoutSetting(check)})`, url)], network };
-    }
-}
-/**
- * Where a redirect may lead: the URL to request next, or why it is not followed. Only http(s) on
- * the check's own origin, or on an origin the check lists in redirect-origins: a redirect
- * elsewhere is most often a sign-in page answering for a service that is not there, and a data:
- * URL would let the response judge itself.
- */
-function redirectTarget(location, current, origin, check) {
-    let next;
-    try {
-        next = new URL(location, current);
-    }
-    catch {
-        return { notFollowed: 'with a Location that is not a URL, so it was not followed' };
-    }
-    if (next.protocol !== 'http:' && next.protocol !== 'https:')
-        return { notFollowed: `to a URL that is not http(s) (${next.protocol}), which is never followed` };
-    if (next.origin !== origin && !isHttpsUpgrade(origin, next.href) && !check.redirectOrigins.includes(next.origin)) {
-        return {
-            notFollowed: `to ${next.origin}${next.pathname}, another origin than the check's ${origin} (a sign-in page?), so it was not followed; if that redirect is expected, list ${next.origin} in the check's redirect-origins, or accept its status (status: 3xx)`,
-        };
-    }
-    // A Location with userinfo would make fetch refuse (and print it): it is dropped, never sent.
-    return (0,url_secrets/* splitCredentials */.JD)(next.href).url;
-}
-/** http://host to https://host on the default ports: a service moving its own callers to TLS, not another origin. */
-function isHttpsUpgrade(origin, target) {
-    const from = new URL(origin);
-    const to = new URL(target);
-    return from.protocol === 'http:' && to.protocol === 'https:' && from.hostname === to.hostname && from.port === '' && to.port === '';
-}
-/**
- * fetch, with the requests it refuses to send told apart from the ones that got no answer: a port
- * the Fetch standard blocks (10080, 6000, …: "bad port"), a scheme it cannot send, a URL it cannot
- * use, a header it cannot carry. For the check's own URL nothing went over the network, so the
- * service's health is unknown: a CheckConfigError, never an outage. For a redirect's URL the
- * service did answer, with a redirect that cannot be followed: a failed sample, named as such.
- * Network failures carry a code (ECONNREFUSED, UND_ERR_SOCKET, …); fetch's own refusals do not.
- */
-async function send(check, url, init, hop) {
-    try {
-        return { response: await fetch(url, init) };
-    }
-    catch (err) {
-        const why = refusal(err, new URL(url));
-        if (!why)
-            throw err;
-        // Only the check's own URL is the spec's: a redirect fetch cannot follow is what the service answered.
-        if (hop > 0)
-            return { refused: why };
-        throw new CheckConfigError(`The HTTP check "${check.name}" cannot be sent: ${why}, so no request went out`, 'Point the check at a URL fetch can send (another port, http or https, no user name or password in it, header values on one line), or put a proxy in front.');
-    }
-}
-function refusal(err, url) {
-    if (!(err instanceof TypeError))
-        return undefined;
-    const cause = err.cause;
-    if (cause?.code === 'ERR_INVALID_URL')
-        return `fetch cannot parse the URL for ${url.host}`;
-    if (cause && cause.code !== undefined)
-        return undefined;
-    const message = cause?.message ?? err.message;
-    if (message === 'bad port')
-        return `Node's fetch refuses to connect to port ${url.port} of ${url.hostname} (a port the Fetch standard blocks, "bad port")`;
-    if (message === 'unknown scheme')
-        return `fetch cannot send ${url.protocol} URLs`;
-    if (/credentials/i.test(message))
-        return `fetch refuses a URL with a user name or password (for ${url.host})`;
-    if (/header/i.test(message))
-        return 'fetch refuses one of its headers (a name or value it cannot send)';
-    // The message may quote the URL or a header value: name the refusal, not the text.
-    return `fetch refused to build the request for ${url.host}`;
-}
-/** The body up to MAX_BODY_BYTES; `cut` when the response had more (the assertions must know). */
-async function readCapped(res) {
-    if (!res.body)
-        return { text: '', cut: false };
-    const reader = res.body.getReader();
-    const chunks = [];
-    let size = 0;
-    let cut = false;
-    for (;;) {
-        const { done, value } = await reader.read();
-        if (done)
-            break;
-        chunks.push(value);
-        size += value.byteLength;
-        if (size > MAX_BODY_BYTES) {
-            cut = true;
-            await reader.cancel().catch(() => undefined);
-            break;
-        }
-    }
-    return { text: new TextDecoder().decode(Buffer.concat(chunks).subarray(0, MAX_BODY_BYTES)), cut };
-}
-function classify(err, timeout, deadline) {
-    if (deadline?.aborted)
-        return 'deadline';
-    if (timeout.aborted)
-        return 'timeout';
-    const cause = err?.cause;
-    const code = cause?.code ?? err?.code ?? '';
-    if (code === 'ECONNREFUSED')
-        return 'refused';
-    if (code === 'ENOTFOUND' || code === 'EAI_AGAIN')
-        return 'dns';
-    if (code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'ETIMEDOUT' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT')
-        return 'timeout';
-    if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || code === 'EPIPE')
-        return 'reset';
-    if (/CERT|TLS|SSL/.test(code))
-        return 'tls';
-    return 'other';
-}
-/** `timeout`: how long the request was given and by which setting, "10 s (timeout-seconds)". */
-function describeFailure(kind, err, timeout, url) {
-    const host = new URL(url).host;
-    switch (kind) {
-        case 'refused':
-            return `connection refused by ${host}`;
-        case 'dns':
-            return `host ${new URL(url).hostname} not found (DNS)`;
-        case 'timeout':
-            return `no answer from ${host} within ${timeout}`;
-        case 'reset':
-            return `connection to ${host} closed before the response ended`;
-        case 'tls':
-            return `TLS error with ${host}: ${causeMessage(err)}`;
-        case 'deadline':
-            return DEADLINE_FAILURE;
-        default:
-            return `request to ${host} failed: ${causeMessage(err)}`;
-    }
-}
-function causeMessage(err) {
-    const e = err;
-    return e?.cause?.message ?? e?.message ?? String(err);
-}
-
-// EXTERNAL MODULE: ./.build/smoke/join-url.js
-var join_url = __nccwpck_require__(8646);
-// EXTERNAL MODULE: ./.build/smoke/pool.js
-var pool = __nccwpck_require__(7944);
-;// CONCATENATED MODULE: ./.build/db/session.js
-
-
-/**
- * A failure to open a session; `code` keeps the driver's or PostgreSQL's code (ECONNREFUSED, 28P01, …),
- * `fromServer` whether PostgreSQL (or a pooler in front of it) answered the startup with an error or
- * a refusal of SSL, rather than the network failing.
- */
-class ConnectionError extends errors/* RollbackKitError */.dp {
-    code;
-    fromServer;
-    constructor(message, hint, code, fromServer = false) {
-        super(message, hint);
-        this.code = code;
-        this.fromServer = fromServer;
-        this.name = 'ConnectionError';
-    }
-    /**
-     * The server answered and refused what the connection string asks for: a password, user, database,
-     * startup option, SSL requirement or pg_hba rule. That server is up and the URL is wrong, not an
-     * outage. A server that is down, starting, shutting down or out of connections is an outage.
-     */
-    get isConfiguration() {
-        return this.fromServer && !isOutageCode(this.code);
-    }
-}
-/**
- * What a server answers at startup when it cannot serve anyone right now: out of resources (class 53:
- * too many connections, disk full, out of memory), shutting down, crashed or starting up (57P01–57P03),
- * a system or internal error (58, XX). Everything else it answers means the connection string is wrong.
- */
-function isOutageCode(code) {
-    return /^(53|57P0[1-3]|58|XX)/.test(code);
-}
-/** PostgreSQL's ErrorResponse, as node-postgres hands it on: a five-character SQLSTATE and a severity. */
-function isServerError(err) {
-    const e = err;
-    return typeof e?.severity === 'string' && typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code);
-}
-/** The server answered "N" to the SSL request: it has no SSL, and the connection string requires it. */
-const NO_SSL = /^The server does not support SSL connections$/;
-/** The server asks for a password and the connection string has none. */
-const NO_PASSWORD = /client password must be a (non-empty )?string/;
-/** Node's TLS verification failures (sslmode=verify-ca / verify-full against a certificate that does not match). */
-const TLS_VERIFY = /^(ERR_TLS_CERT_ALTNAME_INVALID|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT(_LOCALLY)?|CERT_HAS_EXPIRED|CERT_NOT_YET_VALID|CERT_UNTRUSTED|CERT_SIGNATURE_FAILURE)$/;
-/** A query got no answer within its deadline; the connection was closed, the query's outcome is unknown. */
-class QueryDeadlineExceeded extends Error {
-    /** The code a lost connection has: code that tells connection loss apart treats it as one. */
-    code = 'ETIMEDOUT';
-    constructor(ms, statements, marginMs) {
-        super(`no answer within ${seconds(ms)} s (the statement timeout for each of the query's ${statements} statement(s), plus ${seconds(marginMs)} s for the answer to come back), so the connection was closed`);
-        this.name = 'QueryDeadlineExceeded';
-    }
-}
-function seconds(ms) {
-    return String(Math.round(ms / 100) / 10);
-}
-const deadlines = new WeakMap();
-function isPromise(value) {
-    return typeof value?.then === 'function';
-}
-/**
- * Every query the session sends races its deadline. At the deadline the connection is closed: the
- * query is still in flight, so nothing else could be sent on it, and its answer may never come.
- */
-function enforceDeadlines(client, deadline) {
-    const state = { deadline, statements: 1 };
-    deadlines.set(client, state);
-    const send = client.query.bind(client);
-    const bounded = (...args) => {
-        const result = send(...args);
-        if (state.statements === undefined || !isPromise(result))
-            return result;
-        const statements = state.statements;
-        const ms = statements * deadline.statementMs + deadline.marginMs;
-        let timer;
-        const expired = new Promise((_, reject) => {
-            timer = setTimeout(() => {
-                client.connection?.stream?.destroy?.();
-                reject(new QueryDeadlineExceeded(ms, statements, deadline.marginMs));
-            }, ms);
-        });
-        return Promise.race([result, expired]).finally(() => clearTimeout(timer));
-    };
-    Object.assign(client, { query: bounded });
-}
-/**
- * Runs `fn` with room for `statements` statements in each of its queries (one query holding a
- * whole migration), or with no deadline (undefined: SQL that sets statement_timeout itself, which
- * the deadline would otherwise cut short). A session without a deadline just runs `fn`.
- */
-async function withQueryDeadline(session, statements, fn) {
-    const state = deadlines.get(session);
-    if (!state)
-        return fn();
-    const before = state.statements;
-    state.statements = statements;
-    try {
-        return await fn();
-    }
-    finally {
-        state.statements = before;
-    }
-}
-const READ_ONLY_OPTION = '-c default_transaction_read_only=on';
-async function connect(target, opts = {}) {
-    const session = await openWithOptions(target, (0,connection/* pgClientConfig */.f3)(target, opts), opts);
-    if (opts.queryDeadline)
-        enforceDeadlines(session, opts.queryDeadline);
-    return session;
-}
-async function openWithOptions(target, config, opts) {
-    // A transaction pooler hands the session's startup options to server sessions others share
-    // (or refuses them): there the caller's own READ ONLY transaction is what holds.
-    if (!opts.readOnly || (0,connection/* isTransactionPooler */.ex)(target))
-        return session_open(target, config);
-    try {
-        // After the URL's own options, so that a `-c default_transaction_read_only=off` there loses.
-        return await session_open(target, { ...config, options: [config.options, READ_ONLY_OPTION].filter(Boolean).join(' ') });
-    }
-    catch (err) {
-        // Poolers such as pgbouncer refuse startup parameters they do not know. The caller's own
-        // READ ONLY transaction still holds there; the session default is a second line only.
-        if (err instanceof ConnectionError && /unsupported startup parameter/i.test(err.message))
-            return session_open(target, config);
-        throw err;
-    }
-}
-let driver;
-/**
- * The driver, loaded with the first session, not with the bundle: a step that fails on its inputs
- * never needs it. As it loads, pg asks whether it runs in a Cloudflare Worker: where there is no
- * `navigator` (Node 20; Node 21 and later have one) it builds a fetch `Response` to find out, which
- * loads Node's bundled HTTP client, undici: about 50 ms of every step's start, for a class never
- * used. A `navigator` such as later Node versions have answers the question instead, for the
- * length of the import only.
- */
-function loadDriver() {
-    driver ??= (async () => {
-        const global = globalThis;
-        const stand = global.navigator === undefined;
-        if (stand)
-            Object.defineProperty(global, 'navigator', { value: { userAgent: `Node.js/${process.versions.node}` }, configurable: true, writable: true });
-        try {
-            return (await __nccwpck_require__.e(/* import() */ 849).then(__nccwpck_require__.bind(__nccwpck_require__, 3849))).default;
-        }
-        finally {
-            if (stand)
-                delete global.navigator;
-        }
-    })();
-    return driver;
-}
-/** The parameters the server reported (ParameterStatus) for each session: at startup, and each time one changes. */
-const reported = new WeakMap();
-/** Keeps what the server reports of its parameters; node-postgres reads them but does not keep them. */
-function keepReportedParameters(client) {
-    const parameters = new Map();
-    reported.set(client, parameters);
-    client.connection.on('parameterStatus', (msg) => {
-        parameters.set(msg.parameterName, msg.parameterValue);
-    });
-}
-/**
- * The session's standard_conforming_strings now: off, a backslash in a '…' string escapes the next
- * character. PostgreSQL reports it at the start and whenever it changes (a SET, RESET, or the end of
- * the transaction of a SET LOCAL), before the query that changed it completes, so this asks the
- * server only when it never did (a proxy that does not pass the reports on).
- */
-async function standardConformingStrings(session) {
-    const value = reported.get(session)?.get('standard_conforming_strings') ??
-        (await session.query('SHOW standard_conforming_strings')).rows[0].standard_conforming_strings;
-    return value === 'on';
-}
-async function session_open(target, config) {
-    const client = new (await loadDriver()).Client(config);
-    // A dropped connection must surface on the next query, not crash the process.
-    client.on('error', () => undefined);
-    // Before connecting: the server reports every parameter's starting value during the startup.
-    keepReportedParameters(client);
-    try {
-        await client.connect();
-    }
-    catch (err) {
-        await client.end().catch(() => undefined);
-        throw connectionError(target, err);
-    }
-    return client;
-}
-/**
- * Ends a session as libpq's PQfinish does: Terminate sent and our side closed, without holding the
- * process until the server's backend has exited and closed its side, which pg's end() waits for
- * (20–40 ms of every run's end on a busy server, with nothing of ours left to do). Whatever must
- * land before the end (a commit, a lock released) is awaited before this is called.
- */
-function closeSession(session) {
-    const ended = session.end().catch(() => undefined);
-    session.connection?.stream?.unref?.();
-    // Resolves once the server has closed its side, its backend gone: for a caller that must stay
-    // within a connection limit before it opens another (restore-db's lock watcher).
-    return ended;
-}
-/** Runs `fn` with a session and always closes it. */
-async function withSession(target, fn, opts = {}) {
-    const session = await connect(target, opts);
-    try {
-        return await fn(session);
-    }
-    finally {
-        closeSession(session);
-    }
-}
-function connectionError(target, err) {
-    const where = (0,connection/* describeTarget */.ff)(target);
-    const e = err;
-    const code = e?.code ?? '';
-    const message = e?.message ?? String(err);
-    const fromServer = isServerError(err);
-    const fail = (text, hint, refused = fromServer) => new ConnectionError(text, hint, code, refused);
-    switch (code) {
-        case 'ECONNREFUSED':
-            return fail(`Cannot reach PostgreSQL at ${where}: connection refused.`, 'Check the host and port in database-url and that the server is running.');
-        case 'ENOTFOUND':
-        case 'EAI_AGAIN':
-            return fail(`Cannot reach PostgreSQL at ${where}: host "${target.host}" not found.`, 'Check the host name in database-url.');
-        case 'ETIMEDOUT':
-        case 'EHOSTUNREACH':
-        case 'ENETUNREACH':
-            return fail(`Cannot reach PostgreSQL at ${where}: no answer (${code}).`, 'Check the host, port and firewall; GitHub-hosted runners reach only IPv4 addresses.');
-        case '28P01':
-            return fail(`PostgreSQL at ${where} rejected the password for user "${target.user}".`, 'Check the password in database-url (special characters must be percent-encoded).');
-        case '28000':
-            return fail(`PostgreSQL at ${where} refused user "${target.user}": ${message}.`, 'Check the user name and the server\'s pg_hba.conf / SSL requirements (sslmode=require).');
-        case '3D000':
-            return fail(`Database "${target.database}" does not exist on ${target.host}:${target.port}.`, 'Check the database name in database-url.');
-        case '53300':
-            return fail(`PostgreSQL at ${where} has no free connection slots.`, 'Use a session pooler or free connections, then retry.');
-    }
-    if (NO_SSL.test(message)) {
-        return fail(`PostgreSQL at ${where} does not accept SSL, and database-url requires it (sslmode=${target.params.sslmode ?? 'require'}).`, 'Turn SSL on at the server, or use sslmode=prefer (or disable) for a server that has none.', true);
-    }
-    if (NO_PASSWORD.test(message)) {
-        return fail(`PostgreSQL at ${where} asks user "${target.user}" for a password, and database-url has none.`, 'Put the password in database-url (postgres://user:password@host/db, percent-encoded).', true);
-    }
-    if (TLS_VERIFY.test(code)) {
-        return fail(`PostgreSQL at ${where}: its certificate does not pass sslmode=${target.params.sslmode ?? 'verify-full'} (${code}).`, 'Check sslrootcert and the host name in database-url against the server\'s certificate.', true);
-    }
-    if (fromServer && !isOutageCode(code)) {
-        return fail(`PostgreSQL at ${where} refused the connection: ${message} (SQLSTATE ${code}).`, 'Check the parameters of database-url (options, sslmode, user, database) against what the server accepts.');
-    }
-    if (/timeout/i.test(message)) {
-        return fail(`Cannot reach PostgreSQL at ${where}: no answer within the connect timeout.`, 'Check the host, port and firewall; GitHub-hosted runners reach only IPv4 addresses.');
-    }
-    return fail(`Cannot connect to PostgreSQL at ${where}: ${message}.`);
-}
-
-;// CONCATENATED MODULE: ./.build/smoke/sql-probe.js
-
-
-
-
-/**
- * database-url is wrong: PostgreSQL answered and refused the credentials or the database. The
- * service is up, and a typo in a secret is not an outage, so this is never an observation (never a
- * rollback decision): the step fails with no verdict at all, whatever fail-step says.
- */
-class DatabaseConfigError extends CheckConfigError {
-    constructor(cause) {
-        super(`The SQL checks cannot run because database-url is wrong: ${cause.message}`, cause.hint);
-        this.name = 'DatabaseConfigError';
-    }
-}
-const READ_ONLY_HINT = 'An SQL check is one read-only statement (a SELECT, or SHOW); it may not write, run several statements, or control the transaction or the session. Change the query in the spec.';
-/** SQLSTATE classes that say the server could not run the query at all (timeouts, connections, resources). */
-const NOT_AN_ANSWER = /^(08|53|57)/;
-/**
- * The query tried to write (25006), to end or reshape the transaction (class 25, 2D), or held
- * several statements (42601 with the extended protocol's words): the check is wrong, not the service.
- */
-function notReadOnly(error) {
-    const code = error.code ?? '';
-    return /^(25|2D)/.test(code) || (code === '42601' && /multiple commands/.test(error.message));
-}
-/**
- * Room above the statement timeout for an answer to come back, and for the connection to be given
- * up: only a connection that stalls without closing (a proxy or NAT box that stops forwarding)
- * ever uses it, since the server answers every statement within its statement_timeout.
- */
-const ANSWER_MARGIN_MS = 1_000;
-/**
- * One attempt, with every wait bounded: the connection by the connect timeout, each query's answer
- * by the statement timeout and a margin (a query past it closes the connection), and the whole
- * probe, ROLLBACK included, by the time the connection and the query may take and the overall
- * deadline. A probe given up closes its session without waiting for the server to agree.
- */
-async function probeSql(check, target, opts) {
-    const started = performance.now();
-    const timeoutMs = Math.max(1, Math.round(opts.timeoutMs));
-    const budgetMs = 2 * timeoutMs + ANSWER_MARGIN_MS;
-    const probe = new Probe();
-    let timer;
-    let onAbort;
-    const givenUp = new Promise((resolve) => {
-        const giveUp = (failure, unreachable) => {
-            probe.abandon();
-            resolve({ ok: false, ms: performance.now() - started, failures: [failure], unreachable });
-        };
-        timer = setTimeout(() => giveUp(`no answer from the database within ${seconds(budgetMs)} s (${timeoutSetting(check)} for the connection and for the query, plus ${seconds(ANSWER_MARGIN_MS)} s), so the connection was closed`, true), budgetMs);
-        onAbort = () => giveUp(DEADLINE_FAILURE, false);
-        if (opts.deadline?.aborted)
-            onAbort();
-        else
-            opts.deadline?.addEventListener('abort', onAbort, { once: true });
-    });
-    try {
-        return await Promise.race([runProbe(check, target, probe, timeoutMs, started, opts), givenUp]);
-    }
-    finally {
-        clearTimeout(timer);
-        if (onAbort)
-            opts.deadline?.removeEventListener('abort', onAbort);
-    }
-}
-/** The probe's session, closed at once when the probe is given up, even if it opens only after that. */
-class Probe {
-    session;
-    abandoned = false;
-    adopt(session) {
-        this.session = session;
-        if (this.abandoned)
-            closeSession(session);
-        return !this.abandoned;
-    }
-    abandon() {
-        this.abandoned = true;
-        // With a query in flight pg destroys the socket; otherwise it sends Terminate and lets go.
-        if (this.session)
-            closeSession(this.session);
-    }
-    get given() {
-        return this.abandoned;
-    }
-}
-async function runProbe(check, target, probe, timeoutMs, started, opts) {
-    let session;
-    try {
-        session = await sql_probe_open(target, timeoutMs);
-    }
-    catch (err) {
-        if (err instanceof DatabaseConfigError)
-            throw err;
-        // Messages that name host:port/db and no secret: refused, DNS, timeouts, server starting up.
-        const message = err instanceof Error ? err.message : String(err);
-        return { ok: false, ms: performance.now() - started, failures: [message], unreachable: true };
-    }
-    if (!probe.adopt(session))
-        return { ok: false, ms: performance.now() - started, failures: [], unreachable: false };
-    try {
-        return await measure(check, session, timeoutMs, started, opts);
-    }
-    finally {
-        // Bounded by the query deadline; a connection that is already gone refuses it at once.
-        if (!probe.given)
-            await session.query('ROLLBACK').catch(() => undefined);
-        closeSession(session);
-    }
-}
-async function measure(check, session, timeoutMs, started, opts) {
-    let before;
-    try {
-        await session.query('BEGIN TRANSACTION READ ONLY');
-        await session.query(`SET LOCAL statement_timeout = ${timeoutMs}`);
-        // The first query of the transaction: from here on, SET TRANSACTION READ WRITE is refused.
-        before = await transactionState(session);
-    }
-    catch (err) {
-        return brokeAround(err, started);
-    }
-    if (before.readOnly !== 'on')
-        throw new CheckConfigError(`The SQL check "${check.name}" cannot run: the database did not open a read-only transaction`, READ_ONLY_HINT);
-    let rows;
-    let error;
-    try {
-        // Extended protocol: one statement only, refused by the server otherwise (queryMode is not in @types/pg).
-        const result = await session.query({ text: check.query, rowMode: 'array', queryMode: 'extended' });
-        rows = (result.rows ?? []);
-    }
-    catch (err) {
-        // Only the server's own error is an answer; a connection that stalled or broke measured nothing
-        // (and is never the error an expect-error check waits for).
-        if (!fromServer(err))
-            return brokeAround(err, started);
-        const e = err;
-        error = { code: e.code, message: e.message ?? String(err) };
-    }
-    if (error && notReadOnly(error)) {
-        throw new CheckConfigError(`The SQL check "${check.name}" is not a read-only query: ${error.message}${error.code ? ` (SQLSTATE ${error.code})` : ''}; nothing was changed`, READ_ONLY_HINT);
-    }
-    if (!error) {
-        let after;
-        try {
-            after = await transactionState(session);
-        }
-        catch (err) {
-            return brokeAround(err, started);
-        }
-        if (after.readOnly !== 'on' || after.started !== before.started) {
-            throw new CheckConfigError(`The SQL check "${check.name}" left its read-only transaction`, READ_ONLY_HINT);
-        }
-    }
-    const ms = performance.now() - started;
-    const failures = judge(check, rows, error, opts.cutByDeadline ? 'the overall deadline (deadline-seconds)' : `${timeoutMs / 1000} s (${timeoutSetting(check)})`, opts.log);
-    return { ok: failures.length === 0, ms, failures };
-}
-/** An ErrorResponse PostgreSQL sent (pg's DatabaseError carries its severity), not a local or network error. */
-function fromServer(err) {
-    return typeof err?.severity === 'string';
-}
-/** The connection broke around the query (BEGIN failed, or the check after it): nothing was measured. */
-function brokeAround(err, started) {
-    const message = err instanceof Error ? err.message : String(err);
-    return { ok: false, ms: performance.now() - started, failures: [message], unreachable: true };
-}
-/** Whether the transaction is read-only, and when it started: a query that committed it would change both. */
-async function transactionState(session) {
-    const { rows } = await session.query("SELECT current_setting('transaction_read_only') AS \"readOnly\", now()::text AS started");
-    return rows[0];
-}
-/** A rejected password or an unknown database is a DatabaseConfigError; anything else a failure to reach the database. */
-async function sql_probe_open(target, timeoutMs) {
-    try {
-        return await connect(target, { connectTimeoutMs: timeoutMs, readOnly: true, queryDeadline: { statementMs: timeoutMs, marginMs: ANSWER_MARGIN_MS } });
-    }
-    catch (err) {
-        throw err instanceof ConnectionError && err.isConfiguration ? new DatabaseConfigError(err) : err;
-    }
-}
-function judge(check, rows, error, limit, log) {
-    if (check.expectError !== undefined) {
-        if (!error)
-            return [`the query succeeded (${rows?.length ?? 0} rows), expected an error${check.expectError === true ? '' : ` containing ${show(check.expectError, log)}`}`];
-        const expected = check.expectError;
-        const code = error.code ?? '';
-        if (expected !== true && code === expected.toUpperCase())
-            return [];
-        if (NOT_AN_ANSWER.test(code))
-            return [`the query could not run (${describeError(error, limit)}), so the expected error was not observed`];
-        if (expected === true || error.message.toLowerCase().includes(expected.toLowerCase()))
-            return [];
-        return [`the query failed with ${show(error.message, log)}${code ? ` (SQLSTATE ${code})` : ''}, expected an error containing ${show(expected, log)}`];
-    }
-    if (error)
-        return [`the query failed: ${describeError(error, limit)}`];
-    const failures = [];
-    const count = rows?.length ?? 0;
-    if (check.expectRows && !inRange(count, check.expectRows))
-        failures.push(`${count} rows, expected ${formatRange(check.expectRows)}`);
-    if (check.expectValue) {
-        if (!count)
-            failures.push(`no rows, expected the value ${show(check.expectValue.value, log)}`);
-        else {
-            const actual = rows[0][0];
-            if (!sameValue(actual, check.expectValue.value))
-                failures.push(`the value is ${show(actual, log)}, expected ${show(check.expectValue.value, log)}`);
-        }
-    }
-    return failures;
-}
-function describeError(error, limit) {
-    if (error.code === '57014')
-        return `cancelled by ${limit}`;
-    return `${error.message}${error.code ? ` (SQLSTATE ${error.code})` : ''}`;
-}
-/** node-postgres returns bigint and numeric as strings: compare numbers by value, the rest exactly. */
-function sameValue(actual, expected) {
-    if (typeof expected === 'number')
-        return actual !== null && actual !== '' && Number(actual) === expected;
-    if (typeof expected === 'string')
-        return actual instanceof Date ? actual.toISOString() === expected : actual !== null && typeof actual !== 'object' && String(actual) === expected;
-    return deepEqual(actual, expected);
-}
-
-;// CONCATENATED MODULE: ./.build/smoke/stats.js
-/** Latency percentiles and error rates over the samples of one attempt. */
-/** Nearest-rank percentile (k6 and most dashboards agree on it for small sample counts). */
-function percentile(sorted, p) {
-    if (!sorted.length)
-        return undefined;
-    const rank = Math.ceil((p / 100) * sorted.length);
-    return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1];
-}
-function latencyStats(ms) {
-    const sorted = [...ms].sort((a, b) => a - b);
-    const round = (v) => (v === undefined ? undefined : Math.round(v * 10) / 10);
-    return { p50Ms: round(percentile(sorted, 50)), p95Ms: round(percentile(sorted, 95)), maxMs: round(sorted[sorted.length - 1]) };
-}
-/** Failed samples as a percentage (0–100), to two decimals. */
-function errorRate(failed, total) {
-    return total ? Math.round((failed / total) * 10000) / 100 : 0;
-}
-
-;// CONCATENATED MODULE: ./.build/smoke/run-checks.js
-
-
-
-
-
-const REGRESSION_FACTOR = 2;
-/** Below this difference a "2× slower" is noise (2 ms against 0.9 ms), not a regression. */
-const REGRESSION_FLOOR_MS = 50;
-const MAX_BACKOFF_SECONDS = 60;
-/** The abort reason when a check threw: the run has no verdict, so the others stop without a word. */
-const STOPPED = Symbol('stopped');
-async function runChecks(checks, opts, log) {
-    const deadline = new AbortController();
-    const timer = setTimeout(() => deadline.abort(), opts.deadlineSeconds * 1000);
-    const deadlineAt = performance.now() + opts.deadlineSeconds * 1000;
-    try {
-        return await (0,pool/* mapLimit */.s)(checks, opts.checkConcurrency ?? 4, (check) => runCheck(check, opts, { signal: deadline.signal, at: deadlineAt }, log).catch((err) => {
-            // A check that cannot run as written (CheckConfigError) means there will be no verdict: stop measuring.
-            deadline.abort(STOPPED);
-            throw err;
-        }));
-    }
-    finally {
-        clearTimeout(timer);
-    }
-}
-async function runCheck(check, opts, until, log) {
-    const deadline = until.signal;
-    const started = performance.now();
-    const attempts = check.attempts ?? opts.attempts;
-    const interval = check.intervalSeconds ?? opts.intervalSeconds;
-    const backoff = check.backoff ?? opts.backoff;
-    let outcome;
-    let made = 0;
-    for (let attempt = 1; attempt <= attempts; attempt++) {
-        if (deadline.aborted)
-            break;
-        made = attempt;
-        outcome = check.kind === 'http' ? await httpAttempt(check, { url: check.url, credentials: check.credentials }, opts, until, log) : await sqlAttempt(check, opts, until, log);
-        if (deadline.reason === STOPPED)
-            break;
-        if (outcome.passed) {
-            log.info(`✓ ${check.name}: passed${attempts > 1 ? ` on attempt ${attempt}/${attempts}` : ''}${describeNumbers(outcome)}`);
-            break;
-        }
-        const wait = attempt < attempts ? delaySeconds(interval, backoff, attempt) : 0;
-        log.info(`✗ ${check.name}: attempt ${attempt}/${attempts} failed: ${outcome.reason}${wait && !deadline.aborted ? `; next attempt in ${wait} s` : ''}`);
-        if (wait)
-            await (0,pool/* sleep */.y)(wait * 1000, deadline);
-    }
-    if (!outcome) {
-        outcome = {
-            passed: false,
-            samples: 0,
-            failedSamples: 0,
-            errorRate: 100,
-            latency: {},
-            failures: [],
-            reason: `not measured: the overall deadline (${opts.deadlineSeconds} s) passed first`,
-            unreachable: false,
-            thresholdBroken: false,
-        };
-    }
-    const result = {
-        name: check.name,
-        kind: check.kind,
-        critical: check.critical,
-        target: check.kind === 'http' ? check.url : 'SQL',
-        passed: outcome.passed,
-        attempts: made,
-        samples: outcome.samples,
-        failedSamples: outcome.failedSamples,
-        errorRate: outcome.errorRate,
-        ...outcome.latency,
-        status: outcome.status,
-        reason: outcome.reason,
-        failures: outcome.failures,
-        unreachable: outcome.unreachable,
-        thresholdBroken: outcome.thresholdBroken,
-        durationMs: 0,
-    };
-    if (check.kind === 'http' && opts.baselineUrl && check.path && deadline.reason !== STOPPED) {
-        result.baseline = await measureBaseline(check, result, opts, until, log);
-        if (result.baseline.regression) {
-            // Info, not warning: the entry point annotates regressions once, from the report.
-            log.info(`⚠ ${check.name}: p95 ${result.p95Ms} ms is more than ${REGRESSION_FACTOR}× the baseline's ${result.baseline.p95Ms} ms`);
-        }
-    }
-    result.durationMs = Math.round(performance.now() - started);
-    return result;
-}
-function delaySeconds(interval, backoff, attempt) {
-    const seconds = backoff === 'exponential' ? interval * 2 ** (attempt - 1) : interval;
-    return Math.min(seconds, Math.max(interval, MAX_BACKOFF_SECONDS));
-}
-async function httpAttempt(check, to, opts, deadline, log) {
-    const count = check.samples ?? opts.samples;
-    const timeoutMs = (check.timeoutSeconds ?? opts.timeoutSeconds) * 1000;
-    const samples = await (0,pool/* mapLimit */.s)(Array.from({ length: count }), opts.sampleConcurrency ?? 5, () => probeHttp(check, to.url, { timeoutMs, deadline: deadline.signal, deadlineAt: deadline.at, bypassToken: opts.bypassToken, bypassOrigins: opts.bypassOrigins, credentials: to.credentials, log }));
-    return judgeAttempt(samples, { maxErrorRate: check.maxErrorRate ?? opts.maxErrorRate, maxP95Ms: check.maxP95Ms ?? opts.maxP95Ms });
-}
-/** Turns an attempt's samples into pass/fail against max-error-rate and max-p95-ms. */
-function judgeAttempt(samples, opts) {
-    const failed = samples.filter((s) => !s.ok);
-    const rate = errorRate(failed.length, samples.length);
-    // Latency is what answered requests took: a refused connection is fast, not healthy.
-    const latency = latencyStats(samples.filter((s) => !s.network).map((s) => s.ms));
-    const failures = rankFailures(failed.flatMap((s) => s.failures));
-    const unreachable = samples.length > 0 && samples.every((s) => s.network && s.network !== 'deadline');
-    const reasons = [];
-    let thresholdBroken = false;
-    if (rate > opts.maxErrorRate) {
-        if (samples.length === 1)
-            reasons.push(failed[0].failures.join('; '));
-        else {
-            thresholdBroken = true;
-            reasons.push(`error rate ${rate}% (${failed.length}/${samples.length}) above max-error-rate ${opts.maxErrorRate}%: ${failures[0]}`);
-        }
-    }
-    if (latency.p95Ms !== undefined && latency.p95Ms > opts.maxP95Ms) {
-        thresholdBroken = true;
-        reasons.push(`p95 ${latency.p95Ms} ms above max-p95-ms ${opts.maxP95Ms}`);
-    }
-    return {
-        passed: reasons.length === 0,
-        samples: samples.length,
-        failedSamples: failed.length,
-        errorRate: rate,
-        latency,
-        status: mostCommon(samples.map((s) => s.status).filter((s) => s !== undefined)),
-        failures,
-        reason: reasons.length ? reasons.join('; ') : failures.length ? `${failed.length}/${samples.length} samples failed (within max-error-rate): ${failures[0]}` : undefined,
-        unreachable,
-        thresholdBroken,
-    };
-}
-async function sqlAttempt(check, opts, deadline, log) {
-    // The server cannot be told about our deadline, so the query's timeout is cut to what is left
-    // before it; the probe is given up (its connection closed) when the deadline comes all the same.
-    const configured = (check.timeoutSeconds ?? opts.timeoutSeconds) * 1000;
-    const left = Math.max(1, deadline.at - performance.now());
-    // Validation refuses SQL checks without database-url, so the target is there.
-    const outcome = await probeSql(check, opts.database, { timeoutMs: Math.min(configured, left), cutByDeadline: left < configured, deadline: deadline.signal, log });
-    return {
-        passed: outcome.ok,
-        samples: 1,
-        failedSamples: outcome.ok ? 0 : 1,
-        errorRate: outcome.ok ? 0 : 100,
-        latency: latencyStats([outcome.ms]),
-        failures: outcome.failures,
-        reason: outcome.failures.join('; ') || undefined,
-        unreachable: outcome.unreachable ?? false,
-        thresholdBroken: false,
-    };
-}
-async function measureBaseline(check, result, opts, deadline, log) {
-    const url = (0,join_url/* joinUrl */.w)(opts.baselineUrl, check.path);
-    if (deadline.signal.aborted)
-        return { url, errorRate: 0, regression: false, note: 'not measured: the overall deadline passed first' };
-    const outcome = await httpAttempt(check, { url, credentials: opts.baselineCredentials }, opts, deadline, log);
-    const baseline = { url, errorRate: outcome.errorRate, ...outcome.latency, regression: false };
-    if (outcome.latency.p95Ms === undefined)
-        baseline.note = `baseline did not answer (${outcome.failures[0] ?? 'no samples'}): no comparison`;
-    else if (result.p95Ms !== undefined) {
-        baseline.regression = result.p95Ms > REGRESSION_FACTOR * outcome.latency.p95Ms && result.p95Ms - outcome.latency.p95Ms >= REGRESSION_FLOOR_MS;
-    }
-    return baseline;
-}
-function rankFailures(failures) {
-    const counts = new Map();
-    for (const f of failures)
-        counts.set(f, (counts.get(f) ?? 0) + 1);
-    return [...counts.entries()]
-        .sort((a, b) => b[1] - a[1])
-        .slice(0, 10)
-        .map(([f, n]) => (n > 1 ? `${f} (×${n})` : f));
-}
-function mostCommon(values) {
-    const counts = new Map();
-    for (const v of values)
-        counts.set(v, (counts.get(v) ?? 0) + 1);
-    let best;
-    for (const [v, n] of counts)
-        if (best === undefined || n > counts.get(best))
-            best = v;
-    return best;
-}
-function describeNumbers(o) {
-    if (o.samples <= 1)
-        return o.latency.p95Ms !== undefined ? ` (${o.latency.p95Ms} ms)` : '';
-    return ` (${o.samples} samples, ${o.errorRate}% errors, p95 ${o.latency.p95Ms ?? '-'} ms)`;
-}
-
-;// CONCATENATED MODULE: ./.build/smoke/sensitive.js
-
-function registerSpecSecrets(checks, log) {
-    for (const check of checks) {
-        if (check.kind !== 'http')
-            continue;
-        for (const value of check.secrets.declared)
-            log.secret(value);
-        for (const value of check.secrets.guessed)
-            log.secret(value, 'guessed');
-        for (const [name, value] of Object.entries(check.headers)) {
-            if (!(0,url_secrets/* isSensitiveName */.eq)(name))
-                continue;
-            log.secret(value, 'guessed');
-            // "Bearer abc…": the credential alone may show up elsewhere (an echo, an error).
-            const credential = /^\S+\s+(\S.*)$/.exec(value)?.[1];
-            log.secret(credential, 'guessed');
-        }
-    }
-}
-
-;// CONCATENATED MODULE: ./.build/smoke/verdict.js
-const DECISION_MATRIX = {
-    critical: 'rollback',
-    major: 'rollback',
-    minor: 'fix-forward',
-    none: 'none',
-};
-function decide(results) {
-    const failed = results.filter((r) => !r.passed);
-    const http = results.filter((r) => r.kind === 'http');
-    const probed = http.length ? http : results;
-    const unreachable = probed.length > 0 && probed.every((r) => r.unreachable);
-    const regressions = results.filter((r) => r.baseline?.regression);
-    const reasons = [];
-    if (unreachable)
-        reasons.push(`the service is unreachable: ${probed.length === 1 ? 'its check' : `all ${probed.length} ${http.length ? 'HTTP' : 'SQL'} checks`} got no answer (${probed[0].reason})`);
-    for (const r of failed.filter((r) => r.critical))
-        reasons.push(`critical check "${r.name}" failed: ${r.reason}`);
-    for (const r of failed.filter((r) => !r.critical))
-        reasons.push(`check "${r.name}" failed: ${r.reason}`);
-    for (const r of regressions)
-        reasons.push(`"${r.name}" is slower than the baseline: p95 ${r.p95Ms} ms against ${r.baseline.p95Ms} ms`);
-    const severity = unreachable || failed.some((r) => r.critical) ? 'critical' : failed.length ? 'major' : regressions.length ? 'minor' : 'none';
-    const worst = worstCheck(results);
-    return {
-        passed: failed.length === 0,
-        severity,
-        decision: DECISION_MATRIX[severity],
-        failed: failed.length,
-        reasons,
-        worst,
-        errorRate: worst?.errorRate ?? 0,
-        p95Ms: worst?.p95Ms,
-        unreachable,
-    };
-}
-/** Failed before passed, critical before not, then the highest error rate, then the slowest p95. */
-function worstCheck(results) {
-    const rank = (r) => [r.passed ? 0 : 1, r.critical && !r.passed ? 1 : 0, r.errorRate, r.p95Ms ?? -1];
-    let worst;
-    for (const r of results) {
-        if (!worst)
-            worst = r;
-        else {
-            const a = rank(r);
-            const b = rank(worst);
-            const i = a.findIndex((v, k) => v !== b[k]);
-            if (i >= 0 && a[i] > b[i])
-                worst = r;
-        }
-    }
-    return worst;
-}
-
-// EXTERNAL MODULE: ./.build/smoke/confirm.js
-var smoke_confirm = __nccwpck_require__(1116);
-;// CONCATENATED MODULE: ./.build/smoke/smoke-test.js
-/**
- * The smoke test as one call, shared by the action, the root rollback action and the CLI: load and
- * validate the spec (nothing runs if it is wrong), measure every check, decide, and build the report.
- */
-
-
-
-
-
-
-
-
-
-
-/** Reads the spec from exactly one of `checks` and `checks-file`, then validates it. */
-async function loadChecks(source, ctx) {
-    if (source.checks && source.checksFile) {
-        throw new errors/* RollbackKitError */.dp('Input checks and input checks-file are both set.', 'Give the checks inline (input checks) or in a YAML file (input checks-file), not both.');
-    }
-    if (source.checksFile) {
-        const text = await readChecksFile(source.checksFile, source.cwd ?? '.');
-        return (0,parse_spec/* parseChecks */.B2)(text, { ...ctx, source: `checks-file ${source.checksFile}` });
-    }
-    if (source.checks)
-        return (0,parse_spec/* parseChecks */.B2)(source.checks, { ...ctx, source: 'checks input' });
-    throw new errors/* RollbackKitError */.dp('No checks given.', 'Set input checks (YAML) or input checks-file; the smoke-test README (actions/smoke-test/README.md) has examples.');
-}
-const CHECKOUT_HINT = 'The path is relative to the workspace (on the command line, the current directory); in a workflow, check out the repository first (actions/checkout).';
-/**
- * The checks-file, which must be a file inside the workspace: the path is an input anyone who edits
- * the workflow sets, and a spec error names lines of the file, so it must not reach /etc/passwd or
- * a secrets file elsewhere on the runner. Symbolic links are followed before the check, so a link
- * in the repository that points outside is refused too.
- */
-async function readChecksFile(checksFile, workspace) {
-    const cannotRead = (why, hint = CHECKOUT_HINT) => new errors/* RollbackKitError */.dp(`Cannot read checks-file "${checksFile}": ${why}.`, hint);
-    let root;
-    let path;
-    try {
-        root = await (0,promises_.realpath)(workspace);
-        path = await (0,promises_.realpath)((0,external_node_path_.resolve)(workspace, checksFile));
-    }
-    catch (err) {
-        throw cannotRead(describeFsError(err));
-    }
-    const inside = (0,external_node_path_.relative)(root, path);
-    if (inside === '..' || inside.startsWith(`..${external_node_path_.sep}`) || (0,external_node_path_.isAbsolute)(inside)) {
-        throw cannotRead('it is outside the workspace', 'checks-file must name a file in the repository (the workspace), such as .github/smoke.yml; symbolic links are followed before this check.');
-    }
-    try {
-        return await (0,promises_.readFile)(path, 'utf8');
-    }
-    catch (err) {
-        throw cannotRead(describeFsError(err));
-    }
-}
-function describeFsError(err) {
-    switch (err.code) {
-        case 'ENOENT':
-            return 'no such file';
-        case 'EISDIR':
-            return 'it is a directory';
-        case 'EACCES':
-        case 'EPERM':
-            return 'permission denied';
-        case 'ELOOP':
-            return 'too many symbolic links';
-        default:
-            return `${err.code ?? 'the file cannot be read'}`;
-    }
-}
-async function runSmokeTest(checks, options, log, confirm) {
-    log.secret(options.bypassToken);
-    registerSpecSecrets(checks, log);
-    const startedAt = new Date();
-    const started = performance.now();
-    log.info(`Running ${checks.length} smoke check${checks.length === 1 ? '' : 's'} (attempts ${options.attempts}, samples ${options.samples}, deadline ${options.deadlineSeconds} s)`);
-    const measure = async () => {
-        const results = await runChecks(checks, options, log);
-        return { results, verdict: decide(results) };
-    };
-    const { results, verdict, confirmation } = await (0,smoke_confirm/* measureConfirmed */.A)(measure, confirm?.afterSeconds ?? 0, log, confirm?.wait);
-    // Redacted once here, so every consumer (files, summary, annotations, the CLI) gets the safe report.
-    const report = (0,smoke_report/* redactReport */.a5)((0,smoke_report/* buildReport */.FK)({
-        startedAt,
-        durationMs: Math.round(performance.now() - started),
-        verdict,
-        results,
-        options,
-        database: options.database ? (0,connection/* describeTarget */.ff)(options.database) : undefined,
-        confirmation,
-    }), log);
-    log.info(`Verdict: ${verdict.passed ? 'passed' : `${verdict.failed} failed`}, severity ${verdict.severity}, decision ${verdict.decision}`);
-    for (const reason of verdict.reasons)
-        log.info(`  - ${reason}`);
-    return { results, verdict, report, confirmation };
 }
 
 
