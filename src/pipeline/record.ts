@@ -22,6 +22,11 @@ export interface TimelineEntry<P extends string = PhaseName> {
   status: PhaseStatus;
   /** One line for people: what happened, or why it was skipped or failed. Already redacted. */
   detail: string;
+  /**
+   * A failed phase that was ended by a stop (a cancelled job, Ctrl-C), not by a fault to fix: what
+   * comes next is read from this, never from `detail`. Crosses jobs with the row (parseTimeline).
+   */
+  stopped?: true;
 }
 
 export type RollbackStatus = 'rolled-back' | 'nothing-to-do' | 'dry-run' | 'failed' | 'unverified';
@@ -62,6 +67,12 @@ export interface DatabaseRecord {
   reverted: string[];
   status: string;
   error?: string;
+  /**
+   * What the failed database phase changed, as its error says (RollbackKitError.changed), for what
+   * comes next: 'no', nothing (a restore that did not commit); 'unknown', it cannot tell (a COMMIT
+   * sent, no answer). Unset: the error does not say, which is read as not known.
+   */
+  changed?: 'no' | 'unknown';
   /**
    * Method restore: what it throws away on the tables it replaces (restore-discarded.ts), as a dry
    * run plans it, or as the restore found it.

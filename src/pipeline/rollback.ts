@@ -11,7 +11,7 @@
  */
 import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
-import { errorLine, RollbackKitError } from '../core/errors.js';
+import { errorFacts, errorLine, RollbackKitError } from '../core/errors.js';
 import type { Log } from '../core/log.js';
 import { describeTarget, type ConnectionTarget } from '../db/connection.js';
 import type { FindToolOptions } from '../db/pg-tools.js';
@@ -233,7 +233,8 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
     await finished(planTimer.end(request.dryRun ? 'dry-run' : 'ok', `${parts.join('; ') || (verifyOnly ? 'nothing to roll back (scope verify)' : 'nothing in scope')}; budget ${plan.budgetMinutes} min.`));
   } catch (err) {
     fail('plan');
-    await finished(planTimer.end('failed', `${redact(err)} Nothing was changed.`));
+    // Said once: a refusal of the restore's plan says it itself.
+    await finished(planTimer.end('failed', sayNothingChanged(err, redact(err), 'Nothing was changed.')));
     for (const phase of ['notify-start', 'app', 'snapshot', 'database', 'environment', 'verify'] as const) timeline.skip(phase, 'the rollback stopped while planning');
     record.nextSteps.push('Nothing was changed: the rollback stopped while planning. Fix what the plan row says and run it again.');
     return await closeOut(record, timeline, notify, deps, finish);
@@ -358,9 +359,9 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
       } catch (err) {
         fail('database');
         db.status = 'failed';
-        // A lock wait's own errors may say so already ("…: nothing was changed."); say it once.
-        const said = redact(err);
-        db.error = /\bnothing was changed\./i.test(said) ? said : `${said} This run changed nothing in the database.`;
+        // A lock wait's own errors may say so already; say it once.
+        db.changed = 'no';
+        db.error = sayNothingChanged(err, redact(err), 'This run changed nothing in the database.');
         await finished(st.end('skipped', 'not taken: the database rollback stopped before it (see the database phase)'));
         await finished(timeline.start('database').end('failed', db.error));
       }
@@ -377,7 +378,7 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
           } catch (err) {
             fail('snapshot');
             db.status = 'skipped';
-            await finished(st.end('failed', redact(err)));
+            await finished(st.end('failed', redact(err), { stopped: errorFacts(err).stopped }));
             timeline.skip('database', 'no verified snapshot to go back to, so the database was not changed');
           }
         }
@@ -397,6 +398,7 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
             fail('database');
             db.status = 'failed';
             db.error = redact(err);
+            db.changed = errorFacts(err).changed;
             // databasePhase has set db.reverted from the tracking table as the run left it.
             // A half-done non-transactional migration changed the database too: what ran of it committed.
             const stopped = err instanceof RevertFailed ? err.partial.stoppedIn : undefined;
@@ -735,8 +737,16 @@ async function keepSnapshot(snapshot: SnapshotRecord, manifestPath: string, requ
   log.warning(`The snapshot taken before the rollback (${snapshot.path}) is in RUNNER_TEMP, which GitHub deletes when this job ends, and it was not uploaded: it is the way back. Upload it or copy it elsewhere in a later step of this job (if: always()).`);
 }
 
-/** What a person should do now, from what the record says. */
-function nextSteps(record: RollbackRecord): string[] {
+/**
+ * `said` (the error's line), and `sentence` saying nothing was changed unless the error says so
+ * itself: one made with changed: 'no' does (RollbackKitError.changed), whatever its words.
+ */
+export function sayNothingChanged(err: unknown, said: string, sentence: string): string {
+  return errorFacts(err).changed === 'no' ? said : `${said} ${sentence}`;
+}
+
+/** What a person should do now, from what the record says (exported: a function of the record alone, tested as one). */
+export function nextSteps(record: RollbackRecord): string[] {
   const steps: string[] = [];
   const failedParts = record.components.filter((c) => c.status === 'failed');
   switch (record.status) {
@@ -759,7 +769,7 @@ function nextSteps(record: RollbackRecord): string[] {
       } else if (record.failedPhase === 'snapshot') {
         // A stopped run (a cancelled job, Ctrl-C) had no error to fix: its snapshot was ended on purpose.
         steps.push(
-          record.timeline.some((e) => e.phase === 'snapshot' && e.status === 'failed' && /was stopped before it was verified/.test(e.detail))
+          record.timeline.some((e) => e.phase === 'snapshot' && e.status === 'failed' && e.stopped)
             ? 'The run was stopped while the snapshot was taken, so no snapshot was kept and the database was not changed. Re-run with scope db when it can run to its end.'
             : 'No verified snapshot could be taken, so the database was not changed. Fix the snapshot error and re-run with scope db.',
         );
@@ -810,11 +820,11 @@ function databaseFailedStep(record: RollbackRecord, db: DatabaseRecord): string 
   const again = runAgain(record);
   const out: string[] = [];
   if (db.method === 'restore') {
-    // A restore commits all or nothing; its errors say which (restore.ts), and nothing here guesses
-    // past them: an error that does not say it changed nothing leaves the database to be checked.
-    // Mid-sentence too: a lock cycle's "Its transaction rolled back, so nothing was changed."
-    const unchanged = !snap || /as it was before|nothing was changed|changed nothing/i.test(db.error ?? '');
-    const unknown = Boolean(snap) && (!unchanged || /may or may not have committed/.test(db.error ?? ''));
+    // A restore commits all or nothing; its errors say which (restore.ts: RollbackKitError.changed),
+    // and nothing here guesses past them: one that does not say it changed nothing leaves the
+    // database to be checked.
+    const unchanged = !snap || db.changed === 'no';
+    const unknown = !unchanged;
     if (!snap) out.push('The restore stopped before its snapshot was taken, so this run changed nothing in the database, and took no snapshot.');
     else if (!unknown) out.push('The restore runs in one transaction and did not commit: the database is as it was before this run.');
     else out.push('Whether the restore committed is not known: check the database before anything else (the error says how).');
