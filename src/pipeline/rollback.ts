@@ -15,7 +15,7 @@ import { errorFacts, errorLine, RollbackKitError } from '../core/errors.js';
 import type { Log } from '../core/log.js';
 import { describeTarget, type ConnectionTarget } from '../db/connection.js';
 import type { FindToolOptions } from '../db/pg-tools.js';
-import { previewRestore, restoreSnapshot, type RestoreRequest } from '../db/restore.js';
+import { previewRestore, restoreSnapshot, type RestorePreview, type RestoreRequest } from '../db/restore.js';
 import { withSession, type Session } from '../db/session.js';
 import { takeSnapshot, wholeDatabaseSnapshot, type SnapshotResult } from '../db/snapshot.js';
 import { isInside } from '../core/files.js';
@@ -165,10 +165,24 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
   let ledger: LedgerRow | undefined;
   /** The down migrations the database phase reverts: this run's plan, or what is left of an earlier run's. */
   let downPlan: DownPlan | undefined;
+  /** Method restore: the restore planned as it will run, nothing locked (previewRestore), beside the rest of the plan. */
+  let previewing: Promise<RestorePreview> | undefined;
   try {
     for (const c of inScope) checkPromoteRequest(promoteRequest(c, request, true), placeOf(c, plan));
     if (wantsDatabase && !request.database) {
       throw new RollbackKitError('The scope includes the database, but no database connection was given.', 'Pass database-url from a secret (or set DATABASE_URL), or leave database out of scope.');
+    }
+    // A restore the plan refuses (a snapshot that does not verify or is of another database, an
+    // object it cannot put back, a transaction pooler) is refused here, in a real run too, before the
+    // app is touched: found in the database phase, it would stop the rollback half-done. Started
+    // beside the promote dry runs, which wait on the network while it reads the snapshot. Its cost is
+    // one sha256 of the snapshot on the plan's path (the app waits for it); the restore hashes again
+    // before it locks anything, on purpose: that proof is of the bytes it restores, not of bytes
+    // read an app phase earlier, and by then production is already back.
+    const restoring = wantsDatabase && plan.database!.method === 'restore' && plan.database!.snapshotPath && existsSync(plan.database!.snapshotPath);
+    if (restoring) {
+      previewing = previewRestore(restoreRequest(request), log);
+      previewing.catch(() => undefined);
     }
     if (plan.verify) {
       // Every check is validated, but SQL ones need a connection the app-only jobs do not get
@@ -198,12 +212,14 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
       const earlier = unfinishedPlan(ledger);
       if (ledger?.status === 'done') {
         record.database.status = 'nothing-to-do';
+        // Nothing left to restore: what the preview would refuse no longer matters.
+        await previewing?.catch(() => undefined);
       } else if (db.method === 'restore') {
         if (!db.snapshotPath) throw new RollbackKitError('The database method is restore, but no snapshot-path says which snapshot to restore.', 'Pass snapshot-path (the pre-deploy snapshot), or use method down-migrations.');
         if (!existsSync(db.snapshotPath)) throw new RollbackKitError(`The snapshot to restore (${db.snapshotPath}) does not exist on this runner.`, 'Download the artifact that holds it first, or check snapshot-path.');
-        // A dry run plans the restore as the restore plans it, so it lists what the restore would
-        // discard; a real run lists what the restore itself found, before it changes anything.
-        if (request.dryRun) record.database.discarded = (await previewRestore(restoreRequest(request), log)).discarded;
+        // Planned as the restore plans it: what it would discard is in the plan row and the summary,
+        // and a real run's restore lists again what it found, before it changes anything.
+        record.database.discarded = (await (previewing ?? previewRestore(restoreRequest(request), log))).discarded;
       } else if (earlier) {
         // What is left of it comes from the tracking table: the row's `reverted` may be behind it (ledger.ts).
         log.info(`An earlier run for incident ${record.incidentKey} planned to revert ${earlier.planned.join(', ')} and did not finish: this run finishes that plan, what is left of it, whatever the database section asks now.`);
@@ -232,6 +248,8 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
     ];
     await finished(planTimer.end(request.dryRun ? 'dry-run' : 'ok', `${parts.join('; ') || (verifyOnly ? 'nothing to roll back (scope verify)' : 'nothing in scope')}; budget ${plan.budgetMinutes} min.`));
   } catch (err) {
+    // Its planning session is gone before the run ends (a preview, read only, still running).
+    await previewing?.catch(() => undefined);
     fail('plan');
     // Said once: a refusal of the restore's plan says it itself.
     await finished(planTimer.end('failed', sayNothingChanged(err, redact(err), 'Nothing was changed.')));
