@@ -57,6 +57,13 @@ export interface ComponentRecord {
   /** Production environment variable names changed after the target was built (never values). */
   changedEnv: string[];
   error?: string;
+  /**
+   * What the rollback froze so the bad release cannot come back (a platform setting it changed),
+   * and how to undo it: the outcome's own fact, which the next steps read (the notes are for people).
+   */
+  frozen?: { what: string; undo?: string };
+  /** Vercel: this run's rollback left automatic production domain assignment off, so new pushes do not go live. */
+  autoAssignOff?: true;
 }
 
 export interface DatabaseRecord {

@@ -550,6 +550,12 @@ function applyOutcome(rec: ComponentRecord, o: PromoteOutcome): void {
   rec.to = { ...o.to };
   rec.skipped = o.skipped;
   rec.notes = [...o.notes, ...frozenNotes(o)];
+  // Facts for the next steps, beside the notes that say them to people.
+  if (o.frozen.frozen) rec.frozen = { what: o.frozen.what, ...(o.frozen.undo ? { undo: o.frozen.undo } : {}) };
+  else delete rec.frozen;
+  // Off after a rollback this run made (already-current, or a dry run, leaves it to earlier runs).
+  if (o.autoAssignDisabled && (o.status === 'rolled-back' || o.status === 'promoted')) rec.autoAssignOff = true;
+  else delete rec.autoAssignOff;
 }
 
 /**
@@ -807,10 +813,9 @@ export function nextSteps(record: RollbackRecord): string[] {
   if (record.skippedChecks && record.status !== 'dry-run') steps.push(`The SQL checks ${record.skippedChecks.join(', ')} were not run, because this job had no database connection: run them by hand, or give the job database-url (the DATABASE_URL secret).`);
   for (const c of record.components) {
     if (c.changedEnv.length) steps.push(`Before the next redeploy of ${c.name}, check the production environment variables ${c.changedEnv.join(', ')}: they changed after the deployment now serving was built.`);
-    if (c.notes.some((n) => n.includes('automatic domain assignment'))) steps.push(`Vercel will not put new pushes of ${c.name} live until a deployment is promoted: promote the fixed deployment when it is ready.`);
+    if (c.autoAssignOff) steps.push(`Vercel will not put new pushes of ${c.name} live until a deployment is promoted: promote the fixed deployment when it is ready.`);
     // Render's auto-deploy and Netlify's lock stay until someone undoes them (Vercel's is said above).
-    const frozen = c.provider === 'vercel' ? undefined : c.notes.find((n) => n.startsWith('Frozen: '));
-    if (frozen) steps.push(`${c.name}: ${frozen.slice('Frozen: '.length)} ${c.notes.find((n) => n.startsWith('To undo: ')) ?? ''}`.trim());
+    if (c.frozen && c.provider !== 'vercel') steps.push(`${c.name}: ${c.frozen.what}${c.frozen.undo ? ` To undo: ${c.frozen.undo}` : ''}`);
   }
   const reverted = record.database?.reverted ?? [];
   if (reverted.length) steps.push(`${reverted.length === 1 ? `Migration ${reverted[0]} was` : `Migrations ${reverted.join(', ')} were`} reverted: remove or fix ${reverted.length === 1 ? 'it' : 'them'} before the next deploy, or it will apply ${reverted.length === 1 ? 'it' : 'them'} again.`);

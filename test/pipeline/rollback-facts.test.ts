@@ -5,7 +5,7 @@
 import { expect, it } from 'vitest';
 import { RollbackKitError } from '../../src/core/errors.js';
 import { memoryLog } from '../../src/core/log.js';
-import type { DatabaseRecord, RollbackRecord, TimelineEntry } from '../../src/pipeline/record.js';
+import type { ComponentRecord, DatabaseRecord, RollbackRecord, TimelineEntry } from '../../src/pipeline/record.js';
 import { nextSteps, runRollback, sayNothingChanged } from '../../src/pipeline/rollback.js';
 import { parseTimeline } from '../../src/pipeline/timeline.js';
 
@@ -111,4 +111,21 @@ it('stopped crosses jobs with its timeline row: the final verify job says the da
   expect(record.nextSteps).toContain(STOPPED_STEP);
   // Its own timeline output keeps the fact for whoever reads it next.
   expect(parseTimeline(JSON.stringify(record.timeline), (t) => t).find((e) => e.phase === 'snapshot')!.stopped).toBe(true);
+});
+
+const component = (extra: Partial<ComponentRecord>): ComponentRecord => ({ name: 'web', provider: 'netlify', status: 'rolled-back', skipped: [], notes: [], changedEnv: [], ...extra });
+const rolledBack = (components: ComponentRecord[]) => failedRecord(undefined, { status: 'rolled-back', components });
+
+it('what a component froze, and how to undo it, comes from its outcome, not from its notes', () => {
+  const frozen = nextSteps(rolledBack([component({ frozen: { what: 'Publishing is held.', undo: 'Release the hold.' }, notes: ['Held.'] })]));
+  expect(frozen).toContain('web: Publishing is held. To undo: Release the hold.');
+  const words = nextSteps(rolledBack([component({ notes: ['Frozen: Publishing is held.', 'To undo: Release the hold.'] })]));
+  expect(words.join('\n')).not.toContain('Publishing is held');
+});
+
+it("Vercel's automatic domain assignment left off is a fact of the outcome, not a phrase in a note", () => {
+  const off = nextSteps(rolledBack([component({ provider: 'vercel', autoAssignOff: true, notes: ['Pushes wait.'] })]));
+  expect(off).toContain('Vercel will not put new pushes of web live until a deployment is promoted: promote the fixed deployment when it is ready.');
+  const words = nextSteps(rolledBack([component({ provider: 'vercel', notes: ['Vercel has switched off automatic domain assignment for shop after the rollback.'] })]));
+  expect(words.join('\n')).not.toContain('Vercel will not put new pushes');
 });

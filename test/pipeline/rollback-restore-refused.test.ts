@@ -105,6 +105,9 @@ describe('a whole rollback whose restore would be refused', () => {
     expect(record.status).toBe('rolled-back');
     expect(record.timeline.find((e) => e.phase === 'plan')!.detail).toContain('database: restore the snapshot, discarding 1 column added to its tables since it was taken');
     expect(shop.vercel.production(shop.project)?.uid).toBe(shop.good.uid);
+    // Vercel's instant rollback switched automatic domain assignment off: the outcome says so, and so does the next step.
+    expect(record.components[0]!.autoAssignOff).toBe(true);
+    expect(record.nextSteps).toContain('Vercel will not put new pushes of web live until a deployment is promoted: promote the fixed deployment when it is ready.');
     expect(rollbackSummaryMarkdown(record, log)).toContain('#### Columns and objects the restore discarded (added to snapshot tables since the snapshot)');
     // Known from the plan before the restore ran: a restore that then did not commit discarded nothing.
     const failed: RollbackRecord = { ...record, status: 'failed', failedPhase: 'database', database: { ...record.database!, status: 'failed', error: 'Restore failed.', changed: 'no' } };
