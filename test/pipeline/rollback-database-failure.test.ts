@@ -218,7 +218,8 @@ describe('the whole-rollback lock lost during the snapshot', () => {
     const endLockSession: RollbackDeps = {
       keepSnapshot: async (snap) => {
         await db.query(
-          `SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted AND ((classid::bigint << 32) | objid::bigint) = $1::bigint`,
+          // This database's only: test files run side by side hold the same key in theirs.
+          `SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) AND ((classid::bigint << 32) | objid::bigint) = $1::bigint`,
           [ROLLBACK_LOCK_KEY],
         );
         return basename(snap.path);
