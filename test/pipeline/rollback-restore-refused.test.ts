@@ -16,6 +16,7 @@ import { runRollback, type RollbackRequest } from '../../src/pipeline/rollback.j
 import { rollbackSummaryMarkdown } from '../../src/report/rollback-summary.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
 import { shopFixture, TEAM_ID, TOKEN, type ShopFixture } from '../promote-previous/fixture.js';
+import { planYaml, rollback, startWorld, writePlan } from './world.js';
 
 let shop: ShopFixture;
 let db: TestDatabase;
@@ -115,4 +116,25 @@ describe('a whole rollback whose restore would be refused', () => {
     expect(summary).toContain('#### Columns and objects the restore would discard (added to snapshot tables since the snapshot)');
     expect(summary).not.toContain('the restore discarded');
   });
+});
+
+// Runs dist/rollback: needs the bundles rebuilt from this source.
+it('rollback action, scope full: exits non-zero at plan saying the restore is refused, and Vercel gets no promote', async () => {
+  const w = await startWorld();
+  try {
+    const other = await createTestDatabase('rk_rollback_refused_other');
+    await other.query('CREATE TABLE public.orders (id int PRIMARY KEY)');
+    const snap = await snapshotOf(other);
+    await writePlan(w, planYaml(w, { api: false, database: `  method: restore\n  snapshot-path: ${snap.path}` }));
+    const run = await rollback(w, { scope: 'full' });
+    expect(run.code).toBe(1);
+    expect(run.errors).toHaveLength(1);
+    expect(run.errors[0]).toMatch(/^Rollback failed in plan: restore-db refuses to restore .* Nothing was changed\./);
+    expect(run.outputs.status).toBe('failed');
+    expect(run.outputs['failed-phase']).toBe('plan');
+    expect(w.shop.vercel.requestsTo(/^POST /)).toEqual([]);
+    expect(w.shop.vercel.production(w.shop.project)?.uid).toBe(w.shop.bad.uid);
+  } finally {
+    await w.close();
+  }
 });
