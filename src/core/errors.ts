@@ -3,18 +3,57 @@
  * Entry points print it as one `::error::` line; anything else is treated as a bug.
  */
 export class RollbackKitError extends Error {
+  /**
+   * What the step that failed changed, for callers that decide what comes next (never read from
+   * the words, which may change): 'no', nothing; 'unknown', it cannot tell (a COMMIT sent, and no
+   * answer). Unset: the error does not say. An error made with 'no' says so in its own words too;
+   * one given it later (withFacts) may not.
+   */
+  changed?: Changed;
+  /** Ended by a stop (SIGTERM, SIGINT: a cancelled job, Ctrl-C), not by a fault someone must fix. */
+  stopped?: true;
+
   constructor(
     message: string,
     readonly hint?: string,
+    facts: ErrorFacts = {},
   ) {
     super(message);
     this.name = 'RollbackKitError';
+    if (facts.changed) this.changed = facts.changed;
+    if (facts.stopped) this.stopped = true;
   }
 
   /** The single line shown to the on-call engineer. */
   get line(): string {
     return this.hint ? `${this.message} ${this.hint}` : this.message;
   }
+}
+
+export type Changed = 'no' | 'unknown';
+
+/** What an error knows beyond its words (RollbackKitError.changed, .stopped). */
+export interface ErrorFacts {
+  changed?: Changed;
+  stopped?: true;
+}
+
+/** The facts `err` carries: none for an error that is not ours. */
+export function errorFacts(err: unknown): ErrorFacts {
+  if (!(err instanceof RollbackKitError)) return {};
+  return { ...(err.changed ? { changed: err.changed } : {}), ...(err.stopped ? { stopped: true as const } : {}) };
+}
+
+/**
+ * Adds to `err` the facts it does not state itself, which the caller knows and its maker did not
+ * (a restore whose COMMIT was never sent knows that whatever failed under it changed nothing).
+ * Returns `err`, to throw; an error that is not ours is left as it is (it says nothing it can stand by).
+ */
+export function withFacts<E>(err: E, facts: ErrorFacts): E {
+  if (!(err instanceof RollbackKitError)) return err;
+  if (facts.changed) err.changed ??= facts.changed;
+  if (facts.stopped) err.stopped = true;
+  return err;
 }
 
 /** What a Node system error code means, in words an on-call engineer can act on. */

@@ -6,7 +6,7 @@
  * timeout has fired, pg_blocking_pids has nothing left to say.
  */
 import { randomBytes } from 'node:crypto';
-import { RollbackKitError } from '../core/errors.js';
+import { RollbackKitError, type ErrorFacts } from '../core/errors.js';
 import type { Log } from '../core/log.js';
 import type { ConnectionTarget } from './connection.js';
 import { closeSession, connect, withSession, type Session } from './session.js';
@@ -223,26 +223,29 @@ export class LockCycleError extends RollbackKitError {
     message: string,
     hint: string,
     readonly blockers: Blocker[],
+    facts: ErrorFacts = {},
   ) {
-    super(message, hint);
+    super(message, hint, facts);
   }
 }
 
 /**
  * The error for a wait that went both ways (WatchOptions.onCycle): a session asked for a table we
- * held, and ours queued behind it. Ours were ended at once, so that session went ahead.
+ * held, and ours queued behind it. Ours were ended at once, so that session went ahead. `facts`:
+ * what `state` says, for callers that decide by it (a restore: `changed: 'no'`).
  */
-export function lockCycleError(what: string, blockers: Blocker[], state: string, log: Log, ours: CycleWording = SNAPSHOT_CYCLE): LockCycleError {
+export function lockCycleError(what: string, blockers: Blocker[], state: string, log: Log, ours: CycleWording = SNAPSHOT_CYCLE, facts: ErrorFacts = {}): LockCycleError {
   const who = `${blockers.length > 1 ? 'sessions' : 'session'} ${describeBlockers(blockers, log)}`;
   return new LockCycleError(
     `${what} stopped: ${who} asked for a table ${ours.held} had locked, and ${ours.waited} then had to wait behind it: each waited for the other, and every query on that table waited behind both. ${ours.letGo} let go at once, so that session went ahead.`,
     `${state} Run again once it has finished (a migration or other schema change running now).`,
     blockers,
+    facts,
   );
 }
 
-/** The error for a lock that was not granted in time: who holds it, what was (not) changed, what to do. */
-export function lockTimeoutError(what: string, seconds: number, blockers: Blocker[], state: string, log: Log): RollbackKitError {
+/** The error for a lock that was not granted in time: who holds it, what was (not) changed (`state`, and as `facts`), what to do. */
+export function lockTimeoutError(what: string, seconds: number, blockers: Blocker[], state: string, log: Log, facts: ErrorFacts = {}): RollbackKitError {
   const who = blockers.length
     ? `held by ${blockers.length > 1 ? 'sessions' : 'session'} ${describeBlockers(blockers, log)}`
     : 'another session holds it (it ended or was not seen in pg_stat_activity in time)';
@@ -250,5 +253,6 @@ export function lockTimeoutError(what: string, seconds: number, blockers: Blocke
   return new RollbackKitError(
     `${what} stopped: a lock was not granted within lock-timeout-seconds (${seconds} s), ${who}.`,
     `${state} Once that session has finished or been ended${end}, run again; or raise lock-timeout-seconds.`,
+    facts,
   );
 }

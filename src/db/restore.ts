@@ -10,7 +10,7 @@
 import { createReadStream } from 'node:fs';
 import { PassThrough } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { RollbackKitError } from '../core/errors.js';
+import { RollbackKitError, withFacts, type ErrorFacts } from '../core/errors.js';
 import type { Log } from '../core/log.js';
 import { runProcess, type ProcessResult } from '../core/process.js';
 import { doBlock, qualified, quoteLiteral } from './catalog.js';
@@ -96,12 +96,19 @@ export interface RestoreResult {
   durationMs: number;
 }
 
+/**
+ * The fact every error of a restore that did not commit carries (RollbackKitError.changed), each
+ * saying so in its own words: a caller decides by this, not by them.
+ */
+const UNCHANGED: ErrorFacts = { changed: 'no' };
+
 export function checkConfirmation(target: ConnectionTarget, confirm: string | undefined): void {
   if (confirm === target.database) return;
   const got = confirm ? `got "${confirm}"` : 'it is empty';
   throw new RollbackKitError(
     `restore-db refuses to overwrite ${describeTarget(target)}: confirm must be the target database's name "${target.database}", ${got}.`,
     `Set confirm: ${target.database} to restore over it. Nothing was changed.`,
+    UNCHANGED,
   );
 }
 
@@ -137,7 +144,7 @@ async function restoreOrPreview(req: RestoreRequest, log: Log, dryRun: boolean):
   const where = describeTarget(req.target);
   if (!dryRun) checkConfirmation(req.target, req.confirm);
   if (isTransactionPooler(req.target)) {
-    throw new RollbackKitError(`${where} is a transaction-mode pooler: a restore needs one server session.`, 'Use the session pooler or direct connection (on Supabase: port 5432).');
+    throw new RollbackKitError(`${where} is a transaction-mode pooler: a restore needs one server session.`, 'Use the session pooler or direct connection (on Supabase: port 5432). Nothing was changed.', UNCHANGED);
   }
   const snapshot = await openSnapshot(req.snapshotPath);
   const manifest = snapshot.manifest;
@@ -164,6 +171,7 @@ async function restoreOrPreview(req: RestoreRequest, log: Log, dryRun: boolean):
     throw new RollbackKitError(
       `The snapshot holds no rows for ${withoutRows.join(', ')} (exclude-table-data), so restoring it empties them, and pre-restore-snapshot is false.`,
       'Set pre-restore-snapshot: true so their rows are kept, or restore a snapshot that has them. Nothing was changed.',
+      UNCHANGED,
     );
   }
 
@@ -185,7 +193,7 @@ async function restoreOrPreview(req: RestoreRequest, log: Log, dryRun: boolean):
   };
   req.signal?.addEventListener('abort', onAbort, { once: true });
   const stopIfAborted = () => {
-    if (req.signal?.aborted) throw new RollbackKitError('The restore was stopped.');
+    if (req.signal?.aborted) throw new RollbackKitError('The restore was stopped.', undefined, { stopped: true });
   };
   let preRestoreSnapshotPath: string | undefined;
   /** What the caller does to keep the pre-restore snapshot (onPreRestoreSnapshot): awaited before the COMMIT. */
@@ -225,6 +233,7 @@ async function restoreOrPreview(req: RestoreRequest, log: Log, dryRun: boolean):
       throw new RollbackKitError(
         `Snapshot ${snapshot.path} is a plain SQL script with large objects, which the script commits on their own: it cannot be restored in one transaction.`,
         'Restore a custom or directory format snapshot of this database. Nothing was changed.',
+        UNCHANGED,
       );
     }
     for (const p of plan.keptPartitions) log.info(`Keeping partition ${p.partition} of ${p.parent} (not in the snapshot): detached for the restore and attached again after it, with its rows.`);
@@ -329,6 +338,7 @@ async function restoreOrPreview(req: RestoreRequest, log: Log, dryRun: boolean):
       throw new RollbackKitError(
         `Restore into ${where} was stopped before its transaction committed, so nothing of it was applied: the database is as it was before.`,
         `${preRestoreSnapshotPath ? `The state before is also kept in ${preRestoreSnapshotPath}. ` : ''}Run the step again when it can run to its end.`,
+        { ...UNCHANGED, stopped: true },
       );
     }
     // A session and the restore waited for each other (its lock phase, the pre-restore snapshot, the
@@ -336,9 +346,12 @@ async function restoreOrPreview(req: RestoreRequest, log: Log, dryRun: boolean):
     const cycle = err instanceof LockCycleError ? err.blockers : running?.cycle();
     if (cycle && !progress.commitWritten) {
       const undo = preRestoreSnapshotPath ? ` The state before is also kept in ${preRestoreSnapshotPath}.` : '';
-      throw lockCycleError(`Restore into ${where}`, cycle, `Its transaction rolled back, so nothing was changed.${undo}`, log, RESTORE_CYCLE);
+      throw lockCycleError(`Restore into ${where}`, cycle, `Its transaction rolled back, so nothing was changed.${undo}`, log, RESTORE_CYCLE, UNCHANGED);
     }
-    throw err;
+    // Whatever failed before psql was sent the COMMIT (a snapshot that does not verify, a connection,
+    // the pre-restore snapshot) left the transaction uncommitted: the restore knows, its maker did not.
+    // Not in a preview, which changes nothing ever: there the fact stays with errors that say so.
+    throw progress.commitWritten || dryRun ? err : withFacts(err, UNCHANGED);
   } finally {
     req.signal?.removeEventListener('abort', onAbort);
   }
@@ -379,6 +392,7 @@ function checkSource(snapshot: ServerIdentity, target: ServerIdentity, req: Rest
       'If that is what you mean (a snapshot of production restored into staging, say), set from-another-database: true. ' +
         (sameName ? 'If it is this database under another host name, connect through the host and port the snapshot was taken through. ' : 'Otherwise pass a snapshot of this database. ') +
         'Nothing was changed.',
+      UNCHANGED,
     );
   }
   log.warning(`${source.message} It is restored into the target all the same: from-another-database is true.`);
@@ -426,11 +440,11 @@ async function withPlanningSession<T>(req: RestoreRequest, where: string, log: L
   } catch (err) {
     const code = (err as { code?: string }).code;
     const what = `Planning the restore into ${where}`;
-    if (isLockTimeout(code)) throw lockTimeoutError(what, req.lockTimeoutSeconds, [], 'Nothing was changed.', log);
+    if (isLockTimeout(code)) throw lockTimeoutError(what, req.lockTimeoutSeconds, [], 'Nothing was changed.', log, UNCHANGED);
     if (code === '57014') {
-      throw new RollbackKitError(`${what} stopped: a query of its catalogue ran longer than ${seconds(PLANNING_DEADLINE.statementMs)} s, or was cancelled.`, 'Nothing was changed. Run again; if it happens again, report it with the number of tables and functions the database has.');
+      throw new RollbackKitError(`${what} stopped: a query of its catalogue ran longer than ${seconds(PLANNING_DEADLINE.statementMs)} s, or was cancelled.`, 'Nothing was changed. Run again; if it happens again, report it with the number of tables and functions the database has.', UNCHANGED);
     }
-    if (err instanceof QueryDeadlineExceeded) throw new RollbackKitError(`${what} stopped: ${err.message}.`, 'Nothing was changed. Check the network path to the database and run again.');
+    if (err instanceof QueryDeadlineExceeded) throw new RollbackKitError(`${what} stopped: ${err.message}.`, 'Nothing was changed. Check the network path to the database and run again.', UNCHANGED);
     throw err;
   } finally {
     // Told when its backend is gone, and no later than PLANNING_CLOSE_MS: a server that does not
@@ -520,7 +534,7 @@ async function keptViewsScript(a: Apply, env: Record<string, string>, log: Log):
   for (const v of a.plan.keptViews) args.push('--table', exactTablePattern(v));
   const dumped = await runProcess(pgDump.path, args, { env });
   if (dumped.code !== 0) {
-    throw new RollbackKitError(`Could not save the definitions of the views restore-db keeps: ${log.redact(toolErrorLine(dumped.stderr) || 'pg_dump failed')}.`, 'Nothing was changed.');
+    throw new RollbackKitError(`Could not save the definitions of the views restore-db keeps: ${log.redact(toolErrorLine(dumped.stderr) || 'pg_dump failed')}.`, 'Nothing was changed.', UNCHANGED);
   }
   // Its own SET lock_timeout = 0 would leave the locks its views wait for unbounded.
   return filterScript(dumped.stdout, { unwrap: false, lockTimeout: lockTimeoutStatement(a.req.lockTimeoutSeconds) });
@@ -731,9 +745,9 @@ async function openTransaction(p: RestoreProcesses, plan: RestorePlan, req: Rest
   const applied = await p.applied.catch((err: unknown) => ({ code: null, signal: null, stdout: '', stderr: (err as Error).message, timedOut: false }));
   const blockers = await p.stop();
   const error = psqlError(applied.stderr, log);
-  if (isLockTimeout(error) || p.watch.cancelled()) throw lockTimeoutError(`Restore into ${where}`, req.lockTimeoutSeconds, blockers, 'Nothing was changed.', log);
+  if (isLockTimeout(error) || p.watch.cancelled()) throw lockTimeoutError(`Restore into ${where}`, req.lockTimeoutSeconds, blockers, 'Nothing was changed.', log, UNCHANGED);
   const reason = error || (applied.signal ? `psql ended by ${applied.signal}` : 'psql exited');
-  throw new RollbackKitError(`Restore into ${where} failed before it changed anything: ${log.redact(reason).replace(/\.$/, '')}.`, 'Nothing was changed.');
+  throw new RollbackKitError(`Restore into ${where} failed before it changed anything: ${log.redact(reason).replace(/\.$/, '')}.`, 'Nothing was changed.', UNCHANGED);
 }
 
 /**
@@ -844,18 +858,20 @@ async function applySnapshot(a: Apply, processes: RestoreProcesses, log: Log): P
     throw new RollbackKitError(
       `Restore into ${where} may or may not have committed: psql ${applied.signal ? `was ended by ${applied.signal}` : 'ended'} after it was sent the COMMIT, without saying whether it committed.`,
       `Check the database before anything else: if its tables hold the rows the snapshot's manifest counts, the restore committed.${undo}`,
+      { changed: 'unknown' },
     );
   }
   if (error.startsWith(ROW_CHECK_PREFIX)) {
     throw new RollbackKitError(
       `Restore into ${where} was rolled back: the tables did not hold the rows the snapshot holds before the commit: ${log.redact(error.slice(ROW_CHECK_PREFIX.length)).replace(/\.$/, '')}.`,
       `${state}${undo} The snapshot and its manifest disagree: take or pick another snapshot, and report this if it repeats.`,
+      UNCHANGED,
     );
   }
-  if (isLockTimeout(error) || watch.cancelled()) throw lockTimeoutError(`Restore into ${where}`, req.lockTimeoutSeconds, blockers, `${state}${undo}`, log);
-  if (feedError instanceof RollbackKitError && (!error || loaded?.code)) throw new RollbackKitError(log.redact(feedError.message), `${feedError.hint ? `${feedError.hint} ` : ''}${state}${undo}`);
+  if (isLockTimeout(error) || watch.cancelled()) throw lockTimeoutError(`Restore into ${where}`, req.lockTimeoutSeconds, blockers, `${state}${undo}`, log, UNCHANGED);
+  if (feedError instanceof RollbackKitError && (!error || loaded?.code)) throw new RollbackKitError(log.redact(feedError.message), `${feedError.hint ? `${feedError.hint} ` : ''}${state}${undo}`, UNCHANGED);
   const reason = error || (feedError instanceof Error ? feedError.message : '') || (applied.signal ? `psql ended by ${applied.signal}` : 'psql exited before the restore committed');
-  throw new RollbackKitError(`Restore into ${where} failed: ${log.redact(reason).replace(/\.$/, '')}.`, `${state}${undo}${advice(reason, a.plan)}`);
+  throw new RollbackKitError(`Restore into ${where} failed: ${log.redact(reason).replace(/\.$/, '')}.`, `${state}${undo}${advice(reason, a.plan)}`, UNCHANGED);
 }
 
 /** What to change, for the failures whose cause is known. */

@@ -73,6 +73,7 @@ function snapshotStopped(where: string): RollbackKitError {
   return new RollbackKitError(
     `Snapshot of ${where} was stopped before it was verified, so no snapshot was made: pg_dump was ended (or never started) and what it had written was removed.`,
     'Run it again when it can run to its end.',
+    { stopped: true },
   );
 }
 

@@ -100,7 +100,7 @@ export async function acquireMigrationLock(
   const first = await lockHolders(session, key);
   log.info(`Waiting up to ${timeoutSeconds} s for ${names.lock} (${what}, key ${key}), held by ${first.map(describeHolder).join(', ') || 'another session'}.`);
   const deadline = Date.now() + timeoutSeconds * 1000;
-  const stopped = () => new RollbackKitError(`Stopped while waiting for ${names.lock} (${what}): nothing was changed.`, 'Re-run when the other run has finished.');
+  const stopped = () => new RollbackKitError(`Stopped while waiting for ${names.lock} (${what}): nothing was changed.`, 'Re-run when the other run has finished.', { changed: 'no', stopped: true });
   while (Date.now() < deadline) {
     if (signal?.aborted) throw stopped();
     await sleep(Math.min(POLL_MS, Math.max(0, deadline - Date.now())), undefined, { signal }).catch(() => undefined);

@@ -383,10 +383,13 @@ async function closeOut(
   const phaseMs = (p: DrillPhase) => Math.max(0, ...record.timeline.filter((e) => e.phase === p && ran(e)).map((e) => e['duration-ms']));
   record.wayBackMs = WAY_BACK.reduce((s, p) => s + phaseMs(p), 0);
   record.forwardMs = phaseMs('forward') + phaseMs('verify-forward');
+  /** Known here, not read back from the failure's words. */
+  let overBudget = false;
   for (const p of DRILL_PHASES) {
     if (OFF_CLOCK.includes(p)) continue;
     const took = phaseMs(p);
     if (took > budget.phase(p)) {
+      overBudget = true;
       record.failedPhase ??= p;
       record.failures.push(`${p} took ${seconds(took)}, over its budget of ${seconds(budget.phase(p))}`);
     }
@@ -400,7 +403,7 @@ async function closeOut(
         ? "The database's was snapshotted and its down migrations checked, but they were not run or timed: the drill never changes staging's schema."
         : "The database's was not rehearsed: no database-url was given.";
     record.nextSteps.push(`The way back${names.length ? ` of ${names.join(', ')}` : ''} works and took ${seconds(record.wayBackMs)} of its ${seconds(record.wayBackBudgetMs)} budget. ${database}`);
-  } else if (record.failures.some((f) => / over its budget /.test(f))) {
+  } else if (overBudget) {
     record.nextSteps.push('Over budget: in an incident the rollback would take longer than the runbook allows. Look at the slow phase in the table, and make it faster or raise budget-minutes deliberately.');
   }
   record.nextSteps.push(...readinessWarnings(record));

@@ -58,6 +58,7 @@ export async function requireRollbackLock(session: Session): Promise<void> {
   throw new RollbackKitError(
     'The whole-rollback lock was lost before the database was changed (its session ended: an idle timeout, a pooler or the network), so another rollback of this database could be under way: nothing was changed.',
     'Check that no other rollback of this database is running (its job, or pg_stat_activity), then re-run.',
+    { changed: 'no' },
   );
 }
 

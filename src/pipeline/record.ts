@@ -22,6 +22,11 @@ export interface TimelineEntry<P extends string = PhaseName> {
   status: PhaseStatus;
   /** One line for people: what happened, or why it was skipped or failed. Already redacted. */
   detail: string;
+  /**
+   * A failed phase that was ended by a stop (a cancelled job, Ctrl-C), not by a fault to fix: what
+   * comes next is read from this, never from `detail`. Crosses jobs with the row (parseTimeline).
+   */
+  stopped?: true;
 }
 
 export type RollbackStatus = 'rolled-back' | 'nothing-to-do' | 'dry-run' | 'failed' | 'unverified';
@@ -52,6 +57,13 @@ export interface ComponentRecord {
   /** Production environment variable names changed after the target was built (never values). */
   changedEnv: string[];
   error?: string;
+  /**
+   * What the rollback froze so the bad release cannot come back (a platform setting it changed),
+   * and how to undo it: the outcome's own fact, which the next steps read (the notes are for people).
+   */
+  frozen?: { what: string; undo?: string };
+  /** Vercel: this run's rollback left automatic production domain assignment off, so new pushes do not go live. */
+  autoAssignOff?: true;
 }
 
 export interface DatabaseRecord {
@@ -62,6 +74,12 @@ export interface DatabaseRecord {
   reverted: string[];
   status: string;
   error?: string;
+  /**
+   * What the failed database phase changed, as its error says (RollbackKitError.changed), for what
+   * comes next: 'no', nothing (a restore that did not commit); 'unknown', it cannot tell (a COMMIT
+   * sent, no answer). Unset: the error does not say, which is read as not known.
+   */
+  changed?: 'no' | 'unknown';
   /**
    * Method restore: what it throws away on the tables it replaces (restore-discarded.ts), as a dry
    * run plans it, or as the restore found it.

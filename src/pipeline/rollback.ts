@@ -11,11 +11,11 @@
  */
 import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
-import { errorLine, RollbackKitError } from '../core/errors.js';
+import { errorFacts, errorLine, RollbackKitError } from '../core/errors.js';
 import type { Log } from '../core/log.js';
 import { describeTarget, type ConnectionTarget } from '../db/connection.js';
 import type { FindToolOptions } from '../db/pg-tools.js';
-import { previewRestore, restoreSnapshot, type RestoreRequest } from '../db/restore.js';
+import { previewRestore, restoreSnapshot, type RestorePreview, type RestoreRequest } from '../db/restore.js';
 import { withSession, type Session } from '../db/session.js';
 import { takeSnapshot, wholeDatabaseSnapshot, type SnapshotResult } from '../db/snapshot.js';
 import { isInside } from '../core/files.js';
@@ -171,10 +171,24 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
   let ledger: LedgerRow | undefined;
   /** The down migrations the database phase reverts: this run's plan, or what is left of an earlier run's. */
   let downPlan: DownPlan | undefined;
+  /** Method restore: the restore planned as it will run, nothing locked (previewRestore), beside the rest of the plan. */
+  let previewing: Promise<RestorePreview> | undefined;
   try {
     for (const c of inScope) checkPromoteRequest(promoteRequest(c, request, true), placeOf(c, plan));
     if (wantsDatabase && !request.database) {
       throw new RollbackKitError('The scope includes the database, but no database connection was given.', 'Pass database-url from a secret (or set DATABASE_URL), or leave database out of scope.');
+    }
+    // A restore the plan refuses (a snapshot that does not verify or is of another database, an
+    // object it cannot put back, a transaction pooler) is refused here, in a real run too, before the
+    // app is touched: found in the database phase, it would stop the rollback half-done. Started
+    // beside the promote dry runs, which wait on the network while it reads the snapshot. Its cost is
+    // one sha256 of the snapshot on the plan's path (the app waits for it); the restore hashes again
+    // before it locks anything, on purpose: that proof is of the bytes it restores, not of bytes
+    // read an app phase earlier, and by then production is already back.
+    const restoring = wantsDatabase && plan.database!.method === 'restore' && plan.database!.snapshotPath && existsSync(plan.database!.snapshotPath);
+    if (restoring) {
+      previewing = previewRestore(restoreRequest(request), log);
+      previewing.catch(() => undefined);
     }
     if (plan.verify) {
       // Every check is validated, but SQL ones need a connection the app-only jobs do not get
@@ -204,12 +218,14 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
       const earlier = unfinishedPlan(ledger);
       if (ledger?.status === 'done') {
         record.database.status = 'nothing-to-do';
+        // Nothing left to restore: what the preview would refuse no longer matters.
+        await previewing?.catch(() => undefined);
       } else if (db.method === 'restore') {
         if (!db.snapshotPath) throw new RollbackKitError('The database method is restore, but no snapshot-path says which snapshot to restore.', 'Pass snapshot-path (the pre-deploy snapshot), or use method down-migrations.');
         if (!existsSync(db.snapshotPath)) throw new RollbackKitError(`The snapshot to restore (${db.snapshotPath}) does not exist on this runner.`, 'Download the artifact that holds it first, or check snapshot-path.');
-        // A dry run plans the restore as the restore plans it, so it lists what the restore would
-        // discard; a real run lists what the restore itself found, before it changes anything.
-        if (request.dryRun) record.database.discarded = (await previewRestore(restoreRequest(request), log)).discarded;
+        // Planned as the restore plans it: what it would discard is in the plan row and the summary,
+        // and a real run's restore lists again what it found, before it changes anything.
+        record.database.discarded = (await (previewing ?? previewRestore(restoreRequest(request), log))).discarded;
       } else if (earlier) {
         // What is left of it comes from the tracking table: the row's `reverted` may be behind it (ledger.ts).
         log.info(`An earlier run for incident ${record.incidentKey} planned to revert ${earlier.planned.join(', ')} and did not finish: this run finishes that plan, what is left of it, whatever the database section asks now.`);
@@ -238,8 +254,11 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
     ];
     await finished(planTimer.end(request.dryRun ? 'dry-run' : 'ok', `${parts.join('; ') || (verifyOnly ? 'nothing to roll back (scope verify)' : 'nothing in scope')}; budget ${plan.budgetMinutes} min.`));
   } catch (err) {
+    // Its planning session is gone before the run ends (a preview, read only, still running).
+    await previewing?.catch(() => undefined);
     fail('plan');
-    await finished(planTimer.end('failed', `${redact(err)} Nothing was changed.`));
+    // Said once: a refusal of the restore's plan says it itself.
+    await finished(planTimer.end('failed', sayNothingChanged(err, redact(err), 'Nothing was changed.')));
     for (const phase of ['notify-start', 'app', 'snapshot', 'database', 'environment', 'verify'] as const) timeline.skip(phase, 'the rollback stopped while planning');
     record.nextSteps.push('Nothing was changed: the rollback stopped while planning. Fix what the plan row says and run it again.');
     return await closeOut(record, timeline, notify, deps, finish);
@@ -368,9 +387,9 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
       } catch (err) {
         fail('database');
         db.status = 'failed';
-        // A lock wait's own errors may say so already ("…: nothing was changed."); say it once.
-        const said = redact(err);
-        db.error = /\bnothing was changed\./i.test(said) ? said : `${said} This run changed nothing in the database.`;
+        // A lock wait's own errors may say so already; say it once.
+        db.changed = 'no';
+        db.error = sayNothingChanged(err, redact(err), 'This run changed nothing in the database.');
         await finished(st.end('skipped', 'not taken: the database rollback stopped before it (see the database phase)'));
         await finished(timeline.start('database').end('failed', db.error));
       }
@@ -387,7 +406,7 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
           } catch (err) {
             fail('snapshot');
             db.status = 'skipped';
-            await finished(st.end('failed', redact(err)));
+            await finished(st.end('failed', redact(err), { stopped: errorFacts(err).stopped }));
             timeline.skip('database', 'no verified snapshot to go back to, so the database was not changed');
           }
         }
@@ -407,6 +426,7 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
             fail('database');
             db.status = 'failed';
             db.error = redact(err);
+            db.changed = errorFacts(err).changed;
             // databasePhase has set db.reverted from the tracking table as the run left it.
             // A half-done non-transactional migration changed the database too: what ran of it committed.
             const stopped = err instanceof RevertFailed ? err.partial.stoppedIn : undefined;
@@ -540,6 +560,12 @@ function applyOutcome(rec: ComponentRecord, o: PromoteOutcome): void {
   rec.to = { ...o.to };
   rec.skipped = o.skipped;
   rec.notes = [...o.notes, ...frozenNotes(o)];
+  // Facts for the next steps, beside the notes that say them to people.
+  if (o.frozen.frozen) rec.frozen = { what: o.frozen.what, ...(o.frozen.undo ? { undo: o.frozen.undo } : {}) };
+  else delete rec.frozen;
+  // Off after a rollback this run made (already-current, or a dry run, leaves it to earlier runs).
+  if (o.autoAssignDisabled && (o.status === 'rolled-back' || o.status === 'promoted')) rec.autoAssignOff = true;
+  else delete rec.autoAssignOff;
 }
 
 /**
@@ -756,8 +782,16 @@ async function keepSnapshot(snapshot: SnapshotRecord, manifestPath: string, requ
   log.warning(`The snapshot taken before the rollback (${snapshot.path}) is in RUNNER_TEMP, which GitHub deletes when this job ends, and it was not uploaded: it is the way back. Upload it or copy it elsewhere in a later step of this job (if: always()).`);
 }
 
-/** What a person should do now, from what the record says. */
-function nextSteps(record: RollbackRecord): string[] {
+/**
+ * `said` (the error's line), and `sentence` saying nothing was changed unless the error says so
+ * itself: one made with changed: 'no' does (RollbackKitError.changed), whatever its words.
+ */
+export function sayNothingChanged(err: unknown, said: string, sentence: string): string {
+  return errorFacts(err).changed === 'no' ? said : `${said} ${sentence}`;
+}
+
+/** What a person should do now, from what the record says (exported: a function of the record alone, tested as one). */
+export function nextSteps(record: RollbackRecord): string[] {
   const steps: string[] = [];
   const failedParts = record.components.filter((c) => c.status === 'failed');
   switch (record.status) {
@@ -780,7 +814,7 @@ function nextSteps(record: RollbackRecord): string[] {
       } else if (record.failedPhase === 'snapshot') {
         // A stopped run (a cancelled job, Ctrl-C) had no error to fix: its snapshot was ended on purpose.
         steps.push(
-          record.timeline.some((e) => e.phase === 'snapshot' && e.status === 'failed' && /was stopped before it was verified/.test(e.detail))
+          record.timeline.some((e) => e.phase === 'snapshot' && e.status === 'failed' && e.stopped)
             ? 'The run was stopped while the snapshot was taken, so no snapshot was kept and the database was not changed. Re-run with scope db when it can run to its end.'
             : 'No verified snapshot could be taken, so the database was not changed. Fix the snapshot error and re-run with scope db.',
         );
@@ -800,10 +834,9 @@ function nextSteps(record: RollbackRecord): string[] {
   if (record.skippedChecks && record.status !== 'dry-run') steps.push(`The SQL checks ${record.skippedChecks.join(', ')} were not run, because this job had no database connection: run them by hand, or give the job database-url (the DATABASE_URL secret).`);
   for (const c of record.components) {
     if (c.changedEnv.length) steps.push(`Before the next redeploy of ${c.name}, check the production environment variables ${c.changedEnv.join(', ')}: they changed after the deployment now serving was built.`);
-    if (c.notes.some((n) => n.includes('automatic domain assignment'))) steps.push(`Vercel will not put new pushes of ${c.name} live until a deployment is promoted: promote the fixed deployment when it is ready.`);
+    if (c.autoAssignOff) steps.push(`Vercel will not put new pushes of ${c.name} live until a deployment is promoted: promote the fixed deployment when it is ready.`);
     // Render's auto-deploy and Netlify's lock stay until someone undoes them (Vercel's is said above).
-    const frozen = c.provider === 'vercel' ? undefined : c.notes.find((n) => n.startsWith('Frozen: '));
-    if (frozen) steps.push(`${c.name}: ${frozen.slice('Frozen: '.length)} ${c.notes.find((n) => n.startsWith('To undo: ')) ?? ''}`.trim());
+    if (c.frozen && c.provider !== 'vercel') steps.push(`${c.name}: ${c.frozen.what}${c.frozen.undo ? ` To undo: ${c.frozen.undo}` : ''}`);
   }
   const reverted = record.database?.reverted ?? [];
   if (reverted.length) steps.push(`${reverted.length === 1 ? `Migration ${reverted[0]} was` : `Migrations ${reverted.join(', ')} were`} reverted: remove or fix ${reverted.length === 1 ? 'it' : 'them'} before the next deploy, or it will apply ${reverted.length === 1 ? 'it' : 'them'} again.`);
@@ -831,11 +864,11 @@ function databaseFailedStep(record: RollbackRecord, db: DatabaseRecord): string 
   const again = runAgain(record);
   const out: string[] = [];
   if (db.method === 'restore') {
-    // A restore commits all or nothing; its errors say which (restore.ts), and nothing here guesses
-    // past them: an error that does not say it changed nothing leaves the database to be checked.
-    // Mid-sentence too: a lock cycle's "Its transaction rolled back, so nothing was changed."
-    const unchanged = !snap || /as it was before|nothing was changed|changed nothing/i.test(db.error ?? '');
-    const unknown = Boolean(snap) && (!unchanged || /may or may not have committed/.test(db.error ?? ''));
+    // A restore commits all or nothing; its errors say which (restore.ts: RollbackKitError.changed),
+    // and nothing here guesses past them: one that does not say it changed nothing leaves the
+    // database to be checked.
+    const unchanged = !snap || db.changed === 'no';
+    const unknown = !unchanged;
     if (!snap) out.push('The restore stopped before its snapshot was taken, so this run changed nothing in the database, and took no snapshot.');
     else if (!unknown) out.push('The restore runs in one transaction and did not commit: the database is as it was before this run.');
     else out.push('Whether the restore committed is not known: check the database before anything else (the error says how).');

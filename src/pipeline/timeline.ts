@@ -26,11 +26,11 @@ export class Timeline<P extends string = PhaseName> {
   }
 
   /** Starts timing a phase; `end` records its row (and returns it). */
-  start(phase: P, component?: string): { end(status: PhaseStatus, detail: string): TimelineEntry<P> } {
+  start(phase: P, component?: string): { end(status: PhaseStatus, detail: string, facts?: { stopped?: true }): TimelineEntry<P> } {
     const started = this.now();
     this.onStart(phase, component);
     return {
-      end: (status, detail) => {
+      end: (status, detail, facts) => {
         const entry: TimelineEntry<P> = {
           phase,
           ...(component !== undefined ? { component } : {}),
@@ -39,6 +39,7 @@ export class Timeline<P extends string = PhaseName> {
           'budget-ms': this.budgets.phase(phase),
           status,
           detail,
+          ...(facts?.stopped ? { stopped: true as const } : {}),
         };
         this.entries.push(entry);
         this.onEntry(entry);
@@ -92,6 +93,7 @@ export function parseTimeline(raw: string | undefined, redact: (text: string) =>
     }
     if (r.component !== undefined && (typeof r.component !== 'string' || r.component.length > 100)) throw fail(`${at}: component must be a short text`);
     if (typeof r.detail !== 'string') throw fail(`${at}: detail must be text`);
+    if (r.stopped !== undefined && r.stopped !== true) throw fail(`${at}: stopped must be true when given`);
     return {
       phase: r.phase as PhaseName,
       ...(r.component !== undefined ? { component: r.component as string } : {}),
@@ -100,6 +102,7 @@ export function parseTimeline(raw: string | undefined, redact: (text: string) =>
       'budget-ms': r['budget-ms'] as number,
       status: r.status as PhaseStatus,
       detail: clip(redact(r.detail), MAX_TEXT),
+      ...(r.stopped ? { stopped: true as const } : {}),
     };
   });
 }

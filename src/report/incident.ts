@@ -80,12 +80,13 @@ function phaseEnd(record: RollbackRecord, phase: string, component?: string): { 
 
 /** The template's timeline: what the run knows, in time order, and the rows only a person can fill. */
 function timelineRows(record: RollbackRecord): string[][] {
-  const rows: { at?: string; event: string }[] = [];
+  // `mark`: the rows the order below is built around, named rather than read back from their words.
+  const rows: { at?: string; event: string; mark?: 'initiated' | 'verified' }[] = [];
   for (const c of record.components) {
     if (c.from?.createdAt) rows.push({ at: c.from.createdAt, event: `${inlineText(c.name)}: bad deployment ${deploymentMarkdown({ ...c.from, createdAt: undefined })} created` });
   }
   rows.push({ event: `First error detected: ${BLANK}` }, { event: `Incident declared: ${BLANK}` });
-  rows.push({ at: record.startedAt, event: `Rollback initiated by rollback-kit: ${inlineText(record.reason)}` });
+  rows.push({ at: record.startedAt, event: `Rollback initiated by rollback-kit: ${inlineText(record.reason)}`, mark: 'initiated' });
   for (const c of record.components) {
     const done = phaseEnd(record, 'app', c.name);
     if (done) rows.push({ at: done.at, event: `${inlineText(c.name)}: ${inlineText(c.status)}${c.to ? `, now on ${deploymentMarkdown({ ...c.to, createdAt: undefined })}` : ''}` });
@@ -97,13 +98,13 @@ function timelineRows(record: RollbackRecord): string[][] {
   if (verify && record.verify) {
     rows.push({ at: verify.at, event: record.verify.passed && record.verify.decision !== 'rollback' ? 'System verified stable by the smoke checks' : `Verification: ${verdictText(record)}` });
   } else {
-    rows.push({ event: `System verified stable: ${BLANK} (the run did not verify)` });
+    rows.push({ event: `System verified stable: ${BLANK} (the run did not verify)`, mark: 'verified' });
   }
   // Known times in order; the rows a person fills in stay where the runbook puts them.
   const known = rows.filter((r) => r.at).sort((a, b) => Date.parse(a.at!) - Date.parse(b.at!));
-  const firstRollback = known.findIndex((r) => r.at === record.startedAt && r.event.startsWith('Rollback initiated'));
-  const manual = rows.filter((r) => !r.at && !r.event.startsWith('System verified'));
-  const tail = rows.filter((r) => !r.at && r.event.startsWith('System verified'));
+  const firstRollback = known.findIndex((r) => r.mark === 'initiated');
+  const manual = rows.filter((r) => !r.at && r.mark !== 'verified');
+  const tail = rows.filter((r) => !r.at && r.mark === 'verified');
   const ordered = [...known.slice(0, firstRollback), ...manual, ...known.slice(firstRollback), ...tail];
   return ordered.map((r) => [r.at ? inlineText(timeText(r.at, true)) : 'HH:MM', r.event]);
 }

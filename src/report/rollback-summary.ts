@@ -264,7 +264,9 @@ function databaseSection(record: RollbackRecord): string[] {
     const left = db.planned.filter((m) => !db.reverted.includes(m));
     out.push(head, reverted);
     if (left.length) out.push(`Planned but not reverted: ${left.map((m) => codeSpan(m)).join(', ')}.`);
-    if (db.discarded?.length) out.push(discardedSection(db.discarded, 'discarded', record.snapshot ? `the snapshot taken before the database changed (${codeSpan(record.snapshot.path)})` : 'the snapshot taken before the database changed'));
+    // Planned before the app went back (the plan's preview): discarded only once the restore committed.
+    if (db.discarded?.length && db.status === 'restored') out.push(discardedSection(db.discarded, 'discarded', record.snapshot ? `the snapshot taken before the database changed (${codeSpan(record.snapshot.path)})` : 'the snapshot taken before the database changed'));
+    else if (db.discarded?.length) out.push(discardedSection(db.discarded, 'would discard', 'the snapshot the rollback takes before it restores'));
   }
   return out;
 }
