@@ -163,6 +163,18 @@ describe('run-down-migrations and the invalid index a CONCURRENTLY statement lea
     expect(await indexes(db)).toEqual([{ name: 't1_id_idx', valid: true }]);
   }, 60_000);
 
+  it('a CREATE UNIQUE INDEX CONCURRENTLY that fails on its own (a duplicate key) names the invalid index it left', async () => {
+    const { db, options } = await setUp('rk_down_cic_dup', 'INSERT INTO t1 VALUES (1);', 'CREATE UNIQUE INDEX CONCURRENTLY t1_id_key ON t1 (id);');
+    const err = await failed(revertMigrations(options, memoryLog()));
+    expect(err.message).toContain('[23505]');
+    expect(err.message).toContain('Statement 1 left the invalid index public.t1_id_key behind');
+    expect(err.hint).toMatch(/^First drop what statement 1 left: DROP INDEX CONCURRENTLY IF EXISTS public\.t1_id_key; Then: Fix the down SQL/);
+    expect(await indexes(db)).toEqual([
+      { name: 't1_id_idx', valid: true },
+      { name: 't1_id_key', valid: false },
+    ]);
+  });
+
   it('reads the invalid indexes only around a CONCURRENTLY statement: an ordinary non-transactional migration pays nothing', async () => {
     const { db, options } = await setUp('rk_down_cic_trips', DROPPED, 'VACUUM t1;\nCREATE INDEX CONCURRENTLY t1_id_idx ON t1 (id);');
     const wire = await startWireLog();
