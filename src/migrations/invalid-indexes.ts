@@ -98,10 +98,8 @@ async function invalidIndexes(session: Session, st: ConcurrentIndexStatement): P
   return (await session.query<InvalidIndex>(INVALID_SQL, [st.index ?? null, unquoted, st.table ?? null])).rows;
 }
 
-/** What was invalid before the statement ran: what it did not leave. */
-export interface Before {
-  oids: Set<string>;
-}
+/** What was invalid before the statement ran (what it did not leave), or why that could not be read. */
+export type Before = { oids: Set<string> } | { unchecked: string };
 
 /**
  * Read just before the statement. A CREATE whose index is there already, invalid (left by an
@@ -110,7 +108,14 @@ export interface Before {
  * Throws IndexInTheWay then.
  */
 export async function beforeConcurrentIndex(session: Session, st: ConcurrentIndexStatement): Promise<Before> {
-  const rows = await invalidIndexes(session, st);
+  let rows: InvalidIndex[];
+  try {
+    rows = await invalidIndexes(session, st);
+  } catch (err) {
+    // A server before PostgreSQL 12 has no pg_stat_progress_create_index, say: the statement runs
+    // all the same, as it did before this check, and a failure of it says to look by hand.
+    return { unchecked: (err as Error).message };
+  }
   const inTheWay = st.kind === 'create' ? rows.filter((r) => r.named).map((r) => r.name) : [];
   if (inTheWay.length) throw new IndexInTheWay(inTheWay);
   return { oids: new Set(rows.map((r) => r.oid)) };
@@ -133,6 +138,7 @@ export class IndexInTheWay extends Error {
 export async function leftByConcurrentIndex(session: Session, st: ConcurrentIndexStatement, before: Before | undefined, failure: unknown): Promise<LeftIndexes | undefined> {
   if (failure instanceof IndexInTheWay) return { drop: failure.indexes, finishing: [] };
   if (!before) return undefined;
+  if ('unchecked' in before) return { drop: [], finishing: [], unchecked: before.unchecked };
   let rows: InvalidIndex[];
   try {
     rows = await invalidIndexes(session, st);

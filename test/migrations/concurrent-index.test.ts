@@ -163,6 +163,22 @@ describe('run-down-migrations and the invalid index a CONCURRENTLY statement lea
     expect(await indexes(db)).toEqual([{ name: 't1_id_idx', valid: true }]);
   }, 60_000);
 
+  it('a connection lost while CREATE INDEX CONCURRENTLY waits: the error says an invalid index may be left and how to find it', async () => {
+    const { db, options } = await setUp('rk_down_cic_lost', DROPPED, 'CREATE INDEX CONCURRENTLY t1_id_idx ON t1 (id);');
+    const older = await olderTransaction(db);
+    try {
+      const running = failed(revertMigrations(options, memoryLog()));
+      await Promise.race([waitingAfterFirstCommit(db), running]);
+      await db.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND application_name = $1', [APP]);
+      const err = await running;
+      expect(err.message).toMatch(/^Lost the connection to .* while reverting 20240101000002_index\.sql/);
+      expect(err.message).toContain('can leave an invalid index behind when it ends early, and that could not be checked (the connection went): SELECT indexrelid::regclass FROM pg_index WHERE NOT indisvalid; lists them.');
+      expect(await indexes(db)).toEqual([{ name: 't1_id_idx', valid: false }]);
+    } finally {
+      await older.release();
+    }
+  });
+
   it('a CREATE UNIQUE INDEX CONCURRENTLY that fails on its own (a duplicate key) names the invalid index it left', async () => {
     const { db, options } = await setUp('rk_down_cic_dup', 'INSERT INTO t1 VALUES (1);', 'CREATE UNIQUE INDEX CONCURRENTLY t1_id_key ON t1 (id);');
     const err = await failed(revertMigrations(options, memoryLog()));
