@@ -324,6 +324,15 @@ export async function revertMigrations(opts: RevertOptions, log: Log): Promise<R
       //   that commits) commit part of their work as they go, which a cancel would leave behind
       //   unrecorded (progress.ts records a statement only once it completed): a re-run would run it
       //   again over that half. The run stops before its next statement with its progress recorded.
+      //   A CONCURRENTLY index statement's lock waits come after its first commit too: CREATE INDEX
+      //   CONCURRENTLY and REINDEX CONCURRENTLY have committed their invalid index by the time they
+      //   wait for older transactions to end, DROP INDEX CONCURRENTLY has marked its index invalid.
+      //   Those waits are cancelled all the same, rather than let run to the end of the grace: they
+      //   last as long as the oldest transaction in the database, which is no one's to bound, and
+      //   past the grace the step would end saying the state is not known while the statement may
+      //   still finish on the server, unrecorded. Cancelled, its state is known: the runner reads
+      //   the invalid index it left and the error names it with the DROP INDEX CONCURRENTLY that
+      //   clears it (invalid-indexes.ts), within the grace. The cost is that the build starts over.
       // The migration in flight is the first of the plan not reverted yet; the backend's pid came with
       // the lock's round trip: the session is busy with the migration by then.
       const pid = state.pid;

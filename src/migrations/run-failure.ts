@@ -6,6 +6,7 @@
  */
 import { RollbackKitError } from '../core/errors.js';
 import type { Log } from '../core/log.js';
+import { dropSql, FIND_INVALID_SQL, IndexInTheWay, type LeftIndexes } from './invalid-indexes.js';
 import { firstCodeLine, type PlannedMigration, type PlannedStatement } from './planner.js';
 import { statementHash, type Progress } from './progress.js';
 import { lineAt, literal } from './sql-split.js';
@@ -36,6 +37,8 @@ export type Stage = 'run' | 'record' | 'prepare';
 export class StatementFailed extends Error {
   /** How many times the migration was tried (lock timeouts and deadlocks are retried). */
   attempts = 1;
+  /** A CONCURRENTLY index statement's: the invalid indexes it left, or that were in its way (invalid-indexes.ts). */
+  leftIndexes?: LeftIndexes;
 
   constructor(
     readonly statement: PlannedStatement | undefined,
@@ -229,7 +232,45 @@ export function failure(m: PlannedMigration, f: StatementFailed, skipped: number
   else if (code === '57014' && f.stage === 'run' && /statement timeout/.test(describeError(f.error))) {
     hint = 'The statement ran longer than statement-timeout-seconds. Raise it if the statement is expected to take that long, then re-run.';
   } else if (code === '57014' && f.stage === 'run') hint = 'The statement was cancelled (this step being stopped while it waited for a table lock or still ran, or pg_cancel_backend). Run it again when it can run to its end.';
-  const { ran, resumeAt, unsure, state } = account;
+  const left = f.leftIndexes && leftIndexesAccount(f, f.leftIndexes);
+  if (left) hint = left.hint(hint);
+  const { ran, resumeAt, unsure } = account;
+  const state = `${account.state}${left?.state ?? ''}`;
   const stoppedIn: StoppedIn = { version: m.file.version, id: m.file.id, file: m.file.downFile ?? m.file.name, transactional: m.transactional, statements: m.statements.length, ran, resumeAt, unsure, state };
   return new MigrationFailed(`${account.head} ${state}`, `${hint}${account.then ?? ''}`, stoppedIn);
+}
+
+const list = (names: string[]) => `${names.length === 1 ? 'index' : 'indexes'} ${names.join(', ')}`;
+
+/**
+ * What the invalid indexes a CONCURRENTLY index statement left (or found in its way) mean: said in
+ * the state, and the exact statements that clear them put before the hint, since the re-run would
+ * fail on them or, with IF NOT EXISTS, keep them invalid. Dropping them is left to the user: why, in
+ * invalid-indexes.ts.
+ */
+function leftIndexesAccount(f: StatementFailed, left: LeftIndexes): { state: string; hint: (hint: string) => string } {
+  const k = f.index + 1;
+  let state = '';
+  if (left.drop.length && f.error instanceof IndexInTheWay) {
+    state += ` Statement ${k} did not run: the invalid ${list(left.drop)} must go first.`;
+  } else if (left.drop.length) {
+    state +=
+      ` Statement ${k} left the invalid ${list(left.drop)} behind, recorded nowhere: PostgreSQL commits a CONCURRENTLY index before its work is done; queries do not use it, but writes to its table still update it.` +
+      ' A re-run would fail on it ("already exists") or, with IF NOT EXISTS, keep it invalid.';
+  }
+  if (left.finishing.length) state += ` Statement ${k} left the ${list(left.finishing)} invalid and half dropped (queries no longer use it): the re-run runs statement ${k} again, which finishes the drop.`;
+  if (left.unchecked) {
+    state +=
+      ` Statement ${k} builds or drops an index CONCURRENTLY, which can leave an invalid index behind when it ends early, and that could not be checked (${left.unchecked}): ${FIND_INVALID_SQL} lists them.` +
+      ` Drop one it left (not one it was dropping) with DROP INDEX CONCURRENTLY IF EXISTS <name>; before the re-run.`;
+  }
+  if (!left.drop.length) return { state, hint: (hint) => hint };
+  const drops = left.drop.map(dropSql).join(' ');
+  return {
+    state,
+    hint: (hint) =>
+      f.error instanceof IndexInTheWay
+        ? `Drop it (once no session is building it: pg_stat_progress_create_index): ${drops} Then re-run: the run continues from this migration.`
+        : `First drop what statement ${k} left: ${drops} Then: ${hint}`,
+  };
 }

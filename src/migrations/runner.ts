@@ -7,6 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { RollbackKitError } from '../core/errors.js';
 import type { Log } from '../core/log.js';
 import { standardConformingStrings, withQueryDeadline, type Session } from '../db/session.js';
+import { beforeConcurrentIndex, concurrentIndexStatement, leftByConcurrentIndex, type Before, type LeftIndexes } from './invalid-indexes.js';
 import { firstCodeLine, type PlannedMigration, type PlannedStatement } from './planner.js';
 import { clearProgressSql, progressStillHolds, readProgress, recordStatement, startProgressSql, statementHash, statementsAlreadyRun, type Progress } from './progress.js';
 import { describeError, failure, isConnectionLoss, markedUntilDone, MigrationFailed, PROGRESS_TABLE, StatementFailed, type PgError } from './run-failure.js';
@@ -60,12 +61,19 @@ async function exec(session: Session, statements: PlannedStatement[], indices: n
   for (const i of indices) {
     if (signal?.aborted) throw new StoppedBefore(i);
     const s = statements[i]!;
+    // A CONCURRENTLY index statement commits an invalid index before its work is done: what it
+    // leaves when it fails is looked for (invalid-indexes.ts). Only such a statement pays for it.
+    const concurrent = concurrentIndexStatement(s);
+    let before: Before | undefined;
     try {
       const conforming = await standardConformingStrings(session);
       if (readOtherwise(s, conforming)) throw readOtherwiseError(s, conforming);
+      if (concurrent) before = await beforeConcurrentIndex(session, concurrent);
       await session.query(s.text);
     } catch (err) {
-      throw new StatementFailed(s, i, err);
+      const failed = new StatementFailed(s, i, err);
+      if (concurrent) failed.leftIndexes = isConnectionLoss(err) ? lostWith(before) : await leftByConcurrentIndex(session, concurrent, before, err);
+      throw failed;
     }
     if (!after) continue;
     try {
@@ -75,6 +83,11 @@ async function exec(session: Session, statements: PlannedStatement[], indices: n
       throw new StatementFailed(s, i, err, 'record');
     }
   }
+}
+
+/** The connection went while a CONCURRENTLY index statement was sent: what it left cannot be read here. */
+function lostWith(before: Before | undefined): LeftIndexes | undefined {
+  return before ? { drop: [], finishing: [], unchecked: 'the connection went' } : undefined;
 }
 
 function range(from: number, to: number): number[] {
