@@ -332,6 +332,20 @@ export function isTransactionPooler(t: ConnectionTarget): boolean {
   return t.port === 6543 || t.params.pgbouncer?.toLowerCase() === 'true';
 }
 
+/**
+ * The one refusal of a transaction-mode pooler, for every step and the CLI: `what` is what would not
+ * hold there ("pg_dump's one session for the whole dump"). Undefined when the target is not one.
+ * Made before anything is asked, so nothing was changed.
+ */
+export function transactionPoolerRefusal(t: ConnectionTarget, what: string): RollbackKitError | undefined {
+  if (!isTransactionPooler(t)) return undefined;
+  return new RollbackKitError(
+    `${describeTarget(t)} is a transaction-mode pooler: it hands each transaction to another server session, so ${what} would not hold.`,
+    'Use the session pooler or the direct connection (port 5432; on Supabase the "Session pooler" connection string). Nothing was changed.',
+    { changed: 'no' },
+  );
+}
+
 export function withDatabase(t: ConnectionTarget, database: string): ConnectionTarget {
   return { ...t, database };
 }

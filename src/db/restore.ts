@@ -16,7 +16,7 @@ import { runProcess, type ProcessResult } from '../core/process.js';
 import { doBlock, qualified, quoteLiteral } from './catalog.js';
 import { corruptSnapshot, fingerprint } from './archive.js';
 import type { SnapshotManifest } from './manifest.js';
-import { describeTarget, isTransactionPooler, libpqEnv, type ConnectionTarget } from './connection.js';
+import { describeTarget, libpqEnv, transactionPoolerRefusal, type ConnectionTarget } from './connection.js';
 import { isLockTimeout, LockCycleError, lockCycleError, lockTimeoutError, lockTimeoutMs, notWatching, sessionTag, watchBlockers, type Blocker, type BlockerWatch, type CycleWording } from './lock-wait.js';
 import { exactTablePattern } from './patterns.js';
 import { findPgTool, majorFromVersionNum, toolErrorLine, warmPgTools, type FindToolOptions, type PgTool } from './pg-tools.js';
@@ -143,9 +143,8 @@ async function restoreOrPreview(req: RestoreRequest, log: Log, dryRun: boolean):
   const started = Date.now();
   const where = describeTarget(req.target);
   if (!dryRun) checkConfirmation(req.target, req.confirm);
-  if (isTransactionPooler(req.target)) {
-    throw new RollbackKitError(`${where} is a transaction-mode pooler: a restore needs one server session.`, 'Use the session pooler or direct connection (on Supabase: port 5432). Nothing was changed.', UNCHANGED);
-  }
+  const pooler = transactionPoolerRefusal(req.target, "the restore's one session");
+  if (pooler) throw pooler;
   const snapshot = await openSnapshot(req.snapshotPath);
   const manifest = snapshot.manifest;
   // The snapshot was read back in full when it was taken; the same sha256 now proves these are those

@@ -20,7 +20,7 @@ import type { Log } from '../core/log.js';
 import { runProcess } from '../core/process.js';
 import { fingerprint, readWhole, type SnapshotFormat } from './archive.js';
 import { countRows, qualified, quoteIdent, readCatalog, tableKey, type TableCount } from './catalog.js';
-import { describeTarget, isTransactionPooler, libpqEnv, type ConnectionTarget } from './connection.js';
+import { describeTarget, libpqEnv, transactionPoolerRefusal, type ConnectionTarget } from './connection.js';
 import { cancelQuery, DEFAULT_LOCK_TIMEOUT_SECONDS, isLockTimeout, lockCycleError, lockTimeoutError, lockTimeoutMs, sessionTag, watchBlockers, type Blocker } from './lock-wait.js';
 import { manifestPathFor, writeManifest, type ExportedTable, type SnapshotManifest } from './manifest.js';
 import { exactTablePattern, resolveSchemaPattern, resolveTablePattern, resolveTablesStrict, userSchemas, type TableName } from './patterns.js';
@@ -384,12 +384,8 @@ export async function takeSnapshot(req: SnapshotRequest, log: Log): Promise<Snap
   const now = req.now ?? (() => new Date());
   validateRequest(req);
   const where = describeTarget(req.target);
-  if (isTransactionPooler(req.target)) {
-    throw new RollbackKitError(
-      `${where} is a transaction-mode pooler: pg_dump needs one server session for the whole dump.`,
-      'Use the session pooler or direct connection (on Supabase: port 5432 of the pooler host).',
-    );
-  }
+  const pooler = transactionPoolerRefusal(req.target, "pg_dump's one session for the whole dump");
+  if (pooler) throw pooler;
   await prepareOutputDir(req.outputDir, req.outputDirInput ?? 'output-dir');
   const lockTimeoutSeconds = req.lockTimeoutSeconds ?? DEFAULT_LOCK_TIMEOUT_SECONDS;
   const lockTimeout = lockTimeoutMs(lockTimeoutSeconds);

@@ -6,7 +6,7 @@ import { relative } from 'node:path';
 import type { QueryResult } from 'pg';
 import { errorLine, RollbackKitError } from '../core/errors.js';
 import type { Log } from '../core/log.js';
-import { describeTarget, isTransactionPooler, type ConnectionTarget } from '../db/connection.js';
+import { describeTarget, transactionPoolerRefusal, type ConnectionTarget } from '../db/connection.js';
 import type { FindToolOptions } from '../db/pg-tools.js';
 import { cancelQuery } from '../db/lock-wait.js';
 import { closeSession, connect, standardConformingStrings, type QueryDeadline, type Session } from '../db/session.js';
@@ -239,12 +239,8 @@ async function prepare(opts: RevertOptions, log: Log): Promise<Prepared> {
 export async function revertMigrations(opts: RevertOptions, log: Log): Promise<RevertResult> {
   const started = Date.now();
   const where = describeTarget(opts.target);
-  if (isTransactionPooler(opts.target)) {
-    throw new RollbackKitError(
-      `${where} is a transaction-mode pooler: it hands each transaction to another server session, so the migration lock and the session timeouts would not hold.`,
-      'Use the direct connection or the session pooler (port 5432; on Supabase the "Session pooler" connection string).',
-    );
-  }
+  const pooler = transactionPoolerRefusal(opts.target, 'the migration lock and the session timeouts');
+  if (pooler) throw pooler;
   // Opened while the folder is read and the snapshot verified: the driver's loading and the
   // server's start of a backend overlap that work. Nothing is sent on it before they are done.
   const opening = connect(opts.target, { queryDeadline: queryDeadline(opts) });

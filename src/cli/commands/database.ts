@@ -8,7 +8,7 @@
 import { join } from 'node:path';
 import { makeDirectory, probeWritable } from '../../core/files.js';
 import { readRestoreRequest, readSnapshotRequest } from '../../db/db-inputs.js';
-import { describeTarget, isTransactionPooler, type ConnectionTarget } from '../../db/connection.js';
+import { describeTarget, transactionPoolerRefusal, type ConnectionTarget } from '../../db/connection.js';
 import { checkConfirmation, previewRestore, restoreSnapshot } from '../../db/restore.js';
 import { takeSnapshot, validateRequest } from '../../db/snapshot.js';
 import { openSnapshot } from '../../db/verify.js';
@@ -34,11 +34,8 @@ async function writableFolder(dir: string, input: string): Promise<void> {
  * what would not hold on a pooler that hands each transaction to another server session.
  */
 export function refuseTransactionPooler(target: ConnectionTarget, what: string): void {
-  if (!isTransactionPooler(target)) return;
-  throw new UsageError(
-    `${describeTarget(target)} is a transaction-mode pooler: it hands each transaction to another server session, so ${what} would not hold.`,
-    'Use the session pooler or the direct connection (port 5432; on Supabase the "Session pooler" connection string). Nothing was changed.',
-  );
+  const pooler = transactionPoolerRefusal(target, what);
+  if (pooler) throw new UsageError(pooler.message, pooler.hint);
 }
 
 export const snapshot: CommandSpec = {
