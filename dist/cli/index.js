@@ -19776,9 +19776,11 @@ exports.visitAsync = visitAsync;
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   BP: () => (/* binding */ errorLine),
+/* harmony export */   Qj: () => (/* binding */ withFacts),
 /* harmony export */   dp: () => (/* binding */ RollbackKitError),
 /* harmony export */   o3: () => (/* binding */ systemErrorLine),
-/* harmony export */   rZ: () => (/* binding */ systemErrorMeaning)
+/* harmony export */   rZ: () => (/* binding */ systemErrorMeaning),
+/* harmony export */   u2: () => (/* binding */ errorFacts)
 /* harmony export */ });
 /**
  * An error the user can act on: `message` says what failed and why, `hint` what to do next.
@@ -19786,15 +19788,48 @@ exports.visitAsync = visitAsync;
  */
 class RollbackKitError extends Error {
     hint;
-    constructor(message, hint) {
+    /**
+     * What the step that failed changed, for callers that decide what comes next (never read from
+     * the words, which may change): 'no', nothing; 'unknown', it cannot tell (a COMMIT sent, and no
+     * answer). Unset: the error does not say. An error made with 'no' says so in its own words too;
+     * one given it later (withFacts) may not.
+     */
+    changed;
+    /** Ended by a stop (SIGTERM, SIGINT: a cancelled job, Ctrl-C), not by a fault someone must fix. */
+    stopped;
+    constructor(message, hint, facts = {}) {
         super(message);
         this.hint = hint;
         this.name = 'RollbackKitError';
+        if (facts.changed)
+            this.changed = facts.changed;
+        if (facts.stopped)
+            this.stopped = true;
     }
     /** The single line shown to the on-call engineer. */
     get line() {
         return this.hint ? `${this.message} ${this.hint}` : this.message;
     }
+}
+/** The facts `err` carries: none for an error that is not ours. */
+function errorFacts(err) {
+    if (!(err instanceof RollbackKitError))
+        return {};
+    return { ...(err.changed ? { changed: err.changed } : {}), ...(err.stopped ? { stopped: true } : {}) };
+}
+/**
+ * Adds to `err` the facts it does not state itself, which the caller knows and its maker did not
+ * (a restore whose COMMIT was never sent knows that whatever failed under it changed nothing).
+ * Returns `err`, to throw; an error that is not ours is left as it is (it says nothing it can stand by).
+ */
+function withFacts(err, facts) {
+    if (!(err instanceof RollbackKitError))
+        return err;
+    if (facts.changed)
+        err.changed ??= facts.changed;
+    if (facts.stopped)
+        err.stopped = true;
+    return err;
 }
 /** What a Node system error code means, in words an on-call engineer can act on. */
 const SYSTEM_ERRORS = {
@@ -22340,6 +22375,16 @@ function describeTarget(t) {
 function isTransactionPooler(t) {
     return t.port === 6543 || t.params.pgbouncer?.toLowerCase() === 'true';
 }
+/**
+ * The one refusal of a transaction-mode pooler, for every step and the CLI: `what` is what would not
+ * hold there ("pg_dump's one session for the whole dump"). Undefined when the target is not one.
+ * Made before anything is asked, so nothing was changed.
+ */
+function transactionPoolerRefusal(t, what) {
+    if (!isTransactionPooler(t))
+        return undefined;
+    return new errors/* RollbackKitError */.dp(`${describeTarget(t)} is a transaction-mode pooler: it hands each transaction to another server session, so ${what} would not hold.`, 'Use the session pooler or the direct connection (port 5432; on Supabase the "Session pooler" connection string). Nothing was changed.', { changed: 'no' });
+}
 function withDatabase(t, database) {
     return { ...t, database };
 }
@@ -22870,26 +22915,27 @@ const SNAPSHOT_CYCLE = { held: 'this snapshot', waited: 'the snapshot (pg_dump)'
 /** A wait that went both ways, ended by ending our sessions: the sessions that waited for us. */
 class LockCycleError extends errors/* RollbackKitError */.dp {
     blockers;
-    constructor(message, hint, blockers) {
-        super(message, hint);
+    constructor(message, hint, blockers, facts = {}) {
+        super(message, hint, facts);
         this.blockers = blockers;
     }
 }
 /**
  * The error for a wait that went both ways (WatchOptions.onCycle): a session asked for a table we
- * held, and ours queued behind it. Ours were ended at once, so that session went ahead.
+ * held, and ours queued behind it. Ours were ended at once, so that session went ahead. `facts`:
+ * what `state` says, for callers that decide by it (a restore: `changed: 'no'`).
  */
-function lockCycleError(what, blockers, state, log, ours = SNAPSHOT_CYCLE) {
+function lockCycleError(what, blockers, state, log, ours = SNAPSHOT_CYCLE, facts = {}) {
     const who = `${blockers.length > 1 ? 'sessions' : 'session'} ${describeBlockers(blockers, log)}`;
-    return new LockCycleError(`${what} stopped: ${who} asked for a table ${ours.held} had locked, and ${ours.waited} then had to wait behind it: each waited for the other, and every query on that table waited behind both. ${ours.letGo} let go at once, so that session went ahead.`, `${state} Run again once it has finished (a migration or other schema change running now).`, blockers);
+    return new LockCycleError(`${what} stopped: ${who} asked for a table ${ours.held} had locked, and ${ours.waited} then had to wait behind it: each waited for the other, and every query on that table waited behind both. ${ours.letGo} let go at once, so that session went ahead.`, `${state} Run again once it has finished (a migration or other schema change running now).`, blockers, facts);
 }
-/** The error for a lock that was not granted in time: who holds it, what was (not) changed, what to do. */
-function lockTimeoutError(what, seconds, blockers, state, log) {
+/** The error for a lock that was not granted in time: who holds it, what was (not) changed (`state`, and as `facts`), what to do. */
+function lockTimeoutError(what, seconds, blockers, state, log, facts = {}) {
     const who = blockers.length
         ? `held by ${blockers.length > 1 ? 'sessions' : 'session'} ${describeBlockers(blockers, log)}`
         : 'another session holds it (it ended or was not seen in pg_stat_activity in time)';
     const end = blockers.length ? ` (SELECT pg_terminate_backend(${blockers[0].pid}) ends it)` : '';
-    return new errors/* RollbackKitError */.dp(`${what} stopped: a lock was not granted within lock-timeout-seconds (${seconds} s), ${who}.`, `${state} Once that session has finished or been ended${end}, run again; or raise lock-timeout-seconds.`);
+    return new errors/* RollbackKitError */.dp(`${what} stopped: a lock was not granted within lock-timeout-seconds (${seconds} s), ${who}.`, `${state} Once that session has finished or been ended${end}, run again; or raise lock-timeout-seconds.`, facts);
 }
 
 ;// CONCATENATED MODULE: ./.build/db/db-inputs.js
@@ -25048,7 +25094,7 @@ const SMALL_TABLE_BYTES = 1 << 20;
 const MIGRATION_HISTORY_SCHEMAS = ['supabase_migrations', 'drizzle', 'sqitch'];
 /** A snapshot stopped before it was verified: nothing of it is kept, so there is none to trust. */
 function snapshotStopped(where) {
-    return new errors/* RollbackKitError */.dp(`Snapshot of ${where} was stopped before it was verified, so no snapshot was made: pg_dump was ended (or never started) and what it had written was removed.`, 'Run it again when it can run to its end.');
+    return new errors/* RollbackKitError */.dp(`Snapshot of ${where} was stopped before it was verified, so no snapshot was made: pg_dump was ended (or never started) and what it had written was removed.`, 'Run it again when it can run to its end.', { stopped: true });
 }
 /**
  * The snapshot taken before a change (restore-db's pre-restore snapshot, the rollback's and the
@@ -25318,9 +25364,9 @@ async function takeSnapshot(req, log) {
     const now = req.now ?? (() => new Date());
     validateRequest(req);
     const where = describeTarget(req.target);
-    if (isTransactionPooler(req.target)) {
-        throw new errors/* RollbackKitError */.dp(`${where} is a transaction-mode pooler: pg_dump needs one server session for the whole dump.`, 'Use the session pooler or direct connection (on Supabase: port 5432 of the pooler host).');
-    }
+    const pooler = transactionPoolerRefusal(req.target, "pg_dump's one session for the whole dump");
+    if (pooler)
+        throw pooler;
     await prepareOutputDir(req.outputDir, req.outputDirInput ?? 'output-dir');
     const lockTimeoutSeconds = req.lockTimeoutSeconds ?? DEFAULT_LOCK_TIMEOUT_SECONDS;
     const lockTimeout = lockTimeoutMs(lockTimeoutSeconds);
@@ -25555,11 +25601,16 @@ var verify = __nccwpck_require__(7120);
 
 
 
+/**
+ * The fact every error of a restore that did not commit carries (RollbackKitError.changed), each
+ * saying so in its own words: a caller decides by this, not by them.
+ */
+const UNCHANGED = { changed: 'no' };
 function checkConfirmation(target, confirm) {
     if (confirm === target.database)
         return;
     const got = confirm ? `got "${confirm}"` : 'it is empty';
-    throw new errors/* RollbackKitError */.dp(`restore-db refuses to overwrite ${describeTarget(target)}: confirm must be the target database's name "${target.database}", ${got}.`, `Set confirm: ${target.database} to restore over it. Nothing was changed.`);
+    throw new errors/* RollbackKitError */.dp(`restore-db refuses to overwrite ${describeTarget(target)}: confirm must be the target database's name "${target.database}", ${got}.`, `Set confirm: ${target.database} to restore over it. Nothing was changed.`, UNCHANGED);
 }
 function restoreSnapshot(req, log) {
     return restoreOrPreview(req, log, false);
@@ -25577,9 +25628,9 @@ async function restoreOrPreview(req, log, dryRun) {
     const where = describeTarget(req.target);
     if (!dryRun)
         checkConfirmation(req.target, req.confirm);
-    if (isTransactionPooler(req.target)) {
-        throw new errors/* RollbackKitError */.dp(`${where} is a transaction-mode pooler: a restore needs one server session.`, 'Use the session pooler or direct connection (on Supabase: port 5432).');
-    }
+    const pooler = transactionPoolerRefusal(req.target, "the restore's one session");
+    if (pooler)
+        throw pooler;
     const snapshot = await (0,verify/* openSnapshot */.r)(req.snapshotPath);
     const manifest = snapshot.manifest;
     // The snapshot was read back in full when it was taken; the same sha256 now proves these are those
@@ -25602,7 +25653,7 @@ async function restoreOrPreview(req, log, dryRun) {
     // Tables dumped without their rows come back empty: only a pre-restore snapshot keeps those rows.
     const withoutRows = manifest.tables.filter((t) => t.rows === null).map((t) => `${t.schema}.${t.name}`);
     if (withoutRows.length && !req.preRestoreSnapshot) {
-        throw new errors/* RollbackKitError */.dp(`The snapshot holds no rows for ${withoutRows.join(', ')} (exclude-table-data), so restoring it empties them, and pre-restore-snapshot is false.`, 'Set pre-restore-snapshot: true so their rows are kept, or restore a snapshot that has them. Nothing was changed.');
+        throw new errors/* RollbackKitError */.dp(`The snapshot holds no rows for ${withoutRows.join(', ')} (exclude-table-data), so restoring it empties them, and pre-restore-snapshot is false.`, 'Set pre-restore-snapshot: true so their rows are kept, or restore a snapshot that has them. Nothing was changed.', UNCHANGED);
     }
     // Started while the restore is planned (startRestoreProcesses); whatever fails or refuses before
     // the transaction is opened stops them, and nothing was applied.
@@ -25624,7 +25675,7 @@ async function restoreOrPreview(req, log, dryRun) {
     req.signal?.addEventListener('abort', onAbort, { once: true });
     const stopIfAborted = () => {
         if (req.signal?.aborted)
-            throw new errors/* RollbackKitError */.dp('The restore was stopped.');
+            throw new errors/* RollbackKitError */.dp('The restore was stopped.', undefined, { stopped: true });
     };
     let preRestoreSnapshotPath;
     /** What the caller does to keep the pre-restore snapshot (onPreRestoreSnapshot): awaited before the COMMIT. */
@@ -25659,7 +25710,7 @@ async function restoreOrPreview(req, log, dryRun) {
             return { serverMajor, pgRestore, contents, plan, extra, notMemberOf, defaults, source };
         }, planningGone);
         if (contents.largeObjects && manifest.format === 'plain') {
-            throw new errors/* RollbackKitError */.dp(`Snapshot ${snapshot.path} is a plain SQL script with large objects, which the script commits on their own: it cannot be restored in one transaction.`, 'Restore a custom or directory format snapshot of this database. Nothing was changed.');
+            throw new errors/* RollbackKitError */.dp(`Snapshot ${snapshot.path} is a plain SQL script with large objects, which the script commits on their own: it cannot be restored in one transaction.`, 'Restore a custom or directory format snapshot of this database. Nothing was changed.', UNCHANGED);
         }
         for (const p of plan.keptPartitions)
             log.info(`Keeping partition ${p.partition} of ${p.parent} (not in the snapshot): detached for the restore and attached again after it, with its rows.`);
@@ -25755,16 +25806,19 @@ async function restoreOrPreview(req, log, dryRun) {
         await keeping?.catch(() => undefined);
         // Stopped before the COMMIT was sent: whatever it was doing, its transaction did not commit.
         if (req.signal?.aborted && !progress.commitWritten) {
-            throw new errors/* RollbackKitError */.dp(`Restore into ${where} was stopped before its transaction committed, so nothing of it was applied: the database is as it was before.`, `${preRestoreSnapshotPath ? `The state before is also kept in ${preRestoreSnapshotPath}. ` : ''}Run the step again when it can run to its end.`);
+            throw new errors/* RollbackKitError */.dp(`Restore into ${where} was stopped before its transaction committed, so nothing of it was applied: the database is as it was before.`, `${preRestoreSnapshotPath ? `The state before is also kept in ${preRestoreSnapshotPath}. ` : ''}Run the step again when it can run to its end.`, { ...UNCHANGED, stopped: true });
         }
         // A session and the restore waited for each other (its lock phase, the pre-restore snapshot, the
         // drops): the watcher of either ended the restore's sessions, whatever error that then caused.
         const cycle = err instanceof LockCycleError ? err.blockers : running?.cycle();
         if (cycle && !progress.commitWritten) {
             const undo = preRestoreSnapshotPath ? ` The state before is also kept in ${preRestoreSnapshotPath}.` : '';
-            throw lockCycleError(`Restore into ${where}`, cycle, `Its transaction rolled back, so nothing was changed.${undo}`, log, RESTORE_CYCLE);
+            throw lockCycleError(`Restore into ${where}`, cycle, `Its transaction rolled back, so nothing was changed.${undo}`, log, RESTORE_CYCLE, UNCHANGED);
         }
-        throw err;
+        // Whatever failed before psql was sent the COMMIT (a snapshot that does not verify, a connection,
+        // the pre-restore snapshot) left the transaction uncommitted: the restore knows, its maker did not.
+        // Not in a preview, which changes nothing ever: there the fact stays with errors that say so.
+        throw progress.commitWritten || dryRun ? err : (0,errors/* withFacts */.Qj)(err, UNCHANGED);
     }
     finally {
         req.signal?.removeEventListener('abort', onAbort);
@@ -25801,7 +25855,7 @@ function checkSource(snapshot, target, req, path, log) {
         const sameName = snapshot.database === target.database && source.basis === 'host-port-database';
         throw new errors/* RollbackKitError */.dp(`restore-db refuses to restore ${path} into ${describeTarget(req.target)}: ${source.message.replace(/^The snapshot/, 'the snapshot')}`, 'If that is what you mean (a snapshot of production restored into staging, say), set from-another-database: true. ' +
             (sameName ? 'If it is this database under another host name, connect through the host and port the snapshot was taken through. ' : 'Otherwise pass a snapshot of this database. ') +
-            'Nothing was changed.');
+            'Nothing was changed.', UNCHANGED);
     }
     log.warning(`${source.message} It is restored into the target all the same: from-another-database is true.`);
     return { same: false, snapshot, target };
@@ -25849,12 +25903,12 @@ async function withPlanningSession(req, where, log, fn, onClose) {
         const code = err.code;
         const what = `Planning the restore into ${where}`;
         if (isLockTimeout(code))
-            throw lockTimeoutError(what, req.lockTimeoutSeconds, [], 'Nothing was changed.', log);
+            throw lockTimeoutError(what, req.lockTimeoutSeconds, [], 'Nothing was changed.', log, UNCHANGED);
         if (code === '57014') {
-            throw new errors/* RollbackKitError */.dp(`${what} stopped: a query of its catalogue ran longer than ${seconds(PLANNING_DEADLINE.statementMs)} s, or was cancelled.`, 'Nothing was changed. Run again; if it happens again, report it with the number of tables and functions the database has.');
+            throw new errors/* RollbackKitError */.dp(`${what} stopped: a query of its catalogue ran longer than ${seconds(PLANNING_DEADLINE.statementMs)} s, or was cancelled.`, 'Nothing was changed. Run again; if it happens again, report it with the number of tables and functions the database has.', UNCHANGED);
         }
         if (err instanceof QueryDeadlineExceeded)
-            throw new errors/* RollbackKitError */.dp(`${what} stopped: ${err.message}.`, 'Nothing was changed. Check the network path to the database and run again.');
+            throw new errors/* RollbackKitError */.dp(`${what} stopped: ${err.message}.`, 'Nothing was changed. Check the network path to the database and run again.', UNCHANGED);
         throw err;
     }
     finally {
@@ -25922,7 +25976,7 @@ async function keptViewsScript(a, env, log) {
         args.push('--table', exactTablePattern(v));
     const dumped = await (0,core_process/* runProcess */.R)(pgDump.path, args, { env });
     if (dumped.code !== 0) {
-        throw new errors/* RollbackKitError */.dp(`Could not save the definitions of the views restore-db keeps: ${log.redact((0,pg_tools/* toolErrorLine */.$x)(dumped.stderr) || 'pg_dump failed')}.`, 'Nothing was changed.');
+        throw new errors/* RollbackKitError */.dp(`Could not save the definitions of the views restore-db keeps: ${log.redact((0,pg_tools/* toolErrorLine */.$x)(dumped.stderr) || 'pg_dump failed')}.`, 'Nothing was changed.', UNCHANGED);
     }
     // Its own SET lock_timeout = 0 would leave the locks its views wait for unbounded.
     return filterScript(dumped.stdout, { unwrap: false, lockTimeout: lockTimeoutStatement(a.req.lockTimeoutSeconds) });
@@ -26079,9 +26133,9 @@ async function openTransaction(p, plan, req, where, log) {
     const blockers = await p.stop();
     const error = psqlError(applied.stderr, log);
     if (isLockTimeout(error) || p.watch.cancelled())
-        throw lockTimeoutError(`Restore into ${where}`, req.lockTimeoutSeconds, blockers, 'Nothing was changed.', log);
+        throw lockTimeoutError(`Restore into ${where}`, req.lockTimeoutSeconds, blockers, 'Nothing was changed.', log, UNCHANGED);
     const reason = error || (applied.signal ? `psql ended by ${applied.signal}` : 'psql exited');
-    throw new errors/* RollbackKitError */.dp(`Restore into ${where} failed before it changed anything: ${log.redact(reason).replace(/\.$/, '')}.`, 'Nothing was changed.');
+    throw new errors/* RollbackKitError */.dp(`Restore into ${where} failed before it changed anything: ${log.redact(reason).replace(/\.$/, '')}.`, 'Nothing was changed.', UNCHANGED);
 }
 /**
  * Runs the whole restore through the psql session `processes` started, in one transaction, ending
@@ -26187,17 +26241,17 @@ async function applySnapshot(a, processes, log) {
     const error = ownCancel ? '' : psqlError(stderr, log);
     // A COMMIT that failed says so (ERROR); one psql was ended during may have committed.
     if (a.progress.commitWritten && !/^(ERROR|FATAL):/m.test(applied.stderr.replace(/^psql:[^:]*:\d+:\s*/gm, ''))) {
-        throw new errors/* RollbackKitError */.dp(`Restore into ${where} may or may not have committed: psql ${applied.signal ? `was ended by ${applied.signal}` : 'ended'} after it was sent the COMMIT, without saying whether it committed.`, `Check the database before anything else: if its tables hold the rows the snapshot's manifest counts, the restore committed.${undo}`);
+        throw new errors/* RollbackKitError */.dp(`Restore into ${where} may or may not have committed: psql ${applied.signal ? `was ended by ${applied.signal}` : 'ended'} after it was sent the COMMIT, without saying whether it committed.`, `Check the database before anything else: if its tables hold the rows the snapshot's manifest counts, the restore committed.${undo}`, { changed: 'unknown' });
     }
     if (error.startsWith(ROW_CHECK_PREFIX)) {
-        throw new errors/* RollbackKitError */.dp(`Restore into ${where} was rolled back: the tables did not hold the rows the snapshot holds before the commit: ${log.redact(error.slice(ROW_CHECK_PREFIX.length)).replace(/\.$/, '')}.`, `${state}${undo} The snapshot and its manifest disagree: take or pick another snapshot, and report this if it repeats.`);
+        throw new errors/* RollbackKitError */.dp(`Restore into ${where} was rolled back: the tables did not hold the rows the snapshot holds before the commit: ${log.redact(error.slice(ROW_CHECK_PREFIX.length)).replace(/\.$/, '')}.`, `${state}${undo} The snapshot and its manifest disagree: take or pick another snapshot, and report this if it repeats.`, UNCHANGED);
     }
     if (isLockTimeout(error) || watch.cancelled())
-        throw lockTimeoutError(`Restore into ${where}`, req.lockTimeoutSeconds, blockers, `${state}${undo}`, log);
+        throw lockTimeoutError(`Restore into ${where}`, req.lockTimeoutSeconds, blockers, `${state}${undo}`, log, UNCHANGED);
     if (feedError instanceof errors/* RollbackKitError */.dp && (!error || loaded?.code))
-        throw new errors/* RollbackKitError */.dp(log.redact(feedError.message), `${feedError.hint ? `${feedError.hint} ` : ''}${state}${undo}`);
+        throw new errors/* RollbackKitError */.dp(log.redact(feedError.message), `${feedError.hint ? `${feedError.hint} ` : ''}${state}${undo}`, UNCHANGED);
     const reason = error || (feedError instanceof Error ? feedError.message : '') || (applied.signal ? `psql ended by ${applied.signal}` : 'psql exited before the restore committed');
-    throw new errors/* RollbackKitError */.dp(`Restore into ${where} failed: ${log.redact(reason).replace(/\.$/, '')}.`, `${state}${undo}${advice(reason, a.plan)}`);
+    throw new errors/* RollbackKitError */.dp(`Restore into ${where} failed: ${log.redact(reason).replace(/\.$/, '')}.`, `${state}${undo}${advice(reason, a.plan)}`, UNCHANGED);
 }
 /** What to change, for the failures whose cause is known. */
 function advice(reason, plan) {
@@ -27262,7 +27316,7 @@ async function acquireMigrationLock(session, key, timeoutSeconds, log, what, nam
     const first = await lockHolders(session, key);
     log.info(`Waiting up to ${timeoutSeconds} s for ${names.lock} (${what}, key ${key}), held by ${first.map(describeHolder).join(', ') || 'another session'}.`);
     const deadline = Date.now() + timeoutSeconds * 1000;
-    const stopped = () => new errors/* RollbackKitError */.dp(`Stopped while waiting for ${names.lock} (${what}): nothing was changed.`, 'Re-run when the other run has finished.');
+    const stopped = () => new errors/* RollbackKitError */.dp(`Stopped while waiting for ${names.lock} (${what}): nothing was changed.`, 'Re-run when the other run has finished.', { changed: 'no', stopped: true });
     while (Date.now() < deadline) {
         if (signal?.aborted)
             throw stopped();
@@ -27700,6 +27754,111 @@ function withHowToFinish(err, how) {
     return new errors/* RollbackKitError */.dp(err.message, err.hint ? `${err.hint} ${how}` : how);
 }
 
+;// CONCATENATED MODULE: ./.build/migrations/invalid-indexes.js
+
+const IDENT = String.raw `(?:"(?:[^"]|"")+"|[A-Za-z_\u0080-\uffff][\w$\u0080-\uffff]*)`;
+const QNAME = String.raw `${IDENT}(?:\s*\.\s*${IDENT}){0,2}`;
+const CREATE = new RegExp(String.raw `^create\s+(?:unique\s+)?index\s+concurrently\s+(?:if\s+not\s+exists\s+)?(?:(${IDENT})\s+)?on\s+(?:only\s+)?(${QNAME})`, 'i');
+const REINDEX = new RegExp(String.raw `^reindex\s+(\([^)]*\)\s*)?(index|table|schema|database|system)\s+(concurrently\s+)?(${QNAME})?`, 'i');
+const DROP = new RegExp(String.raw `^drop\s+index\s+concurrently\s+(?:if\s+exists\s+)?(${QNAME})`, 'i');
+/** `"a"."b"` from a name as written (quoted or not, one to three parts): the last two parts, each quoted. */
+function regclassText(written) {
+    const parts = written.match(new RegExp(IDENT, 'g')).map((p) => (p.startsWith('"') ? p.slice(1, -1).replace(/""/g, '"') : p.toLowerCase()));
+    return parts
+        .slice(-2)
+        .map((p) => `"${p.replace(/"/g, '""')}"`)
+        .join('.');
+}
+/** The statement as a CONCURRENTLY index statement, or undefined when it is none. */
+function concurrentIndexStatement(s) {
+    const text = stripComments(s).trim();
+    const create = CREATE.exec(text);
+    if (create)
+        return { kind: 'create', name: create[1] && regclassText(create[1]), table: regclassText(create[2]) };
+    const reindex = REINDEX.exec(text);
+    if (reindex && (reindex[3] || /\bconcurrently\b/i.test(reindex[1] ?? ''))) {
+        return { kind: 'reindex', index: reindex[2].toLowerCase() === 'index' && reindex[4] ? regclassText(reindex[4]) : undefined };
+    }
+    const drop = DROP.exec(text);
+    if (drop)
+        return { kind: 'drop', index: regclassText(drop[1]) };
+    return undefined;
+}
+/**
+ * Every invalid index of the database but those being built right now (another session's build in
+ * progress looks the same), each with whether the statement names it. $1: the index it names; $2
+ * and $3: CREATE's index name and table (the index goes in the table's schema).
+ */
+const INVALID_SQL = `SELECT i.indexrelid::text AS oid, format('%I.%I', n.nspname, c.relname) AS name,
+       coalesce(i.indexrelid = to_regclass($1) OR (c.relname = $2 AND c.relnamespace = (SELECT relnamespace FROM pg_class WHERE oid = to_regclass($3))), false) AS named
+  FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+ WHERE NOT i.indisvalid AND NOT EXISTS (SELECT 1 FROM pg_stat_progress_create_index p WHERE p.index_relid = i.indexrelid)
+ ORDER BY 2`;
+async function invalidIndexes(session, st) {
+    const unquoted = st.name === undefined ? null : st.name.slice(1, -1).replace(/""/g, '"');
+    return (await session.query(INVALID_SQL, [st.index ?? null, unquoted, st.table ?? null])).rows;
+}
+/**
+ * Read just before the statement. A CREATE whose index is there already, invalid (left by an
+ * earlier run that was stopped or killed, or by hand), is not run: it would fail on it, or with IF
+ * NOT EXISTS keep it and the migration would count as reverted with an index queries never use.
+ * Throws IndexInTheWay then.
+ */
+async function beforeConcurrentIndex(session, st) {
+    let rows;
+    try {
+        rows = await invalidIndexes(session, st);
+    }
+    catch (err) {
+        // A server before PostgreSQL 12 has no pg_stat_progress_create_index, say: the statement runs
+        // all the same, as it did before this check, and a failure of it says to look by hand.
+        return { unchecked: err.message };
+    }
+    const inTheWay = st.kind === 'create' ? rows.filter((r) => r.named).map((r) => r.name) : [];
+    if (inTheWay.length)
+        throw new IndexInTheWay(inTheWay);
+    return { oids: new Set(rows.map((r) => r.oid)) };
+}
+/** A CREATE INDEX CONCURRENTLY not sent: an invalid index of that name is there already. */
+class IndexInTheWay extends Error {
+    indexes;
+    constructor(indexes) {
+        super(`not sent: the index ${indexes.join(', ')} is there already and is invalid (a CREATE INDEX CONCURRENTLY that did not finish, in an earlier run or by hand, left it): ` +
+            'this statement would fail on it, or with IF NOT EXISTS keep it as it is, never used by queries');
+        this.indexes = indexes;
+    }
+}
+/**
+ * After the statement ended in error: the invalid indexes it names or that were not invalid before
+ * it ran. `before` is undefined when the statement failed before it was sent (nothing to look for).
+ */
+async function leftByConcurrentIndex(session, st, before, failure) {
+    if (failure instanceof IndexInTheWay)
+        return { drop: failure.indexes, finishing: [] };
+    if (!before)
+        return undefined;
+    if ('unchecked' in before)
+        return { drop: [], finishing: [], unchecked: before.unchecked };
+    let rows;
+    try {
+        rows = await invalidIndexes(session, st);
+    }
+    catch (err) {
+        return { drop: [], finishing: [], unchecked: err.message };
+    }
+    const left = rows.filter((r) => r.named || !before.oids.has(r.oid));
+    if (left.length === 0)
+        return undefined;
+    const finishing = st.kind === 'drop' ? left.filter((r) => r.named).map((r) => r.name) : [];
+    return { drop: left.filter((r) => !finishing.includes(r.name)).map((r) => r.name), finishing };
+}
+/** The statement that clears one left index: what the error tells the user to run. */
+function dropSql(name) {
+    return `DROP INDEX CONCURRENTLY IF EXISTS ${name};`;
+}
+/** How to find them by hand, when they could not be read. */
+const FIND_INVALID_SQL = 'SELECT indexrelid::regclass FROM pg_index WHERE NOT indisvalid;';
+
 ;// CONCATENATED MODULE: ./.build/migrations/run-failure.js
 /**
  * What a failure inside one migration of a plan means: where it came (a statement, the
@@ -27707,6 +27866,7 @@ function withHowToFinish(err, how) {
  * of the migration committed, and what the on-call user does next, in words and as the partial
  * result the step reports.
  */
+
 
 
 
@@ -27725,6 +27885,8 @@ class StatementFailed extends Error {
     stage;
     /** How many times the migration was tried (lock timeouts and deadlocks are retried). */
     attempts = 1;
+    /** A CONCURRENTLY index statement's: the invalid indexes it left, or that were in its way (invalid-indexes.ts). */
+    leftIndexes;
     constructor(statement, index, error, stage = 'run') {
         super(error?.message ?? String(error));
         this.statement = statement;
@@ -27860,9 +28022,48 @@ function failure(m, f, skipped, saved, tracking, target, log) {
     }
     else if (code === '57014' && f.stage === 'run')
         hint = 'The statement was cancelled (this step being stopped while it waited for a table lock or still ran, or pg_cancel_backend). Run it again when it can run to its end.';
-    const { ran, resumeAt, unsure, state } = account;
+    const left = f.leftIndexes && leftIndexesAccount(f, f.leftIndexes);
+    if (left)
+        hint = left.hint(hint);
+    const { ran, resumeAt, unsure } = account;
+    const state = `${account.state}${left?.state ?? ''}`;
     const stoppedIn = { version: m.file.version, id: m.file.id, file: m.file.downFile ?? m.file.name, transactional: m.transactional, statements: m.statements.length, ran, resumeAt, unsure, state };
     return new MigrationFailed(`${account.head} ${state}`, `${hint}${account.then ?? ''}`, stoppedIn);
+}
+const list = (names) => `${names.length === 1 ? 'index' : 'indexes'} ${names.join(', ')}`;
+/**
+ * What the invalid indexes a CONCURRENTLY index statement left (or found in its way) mean: said in
+ * the state, and the exact statements that clear them put before the hint, since the re-run would
+ * fail on them or, with IF NOT EXISTS, keep them invalid. Dropping them is left to the user: why, in
+ * invalid-indexes.ts.
+ */
+function leftIndexesAccount(f, left) {
+    const k = f.index + 1;
+    let state = '';
+    if (left.drop.length && f.error instanceof IndexInTheWay) {
+        state += ` Statement ${k} did not run: the invalid ${list(left.drop)} must go first.`;
+    }
+    else if (left.drop.length) {
+        state +=
+            ` Statement ${k} left the invalid ${list(left.drop)} behind, recorded nowhere: PostgreSQL commits a CONCURRENTLY index before its work is done; queries do not use it, but writes to its table still update it.` +
+                ' A re-run would fail on it ("already exists") or, with IF NOT EXISTS, keep it invalid.';
+    }
+    if (left.finishing.length)
+        state += ` Statement ${k} left the ${list(left.finishing)} invalid and half dropped (queries no longer use it): the re-run runs statement ${k} again, which finishes the drop.`;
+    if (left.unchecked) {
+        state +=
+            ` Statement ${k} builds or drops an index CONCURRENTLY, which can leave an invalid index behind when it ends early, and that could not be checked (${left.unchecked}): ${FIND_INVALID_SQL} lists them.` +
+                ` Drop one it left (not one it was dropping) with DROP INDEX CONCURRENTLY IF EXISTS <name>; before the re-run.`;
+    }
+    if (!left.drop.length)
+        return { state, hint: (hint) => hint };
+    const drops = left.drop.map(dropSql).join(' ');
+    return {
+        state,
+        hint: (hint) => f.error instanceof IndexInTheWay
+            ? `Drop it (once no session is building it: pg_stat_progress_create_index): ${drops} Then re-run: the run continues from this migration.`
+            : `First drop what statement ${k} left: ${drops} Then: ${hint}`,
+    };
 }
 
 ;// CONCATENATED MODULE: ./.build/migrations/runner.js
@@ -27871,6 +28072,7 @@ function failure(m, f, skipped, saved, tracking, target, log) {
  * non-transactional migration, statement by statement with each completed statement recorded so a
  * re-run resumes. Stops at the first failure with the file, statement, line and PostgreSQL's message.
  */
+
 
 
 
@@ -27912,14 +28114,23 @@ async function exec(session, statements, indices, after, signal) {
         if (signal?.aborted)
             throw new StoppedBefore(i);
         const s = statements[i];
+        // A CONCURRENTLY index statement commits an invalid index before its work is done: what it
+        // leaves when it fails is looked for (invalid-indexes.ts). Only such a statement pays for it.
+        const concurrent = concurrentIndexStatement(s);
+        let before;
         try {
             const conforming = await standardConformingStrings(session);
             if (readOtherwise(s, conforming))
                 throw readOtherwiseError(s, conforming);
+            if (concurrent)
+                before = await beforeConcurrentIndex(session, concurrent);
             await session.query(s.text);
         }
         catch (err) {
-            throw new StatementFailed(s, i, err);
+            const failed = new StatementFailed(s, i, err);
+            if (concurrent)
+                failed.leftIndexes = isConnectionLoss(err) ? lostWith(before) : await leftByConcurrentIndex(session, concurrent, before, err);
+            throw failed;
         }
         if (!after)
             continue;
@@ -27931,6 +28142,10 @@ async function exec(session, statements, indices, after, signal) {
             throw new StatementFailed(s, i, err, 'record');
         }
     }
+}
+/** The connection went while a CONCURRENTLY index statement was sent: what it left cannot be read here. */
+function lostWith(before) {
+    return before ? { drop: [], finishing: [], unchecked: 'the connection went' } : undefined;
 }
 function range(from, to) {
     return Array.from({ length: Math.max(0, to - from) }, (_, k) => from + k);
@@ -28535,9 +28750,9 @@ async function revert_prepare(opts, log) {
 async function revertMigrations(opts, log) {
     const started = Date.now();
     const where = describeTarget(opts.target);
-    if (isTransactionPooler(opts.target)) {
-        throw new errors/* RollbackKitError */.dp(`${where} is a transaction-mode pooler: it hands each transaction to another server session, so the migration lock and the session timeouts would not hold.`, 'Use the direct connection or the session pooler (port 5432; on Supabase the "Session pooler" connection string).');
-    }
+    const pooler = transactionPoolerRefusal(opts.target, 'the migration lock and the session timeouts');
+    if (pooler)
+        throw pooler;
     // Opened while the folder is read and the snapshot verified: the driver's loading and the
     // server's start of a backend overlap that work. Nothing is sent on it before they are done.
     const opening = connect(opts.target, { queryDeadline: queryDeadline(opts) });
@@ -28622,6 +28837,15 @@ async function revertMigrations(opts, log) {
             //   that commits) commit part of their work as they go, which a cancel would leave behind
             //   unrecorded (progress.ts records a statement only once it completed): a re-run would run it
             //   again over that half. The run stops before its next statement with its progress recorded.
+            //   A CONCURRENTLY index statement's lock waits come after its first commit too: CREATE INDEX
+            //   CONCURRENTLY and REINDEX CONCURRENTLY have committed their invalid index by the time they
+            //   wait for older transactions to end, DROP INDEX CONCURRENTLY has marked its index invalid.
+            //   Those waits are cancelled all the same, rather than let run to the end of the grace: they
+            //   last as long as the oldest transaction in the database, which is no one's to bound, and
+            //   past the grace the step would end saying the state is not known while the statement may
+            //   still finish on the server, unrecorded. Cancelled, its state is known: the runner reads
+            //   the invalid index it left and the error names it with the DROP INDEX CONCURRENTLY that
+            //   clears it (invalid-indexes.ts), within the grace. The cost is that the build starts over.
             // The migration in flight is the first of the plan not reverted yet; the backend's pid came with
             // the lock's round trip: the session is busy with the migration by then.
             const pid = state.pid;
@@ -29514,9 +29738,9 @@ async function writableFolder(dir, input) {
  * what would not hold on a pooler that hands each transaction to another server session.
  */
 function refuseTransactionPooler(target, what) {
-    if (!isTransactionPooler(target))
-        return;
-    throw new UsageError(`${describeTarget(target)} is a transaction-mode pooler: it hands each transaction to another server session, so ${what} would not hold.`, 'Use the session pooler or the direct connection (port 5432; on Supabase the "Session pooler" connection string). Nothing was changed.');
+    const pooler = transactionPoolerRefusal(target, what);
+    if (pooler)
+        throw new UsageError(pooler.message, pooler.hint);
 }
 const snapshot = {
     name: 'snapshot',
@@ -35817,7 +36041,7 @@ async function lockRollback(target, timeoutSeconds, log, signal) {
 async function requireRollbackLock(session) {
     if (await holdsLock(session, ROLLBACK_LOCK_KEY))
         return;
-    throw new errors/* RollbackKitError */.dp('The whole-rollback lock was lost before the database was changed (its session ended: an idle timeout, a pooler or the network), so another rollback of this database could be under way: nothing was changed.', 'Check that no other rollback of this database is running (its job, or pg_stat_activity), then re-run.');
+    throw new errors/* RollbackKitError */.dp('The whole-rollback lock was lost before the database was changed (its session ended: an idle timeout, a pooler or the network), so another rollback of this database could be under way: nothing was changed.', 'Check that no other rollback of this database is running (its job, or pg_stat_activity), then re-run.', { changed: 'no' });
 }
 /** While the migrations run: whether the lock is still held, asked on the lock's own session (not the migrations'). */
 const LOCK_CHECK_MS = 10_000;
@@ -36135,7 +36359,7 @@ class Timeline {
         const started = this.now();
         this.onStart(phase, component);
         return {
-            end: (status, detail) => {
+            end: (status, detail, facts) => {
                 const entry = {
                     phase,
                     ...(component !== undefined ? { component } : {}),
@@ -36144,6 +36368,7 @@ class Timeline {
                     'budget-ms': this.budgets.phase(phase),
                     status,
                     detail,
+                    ...(facts?.stopped ? { stopped: true } : {}),
                 };
                 this.entries.push(entry);
                 this.onEntry(entry);
@@ -36204,6 +36429,8 @@ function parseTimeline(raw, redact) {
             throw fail(`${at}: component must be a short text`);
         if (typeof r.detail !== 'string')
             throw fail(`${at}: detail must be text`);
+        if (r.stopped !== undefined && r.stopped !== true)
+            throw fail(`${at}: stopped must be true when given`);
         return {
             phase: r.phase,
             ...(r.component !== undefined ? { component: r.component } : {}),
@@ -36212,6 +36439,7 @@ function parseTimeline(raw, redact) {
             'budget-ms': r['budget-ms'],
             status: r.status,
             detail: clip(redact(r.detail), MAX_TEXT),
+            ...(r.stopped ? { stopped: true } : {}),
         };
     });
 }
@@ -36351,11 +36579,25 @@ async function rollbackPhases(request, deps, log, heartbeat) {
     let ledger;
     /** The down migrations the database phase reverts: this run's plan, or what is left of an earlier run's. */
     let downPlan;
+    /** Method restore: the restore planned as it will run, nothing locked (previewRestore), beside the rest of the plan. */
+    let previewing;
     try {
         for (const c of inScope)
             checkPromoteRequest(promoteRequest(c, request, true), placeOf(c, plan));
         if (wantsDatabase && !request.database) {
             throw new errors/* RollbackKitError */.dp('The scope includes the database, but no database connection was given.', 'Pass database-url from a secret (or set DATABASE_URL), or leave database out of scope.');
+        }
+        // A restore the plan refuses (a snapshot that does not verify or is of another database, an
+        // object it cannot put back, a transaction pooler) is refused here, in a real run too, before the
+        // app is touched: found in the database phase, it would stop the rollback half-done. Started
+        // beside the promote dry runs, which wait on the network while it reads the snapshot. Its cost is
+        // one sha256 of the snapshot on the plan's path (the app waits for it); the restore hashes again
+        // before it locks anything, on purpose: that proof is of the bytes it restores, not of bytes
+        // read an app phase earlier, and by then production is already back.
+        const restoring = wantsDatabase && plan.database.method === 'restore' && plan.database.snapshotPath && (0,external_node_fs_.existsSync)(plan.database.snapshotPath);
+        if (restoring) {
+            previewing = previewRestore(restoreRequest(request), log);
+            previewing.catch(() => undefined);
         }
         if (plan.verify) {
             // Every check is validated, but SQL ones need a connection the app-only jobs do not get
@@ -36387,16 +36629,17 @@ async function rollbackPhases(request, deps, log, heartbeat) {
             const earlier = unfinishedPlan(ledger);
             if (ledger?.status === 'done') {
                 record.database.status = 'nothing-to-do';
+                // Nothing left to restore: what the preview would refuse no longer matters.
+                await previewing?.catch(() => undefined);
             }
             else if (db.method === 'restore') {
                 if (!db.snapshotPath)
                     throw new errors/* RollbackKitError */.dp('The database method is restore, but no snapshot-path says which snapshot to restore.', 'Pass snapshot-path (the pre-deploy snapshot), or use method down-migrations.');
                 if (!(0,external_node_fs_.existsSync)(db.snapshotPath))
                     throw new errors/* RollbackKitError */.dp(`The snapshot to restore (${db.snapshotPath}) does not exist on this runner.`, 'Download the artifact that holds it first, or check snapshot-path.');
-                // A dry run plans the restore as the restore plans it, so it lists what the restore would
-                // discard; a real run lists what the restore itself found, before it changes anything.
-                if (request.dryRun)
-                    record.database.discarded = (await previewRestore(restoreRequest(request), log)).discarded;
+                // Planned as the restore plans it: what it would discard is in the plan row and the summary,
+                // and a real run's restore lists again what it found, before it changes anything.
+                record.database.discarded = (await (previewing ?? previewRestore(restoreRequest(request), log))).discarded;
             }
             else if (earlier) {
                 // What is left of it comes from the tracking table: the row's `reverted` may be behind it (ledger.ts).
@@ -36430,8 +36673,11 @@ async function rollbackPhases(request, deps, log, heartbeat) {
         await finished(planTimer.end(request.dryRun ? 'dry-run' : 'ok', `${parts.join('; ') || (verifyOnly ? 'nothing to roll back (scope verify)' : 'nothing in scope')}; budget ${plan.budgetMinutes} min.`));
     }
     catch (err) {
+        // Its planning session is gone before the run ends (a preview, read only, still running).
+        await previewing?.catch(() => undefined);
         fail('plan');
-        await finished(planTimer.end('failed', `${redact(err)} Nothing was changed.`));
+        // Said once: a refusal of the restore's plan says it itself.
+        await finished(planTimer.end('failed', sayNothingChanged(err, redact(err), 'Nothing was changed.')));
         for (const phase of ['notify-start', 'app', 'snapshot', 'database', 'environment', 'verify'])
             timeline.skip(phase, 'the rollback stopped while planning');
         record.nextSteps.push('Nothing was changed: the rollback stopped while planning. Fix what the plan row says and run it again.');
@@ -36561,9 +36807,9 @@ async function rollbackPhases(request, deps, log, heartbeat) {
             catch (err) {
                 fail('database');
                 db.status = 'failed';
-                // A lock wait's own errors may say so already ("…: nothing was changed."); say it once.
-                const said = redact(err);
-                db.error = /\bnothing was changed\./i.test(said) ? said : `${said} This run changed nothing in the database.`;
+                // A lock wait's own errors may say so already; say it once.
+                db.changed = 'no';
+                db.error = sayNothingChanged(err, redact(err), 'This run changed nothing in the database.');
                 await finished(st.end('skipped', 'not taken: the database rollback stopped before it (see the database phase)'));
                 await finished(timeline.start('database').end('failed', db.error));
             }
@@ -36582,7 +36828,7 @@ async function rollbackPhases(request, deps, log, heartbeat) {
                     catch (err) {
                         fail('snapshot');
                         db.status = 'skipped';
-                        await finished(st.end('failed', redact(err)));
+                        await finished(st.end('failed', redact(err), { stopped: (0,errors/* errorFacts */.u2)(err).stopped }));
                         timeline.skip('database', 'no verified snapshot to go back to, so the database was not changed');
                     }
                 }
@@ -36604,6 +36850,7 @@ async function rollbackPhases(request, deps, log, heartbeat) {
                         fail('database');
                         db.status = 'failed';
                         db.error = redact(err);
+                        db.changed = (0,errors/* errorFacts */.u2)(err).changed;
                         // databasePhase has set db.reverted from the tracking table as the run left it.
                         // A half-done non-transactional migration changed the database too: what ran of it committed.
                         const stopped = err instanceof RevertFailed ? err.partial.stoppedIn : undefined;
@@ -36741,6 +36988,16 @@ function applyOutcome(rec, o) {
     rec.to = { ...o.to };
     rec.skipped = o.skipped;
     rec.notes = [...o.notes, ...frozenNotes(o)];
+    // Facts for the next steps, beside the notes that say them to people.
+    if (o.frozen.frozen)
+        rec.frozen = { what: o.frozen.what, ...(o.frozen.undo ? { undo: o.frozen.undo } : {}) };
+    else
+        delete rec.frozen;
+    // Off after a rollback this run made (already-current, or a dry run, leaves it to earlier runs).
+    if (o.autoAssignDisabled && (o.status === 'rolled-back' || o.status === 'promoted'))
+        rec.autoAssignOff = true;
+    else
+        delete rec.autoAssignOff;
 }
 /**
  * Names this incident across re-runs and jobs. The bad deployment (`from`) says it best; without
@@ -36953,7 +37210,14 @@ async function keepSnapshot(snapshot, manifestPath, request, deps, log) {
     snapshot.deletedWithJob = true;
     log.warning(`The snapshot taken before the rollback (${snapshot.path}) is in RUNNER_TEMP, which GitHub deletes when this job ends, and it was not uploaded: it is the way back. Upload it or copy it elsewhere in a later step of this job (if: always()).`);
 }
-/** What a person should do now, from what the record says. */
+/**
+ * `said` (the error's line), and `sentence` saying nothing was changed unless the error says so
+ * itself: one made with changed: 'no' does (RollbackKitError.changed), whatever its words.
+ */
+function sayNothingChanged(err, said, sentence) {
+    return (0,errors/* errorFacts */.u2)(err).changed === 'no' ? said : `${said} ${sentence}`;
+}
+/** What a person should do now, from what the record says (exported: a function of the record alone, tested as one). */
 function nextSteps(record) {
     const steps = [];
     const failedParts = record.components.filter((c) => c.status === 'failed');
@@ -36979,7 +37243,7 @@ function nextSteps(record) {
             }
             else if (record.failedPhase === 'snapshot') {
                 // A stopped run (a cancelled job, Ctrl-C) had no error to fix: its snapshot was ended on purpose.
-                steps.push(record.timeline.some((e) => e.phase === 'snapshot' && e.status === 'failed' && /was stopped before it was verified/.test(e.detail))
+                steps.push(record.timeline.some((e) => e.phase === 'snapshot' && e.status === 'failed' && e.stopped)
                     ? 'The run was stopped while the snapshot was taken, so no snapshot was kept and the database was not changed. Re-run with scope db when it can run to its end.'
                     : 'No verified snapshot could be taken, so the database was not changed. Fix the snapshot error and re-run with scope db.');
             }
@@ -37002,12 +37266,11 @@ function nextSteps(record) {
     for (const c of record.components) {
         if (c.changedEnv.length)
             steps.push(`Before the next redeploy of ${c.name}, check the production environment variables ${c.changedEnv.join(', ')}: they changed after the deployment now serving was built.`);
-        if (c.notes.some((n) => n.includes('automatic domain assignment')))
+        if (c.autoAssignOff)
             steps.push(`Vercel will not put new pushes of ${c.name} live until a deployment is promoted: promote the fixed deployment when it is ready.`);
         // Render's auto-deploy and Netlify's lock stay until someone undoes them (Vercel's is said above).
-        const frozen = c.provider === 'vercel' ? undefined : c.notes.find((n) => n.startsWith('Frozen: '));
-        if (frozen)
-            steps.push(`${c.name}: ${frozen.slice('Frozen: '.length)} ${c.notes.find((n) => n.startsWith('To undo: ')) ?? ''}`.trim());
+        if (c.frozen && c.provider !== 'vercel')
+            steps.push(`${c.name}: ${c.frozen.what}${c.frozen.undo ? ` To undo: ${c.frozen.undo}` : ''}`);
     }
     const reverted = record.database?.reverted ?? [];
     if (reverted.length)
@@ -37036,11 +37299,11 @@ function databaseFailedStep(record, db) {
     const again = runAgain(record);
     const out = [];
     if (db.method === 'restore') {
-        // A restore commits all or nothing; its errors say which (restore.ts), and nothing here guesses
-        // past them: an error that does not say it changed nothing leaves the database to be checked.
-        // Mid-sentence too: a lock cycle's "Its transaction rolled back, so nothing was changed."
-        const unchanged = !snap || /as it was before|nothing was changed|changed nothing/i.test(db.error ?? '');
-        const unknown = Boolean(snap) && (!unchanged || /may or may not have committed/.test(db.error ?? ''));
+        // A restore commits all or nothing; its errors say which (restore.ts: RollbackKitError.changed),
+        // and nothing here guesses past them: one that does not say it changed nothing leaves the
+        // database to be checked.
+        const unchanged = !snap || db.changed === 'no';
+        const unknown = !unchanged;
         if (!snap)
             out.push('The restore stopped before its snapshot was taken, so this run changed nothing in the database, and took no snapshot.');
         else if (!unknown)
@@ -37582,11 +37845,14 @@ planHasDatabase = false) {
     const phaseMs = (p) => Math.max(0, ...record.timeline.filter((e) => e.phase === p && ran(e)).map((e) => e['duration-ms']));
     record.wayBackMs = WAY_BACK.reduce((s, p) => s + phaseMs(p), 0);
     record.forwardMs = phaseMs('forward') + phaseMs('verify-forward');
+    /** Known here, not read back from the failure's words. */
+    let overBudget = false;
     for (const p of DRILL_PHASES) {
         if (OFF_CLOCK.includes(p))
             continue;
         const took = phaseMs(p);
         if (took > budget.phase(p)) {
+            overBudget = true;
             record.failedPhase ??= p;
             record.failures.push(`${p} took ${drill_seconds(took)}, over its budget of ${drill_seconds(budget.phase(p))}`);
         }
@@ -37601,7 +37867,7 @@ planHasDatabase = false) {
                 : "The database's was not rehearsed: no database-url was given.";
         record.nextSteps.push(`The way back${names.length ? ` of ${names.join(', ')}` : ''} works and took ${drill_seconds(record.wayBackMs)} of its ${drill_seconds(record.wayBackBudgetMs)} budget. ${database}`);
     }
-    else if (record.failures.some((f) => / over its budget /.test(f))) {
+    else if (overBudget) {
         record.nextSteps.push('Over budget: in an incident the rollback would take longer than the runbook allows. Look at the slow phase in the table, and make it faster or raise budget-minutes deliberately.');
     }
     record.nextSteps.push(...readinessWarnings(record));
@@ -38635,8 +38901,11 @@ function databaseSection(record) {
         out.push(head, reverted);
         if (left.length)
             out.push(`Planned but not reverted: ${left.map((m) => codeSpan(m)).join(', ')}.`);
-        if (db.discarded?.length)
+        // Planned before the app went back (the plan's preview): discarded only once the restore committed.
+        if (db.discarded?.length && db.status === 'restored')
             out.push(discardedSection(db.discarded, 'discarded', record.snapshot ? `the snapshot taken before the database changed (${codeSpan(record.snapshot.path)})` : 'the snapshot taken before the database changed'));
+        else if (db.discarded?.length)
+            out.push(discardedSection(db.discarded, 'would discard', 'the snapshot the rollback takes before it restores'));
     }
     return out;
 }
@@ -38793,13 +39062,14 @@ function phaseEnd(record, phase, component) {
 }
 /** The template's timeline: what the run knows, in time order, and the rows only a person can fill. */
 function timelineRows(record) {
+    // `mark`: the rows the order below is built around, named rather than read back from their words.
     const rows = [];
     for (const c of record.components) {
         if (c.from?.createdAt)
             rows.push({ at: c.from.createdAt, event: `${inlineText(c.name)}: bad deployment ${deploymentMarkdown({ ...c.from, createdAt: undefined })} created` });
     }
     rows.push({ event: `First error detected: ${BLANK}` }, { event: `Incident declared: ${BLANK}` });
-    rows.push({ at: record.startedAt, event: `Rollback initiated by rollback-kit: ${inlineText(record.reason)}` });
+    rows.push({ at: record.startedAt, event: `Rollback initiated by rollback-kit: ${inlineText(record.reason)}`, mark: 'initiated' });
     for (const c of record.components) {
         const done = phaseEnd(record, 'app', c.name);
         if (done)
@@ -38814,13 +39084,13 @@ function timelineRows(record) {
         rows.push({ at: verify.at, event: record.verify.passed && record.verify.decision !== 'rollback' ? 'System verified stable by the smoke checks' : `Verification: ${verdictText(record)}` });
     }
     else {
-        rows.push({ event: `System verified stable: ${BLANK} (the run did not verify)` });
+        rows.push({ event: `System verified stable: ${BLANK} (the run did not verify)`, mark: 'verified' });
     }
     // Known times in order; the rows a person fills in stay where the runbook puts them.
     const known = rows.filter((r) => r.at).sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
-    const firstRollback = known.findIndex((r) => r.at === record.startedAt && r.event.startsWith('Rollback initiated'));
-    const manual = rows.filter((r) => !r.at && !r.event.startsWith('System verified'));
-    const tail = rows.filter((r) => !r.at && r.event.startsWith('System verified'));
+    const firstRollback = known.findIndex((r) => r.mark === 'initiated');
+    const manual = rows.filter((r) => !r.at && r.mark !== 'verified');
+    const tail = rows.filter((r) => !r.at && r.mark === 'verified');
     const ordered = [...known.slice(0, firstRollback), ...manual, ...known.slice(firstRollback), ...tail];
     return ordered.map((r) => [r.at ? inlineText(timeText(r.at, true)) : 'HH:MM', r.event]);
 }

@@ -1253,22 +1253,55 @@ const core = {
 /* harmony export */   dp: () => (/* binding */ RollbackKitError),
 /* harmony export */   o3: () => (/* binding */ systemErrorLine)
 /* harmony export */ });
-/* unused harmony export systemErrorMeaning */
+/* unused harmony exports errorFacts, withFacts, systemErrorMeaning */
 /**
  * An error the user can act on: `message` says what failed and why, `hint` what to do next.
  * Entry points print it as one `::error::` line; anything else is treated as a bug.
  */
 class RollbackKitError extends Error {
     hint;
-    constructor(message, hint) {
+    /**
+     * What the step that failed changed, for callers that decide what comes next (never read from
+     * the words, which may change): 'no', nothing; 'unknown', it cannot tell (a COMMIT sent, and no
+     * answer). Unset: the error does not say. An error made with 'no' says so in its own words too;
+     * one given it later (withFacts) may not.
+     */
+    changed;
+    /** Ended by a stop (SIGTERM, SIGINT: a cancelled job, Ctrl-C), not by a fault someone must fix. */
+    stopped;
+    constructor(message, hint, facts = {}) {
         super(message);
         this.hint = hint;
         this.name = 'RollbackKitError';
+        if (facts.changed)
+            this.changed = facts.changed;
+        if (facts.stopped)
+            this.stopped = true;
     }
     /** The single line shown to the on-call engineer. */
     get line() {
         return this.hint ? `${this.message} ${this.hint}` : this.message;
     }
+}
+/** The facts `err` carries: none for an error that is not ours. */
+function errorFacts(err) {
+    if (!(err instanceof RollbackKitError))
+        return {};
+    return { ...(err.changed ? { changed: err.changed } : {}), ...(err.stopped ? { stopped: true } : {}) };
+}
+/**
+ * Adds to `err` the facts it does not state itself, which the caller knows and its maker did not
+ * (a restore whose COMMIT was never sent knows that whatever failed under it changed nothing).
+ * Returns `err`, to throw; an error that is not ours is left as it is (it says nothing it can stand by).
+ */
+function withFacts(err, facts) {
+    if (!(err instanceof RollbackKitError))
+        return err;
+    if (facts.changed)
+        err.changed ??= facts.changed;
+    if (facts.stopped)
+        err.stopped = true;
+    return err;
 }
 /** What a Node system error code means, in words an on-call engineer can act on. */
 const SYSTEM_ERRORS = {

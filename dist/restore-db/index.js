@@ -975,25 +975,60 @@ const core = {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   BP: () => (/* binding */ errorLine),
+/* harmony export */   Qj: () => (/* binding */ withFacts),
 /* harmony export */   dp: () => (/* binding */ RollbackKitError),
 /* harmony export */   o3: () => (/* binding */ systemErrorLine),
 /* harmony export */   rZ: () => (/* binding */ systemErrorMeaning)
 /* harmony export */ });
+/* unused harmony export errorFacts */
 /**
  * An error the user can act on: `message` says what failed and why, `hint` what to do next.
  * Entry points print it as one `::error::` line; anything else is treated as a bug.
  */
 class RollbackKitError extends Error {
     hint;
-    constructor(message, hint) {
+    /**
+     * What the step that failed changed, for callers that decide what comes next (never read from
+     * the words, which may change): 'no', nothing; 'unknown', it cannot tell (a COMMIT sent, and no
+     * answer). Unset: the error does not say. An error made with 'no' says so in its own words too;
+     * one given it later (withFacts) may not.
+     */
+    changed;
+    /** Ended by a stop (SIGTERM, SIGINT: a cancelled job, Ctrl-C), not by a fault someone must fix. */
+    stopped;
+    constructor(message, hint, facts = {}) {
         super(message);
         this.hint = hint;
         this.name = 'RollbackKitError';
+        if (facts.changed)
+            this.changed = facts.changed;
+        if (facts.stopped)
+            this.stopped = true;
     }
     /** The single line shown to the on-call engineer. */
     get line() {
         return this.hint ? `${this.message} ${this.hint}` : this.message;
     }
+}
+/** The facts `err` carries: none for an error that is not ours. */
+function errorFacts(err) {
+    if (!(err instanceof RollbackKitError))
+        return {};
+    return { ...(err.changed ? { changed: err.changed } : {}), ...(err.stopped ? { stopped: true } : {}) };
+}
+/**
+ * Adds to `err` the facts it does not state itself, which the caller knows and its maker did not
+ * (a restore whose COMMIT was never sent knows that whatever failed under it changed nothing).
+ * Returns `err`, to throw; an error that is not ours is left as it is (it says nothing it can stand by).
+ */
+function withFacts(err, facts) {
+    if (!(err instanceof RollbackKitError))
+        return err;
+    if (facts.changed)
+        err.changed ??= facts.changed;
+    if (facts.stopped)
+        err.stopped = true;
+    return err;
 }
 /** What a Node system error code means, in words an on-call engineer can act on. */
 const SYSTEM_ERRORS = {
@@ -1593,7 +1628,8 @@ __nccwpck_require__.d(__webpack_exports__, {
   ex: () => (/* binding */ isTransactionPooler),
   kY: () => (/* binding */ libpqEnv),
   HH: () => (/* binding */ parseConnectionString),
-  f3: () => (/* binding */ pgClientConfig)
+  f3: () => (/* binding */ pgClientConfig),
+  id: () => (/* binding */ transactionPoolerRefusal)
 });
 
 // UNUSED EXPORTS: connectionUrl, withDatabase
@@ -2046,6 +2082,16 @@ function describeTarget(t) {
 function isTransactionPooler(t) {
     return t.port === 6543 || t.params.pgbouncer?.toLowerCase() === 'true';
 }
+/**
+ * The one refusal of a transaction-mode pooler, for every step and the CLI: `what` is what would not
+ * hold there ("pg_dump's one session for the whole dump"). Undefined when the target is not one.
+ * Made before anything is asked, so nothing was changed.
+ */
+function transactionPoolerRefusal(t, what) {
+    if (!isTransactionPooler(t))
+        return undefined;
+    return new errors/* RollbackKitError */.dp(`${describeTarget(t)} is a transaction-mode pooler: it hands each transaction to another server session, so ${what} would not hold.`, 'Use the session pooler or the direct connection (port 5432; on Supabase the "Session pooler" connection string). Nothing was changed.', { changed: 'no' });
+}
 function withDatabase(t, database) {
     return { ...t, database };
 }
@@ -2401,26 +2447,27 @@ const SNAPSHOT_CYCLE = { held: 'this snapshot', waited: 'the snapshot (pg_dump)'
 /** A wait that went both ways, ended by ending our sessions: the sessions that waited for us. */
 class LockCycleError extends _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .RollbackKitError */ .dp {
     blockers;
-    constructor(message, hint, blockers) {
-        super(message, hint);
+    constructor(message, hint, blockers, facts = {}) {
+        super(message, hint, facts);
         this.blockers = blockers;
     }
 }
 /**
  * The error for a wait that went both ways (WatchOptions.onCycle): a session asked for a table we
- * held, and ours queued behind it. Ours were ended at once, so that session went ahead.
+ * held, and ours queued behind it. Ours were ended at once, so that session went ahead. `facts`:
+ * what `state` says, for callers that decide by it (a restore: `changed: 'no'`).
  */
-function lockCycleError(what, blockers, state, log, ours = SNAPSHOT_CYCLE) {
+function lockCycleError(what, blockers, state, log, ours = SNAPSHOT_CYCLE, facts = {}) {
     const who = `${blockers.length > 1 ? 'sessions' : 'session'} ${describeBlockers(blockers, log)}`;
-    return new LockCycleError(`${what} stopped: ${who} asked for a table ${ours.held} had locked, and ${ours.waited} then had to wait behind it: each waited for the other, and every query on that table waited behind both. ${ours.letGo} let go at once, so that session went ahead.`, `${state} Run again once it has finished (a migration or other schema change running now).`, blockers);
+    return new LockCycleError(`${what} stopped: ${who} asked for a table ${ours.held} had locked, and ${ours.waited} then had to wait behind it: each waited for the other, and every query on that table waited behind both. ${ours.letGo} let go at once, so that session went ahead.`, `${state} Run again once it has finished (a migration or other schema change running now).`, blockers, facts);
 }
-/** The error for a lock that was not granted in time: who holds it, what was (not) changed, what to do. */
-function lockTimeoutError(what, seconds, blockers, state, log) {
+/** The error for a lock that was not granted in time: who holds it, what was (not) changed (`state`, and as `facts`), what to do. */
+function lockTimeoutError(what, seconds, blockers, state, log, facts = {}) {
     const who = blockers.length
         ? `held by ${blockers.length > 1 ? 'sessions' : 'session'} ${describeBlockers(blockers, log)}`
         : 'another session holds it (it ended or was not seen in pg_stat_activity in time)';
     const end = blockers.length ? ` (SELECT pg_terminate_backend(${blockers[0].pid}) ends it)` : '';
-    return new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .RollbackKitError */ .dp(`${what} stopped: a lock was not granted within lock-timeout-seconds (${seconds} s), ${who}.`, `${state} Once that session has finished or been ended${end}, run again; or raise lock-timeout-seconds.`);
+    return new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .RollbackKitError */ .dp(`${what} stopped: a lock was not granted within lock-timeout-seconds (${seconds} s), ${who}.`, `${state} Once that session has finished or been ended${end}, run again; or raise lock-timeout-seconds.`, facts);
 }
 
 
@@ -4359,7 +4406,7 @@ const SMALL_TABLE_BYTES = 1 << 20;
 const MIGRATION_HISTORY_SCHEMAS = ['supabase_migrations', 'drizzle', 'sqitch'];
 /** A snapshot stopped before it was verified: nothing of it is kept, so there is none to trust. */
 function snapshotStopped(where) {
-    return new errors/* RollbackKitError */.dp(`Snapshot of ${where} was stopped before it was verified, so no snapshot was made: pg_dump was ended (or never started) and what it had written was removed.`, 'Run it again when it can run to its end.');
+    return new errors/* RollbackKitError */.dp(`Snapshot of ${where} was stopped before it was verified, so no snapshot was made: pg_dump was ended (or never started) and what it had written was removed.`, 'Run it again when it can run to its end.', { stopped: true });
 }
 /**
  * The snapshot taken before a change (restore-db's pre-restore snapshot, the rollback's and the
@@ -4629,9 +4676,9 @@ async function takeSnapshot(req, log) {
     const now = req.now ?? (() => new Date());
     validateRequest(req);
     const where = (0,connection/* describeTarget */.ff)(req.target);
-    if ((0,connection/* isTransactionPooler */.ex)(req.target)) {
-        throw new errors/* RollbackKitError */.dp(`${where} is a transaction-mode pooler: pg_dump needs one server session for the whole dump.`, 'Use the session pooler or direct connection (on Supabase: port 5432 of the pooler host).');
-    }
+    const pooler = (0,connection/* transactionPoolerRefusal */.id)(req.target, "pg_dump's one session for the whole dump");
+    if (pooler)
+        throw pooler;
     await prepareOutputDir(req.outputDir, req.outputDirInput ?? 'output-dir');
     const lockTimeoutSeconds = req.lockTimeoutSeconds ?? lock_wait/* DEFAULT_LOCK_TIMEOUT_SECONDS */.sK;
     const lockTimeout = (0,lock_wait/* lockTimeoutMs */.D5)(lockTimeoutSeconds);
@@ -4946,11 +4993,16 @@ async function verifySnapshot(snapshotPath, log, opts = {}) {
 
 
 
+/**
+ * The fact every error of a restore that did not commit carries (RollbackKitError.changed), each
+ * saying so in its own words: a caller decides by this, not by them.
+ */
+const UNCHANGED = { changed: 'no' };
 function checkConfirmation(target, confirm) {
     if (confirm === target.database)
         return;
     const got = confirm ? `got "${confirm}"` : 'it is empty';
-    throw new errors/* RollbackKitError */.dp(`restore-db refuses to overwrite ${(0,connection/* describeTarget */.ff)(target)}: confirm must be the target database's name "${target.database}", ${got}.`, `Set confirm: ${target.database} to restore over it. Nothing was changed.`);
+    throw new errors/* RollbackKitError */.dp(`restore-db refuses to overwrite ${(0,connection/* describeTarget */.ff)(target)}: confirm must be the target database's name "${target.database}", ${got}.`, `Set confirm: ${target.database} to restore over it. Nothing was changed.`, UNCHANGED);
 }
 function restoreSnapshot(req, log) {
     return restoreOrPreview(req, log, false);
@@ -4968,9 +5020,9 @@ async function restoreOrPreview(req, log, dryRun) {
     const where = (0,connection/* describeTarget */.ff)(req.target);
     if (!dryRun)
         checkConfirmation(req.target, req.confirm);
-    if ((0,connection/* isTransactionPooler */.ex)(req.target)) {
-        throw new errors/* RollbackKitError */.dp(`${where} is a transaction-mode pooler: a restore needs one server session.`, 'Use the session pooler or direct connection (on Supabase: port 5432).');
-    }
+    const pooler = (0,connection/* transactionPoolerRefusal */.id)(req.target, "the restore's one session");
+    if (pooler)
+        throw pooler;
     const snapshot = await openSnapshot(req.snapshotPath);
     const manifest = snapshot.manifest;
     // The snapshot was read back in full when it was taken; the same sha256 now proves these are those
@@ -4993,7 +5045,7 @@ async function restoreOrPreview(req, log, dryRun) {
     // Tables dumped without their rows come back empty: only a pre-restore snapshot keeps those rows.
     const withoutRows = manifest.tables.filter((t) => t.rows === null).map((t) => `${t.schema}.${t.name}`);
     if (withoutRows.length && !req.preRestoreSnapshot) {
-        throw new errors/* RollbackKitError */.dp(`The snapshot holds no rows for ${withoutRows.join(', ')} (exclude-table-data), so restoring it empties them, and pre-restore-snapshot is false.`, 'Set pre-restore-snapshot: true so their rows are kept, or restore a snapshot that has them. Nothing was changed.');
+        throw new errors/* RollbackKitError */.dp(`The snapshot holds no rows for ${withoutRows.join(', ')} (exclude-table-data), so restoring it empties them, and pre-restore-snapshot is false.`, 'Set pre-restore-snapshot: true so their rows are kept, or restore a snapshot that has them. Nothing was changed.', UNCHANGED);
     }
     // Started while the restore is planned (startRestoreProcesses); whatever fails or refuses before
     // the transaction is opened stops them, and nothing was applied.
@@ -5015,7 +5067,7 @@ async function restoreOrPreview(req, log, dryRun) {
     req.signal?.addEventListener('abort', onAbort, { once: true });
     const stopIfAborted = () => {
         if (req.signal?.aborted)
-            throw new errors/* RollbackKitError */.dp('The restore was stopped.');
+            throw new errors/* RollbackKitError */.dp('The restore was stopped.', undefined, { stopped: true });
     };
     let preRestoreSnapshotPath;
     /** What the caller does to keep the pre-restore snapshot (onPreRestoreSnapshot): awaited before the COMMIT. */
@@ -5050,7 +5102,7 @@ async function restoreOrPreview(req, log, dryRun) {
             return { serverMajor, pgRestore, contents, plan, extra, notMemberOf, defaults, source };
         }, planningGone);
         if (contents.largeObjects && manifest.format === 'plain') {
-            throw new errors/* RollbackKitError */.dp(`Snapshot ${snapshot.path} is a plain SQL script with large objects, which the script commits on their own: it cannot be restored in one transaction.`, 'Restore a custom or directory format snapshot of this database. Nothing was changed.');
+            throw new errors/* RollbackKitError */.dp(`Snapshot ${snapshot.path} is a plain SQL script with large objects, which the script commits on their own: it cannot be restored in one transaction.`, 'Restore a custom or directory format snapshot of this database. Nothing was changed.', UNCHANGED);
         }
         for (const p of plan.keptPartitions)
             log.info(`Keeping partition ${p.partition} of ${p.parent} (not in the snapshot): detached for the restore and attached again after it, with its rows.`);
@@ -5146,16 +5198,19 @@ async function restoreOrPreview(req, log, dryRun) {
         await keeping?.catch(() => undefined);
         // Stopped before the COMMIT was sent: whatever it was doing, its transaction did not commit.
         if (req.signal?.aborted && !progress.commitWritten) {
-            throw new errors/* RollbackKitError */.dp(`Restore into ${where} was stopped before its transaction committed, so nothing of it was applied: the database is as it was before.`, `${preRestoreSnapshotPath ? `The state before is also kept in ${preRestoreSnapshotPath}. ` : ''}Run the step again when it can run to its end.`);
+            throw new errors/* RollbackKitError */.dp(`Restore into ${where} was stopped before its transaction committed, so nothing of it was applied: the database is as it was before.`, `${preRestoreSnapshotPath ? `The state before is also kept in ${preRestoreSnapshotPath}. ` : ''}Run the step again when it can run to its end.`, { ...UNCHANGED, stopped: true });
         }
         // A session and the restore waited for each other (its lock phase, the pre-restore snapshot, the
         // drops): the watcher of either ended the restore's sessions, whatever error that then caused.
         const cycle = err instanceof lock_wait/* LockCycleError */.OP ? err.blockers : running?.cycle();
         if (cycle && !progress.commitWritten) {
             const undo = preRestoreSnapshotPath ? ` The state before is also kept in ${preRestoreSnapshotPath}.` : '';
-            throw (0,lock_wait/* lockCycleError */.iP)(`Restore into ${where}`, cycle, `Its transaction rolled back, so nothing was changed.${undo}`, log, RESTORE_CYCLE);
+            throw (0,lock_wait/* lockCycleError */.iP)(`Restore into ${where}`, cycle, `Its transaction rolled back, so nothing was changed.${undo}`, log, RESTORE_CYCLE, UNCHANGED);
         }
-        throw err;
+        // Whatever failed before psql was sent the COMMIT (a snapshot that does not verify, a connection,
+        // the pre-restore snapshot) left the transaction uncommitted: the restore knows, its maker did not.
+        // Not in a preview, which changes nothing ever: there the fact stays with errors that say so.
+        throw progress.commitWritten || dryRun ? err : (0,errors/* withFacts */.Qj)(err, UNCHANGED);
     }
     finally {
         req.signal?.removeEventListener('abort', onAbort);
@@ -5192,7 +5247,7 @@ function checkSource(snapshot, target, req, path, log) {
         const sameName = snapshot.database === target.database && source.basis === 'host-port-database';
         throw new errors/* RollbackKitError */.dp(`restore-db refuses to restore ${path} into ${(0,connection/* describeTarget */.ff)(req.target)}: ${source.message.replace(/^The snapshot/, 'the snapshot')}`, 'If that is what you mean (a snapshot of production restored into staging, say), set from-another-database: true. ' +
             (sameName ? 'If it is this database under another host name, connect through the host and port the snapshot was taken through. ' : 'Otherwise pass a snapshot of this database. ') +
-            'Nothing was changed.');
+            'Nothing was changed.', UNCHANGED);
     }
     log.warning(`${source.message} It is restored into the target all the same: from-another-database is true.`);
     return { same: false, snapshot, target };
@@ -5240,12 +5295,12 @@ async function withPlanningSession(req, where, log, fn, onClose) {
         const code = err.code;
         const what = `Planning the restore into ${where}`;
         if ((0,lock_wait/* isLockTimeout */.Td)(code))
-            throw (0,lock_wait/* lockTimeoutError */.rB)(what, req.lockTimeoutSeconds, [], 'Nothing was changed.', log);
+            throw (0,lock_wait/* lockTimeoutError */.rB)(what, req.lockTimeoutSeconds, [], 'Nothing was changed.', log, UNCHANGED);
         if (code === '57014') {
-            throw new errors/* RollbackKitError */.dp(`${what} stopped: a query of its catalogue ran longer than ${(0,db_session/* seconds */.YA)(PLANNING_DEADLINE.statementMs)} s, or was cancelled.`, 'Nothing was changed. Run again; if it happens again, report it with the number of tables and functions the database has.');
+            throw new errors/* RollbackKitError */.dp(`${what} stopped: a query of its catalogue ran longer than ${(0,db_session/* seconds */.YA)(PLANNING_DEADLINE.statementMs)} s, or was cancelled.`, 'Nothing was changed. Run again; if it happens again, report it with the number of tables and functions the database has.', UNCHANGED);
         }
         if (err instanceof db_session/* QueryDeadlineExceeded */.q1)
-            throw new errors/* RollbackKitError */.dp(`${what} stopped: ${err.message}.`, 'Nothing was changed. Check the network path to the database and run again.');
+            throw new errors/* RollbackKitError */.dp(`${what} stopped: ${err.message}.`, 'Nothing was changed. Check the network path to the database and run again.', UNCHANGED);
         throw err;
     }
     finally {
@@ -5313,7 +5368,7 @@ async function keptViewsScript(a, env, log) {
         args.push('--table', exactTablePattern(v));
     const dumped = await (0,core_process/* runProcess */.R)(pgDump.path, args, { env });
     if (dumped.code !== 0) {
-        throw new errors/* RollbackKitError */.dp(`Could not save the definitions of the views restore-db keeps: ${log.redact((0,pg_tools/* toolErrorLine */.$x)(dumped.stderr) || 'pg_dump failed')}.`, 'Nothing was changed.');
+        throw new errors/* RollbackKitError */.dp(`Could not save the definitions of the views restore-db keeps: ${log.redact((0,pg_tools/* toolErrorLine */.$x)(dumped.stderr) || 'pg_dump failed')}.`, 'Nothing was changed.', UNCHANGED);
     }
     // Its own SET lock_timeout = 0 would leave the locks its views wait for unbounded.
     return filterScript(dumped.stdout, { unwrap: false, lockTimeout: lockTimeoutStatement(a.req.lockTimeoutSeconds) });
@@ -5470,9 +5525,9 @@ async function openTransaction(p, plan, req, where, log) {
     const blockers = await p.stop();
     const error = psqlError(applied.stderr, log);
     if ((0,lock_wait/* isLockTimeout */.Td)(error) || p.watch.cancelled())
-        throw (0,lock_wait/* lockTimeoutError */.rB)(`Restore into ${where}`, req.lockTimeoutSeconds, blockers, 'Nothing was changed.', log);
+        throw (0,lock_wait/* lockTimeoutError */.rB)(`Restore into ${where}`, req.lockTimeoutSeconds, blockers, 'Nothing was changed.', log, UNCHANGED);
     const reason = error || (applied.signal ? `psql ended by ${applied.signal}` : 'psql exited');
-    throw new errors/* RollbackKitError */.dp(`Restore into ${where} failed before it changed anything: ${log.redact(reason).replace(/\.$/, '')}.`, 'Nothing was changed.');
+    throw new errors/* RollbackKitError */.dp(`Restore into ${where} failed before it changed anything: ${log.redact(reason).replace(/\.$/, '')}.`, 'Nothing was changed.', UNCHANGED);
 }
 /**
  * Runs the whole restore through the psql session `processes` started, in one transaction, ending
@@ -5578,17 +5633,17 @@ async function applySnapshot(a, processes, log) {
     const error = ownCancel ? '' : psqlError(stderr, log);
     // A COMMIT that failed says so (ERROR); one psql was ended during may have committed.
     if (a.progress.commitWritten && !/^(ERROR|FATAL):/m.test(applied.stderr.replace(/^psql:[^:]*:\d+:\s*/gm, ''))) {
-        throw new errors/* RollbackKitError */.dp(`Restore into ${where} may or may not have committed: psql ${applied.signal ? `was ended by ${applied.signal}` : 'ended'} after it was sent the COMMIT, without saying whether it committed.`, `Check the database before anything else: if its tables hold the rows the snapshot's manifest counts, the restore committed.${undo}`);
+        throw new errors/* RollbackKitError */.dp(`Restore into ${where} may or may not have committed: psql ${applied.signal ? `was ended by ${applied.signal}` : 'ended'} after it was sent the COMMIT, without saying whether it committed.`, `Check the database before anything else: if its tables hold the rows the snapshot's manifest counts, the restore committed.${undo}`, { changed: 'unknown' });
     }
     if (error.startsWith(ROW_CHECK_PREFIX)) {
-        throw new errors/* RollbackKitError */.dp(`Restore into ${where} was rolled back: the tables did not hold the rows the snapshot holds before the commit: ${log.redact(error.slice(ROW_CHECK_PREFIX.length)).replace(/\.$/, '')}.`, `${state}${undo} The snapshot and its manifest disagree: take or pick another snapshot, and report this if it repeats.`);
+        throw new errors/* RollbackKitError */.dp(`Restore into ${where} was rolled back: the tables did not hold the rows the snapshot holds before the commit: ${log.redact(error.slice(ROW_CHECK_PREFIX.length)).replace(/\.$/, '')}.`, `${state}${undo} The snapshot and its manifest disagree: take or pick another snapshot, and report this if it repeats.`, UNCHANGED);
     }
     if ((0,lock_wait/* isLockTimeout */.Td)(error) || watch.cancelled())
-        throw (0,lock_wait/* lockTimeoutError */.rB)(`Restore into ${where}`, req.lockTimeoutSeconds, blockers, `${state}${undo}`, log);
+        throw (0,lock_wait/* lockTimeoutError */.rB)(`Restore into ${where}`, req.lockTimeoutSeconds, blockers, `${state}${undo}`, log, UNCHANGED);
     if (feedError instanceof errors/* RollbackKitError */.dp && (!error || loaded?.code))
-        throw new errors/* RollbackKitError */.dp(log.redact(feedError.message), `${feedError.hint ? `${feedError.hint} ` : ''}${state}${undo}`);
+        throw new errors/* RollbackKitError */.dp(log.redact(feedError.message), `${feedError.hint ? `${feedError.hint} ` : ''}${state}${undo}`, UNCHANGED);
     const reason = error || (feedError instanceof Error ? feedError.message : '') || (applied.signal ? `psql ended by ${applied.signal}` : 'psql exited before the restore committed');
-    throw new errors/* RollbackKitError */.dp(`Restore into ${where} failed: ${log.redact(reason).replace(/\.$/, '')}.`, `${state}${undo}${advice(reason, a.plan)}`);
+    throw new errors/* RollbackKitError */.dp(`Restore into ${where} failed: ${log.redact(reason).replace(/\.$/, '')}.`, `${state}${undo}${advice(reason, a.plan)}`, UNCHANGED);
 }
 /** What to change, for the failures whose cause is known. */
 function advice(reason, plan) {

@@ -142,7 +142,7 @@ __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependen
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8005);
 /* harmony import */ var _core_stop_signals_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(1042);
 /* harmony import */ var _migrations_revert_inputs_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(1742);
-/* harmony import */ var _migrations_revert_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(4462);
+/* harmony import */ var _migrations_revert_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(6203);
 /* harmony import */ var _report_run_down_migrations_summary_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(266);
 /* harmony import */ var _report_markdown_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(4348);
 /* harmony import */ var _report_write_summary_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(4039);
@@ -1177,21 +1177,55 @@ const core = {
 /* harmony export */   o3: () => (/* binding */ systemErrorLine),
 /* harmony export */   rZ: () => (/* binding */ systemErrorMeaning)
 /* harmony export */ });
+/* unused harmony exports errorFacts, withFacts */
 /**
  * An error the user can act on: `message` says what failed and why, `hint` what to do next.
  * Entry points print it as one `::error::` line; anything else is treated as a bug.
  */
 class RollbackKitError extends Error {
     hint;
-    constructor(message, hint) {
+    /**
+     * What the step that failed changed, for callers that decide what comes next (never read from
+     * the words, which may change): 'no', nothing; 'unknown', it cannot tell (a COMMIT sent, and no
+     * answer). Unset: the error does not say. An error made with 'no' says so in its own words too;
+     * one given it later (withFacts) may not.
+     */
+    changed;
+    /** Ended by a stop (SIGTERM, SIGINT: a cancelled job, Ctrl-C), not by a fault someone must fix. */
+    stopped;
+    constructor(message, hint, facts = {}) {
         super(message);
         this.hint = hint;
         this.name = 'RollbackKitError';
+        if (facts.changed)
+            this.changed = facts.changed;
+        if (facts.stopped)
+            this.stopped = true;
     }
     /** The single line shown to the on-call engineer. */
     get line() {
         return this.hint ? `${this.message} ${this.hint}` : this.message;
     }
+}
+/** The facts `err` carries: none for an error that is not ours. */
+function errorFacts(err) {
+    if (!(err instanceof RollbackKitError))
+        return {};
+    return { ...(err.changed ? { changed: err.changed } : {}), ...(err.stopped ? { stopped: true } : {}) };
+}
+/**
+ * Adds to `err` the facts it does not state itself, which the caller knows and its maker did not
+ * (a restore whose COMMIT was never sent knows that whatever failed under it changed nothing).
+ * Returns `err`, to throw; an error that is not ours is left as it is (it says nothing it can stand by).
+ */
+function withFacts(err, facts) {
+    if (!(err instanceof RollbackKitError))
+        return err;
+    if (facts.changed)
+        err.changed ??= facts.changed;
+    if (facts.stopped)
+        err.stopped = true;
+    return err;
 }
 /** What a Node system error code means, in words an on-call engineer can act on. */
 const SYSTEM_ERRORS = {
@@ -1462,7 +1496,8 @@ __nccwpck_require__.d(__webpack_exports__, {
   ff: () => (/* binding */ describeTarget),
   ex: () => (/* binding */ isTransactionPooler),
   HH: () => (/* binding */ parseConnectionString),
-  f3: () => (/* binding */ pgClientConfig)
+  f3: () => (/* binding */ pgClientConfig),
+  id: () => (/* binding */ transactionPoolerRefusal)
 });
 
 // UNUSED EXPORTS: connectionUrl, libpqEnv, withDatabase
@@ -1914,6 +1949,16 @@ function describeTarget(t) {
  */
 function isTransactionPooler(t) {
     return t.port === 6543 || t.params.pgbouncer?.toLowerCase() === 'true';
+}
+/**
+ * The one refusal of a transaction-mode pooler, for every step and the CLI: `what` is what would not
+ * hold there ("pg_dump's one session for the whole dump"). Undefined when the target is not one.
+ * Made before anything is asked, so nothing was changed.
+ */
+function transactionPoolerRefusal(t, what) {
+    if (!isTransactionPooler(t))
+        return undefined;
+    return new errors/* RollbackKitError */.dp(`${describeTarget(t)} is a transaction-mode pooler: it hands each transaction to another server session, so ${what} would not hold.`, 'Use the session pooler or the direct connection (port 5432; on Supabase the "Session pooler" connection string). Nothing was changed.', { changed: 'no' });
 }
 function withDatabase(t, database) {
     return { ...t, database };
@@ -2880,7 +2925,7 @@ function readRevertOptions(inputs, databaseUrl, ctx, log) {
 
 /***/ }),
 
-/***/ 4462:
+/***/ 6203:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -3311,26 +3356,27 @@ const SNAPSHOT_CYCLE = { held: 'this snapshot', waited: 'the snapshot (pg_dump)'
 /** A wait that went both ways, ended by ending our sessions: the sessions that waited for us. */
 class LockCycleError extends errors/* RollbackKitError */.dp {
     blockers;
-    constructor(message, hint, blockers) {
-        super(message, hint);
+    constructor(message, hint, blockers, facts = {}) {
+        super(message, hint, facts);
         this.blockers = blockers;
     }
 }
 /**
  * The error for a wait that went both ways (WatchOptions.onCycle): a session asked for a table we
- * held, and ours queued behind it. Ours were ended at once, so that session went ahead.
+ * held, and ours queued behind it. Ours were ended at once, so that session went ahead. `facts`:
+ * what `state` says, for callers that decide by it (a restore: `changed: 'no'`).
  */
-function lockCycleError(what, blockers, state, log, ours = SNAPSHOT_CYCLE) {
+function lockCycleError(what, blockers, state, log, ours = SNAPSHOT_CYCLE, facts = {}) {
     const who = `${blockers.length > 1 ? 'sessions' : 'session'} ${describeBlockers(blockers, log)}`;
-    return new LockCycleError(`${what} stopped: ${who} asked for a table ${ours.held} had locked, and ${ours.waited} then had to wait behind it: each waited for the other, and every query on that table waited behind both. ${ours.letGo} let go at once, so that session went ahead.`, `${state} Run again once it has finished (a migration or other schema change running now).`, blockers);
+    return new LockCycleError(`${what} stopped: ${who} asked for a table ${ours.held} had locked, and ${ours.waited} then had to wait behind it: each waited for the other, and every query on that table waited behind both. ${ours.letGo} let go at once, so that session went ahead.`, `${state} Run again once it has finished (a migration or other schema change running now).`, blockers, facts);
 }
-/** The error for a lock that was not granted in time: who holds it, what was (not) changed, what to do. */
-function lockTimeoutError(what, seconds, blockers, state, log) {
+/** The error for a lock that was not granted in time: who holds it, what was (not) changed (`state`, and as `facts`), what to do. */
+function lockTimeoutError(what, seconds, blockers, state, log, facts = {}) {
     const who = blockers.length
         ? `held by ${blockers.length > 1 ? 'sessions' : 'session'} ${describeBlockers(blockers, log)}`
         : 'another session holds it (it ended or was not seen in pg_stat_activity in time)';
     const end = blockers.length ? ` (SELECT pg_terminate_backend(${blockers[0].pid}) ends it)` : '';
-    return new RollbackKitError(`${what} stopped: a lock was not granted within lock-timeout-seconds (${seconds} s), ${who}.`, `${state} Once that session has finished or been ended${end}, run again; or raise lock-timeout-seconds.`);
+    return new RollbackKitError(`${what} stopped: a lock was not granted within lock-timeout-seconds (${seconds} s), ${who}.`, `${state} Once that session has finished or been ended${end}, run again; or raise lock-timeout-seconds.`, facts);
 }
 
 ;// CONCATENATED MODULE: external "node:timers/promises"
@@ -3404,7 +3450,7 @@ async function acquireMigrationLock(session, key, timeoutSeconds, log, what, nam
     const first = await lockHolders(session, key);
     log.info(`Waiting up to ${timeoutSeconds} s for ${names.lock} (${what}, key ${key}), held by ${first.map(describeHolder).join(', ') || 'another session'}.`);
     const deadline = Date.now() + timeoutSeconds * 1000;
-    const stopped = () => new errors/* RollbackKitError */.dp(`Stopped while waiting for ${names.lock} (${what}): nothing was changed.`, 'Re-run when the other run has finished.');
+    const stopped = () => new errors/* RollbackKitError */.dp(`Stopped while waiting for ${names.lock} (${what}): nothing was changed.`, 'Re-run when the other run has finished.', { changed: 'no', stopped: true });
     while (Date.now() < deadline) {
         if (signal?.aborted)
             throw stopped();
@@ -3848,6 +3894,111 @@ function withHowToFinish(err, how) {
 
 // EXTERNAL MODULE: ./.build/migrations/registry.js + 6 modules
 var registry = __nccwpck_require__(4703);
+;// CONCATENATED MODULE: ./.build/migrations/invalid-indexes.js
+
+const IDENT = String.raw `(?:"(?:[^"]|"")+"|[A-Za-z_\u0080-\uffff][\w$\u0080-\uffff]*)`;
+const QNAME = String.raw `${IDENT}(?:\s*\.\s*${IDENT}){0,2}`;
+const CREATE = new RegExp(String.raw `^create\s+(?:unique\s+)?index\s+concurrently\s+(?:if\s+not\s+exists\s+)?(?:(${IDENT})\s+)?on\s+(?:only\s+)?(${QNAME})`, 'i');
+const REINDEX = new RegExp(String.raw `^reindex\s+(\([^)]*\)\s*)?(index|table|schema|database|system)\s+(concurrently\s+)?(${QNAME})?`, 'i');
+const DROP = new RegExp(String.raw `^drop\s+index\s+concurrently\s+(?:if\s+exists\s+)?(${QNAME})`, 'i');
+/** `"a"."b"` from a name as written (quoted or not, one to three parts): the last two parts, each quoted. */
+function regclassText(written) {
+    const parts = written.match(new RegExp(IDENT, 'g')).map((p) => (p.startsWith('"') ? p.slice(1, -1).replace(/""/g, '"') : p.toLowerCase()));
+    return parts
+        .slice(-2)
+        .map((p) => `"${p.replace(/"/g, '""')}"`)
+        .join('.');
+}
+/** The statement as a CONCURRENTLY index statement, or undefined when it is none. */
+function concurrentIndexStatement(s) {
+    const text = (0,sql_split/* stripComments */.nY)(s).trim();
+    const create = CREATE.exec(text);
+    if (create)
+        return { kind: 'create', name: create[1] && regclassText(create[1]), table: regclassText(create[2]) };
+    const reindex = REINDEX.exec(text);
+    if (reindex && (reindex[3] || /\bconcurrently\b/i.test(reindex[1] ?? ''))) {
+        return { kind: 'reindex', index: reindex[2].toLowerCase() === 'index' && reindex[4] ? regclassText(reindex[4]) : undefined };
+    }
+    const drop = DROP.exec(text);
+    if (drop)
+        return { kind: 'drop', index: regclassText(drop[1]) };
+    return undefined;
+}
+/**
+ * Every invalid index of the database but those being built right now (another session's build in
+ * progress looks the same), each with whether the statement names it. $1: the index it names; $2
+ * and $3: CREATE's index name and table (the index goes in the table's schema).
+ */
+const INVALID_SQL = `SELECT i.indexrelid::text AS oid, format('%I.%I', n.nspname, c.relname) AS name,
+       coalesce(i.indexrelid = to_regclass($1) OR (c.relname = $2 AND c.relnamespace = (SELECT relnamespace FROM pg_class WHERE oid = to_regclass($3))), false) AS named
+  FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+ WHERE NOT i.indisvalid AND NOT EXISTS (SELECT 1 FROM pg_stat_progress_create_index p WHERE p.index_relid = i.indexrelid)
+ ORDER BY 2`;
+async function invalidIndexes(session, st) {
+    const unquoted = st.name === undefined ? null : st.name.slice(1, -1).replace(/""/g, '"');
+    return (await session.query(INVALID_SQL, [st.index ?? null, unquoted, st.table ?? null])).rows;
+}
+/**
+ * Read just before the statement. A CREATE whose index is there already, invalid (left by an
+ * earlier run that was stopped or killed, or by hand), is not run: it would fail on it, or with IF
+ * NOT EXISTS keep it and the migration would count as reverted with an index queries never use.
+ * Throws IndexInTheWay then.
+ */
+async function beforeConcurrentIndex(session, st) {
+    let rows;
+    try {
+        rows = await invalidIndexes(session, st);
+    }
+    catch (err) {
+        // A server before PostgreSQL 12 has no pg_stat_progress_create_index, say: the statement runs
+        // all the same, as it did before this check, and a failure of it says to look by hand.
+        return { unchecked: err.message };
+    }
+    const inTheWay = st.kind === 'create' ? rows.filter((r) => r.named).map((r) => r.name) : [];
+    if (inTheWay.length)
+        throw new IndexInTheWay(inTheWay);
+    return { oids: new Set(rows.map((r) => r.oid)) };
+}
+/** A CREATE INDEX CONCURRENTLY not sent: an invalid index of that name is there already. */
+class IndexInTheWay extends Error {
+    indexes;
+    constructor(indexes) {
+        super(`not sent: the index ${indexes.join(', ')} is there already and is invalid (a CREATE INDEX CONCURRENTLY that did not finish, in an earlier run or by hand, left it): ` +
+            'this statement would fail on it, or with IF NOT EXISTS keep it as it is, never used by queries');
+        this.indexes = indexes;
+    }
+}
+/**
+ * After the statement ended in error: the invalid indexes it names or that were not invalid before
+ * it ran. `before` is undefined when the statement failed before it was sent (nothing to look for).
+ */
+async function leftByConcurrentIndex(session, st, before, failure) {
+    if (failure instanceof IndexInTheWay)
+        return { drop: failure.indexes, finishing: [] };
+    if (!before)
+        return undefined;
+    if ('unchecked' in before)
+        return { drop: [], finishing: [], unchecked: before.unchecked };
+    let rows;
+    try {
+        rows = await invalidIndexes(session, st);
+    }
+    catch (err) {
+        return { drop: [], finishing: [], unchecked: err.message };
+    }
+    const left = rows.filter((r) => r.named || !before.oids.has(r.oid));
+    if (left.length === 0)
+        return undefined;
+    const finishing = st.kind === 'drop' ? left.filter((r) => r.named).map((r) => r.name) : [];
+    return { drop: left.filter((r) => !finishing.includes(r.name)).map((r) => r.name), finishing };
+}
+/** The statement that clears one left index: what the error tells the user to run. */
+function dropSql(name) {
+    return `DROP INDEX CONCURRENTLY IF EXISTS ${name};`;
+}
+/** How to find them by hand, when they could not be read. */
+const FIND_INVALID_SQL = 'SELECT indexrelid::regclass FROM pg_index WHERE NOT indisvalid;';
+
 ;// CONCATENATED MODULE: ./.build/migrations/run-failure.js
 /**
  * What a failure inside one migration of a plan means: where it came (a statement, the
@@ -3855,6 +4006,7 @@ var registry = __nccwpck_require__(4703);
  * of the migration committed, and what the on-call user does next, in words and as the partial
  * result the step reports.
  */
+
 
 
 
@@ -3873,6 +4025,8 @@ class StatementFailed extends Error {
     stage;
     /** How many times the migration was tried (lock timeouts and deadlocks are retried). */
     attempts = 1;
+    /** A CONCURRENTLY index statement's: the invalid indexes it left, or that were in its way (invalid-indexes.ts). */
+    leftIndexes;
     constructor(statement, index, error, stage = 'run') {
         super(error?.message ?? String(error));
         this.statement = statement;
@@ -4008,9 +4162,48 @@ function failure(m, f, skipped, saved, tracking, target, log) {
     }
     else if (code === '57014' && f.stage === 'run')
         hint = 'The statement was cancelled (this step being stopped while it waited for a table lock or still ran, or pg_cancel_backend). Run it again when it can run to its end.';
-    const { ran, resumeAt, unsure, state } = account;
+    const left = f.leftIndexes && leftIndexesAccount(f, f.leftIndexes);
+    if (left)
+        hint = left.hint(hint);
+    const { ran, resumeAt, unsure } = account;
+    const state = `${account.state}${left?.state ?? ''}`;
     const stoppedIn = { version: m.file.version, id: m.file.id, file: m.file.downFile ?? m.file.name, transactional: m.transactional, statements: m.statements.length, ran, resumeAt, unsure, state };
     return new MigrationFailed(`${account.head} ${state}`, `${hint}${account.then ?? ''}`, stoppedIn);
+}
+const list = (names) => `${names.length === 1 ? 'index' : 'indexes'} ${names.join(', ')}`;
+/**
+ * What the invalid indexes a CONCURRENTLY index statement left (or found in its way) mean: said in
+ * the state, and the exact statements that clear them put before the hint, since the re-run would
+ * fail on them or, with IF NOT EXISTS, keep them invalid. Dropping them is left to the user: why, in
+ * invalid-indexes.ts.
+ */
+function leftIndexesAccount(f, left) {
+    const k = f.index + 1;
+    let state = '';
+    if (left.drop.length && f.error instanceof IndexInTheWay) {
+        state += ` Statement ${k} did not run: the invalid ${list(left.drop)} must go first.`;
+    }
+    else if (left.drop.length) {
+        state +=
+            ` Statement ${k} left the invalid ${list(left.drop)} behind, recorded nowhere: PostgreSQL commits a CONCURRENTLY index before its work is done; queries do not use it, but writes to its table still update it.` +
+                ' A re-run would fail on it ("already exists") or, with IF NOT EXISTS, keep it invalid.';
+    }
+    if (left.finishing.length)
+        state += ` Statement ${k} left the ${list(left.finishing)} invalid and half dropped (queries no longer use it): the re-run runs statement ${k} again, which finishes the drop.`;
+    if (left.unchecked) {
+        state +=
+            ` Statement ${k} builds or drops an index CONCURRENTLY, which can leave an invalid index behind when it ends early, and that could not be checked (${left.unchecked}): ${FIND_INVALID_SQL} lists them.` +
+                ` Drop one it left (not one it was dropping) with DROP INDEX CONCURRENTLY IF EXISTS <name>; before the re-run.`;
+    }
+    if (!left.drop.length)
+        return { state, hint: (hint) => hint };
+    const drops = left.drop.map(dropSql).join(' ');
+    return {
+        state,
+        hint: (hint) => f.error instanceof IndexInTheWay
+            ? `Drop it (once no session is building it: pg_stat_progress_create_index): ${drops} Then re-run: the run continues from this migration.`
+            : `First drop what statement ${k} left: ${drops} Then: ${hint}`,
+    };
 }
 
 ;// CONCATENATED MODULE: ./.build/migrations/runner.js
@@ -4019,6 +4212,7 @@ function failure(m, f, skipped, saved, tracking, target, log) {
  * non-transactional migration, statement by statement with each completed statement recorded so a
  * re-run resumes. Stops at the first failure with the file, statement, line and PostgreSQL's message.
  */
+
 
 
 
@@ -4060,14 +4254,23 @@ async function exec(session, statements, indices, after, signal) {
         if (signal?.aborted)
             throw new StoppedBefore(i);
         const s = statements[i];
+        // A CONCURRENTLY index statement commits an invalid index before its work is done: what it
+        // leaves when it fails is looked for (invalid-indexes.ts). Only such a statement pays for it.
+        const concurrent = concurrentIndexStatement(s);
+        let before;
         try {
             const conforming = await standardConformingStrings(session);
             if (readOtherwise(s, conforming))
                 throw readOtherwiseError(s, conforming);
+            if (concurrent)
+                before = await beforeConcurrentIndex(session, concurrent);
             await session.query(s.text);
         }
         catch (err) {
-            throw new StatementFailed(s, i, err);
+            const failed = new StatementFailed(s, i, err);
+            if (concurrent)
+                failed.leftIndexes = isConnectionLoss(err) ? lostWith(before) : await leftByConcurrentIndex(session, concurrent, before, err);
+            throw failed;
         }
         if (!after)
             continue;
@@ -4079,6 +4282,10 @@ async function exec(session, statements, indices, after, signal) {
             throw new StatementFailed(s, i, err, 'record');
         }
     }
+}
+/** The connection went while a CONCURRENTLY index statement was sent: what it left cannot be read here. */
+function lostWith(before) {
+    return before ? { drop: [], finishing: [], unchecked: 'the connection went' } : undefined;
 }
 function range(from, to) {
     return Array.from({ length: Math.max(0, to - from) }, (_, k) => from + k);
@@ -4537,9 +4744,9 @@ async function revert_prepare(opts, log) {
 async function revertMigrations(opts, log) {
     const started = Date.now();
     const where = (0,connection/* describeTarget */.ff)(opts.target);
-    if ((0,connection/* isTransactionPooler */.ex)(opts.target)) {
-        throw new errors/* RollbackKitError */.dp(`${where} is a transaction-mode pooler: it hands each transaction to another server session, so the migration lock and the session timeouts would not hold.`, 'Use the direct connection or the session pooler (port 5432; on Supabase the "Session pooler" connection string).');
-    }
+    const pooler = (0,connection/* transactionPoolerRefusal */.id)(opts.target, 'the migration lock and the session timeouts');
+    if (pooler)
+        throw pooler;
     // Opened while the folder is read and the snapshot verified: the driver's loading and the
     // server's start of a backend overlap that work. Nothing is sent on it before they are done.
     const opening = session_connect(opts.target, { queryDeadline: queryDeadline(opts) });
@@ -4624,6 +4831,15 @@ async function revertMigrations(opts, log) {
             //   that commits) commit part of their work as they go, which a cancel would leave behind
             //   unrecorded (progress.ts records a statement only once it completed): a re-run would run it
             //   again over that half. The run stops before its next statement with its progress recorded.
+            //   A CONCURRENTLY index statement's lock waits come after its first commit too: CREATE INDEX
+            //   CONCURRENTLY and REINDEX CONCURRENTLY have committed their invalid index by the time they
+            //   wait for older transactions to end, DROP INDEX CONCURRENTLY has marked its index invalid.
+            //   Those waits are cancelled all the same, rather than let run to the end of the grace: they
+            //   last as long as the oldest transaction in the database, which is no one's to bound, and
+            //   past the grace the step would end saying the state is not known while the statement may
+            //   still finish on the server, unrecorded. Cancelled, its state is known: the runner reads
+            //   the invalid index it left and the error names it with the DROP INDEX CONCURRENTLY that
+            //   clears it (invalid-indexes.ts), within the grace. The cost is that the build starts over.
             // The migration in flight is the first of the plan not reverted yet; the backend's pid came with
             // the lock's round trip: the session is busy with the migration by then.
             const pid = state.pid;

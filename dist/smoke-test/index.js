@@ -9789,21 +9789,55 @@ const core = {
 /* harmony export */   o3: () => (/* binding */ systemErrorLine),
 /* harmony export */   rZ: () => (/* binding */ systemErrorMeaning)
 /* harmony export */ });
+/* unused harmony exports errorFacts, withFacts */
 /**
  * An error the user can act on: `message` says what failed and why, `hint` what to do next.
  * Entry points print it as one `::error::` line; anything else is treated as a bug.
  */
 class RollbackKitError extends Error {
     hint;
-    constructor(message, hint) {
+    /**
+     * What the step that failed changed, for callers that decide what comes next (never read from
+     * the words, which may change): 'no', nothing; 'unknown', it cannot tell (a COMMIT sent, and no
+     * answer). Unset: the error does not say. An error made with 'no' says so in its own words too;
+     * one given it later (withFacts) may not.
+     */
+    changed;
+    /** Ended by a stop (SIGTERM, SIGINT: a cancelled job, Ctrl-C), not by a fault someone must fix. */
+    stopped;
+    constructor(message, hint, facts = {}) {
         super(message);
         this.hint = hint;
         this.name = 'RollbackKitError';
+        if (facts.changed)
+            this.changed = facts.changed;
+        if (facts.stopped)
+            this.stopped = true;
     }
     /** The single line shown to the on-call engineer. */
     get line() {
         return this.hint ? `${this.message} ${this.hint}` : this.message;
     }
+}
+/** The facts `err` carries: none for an error that is not ours. */
+function errorFacts(err) {
+    if (!(err instanceof RollbackKitError))
+        return {};
+    return { ...(err.changed ? { changed: err.changed } : {}), ...(err.stopped ? { stopped: true } : {}) };
+}
+/**
+ * Adds to `err` the facts it does not state itself, which the caller knows and its maker did not
+ * (a restore whose COMMIT was never sent knows that whatever failed under it changed nothing).
+ * Returns `err`, to throw; an error that is not ours is left as it is (it says nothing it can stand by).
+ */
+function withFacts(err, facts) {
+    if (!(err instanceof RollbackKitError))
+        return err;
+    if (facts.changed)
+        err.changed ??= facts.changed;
+    if (facts.stopped)
+        err.stopped = true;
+    return err;
 }
 /** What a Node system error code means, in words an on-call engineer can act on. */
 const SYSTEM_ERRORS = {
@@ -10282,7 +10316,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   f3: () => (/* binding */ pgClientConfig)
 });
 
-// UNUSED EXPORTS: connectionUrl, libpqEnv, withDatabase
+// UNUSED EXPORTS: connectionUrl, libpqEnv, transactionPoolerRefusal, withDatabase
 
 ;// CONCATENATED MODULE: external "node:fs"
 const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
@@ -10609,6 +10643,16 @@ function describeTarget(t) {
  */
 function isTransactionPooler(t) {
     return t.port === 6543 || t.params.pgbouncer?.toLowerCase() === 'true';
+}
+/**
+ * The one refusal of a transaction-mode pooler, for every step and the CLI: `what` is what would not
+ * hold there ("pg_dump's one session for the whole dump"). Undefined when the target is not one.
+ * Made before anything is asked, so nothing was changed.
+ */
+function transactionPoolerRefusal(t, what) {
+    if (!isTransactionPooler(t))
+        return undefined;
+    return new RollbackKitError(`${describeTarget(t)} is a transaction-mode pooler: it hands each transaction to another server session, so ${what} would not hold.`, 'Use the session pooler or the direct connection (port 5432; on Supabase the "Session pooler" connection string). Nothing was changed.', { changed: 'no' });
 }
 function withDatabase(t, database) {
     return { ...t, database };
