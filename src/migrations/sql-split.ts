@@ -95,8 +95,10 @@ export function needsOwnTransaction(s: SqlText): boolean {
   if (a === 'vacuum') return true;
   if ((a === 'create' || a === 'drop') && (b === 'database' || b === 'tablespace')) return true;
   if (a === 'alter' && b === 'system') return true;
-  if ((a === 'create' || a === 'drop' || a === 'reindex') && flat.includes(' concurrently ')) return true;
-  if (a === 'create' && b === 'unique' && flat.includes(' concurrently ')) return true;
+  // A word of its own, or in REINDEX's option list: `REINDEX (VERBOSE, CONCURRENTLY) TABLE t`.
+  const concurrently = /[ (,]concurrently[ ),;]/.test(flat);
+  if ((a === 'create' || a === 'drop' || a === 'reindex') && concurrently) return true;
+  if (a === 'create' && b === 'unique' && concurrently) return true;
   if (a === 'alter' && b === 'table' && / detach partition .* concurrently /.test(flat)) return true;
   return false;
 }

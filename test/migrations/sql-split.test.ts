@@ -55,7 +55,7 @@ describe('splitStatements', () => {
 
 describe('statement classification', () => {
   it('finds the statements PostgreSQL refuses inside a transaction block', () => {
-    for (const s of ['CREATE INDEX CONCURRENTLY i ON t (a)', 'create unique index concurrently i on t (a)', 'DROP INDEX CONCURRENTLY IF EXISTS i', 'REINDEX INDEX CONCURRENTLY i', 'VACUUM t', 'ALTER TABLE p DETACH PARTITION c CONCURRENTLY', 'ALTER SYSTEM SET x = 1']) {
+    for (const s of ['CREATE INDEX CONCURRENTLY i ON t (a)', 'create unique index concurrently i on t (a)', 'DROP INDEX CONCURRENTLY IF EXISTS i', 'REINDEX INDEX CONCURRENTLY i', 'REINDEX (CONCURRENTLY) TABLE t', 'reindex (verbose, concurrently) index i', 'VACUUM t', 'ALTER TABLE p DETACH PARTITION c CONCURRENTLY', 'ALTER SYSTEM SET x = 1']) {
       expect(needsOwnTransaction(on(s)), s).toBe(true);
     }
     for (const s of [
