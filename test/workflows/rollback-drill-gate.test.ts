@@ -221,6 +221,15 @@ describe('rollback-drill.yml report: a failure that left no drill comment', () =
     expect(opened.comments).toHaveLength(2);
   });
 
+  it('a token that may not write issues: the step fails saying the drill issue could not be written either', async () => {
+    gh.addIssue({ title: 'x', body: `${drillIssueMarker('staging')}\n`, labels: [DRILL_LABEL] });
+    gh.readOnly = true;
+    const r = await runReport({});
+    expect(r.code).not.toBe(0);
+    expect(r.stdout).toContain('::error::The drill issue could not be written either');
+    expect(r.stdout + r.stderr).not.toContain(TOKEN);
+  });
+
   it('puts no outside text in the comment: an environment name with markup stays out of it', async () => {
     gh.addIssue({ title: 'x', body: `${drillIssueMarker('st<b>x</b>')}\n`, labels: [DRILL_LABEL] });
     await runReport({ ENVIRONMENT: 'st<b>x</b>' });
