@@ -1,0 +1,240 @@
+// rollback-drill.yml's gate and report jobs, their scripts run with bash as the runner would:
+// the gate lets a drill start only when no rollback is running (waiting for one, bounded), and lets
+// a scheduled run in a repository without a staging plan end green with a notice; the report job
+// puts a failure that left no drill comment on the drill issue, where the drill itself finds it.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { ROOT } from '../helpers/run-action.js';
+import { memoryLog } from '../../src/core/log.js';
+import type { DrillRecord } from '../../src/pipeline/drill.js';
+import { DRILL_LABEL, drillIssueMarker, recordDrill } from '../../src/report/drill-issue.js';
+import { startGitHubIssues, type GitHubIssuesFake } from '../fakes/github-issues.js';
+import { runStep } from './run-step.js';
+
+type Step = { id?: string; run?: string; env?: Record<string, string> };
+type Job = { if?: string; needs?: string[]; steps: Step[] };
+const workflow = parse(readFileSync(join(ROOT, '.github/workflows/rollback-drill.yml'), 'utf8')) as { jobs: Record<string, Job> };
+const gate = workflow.jobs.gate!.steps.find((s) => s.id === 'gate')!;
+const report = workflow.jobs.report!.steps.find((s) => s.run)!;
+const TOKEN = 'ghs_drilltoken123';
+const REPO = 'acme/shop';
+const RUN_ID = '9001';
+
+/**
+ * GitHub's "list workflow runs for a repository" as the gate uses it: `status` filters, runs carry
+ * `path` (the workflow file, `@ref` for a dynamic one) and `referenced_workflows` (the reusable
+ * workflows they call, as owner/repo/path@ref); 401 without the token.
+ */
+interface FakeRun {
+  id: number;
+  status: string;
+  path: string;
+  referenced_workflows?: { path: string; sha: string; ref?: string }[];
+}
+let runs: FakeRun[] = [];
+let requests: string[] = [];
+let failing = 0;
+/** Called on each request, to change the runs as time passes. */
+let onRequest: (n: number) => void = () => {};
+let server: Server;
+let api = '';
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    requests.push(`${req.method} ${url.pathname}${url.search}`);
+    onRequest(requests.length);
+    const send = (status: number, body: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    if (failing > 0) {
+      failing--;
+      return send(502, { message: 'Server Error' });
+    }
+    if (req.headers.authorization !== `Bearer ${TOKEN}`) return send(401, { message: 'Bad credentials' });
+    if (req.method !== 'GET' || url.pathname !== `/repos/${REPO}/actions/runs`) return send(404, { message: 'Not Found' });
+    const status = url.searchParams.get('status');
+    const list = runs.filter((r) => !status || r.status === status).map((r) => ({ ...r, name: 'x', event: 'workflow_dispatch', conclusion: null, referenced_workflows: r.referenced_workflows ?? [] }));
+    send(200, { total_count: list.length, workflow_runs: list });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  api = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(async () => {
+  await new Promise((r) => server.close(r));
+});
+beforeEach(() => {
+  runs = [];
+  requests = [];
+  failing = 0;
+  onRequest = () => {};
+});
+
+let workspace: string;
+beforeEach(async () => {
+  workspace = await mkdtemp(join(tmpdir(), 'rk-drill-gate-'));
+});
+afterEach(async () => {
+  await rm(workspace, { recursive: true, force: true });
+});
+
+async function runGate(env: Record<string, string>, wait = { WAIT_SECONDS: '3', POLL_SECONDS: '1' }) {
+  return runStep(gate.run!, { CONFIG: 'rollback-kit.staging.yml', EVENT: 'schedule', GH_TOKEN: TOKEN, GITHUB_API_URL: api, GITHUB_REPOSITORY: REPO, GITHUB_RUN_ID: RUN_ID, ...wait, ...env }, { cwd: workspace });
+}
+const withPlan = () => writeFile(join(workspace, 'rollback-kit.staging.yml'), 'environment: staging\n');
+
+describe('rollback-drill.yml gate', () => {
+  it('passes the wait through env only, bounded', () => {
+    expect(Object.keys(gate.env!).sort()).toEqual(['CONFIG', 'EVENT', 'GH_TOKEN', 'POLL_SECONDS', 'WAIT_SECONDS']);
+    expect(Number(gate.env!.WAIT_SECONDS)).toBe(1800);
+  });
+
+  it('a scheduled run without a staging plan (the library repository) ends green with a notice, drills nothing and asks GitHub nothing', async () => {
+    const r = await runGate({});
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('::notice::No drill: this repository has no staging plan');
+    expect(r.outputs).toEqual({ start: 'false' });
+    expect(requests).toEqual([]);
+  });
+
+  it('a drill someone asked for without a plan goes on: the drill itself says the plan is missing', async () => {
+    const r = await runGate({ EVENT: 'workflow_dispatch' });
+    expect(r.outputs).toEqual({ start: 'true' });
+  });
+
+  it('no rollback running: the drill starts; its own run and other workflows do not count', async () => {
+    await withPlan();
+    runs = [
+      { id: Number(RUN_ID), status: 'in_progress', path: '.github/workflows/drill-caller.yml', referenced_workflows: [{ path: 'rollback-kit/rollback-kit/.github/workflows/rollback-drill.yml@v1', sha: 'a'.repeat(40) }] },
+      { id: 11, status: 'in_progress', path: '.github/workflows/ci.yml' },
+      { id: 12, status: 'completed', path: '.github/workflows/rollback.yml' },
+      { id: 13, status: 'queued', path: '.github/workflows/rollback-drill.yml' },
+    ];
+    const r = await runGate({});
+    expect(r.code).toBe(0);
+    expect(r.outputs).toEqual({ start: 'true' });
+    // Every unfinished status is asked about, with the token.
+    expect(requests.map((q) => new URL(q.split(' ')[1]!, 'http://x').searchParams.get('status')).sort()).toEqual(['in_progress', 'pending', 'queued', 'requested', 'waiting']);
+  });
+
+  it.each([
+    ['rollback.yml itself, pending in its group', { id: 21, status: 'pending', path: '.github/workflows/rollback.yml' }],
+    ['auto-rollback.yml, which calls rollback.yml', { id: 22, status: 'in_progress', path: '.github/workflows/auto-rollback.yml', referenced_workflows: [{ path: 'acme/shop/.github/workflows/rollback.yml@refs/heads/main', sha: 'b'.repeat(40), ref: 'refs/heads/main' }] }],
+    ["a caller of the library's rollback.yml, waiting for database reviewers", { id: 23, status: 'waiting', path: '.github/workflows/incident.yml', referenced_workflows: [{ path: 'rollback-kit/rollback-kit/.github/workflows/rollback.yml@v1', sha: 'c'.repeat(40) }] }],
+  ])('waits while %s runs, then starts once it has finished', async (_name, run) => {
+    await withPlan();
+    runs = [run];
+    // Finished after the first look (five requests, one per status).
+    onRequest = (n) => {
+      if (n === 6) runs = [];
+    };
+    const r = await runGate({}, { WAIT_SECONDS: '10', POLL_SECONDS: '1' });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`a rollback is running in this repository (run ${run.id}): the drill waits`);
+    expect(r.outputs).toEqual({ start: 'true' });
+    expect(requests.length).toBe(10);
+  });
+
+  it('a rollback running for the whole wait: the drill does not start, and says why and what to do', async () => {
+    await withPlan();
+    runs = [{ id: 31, status: 'in_progress', path: '.github/workflows/rollback.yml' }];
+    const r = await runGate({});
+    expect(r.code).not.toBe(0);
+    expect(r.stdout).toContain('::error::The drill did not start: a rollback is running in this repository (run 31), for the whole 0 minutes it waited. Nothing was changed. Run the drill again (Run workflow) once no rollback is running.');
+    expect(r.outputs).toEqual({});
+  });
+
+  it('GitHub not answering is not taken for "no rollback": the drill waits, then does not start', async () => {
+    await withPlan();
+    failing = 1_000;
+    const r = await runGate({});
+    expect(r.code).not.toBe(0);
+    expect(r.stdout).toContain('::error::The drill did not start: GitHub did not say which rollbacks are running');
+    expect(r.outputs).toEqual({});
+  });
+
+  it('keeps the token off the command line and out of the output', async () => {
+    expect(gate.run).not.toMatch(/-H "Authorization/);
+    await withPlan();
+    runs = [{ id: 41, status: 'queued', path: '.github/workflows/rollback.yml' }];
+    const r = await runGate({});
+    expect(r.stdout + r.stderr).not.toContain(TOKEN);
+  });
+});
+
+describe('rollback-drill.yml report: a failure that left no drill comment', () => {
+  let gh: GitHubIssuesFake;
+  beforeEach(async () => {
+    gh = await startGitHubIssues({ token: TOKEN, repository: REPO });
+  });
+  afterEach(async () => {
+    await gh.close();
+  });
+
+  const runReport = (env: Record<string, string>) =>
+    runStep(report.run!, { ENVIRONMENT: 'staging', GATE: 'success', GH_TOKEN: TOKEN, GITHUB_API_URL: gh.url, GITHUB_SERVER_URL: 'https://github.com', GITHUB_REPOSITORY: REPO, GITHUB_RUN_ID: RUN_ID, ...env });
+
+  it('runs on a failure of the gate or the drill that wrote no comment, never in a cancelled run or a dry run', () => {
+    const job = workflow.jobs.report!;
+    expect(job.needs).toEqual(['gate', 'drill']);
+    expect(job.if).toBe("${{ failure() && !inputs.dry-run && needs.drill.outputs.issue-url == '' }}");
+    expect(report.env).toEqual({ ENVIRONMENT: "${{ inputs.environment || 'staging' }}", GATE: '${{ needs.gate.result }}', GH_TOKEN: '${{ github.token }}' });
+  });
+
+  it('a drill that failed before its report: a comment on the open drill issue, with the run and what to do', async () => {
+    const issue = gh.addIssue({ title: 'Rollback drill (staging)', body: `${drillIssueMarker('staging')}\n\n# Rollback drill: staging\n`, labels: [DRILL_LABEL] });
+    gh.addIssue({ title: 'Rollback drill (eu)', body: `${drillIssueMarker('eu')}\n`, labels: [DRILL_LABEL] });
+    const r = await runReport({ GATE: 'success' });
+    expect(r.code).toBe(0);
+    expect(gh.issues).toHaveLength(2);
+    expect(issue.comments).toHaveLength(1);
+    const body = issue.comments[0]!.body;
+    expect(body).toContain('## Rollback drill failed');
+    expect(body).toContain('The drill failed before it could write its own report');
+    expect(body).toContain(`Run: https://github.com/${REPO}/actions/runs/${RUN_ID}`);
+    expect(r.stdout).toContain(`The drill issue (#${issue.number}) has a comment.`);
+  });
+
+  it('the gate gave up: the comment says the drill did not start because of a rollback, and changed nothing', async () => {
+    const issue = gh.addIssue({ title: 'Rollback drill (staging)', body: `${drillIssueMarker('staging')}\n`, labels: [DRILL_LABEL] });
+    await runReport({ GATE: 'failure' });
+    expect(issue.comments[0]!.body).toContain('The drill did not start: it waited for a rollback running in this repository');
+    expect(issue.comments[0]!.body).toContain('Nothing was changed.');
+  });
+
+  it.each(['staging', 'eu staging/2'])('no drill issue yet (%s): it opens one the drill itself finds and comments on next time', async (environment) => {
+    const r = await runReport({ ENVIRONMENT: environment });
+    expect(r.code, r.stderr + JSON.stringify(gh.requests.map((q) => [q.method, q.path, q.headers['content-type']]))).toBe(0);
+    expect(gh.issues).toHaveLength(1);
+    const opened = gh.issues[0]!;
+    expect(opened.labels).toEqual([DRILL_LABEL]);
+    expect(opened.body).toContain(drillIssueMarker(environment));
+    expect(opened.comments).toHaveLength(1);
+    const record = { environment, dryRun: false, budgetMinutes: 15, wayBackBudgetMs: 450_000, startedAt: new Date().toISOString(), durationMs: 1, wayBackMs: 1, forwardMs: 0, status: 'passed', failures: [], timeline: [], readiness: [], components: [], nextSteps: [], trend: [] } satisfies DrillRecord;
+    const done = await recordDrill({ apiUrl: gh.url, repository: REPO, token: TOKEN }, record, memoryLog());
+    expect(done?.url).toBe(opened.html_url);
+    expect(gh.issues).toHaveLength(1);
+    expect(opened.comments).toHaveLength(2);
+  });
+
+  it('a token that may not write issues: the step fails saying the drill issue could not be written either', async () => {
+    gh.addIssue({ title: 'x', body: `${drillIssueMarker('staging')}\n`, labels: [DRILL_LABEL] });
+    gh.readOnly = true;
+    const r = await runReport({});
+    expect(r.code).not.toBe(0);
+    expect(r.stdout).toContain('::error::The drill issue could not be written either');
+    expect(r.stdout + r.stderr).not.toContain(TOKEN);
+  });
+
+  it('puts no outside text in the comment: an environment name with markup stays out of it', async () => {
+    gh.addIssue({ title: 'x', body: `${drillIssueMarker('st<b>x</b>')}\n`, labels: [DRILL_LABEL] });
+    await runReport({ ENVIRONMENT: 'st<b>x</b>' });
+    const comment = gh.issues[0]!.comments[0]!.body;
+    expect(comment).not.toContain('<b>');
+    expect(comment).not.toContain('st_b_x_');
+  });
+});
