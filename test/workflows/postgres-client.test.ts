@@ -17,6 +17,7 @@ const action = parse(readFileSync(join(ROOT, 'actions/postgres-client/action.yml
 const [step] = action.runs.steps;
 const workflow = (file: string) => parse(readFileSync(join(ROOT, '.github/workflows', file), 'utf8')) as { jobs: Record<string, { steps?: Step[] }> };
 
+const URL = 'postgres://app:client-secret-7q2@db.example.com:5432/shop';
 let dir: string;
 let bin: string;
 let sudoLog: string;
@@ -43,8 +44,12 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** The script with fake versioned installs of `versions`, and a pg_dump of `onPath` on PATH. */
-async function install(major: string, versions: string[], onPath?: string): Promise<{ code: number; stdout: string; sudo: string[] }> {
+/**
+ * The script with fake versioned installs of `versions`, and a pg_dump of `onPath` on PATH; with
+ * `server`, a database URL and a psql on PATH that answers SHOW server_version_num with it (or
+ * fails, for 'down') and records how it was called.
+ */
+async function install(major: string, versions: string[], onPath?: string, server?: string): Promise<{ code: number; stdout: string; stderr: string; sudo: string[]; psql: string }> {
   const root = await mkdtemp(join(dir, 'root-'));
   for (const v of versions) await fakeDump(join(root, v.split('.')[0]!, 'bin', 'pg_dump'), v);
   const path = [bin];
@@ -53,18 +58,28 @@ async function install(major: string, versions: string[], onPath?: string): Prom
     await fakeDump(join(p, 'pg_dump'), onPath);
     path.push(p);
   }
+  const psqlLog = join(root, 'psql.log');
+  await writeFile(psqlLog, '');
+  if (server !== undefined) {
+    const p = await mkdtemp(join(dir, 'psql-'));
+    const answer = server === 'down' ? 'echo "psql: error: connection to server failed" >&2; exit 2' : `echo ${server}`;
+    await writeFile(join(p, 'psql'), `#!/bin/sh\necho "$*" >> "${psqlLog}"\n${answer}\n`);
+    await chmod(join(p, 'psql'), 0o755);
+    path.push(p);
+  }
   await writeFile(sudoLog, '');
-  const r = await runStep(step!.run!, { PG_MAJOR: major, PG_CLIENT_ROOT: root, PATH: path.join(':') });
+  const env: Record<string, string> = { PG_MAJOR: major, PG_CLIENT_ROOT: root, PATH: path.join(':'), DATABASE_URL: server === undefined ? '' : URL };
+  const r = await runStep(step!.run!, env);
   const sudo = (await readFile(sudoLog, 'utf8')).split('\n').filter(Boolean);
-  return { code: r.code, stdout: r.stdout, sudo };
+  return { code: r.code, stdout: r.stdout, stderr: r.stderr, sudo, psql: await readFile(psqlLog, 'utf8') };
 }
 
 describe('actions/postgres-client', () => {
   it('is a composite action with one bash step that reads its input only through env', () => {
     expect(action.runs.using).toBe('composite');
-    expect(action.inputs.major?.required).toBe(true);
+    expect(action.inputs.major?.required).toBe(false);
     expect(step!.shell).toBe('bash');
-    expect(step!.env).toEqual({ PG_MAJOR: '${{ inputs.major }}' });
+    expect(step!.env).toEqual({ PG_MAJOR: '${{ inputs.major }}', DATABASE_URL: '${{ inputs.database-url }}' });
     expect(step!.run).not.toContain('${{');
   });
 
@@ -87,7 +102,32 @@ describe('actions/postgres-client', () => {
     expect(r.stdout).toMatch(/^pg_dump \d+ \(.+\) fits a PostgreSQL \d+ server: nothing to install\.$/m);
   });
 
-  it.each(['', '17; rm -rf /', 'seventeen', '17.2'])('refuses a ROLLBACK_PG_MAJOR of %j and installs nothing', async (major) => {
+  it.each([
+    ['a PostgreSQL 17 server, the runner on 16: installs 17', '170002', ['16.4'], ['/usr/share/postgresql-common/pgdg/apt.postgresql.org.sh -y', 'apt-get install -y postgresql-client-17']],
+    ['a PostgreSQL 16 server, the runner on 16: installs nothing', '160004', ['16.4'], []],
+    ['a PostgreSQL 14 server: installs nothing', '140011', ['16.4'], []],
+  ])('with no major, asks the server: %s', async (_name, server, versions, sudo) => {
+    const r = await install('', versions, undefined, server);
+    expect(r.code).toBe(0);
+    expect(r.sudo).toEqual(sudo);
+    expect(r.stdout).toContain(`The database server is PostgreSQL ${Number(server) / 10000 | 0}.`);
+    // Asked with the URL as a -d value (never an option of its own), and the password printed nowhere.
+    expect(r.psql).toContain(`-d ${URL} -c SHOW server_version_num`);
+    expect(r.stdout + r.stderr).not.toContain('client-secret-7q2');
+  });
+
+  it.each([
+    ['no DATABASE_URL', undefined],
+    ['a server that cannot be asked', 'down'],
+  ])('with no major and %s: installs nothing, says so, and leaves the judgement to the rollback step', async (_name, server) => {
+    const r = await install('', ['16.4'], undefined, server);
+    expect(r.code).toBe(0);
+    expect(r.sudo).toEqual([]);
+    expect(r.stdout).toContain("::notice::The database server's version is not known here");
+    expect(r.stdout + r.stderr).not.toContain('client-secret-7q2');
+  });
+
+  it.each(['17; rm -rf /', 'seventeen', '17.2'])('refuses a ROLLBACK_PG_MAJOR of %j and installs nothing', async (major) => {
     const r = await install(major, ['16.4']);
     expect(r.code).not.toBe(0);
     expect(r.stdout).toContain('::error::ROLLBACK_PG_MAJOR must be the database server');
@@ -109,7 +149,7 @@ describe('the real rollback installs the client the way the drill does', () => {
     expect(at).toBeGreaterThan(-1);
     expect(at).toBeLessThan(root);
     const s = steps[at]!;
-    expect(s.with).toEqual({ major: "${{ vars.ROLLBACK_PG_MAJOR || '17' }}" });
+    expect(s.with).toEqual({ major: '${{ vars.ROLLBACK_PG_MAJOR }}', 'database-url': '${{ secrets.DATABASE_URL }}' });
     expect(s['timeout-minutes']).toBe(10);
     expect(s['continue-on-error']).toBe(true);
   });
