@@ -49,6 +49,23 @@ export async function fingerprint(path: string): Promise<Fingerprint> {
   return { sha256: hash.digest('hex'), sizeBytes: size };
 }
 
+/**
+ * What tells the snapshot's bytes apart without reading them: each file's device, inode, size,
+ * modification and change times (of every file, for a directory dump). The sha256 and the reads
+ * that use the bytes (pg_restore, psql) open the files separately; when this is the same before the
+ * first and after the last, they all read the same bytes.
+ */
+export async function onDisk(path: string): Promise<string> {
+  const look = async (file: string) => {
+    const s = await stat(file).catch(() => undefined);
+    return s ? `${s.dev}:${s.ino}:${s.size}:${s.mtimeMs}:${s.ctimeMs}` : 'gone';
+  };
+  const info = await stat(path).catch(() => undefined);
+  if (!info?.isDirectory()) return look(path);
+  const names = (await readdir(path).catch(() => [] as string[])).sort();
+  return (await Promise.all(names.map(async (name) => `${name}=${await look(join(path, name))}`))).join('\n');
+}
+
 export async function detectFormat(path: string): Promise<SnapshotFormat> {
   const info = await stat(path);
   if (info.isDirectory()) return 'directory';

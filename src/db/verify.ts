@@ -3,11 +3,9 @@
  * its sha256 is the one recorded when it was taken, and pg_restore can read every byte of it.
  */
 import { existsSync } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
 import { RollbackKitError } from '../core/errors.js';
 import type { Log } from '../core/log.js';
-import { detectFormat, fingerprint, readWhole, type Fingerprint } from './archive.js';
+import { detectFormat, fingerprint, onDisk, readWhole, type Fingerprint } from './archive.js';
 import { manifestPathFor, readManifest, type SnapshotManifest } from './manifest.js';
 import { findPgTool, type FindToolOptions } from './pg-tools.js';
 
@@ -62,22 +60,6 @@ export function checkFingerprint(s: SnapshotOnDisk, fp: Fingerprint): void {
     `Snapshot ${s.path} changed since it was taken: sha256 ${fp.sha256.slice(0, 12)}… (${fp.sizeBytes} bytes), manifest says ${s.manifest.sha256.slice(0, 12)}… (${s.manifest.sizeBytes} bytes).`,
     'It is corrupt, truncated or replaced: do not restore it; take or pick another snapshot.',
   );
-}
-
-/**
- * What tells the snapshot's bytes apart without reading them: each file's inode, size and
- * modification time (of every file, for a directory dump). The sha256 and pg_restore read the file
- * separately; when this is the same before and after both, they read the same bytes.
- */
-async function onDisk(path: string): Promise<string> {
-  const look = async (file: string) => {
-    const s = await stat(file).catch(() => undefined);
-    return s ? `${s.dev}:${s.ino}:${s.size}:${s.mtimeMs}:${s.ctimeMs}` : 'gone';
-  };
-  const info = await stat(path).catch(() => undefined);
-  if (!info?.isDirectory()) return look(path);
-  const names = (await readdir(path).catch(() => [] as string[])).sort();
-  return (await Promise.all(names.map(async (name) => `${name}=${await look(join(path, name))}`))).join('\n');
 }
 
 export async function verifySnapshot(snapshotPath: string, log: Log, opts: VerifyOptions = {}): Promise<VerifiedSnapshot> {
