@@ -70,7 +70,7 @@ export async function verifySnapshot(snapshotPath: string, log: Log, opts: Verif
   // them, the verification costs the slower of the two instead of their sum. A changed file is
   // reported as changed even when pg_restore also failed on it.
   const [fp, read] = await Promise.allSettled([
-    fingerprint(path),
+    fingerprint(path, manifest.fingerprint),
     (async () => {
       const pgRestore = manifest.format === 'plain' ? undefined : await findPgTool('pg_restore', manifest.pgDump.major, { ...opts, explicitPath: opts.pgRestorePath });
       await readWhole(path, manifest.format, pgRestore?.path ?? 'pg_restore');
