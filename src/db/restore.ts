@@ -141,11 +141,6 @@ async function restoreOrPreview(req: RestoreRequest, log: Log, dryRun: boolean):
   }
   const snapshot = await openSnapshot(req.snapshotPath);
   const manifest = snapshot.manifest;
-  // The snapshot was read back in full when it was taken; the same sha256 now proves these are those
-  // bytes, and a restore that started on other bytes never commits. Hashed on Node's main thread, in
-  // 1 MB slices between everything else it does: so not while it plans the restore, but once psql
-  // runs it (or sooner, when something awaits it); with a pre-restore snapshot, which waits for the
-  // hash, from the start.
   // psql and pg_restore read the files apart from the hash: each file's identity (onDisk), taken
   // before the hash and compared on every check, the last one after every read and before the
   // COMMIT, proves they read the bytes hashed. A change is reported first: it explains a failed read
@@ -158,6 +153,11 @@ async function restoreOrPreview(req: RestoreRequest, log: Log, dryRun: boolean):
       'Restore it again from the artifact, once nothing else writes to that path (an artifact download, another snapshot into the same folder).',
     );
   };
+  // The snapshot was read back in full when it was taken; the same sha256 now proves these are those
+  // bytes, and a restore that started on other bytes never commits. Hashed on Node's main thread, in
+  // 1 MB slices between everything else it does: so not while it plans the restore, but once psql
+  // runs it (or sooner, when something awaits it); with a pre-restore snapshot, which waits for the
+  // hash, from the start.
   let hashing: Promise<void> | undefined;
   const bytesChecked = () => {
     hashing ??= fingerprint(snapshot.path, manifest.fingerprint).then((fp) => {

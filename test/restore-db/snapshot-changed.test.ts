@@ -77,6 +77,25 @@ describe('restore-db: a snapshot whose file changes while it is restored', () =>
     expect(await notes(db)).toEqual(['current']);
   });
 
+  it('a custom archive cut short while it is read: reported as changed, and nothing commits', async () => {
+    const db = await createTestDatabase('rk_restore_changed');
+    await db.query("CREATE TABLE t (id int PRIMARY KEY, note text); INSERT INTO t SELECT g, 'good' FROM generate_series(1, 10) g");
+    const good = await snapshotOf(db, 'custom');
+    await db.query("UPDATE t SET note = 'current'");
+    const req = await restoreRequest(db.url, good, {
+      // Truncated in place (as a download that starts again would), before pg_restore reads the data.
+      onPreRestoreSnapshot: () => {
+        writeFileSync(good, readFileSync(good).subarray(0, 200));
+        return Promise.resolve();
+      },
+    });
+    dirs.push(req.preRestoreDir);
+    const err = await restoreSnapshot(req, memoryLog()).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RollbackKitError);
+    expect((err as RollbackKitError).message).toMatch(/changed while it was restored: /);
+    expect(await notes(db)).toEqual(['current']);
+  });
+
   it('one left alone is restored', async () => {
     const db = await createTestDatabase('rk_restore_changed');
     await db.query("CREATE TABLE t (id int PRIMARY KEY, note text); INSERT INTO t SELECT g, 'good' FROM generate_series(1, 10) g");
