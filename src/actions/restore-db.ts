@@ -48,7 +48,7 @@ await runAction('restore-db', async (log, signal) => {
     'tables-restored': result.tablesRestored,
     'duration-ms': result.durationMs,
   });
-  await writeSummary(restoreSummary(result, preRestore), log);
+  await writeSummary(restoreSummary(result, preRestore, log), log);
   summarized = true;
   // A restore that fails after its pre-restore snapshot still says where the way back is.
 }, () => (preRestore && !summarized ? preRestoreSnapshotDetails(preRestore) : undefined));

@@ -27,8 +27,27 @@ async function hashFile(path: string, hash: ReturnType<typeof createHash>): Prom
   for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
 }
 
-/** sha256 of a file; of a directory, over its sorted file names and contents. */
-export async function fingerprint(path: string): Promise<Fingerprint> {
+/**
+ * How a snapshot's sha256 is computed, recorded in its manifest (`fingerprint`; absent: 1). Both
+ * hash a file's bytes alone (what `sha256sum` prints). A directory dump's: 1 joined each file's name
+ * and contents with a NUL and no lengths, so two different folders could hash alike (a file `a`
+ * holding `X\0b\0Y`, or files `a` = `X` and `b` = `Y`); 2 puts each name's and content's length
+ * before it. 1 is only ever read, to verify snapshots taken before 2.
+ */
+export type FingerprintVersion = 1 | 2;
+
+/** What snapshot-db writes. */
+export const FINGERPRINT_VERSION: FingerprintVersion = 2;
+
+/** A length as 8 bytes, big-endian: what makes a name or a content end where it says. */
+const lengthOf = (n: number) => {
+  const b = Buffer.alloc(8);
+  b.writeBigUInt64BE(BigInt(n));
+  return b;
+};
+
+/** sha256 of a file; of a directory, over its sorted file names and contents, as `version` frames them. */
+export async function fingerprint(path: string, version: FingerprintVersion): Promise<Fingerprint> {
   const info = await stat(path);
   const hash = createHash('sha256');
   if (!info.isDirectory()) {
@@ -40,13 +59,40 @@ export async function fingerprint(path: string): Promise<Fingerprint> {
     const file = join(path, name);
     const s = await stat(file);
     if (!s.isFile()) continue;
-    hash.update(name);
-    hash.update('\0');
-    await hashFile(file, hash);
-    hash.update('\0');
+    if (version === 1) {
+      hash.update(name);
+      hash.update('\0');
+      await hashFile(file, hash);
+      hash.update('\0');
+    } else {
+      const nameBytes = Buffer.from(name, 'utf8');
+      hash.update(lengthOf(nameBytes.length));
+      hash.update(nameBytes);
+      hash.update(lengthOf(s.size));
+      // A file that grows or shrinks while it is hashed gives a sha256 no manifest has; the callers
+      // also compare its identity (onDisk) before and after.
+      await hashFile(file, hash);
+    }
     size += s.size;
   }
   return { sha256: hash.digest('hex'), sizeBytes: size };
+}
+
+/**
+ * What tells the snapshot's bytes apart without reading them: each file's device, inode, size,
+ * modification and change times (of every file, for a directory dump). The sha256 and the reads
+ * that use the bytes (pg_restore, psql) open the files separately; when this is the same before the
+ * first and after the last, they all read the same bytes.
+ */
+export async function onDisk(path: string): Promise<string> {
+  const look = async (file: string) => {
+    const s = await stat(file).catch(() => undefined);
+    return s ? `${s.dev}:${s.ino}:${s.size}:${s.mtimeMs}:${s.ctimeMs}` : 'gone';
+  };
+  const info = await stat(path).catch(() => undefined);
+  if (!info?.isDirectory()) return look(path);
+  const names = (await readdir(path).catch(() => [] as string[])).sort();
+  return (await Promise.all(names.map(async (name) => `${name}=${await look(join(path, name))}`))).join('\n');
 }
 
 export async function detectFormat(path: string): Promise<SnapshotFormat> {

@@ -5,7 +5,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { RollbackKitError } from '../core/errors.js';
 import { writeFileAtomic } from '../core/files.js';
-import { FORMATS, type SnapshotFormat } from './archive.js';
+import { FORMATS, type FingerprintVersion, type SnapshotFormat } from './archive.js';
 import type { ObjectCounts, TableCount } from './catalog.js';
 
 export interface ExportedTable {
@@ -34,6 +34,12 @@ export interface SnapshotManifest {
   file: string;
   sizeBytes: number;
   sha256: string;
+  /**
+   * How sha256 was computed (archive.ts, fingerprint): 2 since directory dumps' names and contents
+   * are hashed with their lengths. Absent in manifests written before, which are 1: readManifest
+   * says so.
+   */
+  fingerprint: FingerprintVersion;
   /**
    * Exactly what was dumped: every schema, the schemas left out, tables whose rows were left out.
    * everySchema: no `schemas` filter, so a schema created since is one the snapshot does not have
@@ -91,7 +97,8 @@ export async function readManifest(path: string): Promise<SnapshotManifest> {
   if (m?.tool !== 'rollback-kit') throw new RollbackKitError(`${path} is not a rollback-kit snapshot manifest.`);
   const problem = manifestProblem(m);
   if (problem) throw new RollbackKitError(`${path} is not a valid rollback-kit snapshot manifest: ${problem}.`, BROKEN_HINT);
-  return m as SnapshotManifest;
+  // Written before the field was: hashed as version 1.
+  return { ...m, fingerprint: m.fingerprint ?? 1 } as SnapshotManifest;
 }
 
 const BROKEN_HINT = 'It was edited or damaged, so its snapshot cannot be checked against it: do not restore that snapshot; take or pick another one.';
@@ -114,6 +121,7 @@ export function manifestProblem(m: Record<string, unknown>): string | undefined 
     ['format must be custom, directory or plain', FORMATS.includes(m.format as SnapshotFormat)],
     ['sha256 must be 64 hexadecimal digits', str(m.sha256) && /^[0-9a-f]{64}$/.test(m.sha256 as string)],
     ['sizeBytes must be a whole number of bytes', count(m.sizeBytes)],
+    ['fingerprint must be 1 or 2 when present', m.fingerprint === undefined || m.fingerprint === 1 || m.fingerprint === 2],
     ['file must be a file name', str(m.file) && !/[/\\]/.test(m.file as string)],
     ['createdAt must be a date', str(m.createdAt) && !Number.isNaN(Date.parse(m.createdAt as string))],
     ['label must be text or null', m.label === null || str(m.label)],

@@ -14,7 +14,7 @@ import { RollbackKitError, withFacts, type ErrorFacts } from '../core/errors.js'
 import type { Log } from '../core/log.js';
 import { runProcess, type ProcessResult } from '../core/process.js';
 import { doBlock, qualified, quoteLiteral } from './catalog.js';
-import { corruptSnapshot, fingerprint } from './archive.js';
+import { corruptSnapshot, fingerprint, onDisk } from './archive.js';
 import type { SnapshotManifest } from './manifest.js';
 import { describeTarget, libpqEnv, transactionPoolerRefusal, type ConnectionTarget } from './connection.js';
 import { isLockTimeout, LockCycleError, lockCycleError, lockTimeoutError, lockTimeoutMs, notWatching, sessionTag, watchBlockers, type Blocker, type BlockerWatch, type CycleWording } from './lock-wait.js';
@@ -147,6 +147,18 @@ async function restoreOrPreview(req: RestoreRequest, log: Log, dryRun: boolean):
   if (pooler) throw pooler;
   const snapshot = await openSnapshot(req.snapshotPath);
   const manifest = snapshot.manifest;
+  // psql and pg_restore read the files apart from the hash: each file's identity (onDisk), taken
+  // before the hash and compared on every check, the last one after every read and before the
+  // COMMIT, proves they read the bytes hashed. A change is reported first: it explains a failed read
+  // or a wrong sha256 too.
+  const identity = await onDisk(snapshot.path);
+  const unchanged = async () => {
+    if ((await onDisk(snapshot.path)) === identity) return;
+    throw new RollbackKitError(
+      `Snapshot ${snapshot.path} changed while it was restored: its files were replaced, written or cut short after they were checked, so the restore did not commit and nothing was changed.`,
+      'Restore it again from the artifact, once nothing else writes to that path (an artifact download, another snapshot into the same folder).',
+    );
+  };
   // The snapshot was read back in full when it was taken; the same sha256 now proves these are those
   // bytes, and a restore that started on other bytes never commits. Hashed on Node's main thread, in
   // 1 MB slices between everything else it does: so not while it plans the restore, but once psql
@@ -154,12 +166,17 @@ async function restoreOrPreview(req: RestoreRequest, log: Log, dryRun: boolean):
   // hash, from the start.
   let hashing: Promise<void> | undefined;
   const bytesChecked = () => {
-    hashing ??= fingerprint(snapshot.path).then((fp) => {
+    hashing ??= fingerprint(snapshot.path, manifest.fingerprint).then((fp) => {
       checkFingerprint(snapshot, fp);
       log.info(`Snapshot ${snapshot.path} verified: sha256 ${fp.sha256.slice(0, 12)}…, ${fp.sizeBytes} bytes, as it was when it was read back in full.`);
     });
     hashing.catch(() => undefined);
-    return hashing;
+    const checked = hashing.then(unchanged, async (err: unknown) => {
+      await unchanged();
+      throw err;
+    });
+    checked.catch(() => undefined);
+    return checked;
   };
   if (req.preRestoreSnapshot && !dryRun) void bytesChecked();
   warmPgTools(manifest.format === 'plain' ? ['psql'] : ['pg_restore', 'psql'], req.tools);
@@ -508,7 +525,11 @@ interface Apply {
   req: RestoreRequest;
   snapshot: string;
   manifest: SnapshotManifest;
-  /** Hashes the snapshot (once, on the first call); rejects when its bytes are not those its manifest recorded: then nothing may commit. */
+  /**
+   * Hashes the snapshot (once, on the first call) and looks at its files again (every call); rejects
+   * when its bytes are not those its manifest recorded, or its files changed since before the hash:
+   * then nothing may commit.
+   */
   bytesChecked: () => Promise<void>;
   /** What keeps the pre-restore snapshot (an upload): nothing commits before it resolved. */
   kept: Promise<void> | undefined;

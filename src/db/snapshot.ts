@@ -18,7 +18,7 @@ import { RollbackKitError } from '../core/errors.js';
 import { asFileError, makeDirectory, probeWritable } from '../core/files.js';
 import type { Log } from '../core/log.js';
 import { runProcess } from '../core/process.js';
-import { fingerprint, readWhole, type SnapshotFormat } from './archive.js';
+import { FINGERPRINT_VERSION, fingerprint, onDisk, readWhole, type SnapshotFormat } from './archive.js';
 import { countRows, qualified, quoteIdent, readCatalog, tableKey, type TableCount } from './catalog.js';
 import { describeTarget, libpqEnv, transactionPoolerRefusal, type ConnectionTarget } from './connection.js';
 import { cancelQuery, DEFAULT_LOCK_TIMEOUT_SECONDS, isLockTimeout, lockCycleError, lockTimeoutError, lockTimeoutMs, sessionTag, watchBlockers, type Blocker } from './lock-wait.js';
@@ -508,7 +508,15 @@ export async function takeSnapshot(req: SnapshotRequest, log: Log): Promise<Snap
           }
         })();
         // Hashing here, pg_restore's full read in its own process and the server's counting run at once.
-        const [fp, , tables] = await Promise.all([fingerprint(path!), readWhole(path!, req.format, pgRestore?.path ?? 'pg_restore'), counting]);
+        // They read the file apart: the same identity (onDisk) before and after proves they read the same bytes.
+        const identity = await onDisk(path!);
+        const [fp, , tables] = await Promise.all([fingerprint(path!, FINGERPRINT_VERSION), readWhole(path!, req.format, pgRestore?.path ?? 'pg_restore'), counting]);
+        if ((await onDisk(path!)) !== identity) {
+          throw new RollbackKitError(
+            `Snapshot ${path} changed while it was being verified, right after pg_dump wrote it: its files were replaced, written or cut short during the read back.`,
+            'Something else writes to that path (another step or job using the same output-dir?): give this step a folder of its own and run again. Nothing was kept.',
+          );
+        }
         return { ...fp, tables, dumpMs, verifyMs: Date.now() - verifyStarted, exported: side.value.exported, objects: catalog.objects };
       } catch (err) {
         await stopWatching();
@@ -536,6 +544,7 @@ export async function takeSnapshot(req: SnapshotRequest, log: Log): Promise<Snap
       file: basename(path),
       sizeBytes,
       sha256,
+      fingerprint: FINGERPRINT_VERSION,
       filter: {
         schemas: selection.schemas,
         excludeSchemas: selection.exclude,

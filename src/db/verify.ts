@@ -3,11 +3,9 @@
  * its sha256 is the one recorded when it was taken, and pg_restore can read every byte of it.
  */
 import { existsSync } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
 import { RollbackKitError } from '../core/errors.js';
 import type { Log } from '../core/log.js';
-import { detectFormat, fingerprint, readWhole, type Fingerprint } from './archive.js';
+import { detectFormat, fingerprint, onDisk, readWhole, type Fingerprint } from './archive.js';
 import { manifestPathFor, readManifest, type SnapshotManifest } from './manifest.js';
 import { findPgTool, type FindToolOptions } from './pg-tools.js';
 
@@ -64,22 +62,6 @@ export function checkFingerprint(s: SnapshotOnDisk, fp: Fingerprint): void {
   );
 }
 
-/**
- * What tells the snapshot's bytes apart without reading them: each file's inode, size and
- * modification time (of every file, for a directory dump). The sha256 and pg_restore read the file
- * separately; when this is the same before and after both, they read the same bytes.
- */
-async function onDisk(path: string): Promise<string> {
-  const look = async (file: string) => {
-    const s = await stat(file).catch(() => undefined);
-    return s ? `${s.dev}:${s.ino}:${s.size}:${s.mtimeMs}:${s.ctimeMs}` : 'gone';
-  };
-  const info = await stat(path).catch(() => undefined);
-  if (!info?.isDirectory()) return look(path);
-  const names = (await readdir(path).catch(() => [] as string[])).sort();
-  return (await Promise.all(names.map(async (name) => `${name}=${await look(join(path, name))}`))).join('\n');
-}
-
 export async function verifySnapshot(snapshotPath: string, log: Log, opts: VerifyOptions = {}): Promise<VerifiedSnapshot> {
   const snapshot = await openSnapshot(snapshotPath);
   const { path, manifest } = snapshot;
@@ -88,7 +70,7 @@ export async function verifySnapshot(snapshotPath: string, log: Log, opts: Verif
   // them, the verification costs the slower of the two instead of their sum. A changed file is
   // reported as changed even when pg_restore also failed on it.
   const [fp, read] = await Promise.allSettled([
-    fingerprint(path),
+    fingerprint(path, manifest.fingerprint),
     (async () => {
       const pgRestore = manifest.format === 'plain' ? undefined : await findPgTool('pg_restore', manifest.pgDump.major, { ...opts, explicitPath: opts.pgRestorePath });
       await readWhole(path, manifest.format, pgRestore?.path ?? 'pg_restore');

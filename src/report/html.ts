@@ -1,8 +1,11 @@
 /**
  * The incident report as one self-contained HTML page (no script, no outside file): the outcome,
  * the timeline drawn as an SVG with one bar per phase against its budget, what changed, the checks
- * and the plan. Every piece of text is escaped; the record is redacted before it gets here.
+ * and the plan. Every piece of text is escaped, and redacted before that: escaping (`&` → `&amp;`)
+ * turns a secret holding `& < > " '` into a form the redactor no longer recognises in the page.
  */
+import type { Log } from '../core/log.js';
+import { redactDeep } from '../core/secrets.js';
 import type { RollbackPlan } from '../pipeline/plan-file.js';
 import type { RollbackRecord, TimelineEntry } from '../pipeline/record.js';
 import { statusLine } from './rollback-summary.js';
@@ -68,7 +71,12 @@ function planSection(plan: RollbackPlan): string {
   return parts.join('\n');
 }
 
-export function rollbackHtml(record: RollbackRecord, opts: { title?: string; plan?: RollbackPlan; before?: { name: string; passed: boolean; detail: string }[] } = {}): string {
+type HtmlOptions = { title?: string; plan?: RollbackPlan; before?: { name: string; passed: boolean; detail: string }[] };
+
+/** With `log`, the record and every option (title, plan, checks) are redacted before anything is escaped (see redactDeep). */
+export function rollbackHtml(input: RollbackRecord, options: HtmlOptions = {}, log?: Log): string {
+  const record = log ? redactDeep(input, log.redact) : input;
+  const opts = log ? redactDeep(options, log.redact) : options;
   const ref = (d?: { id?: string; commitSha?: string; url?: string }) => d?.id ?? d?.commitSha ?? d?.url ?? '—';
   const changed = [
     ...record.components.map((c) => [c.name, c.provider, `${ref(c.from)} → ${ref(c.to)}`, c.status]),

@@ -1,5 +1,7 @@
 /** restore-db's job summary: what was restored from where, what it replaced, and the way back. */
 import { isInside } from '../core/files.js';
+import type { Log } from '../core/log.js';
+import { redactDeep } from '../core/secrets.js';
 import type { RestoreResult } from '../db/restore.js';
 import { describeColumn, type DiscardedFromTable } from '../db/restore-discarded.js';
 import { code, formatDuration, table, text } from './markdown.js';
@@ -45,7 +47,9 @@ export function discardedList(discarded: DiscardedFromTable[]): string {
     .join('\n');
 }
 
-export function restoreSummary(r: RestoreResult, kept?: KeptSnapshot): string {
+/** With `log`, the result is redacted before anything is escaped (see redactDeep): the target's name is the connection string's. */
+export function restoreSummary(input: RestoreResult, kept?: KeptSnapshot, log?: Log): string {
+  const r = log ? redactDeep(input, log.redact) : input;
   const parts = [
     `## Restore of ${text(r.target)} from snapshot: verified`,
     table(

@@ -284,7 +284,8 @@ export async function runSandbox(opts: SandboxOptions, cleanup: Cleanup, cliLog:
   const safe = redactDeep(record, log.redact);
   const files = { markdown: join(opts.reportDir, 'report.md'), html: join(opts.reportDir, 'report.html'), incident: incidentWritten ? incidentPath : undefined };
   await writeFile(files.markdown, log.redact(rollbackSummaryMarkdown(safe, log)));
-  await writeFile(files.html, log.redact(rollbackHtml(safe, { title: 'rollback-kit sandbox: v2 rolled back to v1', plan, before: before.checks })));
+  // The plan and the checks before are redacted inside, before they are escaped; log.redact after is a last net.
+  await writeFile(files.html, log.redact(rollbackHtml(safe, { title: 'rollback-kit sandbox: v2 rolled back to v1', plan, before: before.checks }, log)));
   return {
     postgres: pgServer.source,
     started: { adminUrl: log.redact(shownAdminUrl(pgServer.adminUrl)), database: dbName, vercelUrl: vercel.url, appUrl: shop.url },
