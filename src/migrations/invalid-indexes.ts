@@ -145,7 +145,9 @@ export async function leftByConcurrentIndex(session: Session, st: ConcurrentInde
   } catch (err) {
     return { drop: [], finishing: [], unchecked: (err as Error).message };
   }
-  const left = rows.filter((r) => r.named || !before.oids.has(r.oid));
+  // A REINDEX's own index, invalid before it ran (rebuilding a failed CREATE INDEX CONCURRENTLY is
+  // what it is for), was not left by it: dropping it would make the re-run fail on a missing index.
+  const left = rows.filter((r) => (r.named && st.kind !== 'reindex') || !before.oids.has(r.oid));
   if (left.length === 0) return undefined;
   const finishing = st.kind === 'drop' ? left.filter((r) => r.named).map((r) => r.name) : [];
   return { drop: left.filter((r) => !finishing.includes(r.name)).map((r) => r.name), finishing };

@@ -85,6 +85,33 @@ describe('promote-previous on Vercel: an automatic run never rolls back from a d
     expect(moves()).toEqual([shop.good.uid]);
   });
 
+  it('a project that keeps automatic domain assignment off (staged production): a release a person promoted forward is rolled back automatically', async () => {
+    // Every release of such a project goes live by a promotion, and assignment stays off: off is
+    // then no mark of a rollback, and the last alias request (a forward promotion) says so.
+    const next = shop.vercel.addDeployment(shop.project, { substate: 'STAGED' });
+    const promoted = await promote({ method: 'promote', target: next.uid });
+    expect(promoted.status).not.toBe('failed');
+    shop.project.autoAssignCustomDomains = false;
+    const run = await promote({ from: next.uid, automatic: true });
+    expect(run.putThereByRollback).toBeUndefined();
+    expect(run.status).toBe('rolled-back');
+    expect(moves()).toHaveLength(2);
+  });
+
+  it('the first deploy after a rollback, put live by something other than an alias request while assignment is still off, is rolled back automatically', async () => {
+    await promote({ from: shop.bad.uid });
+    expect(shop.project.autoAssignCustomDomains).toBe(false);
+    // The fix, aliased to production by hand (vercel alias set): the last alias request is still
+    // the rollback, to another deployment, and assignment is still off.
+    const fix = shop.vercel.addDeployment(shop.project);
+    shop.vercel.setProduction(shop.project, fix);
+    shop.project.autoAssignCustomDomains = false;
+    const run = await promote({ from: fix.uid, automatic: true, target: shop.good.uid });
+    expect(run.putThereByRollback).toBeUndefined();
+    expect(run.status).toBe('rolled-back');
+    expect(moves()).toEqual([shop.good.uid, shop.good.uid]);
+  });
+
   it('a deploy that went live normally is rolled back automatically as before', async () => {
     const run = await promote({ from: shop.bad.uid, automatic: true });
     expect(run.status).toBe('rolled-back');

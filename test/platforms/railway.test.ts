@@ -125,6 +125,20 @@ describe('promoteOnRailway', () => {
     expect(rollbacks()).toBe(1);
   });
 
+  it('an explicit target the live deployment redeployed right after it (a variables change, nothing between) is rolled back to', async () => {
+    const f = (fake = await startFakeRailway());
+    f.addProjectToken(PROJECT_TOKEN, PROJECT, ENVIRONMENT);
+    f.addAccountToken(ACCOUNT_TOKEN, [PROJECT]);
+    f.deploy({});
+    const good = f.deploy({});
+    // Railway redeploys the same commit when variables change: no other code ever served between
+    // them, so the live deployment is no rollback's copy of good, and good's variables are the fix.
+    const bad = f.deploy({ commit: (good.meta as { commitHash: string }).commitHash });
+    const run1 = await run(f, { target: good.id });
+    expect(run1).toMatchObject({ status: 'rolled-back', from: { id: bad.id }, to: { id: good.id } });
+    expect(f.requestsTo(/^deploymentRollback$/)).toHaveLength(1);
+  });
+
   it('is a no-op on a re-run: by from, by an explicit target that is live, and by a second "previous"', async () => {
     const { f, good, bad } = await history();
     const first = await run(f, { from: bad.id });

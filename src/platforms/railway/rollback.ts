@@ -7,8 +7,9 @@
  * new deployment copying the target's meta (commit, image), so a copy is known only by that code:
  * when neither the live deployment nor the one it could be a copy of carries any, and `from` does
  * not name the live deployment, the step refuses rather than risk putting the bad release back. An
- * explicit target that the live deployment is already a copy of (same code, made after it) is
- * already-current too: a re-run of the same request does not make another copy.
+ * explicit target that the live deployment is already a copy of (same code, made after it, a
+ * release of other code between them) is already-current too: a re-run of the same request does
+ * not make another copy.
  */
 import { RollbackKitError } from '../../core/errors.js';
 import type { Log } from '../../core/log.js';
@@ -185,8 +186,20 @@ export async function promoteOnRailway(opts: RailwayPromoteOptions, log: Log): P
     // A rollback is a new deployment carrying its source's code: a live deployment made after the
     // target with the target's code is that target put back, by an earlier run of this same request.
     // Asking again would only make another copy. A from naming the live deployment says it is bad
-    // all the same (a variables-only change keeps the code): then the rollback goes ahead.
-    if (fromSays !== 'names-live' && madeFrom(live, found)) {
+    // all the same (a variables-only change keeps the code): then the rollback goes ahead. So does
+    // one with no other code between the target and the live deployment: Railway redeploys the same
+    // commit when variables change, and with nothing else served between them the live one is that
+    // redeploy, not a rollback's copy (which replaced a release of other code). Going ahead when in
+    // doubt only copies the target again; stopping would leave a bad release serving.
+    const otherCodeBetween = async (): Promise<boolean> => {
+      for (let r = await next(); !r.done; r = await next()) {
+        if (r.value.id === found.id || r.value.createdAt <= found.createdAt) return false;
+        const code = codeOf(r.value);
+        if (code && code !== codeOf(found)) return true;
+      }
+      return false;
+    };
+    if (fromSays !== 'names-live' && madeFrom(live, found) && (await otherCodeBetween())) {
       const note = `The ${where} already serves ${describeDeployment(live)}, made after ${found.id} with the same ${live.commitHash ? 'commit' : 'image'}: an earlier rollback has put the target back. Nothing to do; if the live deployment is bad all the same (its variables changed), run again with from: ${live.id}.`;
       log.info(note);
       return { ...base, status: 'already-current', from: info(live), to: info(live), notes: [note] };

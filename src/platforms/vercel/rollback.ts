@@ -125,7 +125,11 @@ export async function promoteOnVercel(opts: VercelPromoteOptions, log: Log): Pro
   // deployment event, its smoke test fails for the same outage (a database, a third party) and
   // an automatic run would roll back again, release by release. A person may still go further
   // back (from naming the deployment in production, or a target); an event never does.
-  if (opts.automatic && (history?.movedBack || project.autoAssignCustomDomains === false)) {
+  // Assignment off marks a rollback only when no finished alias request says how production got
+  // where it is: a project can keep it off (staged production, every release promoted), and a
+  // deployment aliased by hand after a rollback leaves it off; there the last request decides.
+  const lastDone = project.lastAliasRequest?.jobStatus === 'succeeded' || project.lastAliasRequest?.jobStatus === 'skipped';
+  if (opts.automatic && (history?.movedBack || (project.autoAssignCustomDomains === false && !lastDone))) {
     const back = history?.movedBack;
     const how = back
       ? `production was ${back.type === 'rollback' ? 'rolled back' : 'moved back by a promotion'} to it from ${back.from}${when(back.requestedAt)}`
