@@ -99,7 +99,7 @@ describe('HttpClient reads a body up to a cap', () => {
     const url = await serve(endless({ bytes: 0 }));
     const err = await promoteOnRender({ token: TOKEN, apiUrl: url, service: 'srv-d0abcdefghij1234567g', target: 'previous', timeoutSeconds: 30, dryRun: true, retry: { jitterMs: 0 } }, memoryLog()).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RollbackKitError);
-    expect((err as Error).message).toMatch(new RegExp(`Render \\(${new URL(url).host.replace(/\./g, '\\.')}\\) answered GET \\S+ with a body larger than 5 MB`));
+    expect((err as Error).message).toMatch(new RegExp(`Render \\(${new URL(url).host.replace(/\./g, '\\.')}\\) answered GET \\S+ with a body larger than ${MAX_API_BODY_BYTES / 1024 / 1024} MB`));
     expect((err as RollbackKitError).hint).toMatch(/api-url/);
   });
 });

@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { memoryLog } from '../../src/core/log.js';
 import type { DrillRecord } from '../../src/pipeline/drill.js';
 import { CommitStatuses } from '../../src/github/commit-status.js';
+import { MAX_API_BODY_BYTES } from '../../src/platforms/http/client.js';
 import { recordDrill } from '../../src/report/drill-issue.js';
 import { recordIncident } from '../../src/report/incident.js';
 import { startGitHubIssues, type GitHubIssuesFake } from '../fakes/github-issues.js';
@@ -98,7 +99,7 @@ describe('the incident issue never fails the rollback, whatever GitHub (or what 
       res.write('[');
       const chunk = Buffer.alloc(64 * 1024, 0x20);
       const pump = () => {
-        while (!res.destroyed && sent < 100 * 1024 * 1024) {
+        while (!res.destroyed && sent < 4 * MAX_API_BODY_BYTES) {
           sent += chunk.length;
           if (!res.write(chunk)) return void res.once('drain', pump);
         }
@@ -108,11 +109,11 @@ describe('the incident issue never fails the rollback, whatever GitHub (or what 
     const log = memoryLog();
     expect(await recordIncident({ apiUrl: url, repository: 'acme/shop', token: TOKEN }, fullRecord(), log, FAST)).toBeUndefined();
     expect(posts).toBe(0);
-    expect(sent).toBeLessThan(30 * 1024 * 1024);
+    expect(sent).toBeLessThan(2 * MAX_API_BODY_BYTES);
     const w = warnings(log.lines);
     expect(w).toHaveLength(1);
     expect(w[0]).toContain('The incident issue was not recorded (looking for an open incident issue in acme/shop');
-    expect(w[0]).toContain(`GitHub (${new URL(url).host}) answered GET /repos/acme/shop/issues with a body larger than 5 MB`);
+    expect(w[0]).toContain(`GitHub (${new URL(url).host}) answered GET /repos/acme/shop/issues with a body larger than ${MAX_API_BODY_BYTES / 1024 / 1024} MB`);
     expect(w[0]).not.toContain('per_page');
     expect(log.lines.join('\n')).not.toContain(TOKEN);
   });

@@ -52,10 +52,12 @@ export type HttpClientTuning = Pick<HttpClientOptions, 'log' | 'requestTimeoutMs
 export const DEFAULT_REQUEST_TIMEOUT_MS = 20_000;
 
 /**
- * The most of one answer read: a page of deployments is tens of KB, so anything near this is a
- * proxy or a misconfigured api-url, not the platform, and reading on would only fill memory.
+ * The most of one answer read: a page of deployments is tens of KB, but a page of 100 GitHub issues
+ * may carry bodies of up to 65,536 characters each (up to ~26 MB) and a Fly app's machine list grows
+ * with its machines; past 32 MB it is a proxy or a misconfigured api-url, not the platform, and
+ * reading on would only fill memory.
  */
-export const MAX_API_BODY_BYTES = 5 * 1024 * 1024;
+export const MAX_API_BODY_BYTES = 32 * 1024 * 1024;
 
 /** The platform answered with a non-2xx status (after any retries). */
 export class HttpApiError extends Error {
