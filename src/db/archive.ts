@@ -23,8 +23,8 @@ export interface Fingerprint {
   sizeBytes: number;
 }
 
-async function hashFile(path: string, hash: ReturnType<typeof createHash>): Promise<void> {
-  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
+async function hashFile(path: string, hash: ReturnType<typeof createHash>, signal?: AbortSignal): Promise<void> {
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20, signal })) hash.update(chunk as Buffer);
 }
 
 /**
@@ -47,11 +47,12 @@ const lengthOf = (n: number) => {
 };
 
 /** sha256 of a file; of a directory, over its sorted file names and contents, as `version` frames them. */
-export async function fingerprint(path: string, version: FingerprintVersion): Promise<Fingerprint> {
+/** `signal`: a stop ends the read (an AbortError), so hashing gigabytes never outlasts it. */
+export async function fingerprint(path: string, version: FingerprintVersion, signal?: AbortSignal): Promise<Fingerprint> {
   const info = await stat(path);
   const hash = createHash('sha256');
   if (!info.isDirectory()) {
-    await hashFile(path, hash);
+    await hashFile(path, hash, signal);
     return { sha256: hash.digest('hex'), sizeBytes: info.size };
   }
   let size = 0;
@@ -62,7 +63,7 @@ export async function fingerprint(path: string, version: FingerprintVersion): Pr
     if (version === 1) {
       hash.update(name);
       hash.update('\0');
-      await hashFile(file, hash);
+      await hashFile(file, hash, signal);
       hash.update('\0');
     } else {
       const nameBytes = Buffer.from(name, 'utf8');
@@ -71,7 +72,7 @@ export async function fingerprint(path: string, version: FingerprintVersion): Pr
       hash.update(lengthOf(s.size));
       // A file that grows or shrinks while it is hashed gives a sha256 no manifest has; the callers
       // also compare its identity (onDisk) before and after.
-      await hashFile(file, hash);
+      await hashFile(file, hash, signal);
     }
     size += s.size;
   }

@@ -166,7 +166,7 @@ async function restoreOrPreview(req: RestoreRequest, log: Log, dryRun: boolean):
   // hash, from the start.
   let hashing: Promise<void> | undefined;
   const bytesChecked = () => {
-    hashing ??= fingerprint(snapshot.path, manifest.fingerprint).then((fp) => {
+    hashing ??= fingerprint(snapshot.path, manifest.fingerprint, req.signal).then((fp) => {
       checkFingerprint(snapshot, fp);
       log.info(`Snapshot ${snapshot.path} verified: sha256 ${fp.sha256.slice(0, 12)}…, ${fp.sizeBytes} bytes, as it was when it was read back in full.`);
     });

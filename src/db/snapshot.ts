@@ -510,7 +510,7 @@ export async function takeSnapshot(req: SnapshotRequest, log: Log): Promise<Snap
         // Hashing here, pg_restore's full read in its own process and the server's counting run at once.
         // They read the file apart: the same identity (onDisk) before and after proves they read the same bytes.
         const identity = await onDisk(path!);
-        const [fp, , tables] = await Promise.all([fingerprint(path!, FINGERPRINT_VERSION), readWhole(path!, req.format, pgRestore?.path ?? 'pg_restore'), counting]);
+        const [fp, , tables] = await Promise.all([fingerprint(path!, FINGERPRINT_VERSION, req.signal), readWhole(path!, req.format, pgRestore?.path ?? 'pg_restore'), counting]);
         if ((await onDisk(path!)) !== identity) {
           throw new RollbackKitError(
             `Snapshot ${path} changed while it was being verified, right after pg_dump wrote it: its files were replaced, written or cut short during the read back.`,
