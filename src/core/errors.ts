@@ -12,6 +12,11 @@ export class RollbackKitError extends Error {
   changed?: Changed;
   /** Ended by a stop (SIGTERM, SIGINT: a cancelled job, Ctrl-C), not by a fault someone must fix. */
   stopped?: true;
+  /**
+   * Another session held what it needed (a lock not granted in time, a lock cycle given way to):
+   * nothing is wrong with the request itself, and the same request may pass once that session is done.
+   */
+  blocked?: true;
 
   constructor(
     message: string,
@@ -22,6 +27,7 @@ export class RollbackKitError extends Error {
     this.name = 'RollbackKitError';
     if (facts.changed) this.changed = facts.changed;
     if (facts.stopped) this.stopped = true;
+    if (facts.blocked) this.blocked = true;
   }
 
   /** The single line shown to the on-call engineer. */
@@ -36,6 +42,7 @@ export type Changed = 'no' | 'unknown';
 export interface ErrorFacts {
   changed?: Changed;
   stopped?: true;
+  blocked?: true;
 }
 
 /** The facts `err` carries: none for an error that is not ours. */

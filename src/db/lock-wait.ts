@@ -240,7 +240,7 @@ export function lockCycleError(what: string, blockers: Blocker[], state: string,
     `${what} stopped: ${who} asked for a table ${ours.held} had locked, and ${ours.waited} then had to wait behind it: each waited for the other, and every query on that table waited behind both. ${ours.letGo} let go at once, so that session went ahead.`,
     `${state} Run again once it has finished (a migration or other schema change running now).`,
     blockers,
-    facts,
+    { ...facts, blocked: true },
   );
 }
 
@@ -253,6 +253,6 @@ export function lockTimeoutError(what: string, seconds: number, blockers: Blocke
   return new RollbackKitError(
     `${what} stopped: a lock was not granted within lock-timeout-seconds (${seconds} s), ${who}.`,
     `${state} Once that session has finished or been ended${end}, run again; or raise lock-timeout-seconds.`,
-    facts,
+    { ...facts, blocked: true },
   );
 }

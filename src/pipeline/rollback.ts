@@ -187,7 +187,8 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
     // read an app phase earlier, and by then production is already back.
     const restoring = wantsDatabase && plan.database!.method === 'restore' && plan.database!.snapshotPath && existsSync(plan.database!.snapshotPath);
     if (restoring) {
-      previewing = previewRestore(restoreRequest(request), log);
+      // Waits little for locks: the app waits for this plan, and the database phase waits its full lock-timeout.
+      previewing = previewRestore({ ...restoreRequest(request), lockTimeoutSeconds: Math.min(plan.database!.lockTimeoutSeconds, PREVIEW_LOCK_WAIT_SECONDS) }, log);
       previewing.catch(() => undefined);
     }
     if (plan.verify) {
@@ -225,7 +226,14 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
         if (!existsSync(db.snapshotPath)) throw new RollbackKitError(`The snapshot to restore (${db.snapshotPath}) does not exist on this runner.`, 'Download the artifact that holds it first, or check snapshot-path.');
         // Planned as the restore plans it: what it would discard is in the plan row and the summary,
         // and a real run's restore lists again what it found, before it changes anything.
-        record.database.discarded = (await (previewing ?? previewRestore(restoreRequest(request), log))).discarded;
+        try {
+          record.database.discarded = (await (previewing ?? previewRestore(restoreRequest(request), log))).discarded;
+        } catch (err) {
+          // A session holding a table now (a migration running) is no reason to keep the bad app in
+          // production: only a real run goes on, and its database phase waits for the lock again.
+          if (request.dryRun || !(err instanceof RollbackKitError && err.blocked)) throw err;
+          log.warning(`The restore could not be planned now, so what it discards is not listed here: ${redact(err)} The rollback goes on; the database phase waits for the lock again (up to ${plan.database!.lockTimeoutSeconds} s).`);
+        }
       } else if (earlier) {
         // What is left of it comes from the tracking table: the row's `reverted` may be behind it (ledger.ts).
         log.info(`An earlier run for incident ${record.incidentKey} planned to revert ${earlier.planned.join(', ')} and did not finish: this run finishes that plan, what is left of it, whatever the database section asks now.`);
@@ -617,6 +625,9 @@ function discardedCount(db: DatabaseRecord): string {
   const parts = [columns && `${columns} column${columns === 1 ? '' : 's'}`, objects && `${objects} index(es), constraint(s), trigger(s), policies or rules`].filter(Boolean);
   return `, discarding ${parts.join(' and ')} added to its tables since it was taken (the summary lists them)`;
 }
+
+/** The longest the plan's preview of a restore waits for a table lock: the app's rollback waits for the plan. */
+const PREVIEW_LOCK_WAIT_SECONDS = 5;
 
 /** The restore of the database section's snapshot, as the database phase runs it and a dry run previews it. */
 function restoreRequest(request: RollbackRequest, onRestoreSnapshot?: (snapshot: SnapshotResult) => Promise<void>): RestoreRequest {
