@@ -60,6 +60,12 @@ export interface RestoreRequest {
    */
   signal?: AbortSignal;
   tools?: FindToolOptions;
+  /**
+   * SQL run in the restore's transaction: `first` before the snapshot's script, `last` after
+   * everything else (its checks too), just before the COMMIT. What the caller must commit with the
+   * restore or not at all (the whole rollback's ledger: migrations/ledger.ts ledgerAcrossRestore).
+   */
+  inTransaction?: { first: string[]; last: string[] };
 }
 
 /** A table the restore left with fewer rows than it held: the rest are in the pre-restore snapshot. */
@@ -773,6 +779,7 @@ async function applySnapshot(a: Apply, processes: RestoreProcesses, log: Log): P
     // replaced by that one too (lockTimeout below).
     opened: true,
     prelude: [
+      ...(req.inTransaction?.first ?? []),
       // Before anything is created: the snapshot's grants and revokes assume pg_dump's baseline (restore-privileges.ts).
       setAsideDefaultPrivileges('before'),
       resetSchemaPrivileges(a.manifest.filter.schemas),
@@ -807,6 +814,7 @@ async function applySnapshot(a: Apply, processes: RestoreProcesses, log: Log): P
       views,
       ...foreignKeyStatements(a.plan),
       putBackDefaultPrivileges(),
+      ...(req.inTransaction?.last ?? []),
     ],
     // Throws (and so never commits) when the bytes restored are not the snapshot's, or the
     // pre-restore snapshot could not be kept.
