@@ -65,7 +65,12 @@ export interface RestoreRequest {
    * everything else (its checks too), just before the COMMIT. What the caller must commit with the
    * restore or not at all (the whole rollback's ledger: migrations/ledger.ts ledgerAcrossRestore).
    */
-  inTransaction?: { first: string[]; last: string[] };
+  inTransaction?: {
+    first: string[];
+    last: string[];
+    /** Tables (schema.name) that `last` puts back as they were before the restore: not said to hold fewer rows. */
+    keeps?: string[];
+  };
 }
 
 /** A table the restore left with fewer rows than it held: the rest are in the pre-restore snapshot. */
@@ -312,7 +317,7 @@ async function restoreOrPreview(req: RestoreRequest, log: Log, dryRun: boolean):
     log.info(`Restore verified: all ${manifest.tables.length} tables hold the rows the snapshot holds, counted in the restore's transaction before its commit.`);
     if (extra.tables.length) log.warning(`Tables the snapshot does not have were left as they are: ${extra.tables.join(', ')}.`);
     if (extra.schemas.length) log.warning(`Schemas the snapshot does not have were left as they are: ${extra.schemas.join(', ')}.`);
-    const fewerRows = pre ? fewerRowsThanBefore(pre.manifest, manifest) : [];
+    const fewerRows = (pre ? fewerRowsThanBefore(pre.manifest, manifest) : []).filter((f) => !req.inTransaction?.keeps?.includes(f.table));
     for (const f of fewerRows) log.info(`${f.table} holds ${f.before - f.restored} row(s) fewer than before the restore (${f.before} before, ${f.restored} restored); they are in the pre-restore snapshot ${preRestoreSnapshotPath}.`);
 
     return {

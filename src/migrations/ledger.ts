@@ -91,8 +91,9 @@ const KEPT_SETTING = 'rollback_kit.ledger_before_restore';
  *   writes made since), then `done`. In the transaction, so the restore and its 'done' row commit
  *   together: a run that dies after the COMMIT leaves no 'started' row to restore again.
  */
-export function ledgerAcrossRestore(done: LedgerRow): { first: string[]; last: string[] } {
+export function ledgerAcrossRestore(done: LedgerRow): { first: string[]; last: string[]; keeps: string[] } {
   return {
+    keeps: [ROLLBACKS.name],
     first: [doBlock('rk_ledger_kept', `BEGIN
   PERFORM set_config(${literal(KEPT_SETTING)}, (SELECT coalesce(jsonb_agg(to_jsonb(r)), '[]') FROM rollback_kit.rollbacks r)::text, true);
 END`)],

@@ -101,13 +101,17 @@ it('a snapshot holding an older ledger: the restore keeps the ledger as it was, 
   await ledgerRow('production:a', 'done');
   await ledgerRow('production:b', 'started');
   const good = await goodSnapshot();
-  // Since: b finished, c rolled back, a's row deleted by hand (to plan it afresh).
+  // Since: b finished, c rolled back, a's row deleted by hand (to plan them afresh).
   await ledgerRow('production:b', 'done');
   await ledgerRow('production:c', 'done');
   await db.query("DELETE FROM rollback_kit.rollbacks WHERE incident_key = 'production:a'");
   await db.query('INSERT INTO public.orders SELECT generate_series(101, 120)');
 
-  const record = await runRollback(request(good), { keepSnapshot: async () => 'before-rollback' }, memoryLog());
+  const log = memoryLog();
+  const record = await runRollback(request(good), { keepSnapshot: async () => 'before-rollback' }, log);
+  // Kept as it was: not said to hold fewer rows than before (3 kept, where the snapshot has 2).
+  expect(log.lines.join('\n')).toContain('public.orders holds 20 row(s) fewer than before the restore');
+  expect(log.lines.join('\n')).not.toContain('rollback_kit.rollbacks holds');
   expect(record.database?.status, record.database?.error).toBe('restored');
   expect((await db.query('SELECT count(*)::int AS n FROM public.orders')).rows[0]).toEqual({ n: 100 });
   expect(await ledger()).toEqual({ 'production:b': 'done', 'production:c': 'done', [record.incidentKey]: 'done' });
