@@ -92,16 +92,27 @@ const KEPT_SETTING = 'rollback_kit.ledger_before_restore';
  *   together: a run that dies after the COMMIT leaves no 'started' row to restore again.
  */
 export function ledgerAcrossRestore(done: LedgerRow): { first: string[]; last: string[]; keeps: string[] } {
+  const rows = (from: string) => `(SELECT coalesce(jsonb_agg(r ORDER BY r ->> 'incident_key'), '[]') FROM ${from})`;
+  const kept = `current_setting(${literal(KEPT_SETTING)})::jsonb`;
   return {
     keeps: [ROLLBACKS.name],
-    first: [doBlock('rk_ledger_kept', `BEGIN
-  PERFORM set_config(${literal(KEPT_SETTING)}, (SELECT coalesce(jsonb_agg(to_jsonb(r)), '[]') FROM rollback_kit.rollbacks r)::text, true);
-END`)],
+    first: [doBlock('rk_ledger_kept', `BEGIN\n  PERFORM set_config(${literal(KEPT_SETTING)}, ${rows('rollback_kit.rollbacks t, to_jsonb(t) r')}::text, true);\nEND`)],
     last: [
       // The snapshot's table may be an earlier version's, without the columns this one writes.
       ensureTableSql(ROLLBACKS),
-      'DELETE FROM rollback_kit.rollbacks;',
-      `INSERT INTO rollback_kit.rollbacks SELECT * FROM jsonb_populate_recordset(NULL::rollback_kit.rollbacks, current_setting(${literal(KEPT_SETTING)})::jsonb);`,
+      // Only where the snapshot brought other rows: a role that may write rows but not delete them
+      // (enough for the ledger until now) still restores a snapshot that has no ledger of its own.
+      doBlock(
+        'rk_ledger_back',
+        [
+          'BEGIN',
+          `  IF ${rows('rollback_kit.rollbacks t, to_jsonb(t) r')} IS DISTINCT FROM ${rows(`jsonb_array_elements(${kept}) r`)} THEN`,
+          '    DELETE FROM rollback_kit.rollbacks;',
+          `    INSERT INTO rollback_kit.rollbacks SELECT * FROM jsonb_populate_recordset(NULL::rollback_kit.rollbacks, ${kept});`,
+          '  END IF;',
+          'END',
+        ].join('\n'),
+      ),
       ledgerUpsertSql(done),
     ],
   };

@@ -70,15 +70,20 @@ it("the lock session dies as 'done' is written after the restore: the row says d
   // Another incident's row, rolled back since the snapshot: the table exists for the trigger below.
   await ledgerRow('production:other', 'done');
   // Any session but the restore's own that writes a 'done' row dies on the spot, as the lock
-  // session would on a network blip right after the restore's COMMIT.
+  // session would on a network blip right after the restore's COMMIT. And no row may be deleted,
+  // as for a role that may write the ledger and not delete from it: a snapshot without a ledger of
+  // its own leaves the table as it was, and the restore has nothing to put back.
   await db.query(`CREATE FUNCTION public.rk_die() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
+      IF TG_OP = 'DELETE' THEN
+        RAISE EXCEPTION 'permission denied for table rollbacks';
+      END IF;
       IF NEW.status = 'done' AND current_setting('application_name') NOT LIKE 'rollback-kit-restore-%' THEN
         PERFORM pg_terminate_backend(pg_backend_pid());
       END IF;
       RETURN NEW;
     END $$;
-    CREATE TRIGGER rk_die BEFORE INSERT OR UPDATE ON rollback_kit.rollbacks FOR EACH ROW EXECUTE FUNCTION public.rk_die()`);
+    CREATE TRIGGER rk_die BEFORE INSERT OR UPDATE OR DELETE ON rollback_kit.rollbacks FOR EACH ROW EXECUTE FUNCTION public.rk_die()`);
 
   const first = await runRollback(request(good), { keepSnapshot: async () => 'before-rollback' }, memoryLog());
   // Soft: the re-run below is the data loss, and runs whatever these say.
