@@ -60,6 +60,17 @@ export interface RestoreRequest {
    */
   signal?: AbortSignal;
   tools?: FindToolOptions;
+  /**
+   * SQL run in the restore's transaction: `first` before the snapshot's script, `last` after
+   * everything else (its checks too), just before the COMMIT. What the caller must commit with the
+   * restore or not at all (the whole rollback's ledger: migrations/ledger.ts ledgerAcrossRestore).
+   */
+  inTransaction?: {
+    first: string[];
+    last: string[];
+    /** Tables (schema.name) that `last` puts back as they were before the restore: not said to hold fewer rows. */
+    keeps?: string[];
+  };
 }
 
 /** A table the restore left with fewer rows than it held: the rest are in the pre-restore snapshot. */
@@ -323,7 +334,7 @@ async function restoreOrPreview(req: RestoreRequest, log: Log, dryRun: boolean):
     log.info(`Restore verified: all ${manifest.tables.length} tables hold the rows the snapshot holds, counted in the restore's transaction before its commit.`);
     if (extra.tables.length) log.warning(`Tables the snapshot does not have were left as they are: ${extra.tables.join(', ')}.`);
     if (extra.schemas.length) log.warning(`Schemas the snapshot does not have were left as they are: ${extra.schemas.join(', ')}.`);
-    const fewerRows = pre ? fewerRowsThanBefore(pre.manifest, manifest) : [];
+    const fewerRows = (pre ? fewerRowsThanBefore(pre.manifest, manifest) : []).filter((f) => !req.inTransaction?.keeps?.includes(f.table));
     for (const f of fewerRows) log.info(`${f.table} holds ${f.before - f.restored} row(s) fewer than before the restore (${f.before} before, ${f.restored} restored); they are in the pre-restore snapshot ${preRestoreSnapshotPath}.`);
 
     return {
@@ -794,6 +805,7 @@ async function applySnapshot(a: Apply, processes: RestoreProcesses, log: Log): P
     // replaced by that one too (lockTimeout below).
     opened: true,
     prelude: [
+      ...(req.inTransaction?.first ?? []),
       // Before anything is created: the snapshot's grants and revokes assume pg_dump's baseline (restore-privileges.ts).
       setAsideDefaultPrivileges('before'),
       resetSchemaPrivileges(a.manifest.filter.schemas),
@@ -828,6 +840,7 @@ async function applySnapshot(a: Apply, processes: RestoreProcesses, log: Log): P
       views,
       ...foreignKeyStatements(a.plan),
       putBackDefaultPrivileges(),
+      ...(req.inTransaction?.last ?? []),
     ],
     // Throws (and so never commits) when the bytes restored are not the snapshot's, or the
     // pre-restore snapshot could not be kept.

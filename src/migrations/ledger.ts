@@ -6,7 +6,8 @@
  * (pipeline/ledger.ts); run-down-migrations by workflow run and step (rerun.ts).
  */
 import type { Session } from '../db/session.js';
-import { ensureTable, type OwnTable } from './own-tables.js';
+import { doBlock } from '../db/catalog.js';
+import { ensureTable, ensureTableSql, type OwnTable } from './own-tables.js';
 import { literal } from './sql-split.js';
 
 const ROLLBACKS: OwnTable = {
@@ -61,17 +62,58 @@ function textArray(values: string[]): string {
   return `ARRAY[${values.map(literal).join(', ')}]::text[]`;
 }
 
-/** One query (literals inlined), so one round trip: the table made where it is missing, then the row. */
-export async function writeLedger(session: Session, row: LedgerRow): Promise<void> {
+/** The statement that writes `row` (literals inlined), into a table as this version uses it (ensureTableSql). */
+export function ledgerUpsertSql(row: LedgerRow): string {
   const values = [literal(row.incidentKey), literal(row.method), row.keepVersion === undefined ? 'NULL' : literal(row.keepVersion), textArray(row.planned), textArray(row.kept ?? []), textArray(row.reverted), literal(row.status)];
-  // Made, or given the columns this version added, only where it lacks them: a role that may write the
-  // rows but not own the table (a CI role after a migration role) needs no more (own-tables.ts).
-  await ensureTable(
-    session,
-    ROLLBACKS,
-    `INSERT INTO rollback_kit.rollbacks (incident_key, method, keep_version, planned, kept, reverted, status)
+  return `INSERT INTO rollback_kit.rollbacks (incident_key, method, keep_version, planned, kept, reverted, status)
      VALUES (${values.join(', ')})
      ON CONFLICT (incident_key) DO UPDATE SET method = excluded.method, keep_version = excluded.keep_version, planned = excluded.planned,
-       kept = excluded.kept, reverted = excluded.reverted, status = excluded.status, updated_at = now()`,
-  );
+       kept = excluded.kept, reverted = excluded.reverted, status = excluded.status, updated_at = now();`;
+}
+
+/** One query (literals inlined), so one round trip: the table made where it is missing, then the row. */
+export async function writeLedger(session: Session, row: LedgerRow): Promise<void> {
+  // Made, or given the columns this version added, only where it lacks them: a role that may write the
+  // rows but not own the table (a CI role after a migration role) needs no more (own-tables.ts).
+  await ensureTable(session, ROLLBACKS, ledgerUpsertSql(row));
+}
+
+/** Where the ledger's rows wait, in the restore's transaction, while the snapshot's script runs (set_config's is_local: gone at its end). */
+const KEPT_SETTING = 'rollback_kit.ledger_before_restore';
+
+/**
+ * Statements for a restore's transaction (RestoreRequest.inTransaction) that keep the ledger out of
+ * what it replaces, and write `done` (this incident's finished row) in it:
+ *   first: the rows as they are (this run wrote its 'started' row just before, so the table exists);
+ *   last: after the snapshot's script, the table as it was (a snapshot taken after an earlier
+ *   rollback holds the ledger of that time: restored as it is, it would forget every incident
+ *   rolled back since, and a re-run of one would do its work again, a restore discarding the
+ *   writes made since), then `done`. In the transaction, so the restore and its 'done' row commit
+ *   together: a run that dies after the COMMIT leaves no 'started' row to restore again.
+ */
+export function ledgerAcrossRestore(done: LedgerRow): { first: string[]; last: string[]; keeps: string[] } {
+  const rows = (from: string) => `(SELECT coalesce(jsonb_agg(r ORDER BY r ->> 'incident_key'), '[]') FROM ${from})`;
+  const kept = `current_setting(${literal(KEPT_SETTING)})::jsonb`;
+  return {
+    keeps: [ROLLBACKS.name],
+    first: [doBlock('rk_ledger_kept', `BEGIN\n  PERFORM set_config(${literal(KEPT_SETTING)}, ${rows('rollback_kit.rollbacks t, to_jsonb(t) r')}::text, true);\nEND`)],
+    last: [
+      // The snapshot's table may be an earlier version's, without the columns this one writes.
+      ensureTableSql(ROLLBACKS),
+      // Only where the snapshot brought other rows: a role that may write rows but not delete them
+      // (enough for the ledger until now) still restores a snapshot that has no ledger of its own.
+      doBlock(
+        'rk_ledger_back',
+        [
+          'BEGIN',
+          `  IF ${rows('rollback_kit.rollbacks t, to_jsonb(t) r')} IS DISTINCT FROM ${rows(`jsonb_array_elements(${kept}) r`)} THEN`,
+          '    DELETE FROM rollback_kit.rollbacks;',
+          `    INSERT INTO rollback_kit.rollbacks SELECT * FROM jsonb_populate_recordset(NULL::rollback_kit.rollbacks, ${kept});`,
+          '  END IF;',
+          'END',
+        ].join('\n'),
+      ),
+      ledgerUpsertSql(done),
+    ],
+  };
 }

@@ -26,7 +26,7 @@ import { NOT_ROLLED_BACK_AGAIN } from '../platforms/outcome.js';
 import { loadChecks } from '../smoke/smoke-test.js';
 import type { Check } from '../smoke/spec.js';
 import { budgets, type Budgets } from './budgets.js';
-import { readLedger, writeLedger, type LedgerRow } from '../migrations/ledger.js';
+import { ledgerAcrossRestore, readLedger, writeLedger, type LedgerRow } from '../migrations/ledger.js';
 import { DOWN_MIGRATIONS, finishChoice, freshPlan, LOCK_LOST_AFTER_PLAN, lockLostWhileReverting, lockRollback, requireRollbackLock, revertedOfPlan, unfinishedPlan, unlockRollback, watchRollbackLock, type DownPlan } from './ledger.js';
 import type { ComponentPlan, RollbackPlan } from './plan-file.js';
 import type { ComponentRecord, DatabaseRecord, PhaseName, PhaseStatus, RollbackRecord, Severity, SnapshotRecord, TimelineEntry } from './record.js';
@@ -705,10 +705,12 @@ async function databasePhase(
   const dbRecord = record.database!;
   await requireRollbackLock(session);
   if (db.method === 'restore') {
-    await writeLedger(session, { incidentKey: record.incidentKey, method: 'restore', planned: [], reverted: [], status: 'started' });
-    const result = await restoreSnapshot(restoreRequest(request, onRestoreSnapshot), log);
+    const entry = (status: 'started' | 'done'): LedgerRow => ({ incidentKey: record.incidentKey, method: 'restore', planned: [], reverted: [], status });
+    await writeLedger(session, entry('started'));
+    // 'done' commits with the restore, in its transaction: written after it, a run that died between
+    // the two left 'started', and a re-run restored the snapshot again over every write made since.
+    const result = await restoreSnapshot({ ...restoreRequest(request, onRestoreSnapshot), inTransaction: ledgerAcrossRestore(entry('done')) }, log);
     dbRecord.discarded = result.discarded;
-    await writeLedger(session, { incidentKey: record.incidentKey, method: 'restore', planned: [], reverted: [], status: 'done' });
     return { status: 'restored', detail: `restored ${result.tablesRestored} table(s) from ${db.snapshotPath}` };
   }
   // Down migrations: whatIsLeft always finds a plan for them.
