@@ -19797,6 +19797,11 @@ class RollbackKitError extends Error {
     changed;
     /** Ended by a stop (SIGTERM, SIGINT: a cancelled job, Ctrl-C), not by a fault someone must fix. */
     stopped;
+    /**
+     * Another session held what it needed (a lock not granted in time, a lock cycle given way to):
+     * nothing is wrong with the request itself, and the same request may pass once that session is done.
+     */
+    blocked;
     constructor(message, hint, facts = {}) {
         super(message);
         this.hint = hint;
@@ -19805,6 +19810,8 @@ class RollbackKitError extends Error {
             this.changed = facts.changed;
         if (facts.stopped)
             this.stopped = true;
+        if (facts.blocked)
+            this.blocked = true;
     }
     /** The single line shown to the on-call engineer. */
     get line() {
@@ -20124,8 +20131,10 @@ function wholeLines(text, wasCut) {
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   FC: () => (/* binding */ onDisk),
 /* harmony export */   Rj: () => (/* binding */ fingerprint),
 /* harmony export */   Tz: () => (/* binding */ detectFormat),
+/* harmony export */   UZ: () => (/* binding */ FINGERPRINT_VERSION),
 /* harmony export */   gw: () => (/* binding */ corruptSnapshot),
 /* harmony export */   hR: () => (/* binding */ FORMATS),
 /* harmony export */   oD: () => (/* binding */ readWhole)
@@ -20152,16 +20161,25 @@ function wholeLines(text, wasCut) {
 const FORMATS = ['custom', 'directory', 'plain'];
 const PLAIN_HEADER = '-- PostgreSQL database dump';
 const PLAIN_TRAILER = '-- PostgreSQL database dump complete';
-async function hashFile(path, hash) {
-    for await (const chunk of (0,node_fs__WEBPACK_IMPORTED_MODULE_1__.createReadStream)(path, { highWaterMark: 1 << 20 }))
+async function hashFile(path, hash, signal) {
+    for await (const chunk of (0,node_fs__WEBPACK_IMPORTED_MODULE_1__.createReadStream)(path, { highWaterMark: 1 << 20, signal }))
         hash.update(chunk);
 }
-/** sha256 of a file; of a directory, over its sorted file names and contents. */
-async function fingerprint(path) {
+/** What snapshot-db writes. */
+const FINGERPRINT_VERSION = 2;
+/** A length as 8 bytes, big-endian: what makes a name or a content end where it says. */
+const lengthOf = (n) => {
+    const b = Buffer.alloc(8);
+    b.writeBigUInt64BE(BigInt(n));
+    return b;
+};
+/** sha256 of a file; of a directory, over its sorted file names and contents, as `version` frames them. */
+/** `signal`: a stop ends the read (an AbortError), so hashing gigabytes never outlasts it. */
+async function fingerprint(path, version, signal) {
     const info = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.stat)(path);
     const hash = (0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.createHash)('sha256');
     if (!info.isDirectory()) {
-        await hashFile(path, hash);
+        await hashFile(path, hash, signal);
         return { sha256: hash.digest('hex'), sizeBytes: info.size };
     }
     let size = 0;
@@ -20170,13 +20188,41 @@ async function fingerprint(path) {
         const s = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.stat)(file);
         if (!s.isFile())
             continue;
-        hash.update(name);
-        hash.update('\0');
-        await hashFile(file, hash);
-        hash.update('\0');
+        if (version === 1) {
+            hash.update(name);
+            hash.update('\0');
+            await hashFile(file, hash, signal);
+            hash.update('\0');
+        }
+        else {
+            const nameBytes = Buffer.from(name, 'utf8');
+            hash.update(lengthOf(nameBytes.length));
+            hash.update(nameBytes);
+            hash.update(lengthOf(s.size));
+            // A file that grows or shrinks while it is hashed gives a sha256 no manifest has; the callers
+            // also compare its identity (onDisk) before and after.
+            await hashFile(file, hash, signal);
+        }
         size += s.size;
     }
     return { sha256: hash.digest('hex'), sizeBytes: size };
+}
+/**
+ * What tells the snapshot's bytes apart without reading them: each file's device, inode, size,
+ * modification and change times (of every file, for a directory dump). The sha256 and the reads
+ * that use the bytes (pg_restore, psql) open the files separately; when this is the same before the
+ * first and after the last, they all read the same bytes.
+ */
+async function onDisk(path) {
+    const look = async (file) => {
+        const s = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.stat)(file).catch(() => undefined);
+        return s ? `${s.dev}:${s.ino}:${s.size}:${s.mtimeMs}:${s.ctimeMs}` : 'gone';
+    };
+    const info = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.stat)(path).catch(() => undefined);
+    if (!info?.isDirectory())
+        return look(path);
+    const names = (await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.readdir)(path).catch(() => [])).sort();
+    return (await Promise.all(names.map(async (name) => `${name}=${await look((0,node_path__WEBPACK_IMPORTED_MODULE_3__.join)(path, name))}`))).join('\n');
 }
 async function detectFormat(path) {
     const info = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.stat)(path);
@@ -20291,7 +20337,8 @@ async function readManifest(path) {
     const problem = manifestProblem(m);
     if (problem)
         throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .RollbackKitError */ .dp(`${path} is not a valid rollback-kit snapshot manifest: ${problem}.`, BROKEN_HINT);
-    return m;
+    // Written before the field was: hashed as version 1.
+    return { ...m, fingerprint: m.fingerprint ?? 1 };
 }
 const BROKEN_HINT = 'It was edited or damaged, so its snapshot cannot be checked against it: do not restore that snapshot; take or pick another one.';
 /**
@@ -20312,6 +20359,7 @@ function manifestProblem(m) {
         ['format must be custom, directory or plain', _archive_js__WEBPACK_IMPORTED_MODULE_3__/* .FORMATS */ .hR.includes(m.format)],
         ['sha256 must be 64 hexadecimal digits', str(m.sha256) && /^[0-9a-f]{64}$/.test(m.sha256)],
         ['sizeBytes must be a whole number of bytes', count(m.sizeBytes)],
+        ['fingerprint must be 1 or 2 when present', m.fingerprint === undefined || m.fingerprint === 1 || m.fingerprint === 2],
         ['file must be a file name', str(m.file) && !/[/\\]/.test(m.file)],
         ['createdAt must be a date', str(m.createdAt) && !Number.isNaN(Date.parse(m.createdAt))],
         ['label must be text or null', m.label === null || str(m.label)],
@@ -20540,12 +20588,10 @@ function toolErrorLine(stderr) {
 /* harmony export */   z: () => (/* binding */ checkFingerprint)
 /* harmony export */ });
 /* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3024);
-/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1455);
-/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6760);
-/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(8005);
-/* harmony import */ var _archive_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(4263);
-/* harmony import */ var _manifest_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(2584);
-/* harmony import */ var _pg_tools_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(1934);
+/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8005);
+/* harmony import */ var _archive_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(4263);
+/* harmony import */ var _manifest_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(2584);
+/* harmony import */ var _pg_tools_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(1934);
 /**
  * Whether a snapshot can be trusted before anything destructive relies on it: its manifest is there,
  * its sha256 is the one recorded when it was taken, and pg_restore can read every byte of it.
@@ -20555,25 +20601,23 @@ function toolErrorLine(stderr) {
 
 
 
-
-
 /** The snapshot and its manifest, found and matched by format; its bytes are not read yet. */
 async function openSnapshot(snapshotPath) {
     const path = snapshotPath.replace(/\/+$/, '');
     if (path.endsWith('.manifest.json')) {
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .RollbackKitError */ .dp(`${path} is a snapshot's manifest, not the snapshot.`, `Pass the snapshot beside it: ${path.slice(0, -'.manifest.json'.length)}.`);
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .RollbackKitError */ .dp(`${path} is a snapshot's manifest, not the snapshot.`, `Pass the snapshot beside it: ${path.slice(0, -'.manifest.json'.length)}.`);
     }
     if (!(0,node_fs__WEBPACK_IMPORTED_MODULE_0__.existsSync)(path)) {
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .RollbackKitError */ .dp(`Snapshot ${path} does not exist.`, 'Pass the path output of snapshot-db (download the artifact first if it was uploaded).');
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .RollbackKitError */ .dp(`Snapshot ${path} does not exist.`, 'Pass the path output of snapshot-db (download the artifact first if it was uploaded).');
     }
-    const manifestPath = (0,_manifest_js__WEBPACK_IMPORTED_MODULE_5__/* .manifestPathFor */ .ev)(path);
+    const manifestPath = (0,_manifest_js__WEBPACK_IMPORTED_MODULE_3__/* .manifestPathFor */ .ev)(path);
     if (!(0,node_fs__WEBPACK_IMPORTED_MODULE_0__.existsSync)(manifestPath)) {
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .RollbackKitError */ .dp(`Snapshot ${path} has no manifest (${manifestPath}), so its integrity cannot be checked.`, 'Use a snapshot taken by snapshot-db and keep its .manifest.json beside it.');
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .RollbackKitError */ .dp(`Snapshot ${path} has no manifest (${manifestPath}), so its integrity cannot be checked.`, 'Use a snapshot taken by snapshot-db and keep its .manifest.json beside it.');
     }
-    const manifest = await (0,_manifest_js__WEBPACK_IMPORTED_MODULE_5__/* .readManifest */ .WI)(manifestPath);
-    const format = await (0,_archive_js__WEBPACK_IMPORTED_MODULE_4__/* .detectFormat */ .Tz)(path);
+    const manifest = await (0,_manifest_js__WEBPACK_IMPORTED_MODULE_3__/* .readManifest */ .WI)(manifestPath);
+    const format = await (0,_archive_js__WEBPACK_IMPORTED_MODULE_2__/* .detectFormat */ .Tz)(path);
     if (format !== manifest.format) {
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .RollbackKitError */ .dp(`Snapshot ${path} is in ${format} format but its manifest says ${manifest.format}: it was replaced.`, 'Do not restore it; take or pick another snapshot.');
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .RollbackKitError */ .dp(`Snapshot ${path} is in ${format} format but its manifest says ${manifest.format}: it was replaced.`, 'Do not restore it; take or pick another snapshot.');
     }
     return { path, manifestPath, manifest };
 }
@@ -20581,41 +20625,25 @@ async function openSnapshot(snapshotPath) {
 function checkFingerprint(s, fp) {
     if (fp.sha256 === s.manifest.sha256)
         return;
-    throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .RollbackKitError */ .dp(`Snapshot ${s.path} changed since it was taken: sha256 ${fp.sha256.slice(0, 12)}… (${fp.sizeBytes} bytes), manifest says ${s.manifest.sha256.slice(0, 12)}… (${s.manifest.sizeBytes} bytes).`, 'It is corrupt, truncated or replaced: do not restore it; take or pick another snapshot.');
-}
-/**
- * What tells the snapshot's bytes apart without reading them: each file's inode, size and
- * modification time (of every file, for a directory dump). The sha256 and pg_restore read the file
- * separately; when this is the same before and after both, they read the same bytes.
- */
-async function onDisk(path) {
-    const look = async (file) => {
-        const s = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.stat)(file).catch(() => undefined);
-        return s ? `${s.dev}:${s.ino}:${s.size}:${s.mtimeMs}:${s.ctimeMs}` : 'gone';
-    };
-    const info = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.stat)(path).catch(() => undefined);
-    if (!info?.isDirectory())
-        return look(path);
-    const names = (await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.readdir)(path).catch(() => [])).sort();
-    return (await Promise.all(names.map(async (name) => `${name}=${await look((0,node_path__WEBPACK_IMPORTED_MODULE_2__.join)(path, name))}`))).join('\n');
+    throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .RollbackKitError */ .dp(`Snapshot ${s.path} changed since it was taken: sha256 ${fp.sha256.slice(0, 12)}… (${fp.sizeBytes} bytes), manifest says ${s.manifest.sha256.slice(0, 12)}… (${s.manifest.sizeBytes} bytes).`, 'It is corrupt, truncated or replaced: do not restore it; take or pick another snapshot.');
 }
 async function verifySnapshot(snapshotPath, log, opts = {}) {
     const snapshot = await openSnapshot(snapshotPath);
     const { path, manifest } = snapshot;
-    const before = await onDisk(path);
+    const before = await (0,_archive_js__WEBPACK_IMPORTED_MODULE_2__/* .onDisk */ .FC)(path);
     // The sha256 and pg_restore's full read both read every byte: side by side, as snapshot-db runs
     // them, the verification costs the slower of the two instead of their sum. A changed file is
     // reported as changed even when pg_restore also failed on it.
     const [fp, read] = await Promise.allSettled([
-        (0,_archive_js__WEBPACK_IMPORTED_MODULE_4__/* .fingerprint */ .Rj)(path),
+        (0,_archive_js__WEBPACK_IMPORTED_MODULE_2__/* .fingerprint */ .Rj)(path, manifest.fingerprint),
         (async () => {
-            const pgRestore = manifest.format === 'plain' ? undefined : await (0,_pg_tools_js__WEBPACK_IMPORTED_MODULE_6__/* .findPgTool */ .fh)('pg_restore', manifest.pgDump.major, { ...opts, explicitPath: opts.pgRestorePath });
-            await (0,_archive_js__WEBPACK_IMPORTED_MODULE_4__/* .readWhole */ .oD)(path, manifest.format, pgRestore?.path ?? 'pg_restore');
+            const pgRestore = manifest.format === 'plain' ? undefined : await (0,_pg_tools_js__WEBPACK_IMPORTED_MODULE_4__/* .findPgTool */ .fh)('pg_restore', manifest.pgDump.major, { ...opts, explicitPath: opts.pgRestorePath });
+            await (0,_archive_js__WEBPACK_IMPORTED_MODULE_2__/* .readWhole */ .oD)(path, manifest.format, pgRestore?.path ?? 'pg_restore');
         })(),
     ]);
     // Before any other verdict: a file still being written explains a mismatch or a failed read too.
-    if ((await onDisk(path)) !== before) {
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .RollbackKitError */ .dp(`Snapshot ${path} changed while it was being verified: its files were replaced, written or cut short between the start and the end of the read.`, 'Something is still writing it (an artifact download, another snapshot into the same path): let it finish and verify again, or take or pick another snapshot. Do not restore it as it is.');
+    if ((await (0,_archive_js__WEBPACK_IMPORTED_MODULE_2__/* .onDisk */ .FC)(path)) !== before) {
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .RollbackKitError */ .dp(`Snapshot ${path} changed while it was being verified: its files were replaced, written or cut short between the start and the end of the read.`, 'Something is still writing it (an artifact download, another snapshot into the same path): let it finish and verify again, or take or pick another snapshot. Do not restore it as it is.');
     }
     if (fp.status === 'rejected')
         throw fp.reason;
@@ -21520,13 +21548,13 @@ function clip(text, max) {
  * into a form the redactor does not know. The one way for every report, record and message sent
  * out; only plain objects and arrays are walked, so anything else (a Date) stays whole.
  */
-function redactDeep(value, redact) {
+function secrets_redactDeep(value, redact) {
     if (typeof value === 'string')
         return redact(value);
     if (Array.isArray(value))
-        return value.map((v) => redactDeep(v, redact));
+        return value.map((v) => secrets_redactDeep(v, redact));
     if (value && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
-        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactDeep(v, redact)]));
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, secrets_redactDeep(v, redact)]));
     }
     return value;
 }
@@ -22927,7 +22955,7 @@ class LockCycleError extends errors/* RollbackKitError */.dp {
  */
 function lockCycleError(what, blockers, state, log, ours = SNAPSHOT_CYCLE, facts = {}) {
     const who = `${blockers.length > 1 ? 'sessions' : 'session'} ${describeBlockers(blockers, log)}`;
-    return new LockCycleError(`${what} stopped: ${who} asked for a table ${ours.held} had locked, and ${ours.waited} then had to wait behind it: each waited for the other, and every query on that table waited behind both. ${ours.letGo} let go at once, so that session went ahead.`, `${state} Run again once it has finished (a migration or other schema change running now).`, blockers, facts);
+    return new LockCycleError(`${what} stopped: ${who} asked for a table ${ours.held} had locked, and ${ours.waited} then had to wait behind it: each waited for the other, and every query on that table waited behind both. ${ours.letGo} let go at once, so that session went ahead.`, `${state} Run again once it has finished (a migration or other schema change running now).`, blockers, { ...facts, blocked: true });
 }
 /** The error for a lock that was not granted in time: who holds it, what was (not) changed (`state`, and as `facts`), what to do. */
 function lockTimeoutError(what, seconds, blockers, state, log, facts = {}) {
@@ -22935,7 +22963,7 @@ function lockTimeoutError(what, seconds, blockers, state, log, facts = {}) {
         ? `held by ${blockers.length > 1 ? 'sessions' : 'session'} ${describeBlockers(blockers, log)}`
         : 'another session holds it (it ended or was not seen in pg_stat_activity in time)';
     const end = blockers.length ? ` (SELECT pg_terminate_backend(${blockers[0].pid}) ends it)` : '';
-    return new errors/* RollbackKitError */.dp(`${what} stopped: a lock was not granted within lock-timeout-seconds (${seconds} s), ${who}.`, `${state} Once that session has finished or been ended${end}, run again; or raise lock-timeout-seconds.`, facts);
+    return new errors/* RollbackKitError */.dp(`${what} stopped: a lock was not granted within lock-timeout-seconds (${seconds} s), ${who}.`, `${state} Once that session has finished or been ended${end}, run again; or raise lock-timeout-seconds.`, { ...facts, blocked: true });
 }
 
 ;// CONCATENATED MODULE: ./.build/db/db-inputs.js
@@ -25489,7 +25517,12 @@ async function takeSnapshot(req, log) {
                     }
                 })();
                 // Hashing here, pg_restore's full read in its own process and the server's counting run at once.
-                const [fp, , tables] = await Promise.all([(0,archive/* fingerprint */.Rj)(path), (0,archive/* readWhole */.oD)(path, req.format, pgRestore?.path ?? 'pg_restore'), counting]);
+                // They read the file apart: the same identity (onDisk) before and after proves they read the same bytes.
+                const identity = await (0,archive/* onDisk */.FC)(path);
+                const [fp, , tables] = await Promise.all([(0,archive/* fingerprint */.Rj)(path, archive/* FINGERPRINT_VERSION */.UZ, req.signal), (0,archive/* readWhole */.oD)(path, req.format, pgRestore?.path ?? 'pg_restore'), counting]);
+                if ((await (0,archive/* onDisk */.FC)(path)) !== identity) {
+                    throw new errors/* RollbackKitError */.dp(`Snapshot ${path} changed while it was being verified, right after pg_dump wrote it: its files were replaced, written or cut short during the read back.`, 'Something else writes to that path (another step or job using the same output-dir?): give this step a folder of its own and run again. Nothing was kept.');
+                }
                 return { ...fp, tables, dumpMs, verifyMs: Date.now() - verifyStarted, exported: side.value.exported, objects: catalog.objects };
             }
             catch (err) {
@@ -25520,6 +25553,7 @@ async function takeSnapshot(req, log) {
             file: (0,external_node_path_.basename)(path),
             sizeBytes,
             sha256,
+            fingerprint: archive/* FINGERPRINT_VERSION */.UZ,
             filter: {
                 schemas: selection.schemas,
                 excludeSchemas: selection.exclude,
@@ -25633,6 +25667,16 @@ async function restoreOrPreview(req, log, dryRun) {
         throw pooler;
     const snapshot = await (0,verify/* openSnapshot */.r)(req.snapshotPath);
     const manifest = snapshot.manifest;
+    // psql and pg_restore read the files apart from the hash: each file's identity (onDisk), taken
+    // before the hash and compared on every check, the last one after every read and before the
+    // COMMIT, proves they read the bytes hashed. A change is reported first: it explains a failed read
+    // or a wrong sha256 too.
+    const identity = await (0,archive/* onDisk */.FC)(snapshot.path);
+    const unchanged = async () => {
+        if ((await (0,archive/* onDisk */.FC)(snapshot.path)) === identity)
+            return;
+        throw new errors/* RollbackKitError */.dp(`Snapshot ${snapshot.path} changed while it was restored: its files were replaced, written or cut short after they were checked, so the restore did not commit and nothing was changed.`, 'Restore it again from the artifact, once nothing else writes to that path (an artifact download, another snapshot into the same folder).');
+    };
     // The snapshot was read back in full when it was taken; the same sha256 now proves these are those
     // bytes, and a restore that started on other bytes never commits. Hashed on Node's main thread, in
     // 1 MB slices between everything else it does: so not while it plans the restore, but once psql
@@ -25640,12 +25684,17 @@ async function restoreOrPreview(req, log, dryRun) {
     // hash, from the start.
     let hashing;
     const bytesChecked = () => {
-        hashing ??= (0,archive/* fingerprint */.Rj)(snapshot.path).then((fp) => {
+        hashing ??= (0,archive/* fingerprint */.Rj)(snapshot.path, manifest.fingerprint, req.signal).then((fp) => {
             (0,verify/* checkFingerprint */.z)(snapshot, fp);
             log.info(`Snapshot ${snapshot.path} verified: sha256 ${fp.sha256.slice(0, 12)}…, ${fp.sizeBytes} bytes, as it was when it was read back in full.`);
         });
         hashing.catch(() => undefined);
-        return hashing;
+        const checked = hashing.then(unchanged, async (err) => {
+            await unchanged();
+            throw err;
+        });
+        checked.catch(() => undefined);
+        return checked;
     };
     if (req.preRestoreSnapshot && !dryRun)
         void bytesChecked();
@@ -25777,7 +25826,7 @@ async function restoreOrPreview(req, log, dryRun) {
             log.warning(`Tables the snapshot does not have were left as they are: ${extra.tables.join(', ')}.`);
         if (extra.schemas.length)
             log.warning(`Schemas the snapshot does not have were left as they are: ${extra.schemas.join(', ')}.`);
-        const fewerRows = pre ? fewerRowsThanBefore(pre.manifest, manifest) : [];
+        const fewerRows = (pre ? fewerRowsThanBefore(pre.manifest, manifest) : []).filter((f) => !req.inTransaction?.keeps?.includes(f.table));
         for (const f of fewerRows)
             log.info(`${f.table} holds ${f.before - f.restored} row(s) fewer than before the restore (${f.before} before, ${f.restored} restored); they are in the pre-restore snapshot ${preRestoreSnapshotPath}.`);
         return {
@@ -26161,6 +26210,7 @@ async function applySnapshot(a, processes, log) {
         // replaced by that one too (lockTimeout below).
         opened: true,
         prelude: [
+            ...(req.inTransaction?.first ?? []),
             // Before anything is created: the snapshot's grants and revokes assume pg_dump's baseline (restore-privileges.ts).
             setAsideDefaultPrivileges('before'),
             resetSchemaPrivileges(a.manifest.filter.schemas),
@@ -26197,6 +26247,7 @@ async function applySnapshot(a, processes, log) {
             views,
             ...foreignKeyStatements(a.plan),
             putBackDefaultPrivileges(),
+            ...(req.inTransaction?.last ?? []),
         ],
         // Throws (and so never commits) when the bytes restored are not the snapshot's, or the
         // pre-restore snapshot could not be kept.
@@ -26448,9 +26499,11 @@ function needsOwnTransaction(s) {
         return true;
     if (a === 'alter' && b === 'system')
         return true;
-    if ((a === 'create' || a === 'drop' || a === 'reindex') && flat.includes(' concurrently '))
+    // A word of its own, or in REINDEX's option list: `REINDEX (VERBOSE, CONCURRENTLY) TABLE t`.
+    const concurrently = /[ (,]concurrently[ ),;]/.test(flat);
+    if ((a === 'create' || a === 'drop' || a === 'reindex') && concurrently)
         return true;
-    if (a === 'create' && b === 'unique' && flat.includes(' concurrently '))
+    if (a === 'create' && b === 'unique' && concurrently)
         return true;
     if (a === 'alter' && b === 'table' && / detach partition .* concurrently /.test(flat))
         return true;
@@ -27624,6 +27677,7 @@ function statementsAlreadyRun(progress, hashes, file) {
 ;// CONCATENATED MODULE: ./.build/migrations/ledger.js
 
 
+
 const ROLLBACKS = {
     name: 'rollback_kit.rollbacks',
     definition: `incident_key text PRIMARY KEY, method text NOT NULL, keep_version text,
@@ -27655,15 +27709,54 @@ async function readLedger(session, incidentKey) {
 function textArray(values) {
     return `ARRAY[${values.map(literal).join(', ')}]::text[]`;
 }
-/** One query (literals inlined), so one round trip: the table made where it is missing, then the row. */
-async function writeLedger(session, row) {
+/** The statement that writes `row` (literals inlined), into a table as this version uses it (ensureTableSql). */
+function ledgerUpsertSql(row) {
     const values = [literal(row.incidentKey), literal(row.method), row.keepVersion === undefined ? 'NULL' : literal(row.keepVersion), textArray(row.planned), textArray(row.kept ?? []), textArray(row.reverted), literal(row.status)];
-    // Made, or given the columns this version added, only where it lacks them: a role that may write the
-    // rows but not own the table (a CI role after a migration role) needs no more (own-tables.ts).
-    await ensureTable(session, ROLLBACKS, `INSERT INTO rollback_kit.rollbacks (incident_key, method, keep_version, planned, kept, reverted, status)
+    return `INSERT INTO rollback_kit.rollbacks (incident_key, method, keep_version, planned, kept, reverted, status)
      VALUES (${values.join(', ')})
      ON CONFLICT (incident_key) DO UPDATE SET method = excluded.method, keep_version = excluded.keep_version, planned = excluded.planned,
-       kept = excluded.kept, reverted = excluded.reverted, status = excluded.status, updated_at = now()`);
+       kept = excluded.kept, reverted = excluded.reverted, status = excluded.status, updated_at = now();`;
+}
+/** One query (literals inlined), so one round trip: the table made where it is missing, then the row. */
+async function writeLedger(session, row) {
+    // Made, or given the columns this version added, only where it lacks them: a role that may write the
+    // rows but not own the table (a CI role after a migration role) needs no more (own-tables.ts).
+    await ensureTable(session, ROLLBACKS, ledgerUpsertSql(row));
+}
+/** Where the ledger's rows wait, in the restore's transaction, while the snapshot's script runs (set_config's is_local: gone at its end). */
+const KEPT_SETTING = 'rollback_kit.ledger_before_restore';
+/**
+ * Statements for a restore's transaction (RestoreRequest.inTransaction) that keep the ledger out of
+ * what it replaces, and write `done` (this incident's finished row) in it:
+ *   first: the rows as they are (this run wrote its 'started' row just before, so the table exists);
+ *   last: after the snapshot's script, the table as it was (a snapshot taken after an earlier
+ *   rollback holds the ledger of that time: restored as it is, it would forget every incident
+ *   rolled back since, and a re-run of one would do its work again, a restore discarding the
+ *   writes made since), then `done`. In the transaction, so the restore and its 'done' row commit
+ *   together: a run that dies after the COMMIT leaves no 'started' row to restore again.
+ */
+function ledgerAcrossRestore(done) {
+    const rows = (from) => `(SELECT coalesce(jsonb_agg(r ORDER BY r ->> 'incident_key'), '[]') FROM ${from})`;
+    const kept = `current_setting(${literal(KEPT_SETTING)})::jsonb`;
+    return {
+        keeps: [ROLLBACKS.name],
+        first: [doBlock('rk_ledger_kept', `BEGIN\n  PERFORM set_config(${literal(KEPT_SETTING)}, ${rows('rollback_kit.rollbacks t, to_jsonb(t) r')}::text, true);\nEND`)],
+        last: [
+            // The snapshot's table may be an earlier version's, without the columns this one writes.
+            ensureTableSql(ROLLBACKS),
+            // Only where the snapshot brought other rows: a role that may write rows but not delete them
+            // (enough for the ledger until now) still restores a snapshot that has no ledger of its own.
+            doBlock('rk_ledger_back', [
+                'BEGIN',
+                `  IF ${rows('rollback_kit.rollbacks t, to_jsonb(t) r')} IS DISTINCT FROM ${rows(`jsonb_array_elements(${kept}) r`)} THEN`,
+                '    DELETE FROM rollback_kit.rollbacks;',
+                `    INSERT INTO rollback_kit.rollbacks SELECT * FROM jsonb_populate_recordset(NULL::rollback_kit.rollbacks, ${kept});`,
+                '  END IF;',
+                'END',
+            ].join('\n')),
+            ledgerUpsertSql(done),
+        ],
+    };
 }
 
 ;// CONCATENATED MODULE: ./.build/migrations/rerun.js
@@ -27846,7 +27939,9 @@ async function leftByConcurrentIndex(session, st, before, failure) {
     catch (err) {
         return { drop: [], finishing: [], unchecked: err.message };
     }
-    const left = rows.filter((r) => r.named || !before.oids.has(r.oid));
+    // A REINDEX's own index, invalid before it ran (rebuilding a failed CREATE INDEX CONCURRENTLY is
+    // what it is for), was not left by it: dropping it would make the re-run fail on a missing index.
+    const left = rows.filter((r) => (r.named && st.kind !== 'reindex') || !before.oids.has(r.oid));
     if (left.length === 0)
         return undefined;
     const finishing = st.kind === 'drop' ? left.filter((r) => r.named).map((r) => r.name) : [];
@@ -30192,10 +30287,12 @@ function retryDelay(failure, attempt, policy, random = Math.random, maxWaitMs = 
 
 const DEFAULT_REQUEST_TIMEOUT_MS = 20_000;
 /**
- * The most of one answer read: a page of deployments is tens of KB, so anything near this is a
- * proxy or a misconfigured api-url, not the platform, and reading on would only fill memory.
+ * The most of one answer read: a page of deployments is tens of KB, but a page of 100 GitHub issues
+ * may carry bodies of up to 65,536 characters each (up to ~26 MB) and a Fly app's machine list grows
+ * with its machines; past 32 MB it is a proxy or a misconfigured api-url, not the platform, and
+ * reading on would only fill memory.
  */
-const MAX_API_BODY_BYTES = 5 * 1024 * 1024;
+const MAX_API_BODY_BYTES = 32 * 1024 * 1024;
 /** The platform answered with a non-2xx status (after any retries). */
 class HttpApiError extends Error {
     service;
@@ -31986,8 +32083,9 @@ async function rollback(client, id) {
  * new deployment copying the target's meta (commit, image), so a copy is known only by that code:
  * when neither the live deployment nor the one it could be a copy of carries any, and `from` does
  * not name the live deployment, the step refuses rather than risk putting the bad release back. An
- * explicit target that the live deployment is already a copy of (same code, made after it) is
- * already-current too: a re-run of the same request does not make another copy.
+ * explicit target that the live deployment is already a copy of (same code, made after it, a
+ * release of other code between them) is already-current too: a re-run of the same request does
+ * not make another copy.
  */
 
 
@@ -32147,8 +32245,22 @@ async function promoteOnRailway(opts, log) {
         // A rollback is a new deployment carrying its source's code: a live deployment made after the
         // target with the target's code is that target put back, by an earlier run of this same request.
         // Asking again would only make another copy. A from naming the live deployment says it is bad
-        // all the same (a variables-only change keeps the code): then the rollback goes ahead.
-        if (fromSays !== 'names-live' && madeFrom(live, found)) {
+        // all the same (a variables-only change keeps the code): then the rollback goes ahead. So does
+        // one with no other code between the target and the live deployment: Railway redeploys the same
+        // commit when variables change, and with nothing else served between them the live one is that
+        // redeploy, not a rollback's copy (which replaced a release of other code). Going ahead when in
+        // doubt only copies the target again; stopping would leave a bad release serving.
+        const otherCodeBetween = async () => {
+            for (let r = await next(); !r.done; r = await next()) {
+                if (r.value.id === found.id || r.value.createdAt <= found.createdAt)
+                    return false;
+                const code = codeOf(r.value);
+                if (code && code !== codeOf(found))
+                    return true;
+            }
+            return false;
+        };
+        if (fromSays !== 'names-live' && madeFrom(live, found) && (await otherCodeBetween())) {
             const note = `The ${where} already serves ${describeDeployment(live)}, made after ${found.id} with the same ${live.commitHash ? 'commit' : 'image'}: an earlier rollback has put the target back. Nothing to do; if the live deployment is bad all the same (its variables changed), run again with from: ${live.id}.`;
             log.info(note);
             return { ...base, status: 'already-current', from: railway_rollback_info(live), to: railway_rollback_info(live), notes: [note] };
@@ -33107,7 +33219,11 @@ async function promoteOnVercel(opts, log) {
     // deployment event, its smoke test fails for the same outage (a database, a third party) and
     // an automatic run would roll back again, release by release. A person may still go further
     // back (from naming the deployment in production, or a target); an event never does.
-    if (opts.automatic && (history?.movedBack || project.autoAssignCustomDomains === false)) {
+    // Assignment off marks a rollback only when no finished alias request says how production got
+    // where it is: a project can keep it off (staged production, every release promoted), and a
+    // deployment aliased by hand after a rollback leaves it off; there the last request decides.
+    const lastDone = project.lastAliasRequest?.jobStatus === 'succeeded' || project.lastAliasRequest?.jobStatus === 'skipped';
+    if (opts.automatic && (history?.movedBack || (project.autoAssignCustomDomains === false && !lastDone))) {
         const back = history?.movedBack;
         const how = back
             ? `production was ${back.type === 'rollback' ? 'rolled back' : 'moved back by a promotion'} to it from ${back.from}${when(back.requestedAt)}`
@@ -34750,7 +34866,7 @@ function reportPaths(baseDir, now = new Date()) {
 }
 /** Redacts every text of the report before it is serialised (see redactDeep); numbers and booleans stay as they are. */
 function redactReport(report, log) {
-    return redactDeep(report, log.redact);
+    return secrets_redactDeep(report, log.redact);
 }
 async function writeReportFiles(report, paths, log) {
     const safe = redactReport(report, log);
@@ -36596,7 +36712,8 @@ async function rollbackPhases(request, deps, log, heartbeat) {
         // read an app phase earlier, and by then production is already back.
         const restoring = wantsDatabase && plan.database.method === 'restore' && plan.database.snapshotPath && (0,external_node_fs_.existsSync)(plan.database.snapshotPath);
         if (restoring) {
-            previewing = previewRestore(restoreRequest(request), log);
+            // Waits little for locks: the app waits for this plan, and the database phase waits its full lock-timeout.
+            previewing = previewRestore({ ...restoreRequest(request), lockTimeoutSeconds: Math.min(plan.database.lockTimeoutSeconds, PREVIEW_LOCK_WAIT_SECONDS) }, log);
             previewing.catch(() => undefined);
         }
         if (plan.verify) {
@@ -36639,7 +36756,16 @@ async function rollbackPhases(request, deps, log, heartbeat) {
                     throw new errors/* RollbackKitError */.dp(`The snapshot to restore (${db.snapshotPath}) does not exist on this runner.`, 'Download the artifact that holds it first, or check snapshot-path.');
                 // Planned as the restore plans it: what it would discard is in the plan row and the summary,
                 // and a real run's restore lists again what it found, before it changes anything.
-                record.database.discarded = (await (previewing ?? previewRestore(restoreRequest(request), log))).discarded;
+                try {
+                    record.database.discarded = (await (previewing ?? previewRestore(restoreRequest(request), log))).discarded;
+                }
+                catch (err) {
+                    // A session holding a table now (a migration running) is no reason to keep the bad app in
+                    // production: only a real run goes on, and its database phase waits for the lock again.
+                    if (request.dryRun || !(err instanceof errors/* RollbackKitError */.dp && err.blocked))
+                        throw err;
+                    log.warning(`The restore could not be planned now, so what it discards is not listed here: ${redact(err)} The rollback goes on; the database phase waits for the lock again (up to ${plan.database.lockTimeoutSeconds} s).`);
+                }
             }
             else if (earlier) {
                 // What is left of it comes from the tracking table: the row's `reverted` may be behind it (ledger.ts).
@@ -37049,6 +37175,8 @@ function discardedCount(db) {
     const parts = [columns && `${columns} column${columns === 1 ? '' : 's'}`, objects && `${objects} index(es), constraint(s), trigger(s), policies or rules`].filter(Boolean);
     return `, discarding ${parts.join(' and ')} added to its tables since it was taken (the summary lists them)`;
 }
+/** The longest the plan's preview of a restore waits for a table lock: the app's rollback waits for the plan. */
+const PREVIEW_LOCK_WAIT_SECONDS = 5;
 /** The restore of the database section's snapshot, as the database phase runs it and a dry run previews it. */
 function restoreRequest(request, onRestoreSnapshot) {
     const db = request.plan.database;
@@ -37122,10 +37250,12 @@ onRestoreSnapshot) {
     const dbRecord = record.database;
     await requireRollbackLock(session);
     if (db.method === 'restore') {
-        await writeLedger(session, { incidentKey: record.incidentKey, method: 'restore', planned: [], reverted: [], status: 'started' });
-        const result = await restoreSnapshot(restoreRequest(request, onRestoreSnapshot), log);
+        const entry = (status) => ({ incidentKey: record.incidentKey, method: 'restore', planned: [], reverted: [], status });
+        await writeLedger(session, entry('started'));
+        // 'done' commits with the restore, in its transaction: written after it, a run that died between
+        // the two left 'started', and a re-run restored the snapshot again over every write made since.
+        const result = await restoreSnapshot({ ...restoreRequest(request, onRestoreSnapshot), inTransaction: ledgerAcrossRestore(entry('done')) }, log);
         dbRecord.discarded = result.discarded;
-        await writeLedger(session, { incidentKey: record.incidentKey, method: 'restore', planned: [], reverted: [], status: 'done' });
         return { status: 'restored', detail: `restored ${result.tablesRestored} table(s) from ${db.snapshotPath}` };
     }
     // Down migrations: whatIsLeft always finds a plan for them.
@@ -38582,6 +38712,7 @@ async function readDrillPlan(inputs, workspace, opts) {
 
 
 
+
 /** How a pre-restore snapshot at `path` is kept before any upload: under RUNNER_TEMP, it goes when the job ends. */
 function keptSnapshot(path, runnerTemp) {
     if (!isInside(path, runnerTemp))
@@ -38613,7 +38744,9 @@ function discardedList(discarded) {
     ])
         .join('\n');
 }
-function restoreSummary(r, kept) {
+/** With `log`, the result is redacted before anything is escaped (see redactDeep): the target's name is the connection string's. */
+function restoreSummary(input, kept, log) {
+    const r = log ? redactDeep(input, log.redact) : input;
     const parts = [
         `## Restore of ${text(r.target)} from snapshot: verified`,
         table(['', ''], [
@@ -38985,7 +39118,7 @@ function whyFailed(record) {
 }
 /** With `log`, the record is redacted before anything is escaped (see redactDeep). */
 function rollbackSummaryMarkdown(input, log) {
-    const record = log ? redactDeep(input, log.redact) : input;
+    const record = log ? secrets_redactDeep(input, log.redact) : input;
     const heading = `## ${STATUS_EMOJI[record.status]} ${inlineText(statusLine(record))}`;
     const facts = [
         `Reason: ${inlineText(record.reason)}`,
@@ -39370,7 +39503,7 @@ async function recordIncident(target, input, log, options = {}) {
     try {
         log.secret(target.token);
         // Redacted before it is escaped into Markdown, where a secret would no longer read as itself.
-        const record = redactDeep(input, log.redact);
+        const record = secrets_redactDeep(input, log.redact);
         const at = issueRepository(target, log, options, 'The incident issue was not recorded');
         if (!at)
             return undefined;
@@ -39466,7 +39599,7 @@ function trendTable(rows) {
 }
 /** The job summary of a drill run. */
 function drillSummaryMarkdown(input, log) {
-    const record = log ? redactDeep(input, log.redact) : input;
+    const record = log ? secrets_redactDeep(input, log.redact) : input;
     const trend = record.trend.length ? record.trend : [{ at: record.startedAt, status: record.status, wayBackMs: record.wayBackMs, forwardMs: record.forwardMs, totalMs: record.durationMs, budgetMs: record.wayBackBudgetMs }];
     const issue = record.issueUrl ? `\n\nDrill issue: ${linkText(record.issueUrl)}\n` : '';
     return `### rollback-kit drill (${inlineText(record.environment)})\n\n${drillReportMarkdown(record, trend)}${issue}`;
@@ -39562,7 +39695,7 @@ function why(reply, repository, doing) {
 async function recordDrill(target, input, log, options = {}) {
     try {
         log.secret(target.token);
-        const record = redactDeep(input, log.redact);
+        const record = secrets_redactDeep(input, log.redact);
         const at = issueRepository(target, log, options, 'The drill issue was not written');
         if (!at)
             return undefined;
@@ -39634,6 +39767,7 @@ async function recordDrill(target, input, log, options = {}) {
 var esm = __nccwpck_require__(3849);
 ;// CONCATENATED MODULE: ./.build/report/html.js
 
+
 const ESCAPES = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 const esc = (text) => text.replace(/[&<>"']/g, (c) => ESCAPES[c]);
 function html_seconds(ms) {
@@ -39688,7 +39822,10 @@ function html_planSection(plan) {
         parts.push(`<p>Verify: ${esc(plan.verify.baseUrl ?? 'no base URL')}, ${plan.verify.attempts} attempt(s).</p>`);
     return parts.join('\n');
 }
-function rollbackHtml(record, opts = {}) {
+/** With `log`, the record and every option (title, plan, checks) are redacted before anything is escaped (see redactDeep). */
+function rollbackHtml(input, options = {}, log) {
+    const record = log ? secrets_redactDeep(input, log.redact) : input;
+    const opts = log ? secrets_redactDeep(options, log.redact) : options;
     const ref = (d) => d?.id ?? d?.commitSha ?? d?.url ?? '—';
     const changed = [
         ...record.components.map((c) => [c.name, c.provider, `${ref(c.from)} → ${ref(c.to)}`, c.status]),
@@ -40616,7 +40753,7 @@ async function runSandbox(opts, cleanup, cliLog) {
         progress: quiet(opts.progress, cleanup),
         // The sandbox's incident record is a file in the report folder instead of a GitHub issue.
         report: async (r) => {
-            await (0,promises_.writeFile)(incidentPath, log.redact(incidentBody(redactDeep(r, log.redact))));
+            await (0,promises_.writeFile)(incidentPath, log.redact(incidentBody(secrets_redactDeep(r, log.redact))));
             incidentWritten = true;
             return incidentPath;
         },
@@ -40624,10 +40761,11 @@ async function runSandbox(opts, cleanup, cliLog) {
     cleanup.check();
     const dbmateStatus = await dbmate_dbmate(dbmateBin, databaseUrl, migrations, ['status'], cleanup.signal);
     cleanup.check();
-    const safe = redactDeep(record, log.redact);
+    const safe = secrets_redactDeep(record, log.redact);
     const files = { markdown: (0,external_node_path_.join)(opts.reportDir, 'report.md'), html: (0,external_node_path_.join)(opts.reportDir, 'report.html'), incident: incidentWritten ? incidentPath : undefined };
     await (0,promises_.writeFile)(files.markdown, log.redact(rollbackSummaryMarkdown(safe, log)));
-    await (0,promises_.writeFile)(files.html, log.redact(rollbackHtml(safe, { title: 'rollback-kit sandbox: v2 rolled back to v1', plan, before: before.checks })));
+    // The plan and the checks before are redacted inside, before they are escaped; log.redact after is a last net.
+    await (0,promises_.writeFile)(files.html, log.redact(rollbackHtml(safe, { title: 'rollback-kit sandbox: v2 rolled back to v1', plan, before: before.checks }, log)));
     return {
         postgres: pgServer.source,
         started: { adminUrl: log.redact(shownAdminUrl(pgServer.adminUrl)), database: dbName, vercelUrl: vercel.url, appUrl: shop.url },
@@ -40659,7 +40797,7 @@ async function runSandboxDrill(opts, cleanup, cliLog) {
         // As in the rollback above: Ctrl-C ends the drill's snapshot.
         signal: cleanup.signal,
     }, { progress: quiet(opts.progress, cleanup) }, log);
-    const safe = redactDeep(record, log.redact);
+    const safe = secrets_redactDeep(record, log.redact);
     const markdown = (0,external_node_path_.join)(opts.reportDir, 'drill.md');
     await (0,promises_.writeFile)(markdown, log.redact(drillSummaryMarkdown(safe, log)));
     return {
@@ -40854,13 +40992,13 @@ function endMessage(record) {
  * finished message would miss a secret escaping rewrote or a cut halved.
  */
 function chatMessage(event, input, log) {
-    const record = redactDeep(input, log.redact);
+    const record = secrets_redactDeep(input, log.redact);
     if (event.kind === 'start')
         return startMessage(record);
     if (event.kind === 'phase')
         return phaseMessage(event.entry, record);
     if (event.kind === 'update')
-        return updateMessage(redactDeep(event.update, log.redact), record);
+        return updateMessage(secrets_redactDeep(event.update, log.redact), record);
     return endMessage(record);
 }
 const DEFAULT_TIMEOUT_MS = 5000;
@@ -40959,7 +41097,7 @@ async function sendChatMessage(webhookUrl, message, log, opts = {}) {
             log.warning(`notify-webhook-url must be an http(s) URL (got ${url.protocol.replace(/[^a-z+.-]/gi, '')}); no chat message was sent. The rollback goes on.`);
             return false;
         }
-        const body = JSON.stringify(redactDeep(message, log.redact));
+        const body = JSON.stringify(secrets_redactDeep(message, log.redact));
         const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
         let last = await post(url, body, timeoutMs, log);
         if (!last.ok && last.retryable && !failing.has(url.href)) {
@@ -41133,7 +41271,7 @@ function reportRecord(cli, record) {
     t.say(`${cli.log.redact(statusLine(record))} (${terminal_seconds(used)} of the ${terminal_seconds(record.budgetMs)} budget)`);
     for (const step of record.nextSteps)
         t.say(`• ${step}`);
-    return { ok: DONE.has(record.status), status: record.status, record: redactDeep(record, cli.log.redact) };
+    return { ok: DONE.has(record.status), status: record.status, record: secrets_redactDeep(record, cli.log.redact) };
 }
 
 ;// CONCATENATED MODULE: ./.build/sandbox/cleanup.js
@@ -41439,7 +41577,7 @@ function drillResult(cli, record) {
         t.say(`✗ ${f}`);
     for (const step of record.nextSteps)
         t.say(`• ${step}`);
-    return { ok: record.status !== 'failed', status: record.status, record: redactDeep(record, cli.log.redact) };
+    return { ok: record.status !== 'failed', status: record.status, record: secrets_redactDeep(record, cli.log.redact) };
 }
 
 ;// CONCATENATED MODULE: ./.build/cli/commands/plan.js

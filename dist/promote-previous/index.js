@@ -1269,6 +1269,11 @@ class RollbackKitError extends Error {
     changed;
     /** Ended by a stop (SIGTERM, SIGINT: a cancelled job, Ctrl-C), not by a fault someone must fix. */
     stopped;
+    /**
+     * Another session held what it needed (a lock not granted in time, a lock cycle given way to):
+     * nothing is wrong with the request itself, and the same request may pass once that session is done.
+     */
+    blocked;
     constructor(message, hint, facts = {}) {
         super(message);
         this.hint = hint;
@@ -1277,6 +1282,8 @@ class RollbackKitError extends Error {
             this.changed = facts.changed;
         if (facts.stopped)
             this.stopped = true;
+        if (facts.blocked)
+            this.blocked = true;
     }
     /** The single line shown to the on-call engineer. */
     get line() {
@@ -2151,10 +2158,12 @@ function retryDelay(failure, attempt, policy, random = Math.random, maxWaitMs = 
 
 const DEFAULT_REQUEST_TIMEOUT_MS = 20_000;
 /**
- * The most of one answer read: a page of deployments is tens of KB, so anything near this is a
- * proxy or a misconfigured api-url, not the platform, and reading on would only fill memory.
+ * The most of one answer read: a page of deployments is tens of KB, but a page of 100 GitHub issues
+ * may carry bodies of up to 65,536 characters each (up to ~26 MB) and a Fly app's machine list grows
+ * with its machines; past 32 MB it is a proxy or a misconfigured api-url, not the platform, and
+ * reading on would only fill memory.
  */
-const MAX_API_BODY_BYTES = 5 * 1024 * 1024;
+const MAX_API_BODY_BYTES = 32 * 1024 * 1024;
 /** The platform answered with a non-2xx status (after any retries). */
 class HttpApiError extends Error {
     service;
@@ -4073,8 +4082,9 @@ async function rollback(client, id) {
  * new deployment copying the target's meta (commit, image), so a copy is known only by that code:
  * when neither the live deployment nor the one it could be a copy of carries any, and `from` does
  * not name the live deployment, the step refuses rather than risk putting the bad release back. An
- * explicit target that the live deployment is already a copy of (same code, made after it) is
- * already-current too: a re-run of the same request does not make another copy.
+ * explicit target that the live deployment is already a copy of (same code, made after it, a
+ * release of other code between them) is already-current too: a re-run of the same request does
+ * not make another copy.
  */
 
 
@@ -4234,8 +4244,22 @@ async function promoteOnRailway(opts, log) {
         // A rollback is a new deployment carrying its source's code: a live deployment made after the
         // target with the target's code is that target put back, by an earlier run of this same request.
         // Asking again would only make another copy. A from naming the live deployment says it is bad
-        // all the same (a variables-only change keeps the code): then the rollback goes ahead.
-        if (fromSays !== 'names-live' && madeFrom(live, found)) {
+        // all the same (a variables-only change keeps the code): then the rollback goes ahead. So does
+        // one with no other code between the target and the live deployment: Railway redeploys the same
+        // commit when variables change, and with nothing else served between them the live one is that
+        // redeploy, not a rollback's copy (which replaced a release of other code). Going ahead when in
+        // doubt only copies the target again; stopping would leave a bad release serving.
+        const otherCodeBetween = async () => {
+            for (let r = await next(); !r.done; r = await next()) {
+                if (r.value.id === found.id || r.value.createdAt <= found.createdAt)
+                    return false;
+                const code = codeOf(r.value);
+                if (code && code !== codeOf(found))
+                    return true;
+            }
+            return false;
+        };
+        if (fromSays !== 'names-live' && madeFrom(live, found) && (await otherCodeBetween())) {
             const note = `The ${where} already serves ${describeDeployment(live)}, made after ${found.id} with the same ${live.commitHash ? 'commit' : 'image'}: an earlier rollback has put the target back. Nothing to do; if the live deployment is bad all the same (its variables changed), run again with from: ${live.id}.`;
             log.info(note);
             return { ...base, status: 'already-current', from: railway_rollback_info(live), to: railway_rollback_info(live), notes: [note] };
@@ -5194,7 +5218,11 @@ async function promoteOnVercel(opts, log) {
     // deployment event, its smoke test fails for the same outage (a database, a third party) and
     // an automatic run would roll back again, release by release. A person may still go further
     // back (from naming the deployment in production, or a target); an event never does.
-    if (opts.automatic && (history?.movedBack || project.autoAssignCustomDomains === false)) {
+    // Assignment off marks a rollback only when no finished alias request says how production got
+    // where it is: a project can keep it off (staged production, every release promoted), and a
+    // deployment aliased by hand after a rollback leaves it off; there the last request decides.
+    const lastDone = project.lastAliasRequest?.jobStatus === 'succeeded' || project.lastAliasRequest?.jobStatus === 'skipped';
+    if (opts.automatic && (history?.movedBack || (project.autoAssignCustomDomains === false && !lastDone))) {
         const back = history?.movedBack;
         const how = back
             ? `production was ${back.type === 'rollback' ? 'rolled back' : 'moved back by a promotion'} to it from ${back.from}${when(back.requestedAt)}`

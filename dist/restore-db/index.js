@@ -377,7 +377,7 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("zlib");
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(76760);
-/* harmony import */ var _core_action_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(81751);
+/* harmony import */ var _core_action_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(13068);
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8005);
 /* harmony import */ var _db_db_inputs_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(51581);
 /* harmony import */ var _db_restore_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(77944);
@@ -433,7 +433,7 @@ await (0,_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .runAction */ .Cs)('rest
         'tables-restored': result.tablesRestored,
         'duration-ms': result.durationMs,
     });
-    await (0,_report_write_summary_js__WEBPACK_IMPORTED_MODULE_7__/* .writeSummary */ .S)((0,_report_restore_db_summary_js__WEBPACK_IMPORTED_MODULE_6__/* .restoreSummary */ .rk)(result, preRestore), log);
+    await (0,_report_write_summary_js__WEBPACK_IMPORTED_MODULE_7__/* .writeSummary */ .S)((0,_report_restore_db_summary_js__WEBPACK_IMPORTED_MODULE_6__/* .restoreSummary */ .rk)(result, preRestore, log), log);
     summarized = true;
     // A restore that fails after its pre-restore snapshot still says where the way back is.
 }, () => (preRestore && !summarized ? (0,_report_restore_db_summary_js__WEBPACK_IMPORTED_MODULE_6__/* .preRestoreSnapshotDetails */ .Eo)(preRestore) : undefined));
@@ -443,7 +443,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 81751:
+/***/ 13068:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -460,109 +460,8 @@ __nccwpck_require__.d(__webpack_exports__, {
 var actions_core = __nccwpck_require__(73475);
 // EXTERNAL MODULE: ./.build/core/errors.js
 var errors = __nccwpck_require__(8005);
-;// CONCATENATED MODULE: ./.build/core/secrets.js
-/**
- * What counts as a secret, in which written forms it can turn up, and how it is taken out of text.
- * The one rule for every value registered anywhere (inputs, passwords, URLs, spec headers), used by
- * the log: call sites never decide for themselves whether a value is long enough to hide.
- */
-/** Shorter values are "weak": too short to mask in the whole job log without masking ordinary text. */
-const MIN_SECRET_LENGTH = 6;
-/** Values that are switches or placeholders, never credentials: `?x-vercel-set-bypass-cookie=true`. */
-const COMMON_WORDS = new Set(['true', 'false', 'null', 'none', 'nil', 'undefined', 'yes', 'no', 'on', 'off', 'enabled', 'disabled']);
-const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
-function secretStrength(value) {
-    const word = value.trim();
-    if (!word)
-        return undefined;
-    if (value.length < MIN_SECRET_LENGTH || COMMON_WORDS.has(word.toLowerCase()) || NUMBER.test(word))
-        return 'weak';
-    return 'strong';
-}
-/** The forms a value takes once written into a URL, a form body or a JSON string. */
-function encodedForms(value) {
-    const uri = encodeURIComponent(value);
-    const form = new URLSearchParams({ v: value }).toString().slice(2);
-    const json = JSON.stringify(value).slice(1, -1);
-    return [...new Set([value, uri, form, json])];
-}
-/**
- * Cuts text to at most `max` characters with an ellipsis, at a space when there is one in the
- * second half, so a word (a token) is kept whole or left out. Still redact first (`Log.excerpt`):
- * text without spaces is cut where it must be, and a cut secret no longer matches the redactor.
- */
-function clip(text, max) {
-    if (text.length <= max)
-        return text;
-    let cut = text.slice(0, Math.max(0, max - 1));
-    const space = cut.search(/\s\S*$/);
-    if (space >= max / 2)
-        cut = cut.slice(0, space);
-    return `${cut.trimEnd()}…`;
-}
-/**
- * Every string inside a JSON-like value redacted, before it is serialised: escaping (JSON's \",
- * XML's &quot;, a Markdown \|, the `_`, `#`, `&` a password may hold) would otherwise turn a secret
- * into a form the redactor does not know. The one way for every report, record and message sent
- * out; only plain objects and arrays are walked, so anything else (a Date) stays whole.
- */
-function redactDeep(value, redact) {
-    if (typeof value === 'string')
-        return redact(value);
-    if (Array.isArray(value))
-        return value.map((v) => redactDeep(v, redact));
-    if (value && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
-        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactDeep(v, redact)]));
-    }
-    return value;
-}
-const REDACTED = '***';
-const escapeRegExp = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-/** The registered values and one pattern that replaces them all. */
-class SecretSet {
-    strong = new Set();
-    weak = new Set();
-    pattern;
-    /**
-     * Registers `value` and its encoded forms. Returns what the runner may mask (strong forms only),
-     * or undefined when nothing was registered.
-     *
-     * The choice for weak values: a guessed one (`?x-vercel-set-bypass-cookie=true`, `?token=abc`)
-     * is not a secret at all. A declared one (a 4-character database password) is still a secret,
-     * so it must not leak silently: our own redactor removes it where it stands as a whole word
-     * (`admin:pw@host`, not the "pw" inside "pwd"), but the runner is not asked to mask it, because
-     * `::add-mask::` would mask every occurrence in every later step of the job ("true", "admin").
-     * The runner masks `${{ secrets.* }}` values by itself in any case.
-     */
-    add(value, source) {
-        if (value === undefined)
-            return undefined;
-        const strength = secretStrength(value);
-        if (!strength || (strength === 'weak' && source === 'guessed'))
-            return undefined;
-        const set = strength === 'strong' ? this.strong : this.weak;
-        const fresh = encodedForms(value).filter((form) => !this.strong.has(form) && !set.has(form));
-        if (!fresh.length)
-            return { strength, maskable: [] };
-        for (const form of fresh)
-            set.add(form);
-        this.pattern = undefined;
-        return { strength, maskable: strength === 'strong' ? fresh : [] };
-    }
-    redact(text) {
-        if (!this.strong.size && !this.weak.size)
-            return text;
-        this.pattern ??= this.compile();
-        return text.replace(this.pattern, REDACTED);
-    }
-    compile() {
-        // Longest first, so a secret that contains another is replaced whole.
-        const all = [...[...this.strong].map((s) => ({ s, weak: false })), ...[...this.weak].map((s) => ({ s, weak: true }))].sort((a, b) => b.s.length - a.s.length);
-        const alternatives = all.map(({ s, weak }) => (weak ? `(?<![\\p{L}\\p{N}])${escapeRegExp(s)}(?![\\p{L}\\p{N}])` : escapeRegExp(s)));
-        return new RegExp(alternatives.join('|'), 'gu');
-    }
-}
-
+// EXTERNAL MODULE: ./.build/core/secrets.js
+var core_secrets = __nccwpck_require__(79205);
 ;// CONCATENATED MODULE: ./.build/core/log.js
 /**
  * Where library code reports progress. Every line passes through `redact`, so a secret registered
@@ -570,7 +469,7 @@ class SecretSet {
  */
 
 function createLog(sink) {
-    const secrets = new SecretSet();
+    const secrets = new core_secrets/* SecretSet */.rE();
     const redact = (text) => secrets.redact(text);
     let warnedWeak = false;
     return {
@@ -587,11 +486,11 @@ function createLog(sink) {
             // password is never protected less without anyone knowing.
             if (added.strength === 'weak' && sink.mask && !warnedWeak) {
                 warnedWeak = true;
-                sink.warning(redact(`A secret given to this step is shorter than ${MIN_SECRET_LENGTH} characters, a number or a common word: rollback-kit keeps it out of its own output, but does not ask the runner to mask it everywhere in the job log (that would hide every such word). Use a longer secret.`));
+                sink.warning(redact(`A secret given to this step is shorter than ${core_secrets/* MIN_SECRET_LENGTH */.vb} characters, a number or a common word: rollback-kit keeps it out of its own output, but does not ask the runner to mask it everywhere in the job log (that would hide every such word). Use a longer secret.`));
             }
         },
         redact,
-        excerpt: (text, max) => clip(redact(text), max),
+        excerpt: (text, max) => (0,core_secrets/* clip */.$Q)(redact(text), max),
     };
 }
 /** A log that keeps its lines in memory: for library tests. */
@@ -996,6 +895,11 @@ class RollbackKitError extends Error {
     changed;
     /** Ended by a stop (SIGTERM, SIGINT: a cancelled job, Ctrl-C), not by a fault someone must fix. */
     stopped;
+    /**
+     * Another session held what it needed (a lock not granted in time, a lock cycle given way to):
+     * nothing is wrong with the request itself, and the same request may pass once that session is done.
+     */
+    blocked;
     constructor(message, hint, facts = {}) {
         super(message);
         this.hint = hint;
@@ -1004,6 +908,8 @@ class RollbackKitError extends Error {
             this.changed = facts.changed;
         if (facts.stopped)
             this.stopped = true;
+        if (facts.blocked)
+            this.blocked = true;
     }
     /** The single line shown to the on-call engineer. */
     get line() {
@@ -1391,12 +1297,129 @@ function wholeLines(text, wasCut) {
 
 /***/ }),
 
+/***/ 79205:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   $Q: () => (/* binding */ clip),
+/* harmony export */   KL: () => (/* binding */ redactDeep),
+/* harmony export */   rE: () => (/* binding */ SecretSet),
+/* harmony export */   vb: () => (/* binding */ MIN_SECRET_LENGTH)
+/* harmony export */ });
+/* unused harmony exports secretStrength, encodedForms */
+/**
+ * What counts as a secret, in which written forms it can turn up, and how it is taken out of text.
+ * The one rule for every value registered anywhere (inputs, passwords, URLs, spec headers), used by
+ * the log: call sites never decide for themselves whether a value is long enough to hide.
+ */
+/** Shorter values are "weak": too short to mask in the whole job log without masking ordinary text. */
+const MIN_SECRET_LENGTH = 6;
+/** Values that are switches or placeholders, never credentials: `?x-vercel-set-bypass-cookie=true`. */
+const COMMON_WORDS = new Set(['true', 'false', 'null', 'none', 'nil', 'undefined', 'yes', 'no', 'on', 'off', 'enabled', 'disabled']);
+const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+function secretStrength(value) {
+    const word = value.trim();
+    if (!word)
+        return undefined;
+    if (value.length < MIN_SECRET_LENGTH || COMMON_WORDS.has(word.toLowerCase()) || NUMBER.test(word))
+        return 'weak';
+    return 'strong';
+}
+/** The forms a value takes once written into a URL, a form body or a JSON string. */
+function encodedForms(value) {
+    const uri = encodeURIComponent(value);
+    const form = new URLSearchParams({ v: value }).toString().slice(2);
+    const json = JSON.stringify(value).slice(1, -1);
+    return [...new Set([value, uri, form, json])];
+}
+/**
+ * Cuts text to at most `max` characters with an ellipsis, at a space when there is one in the
+ * second half, so a word (a token) is kept whole or left out. Still redact first (`Log.excerpt`):
+ * text without spaces is cut where it must be, and a cut secret no longer matches the redactor.
+ */
+function clip(text, max) {
+    if (text.length <= max)
+        return text;
+    let cut = text.slice(0, Math.max(0, max - 1));
+    const space = cut.search(/\s\S*$/);
+    if (space >= max / 2)
+        cut = cut.slice(0, space);
+    return `${cut.trimEnd()}…`;
+}
+/**
+ * Every string inside a JSON-like value redacted, before it is serialised: escaping (JSON's \",
+ * XML's &quot;, a Markdown \|, the `_`, `#`, `&` a password may hold) would otherwise turn a secret
+ * into a form the redactor does not know. The one way for every report, record and message sent
+ * out; only plain objects and arrays are walked, so anything else (a Date) stays whole.
+ */
+function redactDeep(value, redact) {
+    if (typeof value === 'string')
+        return redact(value);
+    if (Array.isArray(value))
+        return value.map((v) => redactDeep(v, redact));
+    if (value && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactDeep(v, redact)]));
+    }
+    return value;
+}
+const REDACTED = '***';
+const escapeRegExp = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/** The registered values and one pattern that replaces them all. */
+class SecretSet {
+    strong = new Set();
+    weak = new Set();
+    pattern;
+    /**
+     * Registers `value` and its encoded forms. Returns what the runner may mask (strong forms only),
+     * or undefined when nothing was registered.
+     *
+     * The choice for weak values: a guessed one (`?x-vercel-set-bypass-cookie=true`, `?token=abc`)
+     * is not a secret at all. A declared one (a 4-character database password) is still a secret,
+     * so it must not leak silently: our own redactor removes it where it stands as a whole word
+     * (`admin:pw@host`, not the "pw" inside "pwd"), but the runner is not asked to mask it, because
+     * `::add-mask::` would mask every occurrence in every later step of the job ("true", "admin").
+     * The runner masks `${{ secrets.* }}` values by itself in any case.
+     */
+    add(value, source) {
+        if (value === undefined)
+            return undefined;
+        const strength = secretStrength(value);
+        if (!strength || (strength === 'weak' && source === 'guessed'))
+            return undefined;
+        const set = strength === 'strong' ? this.strong : this.weak;
+        const fresh = encodedForms(value).filter((form) => !this.strong.has(form) && !set.has(form));
+        if (!fresh.length)
+            return { strength, maskable: [] };
+        for (const form of fresh)
+            set.add(form);
+        this.pattern = undefined;
+        return { strength, maskable: strength === 'strong' ? fresh : [] };
+    }
+    redact(text) {
+        if (!this.strong.size && !this.weak.size)
+            return text;
+        this.pattern ??= this.compile();
+        return text.replace(this.pattern, REDACTED);
+    }
+    compile() {
+        // Longest first, so a secret that contains another is replaced whole.
+        const all = [...[...this.strong].map((s) => ({ s, weak: false })), ...[...this.weak].map((s) => ({ s, weak: true }))].sort((a, b) => b.s.length - a.s.length);
+        const alternatives = all.map(({ s, weak }) => (weak ? `(?<![\\p{L}\\p{N}])${escapeRegExp(s)}(?![\\p{L}\\p{N}])` : escapeRegExp(s)));
+        return new RegExp(alternatives.join('|'), 'gu');
+    }
+}
+
+
+/***/ }),
+
 /***/ 44263:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   FC: () => (/* binding */ onDisk),
 /* harmony export */   Rj: () => (/* binding */ fingerprint),
 /* harmony export */   Tz: () => (/* binding */ detectFormat),
+/* harmony export */   UZ: () => (/* binding */ FINGERPRINT_VERSION),
 /* harmony export */   gw: () => (/* binding */ corruptSnapshot),
 /* harmony export */   hR: () => (/* binding */ FORMATS),
 /* harmony export */   oD: () => (/* binding */ readWhole)
@@ -1423,16 +1446,25 @@ function wholeLines(text, wasCut) {
 const FORMATS = ['custom', 'directory', 'plain'];
 const PLAIN_HEADER = '-- PostgreSQL database dump';
 const PLAIN_TRAILER = '-- PostgreSQL database dump complete';
-async function hashFile(path, hash) {
-    for await (const chunk of (0,node_fs__WEBPACK_IMPORTED_MODULE_1__.createReadStream)(path, { highWaterMark: 1 << 20 }))
+async function hashFile(path, hash, signal) {
+    for await (const chunk of (0,node_fs__WEBPACK_IMPORTED_MODULE_1__.createReadStream)(path, { highWaterMark: 1 << 20, signal }))
         hash.update(chunk);
 }
-/** sha256 of a file; of a directory, over its sorted file names and contents. */
-async function fingerprint(path) {
+/** What snapshot-db writes. */
+const FINGERPRINT_VERSION = 2;
+/** A length as 8 bytes, big-endian: what makes a name or a content end where it says. */
+const lengthOf = (n) => {
+    const b = Buffer.alloc(8);
+    b.writeBigUInt64BE(BigInt(n));
+    return b;
+};
+/** sha256 of a file; of a directory, over its sorted file names and contents, as `version` frames them. */
+/** `signal`: a stop ends the read (an AbortError), so hashing gigabytes never outlasts it. */
+async function fingerprint(path, version, signal) {
     const info = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.stat)(path);
     const hash = (0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.createHash)('sha256');
     if (!info.isDirectory()) {
-        await hashFile(path, hash);
+        await hashFile(path, hash, signal);
         return { sha256: hash.digest('hex'), sizeBytes: info.size };
     }
     let size = 0;
@@ -1441,13 +1473,41 @@ async function fingerprint(path) {
         const s = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.stat)(file);
         if (!s.isFile())
             continue;
-        hash.update(name);
-        hash.update('\0');
-        await hashFile(file, hash);
-        hash.update('\0');
+        if (version === 1) {
+            hash.update(name);
+            hash.update('\0');
+            await hashFile(file, hash, signal);
+            hash.update('\0');
+        }
+        else {
+            const nameBytes = Buffer.from(name, 'utf8');
+            hash.update(lengthOf(nameBytes.length));
+            hash.update(nameBytes);
+            hash.update(lengthOf(s.size));
+            // A file that grows or shrinks while it is hashed gives a sha256 no manifest has; the callers
+            // also compare its identity (onDisk) before and after.
+            await hashFile(file, hash, signal);
+        }
         size += s.size;
     }
     return { sha256: hash.digest('hex'), sizeBytes: size };
+}
+/**
+ * What tells the snapshot's bytes apart without reading them: each file's device, inode, size,
+ * modification and change times (of every file, for a directory dump). The sha256 and the reads
+ * that use the bytes (pg_restore, psql) open the files separately; when this is the same before the
+ * first and after the last, they all read the same bytes.
+ */
+async function onDisk(path) {
+    const look = async (file) => {
+        const s = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.stat)(file).catch(() => undefined);
+        return s ? `${s.dev}:${s.ino}:${s.size}:${s.mtimeMs}:${s.ctimeMs}` : 'gone';
+    };
+    const info = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.stat)(path).catch(() => undefined);
+    if (!info?.isDirectory())
+        return look(path);
+    const names = (await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.readdir)(path).catch(() => [])).sort();
+    return (await Promise.all(names.map(async (name) => `${name}=${await look((0,node_path__WEBPACK_IMPORTED_MODULE_3__.join)(path, name))}`))).join('\n');
 }
 async function detectFormat(path) {
     const info = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.stat)(path);
@@ -2459,7 +2519,7 @@ class LockCycleError extends _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .Rol
  */
 function lockCycleError(what, blockers, state, log, ours = SNAPSHOT_CYCLE, facts = {}) {
     const who = `${blockers.length > 1 ? 'sessions' : 'session'} ${describeBlockers(blockers, log)}`;
-    return new LockCycleError(`${what} stopped: ${who} asked for a table ${ours.held} had locked, and ${ours.waited} then had to wait behind it: each waited for the other, and every query on that table waited behind both. ${ours.letGo} let go at once, so that session went ahead.`, `${state} Run again once it has finished (a migration or other schema change running now).`, blockers, facts);
+    return new LockCycleError(`${what} stopped: ${who} asked for a table ${ours.held} had locked, and ${ours.waited} then had to wait behind it: each waited for the other, and every query on that table waited behind both. ${ours.letGo} let go at once, so that session went ahead.`, `${state} Run again once it has finished (a migration or other schema change running now).`, blockers, { ...facts, blocked: true });
 }
 /** The error for a lock that was not granted in time: who holds it, what was (not) changed (`state`, and as `facts`), what to do. */
 function lockTimeoutError(what, seconds, blockers, state, log, facts = {}) {
@@ -2467,7 +2527,7 @@ function lockTimeoutError(what, seconds, blockers, state, log, facts = {}) {
         ? `held by ${blockers.length > 1 ? 'sessions' : 'session'} ${describeBlockers(blockers, log)}`
         : 'another session holds it (it ended or was not seen in pg_stat_activity in time)';
     const end = blockers.length ? ` (SELECT pg_terminate_backend(${blockers[0].pid}) ends it)` : '';
-    return new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .RollbackKitError */ .dp(`${what} stopped: a lock was not granted within lock-timeout-seconds (${seconds} s), ${who}.`, `${state} Once that session has finished or been ended${end}, run again; or raise lock-timeout-seconds.`, facts);
+    return new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .RollbackKitError */ .dp(`${what} stopped: a lock was not granted within lock-timeout-seconds (${seconds} s), ${who}.`, `${state} Once that session has finished or been ended${end}, run again; or raise lock-timeout-seconds.`, { ...facts, blocked: true });
 }
 
 
@@ -4311,7 +4371,8 @@ async function readManifest(path) {
     const problem = manifestProblem(m);
     if (problem)
         throw new errors/* RollbackKitError */.dp(`${path} is not a valid rollback-kit snapshot manifest: ${problem}.`, BROKEN_HINT);
-    return m;
+    // Written before the field was: hashed as version 1.
+    return { ...m, fingerprint: m.fingerprint ?? 1 };
 }
 const BROKEN_HINT = 'It was edited or damaged, so its snapshot cannot be checked against it: do not restore that snapshot; take or pick another one.';
 /**
@@ -4332,6 +4393,7 @@ function manifestProblem(m) {
         ['format must be custom, directory or plain', archive/* FORMATS */.hR.includes(m.format)],
         ['sha256 must be 64 hexadecimal digits', str(m.sha256) && /^[0-9a-f]{64}$/.test(m.sha256)],
         ['sizeBytes must be a whole number of bytes', count(m.sizeBytes)],
+        ['fingerprint must be 1 or 2 when present', m.fingerprint === undefined || m.fingerprint === 1 || m.fingerprint === 2],
         ['file must be a file name', str(m.file) && !/[/\\]/.test(m.file)],
         ['createdAt must be a date', str(m.createdAt) && !Number.isNaN(Date.parse(m.createdAt))],
         ['label must be text or null', m.label === null || str(m.label)],
@@ -4801,7 +4863,12 @@ async function takeSnapshot(req, log) {
                     }
                 })();
                 // Hashing here, pg_restore's full read in its own process and the server's counting run at once.
-                const [fp, , tables] = await Promise.all([(0,archive/* fingerprint */.Rj)(path), (0,archive/* readWhole */.oD)(path, req.format, pgRestore?.path ?? 'pg_restore'), counting]);
+                // They read the file apart: the same identity (onDisk) before and after proves they read the same bytes.
+                const identity = await (0,archive/* onDisk */.FC)(path);
+                const [fp, , tables] = await Promise.all([(0,archive/* fingerprint */.Rj)(path, archive/* FINGERPRINT_VERSION */.UZ, req.signal), (0,archive/* readWhole */.oD)(path, req.format, pgRestore?.path ?? 'pg_restore'), counting]);
+                if ((await (0,archive/* onDisk */.FC)(path)) !== identity) {
+                    throw new errors/* RollbackKitError */.dp(`Snapshot ${path} changed while it was being verified, right after pg_dump wrote it: its files were replaced, written or cut short during the read back.`, 'Something else writes to that path (another step or job using the same output-dir?): give this step a folder of its own and run again. Nothing was kept.');
+                }
                 return { ...fp, tables, dumpMs, verifyMs: Date.now() - verifyStarted, exported: side.value.exported, objects: catalog.objects };
             }
             catch (err) {
@@ -4832,6 +4899,7 @@ async function takeSnapshot(req, log) {
             file: (0,external_node_path_.basename)(path),
             sizeBytes,
             sha256,
+            fingerprint: archive/* FINGERPRINT_VERSION */.UZ,
             filter: {
                 schemas: selection.schemas,
                 excludeSchemas: selection.exclude,
@@ -4891,8 +4959,6 @@ async function takeSnapshot(req, log) {
 
 
 
-
-
 /** The snapshot and its manifest, found and matched by format; its bytes are not read yet. */
 async function openSnapshot(snapshotPath) {
     const path = snapshotPath.replace(/\/+$/, '');
@@ -4919,22 +4985,6 @@ function checkFingerprint(s, fp) {
         return;
     throw new errors/* RollbackKitError */.dp(`Snapshot ${s.path} changed since it was taken: sha256 ${fp.sha256.slice(0, 12)}… (${fp.sizeBytes} bytes), manifest says ${s.manifest.sha256.slice(0, 12)}… (${s.manifest.sizeBytes} bytes).`, 'It is corrupt, truncated or replaced: do not restore it; take or pick another snapshot.');
 }
-/**
- * What tells the snapshot's bytes apart without reading them: each file's inode, size and
- * modification time (of every file, for a directory dump). The sha256 and pg_restore read the file
- * separately; when this is the same before and after both, they read the same bytes.
- */
-async function onDisk(path) {
-    const look = async (file) => {
-        const s = await stat(file).catch(() => undefined);
-        return s ? `${s.dev}:${s.ino}:${s.size}:${s.mtimeMs}:${s.ctimeMs}` : 'gone';
-    };
-    const info = await stat(path).catch(() => undefined);
-    if (!info?.isDirectory())
-        return look(path);
-    const names = (await readdir(path).catch(() => [])).sort();
-    return (await Promise.all(names.map(async (name) => `${name}=${await look(join(path, name))}`))).join('\n');
-}
 async function verifySnapshot(snapshotPath, log, opts = {}) {
     const snapshot = await openSnapshot(snapshotPath);
     const { path, manifest } = snapshot;
@@ -4943,7 +4993,7 @@ async function verifySnapshot(snapshotPath, log, opts = {}) {
     // them, the verification costs the slower of the two instead of their sum. A changed file is
     // reported as changed even when pg_restore also failed on it.
     const [fp, read] = await Promise.allSettled([
-        fingerprint(path),
+        fingerprint(path, manifest.fingerprint),
         (async () => {
             const pgRestore = manifest.format === 'plain' ? undefined : await findPgTool('pg_restore', manifest.pgDump.major, { ...opts, explicitPath: opts.pgRestorePath });
             await readWhole(path, manifest.format, pgRestore?.path ?? 'pg_restore');
@@ -5025,6 +5075,16 @@ async function restoreOrPreview(req, log, dryRun) {
         throw pooler;
     const snapshot = await openSnapshot(req.snapshotPath);
     const manifest = snapshot.manifest;
+    // psql and pg_restore read the files apart from the hash: each file's identity (onDisk), taken
+    // before the hash and compared on every check, the last one after every read and before the
+    // COMMIT, proves they read the bytes hashed. A change is reported first: it explains a failed read
+    // or a wrong sha256 too.
+    const identity = await (0,archive/* onDisk */.FC)(snapshot.path);
+    const unchanged = async () => {
+        if ((await (0,archive/* onDisk */.FC)(snapshot.path)) === identity)
+            return;
+        throw new errors/* RollbackKitError */.dp(`Snapshot ${snapshot.path} changed while it was restored: its files were replaced, written or cut short after they were checked, so the restore did not commit and nothing was changed.`, 'Restore it again from the artifact, once nothing else writes to that path (an artifact download, another snapshot into the same folder).');
+    };
     // The snapshot was read back in full when it was taken; the same sha256 now proves these are those
     // bytes, and a restore that started on other bytes never commits. Hashed on Node's main thread, in
     // 1 MB slices between everything else it does: so not while it plans the restore, but once psql
@@ -5032,12 +5092,17 @@ async function restoreOrPreview(req, log, dryRun) {
     // hash, from the start.
     let hashing;
     const bytesChecked = () => {
-        hashing ??= (0,archive/* fingerprint */.Rj)(snapshot.path).then((fp) => {
+        hashing ??= (0,archive/* fingerprint */.Rj)(snapshot.path, manifest.fingerprint, req.signal).then((fp) => {
             checkFingerprint(snapshot, fp);
             log.info(`Snapshot ${snapshot.path} verified: sha256 ${fp.sha256.slice(0, 12)}…, ${fp.sizeBytes} bytes, as it was when it was read back in full.`);
         });
         hashing.catch(() => undefined);
-        return hashing;
+        const checked = hashing.then(unchanged, async (err) => {
+            await unchanged();
+            throw err;
+        });
+        checked.catch(() => undefined);
+        return checked;
     };
     if (req.preRestoreSnapshot && !dryRun)
         void bytesChecked();
@@ -5169,7 +5234,7 @@ async function restoreOrPreview(req, log, dryRun) {
             log.warning(`Tables the snapshot does not have were left as they are: ${extra.tables.join(', ')}.`);
         if (extra.schemas.length)
             log.warning(`Schemas the snapshot does not have were left as they are: ${extra.schemas.join(', ')}.`);
-        const fewerRows = pre ? fewerRowsThanBefore(pre.manifest, manifest) : [];
+        const fewerRows = (pre ? fewerRowsThanBefore(pre.manifest, manifest) : []).filter((f) => !req.inTransaction?.keeps?.includes(f.table));
         for (const f of fewerRows)
             log.info(`${f.table} holds ${f.before - f.restored} row(s) fewer than before the restore (${f.before} before, ${f.restored} restored); they are in the pre-restore snapshot ${preRestoreSnapshotPath}.`);
         return {
@@ -5553,6 +5618,7 @@ async function applySnapshot(a, processes, log) {
         // replaced by that one too (lockTimeout below).
         opened: true,
         prelude: [
+            ...(req.inTransaction?.first ?? []),
             // Before anything is created: the snapshot's grants and revokes assume pg_dump's baseline (restore-privileges.ts).
             setAsideDefaultPrivileges('before'),
             resetSchemaPrivileges(a.manifest.filter.schemas),
@@ -5589,6 +5655,7 @@ async function applySnapshot(a, processes, log) {
             views,
             ...foreignKeyStatements(a.plan),
             putBackDefaultPrivileges(),
+            ...(req.inTransaction?.last ?? []),
         ],
         // Throws (and so never commits) when the bytes restored are not the snapshot's, or the
         // pre-restore snapshot could not be kept.
@@ -6550,9 +6617,11 @@ function linkText(url) {
 /* harmony export */ });
 /* unused harmony export discardedList */
 /* harmony import */ var _core_files_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(32019);
-/* harmony import */ var _db_restore_discarded_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(90429);
-/* harmony import */ var _markdown_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(54348);
+/* harmony import */ var _core_secrets_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(79205);
+/* harmony import */ var _db_restore_discarded_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(90429);
+/* harmony import */ var _markdown_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(54348);
 /** restore-db's job summary: what was restored from where, what it replaced, and the way back. */
+
 
 
 
@@ -6570,10 +6639,10 @@ function keptCell(k, path) {
     if (!path)
         return 'not taken (pre-restore-snapshot: false)';
     if (k?.artifact)
-        return `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .code */ .aY)(path)}, uploaded as artifact ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .code */ .aY)(k.artifact)}${k.retentionDays ? ` (kept ${k.retentionDays} days)` : ''}`;
+        return `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .code */ .aY)(path)}, uploaded as artifact ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .code */ .aY)(k.artifact)}${k.retentionDays ? ` (kept ${k.retentionDays} days)` : ''}`;
     if (k?.deletedWithJob)
-        return `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .code */ .aY)(path)}, on this runner only: **deleted when this job ends**`;
-    return (0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .code */ .aY)(path);
+        return `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .code */ .aY)(path)}, on this runner only: **deleted when this job ends**`;
+    return (0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .code */ .aY)(path);
 }
 /**
  * What a restore discards (restore-discarded.ts) as a Markdown list, one line a column or object with
@@ -6582,49 +6651,51 @@ function keptCell(k, path) {
 function discardedList(discarded) {
     return discarded
         .flatMap((t) => [
-        ...t.columns.map((c) => `- ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .code */ .aY)(t.table)}: column ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .code */ .aY)((0,_db_restore_discarded_js__WEBPACK_IMPORTED_MODULE_1__/* .describeColumn */ ["in"])(c))}`),
-        ...t.objects.map((o) => `- ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .code */ .aY)(t.table)}: ${o.kind} ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .code */ .aY)(o.name)}: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .code */ .aY)(o.definition)}`),
+        ...t.columns.map((c) => `- ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .code */ .aY)(t.table)}: column ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .code */ .aY)((0,_db_restore_discarded_js__WEBPACK_IMPORTED_MODULE_2__/* .describeColumn */ ["in"])(c))}`),
+        ...t.objects.map((o) => `- ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .code */ .aY)(t.table)}: ${o.kind} ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .code */ .aY)(o.name)}: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .code */ .aY)(o.definition)}`),
     ])
         .join('\n');
 }
-function restoreSummary(r, kept) {
+/** With `log`, the result is redacted before anything is escaped (see redactDeep): the target's name is the connection string's. */
+function restoreSummary(input, kept, log) {
+    const r = log ? (0,_core_secrets_js__WEBPACK_IMPORTED_MODULE_1__/* .redactDeep */ .KL)(input, log.redact) : input;
     const parts = [
-        `## Restore of ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .text */ .Qq)(r.target)} from snapshot: verified`,
-        (0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .table */ .tp)(['', ''], [
-            ['Snapshot', `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .code */ .aY)(r.snapshotPath)} (taken ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .text */ .Qq)(r.snapshotTakenAt)})`],
-            ['Snapshot of', `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .text */ .Qq)(r.source)}${r.fromAnotherDatabase ? ' — **another database** (from-another-database: true)' : ''}`],
-            ['Restored into', (0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .text */ .Qq)(r.targetIdentity)],
+        `## Restore of ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .text */ .Qq)(r.target)} from snapshot: verified`,
+        (0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .table */ .tp)(['', ''], [
+            ['Snapshot', `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .code */ .aY)(r.snapshotPath)} (taken ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .text */ .Qq)(r.snapshotTakenAt)})`],
+            ['Snapshot of', `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .text */ .Qq)(r.source)}${r.fromAnotherDatabase ? ' — **another database** (from-another-database: true)' : ''}`],
+            ['Restored into', (0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .text */ .Qq)(r.targetIdentity)],
             ['Pre-restore snapshot', keptCell(kept, r.preRestoreSnapshotPath)],
             ['Tables restored', String(r.tablesRestored)],
             ['Mode', r.mode],
-            ['Time', (0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .formatDuration */ .a3)(r.durationMs)],
+            ['Time', (0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .formatDuration */ .a3)(r.durationMs)],
         ]),
     ];
     if (r.fewerRows.length) {
-        const rows = r.fewerRows.map((f) => `- ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .code */ .aY)(f.table)}: ${f.before - f.restored} row(s) discarded (${f.before} before, ${f.restored} restored)`);
-        parts.push(`### Rows the restore discarded\n\n${rows.join('\n')}\n\nThey are in the pre-restore snapshot ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .code */ .aY)(r.preRestoreSnapshotPath)}, with every row changed since the snapshot was taken (those were replaced too).`);
+        const rows = r.fewerRows.map((f) => `- ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .code */ .aY)(f.table)}: ${f.before - f.restored} row(s) discarded (${f.before} before, ${f.restored} restored)`);
+        parts.push(`### Rows the restore discarded\n\n${rows.join('\n')}\n\nThey are in the pre-restore snapshot ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .code */ .aY)(r.preRestoreSnapshotPath)}, with every row changed since the snapshot was taken (those were replaced too).`);
     }
     else if (r.preRestoreSnapshotPath) {
-        parts.push(`No table holds fewer rows than before the restore; rows changed since the snapshot was taken were replaced, and are in the pre-restore snapshot ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .code */ .aY)(r.preRestoreSnapshotPath)}.`);
+        parts.push(`No table holds fewer rows than before the restore; rows changed since the snapshot was taken were replaced, and are in the pre-restore snapshot ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .code */ .aY)(r.preRestoreSnapshotPath)}.`);
     }
     if (r.discarded.length) {
-        const kept = r.preRestoreSnapshotPath ? `Their values and definitions are in the pre-restore snapshot ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .code */ .aY)(r.preRestoreSnapshotPath)}.` : 'No pre-restore snapshot was taken: those values are not kept anywhere.';
+        const kept = r.preRestoreSnapshotPath ? `Their values and definitions are in the pre-restore snapshot ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .code */ .aY)(r.preRestoreSnapshotPath)}.` : 'No pre-restore snapshot was taken: those values are not kept anywhere.';
         parts.push(`### Columns and objects the restore discarded (added to snapshot tables since the snapshot)\n\n${discardedList(r.discarded)}\n\n${kept} Create again what is still wanted.`);
     }
     if (r.restoredEmpty.length) {
-        parts.push(`### Restored without rows (the snapshot left their data out)\n\n${r.restoredEmpty.map((t) => `- ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .code */ .aY)(t)}`).join('\n')}\n\nTheir rows from before the restore are in the pre-restore snapshot.`);
+        parts.push(`### Restored without rows (the snapshot left their data out)\n\n${r.restoredEmpty.map((t) => `- ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .code */ .aY)(t)}`).join('\n')}\n\nTheir rows from before the restore are in the pre-restore snapshot.`);
     }
     if (r.extraTables.length) {
-        parts.push(`### Tables the snapshot does not have (left as they are)\n\n${r.extraTables.map((t) => `- ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .code */ .aY)(t)}`).join('\n')}`);
+        parts.push(`### Tables the snapshot does not have (left as they are)\n\n${r.extraTables.map((t) => `- ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .code */ .aY)(t)}`).join('\n')}`);
     }
     if (r.extraSchemas.length) {
-        parts.push(`### Schemas the snapshot does not have (left as they are)\n\n${r.extraSchemas.map((t) => `- ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .code */ .aY)(t)}`).join('\n')}`);
+        parts.push(`### Schemas the snapshot does not have (left as they are)\n\n${r.extraSchemas.map((t) => `- ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .code */ .aY)(t)}`).join('\n')}`);
     }
     if (kept?.deletedWithJob)
-        parts.push(`> **Warning:** ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .text */ .Qq)(kept.deletedWithJob)}`);
+        parts.push(`> **Warning:** ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .text */ .Qq)(kept.deletedWithJob)}`);
     if (r.preRestoreSnapshotPath) {
-        const from = kept?.artifact ? ` (artifact ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .code */ .aY)(kept.artifact)})` : '';
-        parts.push(`To undo this restore, restore ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .code */ .aY)(r.preRestoreSnapshotPath)}${from} the same way.`);
+        const from = kept?.artifact ? ` (artifact ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .code */ .aY)(kept.artifact)})` : '';
+        parts.push(`To undo this restore, restore ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .code */ .aY)(r.preRestoreSnapshotPath)}${from} the same way.`);
     }
     return parts.join('\n\n') + '\n';
 }
@@ -6632,7 +6703,7 @@ function restoreSummary(r, kept) {
 function preRestoreSnapshotDetails(k) {
     const parts = [`Pre-restore snapshot (the database as it was before this step): ${keptCell(k, k.path)}.`];
     if (k.deletedWithJob)
-        parts.push(`> **Warning:** ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .text */ .Qq)(k.deletedWithJob)}`);
+        parts.push(`> **Warning:** ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .text */ .Qq)(k.deletedWithJob)}`);
     return parts.join('\n\n');
 }
 

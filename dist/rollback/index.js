@@ -9505,6 +9505,11 @@ class RollbackKitError extends Error {
     changed;
     /** Ended by a stop (SIGTERM, SIGINT: a cancelled job, Ctrl-C), not by a fault someone must fix. */
     stopped;
+    /**
+     * Another session held what it needed (a lock not granted in time, a lock cycle given way to):
+     * nothing is wrong with the request itself, and the same request may pass once that session is done.
+     */
+    blocked;
     constructor(message, hint, facts = {}) {
         super(message);
         this.hint = hint;
@@ -9513,6 +9518,8 @@ class RollbackKitError extends Error {
             this.changed = facts.changed;
         if (facts.stopped)
             this.stopped = true;
+        if (facts.blocked)
+            this.blocked = true;
     }
     /** The single line shown to the on-call engineer. */
     get line() {
@@ -10462,8 +10469,10 @@ class AliasExpansion {
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   FC: () => (/* binding */ onDisk),
 /* harmony export */   Rj: () => (/* binding */ fingerprint),
 /* harmony export */   Tz: () => (/* binding */ detectFormat),
+/* harmony export */   UZ: () => (/* binding */ FINGERPRINT_VERSION),
 /* harmony export */   gw: () => (/* binding */ corruptSnapshot),
 /* harmony export */   hR: () => (/* binding */ FORMATS),
 /* harmony export */   oD: () => (/* binding */ readWhole)
@@ -10490,16 +10499,25 @@ class AliasExpansion {
 const FORMATS = ['custom', 'directory', 'plain'];
 const PLAIN_HEADER = '-- PostgreSQL database dump';
 const PLAIN_TRAILER = '-- PostgreSQL database dump complete';
-async function hashFile(path, hash) {
-    for await (const chunk of (0,node_fs__WEBPACK_IMPORTED_MODULE_1__.createReadStream)(path, { highWaterMark: 1 << 20 }))
+async function hashFile(path, hash, signal) {
+    for await (const chunk of (0,node_fs__WEBPACK_IMPORTED_MODULE_1__.createReadStream)(path, { highWaterMark: 1 << 20, signal }))
         hash.update(chunk);
 }
-/** sha256 of a file; of a directory, over its sorted file names and contents. */
-async function fingerprint(path) {
+/** What snapshot-db writes. */
+const FINGERPRINT_VERSION = 2;
+/** A length as 8 bytes, big-endian: what makes a name or a content end where it says. */
+const lengthOf = (n) => {
+    const b = Buffer.alloc(8);
+    b.writeBigUInt64BE(BigInt(n));
+    return b;
+};
+/** sha256 of a file; of a directory, over its sorted file names and contents, as `version` frames them. */
+/** `signal`: a stop ends the read (an AbortError), so hashing gigabytes never outlasts it. */
+async function fingerprint(path, version, signal) {
     const info = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.stat)(path);
     const hash = (0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.createHash)('sha256');
     if (!info.isDirectory()) {
-        await hashFile(path, hash);
+        await hashFile(path, hash, signal);
         return { sha256: hash.digest('hex'), sizeBytes: info.size };
     }
     let size = 0;
@@ -10508,13 +10526,41 @@ async function fingerprint(path) {
         const s = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.stat)(file);
         if (!s.isFile())
             continue;
-        hash.update(name);
-        hash.update('\0');
-        await hashFile(file, hash);
-        hash.update('\0');
+        if (version === 1) {
+            hash.update(name);
+            hash.update('\0');
+            await hashFile(file, hash, signal);
+            hash.update('\0');
+        }
+        else {
+            const nameBytes = Buffer.from(name, 'utf8');
+            hash.update(lengthOf(nameBytes.length));
+            hash.update(nameBytes);
+            hash.update(lengthOf(s.size));
+            // A file that grows or shrinks while it is hashed gives a sha256 no manifest has; the callers
+            // also compare its identity (onDisk) before and after.
+            await hashFile(file, hash, signal);
+        }
         size += s.size;
     }
     return { sha256: hash.digest('hex'), sizeBytes: size };
+}
+/**
+ * What tells the snapshot's bytes apart without reading them: each file's device, inode, size,
+ * modification and change times (of every file, for a directory dump). The sha256 and the reads
+ * that use the bytes (pg_restore, psql) open the files separately; when this is the same before the
+ * first and after the last, they all read the same bytes.
+ */
+async function onDisk(path) {
+    const look = async (file) => {
+        const s = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.stat)(file).catch(() => undefined);
+        return s ? `${s.dev}:${s.ino}:${s.size}:${s.mtimeMs}:${s.ctimeMs}` : 'gone';
+    };
+    const info = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.stat)(path).catch(() => undefined);
+    if (!info?.isDirectory())
+        return look(path);
+    const names = (await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.readdir)(path).catch(() => [])).sort();
+    return (await Promise.all(names.map(async (name) => `${name}=${await look((0,node_path__WEBPACK_IMPORTED_MODULE_3__.join)(path, name))}`))).join('\n');
 }
 async function detectFormat(path) {
     const info = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.stat)(path);
@@ -11333,7 +11379,7 @@ class LockCycleError extends _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .Rol
  */
 function lockCycleError(what, blockers, state, log, ours = SNAPSHOT_CYCLE, facts = {}) {
     const who = `${blockers.length > 1 ? 'sessions' : 'session'} ${describeBlockers(blockers, log)}`;
-    return new LockCycleError(`${what} stopped: ${who} asked for a table ${ours.held} had locked, and ${ours.waited} then had to wait behind it: each waited for the other, and every query on that table waited behind both. ${ours.letGo} let go at once, so that session went ahead.`, `${state} Run again once it has finished (a migration or other schema change running now).`, blockers, facts);
+    return new LockCycleError(`${what} stopped: ${who} asked for a table ${ours.held} had locked, and ${ours.waited} then had to wait behind it: each waited for the other, and every query on that table waited behind both. ${ours.letGo} let go at once, so that session went ahead.`, `${state} Run again once it has finished (a migration or other schema change running now).`, blockers, { ...facts, blocked: true });
 }
 /** The error for a lock that was not granted in time: who holds it, what was (not) changed (`state`, and as `facts`), what to do. */
 function lockTimeoutError(what, seconds, blockers, state, log, facts = {}) {
@@ -11341,7 +11387,7 @@ function lockTimeoutError(what, seconds, blockers, state, log, facts = {}) {
         ? `held by ${blockers.length > 1 ? 'sessions' : 'session'} ${describeBlockers(blockers, log)}`
         : 'another session holds it (it ended or was not seen in pg_stat_activity in time)';
     const end = blockers.length ? ` (SELECT pg_terminate_backend(${blockers[0].pid}) ends it)` : '';
-    return new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .RollbackKitError */ .dp(`${what} stopped: a lock was not granted within lock-timeout-seconds (${seconds} s), ${who}.`, `${state} Once that session has finished or been ended${end}, run again; or raise lock-timeout-seconds.`, facts);
+    return new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .RollbackKitError */ .dp(`${what} stopped: a lock was not granted within lock-timeout-seconds (${seconds} s), ${who}.`, `${state} Once that session has finished or been ended${end}, run again; or raise lock-timeout-seconds.`, { ...facts, blocked: true });
 }
 
 
@@ -11403,7 +11449,8 @@ async function readManifest(path) {
     const problem = manifestProblem(m);
     if (problem)
         throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .RollbackKitError */ .dp(`${path} is not a valid rollback-kit snapshot manifest: ${problem}.`, BROKEN_HINT);
-    return m;
+    // Written before the field was: hashed as version 1.
+    return { ...m, fingerprint: m.fingerprint ?? 1 };
 }
 const BROKEN_HINT = 'It was edited or damaged, so its snapshot cannot be checked against it: do not restore that snapshot; take or pick another one.';
 /**
@@ -11424,6 +11471,7 @@ function manifestProblem(m) {
         ['format must be custom, directory or plain', _archive_js__WEBPACK_IMPORTED_MODULE_3__/* .FORMATS */ .hR.includes(m.format)],
         ['sha256 must be 64 hexadecimal digits', str(m.sha256) && /^[0-9a-f]{64}$/.test(m.sha256)],
         ['sizeBytes must be a whole number of bytes', count(m.sizeBytes)],
+        ['fingerprint must be 1 or 2 when present', m.fingerprint === undefined || m.fingerprint === 1 || m.fingerprint === 2],
         ['file must be a file name', str(m.file) && !/[/\\]/.test(m.file)],
         ['createdAt must be a date', str(m.createdAt) && !Number.isNaN(Date.parse(m.createdAt))],
         ['label must be text or null', m.label === null || str(m.label)],
@@ -12878,7 +12926,12 @@ async function takeSnapshot(req, log) {
                     }
                 })();
                 // Hashing here, pg_restore's full read in its own process and the server's counting run at once.
-                const [fp, , tables] = await Promise.all([(0,_archive_js__WEBPACK_IMPORTED_MODULE_7__/* .fingerprint */ .Rj)(path), (0,_archive_js__WEBPACK_IMPORTED_MODULE_7__/* .readWhole */ .oD)(path, req.format, pgRestore?.path ?? 'pg_restore'), counting]);
+                // They read the file apart: the same identity (onDisk) before and after proves they read the same bytes.
+                const identity = await (0,_archive_js__WEBPACK_IMPORTED_MODULE_7__/* .onDisk */ .FC)(path);
+                const [fp, , tables] = await Promise.all([(0,_archive_js__WEBPACK_IMPORTED_MODULE_7__/* .fingerprint */ .Rj)(path, _archive_js__WEBPACK_IMPORTED_MODULE_7__/* .FINGERPRINT_VERSION */ .UZ, req.signal), (0,_archive_js__WEBPACK_IMPORTED_MODULE_7__/* .readWhole */ .oD)(path, req.format, pgRestore?.path ?? 'pg_restore'), counting]);
+                if ((await (0,_archive_js__WEBPACK_IMPORTED_MODULE_7__/* .onDisk */ .FC)(path)) !== identity) {
+                    throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_5__/* .RollbackKitError */ .dp(`Snapshot ${path} changed while it was being verified, right after pg_dump wrote it: its files were replaced, written or cut short during the read back.`, 'Something else writes to that path (another step or job using the same output-dir?): give this step a folder of its own and run again. Nothing was kept.');
+                }
                 return { ...fp, tables, dumpMs, verifyMs: Date.now() - verifyStarted, exported: side.value.exported, objects: catalog.objects };
             }
             catch (err) {
@@ -12909,6 +12962,7 @@ async function takeSnapshot(req, log) {
             file: (0,node_path__WEBPACK_IMPORTED_MODULE_3__.basename)(path),
             sizeBytes,
             sha256,
+            fingerprint: _archive_js__WEBPACK_IMPORTED_MODULE_7__/* .FINGERPRINT_VERSION */ .UZ,
             filter: {
                 schemas: selection.schemas,
                 excludeSchemas: selection.exclude,
@@ -13390,12 +13444,10 @@ function parseBool(value) {
 /* harmony export */   z: () => (/* binding */ checkFingerprint)
 /* harmony export */ });
 /* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(73024);
-/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(51455);
-/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(76760);
-/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(8005);
-/* harmony import */ var _archive_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(44263);
-/* harmony import */ var _manifest_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(42584);
-/* harmony import */ var _pg_tools_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(61934);
+/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8005);
+/* harmony import */ var _archive_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(44263);
+/* harmony import */ var _manifest_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(42584);
+/* harmony import */ var _pg_tools_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(61934);
 /**
  * Whether a snapshot can be trusted before anything destructive relies on it: its manifest is there,
  * its sha256 is the one recorded when it was taken, and pg_restore can read every byte of it.
@@ -13405,25 +13457,23 @@ function parseBool(value) {
 
 
 
-
-
 /** The snapshot and its manifest, found and matched by format; its bytes are not read yet. */
 async function openSnapshot(snapshotPath) {
     const path = snapshotPath.replace(/\/+$/, '');
     if (path.endsWith('.manifest.json')) {
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .RollbackKitError */ .dp(`${path} is a snapshot's manifest, not the snapshot.`, `Pass the snapshot beside it: ${path.slice(0, -'.manifest.json'.length)}.`);
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .RollbackKitError */ .dp(`${path} is a snapshot's manifest, not the snapshot.`, `Pass the snapshot beside it: ${path.slice(0, -'.manifest.json'.length)}.`);
     }
     if (!(0,node_fs__WEBPACK_IMPORTED_MODULE_0__.existsSync)(path)) {
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .RollbackKitError */ .dp(`Snapshot ${path} does not exist.`, 'Pass the path output of snapshot-db (download the artifact first if it was uploaded).');
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .RollbackKitError */ .dp(`Snapshot ${path} does not exist.`, 'Pass the path output of snapshot-db (download the artifact first if it was uploaded).');
     }
-    const manifestPath = (0,_manifest_js__WEBPACK_IMPORTED_MODULE_5__/* .manifestPathFor */ .ev)(path);
+    const manifestPath = (0,_manifest_js__WEBPACK_IMPORTED_MODULE_3__/* .manifestPathFor */ .ev)(path);
     if (!(0,node_fs__WEBPACK_IMPORTED_MODULE_0__.existsSync)(manifestPath)) {
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .RollbackKitError */ .dp(`Snapshot ${path} has no manifest (${manifestPath}), so its integrity cannot be checked.`, 'Use a snapshot taken by snapshot-db and keep its .manifest.json beside it.');
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .RollbackKitError */ .dp(`Snapshot ${path} has no manifest (${manifestPath}), so its integrity cannot be checked.`, 'Use a snapshot taken by snapshot-db and keep its .manifest.json beside it.');
     }
-    const manifest = await (0,_manifest_js__WEBPACK_IMPORTED_MODULE_5__/* .readManifest */ .WI)(manifestPath);
-    const format = await (0,_archive_js__WEBPACK_IMPORTED_MODULE_4__/* .detectFormat */ .Tz)(path);
+    const manifest = await (0,_manifest_js__WEBPACK_IMPORTED_MODULE_3__/* .readManifest */ .WI)(manifestPath);
+    const format = await (0,_archive_js__WEBPACK_IMPORTED_MODULE_2__/* .detectFormat */ .Tz)(path);
     if (format !== manifest.format) {
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .RollbackKitError */ .dp(`Snapshot ${path} is in ${format} format but its manifest says ${manifest.format}: it was replaced.`, 'Do not restore it; take or pick another snapshot.');
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .RollbackKitError */ .dp(`Snapshot ${path} is in ${format} format but its manifest says ${manifest.format}: it was replaced.`, 'Do not restore it; take or pick another snapshot.');
     }
     return { path, manifestPath, manifest };
 }
@@ -13431,41 +13481,25 @@ async function openSnapshot(snapshotPath) {
 function checkFingerprint(s, fp) {
     if (fp.sha256 === s.manifest.sha256)
         return;
-    throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .RollbackKitError */ .dp(`Snapshot ${s.path} changed since it was taken: sha256 ${fp.sha256.slice(0, 12)}… (${fp.sizeBytes} bytes), manifest says ${s.manifest.sha256.slice(0, 12)}… (${s.manifest.sizeBytes} bytes).`, 'It is corrupt, truncated or replaced: do not restore it; take or pick another snapshot.');
-}
-/**
- * What tells the snapshot's bytes apart without reading them: each file's inode, size and
- * modification time (of every file, for a directory dump). The sha256 and pg_restore read the file
- * separately; when this is the same before and after both, they read the same bytes.
- */
-async function onDisk(path) {
-    const look = async (file) => {
-        const s = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.stat)(file).catch(() => undefined);
-        return s ? `${s.dev}:${s.ino}:${s.size}:${s.mtimeMs}:${s.ctimeMs}` : 'gone';
-    };
-    const info = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.stat)(path).catch(() => undefined);
-    if (!info?.isDirectory())
-        return look(path);
-    const names = (await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.readdir)(path).catch(() => [])).sort();
-    return (await Promise.all(names.map(async (name) => `${name}=${await look((0,node_path__WEBPACK_IMPORTED_MODULE_2__.join)(path, name))}`))).join('\n');
+    throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .RollbackKitError */ .dp(`Snapshot ${s.path} changed since it was taken: sha256 ${fp.sha256.slice(0, 12)}… (${fp.sizeBytes} bytes), manifest says ${s.manifest.sha256.slice(0, 12)}… (${s.manifest.sizeBytes} bytes).`, 'It is corrupt, truncated or replaced: do not restore it; take or pick another snapshot.');
 }
 async function verifySnapshot(snapshotPath, log, opts = {}) {
     const snapshot = await openSnapshot(snapshotPath);
     const { path, manifest } = snapshot;
-    const before = await onDisk(path);
+    const before = await (0,_archive_js__WEBPACK_IMPORTED_MODULE_2__/* .onDisk */ .FC)(path);
     // The sha256 and pg_restore's full read both read every byte: side by side, as snapshot-db runs
     // them, the verification costs the slower of the two instead of their sum. A changed file is
     // reported as changed even when pg_restore also failed on it.
     const [fp, read] = await Promise.allSettled([
-        (0,_archive_js__WEBPACK_IMPORTED_MODULE_4__/* .fingerprint */ .Rj)(path),
+        (0,_archive_js__WEBPACK_IMPORTED_MODULE_2__/* .fingerprint */ .Rj)(path, manifest.fingerprint),
         (async () => {
-            const pgRestore = manifest.format === 'plain' ? undefined : await (0,_pg_tools_js__WEBPACK_IMPORTED_MODULE_6__/* .findPgTool */ .fh)('pg_restore', manifest.pgDump.major, { ...opts, explicitPath: opts.pgRestorePath });
-            await (0,_archive_js__WEBPACK_IMPORTED_MODULE_4__/* .readWhole */ .oD)(path, manifest.format, pgRestore?.path ?? 'pg_restore');
+            const pgRestore = manifest.format === 'plain' ? undefined : await (0,_pg_tools_js__WEBPACK_IMPORTED_MODULE_4__/* .findPgTool */ .fh)('pg_restore', manifest.pgDump.major, { ...opts, explicitPath: opts.pgRestorePath });
+            await (0,_archive_js__WEBPACK_IMPORTED_MODULE_2__/* .readWhole */ .oD)(path, manifest.format, pgRestore?.path ?? 'pg_restore');
         })(),
     ]);
     // Before any other verdict: a file still being written explains a mismatch or a failed read too.
-    if ((await onDisk(path)) !== before) {
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .RollbackKitError */ .dp(`Snapshot ${path} changed while it was being verified: its files were replaced, written or cut short between the start and the end of the read.`, 'Something is still writing it (an artifact download, another snapshot into the same path): let it finish and verify again, or take or pick another snapshot. Do not restore it as it is.');
+    if ((await (0,_archive_js__WEBPACK_IMPORTED_MODULE_2__/* .onDisk */ .FC)(path)) !== before) {
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .RollbackKitError */ .dp(`Snapshot ${path} changed while it was being verified: its files were replaced, written or cut short between the start and the end of the read.`, 'Something is still writing it (an artifact download, another snapshot into the same path): let it finish and verify again, or take or pick another snapshot. Do not restore it as it is.');
     }
     if (fp.status === 'rejected')
         throw fp.reason;
@@ -13569,11 +13603,15 @@ function githubClient(apiUrl, token, log, tuning = {}) {
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   S: () => (/* binding */ readLedger),
-/* harmony export */   X: () => (/* binding */ writeLedger)
+/* harmony export */   Fg: () => (/* binding */ ledgerAcrossRestore),
+/* harmony export */   SC: () => (/* binding */ readLedger),
+/* harmony export */   XL: () => (/* binding */ writeLedger)
 /* harmony export */ });
+/* unused harmony export ledgerUpsertSql */
+/* harmony import */ var _db_catalog_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(59066);
 /* harmony import */ var _own_tables_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(52438);
 /* harmony import */ var _sql_split_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(37063);
+
 
 
 const ROLLBACKS = {
@@ -13607,15 +13645,54 @@ async function readLedger(session, incidentKey) {
 function textArray(values) {
     return `ARRAY[${values.map(_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu).join(', ')}]::text[]`;
 }
-/** One query (literals inlined), so one round trip: the table made where it is missing, then the row. */
-async function writeLedger(session, row) {
+/** The statement that writes `row` (literals inlined), into a table as this version uses it (ensureTableSql). */
+function ledgerUpsertSql(row) {
     const values = [(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(row.incidentKey), (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(row.method), row.keepVersion === undefined ? 'NULL' : (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(row.keepVersion), textArray(row.planned), textArray(row.kept ?? []), textArray(row.reverted), (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(row.status)];
-    // Made, or given the columns this version added, only where it lacks them: a role that may write the
-    // rows but not own the table (a CI role after a migration role) needs no more (own-tables.ts).
-    await (0,_own_tables_js__WEBPACK_IMPORTED_MODULE_0__/* .ensureTable */ .pI)(session, ROLLBACKS, `INSERT INTO rollback_kit.rollbacks (incident_key, method, keep_version, planned, kept, reverted, status)
+    return `INSERT INTO rollback_kit.rollbacks (incident_key, method, keep_version, planned, kept, reverted, status)
      VALUES (${values.join(', ')})
      ON CONFLICT (incident_key) DO UPDATE SET method = excluded.method, keep_version = excluded.keep_version, planned = excluded.planned,
-       kept = excluded.kept, reverted = excluded.reverted, status = excluded.status, updated_at = now()`);
+       kept = excluded.kept, reverted = excluded.reverted, status = excluded.status, updated_at = now();`;
+}
+/** One query (literals inlined), so one round trip: the table made where it is missing, then the row. */
+async function writeLedger(session, row) {
+    // Made, or given the columns this version added, only where it lacks them: a role that may write the
+    // rows but not own the table (a CI role after a migration role) needs no more (own-tables.ts).
+    await (0,_own_tables_js__WEBPACK_IMPORTED_MODULE_0__/* .ensureTable */ .pI)(session, ROLLBACKS, ledgerUpsertSql(row));
+}
+/** Where the ledger's rows wait, in the restore's transaction, while the snapshot's script runs (set_config's is_local: gone at its end). */
+const KEPT_SETTING = 'rollback_kit.ledger_before_restore';
+/**
+ * Statements for a restore's transaction (RestoreRequest.inTransaction) that keep the ledger out of
+ * what it replaces, and write `done` (this incident's finished row) in it:
+ *   first: the rows as they are (this run wrote its 'started' row just before, so the table exists);
+ *   last: after the snapshot's script, the table as it was (a snapshot taken after an earlier
+ *   rollback holds the ledger of that time: restored as it is, it would forget every incident
+ *   rolled back since, and a re-run of one would do its work again, a restore discarding the
+ *   writes made since), then `done`. In the transaction, so the restore and its 'done' row commit
+ *   together: a run that dies after the COMMIT leaves no 'started' row to restore again.
+ */
+function ledgerAcrossRestore(done) {
+    const rows = (from) => `(SELECT coalesce(jsonb_agg(r ORDER BY r ->> 'incident_key'), '[]') FROM ${from})`;
+    const kept = `current_setting(${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(KEPT_SETTING)})::jsonb`;
+    return {
+        keeps: [ROLLBACKS.name],
+        first: [(0,_db_catalog_js__WEBPACK_IMPORTED_MODULE_2__/* .doBlock */ .hq)('rk_ledger_kept', `BEGIN\n  PERFORM set_config(${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(KEPT_SETTING)}, ${rows('rollback_kit.rollbacks t, to_jsonb(t) r')}::text, true);\nEND`)],
+        last: [
+            // The snapshot's table may be an earlier version's, without the columns this one writes.
+            (0,_own_tables_js__WEBPACK_IMPORTED_MODULE_0__/* .ensureTableSql */ .Rf)(ROLLBACKS),
+            // Only where the snapshot brought other rows: a role that may write rows but not delete them
+            // (enough for the ledger until now) still restores a snapshot that has no ledger of its own.
+            (0,_db_catalog_js__WEBPACK_IMPORTED_MODULE_2__/* .doBlock */ .hq)('rk_ledger_back', [
+                'BEGIN',
+                `  IF ${rows('rollback_kit.rollbacks t, to_jsonb(t) r')} IS DISTINCT FROM ${rows(`jsonb_array_elements(${kept}) r`)} THEN`,
+                '    DELETE FROM rollback_kit.rollbacks;',
+                `    INSERT INTO rollback_kit.rollbacks SELECT * FROM jsonb_populate_recordset(NULL::rollback_kit.rollbacks, ${kept});`,
+                '  END IF;',
+                'END',
+            ].join('\n')),
+            ledgerUpsertSql(done),
+        ],
+    };
 }
 
 
@@ -14300,7 +14377,7 @@ class RecordedPlan {
     /** Reads what an earlier attempt recorded; the first attempt reads nothing and plans. */
     static async read(session, run, table) {
         const key = `${METHOD}:${run.id}:${run.job}:${run.step}:${table}`;
-        const row = run.attempt > 1 ? await (0,ledger/* readLedger */.S)(session, key) : undefined;
+        const row = run.attempt > 1 ? await (0,ledger/* readLedger */.SC)(session, key) : undefined;
         return new RecordedPlan(run, key, row?.method === METHOD ? row : undefined);
     }
     /** The earlier attempt's plan as the planner's selector, said in the log; undefined when this attempt plans. */
@@ -14320,7 +14397,7 @@ class RecordedPlan {
             return;
         const row = { incidentKey: this.key, method: METHOD, keepVersion: plan.keep?.version, planned: plan.toRevert.map((m) => m.file.version), reverted: [], status: 'started' };
         try {
-            await (0,ledger/* writeLedger */.X)(session, row);
+            await (0,ledger/* writeLedger */.XL)(session, row);
             this.row = row;
         }
         catch (err) {
@@ -14338,7 +14415,7 @@ class RecordedPlan {
         if (!this.row)
             return;
         this.row = { ...this.row, reverted: [...new Set([...this.row.reverted, ...reverted])], status: done ? 'done' : 'started' };
-        await (0,ledger/* writeLedger */.X)(session, this.row).catch((err) => log.warning(`Could not update this run's row in rollback_kit.rollbacks (${err.message}); a re-run still finishes the plan from what the tracking table says.`));
+        await (0,ledger/* writeLedger */.XL)(session, this.row).catch((err) => log.warning(`Could not update this run's row in rollback_kit.rollbacks (${err.message}); a re-run still finishes the plan from what the tracking table says.`));
     }
 }
 /**
@@ -15031,7 +15108,9 @@ async function leftByConcurrentIndex(session, st, before, failure) {
     catch (err) {
         return { drop: [], finishing: [], unchecked: err.message };
     }
-    const left = rows.filter((r) => r.named || !before.oids.has(r.oid));
+    // A REINDEX's own index, invalid before it ran (rebuilding a failed CREATE INDEX CONCURRENTLY is
+    // what it is for), was not left by it: dropping it would make the re-run fail on a missing index.
+    const left = rows.filter((r) => (r.named && st.kind !== 'reindex') || !before.oids.has(r.oid));
     if (left.length === 0)
         return undefined;
     const finishing = st.kind === 'drop' ? left.filter((r) => r.named).map((r) => r.name) : [];
@@ -16220,9 +16299,11 @@ function needsOwnTransaction(s) {
         return true;
     if (a === 'alter' && b === 'system')
         return true;
-    if ((a === 'create' || a === 'drop' || a === 'reindex') && flat.includes(' concurrently '))
+    // A word of its own, or in REINDEX's option list: `REINDEX (VERBOSE, CONCURRENTLY) TABLE t`.
+    const concurrently = /[ (,]concurrently[ ),;]/.test(flat);
+    if ((a === 'create' || a === 'drop' || a === 'reindex') && concurrently)
         return true;
-    if (a === 'create' && b === 'unique' && flat.includes(' concurrently '))
+    if (a === 'create' && b === 'unique' && concurrently)
         return true;
     if (a === 'alter' && b === 'table' && / detach partition .* concurrently /.test(flat))
         return true;
@@ -18920,6 +19001,16 @@ async function restoreOrPreview(req, log, dryRun) {
         throw pooler;
     const snapshot = await (0,verify/* openSnapshot */.r)(req.snapshotPath);
     const manifest = snapshot.manifest;
+    // psql and pg_restore read the files apart from the hash: each file's identity (onDisk), taken
+    // before the hash and compared on every check, the last one after every read and before the
+    // COMMIT, proves they read the bytes hashed. A change is reported first: it explains a failed read
+    // or a wrong sha256 too.
+    const identity = await (0,archive/* onDisk */.FC)(snapshot.path);
+    const unchanged = async () => {
+        if ((await (0,archive/* onDisk */.FC)(snapshot.path)) === identity)
+            return;
+        throw new errors/* RollbackKitError */.dp(`Snapshot ${snapshot.path} changed while it was restored: its files were replaced, written or cut short after they were checked, so the restore did not commit and nothing was changed.`, 'Restore it again from the artifact, once nothing else writes to that path (an artifact download, another snapshot into the same folder).');
+    };
     // The snapshot was read back in full when it was taken; the same sha256 now proves these are those
     // bytes, and a restore that started on other bytes never commits. Hashed on Node's main thread, in
     // 1 MB slices between everything else it does: so not while it plans the restore, but once psql
@@ -18927,12 +19018,17 @@ async function restoreOrPreview(req, log, dryRun) {
     // hash, from the start.
     let hashing;
     const bytesChecked = () => {
-        hashing ??= (0,archive/* fingerprint */.Rj)(snapshot.path).then((fp) => {
+        hashing ??= (0,archive/* fingerprint */.Rj)(snapshot.path, manifest.fingerprint, req.signal).then((fp) => {
             (0,verify/* checkFingerprint */.z)(snapshot, fp);
             log.info(`Snapshot ${snapshot.path} verified: sha256 ${fp.sha256.slice(0, 12)}…, ${fp.sizeBytes} bytes, as it was when it was read back in full.`);
         });
         hashing.catch(() => undefined);
-        return hashing;
+        const checked = hashing.then(unchanged, async (err) => {
+            await unchanged();
+            throw err;
+        });
+        checked.catch(() => undefined);
+        return checked;
     };
     if (req.preRestoreSnapshot && !dryRun)
         void bytesChecked();
@@ -19064,7 +19160,7 @@ async function restoreOrPreview(req, log, dryRun) {
             log.warning(`Tables the snapshot does not have were left as they are: ${extra.tables.join(', ')}.`);
         if (extra.schemas.length)
             log.warning(`Schemas the snapshot does not have were left as they are: ${extra.schemas.join(', ')}.`);
-        const fewerRows = pre ? fewerRowsThanBefore(pre.manifest, manifest) : [];
+        const fewerRows = (pre ? fewerRowsThanBefore(pre.manifest, manifest) : []).filter((f) => !req.inTransaction?.keeps?.includes(f.table));
         for (const f of fewerRows)
             log.info(`${f.table} holds ${f.before - f.restored} row(s) fewer than before the restore (${f.before} before, ${f.restored} restored); they are in the pre-restore snapshot ${preRestoreSnapshotPath}.`);
         return {
@@ -19448,6 +19544,7 @@ async function applySnapshot(a, processes, log) {
         // replaced by that one too (lockTimeout below).
         opened: true,
         prelude: [
+            ...(req.inTransaction?.first ?? []),
             // Before anything is created: the snapshot's grants and revokes assume pg_dump's baseline (restore-privileges.ts).
             setAsideDefaultPrivileges('before'),
             resetSchemaPrivileges(a.manifest.filter.schemas),
@@ -19484,6 +19581,7 @@ async function applySnapshot(a, processes, log) {
             views,
             ...foreignKeyStatements(a.plan),
             putBackDefaultPrivileges(),
+            ...(req.inTransaction?.last ?? []),
         ],
         // Throws (and so never commits) when the bytes restored are not the snapshot's, or the
         // pre-restore snapshot could not be kept.
@@ -19942,7 +20040,8 @@ async function rollbackPhases(request, deps, log, heartbeat) {
         // read an app phase earlier, and by then production is already back.
         const restoring = wantsDatabase && plan.database.method === 'restore' && plan.database.snapshotPath && (0,external_node_fs_.existsSync)(plan.database.snapshotPath);
         if (restoring) {
-            previewing = previewRestore(restoreRequest(request), log);
+            // Waits little for locks: the app waits for this plan, and the database phase waits its full lock-timeout.
+            previewing = previewRestore({ ...restoreRequest(request), lockTimeoutSeconds: Math.min(plan.database.lockTimeoutSeconds, PREVIEW_LOCK_WAIT_SECONDS) }, log);
             previewing.catch(() => undefined);
         }
         if (plan.verify) {
@@ -19970,7 +20069,7 @@ async function rollbackPhases(request, deps, log, heartbeat) {
         if (wantsDatabase) {
             const db = plan.database;
             const target = request.database;
-            ledger = await (0,db_session/* withSession */.fQ)(target, (s) => (0,migrations_ledger/* readLedger */.S)(s, record.incidentKey));
+            ledger = await (0,db_session/* withSession */.fQ)(target, (s) => (0,migrations_ledger/* readLedger */.SC)(s, record.incidentKey));
             record.database = { method: db.method, planned: ledger?.status === 'done' ? ledger.planned : [], reverted: ledger?.status === 'done' ? ledger.reverted : [], status: 'planned' };
             const earlier = unfinishedPlan(ledger);
             if (ledger?.status === 'done') {
@@ -19985,7 +20084,16 @@ async function rollbackPhases(request, deps, log, heartbeat) {
                     throw new errors/* RollbackKitError */.dp(`The snapshot to restore (${db.snapshotPath}) does not exist on this runner.`, 'Download the artifact that holds it first, or check snapshot-path.');
                 // Planned as the restore plans it: what it would discard is in the plan row and the summary,
                 // and a real run's restore lists again what it found, before it changes anything.
-                record.database.discarded = (await (previewing ?? previewRestore(restoreRequest(request), log))).discarded;
+                try {
+                    record.database.discarded = (await (previewing ?? previewRestore(restoreRequest(request), log))).discarded;
+                }
+                catch (err) {
+                    // A session holding a table now (a migration running) is no reason to keep the bad app in
+                    // production: only a real run goes on, and its database phase waits for the lock again.
+                    if (request.dryRun || !(err instanceof errors/* RollbackKitError */.dp && err.blocked))
+                        throw err;
+                    log.warning(`The restore could not be planned now, so what it discards is not listed here: ${redact(err)} The rollback goes on; the database phase waits for the lock again (up to ${plan.database.lockTimeoutSeconds} s).`);
+                }
             }
             else if (earlier) {
                 // What is left of it comes from the tracking table: the row's `reverted` may be behind it (ledger.ts).
@@ -20395,6 +20503,8 @@ function discardedCount(db) {
     const parts = [columns && `${columns} column${columns === 1 ? '' : 's'}`, objects && `${objects} index(es), constraint(s), trigger(s), policies or rules`].filter(Boolean);
     return `, discarding ${parts.join(' and ')} added to its tables since it was taken (the summary lists them)`;
 }
+/** The longest the plan's preview of a restore waits for a table lock: the app's rollback waits for the plan. */
+const PREVIEW_LOCK_WAIT_SECONDS = 5;
 /** The restore of the database section's snapshot, as the database phase runs it and a dry run previews it. */
 function restoreRequest(request, onRestoreSnapshot) {
     const db = request.plan.database;
@@ -20436,7 +20546,7 @@ function databasePlanText(db) {
  */
 async function whatIsLeft(session, request, record, plannedHere, log) {
     const dbRecord = record.database;
-    const row = await (0,migrations_ledger/* readLedger */.S)(session, record.incidentKey);
+    const row = await (0,migrations_ledger/* readLedger */.SC)(session, record.incidentKey);
     if (row?.status === 'done') {
         dbRecord.planned = row.planned;
         dbRecord.reverted = row.reverted;
@@ -20468,10 +20578,12 @@ onRestoreSnapshot) {
     const dbRecord = record.database;
     await requireRollbackLock(session);
     if (db.method === 'restore') {
-        await (0,migrations_ledger/* writeLedger */.X)(session, { incidentKey: record.incidentKey, method: 'restore', planned: [], reverted: [], status: 'started' });
-        const result = await restoreSnapshot(restoreRequest(request, onRestoreSnapshot), log);
+        const entry = (status) => ({ incidentKey: record.incidentKey, method: 'restore', planned: [], reverted: [], status });
+        await (0,migrations_ledger/* writeLedger */.XL)(session, entry('started'));
+        // 'done' commits with the restore, in its transaction: written after it, a run that died between
+        // the two left 'started', and a re-run restored the snapshot again over every write made since.
+        const result = await restoreSnapshot({ ...restoreRequest(request, onRestoreSnapshot), inTransaction: (0,migrations_ledger/* ledgerAcrossRestore */.Fg)(entry('done')) }, log);
         dbRecord.discarded = result.discarded;
-        await (0,migrations_ledger/* writeLedger */.X)(session, { incidentKey: record.incidentKey, method: 'restore', planned: [], reverted: [], status: 'done' });
         return { status: 'restored', detail: `restored ${result.tablesRestored} table(s) from ${db.snapshotPath}` };
     }
     // Down migrations: whatIsLeft always finds a plan for them.
@@ -20479,7 +20591,7 @@ onRestoreSnapshot) {
     dbRecord.planned = plan.planned;
     const entry = (reverted, status) => ({ incidentKey: record.incidentKey, method: DOWN_MIGRATIONS, keepVersion: plan.keepVersion, planned: plan.planned, kept: plan.kept, reverted, status });
     // Written before the first statement runs, so that a run killed midway leaves its plan behind.
-    await (0,migrations_ledger/* writeLedger */.X)(session, entry(dbRecord.reverted, 'started'));
+    await (0,migrations_ledger/* writeLedger */.XL)(session, entry(dbRecord.reverted, 'started'));
     const lock = watchRollbackLock(session, request.signal);
     try {
         const result = await (0,revert/* revertMigrations */.a)({ ...revertOptions(request, finishChoice(record.incidentKey, plan), { dryRun: false, snapshotPath: record.snapshot.path }), signal: lock.signal }, log);
@@ -20488,7 +20600,7 @@ onRestoreSnapshot) {
         if (lock.lost())
             log.warning(LOCK_LOST_AFTER_PLAN);
         else
-            await (0,migrations_ledger/* writeLedger */.X)(session, entry(dbRecord.reverted, 'done'));
+            await (0,migrations_ledger/* writeLedger */.XL)(session, entry(dbRecord.reverted, 'done'));
         const now = result.reverted.map((r) => r.version);
         const before = dbRecord.reverted.filter((v) => !now.includes(v));
         const earlier = before.length ? `${before.join(', ')} ${before.length === 1 ? 'was' : 'were'} reverted by an earlier run for this incident` : '';
@@ -20499,7 +20611,7 @@ onRestoreSnapshot) {
     catch (err) {
         if (err instanceof revert/* RevertFailed */.s) {
             dbRecord.reverted = revertedOfPlan(plan.planned, err.partial.stillApplied);
-            await (0,migrations_ledger/* writeLedger */.X)(session, entry(dbRecord.reverted, 'started')).catch(() => undefined);
+            await (0,migrations_ledger/* writeLedger */.XL)(session, entry(dbRecord.reverted, 'started')).catch(() => undefined);
         }
         throw lock.lost() ? lockLostWhileReverting(err) : err;
     }
@@ -21107,10 +21219,12 @@ function pullRequests(token, apiUrl, repo) {
 
 const DEFAULT_REQUEST_TIMEOUT_MS = 20_000;
 /**
- * The most of one answer read: a page of deployments is tens of KB, so anything near this is a
- * proxy or a misconfigured api-url, not the platform, and reading on would only fill memory.
+ * The most of one answer read: a page of deployments is tens of KB, but a page of 100 GitHub issues
+ * may carry bodies of up to 65,536 characters each (up to ~26 MB) and a Fly app's machine list grows
+ * with its machines; past 32 MB it is a proxy or a misconfigured api-url, not the platform, and
+ * reading on would only fill memory.
  */
-const MAX_API_BODY_BYTES = 5 * 1024 * 1024;
+const MAX_API_BODY_BYTES = 32 * 1024 * 1024;
 /** The platform answered with a non-2xx status (after any retries). */
 class HttpApiError extends Error {
     service;
@@ -23214,8 +23328,9 @@ async function rollback(client, id) {
  * new deployment copying the target's meta (commit, image), so a copy is known only by that code:
  * when neither the live deployment nor the one it could be a copy of carries any, and `from` does
  * not name the live deployment, the step refuses rather than risk putting the bad release back. An
- * explicit target that the live deployment is already a copy of (same code, made after it) is
- * already-current too: a re-run of the same request does not make another copy.
+ * explicit target that the live deployment is already a copy of (same code, made after it, a
+ * release of other code between them) is already-current too: a re-run of the same request does
+ * not make another copy.
  */
 
 
@@ -23375,8 +23490,22 @@ async function promoteOnRailway(opts, log) {
         // A rollback is a new deployment carrying its source's code: a live deployment made after the
         // target with the target's code is that target put back, by an earlier run of this same request.
         // Asking again would only make another copy. A from naming the live deployment says it is bad
-        // all the same (a variables-only change keeps the code): then the rollback goes ahead.
-        if (fromSays !== 'names-live' && madeFrom(live, found)) {
+        // all the same (a variables-only change keeps the code): then the rollback goes ahead. So does
+        // one with no other code between the target and the live deployment: Railway redeploys the same
+        // commit when variables change, and with nothing else served between them the live one is that
+        // redeploy, not a rollback's copy (which replaced a release of other code). Going ahead when in
+        // doubt only copies the target again; stopping would leave a bad release serving.
+        const otherCodeBetween = async () => {
+            for (let r = await next(); !r.done; r = await next()) {
+                if (r.value.id === found.id || r.value.createdAt <= found.createdAt)
+                    return false;
+                const code = codeOf(r.value);
+                if (code && code !== codeOf(found))
+                    return true;
+            }
+            return false;
+        };
+        if (fromSays !== 'names-live' && madeFrom(live, found) && (await otherCodeBetween())) {
             const note = `The ${where} already serves ${describeDeployment(live)}, made after ${found.id} with the same ${live.commitHash ? 'commit' : 'image'}: an earlier rollback has put the target back. Nothing to do; if the live deployment is bad all the same (its variables changed), run again with from: ${live.id}.`;
             log.info(note);
             return { ...base, status: 'already-current', from: railway_rollback_info(live), to: railway_rollback_info(live), notes: [note] };
@@ -24153,7 +24282,11 @@ async function promoteOnVercel(opts, log) {
     // deployment event, its smoke test fails for the same outage (a database, a third party) and
     // an automatic run would roll back again, release by release. A person may still go further
     // back (from naming the deployment in production, or a target); an event never does.
-    if (opts.automatic && (history?.movedBack || project.autoAssignCustomDomains === false)) {
+    // Assignment off marks a rollback only when no finished alias request says how production got
+    // where it is: a project can keep it off (staged production, every release promoted), and a
+    // deployment aliased by hand after a rollback leaves it off; there the last request decides.
+    const lastDone = project.lastAliasRequest?.jobStatus === 'succeeded' || project.lastAliasRequest?.jobStatus === 'skipped';
+    if (opts.automatic && (history?.movedBack || (project.autoAssignCustomDomains === false && !lastDone))) {
         const back = history?.movedBack;
         const how = back
             ? `production was ${back.type === 'rollback' ? 'rolled back' : 'moved back by a promotion'} to it from ${back.from}${when(back.requestedAt)}`
@@ -26242,6 +26375,7 @@ var markdown = __nccwpck_require__(54348);
 
 
 
+
 /** How a pre-restore snapshot at `path` is kept before any upload: under RUNNER_TEMP, it goes when the job ends. */
 function keptSnapshot(path, runnerTemp) {
     if (!isInside(path, runnerTemp))
@@ -26273,7 +26407,9 @@ function discardedList(discarded) {
     ])
         .join('\n');
 }
-function restoreSummary(r, kept) {
+/** With `log`, the result is redacted before anything is escaped (see redactDeep): the target's name is the connection string's. */
+function restoreSummary(input, kept, log) {
+    const r = log ? redactDeep(input, log.redact) : input;
     const parts = [
         `## Restore of ${text(r.target)} from snapshot: verified`,
         table(['', ''], [

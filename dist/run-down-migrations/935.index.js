@@ -103,14 +103,14 @@ __webpack_require__.d(__webpack_exports__, {
 
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __webpack_require__(3024);
-// EXTERNAL MODULE: external "node:fs/promises"
-var promises_ = __webpack_require__(1455);
-// EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __webpack_require__(6760);
 // EXTERNAL MODULE: ./.build/core/errors.js
 var errors = __webpack_require__(8005);
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __webpack_require__(7598);
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __webpack_require__(1455);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __webpack_require__(6760);
 // EXTERNAL MODULE: ./.build/core/process.js
 var core_process = __webpack_require__(5713);
 ;// CONCATENATED MODULE: ./.build/db/pg-tools.js
@@ -289,16 +289,25 @@ function toolErrorLine(stderr) {
 const FORMATS = ['custom', 'directory', 'plain'];
 const PLAIN_HEADER = '-- PostgreSQL database dump';
 const PLAIN_TRAILER = '-- PostgreSQL database dump complete';
-async function hashFile(path, hash) {
-    for await (const chunk of (0,external_node_fs_.createReadStream)(path, { highWaterMark: 1 << 20 }))
+async function hashFile(path, hash, signal) {
+    for await (const chunk of (0,external_node_fs_.createReadStream)(path, { highWaterMark: 1 << 20, signal }))
         hash.update(chunk);
 }
-/** sha256 of a file; of a directory, over its sorted file names and contents. */
-async function fingerprint(path) {
+/** What snapshot-db writes. */
+const FINGERPRINT_VERSION = 2;
+/** A length as 8 bytes, big-endian: what makes a name or a content end where it says. */
+const lengthOf = (n) => {
+    const b = Buffer.alloc(8);
+    b.writeBigUInt64BE(BigInt(n));
+    return b;
+};
+/** sha256 of a file; of a directory, over its sorted file names and contents, as `version` frames them. */
+/** `signal`: a stop ends the read (an AbortError), so hashing gigabytes never outlasts it. */
+async function fingerprint(path, version, signal) {
     const info = await (0,promises_.stat)(path);
     const hash = (0,external_node_crypto_.createHash)('sha256');
     if (!info.isDirectory()) {
-        await hashFile(path, hash);
+        await hashFile(path, hash, signal);
         return { sha256: hash.digest('hex'), sizeBytes: info.size };
     }
     let size = 0;
@@ -307,13 +316,41 @@ async function fingerprint(path) {
         const s = await (0,promises_.stat)(file);
         if (!s.isFile())
             continue;
-        hash.update(name);
-        hash.update('\0');
-        await hashFile(file, hash);
-        hash.update('\0');
+        if (version === 1) {
+            hash.update(name);
+            hash.update('\0');
+            await hashFile(file, hash, signal);
+            hash.update('\0');
+        }
+        else {
+            const nameBytes = Buffer.from(name, 'utf8');
+            hash.update(lengthOf(nameBytes.length));
+            hash.update(nameBytes);
+            hash.update(lengthOf(s.size));
+            // A file that grows or shrinks while it is hashed gives a sha256 no manifest has; the callers
+            // also compare its identity (onDisk) before and after.
+            await hashFile(file, hash, signal);
+        }
         size += s.size;
     }
     return { sha256: hash.digest('hex'), sizeBytes: size };
+}
+/**
+ * What tells the snapshot's bytes apart without reading them: each file's device, inode, size,
+ * modification and change times (of every file, for a directory dump). The sha256 and the reads
+ * that use the bytes (pg_restore, psql) open the files separately; when this is the same before the
+ * first and after the last, they all read the same bytes.
+ */
+async function onDisk(path) {
+    const look = async (file) => {
+        const s = await (0,promises_.stat)(file).catch(() => undefined);
+        return s ? `${s.dev}:${s.ino}:${s.size}:${s.mtimeMs}:${s.ctimeMs}` : 'gone';
+    };
+    const info = await (0,promises_.stat)(path).catch(() => undefined);
+    if (!info?.isDirectory())
+        return look(path);
+    const names = (await (0,promises_.readdir)(path).catch(() => [])).sort();
+    return (await Promise.all(names.map(async (name) => `${name}=${await look((0,external_node_path_.join)(path, name))}`))).join('\n');
 }
 async function detectFormat(path) {
     const info = await (0,promises_.stat)(path);
@@ -526,7 +563,8 @@ async function readManifest(path) {
     const problem = manifestProblem(m);
     if (problem)
         throw new errors/* RollbackKitError */.dp(`${path} is not a valid rollback-kit snapshot manifest: ${problem}.`, BROKEN_HINT);
-    return m;
+    // Written before the field was: hashed as version 1.
+    return { ...m, fingerprint: m.fingerprint ?? 1 };
 }
 const BROKEN_HINT = 'It was edited or damaged, so its snapshot cannot be checked against it: do not restore that snapshot; take or pick another one.';
 /**
@@ -547,6 +585,7 @@ function manifestProblem(m) {
         ['format must be custom, directory or plain', FORMATS.includes(m.format)],
         ['sha256 must be 64 hexadecimal digits', str(m.sha256) && /^[0-9a-f]{64}$/.test(m.sha256)],
         ['sizeBytes must be a whole number of bytes', count(m.sizeBytes)],
+        ['fingerprint must be 1 or 2 when present', m.fingerprint === undefined || m.fingerprint === 1 || m.fingerprint === 2],
         ['file must be a file name', str(m.file) && !/[/\\]/.test(m.file)],
         ['createdAt must be a date', str(m.createdAt) && !Number.isNaN(Date.parse(m.createdAt))],
         ['label must be text or null', m.label === null || str(m.label)],
@@ -596,8 +635,6 @@ function manifestProblem(m) {
 
 
 
-
-
 /** The snapshot and its manifest, found and matched by format; its bytes are not read yet. */
 async function openSnapshot(snapshotPath) {
     const path = snapshotPath.replace(/\/+$/, '');
@@ -624,22 +661,6 @@ function checkFingerprint(s, fp) {
         return;
     throw new errors/* RollbackKitError */.dp(`Snapshot ${s.path} changed since it was taken: sha256 ${fp.sha256.slice(0, 12)}… (${fp.sizeBytes} bytes), manifest says ${s.manifest.sha256.slice(0, 12)}… (${s.manifest.sizeBytes} bytes).`, 'It is corrupt, truncated or replaced: do not restore it; take or pick another snapshot.');
 }
-/**
- * What tells the snapshot's bytes apart without reading them: each file's inode, size and
- * modification time (of every file, for a directory dump). The sha256 and pg_restore read the file
- * separately; when this is the same before and after both, they read the same bytes.
- */
-async function onDisk(path) {
-    const look = async (file) => {
-        const s = await (0,promises_.stat)(file).catch(() => undefined);
-        return s ? `${s.dev}:${s.ino}:${s.size}:${s.mtimeMs}:${s.ctimeMs}` : 'gone';
-    };
-    const info = await (0,promises_.stat)(path).catch(() => undefined);
-    if (!info?.isDirectory())
-        return look(path);
-    const names = (await (0,promises_.readdir)(path).catch(() => [])).sort();
-    return (await Promise.all(names.map(async (name) => `${name}=${await look((0,external_node_path_.join)(path, name))}`))).join('\n');
-}
 async function verifySnapshot(snapshotPath, log, opts = {}) {
     const snapshot = await openSnapshot(snapshotPath);
     const { path, manifest } = snapshot;
@@ -648,7 +669,7 @@ async function verifySnapshot(snapshotPath, log, opts = {}) {
     // them, the verification costs the slower of the two instead of their sum. A changed file is
     // reported as changed even when pg_restore also failed on it.
     const [fp, read] = await Promise.allSettled([
-        fingerprint(path),
+        fingerprint(path, manifest.fingerprint),
         (async () => {
             const pgRestore = manifest.format === 'plain' ? undefined : await findPgTool('pg_restore', manifest.pgDump.major, { ...opts, explicitPath: opts.pgRestorePath });
             await readWhole(path, manifest.format, pgRestore?.path ?? 'pg_restore');

@@ -1193,6 +1193,11 @@ class RollbackKitError extends Error {
     changed;
     /** Ended by a stop (SIGTERM, SIGINT: a cancelled job, Ctrl-C), not by a fault someone must fix. */
     stopped;
+    /**
+     * Another session held what it needed (a lock not granted in time, a lock cycle given way to):
+     * nothing is wrong with the request itself, and the same request may pass once that session is done.
+     */
+    blocked;
     constructor(message, hint, facts = {}) {
         super(message);
         this.hint = hint;
@@ -1201,6 +1206,8 @@ class RollbackKitError extends Error {
             this.changed = facts.changed;
         if (facts.stopped)
             this.stopped = true;
+        if (facts.blocked)
+            this.blocked = true;
     }
     /** The single line shown to the on-call engineer. */
     get line() {
@@ -3368,7 +3375,7 @@ class LockCycleError extends errors/* RollbackKitError */.dp {
  */
 function lockCycleError(what, blockers, state, log, ours = SNAPSHOT_CYCLE, facts = {}) {
     const who = `${blockers.length > 1 ? 'sessions' : 'session'} ${describeBlockers(blockers, log)}`;
-    return new LockCycleError(`${what} stopped: ${who} asked for a table ${ours.held} had locked, and ${ours.waited} then had to wait behind it: each waited for the other, and every query on that table waited behind both. ${ours.letGo} let go at once, so that session went ahead.`, `${state} Run again once it has finished (a migration or other schema change running now).`, blockers, facts);
+    return new LockCycleError(`${what} stopped: ${who} asked for a table ${ours.held} had locked, and ${ours.waited} then had to wait behind it: each waited for the other, and every query on that table waited behind both. ${ours.letGo} let go at once, so that session went ahead.`, `${state} Run again once it has finished (a migration or other schema change running now).`, blockers, { ...facts, blocked: true });
 }
 /** The error for a lock that was not granted in time: who holds it, what was (not) changed (`state`, and as `facts`), what to do. */
 function lockTimeoutError(what, seconds, blockers, state, log, facts = {}) {
@@ -3376,7 +3383,7 @@ function lockTimeoutError(what, seconds, blockers, state, log, facts = {}) {
         ? `held by ${blockers.length > 1 ? 'sessions' : 'session'} ${describeBlockers(blockers, log)}`
         : 'another session holds it (it ended or was not seen in pg_stat_activity in time)';
     const end = blockers.length ? ` (SELECT pg_terminate_backend(${blockers[0].pid}) ends it)` : '';
-    return new RollbackKitError(`${what} stopped: a lock was not granted within lock-timeout-seconds (${seconds} s), ${who}.`, `${state} Once that session has finished or been ended${end}, run again; or raise lock-timeout-seconds.`, facts);
+    return new RollbackKitError(`${what} stopped: a lock was not granted within lock-timeout-seconds (${seconds} s), ${who}.`, `${state} Once that session has finished or been ended${end}, run again; or raise lock-timeout-seconds.`, { ...facts, blocked: true });
 }
 
 ;// CONCATENATED MODULE: external "node:timers/promises"
@@ -3623,7 +3630,7 @@ function addColumnSql(table, column) {
  * ledger's `kept` tells a finished plan from one to refuse; progress's `tracking_rows` tells
  * statements done from statements to run again), so going on without it is not safe.
  */
-function ensureTableSql(table) {
+function own_tables_ensureTableSql(table) {
     const [schema, name] = table.name.split('.');
     const oid = `${(0,sql_split/* literal */.eu)(table.name)}::regclass`;
     const columns = Object.keys(table.added).map((column) => {
@@ -3671,7 +3678,7 @@ class ColumnRefused extends errors/* RollbackKitError */.dp {
 /** Makes `table` as this version uses it, then runs `then` (its first use) in the same round trip. */
 async function ensureTable(session, table, then) {
     try {
-        await session.query(then === undefined ? ensureTableSql(table) : `${ensureTableSql(table)};\n${then}`);
+        await session.query(then === undefined ? own_tables_ensureTableSql(table) : `${own_tables_ensureTableSql(table)};\n${then}`);
     }
     catch (err) {
         // PostgreSQL's own refusals (CREATE on the database, say) name no column and pass as they are.
@@ -3736,7 +3743,7 @@ const DOWN_PROGRESS = {
  */
 function startProgressSql(tracking, migration, rowVersionSql, keepDone) {
     return [
-        ensureTableSql(DOWN_PROGRESS),
+        own_tables_ensureTableSql(DOWN_PROGRESS),
         `INSERT INTO rollback_kit.down_progress AS p (tracking, migration, tracking_rows) VALUES (${(0,sql_split/* literal */.eu)(tracking)}, ${(0,sql_split/* literal */.eu)(migration)}, (${rowVersionSql}))
        ON CONFLICT (tracking, migration) DO UPDATE SET tracking_rows = excluded.tracking_rows, updated_at = now()${keepDone ? '' : `, done = '{}'`}`,
     ];
@@ -3760,6 +3767,7 @@ function statementsAlreadyRun(progress, hashes, file) {
 }
 
 ;// CONCATENATED MODULE: ./.build/migrations/ledger.js
+
 
 
 const ROLLBACKS = {
@@ -3793,15 +3801,54 @@ async function readLedger(session, incidentKey) {
 function textArray(values) {
     return `ARRAY[${values.map(sql_split/* literal */.eu).join(', ')}]::text[]`;
 }
-/** One query (literals inlined), so one round trip: the table made where it is missing, then the row. */
-async function writeLedger(session, row) {
+/** The statement that writes `row` (literals inlined), into a table as this version uses it (ensureTableSql). */
+function ledgerUpsertSql(row) {
     const values = [(0,sql_split/* literal */.eu)(row.incidentKey), (0,sql_split/* literal */.eu)(row.method), row.keepVersion === undefined ? 'NULL' : (0,sql_split/* literal */.eu)(row.keepVersion), textArray(row.planned), textArray(row.kept ?? []), textArray(row.reverted), (0,sql_split/* literal */.eu)(row.status)];
-    // Made, or given the columns this version added, only where it lacks them: a role that may write the
-    // rows but not own the table (a CI role after a migration role) needs no more (own-tables.ts).
-    await ensureTable(session, ROLLBACKS, `INSERT INTO rollback_kit.rollbacks (incident_key, method, keep_version, planned, kept, reverted, status)
+    return `INSERT INTO rollback_kit.rollbacks (incident_key, method, keep_version, planned, kept, reverted, status)
      VALUES (${values.join(', ')})
      ON CONFLICT (incident_key) DO UPDATE SET method = excluded.method, keep_version = excluded.keep_version, planned = excluded.planned,
-       kept = excluded.kept, reverted = excluded.reverted, status = excluded.status, updated_at = now()`);
+       kept = excluded.kept, reverted = excluded.reverted, status = excluded.status, updated_at = now();`;
+}
+/** One query (literals inlined), so one round trip: the table made where it is missing, then the row. */
+async function writeLedger(session, row) {
+    // Made, or given the columns this version added, only where it lacks them: a role that may write the
+    // rows but not own the table (a CI role after a migration role) needs no more (own-tables.ts).
+    await ensureTable(session, ROLLBACKS, ledgerUpsertSql(row));
+}
+/** Where the ledger's rows wait, in the restore's transaction, while the snapshot's script runs (set_config's is_local: gone at its end). */
+const KEPT_SETTING = 'rollback_kit.ledger_before_restore';
+/**
+ * Statements for a restore's transaction (RestoreRequest.inTransaction) that keep the ledger out of
+ * what it replaces, and write `done` (this incident's finished row) in it:
+ *   first: the rows as they are (this run wrote its 'started' row just before, so the table exists);
+ *   last: after the snapshot's script, the table as it was (a snapshot taken after an earlier
+ *   rollback holds the ledger of that time: restored as it is, it would forget every incident
+ *   rolled back since, and a re-run of one would do its work again, a restore discarding the
+ *   writes made since), then `done`. In the transaction, so the restore and its 'done' row commit
+ *   together: a run that dies after the COMMIT leaves no 'started' row to restore again.
+ */
+function ledgerAcrossRestore(done) {
+    const rows = (from) => `(SELECT coalesce(jsonb_agg(r ORDER BY r ->> 'incident_key'), '[]') FROM ${from})`;
+    const kept = `current_setting(${literal(KEPT_SETTING)})::jsonb`;
+    return {
+        keeps: [ROLLBACKS.name],
+        first: [doBlock('rk_ledger_kept', `BEGIN\n  PERFORM set_config(${literal(KEPT_SETTING)}, ${rows('rollback_kit.rollbacks t, to_jsonb(t) r')}::text, true);\nEND`)],
+        last: [
+            // The snapshot's table may be an earlier version's, without the columns this one writes.
+            ensureTableSql(ROLLBACKS),
+            // Only where the snapshot brought other rows: a role that may write rows but not delete them
+            // (enough for the ledger until now) still restores a snapshot that has no ledger of its own.
+            doBlock('rk_ledger_back', [
+                'BEGIN',
+                `  IF ${rows('rollback_kit.rollbacks t, to_jsonb(t) r')} IS DISTINCT FROM ${rows(`jsonb_array_elements(${kept}) r`)} THEN`,
+                '    DELETE FROM rollback_kit.rollbacks;',
+                `    INSERT INTO rollback_kit.rollbacks SELECT * FROM jsonb_populate_recordset(NULL::rollback_kit.rollbacks, ${kept});`,
+                '  END IF;',
+                'END',
+            ].join('\n')),
+            ledgerUpsertSql(done),
+        ],
+    };
 }
 
 ;// CONCATENATED MODULE: ./.build/migrations/rerun.js
@@ -3986,7 +4033,9 @@ async function leftByConcurrentIndex(session, st, before, failure) {
     catch (err) {
         return { drop: [], finishing: [], unchecked: err.message };
     }
-    const left = rows.filter((r) => r.named || !before.oids.has(r.oid));
+    // A REINDEX's own index, invalid before it ran (rebuilding a failed CREATE INDEX CONCURRENTLY is
+    // what it is for), was not left by it: dropping it would make the re-run fail on a missing index.
+    const left = rows.filter((r) => (r.named && st.kind !== 'reindex') || !before.oids.has(r.oid));
     if (left.length === 0)
         return undefined;
     const finishing = st.kind === 'drop' ? left.filter((r) => r.named).map((r) => r.name) : [];
@@ -5438,9 +5487,11 @@ function needsOwnTransaction(s) {
         return true;
     if (a === 'alter' && b === 'system')
         return true;
-    if ((a === 'create' || a === 'drop' || a === 'reindex') && flat.includes(' concurrently '))
+    // A word of its own, or in REINDEX's option list: `REINDEX (VERBOSE, CONCURRENTLY) TABLE t`.
+    const concurrently = /[ (,]concurrently[ ),;]/.test(flat);
+    if ((a === 'create' || a === 'drop' || a === 'reindex') && concurrently)
         return true;
-    if (a === 'create' && b === 'unique' && flat.includes(' concurrently '))
+    if (a === 'create' && b === 'unique' && concurrently)
         return true;
     if (a === 'alter' && b === 'table' && / detach partition .* concurrently /.test(flat))
         return true;

@@ -9805,6 +9805,11 @@ class RollbackKitError extends Error {
     changed;
     /** Ended by a stop (SIGTERM, SIGINT: a cancelled job, Ctrl-C), not by a fault someone must fix. */
     stopped;
+    /**
+     * Another session held what it needed (a lock not granted in time, a lock cycle given way to):
+     * nothing is wrong with the request itself, and the same request may pass once that session is done.
+     */
+    blocked;
     constructor(message, hint, facts = {}) {
         super(message);
         this.hint = hint;
@@ -9813,6 +9818,8 @@ class RollbackKitError extends Error {
             this.changed = facts.changed;
         if (facts.stopped)
             this.stopped = true;
+        if (facts.blocked)
+            this.blocked = true;
     }
     /** The single line shown to the on-call engineer. */
     get line() {
@@ -12135,10 +12142,12 @@ function retryDelay(failure, attempt, policy, random = Math.random, maxWaitMs = 
 
 const DEFAULT_REQUEST_TIMEOUT_MS = 20_000;
 /**
- * The most of one answer read: a page of deployments is tens of KB, so anything near this is a
- * proxy or a misconfigured api-url, not the platform, and reading on would only fill memory.
+ * The most of one answer read: a page of deployments is tens of KB, but a page of 100 GitHub issues
+ * may carry bodies of up to 65,536 characters each (up to ~26 MB) and a Fly app's machine list grows
+ * with its machines; past 32 MB it is a proxy or a misconfigured api-url, not the platform, and
+ * reading on would only fill memory.
  */
-const MAX_API_BODY_BYTES = 5 * 1024 * 1024;
+const MAX_API_BODY_BYTES = 32 * 1024 * 1024;
 /** The platform answered with a non-2xx status (after any retries). */
 class HttpApiError extends Error {
     service;
@@ -14941,9 +14950,11 @@ function needsOwnTransaction(s) {
         return true;
     if (a === 'alter' && b === 'system')
         return true;
-    if ((a === 'create' || a === 'drop' || a === 'reindex') && flat.includes(' concurrently '))
+    // A word of its own, or in REINDEX's option list: `REINDEX (VERBOSE, CONCURRENTLY) TABLE t`.
+    const concurrently = /[ (,]concurrently[ ),;]/.test(flat);
+    if ((a === 'create' || a === 'drop' || a === 'reindex') && concurrently)
         return true;
-    if (a === 'create' && b === 'unique' && flat.includes(' concurrently '))
+    if (a === 'create' && b === 'unique' && concurrently)
         return true;
     if (a === 'alter' && b === 'table' && / detach partition .* concurrently /.test(flat))
         return true;
