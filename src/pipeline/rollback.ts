@@ -852,7 +852,7 @@ export function nextSteps(record: RollbackRecord): string[] {
     if (c.frozen && c.provider !== 'vercel') steps.push(`${c.name}: ${c.frozen.what}${c.frozen.undo ? ` To undo: ${c.frozen.undo}` : ''}`);
   }
   const reverted = record.database?.reverted ?? [];
-  if (reverted.length) steps.push(`${reverted.length === 1 ? `Migration ${reverted[0]} was` : `Migrations ${reverted.join(', ')} were`} reverted: remove or fix ${reverted.length === 1 ? 'it' : 'them'} before the next deploy, or it will apply ${reverted.length === 1 ? 'it' : 'them'} again.`);
+  if (reverted.length) steps.push(`${reverted.length === 1 ? `Migration ${reverted[0]} was` : `Migrations ${reverted.join(', ')} were`} reverted: remove or fix ${reverted.length === 1 ? 'it' : 'them'} before the next deploy, or the next deploy applies ${reverted.length === 1 ? 'it' : 'them'} again.`);
   const snap = record.snapshot;
   // A failed database phase's step already says where the snapshot is kept, and what it is for.
   const told = record.failedPhase === 'database' && record.database?.error !== undefined;

@@ -255,7 +255,7 @@ describe('a whole rollback from the command line', () => {
     const doc = JSON.parse(run.stdout) as { status: string; record: { timeline: { phase: string }[]; database: { reverted: string[] }; snapshot: { path: string }; nextSteps: string[] } };
     expect(doc.status).toBe('rolled-back');
     expect(doc.record.database.reverted).toEqual(['20240101000003']);
-    expect(doc.record.nextSteps).toContain('Migration 20240101000003 was reverted: remove or fix it before the next deploy, or it will apply it again.');
+    expect(doc.record.nextSteps).toContain('Migration 20240101000003 was reverted: remove or fix it before the next deploy, or the next deploy applies it again.');
     expect(await appliedVersions(w.db)).toEqual(['20240101000001', '20240101000002']);
     expect(w.app.healthy()).toBe(true);
 

@@ -130,7 +130,7 @@ describe('actions/postgres-client', () => {
   it.each(['17; rm -rf /', 'seventeen', '17.2'])('refuses a ROLLBACK_PG_MAJOR of %j and installs nothing', async (major) => {
     const r = await install(major, ['16.4']);
     expect(r.code).not.toBe(0);
-    expect(r.stdout).toContain('::error::ROLLBACK_PG_MAJOR must be the database server');
+    expect(r.stdout).toContain("::error::The major input (the ROLLBACK_PG_MAJOR variable) must be the database server's major version");
     expect(r.sudo).toEqual([]);
   });
 });
