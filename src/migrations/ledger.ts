@@ -100,6 +100,7 @@ const KEPT_SETTING = 'rollback_kit.ledger_before_restore';
 export function ledgerKeptAcrossRestore(): { table: string; first: string; last: string } {
   const rows = (from: string) => `(SELECT coalesce(jsonb_agg(r ORDER BY r ->> 'incident_key'), '[]') FROM ${from})`;
   const table = literal(ROLLBACKS.name);
+  const added = `${literal(JSON.stringify(Object.fromEntries(Object.keys(ROLLBACKS.added).map((column) => [column, []]))))}::jsonb`;
   return {
     table: ROLLBACKS.name,
     first: doBlock(
@@ -132,7 +133,8 @@ export function ledgerKeptAcrossRestore(): { table: string; first: string; last:
         // The snapshot's table may be an earlier version's, without the columns the kept rows have.
         `  EXECUTE ${literal(ensureTableSql(ROLLBACKS))};`,
         '  DELETE FROM rollback_kit.rollbacks;',
-        '  INSERT INTO rollback_kit.rollbacks SELECT * FROM jsonb_populate_recordset(NULL::rollback_kit.rollbacks, rk_kept);',
+        // Rows an earlier version's table held lack the columns added since: their defaults (every one an empty array).
+        `  INSERT INTO rollback_kit.rollbacks SELECT * FROM jsonb_populate_recordset(NULL::rollback_kit.rollbacks, (SELECT jsonb_agg(${added} || r) FROM jsonb_array_elements(rk_kept) r));`,
         'END',
       ].join('\n'),
     ),

@@ -101,3 +101,13 @@ it('neither the target nor the snapshot has a ledger: the restore makes none', a
   expect(await orders()).toBe(100);
   expect((await db.query("SELECT to_regclass('rollback_kit.rollbacks') AS t")).rows[0]).toEqual({ t: null });
 });
+
+it("the target's ledger is an earlier version's, without the columns added since: put back with their defaults", async () => {
+  await ledgerRow('production:a', 'started');
+  const snap = await snapshot();
+  await db.query("ALTER TABLE rollback_kit.rollbacks DROP COLUMN kept; UPDATE rollback_kit.rollbacks SET status = 'done'");
+
+  await restoreSnapshot(await restoreRequest(db.url, snap), memoryLog());
+  const { rows } = await db.query('SELECT incident_key, status, kept FROM rollback_kit.rollbacks');
+  expect(rows).toEqual([{ incident_key: 'production:a', status: 'done', kept: [] }]);
+});
