@@ -28,6 +28,7 @@ import { COMMITTED, filterScript, psqlError, restoreScript } from './restore-scr
 import { compareSource, describeIdentity, readServerIdentity, snapshotSource, type ServerIdentity } from './server-identity.js';
 import { closeSession, connect, QueryDeadlineExceeded, seconds, type QueryDeadline, type Session } from './session.js';
 import { takeSnapshot, wholeDatabaseSnapshot, type SnapshotResult } from './snapshot.js';
+import { ledgerKeptAcrossRestore } from '../migrations/ledger.js';
 import { checkFingerprint, openSnapshot } from './verify.js';
 
 export interface RestoreRequest {
@@ -62,14 +63,13 @@ export interface RestoreRequest {
   tools?: FindToolOptions;
   /**
    * SQL run in the restore's transaction: `first` before the snapshot's script, `last` after
-   * everything else (its checks too), just before the COMMIT. What the caller must commit with the
-   * restore or not at all (the whole rollback's ledger: migrations/ledger.ts ledgerAcrossRestore).
+   * everything else (its checks too, and the ledger put back as it was: LEDGER), just before the
+   * COMMIT. What the caller must commit with the restore or not at all (the whole rollback's 'done'
+   * row: migrations/ledger.ts ledgerDoneWithRestore).
    */
   inTransaction?: {
     first: string[];
     last: string[];
-    /** Tables (schema.name) that `last` puts back as they were before the restore: not said to hold fewer rows. */
-    keeps?: string[];
   };
 }
 
@@ -112,6 +112,15 @@ export interface RestoreResult {
  * saying so in its own words: a caller decides by this, not by them.
  */
 const UNCHANGED: ErrorFacts = { changed: 'no' };
+
+/**
+ * rollback-kit's own ledger (rollback_kit.rollbacks) comes out of every restore as it went in, whoever
+ * restores (restore-db, the CLI, the whole rollback): a snapshot's older ledger would make a re-run
+ * of an incident finished since do its work again (migrations/ledger.ts says why, and what a target
+ * without one gets). rollback_kit.down_progress is restored with the snapshot on purpose: it describes
+ * the schema the snapshot brings back (migrations/progress.ts).
+ */
+const LEDGER = ledgerKeptAcrossRestore();
 
 export function checkConfirmation(target: ConnectionTarget, confirm: string | undefined): void {
   if (confirm === target.database) return;
@@ -334,7 +343,7 @@ async function restoreOrPreview(req: RestoreRequest, log: Log, dryRun: boolean):
     log.info(`Restore verified: all ${manifest.tables.length} tables hold the rows the snapshot holds, counted in the restore's transaction before its commit.`);
     if (extra.tables.length) log.warning(`Tables the snapshot does not have were left as they are: ${extra.tables.join(', ')}.`);
     if (extra.schemas.length) log.warning(`Schemas the snapshot does not have were left as they are: ${extra.schemas.join(', ')}.`);
-    const fewerRows = (pre ? fewerRowsThanBefore(pre.manifest, manifest) : []).filter((f) => !req.inTransaction?.keeps?.includes(f.table));
+    const fewerRows = (pre ? fewerRowsThanBefore(pre.manifest, manifest) : []).filter((f) => f.table !== LEDGER.table);
     for (const f of fewerRows) log.info(`${f.table} holds ${f.before - f.restored} row(s) fewer than before the restore (${f.before} before, ${f.restored} restored); they are in the pre-restore snapshot ${preRestoreSnapshotPath}.`);
 
     return {
@@ -805,6 +814,7 @@ async function applySnapshot(a: Apply, processes: RestoreProcesses, log: Log): P
     // replaced by that one too (lockTimeout below).
     opened: true,
     prelude: [
+      LEDGER.first,
       ...(req.inTransaction?.first ?? []),
       // Before anything is created: the snapshot's grants and revokes assume pg_dump's baseline (restore-privileges.ts).
       setAsideDefaultPrivileges('before'),
@@ -840,6 +850,7 @@ async function applySnapshot(a: Apply, processes: RestoreProcesses, log: Log): P
       views,
       ...foreignKeyStatements(a.plan),
       putBackDefaultPrivileges(),
+      LEDGER.last,
       ...(req.inTransaction?.last ?? []),
     ],
     // Throws (and so never commits) when the bytes restored are not the snapshot's, or the

@@ -7,6 +7,13 @@
  * Progress describes one state of the database: the one where the migration's tracking rows are
  * the versions recorded with it (Tracking.rowVersionSql). A restore or a re-apply writes those rows
  * again, and whatever the progress lists as done may be undone by then, so it no longer counts.
+ *
+ * A restore brings this table back with the snapshot, unlike the ledger (migrations/ledger.ts
+ * ledgerKeptAcrossRestore): the snapshot's rows describe the schema it brings back, recorded against
+ * its tracking rows, so a later revert resumes where that schema stands. The target's rows kept
+ * instead would say statements ran that the restore undid, where the tracking rows read the same on
+ * both sides (a non-transactional migration's partial revert changes none), and their re-run would
+ * skip them.
  */
 import { createHash } from 'node:crypto';
 import { RollbackKitError } from '../core/errors.js';

@@ -26,7 +26,7 @@ import { NOT_ROLLED_BACK_AGAIN } from '../platforms/outcome.js';
 import { loadChecks } from '../smoke/smoke-test.js';
 import type { Check } from '../smoke/spec.js';
 import { budgets, type Budgets } from './budgets.js';
-import { ledgerAcrossRestore, readLedger, writeLedger, type LedgerRow } from '../migrations/ledger.js';
+import { ledgerDoneWithRestore, readLedger, writeLedger, type LedgerRow } from '../migrations/ledger.js';
 import { DOWN_MIGRATIONS, finishChoice, freshPlan, LOCK_LOST_AFTER_PLAN, lockLostWhileReverting, lockRollback, requireRollbackLock, revertedOfPlan, unfinishedPlan, unlockRollback, watchRollbackLock, type DownPlan } from './ledger.js';
 import type { ComponentPlan, RollbackPlan } from './plan-file.js';
 import type { ComponentRecord, DatabaseRecord, PhaseName, PhaseStatus, RollbackRecord, Severity, SnapshotRecord, TimelineEntry } from './record.js';
@@ -709,7 +709,7 @@ async function databasePhase(
     await writeLedger(session, entry('started'));
     // 'done' commits with the restore, in its transaction: written after it, a run that died between
     // the two left 'started', and a re-run restored the snapshot again over every write made since.
-    const result = await restoreSnapshot({ ...restoreRequest(request, onRestoreSnapshot), inTransaction: ledgerAcrossRestore(entry('done')) }, log);
+    const result = await restoreSnapshot({ ...restoreRequest(request, onRestoreSnapshot), inTransaction: ledgerDoneWithRestore(entry('done')) }, log);
     dbRecord.discarded = result.discarded;
     return { status: 'restored', detail: `restored ${result.tablesRestored} table(s) from ${db.snapshotPath}` };
   }
