@@ -25603,6 +25603,344 @@ async function takeSnapshot(req, log) {
     }
 }
 
+;// CONCATENATED MODULE: ./.build/migrations/sql-split.js
+/**
+ * Splits migration SQL into statements the way psql does, so each one can run alone: needed for
+ * non-transactional migrations (PostgreSQL refuses CONCURRENTLY inside any transaction block,
+ * including the implicit one of a multi-statement query) and to name the statement that failed.
+ */
+
+
+/**
+ * Semicolons end a statement only outside quotes, dollar quotes, comments and `BEGIN ATOMIC`
+ * function bodies. Statements that are only comments or blanks are dropped. `sql` is read from its
+ * standard_conforming_strings on, following its own SETs of it, as psql would send it statement by
+ * statement: each statement says what it was read with.
+ */
+function splitStatements(sql) {
+    const out = [];
+    let start = 0;
+    let conforming = sql.standardConformingStrings;
+    const push = (end) => {
+        const raw = { text: sql.text.slice(start, end), standardConformingStrings: conforming };
+        if (hasCode(raw)) {
+            const lead = raw.text.length - raw.text.trimStart().length;
+            out.push({ text: raw.text.trim(), offset: start + lead, standardConformingStrings: conforming });
+        }
+    };
+    const lexer = new SqlLexer({
+        standardConformingStrings: conforming,
+        onEnd: (end) => {
+            push(end);
+            start = end + 1;
+            conforming = lexer.standardConformingStrings;
+        },
+    });
+    lexer.scan(sql.text);
+    push(sql.text.length);
+    return out;
+}
+/**
+ * The statement reads the same whatever standard_conforming_strings is, where its strings end and
+ * what they hold: none of its '…' strings holds a backslash (E'…', dollar quotes and names never differ).
+ */
+function readsAlike(s) {
+    const lexer = new SqlLexer({ standardConformingStrings: s.standardConformingStrings });
+    lexer.scan(s.text);
+    return !lexer.backslashInString;
+}
+/** Offset of the first character that is neither whitespace nor comment (the text's length when none is). */
+function codeStart(sql) {
+    const at = stripComments(sql).search(/\S/);
+    return at < 0 ? sql.text.length : at;
+}
+/** True when the text holds something other than whitespace and comments. */
+function hasCode(sql) {
+    return /\S/.test(stripComments(sql));
+}
+/**
+ * The statement with its comments blanked, as the lexer that splits statements reads them: a `--`
+ * or `/*` inside a string or a dollar-quoted body is not a comment. For classifying it, never for
+ * running it; offsets are those of `sql`.
+ */
+function stripComments(sql) {
+    return blankSql(sql, { quoted: false });
+}
+/** The statement's keywords and names only: comments, and the insides of strings, quoted identifiers and dollar-quoted bodies, blanked. */
+function codeOnly(s) {
+    return blankSql(s, { quoted: true });
+}
+/** The statement's leading words, lower-cased: enough to classify it. */
+function leadingWords(s, n) {
+    return codeOnly(s).trim().toLowerCase().split(/[\s(;]+/).filter(Boolean).slice(0, n);
+}
+/**
+ * Statements PostgreSQL refuses inside a transaction block (error 25001): a migration holding one
+ * must run statement by statement, each of these alone.
+ */
+function needsOwnTransaction(s) {
+    const words = leadingWords(s, 4);
+    const flat = ` ${codeOnly(s).toLowerCase().replace(/\s+/g, ' ')} `;
+    const [a, b] = words;
+    if (a === 'vacuum')
+        return true;
+    if ((a === 'create' || a === 'drop') && (b === 'database' || b === 'tablespace'))
+        return true;
+    if (a === 'alter' && b === 'system')
+        return true;
+    // A word of its own, or in REINDEX's option list: `REINDEX (VERBOSE, CONCURRENTLY) TABLE t`.
+    const concurrently = /[ (,]concurrently[ ),;]/.test(flat);
+    if ((a === 'create' || a === 'drop' || a === 'reindex') && concurrently)
+        return true;
+    if (a === 'create' && b === 'unique' && concurrently)
+        return true;
+    if (a === 'alter' && b === 'table' && / detach partition .* concurrently /.test(flat))
+        return true;
+    return false;
+}
+/**
+ * COPY … FROM STDIN: the rows come from the client after the statement, as psql sends the lines
+ * that follow it. A migration runner sends SQL only, so PostgreSQL gets no rows and cancels it.
+ */
+function copyFromStdin(s) {
+    const flat = ` ${codeOnly(s).toLowerCase().replace(/\s+/g, ' ')} `;
+    return leadingWords(s, 1)[0] === 'copy' && / from stdin[ ;]/.test(flat);
+}
+/** BEGIN / COMMIT / ROLLBACK / SAVEPOINT …: statements that would break the transaction we wrap a migration in. */
+function transactionControl(s) {
+    const [a, b] = leadingWords(s, 2);
+    if (a === 'begin' || (a === 'start' && b === 'transaction'))
+        return 'begin';
+    if (a === 'commit' || a === 'end')
+        return 'commit';
+    if (a === 'rollback' || a === 'abort' || a === 'savepoint' || a === 'release' || (a === 'prepare' && b === 'transaction'))
+        return 'other';
+    return undefined;
+}
+/**
+ * SET / RESET that lasts for the session (search_path, a timeout, SET ROLE, SET SESSION
+ * AUTHORIZATION): what a statement run later in the same session depends on. SET LOCAL, SET
+ * TRANSACTION and SET CONSTRAINTS end with their transaction.
+ */
+function sessionSetting(s) {
+    const [a, b] = leadingWords(s, 2);
+    if (a === 'reset')
+        return true;
+    // pg_dump's and `supabase db diff`'s way: SELECT pg_catalog.set_config('search_path', '', false).
+    if (a === 'select')
+        return /^select\s+(pg_catalog\s*\.\s*)?set_config\s*\([\s\S]*,\s*false\s*\)$/i.test(codeOnly(s).trim().replace(/;$/, '').trim());
+    return a === 'set' && b !== 'local' && b !== 'transaction' && b !== 'constraints';
+}
+/** 1-based line of an offset, for messages that point into a file. */
+function lineAt(text, offset) {
+    let line = 1;
+    for (let i = 0; i < offset && i < text.length; i++)
+        if (text.charCodeAt(i) === 10)
+            line++;
+    return line;
+}
+/** A string literal for SQL text we build ourselves (bookkeeping): the db layer's one quoting helper. */
+const literal = quoteLiteral;
+
+;// CONCATENATED MODULE: ./.build/migrations/own-tables.js
+/**
+ * The tables rollback-kit keeps in the database it rolls back (schema rollback_kit), made where
+ * missing and given the columns later versions added.
+ *
+ * The role that made them is often not the one running now: a migration role creates them, and the
+ * CI role that reverts later may read and write them but owns none of them. PostgreSQL checks the
+ * privilege of CREATE SCHEMA / CREATE TABLE … IF NOT EXISTS (CREATE on the database or the schema)
+ * and of ALTER TABLE … ADD COLUMN IF NOT EXISTS (the table's ownership) before it looks whether
+ * there is anything to do, so each statement runs only when the catalog says it is needed.
+ */
+
+
+
+/** PostgreSQL's insufficient_privilege. */
+const INSUFFICIENT_PRIVILEGE = '42501';
+/** The statement an owner of `table` runs to give it `column`. */
+function addColumnSql(table, column) {
+    return `ALTER TABLE ${table.name} ADD COLUMN IF NOT EXISTS ${column} ${table.added[column]}`;
+}
+/**
+ * One statement (a DO block, literals inlined) that makes `table` as this version uses it. A column
+ * that is missing while this role does not own the table is refused (insufficient_privilege) with
+ * the owner and the statement they run: every column we added is one a later run relies on (the
+ * ledger's `kept` tells a finished plan from one to refuse; progress's `tracking_rows` tells
+ * statements done from statements to run again), so going on without it is not safe.
+ */
+function ensureTableSql(table) {
+    const [schema, name] = table.name.split('.');
+    const oid = `${literal(table.name)}::regclass`;
+    const columns = Object.keys(table.added).map((column) => {
+        const alter = addColumnSql(table, column);
+        const refusal = [
+            literal(`${table.name} lacks the column ${column}, which this version of rollback-kit writes (an earlier version created the table), and only the table's owner may add it: it belongs to role `),
+            'rk_owner::regrole::text',
+            literal(', and this run connects as role '),
+            'quote_ident(current_user)',
+            literal('. Have '),
+            'rk_owner::regrole::text',
+            literal(` (or a superuser) run once: ${alter}; then run again.`),
+        ].join(' || ');
+        return [
+            `  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute WHERE attrelid = ${oid} AND attname = ${literal(column)} AND NOT attisdropped) THEN`,
+            `    SELECT relowner INTO rk_owner FROM pg_catalog.pg_class WHERE oid = ${oid};`,
+            `    IF NOT pg_has_role(rk_owner, 'USAGE') THEN`,
+            `      RAISE EXCEPTION USING ERRCODE = 'insufficient_privilege', MESSAGE = ${refusal}, SCHEMA = ${literal(schema)}, TABLE = ${literal(name)}, COLUMN = ${literal(column)};`,
+            '    END IF;',
+            `    ${alter};`,
+            '  END IF;',
+        ].join('\n');
+    });
+    const body = [
+        'DECLARE rk_owner oid;',
+        'BEGIN',
+        `  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = ${literal(schema)}) THEN`,
+        `    CREATE SCHEMA IF NOT EXISTS ${schema};`,
+        '  END IF;',
+        `  IF to_regclass(${literal(table.name)}) IS NULL THEN`,
+        `    CREATE TABLE IF NOT EXISTS ${table.name} (${table.definition});`,
+        '  END IF;',
+        ...columns,
+        'END',
+    ].join('\n');
+    return doBlock('rk_own_table', body);
+}
+/**
+ * A column ensureTableSql could not add, as the user's error (not an unexpected one); `code` stays
+ * insufficient_privilege for callers that go on without the table (rerun.ts).
+ */
+class ColumnRefused extends errors/* RollbackKitError */.dp {
+    code = INSUFFICIENT_PRIVILEGE;
+}
+/** Makes `table` as this version uses it, then runs `then` (its first use) in the same round trip. */
+async function ensureTable(session, table, then) {
+    try {
+        await session.query(then === undefined ? ensureTableSql(table) : `${ensureTableSql(table)};\n${then}`);
+    }
+    catch (err) {
+        // PostgreSQL's own refusals (CREATE on the database, say) name no column and pass as they are.
+        const e = err;
+        if (e.code === INSUFFICIENT_PRIVILEGE && e.column)
+            throw new ColumnRefused(e.message);
+        throw err;
+    }
+}
+
+;// CONCATENATED MODULE: ./.build/migrations/ledger.js
+
+
+
+const ROLLBACKS = {
+    name: 'rollback_kit.rollbacks',
+    definition: `incident_key text PRIMARY KEY, method text NOT NULL, keep_version text,
+       planned text[] NOT NULL DEFAULT '{}', reverted text[] NOT NULL DEFAULT '{}', status text NOT NULL,
+       started_at timestamptz NOT NULL DEFAULT now(), updated_at timestamptz NOT NULL DEFAULT now(), kept text[] NOT NULL DEFAULT '{}'`,
+    added: { kept: "text[] NOT NULL DEFAULT '{}'" },
+};
+/** The row for `incidentKey`, or undefined (also when the table does not exist yet: read-only). */
+async function readLedger(session, incidentKey) {
+    const exists = await session.query(`SELECT to_regclass('rollback_kit.rollbacks')::text AS t`);
+    if (!exists.rows[0]?.t)
+        return undefined;
+    // kept through to_jsonb: a table an earlier version created has no such column until the next write.
+    const r = await session.query(`SELECT incident_key, method, keep_version, planned, ARRAY(SELECT jsonb_array_elements_text(to_jsonb(r) -> 'kept')) AS kept, reverted, status
+       FROM rollback_kit.rollbacks r WHERE incident_key = $1`, [incidentKey]);
+    const row = r.rows[0];
+    if (!row)
+        return undefined;
+    return {
+        incidentKey: row.incident_key,
+        method: row.method,
+        keepVersion: row.keep_version ?? undefined,
+        planned: row.planned,
+        kept: row.kept ?? [],
+        reverted: row.reverted,
+        status: row.status === 'done' ? 'done' : 'started',
+    };
+}
+function textArray(values) {
+    return `ARRAY[${values.map(literal).join(', ')}]::text[]`;
+}
+/** The statement that writes `row` (literals inlined), into a table as this version uses it (ensureTableSql). */
+function ledgerUpsertSql(row) {
+    const values = [literal(row.incidentKey), literal(row.method), row.keepVersion === undefined ? 'NULL' : literal(row.keepVersion), textArray(row.planned), textArray(row.kept ?? []), textArray(row.reverted), literal(row.status)];
+    return `INSERT INTO rollback_kit.rollbacks (incident_key, method, keep_version, planned, kept, reverted, status)
+     VALUES (${values.join(', ')})
+     ON CONFLICT (incident_key) DO UPDATE SET method = excluded.method, keep_version = excluded.keep_version, planned = excluded.planned,
+       kept = excluded.kept, reverted = excluded.reverted, status = excluded.status, updated_at = now();`;
+}
+/** One query (literals inlined), so one round trip: the table made where it is missing, then the row. */
+async function writeLedger(session, row) {
+    // Made, or given the columns this version added, only where it lacks them: a role that may write the
+    // rows but not own the table (a CI role after a migration role) needs no more (own-tables.ts).
+    await ensureTable(session, ROLLBACKS, ledgerUpsertSql(row));
+}
+/** Where the ledger's rows wait, in the restore's transaction, while the snapshot's script runs (set_config's is_local: gone at its end). */
+const KEPT_SETTING = 'rollback_kit.ledger_before_restore';
+/**
+ * Statements every restore runs in its transaction (db/restore.ts), so that the ledger comes out of
+ * it as it went in: `first` before the snapshot's script holds the rows as they are, `last` after
+ * everything else puts them back. A snapshot taken after an earlier rollback holds the ledger of
+ * that time: restored as it is, it would forget every incident rolled back since (or bring back its
+ * 'started' row), and a re-run of one would do its work again, a restore discarding the writes made
+ * since or migrations reverted twice. The ledger says what runs did, which a restore of the data
+ * does not undo.
+ *
+ * A target without the table (or whose rows this role may not read) has nothing to keep, and the
+ * snapshot's copy, if it has one, stays as restored. For a re-run that is the safe side: the restored
+ * data carries the work of every incident that copy says is done, and its 'done' rows stop a re-run
+ * from doing it over again; without them the same re-run would plan afresh and restore or revert once
+ * more. Removing them could only make a re-run do more, never less. (An unreadable table is one this
+ * role does not own, which the snapshot's script then could not have replaced either.)
+ */
+function ledgerKeptAcrossRestore() {
+    const rows = (from) => `(SELECT coalesce(jsonb_agg(r ORDER BY r ->> 'incident_key'), '[]') FROM ${from})`;
+    const table = literal(ROLLBACKS.name);
+    const added = `${literal(JSON.stringify(Object.fromEntries(Object.keys(ROLLBACKS.added).map((column) => [column, []]))))}::jsonb`;
+    return {
+        table: ROLLBACKS.name,
+        first: doBlock('rk_ledger_kept', [
+            'BEGIN',
+            `  IF to_regclass(${table}) IS NOT NULL AND has_table_privilege(${table}, 'SELECT') THEN`,
+            `    PERFORM set_config(${literal(KEPT_SETTING)}, ${rows('rollback_kit.rollbacks t, to_jsonb(t) r')}::text, true);`,
+            '  END IF;',
+            'END',
+        ].join('\n')),
+        // Statements after an IF are planned only when reached: the table may not exist in either state.
+        last: doBlock('rk_ledger_back', [
+            `DECLARE rk_kept jsonb := nullif(current_setting(${literal(KEPT_SETTING)}, true), '')::jsonb;`,
+            'BEGIN',
+            '  IF rk_kept IS NULL THEN',
+            '    RETURN;',
+            '  END IF;',
+            // Written only where the snapshot brought other rows: a role that may write the ledger but
+            // not delete from it still restores a snapshot that has no ledger of its own (the table is
+            // then left as it is), or the same one.
+            `  IF to_regclass(${table}) IS NOT NULL THEN`,
+            `    IF ${rows('rollback_kit.rollbacks t, to_jsonb(t) r')} = ${rows('jsonb_array_elements(rk_kept) r')} THEN`,
+            '      RETURN;',
+            '    END IF;',
+            '  END IF;',
+            // The snapshot's table may be an earlier version's, without the columns the kept rows have.
+            `  EXECUTE ${literal(ensureTableSql(ROLLBACKS))};`,
+            '  DELETE FROM rollback_kit.rollbacks;',
+            // Rows an earlier version's table held lack the columns added since: their defaults (every one an empty array).
+            `  INSERT INTO rollback_kit.rollbacks SELECT * FROM jsonb_populate_recordset(NULL::rollback_kit.rollbacks, (SELECT jsonb_agg(${added} || r) FROM jsonb_array_elements(rk_kept) r));`,
+            'END',
+        ].join('\n')),
+    };
+}
+/**
+ * The whole rollback's `done` row (this incident's), in the restore's transaction (after the restore
+ * has put the ledger back as it was: ledgerKeptAcrossRestore), so the restore and its 'done' row
+ * commit together: a run that dies after the COMMIT leaves no 'started' row to restore again.
+ */
+function ledgerDoneWithRestore(done) {
+    return { first: [], last: [ensureTableSql(ROLLBACKS), ledgerUpsertSql(done)] };
+}
+
 // EXTERNAL MODULE: ./.build/db/verify.js
 var verify = __nccwpck_require__(7120);
 ;// CONCATENATED MODULE: ./.build/db/restore.js
@@ -25635,11 +25973,20 @@ var verify = __nccwpck_require__(7120);
 
 
 
+
 /**
  * The fact every error of a restore that did not commit carries (RollbackKitError.changed), each
  * saying so in its own words: a caller decides by this, not by them.
  */
 const UNCHANGED = { changed: 'no' };
+/**
+ * rollback-kit's own ledger (rollback_kit.rollbacks) comes out of every restore as it went in, whoever
+ * restores (restore-db, the CLI, the whole rollback): a snapshot's older ledger would make a re-run
+ * of an incident finished since do its work again (migrations/ledger.ts says why, and what a target
+ * without one gets). rollback_kit.down_progress is restored with the snapshot on purpose: it describes
+ * the schema the snapshot brings back (migrations/progress.ts).
+ */
+const LEDGER = ledgerKeptAcrossRestore();
 function checkConfirmation(target, confirm) {
     if (confirm === target.database)
         return;
@@ -25826,7 +26173,7 @@ async function restoreOrPreview(req, log, dryRun) {
             log.warning(`Tables the snapshot does not have were left as they are: ${extra.tables.join(', ')}.`);
         if (extra.schemas.length)
             log.warning(`Schemas the snapshot does not have were left as they are: ${extra.schemas.join(', ')}.`);
-        const fewerRows = (pre ? fewerRowsThanBefore(pre.manifest, manifest) : []).filter((f) => !req.inTransaction?.keeps?.includes(f.table));
+        const fewerRows = (pre ? fewerRowsThanBefore(pre.manifest, manifest) : []).filter((f) => f.table !== LEDGER.table);
         for (const f of fewerRows)
             log.info(`${f.table} holds ${f.before - f.restored} row(s) fewer than before the restore (${f.before} before, ${f.restored} restored); they are in the pre-restore snapshot ${preRestoreSnapshotPath}.`);
         return {
@@ -26210,6 +26557,7 @@ async function applySnapshot(a, processes, log) {
         // replaced by that one too (lockTimeout below).
         opened: true,
         prelude: [
+            LEDGER.first,
             ...(req.inTransaction?.first ?? []),
             // Before anything is created: the snapshot's grants and revokes assume pg_dump's baseline (restore-privileges.ts).
             setAsideDefaultPrivileges('before'),
@@ -26247,6 +26595,7 @@ async function applySnapshot(a, processes, log) {
             views,
             ...foreignKeyStatements(a.plan),
             putBackDefaultPrivileges(),
+            LEDGER.last,
             ...(req.inTransaction?.last ?? []),
         ],
         // Throws (and so never commits) when the bytes restored are not the snapshot's, or the
@@ -26413,145 +26762,6 @@ async function anyFileMatches(dir, names, pattern) {
     }
     return false;
 }
-
-;// CONCATENATED MODULE: ./.build/migrations/sql-split.js
-/**
- * Splits migration SQL into statements the way psql does, so each one can run alone: needed for
- * non-transactional migrations (PostgreSQL refuses CONCURRENTLY inside any transaction block,
- * including the implicit one of a multi-statement query) and to name the statement that failed.
- */
-
-
-/**
- * Semicolons end a statement only outside quotes, dollar quotes, comments and `BEGIN ATOMIC`
- * function bodies. Statements that are only comments or blanks are dropped. `sql` is read from its
- * standard_conforming_strings on, following its own SETs of it, as psql would send it statement by
- * statement: each statement says what it was read with.
- */
-function splitStatements(sql) {
-    const out = [];
-    let start = 0;
-    let conforming = sql.standardConformingStrings;
-    const push = (end) => {
-        const raw = { text: sql.text.slice(start, end), standardConformingStrings: conforming };
-        if (hasCode(raw)) {
-            const lead = raw.text.length - raw.text.trimStart().length;
-            out.push({ text: raw.text.trim(), offset: start + lead, standardConformingStrings: conforming });
-        }
-    };
-    const lexer = new SqlLexer({
-        standardConformingStrings: conforming,
-        onEnd: (end) => {
-            push(end);
-            start = end + 1;
-            conforming = lexer.standardConformingStrings;
-        },
-    });
-    lexer.scan(sql.text);
-    push(sql.text.length);
-    return out;
-}
-/**
- * The statement reads the same whatever standard_conforming_strings is, where its strings end and
- * what they hold: none of its '…' strings holds a backslash (E'…', dollar quotes and names never differ).
- */
-function readsAlike(s) {
-    const lexer = new SqlLexer({ standardConformingStrings: s.standardConformingStrings });
-    lexer.scan(s.text);
-    return !lexer.backslashInString;
-}
-/** Offset of the first character that is neither whitespace nor comment (the text's length when none is). */
-function codeStart(sql) {
-    const at = stripComments(sql).search(/\S/);
-    return at < 0 ? sql.text.length : at;
-}
-/** True when the text holds something other than whitespace and comments. */
-function hasCode(sql) {
-    return /\S/.test(stripComments(sql));
-}
-/**
- * The statement with its comments blanked, as the lexer that splits statements reads them: a `--`
- * or `/*` inside a string or a dollar-quoted body is not a comment. For classifying it, never for
- * running it; offsets are those of `sql`.
- */
-function stripComments(sql) {
-    return blankSql(sql, { quoted: false });
-}
-/** The statement's keywords and names only: comments, and the insides of strings, quoted identifiers and dollar-quoted bodies, blanked. */
-function codeOnly(s) {
-    return blankSql(s, { quoted: true });
-}
-/** The statement's leading words, lower-cased: enough to classify it. */
-function leadingWords(s, n) {
-    return codeOnly(s).trim().toLowerCase().split(/[\s(;]+/).filter(Boolean).slice(0, n);
-}
-/**
- * Statements PostgreSQL refuses inside a transaction block (error 25001): a migration holding one
- * must run statement by statement, each of these alone.
- */
-function needsOwnTransaction(s) {
-    const words = leadingWords(s, 4);
-    const flat = ` ${codeOnly(s).toLowerCase().replace(/\s+/g, ' ')} `;
-    const [a, b] = words;
-    if (a === 'vacuum')
-        return true;
-    if ((a === 'create' || a === 'drop') && (b === 'database' || b === 'tablespace'))
-        return true;
-    if (a === 'alter' && b === 'system')
-        return true;
-    // A word of its own, or in REINDEX's option list: `REINDEX (VERBOSE, CONCURRENTLY) TABLE t`.
-    const concurrently = /[ (,]concurrently[ ),;]/.test(flat);
-    if ((a === 'create' || a === 'drop' || a === 'reindex') && concurrently)
-        return true;
-    if (a === 'create' && b === 'unique' && concurrently)
-        return true;
-    if (a === 'alter' && b === 'table' && / detach partition .* concurrently /.test(flat))
-        return true;
-    return false;
-}
-/**
- * COPY … FROM STDIN: the rows come from the client after the statement, as psql sends the lines
- * that follow it. A migration runner sends SQL only, so PostgreSQL gets no rows and cancels it.
- */
-function copyFromStdin(s) {
-    const flat = ` ${codeOnly(s).toLowerCase().replace(/\s+/g, ' ')} `;
-    return leadingWords(s, 1)[0] === 'copy' && / from stdin[ ;]/.test(flat);
-}
-/** BEGIN / COMMIT / ROLLBACK / SAVEPOINT …: statements that would break the transaction we wrap a migration in. */
-function transactionControl(s) {
-    const [a, b] = leadingWords(s, 2);
-    if (a === 'begin' || (a === 'start' && b === 'transaction'))
-        return 'begin';
-    if (a === 'commit' || a === 'end')
-        return 'commit';
-    if (a === 'rollback' || a === 'abort' || a === 'savepoint' || a === 'release' || (a === 'prepare' && b === 'transaction'))
-        return 'other';
-    return undefined;
-}
-/**
- * SET / RESET that lasts for the session (search_path, a timeout, SET ROLE, SET SESSION
- * AUTHORIZATION): what a statement run later in the same session depends on. SET LOCAL, SET
- * TRANSACTION and SET CONSTRAINTS end with their transaction.
- */
-function sessionSetting(s) {
-    const [a, b] = leadingWords(s, 2);
-    if (a === 'reset')
-        return true;
-    // pg_dump's and `supabase db diff`'s way: SELECT pg_catalog.set_config('search_path', '', false).
-    if (a === 'select')
-        return /^select\s+(pg_catalog\s*\.\s*)?set_config\s*\([\s\S]*,\s*false\s*\)$/i.test(codeOnly(s).trim().replace(/;$/, '').trim());
-    return a === 'set' && b !== 'local' && b !== 'transaction' && b !== 'constraints';
-}
-/** 1-based line of an offset, for messages that point into a file. */
-function lineAt(text, offset) {
-    let line = 1;
-    for (let i = 0; i < offset && i < text.length; i++)
-        if (text.charCodeAt(i) === 10)
-            line++;
-    return line;
-}
-/** A string literal for SQL text we build ourselves (bookkeeping): the db layer's one quoting helper. */
-const literal = quoteLiteral;
 
 ;// CONCATENATED MODULE: ./.build/migrations/tracking.js
 /**
@@ -27511,92 +27721,6 @@ function planReverts(format, files, appliedIds, selector, context) {
     return { format: format.name, toRevert: chosen.map((f) => prepare(f, standardConformingStrings, context.log)), applied, keep: suffix && kept >= 0 ? applied[kept] : undefined };
 }
 
-;// CONCATENATED MODULE: ./.build/migrations/own-tables.js
-/**
- * The tables rollback-kit keeps in the database it rolls back (schema rollback_kit), made where
- * missing and given the columns later versions added.
- *
- * The role that made them is often not the one running now: a migration role creates them, and the
- * CI role that reverts later may read and write them but owns none of them. PostgreSQL checks the
- * privilege of CREATE SCHEMA / CREATE TABLE … IF NOT EXISTS (CREATE on the database or the schema)
- * and of ALTER TABLE … ADD COLUMN IF NOT EXISTS (the table's ownership) before it looks whether
- * there is anything to do, so each statement runs only when the catalog says it is needed.
- */
-
-
-
-/** PostgreSQL's insufficient_privilege. */
-const INSUFFICIENT_PRIVILEGE = '42501';
-/** The statement an owner of `table` runs to give it `column`. */
-function addColumnSql(table, column) {
-    return `ALTER TABLE ${table.name} ADD COLUMN IF NOT EXISTS ${column} ${table.added[column]}`;
-}
-/**
- * One statement (a DO block, literals inlined) that makes `table` as this version uses it. A column
- * that is missing while this role does not own the table is refused (insufficient_privilege) with
- * the owner and the statement they run: every column we added is one a later run relies on (the
- * ledger's `kept` tells a finished plan from one to refuse; progress's `tracking_rows` tells
- * statements done from statements to run again), so going on without it is not safe.
- */
-function ensureTableSql(table) {
-    const [schema, name] = table.name.split('.');
-    const oid = `${literal(table.name)}::regclass`;
-    const columns = Object.keys(table.added).map((column) => {
-        const alter = addColumnSql(table, column);
-        const refusal = [
-            literal(`${table.name} lacks the column ${column}, which this version of rollback-kit writes (an earlier version created the table), and only the table's owner may add it: it belongs to role `),
-            'rk_owner::regrole::text',
-            literal(', and this run connects as role '),
-            'quote_ident(current_user)',
-            literal('. Have '),
-            'rk_owner::regrole::text',
-            literal(` (or a superuser) run once: ${alter}; then run again.`),
-        ].join(' || ');
-        return [
-            `  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute WHERE attrelid = ${oid} AND attname = ${literal(column)} AND NOT attisdropped) THEN`,
-            `    SELECT relowner INTO rk_owner FROM pg_catalog.pg_class WHERE oid = ${oid};`,
-            `    IF NOT pg_has_role(rk_owner, 'USAGE') THEN`,
-            `      RAISE EXCEPTION USING ERRCODE = 'insufficient_privilege', MESSAGE = ${refusal}, SCHEMA = ${literal(schema)}, TABLE = ${literal(name)}, COLUMN = ${literal(column)};`,
-            '    END IF;',
-            `    ${alter};`,
-            '  END IF;',
-        ].join('\n');
-    });
-    const body = [
-        'DECLARE rk_owner oid;',
-        'BEGIN',
-        `  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = ${literal(schema)}) THEN`,
-        `    CREATE SCHEMA IF NOT EXISTS ${schema};`,
-        '  END IF;',
-        `  IF to_regclass(${literal(table.name)}) IS NULL THEN`,
-        `    CREATE TABLE IF NOT EXISTS ${table.name} (${table.definition});`,
-        '  END IF;',
-        ...columns,
-        'END',
-    ].join('\n');
-    return doBlock('rk_own_table', body);
-}
-/**
- * A column ensureTableSql could not add, as the user's error (not an unexpected one); `code` stays
- * insufficient_privilege for callers that go on without the table (rerun.ts).
- */
-class ColumnRefused extends errors/* RollbackKitError */.dp {
-    code = INSUFFICIENT_PRIVILEGE;
-}
-/** Makes `table` as this version uses it, then runs `then` (its first use) in the same round trip. */
-async function ensureTable(session, table, then) {
-    try {
-        await session.query(then === undefined ? ensureTableSql(table) : `${ensureTableSql(table)};\n${then}`);
-    }
-    catch (err) {
-        // PostgreSQL's own refusals (CREATE on the database, say) name no column and pass as they are.
-        const e = err;
-        if (e.code === INSUFFICIENT_PRIVILEGE && e.column)
-            throw new ColumnRefused(e.message);
-        throw err;
-    }
-}
-
 ;// CONCATENATED MODULE: ./.build/migrations/progress.js
 /**
  * A non-transactional migration cannot be undone as a whole when a statement fails, so we record
@@ -27607,6 +27731,13 @@ async function ensureTable(session, table, then) {
  * Progress describes one state of the database: the one where the migration's tracking rows are
  * the versions recorded with it (Tracking.rowVersionSql). A restore or a re-apply writes those rows
  * again, and whatever the progress lists as done may be undone by then, so it no longer counts.
+ *
+ * A restore brings this table back with the snapshot, unlike the ledger (migrations/ledger.ts
+ * ledgerKeptAcrossRestore): the snapshot's rows describe the schema it brings back, recorded against
+ * its tracking rows, so a later revert resumes where that schema stands. The target's rows kept
+ * instead would say statements ran that the restore undid, where the tracking rows read the same on
+ * both sides (a non-transactional migration's partial revert changes none), and their re-run would
+ * skip them.
  */
 
 
@@ -27672,91 +27803,6 @@ function statementsAlreadyRun(progress, hashes, file) {
         throw new errors/* RollbackKitError */.dp(`${file} was partly reverted by an earlier run (${progress.done.length} statement(s) ran), but statement ${matching + 1}, which already ran, has changed since.`, 'Edit only the statements that have not run yet (the one that failed and after). Check the schema by hand; then delete its row from rollback_kit.down_progress to start that migration over.');
     }
     return progress.done.length;
-}
-
-;// CONCATENATED MODULE: ./.build/migrations/ledger.js
-
-
-
-const ROLLBACKS = {
-    name: 'rollback_kit.rollbacks',
-    definition: `incident_key text PRIMARY KEY, method text NOT NULL, keep_version text,
-       planned text[] NOT NULL DEFAULT '{}', reverted text[] NOT NULL DEFAULT '{}', status text NOT NULL,
-       started_at timestamptz NOT NULL DEFAULT now(), updated_at timestamptz NOT NULL DEFAULT now(), kept text[] NOT NULL DEFAULT '{}'`,
-    added: { kept: "text[] NOT NULL DEFAULT '{}'" },
-};
-/** The row for `incidentKey`, or undefined (also when the table does not exist yet: read-only). */
-async function readLedger(session, incidentKey) {
-    const exists = await session.query(`SELECT to_regclass('rollback_kit.rollbacks')::text AS t`);
-    if (!exists.rows[0]?.t)
-        return undefined;
-    // kept through to_jsonb: a table an earlier version created has no such column until the next write.
-    const r = await session.query(`SELECT incident_key, method, keep_version, planned, ARRAY(SELECT jsonb_array_elements_text(to_jsonb(r) -> 'kept')) AS kept, reverted, status
-       FROM rollback_kit.rollbacks r WHERE incident_key = $1`, [incidentKey]);
-    const row = r.rows[0];
-    if (!row)
-        return undefined;
-    return {
-        incidentKey: row.incident_key,
-        method: row.method,
-        keepVersion: row.keep_version ?? undefined,
-        planned: row.planned,
-        kept: row.kept ?? [],
-        reverted: row.reverted,
-        status: row.status === 'done' ? 'done' : 'started',
-    };
-}
-function textArray(values) {
-    return `ARRAY[${values.map(literal).join(', ')}]::text[]`;
-}
-/** The statement that writes `row` (literals inlined), into a table as this version uses it (ensureTableSql). */
-function ledgerUpsertSql(row) {
-    const values = [literal(row.incidentKey), literal(row.method), row.keepVersion === undefined ? 'NULL' : literal(row.keepVersion), textArray(row.planned), textArray(row.kept ?? []), textArray(row.reverted), literal(row.status)];
-    return `INSERT INTO rollback_kit.rollbacks (incident_key, method, keep_version, planned, kept, reverted, status)
-     VALUES (${values.join(', ')})
-     ON CONFLICT (incident_key) DO UPDATE SET method = excluded.method, keep_version = excluded.keep_version, planned = excluded.planned,
-       kept = excluded.kept, reverted = excluded.reverted, status = excluded.status, updated_at = now();`;
-}
-/** One query (literals inlined), so one round trip: the table made where it is missing, then the row. */
-async function writeLedger(session, row) {
-    // Made, or given the columns this version added, only where it lacks them: a role that may write the
-    // rows but not own the table (a CI role after a migration role) needs no more (own-tables.ts).
-    await ensureTable(session, ROLLBACKS, ledgerUpsertSql(row));
-}
-/** Where the ledger's rows wait, in the restore's transaction, while the snapshot's script runs (set_config's is_local: gone at its end). */
-const KEPT_SETTING = 'rollback_kit.ledger_before_restore';
-/**
- * Statements for a restore's transaction (RestoreRequest.inTransaction) that keep the ledger out of
- * what it replaces, and write `done` (this incident's finished row) in it:
- *   first: the rows as they are (this run wrote its 'started' row just before, so the table exists);
- *   last: after the snapshot's script, the table as it was (a snapshot taken after an earlier
- *   rollback holds the ledger of that time: restored as it is, it would forget every incident
- *   rolled back since, and a re-run of one would do its work again, a restore discarding the
- *   writes made since), then `done`. In the transaction, so the restore and its 'done' row commit
- *   together: a run that dies after the COMMIT leaves no 'started' row to restore again.
- */
-function ledgerAcrossRestore(done) {
-    const rows = (from) => `(SELECT coalesce(jsonb_agg(r ORDER BY r ->> 'incident_key'), '[]') FROM ${from})`;
-    const kept = `current_setting(${literal(KEPT_SETTING)})::jsonb`;
-    return {
-        keeps: [ROLLBACKS.name],
-        first: [doBlock('rk_ledger_kept', `BEGIN\n  PERFORM set_config(${literal(KEPT_SETTING)}, ${rows('rollback_kit.rollbacks t, to_jsonb(t) r')}::text, true);\nEND`)],
-        last: [
-            // The snapshot's table may be an earlier version's, without the columns this one writes.
-            ensureTableSql(ROLLBACKS),
-            // Only where the snapshot brought other rows: a role that may write rows but not delete them
-            // (enough for the ledger until now) still restores a snapshot that has no ledger of its own.
-            doBlock('rk_ledger_back', [
-                'BEGIN',
-                `  IF ${rows('rollback_kit.rollbacks t, to_jsonb(t) r')} IS DISTINCT FROM ${rows(`jsonb_array_elements(${kept}) r`)} THEN`,
-                '    DELETE FROM rollback_kit.rollbacks;',
-                `    INSERT INTO rollback_kit.rollbacks SELECT * FROM jsonb_populate_recordset(NULL::rollback_kit.rollbacks, ${kept});`,
-                '  END IF;',
-                'END',
-            ].join('\n')),
-            ledgerUpsertSql(done),
-        ],
-    };
 }
 
 ;// CONCATENATED MODULE: ./.build/migrations/rerun.js
@@ -37254,7 +37300,7 @@ onRestoreSnapshot) {
         await writeLedger(session, entry('started'));
         // 'done' commits with the restore, in its transaction: written after it, a run that died between
         // the two left 'started', and a re-run restored the snapshot again over every write made since.
-        const result = await restoreSnapshot({ ...restoreRequest(request, onRestoreSnapshot), inTransaction: ledgerAcrossRestore(entry('done')) }, log);
+        const result = await restoreSnapshot({ ...restoreRequest(request, onRestoreSnapshot), inTransaction: ledgerDoneWithRestore(entry('done')) }, log);
         dbRecord.discarded = result.discarded;
         return { status: 'restored', detail: `restored ${result.tablesRestored} table(s) from ${db.snapshotPath}` };
     }
@@ -37404,7 +37450,7 @@ function nextSteps(record) {
     }
     const reverted = record.database?.reverted ?? [];
     if (reverted.length)
-        steps.push(`${reverted.length === 1 ? `Migration ${reverted[0]} was` : `Migrations ${reverted.join(', ')} were`} reverted: remove or fix ${reverted.length === 1 ? 'it' : 'them'} before the next deploy, or it will apply ${reverted.length === 1 ? 'it' : 'them'} again.`);
+        steps.push(`${reverted.length === 1 ? `Migration ${reverted[0]} was` : `Migrations ${reverted.join(', ')} were`} reverted: remove or fix ${reverted.length === 1 ? 'it' : 'them'} before the next deploy, or the next deploy applies ${reverted.length === 1 ? 'it' : 'them'} again.`);
     const snap = record.snapshot;
     // A failed database phase's step already says where the snapshot is kept, and what it is for.
     const told = record.failedPhase === 'database' && record.database?.error !== undefined;

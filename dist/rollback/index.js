@@ -13603,7 +13603,8 @@ function githubClient(apiUrl, token, log, tuning = {}) {
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   Fg: () => (/* binding */ ledgerAcrossRestore),
+/* harmony export */   Mo: () => (/* binding */ ledgerDoneWithRestore),
+/* harmony export */   PN: () => (/* binding */ ledgerKeptAcrossRestore),
 /* harmony export */   SC: () => (/* binding */ readLedger),
 /* harmony export */   XL: () => (/* binding */ writeLedger)
 /* harmony export */ });
@@ -13662,37 +13663,65 @@ async function writeLedger(session, row) {
 /** Where the ledger's rows wait, in the restore's transaction, while the snapshot's script runs (set_config's is_local: gone at its end). */
 const KEPT_SETTING = 'rollback_kit.ledger_before_restore';
 /**
- * Statements for a restore's transaction (RestoreRequest.inTransaction) that keep the ledger out of
- * what it replaces, and write `done` (this incident's finished row) in it:
- *   first: the rows as they are (this run wrote its 'started' row just before, so the table exists);
- *   last: after the snapshot's script, the table as it was (a snapshot taken after an earlier
- *   rollback holds the ledger of that time: restored as it is, it would forget every incident
- *   rolled back since, and a re-run of one would do its work again, a restore discarding the
- *   writes made since), then `done`. In the transaction, so the restore and its 'done' row commit
- *   together: a run that dies after the COMMIT leaves no 'started' row to restore again.
+ * Statements every restore runs in its transaction (db/restore.ts), so that the ledger comes out of
+ * it as it went in: `first` before the snapshot's script holds the rows as they are, `last` after
+ * everything else puts them back. A snapshot taken after an earlier rollback holds the ledger of
+ * that time: restored as it is, it would forget every incident rolled back since (or bring back its
+ * 'started' row), and a re-run of one would do its work again, a restore discarding the writes made
+ * since or migrations reverted twice. The ledger says what runs did, which a restore of the data
+ * does not undo.
+ *
+ * A target without the table (or whose rows this role may not read) has nothing to keep, and the
+ * snapshot's copy, if it has one, stays as restored. For a re-run that is the safe side: the restored
+ * data carries the work of every incident that copy says is done, and its 'done' rows stop a re-run
+ * from doing it over again; without them the same re-run would plan afresh and restore or revert once
+ * more. Removing them could only make a re-run do more, never less. (An unreadable table is one this
+ * role does not own, which the snapshot's script then could not have replaced either.)
  */
-function ledgerAcrossRestore(done) {
+function ledgerKeptAcrossRestore() {
     const rows = (from) => `(SELECT coalesce(jsonb_agg(r ORDER BY r ->> 'incident_key'), '[]') FROM ${from})`;
-    const kept = `current_setting(${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(KEPT_SETTING)})::jsonb`;
+    const table = (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(ROLLBACKS.name);
+    const added = `${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(JSON.stringify(Object.fromEntries(Object.keys(ROLLBACKS.added).map((column) => [column, []]))))}::jsonb`;
     return {
-        keeps: [ROLLBACKS.name],
-        first: [(0,_db_catalog_js__WEBPACK_IMPORTED_MODULE_2__/* .doBlock */ .hq)('rk_ledger_kept', `BEGIN\n  PERFORM set_config(${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(KEPT_SETTING)}, ${rows('rollback_kit.rollbacks t, to_jsonb(t) r')}::text, true);\nEND`)],
-        last: [
-            // The snapshot's table may be an earlier version's, without the columns this one writes.
-            (0,_own_tables_js__WEBPACK_IMPORTED_MODULE_0__/* .ensureTableSql */ .Rf)(ROLLBACKS),
-            // Only where the snapshot brought other rows: a role that may write rows but not delete them
-            // (enough for the ledger until now) still restores a snapshot that has no ledger of its own.
-            (0,_db_catalog_js__WEBPACK_IMPORTED_MODULE_2__/* .doBlock */ .hq)('rk_ledger_back', [
-                'BEGIN',
-                `  IF ${rows('rollback_kit.rollbacks t, to_jsonb(t) r')} IS DISTINCT FROM ${rows(`jsonb_array_elements(${kept}) r`)} THEN`,
-                '    DELETE FROM rollback_kit.rollbacks;',
-                `    INSERT INTO rollback_kit.rollbacks SELECT * FROM jsonb_populate_recordset(NULL::rollback_kit.rollbacks, ${kept});`,
-                '  END IF;',
-                'END',
-            ].join('\n')),
-            ledgerUpsertSql(done),
-        ],
+        table: ROLLBACKS.name,
+        first: (0,_db_catalog_js__WEBPACK_IMPORTED_MODULE_2__/* .doBlock */ .hq)('rk_ledger_kept', [
+            'BEGIN',
+            `  IF to_regclass(${table}) IS NOT NULL AND has_table_privilege(${table}, 'SELECT') THEN`,
+            `    PERFORM set_config(${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(KEPT_SETTING)}, ${rows('rollback_kit.rollbacks t, to_jsonb(t) r')}::text, true);`,
+            '  END IF;',
+            'END',
+        ].join('\n')),
+        // Statements after an IF are planned only when reached: the table may not exist in either state.
+        last: (0,_db_catalog_js__WEBPACK_IMPORTED_MODULE_2__/* .doBlock */ .hq)('rk_ledger_back', [
+            `DECLARE rk_kept jsonb := nullif(current_setting(${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(KEPT_SETTING)}, true), '')::jsonb;`,
+            'BEGIN',
+            '  IF rk_kept IS NULL THEN',
+            '    RETURN;',
+            '  END IF;',
+            // Written only where the snapshot brought other rows: a role that may write the ledger but
+            // not delete from it still restores a snapshot that has no ledger of its own (the table is
+            // then left as it is), or the same one.
+            `  IF to_regclass(${table}) IS NOT NULL THEN`,
+            `    IF ${rows('rollback_kit.rollbacks t, to_jsonb(t) r')} = ${rows('jsonb_array_elements(rk_kept) r')} THEN`,
+            '      RETURN;',
+            '    END IF;',
+            '  END IF;',
+            // The snapshot's table may be an earlier version's, without the columns the kept rows have.
+            `  EXECUTE ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)((0,_own_tables_js__WEBPACK_IMPORTED_MODULE_0__/* .ensureTableSql */ .Rf)(ROLLBACKS))};`,
+            '  DELETE FROM rollback_kit.rollbacks;',
+            // Rows an earlier version's table held lack the columns added since: their defaults (every one an empty array).
+            `  INSERT INTO rollback_kit.rollbacks SELECT * FROM jsonb_populate_recordset(NULL::rollback_kit.rollbacks, (SELECT jsonb_agg(${added} || r) FROM jsonb_array_elements(rk_kept) r));`,
+            'END',
+        ].join('\n')),
     };
+}
+/**
+ * The whole rollback's `done` row (this incident's), in the restore's transaction (after the restore
+ * has put the ledger back as it was: ledgerKeptAcrossRestore), so the restore and its 'done' row
+ * commit together: a run that dies after the COMMIT leaves no 'started' row to restore again.
+ */
+function ledgerDoneWithRestore(done) {
+    return { first: [], last: [(0,_own_tables_js__WEBPACK_IMPORTED_MODULE_0__/* .ensureTableSql */ .Rf)(ROLLBACKS), ledgerUpsertSql(done)] };
 }
 
 
@@ -14279,6 +14308,13 @@ var own_tables = __nccwpck_require__(52438);
  * Progress describes one state of the database: the one where the migration's tracking rows are
  * the versions recorded with it (Tracking.rowVersionSql). A restore or a re-apply writes those rows
  * again, and whatever the progress lists as done may be undone by then, so it no longer counts.
+ *
+ * A restore brings this table back with the snapshot, unlike the ledger (migrations/ledger.ts
+ * ledgerKeptAcrossRestore): the snapshot's rows describe the schema it brings back, recorded against
+ * its tracking rows, so a later revert resumes where that schema stands. The target's rows kept
+ * instead would say statements ran that the restore undid, where the tracking rows read the same on
+ * both sides (a non-transactional migration's partial revert changes none), and their re-run would
+ * skip them.
  */
 
 
@@ -18937,6 +18973,8 @@ var server_identity = __nccwpck_require__(65941);
 var db_session = __nccwpck_require__(14441);
 // EXTERNAL MODULE: ./.build/db/snapshot.js
 var db_snapshot = __nccwpck_require__(17257);
+// EXTERNAL MODULE: ./.build/migrations/ledger.js
+var migrations_ledger = __nccwpck_require__(67485);
 // EXTERNAL MODULE: ./.build/db/verify.js
 var verify = __nccwpck_require__(7120);
 ;// CONCATENATED MODULE: ./.build/db/restore.js
@@ -18969,11 +19007,20 @@ var verify = __nccwpck_require__(7120);
 
 
 
+
 /**
  * The fact every error of a restore that did not commit carries (RollbackKitError.changed), each
  * saying so in its own words: a caller decides by this, not by them.
  */
 const UNCHANGED = { changed: 'no' };
+/**
+ * rollback-kit's own ledger (rollback_kit.rollbacks) comes out of every restore as it went in, whoever
+ * restores (restore-db, the CLI, the whole rollback): a snapshot's older ledger would make a re-run
+ * of an incident finished since do its work again (migrations/ledger.ts says why, and what a target
+ * without one gets). rollback_kit.down_progress is restored with the snapshot on purpose: it describes
+ * the schema the snapshot brings back (migrations/progress.ts).
+ */
+const LEDGER = (0,migrations_ledger/* ledgerKeptAcrossRestore */.PN)();
 function checkConfirmation(target, confirm) {
     if (confirm === target.database)
         return;
@@ -19160,7 +19207,7 @@ async function restoreOrPreview(req, log, dryRun) {
             log.warning(`Tables the snapshot does not have were left as they are: ${extra.tables.join(', ')}.`);
         if (extra.schemas.length)
             log.warning(`Schemas the snapshot does not have were left as they are: ${extra.schemas.join(', ')}.`);
-        const fewerRows = (pre ? fewerRowsThanBefore(pre.manifest, manifest) : []).filter((f) => !req.inTransaction?.keeps?.includes(f.table));
+        const fewerRows = (pre ? fewerRowsThanBefore(pre.manifest, manifest) : []).filter((f) => f.table !== LEDGER.table);
         for (const f of fewerRows)
             log.info(`${f.table} holds ${f.before - f.restored} row(s) fewer than before the restore (${f.before} before, ${f.restored} restored); they are in the pre-restore snapshot ${preRestoreSnapshotPath}.`);
         return {
@@ -19544,6 +19591,7 @@ async function applySnapshot(a, processes, log) {
         // replaced by that one too (lockTimeout below).
         opened: true,
         prelude: [
+            LEDGER.first,
             ...(req.inTransaction?.first ?? []),
             // Before anything is created: the snapshot's grants and revokes assume pg_dump's baseline (restore-privileges.ts).
             setAsideDefaultPrivileges('before'),
@@ -19581,6 +19629,7 @@ async function applySnapshot(a, processes, log) {
             views,
             ...foreignKeyStatements(a.plan),
             putBackDefaultPrivileges(),
+            LEDGER.last,
             ...(req.inTransaction?.last ?? []),
         ],
         // Throws (and so never commits) when the bytes restored are not the snapshot's, or the
@@ -19721,8 +19770,6 @@ var outcome = __nccwpck_require__(66985);
 var smoke_test = __nccwpck_require__(44259);
 // EXTERNAL MODULE: ./.build/pipeline/budgets.js
 var budgets = __nccwpck_require__(51583);
-// EXTERNAL MODULE: ./.build/migrations/ledger.js
-var migrations_ledger = __nccwpck_require__(67485);
 // EXTERNAL MODULE: ./.build/migrations/lock.js
 var lock = __nccwpck_require__(43683);
 // EXTERNAL MODULE: ./.build/migrations/sql-split.js
@@ -20582,7 +20629,7 @@ onRestoreSnapshot) {
         await (0,migrations_ledger/* writeLedger */.XL)(session, entry('started'));
         // 'done' commits with the restore, in its transaction: written after it, a run that died between
         // the two left 'started', and a re-run restored the snapshot again over every write made since.
-        const result = await restoreSnapshot({ ...restoreRequest(request, onRestoreSnapshot), inTransaction: (0,migrations_ledger/* ledgerAcrossRestore */.Fg)(entry('done')) }, log);
+        const result = await restoreSnapshot({ ...restoreRequest(request, onRestoreSnapshot), inTransaction: (0,migrations_ledger/* ledgerDoneWithRestore */.Mo)(entry('done')) }, log);
         dbRecord.discarded = result.discarded;
         return { status: 'restored', detail: `restored ${result.tablesRestored} table(s) from ${db.snapshotPath}` };
     }
@@ -20732,7 +20779,7 @@ function nextSteps(record) {
     }
     const reverted = record.database?.reverted ?? [];
     if (reverted.length)
-        steps.push(`${reverted.length === 1 ? `Migration ${reverted[0]} was` : `Migrations ${reverted.join(', ')} were`} reverted: remove or fix ${reverted.length === 1 ? 'it' : 'them'} before the next deploy, or it will apply ${reverted.length === 1 ? 'it' : 'them'} again.`);
+        steps.push(`${reverted.length === 1 ? `Migration ${reverted[0]} was` : `Migrations ${reverted.join(', ')} were`} reverted: remove or fix ${reverted.length === 1 ? 'it' : 'them'} before the next deploy, or the next deploy applies ${reverted.length === 1 ? 'it' : 'them'} again.`);
     const snap = record.snapshot;
     // A failed database phase's step already says where the snapshot is kept, and what it is for.
     const told = record.failedPhase === 'database' && record.database?.error !== undefined;

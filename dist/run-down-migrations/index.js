@@ -3699,6 +3699,13 @@ async function ensureTable(session, table, then) {
  * Progress describes one state of the database: the one where the migration's tracking rows are
  * the versions recorded with it (Tracking.rowVersionSql). A restore or a re-apply writes those rows
  * again, and whatever the progress lists as done may be undone by then, so it no longer counts.
+ *
+ * A restore brings this table back with the snapshot, unlike the ledger (migrations/ledger.ts
+ * ledgerKeptAcrossRestore): the snapshot's rows describe the schema it brings back, recorded against
+ * its tracking rows, so a later revert resumes where that schema stands. The target's rows kept
+ * instead would say statements ran that the restore undid, where the tracking rows read the same on
+ * both sides (a non-transactional migration's partial revert changes none), and their re-run would
+ * skip them.
  */
 
 
@@ -3818,37 +3825,65 @@ async function writeLedger(session, row) {
 /** Where the ledger's rows wait, in the restore's transaction, while the snapshot's script runs (set_config's is_local: gone at its end). */
 const KEPT_SETTING = 'rollback_kit.ledger_before_restore';
 /**
- * Statements for a restore's transaction (RestoreRequest.inTransaction) that keep the ledger out of
- * what it replaces, and write `done` (this incident's finished row) in it:
- *   first: the rows as they are (this run wrote its 'started' row just before, so the table exists);
- *   last: after the snapshot's script, the table as it was (a snapshot taken after an earlier
- *   rollback holds the ledger of that time: restored as it is, it would forget every incident
- *   rolled back since, and a re-run of one would do its work again, a restore discarding the
- *   writes made since), then `done`. In the transaction, so the restore and its 'done' row commit
- *   together: a run that dies after the COMMIT leaves no 'started' row to restore again.
+ * Statements every restore runs in its transaction (db/restore.ts), so that the ledger comes out of
+ * it as it went in: `first` before the snapshot's script holds the rows as they are, `last` after
+ * everything else puts them back. A snapshot taken after an earlier rollback holds the ledger of
+ * that time: restored as it is, it would forget every incident rolled back since (or bring back its
+ * 'started' row), and a re-run of one would do its work again, a restore discarding the writes made
+ * since or migrations reverted twice. The ledger says what runs did, which a restore of the data
+ * does not undo.
+ *
+ * A target without the table (or whose rows this role may not read) has nothing to keep, and the
+ * snapshot's copy, if it has one, stays as restored. For a re-run that is the safe side: the restored
+ * data carries the work of every incident that copy says is done, and its 'done' rows stop a re-run
+ * from doing it over again; without them the same re-run would plan afresh and restore or revert once
+ * more. Removing them could only make a re-run do more, never less. (An unreadable table is one this
+ * role does not own, which the snapshot's script then could not have replaced either.)
  */
-function ledgerAcrossRestore(done) {
+function ledgerKeptAcrossRestore() {
     const rows = (from) => `(SELECT coalesce(jsonb_agg(r ORDER BY r ->> 'incident_key'), '[]') FROM ${from})`;
-    const kept = `current_setting(${literal(KEPT_SETTING)})::jsonb`;
+    const table = literal(ROLLBACKS.name);
+    const added = `${literal(JSON.stringify(Object.fromEntries(Object.keys(ROLLBACKS.added).map((column) => [column, []]))))}::jsonb`;
     return {
-        keeps: [ROLLBACKS.name],
-        first: [doBlock('rk_ledger_kept', `BEGIN\n  PERFORM set_config(${literal(KEPT_SETTING)}, ${rows('rollback_kit.rollbacks t, to_jsonb(t) r')}::text, true);\nEND`)],
-        last: [
-            // The snapshot's table may be an earlier version's, without the columns this one writes.
-            ensureTableSql(ROLLBACKS),
-            // Only where the snapshot brought other rows: a role that may write rows but not delete them
-            // (enough for the ledger until now) still restores a snapshot that has no ledger of its own.
-            doBlock('rk_ledger_back', [
-                'BEGIN',
-                `  IF ${rows('rollback_kit.rollbacks t, to_jsonb(t) r')} IS DISTINCT FROM ${rows(`jsonb_array_elements(${kept}) r`)} THEN`,
-                '    DELETE FROM rollback_kit.rollbacks;',
-                `    INSERT INTO rollback_kit.rollbacks SELECT * FROM jsonb_populate_recordset(NULL::rollback_kit.rollbacks, ${kept});`,
-                '  END IF;',
-                'END',
-            ].join('\n')),
-            ledgerUpsertSql(done),
-        ],
+        table: ROLLBACKS.name,
+        first: doBlock('rk_ledger_kept', [
+            'BEGIN',
+            `  IF to_regclass(${table}) IS NOT NULL AND has_table_privilege(${table}, 'SELECT') THEN`,
+            `    PERFORM set_config(${literal(KEPT_SETTING)}, ${rows('rollback_kit.rollbacks t, to_jsonb(t) r')}::text, true);`,
+            '  END IF;',
+            'END',
+        ].join('\n')),
+        // Statements after an IF are planned only when reached: the table may not exist in either state.
+        last: doBlock('rk_ledger_back', [
+            `DECLARE rk_kept jsonb := nullif(current_setting(${literal(KEPT_SETTING)}, true), '')::jsonb;`,
+            'BEGIN',
+            '  IF rk_kept IS NULL THEN',
+            '    RETURN;',
+            '  END IF;',
+            // Written only where the snapshot brought other rows: a role that may write the ledger but
+            // not delete from it still restores a snapshot that has no ledger of its own (the table is
+            // then left as it is), or the same one.
+            `  IF to_regclass(${table}) IS NOT NULL THEN`,
+            `    IF ${rows('rollback_kit.rollbacks t, to_jsonb(t) r')} = ${rows('jsonb_array_elements(rk_kept) r')} THEN`,
+            '      RETURN;',
+            '    END IF;',
+            '  END IF;',
+            // The snapshot's table may be an earlier version's, without the columns the kept rows have.
+            `  EXECUTE ${literal(ensureTableSql(ROLLBACKS))};`,
+            '  DELETE FROM rollback_kit.rollbacks;',
+            // Rows an earlier version's table held lack the columns added since: their defaults (every one an empty array).
+            `  INSERT INTO rollback_kit.rollbacks SELECT * FROM jsonb_populate_recordset(NULL::rollback_kit.rollbacks, (SELECT jsonb_agg(${added} || r) FROM jsonb_array_elements(rk_kept) r));`,
+            'END',
+        ].join('\n')),
     };
+}
+/**
+ * The whole rollback's `done` row (this incident's), in the restore's transaction (after the restore
+ * has put the ledger back as it was: ledgerKeptAcrossRestore), so the restore and its 'done' row
+ * commit together: a run that dies after the COMMIT leaves no 'started' row to restore again.
+ */
+function ledgerDoneWithRestore(done) {
+    return { first: [], last: [ensureTableSql(ROLLBACKS), ledgerUpsertSql(done)] };
 }
 
 ;// CONCATENATED MODULE: ./.build/migrations/rerun.js
