@@ -10,16 +10,20 @@ import { createTestDatabase, holdTableLock, type TestDatabase } from '../helpers
 
 async function client(db: TestDatabase, applicationName: string): Promise<{ c: pg.Client; pid: number }> {
   const c = new pg.Client({ connectionString: db.url, application_name: applicationName });
+  // Ended with the test database when a test fails midway: an error event, not an uncaught one.
+  c.on('error', () => undefined);
   await c.connect();
   const pid = (await c.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
   return { c, pid };
 }
 
 async function until(db: TestDatabase, pid: number, condition: string): Promise<void> {
-  for (;;) {
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
     if ((await db.query(`SELECT 1 FROM pg_stat_activity WHERE pid = $1 AND ${condition}`, [pid])).rowCount) return;
     await new Promise((r) => setTimeout(r, 20));
   }
+  throw new Error(`pid ${pid} never showed ${condition} within 30 s`);
 }
 
 /** What a query ended with: its error's code, or 'done'. */
@@ -60,6 +64,7 @@ describe('cancelling a statement of ours', () => {
       await until(db, theirs.pid, "wait_event_type = 'Lock'");
       watch.cancelWaitsAfter(0.3);
       expect(await oursWait).toBe('57014');
+      // Asked the moment the cancelled statement's error arrives, as restore.ts asks it.
       expect(watch.cancelled()).toBe(true);
       // Still waiting: only ours was cancelled.
       expect((await db.query("SELECT 1 FROM pg_stat_activity WHERE pid = $1 AND wait_event_type = 'Lock'", [theirs.pid])).rowCount).toBe(1);
@@ -67,6 +72,7 @@ describe('cancelling a statement of ours', () => {
       expect(await theirsWait).toBe('done');
     } finally {
       await watch.stop();
+      await blocker.release().catch(() => undefined);
       await ours.c.end();
       await theirs.c.end();
     }

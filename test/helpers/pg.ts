@@ -86,6 +86,9 @@ export interface HeldLock {
  */
 export async function holdTableLock(db: TestDatabase, table: string, mode = 'ACCESS SHARE'): Promise<HeldLock & (() => Promise<void>)> {
   const blocker = new pg.Client({ connectionString: db.url });
+  // A test that fails before releasing it drops its database, which ends this session: an error
+  // event then, not an uncaught exception that vitest blames on whichever test runs next.
+  blocker.on('error', () => undefined);
   await blocker.connect();
   const pid = (await blocker.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
   await blocker.query('BEGIN');
