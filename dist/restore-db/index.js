@@ -2445,8 +2445,12 @@ async function watchBlockers(target, applicationName, log, opts = {}) {
             if (now - since < limitMs)
                 continue;
             // Only while it still waits for a lock: a statement that got its lock in the meantime is left alone.
-            if (await cancelOn(session, pid, { onlyLockWait: true, applicationName }))
-                cancelled = true;
+            // Said before the answer, as cycleSeen is: the cancelled statement's error can reach its caller
+            // (who then asks cancelled()) before this query's answer reaches the watcher.
+            const before = cancelled;
+            cancelled = true;
+            if (!(await cancelOn(session, pid, { onlyLockWait: true, applicationName })))
+                cancelled = before;
             waitingSince.delete(pid);
         }
     };
