@@ -19802,15 +19802,15 @@ var sql_split = __nccwpck_require__(37063);
 const ROLLBACK_LOCK_KEY = (BigInt(lock/* ROLLBACK_KIT_LOCK_KEY */.Qh) + 1n).toString();
 const DOWN_MIGRATIONS = 'down-migrations';
 /**
- * A session of its own holding the whole-rollback lock: one whole rollback of a database at a time.
- * Waits up to `timeoutSeconds` for another one to finish (the log names who holds the lock; so does
- * the error when it is not granted in time). Release it with unlockRollback.
- */
-/**
  * Every query of the lock's session gets its answer within this, or the connection is closed: a
  * network that drops silently must not hold a rollback past its budget. Its queries are small.
  */
 const LOCK_SESSION_DEADLINE = { statementMs: 30_000, marginMs: 5_000 };
+/**
+ * A session of its own holding the whole-rollback lock: one whole rollback of a database at a time.
+ * Waits up to `timeoutSeconds` for another one to finish (the log names who holds the lock; so does
+ * the error when it is not granted in time). Release it with unlockRollback.
+ */
 async function lockRollback(target, timeoutSeconds, log, signal) {
     const session = await (0,db_session/* connect */.Ng)(target, { queryDeadline: LOCK_SESSION_DEADLINE });
     try {
