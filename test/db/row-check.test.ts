@@ -1,9 +1,10 @@
 // restore-db's row check (rowCheckStatement), run in a transaction of its own against real tables:
 // partitions are compared per partitioned table (a hash partition on an enum may route rows to other
 // partitions than they came from), and a failure names the tables in order, five at most.
+import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import type { SnapshotManifest } from '../../src/db/manifest.js';
-import { rowCheckStatement } from '../../src/db/restore.js';
+import { rowCheckStatement, tablesBeforeStatement } from '../../src/db/restore.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
 
 const manifestOf = (tables: { schema: string; name: string; rows: number | null }[]) => ({ rowCounts: 'dumped', tables }) as unknown as SnapshotManifest;
@@ -60,5 +61,67 @@ describe('the row check', () => {
       'rollback-kit: the restore does not hold the rows the snapshot holds: t1 (1 expected, 2 restored), t2 (1 expected, 2 restored), t3 (1 expected, 2 restored), t4 (1 expected, 2 restored), t5 (1 expected, 2 restored) and 3 more',
     );
     expect(await check(db, manifestOf(tables.map((t) => ({ ...t, rows: 2 }))))).toBeUndefined();
+  });
+
+  describe('on the tables the restore created, from the counts of its transaction', () => {
+    /**
+     * Runs `setup` and the check in one transaction begun as a restore's is (tablesBeforeStatement
+     * first), rolled back either way. `scans`: how often each table was scanned in it, which the
+     * count(*) of a table found there does and the transaction's counts do not.
+     */
+    async function checkInRestore(manifest: SnapshotManifest, setup: string, tables: string[]): Promise<{ error?: string; scans: Record<string, number> }> {
+      const scans = `SELECT ${tables.map((t) => `pg_stat_get_xact_numscans('${t}'::regclass) AS "${t}"`).join(', ') || '1'}`;
+      const client = new pg.Client({ connectionString: db.url });
+      await client.connect();
+      try {
+        await client.query(`BEGIN; ${tablesBeforeStatement()} ${setup}`);
+        const before = (await client.query<Record<string, string>>(scans)).rows[0]!;
+        const error = await client.query(rowCheckStatement(manifest, 15)).then(
+          () => undefined,
+          (err: Error) => err.message,
+        );
+        if (error) return { error, scans: {} };
+        const after = (await client.query<Record<string, string>>(scans)).rows[0]!;
+        return { scans: Object.fromEntries(tables.map((t) => [t, Number(after[t]) - Number(before[t])])) };
+      } finally {
+        await client.query('ROLLBACK');
+        await client.end();
+      }
+    }
+
+    const created = `
+      CREATE TABLE fresh (x int); INSERT INTO fresh SELECT generate_series(1, 10); DELETE FROM fresh WHERE x > 7;
+      CREATE TABLE emptied (x int); INSERT INTO emptied SELECT generate_series(1, 5); TRUNCATE emptied; INSERT INTO emptied VALUES (1), (2);
+      CREATE TABLE np (id int) PARTITION BY RANGE (id);
+      CREATE TABLE np_low PARTITION OF np FOR VALUES FROM (0) TO (100);
+      CREATE TABLE np_high PARTITION OF np FOR VALUES FROM (100) TO (1000);
+      COPY np FROM PROGRAM 'printf "1\\n2\\n150\\n"';`;
+
+    it('reads them instead of scanning, and fails on a wrong one as the count does', async () => {
+      await db.query('CREATE TABLE found (x int); INSERT INTO found VALUES (1), (2), (3)');
+      const tables = (fresh: number) =>
+        manifestOf([
+          { schema: 'public', name: 'fresh', rows: fresh },
+          { schema: 'public', name: 'emptied', rows: 2 },
+          { schema: 'public', name: 'np_low', rows: 2 },
+          { schema: 'public', name: 'np_high', rows: 1 },
+          { schema: 'public', name: 'found', rows: 3 },
+        ]);
+      const right = await checkInRestore(tables(7), created, ['fresh', 'emptied', 'np_low', 'np_high', 'found']);
+      expect(right).toEqual({ scans: { fresh: 0, emptied: 0, np_low: 0, np_high: 0, found: 1 } });
+      const wrong = await checkInRestore(tables(8), created, []);
+      expect(wrong.error).toBe('rollback-kit: the restore does not hold the rows the snapshot holds: fresh (8 expected, 7 restored)');
+      // A table found there whose rows changed in the transaction is counted in the table.
+      const changed = await checkInRestore(tables(7), `${created} DELETE FROM found WHERE x = 1;`, []);
+      expect(changed.error).toBe('rollback-kit: the restore does not hold the rows the snapshot holds: found (3 expected, 2 restored)');
+    });
+
+    it('counts in the tables where the counts disagree (track_counts off while rows came), and for a manifest that counted inheritance children', async () => {
+      const manifest = manifestOf([{ schema: 'public', name: 'fresh', rows: 7 }]);
+      // The transaction's counts stay at zero while track_counts is off: taken at their word, they would fail the check.
+      expect(await checkInRestore(manifest, `SET LOCAL track_counts = off; ${created} SET LOCAL track_counts = on;`, ['fresh'])).toEqual({ scans: { fresh: 1 } });
+      const older = { ...manifest, rowCounts: undefined } as unknown as SnapshotManifest;
+      expect(await checkInRestore(older, created, ['fresh'])).toEqual({ scans: { fresh: 1 } });
+    });
   });
 });
