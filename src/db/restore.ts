@@ -533,7 +533,10 @@ export function tablesBeforeStatement(): string {
  * for a table found there (not created by this restore), the rows are counted in the table itself,
  * so a table whose counts are off never fails a restore whose rows are right. The counts could agree
  * while the table holds fewer rows only if rows were inserted in a subtransaction that was rolled
- * back, or deleted while a superuser had turned track_counts off: pg_dump's scripts do neither.
+ * back (their insert still counts), the table was truncated in a subtransaction still open as the
+ * check runs, or rows were deleted while a superuser had turned track_counts off. pg_dump's scripts
+ * do none of these and restore-db opens no subtransaction: only the database's own code that the
+ * restore sets off (an event trigger, a function a CHECK constraint calls) could.
  *
  * `FROM ONLY` for manifests that counted each table's own rows; older ones counted a table with its
  * inheritance children (so those are always counted in the tables). Partitions are compared per

@@ -123,5 +123,64 @@ describe('the row check', () => {
       const older = { ...manifest, rowCounts: undefined } as unknown as SnapshotManifest;
       expect(await checkInRestore(older, created, ['fresh'])).toEqual({ scans: { fresh: 1 } });
     });
+
+    // The transaction's counts of a table that was there before it are only what it changed: taken
+    // at their word, they would pass a table that still holds its old rows besides the snapshot's.
+    it('never takes the counts of a table that was there before the transaction', async () => {
+      await db.query('CREATE TABLE was_there (x int); INSERT INTO was_there SELECT generate_series(1, 4)');
+      const manifest = manifestOf([{ schema: 'public', name: 'was_there', rows: 3 }]);
+      expect((await checkInRestore(manifest, 'INSERT INTO was_there VALUES (5), (6), (7);', [])).error).toBe(
+        'rollback-kit: the restore does not hold the rows the snapshot holds: was_there (3 expected, 7 restored)',
+      );
+      // Emptied and loaded again in the transaction, it holds them: counted in the table, it passes.
+      expect(await checkInRestore(manifest, 'TRUNCATE was_there; INSERT INTO was_there VALUES (5), (6), (7);', ['was_there'])).toEqual({ scans: { was_there: 1 } });
+    });
+
+    it('never takes them while track_counts is off as it runs: rows deleted since it was turned off were not counted', async () => {
+      const manifest = manifestOf([{ schema: 'public', name: 'fresh', rows: 7 }]);
+      expect((await checkInRestore(manifest, `${created} SET LOCAL track_counts = off; DELETE FROM fresh WHERE x <= 2;`, [])).error).toBe(
+        'rollback-kit: the restore does not hold the rows the snapshot holds: fresh (7 expected, 5 restored)',
+      );
+    });
+
+    it('reads the rows of the table a name holds last, when the script dropped and created it again twice', async () => {
+      const twice = `
+        CREATE TABLE again (x int); INSERT INTO again SELECT generate_series(1, 5); DROP TABLE again;
+        CREATE TABLE again (x int); INSERT INTO again SELECT generate_series(1, 4); DROP TABLE again;
+        CREATE TABLE again (x int); INSERT INTO again SELECT generate_series(1, 3);`;
+      const manifest = (rows: number) => manifestOf([{ schema: 'public', name: 'again', rows }]);
+      expect(await checkInRestore(manifest(3), twice, ['again'])).toEqual({ scans: { again: 0 } });
+      for (const rows of [5, 4]) {
+        expect((await checkInRestore(manifest(rows), twice, [])).error).toBe(`rollback-kit: the restore does not hold the rows the snapshot holds: again (${rows} expected, 3 restored)`);
+      }
+    });
+
+    // What keeps a table's rows while it writes them anew (a rewrite writes a new heap under another
+    // OID) or moves them between partitions (a delete from one, an insert into the other) leaves the
+    // counts right: they are read, and a wrong manifest still fails.
+    it('reads them after a rewrite, CLUSTER, COPY FREEZE, an unlogged table made logged, and rows an UPDATE moved between partitions', async () => {
+      const moved = `
+        CREATE TABLE rewritten (x int); INSERT INTO rewritten SELECT generate_series(1, 6);
+        ALTER TABLE rewritten ALTER COLUMN x TYPE bigint, ADD COLUMN r float8 DEFAULT random();
+        CREATE TABLE clustered (x int PRIMARY KEY); INSERT INTO clustered SELECT generate_series(1, 6); CLUSTER clustered USING clustered_pkey;
+        CREATE TABLE frozen (x int); COPY frozen FROM PROGRAM 'seq 1 6' WITH (FREEZE);
+        CREATE UNLOGGED TABLE unlogged (x int); COPY unlogged FROM PROGRAM 'seq 1 6'; ALTER TABLE unlogged SET LOGGED;
+        CREATE TABLE rp (id int) PARTITION BY RANGE (id);
+        CREATE TABLE rp_low PARTITION OF rp FOR VALUES FROM (0) TO (10);
+        CREATE TABLE rp_high PARTITION OF rp FOR VALUES FROM (10) TO (20);
+        INSERT INTO rp SELECT generate_series(0, 9); UPDATE rp SET id = id + 10 WHERE id < 4;`;
+      const names = ['rewritten', 'clustered', 'frozen', 'unlogged'];
+      const manifest = (rows: number) =>
+        manifestOf([
+          ...names.map((name) => ({ schema: 'public', name, rows })),
+          { schema: 'public', name: 'rp_low', rows: 6 },
+          { schema: 'public', name: 'rp_high', rows: 4 },
+        ]);
+      const tables = [...names, 'rp_low', 'rp_high'];
+      expect(await checkInRestore(manifest(6), moved, tables)).toEqual({ scans: Object.fromEntries(tables.map((t) => [t, 0])) });
+      expect((await checkInRestore(manifest(7), moved, [])).error).toBe(
+        'rollback-kit: the restore does not hold the rows the snapshot holds: clustered (7 expected, 6 restored), frozen (7 expected, 6 restored), rewritten (7 expected, 6 restored), unlogged (7 expected, 6 restored)',
+      );
+    });
   });
 });
