@@ -29,7 +29,10 @@ const RUN_ID = '9001';
 /**
  * GitHub's "list workflow runs for a repository" as the gate uses it: `status` filters, runs carry
  * `path` (the workflow file, `@ref` for a dynamic one) and `referenced_workflows` (the reusable
- * workflows they call, as owner/repo/path@ref); 401 without the token.
+ * workflows they call, as owner/repo/path@ref); 401 without the token. Paginated as GitHub does it:
+ * `runs` in the order GitHub lists them (newest first), `per_page` 30 unless given and at most 100,
+ * `page` from 1, `total_count` the whole filtered list, and a Link header (prev, next, last, first,
+ * each where it applies) unless every run fits on one page.
  */
 interface FakeRun {
   id: number;
@@ -41,7 +44,9 @@ let runs: FakeRun[] = [];
 let requests: string[] = [];
 let failing = 0;
 /** Called on each request, to change the runs as time passes. */
-let onRequest: (n: number) => void = () => {};
+let onRequest: (n: number, url: URL) => void = () => {};
+/** How long each answer takes. */
+let delayMs = 0;
 let server: Server;
 let api = '';
 
@@ -49,8 +54,12 @@ beforeAll(async () => {
   server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
     requests.push(`${req.method} ${url.pathname}${url.search}`);
-    onRequest(requests.length);
-    const send = (status: number, body: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    onRequest(requests.length, url);
+    const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
+      const answer = () => res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
+      if (delayMs > 0) setTimeout(answer, delayMs);
+      else answer();
+    };
     if (failing > 0) {
       failing--;
       return send(502, { message: 'Server Error' });
@@ -59,7 +68,16 @@ beforeAll(async () => {
     if (req.method !== 'GET' || url.pathname !== `/repos/${REPO}/actions/runs`) return send(404, { message: 'Not Found' });
     const status = url.searchParams.get('status');
     const list = runs.filter((r) => !status || r.status === status).map((r) => ({ ...r, name: 'x', event: 'workflow_dispatch', conclusion: null, referenced_workflows: r.referenced_workflows ?? [] }));
-    send(200, { total_count: list.length, workflow_runs: list });
+    const perPage = Math.min(Number(url.searchParams.get('per_page')) || 30, 100);
+    const page = Math.max(Number(url.searchParams.get('page')) || 1, 1);
+    const last = Math.max(Math.ceil(list.length / perPage), 1);
+    const link = (n: number, rel: string) => {
+      const to = new URL(`${api}${url.pathname}${url.search}`);
+      to.searchParams.set('page', String(n));
+      return `<${to.href}>; rel="${rel}"`;
+    };
+    const links = [page > 1 && link(page - 1, 'prev'), page < last && link(page + 1, 'next'), page < last && link(last, 'last'), page > 1 && link(1, 'first')].filter((l) => l !== false);
+    send(200, { total_count: list.length, workflow_runs: list.slice((page - 1) * perPage, page * perPage) }, links.length > 0 ? { link: links.join(', ') } : {});
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   api = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -72,6 +90,7 @@ beforeEach(() => {
   requests = [];
   failing = 0;
   onRequest = () => {};
+  delayMs = 0;
 });
 
 let workspace: string;
