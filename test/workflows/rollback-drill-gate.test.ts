@@ -25,11 +25,16 @@ const report = workflow.jobs.report!.steps.find((s) => s.run)!;
 const TOKEN = 'ghs_drilltoken123';
 const REPO = 'acme/shop';
 const RUN_ID = '9001';
+/** The unfinished statuses, in the order the gate asks about them. */
+const STATUSES = ['requested', 'queued', 'pending', 'waiting', 'in_progress'];
 
 /**
  * GitHub's "list workflow runs for a repository" as the gate uses it: `status` filters, runs carry
  * `path` (the workflow file, `@ref` for a dynamic one) and `referenced_workflows` (the reusable
- * workflows they call, as owner/repo/path@ref); 401 without the token.
+ * workflows they call, as owner/repo/path@ref); 401 without the token. Paginated as GitHub does it:
+ * `runs` in the order GitHub lists them (newest first), `per_page` 30 unless given and at most 100,
+ * `page` from 1, `total_count` the whole filtered list, and a Link header (prev, next, last, first,
+ * each where it applies) unless every run fits on one page.
  */
 interface FakeRun {
   id: number;
@@ -41,7 +46,9 @@ let runs: FakeRun[] = [];
 let requests: string[] = [];
 let failing = 0;
 /** Called on each request, to change the runs as time passes. */
-let onRequest: (n: number) => void = () => {};
+let onRequest: (n: number, url: URL) => void = () => {};
+/** How long each answer takes. */
+let delayMs = 0;
 let server: Server;
 let api = '';
 
@@ -49,8 +56,12 @@ beforeAll(async () => {
   server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
     requests.push(`${req.method} ${url.pathname}${url.search}`);
-    onRequest(requests.length);
-    const send = (status: number, body: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    onRequest(requests.length, url);
+    const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
+      const answer = () => res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
+      if (delayMs > 0) setTimeout(answer, delayMs);
+      else answer();
+    };
     if (failing > 0) {
       failing--;
       return send(502, { message: 'Server Error' });
@@ -59,7 +70,16 @@ beforeAll(async () => {
     if (req.method !== 'GET' || url.pathname !== `/repos/${REPO}/actions/runs`) return send(404, { message: 'Not Found' });
     const status = url.searchParams.get('status');
     const list = runs.filter((r) => !status || r.status === status).map((r) => ({ ...r, name: 'x', event: 'workflow_dispatch', conclusion: null, referenced_workflows: r.referenced_workflows ?? [] }));
-    send(200, { total_count: list.length, workflow_runs: list });
+    const perPage = Math.min(Number(url.searchParams.get('per_page')) || 30, 100);
+    const page = Math.max(Number(url.searchParams.get('page')) || 1, 1);
+    const last = Math.max(Math.ceil(list.length / perPage), 1);
+    const link = (n: number, rel: string) => {
+      const to = new URL(`${api}${url.pathname}${url.search}`);
+      to.searchParams.set('page', String(n));
+      return `<${to.href}>; rel="${rel}"`;
+    };
+    const links = [page > 1 && link(page - 1, 'prev'), page < last && link(page + 1, 'next'), page < last && link(last, 'last'), page > 1 && link(1, 'first')].filter((l) => l !== false);
+    send(200, { total_count: list.length, workflow_runs: list.slice((page - 1) * perPage, page * perPage) }, links.length > 0 ? { link: links.join(', ') } : {});
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   api = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -72,6 +92,7 @@ beforeEach(() => {
   requests = [];
   failing = 0;
   onRequest = () => {};
+  delayMs = 0;
 });
 
 let workspace: string;
@@ -128,15 +149,16 @@ describe('rollback-drill.yml gate', () => {
   ])('waits while %s runs, then starts once it has finished', async (_name, run) => {
     await withPlan();
     runs = [run];
-    // Finished after the first look (five requests, one per status).
-    onRequest = (n) => {
-      if (n === 6) runs = [];
+    // Finished after the first look, which stopped at the status the rollback is in.
+    onRequest = (n, url) => {
+      if (n > 1 && url.searchParams.get('status') === 'requested') runs = [];
     };
     const r = await runGate({}, { WAIT_SECONDS: '10', POLL_SECONDS: '1' });
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(`a rollback is running in this repository (run ${run.id}): the drill waits`);
     expect(r.outputs).toEqual({ start: 'true' });
-    expect(requests.length).toBe(10);
+    // The second look asks about every status.
+    expect(requests.length).toBe(STATUSES.indexOf(run.status) + 1 + STATUSES.length);
   });
 
   it('a rollback running for the whole wait: the drill does not start, and says why and what to do', async () => {
@@ -155,6 +177,89 @@ describe('rollback-drill.yml gate', () => {
     expect(r.code).not.toBe(0);
     expect(r.stdout).toContain('::error::The drill did not start: GitHub did not say which rollbacks are running');
     expect(r.outputs).toEqual({});
+  });
+
+  /** n runs of other workflows in one status, newest first, ids from `from`. */
+  const others = (n: number, status: string, from = 100_000): FakeRun[] => Array.from({ length: n }, (_, i) => ({ id: from + i, status, path: '.github/workflows/ci.yml' }));
+  const pagesAsked = (status: string) =>
+    requests
+      .map((q) => new URL(q.split(' ')[1]!, 'http://x').searchParams)
+      .filter((p) => p.get('status') === status)
+      .map((p) => `${p.get('page')}/${p.get('per_page')}`);
+
+  it('reads every page: a rollback on page 2 of in_progress keeps the drill waiting', async () => {
+    await withPlan();
+    runs = [...others(100, 'in_progress'), { id: 51, status: 'in_progress', path: '.github/workflows/rollback.yml' }];
+    const r = await runGate({});
+    expect(r.code).not.toBe(0);
+    expect(r.stdout).toContain('::error::The drill did not start: a rollback is running in this repository (run 51)');
+    expect(r.outputs).toEqual({});
+    expect(pagesAsked('in_progress').slice(0, 2)).toEqual(['1/100', '2/100']);
+  });
+
+  it('1,000 runs in one status fill the 10 pages GitHub lists: read to the end, and the drill starts', async () => {
+    await withPlan();
+    runs = others(1000, 'in_progress');
+    const r = await runGate({});
+    expect(r.code).toBe(0);
+    expect(r.outputs).toEqual({ start: 'true' });
+    expect(pagesAsked('in_progress')).toEqual(Array.from({ length: 10 }, (_, i) => `${i + 1}/100`));
+  });
+
+  const beyondCap = 'GitHub did not say which rollbacks are running (more than 1000 in_progress runs, and it lists no more)';
+
+  it('more runs in one status than the 10 pages GitHub lists is not taken for "no rollback": the drill waits, then does not start', async () => {
+    await withPlan();
+    runs = others(1001, 'in_progress');
+    const r = await runGate({});
+    expect(r.code).not.toBe(0);
+    expect(r.stdout).toContain(`${beyondCap}: the drill waits`);
+    expect(r.stdout).toContain(`::error::The drill did not start: ${beyondCap}, for the whole 0 minutes it waited.`);
+    expect(r.outputs).toEqual({});
+    // Page 1's total_count says so: no page that could not change the answer is read.
+    expect(new Set(pagesAsked('in_progress'))).toEqual(new Set(['1/100']));
+  });
+
+  it('a list that grows past the 10 pages while they are read: page 10 still has a next page, and the drill does not start', async () => {
+    await withPlan();
+    runs = others(1000, 'in_progress');
+    onRequest = (_n, url) => {
+      if (url.searchParams.get('status') === 'in_progress' && url.searchParams.get('page') === '10' && runs.length === 1000) runs = [{ id: 1, status: 'in_progress', path: '.github/workflows/ci.yml' }, ...runs];
+    };
+    const r = await runGate({});
+    expect(r.code).not.toBe(0);
+    expect(r.stdout).toContain(`${beyondCap}: the drill waits`);
+    expect(pagesAsked('in_progress')).not.toContain('11/100');
+    expect(r.outputs).toEqual({});
+  });
+
+  it('a run finishing between two pages, which moves a rollback up onto the page already read, is not taken for "no rollback"', async () => {
+    await withPlan();
+    runs = [...others(100, 'in_progress'), { id: 61, status: 'in_progress', path: '.github/workflows/rollback.yml' }];
+    let finished = false;
+    onRequest = (_n, url) => {
+      if (!finished && url.searchParams.get('status') === 'in_progress' && url.searchParams.get('page') === '2') {
+        finished = true;
+        runs = runs.filter((run) => run.id !== 100_005);
+      }
+    };
+    const r = await runGate({});
+    expect(r.code).not.toBe(0);
+    expect(r.stdout).toContain('GitHub did not say which rollbacks are running (the in_progress runs changed while their pages were read): the drill waits');
+    // The next look finds the rollback on page 1.
+    expect(r.stdout).toContain('::error::The drill did not start: a rollback is running in this repository (run 61)');
+  });
+
+  it('a GitHub answering too slowly to read every page before the end of the wait: the step says so itself rather than start', async () => {
+    await withPlan();
+    runs = others(250, 'queued');
+    delayMs = 700;
+    const r = await runGate({}, { WAIT_SECONDS: '0', POLL_SECONDS: '1' });
+    expect(r.code).not.toBe(0);
+    expect(r.stdout).toContain('::error::The drill did not start: GitHub did not say which rollbacks are running (it answered too slowly)');
+    expect(r.outputs).toEqual({});
+    // A whole look is 7 pages: it stopped before them.
+    expect(requests.length).toBeLessThan(7);
   });
 
   it('keeps the token off the command line and out of the output', async () => {
