@@ -119,6 +119,17 @@ export class Cli {
     }
   }
 
+  /**
+   * Names the plan gave its components (or the provider promote runs): shown as they are, not as
+   * the flag of the same name. Only those that are one of this command's flags need it; the others
+   * the wording leaves alone already, and a whole sentence it rewrites may hold them ("A git-revert
+   * component needs …").
+   */
+  ownNames(names: readonly string[]): void {
+    const flags: readonly string[] = COMMAND_FLAGS[this.command];
+    this.term.keepNames(names.filter((n) => flags.includes(n)));
+  }
+
   /** Everything the command was given is read and checked: failures from here on are exit 1. */
   begin(): void {
     this.started = true;

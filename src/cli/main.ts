@@ -3,7 +3,7 @@
  * flags (the actions' input names); each command reads them as its action reads inputs, runs the
  * library call, and prints through the terminal writer. Exit codes: 0 done, 1 failed, 2 bad usage.
  */
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, Option, type AddHelpTextContext } from 'commander';
 import { errorLine, RollbackKitError } from '../core/errors.js';
 import { output } from '../core/output.js';
 import { TOKEN_ENV } from '../core/secret-input.js';
@@ -40,6 +40,36 @@ function secretsHelp(): string {
   const width = Math.max(...Object.values(TOKEN_ENV).map((v) => v.length));
   const rows = Object.entries(TOKEN_ENV).map(([name, variable]) => `  ${variable.padEnd(width)}  or ${flagOf(name)}`);
   return `Secrets come from these environment variables, or from the flag beside each:\n${rows.join('\n')}`;
+}
+
+/**
+ * The narrowest description column commander still wraps. Its default, 40, left every description of
+ * down's help on one line (its longest flag, --statement-timeout-seconds <seconds>, leaves 39 of 80
+ * columns), where every other command's wrapped.
+ */
+const MIN_WIDTH_TO_WRAP = 20;
+
+/**
+ * Text after a command's help (its examples, the root's secrets and exit codes), wrapped by the
+ * wrapper that wraps the rest of that help (commander's Help, as configured) at the same width: the
+ * terminal's columns, 80 when the help does not go to a terminal. A line that goes on is indented
+ * under its start, four columns in, as an example's arguments.
+ */
+function afterHelp(text: string): (context: AddHelpTextContext) => string {
+  return ({ error, command }) => {
+    const out = command.configureOutput();
+    const width = (error ? out.getErrHelpWidth?.() : out.getOutHelpWidth?.()) ?? 80;
+    const help = command.createHelp();
+    return text
+      .split('\n')
+      .map((line) => {
+        const indent = line.length - line.trimStart().length;
+        const hang = indent ? indent + 4 : 0;
+        const [first, ...rest] = help.boxWrap(line.trimStart(), width - hang).split('\n');
+        return [' '.repeat(indent) + first, ...rest.map((l) => ' '.repeat(hang) + l)].join('\n');
+      })
+      .join('\n');
+  };
 }
 
 /** Where the command line runs: the process's environment and folder, or a test's. */
@@ -89,17 +119,18 @@ export function program(setExit: (code: number) => void, argv: readonly string[]
     .usage('<command> [options]')
     .version(VERSION, '-V, --version', 'print the version')
     .showSuggestionAfterError(true)
+    .configureHelp({ minWidthToWrap: MIN_WIDTH_TO_WRAP })
     .exitOverride()
     .configureOutput({
       writeOut: (text) => output.line(text.replace(/\n$/, ''), 'stdout'),
       writeErr: (text) => output.line(hideArgvValues(text.replace(/\n$/, ''), argv), 'stderr'),
     });
-  root.addHelpText('after', `\nEvery command takes --help.\n${secretsHelp()}\nExit codes: 0 done, 1 failed, 2 bad usage.`);
+  root.addHelpText('after', afterHelp(`\nEvery command takes --help.\n${secretsHelp()}\nExit codes: 0 done, 1 failed, 2 bad usage.`));
   for (const spec of COMMANDS) {
     const cmd = root.command(spec.name).description(spec.summary);
     if (spec.argument) cmd.argument(`[${spec.argument.name}]`, spec.argument.help);
     addFlags(cmd, spec);
-    cmd.addHelpText('after', `\nExamples:\n${spec.examples.map((e) => `  ${e}`).join('\n')}`);
+    cmd.addHelpText('after', afterHelp(`\nExamples:\n${spec.examples.map((e) => `  ${e}`).join('\n')}`));
     cmd.configureOutput({
       writeOut: (text) => output.line(text.replace(/\n$/, ''), 'stdout'),
       writeErr: (text) => output.line(hideArgvValues(text.replace(/\n$/, ''), argv), 'stderr'),

@@ -39,9 +39,14 @@ export function seconds(ms: number): string {
   return s ? `${m} min ${s} s` : `${m} min`;
 }
 
+/** Where a name of rollback-kit's own stands while the wording runs: private-use characters no rule matches. */
+const KEPT = /\uE000(\d+)\uE001/g;
+
 export class Terminal {
   private spinner: ReturnType<typeof setInterval> | undefined;
   private frame = 0;
+  /** See `keepNames`: longest first, so a name inside a longer one is not taken out of it. */
+  private ownNames: string[] = [];
 
   constructor(
     readonly options: TerminalOptions,
@@ -51,9 +56,24 @@ export class Terminal {
     private readonly words: (text: string) => string = (t) => t,
   ) {}
 
+  /**
+   * Names of rollback-kit's own that messages label things with (a plan's components, a provider),
+   * kept out of the wording: a component may be called what a flag is called (the command
+   * provider's single component is "command"), and its label is not that flag: "command: v2 → v1",
+   * not "--command v2 → v1". Cli.ownNames passes only the names that are flags.
+   */
+  keepNames(names: readonly string[]): void {
+    this.ownNames = [...new Set([...this.ownNames, ...names.filter(Boolean)])].sort((a, b) => b.length - a.length);
+  }
+
   /** Text as it is shown: secrets out (first, so a rewording can never split one), then in the command line's words. */
   private shown(text: string): string {
-    return this.words(this.redact(text));
+    const redacted = this.redact(text);
+    if (!this.ownNames.length) return this.words(redacted);
+    const kept: string[] = [];
+    const names = new RegExp(`(?<![\\w-])(?:${this.ownNames.map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})(?![\\w-])`, 'g');
+    const worded = this.words(redacted.replace(names, (name) => `\uE000${kept.push(name) - 1}\uE001`));
+    return worded.replace(KEPT, (marker, i: string) => kept[Number(i)] ?? marker);
   }
 
   private emit(text: string, stream: 'stdout' | 'stderr'): void {

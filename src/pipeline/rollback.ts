@@ -267,9 +267,15 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
     fail('plan');
     // Said once: a refusal of the restore's plan says it itself.
     await finished(planTimer.end('failed', sayNothingChanged(err, redact(err), 'Nothing was changed.')));
-    for (const phase of ['notify-start', 'app', 'snapshot', 'database', 'environment', 'verify'] as const) timeline.skip(phase, 'the rollback stopped while planning');
+    const stopped = 'the rollback stopped while planning';
+    for (const phase of ['notify-start', 'app', 'snapshot', 'database', 'environment', 'verify'] as const) timeline.skip(phase, stopped);
     record.nextSteps.push('Nothing was changed: the rollback stopped while planning. Fix what the plan row says and run it again.');
-    return await closeOut(record, timeline, notify, deps, finish);
+    if (!request.dryRun) return await closeOut(record, timeline, notify, deps, finish);
+    // A dry run tells nobody and records no incident, stopped or not: its last two rows say why they
+    // did not run in the same words as the others, not "no webhook configured".
+    for (const phase of ['report', 'notify-end'] as const) timeline.skip(phase, stopped);
+    record.nextSteps.unshift(...nextSteps(record));
+    return finish();
   }
 
   if (request.dryRun) {

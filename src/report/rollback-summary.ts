@@ -167,7 +167,12 @@ export function checksTable(record: RollbackRecord): string | undefined {
 /** The verify phase's verdict in one sentence. */
 export function verdictText(record: RollbackRecord): string {
   const v = record.verify;
-  if (!v) return record.status === 'nothing-to-do' ? 'Not run: nothing changed.' : 'Not verified: the verify phase did not run.';
+  if (!v) {
+    // The verify row's own reason (the rollback stopped while planning, …), so the verdict and the timeline agree.
+    const row = [...record.timeline].reverse().find((e) => e.phase === 'verify');
+    if (row?.status === 'skipped') return `Not run: ${inlineText(row.detail.replace(/\.$/, ''))}.`;
+    return record.status === 'nothing-to-do' ? 'Not run: nothing changed.' : 'Not verified: the verify phase did not run.';
+  }
   const failed = v.checks.filter((c) => !c.passed).length;
   const counts = `${v.checks.length - failed} of ${v.checks.length} checks passed`;
   if (v.decision === 'rollback') return `Production still looks broken after the rollback (severity ${inlineText(v.severity)}, ${counts}).`;

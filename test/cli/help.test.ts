@@ -92,6 +92,35 @@ describe('--help is true', () => {
   });
 });
 
+describe('--help wraps to the terminal, 80 columns when there is none', () => {
+  const longest = (text: string) => Math.max(...text.split('\n').map((l) => l.length));
+
+  it.each(['', ...NAMES])('%s --help: no line past 80 columns, its examples and descriptions included', async (command) => {
+    const text = await help(command || undefined);
+    expect(longest(text), text).toBeLessThanOrEqual(80);
+  });
+
+  it('a wider terminal gets longer lines, and none past its width', async () => {
+    const stdout = process.stdout as { isTTY?: boolean; columns?: number };
+    const was = { isTTY: stdout.isTTY, columns: stdout.columns };
+    Object.assign(stdout, { isTTY: true, columns: 120 });
+    try {
+      for (const command of ['down', 'smoke']) {
+        const text = await help(command);
+        expect(longest(text), command).toBeGreaterThan(80);
+        expect(longest(text), command).toBeLessThanOrEqual(120);
+      }
+    } finally {
+      Object.assign(stdout, was);
+    }
+  });
+
+  it('an example that goes on is indented under its start', async () => {
+    const examples = (await help('smoke')).split('Examples:\n')[1]!;
+    expect(examples).toMatch(/^ {2}rollback-kit smoke .*\n {6}\S/m);
+  });
+});
+
 it('--report-dir’s default is the folder each sandbox really makes', async () => {
   expect(options(await help('sandbox')).get('--report-dir')).toContain('(default ./rollback-kit-sandbox/<time>)');
   expect(options(await help('drill')).get('--report-dir')).toContain('(default ./rollback-kit-sandbox/drill-<time>)');

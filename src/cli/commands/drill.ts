@@ -32,6 +32,7 @@ export const drill: CommandSpec = {
     const databaseUrl = cli.secret('database-url');
     const database = databaseUrl ? parseConnectionString(databaseUrl, cli.log) : undefined;
     const plan = await readDrillPlan(cli.inputs, cli.cwd, { hasDatabaseUrl: Boolean(database) });
+    cli.ownNames(plan.components.map((c) => c.name));
     const repository = cli.env.GITHUB_REPOSITORY ?? '';
     const github = { apiUrl: cli.env.GITHUB_API_URL || 'https://api.github.com', repository, token: secrets.githubToken ?? '' };
     const wantsIssue = cli.inputs.boolean('incident-issue', Boolean(secrets.githubToken));

@@ -9,6 +9,7 @@ export const plan: CommandSpec = {
   async run(cli) {
     const hasDatabaseUrl = Boolean(cli.secret('database-url'));
     const { plan, scope } = await readRollbackPlan(cli.inputs, cli.cwd, { hasDatabaseUrl });
+    cli.ownNames(plan.components.map((c) => c.name));
     cli.begin();
     const t = cli.term;
     t.say(`Plan ${plan.source === 'inputs' ? 'from the flags' : plan.source}: environment ${plan.environment}, budget ${plan.budgetMinutes} min; scope ${scope.join(', ')}`);

@@ -24,6 +24,8 @@ export const promote: CommandSpec = {
     }
     checkPromoteRequest(request, (field) => `--${field}`);
     cli.begin();
+    // Its label: "command: finding …", as "vercel: finding …", not the --command flag.
+    cli.ownNames([request.provider]);
     cli.term.started(`${request.provider}: finding the last good deployment`);
     const outcome = await promotePrevious(request, cli.log);
     cli.term.stopSpinner();

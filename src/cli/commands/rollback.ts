@@ -51,6 +51,7 @@ export const rollback: CommandSpec = {
     const webhookUrl = cli.secret('notify-webhook-url');
     const database = databaseUrl ? parseConnectionString(databaseUrl, cli.log) : undefined;
     const { plan, scope } = await readRollbackPlan(cli.inputs, cli.cwd, { hasDatabaseUrl: Boolean(database), scope: scopeArgument });
+    cli.ownNames(plan.components.map((c) => c.name));
     // A missing token is bad usage (exit 2), said as promote says it, before anything starts.
     for (const c of plan.components) {
       const token = PROVIDER_TOKEN[c.provider];
