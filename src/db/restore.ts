@@ -29,6 +29,7 @@ import { compareSource, describeIdentity, readServerIdentity, snapshotSource, ty
 import { closeSession, connect, QueryDeadlineExceeded, seconds, type QueryDeadline, type Session } from './session.js';
 import { takeSnapshot, wholeDatabaseSnapshot, type SnapshotResult } from './snapshot.js';
 import { ledgerKeptAcrossRestore } from '../migrations/ledger.js';
+import { progressAcrossRestore } from '../migrations/progress.js';
 import { checkFingerprint, openSnapshot } from './verify.js';
 
 export interface RestoreRequest {
@@ -121,6 +122,8 @@ const UNCHANGED: ErrorFacts = { changed: 'no' };
  * the schema the snapshot brings back (migrations/progress.ts).
  */
 const LEDGER = ledgerKeptAcrossRestore();
+/** Progress the restore keeps while it writes its tracking rows anew, marked stale for good (migrations/progress.ts). */
+const PROGRESS = progressAcrossRestore();
 
 export function checkConfirmation(target: ConnectionTarget, confirm: string | undefined): void {
   if (confirm === target.database) return;
@@ -892,6 +895,7 @@ async function applySnapshot(a: Apply, processes: RestoreProcesses, log: Log): P
       views,
       ...foreignKeyStatements(a.plan),
       putBackDefaultPrivileges(),
+      PROGRESS,
       LEDGER.last,
       ...(req.inTransaction?.last ?? []),
     ],
