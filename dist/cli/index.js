@@ -25945,6 +25945,149 @@ function ledgerDoneWithRestore(done) {
     return { first: [], last: [ensureTableSql(ROLLBACKS), ledgerUpsertSql(done)] };
 }
 
+;// CONCATENATED MODULE: ./.build/migrations/progress.js
+/**
+ * A non-transactional migration cannot be undone as a whole when a statement fails, so we record
+ * each statement as it completes (rollback_kit.down_progress). The re-run after a fix skips the
+ * statements that already ran instead of failing on objects that are already gone. The row is
+ * deleted in the same transaction that marks the migration reverted.
+ *
+ * Progress describes one state of the database: the one where the migration's tracking rows are
+ * the versions recorded with it (Tracking.rowVersionSql). A re-apply writes those rows again, and
+ * whatever the progress lists as done may be undone by then, so it no longer counts; nor does
+ * progress a restore keeps while it writes the tracking rows back (progressAcrossRestore).
+ *
+ * A restore brings this table back with the snapshot, unlike the ledger (migrations/ledger.ts
+ * ledgerKeptAcrossRestore): the snapshot's rows describe the schema it brings back, recorded against
+ * its tracking rows, so a later revert resumes where that schema stands. The restore writes both
+ * anew in its one transaction, which is how progressStillHolds still knows them for a pair. The
+ * target's rows kept instead would say statements ran that the restore undid, and their re-run
+ * would skip them.
+ */
+
+
+
+
+
+function statementHash(text) {
+    return (0,external_node_crypto_.createHash)('sha256').update(text).digest('hex');
+}
+async function tableExists(session) {
+    const r = await session.query(`SELECT to_regclass('rollback_kit.down_progress')::text AS t`);
+    return Boolean(r.rows[0]?.t);
+}
+/** `exists`: whether the table exists, when the caller has asked already (else it is asked here). */
+async function readProgress(session, tracking, exists) {
+    const out = new Map();
+    if (!(exists ?? (await tableExists(session))))
+        return out;
+    // Through to_jsonb: a table an earlier version created has no tracking_rows column until the next start.
+    const r = await session.query(`SELECT migration, done, to_jsonb(p) ->> 'tracking_rows' AS rows, p.xmin::text AS written FROM rollback_kit.down_progress p WHERE tracking = $1`, [tracking]);
+    for (const row of r.rows)
+        out.set(row.migration, { done: row.done, rows: row.rows, written: row.written });
+    return out;
+}
+/** A list of row versions as rowVersionsSql writes it: not the mark a restore leaves (progressAcrossRestore). */
+const ROW_VERSIONS = /^[0-9]+(,[0-9]+)*$/;
+/**
+ * Whether `progress` describes the tracking rows as they are now (`rowVersionSql` gives them):
+ * recorded against them, or written with them by one transaction, which only a restore does (the
+ * runner's own transactions that write both end the progress, or read the rows they wrote). A
+ * restore writes every row it brings back anew, so the snapshot's progress never reads its own
+ * tracking rows' versions again; it was recorded against them when the snapshot was taken, unless
+ * a restore made it stale before then, which that restore marks (progressAcrossRestore).
+ */
+async function progressStillHolds(session, progress, rowVersionSql) {
+    if (progress.rows === null)
+        return false;
+    const r = await session.query(`SELECT (${rowVersionSql}) AS rows`);
+    const now = r.rows[0]?.rows;
+    if (now === progress.rows)
+        return true;
+    if (!now || !ROW_VERSIONS.test(progress.rows))
+        return false;
+    return now.split(',').every((version) => version === progress.written);
+}
+const DOWN_PROGRESS = {
+    name: 'rollback_kit.down_progress',
+    definition: `tracking text NOT NULL, migration text NOT NULL, done text[] NOT NULL DEFAULT '{}',
+       updated_at timestamptz NOT NULL DEFAULT now(), tracking_rows text, PRIMARY KEY (tracking, migration)`,
+    added: { tracking_rows: 'text' },
+};
+/**
+ * Statements (literals inlined) that make the migration's progress row belong to the tracking
+ * rows as `rowVersionSql` reads them in the same transaction, keeping the statements done or
+ * starting over. The table is made where needed, and given the tracking_rows column where an
+ * earlier version made it without one (own-tables.ts).
+ */
+function startProgressSql(tracking, migration, rowVersionSql, keepDone) {
+    return [
+        ensureTableSql(DOWN_PROGRESS),
+        `INSERT INTO rollback_kit.down_progress AS p (tracking, migration, tracking_rows) VALUES (${literal(tracking)}, ${literal(migration)}, (${rowVersionSql}))
+       ON CONFLICT (tracking, migration) DO UPDATE SET tracking_rows = excluded.tracking_rows, updated_at = now()${keepDone ? '' : `, done = '{}'`}`,
+    ];
+}
+async function recordStatement(session, tracking, migration, hash) {
+    await session.query(`UPDATE rollback_kit.down_progress SET done = done || $3::text, updated_at = now() WHERE tracking = $1 AND migration = $2`, [tracking, migration, hash]);
+}
+/** The statement (literals inlined) that ends the migration's progress, in the transaction that marks it reverted. */
+function clearProgressSql(tracking, migration) {
+    return `DELETE FROM rollback_kit.down_progress WHERE tracking = ${literal(tracking)} AND migration = ${literal(migration)}`;
+}
+/** How many leading statements already ran; refuses when those statements were edited since. */
+function statementsAlreadyRun(progress, hashes, file) {
+    if (!progress || progress.done.length === 0)
+        return 0;
+    const matching = progress.done.findIndex((h, i) => h !== hashes[i]);
+    if (matching >= 0) {
+        throw new errors/* RollbackKitError */.dp(`${file} was partly reverted by an earlier run (${progress.done.length} statement(s) ran), but statement ${matching + 1}, which already ran, has changed since.`, 'Edit only the statements that have not run yet (the one that failed and after). Check the schema by hand; then delete its row from rollback_kit.down_progress to start that migration over.');
+    }
+    return progress.done.length;
+}
+/** A tracking table as Tracking.table names it (describeTable): two parts, each plain or quoted, so parse_ident cannot fail on it. */
+const TRACKING_NAME = String.raw `^("([^"]|"")+"|[a-z_][a-z0-9_$]*)\.("([^"]|"")+"|[a-z_][a-z0-9_$]*)$`;
+/** What tracking_rows reads once a restore has written a progress row's tracking rows anew under it (not ROW_VERSIONS). */
+const RESTORED_OVER = 'restored over';
+/**
+ * The statement every restore runs in its transaction after the snapshot's script (db/restore.ts).
+ * A progress row the restore keeps (the snapshot has no down_progress, or not this row) while it
+ * writes the tracking rows anew is stale: the schema is the snapshot's. Its own tracking_rows says
+ * so already, but a snapshot taken later holds it beside those tracking rows, and restoring that
+ * snapshot would write both in one transaction, which progressStillHolds takes for progress taken
+ * with its tracking rows. Marked here, it stays stale in every later snapshot. Rows the snapshot
+ * brought are its own, written in this transaction, and left as they are; so is a row whose
+ * tracking table this role may not read (it cannot have restored that table either). The table is
+ * looked up in the catalog, not by to_regclass, which fails on a schema the role may not use.
+ */
+function progressAcrossRestore() {
+    const table = literal(DOWN_PROGRESS.name);
+    // This transaction's xid as xmin reads it (txid_current has the epoch on top).
+    const thisTransaction = '(txid_current() % 4294967296)::text';
+    return doBlock('rk_progress_restored', [
+        'DECLARE p record; t regclass; ns oid; restored boolean;',
+        'BEGIN',
+        `  IF to_regclass(${table}) IS NULL OR NOT has_table_privilege(${table}, 'SELECT, UPDATE') THEN`,
+        '    RETURN;',
+        '  END IF;',
+        // A table an earlier version made has no tracking_rows: its rows are discarded anyway.
+        `  IF NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = ${table}::regclass AND attname = 'tracking_rows' AND NOT attisdropped) THEN`,
+        '    RETURN;',
+        '  END IF;',
+        `  FOR p IN SELECT tracking, migration, parse_ident(tracking) AS name FROM rollback_kit.down_progress WHERE xmin::text <> ${thisTransaction} AND tracking ~ ${literal(TRACKING_NAME)} LOOP`,
+        '    t := NULL;',
+        '    SELECT c.oid, n.oid INTO t, ns FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = p.name[1] AND c.relname = p.name[2];',
+        `    IF t IS NULL OR NOT has_schema_privilege(ns, 'USAGE') OR NOT has_table_privilege(t, 'SELECT') THEN`,
+        '      CONTINUE;',
+        '    END IF;',
+        `    EXECUTE format('SELECT EXISTS (SELECT 1 FROM %s WHERE xmin::text = ${thisTransaction.replace('%', '%%')})', t) INTO restored;`,
+        '    IF restored THEN',
+        `      UPDATE rollback_kit.down_progress SET tracking_rows = ${literal(RESTORED_OVER)}, updated_at = now() WHERE tracking = p.tracking AND migration = p.migration;`,
+        '    END IF;',
+        '  END LOOP;',
+        'END',
+    ].join('\n'));
+}
+
 // EXTERNAL MODULE: ./.build/db/verify.js
 var verify = __nccwpck_require__(7120);
 ;// CONCATENATED MODULE: ./.build/db/restore.js
@@ -25957,6 +26100,7 @@ var verify = __nccwpck_require__(7120);
  * of the current state is taken while it holds them, so no committed row falls between the two.
  * It commits only once every table holds the rows the manifest counts, counted in that transaction.
  */
+
 
 
 
@@ -25991,6 +26135,8 @@ const UNCHANGED = { changed: 'no' };
  * the schema the snapshot brings back (migrations/progress.ts).
  */
 const LEDGER = ledgerKeptAcrossRestore();
+/** Progress the restore keeps while it writes its tracking rows anew, marked stale for good (migrations/progress.ts). */
+const PROGRESS = progressAcrossRestore();
 function checkConfirmation(target, confirm) {
     if (confirm === target.database)
         return;
@@ -26353,7 +26499,10 @@ function tablesBeforeStatement() {
  * for a table found there (not created by this restore), the rows are counted in the table itself,
  * so a table whose counts are off never fails a restore whose rows are right. The counts could agree
  * while the table holds fewer rows only if rows were inserted in a subtransaction that was rolled
- * back, or deleted while a superuser had turned track_counts off: pg_dump's scripts do neither.
+ * back (their insert still counts), the table was truncated in a subtransaction still open as the
+ * check runs, or rows were deleted while a superuser had turned track_counts off. pg_dump's scripts
+ * do none of these and restore-db opens no subtransaction: only the database's own code that the
+ * restore sets off (an event trigger, a function a CHECK constraint calls) could.
  *
  * `FROM ONLY` for manifests that counted each table's own rows; older ones counted a table with its
  * inheritance children (so those are always counted in the tables). Partitions are compared per
@@ -26633,6 +26782,7 @@ async function applySnapshot(a, processes, log) {
             views,
             ...foreignKeyStatements(a.plan),
             putBackDefaultPrivileges(),
+            PROGRESS,
             LEDGER.last,
             ...(req.inTransaction?.last ?? []),
         ],
@@ -27757,90 +27907,6 @@ function planReverts(format, files, appliedIds, selector, context) {
     const kept = applied.length - chosen.length - 1;
     const suffix = chosen.every((f, i) => applied[applied.length - 1 - i] === f);
     return { format: format.name, toRevert: chosen.map((f) => prepare(f, standardConformingStrings, context.log)), applied, keep: suffix && kept >= 0 ? applied[kept] : undefined };
-}
-
-;// CONCATENATED MODULE: ./.build/migrations/progress.js
-/**
- * A non-transactional migration cannot be undone as a whole when a statement fails, so we record
- * each statement as it completes (rollback_kit.down_progress). The re-run after a fix skips the
- * statements that already ran instead of failing on objects that are already gone. The row is
- * deleted in the same transaction that marks the migration reverted.
- *
- * Progress describes one state of the database: the one where the migration's tracking rows are
- * the versions recorded with it (Tracking.rowVersionSql). A restore or a re-apply writes those rows
- * again, and whatever the progress lists as done may be undone by then, so it no longer counts.
- *
- * A restore brings this table back with the snapshot, unlike the ledger (migrations/ledger.ts
- * ledgerKeptAcrossRestore): the snapshot's rows describe the schema it brings back, recorded against
- * its tracking rows, so a later revert resumes where that schema stands. The target's rows kept
- * instead would say statements ran that the restore undid, where the tracking rows read the same on
- * both sides (a non-transactional migration's partial revert changes none), and their re-run would
- * skip them.
- */
-
-
-
-
-function statementHash(text) {
-    return (0,external_node_crypto_.createHash)('sha256').update(text).digest('hex');
-}
-async function tableExists(session) {
-    const r = await session.query(`SELECT to_regclass('rollback_kit.down_progress')::text AS t`);
-    return Boolean(r.rows[0]?.t);
-}
-/** `exists`: whether the table exists, when the caller has asked already (else it is asked here). */
-async function readProgress(session, tracking, exists) {
-    const out = new Map();
-    if (!(exists ?? (await tableExists(session))))
-        return out;
-    // Through to_jsonb: a table an earlier version created has no tracking_rows column until the next start.
-    const r = await session.query(`SELECT migration, done, to_jsonb(p) ->> 'tracking_rows' AS rows FROM rollback_kit.down_progress p WHERE tracking = $1`, [tracking]);
-    for (const row of r.rows)
-        out.set(row.migration, { done: row.done, rows: row.rows });
-    return out;
-}
-/** Whether `progress` was recorded against the tracking rows as they are now (`rowVersionSql` gives them). */
-async function progressStillHolds(session, progress, rowVersionSql) {
-    if (progress.rows === null)
-        return false;
-    const r = await session.query(`SELECT (${rowVersionSql}) AS rows`);
-    return r.rows[0]?.rows === progress.rows;
-}
-const DOWN_PROGRESS = {
-    name: 'rollback_kit.down_progress',
-    definition: `tracking text NOT NULL, migration text NOT NULL, done text[] NOT NULL DEFAULT '{}',
-       updated_at timestamptz NOT NULL DEFAULT now(), tracking_rows text, PRIMARY KEY (tracking, migration)`,
-    added: { tracking_rows: 'text' },
-};
-/**
- * Statements (literals inlined) that make the migration's progress row belong to the tracking
- * rows as `rowVersionSql` reads them in the same transaction, keeping the statements done or
- * starting over. The table is made where needed, and given the tracking_rows column where an
- * earlier version made it without one (own-tables.ts).
- */
-function startProgressSql(tracking, migration, rowVersionSql, keepDone) {
-    return [
-        ensureTableSql(DOWN_PROGRESS),
-        `INSERT INTO rollback_kit.down_progress AS p (tracking, migration, tracking_rows) VALUES (${literal(tracking)}, ${literal(migration)}, (${rowVersionSql}))
-       ON CONFLICT (tracking, migration) DO UPDATE SET tracking_rows = excluded.tracking_rows, updated_at = now()${keepDone ? '' : `, done = '{}'`}`,
-    ];
-}
-async function recordStatement(session, tracking, migration, hash) {
-    await session.query(`UPDATE rollback_kit.down_progress SET done = done || $3::text, updated_at = now() WHERE tracking = $1 AND migration = $2`, [tracking, migration, hash]);
-}
-/** The statement (literals inlined) that ends the migration's progress, in the transaction that marks it reverted. */
-function clearProgressSql(tracking, migration) {
-    return `DELETE FROM rollback_kit.down_progress WHERE tracking = ${literal(tracking)} AND migration = ${literal(migration)}`;
-}
-/** How many leading statements already ran; refuses when those statements were edited since. */
-function statementsAlreadyRun(progress, hashes, file) {
-    if (!progress || progress.done.length === 0)
-        return 0;
-    const matching = progress.done.findIndex((h, i) => h !== hashes[i]);
-    if (matching >= 0) {
-        throw new errors/* RollbackKitError */.dp(`${file} was partly reverted by an earlier run (${progress.done.length} statement(s) ran), but statement ${matching + 1}, which already ran, has changed since.`, 'Edit only the statements that have not run yet (the one that failed and after). Check the schema by hand; then delete its row from rollback_kit.down_progress to start that migration over.');
-    }
-    return progress.done.length;
 }
 
 ;// CONCATENATED MODULE: ./.build/migrations/rerun.js
@@ -29241,12 +29307,16 @@ function terminal_seconds(ms) {
     const s = Math.round((ms % 60_000) / 1000);
     return s ? `${m} min ${s} s` : `${m} min`;
 }
+/** Where a name of rollback-kit's own stands while the wording runs: private-use characters no rule matches. */
+const KEPT = /\uE000(\d+)\uE001/g;
 class Terminal {
     options;
     redact;
     words;
     spinner;
     frame = 0;
+    /** See `keepNames`: longest first, so a name inside a longer one is not taken out of it. */
+    ownNames = [];
     constructor(options, 
     /** The log's redaction: a secret never reaches the terminal, whatever the caller forgot. */
     redact = (t) => t, 
@@ -29256,9 +29326,24 @@ class Terminal {
         this.redact = redact;
         this.words = words;
     }
+    /**
+     * Names of rollback-kit's own that messages label things with (a plan's components, a provider),
+     * kept out of the wording: a component may be called what a flag is called (the command
+     * provider's single component is "command"), and its label is not that flag: "command: v2 → v1",
+     * not "--command v2 → v1". Cli.ownNames passes only the names that are flags.
+     */
+    keepNames(names) {
+        this.ownNames = [...new Set([...this.ownNames, ...names.filter(Boolean)])].sort((a, b) => b.length - a.length);
+    }
     /** Text as it is shown: secrets out (first, so a rewording can never split one), then in the command line's words. */
     shown(text) {
-        return this.words(this.redact(text));
+        const redacted = this.redact(text);
+        if (!this.ownNames.length)
+            return this.words(redacted);
+        const kept = [];
+        const names = new RegExp(`(?<![\\w-])(?:${this.ownNames.map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})(?![\\w-])`, 'g');
+        const worded = this.words(redacted.replace(names, (name) => `\uE000${kept.push(name) - 1}\uE001`));
+        return worded.replace(KEPT, (marker, i) => kept[Number(i)] ?? marker);
     }
     emit(text, stream) {
         this.stopSpinner();
@@ -29841,6 +29926,16 @@ class Cli {
         finally {
             clearTimeout(timeout);
         }
+    }
+    /**
+     * Names the plan gave its components (or the provider promote runs): shown as they are, not as
+     * the flag of the same name. Only those that are one of this command's flags need it; the others
+     * the wording leaves alone already, and a whole sentence it rewrites may hold them ("A git-revert
+     * component needs …").
+     */
+    ownNames(names) {
+        const flags = COMMAND_FLAGS[this.command];
+        this.term.keepNames(names.filter((n) => flags.includes(n)));
     }
     /** Everything the command was given is read and checked: failures from here on are exit 1. */
     begin() {
@@ -36888,10 +36983,18 @@ async function rollbackPhases(request, deps, log, heartbeat) {
         fail('plan');
         // Said once: a refusal of the restore's plan says it itself.
         await finished(planTimer.end('failed', sayNothingChanged(err, redact(err), 'Nothing was changed.')));
+        const stopped = 'the rollback stopped while planning';
         for (const phase of ['notify-start', 'app', 'snapshot', 'database', 'environment', 'verify'])
-            timeline.skip(phase, 'the rollback stopped while planning');
+            timeline.skip(phase, stopped);
         record.nextSteps.push('Nothing was changed: the rollback stopped while planning. Fix what the plan row says and run it again.');
-        return await closeOut(record, timeline, notify, deps, finish);
+        if (!request.dryRun)
+            return await closeOut(record, timeline, notify, deps, finish);
+        // A dry run tells nobody and records no incident, stopped or not: its last two rows say why they
+        // did not run in the same words as the others, not "no webhook configured".
+        for (const phase of ['report', 'notify-end'])
+            timeline.skip(phase, stopped);
+        record.nextSteps.unshift(...nextSteps(record));
+        return finish();
     }
     if (request.dryRun) {
         for (const c of record.components)
@@ -39028,8 +39131,13 @@ function checksTable(record) {
 /** The verify phase's verdict in one sentence. */
 function verdictText(record) {
     const v = record.verify;
-    if (!v)
+    if (!v) {
+        // The verify row's own reason (the rollback stopped while planning, …), so the verdict and the timeline agree.
+        const row = [...record.timeline].reverse().find((e) => e.phase === 'verify');
+        if (row?.status === 'skipped')
+            return `Not run: ${inlineText(row.detail.replace(/\.$/, ''))}.`;
         return record.status === 'nothing-to-do' ? 'Not run: nothing changed.' : 'Not verified: the verify phase did not run.';
+    }
     const failed = v.checks.filter((c) => !c.passed).length;
     const counts = `${v.checks.length - failed} of ${v.checks.length} checks passed`;
     if (v.decision === 'rollback')
@@ -41290,6 +41398,7 @@ const rollback_rollback = {
         const webhookUrl = cli.secret('notify-webhook-url');
         const database = databaseUrl ? parseConnectionString(databaseUrl, cli.log) : undefined;
         const { plan, scope } = await readRollbackPlan(cli.inputs, cli.cwd, { hasDatabaseUrl: Boolean(database), scope: scopeArgument });
+        cli.ownNames(plan.components.map((c) => c.name));
         // A missing token is bad usage (exit 2), said as promote says it, before anything starts.
         for (const c of plan.components) {
             const token = PROVIDER_TOKEN[c.provider];
@@ -41612,6 +41721,7 @@ const drill = {
         const databaseUrl = cli.secret('database-url');
         const database = databaseUrl ? parseConnectionString(databaseUrl, cli.log) : undefined;
         const plan = await readDrillPlan(cli.inputs, cli.cwd, { hasDatabaseUrl: Boolean(database) });
+        cli.ownNames(plan.components.map((c) => c.name));
         const repository = cli.env.GITHUB_REPOSITORY ?? '';
         const github = { apiUrl: cli.env.GITHUB_API_URL || 'https://api.github.com', repository, token: secrets.githubToken ?? '' };
         const wantsIssue = cli.inputs.boolean('incident-issue', Boolean(secrets.githubToken));
@@ -41674,6 +41784,7 @@ const plan = {
     async run(cli) {
         const hasDatabaseUrl = Boolean(cli.secret('database-url'));
         const { plan, scope } = await readRollbackPlan(cli.inputs, cli.cwd, { hasDatabaseUrl });
+        cli.ownNames(plan.components.map((c) => c.name));
         cli.begin();
         const t = cli.term;
         t.say(`Plan ${plan.source === 'inputs' ? 'from the flags' : plan.source}: environment ${plan.environment}, budget ${plan.budgetMinutes} min; scope ${scope.join(', ')}`);
@@ -41803,6 +41914,8 @@ const promote = {
         }
         checkPromoteRequest(request, (field) => `--${field}`);
         cli.begin();
+        // Its label: "command: finding …", as "vercel: finding …", not the --command flag.
+        cli.ownNames([request.provider]);
         cli.term.started(`${request.provider}: finding the last good deployment`);
         const outcome = await promotePrevious(request, cli.log);
         cli.term.stopSpinner();
@@ -42044,6 +42157,34 @@ function secretsHelp() {
     const rows = Object.entries(TOKEN_ENV).map(([name, variable]) => `  ${variable.padEnd(width)}  or ${flagOf(name)}`);
     return `Secrets come from these environment variables, or from the flag beside each:\n${rows.join('\n')}`;
 }
+/**
+ * The narrowest description column commander still wraps. Its default, 40, left every description of
+ * down's help on one line (its longest flag, --statement-timeout-seconds <seconds>, leaves 39 of 80
+ * columns), where every other command's wrapped.
+ */
+const MIN_WIDTH_TO_WRAP = 20;
+/**
+ * Text after a command's help (its examples, the root's secrets and exit codes), wrapped by the
+ * wrapper that wraps the rest of that help (commander's Help, as configured) at the same width: the
+ * terminal's columns, 80 when the help does not go to a terminal. A line that goes on is indented
+ * under its start, four columns in, as an example's arguments.
+ */
+function afterHelp(text) {
+    return ({ error, command }) => {
+        const out = command.configureOutput();
+        const width = (error ? out.getErrHelpWidth?.() : out.getOutHelpWidth?.()) ?? 80;
+        const help = command.createHelp();
+        return text
+            .split('\n')
+            .map((line) => {
+            const indent = line.length - line.trimStart().length;
+            const hang = indent ? indent + 4 : 0;
+            const [first, ...rest] = help.boxWrap(line.trimStart(), width - hang).split('\n');
+            return [' '.repeat(indent) + first, ...rest.map((l) => ' '.repeat(hang) + l)].join('\n');
+        })
+            .join('\n');
+    };
+}
 async function runCommand(spec, argument, flags, cmd, host) {
     const tty = output_output.terminal();
     const cli = new Cli(spec.name, flags, { ...host, stdinIsTTY: tty.stdin }, terminalOptions(host.env, flags, tty.stderr));
@@ -42092,18 +42233,19 @@ function main_program(setExit, argv = [], host = { env: process.env, cwd: proces
         .usage('<command> [options]')
         .version(VERSION, '-V, --version', 'print the version')
         .showSuggestionAfterError(true)
+        .configureHelp({ minWidthToWrap: MIN_WIDTH_TO_WRAP })
         .exitOverride()
         .configureOutput({
         writeOut: (text) => output_output.line(text.replace(/\n$/, ''), 'stdout'),
         writeErr: (text) => output_output.line(hideArgvValues(text.replace(/\n$/, ''), argv), 'stderr'),
     });
-    root.addHelpText('after', `\nEvery command takes --help.\n${secretsHelp()}\nExit codes: 0 done, 1 failed, 2 bad usage.`);
+    root.addHelpText('after', afterHelp(`\nEvery command takes --help.\n${secretsHelp()}\nExit codes: 0 done, 1 failed, 2 bad usage.`));
     for (const spec of COMMANDS) {
         const cmd = root.command(spec.name).description(spec.summary);
         if (spec.argument)
             cmd.argument(`[${spec.argument.name}]`, spec.argument.help);
         addFlags(cmd, spec);
-        cmd.addHelpText('after', `\nExamples:\n${spec.examples.map((e) => `  ${e}`).join('\n')}`);
+        cmd.addHelpText('after', afterHelp(`\nExamples:\n${spec.examples.map((e) => `  ${e}`).join('\n')}`));
         cmd.configureOutput({
             writeOut: (text) => output_output.line(text.replace(/\n$/, ''), 'stdout'),
             writeErr: (text) => output_output.line(hideArgvValues(text.replace(/\n$/, ''), argv), 'stderr'),

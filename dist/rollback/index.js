@@ -13932,7 +13932,170 @@ async function ensureTable(session, table, then) {
 
 /***/ }),
 
-/***/ 15735:
+/***/ 38891:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   FI: () => (/* binding */ recordStatement),
+/* harmony export */   G7: () => (/* binding */ statementsAlreadyRun),
+/* harmony export */   K$: () => (/* binding */ progressStillHolds),
+/* harmony export */   PQ: () => (/* binding */ clearProgressSql),
+/* harmony export */   gQ: () => (/* binding */ readProgress),
+/* harmony export */   q1: () => (/* binding */ statementHash),
+/* harmony export */   sZ: () => (/* binding */ startProgressSql),
+/* harmony export */   tf: () => (/* binding */ progressAcrossRestore)
+/* harmony export */ });
+/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(77598);
+/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8005);
+/* harmony import */ var _db_catalog_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(59066);
+/* harmony import */ var _own_tables_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(52438);
+/* harmony import */ var _sql_split_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(37063);
+/**
+ * A non-transactional migration cannot be undone as a whole when a statement fails, so we record
+ * each statement as it completes (rollback_kit.down_progress). The re-run after a fix skips the
+ * statements that already ran instead of failing on objects that are already gone. The row is
+ * deleted in the same transaction that marks the migration reverted.
+ *
+ * Progress describes one state of the database: the one where the migration's tracking rows are
+ * the versions recorded with it (Tracking.rowVersionSql). A re-apply writes those rows again, and
+ * whatever the progress lists as done may be undone by then, so it no longer counts; nor does
+ * progress a restore keeps while it writes the tracking rows back (progressAcrossRestore).
+ *
+ * A restore brings this table back with the snapshot, unlike the ledger (migrations/ledger.ts
+ * ledgerKeptAcrossRestore): the snapshot's rows describe the schema it brings back, recorded against
+ * its tracking rows, so a later revert resumes where that schema stands. The restore writes both
+ * anew in its one transaction, which is how progressStillHolds still knows them for a pair. The
+ * target's rows kept instead would say statements ran that the restore undid, and their re-run
+ * would skip them.
+ */
+
+
+
+
+
+function statementHash(text) {
+    return (0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.createHash)('sha256').update(text).digest('hex');
+}
+async function tableExists(session) {
+    const r = await session.query(`SELECT to_regclass('rollback_kit.down_progress')::text AS t`);
+    return Boolean(r.rows[0]?.t);
+}
+/** `exists`: whether the table exists, when the caller has asked already (else it is asked here). */
+async function readProgress(session, tracking, exists) {
+    const out = new Map();
+    if (!(exists ?? (await tableExists(session))))
+        return out;
+    // Through to_jsonb: a table an earlier version created has no tracking_rows column until the next start.
+    const r = await session.query(`SELECT migration, done, to_jsonb(p) ->> 'tracking_rows' AS rows, p.xmin::text AS written FROM rollback_kit.down_progress p WHERE tracking = $1`, [tracking]);
+    for (const row of r.rows)
+        out.set(row.migration, { done: row.done, rows: row.rows, written: row.written });
+    return out;
+}
+/** A list of row versions as rowVersionsSql writes it: not the mark a restore leaves (progressAcrossRestore). */
+const ROW_VERSIONS = /^[0-9]+(,[0-9]+)*$/;
+/**
+ * Whether `progress` describes the tracking rows as they are now (`rowVersionSql` gives them):
+ * recorded against them, or written with them by one transaction, which only a restore does (the
+ * runner's own transactions that write both end the progress, or read the rows they wrote). A
+ * restore writes every row it brings back anew, so the snapshot's progress never reads its own
+ * tracking rows' versions again; it was recorded against them when the snapshot was taken, unless
+ * a restore made it stale before then, which that restore marks (progressAcrossRestore).
+ */
+async function progressStillHolds(session, progress, rowVersionSql) {
+    if (progress.rows === null)
+        return false;
+    const r = await session.query(`SELECT (${rowVersionSql}) AS rows`);
+    const now = r.rows[0]?.rows;
+    if (now === progress.rows)
+        return true;
+    if (!now || !ROW_VERSIONS.test(progress.rows))
+        return false;
+    return now.split(',').every((version) => version === progress.written);
+}
+const DOWN_PROGRESS = {
+    name: 'rollback_kit.down_progress',
+    definition: `tracking text NOT NULL, migration text NOT NULL, done text[] NOT NULL DEFAULT '{}',
+       updated_at timestamptz NOT NULL DEFAULT now(), tracking_rows text, PRIMARY KEY (tracking, migration)`,
+    added: { tracking_rows: 'text' },
+};
+/**
+ * Statements (literals inlined) that make the migration's progress row belong to the tracking
+ * rows as `rowVersionSql` reads them in the same transaction, keeping the statements done or
+ * starting over. The table is made where needed, and given the tracking_rows column where an
+ * earlier version made it without one (own-tables.ts).
+ */
+function startProgressSql(tracking, migration, rowVersionSql, keepDone) {
+    return [
+        (0,_own_tables_js__WEBPACK_IMPORTED_MODULE_2__/* .ensureTableSql */ .Rf)(DOWN_PROGRESS),
+        `INSERT INTO rollback_kit.down_progress AS p (tracking, migration, tracking_rows) VALUES (${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_3__/* .literal */ .eu)(tracking)}, ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_3__/* .literal */ .eu)(migration)}, (${rowVersionSql}))
+       ON CONFLICT (tracking, migration) DO UPDATE SET tracking_rows = excluded.tracking_rows, updated_at = now()${keepDone ? '' : `, done = '{}'`}`,
+    ];
+}
+async function recordStatement(session, tracking, migration, hash) {
+    await session.query(`UPDATE rollback_kit.down_progress SET done = done || $3::text, updated_at = now() WHERE tracking = $1 AND migration = $2`, [tracking, migration, hash]);
+}
+/** The statement (literals inlined) that ends the migration's progress, in the transaction that marks it reverted. */
+function clearProgressSql(tracking, migration) {
+    return `DELETE FROM rollback_kit.down_progress WHERE tracking = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_3__/* .literal */ .eu)(tracking)} AND migration = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_3__/* .literal */ .eu)(migration)}`;
+}
+/** How many leading statements already ran; refuses when those statements were edited since. */
+function statementsAlreadyRun(progress, hashes, file) {
+    if (!progress || progress.done.length === 0)
+        return 0;
+    const matching = progress.done.findIndex((h, i) => h !== hashes[i]);
+    if (matching >= 0) {
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .RollbackKitError */ .dp(`${file} was partly reverted by an earlier run (${progress.done.length} statement(s) ran), but statement ${matching + 1}, which already ran, has changed since.`, 'Edit only the statements that have not run yet (the one that failed and after). Check the schema by hand; then delete its row from rollback_kit.down_progress to start that migration over.');
+    }
+    return progress.done.length;
+}
+/** A tracking table as Tracking.table names it (describeTable): two parts, each plain or quoted, so parse_ident cannot fail on it. */
+const TRACKING_NAME = String.raw `^("([^"]|"")+"|[a-z_][a-z0-9_$]*)\.("([^"]|"")+"|[a-z_][a-z0-9_$]*)$`;
+/** What tracking_rows reads once a restore has written a progress row's tracking rows anew under it (not ROW_VERSIONS). */
+const RESTORED_OVER = 'restored over';
+/**
+ * The statement every restore runs in its transaction after the snapshot's script (db/restore.ts).
+ * A progress row the restore keeps (the snapshot has no down_progress, or not this row) while it
+ * writes the tracking rows anew is stale: the schema is the snapshot's. Its own tracking_rows says
+ * so already, but a snapshot taken later holds it beside those tracking rows, and restoring that
+ * snapshot would write both in one transaction, which progressStillHolds takes for progress taken
+ * with its tracking rows. Marked here, it stays stale in every later snapshot. Rows the snapshot
+ * brought are its own, written in this transaction, and left as they are; so is a row whose
+ * tracking table this role may not read (it cannot have restored that table either). The table is
+ * looked up in the catalog, not by to_regclass, which fails on a schema the role may not use.
+ */
+function progressAcrossRestore() {
+    const table = (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_3__/* .literal */ .eu)(DOWN_PROGRESS.name);
+    // This transaction's xid as xmin reads it (txid_current has the epoch on top).
+    const thisTransaction = '(txid_current() % 4294967296)::text';
+    return (0,_db_catalog_js__WEBPACK_IMPORTED_MODULE_4__/* .doBlock */ .hq)('rk_progress_restored', [
+        'DECLARE p record; t regclass; ns oid; restored boolean;',
+        'BEGIN',
+        `  IF to_regclass(${table}) IS NULL OR NOT has_table_privilege(${table}, 'SELECT, UPDATE') THEN`,
+        '    RETURN;',
+        '  END IF;',
+        // A table an earlier version made has no tracking_rows: its rows are discarded anyway.
+        `  IF NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = ${table}::regclass AND attname = 'tracking_rows' AND NOT attisdropped) THEN`,
+        '    RETURN;',
+        '  END IF;',
+        `  FOR p IN SELECT tracking, migration, parse_ident(tracking) AS name FROM rollback_kit.down_progress WHERE xmin::text <> ${thisTransaction} AND tracking ~ ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_3__/* .literal */ .eu)(TRACKING_NAME)} LOOP`,
+        '    t := NULL;',
+        '    SELECT c.oid, n.oid INTO t, ns FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = p.name[1] AND c.relname = p.name[2];',
+        `    IF t IS NULL OR NOT has_schema_privilege(ns, 'USAGE') OR NOT has_table_privilege(t, 'SELECT') THEN`,
+        '      CONTINUE;',
+        '    END IF;',
+        `    EXECUTE format('SELECT EXISTS (SELECT 1 FROM %s WHERE xmin::text = ${thisTransaction.replace('%', '%%')})', t) INTO restored;`,
+        '    IF restored THEN',
+        `      UPDATE rollback_kit.down_progress SET tracking_rows = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_3__/* .literal */ .eu)(RESTORED_OVER)}, updated_at = now() WHERE tracking = p.tracking AND migration = p.migration;`,
+        '    END IF;',
+        '  END LOOP;',
+        'END',
+    ].join('\n'));
+}
+
+
+/***/ }),
+
+/***/ 8183:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -14298,94 +14461,8 @@ const plain = {
     }),
 };
 
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(77598);
-// EXTERNAL MODULE: ./.build/migrations/own-tables.js
-var own_tables = __nccwpck_require__(52438);
-;// CONCATENATED MODULE: ./.build/migrations/progress.js
-/**
- * A non-transactional migration cannot be undone as a whole when a statement fails, so we record
- * each statement as it completes (rollback_kit.down_progress). The re-run after a fix skips the
- * statements that already ran instead of failing on objects that are already gone. The row is
- * deleted in the same transaction that marks the migration reverted.
- *
- * Progress describes one state of the database: the one where the migration's tracking rows are
- * the versions recorded with it (Tracking.rowVersionSql). A restore or a re-apply writes those rows
- * again, and whatever the progress lists as done may be undone by then, so it no longer counts.
- *
- * A restore brings this table back with the snapshot, unlike the ledger (migrations/ledger.ts
- * ledgerKeptAcrossRestore): the snapshot's rows describe the schema it brings back, recorded against
- * its tracking rows, so a later revert resumes where that schema stands. The target's rows kept
- * instead would say statements ran that the restore undid, where the tracking rows read the same on
- * both sides (a non-transactional migration's partial revert changes none), and their re-run would
- * skip them.
- */
-
-
-
-
-function statementHash(text) {
-    return (0,external_node_crypto_.createHash)('sha256').update(text).digest('hex');
-}
-async function tableExists(session) {
-    const r = await session.query(`SELECT to_regclass('rollback_kit.down_progress')::text AS t`);
-    return Boolean(r.rows[0]?.t);
-}
-/** `exists`: whether the table exists, when the caller has asked already (else it is asked here). */
-async function readProgress(session, tracking, exists) {
-    const out = new Map();
-    if (!(exists ?? (await tableExists(session))))
-        return out;
-    // Through to_jsonb: a table an earlier version created has no tracking_rows column until the next start.
-    const r = await session.query(`SELECT migration, done, to_jsonb(p) ->> 'tracking_rows' AS rows FROM rollback_kit.down_progress p WHERE tracking = $1`, [tracking]);
-    for (const row of r.rows)
-        out.set(row.migration, { done: row.done, rows: row.rows });
-    return out;
-}
-/** Whether `progress` was recorded against the tracking rows as they are now (`rowVersionSql` gives them). */
-async function progressStillHolds(session, progress, rowVersionSql) {
-    if (progress.rows === null)
-        return false;
-    const r = await session.query(`SELECT (${rowVersionSql}) AS rows`);
-    return r.rows[0]?.rows === progress.rows;
-}
-const DOWN_PROGRESS = {
-    name: 'rollback_kit.down_progress',
-    definition: `tracking text NOT NULL, migration text NOT NULL, done text[] NOT NULL DEFAULT '{}',
-       updated_at timestamptz NOT NULL DEFAULT now(), tracking_rows text, PRIMARY KEY (tracking, migration)`,
-    added: { tracking_rows: 'text' },
-};
-/**
- * Statements (literals inlined) that make the migration's progress row belong to the tracking
- * rows as `rowVersionSql` reads them in the same transaction, keeping the statements done or
- * starting over. The table is made where needed, and given the tracking_rows column where an
- * earlier version made it without one (own-tables.ts).
- */
-function startProgressSql(tracking, migration, rowVersionSql, keepDone) {
-    return [
-        (0,own_tables/* ensureTableSql */.Rf)(DOWN_PROGRESS),
-        `INSERT INTO rollback_kit.down_progress AS p (tracking, migration, tracking_rows) VALUES (${(0,sql_split/* literal */.eu)(tracking)}, ${(0,sql_split/* literal */.eu)(migration)}, (${rowVersionSql}))
-       ON CONFLICT (tracking, migration) DO UPDATE SET tracking_rows = excluded.tracking_rows, updated_at = now()${keepDone ? '' : `, done = '{}'`}`,
-    ];
-}
-async function recordStatement(session, tracking, migration, hash) {
-    await session.query(`UPDATE rollback_kit.down_progress SET done = done || $3::text, updated_at = now() WHERE tracking = $1 AND migration = $2`, [tracking, migration, hash]);
-}
-/** The statement (literals inlined) that ends the migration's progress, in the transaction that marks it reverted. */
-function clearProgressSql(tracking, migration) {
-    return `DELETE FROM rollback_kit.down_progress WHERE tracking = ${(0,sql_split/* literal */.eu)(tracking)} AND migration = ${(0,sql_split/* literal */.eu)(migration)}`;
-}
-/** How many leading statements already ran; refuses when those statements were edited since. */
-function statementsAlreadyRun(progress, hashes, file) {
-    if (!progress || progress.done.length === 0)
-        return 0;
-    const matching = progress.done.findIndex((h, i) => h !== hashes[i]);
-    if (matching >= 0) {
-        throw new errors/* RollbackKitError */.dp(`${file} was partly reverted by an earlier run (${progress.done.length} statement(s) ran), but statement ${matching + 1}, which already ran, has changed since.`, 'Edit only the statements that have not run yet (the one that failed and after). Check the schema by hand; then delete its row from rollback_kit.down_progress to start that migration over.');
-    }
-    return progress.done.length;
-}
-
+// EXTERNAL MODULE: ./.build/migrations/progress.js
+var migrations_progress = __nccwpck_require__(38891);
 // EXTERNAL MODULE: ./.build/migrations/ledger.js
 var ledger = __nccwpck_require__(67485);
 ;// CONCATENATED MODULE: ./.build/migrations/rerun.js
@@ -15249,7 +15326,7 @@ function beforeFirstStatement({ m, saved, tracking, target, lost, pgMessage }) {
 function recordFailed({ m, f, tracking, target, log, lost, pgMessage, marked }) {
     const i = f.index;
     const n = m.statements.length;
-    const record = `UPDATE ${PROGRESS_TABLE} SET done = done || ${(0,sql_split/* literal */.eu)(statementHash(f.statement.text))}::text WHERE tracking = ${(0,sql_split/* literal */.eu)(tracking.table)} AND migration = ${(0,sql_split/* literal */.eu)(m.file.id)} AND cardinality(done) = ${i}`;
+    const record = `UPDATE ${PROGRESS_TABLE} SET done = done || ${(0,sql_split/* literal */.eu)((0,migrations_progress/* statementHash */.q1)(f.statement.text))}::text WHERE tracking = ${(0,sql_split/* literal */.eu)(tracking.table)} AND migration = ${(0,sql_split/* literal */.eu)(m.file.id)} AND cardinality(done) = ${i}`;
     return {
         head: `${lost ? `Lost the connection to ${target} while reverting` : 'Reverting'} ${m.file.name}: statement ${i + 1} of ${n} ran (${statementAt(m, f.statement, log)}), but recording it as done in ${PROGRESS_TABLE} failed: ${pgMessage}.`,
         state: `It runs statement by statement (non-transactional): ${statementsUpTo(i + 1)} of ${n} ran and cannot be rolled back, but ${PROGRESS_TABLE} records ${i} of them` +
@@ -15476,7 +15553,7 @@ async function remaining(session, tracking, m, saved, log) {
         return FRESH;
     let holds;
     try {
-        holds = await progressStillHolds(session, saved, tracking.rowVersionSql(m.file));
+        holds = await (0,migrations_progress/* progressStillHolds */.K$)(session, saved, tracking.rowVersionSql(m.file));
     }
     catch (err) {
         throw new StatementFailed(undefined, -1, err, 'prepare');
@@ -15488,7 +15565,7 @@ async function remaining(session, tracking, m, saved, log) {
         log.info(`  discarding the progress an earlier run recorded for ${m.file.name} (${saved.done.length} statement(s) done): ${why}; starting at statement 1`);
         return { ...FRESH, hasProgress: true };
     }
-    const from = statementsAlreadyRun(saved, m.statements.map((s) => statementHash(s.text)), m.file.name);
+    const from = (0,migrations_progress/* statementsAlreadyRun */.G7)(saved, m.statements.map((s) => (0,migrations_progress/* statementHash */.q1)(s.text)), m.file.name);
     if (from > 0)
         log.info(`  resuming ${m.file.name} at statement ${from + 1} of ${m.statements.length}: the first ${from} ran in an earlier run`);
     const replay = range(0, from).filter((i) => (0,sql_split/* sessionSetting */.ls)(m.statements[i]));
@@ -15593,7 +15670,7 @@ async function revertInTransaction(ctx, m, previous, rest, retrying = false) {
     const { session, tracking } = ctx;
     const start = tracking.startSql?.(m.file, previous) ?? [];
     // After an earlier run, its progress goes in the same transaction: the statements it lists ran, and the rest with them.
-    const end = [...tracking.revertSql(m.file, previous), ...(rest.hasProgress ? [clearProgressSql(tracking.table, m.file.id)] : [])];
+    const end = [...tracking.revertSql(m.file, previous), ...(rest.hasProgress ? [(0,migrations_progress/* clearProgressSql */.PQ)(tracking.table, m.file.id)] : [])];
     for (const { text, parts, statements } of migrationQueries(m, ctx.reset, start, end, rest, await (0,db_session/* standardConformingStrings */.I7)(session))) {
         // A query after the first is sent once the SET before it ran: it must have set what the statements were read with.
         const conforming = await (0,db_session/* standardConformingStrings */.I7)(session);
@@ -15642,11 +15719,11 @@ async function revertStatementByStatement(ctx, m, previous, rest, signal) {
     // as the tool does. The progress row is made this state's in the same one, and the session set
     // back to the run's settings just before: one round trip.
     const start = tracking.startSql?.(m.file, previous) ?? [];
-    const progress = startProgressSql(tracking.table, id, tracking.rowVersionSql(m.file), rest.from > 0);
+    const progress = (0,migrations_progress/* startProgressSql */.sZ)(tracking.table, id, tracking.rowVersionSql(m.file), rest.from > 0);
     await inTransaction(ctx, m, [...ctx.reset, 'BEGIN', ...start, ...progress, 'COMMIT'], start.length + 1, rest.from);
     await exec(session, m.statements, rest.replay);
     try {
-        await exec(session, m.statements, range(rest.from, m.statements.length), (s) => recordStatement(session, tracking.table, id, statementHash(s.text)), signal);
+        await exec(session, m.statements, range(rest.from, m.statements.length), (s) => (0,migrations_progress/* recordStatement */.FI)(session, tracking.table, id, (0,migrations_progress/* statementHash */.q1)(s.text)), signal);
     }
     catch (err) {
         if (err instanceof StoppedBefore)
@@ -15654,7 +15731,7 @@ async function revertStatementByStatement(ctx, m, previous, rest, signal) {
         throw err;
     }
     const end = tracking.revertSql(m.file, previous);
-    await inTransaction(ctx, m, ['BEGIN', ...end, clearProgressSql(tracking.table, id), 'COMMIT'], end.length + 1, m.statements.length);
+    await inTransaction(ctx, m, ['BEGIN', ...end, (0,migrations_progress/* clearProgressSql */.PQ)(tracking.table, id), 'COMMIT'], end.length + 1, m.statements.length);
 }
 /** A non-transactional migration stopped before statement `index`: those before it committed and are recorded, a re-run starts there. */
 function stoppedBetweenStatements(m, index, tracking) {
@@ -15721,7 +15798,7 @@ async function revertWithRetries(ctx, m, previous, rest, log, signal) {
 /** What earlier runs recorded, read before anything runs: a failure here changed nothing. */
 async function earlierProgress(session, table, target, exists) {
     try {
-        return await readProgress(session, table, exists);
+        return await (0,migrations_progress/* readProgress */.gQ)(session, table, exists);
     }
     catch (err) {
         const lost = isConnectionLoss(err);
@@ -16034,7 +16111,7 @@ async function readAppliedIds(session, format, tracking, files, target, state) {
     if (dirty === undefined)
         return ids;
     // A dirty version we can resume is one of ours: a non-transactional step that stopped midway.
-    const progress = await readProgress(session, tracking.table, state.progressTable);
+    const progress = await (0,migrations_progress/* readProgress */.gQ)(session, tracking.table, state.progressTable);
     const resumable = files.find((f, i) => progress.has(f.id) && (i > 0 ? files[i - 1].id : '-1') === dirty);
     if (!resumable) {
         throw new errors/* RollbackKitError */.dp(`${tracking.table} is dirty at version ${dirty}: a migration stopped midway, so the schema may be half changed.`, `Check the schema by hand and finish or undo that migration, then run \`migrate force <version>\` (golang-migrate refuses to run until then too), and re-run.`);
@@ -16491,8 +16568,8 @@ var budgets = __nccwpck_require__(51583);
 var pg_tools = __nccwpck_require__(61934);
 // EXTERNAL MODULE: ./.build/db/session.js
 var session = __nccwpck_require__(14441);
-// EXTERNAL MODULE: ./.build/migrations/revert.js + 16 modules
-var revert = __nccwpck_require__(15735);
+// EXTERNAL MODULE: ./.build/migrations/revert.js + 15 modules
+var revert = __nccwpck_require__(8183);
 // EXTERNAL MODULE: ./.build/platforms/http/deadline.js
 var http_deadline = __nccwpck_require__(97096);
 // EXTERNAL MODULE: ./.build/platforms/vercel/client.js
@@ -18979,6 +19056,8 @@ var db_session = __nccwpck_require__(14441);
 var db_snapshot = __nccwpck_require__(17257);
 // EXTERNAL MODULE: ./.build/migrations/ledger.js
 var migrations_ledger = __nccwpck_require__(67485);
+// EXTERNAL MODULE: ./.build/migrations/progress.js
+var progress = __nccwpck_require__(38891);
 // EXTERNAL MODULE: ./.build/db/verify.js
 var verify = __nccwpck_require__(7120);
 ;// CONCATENATED MODULE: ./.build/db/restore.js
@@ -18991,6 +19070,7 @@ var verify = __nccwpck_require__(7120);
  * of the current state is taken while it holds them, so no committed row falls between the two.
  * It commits only once every table holds the rows the manifest counts, counted in that transaction.
  */
+
 
 
 
@@ -19025,6 +19105,8 @@ const UNCHANGED = { changed: 'no' };
  * the schema the snapshot brings back (migrations/progress.ts).
  */
 const LEDGER = (0,migrations_ledger/* ledgerKeptAcrossRestore */.PN)();
+/** Progress the restore keeps while it writes its tracking rows anew, marked stale for good (migrations/progress.ts). */
+const PROGRESS = (0,progress/* progressAcrossRestore */.tf)();
 function checkConfirmation(target, confirm) {
     if (confirm === target.database)
         return;
@@ -19387,7 +19469,10 @@ function tablesBeforeStatement() {
  * for a table found there (not created by this restore), the rows are counted in the table itself,
  * so a table whose counts are off never fails a restore whose rows are right. The counts could agree
  * while the table holds fewer rows only if rows were inserted in a subtransaction that was rolled
- * back, or deleted while a superuser had turned track_counts off: pg_dump's scripts do neither.
+ * back (their insert still counts), the table was truncated in a subtransaction still open as the
+ * check runs, or rows were deleted while a superuser had turned track_counts off. pg_dump's scripts
+ * do none of these and restore-db opens no subtransaction: only the database's own code that the
+ * restore sets off (an event trigger, a function a CHECK constraint calls) could.
  *
  * `FROM ONLY` for manifests that counted each table's own rows; older ones counted a table with its
  * inheritance children (so those are always counted in the tables). Partitions are compared per
@@ -19667,6 +19752,7 @@ async function applySnapshot(a, processes, log) {
             views,
             ...foreignKeyStatements(a.plan),
             putBackDefaultPrivileges(),
+            PROGRESS,
             LEDGER.last,
             ...(req.inTransaction?.last ?? []),
         ],
@@ -19744,8 +19830,8 @@ function advice(reason, plan) {
 
 // EXTERNAL MODULE: ./.build/core/files.js
 var files = __nccwpck_require__(32019);
-// EXTERNAL MODULE: ./.build/migrations/revert.js + 16 modules
-var revert = __nccwpck_require__(15735);
+// EXTERNAL MODULE: ./.build/migrations/revert.js + 15 modules
+var revert = __nccwpck_require__(8183);
 // EXTERNAL MODULE: ./.build/platforms/promote.js + 23 modules
 var promote = __nccwpck_require__(83846);
 // EXTERNAL MODULE: ./.build/platforms/http/deadline.js
@@ -20217,10 +20303,18 @@ async function rollbackPhases(request, deps, log, heartbeat) {
         fail('plan');
         // Said once: a refusal of the restore's plan says it itself.
         await finished(planTimer.end('failed', sayNothingChanged(err, redact(err), 'Nothing was changed.')));
+        const stopped = 'the rollback stopped while planning';
         for (const phase of ['notify-start', 'app', 'snapshot', 'database', 'environment', 'verify'])
-            timeline.skip(phase, 'the rollback stopped while planning');
+            timeline.skip(phase, stopped);
         record.nextSteps.push('Nothing was changed: the rollback stopped while planning. Fix what the plan row says and run it again.');
-        return await closeOut(record, timeline, notify, deps, finish);
+        if (!request.dryRun)
+            return await closeOut(record, timeline, notify, deps, finish);
+        // A dry run tells nobody and records no incident, stopped or not: its last two rows say why they
+        // did not run in the same words as the others, not "no webhook configured".
+        for (const phase of ['report', 'notify-end'])
+            timeline.skip(phase, stopped);
+        record.nextSteps.unshift(...nextSteps(record));
+        return finish();
     }
     if (request.dryRun) {
         for (const c of record.components)
@@ -26692,8 +26786,13 @@ function checksTable(record) {
 /** The verify phase's verdict in one sentence. */
 function verdictText(record) {
     const v = record.verify;
-    if (!v)
+    if (!v) {
+        // The verify row's own reason (the rollback stopped while planning, …), so the verdict and the timeline agree.
+        const row = [...record.timeline].reverse().find((e) => e.phase === 'verify');
+        if (row?.status === 'skipped')
+            return `Not run: ${(0,markdown/* inlineText */.ln)(row.detail.replace(/\.$/, ''))}.`;
         return record.status === 'nothing-to-do' ? 'Not run: nothing changed.' : 'Not verified: the verify phase did not run.';
+    }
     const failed = v.checks.filter((c) => !c.passed).length;
     const counts = `${v.checks.length - failed} of ${v.checks.length} checks passed`;
     if (v.decision === 'rollback')

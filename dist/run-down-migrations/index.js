@@ -3701,16 +3701,18 @@ async function ensureTable(session, table, then) {
  * deleted in the same transaction that marks the migration reverted.
  *
  * Progress describes one state of the database: the one where the migration's tracking rows are
- * the versions recorded with it (Tracking.rowVersionSql). A restore or a re-apply writes those rows
- * again, and whatever the progress lists as done may be undone by then, so it no longer counts.
+ * the versions recorded with it (Tracking.rowVersionSql). A re-apply writes those rows again, and
+ * whatever the progress lists as done may be undone by then, so it no longer counts; nor does
+ * progress a restore keeps while it writes the tracking rows back (progressAcrossRestore).
  *
  * A restore brings this table back with the snapshot, unlike the ledger (migrations/ledger.ts
  * ledgerKeptAcrossRestore): the snapshot's rows describe the schema it brings back, recorded against
- * its tracking rows, so a later revert resumes where that schema stands. The target's rows kept
- * instead would say statements ran that the restore undid, where the tracking rows read the same on
- * both sides (a non-transactional migration's partial revert changes none), and their re-run would
- * skip them.
+ * its tracking rows, so a later revert resumes where that schema stands. The restore writes both
+ * anew in its one transaction, which is how progressStillHolds still knows them for a pair. The
+ * target's rows kept instead would say statements ran that the restore undid, and their re-run
+ * would skip them.
  */
+
 
 
 
@@ -3728,17 +3730,31 @@ async function readProgress(session, tracking, exists) {
     if (!(exists ?? (await tableExists(session))))
         return out;
     // Through to_jsonb: a table an earlier version created has no tracking_rows column until the next start.
-    const r = await session.query(`SELECT migration, done, to_jsonb(p) ->> 'tracking_rows' AS rows FROM rollback_kit.down_progress p WHERE tracking = $1`, [tracking]);
+    const r = await session.query(`SELECT migration, done, to_jsonb(p) ->> 'tracking_rows' AS rows, p.xmin::text AS written FROM rollback_kit.down_progress p WHERE tracking = $1`, [tracking]);
     for (const row of r.rows)
-        out.set(row.migration, { done: row.done, rows: row.rows });
+        out.set(row.migration, { done: row.done, rows: row.rows, written: row.written });
     return out;
 }
-/** Whether `progress` was recorded against the tracking rows as they are now (`rowVersionSql` gives them). */
+/** A list of row versions as rowVersionsSql writes it: not the mark a restore leaves (progressAcrossRestore). */
+const ROW_VERSIONS = /^[0-9]+(,[0-9]+)*$/;
+/**
+ * Whether `progress` describes the tracking rows as they are now (`rowVersionSql` gives them):
+ * recorded against them, or written with them by one transaction, which only a restore does (the
+ * runner's own transactions that write both end the progress, or read the rows they wrote). A
+ * restore writes every row it brings back anew, so the snapshot's progress never reads its own
+ * tracking rows' versions again; it was recorded against them when the snapshot was taken, unless
+ * a restore made it stale before then, which that restore marks (progressAcrossRestore).
+ */
 async function progressStillHolds(session, progress, rowVersionSql) {
     if (progress.rows === null)
         return false;
     const r = await session.query(`SELECT (${rowVersionSql}) AS rows`);
-    return r.rows[0]?.rows === progress.rows;
+    const now = r.rows[0]?.rows;
+    if (now === progress.rows)
+        return true;
+    if (!now || !ROW_VERSIONS.test(progress.rows))
+        return false;
+    return now.split(',').every((version) => version === progress.written);
 }
 const DOWN_PROGRESS = {
     name: 'rollback_kit.down_progress',
@@ -3775,6 +3791,49 @@ function statementsAlreadyRun(progress, hashes, file) {
         throw new errors/* RollbackKitError */.dp(`${file} was partly reverted by an earlier run (${progress.done.length} statement(s) ran), but statement ${matching + 1}, which already ran, has changed since.`, 'Edit only the statements that have not run yet (the one that failed and after). Check the schema by hand; then delete its row from rollback_kit.down_progress to start that migration over.');
     }
     return progress.done.length;
+}
+/** A tracking table as Tracking.table names it (describeTable): two parts, each plain or quoted, so parse_ident cannot fail on it. */
+const TRACKING_NAME = (/* unused pure expression or super */ null && (String.raw `^("([^"]|"")+"|[a-z_][a-z0-9_$]*)\.("([^"]|"")+"|[a-z_][a-z0-9_$]*)$`));
+/** What tracking_rows reads once a restore has written a progress row's tracking rows anew under it (not ROW_VERSIONS). */
+const RESTORED_OVER = 'restored over';
+/**
+ * The statement every restore runs in its transaction after the snapshot's script (db/restore.ts).
+ * A progress row the restore keeps (the snapshot has no down_progress, or not this row) while it
+ * writes the tracking rows anew is stale: the schema is the snapshot's. Its own tracking_rows says
+ * so already, but a snapshot taken later holds it beside those tracking rows, and restoring that
+ * snapshot would write both in one transaction, which progressStillHolds takes for progress taken
+ * with its tracking rows. Marked here, it stays stale in every later snapshot. Rows the snapshot
+ * brought are its own, written in this transaction, and left as they are; so is a row whose
+ * tracking table this role may not read (it cannot have restored that table either). The table is
+ * looked up in the catalog, not by to_regclass, which fails on a schema the role may not use.
+ */
+function progressAcrossRestore() {
+    const table = literal(DOWN_PROGRESS.name);
+    // This transaction's xid as xmin reads it (txid_current has the epoch on top).
+    const thisTransaction = '(txid_current() % 4294967296)::text';
+    return doBlock('rk_progress_restored', [
+        'DECLARE p record; t regclass; ns oid; restored boolean;',
+        'BEGIN',
+        `  IF to_regclass(${table}) IS NULL OR NOT has_table_privilege(${table}, 'SELECT, UPDATE') THEN`,
+        '    RETURN;',
+        '  END IF;',
+        // A table an earlier version made has no tracking_rows: its rows are discarded anyway.
+        `  IF NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = ${table}::regclass AND attname = 'tracking_rows' AND NOT attisdropped) THEN`,
+        '    RETURN;',
+        '  END IF;',
+        `  FOR p IN SELECT tracking, migration, parse_ident(tracking) AS name FROM rollback_kit.down_progress WHERE xmin::text <> ${thisTransaction} AND tracking ~ ${literal(TRACKING_NAME)} LOOP`,
+        '    t := NULL;',
+        '    SELECT c.oid, n.oid INTO t, ns FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = p.name[1] AND c.relname = p.name[2];',
+        `    IF t IS NULL OR NOT has_schema_privilege(ns, 'USAGE') OR NOT has_table_privilege(t, 'SELECT') THEN`,
+        '      CONTINUE;',
+        '    END IF;',
+        `    EXECUTE format('SELECT EXISTS (SELECT 1 FROM %s WHERE xmin::text = ${thisTransaction.replace('%', '%%')})', t) INTO restored;`,
+        '    IF restored THEN',
+        `      UPDATE rollback_kit.down_progress SET tracking_rows = ${literal(RESTORED_OVER)}, updated_at = now() WHERE tracking = p.tracking AND migration = p.migration;`,
+        '    END IF;',
+        '  END LOOP;',
+        'END',
+    ].join('\n'));
 }
 
 ;// CONCATENATED MODULE: ./.build/migrations/ledger.js
