@@ -35,7 +35,8 @@ export function statusLine(record: RollbackRecord): string {
     case 'unverified':
       return `Rollback UNVERIFIED: ${env} still looks broken — a person must act now`;
     case 'failed':
-      return `Rollback failed${record.failedPhase ? ` in ${record.failedPhase}` : ''}`;
+      // A dry run fails only while planning; said as its other lines say it, so nobody reads a plan's failure as a real run's.
+      return `Rollback failed${record.failedPhase ? ` in ${record.failedPhase}` : ''}${record.dryRun ? ' (dry run)' : ''}`;
     case 'nothing-to-do':
       return `Nothing to roll back: ${env} is already on ${whereNow(record)}`;
     case 'dry-run':
