@@ -206,7 +206,7 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
       if (!checks.length) checks = undefined;
     }
     const outcomes = await Promise.all(inScope.map((c) => promotePrevious(promoteRequest(c, request, true), log)));
-    outcomes.forEach((o, i) => applyOutcome(record.components[i]!, o));
+    outcomes.forEach((o, i) => applyOutcome(record.components[i]!, o, { preview: !request.dryRun }));
     // A revert to push: the job must be able to, or the app phase would stop halfway.
     for (const [i, c] of inScope.entries()) if (c.provider === 'git-revert' && outcomes[i]!.status === 'dry-run') await checkCanPush(request.workspace, c.name, c.timeoutSeconds, log);
     record.incidentKey = incidentKey(plan.environment, plan.components, inScope, outcomes, request);
@@ -352,6 +352,9 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
         } catch (err) {
           rec.status = 'failed';
           rec.error = redact(err);
+          // The plan's notes said where it stood before this run touched it (a setting it may have
+          // changed since, what it would do): after a failure only the error says what happened.
+          rec.notes = [];
           await finished(t.end('failed', rec.error));
         }
       }),
@@ -568,12 +571,17 @@ export function promoteRequest(c: ComponentPlan, request: RollbackRequest, dryRu
   }
 }
 
-function applyOutcome(rec: ComponentRecord, o: PromoteOutcome): void {
+/**
+ * `preview`: `o` is the dry run a real run plans with. Its notes speak of a dry run ("Dry run:
+ * nothing was changed. A real run would …"), which a real run's record (its --json, its incident)
+ * must never say: they are left out, and the app phase writes the real outcome's.
+ */
+function applyOutcome(rec: ComponentRecord, o: PromoteOutcome, { preview = false } = {}): void {
   rec.status = o.status === 'dry-run' ? 'planned' : o.status;
   rec.from = { ...o.from };
   rec.to = { ...o.to };
   rec.skipped = o.skipped;
-  rec.notes = [...o.notes, ...frozenNotes(o)];
+  rec.notes = preview && o.status === 'dry-run' ? [] : [...o.notes, ...frozenNotes(o)];
   // Facts for the next steps, beside the notes that say them to people.
   if (o.frozen.frozen) rec.frozen = { what: o.frozen.what, ...(o.frozen.undo ? { undo: o.frozen.undo } : {}) };
   else delete rec.frozen;

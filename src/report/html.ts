@@ -8,7 +8,7 @@ import type { Log } from '../core/log.js';
 import { redactDeep } from '../core/secrets.js';
 import type { RollbackPlan } from '../pipeline/plan-file.js';
 import type { RollbackRecord, TimelineEntry } from '../pipeline/record.js';
-import { statusLine } from './rollback-summary.js';
+import { notVerifiedText, statusLine } from './rollback-summary.js';
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 export const esc = (text: string): string => text.replace(/[&<>"']/g, (c) => ESCAPES[c]!);
@@ -112,7 +112,7 @@ ${table(
 ${changed.length ? table(['part', 'how', 'change', 'status'], changed) : '<p>Nothing.</p>'}
 ${opts.before ? `<h2>Checks before the rollback</h2>\n${checks(opts.before)}` : ''}
 <h2>Checks after the rollback</h2>
-${record.verify ? `<p>Decision ${esc(record.verify.decision)}, severity ${esc(record.verify.severity)}.</p>\n${checks(record.verify.checks)}` : '<p>No checks ran.</p>'}
+${record.verify ? `<p>Decision ${esc(record.verify.decision)}, severity ${esc(record.verify.severity)}.</p>\n${checks(record.verify.checks)}` : `<p>${esc(notVerifiedText(record))}</p>`}
 ${opts.plan ? `<h2>The plan</h2>\n${planSection(opts.plan)}` : ''}
 <h2>What to do next</h2>
 <ul>${record.nextSteps.map((s) => `<li>${esc(s)}</li>`).join('')}</ul>

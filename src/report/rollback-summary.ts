@@ -35,7 +35,8 @@ export function statusLine(record: RollbackRecord): string {
     case 'unverified':
       return `Rollback UNVERIFIED: ${env} still looks broken — a person must act now`;
     case 'failed':
-      return `Rollback failed${record.failedPhase ? ` in ${record.failedPhase}` : ''}`;
+      // A dry run fails only while planning; said as its other lines say it, so nobody reads a plan's failure as a real run's.
+      return `Rollback failed${record.failedPhase ? ` in ${record.failedPhase}` : ''}${record.dryRun ? ' (dry run)' : ''}`;
     case 'nothing-to-do':
       return `Nothing to roll back: ${env} is already on ${whereNow(record)}`;
     case 'dry-run':
@@ -164,15 +165,23 @@ export function checksTable(record: RollbackRecord): string | undefined {
   );
 }
 
+/**
+ * Why no checks ran, in one sentence, when the verify phase has no result: the verify row's own
+ * reason (the rollback stopped while planning, …), so the verdict and the timeline agree. Plain
+ * text: the Markdown and the HTML report each escape it their way.
+ */
+export function notVerifiedText(record: RollbackRecord): string {
+  const row = [...record.timeline].reverse().find((e) => e.phase === 'verify');
+  if (row?.status === 'skipped') return `Not run: ${row.detail.replace(/\.$/, '')}.`;
+  // A dry run that planned well ends at its plan: it has no verify row.
+  if (record.status === 'dry-run') return 'Not run: a dry run runs no checks.';
+  return record.status === 'nothing-to-do' ? 'Not run: nothing changed.' : 'Not verified: the verify phase did not run.';
+}
+
 /** The verify phase's verdict in one sentence. */
 export function verdictText(record: RollbackRecord): string {
   const v = record.verify;
-  if (!v) {
-    // The verify row's own reason (the rollback stopped while planning, …), so the verdict and the timeline agree.
-    const row = [...record.timeline].reverse().find((e) => e.phase === 'verify');
-    if (row?.status === 'skipped') return `Not run: ${inlineText(row.detail.replace(/\.$/, ''))}.`;
-    return record.status === 'nothing-to-do' ? 'Not run: nothing changed.' : 'Not verified: the verify phase did not run.';
-  }
+  if (!v) return inlineText(notVerifiedText(record));
   const failed = v.checks.filter((c) => !c.passed).length;
   const counts = `${v.checks.length - failed} of ${v.checks.length} checks passed`;
   if (v.decision === 'rollback') return `Production still looks broken after the rollback (severity ${inlineText(v.severity)}, ${counts}).`;

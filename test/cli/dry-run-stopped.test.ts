@@ -1,8 +1,9 @@
 // A dry run that stops at its plan tells nobody and records no incident, as a dry run that plans
 // well does not: every phase that did not run says why in the same words, on the terminal, in
-// --json, in the job summary and in report.html. Its report and notify-end used to run: with a
-// webhook and a token, a dry run posted to the chat and looked for an incident issue, and without
-// them its rows read "no webhook configured" beside "the rollback stopped while planning".
+// --json, in the job summary and in report.html (its checks section too), and the closing line
+// says it was a dry run. Its report and notify-end used to run: with a webhook and a token, a dry
+// run posted to the chat and looked for an incident issue, and without them its rows read "no
+// webhook configured" beside "the rollback stopped while planning".
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -50,6 +51,8 @@ it('a dry run stopped at plan: every phase after it skipped for that reason, nob
     expect(run.stdout).toMatch(new RegExp(`^${phase} +skipped .* ${STOPPED}$`, 'm'));
   }
   expect(run.stdout).toMatch(/^plan +failed .*Cannot read --checks-file "missing\.yml"/m);
+  // The closing line says it was a dry run, in the words a dry run's status line uses.
+  expect(run.stdout).toMatch(/^Rollback failed in plan \(dry run\) \(.* budget\)$/m);
 
   const json = await runMain([...args, '--json'], { cwd: ws, env });
   expect(requests).toEqual([]);
@@ -64,4 +67,5 @@ it('a dry run stopped at plan: every phase after it skipped for that reason, nob
   expect(summary).toContain(`### Verification\n\nNot run: ${STOPPED}.`);
   const html = rollbackHtml(record);
   for (const phase of NOT_RUN) expect(html).toMatch(new RegExp(`<tr><td>${phase}</td><td>skipped</td>.*<td>${STOPPED}</td></tr>`));
+  expect(html).toContain(`<h2>Checks after the rollback</h2>\n<p>Not run: ${STOPPED}.</p>`);
 });

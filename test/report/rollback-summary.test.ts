@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { RollbackRecord } from '../../src/pipeline/record.js';
 import { codeSpan, formatDuration, inlineText, linkText } from '../../src/report/markdown.js';
-import { ganttChart, mermaidName, rollbackSummaryMarkdown } from '../../src/report/rollback-summary.js';
+import { ganttChart, mermaidName, rollbackSummaryMarkdown, statusLine } from '../../src/report/rollback-summary.js';
 import { dryRunRecord, failedRecord, fullRecord, nothingToDoRecord, splitVerifyJobRecord, unverifiedRecord } from './records.js';
 
 /** Table rows (lines starting with a pipe), each as its count of unescaped cell separators. */
@@ -170,6 +170,13 @@ describe('the rollback job summary', () => {
     expect(md).not.toContain('Planned but not reverted');
     expect(md).not.toContain('### Database');
     expect(md).toContain('dry run.');
+  });
+
+  it('a dry run that failed says it was a dry run in its status line, a real run does not', () => {
+    const r: RollbackRecord = { ...dryRunRecord(), status: 'failed', failedPhase: 'plan' };
+    expect(statusLine(r)).toBe('Rollback failed in plan (dry run)');
+    expect(rollbackSummaryMarkdown(r).split('\n')[0]).toBe('## ❌ Rollback failed in plan (dry run)');
+    expect(statusLine({ ...r, dryRun: false })).toBe('Rollback failed in plan');
   });
 
   it('says a re-run found nothing to do', () => {
