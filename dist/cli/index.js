@@ -36911,7 +36911,7 @@ async function rollbackPhases(request, deps, log, heartbeat) {
                 checks = undefined;
         }
         const outcomes = await Promise.all(inScope.map((c) => promotePrevious(promoteRequest(c, request, true), log)));
-        outcomes.forEach((o, i) => applyOutcome(record.components[i], o));
+        outcomes.forEach((o, i) => applyOutcome(record.components[i], o, { preview: !request.dryRun }));
         // A revert to push: the job must be able to, or the app phase would stop halfway.
         for (const [i, c] of inScope.entries())
             if (c.provider === 'git-revert' && outcomes[i].status === 'dry-run')
@@ -37069,6 +37069,9 @@ async function rollbackPhases(request, deps, log, heartbeat) {
             catch (err) {
                 rec.status = 'failed';
                 rec.error = redact(err);
+                // The plan's notes said where it stood before this run touched it (a setting it may have
+                // changed since, what it would do): after a failure only the error says what happened.
+                rec.notes = [];
                 await finished(t.end('failed', rec.error));
             }
         }));
@@ -37295,12 +37298,17 @@ function promoteRequest(c, request, dryRun) {
             return { ...common, provider: 'command', command: c.command, verifyCommand: c.verifyCommand, cwd: request.workspace, baseEnv: request.commandEnv };
     }
 }
-function applyOutcome(rec, o) {
+/**
+ * `preview`: `o` is the dry run a real run plans with. Its notes speak of a dry run ("Dry run:
+ * nothing was changed. A real run would …"), which a real run's record (its --json, its incident)
+ * must never say: they are left out, and the app phase writes the real outcome's.
+ */
+function applyOutcome(rec, o, { preview = false } = {}) {
     rec.status = o.status === 'dry-run' ? 'planned' : o.status;
     rec.from = { ...o.from };
     rec.to = { ...o.to };
     rec.skipped = o.skipped;
-    rec.notes = [...o.notes, ...frozenNotes(o)];
+    rec.notes = preview && o.status === 'dry-run' ? [] : [...o.notes, ...frozenNotes(o)];
     // Facts for the next steps, beside the notes that say them to people.
     if (o.frozen.frozen)
         rec.frozen = { what: o.frozen.what, ...(o.frozen.undo ? { undo: o.frozen.undo } : {}) };
@@ -39008,7 +39016,8 @@ function statusLine(record) {
         case 'unverified':
             return `Rollback UNVERIFIED: ${env} still looks broken — a person must act now`;
         case 'failed':
-            return `Rollback failed${record.failedPhase ? ` in ${record.failedPhase}` : ''}`;
+            // A dry run fails only while planning; said as its other lines say it, so nobody reads a plan's failure as a real run's.
+            return `Rollback failed${record.failedPhase ? ` in ${record.failedPhase}` : ''}${record.dryRun ? ' (dry run)' : ''}`;
         case 'nothing-to-do':
             return `Nothing to roll back: ${env} is already on ${whereNow(record)}`;
         case 'dry-run':
@@ -39128,16 +39137,25 @@ function checksTable(record) {
     const ordered = [...checks.filter((c) => !c.passed), ...checks.filter((c) => c.passed)];
     return markdown_table(['Check', 'Result', 'Severity', 'Detail'], ordered.map((c) => [inlineText(c.name), c.passed ? '✅ passed' : '❌ failed', inlineText(c.severity), inlineText(c.detail)]));
 }
+/**
+ * Why no checks ran, in one sentence, when the verify phase has no result: the verify row's own
+ * reason (the rollback stopped while planning, …), so the verdict and the timeline agree. Plain
+ * text: the Markdown and the HTML report each escape it their way.
+ */
+function notVerifiedText(record) {
+    const row = [...record.timeline].reverse().find((e) => e.phase === 'verify');
+    if (row?.status === 'skipped')
+        return `Not run: ${row.detail.replace(/\.$/, '')}.`;
+    // A dry run that planned well ends at its plan: it has no verify row.
+    if (record.status === 'dry-run')
+        return 'Not run: a dry run runs no checks.';
+    return record.status === 'nothing-to-do' ? 'Not run: nothing changed.' : 'Not verified: the verify phase did not run.';
+}
 /** The verify phase's verdict in one sentence. */
 function verdictText(record) {
     const v = record.verify;
-    if (!v) {
-        // The verify row's own reason (the rollback stopped while planning, …), so the verdict and the timeline agree.
-        const row = [...record.timeline].reverse().find((e) => e.phase === 'verify');
-        if (row?.status === 'skipped')
-            return `Not run: ${inlineText(row.detail.replace(/\.$/, ''))}.`;
-        return record.status === 'nothing-to-do' ? 'Not run: nothing changed.' : 'Not verified: the verify phase did not run.';
-    }
+    if (!v)
+        return inlineText(notVerifiedText(record));
     const failed = v.checks.filter((c) => !c.passed).length;
     const counts = `${v.checks.length - failed} of ${v.checks.length} checks passed`;
     if (v.decision === 'rollback')
@@ -40050,7 +40068,7 @@ ${html_table(['phase', 'status', 'time', 'budget', 'detail'], record.timeline.ma
 ${changed.length ? html_table(['part', 'how', 'change', 'status'], changed) : '<p>Nothing.</p>'}
 ${opts.before ? `<h2>Checks before the rollback</h2>\n${checks(opts.before)}` : ''}
 <h2>Checks after the rollback</h2>
-${record.verify ? `<p>Decision ${esc(record.verify.decision)}, severity ${esc(record.verify.severity)}.</p>\n${checks(record.verify.checks)}` : '<p>No checks ran.</p>'}
+${record.verify ? `<p>Decision ${esc(record.verify.decision)}, severity ${esc(record.verify.severity)}.</p>\n${checks(record.verify.checks)}` : `<p>${esc(notVerifiedText(record))}</p>`}
 ${opts.plan ? `<h2>The plan</h2>\n${html_planSection(opts.plan)}` : ''}
 <h2>What to do next</h2>
 <ul>${record.nextSteps.map((s) => `<li>${esc(s)}</li>`).join('')}</ul>

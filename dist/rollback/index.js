@@ -20231,7 +20231,7 @@ async function rollbackPhases(request, deps, log, heartbeat) {
                 checks = undefined;
         }
         const outcomes = await Promise.all(inScope.map((c) => (0,promote/* promotePrevious */.Ay)(promoteRequest(c, request, true), log)));
-        outcomes.forEach((o, i) => applyOutcome(record.components[i], o));
+        outcomes.forEach((o, i) => applyOutcome(record.components[i], o, { preview: !request.dryRun }));
         // A revert to push: the job must be able to, or the app phase would stop halfway.
         for (const [i, c] of inScope.entries())
             if (c.provider === 'git-revert' && outcomes[i].status === 'dry-run')
@@ -20389,6 +20389,9 @@ async function rollbackPhases(request, deps, log, heartbeat) {
             catch (err) {
                 rec.status = 'failed';
                 rec.error = redact(err);
+                // The plan's notes said where it stood before this run touched it (a setting it may have
+                // changed since, what it would do): after a failure only the error says what happened.
+                rec.notes = [];
                 await finished(t.end('failed', rec.error));
             }
         }));
@@ -20615,12 +20618,17 @@ function promoteRequest(c, request, dryRun) {
             return { ...common, provider: 'command', command: c.command, verifyCommand: c.verifyCommand, cwd: request.workspace, baseEnv: request.commandEnv };
     }
 }
-function applyOutcome(rec, o) {
+/**
+ * `preview`: `o` is the dry run a real run plans with. Its notes speak of a dry run ("Dry run:
+ * nothing was changed. A real run would …"), which a real run's record (its --json, its incident)
+ * must never say: they are left out, and the app phase writes the real outcome's.
+ */
+function applyOutcome(rec, o, { preview = false } = {}) {
     rec.status = o.status === 'dry-run' ? 'planned' : o.status;
     rec.from = { ...o.from };
     rec.to = { ...o.to };
     rec.skipped = o.skipped;
-    rec.notes = [...o.notes, ...(0,promote/* frozenNotes */.O0)(o)];
+    rec.notes = preview && o.status === 'dry-run' ? [] : [...o.notes, ...(0,promote/* frozenNotes */.O0)(o)];
     // Facts for the next steps, beside the notes that say them to people.
     if (o.frozen.frozen)
         rec.frozen = { what: o.frozen.what, ...(o.frozen.undo ? { undo: o.frozen.undo } : {}) };
@@ -26533,7 +26541,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   KE: () => (/* binding */ whyFailed)
 });
 
-// UNUSED EXPORTS: componentsTable, ganttChart, mermaidName, stateNow, whereNow
+// UNUSED EXPORTS: componentsTable, ganttChart, mermaidName, notVerifiedText, stateNow, whereNow
 
 // EXTERNAL MODULE: ./.build/core/secrets.js
 var secrets = __nccwpck_require__(79205);
@@ -26663,7 +26671,8 @@ function statusLine(record) {
         case 'unverified':
             return `Rollback UNVERIFIED: ${env} still looks broken — a person must act now`;
         case 'failed':
-            return `Rollback failed${record.failedPhase ? ` in ${record.failedPhase}` : ''}`;
+            // A dry run fails only while planning; said as its other lines say it, so nobody reads a plan's failure as a real run's.
+            return `Rollback failed${record.failedPhase ? ` in ${record.failedPhase}` : ''}${record.dryRun ? ' (dry run)' : ''}`;
         case 'nothing-to-do':
             return `Nothing to roll back: ${env} is already on ${whereNow(record)}`;
         case 'dry-run':
@@ -26783,16 +26792,25 @@ function checksTable(record) {
     const ordered = [...checks.filter((c) => !c.passed), ...checks.filter((c) => c.passed)];
     return (0,markdown/* table */.tp)(['Check', 'Result', 'Severity', 'Detail'], ordered.map((c) => [(0,markdown/* inlineText */.ln)(c.name), c.passed ? '✅ passed' : '❌ failed', (0,markdown/* inlineText */.ln)(c.severity), (0,markdown/* inlineText */.ln)(c.detail)]));
 }
+/**
+ * Why no checks ran, in one sentence, when the verify phase has no result: the verify row's own
+ * reason (the rollback stopped while planning, …), so the verdict and the timeline agree. Plain
+ * text: the Markdown and the HTML report each escape it their way.
+ */
+function notVerifiedText(record) {
+    const row = [...record.timeline].reverse().find((e) => e.phase === 'verify');
+    if (row?.status === 'skipped')
+        return `Not run: ${row.detail.replace(/\.$/, '')}.`;
+    // A dry run that planned well ends at its plan: it has no verify row.
+    if (record.status === 'dry-run')
+        return 'Not run: a dry run runs no checks.';
+    return record.status === 'nothing-to-do' ? 'Not run: nothing changed.' : 'Not verified: the verify phase did not run.';
+}
 /** The verify phase's verdict in one sentence. */
 function verdictText(record) {
     const v = record.verify;
-    if (!v) {
-        // The verify row's own reason (the rollback stopped while planning, …), so the verdict and the timeline agree.
-        const row = [...record.timeline].reverse().find((e) => e.phase === 'verify');
-        if (row?.status === 'skipped')
-            return `Not run: ${(0,markdown/* inlineText */.ln)(row.detail.replace(/\.$/, ''))}.`;
-        return record.status === 'nothing-to-do' ? 'Not run: nothing changed.' : 'Not verified: the verify phase did not run.';
-    }
+    if (!v)
+        return (0,markdown/* inlineText */.ln)(notVerifiedText(record));
     const failed = v.checks.filter((c) => !c.passed).length;
     const counts = `${v.checks.length - failed} of ${v.checks.length} checks passed`;
     if (v.decision === 'rollback')
