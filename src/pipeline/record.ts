@@ -64,6 +64,8 @@ export interface ComponentRecord {
   frozen?: { what: string; undo?: string };
   /** Vercel: this run's rollback left automatic production domain assignment off, so new pushes do not go live. */
   autoAssignOff?: true;
+  /** Already current, with work the app phase still does (a Netlify deploy restored but not locked): what. */
+  unfinished?: string;
 }
 
 export interface DatabaseRecord {

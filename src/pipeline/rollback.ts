@@ -290,7 +290,8 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
     return finish();
   }
 
-  const nothingPlanned = record.components.every((c) => c.status === 'already-current') && (!record.database || record.database.status === 'nothing-to-do');
+  // A component already current with work left (a Netlify deploy restored but not locked) is not nothing.
+  const nothingPlanned = record.components.every((c) => c.status === 'already-current' && !c.unfinished) && (!record.database || record.database.status === 'nothing-to-do');
   if (nothingPlanned && !verifyOnly) {
     record.status = 'nothing-to-do';
     // The cascade guard says why in its own words (the workflows look for them in the timeline).
@@ -581,7 +582,9 @@ function applyOutcome(rec: ComponentRecord, o: PromoteOutcome, { preview = false
   rec.from = { ...o.from };
   rec.to = { ...o.to };
   rec.skipped = o.skipped;
-  rec.notes = preview && o.status === 'dry-run' ? [] : [...o.notes, ...frozenNotes(o)];
+  rec.notes = preview && (o.status === 'dry-run' || o.unfinished) ? [] : [...o.notes, ...frozenNotes(o)];
+  if (o.unfinished) rec.unfinished = o.unfinished;
+  else delete rec.unfinished;
   // Facts for the next steps, beside the notes that say them to people.
   if (o.frozen.frozen) rec.frozen = { what: o.frozen.what, ...(o.frozen.undo ? { undo: o.frozen.undo } : {}) };
   else delete rec.frozen;

@@ -62,6 +62,12 @@ export interface ProviderOutcome {
    * as the platform itself records it, so the re-run names the same incident (pipeline incidentKey).
    */
   rolledBackFrom?: string;
+  /**
+   * Already current, but a real run would still finish what an earlier one left undone (Netlify: lock
+   * the published deploy, when that earlier run restored it but could not lock it): what it would do.
+   * Set by dry runs only; a real run does it.
+   */
+  unfinished?: string;
 }
 
 /** Passed-over releases as one sentence for error messages: the first few, then a count. */

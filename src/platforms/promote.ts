@@ -158,6 +158,8 @@ export interface PromoteOutcome {
    * (command): there `from` keeps the incident's name.
    */
   rolledBackFrom?: string;
+  /** Already current, with work a real run would still do (ProviderOutcome.unfinished). */
+  unfinished?: string;
   /** An automatic run left production alone because a rollback put its deployment there (the rollback-cascade guard). */
   putThereByRollback?: boolean;
 }
@@ -315,6 +317,7 @@ const fromProvider = (o: ProviderOutcome): PromoteOutcome => ({
   skipped: o.skipped,
   details: passedOver(o.skipped),
   rolledBackFrom: o.rolledBackFrom,
+  ...(o.unfinished ? { unfinished: o.unfinished } : {}),
 });
 
 /** Puts the last good deployment back (or, with dryRun, only says which one it would be). */

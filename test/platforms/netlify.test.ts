@@ -69,8 +69,18 @@ describe('promoteOnNetlify', () => {
     expect(err.message).toMatch(new RegExp(`Site shop-front now publishes ${good.id}.* But locking it failed, so the next production build will publish over it`));
     expect(good.locked).toBe(false);
 
+    // A dry run says the lock is left to do, and changes nothing.
+    const posts = f.requests.filter((q) => q.method === 'POST').length;
+    const preview = await run(f, { dryRun: true });
+    expect(preview).toMatchObject({ status: 'already-current', unfinished: `lock deploy ${good.id}, so that new builds stop publishing over it` });
+    expect(preview.notes[1]).toBe(`Dry run: it is not locked; a real run would lock deploy ${good.id}, so that new builds stop publishing over it.`);
+    expect(f.requests.filter((q) => q.method === 'POST')).toHaveLength(posts);
+    expect(good.locked).toBe(false);
+
     const again = await run(f);
     expect(again).toMatchObject({ status: 'already-current', frozen: { frozen: true } });
+    expect(again.unfinished).toBeUndefined();
+    expect((await run(f, { dryRun: true })).unfinished).toBeUndefined();
     expect(again.notes[0]).toMatch(/an earlier rollback has already put it back/);
     expect(good.locked).toBe(true);
     expect((await run(f, { from: bad.id })).status).toBe('already-current');

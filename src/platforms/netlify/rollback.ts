@@ -100,7 +100,11 @@ export async function promoteOnNetlify(opts: NetlifyPromoteOptions, log: Log): P
   // target is simply published), finish the freeze rather than report a site that still publishes.
   const alreadyCurrent = async (rolledBackFrom: string | undefined, note: string): Promise<ProviderOutcome> => {
     log.info(note);
-    if (published.locked || opts.dryRun) return { ...base, status: 'already-current', from: info(published), to: info(published), notes: [note], rolledBackFrom };
+    if (published.locked) return { ...base, status: 'already-current', from: info(published), to: info(published), notes: [note], rolledBackFrom };
+    if (opts.dryRun) {
+      const unfinished = `lock deploy ${published.id}, so that new builds stop publishing over it`;
+      return { ...base, status: 'already-current', from: info(published), to: info(published), notes: [note, `Dry run: it is not locked; a real run would ${unfinished}.`], rolledBackFrom, unfinished };
+    }
     const locked = await calling(ctx(`locking deploy ${published.id}`), () => lockDeploy(c, published.id));
     const frozen = frozenState(name, { ...published, locked: locked.locked ?? true });
     log.warning(`${frozen.what} ${frozen.undo ?? ''}`.trim());

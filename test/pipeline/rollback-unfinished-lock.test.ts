@@ -1,0 +1,80 @@
+// A whole rollback run again after an earlier one restored the Netlify deploy but could not lock it:
+// the plan finds the site already current, but not locked, so the app phase still runs and locks it.
+// Taken for "nothing to do", the re-run would leave the site publishing every new build over the
+// rollback, while the earlier run's error told the user to re-run to lock it. The local Netlify
+// stand-in, no database.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, expect, it } from 'vitest';
+import { memoryLog } from '../../src/core/log.js';
+import { runRollback, type RollbackRequest } from '../../src/pipeline/rollback.js';
+import { tellingDeps } from '../../src/report/rollback-deps.js';
+import { SITE_ID, startFakeNetlify, type FakeNetlify } from '../platforms/fake-netlify.js';
+
+const NETLIFY_TOKEN = 'nfp_Secret9aXy7PersonalAccessToken';
+let fake: FakeNetlify | undefined;
+let ws: string | undefined;
+afterEach(async () => {
+  await fake?.close();
+  if (ws) await rm(ws, { recursive: true, force: true });
+  fake = undefined;
+  ws = undefined;
+});
+
+it('a re-run after a lock that failed locks the restored deploy, in a real run; a dry run says it would', async () => {
+  const f = (fake = await startFakeNetlify());
+  f.addToken(NETLIFY_TOKEN);
+  f.deploy();
+  const good = f.deploy();
+  const bad = f.deploy();
+  ws = await mkdtemp(join(tmpdir(), 'rk-unfinished-lock-'));
+  const run = (dryRun: boolean) => {
+    const request: RollbackRequest = {
+      plan: {
+        source: 'rollback-kit.yml',
+        environment: 'production',
+        budgetMinutes: 15,
+        components: [{ name: 'web', provider: 'netlify', site: SITE_ID, apiUrl: f.url, target: 'previous', method: 'rollback', timeoutSeconds: 60 }],
+        labels: ['incident'],
+      },
+      scope: ['web'],
+      reason: 'checkout returns 500',
+      severity: 'critical',
+      dryRun,
+      earlierTimeline: [],
+      secrets: { netlifyToken: NETLIFY_TOKEN },
+      workspace: ws!,
+      snapshotDir: join(ws!, 'snapshots'),
+      github: { repository: 'acme/shop', apiUrl: 'http://127.0.0.1:9' },
+      commandEnv: {},
+      pollIntervalMs: 10,
+    };
+    const log = memoryLog();
+    return runRollback(request, tellingDeps({ repository: 'acme/shop', githubApiUrl: 'http://127.0.0.1:9' }, log), log);
+  };
+
+  // Every attempt to lock fails (the provider retries a 500).
+  f.fault(/\/lock$/, { status: 500, json: { code: 500, message: 'Internal Server Error' } }, 4);
+  const first = await run(false);
+  expect(first.status).toBe('failed');
+  expect(first.components[0]!.error).toMatch(/But locking it failed/);
+  expect(f.published()!.id).toBe(good.id);
+  expect(good.locked).toBe(false);
+
+  const preview = await run(true);
+  expect(preview.status).toBe('dry-run');
+  expect(preview.components[0]).toMatchObject({ status: 'already-current', unfinished: `lock deploy ${good.id}, so that new builds stop publishing over it` });
+  expect(good.locked).toBe(false);
+
+  const again = await run(false);
+  expect(good.locked).toBe(true);
+  expect(again.components[0]).toMatchObject({ status: 'already-current', frozen: { what: expect.stringContaining(`deploy ${good.id} is locked`) } });
+  expect(again.components[0]!.unfinished).toBeUndefined();
+  expect(again.components[0]!.notes.join(' ')).not.toMatch(/dry run/i);
+  expect(again.timeline.find((e) => e.phase === 'app')).toMatchObject({ status: 'nothing-to-do' });
+  // The lock holds: a new production build does not publish.
+  f.deploy();
+  expect(f.published()!.id).toBe(good.id);
+  expect(bad.locked).toBeFalsy();
+});
