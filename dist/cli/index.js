@@ -32032,8 +32032,12 @@ async function promoteOnNetlify(opts, log) {
     // target is simply published), finish the freeze rather than report a site that still publishes.
     const alreadyCurrent = async (rolledBackFrom, note) => {
         log.info(note);
-        if (published.locked || opts.dryRun)
+        if (published.locked)
             return { ...base, status: 'already-current', from: rollback_info(published), to: rollback_info(published), notes: [note], rolledBackFrom };
+        if (opts.dryRun) {
+            const unfinished = `lock deploy ${published.id}, so that new builds stop publishing over it`;
+            return { ...base, status: 'already-current', from: rollback_info(published), to: rollback_info(published), notes: [note, `Dry run: it is not locked; a real run would ${unfinished}.`], rolledBackFrom, unfinished };
+        }
         const locked = await calling(ctx(`locking deploy ${published.id}`), () => lockDeploy(c, published.id));
         const frozen = frozenState(name, { ...published, locked: locked.locked ?? true });
         log.warning(`${frozen.what} ${frozen.undo ?? ''}`.trim());
@@ -33850,6 +33854,7 @@ const fromProvider = (o) => ({
     skipped: o.skipped,
     details: passedOver(o.skipped),
     rolledBackFrom: o.rolledBackFrom,
+    ...(o.unfinished ? { unfinished: o.unfinished } : {}),
 });
 /** Puts the last good deployment back (or, with dryRun, only says which one it would be). */
 async function promotePrevious(request, log) {
@@ -37008,7 +37013,8 @@ async function rollbackPhases(request, deps, log, heartbeat) {
             : 'Dry run: nothing was changed. Run again with dry-run false to do what the plan says.');
         return finish();
     }
-    const nothingPlanned = record.components.every((c) => c.status === 'already-current') && (!record.database || record.database.status === 'nothing-to-do');
+    // A component already current with work left (a Netlify deploy restored but not locked) is not nothing.
+    const nothingPlanned = record.components.every((c) => c.status === 'already-current' && !c.unfinished) && (!record.database || record.database.status === 'nothing-to-do');
     if (nothingPlanned && !verifyOnly) {
         record.status = 'nothing-to-do';
         // The cascade guard says why in its own words (the workflows look for them in the timeline).
@@ -37308,7 +37314,11 @@ function applyOutcome(rec, o, { preview = false } = {}) {
     rec.from = { ...o.from };
     rec.to = { ...o.to };
     rec.skipped = o.skipped;
-    rec.notes = preview && o.status === 'dry-run' ? [] : [...o.notes, ...frozenNotes(o)];
+    rec.notes = preview && (o.status === 'dry-run' || o.unfinished) ? [] : [...o.notes, ...frozenNotes(o)];
+    if (o.unfinished)
+        rec.unfinished = o.unfinished;
+    else
+        delete rec.unfinished;
     // Facts for the next steps, beside the notes that say them to people.
     if (o.frozen.frozen)
         rec.frozen = { what: o.frozen.what, ...(o.frozen.undo ? { undo: o.frozen.undo } : {}) };

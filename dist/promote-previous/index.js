@@ -3852,8 +3852,12 @@ async function promoteOnNetlify(opts, log) {
     // target is simply published), finish the freeze rather than report a site that still publishes.
     const alreadyCurrent = async (rolledBackFrom, note) => {
         log.info(note);
-        if (published.locked || opts.dryRun)
+        if (published.locked)
             return { ...base, status: 'already-current', from: rollback_info(published), to: rollback_info(published), notes: [note], rolledBackFrom };
+        if (opts.dryRun) {
+            const unfinished = `lock deploy ${published.id}, so that new builds stop publishing over it`;
+            return { ...base, status: 'already-current', from: rollback_info(published), to: rollback_info(published), notes: [note, `Dry run: it is not locked; a real run would ${unfinished}.`], rolledBackFrom, unfinished };
+        }
         const locked = await calling(ctx(`locking deploy ${published.id}`), () => lockDeploy(c, published.id));
         const frozen = frozenState(name, { ...published, locked: locked.locked ?? true });
         log.warning(`${frozen.what} ${frozen.undo ?? ''}`.trim());
@@ -5670,6 +5674,7 @@ const fromProvider = (o) => ({
     skipped: o.skipped,
     details: passedOver(o.skipped),
     rolledBackFrom: o.rolledBackFrom,
+    ...(o.unfinished ? { unfinished: o.unfinished } : {}),
 });
 /** Puts the last good deployment back (or, with dryRun, only says which one it would be). */
 async function promotePrevious(request, log) {
