@@ -173,6 +173,8 @@ export function checksTable(record: RollbackRecord): string | undefined {
 export function notVerifiedText(record: RollbackRecord): string {
   const row = [...record.timeline].reverse().find((e) => e.phase === 'verify');
   if (row?.status === 'skipped') return `Not run: ${row.detail.replace(/\.$/, '')}.`;
+  // The phase ran and found nothing it could check (no checks configured, only SQL ones and no database).
+  if (row?.status === 'warning') return `Not verified: ${row.detail.replace(/^skipped: /, '').replace(/\.$/, '')}.`;
   // A dry run that planned well ends at its plan: it has no verify row.
   if (record.status === 'dry-run') return 'Not run: a dry run runs no checks.';
   return record.status === 'nothing-to-do' ? 'Not run: nothing changed.' : 'Not verified: the verify phase did not run.';

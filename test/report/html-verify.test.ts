@@ -49,3 +49,16 @@ it('checks that ran are shown as before', () => {
   const html = rollbackHtml(fullRecord());
   expect(checksAfter(html)).toMatch(/^<p>Decision /);
 });
+
+it('a verify phase that found nothing to check: its own reason, not "did not run"', () => {
+  const r = fullRecord();
+  r.verify = undefined;
+  const verifyRow = r.timeline.find((e) => e.phase === 'verify')!;
+  verifyRow.status = 'warning';
+  verifyRow.detail = 'no checks are configured (verify in rollback-kit.yml, or base-url / checks inputs): production was not verified';
+  const want = 'Not verified: no checks are configured (verify in rollback-kit.yml, or base-url / checks inputs): production was not verified.';
+  expect(checksAfter(rollbackHtml(r))).toBe(`<p>${want}</p>`);
+  expect(rollbackSummaryMarkdown(r)).toContain(`### Verification\n\n${want}`);
+  verifyRow.detail = 'skipped: every check is SQL (orders) and no database-url was given, so production was not verified';
+  expect(checksAfter(rollbackHtml(r))).toBe('<p>Not verified: every check is SQL (orders) and no database-url was given, so production was not verified.</p>');
+});
