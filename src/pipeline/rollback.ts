@@ -255,7 +255,7 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
       }
     }
     const parts = [
-      ...record.components.map((c) => `${c.name}: ${c.status === 'already-current' ? 'already current' : `${c.from?.id ?? c.from?.commitSha ?? 'what serves now'} → ${c.to?.id ?? c.to?.commitSha ?? '?'}`}`),
+      ...record.components.map((c) => `${c.name}: ${c.status === 'already-current' ? `already current${c.unfinished ? `, still to ${c.unfinished}` : ''}` : `${c.from?.id ?? c.from?.commitSha ?? 'what serves now'} → ${c.to?.id ?? c.to?.commitSha ?? '?'}`}`),
       ...(record.database ? [`database: ${databasePlanText(record.database)}`] : []),
       ...(checks ? [`verify: ${checks.length} check(s)`] : []),
       ...(record.skippedChecks ? [`SQL checks not run (no database-url): ${record.skippedChecks.join(', ')}`] : []),
@@ -337,6 +337,7 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
         const rec = record.components[i]!;
         const t = timeline.start('app', c.name);
         try {
+          const unfinished = rec.unfinished;
           const outcome = await promotePrevious(promoteRequest(c, request, false), log);
           applyOutcome(rec, outcome);
           const pending = notLive(c, outcome);
@@ -349,7 +350,9 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
             return;
           }
           if (changedProduction(outcome.status)) changed = true;
-          await finished(t.end(outcome.status === 'already-current' ? 'nothing-to-do' : 'ok', log.redact(outcome.notes[0] ?? outcome.status)));
+          // Finishing what an earlier run left (a lock) is work done: the row says what it did.
+          if (unfinished && outcome.status === 'already-current') await finished(t.end('ok', log.redact(outcome.notes.slice(1).join(' ') || `finished: ${unfinished}`)));
+          else await finished(t.end(outcome.status === 'already-current' ? 'nothing-to-do' : 'ok', log.redact(outcome.notes[0] ?? outcome.status)));
         } catch (err) {
           rec.status = 'failed';
           rec.error = redact(err);

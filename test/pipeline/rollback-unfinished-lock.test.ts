@@ -65,6 +65,7 @@ it('a re-run after a lock that failed locks the restored deploy, in a real run; 
   const preview = await run(true);
   expect(preview.status).toBe('dry-run');
   expect(preview.components[0]).toMatchObject({ status: 'already-current', unfinished: `lock deploy ${good.id}, so that new builds stop publishing over it` });
+  expect(preview.timeline.find((e) => e.phase === 'plan')!.detail).toContain(`web: already current, still to lock deploy ${good.id}, so that new builds stop publishing over it`);
   expect(good.locked).toBe(false);
 
   const again = await run(false);
@@ -72,7 +73,8 @@ it('a re-run after a lock that failed locks the restored deploy, in a real run; 
   expect(again.components[0]).toMatchObject({ status: 'already-current', frozen: { what: expect.stringContaining(`deploy ${good.id} is locked`) } });
   expect(again.components[0]!.unfinished).toBeUndefined();
   expect(again.components[0]!.notes.join(' ')).not.toMatch(/dry run/i);
-  expect(again.timeline.find((e) => e.phase === 'app')).toMatchObject({ status: 'nothing-to-do' });
+  // The app row says what the re-run did, not "nothing to do".
+  expect(again.timeline.find((e) => e.phase === 'app')).toMatchObject({ status: 'ok', detail: expect.stringContaining(`deploy ${good.id} is locked`) });
   // The lock holds: a new production build does not publish.
   f.deploy();
   expect(f.published()!.id).toBe(good.id);
