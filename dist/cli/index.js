@@ -36975,7 +36975,7 @@ async function rollbackPhases(request, deps, log, heartbeat) {
             }
         }
         const parts = [
-            ...record.components.map((c) => `${c.name}: ${c.status === 'already-current' ? 'already current' : `${c.from?.id ?? c.from?.commitSha ?? 'what serves now'} → ${c.to?.id ?? c.to?.commitSha ?? '?'}`}`),
+            ...record.components.map((c) => `${c.name}: ${c.status === 'already-current' ? `already current${c.unfinished ? `, still to ${c.unfinished}` : ''}` : `${c.from?.id ?? c.from?.commitSha ?? 'what serves now'} → ${c.to?.id ?? c.to?.commitSha ?? '?'}`}`),
             ...(record.database ? [`database: ${databasePlanText(record.database)}`] : []),
             ...(checks ? [`verify: ${checks.length} check(s)`] : []),
             ...(record.skippedChecks ? [`SQL checks not run (no database-url): ${record.skippedChecks.join(', ')}`] : []),
@@ -37057,6 +37057,7 @@ async function rollbackPhases(request, deps, log, heartbeat) {
             const rec = record.components[i];
             const t = timeline.start('app', c.name);
             try {
+                const unfinished = rec.unfinished;
                 const outcome = await promotePrevious(promoteRequest(c, request, false), log);
                 applyOutcome(rec, outcome);
                 const pending = notLive(c, outcome);
@@ -37070,7 +37071,11 @@ async function rollbackPhases(request, deps, log, heartbeat) {
                 }
                 if (changedProduction(outcome.status))
                     changed = true;
-                await finished(t.end(outcome.status === 'already-current' ? 'nothing-to-do' : 'ok', log.redact(outcome.notes[0] ?? outcome.status)));
+                // Finishing what an earlier run left (a lock) is work done: the row says what it did.
+                if (unfinished && outcome.status === 'already-current')
+                    await finished(t.end('ok', log.redact(outcome.notes.slice(1).join(' ') || `finished: ${unfinished}`)));
+                else
+                    await finished(t.end(outcome.status === 'already-current' ? 'nothing-to-do' : 'ok', log.redact(outcome.notes[0] ?? outcome.status)));
             }
             catch (err) {
                 rec.status = 'failed';
@@ -39156,6 +39161,9 @@ function notVerifiedText(record) {
     const row = [...record.timeline].reverse().find((e) => e.phase === 'verify');
     if (row?.status === 'skipped')
         return `Not run: ${row.detail.replace(/\.$/, '')}.`;
+    // The phase ran and found nothing it could check (no checks configured, only SQL ones and no database).
+    if (row?.status === 'warning')
+        return `Not verified: ${row.detail.replace(/^skipped: /, '').replace(/\.$/, '')}.`;
     // A dry run that planned well ends at its plan: it has no verify row.
     if (record.status === 'dry-run')
         return 'Not run: a dry run runs no checks.';

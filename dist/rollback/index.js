@@ -20290,7 +20290,7 @@ async function rollbackPhases(request, deps, log, heartbeat) {
             }
         }
         const parts = [
-            ...record.components.map((c) => `${c.name}: ${c.status === 'already-current' ? 'already current' : `${c.from?.id ?? c.from?.commitSha ?? 'what serves now'} → ${c.to?.id ?? c.to?.commitSha ?? '?'}`}`),
+            ...record.components.map((c) => `${c.name}: ${c.status === 'already-current' ? `already current${c.unfinished ? `, still to ${c.unfinished}` : ''}` : `${c.from?.id ?? c.from?.commitSha ?? 'what serves now'} → ${c.to?.id ?? c.to?.commitSha ?? '?'}`}`),
             ...(record.database ? [`database: ${databasePlanText(record.database)}`] : []),
             ...(checks ? [`verify: ${checks.length} check(s)`] : []),
             ...(record.skippedChecks ? [`SQL checks not run (no database-url): ${record.skippedChecks.join(', ')}`] : []),
@@ -20372,6 +20372,7 @@ async function rollbackPhases(request, deps, log, heartbeat) {
             const rec = record.components[i];
             const t = timeline.start('app', c.name);
             try {
+                const unfinished = rec.unfinished;
                 const outcome = await (0,promote/* promotePrevious */.Ay)(promoteRequest(c, request, false), log);
                 applyOutcome(rec, outcome);
                 const pending = notLive(c, outcome);
@@ -20385,7 +20386,11 @@ async function rollbackPhases(request, deps, log, heartbeat) {
                 }
                 if ((0,promote/* changedProduction */.QF)(outcome.status))
                     changed = true;
-                await finished(t.end(outcome.status === 'already-current' ? 'nothing-to-do' : 'ok', log.redact(outcome.notes[0] ?? outcome.status)));
+                // Finishing what an earlier run left (a lock) is work done: the row says what it did.
+                if (unfinished && outcome.status === 'already-current')
+                    await finished(t.end('ok', log.redact(outcome.notes.slice(1).join(' ') || `finished: ${unfinished}`)));
+                else
+                    await finished(t.end(outcome.status === 'already-current' ? 'nothing-to-do' : 'ok', log.redact(outcome.notes[0] ?? outcome.status)));
             }
             catch (err) {
                 rec.status = 'failed';
@@ -26811,6 +26816,9 @@ function notVerifiedText(record) {
     const row = [...record.timeline].reverse().find((e) => e.phase === 'verify');
     if (row?.status === 'skipped')
         return `Not run: ${row.detail.replace(/\.$/, '')}.`;
+    // The phase ran and found nothing it could check (no checks configured, only SQL ones and no database).
+    if (row?.status === 'warning')
+        return `Not verified: ${row.detail.replace(/^skipped: /, '').replace(/\.$/, '')}.`;
     // A dry run that planned well ends at its plan: it has no verify row.
     if (record.status === 'dry-run')
         return 'Not run: a dry run runs no checks.';
