@@ -160,12 +160,13 @@ describe('run-down-migrations when recording a non-transactional statement fails
     const s = steps((i) => `00${i}`);
     const dir = await writeMigrations(ws, 'plain', s);
     await applyMigrations(db, 'plain', dir, s);
-    // What the run reads first, the progress of earlier runs, cannot be read.
+    // What the run reads first, the progress of earlier runs, cannot be read: a view in the table's
+    // place has no row versions, which the read asks for.
     await db.query(`CREATE VIEW rollback_kit.down_progress AS SELECT 'x'::text AS tracking, 'y'::text AS migration, ARRAY[(1 / 0)::text] AS done`);
 
     const run = await down(db, ws, { steps: '2' });
     expect(run.code).toBe(1);
-    expect(run.errors[0]).toContain('Could not read the progress of earlier runs from rollback_kit.down_progress: division by zero [22012].');
+    expect(run.errors[0]).toContain('Could not read the progress of earlier runs from rollback_kit.down_progress: column p.xmin does not exist [42703].');
     expect(run.errors[0]).toContain('Nothing was changed.');
     expect(run.errors[0]).not.toContain('Reverted before the failure');
     expect(run.outputs.status).toBe('failed');
