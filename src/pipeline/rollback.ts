@@ -20,6 +20,7 @@ import { withSession, type Session } from '../db/session.js';
 import { takeSnapshot, wholeDatabaseSnapshot, type SnapshotResult } from '../db/snapshot.js';
 import { isInside } from '../core/files.js';
 import { RevertFailed, revertMigrations, type Choice, type RevertOptions } from '../migrations/revert.js';
+import { isConnectionLoss } from '../migrations/run-failure.js';
 import { changedProduction, checkPromoteRequest, FLY_MACHINES_API_URL, frozenNotes, notLiveYet, promotePrevious, type PromoteOutcome, type PromoteRequest } from '../platforms/promote.js';
 import { changedProductionEnv } from '../platforms/vercel/env.js';
 import { NOT_ROLLED_BACK_AGAIN } from '../platforms/outcome.js';
@@ -744,8 +745,16 @@ async function databasePhase(
     const result = await revertMigrations({ ...revertOptions(request, finishChoice(record.incidentKey, plan), { dryRun: false, snapshotPath: record.snapshot!.path }), signal: lock.signal }, log);
     dbRecord.reverted = revertedOfPlan(plan.planned, result.stillApplied);
     // Lost as the last migration ran: the plan is done; the row, on the lost session, stays 'started'.
-    if (lock.lost()) log.warning(LOCK_LOST_AFTER_PLAN);
-    else await writeLedger(session, entry(dbRecord.reverted, 'done'));
+    // The session's end may be heard only when the 'done' write fails on it: the same case, not a
+    // failure (which way it went was a race between the two sessions).
+    let lostAfterPlan = lock.lost();
+    if (!lostAfterPlan) {
+      await writeLedger(session, entry(dbRecord.reverted, 'done')).catch((err: unknown) => {
+        if (!isConnectionLoss(err) && !lock.lost()) throw err;
+        lostAfterPlan = true;
+      });
+    }
+    if (lostAfterPlan) log.warning(LOCK_LOST_AFTER_PLAN);
     const now = result.reverted.map((r) => r.version);
     const before = dbRecord.reverted.filter((v) => !now.includes(v));
     const earlier = before.length ? `${before.join(', ')} ${before.length === 1 ? 'was' : 'were'} reverted by an earlier run for this incident` : '';
