@@ -36802,6 +36802,7 @@ async function verifyWithChecks(checks, v, database, log) {
 
 
 
+
 /** The shortest wait of a second run for the first to finish the database (the budgets may be smaller). */
 const MIN_LOCK_WAIT_SECONDS = 30;
 /** The wait for another rollback of the database: what its snapshot and database phases may take together. */
@@ -37479,10 +37480,18 @@ onRestoreSnapshot) {
         const result = await revertMigrations({ ...revertOptions(request, finishChoice(record.incidentKey, plan), { dryRun: false, snapshotPath: record.snapshot.path }), signal: lock.signal }, log);
         dbRecord.reverted = revertedOfPlan(plan.planned, result.stillApplied);
         // Lost as the last migration ran: the plan is done; the row, on the lost session, stays 'started'.
-        if (lock.lost())
+        // The session's end may be heard only when the 'done' write fails on it: the same case, not a
+        // failure (which way it went was a race between the two sessions).
+        let lostAfterPlan = lock.lost();
+        if (!lostAfterPlan) {
+            await writeLedger(session, entry(dbRecord.reverted, 'done')).catch((err) => {
+                if (!isConnectionLoss(err) && !lock.lost())
+                    throw err;
+                lostAfterPlan = true;
+            });
+        }
+        if (lostAfterPlan)
             log.warning(LOCK_LOST_AFTER_PLAN);
-        else
-            await writeLedger(session, entry(dbRecord.reverted, 'done'));
         const now = result.reverted.map((r) => r.version);
         const before = dbRecord.reverted.filter((v) => !now.includes(v));
         const earlier = before.length ? `${before.join(', ')} ${before.length === 1 ? 'was' : 'were'} reverted by an earlier run for this incident` : '';
