@@ -20,6 +20,7 @@ import { runRollback, type RollbackDeps, type RollbackRequest } from '../../src/
 import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
 import { applyMigrations, tables, writeMigrations } from '../migrations/fixtures.js';
 import { appliedVersions } from './world.js';
+import { databaseRollbackRequest } from './requests.js';
 
 const V = (i: number) => `2024010100000${i}`;
 
@@ -36,27 +37,17 @@ afterEach(async () => {
 
 /** scope db, steps 1, no verify; `runId` names the incident (a run of its own is an incident of its own). */
 function request(opts: { runId: string; snapshotDir?: string; budgetMinutes?: number }): RollbackRequest {
-  return {
-    plan: {
-      source: 'inputs',
-      environment: 'production',
-      budgetMinutes: opts.budgetMinutes ?? 15,
-      components: [],
-      database: { method: 'down-migrations', migrationsDir: 'db/migrations', format: 'dbmate', choice: { steps: 1 }, lockTimeoutSeconds: 10 },
-      labels: [],
+  return databaseRollbackRequest(
+    { method: 'down-migrations', migrationsDir: 'db/migrations', format: 'dbmate', choice: { steps: 1 }, lockTimeoutSeconds: 10 },
+    {
+      budgetMinutes: opts.budgetMinutes,
+      reason: 'checkout returns 500 after the 14:02 deploy',
+      database: parseConnectionString(db.url),
+      workspace: ws,
+      snapshotDir: opts.snapshotDir ?? join(ws, 'snapshots'),
+      github: { repository: 'acme/shop', apiUrl: 'http://127.0.0.1:9', runId: opts.runId },
     },
-    scope: ['database'],
-    reason: 'checkout returns 500 after the 14:02 deploy',
-    severity: 'critical',
-    dryRun: false,
-    earlierTimeline: [],
-    secrets: {},
-    database: parseConnectionString(db.url),
-    workspace: ws,
-    snapshotDir: opts.snapshotDir ?? join(ws, 'snapshots'),
-    github: { repository: 'acme/shop', apiUrl: 'http://127.0.0.1:9', runId: opts.runId },
-    commandEnv: {},
-  };
+  );
 }
 
 const rows = (r: RollbackRecord) => r.timeline.map((e) => `${e.phase}=${e.status}`);

@@ -22,6 +22,7 @@ import { rollbackSummaryMarkdown } from '../../src/report/rollback-summary.js';
 import { createTestDatabase, holdTableLock, waitForLockWaiter, type TestDatabase } from '../helpers/pg.js';
 import { applyMigrations, tables, writeMigrations } from '../migrations/fixtures.js';
 import { appliedVersions } from './world.js';
+import { databaseRollbackRequest } from './requests.js';
 
 const V = (i: number) => `2024010100000${i}`;
 const RUN_ID = '4242';
@@ -43,28 +44,18 @@ afterEach(async () => {
  * otherwise the CLI's (a local folder, no run).
  */
 function request(opts: { steps: number; onGitHub: boolean; budgetMinutes?: number }): RollbackRequest {
-  return {
-    plan: {
-      source: 'inputs',
-      environment: 'production',
-      budgetMinutes: opts.budgetMinutes ?? 15,
-      components: [],
-      database: { method: 'down-migrations', migrationsDir: 'db/migrations', format: 'dbmate', choice: { steps: opts.steps }, lockTimeoutSeconds: 10 },
-      labels: [],
+  return databaseRollbackRequest(
+    { method: 'down-migrations', migrationsDir: 'db/migrations', format: 'dbmate', choice: { steps: opts.steps }, lockTimeoutSeconds: 10 },
+    {
+      budgetMinutes: opts.budgetMinutes,
+      reason: 'checkout returns 500 after the 14:02 deploy',
+      database: parseConnectionString(db.url),
+      workspace: ws,
+      snapshotDir: opts.onGitHub ? join(ws, 'runner-temp', 'rollback-kit', 'snapshots') : join(ws, 'rollback-kit-snapshots'),
+      runnerTemp: opts.onGitHub ? join(ws, 'runner-temp') : undefined,
+      github: opts.onGitHub ? { repository: 'acme/shop', apiUrl: 'http://127.0.0.1:9', runId: RUN_ID, runUrl: RUN_URL } : { repository: '', apiUrl: 'http://127.0.0.1:9' },
     },
-    scope: ['database'],
-    reason: 'checkout returns 500 after the 14:02 deploy',
-    severity: 'critical',
-    dryRun: false,
-    earlierTimeline: [],
-    secrets: {},
-    database: parseConnectionString(db.url),
-    workspace: ws,
-    snapshotDir: opts.onGitHub ? join(ws, 'runner-temp', 'rollback-kit', 'snapshots') : join(ws, 'rollback-kit-snapshots'),
-    runnerTemp: opts.onGitHub ? join(ws, 'runner-temp') : undefined,
-    github: opts.onGitHub ? { repository: 'acme/shop', apiUrl: 'http://127.0.0.1:9', runId: RUN_ID, runUrl: RUN_URL } : { repository: '', apiUrl: 'http://127.0.0.1:9' },
-    commandEnv: {},
-  };
+  );
 }
 
 /** The upload the action does: the artifact is named after the snapshot file. */

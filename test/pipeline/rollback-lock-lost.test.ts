@@ -17,6 +17,7 @@ import { runRollback, type RollbackRequest } from '../../src/pipeline/rollback.j
 import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
 import { applyMigrations, tables, writeMigrations, type Step } from '../migrations/fixtures.js';
 import { appliedVersions } from './world.js';
+import { databaseRollbackRequest } from './requests.js';
 
 const V = (i: number) => `2024010100000${i}`;
 
@@ -36,27 +37,16 @@ afterEach(async () => {
 });
 
 function request(): RollbackRequest {
-  return {
-    plan: {
-      source: 'inputs',
-      environment: 'production',
-      budgetMinutes: 15,
-      components: [],
-      database: { method: 'down-migrations', migrationsDir: 'db/migrations', format: 'dbmate', choice: { steps: 3 }, lockTimeoutSeconds: 10 },
-      labels: [],
+  return databaseRollbackRequest(
+    { method: 'down-migrations', migrationsDir: 'db/migrations', format: 'dbmate', choice: { steps: 3 }, lockTimeoutSeconds: 10 },
+    {
+      reason: 'checkout returns 500 after the 14:02 deploy',
+      database: parseConnectionString(db.url),
+      workspace: ws,
+      snapshotDir: join(ws, 'snapshots'),
+      github: { repository: 'acme/shop', apiUrl: 'http://127.0.0.1:9', runId: '4242' },
     },
-    scope: ['database'],
-    reason: 'checkout returns 500 after the 14:02 deploy',
-    severity: 'critical',
-    dryRun: false,
-    earlierTimeline: [],
-    secrets: {},
-    database: parseConnectionString(db.url),
-    workspace: ws,
-    snapshotDir: join(ws, 'snapshots'),
-    github: { repository: 'acme/shop', apiUrl: 'http://127.0.0.1:9', runId: '4242' },
-    commandEnv: {},
-  };
+  );
 }
 
 /** Once the first down migration sleeps, ends the session holding the whole-rollback lock. */

@@ -12,8 +12,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { memoryLog } from '../../src/core/log.js';
 import { parseConnectionString } from '../../src/db/connection.js';
 import { takeSnapshot, wholeDatabaseSnapshot } from '../../src/db/snapshot.js';
-import { runRollback, type RollbackRequest } from '../../src/pipeline/rollback.js';
+import { runRollback } from '../../src/pipeline/rollback.js';
 import { adminQuery, createTestDatabase, waitForLockWaiter, type TestDatabase } from '../helpers/pg.js';
+import { databaseRollbackRequest } from './requests.js';
 
 let db: TestDatabase;
 let ws: string;
@@ -31,28 +32,11 @@ describe('method restore: a lock cycle after the snapshot', () => {
     await db.query('CREATE TABLE public.orders (id int PRIMARY KEY); INSERT INTO public.orders SELECT generate_series(1, 100); CREATE TABLE public.items (id int PRIMARY KEY)');
     const good = await takeSnapshot(wholeDatabaseSnapshot(parseConnectionString(db.url), { outputDir: join(ws, 'good'), label: 'before-deploy' }), memoryLog());
     await db.query('INSERT INTO public.orders SELECT generate_series(101, 120)');
-    const req: RollbackRequest = {
-      plan: {
-        source: 'inputs',
-        environment: 'production',
-        budgetMinutes: 15,
-        components: [],
-        // Far longer than the test waits: only the watcher seeing the cycle ends it early.
-        database: { method: 'restore', format: 'auto', snapshotPath: good.path, lockTimeoutSeconds: 120 },
-        labels: [],
-      },
-      scope: ['database'],
-      reason: 'checkout returns 500',
-      severity: 'critical',
-      dryRun: false,
-      earlierTimeline: [],
-      secrets: {},
-      database: parseConnectionString(db.url),
-      workspace: ws,
-      snapshotDir: join(ws, 'rollback-kit-snapshots'),
-      github: { repository: '', apiUrl: 'http://127.0.0.1:9' },
-      commandEnv: {},
-    };
+    const req = databaseRollbackRequest(
+      // Far longer than the test waits: only the watcher seeing the cycle ends it early.
+      { method: 'restore', format: 'auto', snapshotPath: good.path, lockTimeoutSeconds: 120 },
+      { database: parseConnectionString(db.url), workspace: ws, snapshotDir: join(ws, 'rollback-kit-snapshots'), github: { repository: '', apiUrl: 'http://127.0.0.1:9' } },
+    );
 
     const reader = new pg.Client({ connectionString: db.url });
     await reader.connect();

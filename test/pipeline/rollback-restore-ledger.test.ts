@@ -15,6 +15,7 @@ import { takeSnapshot, wholeDatabaseSnapshot } from '../../src/db/snapshot.js';
 import { writeLedger, type LedgerRow } from '../../src/migrations/ledger.js';
 import { runRollback, type RollbackRequest } from '../../src/pipeline/rollback.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
+import { databaseRollbackRequest } from './requests.js';
 
 let db: TestDatabase;
 let ws: string;
@@ -43,20 +44,10 @@ async function goodSnapshot(): Promise<string> {
 }
 
 function request(snapshotPath: string): RollbackRequest {
-  return {
-    plan: { source: 'inputs', environment: 'production', budgetMinutes: 15, components: [], database: { method: 'restore', format: 'auto', snapshotPath, lockTimeoutSeconds: 30 }, labels: [] },
-    scope: ['database'],
-    reason: 'orders double-charged',
-    severity: 'critical',
-    dryRun: false,
-    earlierTimeline: [],
-    secrets: {},
-    database: parseConnectionString(db.url),
-    workspace: ws,
-    snapshotDir: join(ws, 'rollback-kit-snapshots'),
-    github: { repository: '', apiUrl: 'http://127.0.0.1:9' },
-    commandEnv: {},
-  };
+  return databaseRollbackRequest(
+    { method: 'restore', format: 'auto', snapshotPath, lockTimeoutSeconds: 30 },
+    { reason: 'orders double-charged', database: parseConnectionString(db.url), workspace: ws, snapshotDir: join(ws, 'rollback-kit-snapshots'), github: { repository: '', apiUrl: 'http://127.0.0.1:9' } },
+  );
 }
 
 async function ledger(): Promise<Record<string, string>> {

@@ -12,8 +12,9 @@ import { memoryLog } from '../../src/core/log.js';
 import { parseConnectionString } from '../../src/db/connection.js';
 import { takeSnapshot, wholeDatabaseSnapshot } from '../../src/db/snapshot.js';
 import type { RollbackRecord } from '../../src/pipeline/record.js';
-import { runRollback, type RollbackDeps, type RollbackRequest } from '../../src/pipeline/rollback.js';
+import { runRollback, type RollbackDeps } from '../../src/pipeline/rollback.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
+import { databaseRollbackRequest } from './requests.js';
 
 /** A row committed by another session, giving up after 300 ms of waiting for a lock: whether it committed. */
 async function writeRow(db: TestDatabase, id: number): Promise<boolean> {
@@ -45,21 +46,17 @@ async function rollbackByRestore(opts: { runnerTemp: boolean; keepSnapshot?: Rol
   const good = await takeSnapshot(wholeDatabaseSnapshot(target, { outputDir: await mkdtemp(join(tmpdir(), 'rk-rollback-restore-')), label: 'before-deploy' }), log);
   await db.query('INSERT INTO public.orders SELECT generate_series(101, 120)');
   const runnerTemp = await mkdtemp(join(tmpdir(), 'rk-rollback-restore-temp-'));
-  const request: RollbackRequest = {
-    plan: { source: 'inputs', environment: 'production', budgetMinutes: 15, components: [], database: { method: 'restore', format: 'auto', snapshotPath: good.path, lockTimeoutSeconds: 30 }, labels: [] },
-    scope: ['database'],
-    reason: 'orders double-charged',
-    severity: 'critical',
-    dryRun: false,
-    earlierTimeline: [],
-    secrets: {},
-    database: target,
-    workspace: runnerTemp,
-    snapshotDir: join(runnerTemp, 'rollback-kit', 'snapshots'),
-    runnerTemp: opts.runnerTemp ? runnerTemp : undefined,
-    github: { repository: 'acme/shop', apiUrl: 'http://127.0.0.1:9' },
-    commandEnv: {},
-  };
+  const request = databaseRollbackRequest(
+    { method: 'restore', format: 'auto', snapshotPath: good.path, lockTimeoutSeconds: 30 },
+    {
+      reason: 'orders double-charged',
+      database: target,
+      workspace: runnerTemp,
+      snapshotDir: join(runnerTemp, 'rollback-kit', 'snapshots'),
+      runnerTemp: opts.runnerTemp ? runnerTemp : undefined,
+      github: { repository: 'acme/shop', apiUrl: 'http://127.0.0.1:9' },
+    },
+  );
   // A row written the moment the snapshot phase ends: before the fix the restore's lock came later,
   // so the row committed, was in neither the snapshot nor the restored database, and was lost.
   const writes: Promise<boolean>[] = [];

@@ -10,9 +10,10 @@ import { describe, expect, it } from 'vitest';
 import { memoryLog } from '../../src/core/log.js';
 import { parseConnectionString } from '../../src/db/connection.js';
 import { takeSnapshot, wholeDatabaseSnapshot } from '../../src/db/snapshot.js';
-import { runRollback, type RollbackRequest } from '../../src/pipeline/rollback.js';
+import { runRollback } from '../../src/pipeline/rollback.js';
 import { createTestDatabase, holdTableLock, waitForLockWaiter, type TestDatabase } from '../helpers/pg.js';
 import { runAction } from '../helpers/run-action.js';
+import { databaseRollbackRequest } from './requests.js';
 
 /** orders with 120 rows, and a snapshot of it with 100: the restore would delete 20. */
 async function shop(): Promise<{ db: TestDatabase; snapshotPath: string }> {
@@ -36,21 +37,17 @@ describe('the whole rollback stopped mid-restore', () => {
     const log = memoryLog();
     const runnerTemp = await mkdtemp(join(tmpdir(), 'rk-rollback-stopped-temp-'));
     const stop = new AbortController();
-    const request: RollbackRequest = {
-      plan: { source: 'inputs', environment: 'production', budgetMinutes: 15, components: [], database: { method: 'restore', format: 'auto', snapshotPath, lockTimeoutSeconds: 30 }, labels: [] },
-      scope: ['database'],
-      reason: 'orders double-charged',
-      severity: 'critical',
-      dryRun: false,
-      earlierTimeline: [],
-      secrets: {},
-      database: parseConnectionString(db.url, log),
-      workspace: runnerTemp,
-      snapshotDir: join(runnerTemp, 'rollback-kit', 'snapshots'),
-      github: { repository: 'acme/shop', apiUrl: 'http://127.0.0.1:9' },
-      commandEnv: {},
-      signal: stop.signal,
-    };
+    const request = databaseRollbackRequest(
+      { method: 'restore', format: 'auto', snapshotPath, lockTimeoutSeconds: 30 },
+      {
+        reason: 'orders double-charged',
+        database: parseConnectionString(db.url, log),
+        workspace: runnerTemp,
+        snapshotDir: join(runnerTemp, 'rollback-kit', 'snapshots'),
+        github: { repository: 'acme/shop', apiUrl: 'http://127.0.0.1:9' },
+        signal: stop.signal,
+      },
+    );
     // An idle transaction that has read orders: the restore's DROP waits for it (a run the stop never
     // reaches gives up at lock-timeout-seconds, and says so instead).
     const blocker = await holdTableLock(db, 'public.orders');
