@@ -20850,14 +20850,12 @@ onRestoreSnapshot) {
         // Lost as the last migration ran: the plan is done; the row, on the lost session, stays 'started'.
         // The session's end may be heard only when the 'done' write fails on it: the same case, not a
         // failure (which way it went was a race between the two sessions).
-        let lostAfterPlan = lock.lost();
-        if (!lostAfterPlan) {
-            await (0,migrations_ledger/* writeLedger */.XL)(session, entry(dbRecord.reverted, 'done')).catch((err) => {
+        const lostAfterPlan = lock.lost() ||
+            (await (0,migrations_ledger/* writeLedger */.XL)(session, entry(dbRecord.reverted, 'done')).then(() => false, (err) => {
                 if (!(0,run_failure/* isConnectionLoss */.y7)(err) && !lock.lost())
                     throw err;
-                lostAfterPlan = true;
-            });
-        }
+                return true;
+            }));
         if (lostAfterPlan)
             log.warning(LOCK_LOST_AFTER_PLAN);
         const now = result.reverted.map((r) => r.version);

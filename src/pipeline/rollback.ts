@@ -747,13 +747,15 @@ async function databasePhase(
     // Lost as the last migration ran: the plan is done; the row, on the lost session, stays 'started'.
     // The session's end may be heard only when the 'done' write fails on it: the same case, not a
     // failure (which way it went was a race between the two sessions).
-    let lostAfterPlan = lock.lost();
-    if (!lostAfterPlan) {
-      await writeLedger(session, entry(dbRecord.reverted, 'done')).catch((err: unknown) => {
-        if (!isConnectionLoss(err) && !lock.lost()) throw err;
-        lostAfterPlan = true;
-      });
-    }
+    const lostAfterPlan =
+      lock.lost() ||
+      (await writeLedger(session, entry(dbRecord.reverted, 'done')).then(
+        () => false,
+        (err: unknown) => {
+          if (!isConnectionLoss(err) && !lock.lost()) throw err;
+          return true;
+        },
+      ));
     if (lostAfterPlan) log.warning(LOCK_LOST_AFTER_PLAN);
     const now = result.reverted.map((r) => r.version);
     const before = dbRecord.reverted.filter((v) => !now.includes(v));
