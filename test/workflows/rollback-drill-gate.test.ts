@@ -34,7 +34,11 @@ const STATUSES = ['requested', 'queued', 'pending', 'waiting', 'in_progress'];
  * workflows they call, as owner/repo/path@ref); 401 without the token. Paginated as GitHub does it:
  * `runs` in the order GitHub lists them (newest first), `per_page` 30 unless given and at most 100,
  * `page` from 1, `total_count` the whole filtered list, and a Link header (prev, next, last, first,
- * each where it applies) unless every run fits on one page.
+ * each where it applies) unless every run fits on one page. Rate-limited as GitHub documents it for
+ * GITHUB_TOKEN: every authorized answer carries x-ratelimit-limit (1,000 an hour), -remaining, -used,
+ * -reset and -resource, each request counts, and once none is left the answer is 403 (or 429) with
+ * x-ratelimit-remaining 0; a secondary limit is a 403 (or 429) that says so, with retry-after when
+ * GitHub gives one.
  */
 interface FakeRun {
   id: number;
@@ -45,6 +49,12 @@ interface FakeRun {
 let runs: FakeRun[] = [];
 let requests: string[] = [];
 let failing = 0;
+/** The repository's GITHUB_TOKEN budget for the hour. */
+let rate = { limit: 1000, remaining: 1000 };
+/** The next answers refused by a secondary limit: status, and retry-after when there is one. */
+let secondary: { status: 403 | 429; retryAfter?: number }[] = [];
+/** The status of the answer once the primary limit is used up. */
+let exceededStatus: 403 | 429 = 403;
 /** Called on each request, to change the runs as time passes. */
 let onRequest: (n: number, url: URL) => void = () => {};
 /** How long each answer takes. */
@@ -67,7 +77,21 @@ beforeAll(async () => {
       return send(502, { message: 'Server Error' });
     }
     if (req.headers.authorization !== `Bearer ${TOKEN}`) return send(401, { message: 'Bad credentials' });
-    if (req.method !== 'GET' || url.pathname !== `/repos/${REPO}/actions/runs`) return send(404, { message: 'Not Found' });
+    const limits = () => ({
+      'x-ratelimit-limit': String(rate.limit),
+      'x-ratelimit-remaining': String(rate.remaining),
+      'x-ratelimit-used': String(rate.limit - rate.remaining),
+      'x-ratelimit-reset': String(Math.floor(Date.now() / 1000) + 3600),
+      'x-ratelimit-resource': 'core',
+    });
+    if (rate.remaining === 0) return send(exceededStatus, { message: 'API rate limit exceeded for installation.', documentation_url: 'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api' }, limits());
+    rate.remaining--;
+    const refused = secondary.shift();
+    if (refused) {
+      const retry: Record<string, string> = refused.retryAfter === undefined ? {} : { 'retry-after': String(refused.retryAfter) };
+      return send(refused.status, { message: 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.' }, { ...limits(), ...retry });
+    }
+    if (req.method !== 'GET' || url.pathname !== `/repos/${REPO}/actions/runs`) return send(404, { message: 'Not Found' }, limits());
     const status = url.searchParams.get('status');
     const list = runs.filter((r) => !status || r.status === status).map((r) => ({ ...r, name: 'x', event: 'workflow_dispatch', conclusion: null, referenced_workflows: r.referenced_workflows ?? [] }));
     const perPage = Math.min(Number(url.searchParams.get('per_page')) || 30, 100);
@@ -79,7 +103,7 @@ beforeAll(async () => {
       return `<${to.href}>; rel="${rel}"`;
     };
     const links = [page > 1 && link(page - 1, 'prev'), page < last && link(page + 1, 'next'), page < last && link(last, 'last'), page > 1 && link(1, 'first')].filter((l) => l !== false);
-    send(200, { total_count: list.length, workflow_runs: list.slice((page - 1) * perPage, page * perPage) }, links.length > 0 ? { link: links.join(', ') } : {});
+    send(200, { total_count: list.length, workflow_runs: list.slice((page - 1) * perPage, page * perPage) }, { ...limits(), ...(links.length > 0 ? { link: links.join(', ') } : {}) });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   api = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -91,6 +115,9 @@ beforeEach(() => {
   runs = [];
   requests = [];
   failing = 0;
+  rate = { limit: 1000, remaining: 1000 };
+  secondary = [];
+  exceededStatus = 403;
   onRequest = () => {};
   delayMs = 0;
 });
@@ -103,15 +130,25 @@ afterEach(async () => {
   await rm(workspace, { recursive: true, force: true });
 });
 
-async function runGate(env: Record<string, string>, wait = { WAIT_SECONDS: '3', POLL_SECONDS: '1' }) {
-  return runStep(gate.run!, { CONFIG: 'rollback-kit.staging.yml', EVENT: 'schedule', GH_TOKEN: TOKEN, GITHUB_API_URL: api, GITHUB_REPOSITORY: REPO, GITHUB_RUN_ID: RUN_ID, ...wait, ...env }, { cwd: workspace });
+/**
+ * The gate with the workflow's API_RESERVE and short waits (the pause stops doubling at 2 s), long
+ * enough for a few looks on a busy machine: a look begun at the end of the wait has 2 × POLL_SECONDS.
+ */
+async function runGate(env: Record<string, string>, wait: Record<string, string> = { WAIT_SECONDS: '6', POLL_SECONDS: '2' }) {
+  const step = { API_RESERVE: gate.env!.API_RESERVE!, POLL_MAX_SECONDS: '2', ...wait };
+  return runStep(gate.run!, { CONFIG: 'rollback-kit.staging.yml', EVENT: 'schedule', GH_TOKEN: TOKEN, GITHUB_API_URL: api, GITHUB_REPOSITORY: REPO, GITHUB_RUN_ID: RUN_ID, ...step, ...env }, { cwd: workspace });
 }
+/** The pauses the gate announced after a look that found a rollback or no answer, in seconds. */
+const pauses = (stdout: string) => [...stdout.matchAll(/next look in (\d+) s\./g)].map((m) => Number(m[1]));
 const withPlan = () => writeFile(join(workspace, 'rollback-kit.staging.yml'), 'environment: staging\n');
 
 describe('rollback-drill.yml gate', () => {
   it('passes the wait through env only, bounded', () => {
-    expect(Object.keys(gate.env!).sort()).toEqual(['CONFIG', 'EVENT', 'GH_TOKEN', 'POLL_SECONDS', 'WAIT_SECONDS']);
+    expect(Object.keys(gate.env!).sort()).toEqual(['API_RESERVE', 'CONFIG', 'EVENT', 'GH_TOKEN', 'POLL_MAX_SECONDS', 'POLL_SECONDS', 'WAIT_SECONDS']);
     expect(Number(gate.env!.WAIT_SECONDS)).toBe(1800);
+    expect(Number(gate.env!.POLL_SECONDS)).toBe(30);
+    expect(Number(gate.env!.POLL_MAX_SECONDS)).toBe(240);
+    expect(Number(gate.env!.API_RESERVE)).toBe(250);
   });
 
   it('a scheduled run without a staging plan (the library repository) ends green with a notice, drills nothing and asks GitHub nothing', async () => {
@@ -138,8 +175,9 @@ describe('rollback-drill.yml gate', () => {
     const r = await runGate({});
     expect(r.code).toBe(0);
     expect(r.outputs).toEqual({ start: 'true' });
-    // Every unfinished status is asked about, with the token.
-    expect(requests.map((q) => new URL(q.split(' ')[1]!, 'http://x').searchParams.get('status')).sort()).toEqual(['in_progress', 'pending', 'queued', 'requested', 'waiting']);
+    // Every unfinished status is asked about, with the token, in two looks in a row.
+    expect(requests.map((q) => new URL(q.split(' ')[1]!, 'http://x').searchParams.get('status'))).toEqual([...STATUSES, ...STATUSES]);
+    expect(r.stdout).toContain('No rollback is running: the drill looks once more in ');
   });
 
   it.each([
@@ -157,8 +195,8 @@ describe('rollback-drill.yml gate', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(`a rollback is running in this repository (run ${run.id}): the drill waits`);
     expect(r.outputs).toEqual({ start: 'true' });
-    // The second look asks about every status.
-    expect(requests.length).toBe(STATUSES.indexOf(run.status) + 1 + STATUSES.length);
+    // The two looks after it ask about every status.
+    expect(requests.length).toBe(STATUSES.indexOf(run.status) + 1 + 2 * STATUSES.length);
   });
 
   it('a rollback running for the whole wait: the drill does not start, and says why and what to do', async () => {
@@ -200,10 +238,12 @@ describe('rollback-drill.yml gate', () => {
   it('1,000 runs in one status fill the 10 pages GitHub lists: read to the end, and the drill starts', async () => {
     await withPlan();
     runs = others(1000, 'in_progress');
-    const r = await runGate({});
+    // Long enough for two looks of 10 pages on a busy machine.
+    const r = await runGate({}, { WAIT_SECONDS: '10', POLL_SECONDS: '1' });
     expect(r.code).toBe(0);
     expect(r.outputs).toEqual({ start: 'true' });
-    expect(pagesAsked('in_progress')).toEqual(Array.from({ length: 10 }, (_, i) => `${i + 1}/100`));
+    const tenPages = Array.from({ length: 10 }, (_, i) => `${i + 1}/100`);
+    expect(pagesAsked('in_progress')).toEqual([...tenPages, ...tenPages]);
   });
 
   const beyondCap = 'GitHub did not say which rollbacks are running (more than 1000 in_progress runs, and it lists no more)';
@@ -226,7 +266,8 @@ describe('rollback-drill.yml gate', () => {
     onRequest = (_n, url) => {
       if (url.searchParams.get('status') === 'in_progress' && url.searchParams.get('page') === '10' && runs.length === 1000) runs = [{ id: 1, status: 'in_progress', path: '.github/workflows/ci.yml' }, ...runs];
     };
-    const r = await runGate({});
+    // Long enough for a look of 10 pages on a busy machine to end before the wait does.
+    const r = await runGate({}, { WAIT_SECONDS: '8', POLL_SECONDS: '1' });
     expect(r.code).not.toBe(0);
     expect(r.stdout).toContain(`${beyondCap}: the drill waits`);
     expect(pagesAsked('in_progress')).not.toContain('11/100');
@@ -260,6 +301,120 @@ describe('rollback-drill.yml gate', () => {
     expect(r.outputs).toEqual({});
     // A whole look is 7 pages: it stopped before them.
     expect(requests.length).toBeLessThan(7);
+  });
+
+  it('a rollback that changes status during a look, into one already read, is found by the second look: one clean look is not enough to start', async () => {
+    await withPlan();
+    // Pending in its concurrency group, it is let through to queued just as the gate, having read
+    // queued, asks about pending: the first look lists it nowhere.
+    runs = [{ id: 71, status: 'pending', path: '.github/workflows/rollback.yml' }];
+    let moved = false;
+    onRequest = (_n, url) => {
+      const status = url.searchParams.get('status');
+      if (!moved && status === 'pending') {
+        moved = true;
+        runs = [{ ...runs[0]!, status: 'queued' }];
+      }
+      // Once the second look has found it in queued, the rollback runs to its end.
+      if (pagesAsked('queued').length >= 2 && status !== 'queued') runs = [];
+    };
+    const r = await runGate({}, { WAIT_SECONDS: '10', POLL_SECONDS: '1' });
+    expect(r.stdout).toContain('No rollback is running: the drill looks once more in 1 s before it starts');
+    expect(r.stdout).toContain('a rollback is running in this repository (run 71): the drill waits');
+    expect(r.code).toBe(0);
+    expect(r.outputs).toEqual({ start: 'true' });
+    // It started only after two clean looks in a row, the last two.
+    expect(requests.slice(-2 * STATUSES.length).map((q) => new URL(q.split(' ')[1]!, 'http://x').searchParams.get('status'))).toEqual([...STATUSES, ...STATUSES]);
+  });
+
+  it('a clean look, then one that finds a rollback: the count starts again, and two more clean looks are needed', async () => {
+    await withPlan();
+    // A rollback queued just after the first clean look.
+    onRequest = (n) => {
+      if (n === STATUSES.length + 1) runs = [{ id: 72, status: 'requested', path: '.github/workflows/rollback.yml' }];
+      if (n === STATUSES.length + 2) runs = [];
+    };
+    const r = await runGate({}, { WAIT_SECONDS: '10', POLL_SECONDS: '1' });
+    expect(r.stdout).toContain('a rollback is running in this repository (run 72): the drill waits');
+    expect(r.stdout.match(/the drill looks once more/g)).toHaveLength(2);
+    expect(r.outputs).toEqual({ start: 'true' });
+    expect(requests).toHaveLength(STATUSES.length + 1 + 2 * STATUSES.length);
+  });
+
+  it('waits longer after each look that finds a rollback, doubling up to POLL_MAX_SECONDS, and never pauses past the end of the wait', async () => {
+    await withPlan();
+    runs = [{ id: 81, status: 'in_progress', path: '.github/workflows/rollback.yml' }];
+    const r = await runGate({}, { WAIT_SECONDS: '9', POLL_SECONDS: '1', POLL_MAX_SECONDS: '4' });
+    // The last look may have been cut short on a busy machine: the error says why, whichever it is.
+    expect(r.stdout).toContain('a rollback is running in this repository (run 81): the drill waits');
+    expect(r.stdout).toMatch(/::error::The drill did not start: .*, for the whole 0 minutes it waited\./);
+    expect(r.outputs).toEqual({});
+    const waits = pauses(r.stdout);
+    // 1, 2, 4, then whatever is left of the 9 seconds (none when the looks themselves took it).
+    expect(waits.slice(0, 2)).toEqual([1, 2]);
+    for (const [i, w] of waits.entries()) expect(w).toBeLessThanOrEqual([1, 2, 4][i] ?? 4);
+    expect(waits.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(9);
+    // One look a pause, and one at the end: 5 requests each, the rollback being in the last status.
+    expect(requests.length).toBeGreaterThan(STATUSES.length * waits.length);
+    expect(requests.length).toBeLessThanOrEqual(STATUSES.length * (waits.length + 1));
+  });
+
+  it('the shipped pauses: a rollback running for the whole 30 minutes costs 11 looks, not 61', () => {
+    const pausesOf = (wait: number, poll: number, max: number) => {
+      const out: number[] = [];
+      for (let t = 0, p = poll; t < wait; p = Math.min(p * 2, max)) {
+        const w = Math.min(p, wait - t);
+        out.push(w);
+        t += w;
+      }
+      return out;
+    };
+    const waits = pausesOf(Number(gate.env!.WAIT_SECONDS), Number(gate.env!.POLL_SECONDS), Number(gate.env!.POLL_MAX_SECONDS));
+    expect(waits).toEqual([30, 60, 120, 240, 240, 240, 240, 240, 240, 150]);
+    // At most 5 requests a look (one page of each status) when the runs fit on one page each.
+    expect((waits.length + 1) * STATUSES.length).toBe(55);
+  });
+
+  it("the repository's API budget running low: the gate stops before it eats into what the rollbacks need, and says so", async () => {
+    await withPlan();
+    runs = [{ id: 91, status: 'in_progress', path: '.github/workflows/rollback.yml' }];
+    // One look (5 requests) leaves exactly the reserve; the first answer of the next one is below it.
+    rate = { limit: 1000, remaining: Number(gate.env!.API_RESERVE) + STATUSES.length };
+    const r = await runGate({}, { WAIT_SECONDS: '10', POLL_SECONDS: '1' });
+    expect(r.code).not.toBe(0);
+    expect(r.stdout).toContain("::error::The drill did not start: the repository's GitHub API budget is low (249 requests left this hour, and the gate leaves the last 250 to the rollbacks). Nothing was changed.");
+    expect(requests).toHaveLength(STATUSES.length + 1);
+    expect(r.outputs).toEqual({});
+  });
+
+  it.each([403, 429] as const)('a budget already used up (%i, x-ratelimit-remaining 0): the gate stops at its first answer, and does not start', async (status) => {
+    await withPlan();
+    rate = { limit: 1000, remaining: 0 };
+    exceededStatus = status;
+    const r = await runGate({});
+    expect(r.code).not.toBe(0);
+    expect(r.stdout).toContain("::error::The drill did not start: the repository's GitHub API budget is low (0 requests left this hour");
+    expect(requests).toHaveLength(1);
+    expect(r.outputs).toEqual({});
+  });
+
+  it('a secondary rate limit with retry-after: no request before that many seconds, then the looks go on', async () => {
+    await withPlan();
+    secondary = [{ status: 403, retryAfter: 2 }];
+    const r = await runGate({}, { WAIT_SECONDS: '10', POLL_SECONDS: '1' });
+    expect(r.stdout).toContain('GitHub did not say which rollbacks are running (it asked for no request in the next 2 seconds): the drill waits');
+    expect(pauses(r.stdout)).toEqual([2]);
+    expect(r.outputs).toEqual({ start: 'true' });
+  });
+
+  it('a secondary rate limit without retry-after asks for a minute: past the end of the wait, the gate stops at once and says so', async () => {
+    await withPlan();
+    secondary = [{ status: 429 }];
+    const r = await runGate({}, { WAIT_SECONDS: '10', POLL_SECONDS: '1' });
+    expect(r.code).not.toBe(0);
+    expect(r.stdout).toContain('::error::The drill did not start: GitHub did not say which rollbacks are running (it asked for no request in the next 60 seconds), past the end of its 0 minutes wait.');
+    expect(requests).toHaveLength(1);
+    expect(r.outputs).toEqual({});
   });
 
   it('keeps the token off the command line and out of the output', async () => {
