@@ -4,7 +4,9 @@
 // from naming that deployment must not roll back again, walking production back release by release.
 // The library guard (promote-previous on Vercel, and the whole rollback on top of it) on the fake
 // Vercel API: an automatic run leaves a deployment a rollback put there, says so, and reports on the
-// incident the first rollback opened; a person's run still goes further back when asked.
+// incident the first rollback opened; a person's run still goes further back when asked. The whole
+// rollback on Render too: the same guard on another platform's own mark (each provider's own tests
+// under test/platforms and test/promote-previous cover the rest).
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { memoryLog } from '../../src/core/log.js';
 import { startedByDeploymentEvent } from '../../src/pipeline/automatic.js';
