@@ -12,6 +12,11 @@ export interface ProviderRunOptions {
   target: string;
   /** The release believed bad: when it no longer serves, nothing is done. */
   from?: string;
+  /**
+   * Started by a deployment event, not a person (auto-rollback): a release a rollback put into
+   * production is never rolled back from, whatever from and target say (notPutBackAgain).
+   */
+  automatic?: boolean;
   timeoutSeconds: number;
   dryRun: boolean;
   /** How often to poll for completion; each provider has its own default. */
@@ -68,6 +73,8 @@ export interface ProviderOutcome {
    * Set by dry runs only; a real run does it.
    */
   unfinished?: string;
+  /** An automatic run found production put there by a rollback, and left it (notPutBackAgain). */
+  putThereByRollback?: boolean;
 }
 
 /** Passed-over releases as one sentence for error messages: the first few, then a count. */
@@ -89,8 +96,11 @@ export const NOT_ROLLED_BACK_AGAIN = 'Not rolled back again: this deployment was
  * The note of an automatic run that found production put there by a rollback and left it: an
  * outage that outlasts a rollback is most likely not the deploy's, and walking production back
  * release by release would not fix it. `how` says what the platform recorded; `status` where the
- * platform reports its own outages.
+ * platform reports its own outages. `fromGoesFurther`: whether a person's run with from naming
+ * `current` goes further back on this platform (Vercel, Netlify); elsewhere "previous" from a
+ * rollback's copy would find the release rolled back from again, so only a target does.
  */
-export function notPutBackAgain(current: string, how: string, status: string): string {
-  return `${NOT_ROLLED_BACK_AGAIN} (${current}: ${how}); the outage is likely not the deploy's — check the database, third-party services (payments, auth, email) and ${status} first. A person decides whether to go further back: run the rollback by hand with from naming ${current}, or name the deployment in target.`;
+export function notPutBackAgain(current: string, how: string, status: string, fromGoesFurther = true): string {
+  const further = fromGoesFurther ? `with from naming ${current}, or name the deployment in target` : 'naming the release to go back to in target';
+  return `${NOT_ROLLED_BACK_AGAIN} (${current}: ${how}); the outage is likely not the deploy's — check the database, third-party services (payments, auth, email) and ${status} first. A person decides whether to go further back: run the rollback by hand ${further}.`;
 }

@@ -52,7 +52,10 @@ export interface PromoteCommon {
   reason?: string;
   timeoutSeconds: number;
   dryRun: boolean;
-  /** Started by a deployment event, not a person: never roll back from a deployment a rollback put there (Vercel). */
+  /**
+   * Started by a deployment event, not a person: never roll back from a deployment a rollback put
+   * there (every provider that can tell: all but command).
+   */
   automatic?: boolean;
 }
 
@@ -318,6 +321,7 @@ const fromProvider = (o: ProviderOutcome): PromoteOutcome => ({
   details: passedOver(o.skipped),
   rolledBackFrom: o.rolledBackFrom,
   ...(o.unfinished ? { unfinished: o.unfinished } : {}),
+  ...(o.putThereByRollback ? { putThereByRollback: true } : {}),
 });
 
 /** Puts the last good deployment back (or, with dryRun, only says which one it would be). */
@@ -326,11 +330,11 @@ export async function promotePrevious(request: PromoteRequest, log: Log): Promis
   if (request.provider === 'fly') urls.push(request.machinesApiUrl, request.registryUrl);
   for (const url of urls) registerUrlSecrets(url, log);
   checkPromoteRequest(request);
-  const common: PromoteCommon = { target: request.target, from: request.from, reason: request.reason, timeoutSeconds: request.timeoutSeconds, dryRun: request.dryRun };
+  const common: PromoteCommon = { target: request.target, from: request.from, reason: request.reason, timeoutSeconds: request.timeoutSeconds, dryRun: request.dryRun, automatic: request.automatic };
   switch (request.provider) {
     case 'vercel': {
       const result = await promoteOnVercel(
-        { ...common, token: request.token!, project: request.project!, team: request.team, apiUrl: request.apiUrl, method: request.method, pollIntervalMs: request.pollIntervalMs, verified: verifiedLookup(request, log), automatic: request.automatic },
+        { ...common, token: request.token!, project: request.project!, team: request.team, apiUrl: request.apiUrl, method: request.method, pollIntervalMs: request.pollIntervalMs, verified: verifiedLookup(request, log) },
         log,
       );
       const skipped = result.skipped.map((s) => ({ id: s.deployment.id, reason: s.reason }));
@@ -378,6 +382,7 @@ export async function promotePrevious(request: PromoteRequest, log: Log): Promis
         skipped: [],
         details: { header: ['reverted commit', 'subject'], rows: result.reverted.map((c): [string, string] => [c.sha, c.subject]) },
         rolledBackFrom: result.rolledBackFrom,
+        ...(result.putThereByRollback ? { putThereByRollback: true } : {}),
       };
     }
     case 'command': {

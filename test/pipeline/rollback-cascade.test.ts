@@ -4,7 +4,9 @@
 // from naming that deployment must not roll back again, walking production back release by release.
 // The library guard (promote-previous on Vercel, and the whole rollback on top of it) on the fake
 // Vercel API: an automatic run leaves a deployment a rollback put there, says so, and reports on the
-// incident the first rollback opened; a person's run still goes further back when asked.
+// incident the first rollback opened; a person's run still goes further back when asked. The whole
+// rollback on Render too: the same guard on another platform's own mark (each provider's own tests
+// under test/platforms and test/promote-previous cover the rest).
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { memoryLog } from '../../src/core/log.js';
 import { startedByDeploymentEvent } from '../../src/pipeline/automatic.js';
@@ -14,6 +16,7 @@ import { NOT_ROLLED_BACK_AGAIN } from '../../src/platforms/outcome.js';
 import { promotePrevious, type VercelPromoteRequest } from '../../src/platforms/promote.js';
 import { tellingDeps } from '../../src/report/rollback-deps.js';
 import { startGitHubIssues, type GitHubIssuesFake } from '../fakes/github-issues.js';
+import { SERVICE_ID, startFakeRender } from '../platforms/fake-render.js';
 import { shopFixture, TEAM_ID, TOKEN, type ShopFixture } from '../promote-previous/fixture.js';
 
 const GH_TOKEN = 'ghs_Test0Token1For2Cascade3Guard456789';
@@ -164,6 +167,52 @@ describe('the whole rollback started by a deployment event', () => {
     expect(issues.issues[0]!.comments).toHaveLength(1);
     expect(issues.issues[0]!.comments[0]!.body).toContain(NOT_ROLLED_BACK_AGAIN);
     expect(moves()).toEqual([shop.good.uid]);
+  });
+
+  it('on Render too: the rollback deploy is not rolled back again, and the first incident issue gets the comment', async () => {
+    const render = await startFakeRender();
+    const RENDER_KEY = 'rnd_Zx81secretApiKeyForCascade000';
+    render.addToken(RENDER_KEY);
+    try {
+      render.deploy();
+      const bad = render.deploy();
+      const api: RollbackPlan = { ...plan, components: [{ name: 'api', provider: 'render', service: SERVICE_ID, target: 'previous', method: 'rollback', apiUrl: render.url, timeoutSeconds: 30 }] };
+      const runRender = (from: string, runId: string) => {
+        const request: RollbackRequest = {
+          plan: { ...api, components: [{ ...api.components[0]!, from }] },
+          scope: ['api'],
+          reason: 'Automatic: the smoke checks failed twice after the deploy',
+          severity: 'critical',
+          dryRun: false,
+          earlierTimeline: [],
+          secrets: { renderToken: RENDER_KEY, githubToken: GH_TOKEN },
+          workspace: process.cwd(),
+          snapshotDir: '/nonexistent',
+          github: { repository: 'acme/shop', apiUrl: issues.url, runId },
+          commandEnv: {},
+          pollIntervalMs: 10,
+          automatic: startedByDeploymentEvent('workflow_run'),
+        };
+        const log = memoryLog();
+        return runRollback(request, tellingDeps({ githubToken: GH_TOKEN, repository: 'acme/shop', githubApiUrl: issues.url }, log), log);
+      };
+      const first = await runRender(bad.id, '2001');
+      expect(first.status).toBe('rolled-back');
+      const rollbackDeploy = render.live()!;
+      expect(rollbackDeploy.trigger).toBe('rollback');
+
+      const cascade = await runRender(rollbackDeploy.id, '2002');
+      expect(cascade.status).toBe('nothing-to-do');
+      // Beside what stays frozen (Render's auto-deploy, off since the first rollback).
+      expect(cascade.nextSteps.find((n) => n.startsWith(NOT_ROLLED_BACK_AGAIN))).toMatch(new RegExp(`^${NOT_ROLLED_BACK_AGAIN} \\(${rollbackDeploy.id}: Render made it with trigger rollback, replacing ${bad.id}`));
+      expect(cascade.timeline.find((e) => e.phase === 'app')!.detail).toMatch(new RegExp(`^${NOT_ROLLED_BACK_AGAIN}`));
+      expect(cascade.incidentKey).toBe(first.incidentKey);
+      expect(issues.issues).toHaveLength(1);
+      expect(issues.issues[0]!.comments[0]!.body).toContain(NOT_ROLLED_BACK_AGAIN);
+      expect(render.requestsTo(/^POST \/v1\/services\/[^/]+\/rollback$/)).toHaveLength(1);
+    } finally {
+      await render.close();
+    }
   });
 
   it('which events are automatic: deployment signals, never a person', () => {

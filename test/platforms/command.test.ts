@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RollbackKitError } from '../../src/core/errors.js';
 import { memoryLog } from '../../src/core/log.js';
-import { runRollbackCommand, type CommandOptions } from '../../src/platforms/command/run.js';
+import { NO_CASCADE_GUARD, runRollbackCommand, type CommandOptions } from '../../src/platforms/command/run.js';
 
 const dirs: string[] = [];
 afterEach(async () => {
@@ -62,5 +62,21 @@ describe('runRollbackCommand with verify-command', () => {
     const r = await runRollbackCommand(await options({ verifyCommand: '  ' }), memoryLog());
     expect(r).toMatchObject({ status: 'rolled-back', verified: false });
     expect(r.notes).toHaveLength(1);
+  });
+});
+
+describe('runRollbackCommand started by a deployment event', () => {
+  it('cannot tell whether a rollback put the release in production there: it says so, and the command decides', async () => {
+    const log = memoryLog();
+    const r = await runRollbackCommand(await options({ automatic: true }), log);
+    expect(r.status).toBe('rolled-back');
+    expect(r.notes).toEqual(['The rollback command finished (exit 0) for target app:v1.4.2.', NO_CASCADE_GUARD]);
+    expect(NO_CASCADE_GUARD).toMatch(/^The command provider cannot tell whether the release in production was put there by a rollback, so the rollback-cascade guard does not apply .* write status=already-current to \$ROLLBACK_KIT_OUTCOME/);
+    expect(log.lines).toContain(`warning: ${NO_CASCADE_GUARD}`);
+    // The command's own guard: it says nothing needed changing.
+    const own = await runRollbackCommand(await options({ automatic: true, command: 'echo status=already-current > "$ROLLBACK_KIT_OUTCOME"' }), memoryLog());
+    expect(own.status).toBe('already-current');
+    // A person's run says nothing of it.
+    expect((await runRollbackCommand(await options({}), memoryLog())).notes).not.toContain(NO_CASCADE_GUARD);
   });
 });

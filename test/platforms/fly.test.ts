@@ -6,6 +6,7 @@ import { RollbackKitError } from '../../src/core/errors.js';
 import { memoryLog } from '../../src/core/log.js';
 import { parseReleaseRef, promoteOnFly, type FlyPromoteOptions } from '../../src/platforms/fly/rollback.js';
 import { splitImage } from '../../src/platforms/fly/model.js';
+import { NOT_ROLLED_BACK_AGAIN } from '../../src/platforms/outcome.js';
 import { failure, fakeClock } from './fake-http.js';
 import { startFakeFly, type FakeFly, type FakeRelease } from './fake-fly.js';
 
@@ -104,6 +105,49 @@ describe('promoteOnFly', () => {
     expect((await run(f, { target: `v${good.version}` })).status).toBe('already-current');
     expect((await run(f, { from: bad.imageRef })).status).toBe('already-current');
     expect(updates(f)).toHaveLength(n);
+  });
+
+  it('an automatic run never moves machines a rollback moved back, whatever the target; a person still can with a target', async () => {
+    const { f, bad, good } = await history();
+    expect((await run(f, { from: `v${bad.version}`, automatic: true })).status).toBe('rolled-back');
+    const n = updates(f).length;
+    // The release put back fails its checks too (the database is down): the event names it.
+    for (const target of ['previous', 'v1']) {
+      const log = memoryLog();
+      const again = await run(f, { from: `v${good.version}`, automatic: true, target }, log);
+      expect(again).toMatchObject({ status: 'already-current', putThereByRollback: true, rolledBackFrom: bad.id, to: { version: good.version } });
+      expect(again.notes[0]).toBe(
+        `${NOT_ROLLED_BACK_AGAIN} (v2: the machines run it although v5 is newer: rollback-kit's note on them says they were rolled back from ${bad.imageRef} (v5)); the outage is likely not the deploy's — check the database, third-party services (payments, auth, email) and Fly.io's status page first. A person decides whether to go further back: run the rollback by hand naming the release to go back to in target.`,
+      );
+      expect(log.lines).toContain(`warning: ${again.notes[0]}`);
+    }
+    expect(updates(f)).toHaveLength(n);
+    // A person's run: "previous" stops at the re-run guard, a target goes further back.
+    const person = await run(f, { from: `v${good.version}` });
+    expect(person.status).toBe('already-current');
+    expect(person.putThereByRollback).toBeUndefined();
+    expect((await run(f, { from: `v${good.version}`, target: 'v1' })).to).toMatchObject({ version: 1 });
+    expect(f.images().every((i) => i === f.releases[0]!.imageRef)).toBe(true);
+  });
+
+  it('machines moved back by hand (no rollback-kit note) are left by an automatic run too, saying so', async () => {
+    const f = (fake = await startFakeFly());
+    f.addToken(TOKEN, ['hotdash']);
+    const good = f.release({});
+    f.release({});
+    f.machine(good.imageRef);
+    const again = await run(f, { automatic: true });
+    expect(again).toMatchObject({ status: 'already-current', putThereByRollback: true });
+    expect(again.rolledBackFrom).toBeUndefined();
+    expect(again.notes[0]).toContain('(v1: the machines run it although v2 is newer, and no deploy moves machines back: something rolled them back (no rollback-kit note on them))');
+    expect(updates(f)).toHaveLength(0);
+  });
+
+  it('an automatic run rolls back a release that was deployed, as before', async () => {
+    const { f, good, bad } = await history();
+    const r = await run(f, { from: `v${bad.version}`, automatic: true });
+    expect(r).toMatchObject({ status: 'rolled-back', to: { version: good.version } });
+    expect(r.putThereByRollback).toBeUndefined();
   });
 
   it('plans only in a dry run', async () => {

@@ -2,6 +2,7 @@
 // deploy restored, the site's published deploy confirmed, the deploy locked (and how to unlock said).
 import { afterEach, describe, expect, it } from 'vitest';
 import { memoryLog } from '../../src/core/log.js';
+import { NOT_ROLLED_BACK_AGAIN } from '../../src/platforms/outcome.js';
 import { promoteOnNetlify, type NetlifyPromoteOptions } from '../../src/platforms/netlify/rollback.js';
 import { failure, fakeClock } from './fake-http.js';
 import { SITE_ID, startFakeNetlify, type FakeNetlify, type FakeNetlifyDeploy } from './fake-netlify.js';
@@ -86,6 +87,45 @@ describe('promoteOnNetlify', () => {
     expect((await run(f, { from: bad.id })).status).toBe('already-current');
     expect((await run(f, { target: good.id })).status).toBe('already-current');
     expect(restores(f)).toHaveLength(1);
+  });
+
+  it('an automatic run never restores over a deploy a rollback published, whatever from and target say; a person still can', async () => {
+    const { f, good, bad } = await history();
+    expect((await run(f, { from: bad.id, automatic: true })).status).toBe('rolled-back');
+    // The restored deploy fails its checks too (the database is down): the event names it.
+    for (const target of ['previous', f.deploys[0]!.id]) {
+      const log = memoryLog();
+      const again = await run(f, { from: good.id, automatic: true, target }, log);
+      expect(again).toMatchObject({ status: 'already-current', putThereByRollback: true, rolledBackFrom: bad.id, to: { id: good.id } });
+      expect(again.notes).toEqual([
+        `${NOT_ROLLED_BACK_AGAIN} (${good.id}: ${bad.id}, newer, was published before it, so an earlier rollback put it back); the outage is likely not the deploy's — check the database, third-party services (payments, auth, email) and Netlify's status page first. A person decides whether to go further back: run the rollback by hand with from naming ${good.id}, or name the deployment in target.`,
+      ]);
+      expect(log.lines).toContain(`warning: ${again.notes[0]}`);
+    }
+    expect(restores(f)).toHaveLength(1);
+    // A person's run, from naming the published deploy: further back, to the deploy before it.
+    const person = await run(f, { from: good.id });
+    expect(person).toMatchObject({ status: 'rolled-back', from: { id: good.id }, to: { id: f.deploys[0]!.id } });
+    expect(person.putThereByRollback).toBeUndefined();
+  });
+
+  it('an automatic run cannot tell when Netlify does not say whether newer deploys were published: it changes nothing and fails, saying why', async () => {
+    const { f, good, bad } = await history();
+    await run(f, { from: bad.id });
+    f.omitPublishedAt = true;
+    const err = await failure(run(f, { from: good.id, automatic: true, target: f.deploys[0]!.id }));
+    expect(err.message).toMatch(new RegExp(`Netlify does not say whether that one was ever published, so this automatic run cannot tell whether an earlier rollback put ${good.id} there; .* Nothing was changed\\.$`));
+    expect(err.hint).toContain(`run the rollback by hand with from: ${good.id}`);
+    expect(restores(f)).toHaveLength(1);
+    // A person naming the target goes ahead.
+    expect((await run(f, { from: good.id, target: f.deploys[0]!.id })).status).toBe('rolled-back');
+  });
+
+  it('an automatic run restores over a deploy that was published normally, as before', async () => {
+    const { f, good, bad } = await history();
+    const r = await run(f, { from: bad.id, automatic: true, target: good.id });
+    expect(r).toMatchObject({ status: 'rolled-back', to: { id: good.id } });
+    expect(r.putThereByRollback).toBeUndefined();
   });
 
   it('plans only in a dry run', async () => {

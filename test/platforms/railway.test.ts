@@ -3,6 +3,7 @@
 // no log line or error.
 import { afterEach, describe, expect, it } from 'vitest';
 import { memoryLog } from '../../src/core/log.js';
+import { NOT_ROLLED_BACK_AGAIN } from '../../src/platforms/outcome.js';
 import { promoteOnRailway, type RailwayPromoteOptions } from '../../src/platforms/railway/rollback.js';
 import { failure, fakeClock } from './fake-http.js';
 import { ENVIRONMENT, PROJECT, SERVICE, startFakeRailway, type FakeDeployment, type FakeRailway } from './fake-railway.js';
@@ -216,6 +217,53 @@ describe('promoteOnRailway', () => {
     // Without from the live copy of good is just as unprovable: refused again, nothing changed.
     expect((await failure(run(f))).message).toContain('Railway cannot tell whether the live deployment');
     expect(f.requestsTo(/^deploymentRollback$/)).toHaveLength(1);
+  });
+
+  it("an automatic run never rolls back from a rollback's copy, whatever from and target say; a person still can with a target", async () => {
+    const { f, good, bad } = await history();
+    expect((await run(f, { from: String(bad.meta.commitHash), automatic: true })).status).toBe('rolled-back');
+    const copy = f.live()!;
+    const rollbacks = () => f.requestsTo(/^deploymentRollback$/).length;
+    // The copy fails its checks too (the database is down): the event names it, by id or by commit.
+    for (const [from, target] of [[copy.id, 'previous'], [String(good.meta.commitHash), good.id], [copy.id, f.deployments[0]!.id]]) {
+      const log = memoryLog();
+      const again = await run(f, { from, automatic: true, target }, log);
+      expect(again).toMatchObject({ status: 'already-current', putThereByRollback: true, rolledBackFrom: bad.id, to: { id: copy.id } });
+      expect(again.notes).toEqual([
+        `${NOT_ROLLED_BACK_AGAIN} (${copy.id}: it runs the same commit ${String(good.meta.commitHash).slice(0, 7)} as ${good.id}, the release before ${bad.id}, and was made after both: an earlier rollback put it back); the outage is likely not the deploy's — check the database, third-party services (payments, auth, email) and Railway's status page first. A person decides whether to go further back: run the rollback by hand naming the release to go back to in target.`,
+      ]);
+      expect(log.lines).toContain(`warning: ${again.notes[0]}`);
+    }
+    expect(rollbacks()).toBe(1);
+    // A person's run: "previous" stops at the re-run guard, a target goes further back.
+    const person = await run(f, { from: copy.id });
+    expect(person.status).toBe('already-current');
+    expect(person.putThereByRollback).toBeUndefined();
+    expect(await run(f, { from: copy.id, target: good.id })).toMatchObject({ status: 'rolled-back', from: { id: copy.id }, to: { id: good.id } });
+    expect(rollbacks()).toBe(2);
+  });
+
+  it('an automatic run that cannot tell (no commit or image on either side) changes nothing and fails, whatever from says', async () => {
+    const f = (fake = await startFakeRailway());
+    f.addProjectToken(PROJECT_TOKEN, PROJECT, ENVIRONMENT);
+    const first = f.deploy({ commit: '' });
+    f.deploy({ commit: '' });
+    const bad = f.deploy({ commit: '' });
+    for (const extra of [{ from: bad.id }, { from: bad.id, target: first.id }]) {
+      const err = await failure(run(f, { ...extra, automatic: true }));
+      expect(err.message).toMatch(new RegExp(`^Railway cannot tell whether the live deployment ${bad.id} is the bad release or a copy of .* This run was started by a deployment event, .* so nothing was changed\\.$`));
+      expect(err.hint).toContain(`run the rollback by hand with from: ${bad.id}`);
+    }
+    expect(f.requestsTo(/^deploymentRollback$/)).toHaveLength(0);
+    // A person naming it goes ahead.
+    expect((await run(f, { from: bad.id })).status).toBe('rolled-back');
+  });
+
+  it('an automatic run rolls back a deployment that went live normally, as before', async () => {
+    const { f, good, bad } = await history();
+    const r = await run(f, { from: bad.id, automatic: true, target: good.id });
+    expect(r).toMatchObject({ status: 'rolled-back', to: { id: good.id } });
+    expect(r.putThereByRollback).toBeUndefined();
   });
 
   it('plans only in a dry run', async () => {

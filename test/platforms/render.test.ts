@@ -2,6 +2,7 @@
 // deploy polled to live, auto-deploy turned off (and how to undo it said), failures named by deploy.
 import { afterEach, describe, expect, it } from 'vitest';
 import { memoryLog } from '../../src/core/log.js';
+import { NOT_ROLLED_BACK_AGAIN } from '../../src/platforms/outcome.js';
 import { promoteOnRender, type RenderPromoteOptions } from '../../src/platforms/render/rollback.js';
 import { failure, fakeClock } from './fake-http.js';
 import { SERVICE_ID, startFakeRender, type FakeDeploy, type FakeRender } from './fake-render.js';
@@ -72,6 +73,36 @@ describe('promoteOnRender', () => {
     expect(again.notes[0]).toMatch(/a rollback, and nothing has been deployed since/);
     expect((await run(f, { target: f.live()!.id })).status).toBe('already-current');
     expect(rollbacks(f)).toHaveLength(1);
+  });
+
+  it('an automatic run never rolls back from a live rollback deploy, whatever the target; a person still can with a target', async () => {
+    const { f, good, bad } = await history();
+    await run(f, { from: bad.id, automatic: true });
+    const rolledBack = f.live()!;
+    expect(rolledBack.trigger).toBe('rollback');
+    // The rollback's own deploy fails its checks (the database is down): the event names it.
+    for (const target of ['previous', f.deploys[0]!.id]) {
+      const log = memoryLog();
+      const again = await run(f, { from: rolledBack.id, automatic: true, target }, log);
+      expect(again).toMatchObject({ status: 'already-current', putThereByRollback: true, rolledBackFrom: bad.id, to: { id: rolledBack.id } });
+      expect(again.notes[0]).toMatch(new RegExp(`^${NOT_ROLLED_BACK_AGAIN} \\(${rolledBack.id}: Render made it with trigger rollback, replacing ${bad.id} at .*\\); the outage is likely not the deploy's — check the database, third-party services \\(payments, auth, email\\) and Render's status page first\\. A person decides whether to go further back: run the rollback by hand naming the release to go back to in target\\.$`));
+      expect(log.lines).toContain(`warning: ${again.notes[0]}`);
+    }
+    expect(rollbacks(f)).toHaveLength(1);
+    // A person's run: previous is still the re-run guard (it would re-ship the bad deploy), a target goes further back.
+    const person = await run(f, { from: rolledBack.id });
+    expect(person).toMatchObject({ status: 'already-current' });
+    expect(person.putThereByRollback).toBeUndefined();
+    const further = await run(f, { from: rolledBack.id, target: f.deploys[0]!.id });
+    expect(further).toMatchObject({ status: 'rolled-back', from: { id: rolledBack.id }, to: { id: f.deploys[0]!.id } });
+    expect(good.status).toBe('deactivated');
+  });
+
+  it('an automatic run rolls back a deploy that went live normally, as before', async () => {
+    const { f, good, bad } = await history();
+    const r = await run(f, { from: bad.id, automatic: true });
+    expect(r).toMatchObject({ status: 'rolled-back', to: { id: good.id } });
+    expect(r.putThereByRollback).toBeUndefined();
   });
 
   it('plans only in a dry run, auto-deploy untouched', async () => {

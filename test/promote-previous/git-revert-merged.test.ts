@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { memoryLog } from '../../src/core/log.js';
+import { NOT_ROLLED_BACK_AGAIN } from '../../src/platforms/outcome.js';
 import { revertWithPullRequest, type GitRevertResult } from '../../src/platforms/git-revert/revert.js';
 import { startFakeGitHub, type FakeGitHub } from './fake-github.js';
 
@@ -72,7 +73,7 @@ function checkout(s: Scene, ...cloneArgs: string[]): string {
   return dir;
 }
 
-async function roll(s: Scene, inputs: { target: string; from?: string }, dir = checkout(s)): Promise<GitRevertResult & { lines: string[] }> {
+async function roll(s: Scene, inputs: { target: string; from?: string; automatic?: boolean }, dir = checkout(s)): Promise<GitRevertResult & { lines: string[] }> {
   const log = memoryLog();
   const result = await revertWithPullRequest(
     { repoDir: dir, ...inputs, reason: 'checkout returns 500', dryRun: false, githubToken: GH_TOKEN, repository: 'acme/shop', apiUrl: s.github.url, baseBranch: 'main', timeoutSeconds: 60 },
@@ -210,6 +211,44 @@ describe('git-revert after its pull request was merged', () => {
     const further = await roll(s, { target: s.sha.root });
     expect(further).toMatchObject({ status: 'rolled-back', toSha: s.sha.root });
     expect(git(s.bare, 'diff', '--stat', s.sha.root, `rollback/${short(s.sha.root)}`)).toBe('');
+  });
+});
+
+describe('git-revert started by a deployment event: the rollback cascade', () => {
+  for (const method of ['merge', 'squash', 'rebase', 'squash-blank'] as const) {
+    it(`${method}: the merged rollback's deploy failing its checks is not reverted again, whatever the target; a person still can with a target`, async () => {
+      const s = await scene();
+      expect((await roll(s, { target: 'previous', from: s.sha.bad2, automatic: true })).status).toBe('rolled-back');
+      const merged = mergePullRequest(s, method);
+      // The deploy of the merge fails its checks too (the database is down): the event names that commit.
+      for (const target of ['previous', s.sha.root]) {
+        const again = await roll(s, { target, from: merged, automatic: true });
+        expect(again).toMatchObject({ status: 'already-current', putThereByRollback: true, fromSha: merged, toSha: s.sha.bad1, rolledBackFrom: s.sha.bad2, reverted: [] });
+        const how =
+          method === 'squash-blank'
+            ? `main has exactly the files of ${short(s.sha.bad1)} again, which only a rollback (or a revert by hand) makes`
+            : `main is the merge of rollback-kit's rollback to ${short(s.sha.bad1)}, made from ${short(s.sha.bad2)}`;
+        expect(again.notes).toEqual([
+          `${NOT_ROLLED_BACK_AGAIN} (${short(merged)}: ${how}); the outage is likely not the deploy's — check the database, third-party services (payments, auth, email) and your hosting platform's status page first. A person decides whether to go further back: run the rollback by hand naming the release to go back to in target.`,
+        ]);
+        expect(again.lines).toContain(`warning: ${again.notes[0]}`);
+      }
+      expect(s.github.pulls).toHaveLength(1);
+      expect(remoteBranches(s)).toEqual(['main']);
+      // A person's run: previous stops at the re-run guard, a target goes further back.
+      const person = await roll(s, { target: 'previous', from: merged });
+      expect(person.status).toBe('already-current');
+      expect(person.putThereByRollback).toBeUndefined();
+      expect(await roll(s, { target: s.sha.root, from: merged })).toMatchObject({ status: 'rolled-back', toSha: s.sha.root });
+      expect(s.github.pulls).toHaveLength(2);
+    });
+  }
+
+  it('a HEAD that is no rollback is reverted automatically, as before', async () => {
+    const s = await scene();
+    const run = await roll(s, { target: 'previous', from: s.sha.bad2, automatic: true });
+    expect(run).toMatchObject({ status: 'rolled-back', toSha: s.sha.bad1 });
+    expect(run.putThereByRollback).toBeUndefined();
   });
 });
 

@@ -10,6 +10,10 @@
  * names an empty file it may write `status=already-current` (and `to=<id>`, what serves) into. That
  * file is outside text: read up to a cap, only a regular file, every line checked; anything else is
  * ignored with a warning, and the outcome is rolled-back as when nothing is written.
+ *
+ * Unlike the platform providers, this one cannot tell whether the release in production was put
+ * there by a rollback, so the rollback-cascade guard (notPutBackAgain) cannot apply: an automatic
+ * run says so (NO_CASCADE_GUARD) and the command decides, through the outcome file.
  */
 import { constants } from 'node:fs';
 import { lstat, mkdtemp, open, rm } from 'node:fs/promises';
@@ -31,6 +35,8 @@ export interface CommandOptions {
   cwd?: string;
   /** The environment the command inherits (the entry point passes the runner's). */
   baseEnv: Record<string, string | undefined>;
+  /** Started by a deployment event, not a person: said in a warning, as no guard can apply (NO_CASCADE_GUARD). */
+  automatic?: boolean;
 }
 
 export interface CommandResult {
@@ -53,6 +59,9 @@ export const OUTCOME_VARIABLE = 'ROLLBACK_KIT_OUTCOME';
 const OUTCOME_MAX_BYTES = 1024;
 /** A deployment id, tag or image reference: no spaces, no control or Markdown characters. */
 const OUTCOME_ID = /^[A-Za-z0-9][A-Za-z0-9._:/@+=-]{0,199}$/;
+
+/** What an automatic run says: the rollback-cascade guard of the platform providers cannot apply here. */
+export const NO_CASCADE_GUARD = `The command provider cannot tell whether the release in production was put there by a rollback, so the rollback-cascade guard does not apply to this automatic run: the command rolls back as for any other. If the command can tell (its own record of rollbacks), have it write status=already-current to $${OUTCOME_VARIABLE} rather than roll back from a release a rollback put there.`;
 
 export type CommandOutcome = { status: 'rolled-back' | 'already-current'; to?: string } | { invalid: string };
 
@@ -116,7 +125,9 @@ export async function runRollbackCommand(opts: CommandOptions, log: Log): Promis
     log.info('Then the verify command, within the same limit:');
     log.info(`  ${verify}`);
   }
-  if (opts.dryRun) return { status: 'dry-run', verified: false, notes: [`Dry run: the command${verify ? ' and the verify command were' : ' was'} not run.`] };
+  const unguarded = opts.automatic ? [NO_CASCADE_GUARD] : [];
+  for (const note of unguarded) log.warning(note);
+  if (opts.dryRun) return { status: 'dry-run', verified: false, notes: [`Dry run: the command${verify ? ' and the verify command were' : ' was'} not run.`, ...unguarded] };
 
   // The command gets the runner's environment but not this step's inputs: those include tokens
   // it has no business reading (INPUT_VERCEL-TOKEN, INPUT_GITHUB-TOKEN).
@@ -129,7 +140,8 @@ export async function runRollbackCommand(opts: CommandOptions, log: Log): Promis
     const outcomeFile = join(outcomeDir, 'outcome');
     await (await open(outcomeFile, 'w', 0o600)).close();
     env[OUTCOME_VARIABLE] = outcomeFile;
-    return await runWithOutcome(command, verify, outcomeFile, env, opts, log);
+    const result = await runWithOutcome(command, verify, outcomeFile, env, opts, log);
+    return { ...result, notes: [...result.notes, ...unguarded] };
   } finally {
     await rm(outcomeDir, { recursive: true, force: true });
   }

@@ -6,13 +6,15 @@
  * only the image changed) and waits for each to start on its new instance. A machine left on
  * another image makes the app half rolled back: reported by machine id, and a re-run updates only
  * the machines still left. Because no release records a rollback, each machine carries a note of the
- * images it was rolled back from (model.ts), and "previous" never picks one of those again.
+ * images it was rolled back from (model.ts), and "previous" never picks one of those again. A run
+ * started by a deployment event never moves machines already moved back to an older release
+ * (the rollback cascade: notPutBackAgain).
  */
 import { RollbackKitError } from '../../core/errors.js';
 import type { Log } from '../../core/log.js';
 import { HttpApiError, sleep as realSleep } from '../http/client.js';
 import { calling, platformError, type PlatformErrorContext } from '../http/errors.js';
-import { describeSkipped, type Frozen, type ProviderOutcome, type ReleaseInfo, type SkippedRelease, type ProviderRunOptions } from '../outcome.js';
+import { describeSkipped, notPutBackAgain, type Frozen, type ProviderOutcome, type ReleaseInfo, type SkippedRelease, type ProviderRunOptions } from '../outcome.js';
 import { flyClients, imageInRegistry, listMachines, releases, updateImage, waitForState, type FlyClients } from './api.js';
 import { describeRelease, RELEASE_DONE, rolledBackFrom, withRollbackNote, type FlyMachine, type FlyRelease } from './model.js';
 import { listingBound } from '../listing.js';
@@ -114,6 +116,23 @@ export async function promoteOnFly(opts: FlyPromoteOptions, log: Log): Promise<P
     }
   }
 
+  // Machines all on a release older than the newest completed one were moved back: by an earlier
+  // rollback (whose note on the machines names what it moved them off), as no deploy does that.
+  const newest = all.find((r) => RELEASE_DONE.has(r.status));
+  const movedBack = images.length === 1 && current && newest && newest.version > current.version ? { current, newest, from: releaseOf([...rolledBackFrom(machines)].at(-1)) } : undefined;
+  // The rollback cascade (vercel/rollback.ts): the release a rollback put back failing its checks
+  // for an outage that is not the deploy's must not start another rollback, release by release. A
+  // person may go further back with a target ("previous" stops at the re-run guard below).
+  if (opts.automatic && movedBack) {
+    const { from } = movedBack;
+    const how = from
+      ? `the machines run it although v${movedBack.newest.version} is newer: rollback-kit's note on them says they were rolled back from ${from.imageRef} (v${from.version})`
+      : `the machines run it although v${movedBack.newest.version} is newer, and no deploy moves machines back: something rolled them back (no rollback-kit note on them)`;
+    const note = notPutBackAgain(`v${movedBack.current.version}`, how, "Fly.io's status page", false);
+    log.warning(note);
+    return { ...base, status: 'already-current', from: info(current), to: info(current), notes: [note], rolledBackFrom: from?.id, putThereByRollback: true };
+  }
+
   let target: FlyRelease | undefined;
   const skipped: SkippedRelease[] = [];
   if (targetRef.kind !== 'previous') {
@@ -127,13 +146,11 @@ export async function promoteOnFly(opts: FlyPromoteOptions, log: Log): Promise<P
     if (!current) {
       throw new RollbackKitError(`The machines of app ${app} run images that match no release (${images.join(', ')}), so "previous" has no meaning here.`, 'Name the release to put back in target (v12).');
     }
-    const newest = all.find((r) => RELEASE_DONE.has(r.status));
-    if (images.length === 1 && newest && newest.version > current.version) {
-      const note = `App ${app} serves release v${current.version} although release v${newest.version} is newer: an earlier rollback has already moved it back. Nothing to do; to go further back, name the release in target.`;
+    if (movedBack) {
+      const note = `App ${app} serves release v${current.version} although release v${movedBack.newest.version} is newer: an earlier rollback has already moved it back. Nothing to do; to go further back, name the release in target.`;
       log.info(note);
       // The machines' note names the images rolled back from, the last rollback's last (below).
-      const back = releaseOf([...rolledBackFrom(machines)].at(-1));
-      return { ...base, status: 'already-current', from: info(current), to: info(current), notes: [note], rolledBackFrom: back?.id };
+      return { ...base, status: 'already-current', from: info(current), to: info(current), notes: [note], rolledBackFrom: movedBack.from?.id };
     }
     const rolledBack = rolledBackFrom(machines);
     for (const r of all) {

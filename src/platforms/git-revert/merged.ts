@@ -116,7 +116,7 @@ export interface MergedRollback {
  * was merged, and the branch cannot have moved on since, or HEAD would not have the target's files
  * exactly. Undefined when HEAD is no rollback.
  */
-async function readRollback(git: Git, head: string): Promise<{ names: string[]; found?: MergedRollback } | undefined> {
+export async function readRollback(git: Git, head: string): Promise<{ names: string[]; found?: MergedRollback } | undefined> {
   if ((await git.try(['rev-parse', '--verify', '--quiet', `${head}^1`])).code !== 0) return undefined;
   const history = await firstParents(git, head);
   const text = (await messages(git, `${head}^1..${head}`)).map((c) => c.message).join('\n');

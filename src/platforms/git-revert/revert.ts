@@ -2,13 +2,16 @@
  * git-revert: undo the commits after the last good one on a new branch `rollback/<short-sha>`
  * (branch.ts: another name when that one is taken by a branch not this rollback's), push it, and
  * open a pull request whose merge redeploys the good code. Either all of that happens or nothing
- * is pushed: a conflict stops with the commit named and the checkout restored.
+ * is pushed: a conflict stops with the commit named and the checkout restored. A run started by a
+ * deployment event never reverts from a HEAD that is (the merge of) a rollback, whatever from and
+ * target say (the rollback cascade: notPutBackAgain).
  */
 import { RollbackKitError } from '../../core/errors.js';
 import type { Log } from '../../core/log.js';
+import { notPutBackAgain } from '../outcome.js';
 import { chooseBranch } from './branch.js';
 import { isAncestor, openGit, type Git } from './git.js';
-import { mergedRollback, mergedRollbackTo, rollbackBranch, rollbackTitle, rollbackTrailers, short, undoneOnHead } from './merged.js';
+import { mergedRollback, mergedRollbackTo, readRollback, rollbackBranch, rollbackTitle, rollbackTrailers, short, undoneOnHead } from './merged.js';
 import { parseRepository, pullRequests } from './pulls.js';
 
 export interface GitRevertOptions {
@@ -32,6 +35,8 @@ export interface GitRevertOptions {
   baseBranch?: string;
   remote?: string;
   timeoutSeconds: number;
+  /** Started by a deployment event, not a person: a HEAD that is a rollback is never reverted from (notPutBackAgain). */
+  automatic?: boolean;
 }
 
 export interface GitRevertResult {
@@ -48,6 +53,8 @@ export interface GitRevertResult {
    * incident by it too (the whole rollback's incidentKey).
    */
   rolledBackFrom?: string;
+  /** An automatic run found HEAD to be (the merge of) a rollback, and left it (notPutBackAgain). */
+  putThereByRollback?: boolean;
 }
 
 /** A revision the user named: a SHA or a ref name, never something git could read as an option. */
@@ -93,6 +100,21 @@ export async function revertWithPullRequest(opts: GitRevertOptions, log: Log): P
     // A rollback already merged: reverting again from HEAD would revert the revert too.
     const undone = await undoneOnHead(git, from, head);
     if (undone) return done(`${base} (${short(head)}) no longer has the changes of ${short(from)}: ${undone}. Nothing to revert.`, head);
+  }
+  // The rollback cascade (vercel/rollback.ts): the merge of a rollback deploys, that deploy fails
+  // its checks for an outage that is not the code's, and an automatic run would revert again,
+  // commit by commit. A person may go further back with a target ("previous" from a rollback's
+  // merge is the code it rolled back from). What HEAD says of itself: its messages name our
+  // rollback (trailers, title, branch), or its files are exactly an older commit's again.
+  const rollback = opts.automatic ? await readRollback(git, head) : undefined;
+  if (rollback) {
+    const { names, found } = rollback;
+    const how = names.length
+      ? `${base} is the merge of rollback-kit's rollback to ${short(found?.target ?? names[0]!)}${found?.from ? `, made from ${short(found.from)}` : ''}`
+      : `${base} has exactly the files of ${short(found!.target)} again, which only a rollback (or a revert by hand) makes`;
+    const note = notPutBackAgain(short(head), how, "your hosting platform's status page", false);
+    log.warning(note);
+    return { status: 'already-current', fromSha: head, toSha: found?.target ?? head, reverted: [], notes: [note], rolledBackFrom: found?.from, putThereByRollback: true };
   }
   let target: string;
   if (given) {

@@ -6,13 +6,15 @@
  * older than a ready one that was published before it (an earlier rollback) is reported as
  * already-current and nothing is changed. Newer deploys that were never published (built while
  * auto publishing was stopped) are no such evidence, and a `from` naming the published deploy says
- * it is bad whatever else the list shows.
+ * it is bad whatever else the list shows. A run started by a deployment event never restores over a
+ * deploy an earlier rollback published, whatever from and target say (the rollback cascade:
+ * notPutBackAgain).
  */
 import { RollbackKitError } from '../../core/errors.js';
 import type { Log } from '../../core/log.js';
 import { sleep as realSleep } from '../http/client.js';
 import { calling, type PlatformErrorContext } from '../http/errors.js';
-import { describeSkipped, nextPoll, type Frozen, type ProviderOutcome, type ReleaseInfo, type SkippedRelease, type ProviderRunOptions } from '../outcome.js';
+import { describeSkipped, nextPoll, notPutBackAgain, type Frozen, type ProviderOutcome, type ReleaseInfo, type SkippedRelease, type ProviderRunOptions } from '../outcome.js';
 import { getDeploy, getSite, lockDeploy, netlifyClient, readyProductionDeploys, restore, type NetlifyDeploy, type NetlifySite } from './api.js';
 import { listingBound } from '../listing.js';
 import { StepDeadline } from '../http/deadline.js';
@@ -61,6 +63,21 @@ export function skipReason(d: NetlifyDeploy, published: NetlifyDeploy): string |
   if (d.context && d.context !== 'production') return `a ${d.context} deploy, not production`;
   if (d.commitRef && d.commitRef === published.commitRef) return 'same commit as the published deploy';
   return undefined;
+}
+
+/**
+ * What the ready production deploys newer than the published one say of how it got there: one of
+ * them was published before it (an earlier rollback, or a publish by hand of an older deploy; the
+ * one published last is what that rollback was made from), Netlify does not say whether one was
+ * ever published, or none was (built while auto publishing was stopped: no rollback's mark).
+ */
+type EarlierPublish = { put: 'rollback'; wasLive: NetlifyDeploy; replaced: NetlifyDeploy } | { put: 'unknown'; newer: NetlifyDeploy } | undefined;
+
+function earlierPublish(newer: NetlifyDeploy[]): EarlierPublish {
+  const replaced = newer.reduce<NetlifyDeploy | undefined>((a, d) => (typeof d.publishedAt === 'number' && (!a || d.publishedAt > (a.publishedAt as number)) ? d : a), undefined);
+  if (replaced) return { put: 'rollback', wasLive: newer.find((d) => typeof d.publishedAt === 'number')!, replaced };
+  const unknown = newer.find((d) => d.publishedAt === undefined);
+  return unknown ? { put: 'unknown', newer: unknown } : undefined;
 }
 
 export async function promoteOnNetlify(opts: NetlifyPromoteOptions, log: Log): Promise<ProviderOutcome> {
@@ -117,24 +134,21 @@ export async function promoteOnNetlify(opts: NetlifyPromoteOptions, log: Log): P
     return { ...base, status: 'already-current', from: info(published), to: info(published), notes: [note] };
   }
 
+  // One walk over the ready production deploys, newest first: those above the published one (newer,
+  // not serving), then, for "previous", the older ones until the first fit. An explicit target needs
+  // the walk only for an automatic run, and only as far as the published deploy.
   let target: NetlifyDeploy | undefined;
   const skipped: SkippedRelease[] = [];
-  if (targetId) {
-    if (targetId === published.id) {
-      return alreadyCurrent(undefined, `${describe(published)} is already published. Nothing to restore.`);
-    }
-    target = await calling(ctx('looking up the target deploy', targetId), () => getDeploy(c, targetId));
-    checkExplicitTarget(target, site, name, log);
-  } else {
-    let seen = 0;
+  const newer: NetlifyDeploy[] = [];
+  let seen = 0;
+  if (!targetId || opts.automatic) {
     let below = false;
-    // Ready production deploys listed above the published one: newer, not serving.
-    const newer: NetlifyDeploy[] = [];
     await calling(ctx(`listing the ready production deploys of site ${name}`), async () => {
       for await (const page of readyProductionDeploys(c, site.id, listingBound(step, `the ready production deploys of site ${name}`))) {
         for (const d of page) {
           if (d.id === published.id) {
             below = true;
+            if (targetId) return;
             continue;
           }
           if (!below) {
@@ -151,25 +165,47 @@ export async function promoteOnNetlify(opts: NetlifyPromoteOptions, log: Log): P
         }
       }
     });
-    // A from naming the published deploy says it is bad: nothing in the list can overrule that.
-    if (!fromId && newer.length) {
-      const wasLive = newer.find((d) => typeof d.publishedAt === 'number');
-      if (wasLive) {
-        // The one published last before the restore is what the rollback was made from.
-        const replaced = newer.reduce<NetlifyDeploy | undefined>((a, d) => (typeof d.publishedAt === 'number' && (!a || d.publishedAt > (a.publishedAt as number)) ? d : a), undefined);
-        return alreadyCurrent(replaced?.id,
-          `Site ${name} publishes ${published.id} although ${wasLive.id}, newer, was published before it: an earlier rollback has already put it back. Nothing to restore; to go further back, name the deploy in target or set from to ${published.id}.`,
-        );
-      }
-      const unknown = newer.find((d) => d.publishedAt === undefined);
-      if (unknown) {
-        throw new RollbackKitError(
-          `Site ${name} publishes ${published.id} although ${unknown.id} is newer and ready, and Netlify does not say whether that one was ever published: ${published.id} may be there because of an earlier rollback, or because auto publishing was stopped before the newer deploys. Nothing was changed.`,
-          `If ${published.id} is the bad deploy, set from to ${published.id}: the step then rolls back from it. Or name the deploy to return to in target.`,
-        );
-      }
-      log.info(`${newer.length} newer ready deploy(s) were never published (auto publishing was stopped before them): not the mark of an earlier rollback.`);
+  }
+  const earlier = earlierPublish(newer);
+
+  // The rollback cascade (vercel/rollback.ts): the deploy a rollback published failing its checks
+  // for an outage that is not the deploy's must not start another restore, release by release. A
+  // person may go further back: from naming the published deploy, or a target.
+  if (opts.automatic && earlier?.put === 'rollback') {
+    const { wasLive, replaced } = earlier;
+    const how = `${wasLive.id}, newer, was published before it${replaced.id !== wasLive.id ? ` (${replaced.id} last)` : ''}, so an earlier rollback put it back`;
+    const note = notPutBackAgain(published.id, how, "Netlify's status page");
+    log.warning(note);
+    return { ...base, status: 'already-current', from: info(published), to: info(published), notes: [note], rolledBackFrom: replaced.id, putThereByRollback: true };
+  }
+  if (opts.automatic && earlier?.put === 'unknown') {
+    // Not knowing must not let an event walk production back: stop, and leave it to a person.
+    throw new RollbackKitError(
+      `Site ${name} publishes ${published.id} although ${earlier.newer.id} is newer and ready, and Netlify does not say whether that one was ever published, so this automatic run cannot tell whether an earlier rollback put ${published.id} there; rolling back from a rollback would walk production back release by release. Nothing was changed.`,
+      `Check the site's deploys in the Netlify dashboard. If ${published.id} is the bad deploy, run the rollback by hand with from: ${published.id}; if a rollback put it there, the outage is likely not the deploy's: check the database, third-party services and Netlify's status page.`,
+    );
+  }
+
+  if (targetId) {
+    if (targetId === published.id) {
+      return alreadyCurrent(undefined, `${describe(published)} is already published. Nothing to restore.`);
     }
+    target = await calling(ctx('looking up the target deploy', targetId), () => getDeploy(c, targetId));
+    checkExplicitTarget(target, site, name, log);
+  } else {
+    // A from naming the published deploy says it is bad: nothing in the list can overrule that.
+    if (!fromId && earlier?.put === 'rollback') {
+      return alreadyCurrent(earlier.replaced.id,
+        `Site ${name} publishes ${published.id} although ${earlier.wasLive.id}, newer, was published before it: an earlier rollback has already put it back. Nothing to restore; to go further back, name the deploy in target or set from to ${published.id}.`,
+      );
+    }
+    if (!fromId && earlier?.put === 'unknown') {
+      throw new RollbackKitError(
+        `Site ${name} publishes ${published.id} although ${earlier.newer.id} is newer and ready, and Netlify does not say whether that one was ever published: ${published.id} may be there because of an earlier rollback, or because auto publishing was stopped before the newer deploys. Nothing was changed.`,
+        `If ${published.id} is the bad deploy, set from to ${published.id}: the step then rolls back from it. Or name the deploy to return to in target.`,
+      );
+    }
+    if (!fromId && newer.length) log.info(`${newer.length} newer ready deploy(s) were never published (auto publishing was stopped before them): not the mark of an earlier rollback.`);
     if (!target) {
       throw new RollbackKitError(
         `No earlier ready production deploy of site ${name} can take over from ${published.id}: ${seen} older one(s) read, none with other code.${describeSkipped(skipped)}`,

@@ -9,13 +9,15 @@
  * not name the live deployment, the step refuses rather than risk putting the bad release back. An
  * explicit target that the live deployment is already a copy of (same code, made after it, a
  * release of other code between them) is already-current too: a re-run of the same request does
- * not make another copy.
+ * not make another copy. A run started by a deployment event never rolls back from a live
+ * deployment that is an earlier rollback's copy, whatever from and target say, and, when it cannot
+ * tell (no code on either side), changes nothing and fails (the rollback cascade: notPutBackAgain).
  */
 import { RollbackKitError } from '../../core/errors.js';
 import type { Log } from '../../core/log.js';
 import { sleep as realSleep } from '../http/client.js';
 import { calling, type PlatformErrorContext } from '../http/errors.js';
-import { describeSkipped, nextPoll, type Frozen, type ProviderOutcome, type ReleaseInfo, type SkippedRelease, type ProviderRunOptions } from '../outcome.js';
+import { describeSkipped, nextPoll, notPutBackAgain, type Frozen, type ProviderOutcome, type ReleaseInfo, type SkippedRelease, type ProviderRunOptions } from '../outcome.js';
 import { deployments, getDeployment, latestDeployment, rollback, type ServiceRef } from './api.js';
 import { RAILWAY_API_URL, RailwayClient, type RailwayTokenKind } from './client.js';
 import { codeOf, describeDeployment, type RailwayDeployment } from './model.js';
@@ -115,6 +117,34 @@ export function skipReason(d: RailwayDeployment, live: RailwayDeployment): strin
   return undefined;
 }
 
+/** The next older deployment, newest first. */
+type Reader = () => Promise<IteratorResult<RailwayDeployment>>;
+
+/**
+ * What "previous" means from the live deployment: the newest older one Railway allows a rollback
+ * to with other code (with those passed over and why), and the release below it, the first that
+ * did not fail. Reads only as far as it must.
+ */
+async function previousOf(read: Reader, live: RailwayDeployment): Promise<{ target?: RailwayDeployment; below?: RailwayDeployment; skipped: SkippedRelease[]; seen: number }> {
+  const skipped: SkippedRelease[] = [];
+  let seen = 0;
+  let target: RailwayDeployment | undefined;
+  for (let r = await read(); !r.done; r = await read()) {
+    seen++;
+    const reason = skipReason(r.value, live);
+    if (!reason) {
+      target = r.value;
+      break;
+    }
+    skipped.push({ id: r.value.id, reason });
+  }
+  if (!target) return { skipped, seen };
+  for (let r = await read(); !r.done; r = await read()) {
+    if (!FAILED.has(r.value.status)) return { target, below: r.value, skipped, seen };
+  }
+  return { target, skipped, seen };
+}
+
 export async function promoteOnRailway(opts: RailwayPromoteOptions, log: Log): Promise<ProviderOutcome> {
   log.secret(opts.token);
   // Every input is checked before the first request, so a typo never half-runs anything.
@@ -144,6 +174,21 @@ export async function promoteOnRailway(opts: RailwayPromoteOptions, log: Log): P
   };
   const it = walk();
   const next = () => calling(ctx(`listing the deployments of ${where}`), () => it.next());
+  // The deployments older than the live one, each read once, then replayed: the search for
+  // "previous" and an explicit target's check each read them from the live one down.
+  const older: RailwayDeployment[] = [];
+  const olderReader = (): Reader => {
+    let i = 0;
+    return async () => {
+      if (i < older.length) return { done: false, value: older[i++]! };
+      const r = await next();
+      if (!r.done) {
+        older.push(r.value);
+        i++;
+      }
+      return r;
+    };
+  };
   let live: RailwayDeployment | undefined;
   let newest: RailwayDeployment | undefined;
   const newer: RailwayDeployment[] = [];
@@ -171,8 +216,31 @@ export async function promoteOnRailway(opts: RailwayPromoteOptions, log: Log): P
     return { ...base, status: 'already-current', from: info(live), to: info(live), notes: [note] };
   }
 
-  let target: RailwayDeployment | undefined;
   const skipped: SkippedRelease[] = newer.map((d) => ({ id: d.id, reason: `newer than the live deployment, status ${d.status}` }));
+  // "previous", and the release below it: a live deployment with that release's code is an earlier
+  // rollback's copy (a rollback is a new deployment carrying its source's code).
+  const previous = !targetId || opts.automatic ? await previousOf(olderReader(), live) : undefined;
+  const copy = previous?.target ? copyOf(live, previous.below) : 'no';
+
+  // The rollback cascade (vercel/rollback.ts): the copy an earlier rollback made failing its checks
+  // for an outage that is not the deploy's must not start another rollback, release by release. A
+  // person may go further back with a target ("previous" from the copy is the release rolled back from).
+  if (opts.automatic && copy === 'yes') {
+    const how = `it runs the same ${live.commitHash ? `commit ${live.commitHash.slice(0, 7)}` : `image ${live.image}`} as ${previous!.below!.id}, the release before ${previous!.target!.id}, and was made after both: an earlier rollback put it back`;
+    const note = notPutBackAgain(live.id, how, "Railway's status page", false);
+    log.warning(note);
+    return { ...base, status: 'already-current', from: info(live), to: info(live), notes: [note], rolledBackFrom: previous!.target!.id, putThereByRollback: true };
+  }
+  if (opts.automatic && copy === 'unknown') {
+    // Not knowing must not let an event walk production back. Not even a from naming the live
+    // deployment settles it here: the event of a rollback's copy names the copy.
+    throw new RollbackKitError(
+      `Railway cannot tell whether the live deployment ${live.id} is the bad release or a copy of ${previous!.below!.id} made by an earlier rollback: neither carries a commit or an image (a \`railway up\` upload records none). This run was started by a deployment event, and rolling back from a rollback's copy would walk production back release by release, so nothing was changed.`,
+      `Check ${live.id} in the Railway dashboard. If it is the bad deployment itself, run the rollback by hand with from: ${live.id} (its deployment id); if a rollback made it, the outage is likely not the deploy's: check the database, third-party services and Railway's status page.`,
+    );
+  }
+
+  let target: RailwayDeployment | undefined;
   if (targetId) {
     if (targetId === live.id) {
       const note = `${describeDeployment(live)} is already live. Nothing to do.`;
@@ -192,7 +260,8 @@ export async function promoteOnRailway(opts: RailwayPromoteOptions, log: Log): P
     // redeploy, not a rollback's copy (which replaced a release of other code). Going ahead when in
     // doubt only copies the target again; stopping would leave a bad release serving.
     const otherCodeBetween = async (): Promise<boolean> => {
-      for (let r = await next(); !r.done; r = await next()) {
+      const read = olderReader();
+      for (let r = await read(); !r.done; r = await read()) {
         if (r.value.id === found.id || r.value.createdAt <= found.createdAt) return false;
         const code = codeOf(r.value);
         if (code && code !== codeOf(found)) return true;
@@ -212,19 +281,11 @@ export async function promoteOnRailway(opts: RailwayPromoteOptions, log: Log): P
     }
     target = found;
   } else {
-    let seen = 0;
-    for (let r = await next(); !r.done; r = await next()) {
-      seen++;
-      const reason = skipReason(r.value, live);
-      if (!reason) {
-        target = r.value;
-        break;
-      }
-      skipped.push({ id: r.value.id, reason });
-    }
+    target = previous!.target;
+    skipped.push(...previous!.skipped);
     if (!target) {
       throw new RollbackKitError(
-        `No earlier deployment of the ${where} can take over from ${live.id}: ${seen} older deployment(s) checked, none that Railway allows a rollback to with other code.${describeSkipped(skipped)}`,
+        `No earlier deployment of the ${where} can take over from ${live.id}: ${previous!.seen} older deployment(s) checked, none that Railway allows a rollback to with other code.${describeSkipped(skipped)}`,
         'Name the deployment to return to in target, or use provider git-revert to build the previous code again.',
       );
     }
@@ -232,13 +293,7 @@ export async function promoteOnRailway(opts: RailwayPromoteOptions, log: Log): P
     // second "previous" would then pick the bad release again: stop, and ask for an explicit target.
     // This holds even for a from naming the live deployment: "previous" goes by creation order, so
     // past a rollback's copy it would find the release rolled back from, not an older one.
-    let below: RailwayDeployment | undefined;
-    for (let r = await next(); !r.done; r = await next()) {
-      if (FAILED.has(r.value.status)) continue;
-      below = r.value;
-      break;
-    }
-    const copy = copyOf(live, below);
+    const below = previous!.below;
     if (copy === 'yes') {
       const note = `The live deployment ${live.id} runs the same code as ${below!.id}, the release before ${target.id}: an earlier rollback has already put it back. Nothing to do; to go elsewhere, name the deployment in target.`;
       log.info(note);

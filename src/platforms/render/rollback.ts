@@ -4,14 +4,15 @@
  * on, so the next push would re-ship the bad code), ask Render to roll back, and poll the new deploy
  * until it is live. Safe to repeat: a `from` that is no longer live, a target that is, or a live
  * deploy that is itself a rollback (of the named target, when one is named) is reported as
- * already-current and nothing is changed.
+ * already-current and nothing is changed. A run started by a deployment event never rolls back
+ * from a live rollback deploy, whatever the target (the rollback cascade: notPutBackAgain).
  */
 import { RollbackKitError } from '../../core/errors.js';
 import type { Log } from '../../core/log.js';
 import type { HttpClient } from '../http/client.js';
 import { sleep as realSleep } from '../http/client.js';
 import { calling, type PlatformErrorContext } from '../http/errors.js';
-import { describeSkipped, nextPoll, type Frozen, type ProviderOutcome, type ReleaseInfo, type SkippedRelease, type ProviderRunOptions } from '../outcome.js';
+import { describeSkipped, nextPoll, notPutBackAgain, type Frozen, type ProviderOutcome, type ReleaseInfo, type SkippedRelease, type ProviderRunOptions } from '../outcome.js';
 import { deploys, getDeploy, getService, renderClient, rollback, setAutoDeploy, type RenderDeploy, type RenderService } from './api.js';
 import { listingBound } from '../listing.js';
 import { StepDeadline } from '../http/deadline.js';
@@ -63,6 +64,12 @@ export function skipReason(d: RenderDeploy, live: RenderDeploy): string | undefi
   return undefined;
 }
 
+/**
+ * The deploy a live rollback deploy replaced: the newest older one that was live (deactivated).
+ * Render names no source on a rollback deploy, so this is what the rollback was made from.
+ */
+const replacedBy = (all: RenderDeploy[], live: RenderDeploy): RenderDeploy | undefined => all.slice(all.indexOf(live) + 1).find((d) => d.status === 'deactivated');
+
 export async function promoteOnRender(opts: RenderPromoteOptions, log: Log): Promise<ProviderOutcome> {
   log.secret(opts.token);
   const serviceId = checkId(opts.service, 'service', 'srv', 'service');
@@ -87,7 +94,9 @@ export async function promoteOnRender(opts: RenderPromoteOptions, log: Log): Pro
   let live: RenderDeploy | undefined;
   let target: RenderDeploy | undefined;
   const skipped: SkippedRelease[] = [];
-  // Read pages until the live deploy and (for "previous") the first fit one below it are known.
+  // Read pages until the live deploy and (for "previous") the first fit one below it are known; an
+  // automatic run finding a rollback deploy live reads on to the deploy it replaced (its incident).
+  const enough = () => !!live && !!targetId && !(opts.automatic && live.trigger === 'rollback' && !replacedBy(all, live));
   await calling(ctx(`listing the deploys of service ${name}`), async () => {
     for await (const page of deploys(c, serviceId, listingBound(step, `the deploys of service ${name}`))) {
       for (const d of page) {
@@ -104,7 +113,7 @@ export async function promoteOnRender(opts: RenderPromoteOptions, log: Log): Pro
         }
         skipped.push({ id: d.id, reason });
       }
-      if (live && targetId) return;
+      if (enough()) return;
     }
   });
   if (!live) throw new RollbackKitError(`Service ${name} has no live deploy (${all.length} deploy(s) listed), so there is nothing to roll back.`, 'Check the service input, or deploy it first.');
@@ -115,6 +124,17 @@ export async function promoteOnRender(opts: RenderPromoteOptions, log: Log): Pro
     const note = `Service ${name} no longer serves ${fromId}; it serves ${live.id}. Nothing to do.`;
     log.info(note);
     return { ...base, status: 'already-current', from: info(live), to: info(live), notes: [note] };
+  }
+  // The rollback cascade (vercel/rollback.ts): a rollback's deploy failing its checks for an outage
+  // that is not the deploy's must not start another rollback, release by release. Render marks the
+  // deploy itself (trigger rollback, from the API or the dashboard). A person may go further back
+  // with a target; from cannot help: "previous" from a rollback deploy is the deploy it replaced.
+  if (opts.automatic && live.trigger === 'rollback') {
+    const replaced = replacedBy(all, live);
+    const how = `Render made it with trigger rollback${replaced ? `, replacing ${replaced.id}` : ''}${live.createdAt ? ` at ${new Date(live.createdAt).toISOString()}` : ''}`;
+    const note = notPutBackAgain(live.id, how, "Render's status page", false);
+    log.warning(note);
+    return { ...base, status: 'already-current', from: info(live), to: info(live), notes: [note], rolledBackFrom: replaced?.id, putThereByRollback: true };
   }
   if (targetId) {
     if (targetId === live.id) {
@@ -137,10 +157,7 @@ export async function promoteOnRender(opts: RenderPromoteOptions, log: Log): Pro
     if (live.trigger === 'rollback') {
       const note = `Service ${name} already serves ${live.id}, a rollback, and nothing has been deployed since. Nothing to do; to go further back, name the deploy in target.`;
       log.info(note);
-      // Render names no source on a rollback deploy; the deploy it replaced is the newest older one
-      // that was live (deactivated): what the rollback was made from.
-      const replaced = all.slice(all.indexOf(live) + 1).find((d) => d.status === 'deactivated');
-      return { ...base, status: 'already-current', from: info(live), to: info(live), notes: [note], rolledBackFrom: replaced?.id };
+      return { ...base, status: 'already-current', from: info(live), to: info(live), notes: [note], rolledBackFrom: replacedBy(all, live)?.id };
     }
     if (!target) {
       throw new RollbackKitError(
