@@ -7,7 +7,7 @@ import { inputsFrom, type Inputs } from '../core/action.js';
 import { RollbackKitError } from '../core/errors.js';
 import { createLog, type Log } from '../core/log.js';
 import { output } from '../core/output.js';
-import { secretInput, TOKEN_ENV } from '../core/secret-input.js';
+import { declareEnvironmentSecrets, secretInput, TOKEN_ENV } from '../core/secret-input.js';
 import type { RollbackRequest } from '../pipeline/rollback.js';
 import { Terminal, type TerminalOptions } from './terminal.js';
 import { COMMAND_FLAGS } from './flags.js';
@@ -49,6 +49,7 @@ export class Cli {
       warning: (m) => this.term.warn(m),
       debug: (m) => (options.verbose ? this.term.detail(m) : undefined),
     });
+    declareEnvironmentSecrets(host.env, this.log);
   }
 
   get env(): Record<string, string | undefined> {

@@ -7,6 +7,7 @@ import { core } from './actions-core.js';
 import { RollbackKitError, errorLine } from './errors.js';
 import { createLog, type Log } from './log.js';
 import { output } from './output.js';
+import { declareEnvironmentSecrets } from './secret-input.js';
 import { parseBoolean, parseInteger, parseList, parseNumber } from './parse.js';
 import { stopOnSignals, stoppedFailure } from './stop-signals.js';
 import { failureSummary } from '../report/failure-summary.js';
@@ -90,6 +91,8 @@ export const STOP_GRACE_MS = 5_000;
  */
 export async function runAction(action: string, body: (log: Log, signal: AbortSignal) => Promise<void>, details?: FailureDetails): Promise<void> {
   const log = actionLog();
+  // eslint-disable-next-line no-restricted-properties -- the job's environment, which every command the step runs inherits
+  declareEnvironmentSecrets(process.env, log);
   const stop = stopOnSignals({
     graceMs: STOP_GRACE_MS,
     onFirst: (name) => log.info(`Received ${name}: stopping; waiting up to ${STOP_GRACE_MS / 1000} s for the work under way to end …`),

@@ -28,3 +28,12 @@ export function secretInput(name: keyof typeof TOKEN_ENV, env: Record<string, st
   log.secret(value);
   return value;
 }
+
+/**
+ * Every documented secret variable the process was given, masked before anything runs, whether or
+ * not this step reads it: a command the step runs (the command provider, a check) inherits the
+ * environment and may print any of them.
+ */
+export function declareEnvironmentSecrets(env: Record<string, string | undefined>, log: Log): void {
+  for (const variable of Object.values(TOKEN_ENV)) log.secret(env[variable]?.trim() || undefined);
+}
