@@ -260,7 +260,7 @@ __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependen
 /* harmony import */ var _core_action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2326);
 /* harmony import */ var _platforms_not_live_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(19);
 /* harmony import */ var _platforms_promote_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7445);
-/* harmony import */ var _platforms_promote_inputs_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(5624);
+/* harmony import */ var _platforms_promote_inputs_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(5755);
 /* harmony import */ var _pipeline_automatic_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(9430);
 /* harmony import */ var _report_promote_previous_summary_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(2662);
 /* harmony import */ var _report_write_summary_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(4039);
@@ -466,6 +466,8 @@ const output = {
     },
 };
 
+// EXTERNAL MODULE: ./.build/core/secret-input.js
+var secret_input = __nccwpck_require__(8347);
 ;// CONCATENATED MODULE: ./.build/core/parse.js
 /** Parsing of the string values actions and the CLI receive; every error names the input. */
 
@@ -624,6 +626,7 @@ var write_summary = __nccwpck_require__(4039);
 
 
 
+
 function actionLog() {
     return createLog({
         info: (m) => output.info(m),
@@ -692,6 +695,8 @@ const STOP_GRACE_MS = 5_000;
  */
 async function runAction(action, body, details) {
     const log = actionLog();
+    // eslint-disable-next-line no-restricted-properties -- the job's environment, which every command the step runs inherits
+    (0,secret_input/* declareEnvironmentSecrets */.DU)(process.env, log);
     const stop = stopOnSignals({
         graceMs: STOP_GRACE_MS,
         onFirst: (name) => log.info(`Received ${name}: stopping; waiting up to ${STOP_GRACE_MS / 1000} s for the work under way to end …`),
@@ -1382,6 +1387,55 @@ function errorLine(err) {
 
 /***/ }),
 
+/***/ 8347:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   DU: () => (/* binding */ declareEnvironmentSecrets),
+/* harmony export */   jY: () => (/* binding */ secretInput)
+/* harmony export */ });
+/* unused harmony export TOKEN_ENV */
+/* harmony import */ var _action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2326);
+/**
+ * Platform tokens for the entry points: each from its input or, when that is empty, from the
+ * environment variable the platform's own CLI reads, so a workflow that already exports it for the
+ * CLI needs no second secret. Masked the moment it is read.
+ */
+
+/** The documented environment variable of each token input (DESIGN, "The whole rollback"). */
+const TOKEN_ENV = {
+    'vercel-token': 'VERCEL_TOKEN',
+    'fly-token': 'FLY_API_TOKEN',
+    'railway-token': 'RAILWAY_TOKEN',
+    'render-token': 'RENDER_API_KEY',
+    'netlify-token': 'NETLIFY_AUTH_TOKEN',
+    'github-token': 'GITHUB_TOKEN',
+    'database-url': 'DATABASE_URL',
+    'notify-webhook-url': 'ROLLBACK_WEBHOOK_URL',
+};
+/**
+ * A secret from its input or, failing that, its documented environment variable; masked at once.
+ * `env` is the entry point's process environment (only entry points read it); `inputs` the action's
+ * inputs or the CLI's flags.
+ */
+function secretInput(name, env, log, inputs = _action_js__WEBPACK_IMPORTED_MODULE_0__/* .input */ .hF) {
+    const value = inputs.secret(name, log) ?? (env[TOKEN_ENV[name]]?.trim() || undefined);
+    log.secret(value);
+    return value;
+}
+/**
+ * Every documented secret variable the process was given, masked before anything runs, whether or
+ * not this step reads it: a command the step runs (the command provider, a check) inherits the
+ * environment and may print any of them.
+ */
+function declareEnvironmentSecrets(env, log) {
+    for (const variable of Object.values(TOKEN_ENV))
+        log.secret(env[variable]?.trim() || undefined);
+}
+
+
+/***/ }),
+
 /***/ 9205:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
@@ -1675,55 +1729,17 @@ function refuseNotLive(outcome, request) {
 
 /***/ }),
 
-/***/ 5624:
+/***/ 5755:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  S: () => (/* binding */ readPromoteRequest)
-});
-
-// UNUSED EXPORTS: choice
-
-// EXTERNAL MODULE: ./.build/core/errors.js
-var errors = __nccwpck_require__(8005);
-// EXTERNAL MODULE: ./.build/core/action.js + 5 modules
-var action = __nccwpck_require__(2326);
-;// CONCATENATED MODULE: ./.build/core/secret-input.js
-/**
- * Platform tokens for the entry points: each from its input or, when that is empty, from the
- * environment variable the platform's own CLI reads, so a workflow that already exports it for the
- * CLI needs no second secret. Masked the moment it is read.
- */
-
-/** The documented environment variable of each token input (DESIGN, "The whole rollback"). */
-const TOKEN_ENV = {
-    'vercel-token': 'VERCEL_TOKEN',
-    'fly-token': 'FLY_API_TOKEN',
-    'railway-token': 'RAILWAY_TOKEN',
-    'render-token': 'RENDER_API_KEY',
-    'netlify-token': 'NETLIFY_AUTH_TOKEN',
-    'github-token': 'GITHUB_TOKEN',
-    'database-url': 'DATABASE_URL',
-    'notify-webhook-url': 'ROLLBACK_WEBHOOK_URL',
-};
-/**
- * A secret from its input or, failing that, its documented environment variable; masked at once.
- * `env` is the entry point's process environment (only entry points read it); `inputs` the action's
- * inputs or the CLI's flags.
- */
-function secretInput(name, env, log, inputs = action/* input */.hF) {
-    const value = inputs.secret(name, log) ?? (env[TOKEN_ENV[name]]?.trim() || undefined);
-    log.secret(value);
-    return value;
-}
-
-// EXTERNAL MODULE: ./.build/core/url-secrets.js
-var url_secrets = __nccwpck_require__(9041);
-// EXTERNAL MODULE: ./.build/platforms/promote.js + 41 modules
-var promote = __nccwpck_require__(7445);
-;// CONCATENATED MODULE: ./.build/platforms/promote-inputs.js
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   S: () => (/* binding */ readPromoteRequest)
+/* harmony export */ });
+/* unused harmony export choice */
+/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8005);
+/* harmony import */ var _core_secret_input_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8347);
+/* harmony import */ var _core_url_secrets_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(9041);
+/* harmony import */ var _promote_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7445);
 
 
 
@@ -1731,23 +1747,23 @@ var promote = __nccwpck_require__(7445);
 function choice(inputs, name, allowed, fallback) {
     const value = (inputs.string(name) ?? fallback).toLowerCase();
     if (!allowed.includes(value)) {
-        throw new errors/* RollbackKitError */.dp(`Input ${name} must be one of ${allowed.join(', ')}; got "${value}".`);
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`Input ${name} must be one of ${allowed.join(', ')}; got "${value}".`);
     }
     return value;
 }
 function readPromoteRequest(inputs, ctx, log) {
-    const vercelToken = ctx.everyTokenFromEnv ? secretInput('vercel-token', ctx.env, log, inputs) : inputs.secret('vercel-token', log);
-    const githubToken = ctx.everyTokenFromEnv ? secretInput('github-token', ctx.env, log, inputs) : inputs.secret('github-token', log);
-    const flyToken = secretInput('fly-token', ctx.env, log, inputs);
-    const railwayToken = secretInput('railway-token', ctx.env, log, inputs);
-    const renderToken = secretInput('render-token', ctx.env, log, inputs);
-    const netlifyToken = secretInput('netlify-token', ctx.env, log, inputs);
+    const vercelToken = ctx.everyTokenFromEnv ? (0,_core_secret_input_js__WEBPACK_IMPORTED_MODULE_1__/* .secretInput */ .jY)('vercel-token', ctx.env, log, inputs) : inputs.secret('vercel-token', log);
+    const githubToken = ctx.everyTokenFromEnv ? (0,_core_secret_input_js__WEBPACK_IMPORTED_MODULE_1__/* .secretInput */ .jY)('github-token', ctx.env, log, inputs) : inputs.secret('github-token', log);
+    const flyToken = (0,_core_secret_input_js__WEBPACK_IMPORTED_MODULE_1__/* .secretInput */ .jY)('fly-token', ctx.env, log, inputs);
+    const railwayToken = (0,_core_secret_input_js__WEBPACK_IMPORTED_MODULE_1__/* .secretInput */ .jY)('railway-token', ctx.env, log, inputs);
+    const renderToken = (0,_core_secret_input_js__WEBPACK_IMPORTED_MODULE_1__/* .secretInput */ .jY)('render-token', ctx.env, log, inputs);
+    const netlifyToken = (0,_core_secret_input_js__WEBPACK_IMPORTED_MODULE_1__/* .secretInput */ .jY)('netlify-token', ctx.env, log, inputs);
     // target and from may be deployment URLs; the API bases may carry a user name and password.
     for (const name of ['target', 'from', 'api-url', 'machines-api-url', 'registry-url'])
-        (0,url_secrets/* registerUrlSecrets */.AI)(inputs.string(name), log);
-    const provider = choice(inputs, 'provider', promote/* PROVIDERS */.xq, 'vercel');
+        (0,_core_url_secrets_js__WEBPACK_IMPORTED_MODULE_3__/* .registerUrlSecrets */ .AI)(inputs.string(name), log);
+    const provider = choice(inputs, 'provider', _promote_js__WEBPACK_IMPORTED_MODULE_2__/* .PROVIDERS */ .xq, 'vercel');
     // Each platform has its own API base: Vercel's must never become another provider's default.
-    const apiUrl = inputs.string('api-url') ?? (0,promote/* defaultApiUrl */.zq)(provider) ?? '';
+    const apiUrl = inputs.string('api-url') ?? (0,_promote_js__WEBPACK_IMPORTED_MODULE_2__/* .defaultApiUrl */ .zq)(provider) ?? '';
     const common = {
         target: inputs.string('target', { default: 'previous' }),
         from: inputs.string('from'),
@@ -1764,7 +1780,7 @@ function readPromoteRequest(inputs, ctx, log) {
                 project: inputs.string('project'),
                 team: inputs.string('team'),
                 apiUrl,
-                method: choice(inputs, 'method', promote/* METHODS */.J8, 'rollback'),
+                method: choice(inputs, 'method', _promote_js__WEBPACK_IMPORTED_MODULE_2__/* .METHODS */ .J8, 'rollback'),
                 // target last-verified reads the rollback-kit/verified commit statuses there.
                 github: { token: githubToken, repository: ctx.repository, apiUrl: ctx.githubApiUrl || 'https://api.github.com' },
             };
@@ -1775,7 +1791,7 @@ function readPromoteRequest(inputs, ctx, log) {
                 token: flyToken,
                 app: inputs.string('app'),
                 apiUrl,
-                machinesApiUrl: inputs.string('machines-api-url', { default: promote/* FLY_MACHINES_API_URL */.wB }),
+                machinesApiUrl: inputs.string('machines-api-url', { default: _promote_js__WEBPACK_IMPORTED_MODULE_2__/* .FLY_MACHINES_API_URL */ .wB }),
                 registryUrl: inputs.string('registry-url'),
             };
         case 'railway':
@@ -1846,6 +1862,10 @@ const external_node_string_decoder_namespaceObject = __WEBPACK_EXTERNAL_createRe
  * names an empty file it may write `status=already-current` (and `to=<id>`, what serves) into. That
  * file is outside text: read up to a cap, only a regular file, every line checked; anything else is
  * ignored with a warning, and the outcome is rolled-back as when nothing is written.
+ *
+ * Unlike the platform providers, this one cannot tell whether the release in production was put
+ * there by a rollback, so the rollback-cascade guard (notPutBackAgain) cannot apply: an automatic
+ * run says so (NO_CASCADE_GUARD) and the command decides, through the outcome file.
  */
 
 
@@ -1862,6 +1882,8 @@ const OUTCOME_VARIABLE = 'ROLLBACK_KIT_OUTCOME';
 const OUTCOME_MAX_BYTES = 1024;
 /** A deployment id, tag or image reference: no spaces, no control or Markdown characters. */
 const OUTCOME_ID = /^[A-Za-z0-9][A-Za-z0-9._:/@+=-]{0,199}$/;
+/** What an automatic run says: the rollback-cascade guard of the platform providers cannot apply here. */
+const NO_CASCADE_GUARD = `The command provider cannot tell whether the release in production was put there by a rollback, so the rollback-cascade guard does not apply to this automatic run: the command rolls back as for any other. If the command can tell (its own record of rollbacks), have it write status=already-current to $${OUTCOME_VARIABLE} rather than roll back from a release a rollback put there.`;
 /**
  * The outcome file's text: lines `status=rolled-back|already-current` (once, required when anything
  * is written) and `to=<id>` (at most once); blank lines and a final newline are fine. Empty means
@@ -1933,8 +1955,11 @@ async function runRollbackCommand(opts, log) {
         log.info('Then the verify command, within the same limit:');
         log.info(`  ${verify}`);
     }
+    const unguarded = opts.automatic ? [NO_CASCADE_GUARD] : [];
+    for (const note of unguarded)
+        log.warning(note);
     if (opts.dryRun)
-        return { status: 'dry-run', verified: false, notes: [`Dry run: the command${verify ? ' and the verify command were' : ' was'} not run.`] };
+        return { status: 'dry-run', verified: false, notes: [`Dry run: the command${verify ? ' and the verify command were' : ' was'} not run.`, ...unguarded] };
     // The command gets the runner's environment but not this step's inputs: those include tokens
     // it has no business reading (INPUT_VERCEL-TOKEN, INPUT_GITHUB-TOKEN).
     const env = {};
@@ -1948,7 +1973,8 @@ async function runRollbackCommand(opts, log) {
         const outcomeFile = (0,external_node_path_namespaceObject.join)(outcomeDir, 'outcome');
         await (await (0,promises_namespaceObject.open)(outcomeFile, 'w', 0o600)).close();
         env[OUTCOME_VARIABLE] = outcomeFile;
-        return await runWithOutcome(command, verify, outcomeFile, env, opts, log);
+        const result = await runWithOutcome(command, verify, outcomeFile, env, opts, log);
+        return { ...result, notes: [...result.notes, ...unguarded] };
     }
     finally {
         await (0,promises_namespaceObject.rm)(outcomeDir, { recursive: true, force: true });
@@ -2844,10 +2870,13 @@ const NOT_ROLLED_BACK_AGAIN = 'Not rolled back again: this deployment was put th
  * The note of an automatic run that found production put there by a rollback and left it: an
  * outage that outlasts a rollback is most likely not the deploy's, and walking production back
  * release by release would not fix it. `how` says what the platform recorded; `status` where the
- * platform reports its own outages.
+ * platform reports its own outages. `fromGoesFurther`: whether a person's run with from naming
+ * `current` goes further back on this platform (Vercel, Netlify); elsewhere "previous" from a
+ * rollback's copy would find the release rolled back from again, so only a target does.
  */
-function notPutBackAgain(current, how, status) {
-    return `${NOT_ROLLED_BACK_AGAIN} (${current}: ${how}); the outage is likely not the deploy's — check the database, third-party services (payments, auth, email) and ${status} first. A person decides whether to go further back: run the rollback by hand with from naming ${current}, or name the deployment in target.`;
+function notPutBackAgain(current, how, status, fromGoesFurther = true) {
+    const further = fromGoesFurther ? `with from naming ${current}, or name the deployment in target` : 'naming the release to go back to in target';
+    return `${NOT_ROLLED_BACK_AGAIN} (${current}: ${how}); the outage is likely not the deploy's — check the database, third-party services (payments, auth, email) and ${status} first. A person decides whether to go further back: run the rollback by hand ${further}.`;
 }
 
 ;// CONCATENATED MODULE: ./.build/platforms/http/deadline.js
@@ -2891,7 +2920,9 @@ class StepDeadline {
  * only the image changed) and waits for each to start on its new instance. A machine left on
  * another image makes the app half rolled back: reported by machine id, and a re-run updates only
  * the machines still left. Because no release records a rollback, each machine carries a note of the
- * images it was rolled back from (model.ts), and "previous" never picks one of those again.
+ * images it was rolled back from (model.ts), and "previous" never picks one of those again. A run
+ * started by a deployment event never moves machines already moved back to an older release
+ * (the rollback cascade: notPutBackAgain).
  */
 
 
@@ -2979,6 +3010,22 @@ async function promoteOnFly(opts, log) {
             return { ...base, status: 'already-current', from: info(current, images[0]), to: info(current, images[0]), notes: [note] };
         }
     }
+    // Machines all on a release older than the newest completed one were moved back: by an earlier
+    // rollback (whose note on the machines names what it moved them off), as no deploy does that.
+    const newest = all.find((r) => RELEASE_DONE.has(r.status));
+    const movedBack = images.length === 1 && current && newest && newest.version > current.version ? { current, newest, from: releaseOf([...rolledBackFrom(machines)].at(-1)) } : undefined;
+    // The rollback cascade (vercel/rollback.ts): the release a rollback put back failing its checks
+    // for an outage that is not the deploy's must not start another rollback, release by release. A
+    // person may go further back with a target ("previous" stops at the re-run guard below).
+    if (opts.automatic && movedBack) {
+        const { from } = movedBack;
+        const how = from
+            ? `the machines run it although v${movedBack.newest.version} is newer: rollback-kit's note on them says they were rolled back from ${from.imageRef} (v${from.version})`
+            : `the machines run it although v${movedBack.newest.version} is newer, and no deploy moves machines back: something rolled them back (no rollback-kit note on them)`;
+        const note = notPutBackAgain(`v${movedBack.current.version}`, how, "Fly.io's status page", false);
+        log.warning(note);
+        return { ...base, status: 'already-current', from: info(current), to: info(current), notes: [note], rolledBackFrom: from?.id, putThereByRollback: true };
+    }
     let target;
     const skipped = [];
     if (targetRef.kind !== 'previous') {
@@ -2995,13 +3042,11 @@ async function promoteOnFly(opts, log) {
         if (!current) {
             throw new errors/* RollbackKitError */.dp(`The machines of app ${app} run images that match no release (${images.join(', ')}), so "previous" has no meaning here.`, 'Name the release to put back in target (v12).');
         }
-        const newest = all.find((r) => RELEASE_DONE.has(r.status));
-        if (images.length === 1 && newest && newest.version > current.version) {
-            const note = `App ${app} serves release v${current.version} although release v${newest.version} is newer: an earlier rollback has already moved it back. Nothing to do; to go further back, name the release in target.`;
+        if (movedBack) {
+            const note = `App ${app} serves release v${current.version} although release v${movedBack.newest.version} is newer: an earlier rollback has already moved it back. Nothing to do; to go further back, name the release in target.`;
             log.info(note);
             // The machines' note names the images rolled back from, the last rollback's last (below).
-            const back = releaseOf([...rolledBackFrom(machines)].at(-1));
-            return { ...base, status: 'already-current', from: info(current), to: info(current), notes: [note], rolledBackFrom: back?.id };
+            return { ...base, status: 'already-current', from: info(current), to: info(current), notes: [note], rolledBackFrom: movedBack.from?.id };
         }
         const rolledBack = rolledBackFrom(machines);
         for (const r of all) {
@@ -3496,8 +3541,11 @@ function pullRequests(token, apiUrl, repo) {
  * git-revert: undo the commits after the last good one on a new branch `rollback/<short-sha>`
  * (branch.ts: another name when that one is taken by a branch not this rollback's), push it, and
  * open a pull request whose merge redeploys the good code. Either all of that happens or nothing
- * is pushed: a conflict stops with the commit named and the checkout restored.
+ * is pushed: a conflict stops with the commit named and the checkout restored. A run started by a
+ * deployment event never reverts from a HEAD that is (the merge of) a rollback, whatever from and
+ * target say (the rollback cascade: notPutBackAgain).
  */
+
 
 
 
@@ -3545,6 +3593,21 @@ async function revertWithPullRequest(opts, log) {
         const undone = await undoneOnHead(git, from, head);
         if (undone)
             return done(`${base} (${merged_short(head)}) no longer has the changes of ${merged_short(from)}: ${undone}. Nothing to revert.`, head);
+    }
+    // The rollback cascade (vercel/rollback.ts): the merge of a rollback deploys, that deploy fails
+    // its checks for an outage that is not the code's, and an automatic run would revert again,
+    // commit by commit. A person may go further back with a target ("previous" from a rollback's
+    // merge is the code it rolled back from). What HEAD says of itself: its messages name our
+    // rollback (trailers, title, branch), or its files are exactly an older commit's again.
+    const rollback = opts.automatic ? await readRollback(git, head) : undefined;
+    if (rollback) {
+        const { names, found } = rollback;
+        const how = names.length
+            ? `${base} is the merge of rollback-kit's rollback to ${merged_short(found?.target ?? names[0])}${found?.from ? `, made from ${merged_short(found.from)}` : ''}`
+            : `${base} has exactly the files of ${merged_short(found.target)} again, which only a rollback (or a revert by hand) makes`;
+        const note = notPutBackAgain(merged_short(head), how, "your hosting platform's status page", false);
+        log.warning(note);
+        return { status: 'already-current', fromSha: head, toSha: found?.target ?? head, reverted: [], notes: [note], rolledBackFrom: found?.from, putThereByRollback: true };
     }
     let target;
     if (given) {
@@ -3771,7 +3834,9 @@ async function lockDeploy(c, deployId) {
  * older than a ready one that was published before it (an earlier rollback) is reported as
  * already-current and nothing is changed. Newer deploys that were never published (built while
  * auto publishing was stopped) are no such evidence, and a `from` naming the published deploy says
- * it is bad whatever else the list shows.
+ * it is bad whatever else the list shows. A run started by a deployment event never restores over a
+ * deploy an earlier rollback published, whatever from and target say (the rollback cascade:
+ * notPutBackAgain).
  */
 
 
@@ -3812,6 +3877,13 @@ function rollback_skipReason(d, published) {
     if (d.commitRef && d.commitRef === published.commitRef)
         return 'same commit as the published deploy';
     return undefined;
+}
+function earlierPublish(newer) {
+    const replaced = newer.reduce((a, d) => (typeof d.publishedAt === 'number' && (!a || d.publishedAt > a.publishedAt) ? d : a), undefined);
+    if (replaced)
+        return { put: 'rollback', wasLive: newer.find((d) => typeof d.publishedAt === 'number'), replaced };
+    const unknown = newer.find((d) => d.publishedAt === undefined);
+    return unknown ? { put: 'unknown', newer: unknown } : undefined;
 }
 async function promoteOnNetlify(opts, log) {
     log.secret(opts.token);
@@ -3868,25 +3940,22 @@ async function promoteOnNetlify(opts, log) {
         log.info(note);
         return { ...base, status: 'already-current', from: rollback_info(published), to: rollback_info(published), notes: [note] };
     }
+    // One walk over the ready production deploys, newest first: those above the published one (newer,
+    // not serving), then, for "previous", the older ones until the first fit. An explicit target needs
+    // the walk only for an automatic run, and only as far as the published deploy.
     let target;
     const skipped = [];
-    if (targetId) {
-        if (targetId === published.id) {
-            return alreadyCurrent(undefined, `${describe(published)} is already published. Nothing to restore.`);
-        }
-        target = await calling(ctx('looking up the target deploy', targetId), () => getDeploy(c, targetId));
-        checkExplicitTarget(target, site, name, log);
-    }
-    else {
-        let seen = 0;
+    const newer = [];
+    let seen = 0;
+    if (!targetId || opts.automatic) {
         let below = false;
-        // Ready production deploys listed above the published one: newer, not serving.
-        const newer = [];
         await calling(ctx(`listing the ready production deploys of site ${name}`), async () => {
             for await (const page of readyProductionDeploys(c, site.id, listingBound(step, `the ready production deploys of site ${name}`))) {
                 for (const d of page) {
                     if (d.id === published.id) {
                         below = true;
+                        if (targetId)
+                            return;
                         continue;
                     }
                     if (!below) {
@@ -3904,20 +3973,39 @@ async function promoteOnNetlify(opts, log) {
                 }
             }
         });
-        // A from naming the published deploy says it is bad: nothing in the list can overrule that.
-        if (!fromId && newer.length) {
-            const wasLive = newer.find((d) => typeof d.publishedAt === 'number');
-            if (wasLive) {
-                // The one published last before the restore is what the rollback was made from.
-                const replaced = newer.reduce((a, d) => (typeof d.publishedAt === 'number' && (!a || d.publishedAt > a.publishedAt) ? d : a), undefined);
-                return alreadyCurrent(replaced?.id, `Site ${name} publishes ${published.id} although ${wasLive.id}, newer, was published before it: an earlier rollback has already put it back. Nothing to restore; to go further back, name the deploy in target or set from to ${published.id}.`);
-            }
-            const unknown = newer.find((d) => d.publishedAt === undefined);
-            if (unknown) {
-                throw new errors/* RollbackKitError */.dp(`Site ${name} publishes ${published.id} although ${unknown.id} is newer and ready, and Netlify does not say whether that one was ever published: ${published.id} may be there because of an earlier rollback, or because auto publishing was stopped before the newer deploys. Nothing was changed.`, `If ${published.id} is the bad deploy, set from to ${published.id}: the step then rolls back from it. Or name the deploy to return to in target.`);
-            }
-            log.info(`${newer.length} newer ready deploy(s) were never published (auto publishing was stopped before them): not the mark of an earlier rollback.`);
+    }
+    const earlier = earlierPublish(newer);
+    // The rollback cascade (vercel/rollback.ts): the deploy a rollback published failing its checks
+    // for an outage that is not the deploy's must not start another restore, release by release. A
+    // person may go further back: from naming the published deploy, or a target.
+    if (opts.automatic && earlier?.put === 'rollback') {
+        const { wasLive, replaced } = earlier;
+        const how = `${wasLive.id}, newer, was published before it${replaced.id !== wasLive.id ? ` (${replaced.id} last)` : ''}, so an earlier rollback put it back`;
+        const note = notPutBackAgain(published.id, how, "Netlify's status page");
+        log.warning(note);
+        return { ...base, status: 'already-current', from: rollback_info(published), to: rollback_info(published), notes: [note], rolledBackFrom: replaced.id, putThereByRollback: true };
+    }
+    if (opts.automatic && earlier?.put === 'unknown') {
+        // Not knowing must not let an event walk production back: stop, and leave it to a person.
+        throw new errors/* RollbackKitError */.dp(`Site ${name} publishes ${published.id} although ${earlier.newer.id} is newer and ready, and Netlify does not say whether that one was ever published, so this automatic run cannot tell whether an earlier rollback put ${published.id} there; rolling back from a rollback would walk production back release by release. Nothing was changed.`, `Check the site's deploys in the Netlify dashboard. If ${published.id} is the bad deploy, run the rollback by hand with from: ${published.id}; if a rollback put it there, the outage is likely not the deploy's: check the database, third-party services and Netlify's status page.`);
+    }
+    if (targetId) {
+        if (targetId === published.id) {
+            return alreadyCurrent(undefined, `${describe(published)} is already published. Nothing to restore.`);
         }
+        target = await calling(ctx('looking up the target deploy', targetId), () => getDeploy(c, targetId));
+        checkExplicitTarget(target, site, name, log);
+    }
+    else {
+        // A from naming the published deploy says it is bad: nothing in the list can overrule that.
+        if (!fromId && earlier?.put === 'rollback') {
+            return alreadyCurrent(earlier.replaced.id, `Site ${name} publishes ${published.id} although ${earlier.wasLive.id}, newer, was published before it: an earlier rollback has already put it back. Nothing to restore; to go further back, name the deploy in target or set from to ${published.id}.`);
+        }
+        if (!fromId && earlier?.put === 'unknown') {
+            throw new errors/* RollbackKitError */.dp(`Site ${name} publishes ${published.id} although ${earlier.newer.id} is newer and ready, and Netlify does not say whether that one was ever published: ${published.id} may be there because of an earlier rollback, or because auto publishing was stopped before the newer deploys. Nothing was changed.`, `If ${published.id} is the bad deploy, set from to ${published.id}: the step then rolls back from it. Or name the deploy to return to in target.`);
+        }
+        if (!fromId && newer.length)
+            log.info(`${newer.length} newer ready deploy(s) were never published (auto publishing was stopped before them): not the mark of an earlier rollback.`);
         if (!target) {
             throw new errors/* RollbackKitError */.dp(`No earlier ready production deploy of site ${name} can take over from ${published.id}: ${seen} older one(s) read, none with other code.${describeSkipped(skipped)}`, 'Name the deploy to return to in target, or use provider git-revert to build the previous code again.');
         }
@@ -4088,7 +4176,9 @@ async function rollback(client, id) {
  * not name the live deployment, the step refuses rather than risk putting the bad release back. An
  * explicit target that the live deployment is already a copy of (same code, made after it, a
  * release of other code between them) is already-current too: a re-run of the same request does
- * not make another copy.
+ * not make another copy. A run started by a deployment event never rolls back from a live
+ * deployment that is an earlier rollback's copy, whatever from and target say, and, when it cannot
+ * tell (no code on either side), changes nothing and fails (the rollback cascade: notPutBackAgain).
  */
 
 
@@ -4177,6 +4267,32 @@ function railway_rollback_skipReason(d, live) {
         return 'same code as the live deployment';
     return undefined;
 }
+/**
+ * What "previous" means from the live deployment: the newest older one Railway allows a rollback
+ * to with other code (with those passed over and why), and the release below it, the first that
+ * did not fail. Reads only as far as it must.
+ */
+async function previousOf(read, live) {
+    const skipped = [];
+    let seen = 0;
+    let target;
+    for (let r = await read(); !r.done; r = await read()) {
+        seen++;
+        const reason = railway_rollback_skipReason(r.value, live);
+        if (!reason) {
+            target = r.value;
+            break;
+        }
+        skipped.push({ id: r.value.id, reason });
+    }
+    if (!target)
+        return { skipped, seen };
+    for (let r = await read(); !r.done; r = await read()) {
+        if (!FAILED.has(r.value.status))
+            return { target, below: r.value, skipped, seen };
+    }
+    return { target, skipped, seen };
+}
 async function promoteOnRailway(opts, log) {
     log.secret(opts.token);
     // Every input is checked before the first request, so a typo never half-runs anything.
@@ -4206,6 +4322,22 @@ async function promoteOnRailway(opts, log) {
     };
     const it = walk();
     const next = () => calling(ctx(`listing the deployments of ${where}`), () => it.next());
+    // The deployments older than the live one, each read once, then replayed: the search for
+    // "previous" and an explicit target's check each read them from the live one down.
+    const older = [];
+    const olderReader = () => {
+        let i = 0;
+        return async () => {
+            if (i < older.length)
+                return { done: false, value: older[i++] };
+            const r = await next();
+            if (!r.done) {
+                older.push(r.value);
+                i++;
+            }
+            return r;
+        };
+    };
     let live;
     let newest;
     const newer = [];
@@ -4233,8 +4365,26 @@ async function promoteOnRailway(opts, log) {
         log.info(note);
         return { ...base, status: 'already-current', from: railway_rollback_info(live), to: railway_rollback_info(live), notes: [note] };
     }
-    let target;
     const skipped = newer.map((d) => ({ id: d.id, reason: `newer than the live deployment, status ${d.status}` }));
+    // "previous", and the release below it: a live deployment with that release's code is an earlier
+    // rollback's copy (a rollback is a new deployment carrying its source's code).
+    const previous = !targetId || opts.automatic ? await previousOf(olderReader(), live) : undefined;
+    const copy = previous?.target ? copyOf(live, previous.below) : 'no';
+    // The rollback cascade (vercel/rollback.ts): the copy an earlier rollback made failing its checks
+    // for an outage that is not the deploy's must not start another rollback, release by release. A
+    // person may go further back with a target ("previous" from the copy is the release rolled back from).
+    if (opts.automatic && copy === 'yes') {
+        const how = `it runs the same ${live.commitHash ? `commit ${live.commitHash.slice(0, 7)}` : `image ${live.image}`} as ${previous.below.id}, the release before ${previous.target.id}, and was made after both: an earlier rollback put it back`;
+        const note = notPutBackAgain(live.id, how, "Railway's status page", false);
+        log.warning(note);
+        return { ...base, status: 'already-current', from: railway_rollback_info(live), to: railway_rollback_info(live), notes: [note], rolledBackFrom: previous.target.id, putThereByRollback: true };
+    }
+    if (opts.automatic && copy === 'unknown') {
+        // Not knowing must not let an event walk production back. Not even a from naming the live
+        // deployment settles it here: the event of a rollback's copy names the copy.
+        throw new errors/* RollbackKitError */.dp(`Railway cannot tell whether the live deployment ${live.id} is the bad release or a copy of ${previous.below.id} made by an earlier rollback: neither carries a commit or an image (a \`railway up\` upload records none). This run was started by a deployment event, and rolling back from a rollback's copy would walk production back release by release, so nothing was changed.`, `Check ${live.id} in the Railway dashboard. If it is the bad deployment itself, run the rollback by hand with from: ${live.id} (its deployment id); if a rollback made it, the outage is likely not the deploy's: check the database, third-party services and Railway's status page.`);
+    }
+    let target;
     if (targetId) {
         if (targetId === live.id) {
             const note = `${describeDeployment(live)} is already live. Nothing to do.`;
@@ -4254,7 +4404,8 @@ async function promoteOnRailway(opts, log) {
         // redeploy, not a rollback's copy (which replaced a release of other code). Going ahead when in
         // doubt only copies the target again; stopping would leave a bad release serving.
         const otherCodeBetween = async () => {
-            for (let r = await next(); !r.done; r = await next()) {
+            const read = olderReader();
+            for (let r = await read(); !r.done; r = await read()) {
                 if (r.value.id === found.id || r.value.createdAt <= found.createdAt)
                     return false;
                 const code = codeOf(r.value);
@@ -4274,31 +4425,16 @@ async function promoteOnRailway(opts, log) {
         target = found;
     }
     else {
-        let seen = 0;
-        for (let r = await next(); !r.done; r = await next()) {
-            seen++;
-            const reason = railway_rollback_skipReason(r.value, live);
-            if (!reason) {
-                target = r.value;
-                break;
-            }
-            skipped.push({ id: r.value.id, reason });
-        }
+        target = previous.target;
+        skipped.push(...previous.skipped);
         if (!target) {
-            throw new errors/* RollbackKitError */.dp(`No earlier deployment of the ${where} can take over from ${live.id}: ${seen} older deployment(s) checked, none that Railway allows a rollback to with other code.${describeSkipped(skipped)}`, 'Name the deployment to return to in target, or use provider git-revert to build the previous code again.');
+            throw new errors/* RollbackKitError */.dp(`No earlier deployment of the ${where} can take over from ${live.id}: ${previous.seen} older deployment(s) checked, none that Railway allows a rollback to with other code.${describeSkipped(skipped)}`, 'Name the deployment to return to in target, or use provider git-revert to build the previous code again.');
         }
         // A rollback leaves the live deployment running the code of the one below the bad release. A
         // second "previous" would then pick the bad release again: stop, and ask for an explicit target.
         // This holds even for a from naming the live deployment: "previous" goes by creation order, so
         // past a rollback's copy it would find the release rolled back from, not an older one.
-        let below;
-        for (let r = await next(); !r.done; r = await next()) {
-            if (FAILED.has(r.value.status))
-                continue;
-            below = r.value;
-            break;
-        }
-        const copy = copyOf(live, below);
+        const below = previous.below;
         if (copy === 'yes') {
             const note = `The live deployment ${live.id} runs the same code as ${below.id}, the release before ${target.id}: an earlier rollback has already put it back. Nothing to do; to go elsewhere, name the deployment in target.`;
             log.info(note);
@@ -4427,7 +4563,8 @@ async function setAutoDeploy(c, serviceId, value) {
  * on, so the next push would re-ship the bad code), ask Render to roll back, and poll the new deploy
  * until it is live. Safe to repeat: a `from` that is no longer live, a target that is, or a live
  * deploy that is itself a rollback (of the named target, when one is named) is reported as
- * already-current and nothing is changed.
+ * already-current and nothing is changed. A run started by a deployment event never rolls back
+ * from a live rollback deploy, whatever the target (the rollback cascade: notPutBackAgain).
  */
 
 
@@ -4472,6 +4609,11 @@ function render_rollback_skipReason(d, live) {
         return 'same commit as the live deploy';
     return undefined;
 }
+/**
+ * The deploy a live rollback deploy replaced: the newest older one that was live (deactivated).
+ * Render names no source on a rollback deploy, so this is what the rollback was made from.
+ */
+const replacedBy = (all, live) => all.slice(all.indexOf(live) + 1).find((d) => d.status === 'deactivated');
 async function promoteOnRender(opts, log) {
     log.secret(opts.token);
     const serviceId = rollback_checkId(opts.service, 'service', 'srv', 'service');
@@ -4495,7 +4637,9 @@ async function promoteOnRender(opts, log) {
     let live;
     let target;
     const skipped = [];
-    // Read pages until the live deploy and (for "previous") the first fit one below it are known.
+    // Read pages until the live deploy and (for "previous") the first fit one below it are known; an
+    // automatic run finding a rollback deploy live reads on to the deploy it replaced (its incident).
+    const enough = () => !!live && !!targetId && !(opts.automatic && live.trigger === 'rollback' && !replacedBy(all, live));
     await calling(ctx(`listing the deploys of service ${name}`), async () => {
         for await (const page of deploys(c, serviceId, listingBound(step, `the deploys of service ${name}`))) {
             for (const d of page) {
@@ -4514,7 +4658,7 @@ async function promoteOnRender(opts, log) {
                 }
                 skipped.push({ id: d.id, reason });
             }
-            if (live && targetId)
+            if (enough())
                 return;
         }
     });
@@ -4526,6 +4670,17 @@ async function promoteOnRender(opts, log) {
         const note = `Service ${name} no longer serves ${fromId}; it serves ${live.id}. Nothing to do.`;
         log.info(note);
         return { ...base, status: 'already-current', from: render_rollback_info(live), to: render_rollback_info(live), notes: [note] };
+    }
+    // The rollback cascade (vercel/rollback.ts): a rollback's deploy failing its checks for an outage
+    // that is not the deploy's must not start another rollback, release by release. Render marks the
+    // deploy itself (trigger rollback, from the API or the dashboard). A person may go further back
+    // with a target; from cannot help: "previous" from a rollback deploy is the deploy it replaced.
+    if (opts.automatic && live.trigger === 'rollback') {
+        const replaced = replacedBy(all, live);
+        const how = `Render made it with trigger rollback${replaced ? `, replacing ${replaced.id}` : ''}${live.createdAt ? ` at ${new Date(live.createdAt).toISOString()}` : ''}`;
+        const note = notPutBackAgain(live.id, how, "Render's status page", false);
+        log.warning(note);
+        return { ...base, status: 'already-current', from: render_rollback_info(live), to: render_rollback_info(live), notes: [note], rolledBackFrom: replaced?.id, putThereByRollback: true };
     }
     if (targetId) {
         if (targetId === live.id) {
@@ -4550,10 +4705,7 @@ async function promoteOnRender(opts, log) {
         if (live.trigger === 'rollback') {
             const note = `Service ${name} already serves ${live.id}, a rollback, and nothing has been deployed since. Nothing to do; to go further back, name the deploy in target.`;
             log.info(note);
-            // Render names no source on a rollback deploy; the deploy it replaced is the newest older one
-            // that was live (deactivated): what the rollback was made from.
-            const replaced = all.slice(all.indexOf(live) + 1).find((d) => d.status === 'deactivated');
-            return { ...base, status: 'already-current', from: render_rollback_info(live), to: render_rollback_info(live), notes: [note], rolledBackFrom: replaced?.id };
+            return { ...base, status: 'already-current', from: render_rollback_info(live), to: render_rollback_info(live), notes: [note], rolledBackFrom: replacedBy(all, live)?.id };
         }
         if (!target) {
             throw new errors/* RollbackKitError */.dp(`No earlier deploy of service ${name} can take over from ${live.id}: none of the ${all.length - 1} older deploy(s) read was live before with other code.${describeSkipped(skipped)}`, 'Name the deploy to return to in target (dep-…), or use provider git-revert to build the previous code again.');
@@ -5675,6 +5827,7 @@ const fromProvider = (o) => ({
     details: passedOver(o.skipped),
     rolledBackFrom: o.rolledBackFrom,
     ...(o.unfinished ? { unfinished: o.unfinished } : {}),
+    ...(o.putThereByRollback ? { putThereByRollback: true } : {}),
 });
 /** Puts the last good deployment back (or, with dryRun, only says which one it would be). */
 async function promotePrevious(request, log) {
@@ -5684,10 +5837,10 @@ async function promotePrevious(request, log) {
     for (const url of urls)
         (0,url_secrets/* registerUrlSecrets */.AI)(url, log);
     checkPromoteRequest(request);
-    const common = { target: request.target, from: request.from, reason: request.reason, timeoutSeconds: request.timeoutSeconds, dryRun: request.dryRun };
+    const common = { target: request.target, from: request.from, reason: request.reason, timeoutSeconds: request.timeoutSeconds, dryRun: request.dryRun, automatic: request.automatic };
     switch (request.provider) {
         case 'vercel': {
-            const result = await promoteOnVercel({ ...common, token: request.token, project: request.project, team: request.team, apiUrl: request.apiUrl, method: request.method, pollIntervalMs: request.pollIntervalMs, verified: verifiedLookup(request, log), automatic: request.automatic }, log);
+            const result = await promoteOnVercel({ ...common, token: request.token, project: request.project, team: request.team, apiUrl: request.apiUrl, method: request.method, pollIntervalMs: request.pollIntervalMs, verified: verifiedLookup(request, log) }, log);
             const skipped = result.skipped.map((s) => ({ id: s.deployment.id, reason: s.reason }));
             return {
                 status: result.status,
@@ -5723,6 +5876,7 @@ async function promotePrevious(request, log) {
                 skipped: [],
                 details: { header: ['reverted commit', 'subject'], rows: result.reverted.map((c) => [c.sha, c.subject]) },
                 rolledBackFrom: result.rolledBackFrom,
+                ...(result.putThereByRollback ? { putThereByRollback: true } : {}),
             };
         }
         case 'command': {

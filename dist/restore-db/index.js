@@ -377,7 +377,7 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("zlib");
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(76760);
-/* harmony import */ var _core_action_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(13068);
+/* harmony import */ var _core_action_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(98243);
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8005);
 /* harmony import */ var _db_db_inputs_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(51581);
 /* harmony import */ var _db_restore_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(59039);
@@ -443,13 +443,13 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 13068:
+/***/ 98243:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  hF: () => (/* binding */ input),
+  hF: () => (/* binding */ action_input),
   Cs: () => (/* binding */ runAction),
   n0: () => (/* binding */ setOutputs)
 });
@@ -598,6 +598,44 @@ const output = {
     },
 };
 
+;// CONCATENATED MODULE: ./.build/core/secret-input.js
+/**
+ * Platform tokens for the entry points: each from its input or, when that is empty, from the
+ * environment variable the platform's own CLI reads, so a workflow that already exports it for the
+ * CLI needs no second secret. Masked the moment it is read.
+ */
+
+/** The documented environment variable of each token input (DESIGN, "The whole rollback"). */
+const TOKEN_ENV = {
+    'vercel-token': 'VERCEL_TOKEN',
+    'fly-token': 'FLY_API_TOKEN',
+    'railway-token': 'RAILWAY_TOKEN',
+    'render-token': 'RENDER_API_KEY',
+    'netlify-token': 'NETLIFY_AUTH_TOKEN',
+    'github-token': 'GITHUB_TOKEN',
+    'database-url': 'DATABASE_URL',
+    'notify-webhook-url': 'ROLLBACK_WEBHOOK_URL',
+};
+/**
+ * A secret from its input or, failing that, its documented environment variable; masked at once.
+ * `env` is the entry point's process environment (only entry points read it); `inputs` the action's
+ * inputs or the CLI's flags.
+ */
+function secretInput(name, env, log, inputs = input) {
+    const value = inputs.secret(name, log) ?? (env[TOKEN_ENV[name]]?.trim() || undefined);
+    log.secret(value);
+    return value;
+}
+/**
+ * Every documented secret variable the process was given, masked before anything runs, whether or
+ * not this step reads it: a command the step runs (the command provider, a check) inherits the
+ * environment and may print any of them.
+ */
+function declareEnvironmentSecrets(env, log) {
+    for (const variable of Object.values(TOKEN_ENV))
+        log.secret(env[variable]?.trim() || undefined);
+}
+
 // EXTERNAL MODULE: ./.build/core/parse.js
 var parse = __nccwpck_require__(30151);
 ;// CONCATENATED MODULE: ./.build/core/stop-signals.js
@@ -699,6 +737,7 @@ var write_summary = __nccwpck_require__(44039);
 
 
 
+
 function actionLog() {
     return createLog({
         info: (m) => output.info(m),
@@ -744,7 +783,7 @@ function inputsFrom(get) {
     return inputs;
 }
 /** The step's inputs as the runner passes them. */
-const input = inputsFrom((name) => actions_core/* core */.I.getInput(name));
+const action_input = inputsFrom((name) => actions_core/* core */.I.getInput(name));
 function setOutputs(outputs) {
     for (const [name, value] of Object.entries(outputs)) {
         if (value !== undefined)
@@ -767,6 +806,8 @@ const STOP_GRACE_MS = 5_000;
  */
 async function runAction(action, body, details) {
     const log = actionLog();
+    // eslint-disable-next-line no-restricted-properties -- the job's environment, which every command the step runs inherits
+    declareEnvironmentSecrets(process.env, log);
     const stop = stopOnSignals({
         graceMs: STOP_GRACE_MS,
         onFirst: (name) => log.info(`Received ${name}: stopping; waiting up to ${STOP_GRACE_MS / 1000} s for the work under way to end …`),
