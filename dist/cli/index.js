@@ -36954,6 +36954,7 @@ async function verifyWithChecks(checks, v, database, log) {
 
 
 
+
 /** The shortest wait of a second run for the first to finish the database (the budgets may be smaller). */
 const MIN_LOCK_WAIT_SECONDS = 30;
 /** The wait for another rollback of the database: what its snapshot and database phases may take together. */
@@ -37081,6 +37082,8 @@ async function rollbackPhases(request, deps, log, heartbeat) {
             record.database = { method: db.method, planned: ledger?.status === 'done' ? ledger.planned : [], reverted: ledger?.status === 'done' ? ledger.reverted : [], status: 'planned' };
             const earlier = unfinishedPlan(ledger);
             if (ledger?.status === 'done') {
+                if (ledger.method === DOWN_MIGRATIONS && ledger.planned.length)
+                    await refuseAppliedAgain(ledger.planned, ledger.kept ?? [], record.incidentKey, request, log);
                 record.database.status = 'nothing-to-do';
                 // Nothing left to restore: what the preview would refuse no longer matters.
                 await previewing?.catch(() => undefined);
@@ -37854,6 +37857,20 @@ function restoreStep(snap) {
 /** The workflow run's id, from its URL (…/actions/runs/<id>). */
 function runIdOf(record) {
     return record.runUrl?.match(/\/actions\/runs\/(\d+)/)?.[1];
+}
+/**
+ * A finished incident whose migrations are applied again since (a fix deployed, then a new bad
+ * deploy) is a new incident under the same key: without this, the run would find the row done and
+ * leave the database as it is, saying nothing was left to roll back. The key is the same whenever
+ * nothing names the incident (the command line without --from, a re-run of a finished workflow run).
+ * Migrations applied above the plan since are refused by the recorded plan's own check.
+ */
+async function refuseAppliedAgain(planned, kept, incidentKey, request, log) {
+    const dry = await revertMigrations(revertOptions(request, finishChoice(incidentKey, { planned, kept }), { dryRun: true }), log);
+    if (dry.plan.length === 0)
+        return;
+    const again = dry.plan.map((p) => p.version);
+    throw new errors/* RollbackKitError */.dp(`An earlier run for incident ${incidentKey} finished rolling the database back (it reverted ${planned.join(', ')}), and ${again.join(', ')} ${again.length === 1 ? 'is' : 'are'} applied again since: this is most likely a new incident under the same name, and this run would have left the database as it is. Nothing was changed.`, `Name the new incident: pass from (--from on the command line) with the release that went bad, or start a new workflow run rather than re-running the finished one. To reuse the name, delete the earlier incident's row first (DELETE FROM rollback_kit.rollbacks WHERE incident_key = ${literal(incidentKey)}).`);
 }
 
 ;// CONCATENATED MODULE: ./.build/pipeline/drill-readiness.js

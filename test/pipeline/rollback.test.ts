@@ -10,7 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { findSecret, type ActionRun } from '../helpers/run-action.js';
 import { TOKEN } from '../promote-previous/fixture.js';
 import { downWebhookUrl } from '../fakes/webhook-receiver.js';
-import { git, tables, writeMigrations } from '../migrations/fixtures.js';
+import { applyMigrations, git, tables, writeMigrations } from '../migrations/fixtures.js';
 import { ROLLBACK_LOCK_KEY } from '../../src/pipeline/ledger.js';
 import { ENVIRONMENT, PROJECT, SERVICE, startFakeRailway } from '../platforms/fake-railway.js';
 import { startFakeGitHub, type FakeGitHub } from '../promote-previous/fake-github.js';
@@ -129,6 +129,23 @@ describe('rollback (root action)', () => {
     expect(again.outputs.status).toBe('nothing-to-do');
     expect(await appliedVersions(w.db)).toEqual(['20240101000001', '20240101000002']);
     expect(json(again.outputs.reverted)).toEqual(['20240101000003']);
+  });
+
+  it('the same incident name after its migrations were applied again: refused, not "nothing to do", and nothing changes', async () => {
+    await writePlan(w, planYaml(w, { verify: '  checks: "- {name: t1 is there, query: SELECT count(*) FROM t1, expect-value: 1}"' }));
+    const first = await rollback(w, { scope: 'db' });
+    expect(first.outputs.status).toBe('rolled-back');
+    // A fix deployed, then a new bad deploy brings the migration back: a new incident, under the
+    // same name when nothing names it (the command line without --from, a re-run of a finished run).
+    await applyMigrations(w.db, 'dbmate', join(w.workspace, 'db/migrations'), tables(3));
+    expect(await appliedVersions(w.db)).toEqual(['20240101000001', '20240101000002', '20240101000003']);
+
+    const again = await rollback(w, { scope: 'db' });
+    expect(again.code).not.toBe(0);
+    expect(again.outputs.status).toBe('failed');
+    expect(again.outputs['failed-phase']).toBe('plan');
+    expect(again.errors.join('\n')).toMatch(/finished rolling the database back \(it reverted 20240101000003\), and 20240101000003 is applied again since/);
+    expect(await appliedVersions(w.db)).toEqual(['20240101000001', '20240101000002', '20240101000003']);
   });
 
   it('steps after a failure midway: the re-run reverts only what is left of the first plan', async () => {
