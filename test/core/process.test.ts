@@ -11,3 +11,22 @@ it('a program whose stdout reader went away is still seen to end (its remaining 
   expect(run.status, run.stderr).toBe(0);
   expect(run.stdout).toMatch(/^ended: 0\n$/);
 });
+
+it("a program that exits leaving a child of its own on its pipes is seen to end: the wait is the program's, not the child's", async () => {
+  const { mkdtempSync, readFileSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const dir = mkdtempSync(join(tmpdir(), 'rk-process-'));
+  const pidFile = join(dir, 'pid');
+  try {
+    const run = spawnSync(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'fixtures/grandchild-holds-pipe.ts'), pidFile], { cwd: ROOT, encoding: 'utf8' });
+    // Before: 'close' waited for the sleep, whose minute outlasted the 50 s race.
+    expect(run.stdout, run.stderr).toBe('runProcess: 3 "started\\n"\n');
+  } finally {
+    try {
+      process.kill(Number(readFileSync(pidFile, 'utf8')));
+    } catch {
+      // Already gone.
+    }
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
