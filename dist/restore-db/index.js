@@ -1256,6 +1256,8 @@ function parseTime(raw, name) {
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   R: () => (/* binding */ runProcess)
 /* harmony export */ });
+/** How long captured output may still come after the program exited (see 'exit' below). */
+const EXIT_GRACE_MS = 2000;
 /** Output beyond this is cut: pg_restore -v can be chatty, and memory is not a log store. */
 const MAX_CAPTURE = 1 << 20;
 async function runProcess(command, args, opts = {}) {
@@ -1323,9 +1325,25 @@ async function runProcess(command, args, opts = {}) {
                 clearTimeout(timer);
             reject(err);
         });
+        // 'close' waits for every holder of the output pipes, and a program's own children inherit them:
+        // git's HTTP helper on a stalled remote, a hook's background job. Once the program has exited,
+        // captured output is read as it comes, so anything still unsent after a short grace is theirs;
+        // the pipes are closed then, or the wait (and its timeout, which ends only the program) would
+        // last as long as they do. Output streamed to another program is left alone: there the rest is
+        // still being read, as fast as that program takes it.
+        let orphaned;
+        child.on('exit', () => {
+            if (opts.stdout)
+                return;
+            orphaned = setTimeout(() => {
+                child.stdout?.destroy();
+                child.stderr?.destroy();
+            }, EXIT_GRACE_MS);
+        });
         child.on('close', (code, signal) => {
             if (timer)
                 clearTimeout(timer);
+            clearTimeout(orphaned);
             resolve({ code, signal, stdout: wholeLines(stdout, cut.stdout), stderr: wholeLines(stderr, cut.stderr), timedOut });
         });
     });
