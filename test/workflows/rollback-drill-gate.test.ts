@@ -464,6 +464,10 @@ describe('rollback-drill.yml report: a failure that left no drill comment', () =
     await runReport({ GATE: 'failure' });
     expect(issue.comments[0]!.body).toContain('The drill did not start: it waited for a rollback running in this repository');
     expect(issue.comments[0]!.body).toContain('Nothing was changed.');
+    // The gate also stops when the hour's API budget runs low: the comment must not send a person
+    // looking for a rollback that is not there.
+    expect(issue.comments[0]!.body).toContain('API budget for the hour ran low');
+    expect(issue.comments[0]!.body).toContain('in an hour if the API budget ran low');
   });
 
   it.each(['staging', 'eu staging/2'])('no drill issue yet (%s): it opens one the drill itself finds and comments on next time', async (environment) => {
