@@ -147,4 +147,9 @@ export interface RollbackRecord {
    * back from. A re-run with the same key comments on the open incident issue instead of opening one.
    */
   incidentKey: string;
+  /**
+   * The same incident under the names a later run may give it (incidentAliases): the incident
+   * issue carries each, and a run finds the issue carrying any of its own.
+   */
+  incidentAliases?: string[];
 }

@@ -212,6 +212,8 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
     // A revert to push: the job must be able to, or the app phase would stop halfway.
     for (const [i, c] of inScope.entries()) if (c.provider === 'git-revert' && outcomes[i]!.status === 'dry-run') await checkCanPush(request.workspace, c.name, c.timeoutSeconds, log);
     record.incidentKey = incidentKey(plan.environment, plan.components, inScope, outcomes, request);
+    const aliases = incidentAliases(plan.environment, plan.components, inScope, outcomes, record.incidentKey);
+    if (aliases.length) record.incidentAliases = aliases;
 
     if (wantsDatabase) {
       const db = plan.database!;
@@ -608,17 +610,41 @@ function applyOutcome(rec: ComponentRecord, o: PromoteOutcome, { preview = false
  */
 function incidentKey(environment: string, all: ComponentPlan[], components: ComponentPlan[], outcomes: PromoteOutcome[], request: RollbackRequest): string {
   // Every component's `from`, in scope or not: the app job and the database job of one rollback
-  // share the key. A from the cascade guard turned down names the deployment a rollback put there
-  // (the promotion event of our own rollback): the incident is the one that rollback was made for.
-  const guarded = (c: ComponentPlan) => {
-    const o = outcomes[components.indexOf(c)];
-    return o?.putThereByRollback && o.rolledBackFrom ? o.rolledBackFrom : c.from;
-  };
-  const explicit = all.filter((c) => c.from).map((c) => `${c.name}@${guarded(c)}`);
+  // share the key.
+  const explicit = all.filter((c) => c.from).map((c) => `${c.name}@${namedFrom(c, components, outcomes)}`);
   if (explicit.length) return `${environment}:${explicit.join(',')}`;
   if (request.github.runId) return `${environment}:run-${request.github.runId}`;
   const resolved = components.map((c, i) => `${c.name}@${outcomes[i]?.rolledBackFrom ?? outcomes[i]?.from.id ?? outcomes[i]?.from.commitSha ?? '?'}`);
   return `${environment}:${resolved.join(',') || 'database'}`;
+}
+
+/**
+ * A component's `from` as the key names it. A from the cascade guard turned down names the
+ * deployment a rollback put there (the promotion event of our own rollback): the incident is the one
+ * that rollback was made for, named by the platform's id of what it rolled back from.
+ */
+function namedFrom(c: ComponentPlan, components: ComponentPlan[], outcomes: PromoteOutcome[]): string | undefined {
+  const o = outcomes[components.indexOf(c)];
+  return o?.putThereByRollback && o.rolledBackFrom ? o.rolledBackFrom : c.from;
+}
+
+/**
+ * The incident under the other name a later run gives it. The key takes `from` as given, and
+ * auto-rollback's events give a commit SHA (workflow_run) or a URL (deployment_status); the cascade
+ * guard of a later run names the same deployment by the platform's id (namedFrom). So a run that
+ * rolls a component back also names the incident by the id of the deployment it rolls back from.
+ */
+function incidentAliases(environment: string, all: ComponentPlan[], components: ComponentPlan[], outcomes: PromoteOutcome[], key: string): string[] {
+  const explicit = all.filter((c) => c.from);
+  if (!explicit.length) return [];
+  const parts = explicit.map((c) => {
+    const o = outcomes[components.indexOf(c)];
+    // The plan's preview (dry-run): the deployment this run rolls back from.
+    const id = o && (o.status === 'dry-run' || changedProduction(o.status)) ? o.from.id : undefined;
+    return `${c.name}@${id ?? namedFrom(c, components, outcomes)}`;
+  });
+  const alias = `${environment}:${parts.join(',')}`;
+  return alias === key ? [] : [alias];
 }
 
 function revertOptions(request: RollbackRequest, choice: Choice, opts: { dryRun: boolean; snapshotPath?: string }): RevertOptions {
