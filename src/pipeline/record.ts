@@ -76,6 +76,8 @@ export interface DatabaseRecord {
   reverted: string[];
   status: string;
   error?: string;
+  /** Down migrations: the newest migration the plan keeps; unset when it reverts every applied one. */
+  keepVersion?: string;
   /**
    * What the failed database phase changed, as its error says (RollbackKitError.changed), for what
    * comes next: 'no', nothing (a restore that did not commit); 'unknown', it cannot tell (a COMMIT

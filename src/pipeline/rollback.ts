@@ -245,6 +245,7 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
         const dry = await revertMigrations(revertOptions(request, finishChoice(record.incidentKey, earlier), { dryRun: true }), log);
         downPlan = earlier;
         record.database.planned = earlier.planned;
+        if (earlier.keepVersion) record.database.keepVersion = earlier.keepVersion;
         record.database.reverted = revertedOfPlan(earlier.planned, dry.plan);
         if (dry.status === 'nothing-to-do') record.database.status = 'nothing-to-do';
       } else {
@@ -256,6 +257,7 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
         // what is applied when the database phase runs, and a since-ref plan need not be the newest ones.
         downPlan = freshPlan(dry.plan.map((p) => p.version), dry.stillApplied.map((m) => m.version), dry.keepVersion);
         record.database.planned = downPlan.planned;
+        if (downPlan.keepVersion) record.database.keepVersion = downPlan.keepVersion;
         if (dry.status === 'nothing-to-do') record.database.status = 'nothing-to-do';
       }
     }
@@ -956,6 +958,7 @@ function databaseFailedStep(record: RollbackRecord, db: DatabaseRecord): string 
   out.push(snap ? `The verified snapshot taken before this run changed it is ${snapshotPlace(record, snap)}.` : 'This run took no snapshot, since it stopped before changing anything.');
   const finishes = left.length ? `it finishes the plan recorded for this incident, reverting only what the tracking table shows left of it (${left.join(', ')})` : 'it finds the plan recorded for this incident finished and says so';
   out.push(`Do what the error says, then ${again}: ${finishes}.`);
+  if (record.runUrl && left.length) out.push(`If the fix is to a migration's down SQL, push it first, then ${newRunWithFix(record, db, left)}: Re-run jobs checks out the same commit, so it would run the old SQL again.`);
   if (snap) out.push(`Or, to put the database back as it was before this run, restore that snapshot: ${restoreStep(snap)}.`);
   return out.join(' ');
 }
@@ -965,6 +968,18 @@ function runAgain(record: RollbackRecord): string {
   if (!record.runUrl) return 'run the same rollback again';
   // A key from the run id: only a re-run of this workflow run finishes the plan; a new run plans afresh.
   return record.incidentKey.includes(':run-') && record.database?.method === DOWN_MIGRATIONS ? 're-run this job (Re-run jobs: a new workflow run is a new incident, and plans afresh)' : 're-run this job';
+}
+
+/**
+ * How a fixed migration file reaches the rollback: only a new workflow run checks it out. With the
+ * incident named by from, the new run is the same incident and finishes its recorded plan; keyed by
+ * the run, it is a new incident and plans afresh, so it must name the same end absolutely (`steps`
+ * would count again from what is still applied, and revert more).
+ */
+function newRunWithFix(record: RollbackRecord, db: DatabaseRecord, left: string[]): string {
+  if (!record.incidentKey.includes(':run-')) return 'start a new run with the same from, which checks out the fix and finishes the plan recorded for this incident';
+  const end = db.keepVersion ? `to-version: ${db.keepVersion}` : `steps: ${left.length}`;
+  return `start a new run with ${end} (a new workflow run is a new incident and plans afresh: the same steps would count again from what is still applied), which reverts ${left.join(', ')}`;
 }
 
 /** Where the snapshot is kept: the artifact on GitHub, and how to fetch it; else the file. */
