@@ -8,7 +8,7 @@ import { RollbackKitError } from '../core/errors.js';
 import { secretInput } from '../core/secret-input.js';
 import { StopOutlasted } from '../core/stop-signals.js';
 import { parseConnectionString } from '../db/connection.js';
-import { runDrill, type DrillRecord } from '../pipeline/drill.js';
+import { DRILL_PHASES, runDrill, type DrillRecord } from '../pipeline/drill.js';
 import { readDrillPlan, readRollbackPlan, readSeverity } from '../pipeline/plan-source.js';
 import type { RollbackRecord } from '../pipeline/record.js';
 import { runRollback } from '../pipeline/rollback.js';
@@ -63,6 +63,10 @@ function drillOutputs(record: DrillRecord): void {
 
 /** The run's record once the pipeline returns it: a failure before that changed nothing. */
 let finished: RollbackRecord | DrillRecord | undefined;
+/** Whether the pipeline was started (its record then says where it failed); before it, the inputs or the plan were refused. */
+let started = false;
+/** The phase a refused input or plan fails in: the drill's first phase checks what a rollback's plan does. */
+let firstPhase = 'plan';
 
 await runAction('rollback', async (log, signal) => {
   // Every secret is masked before anything else is read: nothing below can print one.
@@ -78,6 +82,7 @@ await runAction('rollback', async (log, signal) => {
   const mode = (input.string('mode') ?? 'rollback').toLowerCase();
   if (mode !== 'rollback' && mode !== 'drill') throw new RollbackKitError(`Input mode must be rollback or drill, got "${mode}".`, 'Leave mode empty for a rollback; use mode: drill for the rehearsal against staging.');
   const drill = mode === 'drill';
+  if (drill) firstPhase = DRILL_PHASES[0];
   const workspace = process.env.GITHUB_WORKSPACE || process.cwd();
   const database = databaseUrl ? parseConnectionString(databaseUrl, log) : undefined;
   const reason = drill ? (input.string('reason') ?? 'Rollback drill') : input.required('reason');
@@ -112,6 +117,7 @@ await runAction('rollback', async (log, signal) => {
   if (drill) {
     const wantsIssue = input.boolean('incident-issue', Boolean(githubToken));
     const github = { apiUrl: request.github.apiUrl, repository: request.github.repository, token: githubToken ?? '' };
+    started = true;
     const result = await runDrill(request, { report: wantsIssue && githubToken && github.repository ? (r) => recordDrill(github, r, log) : undefined }, log);
     finished = result;
     drillOutputs(result);
@@ -133,6 +139,7 @@ await runAction('rollback', async (log, signal) => {
   );
   // On GitHub the snapshot taken before the database changes is uploaded: RUNNER_TEMP goes with the job.
   const keepSnapshot = process.env.ACTIONS_RUNTIME_TOKEN ? async (s: { path: string; manifestPath: string }) => (await uploadSnapshotArtifact([s.path, s.manifestPath], undefined)).name : undefined;
+  started = true;
   const record = await runRollback(request, { ...telling, keepSnapshot }, log);
   finished = record;
 
@@ -149,6 +156,10 @@ await runAction('rollback', async (log, signal) => {
     throw new RollbackKitError(`Rollback failed in ${record.failedPhase ?? 'an unknown phase'}: ${row?.detail ?? 'see the job summary'}`, record.nextSteps.find((s) => !row || !s.includes(row.detail)) ?? 'See the job summary.');
   }
 }, (err) => {
+  // Workflows branch on status and failed-phase (rollback.yml's jobs, a step with if: failure()):
+  // every failure sets them. Refused before the pipeline started (an input, the plan file), the
+  // run failed in its first phase; a pipeline that did not return cannot say where it stopped.
+  if (!finished) setOutputs({ status: 'failed', 'failed-phase': started ? '' : firstPhase });
   // A run stopped that outlasted the grace time may have changed anything: nothing is claimed for it.
   return finished || err instanceof StopOutlasted ? undefined : NOTHING_CHANGED;
 });

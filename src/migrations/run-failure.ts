@@ -177,7 +177,10 @@ function recordFailed({ m, f, tracking, target, log, lost, pgMessage, marked }: 
 function statementFailed({ m, f, skipped, tracking, target, log, lost, pgMessage, marked }: Facts): Account {
   const at = where(m, f, f.error as PgError, tracking.table, log);
   const head = lost ? `Lost the connection to ${target} while reverting ${m.file.name} at ${at}: ${pgMessage}.` : `Reverting ${m.file.name} failed at ${at}: ${pgMessage}.`;
-  const hint = lost ? REACHABLE : 'Fix the down SQL (or what blocks it) and re-run: the run continues from this migration.';
+  // A re-run (Re-run jobs) checks out the commit the run started from: a fixed file reaches only a new run.
+  const hint = lost
+    ? REACHABLE
+    : `If the down SQL is wrong, fix it in ${m.file.name}, push the fix and start a new run: Re-run jobs checks out the same commit and would run the same SQL again. If something else blocks it (PostgreSQL's message above), fix that and re-run: the run continues from this migration.`;
   if (m.transactional) {
     let state: string;
     if (lost) {

@@ -76,6 +76,8 @@ export interface DatabaseRecord {
   reverted: string[];
   status: string;
   error?: string;
+  /** Down migrations: the newest migration the plan keeps; unset when it reverts every applied one. */
+  keepVersion?: string;
   /**
    * What the failed database phase changed, as its error says (RollbackKitError.changed), for what
    * comes next: 'no', nothing (a restore that did not commit); 'unknown', it cannot tell (a COMMIT
@@ -147,4 +149,9 @@ export interface RollbackRecord {
    * back from. A re-run with the same key comments on the open incident issue instead of opening one.
    */
   incidentKey: string;
+  /**
+   * The same incident under the names a later run may give it (incidentAliases): the incident
+   * issue carries each, and a run finds the issue carrying any of its own.
+   */
+  incidentAliases?: string[];
 }

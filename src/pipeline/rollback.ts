@@ -212,6 +212,8 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
     // A revert to push: the job must be able to, or the app phase would stop halfway.
     for (const [i, c] of inScope.entries()) if (c.provider === 'git-revert' && outcomes[i]!.status === 'dry-run') await checkCanPush(request.workspace, c.name, c.timeoutSeconds, log);
     record.incidentKey = incidentKey(plan.environment, plan.components, inScope, outcomes, request);
+    const aliases = incidentAliases(plan.environment, plan.components, inScope, outcomes, record.incidentKey);
+    if (aliases.length) record.incidentAliases = aliases;
 
     if (wantsDatabase) {
       const db = plan.database!;
@@ -243,6 +245,7 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
         const dry = await revertMigrations(revertOptions(request, finishChoice(record.incidentKey, earlier), { dryRun: true }), log);
         downPlan = earlier;
         record.database.planned = earlier.planned;
+        if (earlier.keepVersion) record.database.keepVersion = earlier.keepVersion;
         record.database.reverted = revertedOfPlan(earlier.planned, dry.plan);
         if (dry.status === 'nothing-to-do') record.database.status = 'nothing-to-do';
       } else {
@@ -254,6 +257,7 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
         // what is applied when the database phase runs, and a since-ref plan need not be the newest ones.
         downPlan = freshPlan(dry.plan.map((p) => p.version), dry.stillApplied.map((m) => m.version), dry.keepVersion);
         record.database.planned = downPlan.planned;
+        if (downPlan.keepVersion) record.database.keepVersion = downPlan.keepVersion;
         if (dry.status === 'nothing-to-do') record.database.status = 'nothing-to-do';
       }
     }
@@ -608,17 +612,41 @@ function applyOutcome(rec: ComponentRecord, o: PromoteOutcome, { preview = false
  */
 function incidentKey(environment: string, all: ComponentPlan[], components: ComponentPlan[], outcomes: PromoteOutcome[], request: RollbackRequest): string {
   // Every component's `from`, in scope or not: the app job and the database job of one rollback
-  // share the key. A from the cascade guard turned down names the deployment a rollback put there
-  // (the promotion event of our own rollback): the incident is the one that rollback was made for.
-  const guarded = (c: ComponentPlan) => {
-    const o = outcomes[components.indexOf(c)];
-    return o?.putThereByRollback && o.rolledBackFrom ? o.rolledBackFrom : c.from;
-  };
-  const explicit = all.filter((c) => c.from).map((c) => `${c.name}@${guarded(c)}`);
+  // share the key.
+  const explicit = all.filter((c) => c.from).map((c) => `${c.name}@${namedFrom(c, components, outcomes)}`);
   if (explicit.length) return `${environment}:${explicit.join(',')}`;
   if (request.github.runId) return `${environment}:run-${request.github.runId}`;
   const resolved = components.map((c, i) => `${c.name}@${outcomes[i]?.rolledBackFrom ?? outcomes[i]?.from.id ?? outcomes[i]?.from.commitSha ?? '?'}`);
   return `${environment}:${resolved.join(',') || 'database'}`;
+}
+
+/**
+ * A component's `from` as the key names it. A from the cascade guard turned down names the
+ * deployment a rollback put there (the promotion event of our own rollback): the incident is the one
+ * that rollback was made for, named by the platform's id of what it rolled back from.
+ */
+function namedFrom(c: ComponentPlan, components: ComponentPlan[], outcomes: PromoteOutcome[]): string | undefined {
+  const o = outcomes[components.indexOf(c)];
+  return o?.putThereByRollback && o.rolledBackFrom ? o.rolledBackFrom : c.from;
+}
+
+/**
+ * The incident under the other name a later run gives it. The key takes `from` as given, and
+ * auto-rollback's events give a commit SHA (workflow_run) or a URL (deployment_status); the cascade
+ * guard of a later run names the same deployment by the platform's id (namedFrom). So a run that
+ * rolls a component back also names the incident by the id of the deployment it rolls back from.
+ */
+function incidentAliases(environment: string, all: ComponentPlan[], components: ComponentPlan[], outcomes: PromoteOutcome[], key: string): string[] {
+  const explicit = all.filter((c) => c.from);
+  if (!explicit.length) return [];
+  const parts = explicit.map((c) => {
+    const o = outcomes[components.indexOf(c)];
+    // The plan's preview (dry-run): the deployment this run rolls back from.
+    const id = o && (o.status === 'dry-run' || changedProduction(o.status)) ? o.from.id : undefined;
+    return `${c.name}@${id ?? namedFrom(c, components, outcomes)}`;
+  });
+  const alias = `${environment}:${parts.join(',')}`;
+  return alias === key ? [] : [alias];
 }
 
 function revertOptions(request: RollbackRequest, choice: Choice, opts: { dryRun: boolean; snapshotPath?: string }): RevertOptions {
@@ -930,6 +958,7 @@ function databaseFailedStep(record: RollbackRecord, db: DatabaseRecord): string 
   out.push(snap ? `The verified snapshot taken before this run changed it is ${snapshotPlace(record, snap)}.` : 'This run took no snapshot, since it stopped before changing anything.');
   const finishes = left.length ? `it finishes the plan recorded for this incident, reverting only what the tracking table shows left of it (${left.join(', ')})` : 'it finds the plan recorded for this incident finished and says so';
   out.push(`Do what the error says, then ${again}: ${finishes}.`);
+  if (record.runUrl && left.length) out.push(`If the fix is to a migration's down SQL, push it first, then ${newRunWithFix(record, db, left)}: Re-run jobs checks out the same commit, so it would run the old SQL again.`);
   if (snap) out.push(`Or, to put the database back as it was before this run, restore that snapshot: ${restoreStep(snap)}.`);
   return out.join(' ');
 }
@@ -939,6 +968,18 @@ function runAgain(record: RollbackRecord): string {
   if (!record.runUrl) return 'run the same rollback again';
   // A key from the run id: only a re-run of this workflow run finishes the plan; a new run plans afresh.
   return record.incidentKey.includes(':run-') && record.database?.method === DOWN_MIGRATIONS ? 're-run this job (Re-run jobs: a new workflow run is a new incident, and plans afresh)' : 're-run this job';
+}
+
+/**
+ * How a fixed migration file reaches the rollback: only a new workflow run checks it out. With the
+ * incident named by from, the new run is the same incident and finishes its recorded plan; keyed by
+ * the run, it is a new incident and plans afresh, so it must name the same end absolutely (`steps`
+ * would count again from what is still applied, and revert more).
+ */
+function newRunWithFix(record: RollbackRecord, db: DatabaseRecord, left: string[]): string {
+  if (!record.incidentKey.includes(':run-')) return 'start a new run with the same from, which checks out the fix and finishes the plan recorded for this incident';
+  const end = db.keepVersion ? `to-version: ${db.keepVersion}` : `steps: ${left.length}`;
+  return `start a new run with ${end} (a new workflow run is a new incident and plans afresh: the same steps would count again from what is still applied), which reverts ${left.join(', ')}`;
 }
 
 /** Where the snapshot is kept: the artifact on GitHub, and how to fetch it; else the file. */

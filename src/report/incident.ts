@@ -52,6 +52,9 @@ export function incidentMarker(key: string): string {
   return `<!-- rollback-kit:incident ${safe} -->`;
 }
 
+/** Every name of the incident: its key, then the names a later run may give it (record.incidentAliases). */
+const incidentKeys = (record: RollbackRecord): string[] => [record.incidentKey, ...(record.incidentAliases ?? [])];
+
 export function plain(text: string): string {
   // eslint-disable-next-line no-control-regex
   return text.replace(/[\u0000-\u001F\u007F\u202A-\u202E\u2066-\u2069]+/g, ' ').replace(/\s+/g, ' ').trim();
@@ -159,7 +162,7 @@ export function incidentBody(record: RollbackRecord): string {
     .join(' ');
   const steps = record.nextSteps.length ? record.nextSteps.map((s, i) => `${i + 1}. ${inlineText(s)}`).join('\n') : '';
   const parts = [
-    incidentMarker(record.incidentKey),
+    incidentKeys(record).map(incidentMarker).join('\n'),
     `# Incident Post-Mortem: ${inlineText(incidentTitle(record))}`,
     [
       `**Date**: ${inlineText(start.slice(0, 10))}`,
@@ -418,7 +421,7 @@ export async function recordIncident(target: GitHubTarget, input: RollbackRecord
     const at = issueRepository(target, log, options, 'The incident issue was not recorded');
     if (!at) return undefined;
     const { gh, name, issues } = at;
-    const marker = incidentMarker(record.incidentKey);
+    const markers = incidentKeys(record).map(incidentMarker);
 
     const query: Record<string, string> = { state: 'open', per_page: '100' };
     if (record.labels.length) query.labels = record.labels.join(',');
@@ -433,7 +436,7 @@ export async function recordIncident(target: GitHubTarget, input: RollbackRecord
         return undefined;
       }
       const list = Array.isArray(reply.data) ? (reply.data as IssueItem[]) : [];
-      const marked = list.filter((i) => !i.pull_request && typeof i.body === 'string' && i.body.includes(marker) && typeof i.number === 'number');
+      const marked = list.filter((i) => !i.pull_request && typeof i.body === 'string' && markers.some((m) => (i.body as string).includes(m)) && typeof i.number === 'number');
       if (marked.length && login === null) login = await tokenLogin(gh);
       const hit = marked.find((i) => writtenWithToken(i.user, login ?? undefined));
       if (hit) found = { number: hit.number as number, url: String(hit.html_url ?? '') };

@@ -184,7 +184,7 @@ describe('run-down-migrations and the invalid index a CONCURRENTLY statement lea
     const err = await failed(revertMigrations(options, memoryLog()));
     expect(err.message).toContain('[23505]');
     expect(err.message).toContain('Statement 1 left the invalid index public.t1_id_key behind');
-    expect(err.hint).toMatch(/^First drop what statement 1 left: DROP INDEX CONCURRENTLY IF EXISTS public\.t1_id_key; Then: Fix the down SQL/);
+    expect(err.hint).toMatch(/^First drop what statement 1 left: DROP INDEX CONCURRENTLY IF EXISTS public\.t1_id_key; Then: If the down SQL is wrong, fix it in \S+, push the fix and start a new run/);
     expect(await indexes(db)).toEqual([
       { name: 't1_id_idx', valid: true },
       { name: 't1_id_key', valid: false },

@@ -43,6 +43,10 @@ describe('run-down-migrations with steps, after a failure partway', () => {
     expect(first.errors[0]).toContain('`to-version: 002`');
     expect(first.errors[0]).toMatch(/`steps: 3`[^.]*revert 3 more/);
     expect(first.errors[0]).toContain('a re-run of this job finishes this plan');
+    // A re-run checks out the same commit: a fixed down SQL reaches only a new run, which the
+    // to-version above finishes (the last test below does exactly that).
+    expect(first.errors[0]).toMatch(/If the down SQL is wrong, fix it in 003\S*, push the fix/);
+    expect(first.errors[0]).toContain('push the fix and start a new run: Re-run jobs checks out the same commit');
     expect(await pTables(db)).toEqual(['p1', 'p2', 'p3']);
   });
 

@@ -169,6 +169,28 @@ describe('the whole rollback started by a deployment event', () => {
     expect(moves()).toEqual([shop.good.uid]);
   });
 
+  // auto-rollback's workflow_run trigger names the bad deployment by its commit, deployment_status
+  // by its URL; the cascade run's guard names it by Vercel's id (the last alias request's
+  // fromDeploymentId). Each is the same incident: one issue.
+  it.each([
+    ['its commit SHA (workflow_run)', () => shop.bad.sha],
+    ['its URL (deployment_status)', () => `https://${shop.bad.url}`],
+  ])('the first run named the bad deployment by %s: the cascade run still comments on the first issue', async (_how, from) => {
+    const first = await run(from(), '1001');
+    expect(first.status).toBe('rolled-back');
+    expect(issues.issues).toHaveLength(1);
+
+    const cascade = await run(shop.good.uid, '1002');
+    expect(cascade.status).toBe('nothing-to-do');
+    expect(issues.issues).toHaveLength(1);
+    expect(issues.issues[0]!.comments).toHaveLength(1);
+    expect(issues.issues[0]!.comments[0]!.body).toContain(NOT_ROLLED_BACK_AGAIN);
+    // And a re-run of the first run (the same from) finds it as before.
+    expect((await run(from(), '1001')).status).toBe('nothing-to-do');
+    expect(issues.issues).toHaveLength(1);
+    expect(issues.issues[0]!.comments).toHaveLength(2);
+  });
+
   it('on Render too: the rollback deploy is not rolled back again, and the first incident issue gets the comment', async () => {
     const render = await startFakeRender();
     const RENDER_KEY = 'rnd_Zx81secretApiKeyForCascade000';

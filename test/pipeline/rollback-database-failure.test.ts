@@ -112,6 +112,28 @@ describe('down migrations fail midway', () => {
     expect(await appliedVersions(db)).toEqual([V(1)]);
   });
 
+  // Re-run jobs checks out the commit the run started from, so a fixed migration file reaches only
+  // a new workflow run, which (the incident keyed by the run) is a new incident and plans afresh.
+  it('on GitHub: a fix to the down SQL goes in a new run, with the end named absolutely; that run reverts only what is left', async () => {
+    await breakTwo();
+    const record = await runRollback(request({ steps: 2, onGitHub: true }), uploads(), memoryLog());
+    expect(record.failedPhase).toBe('database');
+    const step = errorHint(record)!;
+    expect(step).toContain(`If the fix is to a migration's down SQL, push it first, then start a new run with to-version: ${V(1)}`);
+    expect(step).toContain('Re-run jobs checks out the same commit, so it would run the old SQL again');
+    // The runner's own error says it too, rather than "fix the down SQL and re-run".
+    expect(record.database?.error).toContain('push the fix and start a new run: Re-run jobs checks out the same commit');
+
+    // What the step says, done: the fixed file, a new run (another run id), to-version.
+    await writeMigrations(ws, 'dbmate', tables(3));
+    const next = { ...request({ steps: 2, onGitHub: true }), github: { repository: 'acme/shop', apiUrl: 'http://127.0.0.1:9', runId: '4243', runUrl: `${RUN_URL.replace(RUN_ID, '4243')}` } };
+    next.plan = { ...next.plan, database: { ...next.plan.database!, choice: { toVersion: V(1) } } };
+    const again = await runRollback(next, uploads(), memoryLog());
+    expect(again.status).toBe('rolled-back');
+    expect(again.database?.reverted).toEqual([V(2)]);
+    expect(await appliedVersions(db)).toEqual([V(1)]);
+  });
+
   it('in the CLI: the local path and the restore command, never an artifact', async () => {
     await breakTwo();
     const record = await runRollback(request({ steps: 2, onGitHub: false }), {}, memoryLog());

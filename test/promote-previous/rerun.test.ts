@@ -145,11 +145,14 @@ const CASES: Case[] = [
     // No commit or image on either side: a copy of the target cannot be told from another deployment.
     explicit: 'skip',
   },
-  { name: 'fly', world: fly, empty: 'rolled-back', sha: 'refused', refusal: /Release feedface\S* \(input from\) is not among the 3 releases of app hotdash/ },
-  { name: 'render, deploys with commits', world: render(true), empty: 'rolled-back', sha: 'refused', refusal: /Input from must be a Render deploy id \(dep-…\)/ },
-  { name: 'render, image deploys (no commit)', world: render(false), empty: 'rolled-back', sha: 'refused', refusal: /Input from must be a Render deploy id/ },
-  { name: 'netlify, deploys with commits', world: netlify(true), empty: 'rolled-back', sha: 'refused', refusal: /Input from must be a Netlify deploy id/ },
-  { name: 'netlify, CLI deploys (no commit)', world: netlify(false), empty: 'rolled-back', sha: 'refused', refusal: /Input from must be a Netlify deploy id/ },
+  // A SHA is what auto-rollback.yml's workflow_run trigger passes: compared with the commit the
+  // serving release records (Render, Netlify), or the commit tag of a Fly image; where nothing
+  // records one it counts as no from (from-ref.ts).
+  { name: 'fly', world: fly, empty: 'rolled-back', sha: 'rolled-back' },
+  { name: 'render, deploys with commits', world: render(true), empty: 'rolled-back', sha: 'already-current' },
+  { name: 'render, image deploys (no commit)', world: render(false), empty: 'rolled-back', sha: 'rolled-back' },
+  { name: 'netlify, deploys with commits', world: netlify(true), empty: 'rolled-back', sha: 'already-current' },
+  { name: 'netlify, CLI deploys (no commit)', world: netlify(false), empty: 'rolled-back', sha: 'rolled-back' },
 ];
 
 /** Runs the same request twice and checks that production was put back at most once, to good. */

@@ -16,7 +16,8 @@ import { HttpApiError, sleep as realSleep } from '../http/client.js';
 import { calling, platformError, type PlatformErrorContext } from '../http/errors.js';
 import { describeSkipped, notPutBackAgain, type Frozen, type ProviderOutcome, type ReleaseInfo, type SkippedRelease, type ProviderRunOptions } from '../outcome.js';
 import { flyClients, imageInRegistry, listMachines, releases, updateImage, waitForState, type FlyClients } from './api.js';
-import { describeRelease, RELEASE_DONE, rolledBackFrom, withRollbackNote, type FlyMachine, type FlyRelease } from './model.js';
+import { describeRelease, RELEASE_DONE, rolledBackFrom, splitImage, withRollbackNote, type FlyMachine, type FlyRelease } from './model.js';
+import { commitSha, urlHost, warnUnproven } from '../from-ref.js';
 import { listingBound } from '../listing.js';
 import { StepDeadline } from '../http/deadline.js';
 
@@ -42,23 +43,42 @@ export const FLY_NOTHING_FROZEN: Frozen = {
   what: 'Fly has nothing to freeze: the next `fly deploy` (or deploy workflow run) ships a new release to every machine as usual, so hold deploys until the fix is ready.',
 };
 
-type ReleaseRef = { kind: 'previous' } | { kind: 'version'; version: number } | { kind: 'id'; id: string } | { kind: 'image'; image: string };
+/**
+ * `sha` and `url` are from only, as a deployment event names the bad release (from-ref.ts). Fly
+ * releases record no commit: a SHA names the release whose image is tagged with it (`fly deploy
+ * --image-label <sha>`), or whose id it is; a URL (the app's) names none.
+ */
+type ReleaseRef =
+  | { kind: 'previous' }
+  | { kind: 'version'; version: number }
+  | { kind: 'id'; id: string }
+  | { kind: 'image'; image: string }
+  | { kind: 'sha'; sha: string; raw: string }
+  | { kind: 'url'; url: string };
 
 export function parseReleaseRef(raw: string, input: 'target' | 'from'): ReleaseRef {
   const v = raw.trim();
   if (input === 'target' && (v === '' || v.toLowerCase() === 'previous')) return { kind: 'previous' };
   const version = /^v?(\d{1,9})$/i.exec(v);
   if (version) return { kind: 'version', version: Number(version[1]) };
+  if (input === 'from' && urlHost(v)) return { kind: 'url', url: v };
   if (input === 'from' && /^[a-z0-9.:-]+(\/[a-z0-9._-]+)+([:@][A-Za-z0-9._:-]+)?$/i.test(v)) return { kind: 'image', image: v };
+  const sha = input === 'from' ? commitSha(v) : undefined;
+  if (sha) return { kind: 'sha', sha, raw: v };
   if (/^[A-Za-z0-9_-]{4,}$/.test(v)) return { kind: 'id', id: v };
   throw new RollbackKitError(
-    `Input ${input} must be ${input === 'target' ? '"previous", ' : ''}a Fly release version (v12), a release id${input === 'from' ? ' or an image reference' : ''}; got "${raw}".`,
+    `Input ${input} must be ${input === 'target' ? '"previous", ' : ''}a Fly release version (v12), a release id${input === 'from' ? ', an image reference, a commit SHA or a URL' : ''}; got "${raw}".`,
     'Copy it from `fly releases --image`.',
   );
 }
 
+const imageTag = (image: string | undefined): string | undefined => (image ? splitImage(image)?.reference.toLowerCase() : undefined);
+
 const matches = (ref: ReleaseRef, r: FlyRelease): boolean =>
-  (ref.kind === 'version' && r.version === ref.version) || (ref.kind === 'id' && r.id === ref.id) || (ref.kind === 'image' && r.imageRef === ref.image);
+  (ref.kind === 'version' && r.version === ref.version) ||
+  (ref.kind === 'id' && r.id === ref.id) ||
+  (ref.kind === 'image' && r.imageRef === ref.image) ||
+  (ref.kind === 'sha' && (r.id === ref.raw || imageTag(r.imageRef) === ref.sha));
 
 const info = (r: FlyRelease | undefined, image?: string): ReleaseInfo => ({ id: r?.id, version: r?.version, image: r?.imageRef ?? image });
 
@@ -108,8 +128,10 @@ export async function promoteOnFly(opts: FlyPromoteOptions, log: Log): Promise<P
   if (fromRef) {
     const from = all.find((r) => matches(fromRef, r));
     const fromImage = fromRef.kind === 'image' ? fromRef.image : from?.imageRef;
-    if (!fromImage) throw new RollbackKitError(`Release ${opts.from} (input from) is not among the ${all.length} releases of app ${app}.`, 'Check the from input: a release version (v12), id or image.');
-    if (!machines.some((m) => m.image === fromImage)) {
+    if (fromRef.kind === 'url') warnUnproven(log, opts.from!, 'is a URL, which names a Fly app, not one of its releases');
+    else if (fromRef.kind === 'sha' && !fromImage) warnUnproven(log, opts.from!, `is a commit, and no release of app ${app} has an image tagged with it (Fly releases record no commit; deploy with --image-label <sha> to name them so)`);
+    else if (!fromImage) throw new RollbackKitError(`Release ${opts.from} (input from) is not among the ${all.length} releases of app ${app}.`, 'Check the from input: a release version (v12), id or image.');
+    if (fromImage && !machines.some((m) => m.image === fromImage)) {
       const note = `No machine of app ${app} runs ${opts.from!.trim()} (${fromImage}) any more. Nothing to do.`;
       log.info(note);
       return { ...base, status: 'already-current', from: info(current, images[0]), to: info(current, images[0]), notes: [note] };

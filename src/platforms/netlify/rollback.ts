@@ -18,6 +18,7 @@ import { describeSkipped, nextPoll, notPutBackAgain, type Frozen, type ProviderO
 import { getDeploy, getSite, lockDeploy, netlifyClient, readyProductionDeploys, restore, type NetlifyDeploy, type NetlifySite } from './api.js';
 import { listingBound } from '../listing.js';
 import { StepDeadline } from '../http/deadline.js';
+import { commitSha, compareCommit, urlHost, warnUnproven, type FromSays } from '../from-ref.js';
 
 export interface NetlifyPromoteOptions extends ProviderRunOptions {
   token: string;
@@ -41,6 +42,31 @@ function frozenState(siteName: string, published: NetlifyDeploy | undefined): Fr
 const info = (d: NetlifyDeploy | undefined): ReleaseInfo => ({ id: d?.id, url: d?.url, commitSha: d?.commitRef });
 const describe = (d: NetlifyDeploy) => `${d.id} (${d.state}${d.commitRef ? `, commit ${d.commitRef.slice(0, 7)}` : ''}${d.createdAt ? `, created ${new Date(d.createdAt).toISOString()}` : ''})`;
 const HEX_ID = /^[a-f0-9]{24}$/i;
+
+type NetlifyFrom = { kind: 'id' | 'sha' | 'url'; value: string };
+
+/**
+ * `from` as a deploy id, or as a deployment event names it (from-ref.ts): the commit it was built
+ * from, or a URL. A deploy's own URL (its permalink, https://<deploy id>--<site>.netlify.app, what
+ * Netlify's deployment statuses point at) names it; any other (the site's domain) names none.
+ */
+function parseFrom(raw: string): NetlifyFrom {
+  const v = raw.trim();
+  if (HEX_ID.test(v)) return { kind: 'id', value: v.toLowerCase() };
+  const host = urlHost(v);
+  if (host) {
+    const permalink = /^([a-f0-9]{24})--/.exec(host);
+    return permalink ? { kind: 'id', value: permalink[1]! } : { kind: 'url', value: v };
+  }
+  const sha = commitSha(v);
+  if (sha) return { kind: 'sha', value: sha };
+  throw new RollbackKitError(`Input from must be a Netlify deploy id (24 hex characters), its URL, or the commit SHA it was built from; got "${raw}".`, 'Copy the deploy id from the deploy page URL, or give the commit SHA of the bad deploy.');
+}
+
+function compareFrom(from: NetlifyFrom, published: NetlifyDeploy): FromSays {
+  if (from.kind === 'id') return from.value === published.id.toLowerCase() ? 'names-live' : 'not-live';
+  return from.kind === 'sha' ? compareCommit(from.value, published.commitRef) : 'unproven';
+}
 
 /** Refuses a named deploy that is not this site's ready production deploy: publishing it would not be a rollback. */
 function checkExplicitTarget(d: NetlifyDeploy, site: NetlifySite, name: string, log: Log): void {
@@ -87,13 +113,8 @@ export async function promoteOnNetlify(opts: NetlifyPromoteOptions, log: Log): P
   if (!/^[a-z0-9][a-z0-9.-]*$/i.test(siteId)) throw new RollbackKitError(`Input site must be a Netlify site id or domain; got "${opts.site}".`, 'Copy the site id from Site configuration → Site details.');
   const targetInput = (opts.target || 'previous').trim();
   const targetId = targetInput.toLowerCase() === 'previous' ? undefined : targetInput;
-  for (const [input, v] of [
-    ['target', targetId],
-    ['from', opts.from?.trim() || undefined],
-  ] as const) {
-    if (v && !HEX_ID.test(v)) throw new RollbackKitError(`Input ${input} must be a Netlify deploy id (24 hex characters); got "${v}".`, 'Copy the deploy id from the deploy page URL.');
-  }
-  const fromId = opts.from?.trim() || undefined;
+  if (targetId && !HEX_ID.test(targetId)) throw new RollbackKitError(`Input target must be a Netlify deploy id (24 hex characters); got "${targetId}".`, 'Copy the deploy id from the deploy page URL.');
+  const from = opts.from?.trim() ? parseFrom(opts.from) : undefined;
   const sleep = opts.sleep ?? realSleep;
   const now = opts.now ?? Date.now;
   const step = new StepDeadline(now, opts.timeoutSeconds);
@@ -128,8 +149,13 @@ export async function promoteOnNetlify(opts: NetlifyPromoteOptions, log: Log): P
     return { ...base, frozen, status: 'already-current', from: info(published), to: info(published), notes: [note, `${frozen.what} ${frozen.undo ?? ''}`.trim()], rolledBackFrom };
   };
 
-  if (fromId && fromId !== published.id) {
-    const note = `Site ${name} no longer publishes ${fromId}; it publishes ${published.id}. Nothing to do.`;
+  const fromSays = from && compareFrom(from, published);
+  if (fromSays === 'unproven') {
+    warnUnproven(log, opts.from!, from!.kind === 'url' ? "is a URL that names no deploy (a deploy's own URL begins with its id)" : `is a commit, and the published deploy ${published.id} records none`);
+  }
+  const fromNamesPublished = fromSays === 'names-live';
+  if (from && fromSays === 'not-live') {
+    const note = `Site ${name} no longer publishes ${from.kind === 'sha' ? `commit ${from.value}` : from.value}; it publishes ${describe(published)}. Nothing to do.`;
     log.info(note);
     return { ...base, status: 'already-current', from: info(published), to: info(published), notes: [note] };
   }
@@ -194,18 +220,18 @@ export async function promoteOnNetlify(opts: NetlifyPromoteOptions, log: Log): P
     checkExplicitTarget(target, site, name, log);
   } else {
     // A from naming the published deploy says it is bad: nothing in the list can overrule that.
-    if (!fromId && earlier?.put === 'rollback') {
+    if (!fromNamesPublished && earlier?.put === 'rollback') {
       return alreadyCurrent(earlier.replaced.id,
         `Site ${name} publishes ${published.id} although ${earlier.wasLive.id}, newer, was published before it: an earlier rollback has already put it back. Nothing to restore; to go further back, name the deploy in target or set from to ${published.id}.`,
       );
     }
-    if (!fromId && earlier?.put === 'unknown') {
+    if (!fromNamesPublished && earlier?.put === 'unknown') {
       throw new RollbackKitError(
         `Site ${name} publishes ${published.id} although ${earlier.newer.id} is newer and ready, and Netlify does not say whether that one was ever published: ${published.id} may be there because of an earlier rollback, or because auto publishing was stopped before the newer deploys. Nothing was changed.`,
         `If ${published.id} is the bad deploy, set from to ${published.id}: the step then rolls back from it. Or name the deploy to return to in target.`,
       );
     }
-    if (!fromId && newer.length) log.info(`${newer.length} newer ready deploy(s) were never published (auto publishing was stopped before them): not the mark of an earlier rollback.`);
+    if (!fromNamesPublished && newer.length) log.info(`${newer.length} newer ready deploy(s) were never published (auto publishing was stopped before them): not the mark of an earlier rollback.`);
     if (!target) {
       throw new RollbackKitError(
         `No earlier ready production deploy of site ${name} can take over from ${published.id}: ${seen} older one(s) read, none with other code.${describeSkipped(skipped)}`,

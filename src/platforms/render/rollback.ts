@@ -16,6 +16,7 @@ import { describeSkipped, nextPoll, notPutBackAgain, type Frozen, type ProviderO
 import { deploys, getDeploy, getService, renderClient, rollback, setAutoDeploy, type RenderDeploy, type RenderService } from './api.js';
 import { listingBound } from '../listing.js';
 import { StepDeadline } from '../http/deadline.js';
+import { commitSha, compareCommit, urlHost, warnUnproven, type FromSays } from '../from-ref.js';
 
 export interface RenderPromoteOptions extends ProviderRunOptions {
   token: string;
@@ -50,13 +51,33 @@ function checkId(value: string, input: string, prefix: string, what: string): st
   return v;
 }
 
-/** Why an older deploy cannot be what "previous" means, or undefined when it can. */
+type RenderFrom = { kind: 'id' | 'sha' | 'url'; value: string };
+
+/**
+ * `from` as a deploy id, or as a deployment event names it (from-ref.ts): the commit it was built
+ * from, or a URL, which on Render is the service's own and so names no deploy.
+ */
+function parseFrom(raw: string): RenderFrom {
+  const v = raw.trim();
+  if (/^dep-[a-z0-9]+$/i.test(v)) return { kind: 'id', value: v };
+  const sha = commitSha(v);
+  if (sha) return { kind: 'sha', value: sha };
+  if (urlHost(v)) return { kind: 'url', value: v };
+  throw new RollbackKitError(`Input from must be a Render deploy id (dep-…), the commit SHA it was built from, or a URL; got "${raw}".`, 'Copy the deploy id from the Render dashboard, or give the commit SHA of the bad deploy.');
+}
+
+function compareFrom(from: RenderFrom, live: RenderDeploy): FromSays {
+  if (from.kind === 'id') return from.value === live.id ? 'names-live' : 'not-live';
+  return from.kind === 'sha' ? compareCommit(from.value, live.commitId) : 'unproven';
+}
+
 /** The same code: the same image when either has one, else the same commit; nothing known is not the same. */
 export function sameCode(a: RenderDeploy, b: RenderDeploy): boolean {
   if (a.image || b.image) return a.image === b.image;
   return !!a.commitId && a.commitId === b.commitId;
 }
 
+/** Why an older deploy cannot be what "previous" means, or undefined when it can. */
 export function skipReason(d: RenderDeploy, live: RenderDeploy): string | undefined {
   if (NEVER_LIVE.has(d.status)) return `status ${d.status}: it never went live`;
   if (d.status !== 'deactivated') return `status ${d.status}`;
@@ -75,7 +96,7 @@ export async function promoteOnRender(opts: RenderPromoteOptions, log: Log): Pro
   const serviceId = checkId(opts.service, 'service', 'srv', 'service');
   const targetInput = (opts.target || 'previous').trim();
   const targetId = targetInput.toLowerCase() === 'previous' ? undefined : checkId(targetInput, 'target', 'dep', 'deploy');
-  const fromId = opts.from?.trim() ? checkId(opts.from, 'from', 'dep', 'deploy') : undefined;
+  const from = opts.from?.trim() ? parseFrom(opts.from) : undefined;
   const sleep = opts.sleep ?? realSleep;
   const now = opts.now ?? Date.now;
   const step = new StepDeadline(now, opts.timeoutSeconds);
@@ -120,8 +141,10 @@ export async function promoteOnRender(opts: RenderPromoteOptions, log: Log): Pro
   log.info(`Render service ${name} serves ${describe(live)}.`);
   const base = { skipped: [] as SkippedRelease[], frozen: frozenState(service, false) };
 
-  if (fromId && fromId !== live.id) {
-    const note = `Service ${name} no longer serves ${fromId}; it serves ${live.id}. Nothing to do.`;
+  const fromSays = from && compareFrom(from, live);
+  if (fromSays === 'unproven') warnUnproven(log, opts.from!, from!.kind === 'url' ? 'is a URL, which names a Render service, not one of its deploys' : `is a commit, and the live deploy ${live.id} records none (an image deploy)`);
+  if (from && fromSays === 'not-live') {
+    const note = `Service ${name} no longer serves ${from.kind === 'sha' ? `commit ${from.value}` : from.value}; it serves ${describe(live)}. Nothing to do.`;
     log.info(note);
     return { ...base, status: 'already-current', from: info(live), to: info(live), notes: [note] };
   }
@@ -146,7 +169,7 @@ export async function promoteOnRender(opts: RenderPromoteOptions, log: Log): Pro
     // A rollback deploy carries its target's commit and image: a live one made after the target with
     // its code is that target put back by an earlier run of this request; another would only copy it
     // again. A from naming the live deploy says it is bad all the same (a variables-only change).
-    if (!fromId && live.trigger === 'rollback' && live.createdAt > target.createdAt && sameCode(live, target)) {
+    if (fromSays !== 'names-live' && live.trigger === 'rollback' && live.createdAt > target.createdAt && sameCode(live, target)) {
       const note = `Service ${name} already serves ${describe(live)}, a rollback made after ${target.id} with the same ${live.image ? 'image' : 'commit'}: an earlier rollback has put the target back. Nothing to do; if the live deploy is bad all the same, run again with from: ${live.id}.`;
       log.info(note);
       return { ...base, status: 'already-current', from: info(live), to: info(live), notes: [note] };

@@ -1,0 +1,43 @@
+/**
+ * `from` in the forms a deployment event gives it, for the platforms whose own ids the events do
+ * not carry (Fly, Render, Netlify): auto-rollback.yml passes a workflow_run's head commit SHA, and
+ * a deployment_status's target URL. Each provider first reads its own id shapes, then these: a SHA
+ * is compared with the commit the serving release records, and a URL that cannot be traced to one
+ * release (a production domain serves whatever is live) proves nothing. As on Vercel and Railway,
+ * a from that proves nothing counts as no from: it neither ends the run nor vouches for what
+ * serves, and the provider's own re-run and rollback-cascade guards decide.
+ */
+import type { Log } from '../core/log.js';
+
+/** How `from` compares with what serves now. */
+export type FromSays = 'names-live' | 'not-live' | 'unproven';
+
+/** A commit SHA, full or abbreviated (git's shortest is 7). */
+const COMMIT_SHA = /^[0-9a-f]{7,40}$/i;
+
+export function commitSha(raw: string): string | undefined {
+  const v = raw.trim();
+  return COMMIT_SHA.test(v) ? v.toLowerCase() : undefined;
+}
+
+/** The host of an http(s) URL, lower case; undefined for anything else. */
+export function urlHost(raw: string): string | undefined {
+  const v = raw.trim();
+  if (!/^https?:\/\//i.test(v)) return undefined;
+  try {
+    return new URL(v).host.toLowerCase() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A SHA against the commit the serving release records: none recorded proves nothing. */
+export function compareCommit(sha: string, served: string | undefined): FromSays {
+  if (!served) return 'unproven';
+  return served.toLowerCase().startsWith(sha) ? 'names-live' : 'not-live';
+}
+
+/** Says, once, why from counts as no from. */
+export function warnUnproven(log: Log, from: string, why: string): void {
+  log.warning(`from (${from.trim()}) ${why}, so it cannot be compared with what serves: it counts as no from.`);
+}

@@ -1,0 +1,39 @@
+// The root action refused before any phase ran (a bad input, a bad plan file) still writes status
+// and failed-phase, as GitHub runs it: rollback.yml's jobs and a step with if: failure() branch on
+// them, and an empty status reads as "nothing happened" rather than "failed".
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runAction } from '../helpers/run-action.js';
+
+const BASE = { reason: 'checkout 500s', provider: 'command', command: 'echo rolled back', 'incident-issue': 'false' };
+
+describe('root action: refused inputs still say failed, and where', () => {
+  it.each([
+    ['scope everything', { scope: 'everything' }],
+    ['format flyway', { scope: 'full', format: 'flyway', 'database-url': 'postgres://postgres@127.0.0.1:5432/rk_none', steps: '1' }],
+    ['db-method pitr', { scope: 'full', 'db-method': 'pitr', 'database-url': 'postgres://postgres@127.0.0.1:5432/rk_none', steps: '1' }],
+    ['severity loud', { severity: 'loud' }],
+    ['mode sideways', { mode: 'sideways' }],
+  ])('%s: status failed, failed-phase plan, one error', async (_what, extra) => {
+    const run = await runAction('rollback', { ...BASE, ...extra }, { cwd: await mkdtemp(join(tmpdir(), 'rk-refused-')) });
+    expect(run.code).toBe(1);
+    expect(run.errors).toHaveLength(1);
+    expect(run.outputs).toMatchObject({ status: 'failed', 'failed-phase': 'plan' });
+  });
+
+  it('a plan file with a mistake: the same', async () => {
+    const ws = await mkdtemp(join(tmpdir(), 'rk-refused-plan-'));
+    await writeFile(join(ws, 'rollback-kit.yml'), 'components:\n  web: { provider: heroku }\n');
+    const run = await runAction('rollback', { reason: 'checkout 500s' }, { cwd: ws });
+    expect(run.code).toBe(1);
+    expect(run.outputs).toMatchObject({ status: 'failed', 'failed-phase': 'plan' });
+  });
+
+  it('mode drill, refused before it starts: failed in its first phase, readiness', async () => {
+    const run = await runAction('rollback', { ...BASE, mode: 'drill', scope: 'everything', severity: 'loud' }, { cwd: await mkdtemp(join(tmpdir(), 'rk-refused-drill-')) });
+    expect(run.code).toBe(1);
+    expect(run.outputs).toMatchObject({ status: 'failed', 'failed-phase': 'readiness' });
+  });
+});
