@@ -86,11 +86,11 @@ export function sortVersions(versions: string[]): string[] {
   return versions.sort((a, b) => compareVersions({ version: a, name: a }, { version: b, name: b }));
 }
 
-/** Whether any of the files contains text matching `pattern` (format detection). */
-export async function anyFileMatches(dir: string, names: string[], pattern: RegExp): Promise<boolean> {
+/** Whether any of the files has text that `matches` (format detection). */
+export async function anyFileMatches(dir: string, names: string[], matches: (text: string) => boolean): Promise<boolean> {
   for (const name of names) {
     const text = await readText(dir, name);
-    if (text && pattern.test(text)) return true;
+    if (text && matches(text)) return true;
   }
   return false;
 }
