@@ -406,7 +406,9 @@ export function blankSql(sql: SqlText, blank: { quoted: boolean }): string {
     .join('');
 }
 
-const SET_CONFORMING = /^set\s+(?:(?:session|local)\s+)?"?standard_conforming_strings"?\s*(?:=|\bto\b)\s*([\s\S]*?)\s*$/i;
+// Read from trimmed code: the value runs to the end (a lazy value before `\s*$` backtracked over
+// every run of white space inside it, n² steps).
+const SET_CONFORMING = /^set\s+(?:(?:session|local)\s+)?"?standard_conforming_strings"?\s*(?:=|\bto\b)\s*([\s\S]*)$/i;
 const RESET_CONFORMING = /^(?:reset\s+(?:"?standard_conforming_strings"?|all)|discard\s+all)\s*$/i;
 
 /**
