@@ -1,8 +1,11 @@
 /**
  * Files the actions write where a user pointed them (output-dir, reports): folders created one
  * level at a time, refused on kernel pseudo file systems, and files written whole or not at all.
+ * And files they read from where a user pointed them (migrations, checks-file): regular files of
+ * a bounded size only.
  */
 import { randomBytes } from 'node:crypto';
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { mkdir, realpath, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { RollbackKitError, systemErrorLine, systemErrorMeaning } from './errors.js';
@@ -104,4 +107,60 @@ export function asFileError(err: unknown, input?: string): unknown {
   const where = input ? `Point ${input} at a writable folder with free space, such as one under $RUNNER_TEMP.` : undefined;
   const hint = code === 'ENOSPC' || code === 'EDQUOT' ? `Free space on that disk${input ? ` or point ${input} elsewhere` : ''}, then run again.` : where;
   return new RollbackKitError(line, hint);
+}
+
+/**
+ * A file readRegularFile will not read, and why (`why` ends "Cannot read X: ", as in "it is a
+ * FIFO (named pipe), not a regular file"): the caller names the file and the input it came from.
+ */
+export class FileRefused extends Error {
+  constructor(
+    readonly path: string,
+    readonly why: string,
+  ) {
+    super(`${path}: ${why}`);
+    this.name = 'FileRefused';
+  }
+}
+
+const KINDS: [(s: import('node:fs').Stats) => boolean, string][] = [
+  [(s) => s.isDirectory(), 'it is a directory'],
+  [(s) => s.isFIFO(), 'it is a FIFO (named pipe), not a regular file'],
+  [(s) => s.isSocket(), 'it is a socket, not a regular file'],
+  [(s) => s.isCharacterDevice(), 'it is a character device, not a regular file'],
+  [(s) => s.isBlockDevice(), 'it is a block device, not a regular file'],
+];
+
+const size = (bytes: number) => (bytes >= 1024 * 1024 ? `${Math.round((bytes / 1024 / 1024) * 10) / 10} MB` : bytes >= 1024 ? `${Math.round((bytes / 1024) * 10) / 10} KB` : `${bytes} bytes`);
+
+/**
+ * The text (UTF-8) of a file a user pointed us at, through any symbolic links, if it is a regular
+ * file of at most `maxBytes`; else FileRefused. Opened without blocking, so a FIFO (which would
+ * block the read until something wrote to it, forever) or a device is refused at once, and read no
+ * further than the cap, so a huge file (or one still growing) cannot fill memory. Node's own errors
+ * (ENOENT, EACCES) are thrown as they are. Synchronous: these files are small, and many of them
+ * read through the thread pool one by one cost more than the reads.
+ */
+export function readRegularFile(path: string, maxBytes: number): string {
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    const info = fstatSync(fd);
+    if (!info.isFile()) throw new FileRefused(path, KINDS.find(([is]) => is(info))?.[1] ?? 'it is not a regular file');
+    const tooLarge = () => new FileRefused(path, `it is larger than ${size(maxBytes)}${info.size > maxBytes ? ` (${info.size} bytes)` : ''}`);
+    if (info.size > maxBytes) throw tooLarge();
+    // Read to the end, not to the size stat gave: a file still growing is caught at the cap.
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const chunk = Buffer.allocUnsafe(Math.min(Math.max(info.size + 1, 64 * 1024), maxBytes + 1 - total));
+      const n = readSync(fd, chunk, 0, chunk.length, null);
+      if (n === 0) break;
+      chunks.push(chunk.subarray(0, n));
+      total += n;
+      if (total > maxBytes) throw tooLarge();
+    }
+    return Buffer.concat(chunks).toString('utf8');
+  } finally {
+    closeSync(fd);
+  }
 }

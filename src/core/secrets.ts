@@ -9,7 +9,8 @@ export const MIN_SECRET_LENGTH = 6;
 
 /** Values that are switches or placeholders, never credentials: `?x-vercel-set-bypass-cookie=true`. */
 const COMMON_WORDS = new Set(['true', 'false', 'null', 'none', 'nil', 'undefined', 'yes', 'no', 'on', 'off', 'enabled', 'disabled']);
-const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+// Digits after a point only: `\d+\.?\d*` could split a run of digits anywhere (n² steps on a long one that fails).
+const NUMBER = /^[+-]?(\d+(?:\.\d*)?|\.\d+)(e[+-]?\d+)?$/i;
 
 /**
  * - `strong`: redacted wherever it appears and masked by the runner.

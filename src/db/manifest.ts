@@ -2,9 +2,8 @@
  * The manifest written next to every snapshot: what was dumped, from which server, its sha256, and
  * the catalogue (row counts per table, object counts) that restore-db and smoke checks compare with.
  */
-import { readFile, stat } from 'node:fs/promises';
 import { RollbackKitError } from '../core/errors.js';
-import { writeFileAtomic } from '../core/files.js';
+import { FileRefused, readRegularFile, writeFileAtomic } from '../core/files.js';
 import { FORMATS, type FingerprintVersion, type SnapshotFormat } from './archive.js';
 import type { ObjectCounts, TableCount } from './catalog.js';
 
@@ -83,13 +82,10 @@ export const MAX_MANIFEST_BYTES = 256 * 1024 * 1024;
 export async function readManifest(path: string): Promise<SnapshotManifest> {
   let parsed: unknown;
   try {
-    const size = (await stat(path)).size;
-    if (size > MAX_MANIFEST_BYTES) {
-      throw new RollbackKitError(`${path} is not a rollback-kit snapshot manifest: it is ${size} bytes, and a manifest is at most ${MAX_MANIFEST_BYTES}.`, BROKEN_HINT);
-    }
-    parsed = JSON.parse(await readFile(path, 'utf8'));
+    // A regular file only (a FIFO would block the step forever), read up to the cap.
+    parsed = JSON.parse(readRegularFile(path, MAX_MANIFEST_BYTES));
   } catch (err) {
-    if (err instanceof RollbackKitError) throw err;
+    if (err instanceof FileRefused) throw new RollbackKitError(`${path} is not a rollback-kit snapshot manifest: ${err.why}.`, BROKEN_HINT);
     const why = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'it does not exist' : 'it is not valid JSON';
     throw new RollbackKitError(`Cannot read the snapshot manifest ${path}: ${why}.`, 'snapshot-db writes it next to each snapshot; keep the two together.');
   }

@@ -381,23 +381,34 @@ function lineEnd(text: string, from: number): number {
   return -1;
 }
 
+/** A run of text of one part; a quoted one's `quote` is the character that opened it: ' (a string), " (a name) or $ (a dollar-quoted body). */
+export interface SqlPiece {
+  part: SqlPart;
+  text: string;
+  quote?: string;
+}
+
+/** `sql` cut into the parts the lexer reads it as, in order: joined, they are `sql` again. */
+export function sqlParts(sql: SqlText): SqlPiece[] {
+  const starts: { part: SqlPart; at: number }[] = [{ part: 'code', at: 0 }];
+  new SqlLexer({ standardConformingStrings: sql.standardConformingStrings, onPart: (part, at) => starts.push({ part, at }) }).scan(sql.text);
+  return starts.map(({ part, at }, k) => ({ part, text: sql.text.slice(at, starts[k + 1]?.at ?? sql.text.length), ...(part === 'quoted' && at > 0 ? { quote: sql.text[at - 1] } : {}) }));
+}
+
 /**
  * `sql` as the lexer reads it, each character that is not code replaced by a space (newlines kept,
  * so offsets and lines still hold): comments always, and with `quoted` the insides of strings,
  * quoted identifiers and dollar-quoted bodies too. For classifying a statement, never for running it.
  */
 export function blankSql(sql: SqlText, blank: { quoted: boolean }): string {
-  const starts: { part: SqlPart; at: number }[] = [{ part: 'code', at: 0 }];
-  new SqlLexer({ standardConformingStrings: sql.standardConformingStrings, onPart: (part, at) => starts.push({ part, at }) }).scan(sql.text);
-  let out = '';
-  starts.forEach(({ part, at }, k) => {
-    const text = sql.text.slice(at, starts[k + 1]?.at ?? sql.text.length);
-    out += part === 'code' || (part === 'quoted' && !blank.quoted) ? text : text.replace(/[^\n]/g, ' ');
-  });
-  return out;
+  return sqlParts(sql)
+    .map(({ part, text }) => (part === 'code' || (part === 'quoted' && !blank.quoted) ? text : text.replace(/[^\n]/g, ' ')))
+    .join('');
 }
 
-const SET_CONFORMING = /^set\s+(?:(?:session|local)\s+)?"?standard_conforming_strings"?\s*(?:=|\bto\b)\s*([\s\S]*?)\s*$/i;
+// Read from trimmed code: the value runs to the end (a lazy value before `\s*$` backtracked over
+// every run of white space inside it, n² steps).
+const SET_CONFORMING = /^set\s+(?:(?:session|local)\s+)?"?standard_conforming_strings"?\s*(?:=|\bto\b)\s*([\s\S]*)$/i;
 const RESET_CONFORMING = /^(?:reset\s+(?:"?standard_conforming_strings"?|all)|discard\s+all)\s*$/i;
 
 /**

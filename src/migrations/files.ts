@@ -1,7 +1,8 @@
 /** Reading a migrations folder: the helpers every format shares. */
-import { readFileSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { RollbackKitError } from '../core/errors.js';
+import { FileRefused, readRegularFile } from '../core/files.js';
 
 /** Names in `dir` (files and folders), hidden ones left out, as the tools do. */
 export async function listNames(dir: string): Promise<string[]> {
@@ -20,13 +21,23 @@ export async function listFolders(dir: string): Promise<string[]> {
 }
 
 /**
- * A migration file's text, or undefined when it does not exist. Read synchronously: migration files
- * are small, and hundreds of them read through the thread pool one by one cost more than the reads.
+ * The most of one migration file read: its down SQL is sent as one query, and a migration that
+ * loads data may be large, but past this it is not a migration (a dump, a file written in a loop).
+ */
+export const MAX_MIGRATION_BYTES = 64 * 1024 * 1024;
+
+/**
+ * A migration file's text, or undefined when it cannot be read (it does not exist). A link to a
+ * file is read as the file; anything else that is not a regular file (a FIFO would block the step
+ * forever), or a file larger than MAX_MIGRATION_BYTES, fails the step, saying which.
  */
 export async function readText(dir: string, name: string): Promise<string | undefined> {
   try {
-    return readFileSync(join(dir, name), 'utf8');
-  } catch {
+    return readRegularFile(join(dir, name), MAX_MIGRATION_BYTES);
+  } catch (err) {
+    if (err instanceof FileRefused) {
+      throw new RollbackKitError(`Cannot read the migration file ${err.path}: ${err.why}.`, 'Migration files must be regular files (or links to them) of SQL; move anything else out of the migrations folder.');
+    }
     return undefined;
   }
 }
@@ -86,11 +97,11 @@ export function sortVersions(versions: string[]): string[] {
   return versions.sort((a, b) => compareVersions({ version: a, name: a }, { version: b, name: b }));
 }
 
-/** Whether any of the files contains text matching `pattern` (format detection). */
-export async function anyFileMatches(dir: string, names: string[], pattern: RegExp): Promise<boolean> {
+/** Whether any of the files has text that `matches` (format detection). */
+export async function anyFileMatches(dir: string, names: string[], matches: (text: string) => boolean): Promise<boolean> {
   for (const name of names) {
     const text = await readText(dir, name);
-    if (text && pattern.test(text)) return true;
+    if (text && matches(text)) return true;
   }
   return false;
 }

@@ -11,7 +11,7 @@ import { beforeConcurrentIndex, concurrentIndexStatement, leftByConcurrentIndex,
 import { firstCodeLine, type PlannedMigration, type PlannedStatement } from './planner.js';
 import { clearProgressSql, progressStillHolds, readProgress, recordStatement, startProgressSql, statementHash, statementsAlreadyRun, type Progress } from './progress.js';
 import { describeError, failure, isConnectionLoss, markedUntilDone, MigrationFailed, PROGRESS_TABLE, StatementFailed, type PgError } from './run-failure.js';
-import { readsAlike, sessionSetting, stripComments } from './sql-split.js';
+import { readsAlike, sessionSetting, setsStatementTimeout } from './sql-split.js';
 import type { MigrationFile, Tracking } from './types.js';
 
 export { MigrationFailed, type StoppedIn } from './run-failure.js';
@@ -158,7 +158,7 @@ function resetSql(settings: string[]): string[] {
  * the server's (RESET ALL, DISCARD ALL), which the deadline would cut short.
  */
 function allowance(m: PlannedMigration, statements: number): number | undefined {
-  return m.statements.some((s) => /statement_timeout|\breset\s+all\b|\bdiscard\s+all\b/i.test(stripComments(s))) ? undefined : statements;
+  return m.statements.some(setsStatementTimeout) ? undefined : statements;
 }
 
 /** How the runner reaches the database: the session, the tool's bookkeeping, the run's settings. */

@@ -4,7 +4,7 @@
  * including the implicit one of a multi-statement query) and to name the statement that failed.
  */
 import { quoteLiteral } from '../db/catalog.js';
-import { blankSql, SqlLexer, type SqlText } from '../db/sql-lexer.js';
+import { blankSql, SqlLexer, sqlParts, type SqlText } from '../db/sql-lexer.js';
 
 export type { SqlText } from '../db/sql-lexer.js';
 
@@ -82,6 +82,21 @@ function codeOnly(s: SqlText): string {
 /** The statement's leading words, lower-cased: enough to classify it. */
 function leadingWords(s: SqlText, n: number): string[] {
   return codeOnly(s).trim().toLowerCase().split(/[\s(;]+/).filter(Boolean).slice(0, n);
+}
+
+/** Words that set statement_timeout, or reset it to the server's, in code. */
+const TIMEOUT_WORDS = /\bstatement_timeout\b|\breset\s+all\b|\bdiscard\s+all\b/i;
+
+/**
+ * The statement sets statement_timeout (SET, SET LOCAL, ALTER ROLE … SET, set_config()) or resets
+ * it to the server's (RESET ALL, DISCARD ALL), as its code says: the words in a comment or a string
+ * do nothing (a row of documentation that mentions them), but a string or quoted name that is the
+ * setting's name is one (set_config('statement_timeout', …), SET "statement_timeout"), and a
+ * dollar-quoted body is code of its own (a DO block or a function that sets it).
+ */
+export function setsStatementTimeout(s: SqlText): boolean {
+  if (TIMEOUT_WORDS.test(codeOnly(s))) return true;
+  return sqlParts(s).some(({ part, text, quote }) => part === 'quoted' && (quote === '$' ? TIMEOUT_WORDS.test(text) : text.trim().toLowerCase() === 'statement_timeout'));
 }
 
 /**

@@ -4,10 +4,10 @@
  * the scope, the severity. One reader, so `rollback-kit rollback` and `uses: …/rollback-kit` can
  * never read the same plan two ways.
  */
-import { readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Inputs } from '../core/action.js';
 import { RollbackKitError } from '../core/errors.js';
+import { FileRefused, readRegularFile } from '../core/files.js';
 import { clip } from '../core/secrets.js';
 import { MAX_BUDGET_MINUTES, MIN_BUDGET_MINUTES } from './budgets.js';
 import { MIN_DRILL_BUDGET_MINUTES } from './drill.js';
@@ -24,13 +24,17 @@ const MAX_PLAN_BYTES = 256 * 1024;
 export async function readPlanFile(inputs: Inputs, workspace: string): Promise<RollbackPlan | undefined> {
   const given = inputs.string('config');
   const path = resolve(workspace, given ?? PLAN_FILE);
-  const info = await stat(path).catch(() => undefined);
-  if (!info) {
+  let text: string;
+  try {
+    text = readRegularFile(path, MAX_PLAN_BYTES);
+  } catch (err) {
+    if (err instanceof FileRefused) throw new RollbackKitError(`The rollback plan ${given ?? PLAN_FILE} is not a file of at most ${MAX_PLAN_BYTES / 1024} KB: ${err.why}.`);
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'ENOENT' && code !== 'ENOTDIR') throw err;
     if (given) throw new RollbackKitError(`The rollback plan ${given} (input config) does not exist in the workspace.`, 'Check the path (relative to the repository root; in a workflow, that actions/checkout ran first).');
     return undefined;
   }
-  if (!info.isFile() || info.size > MAX_PLAN_BYTES) throw new RollbackKitError(`The rollback plan ${given ?? PLAN_FILE} is not a file of at most ${MAX_PLAN_BYTES / 1024} KB.`);
-  return parsePlanFile(await readFile(path, 'utf8'), given ?? PLAN_FILE);
+  return parsePlanFile(text, given ?? PLAN_FILE);
 }
 
 /** The root action's plan inputs (also the CLI's flags of the same names). */

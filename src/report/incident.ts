@@ -227,6 +227,22 @@ export function incidentComment(record: RollbackRecord): string {
 export type Reply = { ok: true; status: number; data: unknown; next?: string } | { ok: false; status?: number; message: string; why: string; rateLimited?: boolean };
 
 /**
+ * A Link header's next page, only when it stays on the API's own origin (the token goes with it).
+ * A URL holds no `<`: the match starts at the last `<` before a `>`, so a header of many `<` is
+ * read once (with `[^>]+` every `<` read on to the end: n² steps).
+ */
+export function nextPageLink(link: string | null | undefined, base: URL): string | undefined {
+  const m = link && /<([^<>]+)>\s*;\s*rel="next"/.exec(link);
+  if (!m) return undefined;
+  try {
+    const next = new URL(m[1]!, base);
+    return next.origin === base.origin ? next.href : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * GitHub's REST API as the incident and drill issues use it: the one GitHub client (github/client.ts:
  * timeouts, retries, rate limits, redaction, redirects on the API's own origin, capped bodies), with
  * every failure turned into a Reply instead of an error, and everything (search, pages, retries, the
@@ -263,18 +279,6 @@ export class GitHubIssues {
     return url;
   }
 
-  /** A Link header's next page, only when it stays on the API's own origin (the token goes with it). */
-  private nextLink(link: string | null | undefined): string | undefined {
-    const m = link && /<([^>]+)>\s*;\s*rel="next"/.exec(link);
-    if (!m) return undefined;
-    try {
-      const next = new URL(m[1]!, this.base);
-      return next.origin === this.base.origin ? next.href : undefined;
-    } catch {
-      return undefined;
-    }
-  }
-
   /** Never throws: a refusal, a wait too long, no answer, or an answer that cannot be used is a Reply saying why. */
   async request(method: 'GET' | 'POST', url: URL | string, body?: unknown): Promise<Reply> {
     const allowed = `out of the ${formatDuration(this.opts.deadlineMs)} allowed for the incident issue`;
@@ -282,7 +286,7 @@ export class GitHubIssues {
     if (left <= 0) return { ok: false, message: '', why: allowed };
     try {
       const res = await this.client.request(method, new URL(url), body !== undefined ? { body } : {});
-      return { ok: true, status: res.status, data: res.data, next: this.nextLink(res.headers?.get('link')) };
+      return { ok: true, status: res.status, data: res.data, next: nextPageLink(res.headers?.get('link'), this.base) };
     } catch (err) {
       if (err instanceof WaitTooLong) {
         const reply = this.failed(err.last);

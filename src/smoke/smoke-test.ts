@@ -2,9 +2,10 @@
  * The smoke test as one call, shared by the action, the root rollback action and the CLI: load and
  * validate the spec (nothing runs if it is wrong), measure every check, decide, and build the report.
  */
-import { readFile, realpath } from 'node:fs/promises';
+import { realpath } from 'node:fs/promises';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { RollbackKitError } from '../core/errors.js';
+import { FileRefused, readRegularFile } from '../core/files.js';
 import type { Log } from '../core/log.js';
 import { describeTarget } from '../db/connection.js';
 import { parseChecks } from './parse-spec.js';
@@ -36,6 +37,9 @@ export async function loadChecks(source: SpecSource, ctx: { baseUrl?: string; ha
   throw new RollbackKitError('No checks given.', 'Set input checks (YAML) or input checks-file; the smoke-test README (actions/smoke-test/README.md) has examples.');
 }
 
+/** A spec is a page or a few of YAML: a file larger than this is the wrong file. */
+export const MAX_CHECKS_FILE_BYTES = 1024 * 1024;
+
 const CHECKOUT_HINT = 'The path is relative to the workspace (on the command line, the current directory); in a workflow, check out the repository first (actions/checkout).';
 
 /**
@@ -59,8 +63,10 @@ async function readChecksFile(checksFile: string, workspace: string): Promise<st
     throw cannotRead('it is outside the workspace', 'checks-file must name a file in the repository (the workspace), such as .github/smoke.yml; symbolic links are followed before this check.');
   }
   try {
-    return await readFile(path, 'utf8');
+    // A regular file only (a FIFO would block the step forever), read up to the cap.
+    return readRegularFile(path, MAX_CHECKS_FILE_BYTES);
   } catch (err) {
+    if (err instanceof FileRefused) throw cannotRead(err.why, 'checks-file must name a YAML file of checks in the repository, of at most 1 MB.');
     throw cannotRead(describeFsError(err));
   }
 }

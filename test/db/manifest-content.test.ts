@@ -1,6 +1,7 @@
 // A manifest is outside text (an uploaded artifact, a file on disk): every field restore-db and
 // run-down-migrations rely on is checked when it is read, naming the field, so an edited or damaged
 // one stops before anything is planned, never as a TypeError or an SQL error halfway through.
+import { execFileSync } from 'node:child_process';
 import { readFileSync, truncateSync, writeFileSync, copyFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -95,6 +96,14 @@ describe('snapshot manifest content', () => {
     truncateSync(path, MAX_MANIFEST_BYTES + 1);
     const err = await readManifest(path).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RollbackKitError);
-    expect((err as Error).message).toMatch(/is not a rollback-kit snapshot manifest: it is \d+ bytes, and a manifest is at most/);
+    expect((err as Error).message).toBe(`${path} is not a rollback-kit snapshot manifest: it is larger than 256 MB (${MAX_MANIFEST_BYTES + 1} bytes).`);
+  });
+
+  it('a FIFO is refused at once, not waited on for a writer', async () => {
+    const path = join(dir, 'fifo.manifest.json');
+    execFileSync('mkfifo', [path]);
+    const err = await readManifest(path).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RollbackKitError);
+    expect((err as Error).message).toBe(`${path} is not a rollback-kit snapshot manifest: it is a FIFO (named pipe), not a regular file.`);
   });
 });

@@ -4,7 +4,7 @@ import { golangMigrateLockKey } from '../../src/migrations/formats/golang-migrat
 import { parseNodePgMigrate } from '../../src/migrations/formats/node-pg-migrate.js';
 import { plain } from '../../src/migrations/formats/plain.js';
 import { planReverts } from '../../src/migrations/planner.js';
-import { codeStart, copyFromStdin, hasCode, lineAt, needsOwnTransaction, sessionSetting, splitStatements, stripComments, transactionControl } from '../../src/migrations/sql-split.js';
+import { codeStart, copyFromStdin, hasCode, lineAt, needsOwnTransaction, sessionSetting, setsStatementTimeout, splitStatements, stripComments, transactionControl } from '../../src/migrations/sql-split.js';
 import type { MigrationFile } from '../../src/migrations/types.js';
 import { memoryLog } from '../../src/core/log.js';
 
@@ -137,6 +137,43 @@ describe('sessionSetting', () => {
     }
     for (const sql of ['SET LOCAL lock_timeout = 1', 'SET TRANSACTION ISOLATION LEVEL SERIALIZABLE', 'SET CONSTRAINTS ALL DEFERRED', 'SELECT set_config_value()', "SELECT set_config('search_path', '', true)", 'UPDATE settings SET x = 1', "INSERT INTO t VALUES ('SET x')"]) {
       expect(sessionSetting(on(sql)), sql).toBe(false);
+    }
+  });
+});
+
+// A migration that sets statement_timeout runs without the client's query deadline (runner.ts
+// allowance): only its code may decide that, not a string or comment that mentions the words.
+describe('setsStatementTimeout', () => {
+  it('counts what sets statement_timeout or resets it, also by the name in a string or a body', () => {
+    for (const sql of [
+      'SET statement_timeout = 0',
+      'set local STATEMENT_TIMEOUT to 0',
+      'SET "statement_timeout" = 0',
+      'ALTER ROLE app SET statement_timeout = 0',
+      "SELECT set_config('statement_timeout', '0', false)",
+      "SELECT pg_catalog.set_config( 'Statement_Timeout' , '0', true)",
+      "SELECT set_config(E'statement_timeout', '0', false)",
+      'RESET ALL',
+      'reset /* everything */ all',
+      'DISCARD ALL',
+      "DO $$ BEGIN PERFORM set_config('statement_timeout', '0', false); END $$",
+      'CREATE FUNCTION f() RETURNS void AS $body$ BEGIN SET statement_timeout = 0; END $body$ LANGUAGE plpgsql',
+    ]) {
+      expect(setsStatementTimeout(on(sql)), sql).toBe(true);
+    }
+  });
+
+  it('does not count the words in a comment or a string that is not the name', () => {
+    for (const sql of [
+      "INSERT INTO docs (body) VALUES ('run RESET ALL, then DISCARD ALL, then SET statement_timeout = 0')",
+      "COMMENT ON TABLE jobs IS 'long jobs raise statement_timeout'",
+      '-- statement_timeout is raised by the next migration\nCREATE TABLE t (id int)',
+      '/* RESET ALL */ CREATE INDEX t_id ON t (id)',
+      'SELECT 1 AS "statement_timeout is raised elsewhere"',
+      "SELECT set_config('lock_timeout', '0', false)",
+      'SET idle_in_transaction_session_timeout = 0',
+    ]) {
+      expect(setsStatementTimeout(on(sql)), sql).toBe(false);
     }
   });
 });

@@ -31,6 +31,10 @@ export interface FakeGitHub {
   failCreate?: number;
   /** Makes pull request creation answer GitHub's secondary rate limit: 403 with Retry-After. */
   rateLimitCreate?: boolean;
+  /** Takes every request and never answers it (a GitHub behind a broken proxy); close() drops them. */
+  stall?: boolean;
+  /** Answers every request 200 with a JSON body that never ends. */
+  endlessBody?: boolean;
   close(): Promise<void>;
 }
 
@@ -56,6 +60,18 @@ export async function startFakeGitHub(opts: { token: string; owner: string; repo
   const handle = (req: IncomingMessage, res: ServerResponse, raw: string) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     fake.requests.push({ method: req.method ?? '', path: url.pathname, authorization: req.headers.authorization });
+    if (fake.stall) return;
+    if (fake.endlessBody) {
+      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
+      res.write('[');
+      const chunk = `${JSON.stringify({ number: 1, html_url: 'x'.repeat(1000) })},`.repeat(16);
+      // Written as the client reads: the body ends only when the client hangs up.
+      const more = () => {
+        while (!res.destroyed && res.write(chunk));
+        if (!res.destroyed) res.once('drain', more);
+      };
+      return more();
+    }
     const token = /^(?:token|Bearer) (.+)$/.exec(req.headers.authorization ?? '')?.[1];
     if (token !== opts.token) return json(res, 401, { message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest', status: '401' });
     const repoPath = `/repos/${opts.owner}/${opts.repo}`;
@@ -105,6 +121,11 @@ export async function startFakeGitHub(opts: { token: string; owner: string; repo
   });
   await new Promise<void>((done) => server.listen(0, '127.0.0.1', () => done()));
   fake.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  fake.close = () => new Promise<void>((done) => server.close(() => done()));
+  fake.close = () =>
+    new Promise<void>((done) => {
+      server.close(() => done());
+      // A stalled or endless answer keeps its connection: drop it.
+      server.closeAllConnections();
+    });
   return fake;
 }

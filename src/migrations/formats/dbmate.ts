@@ -129,7 +129,7 @@ export const dbmate: MigrationFormat = {
   defaultDirs: ['db/migrations'],
   async detect(dir, entries) {
     const sql = entries.filter((n) => n.endsWith('.sql'));
-    return (await anyFileMatches(dir, sql, UP_MARKER)) ? 10 : 0;
+    return (await anyFileMatches(dir, sql, (text) => UP_MARKER.test(text))) ? 10 : 0;
   },
   load,
   layoutWarnings(_dir, files) {

@@ -15,18 +15,56 @@ import { describeTable, readAppliedTimes, splitTableOption, rowVersionsSql, sqlT
 
 export const NODE_PG_MIGRATE_LOCK_KEY = '7241865325823964';
 
-// The tool's own marker expressions (src/sqlMigration.ts).
-const marker = (direction: string) => new RegExp(`^\\s*--[\\s-]*${direction}\\s+migration`, 'im');
-const UP = marker('up');
-const DOWN = marker('down');
+const SPACE = /\s/;
+/** Where the m flag's ^ matches after: JavaScript's line terminators. */
+const LINE_END = /[\n\r\u2028\u2029]/;
+
+/**
+ * Where the tool's own marker expression (src/sqlMigration.ts) `/^\s*--[\s-]*<direction>\s+migration/im`
+ * first matches in `text`, or -1: text.search() with it, without its backtracking. That search
+ * tries the expression at every line start, and from each one `\s*` and `[\s-]*` may run over the
+ * following lines: a run of n blank lines, or of n lines of dashes, costs it n² steps (15 s for a
+ * file of 80,000 blank lines). Here every line start in a run shares one answer, so each character
+ * is looked at a bounded number of times.
+ */
+export function findMarker(text: string, direction: 'up' | 'down'): number {
+  const rest = new RegExp(`${direction}\\s+migration`, 'iy');
+  const n = text.length;
+  // The run of [\s-] read last, [runFrom, runEnd), and whether the marker's words follow it.
+  let runFrom = -1;
+  let runEnd = -1;
+  let runMatches = false;
+  for (let p = 0; p <= n; ) {
+    // ^\s*: the first character after the line start that is not white space.
+    let q = p;
+    while (q < n && SPACE.test(text[q]!)) q++;
+    if (text[q] === '-' && text[q + 1] === '-') {
+      // --[\s-]*: the words must start where the run of dashes and white space ends.
+      const from = q + 2;
+      if (from < runFrom || from > runEnd) {
+        runFrom = from;
+        runEnd = from;
+        while (runEnd < n && (text[runEnd] === '-' || SPACE.test(text[runEnd]!))) runEnd++;
+        rest.lastIndex = runEnd;
+        runMatches = rest.test(text);
+      }
+      if (runMatches) return p;
+    }
+    // Every line start up to q reaches the same q, and fails the same way: the next one to try is after q.
+    let next = q;
+    while (next < n && !LINE_END.test(text[next]!)) next++;
+    p = next + 1;
+  }
+  return -1;
+}
 /** Migrations in code, named as the tool names them: a numeric (timestamp) prefix. */
 const CODE_MIGRATION = /^\d+.*\.(js|cjs|mjs|ts|cts|mts)$/;
 /** The argument every node-pg-migrate migration in code receives. */
 const PGM = /\bpgm\b/;
 
 export function parseNodePgMigrate(text: string): { downSql?: string; downLine: number } {
-  const up = text.search(UP);
-  const down = text.search(DOWN);
+  const up = findMarker(text, 'up');
+  const down = findMarker(text, 'down');
   if (down < 0) return { downLine: 1 };
   return { downSql: text.slice(down, up < down ? undefined : up), downLine: lineAt(text, down) };
 }
@@ -66,11 +104,11 @@ export const nodePgMigrate: MigrationFormat = {
   defaultDirs: ['migrations'],
   linearHistory: true,
   async detect(dir, entries) {
-    if (await anyFileMatches(dir, entries.filter((n) => n.endsWith('.sql')), UP)) return 9;
+    if (await anyFileMatches(dir, entries.filter((n) => n.endsWith('.sql')), (text) => findMarker(text, 'up') >= 0)) return 9;
     const code = entries.filter((n) => CODE_MIGRATION.test(n));
     if (code.length === 0) return 0;
     // Timestamped JS/TS files are the tool's layout; the pgm argument makes it certain.
-    return (await anyFileMatches(dir, code, PGM)) ? 7 : 2;
+    return (await anyFileMatches(dir, code, (text) => PGM.test(text))) ? 7 : 2;
   },
   async load(dir) {
     const out: MigrationFile[] = [];

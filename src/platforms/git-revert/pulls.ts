@@ -1,5 +1,6 @@
 /** The pull request side of git-revert, on @actions/github (which honours GITHUB_API_URL's value passed in). */
 import { RollbackKitError } from '../../core/errors.js';
+import { boundedFetch, NoAnswerInTime, type FetchBounds, type Fetch } from '../http/bounded-fetch.js';
 import { isRateLimit } from '../http/retry.js';
 
 type Octokit = ReturnType<typeof import('@actions/github').getOctokit>;
@@ -35,8 +36,14 @@ function rateLimited(err: unknown, code: number | undefined): boolean {
 }
 
 function apiError(err: unknown, doing: string, repo: Repo): RollbackKitError {
-  const code = status(err);
   const name = `${repo.owner}/${repo.repo}`;
+  // Octokit wraps what its fetch threw (bounded-fetch.ts) in a RequestError "500": the cause says what happened.
+  const cause = (err as { cause?: unknown })?.cause ?? err;
+  if (cause instanceof RollbackKitError) return cause;
+  if (cause instanceof NoAnswerInTime) {
+    return new RollbackKitError(`GitHub did not answer while ${doing} in ${name}: ${cause.message}.`, 'Check GITHUB_API_URL and the runner network, then re-run the step; it is safe to repeat.');
+  }
+  const code = status(err);
   if (rateLimited(err, code)) return new RollbackKitError(`GitHub rate-limited the requests (${code}) while ${doing} in ${name}.`, 'Wait for the limit to reset (a minute for a secondary limit, up to an hour for the hourly one), then re-run the step; it is safe to repeat.');
   if (code === 401) return new RollbackKitError(`GitHub rejected the github-token (401) while ${doing} in ${name}.`, 'Pass secrets.GITHUB_TOKEN or a token that is still valid.');
   if (code === 403) return new RollbackKitError(`GitHub refused (403) ${doing} in ${name}: the token lacks permission.`, 'Grant the job permissions contents: write and pull-requests: write.');
@@ -54,11 +61,20 @@ export interface PullRequests {
   open(opts: { branch: string; base: string; title: string; body: string }): Promise<PullRequest>;
 }
 
-export function pullRequests(token: string, apiUrl: string, repo: Repo): PullRequests {
+/**
+ * `bounds`: each call (its answer's body included) ends within timeoutMs (20 s unless given) and
+ * reads at most maxBytes, as every other API call of the project does (http/client.ts).
+ */
+export function pullRequests(token: string, apiUrl: string, repo: Repo, bounds: FetchBounds = {}): PullRequests {
   // Loaded on first use: @actions/github (octokit, undici) is most of a bundle's start-up, and
   // only this provider's pull request needs it.
   let client: Promise<Octokit> | undefined;
-  const octokit = (): Promise<Octokit> => (client ??= import('@actions/github').then(({ getOctokit }) => getOctokit(token, { baseUrl: apiUrl.replace(/\/$/, '') })));
+  const octokit = (): Promise<Octokit> =>
+    (client ??= Promise.all([import('@actions/github'), import('@actions/github/lib/utils')]).then(([{ getOctokit }, { defaults }]) => {
+      // Octokit takes `request` whole: its defaults (the proxy-aware fetch and agent) are kept, their fetch bounded.
+      const request = defaults.request as { fetch?: Fetch } | undefined;
+      return getOctokit(token, { baseUrl: apiUrl.replace(/\/$/, ''), request: { ...request, fetch: boundedFetch(request?.fetch, bounds) } });
+    }));
   const api: PullRequests = {
     async checkAccess() {
       try {

@@ -1,0 +1,45 @@
+// Expressions over short outside text (a Link header, a secret's value, a SET statement) read it in
+// linear time. Each input here is one its earlier expression backtracked over for minutes (n²
+// steps); the assertions are on the results only.
+import { describe, expect, it } from 'vitest';
+import { secretStrength } from '../../src/core/secrets.js';
+import { splitStatements } from '../../src/migrations/sql-split.js';
+import { nextPageLink } from '../../src/report/incident.js';
+
+describe('nextPageLink', () => {
+  const base = new URL('https://api.github.com/');
+
+  it('finds the next page after a run of "<" (400,000 of them)', () => {
+    const link = `${'<'.repeat(400_000)}<https://api.github.com/repositories/1/issues?page=2>; rel="next", <https://api.github.com/repositories/1/issues?page=9>; rel="last"`;
+    expect(nextPageLink(link, base)).toBe('https://api.github.com/repositories/1/issues?page=2');
+    expect(nextPageLink('<'.repeat(400_000), base)).toBeUndefined();
+  });
+
+  it('reads a usual header as before: the next page on the API, nothing elsewhere', () => {
+    expect(nextPageLink('<https://api.github.com/x?page=1>; rel="prev", <https://api.github.com/x?page=3>; rel="next"', base)).toBe('https://api.github.com/x?page=3');
+    expect(nextPageLink('<https://elsewhere.example/x?page=3>; rel="next"', base)).toBeUndefined();
+    expect(nextPageLink(null, base)).toBeUndefined();
+  });
+});
+
+describe('secretStrength', () => {
+  it('a long run of digits that is not a number (300,000 and a letter) is strong; numbers are weak', () => {
+    expect(secretStrength(`${'1'.repeat(300_000)}x`)).toBe('strong');
+    expect(secretStrength('1'.repeat(300_000))).toBe('weak');
+    for (const n of ['123456', '-12.5e10', '.5000000', '1234.', '+1e-7000']) expect(secretStrength(n), n).toBe('weak');
+    for (const s of ['1234.5.6', '123456e', '1_000_000', '0x1234ab']) expect(secretStrength(s), s).toBe('strong');
+  });
+});
+
+describe('SET standard_conforming_strings', () => {
+  it('a value with a long run of white space inside (8,000 such statements) is no value, and a good SET still counts', () => {
+    // Each statement is under the 4,096 characters the lexer reads a SET from.
+    const odd = `SET standard_conforming_strings = o${' '.repeat(4000)}ff;\n`.repeat(8000);
+    const statements = splitStatements({ text: `${odd}SELECT 'a\\';\nSET standard_conforming_strings = off;\nSELECT 'b\\';c';`, standardConformingStrings: true });
+    // "o   …   ff" is not a boolean: the setting stays on, and 'a\' is a whole string.
+    expect(statements.at(-3)).toMatchObject({ text: "SELECT 'a\\'", standardConformingStrings: true });
+    // Turned off: the backslash escapes the quote, and the ; inside the string ends nothing.
+    expect(statements.at(-1)).toMatchObject({ text: "SELECT 'b\\';c'", standardConformingStrings: false });
+    expect(statements).toHaveLength(8003);
+  });
+});
