@@ -874,7 +874,13 @@ export function nextSteps(record: RollbackRecord): string[] {
     case 'dry-run':
       break;
     case 'rolled-back':
-      steps.push('Production is back on the previous version. Keep the bad change out of the next deploy, and fill in the post-mortem.');
+      // Only a run that moved an app put production back on the previous version: a database-only
+      // run (scope db, or every component already current) left the app serving what it served.
+      if (record.database && !record.components.some((c) => c.status === 'rolled-back' || c.status === 'promoted')) {
+        steps.push(
+          `The database is rolled back; this run changed no app, so ${record.environment || 'production'} still serves the release it served before: check that it works with the database as it is now. Keep the bad change out of the next deploy, and fill in the post-mortem.`,
+        );
+      } else steps.push('Production is back on the previous version. Keep the bad change out of the next deploy, and fill in the post-mortem.');
       break;
   }
   if (record.skippedChecks && record.status !== 'dry-run') steps.push(`The SQL checks ${record.skippedChecks.join(', ')} were not run, because this job had no database connection: run them by hand, or give the job database-url (the DATABASE_URL secret).`);

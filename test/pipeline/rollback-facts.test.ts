@@ -129,3 +129,14 @@ it("Vercel's automatic domain assignment left off is a fact of the outcome, not 
   const words = nextSteps(rolledBack([component({ provider: 'vercel', notes: ['Vercel has switched off automatic domain assignment for shop after the rollback.'] })]));
   expect(words.join('\n')).not.toContain('Vercel will not put new pushes');
 });
+
+it('a database-only rollback does not say production is back on the previous version: no app was touched', () => {
+  const db: DatabaseRecord = { method: 'down-migrations', planned: ['002'], reverted: ['002'], status: 'reverted' };
+  const dbOnly = nextSteps(failedRecord(undefined, { status: 'rolled-back', database: db }));
+  expect(dbOnly.join(' ')).not.toContain('Production is back on the previous version');
+  expect(dbOnly[0]).toMatch(/^The database is rolled back; this run changed no app, so production still serves the release it served before/);
+  const current: ComponentRecord = { name: 'web', provider: 'vercel', status: 'already-current', skipped: [], notes: [], changedEnv: [] };
+  expect(nextSteps(failedRecord(undefined, { status: 'rolled-back', database: db, components: [current] }))[0]).toMatch(/^The database is rolled back; this run changed no app/);
+  const moved: ComponentRecord = { ...current, status: 'rolled-back' };
+  expect(nextSteps(failedRecord(undefined, { status: 'rolled-back', database: db, components: [moved] }))[0]).toMatch(/^Production is back on the previous version\./);
+});
