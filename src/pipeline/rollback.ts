@@ -272,7 +272,9 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
     await finished(planTimer.end('failed', sayNothingChanged(err, redact(err), 'Nothing was changed.')));
     const stopped = 'the rollback stopped while planning';
     for (const phase of ['notify-start', 'app', 'snapshot', 'database', 'environment', 'verify'] as const) timeline.skip(phase, stopped);
-    record.nextSteps.push('Nothing was changed: the rollback stopped while planning. Fix what the plan row says and run it again.');
+    // The plan row already says nothing was changed (above): the action's error line puts this step
+    // right after it, where a second "Nothing was changed" only doubled it.
+    record.nextSteps.push(PLAN_STOPPED_STEP);
     if (!request.dryRun) return await closeOut(record, timeline, notify, deps, finish);
     // A dry run tells nobody and records no incident, stopped or not: its last two rows say why they
     // did not run in the same words as the others, not "no webhook configured".
@@ -827,6 +829,9 @@ async function keepSnapshot(snapshot: SnapshotRecord, manifestPath: string, requ
   snapshot.deletedWithJob = true;
   log.warning(`The snapshot taken before the rollback (${snapshot.path}) is in RUNNER_TEMP, which GitHub deletes when this job ends, and it was not uploaded: it is the way back. Upload it or copy it elsewhere in a later step of this job (if: always()).`);
 }
+
+/** The next step of a run stopped while planning. */
+const PLAN_STOPPED_STEP = 'The rollback stopped while planning: fix what the plan row says and run it again.';
 
 /**
  * `said` (the error's line), and `sentence` saying nothing was changed unless the error says so
