@@ -8,6 +8,7 @@ import { memoryLog } from '../../src/core/log.js';
 import type { ComponentRecord, DatabaseRecord, RollbackRecord, TimelineEntry } from '../../src/pipeline/record.js';
 import { nextSteps, runRollback, sayNothingChanged } from '../../src/pipeline/rollback.js';
 import { parseTimeline } from '../../src/pipeline/timeline.js';
+import { failedRunError } from '../../src/report/rollback-summary.js';
 
 const row = (phase: TimelineEntry['phase'], status: TimelineEntry['status'], detail: string, extra: Partial<TimelineEntry> = {}): TimelineEntry => ({
   phase,
@@ -139,4 +140,10 @@ it('a database-only rollback does not say production is back on the previous ver
   expect(nextSteps(failedRecord(undefined, { status: 'rolled-back', database: db, components: [current] }))[0]).toMatch(/^The database is rolled back; this run changed no app/);
   const moved: ComponentRecord = { ...current, status: 'rolled-back' };
   expect(nextSteps(failedRecord(undefined, { status: 'rolled-back', database: db, components: [moved] }))[0]).toMatch(/^Production is back on the previous version\./);
+});
+
+it("the action's error line carries a short next step as its hint", () => {
+  const record = failedRecord('snapshot', { timeline: [row('snapshot', 'failed', 'pg_dump exited with status 1.')] });
+  record.nextSteps = nextSteps(record);
+  expect(failedRunError(record)).toEqual({ message: 'Rollback failed in snapshot: pg_dump exited with status 1.', hint: SNAPSHOT_ERROR_STEP });
 });
