@@ -239,7 +239,7 @@ export async function runDrill(request: DrillRequest, deps: DrillDeps, log: Log)
         if (queued) throw queued;
         if (changedProduction(outcome.status)) {
           wentBack.push(i);
-          finished(t.end('ok', `${label(rec.original)} → ${label(rec.previous)}: ${log.redact(outcome.notes[0] ?? outcome.status)}`));
+          finished(t.end('ok', `${label(rec.original, 'what serves now')} → ${label(rec.previous)}: ${log.redact(outcome.notes[0] ?? outcome.status)}`));
         } else {
           // Readiness resolved a target, so "nothing to do" now means someone changed staging meanwhile.
           const why = `did not roll back (${outcome.status}): ${log.redact(outcome.notes[0] ?? '')}`;

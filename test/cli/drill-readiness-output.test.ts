@@ -21,4 +21,6 @@ it('a malformed check spec is said once', async () => {
   expect(run.stdout).toMatch(/^ {2}✗ checks: The smoke check spec/m);
   expect(run.stdout).toContain('Drill failed in readiness: the way back was not tried');
   expect(run.stdout).not.toContain('the way back took');
+  // The command provider cannot say what serves: said in words, not "?".
+  expect(run.stdout).toContain('✓ command target: what serves now can go back to previous');
 });
