@@ -17,7 +17,7 @@ import { parseTimeline } from '../pipeline/timeline.js';
 import { recordDrill } from '../report/drill-issue.js';
 import { drillSummaryMarkdown } from '../report/drill-summary.js';
 import { tellingDeps } from '../report/rollback-deps.js';
-import { NOTHING_CHANGED, rollbackSummaryMarkdown } from '../report/rollback-summary.js';
+import { failedRunError, NOTHING_CHANGED, rollbackSummaryMarkdown } from '../report/rollback-summary.js';
 import { writeSummary } from '../report/write-summary.js';
 import { uploadSnapshotArtifact } from '../github/artifact.js';
 
@@ -152,8 +152,8 @@ await runAction('rollback', async (log, signal) => {
     );
   }
   if (record.status === 'failed') {
-    const row = [...record.timeline].reverse().find((e) => e.phase === record.failedPhase && e.status === 'failed');
-    throw new RollbackKitError(`Rollback failed in ${record.failedPhase ?? 'an unknown phase'}: ${row?.detail ?? 'see the job summary'}`, record.nextSteps.find((s) => !row || !s.includes(row.detail)) ?? 'See the job summary.');
+    const { message, hint } = failedRunError(record);
+    throw new RollbackKitError(message, hint);
   }
 }, (err) => {
   // Workflows branch on status and failed-phase (rollback.yml's jobs, a step with if: failure()):

@@ -48,6 +48,8 @@ export class Cli {
       info: (m) => this.term.detail(m),
       warning: (m) => this.term.warn(m),
       debug: (m) => (options.verbose ? this.term.detail(m) : undefined),
+      // A failed command's output, which `detail` showed only with --verbose: the error after it says it is above.
+      failedOutput: (heading, lines) => (options.verbose && !options.json ? undefined : this.term.quote(heading, lines)),
     });
     declareEnvironmentSecrets(host.env, this.log);
   }

@@ -113,6 +113,16 @@ export class Terminal {
     if (this.options.verbose && !this.options.json) this.emit(this.paint('dim', this.shown(text)), 'stderr');
   }
 
+  /**
+   * Lines a program printed, under a heading of ours, on stderr: redacted (the log did) and made
+   * inert by the writer, but not worded, since they are not our messages; in --json mode too, as
+   * the document's error says the output is above.
+   */
+  quote(heading: string, lines: readonly string[]): void {
+    this.emit(this.shown(heading), 'stderr');
+    for (const line of lines) this.emit(`${this.paint('dim', '│')} ${this.redact(line)}`, 'stderr');
+  }
+
   warn(text: string): void {
     this.emit(this.paint('yellow', `warning: ${this.shown(text)}`), 'stderr');
   }

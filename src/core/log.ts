@@ -17,6 +17,11 @@ export interface Log {
   redact(text: string): string;
   /** Outside text cut to `max` characters, redacted before the cut so no secret's prefix survives it. */
   excerpt(text: string, max: number): string;
+  /**
+   * The last lines a program printed, said again when it failed (see LogSink.failedOutput). Each
+   * line is redacted; `heading` says whose they are.
+   */
+  failedOutput(heading: string, lines: readonly string[]): void;
 }
 
 export interface LogSink {
@@ -25,6 +30,12 @@ export interface LogSink {
   debug(message: string): void;
   /** Tells the sink about a new secret (the runner's `::add-mask::`). */
   mask?(value: string): void;
+  /**
+   * A failed program's last lines, for a sink that did not show its output as it came (a terminal
+   * without --verbose), so an error saying "its output is above" is true there too. A sink that
+   * showed every info line (the runner's log) leaves it out: they are above already.
+   */
+  failedOutput?(heading: string, lines: readonly string[]): void;
 }
 
 export function createLog(sink: LogSink): Log {
@@ -50,6 +61,7 @@ export function createLog(sink: LogSink): Log {
     },
     redact,
     excerpt: (text, max) => clip(redact(text), max),
+    failedOutput: (heading, lines) => sink.failedOutput?.(redact(heading), lines.map(redact)),
   };
 }
 

@@ -69,7 +69,9 @@ export function readYaml(text: string): YamlDocument {
     // name no cause; a tab in the indentation is the usual one, so say that instead.
     const tabs = tabIndentedLines(text);
     if (tabs.length) throw new YamlError(tabs.map((line) => ({ line, message: DESCRIPTIONS.TAB_AS_INDENT! })));
-    throw new YamlError(doc.errors.map((e) => ({ line: lines.linePos(e.pos[0]).line, message: `invalid YAML: ${DESCRIPTIONS[e.code] ?? 'the text is not valid YAML here'}` })));
+    // The library reports one fault at several positions of a line (`{{{`: two BAD_INDENT): said once each.
+    const said = doc.errors.map((e) => `${lines.linePos(e.pos[0]).line}\n${DESCRIPTIONS[e.code] ?? 'the text is not valid YAML here'}`);
+    throw new YamlError([...new Set(said)].map((p) => ({ line: Number(p.split('\n')[0]), message: `invalid YAML: ${p.split('\n')[1]}` })));
   }
   const expansion = new AliasExpansion(doc, lines, text.length + MAX_ALIAS_EXPANSION);
   expansion.measure();

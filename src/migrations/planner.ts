@@ -206,7 +206,17 @@ export function planReverts(format: MigrationFormat, files: MigrationFile[], app
     const list = missing.map((f) => `${f.name} (${f.missingReason ?? (f.downSql === undefined ? 'no down SQL' : 'the down SQL is empty')})`).join(', ');
     // A down in code (node-pg-migrate's JS/TS) runs only in the tool: the whole plan goes through it, in its order.
     const inCode = missing.some((f) => f.downCode) && context.ownDown;
-    const hint = inCode ? `Revert with the tool's own down, which runs that code: ${context.ownDown!(chosen.length)} (with the DATABASE_URL and options your deploy uses).` : DOWN_HINTS[format.name];
+    // A migration with no file at all needs its file back, not a down section added to it.
+    const noFile = missing.filter((f) => f.missingReason === NO_FILE);
+    const withFile = missing.length - noFile.length;
+    const fileHint = noFile.length
+      ? `${noFile.length === 1 ? 'Its file is' : 'Their files are'} not in this checkout: run from the commit that was deployed (the one that brought ${noFile.length === 1 ? 'it' : 'them'}, with the down SQL; actions/checkout with ref: <that commit> and fetch-depth: 0), or point migrations-dir at the folder that holds ${noFile.length === 1 ? 'it' : 'them'}.`
+      : undefined;
+    const hint = inCode
+      ? `Revert with the tool's own down, which runs that code: ${context.ownDown!(chosen.length)} (with the DATABASE_URL and options your deploy uses).`
+      : fileHint
+        ? `${fileHint}${withFile ? ` For the others: ${DOWN_HINTS[format.name]}` : ''}`
+        : DOWN_HINTS[format.name];
     throw new RollbackKitError(`Cannot revert ${list}: nothing to run, and marking it reverted would lie. Nothing was run.`, hint);
   }
   const kept = applied.length - chosen.length - 1;

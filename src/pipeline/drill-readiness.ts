@@ -63,7 +63,7 @@ export async function readiness(request: RollbackRequest, components: ComponentP
           add({ check: 'target', component: c.name, status: 'failed', detail: `no eligible target: ${log.redact(o.notes[0] ?? 'nothing to roll back to')}` });
         } else {
           const skipped = o.skipped.length ? `; ${o.skipped.length} newer deployment(s) passed over` : '';
-          add({ check: 'target', component: c.name, status: 'ok', detail: `${label(rec.original)} can go back to ${label(rec.previous)} (eligible${skipped})` });
+          add({ check: 'target', component: c.name, status: 'ok', detail: `${label(rec.original, 'what serves now')} can go back to ${label(rec.previous)} (eligible${skipped})` });
         }
         return o;
       } catch (err) {
@@ -208,6 +208,7 @@ export function ref(d: { id?: string; url?: string; commitSha?: string; createdA
 }
 
 /** How a report names a deployment: its id, else its commit, else its URL. */
-export function label(d: DeploymentRef | undefined): string {
-  return d?.id ?? d?.commitSha?.slice(0, 12) ?? d?.url ?? '?';
+/** A deployment in a row; `unknown` when nothing names it (the command provider cannot say what serves). */
+export function label(d: DeploymentRef | undefined, unknown = '?'): string {
+  return d?.id ?? d?.commitSha?.slice(0, 12) ?? d?.url ?? unknown;
 }

@@ -27,6 +27,7 @@ import { promoteRequest, type RollbackRequest } from './rollback.js';
 export type { ReadinessCheck };
 import { Timeline } from './timeline.js';
 import { verifyWithChecks } from './verify.js';
+import { formatDuration } from '../report/markdown.js';
 
 /** The drill's phases, in the order they run; names are public interface (the `timeline` output in mode drill). */
 export const DRILL_PHASES = ['readiness', 'snapshot', 'back', 'verify-back', 'forward', 'verify-forward', 'report'] as const;
@@ -172,7 +173,7 @@ export async function runDrill(request: DrillRequest, deps: DrillDeps, log: Log)
   record.timeline = timeline.entries;
   const redact = (err: unknown) => log.redact(errorLine(err));
   const finished = (entry: TimelineEntry<DrillPhase>) => {
-    log.info(`[drill ${entry.phase}${entry.component ? ` ${entry.component}` : ''}] ${entry.status} in ${(entry['duration-ms'] / 1000).toFixed(1)} s (budget ${(entry['budget-ms'] / 1000).toFixed(1)} s): ${entry.detail}`);
+    log.info(`[drill ${entry.phase}${entry.component ? ` ${entry.component}` : ''}] ${entry.status} in ${(entry['duration-ms'] / 1000).toFixed(1)} s (budget ${formatDuration(entry['budget-ms'])}): ${entry.detail}`);
   };
   const fail = (phase: DrillPhase, why: string) => {
     record.failedPhase ??= phase;
@@ -238,7 +239,7 @@ export async function runDrill(request: DrillRequest, deps: DrillDeps, log: Log)
         if (queued) throw queued;
         if (changedProduction(outcome.status)) {
           wentBack.push(i);
-          finished(t.end('ok', `${label(rec.original)} → ${label(rec.previous)}: ${log.redact(outcome.notes[0] ?? outcome.status)}`));
+          finished(t.end('ok', `${label(rec.original, 'what serves now')} → ${label(rec.previous)}: ${log.redact(outcome.notes[0] ?? outcome.status)}`));
         } else {
           // Readiness resolved a target, so "nothing to do" now means someone changed staging meanwhile.
           const why = `did not roll back (${outcome.status}): ${log.redact(outcome.notes[0] ?? '')}`;
@@ -439,6 +440,5 @@ function readinessLine(checks: ReadinessCheck[]): string {
   return `${failed.length ? `${failed.length} of ${checks.length} checks failed` : `${checks.length} checks, none failed`} (${parts.join(', ')})`;
 }
 
-function seconds(ms: number): string {
-  return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`;
-}
+/** A duration in the words every report gives it (formatDuration): "7 min 30 s" here and in the summary, never "450.0 s". */
+const seconds = formatDuration;

@@ -10,6 +10,7 @@ import { decimalNumber, parseList } from '../core/parse.js';
 import type { Choice } from '../migrations/revert.js';
 import { FORMAT_NAMES, type FormatName } from '../migrations/types.js';
 import { defaultApiUrl, isHttpUrl, METHODS, PROVIDERS, type Provider } from '../platforms/promote.js';
+import { isScalar } from 'yaml';
 import { readYaml, YamlError, type YamlDocument } from '../core/yaml.js';
 import { locate, type YamlPath } from '../smoke/parse-spec.js';
 import { MAX_BUDGET_MINUTES, MIN_BUDGET_MINUTES, RUNBOOK_MINUTES } from './budgets.js';
@@ -189,7 +190,11 @@ const isObject = (v: unknown): v is Raw => v !== null && typeof v === 'object' &
 /** Collects problems while reading one parsed document. */
 class Reader {
   readonly problems: PlanProblem[] = [];
-  constructor(private readonly lineOf: (path: YamlPath, keyOf?: string) => number | undefined) {}
+  constructor(
+    private readonly lineOf: (path: YamlPath, keyOf?: string) => number | undefined,
+    /** A scalar's text as written: YAML reads `0x2` and `1e1` as numbers, which the plan does not. */
+    private readonly sourceOf: (path: YamlPath) => string | undefined = () => undefined,
+  ) {}
 
   problem(path: YamlPath, message: string, keyOf?: string): void {
     this.problems.push({ line: this.lineOf(path, keyOf), place: [...path, ...(keyOf !== undefined ? [keyOf] : [])].join('.') || '(top level)', message });
@@ -234,9 +239,13 @@ class Reader {
       }
       case 'int':
       case 'number': {
-        const n = typeof value === 'number' ? value : typeof value === 'string' ? decimalNumber(value) : NaN;
+        // Plain decimals only, as for every input (README): YAML's hex, octal and exponent forms
+        // (`0x2`, `0o7`, `1e1`) are refused, not read as 2, 7 and 10.
+        const written = typeof value === 'number' ? (this.sourceOf(path) ?? String(value)) : value;
+        const n = typeof written === 'string' ? decimalNumber(written) : NaN;
         if (!Number.isFinite(n) || (kind.type === 'int' && !Number.isInteger(n))) {
-          this.problem(path, `must be ${kind.type === 'int' ? 'a whole number' : 'a number'}`);
+          const form = typeof value === 'number' && Number.isNaN(n) ? ', written in plain decimals (10, not 0xA or 1e1)' : '';
+          this.problem(path, `must be ${kind.type === 'int' ? 'a whole number' : 'a number'}${form}`);
           return undefined;
         }
         if (n < kind.min || n > kind.max) {
@@ -277,7 +286,13 @@ export function parsePlanFile(text: string, source: string = PLAN_FILE): Rollbac
     throw err;
   }
   const { doc, lines: lineCounter, value: root } = yaml;
-  const reader = new Reader((path, keyOf) => locate(doc, lineCounter, path, keyOf));
+  const reader = new Reader(
+    (path, keyOf) => locate(doc, lineCounter, path, keyOf),
+    (path) => {
+      const node = doc.getIn(path, true);
+      return isScalar(node) ? node.source : undefined;
+    },
+  );
 
   // Secrets first, and alone: a value that looks like one is never echoed, and nothing else about
   // the file matters until it is out of the repository.

@@ -276,7 +276,9 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
     await finished(planTimer.end('failed', sayNothingChanged(err, redact(err), 'Nothing was changed.')));
     const stopped = 'the rollback stopped while planning';
     for (const phase of ['notify-start', 'app', 'snapshot', 'database', 'environment', 'verify'] as const) timeline.skip(phase, stopped);
-    record.nextSteps.push('Nothing was changed: the rollback stopped while planning. Fix what the plan row says and run it again.');
+    // The plan row already says nothing was changed (above): the action's error line puts this step
+    // right after it, where a second "Nothing was changed" only doubled it.
+    record.nextSteps.push(PLAN_STOPPED_STEP);
     if (!request.dryRun) return await closeOut(record, timeline, notify, deps, finish);
     // A dry run tells nobody and records no incident, stopped or not: its last two rows say why they
     // did not run in the same words as the others, not "no webhook configured".
@@ -856,6 +858,9 @@ async function keepSnapshot(snapshot: SnapshotRecord, manifestPath: string, requ
   log.warning(`The snapshot taken before the rollback (${snapshot.path}) is in RUNNER_TEMP, which GitHub deletes when this job ends, and it was not uploaded: it is the way back. Upload it or copy it elsewhere in a later step of this job (if: always()).`);
 }
 
+/** The next step of a run stopped while planning. */
+const PLAN_STOPPED_STEP = 'The rollback stopped while planning: fix what the plan row says and run it again.';
+
 /**
  * `said` (the error's line), and `sentence` saying nothing was changed unless the error says so
  * itself: one made with changed: 'no' does (RollbackKitError.changed), whatever its words.
@@ -902,7 +907,13 @@ export function nextSteps(record: RollbackRecord): string[] {
     case 'dry-run':
       break;
     case 'rolled-back':
-      steps.push('Production is back on the previous version. Keep the bad change out of the next deploy, and fill in the post-mortem.');
+      // Only a run that moved an app put production back on the previous version: a database-only
+      // run (scope db, or every component already current) left the app serving what it served.
+      if (record.database && !record.components.some((c) => c.status === 'rolled-back' || c.status === 'promoted')) {
+        steps.push(
+          `The database is rolled back; this run changed no app, so ${record.environment || 'production'} still serves the release it served before: check that it works with the database as it is now. Keep the bad change out of the next deploy, and fill in the post-mortem.`,
+        );
+      } else steps.push('Production is back on the previous version. Keep the bad change out of the next deploy, and fill in the post-mortem.');
       break;
   }
   if (record.skippedChecks && record.status !== 'dry-run') steps.push(`The SQL checks ${record.skippedChecks.join(', ')} were not run, because this job had no database connection: run them by hand, or give the job database-url (the DATABASE_URL secret).`);

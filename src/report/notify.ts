@@ -318,7 +318,11 @@ export type ChatSender = (message: ChatMessage, opts?: SendOptions) => Promise<b
  */
 export function chatSender(webhookUrl: string, log: Log): ChatSender {
   registerWebhookSecrets(webhookUrl, log);
-  return (message, opts) => sendChatMessage(webhookUrl, message, log, opts);
+  // A rollback sends several messages (start, heartbeats, end): a webhook that is not a URL, or does
+  // not answer, is said once, not once a message. Each failed phase's row still says it was not delivered.
+  const said = new Set<string>();
+  const once: Log = { ...log, warning: (m) => void (said.has(m) || (said.add(m), log.warning(m))) };
+  return (message, opts) => sendChatMessage(webhookUrl, message, once, opts);
 }
 
 async function sendChatMessage(webhookUrl: string, message: ChatMessage, log: Log, opts: SendOptions = {}): Promise<boolean> {

@@ -26,6 +26,24 @@ const STATUS_ICON: Record<string, string> = {
   'dry-run': '📝',
 };
 
+/**
+ * The longest next step the action's one `::error::` line carries as its hint. A longer one (a failed
+ * database phase's: where the database stands, where the snapshot is, how to restore it, ~900
+ * characters) made a line of 1,500 that the annotation cuts: the job summary and the chat message
+ * have it whole, and the error points there.
+ */
+export const ERROR_HINT_MAX = 300;
+
+/** The root action's error for a failed run: the failed phase's row, and the first next step that does not repeat it, when short. */
+export function failedRunError(record: RollbackRecord): { message: string; hint: string } {
+  const row = [...record.timeline].reverse().find((e) => e.phase === record.failedPhase && e.status === 'failed');
+  const step = record.nextSteps.find((s) => !row || !s.includes(row.detail));
+  return {
+    message: `Rollback failed in ${record.failedPhase ?? 'an unknown phase'}: ${row?.detail ?? 'see the job summary'}`,
+    hint: !step ? 'See the job summary.' : step.length <= ERROR_HINT_MAX ? step : 'What to do next, and where things stand, is in the job summary (and the chat message, when one is sent).',
+  };
+}
+
 /** The outcome in plain words, as the heading of every report and message. */
 export function statusLine(record: RollbackRecord): string {
   const env = record.environment || 'production';

@@ -121,6 +121,7 @@ export function quietLog(log: Log, cleanup: Cleanup): Log {
     info: (m) => cleanup.signal.aborted || log.info(m),
     warning: (m) => cleanup.signal.aborted || log.warning(m),
     debug: (m) => cleanup.signal.aborted || log.debug(m),
+    failedOutput: (heading, lines) => cleanup.signal.aborted || log.failedOutput(heading, lines),
   };
 }
 

@@ -53,7 +53,7 @@ it('promote: the spinner labels the command provider as it labels the others', a
   expect(run.code).toBe(0);
   expect(run.stderr).toMatch(/ command: finding the last good deployment…/);
   expect(run.stderr).not.toContain('--command');
-  expect(run.stdout).toContain('Rolled back ? → v1');
+  expect(run.stdout).toContain('Rolled back to v1');
 });
 
 it('only a name that is also a flag is kept out of the wording: the others, inside a sentence it rewrites, are worded as before', () => {

@@ -60,7 +60,7 @@ it('a dry run stopped at plan: every phase after it skipped for that reason, nob
   expect(record).toMatchObject({ status: 'failed', failedPhase: 'plan', dryRun: true });
   expect(record.timeline.map((e) => e.phase)).toEqual(['plan', ...NOT_RUN]);
   for (const e of record.timeline.slice(1)) expect(e).toMatchObject({ status: 'skipped', detail: STOPPED });
-  expect(record.nextSteps).toEqual(['Nothing was changed: the rollback stopped while planning. Fix what the plan row says and run it again.']);
+  expect(record.nextSteps).toEqual(['The rollback stopped while planning: fix what the plan row says and run it again.']);
 
   const summary = rollbackSummaryMarkdown(record);
   for (const phase of NOT_RUN) expect(summary).toMatch(new RegExp(`^\\| ${phase} \\|.*\\| ⏭️ skipped \\| ${STOPPED} \\|$`, 'm'));

@@ -125,3 +125,10 @@ it('--report-dir’s default is the folder each sandbox really makes', async () 
   expect(options(await help('sandbox')).get('--report-dir')).toContain('(default ./rollback-kit-sandbox/<time>)');
   expect(options(await help('drill')).get('--report-dir')).toContain('(default ./rollback-kit-sandbox/drill-<time>)');
 });
+
+it('every down example that changes the database passes its snapshot rule (--snapshot-path, or --no-require-snapshot)', async () => {
+  const down = COMMANDS.find((c) => c.name === 'down')!;
+  const changing = down.examples.filter((e) => !/--dry-run\b/.test(e));
+  expect(changing.length).toBeGreaterThan(0);
+  for (const example of changing) expect(example).toMatch(/--snapshot-path \S|--no-require-snapshot\b/);
+});

@@ -44,3 +44,16 @@ describe('readYaml', () => {
     }
   });
 });
+
+it('one fault the parser reports at several positions of a line is one problem (`{{{`)', () => {
+  let problems: { line: number; message: string }[] = [];
+  try {
+    readYaml('{{{');
+  } catch (err) {
+    problems = (err as YamlError).problems;
+  }
+  expect(problems.length).toBeGreaterThan(0);
+  const said = problems.map((p) => `line ${p.line}: ${p.message}`);
+  expect(said).toEqual([...new Set(said)]);
+  expect(said).toContain('line 1: invalid YAML: the indentation is wrong');
+});

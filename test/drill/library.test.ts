@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { memoryLog } from '../../src/core/log.js';
 import { parseConnectionString } from '../../src/db/connection.js';
 import { runDrill, type DrillRequest } from '../../src/pipeline/drill.js';
+import { formatDuration } from '../../src/report/markdown.js';
 import { parsePlanFile } from '../../src/pipeline/plan-file.js';
 import { resolvePlan } from '../../src/pipeline/plan-inputs.js';
 import { DB_PASSWORD, startDrillWorld, TOKEN, writeDrillPlan, type DrillWorld } from './world.js';
@@ -71,6 +72,9 @@ describe('runDrill (library)', () => {
   it('does not claim the whole way back works when the database part of it was only planned', async () => {
     const record = await runDrill(await request(), {}, memoryLog());
     expect(record.status).toBe('passed');
+    // The budget in the words every report and the command line's own line give it ("7 min 30 s", not "450.0 s").
+    expect(record.wayBackBudgetMs).toBeGreaterThanOrEqual(60_000);
+    expect(record.nextSteps[0]).toContain(`of its ${formatDuration(record.wayBackBudgetMs)} budget`);
     expect(record.nextSteps[0]).toMatch(/^The way back of web works and took .* of its .* budget\. The database's was snapshotted and its down migrations checked, but they were not run or timed: the drill never changes staging's schema\.$/);
   });
 });

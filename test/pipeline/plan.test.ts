@@ -86,6 +86,18 @@ incident:
     ]);
   });
 
+  it('refuses numbers YAML reads from hex, octal or exponent forms, as the inputs do (README: plain decimals only)', () => {
+    for (const written of ['0x2', '0o7', '1e1']) {
+      expect(problems(`components:\n  web: { provider: vercel, project: shop }\ndatabase:\n  steps: ${written}\n`)).toEqual([
+        'line 4, database.steps: must be a whole number, written in plain decimals (10, not 0xA or 1e1)',
+      ]);
+    }
+    expect(problems('budget-minutes: 1e1\ncomponents:\n  web: { provider: vercel, project: shop }\n')).toEqual([
+      'line 1, budget-minutes: must be a number, written in plain decimals (10, not 0xA or 1e1)',
+    ]);
+    expect(parsePlanFile('components:\n  web: { provider: vercel, project: shop }\ndatabase:\n  steps: 2\n').database?.choice).toEqual({ steps: 2 });
+  });
+
   it('refuses a database or verify key left empty, which would silently mean "none" where {} means "the defaults"', () => {
     expect(problems('components:\n  web: { provider: vercel, project: shop }\ndatabase:\nverify:\n')).toEqual([
       'line 3, database: is empty; give its fields (method, migrations-dir, …), write database: {} for every default, or remove the key',

@@ -1,6 +1,6 @@
 // "Rollback failed in database" (runRollback, as the root action and the CLI call it), on real
-// PostgreSQL with dbmate migrations: the next step the job summary, the chat message and the
-// action's error (its hint) share says what state the database is in, where the verified snapshot
+// PostgreSQL with dbmate migrations: the next step the job summary and the chat message share (the
+// action's one error line points to them, it is too long for it) says what state the database is in, where the verified snapshot
 // taken before the change is kept (on GitHub the uploaded artifact, since the file in RUNNER_TEMP
 // goes with the job; in the CLI the local path), and what to do: run it again, which finishes the
 // plan recorded for the incident, or restore that snapshot.
@@ -18,7 +18,7 @@ import type { RollbackRecord } from '../../src/pipeline/record.js';
 import { runRollback, type RollbackDeps, type RollbackRequest } from '../../src/pipeline/rollback.js';
 import { inlineText } from '../../src/report/markdown.js';
 import { chatMessage } from '../../src/report/notify.js';
-import { rollbackSummaryMarkdown } from '../../src/report/rollback-summary.js';
+import { ERROR_HINT_MAX, failedRunError, rollbackSummaryMarkdown } from '../../src/report/rollback-summary.js';
 import { createTestDatabase, holdTableLock, waitForLockWaiter, type TestDatabase } from '../helpers/pg.js';
 import { applyMigrations, tables, writeMigrations } from '../migrations/fixtures.js';
 import { appliedVersions } from './world.js';
@@ -95,6 +95,13 @@ describe('down migrations fail midway', () => {
     expect(step).toContain(`restore-db@v1, with: { database-url: \${{ secrets.DATABASE_URL }}, snapshot-path: ${artifact}, confirm: <database name> }`);
     // The file in RUNNER_TEMP is gone when the engineer reads this: it is not offered as the way back.
     expect(step).not.toContain(record.snapshot!.path);
+    // The action's one error line: the failed row, and a pointer to the summary rather than that whole step.
+    const error = failedRunError(record);
+    expect(step.length).toBeGreaterThan(ERROR_HINT_MAX);
+    expect(error.message).toMatch(/^Rollback failed in database: /);
+    expect(error.hint).not.toContain('Where the database is now');
+    expect(error.hint).toContain('job summary');
+    expect(`${error.message} ${error.hint}`.length).toBeLessThan(1000);
 
     const { summary, chat } = everywhere(record);
     for (const text of [summary, chat]) {

@@ -8,6 +8,7 @@ import { memoryLog } from '../../src/core/log.js';
 import type { ComponentRecord, DatabaseRecord, RollbackRecord, TimelineEntry } from '../../src/pipeline/record.js';
 import { nextSteps, runRollback, sayNothingChanged } from '../../src/pipeline/rollback.js';
 import { parseTimeline } from '../../src/pipeline/timeline.js';
+import { failedRunError } from '../../src/report/rollback-summary.js';
 
 const row = (phase: TimelineEntry['phase'], status: TimelineEntry['status'], detail: string, extra: Partial<TimelineEntry> = {}): TimelineEntry => ({
   phase,
@@ -128,4 +129,21 @@ it("Vercel's automatic domain assignment left off is a fact of the outcome, not 
   expect(off).toContain('Vercel will not put new pushes of web live until a deployment is promoted: promote the fixed deployment when it is ready.');
   const words = nextSteps(rolledBack([component({ provider: 'vercel', notes: ['Vercel has switched off automatic domain assignment for shop after the rollback.'] })]));
   expect(words.join('\n')).not.toContain('Vercel will not put new pushes');
+});
+
+it('a database-only rollback does not say production is back on the previous version: no app was touched', () => {
+  const db: DatabaseRecord = { method: 'down-migrations', planned: ['002'], reverted: ['002'], status: 'reverted' };
+  const dbOnly = nextSteps(failedRecord(undefined, { status: 'rolled-back', database: db }));
+  expect(dbOnly.join(' ')).not.toContain('Production is back on the previous version');
+  expect(dbOnly[0]).toMatch(/^The database is rolled back; this run changed no app, so production still serves the release it served before/);
+  const current: ComponentRecord = { name: 'web', provider: 'vercel', status: 'already-current', skipped: [], notes: [], changedEnv: [] };
+  expect(nextSteps(failedRecord(undefined, { status: 'rolled-back', database: db, components: [current] }))[0]).toMatch(/^The database is rolled back; this run changed no app/);
+  const moved: ComponentRecord = { ...current, status: 'rolled-back' };
+  expect(nextSteps(failedRecord(undefined, { status: 'rolled-back', database: db, components: [moved] }))[0]).toMatch(/^Production is back on the previous version\./);
+});
+
+it("the action's error line carries a short next step as its hint", () => {
+  const record = failedRecord('snapshot', { timeline: [row('snapshot', 'failed', 'pg_dump exited with status 1.')] });
+  record.nextSteps = nextSteps(record);
+  expect(failedRunError(record)).toEqual({ message: 'Rollback failed in snapshot: pg_dump exited with status 1.', hint: SNAPSHOT_ERROR_STEP });
 });

@@ -73,7 +73,7 @@ async function expectStoppedAtPlan(record: RollbackRecord, refusal: RegExp): Pro
   for (const phase of ['app', 'snapshot', 'database'] as const) {
     expect(record.timeline.find((e) => e.phase === phase)).toMatchObject({ status: 'skipped', detail: 'the rollback stopped while planning' });
   }
-  expect(record.nextSteps[0]).toBe('Nothing was changed: the rollback stopped while planning. Fix what the plan row says and run it again.');
+  expect(record.nextSteps[0]).toBe('The rollback stopped while planning: fix what the plan row says and run it again.');
   expect(shop.vercel.requestsTo(/^POST /)).toEqual([]);
   expect(shop.vercel.production(shop.project)?.uid).toBe(shop.bad.uid);
   expect((await db.query<{ n: number }>('SELECT count(*)::int AS n FROM public.orders')).rows[0]!.n).toBe(100);
@@ -130,6 +130,8 @@ it('rollback action, scope full: exits non-zero at plan saying the restore is re
     expect(run.code).toBe(1);
     expect(run.errors).toHaveLength(1);
     expect(run.errors[0]).toMatch(/^Rollback failed in plan: restore-db refuses to restore .* Nothing was changed\./);
+    // The row's "Nothing was changed." and the next step after it: said once, not "Nothing was changed. Nothing was changed:".
+    expect(run.errors[0]!.match(/nothing was changed/gi)).toHaveLength(1);
     expect(run.outputs.status).toBe('failed');
     expect(run.outputs['failed-phase']).toBe('plan');
     expect(w.shop.vercel.requestsTo(/^POST /)).toEqual([]);

@@ -117,7 +117,7 @@ export const down: CommandSpec = {
   examples: [
     'rollback-kit down --steps 1 --snapshot-path rollback-kit-snapshots/shop-before-rollback.dump',
     'rollback-kit down --to-version 20251001000000 --dry-run',
-    'rollback-kit down --since-ref v1.4.2 --yes',
+    'rollback-kit down --since-ref v1.4.2 --snapshot-path shop.dump --yes',
   ],
   async run(cli) {
     // In a workflow's `run:` step, a re-run of it is one too: it finishes the recorded plan as the action does.

@@ -83,10 +83,15 @@ function drillResult(cli: Cli, record: DrillRecord): CommandResult {
     record.timeline.map((e) => [`${e.phase}${e.component ? ` (${e.component})` : ''}`, e.status, seconds(e['duration-ms']), seconds(e['budget-ms'])]),
   );
   t.say('');
+  // Failed in readiness, the way back was never tried: no time of it to give.
+  const unready = record.failedPhase === 'readiness';
   if (record.status === 'dry-run') t.say('Drill dry run: readiness only, nothing was changed.');
+  else if (unready) t.say('Drill failed in readiness: the way back was not tried, and nothing was changed.');
   else t.say(`Drill ${record.status}: the way back took ${seconds(record.wayBackMs)} of its ${seconds(record.wayBackBudgetMs)} budget; rolling forward took ${seconds(record.forwardMs)}.`);
   for (const r of record.readiness) t.item(r.status === 'ok' ? '✓' : r.status === 'failed' ? '✗' : r.status === 'warning' ? '!' : '–', `${r.component ? `${r.component} ` : ''}${r.check}`, r.detail);
-  for (const f of record.failures) t.say(`✗ ${f}`);
+  // A readiness failure is the failed checks listed just above (✗): the record's failure repeats them
+  // for the action's one error line, not for this list.
+  for (const f of unready ? record.failures.slice(1) : record.failures) t.say(`✗ ${f}`);
   for (const step of record.nextSteps) t.say(`• ${step}`);
   return { ok: record.status !== 'failed', status: record.status, record: redactDeep(record, cli.log.redact) };
 }

@@ -1,5 +1,6 @@
 /** `rollback-kit plan`: the rollback plan as the whole rollback would read it; nothing is contacted. */
 import { readRollbackPlan } from '../../pipeline/plan-source.js';
+import type { Choice } from '../../migrations/revert.js';
 import type { CommandSpec } from '../command.js';
 
 export const plan: CommandSpec = {
@@ -19,10 +20,19 @@ export const plan: CommandSpec = {
     );
     if (plan.database) {
       const db = plan.database;
-      const which = db.method === 'restore' ? `restore ${db.snapshotPath ?? '(no snapshot-path yet)'}` : db.choice ? JSON.stringify(db.choice) : 'no choice yet (steps, to-version or since-ref)';
-      t.say(`database: ${db.method}, ${db.format}${db.migrationsDir ? ` in ${db.migrationsDir}` : ''}: ${which}${hasDatabaseUrl ? '' : ' (no --database-url given and DATABASE_URL is not set)'}`);
+      const which = db.method === 'restore' ? `restore ${db.snapshotPath ?? '(no snapshot-path yet)'}` : db.choice ? choiceText(db.choice) : 'no choice yet (steps, to-version or since-ref)';
+      const format = db.format === 'auto' ? 'format detected when it runs' : db.format;
+      t.say(`database: ${db.method}, ${format}${db.migrationsDir ? ` in ${db.migrationsDir}` : ''}: ${which}${hasDatabaseUrl ? '' : ' (no --database-url given and DATABASE_URL is not set)'}`);
     }
     t.say(plan.verify ? `verify: ${plan.verify.baseUrl ?? 'no base-url'}, ${plan.verify.checksFile ? `checks in ${plan.verify.checksFile}` : 'inline checks'}` : 'verify: none configured (production would not be checked afterwards)');
     return { ok: true, status: 'ok', plan, scope };
   },
 };
+
+/** Which migrations the plan reverts, for a person (--json keeps the plan's own object for scripts). */
+export function choiceText(choice: Choice): string {
+  if ('steps' in choice) return `revert the newest ${choice.steps === 1 ? 'migration' : `${choice.steps} migrations`}`;
+  if ('toVersion' in choice) return `revert every migration newer than version ${choice.toVersion}`;
+  if ('sinceRef' in choice) return `revert every migration added since git ref ${choice.sinceRef}`;
+  return `finish the plan an earlier run recorded (revert ${choice.recorded.planned.join(', ')})`;
+}

@@ -30,9 +30,12 @@ export const promote: CommandSpec = {
     const outcome = await promotePrevious(request, cli.log);
     cli.term.stopSpinner();
     refuseNotLive(outcome, request);
-    const ref = (d: { id?: string; commitSha?: string; url?: string }) => d.id ?? d.commitSha ?? d.url ?? '?';
+    const ref = (d: { id?: string; commitSha?: string; url?: string }) => d.id || d.commitSha || d.url || undefined;
     const words = { 'rolled-back': 'Rolled back', promoted: 'Promoted', 'already-current': 'Already current:', 'dry-run': 'Dry run: would put back' }[outcome.status];
-    cli.term.say(`${words} ${ref(outcome.from)} → ${ref(outcome.to)}`);
+    // What served before is not always known (the command provider without --from): then only where it went.
+    const from = ref(outcome.from);
+    const to = ref(outcome.to) ?? 'the previous deployment';
+    cli.term.say(from ? `${words} ${from} → ${to}` : `${outcome.status === 'rolled-back' ? 'Rolled back to' : words} ${to}`);
     for (const note of outcome.notes) cli.term.say(`• ${note}`);
     for (const s of outcome.skipped) cli.term.say(`  skipped ${s.id}: ${s.reason}`);
     if (outcome.frozen.frozen) cli.term.say(`Frozen: ${outcome.frozen.what}${outcome.frozen.undo ? ` To undo: ${outcome.frozen.undo}` : ''}`);

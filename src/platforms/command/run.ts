@@ -49,6 +49,9 @@ export interface CommandResult {
   notes: string[];
 }
 
+/** How many of a failed command's last lines are said again where its output was not shown (Log.failedOutput). */
+export const OUTPUT_TAIL_LINES = 20;
+
 /** `timeout` exits 124 when the limit hit (137 after the follow-up KILL). */
 const TIMED_OUT = new Set([124, 137]);
 const KILL_AFTER_SECONDS = 10;
@@ -149,7 +152,7 @@ export async function runRollbackCommand(opts: CommandOptions, log: Log): Promis
 
 async function runWithOutcome(command: string, verify: string | undefined, outcomeFile: string, env: Record<string, string>, opts: CommandOptions, log: Log): Promise<CommandResult> {
   const deadline = Date.now() + opts.timeoutSeconds * 1000;
-  const code = await runBash(command, opts.timeoutSeconds, env, opts.cwd, log);
+  const code = await runBash('the rollback command', command, opts.timeoutSeconds, env, opts.cwd, log);
   if (TIMED_OUT.has(code)) {
     throw new RollbackKitError(`The rollback command did not finish within ${opts.timeoutSeconds} s and was stopped.`, 'Raise timeout-seconds, or make the command faster; check what it changed before re-running.');
   }
@@ -174,7 +177,7 @@ async function runWithOutcome(command: string, verify: string | undefined, outco
     throw new RollbackKitError(`The rollback command used the whole ${opts.timeoutSeconds} s, so the verify command could not run: the rollback is not confirmed.`, 'Raise timeout-seconds and re-run the step.');
   }
   log.info(`Verify command (limit ${left} s):`);
-  const verifyCode = await runBash(verify, left, env, opts.cwd, log);
+  const verifyCode = await runBash('the verify command', verify, left, env, opts.cwd, log);
   if (TIMED_OUT.has(verifyCode)) {
     throw new RollbackKitError(`The rollback command finished, but the verify command did not pass within the ${opts.timeoutSeconds} s limit and was stopped: the rollback is not confirmed.`, 'Check the service now; raise timeout-seconds if it needs longer to become healthy, then re-run the step.');
   }
@@ -186,9 +189,25 @@ async function runWithOutcome(command: string, verify: string | undefined, outco
   return { ...result, verified: true, notes };
 }
 
-async function runBash(command: string, seconds: number, env: Record<string, string>, cwd: string | undefined, log: Log): Promise<number> {
-  const out = lineBuffer((line) => log.info(line));
-  const err = lineBuffer((line) => log.info(line));
+/**
+ * Runs `command`; when it fails (a status other than 0, or stopped), its last lines are said again
+ * through Log.failedOutput under `what` ("the rollback command"), for a terminal that hid them.
+ */
+async function runBash(what: string, command: string, seconds: number, env: Record<string, string>, cwd: string | undefined, log: Log): Promise<number> {
+  const tail: string[] = [];
+  const line = (text: string) => {
+    log.info(text);
+    tail.push(text);
+    if (tail.length > OUTPUT_TAIL_LINES) tail.shift();
+  };
+  const code = await runBashLines(command, seconds, env, cwd, line);
+  if (code !== 0 && tail.length) log.failedOutput(`The last ${tail.length === 1 ? 'line' : `${tail.length} lines`} of ${what}'s output:`, tail);
+  return code;
+}
+
+async function runBashLines(command: string, seconds: number, env: Record<string, string>, cwd: string | undefined, line: (text: string) => void): Promise<number> {
+  const out = lineBuffer(line);
+  const err = lineBuffer(line);
   try {
     // Loaded here, not with the module: only this provider runs a command.
     const { exec } = await import('@actions/exec');

@@ -89,7 +89,7 @@ export function skipReason(d: RenderDeploy, live: RenderDeploy): string | undefi
  * The deploy a live rollback deploy replaced: the newest older one that was live (deactivated).
  * Render names no source on a rollback deploy, so this is what the rollback was made from.
  */
-const replacedBy = (all: RenderDeploy[], live: RenderDeploy): RenderDeploy | undefined => all.slice(all.indexOf(live) + 1).find((d) => d.status === 'deactivated');
+const replacedDeploy = (all: RenderDeploy[], live: RenderDeploy): RenderDeploy | undefined => all.slice(all.indexOf(live) + 1).find((d) => d.status === 'deactivated');
 
 export async function promoteOnRender(opts: RenderPromoteOptions, log: Log): Promise<ProviderOutcome> {
   log.secret(opts.token);
@@ -117,7 +117,7 @@ export async function promoteOnRender(opts: RenderPromoteOptions, log: Log): Pro
   const skipped: SkippedRelease[] = [];
   // Read pages until the live deploy and (for "previous") the first fit one below it are known; an
   // automatic run finding a rollback deploy live reads on to the deploy it replaced (its incident).
-  const enough = () => !!live && !!targetId && !(opts.automatic && live.trigger === 'rollback' && !replacedBy(all, live));
+  const enough = () => !!live && !!targetId && !(opts.automatic && live.trigger === 'rollback' && !replacedDeploy(all, live));
   await calling(ctx(`listing the deploys of service ${name}`), async () => {
     for await (const page of deploys(c, serviceId, listingBound(step, `the deploys of service ${name}`))) {
       for (const d of page) {
@@ -153,7 +153,7 @@ export async function promoteOnRender(opts: RenderPromoteOptions, log: Log): Pro
   // deploy itself (trigger rollback, from the API or the dashboard). A person may go further back
   // with a target; from cannot help: "previous" from a rollback deploy is the deploy it replaced.
   if (opts.automatic && live.trigger === 'rollback') {
-    const replaced = replacedBy(all, live);
+    const replaced = replacedDeploy(all, live);
     const how = `Render made it with trigger rollback${replaced ? `, replacing ${replaced.id}` : ''}${live.createdAt ? ` at ${new Date(live.createdAt).toISOString()}` : ''}`;
     const note = notPutBackAgain(live.id, how, "Render's status page", false);
     log.warning(note);
@@ -180,7 +180,7 @@ export async function promoteOnRender(opts: RenderPromoteOptions, log: Log): Pro
     if (live.trigger === 'rollback') {
       const note = `Service ${name} already serves ${live.id}, a rollback, and nothing has been deployed since. Nothing to do; to go further back, name the deploy in target.`;
       log.info(note);
-      return { ...base, status: 'already-current', from: info(live), to: info(live), notes: [note], rolledBackFrom: replacedBy(all, live)?.id };
+      return { ...base, status: 'already-current', from: info(live), to: info(live), notes: [note], rolledBackFrom: replacedDeploy(all, live)?.id };
     }
     if (!target) {
       throw new RollbackKitError(

@@ -1,0 +1,37 @@
+// `rollback-kit plan` is read by a person: which migrations it reverts in words, not the plan's
+// object as JSON; --json still gives scripts that object.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { runMain } from './run-main.js';
+
+let cwd: string;
+beforeAll(async () => {
+  cwd = await mkdtemp(join(tmpdir(), 'rk-plan-output-'));
+});
+afterAll(async () => {
+  await rm(cwd, { recursive: true, force: true });
+});
+
+const base = ['plan', '--provider', 'vercel', '--project', 'shop', '--scope', 'full'];
+
+it.each([
+  [['--steps', '2'], 'revert the newest 2 migrations'],
+  [['--steps', '1'], 'revert the newest migration'],
+  [['--to-version', '20250101000000'], 'revert every migration newer than version 20250101000000'],
+  [['--since-ref', 'v1.4.2'], 'revert every migration added since git ref v1.4.2'],
+])('%s: the database line says it in words', async (flags, words) => {
+  const run = await runMain([...base, ...flags], { cwd });
+  expect(run.code).toBe(0);
+  const line = run.stdout.split('\n').find((l) => l.startsWith('database:'))!;
+  expect(line).toContain(words);
+  expect(line).not.toMatch(/[{}"]/);
+  expect(line).not.toContain(', auto');
+});
+
+it('--json keeps the choice as an object for scripts', async () => {
+  const run = await runMain([...base, '--steps', '2', '--json'], { cwd });
+  expect(run.code).toBe(0);
+  expect((JSON.parse(run.stdout) as { plan: { database: { choice: unknown } } }).plan.database.choice).toEqual({ steps: 2 });
+});
