@@ -730,7 +730,9 @@ async function startRestoreProcesses(p: ProcessesRequest, log: Log): Promise<Res
       signal: stopPsql.signal,
       // psql cancels the statement it runs (a lock wait, a COPY) and exits, so the server rolls the
       // transaction back and frees its locks now; after SIGTERM the server would go on until the
-      // statement ended, holding them.
+      // statement ended, holding them. One that has not ended a grace later (its cancel request
+      // sent over a network that stalled) is killed (runProcess's KILL_GRACE_MS): its connection
+      // then closes, and the server rolls the transaction back as soon as it sees that.
       killSignal: 'SIGINT',
       onStdout: (chunk) => opening?.(chunk),
     });
