@@ -16,7 +16,7 @@ import { runProcess, type ProcessResult } from '../core/process.js';
 import { doBlock, qualified, quoteLiteral } from './catalog.js';
 import { corruptSnapshot, fingerprint, onDisk } from './archive.js';
 import type { SnapshotManifest } from './manifest.js';
-import { describeTarget, libpqEnv, transactionPoolerRefusal, type ConnectionTarget } from './connection.js';
+import { describeTarget, libpqEnv, toolConninfo, transactionPoolerRefusal, type ConnectionTarget } from './connection.js';
 import { isLockTimeout, LockCycleError, lockCycleError, lockTimeoutError, lockTimeoutMs, notWatching, sessionTag, watchBlockers, type Blocker, type BlockerWatch, type CycleWording } from './lock-wait.js';
 import { exactTablePattern } from './patterns.js';
 import { findPgTool, majorFromVersionNum, toolErrorLine, warmPgTools, type FindToolOptions, type PgTool } from './pg-tools.js';
@@ -614,7 +614,7 @@ interface Apply {
 async function keptViewsScript(a: Apply, env: Record<string, string>, log: Log): Promise<string> {
   if (!a.plan.keptViews.length) return '';
   const pgDump = await findPgTool('pg_dump', a.serverMajor, a.req.tools);
-  const args = ['--no-password', `--lock-wait-timeout=${lockTimeoutMs(a.req.lockTimeoutSeconds)}`];
+  const args = [`--dbname=${toolConninfo(pgDump.major)}`, '--no-password', `--lock-wait-timeout=${lockTimeoutMs(a.req.lockTimeoutSeconds)}`];
   for (const v of a.plan.keptViews) args.push('--table', exactTablePattern(v));
   const dumped = await runProcess(pgDump.path, args, { env });
   if (dumped.code !== 0) {
@@ -724,7 +724,7 @@ async function startRestoreProcesses(p: ProcessesRequest, log: Log): Promise<Res
   let opening: ((chunk: string) => void) | undefined;
   try {
     const psql = await findPgTool('psql', Math.max(p.serverMajor, p.pgRestore?.major ?? 0), req.tools);
-    const applied = runProcess(psql.path, ['-X', '--no-password', '-q', '-v', 'ON_ERROR_STOP=1', '-f', '-'], {
+    const applied = runProcess(psql.path, ['-X', '--no-password', '-q', '-v', 'ON_ERROR_STOP=1', '-f', '-', '--dbname', toolConninfo(psql.major)], {
       env,
       stdin: input,
       signal: stopPsql.signal,

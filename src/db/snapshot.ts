@@ -20,7 +20,7 @@ import type { Log } from '../core/log.js';
 import { runProcess } from '../core/process.js';
 import { FINGERPRINT_VERSION, fingerprint, onDisk, readWhole, type SnapshotFormat } from './archive.js';
 import { countRows, qualified, quoteIdent, readCatalog, tableKey, type TableCount } from './catalog.js';
-import { describeTarget, libpqEnv, transactionPoolerRefusal, type ConnectionTarget } from './connection.js';
+import { describeTarget, libpqEnv, toolConninfo, transactionPoolerRefusal, type ConnectionTarget } from './connection.js';
 import { cancelQuery, DEFAULT_LOCK_TIMEOUT_SECONDS, isLockTimeout, lockCycleError, lockTimeoutError, lockTimeoutMs, sessionTag, watchBlockers, type Blocker } from './lock-wait.js';
 import { manifestPathFor, writeManifest, type ExportedTable, type SnapshotManifest } from './manifest.js';
 import { exactTablePattern, resolveSchemaPattern, resolveTablePattern, resolveTablesStrict, userSchemas, type TableName } from './patterns.js';
@@ -194,9 +194,9 @@ interface Selection {
   exportTables: TableName[];
 }
 
-function pgDumpArgs(req: SnapshotRequest, path: string, snapshotId: string, sel: Selection, lockTimeout: number, largeObjects: number): string[] {
+function pgDumpArgs(req: SnapshotRequest, pgDump: PgTool, path: string, snapshotId: string, sel: Selection, lockTimeout: number, largeObjects: number): string[] {
   const formatFlag = { custom: 'c', directory: 'd', plain: 'p' }[req.format];
-  const args = [`--format=${formatFlag}`, '--file', path, '--no-password', `--snapshot=${snapshotId}`, `--lock-wait-timeout=${lockTimeout}`];
+  const args = [`--dbname=${toolConninfo(pgDump.major)}`, `--format=${formatFlag}`, '--file', path, '--no-password', `--snapshot=${snapshotId}`, `--lock-wait-timeout=${lockTimeout}`];
   if (req.format === 'directory' && req.jobs > 1) args.push('--jobs', String(req.jobs));
   // A plain script must be able to replace what is there when restore-db feeds it to psql.
   if (req.format === 'plain') args.push('--clean', '--if-exists');
@@ -457,7 +457,7 @@ export async function takeSnapshot(req: SnapshotRequest, log: Log): Promise<Snap
         log.info(`Dumping ${where} (${req.format} format${req.jobs > 1 ? `, ${req.jobs} jobs` : ''}) to ${path} …`);
 
         const dumpStarted = Date.now();
-        const dump = runProcess(pgDump.path, pgDumpArgs(req, path, snapshotId, selection, lockTimeout, largeObjects), { env: { ...libpqEnv(req.target), PGAPPNAME: tag }, signal: req.signal });
+        const dump = runProcess(pgDump.path, pgDumpArgs(req, pgDump, path, snapshotId, selection, lockTimeout, largeObjects), { env: { ...libpqEnv(req.target), PGAPPNAME: tag }, signal: req.signal });
         // Counting the small tables and exporting in the exported snapshot while pg_dump copies the same
         // rows. A small table's count costs opening it, which pg_dump's per-table work can share; a big
         // one's is a scan of every row, kept until pg_dump is done so the two never compete.
