@@ -31,6 +31,30 @@ it('the snapshot session stalls while it locks the tables: the snapshot fails pa
   expect(await readdir(outputDir)).toEqual([]);
 });
 
+it('the snapshot session stalls while it exports rows (a COPY, a stream): the snapshot fails past its deadline, nothing kept', async () => {
+  const db = await createTestDatabase('rk_export_stall');
+  await db.query("CREATE TABLE orders (id int PRIMARY KEY, created_at timestamptz NOT NULL DEFAULT now()); INSERT INTO orders VALUES (1)");
+  const proxy = await stallingProxy(db, 'COPY (SELECT');
+  const outputDir = await mkdtemp(join(tmpdir(), 'rk-export-stall-'));
+  try {
+    const attempt = takeSnapshot(
+      {
+        ...wholeDatabaseSnapshot(parseConnectionString(proxy.url), { outputDir }),
+        exportSince: new Date('2020-01-01T00:00:00Z'),
+        exportTables: ['public.orders'],
+        exportColumn: 'created_at',
+        queryDeadline: { statementMs: 2000, marginMs: 500 },
+      },
+      memoryLog(),
+    );
+    await expect(attempt).rejects.toThrow(/^Snapshot of 127\.0\.0\.1:\d+\/rk_export_stall_\w+ stopped: a query of its own session got no answer within 2\.5 s .*so the connection was closed\.$/);
+    expect(proxy.stalled()).toBe(true);
+  } finally {
+    proxy.close();
+  }
+  expect(await readdir(outputDir)).toEqual([]);
+});
+
 it("the lock watcher's connection stalls while it polls: stop() returns all the same", async () => {
   const db = await createTestDatabase('rk_watch_stall');
   // Only the watcher's poll names pg_blocking_pids(w.pid).
