@@ -106,6 +106,8 @@ export interface CancelOptions {
   onlyLockWait?: boolean;
   /** Only while the backend is still one of ours (this application_name): a pid seen a moment ago may be another's now. */
   applicationName?: string;
+  /** cancelQuery's bound on its own query (WATCH_DEADLINE unless said). */
+  queryDeadline?: QueryDeadline;
 }
 
 /**
@@ -129,7 +131,8 @@ async function cancelOn(session: Session, pid: number, opts: CancelOptions): Pro
  */
 export async function cancelQuery(target: ConnectionTarget, pid: number, log: Log, opts: CancelOptions = {}): Promise<void> {
   try {
-    await withSession(target, (s) => cancelOn(s, pid, opts));
+    // Bounded as the watcher's queries are: a cancel on a stalled connection must end too.
+    await withSession(target, (s) => cancelOn(s, pid, opts), { queryDeadline: opts.queryDeadline ?? WATCH_DEADLINE });
   } catch (err) {
     log.debug(`Could not cancel the query of pid ${pid}: ${(err as Error).message}`);
   }

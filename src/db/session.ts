@@ -264,7 +264,7 @@ export function closeSession(session: Session): Promise<void> {
 }
 
 /** Runs `fn` with a session and always closes it. */
-export async function withSession<T>(target: ConnectionTarget, fn: (s: Session) => Promise<T>, opts: { connectTimeoutMs?: number } = {}): Promise<T> {
+export async function withSession<T>(target: ConnectionTarget, fn: (s: Session) => Promise<T>, opts: Pick<ConnectOptions, 'connectTimeoutMs' | 'queryDeadline'> = {}): Promise<T> {
   const session = await connect(target, opts);
   try {
     return await fn(session);

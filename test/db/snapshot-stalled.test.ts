@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { memoryLog } from '../../src/core/log.js';
 import { parseConnectionString } from '../../src/db/connection.js';
-import { sessionTag, watchBlockers } from '../../src/db/lock-wait.js';
+import { cancelQuery, sessionTag, watchBlockers } from '../../src/db/lock-wait.js';
 import { takeSnapshot, wholeDatabaseSnapshot } from '../../src/db/snapshot.js';
 import { createTestDatabase } from '../helpers/pg.js';
 import { stallingProxy } from '../helpers/stalling-proxy.js';
@@ -64,6 +64,17 @@ it("the lock watcher's connection stalls while it polls: stop() returns all the 
     expect(watch.watching).toBe(true);
     while (!proxy.stalled()) await new Promise((r) => setTimeout(r, 20));
     expect(await watch.stop()).toEqual([]);
+  } finally {
+    proxy.close();
+  }
+});
+
+it('a cancel (a stop of the snapshot) whose connection stalls ends past its deadline', async () => {
+  const db = await createTestDatabase('rk_cancel_stall');
+  const proxy = await stallingProxy(db, 'pg_cancel_backend');
+  try {
+    await cancelQuery(parseConnectionString(proxy.url), 1, memoryLog(), { queryDeadline: { statementMs: 500, marginMs: 500 } });
+    expect(proxy.stalled()).toBe(true);
   } finally {
     proxy.close();
   }
