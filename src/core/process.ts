@@ -21,10 +21,20 @@ export interface RunOptions {
   stdin?: Readable;
   /** Receives stdout instead of capturing it (a script streamed into another program). */
   stdout?: Writable;
-  /** Ends the program when aborted, with `killSignal` (SIGTERM unless said). */
+  /** Ends the program when aborted, with `killSignal` (SIGTERM unless said), and SIGKILL if it is still running `killGraceMs` later. */
   signal?: AbortSignal;
   killSignal?: NodeJS.Signals;
+  /** How long a program may take to end after `killSignal` (on abort or timeout) before it gets SIGKILL; KILL_GRACE_MS unless said. */
+  killGraceMs?: number;
 }
+
+/**
+ * How long a program asked to end may take before it is killed. A gentler signal lets it end its
+ * own way (psql cancels its statement on SIGINT, so the server frees the locks at once), but a
+ * program that ignores it, or waits on a connection that stalled for the cancel it sends, would
+ * otherwise hold the run, and whatever it holds, for as long as it likes.
+ */
+export const KILL_GRACE_MS = 5000;
 
 /** How long captured output may still come after the program exited (see 'exit' below). */
 const EXIT_GRACE_MS = 2000;
@@ -53,13 +63,20 @@ export async function runProcess(command: string, args: string[], opts: RunOptio
     let stdout = '';
     let stderr = '';
     let timedOut = false;
+    const graceMs = opts.killGraceMs ?? KILL_GRACE_MS;
+    // Only while it has not exited: its pid may be another program's by then.
+    const killLater = () => setTimeout(() => child.exitCode === null && child.signalCode === null && child.kill('SIGKILL'), graceMs).unref();
     const timer = opts.timeoutMs
       ? setTimeout(() => {
           timedOut = true;
           child.kill('SIGTERM');
-          setTimeout(() => child.kill('SIGKILL'), 5000).unref();
+          killLater();
         }, opts.timeoutMs)
       : undefined;
+    // The abort's own signal is sent by spawn (killSignal); this is the escalation after it.
+    const onAbort = () => void killLater();
+    if (opts.signal?.aborted) onAbort();
+    else opts.signal?.addEventListener('abort', onAbort, { once: true });
     const cut = { stdout: false, stderr: false };
     if (opts.stdout) {
       const out = opts.stdout;
@@ -88,6 +105,7 @@ export async function runProcess(command: string, args: string[], opts: RunOptio
       // An abort is reported by the exit below (signal SIGTERM), not as a failure to start.
       if ((err as NodeJS.ErrnoException).name === 'AbortError') return;
       if (timer) clearTimeout(timer);
+      opts.signal?.removeEventListener('abort', onAbort);
       reject(err);
     });
     // 'close' waits for every holder of the output pipes, and a program's own children inherit them:
@@ -106,6 +124,7 @@ export async function runProcess(command: string, args: string[], opts: RunOptio
     });
     child.on('close', (code, signal) => {
       if (timer) clearTimeout(timer);
+      opts.signal?.removeEventListener('abort', onAbort);
       clearTimeout(orphaned);
       resolve({ code, signal, stdout: wholeLines(stdout, cut.stdout), stderr: wholeLines(stderr, cut.stderr), timedOut });
     });

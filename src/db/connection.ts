@@ -411,6 +411,24 @@ function sslConfig(t: ConnectionTarget): ClientConfig['ssl'] {
   return false;
 }
 
+/**
+ * What pg_dump and psql connect with besides libpqEnv's variables, as the conninfo string given for
+ * their database (`--dbname`); the rest (host, port, database, user) still comes from those
+ * variables. libpq turns TCP keepalive on by default but leaves its timing to the system (two hours
+ * on Linux), and has no variable for it: a connection whose peer vanished (a server that lost
+ * power, a NAT entry dropped) would leave a dump or a restore, and the locks the restore's
+ * transaction holds on the server's side until it notices, waiting for hours. With these the
+ * tool's connection fails after about 40 s without an answer to a probe (keepalives_*), or 60 s
+ * with data unacknowledged (tcp_user_timeout, PostgreSQL 12 and later), as rollback-kit's own
+ * sessions do (KEEPALIVE_IDLE_MS). The connection string may not set them itself (UNHONOURED).
+ * A Unix socket ignores them. A peer that answers TCP but forwards nothing (a proxy that stalls)
+ * is not caught by these: the tool's own timeout is the bound there.
+ */
+export function toolConninfo(toolMajor: number): string {
+  const keepalive = `keepalives=1 keepalives_idle=${KEEPALIVE_IDLE_MS / 1000} keepalives_interval=10 keepalives_count=3`;
+  return toolMajor >= 12 ? `${keepalive} tcp_user_timeout=60000` : keepalive;
+}
+
 /** The connection string's parameters that reach the pg_* tools, and the variable each goes in. */
 const LIBPQ_ENV: Record<string, string> = {
   sslmode: 'PGSSLMODE',

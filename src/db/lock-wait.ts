@@ -9,7 +9,8 @@ import { randomBytes } from 'node:crypto';
 import { RollbackKitError, type ErrorFacts } from '../core/errors.js';
 import type { Log } from '../core/log.js';
 import type { ConnectionTarget } from './connection.js';
-import { closeSession, connect, withSession, type Session } from './session.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { closeSession, connect, withSession, type QueryDeadline, type Session } from './session.js';
 
 export const DEFAULT_LOCK_TIMEOUT_SECONDS = 30;
 
@@ -51,7 +52,22 @@ export interface WatchOptions {
    * ours at the first sight of it, so that what waited for us goes ahead at once, then calls it.
    */
   onCycle?: (blockers: Blocker[]) => void;
+  /** The bound on each of the watcher's queries (WATCH_DEADLINE unless said). */
+  queryDeadline?: QueryDeadline;
 }
+
+/**
+ * The watcher's queries read pg_stat_activity and pg_locks and answer in milliseconds: each runs no
+ * longer than this, and its answer is waited for no longer than that and the margin, so a watcher
+ * whose connection stalls neither polls on forever behind the one in flight nor holds stop().
+ */
+const WATCH_DEADLINE: QueryDeadline = { statementMs: 10_000, marginMs: 5_000 };
+
+/**
+ * How long stop() waits for a poll in flight (it may be ending the sessions of a cycle) before it
+ * closes the connection under it: a poll takes milliseconds, and one on a stalled connection forever.
+ */
+const STOP_WAIT_MS = 2000;
 
 /** A lock timeout, from a PostgreSQL error code or from a pg_* tool's stderr. */
 export function isLockTimeout(codeOrText: string | undefined): boolean {
@@ -90,6 +106,8 @@ export interface CancelOptions {
   onlyLockWait?: boolean;
   /** Only while the backend is still one of ours (this application_name): a pid seen a moment ago may be another's now. */
   applicationName?: string;
+  /** cancelQuery's bound on its own query (WATCH_DEADLINE unless said). */
+  queryDeadline?: QueryDeadline;
 }
 
 /**
@@ -113,7 +131,8 @@ async function cancelOn(session: Session, pid: number, opts: CancelOptions): Pro
  */
 export async function cancelQuery(target: ConnectionTarget, pid: number, log: Log, opts: CancelOptions = {}): Promise<void> {
   try {
-    await withSession(target, (s) => cancelOn(s, pid, opts));
+    // Bounded as the watcher's queries are: a cancel on a stalled connection must end too.
+    await withSession(target, (s) => cancelOn(s, pid, opts), { queryDeadline: opts.queryDeadline ?? WATCH_DEADLINE });
   } catch (err) {
     log.debug(`Could not cancel the query of pid ${pid}: ${(err as Error).message}`);
   }
@@ -125,8 +144,9 @@ export async function cancelQuery(target: ConnectionTarget, pid: number, log: Lo
  */
 export async function watchBlockers(target: ConnectionTarget, applicationName: string, log: Log, opts: WatchOptions = {}): Promise<BlockerWatch> {
   let session: Session;
+  const deadline = opts.queryDeadline ?? WATCH_DEADLINE;
   try {
-    session = await connect(target);
+    session = await connect(target, { queryDeadline: deadline });
   } catch (err) {
     log.debug(`Not watching for blocking sessions: ${(err as Error).message}`);
     return notWatching();
@@ -161,7 +181,13 @@ export async function watchBlockers(target: ConnectionTarget, applicationName: s
     await session.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1 AND pid <> pg_backend_pid()', [applicationName]);
     opts.onCycle!(blockers);
   };
+  let timeoutSet = false;
   const poll = async () => {
+    // Set with the first poll, not before the watch starts: the wait it watches is under way.
+    if (!timeoutSet) {
+      await session.query("SELECT set_config('statement_timeout', $1, false)", [String(deadline.statementMs)]);
+      timeoutSet = true;
+    }
     // [[:space:]], not \s: a backslash in a string is an escape where standard_conforming_strings is off.
     const { rows } = await session.query<{ pid: number; user: string | null; state: string | null; seconds: number | null; query: string | null; waits_for_us: boolean }>(
       `SELECT DISTINCT b.pid, b.usename AS user, b.state, extract(epoch FROM now() - coalesce(b.xact_start, b.query_start))::int AS seconds,
@@ -191,8 +217,10 @@ export async function watchBlockers(target: ConnectionTarget, applicationName: s
     cancelled: () => cancelled,
     async stop() {
       clearInterval(timer);
-      await polling;
+      const polled = await Promise.race([polling.then(() => true), sleep(STOP_WAIT_MS, false, { ref: false })]);
       closeSession(session);
+      // A poll still in flight (a stalled connection) fails as its connection closes.
+      if (!polled) (session.connection?.stream as { destroy?: () => void } | undefined)?.destroy?.();
       return last;
     },
   };

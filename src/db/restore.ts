@@ -16,7 +16,7 @@ import { runProcess, type ProcessResult } from '../core/process.js';
 import { doBlock, qualified, quoteLiteral } from './catalog.js';
 import { corruptSnapshot, fingerprint, onDisk } from './archive.js';
 import type { SnapshotManifest } from './manifest.js';
-import { describeTarget, libpqEnv, transactionPoolerRefusal, type ConnectionTarget } from './connection.js';
+import { describeTarget, libpqEnv, toolConninfo, transactionPoolerRefusal, type ConnectionTarget } from './connection.js';
 import { isLockTimeout, LockCycleError, lockCycleError, lockTimeoutError, lockTimeoutMs, notWatching, sessionTag, watchBlockers, type Blocker, type BlockerWatch, type CycleWording } from './lock-wait.js';
 import { exactTablePattern } from './patterns.js';
 import { findPgTool, majorFromVersionNum, toolErrorLine, warmPgTools, type FindToolOptions, type PgTool } from './pg-tools.js';
@@ -72,7 +72,23 @@ export interface RestoreRequest {
     first: string[];
     last: string[];
   };
+  /** Bounds of the phases that run while the restore holds its table locks (RESTORE_BOUNDS unless said: tests give short ones). */
+  bounds?: Partial<RestoreBounds>;
 }
+
+/**
+ * How long the phases that run while the restore's transaction holds its EXCLUSIVE locks (writers
+ * wait behind them, and its session has idle_in_transaction_session_timeout 0) may take: a pg_dump
+ * or session that stalls there must not hold the tables for as long as the network likes.
+ */
+export interface RestoreBounds {
+  /** The whole pre-restore snapshot: dump and read back. Two hours, twice the read back's own bound. */
+  preRestoreSnapshotMs: number;
+  /** The pg_dump of the kept views' definitions (no rows): lock-timeout-seconds and this for the rest. */
+  keptViewsDumpMs: number;
+}
+
+export const RESTORE_BOUNDS: RestoreBounds = { preRestoreSnapshotMs: 2 * 60 * 60_000, keptViewsDumpMs: 5 * 60_000 };
 
 /** A table the restore left with fewer rows than it held: the rest are in the pre-restore snapshot. */
 export interface FewerRows {
@@ -301,6 +317,10 @@ async function restoreOrPreview(req: RestoreRequest, log: Log, dryRun: boolean):
     let pre: SnapshotResult | undefined;
     if (req.preRestoreSnapshot) {
       log.info(`Keeping the current state of ${where} in a pre-restore snapshot first, while the restore's transaction holds its tables …`);
+      const boundMs = req.bounds?.preRestoreSnapshotMs ?? RESTORE_BOUNDS.preRestoreSnapshotMs;
+      // Past its bound the snapshot is stopped as a stop would (pg_dump ended, its query cancelled):
+      // the restore then rolls back, and its locks go with it.
+      const overdue = AbortSignal.timeout(boundMs);
       pre = await takeSnapshot(
         {
           ...wholeDatabaseSnapshot(req.target, {
@@ -313,10 +333,17 @@ async function restoreOrPreview(req: RestoreRequest, log: Log, dryRun: boolean):
           // Under the restore's session name: a session that waits for the restore's table locks
           // while the snapshot queues behind it is then seen as the cycle it is, by either watcher.
           sessionTag: running.tag,
-          signal: req.signal,
+          signal: req.signal ? AbortSignal.any([req.signal, overdue]) : overdue,
         },
         log,
-      );
+      ).catch((err: unknown) => {
+        if (!overdue.aborted || req.signal?.aborted) throw err;
+        throw new RollbackKitError(
+          `The pre-restore snapshot of ${where} did not finish within ${seconds(boundMs)} s while the restore's transaction held its tables (writers waited behind it), so it was stopped and the restore with it: nothing was changed.`,
+          'Check the network path to the database (a dump that stalled) or how long a snapshot of it takes; run again, or restore with pre-restore-snapshot: false if a snapshot of the current state is kept otherwise.',
+          UNCHANGED,
+        );
+      });
       preRestoreSnapshotPath = pre.path;
       keeping = req.onPreRestoreSnapshot?.(pre);
       keeping?.catch(() => undefined);
@@ -614,9 +641,14 @@ interface Apply {
 async function keptViewsScript(a: Apply, env: Record<string, string>, log: Log): Promise<string> {
   if (!a.plan.keptViews.length) return '';
   const pgDump = await findPgTool('pg_dump', a.serverMajor, a.req.tools);
-  const args = ['--no-password', `--lock-wait-timeout=${lockTimeoutMs(a.req.lockTimeoutSeconds)}`];
+  const args = [`--dbname=${toolConninfo(pgDump.major)}`, '--no-password', `--lock-wait-timeout=${lockTimeoutMs(a.req.lockTimeoutSeconds)}`];
   for (const v of a.plan.keptViews) args.push('--table', exactTablePattern(v));
-  const dumped = await runProcess(pgDump.path, args, { env });
+  // While the restore's transaction holds its tables: bounded, and ended by a stop, like psql.
+  const boundMs = lockTimeoutMs(a.req.lockTimeoutSeconds) + (a.req.bounds?.keptViewsDumpMs ?? RESTORE_BOUNDS.keptViewsDumpMs);
+  const dumped = await runProcess(pgDump.path, args, { env, timeoutMs: boundMs, signal: a.req.signal });
+  if (dumped.timedOut) {
+    throw new RollbackKitError(`Could not save the definitions of the views restore-db keeps: pg_dump did not finish within ${seconds(boundMs)} s (a connection that stalled?), so it was ended.`, 'Nothing was changed. Check the network path to the database and run again.', UNCHANGED);
+  }
   if (dumped.code !== 0) {
     throw new RollbackKitError(`Could not save the definitions of the views restore-db keeps: ${log.redact(toolErrorLine(dumped.stderr) || 'pg_dump failed')}.`, 'Nothing was changed.', UNCHANGED);
   }
@@ -724,13 +756,15 @@ async function startRestoreProcesses(p: ProcessesRequest, log: Log): Promise<Res
   let opening: ((chunk: string) => void) | undefined;
   try {
     const psql = await findPgTool('psql', Math.max(p.serverMajor, p.pgRestore?.major ?? 0), req.tools);
-    const applied = runProcess(psql.path, ['-X', '--no-password', '-q', '-v', 'ON_ERROR_STOP=1', '-f', '-'], {
+    const applied = runProcess(psql.path, ['-X', '--no-password', '-q', '-v', 'ON_ERROR_STOP=1', '-f', '-', '--dbname', toolConninfo(psql.major)], {
       env,
       stdin: input,
       signal: stopPsql.signal,
       // psql cancels the statement it runs (a lock wait, a COPY) and exits, so the server rolls the
       // transaction back and frees its locks now; after SIGTERM the server would go on until the
-      // statement ended, holding them.
+      // statement ended, holding them. One that has not ended a grace later (its cancel request
+      // sent over a network that stalled) is killed (runProcess's KILL_GRACE_MS): its connection
+      // then closes, and the server rolls the transaction back as soon as it sees that.
       killSignal: 'SIGINT',
       onStdout: (chunk) => opening?.(chunk),
     });

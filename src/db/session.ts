@@ -2,6 +2,7 @@
  * Opening a database session, with PostgreSQL's and the network's failures turned into messages
  * that name the target (host:port/db) and say what to check. Never includes the password.
  */
+import { finished, Readable, Writable } from 'node:stream';
 import type pg from 'pg';
 import { RollbackKitError } from '../core/errors.js';
 import { describeTarget, isTransactionPooler, pgClientConfig, type ConnectionTarget } from './connection.js';
@@ -101,6 +102,10 @@ interface DeadlineState {
 
 const deadlines = new WeakMap<Session, DeadlineState>();
 
+function isStream(value: unknown): value is Readable | Writable {
+  return value instanceof Readable || value instanceof Writable;
+}
+
 function isPromise(value: unknown): value is Promise<unknown> {
   return typeof (value as Promise<unknown> | undefined)?.then === 'function';
 }
@@ -115,9 +120,19 @@ function enforceDeadlines(client: pg.Client, deadline: QueryDeadline): void {
   const send = client.query.bind(client) as (...args: unknown[]) => unknown;
   const bounded = (...args: unknown[]): unknown => {
     const result = send(...args);
-    if (state.statements === undefined || !isPromise(result)) return result;
+    if (state.statements === undefined) return result;
     const statements = state.statements;
     const ms = statements * deadline.statementMs + deadline.marginMs;
+    // A COPY (pg-copy-streams) is a stream, not a promise: it must have ended by the deadline too.
+    if (isStream(result)) {
+      const timer = setTimeout(() => {
+        (client.connection?.stream as { destroy?: () => void } | undefined)?.destroy?.();
+        result.destroy(new QueryDeadlineExceeded(ms, statements, deadline.marginMs));
+      }, ms);
+      finished(result, () => clearTimeout(timer));
+      return result;
+    }
+    if (!isPromise(result)) return result;
     let timer: NodeJS.Timeout | undefined;
     const expired = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
@@ -249,7 +264,7 @@ export function closeSession(session: Session): Promise<void> {
 }
 
 /** Runs `fn` with a session and always closes it. */
-export async function withSession<T>(target: ConnectionTarget, fn: (s: Session) => Promise<T>, opts: { connectTimeoutMs?: number } = {}): Promise<T> {
+export async function withSession<T>(target: ConnectionTarget, fn: (s: Session) => Promise<T>, opts: Pick<ConnectOptions, 'connectTimeoutMs' | 'queryDeadline'> = {}): Promise<T> {
   const session = await connect(target, opts);
   try {
     return await fn(session);

@@ -20,12 +20,12 @@ import type { Log } from '../core/log.js';
 import { runProcess } from '../core/process.js';
 import { FINGERPRINT_VERSION, fingerprint, onDisk, readWhole, type SnapshotFormat } from './archive.js';
 import { countRows, qualified, quoteIdent, readCatalog, tableKey, type TableCount } from './catalog.js';
-import { describeTarget, libpqEnv, transactionPoolerRefusal, type ConnectionTarget } from './connection.js';
+import { describeTarget, libpqEnv, toolConninfo, transactionPoolerRefusal, type ConnectionTarget } from './connection.js';
 import { cancelQuery, DEFAULT_LOCK_TIMEOUT_SECONDS, isLockTimeout, lockCycleError, lockTimeoutError, lockTimeoutMs, sessionTag, watchBlockers, type Blocker } from './lock-wait.js';
 import { manifestPathFor, writeManifest, type ExportedTable, type SnapshotManifest } from './manifest.js';
 import { exactTablePattern, resolveSchemaPattern, resolveTablePattern, resolveTablesStrict, userSchemas, type TableName } from './patterns.js';
 import { findPgTool, majorFromVersionNum, siblingTool, toolErrorLine, warmPgTools, type FindToolOptions, type PgTool } from './pg-tools.js';
-import { closeSession, connect, type Session } from './session.js';
+import { closeSession, connect, QueryDeadlineExceeded, type QueryDeadline, type Session } from './session.js';
 import { readServerIdentity } from './server-identity.js';
 
 /** Tables below this size (1 MB) are counted while pg_dump runs, bigger ones after it. */
@@ -66,7 +66,18 @@ export interface SnapshotRequest {
    * for the restore while the snapshot waits for it is a cycle to its lock watcher.
    */
   sessionTag?: string;
+  /** The bound on each query of the snapshot's own session (SNAPSHOT_DEADLINE unless said: tests give a short one). */
+  queryDeadline?: QueryDeadline;
 }
+
+/**
+ * Each query of the snapshot's own session runs no longer than this (statement_timeout) and its
+ * answer is waited for no longer than that and the margin (QueryDeadline): a connection that stalls
+ * without closing must not hold the snapshot (and, before a restore, the restore's table locks)
+ * forever. An hour, as long as the read back may take (archive.ts): its one long query is the count
+ * of the biggest tables' rows, which reads each once, as fast as the read back reads the archive.
+ */
+export const SNAPSHOT_DEADLINE: QueryDeadline = { statementMs: 60 * 60_000, marginMs: 10_000 };
 
 /** A snapshot stopped before it was verified: nothing of it is kept, so there is none to trust. */
 function snapshotStopped(where: string): RollbackKitError {
@@ -194,9 +205,9 @@ interface Selection {
   exportTables: TableName[];
 }
 
-function pgDumpArgs(req: SnapshotRequest, path: string, snapshotId: string, sel: Selection, lockTimeout: number, largeObjects: number): string[] {
+function pgDumpArgs(req: SnapshotRequest, pgDump: PgTool, path: string, snapshotId: string, sel: Selection, lockTimeout: number, largeObjects: number): string[] {
   const formatFlag = { custom: 'c', directory: 'd', plain: 'p' }[req.format];
-  const args = [`--format=${formatFlag}`, '--file', path, '--no-password', `--snapshot=${snapshotId}`, `--lock-wait-timeout=${lockTimeout}`];
+  const args = [`--dbname=${toolConninfo(pgDump.major)}`, `--format=${formatFlag}`, '--file', path, '--no-password', `--snapshot=${snapshotId}`, `--lock-wait-timeout=${lockTimeout}`];
   if (req.format === 'directory' && req.jobs > 1) args.push('--jobs', String(req.jobs));
   // A plain script must be able to replace what is there when restore-db feeds it to psql.
   if (req.format === 'plain') args.push('--clean', '--if-exists');
@@ -292,7 +303,7 @@ function isServerError(err: unknown): err is { code: string; message: string; hi
 
 /** A failure of our own session's work (listing, locking, counting, exporting) in the server's words. */
 function sideError(err: unknown, where: string, user: string, log: Log): unknown {
-  if (err instanceof RollbackKitError || isLockTimeout((err as { code?: string }).code)) return err;
+  if (err instanceof RollbackKitError || err instanceof QueryDeadlineExceeded || isLockTimeout((err as { code?: string }).code)) return err;
   const e = err as { message?: string; hint?: string; code?: string };
   if (typeof e.message !== 'string') return err;
   const next = e.code === '42501' ? privilegeHint(user, e.message) : 'Nothing was kept; fix the cause and run again.';
@@ -394,7 +405,8 @@ export async function takeSnapshot(req: SnapshotRequest, log: Log): Promise<Snap
 
   // Which pg_dump fits is known only once the server answers; asking the installed ones meanwhile is free.
   if (!req.pgDumpPath) warmPgTools(['pg_dump', 'pg_restore'], req.tools);
-  const session = await connect(req.target);
+  const deadline = req.queryDeadline ?? SNAPSHOT_DEADLINE;
+  const session = await connect(req.target, { queryDeadline: deadline });
   let path: string | undefined;
   let exportsDir: string | undefined;
   let cancelOnStop: (() => void) | undefined;
@@ -404,9 +416,9 @@ export async function takeSnapshot(req: SnapshotRequest, log: Log): Promise<Snap
     // rows, and they take the cores the verification's pg_restore runs on.
     const { rows } = await session.query<{ num: string; version: string; pid: number }>(
       `SELECT set_config('application_name', $1, false), set_config('lock_timeout', $2, false), set_config('row_security', 'off', false),
-              set_config('max_parallel_workers_per_gather', '0', false),
+              set_config('max_parallel_workers_per_gather', '0', false), set_config('statement_timeout', $3, false),
               current_setting('server_version_num') AS num, current_setting('server_version') AS version, pg_backend_pid() AS pid`,
-      [tag, String(lockTimeout)],
+      [tag, String(lockTimeout), String(deadline.statementMs)],
     );
     // The session only reads: a stop cancels whatever it waits for (a table lock, up to lock-timeout)
     // or runs (a count) at once, instead of after the stopped step's grace time.
@@ -457,7 +469,7 @@ export async function takeSnapshot(req: SnapshotRequest, log: Log): Promise<Snap
         log.info(`Dumping ${where} (${req.format} format${req.jobs > 1 ? `, ${req.jobs} jobs` : ''}) to ${path} …`);
 
         const dumpStarted = Date.now();
-        const dump = runProcess(pgDump.path, pgDumpArgs(req, path, snapshotId, selection, lockTimeout, largeObjects), { env: { ...libpqEnv(req.target), PGAPPNAME: tag }, signal: req.signal });
+        const dump = runProcess(pgDump.path, pgDumpArgs(req, pgDump, path, snapshotId, selection, lockTimeout, largeObjects), { env: { ...libpqEnv(req.target), PGAPPNAME: tag }, signal: req.signal });
         // Counting the small tables and exporting in the exported snapshot while pg_dump copies the same
         // rows. A small table's count costs opening it, which pg_dump's per-table work can share; a big
         // one's is a scan of every row, kept until pg_dump is done so the two never compete.
@@ -579,6 +591,9 @@ export async function takeSnapshot(req: SnapshotRequest, log: Log): Promise<Snap
     if (exportsDir) await rm(exportsDir, { recursive: true, force: true }).catch(() => undefined);
     // Whatever a stop interrupted (a query, pg_dump, the read back) failed because of it.
     if (req.signal?.aborted) throw snapshotStopped(where);
+    if (err instanceof QueryDeadlineExceeded) {
+      throw new RollbackKitError(`Snapshot of ${where} stopped: a query of its own session got ${err.message}.`, 'Nothing was kept. Check the network path to the database (a proxy or NAT box that stops forwarding) and run again.');
+    }
     // A query the server refused (reading the catalogue, locking, resolving names) in its words,
     // never as an unexpected error.
     throw isServerError(err) ? sideError(err, where, req.target.user, log) : asFileError(err, 'output-dir');

@@ -15,9 +15,10 @@
 import { RollbackKitError } from '../core/errors.js';
 import type { Log } from '../core/log.js';
 import { RevertFailed, type Choice } from '../migrations/revert.js';
-import type { ConnectionTarget } from '../db/connection.js';
-import { closeSession, connect, type QueryDeadline, type Session } from '../db/session.js';
-import type { LedgerRow } from '../migrations/ledger.js';
+import { describeTarget, type ConnectionTarget } from '../db/connection.js';
+import { isLockTimeout, lockTimeoutError, lockTimeoutMs, type Blocker } from '../db/lock-wait.js';
+import { closeSession, connect, QueryDeadlineExceeded, seconds, type QueryDeadline, type Session } from '../db/session.js';
+import { readLedger, type LedgerRow } from '../migrations/ledger.js';
 import { acquireMigrationLock, holdsLock, releaseMigrationLock, ROLLBACK_KIT_LOCK_KEY } from '../migrations/lock.js';
 import { literal } from '../migrations/sql-split.js';
 
@@ -45,6 +46,55 @@ export async function lockRollback(target: ConnectionTarget, timeoutSeconds: num
   } catch (err) {
     closeSession(session);
     throw err;
+  }
+}
+
+/**
+ * The plan's read of the ledger: before the whole-rollback lock, so nothing else bounds it. A session
+ * holding rollback_kit.rollbacks (an ACCESS EXCLUSIVE lock: a VACUUM FULL, an ALTER TABLE left open)
+ * would otherwise hold the plan forever, and a connection that stalls would too. Its query waits for
+ * a lock no longer than lock-timeout-seconds, runs no longer than LEDGER_READ_DEADLINE, and its answer
+ * is waited for no longer than that and a margin.
+ */
+const LEDGER_READ_DEADLINE: QueryDeadline = { statementMs: 30_000, marginMs: 5_000 };
+
+export async function readLedgerAtPlan(target: ConnectionTarget, incidentKey: string, lockTimeoutSeconds: number, log: Log, deadline = LEDGER_READ_DEADLINE): Promise<LedgerRow | undefined> {
+  const what = `Reading the rollback ledger (rollback_kit.rollbacks) of ${describeTarget(target)} to plan`;
+  const session = await connect(target, { queryDeadline: deadline });
+  try {
+    await session.query("SELECT set_config('lock_timeout', $1, false), set_config('statement_timeout', $2, false)", [String(lockTimeoutMs(lockTimeoutSeconds)), String(deadline.statementMs)]);
+    return await readLedger(session, incidentKey);
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    if (isLockTimeout(code)) {
+      throw lockTimeoutError(what, lockTimeoutSeconds, await ledgerHolders(session), 'Nothing was changed.', log, { changed: 'no' });
+    }
+    if (code === '57014') {
+      throw new RollbackKitError(`${what} stopped: its query ran longer than ${seconds(deadline.statementMs)} s.`, 'Nothing was changed. Check what keeps the server that busy, then run again.', { changed: 'no' });
+    }
+    if (err instanceof QueryDeadlineExceeded) throw new RollbackKitError(`${what} stopped: ${err.message}.`, 'Nothing was changed. Check the network path to the database and run again.', { changed: 'no' });
+    throw err;
+  } finally {
+    closeSession(session);
+  }
+}
+
+/**
+ * Who holds a lock on the ledger table, asked once the wait for it has failed: a lock_timeout only
+ * ends the statement, so the session can still ask. Nothing when it cannot (it is then only unnamed).
+ */
+async function ledgerHolders(session: Session): Promise<Blocker[]> {
+  try {
+    const { rows } = await session.query<{ pid: number; user: string | null; state: string | null; seconds: number | null; query: string | null }>(
+      `SELECT DISTINCT a.pid, a.usename AS user, a.state, extract(epoch FROM now() - coalesce(a.xact_start, a.query_start))::int AS seconds,
+              left(regexp_replace(a.query, '[[:space:]]+', ' ', 'g'), 1000) AS query
+         FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+        WHERE l.granted AND l.relation = to_regclass('rollback_kit.rollbacks') AND l.pid <> pg_backend_pid()
+        ORDER BY a.pid`,
+    );
+    return rows.map((r) => ({ pid: r.pid, user: r.user ?? '?', state: r.state ?? 'unknown', seconds: r.seconds, query: r.query ?? '' }));
+  } catch {
+    return [];
   }
 }
 

@@ -17,7 +17,7 @@ import { literal } from '../migrations/sql-split.js';
 import { describeTarget, type ConnectionTarget } from '../db/connection.js';
 import type { FindToolOptions } from '../db/pg-tools.js';
 import { previewRestore, restoreSnapshot, type RestorePreview, type RestoreRequest } from '../db/restore.js';
-import { withSession, type Session } from '../db/session.js';
+import type { Session } from '../db/session.js';
 import { takeSnapshot, wholeDatabaseSnapshot, type SnapshotResult } from '../db/snapshot.js';
 import { isInside } from '../core/files.js';
 import { RevertFailed, revertMigrations, type Choice, type RevertOptions } from '../migrations/revert.js';
@@ -29,7 +29,7 @@ import { loadChecks } from '../smoke/smoke-test.js';
 import type { Check } from '../smoke/spec.js';
 import { budgets, type Budgets } from './budgets.js';
 import { ledgerDoneWithRestore, readLedger, writeLedger, type LedgerRow } from '../migrations/ledger.js';
-import { DOWN_MIGRATIONS, finishChoice, freshPlan, LOCK_LOST_AFTER_PLAN, lockLostWhileReverting, lockRollback, requireRollbackLock, revertedOfPlan, unfinishedPlan, unlockRollback, watchRollbackLock, type DownPlan } from './ledger.js';
+import { DOWN_MIGRATIONS, finishChoice, readLedgerAtPlan, freshPlan, LOCK_LOST_AFTER_PLAN, lockLostWhileReverting, lockRollback, requireRollbackLock, revertedOfPlan, unfinishedPlan, unlockRollback, watchRollbackLock, type DownPlan } from './ledger.js';
 import type { ComponentPlan, RollbackPlan } from './plan-file.js';
 import type { ComponentRecord, DatabaseRecord, PhaseName, PhaseStatus, RollbackRecord, Severity, SnapshotRecord, TimelineEntry } from './record.js';
 import { checkCanPush } from './git-revert-access.js';
@@ -218,7 +218,7 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
     if (wantsDatabase) {
       const db = plan.database!;
       const target = request.database!;
-      ledger = await withSession(target, (s) => readLedger(s, record.incidentKey));
+      ledger = await readLedgerAtPlan(target, record.incidentKey, db.lockTimeoutSeconds, log);
       record.database = { method: db.method, planned: ledger?.status === 'done' ? ledger.planned : [], reverted: ledger?.status === 'done' ? ledger.reverted : [], status: 'planned' };
       const earlier = unfinishedPlan(ledger);
       if (ledger?.status === 'done') {

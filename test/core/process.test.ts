@@ -30,3 +30,21 @@ it("a program that exits leaving a child of its own on its pipes is seen to end:
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+it('a program that ignores the signal it is stopped with is killed after the grace: a stop ends it whatever it does', async () => {
+  const { runProcess } = await import('../../src/core/process.js');
+  const stop = new AbortController();
+  // psql stopped on abort gets SIGINT; one waiting on a stalled connection (or this one) never ends of itself.
+  const script = "process.on('SIGINT', () => console.log('ignored SIGINT')); console.log('ready'); setInterval(() => undefined, 1000);";
+  const run = runProcess(process.execPath, ['-e', script], {
+    signal: stop.signal,
+    killSignal: 'SIGINT',
+    killGraceMs: 200,
+    onStdout: (chunk) => {
+      if (chunk.includes('ready')) stop.abort();
+    },
+  });
+  const result = await run;
+  expect(result.stdout).toContain('ignored SIGINT');
+  expect(result.signal).toBe('SIGKILL');
+});

@@ -2,57 +2,11 @@
 // not hang the step: past statement-timeout-seconds and a margin it fails, saying the migration in
 // flight may or may not have committed and that the re-run reads the tracking table; and when it
 // stalls after a migration committed, the outputs still list that migration.
-import { connect, createServer, type Server, type Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
+import { createTestDatabase } from '../helpers/pg.js';
+import { stallingProxy } from '../helpers/stalling-proxy.js';
 import { runAction } from '../helpers/run-action.js';
 import { existingTables, trackingState, workspace, writeMigrations, applyMigrations, type Step } from './fixtures.js';
-
-interface StallingProxy {
-  url: string;
-  /** Whether a connection has stalled. */
-  stalled(): boolean;
-  close(): void;
-}
-
-/**
- * Forwards to the database until the client sends `marker`; from then on that connection forwards
- * nothing either way and stays open, as a stalled middlebox does.
- */
-async function stallingProxy(db: TestDatabase, marker: string): Promise<StallingProxy> {
-  const target = new URL(db.url);
-  const sockets: Socket[] = [];
-  let stalled = false;
-  const server: Server = createServer((client) => {
-    const upstream = connect(Number(target.port || 5432), target.hostname);
-    sockets.push(client, upstream);
-    let dead = false;
-    client.on('data', (d: Buffer) => {
-      if (dead) return;
-      upstream.write(d);
-      if (d.includes(marker)) dead = stalled = true;
-    });
-    upstream.on('data', (d: Buffer) => {
-      if (!dead) client.write(d);
-    });
-    for (const s of [client, upstream]) s.on('error', () => undefined);
-    client.on('close', () => upstream.destroy());
-    upstream.on('close', () => client.destroy());
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  const url = new URL(db.url);
-  url.hostname = '127.0.0.1';
-  url.port = String(port);
-  return {
-    url: url.toString(),
-    stalled: () => stalled,
-    close() {
-      server.close();
-      for (const s of sockets) s.destroy();
-    },
-  };
-}
 
 describe('run-down-migrations on a stalled connection', () => {
   it('gives up a margin after statement-timeout-seconds, saying the migration may or may not have committed', async () => {

@@ -1,0 +1,54 @@
+// The plan reads the rollback ledger before it takes the whole-rollback lock, so nothing else
+// bounds that read: a session holding rollback_kit.rollbacks (ACCESS EXCLUSIVE: a VACUUM FULL, an
+// ALTER TABLE left open) must end the plan at lock-timeout-seconds, naming that session and what to
+// do, not hold it for as long as that session lives.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import { memoryLog } from '../../src/core/log.js';
+import { parseConnectionString } from '../../src/db/connection.js';
+import { closeSession, connect } from '../../src/db/session.js';
+import { writeLedger } from '../../src/migrations/ledger.js';
+import { runRollback } from '../../src/pipeline/rollback.js';
+import { createTestDatabase, holdTableLock, type TestDatabase } from '../helpers/pg.js';
+import { applyMigrations, tables, writeMigrations } from '../migrations/fixtures.js';
+import { appliedVersions } from './world.js';
+import { databaseRollbackRequest } from './requests.js';
+
+let db: TestDatabase;
+let ws: string;
+beforeEach(async () => {
+  db = await createTestDatabase('rk_ledger_locked');
+  ws = await mkdtemp(join(tmpdir(), 'rk-ledger-locked-'));
+  await applyMigrations(db, 'dbmate', await writeMigrations(ws, 'dbmate', tables(2)), tables(2));
+  // The ledger table exists (an earlier incident's row): the plan reads it.
+  const s = await connect(parseConnectionString(db.url));
+  await writeLedger(s, { incidentKey: 'earlier', method: 'down-migrations', planned: ['x'], reverted: ['x'], status: 'done' });
+  await closeSession(s);
+});
+afterEach(async () => {
+  await rm(ws, { recursive: true, force: true });
+});
+
+it('a session holding the ledger table ends the plan at lock-timeout-seconds, naming it and what to do; nothing changed', async () => {
+  const holder = await holdTableLock(db, 'rollback_kit.rollbacks', 'ACCESS EXCLUSIVE');
+  try {
+    const request = databaseRollbackRequest(
+      { method: 'down-migrations', migrationsDir: 'db/migrations', format: 'dbmate', choice: { steps: 1 }, lockTimeoutSeconds: 1 },
+      { database: parseConnectionString(db.url), workspace: ws, snapshotDir: join(ws, 'snapshots'), github: { repository: '', apiUrl: 'http://127.0.0.1:9' } },
+    );
+    const record = await runRollback(request, {}, memoryLog());
+    expect(record.status).toBe('failed');
+    const text = [record.database?.error, ...record.nextSteps, ...record.timeline.map((t) => t.detail)].join('\n');
+    expect(text).toContain('Reading the rollback ledger (rollback_kit.rollbacks)');
+    expect(text).toContain('a lock was not granted within lock-timeout-seconds (1 s)');
+    expect(text).toContain(`held by session pid ${holder.pid}`);
+    expect(text).toContain('LOCK TABLE rollback_kit.rollbacks IN ACCESS EXCLUSIVE MODE');
+    expect(text).toContain(`SELECT pg_terminate_backend(${holder.pid}) ends it`);
+    expect(record.snapshot).toBeUndefined();
+  } finally {
+    await holder.release();
+  }
+  expect(await appliedVersions(db)).toEqual(['20240101000001', '20240101000002']);
+});
