@@ -19917,17 +19917,23 @@ function errorLine(err) {
 /* harmony export */   FK: () => (/* binding */ isInside),
 /* harmony export */   Jg: () => (/* binding */ probeWritable),
 /* harmony export */   Oh: () => (/* binding */ makeDirectory),
+/* harmony export */   XF: () => (/* binding */ readRegularFile),
 /* harmony export */   Zf: () => (/* binding */ writeFileAtomic),
-/* harmony export */   dH: () => (/* binding */ asFileError)
+/* harmony export */   dH: () => (/* binding */ asFileError),
+/* harmony export */   rV: () => (/* binding */ FileRefused)
 /* harmony export */ });
 /* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7598);
-/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1455);
-/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6760);
-/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(8005);
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3024);
+/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(1455);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(6760);
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(8005);
 /**
  * Files the actions write where a user pointed them (output-dir, reports): folders created one
  * level at a time, refused on kernel pseudo file systems, and files written whole or not at all.
+ * And files they read from where a user pointed them (migrations, checks-file): regular files of
+ * a bounded size only.
  */
+
 
 
 
@@ -19936,8 +19942,8 @@ function errorLine(err) {
 function isInside(path, dir) {
     if (!dir)
         return false;
-    const rel = (0,node_path__WEBPACK_IMPORTED_MODULE_2__.relative)((0,node_path__WEBPACK_IMPORTED_MODULE_2__.resolve)(dir), (0,node_path__WEBPACK_IMPORTED_MODULE_2__.resolve)(path));
-    return rel !== '' && rel !== '..' && !rel.startsWith(`..${node_path__WEBPACK_IMPORTED_MODULE_2__.sep}`) && !(0,node_path__WEBPACK_IMPORTED_MODULE_2__.isAbsolute)(rel);
+    const rel = (0,node_path__WEBPACK_IMPORTED_MODULE_3__.relative)((0,node_path__WEBPACK_IMPORTED_MODULE_3__.resolve)(dir), (0,node_path__WEBPACK_IMPORTED_MODULE_3__.resolve)(path));
+    return rel !== '' && rel !== '..' && !rel.startsWith(`..${node_path__WEBPACK_IMPORTED_MODULE_3__.sep}`) && !(0,node_path__WEBPACK_IMPORTED_MODULE_3__.isAbsolute)(rel);
 }
 /** /proc, /sys and /dev hold no files to keep; Node's recursive mkdir loops forever on /proc. */
 const PSEUDO_FILE_SYSTEMS = ['/proc', '/sys', '/dev'];
@@ -19946,12 +19952,12 @@ function onPseudoFileSystem(path) {
 }
 /** The deepest part of `path` that exists, resolved through symbolic links. */
 async function existingAncestor(path) {
-    for (let current = path;; current = (0,node_path__WEBPACK_IMPORTED_MODULE_2__.dirname)(current)) {
+    for (let current = path;; current = (0,node_path__WEBPACK_IMPORTED_MODULE_3__.dirname)(current)) {
         try {
-            return await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.realpath)(current);
+            return await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.realpath)(current);
         }
         catch (err) {
-            if ((0,node_path__WEBPACK_IMPORTED_MODULE_2__.dirname)(current) === current || err.code !== 'ENOENT')
+            if ((0,node_path__WEBPACK_IMPORTED_MODULE_3__.dirname)(current) === current || err.code !== 'ENOENT')
                 return current;
         }
     }
@@ -19962,23 +19968,23 @@ async function existingAncestor(path) {
  * `input` names the input the path came from, for the error.
  */
 async function makeDirectory(dir, input) {
-    const absolute = (0,node_path__WEBPACK_IMPORTED_MODULE_2__.resolve)(dir);
+    const absolute = (0,node_path__WEBPACK_IMPORTED_MODULE_3__.resolve)(dir);
     const pseudo = onPseudoFileSystem(absolute) ?? onPseudoFileSystem(await existingAncestor(absolute));
     if (pseudo) {
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .RollbackKitError */ .dp(`${input} ${dir} is under ${pseudo}, a kernel file system that cannot keep files.`, `Point ${input} at a writable folder, such as one under $RUNNER_TEMP.`);
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_4__/* .RollbackKitError */ .dp(`${input} ${dir} is under ${pseudo}, a kernel file system that cannot keep files.`, `Point ${input} at a writable folder, such as one under $RUNNER_TEMP.`);
     }
-    const cannot = (why) => new _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .RollbackKitError */ .dp(`Cannot create ${input} ${dir}: ${why}.`, `Point ${input} at a writable folder, such as one under $RUNNER_TEMP.`);
+    const cannot = (why) => new _errors_js__WEBPACK_IMPORTED_MODULE_4__/* .RollbackKitError */ .dp(`Cannot create ${input} ${dir}: ${why}.`, `Point ${input} at a writable folder, such as one under $RUNNER_TEMP.`);
     const missing = [];
-    for (let current = absolute;; current = (0,node_path__WEBPACK_IMPORTED_MODULE_2__.dirname)(current)) {
+    for (let current = absolute;; current = (0,node_path__WEBPACK_IMPORTED_MODULE_3__.dirname)(current)) {
         let isDirectory;
         try {
-            isDirectory = (await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.stat)(current)).isDirectory();
+            isDirectory = (await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.stat)(current)).isDirectory();
         }
         catch (err) {
             // ENOTDIR: a parent is a file; the walk up finds it and says so.
             const code = err.code;
-            if ((code !== 'ENOENT' && code !== 'ENOTDIR') || (0,node_path__WEBPACK_IMPORTED_MODULE_2__.dirname)(current) === current)
-                throw cannot(`${current}: ${(0,_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .systemErrorMeaning */ .rZ)(err) ?? err.message}`);
+            if ((code !== 'ENOENT' && code !== 'ENOTDIR') || (0,node_path__WEBPACK_IMPORTED_MODULE_3__.dirname)(current) === current)
+                throw cannot(`${current}: ${(0,_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .systemErrorMeaning */ .rZ)(err) ?? err.message}`);
             missing.unshift(current);
             continue;
         }
@@ -19987,35 +19993,35 @@ async function makeDirectory(dir, input) {
         break;
     }
     for (const d of missing) {
-        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.mkdir)(d).catch((err) => {
+        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.mkdir)(d).catch((err) => {
             if (err.code !== 'EEXIST')
-                throw cannot(`${d}: ${(0,_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .systemErrorMeaning */ .rZ)(err) ?? err.message}`);
+                throw cannot(`${d}: ${(0,_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .systemErrorMeaning */ .rZ)(err) ?? err.message}`);
         });
     }
 }
 /** Checks that files can be created in `dir` (permissions, read-only mounts) before any work starts. */
 async function probeWritable(dir, input) {
-    const probe = (0,node_path__WEBPACK_IMPORTED_MODULE_2__.join)(dir, `.rollback-kit-write-test-${process.pid}-${(0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.randomBytes)(3).toString('hex')}`);
+    const probe = (0,node_path__WEBPACK_IMPORTED_MODULE_3__.join)(dir, `.rollback-kit-write-test-${process.pid}-${(0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.randomBytes)(3).toString('hex')}`);
     try {
-        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.writeFile)(probe, '');
+        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.writeFile)(probe, '');
     }
     catch (err) {
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .RollbackKitError */ .dp(`Cannot write files in ${input} ${dir}: ${(0,_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .systemErrorMeaning */ .rZ)(err) ?? err.message}.`, `Point ${input} at a writable folder, such as one under $RUNNER_TEMP.`);
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_4__/* .RollbackKitError */ .dp(`Cannot write files in ${input} ${dir}: ${(0,_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .systemErrorMeaning */ .rZ)(err) ?? err.message}.`, `Point ${input} at a writable folder, such as one under $RUNNER_TEMP.`);
     }
-    await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.unlink)(probe).catch(() => undefined);
+    await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.unlink)(probe).catch(() => undefined);
 }
 /**
  * Writes a file whole or not at all: a temporary file beside it, then a rename. A full disk or a
  * crash leaves the old file (or none), never a truncated one someone could trust.
  */
 async function writeFileAtomic(path, data) {
-    const temporary = (0,node_path__WEBPACK_IMPORTED_MODULE_2__.join)((0,node_path__WEBPACK_IMPORTED_MODULE_2__.dirname)(path), `.${(0,node_path__WEBPACK_IMPORTED_MODULE_2__.basename)(path)}.${(0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.randomBytes)(4).toString('hex')}.tmp`);
+    const temporary = (0,node_path__WEBPACK_IMPORTED_MODULE_3__.join)((0,node_path__WEBPACK_IMPORTED_MODULE_3__.dirname)(path), `.${(0,node_path__WEBPACK_IMPORTED_MODULE_3__.basename)(path)}.${(0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.randomBytes)(4).toString('hex')}.tmp`);
     try {
-        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.writeFile)(temporary, data, { flag: 'wx' });
-        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.rename)(temporary, path);
+        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.writeFile)(temporary, data, { flag: 'wx' });
+        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.rename)(temporary, path);
     }
     catch (err) {
-        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.rm)(temporary, { force: true }).catch(() => undefined);
+        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.rm)(temporary, { force: true }).catch(() => undefined);
         // Name the file the user will look for, not the temporary one.
         const e = err;
         if (!e.path || e.path === temporary)
@@ -20025,15 +20031,73 @@ async function writeFileAtomic(path, data) {
 }
 /** A Node file-system error as one the user can act on: the operation, the path, what to do. */
 function asFileError(err, input) {
-    if (err instanceof _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .RollbackKitError */ .dp || !err.path)
+    if (err instanceof _errors_js__WEBPACK_IMPORTED_MODULE_4__/* .RollbackKitError */ .dp || !err.path)
         return err;
-    const line = (0,_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .systemErrorLine */ .o3)(err);
+    const line = (0,_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .systemErrorLine */ .o3)(err);
     if (!line)
         return err;
     const code = err.code;
     const where = input ? `Point ${input} at a writable folder with free space, such as one under $RUNNER_TEMP.` : undefined;
     const hint = code === 'ENOSPC' || code === 'EDQUOT' ? `Free space on that disk${input ? ` or point ${input} elsewhere` : ''}, then run again.` : where;
-    return new _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .RollbackKitError */ .dp(line, hint);
+    return new _errors_js__WEBPACK_IMPORTED_MODULE_4__/* .RollbackKitError */ .dp(line, hint);
+}
+/**
+ * A file readRegularFile will not read, and why (`why` ends "Cannot read X: ", as in "it is a
+ * FIFO (named pipe), not a regular file"): the caller names the file and the input it came from.
+ */
+class FileRefused extends Error {
+    path;
+    why;
+    constructor(path, why) {
+        super(`${path}: ${why}`);
+        this.path = path;
+        this.why = why;
+        this.name = 'FileRefused';
+    }
+}
+const KINDS = [
+    [(s) => s.isDirectory(), 'it is a directory'],
+    [(s) => s.isFIFO(), 'it is a FIFO (named pipe), not a regular file'],
+    [(s) => s.isSocket(), 'it is a socket, not a regular file'],
+    [(s) => s.isCharacterDevice(), 'it is a character device, not a regular file'],
+    [(s) => s.isBlockDevice(), 'it is a block device, not a regular file'],
+];
+const size = (bytes) => (bytes >= 1024 * 1024 ? `${Math.round((bytes / 1024 / 1024) * 10) / 10} MB` : bytes >= 1024 ? `${Math.round((bytes / 1024) * 10) / 10} KB` : `${bytes} bytes`);
+/**
+ * The text (UTF-8) of a file a user pointed us at, through any symbolic links, if it is a regular
+ * file of at most `maxBytes`; else FileRefused. Opened without blocking, so a FIFO (which would
+ * block the read until something wrote to it, forever) or a device is refused at once, and read no
+ * further than the cap, so a huge file (or one still growing) cannot fill memory. Node's own errors
+ * (ENOENT, EACCES) are thrown as they are. Synchronous: these files are small, and many of them
+ * read through the thread pool one by one cost more than the reads.
+ */
+function readRegularFile(path, maxBytes) {
+    const fd = (0,node_fs__WEBPACK_IMPORTED_MODULE_1__.openSync)(path, node_fs__WEBPACK_IMPORTED_MODULE_1__.constants.O_RDONLY | node_fs__WEBPACK_IMPORTED_MODULE_1__.constants.O_NONBLOCK);
+    try {
+        const info = (0,node_fs__WEBPACK_IMPORTED_MODULE_1__.fstatSync)(fd);
+        if (!info.isFile())
+            throw new FileRefused(path, KINDS.find(([is]) => is(info))?.[1] ?? 'it is not a regular file');
+        const tooLarge = () => new FileRefused(path, `it is larger than ${size(maxBytes)}${info.size > maxBytes ? ` (${info.size} bytes)` : ''}`);
+        if (info.size > maxBytes)
+            throw tooLarge();
+        // Read to the end, not to the size stat gave: a file still growing is caught at the cap.
+        const chunks = [];
+        let total = 0;
+        for (;;) {
+            const chunk = Buffer.allocUnsafe(Math.min(Math.max(info.size + 1, 64 * 1024), maxBytes + 1 - total));
+            const n = (0,node_fs__WEBPACK_IMPORTED_MODULE_1__.readSync)(fd, chunk, 0, chunk.length, null);
+            if (n === 0)
+                break;
+            chunks.push(chunk.subarray(0, n));
+            total += n;
+            if (total > maxBytes)
+                throw tooLarge();
+        }
+        return Buffer.concat(chunks).toString('utf8');
+    }
+    finally {
+        (0,node_fs__WEBPACK_IMPORTED_MODULE_1__.closeSync)(fd);
+    }
 }
 
 
@@ -20045,6 +20109,14 @@ function asFileError(err, input) {
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   R: () => (/* binding */ runProcess)
 /* harmony export */ });
+/* unused harmony export KILL_GRACE_MS */
+/**
+ * How long a program asked to end may take before it is killed. A gentler signal lets it end its
+ * own way (psql cancels its statement on SIGINT, so the server frees the locks at once), but a
+ * program that ignores it, or waits on a connection that stalled for the cancel it sends, would
+ * otherwise hold the run, and whatever it holds, for as long as it likes.
+ */
+const KILL_GRACE_MS = 5000;
 /** How long captured output may still come after the program exited (see 'exit' below). */
 const EXIT_GRACE_MS = 2000;
 /** Output beyond this is cut: pg_restore -v can be chatty, and memory is not a log store. */
@@ -20070,13 +20142,22 @@ async function runProcess(command, args, opts = {}) {
         let stdout = '';
         let stderr = '';
         let timedOut = false;
+        const graceMs = opts.killGraceMs ?? KILL_GRACE_MS;
+        // Only while it has not exited: its pid may be another program's by then.
+        const killLater = () => setTimeout(() => child.exitCode === null && child.signalCode === null && child.kill('SIGKILL'), graceMs).unref();
         const timer = opts.timeoutMs
             ? setTimeout(() => {
                 timedOut = true;
                 child.kill('SIGTERM');
-                setTimeout(() => child.kill('SIGKILL'), 5000).unref();
+                killLater();
             }, opts.timeoutMs)
             : undefined;
+        // The abort's own signal is sent by spawn (killSignal); this is the escalation after it.
+        const onAbort = () => void killLater();
+        if (opts.signal?.aborted)
+            onAbort();
+        else
+            opts.signal?.addEventListener('abort', onAbort, { once: true });
         const cut = { stdout: false, stderr: false };
         if (opts.stdout) {
             const out = opts.stdout;
@@ -20112,6 +20193,7 @@ async function runProcess(command, args, opts = {}) {
                 return;
             if (timer)
                 clearTimeout(timer);
+            opts.signal?.removeEventListener('abort', onAbort);
             reject(err);
         });
         // 'close' waits for every holder of the output pipes, and a program's own children inherit them:
@@ -20132,6 +20214,7 @@ async function runProcess(command, args, opts = {}) {
         child.on('close', (code, signal) => {
             if (timer)
                 clearTimeout(timer);
+            opts.signal?.removeEventListener('abort', onAbort);
             clearTimeout(orphaned);
             resolve({ code, signal, stdout: wholeLines(stdout, cut.stdout), stderr: wholeLines(stderr, cut.stderr), timedOut });
         });
@@ -20308,15 +20391,13 @@ async function readWhole(path, format, pgRestore) {
 /* harmony export */   ev: () => (/* binding */ manifestPathFor)
 /* harmony export */ });
 /* unused harmony exports MAX_MANIFEST_BYTES, manifestProblem */
-/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1455);
-/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8005);
-/* harmony import */ var _core_files_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(2019);
-/* harmony import */ var _archive_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(4263);
+/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8005);
+/* harmony import */ var _core_files_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2019);
+/* harmony import */ var _archive_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(4263);
 /**
  * The manifest written next to every snapshot: what was dumped, from which server, its sha256, and
  * the catalogue (row counts per table, object counts) that restore-db and smoke checks compare with.
  */
-
 
 
 
@@ -20326,7 +20407,7 @@ function manifestPathFor(snapshotPath) {
 /** Written whole or not at all: a truncated manifest must never sit beside a snapshot. */
 async function writeManifest(snapshotPath, manifest) {
     const path = manifestPathFor(snapshotPath);
-    await (0,_core_files_js__WEBPACK_IMPORTED_MODULE_2__/* .writeFileAtomic */ .Zf)(path, `${JSON.stringify(manifest, null, 2)}\n`);
+    await (0,_core_files_js__WEBPACK_IMPORTED_MODULE_1__/* .writeFileAtomic */ .Zf)(path, `${JSON.stringify(manifest, null, 2)}\n`);
     return path;
 }
 /**
@@ -20337,24 +20418,21 @@ const MAX_MANIFEST_BYTES = 256 * 1024 * 1024;
 async function readManifest(path) {
     let parsed;
     try {
-        const size = (await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.stat)(path)).size;
-        if (size > MAX_MANIFEST_BYTES) {
-            throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .RollbackKitError */ .dp(`${path} is not a rollback-kit snapshot manifest: it is ${size} bytes, and a manifest is at most ${MAX_MANIFEST_BYTES}.`, BROKEN_HINT);
-        }
-        parsed = JSON.parse(await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.readFile)(path, 'utf8'));
+        // A regular file only (a FIFO would block the step forever), read up to the cap.
+        parsed = JSON.parse((0,_core_files_js__WEBPACK_IMPORTED_MODULE_1__/* .readRegularFile */ .XF)(path, MAX_MANIFEST_BYTES));
     }
     catch (err) {
-        if (err instanceof _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .RollbackKitError */ .dp)
-            throw err;
+        if (err instanceof _core_files_js__WEBPACK_IMPORTED_MODULE_1__/* .FileRefused */ .rV)
+            throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`${path} is not a rollback-kit snapshot manifest: ${err.why}.`, BROKEN_HINT);
         const why = err.code === 'ENOENT' ? 'it does not exist' : 'it is not valid JSON';
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .RollbackKitError */ .dp(`Cannot read the snapshot manifest ${path}: ${why}.`, 'snapshot-db writes it next to each snapshot; keep the two together.');
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`Cannot read the snapshot manifest ${path}: ${why}.`, 'snapshot-db writes it next to each snapshot; keep the two together.');
     }
     const m = parsed;
     if (m?.tool !== 'rollback-kit')
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .RollbackKitError */ .dp(`${path} is not a rollback-kit snapshot manifest.`);
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`${path} is not a rollback-kit snapshot manifest.`);
     const problem = manifestProblem(m);
     if (problem)
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .RollbackKitError */ .dp(`${path} is not a valid rollback-kit snapshot manifest: ${problem}.`, BROKEN_HINT);
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`${path} is not a valid rollback-kit snapshot manifest: ${problem}.`, BROKEN_HINT);
     // Written before the field was: hashed as version 1.
     return { ...m, fingerprint: m.fingerprint ?? 1 };
 }
@@ -20374,7 +20452,7 @@ function manifestProblem(m) {
     const obj = (v) => typeof v === 'object' && v !== null && !Array.isArray(v);
     const checks = [
         ['manifestVersion must be 1', m.manifestVersion === 1],
-        ['format must be custom, directory or plain', _archive_js__WEBPACK_IMPORTED_MODULE_3__/* .FORMATS */ .hR.includes(m.format)],
+        ['format must be custom, directory or plain', _archive_js__WEBPACK_IMPORTED_MODULE_2__/* .FORMATS */ .hR.includes(m.format)],
         ['sha256 must be 64 hexadecimal digits', str(m.sha256) && /^[0-9a-f]{64}$/.test(m.sha256)],
         ['sizeBytes must be a whole number of bytes', count(m.sizeBytes)],
         ['fingerprint must be 1 or 2 when present', m.fingerprint === undefined || m.fingerprint === 1 || m.fingerprint === 2],
@@ -21530,7 +21608,8 @@ const output_output = {
 const MIN_SECRET_LENGTH = 6;
 /** Values that are switches or placeholders, never credentials: `?x-vercel-set-bypass-cookie=true`. */
 const COMMON_WORDS = new Set(['true', 'false', 'null', 'none', 'nil', 'undefined', 'yes', 'no', 'on', 'off', 'enabled', 'disabled']);
-const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+// Digits after a point only: `\d+\.?\d*` could split a run of digits anywhere (n² steps on a long one that fails).
+const NUMBER = /^[+-]?(\d+(?:\.\d*)?|\.\d+)(e[+-]?\d+)?$/i;
 function secretStrength(value) {
     const word = value.trim();
     if (!word)
@@ -21652,6 +21731,7 @@ function log_createLog(sink) {
         },
         redact,
         excerpt: (text, max) => clip(redact(text), max),
+        failedOutput: (heading, lines) => sink.failedOutput?.(redact(heading), lines.map(redact)),
     };
 }
 /** A log that keeps its lines in memory: for library tests. */
@@ -22504,6 +22584,23 @@ function sslConfig(t) {
     }
     return false;
 }
+/**
+ * What pg_dump and psql connect with besides libpqEnv's variables, as the conninfo string given for
+ * their database (`--dbname`); the rest (host, port, database, user) still comes from those
+ * variables. libpq turns TCP keepalive on by default but leaves its timing to the system (two hours
+ * on Linux), and has no variable for it: a connection whose peer vanished (a server that lost
+ * power, a NAT entry dropped) would leave a dump or a restore, and the locks the restore's
+ * transaction holds on the server's side until it notices, waiting for hours. With these the
+ * tool's connection fails after about 40 s without an answer to a probe (keepalives_*), or 60 s
+ * with data unacknowledged (tcp_user_timeout, PostgreSQL 12 and later), as rollback-kit's own
+ * sessions do (KEEPALIVE_IDLE_MS). The connection string may not set them itself (UNHONOURED).
+ * A Unix socket ignores them. A peer that answers TCP but forwards nothing (a proxy that stalls)
+ * is not caught by these: the tool's own timeout is the bound there.
+ */
+function toolConninfo(toolMajor) {
+    const keepalive = `keepalives=1 keepalives_idle=${KEEPALIVE_IDLE_MS / 1000} keepalives_interval=10 keepalives_count=3`;
+    return toolMajor >= 12 ? `${keepalive} tcp_user_timeout=60000` : keepalive;
+}
 /** The connection string's parameters that reach the pg_* tools, and the variable each goes in. */
 const LIBPQ_ENV = {
     sslmode: 'PGSSLMODE',
@@ -22560,7 +22657,16 @@ function libpqEnv(t) {
 
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
+;// CONCATENATED MODULE: external "node:timers/promises"
+const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
+// EXTERNAL MODULE: external "node:stream"
+var external_node_stream_ = __nccwpck_require__(7075);
 ;// CONCATENATED MODULE: ./.build/db/session.js
+/**
+ * Opening a database session, with PostgreSQL's and the network's failures turned into messages
+ * that name the target (host:port/db) and say what to check. Never includes the password.
+ */
+
 
 
 /**
@@ -22618,6 +22724,9 @@ function seconds(ms) {
     return String(Math.round(ms / 100) / 10);
 }
 const deadlines = new WeakMap();
+function isStream(value) {
+    return value instanceof external_node_stream_.Readable || value instanceof external_node_stream_.Writable;
+}
 function isPromise(value) {
     return typeof value?.then === 'function';
 }
@@ -22631,10 +22740,21 @@ function enforceDeadlines(client, deadline) {
     const send = client.query.bind(client);
     const bounded = (...args) => {
         const result = send(...args);
-        if (state.statements === undefined || !isPromise(result))
+        if (state.statements === undefined)
             return result;
         const statements = state.statements;
         const ms = statements * deadline.statementMs + deadline.marginMs;
+        // A COPY (pg-copy-streams) is a stream, not a promise: it must have ended by the deadline too.
+        if (isStream(result)) {
+            const timer = setTimeout(() => {
+                client.connection?.stream?.destroy?.();
+                result.destroy(new QueryDeadlineExceeded(ms, statements, deadline.marginMs));
+            }, ms);
+            (0,external_node_stream_.finished)(result, () => clearTimeout(timer));
+            return result;
+        }
+        if (!isPromise(result))
+            return result;
         let timer;
         const expired = new Promise((_, reject) => {
             timer = setTimeout(() => {
@@ -22827,6 +22947,7 @@ function connectionError(target, err) {
 
 
 
+
 const DEFAULT_LOCK_TIMEOUT_SECONDS = 30;
 /** A blocker's query is cut to this: enough to recognise it, little room for literals it holds. */
 const QUERY_CHARS = 80;
@@ -22844,6 +22965,17 @@ function lockTimeoutMs(seconds) {
 function sessionTag(kind) {
     return `rollback-kit-${kind}-${(0,external_node_crypto_.randomBytes)(4).toString('hex')}`;
 }
+/**
+ * The watcher's queries read pg_stat_activity and pg_locks and answer in milliseconds: each runs no
+ * longer than this, and its answer is waited for no longer than that and the margin, so a watcher
+ * whose connection stalls neither polls on forever behind the one in flight nor holds stop().
+ */
+const WATCH_DEADLINE = { statementMs: 10_000, marginMs: 5_000 };
+/**
+ * How long stop() waits for a poll in flight (it may be ending the sessions of a cycle) before it
+ * closes the connection under it: a poll takes milliseconds, and one on a stalled connection forever.
+ */
+const STOP_WAIT_MS = 2000;
 /** A lock timeout, from a PostgreSQL error code or from a pg_* tool's stderr. */
 function isLockTimeout(codeOrText) {
     if (!codeOrText)
@@ -22874,7 +23006,8 @@ async function cancelOn(session, pid, opts) {
  */
 async function cancelQuery(target, pid, log, opts = {}) {
     try {
-        await withSession(target, (s) => cancelOn(s, pid, opts));
+        // Bounded as the watcher's queries are: a cancel on a stalled connection must end too.
+        await withSession(target, (s) => cancelOn(s, pid, opts), { queryDeadline: opts.queryDeadline ?? WATCH_DEADLINE });
     }
     catch (err) {
         log.debug(`Could not cancel the query of pid ${pid}: ${err.message}`);
@@ -22886,8 +23019,9 @@ async function cancelQuery(target, pid, log, opts = {}) {
  */
 async function watchBlockers(target, applicationName, log, opts = {}) {
     let session;
+    const deadline = opts.queryDeadline ?? WATCH_DEADLINE;
     try {
-        session = await connect(target);
+        session = await connect(target, { queryDeadline: deadline });
     }
     catch (err) {
         log.debug(`Not watching for blocking sessions: ${err.message}`);
@@ -22927,7 +23061,13 @@ async function watchBlockers(target, applicationName, log, opts = {}) {
         await session.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1 AND pid <> pg_backend_pid()', [applicationName]);
         opts.onCycle(blockers);
     };
+    let timeoutSet = false;
     const poll = async () => {
+        // Set with the first poll, not before the watch starts: the wait it watches is under way.
+        if (!timeoutSet) {
+            await session.query("SELECT set_config('statement_timeout', $1, false)", [String(deadline.statementMs)]);
+            timeoutSet = true;
+        }
         // [[:space:]], not \s: a backslash in a string is an escape where standard_conforming_strings is off.
         const { rows } = await session.query(`SELECT DISTINCT b.pid, b.usename AS user, b.state, extract(epoch FROM now() - coalesce(b.xact_start, b.query_start))::int AS seconds,
               left(regexp_replace(b.query, '[[:space:]]+', ' ', 'g'), ${QUERY_READ_CHARS}) AS query,
@@ -22957,8 +23097,11 @@ async function watchBlockers(target, applicationName, log, opts = {}) {
         cancelled: () => cancelled,
         async stop() {
             clearInterval(timer);
-            await polling;
+            const polled = await Promise.race([polling.then(() => true), (0,promises_namespaceObject.setTimeout)(STOP_WAIT_MS, false, { ref: false })]);
             closeSession(session);
+            // A poll still in flight (a stalled connection) fails as its connection closes.
+            if (!polled)
+                session.connection?.stream?.destroy?.();
             return last;
         },
     };
@@ -23048,10 +23191,6 @@ function readRestoreRequest(inputs, databaseUrl, ctx, log) {
     };
 }
 
-// EXTERNAL MODULE: external "node:stream"
-var external_node_stream_ = __nccwpck_require__(7075);
-;// CONCATENATED MODULE: external "node:timers/promises"
-const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
 // EXTERNAL MODULE: ./.build/core/process.js
 var core_process = __nccwpck_require__(5713);
 ;// CONCATENATED MODULE: ./.build/db/catalog.js
@@ -23681,22 +23820,25 @@ function lineEnd(text, from) {
             return i;
     return -1;
 }
+/** `sql` cut into the parts the lexer reads it as, in order: joined, they are `sql` again. */
+function sqlParts(sql) {
+    const starts = [{ part: 'code', at: 0 }];
+    new SqlLexer({ standardConformingStrings: sql.standardConformingStrings, onPart: (part, at) => starts.push({ part, at }) }).scan(sql.text);
+    return starts.map(({ part, at }, k) => ({ part, text: sql.text.slice(at, starts[k + 1]?.at ?? sql.text.length), ...(part === 'quoted' && at > 0 ? { quote: sql.text[at - 1] } : {}) }));
+}
 /**
  * `sql` as the lexer reads it, each character that is not code replaced by a space (newlines kept,
  * so offsets and lines still hold): comments always, and with `quoted` the insides of strings,
  * quoted identifiers and dollar-quoted bodies too. For classifying a statement, never for running it.
  */
 function blankSql(sql, blank) {
-    const starts = [{ part: 'code', at: 0 }];
-    new SqlLexer({ standardConformingStrings: sql.standardConformingStrings, onPart: (part, at) => starts.push({ part, at }) }).scan(sql.text);
-    let out = '';
-    starts.forEach(({ part, at }, k) => {
-        const text = sql.text.slice(at, starts[k + 1]?.at ?? sql.text.length);
-        out += part === 'code' || (part === 'quoted' && !blank.quoted) ? text : text.replace(/[^\n]/g, ' ');
-    });
-    return out;
+    return sqlParts(sql)
+        .map(({ part, text }) => (part === 'code' || (part === 'quoted' && !blank.quoted) ? text : text.replace(/[^\n]/g, ' ')))
+        .join('');
 }
-const SET_CONFORMING = /^set\s+(?:(?:session|local)\s+)?"?standard_conforming_strings"?\s*(?:=|\bto\b)\s*([\s\S]*?)\s*$/i;
+// Read from trimmed code: the value runs to the end (a lazy value before `\s*$` backtracked over
+// every run of white space inside it, n² steps).
+const SET_CONFORMING = /^set\s+(?:(?:session|local)\s+)?"?standard_conforming_strings"?\s*(?:=|\bto\b)\s*([\s\S]*)$/i;
 const RESET_CONFORMING = /^(?:reset\s+(?:"?standard_conforming_strings"?|all)|discard\s+all)\s*$/i;
 /**
  * What a statement sets standard_conforming_strings to: on (true), off (false), its value at the
@@ -25154,6 +25296,14 @@ var db_manifest = __nccwpck_require__(2584);
 const SMALL_TABLE_BYTES = 1 << 20;
 /** Schemas that hold migration history: kept even when `schemas` names only the app's own. */
 const MIGRATION_HISTORY_SCHEMAS = ['supabase_migrations', 'drizzle', 'sqitch'];
+/**
+ * Each query of the snapshot's own session runs no longer than this (statement_timeout) and its
+ * answer is waited for no longer than that and the margin (QueryDeadline): a connection that stalls
+ * without closing must not hold the snapshot (and, before a restore, the restore's table locks)
+ * forever. An hour, as long as the read back may take (archive.ts): its one long query is the count
+ * of the biggest tables' rows, which reads each once, as fast as the read back reads the archive.
+ */
+const SNAPSHOT_DEADLINE = { statementMs: 60 * 60_000, marginMs: 10_000 };
 /** A snapshot stopped before it was verified: nothing of it is kept, so there is none to trust. */
 function snapshotStopped(where) {
     return new errors/* RollbackKitError */.dp(`Snapshot of ${where} was stopped before it was verified, so no snapshot was made: pg_dump was ended (or never started) and what it had written was removed.`, 'Run it again when it can run to its end.', { stopped: true });
@@ -25244,9 +25394,9 @@ async function claimSnapshotPath(dir, base, format) {
         }
     }
 }
-function pgDumpArgs(req, path, snapshotId, sel, lockTimeout, largeObjects) {
+function pgDumpArgs(req, pgDump, path, snapshotId, sel, lockTimeout, largeObjects) {
     const formatFlag = { custom: 'c', directory: 'd', plain: 'p' }[req.format];
-    const args = [`--format=${formatFlag}`, '--file', path, '--no-password', `--snapshot=${snapshotId}`, `--lock-wait-timeout=${lockTimeout}`];
+    const args = [`--dbname=${toolConninfo(pgDump.major)}`, `--format=${formatFlag}`, '--file', path, '--no-password', `--snapshot=${snapshotId}`, `--lock-wait-timeout=${lockTimeout}`];
     if (req.format === 'directory' && req.jobs > 1)
         args.push('--jobs', String(req.jobs));
     // A plain script must be able to replace what is there when restore-db feeds it to psql.
@@ -25345,7 +25495,7 @@ function snapshot_isServerError(err) {
 }
 /** A failure of our own session's work (listing, locking, counting, exporting) in the server's words. */
 function sideError(err, where, user, log) {
-    if (err instanceof errors/* RollbackKitError */.dp || isLockTimeout(err.code))
+    if (err instanceof errors/* RollbackKitError */.dp || err instanceof QueryDeadlineExceeded || isLockTimeout(err.code))
         return err;
     const e = err;
     if (typeof e.message !== 'string')
@@ -25437,7 +25587,8 @@ async function takeSnapshot(req, log) {
     // Which pg_dump fits is known only once the server answers; asking the installed ones meanwhile is free.
     if (!req.pgDumpPath)
         (0,pg_tools/* warmPgTools */.I3)(['pg_dump', 'pg_restore'], req.tools);
-    const session = await connect(req.target);
+    const deadline = req.queryDeadline ?? SNAPSHOT_DEADLINE;
+    const session = await connect(req.target, { queryDeadline: deadline });
     let path;
     let exportsDir;
     let cancelOnStop;
@@ -25446,8 +25597,8 @@ async function takeSnapshot(req, log) {
         // No parallel workers for the counts: starting them costs more than a count of one table's own
         // rows, and they take the cores the verification's pg_restore runs on.
         const { rows } = await session.query(`SELECT set_config('application_name', $1, false), set_config('lock_timeout', $2, false), set_config('row_security', 'off', false),
-              set_config('max_parallel_workers_per_gather', '0', false),
-              current_setting('server_version_num') AS num, current_setting('server_version') AS version, pg_backend_pid() AS pid`, [tag, String(lockTimeout)]);
+              set_config('max_parallel_workers_per_gather', '0', false), set_config('statement_timeout', $3, false),
+              current_setting('server_version_num') AS num, current_setting('server_version') AS version, pg_backend_pid() AS pid`, [tag, String(lockTimeout), String(deadline.statementMs)]);
         // The session only reads: a stop cancels whatever it waits for (a table lock, up to lock-timeout)
         // or runs (a count) at once, instead of after the stopped step's grace time.
         const pid = rows[0].pid;
@@ -25494,7 +25645,7 @@ async function takeSnapshot(req, log) {
                     throw snapshotStopped(where);
                 log.info(`Dumping ${where} (${req.format} format${req.jobs > 1 ? `, ${req.jobs} jobs` : ''}) to ${path} …`);
                 const dumpStarted = Date.now();
-                const dump = (0,core_process/* runProcess */.R)(pgDump.path, pgDumpArgs(req, path, snapshotId, selection, lockTimeout, largeObjects), { env: { ...libpqEnv(req.target), PGAPPNAME: tag }, signal: req.signal });
+                const dump = (0,core_process/* runProcess */.R)(pgDump.path, pgDumpArgs(req, pgDump, path, snapshotId, selection, lockTimeout, largeObjects), { env: { ...libpqEnv(req.target), PGAPPNAME: tag }, signal: req.signal });
                 // Counting the small tables and exporting in the exported snapshot while pg_dump copies the same
                 // rows. A small table's count costs opening it, which pg_dump's per-table work can share; a big
                 // one's is a scan of every row, kept until pg_dump is done so the two never compete.
@@ -25626,6 +25777,9 @@ async function takeSnapshot(req, log) {
         // Whatever a stop interrupted (a query, pg_dump, the read back) failed because of it.
         if (req.signal?.aborted)
             throw snapshotStopped(where);
+        if (err instanceof QueryDeadlineExceeded) {
+            throw new errors/* RollbackKitError */.dp(`Snapshot of ${where} stopped: a query of its own session got ${err.message}.`, 'Nothing was kept. Check the network path to the database (a proxy or NAT box that stops forwarding) and run again.');
+        }
         // A query the server refused (reading the catalogue, locking, resolving names) in its words,
         // never as an unexpected error.
         throw snapshot_isServerError(err) ? sideError(err, where, req.target.user, log) : (0,files/* asFileError */.dH)(err, 'output-dir');
@@ -25707,6 +25861,20 @@ function codeOnly(s) {
 /** The statement's leading words, lower-cased: enough to classify it. */
 function leadingWords(s, n) {
     return codeOnly(s).trim().toLowerCase().split(/[\s(;]+/).filter(Boolean).slice(0, n);
+}
+/** Words that set statement_timeout, or reset it to the server's, in code. */
+const TIMEOUT_WORDS = /\bstatement_timeout\b|\breset\s+all\b|\bdiscard\s+all\b/i;
+/**
+ * The statement sets statement_timeout (SET, SET LOCAL, ALTER ROLE … SET, set_config()) or resets
+ * it to the server's (RESET ALL, DISCARD ALL), as its code says: the words in a comment or a string
+ * do nothing (a row of documentation that mentions them), but a string or quoted name that is the
+ * setting's name is one (set_config('statement_timeout', …), SET "statement_timeout"), and a
+ * dollar-quoted body is code of its own (a DO block or a function that sets it).
+ */
+function setsStatementTimeout(s) {
+    if (TIMEOUT_WORDS.test(codeOnly(s)))
+        return true;
+    return sqlParts(s).some(({ part, text, quote }) => part === 'quoted' && (quote === '$' ? TIMEOUT_WORDS.test(text) : text.trim().toLowerCase() === 'statement_timeout'));
 }
 /**
  * Statements PostgreSQL refuses inside a transaction block (error 25001): a migration holding one
@@ -26152,6 +26320,7 @@ var verify = __nccwpck_require__(7120);
 
 
 
+const RESTORE_BOUNDS = { preRestoreSnapshotMs: 2 * 60 * 60_000, keptViewsDumpMs: 5 * 60_000 };
 /**
  * The fact every error of a restore that did not commit carries (RollbackKitError.changed), each
  * saying so in its own words: a caller decides by this, not by them.
@@ -26317,6 +26486,10 @@ async function restoreOrPreview(req, log, dryRun) {
         let pre;
         if (req.preRestoreSnapshot) {
             log.info(`Keeping the current state of ${where} in a pre-restore snapshot first, while the restore's transaction holds its tables …`);
+            const boundMs = req.bounds?.preRestoreSnapshotMs ?? RESTORE_BOUNDS.preRestoreSnapshotMs;
+            // Past its bound the snapshot is stopped as a stop would (pg_dump ended, its query cancelled):
+            // the restore then rolls back, and its locks go with it.
+            const overdue = AbortSignal.timeout(boundMs);
             pre = await takeSnapshot({
                 ...wholeDatabaseSnapshot(req.target, {
                     outputDir: req.preRestoreDir,
@@ -26328,8 +26501,12 @@ async function restoreOrPreview(req, log, dryRun) {
                 // Under the restore's session name: a session that waits for the restore's table locks
                 // while the snapshot queues behind it is then seen as the cycle it is, by either watcher.
                 sessionTag: running.tag,
-                signal: req.signal,
-            }, log);
+                signal: req.signal ? AbortSignal.any([req.signal, overdue]) : overdue,
+            }, log).catch((err) => {
+                if (!overdue.aborted || req.signal?.aborted)
+                    throw err;
+                throw new errors/* RollbackKitError */.dp(`The pre-restore snapshot of ${where} did not finish within ${seconds(boundMs)} s while the restore's transaction held its tables (writers waited behind it), so it was stopped and the restore with it: nothing was changed.`, 'Check the network path to the database (a dump that stalled) or how long a snapshot of it takes; run again, or restore with pre-restore-snapshot: false if a snapshot of the current state is kept otherwise.', UNCHANGED);
+            });
             preRestoreSnapshotPath = pre.path;
             keeping = req.onPreRestoreSnapshot?.(pre);
             keeping?.catch(() => undefined);
@@ -26583,10 +26760,15 @@ async function keptViewsScript(a, env, log) {
     if (!a.plan.keptViews.length)
         return '';
     const pgDump = await (0,pg_tools/* findPgTool */.fh)('pg_dump', a.serverMajor, a.req.tools);
-    const args = ['--no-password', `--lock-wait-timeout=${lockTimeoutMs(a.req.lockTimeoutSeconds)}`];
+    const args = [`--dbname=${toolConninfo(pgDump.major)}`, '--no-password', `--lock-wait-timeout=${lockTimeoutMs(a.req.lockTimeoutSeconds)}`];
     for (const v of a.plan.keptViews)
         args.push('--table', exactTablePattern(v));
-    const dumped = await (0,core_process/* runProcess */.R)(pgDump.path, args, { env });
+    // While the restore's transaction holds its tables: bounded, and ended by a stop, like psql.
+    const boundMs = lockTimeoutMs(a.req.lockTimeoutSeconds) + (a.req.bounds?.keptViewsDumpMs ?? RESTORE_BOUNDS.keptViewsDumpMs);
+    const dumped = await (0,core_process/* runProcess */.R)(pgDump.path, args, { env, timeoutMs: boundMs, signal: a.req.signal });
+    if (dumped.timedOut) {
+        throw new errors/* RollbackKitError */.dp(`Could not save the definitions of the views restore-db keeps: pg_dump did not finish within ${seconds(boundMs)} s (a connection that stalled?), so it was ended.`, 'Nothing was changed. Check the network path to the database and run again.', UNCHANGED);
+    }
     if (dumped.code !== 0) {
         throw new errors/* RollbackKitError */.dp(`Could not save the definitions of the views restore-db keeps: ${log.redact((0,pg_tools/* toolErrorLine */.$x)(dumped.stderr) || 'pg_dump failed')}.`, 'Nothing was changed.', UNCHANGED);
     }
@@ -26639,13 +26821,15 @@ async function startRestoreProcesses(p, log) {
     let opening;
     try {
         const psql = await (0,pg_tools/* findPgTool */.fh)('psql', Math.max(p.serverMajor, p.pgRestore?.major ?? 0), req.tools);
-        const applied = (0,core_process/* runProcess */.R)(psql.path, ['-X', '--no-password', '-q', '-v', 'ON_ERROR_STOP=1', '-f', '-'], {
+        const applied = (0,core_process/* runProcess */.R)(psql.path, ['-X', '--no-password', '-q', '-v', 'ON_ERROR_STOP=1', '-f', '-', '--dbname', toolConninfo(psql.major)], {
             env,
             stdin: input,
             signal: stopPsql.signal,
             // psql cancels the statement it runs (a lock wait, a COPY) and exits, so the server rolls the
             // transaction back and frees its locks now; after SIGTERM the server would go on until the
-            // statement ended, holding them.
+            // statement ended, holding them. One that has not ended a grace later (its cancel request
+            // sent over a network that stalled) is killed (runProcess's KILL_GRACE_MS): its connection
+            // then closes, and the server rolls the transaction back as soon as it sees that.
             killSignal: 'SIGINT',
             onStdout: (chunk) => opening?.(chunk),
         });
@@ -26893,6 +27077,7 @@ function advice(reason, plan) {
 
 
 
+
 /** Names in `dir` (files and folders), hidden ones left out, as the tools do. */
 async function listNames(dir) {
     const entries = await (0,promises_.readdir)(dir, { withFileTypes: true }).catch(() => []);
@@ -26907,14 +27092,23 @@ async function listFolders(dir) {
     return entries.filter((e) => !e.name.startsWith('.') && e.isDirectory()).map((e) => e.name);
 }
 /**
- * A migration file's text, or undefined when it does not exist. Read synchronously: migration files
- * are small, and hundreds of them read through the thread pool one by one cost more than the reads.
+ * The most of one migration file read: its down SQL is sent as one query, and a migration that
+ * loads data may be large, but past this it is not a migration (a dump, a file written in a loop).
+ */
+const MAX_MIGRATION_BYTES = 64 * 1024 * 1024;
+/**
+ * A migration file's text, or undefined when it cannot be read (it does not exist). A link to a
+ * file is read as the file; anything else that is not a regular file (a FIFO would block the step
+ * forever), or a file larger than MAX_MIGRATION_BYTES, fails the step, saying which.
  */
 async function readText(dir, name) {
     try {
-        return (0,external_node_fs_.readFileSync)((0,external_node_path_.join)(dir, name), 'utf8');
+        return (0,files/* readRegularFile */.XF)((0,external_node_path_.join)(dir, name), MAX_MIGRATION_BYTES);
     }
-    catch {
+    catch (err) {
+        if (err instanceof files/* FileRefused */.rV) {
+            throw new errors/* RollbackKitError */.dp(`Cannot read the migration file ${err.path}: ${err.why}.`, 'Migration files must be regular files (or links to them) of SQL; move anything else out of the migrations folder.');
+        }
         return undefined;
     }
 }
@@ -26971,11 +27165,11 @@ function orderWarning(tool, rule, pair) {
 function sortVersions(versions) {
     return versions.sort((a, b) => compareVersions({ version: a, name: a }, { version: b, name: b }));
 }
-/** Whether any of the files contains text matching `pattern` (format detection). */
-async function anyFileMatches(dir, names, pattern) {
+/** Whether any of the files has text that `matches` (format detection). */
+async function anyFileMatches(dir, names, matches) {
     for (const name of names) {
         const text = await readText(dir, name);
-        if (text && pattern.test(text))
+        if (text && matches(text))
             return true;
     }
     return false;
@@ -27173,7 +27367,7 @@ const dbmate = {
     defaultDirs: ['db/migrations'],
     async detect(dir, entries) {
         const sql = entries.filter((n) => n.endsWith('.sql'));
-        return (await anyFileMatches(dir, sql, UP_MARKER)) ? 10 : 0;
+        return (await anyFileMatches(dir, sql, (text) => UP_MARKER.test(text))) ? 10 : 0;
     },
     load,
     layoutWarnings(_dir, files) {
@@ -27337,17 +27531,58 @@ const golangMigrate = {
 
 
 const NODE_PG_MIGRATE_LOCK_KEY = '7241865325823964';
-// The tool's own marker expressions (src/sqlMigration.ts).
-const marker = (direction) => new RegExp(`^\\s*--[\\s-]*${direction}\\s+migration`, 'im');
-const UP = marker('up');
-const DOWN = marker('down');
+const node_pg_migrate_SPACE = /\s/;
+/** Where the m flag's ^ matches after: JavaScript's line terminators. */
+const LINE_END = /[\n\r\u2028\u2029]/;
+/**
+ * Where the tool's own marker expression (src/sqlMigration.ts) `/^\s*--[\s-]*<direction>\s+migration/im`
+ * first matches in `text`, or -1: text.search() with it, without its backtracking. That search
+ * tries the expression at every line start, and from each one `\s*` and `[\s-]*` may run over the
+ * following lines: a run of n blank lines, or of n lines of dashes, costs it n² steps (15 s for a
+ * file of 80,000 blank lines). Here every line start in a run shares one answer, so each character
+ * is looked at a bounded number of times.
+ */
+function findMarker(text, direction) {
+    const rest = new RegExp(`${direction}\\s+migration`, 'iy');
+    const n = text.length;
+    // The run of [\s-] read last, [runFrom, runEnd), and whether the marker's words follow it.
+    let runFrom = -1;
+    let runEnd = -1;
+    let runMatches = false;
+    for (let p = 0; p <= n;) {
+        // ^\s*: the first character after the line start that is not white space.
+        let q = p;
+        while (q < n && node_pg_migrate_SPACE.test(text[q]))
+            q++;
+        if (text[q] === '-' && text[q + 1] === '-') {
+            // --[\s-]*: the words must start where the run of dashes and white space ends.
+            const from = q + 2;
+            if (from < runFrom || from > runEnd) {
+                runFrom = from;
+                runEnd = from;
+                while (runEnd < n && (text[runEnd] === '-' || node_pg_migrate_SPACE.test(text[runEnd])))
+                    runEnd++;
+                rest.lastIndex = runEnd;
+                runMatches = rest.test(text);
+            }
+            if (runMatches)
+                return p;
+        }
+        // Every line start up to q reaches the same q, and fails the same way: the next one to try is after q.
+        let next = q;
+        while (next < n && !LINE_END.test(text[next]))
+            next++;
+        p = next + 1;
+    }
+    return -1;
+}
 /** Migrations in code, named as the tool names them: a numeric (timestamp) prefix. */
 const CODE_MIGRATION = /^\d+.*\.(js|cjs|mjs|ts|cts|mts)$/;
 /** The argument every node-pg-migrate migration in code receives. */
 const PGM = /\bpgm\b/;
 function parseNodePgMigrate(text) {
-    const up = text.search(UP);
-    const down = text.search(DOWN);
+    const up = findMarker(text, 'up');
+    const down = findMarker(text, 'down');
     if (down < 0)
         return { downLine: 1 };
     return { downSql: text.slice(down, up < down ? undefined : up), downLine: lineAt(text, down) };
@@ -27384,13 +27619,13 @@ const nodePgMigrate = {
     defaultDirs: ['migrations'],
     linearHistory: true,
     async detect(dir, entries) {
-        if (await anyFileMatches(dir, entries.filter((n) => n.endsWith('.sql')), UP))
+        if (await anyFileMatches(dir, entries.filter((n) => n.endsWith('.sql')), (text) => findMarker(text, 'up') >= 0))
             return 9;
         const code = entries.filter((n) => CODE_MIGRATION.test(n));
         if (code.length === 0)
             return 0;
         // Timestamped JS/TS files are the tool's layout; the pgm argument makes it certain.
-        return (await anyFileMatches(dir, code, PGM)) ? 7 : 2;
+        return (await anyFileMatches(dir, code, (text) => PGM.test(text))) ? 7 : 2;
     },
     async load(dir) {
         const out = [];
@@ -27931,7 +28166,17 @@ function planReverts(format, files, appliedIds, selector, context) {
         const list = missing.map((f) => `${f.name} (${f.missingReason ?? (f.downSql === undefined ? 'no down SQL' : 'the down SQL is empty')})`).join(', ');
         // A down in code (node-pg-migrate's JS/TS) runs only in the tool: the whole plan goes through it, in its order.
         const inCode = missing.some((f) => f.downCode) && context.ownDown;
-        const hint = inCode ? `Revert with the tool's own down, which runs that code: ${context.ownDown(chosen.length)} (with the DATABASE_URL and options your deploy uses).` : DOWN_HINTS[format.name];
+        // A migration with no file at all needs its file back, not a down section added to it.
+        const noFile = missing.filter((f) => f.missingReason === NO_FILE);
+        const withFile = missing.length - noFile.length;
+        const fileHint = noFile.length
+            ? `${noFile.length === 1 ? 'Its file is' : 'Their files are'} not in this checkout: run from the commit that was deployed (the one that brought ${noFile.length === 1 ? 'it' : 'them'}, with the down SQL; actions/checkout with ref: <that commit> and fetch-depth: 0), or point migrations-dir at the folder that holds ${noFile.length === 1 ? 'it' : 'them'}.`
+            : undefined;
+        const hint = inCode
+            ? `Revert with the tool's own down, which runs that code: ${context.ownDown(chosen.length)} (with the DATABASE_URL and options your deploy uses).`
+            : fileHint
+                ? `${fileHint}${withFile ? ` For the others: ${DOWN_HINTS[format.name]}` : ''}`
+                : DOWN_HINTS[format.name];
         throw new errors/* RollbackKitError */.dp(`Cannot revert ${list}: nothing to run, and marking it reverted would lie. Nothing was run.`, hint);
     }
     const kept = applied.length - chosen.length - 1;
@@ -28238,7 +28483,10 @@ function recordFailed({ m, f, tracking, target, log, lost, pgMessage, marked }) 
 function statementFailed({ m, f, skipped, tracking, target, log, lost, pgMessage, marked }) {
     const at = where(m, f, f.error, tracking.table, log);
     const head = lost ? `Lost the connection to ${target} while reverting ${m.file.name} at ${at}: ${pgMessage}.` : `Reverting ${m.file.name} failed at ${at}: ${pgMessage}.`;
-    const hint = lost ? REACHABLE : 'Fix the down SQL (or what blocks it) and re-run: the run continues from this migration.';
+    // A re-run (Re-run jobs) checks out the commit the run started from: a fixed file reaches only a new run.
+    const hint = lost
+        ? REACHABLE
+        : `If the down SQL is wrong, fix it in ${m.file.name}, push the fix and start a new run: Re-run jobs checks out the same commit and would run the same SQL again. If something else blocks it (PostgreSQL's message above), fix that and re-run: the run continues from this migration.`;
     if (m.transactional) {
         let state;
         if (lost) {
@@ -28480,7 +28728,7 @@ function resetSql(settings) {
  * the server's (RESET ALL, DISCARD ALL), which the deadline would cut short.
  */
 function allowance(m, statements) {
-    return m.statements.some((s) => /statement_timeout|\breset\s+all\b|\bdiscard\s+all\b/i.test(stripComments(s))) ? undefined : statements;
+    return m.statements.some(setsStatementTimeout) ? undefined : statements;
 }
 /**
  * The whole migration as one query: the run's settings, BEGIN, bookkeeping, down statements (after
@@ -29409,6 +29657,16 @@ class Terminal {
         if (this.options.verbose && !this.options.json)
             this.emit(this.paint('dim', this.shown(text)), 'stderr');
     }
+    /**
+     * Lines a program printed, under a heading of ours, on stderr: redacted (the log did) and made
+     * inert by the writer, but not worded, since they are not our messages; in --json mode too, as
+     * the document's error says the output is above.
+     */
+    quote(heading, lines) {
+        this.emit(this.shown(heading), 'stderr');
+        for (const line of lines)
+            this.emit(`${this.paint('dim', '│')} ${this.redact(line)}`, 'stderr');
+    }
     warn(text) {
         this.emit(this.paint('yellow', `warning: ${this.shown(text)}`), 'stderr');
     }
@@ -29892,6 +30150,8 @@ class Cli {
             info: (m) => this.term.detail(m),
             warning: (m) => this.term.warn(m),
             debug: (m) => (options.verbose ? this.term.detail(m) : undefined),
+            // A failed command's output, which `detail` showed only with --verbose: the error after it says it is above.
+            failedOutput: (heading, lines) => (options.verbose && !options.json ? undefined : this.term.quote(heading, lines)),
         });
         secret_input_declareEnvironmentSecrets(host.env, this.log);
     }
@@ -30128,7 +30388,7 @@ const down = {
     examples: [
         'rollback-kit down --steps 1 --snapshot-path rollback-kit-snapshots/shop-before-rollback.dump',
         'rollback-kit down --to-version 20251001000000 --dry-run',
-        'rollback-kit down --since-ref v1.4.2 --yes',
+        'rollback-kit down --since-ref v1.4.2 --snapshot-path shop.dump --yes',
     ],
     async run(cli) {
         // In a workflow's `run:` step, a re-run of it is one too: it finishes the recorded plan as the action does.
@@ -30196,6 +30456,8 @@ const external_node_string_decoder_namespaceObject = __WEBPACK_EXTERNAL_createRe
 
 
 
+/** How many of a failed command's last lines are said again where its output was not shown (Log.failedOutput). */
+const OUTPUT_TAIL_LINES = 20;
 /** `timeout` exits 124 when the limit hit (137 after the follow-up KILL). */
 const TIMED_OUT = new Set([124, 137]);
 const KILL_AFTER_SECONDS = 10;
@@ -30305,7 +30567,7 @@ async function runRollbackCommand(opts, log) {
 }
 async function runWithOutcome(command, verify, outcomeFile, env, opts, log) {
     const deadline = Date.now() + opts.timeoutSeconds * 1000;
-    const code = await runBash(command, opts.timeoutSeconds, env, opts.cwd, log);
+    const code = await runBash('the rollback command', command, opts.timeoutSeconds, env, opts.cwd, log);
     if (TIMED_OUT.has(code)) {
         throw new errors/* RollbackKitError */.dp(`The rollback command did not finish within ${opts.timeoutSeconds} s and was stopped.`, 'Raise timeout-seconds, or make the command faster; check what it changed before re-running.');
     }
@@ -30329,7 +30591,7 @@ async function runWithOutcome(command, verify, outcomeFile, env, opts, log) {
         throw new errors/* RollbackKitError */.dp(`The rollback command used the whole ${opts.timeoutSeconds} s, so the verify command could not run: the rollback is not confirmed.`, 'Raise timeout-seconds and re-run the step.');
     }
     log.info(`Verify command (limit ${left} s):`);
-    const verifyCode = await runBash(verify, left, env, opts.cwd, log);
+    const verifyCode = await runBash('the verify command', verify, left, env, opts.cwd, log);
     if (TIMED_OUT.has(verifyCode)) {
         throw new errors/* RollbackKitError */.dp(`The rollback command finished, but the verify command did not pass within the ${opts.timeoutSeconds} s limit and was stopped: the rollback is not confirmed.`, 'Check the service now; raise timeout-seconds if it needs longer to become healthy, then re-run the step.');
     }
@@ -30340,9 +30602,26 @@ async function runWithOutcome(command, verify, outcomeFile, env, opts, log) {
     log.info(notes[1]);
     return { ...result, verified: true, notes };
 }
-async function runBash(command, seconds, env, cwd, log) {
-    const out = lineBuffer((line) => log.info(line));
-    const err = lineBuffer((line) => log.info(line));
+/**
+ * Runs `command`; when it fails (a status other than 0, or stopped), its last lines are said again
+ * through Log.failedOutput under `what` ("the rollback command"), for a terminal that hid them.
+ */
+async function runBash(what, command, seconds, env, cwd, log) {
+    const tail = [];
+    const line = (text) => {
+        log.info(text);
+        tail.push(text);
+        if (tail.length > OUTPUT_TAIL_LINES)
+            tail.shift();
+    };
+    const code = await runBashLines(command, seconds, env, cwd, line);
+    if (code !== 0 && tail.length)
+        log.failedOutput(`The last ${tail.length === 1 ? 'line' : `${tail.length} lines`} of ${what}'s output:`, tail);
+    return code;
+}
+async function runBashLines(command, seconds, env, cwd, line) {
+    const out = lineBuffer(line);
+    const err = lineBuffer(line);
     try {
         // Loaded here, not with the module: only this provider runs a command.
         const { exec } = await __nccwpck_require__.e(/* import() */ 260).then(__nccwpck_require__.bind(__nccwpck_require__, 1260));
@@ -31200,6 +31479,36 @@ function notPutBackAgain(current, how, status, fromGoesFurther = true) {
     return `${NOT_ROLLED_BACK_AGAIN} (${current}: ${how}); the outage is likely not the deploy's — check the database, third-party services (payments, auth, email) and ${status} first. A person decides whether to go further back: run the rollback by hand ${further}.`;
 }
 
+;// CONCATENATED MODULE: ./.build/platforms/from-ref.js
+/** A commit SHA, full or abbreviated (git's shortest is 7). */
+const COMMIT_SHA = /^[0-9a-f]{7,40}$/i;
+function commitSha(raw) {
+    const v = raw.trim();
+    return COMMIT_SHA.test(v) ? v.toLowerCase() : undefined;
+}
+/** The host of an http(s) URL, lower case; undefined for anything else. */
+function urlHost(raw) {
+    const v = raw.trim();
+    if (!/^https?:\/\//i.test(v))
+        return undefined;
+    try {
+        return new URL(v).host.toLowerCase() || undefined;
+    }
+    catch {
+        return undefined;
+    }
+}
+/** A SHA against the commit the serving release records: none recorded proves nothing. */
+function compareCommit(sha, served) {
+    if (!served)
+        return 'unproven';
+    return served.toLowerCase().startsWith(sha) ? 'names-live' : 'not-live';
+}
+/** Says, once, why from counts as no from. */
+function warnUnproven(log, from, why) {
+    log.warning(`from (${from.trim()}) ${why}, so it cannot be compared with what serves: it counts as no from.`);
+}
+
 ;// CONCATENATED MODULE: ./.build/platforms/http/deadline.js
 /**
  * The step's deadline as the HTTP client sees it: timeout-seconds from the start of each phase (the
@@ -31253,6 +31562,7 @@ class StepDeadline {
 
 
 
+
 const FLY_NOTHING_FROZEN = {
     frozen: false,
     what: 'Fly has nothing to freeze: the next `fly deploy` (or deploy workflow run) ships a new release to every machine as usual, so hold deploys until the fix is ready.',
@@ -31264,13 +31574,22 @@ function parseReleaseRef(raw, input) {
     const version = /^v?(\d{1,9})$/i.exec(v);
     if (version)
         return { kind: 'version', version: Number(version[1]) };
+    if (input === 'from' && urlHost(v))
+        return { kind: 'url', url: v };
     if (input === 'from' && /^[a-z0-9.:-]+(\/[a-z0-9._-]+)+([:@][A-Za-z0-9._:-]+)?$/i.test(v))
         return { kind: 'image', image: v };
+    const sha = input === 'from' ? commitSha(v) : undefined;
+    if (sha)
+        return { kind: 'sha', sha, raw: v };
     if (/^[A-Za-z0-9_-]{4,}$/.test(v))
         return { kind: 'id', id: v };
-    throw new errors/* RollbackKitError */.dp(`Input ${input} must be ${input === 'target' ? '"previous", ' : ''}a Fly release version (v12), a release id${input === 'from' ? ' or an image reference' : ''}; got "${raw}".`, 'Copy it from `fly releases --image`.');
+    throw new errors/* RollbackKitError */.dp(`Input ${input} must be ${input === 'target' ? '"previous", ' : ''}a Fly release version (v12), a release id${input === 'from' ? ', an image reference, a commit SHA or a URL' : ''}; got "${raw}".`, 'Copy it from `fly releases --image`.');
 }
-const matches = (ref, r) => (ref.kind === 'version' && r.version === ref.version) || (ref.kind === 'id' && r.id === ref.id) || (ref.kind === 'image' && r.imageRef === ref.image);
+const imageTag = (image) => (image ? splitImage(image)?.reference.toLowerCase() : undefined);
+const matches = (ref, r) => (ref.kind === 'version' && r.version === ref.version) ||
+    (ref.kind === 'id' && r.id === ref.id) ||
+    (ref.kind === 'image' && r.imageRef === ref.image) ||
+    (ref.kind === 'sha' && (r.id === ref.raw || imageTag(r.imageRef) === ref.sha));
 const info = (r, image) => ({ id: r?.id, version: r?.version, image: r?.imageRef ?? image });
 /** Why an older release cannot be what "previous" means, or undefined when it can. `rolledBack`: images an earlier rollback moved off. */
 function skipReason(r, current, rolledBack = new Set()) {
@@ -31323,9 +31642,13 @@ async function promoteOnFly(opts, log) {
     if (fromRef) {
         const from = all.find((r) => matches(fromRef, r));
         const fromImage = fromRef.kind === 'image' ? fromRef.image : from?.imageRef;
-        if (!fromImage)
+        if (fromRef.kind === 'url')
+            warnUnproven(log, opts.from, 'is a URL, which names a Fly app, not one of its releases');
+        else if (fromRef.kind === 'sha' && !fromImage)
+            warnUnproven(log, opts.from, `is a commit, and no release of app ${app} has an image tagged with it (Fly releases record no commit; deploy with --image-label <sha> to name them so)`);
+        else if (!fromImage)
             throw new errors/* RollbackKitError */.dp(`Release ${opts.from} (input from) is not among the ${all.length} releases of app ${app}.`, 'Check the from input: a release version (v12), id or image.');
-        if (!machines.some((m) => m.image === fromImage)) {
+        if (fromImage && !machines.some((m) => m.image === fromImage)) {
             const note = `No machine of app ${app} runs ${opts.from.trim()} (${fromImage}) any more. Nothing to do.`;
             log.info(note);
             return { ...base, status: 'already-current', from: info(current, images[0]), to: info(current, images[0]), notes: [note] };
@@ -31656,8 +31979,57 @@ async function chooseBranch(git, remote, head, target) {
     throw new errors/* RollbackKitError */.dp(`${names.join(' and ')} are already on ${remote} and neither is this rollback's (${merged_short(head)} and, on top of it, only reverts back to ${merged_short(target)}), so no branch is left to push it on. Nothing was pushed.`, `See who made them; once nobody needs them, delete them (git push ${remote} --delete <branch>) and re-run.`);
 }
 
+;// CONCATENATED MODULE: ./.build/platforms/http/bounded-fetch.js
+/**
+ * A fetch with the bounds HttpClient puts on every platform call, for a library that makes its own
+ * requests (Octokit, for git-revert's pull requests): each call, its answer's body included, ends
+ * within `timeoutMs`, and a body is read only up to `maxBytes`. Without it, a GitHub (or a proxy in
+ * front of it) that takes the request and never answers holds the step for undici's 300 s header
+ * timeout and then some, and an endless answer fills the runner's memory.
+ */
+
+
+/** The call got no (whole) answer within its time: `seconds` for the message. */
+class NoAnswerInTime extends Error {
+    seconds;
+    constructor(seconds) {
+        super(`no answer within ${seconds} s`);
+        this.seconds = seconds;
+        this.name = 'NoAnswerInTime';
+    }
+}
+/** Statuses whose Response must be built without a body. */
+const NULL_BODY = new Set([101, 204, 205, 304]);
+function boundedFetch(inner = fetch, bounds = {}) {
+    const timeoutMs = bounds.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    const maxBytes = bounds.maxBytes ?? MAX_API_BODY_BYTES;
+    return async (input, init = {}) => {
+        const timeout = AbortSignal.timeout(timeoutMs);
+        const signal = init.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
+        try {
+            // The whole body is read here, under the same signal: the time bound covers it too, and the
+            // caller gets a Response it can read at once.
+            const res = await inner(input, { ...init, signal });
+            const { text, cut } = await readCapped(res, maxBytes);
+            // An error body is only quoted: what was read of it is enough (as in HttpClient).
+            if (cut && res.ok)
+                throw new BodyTooLarge(`The answer to ${init.method ?? 'GET'} ${new URL(String(input instanceof Request ? input.url : input)).pathname} was larger than ${maxBytes} bytes, so it was not read further.`, 'Check that the API URL points at the API itself, not a proxy or a page.');
+            const out = new Response(NULL_BODY.has(res.status) ? null : text, { status: res.status, statusText: res.statusText, headers: res.headers });
+            // Octokit names the answer's URL in its errors.
+            Object.defineProperty(out, 'url', { value: res.url });
+            return out;
+        }
+        catch (err) {
+            if (timeout.aborted && !init.signal?.aborted)
+                throw new NoAnswerInTime(Math.ceil(timeoutMs / 1000));
+            throw err;
+        }
+    };
+}
+
 ;// CONCATENATED MODULE: ./.build/platforms/git-revert/pulls.js
 /** The pull request side of git-revert, on @actions/github (which honours GITHUB_API_URL's value passed in). */
+
 
 
 function parseRepository(full) {
@@ -31674,8 +32046,15 @@ function rateLimited(err, code) {
     return code !== undefined && isRateLimit(code, { get }, err?.message ?? '');
 }
 function apiError(err, doing, repo) {
-    const code = pulls_status(err);
     const name = `${repo.owner}/${repo.repo}`;
+    // Octokit wraps what its fetch threw (bounded-fetch.ts) in a RequestError "500": the cause says what happened.
+    const cause = err?.cause ?? err;
+    if (cause instanceof errors/* RollbackKitError */.dp)
+        return cause;
+    if (cause instanceof NoAnswerInTime) {
+        return new errors/* RollbackKitError */.dp(`GitHub did not answer while ${doing} in ${name}: ${cause.message}.`, 'Check GITHUB_API_URL and the runner network, then re-run the step; it is safe to repeat.');
+    }
+    const code = pulls_status(err);
     if (rateLimited(err, code))
         return new errors/* RollbackKitError */.dp(`GitHub rate-limited the requests (${code}) while ${doing} in ${name}.`, 'Wait for the limit to reset (a minute for a secondary limit, up to an hour for the hourly one), then re-run the step; it is safe to repeat.');
     if (code === 401)
@@ -31687,11 +32066,19 @@ function apiError(err, doing, repo) {
     const message = err?.message ?? String(err);
     return new errors/* RollbackKitError */.dp(`GitHub failed while ${doing} in ${name}${code ? ` (${code})` : ''}: ${message}`, 'Re-run the step; it is safe to repeat.');
 }
-function pullRequests(token, apiUrl, repo) {
+/**
+ * `bounds`: each call (its answer's body included) ends within timeoutMs (20 s unless given) and
+ * reads at most maxBytes, as every other API call of the project does (http/client.ts).
+ */
+function pullRequests(token, apiUrl, repo, bounds = {}) {
     // Loaded on first use: @actions/github (octokit, undici) is most of a bundle's start-up, and
     // only this provider's pull request needs it.
     let client;
-    const octokit = () => (client ??= __nccwpck_require__.e(/* import() */ 413).then(__nccwpck_require__.bind(__nccwpck_require__, 2413)).then(({ getOctokit }) => getOctokit(token, { baseUrl: apiUrl.replace(/\/$/, '') })));
+    const octokit = () => (client ??= Promise.all([Promise.all(/* import() */[__nccwpck_require__.e(665), __nccwpck_require__.e(351)]).then(__nccwpck_require__.bind(__nccwpck_require__, 1351)), __nccwpck_require__.e(/* import() */ 665).then(__nccwpck_require__.bind(__nccwpck_require__, 8665))]).then(([{ getOctokit }, { defaults }]) => {
+        // Octokit takes `request` whole: its defaults (the proxy-aware fetch and agent) are kept, their fetch bounded.
+        const request = defaults.request;
+        return getOctokit(token, { baseUrl: apiUrl.replace(/\/$/, ''), request: { ...request, fetch: boundedFetch(request?.fetch, bounds) } });
+    }));
     const api = {
         async checkAccess() {
             try {
@@ -32040,6 +32427,7 @@ async function lockDeploy(c, deployId) {
 
 
 
+
 const DEFAULT_POLL_INTERVAL_MS = 1000;
 const unlockHint = (deployId) => `When the fix is ready, start auto publishing again: Netlify → the site → Deploys → "Start auto publishing", or POST /api/v1/deploys/${deployId}/unlock.`;
 function frozenState(siteName, published) {
@@ -32050,6 +32438,30 @@ function frozenState(siteName, published) {
 const rollback_info = (d) => ({ id: d?.id, url: d?.url, commitSha: d?.commitRef });
 const describe = (d) => `${d.id} (${d.state}${d.commitRef ? `, commit ${d.commitRef.slice(0, 7)}` : ''}${d.createdAt ? `, created ${new Date(d.createdAt).toISOString()}` : ''})`;
 const HEX_ID = /^[a-f0-9]{24}$/i;
+/**
+ * `from` as a deploy id, or as a deployment event names it (from-ref.ts): the commit it was built
+ * from, or a URL. A deploy's own URL (its permalink, https://<deploy id>--<site>.netlify.app, what
+ * Netlify's deployment statuses point at) names it; any other (the site's domain) names none.
+ */
+function parseFrom(raw) {
+    const v = raw.trim();
+    if (HEX_ID.test(v))
+        return { kind: 'id', value: v.toLowerCase() };
+    const host = urlHost(v);
+    if (host) {
+        const permalink = /^([a-f0-9]{24})--/.exec(host);
+        return permalink ? { kind: 'id', value: permalink[1] } : { kind: 'url', value: v };
+    }
+    const sha = commitSha(v);
+    if (sha)
+        return { kind: 'sha', value: sha };
+    throw new errors/* RollbackKitError */.dp(`Input from must be a Netlify deploy id (24 hex characters), its URL, or the commit SHA it was built from; got "${raw}".`, 'Copy the deploy id from the deploy page URL, or give the commit SHA of the bad deploy.');
+}
+function compareFrom(from, published) {
+    if (from.kind === 'id')
+        return from.value === published.id.toLowerCase() ? 'names-live' : 'not-live';
+    return from.kind === 'sha' ? compareCommit(from.value, published.commitRef) : 'unproven';
+}
 /** Refuses a named deploy that is not this site's ready production deploy: publishing it would not be a rollback. */
 function checkExplicitTarget(d, site, name, log) {
     if (d.siteId && d.siteId !== site.id) {
@@ -32089,14 +32501,9 @@ async function promoteOnNetlify(opts, log) {
         throw new errors/* RollbackKitError */.dp(`Input site must be a Netlify site id or domain; got "${opts.site}".`, 'Copy the site id from Site configuration → Site details.');
     const targetInput = (opts.target || 'previous').trim();
     const targetId = targetInput.toLowerCase() === 'previous' ? undefined : targetInput;
-    for (const [input, v] of [
-        ['target', targetId],
-        ['from', opts.from?.trim() || undefined],
-    ]) {
-        if (v && !HEX_ID.test(v))
-            throw new errors/* RollbackKitError */.dp(`Input ${input} must be a Netlify deploy id (24 hex characters); got "${v}".`, 'Copy the deploy id from the deploy page URL.');
-    }
-    const fromId = opts.from?.trim() || undefined;
+    if (targetId && !HEX_ID.test(targetId))
+        throw new errors/* RollbackKitError */.dp(`Input target must be a Netlify deploy id (24 hex characters); got "${targetId}".`, 'Copy the deploy id from the deploy page URL.');
+    const from = opts.from?.trim() ? parseFrom(opts.from) : undefined;
     const sleep = opts.sleep ?? client_sleep;
     const now = opts.now ?? Date.now;
     const step = new StepDeadline(now, opts.timeoutSeconds);
@@ -32130,8 +32537,13 @@ async function promoteOnNetlify(opts, log) {
         log.warning(`${frozen.what} ${frozen.undo ?? ''}`.trim());
         return { ...base, frozen, status: 'already-current', from: rollback_info(published), to: rollback_info(published), notes: [note, `${frozen.what} ${frozen.undo ?? ''}`.trim()], rolledBackFrom };
     };
-    if (fromId && fromId !== published.id) {
-        const note = `Site ${name} no longer publishes ${fromId}; it publishes ${published.id}. Nothing to do.`;
+    const fromSays = from && compareFrom(from, published);
+    if (fromSays === 'unproven') {
+        warnUnproven(log, opts.from, from.kind === 'url' ? "is a URL that names no deploy (a deploy's own URL begins with its id)" : `is a commit, and the published deploy ${published.id} records none`);
+    }
+    const fromNamesPublished = fromSays === 'names-live';
+    if (from && fromSays === 'not-live') {
+        const note = `Site ${name} no longer publishes ${from.kind === 'sha' ? `commit ${from.value}` : from.value}; it publishes ${describe(published)}. Nothing to do.`;
         log.info(note);
         return { ...base, status: 'already-current', from: rollback_info(published), to: rollback_info(published), notes: [note] };
     }
@@ -32193,13 +32605,13 @@ async function promoteOnNetlify(opts, log) {
     }
     else {
         // A from naming the published deploy says it is bad: nothing in the list can overrule that.
-        if (!fromId && earlier?.put === 'rollback') {
+        if (!fromNamesPublished && earlier?.put === 'rollback') {
             return alreadyCurrent(earlier.replaced.id, `Site ${name} publishes ${published.id} although ${earlier.wasLive.id}, newer, was published before it: an earlier rollback has already put it back. Nothing to restore; to go further back, name the deploy in target or set from to ${published.id}.`);
         }
-        if (!fromId && earlier?.put === 'unknown') {
+        if (!fromNamesPublished && earlier?.put === 'unknown') {
             throw new errors/* RollbackKitError */.dp(`Site ${name} publishes ${published.id} although ${earlier.newer.id} is newer and ready, and Netlify does not say whether that one was ever published: ${published.id} may be there because of an earlier rollback, or because auto publishing was stopped before the newer deploys. Nothing was changed.`, `If ${published.id} is the bad deploy, set from to ${published.id}: the step then rolls back from it. Or name the deploy to return to in target.`);
         }
-        if (!fromId && newer.length)
+        if (!fromNamesPublished && newer.length)
             log.info(`${newer.length} newer ready deploy(s) were never published (auto publishing was stopped before them): not the mark of an earlier rollback.`);
         if (!target) {
             throw new errors/* RollbackKitError */.dp(`No earlier ready production deploy of site ${name} can take over from ${published.id}: ${seen} older one(s) read, none with other code.${describeSkipped(skipped)}`, 'Name the deploy to return to in target, or use provider git-revert to build the previous code again.');
@@ -32409,7 +32821,7 @@ const COMMIT = /^[0-9a-f]{7,40}$/i;
  * workflow knows: auto-rollback.yml's workflow_run trigger passes the run's head SHA). Anything
  * else cannot name a Railway deployment, and comparing it would only ever say "no longer live".
  */
-function parseFrom(raw) {
+function rollback_parseFrom(raw) {
     const v = raw.trim();
     if (COMMIT.test(v))
         return { kind: 'commit', value: v.toLowerCase() };
@@ -32423,7 +32835,7 @@ function parseFrom(raw) {
  * deployment carries no commit (an image, or `railway up`). As on Vercel, an unproven from counts as
  * no from: it neither ends the run nor vouches for the live deployment when its code cannot.
  */
-function compareFrom(from, live) {
+function rollback_compareFrom(from, live) {
     if (from.kind === 'id')
         return from.value === live.id ? 'names-live' : 'not-live';
     if (!live.commitHash)
@@ -32494,7 +32906,7 @@ async function promoteOnRailway(opts, log) {
     const ref = { projectId: checkId(opts.project, 'project', 'project'), environmentId: checkId(opts.environment, 'environment', 'environment'), serviceId: checkId(opts.service, 'service', 'service') };
     const targetInput = (opts.target || 'previous').trim();
     const targetId = targetInput.toLowerCase() === 'previous' ? undefined : checkId(targetInput, 'target', 'deployment');
-    const from = opts.from?.trim() ? parseFrom(opts.from) : undefined;
+    const from = opts.from?.trim() ? rollback_parseFrom(opts.from) : undefined;
     const sleep = opts.sleep ?? client_sleep;
     const now = opts.now ?? Date.now;
     const step = new StepDeadline(now, opts.timeoutSeconds);
@@ -32551,7 +32963,7 @@ async function promoteOnRailway(opts, log) {
     for (const d of newer)
         if (IN_FLIGHT.has(d.status))
             log.warning(`A newer deployment ${describeDeployment(d)} is in progress: when it finishes it replaces whatever this step puts back. Cancel it in the Railway dashboard if it carries the bad code.`);
-    const fromSays = from ? compareFrom(from, live) : undefined;
+    const fromSays = from ? rollback_compareFrom(from, live) : undefined;
     if (fromSays === 'unproven') {
         log.warning(`The live deployment ${live.id} carries no commit SHA, so from (${from.value}) cannot be compared with it: it counts as no from.`);
     }
@@ -32768,6 +33180,7 @@ async function setAutoDeploy(c, serviceId, value) {
 
 
 
+
 const render_rollback_DEFAULT_POLL_INTERVAL_MS = 3000;
 const rollback_FAILED = new Set(['build_failed', 'update_failed', 'pre_deploy_failed', 'canceled', 'deactivated']);
 const NEVER_LIVE = new Set(['build_failed', 'update_failed', 'pre_deploy_failed', 'canceled', 'created', 'build_in_progress', 'update_in_progress', 'pre_deploy_in_progress']);
@@ -32788,13 +33201,33 @@ function rollback_checkId(value, input, prefix, what) {
         throw new errors/* RollbackKitError */.dp(`Input ${input} must be a Render ${what} id (${prefix}-…); got "${value}".`, `Copy the ${what} id from the Render dashboard.`);
     return v;
 }
-/** Why an older deploy cannot be what "previous" means, or undefined when it can. */
+/**
+ * `from` as a deploy id, or as a deployment event names it (from-ref.ts): the commit it was built
+ * from, or a URL, which on Render is the service's own and so names no deploy.
+ */
+function render_rollback_parseFrom(raw) {
+    const v = raw.trim();
+    if (/^dep-[a-z0-9]+$/i.test(v))
+        return { kind: 'id', value: v };
+    const sha = commitSha(v);
+    if (sha)
+        return { kind: 'sha', value: sha };
+    if (urlHost(v))
+        return { kind: 'url', value: v };
+    throw new errors/* RollbackKitError */.dp(`Input from must be a Render deploy id (dep-…), the commit SHA it was built from, or a URL; got "${raw}".`, 'Copy the deploy id from the Render dashboard, or give the commit SHA of the bad deploy.');
+}
+function render_rollback_compareFrom(from, live) {
+    if (from.kind === 'id')
+        return from.value === live.id ? 'names-live' : 'not-live';
+    return from.kind === 'sha' ? compareCommit(from.value, live.commitId) : 'unproven';
+}
 /** The same code: the same image when either has one, else the same commit; nothing known is not the same. */
 function sameCode(a, b) {
     if (a.image || b.image)
         return a.image === b.image;
     return !!a.commitId && a.commitId === b.commitId;
 }
+/** Why an older deploy cannot be what "previous" means, or undefined when it can. */
 function render_rollback_skipReason(d, live) {
     if (NEVER_LIVE.has(d.status))
         return `status ${d.status}: it never went live`;
@@ -32808,13 +33241,13 @@ function render_rollback_skipReason(d, live) {
  * The deploy a live rollback deploy replaced: the newest older one that was live (deactivated).
  * Render names no source on a rollback deploy, so this is what the rollback was made from.
  */
-const replacedBy = (all, live) => all.slice(all.indexOf(live) + 1).find((d) => d.status === 'deactivated');
+const replacedDeploy = (all, live) => all.slice(all.indexOf(live) + 1).find((d) => d.status === 'deactivated');
 async function promoteOnRender(opts, log) {
     log.secret(opts.token);
     const serviceId = rollback_checkId(opts.service, 'service', 'srv', 'service');
     const targetInput = (opts.target || 'previous').trim();
     const targetId = targetInput.toLowerCase() === 'previous' ? undefined : rollback_checkId(targetInput, 'target', 'dep', 'deploy');
-    const fromId = opts.from?.trim() ? rollback_checkId(opts.from, 'from', 'dep', 'deploy') : undefined;
+    const from = opts.from?.trim() ? render_rollback_parseFrom(opts.from) : undefined;
     const sleep = opts.sleep ?? client_sleep;
     const now = opts.now ?? Date.now;
     const step = new StepDeadline(now, opts.timeoutSeconds);
@@ -32834,7 +33267,7 @@ async function promoteOnRender(opts, log) {
     const skipped = [];
     // Read pages until the live deploy and (for "previous") the first fit one below it are known; an
     // automatic run finding a rollback deploy live reads on to the deploy it replaced (its incident).
-    const enough = () => !!live && !!targetId && !(opts.automatic && live.trigger === 'rollback' && !replacedBy(all, live));
+    const enough = () => !!live && !!targetId && !(opts.automatic && live.trigger === 'rollback' && !replacedDeploy(all, live));
     await calling(ctx(`listing the deploys of service ${name}`), async () => {
         for await (const page of deploys(c, serviceId, listingBound(step, `the deploys of service ${name}`))) {
             for (const d of page) {
@@ -32861,8 +33294,11 @@ async function promoteOnRender(opts, log) {
         throw new errors/* RollbackKitError */.dp(`Service ${name} has no live deploy (${all.length} deploy(s) listed), so there is nothing to roll back.`, 'Check the service input, or deploy it first.');
     log.info(`Render service ${name} serves ${rollback_describe(live)}.`);
     const base = { skipped: [], frozen: rollback_frozenState(service, false) };
-    if (fromId && fromId !== live.id) {
-        const note = `Service ${name} no longer serves ${fromId}; it serves ${live.id}. Nothing to do.`;
+    const fromSays = from && render_rollback_compareFrom(from, live);
+    if (fromSays === 'unproven')
+        warnUnproven(log, opts.from, from.kind === 'url' ? 'is a URL, which names a Render service, not one of its deploys' : `is a commit, and the live deploy ${live.id} records none (an image deploy)`);
+    if (from && fromSays === 'not-live') {
+        const note = `Service ${name} no longer serves ${from.kind === 'sha' ? `commit ${from.value}` : from.value}; it serves ${rollback_describe(live)}. Nothing to do.`;
         log.info(note);
         return { ...base, status: 'already-current', from: render_rollback_info(live), to: render_rollback_info(live), notes: [note] };
     }
@@ -32871,7 +33307,7 @@ async function promoteOnRender(opts, log) {
     // deploy itself (trigger rollback, from the API or the dashboard). A person may go further back
     // with a target; from cannot help: "previous" from a rollback deploy is the deploy it replaced.
     if (opts.automatic && live.trigger === 'rollback') {
-        const replaced = replacedBy(all, live);
+        const replaced = replacedDeploy(all, live);
         const how = `Render made it with trigger rollback${replaced ? `, replacing ${replaced.id}` : ''}${live.createdAt ? ` at ${new Date(live.createdAt).toISOString()}` : ''}`;
         const note = notPutBackAgain(live.id, how, "Render's status page", false);
         log.warning(note);
@@ -32887,7 +33323,7 @@ async function promoteOnRender(opts, log) {
         // A rollback deploy carries its target's commit and image: a live one made after the target with
         // its code is that target put back by an earlier run of this request; another would only copy it
         // again. A from naming the live deploy says it is bad all the same (a variables-only change).
-        if (!fromId && live.trigger === 'rollback' && live.createdAt > target.createdAt && sameCode(live, target)) {
+        if (fromSays !== 'names-live' && live.trigger === 'rollback' && live.createdAt > target.createdAt && sameCode(live, target)) {
             const note = `Service ${name} already serves ${rollback_describe(live)}, a rollback made after ${target.id} with the same ${live.image ? 'image' : 'commit'}: an earlier rollback has put the target back. Nothing to do; if the live deploy is bad all the same, run again with from: ${live.id}.`;
             log.info(note);
             return { ...base, status: 'already-current', from: render_rollback_info(live), to: render_rollback_info(live), notes: [note] };
@@ -32900,7 +33336,7 @@ async function promoteOnRender(opts, log) {
         if (live.trigger === 'rollback') {
             const note = `Service ${name} already serves ${live.id}, a rollback, and nothing has been deployed since. Nothing to do; to go further back, name the deploy in target.`;
             log.info(note);
-            return { ...base, status: 'already-current', from: render_rollback_info(live), to: render_rollback_info(live), notes: [note], rolledBackFrom: replacedBy(all, live)?.id };
+            return { ...base, status: 'already-current', from: render_rollback_info(live), to: render_rollback_info(live), notes: [note], rolledBackFrom: replacedDeploy(all, live)?.id };
         }
         if (!target) {
             throw new errors/* RollbackKitError */.dp(`No earlier deploy of service ${name} can take over from ${live.id}: none of the ${all.length - 1} older deploy(s) read was live before with other code.${describeSkipped(skipped)}`, 'Name the deploy to return to in target (dep-…), or use provider git-revert to build the previous code again.');
@@ -34238,7 +34674,9 @@ function readYaml(text) {
         const tabs = tabIndentedLines(text);
         if (tabs.length)
             throw new YamlError(tabs.map((line) => ({ line, message: DESCRIPTIONS.TAB_AS_INDENT })));
-        throw new YamlError(doc.errors.map((e) => ({ line: lines.linePos(e.pos[0]).line, message: `invalid YAML: ${DESCRIPTIONS[e.code] ?? 'the text is not valid YAML here'}` })));
+        // The library reports one fault at several positions of a line (`{{{`: two BAD_INDENT): said once each.
+        const said = doc.errors.map((e) => `${lines.linePos(e.pos[0]).line}\n${DESCRIPTIONS[e.code] ?? 'the text is not valid YAML here'}`);
+        throw new YamlError([...new Set(said)].map((p) => ({ line: Number(p.split('\n')[0]), message: `invalid YAML: ${p.split('\n')[1]}` })));
     }
     const expansion = new AliasExpansion(doc, lines, text.length + MAX_ALIAS_EXPANSION);
     expansion.measure();
@@ -36328,6 +36766,7 @@ async function measureConfirmed(measure, afterSeconds, log, wait = sleep) {
 
 
 
+
 /** Reads the spec from exactly one of `checks` and `checks-file`, then validates it. */
 async function loadChecks(source, ctx) {
     if (source.checks && source.checksFile) {
@@ -36341,6 +36780,8 @@ async function loadChecks(source, ctx) {
         return parseChecks(source.checks, { ...ctx, source: 'checks input' });
     throw new errors/* RollbackKitError */.dp('No checks given.', 'Set input checks (YAML) or input checks-file; the smoke-test README (actions/smoke-test/README.md) has examples.');
 }
+/** A spec is a page or a few of YAML: a file larger than this is the wrong file. */
+const MAX_CHECKS_FILE_BYTES = 1024 * 1024;
 const CHECKOUT_HINT = 'The path is relative to the workspace (on the command line, the current directory); in a workflow, check out the repository first (actions/checkout).';
 /**
  * The checks-file, which must be a file inside the workspace: the path is an input anyone who edits
@@ -36364,9 +36805,12 @@ async function readChecksFile(checksFile, workspace) {
         throw cannotRead('it is outside the workspace', 'checks-file must name a file in the repository (the workspace), such as .github/smoke.yml; symbolic links are followed before this check.');
     }
     try {
-        return await (0,promises_.readFile)(path, 'utf8');
+        // A regular file only (a FIFO would block the step forever), read up to the cap.
+        return (0,files/* readRegularFile */.XF)(path, MAX_CHECKS_FILE_BYTES);
     }
     catch (err) {
+        if (err instanceof files/* FileRefused */.rV)
+            throw cannotRead(err.why, 'checks-file must name a YAML file of checks in the repository, of at most 1 MB.');
         throw cannotRead(describeFsError(err));
     }
 }
@@ -36478,6 +36922,9 @@ async function changedProductionEnv(req, log) {
 
 
 
+
+
+
 /** One more than the migration lock's key: the two are held at the same time by different sessions. */
 const ROLLBACK_LOCK_KEY = (BigInt(ROLLBACK_KIT_LOCK_KEY) + 1n).toString();
 const DOWN_MIGRATIONS = 'down-migrations';
@@ -36500,6 +36947,54 @@ async function lockRollback(target, timeoutSeconds, log, signal) {
     catch (err) {
         closeSession(session);
         throw err;
+    }
+}
+/**
+ * The plan's read of the ledger: before the whole-rollback lock, so nothing else bounds it. A session
+ * holding rollback_kit.rollbacks (an ACCESS EXCLUSIVE lock: a VACUUM FULL, an ALTER TABLE left open)
+ * would otherwise hold the plan forever, and a connection that stalls would too. Its query waits for
+ * a lock no longer than lock-timeout-seconds, runs no longer than LEDGER_READ_DEADLINE, and its answer
+ * is waited for no longer than that and a margin.
+ */
+const LEDGER_READ_DEADLINE = { statementMs: 30_000, marginMs: 5_000 };
+async function readLedgerAtPlan(target, incidentKey, lockTimeoutSeconds, log, deadline = LEDGER_READ_DEADLINE) {
+    const what = `Reading the rollback ledger (rollback_kit.rollbacks) of ${describeTarget(target)} to plan`;
+    const session = await connect(target, { queryDeadline: deadline });
+    try {
+        await session.query("SELECT set_config('lock_timeout', $1, false), set_config('statement_timeout', $2, false)", [String(lockTimeoutMs(lockTimeoutSeconds)), String(deadline.statementMs)]);
+        return await readLedger(session, incidentKey);
+    }
+    catch (err) {
+        const code = err.code;
+        if (isLockTimeout(code)) {
+            throw lockTimeoutError(what, lockTimeoutSeconds, await ledgerHolders(session), 'Nothing was changed.', log, { changed: 'no' });
+        }
+        if (code === '57014') {
+            throw new errors/* RollbackKitError */.dp(`${what} stopped: its query ran longer than ${seconds(deadline.statementMs)} s.`, 'Nothing was changed. Check what keeps the server that busy, then run again.', { changed: 'no' });
+        }
+        if (err instanceof QueryDeadlineExceeded)
+            throw new errors/* RollbackKitError */.dp(`${what} stopped: ${err.message}.`, 'Nothing was changed. Check the network path to the database and run again.', { changed: 'no' });
+        throw err;
+    }
+    finally {
+        closeSession(session);
+    }
+}
+/**
+ * Who holds a lock on the ledger table, asked once the wait for it has failed: a lock_timeout only
+ * ends the statement, so the session can still ask. Nothing when it cannot (it is then only unnamed).
+ */
+async function ledgerHolders(session) {
+    try {
+        const { rows } = await session.query(`SELECT DISTINCT a.pid, a.usename AS user, a.state, extract(epoch FROM now() - coalesce(a.xact_start, a.query_start))::int AS seconds,
+              left(regexp_replace(a.query, '[[:space:]]+', ' ', 'g'), 1000) AS query
+         FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+        WHERE l.granted AND l.relation = to_regclass('rollback_kit.rollbacks') AND l.pid <> pg_backend_pid()
+        ORDER BY a.pid`);
+        return rows.map((r) => ({ pid: r.pid, user: r.user ?? '?', state: r.state ?? 'unknown', seconds: r.seconds, query: r.query ?? '' }));
+    }
+    catch {
+        return [];
     }
 }
 /**
@@ -36972,7 +37467,6 @@ async function verifyWithChecks(checks, v, database, log) {
 
 
 
-
 /** The shortest wait of a second run for the first to finish the database (the budgets may be smaller). */
 const MIN_LOCK_WAIT_SECONDS = 30;
 /** The wait for another rollback of the database: what its snapshot and database phases may take together. */
@@ -37093,10 +37587,13 @@ async function rollbackPhases(request, deps, log, heartbeat) {
             if (c.provider === 'git-revert' && outcomes[i].status === 'dry-run')
                 await checkCanPush(request.workspace, c.name, c.timeoutSeconds, log);
         record.incidentKey = incidentKey(plan.environment, plan.components, inScope, outcomes, request);
+        const aliases = incidentAliases(plan.environment, plan.components, inScope, outcomes, record.incidentKey);
+        if (aliases.length)
+            record.incidentAliases = aliases;
         if (wantsDatabase) {
             const db = plan.database;
             const target = request.database;
-            ledger = await withSession(target, (s) => readLedger(s, record.incidentKey));
+            ledger = await readLedgerAtPlan(target, record.incidentKey, db.lockTimeoutSeconds, log);
             record.database = { method: db.method, planned: ledger?.status === 'done' ? ledger.planned : [], reverted: ledger?.status === 'done' ? ledger.reverted : [], status: 'planned' };
             const earlier = unfinishedPlan(ledger);
             if (ledger?.status === 'done') {
@@ -37130,6 +37627,8 @@ async function rollbackPhases(request, deps, log, heartbeat) {
                 const dry = await revertMigrations(revertOptions(request, finishChoice(record.incidentKey, earlier), { dryRun: true }), log);
                 downPlan = earlier;
                 record.database.planned = earlier.planned;
+                if (earlier.keepVersion)
+                    record.database.keepVersion = earlier.keepVersion;
                 record.database.reverted = revertedOfPlan(earlier.planned, dry.plan);
                 if (dry.status === 'nothing-to-do')
                     record.database.status = 'nothing-to-do';
@@ -37143,6 +37642,8 @@ async function rollbackPhases(request, deps, log, heartbeat) {
                 // what is applied when the database phase runs, and a since-ref plan need not be the newest ones.
                 downPlan = freshPlan(dry.plan.map((p) => p.version), dry.stillApplied.map((m) => m.version), dry.keepVersion);
                 record.database.planned = downPlan.planned;
+                if (downPlan.keepVersion)
+                    record.database.keepVersion = downPlan.keepVersion;
                 if (dry.status === 'nothing-to-do')
                     record.database.status = 'nothing-to-do';
             }
@@ -37164,7 +37665,9 @@ async function rollbackPhases(request, deps, log, heartbeat) {
         const stopped = 'the rollback stopped while planning';
         for (const phase of ['notify-start', 'app', 'snapshot', 'database', 'environment', 'verify'])
             timeline.skip(phase, stopped);
-        record.nextSteps.push('Nothing was changed: the rollback stopped while planning. Fix what the plan row says and run it again.');
+        // The plan row already says nothing was changed (above): the action's error line puts this step
+        // right after it, where a second "Nothing was changed" only doubled it.
+        record.nextSteps.push(PLAN_STOPPED_STEP);
         if (!request.dryRun)
             return await closeOut(record, timeline, notify, deps, finish);
         // A dry run tells nobody and records no incident, stopped or not: its last two rows say why they
@@ -37517,19 +38020,42 @@ function applyOutcome(rec, o, { preview = false } = {}) {
  */
 function incidentKey(environment, all, components, outcomes, request) {
     // Every component's `from`, in scope or not: the app job and the database job of one rollback
-    // share the key. A from the cascade guard turned down names the deployment a rollback put there
-    // (the promotion event of our own rollback): the incident is the one that rollback was made for.
-    const guarded = (c) => {
-        const o = outcomes[components.indexOf(c)];
-        return o?.putThereByRollback && o.rolledBackFrom ? o.rolledBackFrom : c.from;
-    };
-    const explicit = all.filter((c) => c.from).map((c) => `${c.name}@${guarded(c)}`);
+    // share the key.
+    const explicit = all.filter((c) => c.from).map((c) => `${c.name}@${rollback_namedFrom(c, components, outcomes)}`);
     if (explicit.length)
         return `${environment}:${explicit.join(',')}`;
     if (request.github.runId)
         return `${environment}:run-${request.github.runId}`;
     const resolved = components.map((c, i) => `${c.name}@${outcomes[i]?.rolledBackFrom ?? outcomes[i]?.from.id ?? outcomes[i]?.from.commitSha ?? '?'}`);
     return `${environment}:${resolved.join(',') || 'database'}`;
+}
+/**
+ * A component's `from` as the key names it. A from the cascade guard turned down names the
+ * deployment a rollback put there (the promotion event of our own rollback): the incident is the one
+ * that rollback was made for, named by the platform's id of what it rolled back from.
+ */
+function rollback_namedFrom(c, components, outcomes) {
+    const o = outcomes[components.indexOf(c)];
+    return o?.putThereByRollback && o.rolledBackFrom ? o.rolledBackFrom : c.from;
+}
+/**
+ * The incident under the other name a later run gives it. The key takes `from` as given, and
+ * auto-rollback's events give a commit SHA (workflow_run) or a URL (deployment_status); the cascade
+ * guard of a later run names the same deployment by the platform's id (namedFrom). So a run that
+ * rolls a component back also names the incident by the id of the deployment it rolls back from.
+ */
+function incidentAliases(environment, all, components, outcomes, key) {
+    const explicit = all.filter((c) => c.from);
+    if (!explicit.length)
+        return [];
+    const parts = explicit.map((c) => {
+        const o = outcomes[components.indexOf(c)];
+        // The plan's preview (dry-run): the deployment this run rolls back from.
+        const id = o && (o.status === 'dry-run' || changedProduction(o.status)) ? o.from.id : undefined;
+        return `${c.name}@${id ?? rollback_namedFrom(c, components, outcomes)}`;
+    });
+    const alias = `${environment}:${parts.join(',')}`;
+    return alias === key ? [] : [alias];
 }
 function revertOptions(request, choice, opts) {
     const db = request.plan.database;
@@ -37729,6 +38255,8 @@ async function keepSnapshot(snapshot, manifestPath, request, deps, log) {
     snapshot.deletedWithJob = true;
     log.warning(`The snapshot taken before the rollback (${snapshot.path}) is in RUNNER_TEMP, which GitHub deletes when this job ends, and it was not uploaded: it is the way back. Upload it or copy it elsewhere in a later step of this job (if: always()).`);
 }
+/** The next step of a run stopped while planning. */
+const PLAN_STOPPED_STEP = 'The rollback stopped while planning: fix what the plan row says and run it again.';
 /**
  * `said` (the error's line), and `sentence` saying nothing was changed unless the error says so
  * itself: one made with changed: 'no' does (RollbackKitError.changed), whatever its words.
@@ -37777,7 +38305,13 @@ function nextSteps(record) {
         case 'dry-run':
             break;
         case 'rolled-back':
-            steps.push('Production is back on the previous version. Keep the bad change out of the next deploy, and fill in the post-mortem.');
+            // Only a run that moved an app put production back on the previous version: a database-only
+            // run (scope db, or every component already current) left the app serving what it served.
+            if (record.database && !record.components.some((c) => c.status === 'rolled-back' || c.status === 'promoted')) {
+                steps.push(`The database is rolled back; this run changed no app, so ${record.environment || 'production'} still serves the release it served before: check that it works with the database as it is now. Keep the bad change out of the next deploy, and fill in the post-mortem.`);
+            }
+            else
+                steps.push('Production is back on the previous version. Keep the bad change out of the next deploy, and fill in the post-mortem.');
             break;
     }
     if (record.skippedChecks && record.status !== 'dry-run')
@@ -37844,6 +38378,8 @@ function databaseFailedStep(record, db) {
     out.push(snap ? `The verified snapshot taken before this run changed it is ${snapshotPlace(record, snap)}.` : 'This run took no snapshot, since it stopped before changing anything.');
     const finishes = left.length ? `it finishes the plan recorded for this incident, reverting only what the tracking table shows left of it (${left.join(', ')})` : 'it finds the plan recorded for this incident finished and says so';
     out.push(`Do what the error says, then ${again}: ${finishes}.`);
+    if (record.runUrl && left.length)
+        out.push(`If the fix is to a migration's down SQL, push it first, then ${newRunWithFix(record, db, left)}: Re-run jobs checks out the same commit, so it would run the old SQL again.`);
     if (snap)
         out.push(`Or, to put the database back as it was before this run, restore that snapshot: ${restoreStep(snap)}.`);
     return out.join(' ');
@@ -37854,6 +38390,18 @@ function runAgain(record) {
         return 'run the same rollback again';
     // A key from the run id: only a re-run of this workflow run finishes the plan; a new run plans afresh.
     return record.incidentKey.includes(':run-') && record.database?.method === DOWN_MIGRATIONS ? 're-run this job (Re-run jobs: a new workflow run is a new incident, and plans afresh)' : 're-run this job';
+}
+/**
+ * How a fixed migration file reaches the rollback: only a new workflow run checks it out. With the
+ * incident named by from, the new run is the same incident and finishes its recorded plan; keyed by
+ * the run, it is a new incident and plans afresh, so it must name the same end absolutely (`steps`
+ * would count again from what is still applied, and revert more).
+ */
+function newRunWithFix(record, db, left) {
+    if (!record.incidentKey.includes(':run-'))
+        return 'start a new run with the same from, which checks out the fix and finishes the plan recorded for this incident';
+    const end = db.keepVersion ? `to-version: ${db.keepVersion}` : `steps: ${left.length}`;
+    return `start a new run with ${end} (a new workflow run is a new incident and plans afresh: the same steps would count again from what is still applied), which reverts ${left.join(', ')}`;
 }
 /** Where the snapshot is kept: the artifact on GitHub, and how to fetch it; else the file. */
 function snapshotPlace(record, snap) {
@@ -37936,7 +38484,7 @@ async function readiness(request, components, record, log) {
             }
             else {
                 const skipped = o.skipped.length ? `; ${o.skipped.length} newer deployment(s) passed over` : '';
-                add({ check: 'target', component: c.name, status: 'ok', detail: `${label(rec.original)} can go back to ${label(rec.previous)} (eligible${skipped})` });
+                add({ check: 'target', component: c.name, status: 'ok', detail: `${label(rec.original, 'what serves now')} can go back to ${label(rec.previous)} (eligible${skipped})` });
             }
             return o;
         }
@@ -38082,8 +38630,9 @@ function ref(d) {
     return { id: d.id, url: d.url, commitSha: d.commitSha, createdAt: d.createdAt };
 }
 /** How a report names a deployment: its id, else its commit, else its URL. */
-function label(d) {
-    return d?.id ?? d?.commitSha?.slice(0, 12) ?? d?.url ?? '?';
+/** A deployment in a row; `unknown` when nothing names it (the command provider cannot say what serves). */
+function label(d, unknown = '?') {
+    return d?.id ?? d?.commitSha?.slice(0, 12) ?? d?.url ?? unknown;
 }
 
 ;// CONCATENATED MODULE: ./.build/pipeline/drill.js
@@ -38101,6 +38650,7 @@ function label(d) {
  * rollback tool. A drill that leaves staging on another deployment than it found says so in its
  * next steps, as does one whose way back stopped halfway (the platform may still finish it).
  */
+
 
 
 
@@ -38177,7 +38727,7 @@ async function runDrill(request, deps, log) {
     record.timeline = timeline.entries;
     const redact = (err) => log.redact((0,errors/* errorLine */.BP)(err));
     const finished = (entry) => {
-        log.info(`[drill ${entry.phase}${entry.component ? ` ${entry.component}` : ''}] ${entry.status} in ${(entry['duration-ms'] / 1000).toFixed(1)} s (budget ${(entry['budget-ms'] / 1000).toFixed(1)} s): ${entry.detail}`);
+        log.info(`[drill ${entry.phase}${entry.component ? ` ${entry.component}` : ''}] ${entry.status} in ${(entry['duration-ms'] / 1000).toFixed(1)} s (budget ${markdown_formatDuration(entry['budget-ms'])}): ${entry.detail}`);
     };
     const fail = (phase, why) => {
         record.failedPhase ??= phase;
@@ -38245,7 +38795,7 @@ async function runDrill(request, deps, log) {
                 throw queued;
             if (changedProduction(outcome.status)) {
                 wentBack.push(i);
-                finished(t.end('ok', `${label(rec.original)} → ${label(rec.previous)}: ${log.redact(outcome.notes[0] ?? outcome.status)}`));
+                finished(t.end('ok', `${label(rec.original, 'what serves now')} → ${label(rec.previous)}: ${log.redact(outcome.notes[0] ?? outcome.status)}`));
             }
             else {
                 // Readiness resolved a target, so "nothing to do" now means someone changed staging meanwhile.
@@ -38433,9 +38983,8 @@ function readinessLine(checks) {
     const parts = (failed.length ? failed : checks).map((c) => `${c.component ? `${c.component} ` : ''}${c.check}: ${c.status}`);
     return `${failed.length ? `${failed.length} of ${checks.length} checks failed` : `${checks.length} checks, none failed`} (${parts.join(', ')})`;
 }
-function drill_seconds(ms) {
-    return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`;
-}
+/** A duration in the words every report gives it (formatDuration): "7 min 30 s" here and in the summary, never "450.0 s". */
+const drill_seconds = markdown_formatDuration;
 
 ;// CONCATENATED MODULE: ./.build/pipeline/secret-values.js
 /**
@@ -38515,6 +39064,7 @@ function findSecretValues(root) {
  * looks like one is refused by place, never echoed. Without a file, the root action's inputs
  * describe one component and the database (`planFromInputs`).
  */
+
 
 
 
@@ -38609,9 +39159,13 @@ const isObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v)
 /** Collects problems while reading one parsed document. */
 class Reader {
     lineOf;
+    sourceOf;
     problems = [];
-    constructor(lineOf) {
+    constructor(lineOf, 
+    /** A scalar's text as written: YAML reads `0x2` and `1e1` as numbers, which the plan does not. */
+    sourceOf = () => undefined) {
         this.lineOf = lineOf;
+        this.sourceOf = sourceOf;
     }
     problem(path, message, keyOf) {
         this.problems.push({ line: this.lineOf(path, keyOf), place: [...path, ...(keyOf !== undefined ? [keyOf] : [])].join('.') || '(top level)', message });
@@ -38657,9 +39211,13 @@ class Reader {
             }
             case 'int':
             case 'number': {
-                const n = typeof value === 'number' ? value : typeof value === 'string' ? decimalNumber(value) : NaN;
+                // Plain decimals only, as for every input (README): YAML's hex, octal and exponent forms
+                // (`0x2`, `0o7`, `1e1`) are refused, not read as 2, 7 and 10.
+                const written = typeof value === 'number' ? (this.sourceOf(path) ?? String(value)) : value;
+                const n = typeof written === 'string' ? decimalNumber(written) : NaN;
                 if (!Number.isFinite(n) || (kind.type === 'int' && !Number.isInteger(n))) {
-                    this.problem(path, `must be ${kind.type === 'int' ? 'a whole number' : 'a number'}`);
+                    const form = typeof value === 'number' && Number.isNaN(n) ? ', written in plain decimals (10, not 0xA or 1e1)' : '';
+                    this.problem(path, `must be ${kind.type === 'int' ? 'a whole number' : 'a number'}${form}`);
                     return undefined;
                 }
                 if (n < kind.min || n > kind.max) {
@@ -38702,7 +39260,10 @@ function parsePlanFile(text, source = PLAN_FILE) {
         throw err;
     }
     const { doc, lines: lineCounter, value: root } = yaml;
-    const reader = new Reader((path, keyOf) => locate(doc, lineCounter, path, keyOf));
+    const reader = new Reader((path, keyOf) => locate(doc, lineCounter, path, keyOf), (path) => {
+        const node = doc.getIn(path, true);
+        return (0,dist/* isScalar */.jn)(node) ? node.source : undefined;
+    });
     // Secrets first, and alone: a value that looks like one is never echoed, and nothing else about
     // the file matters until it is out of the repository.
     const secrets = findSecretValues(root);
@@ -39033,15 +39594,21 @@ const MAX_PLAN_BYTES = 256 * 1024;
 async function readPlanFile(inputs, workspace) {
     const given = inputs.string('config');
     const path = (0,external_node_path_.resolve)(workspace, given ?? PLAN_FILE);
-    const info = await (0,promises_.stat)(path).catch(() => undefined);
-    if (!info) {
+    let text;
+    try {
+        text = (0,files/* readRegularFile */.XF)(path, MAX_PLAN_BYTES);
+    }
+    catch (err) {
+        if (err instanceof files/* FileRefused */.rV)
+            throw new errors/* RollbackKitError */.dp(`The rollback plan ${given ?? PLAN_FILE} is not a file of at most ${MAX_PLAN_BYTES / 1024} KB: ${err.why}.`);
+        const code = err.code;
+        if (code !== 'ENOENT' && code !== 'ENOTDIR')
+            throw err;
         if (given)
             throw new errors/* RollbackKitError */.dp(`The rollback plan ${given} (input config) does not exist in the workspace.`, 'Check the path (relative to the repository root; in a workflow, that actions/checkout ran first).');
         return undefined;
     }
-    if (!info.isFile() || info.size > MAX_PLAN_BYTES)
-        throw new errors/* RollbackKitError */.dp(`The rollback plan ${given ?? PLAN_FILE} is not a file of at most ${MAX_PLAN_BYTES / 1024} KB.`);
-    return parsePlanFile(await (0,promises_.readFile)(path, 'utf8'), given ?? PLAN_FILE);
+    return parsePlanFile(text, given ?? PLAN_FILE);
 }
 /** The root action's plan inputs (also the CLI's flags of the same names). */
 function planInputs(inputs, minBudgetMinutes = MIN_BUDGET_MINUTES) {
@@ -39215,6 +39782,22 @@ const STATUS_ICON = {
     'nothing-to-do': '✔️',
     'dry-run': '📝',
 };
+/**
+ * The longest next step the action's one `::error::` line carries as its hint. A longer one (a failed
+ * database phase's: where the database stands, where the snapshot is, how to restore it, ~900
+ * characters) made a line of 1,500 that the annotation cuts: the job summary and the chat message
+ * have it whole, and the error points there.
+ */
+const ERROR_HINT_MAX = 300;
+/** The root action's error for a failed run: the failed phase's row, and the first next step that does not repeat it, when short. */
+function failedRunError(record) {
+    const row = [...record.timeline].reverse().find((e) => e.phase === record.failedPhase && e.status === 'failed');
+    const step = record.nextSteps.find((s) => !row || !s.includes(row.detail));
+    return {
+        message: `Rollback failed in ${record.failedPhase ?? 'an unknown phase'}: ${row?.detail ?? 'see the job summary'}`,
+        hint: !step ? 'See the job summary.' : step.length <= ERROR_HINT_MAX ? step : 'What to do next, and where things stand, is in the job summary (and the chat message, when one is sent).',
+    };
+}
 /** The outcome in plain words, as the heading of every report and message. */
 function statusLine(record) {
     const env = record.environment || 'production';
@@ -39590,6 +40173,8 @@ function incidentMarker(key) {
     const safe = key.replace(/[^A-Za-z0-9._:/@+=-]/g, '_').replace(/-{2,}/g, (m) => '-_'.repeat(m.length).slice(0, m.length));
     return `<!-- rollback-kit:incident ${safe} -->`;
 }
+/** Every name of the incident: its key, then the names a later run may give it (record.incidentAliases). */
+const incidentKeys = (record) => [record.incidentKey, ...(record.incidentAliases ?? [])];
 function incident_plain(text) {
     // eslint-disable-next-line no-control-regex
     return text.replace(/[\u0000-\u001F\u007F\u202A-\u202E\u2066-\u2069]+/g, ' ').replace(/\s+/g, ' ').trim();
@@ -39695,7 +40280,7 @@ function incidentBody(record) {
         .join(' ');
     const steps = record.nextSteps.length ? record.nextSteps.map((s, i) => `${i + 1}. ${inlineText(s)}`).join('\n') : '';
     const parts = [
-        incidentMarker(record.incidentKey),
+        incidentKeys(record).map(incidentMarker).join('\n'),
         `# Incident Post-Mortem: ${inlineText(incidentTitle(record))}`,
         [
             `**Date**: ${inlineText(start.slice(0, 10))}`,
@@ -39754,6 +40339,23 @@ function incidentComment(record) {
     return lines.join('\n') + '\n';
 }
 /**
+ * A Link header's next page, only when it stays on the API's own origin (the token goes with it).
+ * A URL holds no `<`: the match starts at the last `<` before a `>`, so a header of many `<` is
+ * read once (with `[^>]+` every `<` read on to the end: n² steps).
+ */
+function nextPageLink(link, base) {
+    const m = link && /<([^<>]+)>\s*;\s*rel="next"/.exec(link);
+    if (!m)
+        return undefined;
+    try {
+        const next = new URL(m[1], base);
+        return next.origin === base.origin ? next.href : undefined;
+    }
+    catch {
+        return undefined;
+    }
+}
+/**
  * GitHub's REST API as the incident and drill issues use it: the one GitHub client (github/client.ts:
  * timeouts, retries, rate limits, redaction, redirects on the API's own origin, capped bodies), with
  * every failure turned into a Reply instead of an error, and everything (search, pages, retries, the
@@ -39787,19 +40389,6 @@ class GitHubIssues {
             url.searchParams.set(k, v);
         return url;
     }
-    /** A Link header's next page, only when it stays on the API's own origin (the token goes with it). */
-    nextLink(link) {
-        const m = link && /<([^>]+)>\s*;\s*rel="next"/.exec(link);
-        if (!m)
-            return undefined;
-        try {
-            const next = new URL(m[1], this.base);
-            return next.origin === this.base.origin ? next.href : undefined;
-        }
-        catch {
-            return undefined;
-        }
-    }
     /** Never throws: a refusal, a wait too long, no answer, or an answer that cannot be used is a Reply saying why. */
     async request(method, url, body) {
         const allowed = `out of the ${markdown_formatDuration(this.opts.deadlineMs)} allowed for the incident issue`;
@@ -39808,7 +40397,7 @@ class GitHubIssues {
             return { ok: false, message: '', why: allowed };
         try {
             const res = await this.client.request(method, new URL(url), body !== undefined ? { body } : {});
-            return { ok: true, status: res.status, data: res.data, next: this.nextLink(res.headers?.get('link')) };
+            return { ok: true, status: res.status, data: res.data, next: nextPageLink(res.headers?.get('link'), this.base) };
         }
         catch (err) {
             if (err instanceof WaitTooLong) {
@@ -39929,7 +40518,7 @@ async function recordIncident(target, input, log, options = {}) {
         if (!at)
             return undefined;
         const { gh, name, issues } = at;
-        const marker = incidentMarker(record.incidentKey);
+        const markers = incidentKeys(record).map(incidentMarker);
         const query = { state: 'open', per_page: '100' };
         if (record.labels.length)
             query.labels = record.labels.join(',');
@@ -39944,7 +40533,7 @@ async function recordIncident(target, input, log, options = {}) {
                 return undefined;
             }
             const list = Array.isArray(reply.data) ? reply.data : [];
-            const marked = list.filter((i) => !i.pull_request && typeof i.body === 'string' && i.body.includes(marker) && typeof i.number === 'number');
+            const marked = list.filter((i) => !i.pull_request && typeof i.body === 'string' && markers.some((m) => i.body.includes(m)) && typeof i.number === 'number');
             if (marked.length && login === null)
                 login = await tokenLogin(gh);
             const hit = marked.find((i) => writtenWithToken(i.user, login ?? undefined));
@@ -41057,6 +41646,7 @@ function quietLog(log, cleanup) {
         info: (m) => cleanup.signal.aborted || log.info(m),
         warning: (m) => cleanup.signal.aborted || log.warning(m),
         debug: (m) => cleanup.signal.aborted || log.debug(m),
+        failedOutput: (heading, lines) => cleanup.signal.aborted || log.failedOutput(heading, lines),
     };
 }
 /**
@@ -41502,7 +42092,11 @@ function registerWebhookSecrets(webhookUrl, log) {
  */
 function chatSender(webhookUrl, log) {
     registerWebhookSecrets(webhookUrl, log);
-    return (message, opts) => sendChatMessage(webhookUrl, message, log, opts);
+    // A rollback sends several messages (start, heartbeats, end): a webhook that is not a URL, or does
+    // not answer, is said once, not once a message. Each failed phase's row still says it was not delivered.
+    const said = new Set();
+    const once = { ...log, warning: (m) => void (said.has(m) || (said.add(m), log.warning(m))) };
+    return (message, opts) => sendChatMessage(webhookUrl, message, once, opts);
 }
 async function sendChatMessage(webhookUrl, message, log, opts = {}) {
     try {
@@ -41875,7 +42469,7 @@ function sandboxProgress(cli) {
     return { step: (text) => cli.term.step(text), started: progress.started, finished: progress.finished };
 }
 /** After Ctrl-C, how long the sandbox's work may take to stop at its next step before everything is removed regardless. */
-const STOP_WAIT_MS = 10_000;
+const sandbox_STOP_WAIT_MS = 10_000;
 /**
  * Runs `body` with a cleanup list that is emptied on success, on failure and on Ctrl-C (SIGINT,
  * SIGTERM: exit 130 or 143 once everything is removed); what cannot be removed is said, and fails
@@ -41889,7 +42483,7 @@ async function withCleanup(cli, body) {
     const t = cli.term;
     const cleanup = new Cleanup();
     const stop = stop_signals_stopOnSignals({
-        graceMs: STOP_WAIT_MS,
+        graceMs: sandbox_STOP_WAIT_MS,
         onFirst: (signal) => {
             t.stopSpinner();
             t.note(`${signal}: stopping the sandbox and removing what it started…`);
@@ -41990,13 +42584,19 @@ function drillResult(cli, record) {
     t.say('');
     t.table(['phase', 'status', 'time', 'budget'], record.timeline.map((e) => [`${e.phase}${e.component ? ` (${e.component})` : ''}`, e.status, terminal_seconds(e['duration-ms']), terminal_seconds(e['budget-ms'])]));
     t.say('');
+    // Failed in readiness, the way back was never tried: no time of it to give.
+    const unready = record.failedPhase === 'readiness';
     if (record.status === 'dry-run')
         t.say('Drill dry run: readiness only, nothing was changed.');
+    else if (unready)
+        t.say('Drill failed in readiness: the way back was not tried, and nothing was changed.');
     else
         t.say(`Drill ${record.status}: the way back took ${terminal_seconds(record.wayBackMs)} of its ${terminal_seconds(record.wayBackBudgetMs)} budget; rolling forward took ${terminal_seconds(record.forwardMs)}.`);
     for (const r of record.readiness)
         t.item(r.status === 'ok' ? '✓' : r.status === 'failed' ? '✗' : r.status === 'warning' ? '!' : '–', `${r.component ? `${r.component} ` : ''}${r.check}`, r.detail);
-    for (const f of record.failures)
+    // A readiness failure is the failed checks listed just above (✗): the record's failure repeats them
+    // for the action's one error line, not for this list.
+    for (const f of unready ? record.failures.slice(1) : record.failures)
         t.say(`✗ ${f}`);
     for (const step of record.nextSteps)
         t.say(`• ${step}`);
@@ -42020,13 +42620,24 @@ const plan = {
         t.table(['component', 'provider', 'where', 'puts back'], plan.components.map((c) => [c.name, c.provider, c.project ?? c.app ?? c.service ?? c.site ?? c.command ?? '', c.target]));
         if (plan.database) {
             const db = plan.database;
-            const which = db.method === 'restore' ? `restore ${db.snapshotPath ?? '(no snapshot-path yet)'}` : db.choice ? JSON.stringify(db.choice) : 'no choice yet (steps, to-version or since-ref)';
-            t.say(`database: ${db.method}, ${db.format}${db.migrationsDir ? ` in ${db.migrationsDir}` : ''}: ${which}${hasDatabaseUrl ? '' : ' (no --database-url given and DATABASE_URL is not set)'}`);
+            const which = db.method === 'restore' ? `restore ${db.snapshotPath ?? '(no snapshot-path yet)'}` : db.choice ? choiceText(db.choice) : 'no choice yet (steps, to-version or since-ref)';
+            const format = db.format === 'auto' ? 'format detected when it runs' : db.format;
+            t.say(`database: ${db.method}, ${format}${db.migrationsDir ? ` in ${db.migrationsDir}` : ''}: ${which}${hasDatabaseUrl ? '' : ' (no --database-url given and DATABASE_URL is not set)'}`);
         }
         t.say(plan.verify ? `verify: ${plan.verify.baseUrl ?? 'no base-url'}, ${plan.verify.checksFile ? `checks in ${plan.verify.checksFile}` : 'inline checks'}` : 'verify: none configured (production would not be checked afterwards)');
         return { ok: true, status: 'ok', plan, scope };
     },
 };
+/** Which migrations the plan reverts, for a person (--json keeps the plan's own object for scripts). */
+function choiceText(choice) {
+    if ('steps' in choice)
+        return `revert the newest ${choice.steps === 1 ? 'migration' : `${choice.steps} migrations`}`;
+    if ('toVersion' in choice)
+        return `revert every migration newer than version ${choice.toVersion}`;
+    if ('sinceRef' in choice)
+        return `revert every migration added since git ref ${choice.sinceRef}`;
+    return `finish the plan an earlier run recorded (revert ${choice.recorded.planned.join(', ')})`;
+}
 
 ;// CONCATENATED MODULE: ./.build/platforms/promote-inputs.js
 
@@ -42149,9 +42760,12 @@ const promote = {
         const outcome = await promotePrevious(request, cli.log);
         cli.term.stopSpinner();
         refuseNotLive(outcome, request);
-        const ref = (d) => d.id ?? d.commitSha ?? d.url ?? '?';
+        const ref = (d) => d.id || d.commitSha || d.url || undefined;
         const words = { 'rolled-back': 'Rolled back', promoted: 'Promoted', 'already-current': 'Already current:', 'dry-run': 'Dry run: would put back' }[outcome.status];
-        cli.term.say(`${words} ${ref(outcome.from)} → ${ref(outcome.to)}`);
+        // What served before is not always known (the command provider without --from): then only where it went.
+        const from = ref(outcome.from);
+        const to = ref(outcome.to) ?? 'the previous deployment';
+        cli.term.say(from ? `${words} ${from} → ${to}` : `${outcome.status === 'rolled-back' ? 'Rolled back to' : words} ${to}`);
         for (const note of outcome.notes)
             cli.term.say(`• ${note}`);
         for (const s of outcome.skipped)

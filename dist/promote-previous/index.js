@@ -259,7 +259,7 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _core_action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2326);
 /* harmony import */ var _platforms_not_live_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(19);
-/* harmony import */ var _platforms_promote_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7445);
+/* harmony import */ var _platforms_promote_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(166);
 /* harmony import */ var _platforms_promote_inputs_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(5755);
 /* harmony import */ var _pipeline_automatic_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(9430);
 /* harmony import */ var _report_promote_previous_summary_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(2662);
@@ -359,6 +359,7 @@ function createLog(sink) {
         },
         redact,
         excerpt: (text, max) => (0,core_secrets/* clip */.$Q)(redact(text), max),
+        failedOutput: (heading, lines) => sink.failedOutput?.(redact(heading), lines.map(redact)),
     };
 }
 /** A log that keeps its lines in memory: for library tests. */
@@ -1454,7 +1455,8 @@ function declareEnvironmentSecrets(env, log) {
 const MIN_SECRET_LENGTH = 6;
 /** Values that are switches or placeholders, never credentials: `?x-vercel-set-bypass-cookie=true`. */
 const COMMON_WORDS = new Set(['true', 'false', 'null', 'none', 'nil', 'undefined', 'yes', 'no', 'on', 'off', 'enabled', 'disabled']);
-const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+// Digits after a point only: `\d+\.?\d*` could split a run of digits anywhere (n² steps on a long one that fails).
+const NUMBER = /^[+-]?(\d+(?:\.\d*)?|\.\d+)(e[+-]?\d+)?$/i;
 function secretStrength(value) {
     const word = value.trim();
     if (!word)
@@ -1711,7 +1713,7 @@ function startedByDeploymentEvent(eventName) {
 /* harmony export */   C: () => (/* binding */ refuseNotLive)
 /* harmony export */ });
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8005);
-/* harmony import */ var _promote_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7445);
+/* harmony import */ var _promote_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(166);
 /**
  * promote-previous on its own (the action, `rollback-kit promote`): a change the platform accepted
  * but did not make live (a promotion Vercel queued behind a rolling release) fails the step, as it
@@ -1739,7 +1741,7 @@ function refuseNotLive(outcome, request) {
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8005);
 /* harmony import */ var _core_secret_input_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8347);
 /* harmony import */ var _core_url_secrets_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(9041);
-/* harmony import */ var _promote_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7445);
+/* harmony import */ var _promote_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(166);
 
 
 
@@ -1818,7 +1820,7 @@ function readPromoteRequest(inputs, ctx, log) {
 
 /***/ }),
 
-/***/ 7445:
+/***/ 166:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -1873,6 +1875,8 @@ const external_node_string_decoder_namespaceObject = __WEBPACK_EXTERNAL_createRe
 
 
 
+/** How many of a failed command's last lines are said again where its output was not shown (Log.failedOutput). */
+const OUTPUT_TAIL_LINES = 20;
 /** `timeout` exits 124 when the limit hit (137 after the follow-up KILL). */
 const TIMED_OUT = new Set([124, 137]);
 const KILL_AFTER_SECONDS = 10;
@@ -1982,7 +1986,7 @@ async function runRollbackCommand(opts, log) {
 }
 async function runWithOutcome(command, verify, outcomeFile, env, opts, log) {
     const deadline = Date.now() + opts.timeoutSeconds * 1000;
-    const code = await runBash(command, opts.timeoutSeconds, env, opts.cwd, log);
+    const code = await runBash('the rollback command', command, opts.timeoutSeconds, env, opts.cwd, log);
     if (TIMED_OUT.has(code)) {
         throw new errors/* RollbackKitError */.dp(`The rollback command did not finish within ${opts.timeoutSeconds} s and was stopped.`, 'Raise timeout-seconds, or make the command faster; check what it changed before re-running.');
     }
@@ -2006,7 +2010,7 @@ async function runWithOutcome(command, verify, outcomeFile, env, opts, log) {
         throw new errors/* RollbackKitError */.dp(`The rollback command used the whole ${opts.timeoutSeconds} s, so the verify command could not run: the rollback is not confirmed.`, 'Raise timeout-seconds and re-run the step.');
     }
     log.info(`Verify command (limit ${left} s):`);
-    const verifyCode = await runBash(verify, left, env, opts.cwd, log);
+    const verifyCode = await runBash('the verify command', verify, left, env, opts.cwd, log);
     if (TIMED_OUT.has(verifyCode)) {
         throw new errors/* RollbackKitError */.dp(`The rollback command finished, but the verify command did not pass within the ${opts.timeoutSeconds} s limit and was stopped: the rollback is not confirmed.`, 'Check the service now; raise timeout-seconds if it needs longer to become healthy, then re-run the step.');
     }
@@ -2017,9 +2021,26 @@ async function runWithOutcome(command, verify, outcomeFile, env, opts, log) {
     log.info(notes[1]);
     return { ...result, verified: true, notes };
 }
-async function runBash(command, seconds, env, cwd, log) {
-    const out = lineBuffer((line) => log.info(line));
-    const err = lineBuffer((line) => log.info(line));
+/**
+ * Runs `command`; when it fails (a status other than 0, or stopped), its last lines are said again
+ * through Log.failedOutput under `what` ("the rollback command"), for a terminal that hid them.
+ */
+async function runBash(what, command, seconds, env, cwd, log) {
+    const tail = [];
+    const line = (text) => {
+        log.info(text);
+        tail.push(text);
+        if (tail.length > OUTPUT_TAIL_LINES)
+            tail.shift();
+    };
+    const code = await runBashLines(command, seconds, env, cwd, line);
+    if (code !== 0 && tail.length)
+        log.failedOutput(`The last ${tail.length === 1 ? 'line' : `${tail.length} lines`} of ${what}'s output:`, tail);
+    return code;
+}
+async function runBashLines(command, seconds, env, cwd, line) {
+    const out = lineBuffer(line);
+    const err = lineBuffer(line);
     try {
         // Loaded here, not with the module: only this provider runs a command.
         const { exec } = await __nccwpck_require__.e(/* import() */ 260).then(__nccwpck_require__.bind(__nccwpck_require__, 1260));
@@ -2879,6 +2900,36 @@ function notPutBackAgain(current, how, status, fromGoesFurther = true) {
     return `${NOT_ROLLED_BACK_AGAIN} (${current}: ${how}); the outage is likely not the deploy's — check the database, third-party services (payments, auth, email) and ${status} first. A person decides whether to go further back: run the rollback by hand ${further}.`;
 }
 
+;// CONCATENATED MODULE: ./.build/platforms/from-ref.js
+/** A commit SHA, full or abbreviated (git's shortest is 7). */
+const COMMIT_SHA = /^[0-9a-f]{7,40}$/i;
+function commitSha(raw) {
+    const v = raw.trim();
+    return COMMIT_SHA.test(v) ? v.toLowerCase() : undefined;
+}
+/** The host of an http(s) URL, lower case; undefined for anything else. */
+function urlHost(raw) {
+    const v = raw.trim();
+    if (!/^https?:\/\//i.test(v))
+        return undefined;
+    try {
+        return new URL(v).host.toLowerCase() || undefined;
+    }
+    catch {
+        return undefined;
+    }
+}
+/** A SHA against the commit the serving release records: none recorded proves nothing. */
+function compareCommit(sha, served) {
+    if (!served)
+        return 'unproven';
+    return served.toLowerCase().startsWith(sha) ? 'names-live' : 'not-live';
+}
+/** Says, once, why from counts as no from. */
+function warnUnproven(log, from, why) {
+    log.warning(`from (${from.trim()}) ${why}, so it cannot be compared with what serves: it counts as no from.`);
+}
+
 ;// CONCATENATED MODULE: ./.build/platforms/http/deadline.js
 /**
  * The step's deadline as the HTTP client sees it: timeout-seconds from the start of each phase (the
@@ -2932,6 +2983,7 @@ class StepDeadline {
 
 
 
+
 const FLY_NOTHING_FROZEN = {
     frozen: false,
     what: 'Fly has nothing to freeze: the next `fly deploy` (or deploy workflow run) ships a new release to every machine as usual, so hold deploys until the fix is ready.',
@@ -2943,13 +2995,22 @@ function parseReleaseRef(raw, input) {
     const version = /^v?(\d{1,9})$/i.exec(v);
     if (version)
         return { kind: 'version', version: Number(version[1]) };
+    if (input === 'from' && urlHost(v))
+        return { kind: 'url', url: v };
     if (input === 'from' && /^[a-z0-9.:-]+(\/[a-z0-9._-]+)+([:@][A-Za-z0-9._:-]+)?$/i.test(v))
         return { kind: 'image', image: v };
+    const sha = input === 'from' ? commitSha(v) : undefined;
+    if (sha)
+        return { kind: 'sha', sha, raw: v };
     if (/^[A-Za-z0-9_-]{4,}$/.test(v))
         return { kind: 'id', id: v };
-    throw new errors/* RollbackKitError */.dp(`Input ${input} must be ${input === 'target' ? '"previous", ' : ''}a Fly release version (v12), a release id${input === 'from' ? ' or an image reference' : ''}; got "${raw}".`, 'Copy it from `fly releases --image`.');
+    throw new errors/* RollbackKitError */.dp(`Input ${input} must be ${input === 'target' ? '"previous", ' : ''}a Fly release version (v12), a release id${input === 'from' ? ', an image reference, a commit SHA or a URL' : ''}; got "${raw}".`, 'Copy it from `fly releases --image`.');
 }
-const matches = (ref, r) => (ref.kind === 'version' && r.version === ref.version) || (ref.kind === 'id' && r.id === ref.id) || (ref.kind === 'image' && r.imageRef === ref.image);
+const imageTag = (image) => (image ? splitImage(image)?.reference.toLowerCase() : undefined);
+const matches = (ref, r) => (ref.kind === 'version' && r.version === ref.version) ||
+    (ref.kind === 'id' && r.id === ref.id) ||
+    (ref.kind === 'image' && r.imageRef === ref.image) ||
+    (ref.kind === 'sha' && (r.id === ref.raw || imageTag(r.imageRef) === ref.sha));
 const info = (r, image) => ({ id: r?.id, version: r?.version, image: r?.imageRef ?? image });
 /** Why an older release cannot be what "previous" means, or undefined when it can. `rolledBack`: images an earlier rollback moved off. */
 function skipReason(r, current, rolledBack = new Set()) {
@@ -3002,9 +3063,13 @@ async function promoteOnFly(opts, log) {
     if (fromRef) {
         const from = all.find((r) => matches(fromRef, r));
         const fromImage = fromRef.kind === 'image' ? fromRef.image : from?.imageRef;
-        if (!fromImage)
+        if (fromRef.kind === 'url')
+            warnUnproven(log, opts.from, 'is a URL, which names a Fly app, not one of its releases');
+        else if (fromRef.kind === 'sha' && !fromImage)
+            warnUnproven(log, opts.from, `is a commit, and no release of app ${app} has an image tagged with it (Fly releases record no commit; deploy with --image-label <sha> to name them so)`);
+        else if (!fromImage)
             throw new errors/* RollbackKitError */.dp(`Release ${opts.from} (input from) is not among the ${all.length} releases of app ${app}.`, 'Check the from input: a release version (v12), id or image.');
-        if (!machines.some((m) => m.image === fromImage)) {
+        if (fromImage && !machines.some((m) => m.image === fromImage)) {
             const note = `No machine of app ${app} runs ${opts.from.trim()} (${fromImage}) any more. Nothing to do.`;
             log.info(note);
             return { ...base, status: 'already-current', from: info(current, images[0]), to: info(current, images[0]), notes: [note] };
@@ -3141,6 +3206,13 @@ async function rollMachine(c, app, m, image, config, t, log) {
 }
 
 ;// CONCATENATED MODULE: ./.build/core/process.js
+/**
+ * How long a program asked to end may take before it is killed. A gentler signal lets it end its
+ * own way (psql cancels its statement on SIGINT, so the server frees the locks at once), but a
+ * program that ignores it, or waits on a connection that stalled for the cancel it sends, would
+ * otherwise hold the run, and whatever it holds, for as long as it likes.
+ */
+const KILL_GRACE_MS = 5000;
 /** How long captured output may still come after the program exited (see 'exit' below). */
 const EXIT_GRACE_MS = 2000;
 /** Output beyond this is cut: pg_restore -v can be chatty, and memory is not a log store. */
@@ -3166,13 +3238,22 @@ async function runProcess(command, args, opts = {}) {
         let stdout = '';
         let stderr = '';
         let timedOut = false;
+        const graceMs = opts.killGraceMs ?? KILL_GRACE_MS;
+        // Only while it has not exited: its pid may be another program's by then.
+        const killLater = () => setTimeout(() => child.exitCode === null && child.signalCode === null && child.kill('SIGKILL'), graceMs).unref();
         const timer = opts.timeoutMs
             ? setTimeout(() => {
                 timedOut = true;
                 child.kill('SIGTERM');
-                setTimeout(() => child.kill('SIGKILL'), 5000).unref();
+                killLater();
             }, opts.timeoutMs)
             : undefined;
+        // The abort's own signal is sent by spawn (killSignal); this is the escalation after it.
+        const onAbort = () => void killLater();
+        if (opts.signal?.aborted)
+            onAbort();
+        else
+            opts.signal?.addEventListener('abort', onAbort, { once: true });
         const cut = { stdout: false, stderr: false };
         if (opts.stdout) {
             const out = opts.stdout;
@@ -3208,6 +3289,7 @@ async function runProcess(command, args, opts = {}) {
                 return;
             if (timer)
                 clearTimeout(timer);
+            opts.signal?.removeEventListener('abort', onAbort);
             reject(err);
         });
         // 'close' waits for every holder of the output pipes, and a program's own children inherit them:
@@ -3228,6 +3310,7 @@ async function runProcess(command, args, opts = {}) {
         child.on('close', (code, signal) => {
             if (timer)
                 clearTimeout(timer);
+            opts.signal?.removeEventListener('abort', onAbort);
             clearTimeout(orphaned);
             resolve({ code, signal, stdout: wholeLines(stdout, cut.stdout), stderr: wholeLines(stderr, cut.stderr), timedOut });
         });
@@ -3479,8 +3562,57 @@ async function chooseBranch(git, remote, head, target) {
     throw new errors/* RollbackKitError */.dp(`${names.join(' and ')} are already on ${remote} and neither is this rollback's (${merged_short(head)} and, on top of it, only reverts back to ${merged_short(target)}), so no branch is left to push it on. Nothing was pushed.`, `See who made them; once nobody needs them, delete them (git push ${remote} --delete <branch>) and re-run.`);
 }
 
+;// CONCATENATED MODULE: ./.build/platforms/http/bounded-fetch.js
+/**
+ * A fetch with the bounds HttpClient puts on every platform call, for a library that makes its own
+ * requests (Octokit, for git-revert's pull requests): each call, its answer's body included, ends
+ * within `timeoutMs`, and a body is read only up to `maxBytes`. Without it, a GitHub (or a proxy in
+ * front of it) that takes the request and never answers holds the step for undici's 300 s header
+ * timeout and then some, and an endless answer fills the runner's memory.
+ */
+
+
+/** The call got no (whole) answer within its time: `seconds` for the message. */
+class NoAnswerInTime extends Error {
+    seconds;
+    constructor(seconds) {
+        super(`no answer within ${seconds} s`);
+        this.seconds = seconds;
+        this.name = 'NoAnswerInTime';
+    }
+}
+/** Statuses whose Response must be built without a body. */
+const NULL_BODY = new Set([101, 204, 205, 304]);
+function boundedFetch(inner = fetch, bounds = {}) {
+    const timeoutMs = bounds.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    const maxBytes = bounds.maxBytes ?? MAX_API_BODY_BYTES;
+    return async (input, init = {}) => {
+        const timeout = AbortSignal.timeout(timeoutMs);
+        const signal = init.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
+        try {
+            // The whole body is read here, under the same signal: the time bound covers it too, and the
+            // caller gets a Response it can read at once.
+            const res = await inner(input, { ...init, signal });
+            const { text, cut } = await readCapped(res, maxBytes);
+            // An error body is only quoted: what was read of it is enough (as in HttpClient).
+            if (cut && res.ok)
+                throw new BodyTooLarge(`The answer to ${init.method ?? 'GET'} ${new URL(String(input instanceof Request ? input.url : input)).pathname} was larger than ${maxBytes} bytes, so it was not read further.`, 'Check that the API URL points at the API itself, not a proxy or a page.');
+            const out = new Response(NULL_BODY.has(res.status) ? null : text, { status: res.status, statusText: res.statusText, headers: res.headers });
+            // Octokit names the answer's URL in its errors.
+            Object.defineProperty(out, 'url', { value: res.url });
+            return out;
+        }
+        catch (err) {
+            if (timeout.aborted && !init.signal?.aborted)
+                throw new NoAnswerInTime(Math.ceil(timeoutMs / 1000));
+            throw err;
+        }
+    };
+}
+
 ;// CONCATENATED MODULE: ./.build/platforms/git-revert/pulls.js
 /** The pull request side of git-revert, on @actions/github (which honours GITHUB_API_URL's value passed in). */
+
 
 
 function parseRepository(full) {
@@ -3497,8 +3629,15 @@ function rateLimited(err, code) {
     return code !== undefined && isRateLimit(code, { get }, err?.message ?? '');
 }
 function apiError(err, doing, repo) {
-    const code = pulls_status(err);
     const name = `${repo.owner}/${repo.repo}`;
+    // Octokit wraps what its fetch threw (bounded-fetch.ts) in a RequestError "500": the cause says what happened.
+    const cause = err?.cause ?? err;
+    if (cause instanceof errors/* RollbackKitError */.dp)
+        return cause;
+    if (cause instanceof NoAnswerInTime) {
+        return new errors/* RollbackKitError */.dp(`GitHub did not answer while ${doing} in ${name}: ${cause.message}.`, 'Check GITHUB_API_URL and the runner network, then re-run the step; it is safe to repeat.');
+    }
+    const code = pulls_status(err);
     if (rateLimited(err, code))
         return new errors/* RollbackKitError */.dp(`GitHub rate-limited the requests (${code}) while ${doing} in ${name}.`, 'Wait for the limit to reset (a minute for a secondary limit, up to an hour for the hourly one), then re-run the step; it is safe to repeat.');
     if (code === 401)
@@ -3510,11 +3649,19 @@ function apiError(err, doing, repo) {
     const message = err?.message ?? String(err);
     return new errors/* RollbackKitError */.dp(`GitHub failed while ${doing} in ${name}${code ? ` (${code})` : ''}: ${message}`, 'Re-run the step; it is safe to repeat.');
 }
-function pullRequests(token, apiUrl, repo) {
+/**
+ * `bounds`: each call (its answer's body included) ends within timeoutMs (20 s unless given) and
+ * reads at most maxBytes, as every other API call of the project does (http/client.ts).
+ */
+function pullRequests(token, apiUrl, repo, bounds = {}) {
     // Loaded on first use: @actions/github (octokit, undici) is most of a bundle's start-up, and
     // only this provider's pull request needs it.
     let client;
-    const octokit = () => (client ??= __nccwpck_require__.e(/* import() */ 413).then(__nccwpck_require__.bind(__nccwpck_require__, 2413)).then(({ getOctokit }) => getOctokit(token, { baseUrl: apiUrl.replace(/\/$/, '') })));
+    const octokit = () => (client ??= Promise.all([Promise.all(/* import() */[__nccwpck_require__.e(665), __nccwpck_require__.e(351)]).then(__nccwpck_require__.bind(__nccwpck_require__, 1351)), __nccwpck_require__.e(/* import() */ 665).then(__nccwpck_require__.bind(__nccwpck_require__, 8665))]).then(([{ getOctokit }, { defaults }]) => {
+        // Octokit takes `request` whole: its defaults (the proxy-aware fetch and agent) are kept, their fetch bounded.
+        const request = defaults.request;
+        return getOctokit(token, { baseUrl: apiUrl.replace(/\/$/, ''), request: { ...request, fetch: boundedFetch(request?.fetch, bounds) } });
+    }));
     const api = {
         async checkAccess() {
             try {
@@ -3863,6 +4010,7 @@ async function lockDeploy(c, deployId) {
 
 
 
+
 const DEFAULT_POLL_INTERVAL_MS = 1000;
 const unlockHint = (deployId) => `When the fix is ready, start auto publishing again: Netlify → the site → Deploys → "Start auto publishing", or POST /api/v1/deploys/${deployId}/unlock.`;
 function frozenState(siteName, published) {
@@ -3873,6 +4021,30 @@ function frozenState(siteName, published) {
 const rollback_info = (d) => ({ id: d?.id, url: d?.url, commitSha: d?.commitRef });
 const describe = (d) => `${d.id} (${d.state}${d.commitRef ? `, commit ${d.commitRef.slice(0, 7)}` : ''}${d.createdAt ? `, created ${new Date(d.createdAt).toISOString()}` : ''})`;
 const HEX_ID = /^[a-f0-9]{24}$/i;
+/**
+ * `from` as a deploy id, or as a deployment event names it (from-ref.ts): the commit it was built
+ * from, or a URL. A deploy's own URL (its permalink, https://<deploy id>--<site>.netlify.app, what
+ * Netlify's deployment statuses point at) names it; any other (the site's domain) names none.
+ */
+function parseFrom(raw) {
+    const v = raw.trim();
+    if (HEX_ID.test(v))
+        return { kind: 'id', value: v.toLowerCase() };
+    const host = urlHost(v);
+    if (host) {
+        const permalink = /^([a-f0-9]{24})--/.exec(host);
+        return permalink ? { kind: 'id', value: permalink[1] } : { kind: 'url', value: v };
+    }
+    const sha = commitSha(v);
+    if (sha)
+        return { kind: 'sha', value: sha };
+    throw new errors/* RollbackKitError */.dp(`Input from must be a Netlify deploy id (24 hex characters), its URL, or the commit SHA it was built from; got "${raw}".`, 'Copy the deploy id from the deploy page URL, or give the commit SHA of the bad deploy.');
+}
+function compareFrom(from, published) {
+    if (from.kind === 'id')
+        return from.value === published.id.toLowerCase() ? 'names-live' : 'not-live';
+    return from.kind === 'sha' ? compareCommit(from.value, published.commitRef) : 'unproven';
+}
 /** Refuses a named deploy that is not this site's ready production deploy: publishing it would not be a rollback. */
 function checkExplicitTarget(d, site, name, log) {
     if (d.siteId && d.siteId !== site.id) {
@@ -3912,14 +4084,9 @@ async function promoteOnNetlify(opts, log) {
         throw new errors/* RollbackKitError */.dp(`Input site must be a Netlify site id or domain; got "${opts.site}".`, 'Copy the site id from Site configuration → Site details.');
     const targetInput = (opts.target || 'previous').trim();
     const targetId = targetInput.toLowerCase() === 'previous' ? undefined : targetInput;
-    for (const [input, v] of [
-        ['target', targetId],
-        ['from', opts.from?.trim() || undefined],
-    ]) {
-        if (v && !HEX_ID.test(v))
-            throw new errors/* RollbackKitError */.dp(`Input ${input} must be a Netlify deploy id (24 hex characters); got "${v}".`, 'Copy the deploy id from the deploy page URL.');
-    }
-    const fromId = opts.from?.trim() || undefined;
+    if (targetId && !HEX_ID.test(targetId))
+        throw new errors/* RollbackKitError */.dp(`Input target must be a Netlify deploy id (24 hex characters); got "${targetId}".`, 'Copy the deploy id from the deploy page URL.');
+    const from = opts.from?.trim() ? parseFrom(opts.from) : undefined;
     const sleep = opts.sleep ?? client_sleep;
     const now = opts.now ?? Date.now;
     const step = new StepDeadline(now, opts.timeoutSeconds);
@@ -3953,8 +4120,13 @@ async function promoteOnNetlify(opts, log) {
         log.warning(`${frozen.what} ${frozen.undo ?? ''}`.trim());
         return { ...base, frozen, status: 'already-current', from: rollback_info(published), to: rollback_info(published), notes: [note, `${frozen.what} ${frozen.undo ?? ''}`.trim()], rolledBackFrom };
     };
-    if (fromId && fromId !== published.id) {
-        const note = `Site ${name} no longer publishes ${fromId}; it publishes ${published.id}. Nothing to do.`;
+    const fromSays = from && compareFrom(from, published);
+    if (fromSays === 'unproven') {
+        warnUnproven(log, opts.from, from.kind === 'url' ? "is a URL that names no deploy (a deploy's own URL begins with its id)" : `is a commit, and the published deploy ${published.id} records none`);
+    }
+    const fromNamesPublished = fromSays === 'names-live';
+    if (from && fromSays === 'not-live') {
+        const note = `Site ${name} no longer publishes ${from.kind === 'sha' ? `commit ${from.value}` : from.value}; it publishes ${describe(published)}. Nothing to do.`;
         log.info(note);
         return { ...base, status: 'already-current', from: rollback_info(published), to: rollback_info(published), notes: [note] };
     }
@@ -4016,13 +4188,13 @@ async function promoteOnNetlify(opts, log) {
     }
     else {
         // A from naming the published deploy says it is bad: nothing in the list can overrule that.
-        if (!fromId && earlier?.put === 'rollback') {
+        if (!fromNamesPublished && earlier?.put === 'rollback') {
             return alreadyCurrent(earlier.replaced.id, `Site ${name} publishes ${published.id} although ${earlier.wasLive.id}, newer, was published before it: an earlier rollback has already put it back. Nothing to restore; to go further back, name the deploy in target or set from to ${published.id}.`);
         }
-        if (!fromId && earlier?.put === 'unknown') {
+        if (!fromNamesPublished && earlier?.put === 'unknown') {
             throw new errors/* RollbackKitError */.dp(`Site ${name} publishes ${published.id} although ${earlier.newer.id} is newer and ready, and Netlify does not say whether that one was ever published: ${published.id} may be there because of an earlier rollback, or because auto publishing was stopped before the newer deploys. Nothing was changed.`, `If ${published.id} is the bad deploy, set from to ${published.id}: the step then rolls back from it. Or name the deploy to return to in target.`);
         }
-        if (!fromId && newer.length)
+        if (!fromNamesPublished && newer.length)
             log.info(`${newer.length} newer ready deploy(s) were never published (auto publishing was stopped before them): not the mark of an earlier rollback.`);
         if (!target) {
             throw new errors/* RollbackKitError */.dp(`No earlier ready production deploy of site ${name} can take over from ${published.id}: ${seen} older one(s) read, none with other code.${describeSkipped(skipped)}`, 'Name the deploy to return to in target, or use provider git-revert to build the previous code again.');
@@ -4232,7 +4404,7 @@ const COMMIT = /^[0-9a-f]{7,40}$/i;
  * workflow knows: auto-rollback.yml's workflow_run trigger passes the run's head SHA). Anything
  * else cannot name a Railway deployment, and comparing it would only ever say "no longer live".
  */
-function parseFrom(raw) {
+function rollback_parseFrom(raw) {
     const v = raw.trim();
     if (COMMIT.test(v))
         return { kind: 'commit', value: v.toLowerCase() };
@@ -4246,7 +4418,7 @@ function parseFrom(raw) {
  * deployment carries no commit (an image, or `railway up`). As on Vercel, an unproven from counts as
  * no from: it neither ends the run nor vouches for the live deployment when its code cannot.
  */
-function compareFrom(from, live) {
+function rollback_compareFrom(from, live) {
     if (from.kind === 'id')
         return from.value === live.id ? 'names-live' : 'not-live';
     if (!live.commitHash)
@@ -4317,7 +4489,7 @@ async function promoteOnRailway(opts, log) {
     const ref = { projectId: checkId(opts.project, 'project', 'project'), environmentId: checkId(opts.environment, 'environment', 'environment'), serviceId: checkId(opts.service, 'service', 'service') };
     const targetInput = (opts.target || 'previous').trim();
     const targetId = targetInput.toLowerCase() === 'previous' ? undefined : checkId(targetInput, 'target', 'deployment');
-    const from = opts.from?.trim() ? parseFrom(opts.from) : undefined;
+    const from = opts.from?.trim() ? rollback_parseFrom(opts.from) : undefined;
     const sleep = opts.sleep ?? client_sleep;
     const now = opts.now ?? Date.now;
     const step = new StepDeadline(now, opts.timeoutSeconds);
@@ -4374,7 +4546,7 @@ async function promoteOnRailway(opts, log) {
     for (const d of newer)
         if (IN_FLIGHT.has(d.status))
             log.warning(`A newer deployment ${describeDeployment(d)} is in progress: when it finishes it replaces whatever this step puts back. Cancel it in the Railway dashboard if it carries the bad code.`);
-    const fromSays = from ? compareFrom(from, live) : undefined;
+    const fromSays = from ? rollback_compareFrom(from, live) : undefined;
     if (fromSays === 'unproven') {
         log.warning(`The live deployment ${live.id} carries no commit SHA, so from (${from.value}) cannot be compared with it: it counts as no from.`);
     }
@@ -4591,6 +4763,7 @@ async function setAutoDeploy(c, serviceId, value) {
 
 
 
+
 const render_rollback_DEFAULT_POLL_INTERVAL_MS = 3000;
 const rollback_FAILED = new Set(['build_failed', 'update_failed', 'pre_deploy_failed', 'canceled', 'deactivated']);
 const NEVER_LIVE = new Set(['build_failed', 'update_failed', 'pre_deploy_failed', 'canceled', 'created', 'build_in_progress', 'update_in_progress', 'pre_deploy_in_progress']);
@@ -4611,13 +4784,33 @@ function rollback_checkId(value, input, prefix, what) {
         throw new errors/* RollbackKitError */.dp(`Input ${input} must be a Render ${what} id (${prefix}-…); got "${value}".`, `Copy the ${what} id from the Render dashboard.`);
     return v;
 }
-/** Why an older deploy cannot be what "previous" means, or undefined when it can. */
+/**
+ * `from` as a deploy id, or as a deployment event names it (from-ref.ts): the commit it was built
+ * from, or a URL, which on Render is the service's own and so names no deploy.
+ */
+function render_rollback_parseFrom(raw) {
+    const v = raw.trim();
+    if (/^dep-[a-z0-9]+$/i.test(v))
+        return { kind: 'id', value: v };
+    const sha = commitSha(v);
+    if (sha)
+        return { kind: 'sha', value: sha };
+    if (urlHost(v))
+        return { kind: 'url', value: v };
+    throw new errors/* RollbackKitError */.dp(`Input from must be a Render deploy id (dep-…), the commit SHA it was built from, or a URL; got "${raw}".`, 'Copy the deploy id from the Render dashboard, or give the commit SHA of the bad deploy.');
+}
+function render_rollback_compareFrom(from, live) {
+    if (from.kind === 'id')
+        return from.value === live.id ? 'names-live' : 'not-live';
+    return from.kind === 'sha' ? compareCommit(from.value, live.commitId) : 'unproven';
+}
 /** The same code: the same image when either has one, else the same commit; nothing known is not the same. */
 function sameCode(a, b) {
     if (a.image || b.image)
         return a.image === b.image;
     return !!a.commitId && a.commitId === b.commitId;
 }
+/** Why an older deploy cannot be what "previous" means, or undefined when it can. */
 function render_rollback_skipReason(d, live) {
     if (NEVER_LIVE.has(d.status))
         return `status ${d.status}: it never went live`;
@@ -4631,13 +4824,13 @@ function render_rollback_skipReason(d, live) {
  * The deploy a live rollback deploy replaced: the newest older one that was live (deactivated).
  * Render names no source on a rollback deploy, so this is what the rollback was made from.
  */
-const replacedBy = (all, live) => all.slice(all.indexOf(live) + 1).find((d) => d.status === 'deactivated');
+const replacedDeploy = (all, live) => all.slice(all.indexOf(live) + 1).find((d) => d.status === 'deactivated');
 async function promoteOnRender(opts, log) {
     log.secret(opts.token);
     const serviceId = rollback_checkId(opts.service, 'service', 'srv', 'service');
     const targetInput = (opts.target || 'previous').trim();
     const targetId = targetInput.toLowerCase() === 'previous' ? undefined : rollback_checkId(targetInput, 'target', 'dep', 'deploy');
-    const fromId = opts.from?.trim() ? rollback_checkId(opts.from, 'from', 'dep', 'deploy') : undefined;
+    const from = opts.from?.trim() ? render_rollback_parseFrom(opts.from) : undefined;
     const sleep = opts.sleep ?? client_sleep;
     const now = opts.now ?? Date.now;
     const step = new StepDeadline(now, opts.timeoutSeconds);
@@ -4657,7 +4850,7 @@ async function promoteOnRender(opts, log) {
     const skipped = [];
     // Read pages until the live deploy and (for "previous") the first fit one below it are known; an
     // automatic run finding a rollback deploy live reads on to the deploy it replaced (its incident).
-    const enough = () => !!live && !!targetId && !(opts.automatic && live.trigger === 'rollback' && !replacedBy(all, live));
+    const enough = () => !!live && !!targetId && !(opts.automatic && live.trigger === 'rollback' && !replacedDeploy(all, live));
     await calling(ctx(`listing the deploys of service ${name}`), async () => {
         for await (const page of deploys(c, serviceId, listingBound(step, `the deploys of service ${name}`))) {
             for (const d of page) {
@@ -4684,8 +4877,11 @@ async function promoteOnRender(opts, log) {
         throw new errors/* RollbackKitError */.dp(`Service ${name} has no live deploy (${all.length} deploy(s) listed), so there is nothing to roll back.`, 'Check the service input, or deploy it first.');
     log.info(`Render service ${name} serves ${rollback_describe(live)}.`);
     const base = { skipped: [], frozen: rollback_frozenState(service, false) };
-    if (fromId && fromId !== live.id) {
-        const note = `Service ${name} no longer serves ${fromId}; it serves ${live.id}. Nothing to do.`;
+    const fromSays = from && render_rollback_compareFrom(from, live);
+    if (fromSays === 'unproven')
+        warnUnproven(log, opts.from, from.kind === 'url' ? 'is a URL, which names a Render service, not one of its deploys' : `is a commit, and the live deploy ${live.id} records none (an image deploy)`);
+    if (from && fromSays === 'not-live') {
+        const note = `Service ${name} no longer serves ${from.kind === 'sha' ? `commit ${from.value}` : from.value}; it serves ${rollback_describe(live)}. Nothing to do.`;
         log.info(note);
         return { ...base, status: 'already-current', from: render_rollback_info(live), to: render_rollback_info(live), notes: [note] };
     }
@@ -4694,7 +4890,7 @@ async function promoteOnRender(opts, log) {
     // deploy itself (trigger rollback, from the API or the dashboard). A person may go further back
     // with a target; from cannot help: "previous" from a rollback deploy is the deploy it replaced.
     if (opts.automatic && live.trigger === 'rollback') {
-        const replaced = replacedBy(all, live);
+        const replaced = replacedDeploy(all, live);
         const how = `Render made it with trigger rollback${replaced ? `, replacing ${replaced.id}` : ''}${live.createdAt ? ` at ${new Date(live.createdAt).toISOString()}` : ''}`;
         const note = notPutBackAgain(live.id, how, "Render's status page", false);
         log.warning(note);
@@ -4710,7 +4906,7 @@ async function promoteOnRender(opts, log) {
         // A rollback deploy carries its target's commit and image: a live one made after the target with
         // its code is that target put back by an earlier run of this request; another would only copy it
         // again. A from naming the live deploy says it is bad all the same (a variables-only change).
-        if (!fromId && live.trigger === 'rollback' && live.createdAt > target.createdAt && sameCode(live, target)) {
+        if (fromSays !== 'names-live' && live.trigger === 'rollback' && live.createdAt > target.createdAt && sameCode(live, target)) {
             const note = `Service ${name} already serves ${rollback_describe(live)}, a rollback made after ${target.id} with the same ${live.image ? 'image' : 'commit'}: an earlier rollback has put the target back. Nothing to do; if the live deploy is bad all the same, run again with from: ${live.id}.`;
             log.info(note);
             return { ...base, status: 'already-current', from: render_rollback_info(live), to: render_rollback_info(live), notes: [note] };
@@ -4723,7 +4919,7 @@ async function promoteOnRender(opts, log) {
         if (live.trigger === 'rollback') {
             const note = `Service ${name} already serves ${live.id}, a rollback, and nothing has been deployed since. Nothing to do; to go further back, name the deploy in target.`;
             log.info(note);
-            return { ...base, status: 'already-current', from: render_rollback_info(live), to: render_rollback_info(live), notes: [note], rolledBackFrom: replacedBy(all, live)?.id };
+            return { ...base, status: 'already-current', from: render_rollback_info(live), to: render_rollback_info(live), notes: [note], rolledBackFrom: replacedDeploy(all, live)?.id };
         }
         if (!target) {
             throw new errors/* RollbackKitError */.dp(`No earlier deploy of service ${name} can take over from ${live.id}: none of the ${all.length - 1} older deploy(s) read was live before with other code.${describeSkipped(skipped)}`, 'Name the deploy to return to in target (dep-…), or use provider git-revert to build the previous code again.');
@@ -6044,7 +6240,7 @@ function linkText(url) {
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   h: () => (/* binding */ promoteSummary)
 /* harmony export */ });
-/* harmony import */ var _platforms_promote_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7445);
+/* harmony import */ var _platforms_promote_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(166);
 /* harmony import */ var _markdown_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4348);
 
 

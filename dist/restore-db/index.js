@@ -253,6 +253,13 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:string_
 
 /***/ }),
 
+/***/ 58500:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
+
+/***/ }),
+
 /***/ 41692:
 /***/ ((module) => {
 
@@ -380,7 +387,7 @@ __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependen
 /* harmony import */ var _core_action_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(98243);
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8005);
 /* harmony import */ var _db_db_inputs_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(51581);
-/* harmony import */ var _db_restore_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(59039);
+/* harmony import */ var _db_restore_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(54322);
 /* harmony import */ var _github_artifact_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(81260);
 /* harmony import */ var _report_restore_db_summary_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(39563);
 /* harmony import */ var _report_write_summary_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(44039);
@@ -491,6 +498,7 @@ function createLog(sink) {
         },
         redact,
         excerpt: (text, max) => (0,core_secrets/* clip */.$Q)(redact(text), max),
+        failedOutput: (heading, lines) => sink.failedOutput?.(redact(heading), lines.map(redact)),
     };
 }
 /** A log that keeps its lines in memory: for library tests. */
@@ -1056,17 +1064,23 @@ function errorLine(err) {
 /* harmony export */   FK: () => (/* binding */ isInside),
 /* harmony export */   Jg: () => (/* binding */ probeWritable),
 /* harmony export */   Oh: () => (/* binding */ makeDirectory),
+/* harmony export */   XF: () => (/* binding */ readRegularFile),
 /* harmony export */   Zf: () => (/* binding */ writeFileAtomic),
-/* harmony export */   dH: () => (/* binding */ asFileError)
+/* harmony export */   dH: () => (/* binding */ asFileError),
+/* harmony export */   rV: () => (/* binding */ FileRefused)
 /* harmony export */ });
 /* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(77598);
-/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(51455);
-/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(76760);
-/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(8005);
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(73024);
+/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(51455);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(76760);
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(8005);
 /**
  * Files the actions write where a user pointed them (output-dir, reports): folders created one
  * level at a time, refused on kernel pseudo file systems, and files written whole or not at all.
+ * And files they read from where a user pointed them (migrations, checks-file): regular files of
+ * a bounded size only.
  */
+
 
 
 
@@ -1075,8 +1089,8 @@ function errorLine(err) {
 function isInside(path, dir) {
     if (!dir)
         return false;
-    const rel = (0,node_path__WEBPACK_IMPORTED_MODULE_2__.relative)((0,node_path__WEBPACK_IMPORTED_MODULE_2__.resolve)(dir), (0,node_path__WEBPACK_IMPORTED_MODULE_2__.resolve)(path));
-    return rel !== '' && rel !== '..' && !rel.startsWith(`..${node_path__WEBPACK_IMPORTED_MODULE_2__.sep}`) && !(0,node_path__WEBPACK_IMPORTED_MODULE_2__.isAbsolute)(rel);
+    const rel = (0,node_path__WEBPACK_IMPORTED_MODULE_3__.relative)((0,node_path__WEBPACK_IMPORTED_MODULE_3__.resolve)(dir), (0,node_path__WEBPACK_IMPORTED_MODULE_3__.resolve)(path));
+    return rel !== '' && rel !== '..' && !rel.startsWith(`..${node_path__WEBPACK_IMPORTED_MODULE_3__.sep}`) && !(0,node_path__WEBPACK_IMPORTED_MODULE_3__.isAbsolute)(rel);
 }
 /** /proc, /sys and /dev hold no files to keep; Node's recursive mkdir loops forever on /proc. */
 const PSEUDO_FILE_SYSTEMS = ['/proc', '/sys', '/dev'];
@@ -1085,12 +1099,12 @@ function onPseudoFileSystem(path) {
 }
 /** The deepest part of `path` that exists, resolved through symbolic links. */
 async function existingAncestor(path) {
-    for (let current = path;; current = (0,node_path__WEBPACK_IMPORTED_MODULE_2__.dirname)(current)) {
+    for (let current = path;; current = (0,node_path__WEBPACK_IMPORTED_MODULE_3__.dirname)(current)) {
         try {
-            return await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.realpath)(current);
+            return await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.realpath)(current);
         }
         catch (err) {
-            if ((0,node_path__WEBPACK_IMPORTED_MODULE_2__.dirname)(current) === current || err.code !== 'ENOENT')
+            if ((0,node_path__WEBPACK_IMPORTED_MODULE_3__.dirname)(current) === current || err.code !== 'ENOENT')
                 return current;
         }
     }
@@ -1101,23 +1115,23 @@ async function existingAncestor(path) {
  * `input` names the input the path came from, for the error.
  */
 async function makeDirectory(dir, input) {
-    const absolute = (0,node_path__WEBPACK_IMPORTED_MODULE_2__.resolve)(dir);
+    const absolute = (0,node_path__WEBPACK_IMPORTED_MODULE_3__.resolve)(dir);
     const pseudo = onPseudoFileSystem(absolute) ?? onPseudoFileSystem(await existingAncestor(absolute));
     if (pseudo) {
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .RollbackKitError */ .dp(`${input} ${dir} is under ${pseudo}, a kernel file system that cannot keep files.`, `Point ${input} at a writable folder, such as one under $RUNNER_TEMP.`);
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_4__/* .RollbackKitError */ .dp(`${input} ${dir} is under ${pseudo}, a kernel file system that cannot keep files.`, `Point ${input} at a writable folder, such as one under $RUNNER_TEMP.`);
     }
-    const cannot = (why) => new _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .RollbackKitError */ .dp(`Cannot create ${input} ${dir}: ${why}.`, `Point ${input} at a writable folder, such as one under $RUNNER_TEMP.`);
+    const cannot = (why) => new _errors_js__WEBPACK_IMPORTED_MODULE_4__/* .RollbackKitError */ .dp(`Cannot create ${input} ${dir}: ${why}.`, `Point ${input} at a writable folder, such as one under $RUNNER_TEMP.`);
     const missing = [];
-    for (let current = absolute;; current = (0,node_path__WEBPACK_IMPORTED_MODULE_2__.dirname)(current)) {
+    for (let current = absolute;; current = (0,node_path__WEBPACK_IMPORTED_MODULE_3__.dirname)(current)) {
         let isDirectory;
         try {
-            isDirectory = (await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.stat)(current)).isDirectory();
+            isDirectory = (await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.stat)(current)).isDirectory();
         }
         catch (err) {
             // ENOTDIR: a parent is a file; the walk up finds it and says so.
             const code = err.code;
-            if ((code !== 'ENOENT' && code !== 'ENOTDIR') || (0,node_path__WEBPACK_IMPORTED_MODULE_2__.dirname)(current) === current)
-                throw cannot(`${current}: ${(0,_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .systemErrorMeaning */ .rZ)(err) ?? err.message}`);
+            if ((code !== 'ENOENT' && code !== 'ENOTDIR') || (0,node_path__WEBPACK_IMPORTED_MODULE_3__.dirname)(current) === current)
+                throw cannot(`${current}: ${(0,_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .systemErrorMeaning */ .rZ)(err) ?? err.message}`);
             missing.unshift(current);
             continue;
         }
@@ -1126,35 +1140,35 @@ async function makeDirectory(dir, input) {
         break;
     }
     for (const d of missing) {
-        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.mkdir)(d).catch((err) => {
+        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.mkdir)(d).catch((err) => {
             if (err.code !== 'EEXIST')
-                throw cannot(`${d}: ${(0,_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .systemErrorMeaning */ .rZ)(err) ?? err.message}`);
+                throw cannot(`${d}: ${(0,_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .systemErrorMeaning */ .rZ)(err) ?? err.message}`);
         });
     }
 }
 /** Checks that files can be created in `dir` (permissions, read-only mounts) before any work starts. */
 async function probeWritable(dir, input) {
-    const probe = (0,node_path__WEBPACK_IMPORTED_MODULE_2__.join)(dir, `.rollback-kit-write-test-${process.pid}-${(0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.randomBytes)(3).toString('hex')}`);
+    const probe = (0,node_path__WEBPACK_IMPORTED_MODULE_3__.join)(dir, `.rollback-kit-write-test-${process.pid}-${(0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.randomBytes)(3).toString('hex')}`);
     try {
-        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.writeFile)(probe, '');
+        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.writeFile)(probe, '');
     }
     catch (err) {
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .RollbackKitError */ .dp(`Cannot write files in ${input} ${dir}: ${(0,_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .systemErrorMeaning */ .rZ)(err) ?? err.message}.`, `Point ${input} at a writable folder, such as one under $RUNNER_TEMP.`);
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_4__/* .RollbackKitError */ .dp(`Cannot write files in ${input} ${dir}: ${(0,_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .systemErrorMeaning */ .rZ)(err) ?? err.message}.`, `Point ${input} at a writable folder, such as one under $RUNNER_TEMP.`);
     }
-    await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.unlink)(probe).catch(() => undefined);
+    await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.unlink)(probe).catch(() => undefined);
 }
 /**
  * Writes a file whole or not at all: a temporary file beside it, then a rename. A full disk or a
  * crash leaves the old file (or none), never a truncated one someone could trust.
  */
 async function writeFileAtomic(path, data) {
-    const temporary = (0,node_path__WEBPACK_IMPORTED_MODULE_2__.join)((0,node_path__WEBPACK_IMPORTED_MODULE_2__.dirname)(path), `.${(0,node_path__WEBPACK_IMPORTED_MODULE_2__.basename)(path)}.${(0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.randomBytes)(4).toString('hex')}.tmp`);
+    const temporary = (0,node_path__WEBPACK_IMPORTED_MODULE_3__.join)((0,node_path__WEBPACK_IMPORTED_MODULE_3__.dirname)(path), `.${(0,node_path__WEBPACK_IMPORTED_MODULE_3__.basename)(path)}.${(0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.randomBytes)(4).toString('hex')}.tmp`);
     try {
-        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.writeFile)(temporary, data, { flag: 'wx' });
-        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.rename)(temporary, path);
+        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.writeFile)(temporary, data, { flag: 'wx' });
+        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.rename)(temporary, path);
     }
     catch (err) {
-        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.rm)(temporary, { force: true }).catch(() => undefined);
+        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.rm)(temporary, { force: true }).catch(() => undefined);
         // Name the file the user will look for, not the temporary one.
         const e = err;
         if (!e.path || e.path === temporary)
@@ -1164,15 +1178,73 @@ async function writeFileAtomic(path, data) {
 }
 /** A Node file-system error as one the user can act on: the operation, the path, what to do. */
 function asFileError(err, input) {
-    if (err instanceof _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .RollbackKitError */ .dp || !err.path)
+    if (err instanceof _errors_js__WEBPACK_IMPORTED_MODULE_4__/* .RollbackKitError */ .dp || !err.path)
         return err;
-    const line = (0,_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .systemErrorLine */ .o3)(err);
+    const line = (0,_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .systemErrorLine */ .o3)(err);
     if (!line)
         return err;
     const code = err.code;
     const where = input ? `Point ${input} at a writable folder with free space, such as one under $RUNNER_TEMP.` : undefined;
     const hint = code === 'ENOSPC' || code === 'EDQUOT' ? `Free space on that disk${input ? ` or point ${input} elsewhere` : ''}, then run again.` : where;
-    return new _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .RollbackKitError */ .dp(line, hint);
+    return new _errors_js__WEBPACK_IMPORTED_MODULE_4__/* .RollbackKitError */ .dp(line, hint);
+}
+/**
+ * A file readRegularFile will not read, and why (`why` ends "Cannot read X: ", as in "it is a
+ * FIFO (named pipe), not a regular file"): the caller names the file and the input it came from.
+ */
+class FileRefused extends Error {
+    path;
+    why;
+    constructor(path, why) {
+        super(`${path}: ${why}`);
+        this.path = path;
+        this.why = why;
+        this.name = 'FileRefused';
+    }
+}
+const KINDS = [
+    [(s) => s.isDirectory(), 'it is a directory'],
+    [(s) => s.isFIFO(), 'it is a FIFO (named pipe), not a regular file'],
+    [(s) => s.isSocket(), 'it is a socket, not a regular file'],
+    [(s) => s.isCharacterDevice(), 'it is a character device, not a regular file'],
+    [(s) => s.isBlockDevice(), 'it is a block device, not a regular file'],
+];
+const size = (bytes) => (bytes >= 1024 * 1024 ? `${Math.round((bytes / 1024 / 1024) * 10) / 10} MB` : bytes >= 1024 ? `${Math.round((bytes / 1024) * 10) / 10} KB` : `${bytes} bytes`);
+/**
+ * The text (UTF-8) of a file a user pointed us at, through any symbolic links, if it is a regular
+ * file of at most `maxBytes`; else FileRefused. Opened without blocking, so a FIFO (which would
+ * block the read until something wrote to it, forever) or a device is refused at once, and read no
+ * further than the cap, so a huge file (or one still growing) cannot fill memory. Node's own errors
+ * (ENOENT, EACCES) are thrown as they are. Synchronous: these files are small, and many of them
+ * read through the thread pool one by one cost more than the reads.
+ */
+function readRegularFile(path, maxBytes) {
+    const fd = (0,node_fs__WEBPACK_IMPORTED_MODULE_1__.openSync)(path, node_fs__WEBPACK_IMPORTED_MODULE_1__.constants.O_RDONLY | node_fs__WEBPACK_IMPORTED_MODULE_1__.constants.O_NONBLOCK);
+    try {
+        const info = (0,node_fs__WEBPACK_IMPORTED_MODULE_1__.fstatSync)(fd);
+        if (!info.isFile())
+            throw new FileRefused(path, KINDS.find(([is]) => is(info))?.[1] ?? 'it is not a regular file');
+        const tooLarge = () => new FileRefused(path, `it is larger than ${size(maxBytes)}${info.size > maxBytes ? ` (${info.size} bytes)` : ''}`);
+        if (info.size > maxBytes)
+            throw tooLarge();
+        // Read to the end, not to the size stat gave: a file still growing is caught at the cap.
+        const chunks = [];
+        let total = 0;
+        for (;;) {
+            const chunk = Buffer.allocUnsafe(Math.min(Math.max(info.size + 1, 64 * 1024), maxBytes + 1 - total));
+            const n = (0,node_fs__WEBPACK_IMPORTED_MODULE_1__.readSync)(fd, chunk, 0, chunk.length, null);
+            if (n === 0)
+                break;
+            chunks.push(chunk.subarray(0, n));
+            total += n;
+            if (total > maxBytes)
+                throw tooLarge();
+        }
+        return Buffer.concat(chunks).toString('utf8');
+    }
+    finally {
+        (0,node_fs__WEBPACK_IMPORTED_MODULE_1__.closeSync)(fd);
+    }
 }
 
 
@@ -1256,6 +1328,14 @@ function parseTime(raw, name) {
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   R: () => (/* binding */ runProcess)
 /* harmony export */ });
+/* unused harmony export KILL_GRACE_MS */
+/**
+ * How long a program asked to end may take before it is killed. A gentler signal lets it end its
+ * own way (psql cancels its statement on SIGINT, so the server frees the locks at once), but a
+ * program that ignores it, or waits on a connection that stalled for the cancel it sends, would
+ * otherwise hold the run, and whatever it holds, for as long as it likes.
+ */
+const KILL_GRACE_MS = 5000;
 /** How long captured output may still come after the program exited (see 'exit' below). */
 const EXIT_GRACE_MS = 2000;
 /** Output beyond this is cut: pg_restore -v can be chatty, and memory is not a log store. */
@@ -1281,13 +1361,22 @@ async function runProcess(command, args, opts = {}) {
         let stdout = '';
         let stderr = '';
         let timedOut = false;
+        const graceMs = opts.killGraceMs ?? KILL_GRACE_MS;
+        // Only while it has not exited: its pid may be another program's by then.
+        const killLater = () => setTimeout(() => child.exitCode === null && child.signalCode === null && child.kill('SIGKILL'), graceMs).unref();
         const timer = opts.timeoutMs
             ? setTimeout(() => {
                 timedOut = true;
                 child.kill('SIGTERM');
-                setTimeout(() => child.kill('SIGKILL'), 5000).unref();
+                killLater();
             }, opts.timeoutMs)
             : undefined;
+        // The abort's own signal is sent by spawn (killSignal); this is the escalation after it.
+        const onAbort = () => void killLater();
+        if (opts.signal?.aborted)
+            onAbort();
+        else
+            opts.signal?.addEventListener('abort', onAbort, { once: true });
         const cut = { stdout: false, stderr: false };
         if (opts.stdout) {
             const out = opts.stdout;
@@ -1323,6 +1412,7 @@ async function runProcess(command, args, opts = {}) {
                 return;
             if (timer)
                 clearTimeout(timer);
+            opts.signal?.removeEventListener('abort', onAbort);
             reject(err);
         });
         // 'close' waits for every holder of the output pipes, and a program's own children inherit them:
@@ -1343,6 +1433,7 @@ async function runProcess(command, args, opts = {}) {
         child.on('close', (code, signal) => {
             if (timer)
                 clearTimeout(timer);
+            opts.signal?.removeEventListener('abort', onAbort);
             clearTimeout(orphaned);
             resolve({ code, signal, stdout: wholeLines(stdout, cut.stdout), stderr: wholeLines(stderr, cut.stderr), timedOut });
         });
@@ -1375,7 +1466,8 @@ function wholeLines(text, wasCut) {
 const MIN_SECRET_LENGTH = 6;
 /** Values that are switches or placeholders, never credentials: `?x-vercel-set-bypass-cookie=true`. */
 const COMMON_WORDS = new Set(['true', 'false', 'null', 'none', 'nil', 'undefined', 'yes', 'no', 'on', 'off', 'enabled', 'disabled']);
-const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+// Digits after a point only: `\d+\.?\d*` could split a run of digits anywhere (n² steps on a long one that fails).
+const NUMBER = /^[+-]?(\d+(?:\.\d*)?|\.\d+)(e[+-]?\d+)?$/i;
 function secretStrength(value) {
     const word = value.trim();
     if (!word)
@@ -1748,6 +1840,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   kY: () => (/* binding */ libpqEnv),
   HH: () => (/* binding */ parseConnectionString),
   f3: () => (/* binding */ pgClientConfig),
+  xE: () => (/* binding */ toolConninfo),
   id: () => (/* binding */ transactionPoolerRefusal)
 });
 
@@ -2272,6 +2365,23 @@ function sslConfig(t) {
     }
     return false;
 }
+/**
+ * What pg_dump and psql connect with besides libpqEnv's variables, as the conninfo string given for
+ * their database (`--dbname`); the rest (host, port, database, user) still comes from those
+ * variables. libpq turns TCP keepalive on by default but leaves its timing to the system (two hours
+ * on Linux), and has no variable for it: a connection whose peer vanished (a server that lost
+ * power, a NAT entry dropped) would leave a dump or a restore, and the locks the restore's
+ * transaction holds on the server's side until it notices, waiting for hours. With these the
+ * tool's connection fails after about 40 s without an answer to a probe (keepalives_*), or 60 s
+ * with data unacknowledged (tcp_user_timeout, PostgreSQL 12 and later), as rollback-kit's own
+ * sessions do (KEEPALIVE_IDLE_MS). The connection string may not set them itself (UNHONOURED).
+ * A Unix socket ignores them. A peer that answers TCP but forwards nothing (a proxy that stalls)
+ * is not caught by these: the tool's own timeout is the bound there.
+ */
+function toolConninfo(toolMajor) {
+    const keepalive = `keepalives=1 keepalives_idle=${KEEPALIVE_IDLE_MS / 1000} keepalives_interval=10 keepalives_count=3`;
+    return toolMajor >= 12 ? `${keepalive} tcp_user_timeout=60000` : keepalive;
+}
 /** The connection string's parameters that reach the pg_* tools, and the variable each goes in. */
 const LIBPQ_ENV = {
     sslmode: 'PGSSLMODE',
@@ -2409,7 +2519,8 @@ function readRestoreRequest(inputs, databaseUrl, ctx, log) {
 /* unused harmony export describeBlockers */
 /* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(77598);
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8005);
-/* harmony import */ var _session_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(14441);
+/* harmony import */ var node_timers_promises__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(58500);
+/* harmony import */ var _session_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(14441);
 /**
  * Lock waits. A snapshot or a restore must never wait forever behind another session (an idle
  * transaction, a stuck migration): our sessions run under a lock timeout, and while they run a
@@ -2417,6 +2528,7 @@ function readRestoreRequest(inputs, databaseUrl, ctx, log) {
  * blocking pid and what it is doing. The watcher has to look while the wait lasts: once the lock
  * timeout has fired, pg_blocking_pids has nothing left to say.
  */
+
 
 
 
@@ -2437,6 +2549,17 @@ function lockTimeoutMs(seconds) {
 function sessionTag(kind) {
     return `rollback-kit-${kind}-${(0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.randomBytes)(4).toString('hex')}`;
 }
+/**
+ * The watcher's queries read pg_stat_activity and pg_locks and answer in milliseconds: each runs no
+ * longer than this, and its answer is waited for no longer than that and the margin, so a watcher
+ * whose connection stalls neither polls on forever behind the one in flight nor holds stop().
+ */
+const WATCH_DEADLINE = { statementMs: 10_000, marginMs: 5_000 };
+/**
+ * How long stop() waits for a poll in flight (it may be ending the sessions of a cycle) before it
+ * closes the connection under it: a poll takes milliseconds, and one on a stalled connection forever.
+ */
+const STOP_WAIT_MS = 2000;
 /** A lock timeout, from a PostgreSQL error code or from a pg_* tool's stderr. */
 function isLockTimeout(codeOrText) {
     if (!codeOrText)
@@ -2467,7 +2590,8 @@ async function cancelOn(session, pid, opts) {
  */
 async function cancelQuery(target, pid, log, opts = {}) {
     try {
-        await (0,_session_js__WEBPACK_IMPORTED_MODULE_2__/* .withSession */ .fQ)(target, (s) => cancelOn(s, pid, opts));
+        // Bounded as the watcher's queries are: a cancel on a stalled connection must end too.
+        await (0,_session_js__WEBPACK_IMPORTED_MODULE_3__/* .withSession */ .fQ)(target, (s) => cancelOn(s, pid, opts), { queryDeadline: opts.queryDeadline ?? WATCH_DEADLINE });
     }
     catch (err) {
         log.debug(`Could not cancel the query of pid ${pid}: ${err.message}`);
@@ -2479,8 +2603,9 @@ async function cancelQuery(target, pid, log, opts = {}) {
  */
 async function watchBlockers(target, applicationName, log, opts = {}) {
     let session;
+    const deadline = opts.queryDeadline ?? WATCH_DEADLINE;
     try {
-        session = await (0,_session_js__WEBPACK_IMPORTED_MODULE_2__/* .connect */ .Ng)(target);
+        session = await (0,_session_js__WEBPACK_IMPORTED_MODULE_3__/* .connect */ .Ng)(target, { queryDeadline: deadline });
     }
     catch (err) {
         log.debug(`Not watching for blocking sessions: ${err.message}`);
@@ -2520,7 +2645,13 @@ async function watchBlockers(target, applicationName, log, opts = {}) {
         await session.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1 AND pid <> pg_backend_pid()', [applicationName]);
         opts.onCycle(blockers);
     };
+    let timeoutSet = false;
     const poll = async () => {
+        // Set with the first poll, not before the watch starts: the wait it watches is under way.
+        if (!timeoutSet) {
+            await session.query("SELECT set_config('statement_timeout', $1, false)", [String(deadline.statementMs)]);
+            timeoutSet = true;
+        }
         // [[:space:]], not \s: a backslash in a string is an escape where standard_conforming_strings is off.
         const { rows } = await session.query(`SELECT DISTINCT b.pid, b.usename AS user, b.state, extract(epoch FROM now() - coalesce(b.xact_start, b.query_start))::int AS seconds,
               left(regexp_replace(b.query, '[[:space:]]+', ' ', 'g'), ${QUERY_READ_CHARS}) AS query,
@@ -2550,8 +2681,11 @@ async function watchBlockers(target, applicationName, log, opts = {}) {
         cancelled: () => cancelled,
         async stop() {
             clearInterval(timer);
-            await polling;
-            (0,_session_js__WEBPACK_IMPORTED_MODULE_2__/* .closeSession */ .Vu)(session);
+            const polled = await Promise.race([polling.then(() => true), (0,node_timers_promises__WEBPACK_IMPORTED_MODULE_2__.setTimeout)(STOP_WAIT_MS, false, { ref: false })]);
+            (0,_session_js__WEBPACK_IMPORTED_MODULE_3__/* .closeSession */ .Vu)(session);
+            // A poll still in flight (a stalled connection) fails as its connection closes.
+            if (!polled)
+                session.connection?.stream?.destroy?.();
             return last;
         },
     };
@@ -2827,7 +2961,7 @@ function readIdent(s, at) {
  * end. pg_dump writes its scripts with standard_conforming_strings on (it sets it at their top).
  */
 function listParts(s, open) {
-    const code = (0,_sql_lexer_js__WEBPACK_IMPORTED_MODULE_1__/* .blankSql */ .h)({ text: s, standardConformingStrings: true }, { quoted: true });
+    const code = (0,_sql_lexer_js__WEBPACK_IMPORTED_MODULE_1__/* .blankSql */ .hh)({ text: s, standardConformingStrings: true }, { quoted: true });
     const parts = [];
     let depth = 0;
     let from = open + 1;
@@ -3014,7 +3148,7 @@ function describeColumn(c) {
 
 /***/ }),
 
-/***/ 59039:
+/***/ 54322:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -3023,14 +3157,14 @@ __nccwpck_require__.d(__webpack_exports__, {
   n5: () => (/* binding */ restoreSnapshot)
 });
 
-// UNUSED EXPORTS: checkConfirmation, fewerRowsThanBefore, previewRestore, rowCheckStatement, tablesBeforeStatement
+// UNUSED EXPORTS: RESTORE_BOUNDS, checkConfirmation, fewerRowsThanBefore, previewRestore, rowCheckStatement, tablesBeforeStatement
 
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __nccwpck_require__(73024);
 // EXTERNAL MODULE: external "node:stream"
 var external_node_stream_ = __nccwpck_require__(57075);
-;// CONCATENATED MODULE: external "node:timers/promises"
-const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
+// EXTERNAL MODULE: external "node:timers/promises"
+var promises_ = __nccwpck_require__(58500);
 // EXTERNAL MODULE: ./.build/core/errors.js
 var errors = __nccwpck_require__(8005);
 // EXTERNAL MODULE: ./.build/core/process.js
@@ -3213,7 +3347,7 @@ const external_node_stream_promises_namespaceObject = __WEBPACK_EXTERNAL_createR
 // EXTERNAL MODULE: ./.build/db/restore-discarded.js
 var restore_discarded = __nccwpck_require__(90429);
 // EXTERNAL MODULE: external "node:fs/promises"
-var promises_ = __nccwpck_require__(51455);
+var external_node_fs_promises_ = __nccwpck_require__(51455);
 // EXTERNAL MODULE: external "node:os"
 var external_node_os_ = __nccwpck_require__(48161);
 // EXTERNAL MODULE: external "node:path"
@@ -3297,13 +3431,13 @@ async function prepareDataPath(pgRestore, archive) {
     const parts = listed.code === 0 ? splitArchive(listed.stdout) : undefined;
     if (!parts)
         return undefined;
-    const dir = await (0,promises_.mkdtemp)((0,external_node_path_.join)((0,external_node_os_.tmpdir)(), 'rk-restore-'));
+    const dir = await (0,external_node_fs_promises_.mkdtemp)((0,external_node_path_.join)((0,external_node_os_.tmpdir)(), 'rk-restore-'));
     // Also when the process exits before the restore removes it (a stopped step that could not wait).
     const atExit = () => (0,external_node_fs_.rmSync)(dir, { recursive: true, force: true });
     process.once('exit', atExit);
     const remove = async () => {
         process.off('exit', atExit);
-        await (0,promises_.rm)(dir, { recursive: true, force: true });
+        await (0,external_node_fs_promises_.rm)(dir, { recursive: true, force: true });
     };
     const fifo = (0,external_node_path_.join)(dir, 'data');
     try {
@@ -3313,8 +3447,8 @@ async function prepareDataPath(pgRestore, archive) {
         }
         const restList = (0,external_node_path_.join)(dir, 'rest.list');
         const dataList = (0,external_node_path_.join)(dir, 'data.list');
-        await (0,promises_.writeFile)(restList, restoreList(parts.rest));
-        await (0,promises_.writeFile)(dataList, restoreList(parts.data));
+        await (0,external_node_fs_promises_.writeFile)(restList, restoreList(parts.rest));
+        await (0,external_node_fs_promises_.writeFile)(dataList, restoreList(parts.data));
         return { fifo, restList, dataList, before: parts.before, remove };
     }
     catch (err) {
@@ -3425,7 +3559,7 @@ class ScriptStream extends external_node_stream_.Transform {
         super();
         this.rules = rules;
         this.wrapping = wrapping;
-        this.lexer = new sql_lexer/* SqlLexer */.b({
+        this.lexer = new sql_lexer/* SqlLexer */.bS({
             // What the target's session has matters not: pg_dump's scripts SET standard_conforming_strings
             // at their top, before any string, to the value of the database dumped (off for a legacy one),
             // and the lexer follows that SET as psql does.
@@ -4398,7 +4532,6 @@ var files = __nccwpck_require__(32019);
 
 
 
-
 function manifestPathFor(snapshotPath) {
     return `${snapshotPath.replace(/\/+$/, '')}.manifest.json`;
 }
@@ -4416,15 +4549,12 @@ const MAX_MANIFEST_BYTES = 256 * 1024 * 1024;
 async function readManifest(path) {
     let parsed;
     try {
-        const size = (await (0,promises_.stat)(path)).size;
-        if (size > MAX_MANIFEST_BYTES) {
-            throw new errors/* RollbackKitError */.dp(`${path} is not a rollback-kit snapshot manifest: it is ${size} bytes, and a manifest is at most ${MAX_MANIFEST_BYTES}.`, BROKEN_HINT);
-        }
-        parsed = JSON.parse(await (0,promises_.readFile)(path, 'utf8'));
+        // A regular file only (a FIFO would block the step forever), read up to the cap.
+        parsed = JSON.parse((0,files/* readRegularFile */.XF)(path, MAX_MANIFEST_BYTES));
     }
     catch (err) {
-        if (err instanceof errors/* RollbackKitError */.dp)
-            throw err;
+        if (err instanceof files/* FileRefused */.rV)
+            throw new errors/* RollbackKitError */.dp(`${path} is not a rollback-kit snapshot manifest: ${err.why}.`, BROKEN_HINT);
         const why = err.code === 'ENOENT' ? 'it does not exist' : 'it is not valid JSON';
         throw new errors/* RollbackKitError */.dp(`Cannot read the snapshot manifest ${path}: ${why}.`, 'snapshot-db writes it next to each snapshot; keep the two together.');
     }
@@ -4529,6 +4659,14 @@ function manifestProblem(m) {
 const SMALL_TABLE_BYTES = 1 << 20;
 /** Schemas that hold migration history: kept even when `schemas` names only the app's own. */
 const MIGRATION_HISTORY_SCHEMAS = ['supabase_migrations', 'drizzle', 'sqitch'];
+/**
+ * Each query of the snapshot's own session runs no longer than this (statement_timeout) and its
+ * answer is waited for no longer than that and the margin (QueryDeadline): a connection that stalls
+ * without closing must not hold the snapshot (and, before a restore, the restore's table locks)
+ * forever. An hour, as long as the read back may take (archive.ts): its one long query is the count
+ * of the biggest tables' rows, which reads each once, as fast as the read back reads the archive.
+ */
+const SNAPSHOT_DEADLINE = { statementMs: 60 * 60_000, marginMs: 10_000 };
 /** A snapshot stopped before it was verified: nothing of it is kept, so there is none to trust. */
 function snapshotStopped(where) {
     return new errors/* RollbackKitError */.dp(`Snapshot of ${where} was stopped before it was verified, so no snapshot was made: pg_dump was ended (or never started) and what it had written was removed.`, 'Run it again when it can run to its end.', { stopped: true });
@@ -4587,7 +4725,7 @@ async function prepareOutputDir(dir, input) {
 /** Whether anything (a file, a folder, a broken link) is at `path`. */
 async function taken(path) {
     try {
-        await (0,promises_.lstat)(path);
+        await (0,external_node_fs_promises_.lstat)(path);
         return true;
     }
     catch (err) {
@@ -4608,9 +4746,9 @@ async function claimSnapshotPath(dir, base, format) {
             continue;
         try {
             if (format === 'directory')
-                await (0,promises_.mkdir)(candidate);
+                await (0,external_node_fs_promises_.mkdir)(candidate);
             else
-                await (await (0,promises_.open)(candidate, 'wx')).close();
+                await (await (0,external_node_fs_promises_.open)(candidate, 'wx')).close();
             return candidate;
         }
         catch (err) {
@@ -4619,9 +4757,9 @@ async function claimSnapshotPath(dir, base, format) {
         }
     }
 }
-function pgDumpArgs(req, path, snapshotId, sel, lockTimeout, largeObjects) {
+function pgDumpArgs(req, pgDump, path, snapshotId, sel, lockTimeout, largeObjects) {
     const formatFlag = { custom: 'c', directory: 'd', plain: 'p' }[req.format];
-    const args = [`--format=${formatFlag}`, '--file', path, '--no-password', `--snapshot=${snapshotId}`, `--lock-wait-timeout=${lockTimeout}`];
+    const args = [`--dbname=${(0,connection/* toolConninfo */.xE)(pgDump.major)}`, `--format=${formatFlag}`, '--file', path, '--no-password', `--snapshot=${snapshotId}`, `--lock-wait-timeout=${lockTimeout}`];
     if (req.format === 'directory' && req.jobs > 1)
         args.push('--jobs', String(req.jobs));
     // A plain script must be able to replace what is there when restore-db feeds it to psql.
@@ -4720,7 +4858,7 @@ function isServerError(err) {
 }
 /** A failure of our own session's work (listing, locking, counting, exporting) in the server's words. */
 function sideError(err, where, user, log) {
-    if (err instanceof errors/* RollbackKitError */.dp || (0,lock_wait/* isLockTimeout */.Td)(err.code))
+    if (err instanceof errors/* RollbackKitError */.dp || err instanceof db_session/* QueryDeadlineExceeded */.q1 || (0,lock_wait/* isLockTimeout */.Td)(err.code))
         return err;
     const e = err;
     if (typeof e.message !== 'string')
@@ -4780,7 +4918,7 @@ async function checkExportColumn(session, tables, column) {
  * and every file is created exclusively: an export never replaces a file, its own or another's.
  */
 async function exportRows(session, tables, column, since, dir) {
-    await (0,promises_.mkdir)(dir);
+    await (0,external_node_fs_promises_.mkdir)(dir);
     const out = [];
     for (const t of tables) {
         const file = exportFileName(t);
@@ -4812,7 +4950,8 @@ async function takeSnapshot(req, log) {
     // Which pg_dump fits is known only once the server answers; asking the installed ones meanwhile is free.
     if (!req.pgDumpPath)
         (0,pg_tools/* warmPgTools */.I3)(['pg_dump', 'pg_restore'], req.tools);
-    const session = await (0,db_session/* connect */.Ng)(req.target);
+    const deadline = req.queryDeadline ?? SNAPSHOT_DEADLINE;
+    const session = await (0,db_session/* connect */.Ng)(req.target, { queryDeadline: deadline });
     let path;
     let exportsDir;
     let cancelOnStop;
@@ -4821,8 +4960,8 @@ async function takeSnapshot(req, log) {
         // No parallel workers for the counts: starting them costs more than a count of one table's own
         // rows, and they take the cores the verification's pg_restore runs on.
         const { rows } = await session.query(`SELECT set_config('application_name', $1, false), set_config('lock_timeout', $2, false), set_config('row_security', 'off', false),
-              set_config('max_parallel_workers_per_gather', '0', false),
-              current_setting('server_version_num') AS num, current_setting('server_version') AS version, pg_backend_pid() AS pid`, [tag, String(lockTimeout)]);
+              set_config('max_parallel_workers_per_gather', '0', false), set_config('statement_timeout', $3, false),
+              current_setting('server_version_num') AS num, current_setting('server_version') AS version, pg_backend_pid() AS pid`, [tag, String(lockTimeout), String(deadline.statementMs)]);
         // The session only reads: a stop cancels whatever it waits for (a table lock, up to lock-timeout)
         // or runs (a count) at once, instead of after the stopped step's grace time.
         const pid = rows[0].pid;
@@ -4869,7 +5008,7 @@ async function takeSnapshot(req, log) {
                     throw snapshotStopped(where);
                 log.info(`Dumping ${where} (${req.format} format${req.jobs > 1 ? `, ${req.jobs} jobs` : ''}) to ${path} …`);
                 const dumpStarted = Date.now();
-                const dump = (0,core_process/* runProcess */.R)(pgDump.path, pgDumpArgs(req, path, snapshotId, selection, lockTimeout, largeObjects), { env: { ...(0,connection/* libpqEnv */.kY)(req.target), PGAPPNAME: tag }, signal: req.signal });
+                const dump = (0,core_process/* runProcess */.R)(pgDump.path, pgDumpArgs(req, pgDump, path, snapshotId, selection, lockTimeout, largeObjects), { env: { ...(0,connection/* libpqEnv */.kY)(req.target), PGAPPNAME: tag }, signal: req.signal });
                 // Counting the small tables and exporting in the exported snapshot while pg_dump copies the same
                 // rows. A small table's count costs opening it, which pg_dump's per-table work can share; a big
                 // one's is a scan of every row, kept until pg_dump is done so the two never compete.
@@ -4995,12 +5134,15 @@ async function takeSnapshot(req, log) {
     catch (err) {
         // Nothing half-done: a snapshot that did not verify is not left where someone could trust it.
         if (path)
-            await (0,promises_.rm)(path, { recursive: true, force: true }).catch(() => undefined);
+            await (0,external_node_fs_promises_.rm)(path, { recursive: true, force: true }).catch(() => undefined);
         if (exportsDir)
-            await (0,promises_.rm)(exportsDir, { recursive: true, force: true }).catch(() => undefined);
+            await (0,external_node_fs_promises_.rm)(exportsDir, { recursive: true, force: true }).catch(() => undefined);
         // Whatever a stop interrupted (a query, pg_dump, the read back) failed because of it.
         if (req.signal?.aborted)
             throw snapshotStopped(where);
+        if (err instanceof db_session/* QueryDeadlineExceeded */.q1) {
+            throw new errors/* RollbackKitError */.dp(`Snapshot of ${where} stopped: a query of its own session got ${err.message}.`, 'Nothing was kept. Check the network path to the database (a proxy or NAT box that stops forwarding) and run again.');
+        }
         // A query the server refused (reading the catalogue, locking, resolving names) in its words,
         // never as an unexpected error.
         throw isServerError(err) ? sideError(err, where, req.target.user, log) : (0,files/* asFileError */.dH)(err, 'output-dir');
@@ -5082,6 +5224,20 @@ function codeOnly(s) {
 /** The statement's leading words, lower-cased: enough to classify it. */
 function leadingWords(s, n) {
     return codeOnly(s).trim().toLowerCase().split(/[\s(;]+/).filter(Boolean).slice(0, n);
+}
+/** Words that set statement_timeout, or reset it to the server's, in code. */
+const TIMEOUT_WORDS = /\bstatement_timeout\b|\breset\s+all\b|\bdiscard\s+all\b/i;
+/**
+ * The statement sets statement_timeout (SET, SET LOCAL, ALTER ROLE … SET, set_config()) or resets
+ * it to the server's (RESET ALL, DISCARD ALL), as its code says: the words in a comment or a string
+ * do nothing (a row of documentation that mentions them), but a string or quoted name that is the
+ * setting's name is one (set_config('statement_timeout', …), SET "statement_timeout"), and a
+ * dollar-quoted body is code of its own (a DO block or a function that sets it).
+ */
+function setsStatementTimeout(s) {
+    if (TIMEOUT_WORDS.test(codeOnly(s)))
+        return true;
+    return sqlParts(s).some(({ part, text, quote }) => part === 'quoted' && (quote === '$' ? TIMEOUT_WORDS.test(text) : text.trim().toLowerCase() === 'statement_timeout'));
 }
 /**
  * Statements PostgreSQL refuses inside a transaction block (error 25001): a migration holding one
@@ -5589,6 +5745,7 @@ async function verifySnapshot(snapshotPath, log, opts = {}) {
 
 
 
+const RESTORE_BOUNDS = { preRestoreSnapshotMs: 2 * 60 * 60_000, keptViewsDumpMs: 5 * 60_000 };
 /**
  * The fact every error of a restore that did not commit carries (RollbackKitError.changed), each
  * saying so in its own words: a caller decides by this, not by them.
@@ -5754,6 +5911,10 @@ async function restoreOrPreview(req, log, dryRun) {
         let pre;
         if (req.preRestoreSnapshot) {
             log.info(`Keeping the current state of ${where} in a pre-restore snapshot first, while the restore's transaction holds its tables …`);
+            const boundMs = req.bounds?.preRestoreSnapshotMs ?? RESTORE_BOUNDS.preRestoreSnapshotMs;
+            // Past its bound the snapshot is stopped as a stop would (pg_dump ended, its query cancelled):
+            // the restore then rolls back, and its locks go with it.
+            const overdue = AbortSignal.timeout(boundMs);
             pre = await takeSnapshot({
                 ...wholeDatabaseSnapshot(req.target, {
                     outputDir: req.preRestoreDir,
@@ -5765,8 +5926,12 @@ async function restoreOrPreview(req, log, dryRun) {
                 // Under the restore's session name: a session that waits for the restore's table locks
                 // while the snapshot queues behind it is then seen as the cycle it is, by either watcher.
                 sessionTag: running.tag,
-                signal: req.signal,
-            }, log);
+                signal: req.signal ? AbortSignal.any([req.signal, overdue]) : overdue,
+            }, log).catch((err) => {
+                if (!overdue.aborted || req.signal?.aborted)
+                    throw err;
+                throw new errors/* RollbackKitError */.dp(`The pre-restore snapshot of ${where} did not finish within ${(0,db_session/* seconds */.YA)(boundMs)} s while the restore's transaction held its tables (writers waited behind it), so it was stopped and the restore with it: nothing was changed.`, 'Check the network path to the database (a dump that stalled) or how long a snapshot of it takes; run again, or restore with pre-restore-snapshot: false if a snapshot of the current state is kept otherwise.', UNCHANGED);
+            });
             preRestoreSnapshotPath = pre.path;
             keeping = req.onPreRestoreSnapshot?.(pre);
             keeping?.catch(() => undefined);
@@ -5928,7 +6093,7 @@ async function withPlanningSession(req, where, log, fn, onClose) {
         // Told when its backend is gone, and no later than PLANNING_CLOSE_MS: a server that does not
         // answer the Terminate does not hold the restore up.
         const gone = (0,db_session/* closeSession */.Vu)(session);
-        onClose?.(Promise.race([gone, (0,promises_namespaceObject.setTimeout)(PLANNING_CLOSE_MS, undefined, { ref: false })]).then(() => undefined));
+        onClose?.(Promise.race([gone, (0,promises_.setTimeout)(PLANNING_CLOSE_MS, undefined, { ref: false })]).then(() => undefined));
     }
 }
 /** How long the lock watcher waits for the planning session's backend to go before it connects all the same. */
@@ -6020,10 +6185,15 @@ async function keptViewsScript(a, env, log) {
     if (!a.plan.keptViews.length)
         return '';
     const pgDump = await (0,pg_tools/* findPgTool */.fh)('pg_dump', a.serverMajor, a.req.tools);
-    const args = ['--no-password', `--lock-wait-timeout=${(0,lock_wait/* lockTimeoutMs */.D5)(a.req.lockTimeoutSeconds)}`];
+    const args = [`--dbname=${(0,connection/* toolConninfo */.xE)(pgDump.major)}`, '--no-password', `--lock-wait-timeout=${(0,lock_wait/* lockTimeoutMs */.D5)(a.req.lockTimeoutSeconds)}`];
     for (const v of a.plan.keptViews)
         args.push('--table', exactTablePattern(v));
-    const dumped = await (0,core_process/* runProcess */.R)(pgDump.path, args, { env });
+    // While the restore's transaction holds its tables: bounded, and ended by a stop, like psql.
+    const boundMs = (0,lock_wait/* lockTimeoutMs */.D5)(a.req.lockTimeoutSeconds) + (a.req.bounds?.keptViewsDumpMs ?? RESTORE_BOUNDS.keptViewsDumpMs);
+    const dumped = await (0,core_process/* runProcess */.R)(pgDump.path, args, { env, timeoutMs: boundMs, signal: a.req.signal });
+    if (dumped.timedOut) {
+        throw new errors/* RollbackKitError */.dp(`Could not save the definitions of the views restore-db keeps: pg_dump did not finish within ${(0,db_session/* seconds */.YA)(boundMs)} s (a connection that stalled?), so it was ended.`, 'Nothing was changed. Check the network path to the database and run again.', UNCHANGED);
+    }
     if (dumped.code !== 0) {
         throw new errors/* RollbackKitError */.dp(`Could not save the definitions of the views restore-db keeps: ${log.redact((0,pg_tools/* toolErrorLine */.$x)(dumped.stderr) || 'pg_dump failed')}.`, 'Nothing was changed.', UNCHANGED);
     }
@@ -6076,13 +6246,15 @@ async function startRestoreProcesses(p, log) {
     let opening;
     try {
         const psql = await (0,pg_tools/* findPgTool */.fh)('psql', Math.max(p.serverMajor, p.pgRestore?.major ?? 0), req.tools);
-        const applied = (0,core_process/* runProcess */.R)(psql.path, ['-X', '--no-password', '-q', '-v', 'ON_ERROR_STOP=1', '-f', '-'], {
+        const applied = (0,core_process/* runProcess */.R)(psql.path, ['-X', '--no-password', '-q', '-v', 'ON_ERROR_STOP=1', '-f', '-', '--dbname', (0,connection/* toolConninfo */.xE)(psql.major)], {
             env,
             stdin: input,
             signal: stopPsql.signal,
             // psql cancels the statement it runs (a lock wait, a COPY) and exits, so the server rolls the
             // transaction back and frees its locks now; after SIGTERM the server would go on until the
-            // statement ended, holding them.
+            // statement ended, holding them. One that has not ended a grace later (its cancel request
+            // sent over a network that stalled) is killed (runProcess's KILL_GRACE_MS): its connection
+            // then closes, and the server rolls the transaction back as soon as it sees that.
             killSignal: 'SIGINT',
             onStdout: (chunk) => opening?.(chunk),
         });
@@ -6339,8 +6511,14 @@ function advice(reason, plan) {
 /* harmony export */   q1: () => (/* binding */ QueryDeadlineExceeded)
 /* harmony export */ });
 /* unused harmony exports ConnectionError, withQueryDeadline, standardConformingStrings, connectionError */
-/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8005);
-/* harmony import */ var _connection_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(92033);
+/* harmony import */ var node_stream__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(57075);
+/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8005);
+/* harmony import */ var _connection_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(92033);
+/**
+ * Opening a database session, with PostgreSQL's and the network's failures turned into messages
+ * that name the target (host:port/db) and say what to check. Never includes the password.
+ */
+
 
 
 /**
@@ -6348,7 +6526,7 @@ function advice(reason, plan) {
  * `fromServer` whether PostgreSQL (or a pooler in front of it) answered the startup with an error or
  * a refusal of SSL, rather than the network failing.
  */
-class ConnectionError extends _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp {
+class ConnectionError extends _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .RollbackKitError */ .dp {
     code;
     fromServer;
     constructor(message, hint, code, fromServer = false) {
@@ -6398,6 +6576,9 @@ function seconds(ms) {
     return String(Math.round(ms / 100) / 10);
 }
 const deadlines = new WeakMap();
+function isStream(value) {
+    return value instanceof node_stream__WEBPACK_IMPORTED_MODULE_0__.Readable || value instanceof node_stream__WEBPACK_IMPORTED_MODULE_0__.Writable;
+}
 function isPromise(value) {
     return typeof value?.then === 'function';
 }
@@ -6411,10 +6592,21 @@ function enforceDeadlines(client, deadline) {
     const send = client.query.bind(client);
     const bounded = (...args) => {
         const result = send(...args);
-        if (state.statements === undefined || !isPromise(result))
+        if (state.statements === undefined)
             return result;
         const statements = state.statements;
         const ms = statements * deadline.statementMs + deadline.marginMs;
+        // A COPY (pg-copy-streams) is a stream, not a promise: it must have ended by the deadline too.
+        if (isStream(result)) {
+            const timer = setTimeout(() => {
+                client.connection?.stream?.destroy?.();
+                result.destroy(new QueryDeadlineExceeded(ms, statements, deadline.marginMs));
+            }, ms);
+            (0,node_stream__WEBPACK_IMPORTED_MODULE_0__.finished)(result, () => clearTimeout(timer));
+            return result;
+        }
+        if (!isPromise(result))
+            return result;
         let timer;
         const expired = new Promise((_, reject) => {
             timer = setTimeout(() => {
@@ -6446,7 +6638,7 @@ async function withQueryDeadline(session, statements, fn) {
 }
 const READ_ONLY_OPTION = '-c default_transaction_read_only=on';
 async function connect(target, opts = {}) {
-    const session = await openWithOptions(target, (0,_connection_js__WEBPACK_IMPORTED_MODULE_1__/* .pgClientConfig */ .f3)(target, opts), opts);
+    const session = await openWithOptions(target, (0,_connection_js__WEBPACK_IMPORTED_MODULE_2__/* .pgClientConfig */ .f3)(target, opts), opts);
     if (opts.queryDeadline)
         enforceDeadlines(session, opts.queryDeadline);
     return session;
@@ -6454,7 +6646,7 @@ async function connect(target, opts = {}) {
 async function openWithOptions(target, config, opts) {
     // A transaction pooler hands the session's startup options to server sessions others share
     // (or refuses them): there the caller's own READ ONLY transaction is what holds.
-    if (!opts.readOnly || (0,_connection_js__WEBPACK_IMPORTED_MODULE_1__/* .isTransactionPooler */ .ex)(target))
+    if (!opts.readOnly || (0,_connection_js__WEBPACK_IMPORTED_MODULE_2__/* .isTransactionPooler */ .ex)(target))
         return open(target, config);
     try {
         // After the URL's own options, so that a `-c default_transaction_read_only=off` there loses.
@@ -6553,7 +6745,7 @@ async function withSession(target, fn, opts = {}) {
     }
 }
 function connectionError(target, err) {
-    const where = (0,_connection_js__WEBPACK_IMPORTED_MODULE_1__/* .describeTarget */ .ff)(target);
+    const where = (0,_connection_js__WEBPACK_IMPORTED_MODULE_2__/* .describeTarget */ .ff)(target);
     const e = err;
     const code = e?.code ?? '';
     const message = e?.message ?? String(err);
@@ -6603,9 +6795,10 @@ function connectionError(target, err) {
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   b: () => (/* binding */ SqlLexer),
-/* harmony export */   h: () => (/* binding */ blankSql)
+/* harmony export */   bS: () => (/* binding */ SqlLexer),
+/* harmony export */   hh: () => (/* binding */ blankSql)
 /* harmony export */ });
+/* unused harmony export sqlParts */
 /**
  * Where PostgreSQL statements end, read in pieces: a `;` ends one only in code, not inside a string
  * ('…', E'…'), a quoted identifier, a dollar-quoted body, a comment (`--`, nested `/* … *\/`) or a
@@ -6969,22 +7162,25 @@ function lineEnd(text, from) {
             return i;
     return -1;
 }
+/** `sql` cut into the parts the lexer reads it as, in order: joined, they are `sql` again. */
+function sqlParts(sql) {
+    const starts = [{ part: 'code', at: 0 }];
+    new SqlLexer({ standardConformingStrings: sql.standardConformingStrings, onPart: (part, at) => starts.push({ part, at }) }).scan(sql.text);
+    return starts.map(({ part, at }, k) => ({ part, text: sql.text.slice(at, starts[k + 1]?.at ?? sql.text.length), ...(part === 'quoted' && at > 0 ? { quote: sql.text[at - 1] } : {}) }));
+}
 /**
  * `sql` as the lexer reads it, each character that is not code replaced by a space (newlines kept,
  * so offsets and lines still hold): comments always, and with `quoted` the insides of strings,
  * quoted identifiers and dollar-quoted bodies too. For classifying a statement, never for running it.
  */
 function blankSql(sql, blank) {
-    const starts = [{ part: 'code', at: 0 }];
-    new SqlLexer({ standardConformingStrings: sql.standardConformingStrings, onPart: (part, at) => starts.push({ part, at }) }).scan(sql.text);
-    let out = '';
-    starts.forEach(({ part, at }, k) => {
-        const text = sql.text.slice(at, starts[k + 1]?.at ?? sql.text.length);
-        out += part === 'code' || (part === 'quoted' && !blank.quoted) ? text : text.replace(/[^\n]/g, ' ');
-    });
-    return out;
+    return sqlParts(sql)
+        .map(({ part, text }) => (part === 'code' || (part === 'quoted' && !blank.quoted) ? text : text.replace(/[^\n]/g, ' ')))
+        .join('');
 }
-const SET_CONFORMING = /^set\s+(?:(?:session|local)\s+)?"?standard_conforming_strings"?\s*(?:=|\bto\b)\s*([\s\S]*?)\s*$/i;
+// Read from trimmed code: the value runs to the end (a lazy value before `\s*$` backtracked over
+// every run of white space inside it, n² steps).
+const SET_CONFORMING = /^set\s+(?:(?:session|local)\s+)?"?standard_conforming_strings"?\s*(?:=|\bto\b)\s*([\s\S]*)$/i;
 const RESET_CONFORMING = /^(?:reset\s+(?:"?standard_conforming_strings"?|all)|discard\s+all)\s*$/i;
 /**
  * What a statement sets standard_conforming_strings to: on (true), off (false), its value at the

@@ -9033,6 +9033,10 @@ function drillOutputs(record) {
 }
 /** The run's record once the pipeline returns it: a failure before that changed nothing. */
 let finished;
+/** Whether the pipeline was started (its record then says where it failed); before it, the inputs or the plan were refused. */
+let started = false;
+/** The phase a refused input or plan fails in: the drill's first phase checks what a rollback's plan does. */
+let firstPhase = 'plan';
 await (0,_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .runAction */ .Cs)('rollback', async (log, signal) => {
     // Every secret is masked before anything else is read: nothing below can print one.
     const vercelToken = (0,_core_secret_input_js__WEBPACK_IMPORTED_MODULE_3__/* .secretInput */ .jY)('vercel-token', process.env, log);
@@ -9047,6 +9051,8 @@ await (0,_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .runAction */ .Cs)('roll
     if (mode !== 'rollback' && mode !== 'drill')
         throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp(`Input mode must be rollback or drill, got "${mode}".`, 'Leave mode empty for a rollback; use mode: drill for the rehearsal against staging.');
     const drill = mode === 'drill';
+    if (drill)
+        firstPhase = _pipeline_drill_js__WEBPACK_IMPORTED_MODULE_6__/* .DRILL_PHASES */ .VX[0];
     const workspace = process.env.GITHUB_WORKSPACE || process.cwd();
     const database = databaseUrl ? (0,_db_connection_js__WEBPACK_IMPORTED_MODULE_5__/* .parseConnectionString */ .HH)(databaseUrl, log) : undefined;
     const reason = drill ? (_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.string('reason') ?? 'Rollback drill') : _core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.required('reason');
@@ -9081,6 +9087,7 @@ await (0,_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .runAction */ .Cs)('roll
     if (drill) {
         const wantsIssue = _core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.boolean('incident-issue', Boolean(githubToken));
         const github = { apiUrl: request.github.apiUrl, repository: request.github.repository, token: githubToken ?? '' };
+        started = true;
         const result = await (0,_pipeline_drill_js__WEBPACK_IMPORTED_MODULE_6__/* .runDrill */ .BT)(request, { report: wantsIssue && githubToken && github.repository ? (r) => (0,_report_drill_issue_js__WEBPACK_IMPORTED_MODULE_11__/* .recordDrill */ .v$)(github, r, log) : undefined }, log);
         finished = result;
         drillOutputs(result);
@@ -9099,6 +9106,7 @@ await (0,_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .runAction */ .Cs)('roll
     }, log);
     // On GitHub the snapshot taken before the database changes is uploaded: RUNNER_TEMP goes with the job.
     const keepSnapshot = process.env.ACTIONS_RUNTIME_TOKEN ? async (s) => (await (0,_github_artifact_js__WEBPACK_IMPORTED_MODULE_16__/* .uploadSnapshotArtifact */ .eh)([s.path, s.manifestPath], undefined)).name : undefined;
+    started = true;
     const record = await (0,_pipeline_rollback_js__WEBPACK_IMPORTED_MODULE_8__/* .runRollback */ .el)(request, { ...telling, keepSnapshot }, log);
     finished = record;
     outputs(record);
@@ -9107,10 +9115,15 @@ await (0,_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .runAction */ .Cs)('roll
         throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp('Rollback unverified: production still looks broken after the rollback; a person must act now.', 'Look at the failing checks in the job summary, check the platform dashboards, and escalate to the deployment lead.');
     }
     if (record.status === 'failed') {
-        const row = [...record.timeline].reverse().find((e) => e.phase === record.failedPhase && e.status === 'failed');
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp(`Rollback failed in ${record.failedPhase ?? 'an unknown phase'}: ${row?.detail ?? 'see the job summary'}`, record.nextSteps.find((s) => !row || !s.includes(row.detail)) ?? 'See the job summary.');
+        const { message, hint } = (0,_report_rollback_summary_js__WEBPACK_IMPORTED_MODULE_14__/* .failedRunError */ .Jk)(record);
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp(message, hint);
     }
 }, (err) => {
+    // Workflows branch on status and failed-phase (rollback.yml's jobs, a step with if: failure()):
+    // every failure sets them. Refused before the pipeline started (an input, the plan file), the
+    // run failed in its first phase; a pipeline that did not return cannot say where it stopped.
+    if (!finished)
+        (0,_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .setOutputs */ .n0)({ status: 'failed', 'failed-phase': started ? '' : firstPhase });
     // A run stopped that outlasted the grace time may have changed anything: nothing is claimed for it.
     return finished || err instanceof _core_stop_signals_js__WEBPACK_IMPORTED_MODULE_4__/* .StopOutlasted */ .K5 ? undefined : _report_rollback_summary_js__WEBPACK_IMPORTED_MODULE_14__/* .NOTHING_CHANGED */ .Dh;
 });
@@ -9168,6 +9181,7 @@ function createLog(sink) {
         },
         redact,
         excerpt: (text, max) => (0,core_secrets/* clip */.$Q)(redact(text), max),
+        failedOutput: (heading, lines) => sink.failedOutput?.(redact(heading), lines.map(redact)),
     };
 }
 /** A log that keeps its lines in memory: for library tests. */
@@ -9630,17 +9644,23 @@ function errorLine(err) {
 /* harmony export */   FK: () => (/* binding */ isInside),
 /* harmony export */   Jg: () => (/* binding */ probeWritable),
 /* harmony export */   Oh: () => (/* binding */ makeDirectory),
+/* harmony export */   XF: () => (/* binding */ readRegularFile),
 /* harmony export */   Zf: () => (/* binding */ writeFileAtomic),
-/* harmony export */   dH: () => (/* binding */ asFileError)
+/* harmony export */   dH: () => (/* binding */ asFileError),
+/* harmony export */   rV: () => (/* binding */ FileRefused)
 /* harmony export */ });
 /* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(77598);
-/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(51455);
-/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(76760);
-/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(8005);
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(73024);
+/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(51455);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(76760);
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(8005);
 /**
  * Files the actions write where a user pointed them (output-dir, reports): folders created one
  * level at a time, refused on kernel pseudo file systems, and files written whole or not at all.
+ * And files they read from where a user pointed them (migrations, checks-file): regular files of
+ * a bounded size only.
  */
+
 
 
 
@@ -9649,8 +9669,8 @@ function errorLine(err) {
 function isInside(path, dir) {
     if (!dir)
         return false;
-    const rel = (0,node_path__WEBPACK_IMPORTED_MODULE_2__.relative)((0,node_path__WEBPACK_IMPORTED_MODULE_2__.resolve)(dir), (0,node_path__WEBPACK_IMPORTED_MODULE_2__.resolve)(path));
-    return rel !== '' && rel !== '..' && !rel.startsWith(`..${node_path__WEBPACK_IMPORTED_MODULE_2__.sep}`) && !(0,node_path__WEBPACK_IMPORTED_MODULE_2__.isAbsolute)(rel);
+    const rel = (0,node_path__WEBPACK_IMPORTED_MODULE_3__.relative)((0,node_path__WEBPACK_IMPORTED_MODULE_3__.resolve)(dir), (0,node_path__WEBPACK_IMPORTED_MODULE_3__.resolve)(path));
+    return rel !== '' && rel !== '..' && !rel.startsWith(`..${node_path__WEBPACK_IMPORTED_MODULE_3__.sep}`) && !(0,node_path__WEBPACK_IMPORTED_MODULE_3__.isAbsolute)(rel);
 }
 /** /proc, /sys and /dev hold no files to keep; Node's recursive mkdir loops forever on /proc. */
 const PSEUDO_FILE_SYSTEMS = ['/proc', '/sys', '/dev'];
@@ -9659,12 +9679,12 @@ function onPseudoFileSystem(path) {
 }
 /** The deepest part of `path` that exists, resolved through symbolic links. */
 async function existingAncestor(path) {
-    for (let current = path;; current = (0,node_path__WEBPACK_IMPORTED_MODULE_2__.dirname)(current)) {
+    for (let current = path;; current = (0,node_path__WEBPACK_IMPORTED_MODULE_3__.dirname)(current)) {
         try {
-            return await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.realpath)(current);
+            return await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.realpath)(current);
         }
         catch (err) {
-            if ((0,node_path__WEBPACK_IMPORTED_MODULE_2__.dirname)(current) === current || err.code !== 'ENOENT')
+            if ((0,node_path__WEBPACK_IMPORTED_MODULE_3__.dirname)(current) === current || err.code !== 'ENOENT')
                 return current;
         }
     }
@@ -9675,23 +9695,23 @@ async function existingAncestor(path) {
  * `input` names the input the path came from, for the error.
  */
 async function makeDirectory(dir, input) {
-    const absolute = (0,node_path__WEBPACK_IMPORTED_MODULE_2__.resolve)(dir);
+    const absolute = (0,node_path__WEBPACK_IMPORTED_MODULE_3__.resolve)(dir);
     const pseudo = onPseudoFileSystem(absolute) ?? onPseudoFileSystem(await existingAncestor(absolute));
     if (pseudo) {
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .RollbackKitError */ .dp(`${input} ${dir} is under ${pseudo}, a kernel file system that cannot keep files.`, `Point ${input} at a writable folder, such as one under $RUNNER_TEMP.`);
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_4__/* .RollbackKitError */ .dp(`${input} ${dir} is under ${pseudo}, a kernel file system that cannot keep files.`, `Point ${input} at a writable folder, such as one under $RUNNER_TEMP.`);
     }
-    const cannot = (why) => new _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .RollbackKitError */ .dp(`Cannot create ${input} ${dir}: ${why}.`, `Point ${input} at a writable folder, such as one under $RUNNER_TEMP.`);
+    const cannot = (why) => new _errors_js__WEBPACK_IMPORTED_MODULE_4__/* .RollbackKitError */ .dp(`Cannot create ${input} ${dir}: ${why}.`, `Point ${input} at a writable folder, such as one under $RUNNER_TEMP.`);
     const missing = [];
-    for (let current = absolute;; current = (0,node_path__WEBPACK_IMPORTED_MODULE_2__.dirname)(current)) {
+    for (let current = absolute;; current = (0,node_path__WEBPACK_IMPORTED_MODULE_3__.dirname)(current)) {
         let isDirectory;
         try {
-            isDirectory = (await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.stat)(current)).isDirectory();
+            isDirectory = (await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.stat)(current)).isDirectory();
         }
         catch (err) {
             // ENOTDIR: a parent is a file; the walk up finds it and says so.
             const code = err.code;
-            if ((code !== 'ENOENT' && code !== 'ENOTDIR') || (0,node_path__WEBPACK_IMPORTED_MODULE_2__.dirname)(current) === current)
-                throw cannot(`${current}: ${(0,_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .systemErrorMeaning */ .rZ)(err) ?? err.message}`);
+            if ((code !== 'ENOENT' && code !== 'ENOTDIR') || (0,node_path__WEBPACK_IMPORTED_MODULE_3__.dirname)(current) === current)
+                throw cannot(`${current}: ${(0,_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .systemErrorMeaning */ .rZ)(err) ?? err.message}`);
             missing.unshift(current);
             continue;
         }
@@ -9700,35 +9720,35 @@ async function makeDirectory(dir, input) {
         break;
     }
     for (const d of missing) {
-        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.mkdir)(d).catch((err) => {
+        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.mkdir)(d).catch((err) => {
             if (err.code !== 'EEXIST')
-                throw cannot(`${d}: ${(0,_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .systemErrorMeaning */ .rZ)(err) ?? err.message}`);
+                throw cannot(`${d}: ${(0,_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .systemErrorMeaning */ .rZ)(err) ?? err.message}`);
         });
     }
 }
 /** Checks that files can be created in `dir` (permissions, read-only mounts) before any work starts. */
 async function probeWritable(dir, input) {
-    const probe = (0,node_path__WEBPACK_IMPORTED_MODULE_2__.join)(dir, `.rollback-kit-write-test-${process.pid}-${(0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.randomBytes)(3).toString('hex')}`);
+    const probe = (0,node_path__WEBPACK_IMPORTED_MODULE_3__.join)(dir, `.rollback-kit-write-test-${process.pid}-${(0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.randomBytes)(3).toString('hex')}`);
     try {
-        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.writeFile)(probe, '');
+        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.writeFile)(probe, '');
     }
     catch (err) {
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .RollbackKitError */ .dp(`Cannot write files in ${input} ${dir}: ${(0,_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .systemErrorMeaning */ .rZ)(err) ?? err.message}.`, `Point ${input} at a writable folder, such as one under $RUNNER_TEMP.`);
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_4__/* .RollbackKitError */ .dp(`Cannot write files in ${input} ${dir}: ${(0,_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .systemErrorMeaning */ .rZ)(err) ?? err.message}.`, `Point ${input} at a writable folder, such as one under $RUNNER_TEMP.`);
     }
-    await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.unlink)(probe).catch(() => undefined);
+    await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.unlink)(probe).catch(() => undefined);
 }
 /**
  * Writes a file whole or not at all: a temporary file beside it, then a rename. A full disk or a
  * crash leaves the old file (or none), never a truncated one someone could trust.
  */
 async function writeFileAtomic(path, data) {
-    const temporary = (0,node_path__WEBPACK_IMPORTED_MODULE_2__.join)((0,node_path__WEBPACK_IMPORTED_MODULE_2__.dirname)(path), `.${(0,node_path__WEBPACK_IMPORTED_MODULE_2__.basename)(path)}.${(0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.randomBytes)(4).toString('hex')}.tmp`);
+    const temporary = (0,node_path__WEBPACK_IMPORTED_MODULE_3__.join)((0,node_path__WEBPACK_IMPORTED_MODULE_3__.dirname)(path), `.${(0,node_path__WEBPACK_IMPORTED_MODULE_3__.basename)(path)}.${(0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.randomBytes)(4).toString('hex')}.tmp`);
     try {
-        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.writeFile)(temporary, data, { flag: 'wx' });
-        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.rename)(temporary, path);
+        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.writeFile)(temporary, data, { flag: 'wx' });
+        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.rename)(temporary, path);
     }
     catch (err) {
-        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.rm)(temporary, { force: true }).catch(() => undefined);
+        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.rm)(temporary, { force: true }).catch(() => undefined);
         // Name the file the user will look for, not the temporary one.
         const e = err;
         if (!e.path || e.path === temporary)
@@ -9738,15 +9758,73 @@ async function writeFileAtomic(path, data) {
 }
 /** A Node file-system error as one the user can act on: the operation, the path, what to do. */
 function asFileError(err, input) {
-    if (err instanceof _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .RollbackKitError */ .dp || !err.path)
+    if (err instanceof _errors_js__WEBPACK_IMPORTED_MODULE_4__/* .RollbackKitError */ .dp || !err.path)
         return err;
-    const line = (0,_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .systemErrorLine */ .o3)(err);
+    const line = (0,_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .systemErrorLine */ .o3)(err);
     if (!line)
         return err;
     const code = err.code;
     const where = input ? `Point ${input} at a writable folder with free space, such as one under $RUNNER_TEMP.` : undefined;
     const hint = code === 'ENOSPC' || code === 'EDQUOT' ? `Free space on that disk${input ? ` or point ${input} elsewhere` : ''}, then run again.` : where;
-    return new _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .RollbackKitError */ .dp(line, hint);
+    return new _errors_js__WEBPACK_IMPORTED_MODULE_4__/* .RollbackKitError */ .dp(line, hint);
+}
+/**
+ * A file readRegularFile will not read, and why (`why` ends "Cannot read X: ", as in "it is a
+ * FIFO (named pipe), not a regular file"): the caller names the file and the input it came from.
+ */
+class FileRefused extends Error {
+    path;
+    why;
+    constructor(path, why) {
+        super(`${path}: ${why}`);
+        this.path = path;
+        this.why = why;
+        this.name = 'FileRefused';
+    }
+}
+const KINDS = [
+    [(s) => s.isDirectory(), 'it is a directory'],
+    [(s) => s.isFIFO(), 'it is a FIFO (named pipe), not a regular file'],
+    [(s) => s.isSocket(), 'it is a socket, not a regular file'],
+    [(s) => s.isCharacterDevice(), 'it is a character device, not a regular file'],
+    [(s) => s.isBlockDevice(), 'it is a block device, not a regular file'],
+];
+const size = (bytes) => (bytes >= 1024 * 1024 ? `${Math.round((bytes / 1024 / 1024) * 10) / 10} MB` : bytes >= 1024 ? `${Math.round((bytes / 1024) * 10) / 10} KB` : `${bytes} bytes`);
+/**
+ * The text (UTF-8) of a file a user pointed us at, through any symbolic links, if it is a regular
+ * file of at most `maxBytes`; else FileRefused. Opened without blocking, so a FIFO (which would
+ * block the read until something wrote to it, forever) or a device is refused at once, and read no
+ * further than the cap, so a huge file (or one still growing) cannot fill memory. Node's own errors
+ * (ENOENT, EACCES) are thrown as they are. Synchronous: these files are small, and many of them
+ * read through the thread pool one by one cost more than the reads.
+ */
+function readRegularFile(path, maxBytes) {
+    const fd = (0,node_fs__WEBPACK_IMPORTED_MODULE_1__.openSync)(path, node_fs__WEBPACK_IMPORTED_MODULE_1__.constants.O_RDONLY | node_fs__WEBPACK_IMPORTED_MODULE_1__.constants.O_NONBLOCK);
+    try {
+        const info = (0,node_fs__WEBPACK_IMPORTED_MODULE_1__.fstatSync)(fd);
+        if (!info.isFile())
+            throw new FileRefused(path, KINDS.find(([is]) => is(info))?.[1] ?? 'it is not a regular file');
+        const tooLarge = () => new FileRefused(path, `it is larger than ${size(maxBytes)}${info.size > maxBytes ? ` (${info.size} bytes)` : ''}`);
+        if (info.size > maxBytes)
+            throw tooLarge();
+        // Read to the end, not to the size stat gave: a file still growing is caught at the cap.
+        const chunks = [];
+        let total = 0;
+        for (;;) {
+            const chunk = Buffer.allocUnsafe(Math.min(Math.max(info.size + 1, 64 * 1024), maxBytes + 1 - total));
+            const n = (0,node_fs__WEBPACK_IMPORTED_MODULE_1__.readSync)(fd, chunk, 0, chunk.length, null);
+            if (n === 0)
+                break;
+            chunks.push(chunk.subarray(0, n));
+            total += n;
+            if (total > maxBytes)
+                throw tooLarge();
+        }
+        return Buffer.concat(chunks).toString('utf8');
+    }
+    finally {
+        (0,node_fs__WEBPACK_IMPORTED_MODULE_1__.closeSync)(fd);
+    }
 }
 
 
@@ -9831,6 +9909,14 @@ function parseTime(raw, name) {
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   R: () => (/* binding */ runProcess)
 /* harmony export */ });
+/* unused harmony export KILL_GRACE_MS */
+/**
+ * How long a program asked to end may take before it is killed. A gentler signal lets it end its
+ * own way (psql cancels its statement on SIGINT, so the server frees the locks at once), but a
+ * program that ignores it, or waits on a connection that stalled for the cancel it sends, would
+ * otherwise hold the run, and whatever it holds, for as long as it likes.
+ */
+const KILL_GRACE_MS = 5000;
 /** How long captured output may still come after the program exited (see 'exit' below). */
 const EXIT_GRACE_MS = 2000;
 /** Output beyond this is cut: pg_restore -v can be chatty, and memory is not a log store. */
@@ -9856,13 +9942,22 @@ async function runProcess(command, args, opts = {}) {
         let stdout = '';
         let stderr = '';
         let timedOut = false;
+        const graceMs = opts.killGraceMs ?? KILL_GRACE_MS;
+        // Only while it has not exited: its pid may be another program's by then.
+        const killLater = () => setTimeout(() => child.exitCode === null && child.signalCode === null && child.kill('SIGKILL'), graceMs).unref();
         const timer = opts.timeoutMs
             ? setTimeout(() => {
                 timedOut = true;
                 child.kill('SIGTERM');
-                setTimeout(() => child.kill('SIGKILL'), 5000).unref();
+                killLater();
             }, opts.timeoutMs)
             : undefined;
+        // The abort's own signal is sent by spawn (killSignal); this is the escalation after it.
+        const onAbort = () => void killLater();
+        if (opts.signal?.aborted)
+            onAbort();
+        else
+            opts.signal?.addEventListener('abort', onAbort, { once: true });
         const cut = { stdout: false, stderr: false };
         if (opts.stdout) {
             const out = opts.stdout;
@@ -9898,6 +9993,7 @@ async function runProcess(command, args, opts = {}) {
                 return;
             if (timer)
                 clearTimeout(timer);
+            opts.signal?.removeEventListener('abort', onAbort);
             reject(err);
         });
         // 'close' waits for every holder of the output pipes, and a program's own children inherit them:
@@ -9918,6 +10014,7 @@ async function runProcess(command, args, opts = {}) {
         child.on('close', (code, signal) => {
             if (timer)
                 clearTimeout(timer);
+            opts.signal?.removeEventListener('abort', onAbort);
             clearTimeout(orphaned);
             resolve({ code, signal, stdout: wholeLines(stdout, cut.stdout), stderr: wholeLines(stderr, cut.stderr), timedOut });
         });
@@ -10037,7 +10134,8 @@ function declareEnvironmentSecrets(env, log) {
 const MIN_SECRET_LENGTH = 6;
 /** Values that are switches or placeholders, never credentials: `?x-vercel-set-bypass-cookie=true`. */
 const COMMON_WORDS = new Set(['true', 'false', 'null', 'none', 'nil', 'undefined', 'yes', 'no', 'on', 'off', 'enabled', 'disabled']);
-const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+// Digits after a point only: `\d+\.?\d*` could split a run of digits anywhere (n² steps on a long one that fails).
+const NUMBER = /^[+-]?(\d+(?:\.\d*)?|\.\d+)(e[+-]?\d+)?$/i;
 function secretStrength(value) {
     const word = value.trim();
     if (!word)
@@ -10418,7 +10516,9 @@ function readYaml(text) {
         const tabs = tabIndentedLines(text);
         if (tabs.length)
             throw new YamlError(tabs.map((line) => ({ line, message: DESCRIPTIONS.TAB_AS_INDENT })));
-        throw new YamlError(doc.errors.map((e) => ({ line: lines.linePos(e.pos[0]).line, message: `invalid YAML: ${DESCRIPTIONS[e.code] ?? 'the text is not valid YAML here'}` })));
+        // The library reports one fault at several positions of a line (`{{{`: two BAD_INDENT): said once each.
+        const said = doc.errors.map((e) => `${lines.linePos(e.pos[0]).line}\n${DESCRIPTIONS[e.code] ?? 'the text is not valid YAML here'}`);
+        throw new YamlError([...new Set(said)].map((p) => ({ line: Number(p.split('\n')[0]), message: `invalid YAML: ${p.split('\n')[1]}` })));
     }
     const expansion = new AliasExpansion(doc, lines, text.length + MAX_ALIAS_EXPANSION);
     expansion.measure();
@@ -10773,7 +10873,8 @@ async function readCatalog(session, schemas) {
 /* harmony export */   f3: () => (/* binding */ pgClientConfig),
 /* harmony export */   ff: () => (/* binding */ describeTarget),
 /* harmony export */   id: () => (/* binding */ transactionPoolerRefusal),
-/* harmony export */   kY: () => (/* binding */ libpqEnv)
+/* harmony export */   kY: () => (/* binding */ libpqEnv),
+/* harmony export */   xE: () => (/* binding */ toolConninfo)
 /* harmony export */ });
 /* unused harmony exports withDatabase, connectionUrl */
 /* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(73024);
@@ -11168,6 +11269,23 @@ function sslConfig(t) {
     }
     return false;
 }
+/**
+ * What pg_dump and psql connect with besides libpqEnv's variables, as the conninfo string given for
+ * their database (`--dbname`); the rest (host, port, database, user) still comes from those
+ * variables. libpq turns TCP keepalive on by default but leaves its timing to the system (two hours
+ * on Linux), and has no variable for it: a connection whose peer vanished (a server that lost
+ * power, a NAT entry dropped) would leave a dump or a restore, and the locks the restore's
+ * transaction holds on the server's side until it notices, waiting for hours. With these the
+ * tool's connection fails after about 40 s without an answer to a probe (keepalives_*), or 60 s
+ * with data unacknowledged (tcp_user_timeout, PostgreSQL 12 and later), as rollback-kit's own
+ * sessions do (KEEPALIVE_IDLE_MS). The connection string may not set them itself (UNHONOURED).
+ * A Unix socket ignores them. A peer that answers TCP but forwards nothing (a proxy that stalls)
+ * is not caught by these: the tool's own timeout is the bound there.
+ */
+function toolConninfo(toolMajor) {
+    const keepalive = `keepalives=1 keepalives_idle=${KEEPALIVE_IDLE_MS / 1000} keepalives_interval=10 keepalives_count=3`;
+    return toolMajor >= 12 ? `${keepalive} tcp_user_timeout=60000` : keepalive;
+}
 /** The connection string's parameters that reach the pg_* tools, and the variable each goes in. */
 const LIBPQ_ENV = {
     sslmode: 'PGSSLMODE',
@@ -11243,7 +11361,8 @@ function libpqEnv(t) {
 /* unused harmony export describeBlockers */
 /* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(77598);
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8005);
-/* harmony import */ var _session_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(14441);
+/* harmony import */ var node_timers_promises__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(58500);
+/* harmony import */ var _session_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(14441);
 /**
  * Lock waits. A snapshot or a restore must never wait forever behind another session (an idle
  * transaction, a stuck migration): our sessions run under a lock timeout, and while they run a
@@ -11251,6 +11370,7 @@ function libpqEnv(t) {
  * blocking pid and what it is doing. The watcher has to look while the wait lasts: once the lock
  * timeout has fired, pg_blocking_pids has nothing left to say.
  */
+
 
 
 
@@ -11271,6 +11391,17 @@ function lockTimeoutMs(seconds) {
 function sessionTag(kind) {
     return `rollback-kit-${kind}-${(0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.randomBytes)(4).toString('hex')}`;
 }
+/**
+ * The watcher's queries read pg_stat_activity and pg_locks and answer in milliseconds: each runs no
+ * longer than this, and its answer is waited for no longer than that and the margin, so a watcher
+ * whose connection stalls neither polls on forever behind the one in flight nor holds stop().
+ */
+const WATCH_DEADLINE = { statementMs: 10_000, marginMs: 5_000 };
+/**
+ * How long stop() waits for a poll in flight (it may be ending the sessions of a cycle) before it
+ * closes the connection under it: a poll takes milliseconds, and one on a stalled connection forever.
+ */
+const STOP_WAIT_MS = 2000;
 /** A lock timeout, from a PostgreSQL error code or from a pg_* tool's stderr. */
 function isLockTimeout(codeOrText) {
     if (!codeOrText)
@@ -11301,7 +11432,8 @@ async function cancelOn(session, pid, opts) {
  */
 async function cancelQuery(target, pid, log, opts = {}) {
     try {
-        await (0,_session_js__WEBPACK_IMPORTED_MODULE_2__/* .withSession */ .fQ)(target, (s) => cancelOn(s, pid, opts));
+        // Bounded as the watcher's queries are: a cancel on a stalled connection must end too.
+        await (0,_session_js__WEBPACK_IMPORTED_MODULE_3__/* .withSession */ .fQ)(target, (s) => cancelOn(s, pid, opts), { queryDeadline: opts.queryDeadline ?? WATCH_DEADLINE });
     }
     catch (err) {
         log.debug(`Could not cancel the query of pid ${pid}: ${err.message}`);
@@ -11313,8 +11445,9 @@ async function cancelQuery(target, pid, log, opts = {}) {
  */
 async function watchBlockers(target, applicationName, log, opts = {}) {
     let session;
+    const deadline = opts.queryDeadline ?? WATCH_DEADLINE;
     try {
-        session = await (0,_session_js__WEBPACK_IMPORTED_MODULE_2__/* .connect */ .Ng)(target);
+        session = await (0,_session_js__WEBPACK_IMPORTED_MODULE_3__/* .connect */ .Ng)(target, { queryDeadline: deadline });
     }
     catch (err) {
         log.debug(`Not watching for blocking sessions: ${err.message}`);
@@ -11354,7 +11487,13 @@ async function watchBlockers(target, applicationName, log, opts = {}) {
         await session.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1 AND pid <> pg_backend_pid()', [applicationName]);
         opts.onCycle(blockers);
     };
+    let timeoutSet = false;
     const poll = async () => {
+        // Set with the first poll, not before the watch starts: the wait it watches is under way.
+        if (!timeoutSet) {
+            await session.query("SELECT set_config('statement_timeout', $1, false)", [String(deadline.statementMs)]);
+            timeoutSet = true;
+        }
         // [[:space:]], not \s: a backslash in a string is an escape where standard_conforming_strings is off.
         const { rows } = await session.query(`SELECT DISTINCT b.pid, b.usename AS user, b.state, extract(epoch FROM now() - coalesce(b.xact_start, b.query_start))::int AS seconds,
               left(regexp_replace(b.query, '[[:space:]]+', ' ', 'g'), ${QUERY_READ_CHARS}) AS query,
@@ -11384,8 +11523,11 @@ async function watchBlockers(target, applicationName, log, opts = {}) {
         cancelled: () => cancelled,
         async stop() {
             clearInterval(timer);
-            await polling;
-            (0,_session_js__WEBPACK_IMPORTED_MODULE_2__/* .closeSession */ .Vu)(session);
+            const polled = await Promise.race([polling.then(() => true), (0,node_timers_promises__WEBPACK_IMPORTED_MODULE_2__.setTimeout)(STOP_WAIT_MS, false, { ref: false })]);
+            (0,_session_js__WEBPACK_IMPORTED_MODULE_3__/* .closeSession */ .Vu)(session);
+            // A poll still in flight (a stalled connection) fails as its connection closes.
+            if (!polled)
+                session.connection?.stream?.destroy?.();
             return last;
         },
     };
@@ -11439,15 +11581,13 @@ function lockTimeoutError(what, seconds, blockers, state, log, facts = {}) {
 /* harmony export */   ev: () => (/* binding */ manifestPathFor)
 /* harmony export */ });
 /* unused harmony exports MAX_MANIFEST_BYTES, manifestProblem */
-/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(51455);
-/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8005);
-/* harmony import */ var _core_files_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(32019);
-/* harmony import */ var _archive_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(44263);
+/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8005);
+/* harmony import */ var _core_files_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(32019);
+/* harmony import */ var _archive_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(44263);
 /**
  * The manifest written next to every snapshot: what was dumped, from which server, its sha256, and
  * the catalogue (row counts per table, object counts) that restore-db and smoke checks compare with.
  */
-
 
 
 
@@ -11457,7 +11597,7 @@ function manifestPathFor(snapshotPath) {
 /** Written whole or not at all: a truncated manifest must never sit beside a snapshot. */
 async function writeManifest(snapshotPath, manifest) {
     const path = manifestPathFor(snapshotPath);
-    await (0,_core_files_js__WEBPACK_IMPORTED_MODULE_2__/* .writeFileAtomic */ .Zf)(path, `${JSON.stringify(manifest, null, 2)}\n`);
+    await (0,_core_files_js__WEBPACK_IMPORTED_MODULE_1__/* .writeFileAtomic */ .Zf)(path, `${JSON.stringify(manifest, null, 2)}\n`);
     return path;
 }
 /**
@@ -11468,24 +11608,21 @@ const MAX_MANIFEST_BYTES = 256 * 1024 * 1024;
 async function readManifest(path) {
     let parsed;
     try {
-        const size = (await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.stat)(path)).size;
-        if (size > MAX_MANIFEST_BYTES) {
-            throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .RollbackKitError */ .dp(`${path} is not a rollback-kit snapshot manifest: it is ${size} bytes, and a manifest is at most ${MAX_MANIFEST_BYTES}.`, BROKEN_HINT);
-        }
-        parsed = JSON.parse(await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.readFile)(path, 'utf8'));
+        // A regular file only (a FIFO would block the step forever), read up to the cap.
+        parsed = JSON.parse((0,_core_files_js__WEBPACK_IMPORTED_MODULE_1__/* .readRegularFile */ .XF)(path, MAX_MANIFEST_BYTES));
     }
     catch (err) {
-        if (err instanceof _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .RollbackKitError */ .dp)
-            throw err;
+        if (err instanceof _core_files_js__WEBPACK_IMPORTED_MODULE_1__/* .FileRefused */ .rV)
+            throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`${path} is not a rollback-kit snapshot manifest: ${err.why}.`, BROKEN_HINT);
         const why = err.code === 'ENOENT' ? 'it does not exist' : 'it is not valid JSON';
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .RollbackKitError */ .dp(`Cannot read the snapshot manifest ${path}: ${why}.`, 'snapshot-db writes it next to each snapshot; keep the two together.');
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`Cannot read the snapshot manifest ${path}: ${why}.`, 'snapshot-db writes it next to each snapshot; keep the two together.');
     }
     const m = parsed;
     if (m?.tool !== 'rollback-kit')
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .RollbackKitError */ .dp(`${path} is not a rollback-kit snapshot manifest.`);
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`${path} is not a rollback-kit snapshot manifest.`);
     const problem = manifestProblem(m);
     if (problem)
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .RollbackKitError */ .dp(`${path} is not a valid rollback-kit snapshot manifest: ${problem}.`, BROKEN_HINT);
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`${path} is not a valid rollback-kit snapshot manifest: ${problem}.`, BROKEN_HINT);
     // Written before the field was: hashed as version 1.
     return { ...m, fingerprint: m.fingerprint ?? 1 };
 }
@@ -11505,7 +11642,7 @@ function manifestProblem(m) {
     const obj = (v) => typeof v === 'object' && v !== null && !Array.isArray(v);
     const checks = [
         ['manifestVersion must be 1', m.manifestVersion === 1],
-        ['format must be custom, directory or plain', _archive_js__WEBPACK_IMPORTED_MODULE_3__/* .FORMATS */ .hR.includes(m.format)],
+        ['format must be custom, directory or plain', _archive_js__WEBPACK_IMPORTED_MODULE_2__/* .FORMATS */ .hR.includes(m.format)],
         ['sha256 must be 64 hexadecimal digits', str(m.sha256) && /^[0-9a-f]{64}$/.test(m.sha256)],
         ['sizeBytes must be a whole number of bytes', count(m.sizeBytes)],
         ['fingerprint must be 1 or 2 when present', m.fingerprint === undefined || m.fingerprint === 1 || m.fingerprint === 2],
@@ -11959,7 +12096,7 @@ function readIdent(s, at) {
  * end. pg_dump writes its scripts with standard_conforming_strings on (it sets it at their top).
  */
 function listParts(s, open) {
-    const code = (0,_sql_lexer_js__WEBPACK_IMPORTED_MODULE_1__/* .blankSql */ .h)({ text: s, standardConformingStrings: true }, { quoted: true });
+    const code = (0,_sql_lexer_js__WEBPACK_IMPORTED_MODULE_1__/* .blankSql */ .hh)({ text: s, standardConformingStrings: true }, { quoted: true });
     const parts = [];
     let depth = 0;
     let from = open + 1;
@@ -12249,8 +12386,14 @@ function compareSource(snapshot, target) {
 /* harmony export */   q1: () => (/* binding */ QueryDeadlineExceeded)
 /* harmony export */ });
 /* unused harmony export connectionError */
-/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8005);
-/* harmony import */ var _connection_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(401);
+/* harmony import */ var node_stream__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(57075);
+/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8005);
+/* harmony import */ var _connection_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(401);
+/**
+ * Opening a database session, with PostgreSQL's and the network's failures turned into messages
+ * that name the target (host:port/db) and say what to check. Never includes the password.
+ */
+
 
 
 /**
@@ -12258,7 +12401,7 @@ function compareSource(snapshot, target) {
  * `fromServer` whether PostgreSQL (or a pooler in front of it) answered the startup with an error or
  * a refusal of SSL, rather than the network failing.
  */
-class ConnectionError extends _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp {
+class ConnectionError extends _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .RollbackKitError */ .dp {
     code;
     fromServer;
     constructor(message, hint, code, fromServer = false) {
@@ -12308,6 +12451,9 @@ function seconds(ms) {
     return String(Math.round(ms / 100) / 10);
 }
 const deadlines = new WeakMap();
+function isStream(value) {
+    return value instanceof node_stream__WEBPACK_IMPORTED_MODULE_0__.Readable || value instanceof node_stream__WEBPACK_IMPORTED_MODULE_0__.Writable;
+}
 function isPromise(value) {
     return typeof value?.then === 'function';
 }
@@ -12321,10 +12467,21 @@ function enforceDeadlines(client, deadline) {
     const send = client.query.bind(client);
     const bounded = (...args) => {
         const result = send(...args);
-        if (state.statements === undefined || !isPromise(result))
+        if (state.statements === undefined)
             return result;
         const statements = state.statements;
         const ms = statements * deadline.statementMs + deadline.marginMs;
+        // A COPY (pg-copy-streams) is a stream, not a promise: it must have ended by the deadline too.
+        if (isStream(result)) {
+            const timer = setTimeout(() => {
+                client.connection?.stream?.destroy?.();
+                result.destroy(new QueryDeadlineExceeded(ms, statements, deadline.marginMs));
+            }, ms);
+            (0,node_stream__WEBPACK_IMPORTED_MODULE_0__.finished)(result, () => clearTimeout(timer));
+            return result;
+        }
+        if (!isPromise(result))
+            return result;
         let timer;
         const expired = new Promise((_, reject) => {
             timer = setTimeout(() => {
@@ -12356,7 +12513,7 @@ async function withQueryDeadline(session, statements, fn) {
 }
 const READ_ONLY_OPTION = '-c default_transaction_read_only=on';
 async function connect(target, opts = {}) {
-    const session = await openWithOptions(target, (0,_connection_js__WEBPACK_IMPORTED_MODULE_1__/* .pgClientConfig */ .f3)(target, opts), opts);
+    const session = await openWithOptions(target, (0,_connection_js__WEBPACK_IMPORTED_MODULE_2__/* .pgClientConfig */ .f3)(target, opts), opts);
     if (opts.queryDeadline)
         enforceDeadlines(session, opts.queryDeadline);
     return session;
@@ -12364,7 +12521,7 @@ async function connect(target, opts = {}) {
 async function openWithOptions(target, config, opts) {
     // A transaction pooler hands the session's startup options to server sessions others share
     // (or refuses them): there the caller's own READ ONLY transaction is what holds.
-    if (!opts.readOnly || (0,_connection_js__WEBPACK_IMPORTED_MODULE_1__/* .isTransactionPooler */ .ex)(target))
+    if (!opts.readOnly || (0,_connection_js__WEBPACK_IMPORTED_MODULE_2__/* .isTransactionPooler */ .ex)(target))
         return open(target, config);
     try {
         // After the URL's own options, so that a `-c default_transaction_read_only=off` there loses.
@@ -12463,7 +12620,7 @@ async function withSession(target, fn, opts = {}) {
     }
 }
 function connectionError(target, err) {
-    const where = (0,_connection_js__WEBPACK_IMPORTED_MODULE_1__/* .describeTarget */ .ff)(target);
+    const where = (0,_connection_js__WEBPACK_IMPORTED_MODULE_2__/* .describeTarget */ .ff)(target);
     const e = err;
     const code = e?.code ?? '';
     const message = e?.message ?? String(err);
@@ -12516,7 +12673,7 @@ function connectionError(target, err) {
 /* harmony export */   PJ: () => (/* binding */ wholeDatabaseSnapshot),
 /* harmony export */   W9: () => (/* binding */ takeSnapshot)
 /* harmony export */ });
-/* unused harmony exports MIGRATION_HISTORY_SCHEMAS, exportFileName, snapshotBaseName, validateRequest */
+/* unused harmony exports MIGRATION_HISTORY_SCHEMAS, SNAPSHOT_DEADLINE, exportFileName, snapshotBaseName, validateRequest */
 /* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(77598);
 /* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(73024);
 /* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(51455);
@@ -12566,6 +12723,14 @@ function connectionError(target, err) {
 const SMALL_TABLE_BYTES = 1 << 20;
 /** Schemas that hold migration history: kept even when `schemas` names only the app's own. */
 const MIGRATION_HISTORY_SCHEMAS = ['supabase_migrations', 'drizzle', 'sqitch'];
+/**
+ * Each query of the snapshot's own session runs no longer than this (statement_timeout) and its
+ * answer is waited for no longer than that and the margin (QueryDeadline): a connection that stalls
+ * without closing must not hold the snapshot (and, before a restore, the restore's table locks)
+ * forever. An hour, as long as the read back may take (archive.ts): its one long query is the count
+ * of the biggest tables' rows, which reads each once, as fast as the read back reads the archive.
+ */
+const SNAPSHOT_DEADLINE = { statementMs: 60 * 60_000, marginMs: 10_000 };
 /** A snapshot stopped before it was verified: nothing of it is kept, so there is none to trust. */
 function snapshotStopped(where) {
     return new _core_errors_js__WEBPACK_IMPORTED_MODULE_5__/* .RollbackKitError */ .dp(`Snapshot of ${where} was stopped before it was verified, so no snapshot was made: pg_dump was ended (or never started) and what it had written was removed.`, 'Run it again when it can run to its end.', { stopped: true });
@@ -12656,9 +12821,9 @@ async function claimSnapshotPath(dir, base, format) {
         }
     }
 }
-function pgDumpArgs(req, path, snapshotId, sel, lockTimeout, largeObjects) {
+function pgDumpArgs(req, pgDump, path, snapshotId, sel, lockTimeout, largeObjects) {
     const formatFlag = { custom: 'c', directory: 'd', plain: 'p' }[req.format];
-    const args = [`--format=${formatFlag}`, '--file', path, '--no-password', `--snapshot=${snapshotId}`, `--lock-wait-timeout=${lockTimeout}`];
+    const args = [`--dbname=${(0,_connection_js__WEBPACK_IMPORTED_MODULE_8__/* .toolConninfo */ .xE)(pgDump.major)}`, `--format=${formatFlag}`, '--file', path, '--no-password', `--snapshot=${snapshotId}`, `--lock-wait-timeout=${lockTimeout}`];
     if (req.format === 'directory' && req.jobs > 1)
         args.push('--jobs', String(req.jobs));
     // A plain script must be able to replace what is there when restore-db feeds it to psql.
@@ -12757,7 +12922,7 @@ function isServerError(err) {
 }
 /** A failure of our own session's work (listing, locking, counting, exporting) in the server's words. */
 function sideError(err, where, user, log) {
-    if (err instanceof _core_errors_js__WEBPACK_IMPORTED_MODULE_5__/* .RollbackKitError */ .dp || (0,_lock_wait_js__WEBPACK_IMPORTED_MODULE_9__/* .isLockTimeout */ .Td)(err.code))
+    if (err instanceof _core_errors_js__WEBPACK_IMPORTED_MODULE_5__/* .RollbackKitError */ .dp || err instanceof _session_js__WEBPACK_IMPORTED_MODULE_13__/* .QueryDeadlineExceeded */ .q1 || (0,_lock_wait_js__WEBPACK_IMPORTED_MODULE_9__/* .isLockTimeout */ .Td)(err.code))
         return err;
     const e = err;
     if (typeof e.message !== 'string')
@@ -12849,7 +13014,8 @@ async function takeSnapshot(req, log) {
     // Which pg_dump fits is known only once the server answers; asking the installed ones meanwhile is free.
     if (!req.pgDumpPath)
         (0,_pg_tools_js__WEBPACK_IMPORTED_MODULE_12__/* .warmPgTools */ .I3)(['pg_dump', 'pg_restore'], req.tools);
-    const session = await (0,_session_js__WEBPACK_IMPORTED_MODULE_13__/* .connect */ .Ng)(req.target);
+    const deadline = req.queryDeadline ?? SNAPSHOT_DEADLINE;
+    const session = await (0,_session_js__WEBPACK_IMPORTED_MODULE_13__/* .connect */ .Ng)(req.target, { queryDeadline: deadline });
     let path;
     let exportsDir;
     let cancelOnStop;
@@ -12858,8 +13024,8 @@ async function takeSnapshot(req, log) {
         // No parallel workers for the counts: starting them costs more than a count of one table's own
         // rows, and they take the cores the verification's pg_restore runs on.
         const { rows } = await session.query(`SELECT set_config('application_name', $1, false), set_config('lock_timeout', $2, false), set_config('row_security', 'off', false),
-              set_config('max_parallel_workers_per_gather', '0', false),
-              current_setting('server_version_num') AS num, current_setting('server_version') AS version, pg_backend_pid() AS pid`, [tag, String(lockTimeout)]);
+              set_config('max_parallel_workers_per_gather', '0', false), set_config('statement_timeout', $3, false),
+              current_setting('server_version_num') AS num, current_setting('server_version') AS version, pg_backend_pid() AS pid`, [tag, String(lockTimeout), String(deadline.statementMs)]);
         // The session only reads: a stop cancels whatever it waits for (a table lock, up to lock-timeout)
         // or runs (a count) at once, instead of after the stopped step's grace time.
         const pid = rows[0].pid;
@@ -12906,7 +13072,7 @@ async function takeSnapshot(req, log) {
                     throw snapshotStopped(where);
                 log.info(`Dumping ${where} (${req.format} format${req.jobs > 1 ? `, ${req.jobs} jobs` : ''}) to ${path} …`);
                 const dumpStarted = Date.now();
-                const dump = (0,_core_process_js__WEBPACK_IMPORTED_MODULE_16__/* .runProcess */ .R)(pgDump.path, pgDumpArgs(req, path, snapshotId, selection, lockTimeout, largeObjects), { env: { ...(0,_connection_js__WEBPACK_IMPORTED_MODULE_8__/* .libpqEnv */ .kY)(req.target), PGAPPNAME: tag }, signal: req.signal });
+                const dump = (0,_core_process_js__WEBPACK_IMPORTED_MODULE_16__/* .runProcess */ .R)(pgDump.path, pgDumpArgs(req, pgDump, path, snapshotId, selection, lockTimeout, largeObjects), { env: { ...(0,_connection_js__WEBPACK_IMPORTED_MODULE_8__/* .libpqEnv */ .kY)(req.target), PGAPPNAME: tag }, signal: req.signal });
                 // Counting the small tables and exporting in the exported snapshot while pg_dump copies the same
                 // rows. A small table's count costs opening it, which pg_dump's per-table work can share; a big
                 // one's is a scan of every row, kept until pg_dump is done so the two never compete.
@@ -13038,6 +13204,9 @@ async function takeSnapshot(req, log) {
         // Whatever a stop interrupted (a query, pg_dump, the read back) failed because of it.
         if (req.signal?.aborted)
             throw snapshotStopped(where);
+        if (err instanceof _session_js__WEBPACK_IMPORTED_MODULE_13__/* .QueryDeadlineExceeded */ .q1) {
+            throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_5__/* .RollbackKitError */ .dp(`Snapshot of ${where} stopped: a query of its own session got ${err.message}.`, 'Nothing was kept. Check the network path to the database (a proxy or NAT box that stops forwarding) and run again.');
+        }
         // A query the server refused (reading the catalogue, locking, resolving names) in its words,
         // never as an unexpected error.
         throw isServerError(err) ? sideError(err, where, req.target.user, log) : (0,_core_files_js__WEBPACK_IMPORTED_MODULE_6__/* .asFileError */ .dH)(err, 'output-dir');
@@ -13056,8 +13225,9 @@ async function takeSnapshot(req, log) {
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   b: () => (/* binding */ SqlLexer),
-/* harmony export */   h: () => (/* binding */ blankSql)
+/* harmony export */   bS: () => (/* binding */ SqlLexer),
+/* harmony export */   bu: () => (/* binding */ sqlParts),
+/* harmony export */   hh: () => (/* binding */ blankSql)
 /* harmony export */ });
 /**
  * Where PostgreSQL statements end, read in pieces: a `;` ends one only in code, not inside a string
@@ -13422,22 +13592,25 @@ function lineEnd(text, from) {
             return i;
     return -1;
 }
+/** `sql` cut into the parts the lexer reads it as, in order: joined, they are `sql` again. */
+function sqlParts(sql) {
+    const starts = [{ part: 'code', at: 0 }];
+    new SqlLexer({ standardConformingStrings: sql.standardConformingStrings, onPart: (part, at) => starts.push({ part, at }) }).scan(sql.text);
+    return starts.map(({ part, at }, k) => ({ part, text: sql.text.slice(at, starts[k + 1]?.at ?? sql.text.length), ...(part === 'quoted' && at > 0 ? { quote: sql.text[at - 1] } : {}) }));
+}
 /**
  * `sql` as the lexer reads it, each character that is not code replaced by a space (newlines kept,
  * so offsets and lines still hold): comments always, and with `quoted` the insides of strings,
  * quoted identifiers and dollar-quoted bodies too. For classifying a statement, never for running it.
  */
 function blankSql(sql, blank) {
-    const starts = [{ part: 'code', at: 0 }];
-    new SqlLexer({ standardConformingStrings: sql.standardConformingStrings, onPart: (part, at) => starts.push({ part, at }) }).scan(sql.text);
-    let out = '';
-    starts.forEach(({ part, at }, k) => {
-        const text = sql.text.slice(at, starts[k + 1]?.at ?? sql.text.length);
-        out += part === 'code' || (part === 'quoted' && !blank.quoted) ? text : text.replace(/[^\n]/g, ' ');
-    });
-    return out;
+    return sqlParts(sql)
+        .map(({ part, text }) => (part === 'code' || (part === 'quoted' && !blank.quoted) ? text : text.replace(/[^\n]/g, ' ')))
+        .join('');
 }
-const SET_CONFORMING = /^set\s+(?:(?:session|local)\s+)?"?standard_conforming_strings"?\s*(?:=|\bto\b)\s*([\s\S]*?)\s*$/i;
+// Read from trimmed code: the value runs to the end (a lazy value before `\s*$` backtracked over
+// every run of white space inside it, n² steps).
+const SET_CONFORMING = /^set\s+(?:(?:session|local)\s+)?"?standard_conforming_strings"?\s*(?:=|\bto\b)\s*([\s\S]*)$/i;
 const RESET_CONFORMING = /^(?:reset\s+(?:"?standard_conforming_strings"?|all)|discard\s+all)\s*$/i;
 /**
  * What a statement sets standard_conforming_strings to: on (true), off (false), its value at the
@@ -13601,7 +13774,7 @@ async function uploadSnapshotArtifact(paths, retentionDays) {
     const files = (await Promise.all(paths.map(filesOf))).flat();
     try {
         // Loaded only when asked for: it is most of the bundle and slows every cold start.
-        const { DefaultArtifactClient } = await Promise.all(/* import() */[__nccwpck_require__.e(351), __nccwpck_require__.e(260), __nccwpck_require__.e(405)]).then(__nccwpck_require__.bind(__nccwpck_require__, 83405));
+        const { DefaultArtifactClient } = await Promise.all(/* import() */[__nccwpck_require__.e(555), __nccwpck_require__.e(260), __nccwpck_require__.e(405)]).then(__nccwpck_require__.bind(__nccwpck_require__, 83405));
         const { id, size } = await new DefaultArtifactClient().uploadArtifact(name, files, (0,node_path__WEBPACK_IMPORTED_MODULE_1__.dirname)(paths[0]), retentionDays ? { retentionDays } : {});
         return { name, id, size };
     }
@@ -14210,7 +14383,17 @@ function planReverts(format, files, appliedIds, selector, context) {
         const list = missing.map((f) => `${f.name} (${f.missingReason ?? (f.downSql === undefined ? 'no down SQL' : 'the down SQL is empty')})`).join(', ');
         // A down in code (node-pg-migrate's JS/TS) runs only in the tool: the whole plan goes through it, in its order.
         const inCode = missing.some((f) => f.downCode) && context.ownDown;
-        const hint = inCode ? `Revert with the tool's own down, which runs that code: ${context.ownDown(chosen.length)} (with the DATABASE_URL and options your deploy uses).` : DOWN_HINTS[format.name];
+        // A migration with no file at all needs its file back, not a down section added to it.
+        const noFile = missing.filter((f) => f.missingReason === NO_FILE);
+        const withFile = missing.length - noFile.length;
+        const fileHint = noFile.length
+            ? `${noFile.length === 1 ? 'Its file is' : 'Their files are'} not in this checkout: run from the commit that was deployed (the one that brought ${noFile.length === 1 ? 'it' : 'them'}, with the down SQL; actions/checkout with ref: <that commit> and fetch-depth: 0), or point migrations-dir at the folder that holds ${noFile.length === 1 ? 'it' : 'them'}.`
+            : undefined;
+        const hint = inCode
+            ? `Revert with the tool's own down, which runs that code: ${context.ownDown(chosen.length)} (with the DATABASE_URL and options your deploy uses).`
+            : fileHint
+                ? `${fileHint}${withFile ? ` For the others: ${DOWN_HINTS[format.name]}` : ''}`
+                : DOWN_HINTS[format.name];
         throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`Cannot revert ${list}: nothing to run, and marking it reverted would lie. Nothing was run.`, hint);
     }
     const kept = applied.length - chosen.length - 1;
@@ -14408,12 +14591,13 @@ var db_session = __nccwpck_require__(14441);
 var lock = __nccwpck_require__(43683);
 // EXTERNAL MODULE: ./.build/migrations/planner.js
 var planner = __nccwpck_require__(93170);
-// EXTERNAL MODULE: external "node:fs"
-var external_node_fs_ = __nccwpck_require__(73024);
 // EXTERNAL MODULE: external "node:fs/promises"
 var promises_ = __nccwpck_require__(51455);
+// EXTERNAL MODULE: ./.build/core/files.js
+var files = __nccwpck_require__(32019);
 ;// CONCATENATED MODULE: ./.build/migrations/files.js
 /** Reading a migrations folder: the helpers every format shares. */
+
 
 
 
@@ -14431,14 +14615,23 @@ async function listFolders(dir) {
     return entries.filter((e) => !e.name.startsWith('.') && e.isDirectory()).map((e) => e.name);
 }
 /**
- * A migration file's text, or undefined when it does not exist. Read synchronously: migration files
- * are small, and hundreds of them read through the thread pool one by one cost more than the reads.
+ * The most of one migration file read: its down SQL is sent as one query, and a migration that
+ * loads data may be large, but past this it is not a migration (a dump, a file written in a loop).
+ */
+const MAX_MIGRATION_BYTES = 64 * 1024 * 1024;
+/**
+ * A migration file's text, or undefined when it cannot be read (it does not exist). A link to a
+ * file is read as the file; anything else that is not a regular file (a FIFO would block the step
+ * forever), or a file larger than MAX_MIGRATION_BYTES, fails the step, saying which.
  */
 async function readText(dir, name) {
     try {
-        return (0,external_node_fs_.readFileSync)((0,external_node_path_.join)(dir, name), 'utf8');
+        return (0,files/* readRegularFile */.XF)((0,external_node_path_.join)(dir, name), MAX_MIGRATION_BYTES);
     }
-    catch {
+    catch (err) {
+        if (err instanceof files/* FileRefused */.rV) {
+            throw new errors/* RollbackKitError */.dp(`Cannot read the migration file ${err.path}: ${err.why}.`, 'Migration files must be regular files (or links to them) of SQL; move anything else out of the migrations folder.');
+        }
         return undefined;
     }
 }
@@ -14495,11 +14688,11 @@ function orderWarning(tool, rule, pair) {
 function sortVersions(versions) {
     return versions.sort((a, b) => compareVersions({ version: a, name: a }, { version: b, name: b }));
 }
-/** Whether any of the files contains text matching `pattern` (format detection). */
-async function anyFileMatches(dir, names, pattern) {
+/** Whether any of the files has text that `matches` (format detection). */
+async function anyFileMatches(dir, names, matches) {
     for (const name of names) {
         const text = await readText(dir, name);
-        if (text && pattern.test(text))
+        if (text && matches(text))
             return true;
     }
     return false;
@@ -14721,6 +14914,8 @@ function withHowToFinish(err, how) {
     return new errors/* RollbackKitError */.dp(err.message, err.hint ? `${err.hint} ${how}` : how);
 }
 
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(73024);
 ;// CONCATENATED MODULE: ./.build/migrations/formats/dbmate.js
 /**
  * dbmate: one file per migration with `-- migrate:up` and `-- migrate:down` sections;
@@ -14840,7 +15035,7 @@ const dbmate = {
     defaultDirs: ['db/migrations'],
     async detect(dir, entries) {
         const sql = entries.filter((n) => n.endsWith('.sql'));
-        return (await anyFileMatches(dir, sql, UP_MARKER)) ? 10 : 0;
+        return (await anyFileMatches(dir, sql, (text) => UP_MARKER.test(text))) ? 10 : 0;
     },
     load,
     layoutWarnings(_dir, files) {
@@ -15004,17 +15199,58 @@ const golangMigrate = {
 
 
 const NODE_PG_MIGRATE_LOCK_KEY = '7241865325823964';
-// The tool's own marker expressions (src/sqlMigration.ts).
-const marker = (direction) => new RegExp(`^\\s*--[\\s-]*${direction}\\s+migration`, 'im');
-const UP = marker('up');
-const DOWN = marker('down');
+const SPACE = /\s/;
+/** Where the m flag's ^ matches after: JavaScript's line terminators. */
+const LINE_END = /[\n\r\u2028\u2029]/;
+/**
+ * Where the tool's own marker expression (src/sqlMigration.ts) `/^\s*--[\s-]*<direction>\s+migration/im`
+ * first matches in `text`, or -1: text.search() with it, without its backtracking. That search
+ * tries the expression at every line start, and from each one `\s*` and `[\s-]*` may run over the
+ * following lines: a run of n blank lines, or of n lines of dashes, costs it n² steps (15 s for a
+ * file of 80,000 blank lines). Here every line start in a run shares one answer, so each character
+ * is looked at a bounded number of times.
+ */
+function findMarker(text, direction) {
+    const rest = new RegExp(`${direction}\\s+migration`, 'iy');
+    const n = text.length;
+    // The run of [\s-] read last, [runFrom, runEnd), and whether the marker's words follow it.
+    let runFrom = -1;
+    let runEnd = -1;
+    let runMatches = false;
+    for (let p = 0; p <= n;) {
+        // ^\s*: the first character after the line start that is not white space.
+        let q = p;
+        while (q < n && SPACE.test(text[q]))
+            q++;
+        if (text[q] === '-' && text[q + 1] === '-') {
+            // --[\s-]*: the words must start where the run of dashes and white space ends.
+            const from = q + 2;
+            if (from < runFrom || from > runEnd) {
+                runFrom = from;
+                runEnd = from;
+                while (runEnd < n && (text[runEnd] === '-' || SPACE.test(text[runEnd])))
+                    runEnd++;
+                rest.lastIndex = runEnd;
+                runMatches = rest.test(text);
+            }
+            if (runMatches)
+                return p;
+        }
+        // Every line start up to q reaches the same q, and fails the same way: the next one to try is after q.
+        let next = q;
+        while (next < n && !LINE_END.test(text[next]))
+            next++;
+        p = next + 1;
+    }
+    return -1;
+}
 /** Migrations in code, named as the tool names them: a numeric (timestamp) prefix. */
 const CODE_MIGRATION = /^\d+.*\.(js|cjs|mjs|ts|cts|mts)$/;
 /** The argument every node-pg-migrate migration in code receives. */
 const PGM = /\bpgm\b/;
 function parseNodePgMigrate(text) {
-    const up = text.search(UP);
-    const down = text.search(DOWN);
+    const up = findMarker(text, 'up');
+    const down = findMarker(text, 'down');
     if (down < 0)
         return { downLine: 1 };
     return { downSql: text.slice(down, up < down ? undefined : up), downLine: (0,sql_split/* lineAt */.mh)(text, down) };
@@ -15051,13 +15287,13 @@ const nodePgMigrate = {
     defaultDirs: ['migrations'],
     linearHistory: true,
     async detect(dir, entries) {
-        if (await anyFileMatches(dir, entries.filter((n) => n.endsWith('.sql')), UP))
+        if (await anyFileMatches(dir, entries.filter((n) => n.endsWith('.sql')), (text) => findMarker(text, 'up') >= 0))
             return 9;
         const code = entries.filter((n) => CODE_MIGRATION.test(n));
         if (code.length === 0)
             return 0;
         // Timestamped JS/TS files are the tool's layout; the pgm argument makes it certain.
-        return (await anyFileMatches(dir, code, PGM)) ? 7 : 2;
+        return (await anyFileMatches(dir, code, (text) => PGM.test(text))) ? 7 : 2;
     },
     async load(dir) {
         const out = [];
@@ -15446,7 +15682,7 @@ function resetSql(settings) {
  * the server's (RESET ALL, DISCARD ALL), which the deadline would cut short.
  */
 function allowance(m, statements) {
-    return m.statements.some((s) => /statement_timeout|\breset\s+all\b|\bdiscard\s+all\b/i.test((0,sql_split/* stripComments */.nY)(s))) ? undefined : statements;
+    return m.statements.some(sql_split/* setsStatementTimeout */.i0) ? undefined : statements;
 }
 /**
  * The whole migration as one query: the run's settings, BEGIN, bookkeeping, down statements (after
@@ -16292,7 +16528,10 @@ function recordFailed({ m, f, tracking, target, log, lost, pgMessage, marked }) 
 function statementFailed({ m, f, skipped, tracking, target, log, lost, pgMessage, marked }) {
     const at = where(m, f, f.error, tracking.table, log);
     const head = lost ? `Lost the connection to ${target} while reverting ${m.file.name} at ${at}: ${pgMessage}.` : `Reverting ${m.file.name} failed at ${at}: ${pgMessage}.`;
-    const hint = lost ? REACHABLE : 'Fix the down SQL (or what blocks it) and re-run: the run continues from this migration.';
+    // A re-run (Re-run jobs) checks out the commit the run started from: a fixed file reaches only a new run.
+    const hint = lost
+        ? REACHABLE
+        : `If the down SQL is wrong, fix it in ${m.file.name}, push the fix and start a new run: Re-run jobs checks out the same commit and would run the same SQL again. If something else blocks it (PostgreSQL's message above), fix that and re-run: the run continues from this migration.`;
     if (m.transactional) {
         let state;
         if (lost) {
@@ -16405,6 +16644,7 @@ function leftIndexesAccount(f, left) {
 /* harmony export */   GD: () => (/* binding */ readsAlike),
 /* harmony export */   Xd: () => (/* binding */ splitStatements),
 /* harmony export */   eu: () => (/* binding */ literal),
+/* harmony export */   i0: () => (/* binding */ setsStatementTimeout),
 /* harmony export */   i7: () => (/* binding */ needsOwnTransaction),
 /* harmony export */   iy: () => (/* binding */ codeStart),
 /* harmony export */   ls: () => (/* binding */ sessionSetting),
@@ -16440,7 +16680,7 @@ function splitStatements(sql) {
             out.push({ text: raw.text.trim(), offset: start + lead, standardConformingStrings: conforming });
         }
     };
-    const lexer = new _db_sql_lexer_js__WEBPACK_IMPORTED_MODULE_0__/* .SqlLexer */ .b({
+    const lexer = new _db_sql_lexer_js__WEBPACK_IMPORTED_MODULE_0__/* .SqlLexer */ .bS({
         standardConformingStrings: conforming,
         onEnd: (end) => {
             push(end);
@@ -16457,7 +16697,7 @@ function splitStatements(sql) {
  * what they hold: none of its '…' strings holds a backslash (E'…', dollar quotes and names never differ).
  */
 function readsAlike(s) {
-    const lexer = new _db_sql_lexer_js__WEBPACK_IMPORTED_MODULE_0__/* .SqlLexer */ .b({ standardConformingStrings: s.standardConformingStrings });
+    const lexer = new _db_sql_lexer_js__WEBPACK_IMPORTED_MODULE_0__/* .SqlLexer */ .bS({ standardConformingStrings: s.standardConformingStrings });
     lexer.scan(s.text);
     return !lexer.backslashInString;
 }
@@ -16476,15 +16716,29 @@ function hasCode(sql) {
  * running it; offsets are those of `sql`.
  */
 function stripComments(sql) {
-    return (0,_db_sql_lexer_js__WEBPACK_IMPORTED_MODULE_0__/* .blankSql */ .h)(sql, { quoted: false });
+    return (0,_db_sql_lexer_js__WEBPACK_IMPORTED_MODULE_0__/* .blankSql */ .hh)(sql, { quoted: false });
 }
 /** The statement's keywords and names only: comments, and the insides of strings, quoted identifiers and dollar-quoted bodies, blanked. */
 function codeOnly(s) {
-    return (0,_db_sql_lexer_js__WEBPACK_IMPORTED_MODULE_0__/* .blankSql */ .h)(s, { quoted: true });
+    return (0,_db_sql_lexer_js__WEBPACK_IMPORTED_MODULE_0__/* .blankSql */ .hh)(s, { quoted: true });
 }
 /** The statement's leading words, lower-cased: enough to classify it. */
 function leadingWords(s, n) {
     return codeOnly(s).trim().toLowerCase().split(/[\s(;]+/).filter(Boolean).slice(0, n);
+}
+/** Words that set statement_timeout, or reset it to the server's, in code. */
+const TIMEOUT_WORDS = /\bstatement_timeout\b|\breset\s+all\b|\bdiscard\s+all\b/i;
+/**
+ * The statement sets statement_timeout (SET, SET LOCAL, ALTER ROLE … SET, set_config()) or resets
+ * it to the server's (RESET ALL, DISCARD ALL), as its code says: the words in a comment or a string
+ * do nothing (a row of documentation that mentions them), but a string or quoted name that is the
+ * setting's name is one (set_config('statement_timeout', …), SET "statement_timeout"), and a
+ * dollar-quoted body is code of its own (a DO block or a function that sets it).
+ */
+function setsStatementTimeout(s) {
+    if (TIMEOUT_WORDS.test(codeOnly(s)))
+        return true;
+    return (0,_db_sql_lexer_js__WEBPACK_IMPORTED_MODULE_0__/* .sqlParts */ .bu)(s).some(({ part, text, quote }) => part === 'quoted' && (quote === '$' ? TIMEOUT_WORDS.test(text) : text.trim().toLowerCase() === 'statement_timeout'));
 }
 /**
  * Statements PostgreSQL refuses inside a transaction block (error 25001): a migration holding one
@@ -16632,11 +16886,12 @@ function budgets(budgetMinutes = RUNBOOK_MINUTES) {
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
+  VX: () => (/* binding */ DRILL_PHASES),
   Rk: () => (/* binding */ MIN_DRILL_BUDGET_MINUTES),
   BT: () => (/* binding */ runDrill)
 });
 
-// UNUSED EXPORTS: DRILL_PHASES, drillBudgets
+// UNUSED EXPORTS: drillBudgets
 
 // EXTERNAL MODULE: ./.build/core/errors.js
 var errors = __nccwpck_require__(8005);
@@ -16644,8 +16899,8 @@ var errors = __nccwpck_require__(8005);
 var connection = __nccwpck_require__(401);
 // EXTERNAL MODULE: ./.build/db/snapshot.js
 var snapshot = __nccwpck_require__(17257);
-// EXTERNAL MODULE: ./.build/platforms/promote.js + 23 modules
-var promote = __nccwpck_require__(83846);
+// EXTERNAL MODULE: ./.build/platforms/promote.js + 24 modules
+var promote = __nccwpck_require__(15722);
 // EXTERNAL MODULE: ./.build/pipeline/budgets.js
 var budgets = __nccwpck_require__(51583);
 // EXTERNAL MODULE: ./.build/db/pg-tools.js
@@ -16766,7 +17021,7 @@ async function readiness(request, components, record, log) {
             }
             else {
                 const skipped = o.skipped.length ? `; ${o.skipped.length} newer deployment(s) passed over` : '';
-                add({ check: 'target', component: c.name, status: 'ok', detail: `${label(rec.original)} can go back to ${label(rec.previous)} (eligible${skipped})` });
+                add({ check: 'target', component: c.name, status: 'ok', detail: `${label(rec.original, 'what serves now')} can go back to ${label(rec.previous)} (eligible${skipped})` });
             }
             return o;
         }
@@ -16879,7 +17134,7 @@ async function readiness(request, components, record, log) {
     }
     else {
         try {
-            out.checks = await (0,smoke_test/* loadChecks */.o)({ checks: plan.verify.checks, checksFile: plan.verify.checksFile, cwd: request.workspace }, { baseUrl: plan.verify.baseUrl, hasDatabase: Boolean(request.database) });
+            out.checks = await (0,smoke_test/* loadChecks */.o$)({ checks: plan.verify.checks, checksFile: plan.verify.checksFile, cwd: request.workspace }, { baseUrl: plan.verify.baseUrl, hasDatabase: Boolean(request.database) });
             add({ check: 'checks', status: 'ok', detail: `${out.checks.length} smoke check(s) loaded` });
         }
         catch (err) {
@@ -16912,14 +17167,17 @@ function ref(d) {
     return { id: d.id, url: d.url, commitSha: d.commitSha, createdAt: d.createdAt };
 }
 /** How a report names a deployment: its id, else its commit, else its URL. */
-function label(d) {
-    return d?.id ?? d?.commitSha?.slice(0, 12) ?? d?.url ?? '?';
+/** A deployment in a row; `unknown` when nothing names it (the command provider cannot say what serves). */
+function label(d, unknown = '?') {
+    return d?.id ?? d?.commitSha?.slice(0, 12) ?? d?.url ?? unknown;
 }
 
 // EXTERNAL MODULE: ./.build/pipeline/timeline.js
 var pipeline_timeline = __nccwpck_require__(96994);
 // EXTERNAL MODULE: ./.build/pipeline/verify.js
 var verify = __nccwpck_require__(14616);
+// EXTERNAL MODULE: ./.build/report/markdown.js
+var markdown = __nccwpck_require__(54348);
 ;// CONCATENATED MODULE: ./.build/pipeline/drill.js
 /**
  * The rollback drill: the runbook rehearsed against a staging environment and a stopwatch. It
@@ -16935,6 +17193,7 @@ var verify = __nccwpck_require__(14616);
  * rollback tool. A drill that leaves staging on another deployment than it found says so in its
  * next steps, as does one whose way back stopped halfway (the platform may still finish it).
  */
+
 
 
 
@@ -17011,7 +17270,7 @@ async function runDrill(request, deps, log) {
     record.timeline = timeline.entries;
     const redact = (err) => log.redact((0,errors/* errorLine */.BP)(err));
     const finished = (entry) => {
-        log.info(`[drill ${entry.phase}${entry.component ? ` ${entry.component}` : ''}] ${entry.status} in ${(entry['duration-ms'] / 1000).toFixed(1)} s (budget ${(entry['budget-ms'] / 1000).toFixed(1)} s): ${entry.detail}`);
+        log.info(`[drill ${entry.phase}${entry.component ? ` ${entry.component}` : ''}] ${entry.status} in ${(entry['duration-ms'] / 1000).toFixed(1)} s (budget ${(0,markdown/* formatDuration */.a3)(entry['budget-ms'])}): ${entry.detail}`);
     };
     const fail = (phase, why) => {
         record.failedPhase ??= phase;
@@ -17079,7 +17338,7 @@ async function runDrill(request, deps, log) {
                 throw queued;
             if ((0,promote/* changedProduction */.QF)(outcome.status)) {
                 wentBack.push(i);
-                finished(t.end('ok', `${label(rec.original)} → ${label(rec.previous)}: ${log.redact(outcome.notes[0] ?? outcome.status)}`));
+                finished(t.end('ok', `${label(rec.original, 'what serves now')} → ${label(rec.previous)}: ${log.redact(outcome.notes[0] ?? outcome.status)}`));
             }
             else {
                 // Readiness resolved a target, so "nothing to do" now means someone changed staging meanwhile.
@@ -17267,9 +17526,8 @@ function readinessLine(checks) {
     const parts = (failed.length ? failed : checks).map((c) => `${c.component ? `${c.component} ` : ''}${c.check}: ${c.status}`);
     return `${failed.length ? `${failed.length} of ${checks.length} checks failed` : `${checks.length} checks, none failed`} (${parts.join(', ')})`;
 }
-function seconds(ms) {
-    return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`;
-}
+/** A duration in the words every report gives it (formatDuration): "7 min 30 s" here and in the summary, never "450.0 s". */
+const seconds = markdown/* formatDuration */.a3;
 
 
 /***/ }),
@@ -17287,12 +17545,12 @@ __nccwpck_require__.d(__webpack_exports__, {
 
 // UNUSED EXPORTS: SEVERITIES, checkEnvironment, planInputs, readPlanFile
 
-// EXTERNAL MODULE: external "node:fs/promises"
-var promises_ = __nccwpck_require__(51455);
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(76760);
 // EXTERNAL MODULE: ./.build/core/errors.js
 var errors = __nccwpck_require__(8005);
+// EXTERNAL MODULE: ./.build/core/files.js
+var files = __nccwpck_require__(32019);
 // EXTERNAL MODULE: ./.build/core/secrets.js
 var secrets = __nccwpck_require__(79205);
 // EXTERNAL MODULE: ./.build/pipeline/budgets.js
@@ -17303,8 +17561,10 @@ var drill = __nccwpck_require__(94273);
 var parse = __nccwpck_require__(30151);
 // EXTERNAL MODULE: ./.build/migrations/types.js
 var types = __nccwpck_require__(6431);
-// EXTERNAL MODULE: ./.build/platforms/promote.js + 23 modules
-var promote = __nccwpck_require__(83846);
+// EXTERNAL MODULE: ./.build/platforms/promote.js + 24 modules
+var promote = __nccwpck_require__(15722);
+// EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
+var dist = __nccwpck_require__(38815);
 // EXTERNAL MODULE: ./.build/core/yaml.js
 var core_yaml = __nccwpck_require__(15773);
 // EXTERNAL MODULE: ./.build/smoke/parse-spec.js
@@ -17387,6 +17647,7 @@ function findSecretValues(root) {
  * looks like one is refused by place, never echoed. Without a file, the root action's inputs
  * describe one component and the database (`planFromInputs`).
  */
+
 
 
 
@@ -17481,9 +17742,13 @@ const isObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v)
 /** Collects problems while reading one parsed document. */
 class Reader {
     lineOf;
+    sourceOf;
     problems = [];
-    constructor(lineOf) {
+    constructor(lineOf, 
+    /** A scalar's text as written: YAML reads `0x2` and `1e1` as numbers, which the plan does not. */
+    sourceOf = () => undefined) {
         this.lineOf = lineOf;
+        this.sourceOf = sourceOf;
     }
     problem(path, message, keyOf) {
         this.problems.push({ line: this.lineOf(path, keyOf), place: [...path, ...(keyOf !== undefined ? [keyOf] : [])].join('.') || '(top level)', message });
@@ -17529,9 +17794,13 @@ class Reader {
             }
             case 'int':
             case 'number': {
-                const n = typeof value === 'number' ? value : typeof value === 'string' ? (0,parse/* decimalNumber */.zD)(value) : NaN;
+                // Plain decimals only, as for every input (README): YAML's hex, octal and exponent forms
+                // (`0x2`, `0o7`, `1e1`) are refused, not read as 2, 7 and 10.
+                const written = typeof value === 'number' ? (this.sourceOf(path) ?? String(value)) : value;
+                const n = typeof written === 'string' ? (0,parse/* decimalNumber */.zD)(written) : NaN;
                 if (!Number.isFinite(n) || (kind.type === 'int' && !Number.isInteger(n))) {
-                    this.problem(path, `must be ${kind.type === 'int' ? 'a whole number' : 'a number'}`);
+                    const form = typeof value === 'number' && Number.isNaN(n) ? ', written in plain decimals (10, not 0xA or 1e1)' : '';
+                    this.problem(path, `must be ${kind.type === 'int' ? 'a whole number' : 'a number'}${form}`);
                     return undefined;
                 }
                 if (n < kind.min || n > kind.max) {
@@ -17574,7 +17843,10 @@ function parsePlanFile(text, source = PLAN_FILE) {
         throw err;
     }
     const { doc, lines: lineCounter, value: root } = yaml;
-    const reader = new Reader((path, keyOf) => (0,parse_spec/* locate */.x5)(doc, lineCounter, path, keyOf));
+    const reader = new Reader((path, keyOf) => (0,parse_spec/* locate */.x5)(doc, lineCounter, path, keyOf), (path) => {
+        const node = doc.getIn(path, true);
+        return (0,dist/* isScalar */.jn)(node) ? node.source : undefined;
+    });
     // Secrets first, and alone: a value that looks like one is never echoed, and nothing else about
     // the file matters until it is out of the repository.
     const secrets = findSecretValues(root);
@@ -17907,15 +18179,21 @@ const MAX_PLAN_BYTES = 256 * 1024;
 async function readPlanFile(inputs, workspace) {
     const given = inputs.string('config');
     const path = (0,external_node_path_.resolve)(workspace, given ?? PLAN_FILE);
-    const info = await (0,promises_.stat)(path).catch(() => undefined);
-    if (!info) {
+    let text;
+    try {
+        text = (0,files/* readRegularFile */.XF)(path, MAX_PLAN_BYTES);
+    }
+    catch (err) {
+        if (err instanceof files/* FileRefused */.rV)
+            throw new errors/* RollbackKitError */.dp(`The rollback plan ${given ?? PLAN_FILE} is not a file of at most ${MAX_PLAN_BYTES / 1024} KB: ${err.why}.`);
+        const code = err.code;
+        if (code !== 'ENOENT' && code !== 'ENOTDIR')
+            throw err;
         if (given)
             throw new errors/* RollbackKitError */.dp(`The rollback plan ${given} (input config) does not exist in the workspace.`, 'Check the path (relative to the repository root; in a workflow, that actions/checkout ran first).');
         return undefined;
     }
-    if (!info.isFile() || info.size > MAX_PLAN_BYTES)
-        throw new errors/* RollbackKitError */.dp(`The rollback plan ${given ?? PLAN_FILE} is not a file of at most ${MAX_PLAN_BYTES / 1024} KB.`);
-    return parsePlanFile(await (0,promises_.readFile)(path, 'utf8'), given ?? PLAN_FILE);
+    return parsePlanFile(text, given ?? PLAN_FILE);
 }
 /** The root action's plan inputs (also the CLI's flags of the same names). */
 function planInputs(inputs, minBudgetMinutes = budgets/* MIN_BUDGET_MINUTES */.V9) {
@@ -18253,7 +18531,7 @@ class ScriptStream extends external_node_stream_.Transform {
         super();
         this.rules = rules;
         this.wrapping = wrapping;
-        this.lexer = new sql_lexer/* SqlLexer */.b({
+        this.lexer = new sql_lexer/* SqlLexer */.bS({
             // What the target's session has matters not: pg_dump's scripts SET standard_conforming_strings
             // at their top, before any string, to the value of the database dumped (off for a legacy one),
             // and the lexer follows that SET as psql does.
@@ -19141,7 +19419,7 @@ var db_session = __nccwpck_require__(14441);
 // EXTERNAL MODULE: ./.build/db/snapshot.js
 var db_snapshot = __nccwpck_require__(17257);
 // EXTERNAL MODULE: ./.build/migrations/ledger.js
-var migrations_ledger = __nccwpck_require__(67485);
+var ledger = __nccwpck_require__(67485);
 // EXTERNAL MODULE: ./.build/migrations/progress.js
 var progress = __nccwpck_require__(38891);
 // EXTERNAL MODULE: ./.build/db/verify.js
@@ -19178,6 +19456,7 @@ var verify = __nccwpck_require__(7120);
 
 
 
+const RESTORE_BOUNDS = { preRestoreSnapshotMs: 2 * 60 * 60_000, keptViewsDumpMs: 5 * 60_000 };
 /**
  * The fact every error of a restore that did not commit carries (RollbackKitError.changed), each
  * saying so in its own words: a caller decides by this, not by them.
@@ -19190,7 +19469,7 @@ const UNCHANGED = { changed: 'no' };
  * without one gets). rollback_kit.down_progress is restored with the snapshot on purpose: it describes
  * the schema the snapshot brings back (migrations/progress.ts).
  */
-const LEDGER = (0,migrations_ledger/* ledgerKeptAcrossRestore */.PN)();
+const LEDGER = (0,ledger/* ledgerKeptAcrossRestore */.PN)();
 /** Progress the restore keeps while it writes its tracking rows anew, marked stale for good (migrations/progress.ts). */
 const PROGRESS = (0,progress/* progressAcrossRestore */.tf)();
 function checkConfirmation(target, confirm) {
@@ -19343,6 +19622,10 @@ async function restoreOrPreview(req, log, dryRun) {
         let pre;
         if (req.preRestoreSnapshot) {
             log.info(`Keeping the current state of ${where} in a pre-restore snapshot first, while the restore's transaction holds its tables …`);
+            const boundMs = req.bounds?.preRestoreSnapshotMs ?? RESTORE_BOUNDS.preRestoreSnapshotMs;
+            // Past its bound the snapshot is stopped as a stop would (pg_dump ended, its query cancelled):
+            // the restore then rolls back, and its locks go with it.
+            const overdue = AbortSignal.timeout(boundMs);
             pre = await (0,db_snapshot/* takeSnapshot */.W9)({
                 ...(0,db_snapshot/* wholeDatabaseSnapshot */.PJ)(req.target, {
                     outputDir: req.preRestoreDir,
@@ -19354,8 +19637,12 @@ async function restoreOrPreview(req, log, dryRun) {
                 // Under the restore's session name: a session that waits for the restore's table locks
                 // while the snapshot queues behind it is then seen as the cycle it is, by either watcher.
                 sessionTag: running.tag,
-                signal: req.signal,
-            }, log);
+                signal: req.signal ? AbortSignal.any([req.signal, overdue]) : overdue,
+            }, log).catch((err) => {
+                if (!overdue.aborted || req.signal?.aborted)
+                    throw err;
+                throw new errors/* RollbackKitError */.dp(`The pre-restore snapshot of ${where} did not finish within ${(0,db_session/* seconds */.YA)(boundMs)} s while the restore's transaction held its tables (writers waited behind it), so it was stopped and the restore with it: nothing was changed.`, 'Check the network path to the database (a dump that stalled) or how long a snapshot of it takes; run again, or restore with pre-restore-snapshot: false if a snapshot of the current state is kept otherwise.', UNCHANGED);
+            });
             preRestoreSnapshotPath = pre.path;
             keeping = req.onPreRestoreSnapshot?.(pre);
             keeping?.catch(() => undefined);
@@ -19609,10 +19896,15 @@ async function keptViewsScript(a, env, log) {
     if (!a.plan.keptViews.length)
         return '';
     const pgDump = await (0,pg_tools/* findPgTool */.fh)('pg_dump', a.serverMajor, a.req.tools);
-    const args = ['--no-password', `--lock-wait-timeout=${(0,lock_wait/* lockTimeoutMs */.D5)(a.req.lockTimeoutSeconds)}`];
+    const args = [`--dbname=${(0,connection/* toolConninfo */.xE)(pgDump.major)}`, '--no-password', `--lock-wait-timeout=${(0,lock_wait/* lockTimeoutMs */.D5)(a.req.lockTimeoutSeconds)}`];
     for (const v of a.plan.keptViews)
         args.push('--table', (0,patterns/* exactTablePattern */.mN)(v));
-    const dumped = await (0,core_process/* runProcess */.R)(pgDump.path, args, { env });
+    // While the restore's transaction holds its tables: bounded, and ended by a stop, like psql.
+    const boundMs = (0,lock_wait/* lockTimeoutMs */.D5)(a.req.lockTimeoutSeconds) + (a.req.bounds?.keptViewsDumpMs ?? RESTORE_BOUNDS.keptViewsDumpMs);
+    const dumped = await (0,core_process/* runProcess */.R)(pgDump.path, args, { env, timeoutMs: boundMs, signal: a.req.signal });
+    if (dumped.timedOut) {
+        throw new errors/* RollbackKitError */.dp(`Could not save the definitions of the views restore-db keeps: pg_dump did not finish within ${(0,db_session/* seconds */.YA)(boundMs)} s (a connection that stalled?), so it was ended.`, 'Nothing was changed. Check the network path to the database and run again.', UNCHANGED);
+    }
     if (dumped.code !== 0) {
         throw new errors/* RollbackKitError */.dp(`Could not save the definitions of the views restore-db keeps: ${log.redact((0,pg_tools/* toolErrorLine */.$x)(dumped.stderr) || 'pg_dump failed')}.`, 'Nothing was changed.', UNCHANGED);
     }
@@ -19665,13 +19957,15 @@ async function startRestoreProcesses(p, log) {
     let opening;
     try {
         const psql = await (0,pg_tools/* findPgTool */.fh)('psql', Math.max(p.serverMajor, p.pgRestore?.major ?? 0), req.tools);
-        const applied = (0,core_process/* runProcess */.R)(psql.path, ['-X', '--no-password', '-q', '-v', 'ON_ERROR_STOP=1', '-f', '-'], {
+        const applied = (0,core_process/* runProcess */.R)(psql.path, ['-X', '--no-password', '-q', '-v', 'ON_ERROR_STOP=1', '-f', '-', '--dbname', (0,connection/* toolConninfo */.xE)(psql.major)], {
             env,
             stdin: input,
             signal: stopPsql.signal,
             // psql cancels the statement it runs (a lock wait, a COPY) and exits, so the server rolls the
             // transaction back and frees its locks now; after SIGTERM the server would go on until the
-            // statement ended, holding them.
+            // statement ended, holding them. One that has not ended a grace later (its cancel request
+            // sent over a network that stalled) is killed (runProcess's KILL_GRACE_MS): its connection
+            // then closes, and the server rolls the transaction back as soon as it sees that.
             killSignal: 'SIGINT',
             onStdout: (chunk) => opening?.(chunk),
         });
@@ -19920,8 +20214,8 @@ var files = __nccwpck_require__(32019);
 var revert = __nccwpck_require__(66758);
 // EXTERNAL MODULE: ./.build/migrations/run-failure.js
 var run_failure = __nccwpck_require__(72048);
-// EXTERNAL MODULE: ./.build/platforms/promote.js + 23 modules
-var promote = __nccwpck_require__(83846);
+// EXTERNAL MODULE: ./.build/platforms/promote.js + 24 modules
+var promote = __nccwpck_require__(15722);
 // EXTERNAL MODULE: ./.build/platforms/http/deadline.js
 var http_deadline = __nccwpck_require__(97096);
 // EXTERNAL MODULE: ./.build/platforms/vercel/client.js
@@ -20004,6 +20298,9 @@ var lock = __nccwpck_require__(43683);
 
 
 
+
+
+
 /** One more than the migration lock's key: the two are held at the same time by different sessions. */
 const ROLLBACK_LOCK_KEY = (BigInt(lock/* ROLLBACK_KIT_LOCK_KEY */.Qh) + 1n).toString();
 const DOWN_MIGRATIONS = 'down-migrations';
@@ -20026,6 +20323,54 @@ async function lockRollback(target, timeoutSeconds, log, signal) {
     catch (err) {
         (0,db_session/* closeSession */.Vu)(session);
         throw err;
+    }
+}
+/**
+ * The plan's read of the ledger: before the whole-rollback lock, so nothing else bounds it. A session
+ * holding rollback_kit.rollbacks (an ACCESS EXCLUSIVE lock: a VACUUM FULL, an ALTER TABLE left open)
+ * would otherwise hold the plan forever, and a connection that stalls would too. Its query waits for
+ * a lock no longer than lock-timeout-seconds, runs no longer than LEDGER_READ_DEADLINE, and its answer
+ * is waited for no longer than that and a margin.
+ */
+const LEDGER_READ_DEADLINE = { statementMs: 30_000, marginMs: 5_000 };
+async function readLedgerAtPlan(target, incidentKey, lockTimeoutSeconds, log, deadline = LEDGER_READ_DEADLINE) {
+    const what = `Reading the rollback ledger (rollback_kit.rollbacks) of ${(0,connection/* describeTarget */.ff)(target)} to plan`;
+    const session = await (0,db_session/* connect */.Ng)(target, { queryDeadline: deadline });
+    try {
+        await session.query("SELECT set_config('lock_timeout', $1, false), set_config('statement_timeout', $2, false)", [String((0,lock_wait/* lockTimeoutMs */.D5)(lockTimeoutSeconds)), String(deadline.statementMs)]);
+        return await (0,ledger/* readLedger */.SC)(session, incidentKey);
+    }
+    catch (err) {
+        const code = err.code;
+        if ((0,lock_wait/* isLockTimeout */.Td)(code)) {
+            throw (0,lock_wait/* lockTimeoutError */.rB)(what, lockTimeoutSeconds, await ledgerHolders(session), 'Nothing was changed.', log, { changed: 'no' });
+        }
+        if (code === '57014') {
+            throw new errors/* RollbackKitError */.dp(`${what} stopped: its query ran longer than ${(0,db_session/* seconds */.YA)(deadline.statementMs)} s.`, 'Nothing was changed. Check what keeps the server that busy, then run again.', { changed: 'no' });
+        }
+        if (err instanceof db_session/* QueryDeadlineExceeded */.q1)
+            throw new errors/* RollbackKitError */.dp(`${what} stopped: ${err.message}.`, 'Nothing was changed. Check the network path to the database and run again.', { changed: 'no' });
+        throw err;
+    }
+    finally {
+        (0,db_session/* closeSession */.Vu)(session);
+    }
+}
+/**
+ * Who holds a lock on the ledger table, asked once the wait for it has failed: a lock_timeout only
+ * ends the statement, so the session can still ask. Nothing when it cannot (it is then only unnamed).
+ */
+async function ledgerHolders(session) {
+    try {
+        const { rows } = await session.query(`SELECT DISTINCT a.pid, a.usename AS user, a.state, extract(epoch FROM now() - coalesce(a.xact_start, a.query_start))::int AS seconds,
+              left(regexp_replace(a.query, '[[:space:]]+', ' ', 'g'), 1000) AS query
+         FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+        WHERE l.granted AND l.relation = to_regclass('rollback_kit.rollbacks') AND l.pid <> pg_backend_pid()
+        ORDER BY a.pid`);
+        return rows.map((r) => ({ pid: r.pid, user: r.user ?? '?', state: r.state ?? 'unknown', seconds: r.seconds, query: r.query ?? '' }));
+    }
+    catch {
+        return [];
     }
 }
 /**
@@ -20204,7 +20549,6 @@ var pipeline_verify = __nccwpck_require__(14616);
 
 
 
-
 /** The shortest wait of a second run for the first to finish the database (the budgets may be smaller). */
 const MIN_LOCK_WAIT_SECONDS = 30;
 /** The wait for another rollback of the database: what its snapshot and database phases may take together. */
@@ -20307,7 +20651,7 @@ async function rollbackPhases(request, deps, log, heartbeat) {
             // Every check is validated, but SQL ones need a connection the app-only jobs do not get
             // (rollback.yml's app job, auto-rollback): they are left out with a warning rather than
             // stopping an app rollback at plan. The smoke-test action itself stays strict.
-            const all = await (0,smoke_test/* loadChecks */.o)({ checks: plan.verify.checks, checksFile: plan.verify.checksFile, cwd: request.workspace }, { baseUrl: plan.verify.baseUrl, hasDatabase: true });
+            const all = await (0,smoke_test/* loadChecks */.o$)({ checks: plan.verify.checks, checksFile: plan.verify.checksFile, cwd: request.workspace }, { baseUrl: plan.verify.baseUrl, hasDatabase: true });
             checks = request.database ? all : all.filter((c) => c.kind !== 'sql');
             const left = all.filter((c) => !checks.includes(c)).map((c) => c.name);
             if (left.length) {
@@ -20325,10 +20669,13 @@ async function rollbackPhases(request, deps, log, heartbeat) {
             if (c.provider === 'git-revert' && outcomes[i].status === 'dry-run')
                 await checkCanPush(request.workspace, c.name, c.timeoutSeconds, log);
         record.incidentKey = incidentKey(plan.environment, plan.components, inScope, outcomes, request);
+        const aliases = incidentAliases(plan.environment, plan.components, inScope, outcomes, record.incidentKey);
+        if (aliases.length)
+            record.incidentAliases = aliases;
         if (wantsDatabase) {
             const db = plan.database;
             const target = request.database;
-            ledger = await (0,db_session/* withSession */.fQ)(target, (s) => (0,migrations_ledger/* readLedger */.SC)(s, record.incidentKey));
+            ledger = await readLedgerAtPlan(target, record.incidentKey, db.lockTimeoutSeconds, log);
             record.database = { method: db.method, planned: ledger?.status === 'done' ? ledger.planned : [], reverted: ledger?.status === 'done' ? ledger.reverted : [], status: 'planned' };
             const earlier = unfinishedPlan(ledger);
             if (ledger?.status === 'done') {
@@ -20362,6 +20709,8 @@ async function rollbackPhases(request, deps, log, heartbeat) {
                 const dry = await (0,revert/* revertMigrations */.a)(revertOptions(request, finishChoice(record.incidentKey, earlier), { dryRun: true }), log);
                 downPlan = earlier;
                 record.database.planned = earlier.planned;
+                if (earlier.keepVersion)
+                    record.database.keepVersion = earlier.keepVersion;
                 record.database.reverted = revertedOfPlan(earlier.planned, dry.plan);
                 if (dry.status === 'nothing-to-do')
                     record.database.status = 'nothing-to-do';
@@ -20375,6 +20724,8 @@ async function rollbackPhases(request, deps, log, heartbeat) {
                 // what is applied when the database phase runs, and a since-ref plan need not be the newest ones.
                 downPlan = freshPlan(dry.plan.map((p) => p.version), dry.stillApplied.map((m) => m.version), dry.keepVersion);
                 record.database.planned = downPlan.planned;
+                if (downPlan.keepVersion)
+                    record.database.keepVersion = downPlan.keepVersion;
                 if (dry.status === 'nothing-to-do')
                     record.database.status = 'nothing-to-do';
             }
@@ -20396,7 +20747,9 @@ async function rollbackPhases(request, deps, log, heartbeat) {
         const stopped = 'the rollback stopped while planning';
         for (const phase of ['notify-start', 'app', 'snapshot', 'database', 'environment', 'verify'])
             timeline.skip(phase, stopped);
-        record.nextSteps.push('Nothing was changed: the rollback stopped while planning. Fix what the plan row says and run it again.');
+        // The plan row already says nothing was changed (above): the action's error line puts this step
+        // right after it, where a second "Nothing was changed" only doubled it.
+        record.nextSteps.push(PLAN_STOPPED_STEP);
         if (!request.dryRun)
             return await closeOut(record, timeline, notify, deps, finish);
         // A dry run tells nobody and records no incident, stopped or not: its last two rows say why they
@@ -20749,19 +21102,42 @@ function applyOutcome(rec, o, { preview = false } = {}) {
  */
 function incidentKey(environment, all, components, outcomes, request) {
     // Every component's `from`, in scope or not: the app job and the database job of one rollback
-    // share the key. A from the cascade guard turned down names the deployment a rollback put there
-    // (the promotion event of our own rollback): the incident is the one that rollback was made for.
-    const guarded = (c) => {
-        const o = outcomes[components.indexOf(c)];
-        return o?.putThereByRollback && o.rolledBackFrom ? o.rolledBackFrom : c.from;
-    };
-    const explicit = all.filter((c) => c.from).map((c) => `${c.name}@${guarded(c)}`);
+    // share the key.
+    const explicit = all.filter((c) => c.from).map((c) => `${c.name}@${namedFrom(c, components, outcomes)}`);
     if (explicit.length)
         return `${environment}:${explicit.join(',')}`;
     if (request.github.runId)
         return `${environment}:run-${request.github.runId}`;
     const resolved = components.map((c, i) => `${c.name}@${outcomes[i]?.rolledBackFrom ?? outcomes[i]?.from.id ?? outcomes[i]?.from.commitSha ?? '?'}`);
     return `${environment}:${resolved.join(',') || 'database'}`;
+}
+/**
+ * A component's `from` as the key names it. A from the cascade guard turned down names the
+ * deployment a rollback put there (the promotion event of our own rollback): the incident is the one
+ * that rollback was made for, named by the platform's id of what it rolled back from.
+ */
+function namedFrom(c, components, outcomes) {
+    const o = outcomes[components.indexOf(c)];
+    return o?.putThereByRollback && o.rolledBackFrom ? o.rolledBackFrom : c.from;
+}
+/**
+ * The incident under the other name a later run gives it. The key takes `from` as given, and
+ * auto-rollback's events give a commit SHA (workflow_run) or a URL (deployment_status); the cascade
+ * guard of a later run names the same deployment by the platform's id (namedFrom). So a run that
+ * rolls a component back also names the incident by the id of the deployment it rolls back from.
+ */
+function incidentAliases(environment, all, components, outcomes, key) {
+    const explicit = all.filter((c) => c.from);
+    if (!explicit.length)
+        return [];
+    const parts = explicit.map((c) => {
+        const o = outcomes[components.indexOf(c)];
+        // The plan's preview (dry-run): the deployment this run rolls back from.
+        const id = o && (o.status === 'dry-run' || (0,promote/* changedProduction */.QF)(o.status)) ? o.from.id : undefined;
+        return `${c.name}@${id ?? namedFrom(c, components, outcomes)}`;
+    });
+    const alias = `${environment}:${parts.join(',')}`;
+    return alias === key ? [] : [alias];
 }
 function revertOptions(request, choice, opts) {
     const db = request.plan.database;
@@ -20833,7 +21209,7 @@ function databasePlanText(db) {
  */
 async function whatIsLeft(session, request, record, plannedHere, log) {
     const dbRecord = record.database;
-    const row = await (0,migrations_ledger/* readLedger */.SC)(session, record.incidentKey);
+    const row = await (0,ledger/* readLedger */.SC)(session, record.incidentKey);
     if (row?.status === 'done') {
         dbRecord.planned = row.planned;
         dbRecord.reverted = row.reverted;
@@ -20866,10 +21242,10 @@ onRestoreSnapshot) {
     await requireRollbackLock(session);
     if (db.method === 'restore') {
         const entry = (status) => ({ incidentKey: record.incidentKey, method: 'restore', planned: [], reverted: [], status });
-        await (0,migrations_ledger/* writeLedger */.XL)(session, entry('started'));
+        await (0,ledger/* writeLedger */.XL)(session, entry('started'));
         // 'done' commits with the restore, in its transaction: written after it, a run that died between
         // the two left 'started', and a re-run restored the snapshot again over every write made since.
-        const result = await restoreSnapshot({ ...restoreRequest(request, onRestoreSnapshot), inTransaction: (0,migrations_ledger/* ledgerDoneWithRestore */.Mo)(entry('done')) }, log);
+        const result = await restoreSnapshot({ ...restoreRequest(request, onRestoreSnapshot), inTransaction: (0,ledger/* ledgerDoneWithRestore */.Mo)(entry('done')) }, log);
         dbRecord.discarded = result.discarded;
         return { status: 'restored', detail: `restored ${result.tablesRestored} table(s) from ${db.snapshotPath}` };
     }
@@ -20878,7 +21254,7 @@ onRestoreSnapshot) {
     dbRecord.planned = plan.planned;
     const entry = (reverted, status) => ({ incidentKey: record.incidentKey, method: DOWN_MIGRATIONS, keepVersion: plan.keepVersion, planned: plan.planned, kept: plan.kept, reverted, status });
     // Written before the first statement runs, so that a run killed midway leaves its plan behind.
-    await (0,migrations_ledger/* writeLedger */.XL)(session, entry(dbRecord.reverted, 'started'));
+    await (0,ledger/* writeLedger */.XL)(session, entry(dbRecord.reverted, 'started'));
     const lock = watchRollbackLock(session, request.signal);
     try {
         const result = await (0,revert/* revertMigrations */.a)({ ...revertOptions(request, finishChoice(record.incidentKey, plan), { dryRun: false, snapshotPath: record.snapshot.path }), signal: lock.signal }, log);
@@ -20887,7 +21263,7 @@ onRestoreSnapshot) {
         // The session's end may be heard only when the 'done' write fails on it: the same case, not a
         // failure (which way it went was a race between the two sessions).
         const lostAfterPlan = lock.lost() ||
-            (await (0,migrations_ledger/* writeLedger */.XL)(session, entry(dbRecord.reverted, 'done')).then(() => false, (err) => {
+            (await (0,ledger/* writeLedger */.XL)(session, entry(dbRecord.reverted, 'done')).then(() => false, (err) => {
                 if (!(0,run_failure/* isConnectionLoss */.y7)(err) && !lock.lost())
                     throw err;
                 return true;
@@ -20904,7 +21280,7 @@ onRestoreSnapshot) {
     catch (err) {
         if (err instanceof revert/* RevertFailed */.s) {
             dbRecord.reverted = revertedOfPlan(plan.planned, err.partial.stillApplied);
-            await (0,migrations_ledger/* writeLedger */.XL)(session, entry(dbRecord.reverted, 'started')).catch(() => undefined);
+            await (0,ledger/* writeLedger */.XL)(session, entry(dbRecord.reverted, 'started')).catch(() => undefined);
         }
         throw lock.lost() ? lockLostWhileReverting(err) : err;
     }
@@ -20961,6 +21337,8 @@ async function keepSnapshot(snapshot, manifestPath, request, deps, log) {
     snapshot.deletedWithJob = true;
     log.warning(`The snapshot taken before the rollback (${snapshot.path}) is in RUNNER_TEMP, which GitHub deletes when this job ends, and it was not uploaded: it is the way back. Upload it or copy it elsewhere in a later step of this job (if: always()).`);
 }
+/** The next step of a run stopped while planning. */
+const PLAN_STOPPED_STEP = 'The rollback stopped while planning: fix what the plan row says and run it again.';
 /**
  * `said` (the error's line), and `sentence` saying nothing was changed unless the error says so
  * itself: one made with changed: 'no' does (RollbackKitError.changed), whatever its words.
@@ -21009,7 +21387,13 @@ function nextSteps(record) {
         case 'dry-run':
             break;
         case 'rolled-back':
-            steps.push('Production is back on the previous version. Keep the bad change out of the next deploy, and fill in the post-mortem.');
+            // Only a run that moved an app put production back on the previous version: a database-only
+            // run (scope db, or every component already current) left the app serving what it served.
+            if (record.database && !record.components.some((c) => c.status === 'rolled-back' || c.status === 'promoted')) {
+                steps.push(`The database is rolled back; this run changed no app, so ${record.environment || 'production'} still serves the release it served before: check that it works with the database as it is now. Keep the bad change out of the next deploy, and fill in the post-mortem.`);
+            }
+            else
+                steps.push('Production is back on the previous version. Keep the bad change out of the next deploy, and fill in the post-mortem.');
             break;
     }
     if (record.skippedChecks && record.status !== 'dry-run')
@@ -21076,6 +21460,8 @@ function databaseFailedStep(record, db) {
     out.push(snap ? `The verified snapshot taken before this run changed it is ${snapshotPlace(record, snap)}.` : 'This run took no snapshot, since it stopped before changing anything.');
     const finishes = left.length ? `it finishes the plan recorded for this incident, reverting only what the tracking table shows left of it (${left.join(', ')})` : 'it finds the plan recorded for this incident finished and says so';
     out.push(`Do what the error says, then ${again}: ${finishes}.`);
+    if (record.runUrl && left.length)
+        out.push(`If the fix is to a migration's down SQL, push it first, then ${newRunWithFix(record, db, left)}: Re-run jobs checks out the same commit, so it would run the old SQL again.`);
     if (snap)
         out.push(`Or, to put the database back as it was before this run, restore that snapshot: ${restoreStep(snap)}.`);
     return out.join(' ');
@@ -21086,6 +21472,18 @@ function runAgain(record) {
         return 'run the same rollback again';
     // A key from the run id: only a re-run of this workflow run finishes the plan; a new run plans afresh.
     return record.incidentKey.includes(':run-') && record.database?.method === DOWN_MIGRATIONS ? 're-run this job (Re-run jobs: a new workflow run is a new incident, and plans afresh)' : 're-run this job';
+}
+/**
+ * How a fixed migration file reaches the rollback: only a new workflow run checks it out. With the
+ * incident named by from, the new run is the same incident and finishes its recorded plan; keyed by
+ * the run, it is a new incident and plans afresh, so it must name the same end absolutely (`steps`
+ * would count again from what is still applied, and revert more).
+ */
+function newRunWithFix(record, db, left) {
+    if (!record.incidentKey.includes(':run-'))
+        return 'start a new run with the same from, which checks out the fix and finishes the plan recorded for this incident';
+    const end = db.keepVersion ? `to-version: ${db.keepVersion}` : `steps: ${left.length}`;
+    return `start a new run with ${end} (a new workflow run is a new incident and plans afresh: the same steps would count again from what is still applied), which reverts ${left.join(', ')}`;
 }
 /** Where the snapshot is kept: the artifact on GitHub, and how to fetch it; else the file. */
 function snapshotPlace(record, snap) {
@@ -21328,7 +21726,7 @@ function parseTimeline(raw, redact) {
 /* harmony import */ var _smoke_smoke_test_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(44259);
 
 async function verifyWithChecks(checks, v, database, log) {
-    const { verdict, results } = await (0,_smoke_smoke_test_js__WEBPACK_IMPORTED_MODULE_0__/* .runSmokeTest */ .p)(checks, {
+    const { verdict, results } = await (0,_smoke_smoke_test_js__WEBPACK_IMPORTED_MODULE_0__/* .runSmokeTest */ .pb)(checks, {
         attempts: v.attempts,
         intervalSeconds: v.intervalSeconds,
         backoff: 'fixed',
@@ -21411,50 +21809,124 @@ const isAncestor = async (git, a, b) => (await git.try(['merge-base', '--is-ance
 
 /***/ }),
 
-/***/ 55015:
+/***/ 78750:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   S: () => (/* binding */ parseRepository),
-/* harmony export */   s: () => (/* binding */ pullRequests)
-/* harmony export */ });
-/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8005);
-/* harmony import */ var _http_retry_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(48372);
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  S: () => (/* binding */ parseRepository),
+  s: () => (/* binding */ pullRequests)
+});
+
+// EXTERNAL MODULE: ./.build/core/errors.js
+var errors = __nccwpck_require__(8005);
+// EXTERNAL MODULE: ./.build/core/read-body.js
+var read_body = __nccwpck_require__(77487);
+// EXTERNAL MODULE: ./.build/platforms/http/client.js
+var client = __nccwpck_require__(22607);
+;// CONCATENATED MODULE: ./.build/platforms/http/bounded-fetch.js
+/**
+ * A fetch with the bounds HttpClient puts on every platform call, for a library that makes its own
+ * requests (Octokit, for git-revert's pull requests): each call, its answer's body included, ends
+ * within `timeoutMs`, and a body is read only up to `maxBytes`. Without it, a GitHub (or a proxy in
+ * front of it) that takes the request and never answers holds the step for undici's 300 s header
+ * timeout and then some, and an endless answer fills the runner's memory.
+ */
+
+
+/** The call got no (whole) answer within its time: `seconds` for the message. */
+class NoAnswerInTime extends Error {
+    seconds;
+    constructor(seconds) {
+        super(`no answer within ${seconds} s`);
+        this.seconds = seconds;
+        this.name = 'NoAnswerInTime';
+    }
+}
+/** Statuses whose Response must be built without a body. */
+const NULL_BODY = new Set([101, 204, 205, 304]);
+function boundedFetch(inner = fetch, bounds = {}) {
+    const timeoutMs = bounds.timeoutMs ?? client/* DEFAULT_REQUEST_TIMEOUT_MS */.Zc;
+    const maxBytes = bounds.maxBytes ?? client/* MAX_API_BODY_BYTES */.$G;
+    return async (input, init = {}) => {
+        const timeout = AbortSignal.timeout(timeoutMs);
+        const signal = init.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
+        try {
+            // The whole body is read here, under the same signal: the time bound covers it too, and the
+            // caller gets a Response it can read at once.
+            const res = await inner(input, { ...init, signal });
+            const { text, cut } = await (0,read_body/* readCapped */.E)(res, maxBytes);
+            // An error body is only quoted: what was read of it is enough (as in HttpClient).
+            if (cut && res.ok)
+                throw new client/* BodyTooLarge */.KQ(`The answer to ${init.method ?? 'GET'} ${new URL(String(input instanceof Request ? input.url : input)).pathname} was larger than ${maxBytes} bytes, so it was not read further.`, 'Check that the API URL points at the API itself, not a proxy or a page.');
+            const out = new Response(NULL_BODY.has(res.status) ? null : text, { status: res.status, statusText: res.statusText, headers: res.headers });
+            // Octokit names the answer's URL in its errors.
+            Object.defineProperty(out, 'url', { value: res.url });
+            return out;
+        }
+        catch (err) {
+            if (timeout.aborted && !init.signal?.aborted)
+                throw new NoAnswerInTime(Math.ceil(timeoutMs / 1000));
+            throw err;
+        }
+    };
+}
+
+// EXTERNAL MODULE: ./.build/platforms/http/retry.js
+var retry = __nccwpck_require__(48372);
+;// CONCATENATED MODULE: ./.build/platforms/git-revert/pulls.js
 /** The pull request side of git-revert, on @actions/github (which honours GITHUB_API_URL's value passed in). */
+
 
 
 function parseRepository(full) {
     const m = /^([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+)$/.exec(full.trim());
     if (!m)
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`GITHUB_REPOSITORY must look like owner/name; got "${full}".`, 'Run the step in GitHub Actions, or set GITHUB_REPOSITORY.');
+        throw new errors/* RollbackKitError */.dp(`GITHUB_REPOSITORY must look like owner/name; got "${full}".`, 'Run the step in GitHub Actions, or set GITHUB_REPOSITORY.');
     return { owner: m[1], repo: m[2] };
 }
-const status = (err) => (typeof err?.status === 'number' ? err.status : undefined);
+const pulls_status = (err) => (typeof err?.status === 'number' ? err.status : undefined);
 /** Octokit's error keeps the answer's headers: a 403 may be a rate limit rather than a refusal. */
 function rateLimited(err, code) {
     const headers = err?.response?.headers ?? {};
     const get = (name) => (headers[name] === undefined ? null : String(headers[name]));
-    return code !== undefined && (0,_http_retry_js__WEBPACK_IMPORTED_MODULE_1__/* .isRateLimit */ .a5)(code, { get }, err?.message ?? '');
+    return code !== undefined && (0,retry/* isRateLimit */.a5)(code, { get }, err?.message ?? '');
 }
 function apiError(err, doing, repo) {
-    const code = status(err);
     const name = `${repo.owner}/${repo.repo}`;
+    // Octokit wraps what its fetch threw (bounded-fetch.ts) in a RequestError "500": the cause says what happened.
+    const cause = err?.cause ?? err;
+    if (cause instanceof errors/* RollbackKitError */.dp)
+        return cause;
+    if (cause instanceof NoAnswerInTime) {
+        return new errors/* RollbackKitError */.dp(`GitHub did not answer while ${doing} in ${name}: ${cause.message}.`, 'Check GITHUB_API_URL and the runner network, then re-run the step; it is safe to repeat.');
+    }
+    const code = pulls_status(err);
     if (rateLimited(err, code))
-        return new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`GitHub rate-limited the requests (${code}) while ${doing} in ${name}.`, 'Wait for the limit to reset (a minute for a secondary limit, up to an hour for the hourly one), then re-run the step; it is safe to repeat.');
+        return new errors/* RollbackKitError */.dp(`GitHub rate-limited the requests (${code}) while ${doing} in ${name}.`, 'Wait for the limit to reset (a minute for a secondary limit, up to an hour for the hourly one), then re-run the step; it is safe to repeat.');
     if (code === 401)
-        return new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`GitHub rejected the github-token (401) while ${doing} in ${name}.`, 'Pass secrets.GITHUB_TOKEN or a token that is still valid.');
+        return new errors/* RollbackKitError */.dp(`GitHub rejected the github-token (401) while ${doing} in ${name}.`, 'Pass secrets.GITHUB_TOKEN or a token that is still valid.');
     if (code === 403)
-        return new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`GitHub refused (403) ${doing} in ${name}: the token lacks permission.`, 'Grant the job permissions contents: write and pull-requests: write.');
+        return new errors/* RollbackKitError */.dp(`GitHub refused (403) ${doing} in ${name}: the token lacks permission.`, 'Grant the job permissions contents: write and pull-requests: write.');
     if (code === 404)
-        return new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`GitHub repository ${name} was not found (404) while ${doing}.`, 'Check that the token can see the repository.');
+        return new errors/* RollbackKitError */.dp(`GitHub repository ${name} was not found (404) while ${doing}.`, 'Check that the token can see the repository.');
     const message = err?.message ?? String(err);
-    return new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`GitHub failed while ${doing} in ${name}${code ? ` (${code})` : ''}: ${message}`, 'Re-run the step; it is safe to repeat.');
+    return new errors/* RollbackKitError */.dp(`GitHub failed while ${doing} in ${name}${code ? ` (${code})` : ''}: ${message}`, 'Re-run the step; it is safe to repeat.');
 }
-function pullRequests(token, apiUrl, repo) {
+/**
+ * `bounds`: each call (its answer's body included) ends within timeoutMs (20 s unless given) and
+ * reads at most maxBytes, as every other API call of the project does (http/client.ts).
+ */
+function pullRequests(token, apiUrl, repo, bounds = {}) {
     // Loaded on first use: @actions/github (octokit, undici) is most of a bundle's start-up, and
     // only this provider's pull request needs it.
     let client;
-    const octokit = () => (client ??= __nccwpck_require__.e(/* import() */ 351).then(__nccwpck_require__.bind(__nccwpck_require__, 61351)).then(({ getOctokit }) => getOctokit(token, { baseUrl: apiUrl.replace(/\/$/, '') })));
+    const octokit = () => (client ??= Promise.all([Promise.all(/* import() */[__nccwpck_require__.e(555), __nccwpck_require__.e(351)]).then(__nccwpck_require__.bind(__nccwpck_require__, 61351)), __nccwpck_require__.e(/* import() */ 555).then(__nccwpck_require__.bind(__nccwpck_require__, 85555))]).then(([{ getOctokit }, { defaults }]) => {
+        // Octokit takes `request` whole: its defaults (the proxy-aware fetch and agent) are kept, their fetch bounded.
+        const request = defaults.request;
+        return getOctokit(token, { baseUrl: apiUrl.replace(/\/$/, ''), request: { ...request, fetch: boundedFetch(request?.fetch, bounds) } });
+    }));
     const api = {
         async checkAccess() {
             try {
@@ -21482,7 +21954,7 @@ function pullRequests(token, apiUrl, repo) {
             }
             catch (err) {
                 // 422 "A pull request already exists for owner:branch": a re-run, not a failure.
-                if (status(err) === 422) {
+                if (pulls_status(err) === 422) {
                     const existing = await api.latest(branch);
                     if (existing?.state === 'open')
                         return { number: existing.number, url: existing.url };
@@ -21501,15 +21973,17 @@ function pullRequests(token, apiUrl, repo) {
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   $G: () => (/* binding */ MAX_API_BODY_BYTES),
 /* harmony export */   Dm: () => (/* binding */ HttpApiError),
+/* harmony export */   KQ: () => (/* binding */ BodyTooLarge),
 /* harmony export */   Nk: () => (/* binding */ readErrorBody),
 /* harmony export */   Qq: () => (/* binding */ HttpClient),
+/* harmony export */   Zc: () => (/* binding */ DEFAULT_REQUEST_TIMEOUT_MS),
 /* harmony export */   fg: () => (/* binding */ OutOfTime),
 /* harmony export */   iA: () => (/* binding */ WaitTooLong),
 /* harmony export */   yy: () => (/* binding */ sleep),
 /* harmony export */   z3: () => (/* binding */ HttpNetworkError)
 /* harmony export */ });
-/* unused harmony exports DEFAULT_REQUEST_TIMEOUT_MS, MAX_API_BODY_BYTES, BodyTooLarge */
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8005);
 /* harmony import */ var _core_read_body_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(77487);
 /* harmony import */ var _retry_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(48372);
@@ -22090,7 +22564,7 @@ function notPutBackAgain(current, how, status, fromGoesFurther = true) {
 
 /***/ }),
 
-/***/ 83846:
+/***/ 15722:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -22148,6 +22622,8 @@ var external_node_string_decoder_ = __nccwpck_require__(46193);
 
 
 
+/** How many of a failed command's last lines are said again where its output was not shown (Log.failedOutput). */
+const OUTPUT_TAIL_LINES = 20;
 /** `timeout` exits 124 when the limit hit (137 after the follow-up KILL). */
 const TIMED_OUT = new Set([124, 137]);
 const KILL_AFTER_SECONDS = 10;
@@ -22257,7 +22733,7 @@ async function runRollbackCommand(opts, log) {
 }
 async function runWithOutcome(command, verify, outcomeFile, env, opts, log) {
     const deadline = Date.now() + opts.timeoutSeconds * 1000;
-    const code = await runBash(command, opts.timeoutSeconds, env, opts.cwd, log);
+    const code = await runBash('the rollback command', command, opts.timeoutSeconds, env, opts.cwd, log);
     if (TIMED_OUT.has(code)) {
         throw new errors/* RollbackKitError */.dp(`The rollback command did not finish within ${opts.timeoutSeconds} s and was stopped.`, 'Raise timeout-seconds, or make the command faster; check what it changed before re-running.');
     }
@@ -22281,7 +22757,7 @@ async function runWithOutcome(command, verify, outcomeFile, env, opts, log) {
         throw new errors/* RollbackKitError */.dp(`The rollback command used the whole ${opts.timeoutSeconds} s, so the verify command could not run: the rollback is not confirmed.`, 'Raise timeout-seconds and re-run the step.');
     }
     log.info(`Verify command (limit ${left} s):`);
-    const verifyCode = await runBash(verify, left, env, opts.cwd, log);
+    const verifyCode = await runBash('the verify command', verify, left, env, opts.cwd, log);
     if (TIMED_OUT.has(verifyCode)) {
         throw new errors/* RollbackKitError */.dp(`The rollback command finished, but the verify command did not pass within the ${opts.timeoutSeconds} s limit and was stopped: the rollback is not confirmed.`, 'Check the service now; raise timeout-seconds if it needs longer to become healthy, then re-run the step.');
     }
@@ -22292,9 +22768,26 @@ async function runWithOutcome(command, verify, outcomeFile, env, opts, log) {
     log.info(notes[1]);
     return { ...result, verified: true, notes };
 }
-async function runBash(command, seconds, env, cwd, log) {
-    const out = lineBuffer((line) => log.info(line));
-    const err = lineBuffer((line) => log.info(line));
+/**
+ * Runs `command`; when it fails (a status other than 0, or stopped), its last lines are said again
+ * through Log.failedOutput under `what` ("the rollback command"), for a terminal that hid them.
+ */
+async function runBash(what, command, seconds, env, cwd, log) {
+    const tail = [];
+    const line = (text) => {
+        log.info(text);
+        tail.push(text);
+        if (tail.length > OUTPUT_TAIL_LINES)
+            tail.shift();
+    };
+    const code = await runBashLines(command, seconds, env, cwd, line);
+    if (code !== 0 && tail.length)
+        log.failedOutput(`The last ${tail.length === 1 ? 'line' : `${tail.length} lines`} of ${what}'s output:`, tail);
+    return code;
+}
+async function runBashLines(command, seconds, env, cwd, line) {
+    const out = lineBuffer(line);
+    const err = lineBuffer(line);
     try {
         // Loaded here, not with the module: only this provider runs a command.
         const { exec } = await __nccwpck_require__.e(/* import() */ 260).then(__nccwpck_require__.bind(__nccwpck_require__, 58879));
@@ -22643,6 +23136,36 @@ async function imageInRegistry(c, image) {
 
 // EXTERNAL MODULE: ./.build/platforms/outcome.js
 var outcome = __nccwpck_require__(66985);
+;// CONCATENATED MODULE: ./.build/platforms/from-ref.js
+/** A commit SHA, full or abbreviated (git's shortest is 7). */
+const COMMIT_SHA = /^[0-9a-f]{7,40}$/i;
+function commitSha(raw) {
+    const v = raw.trim();
+    return COMMIT_SHA.test(v) ? v.toLowerCase() : undefined;
+}
+/** The host of an http(s) URL, lower case; undefined for anything else. */
+function urlHost(raw) {
+    const v = raw.trim();
+    if (!/^https?:\/\//i.test(v))
+        return undefined;
+    try {
+        return new URL(v).host.toLowerCase() || undefined;
+    }
+    catch {
+        return undefined;
+    }
+}
+/** A SHA against the commit the serving release records: none recorded proves nothing. */
+function compareCommit(sha, served) {
+    if (!served)
+        return 'unproven';
+    return served.toLowerCase().startsWith(sha) ? 'names-live' : 'not-live';
+}
+/** Says, once, why from counts as no from. */
+function warnUnproven(log, from, why) {
+    log.warning(`from (${from.trim()}) ${why}, so it cannot be compared with what serves: it counts as no from.`);
+}
+
 // EXTERNAL MODULE: ./.build/platforms/http/deadline.js
 var http_deadline = __nccwpck_require__(97096);
 ;// CONCATENATED MODULE: ./.build/platforms/fly/rollback.js
@@ -22666,6 +23189,7 @@ var http_deadline = __nccwpck_require__(97096);
 
 
 
+
 const FLY_NOTHING_FROZEN = {
     frozen: false,
     what: 'Fly has nothing to freeze: the next `fly deploy` (or deploy workflow run) ships a new release to every machine as usual, so hold deploys until the fix is ready.',
@@ -22677,13 +23201,22 @@ function parseReleaseRef(raw, input) {
     const version = /^v?(\d{1,9})$/i.exec(v);
     if (version)
         return { kind: 'version', version: Number(version[1]) };
+    if (input === 'from' && urlHost(v))
+        return { kind: 'url', url: v };
     if (input === 'from' && /^[a-z0-9.:-]+(\/[a-z0-9._-]+)+([:@][A-Za-z0-9._:-]+)?$/i.test(v))
         return { kind: 'image', image: v };
+    const sha = input === 'from' ? commitSha(v) : undefined;
+    if (sha)
+        return { kind: 'sha', sha, raw: v };
     if (/^[A-Za-z0-9_-]{4,}$/.test(v))
         return { kind: 'id', id: v };
-    throw new errors/* RollbackKitError */.dp(`Input ${input} must be ${input === 'target' ? '"previous", ' : ''}a Fly release version (v12), a release id${input === 'from' ? ' or an image reference' : ''}; got "${raw}".`, 'Copy it from `fly releases --image`.');
+    throw new errors/* RollbackKitError */.dp(`Input ${input} must be ${input === 'target' ? '"previous", ' : ''}a Fly release version (v12), a release id${input === 'from' ? ', an image reference, a commit SHA or a URL' : ''}; got "${raw}".`, 'Copy it from `fly releases --image`.');
 }
-const matches = (ref, r) => (ref.kind === 'version' && r.version === ref.version) || (ref.kind === 'id' && r.id === ref.id) || (ref.kind === 'image' && r.imageRef === ref.image);
+const imageTag = (image) => (image ? splitImage(image)?.reference.toLowerCase() : undefined);
+const matches = (ref, r) => (ref.kind === 'version' && r.version === ref.version) ||
+    (ref.kind === 'id' && r.id === ref.id) ||
+    (ref.kind === 'image' && r.imageRef === ref.image) ||
+    (ref.kind === 'sha' && (r.id === ref.raw || imageTag(r.imageRef) === ref.sha));
 const info = (r, image) => ({ id: r?.id, version: r?.version, image: r?.imageRef ?? image });
 /** Why an older release cannot be what "previous" means, or undefined when it can. `rolledBack`: images an earlier rollback moved off. */
 function skipReason(r, current, rolledBack = new Set()) {
@@ -22736,9 +23269,13 @@ async function promoteOnFly(opts, log) {
     if (fromRef) {
         const from = all.find((r) => matches(fromRef, r));
         const fromImage = fromRef.kind === 'image' ? fromRef.image : from?.imageRef;
-        if (!fromImage)
+        if (fromRef.kind === 'url')
+            warnUnproven(log, opts.from, 'is a URL, which names a Fly app, not one of its releases');
+        else if (fromRef.kind === 'sha' && !fromImage)
+            warnUnproven(log, opts.from, `is a commit, and no release of app ${app} has an image tagged with it (Fly releases record no commit; deploy with --image-label <sha> to name them so)`);
+        else if (!fromImage)
             throw new errors/* RollbackKitError */.dp(`Release ${opts.from} (input from) is not among the ${all.length} releases of app ${app}.`, 'Check the from input: a release version (v12), id or image.');
-        if (!machines.some((m) => m.image === fromImage)) {
+        if (fromImage && !machines.some((m) => m.image === fromImage)) {
             const note = `No machine of app ${app} runs ${opts.from.trim()} (${fromImage}) any more. Nothing to do.`;
             log.info(note);
             return { ...base, status: 'already-current', from: info(current, images[0]), to: info(current, images[0]), notes: [note] };
@@ -23071,8 +23608,8 @@ async function chooseBranch(git, remote, head, target) {
     throw new errors/* RollbackKitError */.dp(`${names.join(' and ')} are already on ${remote} and neither is this rollback's (${merged_short(head)} and, on top of it, only reverts back to ${merged_short(target)}), so no branch is left to push it on. Nothing was pushed.`, `See who made them; once nobody needs them, delete them (git push ${remote} --delete <branch>) and re-run.`);
 }
 
-// EXTERNAL MODULE: ./.build/platforms/git-revert/pulls.js
-var pulls = __nccwpck_require__(55015);
+// EXTERNAL MODULE: ./.build/platforms/git-revert/pulls.js + 1 modules
+var pulls = __nccwpck_require__(78750);
 ;// CONCATENATED MODULE: ./.build/platforms/git-revert/revert.js
 /**
  * git-revert: undo the commits after the last good one on a new branch `rollback/<short-sha>`
@@ -23382,6 +23919,7 @@ async function lockDeploy(c, deployId) {
 
 
 
+
 const DEFAULT_POLL_INTERVAL_MS = 1000;
 const unlockHint = (deployId) => `When the fix is ready, start auto publishing again: Netlify → the site → Deploys → "Start auto publishing", or POST /api/v1/deploys/${deployId}/unlock.`;
 function frozenState(siteName, published) {
@@ -23392,6 +23930,30 @@ function frozenState(siteName, published) {
 const rollback_info = (d) => ({ id: d?.id, url: d?.url, commitSha: d?.commitRef });
 const describe = (d) => `${d.id} (${d.state}${d.commitRef ? `, commit ${d.commitRef.slice(0, 7)}` : ''}${d.createdAt ? `, created ${new Date(d.createdAt).toISOString()}` : ''})`;
 const HEX_ID = /^[a-f0-9]{24}$/i;
+/**
+ * `from` as a deploy id, or as a deployment event names it (from-ref.ts): the commit it was built
+ * from, or a URL. A deploy's own URL (its permalink, https://<deploy id>--<site>.netlify.app, what
+ * Netlify's deployment statuses point at) names it; any other (the site's domain) names none.
+ */
+function parseFrom(raw) {
+    const v = raw.trim();
+    if (HEX_ID.test(v))
+        return { kind: 'id', value: v.toLowerCase() };
+    const host = urlHost(v);
+    if (host) {
+        const permalink = /^([a-f0-9]{24})--/.exec(host);
+        return permalink ? { kind: 'id', value: permalink[1] } : { kind: 'url', value: v };
+    }
+    const sha = commitSha(v);
+    if (sha)
+        return { kind: 'sha', value: sha };
+    throw new errors/* RollbackKitError */.dp(`Input from must be a Netlify deploy id (24 hex characters), its URL, or the commit SHA it was built from; got "${raw}".`, 'Copy the deploy id from the deploy page URL, or give the commit SHA of the bad deploy.');
+}
+function compareFrom(from, published) {
+    if (from.kind === 'id')
+        return from.value === published.id.toLowerCase() ? 'names-live' : 'not-live';
+    return from.kind === 'sha' ? compareCommit(from.value, published.commitRef) : 'unproven';
+}
 /** Refuses a named deploy that is not this site's ready production deploy: publishing it would not be a rollback. */
 function checkExplicitTarget(d, site, name, log) {
     if (d.siteId && d.siteId !== site.id) {
@@ -23431,14 +23993,9 @@ async function promoteOnNetlify(opts, log) {
         throw new errors/* RollbackKitError */.dp(`Input site must be a Netlify site id or domain; got "${opts.site}".`, 'Copy the site id from Site configuration → Site details.');
     const targetInput = (opts.target || 'previous').trim();
     const targetId = targetInput.toLowerCase() === 'previous' ? undefined : targetInput;
-    for (const [input, v] of [
-        ['target', targetId],
-        ['from', opts.from?.trim() || undefined],
-    ]) {
-        if (v && !HEX_ID.test(v))
-            throw new errors/* RollbackKitError */.dp(`Input ${input} must be a Netlify deploy id (24 hex characters); got "${v}".`, 'Copy the deploy id from the deploy page URL.');
-    }
-    const fromId = opts.from?.trim() || undefined;
+    if (targetId && !HEX_ID.test(targetId))
+        throw new errors/* RollbackKitError */.dp(`Input target must be a Netlify deploy id (24 hex characters); got "${targetId}".`, 'Copy the deploy id from the deploy page URL.');
+    const from = opts.from?.trim() ? parseFrom(opts.from) : undefined;
     const sleep = opts.sleep ?? http_client/* sleep */.yy;
     const now = opts.now ?? Date.now;
     const step = new http_deadline/* StepDeadline */.d(now, opts.timeoutSeconds);
@@ -23472,8 +24029,13 @@ async function promoteOnNetlify(opts, log) {
         log.warning(`${frozen.what} ${frozen.undo ?? ''}`.trim());
         return { ...base, frozen, status: 'already-current', from: rollback_info(published), to: rollback_info(published), notes: [note, `${frozen.what} ${frozen.undo ?? ''}`.trim()], rolledBackFrom };
     };
-    if (fromId && fromId !== published.id) {
-        const note = `Site ${name} no longer publishes ${fromId}; it publishes ${published.id}. Nothing to do.`;
+    const fromSays = from && compareFrom(from, published);
+    if (fromSays === 'unproven') {
+        warnUnproven(log, opts.from, from.kind === 'url' ? "is a URL that names no deploy (a deploy's own URL begins with its id)" : `is a commit, and the published deploy ${published.id} records none`);
+    }
+    const fromNamesPublished = fromSays === 'names-live';
+    if (from && fromSays === 'not-live') {
+        const note = `Site ${name} no longer publishes ${from.kind === 'sha' ? `commit ${from.value}` : from.value}; it publishes ${describe(published)}. Nothing to do.`;
         log.info(note);
         return { ...base, status: 'already-current', from: rollback_info(published), to: rollback_info(published), notes: [note] };
     }
@@ -23535,13 +24097,13 @@ async function promoteOnNetlify(opts, log) {
     }
     else {
         // A from naming the published deploy says it is bad: nothing in the list can overrule that.
-        if (!fromId && earlier?.put === 'rollback') {
+        if (!fromNamesPublished && earlier?.put === 'rollback') {
             return alreadyCurrent(earlier.replaced.id, `Site ${name} publishes ${published.id} although ${earlier.wasLive.id}, newer, was published before it: an earlier rollback has already put it back. Nothing to restore; to go further back, name the deploy in target or set from to ${published.id}.`);
         }
-        if (!fromId && earlier?.put === 'unknown') {
+        if (!fromNamesPublished && earlier?.put === 'unknown') {
             throw new errors/* RollbackKitError */.dp(`Site ${name} publishes ${published.id} although ${earlier.newer.id} is newer and ready, and Netlify does not say whether that one was ever published: ${published.id} may be there because of an earlier rollback, or because auto publishing was stopped before the newer deploys. Nothing was changed.`, `If ${published.id} is the bad deploy, set from to ${published.id}: the step then rolls back from it. Or name the deploy to return to in target.`);
         }
-        if (!fromId && newer.length)
+        if (!fromNamesPublished && newer.length)
             log.info(`${newer.length} newer ready deploy(s) were never published (auto publishing was stopped before them): not the mark of an earlier rollback.`);
         if (!target) {
             throw new errors/* RollbackKitError */.dp(`No earlier ready production deploy of site ${name} can take over from ${published.id}: ${seen} older one(s) read, none with other code.${(0,outcome/* describeSkipped */.At)(skipped)}`, 'Name the deploy to return to in target, or use provider git-revert to build the previous code again.');
@@ -23751,7 +24313,7 @@ const COMMIT = /^[0-9a-f]{7,40}$/i;
  * workflow knows: auto-rollback.yml's workflow_run trigger passes the run's head SHA). Anything
  * else cannot name a Railway deployment, and comparing it would only ever say "no longer live".
  */
-function parseFrom(raw) {
+function rollback_parseFrom(raw) {
     const v = raw.trim();
     if (COMMIT.test(v))
         return { kind: 'commit', value: v.toLowerCase() };
@@ -23765,7 +24327,7 @@ function parseFrom(raw) {
  * deployment carries no commit (an image, or `railway up`). As on Vercel, an unproven from counts as
  * no from: it neither ends the run nor vouches for the live deployment when its code cannot.
  */
-function compareFrom(from, live) {
+function rollback_compareFrom(from, live) {
     if (from.kind === 'id')
         return from.value === live.id ? 'names-live' : 'not-live';
     if (!live.commitHash)
@@ -23836,7 +24398,7 @@ async function promoteOnRailway(opts, log) {
     const ref = { projectId: checkId(opts.project, 'project', 'project'), environmentId: checkId(opts.environment, 'environment', 'environment'), serviceId: checkId(opts.service, 'service', 'service') };
     const targetInput = (opts.target || 'previous').trim();
     const targetId = targetInput.toLowerCase() === 'previous' ? undefined : checkId(targetInput, 'target', 'deployment');
-    const from = opts.from?.trim() ? parseFrom(opts.from) : undefined;
+    const from = opts.from?.trim() ? rollback_parseFrom(opts.from) : undefined;
     const sleep = opts.sleep ?? http_client/* sleep */.yy;
     const now = opts.now ?? Date.now;
     const step = new http_deadline/* StepDeadline */.d(now, opts.timeoutSeconds);
@@ -23893,7 +24455,7 @@ async function promoteOnRailway(opts, log) {
     for (const d of newer)
         if (IN_FLIGHT.has(d.status))
             log.warning(`A newer deployment ${describeDeployment(d)} is in progress: when it finishes it replaces whatever this step puts back. Cancel it in the Railway dashboard if it carries the bad code.`);
-    const fromSays = from ? compareFrom(from, live) : undefined;
+    const fromSays = from ? rollback_compareFrom(from, live) : undefined;
     if (fromSays === 'unproven') {
         log.warning(`The live deployment ${live.id} carries no commit SHA, so from (${from.value}) cannot be compared with it: it counts as no from.`);
     }
@@ -24110,6 +24672,7 @@ async function setAutoDeploy(c, serviceId, value) {
 
 
 
+
 const render_rollback_DEFAULT_POLL_INTERVAL_MS = 3000;
 const rollback_FAILED = new Set(['build_failed', 'update_failed', 'pre_deploy_failed', 'canceled', 'deactivated']);
 const NEVER_LIVE = new Set(['build_failed', 'update_failed', 'pre_deploy_failed', 'canceled', 'created', 'build_in_progress', 'update_in_progress', 'pre_deploy_in_progress']);
@@ -24130,13 +24693,33 @@ function rollback_checkId(value, input, prefix, what) {
         throw new errors/* RollbackKitError */.dp(`Input ${input} must be a Render ${what} id (${prefix}-…); got "${value}".`, `Copy the ${what} id from the Render dashboard.`);
     return v;
 }
-/** Why an older deploy cannot be what "previous" means, or undefined when it can. */
+/**
+ * `from` as a deploy id, or as a deployment event names it (from-ref.ts): the commit it was built
+ * from, or a URL, which on Render is the service's own and so names no deploy.
+ */
+function render_rollback_parseFrom(raw) {
+    const v = raw.trim();
+    if (/^dep-[a-z0-9]+$/i.test(v))
+        return { kind: 'id', value: v };
+    const sha = commitSha(v);
+    if (sha)
+        return { kind: 'sha', value: sha };
+    if (urlHost(v))
+        return { kind: 'url', value: v };
+    throw new errors/* RollbackKitError */.dp(`Input from must be a Render deploy id (dep-…), the commit SHA it was built from, or a URL; got "${raw}".`, 'Copy the deploy id from the Render dashboard, or give the commit SHA of the bad deploy.');
+}
+function render_rollback_compareFrom(from, live) {
+    if (from.kind === 'id')
+        return from.value === live.id ? 'names-live' : 'not-live';
+    return from.kind === 'sha' ? compareCommit(from.value, live.commitId) : 'unproven';
+}
 /** The same code: the same image when either has one, else the same commit; nothing known is not the same. */
 function sameCode(a, b) {
     if (a.image || b.image)
         return a.image === b.image;
     return !!a.commitId && a.commitId === b.commitId;
 }
+/** Why an older deploy cannot be what "previous" means, or undefined when it can. */
 function render_rollback_skipReason(d, live) {
     if (NEVER_LIVE.has(d.status))
         return `status ${d.status}: it never went live`;
@@ -24150,13 +24733,13 @@ function render_rollback_skipReason(d, live) {
  * The deploy a live rollback deploy replaced: the newest older one that was live (deactivated).
  * Render names no source on a rollback deploy, so this is what the rollback was made from.
  */
-const replacedBy = (all, live) => all.slice(all.indexOf(live) + 1).find((d) => d.status === 'deactivated');
+const replacedDeploy = (all, live) => all.slice(all.indexOf(live) + 1).find((d) => d.status === 'deactivated');
 async function promoteOnRender(opts, log) {
     log.secret(opts.token);
     const serviceId = rollback_checkId(opts.service, 'service', 'srv', 'service');
     const targetInput = (opts.target || 'previous').trim();
     const targetId = targetInput.toLowerCase() === 'previous' ? undefined : rollback_checkId(targetInput, 'target', 'dep', 'deploy');
-    const fromId = opts.from?.trim() ? rollback_checkId(opts.from, 'from', 'dep', 'deploy') : undefined;
+    const from = opts.from?.trim() ? render_rollback_parseFrom(opts.from) : undefined;
     const sleep = opts.sleep ?? http_client/* sleep */.yy;
     const now = opts.now ?? Date.now;
     const step = new http_deadline/* StepDeadline */.d(now, opts.timeoutSeconds);
@@ -24176,7 +24759,7 @@ async function promoteOnRender(opts, log) {
     const skipped = [];
     // Read pages until the live deploy and (for "previous") the first fit one below it are known; an
     // automatic run finding a rollback deploy live reads on to the deploy it replaced (its incident).
-    const enough = () => !!live && !!targetId && !(opts.automatic && live.trigger === 'rollback' && !replacedBy(all, live));
+    const enough = () => !!live && !!targetId && !(opts.automatic && live.trigger === 'rollback' && !replacedDeploy(all, live));
     await calling(ctx(`listing the deploys of service ${name}`), async () => {
         for await (const page of deploys(c, serviceId, (0,platforms_listing/* listingBound */.b5)(step, `the deploys of service ${name}`))) {
             for (const d of page) {
@@ -24203,8 +24786,11 @@ async function promoteOnRender(opts, log) {
         throw new errors/* RollbackKitError */.dp(`Service ${name} has no live deploy (${all.length} deploy(s) listed), so there is nothing to roll back.`, 'Check the service input, or deploy it first.');
     log.info(`Render service ${name} serves ${rollback_describe(live)}.`);
     const base = { skipped: [], frozen: rollback_frozenState(service, false) };
-    if (fromId && fromId !== live.id) {
-        const note = `Service ${name} no longer serves ${fromId}; it serves ${live.id}. Nothing to do.`;
+    const fromSays = from && render_rollback_compareFrom(from, live);
+    if (fromSays === 'unproven')
+        warnUnproven(log, opts.from, from.kind === 'url' ? 'is a URL, which names a Render service, not one of its deploys' : `is a commit, and the live deploy ${live.id} records none (an image deploy)`);
+    if (from && fromSays === 'not-live') {
+        const note = `Service ${name} no longer serves ${from.kind === 'sha' ? `commit ${from.value}` : from.value}; it serves ${rollback_describe(live)}. Nothing to do.`;
         log.info(note);
         return { ...base, status: 'already-current', from: render_rollback_info(live), to: render_rollback_info(live), notes: [note] };
     }
@@ -24213,7 +24799,7 @@ async function promoteOnRender(opts, log) {
     // deploy itself (trigger rollback, from the API or the dashboard). A person may go further back
     // with a target; from cannot help: "previous" from a rollback deploy is the deploy it replaced.
     if (opts.automatic && live.trigger === 'rollback') {
-        const replaced = replacedBy(all, live);
+        const replaced = replacedDeploy(all, live);
         const how = `Render made it with trigger rollback${replaced ? `, replacing ${replaced.id}` : ''}${live.createdAt ? ` at ${new Date(live.createdAt).toISOString()}` : ''}`;
         const note = (0,outcome/* notPutBackAgain */.gX)(live.id, how, "Render's status page", false);
         log.warning(note);
@@ -24229,7 +24815,7 @@ async function promoteOnRender(opts, log) {
         // A rollback deploy carries its target's commit and image: a live one made after the target with
         // its code is that target put back by an earlier run of this request; another would only copy it
         // again. A from naming the live deploy says it is bad all the same (a variables-only change).
-        if (!fromId && live.trigger === 'rollback' && live.createdAt > target.createdAt && sameCode(live, target)) {
+        if (fromSays !== 'names-live' && live.trigger === 'rollback' && live.createdAt > target.createdAt && sameCode(live, target)) {
             const note = `Service ${name} already serves ${rollback_describe(live)}, a rollback made after ${target.id} with the same ${live.image ? 'image' : 'commit'}: an earlier rollback has put the target back. Nothing to do; if the live deploy is bad all the same, run again with from: ${live.id}.`;
             log.info(note);
             return { ...base, status: 'already-current', from: render_rollback_info(live), to: render_rollback_info(live), notes: [note] };
@@ -24242,7 +24828,7 @@ async function promoteOnRender(opts, log) {
         if (live.trigger === 'rollback') {
             const note = `Service ${name} already serves ${live.id}, a rollback, and nothing has been deployed since. Nothing to do; to go further back, name the deploy in target.`;
             log.info(note);
-            return { ...base, status: 'already-current', from: render_rollback_info(live), to: render_rollback_info(live), notes: [note], rolledBackFrom: replacedBy(all, live)?.id };
+            return { ...base, status: 'already-current', from: render_rollback_info(live), to: render_rollback_info(live), notes: [note], rolledBackFrom: replacedDeploy(all, live)?.id };
         }
         if (!target) {
             throw new errors/* RollbackKitError */.dp(`No earlier deploy of service ${name} can take over from ${live.id}: none of the ${all.length - 1} older deploy(s) read was live before with other code.${(0,outcome/* describeSkipped */.At)(skipped)}`, 'Name the deploy to return to in target (dep-…), or use provider git-revert to build the previous code again.');
@@ -25849,8 +26435,8 @@ function lastPhase(rows) {
 /* harmony export */   pj: () => (/* binding */ plain),
 /* harmony export */   yv: () => (/* binding */ recordIncident)
 /* harmony export */ });
-/* unused harmony exports DEFAULTS, incidentMarker, incidentTitle, incidentBody, incidentComment, GitHubIssues, writtenWithToken */
-/* harmony import */ var _platforms_git_revert_pulls_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(55015);
+/* unused harmony exports DEFAULTS, incidentMarker, incidentTitle, incidentBody, incidentComment, nextPageLink, GitHubIssues, writtenWithToken */
+/* harmony import */ var _platforms_git_revert_pulls_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(78750);
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8005);
 /* harmony import */ var _github_client_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(73021);
 /* harmony import */ var _platforms_http_client_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(22607);
@@ -25879,6 +26465,8 @@ function incidentMarker(key) {
     const safe = key.replace(/[^A-Za-z0-9._:/@+=-]/g, '_').replace(/-{2,}/g, (m) => '-_'.repeat(m.length).slice(0, m.length));
     return `<!-- rollback-kit:incident ${safe} -->`;
 }
+/** Every name of the incident: its key, then the names a later run may give it (record.incidentAliases). */
+const incidentKeys = (record) => [record.incidentKey, ...(record.incidentAliases ?? [])];
 function plain(text) {
     // eslint-disable-next-line no-control-regex
     return text.replace(/[\u0000-\u001F\u007F\u202A-\u202E\u2066-\u2069]+/g, ' ').replace(/\s+/g, ' ').trim();
@@ -25984,7 +26572,7 @@ function incidentBody(record) {
         .join(' ');
     const steps = record.nextSteps.length ? record.nextSteps.map((s, i) => `${i + 1}. ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .inlineText */ .ln)(s)}`).join('\n') : '';
     const parts = [
-        incidentMarker(record.incidentKey),
+        incidentKeys(record).map(incidentMarker).join('\n'),
         `# Incident Post-Mortem: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .inlineText */ .ln)(incidentTitle(record))}`,
         [
             `**Date**: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .inlineText */ .ln)(start.slice(0, 10))}`,
@@ -26043,6 +26631,23 @@ function incidentComment(record) {
     return lines.join('\n') + '\n';
 }
 /**
+ * A Link header's next page, only when it stays on the API's own origin (the token goes with it).
+ * A URL holds no `<`: the match starts at the last `<` before a `>`, so a header of many `<` is
+ * read once (with `[^>]+` every `<` read on to the end: n² steps).
+ */
+function nextPageLink(link, base) {
+    const m = link && /<([^<>]+)>\s*;\s*rel="next"/.exec(link);
+    if (!m)
+        return undefined;
+    try {
+        const next = new URL(m[1], base);
+        return next.origin === base.origin ? next.href : undefined;
+    }
+    catch {
+        return undefined;
+    }
+}
+/**
  * GitHub's REST API as the incident and drill issues use it: the one GitHub client (github/client.ts:
  * timeouts, retries, rate limits, redaction, redirects on the API's own origin, capped bodies), with
  * every failure turned into a Reply instead of an error, and everything (search, pages, retries, the
@@ -26076,19 +26681,6 @@ class GitHubIssues {
             url.searchParams.set(k, v);
         return url;
     }
-    /** A Link header's next page, only when it stays on the API's own origin (the token goes with it). */
-    nextLink(link) {
-        const m = link && /<([^>]+)>\s*;\s*rel="next"/.exec(link);
-        if (!m)
-            return undefined;
-        try {
-            const next = new URL(m[1], this.base);
-            return next.origin === this.base.origin ? next.href : undefined;
-        }
-        catch {
-            return undefined;
-        }
-    }
     /** Never throws: a refusal, a wait too long, no answer, or an answer that cannot be used is a Reply saying why. */
     async request(method, url, body) {
         const allowed = `out of the ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .formatDuration */ .a3)(this.opts.deadlineMs)} allowed for the incident issue`;
@@ -26097,7 +26689,7 @@ class GitHubIssues {
             return { ok: false, message: '', why: allowed };
         try {
             const res = await this.client.request(method, new URL(url), body !== undefined ? { body } : {});
-            return { ok: true, status: res.status, data: res.data, next: this.nextLink(res.headers?.get('link')) };
+            return { ok: true, status: res.status, data: res.data, next: nextPageLink(res.headers?.get('link'), this.base) };
         }
         catch (err) {
             if (err instanceof _platforms_http_client_js__WEBPACK_IMPORTED_MODULE_3__/* .WaitTooLong */ .iA) {
@@ -26218,7 +26810,7 @@ async function recordIncident(target, input, log, options = {}) {
         if (!at)
             return undefined;
         const { gh, name, issues } = at;
-        const marker = incidentMarker(record.incidentKey);
+        const markers = incidentKeys(record).map(incidentMarker);
         const query = { state: 'open', per_page: '100' };
         if (record.labels.length)
             query.labels = record.labels.join(',');
@@ -26233,7 +26825,7 @@ async function recordIncident(target, input, log, options = {}) {
                 return undefined;
             }
             const list = Array.isArray(reply.data) ? reply.data : [];
-            const marked = list.filter((i) => !i.pull_request && typeof i.body === 'string' && i.body.includes(marker) && typeof i.number === 'number');
+            const marked = list.filter((i) => !i.pull_request && typeof i.body === 'string' && markers.some((m) => i.body.includes(m)) && typeof i.number === 'number');
             if (marked.length && login === null)
                 login = await tokenLogin(gh);
             const hit = marked.find((i) => writtenWithToken(i.user, login ?? undefined));
@@ -26703,7 +27295,11 @@ function registerWebhookSecrets(webhookUrl, log) {
  */
 function chatSender(webhookUrl, log) {
     registerWebhookSecrets(webhookUrl, log);
-    return (message, opts) => sendChatMessage(webhookUrl, message, log, opts);
+    // A rollback sends several messages (start, heartbeats, end): a webhook that is not a URL, or does
+    // not answer, is said once, not once a message. Each failed phase's row still says it was not delivered.
+    const said = new Set();
+    const once = { ...log, warning: (m) => void (said.has(m) || (said.add(m), log.warning(m))) };
+    return (message, opts) => sendChatMessage(webhookUrl, message, once, opts);
 }
 async function sendChatMessage(webhookUrl, message, log, opts = {}) {
     try {
@@ -26794,6 +27390,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   Et: () => (/* binding */ checksTable),
   gP: () => (/* binding */ deploymentLabel),
   ze: () => (/* binding */ deploymentMarkdown),
+  Jk: () => (/* binding */ failedRunError),
   qj: () => (/* binding */ overBudget),
   sy: () => (/* binding */ rollbackSummaryMarkdown),
   Bs: () => (/* binding */ statusLine),
@@ -26804,7 +27401,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   KE: () => (/* binding */ whyFailed)
 });
 
-// UNUSED EXPORTS: componentsTable, ganttChart, mermaidName, notVerifiedText, stateNow, whereNow
+// UNUSED EXPORTS: ERROR_HINT_MAX, componentsTable, ganttChart, mermaidName, notVerifiedText, stateNow, whereNow
 
 // EXTERNAL MODULE: ./.build/core/secrets.js
 var secrets = __nccwpck_require__(79205);
@@ -26925,6 +27522,22 @@ const STATUS_ICON = {
     'nothing-to-do': '✔️',
     'dry-run': '📝',
 };
+/**
+ * The longest next step the action's one `::error::` line carries as its hint. A longer one (a failed
+ * database phase's: where the database stands, where the snapshot is, how to restore it, ~900
+ * characters) made a line of 1,500 that the annotation cuts: the job summary and the chat message
+ * have it whole, and the error points there.
+ */
+const ERROR_HINT_MAX = 300;
+/** The root action's error for a failed run: the failed phase's row, and the first next step that does not repeat it, when short. */
+function failedRunError(record) {
+    const row = [...record.timeline].reverse().find((e) => e.phase === record.failedPhase && e.status === 'failed');
+    const step = record.nextSteps.find((s) => !row || !s.includes(row.detail));
+    return {
+        message: `Rollback failed in ${record.failedPhase ?? 'an unknown phase'}: ${row?.detail ?? 'see the job summary'}`,
+        hint: !step ? 'See the job summary.' : step.length <= ERROR_HINT_MAX ? step : 'What to do next, and where things stand, is in the job summary (and the chat message, when one is sent).',
+    };
+}
 /** The outcome in plain words, as the heading of every report and message. */
 function statusLine(record) {
     const env = record.environment || 'production';
@@ -28153,9 +28766,11 @@ function sleep(ms, signal) {
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  o: () => (/* binding */ loadChecks),
-  p: () => (/* binding */ runSmokeTest)
+  o$: () => (/* binding */ loadChecks),
+  pb: () => (/* binding */ runSmokeTest)
 });
+
+// UNUSED EXPORTS: MAX_CHECKS_FILE_BYTES
 
 // EXTERNAL MODULE: external "node:fs/promises"
 var promises_ = __nccwpck_require__(51455);
@@ -28163,6 +28778,8 @@ var promises_ = __nccwpck_require__(51455);
 var external_node_path_ = __nccwpck_require__(76760);
 // EXTERNAL MODULE: ./.build/core/errors.js
 var errors = __nccwpck_require__(8005);
+// EXTERNAL MODULE: ./.build/core/files.js
+var files = __nccwpck_require__(32019);
 // EXTERNAL MODULE: ./.build/db/connection.js
 var connection = __nccwpck_require__(401);
 // EXTERNAL MODULE: ./.build/smoke/parse-spec.js
@@ -29309,6 +29926,7 @@ async function measureConfirmed(measure, afterSeconds, log, wait = pool/* sleep 
 
 
 
+
 /** Reads the spec from exactly one of `checks` and `checks-file`, then validates it. */
 async function loadChecks(source, ctx) {
     if (source.checks && source.checksFile) {
@@ -29322,6 +29940,8 @@ async function loadChecks(source, ctx) {
         return (0,parse_spec/* parseChecks */.B2)(source.checks, { ...ctx, source: 'checks input' });
     throw new errors/* RollbackKitError */.dp('No checks given.', 'Set input checks (YAML) or input checks-file; the smoke-test README (actions/smoke-test/README.md) has examples.');
 }
+/** A spec is a page or a few of YAML: a file larger than this is the wrong file. */
+const MAX_CHECKS_FILE_BYTES = 1024 * 1024;
 const CHECKOUT_HINT = 'The path is relative to the workspace (on the command line, the current directory); in a workflow, check out the repository first (actions/checkout).';
 /**
  * The checks-file, which must be a file inside the workspace: the path is an input anyone who edits
@@ -29345,9 +29965,12 @@ async function readChecksFile(checksFile, workspace) {
         throw cannotRead('it is outside the workspace', 'checks-file must name a file in the repository (the workspace), such as .github/smoke.yml; symbolic links are followed before this check.');
     }
     try {
-        return await (0,promises_.readFile)(path, 'utf8');
+        // A regular file only (a FIFO would block the step forever), read up to the cap.
+        return (0,files/* readRegularFile */.XF)(path, MAX_CHECKS_FILE_BYTES);
     }
     catch (err) {
+        if (err instanceof files/* FileRefused */.rV)
+            throw cannotRead(err.why, 'checks-file must name a YAML file of checks in the repository, of at most 1 MB.');
         throw cannotRead(describeFsError(err));
     }
 }
@@ -29484,15 +30107,15 @@ function sqlStatementProblem(query) {
         const text = { text: query, standardConformingStrings };
         // SELECT … INTO creates a table: the probe's cursor refuses it with a syntax error, which would
         // read as the service's answer rather than a mistake in the spec.
-        if (/(?<![\w$])into(?![\w$])/i.test((0,_db_sql_lexer_js__WEBPACK_IMPORTED_MODULE_1__/* .blankSql */ .h)(text, { quoted: true }))) {
+        if (/(?<![\w$])into(?![\w$])/i.test((0,_db_sql_lexer_js__WEBPACK_IMPORTED_MODULE_1__/* .blankSql */ .hh)(text, { quoted: true }))) {
             return 'may not hold INTO (SELECT … INTO creates a table, INSERT INTO writes one): a check only reads';
         }
-        const call = SIDE_EFFECT_CALL.exec((0,_db_sql_lexer_js__WEBPACK_IMPORTED_MODULE_1__/* .blankSql */ .h)(text, { quoted: false }))?.[1];
+        const call = SIDE_EFFECT_CALL.exec((0,_db_sql_lexer_js__WEBPACK_IMPORTED_MODULE_1__/* .blankSql */ .hh)(text, { quoted: false }))?.[1];
         if (call) {
             return `calls ${call.toLowerCase()}(), which is not allowed: its effect outlives the read-only transaction a check runs in, or it runs SQL the check cannot see (a check only reads)`;
         }
         // U&"…" spells an identifier in escapes, which could name any function: a check has no need of it.
-        if (/(?<![\w$])u&"/i.test((0,_db_sql_lexer_js__WEBPACK_IMPORTED_MODULE_1__/* .blankSql */ .h)(text, { quoted: true }))) {
+        if (/(?<![\w$])u&"/i.test((0,_db_sql_lexer_js__WEBPACK_IMPORTED_MODULE_1__/* .blankSql */ .hh)(text, { quoted: true }))) {
             return 'may not hold a Unicode-escaped identifier (U&"…"): write the name as it is';
         }
     }

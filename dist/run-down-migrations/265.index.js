@@ -8,6 +8,14 @@ export const modules = {
 /* harmony export */ __webpack_require__.d(__webpack_exports__, {
 /* harmony export */   R: () => (/* binding */ runProcess)
 /* harmony export */ });
+/* unused harmony export KILL_GRACE_MS */
+/**
+ * How long a program asked to end may take before it is killed. A gentler signal lets it end its
+ * own way (psql cancels its statement on SIGINT, so the server frees the locks at once), but a
+ * program that ignores it, or waits on a connection that stalled for the cancel it sends, would
+ * otherwise hold the run, and whatever it holds, for as long as it likes.
+ */
+const KILL_GRACE_MS = 5000;
 /** How long captured output may still come after the program exited (see 'exit' below). */
 const EXIT_GRACE_MS = 2000;
 /** Output beyond this is cut: pg_restore -v can be chatty, and memory is not a log store. */
@@ -33,13 +41,22 @@ async function runProcess(command, args, opts = {}) {
         let stdout = '';
         let stderr = '';
         let timedOut = false;
+        const graceMs = opts.killGraceMs ?? KILL_GRACE_MS;
+        // Only while it has not exited: its pid may be another program's by then.
+        const killLater = () => setTimeout(() => child.exitCode === null && child.signalCode === null && child.kill('SIGKILL'), graceMs).unref();
         const timer = opts.timeoutMs
             ? setTimeout(() => {
                 timedOut = true;
                 child.kill('SIGTERM');
-                setTimeout(() => child.kill('SIGKILL'), 5000).unref();
+                killLater();
             }, opts.timeoutMs)
             : undefined;
+        // The abort's own signal is sent by spawn (killSignal); this is the escalation after it.
+        const onAbort = () => void killLater();
+        if (opts.signal?.aborted)
+            onAbort();
+        else
+            opts.signal?.addEventListener('abort', onAbort, { once: true });
         const cut = { stdout: false, stderr: false };
         if (opts.stdout) {
             const out = opts.stdout;
@@ -75,6 +92,7 @@ async function runProcess(command, args, opts = {}) {
                 return;
             if (timer)
                 clearTimeout(timer);
+            opts.signal?.removeEventListener('abort', onAbort);
             reject(err);
         });
         // 'close' waits for every holder of the output pipes, and a program's own children inherit them:
@@ -95,6 +113,7 @@ async function runProcess(command, args, opts = {}) {
         child.on('close', (code, signal) => {
             if (timer)
                 clearTimeout(timer);
+            opts.signal?.removeEventListener('abort', onAbort);
             clearTimeout(orphaned);
             resolve({ code, signal, stdout: wholeLines(stdout, cut.stdout), stderr: wholeLines(stderr, cut.stderr), timedOut });
         });

@@ -142,7 +142,7 @@ __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependen
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8005);
 /* harmony import */ var _core_stop_signals_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(1042);
 /* harmony import */ var _migrations_revert_inputs_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(1742);
-/* harmony import */ var _migrations_revert_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(6203);
+/* harmony import */ var _migrations_revert_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(463);
 /* harmony import */ var _report_run_down_migrations_summary_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(266);
 /* harmony import */ var _report_markdown_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(4348);
 /* harmony import */ var _report_write_summary_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(4039);
@@ -227,7 +227,8 @@ var errors = __nccwpck_require__(8005);
 const MIN_SECRET_LENGTH = 6;
 /** Values that are switches or placeholders, never credentials: `?x-vercel-set-bypass-cookie=true`. */
 const COMMON_WORDS = new Set(['true', 'false', 'null', 'none', 'nil', 'undefined', 'yes', 'no', 'on', 'off', 'enabled', 'disabled']);
-const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+// Digits after a point only: `\d+\.?\d*` could split a run of digits anywhere (n² steps on a long one that fails).
+const NUMBER = /^[+-]?(\d+(?:\.\d*)?|\.\d+)(e[+-]?\d+)?$/i;
 function secretStrength(value) {
     const word = value.trim();
     if (!word)
@@ -349,6 +350,7 @@ function createLog(sink) {
         },
         redact,
         excerpt: (text, max) => clip(redact(text), max),
+        failedOutput: (heading, lines) => sink.failedOutput?.(redact(heading), lines.map(redact)),
     };
 }
 /** A log that keeps its lines in memory: for library tests. */
@@ -1347,6 +1349,195 @@ function errorLine(err) {
 
 /***/ }),
 
+/***/ 2019:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   XF: () => (/* binding */ readRegularFile),
+/* harmony export */   rV: () => (/* binding */ FileRefused)
+/* harmony export */ });
+/* unused harmony exports isInside, makeDirectory, probeWritable, writeFileAtomic, asFileError */
+/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7598);
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3024);
+/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(1455);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(6760);
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(8005);
+/**
+ * Files the actions write where a user pointed them (output-dir, reports): folders created one
+ * level at a time, refused on kernel pseudo file systems, and files written whole or not at all.
+ * And files they read from where a user pointed them (migrations, checks-file): regular files of
+ * a bounded size only.
+ */
+
+
+
+
+
+/** Whether `path` lies inside `dir` (the runner's RUNNER_TEMP, say, which GitHub deletes when the job ends). */
+function isInside(path, dir) {
+    if (!dir)
+        return false;
+    const rel = relative(resolve(dir), resolve(path));
+    return rel !== '' && rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel);
+}
+/** /proc, /sys and /dev hold no files to keep; Node's recursive mkdir loops forever on /proc. */
+const PSEUDO_FILE_SYSTEMS = (/* unused pure expression or super */ null && (['/proc', '/sys', '/dev']));
+function onPseudoFileSystem(path) {
+    return PSEUDO_FILE_SYSTEMS.find((root) => path === root || path.startsWith(`${root}/`));
+}
+/** The deepest part of `path` that exists, resolved through symbolic links. */
+async function existingAncestor(path) {
+    for (let current = path;; current = dirname(current)) {
+        try {
+            return await realpath(current);
+        }
+        catch (err) {
+            if (dirname(current) === current || err.code !== 'ENOENT')
+                return current;
+        }
+    }
+}
+/**
+ * Creates `dir` and its missing parents, one mkdir each (so the work is bounded by the path's
+ * depth), after refusing paths that are, or lead through a link to, /proc, /sys or /dev.
+ * `input` names the input the path came from, for the error.
+ */
+async function makeDirectory(dir, input) {
+    const absolute = resolve(dir);
+    const pseudo = onPseudoFileSystem(absolute) ?? onPseudoFileSystem(await existingAncestor(absolute));
+    if (pseudo) {
+        throw new RollbackKitError(`${input} ${dir} is under ${pseudo}, a kernel file system that cannot keep files.`, `Point ${input} at a writable folder, such as one under $RUNNER_TEMP.`);
+    }
+    const cannot = (why) => new RollbackKitError(`Cannot create ${input} ${dir}: ${why}.`, `Point ${input} at a writable folder, such as one under $RUNNER_TEMP.`);
+    const missing = [];
+    for (let current = absolute;; current = dirname(current)) {
+        let isDirectory;
+        try {
+            isDirectory = (await stat(current)).isDirectory();
+        }
+        catch (err) {
+            // ENOTDIR: a parent is a file; the walk up finds it and says so.
+            const code = err.code;
+            if ((code !== 'ENOENT' && code !== 'ENOTDIR') || dirname(current) === current)
+                throw cannot(`${current}: ${systemErrorMeaning(err) ?? err.message}`);
+            missing.unshift(current);
+            continue;
+        }
+        if (!isDirectory)
+            throw cannot(`${current} is a file, not a folder`);
+        break;
+    }
+    for (const d of missing) {
+        await mkdir(d).catch((err) => {
+            if (err.code !== 'EEXIST')
+                throw cannot(`${d}: ${systemErrorMeaning(err) ?? err.message}`);
+        });
+    }
+}
+/** Checks that files can be created in `dir` (permissions, read-only mounts) before any work starts. */
+async function probeWritable(dir, input) {
+    const probe = join(dir, `.rollback-kit-write-test-${process.pid}-${randomBytes(3).toString('hex')}`);
+    try {
+        await writeFile(probe, '');
+    }
+    catch (err) {
+        throw new RollbackKitError(`Cannot write files in ${input} ${dir}: ${systemErrorMeaning(err) ?? err.message}.`, `Point ${input} at a writable folder, such as one under $RUNNER_TEMP.`);
+    }
+    await unlink(probe).catch(() => undefined);
+}
+/**
+ * Writes a file whole or not at all: a temporary file beside it, then a rename. A full disk or a
+ * crash leaves the old file (or none), never a truncated one someone could trust.
+ */
+async function writeFileAtomic(path, data) {
+    const temporary = join(dirname(path), `.${basename(path)}.${randomBytes(4).toString('hex')}.tmp`);
+    try {
+        await writeFile(temporary, data, { flag: 'wx' });
+        await rename(temporary, path);
+    }
+    catch (err) {
+        await rm(temporary, { force: true }).catch(() => undefined);
+        // Name the file the user will look for, not the temporary one.
+        const e = err;
+        if (!e.path || e.path === temporary)
+            Object.assign(e, { path, syscall: e.syscall === 'rename' ? 'rename' : 'write' });
+        throw asFileError(e);
+    }
+}
+/** A Node file-system error as one the user can act on: the operation, the path, what to do. */
+function asFileError(err, input) {
+    if (err instanceof RollbackKitError || !err.path)
+        return err;
+    const line = systemErrorLine(err);
+    if (!line)
+        return err;
+    const code = err.code;
+    const where = input ? `Point ${input} at a writable folder with free space, such as one under $RUNNER_TEMP.` : undefined;
+    const hint = code === 'ENOSPC' || code === 'EDQUOT' ? `Free space on that disk${input ? ` or point ${input} elsewhere` : ''}, then run again.` : where;
+    return new RollbackKitError(line, hint);
+}
+/**
+ * A file readRegularFile will not read, and why (`why` ends "Cannot read X: ", as in "it is a
+ * FIFO (named pipe), not a regular file"): the caller names the file and the input it came from.
+ */
+class FileRefused extends Error {
+    path;
+    why;
+    constructor(path, why) {
+        super(`${path}: ${why}`);
+        this.path = path;
+        this.why = why;
+        this.name = 'FileRefused';
+    }
+}
+const KINDS = [
+    [(s) => s.isDirectory(), 'it is a directory'],
+    [(s) => s.isFIFO(), 'it is a FIFO (named pipe), not a regular file'],
+    [(s) => s.isSocket(), 'it is a socket, not a regular file'],
+    [(s) => s.isCharacterDevice(), 'it is a character device, not a regular file'],
+    [(s) => s.isBlockDevice(), 'it is a block device, not a regular file'],
+];
+const size = (bytes) => (bytes >= 1024 * 1024 ? `${Math.round((bytes / 1024 / 1024) * 10) / 10} MB` : bytes >= 1024 ? `${Math.round((bytes / 1024) * 10) / 10} KB` : `${bytes} bytes`);
+/**
+ * The text (UTF-8) of a file a user pointed us at, through any symbolic links, if it is a regular
+ * file of at most `maxBytes`; else FileRefused. Opened without blocking, so a FIFO (which would
+ * block the read until something wrote to it, forever) or a device is refused at once, and read no
+ * further than the cap, so a huge file (or one still growing) cannot fill memory. Node's own errors
+ * (ENOENT, EACCES) are thrown as they are. Synchronous: these files are small, and many of them
+ * read through the thread pool one by one cost more than the reads.
+ */
+function readRegularFile(path, maxBytes) {
+    const fd = (0,node_fs__WEBPACK_IMPORTED_MODULE_1__.openSync)(path, node_fs__WEBPACK_IMPORTED_MODULE_1__.constants.O_RDONLY | node_fs__WEBPACK_IMPORTED_MODULE_1__.constants.O_NONBLOCK);
+    try {
+        const info = (0,node_fs__WEBPACK_IMPORTED_MODULE_1__.fstatSync)(fd);
+        if (!info.isFile())
+            throw new FileRefused(path, KINDS.find(([is]) => is(info))?.[1] ?? 'it is not a regular file');
+        const tooLarge = () => new FileRefused(path, `it is larger than ${size(maxBytes)}${info.size > maxBytes ? ` (${info.size} bytes)` : ''}`);
+        if (info.size > maxBytes)
+            throw tooLarge();
+        // Read to the end, not to the size stat gave: a file still growing is caught at the cap.
+        const chunks = [];
+        let total = 0;
+        for (;;) {
+            const chunk = Buffer.allocUnsafe(Math.min(Math.max(info.size + 1, 64 * 1024), maxBytes + 1 - total));
+            const n = (0,node_fs__WEBPACK_IMPORTED_MODULE_1__.readSync)(fd, chunk, 0, chunk.length, null);
+            if (n === 0)
+                break;
+            chunks.push(chunk.subarray(0, n));
+            total += n;
+            if (total > maxBytes)
+                throw tooLarge();
+        }
+        return Buffer.concat(chunks).toString('utf8');
+    }
+    finally {
+        (0,node_fs__WEBPACK_IMPORTED_MODULE_1__.closeSync)(fd);
+    }
+}
+
+
+/***/ }),
+
 /***/ 1042:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
@@ -1548,7 +1739,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   id: () => (/* binding */ transactionPoolerRefusal)
 });
 
-// UNUSED EXPORTS: connectionUrl, libpqEnv, withDatabase
+// UNUSED EXPORTS: connectionUrl, libpqEnv, toolConninfo, withDatabase
 
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __nccwpck_require__(3024);
@@ -2069,6 +2260,23 @@ function sslConfig(t) {
     }
     return false;
 }
+/**
+ * What pg_dump and psql connect with besides libpqEnv's variables, as the conninfo string given for
+ * their database (`--dbname`); the rest (host, port, database, user) still comes from those
+ * variables. libpq turns TCP keepalive on by default but leaves its timing to the system (two hours
+ * on Linux), and has no variable for it: a connection whose peer vanished (a server that lost
+ * power, a NAT entry dropped) would leave a dump or a restore, and the locks the restore's
+ * transaction holds on the server's side until it notices, waiting for hours. With these the
+ * tool's connection fails after about 40 s without an answer to a probe (keepalives_*), or 60 s
+ * with data unacknowledged (tcp_user_timeout, PostgreSQL 12 and later), as rollback-kit's own
+ * sessions do (KEEPALIVE_IDLE_MS). The connection string may not set them itself (UNHONOURED).
+ * A Unix socket ignores them. A peer that answers TCP but forwards nothing (a proxy that stalls)
+ * is not caught by these: the tool's own timeout is the bound there.
+ */
+function toolConninfo(toolMajor) {
+    const keepalive = `keepalives=1 keepalives_idle=${KEEPALIVE_IDLE_MS / 1000} keepalives_interval=10 keepalives_count=3`;
+    return toolMajor >= 12 ? `${keepalive} tcp_user_timeout=60000` : keepalive;
+}
 /** The connection string's parameters that reach the pg_* tools, and the variable each goes in. */
 const LIBPQ_ENV = {
     sslmode: 'PGSSLMODE',
@@ -2143,35 +2351,47 @@ function libpqEnv(t) {
 /* harmony export */   w$: () => (/* binding */ inFileOrder),
 /* harmony export */   yR: () => (/* binding */ readText)
 /* harmony export */ });
-/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3024);
-/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1455);
-/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6760);
+/* unused harmony export MAX_MIGRATION_BYTES */
+/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1455);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6760);
+/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8005);
+/* harmony import */ var _core_files_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(2019);
 /** Reading a migrations folder: the helpers every format shares. */
+
 
 
 
 /** Names in `dir` (files and folders), hidden ones left out, as the tools do. */
 async function listNames(dir) {
-    const entries = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.readdir)(dir, { withFileTypes: true }).catch(() => []);
+    const entries = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.readdir)(dir, { withFileTypes: true }).catch(() => []);
     return entries.filter((e) => !e.name.startsWith('.')).map((e) => e.name);
 }
 async function listFiles(dir) {
-    const entries = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.readdir)(dir, { withFileTypes: true }).catch(() => []);
+    const entries = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.readdir)(dir, { withFileTypes: true }).catch(() => []);
     return entries.filter((e) => !e.name.startsWith('.') && (e.isFile() || e.isSymbolicLink())).map((e) => e.name);
 }
 async function listFolders(dir) {
-    const entries = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.readdir)(dir, { withFileTypes: true }).catch(() => []);
+    const entries = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.readdir)(dir, { withFileTypes: true }).catch(() => []);
     return entries.filter((e) => !e.name.startsWith('.') && e.isDirectory()).map((e) => e.name);
 }
 /**
- * A migration file's text, or undefined when it does not exist. Read synchronously: migration files
- * are small, and hundreds of them read through the thread pool one by one cost more than the reads.
+ * The most of one migration file read: its down SQL is sent as one query, and a migration that
+ * loads data may be large, but past this it is not a migration (a dump, a file written in a loop).
+ */
+const MAX_MIGRATION_BYTES = 64 * 1024 * 1024;
+/**
+ * A migration file's text, or undefined when it cannot be read (it does not exist). A link to a
+ * file is read as the file; anything else that is not a regular file (a FIFO would block the step
+ * forever), or a file larger than MAX_MIGRATION_BYTES, fails the step, saying which.
  */
 async function readText(dir, name) {
     try {
-        return (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.readFileSync)((0,node_path__WEBPACK_IMPORTED_MODULE_2__.join)(dir, name), 'utf8');
+        return (0,_core_files_js__WEBPACK_IMPORTED_MODULE_3__/* .readRegularFile */ .XF)((0,node_path__WEBPACK_IMPORTED_MODULE_1__.join)(dir, name), MAX_MIGRATION_BYTES);
     }
-    catch {
+    catch (err) {
+        if (err instanceof _core_files_js__WEBPACK_IMPORTED_MODULE_3__/* .FileRefused */ .rV) {
+            throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp(`Cannot read the migration file ${err.path}: ${err.why}.`, 'Migration files must be regular files (or links to them) of SQL; move anything else out of the migrations folder.');
+        }
         return undefined;
     }
 }
@@ -2228,11 +2448,11 @@ function orderWarning(tool, rule, pair) {
 function sortVersions(versions) {
     return versions.sort((a, b) => compareVersions({ version: a, name: a }, { version: b, name: b }));
 }
-/** Whether any of the files contains text matching `pattern` (format detection). */
-async function anyFileMatches(dir, names, pattern) {
+/** Whether any of the files has text that `matches` (format detection). */
+async function anyFileMatches(dir, names, matches) {
     for (const name of names) {
         const text = await readText(dir, name);
-        if (text && pattern.test(text))
+        if (text && matches(text))
             return true;
     }
     return false;
@@ -2443,7 +2663,7 @@ const dbmate = {
     defaultDirs: ['db/migrations'],
     async detect(dir, entries) {
         const sql = entries.filter((n) => n.endsWith('.sql'));
-        return (await (0,migrations_files/* anyFileMatches */.Af)(dir, sql, UP_MARKER)) ? 10 : 0;
+        return (await (0,migrations_files/* anyFileMatches */.Af)(dir, sql, (text) => UP_MARKER.test(text))) ? 10 : 0;
     },
     load,
     layoutWarnings(_dir, files) {
@@ -2607,17 +2827,58 @@ const golangMigrate = {
 
 
 const NODE_PG_MIGRATE_LOCK_KEY = '7241865325823964';
-// The tool's own marker expressions (src/sqlMigration.ts).
-const marker = (direction) => new RegExp(`^\\s*--[\\s-]*${direction}\\s+migration`, 'im');
-const UP = marker('up');
-const DOWN = marker('down');
+const SPACE = /\s/;
+/** Where the m flag's ^ matches after: JavaScript's line terminators. */
+const LINE_END = /[\n\r\u2028\u2029]/;
+/**
+ * Where the tool's own marker expression (src/sqlMigration.ts) `/^\s*--[\s-]*<direction>\s+migration/im`
+ * first matches in `text`, or -1: text.search() with it, without its backtracking. That search
+ * tries the expression at every line start, and from each one `\s*` and `[\s-]*` may run over the
+ * following lines: a run of n blank lines, or of n lines of dashes, costs it n² steps (15 s for a
+ * file of 80,000 blank lines). Here every line start in a run shares one answer, so each character
+ * is looked at a bounded number of times.
+ */
+function findMarker(text, direction) {
+    const rest = new RegExp(`${direction}\\s+migration`, 'iy');
+    const n = text.length;
+    // The run of [\s-] read last, [runFrom, runEnd), and whether the marker's words follow it.
+    let runFrom = -1;
+    let runEnd = -1;
+    let runMatches = false;
+    for (let p = 0; p <= n;) {
+        // ^\s*: the first character after the line start that is not white space.
+        let q = p;
+        while (q < n && SPACE.test(text[q]))
+            q++;
+        if (text[q] === '-' && text[q + 1] === '-') {
+            // --[\s-]*: the words must start where the run of dashes and white space ends.
+            const from = q + 2;
+            if (from < runFrom || from > runEnd) {
+                runFrom = from;
+                runEnd = from;
+                while (runEnd < n && (text[runEnd] === '-' || SPACE.test(text[runEnd])))
+                    runEnd++;
+                rest.lastIndex = runEnd;
+                runMatches = rest.test(text);
+            }
+            if (runMatches)
+                return p;
+        }
+        // Every line start up to q reaches the same q, and fails the same way: the next one to try is after q.
+        let next = q;
+        while (next < n && !LINE_END.test(text[next]))
+            next++;
+        p = next + 1;
+    }
+    return -1;
+}
 /** Migrations in code, named as the tool names them: a numeric (timestamp) prefix. */
 const CODE_MIGRATION = /^\d+.*\.(js|cjs|mjs|ts|cts|mts)$/;
 /** The argument every node-pg-migrate migration in code receives. */
 const PGM = /\bpgm\b/;
 function parseNodePgMigrate(text) {
-    const up = text.search(UP);
-    const down = text.search(DOWN);
+    const up = findMarker(text, 'up');
+    const down = findMarker(text, 'down');
     if (down < 0)
         return { downLine: 1 };
     return { downSql: text.slice(down, up < down ? undefined : up), downLine: (0,sql_split/* lineAt */.mh)(text, down) };
@@ -2654,13 +2915,13 @@ const nodePgMigrate = {
     defaultDirs: ['migrations'],
     linearHistory: true,
     async detect(dir, entries) {
-        if (await (0,migrations_files/* anyFileMatches */.Af)(dir, entries.filter((n) => n.endsWith('.sql')), UP))
+        if (await (0,migrations_files/* anyFileMatches */.Af)(dir, entries.filter((n) => n.endsWith('.sql')), (text) => findMarker(text, 'up') >= 0))
             return 9;
         const code = entries.filter((n) => CODE_MIGRATION.test(n));
         if (code.length === 0)
             return 0;
         // Timestamped JS/TS files are the tool's layout; the pgm argument makes it certain.
-        return (await (0,migrations_files/* anyFileMatches */.Af)(dir, code, PGM)) ? 7 : 2;
+        return (await (0,migrations_files/* anyFileMatches */.Af)(dir, code, (text) => PGM.test(text))) ? 7 : 2;
     },
     async load(dir) {
         const out = [];
@@ -2973,7 +3234,7 @@ function readRevertOptions(inputs, databaseUrl, ctx, log) {
 
 /***/ }),
 
-/***/ 6203:
+/***/ 463:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -2991,7 +3252,16 @@ var errors = __nccwpck_require__(8005);
 var connection = __nccwpck_require__(2033);
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
+;// CONCATENATED MODULE: external "node:timers/promises"
+const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
+;// CONCATENATED MODULE: external "node:stream"
+const external_node_stream_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream");
 ;// CONCATENATED MODULE: ./.build/db/session.js
+/**
+ * Opening a database session, with PostgreSQL's and the network's failures turned into messages
+ * that name the target (host:port/db) and say what to check. Never includes the password.
+ */
+
 
 
 /**
@@ -3049,6 +3319,9 @@ function seconds(ms) {
     return String(Math.round(ms / 100) / 10);
 }
 const deadlines = new WeakMap();
+function isStream(value) {
+    return value instanceof external_node_stream_namespaceObject.Readable || value instanceof external_node_stream_namespaceObject.Writable;
+}
 function isPromise(value) {
     return typeof value?.then === 'function';
 }
@@ -3062,10 +3335,21 @@ function enforceDeadlines(client, deadline) {
     const send = client.query.bind(client);
     const bounded = (...args) => {
         const result = send(...args);
-        if (state.statements === undefined || !isPromise(result))
+        if (state.statements === undefined)
             return result;
         const statements = state.statements;
         const ms = statements * deadline.statementMs + deadline.marginMs;
+        // A COPY (pg-copy-streams) is a stream, not a promise: it must have ended by the deadline too.
+        if (isStream(result)) {
+            const timer = setTimeout(() => {
+                client.connection?.stream?.destroy?.();
+                result.destroy(new QueryDeadlineExceeded(ms, statements, deadline.marginMs));
+            }, ms);
+            (0,external_node_stream_namespaceObject.finished)(result, () => clearTimeout(timer));
+            return result;
+        }
+        if (!isPromise(result))
+            return result;
         let timer;
         const expired = new Promise((_, reject) => {
             timer = setTimeout(() => {
@@ -3258,6 +3542,7 @@ function connectionError(target, err) {
 
 
 
+
 const DEFAULT_LOCK_TIMEOUT_SECONDS = 30;
 /** A blocker's query is cut to this: enough to recognise it, little room for literals it holds. */
 const QUERY_CHARS = 80;
@@ -3275,6 +3560,17 @@ function lockTimeoutMs(seconds) {
 function sessionTag(kind) {
     return `rollback-kit-${kind}-${randomBytes(4).toString('hex')}`;
 }
+/**
+ * The watcher's queries read pg_stat_activity and pg_locks and answer in milliseconds: each runs no
+ * longer than this, and its answer is waited for no longer than that and the margin, so a watcher
+ * whose connection stalls neither polls on forever behind the one in flight nor holds stop().
+ */
+const WATCH_DEADLINE = { statementMs: 10_000, marginMs: 5_000 };
+/**
+ * How long stop() waits for a poll in flight (it may be ending the sessions of a cycle) before it
+ * closes the connection under it: a poll takes milliseconds, and one on a stalled connection forever.
+ */
+const STOP_WAIT_MS = 2000;
 /** A lock timeout, from a PostgreSQL error code or from a pg_* tool's stderr. */
 function isLockTimeout(codeOrText) {
     if (!codeOrText)
@@ -3305,7 +3601,8 @@ async function cancelOn(session, pid, opts) {
  */
 async function cancelQuery(target, pid, log, opts = {}) {
     try {
-        await withSession(target, (s) => cancelOn(s, pid, opts));
+        // Bounded as the watcher's queries are: a cancel on a stalled connection must end too.
+        await withSession(target, (s) => cancelOn(s, pid, opts), { queryDeadline: opts.queryDeadline ?? WATCH_DEADLINE });
     }
     catch (err) {
         log.debug(`Could not cancel the query of pid ${pid}: ${err.message}`);
@@ -3317,8 +3614,9 @@ async function cancelQuery(target, pid, log, opts = {}) {
  */
 async function watchBlockers(target, applicationName, log, opts = {}) {
     let session;
+    const deadline = opts.queryDeadline ?? WATCH_DEADLINE;
     try {
-        session = await connect(target);
+        session = await connect(target, { queryDeadline: deadline });
     }
     catch (err) {
         log.debug(`Not watching for blocking sessions: ${err.message}`);
@@ -3358,7 +3656,13 @@ async function watchBlockers(target, applicationName, log, opts = {}) {
         await session.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1 AND pid <> pg_backend_pid()', [applicationName]);
         opts.onCycle(blockers);
     };
+    let timeoutSet = false;
     const poll = async () => {
+        // Set with the first poll, not before the watch starts: the wait it watches is under way.
+        if (!timeoutSet) {
+            await session.query("SELECT set_config('statement_timeout', $1, false)", [String(deadline.statementMs)]);
+            timeoutSet = true;
+        }
         // [[:space:]], not \s: a backslash in a string is an escape where standard_conforming_strings is off.
         const { rows } = await session.query(`SELECT DISTINCT b.pid, b.usename AS user, b.state, extract(epoch FROM now() - coalesce(b.xact_start, b.query_start))::int AS seconds,
               left(regexp_replace(b.query, '[[:space:]]+', ' ', 'g'), ${QUERY_READ_CHARS}) AS query,
@@ -3388,8 +3692,11 @@ async function watchBlockers(target, applicationName, log, opts = {}) {
         cancelled: () => cancelled,
         async stop() {
             clearInterval(timer);
-            await polling;
+            const polled = await Promise.race([polling.then(() => true), sleep(STOP_WAIT_MS, false, { ref: false })]);
             closeSession(session);
+            // A poll still in flight (a stalled connection) fails as its connection closes.
+            if (!polled)
+                session.connection?.stream?.destroy?.();
             return last;
         },
     };
@@ -3431,8 +3738,6 @@ function lockTimeoutError(what, seconds, blockers, state, log, facts = {}) {
     return new RollbackKitError(`${what} stopped: a lock was not granted within lock-timeout-seconds (${seconds} s), ${who}.`, `${state} Once that session has finished or been ended${end}, run again; or raise lock-timeout-seconds.`, { ...facts, blocked: true });
 }
 
-;// CONCATENATED MODULE: external "node:timers/promises"
-const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
 // EXTERNAL MODULE: ./.build/migrations/sql-split.js + 1 modules
 var sql_split = __nccwpck_require__(9247);
 ;// CONCATENATED MODULE: ./.build/migrations/lock.js
@@ -3636,7 +3941,17 @@ function planReverts(format, files, appliedIds, selector, context) {
         const list = missing.map((f) => `${f.name} (${f.missingReason ?? (f.downSql === undefined ? 'no down SQL' : 'the down SQL is empty')})`).join(', ');
         // A down in code (node-pg-migrate's JS/TS) runs only in the tool: the whole plan goes through it, in its order.
         const inCode = missing.some((f) => f.downCode) && context.ownDown;
-        const hint = inCode ? `Revert with the tool's own down, which runs that code: ${context.ownDown(chosen.length)} (with the DATABASE_URL and options your deploy uses).` : DOWN_HINTS[format.name];
+        // A migration with no file at all needs its file back, not a down section added to it.
+        const noFile = missing.filter((f) => f.missingReason === NO_FILE);
+        const withFile = missing.length - noFile.length;
+        const fileHint = noFile.length
+            ? `${noFile.length === 1 ? 'Its file is' : 'Their files are'} not in this checkout: run from the commit that was deployed (the one that brought ${noFile.length === 1 ? 'it' : 'them'}, with the down SQL; actions/checkout with ref: <that commit> and fetch-depth: 0), or point migrations-dir at the folder that holds ${noFile.length === 1 ? 'it' : 'them'}.`
+            : undefined;
+        const hint = inCode
+            ? `Revert with the tool's own down, which runs that code: ${context.ownDown(chosen.length)} (with the DATABASE_URL and options your deploy uses).`
+            : fileHint
+                ? `${fileHint}${withFile ? ` For the others: ${DOWN_HINTS[format.name]}` : ''}`
+                : DOWN_HINTS[format.name];
         throw new errors/* RollbackKitError */.dp(`Cannot revert ${list}: nothing to run, and marking it reverted would lie. Nothing was run.`, hint);
     }
     const kept = applied.length - chosen.length - 1;
@@ -4291,7 +4606,10 @@ function recordFailed({ m, f, tracking, target, log, lost, pgMessage, marked }) 
 function statementFailed({ m, f, skipped, tracking, target, log, lost, pgMessage, marked }) {
     const at = where(m, f, f.error, tracking.table, log);
     const head = lost ? `Lost the connection to ${target} while reverting ${m.file.name} at ${at}: ${pgMessage}.` : `Reverting ${m.file.name} failed at ${at}: ${pgMessage}.`;
-    const hint = lost ? REACHABLE : 'Fix the down SQL (or what blocks it) and re-run: the run continues from this migration.';
+    // A re-run (Re-run jobs) checks out the commit the run started from: a fixed file reaches only a new run.
+    const hint = lost
+        ? REACHABLE
+        : `If the down SQL is wrong, fix it in ${m.file.name}, push the fix and start a new run: Re-run jobs checks out the same commit and would run the same SQL again. If something else blocks it (PostgreSQL's message above), fix that and re-run: the run continues from this migration.`;
     if (m.transactional) {
         let state;
         if (lost) {
@@ -4533,7 +4851,7 @@ function resetSql(settings) {
  * the server's (RESET ALL, DISCARD ALL), which the deadline would cut short.
  */
 function allowance(m, statements) {
-    return m.statements.some((s) => /statement_timeout|\breset\s+all\b|\bdiscard\s+all\b/i.test((0,sql_split/* stripComments */.nY)(s))) ? undefined : statements;
+    return m.statements.some(sql_split/* setsStatementTimeout */.i0) ? undefined : statements;
 }
 /**
  * The whole migration as one query: the run's settings, BEGIN, bookkeeping, down statements (after
@@ -4847,7 +5165,7 @@ async function requireVerifiedSnapshot(opts, log) {
     }
     // Loaded here, not with the bundle: the archive reader and the child processes it brings (zlib,
     // child_process, readline) are start-up a dry run or require-snapshot: false never uses.
-    const { verifySnapshot } = await __nccwpck_require__.e(/* import() */ 935).then(__nccwpck_require__.bind(__nccwpck_require__, 3935));
+    const { verifySnapshot } = await __nccwpck_require__.e(/* import() */ 103).then(__nccwpck_require__.bind(__nccwpck_require__, 9103));
     return verifySnapshot(opts.snapshotPath, log, { ...opts.tools });
 }
 /** The search_path the tool's own session has, set as the tool's connection sets it: for the whole session. */
@@ -5123,6 +5441,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   i7: () => (/* binding */ needsOwnTransaction),
   GD: () => (/* binding */ readsAlike),
   ls: () => (/* binding */ sessionSetting),
+  i0: () => (/* binding */ setsStatementTimeout),
   Xd: () => (/* binding */ splitStatements),
   nY: () => (/* binding */ stripComments),
   my: () => (/* binding */ transactionControl)
@@ -5494,22 +5813,25 @@ function lineEnd(text, from) {
             return i;
     return -1;
 }
+/** `sql` cut into the parts the lexer reads it as, in order: joined, they are `sql` again. */
+function sqlParts(sql) {
+    const starts = [{ part: 'code', at: 0 }];
+    new SqlLexer({ standardConformingStrings: sql.standardConformingStrings, onPart: (part, at) => starts.push({ part, at }) }).scan(sql.text);
+    return starts.map(({ part, at }, k) => ({ part, text: sql.text.slice(at, starts[k + 1]?.at ?? sql.text.length), ...(part === 'quoted' && at > 0 ? { quote: sql.text[at - 1] } : {}) }));
+}
 /**
  * `sql` as the lexer reads it, each character that is not code replaced by a space (newlines kept,
  * so offsets and lines still hold): comments always, and with `quoted` the insides of strings,
  * quoted identifiers and dollar-quoted bodies too. For classifying a statement, never for running it.
  */
 function blankSql(sql, blank) {
-    const starts = [{ part: 'code', at: 0 }];
-    new SqlLexer({ standardConformingStrings: sql.standardConformingStrings, onPart: (part, at) => starts.push({ part, at }) }).scan(sql.text);
-    let out = '';
-    starts.forEach(({ part, at }, k) => {
-        const text = sql.text.slice(at, starts[k + 1]?.at ?? sql.text.length);
-        out += part === 'code' || (part === 'quoted' && !blank.quoted) ? text : text.replace(/[^\n]/g, ' ');
-    });
-    return out;
+    return sqlParts(sql)
+        .map(({ part, text }) => (part === 'code' || (part === 'quoted' && !blank.quoted) ? text : text.replace(/[^\n]/g, ' ')))
+        .join('');
 }
-const SET_CONFORMING = /^set\s+(?:(?:session|local)\s+)?"?standard_conforming_strings"?\s*(?:=|\bto\b)\s*([\s\S]*?)\s*$/i;
+// Read from trimmed code: the value runs to the end (a lazy value before `\s*$` backtracked over
+// every run of white space inside it, n² steps).
+const SET_CONFORMING = /^set\s+(?:(?:session|local)\s+)?"?standard_conforming_strings"?\s*(?:=|\bto\b)\s*([\s\S]*)$/i;
 const RESET_CONFORMING = /^(?:reset\s+(?:"?standard_conforming_strings"?|all)|discard\s+all)\s*$/i;
 /**
  * What a statement sets standard_conforming_strings to: on (true), off (false), its value at the
@@ -5611,6 +5933,20 @@ function codeOnly(s) {
 /** The statement's leading words, lower-cased: enough to classify it. */
 function leadingWords(s, n) {
     return codeOnly(s).trim().toLowerCase().split(/[\s(;]+/).filter(Boolean).slice(0, n);
+}
+/** Words that set statement_timeout, or reset it to the server's, in code. */
+const TIMEOUT_WORDS = /\bstatement_timeout\b|\breset\s+all\b|\bdiscard\s+all\b/i;
+/**
+ * The statement sets statement_timeout (SET, SET LOCAL, ALTER ROLE … SET, set_config()) or resets
+ * it to the server's (RESET ALL, DISCARD ALL), as its code says: the words in a comment or a string
+ * do nothing (a row of documentation that mentions them), but a string or quoted name that is the
+ * setting's name is one (set_config('statement_timeout', …), SET "statement_timeout"), and a
+ * dollar-quoted body is code of its own (a DO block or a function that sets it).
+ */
+function setsStatementTimeout(s) {
+    if (TIMEOUT_WORDS.test(codeOnly(s)))
+        return true;
+    return sqlParts(s).some(({ part, text, quote }) => part === 'quoted' && (quote === '$' ? TIMEOUT_WORDS.test(text) : text.trim().toLowerCase() === 'statement_timeout'));
 }
 /**
  * Statements PostgreSQL refuses inside a transaction block (error 25001): a migration holding one

@@ -120,6 +120,13 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:events"
 
 /***/ }),
 
+/***/ 3024:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
+
+/***/ }),
+
 /***/ 1455:
 /***/ ((module) => {
 
@@ -8866,8 +8873,8 @@ __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependen
 /* harmony import */ var _smoke_parse_spec_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(273);
 /* harmony import */ var _smoke_report_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(6000);
 /* harmony import */ var _smoke_smoke_inputs_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(3779);
-/* harmony import */ var _smoke_smoke_test_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(5482);
-/* harmony import */ var _smoke_record_verified_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(2723);
+/* harmony import */ var _smoke_smoke_test_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(4427);
+/* harmony import */ var _smoke_record_verified_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(3715);
 /* harmony import */ var _report_smoke_test_summary_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(8408);
 /* harmony import */ var _report_write_summary_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(4039);
 /**
@@ -8891,7 +8898,7 @@ await (0,_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .runAction */ .Cs)('smok
     const githubToken = _core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.secret('github-token', log);
     const verified = (0,_smoke_record_verified_js__WEBPACK_IMPORTED_MODULE_8__/* .verifiedRequest */ .GP)(_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.string('verified-sha'), githubToken, process.env);
     // An invalid spec fails even with fail-step false: nothing was measured, there is no verdict.
-    const checks = await (0,_smoke_smoke_test_js__WEBPACK_IMPORTED_MODULE_7__/* .loadChecks */ .o)(source, { baseUrl, hasDatabase: Boolean(options.database) });
+    const checks = await (0,_smoke_smoke_test_js__WEBPACK_IMPORTED_MODULE_7__/* .loadChecks */ .o$)(source, { baseUrl, hasDatabase: Boolean(options.database) });
     if (options.baselineUrl && !checks.some((c) => c.kind === 'http' && c.path)) {
         log.warning('baseline-url is set, but no HTTP check is written as a path (/api/health), so there is nothing to compare.');
     }
@@ -8899,7 +8906,7 @@ await (0,_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .runAction */ .Cs)('smok
     // request fetch refuses to send) throws a CheckConfigError and fails like an invalid spec,
     // whatever fail-step says: it is a mistake in the configuration, not an outage, so no verdict
     // and no decision output; its message and hint are the failure's error line.
-    const { verdict, report, confirmation } = await (0,_smoke_smoke_test_js__WEBPACK_IMPORTED_MODULE_7__/* .runSmokeTest */ .p)(checks, options, log, { afterSeconds: confirmAfterSeconds });
+    const { verdict, report, confirmation } = await (0,_smoke_smoke_test_js__WEBPACK_IMPORTED_MODULE_7__/* .runSmokeTest */ .pb)(checks, options, log, { afterSeconds: confirmAfterSeconds });
     const paths = (0,_smoke_report_js__WEBPACK_IMPORTED_MODULE_5__/* .reportPaths */ .Rs)(process.env.RUNNER_TEMP || (0,node_os__WEBPACK_IMPORTED_MODULE_0__.tmpdir)());
     await (0,_smoke_report_js__WEBPACK_IMPORTED_MODULE_5__/* .writeReportFiles */ .t4)(report, paths, log);
     for (const a of (0,_smoke_report_js__WEBPACK_IMPORTED_MODULE_5__/* .annotations */ .hk)(report)) {
@@ -8986,6 +8993,7 @@ function createLog(sink) {
         },
         redact,
         excerpt: (text, max) => (0,core_secrets/* clip */.$Q)(redact(text), max),
+        failedOutput: (heading, lines) => sink.failedOutput?.(redact(heading), lines.map(redact)),
     };
 }
 /** A log that keeps its lines in memory: for library tests. */
@@ -10119,7 +10127,8 @@ async function readCapped(res, maxBytes) {
 const MIN_SECRET_LENGTH = 6;
 /** Values that are switches or placeholders, never credentials: `?x-vercel-set-bypass-cookie=true`. */
 const COMMON_WORDS = new Set(['true', 'false', 'null', 'none', 'nil', 'undefined', 'yes', 'no', 'on', 'off', 'enabled', 'disabled']);
-const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+// Digits after a point only: `\d+\.?\d*` could split a run of digits anywhere (n² steps on a long one that fails).
+const NUMBER = /^[+-]?(\d+(?:\.\d*)?|\.\d+)(e[+-]?\d+)?$/i;
 function secretStrength(value) {
     const word = value.trim();
     if (!word)
@@ -10352,29 +10361,20 @@ function displayUrl(text) {
 
 /***/ }),
 
-/***/ 6634:
+/***/ 401:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  ff: () => (/* binding */ describeTarget),
-  ex: () => (/* binding */ isTransactionPooler),
-  HH: () => (/* binding */ parseConnectionString),
-  f3: () => (/* binding */ pgClientConfig)
-});
-
-// UNUSED EXPORTS: connectionUrl, libpqEnv, transactionPoolerRefusal, withDatabase
-
-;// CONCATENATED MODULE: external "node:fs"
-const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
-// EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __nccwpck_require__(6760);
-// EXTERNAL MODULE: ./.build/core/errors.js
-var errors = __nccwpck_require__(8005);
-// EXTERNAL MODULE: ./.build/core/url-secrets.js
-var url_secrets = __nccwpck_require__(9041);
-;// CONCATENATED MODULE: ./.build/db/connection.js
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   HH: () => (/* binding */ parseConnectionString),
+/* harmony export */   ex: () => (/* binding */ isTransactionPooler),
+/* harmony export */   f3: () => (/* binding */ pgClientConfig),
+/* harmony export */   ff: () => (/* binding */ describeTarget)
+/* harmony export */ });
+/* unused harmony exports transactionPoolerRefusal, withDatabase, connectionUrl, toolConninfo, libpqEnv */
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3024);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6760);
+/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8005);
+/* harmony import */ var _core_url_secrets_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(9041);
 /**
  * Connection strings, the one way every module learns where a database is. Parses URLs and libpq
  * key=value strings, registers the password as a secret before anything can print it, describes a
@@ -10392,11 +10392,11 @@ function parseConnectionString(raw, log) {
     // Mask the whole string too: users paste it into other inputs and messages.
     log?.secret(text);
     if (!text)
-        throw new errors/* RollbackKitError */.dp('The connection string is empty.', 'Pass a URL such as postgres://user:password@host:5432/dbname.');
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp('The connection string is empty.', 'Pass a URL such as postgres://user:password@host:5432/dbname.');
     const isUrl = /^postgres(ql)?:\/\//i.test(text);
     // The password as written (percent-encoded) and in the query (?password=), before any message can show it.
     if (isUrl && log)
-        (0,url_secrets/* registerUrlSecrets */.AI)(text, log);
+        (0,_core_url_secrets_js__WEBPACK_IMPORTED_MODULE_3__/* .registerUrlSecrets */ .AI)(text, log);
     const target = isUrl ? parseUrl(text) : parseKeyValue(text);
     log?.secret(target.password);
     checkReferencedFiles(target);
@@ -10416,16 +10416,16 @@ function checkReferencedFiles(t) {
             continue;
         let problem;
         try {
-            if (!(0,external_node_fs_namespaceObject.statSync)(path).isFile())
+            if (!(0,node_fs__WEBPACK_IMPORTED_MODULE_0__.statSync)(path).isFile())
                 problem = 'it is not a file';
             else
-                (0,external_node_fs_namespaceObject.accessSync)(path, external_node_fs_namespaceObject.constants.R_OK);
+                (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.accessSync)(path, node_fs__WEBPACK_IMPORTED_MODULE_0__.constants.R_OK);
         }
         catch (err) {
-            problem = (0,errors/* systemErrorMeaning */.rZ)(err) ?? 'it cannot be read';
+            problem = (0,_core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .systemErrorMeaning */ .rZ)(err) ?? 'it cannot be read';
         }
         if (problem) {
-            throw new errors/* RollbackKitError */.dp(`The connection string's ${param} file ${path} cannot be used: ${problem}.`, `Write the file to that path in an earlier step of the job (from a secret), or fix the ${param} parameter.`);
+            throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp(`The connection string's ${param} file ${path} cannot be used: ${problem}.`, `Write the file to that path in an earlier step of the job (from a secret), or fix the ${param} parameter.`);
         }
     }
 }
@@ -10446,7 +10446,7 @@ function checkUserInfo(text) {
         return;
     const authorityEnd = head.search(/[/?#]/);
     if (authorityEnd >= 0 && authorityEnd < lastAt) {
-        throw new errors/* RollbackKitError */.dp('The connection string\'s password (or user name) holds a character that ends the host part of a URL, so it cannot be read safely.', ENCODE_HINT);
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp('The connection string\'s password (or user name) holds a character that ends the host part of a URL, so it cannot be read safely.', ENCODE_HINT);
     }
 }
 function decode(part) {
@@ -10454,10 +10454,10 @@ function decode(part) {
         return decodeURIComponent(part);
     }
     catch {
-        throw new errors/* RollbackKitError */.dp('The connection string has a % that does not start a percent-encoded character.', ENCODE_HINT);
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp('The connection string has a % that does not start a percent-encoded character.', ENCODE_HINT);
     }
 }
-const NOT_A_URL = (why) => new errors/* RollbackKitError */.dp(`The connection string is not a valid URL: ${why}.`, `Expected postgres://user:password@host:5432/dbname. ${ENCODE_HINT}`);
+const NOT_A_URL = (why) => new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp(`The connection string is not a valid URL: ${why}.`, `Expected postgres://user:password@host:5432/dbname. ${ENCODE_HINT}`);
 /**
  * One `host[:port]` of the host list, `[v6]:port` bracketed: the host percent-decoded, as libpq
  * reads `postgresql://%2Fvar%2Frun%2Fpostgresql/db` (a Unix socket directory).
@@ -10508,7 +10508,7 @@ function parseUrl(text) {
     const specs = hostList ? hostList.split(',').map(hostAndPort) : [];
     const ports = [...new Set(specs.map((h) => h.port).filter((p) => p !== undefined))];
     if (ports.length > 1)
-        throw new errors/* RollbackKitError */.dp('The connection string names several hosts with different ports.', 'Give all hosts the same port (host1:5432,host2:5432), or name one host.');
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp('The connection string names several hosts with different ports.', 'Give all hosts the same port (host1:5432,host2:5432), or name one host.');
     const params = {};
     for (const pair of query.split('&').filter(Boolean)) {
         const eq = pair.indexOf('=');
@@ -10542,7 +10542,7 @@ function parseKeyValue(text) {
             break;
         const keyMatch = /^([A-Za-z_][A-Za-z0-9_]*)\s*=\s*/.exec(text.slice(i));
         if (!keyMatch) {
-            throw new errors/* RollbackKitError */.dp('The connection string is neither a postgres:// URL nor key=value pairs.', 'Expected postgres://user:password@host:5432/dbname or host=... port=... dbname=... user=... password=....');
+            throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp('The connection string is neither a postgres:// URL nor key=value pairs.', 'Expected postgres://user:password@host:5432/dbname or host=... port=... dbname=... user=... password=....');
         }
         const key = keyMatch[1].toLowerCase();
         i += keyMatch[0].length;
@@ -10556,7 +10556,7 @@ function parseKeyValue(text) {
                 i++;
             }
             if (text[i] !== "'")
-                throw new errors/* RollbackKitError */.dp(`The connection string has an unterminated quote in the value of ${key}.`);
+                throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp(`The connection string has an unterminated quote in the value of ${key}.`);
             i++;
         }
         else {
@@ -10575,7 +10575,7 @@ function parseKeyValue(text) {
 function finish(t) {
     const port = t.port ? Number(t.port) : DEFAULT_PORT;
     if (!Number.isInteger(port) || port <= 0 || port > 65535) {
-        throw new errors/* RollbackKitError */.dp(`The connection string has an invalid port "${t.port}".`);
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp(`The connection string has an invalid port "${t.port}".`);
     }
     refuseUnhonoured(t.host, t.params);
     // libpq connects to hostaddr when no host is named; with neither, to the local Unix socket.
@@ -10593,7 +10593,7 @@ function finish(t) {
  */
 const SOCKET_DIRS = ['/var/run/postgresql', '/run/postgresql', '/tmp'];
 function defaultSocketDir(port) {
-    return SOCKET_DIRS.find((dir) => (0,external_node_fs_namespaceObject.existsSync)((0,external_node_path_.join)(dir, `.s.PGSQL.${port}`))) ?? SOCKET_DIRS.find((dir) => (0,external_node_fs_namespaceObject.existsSync)(dir)) ?? '/tmp';
+    return SOCKET_DIRS.find((dir) => (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.existsSync)((0,node_path__WEBPACK_IMPORTED_MODULE_1__.join)(dir, `.s.PGSQL.${port}`))) ?? SOCKET_DIRS.find((dir) => (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.existsSync)(dir)) ?? '/tmp';
 }
 const ONE_SERVER = 'Name the one server to use (the primary) as the only host: postgres://user:password@host:5432/dbname.';
 const SPELL_IT_OUT = 'Give the connection as a URL with its host, port, dbname and user: postgres://user:password@host:5432/dbname.';
@@ -10647,7 +10647,7 @@ const UNHONOURED = {
 const SSL_SESSION_MODES = ['require', 'verify-ca', 'verify-full'];
 /** Refuses every libpq parameter (and host list) whose meaning rollback-kit would not keep exactly; see UNHONOURED. */
 function refuseUnhonoured(host, params) {
-    const refuse = (what, why, instead) => new errors/* RollbackKitError */.dp(`The connection string's ${what} cannot be honoured: ${why}, so pg_dump, pg_restore and psql would connect otherwise than rollback-kit's own sessions.`, `${instead} Nothing was touched.`);
+    const refuse = (what, why, instead) => new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp(`The connection string's ${what} cannot be honoured: ${why}, so pg_dump, pg_restore and psql would connect otherwise than rollback-kit's own sessions.`, `${instead} Nothing was touched.`);
     const hosts = host.split(',');
     if (hosts.length > 1)
         throw refuse(`host list (${hosts.length} hosts: ${hosts.join(', ')})`, 'libpq tries the hosts in turn, and rollback-kit connects to one server only', ONE_SERVER);
@@ -10678,7 +10678,7 @@ const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify
 function checkSslMode(mode) {
     if (mode === undefined || SSL_MODES.includes(mode))
         return;
-    throw new errors/* RollbackKitError */.dp(`The connection string has an invalid sslmode "${mode.slice(0, 40)}".`, `Use one of ${SSL_MODES.join(', ')}.`);
+    throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp(`The connection string has an invalid sslmode "${mode.slice(0, 40)}".`, `Use one of ${SSL_MODES.join(', ')}.`);
 }
 /** `host:port/db`, for every message that names the database; never contains a secret. */
 function describeTarget(t) {
@@ -10749,8 +10749,8 @@ function sslConfig(t) {
     const mode = (t.params.sslmode ?? '').toLowerCase();
     // The client certificate, as libpq sends it (refuseUnhonoured lets sslcert through only with these modes).
     const client = {
-        ...(t.params.sslcert ? { cert: (0,external_node_fs_namespaceObject.readFileSync)(t.params.sslcert, 'utf8') } : {}),
-        ...(t.params.sslkey ? { key: (0,external_node_fs_namespaceObject.readFileSync)(t.params.sslkey, 'utf8') } : {}),
+        ...(t.params.sslcert ? { cert: (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.readFileSync)(t.params.sslcert, 'utf8') } : {}),
+        ...(t.params.sslkey ? { key: (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.readFileSync)(t.params.sslkey, 'utf8') } : {}),
     };
     // libpq's "require" encrypts without checking the certificate; verify-* check it.
     if (mode === 'require')
@@ -10758,10 +10758,27 @@ function sslConfig(t) {
     if (mode === 'verify-ca' || mode === 'verify-full') {
         // sslrootcert=system is the system's certificate store (libpq 16): Node.js's own store here.
         const root = t.params.sslrootcert;
-        const ca = root && root !== 'system' ? (0,external_node_fs_namespaceObject.readFileSync)(root, 'utf8') : undefined;
+        const ca = root && root !== 'system' ? (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.readFileSync)(root, 'utf8') : undefined;
         return { rejectUnauthorized: true, ca, ...client, ...(mode === 'verify-ca' ? { checkServerIdentity: () => undefined } : {}) };
     }
     return false;
+}
+/**
+ * What pg_dump and psql connect with besides libpqEnv's variables, as the conninfo string given for
+ * their database (`--dbname`); the rest (host, port, database, user) still comes from those
+ * variables. libpq turns TCP keepalive on by default but leaves its timing to the system (two hours
+ * on Linux), and has no variable for it: a connection whose peer vanished (a server that lost
+ * power, a NAT entry dropped) would leave a dump or a restore, and the locks the restore's
+ * transaction holds on the server's side until it notices, waiting for hours. With these the
+ * tool's connection fails after about 40 s without an answer to a probe (keepalives_*), or 60 s
+ * with data unacknowledged (tcp_user_timeout, PostgreSQL 12 and later), as rollback-kit's own
+ * sessions do (KEEPALIVE_IDLE_MS). The connection string may not set them itself (UNHONOURED).
+ * A Unix socket ignores them. A peer that answers TCP but forwards nothing (a proxy that stalls)
+ * is not caught by these: the tool's own timeout is the bound there.
+ */
+function toolConninfo(toolMajor) {
+    const keepalive = `keepalives=1 keepalives_idle=${KEEPALIVE_IDLE_MS / 1000} keepalives_interval=10 keepalives_count=3`;
+    return toolMajor >= 12 ? `${keepalive} tcp_user_timeout=60000` : keepalive;
 }
 /** The connection string's parameters that reach the pg_* tools, and the variable each goes in. */
 const LIBPQ_ENV = {
@@ -11326,7 +11343,9 @@ function readYaml(text) {
         const tabs = tabIndentedLines(text);
         if (tabs.length)
             throw new YamlError(tabs.map((line) => ({ line, message: DESCRIPTIONS.TAB_AS_INDENT })));
-        throw new YamlError(doc.errors.map((e) => ({ line: lines.linePos(e.pos[0]).line, message: `invalid YAML: ${DESCRIPTIONS[e.code] ?? 'the text is not valid YAML here'}` })));
+        // The library reports one fault at several positions of a line (`{{{`: two BAD_INDENT): said once each.
+        const said = doc.errors.map((e) => `${lines.linePos(e.pos[0]).line}\n${DESCRIPTIONS[e.code] ?? 'the text is not valid YAML here'}`);
+        throw new YamlError([...new Set(said)].map((p) => ({ line: Number(p.split('\n')[0]), message: `invalid YAML: ${p.split('\n')[1]}` })));
     }
     const expansion = new AliasExpansion(doc, lines, text.length + MAX_ALIAS_EXPANSION);
     expansion.measure();
@@ -12077,7 +12096,7 @@ function sleep(ms, signal) {
 
 /***/ }),
 
-/***/ 2723:
+/***/ 3715:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -12181,14 +12200,14 @@ function retryDelay(failure, attempt, policy, random = Math.random, maxWaitMs = 
 
 
 
-const DEFAULT_REQUEST_TIMEOUT_MS = 20_000;
+const client_DEFAULT_REQUEST_TIMEOUT_MS = 20_000;
 /**
  * The most of one answer read: a page of deployments is tens of KB, but a page of 100 GitHub issues
  * may carry bodies of up to 65,536 characters each (up to ~26 MB) and a Fly app's machine list grows
  * with its machines; past 32 MB it is a proxy or a misconfigured api-url, not the platform, and
  * reading on would only fill memory.
  */
-const MAX_API_BODY_BYTES = 32 * 1024 * 1024;
+const client_MAX_API_BODY_BYTES = 32 * 1024 * 1024;
 /** The platform answered with a non-2xx status (after any retries). */
 class HttpApiError extends Error {
     service;
@@ -12231,7 +12250,7 @@ class WaitTooLong extends errors/* RollbackKitError */.dp {
 /** Redirects followed on the API's own origin before the answer counts as a refusal. */
 const MAX_REDIRECTS = 5;
 /** An answer larger than MAX_API_BODY_BYTES: read no further, and not retried (the same address would send it again). */
-class BodyTooLarge extends errors/* RollbackKitError */.dp {
+class client_BodyTooLarge extends errors/* RollbackKitError */.dp {
 }
 /** The platform could not be reached, or did not answer within the request timeout. */
 class HttpNetworkError extends Error {
@@ -12293,7 +12312,7 @@ class HttpClient {
         this.service = opts.service;
         this.base = new URL(opts.baseUrl.endsWith('/') ? opts.baseUrl : `${opts.baseUrl}/`);
         this.retry = { ...DEFAULT_RETRY, ...opts.retry };
-        this.timeoutMs = opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+        this.timeoutMs = opts.requestTimeoutMs ?? client_DEFAULT_REQUEST_TIMEOUT_MS;
         this.wait = opts.sleep ?? sleep;
         this.random = opts.random ?? Math.random;
     }
@@ -12333,7 +12352,7 @@ class HttpClient {
             const cut = before !== undefined && before > 0 && before < this.timeoutMs;
             try {
                 const res = await this.send(method, url, label, opts, AbortSignal.timeout(cut ? Math.ceil(before) : this.timeoutMs));
-                const { text: raw, cut: overCap } = await (0,read_body/* readCapped */.E)(res, MAX_API_BODY_BYTES);
+                const { text: raw, cut: overCap } = await (0,read_body/* readCapped */.E)(res, client_MAX_API_BODY_BYTES);
                 // An error body is only quoted (its first few hundred characters): what was read is enough.
                 if (overCap && res.ok)
                     throw this.tooLarge(label);
@@ -12437,7 +12456,7 @@ class HttpClient {
     }
     /** Names the host and the path, never the query string (Vercel's teamId, a registry's scope) nor a header. */
     tooLarge(label) {
-        return new BodyTooLarge(`${this.service} (${this.host}) answered ${label} with a body larger than ${MAX_API_BODY_BYTES / 1024 / 1024} MB, which was read no further: no platform API answers this much, so something between the runner and the API (a proxy, a wrong API URL) is answering instead.`, `Check that the API URL (api-url, machines-api-url, registry-url or GITHUB_API_URL) points at the platform's API and that no proxy rewrites its answers, then re-run the step.`);
+        return new client_BodyTooLarge(`${this.service} (${this.host}) answered ${label} with a body larger than ${client_MAX_API_BODY_BYTES / 1024 / 1024} MB, which was read no further: no platform API answers this much, so something between the runner and the API (a proxy, a wrong API URL) is answering instead.`, `Check that the API URL (api-url, machines-api-url, registry-url or GITHUB_API_URL) points at the platform's API and that no proxy rewrites its answers, then re-run the step.`);
     }
     redirected(res, from, label) {
         let where = 'an address it did not give';
@@ -12667,8 +12686,57 @@ class PageGuard {
     }
 }
 
+;// CONCATENATED MODULE: ./.build/platforms/http/bounded-fetch.js
+/**
+ * A fetch with the bounds HttpClient puts on every platform call, for a library that makes its own
+ * requests (Octokit, for git-revert's pull requests): each call, its answer's body included, ends
+ * within `timeoutMs`, and a body is read only up to `maxBytes`. Without it, a GitHub (or a proxy in
+ * front of it) that takes the request and never answers holds the step for undici's 300 s header
+ * timeout and then some, and an endless answer fills the runner's memory.
+ */
+
+
+/** The call got no (whole) answer within its time: `seconds` for the message. */
+class bounded_fetch_NoAnswerInTime extends Error {
+    seconds;
+    constructor(seconds) {
+        super(`no answer within ${seconds} s`);
+        this.seconds = seconds;
+        this.name = 'NoAnswerInTime';
+    }
+}
+/** Statuses whose Response must be built without a body. */
+const NULL_BODY = new Set([101, 204, 205, 304]);
+function bounded_fetch_boundedFetch(inner = fetch, bounds = {}) {
+    const timeoutMs = bounds.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    const maxBytes = bounds.maxBytes ?? MAX_API_BODY_BYTES;
+    return async (input, init = {}) => {
+        const timeout = AbortSignal.timeout(timeoutMs);
+        const signal = init.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
+        try {
+            // The whole body is read here, under the same signal: the time bound covers it too, and the
+            // caller gets a Response it can read at once.
+            const res = await inner(input, { ...init, signal });
+            const { text, cut } = await readCapped(res, maxBytes);
+            // An error body is only quoted: what was read of it is enough (as in HttpClient).
+            if (cut && res.ok)
+                throw new BodyTooLarge(`The answer to ${init.method ?? 'GET'} ${new URL(String(input instanceof Request ? input.url : input)).pathname} was larger than ${maxBytes} bytes, so it was not read further.`, 'Check that the API URL points at the API itself, not a proxy or a page.');
+            const out = new Response(NULL_BODY.has(res.status) ? null : text, { status: res.status, statusText: res.statusText, headers: res.headers });
+            // Octokit names the answer's URL in its errors.
+            Object.defineProperty(out, 'url', { value: res.url });
+            return out;
+        }
+        catch (err) {
+            if (timeout.aborted && !init.signal?.aborted)
+                throw new bounded_fetch_NoAnswerInTime(Math.ceil(timeoutMs / 1000));
+            throw err;
+        }
+    };
+}
+
 ;// CONCATENATED MODULE: ./.build/platforms/git-revert/pulls.js
 /** The pull request side of git-revert, on @actions/github (which honours GITHUB_API_URL's value passed in). */
+
 
 
 function parseRepository(full) {
@@ -12685,8 +12753,15 @@ function rateLimited(err, code) {
     return code !== undefined && isRateLimit(code, { get }, err?.message ?? '');
 }
 function apiError(err, doing, repo) {
-    const code = pulls_status(err);
     const name = `${repo.owner}/${repo.repo}`;
+    // Octokit wraps what its fetch threw (bounded-fetch.ts) in a RequestError "500": the cause says what happened.
+    const cause = err?.cause ?? err;
+    if (cause instanceof RollbackKitError)
+        return cause;
+    if (cause instanceof NoAnswerInTime) {
+        return new RollbackKitError(`GitHub did not answer while ${doing} in ${name}: ${cause.message}.`, 'Check GITHUB_API_URL and the runner network, then re-run the step; it is safe to repeat.');
+    }
+    const code = pulls_status(err);
     if (rateLimited(err, code))
         return new RollbackKitError(`GitHub rate-limited the requests (${code}) while ${doing} in ${name}.`, 'Wait for the limit to reset (a minute for a secondary limit, up to an hour for the hourly one), then re-run the step; it is safe to repeat.');
     if (code === 401)
@@ -12698,11 +12773,19 @@ function apiError(err, doing, repo) {
     const message = err?.message ?? String(err);
     return new RollbackKitError(`GitHub failed while ${doing} in ${name}${code ? ` (${code})` : ''}: ${message}`, 'Re-run the step; it is safe to repeat.');
 }
-function pullRequests(token, apiUrl, repo) {
+/**
+ * `bounds`: each call (its answer's body included) ends within timeoutMs (20 s unless given) and
+ * reads at most maxBytes, as every other API call of the project does (http/client.ts).
+ */
+function pullRequests(token, apiUrl, repo, bounds = {}) {
     // Loaded on first use: @actions/github (octokit, undici) is most of a bundle's start-up, and
     // only this provider's pull request needs it.
     let client;
-    const octokit = () => (client ??= __nccwpck_require__.e(/* import() */ 413).then(__nccwpck_require__.bind(__nccwpck_require__, 2413)).then(({ getOctokit }) => getOctokit(token, { baseUrl: apiUrl.replace(/\/$/, '') })));
+    const octokit = () => (client ??= Promise.all([Promise.all(/* import() */[__nccwpck_require__.e(665), __nccwpck_require__.e(351)]).then(__nccwpck_require__.bind(__nccwpck_require__, 1351)), __nccwpck_require__.e(/* import() */ 665).then(__nccwpck_require__.bind(__nccwpck_require__, 8665))]).then(([{ getOctokit }, { defaults }]) => {
+        // Octokit takes `request` whole: its defaults (the proxy-aware fetch and agent) are kept, their fetch bounded.
+        const request = defaults.request;
+        return getOctokit(token, { baseUrl: apiUrl.replace(/\/$/, ''), request: { ...request, fetch: boundedFetch(request?.fetch, bounds) } });
+    }));
     const api = {
         async checkAccess() {
             try {
@@ -13073,7 +13156,7 @@ function annotations(report) {
 /* harmony export */ });
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8005);
 /* harmony import */ var _core_url_secrets_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9041);
-/* harmony import */ var _db_connection_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6634);
+/* harmony import */ var _db_connection_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(401);
 /* harmony import */ var _confirm_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(1116);
 
 
@@ -13142,15 +13225,17 @@ function readSmokeInputs(inputs, databaseUrl, workspace, log) {
 
 /***/ }),
 
-/***/ 5482:
+/***/ 4427:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  o: () => (/* binding */ loadChecks),
-  p: () => (/* binding */ runSmokeTest)
+  o$: () => (/* binding */ loadChecks),
+  pb: () => (/* binding */ runSmokeTest)
 });
+
+// UNUSED EXPORTS: MAX_CHECKS_FILE_BYTES
 
 // EXTERNAL MODULE: external "node:fs/promises"
 var promises_ = __nccwpck_require__(1455);
@@ -13158,8 +13243,186 @@ var promises_ = __nccwpck_require__(1455);
 var external_node_path_ = __nccwpck_require__(6760);
 // EXTERNAL MODULE: ./.build/core/errors.js
 var errors = __nccwpck_require__(8005);
-// EXTERNAL MODULE: ./.build/db/connection.js + 1 modules
-var connection = __nccwpck_require__(6634);
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
+;// CONCATENATED MODULE: ./.build/core/files.js
+/**
+ * Files the actions write where a user pointed them (output-dir, reports): folders created one
+ * level at a time, refused on kernel pseudo file systems, and files written whole or not at all.
+ * And files they read from where a user pointed them (migrations, checks-file): regular files of
+ * a bounded size only.
+ */
+
+
+
+
+
+/** Whether `path` lies inside `dir` (the runner's RUNNER_TEMP, say, which GitHub deletes when the job ends). */
+function isInside(path, dir) {
+    if (!dir)
+        return false;
+    const rel = relative(resolve(dir), resolve(path));
+    return rel !== '' && rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel);
+}
+/** /proc, /sys and /dev hold no files to keep; Node's recursive mkdir loops forever on /proc. */
+const PSEUDO_FILE_SYSTEMS = (/* unused pure expression or super */ null && (['/proc', '/sys', '/dev']));
+function onPseudoFileSystem(path) {
+    return PSEUDO_FILE_SYSTEMS.find((root) => path === root || path.startsWith(`${root}/`));
+}
+/** The deepest part of `path` that exists, resolved through symbolic links. */
+async function existingAncestor(path) {
+    for (let current = path;; current = dirname(current)) {
+        try {
+            return await realpath(current);
+        }
+        catch (err) {
+            if (dirname(current) === current || err.code !== 'ENOENT')
+                return current;
+        }
+    }
+}
+/**
+ * Creates `dir` and its missing parents, one mkdir each (so the work is bounded by the path's
+ * depth), after refusing paths that are, or lead through a link to, /proc, /sys or /dev.
+ * `input` names the input the path came from, for the error.
+ */
+async function makeDirectory(dir, input) {
+    const absolute = resolve(dir);
+    const pseudo = onPseudoFileSystem(absolute) ?? onPseudoFileSystem(await existingAncestor(absolute));
+    if (pseudo) {
+        throw new RollbackKitError(`${input} ${dir} is under ${pseudo}, a kernel file system that cannot keep files.`, `Point ${input} at a writable folder, such as one under $RUNNER_TEMP.`);
+    }
+    const cannot = (why) => new RollbackKitError(`Cannot create ${input} ${dir}: ${why}.`, `Point ${input} at a writable folder, such as one under $RUNNER_TEMP.`);
+    const missing = [];
+    for (let current = absolute;; current = dirname(current)) {
+        let isDirectory;
+        try {
+            isDirectory = (await stat(current)).isDirectory();
+        }
+        catch (err) {
+            // ENOTDIR: a parent is a file; the walk up finds it and says so.
+            const code = err.code;
+            if ((code !== 'ENOENT' && code !== 'ENOTDIR') || dirname(current) === current)
+                throw cannot(`${current}: ${systemErrorMeaning(err) ?? err.message}`);
+            missing.unshift(current);
+            continue;
+        }
+        if (!isDirectory)
+            throw cannot(`${current} is a file, not a folder`);
+        break;
+    }
+    for (const d of missing) {
+        await mkdir(d).catch((err) => {
+            if (err.code !== 'EEXIST')
+                throw cannot(`${d}: ${systemErrorMeaning(err) ?? err.message}`);
+        });
+    }
+}
+/** Checks that files can be created in `dir` (permissions, read-only mounts) before any work starts. */
+async function probeWritable(dir, input) {
+    const probe = join(dir, `.rollback-kit-write-test-${process.pid}-${randomBytes(3).toString('hex')}`);
+    try {
+        await writeFile(probe, '');
+    }
+    catch (err) {
+        throw new RollbackKitError(`Cannot write files in ${input} ${dir}: ${systemErrorMeaning(err) ?? err.message}.`, `Point ${input} at a writable folder, such as one under $RUNNER_TEMP.`);
+    }
+    await unlink(probe).catch(() => undefined);
+}
+/**
+ * Writes a file whole or not at all: a temporary file beside it, then a rename. A full disk or a
+ * crash leaves the old file (or none), never a truncated one someone could trust.
+ */
+async function writeFileAtomic(path, data) {
+    const temporary = join(dirname(path), `.${basename(path)}.${randomBytes(4).toString('hex')}.tmp`);
+    try {
+        await writeFile(temporary, data, { flag: 'wx' });
+        await rename(temporary, path);
+    }
+    catch (err) {
+        await rm(temporary, { force: true }).catch(() => undefined);
+        // Name the file the user will look for, not the temporary one.
+        const e = err;
+        if (!e.path || e.path === temporary)
+            Object.assign(e, { path, syscall: e.syscall === 'rename' ? 'rename' : 'write' });
+        throw asFileError(e);
+    }
+}
+/** A Node file-system error as one the user can act on: the operation, the path, what to do. */
+function asFileError(err, input) {
+    if (err instanceof RollbackKitError || !err.path)
+        return err;
+    const line = systemErrorLine(err);
+    if (!line)
+        return err;
+    const code = err.code;
+    const where = input ? `Point ${input} at a writable folder with free space, such as one under $RUNNER_TEMP.` : undefined;
+    const hint = code === 'ENOSPC' || code === 'EDQUOT' ? `Free space on that disk${input ? ` or point ${input} elsewhere` : ''}, then run again.` : where;
+    return new RollbackKitError(line, hint);
+}
+/**
+ * A file readRegularFile will not read, and why (`why` ends "Cannot read X: ", as in "it is a
+ * FIFO (named pipe), not a regular file"): the caller names the file and the input it came from.
+ */
+class FileRefused extends Error {
+    path;
+    why;
+    constructor(path, why) {
+        super(`${path}: ${why}`);
+        this.path = path;
+        this.why = why;
+        this.name = 'FileRefused';
+    }
+}
+const KINDS = [
+    [(s) => s.isDirectory(), 'it is a directory'],
+    [(s) => s.isFIFO(), 'it is a FIFO (named pipe), not a regular file'],
+    [(s) => s.isSocket(), 'it is a socket, not a regular file'],
+    [(s) => s.isCharacterDevice(), 'it is a character device, not a regular file'],
+    [(s) => s.isBlockDevice(), 'it is a block device, not a regular file'],
+];
+const size = (bytes) => (bytes >= 1024 * 1024 ? `${Math.round((bytes / 1024 / 1024) * 10) / 10} MB` : bytes >= 1024 ? `${Math.round((bytes / 1024) * 10) / 10} KB` : `${bytes} bytes`);
+/**
+ * The text (UTF-8) of a file a user pointed us at, through any symbolic links, if it is a regular
+ * file of at most `maxBytes`; else FileRefused. Opened without blocking, so a FIFO (which would
+ * block the read until something wrote to it, forever) or a device is refused at once, and read no
+ * further than the cap, so a huge file (or one still growing) cannot fill memory. Node's own errors
+ * (ENOENT, EACCES) are thrown as they are. Synchronous: these files are small, and many of them
+ * read through the thread pool one by one cost more than the reads.
+ */
+function readRegularFile(path, maxBytes) {
+    const fd = (0,external_node_fs_.openSync)(path, external_node_fs_.constants.O_RDONLY | external_node_fs_.constants.O_NONBLOCK);
+    try {
+        const info = (0,external_node_fs_.fstatSync)(fd);
+        if (!info.isFile())
+            throw new FileRefused(path, KINDS.find(([is]) => is(info))?.[1] ?? 'it is not a regular file');
+        const tooLarge = () => new FileRefused(path, `it is larger than ${size(maxBytes)}${info.size > maxBytes ? ` (${info.size} bytes)` : ''}`);
+        if (info.size > maxBytes)
+            throw tooLarge();
+        // Read to the end, not to the size stat gave: a file still growing is caught at the cap.
+        const chunks = [];
+        let total = 0;
+        for (;;) {
+            const chunk = Buffer.allocUnsafe(Math.min(Math.max(info.size + 1, 64 * 1024), maxBytes + 1 - total));
+            const n = (0,external_node_fs_.readSync)(fd, chunk, 0, chunk.length, null);
+            if (n === 0)
+                break;
+            chunks.push(chunk.subarray(0, n));
+            total += n;
+            if (total > maxBytes)
+                throw tooLarge();
+        }
+        return Buffer.concat(chunks).toString('utf8');
+    }
+    finally {
+        (0,external_node_fs_.closeSync)(fd);
+    }
+}
+
+// EXTERNAL MODULE: ./.build/db/connection.js
+var connection = __nccwpck_require__(401);
 // EXTERNAL MODULE: ./.build/smoke/parse-spec.js + 1 modules
 var parse_spec = __nccwpck_require__(273);
 // EXTERNAL MODULE: ./.build/smoke/report.js
@@ -13559,7 +13822,14 @@ function causeMessage(err) {
 var join_url = __nccwpck_require__(8646);
 // EXTERNAL MODULE: ./.build/smoke/pool.js
 var pool = __nccwpck_require__(7944);
+// EXTERNAL MODULE: external "node:stream"
+var external_node_stream_ = __nccwpck_require__(7075);
 ;// CONCATENATED MODULE: ./.build/db/session.js
+/**
+ * Opening a database session, with PostgreSQL's and the network's failures turned into messages
+ * that name the target (host:port/db) and say what to check. Never includes the password.
+ */
+
 
 
 /**
@@ -13617,6 +13887,9 @@ function seconds(ms) {
     return String(Math.round(ms / 100) / 10);
 }
 const deadlines = new WeakMap();
+function isStream(value) {
+    return value instanceof external_node_stream_.Readable || value instanceof external_node_stream_.Writable;
+}
 function isPromise(value) {
     return typeof value?.then === 'function';
 }
@@ -13630,10 +13903,21 @@ function enforceDeadlines(client, deadline) {
     const send = client.query.bind(client);
     const bounded = (...args) => {
         const result = send(...args);
-        if (state.statements === undefined || !isPromise(result))
+        if (state.statements === undefined)
             return result;
         const statements = state.statements;
         const ms = statements * deadline.statementMs + deadline.marginMs;
+        // A COPY (pg-copy-streams) is a stream, not a promise: it must have ended by the deadline too.
+        if (isStream(result)) {
+            const timer = setTimeout(() => {
+                client.connection?.stream?.destroy?.();
+                result.destroy(new QueryDeadlineExceeded(ms, statements, deadline.marginMs));
+            }, ms);
+            (0,external_node_stream_.finished)(result, () => clearTimeout(timer));
+            return result;
+        }
+        if (!isPromise(result))
+            return result;
         let timer;
         const expired = new Promise((_, reject) => {
             timer = setTimeout(() => {
@@ -14398,6 +14682,7 @@ var smoke_confirm = __nccwpck_require__(1116);
 
 
 
+
 /** Reads the spec from exactly one of `checks` and `checks-file`, then validates it. */
 async function loadChecks(source, ctx) {
     if (source.checks && source.checksFile) {
@@ -14411,6 +14696,8 @@ async function loadChecks(source, ctx) {
         return (0,parse_spec/* parseChecks */.B2)(source.checks, { ...ctx, source: 'checks input' });
     throw new errors/* RollbackKitError */.dp('No checks given.', 'Set input checks (YAML) or input checks-file; the smoke-test README (actions/smoke-test/README.md) has examples.');
 }
+/** A spec is a page or a few of YAML: a file larger than this is the wrong file. */
+const MAX_CHECKS_FILE_BYTES = 1024 * 1024;
 const CHECKOUT_HINT = 'The path is relative to the workspace (on the command line, the current directory); in a workflow, check out the repository first (actions/checkout).';
 /**
  * The checks-file, which must be a file inside the workspace: the path is an input anyone who edits
@@ -14434,9 +14721,12 @@ async function readChecksFile(checksFile, workspace) {
         throw cannotRead('it is outside the workspace', 'checks-file must name a file in the repository (the workspace), such as .github/smoke.yml; symbolic links are followed before this check.');
     }
     try {
-        return await (0,promises_.readFile)(path, 'utf8');
+        // A regular file only (a FIFO would block the step forever), read up to the cap.
+        return readRegularFile(path, MAX_CHECKS_FILE_BYTES);
     }
     catch (err) {
+        if (err instanceof FileRefused)
+            throw cannotRead(err.why, 'checks-file must name a YAML file of checks in the repository, of at most 1 MB.');
         throw cannotRead(describeFsError(err));
     }
 }
@@ -14859,22 +15149,25 @@ function lineEnd(text, from) {
             return i;
     return -1;
 }
+/** `sql` cut into the parts the lexer reads it as, in order: joined, they are `sql` again. */
+function sql_lexer_sqlParts(sql) {
+    const starts = [{ part: 'code', at: 0 }];
+    new sql_lexer_SqlLexer({ standardConformingStrings: sql.standardConformingStrings, onPart: (part, at) => starts.push({ part, at }) }).scan(sql.text);
+    return starts.map(({ part, at }, k) => ({ part, text: sql.text.slice(at, starts[k + 1]?.at ?? sql.text.length), ...(part === 'quoted' && at > 0 ? { quote: sql.text[at - 1] } : {}) }));
+}
 /**
  * `sql` as the lexer reads it, each character that is not code replaced by a space (newlines kept,
  * so offsets and lines still hold): comments always, and with `quoted` the insides of strings,
  * quoted identifiers and dollar-quoted bodies too. For classifying a statement, never for running it.
  */
 function blankSql(sql, blank) {
-    const starts = [{ part: 'code', at: 0 }];
-    new sql_lexer_SqlLexer({ standardConformingStrings: sql.standardConformingStrings, onPart: (part, at) => starts.push({ part, at }) }).scan(sql.text);
-    let out = '';
-    starts.forEach(({ part, at }, k) => {
-        const text = sql.text.slice(at, starts[k + 1]?.at ?? sql.text.length);
-        out += part === 'code' || (part === 'quoted' && !blank.quoted) ? text : text.replace(/[^\n]/g, ' ');
-    });
-    return out;
+    return sql_lexer_sqlParts(sql)
+        .map(({ part, text }) => (part === 'code' || (part === 'quoted' && !blank.quoted) ? text : text.replace(/[^\n]/g, ' ')))
+        .join('');
 }
-const SET_CONFORMING = /^set\s+(?:(?:session|local)\s+)?"?standard_conforming_strings"?\s*(?:=|\bto\b)\s*([\s\S]*?)\s*$/i;
+// Read from trimmed code: the value runs to the end (a lazy value before `\s*$` backtracked over
+// every run of white space inside it, n² steps).
+const SET_CONFORMING = /^set\s+(?:(?:session|local)\s+)?"?standard_conforming_strings"?\s*(?:=|\bto\b)\s*([\s\S]*)$/i;
 const RESET_CONFORMING = /^(?:reset\s+(?:"?standard_conforming_strings"?|all)|discard\s+all)\s*$/i;
 /**
  * What a statement sets standard_conforming_strings to: on (true), off (false), its value at the
@@ -14976,6 +15269,20 @@ function codeOnly(s) {
 /** The statement's leading words, lower-cased: enough to classify it. */
 function leadingWords(s, n) {
     return codeOnly(s).trim().toLowerCase().split(/[\s(;]+/).filter(Boolean).slice(0, n);
+}
+/** Words that set statement_timeout, or reset it to the server's, in code. */
+const TIMEOUT_WORDS = /\bstatement_timeout\b|\breset\s+all\b|\bdiscard\s+all\b/i;
+/**
+ * The statement sets statement_timeout (SET, SET LOCAL, ALTER ROLE … SET, set_config()) or resets
+ * it to the server's (RESET ALL, DISCARD ALL), as its code says: the words in a comment or a string
+ * do nothing (a row of documentation that mentions them), but a string or quoted name that is the
+ * setting's name is one (set_config('statement_timeout', …), SET "statement_timeout"), and a
+ * dollar-quoted body is code of its own (a DO block or a function that sets it).
+ */
+function setsStatementTimeout(s) {
+    if (TIMEOUT_WORDS.test(codeOnly(s)))
+        return true;
+    return sqlParts(s).some(({ part, text, quote }) => part === 'quoted' && (quote === '$' ? TIMEOUT_WORDS.test(text) : text.trim().toLowerCase() === 'statement_timeout'));
 }
 /**
  * Statements PostgreSQL refuses inside a transaction block (error 25001): a migration holding one

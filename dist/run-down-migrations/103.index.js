@@ -1,5 +1,5 @@
-export const id = 935;
-export const ids = [935];
+export const id = 103;
+export const ids = [103];
 export const modules = {
 
 /***/ 5713:
@@ -8,6 +8,14 @@ export const modules = {
 /* harmony export */ __webpack_require__.d(__webpack_exports__, {
 /* harmony export */   R: () => (/* binding */ runProcess)
 /* harmony export */ });
+/* unused harmony export KILL_GRACE_MS */
+/**
+ * How long a program asked to end may take before it is killed. A gentler signal lets it end its
+ * own way (psql cancels its statement on SIGINT, so the server frees the locks at once), but a
+ * program that ignores it, or waits on a connection that stalled for the cancel it sends, would
+ * otherwise hold the run, and whatever it holds, for as long as it likes.
+ */
+const KILL_GRACE_MS = 5000;
 /** How long captured output may still come after the program exited (see 'exit' below). */
 const EXIT_GRACE_MS = 2000;
 /** Output beyond this is cut: pg_restore -v can be chatty, and memory is not a log store. */
@@ -33,13 +41,22 @@ async function runProcess(command, args, opts = {}) {
         let stdout = '';
         let stderr = '';
         let timedOut = false;
+        const graceMs = opts.killGraceMs ?? KILL_GRACE_MS;
+        // Only while it has not exited: its pid may be another program's by then.
+        const killLater = () => setTimeout(() => child.exitCode === null && child.signalCode === null && child.kill('SIGKILL'), graceMs).unref();
         const timer = opts.timeoutMs
             ? setTimeout(() => {
                 timedOut = true;
                 child.kill('SIGTERM');
-                setTimeout(() => child.kill('SIGKILL'), 5000).unref();
+                killLater();
             }, opts.timeoutMs)
             : undefined;
+        // The abort's own signal is sent by spawn (killSignal); this is the escalation after it.
+        const onAbort = () => void killLater();
+        if (opts.signal?.aborted)
+            onAbort();
+        else
+            opts.signal?.addEventListener('abort', onAbort, { once: true });
         const cut = { stdout: false, stderr: false };
         if (opts.stdout) {
             const out = opts.stdout;
@@ -75,6 +92,7 @@ async function runProcess(command, args, opts = {}) {
                 return;
             if (timer)
                 clearTimeout(timer);
+            opts.signal?.removeEventListener('abort', onAbort);
             reject(err);
         });
         // 'close' waits for every holder of the output pipes, and a program's own children inherit them:
@@ -95,6 +113,7 @@ async function runProcess(command, args, opts = {}) {
         child.on('close', (code, signal) => {
             if (timer)
                 clearTimeout(timer);
+            opts.signal?.removeEventListener('abort', onAbort);
             clearTimeout(orphaned);
             resolve({ code, signal, stdout: wholeLines(stdout, cut.stdout), stderr: wholeLines(stderr, cut.stderr), timedOut });
         });
@@ -108,7 +127,7 @@ function wholeLines(text, wasCut) {
 
 /***/ }),
 
-/***/ 3935:
+/***/ 9103:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __webpack_require__) => {
 
 
@@ -130,7 +149,7 @@ var promises_ = __webpack_require__(1455);
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __webpack_require__(6760);
 // EXTERNAL MODULE: ./.build/core/process.js
-var core_process = __webpack_require__(5713);
+var process = __webpack_require__(5713);
 ;// CONCATENATED MODULE: ./.build/db/pg-tools.js
 /**
  * Finding pg_dump / pg_restore / psql whose major version fits the server. pg_dump refuses a newer
@@ -148,7 +167,7 @@ function majorFromVersionNum(num) {
 }
 async function toolVersion(path) {
     try {
-        const { code, stdout } = await (0,core_process/* runProcess */.R)(path, ['--version'], { timeoutMs: 15_000 });
+        const { code, stdout } = await (0,process/* runProcess */.R)(path, ['--version'], { timeoutMs: 15_000 });
         const m = /\(PostgreSQL\)\s+(\d+)(?:\.(\d+))?/.exec(stdout);
         if (code !== 0 || !m)
             return undefined;
@@ -419,130 +438,18 @@ async function readWhole(path, format, pgRestore) {
         }
         return;
     }
-    const read = await (0,core_process/* runProcess */.R)(pgRestore, ['--file', '/dev/null', path], { timeoutMs: 60 * 60_000 });
+    const read = await (0,process/* runProcess */.R)(pgRestore, ['--file', '/dev/null', path], { timeoutMs: 60 * 60_000 });
     if (read.code !== 0)
         throw corrupt(toolErrorLine(read.stderr) || 'pg_restore could not read it');
 }
 
-;// CONCATENATED MODULE: ./.build/core/files.js
-/**
- * Files the actions write where a user pointed them (output-dir, reports): folders created one
- * level at a time, refused on kernel pseudo file systems, and files written whole or not at all.
- */
-
-
-
-
-/** Whether `path` lies inside `dir` (the runner's RUNNER_TEMP, say, which GitHub deletes when the job ends). */
-function isInside(path, dir) {
-    if (!dir)
-        return false;
-    const rel = relative(resolve(dir), resolve(path));
-    return rel !== '' && rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel);
-}
-/** /proc, /sys and /dev hold no files to keep; Node's recursive mkdir loops forever on /proc. */
-const PSEUDO_FILE_SYSTEMS = (/* unused pure expression or super */ null && (['/proc', '/sys', '/dev']));
-function onPseudoFileSystem(path) {
-    return PSEUDO_FILE_SYSTEMS.find((root) => path === root || path.startsWith(`${root}/`));
-}
-/** The deepest part of `path` that exists, resolved through symbolic links. */
-async function existingAncestor(path) {
-    for (let current = path;; current = dirname(current)) {
-        try {
-            return await realpath(current);
-        }
-        catch (err) {
-            if (dirname(current) === current || err.code !== 'ENOENT')
-                return current;
-        }
-    }
-}
-/**
- * Creates `dir` and its missing parents, one mkdir each (so the work is bounded by the path's
- * depth), after refusing paths that are, or lead through a link to, /proc, /sys or /dev.
- * `input` names the input the path came from, for the error.
- */
-async function makeDirectory(dir, input) {
-    const absolute = resolve(dir);
-    const pseudo = onPseudoFileSystem(absolute) ?? onPseudoFileSystem(await existingAncestor(absolute));
-    if (pseudo) {
-        throw new RollbackKitError(`${input} ${dir} is under ${pseudo}, a kernel file system that cannot keep files.`, `Point ${input} at a writable folder, such as one under $RUNNER_TEMP.`);
-    }
-    const cannot = (why) => new RollbackKitError(`Cannot create ${input} ${dir}: ${why}.`, `Point ${input} at a writable folder, such as one under $RUNNER_TEMP.`);
-    const missing = [];
-    for (let current = absolute;; current = dirname(current)) {
-        let isDirectory;
-        try {
-            isDirectory = (await stat(current)).isDirectory();
-        }
-        catch (err) {
-            // ENOTDIR: a parent is a file; the walk up finds it and says so.
-            const code = err.code;
-            if ((code !== 'ENOENT' && code !== 'ENOTDIR') || dirname(current) === current)
-                throw cannot(`${current}: ${systemErrorMeaning(err) ?? err.message}`);
-            missing.unshift(current);
-            continue;
-        }
-        if (!isDirectory)
-            throw cannot(`${current} is a file, not a folder`);
-        break;
-    }
-    for (const d of missing) {
-        await mkdir(d).catch((err) => {
-            if (err.code !== 'EEXIST')
-                throw cannot(`${d}: ${systemErrorMeaning(err) ?? err.message}`);
-        });
-    }
-}
-/** Checks that files can be created in `dir` (permissions, read-only mounts) before any work starts. */
-async function probeWritable(dir, input) {
-    const probe = join(dir, `.rollback-kit-write-test-${process.pid}-${randomBytes(3).toString('hex')}`);
-    try {
-        await writeFile(probe, '');
-    }
-    catch (err) {
-        throw new RollbackKitError(`Cannot write files in ${input} ${dir}: ${systemErrorMeaning(err) ?? err.message}.`, `Point ${input} at a writable folder, such as one under $RUNNER_TEMP.`);
-    }
-    await unlink(probe).catch(() => undefined);
-}
-/**
- * Writes a file whole or not at all: a temporary file beside it, then a rename. A full disk or a
- * crash leaves the old file (or none), never a truncated one someone could trust.
- */
-async function files_writeFileAtomic(path, data) {
-    const temporary = join(dirname(path), `.${basename(path)}.${randomBytes(4).toString('hex')}.tmp`);
-    try {
-        await writeFile(temporary, data, { flag: 'wx' });
-        await rename(temporary, path);
-    }
-    catch (err) {
-        await rm(temporary, { force: true }).catch(() => undefined);
-        // Name the file the user will look for, not the temporary one.
-        const e = err;
-        if (!e.path || e.path === temporary)
-            Object.assign(e, { path, syscall: e.syscall === 'rename' ? 'rename' : 'write' });
-        throw asFileError(e);
-    }
-}
-/** A Node file-system error as one the user can act on: the operation, the path, what to do. */
-function asFileError(err, input) {
-    if (err instanceof RollbackKitError || !err.path)
-        return err;
-    const line = systemErrorLine(err);
-    if (!line)
-        return err;
-    const code = err.code;
-    const where = input ? `Point ${input} at a writable folder with free space, such as one under $RUNNER_TEMP.` : undefined;
-    const hint = code === 'ENOSPC' || code === 'EDQUOT' ? `Free space on that disk${input ? ` or point ${input} elsewhere` : ''}, then run again.` : where;
-    return new RollbackKitError(line, hint);
-}
-
+// EXTERNAL MODULE: ./.build/core/files.js
+var files = __webpack_require__(2019);
 ;// CONCATENATED MODULE: ./.build/db/manifest.js
 /**
  * The manifest written next to every snapshot: what was dumped, from which server, its sha256, and
  * the catalogue (row counts per table, object counts) that restore-db and smoke checks compare with.
  */
-
 
 
 
@@ -563,15 +470,12 @@ const MAX_MANIFEST_BYTES = 256 * 1024 * 1024;
 async function readManifest(path) {
     let parsed;
     try {
-        const size = (await (0,promises_.stat)(path)).size;
-        if (size > MAX_MANIFEST_BYTES) {
-            throw new errors/* RollbackKitError */.dp(`${path} is not a rollback-kit snapshot manifest: it is ${size} bytes, and a manifest is at most ${MAX_MANIFEST_BYTES}.`, BROKEN_HINT);
-        }
-        parsed = JSON.parse(await (0,promises_.readFile)(path, 'utf8'));
+        // A regular file only (a FIFO would block the step forever), read up to the cap.
+        parsed = JSON.parse((0,files/* readRegularFile */.XF)(path, MAX_MANIFEST_BYTES));
     }
     catch (err) {
-        if (err instanceof errors/* RollbackKitError */.dp)
-            throw err;
+        if (err instanceof files/* FileRefused */.rV)
+            throw new errors/* RollbackKitError */.dp(`${path} is not a rollback-kit snapshot manifest: ${err.why}.`, BROKEN_HINT);
         const why = err.code === 'ENOENT' ? 'it does not exist' : 'it is not valid JSON';
         throw new errors/* RollbackKitError */.dp(`Cannot read the snapshot manifest ${path}: ${why}.`, 'snapshot-db writes it next to each snapshot; keep the two together.');
     }
