@@ -59,12 +59,42 @@ export async function lockRollback(target: ConnectionTarget, timeoutSeconds: num
 const LEDGER_READ_DEADLINE: QueryDeadline = { statementMs: 30_000, marginMs: 5_000 };
 
 export async function readLedgerAtPlan(target: ConnectionTarget, incidentKey: string, lockTimeoutSeconds: number, log: Log, deadline = LEDGER_READ_DEADLINE): Promise<LedgerRow | undefined> {
-  const what = `Reading the rollback ledger (rollback_kit.rollbacks) of ${describeTarget(target)} to plan`;
   const session = await connect(target, { queryDeadline: deadline });
   try {
-    await session.query("SELECT set_config('lock_timeout', $1, false), set_config('statement_timeout', $2, false)", [String(lockTimeoutMs(lockTimeoutSeconds)), String(deadline.statementMs)]);
-    return await readLedger(session, incidentKey);
+    return await readLedgerBounded(session, incidentKey, lockTimeoutSeconds, log, `Reading the rollback ledger (rollback_kit.rollbacks) of ${describeTarget(target)} to plan`, deadline);
+  } finally {
+    closeSession(session);
+  }
+}
+
+/**
+ * The ledger read again under the whole-rollback lock, on the lock's session, before the snapshot
+ * (a run beside this one may have finished the work meanwhile). Bounded as the plan's read is: a
+ * session that took rollback_kit.rollbacks after the plan read it (ACCESS EXCLUSIVE) ends the run
+ * at lock-timeout-seconds, named, rather than at the lock session's deadline as a lost connection
+ * (and the lock with it).
+ */
+export async function readLedgerUnderLock(session: Session, target: ConnectionTarget, incidentKey: string, lockTimeoutSeconds: number, log: Log): Promise<LedgerRow | undefined> {
+  return readLedgerBounded(session, incidentKey, lockTimeoutSeconds, log, `Reading the rollback ledger (rollback_kit.rollbacks) of ${describeTarget(target)} under the whole-rollback lock`, LOCK_SESSION_DEADLINE);
+}
+
+/**
+ * The ledger row, read in a read-only transaction of its own whose lock_timeout and statement_timeout
+ * are SET LOCAL: they end with it, so on the lock's session they bound this read only, not the
+ * ledger writes and lock checks that session makes later. A lock wait ends named (who holds the
+ * table, what to do), a runaway query or an answer that never comes as what they are; nothing was
+ * changed in each case. The settings are numbers: inlined, with BEGIN, in one round trip.
+ */
+async function readLedgerBounded(session: Session, incidentKey: string, lockTimeoutSeconds: number, log: Log, what: string, deadline: QueryDeadline): Promise<LedgerRow | undefined> {
+  try {
+    await session.query(`BEGIN READ ONLY; SET LOCAL lock_timeout = ${lockTimeoutMs(lockTimeoutSeconds)}; SET LOCAL statement_timeout = ${deadline.statementMs}`);
+    const row = await readLedger(session, incidentKey);
+    await session.query('COMMIT');
+    return row;
   } catch (err) {
+    if (err instanceof QueryDeadlineExceeded) throw new RollbackKitError(`${what} stopped: ${err.message}.`, 'Nothing was changed. Check the network path to the database and run again.', { changed: 'no' });
+    // Out of the failed transaction first: the holders are asked on the same session.
+    await session.query('ROLLBACK').catch(() => undefined);
     const code = (err as { code?: string }).code;
     if (isLockTimeout(code)) {
       throw lockTimeoutError(what, lockTimeoutSeconds, await ledgerHolders(session), 'Nothing was changed.', log, { changed: 'no' });
@@ -72,10 +102,7 @@ export async function readLedgerAtPlan(target: ConnectionTarget, incidentKey: st
     if (code === '57014') {
       throw new RollbackKitError(`${what} stopped: its query ran longer than ${seconds(deadline.statementMs)} s.`, 'Nothing was changed. Check what keeps the server that busy, then run again.', { changed: 'no' });
     }
-    if (err instanceof QueryDeadlineExceeded) throw new RollbackKitError(`${what} stopped: ${err.message}.`, 'Nothing was changed. Check the network path to the database and run again.', { changed: 'no' });
     throw err;
-  } finally {
-    closeSession(session);
   }
 }
 

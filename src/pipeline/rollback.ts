@@ -28,8 +28,8 @@ import { NOT_ROLLED_BACK_AGAIN } from '../platforms/outcome.js';
 import { loadChecks } from '../smoke/smoke-test.js';
 import type { Check } from '../smoke/spec.js';
 import { budgets, type Budgets } from './budgets.js';
-import { ledgerDoneWithRestore, readLedger, writeLedger, type LedgerRow } from '../migrations/ledger.js';
-import { DOWN_MIGRATIONS, finishChoice, readLedgerAtPlan, freshPlan, LOCK_LOST_AFTER_PLAN, lockLostWhileReverting, lockRollback, requireRollbackLock, revertedOfPlan, unfinishedPlan, unlockRollback, watchRollbackLock, type DownPlan } from './ledger.js';
+import { ledgerDoneWithRestore, writeLedger, type LedgerRow } from '../migrations/ledger.js';
+import { DOWN_MIGRATIONS, finishChoice, readLedgerAtPlan, readLedgerUnderLock, freshPlan, LOCK_LOST_AFTER_PLAN, lockLostWhileReverting, lockRollback, requireRollbackLock, revertedOfPlan, unfinishedPlan, unlockRollback, watchRollbackLock, type DownPlan } from './ledger.js';
 import type { ComponentPlan, RollbackPlan } from './plan-file.js';
 import type { ComponentRecord, DatabaseRecord, PhaseName, PhaseStatus, RollbackRecord, Severity, SnapshotRecord, TimelineEntry } from './record.js';
 import { checkCanPush } from './git-revert-access.js';
@@ -722,7 +722,7 @@ function databasePlanText(db: DatabaseRecord): string {
  */
 async function whatIsLeft(session: Session, request: RollbackRequest, record: RollbackRecord, plannedHere: DownPlan | undefined, log: Log): Promise<{ plan?: DownPlan; done?: string }> {
   const dbRecord = record.database!;
-  const row = await readLedger(session, record.incidentKey);
+  const row = await readLedgerUnderLock(session, request.database!, record.incidentKey, request.plan.database!.lockTimeoutSeconds, log);
   if (row?.status === 'done') {
     dbRecord.planned = row.planned;
     dbRecord.reverted = row.reverted;

@@ -1,7 +1,9 @@
 // The plan reads the rollback ledger before it takes the whole-rollback lock, so nothing else
 // bounds that read: a session holding rollback_kit.rollbacks (ACCESS EXCLUSIVE: a VACUUM FULL, an
 // ALTER TABLE left open) must end the plan at lock-timeout-seconds, naming that session and what to
-// do, not hold it for as long as that session lives.
+// do, not hold it for as long as that session lives. The same holds for the read under the
+// whole-rollback lock, before the snapshot: a session that takes the table after the plan read it
+// ends the run named at lock-timeout-seconds, not at the lock session's deadline as a lost connection.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +11,7 @@ import { afterEach, beforeEach, expect, it } from 'vitest';
 import { memoryLog } from '../../src/core/log.js';
 import { parseConnectionString } from '../../src/db/connection.js';
 import { closeSession, connect } from '../../src/db/session.js';
+import { ROLLBACK_LOCK_KEY } from '../../src/pipeline/ledger.js';
 import { writeLedger } from '../../src/migrations/ledger.js';
 import { runRollback } from '../../src/pipeline/rollback.js';
 import { createTestDatabase, holdTableLock, type TestDatabase } from '../helpers/pg.js';
@@ -31,14 +34,17 @@ afterEach(async () => {
   await rm(ws, { recursive: true, force: true });
 });
 
+function request() {
+  return databaseRollbackRequest(
+    { method: 'down-migrations', migrationsDir: 'db/migrations', format: 'dbmate', choice: { steps: 1 }, lockTimeoutSeconds: 1 },
+    { database: parseConnectionString(db.url), workspace: ws, snapshotDir: join(ws, 'snapshots'), github: { repository: '', apiUrl: 'http://127.0.0.1:9' } },
+  );
+}
+
 it('a session holding the ledger table ends the plan at lock-timeout-seconds, naming it and what to do; nothing changed', async () => {
   const holder = await holdTableLock(db, 'rollback_kit.rollbacks', 'ACCESS EXCLUSIVE');
   try {
-    const request = databaseRollbackRequest(
-      { method: 'down-migrations', migrationsDir: 'db/migrations', format: 'dbmate', choice: { steps: 1 }, lockTimeoutSeconds: 1 },
-      { database: parseConnectionString(db.url), workspace: ws, snapshotDir: join(ws, 'snapshots'), github: { repository: '', apiUrl: 'http://127.0.0.1:9' } },
-    );
-    const record = await runRollback(request, {}, memoryLog());
+    const record = await runRollback(request(), {}, memoryLog());
     expect(record.status).toBe('failed');
     const text = [record.database?.error, ...record.nextSteps, ...record.timeline.map((t) => t.detail)].join('\n');
     expect(text).toContain('Reading the rollback ledger (rollback_kit.rollbacks)');
@@ -49,6 +55,35 @@ it('a session holding the ledger table ends the plan at lock-timeout-seconds, na
     expect(record.snapshot).toBeUndefined();
   } finally {
     await holder.release();
+  }
+  expect(await appliedVersions(db)).toEqual(['20240101000001', '20240101000002']);
+});
+
+it('a session that takes the ledger table after the plan ends the read under the whole-rollback lock at lock-timeout-seconds, naming it; nothing changed', async () => {
+  // Another run holds the whole-rollback lock: this one plans (reading the ledger), then waits for it.
+  const other = await connect(parseConnectionString(db.url));
+  await other.query(`SELECT pg_advisory_lock(${ROLLBACK_LOCK_KEY}::bigint)`);
+  const log = memoryLog();
+  const running = runRollback(request(), {}, log);
+  let holder: Awaited<ReturnType<typeof holdTableLock>> | undefined;
+  try {
+    while (!log.lines.some((l) => l.startsWith('Waiting up to '))) await new Promise((r) => setTimeout(r, 20));
+    // The table is taken after the plan read it, and the lock given up: the run reads the ledger again under it.
+    holder = await holdTableLock(db, 'rollback_kit.rollbacks', 'ACCESS EXCLUSIVE');
+    await other.query(`SELECT pg_advisory_unlock(${ROLLBACK_LOCK_KEY}::bigint)`);
+    const record = await running;
+    expect(record.status).toBe('failed');
+    const text = [record.database?.error, ...record.nextSteps, ...record.timeline.map((t) => t.detail)].join('\n');
+    expect(text).toContain('Reading the rollback ledger (rollback_kit.rollbacks) of');
+    expect(text).toContain('under the whole-rollback lock stopped: a lock was not granted within lock-timeout-seconds (1 s)');
+    expect(text).toContain(`held by session pid ${holder.pid}`);
+    expect(text).toContain(`SELECT pg_terminate_backend(${holder.pid}) ends it`);
+    expect(record.database?.changed).toBe('no');
+    expect(record.snapshot).toBeUndefined();
+  } finally {
+    await running.catch(() => undefined);
+    await holder?.release();
+    await closeSession(other);
   }
   expect(await appliedVersions(db)).toEqual(['20240101000001', '20240101000002']);
 });
