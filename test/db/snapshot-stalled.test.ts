@@ -16,7 +16,7 @@ it('the snapshot session stalls while it locks the tables: the snapshot fails pa
   const db = await createTestDatabase('rk_snapshot_stall');
   await db.query('CREATE TABLE orders (id int PRIMARY KEY); INSERT INTO orders VALUES (1)');
   // The session's LOCK TABLE reaches the server; its answer never comes back.
-  const proxy = await stallingProxy(db, 'IN ACCESS SHARE MODE');
+  const proxy = await stallingProxy(db, { clientSends: 'IN ACCESS SHARE MODE' });
   const outputDir = await mkdtemp(join(tmpdir(), 'rk-snapshot-stall-'));
   try {
     const attempt = takeSnapshot(
@@ -34,7 +34,7 @@ it('the snapshot session stalls while it locks the tables: the snapshot fails pa
 it('the snapshot session stalls while it exports rows (a COPY, a stream): the snapshot fails past its deadline, nothing kept', async () => {
   const db = await createTestDatabase('rk_export_stall');
   await db.query("CREATE TABLE orders (id int PRIMARY KEY, created_at timestamptz NOT NULL DEFAULT now()); INSERT INTO orders VALUES (1)");
-  const proxy = await stallingProxy(db, 'COPY (SELECT');
+  const proxy = await stallingProxy(db, { clientSends: 'COPY (SELECT' });
   const outputDir = await mkdtemp(join(tmpdir(), 'rk-export-stall-'));
   try {
     const attempt = takeSnapshot(
@@ -58,7 +58,7 @@ it('the snapshot session stalls while it exports rows (a COPY, a stream): the sn
 it("the lock watcher's connection stalls while it polls: stop() returns all the same", async () => {
   const db = await createTestDatabase('rk_watch_stall');
   // Only the watcher's poll names pg_blocking_pids(w.pid).
-  const proxy = await stallingProxy(db, 'pg_blocking_pids(w.pid)');
+  const proxy = await stallingProxy(db, { clientSends: 'pg_blocking_pids(w.pid)' });
   try {
     const watch = await watchBlockers(parseConnectionString(proxy.url), sessionTag('test'), memoryLog());
     expect(watch.watching).toBe(true);
@@ -71,7 +71,7 @@ it("the lock watcher's connection stalls while it polls: stop() returns all the 
 
 it('a cancel (a stop of the snapshot) whose connection stalls ends past its deadline', async () => {
   const db = await createTestDatabase('rk_cancel_stall');
-  const proxy = await stallingProxy(db, 'pg_cancel_backend');
+  const proxy = await stallingProxy(db, { clientSends: 'pg_cancel_backend' });
   try {
     await cancelQuery(parseConnectionString(proxy.url), 1, memoryLog(), { queryDeadline: { statementMs: 500, marginMs: 500 } });
     expect(proxy.stalled()).toBe(true);

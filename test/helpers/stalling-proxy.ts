@@ -1,54 +1,90 @@
 /**
- * A TCP proxy in front of a test database that forwards until the client sends a marker, then
- * forwards nothing either way on that connection and keeps it open, as a proxy or NAT box that
- * stops forwarding does. The marker's own bytes still reach the server: the query runs there, its
- * answer never comes back.
+ * A TCP proxy in front of a test database that stops forwarding without closing anything, as a NAT
+ * box or proxy that drops the flow does. It stalls a connection either after the server's first
+ * ReadyForQuery has reached the client (the session is open, its first query never gets an answer),
+ * or once the client sends a given text: that text's own bytes still reach the server, so the query
+ * runs there and only its answer never comes back. Every proxy left open is closed after the file.
  */
-import { connect, createServer, type Server, type Socket } from 'node:net';
-import type { TestDatabase } from './pg.js';
+import { connect, createServer, type Socket } from 'node:net';
+import { afterAll } from 'vitest';
 
 export interface StallingProxy {
+  /** The database URL through the proxy. */
   url: string;
+  /** Connections that have stalled so far. */
+  readonly stalls: number;
   /** Whether a connection has stalled. */
   stalled(): boolean;
   close(): void;
 }
 
-/**
- * Forwards to the database until the client sends `marker`; from then on that connection forwards
- * nothing either way and stays open, as a stalled middlebox does.
- */
-export async function stallingProxy(db: TestDatabase, marker: string): Promise<StallingProxy> {
+/** 'ready': after the first ReadyForQuery of each connection; `clientSends`: once the client sends that text. */
+export type StallOn = 'ready' | { clientSends: string };
+
+const open: StallingProxy[] = [];
+afterAll(() => {
+  for (const p of open.splice(0)) p.close();
+});
+
+/** How many bytes of `pending` are whole server messages, up to and including the first ReadyForQuery ('Z'), and whether they end with it. */
+function throughFirstReady(pending: Buffer): { at: number; ready: boolean } {
+  let at = 0;
+  while (pending.length - at >= 5) {
+    const length = pending.readUInt32BE(at + 1);
+    if (pending.length - at < 1 + length) break;
+    const type = String.fromCharCode(pending[at]!);
+    at += 1 + length;
+    if (type === 'Z') return { at, ready: true };
+  }
+  return { at, ready: false };
+}
+
+export async function stallingProxy(db: { url: string }, stallOn: StallOn): Promise<StallingProxy> {
   const target = new URL(db.url);
-  const sockets: Socket[] = [];
-  let stalled = false;
-  const server: Server = createServer((client) => {
+  const sockets = new Set<Socket>();
+  let stalls = 0;
+  const server = createServer((client) => {
     const upstream = connect(Number(target.port || 5432), target.hostname);
-    sockets.push(client, upstream);
-    let dead = false;
+    sockets.add(client).add(upstream);
+    let stalled = false;
+    let pending = Buffer.alloc(0);
+    const stall = () => {
+      stalled = true;
+      stalls++;
+    };
     client.on('data', (d: Buffer) => {
-      if (dead) return;
+      if (stalled) return;
       upstream.write(d);
-      if (d.includes(marker)) dead = stalled = true;
+      if (typeof stallOn === 'object' && d.includes(stallOn.clientSends)) stall();
     });
     upstream.on('data', (d: Buffer) => {
-      if (!dead) client.write(d);
+      if (stalled) return;
+      if (stallOn !== 'ready') return void client.write(d);
+      pending = Buffer.concat([pending, d]);
+      const { at, ready } = throughFirstReady(pending);
+      client.write(pending.subarray(0, at));
+      pending = pending.subarray(at);
+      if (ready) stall();
     });
     for (const s of [client, upstream]) s.on('error', () => undefined);
     client.on('close', () => upstream.destroy());
     upstream.on('close', () => client.destroy());
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
   const url = new URL(db.url);
   url.hostname = '127.0.0.1';
-  url.port = String(port);
-  return {
+  url.port = String((server.address() as { port: number }).port);
+  const proxy: StallingProxy = {
     url: url.toString(),
-    stalled: () => stalled,
+    get stalls() {
+      return stalls;
+    },
+    stalled: () => stalls > 0,
     close() {
       server.close();
       for (const s of sockets) s.destroy();
     },
   };
+  open.push(proxy);
+  return proxy;
 }

@@ -16,7 +16,7 @@ describe('run-down-migrations on a stalled connection', () => {
     const dir = await writeMigrations(ws, 'plain', steps);
     await applyMigrations(db, 'plain', dir, steps);
     // The second migration's query reaches the server, which commits; its answer never comes back.
-    const proxy = await stallingProxy(db, 'DROP TABLE t2');
+    const proxy = await stallingProxy(db, { clientSends: 'DROP TABLE t2' });
     try {
       const started = Date.now();
       const run = await runAction(
@@ -71,7 +71,7 @@ describe('run-down-migrations on a stalled connection', () => {
     await applyMigrations(db, 'plain', dir, steps.slice(2));
 
     // 003 is reverted; the query that checks 002's progress against the tracking table stalls.
-    const proxy = await stallingProxy(db, 'string_agg(xmin');
+    const proxy = await stallingProxy(db, { clientSends: 'string_agg(xmin' });
     try {
       const run = await runAction(
         'run-down-migrations',
@@ -107,7 +107,7 @@ describe('run-down-migrations on a stalled connection', () => {
     const steps: Step[] = [1, 2].map((i) => ({ version: `00${i}`, name: `t${i}`, up: `CREATE TABLE t${i} (id int);`, down: `DROP TABLE t${i};` }));
     const dir = await writeMigrations(ws, 'plain', steps);
     await applyMigrations(db, 'plain', dir, steps);
-    const proxy = await stallingProxy(db, 'DROP TABLE t2');
+    const proxy = await stallingProxy(db, { clientSends: 'DROP TABLE t2' });
     try {
       const run = await runAction('run-down-migrations', { 'database-url': proxy.url, 'require-snapshot': 'false', steps: '1', 'statement-timeout-seconds': '1' }, { cwd: ws, timeoutMs: 40_000 });
       expect(proxy.stalled()).toBe(true);

@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
 import { runAction } from '../helpers/run-action.js';
-import { stallingProxy } from './stalling-pg-proxy.js';
+import { stallingProxy } from '../helpers/stalling-proxy.js';
 
 let db: TestDatabase;
 beforeAll(async () => {
@@ -20,7 +20,7 @@ const KILL_MS = 60_000;
 
 describe('SQL checks on a stalled connection', () => {
   it('the first query never answered: the check fails a margin after timeout-seconds, the step ends', async () => {
-    const proxy = await stallingProxy(db.url, 'ready');
+    const proxy = await stallingProxy(db, 'ready');
     const run = await runAction('smoke-test', { 'database-url': proxy.url, checks: CHECK, attempts: 1, 'timeout-seconds': 1, 'deadline-seconds': 120, 'fail-step': false }, { timeoutMs: KILL_MS });
     expect(proxy.stalls).toBe(1);
     expect(run.code).toBe(0);
@@ -31,7 +31,7 @@ describe('SQL checks on a stalled connection', () => {
   });
 
   it('the overall deadline ends a probe whose connection stalled, whatever timeout-seconds says', async () => {
-    const proxy = await stallingProxy(db.url, 'ready');
+    const proxy = await stallingProxy(db, 'ready');
     const run = await runAction('smoke-test', { 'database-url': proxy.url, checks: CHECK, attempts: 1, 'timeout-seconds': 600, 'deadline-seconds': 1, 'fail-step': false }, { timeoutMs: KILL_MS });
     expect(proxy.stalls).toBe(1);
     expect(run.code).toBe(0);
@@ -40,7 +40,7 @@ describe('SQL checks on a stalled connection', () => {
   });
 
   it('a ROLLBACK that never gets its answer does not hold the step: the measured query decides', async () => {
-    const proxy = await stallingProxy(db.url, { clientSends: 'ROLLBACK' });
+    const proxy = await stallingProxy(db, { clientSends: 'ROLLBACK' });
     const run = await runAction('smoke-test', { 'database-url': proxy.url, checks: CHECK, attempts: 1, 'timeout-seconds': 1, 'deadline-seconds': 120 }, { timeoutMs: KILL_MS });
     expect(proxy.stalls).toBe(1);
     expect(run.errors).toEqual([]);
