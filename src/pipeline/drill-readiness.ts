@@ -3,10 +3,11 @@
  * dry-run drill says whether the way back is open. Each check says what it proved and, where an
  * API cannot tell (a token's permissions), what it could not.
  */
-import { errorLine } from '../core/errors.js';
+import { errorLine, RollbackKitError } from '../core/errors.js';
 import type { Log } from '../core/log.js';
 import { findPgTool, majorFromVersionNum, siblingTool } from '../db/pg-tools.js';
-import { withSession } from '../db/session.js';
+import { describeTarget, type ConnectionTarget } from '../db/connection.js';
+import { QueryDeadlineExceeded, withSession, type QueryDeadline } from '../db/session.js';
 import { revertMigrations, type Choice } from '../migrations/revert.js';
 import { checkPromoteRequest, promotePrevious, type PromoteOutcome } from '../platforms/promote.js';
 import { vercelTokenReadiness } from '../platforms/vercel/token.js';
@@ -17,6 +18,22 @@ import type { ComponentPlan } from './plan-file.js';
 import type { DeploymentRef, PhaseName } from './record.js';
 import { budgets } from './budgets.js';
 import { placeOf, promoteRequest, type RollbackRequest } from './rollback.js';
+
+/**
+ * The server's version, asked to choose pg_dump, is a setting read in microseconds that takes no
+ * lock: it needs no statement_timeout, only a bound on the wait for its answer, so that a connection
+ * that stalls (a proxy or NAT box that stops forwarding) fails this check instead of holding the drill.
+ */
+const VERSION_DEADLINE: QueryDeadline = { statementMs: 5_000, marginMs: 5_000 };
+
+async function serverMajor(target: ConnectionTarget): Promise<number> {
+  try {
+    return await withSession(target, async (s) => majorFromVersionNum(Number((await s.query<{ n: string }>("SELECT current_setting('server_version_num') AS n")).rows[0]!.n)), { queryDeadline: VERSION_DEADLINE });
+  } catch (err) {
+    if (!(err instanceof QueryDeadlineExceeded)) throw err;
+    throw new RollbackKitError(`${describeTarget(target)} did not answer when asked its version: ${err.message}.`, 'Check the network path to the database (a proxy or NAT box that stops forwarding), then run the drill again.');
+  }
+}
 
 /** A token is checked for expiry this far ahead: past the next quarterly drill. */
 export const TOKEN_WARN_DAYS = 100;
@@ -104,7 +121,7 @@ export async function readiness(request: RollbackRequest, components: ComponentP
   // The database: a pg_dump (and pg_restore to verify) of the server's major version or newer.
   if (request.database) {
     try {
-      const major = await withSession(request.database, async (s) => majorFromVersionNum(Number((await s.query<{ n: string }>("SELECT current_setting('server_version_num') AS n")).rows[0]!.n)));
+      const major = await serverMajor(request.database);
       const dump = await findPgTool('pg_dump', major, request.tools);
       const restore = await siblingTool(dump, 'pg_restore', major, request.tools);
       add({
