@@ -71,11 +71,14 @@ export function ledgerUpsertSql(row: LedgerRow): string {
        kept = excluded.kept, reverted = excluded.reverted, status = excluded.status, updated_at = now();`;
 }
 
-/** One query (literals inlined), so one round trip: the table made where it is missing, then the row. */
-export async function writeLedger(session: Session, row: LedgerRow): Promise<void> {
+/**
+ * One query (literals inlined), so one round trip: the table made where it is missing, then the row;
+ * after `before` (statements of the same implicit transaction: SET LOCAL bounds on its waits).
+ */
+export async function writeLedger(session: Session, row: LedgerRow, before?: string): Promise<void> {
   // Made, or given the columns this version added, only where it lacks them: a role that may write the
   // rows but not own the table (a CI role after a migration role) needs no more (own-tables.ts).
-  await ensureTable(session, ROLLBACKS, ledgerUpsertSql(row));
+  await ensureTable(session, ROLLBACKS, ledgerUpsertSql(row), before);
 }
 
 /** Where the ledger's rows wait, in the restore's transaction, while the snapshot's script runs (set_config's is_local: gone at its end). */

@@ -84,10 +84,13 @@ export class ColumnRefused extends RollbackKitError {
   readonly code = INSUFFICIENT_PRIVILEGE;
 }
 
-/** Makes `table` as this version uses it, then runs `then` (its first use) in the same round trip. */
-export async function ensureTable(session: Session, table: OwnTable, then?: string): Promise<void> {
+/**
+ * Makes `table` as this version uses it, then runs `then` (its first use) in the same round trip,
+ * after `before` (SET LOCAL bounds, say: one query is one implicit transaction, which they last).
+ */
+export async function ensureTable(session: Session, table: OwnTable, then?: string, before?: string): Promise<void> {
   try {
-    await session.query(then === undefined ? ensureTableSql(table) : `${ensureTableSql(table)};\n${then}`);
+    await session.query([before, ensureTableSql(table), then].filter((sql) => sql !== undefined).join(';\n'));
   } catch (err) {
     // PostgreSQL's own refusals (CREATE on the database, say) name no column and pass as they are.
     const e = err as { code?: string; column?: string; message: string };

@@ -12,13 +12,13 @@
  * the end of the database change, so a second concurrent run waits, holding no table lock, and
  * then finds the row finished (or, for another incident's run, the plan reverted) before it dumps.
  */
-import { RollbackKitError } from '../core/errors.js';
+import { RollbackKitError, type ErrorFacts } from '../core/errors.js';
 import type { Log } from '../core/log.js';
 import { RevertFailed, type Choice } from '../migrations/revert.js';
 import { describeTarget, type ConnectionTarget } from '../db/connection.js';
 import { isLockTimeout, lockTimeoutError, lockTimeoutMs, type Blocker } from '../db/lock-wait.js';
 import { closeSession, connect, QueryDeadlineExceeded, seconds, type QueryDeadline, type Session } from '../db/session.js';
-import { readLedger, type LedgerRow } from '../migrations/ledger.js';
+import { readLedger, writeLedger, type LedgerRow } from '../migrations/ledger.js';
 import { acquireMigrationLock, holdsLock, releaseMigrationLock, ROLLBACK_KIT_LOCK_KEY } from '../migrations/lock.js';
 import { literal } from '../migrations/sql-split.js';
 
@@ -78,16 +78,39 @@ export async function readLedgerUnderLock(session: Session, target: ConnectionTa
   return readLedgerBounded(session, incidentKey, lockTimeoutSeconds, log, `Reading the rollback ledger (rollback_kit.rollbacks) of ${describeTarget(target)} under the whole-rollback lock`, LOCK_SESSION_DEADLINE);
 }
 
+/** What a ledger query that stops has left behind, for its error: nothing changed, unless told. */
+export interface LedgerLeft {
+  state: string;
+  facts: ErrorFacts;
+}
+
+const NOTHING_CHANGED: LedgerLeft = { state: 'Nothing was changed.', facts: { changed: 'no' } };
+
 /**
- * The ledger row, read in a read-only transaction of its own whose lock_timeout and statement_timeout
- * are SET LOCAL: they end with it, so on the lock's session they bound this read only, not the
- * ledger writes and lock checks that session makes later. A lock wait ends named (who holds the
- * table, what to do), a runaway query or an answer that never comes as what they are; nothing was
- * changed in each case. The settings are numbers: inlined, with BEGIN, in one round trip.
+ * The ledger row written on the whole-rollback lock's session, bounded as its reads are: a session
+ * holding rollback_kit.rollbacks (taken during the snapshot, say) ends the write at
+ * lock-timeout-seconds, named, instead of at the lock session's deadline as a lost connection. The
+ * bounds are SET LOCAL in the write's own query, one implicit transaction: they end with it, and a
+ * write that fails leaves no transaction open for the lock's checks that share the session. An
+ * answer that never comes stays the QueryDeadlineExceeded it is: the connection, and the lock with
+ * it, is then gone, which is what the callers make of a lost connection.
  */
-async function readLedgerBounded(session: Session, incidentKey: string, lockTimeoutSeconds: number, log: Log, what: string, deadline: QueryDeadline): Promise<LedgerRow | undefined> {
+export async function writeLedgerUnderLock(session: Session, target: ConnectionTarget, row: LedgerRow, lockTimeoutSeconds: number, log: Log, left = NOTHING_CHANGED): Promise<void> {
+  const bounds: LedgerBounds = { lockTimeoutSeconds, deadline: LOCK_SESSION_DEADLINE, what: `Writing this incident's row of the rollback ledger (rollback_kit.rollbacks) of ${describeTarget(target)}`, log, left };
   try {
-    await session.query(`BEGIN READ ONLY; SET LOCAL lock_timeout = ${lockTimeoutMs(lockTimeoutSeconds)}; SET LOCAL statement_timeout = ${deadline.statementMs}`);
+    await writeLedger(session, row, localBounds(bounds));
+  } catch (err) {
+    throw await boundsError(session, bounds, err);
+  }
+}
+
+/** The ledger row, read with its waits bounded (LedgerBounds); an answer that never comes ends it too, nothing changed. */
+async function readLedgerBounded(session: Session, incidentKey: string, lockTimeoutSeconds: number, log: Log, what: string, deadline: QueryDeadline): Promise<LedgerRow | undefined> {
+  const bounds: LedgerBounds = { lockTimeoutSeconds, deadline, what, log, left: NOTHING_CHANGED };
+  try {
+    // A read-only transaction of its own: SET LOCAL ends with it, so on the lock's session it bounds
+    // these two queries only, never the session's advisory lock or the writes it makes later.
+    await session.query(`BEGIN READ ONLY; ${localBounds(bounds)}`);
     const row = await readLedger(session, incidentKey);
     await session.query('COMMIT');
     return row;
@@ -95,15 +118,31 @@ async function readLedgerBounded(session: Session, incidentKey: string, lockTime
     if (err instanceof QueryDeadlineExceeded) throw new RollbackKitError(`${what} stopped: ${err.message}.`, 'Nothing was changed. Check the network path to the database and run again.', { changed: 'no' });
     // Out of the failed transaction first: the holders are asked on the same session.
     await session.query('ROLLBACK').catch(() => undefined);
-    const code = (err as { code?: string }).code;
-    if (isLockTimeout(code)) {
-      throw lockTimeoutError(what, lockTimeoutSeconds, await ledgerHolders(session), 'Nothing was changed.', log, { changed: 'no' });
-    }
-    if (code === '57014') {
-      throw new RollbackKitError(`${what} stopped: its query ran longer than ${seconds(deadline.statementMs)} s.`, 'Nothing was changed. Check what keeps the server that busy, then run again.', { changed: 'no' });
-    }
-    throw err;
+    throw await boundsError(session, bounds, err);
   }
+}
+
+interface LedgerBounds {
+  lockTimeoutSeconds: number;
+  deadline: QueryDeadline;
+  /** What the query does, as its errors begin. */
+  what: string;
+  log: Log;
+  left: LedgerLeft;
+}
+
+/** The transaction's bounds on a ledger query's waits. Numbers, inlined: no round trip of their own. */
+function localBounds(bounds: LedgerBounds): string {
+  return `SET LOCAL lock_timeout = ${lockTimeoutMs(bounds.lockTimeoutSeconds)}; SET LOCAL statement_timeout = ${bounds.deadline.statementMs}`;
+}
+
+/** A bound that ended a ledger query, as what it is: a lock wait named (who holds the table, what to do), a runaway query; anything else as it came. */
+async function boundsError(session: Session, bounds: LedgerBounds, err: unknown): Promise<unknown> {
+  const { lockTimeoutSeconds, deadline, what, log, left } = bounds;
+  const code = (err as { code?: string }).code;
+  if (isLockTimeout(code)) return lockTimeoutError(what, lockTimeoutSeconds, await ledgerHolders(session), left.state, log, left.facts);
+  if (code === '57014') return new RollbackKitError(`${what} stopped: its query ran longer than ${seconds(deadline.statementMs)} s.`, `${left.state} Check what keeps the server that busy, then run again.`, left.facts);
+  return err;
 }
 
 /**

@@ -28,8 +28,8 @@ import { NOT_ROLLED_BACK_AGAIN } from '../platforms/outcome.js';
 import { loadChecks } from '../smoke/smoke-test.js';
 import type { Check } from '../smoke/spec.js';
 import { budgets, type Budgets } from './budgets.js';
-import { ledgerDoneWithRestore, writeLedger, type LedgerRow } from '../migrations/ledger.js';
-import { DOWN_MIGRATIONS, finishChoice, readLedgerAtPlan, readLedgerUnderLock, freshPlan, LOCK_LOST_AFTER_PLAN, lockLostWhileReverting, lockRollback, requireRollbackLock, revertedOfPlan, unfinishedPlan, unlockRollback, watchRollbackLock, type DownPlan } from './ledger.js';
+import { ledgerDoneWithRestore, type LedgerRow } from '../migrations/ledger.js';
+import { DOWN_MIGRATIONS, finishChoice, readLedgerAtPlan, readLedgerUnderLock, writeLedgerUnderLock, freshPlan, LOCK_LOST_AFTER_PLAN, lockLostWhileReverting, lockRollback, requireRollbackLock, revertedOfPlan, unfinishedPlan, unlockRollback, watchRollbackLock, type DownPlan } from './ledger.js';
 import type { ComponentPlan, RollbackPlan } from './plan-file.js';
 import type { ComponentRecord, DatabaseRecord, PhaseName, PhaseStatus, RollbackRecord, Severity, SnapshotRecord, TimelineEntry } from './record.js';
 import { checkCanPush } from './git-revert-access.js';
@@ -739,6 +739,12 @@ async function whatIsLeft(session: Session, request: RollbackRequest, record: Ro
   return { done: `none of the planned migrations (${plan.planned.join(', ')}) is applied any more: another run reverted them after this one planned` };
 }
 
+/** The 'done' write stopped after the revert: the plan is done all the same. */
+const DONE_NOT_WRITTEN = {
+  state: "The plan's migrations were reverted (the tracking table shows it); this incident's row in rollback_kit.rollbacks still says started, and a later run for it finds nothing left to do.",
+  facts: {},
+};
+
 /**
  * The database change, on the session that holds the whole-rollback lock, written down in the
  * ledger as it goes. Sets `record.database.reverted` from the tracking table as the run leaves it,
@@ -759,7 +765,7 @@ async function databasePhase(
   await requireRollbackLock(session);
   if (db.method === 'restore') {
     const entry = (status: 'started' | 'done'): LedgerRow => ({ incidentKey: record.incidentKey, method: 'restore', planned: [], reverted: [], status });
-    await writeLedger(session, entry('started'));
+    await writeLedgerUnderLock(session, request.database!, entry('started'), db.lockTimeoutSeconds, log);
     // 'done' commits with the restore, in its transaction: written after it, a run that died between
     // the two left 'started', and a re-run restored the snapshot again over every write made since.
     const result = await restoreSnapshot({ ...restoreRequest(request, onRestoreSnapshot), inTransaction: ledgerDoneWithRestore(entry('done')) }, log);
@@ -771,7 +777,7 @@ async function databasePhase(
   dbRecord.planned = plan.planned;
   const entry = (reverted: string[], status: 'started' | 'done'): LedgerRow => ({ incidentKey: record.incidentKey, method: DOWN_MIGRATIONS, keepVersion: plan.keepVersion, planned: plan.planned, kept: plan.kept, reverted, status });
   // Written before the first statement runs, so that a run killed midway leaves its plan behind.
-  await writeLedger(session, entry(dbRecord.reverted, 'started'));
+  await writeLedgerUnderLock(session, request.database!, entry(dbRecord.reverted, 'started'), db.lockTimeoutSeconds, log);
   const lock = watchRollbackLock(session, request.signal);
   try {
     const result = await revertMigrations({ ...revertOptions(request, finishChoice(record.incidentKey, plan), { dryRun: false, snapshotPath: record.snapshot!.path }), signal: lock.signal }, log);
@@ -781,7 +787,7 @@ async function databasePhase(
     // failure (which way it went was a race between the two sessions).
     const lostAfterPlan =
       lock.lost() ||
-      (await writeLedger(session, entry(dbRecord.reverted, 'done')).then(
+      (await writeLedgerUnderLock(session, request.database!, entry(dbRecord.reverted, 'done'), db.lockTimeoutSeconds, log, DONE_NOT_WRITTEN).then(
         () => false,
         (err: unknown) => {
           if (!isConnectionLoss(err) && !lock.lost()) throw err;
@@ -797,7 +803,7 @@ async function databasePhase(
   } catch (err) {
     if (err instanceof RevertFailed) {
       dbRecord.reverted = revertedOfPlan(plan.planned, err.partial.stillApplied);
-      await writeLedger(session, entry(dbRecord.reverted, 'started')).catch(() => undefined);
+      await writeLedgerUnderLock(session, request.database!, entry(dbRecord.reverted, 'started'), db.lockTimeoutSeconds, log).catch(() => undefined);
     }
     throw lock.lost() ? lockLostWhileReverting(err) : err;
   } finally {

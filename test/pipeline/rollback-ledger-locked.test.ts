@@ -87,3 +87,27 @@ it('a session that takes the ledger table after the plan ends the read under the
   }
   expect(await appliedVersions(db)).toEqual(['20240101000001', '20240101000002']);
 });
+
+it('a session that takes the ledger table during the snapshot ends the write of the plan at lock-timeout-seconds, naming it; nothing changed', async () => {
+  let holder: Awaited<ReturnType<typeof holdTableLock>> | undefined;
+  const deps = {
+    // The snapshot is taken: the ledger is taken before the plan's row is written.
+    notify: async (event: { kind: string; entry?: { phase: string; status: string } }) => {
+      if (event.kind === 'phase' && event.entry?.phase === 'snapshot' && event.entry.status === 'ok') holder ??= await holdTableLock(db, 'rollback_kit.rollbacks', 'ACCESS EXCLUSIVE');
+    },
+  };
+  try {
+    const record = await runRollback(request(), deps, memoryLog());
+    expect(holder).toBeDefined();
+    expect(record.status).toBe('failed');
+    const text = [record.database?.error, ...record.nextSteps, ...record.timeline.map((t) => t.detail)].join('\n');
+    expect(text).toContain("Writing this incident's row of the rollback ledger (rollback_kit.rollbacks) of");
+    expect(text).toContain('stopped: a lock was not granted within lock-timeout-seconds (1 s)');
+    expect(text).toContain(`held by session pid ${holder!.pid}`);
+    expect(text).toContain(`SELECT pg_terminate_backend(${holder!.pid}) ends it`);
+    expect(record.database?.changed).toBe('no');
+  } finally {
+    await holder?.release();
+  }
+  expect(await appliedVersions(db)).toEqual(['20240101000001', '20240101000002']);
+});
