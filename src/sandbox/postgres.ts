@@ -37,7 +37,11 @@ export interface SandboxPostgres {
   source: string;
 }
 
-/** Connects and runs SELECT 1: undefined when it works, else why not (the library's connection error). */
+/**
+ * Connects and runs SELECT 1: undefined when it works, else why not (the library's connection error).
+ * Its SELECT 1 has no deadline: the server is on this machine (assertLoopback ran first, or it is
+ * 127.0.0.1), with nothing between to stall, and the connect timeout bounds a server that does not answer.
+ */
 async function connectProblem(url: string): Promise<ConnectionError | undefined> {
   const target = parseConnectionString(url);
   const client = new pg.Client({ ...pgClientConfig(target, { connectTimeoutMs: 3000 }) });

@@ -75,6 +75,10 @@ export interface SandboxResult {
 
 const TEAM = 'team_sandbox';
 
+/**
+ * No query deadline: the sandbox's server is on this machine only (assertLoopback, or its own
+ * cluster), with no proxy or NAT box between to stall.
+ */
 async function adminQuery(target: ConnectionTarget, sql: string): Promise<void> {
   const client = new pg.Client(pgClientConfig(target, { connectTimeoutMs: 5000 }));
   client.on('error', () => undefined);
