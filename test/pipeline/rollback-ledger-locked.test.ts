@@ -111,3 +111,30 @@ it('a session that takes the ledger table during the snapshot ends the write of 
   }
   expect(await appliedVersions(db)).toEqual(['20240101000001', '20240101000002']);
 });
+
+it("a session that takes the ledger table while the plan is reverted: the revert stands, a warning names it, the row still says started", async () => {
+  // The newest migration's down waits for a row of rk_go: the table is taken while it waits.
+  await db.query('CREATE TABLE rk_go (x int)');
+  const steps = tables(2);
+  steps[1]!.down = `DO $$ BEGIN WHILE NOT EXISTS (SELECT 1 FROM rk_go) LOOP PERFORM pg_sleep(0.02); END LOOP; END $$;\n${steps[1]!.down}`;
+  await writeMigrations(ws, 'dbmate', steps);
+  const log = memoryLog();
+  const running = runRollback(request(), {}, log);
+  let holder: Awaited<ReturnType<typeof holdTableLock>> | undefined;
+  try {
+    while (!(await db.query("SELECT 1 FROM pg_stat_activity WHERE state = 'active' AND query LIKE '%FROM rk_go%' AND pid <> pg_backend_pid()")).rowCount) await new Promise((r) => setTimeout(r, 20));
+    holder = await holdTableLock(db, 'rollback_kit.rollbacks', 'ACCESS EXCLUSIVE');
+    await db.query('INSERT INTO rk_go VALUES (1)');
+    const record = await running;
+    expect(record.database?.status).toBe('reverted');
+    const warning = log.lines.find((l) => l.includes('could not be marked done'));
+    expect(warning).toContain("The plan was reverted, but this incident's row in rollback_kit.rollbacks could not be marked done: Writing this incident's row");
+    expect(warning).toContain(`held by session pid ${holder.pid}`);
+    expect(log.lines.some((l) => l.includes('lock was lost'))).toBe(false);
+  } finally {
+    await running.catch(() => undefined);
+    await holder?.release();
+  }
+  expect(await appliedVersions(db)).toEqual(['20240101000001']);
+  expect((await db.query('SELECT status FROM rollback_kit.rollbacks WHERE incident_key <> $1', ['earlier'])).rows).toEqual([{ status: 'started' }]);
+});
