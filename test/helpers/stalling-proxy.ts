@@ -3,7 +3,9 @@
  * box or proxy that drops the flow does. It stalls a connection either after the server's first
  * ReadyForQuery has reached the client (the session is open, its first query never gets an answer),
  * or once the client sends a given text: that text's own bytes still reach the server, so the query
- * runs there and only its answer never comes back. Every proxy left open is closed after the file.
+ * runs there and only its answer never comes back. A stalled connection forwards no close either
+ * (the client's FIN is not answered, the server's close not passed on): the client sees nothing
+ * until the proxy is closed. Every proxy left open is closed after the file.
  */
 import { connect, createServer, type Socket } from 'node:net';
 import { afterAll } from 'vitest';
@@ -43,7 +45,8 @@ export async function stallingProxy(db: { url: string }, stallOn: StallOn): Prom
   const target = new URL(db.url);
   const sockets = new Set<Socket>();
   let stalls = 0;
-  const server = createServer((client) => {
+  // Half-open allowed: a client's FIN is not answered by the proxy itself, only by the server's close.
+  const server = createServer({ allowHalfOpen: true }, (client) => {
     const upstream = connect(Number(target.port || 5432), target.hostname);
     sockets.add(client).add(upstream);
     let stalled = false;
@@ -67,8 +70,9 @@ export async function stallingProxy(db: { url: string }, stallOn: StallOn): Prom
       if (ready) stall();
     });
     for (const s of [client, upstream]) s.on('error', () => undefined);
+    client.on('end', () => stalled || upstream.end());
     client.on('close', () => upstream.destroy());
-    upstream.on('close', () => client.destroy());
+    upstream.on('close', () => stalled || client.destroy());
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = new URL(db.url);
