@@ -12,6 +12,7 @@
  * the end of the database change, so a second concurrent run waits, holding no table lock, and
  * then finds the row finished (or, for another incident's run, the plan reverted) before it dumps.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { RollbackKitError, type ErrorFacts } from '../core/errors.js';
 import type { Log } from '../core/log.js';
 import { RevertFailed, type Choice } from '../migrations/revert.js';
@@ -247,10 +248,19 @@ export function lockLostWhileReverting(err: unknown): RollbackKitError {
   return new RollbackKitError(`${LOST_WHILE_REVERTING}: ${said}`, LOST_HINT);
 }
 
-/** Releases the lock and ends its session (a session lock would die with it anyway). */
+/**
+ * How long the release waits for the lock session's backend to go: on a path that stalls as the
+ * session ends, the server's close never comes back, and the run's end must not wait for it.
+ */
+const LOCK_CLOSE_MS = 2000;
+
+/**
+ * Releases the lock (bounded by the session's deadline), then ends its session, waiting for its
+ * backend to go no longer than LOCK_CLOSE_MS (a session lock would die with it anyway).
+ */
 export async function unlockRollback(session: Session): Promise<void> {
   await releaseMigrationLock(session, ROLLBACK_LOCK_KEY);
-  await session.end().catch(() => undefined);
+  await Promise.race([closeSession(session), sleep(LOCK_CLOSE_MS, undefined, { ref: false })]);
 }
 
 /** A plan of down migrations: the versions, newest first, and what it keeps above its oldest. */

@@ -15,6 +15,7 @@ import { lockHolders } from '../../src/migrations/lock.js';
 import { lockRollback, ROLLBACK_LOCK_KEY, unlockRollback, watchRollbackLock } from '../../src/pipeline/ledger.js';
 import { runRollback, type RollbackRequest } from '../../src/pipeline/rollback.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
+import { stallingProxy } from '../helpers/stalling-proxy.js';
 import { applyMigrations, tables, writeMigrations, type Step } from '../migrations/fixtures.js';
 import { appliedVersions } from './world.js';
 import { databaseRollbackRequest } from './requests.js';
@@ -123,4 +124,14 @@ it('a lock gone while its session stays (found by the check on that session, not
   expect(second.lost()).toBe(false);
   second.dispose();
   await unlockRollback(again);
+});
+
+it('releasing the lock returns on a path that stalls as its session ends (the server\'s close never comes back)', async () => {
+  // Terminate ('X', length 4): the last message the lock's session sends.
+  const proxy = await stallingProxy(db, { clientSends: 'X\u0000\u0000\u0000\u0004' });
+  const session = await lockRollback(parseConnectionString(proxy.url), 5, memoryLog());
+  await unlockRollback(session);
+  expect(proxy.stalls).toBe(1);
+  // Released before the session was ended: another run may take it at once.
+  expect(await withSession(parseConnectionString(db.url), (s) => lockHolders(s, ROLLBACK_LOCK_KEY))).toEqual([]);
 });
