@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorLine } from '../../src/core/errors.js';
 import { runProcess } from '../../src/core/process.js';
+import { QueryDeadlineExceeded } from '../../src/db/session.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
 import { runAction, type ActionRun } from '../helpers/run-action.js';
 
@@ -121,5 +122,11 @@ describe('errorLine for Node system errors', () => {
     const eacces = Object.assign(new Error('EACCES'), { code: 'EACCES', syscall: 'mkdir', path: '/srv/s' });
     expect(errorLine(eacces)).toBe('Could not create the folder /srv/s: permission denied (EACCES).');
     expect(errorLine(new Error('boom'))).toBe('Unexpected error: boom');
+  });
+
+  it('leaves whole an error of ours that only borrows a system code (a query deadline: ETIMEDOUT)', () => {
+    const err = new QueryDeadlineExceeded(30_000, 1, 5_000);
+    expect(errorLine(err)).toBe(`Unexpected error: ${err.message}`);
+    expect(err.message).toMatch(/, so the connection was closed$/);
   });
 });
