@@ -96,6 +96,11 @@ incident:
       'line 1, budget-minutes: must be a number, written in plain decimals (10, not 0xA or 1e1)',
     ]);
     expect(parsePlanFile('components:\n  web: { provider: vercel, project: shop }\ndatabase:\n  steps: 2\n').database?.choice).toEqual({ steps: 2 });
+    // An alias (*name) is read where its value was written, not accepted as the number YAML made of it.
+    expect(problems('budget-minutes: &n 1e1\ncomponents:\n  web: { provider: vercel, project: shop }\ndatabase:\n  steps: *n\n')).toEqual([
+      'line 1, budget-minutes: must be a number, written in plain decimals (10, not 0xA or 1e1)',
+      'line 5, database.steps: must be a whole number, written in plain decimals (10, not 0xA or 1e1)',
+    ]);
   });
 
   it('refuses a database or verify key left empty, which would silently mean "none" where {} means "the defaults"', () => {
