@@ -150,6 +150,10 @@ export function wordingFor(names: readonly string[], tempDir: string = tmpdir())
     [/\bRUNNER_TEMP (?=\S)/g, () => 'the snapshot folder '],
     [/\$RUNNER_TEMP\b/g, () => tempDir],
     [/\b([Rr])e-run(ning)? the step\b/g, (_, r, ing) => `${r === 'R' ? 'R' : 'r'}un${ing ?? ''} the command again`],
+    // A failed down migration (src/migrations/run-failure.ts): a job's re-run checks out the commit it
+    // started from, so a fixed file needs a push and a new run; a command reads the file as it is now.
+    [/, push the fix and start a new run: Re-run jobs checks out the same commit and would run the same SQL again\b/g, () => ' and run the command again'],
+    [/\bre-run: the run continues from this migration\b/g, () => 'run the command again: it continues from this migration'],
     [/ and that actions\/checkout ran before this step\b/g, () => ''],
     [/\bthe workspace\b/g, () => 'the current folder'],
     // Other actions are other commands.

@@ -8,7 +8,7 @@ import { COMMAND_FLAGS } from '../../src/cli/flags.js';
 import { wordingFor } from '../../src/cli/wording.js';
 import { GIT_REVERT_NEEDS } from '../../src/pipeline/git-revert-access.js';
 
-const CI_ONLY = /this action\b|actions\/checkout|fetch-depth|secrets\.|\bthe job\b|\bthis job\b|job summary|\bthe step\b|\bthis step\b|\brunners?\b|GitHub Actions/;
+const CI_ONLY = /Re-run jobs|push the fix|this action\b|actions\/checkout|fetch-depth|secrets\.|\bthe job\b|\bthis job\b|job summary|\bthe step\b|\bthis step\b|\brunners?\b|GitHub Actions/;
 
 const cases: [keyof typeof COMMAND_FLAGS, string, string][] = [
   // src/platforms/vercel/rollback.ts: printed by sandbox, drill --sandbox, rollback and promote.
@@ -60,6 +60,13 @@ const cases: [keyof typeof COMMAND_FLAGS, string, string][] = [
   ],
   // In a workflow's `run:` step the command is in a job, and a re-run of it is one: src/migrations/rerun.ts
   ['down', 'With steps, a re-run of this job finishes this plan (the run recorded it).', 'With steps, a re-run of this job finishes this plan (the run recorded it).'],
+  // A failed down migration: src/migrations/run-failure.ts. A command reads the fixed file at once; only a job's re-run would not.
+  [
+    'down',
+    "If the down SQL is wrong, fix it in 002_b.sql, push the fix and start a new run: Re-run jobs checks out the same commit and would run the same SQL again. If something else blocks it (PostgreSQL's message above), fix that and re-run: the run continues from this migration.",
+    "If the down SQL is wrong, fix it in 002_b.sql and run the command again. If something else blocks it (PostgreSQL's message above), fix that and run the command again: it continues from this migration.",
+  ],
+  ['rollback', "Fix what blocks that read (PostgreSQL's message above) and re-run: the run continues from this migration.", "Fix what blocks that read (PostgreSQL's message above) and run the command again: it continues from this migration."],
   // Steps: src/db/restore.ts, src/platforms/*
   ['restore', 'Run the step again when it can run to its end.', 'Run the command again when it can run to its end.'],
   ['promote', 'Once production serves dpl_1, running the step again reports already-current.', 'Once production serves dpl_1, running the command again reports already-current.'],
