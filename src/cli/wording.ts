@@ -21,6 +21,7 @@
 import { tmpdir } from 'node:os';
 import { TOKEN_ENV } from '../core/secret-input.js';
 import { GIT_REVERT_NEEDS } from '../pipeline/git-revert-access.js';
+import { SECRETS_GO } from '../pipeline/plan-file.js';
 import { FLAGS, flagOf } from './flags.js';
 
 export type Wording = (text: string) => string;
@@ -87,6 +88,8 @@ export function wordingFor(names: readonly string[], tempDir: string = tmpdir())
   const rules: Rule[] = [
     // Whole workflow sentences, before any of their words is taken for a flag.
     [new RegExp(escape(GIT_REVERT_NEEDS), 'g'), () => GIT_REVERT_NEEDS_HERE],
+    // A secret found in the plan: word by word it read "the root action's --from secrets (vercel-token, …, --database-url, …)".
+    [new RegExp(escape(SECRETS_GO), 'g'), () => `export them (${Object.values(TOKEN_ENV).join(', ')}) or give them as flags (rollback-kit --help lists both)`],
     // "this action (method: promote, target: <deployment id>)": the promote-previous action's inputs.
     [/\bthis action \(((?:[a-z-]+: [^,)]+)(?:, [a-z-]+: [^,)]+)*)\)/g, (_, pairs) => `\`rollback-kit promote ${pairs!.split(', ').map((p) => `--${p.replace(': ', ' ')}`).join(' ')}\``],
     // Every required input: the flag, and for a secret its variable too.

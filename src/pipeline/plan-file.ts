@@ -6,6 +6,7 @@
  * describe one component and the database (`planFromInputs`).
  */
 import { RollbackKitError } from '../core/errors.js';
+import { TOKEN_ENV } from '../core/secret-input.js';
 import { decimalNumber, parseList } from '../core/parse.js';
 import type { Choice } from '../migrations/revert.js';
 import { FORMAT_NAMES, type FormatName } from '../migrations/types.js';
@@ -186,6 +187,12 @@ const TOP_FIELDS = ['budget-minutes', 'environment', 'components', 'database', '
 type Raw = Record<string, unknown>;
 const isObject = (v: unknown): v is Raw => v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Date);
 
+/**
+ * Where a secret found in the plan goes instead, in a workflow's words. Whole, so the command line
+ * can say it in its own (src/cli/wording.ts): its words one by one read as flags.
+ */
+export const SECRETS_GO = `pass them as the root action's inputs from secrets (${Object.keys(TOKEN_ENV).join(', ')}) or the documented environment variables`;
+
 /** Collects problems while reading one parsed document. */
 class Reader {
   readonly problems: PlanProblem[] = [];
@@ -296,7 +303,7 @@ export function parsePlanFile(text: string, source: string = PLAN_FILE): Rollbac
     for (const s of secrets) {
       reader.problem(
         s.path,
-        `looks like ${s.kind}. Secrets never go in the rollback plan (it is committed); pass them as the root action's inputs from secrets (vercel-token, fly-token, railway-token, render-token, netlify-token, database-url, github-token, notify-webhook-url) or the documented environment variables, and rotate this one: it is in your git history`,
+        `looks like ${s.kind}. Secrets never go in the rollback plan (it is committed); ${SECRETS_GO}, and rotate this one: it is in your git history`,
       );
     }
     throw new PlanError(sortProblems(reader.problems), source);

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { COMMAND_FLAGS } from '../../src/cli/flags.js';
 import { wordingFor } from '../../src/cli/wording.js';
 import { GIT_REVERT_NEEDS } from '../../src/pipeline/git-revert-access.js';
+import { parsePlanFile } from '../../src/pipeline/plan-file.js';
 
 const CI_ONLY = /Re-run jobs|push the fix|this action\b|actions\/checkout|fetch-depth|secrets\.|\bthe job\b|\bthis job\b|job summary|\bthe step\b|\bthis step\b|\brunners?\b|GitHub Actions/;
 
@@ -99,6 +100,20 @@ describe('workflow words at a terminal', () => {
     const words = wordingFor(COMMAND_FLAGS[command], '/tmp');
     expect(words(from)).toBe(to);
     if (!to.includes('re-run of this job')) expect(to).not.toMatch(CI_ONLY);
+  });
+
+  it('a secret found in the plan says where secrets go at a terminal, not "the root action\'s --from secrets (…, --database-url, …)"', () => {
+    let message = '';
+    try {
+      parsePlanFile('components:\n  web: { provider: vercel, project: shop, token: vcp_AbCdEfGh1234567890abcdefGHIJ }\n');
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    const to = wordingFor(COMMAND_FLAGS.plan, '/tmp')(message);
+    expect(to).toContain(
+      'Secrets never go in the rollback plan (it is committed); export them (VERCEL_TOKEN, FLY_API_TOKEN, RAILWAY_TOKEN, RENDER_API_KEY, NETLIFY_AUTH_TOKEN, GITHUB_TOKEN, DATABASE_URL, ROLLBACK_WEBHOOK_URL) or give them as flags (rollback-kit --help lists both), and rotate this one: it is in your git history.',
+    );
+    expect(to).not.toMatch(/root action|--from|secrets \(/);
   });
 
   it('a git-revert component’s push refusal says what a clone needs, not what a job must grant', () => {
