@@ -36,11 +36,12 @@ const COMMAND_OF_ACTION: Record<string, string> = {
 };
 
 /**
- * A plan file's problem ("line 7, database.steps: …", "line 2, (YAML): …"), up to the next one: its
- * names are the file's keys, not flags. A check spec's problem ("line 1, check \"a\", field \"url\":
+ * A plan file's problem ("line 7, database.steps: …", "line 2, (YAML): …"), up to the next one ("; line
+ * 9, …") or the end of its sentence: its names are the file's keys, not flags, after a ';' of its own
+ * too ("is empty; give its fields (method, migrations-dir, …)", "known fields: budget-minutes, …"). A check spec's problem ("line 1, check \"a\", field \"url\":
  * … the base-url input …") quotes its fields and is worded as any message.
  */
-const PLAN_FILE_PROBLEM = /(\bline \d+, (?:[a-z][\w-]*(?:\.[\w-]+)*|\([^)]*\)): (?:[^;.]|\.(?=\S))*)/;
+const PLAN_FILE_PROBLEM = /(\bline \d+, (?:[a-z][\w-]*(?:\.[\w-]+)*|\([^)]*\)): (?:[^;.]|\.(?=\S)|;(?! line \d+, ))*)/;
 
 /** Not inside a longer name, a dotted key, a path, a URL, a quoted name or an already written flag. */
 const BEFORE = String.raw`(?<![-.\w/"'\`$@={<])`;
