@@ -89,6 +89,8 @@ export function wordingFor(names: readonly string[], tempDir: string = tmpdir())
   const rules: Rule[] = [
     // Whole workflow sentences, before any of their words is taken for a flag.
     [new RegExp(escape(GIT_REVERT_NEEDS), 'g'), () => GIT_REVERT_NEEDS_HERE],
+    // The restore after a failed database phase (src/pipeline/rollback.ts), given for both: here its other form is the same command again.
+    [/("rollback-kit restore --snapshot-path ([^"]+)") \(or restore-db with snapshot-path: ([^)]+)\)/g, (whole, command, path, again) => (path === again ? command! : whole)],
     // A secret found in the plan: word by word it read "the root action's --from secrets (vercel-token, …, --database-url, …)".
     [new RegExp(escape(SECRETS_GO), 'g'), () => `export them (${Object.values(TOKEN_ENV).join(', ')}) or give them as flags (rollback-kit --help lists both)`],
     // "this action (method: promote, target: <deployment id>)": the promote-previous action's inputs.

@@ -68,6 +68,12 @@ const cases: [keyof typeof COMMAND_FLAGS, string, string][] = [
     "If the down SQL is wrong, fix it in 002_b.sql and run the command again. If something else blocks it (PostgreSQL's message above), fix that and run the command again: it continues from this migration.",
   ],
   ['rollback', "Fix what blocks that read (PostgreSQL's message above) and re-run: the run continues from this migration.", "Fix what blocks that read (PostgreSQL's message above) and run the command again: it continues from this migration."],
+  // The restore after a failed database phase: src/pipeline/rollback.ts. Said once, not again as its action's form reworded into the same command.
+  [
+    'rollback',
+    'Or, to put the database back as it was before this run, restore that snapshot: "rollback-kit restore --snapshot-path /srv/s/shop-before.dump" (or restore-db with snapshot-path: /srv/s/shop-before.dump).',
+    'Or, to put the database back as it was before this run, restore that snapshot: "rollback-kit restore --snapshot-path /srv/s/shop-before.dump".',
+  ],
   // Steps: src/db/restore.ts, src/platforms/*
   ['restore', 'Run the step again when it can run to its end.', 'Run the command again when it can run to its end.'],
   ['promote', 'Once production serves dpl_1, running the step again reports already-current.', 'Once production serves dpl_1, running the command again reports already-current.'],
