@@ -100,7 +100,7 @@ export class PlanError extends RollbackKitError {
   ) {
     super(
       `The rollback plan (${source}) has ${problems.length} problem${problems.length === 1 ? '' : 's'}, so nothing was run: ${problems.map(formatPlanProblem).join('; ')}.`,
-      'Fix them and re-run; the "rollback plan" section of the rollback-kit README lists every field.',
+      `Fix ${problems.length === 1 ? 'it' : 'them'} and re-run; the "rollback plan" section of the rollback-kit README lists every field.`,
     );
   }
 }

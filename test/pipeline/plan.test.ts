@@ -86,6 +86,19 @@ incident:
     ]);
   });
 
+  it('asks to fix "it" for one problem and "them" for several', () => {
+    const hint = (text: string) => {
+      try {
+        parsePlanFile(text);
+      } catch (err) {
+        return (err as PlanError).hint;
+      }
+      return undefined;
+    };
+    expect(hint('components:\n  web: { provider: vercel, project: shop }\nfoo: 1\n')).toMatch(/^Fix it and re-run;/);
+    expect(hint('components:\n  web: { provider: vercel, project: shop }\nfoo: 1\nbar: 2\n')).toMatch(/^Fix them and re-run;/);
+  });
+
   it('refuses numbers YAML reads from hex, octal or exponent forms, as the inputs do (README: plain decimals only)', () => {
     for (const written of ['0x2', '0o7', '1e1']) {
       expect(problems(`components:\n  web: { provider: vercel, project: shop }\ndatabase:\n  steps: ${written}\n`)).toEqual([
