@@ -21,6 +21,7 @@
 import { tmpdir } from 'node:os';
 import { TOKEN_ENV } from '../core/secret-input.js';
 import { GIT_REVERT_NEEDS } from '../pipeline/git-revert-access.js';
+import { SECRETS_GO } from '../pipeline/plan-file.js';
 import { FLAGS, flagOf } from './flags.js';
 
 export type Wording = (text: string) => string;
@@ -35,11 +36,12 @@ const COMMAND_OF_ACTION: Record<string, string> = {
 };
 
 /**
- * A plan file's problem ("line 7, database.steps: …", "line 2, (YAML): …"), up to the next one: its
- * names are the file's keys, not flags. A check spec's problem ("line 1, check \"a\", field \"url\":
+ * A plan file's problem ("line 7, database.steps: …", "line 2, (YAML): …"), up to the next one ("; line
+ * 9, …") or the end of its sentence: its names are the file's keys, not flags, after a ';' of its own
+ * too ("is empty; give its fields (method, migrations-dir, …)", "known fields: budget-minutes, …"). A check spec's problem ("line 1, check \"a\", field \"url\":
  * … the base-url input …") quotes its fields and is worded as any message.
  */
-const PLAN_FILE_PROBLEM = /(\bline \d+, (?:[a-z][\w-]*(?:\.[\w-]+)*|\([^)]*\)): (?:[^;.]|\.(?=\S))*)/;
+const PLAN_FILE_PROBLEM = /(\bline \d+, (?:[a-z][\w-]*(?:\.[\w-]+)*|\([^)]*\)): (?:[^;.]|\.(?=\S)|;(?! line \d+, ))*)/;
 
 /** Not inside a longer name, a dotted key, a path, a URL, a quoted name or an already written flag. */
 const BEFORE = String.raw`(?<![-.\w/"'\`$@={<])`;
@@ -87,6 +89,10 @@ export function wordingFor(names: readonly string[], tempDir: string = tmpdir())
   const rules: Rule[] = [
     // Whole workflow sentences, before any of their words is taken for a flag.
     [new RegExp(escape(GIT_REVERT_NEEDS), 'g'), () => GIT_REVERT_NEEDS_HERE],
+    // The restore after a failed database phase (src/pipeline/rollback.ts), given for both: here its other form is the same command again.
+    [/("rollback-kit restore --snapshot-path ([^"]+)") \(or restore-db with snapshot-path: ([^)]+)\)/g, (whole, command, path, again) => (path === again ? command! : whole)],
+    // A secret found in the plan: word by word it read "the root action's --from secrets (vercel-token, …, --database-url, …)".
+    [new RegExp(escape(SECRETS_GO), 'g'), () => `export them (${Object.values(TOKEN_ENV).join(', ')}) or give them as flags (rollback-kit --help lists both)`],
     // "this action (method: promote, target: <deployment id>)": the promote-previous action's inputs.
     [/\bthis action \(((?:[a-z-]+: [^,)]+)(?:, [a-z-]+: [^,)]+)*)\)/g, (_, pairs) => `\`rollback-kit promote ${pairs!.split(', ').map((p) => `--${p.replace(': ', ' ')}`).join(' ')}\``],
     // Every required input: the flag, and for a secret its variable too.
@@ -150,6 +156,10 @@ export function wordingFor(names: readonly string[], tempDir: string = tmpdir())
     [/\bRUNNER_TEMP (?=\S)/g, () => 'the snapshot folder '],
     [/\$RUNNER_TEMP\b/g, () => tempDir],
     [/\b([Rr])e-run(ning)? the step\b/g, (_, r, ing) => `${r === 'R' ? 'R' : 'r'}un${ing ?? ''} the command again`],
+    // A failed down migration (src/migrations/run-failure.ts): a job's re-run checks out the commit it
+    // started from, so a fixed file needs a push and a new run; a command reads the file as it is now.
+    [/, push the fix and start a new run: Re-run jobs checks out the same commit and would run the same SQL again\b/g, () => ' and run the command again'],
+    [/\bre-run: the run continues from this migration\b/g, () => 'run the command again: it continues from this migration'],
     [/ and that actions\/checkout ran before this step\b/g, () => ''],
     [/\bthe workspace\b/g, () => 'the current folder'],
     // Other actions are other commands.

@@ -7,9 +7,13 @@
  * expanded, so the time and memory a document can take are bounded by its own length.
  */
 import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type ErrorCode } from 'yaml';
+import { decimalNumber } from './parse.js';
 
 /** Characters (and one per node) a document may grow by through its aliases. */
 export const MAX_ALIAS_EXPANSION = 1_000_000;
+
+/** Where a value is in a document: map keys and list indexes from the top. */
+export type YamlPath = (string | number)[];
 
 export interface YamlProblem {
   line: number;
@@ -77,6 +81,32 @@ export function readYaml(text: string): YamlDocument {
   expansion.measure();
   // Aliases are bounded above; the library's own alias count (100 uses) would refuse ordinary specs.
   return { value: doc.toJS({ maxAliasCount: -1 }), doc, lines };
+}
+
+/** What a number written as 0x10 or 1e1 is told: the same words in every file we read. */
+export const PLAIN_DECIMALS = 'written in plain decimals (10, not 0xA or 1e1)';
+
+/**
+ * A number YAML read, as its author wrote it: plain decimals only (`10`, `2.5`), as every input is
+ * read (core/parse.ts). YAML's core schema also reads `0x10`, `0o7`, `1e1` and `.inf` as numbers,
+ * which the value alone cannot tell from 16, 7, 10 and Infinity, so the scalar's own text is read.
+ * NaN when it is not a plain decimal. Aliases (`*name`) are followed to the scalar they name.
+ */
+export function writtenNumber(doc: Document, path: YamlPath, value: number): number {
+  const node = nodeAt(doc, path);
+  return decimalNumber(isScalar(node) && typeof node.source === 'string' ? node.source : String(value));
+}
+
+/** The node at `path`, through aliases (`doc.getIn` stops at one). */
+function nodeAt(doc: Document, path: YamlPath): unknown {
+  let node: unknown = doc.contents;
+  for (const seg of path) {
+    if (isAlias(node)) node = node.resolve(doc);
+    if (isMap(node)) node = node.items.find((p) => isPair(p) && isScalar(p.key) && p.key.value === seg)?.value;
+    else if (isSeq(node) && typeof seg === 'number') node = node.items[seg];
+    else return undefined;
+  }
+  return isAlias(node) ? node.resolve(doc) : node;
 }
 
 /** 1-based numbers of the lines whose indentation (the whitespace before the first character) holds a tab. */

@@ -57,6 +57,12 @@ export const MIN_DRILL_BUDGET_MINUTES = 0.001;
 
 export type DrillStatus = 'passed' | 'failed' | 'dry-run';
 
+/**
+ * A drill that failed in readiness never tried the way back: it has no time to give (the record's
+ * wayBackMs is only the readiness checks'). Said so in the same words on the command line and in the summary.
+ */
+export const UNTRIED_WAY_BACK = 'Drill failed in readiness: the way back was not tried, and nothing was changed.';
+
 
 export interface DrillComponent {
   name: string;

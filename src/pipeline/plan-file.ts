@@ -6,13 +6,13 @@
  * describe one component and the database (`planFromInputs`).
  */
 import { RollbackKitError } from '../core/errors.js';
+import { TOKEN_ENV } from '../core/secret-input.js';
 import { decimalNumber, parseList } from '../core/parse.js';
 import type { Choice } from '../migrations/revert.js';
 import { FORMAT_NAMES, type FormatName } from '../migrations/types.js';
 import { defaultApiUrl, isHttpUrl, METHODS, PROVIDERS, type Provider } from '../platforms/promote.js';
-import { isScalar } from 'yaml';
-import { readYaml, YamlError, type YamlDocument } from '../core/yaml.js';
-import { locate, type YamlPath } from '../smoke/parse-spec.js';
+import { PLAIN_DECIMALS, readYaml, writtenNumber, YamlError, type YamlDocument, type YamlPath } from '../core/yaml.js';
+import { locate } from '../smoke/parse-spec.js';
 import { MAX_BUDGET_MINUTES, MIN_BUDGET_MINUTES, RUNBOOK_MINUTES } from './budgets.js';
 import { findSecretValues } from './secret-values.js';
 
@@ -100,7 +100,7 @@ export class PlanError extends RollbackKitError {
   ) {
     super(
       `The rollback plan (${source}) has ${problems.length} problem${problems.length === 1 ? '' : 's'}, so nothing was run: ${problems.map(formatPlanProblem).join('; ')}.`,
-      'Fix them and re-run; the "rollback plan" section of the rollback-kit README lists every field.',
+      `Fix ${problems.length === 1 ? 'it' : 'them'} and re-run; the "rollback plan" section of the rollback-kit README lists every field.`,
     );
   }
 }
@@ -187,13 +187,19 @@ const TOP_FIELDS = ['budget-minutes', 'environment', 'components', 'database', '
 type Raw = Record<string, unknown>;
 const isObject = (v: unknown): v is Raw => v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Date);
 
+/**
+ * Where a secret found in the plan goes instead, in a workflow's words. Whole, so the command line
+ * can say it in its own (src/cli/wording.ts): its words one by one read as flags.
+ */
+export const SECRETS_GO = `pass them as the root action's inputs from secrets (${Object.keys(TOKEN_ENV).join(', ')}) or the documented environment variables`;
+
 /** Collects problems while reading one parsed document. */
 class Reader {
   readonly problems: PlanProblem[] = [];
   constructor(
     private readonly lineOf: (path: YamlPath, keyOf?: string) => number | undefined,
-    /** A scalar's text as written: YAML reads `0x2` and `1e1` as numbers, which the plan does not. */
-    private readonly sourceOf: (path: YamlPath) => string | undefined = () => undefined,
+    /** A number as written (core/yaml.ts): YAML reads `0x2` and `1e1` as numbers, which the plan does not. */
+    private readonly numberOf: (path: YamlPath, value: number) => number,
   ) {}
 
   problem(path: YamlPath, message: string, keyOf?: string): void {
@@ -241,10 +247,9 @@ class Reader {
       case 'number': {
         // Plain decimals only, as for every input (README): YAML's hex, octal and exponent forms
         // (`0x2`, `0o7`, `1e1`) are refused, not read as 2, 7 and 10.
-        const written = typeof value === 'number' ? (this.sourceOf(path) ?? String(value)) : value;
-        const n = typeof written === 'string' ? decimalNumber(written) : NaN;
+        const n = typeof value === 'number' ? this.numberOf(path, value) : typeof value === 'string' ? decimalNumber(value) : NaN;
         if (!Number.isFinite(n) || (kind.type === 'int' && !Number.isInteger(n))) {
-          const form = typeof value === 'number' && Number.isNaN(n) ? ', written in plain decimals (10, not 0xA or 1e1)' : '';
+          const form = typeof value === 'number' && Number.isNaN(n) ? `, ${PLAIN_DECIMALS}` : '';
           this.problem(path, `must be ${kind.type === 'int' ? 'a whole number' : 'a number'}${form}`);
           return undefined;
         }
@@ -288,10 +293,7 @@ export function parsePlanFile(text: string, source: string = PLAN_FILE): Rollbac
   const { doc, lines: lineCounter, value: root } = yaml;
   const reader = new Reader(
     (path, keyOf) => locate(doc, lineCounter, path, keyOf),
-    (path) => {
-      const node = doc.getIn(path, true);
-      return isScalar(node) ? node.source : undefined;
-    },
+    (path, value) => writtenNumber(doc, path, value),
   );
 
   // Secrets first, and alone: a value that looks like one is never echoed, and nothing else about
@@ -301,7 +303,7 @@ export function parsePlanFile(text: string, source: string = PLAN_FILE): Rollbac
     for (const s of secrets) {
       reader.problem(
         s.path,
-        `looks like ${s.kind}. Secrets never go in the rollback plan (it is committed); pass them as the root action's inputs from secrets (vercel-token, fly-token, railway-token, render-token, netlify-token, database-url, github-token, notify-webhook-url) or the documented environment variables, and rotate this one: it is in your git history`,
+        `looks like ${s.kind}. Secrets never go in the rollback plan (it is committed); ${SECRETS_GO}, and rotate this one: it is in your git history`,
       );
     }
     throw new PlanError(sortProblems(reader.problems), source);

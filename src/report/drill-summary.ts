@@ -3,7 +3,7 @@
  * so they can never tell different stories. Outside text goes through the escaping helpers.
  */
 import type { Log } from '../core/log.js';
-import type { DrillRecord, DrillStatus, DrillTrendRow } from '../pipeline/drill.js';
+import { UNTRIED_WAY_BACK, type DrillRecord, type DrillStatus, type DrillTrendRow } from '../pipeline/drill.js';
 import { formatDuration, inlineText, linkText, table } from './markdown.js';
 import { overBudget, timeText } from './rollback-summary.js';
 import { redactDeep } from '../core/secrets.js';
@@ -17,7 +17,9 @@ export function drillReportMarkdown(record: DrillRecord, trend: DrillTrendRow[])
     head,
     record.status === 'dry-run'
       ? ''
-      : `The way back took ${formatDuration(record.wayBackMs)} of its ${formatDuration(record.wayBackBudgetMs)} budget (budget-minutes ${record.budgetMinutes}); rolling forward took ${formatDuration(record.forwardMs)}.`,
+      : record.failedPhase === 'readiness'
+        ? UNTRIED_WAY_BACK
+        : `The way back took ${formatDuration(record.wayBackMs)} of its ${formatDuration(record.wayBackBudgetMs)} budget (budget-minutes ${record.budgetMinutes}); rolling forward took ${formatDuration(record.forwardMs)}.`,
     ...(record.failures.length ? ['**Why it failed**', record.failures.map((f) => `- ${inlineText(f)}`).join('\n')] : []),
     table(
       ['Phase', 'Component', 'Took / budget', 'Status', 'Detail'],

@@ -13,7 +13,7 @@ import { githubClient } from '../github/client.js';
 import { HttpApiError, HttpNetworkError, OutOfTime, WaitTooLong, type HttpClient } from '../platforms/http/client.js';
 import { StepDeadline } from '../platforms/http/deadline.js';
 import { codeSpan, formatDuration, inlineText, linkText, table } from './markdown.js';
-import { changedEnv, checksTable, deploymentLabel, deploymentMarkdown, overBudget, statusLine, STATUS_EMOJI, timeText, totalText, verdictText, whyFailed } from './rollback-summary.js';
+import { changedEnv, checksTable, deploymentMarkdown, moveLabels, overBudget, statusLine, STATUS_EMOJI, timeText, totalText, verdictText, whyFailed } from './rollback-summary.js';
 import { redactDeep } from '../core/secrets.js';
 
 export interface GitHubTarget {
@@ -152,7 +152,10 @@ export function incidentBody(record: RollbackRecord): string {
   const badSince = record.components.map((c) => c.from?.createdAt).filter((t): t is string => !!t && !Number.isNaN(Date.parse(t))).sort((a, b) => Date.parse(a) - Date.parse(b))[0];
   const end = endTime(record);
   const impact = badSince && end ? `${inlineText(timeText(badSince, true))} – ${inlineText(timeText(end, true))} at most (from the bad deployment's creation to the end of the rollback; confirm)` : BLANK;
-  const moved = record.components.filter((c) => c.from || c.to).map((c) => `${c.name} from ${deploymentLabel(c.from) ?? '?'} to ${deploymentLabel(c.to) ?? '?'}`);
+  const moved = record.components.flatMap((c) => {
+    const m = moveLabels(c);
+    return m ? [m.from ? `${c.name} from ${m.from} to ${m.to}` : `${c.name} back to ${m.to}`] : [];
+  });
   const summary = [
     `rollback-kit rolled ${inlineText(record.environment)} back because: ${inlineText(record.reason)}.`,
     moved.length ? `${inlineText(moved.join('; '))}.` : '',

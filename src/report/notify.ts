@@ -13,7 +13,7 @@ import { parseRetryAfter } from '../platforms/http/retry.js';
 import { sleep } from '../smoke/pool.js';
 import { HEARTBEAT_INTERVAL_MS, type HeartbeatUpdate } from './heartbeat.js';
 import { formatDuration, noAutolink } from './markdown.js';
-import { budgetText, deploymentLabel, STATUS_EMOJI, statusLine, timeText, totalText, wholeRollback } from './rollback-summary.js';
+import { budgetText, deploymentLabel, moveLabels, STATUS_EMOJI, statusLine, timeText, totalText, wholeRollback } from './rollback-summary.js';
 
 export type ChatEvent = { kind: 'start' } | { kind: 'phase'; entry: TimelineEntry } | { kind: 'update'; update: HeartbeatUpdate } | { kind: 'end' };
 
@@ -94,9 +94,8 @@ function methodText(record: RollbackRecord): string {
 /** Each part's state at the end: "web: rolled-back dpl_bad → dpl_good (abc1234)". */
 function stateLines(record: RollbackRecord): string[] {
   const lines = record.components.map((c) => {
-    const from = deploymentLabel(c.from);
-    const to = deploymentLabel(c.to);
-    const move = from || to ? ` ${from ?? '?'} → ${to ?? '?'}` : '';
+    const m = moveLabels(c);
+    const move = !m ? '' : m.from ? ` ${m.from} → ${m.to}` : ` to ${m.to}`;
     return `${c.name}: ${c.status}${move}${c.error ? ` (${c.error})` : ''}`;
   });
   const db = record.database;

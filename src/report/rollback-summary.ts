@@ -89,6 +89,19 @@ export function deploymentLabel(ref: DeploymentRef | undefined): string | undefi
   return [name, sha && `(${sha})`].filter(Boolean).join(' ');
 }
 
+/**
+ * A component's move as labels, each known one named. What served before is not always known (the
+ * command provider without `from`): then `from` is unset and callers say only where it went ("back
+ * to v41"), as the CLI's "Rolled back to v41"; a "?" in its place reads as a fault of the rollback.
+ * Where it went, when unknown, is "the previous deployment" as the CLI says. Undefined: neither known.
+ */
+export function moveLabels(c: Pick<ComponentRecord, 'from' | 'to'>): { from?: string; to: string } | undefined {
+  const from = deploymentLabel(c.from);
+  const to = deploymentLabel(c.to);
+  if (!from && !to) return undefined;
+  return { ...(from ? { from } : {}), to: to ?? 'the previous deployment' };
+}
+
 /** A deployment for Markdown: id, link and commit, each escaped. */
 export function deploymentMarkdown(ref: DeploymentRef | undefined): string {
   if (!ref) return '-';

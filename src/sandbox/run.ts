@@ -194,7 +194,9 @@ async function setUp(opts: Omit<SandboxOptions, 'reportDir' | 'dryRun'>, brokenV
   await writeMigration(migrations, 'v1');
   await migrate(migrations);
   cleanup.check();
-  const v1 = vercel.addDeployment(project, { production: true, sha: randomBytes(20).toString('hex') });
+  // Created now, not at the stand-in's fixed test clock: the incident's impact runs from the bad
+  // deployment's creation, which read as a month before the demo.
+  const v1 = vercel.addDeployment(project, { production: true, sha: randomBytes(20).toString('hex'), createdAt: Date.now() });
   shop.release(v1.uid, 'v1');
   const healthy = await smoke(shop.url, databaseUrl, log);
   cleanup.check();
@@ -204,7 +206,7 @@ async function setUp(opts: Omit<SandboxOptions, 'reportDir' | 'dryRun'>, brokenV
   await writeMigration(migrations, 'v2');
   await migrate(migrations);
   cleanup.check();
-  const v2 = vercel.addDeployment(project, { production: true, sha: randomBytes(20).toString('hex') });
+  const v2 = vercel.addDeployment(project, { production: true, sha: randomBytes(20).toString('hex'), createdAt: Math.max(Date.now(), v1.createdAt + 1) });
   shop.release(v2.uid, 'v2');
   say(`Deployed v2 (${v2.uid}) with 20260102000000_add_discount_codes${brokenV2 ? '' : ' (healthy: a drill rehearses on a good release)'}`);
   const before = await smoke(shop.url, databaseUrl, log);

@@ -4,7 +4,7 @@
  * useful, and fixing one mistake per run is slow when production may be broken.
  */
 import { isMap, isPair, isScalar, isSeq, type Document, type LineCounter } from 'yaml';
-import { readYaml, YamlError, type YamlDocument } from '../core/yaml.js';
+import { PLAIN_DECIMALS, readYaml, writtenNumber, YamlError, type YamlDocument, type YamlPath } from '../core/yaml.js';
 import { RollbackKitError } from '../core/errors.js';
 import { splitCredentials, urlSecrets } from '../core/url-secrets.js';
 import { joinUrl } from './join-url.js';
@@ -57,7 +57,7 @@ const BODY_ASSERTIONS = ['body-contains', 'body-not-contains', 'body-matches', '
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
-export type YamlPath = (string | number)[];
+export type { YamlPath };
 
 /** Parses and validates; throws SpecError with every problem found. */
 export function parseChecks(text: string, ctx: SpecContext): Check[] {
@@ -101,7 +101,15 @@ export function parseChecks(text: string, ctx: SpecContext): Check[] {
   const names = new Map<string, number>();
   items.forEach((item, index) => {
     const path = [...base, index];
-    const reader = new CheckReader(item, index, ctx, problems, (field) => lineOf(field ? [...path, field] : path, undefined), (field) => lineOf(path, field));
+    const reader = new CheckReader(
+      item,
+      index,
+      ctx,
+      problems,
+      (field) => lineOf(field ? [...path, field] : path, undefined),
+      (field) => lineOf(path, field),
+      (at, value) => writtenNumber(doc, [...path, ...at], value),
+    );
     const check = reader.read();
     if (!check) return;
     const earlier = names.get(check.name);
@@ -152,6 +160,8 @@ class CheckReader {
     private readonly problems: SpecProblem[],
     private readonly valueLine: (field?: string) => number | undefined,
     readonly keyLine: (field: string) => number | undefined,
+    /** A number of this check as written (core/yaml.ts), `at` from the check: NaN unless plain decimals. */
+    private readonly numberOf: (at: YamlPath, value: number) => number,
   ) {
     this.isMapping = isPlainObject(item);
     this.obj = this.isMapping ? (item as Record<string, unknown>) : {};
@@ -321,13 +331,14 @@ class CheckReader {
     if (raw === undefined) return undefined;
     const list = Array.isArray(raw) ? raw : [raw];
     const ranges: Range[] = [];
-    for (const entry of list) {
+    for (const [i, written] of list.entries()) {
+      const entry = typeof written === 'number' ? this.numberOf(Array.isArray(raw) ? ['status', i] : ['status'], written) : written;
       const range = parseStatus(entry);
       const reversed = typeof entry === 'string' ? /^\s*(\d{3})\s*(?:\.\.|-)\s*(\d{3})\s*$/.exec(entry) : null;
       if (range) ranges.push(range);
       else if (reversed && Number(reversed[1]) > Number(reversed[2])) {
         this.problem('status', `the range ${reversed[1]}..${reversed[2]} is reversed: its minimum is greater than its maximum (write ${reversed[2]}..${reversed[1]})`);
-      } else this.problem('status', 'is not a status: use a code (200), a class (2xx), a range (200..299) or a list of them');
+      } else this.problem('status', `is not a status: use a code (200), a class (2xx), a range (200..299) or a list of them${Number.isNaN(entry) ? `, ${PLAIN_DECIMALS}` : ''}`);
     }
     if (!list.length) this.problem('status', 'the list is empty');
     return ranges;
@@ -415,13 +426,14 @@ class CheckReader {
     }
     if (!this.ctx.hasDatabase) this.problem('query', 'SQL checks need the database-url input, which is not set', true);
 
-    const rows = this.obj['expect-rows'];
+    const written = this.obj['expect-rows'];
+    const rows = typeof written === 'number' ? this.numberOf(['expect-rows'], written) : written;
     if (rows !== undefined) {
       const range = parseCountRange(rows);
       if (range && range.min !== undefined && range.max !== undefined && range.min > range.max) {
         this.problem('expect-rows', `the range ${range.min}..${range.max} is reversed: its minimum is greater than its maximum (write ${range.max}..${range.min})`);
       } else if (range) check.expectRows = range;
-      else this.problem('expect-rows', 'must be a row count (3) or a range (1.., ..10, 1..10)');
+      else this.problem('expect-rows', `must be a row count (3) or a range (1.., ..10, 1..10)${Number.isNaN(rows) ? `, ${PLAIN_DECIMALS}` : ''}`);
     }
     if ('expect-value' in this.obj) check.expectValue = { value: this.obj['expect-value'] };
     const error = this.obj['expect-error'];
@@ -442,12 +454,15 @@ class CheckReader {
   }
 
   private number(field: string, opts: { integer?: boolean; min?: number; max?: number }): number | undefined {
-    const v = this.obj[field];
-    if (v === undefined) return undefined;
-    const ok = typeof v === 'number' && Number.isFinite(v) && (!opts.integer || Number.isInteger(v)) && (opts.min === undefined || v >= opts.min) && (opts.max === undefined || v <= opts.max);
+    const written = this.obj[field];
+    if (written === undefined) return undefined;
+    // Plain decimals, as every number (README): YAML alone would read 0xA and 1e1 as 10.
+    const v = typeof written === 'number' ? this.numberOf([field], written) : NaN;
+    const ok = Number.isFinite(v) && (!opts.integer || Number.isInteger(v)) && (opts.min === undefined || v >= opts.min) && (opts.max === undefined || v <= opts.max);
     if (ok) return v;
     const bounds = [opts.min !== undefined ? `at least ${opts.min}` : '', opts.max !== undefined ? `at most ${opts.max}` : ''].filter(Boolean).join(' and ');
-    this.problem(field, `must be ${opts.integer ? 'a whole number' : 'a number'}${bounds ? ` ${bounds}` : ''}`);
+    const form = typeof written === 'number' && Number.isNaN(v) ? `, ${PLAIN_DECIMALS}` : '';
+    this.problem(field, `must be ${opts.integer ? 'a whole number' : 'a number'}${bounds ? ` ${bounds}` : ''}${form}`);
     return undefined;
   }
 

@@ -64,6 +64,8 @@ describe('each command names its flags', () => {
   it.each([
     // A plan file's problems: its keys, whatever the flags are called.
     ['rollback', 'has 2 problems, so nothing was run: line 5, database: steps and to-version conflict: give exactly one of steps, to-version and since-ref; line 7, budget-minutes: must be a number.'],
+    // After a ';' of the problem's own as well: it was "(--method, --migrations-dir, …)", "known fields: --budget-minutes, …".
+    ['plan', 'has 2 problems, so nothing was run: line 3, database: is empty; give its fields (method, migrations-dir, …), write database: {} for every default, or remove the key; line 4, foo: unknown top-level field; known fields: budget-minutes, environment, components, database, verify, incident.'],
     // A check spec's fields, quoted names, dotted keys, JSON, paths and URLs.
     ['smoke', 'a GET request cannot have a body: set method (POST, PUT, PATCH)'],
     ['rollback', 'a HEAD response has no body, so this assertion could never pass: use method GET'],

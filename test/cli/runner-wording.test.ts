@@ -7,8 +7,9 @@ import { describe, expect, it } from 'vitest';
 import { COMMAND_FLAGS } from '../../src/cli/flags.js';
 import { wordingFor } from '../../src/cli/wording.js';
 import { GIT_REVERT_NEEDS } from '../../src/pipeline/git-revert-access.js';
+import { parsePlanFile } from '../../src/pipeline/plan-file.js';
 
-const CI_ONLY = /this action\b|actions\/checkout|fetch-depth|secrets\.|\bthe job\b|\bthis job\b|job summary|\bthe step\b|\bthis step\b|\brunners?\b|GitHub Actions/;
+const CI_ONLY = /Re-run jobs|push the fix|this action\b|actions\/checkout|fetch-depth|secrets\.|\bthe job\b|\bthis job\b|job summary|\bthe step\b|\bthis step\b|\brunners?\b|GitHub Actions/;
 
 const cases: [keyof typeof COMMAND_FLAGS, string, string][] = [
   // src/platforms/vercel/rollback.ts: printed by sandbox, drill --sandbox, rollback and promote.
@@ -60,6 +61,19 @@ const cases: [keyof typeof COMMAND_FLAGS, string, string][] = [
   ],
   // In a workflow's `run:` step the command is in a job, and a re-run of it is one: src/migrations/rerun.ts
   ['down', 'With steps, a re-run of this job finishes this plan (the run recorded it).', 'With steps, a re-run of this job finishes this plan (the run recorded it).'],
+  // A failed down migration: src/migrations/run-failure.ts. A command reads the fixed file at once; only a job's re-run would not.
+  [
+    'down',
+    "If the down SQL is wrong, fix it in 002_b.sql, push the fix and start a new run: Re-run jobs checks out the same commit and would run the same SQL again. If something else blocks it (PostgreSQL's message above), fix that and re-run: the run continues from this migration.",
+    "If the down SQL is wrong, fix it in 002_b.sql and run the command again. If something else blocks it (PostgreSQL's message above), fix that and run the command again: it continues from this migration.",
+  ],
+  ['rollback', "Fix what blocks that read (PostgreSQL's message above) and re-run: the run continues from this migration.", "Fix what blocks that read (PostgreSQL's message above) and run the command again: it continues from this migration."],
+  // The restore after a failed database phase: src/pipeline/rollback.ts. Said once, not again as its action's form reworded into the same command.
+  [
+    'rollback',
+    'Or, to put the database back as it was before this run, restore that snapshot: "rollback-kit restore --snapshot-path /srv/s/shop-before.dump" (or restore-db with snapshot-path: /srv/s/shop-before.dump).',
+    'Or, to put the database back as it was before this run, restore that snapshot: "rollback-kit restore --snapshot-path /srv/s/shop-before.dump".',
+  ],
   // Steps: src/db/restore.ts, src/platforms/*
   ['restore', 'Run the step again when it can run to its end.', 'Run the command again when it can run to its end.'],
   ['promote', 'Once production serves dpl_1, running the step again reports already-current.', 'Once production serves dpl_1, running the command again reports already-current.'],
@@ -92,6 +106,20 @@ describe('workflow words at a terminal', () => {
     const words = wordingFor(COMMAND_FLAGS[command], '/tmp');
     expect(words(from)).toBe(to);
     if (!to.includes('re-run of this job')) expect(to).not.toMatch(CI_ONLY);
+  });
+
+  it('a secret found in the plan says where secrets go at a terminal, not "the root action\'s --from secrets (…, --database-url, …)"', () => {
+    let message = '';
+    try {
+      parsePlanFile('components:\n  web: { provider: vercel, project: shop, token: vcp_AbCdEfGh1234567890abcdefGHIJ }\n');
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    const to = wordingFor(COMMAND_FLAGS.plan, '/tmp')(message);
+    expect(to).toContain(
+      'Secrets never go in the rollback plan (it is committed); export them (VERCEL_TOKEN, FLY_API_TOKEN, RAILWAY_TOKEN, RENDER_API_KEY, NETLIFY_AUTH_TOKEN, GITHUB_TOKEN, DATABASE_URL, ROLLBACK_WEBHOOK_URL) or give them as flags (rollback-kit --help lists both), and rotate this one: it is in your git history.',
+    );
+    expect(to).not.toMatch(/root action|--from|secrets \(/);
   });
 
   it('a git-revert component’s push refusal says what a clone needs, not what a job must grant', () => {

@@ -86,6 +86,19 @@ incident:
     ]);
   });
 
+  it('asks to fix "it" for one problem and "them" for several', () => {
+    const hint = (text: string) => {
+      try {
+        parsePlanFile(text);
+      } catch (err) {
+        return (err as PlanError).hint;
+      }
+      return undefined;
+    };
+    expect(hint('components:\n  web: { provider: vercel, project: shop }\nfoo: 1\n')).toMatch(/^Fix it and re-run;/);
+    expect(hint('components:\n  web: { provider: vercel, project: shop }\nfoo: 1\nbar: 2\n')).toMatch(/^Fix them and re-run;/);
+  });
+
   it('refuses numbers YAML reads from hex, octal or exponent forms, as the inputs do (README: plain decimals only)', () => {
     for (const written of ['0x2', '0o7', '1e1']) {
       expect(problems(`components:\n  web: { provider: vercel, project: shop }\ndatabase:\n  steps: ${written}\n`)).toEqual([
@@ -96,6 +109,11 @@ incident:
       'line 1, budget-minutes: must be a number, written in plain decimals (10, not 0xA or 1e1)',
     ]);
     expect(parsePlanFile('components:\n  web: { provider: vercel, project: shop }\ndatabase:\n  steps: 2\n').database?.choice).toEqual({ steps: 2 });
+    // An alias (*name) is read where its value was written, not accepted as the number YAML made of it.
+    expect(problems('budget-minutes: &n 1e1\ncomponents:\n  web: { provider: vercel, project: shop }\ndatabase:\n  steps: *n\n')).toEqual([
+      'line 1, budget-minutes: must be a number, written in plain decimals (10, not 0xA or 1e1)',
+      'line 5, database.steps: must be a whole number, written in plain decimals (10, not 0xA or 1e1)',
+    ]);
   });
 
   it('refuses a database or verify key left empty, which would silently mean "none" where {} means "the defaults"', () => {

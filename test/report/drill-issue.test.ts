@@ -65,6 +65,20 @@ describe('drill report', () => {
     expect(md).toContain('| back | web | 3 min 20 s / 3 min 0 s | ok (over budget) |');
     expect(md).toContain('| readiness |  | 2.0 s / 30.0 s | ok |');
   });
+
+  it('a drill that failed in readiness gives no time for the way back it never tried, as the command line does', () => {
+    const r = record({
+      status: 'failed',
+      failedPhase: 'readiness',
+      wayBackMs: 0,
+      forwardMs: 0,
+      failures: ['The way back is broken: web target: no earlier production deployment'],
+      readiness: [{ check: 'target', component: 'web', status: 'failed', detail: 'no earlier production deployment' }],
+    });
+    const md = drillReportMarkdown(r, []);
+    expect(md).toContain('Drill failed in readiness: the way back was not tried, and nothing was changed.');
+    expect(md).not.toMatch(/way back took|rolling forward took/);
+  });
 });
 
 describe('drill issue', () => {

@@ -87,6 +87,14 @@ describe('the incident issue body', () => {
     expect(body).toContain('| 41.0 s / 3 min 0 s | ok |');
   });
 
+  it('a component whose serving deployment was not known (command provider without from) went "back to" its target, not "from ?"', () => {
+    const r = fullRecord();
+    delete r.components[1]!.from;
+    const body = incidentBody(r);
+    expect(body).toContain('web from dpl\\_bad4812 (c0ffee1) to dpl\\_good4790 (beefcaf); api back to deploy 75. Outcome:');
+    expect(body).not.toContain('?');
+  });
+
   it('an unverified or failed run says so in the timeline instead of "verified stable"', () => {
     const u = incidentBody(unverifiedRecord());
     expect(u).toContain('Verification: Production still looks broken after the rollback');

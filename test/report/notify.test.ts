@@ -79,6 +79,14 @@ describe('chat messages in the runbook templates', () => {
     }
   });
 
+  it('a component whose serving deployment was not known (command provider without from) reads "rolled-back to deploy 75", as the CLI says, not "? → deploy 75"', () => {
+    const r = fullRecord();
+    delete r.components[1]!.from;
+    const m = chatMessage({ kind: 'end' }, r, memoryLog());
+    expect(m.text).toContain('api: rolled-back to deploy 75\n');
+    expect(m.text).not.toContain('?');
+  });
+
   it('"rollback complete" of a rollback split across jobs: the duration is the whole rollback, not this job', () => {
     const m = chatMessage({ kind: 'end' }, splitVerifyJobRecord(), memoryLog());
     expect(m.text).toContain('Duration: 20 min 3 s of 15 min 0 s budget (over budget by 5 min 3 s): the whole rollback, from its first phase (09:26:53 UTC, in an earlier job) to the end of this job');

@@ -156,6 +156,26 @@ describe('parseChecks: malformed specs report every mistake with its place', () 
     });
   });
 
+  it('numbers YAML reads from hex, octal or exponent forms are refused, as inputs and the plan refuse them (plain decimals only)', () => {
+    const decimals = 'written in plain decimals (10, not 0xA or 1e1)';
+    expect(problems('- {name: a, url: /a, timeout-seconds: 1e1, attempts: 0o3, max-ms: .inf}').map((p) => `${p.field}: ${p.message}`)).toEqual([
+      `attempts: must be a whole number at least 1 and at most 100, ${decimals}`,
+      `timeout-seconds: must be a number at least 0.001 and at most 3600, ${decimals}`,
+      `max-ms: must be a number at least 0.001, ${decimals}`,
+    ]);
+    expect(problems('- {name: a, url: /a, status: 0xC8}')).toEqual([
+      { line: 1, check: 'a', field: 'status', message: `is not a status: use a code (200), a class (2xx), a range (200..299) or a list of them, ${decimals}` },
+    ]);
+    expect(problems('- {name: a, url: /a, status: [200, 2e2]}').map((p) => p.field)).toEqual(['status']);
+    expect(problems('- {name: a, query: select 1, expect-rows: 0x1}')[0]!.message).toBe(`must be a row count (3) or a range (1.., ..10, 1..10), ${decimals}`);
+    // Through an alias too: the number is read where it was written.
+    const aliased = problems('- name: a\n  url: /a\n  timeout-seconds: &t 1e1\n- name: b\n  url: /b\n  timeout-seconds: *t\n');
+    expect(aliased.map((p) => `${p.check}/${p.field}`)).toEqual(['a/timeout-seconds', 'b/timeout-seconds']);
+    // Plain decimals, through aliases as well, read as before.
+    const [check] = parseChecks('- name: a\n  url: /a\n  timeout-seconds: &t 2.5\n  status: [200, 304]\n- name: b\n  url: /b\n  timeout-seconds: *t\n', ctx) as HttpCheck[];
+    expect([check!.timeoutSeconds, check!.status]).toEqual([2.5, [{ min: 200, max: 200 }, { min: 304, max: 304 }]]);
+  });
+
   it('duplicate keys are invalid YAML', () => {
     expect(problems('- name: a\n  url: /a\n  url: /b\n')[0]!.message).toMatch(/invalid YAML.*unique/i);
   });

@@ -5,7 +5,7 @@
  */
 import { join, relative } from 'node:path';
 import { parseConnectionString } from '../../db/connection.js';
-import { runDrill, type DrillRecord } from '../../pipeline/drill.js';
+import { runDrill, UNTRIED_WAY_BACK, type DrillRecord } from '../../pipeline/drill.js';
 import { readDrillPlan } from '../../pipeline/plan-source.js';
 import { recordDrill } from '../../report/drill-issue.js';
 import { redactDeep } from '../../core/secrets.js';
@@ -86,7 +86,7 @@ function drillResult(cli: Cli, record: DrillRecord): CommandResult {
   // Failed in readiness, the way back was never tried: no time of it to give.
   const unready = record.failedPhase === 'readiness';
   if (record.status === 'dry-run') t.say('Drill dry run: readiness only, nothing was changed.');
-  else if (unready) t.say('Drill failed in readiness: the way back was not tried, and nothing was changed.');
+  else if (unready) t.say(UNTRIED_WAY_BACK);
   else t.say(`Drill ${record.status}: the way back took ${seconds(record.wayBackMs)} of its ${seconds(record.wayBackBudgetMs)} budget; rolling forward took ${seconds(record.forwardMs)}.`);
   for (const r of record.readiness) t.item(r.status === 'ok' ? '✓' : r.status === 'failed' ? '✗' : r.status === 'warning' ? '!' : '–', `${r.component ? `${r.component} ` : ''}${r.check}`, r.detail);
   // A readiness failure is the failed checks listed just above (✗): the record's failure repeats them
