@@ -143,3 +143,36 @@ export function displayUrl(text: string): string {
   const noUserinfo = text.replace(USERINFO, (match, userinfo: string) => match.slice(0, match.length - userinfo.length - 1));
   return noUserinfo.replace(/([?&#])([^=&#]+)=([^&#]*)/g, (match, sep: string, name: string) => (isSensitiveName(decode(name) ?? name) ? `${sep}${name}=***` : match));
 }
+
+/** How far back from a `://` a scheme is looked for: schemes are short, and the bound keeps the scan linear. */
+const MAX_SCHEME = 32;
+const SCHEME_CHAR = /[A-Za-z0-9+.-]/;
+/** Where a URL written in free text ends: white space, quotes and angle brackets. */
+const URL_END = /[\s"'<>`]/;
+
+/**
+ * Free text (a program's output) with every URL in it shown as displayUrl shows one: no userinfo,
+ * sensitive parameter values as `***`. For output of programs we run for the user (their rollback
+ * and verify commands), which can print a connection string or a signed URL we were never given and
+ * so could not register as a secret. Linear: each `://` is found once, its scheme looked for a
+ * bounded way back.
+ */
+export function hideUrlSecrets(text: string): string {
+  let at = text.indexOf('://');
+  if (at === -1) return text;
+  let out = '';
+  let done = 0;
+  while (at !== -1) {
+    let start = at;
+    while (start > done && at - start < MAX_SCHEME && SCHEME_CHAR.test(text[start - 1]!)) start--;
+    while (start < at && !/[A-Za-z]/.test(text[start]!)) start++;
+    let end = at + 3;
+    while (end < text.length && !URL_END.test(text[end]!)) end++;
+    if (start < at) {
+      out += text.slice(done, start) + displayUrl(text.slice(start, end));
+      done = end;
+    }
+    at = text.indexOf('://', end);
+  }
+  return out + text.slice(done);
+}

@@ -22,6 +22,7 @@ import { join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { RollbackKitError } from '../../core/errors.js';
 import type { Log } from '../../core/log.js';
+import { hideUrlSecrets } from '../../core/url-secrets.js';
 
 export interface CommandOptions {
   command: string;
@@ -123,10 +124,11 @@ export async function runRollbackCommand(opts: CommandOptions, log: Log): Promis
   const verify = opts.verifyCommand?.trim() || undefined;
   const vars = { ROLLBACK_TARGET: opts.target, ROLLBACK_FROM: opts.from ?? '', ROLLBACK_REASON: opts.reason ?? '' };
   log.info(`Rollback command (bash, limit ${opts.timeoutSeconds} s) with ROLLBACK_TARGET=${vars.ROLLBACK_TARGET}${opts.from ? ` ROLLBACK_FROM=${opts.from}` : ''}:`);
-  log.info(`  ${command}`);
+  // A URL written into the command (a connection string) is shown as its output's are.
+  log.info(`  ${hideUrlSecrets(command)}`);
   if (verify) {
     log.info('Then the verify command, within the same limit:');
-    log.info(`  ${verify}`);
+    log.info(`  ${hideUrlSecrets(verify)}`);
   }
   const unguarded = opts.automatic ? [NO_CASCADE_GUARD] : [];
   for (const note of unguarded) log.warning(note);
@@ -195,7 +197,10 @@ async function runWithOutcome(command: string, verify: string | undefined, outco
  */
 async function runBash(what: string, command: string, seconds: number, env: Record<string, string>, cwd: string | undefined, log: Log): Promise<number> {
   const tail: string[] = [];
-  const line = (text: string) => {
+  const line = (raw: string) => {
+    // What the user's script prints is theirs: a database URL or a signed link it echoes holds a
+    // secret we were never given, so the log mask cannot know it.
+    const text = hideUrlSecrets(raw);
     log.info(text);
     tail.push(text);
     if (tail.length > OUTPUT_TAIL_LINES) tail.shift();

@@ -1,0 +1,53 @@
+// What the user's rollback and verify commands print goes to the log: a connection string or a
+// signed URL they echo holds a secret rollback-kit was never given, so the log's mask cannot know
+// it. Every URL in that output is shown without userinfo and with sensitive parameters as ***.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { memoryLog } from '../../src/core/log.js';
+import { hideUrlSecrets } from '../../src/core/url-secrets.js';
+import { runRollbackCommand } from '../../src/platforms/command/run.js';
+
+const dirs: string[] = [];
+afterEach(async () => {
+  for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true });
+});
+
+describe('hideUrlSecrets', () => {
+  it.each([
+    ['connecting to postgres://app:s3cret-pw@db.internal:5432/shop?sslmode=require now', 'connecting to postgres://db.internal:5432/shop?sslmode=require now'],
+    ['hook "https://hooks.example/x?token=tok-abc123&team=ops" done', 'hook "https://hooks.example/x?token=***&team=ops" done'],
+    ['two: http://a:b@one.example and mysql://root:rootpw@two.example/db', 'two: http://one.example and mysql://two.example/db'],
+    ['<postgresql://u:p%40ss@h/d?password=also>', '<postgresql://h/d?password=***>'],
+    ['no url here, only a ratio 3://4 and ://', 'no url here, only a ratio 3://4 and ://'],
+    ['plain https://example.com/path stays', 'plain https://example.com/path stays'],
+  ])('%s', (text, shown) => {
+    expect(hideUrlSecrets(text)).toBe(shown);
+  });
+
+  it('keeps long text without a URL, and many URLs, whole (a linear scan: the result is checked, not the time)', () => {
+    const letters = 'a.b-c+'.repeat(200_000);
+    expect(hideUrlSecrets(letters)).toBe(letters);
+    const many = 'x://u:pw@h '.repeat(50_000);
+    expect(hideUrlSecrets(many)).toBe('x://h '.repeat(50_000));
+    const colons = `${'a'.repeat(100_000)}://`.repeat(3);
+    expect(hideUrlSecrets(colons)).not.toContain('@');
+  });
+});
+
+describe('the command provider prints its commands\' output without the secrets of URLs in it', () => {
+  it('the rollback command and the verify command, and the tail said again after a failure', async () => {
+    const cwd = await mkdtemp(join(tmpdir(), 'rk-cmd-urls-'));
+    dirs.push(cwd);
+    const log = memoryLog();
+    const command = 'echo "DATABASE=postgres://deploy:Hunter2-db-pw@db.example:5432/app?password=Query-pw-9"; echo "signed https://cdn.example/a?X-Amz-Signature=sig-55aa&x=1"';
+    const verifyCommand = 'echo "checking https://ops:Verify-pw-1@status.example/health"; exit 4';
+    const err = await runRollbackCommand({ command, verifyCommand, target: 'app:v1', from: 'app:v2', timeoutSeconds: 20, dryRun: false, cwd, baseEnv: { ...process.env } }, log).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Error);
+    const all = log.lines.join('\n');
+    for (const secret of ['Hunter2-db-pw', 'Query-pw-9', 'sig-55aa', 'Verify-pw-1']) expect(all).not.toContain(secret);
+    expect(all).toContain('DATABASE=postgres://db.example:5432/app?password=***');
+    expect(all).toContain('checking https://status.example/health');
+  });
+});
