@@ -19871,8 +19871,14 @@ const OPERATIONS = {
     copyfile: 'copy',
     realpath: 'resolve',
 };
+/**
+ * Node's own system errors name the call that failed (`syscall`). An error of ours that only borrows
+ * such a code so that callers treat it alike (session.ts's QueryDeadlineExceeded: ETIMEDOUT) is not
+ * one: its message is its own, never to be cut at a comma as a system error's is.
+ */
 function isSystemError(err) {
-    return err instanceof Error && typeof err.code === 'string' && /^E[A-Z]+$/.test(err.code);
+    const e = err;
+    return err instanceof Error && typeof e.code === 'string' && /^E[A-Z]+$/.test(e.code) && typeof e.syscall === 'string';
 }
 /** "the disk is full (ENOSPC)" for a Node system error, or undefined when `err` is not one. */
 function systemErrorMeaning(err) {
@@ -22193,6 +22199,41 @@ function splitCredentials(text) {
 function displayUrl(text) {
     const noUserinfo = text.replace(USERINFO, (match, userinfo) => match.slice(0, match.length - userinfo.length - 1));
     return noUserinfo.replace(/([?&#])([^=&#]+)=([^&#]*)/g, (match, sep, name) => (isSensitiveName(decode(name) ?? name) ? `${sep}${name}=***` : match));
+}
+/** How far back from a `://` a scheme is looked for: schemes are short, and the bound keeps the scan linear. */
+const MAX_SCHEME = 32;
+const SCHEME_CHAR = /[A-Za-z0-9+.-]/;
+/** Where a URL written in free text ends: white space, quotes and angle brackets. */
+const URL_END = /[\s"'<>`]/;
+/**
+ * Free text (a program's output) with every URL in it shown as displayUrl shows one: no userinfo,
+ * sensitive parameter values as `***`. For output of programs we run for the user (their rollback
+ * and verify commands), which can print a connection string or a signed URL we were never given and
+ * so could not register as a secret. Linear: each `://` is found once, its scheme looked for a
+ * bounded way back.
+ */
+function hideUrlSecrets(text) {
+    let at = text.indexOf('://');
+    if (at === -1)
+        return text;
+    let out = '';
+    let done = 0;
+    while (at !== -1) {
+        let start = at;
+        while (start > done && at - start < MAX_SCHEME && SCHEME_CHAR.test(text[start - 1]))
+            start--;
+        while (start < at && !/[A-Za-z]/.test(text[start]))
+            start++;
+        let end = at + 3;
+        while (end < text.length && !URL_END.test(text[end]))
+            end++;
+        if (start < at) {
+            out += text.slice(done, start) + displayUrl(text.slice(start, end));
+            done = end;
+        }
+        at = text.indexOf('://', end);
+    }
+    return out + text.slice(done);
 }
 
 ;// CONCATENATED MODULE: ./.build/db/connection.js
@@ -26016,10 +26057,13 @@ function ensureTableSql(table) {
 class ColumnRefused extends errors/* RollbackKitError */.dp {
     code = INSUFFICIENT_PRIVILEGE;
 }
-/** Makes `table` as this version uses it, then runs `then` (its first use) in the same round trip. */
-async function ensureTable(session, table, then) {
+/**
+ * Makes `table` as this version uses it, then runs `then` (its first use) in the same round trip,
+ * after `before` (SET LOCAL bounds, say: one query is one implicit transaction, which they last).
+ */
+async function ensureTable(session, table, then, before) {
     try {
-        await session.query(then === undefined ? ensureTableSql(table) : `${ensureTableSql(table)};\n${then}`);
+        await session.query([before, ensureTableSql(table), then].filter((sql) => sql !== undefined).join(';\n'));
     }
     catch (err) {
         // PostgreSQL's own refusals (CREATE on the database, say) name no column and pass as they are.
@@ -26073,11 +26117,14 @@ function ledgerUpsertSql(row) {
      ON CONFLICT (incident_key) DO UPDATE SET method = excluded.method, keep_version = excluded.keep_version, planned = excluded.planned,
        kept = excluded.kept, reverted = excluded.reverted, status = excluded.status, updated_at = now();`;
 }
-/** One query (literals inlined), so one round trip: the table made where it is missing, then the row. */
-async function writeLedger(session, row) {
+/**
+ * One query (literals inlined), so one round trip: the table made where it is missing, then the row;
+ * after `before` (statements of the same implicit transaction: SET LOCAL bounds on its waits).
+ */
+async function writeLedger(session, row, before) {
     // Made, or given the columns this version added, only where it lacks them: a role that may write the
     // rows but not own the table (a CI role after a migration role) needs no more (own-tables.ts).
-    await ensureTable(session, ROLLBACKS, ledgerUpsertSql(row));
+    await ensureTable(session, ROLLBACKS, ledgerUpsertSql(row), before);
 }
 /** Where the ledger's rows wait, in the restore's transaction, while the snapshot's script runs (set_config's is_local: gone at its end). */
 const KEPT_SETTING = 'rollback_kit.ledger_before_restore';
@@ -29916,520 +29963,6 @@ async function checkCanPush(workspace, component, timeoutSeconds, log) {
     throw new errors/* RollbackKitError */.dp(`${component} (git-revert) could not push its revert branch from this checkout${r.timedOut ? ` within ${timeoutSeconds} s` : ''}: ${said}. Nothing was changed.`, GIT_REVERT_NEEDS);
 }
 
-;// CONCATENATED MODULE: ./.build/cli/wording.js
-/**
- * The library's messages are written for a workflow: they name the action's inputs ("Input
- * vercel-token", "Set format: directory", "pass its path in pg-dump-path", "jobs: 4 needs …",
- * "vercel-token: ${{ secrets.VERCEL_TOKEN }}"), other actions ("the snapshot-db action", "this
- * action (method: promote, …)") and the workflow around them ("$RUNNER_TEMP", "re-run the step",
- * "the workspace", "actions/checkout with fetch-depth: 0", "pass secrets.GITHUB_TOKEN", "grant the
- * job permissions: …", "the job summary", "the runner"). A person at a terminal gives flags
- * and environment variables, in a folder of their own. The command line rewrites that wording
- * wherever it prints library text (error lines, phase rows, next steps, each string of the JSON
- * document), so the same message tells each reader what to type.
- *
- * One table of forms, built from the flags of the command that prints: only a name that is one of
- * its flags is rewritten ("input file" in pg_restore's message stays as it is). Names of one word
- * (format, target, steps) are everyday words too, so they are rewritten only in the forms that make
- * them a setting ("Set format: directory", "in target (v12)", "one of steps"); hyphenated names
- * (pg-dump-path) wherever they stand alone. Never touched: a plan file's problems ("line 4,
- * verify.timeout-seconds: …"), dotted keys, quoted names ("field \"timeout-seconds\""), paths, URLs
- * and flags already written as flags. An on-unless-turned-off input is the --no- flag a person
- * types: "pre-restore-snapshot is false" is "--no-pre-restore-snapshot is given".
- */
-
-
-
-
-/** Each action and the command that does the same from a terminal. */
-const COMMAND_OF_ACTION = {
-    'snapshot-db': 'snapshot',
-    'restore-db': 'restore',
-    'run-down-migrations': 'down',
-    'smoke-test': 'smoke',
-    'promote-previous': 'promote',
-};
-/**
- * A plan file's problem ("line 7, database.steps: …", "line 2, (YAML): …"), up to the next one: its
- * names are the file's keys, not flags. A check spec's problem ("line 1, check \"a\", field \"url\":
- * … the base-url input …") quotes its fields and is worded as any message.
- */
-const PLAN_FILE_PROBLEM = /(\bline \d+, (?:[a-z][\w-]*(?:\.[\w-]+)*|\([^)]*\)): (?:[^;.]|\.(?=\S))*)/;
-/** Not inside a longer name, a dotted key, a path, a URL, a quoted name or an already written flag. */
-const BEFORE = String.raw `(?<![-.\w/"'\`$@={<])`;
-const AFTER = String.raw `(?![-\w/"'\`=]|\.\w)`;
-/** A value after "name: ": a quoted string, a <placeholder>, or one word (a sentence's full stop left out). */
-const VALUE = String.raw `(?!(?:in|to|at|of|on|the|a|an)\b)("[^"]*"|<[^>]*>|[^\s,;)]*[^\s,;).:])`;
-/** Where a message starts: the text's start, a sentence's, or after a bullet or a table's column gap. */
-const START = String.raw `(?<=^|[.!?] |[•✗✓–○›] |  )`;
-const LIST_JOIN = '(?:, | and | or | / )';
-const wording_escape = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-/** An alternation of names, longest first; one that matches nothing when there are none. */
-const either = (names) => (names.length ? [...names].sort((a, b) => b.length - a.length).map(wording_escape).join('|') : '(?!)');
-/** "Set" keeps its capital: "Give", "give". */
-const like = (word, as) => (/^[A-Z]/.test(word) ? as[0].toUpperCase() + as.slice(1) : as);
-/** The wording for a command whose flags are `names` (input names, as COMMAND_FLAGS lists them). */
-function wordingFor(names, tempDir = (0,external_node_os_namespaceObject.tmpdir)()) {
-    const known = names.filter((n) => n in FLAGS);
-    const valued = known.filter((n) => (FLAGS[n].kind ?? 'value') === 'value');
-    const toggles = known.filter((n) => !valued.includes(n));
-    const single = valued.filter((n) => !n.includes('-'));
-    const hyphenated = valued.filter((n) => n.includes('-'));
-    const secrets = known.filter((n) => n in TOKEN_ENV);
-    const ALL = either(known);
-    const VALUED = either(valued);
-    const ONE = either(single);
-    const HYPHENATED = either(hyphenated);
-    const TOGGLE = either(toggles);
-    const re = (source) => new RegExp(source, 'g');
-    const nameIn = re(`${BEFORE}(${ALL})${AFTER}`);
-    /** Every name in a list ("project, environment and service") as its flag. */
-    const flags = (list) => list.replace(nameIn, (name) => flagOf(name));
-    const LIST = `(?:${ALL})(?:${LIST_JOIN}(?:${ALL}))*`;
-    /** A switch or an on-unless-turned-off input set to true or false: its flag, and whether giving it says so. */
-    const toggle = (name, value) => FLAGS[name].kind === 'on' ? { flag: `--no-${name}`, given: value === 'false' } : { flag: `--${name}`, given: value === 'true' };
-    /** Where a message says "give the GitHub token", the way to give it here. */
-    const orGithubFlag = known.includes('github-token') ? ` (or give ${flagOf('github-token')})` : '';
-    const rules = [
-        // Whole workflow sentences, before any of their words is taken for a flag.
-        [new RegExp(wording_escape(GIT_REVERT_NEEDS), 'g'), () => GIT_REVERT_NEEDS_HERE],
-        // "this action (method: promote, target: <deployment id>)": the promote-previous action's inputs.
-        [/\bthis action \(((?:[a-z-]+: [^,)]+)(?:, [a-z-]+: [^,)]+)*)\)/g, (_, pairs) => `\`rollback-kit promote ${pairs.split(', ').map((p) => `--${p.replace(': ', ' ')}`).join(' ')}\``],
-        // Every required input: the flag, and for a secret its variable too.
-        [
-            re(`\\bInput required and not supplied: (${ALL})\\.`),
-            (_, name) => `${flagOf(name)} is required${name in TOKEN_ENV ? `: give it or set ${TOKEN_ENV[name]}` : ''}.`,
-        ],
-        // Secrets: "from a secret: vercel-token: ${{ secrets.VERCEL_TOKEN }}", "the vercel-token secret".
-        [re(` from a secret: (${ALL}): \\$\\{\\{ secrets\\.(\\w+) \\}\\}`), (_, name, variable) => `: export ${variable} or give ${flagOf(name)}`],
-        [re(`${BEFORE}(${ALL}): \\$\\{\\{ secrets\\.(\\w+) \\}\\}`), (_, name, variable) => `${flagOf(name)} (or export ${variable})`],
-        [re(`${BEFORE}(${ALL}) from a secret\\b`), (_, name) => flagOf(name)],
-        [re(`\\bthe (${either(secrets)}) secret\\b`), (_, name) => `${TOKEN_ENV[name]} (or ${flagOf(name)})`],
-        // "Input steps", "Inputs steps and to-version", "(input config)", "the base-url input", "the target and site inputs".
-        [re(`\\b[Ii]nputs? (${LIST})${AFTER}`), (_, list) => flags(list)],
-        [re(`\\b(?:the )?(${LIST}) inputs?\\b`), (_, list) => flags(list)],
-        // "`to-version: 002`" in a message's quoted example.
-        [re(`\`(${VALUED}): ([^\`\\s]+)\``), (_, name, value) => `\`--${name} ${value}\``],
-        // Switches and on-unless-turned-off inputs: "Set pre-restore-snapshot: true", "with dry-run false", "require-snapshot is false".
-        [
-            re(`\\b(Set|set|Use|use|Pass|pass|Give|give) (${TOGGLE}): (true|false)\\b`),
-            (_, verb, name, value) => {
-                const { flag, given } = toggle(name, value);
-                return given ? `${like(verb, 'give')} ${flag}` : `${like(verb, 'leave')} out ${flag}`;
-            },
-        ],
-        [re(`\\bwith (${TOGGLE}):? (true|false)\\b`), (_, name, value) => ((t) => `${t.given ? 'with' : 'without'} ${t.flag}`)(toggle(name, value))],
-        [re(`\\bwithout (${TOGGLE})${AFTER}`), (_, name) => (FLAGS[name].kind === 'on' ? `with --no-${name}` : `without --${name}`)],
-        [re(`${BEFORE}(${TOGGLE}) is (true|false)\\b`), (_, name, value) => ((t) => `${t.flag} is ${t.given ? '' : 'not '}given`)(toggle(name, value))],
-        [re(`${BEFORE}(${TOGGLE}):? (true|false)\\b`), (_, name, value) => ((t) => `${t.given ? '' : 'no '}${t.flag}`)(toggle(name, value))],
-        // "Set format: directory", "needs format: directory"; at a message's start "jobs: 4 …", "schemas: \"x\" …"; any hyphenated name.
-        [re(`\\b(Set|set|Use|use|Pass|pass|Give|give|needs|with|and) (${VALUED}): ${VALUE}`), (_, verb, name, value) => `${verb} --${name} ${value}`],
-        [re(`${START}(${VALUED}): ${VALUE}`), (_, name, value) => `--${name} ${value}`],
-        [re(`${START}(${ONE}) is\\b`), (_, name) => `--${name} is`],
-        [re(`${BEFORE}(${HYPHENATED}): ${VALUE}`), (_, name, value) => `--${name} ${value}`],
-        // One-word names where they are a setting.
-        [re(`\\b(Set|set) (${ONE})(?= to\\b| if\\b|[,.;]|$)`), (_, verb, name) => `${verb} --${name}`],
-        [re(`\\b(Point|point) (${ONE}) at\\b`), (_, verb, name) => `${verb} --${name} at`],
-        [re(`\\b(Raise|raise|Lower|lower|Remove|remove) (${ONE})${AFTER}`), (_, verb, name) => `${verb} --${name}`],
-        [re(`\\b(Leave|leave) (${VALUED}) empty\\b`), (_, verb, name) => `${verb} out --${name}`],
-        [re(`\\b(Leave|leave) (${ONE}) as\\b`), (_, verb, name) => `${verb} --${name} as`],
-        [re(`\\bone of (${ONE})${AFTER}`), (_, name) => `one of --${name}`],
-        [re(`\\bwhen (${ONE}) is\\b`), (_, name) => `when --${name} is`],
-        [re(`\\((${ONE})((?:${LIST_JOIN}(?:${ONE}))+)\\)`), (_, first, rest) => `(${flags(first + rest)})`],
-        [re(`\\b(in|as) (${ONE})(?=[.,;:)]| \\(|$)`), (_, word, name) => `${word} --${name}`],
-        [re(`(?<!\\b(?:the|a|an|its) )${BEFORE}(${ONE}) must\\b`), (_, name) => `--${name} must`],
-        // Hyphenated names standing alone: "pass its path in pg-dump-path", "raise lock-timeout-seconds".
-        [re(`${BEFORE}(${HYPHENATED})${AFTER}`), (_, name) => `--${name}`],
-        // A one-word name listed with flags: "--migrations-dir and format", "steps, --to-version".
-        [re(`(--[a-z0-9-]+${LIST_JOIN})(${ONE})${AFTER}`), (_, before, name) => `${before}--${name}`],
-        [re(`${BEFORE}(${ONE})(${LIST_JOIN}--[a-z])`), (_, name, after) => `--${name}${after}`],
-        // What is left of "inputs" means the flags.
-        [/\bthe root action(?:'s)? inputs\b/g, () => 'the flags'],
-        [/\bset the single-component inputs\b/g, () => 'give the single-component flags'],
-        [/\binputs\b/g, () => 'flags'],
-        // The runner: the rollback's own snapshots go into ./rollback-kit-snapshots; a writable folder is under the temp folder.
-        [
-            /\b(Point|point) RUNNER_TEMP at a writable folder( with free space)?, such as one under \$RUNNER_TEMP\b/g,
-            (_, verb, space) => `${like(verb, 'run')} it from a folder you can write to${space ?? ''}: its snapshots go into rollback-kit-snapshots there`,
-        ],
-        [/\bpoint RUNNER_TEMP elsewhere\b/g, () => 'run it from another folder'],
-        [/\bRUNNER_TEMP (?=\S)/g, () => 'the snapshot folder '],
-        [/\$RUNNER_TEMP\b/g, () => tempDir],
-        [/\b([Rr])e-run(ning)? the step\b/g, (_, r, ing) => `${r === 'R' ? 'R' : 'r'}un${ing ?? ''} the command again`],
-        [/ and that actions\/checkout ran before this step\b/g, () => ''],
-        [/\bthe workspace\b/g, () => 'the current folder'],
-        // Other actions are other commands.
-        [re(`\\bthe (${either(Object.keys(COMMAND_OF_ACTION))}) action\\b`), (_, action) => `rollback-kit ${COMMAND_OF_ACTION[action]}`],
-        [re(`${BEFORE}(${either(Object.keys(COMMAND_OF_ACTION))})(?= refuses\\b| took\\b| with\\b)|(?<=\\bby )(${either(Object.keys(COMMAND_OF_ACTION))})\\b`), (_, a, b) => `rollback-kit ${COMMAND_OF_ACTION[(a ?? b)]}`],
-        [/\bthe path output of snapshot-db\b/g, () => 'the path rollback-kit snapshot printed'],
-        [/\bits path output\b/g, () => 'the path it prints'],
-        // The checkout a workflow makes with actions/checkout is the clone the command runs in.
-        [/\bactions\/checkout with ref: (<[^>]+>) and fetch-depth: 0\b/g, (_, ref) => `git checkout ${ref}, with the whole history`],
-        [/\b([Rr])un actions\/checkout with fetch-depth: 0 before this step\b/g, (_, r) => `${r}un it in a clone of the repository with its whole history (git fetch --unshallow)`],
-        [/\b([Rr])un actions\/checkout before this step\b/g, (_, r) => `${r}un it in a clone of the repository`],
-        [/\b([Rr]un|[Uu]se) actions\/checkout with fetch-depth: 0 so the whole history is there\b/g, (_, verb) => `${like(verb, 'fetch')} the whole history (git fetch --unshallow) so it is there`],
-        [/\b([Rr]un|[Uu]se|check out) (?:actions\/checkout )?with fetch-depth: 0\b/g, (_, verb) => `${like(verb, 'fetch')} the whole history (git fetch --unshallow)`],
-        [/\(fetch-depth: 0\)/g, () => '(git fetch --unshallow)'],
-        [/ \(relative to the repository root; in a workflow, that actions\/checkout ran first\)/g, () => ' (relative to the current folder)'],
-        [/ \(on the command line, the current directory\); in a workflow, check out the repository first \(actions\/checkout\)/g, () => ''],
-        // The workflow's GITHUB_TOKEN, its job's permissions and its repository are the person's token and variables.
-        [/\b([Pp])ass secrets\.GITHUB_TOKEN or a token that is still valid\b/g, (_, p) => `${like(p, 'export')} a GITHUB_TOKEN that is still valid${orGithubFlag}`],
-        [/\b([Pp])ass secrets\.GITHUB_TOKEN\b/g, (_, p) => `${like(p, 'export')} GITHUB_TOKEN${orGithubFlag}`],
-        [/ \(secrets\.GITHUB_TOKEN of this repository\)/g, () => ''],
-        [/\b([Gg])rant the job `?permissions:? ([^`.(]+?)`?(?=[.,]| \(|$)/g, (_, g, what) => `${like(g, 'use')} a token with ${what}`],
-        [/\(permissions: ([^)]+)\)/g, (_, what) => `(a token with ${what})`],
-        [/\bRun the step in GitHub Actions, (?:which sets|or set) GITHUB_REPOSITORY\b/g, () => 'Set GITHUB_REPOSITORY to the repository (owner/name)'],
-        [/\band run in GitHub Actions \(GITHUB_REPOSITORY\)/g, () => 'and set GITHUB_REPOSITORY to the repository (owner/name)'],
-        // The job, its summary and its steps are this run of the command.
-        [/\bis in the job summary\b/g, () => 'is printed above'],
-        [/\b([Ii])ts job summary says\b/g, (_, i) => `${i}ts output said`],
-        [/\bgive the job\b/g, () => 'give'],
-        [/ \(the ([A-Z][A-Z_]+) secret\)/g, (_, variable) => ` (or export ${variable})`],
-        // Except a re-run "of this job": said only when the command runs in a workflow's step, where it is one.
-        [/(?<!\bre-run of )\bthis job\b/g, () => 'this run'],
-        [/\b([Rr])un(ning)? the step again\b/g, (_, r, ing) => `${r}un${ing ?? ''} the command again`],
-        [/\b(this|the) step('s)?\b/g, (_, which, s) => `${which} command${s ?? ''}`],
-        [/ in an earlier step of the job \(from a secret\)/g, () => ''],
-        [/ \(written from a secret in an earlier step\)/g, () => ''],
-        // The runner is this machine.
-        [/\b([Tt])he runner network\b/g, (_, t) => `${like(t, 'this')} machine's network`],
-        [/\bThe runner needs\b/g, () => 'This machine needs'],
-        [/ \(Linux runners have both\)/g, () => ' (Linux has both)'],
-        [/\bon (?:the|this) runner\b/g, () => 'on this machine'],
-        [/; GitHub-hosted runners reach only IPv4 addresses/g, () => ''],
-    ];
-    return (text) => text
-        .split(PLAN_FILE_PROBLEM)
-        .map((part, i) => (i % 2 ? part : rules.reduce((t, [pattern, to]) => t.replace(pattern, to), part)))
-        .join('');
-}
-/** GIT_REVERT_NEEDS (what a workflow job must grant a git-revert component) as a clone needs it. */
-const GIT_REVERT_NEEDS_HERE = 'A git-revert component needs push access to the repository from this clone (your git credentials for origin), its whole history (git fetch --unshallow), and a GITHUB_TOKEN that may open pull requests (contents: write and pull-requests: write).';
-/** The wording with every flag of every command (for text no single command owns). */
-const cliWording = wordingFor(Object.keys(FLAGS));
-
-;// CONCATENATED MODULE: ./.build/cli/context.js
-/**
- * What every command gets: its flags read as the actions read their inputs (same names, same
- * parsing, same error lines), secrets from a flag or their documented variable, a redacting log
- * wired to the terminal, and the confirmation rule for commands that change a database.
- */
-
-
-
-
-
-
-
-
-/** Wrong flags, a missing required value, a refusal without --yes: exit 2 with the usage line. */
-class UsageError extends errors/* RollbackKitError */.dp {
-}
-/** How long a confirmation prompt waits for a person before it refuses (every wait is bounded). */
-const CONFIRM_TIMEOUT_MS = 5 * 60_000;
-class Cli {
-    command;
-    flags;
-    host;
-    inputs;
-    log;
-    term;
-    /** Set by `begin()`: from then on a failure is the command's (exit 1), before it the usage's (exit 2). */
-    started = false;
-    constructor(command, flags, host, options) {
-        this.command = command;
-        this.flags = flags;
-        this.host = host;
-        this.inputs = inputsFrom((name) => {
-            const value = flags[camel(name)];
-            return value === undefined || value === null ? '' : String(value);
-        });
-        // The one boundary every printed line crosses: secrets out, workflow wording into this command's flags.
-        this.term = new Terminal(options, (text) => this.log.redact(text), wordingFor(COMMAND_FLAGS[command]));
-        this.log = log_createLog({
-            info: (m) => this.term.detail(m),
-            warning: (m) => this.term.warn(m),
-            debug: (m) => (options.verbose ? this.term.detail(m) : undefined),
-            // A failed command's output, which `detail` showed only with --verbose: the error after it says it is above.
-            failedOutput: (heading, lines) => (options.verbose && !options.json ? undefined : this.term.quote(heading, lines)),
-        });
-        secret_input_declareEnvironmentSecrets(host.env, this.log);
-    }
-    get env() {
-        return this.host.env;
-    }
-    get cwd() {
-        return this.host.cwd;
-    }
-    get dryRun() {
-        return this.flags.dryRun === true;
-    }
-    get searchPath() {
-        return this.host.env.PATH ?? '';
-    }
-    /** A secret from its flag or, when that is empty, its documented environment variable; redacted from then on. */
-    secret(name) {
-        return secretInput(name, this.host.env, this.log, this.inputs);
-    }
-    /**
-     * How the person gave a secret, for messages about it: its flag when that was given (whatever the
-     * shell's variable holds), else its environment variable. A message naming the other one sends
-     * them to fix something they never set.
-     */
-    secretSource(name) {
-        return this.inputs.string(name) ? `--${name}` : TOKEN_ENV[name];
-    }
-    /** Every platform's token and GitHub's, as the pipeline takes them: the rollback and the drill read the same ones. */
-    platformSecrets() {
-        return {
-            vercelToken: this.secret('vercel-token'),
-            flyToken: this.secret('fly-token'),
-            railwayToken: this.secret('railway-token'),
-            renderToken: this.secret('render-token'),
-            netlifyToken: this.secret('netlify-token'),
-            githubToken: this.secret('github-token'),
-        };
-    }
-    /** A secret the command cannot run without; a missing one is named with both ways to give it. */
-    requireSecret(name) {
-        const value = this.secret(name);
-        if (!value)
-            throw new UsageError(`${TOKEN_ENV[name]} is not set and --${name} was not given.`, `Export ${TOKEN_ENV[name]} (from your password manager or the platform's settings) and run the command again.`);
-        return value;
-    }
-    /**
-     * A change to a database needs a yes: typed at a terminal, or --yes when nobody is there to ask.
-     * `answer` is what the person must type (the database's name), so a reflex "y" is not enough.
-     */
-    async confirm(what, answer) {
-        if (this.dryRun || this.flags.yes === true)
-            return;
-        if (!this.host.stdinIsTTY || !this.term.options.tty || this.term.options.json) {
-            throw new UsageError(`${what}: refusing without --yes, because there is no terminal to ask.`, `Run it again with --yes to go ahead, or with --dry-run to see what it would do. Nothing was changed.`);
-        }
-        const timer = new AbortController();
-        const timeout = setTimeout(() => timer.abort(), CONFIRM_TIMEOUT_MS);
-        try {
-            const typed = await output_output.ask(`${this.log.redact(what)}.\nType ${answer} to go ahead: `, timer.signal);
-            if (typed.trim() !== answer)
-                throw new UsageError(`Not confirmed (expected "${answer}"). Nothing was changed.`);
-        }
-        finally {
-            clearTimeout(timeout);
-        }
-    }
-    /**
-     * Names the plan gave its components (or the provider promote runs): shown as they are, not as
-     * the flag of the same name. Only those that are one of this command's flags need it; the others
-     * the wording leaves alone already, and a whole sentence it rewrites may hold them ("A git-revert
-     * component needs …").
-     */
-    ownNames(names) {
-        const flags = COMMAND_FLAGS[this.command];
-        this.term.keepNames(names.filter((n) => flags.includes(n)));
-    }
-    /** Everything the command was given is read and checked: failures from here on are exit 1. */
-    begin() {
-        this.started = true;
-    }
-}
-/** commander's property name for a flag: --database-url → databaseUrl. */
-function camel(name) {
-    return name.replace(/-([a-z0-9])/g, (_, c) => c.toUpperCase());
-}
-
-;// CONCATENATED MODULE: ./.build/cli/commands/stoppable.js
-/**
- * Ctrl-C (SIGINT) or SIGTERM during a command that changes or dumps a database (snapshot, restore,
- * down, rollback): as in the actions (core/action.ts), the first signal stops the work through its
- * AbortSignal and waits for it a bounded time, a second ends the wait, and the command fails saying
- * what the work knew (committed or rolled back, a snapshot made or not), never killed mid-way by
- * Node's default with psql or pg_dump left running and nobody told what changed.
- */
-
-
-/**
- * Runs `work` with the stop's signal. A result it returns stands, even when a signal came as it
- * ended (a rollback's record says itself what the stop did); its error is said to be a stop; work
- * that did not end in time fails saying its state is not known.
- */
-async function stoppable(cli, work) {
-    const stop = stop_signals_stopOnSignals({
-        graceMs: STOP_GRACE_MS,
-        onFirst: (name) => cli.term.note(`${name}: stopping; waiting up to ${STOP_GRACE_MS / 1000} s for the work under way to end (again to stop waiting)…`),
-    });
-    try {
-        const settled = await stop.settle(work(stop.signal));
-        if (settled !== 'expired' && settled.ok)
-            return settled.value;
-        throw stop_signals_stoppedFailure(`rollback-kit ${cli.command}`, stop.received(), settled, STOP_GRACE_MS) ?? settled.err;
-    }
-    finally {
-        stop.dispose();
-    }
-}
-
-;// CONCATENATED MODULE: ./.build/cli/commands/database.js
-/**
- * `rollback-kit snapshot`, `restore` and `down`: the database actions from a terminal. Everything
- * the flags alone decide is checked before `cli.begin()` (the library's own checks of the request,
- * the folders it will write to, the snapshot a path names), so a mistake in them is bad usage (exit
- * 2) said before anything is asked or changed, not a failure (exit 1) once the work has started.
- * The library checks them again when it runs; they cost a few file-system calls.
- */
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-/** A folder the command writes to (`input` names its flag): created and tried before the work starts. */
-async function writableFolder(dir, input) {
-    await (0,files/* makeDirectory */.Oh)(dir, input);
-    await (0,files/* probeWritable */.Jg)(dir, input);
-}
-/**
- * A transaction-mode pooler (Supabase's port 6543, pgbouncer=true) is told from the URL alone, so it
- * is bad usage like any other flag that cannot work: refused here, before anything is asked or
- * started, where the library would refuse it only once the command had begun (exit 1). `what` is
- * what would not hold on a pooler that hands each transaction to another server session.
- */
-function refuseTransactionPooler(target, what) {
-    const pooler = transactionPoolerRefusal(target, what);
-    if (pooler)
-        throw new UsageError(pooler.message, pooler.hint);
-}
-const snapshot = {
-    name: 'snapshot',
-    summary: 'Take a verified snapshot of a PostgreSQL database (pg_dump, checksum and manifest)',
-    examples: ['DATABASE_URL=postgres://… rollback-kit snapshot --label before-deploy', 'rollback-kit snapshot --output-dir /backups --format directory --jobs 4'],
-    async run(cli) {
-        const request = readSnapshotRequest(cli.inputs, cli.secret('database-url'), { defaultDir: (0,external_node_path_.join)(cli.cwd, 'rollback-kit-snapshots'), searchPath: cli.searchPath }, cli.log);
-        validateRequest(request);
-        refuseTransactionPooler(request.target, "pg_dump's one consistent view of the whole database");
-        if (!cli.dryRun)
-            await writableFolder(request.outputDir, 'output-dir');
-        cli.begin();
-        if (cli.dryRun) {
-            cli.term.say(`Dry run: would snapshot ${describeTarget(request.target)} (${request.format}) into ${request.outputDir}. Nothing was done.`);
-            return { ok: true, status: 'dry-run', target: describeTarget(request.target), outputDir: request.outputDir };
-        }
-        cli.term.started(`snapshot of ${describeTarget(request.target)}`);
-        const result = await stoppable(cli, (signal) => takeSnapshot({ ...request, signal }, cli.log));
-        cli.term.stopSpinner();
-        cli.term.say(`Verified snapshot of ${describeTarget(request.target)} in ${terminal_seconds(result.durationMs)}: ${result.path} (${formatBytes(result.sizeBytes)}, sha256 ${result.sha256})`);
-        const exports = result.manifest.exports;
-        if (exports && result.exportsDir) {
-            const rows = exports.tables.reduce((sum, t) => sum + t.rows, 0);
-            cli.term.say(`CSV exports in ${result.exportsDir}: ${rows} row(s) of ${exports.tables.length} table(s) with ${exports.column} after ${exports.since}`);
-        }
-        return {
-            ok: true,
-            status: 'done',
-            path: result.path,
-            format: result.format,
-            sizeBytes: result.sizeBytes,
-            sha256: result.sha256,
-            manifestPath: result.manifestPath,
-            exportsDir: result.exportsDir ?? null,
-            exports: exports?.tables ?? [],
-            durationMs: result.durationMs,
-        };
-    },
-};
-const restore = {
-    name: 'restore',
-    summary: 'Put a verified snapshot back over a database (the current state is snapshotted first); asks first',
-    asks: true,
-    examples: ['rollback-kit restore --snapshot-path rollback-kit-snapshots/shop-before-deploy.dump', 'rollback-kit restore --snapshot-path snap.dump --confirm shop --yes'],
-    async run(cli) {
-        const request = readRestoreRequest(cli.inputs, cli.secret('database-url'), { defaultDir: (0,external_node_path_.join)(cli.cwd, 'rollback-kit-snapshots'), searchPath: cli.searchPath }, cli.log);
-        const where = describeTarget(request.target);
-        refuseTransactionPooler(request.target, "the restore's one transaction");
-        // A --confirm that names another database refuses here, as a missing --yes does.
-        if (request.confirm)
-            checkConfirmation(request.target, request.confirm);
-        await (0,verify/* openSnapshot */.r)(request.snapshotPath);
-        if (cli.dryRun) {
-            cli.begin();
-            // Planned as the restore plans it: what it would throw away is logged, as the restore logs it.
-            const preview = await previewRestore(request, cli.log);
-            cli.term.say(`Dry run: would restore ${request.snapshotPath} over ${where}${request.preRestoreSnapshot ? ', after snapshotting its current state' : ''}. Nothing was changed.`);
-            return { ok: true, status: 'dry-run', ...preview };
-        }
-        if (request.preRestoreSnapshot)
-            await writableFolder(request.preRestoreDir, 'pre-restore-dir');
-        if (!request.confirm) {
-            await cli.confirm(`This replaces the data of ${where} with ${request.snapshotPath}`, request.target.database);
-            request.confirm = request.target.database;
-        }
-        cli.begin();
-        cli.term.started(`restore of ${where}`);
-        const result = await stoppable(cli, (signal) => restoreSnapshot({ ...request, signal }, cli.log));
-        cli.term.stopSpinner();
-        cli.term.say(`Restored ${result.tablesRestored} table(s) into ${where} in ${terminal_seconds(result.durationMs)}: every table’s row count matches the snapshot.`);
-        if (result.preRestoreSnapshotPath)
-            cli.term.say(`The state before the restore is kept in ${result.preRestoreSnapshotPath}.`);
-        return { ok: true, status: 'restored', ...result };
-    },
-};
-const down = {
-    name: 'down',
-    summary: 'Revert the newest migrations with their down SQL (dbmate, golang-migrate, node-pg-migrate, Prisma, Supabase, plain); asks first',
-    asks: true,
-    examples: [
-        'rollback-kit down --steps 1 --snapshot-path rollback-kit-snapshots/shop-before-rollback.dump',
-        'rollback-kit down --to-version 20251001000000 --dry-run',
-        'rollback-kit down --since-ref v1.4.2 --snapshot-path shop.dump --yes',
-    ],
-    async run(cli) {
-        // In a workflow's `run:` step, a re-run of it is one too: it finishes the recorded plan as the action does.
-        const options = readRevertOptions(cli.inputs, cli.secret('database-url'), { workspace: cli.cwd, tools: { searchPath: cli.searchPath }, run: workflowRun(cli.env) }, cli.log);
-        refuseTransactionPooler(options.target, 'the migration lock and the session timeouts');
-        // The folder and its files are the flags' to decide: a folder with none of the format's
-        // migrations is bad usage here (as the library says it when it prepares), named or auto-detected.
-        const dir = resolveMigrationsDir(options.root, options.migrationsDir, options.format);
-        const format = await pickFormat(dir, options.format);
-        if ((await format.load(dir)).length === 0)
-            throw new UsageError(`The migrations folder ${dir} holds no ${format.name} migrations.`, 'Check migrations-dir and format.');
-        if (!options.dryRun && options.requireSnapshot) {
-            if (!options.snapshotPath) {
-                throw new UsageError('rollback-kit down refuses to change the database without a verified snapshot: --snapshot-path was not given.', 'Take one with rollback-kit snapshot and give its path as --snapshot-path, or give --no-require-snapshot to go without. Nothing was changed.');
-            }
-            await (0,verify/* openSnapshot */.r)(options.snapshotPath);
-        }
-        if (!options.dryRun)
-            await cli.confirm(`This reverts migrations on ${describeTarget(options.target)}`, options.target.database);
-        cli.begin();
-        const result = await stoppable(cli, async (signal) => {
-            try {
-                return await revertMigrations({ ...options, signal }, cli.log);
-            }
-            catch (err) {
-                if (err instanceof RevertFailed && err.partial.reverted.length)
-                    cli.term.note(`Reverted before the failure: ${err.partial.reverted.map((r) => r.file).join(', ')}.`);
-                throw err;
-            }
-        });
-        const t = cli.term;
-        if (result.status === 'dry-run')
-            t.say(`Dry run: would revert ${result.plan.map((p) => p.file).join(', ') || 'nothing'} on ${result.target}. Nothing was changed.`);
-        else if (result.status === 'nothing-to-do')
-            t.say(`Nothing to do: none of the selected migrations is applied on ${result.target}.`);
-        else
-            t.say(`Reverted ${result.reverted.map((r) => r.file).join(', ')} on ${result.target} in ${terminal_seconds(result.durationMs)}; ${result.stillApplied.length} still applied.`);
-        return { ok: true, status: result.status, reverted: result.reverted.map((r) => r.version), plan: result.plan, stillApplied: result.stillApplied, durationMs: result.durationMs };
-    },
-};
-
 ;// CONCATENATED MODULE: external "node:string_decoder"
 const external_node_string_decoder_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:string_decoder");
 ;// CONCATENATED MODULE: ./.build/platforms/command/run.js
@@ -30450,6 +29983,7 @@ const external_node_string_decoder_namespaceObject = __WEBPACK_EXTERNAL_createRe
  * there by a rollback, so the rollback-cascade guard (notPutBackAgain) cannot apply: an automatic
  * run says so (NO_CASCADE_GUARD) and the command decides, through the outcome file.
  */
+
 
 
 
@@ -30535,10 +30069,11 @@ async function runRollbackCommand(opts, log) {
     const verify = opts.verifyCommand?.trim() || undefined;
     const vars = { ROLLBACK_TARGET: opts.target, ROLLBACK_FROM: opts.from ?? '', ROLLBACK_REASON: opts.reason ?? '' };
     log.info(`Rollback command (bash, limit ${opts.timeoutSeconds} s) with ROLLBACK_TARGET=${vars.ROLLBACK_TARGET}${opts.from ? ` ROLLBACK_FROM=${opts.from}` : ''}:`);
-    log.info(`  ${command}`);
+    // A URL written into the command (a connection string) is shown as its output's are.
+    log.info(`  ${hideUrlSecrets(command)}`);
     if (verify) {
         log.info('Then the verify command, within the same limit:');
-        log.info(`  ${verify}`);
+        log.info(`  ${hideUrlSecrets(verify)}`);
     }
     const unguarded = opts.automatic ? [NO_CASCADE_GUARD] : [];
     for (const note of unguarded)
@@ -30608,7 +30143,10 @@ async function runWithOutcome(command, verify, outcomeFile, env, opts, log) {
  */
 async function runBash(what, command, seconds, env, cwd, log) {
     const tail = [];
-    const line = (text) => {
+    const line = (raw) => {
+        // What the user's script prints is theirs: a database URL or a signed link it echoes holds a
+        // secret we were never given, so the log mask cannot know it.
+        const text = hideUrlSecrets(raw);
         log.info(text);
         tail.push(text);
         if (tail.length > OUTPUT_TAIL_LINES)
@@ -32400,7 +31938,7 @@ async function* readyProductionDeploys(c, siteId, bound) {
 async function getDeploy(c, deployId) {
     return parseDeploy(await c.get(`/api/v1/deploys/${encodeURIComponent(deployId)}`));
 }
-async function api_restore(c, siteId, deployId) {
+async function restore(c, siteId, deployId) {
     return parseDeploy((await c.request('POST', `${site(siteId)}/deploys/${encodeURIComponent(deployId)}/restore`)).data);
 }
 async function lockDeploy(c, deployId) {
@@ -32629,7 +32167,7 @@ async function promoteOnNetlify(opts, log) {
     }
     const requestedAt = now();
     const deadline = step.restart();
-    await calling(ctx('restoring the deploy', to.id), () => api_restore(c, site.id, to.id));
+    await calling(ctx('restoring the deploy', to.id), () => restore(c, site.id, to.id));
     log.info(`Netlify accepted the restore of ${to.id}; waiting for the site to publish it.`);
     for (;;) {
         const s = await calling(ctx(`checking what site ${name} publishes`), () => getSite(c, site.id));
@@ -34529,89 +34067,6 @@ function verifiedLookup(request, log) {
     };
 }
 
-;// CONCATENATED MODULE: ./.build/pipeline/budgets.js
-const RUNBOOK_MINUTES = 15;
-/** Seconds of the 15-minute runbook each phase may take. */
-const RUNBOOK_SECONDS = {
-    plan: 30,
-    'notify-start': 30,
-    app: 180,
-    snapshot: 120,
-    database: 360,
-    environment: 60,
-    verify: 120,
-    report: 30,
-    'notify-end': 30,
-};
-/** Phases that do not count towards the total: the runbook marks them "not on the critical path". */
-const OFF_CRITICAL_PATH = ['report', 'notify-end'];
-const MIN_BUDGET_MINUTES = 1;
-const MAX_BUDGET_MINUTES = 240;
-function budgets(budgetMinutes = RUNBOOK_MINUTES) {
-    const scale = budgetMinutes / RUNBOOK_MINUTES;
-    return {
-        totalMs: Math.round(budgetMinutes * 60_000),
-        phase: (name) => Math.round(RUNBOOK_SECONDS[name] * 1000 * scale),
-    };
-}
-
-;// CONCATENATED MODULE: ./.build/platforms/vercel/token.js
-
-
-
-const DAY_MS = 86_400_000;
-const day = (ms) => new Date(ms).toISOString().slice(0, 10);
-async function vercelTokenReadiness(opts, log) {
-    const out = { proven: [], unproven: [], problems: [], warnings: [] };
-    const deadline = new StepDeadline(Date.now, opts.timeoutSeconds);
-    const client = new VercelClient({ token: opts.token, apiUrl: opts.apiUrl, team: opts.team, log, requestTimeoutMs: opts.requestTimeoutMs, deadline });
-    let data;
-    try {
-        data = await client.get('/v5/user/tokens/current');
-    }
-    catch (err) {
-        if (err instanceof VercelApiError && (err.status === 401 || (err.status === 403 && err.invalidToken))) {
-            out.problems.push(`Vercel rejected the token (${err.status}): a rollback with it would fail at the first request. Create a new token and update the secret.`);
-            return out;
-        }
-        // Some tokens may not read their own metadata; the project look-up still proved they work.
-        out.unproven.push(`the token's scope and expiry (Vercel did not describe the token: ${log.redact(vercelError(err, { doing: 'reading the token metadata', project: opts.project, team: opts.team }).message)})`);
-        data = undefined;
-    }
-    const token = data?.token;
-    if (token) {
-        out.proven.push('the token is valid (Vercel described it)');
-        const expiresAt = typeof token.expiresAt === 'number' ? token.expiresAt : undefined;
-        if (expiresAt !== undefined && expiresAt <= opts.now)
-            out.problems.push(`the token expired on ${day(expiresAt)}: create a new one and update the secret`);
-        else if (expiresAt !== undefined && expiresAt - opts.now < opts.warnDays * DAY_MS) {
-            out.warnings.push(`the token expires on ${day(expiresAt)}, within ${opts.warnDays} days: before the next drill (and any real rollback after that date) it must be replaced`);
-        }
-        else
-            out.proven.push(expiresAt === undefined ? 'the token does not expire' : `the token is valid until ${day(expiresAt)}`);
-        const scopes = Array.isArray(token.scopes) ? token.scopes : [];
-        const teams = scopes.filter((s) => s.type === 'team' && typeof s.teamId === 'string').map((s) => s.teamId);
-        const user = scopes.some((s) => s.type === 'user');
-        const team = opts.team?.trim();
-        if (team && team.startsWith('team_')) {
-            if (teams.includes(team))
-                out.proven.push(`the token is scoped to team ${team}`);
-            else if (user)
-                out.proven.push(`the token has full-account scope (it reaches team ${team} if its owner is a member)`);
-            else
-                out.problems.push(`the token is scoped to ${teams.length ? `other teams (${teams.join(', ')})` : 'no team'}, not to team ${team}`);
-        }
-        else if (team) {
-            out.unproven.push(`that the token's scope covers team "${team}" (a slug; Vercel lists scopes by team id: use the team_… id to have this checked)`);
-        }
-        else if (!user && teams.length) {
-            out.problems.push(`the token is scoped to teams (${teams.join(', ')}) but no team is configured: set team, or the project is looked up in the personal account`);
-        }
-    }
-    out.unproven.push("that the token's owner may roll back and promote production of the project (Vercel has no endpoint that reports a token's permissions on a project: only a real rollback proves it, as the full drill does; a team member needs a role that may deploy to production)");
-    return out;
-}
-
 // EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
 var dist = __nccwpck_require__(8815);
 ;// CONCATENATED MODULE: ./.build/core/yaml.js
@@ -34623,6 +34078,7 @@ var dist = __nccwpck_require__(8815);
  * the size the document would have with every alias written out is measured before anything is
  * expanded, so the time and memory a document can take are bounded by its own length.
  */
+
 
 /** Characters (and one per node) a document may grow by through its aliases. */
 const MAX_ALIAS_EXPANSION = 1_000_000;
@@ -34682,6 +34138,33 @@ function readYaml(text) {
     expansion.measure();
     // Aliases are bounded above; the library's own alias count (100 uses) would refuse ordinary specs.
     return { value: doc.toJS({ maxAliasCount: -1 }), doc, lines };
+}
+/** What a number written as 0x10 or 1e1 is told: the same words in every file we read. */
+const PLAIN_DECIMALS = 'written in plain decimals (10, not 0xA or 1e1)';
+/**
+ * A number YAML read, as its author wrote it: plain decimals only (`10`, `2.5`), as every input is
+ * read (core/parse.ts). YAML's core schema also reads `0x10`, `0o7`, `1e1` and `.inf` as numbers,
+ * which the value alone cannot tell from 16, 7, 10 and Infinity, so the scalar's own text is read.
+ * NaN when it is not a plain decimal. Aliases (`*name`) are followed to the scalar they name.
+ */
+function writtenNumber(doc, path, value) {
+    const node = nodeAt(doc, path);
+    return decimalNumber((0,dist/* isScalar */.jn)(node) && typeof node.source === 'string' ? node.source : String(value));
+}
+/** The node at `path`, through aliases (`doc.getIn` stops at one). */
+function nodeAt(doc, path) {
+    let node = doc.contents;
+    for (const seg of path) {
+        if ((0,dist/* isAlias */.Vj)(node))
+            node = node.resolve(doc);
+        if ((0,dist/* isMap */.jh)(node))
+            node = node.items.find((p) => (0,dist/* isPair */.tO)(p) && (0,dist/* isScalar */.jn)(p.key) && p.key.value === seg)?.value;
+        else if ((0,dist/* isSeq */.oP)(node) && typeof seg === 'number')
+            node = node.items[seg];
+        else
+            return undefined;
+    }
+    return (0,dist/* isAlias */.Vj)(node) ? node.resolve(doc) : node;
 }
 /** 1-based numbers of the lines whose indentation (the whitespace before the first character) holds a tab. */
 function tabIndentedLines(text) {
@@ -35074,7 +34557,7 @@ function parseChecks(text, ctx) {
     const names = new Map();
     items.forEach((item, index) => {
         const path = [...base, index];
-        const reader = new CheckReader(item, index, ctx, problems, (field) => lineOf(field ? [...path, field] : path, undefined), (field) => lineOf(path, field));
+        const reader = new CheckReader(item, index, ctx, problems, (field) => lineOf(field ? [...path, field] : path, undefined), (field) => lineOf(path, field), (at, value) => writtenNumber(doc, [...path, ...at], value));
         const check = reader.read();
         if (!check)
             return;
@@ -35124,14 +34607,18 @@ class CheckReader {
     problems;
     valueLine;
     keyLine;
+    numberOf;
     name;
     obj;
     isMapping;
-    constructor(item, index, ctx, problems, valueLine, keyLine) {
+    constructor(item, index, ctx, problems, valueLine, keyLine, 
+    /** A number of this check as written (core/yaml.ts), `at` from the check: NaN unless plain decimals. */
+    numberOf) {
         this.ctx = ctx;
         this.problems = problems;
         this.valueLine = valueLine;
         this.keyLine = keyLine;
+        this.numberOf = numberOf;
         this.isMapping = isPlainObject(item);
         this.obj = this.isMapping ? item : {};
         this.name = typeof this.obj.name === 'string' && this.obj.name.trim() ? this.obj.name.trim() : `#${index + 1}`;
@@ -35315,7 +34802,8 @@ class CheckReader {
             return undefined;
         const list = Array.isArray(raw) ? raw : [raw];
         const ranges = [];
-        for (const entry of list) {
+        for (const [i, written] of list.entries()) {
+            const entry = typeof written === 'number' ? this.numberOf(Array.isArray(raw) ? ['status', i] : ['status'], written) : written;
             const range = parseStatus(entry);
             const reversed = typeof entry === 'string' ? /^\s*(\d{3})\s*(?:\.\.|-)\s*(\d{3})\s*$/.exec(entry) : null;
             if (range)
@@ -35324,7 +34812,7 @@ class CheckReader {
                 this.problem('status', `the range ${reversed[1]}..${reversed[2]} is reversed: its minimum is greater than its maximum (write ${reversed[2]}..${reversed[1]})`);
             }
             else
-                this.problem('status', 'is not a status: use a code (200), a class (2xx), a range (200..299) or a list of them');
+                this.problem('status', `is not a status: use a code (200), a class (2xx), a range (200..299) or a list of them${Number.isNaN(entry) ? `, ${PLAIN_DECIMALS}` : ''}`);
         }
         if (!list.length)
             this.problem('status', 'the list is empty');
@@ -35431,7 +34919,8 @@ class CheckReader {
         }
         if (!this.ctx.hasDatabase)
             this.problem('query', 'SQL checks need the database-url input, which is not set', true);
-        const rows = this.obj['expect-rows'];
+        const written = this.obj['expect-rows'];
+        const rows = typeof written === 'number' ? this.numberOf(['expect-rows'], written) : written;
         if (rows !== undefined) {
             const range = parseCountRange(rows);
             if (range && range.min !== undefined && range.max !== undefined && range.min > range.max) {
@@ -35440,7 +34929,7 @@ class CheckReader {
             else if (range)
                 check.expectRows = range;
             else
-                this.problem('expect-rows', 'must be a row count (3) or a range (1.., ..10, 1..10)');
+                this.problem('expect-rows', `must be a row count (3) or a range (1.., ..10, 1..10)${Number.isNaN(rows) ? `, ${PLAIN_DECIMALS}` : ''}`);
         }
         if ('expect-value' in this.obj)
             check.expectValue = { value: this.obj['expect-value'] };
@@ -35465,14 +34954,17 @@ class CheckReader {
         return undefined;
     }
     number(field, opts) {
-        const v = this.obj[field];
-        if (v === undefined)
+        const written = this.obj[field];
+        if (written === undefined)
             return undefined;
-        const ok = typeof v === 'number' && Number.isFinite(v) && (!opts.integer || Number.isInteger(v)) && (opts.min === undefined || v >= opts.min) && (opts.max === undefined || v <= opts.max);
+        // Plain decimals, as every number (README): YAML alone would read 0xA and 1e1 as 10.
+        const v = typeof written === 'number' ? this.numberOf([field], written) : NaN;
+        const ok = Number.isFinite(v) && (!opts.integer || Number.isInteger(v)) && (opts.min === undefined || v >= opts.min) && (opts.max === undefined || v <= opts.max);
         if (ok)
             return v;
         const bounds = [opts.min !== undefined ? `at least ${opts.min}` : '', opts.max !== undefined ? `at most ${opts.max}` : ''].filter(Boolean).join(' and ');
-        this.problem(field, `must be ${opts.integer ? 'a whole number' : 'a number'}${bounds ? ` ${bounds}` : ''}`);
+        const form = typeof written === 'number' && Number.isNaN(v) ? `, ${PLAIN_DECIMALS}` : '';
+        this.problem(field, `must be ${opts.integer ? 'a whole number' : 'a number'}${bounds ? ` ${bounds}` : ''}${form}`);
         return undefined;
     }
     /** http(s) URLs, each reduced to its origin (scheme, host, port): what a redirect is compared with. */
@@ -35610,6 +35102,1032 @@ function editDistance(a, b) {
         }
     }
     return row[b.length];
+}
+
+;// CONCATENATED MODULE: ./.build/pipeline/budgets.js
+const RUNBOOK_MINUTES = 15;
+/** Seconds of the 15-minute runbook each phase may take. */
+const RUNBOOK_SECONDS = {
+    plan: 30,
+    'notify-start': 30,
+    app: 180,
+    snapshot: 120,
+    database: 360,
+    environment: 60,
+    verify: 120,
+    report: 30,
+    'notify-end': 30,
+};
+/** Phases that do not count towards the total: the runbook marks them "not on the critical path". */
+const OFF_CRITICAL_PATH = ['report', 'notify-end'];
+const MIN_BUDGET_MINUTES = 1;
+const MAX_BUDGET_MINUTES = 240;
+function budgets(budgetMinutes = RUNBOOK_MINUTES) {
+    const scale = budgetMinutes / RUNBOOK_MINUTES;
+    return {
+        totalMs: Math.round(budgetMinutes * 60_000),
+        phase: (name) => Math.round(RUNBOOK_SECONDS[name] * 1000 * scale),
+    };
+}
+
+;// CONCATENATED MODULE: ./.build/pipeline/secret-values.js
+/**
+ * Recognises values that look like secrets, for files that must never hold one (the rollback plan
+ * lives in the repository, readable by everyone with read access and kept in git history forever).
+ * Each finding says what kind of secret it looks like, never the value.
+ */
+/** Key names that only ever hold secrets: such a key has no business in a committed file. */
+const SECRET_KEY = /token|password|passwd|secret|api[-_]?key|^key$|private[-_]?key|credential|webhook/i;
+const PATTERNS = [
+    { kind: 'a GitHub token', pattern: /\b(gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})/ },
+    { kind: 'a Vercel token', pattern: /\bvercel_[A-Za-z0-9_-]{8,}/ },
+    { kind: 'a Slack token', pattern: /\bxox[abposr]-[A-Za-z0-9-]{10,}/ },
+    { kind: 'a Slack or Discord webhook URL', pattern: /hooks\.slack\.com\/services\/|discord(app)?\.com\/api\/webhooks\// },
+    { kind: 'an AWS access key', pattern: /\b(AKIA|ASIA)[A-Z0-9]{16}\b/ },
+    { kind: 'a Stripe key', pattern: /\b[sr]k_(live|test)_[A-Za-z0-9]{10,}/ },
+    { kind: 'a JSON Web Token', pattern: /\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/ },
+    { kind: 'a private key', pattern: /-----BEGIN [A-Z ]*PRIVATE KEY-----/ },
+];
+/** What kind of secret `value` looks like, or undefined. */
+function secretKind(value) {
+    for (const { kind, pattern } of PATTERNS)
+        if (pattern.test(value))
+            return kind;
+    if (hasUrlPassword(value))
+        return 'a URL with a password in it';
+    return undefined;
+}
+function hasUrlPassword(value) {
+    // Also inside longer text: "postgres://u:p@host/db and more".
+    for (const candidate of value.match(/[a-z][a-z0-9+.-]*:\/\/[^\s'"]+/gi) ?? []) {
+        try {
+            if (new URL(candidate).password)
+                return true;
+        }
+        catch {
+            // Not a URL the parser accepts; a user:password@ shape still counts.
+            if (/^[a-z][a-z0-9+.-]*:\/\/[^/@\s:]+:[^/@\s]+@/i.test(candidate))
+                return true;
+        }
+    }
+    return false;
+}
+/** Every string (or number) under a secret-named key, and every secret-looking string anywhere. */
+function findSecretValues(root) {
+    const found = [];
+    const walk = (value, path, underSecretKey) => {
+        if (Array.isArray(value)) {
+            value.forEach((v, i) => walk(v, [...path, i], underSecretKey));
+        }
+        else if (value !== null && typeof value === 'object' && !(value instanceof Date)) {
+            for (const [k, v] of Object.entries(value)) {
+                // A pasted token can land as a key, too; its place is then named by its parent alone.
+                const keyKind = secretKind(k);
+                if (keyKind)
+                    found.push({ path: [...path, '(a key)'], kind: keyKind });
+                else
+                    walk(v, [...path, k], underSecretKey || SECRET_KEY.test(k));
+            }
+        }
+        else if (typeof value === 'string' || typeof value === 'number') {
+            const text = String(value);
+            const kind = secretKind(text) ?? (underSecretKey && text.trim() ? 'a secret (its key names one)' : undefined);
+            if (kind)
+                found.push({ path, kind });
+        }
+    };
+    walk(root, [], false);
+    return found;
+}
+
+;// CONCATENATED MODULE: ./.build/pipeline/plan-file.js
+/**
+ * The rollback plan (`rollback-kit.yml`): what the system is made of. Read and validated before
+ * anything runs, every mistake reported at once with its place (line and dotted path), like a smoke
+ * check spec: a half-right plan must not half-run a rollback. It never holds a secret: a value that
+ * looks like one is refused by place, never echoed. Without a file, the root action's inputs
+ * describe one component and the database (`planFromInputs`).
+ */
+
+
+
+
+
+
+
+
+
+const PLAN_FILE = 'rollback-kit.yml';
+/** Words `scope` gives a meaning of its own, so no component may be called that. */
+const RESERVED_NAMES = ['app', 'db', 'full', 'database', 'verify'];
+const DB_METHODS = ['down-migrations', 'restore'];
+function formatPlanProblem(p) {
+    return `${p.line !== undefined ? `line ${p.line}, ` : ''}${p.place}: ${p.message}`;
+}
+class PlanError extends errors/* RollbackKitError */.dp {
+    problems;
+    constructor(problems, source) {
+        super(`The rollback plan (${source}) has ${problems.length} problem${problems.length === 1 ? '' : 's'}, so nothing was run: ${problems.map(formatPlanProblem).join('; ')}.`, `Fix ${problems.length === 1 ? 'it' : 'them'} and re-run; the "rollback plan" section of the rollback-kit README lists every field.`);
+        this.problems = problems;
+    }
+}
+const STRING = { type: 'string' };
+const plan_file_int = (min, max) => ({ type: 'int', min, max });
+const plan_file_num = (min, max) => ({ type: 'number', min, max });
+const COMPONENT_FIELDS = {
+    provider: { type: 'enum', values: PROVIDERS },
+    project: STRING,
+    team: STRING,
+    target: STRING,
+    from: STRING,
+    method: { type: 'enum', values: METHODS },
+    'api-url': { type: 'url' },
+    'machines-api-url': { type: 'url' },
+    'registry-url': { type: 'url' },
+    'timeout-seconds': plan_file_int(1, 3600),
+    command: STRING,
+    'verify-command': STRING,
+    environment: STRING,
+    service: STRING,
+    app: STRING,
+    site: STRING,
+};
+/** Keys every component takes, whatever its provider. */
+const COMMON_COMPONENT_FIELDS = ['provider', 'target', 'from', 'timeout-seconds'];
+/** The keys each provider reads (promote-previous's inputs of the same names), required ones first. */
+const PROVIDER_FIELDS = {
+    vercel: { required: [['project', 'the project name or its prj_… id']], optional: ['team', 'method', 'api-url'] },
+    fly: { required: [['app', 'the Fly app name, as in fly.toml']], optional: ['api-url', 'machines-api-url', 'registry-url'] },
+    railway: {
+        required: [
+            ['project', 'the Railway project id'],
+            ['environment', 'the Railway environment id'],
+            ['service', 'the Railway service id'],
+        ],
+        optional: ['api-url'],
+    },
+    render: { required: [['service', 'the Render service id, srv-…']], optional: ['api-url'] },
+    netlify: { required: [['site', 'the Netlify site id or its name.netlify.app domain']], optional: ['api-url'] },
+    'git-revert': { required: [], optional: [] },
+    command: { required: [['command', 'the shell command that rolls back']], optional: ['verify-command'] },
+};
+/** A plan-file component of this provider with its required keys, for errors that send users to the file. */
+function componentExample(provider) {
+    const keys = PROVIDER_FIELDS[provider].required.map(([key, what]) => `, ${key}: <${what}>`).join('');
+    return `components.<name>: { provider: ${provider}${keys} }`;
+}
+const DATABASE_FIELDS = {
+    method: { type: 'enum', values: DB_METHODS },
+    'migrations-dir': STRING,
+    format: { type: 'enum', values: ['auto', ...FORMAT_NAMES] },
+    steps: plan_file_int(1, 1000),
+    'to-version': { type: 'version' },
+    'since-ref': STRING,
+    'snapshot-path': STRING,
+    'lock-timeout-seconds': plan_file_num(0, 3600),
+};
+const VERIFY_FIELDS = {
+    'base-url': { type: 'url' },
+    checks: STRING,
+    'checks-file': STRING,
+    attempts: plan_file_int(1, 100),
+    'interval-seconds': plan_file_num(0, 3600),
+    'timeout-seconds': plan_file_num(0.001, 3600),
+    samples: plan_file_int(1, 10_000),
+    'max-error-rate': plan_file_num(0, 100),
+    'max-p95-ms': plan_file_num(1, 3_600_000),
+    'deadline-seconds': plan_file_num(0.1, 21_600),
+};
+const TOP_FIELDS = ['budget-minutes', 'environment', 'components', 'database', 'verify', 'incident'];
+const isObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Date);
+/**
+ * Where a secret found in the plan goes instead, in a workflow's words. Whole, so the command line
+ * can say it in its own (src/cli/wording.ts): its words one by one read as flags.
+ */
+const SECRETS_GO = `pass them as the root action's inputs from secrets (${Object.keys(TOKEN_ENV).join(', ')}) or the documented environment variables`;
+/** Collects problems while reading one parsed document. */
+class Reader {
+    lineOf;
+    numberOf;
+    problems = [];
+    constructor(lineOf, 
+    /** A number as written (core/yaml.ts): YAML reads `0x2` and `1e1` as numbers, which the plan does not. */
+    numberOf) {
+        this.lineOf = lineOf;
+        this.numberOf = numberOf;
+    }
+    problem(path, message, keyOf) {
+        this.problems.push({ line: this.lineOf(path, keyOf), place: [...path, ...(keyOf !== undefined ? [keyOf] : [])].join('.') || '(top level)', message });
+    }
+    /** A map's fields against `fields`; unknown keys are problems. Returns the values read. */
+    section(raw, path, fields) {
+        const out = new Map();
+        if (raw === undefined || raw === null)
+            return out;
+        if (!isObject(raw)) {
+            this.problem(path, 'must be a mapping of fields (key: value)');
+            return out;
+        }
+        for (const [key, value] of Object.entries(raw)) {
+            const kind = fields[key];
+            if (!kind) {
+                this.problem(path, `unknown field; known fields: ${Object.keys(fields).join(', ')}`, key);
+                continue;
+            }
+            const read = this.value(value, [...path, key], kind);
+            if (read !== undefined)
+                out.set(key, read);
+        }
+        return out;
+    }
+    value(value, path, kind) {
+        if (value === null || value === undefined)
+            return undefined;
+        switch (kind.type) {
+            case 'string':
+            case 'url':
+            case 'version': {
+                if (typeof value !== 'string' && !(kind.type === 'version' && typeof value === 'number' && Number.isInteger(value))) {
+                    this.problem(path, `must be ${kind.type === 'url' ? 'a URL' : 'text'}`);
+                    return undefined;
+                }
+                const text = String(value).trim();
+                if (kind.type === 'url' && !isHttpUrl(text)) {
+                    this.problem(path, 'must be an absolute http(s) URL');
+                    return undefined;
+                }
+                return text || undefined;
+            }
+            case 'int':
+            case 'number': {
+                // Plain decimals only, as for every input (README): YAML's hex, octal and exponent forms
+                // (`0x2`, `0o7`, `1e1`) are refused, not read as 2, 7 and 10.
+                const n = typeof value === 'number' ? this.numberOf(path, value) : typeof value === 'string' ? decimalNumber(value) : NaN;
+                if (!Number.isFinite(n) || (kind.type === 'int' && !Number.isInteger(n))) {
+                    const form = typeof value === 'number' && Number.isNaN(n) ? `, ${PLAIN_DECIMALS}` : '';
+                    this.problem(path, `must be ${kind.type === 'int' ? 'a whole number' : 'a number'}${form}`);
+                    return undefined;
+                }
+                if (n < kind.min || n > kind.max) {
+                    this.problem(path, `must be between ${kind.min} and ${kind.max}, got ${n}`);
+                    return undefined;
+                }
+                return n;
+            }
+            case 'enum': {
+                const text = typeof value === 'string' ? value.trim().toLowerCase() : undefined;
+                if (!text || !kind.values.includes(text)) {
+                    this.problem(path, `must be one of ${kind.values.join(', ')}`);
+                    return undefined;
+                }
+                return text;
+            }
+            case 'list': {
+                if (typeof value === 'string')
+                    return parseList(value);
+                if (Array.isArray(value) && value.every((v) => typeof v === 'string'))
+                    return value.map((v) => v.trim()).filter(Boolean);
+                this.problem(path, 'must be a list of text values');
+                return undefined;
+            }
+        }
+    }
+}
+const plan_file_str = (m, k) => m.get(k);
+const n = (m, k) => m.get(k);
+/** Parses and validates a rollback plan file; throws PlanError with every problem found. */
+function parsePlanFile(text, source = PLAN_FILE) {
+    let yaml;
+    try {
+        yaml = readYaml(text);
+    }
+    catch (err) {
+        // The shared reader never quotes the text: a plan file that fails to parse may still hold a secret.
+        if (err instanceof YamlError)
+            throw new PlanError(err.problems.map((p) => ({ line: p.line, place: '(YAML)', message: p.message })), source);
+        throw err;
+    }
+    const { doc, lines: lineCounter, value: root } = yaml;
+    const reader = new Reader((path, keyOf) => locate(doc, lineCounter, path, keyOf), (path, value) => writtenNumber(doc, path, value));
+    // Secrets first, and alone: a value that looks like one is never echoed, and nothing else about
+    // the file matters until it is out of the repository.
+    const secrets = findSecretValues(root);
+    if (secrets.length) {
+        for (const s of secrets) {
+            reader.problem(s.path, `looks like ${s.kind}. Secrets never go in the rollback plan (it is committed); ${SECRETS_GO}, and rotate this one: it is in your git history`);
+        }
+        throw new PlanError(sortProblems(reader.problems), source);
+    }
+    if (root === null || root === undefined)
+        throw new PlanError([{ line: 1, place: '(top level)', message: 'the file is empty; it needs at least components or database' }], source);
+    if (!isObject(root))
+        throw new PlanError([{ line: 1, place: '(top level)', message: 'must be a mapping with components, database, verify, …' }], source);
+    for (const key of Object.keys(root))
+        if (!TOP_FIELDS.includes(key))
+            reader.problem([], `unknown top-level field; known fields: ${TOP_FIELDS.join(', ')}`, key);
+    // `database:` with nothing under it reads as null, which would mean "no database" while
+    // `database: {}` means one with every default: a half-written section must not quietly drop out.
+    for (const [key, fields] of [['database', 'method, migrations-dir'], ['verify', 'base-url, checks']]) {
+        if (key in root && root[key] === null)
+            reader.problem([], `is empty; give its fields (${fields}, …), write ${key}: {} for every default, or remove the key`, key);
+    }
+    const top = reader.section({ 'budget-minutes': root['budget-minutes'], environment: root.environment }, [], { 'budget-minutes': plan_file_num(MIN_BUDGET_MINUTES, MAX_BUDGET_MINUTES), environment: STRING });
+    const components = readComponents(reader, root.components);
+    const database = readDatabase(reader, root.database);
+    const verify = root.verify === undefined || root.verify === null ? undefined : readVerify(reader.section(root.verify, ['verify'], VERIFY_FIELDS));
+    const incident = reader.section(root.incident, ['incident'], { labels: { type: 'list' } });
+    if (!components.length && !database)
+        reader.problem([], 'the plan names no components and no database, so there is nothing to roll back');
+    if (reader.problems.length)
+        throw new PlanError(sortProblems(reader.problems), source);
+    return {
+        source,
+        environment: plan_file_str(top, 'environment') ?? 'production',
+        budgetMinutes: n(top, 'budget-minutes') ?? RUNBOOK_MINUTES,
+        components,
+        database,
+        verify,
+        labels: incident.get('labels') ?? ['incident', 'rollback'],
+    };
+}
+function sortProblems(problems) {
+    return [...problems].sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
+}
+function readComponents(reader, raw) {
+    if (raw === undefined || raw === null)
+        return [];
+    if (!isObject(raw)) {
+        reader.problem(['components'], 'must be a mapping of component names to their settings (web: { provider: vercel, project: … })');
+        return [];
+    }
+    const out = [];
+    for (const [name, body] of Object.entries(raw)) {
+        const path = ['components', name];
+        if (!/^[A-Za-z0-9][A-Za-z0-9_-]*$/.test(name))
+            reader.problem(['components'], 'a component name may hold only letters, digits, - and _', name);
+        else if (RESERVED_NAMES.includes(name.toLowerCase()))
+            reader.problem(['components'], `"${name}" is a scope word (${RESERVED_NAMES.join(', ')}); call the component something else`, name);
+        const fields = reader.section(body, path, COMPONENT_FIELDS);
+        const provider = plan_file_str(fields, 'provider');
+        if (!isObject(body))
+            continue;
+        if (!provider) {
+            if (!('provider' in body))
+                reader.problem(path, `provider is required (${PROVIDERS.join(', ')})`);
+            continue;
+        }
+        const p = provider;
+        const component = {
+            name,
+            provider: p,
+            project: plan_file_str(fields, 'project'),
+            team: plan_file_str(fields, 'team'),
+            target: plan_file_str(fields, 'target') ?? 'previous',
+            from: plan_file_str(fields, 'from'),
+            method: plan_file_str(fields, 'method') ?? 'rollback',
+            apiUrl: plan_file_str(fields, 'api-url') ?? defaultApiUrl(p) ?? '',
+            timeoutSeconds: n(fields, 'timeout-seconds') ?? 180,
+            command: plan_file_str(fields, 'command'),
+            verifyCommand: plan_file_str(fields, 'verify-command'),
+            app: plan_file_str(fields, 'app'),
+            machinesApiUrl: plan_file_str(fields, 'machines-api-url'),
+            registryUrl: plan_file_str(fields, 'registry-url'),
+            environment: plan_file_str(fields, 'environment'),
+            service: plan_file_str(fields, 'service'),
+            site: plan_file_str(fields, 'site'),
+        };
+        const own = PROVIDER_FIELDS[p];
+        for (const [key, what] of own.required)
+            if (!fields.has(key))
+                reader.problem(path, `${key} is required for provider ${p} (${what})`);
+        const allowed = new Set([...COMMON_COMPONENT_FIELDS, ...own.required.map(([key]) => key), ...own.optional]);
+        for (const key of fields.keys())
+            if (!allowed.has(key))
+                reader.problem(path, `not a field of provider ${p}`, key);
+        out.push(component);
+    }
+    return out;
+}
+function readDatabase(reader, raw) {
+    if (raw === undefined || raw === null)
+        return undefined;
+    const fields = reader.section(raw, ['database'], DATABASE_FIELDS);
+    const steps = n(fields, 'steps');
+    const toVersion = plan_file_str(fields, 'to-version');
+    const sinceRef = plan_file_str(fields, 'since-ref');
+    const method = plan_file_str(fields, 'method') ?? 'down-migrations';
+    const given = [steps !== undefined && 'steps', toVersion && 'to-version', sinceRef && 'since-ref'].filter(Boolean);
+    if (given.length > 1)
+        reader.problem(['database'], `${given.join(' and ')} conflict: give exactly one of steps, to-version and since-ref`);
+    if (method === 'restore' && given.length)
+        reader.problem(['database'], `${given.join(', ')} select migrations to revert, but method is restore`);
+    if (method === 'down-migrations' && fields.has('snapshot-path'))
+        reader.problem(['database'], 'snapshot-path is for method restore; down migrations use the snapshot the rollback takes', 'snapshot-path');
+    return {
+        method,
+        migrationsDir: plan_file_str(fields, 'migrations-dir'),
+        format: plan_file_str(fields, 'format') ?? 'auto',
+        choice: steps !== undefined ? { steps } : toVersion ? { toVersion } : sinceRef ? { sinceRef } : undefined,
+        snapshotPath: plan_file_str(fields, 'snapshot-path'),
+        lockTimeoutSeconds: n(fields, 'lock-timeout-seconds') ?? 10,
+    };
+}
+function readVerify(fields) {
+    return {
+        baseUrl: plan_file_str(fields, 'base-url'),
+        checks: plan_file_str(fields, 'checks'),
+        checksFile: plan_file_str(fields, 'checks-file'),
+        attempts: n(fields, 'attempts') ?? 3,
+        intervalSeconds: n(fields, 'interval-seconds') ?? 5,
+        timeoutSeconds: n(fields, 'timeout-seconds') ?? 10,
+        samples: n(fields, 'samples') ?? 1,
+        maxErrorRate: n(fields, 'max-error-rate') ?? 5,
+        maxP95Ms: n(fields, 'max-p95-ms') ?? 3000,
+        deadlineSeconds: n(fields, 'deadline-seconds') ?? 90,
+    };
+}
+/** The verify section's defaults, for a plan whose checks come from inputs. */
+const defaultVerify = () => readVerify(new Map());
+
+;// CONCATENATED MODULE: ./.build/cli/wording.js
+/**
+ * The library's messages are written for a workflow: they name the action's inputs ("Input
+ * vercel-token", "Set format: directory", "pass its path in pg-dump-path", "jobs: 4 needs …",
+ * "vercel-token: ${{ secrets.VERCEL_TOKEN }}"), other actions ("the snapshot-db action", "this
+ * action (method: promote, …)") and the workflow around them ("$RUNNER_TEMP", "re-run the step",
+ * "the workspace", "actions/checkout with fetch-depth: 0", "pass secrets.GITHUB_TOKEN", "grant the
+ * job permissions: …", "the job summary", "the runner"). A person at a terminal gives flags
+ * and environment variables, in a folder of their own. The command line rewrites that wording
+ * wherever it prints library text (error lines, phase rows, next steps, each string of the JSON
+ * document), so the same message tells each reader what to type.
+ *
+ * One table of forms, built from the flags of the command that prints: only a name that is one of
+ * its flags is rewritten ("input file" in pg_restore's message stays as it is). Names of one word
+ * (format, target, steps) are everyday words too, so they are rewritten only in the forms that make
+ * them a setting ("Set format: directory", "in target (v12)", "one of steps"); hyphenated names
+ * (pg-dump-path) wherever they stand alone. Never touched: a plan file's problems ("line 4,
+ * verify.timeout-seconds: …"), dotted keys, quoted names ("field \"timeout-seconds\""), paths, URLs
+ * and flags already written as flags. An on-unless-turned-off input is the --no- flag a person
+ * types: "pre-restore-snapshot is false" is "--no-pre-restore-snapshot is given".
+ */
+
+
+
+
+
+/** Each action and the command that does the same from a terminal. */
+const COMMAND_OF_ACTION = {
+    'snapshot-db': 'snapshot',
+    'restore-db': 'restore',
+    'run-down-migrations': 'down',
+    'smoke-test': 'smoke',
+    'promote-previous': 'promote',
+};
+/**
+ * A plan file's problem ("line 7, database.steps: …", "line 2, (YAML): …"), up to the next one ("; line
+ * 9, …") or the end of its sentence: its names are the file's keys, not flags, after a ';' of its own
+ * too ("is empty; give its fields (method, migrations-dir, …)", "known fields: budget-minutes, …"). A check spec's problem ("line 1, check \"a\", field \"url\":
+ * … the base-url input …") quotes its fields and is worded as any message.
+ */
+const PLAN_FILE_PROBLEM = /(\bline \d+, (?:[a-z][\w-]*(?:\.[\w-]+)*|\([^)]*\)): (?:[^;.]|\.(?=\S)|;(?! line \d+, ))*)/;
+/** Not inside a longer name, a dotted key, a path, a URL, a quoted name or an already written flag. */
+const BEFORE = String.raw `(?<![-.\w/"'\`$@={<])`;
+const AFTER = String.raw `(?![-\w/"'\`=]|\.\w)`;
+/** A value after "name: ": a quoted string, a <placeholder>, or one word (a sentence's full stop left out). */
+const VALUE = String.raw `(?!(?:in|to|at|of|on|the|a|an)\b)("[^"]*"|<[^>]*>|[^\s,;)]*[^\s,;).:])`;
+/** Where a message starts: the text's start, a sentence's, or after a bullet or a table's column gap. */
+const START = String.raw `(?<=^|[.!?] |[•✗✓–○›] |  )`;
+const LIST_JOIN = '(?:, | and | or | / )';
+const wording_escape = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/** An alternation of names, longest first; one that matches nothing when there are none. */
+const either = (names) => (names.length ? [...names].sort((a, b) => b.length - a.length).map(wording_escape).join('|') : '(?!)');
+/** "Set" keeps its capital: "Give", "give". */
+const like = (word, as) => (/^[A-Z]/.test(word) ? as[0].toUpperCase() + as.slice(1) : as);
+/** The wording for a command whose flags are `names` (input names, as COMMAND_FLAGS lists them). */
+function wordingFor(names, tempDir = (0,external_node_os_namespaceObject.tmpdir)()) {
+    const known = names.filter((n) => n in FLAGS);
+    const valued = known.filter((n) => (FLAGS[n].kind ?? 'value') === 'value');
+    const toggles = known.filter((n) => !valued.includes(n));
+    const single = valued.filter((n) => !n.includes('-'));
+    const hyphenated = valued.filter((n) => n.includes('-'));
+    const secrets = known.filter((n) => n in TOKEN_ENV);
+    const ALL = either(known);
+    const VALUED = either(valued);
+    const ONE = either(single);
+    const HYPHENATED = either(hyphenated);
+    const TOGGLE = either(toggles);
+    const re = (source) => new RegExp(source, 'g');
+    const nameIn = re(`${BEFORE}(${ALL})${AFTER}`);
+    /** Every name in a list ("project, environment and service") as its flag. */
+    const flags = (list) => list.replace(nameIn, (name) => flagOf(name));
+    const LIST = `(?:${ALL})(?:${LIST_JOIN}(?:${ALL}))*`;
+    /** A switch or an on-unless-turned-off input set to true or false: its flag, and whether giving it says so. */
+    const toggle = (name, value) => FLAGS[name].kind === 'on' ? { flag: `--no-${name}`, given: value === 'false' } : { flag: `--${name}`, given: value === 'true' };
+    /** Where a message says "give the GitHub token", the way to give it here. */
+    const orGithubFlag = known.includes('github-token') ? ` (or give ${flagOf('github-token')})` : '';
+    const rules = [
+        // Whole workflow sentences, before any of their words is taken for a flag.
+        [new RegExp(wording_escape(GIT_REVERT_NEEDS), 'g'), () => GIT_REVERT_NEEDS_HERE],
+        // The restore after a failed database phase (src/pipeline/rollback.ts), given for both: here its other form is the same command again.
+        [/("rollback-kit restore --snapshot-path ([^"]+)") \(or restore-db with snapshot-path: ([^)]+)\)/g, (whole, command, path, again) => (path === again ? command : whole)],
+        // A secret found in the plan: word by word it read "the root action's --from secrets (vercel-token, …, --database-url, …)".
+        [new RegExp(wording_escape(SECRETS_GO), 'g'), () => `export them (${Object.values(TOKEN_ENV).join(', ')}) or give them as flags (rollback-kit --help lists both)`],
+        // "this action (method: promote, target: <deployment id>)": the promote-previous action's inputs.
+        [/\bthis action \(((?:[a-z-]+: [^,)]+)(?:, [a-z-]+: [^,)]+)*)\)/g, (_, pairs) => `\`rollback-kit promote ${pairs.split(', ').map((p) => `--${p.replace(': ', ' ')}`).join(' ')}\``],
+        // Every required input: the flag, and for a secret its variable too.
+        [
+            re(`\\bInput required and not supplied: (${ALL})\\.`),
+            (_, name) => `${flagOf(name)} is required${name in TOKEN_ENV ? `: give it or set ${TOKEN_ENV[name]}` : ''}.`,
+        ],
+        // Secrets: "from a secret: vercel-token: ${{ secrets.VERCEL_TOKEN }}", "the vercel-token secret".
+        [re(` from a secret: (${ALL}): \\$\\{\\{ secrets\\.(\\w+) \\}\\}`), (_, name, variable) => `: export ${variable} or give ${flagOf(name)}`],
+        [re(`${BEFORE}(${ALL}): \\$\\{\\{ secrets\\.(\\w+) \\}\\}`), (_, name, variable) => `${flagOf(name)} (or export ${variable})`],
+        [re(`${BEFORE}(${ALL}) from a secret\\b`), (_, name) => flagOf(name)],
+        [re(`\\bthe (${either(secrets)}) secret\\b`), (_, name) => `${TOKEN_ENV[name]} (or ${flagOf(name)})`],
+        // "Input steps", "Inputs steps and to-version", "(input config)", "the base-url input", "the target and site inputs".
+        [re(`\\b[Ii]nputs? (${LIST})${AFTER}`), (_, list) => flags(list)],
+        [re(`\\b(?:the )?(${LIST}) inputs?\\b`), (_, list) => flags(list)],
+        // "`to-version: 002`" in a message's quoted example.
+        [re(`\`(${VALUED}): ([^\`\\s]+)\``), (_, name, value) => `\`--${name} ${value}\``],
+        // Switches and on-unless-turned-off inputs: "Set pre-restore-snapshot: true", "with dry-run false", "require-snapshot is false".
+        [
+            re(`\\b(Set|set|Use|use|Pass|pass|Give|give) (${TOGGLE}): (true|false)\\b`),
+            (_, verb, name, value) => {
+                const { flag, given } = toggle(name, value);
+                return given ? `${like(verb, 'give')} ${flag}` : `${like(verb, 'leave')} out ${flag}`;
+            },
+        ],
+        [re(`\\bwith (${TOGGLE}):? (true|false)\\b`), (_, name, value) => ((t) => `${t.given ? 'with' : 'without'} ${t.flag}`)(toggle(name, value))],
+        [re(`\\bwithout (${TOGGLE})${AFTER}`), (_, name) => (FLAGS[name].kind === 'on' ? `with --no-${name}` : `without --${name}`)],
+        [re(`${BEFORE}(${TOGGLE}) is (true|false)\\b`), (_, name, value) => ((t) => `${t.flag} is ${t.given ? '' : 'not '}given`)(toggle(name, value))],
+        [re(`${BEFORE}(${TOGGLE}):? (true|false)\\b`), (_, name, value) => ((t) => `${t.given ? '' : 'no '}${t.flag}`)(toggle(name, value))],
+        // "Set format: directory", "needs format: directory"; at a message's start "jobs: 4 …", "schemas: \"x\" …"; any hyphenated name.
+        [re(`\\b(Set|set|Use|use|Pass|pass|Give|give|needs|with|and) (${VALUED}): ${VALUE}`), (_, verb, name, value) => `${verb} --${name} ${value}`],
+        [re(`${START}(${VALUED}): ${VALUE}`), (_, name, value) => `--${name} ${value}`],
+        [re(`${START}(${ONE}) is\\b`), (_, name) => `--${name} is`],
+        [re(`${BEFORE}(${HYPHENATED}): ${VALUE}`), (_, name, value) => `--${name} ${value}`],
+        // One-word names where they are a setting.
+        [re(`\\b(Set|set) (${ONE})(?= to\\b| if\\b|[,.;]|$)`), (_, verb, name) => `${verb} --${name}`],
+        [re(`\\b(Point|point) (${ONE}) at\\b`), (_, verb, name) => `${verb} --${name} at`],
+        [re(`\\b(Raise|raise|Lower|lower|Remove|remove) (${ONE})${AFTER}`), (_, verb, name) => `${verb} --${name}`],
+        [re(`\\b(Leave|leave) (${VALUED}) empty\\b`), (_, verb, name) => `${verb} out --${name}`],
+        [re(`\\b(Leave|leave) (${ONE}) as\\b`), (_, verb, name) => `${verb} --${name} as`],
+        [re(`\\bone of (${ONE})${AFTER}`), (_, name) => `one of --${name}`],
+        [re(`\\bwhen (${ONE}) is\\b`), (_, name) => `when --${name} is`],
+        [re(`\\((${ONE})((?:${LIST_JOIN}(?:${ONE}))+)\\)`), (_, first, rest) => `(${flags(first + rest)})`],
+        [re(`\\b(in|as) (${ONE})(?=[.,;:)]| \\(|$)`), (_, word, name) => `${word} --${name}`],
+        [re(`(?<!\\b(?:the|a|an|its) )${BEFORE}(${ONE}) must\\b`), (_, name) => `--${name} must`],
+        // Hyphenated names standing alone: "pass its path in pg-dump-path", "raise lock-timeout-seconds".
+        [re(`${BEFORE}(${HYPHENATED})${AFTER}`), (_, name) => `--${name}`],
+        // A one-word name listed with flags: "--migrations-dir and format", "steps, --to-version".
+        [re(`(--[a-z0-9-]+${LIST_JOIN})(${ONE})${AFTER}`), (_, before, name) => `${before}--${name}`],
+        [re(`${BEFORE}(${ONE})(${LIST_JOIN}--[a-z])`), (_, name, after) => `--${name}${after}`],
+        // What is left of "inputs" means the flags.
+        [/\bthe root action(?:'s)? inputs\b/g, () => 'the flags'],
+        [/\bset the single-component inputs\b/g, () => 'give the single-component flags'],
+        [/\binputs\b/g, () => 'flags'],
+        // The runner: the rollback's own snapshots go into ./rollback-kit-snapshots; a writable folder is under the temp folder.
+        [
+            /\b(Point|point) RUNNER_TEMP at a writable folder( with free space)?, such as one under \$RUNNER_TEMP\b/g,
+            (_, verb, space) => `${like(verb, 'run')} it from a folder you can write to${space ?? ''}: its snapshots go into rollback-kit-snapshots there`,
+        ],
+        [/\bpoint RUNNER_TEMP elsewhere\b/g, () => 'run it from another folder'],
+        [/\bRUNNER_TEMP (?=\S)/g, () => 'the snapshot folder '],
+        [/\$RUNNER_TEMP\b/g, () => tempDir],
+        [/\b([Rr])e-run(ning)? the step\b/g, (_, r, ing) => `${r === 'R' ? 'R' : 'r'}un${ing ?? ''} the command again`],
+        // A failed down migration (src/migrations/run-failure.ts): a job's re-run checks out the commit it
+        // started from, so a fixed file needs a push and a new run; a command reads the file as it is now.
+        [/, push the fix and start a new run: Re-run jobs checks out the same commit and would run the same SQL again\b/g, () => ' and run the command again'],
+        [/\bre-run: the run continues from this migration\b/g, () => 'run the command again: it continues from this migration'],
+        [/ and that actions\/checkout ran before this step\b/g, () => ''],
+        [/\bthe workspace\b/g, () => 'the current folder'],
+        // Other actions are other commands.
+        [re(`\\bthe (${either(Object.keys(COMMAND_OF_ACTION))}) action\\b`), (_, action) => `rollback-kit ${COMMAND_OF_ACTION[action]}`],
+        [re(`${BEFORE}(${either(Object.keys(COMMAND_OF_ACTION))})(?= refuses\\b| took\\b| with\\b)|(?<=\\bby )(${either(Object.keys(COMMAND_OF_ACTION))})\\b`), (_, a, b) => `rollback-kit ${COMMAND_OF_ACTION[(a ?? b)]}`],
+        [/\bthe path output of snapshot-db\b/g, () => 'the path rollback-kit snapshot printed'],
+        [/\bits path output\b/g, () => 'the path it prints'],
+        // The checkout a workflow makes with actions/checkout is the clone the command runs in.
+        [/\bactions\/checkout with ref: (<[^>]+>) and fetch-depth: 0\b/g, (_, ref) => `git checkout ${ref}, with the whole history`],
+        [/\b([Rr])un actions\/checkout with fetch-depth: 0 before this step\b/g, (_, r) => `${r}un it in a clone of the repository with its whole history (git fetch --unshallow)`],
+        [/\b([Rr])un actions\/checkout before this step\b/g, (_, r) => `${r}un it in a clone of the repository`],
+        [/\b([Rr]un|[Uu]se) actions\/checkout with fetch-depth: 0 so the whole history is there\b/g, (_, verb) => `${like(verb, 'fetch')} the whole history (git fetch --unshallow) so it is there`],
+        [/\b([Rr]un|[Uu]se|check out) (?:actions\/checkout )?with fetch-depth: 0\b/g, (_, verb) => `${like(verb, 'fetch')} the whole history (git fetch --unshallow)`],
+        [/\(fetch-depth: 0\)/g, () => '(git fetch --unshallow)'],
+        [/ \(relative to the repository root; in a workflow, that actions\/checkout ran first\)/g, () => ' (relative to the current folder)'],
+        [/ \(on the command line, the current directory\); in a workflow, check out the repository first \(actions\/checkout\)/g, () => ''],
+        // The workflow's GITHUB_TOKEN, its job's permissions and its repository are the person's token and variables.
+        [/\b([Pp])ass secrets\.GITHUB_TOKEN or a token that is still valid\b/g, (_, p) => `${like(p, 'export')} a GITHUB_TOKEN that is still valid${orGithubFlag}`],
+        [/\b([Pp])ass secrets\.GITHUB_TOKEN\b/g, (_, p) => `${like(p, 'export')} GITHUB_TOKEN${orGithubFlag}`],
+        [/ \(secrets\.GITHUB_TOKEN of this repository\)/g, () => ''],
+        [/\b([Gg])rant the job `?permissions:? ([^`.(]+?)`?(?=[.,]| \(|$)/g, (_, g, what) => `${like(g, 'use')} a token with ${what}`],
+        [/\(permissions: ([^)]+)\)/g, (_, what) => `(a token with ${what})`],
+        [/\bRun the step in GitHub Actions, (?:which sets|or set) GITHUB_REPOSITORY\b/g, () => 'Set GITHUB_REPOSITORY to the repository (owner/name)'],
+        [/\band run in GitHub Actions \(GITHUB_REPOSITORY\)/g, () => 'and set GITHUB_REPOSITORY to the repository (owner/name)'],
+        // The job, its summary and its steps are this run of the command.
+        [/\bis in the job summary\b/g, () => 'is printed above'],
+        [/\b([Ii])ts job summary says\b/g, (_, i) => `${i}ts output said`],
+        [/\bgive the job\b/g, () => 'give'],
+        [/ \(the ([A-Z][A-Z_]+) secret\)/g, (_, variable) => ` (or export ${variable})`],
+        // Except a re-run "of this job": said only when the command runs in a workflow's step, where it is one.
+        [/(?<!\bre-run of )\bthis job\b/g, () => 'this run'],
+        [/\b([Rr])un(ning)? the step again\b/g, (_, r, ing) => `${r}un${ing ?? ''} the command again`],
+        [/\b(this|the) step('s)?\b/g, (_, which, s) => `${which} command${s ?? ''}`],
+        [/ in an earlier step of the job \(from a secret\)/g, () => ''],
+        [/ \(written from a secret in an earlier step\)/g, () => ''],
+        // The runner is this machine.
+        [/\b([Tt])he runner network\b/g, (_, t) => `${like(t, 'this')} machine's network`],
+        [/\bThe runner needs\b/g, () => 'This machine needs'],
+        [/ \(Linux runners have both\)/g, () => ' (Linux has both)'],
+        [/\bon (?:the|this) runner\b/g, () => 'on this machine'],
+        [/; GitHub-hosted runners reach only IPv4 addresses/g, () => ''],
+    ];
+    return (text) => text
+        .split(PLAN_FILE_PROBLEM)
+        .map((part, i) => (i % 2 ? part : rules.reduce((t, [pattern, to]) => t.replace(pattern, to), part)))
+        .join('');
+}
+/** GIT_REVERT_NEEDS (what a workflow job must grant a git-revert component) as a clone needs it. */
+const GIT_REVERT_NEEDS_HERE = 'A git-revert component needs push access to the repository from this clone (your git credentials for origin), its whole history (git fetch --unshallow), and a GITHUB_TOKEN that may open pull requests (contents: write and pull-requests: write).';
+/** The wording with every flag of every command (for text no single command owns). */
+const cliWording = wordingFor(Object.keys(FLAGS));
+
+;// CONCATENATED MODULE: ./.build/cli/context.js
+/**
+ * What every command gets: its flags read as the actions read their inputs (same names, same
+ * parsing, same error lines), secrets from a flag or their documented variable, a redacting log
+ * wired to the terminal, and the confirmation rule for commands that change a database.
+ */
+
+
+
+
+
+
+
+
+/** Wrong flags, a missing required value, a refusal without --yes: exit 2 with the usage line. */
+class UsageError extends errors/* RollbackKitError */.dp {
+}
+/** How long a confirmation prompt waits for a person before it refuses (every wait is bounded). */
+const CONFIRM_TIMEOUT_MS = 5 * 60_000;
+class Cli {
+    command;
+    flags;
+    host;
+    inputs;
+    log;
+    term;
+    /** Set by `begin()`: from then on a failure is the command's (exit 1), before it the usage's (exit 2). */
+    started = false;
+    constructor(command, flags, host, options) {
+        this.command = command;
+        this.flags = flags;
+        this.host = host;
+        this.inputs = inputsFrom((name) => {
+            const value = flags[camel(name)];
+            return value === undefined || value === null ? '' : String(value);
+        });
+        // The one boundary every printed line crosses: secrets out, workflow wording into this command's flags.
+        this.term = new Terminal(options, (text) => this.log.redact(text), wordingFor(COMMAND_FLAGS[command]));
+        this.log = log_createLog({
+            info: (m) => this.term.detail(m),
+            warning: (m) => this.term.warn(m),
+            debug: (m) => (options.verbose ? this.term.detail(m) : undefined),
+            // A failed command's output, which `detail` showed only with --verbose: the error after it says it is above.
+            failedOutput: (heading, lines) => (options.verbose && !options.json ? undefined : this.term.quote(heading, lines)),
+        });
+        secret_input_declareEnvironmentSecrets(host.env, this.log);
+    }
+    get env() {
+        return this.host.env;
+    }
+    get cwd() {
+        return this.host.cwd;
+    }
+    get dryRun() {
+        return this.flags.dryRun === true;
+    }
+    get searchPath() {
+        return this.host.env.PATH ?? '';
+    }
+    /** A secret from its flag or, when that is empty, its documented environment variable; redacted from then on. */
+    secret(name) {
+        return secretInput(name, this.host.env, this.log, this.inputs);
+    }
+    /**
+     * How the person gave a secret, for messages about it: its flag when that was given (whatever the
+     * shell's variable holds), else its environment variable. A message naming the other one sends
+     * them to fix something they never set.
+     */
+    secretSource(name) {
+        return this.inputs.string(name) ? `--${name}` : TOKEN_ENV[name];
+    }
+    /** Every platform's token and GitHub's, as the pipeline takes them: the rollback and the drill read the same ones. */
+    platformSecrets() {
+        return {
+            vercelToken: this.secret('vercel-token'),
+            flyToken: this.secret('fly-token'),
+            railwayToken: this.secret('railway-token'),
+            renderToken: this.secret('render-token'),
+            netlifyToken: this.secret('netlify-token'),
+            githubToken: this.secret('github-token'),
+        };
+    }
+    /** A secret the command cannot run without; a missing one is named with both ways to give it. */
+    requireSecret(name) {
+        const value = this.secret(name);
+        if (!value)
+            throw new UsageError(`${TOKEN_ENV[name]} is not set and --${name} was not given.`, `Export ${TOKEN_ENV[name]} (from your password manager or the platform's settings) and run the command again.`);
+        return value;
+    }
+    /**
+     * A change to a database needs a yes: typed at a terminal, or --yes when nobody is there to ask.
+     * `answer` is what the person must type (the database's name), so a reflex "y" is not enough.
+     */
+    async confirm(what, answer) {
+        if (this.dryRun || this.flags.yes === true)
+            return;
+        if (!this.host.stdinIsTTY || !this.term.options.tty || this.term.options.json) {
+            throw new UsageError(`${what}: refusing without --yes, because there is no terminal to ask.`, `Run it again with --yes to go ahead, or with --dry-run to see what it would do. Nothing was changed.`);
+        }
+        const timer = new AbortController();
+        const timeout = setTimeout(() => timer.abort(), CONFIRM_TIMEOUT_MS);
+        try {
+            const typed = await output_output.ask(`${this.log.redact(what)}.\nType ${answer} to go ahead: `, timer.signal);
+            if (typed.trim() !== answer)
+                throw new UsageError(`Not confirmed (expected "${answer}"). Nothing was changed.`);
+        }
+        finally {
+            clearTimeout(timeout);
+        }
+    }
+    /**
+     * Names the plan gave its components (or the provider promote runs): shown as they are, not as
+     * the flag of the same name. Only those that are one of this command's flags need it; the others
+     * the wording leaves alone already, and a whole sentence it rewrites may hold them ("A git-revert
+     * component needs …").
+     */
+    ownNames(names) {
+        const flags = COMMAND_FLAGS[this.command];
+        this.term.keepNames(names.filter((n) => flags.includes(n)));
+    }
+    /** Everything the command was given is read and checked: failures from here on are exit 1. */
+    begin() {
+        this.started = true;
+    }
+}
+/** commander's property name for a flag: --database-url → databaseUrl. */
+function camel(name) {
+    return name.replace(/-([a-z0-9])/g, (_, c) => c.toUpperCase());
+}
+
+;// CONCATENATED MODULE: ./.build/cli/commands/stoppable.js
+/**
+ * Ctrl-C (SIGINT) or SIGTERM during a command that changes or dumps a database (snapshot, restore,
+ * down, rollback): as in the actions (core/action.ts), the first signal stops the work through its
+ * AbortSignal and waits for it a bounded time, a second ends the wait, and the command fails saying
+ * what the work knew (committed or rolled back, a snapshot made or not), never killed mid-way by
+ * Node's default with psql or pg_dump left running and nobody told what changed.
+ */
+
+
+/**
+ * Runs `work` with the stop's signal. A result it returns stands, even when a signal came as it
+ * ended (a rollback's record says itself what the stop did); its error is said to be a stop; work
+ * that did not end in time fails saying its state is not known.
+ */
+async function stoppable(cli, work) {
+    const stop = stop_signals_stopOnSignals({
+        graceMs: STOP_GRACE_MS,
+        onFirst: (name) => cli.term.note(`${name}: stopping; waiting up to ${STOP_GRACE_MS / 1000} s for the work under way to end (again to stop waiting)…`),
+    });
+    try {
+        const settled = await stop.settle(work(stop.signal));
+        if (settled !== 'expired' && settled.ok)
+            return settled.value;
+        throw stop_signals_stoppedFailure(`rollback-kit ${cli.command}`, stop.received(), settled, STOP_GRACE_MS) ?? settled.err;
+    }
+    finally {
+        stop.dispose();
+    }
+}
+
+;// CONCATENATED MODULE: ./.build/cli/commands/database.js
+/**
+ * `rollback-kit snapshot`, `restore` and `down`: the database actions from a terminal. Everything
+ * the flags alone decide is checked before `cli.begin()` (the library's own checks of the request,
+ * the folders it will write to, the snapshot a path names), so a mistake in them is bad usage (exit
+ * 2) said before anything is asked or changed, not a failure (exit 1) once the work has started.
+ * The library checks them again when it runs; they cost a few file-system calls.
+ */
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+/** A folder the command writes to (`input` names its flag): created and tried before the work starts. */
+async function writableFolder(dir, input) {
+    await (0,files/* makeDirectory */.Oh)(dir, input);
+    await (0,files/* probeWritable */.Jg)(dir, input);
+}
+/**
+ * A transaction-mode pooler (Supabase's port 6543, pgbouncer=true) is told from the URL alone, so it
+ * is bad usage like any other flag that cannot work: refused here, before anything is asked or
+ * started, where the library would refuse it only once the command had begun (exit 1). `what` is
+ * what would not hold on a pooler that hands each transaction to another server session.
+ */
+function refuseTransactionPooler(target, what) {
+    const pooler = transactionPoolerRefusal(target, what);
+    if (pooler)
+        throw new UsageError(pooler.message, pooler.hint);
+}
+const snapshot = {
+    name: 'snapshot',
+    summary: 'Take a verified snapshot of a PostgreSQL database (pg_dump, checksum and manifest)',
+    examples: ['DATABASE_URL=postgres://… rollback-kit snapshot --label before-deploy', 'rollback-kit snapshot --output-dir /backups --format directory --jobs 4'],
+    async run(cli) {
+        const request = readSnapshotRequest(cli.inputs, cli.secret('database-url'), { defaultDir: (0,external_node_path_.join)(cli.cwd, 'rollback-kit-snapshots'), searchPath: cli.searchPath }, cli.log);
+        validateRequest(request);
+        refuseTransactionPooler(request.target, "pg_dump's one consistent view of the whole database");
+        if (!cli.dryRun)
+            await writableFolder(request.outputDir, 'output-dir');
+        cli.begin();
+        if (cli.dryRun) {
+            cli.term.say(`Dry run: would snapshot ${describeTarget(request.target)} (${request.format}) into ${request.outputDir}. Nothing was done.`);
+            return { ok: true, status: 'dry-run', target: describeTarget(request.target), outputDir: request.outputDir };
+        }
+        cli.term.started(`snapshot of ${describeTarget(request.target)}`);
+        const result = await stoppable(cli, (signal) => takeSnapshot({ ...request, signal }, cli.log));
+        cli.term.stopSpinner();
+        cli.term.say(`Verified snapshot of ${describeTarget(request.target)} in ${terminal_seconds(result.durationMs)}: ${result.path} (${formatBytes(result.sizeBytes)}, sha256 ${result.sha256})`);
+        const exports = result.manifest.exports;
+        if (exports && result.exportsDir) {
+            const rows = exports.tables.reduce((sum, t) => sum + t.rows, 0);
+            cli.term.say(`CSV exports in ${result.exportsDir}: ${rows} row(s) of ${exports.tables.length} table(s) with ${exports.column} after ${exports.since}`);
+        }
+        return {
+            ok: true,
+            status: 'done',
+            path: result.path,
+            format: result.format,
+            sizeBytes: result.sizeBytes,
+            sha256: result.sha256,
+            manifestPath: result.manifestPath,
+            exportsDir: result.exportsDir ?? null,
+            exports: exports?.tables ?? [],
+            durationMs: result.durationMs,
+        };
+    },
+};
+const database_restore = {
+    name: 'restore',
+    summary: 'Put a verified snapshot back over a database (the current state is snapshotted first); asks first',
+    asks: true,
+    examples: ['rollback-kit restore --snapshot-path rollback-kit-snapshots/shop-before-deploy.dump', 'rollback-kit restore --snapshot-path snap.dump --confirm shop --yes'],
+    async run(cli) {
+        const request = readRestoreRequest(cli.inputs, cli.secret('database-url'), { defaultDir: (0,external_node_path_.join)(cli.cwd, 'rollback-kit-snapshots'), searchPath: cli.searchPath }, cli.log);
+        const where = describeTarget(request.target);
+        refuseTransactionPooler(request.target, "the restore's one transaction");
+        // A --confirm that names another database refuses here, as a missing --yes does.
+        if (request.confirm)
+            checkConfirmation(request.target, request.confirm);
+        await (0,verify/* openSnapshot */.r)(request.snapshotPath);
+        if (cli.dryRun) {
+            cli.begin();
+            // Planned as the restore plans it: what it would throw away is logged, as the restore logs it.
+            const preview = await previewRestore(request, cli.log);
+            cli.term.say(`Dry run: would restore ${request.snapshotPath} over ${where}${request.preRestoreSnapshot ? ', after snapshotting its current state' : ''}. Nothing was changed.`);
+            return { ok: true, status: 'dry-run', ...preview };
+        }
+        if (request.preRestoreSnapshot)
+            await writableFolder(request.preRestoreDir, 'pre-restore-dir');
+        if (!request.confirm) {
+            await cli.confirm(`This replaces the data of ${where} with ${request.snapshotPath}`, request.target.database);
+            request.confirm = request.target.database;
+        }
+        cli.begin();
+        cli.term.started(`restore of ${where}`);
+        const result = await stoppable(cli, (signal) => restoreSnapshot({ ...request, signal }, cli.log));
+        cli.term.stopSpinner();
+        cli.term.say(`Restored ${result.tablesRestored} table(s) into ${where} in ${terminal_seconds(result.durationMs)}: every table’s row count matches the snapshot.`);
+        if (result.preRestoreSnapshotPath)
+            cli.term.say(`The state before the restore is kept in ${result.preRestoreSnapshotPath}.`);
+        return { ok: true, status: 'restored', ...result };
+    },
+};
+const down = {
+    name: 'down',
+    summary: 'Revert the newest migrations with their down SQL (dbmate, golang-migrate, node-pg-migrate, Prisma, Supabase, plain); asks first',
+    asks: true,
+    examples: [
+        'rollback-kit down --steps 1 --snapshot-path rollback-kit-snapshots/shop-before-rollback.dump',
+        'rollback-kit down --to-version 20251001000000 --dry-run',
+        'rollback-kit down --since-ref v1.4.2 --snapshot-path shop.dump --yes',
+    ],
+    async run(cli) {
+        // In a workflow's `run:` step, a re-run of it is one too: it finishes the recorded plan as the action does.
+        const options = readRevertOptions(cli.inputs, cli.secret('database-url'), { workspace: cli.cwd, tools: { searchPath: cli.searchPath }, run: workflowRun(cli.env) }, cli.log);
+        refuseTransactionPooler(options.target, 'the migration lock and the session timeouts');
+        // The folder and its files are the flags' to decide: a folder with none of the format's
+        // migrations is bad usage here (as the library says it when it prepares), named or auto-detected.
+        const dir = resolveMigrationsDir(options.root, options.migrationsDir, options.format);
+        const format = await pickFormat(dir, options.format);
+        if ((await format.load(dir)).length === 0)
+            throw new UsageError(`The migrations folder ${dir} holds no ${format.name} migrations.`, 'Check migrations-dir and format.');
+        if (!options.dryRun && options.requireSnapshot) {
+            if (!options.snapshotPath) {
+                throw new UsageError('rollback-kit down refuses to change the database without a verified snapshot: --snapshot-path was not given.', 'Take one with rollback-kit snapshot and give its path as --snapshot-path, or give --no-require-snapshot to go without. Nothing was changed.');
+            }
+            await (0,verify/* openSnapshot */.r)(options.snapshotPath);
+        }
+        if (!options.dryRun)
+            await cli.confirm(`This reverts migrations on ${describeTarget(options.target)}`, options.target.database);
+        cli.begin();
+        const result = await stoppable(cli, async (signal) => {
+            try {
+                return await revertMigrations({ ...options, signal }, cli.log);
+            }
+            catch (err) {
+                if (err instanceof RevertFailed && err.partial.reverted.length)
+                    cli.term.note(`Reverted before the failure: ${err.partial.reverted.map((r) => r.file).join(', ')}.`);
+                throw err;
+            }
+        });
+        const t = cli.term;
+        if (result.status === 'dry-run')
+            t.say(`Dry run: would revert ${result.plan.map((p) => p.file).join(', ') || 'nothing'} on ${result.target}. Nothing was changed.`);
+        else if (result.status === 'nothing-to-do')
+            t.say(`Nothing to do: none of the selected migrations is applied on ${result.target}.`);
+        else
+            t.say(`Reverted ${result.reverted.map((r) => r.file).join(', ')} on ${result.target} in ${terminal_seconds(result.durationMs)}; ${result.stillApplied.length} still applied.`);
+        return { ok: true, status: result.status, reverted: result.reverted.map((r) => r.version), plan: result.plan, stillApplied: result.stillApplied, durationMs: result.durationMs };
+    },
+};
+
+;// CONCATENATED MODULE: ./.build/platforms/vercel/token.js
+
+
+
+const DAY_MS = 86_400_000;
+const day = (ms) => new Date(ms).toISOString().slice(0, 10);
+async function vercelTokenReadiness(opts, log) {
+    const out = { proven: [], unproven: [], problems: [], warnings: [] };
+    const deadline = new StepDeadline(Date.now, opts.timeoutSeconds);
+    const client = new VercelClient({ token: opts.token, apiUrl: opts.apiUrl, team: opts.team, log, requestTimeoutMs: opts.requestTimeoutMs, deadline });
+    let data;
+    try {
+        data = await client.get('/v5/user/tokens/current');
+    }
+    catch (err) {
+        if (err instanceof VercelApiError && (err.status === 401 || (err.status === 403 && err.invalidToken))) {
+            out.problems.push(`Vercel rejected the token (${err.status}): a rollback with it would fail at the first request. Create a new token and update the secret.`);
+            return out;
+        }
+        // Some tokens may not read their own metadata; the project look-up still proved they work.
+        out.unproven.push(`the token's scope and expiry (Vercel did not describe the token: ${log.redact(vercelError(err, { doing: 'reading the token metadata', project: opts.project, team: opts.team }).message)})`);
+        data = undefined;
+    }
+    const token = data?.token;
+    if (token) {
+        out.proven.push('the token is valid (Vercel described it)');
+        const expiresAt = typeof token.expiresAt === 'number' ? token.expiresAt : undefined;
+        if (expiresAt !== undefined && expiresAt <= opts.now)
+            out.problems.push(`the token expired on ${day(expiresAt)}: create a new one and update the secret`);
+        else if (expiresAt !== undefined && expiresAt - opts.now < opts.warnDays * DAY_MS) {
+            out.warnings.push(`the token expires on ${day(expiresAt)}, within ${opts.warnDays} days: before the next drill (and any real rollback after that date) it must be replaced`);
+        }
+        else
+            out.proven.push(expiresAt === undefined ? 'the token does not expire' : `the token is valid until ${day(expiresAt)}`);
+        const scopes = Array.isArray(token.scopes) ? token.scopes : [];
+        const teams = scopes.filter((s) => s.type === 'team' && typeof s.teamId === 'string').map((s) => s.teamId);
+        const user = scopes.some((s) => s.type === 'user');
+        const team = opts.team?.trim();
+        if (team && team.startsWith('team_')) {
+            if (teams.includes(team))
+                out.proven.push(`the token is scoped to team ${team}`);
+            else if (user)
+                out.proven.push(`the token has full-account scope (it reaches team ${team} if its owner is a member)`);
+            else
+                out.problems.push(`the token is scoped to ${teams.length ? `other teams (${teams.join(', ')})` : 'no team'}, not to team ${team}`);
+        }
+        else if (team) {
+            out.unproven.push(`that the token's scope covers team "${team}" (a slug; Vercel lists scopes by team id: use the team_… id to have this checked)`);
+        }
+        else if (!user && teams.length) {
+            out.problems.push(`the token is scoped to teams (${teams.join(', ')}) but no team is configured: set team, or the project is looked up in the personal account`);
+        }
+    }
+    out.unproven.push("that the token's owner may roll back and promote production of the project (Vercel has no endpoint that reports a token's permissions on a project: only a real rollback proves it, as the full drill does; a team member needs a role that may deploy to production)");
+    return out;
 }
 
 ;// CONCATENATED MODULE: ./.build/smoke/report.js
@@ -36925,6 +37443,7 @@ async function changedProductionEnv(req, log) {
 
 
 
+
 /** One more than the migration lock's key: the two are held at the same time by different sessions. */
 const ROLLBACK_LOCK_KEY = (BigInt(ROLLBACK_KIT_LOCK_KEY) + 1n).toString();
 const DOWN_MIGRATIONS = 'down-migrations';
@@ -36958,27 +37477,75 @@ async function lockRollback(target, timeoutSeconds, log, signal) {
  */
 const LEDGER_READ_DEADLINE = { statementMs: 30_000, marginMs: 5_000 };
 async function readLedgerAtPlan(target, incidentKey, lockTimeoutSeconds, log, deadline = LEDGER_READ_DEADLINE) {
-    const what = `Reading the rollback ledger (rollback_kit.rollbacks) of ${describeTarget(target)} to plan`;
     const session = await connect(target, { queryDeadline: deadline });
     try {
-        await session.query("SELECT set_config('lock_timeout', $1, false), set_config('statement_timeout', $2, false)", [String(lockTimeoutMs(lockTimeoutSeconds)), String(deadline.statementMs)]);
-        return await readLedger(session, incidentKey);
-    }
-    catch (err) {
-        const code = err.code;
-        if (isLockTimeout(code)) {
-            throw lockTimeoutError(what, lockTimeoutSeconds, await ledgerHolders(session), 'Nothing was changed.', log, { changed: 'no' });
-        }
-        if (code === '57014') {
-            throw new errors/* RollbackKitError */.dp(`${what} stopped: its query ran longer than ${seconds(deadline.statementMs)} s.`, 'Nothing was changed. Check what keeps the server that busy, then run again.', { changed: 'no' });
-        }
-        if (err instanceof QueryDeadlineExceeded)
-            throw new errors/* RollbackKitError */.dp(`${what} stopped: ${err.message}.`, 'Nothing was changed. Check the network path to the database and run again.', { changed: 'no' });
-        throw err;
+        return await readLedgerBounded(session, incidentKey, lockTimeoutSeconds, log, `Reading the rollback ledger (rollback_kit.rollbacks) of ${describeTarget(target)} to plan`, deadline);
     }
     finally {
         closeSession(session);
     }
+}
+/**
+ * The ledger read again under the whole-rollback lock, on the lock's session, before the snapshot
+ * (a run beside this one may have finished the work meanwhile). Bounded as the plan's read is: a
+ * session that took rollback_kit.rollbacks after the plan read it (ACCESS EXCLUSIVE) ends the run
+ * at lock-timeout-seconds, named, rather than at the lock session's deadline as a lost connection
+ * (and the lock with it).
+ */
+async function readLedgerUnderLock(session, target, incidentKey, lockTimeoutSeconds, log) {
+    return readLedgerBounded(session, incidentKey, lockTimeoutSeconds, log, `Reading the rollback ledger (rollback_kit.rollbacks) of ${describeTarget(target)} under the whole-rollback lock`, LOCK_SESSION_DEADLINE);
+}
+const NOTHING_CHANGED = { state: 'Nothing was changed.', facts: { changed: 'no' } };
+/**
+ * The ledger row written on the whole-rollback lock's session, bounded as its reads are: a session
+ * holding rollback_kit.rollbacks (taken during the snapshot, say) ends the write at
+ * lock-timeout-seconds, named, instead of at the lock session's deadline as a lost connection. The
+ * bounds are SET LOCAL in the write's own query, one implicit transaction: they end with it, and a
+ * write that fails leaves no transaction open for the lock's checks that share the session. An
+ * answer that never comes stays the QueryDeadlineExceeded it is: the connection, and the lock with
+ * it, is then gone, which is what the callers make of a lost connection.
+ */
+async function writeLedgerUnderLock(session, target, row, lockTimeoutSeconds, log, left = NOTHING_CHANGED) {
+    const bounds = { lockTimeoutSeconds, deadline: LOCK_SESSION_DEADLINE, what: `Writing this incident's row of the rollback ledger (rollback_kit.rollbacks) of ${describeTarget(target)}`, log, left };
+    try {
+        await writeLedger(session, row, localBounds(bounds));
+    }
+    catch (err) {
+        throw await boundsError(session, bounds, err);
+    }
+}
+/** The ledger row, read with its waits bounded (LedgerBounds); an answer that never comes ends it too, nothing changed. */
+async function readLedgerBounded(session, incidentKey, lockTimeoutSeconds, log, what, deadline) {
+    const bounds = { lockTimeoutSeconds, deadline, what, log, left: NOTHING_CHANGED };
+    try {
+        // A read-only transaction of its own: SET LOCAL ends with it, so on the lock's session it bounds
+        // these two queries only, never the session's advisory lock or the writes it makes later.
+        await session.query(`BEGIN READ ONLY; ${localBounds(bounds)}`);
+        const row = await readLedger(session, incidentKey);
+        await session.query('COMMIT');
+        return row;
+    }
+    catch (err) {
+        if (err instanceof QueryDeadlineExceeded)
+            throw new errors/* RollbackKitError */.dp(`${what} stopped: ${err.message}.`, 'Nothing was changed. Check the network path to the database and run again.', { changed: 'no' });
+        // Out of the failed transaction first: the holders are asked on the same session.
+        await session.query('ROLLBACK').catch(() => undefined);
+        throw await boundsError(session, bounds, err);
+    }
+}
+/** The transaction's bounds on a ledger query's waits. Numbers, inlined: no round trip of their own. */
+function localBounds(bounds) {
+    return `SET LOCAL lock_timeout = ${lockTimeoutMs(bounds.lockTimeoutSeconds)}; SET LOCAL statement_timeout = ${bounds.deadline.statementMs}`;
+}
+/** A bound that ended a ledger query, as what it is: a lock wait named (who holds the table, what to do), a runaway query; anything else as it came. */
+async function boundsError(session, bounds, err) {
+    const { lockTimeoutSeconds, deadline, what, log, left } = bounds;
+    const code = err.code;
+    if (isLockTimeout(code))
+        return lockTimeoutError(what, lockTimeoutSeconds, await ledgerHolders(session), left.state, log, left.facts);
+    if (code === '57014')
+        return new errors/* RollbackKitError */.dp(`${what} stopped: its query ran longer than ${seconds(deadline.statementMs)} s.`, `${left.state} Check what keeps the server that busy, then run again.`, left.facts);
+    return err;
 }
 /**
  * Who holds a lock on the ledger table, asked once the wait for it has failed: a lock_timeout only
@@ -37063,10 +37630,18 @@ function lockLostWhileReverting(err) {
     const said = err instanceof Error ? err.message : String(err);
     return new errors/* RollbackKitError */.dp(`${LOST_WHILE_REVERTING}: ${said}`, LOST_HINT);
 }
-/** Releases the lock and ends its session (a session lock would die with it anyway). */
+/**
+ * How long the release waits for the lock session's backend to go: on a path that stalls as the
+ * session ends, the server's close never comes back, and the run's end must not wait for it.
+ */
+const LOCK_CLOSE_MS = 2000;
+/**
+ * Releases the lock (bounded by the session's deadline), then ends its session, waiting for its
+ * backend to go no longer than LOCK_CLOSE_MS (a session lock would die with it anyway).
+ */
 async function unlockRollback(session) {
     await releaseMigrationLock(session, ROLLBACK_LOCK_KEY);
-    await session.end().catch(() => undefined);
+    await Promise.race([closeSession(session), (0,promises_namespaceObject.setTimeout)(LOCK_CLOSE_MS, undefined, { ref: false })]);
 }
 /** The plan an earlier run for this incident wrote down and did not finish, which this run finishes. */
 function unfinishedPlan(row) {
@@ -38127,7 +38702,7 @@ function databasePlanText(db) {
  */
 async function whatIsLeft(session, request, record, plannedHere, log) {
     const dbRecord = record.database;
-    const row = await readLedger(session, record.incidentKey);
+    const row = await readLedgerUnderLock(session, request.database, record.incidentKey, request.plan.database.lockTimeoutSeconds, log);
     if (row?.status === 'done') {
         dbRecord.planned = row.planned;
         dbRecord.reverted = row.reverted;
@@ -38145,6 +38720,11 @@ async function whatIsLeft(session, request, record, plannedHere, log) {
     dbRecord.reverted = revertedOfPlan(plan.planned, dry.plan);
     return { done: `none of the planned migrations (${plan.planned.join(', ')}) is applied any more: another run reverted them after this one planned` };
 }
+/** The 'done' write stopped after the revert: the plan is done all the same. */
+const DONE_NOT_WRITTEN = {
+    state: "The plan's migrations were reverted (the tracking table shows it); this incident's row in rollback_kit.rollbacks still says started, and a later run for it finds nothing left to do.",
+    facts: {},
+};
 /**
  * The database change, on the session that holds the whole-rollback lock, written down in the
  * ledger as it goes. Sets `record.database.reverted` from the tracking table as the run leaves it,
@@ -38160,7 +38740,7 @@ onRestoreSnapshot) {
     await requireRollbackLock(session);
     if (db.method === 'restore') {
         const entry = (status) => ({ incidentKey: record.incidentKey, method: 'restore', planned: [], reverted: [], status });
-        await writeLedger(session, entry('started'));
+        await writeLedgerUnderLock(session, request.database, entry('started'), db.lockTimeoutSeconds, log);
         // 'done' commits with the restore, in its transaction: written after it, a run that died between
         // the two left 'started', and a re-run restored the snapshot again over every write made since.
         const result = await restoreSnapshot({ ...restoreRequest(request, onRestoreSnapshot), inTransaction: ledgerDoneWithRestore(entry('done')) }, log);
@@ -38172,7 +38752,7 @@ onRestoreSnapshot) {
     dbRecord.planned = plan.planned;
     const entry = (reverted, status) => ({ incidentKey: record.incidentKey, method: DOWN_MIGRATIONS, keepVersion: plan.keepVersion, planned: plan.planned, kept: plan.kept, reverted, status });
     // Written before the first statement runs, so that a run killed midway leaves its plan behind.
-    await writeLedger(session, entry(dbRecord.reverted, 'started'));
+    await writeLedgerUnderLock(session, request.database, entry(dbRecord.reverted, 'started'), db.lockTimeoutSeconds, log);
     const lock = watchRollbackLock(session, request.signal);
     try {
         const result = await revertMigrations({ ...revertOptions(request, finishChoice(record.incidentKey, plan), { dryRun: false, snapshotPath: record.snapshot.path }), signal: lock.signal }, log);
@@ -38181,7 +38761,13 @@ onRestoreSnapshot) {
         // The session's end may be heard only when the 'done' write fails on it: the same case, not a
         // failure (which way it went was a race between the two sessions).
         const lostAfterPlan = lock.lost() ||
-            (await writeLedger(session, entry(dbRecord.reverted, 'done')).then(() => false, (err) => {
+            (await writeLedgerUnderLock(session, request.database, entry(dbRecord.reverted, 'done'), db.lockTimeoutSeconds, log, DONE_NOT_WRITTEN).then(() => false, (err) => {
+                // A session holding the ledger table: the plan is done all the same, and a later run for this
+                // incident reads from the tracking table that nothing is left (the row is never trusted).
+                if (err instanceof errors/* RollbackKitError */.dp && err.blocked) {
+                    log.warning(`The plan was reverted, but this incident's row in rollback_kit.rollbacks could not be marked done: ${err.message} It still says started; a later run for this incident finds nothing left to do.`);
+                    return false;
+                }
                 if (!isConnectionLoss(err) && !lock.lost())
                     throw err;
                 return true;
@@ -38198,7 +38784,7 @@ onRestoreSnapshot) {
     catch (err) {
         if (err instanceof RevertFailed) {
             dbRecord.reverted = revertedOfPlan(plan.planned, err.partial.stillApplied);
-            await writeLedger(session, entry(dbRecord.reverted, 'started')).catch(() => undefined);
+            await writeLedgerUnderLock(session, request.database, entry(dbRecord.reverted, 'started'), db.lockTimeoutSeconds, log).catch(() => undefined);
         }
         throw lock.lost() ? lockLostWhileReverting(err) : err;
     }
@@ -38454,6 +39040,23 @@ async function refuseAppliedAgain(planned, kept, incidentKey, request, log) {
 
 
 
+
+/**
+ * The server's version, asked to choose pg_dump, is a setting read in microseconds that takes no
+ * lock: it needs no statement_timeout, only a bound on the wait for its answer, so that a connection
+ * that stalls (a proxy or NAT box that stops forwarding) fails this check instead of holding the drill.
+ */
+const VERSION_DEADLINE = { statementMs: 5_000, marginMs: 5_000 };
+async function serverMajor(target) {
+    try {
+        return await withSession(target, async (s) => (0,pg_tools/* majorFromVersionNum */.qj)(Number((await s.query("SELECT current_setting('server_version_num') AS n")).rows[0].n)), { queryDeadline: VERSION_DEADLINE });
+    }
+    catch (err) {
+        if (!(err instanceof QueryDeadlineExceeded))
+            throw err;
+        throw new errors/* RollbackKitError */.dp(`${describeTarget(target)} did not answer when asked its version: ${err.message}.`, 'Check the network path to the database (a proxy or NAT box that stops forwarding), then run the drill again.');
+    }
+}
 /** A token is checked for expiry this far ahead: past the next quarterly drill. */
 const TOKEN_WARN_DAYS = 100;
 /** Every readiness check; none changes anything; failures land in record.readiness. */
@@ -38526,7 +39129,7 @@ async function readiness(request, components, record, log) {
     // The database: a pg_dump (and pg_restore to verify) of the server's major version or newer.
     if (request.database) {
         try {
-            const major = await withSession(request.database, async (s) => (0,pg_tools/* majorFromVersionNum */.qj)(Number((await s.query("SELECT current_setting('server_version_num') AS n")).rows[0].n)));
+            const major = await serverMajor(request.database);
             const dump = await (0,pg_tools/* findPgTool */.fh)('pg_dump', major, request.tools);
             const restore = await (0,pg_tools/* siblingTool */.zC)(dump, 'pg_restore', major, request.tools);
             add({
@@ -38681,6 +39284,11 @@ const OFF_CLOCK = ['report'];
  * alerting on a failed drill without waiting for a slow one.
  */
 const MIN_DRILL_BUDGET_MINUTES = 0.001;
+/**
+ * A drill that failed in readiness never tried the way back: it has no time to give (the record's
+ * wayBackMs is only the readiness checks'). Said so in the same words on the command line and in the summary.
+ */
+const UNTRIED_WAY_BACK = 'Drill failed in readiness: the way back was not tried, and nothing was changed.';
 /** The drill's phase budgets: the rollback's, scaled by budget-minutes the same way. */
 function drillBudgets(budgetMinutes) {
     const b = budgets(budgetMinutes);
@@ -38985,424 +39593,6 @@ function readinessLine(checks) {
 }
 /** A duration in the words every report gives it (formatDuration): "7 min 30 s" here and in the summary, never "450.0 s". */
 const drill_seconds = markdown_formatDuration;
-
-;// CONCATENATED MODULE: ./.build/pipeline/secret-values.js
-/**
- * Recognises values that look like secrets, for files that must never hold one (the rollback plan
- * lives in the repository, readable by everyone with read access and kept in git history forever).
- * Each finding says what kind of secret it looks like, never the value.
- */
-/** Key names that only ever hold secrets: such a key has no business in a committed file. */
-const SECRET_KEY = /token|password|passwd|secret|api[-_]?key|^key$|private[-_]?key|credential|webhook/i;
-const PATTERNS = [
-    { kind: 'a GitHub token', pattern: /\b(gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})/ },
-    { kind: 'a Vercel token', pattern: /\bvercel_[A-Za-z0-9_-]{8,}/ },
-    { kind: 'a Slack token', pattern: /\bxox[abposr]-[A-Za-z0-9-]{10,}/ },
-    { kind: 'a Slack or Discord webhook URL', pattern: /hooks\.slack\.com\/services\/|discord(app)?\.com\/api\/webhooks\// },
-    { kind: 'an AWS access key', pattern: /\b(AKIA|ASIA)[A-Z0-9]{16}\b/ },
-    { kind: 'a Stripe key', pattern: /\b[sr]k_(live|test)_[A-Za-z0-9]{10,}/ },
-    { kind: 'a JSON Web Token', pattern: /\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/ },
-    { kind: 'a private key', pattern: /-----BEGIN [A-Z ]*PRIVATE KEY-----/ },
-];
-/** What kind of secret `value` looks like, or undefined. */
-function secretKind(value) {
-    for (const { kind, pattern } of PATTERNS)
-        if (pattern.test(value))
-            return kind;
-    if (hasUrlPassword(value))
-        return 'a URL with a password in it';
-    return undefined;
-}
-function hasUrlPassword(value) {
-    // Also inside longer text: "postgres://u:p@host/db and more".
-    for (const candidate of value.match(/[a-z][a-z0-9+.-]*:\/\/[^\s'"]+/gi) ?? []) {
-        try {
-            if (new URL(candidate).password)
-                return true;
-        }
-        catch {
-            // Not a URL the parser accepts; a user:password@ shape still counts.
-            if (/^[a-z][a-z0-9+.-]*:\/\/[^/@\s:]+:[^/@\s]+@/i.test(candidate))
-                return true;
-        }
-    }
-    return false;
-}
-/** Every string (or number) under a secret-named key, and every secret-looking string anywhere. */
-function findSecretValues(root) {
-    const found = [];
-    const walk = (value, path, underSecretKey) => {
-        if (Array.isArray(value)) {
-            value.forEach((v, i) => walk(v, [...path, i], underSecretKey));
-        }
-        else if (value !== null && typeof value === 'object' && !(value instanceof Date)) {
-            for (const [k, v] of Object.entries(value)) {
-                // A pasted token can land as a key, too; its place is then named by its parent alone.
-                const keyKind = secretKind(k);
-                if (keyKind)
-                    found.push({ path: [...path, '(a key)'], kind: keyKind });
-                else
-                    walk(v, [...path, k], underSecretKey || SECRET_KEY.test(k));
-            }
-        }
-        else if (typeof value === 'string' || typeof value === 'number') {
-            const text = String(value);
-            const kind = secretKind(text) ?? (underSecretKey && text.trim() ? 'a secret (its key names one)' : undefined);
-            if (kind)
-                found.push({ path, kind });
-        }
-    };
-    walk(root, [], false);
-    return found;
-}
-
-;// CONCATENATED MODULE: ./.build/pipeline/plan-file.js
-/**
- * The rollback plan (`rollback-kit.yml`): what the system is made of. Read and validated before
- * anything runs, every mistake reported at once with its place (line and dotted path), like a smoke
- * check spec: a half-right plan must not half-run a rollback. It never holds a secret: a value that
- * looks like one is refused by place, never echoed. Without a file, the root action's inputs
- * describe one component and the database (`planFromInputs`).
- */
-
-
-
-
-
-
-
-
-
-const PLAN_FILE = 'rollback-kit.yml';
-/** Words `scope` gives a meaning of its own, so no component may be called that. */
-const RESERVED_NAMES = ['app', 'db', 'full', 'database', 'verify'];
-const DB_METHODS = ['down-migrations', 'restore'];
-function formatPlanProblem(p) {
-    return `${p.line !== undefined ? `line ${p.line}, ` : ''}${p.place}: ${p.message}`;
-}
-class PlanError extends errors/* RollbackKitError */.dp {
-    problems;
-    constructor(problems, source) {
-        super(`The rollback plan (${source}) has ${problems.length} problem${problems.length === 1 ? '' : 's'}, so nothing was run: ${problems.map(formatPlanProblem).join('; ')}.`, 'Fix them and re-run; the "rollback plan" section of the rollback-kit README lists every field.');
-        this.problems = problems;
-    }
-}
-const STRING = { type: 'string' };
-const plan_file_int = (min, max) => ({ type: 'int', min, max });
-const plan_file_num = (min, max) => ({ type: 'number', min, max });
-const COMPONENT_FIELDS = {
-    provider: { type: 'enum', values: PROVIDERS },
-    project: STRING,
-    team: STRING,
-    target: STRING,
-    from: STRING,
-    method: { type: 'enum', values: METHODS },
-    'api-url': { type: 'url' },
-    'machines-api-url': { type: 'url' },
-    'registry-url': { type: 'url' },
-    'timeout-seconds': plan_file_int(1, 3600),
-    command: STRING,
-    'verify-command': STRING,
-    environment: STRING,
-    service: STRING,
-    app: STRING,
-    site: STRING,
-};
-/** Keys every component takes, whatever its provider. */
-const COMMON_COMPONENT_FIELDS = ['provider', 'target', 'from', 'timeout-seconds'];
-/** The keys each provider reads (promote-previous's inputs of the same names), required ones first. */
-const PROVIDER_FIELDS = {
-    vercel: { required: [['project', 'the project name or its prj_… id']], optional: ['team', 'method', 'api-url'] },
-    fly: { required: [['app', 'the Fly app name, as in fly.toml']], optional: ['api-url', 'machines-api-url', 'registry-url'] },
-    railway: {
-        required: [
-            ['project', 'the Railway project id'],
-            ['environment', 'the Railway environment id'],
-            ['service', 'the Railway service id'],
-        ],
-        optional: ['api-url'],
-    },
-    render: { required: [['service', 'the Render service id, srv-…']], optional: ['api-url'] },
-    netlify: { required: [['site', 'the Netlify site id or its name.netlify.app domain']], optional: ['api-url'] },
-    'git-revert': { required: [], optional: [] },
-    command: { required: [['command', 'the shell command that rolls back']], optional: ['verify-command'] },
-};
-/** A plan-file component of this provider with its required keys, for errors that send users to the file. */
-function componentExample(provider) {
-    const keys = PROVIDER_FIELDS[provider].required.map(([key, what]) => `, ${key}: <${what}>`).join('');
-    return `components.<name>: { provider: ${provider}${keys} }`;
-}
-const DATABASE_FIELDS = {
-    method: { type: 'enum', values: DB_METHODS },
-    'migrations-dir': STRING,
-    format: { type: 'enum', values: ['auto', ...FORMAT_NAMES] },
-    steps: plan_file_int(1, 1000),
-    'to-version': { type: 'version' },
-    'since-ref': STRING,
-    'snapshot-path': STRING,
-    'lock-timeout-seconds': plan_file_num(0, 3600),
-};
-const VERIFY_FIELDS = {
-    'base-url': { type: 'url' },
-    checks: STRING,
-    'checks-file': STRING,
-    attempts: plan_file_int(1, 100),
-    'interval-seconds': plan_file_num(0, 3600),
-    'timeout-seconds': plan_file_num(0.001, 3600),
-    samples: plan_file_int(1, 10_000),
-    'max-error-rate': plan_file_num(0, 100),
-    'max-p95-ms': plan_file_num(1, 3_600_000),
-    'deadline-seconds': plan_file_num(0.1, 21_600),
-};
-const TOP_FIELDS = ['budget-minutes', 'environment', 'components', 'database', 'verify', 'incident'];
-const isObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Date);
-/** Collects problems while reading one parsed document. */
-class Reader {
-    lineOf;
-    sourceOf;
-    problems = [];
-    constructor(lineOf, 
-    /** A scalar's text as written: YAML reads `0x2` and `1e1` as numbers, which the plan does not. */
-    sourceOf = () => undefined) {
-        this.lineOf = lineOf;
-        this.sourceOf = sourceOf;
-    }
-    problem(path, message, keyOf) {
-        this.problems.push({ line: this.lineOf(path, keyOf), place: [...path, ...(keyOf !== undefined ? [keyOf] : [])].join('.') || '(top level)', message });
-    }
-    /** A map's fields against `fields`; unknown keys are problems. Returns the values read. */
-    section(raw, path, fields) {
-        const out = new Map();
-        if (raw === undefined || raw === null)
-            return out;
-        if (!isObject(raw)) {
-            this.problem(path, 'must be a mapping of fields (key: value)');
-            return out;
-        }
-        for (const [key, value] of Object.entries(raw)) {
-            const kind = fields[key];
-            if (!kind) {
-                this.problem(path, `unknown field; known fields: ${Object.keys(fields).join(', ')}`, key);
-                continue;
-            }
-            const read = this.value(value, [...path, key], kind);
-            if (read !== undefined)
-                out.set(key, read);
-        }
-        return out;
-    }
-    value(value, path, kind) {
-        if (value === null || value === undefined)
-            return undefined;
-        switch (kind.type) {
-            case 'string':
-            case 'url':
-            case 'version': {
-                if (typeof value !== 'string' && !(kind.type === 'version' && typeof value === 'number' && Number.isInteger(value))) {
-                    this.problem(path, `must be ${kind.type === 'url' ? 'a URL' : 'text'}`);
-                    return undefined;
-                }
-                const text = String(value).trim();
-                if (kind.type === 'url' && !isHttpUrl(text)) {
-                    this.problem(path, 'must be an absolute http(s) URL');
-                    return undefined;
-                }
-                return text || undefined;
-            }
-            case 'int':
-            case 'number': {
-                // Plain decimals only, as for every input (README): YAML's hex, octal and exponent forms
-                // (`0x2`, `0o7`, `1e1`) are refused, not read as 2, 7 and 10.
-                const written = typeof value === 'number' ? (this.sourceOf(path) ?? String(value)) : value;
-                const n = typeof written === 'string' ? decimalNumber(written) : NaN;
-                if (!Number.isFinite(n) || (kind.type === 'int' && !Number.isInteger(n))) {
-                    const form = typeof value === 'number' && Number.isNaN(n) ? ', written in plain decimals (10, not 0xA or 1e1)' : '';
-                    this.problem(path, `must be ${kind.type === 'int' ? 'a whole number' : 'a number'}${form}`);
-                    return undefined;
-                }
-                if (n < kind.min || n > kind.max) {
-                    this.problem(path, `must be between ${kind.min} and ${kind.max}, got ${n}`);
-                    return undefined;
-                }
-                return n;
-            }
-            case 'enum': {
-                const text = typeof value === 'string' ? value.trim().toLowerCase() : undefined;
-                if (!text || !kind.values.includes(text)) {
-                    this.problem(path, `must be one of ${kind.values.join(', ')}`);
-                    return undefined;
-                }
-                return text;
-            }
-            case 'list': {
-                if (typeof value === 'string')
-                    return parseList(value);
-                if (Array.isArray(value) && value.every((v) => typeof v === 'string'))
-                    return value.map((v) => v.trim()).filter(Boolean);
-                this.problem(path, 'must be a list of text values');
-                return undefined;
-            }
-        }
-    }
-}
-const plan_file_str = (m, k) => m.get(k);
-const n = (m, k) => m.get(k);
-/** Parses and validates a rollback plan file; throws PlanError with every problem found. */
-function parsePlanFile(text, source = PLAN_FILE) {
-    let yaml;
-    try {
-        yaml = readYaml(text);
-    }
-    catch (err) {
-        // The shared reader never quotes the text: a plan file that fails to parse may still hold a secret.
-        if (err instanceof YamlError)
-            throw new PlanError(err.problems.map((p) => ({ line: p.line, place: '(YAML)', message: p.message })), source);
-        throw err;
-    }
-    const { doc, lines: lineCounter, value: root } = yaml;
-    const reader = new Reader((path, keyOf) => locate(doc, lineCounter, path, keyOf), (path) => {
-        const node = doc.getIn(path, true);
-        return (0,dist/* isScalar */.jn)(node) ? node.source : undefined;
-    });
-    // Secrets first, and alone: a value that looks like one is never echoed, and nothing else about
-    // the file matters until it is out of the repository.
-    const secrets = findSecretValues(root);
-    if (secrets.length) {
-        for (const s of secrets) {
-            reader.problem(s.path, `looks like ${s.kind}. Secrets never go in the rollback plan (it is committed); pass them as the root action's inputs from secrets (vercel-token, fly-token, railway-token, render-token, netlify-token, database-url, github-token, notify-webhook-url) or the documented environment variables, and rotate this one: it is in your git history`);
-        }
-        throw new PlanError(sortProblems(reader.problems), source);
-    }
-    if (root === null || root === undefined)
-        throw new PlanError([{ line: 1, place: '(top level)', message: 'the file is empty; it needs at least components or database' }], source);
-    if (!isObject(root))
-        throw new PlanError([{ line: 1, place: '(top level)', message: 'must be a mapping with components, database, verify, …' }], source);
-    for (const key of Object.keys(root))
-        if (!TOP_FIELDS.includes(key))
-            reader.problem([], `unknown top-level field; known fields: ${TOP_FIELDS.join(', ')}`, key);
-    // `database:` with nothing under it reads as null, which would mean "no database" while
-    // `database: {}` means one with every default: a half-written section must not quietly drop out.
-    for (const [key, fields] of [['database', 'method, migrations-dir'], ['verify', 'base-url, checks']]) {
-        if (key in root && root[key] === null)
-            reader.problem([], `is empty; give its fields (${fields}, …), write ${key}: {} for every default, or remove the key`, key);
-    }
-    const top = reader.section({ 'budget-minutes': root['budget-minutes'], environment: root.environment }, [], { 'budget-minutes': plan_file_num(MIN_BUDGET_MINUTES, MAX_BUDGET_MINUTES), environment: STRING });
-    const components = readComponents(reader, root.components);
-    const database = readDatabase(reader, root.database);
-    const verify = root.verify === undefined || root.verify === null ? undefined : readVerify(reader.section(root.verify, ['verify'], VERIFY_FIELDS));
-    const incident = reader.section(root.incident, ['incident'], { labels: { type: 'list' } });
-    if (!components.length && !database)
-        reader.problem([], 'the plan names no components and no database, so there is nothing to roll back');
-    if (reader.problems.length)
-        throw new PlanError(sortProblems(reader.problems), source);
-    return {
-        source,
-        environment: plan_file_str(top, 'environment') ?? 'production',
-        budgetMinutes: n(top, 'budget-minutes') ?? RUNBOOK_MINUTES,
-        components,
-        database,
-        verify,
-        labels: incident.get('labels') ?? ['incident', 'rollback'],
-    };
-}
-function sortProblems(problems) {
-    return [...problems].sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
-}
-function readComponents(reader, raw) {
-    if (raw === undefined || raw === null)
-        return [];
-    if (!isObject(raw)) {
-        reader.problem(['components'], 'must be a mapping of component names to their settings (web: { provider: vercel, project: … })');
-        return [];
-    }
-    const out = [];
-    for (const [name, body] of Object.entries(raw)) {
-        const path = ['components', name];
-        if (!/^[A-Za-z0-9][A-Za-z0-9_-]*$/.test(name))
-            reader.problem(['components'], 'a component name may hold only letters, digits, - and _', name);
-        else if (RESERVED_NAMES.includes(name.toLowerCase()))
-            reader.problem(['components'], `"${name}" is a scope word (${RESERVED_NAMES.join(', ')}); call the component something else`, name);
-        const fields = reader.section(body, path, COMPONENT_FIELDS);
-        const provider = plan_file_str(fields, 'provider');
-        if (!isObject(body))
-            continue;
-        if (!provider) {
-            if (!('provider' in body))
-                reader.problem(path, `provider is required (${PROVIDERS.join(', ')})`);
-            continue;
-        }
-        const p = provider;
-        const component = {
-            name,
-            provider: p,
-            project: plan_file_str(fields, 'project'),
-            team: plan_file_str(fields, 'team'),
-            target: plan_file_str(fields, 'target') ?? 'previous',
-            from: plan_file_str(fields, 'from'),
-            method: plan_file_str(fields, 'method') ?? 'rollback',
-            apiUrl: plan_file_str(fields, 'api-url') ?? defaultApiUrl(p) ?? '',
-            timeoutSeconds: n(fields, 'timeout-seconds') ?? 180,
-            command: plan_file_str(fields, 'command'),
-            verifyCommand: plan_file_str(fields, 'verify-command'),
-            app: plan_file_str(fields, 'app'),
-            machinesApiUrl: plan_file_str(fields, 'machines-api-url'),
-            registryUrl: plan_file_str(fields, 'registry-url'),
-            environment: plan_file_str(fields, 'environment'),
-            service: plan_file_str(fields, 'service'),
-            site: plan_file_str(fields, 'site'),
-        };
-        const own = PROVIDER_FIELDS[p];
-        for (const [key, what] of own.required)
-            if (!fields.has(key))
-                reader.problem(path, `${key} is required for provider ${p} (${what})`);
-        const allowed = new Set([...COMMON_COMPONENT_FIELDS, ...own.required.map(([key]) => key), ...own.optional]);
-        for (const key of fields.keys())
-            if (!allowed.has(key))
-                reader.problem(path, `not a field of provider ${p}`, key);
-        out.push(component);
-    }
-    return out;
-}
-function readDatabase(reader, raw) {
-    if (raw === undefined || raw === null)
-        return undefined;
-    const fields = reader.section(raw, ['database'], DATABASE_FIELDS);
-    const steps = n(fields, 'steps');
-    const toVersion = plan_file_str(fields, 'to-version');
-    const sinceRef = plan_file_str(fields, 'since-ref');
-    const method = plan_file_str(fields, 'method') ?? 'down-migrations';
-    const given = [steps !== undefined && 'steps', toVersion && 'to-version', sinceRef && 'since-ref'].filter(Boolean);
-    if (given.length > 1)
-        reader.problem(['database'], `${given.join(' and ')} conflict: give exactly one of steps, to-version and since-ref`);
-    if (method === 'restore' && given.length)
-        reader.problem(['database'], `${given.join(', ')} select migrations to revert, but method is restore`);
-    if (method === 'down-migrations' && fields.has('snapshot-path'))
-        reader.problem(['database'], 'snapshot-path is for method restore; down migrations use the snapshot the rollback takes', 'snapshot-path');
-    return {
-        method,
-        migrationsDir: plan_file_str(fields, 'migrations-dir'),
-        format: plan_file_str(fields, 'format') ?? 'auto',
-        choice: steps !== undefined ? { steps } : toVersion ? { toVersion } : sinceRef ? { sinceRef } : undefined,
-        snapshotPath: plan_file_str(fields, 'snapshot-path'),
-        lockTimeoutSeconds: n(fields, 'lock-timeout-seconds') ?? 10,
-    };
-}
-function readVerify(fields) {
-    return {
-        baseUrl: plan_file_str(fields, 'base-url'),
-        checks: plan_file_str(fields, 'checks'),
-        checksFile: plan_file_str(fields, 'checks-file'),
-        attempts: n(fields, 'attempts') ?? 3,
-        intervalSeconds: n(fields, 'interval-seconds') ?? 5,
-        timeoutSeconds: n(fields, 'timeout-seconds') ?? 10,
-        samples: n(fields, 'samples') ?? 1,
-        maxErrorRate: n(fields, 'max-error-rate') ?? 5,
-        maxP95Ms: n(fields, 'max-p95-ms') ?? 3000,
-        deadlineSeconds: n(fields, 'deadline-seconds') ?? 90,
-    };
-}
-/** The verify section's defaults, for a plan whose checks come from inputs. */
-const defaultVerify = () => readVerify(new Map());
 
 ;// CONCATENATED MODULE: ./.build/pipeline/plan-inputs.js
 
@@ -39773,7 +39963,7 @@ function preRestoreSnapshotDetails(k) {
 
 
 /** Under the failure heading of a rollback that stopped before the pipeline returned a record. */
-const NOTHING_CHANGED = 'The rollback stopped before it started. Nothing was changed.';
+const rollback_summary_NOTHING_CHANGED = 'The rollback stopped before it started. Nothing was changed.';
 const STATUS_ICON = {
     ok: '✅',
     failed: '❌',
@@ -39840,6 +40030,19 @@ function deploymentLabel(ref) {
     if (!name && !sha)
         return undefined;
     return [name, sha && `(${sha})`].filter(Boolean).join(' ');
+}
+/**
+ * A component's move as labels, each known one named. What served before is not always known (the
+ * command provider without `from`): then `from` is unset and callers say only where it went ("back
+ * to v41"), as the CLI's "Rolled back to v41"; a "?" in its place reads as a fault of the rollback.
+ * Where it went, when unknown, is "the previous deployment" as the CLI says. Undefined: neither known.
+ */
+function moveLabels(c) {
+    const from = deploymentLabel(c.from);
+    const to = deploymentLabel(c.to);
+    if (!from && !to)
+        return undefined;
+    return { ...(from ? { from } : {}), to: to ?? 'the previous deployment' };
 }
 /** A deployment for Markdown: id, link and commit, each escaped. */
 function deploymentMarkdown(ref) {
@@ -40270,7 +40473,10 @@ function incidentBody(record) {
     const badSince = record.components.map((c) => c.from?.createdAt).filter((t) => !!t && !Number.isNaN(Date.parse(t))).sort((a, b) => Date.parse(a) - Date.parse(b))[0];
     const end = endTime(record);
     const impact = badSince && end ? `${inlineText(timeText(badSince, true))} – ${inlineText(timeText(end, true))} at most (from the bad deployment's creation to the end of the rollback; confirm)` : BLANK;
-    const moved = record.components.filter((c) => c.from || c.to).map((c) => `${c.name} from ${deploymentLabel(c.from) ?? '?'} to ${deploymentLabel(c.to) ?? '?'}`);
+    const moved = record.components.flatMap((c) => {
+        const m = moveLabels(c);
+        return m ? [m.from ? `${c.name} from ${m.from} to ${m.to}` : `${c.name} back to ${m.to}`] : [];
+    });
     const summary = [
         `rollback-kit rolled ${inlineText(record.environment)} back because: ${inlineText(record.reason)}.`,
         moved.length ? `${inlineText(moved.join('; '))}.` : '',
@@ -40576,6 +40782,7 @@ async function recordIncident(target, input, log, options = {}) {
 
 
 
+
 const DRILL_EMOJI = { passed: '✅', failed: '❌', 'dry-run': '🧪' };
 /** What a drill did, for the job summary and the drill issue alike: outcome, phases, readiness, trend. */
 function drillReportMarkdown(record, trend) {
@@ -40584,7 +40791,9 @@ function drillReportMarkdown(record, trend) {
         head,
         record.status === 'dry-run'
             ? ''
-            : `The way back took ${markdown_formatDuration(record.wayBackMs)} of its ${markdown_formatDuration(record.wayBackBudgetMs)} budget (budget-minutes ${record.budgetMinutes}); rolling forward took ${markdown_formatDuration(record.forwardMs)}.`,
+            : record.failedPhase === 'readiness'
+                ? UNTRIED_WAY_BACK
+                : `The way back took ${markdown_formatDuration(record.wayBackMs)} of its ${markdown_formatDuration(record.wayBackBudgetMs)} budget (budget-minutes ${record.budgetMinutes}); rolling forward took ${markdown_formatDuration(record.forwardMs)}.`,
         ...(record.failures.length ? ['**Why it failed**', record.failures.map((f) => `- ${inlineText(f)}`).join('\n')] : []),
         markdown_table(['Phase', 'Component', 'Took / budget', 'Status', 'Detail'], record.timeline.map((e) => [e.phase, e.component ? inlineText(e.component) : '', `${markdown_formatDuration(e['duration-ms'])} / ${markdown_formatDuration(e['budget-ms'])}`, `${e.status}${e.phase === 'report' ? '' : overBudget(e)}`, inlineText(e.detail)])),
         '**Readiness**',
@@ -40945,7 +41154,11 @@ function withoutIt(from) {
     return from.startsWith('--') ? `leave out ${from}` : `unset ${from}`;
 }
 const capital = (text) => `${text[0].toUpperCase()}${text.slice(1)}`;
-/** Connects and runs SELECT 1: undefined when it works, else why not (the library's connection error). */
+/**
+ * Connects and runs SELECT 1: undefined when it works, else why not (the library's connection error).
+ * Its SELECT 1 has no deadline: the server is on this machine (assertLoopback ran first, or it is
+ * 127.0.0.1), with nothing between to stall, and the connect timeout bounds a server that does not answer.
+ */
 async function connectProblem(url) {
     const target = parseConnectionString(url);
     const client = new esm["default"].Client({ ...pgClientConfig(target, { connectTimeoutMs: 3000 }) });
@@ -41606,6 +41819,10 @@ async function startFakeVercel() {
 
 
 const TEAM = 'team_sandbox';
+/**
+ * No query deadline: the sandbox's server is on this machine only (assertLoopback, or its own
+ * cluster), with no proxy or NAT box between to stall.
+ */
 async function adminQuery(target, sql) {
     const client = new esm["default"].Client(pgClientConfig(target, { connectTimeoutMs: 5000 }));
     client.on('error', () => undefined);
@@ -41690,7 +41907,9 @@ async function setUp(opts, brokenV2, cleanup, log) {
     await writeMigration(migrations, 'v1');
     await migrate(migrations);
     cleanup.check();
-    const v1 = vercel.addDeployment(project, { production: true, sha: (0,external_node_crypto_.randomBytes)(20).toString('hex') });
+    // Created now, not at the stand-in's fixed test clock: the incident's impact runs from the bad
+    // deployment's creation, which read as a month before the demo.
+    const v1 = vercel.addDeployment(project, { production: true, sha: (0,external_node_crypto_.randomBytes)(20).toString('hex'), createdAt: Date.now() });
     shop.release(v1.uid, 'v1');
     const healthy = await smoke(shop.url, databaseUrl, log);
     cleanup.check();
@@ -41699,7 +41918,7 @@ async function setUp(opts, brokenV2, cleanup, log) {
     await writeMigration(migrations, 'v2');
     await migrate(migrations);
     cleanup.check();
-    const v2 = vercel.addDeployment(project, { production: true, sha: (0,external_node_crypto_.randomBytes)(20).toString('hex') });
+    const v2 = vercel.addDeployment(project, { production: true, sha: (0,external_node_crypto_.randomBytes)(20).toString('hex'), createdAt: Math.max(Date.now(), v1.createdAt + 1) });
     shop.release(v2.uid, 'v2');
     say(`Deployed v2 (${v2.uid}) with 20260102000000_add_discount_codes${brokenV2 ? '' : ' (healthy: a drill rehearses on a good release)'}`);
     const before = await smoke(shop.url, databaseUrl, log);
@@ -41897,9 +42116,8 @@ function methodText(record) {
 /** Each part's state at the end: "web: rolled-back dpl_bad → dpl_good (abc1234)". */
 function stateLines(record) {
     const lines = record.components.map((c) => {
-        const from = deploymentLabel(c.from);
-        const to = deploymentLabel(c.to);
-        const move = from || to ? ` ${from ?? '?'} → ${to ?? '?'}` : '';
+        const m = moveLabels(c);
+        const move = !m ? '' : m.from ? ` ${m.from} → ${m.to}` : ` to ${m.to}`;
         return `${c.name}: ${c.status}${move}${c.error ? ` (${c.error})` : ''}`;
     });
     const db = record.database;
@@ -42589,7 +42807,7 @@ function drillResult(cli, record) {
     if (record.status === 'dry-run')
         t.say('Drill dry run: readiness only, nothing was changed.');
     else if (unready)
-        t.say('Drill failed in readiness: the way back was not tried, and nothing was changed.');
+        t.say(UNTRIED_WAY_BACK);
     else
         t.say(`Drill ${record.status}: the way back took ${terminal_seconds(record.wayBackMs)} of its ${terminal_seconds(record.wayBackBudgetMs)} budget; rolling forward took ${terminal_seconds(record.forwardMs)}.`);
     for (const r of record.readiness)
@@ -42951,7 +43169,7 @@ const smoke_smoke = {
 
 
 
-const COMMANDS = [plan, rollback_rollback, snapshot, restore, promote, down, smoke_smoke, drill, sandbox];
+const COMMANDS = [plan, rollback_rollback, snapshot, database_restore, promote, down, smoke_smoke, drill, sandbox];
 
 ;// CONCATENATED MODULE: ./.build/cli/version.js
 /** The version --version prints; test/cli checks it against package.json so a release cannot forget it. */

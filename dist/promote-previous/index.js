@@ -1349,8 +1349,14 @@ const OPERATIONS = {
     copyfile: 'copy',
     realpath: 'resolve',
 };
+/**
+ * Node's own system errors name the call that failed (`syscall`). An error of ours that only borrows
+ * such a code so that callers treat it alike (session.ts's QueryDeadlineExceeded: ETIMEDOUT) is not
+ * one: its message is its own, never to be cut at a comma as a system error's is.
+ */
 function isSystemError(err) {
-    return err instanceof Error && typeof err.code === 'string' && /^E[A-Z]+$/.test(err.code);
+    const e = err;
+    return err instanceof Error && typeof e.code === 'string' && /^E[A-Z]+$/.test(e.code) && typeof e.syscall === 'string';
 }
 /** "the disk is full (ENOSPC)" for a Node system error, or undefined when `err` is not one. */
 function systemErrorMeaning(err) {
@@ -1557,6 +1563,7 @@ class SecretSet {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   AI: () => (/* binding */ registerUrlSecrets),
+/* harmony export */   BF: () => (/* binding */ hideUrlSecrets),
 /* harmony export */   Qy: () => (/* binding */ displayUrl)
 /* harmony export */ });
 /* unused harmony exports isSensitiveName, decodedForms, urlSecrets, splitCredentials */
@@ -1681,6 +1688,41 @@ function splitCredentials(text) {
 function displayUrl(text) {
     const noUserinfo = text.replace(USERINFO, (match, userinfo) => match.slice(0, match.length - userinfo.length - 1));
     return noUserinfo.replace(/([?&#])([^=&#]+)=([^&#]*)/g, (match, sep, name) => (isSensitiveName(decode(name) ?? name) ? `${sep}${name}=***` : match));
+}
+/** How far back from a `://` a scheme is looked for: schemes are short, and the bound keeps the scan linear. */
+const MAX_SCHEME = 32;
+const SCHEME_CHAR = /[A-Za-z0-9+.-]/;
+/** Where a URL written in free text ends: white space, quotes and angle brackets. */
+const URL_END = /[\s"'<>`]/;
+/**
+ * Free text (a program's output) with every URL in it shown as displayUrl shows one: no userinfo,
+ * sensitive parameter values as `***`. For output of programs we run for the user (their rollback
+ * and verify commands), which can print a connection string or a signed URL we were never given and
+ * so could not register as a secret. Linear: each `://` is found once, its scheme looked for a
+ * bounded way back.
+ */
+function hideUrlSecrets(text) {
+    let at = text.indexOf('://');
+    if (at === -1)
+        return text;
+    let out = '';
+    let done = 0;
+    while (at !== -1) {
+        let start = at;
+        while (start > done && at - start < MAX_SCHEME && SCHEME_CHAR.test(text[start - 1]))
+            start--;
+        while (start < at && !/[A-Za-z]/.test(text[start]))
+            start++;
+        let end = at + 3;
+        while (end < text.length && !URL_END.test(text[end]))
+            end++;
+        if (start < at) {
+            out += text.slice(done, start) + displayUrl(text.slice(start, end));
+            done = end;
+        }
+        at = text.indexOf('://', end);
+    }
+    return out + text.slice(done);
 }
 
 
@@ -1875,6 +1917,7 @@ const external_node_string_decoder_namespaceObject = __WEBPACK_EXTERNAL_createRe
 
 
 
+
 /** How many of a failed command's last lines are said again where its output was not shown (Log.failedOutput). */
 const OUTPUT_TAIL_LINES = 20;
 /** `timeout` exits 124 when the limit hit (137 after the follow-up KILL). */
@@ -1954,10 +1997,11 @@ async function runRollbackCommand(opts, log) {
     const verify = opts.verifyCommand?.trim() || undefined;
     const vars = { ROLLBACK_TARGET: opts.target, ROLLBACK_FROM: opts.from ?? '', ROLLBACK_REASON: opts.reason ?? '' };
     log.info(`Rollback command (bash, limit ${opts.timeoutSeconds} s) with ROLLBACK_TARGET=${vars.ROLLBACK_TARGET}${opts.from ? ` ROLLBACK_FROM=${opts.from}` : ''}:`);
-    log.info(`  ${command}`);
+    // A URL written into the command (a connection string) is shown as its output's are.
+    log.info(`  ${(0,url_secrets/* hideUrlSecrets */.BF)(command)}`);
     if (verify) {
         log.info('Then the verify command, within the same limit:');
-        log.info(`  ${verify}`);
+        log.info(`  ${(0,url_secrets/* hideUrlSecrets */.BF)(verify)}`);
     }
     const unguarded = opts.automatic ? [NO_CASCADE_GUARD] : [];
     for (const note of unguarded)
@@ -2027,7 +2071,10 @@ async function runWithOutcome(command, verify, outcomeFile, env, opts, log) {
  */
 async function runBash(what, command, seconds, env, cwd, log) {
     const tail = [];
-    const line = (text) => {
+    const line = (raw) => {
+        // What the user's script prints is theirs: a database URL or a signed link it echoes holds a
+        // secret we were never given, so the log mask cannot know it.
+        const text = (0,url_secrets/* hideUrlSecrets */.BF)(raw);
         log.info(text);
         tail.push(text);
         if (tail.length > OUTPUT_TAIL_LINES)

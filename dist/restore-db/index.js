@@ -1018,8 +1018,14 @@ const OPERATIONS = {
     copyfile: 'copy',
     realpath: 'resolve',
 };
+/**
+ * Node's own system errors name the call that failed (`syscall`). An error of ours that only borrows
+ * such a code so that callers treat it alike (session.ts's QueryDeadlineExceeded: ETIMEDOUT) is not
+ * one: its message is its own, never to be cut at a comma as a system error's is.
+ */
 function isSystemError(err) {
-    return err instanceof Error && typeof err.code === 'string' && /^E[A-Z]+$/.test(err.code);
+    const e = err;
+    return err instanceof Error && typeof e.code === 'string' && /^E[A-Z]+$/.test(e.code) && typeof e.syscall === 'string';
 }
 /** "the disk is full (ENOSPC)" for a Node system error, or undefined when `err` is not one. */
 function systemErrorMeaning(err) {
@@ -1974,6 +1980,41 @@ function splitCredentials(text) {
 function displayUrl(text) {
     const noUserinfo = text.replace(USERINFO, (match, userinfo) => match.slice(0, match.length - userinfo.length - 1));
     return noUserinfo.replace(/([?&#])([^=&#]+)=([^&#]*)/g, (match, sep, name) => (isSensitiveName(decode(name) ?? name) ? `${sep}${name}=***` : match));
+}
+/** How far back from a `://` a scheme is looked for: schemes are short, and the bound keeps the scan linear. */
+const MAX_SCHEME = 32;
+const SCHEME_CHAR = /[A-Za-z0-9+.-]/;
+/** Where a URL written in free text ends: white space, quotes and angle brackets. */
+const URL_END = /[\s"'<>`]/;
+/**
+ * Free text (a program's output) with every URL in it shown as displayUrl shows one: no userinfo,
+ * sensitive parameter values as `***`. For output of programs we run for the user (their rollback
+ * and verify commands), which can print a connection string or a signed URL we were never given and
+ * so could not register as a secret. Linear: each `://` is found once, its scheme looked for a
+ * bounded way back.
+ */
+function hideUrlSecrets(text) {
+    let at = text.indexOf('://');
+    if (at === -1)
+        return text;
+    let out = '';
+    let done = 0;
+    while (at !== -1) {
+        let start = at;
+        while (start > done && at - start < MAX_SCHEME && SCHEME_CHAR.test(text[start - 1]))
+            start--;
+        while (start < at && !/[A-Za-z]/.test(text[start]))
+            start++;
+        let end = at + 3;
+        while (end < text.length && !URL_END.test(text[end]))
+            end++;
+        if (start < at) {
+            out += text.slice(done, start) + displayUrl(text.slice(start, end));
+            done = end;
+        }
+        at = text.indexOf('://', end);
+    }
+    return out + text.slice(done);
 }
 
 ;// CONCATENATED MODULE: ./.build/db/connection.js
@@ -5379,10 +5420,13 @@ function own_tables_ensureTableSql(table) {
 class ColumnRefused extends (/* unused pure expression or super */ null && (RollbackKitError)) {
     code = INSUFFICIENT_PRIVILEGE;
 }
-/** Makes `table` as this version uses it, then runs `then` (its first use) in the same round trip. */
-async function own_tables_ensureTable(session, table, then) {
+/**
+ * Makes `table` as this version uses it, then runs `then` (its first use) in the same round trip,
+ * after `before` (SET LOCAL bounds, say: one query is one implicit transaction, which they last).
+ */
+async function own_tables_ensureTable(session, table, then, before) {
     try {
-        await session.query(then === undefined ? own_tables_ensureTableSql(table) : `${own_tables_ensureTableSql(table)};\n${then}`);
+        await session.query([before, own_tables_ensureTableSql(table), then].filter((sql) => sql !== undefined).join(';\n'));
     }
     catch (err) {
         // PostgreSQL's own refusals (CREATE on the database, say) name no column and pass as they are.
@@ -5436,11 +5480,14 @@ function ledgerUpsertSql(row) {
      ON CONFLICT (incident_key) DO UPDATE SET method = excluded.method, keep_version = excluded.keep_version, planned = excluded.planned,
        kept = excluded.kept, reverted = excluded.reverted, status = excluded.status, updated_at = now();`;
 }
-/** One query (literals inlined), so one round trip: the table made where it is missing, then the row. */
-async function writeLedger(session, row) {
+/**
+ * One query (literals inlined), so one round trip: the table made where it is missing, then the row;
+ * after `before` (statements of the same implicit transaction: SET LOCAL bounds on its waits).
+ */
+async function writeLedger(session, row, before) {
     // Made, or given the columns this version added, only where it lacks them: a role that may write the
     // rows but not own the table (a CI role after a migration role) needs no more (own-tables.ts).
-    await ensureTable(session, ROLLBACKS, ledgerUpsertSql(row));
+    await ensureTable(session, ROLLBACKS, ledgerUpsertSql(row), before);
 }
 /** Where the ledger's rows wait, in the restore's transaction, while the snapshot's script runs (set_config's is_local: gone at its end). */
 const KEPT_SETTING = 'rollback_kit.ledger_before_restore';

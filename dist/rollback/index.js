@@ -9598,8 +9598,14 @@ const OPERATIONS = {
     copyfile: 'copy',
     realpath: 'resolve',
 };
+/**
+ * Node's own system errors name the call that failed (`syscall`). An error of ours that only borrows
+ * such a code so that callers treat it alike (session.ts's QueryDeadlineExceeded: ETIMEDOUT) is not
+ * one: its message is its own, never to be cut at a comma as a system error's is.
+ */
 function isSystemError(err) {
-    return err instanceof Error && typeof err.code === 'string' && /^E[A-Z]+$/.test(err.code);
+    const e = err;
+    return err instanceof Error && typeof e.code === 'string' && /^E[A-Z]+$/.test(e.code) && typeof e.syscall === 'string';
 }
 /** "the disk is full (ENOSPC)" for a Node system error, or undefined when `err` is not one. */
 function systemErrorMeaning(err) {
@@ -10071,9 +10077,9 @@ async function readCapped(res, maxBytes) {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   DU: () => (/* binding */ declareEnvironmentSecrets),
-/* harmony export */   jY: () => (/* binding */ secretInput)
+/* harmony export */   jY: () => (/* binding */ secretInput),
+/* harmony export */   o4: () => (/* binding */ TOKEN_ENV)
 /* harmony export */ });
-/* unused harmony export TOKEN_ENV */
 /* harmony import */ var _action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(48521);
 /**
  * Platform tokens for the entry points: each from its input or, when that is empty, from the
@@ -10316,6 +10322,7 @@ function stoppedFailure(what, signal, settled, graceMs) {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   AI: () => (/* binding */ registerUrlSecrets),
+/* harmony export */   BF: () => (/* binding */ hideUrlSecrets),
 /* harmony export */   Fn: () => (/* binding */ urlSecrets),
 /* harmony export */   JD: () => (/* binding */ splitCredentials),
 /* harmony export */   Qy: () => (/* binding */ displayUrl),
@@ -10444,6 +10451,41 @@ function displayUrl(text) {
     const noUserinfo = text.replace(USERINFO, (match, userinfo) => match.slice(0, match.length - userinfo.length - 1));
     return noUserinfo.replace(/([?&#])([^=&#]+)=([^&#]*)/g, (match, sep, name) => (isSensitiveName(decode(name) ?? name) ? `${sep}${name}=***` : match));
 }
+/** How far back from a `://` a scheme is looked for: schemes are short, and the bound keeps the scan linear. */
+const MAX_SCHEME = 32;
+const SCHEME_CHAR = /[A-Za-z0-9+.-]/;
+/** Where a URL written in free text ends: white space, quotes and angle brackets. */
+const URL_END = /[\s"'<>`]/;
+/**
+ * Free text (a program's output) with every URL in it shown as displayUrl shows one: no userinfo,
+ * sensitive parameter values as `***`. For output of programs we run for the user (their rollback
+ * and verify commands), which can print a connection string or a signed URL we were never given and
+ * so could not register as a secret. Linear: each `://` is found once, its scheme looked for a
+ * bounded way back.
+ */
+function hideUrlSecrets(text) {
+    let at = text.indexOf('://');
+    if (at === -1)
+        return text;
+    let out = '';
+    let done = 0;
+    while (at !== -1) {
+        let start = at;
+        while (start > done && at - start < MAX_SCHEME && SCHEME_CHAR.test(text[start - 1]))
+            start--;
+        while (start < at && !/[A-Za-z]/.test(text[start]))
+            start++;
+        let end = at + 3;
+        while (end < text.length && !URL_END.test(text[end]))
+            end++;
+        if (start < at) {
+            out += text.slice(done, start) + displayUrl(text.slice(start, end));
+            done = end;
+        }
+        at = text.indexOf('://', end);
+    }
+    return out + text.slice(done);
+}
 
 
 /***/ }),
@@ -10453,10 +10495,13 @@ function displayUrl(text) {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   Iz: () => (/* binding */ YamlError),
-/* harmony export */   gM: () => (/* binding */ readYaml)
+/* harmony export */   gM: () => (/* binding */ readYaml),
+/* harmony export */   uK: () => (/* binding */ PLAIN_DECIMALS),
+/* harmony export */   x6: () => (/* binding */ writtenNumber)
 /* harmony export */ });
 /* unused harmony export MAX_ALIAS_EXPANSION */
 /* harmony import */ var yaml__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(38815);
+/* harmony import */ var _parse_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(30151);
 /**
  * YAML that people write for us (smoke-test's check spec, the rollback plan), read in one place so
  * every reader gets the same guarantees: syntax errors as a line and a fixed description that never
@@ -10465,6 +10510,7 @@ function displayUrl(text) {
  * the size the document would have with every alias written out is measured before anything is
  * expanded, so the time and memory a document can take are bounded by its own length.
  */
+
 
 /** Characters (and one per node) a document may grow by through its aliases. */
 const MAX_ALIAS_EXPANSION = 1_000_000;
@@ -10524,6 +10570,33 @@ function readYaml(text) {
     expansion.measure();
     // Aliases are bounded above; the library's own alias count (100 uses) would refuse ordinary specs.
     return { value: doc.toJS({ maxAliasCount: -1 }), doc, lines };
+}
+/** What a number written as 0x10 or 1e1 is told: the same words in every file we read. */
+const PLAIN_DECIMALS = 'written in plain decimals (10, not 0xA or 1e1)';
+/**
+ * A number YAML read, as its author wrote it: plain decimals only (`10`, `2.5`), as every input is
+ * read (core/parse.ts). YAML's core schema also reads `0x10`, `0o7`, `1e1` and `.inf` as numbers,
+ * which the value alone cannot tell from 16, 7, 10 and Infinity, so the scalar's own text is read.
+ * NaN when it is not a plain decimal. Aliases (`*name`) are followed to the scalar they name.
+ */
+function writtenNumber(doc, path, value) {
+    const node = nodeAt(doc, path);
+    return (0,_parse_js__WEBPACK_IMPORTED_MODULE_1__/* .decimalNumber */ .zD)((0,yaml__WEBPACK_IMPORTED_MODULE_0__/* .isScalar */ .jn)(node) && typeof node.source === 'string' ? node.source : String(value));
+}
+/** The node at `path`, through aliases (`doc.getIn` stops at one). */
+function nodeAt(doc, path) {
+    let node = doc.contents;
+    for (const seg of path) {
+        if ((0,yaml__WEBPACK_IMPORTED_MODULE_0__/* .isAlias */ .Vj)(node))
+            node = node.resolve(doc);
+        if ((0,yaml__WEBPACK_IMPORTED_MODULE_0__/* .isMap */ .jh)(node))
+            node = node.items.find((p) => (0,yaml__WEBPACK_IMPORTED_MODULE_0__/* .isPair */ .tO)(p) && (0,yaml__WEBPACK_IMPORTED_MODULE_0__/* .isScalar */ .jn)(p.key) && p.key.value === seg)?.value;
+        else if ((0,yaml__WEBPACK_IMPORTED_MODULE_0__/* .isSeq */ .oP)(node) && typeof seg === 'number')
+            node = node.items[seg];
+        else
+            return undefined;
+    }
+    return (0,yaml__WEBPACK_IMPORTED_MODULE_0__/* .isAlias */ .Vj)(node) ? node.resolve(doc) : node;
 }
 /** 1-based numbers of the lines whose indentation (the whitespace before the first character) holds a tab. */
 function tabIndentedLines(text) {
@@ -13985,11 +14058,14 @@ function ledgerUpsertSql(row) {
      ON CONFLICT (incident_key) DO UPDATE SET method = excluded.method, keep_version = excluded.keep_version, planned = excluded.planned,
        kept = excluded.kept, reverted = excluded.reverted, status = excluded.status, updated_at = now();`;
 }
-/** One query (literals inlined), so one round trip: the table made where it is missing, then the row. */
-async function writeLedger(session, row) {
+/**
+ * One query (literals inlined), so one round trip: the table made where it is missing, then the row;
+ * after `before` (statements of the same implicit transaction: SET LOCAL bounds on its waits).
+ */
+async function writeLedger(session, row, before) {
     // Made, or given the columns this version added, only where it lacks them: a role that may write the
     // rows but not own the table (a CI role after a migration role) needs no more (own-tables.ts).
-    await (0,_own_tables_js__WEBPACK_IMPORTED_MODULE_0__/* .ensureTable */ .pI)(session, ROLLBACKS, ledgerUpsertSql(row));
+    await (0,_own_tables_js__WEBPACK_IMPORTED_MODULE_0__/* .ensureTable */ .pI)(session, ROLLBACKS, ledgerUpsertSql(row), before);
 }
 /** Where the ledger's rows wait, in the restore's transaction, while the snapshot's script runs (set_config's is_local: gone at its end). */
 const KEPT_SETTING = 'rollback_kit.ledger_before_restore';
@@ -14242,10 +14318,13 @@ function ensureTableSql(table) {
 class ColumnRefused extends _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp {
     code = INSUFFICIENT_PRIVILEGE;
 }
-/** Makes `table` as this version uses it, then runs `then` (its first use) in the same round trip. */
-async function ensureTable(session, table, then) {
+/**
+ * Makes `table` as this version uses it, then runs `then` (its first use) in the same round trip,
+ * after `before` (SET LOCAL bounds, say: one query is one implicit transaction, which they last).
+ */
+async function ensureTable(session, table, then, before) {
     try {
-        await session.query(then === undefined ? ensureTableSql(table) : `${ensureTableSql(table)};\n${then}`);
+        await session.query([before, ensureTableSql(table), then].filter((sql) => sql !== undefined).join(';\n'));
     }
     catch (err) {
         // PostgreSQL's own refusals (CREATE on the database, say) name no column and pass as they are.
@@ -16888,6 +16967,7 @@ function budgets(budgetMinutes = RUNBOOK_MINUTES) {
 __nccwpck_require__.d(__webpack_exports__, {
   VX: () => (/* binding */ DRILL_PHASES),
   Rk: () => (/* binding */ MIN_DRILL_BUDGET_MINUTES),
+  YR: () => (/* binding */ UNTRIED_WAY_BACK),
   BT: () => (/* binding */ runDrill)
 });
 
@@ -16991,6 +17071,23 @@ var rollback = __nccwpck_require__(69642);
 
 
 
+
+/**
+ * The server's version, asked to choose pg_dump, is a setting read in microseconds that takes no
+ * lock: it needs no statement_timeout, only a bound on the wait for its answer, so that a connection
+ * that stalls (a proxy or NAT box that stops forwarding) fails this check instead of holding the drill.
+ */
+const VERSION_DEADLINE = { statementMs: 5_000, marginMs: 5_000 };
+async function serverMajor(target) {
+    try {
+        return await (0,session/* withSession */.fQ)(target, async (s) => (0,pg_tools/* majorFromVersionNum */.qj)(Number((await s.query("SELECT current_setting('server_version_num') AS n")).rows[0].n)), { queryDeadline: VERSION_DEADLINE });
+    }
+    catch (err) {
+        if (!(err instanceof session/* QueryDeadlineExceeded */.q1))
+            throw err;
+        throw new errors/* RollbackKitError */.dp(`${(0,connection/* describeTarget */.ff)(target)} did not answer when asked its version: ${err.message}.`, 'Check the network path to the database (a proxy or NAT box that stops forwarding), then run the drill again.');
+    }
+}
 /** A token is checked for expiry this far ahead: past the next quarterly drill. */
 const TOKEN_WARN_DAYS = 100;
 /** Every readiness check; none changes anything; failures land in record.readiness. */
@@ -17063,7 +17160,7 @@ async function readiness(request, components, record, log) {
     // The database: a pg_dump (and pg_restore to verify) of the server's major version or newer.
     if (request.database) {
         try {
-            const major = await (0,session/* withSession */.fQ)(request.database, async (s) => (0,pg_tools/* majorFromVersionNum */.qj)(Number((await s.query("SELECT current_setting('server_version_num') AS n")).rows[0].n)));
+            const major = await serverMajor(request.database);
             const dump = await (0,pg_tools/* findPgTool */.fh)('pg_dump', major, request.tools);
             const restore = await (0,pg_tools/* siblingTool */.zC)(dump, 'pg_restore', major, request.tools);
             add({
@@ -17224,6 +17321,11 @@ const OFF_CLOCK = ['report'];
  * alerting on a failed drill without waiting for a slow one.
  */
 const MIN_DRILL_BUDGET_MINUTES = 0.001;
+/**
+ * A drill that failed in readiness never tried the way back: it has no time to give (the record's
+ * wayBackMs is only the readiness checks'). Said so in the same words on the command line and in the summary.
+ */
+const UNTRIED_WAY_BACK = 'Drill failed in readiness: the way back was not tried, and nothing was changed.';
 /** The drill's phase budgets: the rollback's, scaled by budget-minutes the same way. */
 function drillBudgets(budgetMinutes) {
     const b = (0,budgets/* budgets */.RK)(budgetMinutes);
@@ -17557,14 +17659,14 @@ var secrets = __nccwpck_require__(79205);
 var budgets = __nccwpck_require__(51583);
 // EXTERNAL MODULE: ./.build/pipeline/drill.js + 2 modules
 var drill = __nccwpck_require__(94273);
+// EXTERNAL MODULE: ./.build/core/secret-input.js
+var secret_input = __nccwpck_require__(8347);
 // EXTERNAL MODULE: ./.build/core/parse.js
 var parse = __nccwpck_require__(30151);
 // EXTERNAL MODULE: ./.build/migrations/types.js
 var types = __nccwpck_require__(6431);
 // EXTERNAL MODULE: ./.build/platforms/promote.js + 24 modules
 var promote = __nccwpck_require__(15722);
-// EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
-var dist = __nccwpck_require__(38815);
 // EXTERNAL MODULE: ./.build/core/yaml.js
 var core_yaml = __nccwpck_require__(15773);
 // EXTERNAL MODULE: ./.build/smoke/parse-spec.js
@@ -17666,7 +17768,7 @@ function formatPlanProblem(p) {
 class PlanError extends errors/* RollbackKitError */.dp {
     problems;
     constructor(problems, source) {
-        super(`The rollback plan (${source}) has ${problems.length} problem${problems.length === 1 ? '' : 's'}, so nothing was run: ${problems.map(formatPlanProblem).join('; ')}.`, 'Fix them and re-run; the "rollback plan" section of the rollback-kit README lists every field.');
+        super(`The rollback plan (${source}) has ${problems.length} problem${problems.length === 1 ? '' : 's'}, so nothing was run: ${problems.map(formatPlanProblem).join('; ')}.`, `Fix ${problems.length === 1 ? 'it' : 'them'} and re-run; the "rollback plan" section of the rollback-kit README lists every field.`);
         this.problems = problems;
     }
 }
@@ -17739,16 +17841,21 @@ const VERIFY_FIELDS = {
 };
 const TOP_FIELDS = ['budget-minutes', 'environment', 'components', 'database', 'verify', 'incident'];
 const isObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Date);
+/**
+ * Where a secret found in the plan goes instead, in a workflow's words. Whole, so the command line
+ * can say it in its own (src/cli/wording.ts): its words one by one read as flags.
+ */
+const SECRETS_GO = `pass them as the root action's inputs from secrets (${Object.keys(secret_input/* TOKEN_ENV */.o4).join(', ')}) or the documented environment variables`;
 /** Collects problems while reading one parsed document. */
 class Reader {
     lineOf;
-    sourceOf;
+    numberOf;
     problems = [];
     constructor(lineOf, 
-    /** A scalar's text as written: YAML reads `0x2` and `1e1` as numbers, which the plan does not. */
-    sourceOf = () => undefined) {
+    /** A number as written (core/yaml.ts): YAML reads `0x2` and `1e1` as numbers, which the plan does not. */
+    numberOf) {
         this.lineOf = lineOf;
-        this.sourceOf = sourceOf;
+        this.numberOf = numberOf;
     }
     problem(path, message, keyOf) {
         this.problems.push({ line: this.lineOf(path, keyOf), place: [...path, ...(keyOf !== undefined ? [keyOf] : [])].join('.') || '(top level)', message });
@@ -17796,10 +17903,9 @@ class Reader {
             case 'number': {
                 // Plain decimals only, as for every input (README): YAML's hex, octal and exponent forms
                 // (`0x2`, `0o7`, `1e1`) are refused, not read as 2, 7 and 10.
-                const written = typeof value === 'number' ? (this.sourceOf(path) ?? String(value)) : value;
-                const n = typeof written === 'string' ? (0,parse/* decimalNumber */.zD)(written) : NaN;
+                const n = typeof value === 'number' ? this.numberOf(path, value) : typeof value === 'string' ? (0,parse/* decimalNumber */.zD)(value) : NaN;
                 if (!Number.isFinite(n) || (kind.type === 'int' && !Number.isInteger(n))) {
-                    const form = typeof value === 'number' && Number.isNaN(n) ? ', written in plain decimals (10, not 0xA or 1e1)' : '';
+                    const form = typeof value === 'number' && Number.isNaN(n) ? `, ${core_yaml/* PLAIN_DECIMALS */.uK}` : '';
                     this.problem(path, `must be ${kind.type === 'int' ? 'a whole number' : 'a number'}${form}`);
                     return undefined;
                 }
@@ -17843,16 +17949,13 @@ function parsePlanFile(text, source = PLAN_FILE) {
         throw err;
     }
     const { doc, lines: lineCounter, value: root } = yaml;
-    const reader = new Reader((path, keyOf) => (0,parse_spec/* locate */.x5)(doc, lineCounter, path, keyOf), (path) => {
-        const node = doc.getIn(path, true);
-        return (0,dist/* isScalar */.jn)(node) ? node.source : undefined;
-    });
+    const reader = new Reader((path, keyOf) => (0,parse_spec/* locate */.x5)(doc, lineCounter, path, keyOf), (path, value) => (0,core_yaml/* writtenNumber */.x6)(doc, path, value));
     // Secrets first, and alone: a value that looks like one is never echoed, and nothing else about
     // the file matters until it is out of the repository.
     const secrets = findSecretValues(root);
     if (secrets.length) {
         for (const s of secrets) {
-            reader.problem(s.path, `looks like ${s.kind}. Secrets never go in the rollback plan (it is committed); pass them as the root action's inputs from secrets (vercel-token, fly-token, railway-token, render-token, netlify-token, database-url, github-token, notify-webhook-url) or the documented environment variables, and rotate this one: it is in your git history`);
+            reader.problem(s.path, `looks like ${s.kind}. Secrets never go in the rollback plan (it is committed); ${SECRETS_GO}, and rotate this one: it is in your git history`);
         }
         throw new PlanError(sortProblems(reader.problems), source);
     }
@@ -20301,6 +20404,7 @@ var lock = __nccwpck_require__(43683);
 
 
 
+
 /** One more than the migration lock's key: the two are held at the same time by different sessions. */
 const ROLLBACK_LOCK_KEY = (BigInt(lock/* ROLLBACK_KIT_LOCK_KEY */.Qh) + 1n).toString();
 const DOWN_MIGRATIONS = 'down-migrations';
@@ -20334,27 +20438,75 @@ async function lockRollback(target, timeoutSeconds, log, signal) {
  */
 const LEDGER_READ_DEADLINE = { statementMs: 30_000, marginMs: 5_000 };
 async function readLedgerAtPlan(target, incidentKey, lockTimeoutSeconds, log, deadline = LEDGER_READ_DEADLINE) {
-    const what = `Reading the rollback ledger (rollback_kit.rollbacks) of ${(0,connection/* describeTarget */.ff)(target)} to plan`;
     const session = await (0,db_session/* connect */.Ng)(target, { queryDeadline: deadline });
     try {
-        await session.query("SELECT set_config('lock_timeout', $1, false), set_config('statement_timeout', $2, false)", [String((0,lock_wait/* lockTimeoutMs */.D5)(lockTimeoutSeconds)), String(deadline.statementMs)]);
-        return await (0,ledger/* readLedger */.SC)(session, incidentKey);
-    }
-    catch (err) {
-        const code = err.code;
-        if ((0,lock_wait/* isLockTimeout */.Td)(code)) {
-            throw (0,lock_wait/* lockTimeoutError */.rB)(what, lockTimeoutSeconds, await ledgerHolders(session), 'Nothing was changed.', log, { changed: 'no' });
-        }
-        if (code === '57014') {
-            throw new errors/* RollbackKitError */.dp(`${what} stopped: its query ran longer than ${(0,db_session/* seconds */.YA)(deadline.statementMs)} s.`, 'Nothing was changed. Check what keeps the server that busy, then run again.', { changed: 'no' });
-        }
-        if (err instanceof db_session/* QueryDeadlineExceeded */.q1)
-            throw new errors/* RollbackKitError */.dp(`${what} stopped: ${err.message}.`, 'Nothing was changed. Check the network path to the database and run again.', { changed: 'no' });
-        throw err;
+        return await readLedgerBounded(session, incidentKey, lockTimeoutSeconds, log, `Reading the rollback ledger (rollback_kit.rollbacks) of ${(0,connection/* describeTarget */.ff)(target)} to plan`, deadline);
     }
     finally {
         (0,db_session/* closeSession */.Vu)(session);
     }
+}
+/**
+ * The ledger read again under the whole-rollback lock, on the lock's session, before the snapshot
+ * (a run beside this one may have finished the work meanwhile). Bounded as the plan's read is: a
+ * session that took rollback_kit.rollbacks after the plan read it (ACCESS EXCLUSIVE) ends the run
+ * at lock-timeout-seconds, named, rather than at the lock session's deadline as a lost connection
+ * (and the lock with it).
+ */
+async function readLedgerUnderLock(session, target, incidentKey, lockTimeoutSeconds, log) {
+    return readLedgerBounded(session, incidentKey, lockTimeoutSeconds, log, `Reading the rollback ledger (rollback_kit.rollbacks) of ${(0,connection/* describeTarget */.ff)(target)} under the whole-rollback lock`, LOCK_SESSION_DEADLINE);
+}
+const NOTHING_CHANGED = { state: 'Nothing was changed.', facts: { changed: 'no' } };
+/**
+ * The ledger row written on the whole-rollback lock's session, bounded as its reads are: a session
+ * holding rollback_kit.rollbacks (taken during the snapshot, say) ends the write at
+ * lock-timeout-seconds, named, instead of at the lock session's deadline as a lost connection. The
+ * bounds are SET LOCAL in the write's own query, one implicit transaction: they end with it, and a
+ * write that fails leaves no transaction open for the lock's checks that share the session. An
+ * answer that never comes stays the QueryDeadlineExceeded it is: the connection, and the lock with
+ * it, is then gone, which is what the callers make of a lost connection.
+ */
+async function writeLedgerUnderLock(session, target, row, lockTimeoutSeconds, log, left = NOTHING_CHANGED) {
+    const bounds = { lockTimeoutSeconds, deadline: LOCK_SESSION_DEADLINE, what: `Writing this incident's row of the rollback ledger (rollback_kit.rollbacks) of ${(0,connection/* describeTarget */.ff)(target)}`, log, left };
+    try {
+        await (0,ledger/* writeLedger */.XL)(session, row, localBounds(bounds));
+    }
+    catch (err) {
+        throw await boundsError(session, bounds, err);
+    }
+}
+/** The ledger row, read with its waits bounded (LedgerBounds); an answer that never comes ends it too, nothing changed. */
+async function readLedgerBounded(session, incidentKey, lockTimeoutSeconds, log, what, deadline) {
+    const bounds = { lockTimeoutSeconds, deadline, what, log, left: NOTHING_CHANGED };
+    try {
+        // A read-only transaction of its own: SET LOCAL ends with it, so on the lock's session it bounds
+        // these two queries only, never the session's advisory lock or the writes it makes later.
+        await session.query(`BEGIN READ ONLY; ${localBounds(bounds)}`);
+        const row = await (0,ledger/* readLedger */.SC)(session, incidentKey);
+        await session.query('COMMIT');
+        return row;
+    }
+    catch (err) {
+        if (err instanceof db_session/* QueryDeadlineExceeded */.q1)
+            throw new errors/* RollbackKitError */.dp(`${what} stopped: ${err.message}.`, 'Nothing was changed. Check the network path to the database and run again.', { changed: 'no' });
+        // Out of the failed transaction first: the holders are asked on the same session.
+        await session.query('ROLLBACK').catch(() => undefined);
+        throw await boundsError(session, bounds, err);
+    }
+}
+/** The transaction's bounds on a ledger query's waits. Numbers, inlined: no round trip of their own. */
+function localBounds(bounds) {
+    return `SET LOCAL lock_timeout = ${(0,lock_wait/* lockTimeoutMs */.D5)(bounds.lockTimeoutSeconds)}; SET LOCAL statement_timeout = ${bounds.deadline.statementMs}`;
+}
+/** A bound that ended a ledger query, as what it is: a lock wait named (who holds the table, what to do), a runaway query; anything else as it came. */
+async function boundsError(session, bounds, err) {
+    const { lockTimeoutSeconds, deadline, what, log, left } = bounds;
+    const code = err.code;
+    if ((0,lock_wait/* isLockTimeout */.Td)(code))
+        return (0,lock_wait/* lockTimeoutError */.rB)(what, lockTimeoutSeconds, await ledgerHolders(session), left.state, log, left.facts);
+    if (code === '57014')
+        return new errors/* RollbackKitError */.dp(`${what} stopped: its query ran longer than ${(0,db_session/* seconds */.YA)(deadline.statementMs)} s.`, `${left.state} Check what keeps the server that busy, then run again.`, left.facts);
+    return err;
 }
 /**
  * Who holds a lock on the ledger table, asked once the wait for it has failed: a lock_timeout only
@@ -20439,10 +20591,18 @@ function lockLostWhileReverting(err) {
     const said = err instanceof Error ? err.message : String(err);
     return new errors/* RollbackKitError */.dp(`${LOST_WHILE_REVERTING}: ${said}`, LOST_HINT);
 }
-/** Releases the lock and ends its session (a session lock would die with it anyway). */
+/**
+ * How long the release waits for the lock session's backend to go: on a path that stalls as the
+ * session ends, the server's close never comes back, and the run's end must not wait for it.
+ */
+const LOCK_CLOSE_MS = 2000;
+/**
+ * Releases the lock (bounded by the session's deadline), then ends its session, waiting for its
+ * backend to go no longer than LOCK_CLOSE_MS (a session lock would die with it anyway).
+ */
 async function unlockRollback(session) {
     await (0,lock/* releaseMigrationLock */.Dv)(session, ROLLBACK_LOCK_KEY);
-    await session.end().catch(() => undefined);
+    await Promise.race([(0,db_session/* closeSession */.Vu)(session), (0,promises_.setTimeout)(LOCK_CLOSE_MS, undefined, { ref: false })]);
 }
 /** The plan an earlier run for this incident wrote down and did not finish, which this run finishes. */
 function unfinishedPlan(row) {
@@ -21209,7 +21369,7 @@ function databasePlanText(db) {
  */
 async function whatIsLeft(session, request, record, plannedHere, log) {
     const dbRecord = record.database;
-    const row = await (0,ledger/* readLedger */.SC)(session, record.incidentKey);
+    const row = await readLedgerUnderLock(session, request.database, record.incidentKey, request.plan.database.lockTimeoutSeconds, log);
     if (row?.status === 'done') {
         dbRecord.planned = row.planned;
         dbRecord.reverted = row.reverted;
@@ -21227,6 +21387,11 @@ async function whatIsLeft(session, request, record, plannedHere, log) {
     dbRecord.reverted = revertedOfPlan(plan.planned, dry.plan);
     return { done: `none of the planned migrations (${plan.planned.join(', ')}) is applied any more: another run reverted them after this one planned` };
 }
+/** The 'done' write stopped after the revert: the plan is done all the same. */
+const DONE_NOT_WRITTEN = {
+    state: "The plan's migrations were reverted (the tracking table shows it); this incident's row in rollback_kit.rollbacks still says started, and a later run for it finds nothing left to do.",
+    facts: {},
+};
 /**
  * The database change, on the session that holds the whole-rollback lock, written down in the
  * ledger as it goes. Sets `record.database.reverted` from the tracking table as the run leaves it,
@@ -21242,7 +21407,7 @@ onRestoreSnapshot) {
     await requireRollbackLock(session);
     if (db.method === 'restore') {
         const entry = (status) => ({ incidentKey: record.incidentKey, method: 'restore', planned: [], reverted: [], status });
-        await (0,ledger/* writeLedger */.XL)(session, entry('started'));
+        await writeLedgerUnderLock(session, request.database, entry('started'), db.lockTimeoutSeconds, log);
         // 'done' commits with the restore, in its transaction: written after it, a run that died between
         // the two left 'started', and a re-run restored the snapshot again over every write made since.
         const result = await restoreSnapshot({ ...restoreRequest(request, onRestoreSnapshot), inTransaction: (0,ledger/* ledgerDoneWithRestore */.Mo)(entry('done')) }, log);
@@ -21254,7 +21419,7 @@ onRestoreSnapshot) {
     dbRecord.planned = plan.planned;
     const entry = (reverted, status) => ({ incidentKey: record.incidentKey, method: DOWN_MIGRATIONS, keepVersion: plan.keepVersion, planned: plan.planned, kept: plan.kept, reverted, status });
     // Written before the first statement runs, so that a run killed midway leaves its plan behind.
-    await (0,ledger/* writeLedger */.XL)(session, entry(dbRecord.reverted, 'started'));
+    await writeLedgerUnderLock(session, request.database, entry(dbRecord.reverted, 'started'), db.lockTimeoutSeconds, log);
     const lock = watchRollbackLock(session, request.signal);
     try {
         const result = await (0,revert/* revertMigrations */.a)({ ...revertOptions(request, finishChoice(record.incidentKey, plan), { dryRun: false, snapshotPath: record.snapshot.path }), signal: lock.signal }, log);
@@ -21263,7 +21428,13 @@ onRestoreSnapshot) {
         // The session's end may be heard only when the 'done' write fails on it: the same case, not a
         // failure (which way it went was a race between the two sessions).
         const lostAfterPlan = lock.lost() ||
-            (await (0,ledger/* writeLedger */.XL)(session, entry(dbRecord.reverted, 'done')).then(() => false, (err) => {
+            (await writeLedgerUnderLock(session, request.database, entry(dbRecord.reverted, 'done'), db.lockTimeoutSeconds, log, DONE_NOT_WRITTEN).then(() => false, (err) => {
+                // A session holding the ledger table: the plan is done all the same, and a later run for this
+                // incident reads from the tracking table that nothing is left (the row is never trusted).
+                if (err instanceof errors/* RollbackKitError */.dp && err.blocked) {
+                    log.warning(`The plan was reverted, but this incident's row in rollback_kit.rollbacks could not be marked done: ${err.message} It still says started; a later run for this incident finds nothing left to do.`);
+                    return false;
+                }
                 if (!(0,run_failure/* isConnectionLoss */.y7)(err) && !lock.lost())
                     throw err;
                 return true;
@@ -21280,7 +21451,7 @@ onRestoreSnapshot) {
     catch (err) {
         if (err instanceof revert/* RevertFailed */.s) {
             dbRecord.reverted = revertedOfPlan(plan.planned, err.partial.stillApplied);
-            await (0,ledger/* writeLedger */.XL)(session, entry(dbRecord.reverted, 'started')).catch(() => undefined);
+            await writeLedgerUnderLock(session, request.database, entry(dbRecord.reverted, 'started'), db.lockTimeoutSeconds, log).catch(() => undefined);
         }
         throw lock.lost() ? lockLostWhileReverting(err) : err;
     }
@@ -22622,6 +22793,7 @@ var external_node_string_decoder_ = __nccwpck_require__(46193);
 
 
 
+
 /** How many of a failed command's last lines are said again where its output was not shown (Log.failedOutput). */
 const OUTPUT_TAIL_LINES = 20;
 /** `timeout` exits 124 when the limit hit (137 after the follow-up KILL). */
@@ -22701,10 +22873,11 @@ async function runRollbackCommand(opts, log) {
     const verify = opts.verifyCommand?.trim() || undefined;
     const vars = { ROLLBACK_TARGET: opts.target, ROLLBACK_FROM: opts.from ?? '', ROLLBACK_REASON: opts.reason ?? '' };
     log.info(`Rollback command (bash, limit ${opts.timeoutSeconds} s) with ROLLBACK_TARGET=${vars.ROLLBACK_TARGET}${opts.from ? ` ROLLBACK_FROM=${opts.from}` : ''}:`);
-    log.info(`  ${command}`);
+    // A URL written into the command (a connection string) is shown as its output's are.
+    log.info(`  ${(0,url_secrets/* hideUrlSecrets */.BF)(command)}`);
     if (verify) {
         log.info('Then the verify command, within the same limit:');
-        log.info(`  ${verify}`);
+        log.info(`  ${(0,url_secrets/* hideUrlSecrets */.BF)(verify)}`);
     }
     const unguarded = opts.automatic ? [NO_CASCADE_GUARD] : [];
     for (const note of unguarded)
@@ -22774,7 +22947,10 @@ async function runWithOutcome(command, verify, outcomeFile, env, opts, log) {
  */
 async function runBash(what, command, seconds, env, cwd, log) {
     const tail = [];
-    const line = (text) => {
+    const line = (raw) => {
+        // What the user's script prints is theirs: a database URL or a signed link it echoes holds a
+        // secret we were never given, so the log mask cannot know it.
+        const text = (0,url_secrets/* hideUrlSecrets */.BF)(raw);
         log.info(text);
         tail.push(text);
         if (tail.length > OUTPUT_TAIL_LINES)
@@ -26235,49 +26411,53 @@ async function recordDrill(target, input, log, options = {}) {
 /* harmony export */   x8: () => (/* binding */ drillReportMarkdown)
 /* harmony export */ });
 /* unused harmony exports DRILL_EMOJI, trendTable */
-/* harmony import */ var _markdown_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(54348);
-/* harmony import */ var _rollback_summary_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(25936);
-/* harmony import */ var _core_secrets_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(79205);
+/* harmony import */ var _pipeline_drill_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(94273);
+/* harmony import */ var _markdown_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(54348);
+/* harmony import */ var _rollback_summary_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(25936);
+/* harmony import */ var _core_secrets_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(79205);
+
 
 
 
 const DRILL_EMOJI = { passed: '✅', failed: '❌', 'dry-run': '🧪' };
 /** What a drill did, for the job summary and the drill issue alike: outcome, phases, readiness, trend. */
 function drillReportMarkdown(record, trend) {
-    const head = `**${DRILL_EMOJI[record.status]} Rollback drill ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_0__/* .timeText */ .Tc)(record.startedAt, true))}: ${record.status}**${record.dryRun ? ' (dry run: readiness only)' : ''}`;
+    const head = `**${DRILL_EMOJI[record.status]} Rollback drill ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_1__/* .timeText */ .Tc)(record.startedAt, true))}: ${record.status}**${record.dryRun ? ' (dry run: readiness only)' : ''}`;
     const parts = [
         head,
         record.status === 'dry-run'
             ? ''
-            : `The way back took ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .formatDuration */ .a3)(record.wayBackMs)} of its ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .formatDuration */ .a3)(record.wayBackBudgetMs)} budget (budget-minutes ${record.budgetMinutes}); rolling forward took ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .formatDuration */ .a3)(record.forwardMs)}.`,
-        ...(record.failures.length ? ['**Why it failed**', record.failures.map((f) => `- ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .inlineText */ .ln)(f)}`).join('\n')] : []),
-        (0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .table */ .tp)(['Phase', 'Component', 'Took / budget', 'Status', 'Detail'], record.timeline.map((e) => [e.phase, e.component ? (0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .inlineText */ .ln)(e.component) : '', `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .formatDuration */ .a3)(e['duration-ms'])} / ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .formatDuration */ .a3)(e['budget-ms'])}`, `${e.status}${e.phase === 'report' ? '' : (0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_0__/* .overBudget */ .qj)(e)}`, (0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .inlineText */ .ln)(e.detail)])),
+            : record.failedPhase === 'readiness'
+                ? _pipeline_drill_js__WEBPACK_IMPORTED_MODULE_0__/* .UNTRIED_WAY_BACK */ .YR
+                : `The way back took ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .formatDuration */ .a3)(record.wayBackMs)} of its ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .formatDuration */ .a3)(record.wayBackBudgetMs)} budget (budget-minutes ${record.budgetMinutes}); rolling forward took ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .formatDuration */ .a3)(record.forwardMs)}.`,
+        ...(record.failures.length ? ['**Why it failed**', record.failures.map((f) => `- ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)(f)}`).join('\n')] : []),
+        (0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .table */ .tp)(['Phase', 'Component', 'Took / budget', 'Status', 'Detail'], record.timeline.map((e) => [e.phase, e.component ? (0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)(e.component) : '', `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .formatDuration */ .a3)(e['duration-ms'])} / ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .formatDuration */ .a3)(e['budget-ms'])}`, `${e.status}${e.phase === 'report' ? '' : (0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_1__/* .overBudget */ .qj)(e)}`, (0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)(e.detail)])),
         '**Readiness**',
         record.readiness
-            .map((r) => `- ${r.status === 'ok' ? '✅' : r.status === 'failed' ? '❌' : r.status === 'warning' ? '⚠️' : '➖'} ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .inlineText */ .ln)(`${r.component ? `${r.component} ` : ''}${r.check}`)}: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .inlineText */ .ln)(r.detail)}${r.unproven?.length ? `\n  - not proven: ${r.unproven.map((u) => (0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .inlineText */ .ln)(u)).join('; ')}` : ''}`)
+            .map((r) => `- ${r.status === 'ok' ? '✅' : r.status === 'failed' ? '❌' : r.status === 'warning' ? '⚠️' : '➖'} ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)(`${r.component ? `${r.component} ` : ''}${r.check}`)}: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)(r.detail)}${r.unproven?.length ? `\n  - not proven: ${r.unproven.map((u) => (0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)(u)).join('; ')}` : ''}`)
             .join('\n'),
-        ...(record.nextSteps.length ? ['**Next steps**', record.nextSteps.map((s, i) => `${i + 1}. ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .inlineText */ .ln)(s)}`).join('\n')] : []),
+        ...(record.nextSteps.length ? ['**Next steps**', record.nextSteps.map((s, i) => `${i + 1}. ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)(s)}`).join('\n')] : []),
         `**Trend** (last ${trend.length} drill${trend.length === 1 ? '' : 's'})`,
         trendTable(trend),
-        ...(record.runUrl ? [`Run: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .linkText */ .yX)(record.runUrl)}`] : []),
+        ...(record.runUrl ? [`Run: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .linkText */ .yX)(record.runUrl)}`] : []),
     ];
     return parts.filter(Boolean).join('\n\n') + '\n';
 }
 function trendTable(rows) {
-    return (0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .table */ .tp)(['Drill', 'Result', 'Way back / budget', 'Roll forward', 'Whole drill'], rows.map((r, i) => [
-        `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_0__/* .timeText */ .Tc)(r.at, true))}${i === rows.length - 1 ? ' (this one)' : ''}`,
+    return (0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .table */ .tp)(['Drill', 'Result', 'Way back / budget', 'Roll forward', 'Whole drill'], rows.map((r, i) => [
+        `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_1__/* .timeText */ .Tc)(r.at, true))}${i === rows.length - 1 ? ' (this one)' : ''}`,
         `${DRILL_EMOJI[r.status]} ${r.status}`,
-        `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .formatDuration */ .a3)(r.wayBackMs)} / ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .formatDuration */ .a3)(r.budgetMs)}`,
-        r.status === 'dry-run' ? '—' : (0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .formatDuration */ .a3)(r.forwardMs),
-        (0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .formatDuration */ .a3)(r.totalMs),
+        `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .formatDuration */ .a3)(r.wayBackMs)} / ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .formatDuration */ .a3)(r.budgetMs)}`,
+        r.status === 'dry-run' ? '—' : (0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .formatDuration */ .a3)(r.forwardMs),
+        (0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .formatDuration */ .a3)(r.totalMs),
     ]));
 }
 /** The job summary of a drill run. */
 function drillSummaryMarkdown(input, log) {
-    const record = log ? (0,_core_secrets_js__WEBPACK_IMPORTED_MODULE_1__/* .redactDeep */ .KL)(input, log.redact) : input;
+    const record = log ? (0,_core_secrets_js__WEBPACK_IMPORTED_MODULE_2__/* .redactDeep */ .KL)(input, log.redact) : input;
     const trend = record.trend.length ? record.trend : [{ at: record.startedAt, status: record.status, wayBackMs: record.wayBackMs, forwardMs: record.forwardMs, totalMs: record.durationMs, budgetMs: record.wayBackBudgetMs }];
-    const issue = record.issueUrl ? `\n\nDrill issue: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .linkText */ .yX)(record.issueUrl)}\n` : '';
-    return `### rollback-kit drill (${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .inlineText */ .ln)(record.environment)})\n\n${drillReportMarkdown(record, trend)}${issue}`;
+    const issue = record.issueUrl ? `\n\nDrill issue: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .linkText */ .yX)(record.issueUrl)}\n` : '';
+    return `### rollback-kit drill (${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)(record.environment)})\n\n${drillReportMarkdown(record, trend)}${issue}`;
 }
 
 
@@ -26562,7 +26742,10 @@ function incidentBody(record) {
     const badSince = record.components.map((c) => c.from?.createdAt).filter((t) => !!t && !Number.isNaN(Date.parse(t))).sort((a, b) => Date.parse(a) - Date.parse(b))[0];
     const end = endTime(record);
     const impact = badSince && end ? `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .timeText */ .Tc)(badSince, true))} – ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .timeText */ .Tc)(end, true))} at most (from the bad deployment's creation to the end of the rollback; confirm)` : BLANK;
-    const moved = record.components.filter((c) => c.from || c.to).map((c) => `${c.name} from ${(0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .deploymentLabel */ .gP)(c.from) ?? '?'} to ${(0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .deploymentLabel */ .gP)(c.to) ?? '?'}`);
+    const moved = record.components.flatMap((c) => {
+        const m = (0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .moveLabels */ .D6)(c);
+        return m ? [m.from ? `${c.name} from ${m.from} to ${m.to}` : `${c.name} back to ${m.to}`] : [];
+    });
     const summary = [
         `rollback-kit rolled ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .inlineText */ .ln)(record.environment)} back because: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .inlineText */ .ln)(record.reason)}.`,
         moved.length ? `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .inlineText */ .ln)(moved.join('; '))}.` : '',
@@ -27100,9 +27283,8 @@ function methodText(record) {
 /** Each part's state at the end: "web: rolled-back dpl_bad → dpl_good (abc1234)". */
 function stateLines(record) {
     const lines = record.components.map((c) => {
-        const from = (0,rollback_summary/* deploymentLabel */.gP)(c.from);
-        const to = (0,rollback_summary/* deploymentLabel */.gP)(c.to);
-        const move = from || to ? ` ${from ?? '?'} → ${to ?? '?'}` : '';
+        const m = (0,rollback_summary/* moveLabels */.D6)(c);
+        const move = !m ? '' : m.from ? ` ${m.from} → ${m.to}` : ` to ${m.to}`;
         return `${c.name}: ${c.status}${move}${c.error ? ` (${c.error})` : ''}`;
     });
     const db = record.database;
@@ -27391,6 +27573,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   gP: () => (/* binding */ deploymentLabel),
   ze: () => (/* binding */ deploymentMarkdown),
   Jk: () => (/* binding */ failedRunError),
+  D6: () => (/* binding */ moveLabels),
   qj: () => (/* binding */ overBudget),
   sy: () => (/* binding */ rollbackSummaryMarkdown),
   Bs: () => (/* binding */ statusLine),
@@ -27580,6 +27763,19 @@ function deploymentLabel(ref) {
     if (!name && !sha)
         return undefined;
     return [name, sha && `(${sha})`].filter(Boolean).join(' ');
+}
+/**
+ * A component's move as labels, each known one named. What served before is not always known (the
+ * command provider without `from`): then `from` is unset and callers say only where it went ("back
+ * to v41"), as the CLI's "Rolled back to v41"; a "?" in its place reads as a fault of the rollback.
+ * Where it went, when unknown, is "the previous deployment" as the CLI says. Undefined: neither known.
+ */
+function moveLabels(c) {
+    const from = deploymentLabel(c.from);
+    const to = deploymentLabel(c.to);
+    if (!from && !to)
+        return undefined;
+    return { ...(from ? { from } : {}), to: to ?? 'the previous deployment' };
 }
 /** A deployment for Markdown: id, link and commit, each escaped. */
 function deploymentMarkdown(ref) {
@@ -28180,7 +28376,7 @@ function parseChecks(text, ctx) {
     const names = new Map();
     items.forEach((item, index) => {
         const path = [...base, index];
-        const reader = new CheckReader(item, index, ctx, problems, (field) => lineOf(field ? [...path, field] : path, undefined), (field) => lineOf(path, field));
+        const reader = new CheckReader(item, index, ctx, problems, (field) => lineOf(field ? [...path, field] : path, undefined), (field) => lineOf(path, field), (at, value) => (0,_core_yaml_js__WEBPACK_IMPORTED_MODULE_1__/* .writtenNumber */ .x6)(doc, [...path, ...at], value));
         const check = reader.read();
         if (!check)
             return;
@@ -28230,14 +28426,18 @@ class CheckReader {
     problems;
     valueLine;
     keyLine;
+    numberOf;
     name;
     obj;
     isMapping;
-    constructor(item, index, ctx, problems, valueLine, keyLine) {
+    constructor(item, index, ctx, problems, valueLine, keyLine, 
+    /** A number of this check as written (core/yaml.ts), `at` from the check: NaN unless plain decimals. */
+    numberOf) {
         this.ctx = ctx;
         this.problems = problems;
         this.valueLine = valueLine;
         this.keyLine = keyLine;
+        this.numberOf = numberOf;
         this.isMapping = isPlainObject(item);
         this.obj = this.isMapping ? item : {};
         this.name = typeof this.obj.name === 'string' && this.obj.name.trim() ? this.obj.name.trim() : `#${index + 1}`;
@@ -28421,7 +28621,8 @@ class CheckReader {
             return undefined;
         const list = Array.isArray(raw) ? raw : [raw];
         const ranges = [];
-        for (const entry of list) {
+        for (const [i, written] of list.entries()) {
+            const entry = typeof written === 'number' ? this.numberOf(Array.isArray(raw) ? ['status', i] : ['status'], written) : written;
             const range = parseStatus(entry);
             const reversed = typeof entry === 'string' ? /^\s*(\d{3})\s*(?:\.\.|-)\s*(\d{3})\s*$/.exec(entry) : null;
             if (range)
@@ -28430,7 +28631,7 @@ class CheckReader {
                 this.problem('status', `the range ${reversed[1]}..${reversed[2]} is reversed: its minimum is greater than its maximum (write ${reversed[2]}..${reversed[1]})`);
             }
             else
-                this.problem('status', 'is not a status: use a code (200), a class (2xx), a range (200..299) or a list of them');
+                this.problem('status', `is not a status: use a code (200), a class (2xx), a range (200..299) or a list of them${Number.isNaN(entry) ? `, ${_core_yaml_js__WEBPACK_IMPORTED_MODULE_1__/* .PLAIN_DECIMALS */ .uK}` : ''}`);
         }
         if (!list.length)
             this.problem('status', 'the list is empty');
@@ -28537,7 +28738,8 @@ class CheckReader {
         }
         if (!this.ctx.hasDatabase)
             this.problem('query', 'SQL checks need the database-url input, which is not set', true);
-        const rows = this.obj['expect-rows'];
+        const written = this.obj['expect-rows'];
+        const rows = typeof written === 'number' ? this.numberOf(['expect-rows'], written) : written;
         if (rows !== undefined) {
             const range = parseCountRange(rows);
             if (range && range.min !== undefined && range.max !== undefined && range.min > range.max) {
@@ -28546,7 +28748,7 @@ class CheckReader {
             else if (range)
                 check.expectRows = range;
             else
-                this.problem('expect-rows', 'must be a row count (3) or a range (1.., ..10, 1..10)');
+                this.problem('expect-rows', `must be a row count (3) or a range (1.., ..10, 1..10)${Number.isNaN(rows) ? `, ${_core_yaml_js__WEBPACK_IMPORTED_MODULE_1__/* .PLAIN_DECIMALS */ .uK}` : ''}`);
         }
         if ('expect-value' in this.obj)
             check.expectValue = { value: this.obj['expect-value'] };
@@ -28571,14 +28773,17 @@ class CheckReader {
         return undefined;
     }
     number(field, opts) {
-        const v = this.obj[field];
-        if (v === undefined)
+        const written = this.obj[field];
+        if (written === undefined)
             return undefined;
-        const ok = typeof v === 'number' && Number.isFinite(v) && (!opts.integer || Number.isInteger(v)) && (opts.min === undefined || v >= opts.min) && (opts.max === undefined || v <= opts.max);
+        // Plain decimals, as every number (README): YAML alone would read 0xA and 1e1 as 10.
+        const v = typeof written === 'number' ? this.numberOf([field], written) : NaN;
+        const ok = Number.isFinite(v) && (!opts.integer || Number.isInteger(v)) && (opts.min === undefined || v >= opts.min) && (opts.max === undefined || v <= opts.max);
         if (ok)
             return v;
         const bounds = [opts.min !== undefined ? `at least ${opts.min}` : '', opts.max !== undefined ? `at most ${opts.max}` : ''].filter(Boolean).join(' and ');
-        this.problem(field, `must be ${opts.integer ? 'a whole number' : 'a number'}${bounds ? ` ${bounds}` : ''}`);
+        const form = typeof written === 'number' && Number.isNaN(v) ? `, ${_core_yaml_js__WEBPACK_IMPORTED_MODULE_1__/* .PLAIN_DECIMALS */ .uK}` : '';
+        this.problem(field, `must be ${opts.integer ? 'a whole number' : 'a number'}${bounds ? ` ${bounds}` : ''}${form}`);
         return undefined;
     }
     /** http(s) URLs, each reduced to its origin (scheme, host, port): what a redirect is compared with. */

@@ -8867,7 +8867,7 @@ exports.visitAsync = visitAsync;
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8161);
-/* harmony import */ var _core_action_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5507);
+/* harmony import */ var _core_action_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4967);
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8005);
 /* harmony import */ var _core_output_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(8975);
 /* harmony import */ var _smoke_parse_spec_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(273);
@@ -8945,7 +8945,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 5507:
+/***/ 4967:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -9047,65 +9047,8 @@ function declareEnvironmentSecrets(env, log) {
         log.secret(env[variable]?.trim() || undefined);
 }
 
-;// CONCATENATED MODULE: ./.build/core/parse.js
-/** Parsing of the string values actions and the CLI receive; every error names the input. */
-
-function parseBoolean(raw, name, fallback) {
-    const value = (raw ?? '').trim().toLowerCase();
-    if (!value)
-        return fallback;
-    if (value === 'true')
-        return true;
-    if (value === 'false')
-        return false;
-    throw new errors/* RollbackKitError */.dp(`Input ${name} must be true or false, got "${raw}".`);
-}
-/**
- * A number as people write one in an input or a flag: decimal digits, a sign and a point. Not what
- * JavaScript's Number() also reads (0x10 is 16, 1e1 is 10, 0b11 is 3): a value that means something
- * else than it looks is a mistake to name, not to guess. NaN for anything else.
- */
-function decimalNumber(text) {
-    const value = text.trim();
-    return /^[+-]?(\d+\.?\d*|\.\d+)$/.test(value) ? Number(value) : NaN;
-}
-function parseNumber(raw, name, opts = {}) {
-    const value = (raw ?? '').trim();
-    if (!value)
-        return opts.default;
-    const n = decimalNumber(value);
-    const kind = opts.integer ? 'a whole number' : 'a number';
-    if (!Number.isFinite(n) || (opts.integer && !Number.isInteger(n))) {
-        throw new errors/* RollbackKitError */.dp(`Input ${name} must be ${kind}, got "${raw}".`);
-    }
-    if (opts.min !== undefined && n < opts.min)
-        throw new errors/* RollbackKitError */.dp(`Input ${name} must be at least ${opts.min}, got ${n}.`);
-    if (opts.max !== undefined && n > opts.max)
-        throw new errors/* RollbackKitError */.dp(`Input ${name} must be at most ${opts.max}, got ${n}.`);
-    return n;
-}
-function parseInteger(raw, name, opts = {}) {
-    return parseNumber(raw, name, { ...opts, integer: true });
-}
-/** Lists accept commas or newlines; blanks are dropped. */
-function parseList(raw) {
-    return (raw ?? '')
-        .split(/[\n,]/)
-        .map((s) => s.trim())
-        .filter(Boolean);
-}
-/** An ISO 8601 time; the error shows the shape expected. */
-function parseTime(raw, name) {
-    const value = (raw ?? '').trim();
-    if (!value)
-        return undefined;
-    const d = new Date(value);
-    if (Number.isNaN(d.getTime()) || !/^\d{4}-\d{2}-\d{2}/.test(value)) {
-        throw new RollbackKitError(`Input ${name} must be an ISO 8601 time such as 2026-11-22T09:30:00Z, got "${raw}".`);
-    }
-    return d;
-}
-
+// EXTERNAL MODULE: ./.build/core/parse.js
+var parse = __nccwpck_require__(151);
 ;// CONCATENATED MODULE: ./.build/core/stop-signals.js
 /**
  * SIGTERM and SIGINT while work that must wind down runs (an action's step, the CLI's database
@@ -9236,16 +9179,16 @@ function inputsFrom(get) {
             return value;
         },
         boolean(name, fallback) {
-            return parseBoolean(raw(name), name, fallback);
+            return (0,parse/* parseBoolean */.yG)(raw(name), name, fallback);
         },
         integer(name, opts = {}) {
-            return parseInteger(raw(name), name, opts);
+            return (0,parse/* parseInteger */.cG)(raw(name), name, opts);
         },
         number(name, opts = {}) {
-            return parseNumber(raw(name), name, opts);
+            return (0,parse/* parseNumber */.$J)(raw(name), name, opts);
         },
         list(name) {
-            return parseList(raw(name));
+            return (0,parse/* parseList */.E1)(raw(name));
         },
     };
     return inputs;
@@ -9928,8 +9871,14 @@ const OPERATIONS = {
     copyfile: 'copy',
     realpath: 'resolve',
 };
+/**
+ * Node's own system errors name the call that failed (`syscall`). An error of ours that only borrows
+ * such a code so that callers treat it alike (session.ts's QueryDeadlineExceeded: ETIMEDOUT) is not
+ * one: its message is its own, never to be cut at a comma as a system error's is.
+ */
 function isSystemError(err) {
-    return err instanceof Error && typeof err.code === 'string' && /^E[A-Z]+$/.test(err.code);
+    const e = err;
+    return err instanceof Error && typeof e.code === 'string' && /^E[A-Z]+$/.test(e.code) && typeof e.syscall === 'string';
 }
 /** "the disk is full (ENOSPC)" for a Node system error, or undefined when `err` is not one. */
 function systemErrorMeaning(err) {
@@ -10066,6 +10015,79 @@ const output = {
         _actions_core_js__WEBPACK_IMPORTED_MODULE_0__/* .core */ .I.setFailed(message);
     },
 };
+
+
+/***/ }),
+
+/***/ 151:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   $J: () => (/* binding */ parseNumber),
+/* harmony export */   E1: () => (/* binding */ parseList),
+/* harmony export */   cG: () => (/* binding */ parseInteger),
+/* harmony export */   yG: () => (/* binding */ parseBoolean),
+/* harmony export */   zD: () => (/* binding */ decimalNumber)
+/* harmony export */ });
+/* unused harmony export parseTime */
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8005);
+/** Parsing of the string values actions and the CLI receive; every error names the input. */
+
+function parseBoolean(raw, name, fallback) {
+    const value = (raw ?? '').trim().toLowerCase();
+    if (!value)
+        return fallback;
+    if (value === 'true')
+        return true;
+    if (value === 'false')
+        return false;
+    throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`Input ${name} must be true or false, got "${raw}".`);
+}
+/**
+ * A number as people write one in an input or a flag: decimal digits, a sign and a point. Not what
+ * JavaScript's Number() also reads (0x10 is 16, 1e1 is 10, 0b11 is 3): a value that means something
+ * else than it looks is a mistake to name, not to guess. NaN for anything else.
+ */
+function decimalNumber(text) {
+    const value = text.trim();
+    return /^[+-]?(\d+\.?\d*|\.\d+)$/.test(value) ? Number(value) : NaN;
+}
+function parseNumber(raw, name, opts = {}) {
+    const value = (raw ?? '').trim();
+    if (!value)
+        return opts.default;
+    const n = decimalNumber(value);
+    const kind = opts.integer ? 'a whole number' : 'a number';
+    if (!Number.isFinite(n) || (opts.integer && !Number.isInteger(n))) {
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`Input ${name} must be ${kind}, got "${raw}".`);
+    }
+    if (opts.min !== undefined && n < opts.min)
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`Input ${name} must be at least ${opts.min}, got ${n}.`);
+    if (opts.max !== undefined && n > opts.max)
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`Input ${name} must be at most ${opts.max}, got ${n}.`);
+    return n;
+}
+function parseInteger(raw, name, opts = {}) {
+    return parseNumber(raw, name, { ...opts, integer: true });
+}
+/** Lists accept commas or newlines; blanks are dropped. */
+function parseList(raw) {
+    return (raw ?? '')
+        .split(/[\n,]/)
+        .map((s) => s.trim())
+        .filter(Boolean);
+}
+/** An ISO 8601 time; the error shows the shape expected. */
+function parseTime(raw, name) {
+    const value = (raw ?? '').trim();
+    if (!value)
+        return undefined;
+    const d = new Date(value);
+    if (Number.isNaN(d.getTime()) || !/^\d{4}-\d{2}-\d{2}/.test(value)) {
+        throw new RollbackKitError(`Input ${name} must be an ISO 8601 time such as 2026-11-22T09:30:00Z, got "${raw}".`);
+    }
+    return d;
+}
 
 
 /***/ }),
@@ -10234,7 +10256,7 @@ class SecretSet {
 /* harmony export */   Qy: () => (/* binding */ displayUrl),
 /* harmony export */   eq: () => (/* binding */ isSensitiveName)
 /* harmony export */ });
-/* unused harmony export decodedForms */
+/* unused harmony exports decodedForms, hideUrlSecrets */
 /**
  * The one list, for query and fragment parameters and for headers alike. `key` as a whole name or
  * the last word of one (`api_key`, `access_key`, `x-functions-key`, `ocp-apim-subscription-key`),
@@ -10356,6 +10378,41 @@ function splitCredentials(text) {
 function displayUrl(text) {
     const noUserinfo = text.replace(USERINFO, (match, userinfo) => match.slice(0, match.length - userinfo.length - 1));
     return noUserinfo.replace(/([?&#])([^=&#]+)=([^&#]*)/g, (match, sep, name) => (isSensitiveName(decode(name) ?? name) ? `${sep}${name}=***` : match));
+}
+/** How far back from a `://` a scheme is looked for: schemes are short, and the bound keeps the scan linear. */
+const MAX_SCHEME = 32;
+const SCHEME_CHAR = /[A-Za-z0-9+.-]/;
+/** Where a URL written in free text ends: white space, quotes and angle brackets. */
+const URL_END = /[\s"'<>`]/;
+/**
+ * Free text (a program's output) with every URL in it shown as displayUrl shows one: no userinfo,
+ * sensitive parameter values as `***`. For output of programs we run for the user (their rollback
+ * and verify commands), which can print a connection string or a signed URL we were never given and
+ * so could not register as a secret. Linear: each `://` is found once, its scheme looked for a
+ * bounded way back.
+ */
+function hideUrlSecrets(text) {
+    let at = text.indexOf('://');
+    if (at === -1)
+        return text;
+    let out = '';
+    let done = 0;
+    while (at !== -1) {
+        let start = at;
+        while (start > done && at - start < MAX_SCHEME && SCHEME_CHAR.test(text[start - 1]))
+            start--;
+        while (start < at && !/[A-Za-z]/.test(text[start]))
+            start++;
+        let end = at + 3;
+        while (end < text.length && !URL_END.test(text[end]))
+            end++;
+        if (start < at) {
+            out += text.slice(done, start) + displayUrl(text.slice(start, end));
+            done = end;
+        }
+        at = text.indexOf('://', end);
+    }
+    return out + text.slice(done);
 }
 
 
@@ -11283,6 +11340,8 @@ __nccwpck_require__.d(__webpack_exports__, {
 
 // EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
 var dist = __nccwpck_require__(8815);
+// EXTERNAL MODULE: ./.build/core/parse.js
+var parse = __nccwpck_require__(151);
 ;// CONCATENATED MODULE: ./.build/core/yaml.js
 /**
  * YAML that people write for us (smoke-test's check spec, the rollback plan), read in one place so
@@ -11292,6 +11351,7 @@ var dist = __nccwpck_require__(8815);
  * the size the document would have with every alias written out is measured before anything is
  * expanded, so the time and memory a document can take are bounded by its own length.
  */
+
 
 /** Characters (and one per node) a document may grow by through its aliases. */
 const MAX_ALIAS_EXPANSION = 1_000_000;
@@ -11351,6 +11411,33 @@ function readYaml(text) {
     expansion.measure();
     // Aliases are bounded above; the library's own alias count (100 uses) would refuse ordinary specs.
     return { value: doc.toJS({ maxAliasCount: -1 }), doc, lines };
+}
+/** What a number written as 0x10 or 1e1 is told: the same words in every file we read. */
+const PLAIN_DECIMALS = 'written in plain decimals (10, not 0xA or 1e1)';
+/**
+ * A number YAML read, as its author wrote it: plain decimals only (`10`, `2.5`), as every input is
+ * read (core/parse.ts). YAML's core schema also reads `0x10`, `0o7`, `1e1` and `.inf` as numbers,
+ * which the value alone cannot tell from 16, 7, 10 and Infinity, so the scalar's own text is read.
+ * NaN when it is not a plain decimal. Aliases (`*name`) are followed to the scalar they name.
+ */
+function writtenNumber(doc, path, value) {
+    const node = nodeAt(doc, path);
+    return (0,parse/* decimalNumber */.zD)((0,dist/* isScalar */.jn)(node) && typeof node.source === 'string' ? node.source : String(value));
+}
+/** The node at `path`, through aliases (`doc.getIn` stops at one). */
+function nodeAt(doc, path) {
+    let node = doc.contents;
+    for (const seg of path) {
+        if ((0,dist/* isAlias */.Vj)(node))
+            node = node.resolve(doc);
+        if ((0,dist/* isMap */.jh)(node))
+            node = node.items.find((p) => (0,dist/* isPair */.tO)(p) && (0,dist/* isScalar */.jn)(p.key) && p.key.value === seg)?.value;
+        else if ((0,dist/* isSeq */.oP)(node) && typeof seg === 'number')
+            node = node.items[seg];
+        else
+            return undefined;
+    }
+    return (0,dist/* isAlias */.Vj)(node) ? node.resolve(doc) : node;
 }
 /** 1-based numbers of the lines whose indentation (the whitespace before the first character) holds a tab. */
 function tabIndentedLines(text) {
@@ -11516,7 +11603,7 @@ function parseChecks(text, ctx) {
     const names = new Map();
     items.forEach((item, index) => {
         const path = [...base, index];
-        const reader = new CheckReader(item, index, ctx, problems, (field) => lineOf(field ? [...path, field] : path, undefined), (field) => lineOf(path, field));
+        const reader = new CheckReader(item, index, ctx, problems, (field) => lineOf(field ? [...path, field] : path, undefined), (field) => lineOf(path, field), (at, value) => writtenNumber(doc, [...path, ...at], value));
         const check = reader.read();
         if (!check)
             return;
@@ -11566,14 +11653,18 @@ class CheckReader {
     problems;
     valueLine;
     keyLine;
+    numberOf;
     name;
     obj;
     isMapping;
-    constructor(item, index, ctx, problems, valueLine, keyLine) {
+    constructor(item, index, ctx, problems, valueLine, keyLine, 
+    /** A number of this check as written (core/yaml.ts), `at` from the check: NaN unless plain decimals. */
+    numberOf) {
         this.ctx = ctx;
         this.problems = problems;
         this.valueLine = valueLine;
         this.keyLine = keyLine;
+        this.numberOf = numberOf;
         this.isMapping = isPlainObject(item);
         this.obj = this.isMapping ? item : {};
         this.name = typeof this.obj.name === 'string' && this.obj.name.trim() ? this.obj.name.trim() : `#${index + 1}`;
@@ -11757,7 +11848,8 @@ class CheckReader {
             return undefined;
         const list = Array.isArray(raw) ? raw : [raw];
         const ranges = [];
-        for (const entry of list) {
+        for (const [i, written] of list.entries()) {
+            const entry = typeof written === 'number' ? this.numberOf(Array.isArray(raw) ? ['status', i] : ['status'], written) : written;
             const range = parseStatus(entry);
             const reversed = typeof entry === 'string' ? /^\s*(\d{3})\s*(?:\.\.|-)\s*(\d{3})\s*$/.exec(entry) : null;
             if (range)
@@ -11766,7 +11858,7 @@ class CheckReader {
                 this.problem('status', `the range ${reversed[1]}..${reversed[2]} is reversed: its minimum is greater than its maximum (write ${reversed[2]}..${reversed[1]})`);
             }
             else
-                this.problem('status', 'is not a status: use a code (200), a class (2xx), a range (200..299) or a list of them');
+                this.problem('status', `is not a status: use a code (200), a class (2xx), a range (200..299) or a list of them${Number.isNaN(entry) ? `, ${PLAIN_DECIMALS}` : ''}`);
         }
         if (!list.length)
             this.problem('status', 'the list is empty');
@@ -11873,7 +11965,8 @@ class CheckReader {
         }
         if (!this.ctx.hasDatabase)
             this.problem('query', 'SQL checks need the database-url input, which is not set', true);
-        const rows = this.obj['expect-rows'];
+        const written = this.obj['expect-rows'];
+        const rows = typeof written === 'number' ? this.numberOf(['expect-rows'], written) : written;
         if (rows !== undefined) {
             const range = parseCountRange(rows);
             if (range && range.min !== undefined && range.max !== undefined && range.min > range.max) {
@@ -11882,7 +11975,7 @@ class CheckReader {
             else if (range)
                 check.expectRows = range;
             else
-                this.problem('expect-rows', 'must be a row count (3) or a range (1.., ..10, 1..10)');
+                this.problem('expect-rows', `must be a row count (3) or a range (1.., ..10, 1..10)${Number.isNaN(rows) ? `, ${PLAIN_DECIMALS}` : ''}`);
         }
         if ('expect-value' in this.obj)
             check.expectValue = { value: this.obj['expect-value'] };
@@ -11907,14 +12000,17 @@ class CheckReader {
         return undefined;
     }
     number(field, opts) {
-        const v = this.obj[field];
-        if (v === undefined)
+        const written = this.obj[field];
+        if (written === undefined)
             return undefined;
-        const ok = typeof v === 'number' && Number.isFinite(v) && (!opts.integer || Number.isInteger(v)) && (opts.min === undefined || v >= opts.min) && (opts.max === undefined || v <= opts.max);
+        // Plain decimals, as every number (README): YAML alone would read 0xA and 1e1 as 10.
+        const v = typeof written === 'number' ? this.numberOf([field], written) : NaN;
+        const ok = Number.isFinite(v) && (!opts.integer || Number.isInteger(v)) && (opts.min === undefined || v >= opts.min) && (opts.max === undefined || v <= opts.max);
         if (ok)
             return v;
         const bounds = [opts.min !== undefined ? `at least ${opts.min}` : '', opts.max !== undefined ? `at most ${opts.max}` : ''].filter(Boolean).join(' and ');
-        this.problem(field, `must be ${opts.integer ? 'a whole number' : 'a number'}${bounds ? ` ${bounds}` : ''}`);
+        const form = typeof written === 'number' && Number.isNaN(v) ? `, ${PLAIN_DECIMALS}` : '';
+        this.problem(field, `must be ${opts.integer ? 'a whole number' : 'a number'}${bounds ? ` ${bounds}` : ''}${form}`);
         return undefined;
     }
     /** http(s) URLs, each reduced to its origin (scheme, host, port): what a redirect is compared with. */
