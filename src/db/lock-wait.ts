@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { RollbackKitError, type ErrorFacts } from '../core/errors.js';
 import type { Log } from '../core/log.js';
 import type { ConnectionTarget } from './connection.js';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { within } from '../core/bounded-wait.js';
 import { closeSession, connect, withSession, type QueryDeadline, type Session } from './session.js';
 
 export const DEFAULT_LOCK_TIMEOUT_SECONDS = 30;
@@ -217,7 +217,7 @@ export async function watchBlockers(target: ConnectionTarget, applicationName: s
     cancelled: () => cancelled,
     async stop() {
       clearInterval(timer);
-      const polled = await Promise.race([polling.then(() => true), sleep(STOP_WAIT_MS, false, { ref: false })]);
+      const polled = await within(polling.then(() => true), STOP_WAIT_MS, false);
       closeSession(session);
       // A poll still in flight (a stalled connection) fails as its connection closes.
       if (!polled) (session.connection?.stream as { destroy?: () => void } | undefined)?.destroy?.();

@@ -9,7 +9,7 @@
  */
 import { createReadStream } from 'node:fs';
 import { PassThrough } from 'node:stream';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { within } from '../core/bounded-wait.js';
 import { RollbackKitError, withFacts, type ErrorFacts } from '../core/errors.js';
 import type { Log } from '../core/log.js';
 import { runProcess, type ProcessResult } from '../core/process.js';
@@ -516,7 +516,7 @@ async function withPlanningSession<T>(req: RestoreRequest, where: string, log: L
     // Told when its backend is gone, and no later than PLANNING_CLOSE_MS: a server that does not
     // answer the Terminate does not hold the restore up.
     const gone = closeSession(session);
-    onClose?.(Promise.race([gone, sleep(PLANNING_CLOSE_MS, undefined, { ref: false })]).then(() => undefined));
+    onClose?.(within(gone, PLANNING_CLOSE_MS, undefined));
   }
 }
 

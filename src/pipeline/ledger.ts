@@ -12,7 +12,7 @@
  * the end of the database change, so a second concurrent run waits, holding no table lock, and
  * then finds the row finished (or, for another incident's run, the plan reverted) before it dumps.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
+import { within } from '../core/bounded-wait.js';
 import { RollbackKitError, type ErrorFacts } from '../core/errors.js';
 import type { Log } from '../core/log.js';
 import { RevertFailed, type Choice } from '../migrations/revert.js';
@@ -260,7 +260,7 @@ const LOCK_CLOSE_MS = 2000;
  */
 export async function unlockRollback(session: Session): Promise<void> {
   await releaseMigrationLock(session, ROLLBACK_LOCK_KEY);
-  await Promise.race([closeSession(session), sleep(LOCK_CLOSE_MS, undefined, { ref: false })]);
+  await within(closeSession(session), LOCK_CLOSE_MS, undefined);
 }
 
 /** A plan of down migrations: the versions, newest first, and what it keeps above its oldest. */
