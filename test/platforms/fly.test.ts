@@ -6,7 +6,7 @@ import { RollbackKitError } from '../../src/core/errors.js';
 import { memoryLog } from '../../src/core/log.js';
 import { parseReleaseRef, promoteOnFly, type FlyPromoteOptions } from '../../src/platforms/fly/rollback.js';
 import { splitImage } from '../../src/platforms/fly/model.js';
-import { NOT_ROLLED_BACK_AGAIN } from '../../src/platforms/outcome.js';
+import { NOT_ROLLED_BACK_AGAIN, PERHAPS_A_REPEAT } from '../../src/platforms/outcome.js';
 import { failure, fakeClock } from './fake-http.js';
 import { startFakeFly, type FakeFly, type FakeRelease } from './fake-fly.js';
 
@@ -141,6 +141,17 @@ describe('promoteOnFly', () => {
     expect(again.rolledBackFrom).toBeUndefined();
     expect(again.notes[0]).toContain('(v1: the machines run it although v2 is newer, and no deploy moves machines back: something rolled them back (no rollback-kit note on them))');
     expect(updates(f)).toHaveLength(0);
+  });
+
+  it('with a from that names no release (the app URL), a repeated event is left, and the note says it may repeat the earlier run of the same incident', async () => {
+    const { f, bad, good } = await history();
+    const from = 'https://hotdash.fly.dev';
+    expect((await run(f, { from, automatic: true })).status).toBe('rolled-back');
+    const n = updates(f).length;
+    const again = await run(f, { from, automatic: true });
+    expect(again).toMatchObject({ status: 'already-current', putThereByRollback: true, rolledBackFrom: bad.id, to: { version: good.version } });
+    expect(again.notes[0]).toContain(`${PERHAPS_A_REPEAT}, as its from does not name v2: either an earlier run of this same incident put it there and this run only repeats that one (a re-run, or a re-delivered event: what that run did is on its incident issue), or another rollback did and v2 failed its checks too, so the outage is likely not the deploy's`);
+    expect(updates(f)).toHaveLength(n);
   });
 
   it('an automatic run rolls back a release that was deployed, as before', async () => {

@@ -125,9 +125,11 @@ export async function promoteOnFly(opts: FlyPromoteOptions, log: Log): Promise<P
   // The newest code still serving is what is being rolled back from.
   const current = served.map((s) => s.release).filter((r): r is FlyRelease => !!r).sort((a, b) => b.version - a.version)[0];
 
+  // The image from names, when it names a release (or an image) at all: proven, unlike a URL or an unmatched SHA.
+  let fromImage: string | undefined;
   if (fromRef) {
     const from = all.find((r) => matches(fromRef, r));
-    const fromImage = fromRef.kind === 'image' ? fromRef.image : from?.imageRef;
+    fromImage = fromRef.kind === 'image' ? fromRef.image : from?.imageRef;
     if (fromRef.kind === 'url') warnUnproven(log, opts.from!, 'is a URL, which names a Fly app, not one of its releases');
     else if (fromRef.kind === 'sha' && !fromImage) warnUnproven(log, opts.from!, `is a commit, and no release of app ${app} has an image tagged with it (Fly releases record no commit; deploy with --image-label <sha> to name them so)`);
     else if (!fromImage) throw new RollbackKitError(`Release ${opts.from} (input from) is not among the ${all.length} releases of app ${app}.`, 'Check the from input: a release version (v12), id or image.');
@@ -150,7 +152,7 @@ export async function promoteOnFly(opts: FlyPromoteOptions, log: Log): Promise<P
     const how = from
       ? `the machines run it although v${movedBack.newest.version} is newer: rollback-kit's note on them says they were rolled back from ${from.imageRef} (v${from.version})`
       : `the machines run it although v${movedBack.newest.version} is newer, and no deploy moves machines back: something rolled them back (no rollback-kit note on them)`;
-    const note = notPutBackAgain(`v${movedBack.current.version}`, how, "Fly.io's status page", false);
+    const note = notPutBackAgain(`v${movedBack.current.version}`, how, "Fly.io's status page", { fromGoesFurther: false, fromNamesIt: !!fromImage });
     log.warning(note);
     return { ...base, status: 'already-current', from: info(current), to: info(current), notes: [note], rolledBackFrom: from?.id, putThereByRollback: true };
   }

@@ -200,7 +200,7 @@ export async function promoteOnNetlify(opts: NetlifyPromoteOptions, log: Log): P
   if (opts.automatic && earlier?.put === 'rollback') {
     const { wasLive, replaced } = earlier;
     const how = `${wasLive.id}, newer, was published before it${replaced.id !== wasLive.id ? ` (${replaced.id} last)` : ''}, so an earlier rollback put it back`;
-    const note = notPutBackAgain(published.id, how, "Netlify's status page");
+    const note = notPutBackAgain(published.id, how, "Netlify's status page", { fromNamesIt: fromNamesPublished });
     log.warning(note);
     return { ...base, status: 'already-current', from: info(published), to: info(published), notes: [note], rolledBackFrom: replaced.id, putThereByRollback: true };
   }

@@ -227,7 +227,7 @@ export async function promoteOnRailway(opts: RailwayPromoteOptions, log: Log): P
   // person may go further back with a target ("previous" from the copy is the release rolled back from).
   if (opts.automatic && copy === 'yes') {
     const how = `it runs the same ${live.commitHash ? `commit ${live.commitHash.slice(0, 7)}` : `image ${live.image}`} as ${previous!.below!.id}, the release before ${previous!.target!.id}, and was made after both: an earlier rollback put it back`;
-    const note = notPutBackAgain(live.id, how, "Railway's status page", false);
+    const note = notPutBackAgain(live.id, how, "Railway's status page", { fromGoesFurther: false, fromNamesIt: fromSays === 'names-live' });
     log.warning(note);
     return { ...base, status: 'already-current', from: info(live), to: info(live), notes: [note], rolledBackFrom: previous!.target!.id, putThereByRollback: true };
   }
