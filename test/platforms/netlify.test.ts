@@ -2,7 +2,7 @@
 // deploy restored, the site's published deploy confirmed, the deploy locked (and how to unlock said).
 import { afterEach, describe, expect, it } from 'vitest';
 import { memoryLog } from '../../src/core/log.js';
-import { NOT_ROLLED_BACK_AGAIN } from '../../src/platforms/outcome.js';
+import { NOT_ROLLED_BACK_AGAIN, PERHAPS_A_REPEAT } from '../../src/platforms/outcome.js';
 import { promoteOnNetlify, type NetlifyPromoteOptions } from '../../src/platforms/netlify/rollback.js';
 import { failure, fakeClock } from './fake-http.js';
 import { SITE_ID, startFakeNetlify, type FakeNetlify, type FakeNetlifyDeploy } from './fake-netlify.js';
@@ -124,6 +124,7 @@ describe('promoteOnNetlify', () => {
     const again = await run(f, { from, automatic: true }, log);
     expect(again).toMatchObject({ status: 'already-current', putThereByRollback: true, rolledBackFrom: bad.id, to: { id: good.id }, frozen: { frozen: true } });
     expect(again.notes[0]!.startsWith(NOT_ROLLED_BACK_AGAIN)).toBe(true);
+    expect(again.notes[0]).toContain(`${PERHAPS_A_REPEAT}, as its from does not name ${good.id}`);
     expect(again.notes[1]).toContain(`Auto publishing of Netlify site shop-front is stopped (deploy ${good.id} is locked)`);
     expect(again.frozen.undo).toContain(`POST /api/v1/deploys/${good.id}/unlock`);
     expect(log.lines).toContain(`warning: ${again.notes[0]}`);
