@@ -359,8 +359,9 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
             return;
           }
           if (changedProduction(outcome.status)) changed = true;
-          // Finishing what an earlier run left (a lock) is work done: the row says what it did.
-          if (unfinished && outcome.status === 'already-current') await finished(t.end('ok', log.redact(outcome.notes.slice(1).join(' ') || `finished: ${unfinished}`)));
+          // Finishing what an earlier run left (a lock) is work done: the row says what it did. When
+          // the cascade guard stopped the run, its words lead the row (the workflows look for them).
+          if (unfinished && outcome.status === 'already-current') await finished(t.end('ok', log.redact(outcome.notes.slice(outcome.putThereByRollback ? 0 : 1).join(' ') || `finished: ${unfinished}`)));
           else await finished(t.end(outcome.status === 'already-current' ? 'nothing-to-do' : 'ok', log.redact(outcome.notes[0] ?? outcome.status)));
         } catch (err) {
           rec.status = 'failed';
