@@ -4,7 +4,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { RollbackKitError } from '../../src/core/errors.js';
 import { memoryLog } from '../../src/core/log.js';
-import { parseReleaseRef, promoteOnFly, type FlyPromoteOptions } from '../../src/platforms/fly/rollback.js';
+import { movedBackOf, parseReleaseRef, promoteOnFly, type FlyPromoteOptions } from '../../src/platforms/fly/rollback.js';
 import { splitImage } from '../../src/platforms/fly/model.js';
 import { NOT_ROLLED_BACK_AGAIN, PERHAPS_A_REPEAT } from '../../src/platforms/outcome.js';
 import { failure, fakeClock } from './fake-http.js';
@@ -163,6 +163,15 @@ describe('promoteOnFly', () => {
     expect(person.notes[0]).toBe(`App hotdash serves release v6, which deploys again the image of release v2 (${good.imageRef}) after v5 replaced it: an earlier rollback has already moved it back. Nothing to do; to go further back, name the release in target.`);
     expect(updates(f)).toHaveLength(0);
     expect((await run(f, { target: 'v1' })).to).toMatchObject({ version: 1 });
+  });
+
+  it('releases that record no image are never taken for one deploying an older image again', () => {
+    const rel = (version: number, imageRef?: string) => ({ id: `rel_${version}`, version, status: 'complete', stable: true, imageRef });
+    const all = [rel(3), rel(2, 'registry.fly.io/hotdash:deployment-2'), rel(1)];
+    expect(movedBackOf(all, all[0]!)).toBeUndefined();
+    // With images, the same shape is a rollback by `fly deploy --image`.
+    const imaged = [rel(3, 'registry.fly.io/hotdash:deployment-1'), rel(2, 'registry.fly.io/hotdash:deployment-2'), rel(1, 'registry.fly.io/hotdash:deployment-1')];
+    expect(movedBackOf(imaged, imaged[0]!)).toMatchObject({ from: { version: 2 } });
   });
 
   it('a new release of the image it replaced (`fly secrets set`, a config change) is no rollback: an automatic run rolls back from it', async () => {

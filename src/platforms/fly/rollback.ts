@@ -126,6 +126,7 @@ export function movedBackOf(all: FlyRelease[], current: FlyRelease, noted?: FlyR
         : `the machines run it although v${newest.version} is newer, and no deploy moves machines back: something rolled them back (no rollback-kit note on them)`,
     };
   }
+  if (!current.imageRef) return undefined;
   const older = all.filter((r) => r.version < current.version);
   const replaced = older.find((r) => RELEASE_DONE.has(r.status) && r.imageRef && r.imageRef !== current.imageRef);
   const source = replaced && older.find((r) => r.version < replaced.version && r.imageRef === current.imageRef);
