@@ -2,8 +2,8 @@
  * Puts an earlier Railway deployment of a service back: find the live deployment, choose the
  * target (the newest older deployment Railway allows a rollback to), ask for `deploymentRollback`,
  * then poll the service's latest deployment until it is SUCCESS. Safe to repeat: a `from` that is no
- * longer live, a target that already is, or a live deployment that already runs the code below the
- * target (an earlier rollback) is reported as already-current and nothing is changed. A rollback is a
+ * longer live, a target that already is, or a live deployment that already runs the code of one below
+ * the target (an earlier rollback, to "previous" or to a named deployment) is reported as already-current and nothing is changed. A rollback is a
  * new deployment copying the target's meta (commit, image), so a copy is known only by that code:
  * when neither the live deployment nor the one it could be a copy of carries any, and `from` does
  * not name the live deployment, the step refuses rather than risk putting the bad release back. An
@@ -240,8 +240,8 @@ export async function promoteOnRailway(opts: RailwayPromoteOptions, log: Log): P
   }
 
   const skipped: SkippedRelease[] = newer.map((d) => ({ id: d.id, reason: `newer than the live deployment, status ${d.status}` }));
-  // "previous", and the release below it: a live deployment with that release's code is an earlier
-  // rollback's copy (a rollback is a new deployment carrying its source's code).
+  // "previous", and the releases below it: a live deployment with the code of one of them is an
+  // earlier rollback's copy (a rollback is a new deployment carrying its source's code).
   const previous = !targetId || opts.automatic ? await previousOf(olderReader(), live) : undefined;
   const copy = previous?.copy ?? 'no';
   // What the copy is of, as the notes name it: the release below "previous", or an older one a rollback named.
