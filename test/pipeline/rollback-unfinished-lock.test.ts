@@ -130,4 +130,6 @@ it("an automatic run the cascade guard stops still locks an earlier rollback's r
   // auto-rollback's last job looks for a row that begins with the guard's words.
   expect(app.detail.startsWith(NOT_ROLLED_BACK_AGAIN)).toBe(true);
   expect(app.detail).toContain(`deploy ${good.id} is locked`);
+  // The summary's next steps say why nothing went back, as when there was no lock to finish.
+  expect(again.nextSteps.some((step) => step.startsWith(NOT_ROLLED_BACK_AGAIN))).toBe(true);
 });
