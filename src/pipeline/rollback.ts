@@ -304,7 +304,7 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
   if (nothingPlanned && !verifyOnly) {
     record.status = 'nothing-to-do';
     // The cascade guard says why in its own words (the workflows look for them in the timeline).
-    const notAgain = record.components.flatMap((c) => c.notes).find((n) => n.startsWith(NOT_ROLLED_BACK_AGAIN));
+    const notAgain = guardNote(record);
     for (const phase of ['notify-start', 'app', 'snapshot', 'database', 'environment', 'verify'] as const) {
       timeline.skip(phase, !notAgain ? 'an earlier run already rolled this back; nothing to do' : phase === 'app' ? notAgain : 'not rolled back again (the app row says why)');
     }
@@ -359,8 +359,9 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
             return;
           }
           if (changedProduction(outcome.status)) changed = true;
-          // Finishing what an earlier run left (a lock) is work done: the row says what it did.
-          if (unfinished && outcome.status === 'already-current') await finished(t.end('ok', log.redact(outcome.notes.slice(1).join(' ') || `finished: ${unfinished}`)));
+          // Finishing what an earlier run left (a lock) is work done: the row says what it did. When
+          // the cascade guard stopped the run, its words lead the row (the workflows look for them).
+          if (unfinished && outcome.status === 'already-current') await finished(t.end('ok', log.redact(outcome.notes.slice(outcome.putThereByRollback ? 0 : 1).join(' ') || `finished: ${unfinished}`)));
           else await finished(t.end(outcome.status === 'already-current' ? 'nothing-to-do' : 'ok', log.redact(outcome.notes[0] ?? outcome.status)));
         } catch (err) {
           rec.status = 'failed';
@@ -506,8 +507,18 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
       await finished(vt.end('failed', redact(err)));
     }
   }
-  if (record.status === 'rolled-back' && !changed) record.status = 'nothing-to-do';
+  if (record.status === 'rolled-back' && !changed) {
+    record.status = 'nothing-to-do';
+    // Only a lock was finished (Netlify): the cascade guard's words still say why nothing went back.
+    const notAgain = guardNote(record);
+    if (notAgain) record.nextSteps.push(notAgain);
+  }
   return await closeOut(record, timeline, notify, deps, finish);
+}
+
+/** The cascade guard's note, when a component's provider left production alone because a rollback put it there. */
+function guardNote(record: RollbackRecord): string | undefined {
+  return record.components.flatMap((c) => c.notes).find((n) => n.startsWith(NOT_ROLLED_BACK_AGAIN));
 }
 
 /** report and notify-end: always run (except dry runs), never change the outcome. */

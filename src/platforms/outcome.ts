@@ -93,14 +93,38 @@ export function nextPoll(intervalMs: number, deadline: number, now: number): num
 export const NOT_ROLLED_BACK_AGAIN = 'Not rolled back again: this deployment was put there by a rollback';
 
 /**
+ * How the note of the guard goes on when this run's `from` did not name the deployment in
+ * production (none given, or one that proves nothing: a production URL, a commit it records none
+ * of): the event may be one an earlier run of this same incident already handled (a re-delivery,
+ * a re-run), not a failure of what that rollback put back. The workflows look for these words.
+ */
+export const PERHAPS_A_REPEAT = 'This run cannot tell which rollback that was';
+
+export interface NotPutBackAgainOptions {
+  /**
+   * Whether a person's run with from naming `current` goes further back on this platform (Vercel,
+   * Netlify); elsewhere "previous" from a rollback's copy would find the release rolled back from
+   * again, so only a target does.
+   */
+  fromGoesFurther?: boolean;
+  /**
+   * Whether this run's from named `current` itself: then the event is about the release a rollback
+   * put back, which fails its checks too. Otherwise it may repeat the event of the bad release that
+   * an earlier run of this same incident rolled back from, and the note says both.
+   */
+  fromNamesIt: boolean;
+}
+
+/**
  * The note of an automatic run that found production put there by a rollback and left it: an
  * outage that outlasts a rollback is most likely not the deploy's, and walking production back
  * release by release would not fix it. `how` says what the platform recorded; `status` where the
- * platform reports its own outages. `fromGoesFurther`: whether a person's run with from naming
- * `current` goes further back on this platform (Vercel, Netlify); elsewhere "previous" from a
- * rollback's copy would find the release rolled back from again, so only a target does.
+ * platform reports its own outages.
  */
-export function notPutBackAgain(current: string, how: string, status: string, fromGoesFurther = true): string {
-  const further = fromGoesFurther ? `with from naming ${current}, or name the deployment in target` : 'naming the release to go back to in target';
-  return `${NOT_ROLLED_BACK_AGAIN} (${current}: ${how}); the outage is likely not the deploy's — check the database, third-party services (payments, auth, email) and ${status} first. A person decides whether to go further back: run the rollback by hand ${further}.`;
+export function notPutBackAgain(current: string, how: string, status: string, opts: NotPutBackAgainOptions): string {
+  const further = opts.fromGoesFurther ?? true ? `with from naming ${current}, or name the deployment in target` : 'naming the release to go back to in target';
+  const check = `check the database, third-party services (payments, auth, email) and ${status} first`;
+  const person = `A person decides whether to go further back: run the rollback by hand ${further}.`;
+  if (opts.fromNamesIt) return `${NOT_ROLLED_BACK_AGAIN} (${current}: ${how}); the outage is likely not the deploy's — ${check}. ${person}`;
+  return `${NOT_ROLLED_BACK_AGAIN} (${current}: ${how}). ${PERHAPS_A_REPEAT}, as its from does not name ${current}: either an earlier run of this same incident put it there and this run only repeats that one (a re-run, or a re-delivered event: what that run did is on its incident issue), or another rollback did and ${current} failed its checks too, so the outage is likely not the deploy's — ${check}. ${person}`;
 }

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import { memoryLog } from '../../src/core/log.js';
+import { NOT_ROLLED_BACK_AGAIN } from '../../src/platforms/outcome.js';
 import { runRollback, type RollbackRequest } from '../../src/pipeline/rollback.js';
 import { tellingDeps } from '../../src/report/rollback-deps.js';
 import { SITE_ID, startFakeNetlify, type FakeNetlify } from '../platforms/fake-netlify.js';
@@ -29,8 +30,9 @@ it('a re-run after a lock that failed locks the restored deploy, in a real run; 
   const good = f.deploy();
   const bad = f.deploy();
   ws = await mkdtemp(join(tmpdir(), 'rk-unfinished-lock-'));
-  const run = (dryRun: boolean) => {
+  const run = (dryRun: boolean, automatic = false) => {
     const request: RollbackRequest = {
+      automatic,
       plan: {
         source: 'rollback-kit.yml',
         environment: 'production',
@@ -79,4 +81,55 @@ it('a re-run after a lock that failed locks the restored deploy, in a real run; 
   f.deploy();
   expect(f.published()!.id).toBe(good.id);
   expect(bad.locked).toBeFalsy();
+});
+
+it("an automatic run the cascade guard stops still locks an earlier rollback's restored deploy, and its app row keeps the guard's words", async () => {
+  const f = (fake = await startFakeNetlify());
+  f.addToken(NETLIFY_TOKEN);
+  f.deploy();
+  const good = f.deploy();
+  f.deploy();
+  ws = await mkdtemp(join(tmpdir(), 'rk-unfinished-lock-'));
+  const run = (automatic: boolean) => {
+    const request: RollbackRequest = {
+      automatic,
+      plan: {
+        source: 'rollback-kit.yml',
+        environment: 'production',
+        budgetMinutes: 15,
+        components: [{ name: 'web', provider: 'netlify', site: SITE_ID, apiUrl: f.url, target: 'previous', method: 'rollback', timeoutSeconds: 60, from: 'https://shop-front.netlify.app' }],
+        labels: ['incident'],
+      },
+      scope: ['web'],
+      reason: 'Automatic: the smoke checks failed twice after the deploy',
+      severity: 'critical',
+      dryRun: false,
+      earlierTimeline: [],
+      secrets: { netlifyToken: NETLIFY_TOKEN },
+      workspace: ws!,
+      snapshotDir: join(ws!, 'snapshots'),
+      github: { repository: 'acme/shop', apiUrl: 'http://127.0.0.1:9' },
+      commandEnv: {},
+      pollIntervalMs: 10,
+    };
+    const log = memoryLog();
+    return runRollback(request, tellingDeps({ repository: 'acme/shop', githubApiUrl: 'http://127.0.0.1:9' }, log), log);
+  };
+  f.fault(/\/lock$/, { status: 500, json: { code: 500, message: 'Internal Server Error' } }, 4);
+  expect((await run(true)).status).toBe('failed');
+  expect(good.locked).toBe(false);
+
+  // The same event again: production is where the first run put it; the guard leaves it, and locks it.
+  const again = await run(true);
+  expect(good.locked).toBe(true);
+  expect(f.published()!.id).toBe(good.id);
+  expect(again.status).toBe('nothing-to-do');
+  expect(again.components[0]).toMatchObject({ status: 'already-current', frozen: { what: expect.stringContaining(`deploy ${good.id} is locked`) } });
+  const app = again.timeline.find((e) => e.phase === 'app')!;
+  expect(app.status).toBe('ok');
+  // auto-rollback's last job looks for a row that begins with the guard's words.
+  expect(app.detail.startsWith(NOT_ROLLED_BACK_AGAIN)).toBe(true);
+  expect(app.detail).toContain(`deploy ${good.id} is locked`);
+  // The summary's next steps say why nothing went back, as when there was no lock to finish.
+  expect(again.nextSteps.some((step) => step.startsWith(NOT_ROLLED_BACK_AGAIN))).toBe(true);
 });

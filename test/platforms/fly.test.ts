@@ -4,9 +4,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { RollbackKitError } from '../../src/core/errors.js';
 import { memoryLog } from '../../src/core/log.js';
-import { parseReleaseRef, promoteOnFly, type FlyPromoteOptions } from '../../src/platforms/fly/rollback.js';
+import { movedBackOf, parseReleaseRef, promoteOnFly, type FlyPromoteOptions } from '../../src/platforms/fly/rollback.js';
 import { splitImage } from '../../src/platforms/fly/model.js';
-import { NOT_ROLLED_BACK_AGAIN } from '../../src/platforms/outcome.js';
+import { NOT_ROLLED_BACK_AGAIN, PERHAPS_A_REPEAT } from '../../src/platforms/outcome.js';
 import { failure, fakeClock } from './fake-http.js';
 import { startFakeFly, type FakeFly, type FakeRelease } from './fake-fly.js';
 
@@ -141,6 +141,56 @@ describe('promoteOnFly', () => {
     expect(again.rolledBackFrom).toBeUndefined();
     expect(again.notes[0]).toContain('(v1: the machines run it although v2 is newer, and no deploy moves machines back: something rolled them back (no rollback-kit note on them))');
     expect(updates(f)).toHaveLength(0);
+  });
+
+  it('a rollback by hand with `fly deploy --image <older image>` (a new release, an old image) is one too: left by an automatic run, and "previous" stops', async () => {
+    const { f, good, bad } = await history();
+    // Fly's rollback guide: a new release v6 that deploys v2's image again, over v5.
+    const redeploy = f.deploy({ image: good.imageRef });
+    // Its event names it (v6): the checks fail on it too, for an outage that is not the deploy's.
+    for (const target of ['previous', 'v1']) {
+      const log = memoryLog();
+      const again = await run(f, { from: `v${redeploy.version}`, automatic: true, target }, log);
+      expect(again).toMatchObject({ status: 'already-current', putThereByRollback: true, rolledBackFrom: bad.id, to: { version: redeploy.version } });
+      expect(again.notes[0]).toBe(
+        `${NOT_ROLLED_BACK_AGAIN} (v6: it deploys again the image of v2 (${good.imageRef}) after v5 replaced it, as \`fly deploy --image <older image>\` does to roll back); the outage is likely not the deploy's — check the database, third-party services (payments, auth, email) and Fly.io's status page first. A person decides whether to go further back: run the rollback by hand naming the release to go back to in target.`,
+      );
+    }
+    expect(updates(f)).toHaveLength(0);
+    // A person's "previous" would put v5 back: it stops, and a target goes further back.
+    const person = await run(f);
+    expect(person).toMatchObject({ status: 'already-current', rolledBackFrom: bad.id });
+    expect(person.notes[0]).toBe(`App hotdash serves release v6, which deploys again the image of release v2 (${good.imageRef}) after v5 replaced it: an earlier rollback has already moved it back. Nothing to do; to go further back, name the release in target.`);
+    expect(updates(f)).toHaveLength(0);
+    expect((await run(f, { target: 'v1' })).to).toMatchObject({ version: 1 });
+  });
+
+  it('releases that record no image are never taken for one deploying an older image again', () => {
+    const rel = (version: number, imageRef?: string) => ({ id: `rel_${version}`, version, status: 'complete', stable: true, imageRef });
+    const all = [rel(3), rel(2, 'registry.fly.io/hotdash:deployment-2'), rel(1)];
+    expect(movedBackOf(all, all[0]!)).toBeUndefined();
+    // With images, the same shape is a rollback by `fly deploy --image`.
+    const imaged = [rel(3, 'registry.fly.io/hotdash:deployment-1'), rel(2, 'registry.fly.io/hotdash:deployment-2'), rel(1, 'registry.fly.io/hotdash:deployment-1')];
+    expect(movedBackOf(imaged, imaged[0]!)).toMatchObject({ from: { version: 2 } });
+  });
+
+  it('a new release of the image it replaced (`fly secrets set`, a config change) is no rollback: an automatic run rolls back from it', async () => {
+    const { f, good, bad } = await history();
+    const secrets = f.deploy({ image: bad.imageRef });
+    const r = await run(f, { from: `v${secrets.version}`, automatic: true });
+    expect(r).toMatchObject({ status: 'rolled-back', from: { version: secrets.version }, to: { version: good.version } });
+    expect(r.putThereByRollback).toBeUndefined();
+  });
+
+  it('with a from that names no release (the app URL), a repeated event is left, and the note says it may repeat the earlier run of the same incident', async () => {
+    const { f, bad, good } = await history();
+    const from = 'https://hotdash.fly.dev';
+    expect((await run(f, { from, automatic: true })).status).toBe('rolled-back');
+    const n = updates(f).length;
+    const again = await run(f, { from, automatic: true });
+    expect(again).toMatchObject({ status: 'already-current', putThereByRollback: true, rolledBackFrom: bad.id, to: { version: good.version } });
+    expect(again.notes[0]).toContain(`${PERHAPS_A_REPEAT}, as its from does not name v2: either an earlier run of this same incident put it there and this run only repeats that one (a re-run, or a re-delivered event: what that run did is on its incident issue), or another rollback did and v2 failed its checks too, so the outage is likely not the deploy's`);
+    expect(updates(f)).toHaveLength(n);
   });
 
   it('an automatic run rolls back a release that was deployed, as before', async () => {

@@ -2,7 +2,7 @@
 // deploy restored, the site's published deploy confirmed, the deploy locked (and how to unlock said).
 import { afterEach, describe, expect, it } from 'vitest';
 import { memoryLog } from '../../src/core/log.js';
-import { NOT_ROLLED_BACK_AGAIN } from '../../src/platforms/outcome.js';
+import { NOT_ROLLED_BACK_AGAIN, PERHAPS_A_REPEAT } from '../../src/platforms/outcome.js';
 import { promoteOnNetlify, type NetlifyPromoteOptions } from '../../src/platforms/netlify/rollback.js';
 import { failure, fakeClock } from './fake-http.js';
 import { SITE_ID, startFakeNetlify, type FakeNetlify, type FakeNetlifyDeploy } from './fake-netlify.js';
@@ -107,6 +107,43 @@ describe('promoteOnNetlify', () => {
     const person = await run(f, { from: good.id });
     expect(person).toMatchObject({ status: 'rolled-back', from: { id: good.id }, to: { id: f.deploys[0]!.id } });
     expect(person.putThereByRollback).toBeUndefined();
+  });
+
+  it("an automatic run stopped by the guard still finishes an earlier rollback's lock that failed: it restores nothing, and locks the published deploy", async () => {
+    const { f, good, bad } = await history();
+    f.fault(/\/lock$/, { status: 500, json: { code: 500, message: 'Internal Server Error' } }, 4);
+    const err = await failure(run(f, { from: bad.id, automatic: true, retry: { jitterMs: 0, baseDelayMs: 1 } }));
+    expect(err.message).toContain('But locking it failed');
+    expect(good.locked).toBe(false);
+    // The next event (the site URL: a re-delivery, or the restored deploy failing too) meets the guard.
+    const from = 'https://shop-front.netlify.app';
+    const preview = await run(f, { from, automatic: true, dryRun: true });
+    expect(preview).toMatchObject({ status: 'already-current', putThereByRollback: true, unfinished: `lock deploy ${good.id}, so that new builds stop publishing over it` });
+    expect(good.locked).toBe(false);
+    const log = memoryLog();
+    const again = await run(f, { from, automatic: true }, log);
+    expect(again).toMatchObject({ status: 'already-current', putThereByRollback: true, rolledBackFrom: bad.id, to: { id: good.id }, frozen: { frozen: true } });
+    expect(again.notes[0]!.startsWith(NOT_ROLLED_BACK_AGAIN)).toBe(true);
+    expect(again.notes[0]).toContain(`${PERHAPS_A_REPEAT}, as its from does not name ${good.id}`);
+    expect(again.notes[1]).toContain(`Auto publishing of Netlify site shop-front is stopped (deploy ${good.id} is locked)`);
+    expect(again.frozen.undo).toContain(`POST /api/v1/deploys/${good.id}/unlock`);
+    expect(log.lines).toContain(`warning: ${again.notes[0]}`);
+    expect(good.locked).toBe(true);
+    expect(restores(f)).toHaveLength(1);
+    // Locked now: the same event again changes nothing more.
+    expect(await run(f, { from, automatic: true })).toMatchObject({ status: 'already-current', putThereByRollback: true, notes: [again.notes[0]] });
+    expect(f.requestsTo(/\/lock$/).length).toBe(5);
+  });
+
+  it('the guard says plainly when locking fails too: nothing restored, and the site still unlocked', async () => {
+    const { f, good, bad } = await history();
+    f.fault(/\/lock$/, { status: 500, json: { code: 500, message: 'Internal Server Error' } }, 8);
+    await failure(run(f, { from: bad.id, automatic: true, retry: { jitterMs: 0, baseDelayMs: 1 } }));
+    const err = await failure(run(f, { from: good.id, automatic: true, retry: { jitterMs: 0, baseDelayMs: 1 } }));
+    expect(err.message).toMatch(new RegExp(`^${NOT_ROLLED_BACK_AGAIN} .* Deploy ${good.id} is not locked, and locking it failed, so the next production build will publish over it: `));
+    expect(err.hint).toContain('Stop auto publishing now');
+    expect(good.locked).toBe(false);
+    expect(restores(f)).toHaveLength(1);
   });
 
   it('an automatic run cannot tell when Netlify does not say whether newer deploys were published: it changes nothing and fails, saying why', async () => {

@@ -243,6 +243,42 @@ describe('promoteOnRailway', () => {
     expect(rollbacks()).toBe(2);
   });
 
+  it('a rollback to a named target (a copy of an older release than the one below "previous") is one too: left by an automatic run, and "previous" stops', async () => {
+    const { f, good, bad } = await history();
+    f.deploy({});
+    const worse = f.deploy({});
+    // A person rolled back past two bad releases, to good by name.
+    expect(await run(f, { target: good.id })).toMatchObject({ status: 'rolled-back', to: { id: good.id } });
+    const copy = f.live()!;
+    expect(copy.meta).toEqual(good.meta);
+    const rollbacks = () => f.requestsTo(/^deploymentRollback$/).length;
+    // Its own event names the copy: it fails its checks too. Without the guard "previous" is worse, the release rolled back from.
+    for (const [from, target] of [[copy.id, 'previous'], [String(good.meta.commitHash), bad.id]]) {
+      const again = await run(f, { from, automatic: true, target });
+      expect(again).toMatchObject({ status: 'already-current', putThereByRollback: true, rolledBackFrom: worse.id, to: { id: copy.id } });
+      expect(again.notes[0]).toBe(
+        `${NOT_ROLLED_BACK_AGAIN} (${copy.id}: it runs the same commit ${String(good.meta.commitHash).slice(0, 7)} as ${good.id}, older than ${worse.id}, and was made after both: an earlier rollback put it back); the outage is likely not the deploy's — check the database, third-party services (payments, auth, email) and Railway's status page first. A person decides whether to go further back: run the rollback by hand naming the release to go back to in target.`,
+      );
+    }
+    // A person's "previous" would put worse back: it stops.
+    const person = await run(f);
+    expect(person).toMatchObject({ status: 'already-current', rolledBackFrom: worse.id });
+    expect(person.notes[0]).toBe(`The live deployment ${copy.id} runs the same code as ${good.id}, older than ${worse.id}: an earlier rollback has already put it back. Nothing to do; to go elsewhere, name the deployment in target.`);
+    expect(rollbacks()).toBe(1);
+  });
+
+  it('an automatic run that cannot tell whether an upload is a copy of an older upload (past the release below "previous") changes nothing and fails', async () => {
+    const f = (fake = await startFakeRailway());
+    f.addProjectToken(PROJECT_TOKEN, PROJECT, ENVIRONMENT);
+    const upload = f.deploy({ commit: '' });
+    f.deploy({});
+    f.deploy({});
+    const live = f.deploy({ commit: '' });
+    const err = await failure(run(f, { from: live.id, automatic: true }));
+    expect(err.message).toContain(`Railway cannot tell whether the live deployment ${live.id} is the bad release or a copy of ${upload.id} made by an earlier rollback`);
+    expect(f.requestsTo(/^deploymentRollback$/)).toHaveLength(0);
+  });
+
   it('an automatic run that cannot tell (no commit or image on either side) changes nothing and fails, whatever from says', async () => {
     const f = (fake = await startFakeRailway());
     f.addProjectToken(PROJECT_TOKEN, PROJECT, ENVIRONMENT);

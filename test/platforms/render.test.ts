@@ -2,7 +2,7 @@
 // deploy polled to live, auto-deploy turned off (and how to undo it said), failures named by deploy.
 import { afterEach, describe, expect, it } from 'vitest';
 import { memoryLog } from '../../src/core/log.js';
-import { NOT_ROLLED_BACK_AGAIN } from '../../src/platforms/outcome.js';
+import { NOT_ROLLED_BACK_AGAIN, PERHAPS_A_REPEAT } from '../../src/platforms/outcome.js';
 import { promoteOnRender, type RenderPromoteOptions } from '../../src/platforms/render/rollback.js';
 import { failure, fakeClock } from './fake-http.js';
 import { SERVICE_ID, startFakeRender, type FakeDeploy, type FakeRender } from './fake-render.js';
@@ -96,6 +96,18 @@ describe('promoteOnRender', () => {
     const further = await run(f, { from: rolledBack.id, target: f.deploys[0]!.id });
     expect(further).toMatchObject({ status: 'rolled-back', from: { id: rolledBack.id }, to: { id: f.deploys[0]!.id } });
     expect(good.status).toBe('deactivated');
+  });
+
+  it("with the service URL as from (a deployment_status event), a repeated event is left, and the note says it may only repeat the earlier run, not only \"not the deploy's\"", async () => {
+    const { f, bad } = await history();
+    const from = 'https://backend.onrender.com';
+    expect((await run(f, { from, automatic: true })).status).toBe('rolled-back');
+    const rolledBack = f.live()!;
+    // The same event again (re-delivered, or the run re-run): from names no deploy.
+    const again = await run(f, { from, automatic: true });
+    expect(again).toMatchObject({ status: 'already-current', putThereByRollback: true, rolledBackFrom: bad.id, to: { id: rolledBack.id } });
+    expect(again.notes[0]).toMatch(new RegExp(`^${NOT_ROLLED_BACK_AGAIN} \\(${rolledBack.id}: Render made it with trigger rollback, replacing ${bad.id} at [^)]*\\)\\. ${PERHAPS_A_REPEAT}, as its from does not name ${rolledBack.id}: either an earlier run of this same incident put it there and this run only repeats that one \\(a re-run, or a re-delivered event: what that run did is on its incident issue\\), or another rollback did and ${rolledBack.id} failed its checks too, so the outage is likely not the deploy's — `));
+    expect(rollbacks(f)).toHaveLength(1);
   });
 
   it('an automatic run rolls back a deploy that went live normally, as before', async () => {

@@ -10,7 +10,7 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { ROOT } from '../helpers/run-action.js';
-import { NOT_ROLLED_BACK_AGAIN, notPutBackAgain } from '../../src/platforms/outcome.js';
+import { NOT_ROLLED_BACK_AGAIN, PERHAPS_A_REPEAT, notPutBackAgain } from '../../src/platforms/outcome.js';
 
 const workflow = parse(await readFile(join(ROOT, '.github', 'workflows', 'auto-rollback.yml'), 'utf8')) as {
   jobs: Record<string, { needs?: string | string[]; if?: string; steps?: { run?: string; env?: Record<string, string> }[] }>;
@@ -40,17 +40,36 @@ describe('auto-rollback: not rolled back again', () => {
     expect(step.env).toEqual({ TIMELINE: '${{ needs.rollback.outputs.timeline }}' });
     // The words it looks for are the library's.
     expect(step.run).toContain(`guard='${NOT_ROLLED_BACK_AGAIN}'`);
+    expect(step.run).toContain(`repeat='${PERHAPS_A_REPEAT}'`);
   });
 
   it("the cascade guard's timeline: the summary says plainly it was not rolled back again, and what to check", async () => {
-    const detail = notPutBackAgain('dpl_good1', 'production was rolled back to it from dpl_bad1', "Vercel's status page");
+    const detail = notPutBackAgain('dpl_good1', 'production was rolled back to it from dpl_bad1', "Vercel's status page", { fromNamesIt: true });
     const r = await summary(JSON.stringify([row('plan', 'web: already current'), row('app', detail)]));
     expect(r.code).toBe(0);
     expect(r.summary).toContain('## Not rolled back again: this deployment was put there by a rollback');
-    expect(r.summary).toContain("the outage is likely not the deploy's: check the database, third-party services");
+    expect(r.summary).toContain("The smoke checks failed on the deployment an earlier rollback put into production, so the outage is likely not the deploy's: check the database, third-party services");
+    expect(r.summary).not.toContain('this run only repeats');
     expect(r.stdout).toContain('::warning::Not rolled back again');
     // Fixed text only: nothing of the timeline (outside text) is printed.
     expect(r.summary).not.toContain('dpl_good1');
+  });
+
+  it('a from that did not name the deployment in production (a site URL): the summary says both what may have happened, not only "not the deploy\'s"', async () => {
+    // A re-run, or a re-delivered event, of the incident an earlier run rolled back reads the same as
+    // the event of the rollback's own deploy: from (the site's URL) names neither.
+    const detail = notPutBackAgain('dep-good1', 'Render made it with trigger rollback, replacing dep-bad1', "Render's status page", { fromGoesFurther: false, fromNamesIt: false });
+    expect(detail.startsWith(NOT_ROLLED_BACK_AGAIN)).toBe(true);
+    expect(detail).toContain(`${PERHAPS_A_REPEAT}, as its from does not name dep-good1: either an earlier run of this same incident put it there and this run only repeats that one`);
+    expect(detail).toContain("or another rollback did and dep-good1 failed its checks too, so the outage is likely not the deploy's");
+    const r = await summary(JSON.stringify([row('plan', 'api: already current'), row('app', detail)]));
+    expect(r.code).toBe(0);
+    expect(r.summary).toContain('## Not rolled back again: this deployment was put there by a rollback');
+    expect(r.summary).toContain('Either an earlier run of this same incident made it, and this run only repeats that one (a re-run, or a re-delivered event)');
+    expect(r.summary).toContain("Or another rollback made it, and that deployment failed the smoke checks too: then the outage is likely not the deploy's");
+    expect(r.summary).not.toContain('The smoke checks failed on the deployment an earlier rollback put into production');
+    expect(r.stdout).toContain('::warning::Not rolled back again: this deployment was put there by a rollback; this run may only repeat the earlier run');
+    expect(r.summary).not.toContain('dep-good1');
   });
 
   it.each([

@@ -7,8 +7,8 @@
  * another image makes the app half rolled back: reported by machine id, and a re-run updates only
  * the machines still left. Because no release records a rollback, each machine carries a note of the
  * images it was rolled back from (model.ts), and "previous" never picks one of those again. A run
- * started by a deployment event never moves machines already moved back to an older release
- * (the rollback cascade: notPutBackAgain).
+ * started by a deployment event never moves machines already moved back to an older release, by
+ * rollback-kit or by `fly deploy --image <older image>` (the rollback cascade: notPutBackAgain).
  */
 import { RollbackKitError } from '../../core/errors.js';
 import type { Log } from '../../core/log.js';
@@ -94,6 +94,51 @@ export function skipReason(r: FlyRelease, current: FlyRelease, rolledBack: Reado
 
 const STOPPED = new Set(['stopped', 'suspended']);
 
+/** How a rollback put `current` there: what the notes say (`how`, `serves`), and the release it moved production off. */
+export interface MovedBack {
+  current: FlyRelease;
+  /** For the cascade guard's note: what Fly records that says a rollback did it. */
+  how: string;
+  /** For a person's "previous": what follows "serves release v2" to say so. */
+  serves: string;
+  from?: FlyRelease;
+}
+
+/**
+ * Whether the release every machine runs (`current`, the newest release with their image) was put
+ * there by a rollback, and from what. Two ways: the machines run a release older than the newest
+ * completed one, which no deploy does (rollback-kit updates machines, making no release; its note on
+ * them names what it moved them off: `noted`); or `current` deployed again the image of an older
+ * release after a completed release of another image had replaced it, which is how Fly's own
+ * rollback guide rolls back (`fly deploy --image <older image>` makes a new release with the old
+ * image). A new release with the image it replaced (`fly secrets set`, a config change) is not one:
+ * the release between must carry another image.
+ */
+export function movedBackOf(all: FlyRelease[], current: FlyRelease, noted?: FlyRelease): MovedBack | undefined {
+  const newest = all.find((r) => RELEASE_DONE.has(r.status));
+  if (newest && newest.version > current.version) {
+    return {
+      current,
+      from: noted,
+      serves: ` although release v${newest.version} is newer`,
+      how: noted
+        ? `the machines run it although v${newest.version} is newer: rollback-kit's note on them says they were rolled back from ${noted.imageRef} (v${noted.version})`
+        : `the machines run it although v${newest.version} is newer, and no deploy moves machines back: something rolled them back (no rollback-kit note on them)`,
+    };
+  }
+  if (!current.imageRef) return undefined;
+  const older = all.filter((r) => r.version < current.version);
+  const replaced = older.find((r) => RELEASE_DONE.has(r.status) && r.imageRef && r.imageRef !== current.imageRef);
+  const source = replaced && older.find((r) => r.version < replaced.version && r.imageRef === current.imageRef);
+  if (!replaced || !source) return undefined;
+  return {
+    current,
+    from: replaced,
+    serves: `, which deploys again the image of release v${source.version} (${current.imageRef}) after v${replaced.version} replaced it`,
+    how: `it deploys again the image of v${source.version} (${current.imageRef}) after v${replaced.version} replaced it, as \`fly deploy --image <older image>\` does to roll back`,
+  };
+}
+
 export async function promoteOnFly(opts: FlyPromoteOptions, log: Log): Promise<ProviderOutcome> {
   log.secret(opts.token);
   const app = opts.app.trim();
@@ -125,9 +170,11 @@ export async function promoteOnFly(opts: FlyPromoteOptions, log: Log): Promise<P
   // The newest code still serving is what is being rolled back from.
   const current = served.map((s) => s.release).filter((r): r is FlyRelease => !!r).sort((a, b) => b.version - a.version)[0];
 
+  // The image from names, when it names a release (or an image) at all: proven, unlike a URL or an unmatched SHA.
+  let fromImage: string | undefined;
   if (fromRef) {
     const from = all.find((r) => matches(fromRef, r));
-    const fromImage = fromRef.kind === 'image' ? fromRef.image : from?.imageRef;
+    fromImage = fromRef.kind === 'image' ? fromRef.image : from?.imageRef;
     if (fromRef.kind === 'url') warnUnproven(log, opts.from!, 'is a URL, which names a Fly app, not one of its releases');
     else if (fromRef.kind === 'sha' && !fromImage) warnUnproven(log, opts.from!, `is a commit, and no release of app ${app} has an image tagged with it (Fly releases record no commit; deploy with --image-label <sha> to name them so)`);
     else if (!fromImage) throw new RollbackKitError(`Release ${opts.from} (input from) is not among the ${all.length} releases of app ${app}.`, 'Check the from input: a release version (v12), id or image.');
@@ -138,21 +185,14 @@ export async function promoteOnFly(opts: FlyPromoteOptions, log: Log): Promise<P
     }
   }
 
-  // Machines all on a release older than the newest completed one were moved back: by an earlier
-  // rollback (whose note on the machines names what it moved them off), as no deploy does that.
-  const newest = all.find((r) => RELEASE_DONE.has(r.status));
-  const movedBack = images.length === 1 && current && newest && newest.version > current.version ? { current, newest, from: releaseOf([...rolledBackFrom(machines)].at(-1)) } : undefined;
+  const movedBack = images.length === 1 && current ? movedBackOf(all, current, releaseOf([...rolledBackFrom(machines)].at(-1))) : undefined;
   // The rollback cascade (vercel/rollback.ts): the release a rollback put back failing its checks
   // for an outage that is not the deploy's must not start another rollback, release by release. A
   // person may go further back with a target ("previous" stops at the re-run guard below).
   if (opts.automatic && movedBack) {
-    const { from } = movedBack;
-    const how = from
-      ? `the machines run it although v${movedBack.newest.version} is newer: rollback-kit's note on them says they were rolled back from ${from.imageRef} (v${from.version})`
-      : `the machines run it although v${movedBack.newest.version} is newer, and no deploy moves machines back: something rolled them back (no rollback-kit note on them)`;
-    const note = notPutBackAgain(`v${movedBack.current.version}`, how, "Fly.io's status page", false);
+    const note = notPutBackAgain(`v${movedBack.current.version}`, movedBack.how, "Fly.io's status page", { fromGoesFurther: false, fromNamesIt: !!fromImage });
     log.warning(note);
-    return { ...base, status: 'already-current', from: info(current), to: info(current), notes: [note], rolledBackFrom: from?.id, putThereByRollback: true };
+    return { ...base, status: 'already-current', from: info(current), to: info(current), notes: [note], rolledBackFrom: movedBack.from?.id, putThereByRollback: true };
   }
 
   let target: FlyRelease | undefined;
@@ -169,9 +209,9 @@ export async function promoteOnFly(opts: FlyPromoteOptions, log: Log): Promise<P
       throw new RollbackKitError(`The machines of app ${app} run images that match no release (${images.join(', ')}), so "previous" has no meaning here.`, 'Name the release to put back in target (v12).');
     }
     if (movedBack) {
-      const note = `App ${app} serves release v${current.version} although release v${movedBack.newest.version} is newer: an earlier rollback has already moved it back. Nothing to do; to go further back, name the release in target.`;
+      const note = `App ${app} serves release v${current.version}${movedBack.serves}: an earlier rollback has already moved it back. Nothing to do; to go further back, name the release in target.`;
       log.info(note);
-      // The machines' note names the images rolled back from, the last rollback's last (below).
+      // What that rollback moved production off (movedBackOf).
       return { ...base, status: 'already-current', from: info(current), to: info(current), notes: [note], rolledBackFrom: movedBack.from?.id };
     }
     const rolledBack = rolledBackFrom(machines);

@@ -112,7 +112,7 @@ export async function revertWithPullRequest(opts: GitRevertOptions, log: Log): P
     const how = names.length
       ? `${base} is the merge of rollback-kit's rollback to ${short(found?.target ?? names[0]!)}${found?.from ? `, made from ${short(found.from)}` : ''}`
       : `${base} has exactly the files of ${short(found!.target)} again, which only a rollback (or a revert by hand) makes`;
-    const note = notPutBackAgain(short(head), how, "your hosting platform's status page", false);
+    const note = notPutBackAgain(short(head), how, "your hosting platform's status page", { fromGoesFurther: false, fromNamesIt: !!fromRev });
     log.warning(note);
     return { status: 'already-current', fromSha: head, toSha: found?.target ?? head, reverted: [], notes: [note], rolledBackFrom: found?.from, putThereByRollback: true };
   }

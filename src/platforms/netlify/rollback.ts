@@ -8,7 +8,7 @@
  * auto publishing was stopped) are no such evidence, and a `from` naming the published deploy says
  * it is bad whatever else the list shows. A run started by a deployment event never restores over a
  * deploy an earlier rollback published, whatever from and target say (the rollback cascade:
- * notPutBackAgain).
+ * notPutBackAgain), but does lock it when that rollback could not.
  */
 import { RollbackKitError } from '../../core/errors.js';
 import type { Log } from '../../core/log.js';
@@ -136,17 +136,27 @@ export async function promoteOnNetlify(opts: NetlifyPromoteOptions, log: Log): P
 
   // When the goal state is already reached (an earlier run restored but could not lock, or the
   // target is simply published), finish the freeze rather than report a site that still publishes.
-  const alreadyCurrent = async (rolledBackFrom: string | undefined, note: string): Promise<ProviderOutcome> => {
-    log.info(note);
-    if (published.locked) return { ...base, status: 'already-current', from: info(published), to: info(published), notes: [note], rolledBackFrom };
+  // The cascade guard does too (`guard`): locking changes nothing that serves and is undone with one
+  // click, while a rollback left unlocked lets the next production build publish over it unchecked,
+  // so an earlier rollback that failed half-way is finished, never walked further back.
+  const alreadyCurrent = async (rolledBackFrom: string | undefined, note: string, guard = false): Promise<ProviderOutcome> => {
+    if (guard) log.warning(note);
+    else log.info(note);
+    const put = guard ? { putThereByRollback: true } : {};
+    if (published.locked) return { ...base, status: 'already-current', from: info(published), to: info(published), notes: [note], rolledBackFrom, ...put };
     if (opts.dryRun) {
       const unfinished = `lock deploy ${published.id}, so that new builds stop publishing over it`;
-      return { ...base, status: 'already-current', from: info(published), to: info(published), notes: [note, `Dry run: it is not locked; a real run would ${unfinished}.`], rolledBackFrom, unfinished };
+      return { ...base, status: 'already-current', from: info(published), to: info(published), notes: [note, `Dry run: it is not locked; a real run would ${unfinished}.`], rolledBackFrom, unfinished, ...put };
     }
-    const locked = await calling(ctx(`locking deploy ${published.id}`), () => lockDeploy(c, published.id));
+    const locked = await calling(ctx(`locking deploy ${published.id}`), () => lockDeploy(c, published.id)).catch((err: unknown) => {
+      throw new RollbackKitError(
+        `${note} Deploy ${published.id} is not locked, and locking it failed, so the next production build will publish over it: ${(err as RollbackKitError).message}`,
+        'Stop auto publishing now: Netlify → the site → Deploys → "Stop auto publishing", or re-run the step (it locks the published deploy).',
+      );
+    });
     const frozen = frozenState(name, { ...published, locked: locked.locked ?? true });
     log.warning(`${frozen.what} ${frozen.undo ?? ''}`.trim());
-    return { ...base, frozen, status: 'already-current', from: info(published), to: info(published), notes: [note, `${frozen.what} ${frozen.undo ?? ''}`.trim()], rolledBackFrom };
+    return { ...base, frozen, status: 'already-current', from: info(published), to: info(published), notes: [note, `${frozen.what} ${frozen.undo ?? ''}`.trim()], rolledBackFrom, ...put };
   };
 
   const fromSays = from && compareFrom(from, published);
@@ -200,9 +210,7 @@ export async function promoteOnNetlify(opts: NetlifyPromoteOptions, log: Log): P
   if (opts.automatic && earlier?.put === 'rollback') {
     const { wasLive, replaced } = earlier;
     const how = `${wasLive.id}, newer, was published before it${replaced.id !== wasLive.id ? ` (${replaced.id} last)` : ''}, so an earlier rollback put it back`;
-    const note = notPutBackAgain(published.id, how, "Netlify's status page");
-    log.warning(note);
-    return { ...base, status: 'already-current', from: info(published), to: info(published), notes: [note], rolledBackFrom: replaced.id, putThereByRollback: true };
+    return alreadyCurrent(replaced.id, notPutBackAgain(published.id, how, "Netlify's status page", { fromNamesIt: fromNamesPublished }), true);
   }
   if (opts.automatic && earlier?.put === 'unknown') {
     // Not knowing must not let an event walk production back: stop, and leave it to a person.

@@ -2,8 +2,8 @@
  * Puts an earlier Railway deployment of a service back: find the live deployment, choose the
  * target (the newest older deployment Railway allows a rollback to), ask for `deploymentRollback`,
  * then poll the service's latest deployment until it is SUCCESS. Safe to repeat: a `from` that is no
- * longer live, a target that already is, or a live deployment that already runs the code below the
- * target (an earlier rollback) is reported as already-current and nothing is changed. A rollback is a
+ * longer live, a target that already is, or a live deployment that already runs the code of one below
+ * the target (an earlier rollback, to "previous" or to a named deployment) is reported as already-current and nothing is changed. A rollback is a
  * new deployment copying the target's meta (commit, image), so a copy is known only by that code:
  * when neither the live deployment nor the one it could be a copy of carries any, and `from` does
  * not name the live deployment, the step refuses rather than risk putting the bad release back. An
@@ -88,13 +88,14 @@ function compareFrom(from: { kind: 'commit' | 'id'; value: string }, live: Railw
 }
 
 /**
- * Whether the live deployment is an earlier rollback's copy of `below` (the release under the one
- * "previous" would pick). A copy carries its source's commit and image, so equal code says yes and
- * code on one side only says no; with no code on either side nothing can be told.
+ * Whether the live deployment could be an earlier rollback's copy of `older` (one older than the
+ * release "previous" would pick, so a release of other code lies between them). A copy carries its
+ * source's commit and image, so equal code says yes and code on one side only says no; with no code
+ * on either side nothing can be told.
  */
-export function copyOf(live: RailwayDeployment, below: RailwayDeployment | undefined): 'yes' | 'no' | 'unknown' {
-  if (!below) return 'no';
-  const [a, b] = [codeOf(live), codeOf(below)];
+export function copyOf(live: RailwayDeployment, older: RailwayDeployment | undefined): 'yes' | 'no' | 'unknown' {
+  if (!older) return 'no';
+  const [a, b] = [codeOf(live), codeOf(older)];
   if (a && b) return a === b ? 'yes' : 'no';
   return a || b ? 'no' : 'unknown';
 }
@@ -120,12 +121,30 @@ export function skipReason(d: RailwayDeployment, live: RailwayDeployment): strin
 /** The next older deployment, newest first. */
 type Reader = () => Promise<IteratorResult<RailwayDeployment>>;
 
+/** What "previous" means from the live deployment, and whether the live one is an earlier rollback's copy. */
+interface Previous {
+  /** The newest older deployment Railway allows a rollback to with other code. */
+  target?: RailwayDeployment;
+  skipped: SkippedRelease[];
+  seen: number;
+  /** yes: the live deployment runs the code of `source`, older than `target`; unknown: neither carries code. */
+  copy: 'yes' | 'no' | 'unknown';
+  /** The deployment the live one is (or, unknown, may be) a copy of. */
+  source?: RailwayDeployment;
+  /** The release right below `target`, the first that did not fail: the source of a rollback to "previous". */
+  below?: RailwayDeployment;
+}
+
 /**
  * What "previous" means from the live deployment: the newest older one Railway allows a rollback
- * to with other code (with those passed over and why), and the release below it, the first that
- * did not fail. Reads only as far as it must.
+ * to with other code (with those passed over and why). Then whether the live deployment is a copy
+ * an earlier rollback made: a rollback to "previous" copies the release right below that target, a
+ * rollback to a named target any older one, so every older deployment that did not fail is compared
+ * until one has the live deployment's code (or, when the live one has none, none either: then it
+ * cannot be told). Reads only as far as it must: to the end of the list when the live deployment is
+ * no copy.
  */
-async function previousOf(read: Reader, live: RailwayDeployment): Promise<{ target?: RailwayDeployment; below?: RailwayDeployment; skipped: SkippedRelease[]; seen: number }> {
+async function previousOf(read: Reader, live: RailwayDeployment): Promise<Previous> {
   const skipped: SkippedRelease[] = [];
   let seen = 0;
   let target: RailwayDeployment | undefined;
@@ -138,11 +157,15 @@ async function previousOf(read: Reader, live: RailwayDeployment): Promise<{ targ
     }
     skipped.push({ id: r.value.id, reason });
   }
-  if (!target) return { skipped, seen };
+  if (!target) return { skipped, seen, copy: 'no' };
+  let below: RailwayDeployment | undefined;
   for (let r = await read(); !r.done; r = await read()) {
-    if (!FAILED.has(r.value.status)) return { target, below: r.value, skipped, seen };
+    if (FAILED.has(r.value.status)) continue;
+    below ??= r.value;
+    const copy = copyOf(live, r.value);
+    if (copy !== 'no') return { target, skipped, seen, copy, source: r.value, below };
   }
-  return { target, skipped, seen };
+  return { target, skipped, seen, copy: 'no', below };
 }
 
 export async function promoteOnRailway(opts: RailwayPromoteOptions, log: Log): Promise<ProviderOutcome> {
@@ -217,17 +240,19 @@ export async function promoteOnRailway(opts: RailwayPromoteOptions, log: Log): P
   }
 
   const skipped: SkippedRelease[] = newer.map((d) => ({ id: d.id, reason: `newer than the live deployment, status ${d.status}` }));
-  // "previous", and the release below it: a live deployment with that release's code is an earlier
-  // rollback's copy (a rollback is a new deployment carrying its source's code).
+  // "previous", and the releases below it: a live deployment with the code of one of them is an
+  // earlier rollback's copy (a rollback is a new deployment carrying its source's code).
   const previous = !targetId || opts.automatic ? await previousOf(olderReader(), live) : undefined;
-  const copy = previous?.target ? copyOf(live, previous.below) : 'no';
+  const copy = previous?.copy ?? 'no';
+  // What the copy is of, as the notes name it: the release below "previous", or an older one a rollback named.
+  const copied = (source: RailwayDeployment) => `${source.id}, ${source === previous?.below ? 'the release before' : 'older than'} ${previous!.target!.id}`;
 
   // The rollback cascade (vercel/rollback.ts): the copy an earlier rollback made failing its checks
   // for an outage that is not the deploy's must not start another rollback, release by release. A
   // person may go further back with a target ("previous" from the copy is the release rolled back from).
   if (opts.automatic && copy === 'yes') {
-    const how = `it runs the same ${live.commitHash ? `commit ${live.commitHash.slice(0, 7)}` : `image ${live.image}`} as ${previous!.below!.id}, the release before ${previous!.target!.id}, and was made after both: an earlier rollback put it back`;
-    const note = notPutBackAgain(live.id, how, "Railway's status page", false);
+    const how = `it runs the same ${live.commitHash ? `commit ${live.commitHash.slice(0, 7)}` : `image ${live.image}`} as ${copied(previous!.source!)}, and was made after both: an earlier rollback put it back`;
+    const note = notPutBackAgain(live.id, how, "Railway's status page", { fromGoesFurther: false, fromNamesIt: fromSays === 'names-live' });
     log.warning(note);
     return { ...base, status: 'already-current', from: info(live), to: info(live), notes: [note], rolledBackFrom: previous!.target!.id, putThereByRollback: true };
   }
@@ -235,7 +260,7 @@ export async function promoteOnRailway(opts: RailwayPromoteOptions, log: Log): P
     // Not knowing must not let an event walk production back. Not even a from naming the live
     // deployment settles it here: the event of a rollback's copy names the copy.
     throw new RollbackKitError(
-      `Railway cannot tell whether the live deployment ${live.id} is the bad release or a copy of ${previous!.below!.id} made by an earlier rollback: neither carries a commit or an image (a \`railway up\` upload records none). This run was started by a deployment event, and rolling back from a rollback's copy would walk production back release by release, so nothing was changed.`,
+      `Railway cannot tell whether the live deployment ${live.id} is the bad release or a copy of ${previous!.source!.id} made by an earlier rollback: neither carries a commit or an image (a \`railway up\` upload records none). This run was started by a deployment event, and rolling back from a rollback's copy would walk production back release by release, so nothing was changed.`,
       `Check ${live.id} in the Railway dashboard. If it is the bad deployment itself, run the rollback by hand with from: ${live.id} (its deployment id); if a rollback made it, the outage is likely not the deploy's: check the database, third-party services and Railway's status page.`,
     );
   }
@@ -289,13 +314,14 @@ export async function promoteOnRailway(opts: RailwayPromoteOptions, log: Log): P
         'Name the deployment to return to in target, or use provider git-revert to build the previous code again.',
       );
     }
-    // A rollback leaves the live deployment running the code of the one below the bad release. A
-    // second "previous" would then pick the bad release again: stop, and ask for an explicit target.
+    // A rollback leaves the live deployment running the code of a release below the bad one (the one
+    // right below for "previous", any for a named target). A second "previous" would then pick the
+    // bad release again: stop, and ask for an explicit target.
     // This holds even for a from naming the live deployment: "previous" goes by creation order, so
     // past a rollback's copy it would find the release rolled back from, not an older one.
-    const below = previous!.below;
+    const source = previous!.source;
     if (copy === 'yes') {
-      const note = `The live deployment ${live.id} runs the same code as ${below!.id}, the release before ${target.id}: an earlier rollback has already put it back. Nothing to do; to go elsewhere, name the deployment in target.`;
+      const note = `The live deployment ${live.id} runs the same code as ${copied(source!)}: an earlier rollback has already put it back. Nothing to do; to go elsewhere, name the deployment in target.`;
       log.info(note);
       // "previous" found the deployment the copy replaced: the rollback was made from it.
       return { ...base, status: 'already-current', from: info(live), to: info(live), skipped, notes: [note], rolledBackFrom: target.id };
@@ -304,7 +330,7 @@ export async function promoteOnRailway(opts: RailwayPromoteOptions, log: Log): P
     // commit it carries) says it is the bad release and not an earlier rollback's copy.
     if (copy === 'unknown' && fromSays !== 'names-live') {
       throw new RollbackKitError(
-        `Railway cannot tell whether the live deployment ${live.id} is the bad release or a copy of ${below!.id} made by an earlier rollback: neither carries a commit or an image (a \`railway up\` upload records none), and ${from ? `from (${from.value}) is a commit SHA that cannot be compared with it` : 'no from was given'}. If it is such a copy, "previous" (${target.id}) is the release that rollback replaced, so nothing was changed.`,
+        `Railway cannot tell whether the live deployment ${live.id} is the bad release or a copy of ${source!.id} made by an earlier rollback: neither carries a commit or an image (a \`railway up\` upload records none), and ${from ? `from (${from.value}) is a commit SHA that cannot be compared with it` : 'no from was given'}. If it is such a copy, "previous" (${target.id}) is the release that rollback replaced, so nothing was changed.`,
         `Check ${live.id} in the Railway dashboard. If it is the bad deployment itself, not a rollback, run again with from: ${live.id} (its deployment id); if it is a rollback, nothing needs doing. To put a given deployment back, name it in target (target: <deployment id>).`,
       );
     }

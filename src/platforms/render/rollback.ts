@@ -155,7 +155,7 @@ export async function promoteOnRender(opts: RenderPromoteOptions, log: Log): Pro
   if (opts.automatic && live.trigger === 'rollback') {
     const replaced = replacedDeploy(all, live);
     const how = `Render made it with trigger rollback${replaced ? `, replacing ${replaced.id}` : ''}${live.createdAt ? ` at ${new Date(live.createdAt).toISOString()}` : ''}`;
-    const note = notPutBackAgain(live.id, how, "Render's status page", false);
+    const note = notPutBackAgain(live.id, how, "Render's status page", { fromGoesFurther: false, fromNamesIt: fromSays === 'names-live' });
     log.warning(note);
     return { ...base, status: 'already-current', from: info(live), to: info(live), notes: [note], rolledBackFrom: replaced?.id, putThereByRollback: true };
   }

@@ -134,7 +134,7 @@ export async function promoteOnVercel(opts: VercelPromoteOptions, log: Log): Pro
     const how = back
       ? `production was ${back.type === 'rollback' ? 'rolled back' : 'moved back by a promotion'} to it from ${back.from}${when(back.requestedAt)}`
       : 'Vercel has automatic production domain assignment off for the project, which only an instant rollback does';
-    const note = notPutBackAgain(current.id, how, 'Vercel\'s status page (https://www.vercel-status.com)');
+    const note = notPutBackAgain(current.id, how, 'Vercel\'s status page (https://www.vercel-status.com)', { fromNamesIt: fromNamesCurrent });
     log.warning(note);
     return { ...base, status: 'already-current', from: info(current), to: info(current), notes: [note], rolledBackFrom: back?.from, putThereByRollback: true };
   }
