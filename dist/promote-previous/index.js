@@ -2935,16 +2935,25 @@ function nextPoll(intervalMs, deadline, now) {
 /** How the note of the rollback-cascade guard begins: the workflows and the pipeline recognise it by this. */
 const NOT_ROLLED_BACK_AGAIN = 'Not rolled back again: this deployment was put there by a rollback';
 /**
+ * How the note of the guard goes on when this run's `from` did not name the deployment in
+ * production (none given, or one that proves nothing: a production URL, a commit it records none
+ * of): the event may be one an earlier run of this same incident already handled (a re-delivery,
+ * a re-run), not a failure of what that rollback put back. The workflows look for these words.
+ */
+const PERHAPS_A_REPEAT = 'This run cannot tell which rollback that was';
+/**
  * The note of an automatic run that found production put there by a rollback and left it: an
  * outage that outlasts a rollback is most likely not the deploy's, and walking production back
  * release by release would not fix it. `how` says what the platform recorded; `status` where the
- * platform reports its own outages. `fromGoesFurther`: whether a person's run with from naming
- * `current` goes further back on this platform (Vercel, Netlify); elsewhere "previous" from a
- * rollback's copy would find the release rolled back from again, so only a target does.
+ * platform reports its own outages.
  */
-function notPutBackAgain(current, how, status, fromGoesFurther = true) {
-    const further = fromGoesFurther ? `with from naming ${current}, or name the deployment in target` : 'naming the release to go back to in target';
-    return `${NOT_ROLLED_BACK_AGAIN} (${current}: ${how}); the outage is likely not the deploy's — check the database, third-party services (payments, auth, email) and ${status} first. A person decides whether to go further back: run the rollback by hand ${further}.`;
+function notPutBackAgain(current, how, status, opts) {
+    const further = opts.fromGoesFurther ?? true ? `with from naming ${current}, or name the deployment in target` : 'naming the release to go back to in target';
+    const check = `check the database, third-party services (payments, auth, email) and ${status} first`;
+    const person = `A person decides whether to go further back: run the rollback by hand ${further}.`;
+    if (opts.fromNamesIt)
+        return `${NOT_ROLLED_BACK_AGAIN} (${current}: ${how}); the outage is likely not the deploy's — ${check}. ${person}`;
+    return `${NOT_ROLLED_BACK_AGAIN} (${current}: ${how}). ${PERHAPS_A_REPEAT}, as its from does not name ${current}: either an earlier run of this same incident put it there and this run only repeats that one (a re-run, or a re-delivered event: what that run did is on its incident issue), or another rollback did and ${current} failed its checks too, so the outage is likely not the deploy's — ${check}. ${person}`;
 }
 
 ;// CONCATENATED MODULE: ./.build/platforms/from-ref.js
@@ -3019,8 +3028,8 @@ class StepDeadline {
  * another image makes the app half rolled back: reported by machine id, and a re-run updates only
  * the machines still left. Because no release records a rollback, each machine carries a note of the
  * images it was rolled back from (model.ts), and "previous" never picks one of those again. A run
- * started by a deployment event never moves machines already moved back to an older release
- * (the rollback cascade: notPutBackAgain).
+ * started by a deployment event never moves machines already moved back to an older release, by
+ * rollback-kit or by `fly deploy --image <older image>` (the rollback cascade: notPutBackAgain).
  */
 
 
@@ -3074,6 +3083,42 @@ function skipReason(r, current, rolledBack = new Set()) {
     return undefined;
 }
 const STOPPED = new Set(['stopped', 'suspended']);
+/**
+ * Whether the release every machine runs (`current`, the newest release with their image) was put
+ * there by a rollback, and from what. Two ways: the machines run a release older than the newest
+ * completed one, which no deploy does (rollback-kit updates machines, making no release; its note on
+ * them names what it moved them off: `noted`); or `current` deployed again the image of an older
+ * release after a completed release of another image had replaced it, which is how Fly's own
+ * rollback guide rolls back (`fly deploy --image <older image>` makes a new release with the old
+ * image). A new release with the image it replaced (`fly secrets set`, a config change) is not one:
+ * the release between must carry another image.
+ */
+function movedBackOf(all, current, noted) {
+    const newest = all.find((r) => RELEASE_DONE.has(r.status));
+    if (newest && newest.version > current.version) {
+        return {
+            current,
+            from: noted,
+            serves: ` although release v${newest.version} is newer`,
+            how: noted
+                ? `the machines run it although v${newest.version} is newer: rollback-kit's note on them says they were rolled back from ${noted.imageRef} (v${noted.version})`
+                : `the machines run it although v${newest.version} is newer, and no deploy moves machines back: something rolled them back (no rollback-kit note on them)`,
+        };
+    }
+    if (!current.imageRef)
+        return undefined;
+    const older = all.filter((r) => r.version < current.version);
+    const replaced = older.find((r) => RELEASE_DONE.has(r.status) && r.imageRef && r.imageRef !== current.imageRef);
+    const source = replaced && older.find((r) => r.version < replaced.version && r.imageRef === current.imageRef);
+    if (!replaced || !source)
+        return undefined;
+    return {
+        current,
+        from: replaced,
+        serves: `, which deploys again the image of release v${source.version} (${current.imageRef}) after v${replaced.version} replaced it`,
+        how: `it deploys again the image of v${source.version} (${current.imageRef}) after v${replaced.version} replaced it, as \`fly deploy --image <older image>\` does to roll back`,
+    };
+}
 async function promoteOnFly(opts, log) {
     log.secret(opts.token);
     const app = opts.app.trim();
@@ -3107,9 +3152,11 @@ async function promoteOnFly(opts, log) {
     }
     // The newest code still serving is what is being rolled back from.
     const current = served.map((s) => s.release).filter((r) => !!r).sort((a, b) => b.version - a.version)[0];
+    // The image from names, when it names a release (or an image) at all: proven, unlike a URL or an unmatched SHA.
+    let fromImage;
     if (fromRef) {
         const from = all.find((r) => matches(fromRef, r));
-        const fromImage = fromRef.kind === 'image' ? fromRef.image : from?.imageRef;
+        fromImage = fromRef.kind === 'image' ? fromRef.image : from?.imageRef;
         if (fromRef.kind === 'url')
             warnUnproven(log, opts.from, 'is a URL, which names a Fly app, not one of its releases');
         else if (fromRef.kind === 'sha' && !fromImage)
@@ -3122,21 +3169,14 @@ async function promoteOnFly(opts, log) {
             return { ...base, status: 'already-current', from: info(current, images[0]), to: info(current, images[0]), notes: [note] };
         }
     }
-    // Machines all on a release older than the newest completed one were moved back: by an earlier
-    // rollback (whose note on the machines names what it moved them off), as no deploy does that.
-    const newest = all.find((r) => RELEASE_DONE.has(r.status));
-    const movedBack = images.length === 1 && current && newest && newest.version > current.version ? { current, newest, from: releaseOf([...rolledBackFrom(machines)].at(-1)) } : undefined;
+    const movedBack = images.length === 1 && current ? movedBackOf(all, current, releaseOf([...rolledBackFrom(machines)].at(-1))) : undefined;
     // The rollback cascade (vercel/rollback.ts): the release a rollback put back failing its checks
     // for an outage that is not the deploy's must not start another rollback, release by release. A
     // person may go further back with a target ("previous" stops at the re-run guard below).
     if (opts.automatic && movedBack) {
-        const { from } = movedBack;
-        const how = from
-            ? `the machines run it although v${movedBack.newest.version} is newer: rollback-kit's note on them says they were rolled back from ${from.imageRef} (v${from.version})`
-            : `the machines run it although v${movedBack.newest.version} is newer, and no deploy moves machines back: something rolled them back (no rollback-kit note on them)`;
-        const note = notPutBackAgain(`v${movedBack.current.version}`, how, "Fly.io's status page", false);
+        const note = notPutBackAgain(`v${movedBack.current.version}`, movedBack.how, "Fly.io's status page", { fromGoesFurther: false, fromNamesIt: !!fromImage });
         log.warning(note);
-        return { ...base, status: 'already-current', from: info(current), to: info(current), notes: [note], rolledBackFrom: from?.id, putThereByRollback: true };
+        return { ...base, status: 'already-current', from: info(current), to: info(current), notes: [note], rolledBackFrom: movedBack.from?.id, putThereByRollback: true };
     }
     let target;
     const skipped = [];
@@ -3155,9 +3195,9 @@ async function promoteOnFly(opts, log) {
             throw new errors/* RollbackKitError */.dp(`The machines of app ${app} run images that match no release (${images.join(', ')}), so "previous" has no meaning here.`, 'Name the release to put back in target (v12).');
         }
         if (movedBack) {
-            const note = `App ${app} serves release v${current.version} although release v${movedBack.newest.version} is newer: an earlier rollback has already moved it back. Nothing to do; to go further back, name the release in target.`;
+            const note = `App ${app} serves release v${current.version}${movedBack.serves}: an earlier rollback has already moved it back. Nothing to do; to go further back, name the release in target.`;
             log.info(note);
-            // The machines' note names the images rolled back from, the last rollback's last (below).
+            // What that rollback moved production off (movedBackOf).
             return { ...base, status: 'already-current', from: info(current), to: info(current), notes: [note], rolledBackFrom: movedBack.from?.id };
         }
         const rolledBack = rolledBackFrom(machines);
@@ -3817,7 +3857,7 @@ async function revertWithPullRequest(opts, log) {
         const how = names.length
             ? `${base} is the merge of rollback-kit's rollback to ${merged_short(found?.target ?? names[0])}${found?.from ? `, made from ${merged_short(found.from)}` : ''}`
             : `${base} has exactly the files of ${merged_short(found.target)} again, which only a rollback (or a revert by hand) makes`;
-        const note = notPutBackAgain(merged_short(head), how, "your hosting platform's status page", false);
+        const note = notPutBackAgain(merged_short(head), how, "your hosting platform's status page", { fromGoesFurther: false, fromNamesIt: !!fromRev });
         log.warning(note);
         return { status: 'already-current', fromSha: head, toSha: found?.target ?? head, reverted: [], notes: [note], rolledBackFrom: found?.from, putThereByRollback: true };
     }
@@ -4048,7 +4088,7 @@ async function lockDeploy(c, deployId) {
  * auto publishing was stopped) are no such evidence, and a `from` naming the published deploy says
  * it is bad whatever else the list shows. A run started by a deployment event never restores over a
  * deploy an earlier rollback published, whatever from and target say (the rollback cascade:
- * notPutBackAgain).
+ * notPutBackAgain), but does lock it when that rollback could not.
  */
 
 
@@ -4154,18 +4194,27 @@ async function promoteOnNetlify(opts, log) {
     const base = { skipped: [], frozen: frozenState(name, published) };
     // When the goal state is already reached (an earlier run restored but could not lock, or the
     // target is simply published), finish the freeze rather than report a site that still publishes.
-    const alreadyCurrent = async (rolledBackFrom, note) => {
-        log.info(note);
+    // The cascade guard does too (`guard`): locking changes nothing that serves and is undone with one
+    // click, while a rollback left unlocked lets the next production build publish over it unchecked,
+    // so an earlier rollback that failed half-way is finished, never walked further back.
+    const alreadyCurrent = async (rolledBackFrom, note, guard = false) => {
+        if (guard)
+            log.warning(note);
+        else
+            log.info(note);
+        const put = guard ? { putThereByRollback: true } : {};
         if (published.locked)
-            return { ...base, status: 'already-current', from: rollback_info(published), to: rollback_info(published), notes: [note], rolledBackFrom };
+            return { ...base, status: 'already-current', from: rollback_info(published), to: rollback_info(published), notes: [note], rolledBackFrom, ...put };
         if (opts.dryRun) {
             const unfinished = `lock deploy ${published.id}, so that new builds stop publishing over it`;
-            return { ...base, status: 'already-current', from: rollback_info(published), to: rollback_info(published), notes: [note, `Dry run: it is not locked; a real run would ${unfinished}.`], rolledBackFrom, unfinished };
+            return { ...base, status: 'already-current', from: rollback_info(published), to: rollback_info(published), notes: [note, `Dry run: it is not locked; a real run would ${unfinished}.`], rolledBackFrom, unfinished, ...put };
         }
-        const locked = await calling(ctx(`locking deploy ${published.id}`), () => lockDeploy(c, published.id));
+        const locked = await calling(ctx(`locking deploy ${published.id}`), () => lockDeploy(c, published.id)).catch((err) => {
+            throw new errors/* RollbackKitError */.dp(`${note} Deploy ${published.id} is not locked, and locking it failed, so the next production build will publish over it: ${err.message}`, 'Stop auto publishing now: Netlify → the site → Deploys → "Stop auto publishing", or re-run the step (it locks the published deploy).');
+        });
         const frozen = frozenState(name, { ...published, locked: locked.locked ?? true });
         log.warning(`${frozen.what} ${frozen.undo ?? ''}`.trim());
-        return { ...base, frozen, status: 'already-current', from: rollback_info(published), to: rollback_info(published), notes: [note, `${frozen.what} ${frozen.undo ?? ''}`.trim()], rolledBackFrom };
+        return { ...base, frozen, status: 'already-current', from: rollback_info(published), to: rollback_info(published), notes: [note, `${frozen.what} ${frozen.undo ?? ''}`.trim()], rolledBackFrom, ...put };
     };
     const fromSays = from && compareFrom(from, published);
     if (fromSays === 'unproven') {
@@ -4218,9 +4267,7 @@ async function promoteOnNetlify(opts, log) {
     if (opts.automatic && earlier?.put === 'rollback') {
         const { wasLive, replaced } = earlier;
         const how = `${wasLive.id}, newer, was published before it${replaced.id !== wasLive.id ? ` (${replaced.id} last)` : ''}, so an earlier rollback put it back`;
-        const note = notPutBackAgain(published.id, how, "Netlify's status page");
-        log.warning(note);
-        return { ...base, status: 'already-current', from: rollback_info(published), to: rollback_info(published), notes: [note], rolledBackFrom: replaced.id, putThereByRollback: true };
+        return alreadyCurrent(replaced.id, notPutBackAgain(published.id, how, "Netlify's status page", { fromNamesIt: fromNamesPublished }), true);
     }
     if (opts.automatic && earlier?.put === 'unknown') {
         // Not knowing must not let an event walk production back: stop, and leave it to a person.
@@ -4406,8 +4453,8 @@ async function rollback(client, id) {
  * Puts an earlier Railway deployment of a service back: find the live deployment, choose the
  * target (the newest older deployment Railway allows a rollback to), ask for `deploymentRollback`,
  * then poll the service's latest deployment until it is SUCCESS. Safe to repeat: a `from` that is no
- * longer live, a target that already is, or a live deployment that already runs the code below the
- * target (an earlier rollback) is reported as already-current and nothing is changed. A rollback is a
+ * longer live, a target that already is, or a live deployment that already runs the code of one below
+ * the target (an earlier rollback, to "previous" or to a named deployment) is reported as already-current and nothing is changed. A rollback is a
  * new deployment copying the target's meta (commit, image), so a copy is known only by that code:
  * when neither the live deployment nor the one it could be a copy of carries any, and `from` does
  * not name the live deployment, the step refuses rather than risk putting the bad release back. An
@@ -4473,14 +4520,15 @@ function rollback_compareFrom(from, live) {
     return live.commitHash.toLowerCase().startsWith(from.value) ? 'names-live' : 'not-live';
 }
 /**
- * Whether the live deployment is an earlier rollback's copy of `below` (the release under the one
- * "previous" would pick). A copy carries its source's commit and image, so equal code says yes and
- * code on one side only says no; with no code on either side nothing can be told.
+ * Whether the live deployment could be an earlier rollback's copy of `older` (one older than the
+ * release "previous" would pick, so a release of other code lies between them). A copy carries its
+ * source's commit and image, so equal code says yes and code on one side only says no; with no code
+ * on either side nothing can be told.
  */
-function copyOf(live, below) {
-    if (!below)
+function copyOf(live, older) {
+    if (!older)
         return 'no';
-    const [a, b] = [codeOf(live), codeOf(below)];
+    const [a, b] = [codeOf(live), codeOf(older)];
     if (a && b)
         return a === b ? 'yes' : 'no';
     return a || b ? 'no' : 'unknown';
@@ -4506,8 +4554,12 @@ function railway_rollback_skipReason(d, live) {
 }
 /**
  * What "previous" means from the live deployment: the newest older one Railway allows a rollback
- * to with other code (with those passed over and why), and the release below it, the first that
- * did not fail. Reads only as far as it must.
+ * to with other code (with those passed over and why). Then whether the live deployment is a copy
+ * an earlier rollback made: a rollback to "previous" copies the release right below that target, a
+ * rollback to a named target any older one, so every older deployment that did not fail is compared
+ * until one has the live deployment's code (or, when the live one has none, none either: then it
+ * cannot be told). Reads only as far as it must: to the end of the list when the live deployment is
+ * no copy.
  */
 async function previousOf(read, live) {
     const skipped = [];
@@ -4523,12 +4575,17 @@ async function previousOf(read, live) {
         skipped.push({ id: r.value.id, reason });
     }
     if (!target)
-        return { skipped, seen };
+        return { skipped, seen, copy: 'no' };
+    let below;
     for (let r = await read(); !r.done; r = await read()) {
-        if (!FAILED.has(r.value.status))
-            return { target, below: r.value, skipped, seen };
+        if (FAILED.has(r.value.status))
+            continue;
+        below ??= r.value;
+        const copy = copyOf(live, r.value);
+        if (copy !== 'no')
+            return { target, skipped, seen, copy, source: r.value, below };
     }
-    return { target, skipped, seen };
+    return { target, skipped, seen, copy: 'no', below };
 }
 async function promoteOnRailway(opts, log) {
     log.secret(opts.token);
@@ -4603,23 +4660,25 @@ async function promoteOnRailway(opts, log) {
         return { ...base, status: 'already-current', from: railway_rollback_info(live), to: railway_rollback_info(live), notes: [note] };
     }
     const skipped = newer.map((d) => ({ id: d.id, reason: `newer than the live deployment, status ${d.status}` }));
-    // "previous", and the release below it: a live deployment with that release's code is an earlier
-    // rollback's copy (a rollback is a new deployment carrying its source's code).
+    // "previous", and the releases below it: a live deployment with the code of one of them is an
+    // earlier rollback's copy (a rollback is a new deployment carrying its source's code).
     const previous = !targetId || opts.automatic ? await previousOf(olderReader(), live) : undefined;
-    const copy = previous?.target ? copyOf(live, previous.below) : 'no';
+    const copy = previous?.copy ?? 'no';
+    // What the copy is of, as the notes name it: the release below "previous", or an older one a rollback named.
+    const copied = (source) => `${source.id}, ${source === previous?.below ? 'the release before' : 'older than'} ${previous.target.id}`;
     // The rollback cascade (vercel/rollback.ts): the copy an earlier rollback made failing its checks
     // for an outage that is not the deploy's must not start another rollback, release by release. A
     // person may go further back with a target ("previous" from the copy is the release rolled back from).
     if (opts.automatic && copy === 'yes') {
-        const how = `it runs the same ${live.commitHash ? `commit ${live.commitHash.slice(0, 7)}` : `image ${live.image}`} as ${previous.below.id}, the release before ${previous.target.id}, and was made after both: an earlier rollback put it back`;
-        const note = notPutBackAgain(live.id, how, "Railway's status page", false);
+        const how = `it runs the same ${live.commitHash ? `commit ${live.commitHash.slice(0, 7)}` : `image ${live.image}`} as ${copied(previous.source)}, and was made after both: an earlier rollback put it back`;
+        const note = notPutBackAgain(live.id, how, "Railway's status page", { fromGoesFurther: false, fromNamesIt: fromSays === 'names-live' });
         log.warning(note);
         return { ...base, status: 'already-current', from: railway_rollback_info(live), to: railway_rollback_info(live), notes: [note], rolledBackFrom: previous.target.id, putThereByRollback: true };
     }
     if (opts.automatic && copy === 'unknown') {
         // Not knowing must not let an event walk production back. Not even a from naming the live
         // deployment settles it here: the event of a rollback's copy names the copy.
-        throw new errors/* RollbackKitError */.dp(`Railway cannot tell whether the live deployment ${live.id} is the bad release or a copy of ${previous.below.id} made by an earlier rollback: neither carries a commit or an image (a \`railway up\` upload records none). This run was started by a deployment event, and rolling back from a rollback's copy would walk production back release by release, so nothing was changed.`, `Check ${live.id} in the Railway dashboard. If it is the bad deployment itself, run the rollback by hand with from: ${live.id} (its deployment id); if a rollback made it, the outage is likely not the deploy's: check the database, third-party services and Railway's status page.`);
+        throw new errors/* RollbackKitError */.dp(`Railway cannot tell whether the live deployment ${live.id} is the bad release or a copy of ${previous.source.id} made by an earlier rollback: neither carries a commit or an image (a \`railway up\` upload records none). This run was started by a deployment event, and rolling back from a rollback's copy would walk production back release by release, so nothing was changed.`, `Check ${live.id} in the Railway dashboard. If it is the bad deployment itself, run the rollback by hand with from: ${live.id} (its deployment id); if a rollback made it, the outage is likely not the deploy's: check the database, third-party services and Railway's status page.`);
     }
     let target;
     if (targetId) {
@@ -4667,13 +4726,14 @@ async function promoteOnRailway(opts, log) {
         if (!target) {
             throw new errors/* RollbackKitError */.dp(`No earlier deployment of the ${where} can take over from ${live.id}: ${previous.seen} older deployment(s) checked, none that Railway allows a rollback to with other code.${describeSkipped(skipped)}`, 'Name the deployment to return to in target, or use provider git-revert to build the previous code again.');
         }
-        // A rollback leaves the live deployment running the code of the one below the bad release. A
-        // second "previous" would then pick the bad release again: stop, and ask for an explicit target.
+        // A rollback leaves the live deployment running the code of a release below the bad one (the one
+        // right below for "previous", any for a named target). A second "previous" would then pick the
+        // bad release again: stop, and ask for an explicit target.
         // This holds even for a from naming the live deployment: "previous" goes by creation order, so
         // past a rollback's copy it would find the release rolled back from, not an older one.
-        const below = previous.below;
+        const source = previous.source;
         if (copy === 'yes') {
-            const note = `The live deployment ${live.id} runs the same code as ${below.id}, the release before ${target.id}: an earlier rollback has already put it back. Nothing to do; to go elsewhere, name the deployment in target.`;
+            const note = `The live deployment ${live.id} runs the same code as ${copied(source)}: an earlier rollback has already put it back. Nothing to do; to go elsewhere, name the deployment in target.`;
             log.info(note);
             // "previous" found the deployment the copy replaced: the rollback was made from it.
             return { ...base, status: 'already-current', from: railway_rollback_info(live), to: railway_rollback_info(live), skipped, notes: [note], rolledBackFrom: target.id };
@@ -4681,7 +4741,7 @@ async function promoteOnRailway(opts, log) {
         // Without code on either side only a from naming the live deployment by itself (its id, or a
         // commit it carries) says it is the bad release and not an earlier rollback's copy.
         if (copy === 'unknown' && fromSays !== 'names-live') {
-            throw new errors/* RollbackKitError */.dp(`Railway cannot tell whether the live deployment ${live.id} is the bad release or a copy of ${below.id} made by an earlier rollback: neither carries a commit or an image (a \`railway up\` upload records none), and ${from ? `from (${from.value}) is a commit SHA that cannot be compared with it` : 'no from was given'}. If it is such a copy, "previous" (${target.id}) is the release that rollback replaced, so nothing was changed.`, `Check ${live.id} in the Railway dashboard. If it is the bad deployment itself, not a rollback, run again with from: ${live.id} (its deployment id); if it is a rollback, nothing needs doing. To put a given deployment back, name it in target (target: <deployment id>).`);
+            throw new errors/* RollbackKitError */.dp(`Railway cannot tell whether the live deployment ${live.id} is the bad release or a copy of ${source.id} made by an earlier rollback: neither carries a commit or an image (a \`railway up\` upload records none), and ${from ? `from (${from.value}) is a commit SHA that cannot be compared with it` : 'no from was given'}. If it is such a copy, "previous" (${target.id}) is the release that rollback replaced, so nothing was changed.`, `Check ${live.id} in the Railway dashboard. If it is the bad deployment itself, not a rollback, run again with from: ${live.id} (its deployment id); if it is a rollback, nothing needs doing. To put a given deployment back, name it in target (target: <deployment id>).`);
         }
     }
     log.info(`Plan: roll back the ${where}`);
@@ -4939,7 +4999,7 @@ async function promoteOnRender(opts, log) {
     if (opts.automatic && live.trigger === 'rollback') {
         const replaced = replacedDeploy(all, live);
         const how = `Render made it with trigger rollback${replaced ? `, replacing ${replaced.id}` : ''}${live.createdAt ? ` at ${new Date(live.createdAt).toISOString()}` : ''}`;
-        const note = notPutBackAgain(live.id, how, "Render's status page", false);
+        const note = notPutBackAgain(live.id, how, "Render's status page", { fromGoesFurther: false, fromNamesIt: fromSays === 'names-live' });
         log.warning(note);
         return { ...base, status: 'already-current', from: render_rollback_info(live), to: render_rollback_info(live), notes: [note], rolledBackFrom: replaced?.id, putThereByRollback: true };
     }
@@ -5644,7 +5704,7 @@ async function promoteOnVercel(opts, log) {
         const how = back
             ? `production was ${back.type === 'rollback' ? 'rolled back' : 'moved back by a promotion'} to it from ${back.from}${when(back.requestedAt)}`
             : 'Vercel has automatic production domain assignment off for the project, which only an instant rollback does';
-        const note = notPutBackAgain(current.id, how, 'Vercel\'s status page (https://www.vercel-status.com)');
+        const note = notPutBackAgain(current.id, how, 'Vercel\'s status page (https://www.vercel-status.com)', { fromNamesIt: fromNamesCurrent });
         log.warning(note);
         return { ...base, status: 'already-current', from: vercel_rollback_info(current), to: vercel_rollback_info(current), notes: [note], rolledBackFrom: back?.from, putThereByRollback: true };
     }

@@ -253,13 +253,6 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:string_
 
 /***/ }),
 
-/***/ 58500:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
-
-/***/ }),
-
 /***/ 41692:
 /***/ ((module) => {
 
@@ -914,6 +907,32 @@ const core = {
     summary: _node_modules_actions_core_lib_summary_js__WEBPACK_IMPORTED_MODULE_3__/* .summary */ .z,
 };
 /* eslint-enable no-restricted-properties */
+
+
+/***/ }),
+
+/***/ 51699:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   u: () => (/* binding */ within)
+/* harmony export */ });
+/**
+ * A wait with an end: `promise`'s value, or `fallback` once `ms` have passed, whichever comes first.
+ *
+ * The timer keeps the process alive while it runs. A wait the run itself awaits must: when what it
+ * waits for holds no handle of its own (a session whose socket was unref'd so that it cannot delay
+ * the exit), an unref'd timer leaves Node's event loop empty, and Node exits, code 0, with the run
+ * half-done and nothing reported. The timer is cleared as soon as the promise settles, so it never
+ * delays the end either.
+ */
+function within(promise, ms, fallback) {
+    let timer;
+    const late = new Promise((resolve) => {
+        timer = setTimeout(() => resolve(fallback), ms);
+    });
+    return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
 
 
 /***/ }),
@@ -2560,8 +2579,8 @@ function readRestoreRequest(inputs, databaseUrl, ctx, log) {
 /* unused harmony export describeBlockers */
 /* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(77598);
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8005);
-/* harmony import */ var node_timers_promises__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(58500);
-/* harmony import */ var _session_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(14441);
+/* harmony import */ var _core_bounded_wait_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(51699);
+/* harmony import */ var _session_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(14441);
 /**
  * Lock waits. A snapshot or a restore must never wait forever behind another session (an idle
  * transaction, a stuck migration): our sessions run under a lock timeout, and while they run a
@@ -2632,7 +2651,7 @@ async function cancelOn(session, pid, opts) {
 async function cancelQuery(target, pid, log, opts = {}) {
     try {
         // Bounded as the watcher's queries are: a cancel on a stalled connection must end too.
-        await (0,_session_js__WEBPACK_IMPORTED_MODULE_3__/* .withSession */ .fQ)(target, (s) => cancelOn(s, pid, opts), { queryDeadline: opts.queryDeadline ?? WATCH_DEADLINE });
+        await (0,_session_js__WEBPACK_IMPORTED_MODULE_2__/* .withSession */ .fQ)(target, (s) => cancelOn(s, pid, opts), { queryDeadline: opts.queryDeadline ?? WATCH_DEADLINE });
     }
     catch (err) {
         log.debug(`Could not cancel the query of pid ${pid}: ${err.message}`);
@@ -2646,7 +2665,7 @@ async function watchBlockers(target, applicationName, log, opts = {}) {
     let session;
     const deadline = opts.queryDeadline ?? WATCH_DEADLINE;
     try {
-        session = await (0,_session_js__WEBPACK_IMPORTED_MODULE_3__/* .connect */ .Ng)(target, { queryDeadline: deadline });
+        session = await (0,_session_js__WEBPACK_IMPORTED_MODULE_2__/* .connect */ .Ng)(target, { queryDeadline: deadline });
     }
     catch (err) {
         log.debug(`Not watching for blocking sessions: ${err.message}`);
@@ -2722,8 +2741,8 @@ async function watchBlockers(target, applicationName, log, opts = {}) {
         cancelled: () => cancelled,
         async stop() {
             clearInterval(timer);
-            const polled = await Promise.race([polling.then(() => true), (0,node_timers_promises__WEBPACK_IMPORTED_MODULE_2__.setTimeout)(STOP_WAIT_MS, false, { ref: false })]);
-            (0,_session_js__WEBPACK_IMPORTED_MODULE_3__/* .closeSession */ .Vu)(session);
+            const polled = await (0,_core_bounded_wait_js__WEBPACK_IMPORTED_MODULE_3__/* .within */ .u)(polling.then(() => true), STOP_WAIT_MS, false);
+            (0,_session_js__WEBPACK_IMPORTED_MODULE_2__/* .closeSession */ .Vu)(session);
             // A poll still in flight (a stalled connection) fails as its connection closes.
             if (!polled)
                 session.connection?.stream?.destroy?.();
@@ -3204,8 +3223,8 @@ __nccwpck_require__.d(__webpack_exports__, {
 var external_node_fs_ = __nccwpck_require__(73024);
 // EXTERNAL MODULE: external "node:stream"
 var external_node_stream_ = __nccwpck_require__(57075);
-// EXTERNAL MODULE: external "node:timers/promises"
-var promises_ = __nccwpck_require__(58500);
+// EXTERNAL MODULE: ./.build/core/bounded-wait.js
+var bounded_wait = __nccwpck_require__(51699);
 // EXTERNAL MODULE: ./.build/core/errors.js
 var errors = __nccwpck_require__(8005);
 // EXTERNAL MODULE: ./.build/core/process.js
@@ -3384,11 +3403,11 @@ async function resolveTablesStrict(session, patterns, input) {
 // EXTERNAL MODULE: ./.build/db/pg-tools.js
 var pg_tools = __nccwpck_require__(61934);
 ;// CONCATENATED MODULE: external "node:stream/promises"
-const external_node_stream_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream/promises");
+const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream/promises");
 // EXTERNAL MODULE: ./.build/db/restore-discarded.js
 var restore_discarded = __nccwpck_require__(90429);
 // EXTERNAL MODULE: external "node:fs/promises"
-var external_node_fs_promises_ = __nccwpck_require__(51455);
+var promises_ = __nccwpck_require__(51455);
 // EXTERNAL MODULE: external "node:os"
 var external_node_os_ = __nccwpck_require__(48161);
 // EXTERNAL MODULE: external "node:path"
@@ -3472,13 +3491,13 @@ async function prepareDataPath(pgRestore, archive) {
     const parts = listed.code === 0 ? splitArchive(listed.stdout) : undefined;
     if (!parts)
         return undefined;
-    const dir = await (0,external_node_fs_promises_.mkdtemp)((0,external_node_path_.join)((0,external_node_os_.tmpdir)(), 'rk-restore-'));
+    const dir = await (0,promises_.mkdtemp)((0,external_node_path_.join)((0,external_node_os_.tmpdir)(), 'rk-restore-'));
     // Also when the process exits before the restore removes it (a stopped step that could not wait).
     const atExit = () => (0,external_node_fs_.rmSync)(dir, { recursive: true, force: true });
     process.once('exit', atExit);
     const remove = async () => {
         process.off('exit', atExit);
-        await (0,external_node_fs_promises_.rm)(dir, { recursive: true, force: true });
+        await (0,promises_.rm)(dir, { recursive: true, force: true });
     };
     const fifo = (0,external_node_path_.join)(dir, 'data');
     try {
@@ -3488,8 +3507,8 @@ async function prepareDataPath(pgRestore, archive) {
         }
         const restList = (0,external_node_path_.join)(dir, 'rest.list');
         const dataList = (0,external_node_path_.join)(dir, 'data.list');
-        await (0,external_node_fs_promises_.writeFile)(restList, restoreList(parts.rest));
-        await (0,external_node_fs_promises_.writeFile)(dataList, restoreList(parts.data));
+        await (0,promises_.writeFile)(restList, restoreList(parts.rest));
+        await (0,promises_.writeFile)(dataList, restoreList(parts.data));
         return { fifo, restList, dataList, before: parts.before, remove };
     }
     catch (err) {
@@ -3998,7 +4017,7 @@ async function readSnapshotContents(path, format, pgRestore) {
     const sink = tocReader(contents);
     if (format === 'plain') {
         try {
-            await (0,external_node_stream_promises_namespaceObject.pipeline)((0,external_node_fs_.createReadStream)(path), sink);
+            await (0,promises_namespaceObject.pipeline)((0,external_node_fs_.createReadStream)(path), sink);
         }
         catch (err) {
             if (err instanceof errors/* RollbackKitError */.dp)
@@ -4766,7 +4785,7 @@ async function prepareOutputDir(dir, input) {
 /** Whether anything (a file, a folder, a broken link) is at `path`. */
 async function taken(path) {
     try {
-        await (0,external_node_fs_promises_.lstat)(path);
+        await (0,promises_.lstat)(path);
         return true;
     }
     catch (err) {
@@ -4787,9 +4806,9 @@ async function claimSnapshotPath(dir, base, format) {
             continue;
         try {
             if (format === 'directory')
-                await (0,external_node_fs_promises_.mkdir)(candidate);
+                await (0,promises_.mkdir)(candidate);
             else
-                await (await (0,external_node_fs_promises_.open)(candidate, 'wx')).close();
+                await (await (0,promises_.open)(candidate, 'wx')).close();
             return candidate;
         }
         catch (err) {
@@ -4959,7 +4978,7 @@ async function checkExportColumn(session, tables, column) {
  * and every file is created exclusively: an export never replaces a file, its own or another's.
  */
 async function exportRows(session, tables, column, since, dir) {
-    await (0,external_node_fs_promises_.mkdir)(dir);
+    await (0,promises_.mkdir)(dir);
     const out = [];
     for (const t of tables) {
         const file = exportFileName(t);
@@ -4970,7 +4989,7 @@ async function exportRows(session, tables, column, since, dir) {
         const sql = `COPY (SELECT * FROM ${table} WHERE ${table}.${(0,db_catalog/* quoteIdent */.v4)(column)} > '${since.toISOString()}' ORDER BY ${table}.${(0,db_catalog/* quoteIdent */.v4)(column)}) TO STDOUT WITH (FORMAT csv, HEADER true)`;
         const { to: copyTo } = await __nccwpck_require__.e(/* import() */ 901).then(__nccwpck_require__.t.bind(__nccwpck_require__, 26901, 19));
         const stream = session.query(copyTo(sql));
-        await (0,external_node_stream_promises_namespaceObject.pipeline)(stream, (0,external_node_fs_.createWriteStream)((0,external_node_path_.join)(dir, file), { flags: 'wx' }));
+        await (0,promises_namespaceObject.pipeline)(stream, (0,external_node_fs_.createWriteStream)((0,external_node_path_.join)(dir, file), { flags: 'wx' }));
         out.push({ table: `${t.schema}.${t.name}`, file, rows: stream.rowCount ?? 0 });
     }
     return out;
@@ -5175,9 +5194,9 @@ async function takeSnapshot(req, log) {
     catch (err) {
         // Nothing half-done: a snapshot that did not verify is not left where someone could trust it.
         if (path)
-            await (0,external_node_fs_promises_.rm)(path, { recursive: true, force: true }).catch(() => undefined);
+            await (0,promises_.rm)(path, { recursive: true, force: true }).catch(() => undefined);
         if (exportsDir)
-            await (0,external_node_fs_promises_.rm)(exportsDir, { recursive: true, force: true }).catch(() => undefined);
+            await (0,promises_.rm)(exportsDir, { recursive: true, force: true }).catch(() => undefined);
         // Whatever a stop interrupted (a query, pg_dump, the read back) failed because of it.
         if (req.signal?.aborted)
             throw snapshotStopped(where);
@@ -6140,7 +6159,7 @@ async function withPlanningSession(req, where, log, fn, onClose) {
         // Told when its backend is gone, and no later than PLANNING_CLOSE_MS: a server that does not
         // answer the Terminate does not hold the restore up.
         const gone = (0,db_session/* closeSession */.Vu)(session);
-        onClose?.(Promise.race([gone, (0,promises_.setTimeout)(PLANNING_CLOSE_MS, undefined, { ref: false })]).then(() => undefined));
+        onClose?.((0,bounded_wait/* within */.u)(gone, PLANNING_CLOSE_MS, undefined));
     }
 }
 /** How long the lock watcher waits for the planning session's backend to go before it connects all the same. */

@@ -9498,6 +9498,32 @@ const core = {
 
 /***/ }),
 
+/***/ 51699:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   u: () => (/* binding */ within)
+/* harmony export */ });
+/**
+ * A wait with an end: `promise`'s value, or `fallback` once `ms` have passed, whichever comes first.
+ *
+ * The timer keeps the process alive while it runs. A wait the run itself awaits must: when what it
+ * waits for holds no handle of its own (a session whose socket was unref'd so that it cannot delay
+ * the exit), an unref'd timer leaves Node's event loop empty, and Node exits, code 0, with the run
+ * half-done and nothing reported. The timer is cleared as soon as the promise settles, so it never
+ * delays the end either.
+ */
+function within(promise, ms, fallback) {
+    let timer;
+    const late = new Promise((resolve) => {
+        timer = setTimeout(() => resolve(fallback), ms);
+    });
+    return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
+
+
+/***/ }),
+
 /***/ 8005:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
@@ -11434,8 +11460,8 @@ function libpqEnv(t) {
 /* unused harmony export describeBlockers */
 /* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(77598);
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8005);
-/* harmony import */ var node_timers_promises__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(58500);
-/* harmony import */ var _session_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(14441);
+/* harmony import */ var _core_bounded_wait_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(51699);
+/* harmony import */ var _session_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(14441);
 /**
  * Lock waits. A snapshot or a restore must never wait forever behind another session (an idle
  * transaction, a stuck migration): our sessions run under a lock timeout, and while they run a
@@ -11506,7 +11532,7 @@ async function cancelOn(session, pid, opts) {
 async function cancelQuery(target, pid, log, opts = {}) {
     try {
         // Bounded as the watcher's queries are: a cancel on a stalled connection must end too.
-        await (0,_session_js__WEBPACK_IMPORTED_MODULE_3__/* .withSession */ .fQ)(target, (s) => cancelOn(s, pid, opts), { queryDeadline: opts.queryDeadline ?? WATCH_DEADLINE });
+        await (0,_session_js__WEBPACK_IMPORTED_MODULE_2__/* .withSession */ .fQ)(target, (s) => cancelOn(s, pid, opts), { queryDeadline: opts.queryDeadline ?? WATCH_DEADLINE });
     }
     catch (err) {
         log.debug(`Could not cancel the query of pid ${pid}: ${err.message}`);
@@ -11520,7 +11546,7 @@ async function watchBlockers(target, applicationName, log, opts = {}) {
     let session;
     const deadline = opts.queryDeadline ?? WATCH_DEADLINE;
     try {
-        session = await (0,_session_js__WEBPACK_IMPORTED_MODULE_3__/* .connect */ .Ng)(target, { queryDeadline: deadline });
+        session = await (0,_session_js__WEBPACK_IMPORTED_MODULE_2__/* .connect */ .Ng)(target, { queryDeadline: deadline });
     }
     catch (err) {
         log.debug(`Not watching for blocking sessions: ${err.message}`);
@@ -11596,8 +11622,8 @@ async function watchBlockers(target, applicationName, log, opts = {}) {
         cancelled: () => cancelled,
         async stop() {
             clearInterval(timer);
-            const polled = await Promise.race([polling.then(() => true), (0,node_timers_promises__WEBPACK_IMPORTED_MODULE_2__.setTimeout)(STOP_WAIT_MS, false, { ref: false })]);
-            (0,_session_js__WEBPACK_IMPORTED_MODULE_3__/* .closeSession */ .Vu)(session);
+            const polled = await (0,_core_bounded_wait_js__WEBPACK_IMPORTED_MODULE_3__/* .within */ .u)(polling.then(() => true), STOP_WAIT_MS, false);
+            (0,_session_js__WEBPACK_IMPORTED_MODULE_2__/* .closeSession */ .Vu)(session);
             // A poll still in flight (a stalled connection) fails as its connection closes.
             if (!polled)
                 session.connection?.stream?.destroy?.();
@@ -18405,8 +18431,8 @@ var sql_split = __nccwpck_require__(37063);
 var connection = __nccwpck_require__(401);
 // EXTERNAL MODULE: external "node:stream"
 var external_node_stream_ = __nccwpck_require__(57075);
-// EXTERNAL MODULE: external "node:timers/promises"
-var promises_ = __nccwpck_require__(58500);
+// EXTERNAL MODULE: ./.build/core/bounded-wait.js
+var bounded_wait = __nccwpck_require__(51699);
 // EXTERNAL MODULE: ./.build/core/process.js
 var core_process = __nccwpck_require__(95713);
 // EXTERNAL MODULE: ./.build/db/catalog.js
@@ -18420,7 +18446,7 @@ var patterns = __nccwpck_require__(15570);
 // EXTERNAL MODULE: ./.build/db/pg-tools.js
 var pg_tools = __nccwpck_require__(61934);
 // EXTERNAL MODULE: external "node:stream/promises"
-var external_node_stream_promises_ = __nccwpck_require__(46466);
+var promises_ = __nccwpck_require__(46466);
 // EXTERNAL MODULE: ./.build/db/restore-discarded.js
 var restore_discarded = __nccwpck_require__(90429);
 // EXTERNAL MODULE: external "node:fs/promises"
@@ -19032,7 +19058,7 @@ async function readSnapshotContents(path, format, pgRestore) {
     const sink = tocReader(contents);
     if (format === 'plain') {
         try {
-            await (0,external_node_stream_promises_.pipeline)((0,external_node_fs_.createReadStream)(path), sink);
+            await (0,promises_.pipeline)((0,external_node_fs_.createReadStream)(path), sink);
         }
         catch (err) {
             if (err instanceof errors/* RollbackKitError */.dp)
@@ -19907,7 +19933,7 @@ async function withPlanningSession(req, where, log, fn, onClose) {
         // Told when its backend is gone, and no later than PLANNING_CLOSE_MS: a server that does not
         // answer the Terminate does not hold the restore up.
         const gone = (0,db_session/* closeSession */.Vu)(session);
-        onClose?.(Promise.race([gone, (0,promises_.setTimeout)(PLANNING_CLOSE_MS, undefined, { ref: false })]).then(() => undefined));
+        onClose?.((0,bounded_wait/* within */.u)(gone, PLANNING_CLOSE_MS, undefined));
     }
 }
 /** How long the lock watcher waits for the planning session's backend to go before it connects all the same. */
@@ -20602,7 +20628,7 @@ const LOCK_CLOSE_MS = 2000;
  */
 async function unlockRollback(session) {
     await (0,lock/* releaseMigrationLock */.Dv)(session, ROLLBACK_LOCK_KEY);
-    await Promise.race([(0,db_session/* closeSession */.Vu)(session), (0,promises_.setTimeout)(LOCK_CLOSE_MS, undefined, { ref: false })]);
+    await (0,bounded_wait/* within */.u)((0,db_session/* closeSession */.Vu)(session), LOCK_CLOSE_MS, undefined);
 }
 /** The plan an earlier run for this incident wrote down and did not finish, which this run finishes. */
 function unfinishedPlan(row) {
@@ -20936,7 +20962,7 @@ async function rollbackPhases(request, deps, log, heartbeat) {
     if (nothingPlanned && !verifyOnly) {
         record.status = 'nothing-to-do';
         // The cascade guard says why in its own words (the workflows look for them in the timeline).
-        const notAgain = record.components.flatMap((c) => c.notes).find((n) => n.startsWith(outcome/* NOT_ROLLED_BACK_AGAIN */.OD));
+        const notAgain = guardNote(record);
         for (const phase of ['notify-start', 'app', 'snapshot', 'database', 'environment', 'verify']) {
             timeline.skip(phase, !notAgain ? 'an earlier run already rolled this back; nothing to do' : phase === 'app' ? notAgain : 'not rolled back again (the app row says why)');
         }
@@ -20989,9 +21015,10 @@ async function rollbackPhases(request, deps, log, heartbeat) {
                 }
                 if ((0,promote/* changedProduction */.QF)(outcome.status))
                     changed = true;
-                // Finishing what an earlier run left (a lock) is work done: the row says what it did.
+                // Finishing what an earlier run left (a lock) is work done: the row says what it did. When
+                // the cascade guard stopped the run, its words lead the row (the workflows look for them).
                 if (unfinished && outcome.status === 'already-current')
-                    await finished(t.end('ok', log.redact(outcome.notes.slice(1).join(' ') || `finished: ${unfinished}`)));
+                    await finished(t.end('ok', log.redact(outcome.notes.slice(outcome.putThereByRollback ? 0 : 1).join(' ') || `finished: ${unfinished}`)));
                 else
                     await finished(t.end(outcome.status === 'already-current' ? 'nothing-to-do' : 'ok', log.redact(outcome.notes[0] ?? outcome.status)));
             }
@@ -21151,9 +21178,18 @@ async function rollbackPhases(request, deps, log, heartbeat) {
             await finished(vt.end('failed', redact(err)));
         }
     }
-    if (record.status === 'rolled-back' && !changed)
+    if (record.status === 'rolled-back' && !changed) {
         record.status = 'nothing-to-do';
+        // Only a lock was finished (Netlify): the cascade guard's words still say why nothing went back.
+        const notAgain = guardNote(record);
+        if (notAgain)
+            record.nextSteps.push(notAgain);
+    }
     return await closeOut(record, timeline, notify, deps, finish);
+}
+/** The cascade guard's note, when a component's provider left production alone because a rollback put it there. */
+function guardNote(record) {
+    return record.components.flatMap((c) => c.notes).find((n) => n.startsWith(outcome/* NOT_ROLLED_BACK_AGAIN */.OD));
 }
 /** report and notify-end: always run (except dry runs), never change the outcome. */
 async function closeOut(record, timeline, notify, deps, finish) {
@@ -22701,6 +22737,7 @@ class PageGuard {
 /* harmony export */   OD: () => (/* binding */ NOT_ROLLED_BACK_AGAIN),
 /* harmony export */   gX: () => (/* binding */ notPutBackAgain)
 /* harmony export */ });
+/* unused harmony export PERHAPS_A_REPEAT */
 /**
  * What every promote-previous provider returns: the same shape as Vercel's result (status, from,
  * to, the releases passed over with the reason, plain notes for the summary) plus what was frozen
@@ -22720,16 +22757,25 @@ function nextPoll(intervalMs, deadline, now) {
 /** How the note of the rollback-cascade guard begins: the workflows and the pipeline recognise it by this. */
 const NOT_ROLLED_BACK_AGAIN = 'Not rolled back again: this deployment was put there by a rollback';
 /**
+ * How the note of the guard goes on when this run's `from` did not name the deployment in
+ * production (none given, or one that proves nothing: a production URL, a commit it records none
+ * of): the event may be one an earlier run of this same incident already handled (a re-delivery,
+ * a re-run), not a failure of what that rollback put back. The workflows look for these words.
+ */
+const PERHAPS_A_REPEAT = 'This run cannot tell which rollback that was';
+/**
  * The note of an automatic run that found production put there by a rollback and left it: an
  * outage that outlasts a rollback is most likely not the deploy's, and walking production back
  * release by release would not fix it. `how` says what the platform recorded; `status` where the
- * platform reports its own outages. `fromGoesFurther`: whether a person's run with from naming
- * `current` goes further back on this platform (Vercel, Netlify); elsewhere "previous" from a
- * rollback's copy would find the release rolled back from again, so only a target does.
+ * platform reports its own outages.
  */
-function notPutBackAgain(current, how, status, fromGoesFurther = true) {
-    const further = fromGoesFurther ? `with from naming ${current}, or name the deployment in target` : 'naming the release to go back to in target';
-    return `${NOT_ROLLED_BACK_AGAIN} (${current}: ${how}); the outage is likely not the deploy's — check the database, third-party services (payments, auth, email) and ${status} first. A person decides whether to go further back: run the rollback by hand ${further}.`;
+function notPutBackAgain(current, how, status, opts) {
+    const further = opts.fromGoesFurther ?? true ? `with from naming ${current}, or name the deployment in target` : 'naming the release to go back to in target';
+    const check = `check the database, third-party services (payments, auth, email) and ${status} first`;
+    const person = `A person decides whether to go further back: run the rollback by hand ${further}.`;
+    if (opts.fromNamesIt)
+        return `${NOT_ROLLED_BACK_AGAIN} (${current}: ${how}); the outage is likely not the deploy's — ${check}. ${person}`;
+    return `${NOT_ROLLED_BACK_AGAIN} (${current}: ${how}). ${PERHAPS_A_REPEAT}, as its from does not name ${current}: either an earlier run of this same incident put it there and this run only repeats that one (a re-run, or a re-delivered event: what that run did is on its incident issue), or another rollback did and ${current} failed its checks too, so the outage is likely not the deploy's — ${check}. ${person}`;
 }
 
 
@@ -23354,8 +23400,8 @@ var http_deadline = __nccwpck_require__(97096);
  * another image makes the app half rolled back: reported by machine id, and a re-run updates only
  * the machines still left. Because no release records a rollback, each machine carries a note of the
  * images it was rolled back from (model.ts), and "previous" never picks one of those again. A run
- * started by a deployment event never moves machines already moved back to an older release
- * (the rollback cascade: notPutBackAgain).
+ * started by a deployment event never moves machines already moved back to an older release, by
+ * rollback-kit or by `fly deploy --image <older image>` (the rollback cascade: notPutBackAgain).
  */
 
 
@@ -23409,6 +23455,42 @@ function skipReason(r, current, rolledBack = new Set()) {
     return undefined;
 }
 const STOPPED = new Set(['stopped', 'suspended']);
+/**
+ * Whether the release every machine runs (`current`, the newest release with their image) was put
+ * there by a rollback, and from what. Two ways: the machines run a release older than the newest
+ * completed one, which no deploy does (rollback-kit updates machines, making no release; its note on
+ * them names what it moved them off: `noted`); or `current` deployed again the image of an older
+ * release after a completed release of another image had replaced it, which is how Fly's own
+ * rollback guide rolls back (`fly deploy --image <older image>` makes a new release with the old
+ * image). A new release with the image it replaced (`fly secrets set`, a config change) is not one:
+ * the release between must carry another image.
+ */
+function movedBackOf(all, current, noted) {
+    const newest = all.find((r) => RELEASE_DONE.has(r.status));
+    if (newest && newest.version > current.version) {
+        return {
+            current,
+            from: noted,
+            serves: ` although release v${newest.version} is newer`,
+            how: noted
+                ? `the machines run it although v${newest.version} is newer: rollback-kit's note on them says they were rolled back from ${noted.imageRef} (v${noted.version})`
+                : `the machines run it although v${newest.version} is newer, and no deploy moves machines back: something rolled them back (no rollback-kit note on them)`,
+        };
+    }
+    if (!current.imageRef)
+        return undefined;
+    const older = all.filter((r) => r.version < current.version);
+    const replaced = older.find((r) => RELEASE_DONE.has(r.status) && r.imageRef && r.imageRef !== current.imageRef);
+    const source = replaced && older.find((r) => r.version < replaced.version && r.imageRef === current.imageRef);
+    if (!replaced || !source)
+        return undefined;
+    return {
+        current,
+        from: replaced,
+        serves: `, which deploys again the image of release v${source.version} (${current.imageRef}) after v${replaced.version} replaced it`,
+        how: `it deploys again the image of v${source.version} (${current.imageRef}) after v${replaced.version} replaced it, as \`fly deploy --image <older image>\` does to roll back`,
+    };
+}
 async function promoteOnFly(opts, log) {
     log.secret(opts.token);
     const app = opts.app.trim();
@@ -23442,9 +23524,11 @@ async function promoteOnFly(opts, log) {
     }
     // The newest code still serving is what is being rolled back from.
     const current = served.map((s) => s.release).filter((r) => !!r).sort((a, b) => b.version - a.version)[0];
+    // The image from names, when it names a release (or an image) at all: proven, unlike a URL or an unmatched SHA.
+    let fromImage;
     if (fromRef) {
         const from = all.find((r) => matches(fromRef, r));
-        const fromImage = fromRef.kind === 'image' ? fromRef.image : from?.imageRef;
+        fromImage = fromRef.kind === 'image' ? fromRef.image : from?.imageRef;
         if (fromRef.kind === 'url')
             warnUnproven(log, opts.from, 'is a URL, which names a Fly app, not one of its releases');
         else if (fromRef.kind === 'sha' && !fromImage)
@@ -23457,21 +23541,14 @@ async function promoteOnFly(opts, log) {
             return { ...base, status: 'already-current', from: info(current, images[0]), to: info(current, images[0]), notes: [note] };
         }
     }
-    // Machines all on a release older than the newest completed one were moved back: by an earlier
-    // rollback (whose note on the machines names what it moved them off), as no deploy does that.
-    const newest = all.find((r) => RELEASE_DONE.has(r.status));
-    const movedBack = images.length === 1 && current && newest && newest.version > current.version ? { current, newest, from: releaseOf([...rolledBackFrom(machines)].at(-1)) } : undefined;
+    const movedBack = images.length === 1 && current ? movedBackOf(all, current, releaseOf([...rolledBackFrom(machines)].at(-1))) : undefined;
     // The rollback cascade (vercel/rollback.ts): the release a rollback put back failing its checks
     // for an outage that is not the deploy's must not start another rollback, release by release. A
     // person may go further back with a target ("previous" stops at the re-run guard below).
     if (opts.automatic && movedBack) {
-        const { from } = movedBack;
-        const how = from
-            ? `the machines run it although v${movedBack.newest.version} is newer: rollback-kit's note on them says they were rolled back from ${from.imageRef} (v${from.version})`
-            : `the machines run it although v${movedBack.newest.version} is newer, and no deploy moves machines back: something rolled them back (no rollback-kit note on them)`;
-        const note = (0,outcome/* notPutBackAgain */.gX)(`v${movedBack.current.version}`, how, "Fly.io's status page", false);
+        const note = (0,outcome/* notPutBackAgain */.gX)(`v${movedBack.current.version}`, movedBack.how, "Fly.io's status page", { fromGoesFurther: false, fromNamesIt: !!fromImage });
         log.warning(note);
-        return { ...base, status: 'already-current', from: info(current), to: info(current), notes: [note], rolledBackFrom: from?.id, putThereByRollback: true };
+        return { ...base, status: 'already-current', from: info(current), to: info(current), notes: [note], rolledBackFrom: movedBack.from?.id, putThereByRollback: true };
     }
     let target;
     const skipped = [];
@@ -23490,9 +23567,9 @@ async function promoteOnFly(opts, log) {
             throw new errors/* RollbackKitError */.dp(`The machines of app ${app} run images that match no release (${images.join(', ')}), so "previous" has no meaning here.`, 'Name the release to put back in target (v12).');
         }
         if (movedBack) {
-            const note = `App ${app} serves release v${current.version} although release v${movedBack.newest.version} is newer: an earlier rollback has already moved it back. Nothing to do; to go further back, name the release in target.`;
+            const note = `App ${app} serves release v${current.version}${movedBack.serves}: an earlier rollback has already moved it back. Nothing to do; to go further back, name the release in target.`;
             log.info(note);
-            // The machines' note names the images rolled back from, the last rollback's last (below).
+            // What that rollback moved production off (movedBackOf).
             return { ...base, status: 'already-current', from: info(current), to: info(current), notes: [note], rolledBackFrom: movedBack.from?.id };
         }
         const rolledBack = rolledBackFrom(machines);
@@ -23855,7 +23932,7 @@ async function revertWithPullRequest(opts, log) {
         const how = names.length
             ? `${base} is the merge of rollback-kit's rollback to ${merged_short(found?.target ?? names[0])}${found?.from ? `, made from ${merged_short(found.from)}` : ''}`
             : `${base} has exactly the files of ${merged_short(found.target)} again, which only a rollback (or a revert by hand) makes`;
-        const note = (0,outcome/* notPutBackAgain */.gX)(merged_short(head), how, "your hosting platform's status page", false);
+        const note = (0,outcome/* notPutBackAgain */.gX)(merged_short(head), how, "your hosting platform's status page", { fromGoesFurther: false, fromNamesIt: !!fromRev });
         log.warning(note);
         return { status: 'already-current', fromSha: head, toSha: found?.target ?? head, reverted: [], notes: [note], rolledBackFrom: found?.from, putThereByRollback: true };
     }
@@ -24086,7 +24163,7 @@ async function lockDeploy(c, deployId) {
  * auto publishing was stopped) are no such evidence, and a `from` naming the published deploy says
  * it is bad whatever else the list shows. A run started by a deployment event never restores over a
  * deploy an earlier rollback published, whatever from and target say (the rollback cascade:
- * notPutBackAgain).
+ * notPutBackAgain), but does lock it when that rollback could not.
  */
 
 
@@ -24192,18 +24269,27 @@ async function promoteOnNetlify(opts, log) {
     const base = { skipped: [], frozen: frozenState(name, published) };
     // When the goal state is already reached (an earlier run restored but could not lock, or the
     // target is simply published), finish the freeze rather than report a site that still publishes.
-    const alreadyCurrent = async (rolledBackFrom, note) => {
-        log.info(note);
+    // The cascade guard does too (`guard`): locking changes nothing that serves and is undone with one
+    // click, while a rollback left unlocked lets the next production build publish over it unchecked,
+    // so an earlier rollback that failed half-way is finished, never walked further back.
+    const alreadyCurrent = async (rolledBackFrom, note, guard = false) => {
+        if (guard)
+            log.warning(note);
+        else
+            log.info(note);
+        const put = guard ? { putThereByRollback: true } : {};
         if (published.locked)
-            return { ...base, status: 'already-current', from: rollback_info(published), to: rollback_info(published), notes: [note], rolledBackFrom };
+            return { ...base, status: 'already-current', from: rollback_info(published), to: rollback_info(published), notes: [note], rolledBackFrom, ...put };
         if (opts.dryRun) {
             const unfinished = `lock deploy ${published.id}, so that new builds stop publishing over it`;
-            return { ...base, status: 'already-current', from: rollback_info(published), to: rollback_info(published), notes: [note, `Dry run: it is not locked; a real run would ${unfinished}.`], rolledBackFrom, unfinished };
+            return { ...base, status: 'already-current', from: rollback_info(published), to: rollback_info(published), notes: [note, `Dry run: it is not locked; a real run would ${unfinished}.`], rolledBackFrom, unfinished, ...put };
         }
-        const locked = await calling(ctx(`locking deploy ${published.id}`), () => lockDeploy(c, published.id));
+        const locked = await calling(ctx(`locking deploy ${published.id}`), () => lockDeploy(c, published.id)).catch((err) => {
+            throw new errors/* RollbackKitError */.dp(`${note} Deploy ${published.id} is not locked, and locking it failed, so the next production build will publish over it: ${err.message}`, 'Stop auto publishing now: Netlify → the site → Deploys → "Stop auto publishing", or re-run the step (it locks the published deploy).');
+        });
         const frozen = frozenState(name, { ...published, locked: locked.locked ?? true });
         log.warning(`${frozen.what} ${frozen.undo ?? ''}`.trim());
-        return { ...base, frozen, status: 'already-current', from: rollback_info(published), to: rollback_info(published), notes: [note, `${frozen.what} ${frozen.undo ?? ''}`.trim()], rolledBackFrom };
+        return { ...base, frozen, status: 'already-current', from: rollback_info(published), to: rollback_info(published), notes: [note, `${frozen.what} ${frozen.undo ?? ''}`.trim()], rolledBackFrom, ...put };
     };
     const fromSays = from && compareFrom(from, published);
     if (fromSays === 'unproven') {
@@ -24256,9 +24342,7 @@ async function promoteOnNetlify(opts, log) {
     if (opts.automatic && earlier?.put === 'rollback') {
         const { wasLive, replaced } = earlier;
         const how = `${wasLive.id}, newer, was published before it${replaced.id !== wasLive.id ? ` (${replaced.id} last)` : ''}, so an earlier rollback put it back`;
-        const note = (0,outcome/* notPutBackAgain */.gX)(published.id, how, "Netlify's status page");
-        log.warning(note);
-        return { ...base, status: 'already-current', from: rollback_info(published), to: rollback_info(published), notes: [note], rolledBackFrom: replaced.id, putThereByRollback: true };
+        return alreadyCurrent(replaced.id, (0,outcome/* notPutBackAgain */.gX)(published.id, how, "Netlify's status page", { fromNamesIt: fromNamesPublished }), true);
     }
     if (opts.automatic && earlier?.put === 'unknown') {
         // Not knowing must not let an event walk production back: stop, and leave it to a person.
@@ -24444,8 +24528,8 @@ async function rollback(client, id) {
  * Puts an earlier Railway deployment of a service back: find the live deployment, choose the
  * target (the newest older deployment Railway allows a rollback to), ask for `deploymentRollback`,
  * then poll the service's latest deployment until it is SUCCESS. Safe to repeat: a `from` that is no
- * longer live, a target that already is, or a live deployment that already runs the code below the
- * target (an earlier rollback) is reported as already-current and nothing is changed. A rollback is a
+ * longer live, a target that already is, or a live deployment that already runs the code of one below
+ * the target (an earlier rollback, to "previous" or to a named deployment) is reported as already-current and nothing is changed. A rollback is a
  * new deployment copying the target's meta (commit, image), so a copy is known only by that code:
  * when neither the live deployment nor the one it could be a copy of carries any, and `from` does
  * not name the live deployment, the step refuses rather than risk putting the bad release back. An
@@ -24511,14 +24595,15 @@ function rollback_compareFrom(from, live) {
     return live.commitHash.toLowerCase().startsWith(from.value) ? 'names-live' : 'not-live';
 }
 /**
- * Whether the live deployment is an earlier rollback's copy of `below` (the release under the one
- * "previous" would pick). A copy carries its source's commit and image, so equal code says yes and
- * code on one side only says no; with no code on either side nothing can be told.
+ * Whether the live deployment could be an earlier rollback's copy of `older` (one older than the
+ * release "previous" would pick, so a release of other code lies between them). A copy carries its
+ * source's commit and image, so equal code says yes and code on one side only says no; with no code
+ * on either side nothing can be told.
  */
-function copyOf(live, below) {
-    if (!below)
+function copyOf(live, older) {
+    if (!older)
         return 'no';
-    const [a, b] = [codeOf(live), codeOf(below)];
+    const [a, b] = [codeOf(live), codeOf(older)];
     if (a && b)
         return a === b ? 'yes' : 'no';
     return a || b ? 'no' : 'unknown';
@@ -24544,8 +24629,12 @@ function railway_rollback_skipReason(d, live) {
 }
 /**
  * What "previous" means from the live deployment: the newest older one Railway allows a rollback
- * to with other code (with those passed over and why), and the release below it, the first that
- * did not fail. Reads only as far as it must.
+ * to with other code (with those passed over and why). Then whether the live deployment is a copy
+ * an earlier rollback made: a rollback to "previous" copies the release right below that target, a
+ * rollback to a named target any older one, so every older deployment that did not fail is compared
+ * until one has the live deployment's code (or, when the live one has none, none either: then it
+ * cannot be told). Reads only as far as it must: to the end of the list when the live deployment is
+ * no copy.
  */
 async function previousOf(read, live) {
     const skipped = [];
@@ -24561,12 +24650,17 @@ async function previousOf(read, live) {
         skipped.push({ id: r.value.id, reason });
     }
     if (!target)
-        return { skipped, seen };
+        return { skipped, seen, copy: 'no' };
+    let below;
     for (let r = await read(); !r.done; r = await read()) {
-        if (!FAILED.has(r.value.status))
-            return { target, below: r.value, skipped, seen };
+        if (FAILED.has(r.value.status))
+            continue;
+        below ??= r.value;
+        const copy = copyOf(live, r.value);
+        if (copy !== 'no')
+            return { target, skipped, seen, copy, source: r.value, below };
     }
-    return { target, skipped, seen };
+    return { target, skipped, seen, copy: 'no', below };
 }
 async function promoteOnRailway(opts, log) {
     log.secret(opts.token);
@@ -24641,23 +24735,25 @@ async function promoteOnRailway(opts, log) {
         return { ...base, status: 'already-current', from: railway_rollback_info(live), to: railway_rollback_info(live), notes: [note] };
     }
     const skipped = newer.map((d) => ({ id: d.id, reason: `newer than the live deployment, status ${d.status}` }));
-    // "previous", and the release below it: a live deployment with that release's code is an earlier
-    // rollback's copy (a rollback is a new deployment carrying its source's code).
+    // "previous", and the releases below it: a live deployment with the code of one of them is an
+    // earlier rollback's copy (a rollback is a new deployment carrying its source's code).
     const previous = !targetId || opts.automatic ? await previousOf(olderReader(), live) : undefined;
-    const copy = previous?.target ? copyOf(live, previous.below) : 'no';
+    const copy = previous?.copy ?? 'no';
+    // What the copy is of, as the notes name it: the release below "previous", or an older one a rollback named.
+    const copied = (source) => `${source.id}, ${source === previous?.below ? 'the release before' : 'older than'} ${previous.target.id}`;
     // The rollback cascade (vercel/rollback.ts): the copy an earlier rollback made failing its checks
     // for an outage that is not the deploy's must not start another rollback, release by release. A
     // person may go further back with a target ("previous" from the copy is the release rolled back from).
     if (opts.automatic && copy === 'yes') {
-        const how = `it runs the same ${live.commitHash ? `commit ${live.commitHash.slice(0, 7)}` : `image ${live.image}`} as ${previous.below.id}, the release before ${previous.target.id}, and was made after both: an earlier rollback put it back`;
-        const note = (0,outcome/* notPutBackAgain */.gX)(live.id, how, "Railway's status page", false);
+        const how = `it runs the same ${live.commitHash ? `commit ${live.commitHash.slice(0, 7)}` : `image ${live.image}`} as ${copied(previous.source)}, and was made after both: an earlier rollback put it back`;
+        const note = (0,outcome/* notPutBackAgain */.gX)(live.id, how, "Railway's status page", { fromGoesFurther: false, fromNamesIt: fromSays === 'names-live' });
         log.warning(note);
         return { ...base, status: 'already-current', from: railway_rollback_info(live), to: railway_rollback_info(live), notes: [note], rolledBackFrom: previous.target.id, putThereByRollback: true };
     }
     if (opts.automatic && copy === 'unknown') {
         // Not knowing must not let an event walk production back. Not even a from naming the live
         // deployment settles it here: the event of a rollback's copy names the copy.
-        throw new errors/* RollbackKitError */.dp(`Railway cannot tell whether the live deployment ${live.id} is the bad release or a copy of ${previous.below.id} made by an earlier rollback: neither carries a commit or an image (a \`railway up\` upload records none). This run was started by a deployment event, and rolling back from a rollback's copy would walk production back release by release, so nothing was changed.`, `Check ${live.id} in the Railway dashboard. If it is the bad deployment itself, run the rollback by hand with from: ${live.id} (its deployment id); if a rollback made it, the outage is likely not the deploy's: check the database, third-party services and Railway's status page.`);
+        throw new errors/* RollbackKitError */.dp(`Railway cannot tell whether the live deployment ${live.id} is the bad release or a copy of ${previous.source.id} made by an earlier rollback: neither carries a commit or an image (a \`railway up\` upload records none). This run was started by a deployment event, and rolling back from a rollback's copy would walk production back release by release, so nothing was changed.`, `Check ${live.id} in the Railway dashboard. If it is the bad deployment itself, run the rollback by hand with from: ${live.id} (its deployment id); if a rollback made it, the outage is likely not the deploy's: check the database, third-party services and Railway's status page.`);
     }
     let target;
     if (targetId) {
@@ -24705,13 +24801,14 @@ async function promoteOnRailway(opts, log) {
         if (!target) {
             throw new errors/* RollbackKitError */.dp(`No earlier deployment of the ${where} can take over from ${live.id}: ${previous.seen} older deployment(s) checked, none that Railway allows a rollback to with other code.${(0,outcome/* describeSkipped */.At)(skipped)}`, 'Name the deployment to return to in target, or use provider git-revert to build the previous code again.');
         }
-        // A rollback leaves the live deployment running the code of the one below the bad release. A
-        // second "previous" would then pick the bad release again: stop, and ask for an explicit target.
+        // A rollback leaves the live deployment running the code of a release below the bad one (the one
+        // right below for "previous", any for a named target). A second "previous" would then pick the
+        // bad release again: stop, and ask for an explicit target.
         // This holds even for a from naming the live deployment: "previous" goes by creation order, so
         // past a rollback's copy it would find the release rolled back from, not an older one.
-        const below = previous.below;
+        const source = previous.source;
         if (copy === 'yes') {
-            const note = `The live deployment ${live.id} runs the same code as ${below.id}, the release before ${target.id}: an earlier rollback has already put it back. Nothing to do; to go elsewhere, name the deployment in target.`;
+            const note = `The live deployment ${live.id} runs the same code as ${copied(source)}: an earlier rollback has already put it back. Nothing to do; to go elsewhere, name the deployment in target.`;
             log.info(note);
             // "previous" found the deployment the copy replaced: the rollback was made from it.
             return { ...base, status: 'already-current', from: railway_rollback_info(live), to: railway_rollback_info(live), skipped, notes: [note], rolledBackFrom: target.id };
@@ -24719,7 +24816,7 @@ async function promoteOnRailway(opts, log) {
         // Without code on either side only a from naming the live deployment by itself (its id, or a
         // commit it carries) says it is the bad release and not an earlier rollback's copy.
         if (copy === 'unknown' && fromSays !== 'names-live') {
-            throw new errors/* RollbackKitError */.dp(`Railway cannot tell whether the live deployment ${live.id} is the bad release or a copy of ${below.id} made by an earlier rollback: neither carries a commit or an image (a \`railway up\` upload records none), and ${from ? `from (${from.value}) is a commit SHA that cannot be compared with it` : 'no from was given'}. If it is such a copy, "previous" (${target.id}) is the release that rollback replaced, so nothing was changed.`, `Check ${live.id} in the Railway dashboard. If it is the bad deployment itself, not a rollback, run again with from: ${live.id} (its deployment id); if it is a rollback, nothing needs doing. To put a given deployment back, name it in target (target: <deployment id>).`);
+            throw new errors/* RollbackKitError */.dp(`Railway cannot tell whether the live deployment ${live.id} is the bad release or a copy of ${source.id} made by an earlier rollback: neither carries a commit or an image (a \`railway up\` upload records none), and ${from ? `from (${from.value}) is a commit SHA that cannot be compared with it` : 'no from was given'}. If it is such a copy, "previous" (${target.id}) is the release that rollback replaced, so nothing was changed.`, `Check ${live.id} in the Railway dashboard. If it is the bad deployment itself, not a rollback, run again with from: ${live.id} (its deployment id); if it is a rollback, nothing needs doing. To put a given deployment back, name it in target (target: <deployment id>).`);
         }
     }
     log.info(`Plan: roll back the ${where}`);
@@ -24977,7 +25074,7 @@ async function promoteOnRender(opts, log) {
     if (opts.automatic && live.trigger === 'rollback') {
         const replaced = replacedDeploy(all, live);
         const how = `Render made it with trigger rollback${replaced ? `, replacing ${replaced.id}` : ''}${live.createdAt ? ` at ${new Date(live.createdAt).toISOString()}` : ''}`;
-        const note = (0,outcome/* notPutBackAgain */.gX)(live.id, how, "Render's status page", false);
+        const note = (0,outcome/* notPutBackAgain */.gX)(live.id, how, "Render's status page", { fromGoesFurther: false, fromNamesIt: fromSays === 'names-live' });
         log.warning(note);
         return { ...base, status: 'already-current', from: render_rollback_info(live), to: render_rollback_info(live), notes: [note], rolledBackFrom: replaced?.id, putThereByRollback: true };
     }
@@ -25500,7 +25597,7 @@ async function promoteOnVercel(opts, log) {
         const how = back
             ? `production was ${back.type === 'rollback' ? 'rolled back' : 'moved back by a promotion'} to it from ${back.from}${when(back.requestedAt)}`
             : 'Vercel has automatic production domain assignment off for the project, which only an instant rollback does';
-        const note = (0,outcome/* notPutBackAgain */.gX)(current.id, how, 'Vercel\'s status page (https://www.vercel-status.com)');
+        const note = (0,outcome/* notPutBackAgain */.gX)(current.id, how, 'Vercel\'s status page (https://www.vercel-status.com)', { fromNamesIt: fromNamesCurrent });
         log.warning(note);
         return { ...base, status: 'already-current', from: vercel_rollback_info(current), to: vercel_rollback_info(current), notes: [note], rolledBackFrom: back?.from, putThereByRollback: true };
     }

@@ -3293,8 +3293,6 @@ var errors = __nccwpck_require__(8005);
 var connection = __nccwpck_require__(2033);
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
-;// CONCATENATED MODULE: external "node:timers/promises"
-const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
 ;// CONCATENATED MODULE: external "node:stream"
 const external_node_stream_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream");
 ;// CONCATENATED MODULE: ./.build/db/session.js
@@ -3733,7 +3731,7 @@ async function watchBlockers(target, applicationName, log, opts = {}) {
         cancelled: () => cancelled,
         async stop() {
             clearInterval(timer);
-            const polled = await Promise.race([polling.then(() => true), sleep(STOP_WAIT_MS, false, { ref: false })]);
+            const polled = await within(polling.then(() => true), STOP_WAIT_MS, false);
             closeSession(session);
             // A poll still in flight (a stalled connection) fails as its connection closes.
             if (!polled)
@@ -3779,6 +3777,8 @@ function lockTimeoutError(what, seconds, blockers, state, log, facts = {}) {
     return new RollbackKitError(`${what} stopped: a lock was not granted within lock-timeout-seconds (${seconds} s), ${who}.`, `${state} Once that session has finished or been ended${end}, run again; or raise lock-timeout-seconds.`, { ...facts, blocked: true });
 }
 
+;// CONCATENATED MODULE: external "node:timers/promises"
+const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
 // EXTERNAL MODULE: ./.build/migrations/sql-split.js + 1 modules
 var sql_split = __nccwpck_require__(9247);
 ;// CONCATENATED MODULE: ./.build/migrations/lock.js
