@@ -22920,10 +22920,10 @@ async function runRollbackCommand(opts, log) {
     const vars = { ROLLBACK_TARGET: opts.target, ROLLBACK_FROM: opts.from ?? '', ROLLBACK_REASON: opts.reason ?? '' };
     log.info(`Rollback command (bash, limit ${opts.timeoutSeconds} s) with ROLLBACK_TARGET=${vars.ROLLBACK_TARGET}${opts.from ? ` ROLLBACK_FROM=${opts.from}` : ''}:`);
     // A URL written into the command (a connection string) is shown as its output's are.
-    log.info(`  ${(0,url_secrets/* hideUrlSecrets */.BF)(command)}`);
+    log.info(`  ${(0,url_secrets/* hideUrlSecrets */.BF)(log.redact(command))}`);
     if (verify) {
         log.info('Then the verify command, within the same limit:');
-        log.info(`  ${(0,url_secrets/* hideUrlSecrets */.BF)(verify)}`);
+        log.info(`  ${(0,url_secrets/* hideUrlSecrets */.BF)(log.redact(verify))}`);
     }
     const unguarded = opts.automatic ? [NO_CASCADE_GUARD] : [];
     for (const note of unguarded)
@@ -22996,7 +22996,9 @@ async function runBash(what, command, seconds, env, cwd, log) {
     const line = (raw) => {
         // What the user's script prints is theirs: a database URL or a signed link it echoes holds a
         // secret we were never given, so the log mask cannot know it.
-        const text = (0,url_secrets/* hideUrlSecrets */.BF)(raw);
+        // Registered secrets first: the mask knows them whole, and a URL shown without its userinfo
+        // no longer reads as the whole secret (a webhook URL whose path is its credential).
+        const text = (0,url_secrets/* hideUrlSecrets */.BF)(log.redact(raw));
         log.info(text);
         tail.push(text);
         if (tail.length > OUTPUT_TAIL_LINES)
