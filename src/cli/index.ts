@@ -3,6 +3,10 @@
 import { main } from './main.js';
 import { errorLine } from '../core/errors.js';
 import { output } from '../core/output.js';
+import { failOnUnfinishedExit, unfinishedError } from '../core/unfinished-exit.js';
+
+// A run left waiting on what can no longer happen must not end as a success with no result.
+failOnUnfinishedExit(() => output.line(`error: ${errorLine(unfinishedError())}`, 'stderr'));
 
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),

@@ -10,6 +10,7 @@ import { output } from './output.js';
 import { declareEnvironmentSecrets } from './secret-input.js';
 import { parseBoolean, parseInteger, parseList, parseNumber } from './parse.js';
 import { stopOnSignals, stoppedFailure } from './stop-signals.js';
+import { failOnUnfinishedExit, unfinishedError } from './unfinished-exit.js';
 import { failureSummary } from '../report/failure-summary.js';
 import { writeSummary } from '../report/write-summary.js';
 
@@ -97,17 +98,21 @@ export async function runAction(action: string, body: (log: Log, signal: AbortSi
     graceMs: STOP_GRACE_MS,
     onFirst: (name) => log.info(`Received ${name}: stopping; waiting up to ${STOP_GRACE_MS / 1000} s for the work under way to end …`),
   });
+  const fail = async (err: unknown, own: unknown) => {
+    await writeSummary(failureSummary(action, err, log, await failureDetails(details, own ?? err, log)), log);
+    output.fail(log.redact(errorLine(err)));
+  };
+  const unfinished = failOnUnfinishedExit(() => fail(unfinishedError(), undefined));
   try {
     const outcome = await stop.settle(body(log, stop.signal));
     // The body's own error, which its details read (a stop only rewords it); none when it outlasted the grace time.
     const own = outcome !== 'expired' && !outcome.ok ? outcome.err : undefined;
     const failure = stoppedFailure(action, stop.received(), outcome, STOP_GRACE_MS) ?? own;
     if (failure === undefined) return;
-    const err = failure;
     if (!(own instanceof RollbackKitError) && own instanceof Error && own.stack) log.debug(own.stack);
-    await writeSummary(failureSummary(action, err, log, await failureDetails(details, own ?? err, log)), log);
-    output.fail(log.redact(errorLine(err)));
+    await fail(failure, own);
   } finally {
+    unfinished();
     stop.dispose();
     // Whatever is still running (a connection, a program that ignored the stop) must not keep a
     // stopped step alive: the runner would kill it before anything else is said.
