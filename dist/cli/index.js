@@ -21879,6 +21879,33 @@ function stop_signals_stoppedFailure(what, signal, settled, graceMs) {
     return new errors/* RollbackKitError */.dp(`${what} was stopped by ${signal}: ${message}`, hint);
 }
 
+;// CONCATENATED MODULE: ./.build/core/unfinished-exit.js
+/**
+ * Node exits, with code 0, once nothing is left that could wake the process. A run that awaits a
+ * promise nothing can settle any more (an event that will not come, a wait on a socket unref'd so
+ * that it cannot delay the exit) would end as if it had finished, its outputs and report unwritten
+ * and its exit code saying success. While a run is under way, that exit is turned into a failure
+ * that says so.
+ */
+
+function unfinished_exit_unfinishedError() {
+    return new errors/* RollbackKitError */.dp('rollback-kit ended before its work did: it was left waiting for something that can no longer happen (a defect in rollback-kit; please report it).', 'What it had changed by then is not known: check what the lines above say was done, and the platform and database themselves, before running it again.');
+}
+/**
+ * Calls `fail` if the event loop empties before the returned dispose is called. `fail` may be
+ * async: its own work keeps the process alive until it is done, and the exit code is 1.
+ */
+function unfinished_exit_failOnUnfinishedExit(fail) {
+    const onEmpty = () => {
+        process.exitCode = 1;
+        void Promise.resolve()
+            .then(fail)
+            .catch(() => undefined);
+    };
+    process.once('beforeExit', onEmpty);
+    return () => process.off('beforeExit', onEmpty);
+}
+
 ;// CONCATENATED MODULE: ./.build/report/failure-summary.js
 /** What every failed step leaves in its job summary: the heading, the error line, then the action's own details. */
 
@@ -21916,6 +21943,7 @@ async function write_summary_writeSummary(markdown, log) {
  * outputs, and one failure path: the summary's failure heading, one clear `::error::` line and a
  * non-zero exit.
  */
+
 
 
 
@@ -21999,6 +22027,11 @@ async function runAction(action, body, details) {
         graceMs: STOP_GRACE_MS,
         onFirst: (name) => log.info(`Received ${name}: stopping; waiting up to ${STOP_GRACE_MS / 1000} s for the work under way to end …`),
     });
+    const fail = async (err, own) => {
+        await writeSummary(failureSummary(action, err, log, await failureDetails(details, own ?? err, log)), log);
+        output.fail(log.redact(errorLine(err)));
+    };
+    const unfinished = failOnUnfinishedExit(() => fail(unfinishedError(), undefined));
     try {
         const outcome = await stop.settle(body(log, stop.signal));
         // The body's own error, which its details read (a stop only rewords it); none when it outlasted the grace time.
@@ -22006,13 +22039,12 @@ async function runAction(action, body, details) {
         const failure = stoppedFailure(action, stop.received(), outcome, STOP_GRACE_MS) ?? own;
         if (failure === undefined)
             return;
-        const err = failure;
         if (!(own instanceof RollbackKitError) && own instanceof Error && own.stack)
             log.debug(own.stack);
-        await writeSummary(failureSummary(action, err, log, await failureDetails(details, own ?? err, log)), log);
-        output.fail(log.redact(errorLine(err)));
+        await fail(failure, own);
     }
     finally {
+        unfinished();
         stop.dispose();
         // Whatever is still running (a connection, a program that ignored the stop) must not keep a
         // stopped step alive: the runner would kill it before anything else is said.
@@ -43450,6 +43482,9 @@ function commandOf(argv) {
 
 
 
+
+// A run left waiting on what can no longer happen must not end as a success with no result.
+unfinished_exit_failOnUnfinishedExit(() => output_output.line(`error: ${(0,errors/* errorLine */.BP)(unfinished_exit_unfinishedError())}`, 'stderr'));
 main(process.argv.slice(2)).then((code) => process.exit(code), (err) => {
     output_output.line(`error: ${(0,errors/* errorLine */.BP)(err)}`, 'stderr');
     process.exit(1);

@@ -8965,7 +8965,7 @@ exports.visitAsync = visitAsync;
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(76760);
-/* harmony import */ var _core_action_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(48521);
+/* harmony import */ var _core_action_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(65083);
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8005);
 /* harmony import */ var _core_secret_input_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(8347);
 /* harmony import */ var _core_stop_signals_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(61042);
@@ -9133,7 +9133,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 48521:
+/***/ 65083:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -9295,6 +9295,33 @@ var secret_input = __nccwpck_require__(8347);
 var parse = __nccwpck_require__(30151);
 // EXTERNAL MODULE: ./.build/core/stop-signals.js
 var stop_signals = __nccwpck_require__(61042);
+;// CONCATENATED MODULE: ./.build/core/unfinished-exit.js
+/**
+ * Node exits, with code 0, once nothing is left that could wake the process. A run that awaits a
+ * promise nothing can settle any more (an event that will not come, a wait on a socket unref'd so
+ * that it cannot delay the exit) would end as if it had finished, its outputs and report unwritten
+ * and its exit code saying success. While a run is under way, that exit is turned into a failure
+ * that says so.
+ */
+
+function unfinishedError() {
+    return new errors/* RollbackKitError */.dp('rollback-kit ended before its work did: it was left waiting for something that can no longer happen (a defect in rollback-kit; please report it).', 'What it had changed by then is not known: check what the lines above say was done, and the platform and database themselves, before running it again.');
+}
+/**
+ * Calls `fail` if the event loop empties before the returned dispose is called. `fail` may be
+ * async: its own work keeps the process alive until it is done, and the exit code is 1.
+ */
+function failOnUnfinishedExit(fail) {
+    const onEmpty = () => {
+        process.exitCode = 1;
+        void Promise.resolve()
+            .then(fail)
+            .catch(() => undefined);
+    };
+    process.once('beforeExit', onEmpty);
+    return () => process.off('beforeExit', onEmpty);
+}
+
 // EXTERNAL MODULE: ./.build/report/markdown.js
 var markdown = __nccwpck_require__(54348);
 ;// CONCATENATED MODULE: ./.build/report/failure-summary.js
@@ -9317,6 +9344,7 @@ var write_summary = __nccwpck_require__(44039);
  * outputs, and one failure path: the summary's failure heading, one clear `::error::` line and a
  * non-zero exit.
  */
+
 
 
 
@@ -9400,6 +9428,11 @@ async function runAction(action, body, details) {
         graceMs: STOP_GRACE_MS,
         onFirst: (name) => log.info(`Received ${name}: stopping; waiting up to ${STOP_GRACE_MS / 1000} s for the work under way to end …`),
     });
+    const fail = async (err, own) => {
+        await (0,write_summary/* writeSummary */.S)(failureSummary(action, err, log, await failureDetails(details, own ?? err, log)), log);
+        output.fail(log.redact((0,errors/* errorLine */.BP)(err)));
+    };
+    const unfinished = failOnUnfinishedExit(() => fail(unfinishedError(), undefined));
     try {
         const outcome = await stop.settle(body(log, stop.signal));
         // The body's own error, which its details read (a stop only rewords it); none when it outlasted the grace time.
@@ -9407,13 +9440,12 @@ async function runAction(action, body, details) {
         const failure = (0,stop_signals/* stoppedFailure */.kB)(action, stop.received(), outcome, STOP_GRACE_MS) ?? own;
         if (failure === undefined)
             return;
-        const err = failure;
         if (!(own instanceof errors/* RollbackKitError */.dp) && own instanceof Error && own.stack)
             log.debug(own.stack);
-        await (0,write_summary/* writeSummary */.S)(failureSummary(action, err, log, await failureDetails(details, own ?? err, log)), log);
-        output.fail(log.redact((0,errors/* errorLine */.BP)(err)));
+        await fail(failure, own);
     }
     finally {
+        unfinished();
         stop.dispose();
         // Whatever is still running (a connection, a program that ignored the stop) must not keep a
         // stopped step alive: the runner would kill it before anything else is said.
@@ -10106,7 +10138,7 @@ async function readCapped(res, maxBytes) {
 /* harmony export */   jY: () => (/* binding */ secretInput),
 /* harmony export */   o4: () => (/* binding */ TOKEN_ENV)
 /* harmony export */ });
-/* harmony import */ var _action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(48521);
+/* harmony import */ var _action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(65083);
 /**
  * Platform tokens for the entry points: each from its input or, when that is empty, from the
  * environment variable the platform's own CLI reads, so a workflow that already exports it for the

@@ -8867,7 +8867,7 @@ exports.visitAsync = visitAsync;
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8161);
-/* harmony import */ var _core_action_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4967);
+/* harmony import */ var _core_action_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6994);
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8005);
 /* harmony import */ var _core_output_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(8975);
 /* harmony import */ var _smoke_parse_spec_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(273);
@@ -8945,7 +8945,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 4967:
+/***/ 6994:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -9118,6 +9118,33 @@ function stoppedFailure(what, signal, settled, graceMs) {
     return new errors/* RollbackKitError */.dp(`${what} was stopped by ${signal}: ${message}`, hint);
 }
 
+;// CONCATENATED MODULE: ./.build/core/unfinished-exit.js
+/**
+ * Node exits, with code 0, once nothing is left that could wake the process. A run that awaits a
+ * promise nothing can settle any more (an event that will not come, a wait on a socket unref'd so
+ * that it cannot delay the exit) would end as if it had finished, its outputs and report unwritten
+ * and its exit code saying success. While a run is under way, that exit is turned into a failure
+ * that says so.
+ */
+
+function unfinishedError() {
+    return new errors/* RollbackKitError */.dp('rollback-kit ended before its work did: it was left waiting for something that can no longer happen (a defect in rollback-kit; please report it).', 'What it had changed by then is not known: check what the lines above say was done, and the platform and database themselves, before running it again.');
+}
+/**
+ * Calls `fail` if the event loop empties before the returned dispose is called. `fail` may be
+ * async: its own work keeps the process alive until it is done, and the exit code is 1.
+ */
+function failOnUnfinishedExit(fail) {
+    const onEmpty = () => {
+        process.exitCode = 1;
+        void Promise.resolve()
+            .then(fail)
+            .catch(() => undefined);
+    };
+    process.once('beforeExit', onEmpty);
+    return () => process.off('beforeExit', onEmpty);
+}
+
 // EXTERNAL MODULE: ./.build/report/markdown.js
 var markdown = __nccwpck_require__(4348);
 ;// CONCATENATED MODULE: ./.build/report/failure-summary.js
@@ -9140,6 +9167,7 @@ var write_summary = __nccwpck_require__(4039);
  * outputs, and one failure path: the summary's failure heading, one clear `::error::` line and a
  * non-zero exit.
  */
+
 
 
 
@@ -9223,6 +9251,11 @@ async function runAction(action, body, details) {
         graceMs: STOP_GRACE_MS,
         onFirst: (name) => log.info(`Received ${name}: stopping; waiting up to ${STOP_GRACE_MS / 1000} s for the work under way to end …`),
     });
+    const fail = async (err, own) => {
+        await (0,write_summary/* writeSummary */.S)(failureSummary(action, err, log, await failureDetails(details, own ?? err, log)), log);
+        output/* output */.CG.fail(log.redact((0,errors/* errorLine */.BP)(err)));
+    };
+    const unfinished = failOnUnfinishedExit(() => fail(unfinishedError(), undefined));
     try {
         const outcome = await stop.settle(body(log, stop.signal));
         // The body's own error, which its details read (a stop only rewords it); none when it outlasted the grace time.
@@ -9230,13 +9263,12 @@ async function runAction(action, body, details) {
         const failure = stoppedFailure(action, stop.received(), outcome, STOP_GRACE_MS) ?? own;
         if (failure === undefined)
             return;
-        const err = failure;
         if (!(own instanceof errors/* RollbackKitError */.dp) && own instanceof Error && own.stack)
             log.debug(own.stack);
-        await (0,write_summary/* writeSummary */.S)(failureSummary(action, err, log, await failureDetails(details, own ?? err, log)), log);
-        output/* output */.CG.fail(log.redact((0,errors/* errorLine */.BP)(err)));
+        await fail(failure, own);
     }
     finally {
+        unfinished();
         stop.dispose();
         // Whatever is still running (a connection, a program that ignored the stop) must not keep a
         // stopped step alive: the runner would kill it before anything else is said.
