@@ -88,19 +88,45 @@ export interface LedgerLeft {
 const NOTHING_CHANGED: LedgerLeft = { state: 'Nothing was changed.', facts: { changed: 'no' } };
 
 /**
+ * A ledger write on the whole-rollback lock's session that got no answer: its connection was closed
+ * at the session's deadline, and the lock with it. It keeps the code of a lost connection
+ * (QueryDeadlineExceeded's ETIMEDOUT), so that callers that read a lost connection as the lock lost
+ * (the 'done' write after the revert) still do; its words say what happened instead of
+ * "Unexpected error".
+ */
+export class LockSessionUnanswered extends RollbackKitError {
+  readonly code = 'ETIMEDOUT';
+}
+
+/**
+ * What is left when a 'started' write (nothing changed yet, NOTHING_CHANGED) got no answer: its
+ * bytes may have reached the server, so the row may have been written, which is only bookkeeping.
+ */
+const STARTED_UNANSWERED =
+  "Nothing was reverted or restored; this incident's row in rollback_kit.rollbacks may already say started, as for a run that stopped before its first change, and a later run for this incident takes it up from there.";
+
+/**
  * The ledger row written on the whole-rollback lock's session, bounded as its reads are: a session
  * holding rollback_kit.rollbacks (taken during the snapshot, say) ends the write at
  * lock-timeout-seconds, named, instead of at the lock session's deadline as a lost connection. The
  * bounds are SET LOCAL in the write's own query, one implicit transaction: they end with it, and a
  * write that fails leaves no transaction open for the lock's checks that share the session. An
- * answer that never comes stays the QueryDeadlineExceeded it is: the connection, and the lock with
- * it, is then gone, which is what the callers make of a lost connection.
+ * answer that never comes ends as a LockSessionUnanswered: the connection, and the lock with it, is
+ * then gone, which is what the callers make of a lost connection.
  */
 export async function writeLedgerUnderLock(session: Session, target: ConnectionTarget, row: LedgerRow, lockTimeoutSeconds: number, log: Log, left = NOTHING_CHANGED): Promise<void> {
   const bounds: LedgerBounds = { lockTimeoutSeconds, deadline: LOCK_SESSION_DEADLINE, what: `Writing this incident's row of the rollback ledger (rollback_kit.rollbacks) of ${describeTarget(target)}`, log, left };
   try {
     await writeLedger(session, row, localBounds(bounds));
   } catch (err) {
+    if (err instanceof QueryDeadlineExceeded) {
+      const state = left === NOTHING_CHANGED ? STARTED_UNANSWERED : left.state;
+      throw new LockSessionUnanswered(
+        `${bounds.what} stopped: ${err.message}, and the whole-rollback lock held on it went with it.`,
+        `${state} Check the network path to the database (a proxy, NAT or firewall that stops forwarding a connection), then run again.`,
+        left.facts,
+      );
+    }
     throw await boundsError(session, bounds, err);
   }
 }
