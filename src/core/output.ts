@@ -76,13 +76,17 @@ export const output = {
   terminal(): { stdin: boolean; stderr: boolean } {
     return { stdin: Boolean(process.stdin.isTTY), stderr: Boolean(process.stderr.isTTY) };
   },
-  /** Asks on stderr and reads one line from stdin; '' when `signal` aborts first. */
-  async ask(question: string, signal: AbortSignal): Promise<string> {
+  /** Asks on stderr and reads one line from `input` (stdin); '' when `signal` aborts first or the input ends. */
+  async ask(question: string, signal: AbortSignal, input: NodeJS.ReadableStream = process.stdin): Promise<string> {
     // Loaded here, not with every action's bundle: only the command line asks anything.
     const { createInterface } = await import('node:readline/promises');
-    const rl = createInterface({ input: process.stdin, output: process.stderr });
+    const rl = createInterface({ input, output: process.stderr });
+    // Input that ends (Ctrl-D at the prompt, a stdin closed) closes the interface, and Node 20
+    // leaves the question pending for ever: the person would wait out the caller's timeout for an
+    // answer that can no longer come. No answer is an empty one.
+    const closed = new Promise<string>((resolve) => rl.once('close', () => resolve('')));
     try {
-      return await rl.question(terminalLines(question).join(EOL), { signal }).catch(() => '');
+      return await Promise.race([rl.question(terminalLines(question).join(EOL), { signal }).catch(() => ''), closed]);
     } finally {
       rl.close();
     }
