@@ -83,6 +83,11 @@ export function blockProblems(block: Block): string[] {
       if (!node || typeof node !== 'object') return;
       const o = node as Obj;
       if (typeof o.run === 'string' && o.run.includes('${{')) problems.push(`${at}: an expression inside run: (pass it through env:)`);
+      // Permissions given are all there are: steps that read the repository need contents: read.
+      if (o.permissions && typeof o.permissions === 'object' && Array.isArray(o.steps) && !('contents' in obj(o.permissions))) {
+        const reads = o.steps.some((step) => /^actions\/checkout@/.test(String(obj(step).uses)) || 'checks-file' in obj(obj(step).with));
+        if (reads) problems.push(`${at}: permissions without contents: read, but a step reads the repository`);
+      }
       if (typeof o.uses === 'string') {
         const spec = specFor(o.uses);
         if (typeof spec === 'string') problems.push(`${at}: ${spec}`);
@@ -170,6 +175,11 @@ describe('the checks catch what they should', () => {
     expect(blockProblems(block('jobs:\n  a:\n    runs-on: x\n    steps: []'))).toEqual(['x.md:1: job a has no permissions']);
     expect(blockProblems(block('a:\n  runs-on: x\n  steps: []'))).toEqual(['x.md:1: job a has no permissions']);
     expect(blockProblems(block('permissions: {}\njobs:\n  a:\n    runs-on: x\n    steps: []'))).toEqual([]);
+  });
+  it('permissions that leave out contents where a step checks the repository out or reads a checks file', () => {
+    expect(blockProblems(block('permissions: { statuses: write }\nsteps:\n  - uses: <owner>/rollback-kit/actions/smoke-test@v1\n    with: { checks-file: x }'))).toEqual([
+      'x.md:1: permissions without contents: read, but a step reads the repository',
+    ]);
   });
   it('reads indented blocks', () => {
     expect(yamlBlocks('x.md', '1. step\n\n   ```yaml\n   a:\n     b: 1\n   ```\n')).toEqual([{ file: 'x.md', line: 3, text: 'a:\n  b: 1' }]);
