@@ -21586,13 +21586,17 @@ const output_output = {
     terminal() {
         return { stdin: Boolean(process.stdin.isTTY), stderr: Boolean(process.stderr.isTTY) };
     },
-    /** Asks on stderr and reads one line from stdin; '' when `signal` aborts first. */
-    async ask(question, signal) {
+    /** Asks on stderr and reads one line from `input` (stdin); '' when `signal` aborts first or the input ends. */
+    async ask(question, signal, input = process.stdin) {
         // Loaded here, not with every action's bundle: only the command line asks anything.
         const { createInterface } = await Promise.resolve(/* import() */).then(__nccwpck_require__.t.bind(__nccwpck_require__, 6848, 19));
-        const rl = createInterface({ input: process.stdin, output: process.stderr });
+        const rl = createInterface({ input, output: process.stderr });
+        // Input that ends (Ctrl-D at the prompt, a stdin closed) closes the interface, and Node 20
+        // leaves the question pending for ever: the person would wait out the caller's timeout for an
+        // answer that can no longer come. No answer is an empty one.
+        const closed = new Promise((resolve) => rl.once('close', () => resolve('')));
         try {
-            return await rl.question(terminalLines(question).join(external_node_os_namespaceObject.EOL), { signal }).catch(() => '');
+            return await Promise.race([rl.question(terminalLines(question).join(external_node_os_namespaceObject.EOL), { signal }).catch(() => ''), closed]);
         }
         finally {
             rl.close();
@@ -37609,13 +37613,28 @@ async function readLedgerUnderLock(session, target, incidentKey, lockTimeoutSeco
 }
 const NOTHING_CHANGED = { state: 'Nothing was changed.', facts: { changed: 'no' } };
 /**
+ * A ledger write on the whole-rollback lock's session that got no answer: its connection was closed
+ * at the session's deadline, and the lock with it. It keeps the code of a lost connection
+ * (QueryDeadlineExceeded's ETIMEDOUT), so that callers that read a lost connection as the lock lost
+ * (the 'done' write after the revert) still do; its words say what happened instead of
+ * "Unexpected error".
+ */
+class LockSessionUnanswered extends errors/* RollbackKitError */.dp {
+    code = 'ETIMEDOUT';
+}
+/**
+ * What is left when a 'started' write (nothing changed yet, NOTHING_CHANGED) got no answer: its
+ * bytes may have reached the server, so the row may have been written, which is only bookkeeping.
+ */
+const STARTED_UNANSWERED = "Nothing was reverted or restored; this incident's row in rollback_kit.rollbacks may already say started, as for a run that stopped before its first change, and a later run for this incident takes it up from there.";
+/**
  * The ledger row written on the whole-rollback lock's session, bounded as its reads are: a session
  * holding rollback_kit.rollbacks (taken during the snapshot, say) ends the write at
  * lock-timeout-seconds, named, instead of at the lock session's deadline as a lost connection. The
  * bounds are SET LOCAL in the write's own query, one implicit transaction: they end with it, and a
  * write that fails leaves no transaction open for the lock's checks that share the session. An
- * answer that never comes stays the QueryDeadlineExceeded it is: the connection, and the lock with
- * it, is then gone, which is what the callers make of a lost connection.
+ * answer that never comes ends as a LockSessionUnanswered: the connection, and the lock with it, is
+ * then gone, which is what the callers make of a lost connection.
  */
 async function writeLedgerUnderLock(session, target, row, lockTimeoutSeconds, log, left = NOTHING_CHANGED) {
     const bounds = { lockTimeoutSeconds, deadline: LOCK_SESSION_DEADLINE, what: `Writing this incident's row of the rollback ledger (rollback_kit.rollbacks) of ${describeTarget(target)}`, log, left };
@@ -37623,6 +37642,10 @@ async function writeLedgerUnderLock(session, target, row, lockTimeoutSeconds, lo
         await writeLedger(session, row, localBounds(bounds));
     }
     catch (err) {
+        if (err instanceof QueryDeadlineExceeded) {
+            const state = left === NOTHING_CHANGED ? STARTED_UNANSWERED : left.state;
+            throw new LockSessionUnanswered(`${bounds.what} stopped: ${err.message}, and the whole-rollback lock held on it went with it.`, `${state} Check the network path to the database (a proxy, NAT or firewall that stops forwarding a connection), then run again.`, left.facts);
+        }
         throw await boundsError(session, bounds, err);
     }
 }

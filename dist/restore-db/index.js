@@ -581,13 +581,17 @@ const output = {
     terminal() {
         return { stdin: Boolean(process.stdin.isTTY), stderr: Boolean(process.stderr.isTTY) };
     },
-    /** Asks on stderr and reads one line from stdin; '' when `signal` aborts first. */
-    async ask(question, signal) {
+    /** Asks on stderr and reads one line from `input` (stdin); '' when `signal` aborts first or the input ends. */
+    async ask(question, signal, input = process.stdin) {
         // Loaded here, not with every action's bundle: only the command line asks anything.
         const { createInterface } = await Promise.resolve(/* import() */).then(__nccwpck_require__.t.bind(__nccwpck_require__, 26848, 19));
-        const rl = createInterface({ input: process.stdin, output: process.stderr });
+        const rl = createInterface({ input, output: process.stderr });
+        // Input that ends (Ctrl-D at the prompt, a stdin closed) closes the interface, and Node 20
+        // leaves the question pending for ever: the person would wait out the caller's timeout for an
+        // answer that can no longer come. No answer is an empty one.
+        const closed = new Promise((resolve) => rl.once('close', () => resolve('')));
         try {
-            return await rl.question(terminalLines(question).join(external_node_os_.EOL), { signal }).catch(() => '');
+            return await Promise.race([rl.question(terminalLines(question).join(external_node_os_.EOL), { signal }).catch(() => ''), closed]);
         }
         finally {
             rl.close();
