@@ -219,10 +219,14 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
       const db = plan.database!;
       const target = request.database!;
       ledger = await readLedgerAtPlan(target, record.incidentKey, db.lockTimeoutSeconds, log);
-      record.database = { method: db.method, planned: ledger?.status === 'done' ? ledger.planned : [], reverted: ledger?.status === 'done' ? ledger.reverted : [], status: 'planned' };
+      record.database = { method: db.method, planned: [], reverted: [], status: 'planned' };
       const earlier = unfinishedPlan(ledger);
       if (ledger?.status === 'done') {
+        // Refused before the earlier run's work is taken as this run's: its migrations are applied
+        // again, so "reverted" would tell the reader to remove migrations that are back in place.
         if (ledger.method === DOWN_MIGRATIONS && ledger.planned.length) await refuseAppliedAgain(ledger.planned, ledger.kept ?? [], record.incidentKey, request, log);
+        record.database.planned = ledger.planned;
+        record.database.reverted = ledger.reverted;
         record.database.status = 'nothing-to-do';
         // Nothing left to restore: what the preview would refuse no longer matters.
         await previewing?.catch(() => undefined);
@@ -316,7 +320,7 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
   if (verifyOnly) {
     record.status = 'rolled-back'; // provisional, as below
     told = true;
-    timeline.skip('notify-start', 'an earlier job of this rollback told the team');
+    timeline.skip('notify-start', verifyOnlyStartNote(request.earlierTimeline, deps.notify !== undefined));
     // What an earlier job of this rollback failed to do stays failed, whatever the checks now say.
     // An earlier failed verify does not: this job's verify, of the end state, supersedes it.
     const failedEarlier = standingFailures(request.earlierTimeline).find((e) => e.phase !== 'verify');
@@ -536,6 +540,18 @@ async function closeOut(record: RollbackRecord, timeline: Timeline, notify: (eve
   const nt = timeline.start('notify-end');
   endNotice(nt, await notify({ kind: 'end' }), 'told the team how it ended');
   return finish();
+}
+
+/**
+ * Why a verify-only job sends no start message, in words true of what the earlier jobs did: the
+ * split workflow's app job told the team, but a verify job run on its own had no earlier job.
+ */
+function verifyOnlyStartNote(earlier: TimelineEntry[], hasWebhook: boolean): string {
+  const told = [...earlier].reverse().find((e) => e.phase === 'notify-start');
+  if (told?.status === 'ok') return 'an earlier job of this rollback told the team';
+  if (told) return `not sent again: an earlier job of this rollback had it ${told.status} (${told.detail.replace(/\.$/, '')})`;
+  if (!hasWebhook) return 'no webhook configured';
+  return 'scope verify changes nothing, so it sends no start message (no earlier job of this rollback is known to this one); the end message says what it found';
 }
 
 /** A notify phase's row: ok only when a message went out; no webhook is skipped, a failed send a warning. */

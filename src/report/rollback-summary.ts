@@ -172,6 +172,12 @@ export function stateNow(record: RollbackRecord): string[] {
   return out;
 }
 
+/** The state line, never empty: a run that failed before it had a component or the database in hand changed neither. */
+function stateNowText(record: RollbackRecord): string {
+  const parts = stateNow(record);
+  return parts.length ? parts.map((s) => inlineText(s)).join('; ') : 'nothing changed: the run stopped before it touched any app or the database';
+}
+
 export function componentsTable(components: ComponentRecord[]): string {
   return table(
     ['Component', 'Provider', 'Status', 'From', 'To'],
@@ -408,7 +414,7 @@ export function rollbackSummaryMarkdown(input: RollbackRecord, log?: Log): strin
   const links = [record.runUrl && `Run: ${linkText(record.runUrl)}`, record.incidentIssueUrl && `Incident issue: ${linkText(record.incidentIssueUrl)}`].filter(Boolean);
   const parts: string[] = [heading, `${facts.join(' · ')}.`];
   if (record.status === 'failed' || record.status === 'unverified') {
-    parts.push([...whyFailed(record), `**State now**: ${stateNow(record).map((s) => inlineText(s)).join('; ')}.`].join('  \n'));
+    parts.push([...whyFailed(record), `**State now**: ${stateNowText(record)}.`].join('  \n'));
   }
   if (record.status === 'unverified') {
     parts.push('> [!CAUTION]\n> The rollback ran but the checks still fail: production is still broken. Act now; see the next steps below.');

@@ -146,6 +146,19 @@ describe('rollback (root action)', () => {
     expect(again.outputs['failed-phase']).toBe('plan');
     expect(again.errors.join('\n')).toMatch(/finished rolling the database back \(it reverted 20240101000003\), and 20240101000003 is applied again since/);
     expect(await appliedVersions(w.db)).toEqual(['20240101000001', '20240101000002', '20240101000003']);
+    // The earlier run's work is not this run's: the migration is back in place, nothing to remove.
+    expect(json(again.outputs.reverted)).toEqual([]);
+    expect(again.summary).not.toMatch(/was reverted: remove or fix/);
+  });
+
+  it('scope db on a database that cannot be reached: fails in plan, and the summary says nothing changed', async () => {
+    await writePlan(w, planYaml(w, { api: false }));
+    const run = await rollback(w, { scope: 'db', 'database-url': `postgres://app:${DB_PASSWORD}@127.0.0.1:1/shop` });
+    expect(run.code).not.toBe(0);
+    expect(run.outputs).toMatchObject({ status: 'failed', 'failed-phase': 'plan' });
+    expect(run.summary).toContain('**State now**: nothing changed: the run stopped before it touched any app or the database.');
+    expect(run.summary).not.toMatch(/\*\*State now\*\*: \./);
+    await expectNoSecrets(run, w);
   });
 
   it('steps after a failure midway: the re-run reverts only what is left of the first plan', async () => {
@@ -501,6 +514,9 @@ describe('rollback (root action) scope verify: the final job of a split rollback
     expect(run.code).not.toBe(0);
     expect(run.outputs).toMatchObject({ status: 'unverified', 'failed-phase': 'verify', decision: 'rollback' });
     expect(phases(run)).toContain('verify=failed');
+    // No earlier job ran: the timeline must not say one told the team.
+    expect(json<Row[]>(run.outputs.timeline).find((r) => r.phase === 'notify-start')!.detail).toMatch(/sends no start message \(no earlier job of this rollback is known/);
+    expect(run.summary).not.toMatch(/an earlier job of this rollback told the team/);
     expect(w.shop.vercel.requests.filter((q) => q.method !== 'GET')).toEqual([]);
     expect(w.shop.vercel.production(w.shop.project)?.uid).toBe(w.shop.bad.uid);
   });
