@@ -815,10 +815,15 @@ async function databasePhase(
     // Lost as the last migration ran: the plan is done; the row, on the lost session, stays 'started'.
     // The session's end may be heard only when the 'done' write fails on it: the same case, not a
     // failure (which way it went was a race between the two sessions).
+    /** Whether the 'done' row was written: a table held by another session is not waited for twice (supersedeUnderLock below). */
+    let doneWritten = false;
     const lostAfterPlan =
       lock.lost() ||
       (await writeLedgerUnderLock(session, request.database!, entry(dbRecord.reverted, 'done'), db.lockTimeoutSeconds, log, DONE_NOT_WRITTEN).then(
-        () => false,
+        () => {
+          doneWritten = true;
+          return false;
+        },
         (err: unknown) => {
           // A session holding the ledger table: the plan is done all the same, and a later run for this
           // incident reads from the tracking table that nothing is left (the row is never trusted).
@@ -832,7 +837,7 @@ async function databasePhase(
       ));
     if (lostAfterPlan) log.warning(LOCK_LOST_AFTER_PLAN);
     // Earlier incidents' plans this revert finished, left 'started' by runs that stopped: closed now.
-    const superseded = lostAfterPlan ? [] : await supersedeUnderLock(session, request.database!, record.incidentKey, result.stillApplied.map((m) => m.version), db.lockTimeoutSeconds, log);
+    const superseded = lostAfterPlan || !doneWritten ? [] : await supersedeUnderLock(session, request.database!, record.incidentKey, result.stillApplied.map((m) => m.version), db.lockTimeoutSeconds, log);
     const now = result.reverted.map((r) => r.version);
     const before = dbRecord.reverted.filter((v) => !now.includes(v));
     const earlier = before.length ? `${before.join(', ')} ${before.length === 1 ? 'was' : 'were'} reverted by an earlier run for this incident` : '';
