@@ -32,8 +32,19 @@ export interface LedgerRow {
    * between a migration's commit and this write leaves it behind the tracking table, which is the truth.
    */
   reverted: string[];
-  status: 'started' | 'done';
+  /**
+   * started: a run wrote its plan and has not finished it (or died). done: finished. superseded: the
+   * whole rollback of another incident key finished this row's work after its own run stopped (every
+   * migration of its plan reverted, or a restore committed since): never in progress, and a later run
+   * for its key finds nothing left, as for done (supersedeSql).
+   */
+  status: LedgerStatus;
 }
+
+export type LedgerStatus = 'started' | 'done' | 'superseded';
+
+/** Rows whose work is over: nothing reads them as a rollback in progress or a plan to finish. */
+export const isClosed = (row: Pick<LedgerRow, 'status'> | undefined): boolean => row !== undefined && row.status !== 'started';
 
 /** The row for `incidentKey`, or undefined (also when the table does not exist yet: read-only). */
 export async function readLedger(session: Session, incidentKey: string): Promise<LedgerRow | undefined> {
@@ -54,7 +65,7 @@ export async function readLedger(session: Session, incidentKey: string): Promise
     planned: row.planned,
     kept: row.kept ?? [],
     reverted: row.reverted,
-    status: row.status === 'done' ? 'done' : 'started',
+    status: row.status === 'done' || row.status === 'superseded' ? row.status : 'started',
   };
 }
 
@@ -79,6 +90,23 @@ export async function writeLedger(session: Session, row: LedgerRow, before?: str
   // Made, or given the columns this version added, only where it lacks them: a role that may write the
   // rows but not own the table (a CI role after a migration role) needs no more (own-tables.ts).
   await ensureTable(session, ROLLBACKS, ledgerUpsertSql(row), before);
+}
+
+/**
+ * Marks `superseded` the whole rollback's rows (method `method`, another key than `key`) left
+ * 'started' by a run that stopped, once the run of `key` has finished their work: a new workflow run
+ * (a "Run workflow" after the first run died midway) is another incident key, so nothing else would
+ * ever close them, and the table would show a rollback in progress forever. Run where no whole
+ * rollback can be under way: under the whole-rollback lock, which every whole rollback's ledger
+ * write holds (run-down-migrations' rows, another method, are never touched). Down migrations:
+ * only rows none of whose planned migrations is among `applied` (the tracking table, as this run
+ * leaves it), so a plan with work left stays 'started' for its own re-run. A restore: the restore
+ * that committed replaced what every earlier unfinished restore was for.
+ */
+export function supersedeSql(key: string, method: string, opts: { applied?: string[]; returning?: boolean } = {}): string {
+  const work = opts.applied ? ` AND NOT (planned && ${textArray(opts.applied)})` : '';
+  return `UPDATE rollback_kit.rollbacks SET status = 'superseded', updated_at = now()
+     WHERE status = 'started' AND method = ${literal(method)} AND incident_key <> ${literal(key)}${work}${opts.returning ? ' RETURNING incident_key' : ''};`;
 }
 
 /** Where the ledger's rows wait, in the restore's transaction, while the snapshot's script runs (set_config's is_local: gone at its end). */
@@ -150,5 +178,6 @@ export function ledgerKeptAcrossRestore(): { table: string; first: string; last:
  * commit together: a run that dies after the COMMIT leaves no 'started' row to restore again.
  */
 export function ledgerDoneWithRestore(done: LedgerRow): { first: string[]; last: string[] } {
-  return { first: [], last: [ensureTableSql(ROLLBACKS), ledgerUpsertSql(done)] };
+  // Earlier incidents' restores left 'started' by runs that stopped are closed with it (supersedeSql).
+  return { first: [], last: [ensureTableSql(ROLLBACKS), ledgerUpsertSql(done), supersedeSql(done.incidentKey, done.method)] };
 }

@@ -63,6 +63,9 @@ export type DrillStatus = 'passed' | 'failed' | 'dry-run';
  */
 export const UNTRIED_WAY_BACK = 'Drill failed in readiness: the way back was not tried, and nothing was changed.';
 
+/** How a readiness failure begins, first among the failures: every drill report since the first says it so. */
+export const BROKEN_WAY_BACK = 'The way back is broken: ';
+
 
 export interface DrillComponent {
   name: string;
@@ -88,6 +91,17 @@ export interface DrillTrendRow {
   totalMs: number;
   /** The budget of the way back. */
   budgetMs: number;
+  /**
+   * Failed in readiness: the way back was never tried, so the drill has no time of it (its numbers
+   * are only the readiness checks'): the trend shows it as not timed, never as a timing.
+   */
+  untried?: true;
+}
+
+/** One drill's row of the trend, as the drill issue keeps it. */
+export function trendRow(record: DrillRecord): DrillTrendRow {
+  const row: DrillTrendRow = { at: record.startedAt, status: record.status, wayBackMs: record.wayBackMs, forwardMs: record.forwardMs, totalMs: record.durationMs, budgetMs: record.wayBackBudgetMs };
+  return record.status === 'failed' && record.failedPhase === 'readiness' ? { ...row, untried: true } : row;
 }
 
 export interface DrillRecord {
@@ -192,7 +206,7 @@ export async function runDrill(request: DrillRequest, deps: DrillDeps, log: Log)
   const readyFailed = record.readiness.filter((r) => r.status === 'failed');
   finished(rt.end(readyFailed.length ? 'failed' : request.dryRun ? 'dry-run' : 'ok', readinessLine(record.readiness)));
   if (readyFailed.length) {
-    fail('readiness', `The way back is broken: ${readyFailed.map((r) => `${r.component ? `${r.component} ` : ''}${r.check}: ${r.detail}`).join('; ')}`);
+    fail('readiness', `${BROKEN_WAY_BACK}${readyFailed.map((r) => `${r.component ? `${r.component} ` : ''}${r.check}: ${r.detail}`).join('; ')}`);
     for (const phase of ['snapshot', 'back', 'verify-back', 'forward', 'verify-forward'] as const) timeline.skip(phase, 'readiness failed: nothing was changed');
     record.nextSteps.push('Nothing was changed. Fix what the readiness checks say: in an incident, this rollback would have failed the same way.');
     return closeOut(record, timeline, budget, deps, now, started);

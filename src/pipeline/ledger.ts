@@ -19,7 +19,7 @@ import { RevertFailed, type Choice } from '../migrations/revert.js';
 import { describeTarget, type ConnectionTarget } from '../db/connection.js';
 import { isLockTimeout, lockTimeoutError, lockTimeoutMs, type Blocker } from '../db/lock-wait.js';
 import { closeSession, connect, QueryDeadlineExceeded, seconds, type QueryDeadline, type Session } from '../db/session.js';
-import { readLedger, writeLedger, type LedgerRow } from '../migrations/ledger.js';
+import { isClosed, readLedger, supersedeSql, writeLedger, type LedgerRow } from '../migrations/ledger.js';
 import { acquireMigrationLock, holdsLock, releaseMigrationLock, ROLLBACK_KIT_LOCK_KEY } from '../migrations/lock.js';
 import { literal } from '../migrations/sql-split.js';
 
@@ -128,6 +128,32 @@ export async function writeLedgerUnderLock(session: Session, target: ConnectionT
       );
     }
     throw await boundsError(session, bounds, err);
+  }
+}
+
+/**
+ * After this incident's 'done' write, on the whole-rollback lock's session: the rows of earlier
+ * incidents' down-migration plans that runs left 'started' when they stopped, and that this run's
+ * revert finished (none of their migrations is among `applied` any more), are marked superseded
+ * (migrations/ledger.ts supersedeSql): a new workflow run is a new incident key, and nothing else
+ * would ever close them. Returns their keys. Bookkeeping only, bounded as the other ledger queries
+ * are: a failure is a warning, and the rows stay as they were.
+ */
+export async function supersedeUnderLock(session: Session, target: ConnectionTarget, incidentKey: string, applied: string[], lockTimeoutSeconds: number, log: Log): Promise<string[]> {
+  const bounds: LedgerBounds = { lockTimeoutSeconds, deadline: LOCK_SESSION_DEADLINE, what: `Closing earlier incidents' unfinished rows of the rollback ledger (rollback_kit.rollbacks) of ${describeTarget(target)}`, log, left: NOTHING_CHANGED };
+  try {
+    await session.query(`BEGIN; ${localBounds(bounds)}`);
+    const { rows } = await session.query<{ incident_key: string }>(supersedeSql(incidentKey, DOWN_MIGRATIONS, { applied, returning: true }));
+    await session.query('COMMIT');
+    const keys = rows.map((r) => r.incident_key).sort();
+    if (keys.length) log.info(`The rollback ledger's rows of ${keys.map((k) => `incident ${k}`).join(', ')} said started, from runs that stopped before finishing; this run reverted what was left of their plans, so they are marked superseded (by incident ${incidentKey}), not in progress.`);
+    return keys;
+  } catch (err) {
+    if (!(err instanceof QueryDeadlineExceeded)) await session.query('ROLLBACK').catch(() => undefined);
+    const named = err instanceof QueryDeadlineExceeded ? undefined : await boundsError(session, bounds, err);
+    const said = named instanceof RollbackKitError ? named.message : `${bounds.what} stopped: ${err instanceof Error ? err.message : String(err)}.`;
+    log.warning(`${said} Those rows still say started; a later run for each finds nothing left of its plan.`);
+    return [];
   }
 }
 
@@ -299,7 +325,7 @@ export interface DownPlan {
 
 /** The plan an earlier run for this incident wrote down and did not finish, which this run finishes. */
 export function unfinishedPlan(row: LedgerRow | undefined): DownPlan | undefined {
-  if (!row || row.method !== DOWN_MIGRATIONS || row.status === 'done' || row.planned.length === 0) return undefined;
+  if (!row || row.method !== DOWN_MIGRATIONS || isClosed(row) || row.planned.length === 0) return undefined;
   return { planned: row.planned, kept: row.kept ?? [], keepVersion: row.keepVersion };
 }
 

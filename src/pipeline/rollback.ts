@@ -28,8 +28,8 @@ import { NOT_ROLLED_BACK_AGAIN } from '../platforms/outcome.js';
 import { loadChecks } from '../smoke/smoke-test.js';
 import type { Check } from '../smoke/spec.js';
 import { budgets, type Budgets } from './budgets.js';
-import { ledgerDoneWithRestore, type LedgerRow } from '../migrations/ledger.js';
-import { DOWN_MIGRATIONS, finishChoice, readLedgerAtPlan, readLedgerUnderLock, writeLedgerUnderLock, freshPlan, LOCK_LOST_AFTER_PLAN, lockLostWhileReverting, lockRollback, requireRollbackLock, revertedOfPlan, unfinishedPlan, unlockRollback, watchRollbackLock, type DownPlan } from './ledger.js';
+import { isClosed, ledgerDoneWithRestore, type LedgerRow } from '../migrations/ledger.js';
+import { DOWN_MIGRATIONS, finishChoice, readLedgerAtPlan, readLedgerUnderLock, writeLedgerUnderLock, freshPlan, LOCK_LOST_AFTER_PLAN, lockLostWhileReverting, lockRollback, requireRollbackLock, revertedOfPlan, supersedeUnderLock, unfinishedPlan, unlockRollback, watchRollbackLock, type DownPlan } from './ledger.js';
 import type { ComponentPlan, RollbackPlan } from './plan-file.js';
 import type { ComponentRecord, DatabaseRecord, PhaseName, PhaseStatus, RollbackRecord, Severity, SnapshotRecord, TimelineEntry } from './record.js';
 import { checkCanPush } from './git-revert-access.js';
@@ -219,14 +219,17 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
       const db = plan.database!;
       const target = request.database!;
       ledger = await readLedgerAtPlan(target, record.incidentKey, db.lockTimeoutSeconds, log);
+      // A row another incident's run superseded is finished as a done one is (its work was done for it).
+      const closed = isClosed(ledger) ? ledger : undefined;
       record.database = { method: db.method, planned: [], reverted: [], status: 'planned' };
       const earlier = unfinishedPlan(ledger);
-      if (ledger?.status === 'done') {
+      if (closed) {
+        if (closed.status === 'superseded') log.info(`Incident ${record.incidentKey}: ${SUPERSEDED_ROW}; nothing is left to do.`);
         // Refused before the earlier run's work is taken as this run's: its migrations are applied
         // again, so "reverted" would tell the reader to remove migrations that are back in place.
-        if (ledger.method === DOWN_MIGRATIONS && ledger.planned.length) await refuseAppliedAgain(ledger.planned, ledger.kept ?? [], record.incidentKey, request, log);
-        record.database.planned = ledger.planned;
-        record.database.reverted = ledger.reverted;
+        if (closed.method === DOWN_MIGRATIONS && closed.planned.length) await refuseAppliedAgain(closed.planned, closed.kept ?? [], record.incidentKey, request, log);
+        record.database.planned = closed.planned;
+        record.database.reverted = closed.reverted;
         record.database.status = 'nothing-to-do';
         // Nothing left to restore: what the preview would refuse no longer matters.
         await previewing?.catch(() => undefined);
@@ -310,7 +313,17 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
     // The cascade guard says why in its own words (the workflows look for them in the timeline).
     const notAgain = guardNote(record);
     for (const phase of ['notify-start', 'app', 'snapshot', 'database', 'environment', 'verify'] as const) {
-      timeline.skip(phase, !notAgain ? 'an earlier run already rolled this back; nothing to do' : phase === 'app' ? notAgain : 'not rolled back again (the app row says why)');
+      const superseded = phase === 'database' && ledger?.status === 'superseded';
+      timeline.skip(
+        phase,
+        superseded
+          ? `${SUPERSEDED_ROW}; nothing to do`
+          : !notAgain
+            ? 'an earlier run already rolled this back; nothing to do'
+            : phase === 'app'
+              ? notAgain
+              : 'not rolled back again (the app row says why)',
+      );
     }
     record.nextSteps.push(notAgain ?? 'An earlier run already did this rollback; nothing was changed. If production is still broken, look at what the earlier run reported.');
     return await closeOut(record, timeline, notify, deps, finish);
@@ -390,6 +403,8 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
     const why =
       ledger?.status === 'done'
         ? 'an earlier run already rolled the database back for this incident'
+        : ledger?.status === 'superseded'
+          ? SUPERSEDED_ROW
         : downPlan && db.reverted.length
           ? `an earlier run for this incident reverted its whole plan (${db.reverted.join(', ')})`
           : 'none of the selected migrations is applied';
@@ -750,10 +765,10 @@ function databasePlanText(db: DatabaseRecord): string {
 async function whatIsLeft(session: Session, request: RollbackRequest, record: RollbackRecord, plannedHere: DownPlan | undefined, log: Log): Promise<{ plan?: DownPlan; done?: string }> {
   const dbRecord = record.database!;
   const row = await readLedgerUnderLock(session, request.database!, record.incidentKey, request.plan.database!.lockTimeoutSeconds, log);
-  if (row?.status === 'done') {
+  if (row && isClosed(row)) {
     dbRecord.planned = row.planned;
     dbRecord.reverted = row.reverted;
-    return { done: 'another run already rolled the database back for this incident' };
+    return { done: row.status === 'superseded' ? SUPERSEDED_ROW : 'another run already rolled the database back for this incident' };
   }
   if (request.plan.database!.method === 'restore') return {};
   // The first run's plan stays the plan (a run that started at the same time and failed may have
@@ -765,6 +780,10 @@ async function whatIsLeft(session: Session, request: RollbackRequest, record: Ro
   dbRecord.reverted = revertedOfPlan(plan.planned, dry.plan);
   return { done: `none of the planned migrations (${plan.planned.join(', ')}) is applied any more: another run reverted them after this one planned` };
 }
+
+/** A row another incident's run closed (migrations/ledger.ts supersedeSql), as a run for its key says it. */
+const SUPERSEDED_ROW =
+  "this incident's run stopped before finishing, and the whole rollback of another incident finished its work since (its row in rollback_kit.rollbacks says superseded)";
 
 /** The 'done' write stopped after the revert: the plan is done all the same. */
 const DONE_NOT_WRITTEN = {
@@ -812,10 +831,15 @@ async function databasePhase(
     // Lost as the last migration ran: the plan is done; the row, on the lost session, stays 'started'.
     // The session's end may be heard only when the 'done' write fails on it: the same case, not a
     // failure (which way it went was a race between the two sessions).
+    /** Whether the 'done' row was written: a table held by another session is not waited for twice (supersedeUnderLock below). */
+    let doneWritten = false;
     const lostAfterPlan =
       lock.lost() ||
       (await writeLedgerUnderLock(session, request.database!, entry(dbRecord.reverted, 'done'), db.lockTimeoutSeconds, log, DONE_NOT_WRITTEN).then(
-        () => false,
+        () => {
+          doneWritten = true;
+          return false;
+        },
         (err: unknown) => {
           // A session holding the ledger table: the plan is done all the same, and a later run for this
           // incident reads from the tracking table that nothing is left (the row is never trusted).
@@ -828,11 +852,14 @@ async function databasePhase(
         },
       ));
     if (lostAfterPlan) log.warning(LOCK_LOST_AFTER_PLAN);
+    // Earlier incidents' plans this revert finished, left 'started' by runs that stopped: closed now.
+    const superseded = lostAfterPlan || !doneWritten ? [] : await supersedeUnderLock(session, request.database!, record.incidentKey, result.stillApplied.map((m) => m.version), db.lockTimeoutSeconds, log);
     const now = result.reverted.map((r) => r.version);
     const before = dbRecord.reverted.filter((v) => !now.includes(v));
     const earlier = before.length ? `${before.join(', ')} ${before.length === 1 ? 'was' : 'were'} reverted by an earlier run for this incident` : '';
-    if (result.status === 'nothing-to-do') return { status: 'nothing-to-do', detail: earlier ? `nothing left of the plan: ${earlier}` : 'none of the planned migrations is applied any more' };
-    return { status: 'reverted', detail: `reverted ${now.join(', ')}${earlier ? ` (${earlier})` : ''}; ${result.stillApplied.length} still applied` };
+    const closed = superseded.length ? `; the unfinished ledger row${superseded.length === 1 ? '' : 's'} of ${superseded.join(', ')} marked superseded (this revert finished ${superseded.length === 1 ? 'its plan' : 'their plans'})` : '';
+    if (result.status === 'nothing-to-do') return { status: 'nothing-to-do', detail: `${earlier ? `nothing left of the plan: ${earlier}` : 'none of the planned migrations is applied any more'}${closed}` };
+    return { status: 'reverted', detail: `reverted ${now.join(', ')}${earlier ? ` (${earlier})` : ''}; ${result.stillApplied.length} still applied${closed}` };
   } catch (err) {
     if (err instanceof RevertFailed) {
       dbRecord.reverted = revertedOfPlan(plan.planned, err.partial.stillApplied);

@@ -7,7 +7,7 @@
  * writing it never fails the drill: every refusal is a warning that says what to change.
  */
 import type { Log } from '../core/log.js';
-import type { DrillRecord, DrillStatus, DrillTrendRow } from '../pipeline/drill.js';
+import { BROKEN_WAY_BACK, trendRow, type DrillRecord, type DrillStatus, type DrillTrendRow } from '../pipeline/drill.js';
 import { GitHubIssues, issueRepository, plain, tokenLogin, type Author, type GitHubTarget, type IncidentOptions, type IssueItem, type Reply } from './incident.js';
 import { drillReportMarkdown } from './drill-summary.js';
 import { inlineText } from './markdown.js';
@@ -29,12 +29,23 @@ export function drillIssueTitle(environment: string): string {
   return `Rollback drill (${plain(environment).slice(0, 60) || 'staging'})`;
 }
 
-/** One drill's result as its comment carries it: only numbers, an ISO time and a status word. */
+/**
+ * One drill's result as its comment carries it: only numbers, an ISO time and a status word, and
+ * `untried=readiness` for a drill that failed in readiness (its numbers time no way back). Earlier
+ * versions' parsers do not read a marker with it: such a drill drops out of their trend, which is
+ * where it belongs, rather than showing as a timing.
+ */
 export function resultMarker(row: DrillTrendRow): string {
-  return `<!-- rollback-kit:drill-result at=${row.at} status=${row.status} back=${row.wayBackMs} forward=${row.forwardMs} total=${row.totalMs} budget=${row.budgetMs} -->`;
+  return `<!-- rollback-kit:drill-result at=${row.at} status=${row.status} back=${row.wayBackMs} forward=${row.forwardMs} total=${row.totalMs} budget=${row.budgetMs}${row.untried ? ' untried=readiness' : ''} -->`;
 }
 
-const RESULT = /<!-- rollback-kit:drill-result at=(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,3})?Z) status=([a-z-]{1,10}) back=(\d{1,12}) forward=(\d{1,12}) total=(\d{1,12}) budget=(\d{1,12}) -->/;
+const RESULT = /<!-- rollback-kit:drill-result at=(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,3})?Z) status=([a-z-]{1,10}) back=(\d{1,12}) forward=(\d{1,12}) total=(\d{1,12}) budget=(\d{1,12})( untried=readiness)? -->/;
+
+/**
+ * A failed drill's report whose first failure is the readiness checks' (drill-summary.ts): how an
+ * earlier version's comment, whose marker has no `untried`, says its drill never tried the way back.
+ */
+const UNTRIED_REPORT = `**Why it failed**\n\n- ${BROKEN_WAY_BACK}`;
 
 /** How far a runner's clock may run ahead of GitHub's when a drill stamps its result. */
 const CLOCK_SKEW_MS = 10 * 60_000;
@@ -49,7 +60,9 @@ export function parseResult(body: string, notAfterMs = Date.now()): DrillTrendRo
   const m = RESULT.exec(body.slice(0, 70_000));
   const at = m ? Date.parse(m[1]!) : NaN;
   if (!m || !STATUSES.includes(m[2] as DrillStatus) || Number.isNaN(at) || at > notAfterMs) return undefined;
-  return { at: m[1]!, status: m[2] as DrillStatus, wayBackMs: Number(m[3]), forwardMs: Number(m[4]), totalMs: Number(m[5]), budgetMs: Number(m[6]) };
+  const row: DrillTrendRow = { at: m[1]!, status: m[2] as DrillStatus, wayBackMs: Number(m[3]), forwardMs: Number(m[4]), totalMs: Number(m[5]), budgetMs: Number(m[6]) };
+  const untried = m[7] !== undefined || (row.status === 'failed' && body.slice(0, m.index).includes(UNTRIED_REPORT));
+  return untried ? { ...row, untried: true } : row;
 }
 
 /** The workflow's GITHUB_TOKEN comments as the GitHub Actions app's bot. */
@@ -82,9 +95,6 @@ function commentResult(c: CommentItem, authors: string[], now: number): DrillTre
   return parseResult(c.body, Number.isNaN(posted) ? now : Math.min(now, posted + CLOCK_SKEW_MS));
 }
 
-export function trendRow(record: DrillRecord): DrillTrendRow {
-  return { at: record.startedAt, status: record.status, wayBackMs: record.wayBackMs, forwardMs: record.forwardMs, totalMs: record.durationMs, budgetMs: record.wayBackBudgetMs };
-}
 
 /** The comment for one drill: the report everyone sees, and its result marker for the next drill's trend. */
 export function drillComment(record: DrillRecord, trend: DrillTrendRow[]): string {

@@ -3,7 +3,7 @@
  * so they can never tell different stories. Outside text goes through the escaping helpers.
  */
 import type { Log } from '../core/log.js';
-import { UNTRIED_WAY_BACK, type DrillRecord, type DrillStatus, type DrillTrendRow } from '../pipeline/drill.js';
+import { trendRow, UNTRIED_WAY_BACK, type DrillRecord, type DrillStatus, type DrillTrendRow } from '../pipeline/drill.js';
 import { formatDuration, inlineText, linkText, table } from './markdown.js';
 import { overBudget, timeText } from './rollback-summary.js';
 import { redactDeep } from '../core/secrets.js';
@@ -37,6 +37,8 @@ export function drillReportMarkdown(record: DrillRecord, trend: DrillTrendRow[])
   return parts.filter(Boolean).join('\n\n') + '\n';
 }
 
+/** A trend row of a drill that failed in readiness (DrillTrendRow.untried), in place of its time. */
+export const NOT_TIMED = 'not timed: failed in readiness, the way back was not tried';
 
 export function trendTable(rows: DrillTrendRow[]): string {
   return table(
@@ -44,9 +46,10 @@ export function trendTable(rows: DrillTrendRow[]): string {
     rows.map((r, i) => [
       `${inlineText(timeText(r.at, true))}${i === rows.length - 1 ? ' (this one)' : ''}`,
       `${DRILL_EMOJI[r.status]} ${r.status}`,
-      `${formatDuration(r.wayBackMs)} / ${formatDuration(r.budgetMs)}`,
-      r.status === 'dry-run' ? '—' : formatDuration(r.forwardMs),
-      formatDuration(r.totalMs),
+      // Its numbers are the readiness checks' only: shown as a time, it would skew the trend.
+      r.untried ? `${NOT_TIMED} / ${formatDuration(r.budgetMs)}` : `${formatDuration(r.wayBackMs)} / ${formatDuration(r.budgetMs)}`,
+      r.status === 'dry-run' || r.untried ? '—' : formatDuration(r.forwardMs),
+      r.untried ? '—' : formatDuration(r.totalMs),
     ]),
   );
 }
@@ -54,7 +57,7 @@ export function trendTable(rows: DrillTrendRow[]): string {
 /** The job summary of a drill run. */
 export function drillSummaryMarkdown(input: DrillRecord, log?: Log): string {
   const record = log ? redactDeep(input, log.redact) : input;
-  const trend = record.trend.length ? record.trend : [{ at: record.startedAt, status: record.status, wayBackMs: record.wayBackMs, forwardMs: record.forwardMs, totalMs: record.durationMs, budgetMs: record.wayBackBudgetMs }];
+  const trend = record.trend.length ? record.trend : [trendRow(record)];
   const issue = record.issueUrl ? `\n\nDrill issue: ${linkText(record.issueUrl)}\n` : '';
   return `### rollback-kit drill (${inlineText(record.environment)})\n\n${drillReportMarkdown(record, trend)}${issue}`;
 }

@@ -38,6 +38,7 @@ export interface IncidentOptions {
 
 export const DEFAULTS: Required<IncidentOptions> = { timeoutMs: 10_000, retries: 3, maxWaitMs: 20_000, backoffMs: 1000, deadlineMs: 60_000 };
 /** GitHub refuses bodies longer than 65,536 characters. */
+const GITHUB_BODY_LIMIT = 65_536;
 const BODY_MAX = 65_000;
 const TITLE_MAX = 120;
 /** 100 open issues a page: more than ten pages of open incidents is not a list to search further. */
@@ -48,12 +49,50 @@ const BLANK = '_To be filled in._';
 
 /** The key as an HTML comment can carry it: nothing that could close the comment or hide in it. */
 export function incidentMarker(key: string): string {
-  const safe = key.replace(/[^A-Za-z0-9._:/@+=-]/g, '_').replace(/-{2,}/g, (m) => '-_'.repeat(m.length).slice(0, m.length));
-  return `<!-- rollback-kit:incident ${safe} -->`;
+  return `${MARKER_HEAD}${markerText(key)} -->`;
+}
+
+const MARKER_HEAD = '<!-- rollback-kit:incident ';
+
+function markerText(key: string): string {
+  return key.replace(/[^A-Za-z0-9._:/@+=-]/g, '_').replace(/-{2,}/g, (m) => '-_'.repeat(m.length).slice(0, m.length));
 }
 
 /** Every name of the incident: its key, then the names a later run may give it (record.incidentAliases). */
-const incidentKeys = (record: RollbackRecord): string[] => [record.incidentKey, ...(record.incidentAliases ?? [])];
+const incidentKeys = (record: Pick<RollbackRecord, 'incidentKey' | 'incidentAliases'>): string[] => [record.incidentKey, ...(record.incidentAliases ?? [])];
+
+/**
+ * Whether an issue an earlier version opened is this incident under another name. Before the alias
+ * markers (incidentAliases), an issue carried one marker, its run's key, which names the bad
+ * deployment as that run's `from` was given (auto-rollback's commit SHA or URL); a later run (the
+ * cascade guard's) names it by the platform's id. What such an issue does carry: a marker of the same
+ * environment, and in its Resolution, for each component, the deployment it was rolled back from,
+ * id first (`- **web** (vercel): …` then `  - from: \`dpl_…\``), as incidentBody has always written
+ * it. So a name `environment:web@dpl_…` (every component's) is found there, never guessed from a
+ * title or a date. Names that are not component@id pairs (run-…, unresolved) find nothing this way.
+ */
+export function olderIssueNames(body: string, record: Pick<RollbackRecord, 'environment' | 'incidentKey' | 'incidentAliases'>): boolean {
+  const env = `${record.environment}:`;
+  if (!body.includes(`${MARKER_HEAD}${markerText(env)}`)) return false;
+  const lines = body.split('\n');
+  const fromOf = (name: string): string | undefined => {
+    const at = lines.findIndex((l) => l.startsWith(`- **${inlineText(name)}** (`));
+    const next = at >= 0 ? lines[at + 1] : undefined;
+    return next?.startsWith('  - from: ') ? next.slice('  - from: '.length) : undefined;
+  };
+  return incidentKeys(record).some((key) => {
+    if (!key.startsWith(env)) return false;
+    const parts = key.slice(env.length).split(',').map((p) => /^(.+)@(.+)$/.exec(p));
+    return (
+      parts.length > 0 &&
+      parts.every((m) => {
+        const from = m && fromOf(m[1]!);
+        const id = m && codeSpan(m[2]!);
+        return !!from && !!id && (from === id || from.startsWith(`${id} · `));
+      })
+    );
+  });
+}
 
 export function plain(text: string): string {
   // eslint-disable-next-line no-control-regex
@@ -283,7 +322,7 @@ export class GitHubIssues {
   }
 
   /** Never throws: a refusal, a wait too long, no answer, or an answer that cannot be used is a Reply saying why. */
-  async request(method: 'GET' | 'POST', url: URL | string, body?: unknown): Promise<Reply> {
+  async request(method: 'GET' | 'POST' | 'PATCH', url: URL | string, body?: unknown): Promise<Reply> {
     const allowed = `out of the ${formatDuration(this.opts.deadlineMs)} allowed for the incident issue`;
     const left = this.deadline.left();
     if (left <= 0) return { ok: false, message: '', why: allowed };
@@ -417,6 +456,24 @@ export function issueRepository(target: GitHubTarget, log: Log, options: Inciden
 }
 
 /**
+ * An issue an earlier version opened, found by what it carries (olderIssueNames): this run's markers
+ * are added at the top of its body, beside its own, so the next run finds it by marker as it finds
+ * any other. Only the markers change. A refusal is a warning: the next run finds it the same way.
+ */
+async function addMarkers(gh: GitHubIssues, path: string, body: string, markers: string[], repository: string, log: Log): Promise<void> {
+  const missing = markers.filter((m) => !body.includes(m));
+  if (!missing.length) return;
+  const updated = `${missing.join('\n')}\n${body}`;
+  if (updated.length > GITHUB_BODY_LIMIT) {
+    log.info(`Incident issue ${path.split('/').at(-1)} was opened by an earlier rollback-kit version; its body is too long to add this incident's markers to.`);
+    return;
+  }
+  const reply = await gh.request('PATCH', gh.url(path), { body: updated });
+  if (!reply.ok) log.warning(`${advice(reply, repository, `adding this incident's markers to the issue an earlier version opened (#${path.split('/').at(-1)})`)} The next run finds it the same way.`);
+  else log.info(`Incident issue #${path.split('/').at(-1)} was opened by an earlier rollback-kit version: added this incident's markers to it, so later runs find it by them.`);
+}
+
+/**
  * Opens the incident issue, or comments on the open one carrying record.incidentKey; never throws
  * (a warning, and undefined).
  */
@@ -434,6 +491,8 @@ export async function recordIncident(target: GitHubTarget, input: RollbackRecord
     if (record.labels.length) query.labels = record.labels.join(',');
     let page: string | undefined = gh.url(issues, query).href;
     let found: { number: number; url: string } | undefined;
+    /** An issue an earlier version opened for this incident, without this run's markers (olderIssueNames): used when no issue carries them. */
+    let older: { number: number; url: string; body: string } | undefined;
     /** Asked only once an issue carries the marker: null until then. */
     let login: string | undefined | null = null;
     for (let n = 0; page && n < MAX_PAGES && !found; n++) {
@@ -442,23 +501,28 @@ export async function recordIncident(target: GitHubTarget, input: RollbackRecord
         log.warning(advice(reply, name, 'looking for an open incident issue'));
         return undefined;
       }
-      const list = Array.isArray(reply.data) ? (reply.data as IssueItem[]) : [];
-      const marked = list.filter((i) => !i.pull_request && typeof i.body === 'string' && markers.some((m) => (i.body as string).includes(m)) && typeof i.number === 'number');
-      if (marked.length && login === null) login = await tokenLogin(gh);
+      const list = (Array.isArray(reply.data) ? (reply.data as IssueItem[]) : []).filter((i) => !i.pull_request && typeof i.body === 'string' && typeof i.number === 'number');
+      const marked = list.filter((i) => markers.some((m) => (i.body as string).includes(m)));
+      const earlier = older ? [] : list.filter((i) => !marked.includes(i) && olderIssueNames(i.body as string, record));
+      if ((marked.length || earlier.length) && login === null) login = await tokenLogin(gh);
       const hit = marked.find((i) => writtenWithToken(i.user, login ?? undefined));
       if (hit) found = { number: hit.number as number, url: String(hit.html_url ?? '') };
       else if (marked.length) log.info(`Issue #${String(marked[0]!.number)} carries this incident's marker but was not opened with this token: left alone.`);
+      const old = earlier.find((i) => writtenWithToken(i.user, login ?? undefined));
+      if (old) older = { number: old.number as number, url: String(old.html_url ?? ''), body: old.body as string };
       page = reply.next;
     }
 
-    if (found) {
-      const reply = await gh.request('POST', gh.url(`${issues}/${found.number}/comments`), { body: log.redact(incidentComment(record)) });
+    if (found || older) {
+      const at = (found ?? older)!;
+      const reply = await gh.request('POST', gh.url(`${issues}/${at.number}/comments`), { body: log.redact(incidentComment(record)) });
       if (!reply.ok) {
-        log.warning(advice(reply, name, `commenting on incident issue #${found.number}`));
+        log.warning(advice(reply, name, `commenting on incident issue #${at.number}`));
         return undefined;
       }
-      log.info(`Incident issue #${found.number} already open for this rollback: added a comment (${found.url}).`);
-      return { url: found.url, created: false };
+      log.info(`Incident issue #${at.number} already open for this rollback: added a comment (${at.url}).`);
+      if (!found && older) await addMarkers(gh, `${issues}/${older.number}`, older.body, markers, name, log);
+      return { url: at.url, created: false };
     }
 
     const reply = await gh.request('POST', gh.url(issues), {

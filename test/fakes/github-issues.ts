@@ -4,8 +4,9 @@
  * 410 when issues are disabled; lists open issues newest first, `labels` meaning "has all of
  * these", `per_page` up to 100, with a Link header whose next page goes through
  * `/repositories/{id}/issues` (as GitHub's does); lists pull requests among issues (with a
- * `pull_request` key); lists an issue's comments oldest first, paged the same way; refuses a body
- * over 65,536 characters (422); and can answer with a
+ * `pull_request` key); lists an issue's comments oldest first, paged the same way; gets and updates
+ * one issue (PATCH changes only the fields sent); refuses a body over 65,536 characters (422); and
+ * can answer with a
  * secondary rate limit (403 + Retry-After), a 5xx, a 403 for a token without issues: write, or
  * not at all (a hang past the client's timeout).
  * Every issue and comment has its author as GitHub returns it (`user.login`, `user.type`,
@@ -313,6 +314,26 @@ export async function startGitHubIssues(opts: GitHubIssuesOptions): Promise<GitH
       const issue = fake.addIssue({ title: b.title, body: typeof b.body === 'string' ? b.body : '', labels, created_at: new Date().toISOString() });
       created.push(issue);
       return send(res, 201, issueJson(issue), { location: `${base}/repos/${owner}/${repo}/issues/${issue.number}` });
+    }
+    // Update an issue (PATCH /repos/{owner}/{repo}/issues/{number}): only the fields sent change; 200 with the issue.
+    const one = /^\/issues\/(\d+)$/.exec(rest);
+    if (req.method === 'PATCH' && one) {
+      if (fake.readOnly) return error(res, 403, 'Resource not accessible by integration');
+      const issue = fake.issues.find((i) => i.number === Number(one[1]));
+      if (!issue) return error(res, 404, 'Not Found');
+      const b = (body ?? {}) as { title?: unknown; body?: unknown; state?: unknown; labels?: unknown };
+      if (typeof b.body === 'string' && b.body.length > 65_536) {
+        return error(res, 422, 'Validation Failed', { errors: [{ resource: 'Issue', code: 'custom', field: 'body', message: 'body is too long (maximum is 65536 characters)' }] });
+      }
+      if (typeof b.title === 'string') issue.title = b.title;
+      if (typeof b.body === 'string' || b.body === null) issue.body = b.body ?? '';
+      if (b.state === 'open' || b.state === 'closed') issue.state = b.state;
+      if (Array.isArray(b.labels)) issue.labels = b.labels.map(String);
+      return send(res, 200, issueJson(issue));
+    }
+    if (req.method === 'GET' && one) {
+      const issue = fake.issues.find((i) => i.number === Number(one[1]));
+      return issue ? send(res, 200, issueJson(issue)) : error(res, 404, 'Not Found');
     }
     const comments = /^\/issues\/(\d+)\/comments$/.exec(rest);
     if (req.method === 'GET' && comments) {

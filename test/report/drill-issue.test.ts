@@ -82,6 +82,38 @@ describe('drill report', () => {
 });
 
 describe('drill issue', () => {
+  it('shows a drill that failed in readiness as not timed, never as a timing: this one, earlier ones, and those an earlier version recorded', async () => {
+    const issue = gh.addIssue({ title: 'Rollback drill (staging)', labels: ['rollback-drill'], body: `${drillIssueMarker('staging')}\n` });
+    const unready = (over: Partial<DrillRecord>) =>
+      record({ status: 'failed', failedPhase: 'readiness', wayBackMs: 1_900, forwardMs: 0, durationMs: 2_400, failures: ['The way back is broken: web target: no earlier production deployment'], ...over });
+    // A timed drill, a readiness failure this version recorded, and one an earlier version recorded:
+    // its marker has no untried, its report says the way back is broken (as every version's has).
+    issue.comments.push({ id: 1, body: `drill\n${resultMarker(row(1))}`, html_url: 'a' });
+    const thisVersion = unready({ startedAt: row(2).at });
+    issue.comments.push({ id: 2, body: `${drillReportMarkdown(thisVersion, [])}\n${resultMarker({ ...row(2), status: 'failed', wayBackMs: 1_900, forwardMs: 0, totalMs: 2_400, untried: true })}`, html_url: 'b' });
+    const earlierVersion = `${drillReportMarkdown(unready({ startedAt: row(3).at }), [])}\n<!-- rollback-kit:drill-result at=${row(3).at} status=failed back=2100 forward=0 total=2500 budget=450000 -->`;
+    expect(earlierVersion).toContain('**Why it failed**\n\n- The way back is broken: ');
+    issue.comments.push({ id: 3, body: earlierVersion, html_url: 'c' });
+    // A drill that failed later (over budget) is timed: its way back was tried.
+    issue.comments.push({ id: 4, body: `drill\n${resultMarker({ ...row(4), status: 'failed', wayBackMs: 500_000 })}`, html_url: 'd' });
+
+    const done = await recordDrill({ apiUrl: gh.url, repository: REPO, token: TOKEN }, unready({}), memoryLog());
+    expect(done!.trend.map((r) => r.untried ?? false)).toEqual([false, true, true, false, true]);
+    const comment = issue.comments.at(-1)!.body;
+    expect(comment).toContain('untried=readiness -->');
+    const rows = comment.split('\n').filter((l) => /^\| 202\d-/.test(l));
+    expect(rows).toHaveLength(5);
+    for (const i of [1, 2, 4]) {
+      expect(rows[i]).toContain('| ❌ failed | not timed: failed in readiness, the way back was not tried / 7 min 30 s | — | — |');
+      expect(rows[i]).not.toMatch(/\d\.\d s/);
+    }
+    expect(rows[0]).toContain('| ✅ passed | 1 min 0 s / 7 min 30 s |');
+    expect(rows[3]).toContain('| ❌ failed | 8 min 20 s / 7 min 30 s |');
+    // Read back, the marker keeps it.
+    expect(parseResult(comment)).toMatchObject({ status: 'failed', untried: true });
+    expect(parseResult(resultMarker(row(5)))).not.toHaveProperty('untried');
+  });
+
   it('reads the trend from every page of comments, ignoring people and tampered markers, and shows the last eight', async () => {
     gh.addIssue({ title: 'Rollback drill (production)', labels: ['rollback-drill'], body: drillIssueMarker('production') });
     const issue = gh.addIssue({ title: 'Rollback drill (staging)', labels: ['rollback-drill'], body: `${drillIssueMarker('staging')}\n` });

@@ -45,8 +45,9 @@ export const FLY_NOTHING_FROZEN: Frozen = {
 
 /**
  * `sha` and `url` are from only, as a deployment event names the bad release (from-ref.ts). Fly
- * releases record no commit: a SHA names the release whose image is tagged with it (`fly deploy
- * --image-label <sha>`), or whose id it is; a URL (the app's) names none.
+ * releases record no commit: a SHA names the release whose image tag names it (`fly deploy
+ * --image-label <sha>`, or a short SHA in a tag: tagNamesCommit), or whose id it is; a URL (the
+ * app's) names none.
  */
 type ReleaseRef =
   | { kind: 'previous' }
@@ -74,11 +75,49 @@ export function parseReleaseRef(raw: string, input: 'target' | 'from'): ReleaseR
 
 const imageTag = (image: string | undefined): string | undefined => (image ? splitImage(image)?.reference.toLowerCase() : undefined);
 
+/** A tag component that can be a commit SHA: git's shortest abbreviation (7) to a full one. */
+const SHA_PART = /^[0-9a-f]{7,40}$/;
+
+/**
+ * Whether the image's tag names commit `sha` (lower case, 7 to 40 hex digits). Fly releases record
+ * no commit: teams tag the image with it, whole or abbreviated, alone or joined to a word
+ * (`abc1234f`, `sha-abc1234f`, `main-abc1234f`, `main_abc1234f`, `1.4.0-abc1234f`). A component of
+ * the tag (split at - _ . +) names the commit when one of the two is a prefix of the other, both
+ * being at least 7 hex digits long. A digest (`@sha256:…`) is no tag, and never a commit.
+ */
+export function tagNamesCommit(image: string | undefined, sha: string): boolean {
+  const tag = imageTag(image);
+  if (!tag || tag.includes(':')) return false;
+  return tag.split(/[-_.+]/).some((part) => SHA_PART.test(part) && (sha.startsWith(part) || part.startsWith(sha)));
+}
+
 const matches = (ref: ReleaseRef, r: FlyRelease): boolean =>
   (ref.kind === 'version' && r.version === ref.version) ||
   (ref.kind === 'id' && r.id === ref.id) ||
   (ref.kind === 'image' && r.imageRef === ref.image) ||
-  (ref.kind === 'sha' && (r.id === ref.raw || imageTag(r.imageRef) === ref.sha));
+  (ref.kind === 'sha' && (r.id === ref.raw || tagNamesCommit(r.imageRef, ref.sha)));
+
+/**
+ * The release `from` names. A commit SHA may name several releases: the same image deployed again
+ * (one image, so one answer: the newest), or images of different commits that share the prefix
+ * given, or different images of the one commit. The last two are refused, naming them: a guess
+ * could end the run as "nothing to do" while the bad image serves, or move the wrong machines.
+ */
+function fromRelease(ref: ReleaseRef, all: FlyRelease[], app: string, raw: string): FlyRelease | undefined {
+  const found = all.filter((r) => matches(ref, r));
+  const images = [...new Set(found.map((r) => r.imageRef))];
+  if (ref.kind === 'sha' && images.length > 1) {
+    const listed = images.map((image) => {
+      const rs = found.filter((r) => r.imageRef === image).map((r) => `v${r.version}`);
+      return `${rs.join(', ')} (image ${image ?? 'none recorded'})`;
+    });
+    throw new RollbackKitError(
+      `from (${raw}) names more than one image of app ${app}: releases ${listed.join('; ')} all have image tags that name commit ${ref.sha}. Nothing was changed.`,
+      'Give from as the bad release itself: its version (v12) or its image, from `fly releases --image`; or a longer commit SHA that only one of those tags names.',
+    );
+  }
+  return found[0];
+}
 
 const info = (r: FlyRelease | undefined, image?: string): ReleaseInfo => ({ id: r?.id, version: r?.version, image: r?.imageRef ?? image });
 
@@ -173,10 +212,10 @@ export async function promoteOnFly(opts: FlyPromoteOptions, log: Log): Promise<P
   // The image from names, when it names a release (or an image) at all: proven, unlike a URL or an unmatched SHA.
   let fromImage: string | undefined;
   if (fromRef) {
-    const from = all.find((r) => matches(fromRef, r));
+    const from = fromRelease(fromRef, all, app, opts.from!.trim());
     fromImage = fromRef.kind === 'image' ? fromRef.image : from?.imageRef;
     if (fromRef.kind === 'url') warnUnproven(log, opts.from!, 'is a URL, which names a Fly app, not one of its releases');
-    else if (fromRef.kind === 'sha' && !fromImage) warnUnproven(log, opts.from!, `is a commit, and no release of app ${app} has an image tagged with it (Fly releases record no commit; deploy with --image-label <sha> to name them so)`);
+    else if (fromRef.kind === 'sha' && !fromImage) warnUnproven(log, opts.from!, `is a commit, and no release of app ${app} has an image tag that names it (Fly releases record no commit; deploy with --image-label <sha>, or a tag such as sha-<sha> or <branch>-<sha>, to name them so)`);
     else if (!fromImage) throw new RollbackKitError(`Release ${opts.from} (input from) is not among the ${all.length} releases of app ${app}.`, 'Check the from input: a release version (v12), id or image.');
     if (fromImage && !machines.some((m) => m.image === fromImage)) {
       const note = `No machine of app ${app} runs ${opts.from!.trim()} (${fromImage}) any more. Nothing to do.`;

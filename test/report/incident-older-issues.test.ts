@@ -1,0 +1,109 @@
+// An incident issue an earlier version opened carries one marker, its run's key, which names the bad
+// deployment as that run's `from` was given (auto-rollback's commit SHA); the alias marker with the
+// platform's id came later. The cascade run that follows names the incident by that id, so it found
+// no issue and opened a duplicate. It now finds the older issue by what such an issue does carry (a
+// marker of the environment, and the Resolution's from of each component, id first), comments there,
+// and adds its markers so the next run finds it by them. Against the local GitHub issues API
+// (list semantics: open issues newest first, labels, pages linked by Link).
+import { afterEach, describe, expect, it } from 'vitest';
+import { memoryLog } from '../../src/core/log.js';
+import type { RollbackRecord } from '../../src/pipeline/record.js';
+import { incidentBody, incidentMarker, incidentTitle, olderIssueNames, recordIncident, type GitHubTarget } from '../../src/report/incident.js';
+import { startGitHubIssues, type FakeIssue, type GitHubIssuesFake } from '../fakes/github-issues.js';
+import { fullRecord, nothingToDoRecord } from './records.js';
+
+const TOKEN = 'ghs_FakeInstallationToken0123456789abcdef';
+const REPO = 'acme/shop';
+const SHA = 'c0ffee1234567890c0ffee1234567890c0ffee12';
+
+let gh: GitHubIssuesFake | undefined;
+afterEach(async () => {
+  await gh?.close();
+  gh = undefined;
+});
+
+async function github(): Promise<{ fake: GitHubIssuesFake; target: GitHubTarget }> {
+  gh = await startGitHubIssues({ token: TOKEN, repository: REPO });
+  return { fake: gh, target: { apiUrl: gh.url, repository: REPO, token: TOKEN } };
+}
+
+/** The first run, as an earlier version recorded it: auto-rollback's from (the commit SHA) in its key, no alias. */
+function firstRun(): RollbackRecord {
+  const r = fullRecord();
+  return { ...r, components: r.components.filter((c) => c.name === 'web'), incidentKey: `production:web@${SHA}`, incidentAliases: undefined };
+}
+
+/** The cascade run after it: the guard names the deployment the first run rolled back from by Vercel's id. */
+function cascadeRun(): RollbackRecord {
+  return { ...nothingToDoRecord(), labels: ['incident', 'rollback'], incidentKey: 'production:web@dpl_bad4812', incidentAliases: undefined };
+}
+
+/** Unrelated open incident issues, newer than `older`: it is on the list's second page. */
+function crowd(fake: GitHubIssuesFake, n: number): void {
+  for (let i = 0; i < n; i++) fake.addIssue({ title: `Rollback: other ${i}`, labels: ['incident', 'rollback'], body: `${incidentMarker(`production:web@dpl_other${i}`)}\n# Incident Post-Mortem\n` });
+}
+
+describe('incident issues an earlier version opened', () => {
+  it('are found by their marker of the environment and the from they record, commented on, and given this run\'s markers', async () => {
+    const { fake, target } = await github();
+    const body = incidentBody(firstRun());
+    expect(body).not.toContain(incidentMarker('production:web@dpl_bad4812'));
+    const older = fake.addIssue({ title: incidentTitle(firstRun()), labels: ['incident', 'rollback'], body });
+    crowd(fake, 120);
+
+    const log = memoryLog();
+    const done = await recordIncident(target, cascadeRun(), log);
+    expect(done).toEqual({ url: older.html_url, created: false });
+    expect(fake.created()).toEqual([]);
+    expect(older.comments).toHaveLength(1);
+    // Found on the second page of the list, as GitHub pages it.
+    expect(fake.requests.filter((r) => r.method === 'GET' && /\/issues$/.test(r.path))).toHaveLength(2);
+    // The markers added at the top, the rest of the body as it was.
+    expect(older.body).toBe(`${incidentMarker('production:web@dpl_bad4812')}\n${body}`);
+    expect(fake.requests.filter((r) => r.method === 'PATCH')).toEqual([expect.objectContaining({ path: `/repos/${REPO}/issues/${older.number}`, body: { body: older.body } })]);
+    expect(log.lines.join('\n')).toContain(`Incident issue #${older.number} was opened by an earlier rollback-kit version: added this incident's markers to it`);
+
+    // The next run finds it by the marker, and changes the body no more.
+    const again = await recordIncident(target, cascadeRun(), memoryLog());
+    expect(again).toEqual({ url: older.html_url, created: false });
+    expect(fake.requests.filter((r) => r.method === 'PATCH')).toHaveLength(1);
+    expect(older.comments).toHaveLength(2);
+  });
+
+  it('are not taken for another incident: another deployment, another environment, or an issue not opened with this token', async () => {
+    const { fake, target } = await github();
+    const other = firstRun();
+    other.components = other.components.map((c) => ({ ...c, from: { ...c.from, id: 'dpl_bad4700' } }));
+    fake.addIssue({ title: 'a', labels: ['incident', 'rollback'], body: incidentBody(other) });
+    fake.addIssue({ title: 'b', labels: ['incident', 'rollback'], body: incidentBody({ ...firstRun(), environment: 'staging', incidentKey: `staging:web@${SHA}` }) });
+    const copied: FakeIssue = fake.addIssue({ title: 'c', labels: ['incident', 'rollback'], body: incidentBody(firstRun()), author: { login: 'mallory', type: 'User', association: 'NONE' } });
+    const done = await recordIncident(target, cascadeRun(), memoryLog());
+    expect(done?.created).toBe(true);
+    expect(fake.created()).toHaveLength(1);
+    expect(fake.requests.filter((r) => r.method === 'PATCH')).toEqual([]);
+    expect(copied.comments).toEqual([]);
+  });
+
+  it('an issue that carries this run\'s marker is preferred to an older one found by what it records', async () => {
+    const { fake, target } = await github();
+    // The marked one on the second page, one found by what it records on the first.
+    const marked = fake.addIssue({ title: 'marked', labels: ['incident', 'rollback'], body: incidentBody({ ...firstRun(), incidentAliases: ['production:web@dpl_bad4812'] }) });
+    crowd(fake, 100);
+    const older = fake.addIssue({ title: 'older', labels: ['incident', 'rollback'], body: incidentBody(firstRun()) });
+    const done = await recordIncident(target, cascadeRun(), memoryLog());
+    expect(done).toEqual({ url: marked.html_url, created: false });
+    expect(older.comments).toEqual([]);
+    expect(fake.requests.filter((r) => r.method === 'PATCH')).toEqual([]);
+  });
+
+  it('reads a component only by the from line its own entry gives, id first', () => {
+    const r = { environment: 'production', incidentKey: 'production:web@dpl_bad4812' };
+    const body = incidentBody(firstRun());
+    expect(olderIssueNames(body, r)).toBe(true);
+    expect(olderIssueNames(body, { ...r, incidentKey: 'production:web@dpl_bad48' })).toBe(false);
+    expect(olderIssueNames(body, { ...r, incidentKey: 'production:api@dpl_bad4812' })).toBe(false);
+    expect(olderIssueNames(body, { ...r, incidentKey: 'production:run-42' })).toBe(false);
+    expect(olderIssueNames(body, { environment: 'prod', incidentKey: 'prod:web@dpl_bad4812' })).toBe(false);
+    expect(olderIssueNames(body.replace(/<!-- rollback-kit:incident [^>]*-->\n/, ''), r)).toBe(false);
+  });
+});
