@@ -155,7 +155,7 @@ describe('--json', () => {
   afterAll(() => rm(ws, { recursive: true, force: true }));
 
   it('prints one JSON document: the command, ok, status and its result', async () => {
-    const run = await runCli(['plan', '--json', '--scope', 'web'], { cwd: ws });
+    const run = await runCli(['plan', '--json', '--scope', 'web'], { cwd: ws, env: { VERCEL_TOKEN: 'vercel_plan_test_token' } });
     expect(run.code).toBe(0);
     const doc = JSON.parse(run.stdout) as { command: string; ok: boolean; status: string; scope: string[]; plan: { components: { name: string }[] } };
     expect(doc).toMatchObject({ command: 'plan', ok: true, status: 'ok', scope: ['web'] });

@@ -20,7 +20,7 @@ import { refuseTransactionPooler } from './database.js';
 import { stoppable } from './stoppable.js';
 
 /** The secret each provider cannot work without (command needs none). */
-const PROVIDER_TOKEN: Partial<Record<string, keyof typeof TOKEN_ENV>> = {
+export const PROVIDER_TOKEN: Partial<Record<string, keyof typeof TOKEN_ENV>> = {
   vercel: 'vercel-token',
   fly: 'fly-token',
   railway: 'railway-token',
