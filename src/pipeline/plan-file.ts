@@ -107,6 +107,8 @@ export class PlanError extends RollbackKitError {
 
 type Kind =
   | { type: 'string' }
+  /** A smoke check spec: YAML text, as smoke-test's checks input. */
+  | { type: 'spec' }
   | { type: 'version' }
   | { type: 'url' }
   | { type: 'int' | 'number'; min: number; max: number }
@@ -172,7 +174,7 @@ const DATABASE_FIELDS: Record<string, Kind> = {
 };
 const VERIFY_FIELDS: Record<string, Kind> = {
   'base-url': { type: 'url' },
-  checks: STRING,
+  checks: { type: 'spec' },
   'checks-file': STRING,
   attempts: int(1, 100),
   'interval-seconds': num(0, 3600),
@@ -230,10 +232,16 @@ class Reader {
     if (value === null || value === undefined) return undefined;
     switch (kind.type) {
       case 'string':
+      case 'spec':
       case 'url':
       case 'version': {
         if (typeof value !== 'string' && !(kind.type === 'version' && typeof value === 'number' && Number.isInteger(value))) {
-          this.problem(path, `must be ${kind.type === 'url' ? 'a URL' : 'text'}`);
+          this.problem(
+            path,
+            kind.type === 'spec'
+              ? 'must be text, the smoke checks as smoke-test takes them: write "checks: |" and the list indented under it, or put the list in a file and name it in checks-file'
+              : `must be ${kind.type === 'url' ? 'a URL' : 'text'}`,
+          );
           return undefined;
         }
         const text = String(value).trim();

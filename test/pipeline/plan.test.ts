@@ -216,6 +216,14 @@ verify:
     expect(found.join(' ')).not.toContain(ghp);
   });
 
+  it('checks written as a YAML list: says how to write them, and the block it names is read', () => {
+    expect(problems('components:\n  web: { provider: vercel, project: shop }\nverify:\n  checks: [ {name: home, url: /} ]\n')).toEqual([
+      'line 4, verify.checks: must be text, the smoke checks as smoke-test takes them: write "checks: |" and the list indented under it, or put the list in a file and name it in checks-file',
+    ]);
+    const plan = parsePlanFile('components:\n  web: { provider: vercel, project: shop }\nverify:\n  checks: |\n    - {name: home, url: /}\n');
+    expect(plan.verify?.checks).toBe('- {name: home, url: /}');
+  });
+
   it('a secret does not hide the other mistakes, and is still never echoed', () => {
     const found = problems(`components:
   web: { provider: vercell, projct: shop }
