@@ -32,7 +32,7 @@ describe('rollback-kit --help', () => {
     expect(run.code).toBe(0);
     for (const c of COMMANDS) expect(run.stdout).toMatch(new RegExp(`^  ${c} `, 'm'));
     expect(run.stdout).toContain('VERCEL_TOKEN');
-    expect(run.stdout).toContain('Exit codes: 0 done, 1 failed, 2 bad usage.');
+    expect(run.stdout).toContain('Exit codes: 0 done, 1 failed, 2 bad usage, 130/143 stopped (Ctrl-C/SIGTERM).');
   });
 
   it('names the smoke decisions as they are, and prints the version', async () => {
