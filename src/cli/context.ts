@@ -16,6 +16,13 @@ import { wordingFor } from './wording.js';
 /** Wrong flags, a missing required value, a refusal without --yes: exit 2 with the usage line. */
 export class UsageError extends RollbackKitError {}
 
+/**
+ * The exit code of a command stopped by a signal and not done: 128 + the signal's number, as a shell
+ * reports a command it interrupted, so a script can tell "someone stopped it" (do not retry) from
+ * "it failed" (1); both are non-zero for `set -e`. The error line still says what the stop did.
+ */
+export const SIGNAL_EXIT: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 130, SIGTERM: 143 };
+
 /** How long a confirmation prompt waits for a person before it refuses (every wait is bounded). */
 const CONFIRM_TIMEOUT_MS = 5 * 60_000;
 
@@ -31,6 +38,8 @@ export class Cli {
   readonly term: Terminal;
   /** Set by `begin()`: from then on a failure is the command's (exit 1), before it the usage's (exit 2). */
   started = false;
+  /** The signal that stopped the command's work (stoppable.ts, the sandbox's cleanup), if one did. */
+  stoppedBy: NodeJS.Signals | undefined;
 
   constructor(
     readonly command: keyof typeof COMMAND_FLAGS,

@@ -1,7 +1,8 @@
 /**
  * `rollback-kit`: the command line over the same library the actions call. commander parses the
  * flags (the actions' input names); each command reads them as its action reads inputs, runs the
- * library call, and prints through the terminal writer. Exit codes: 0 done, 1 failed, 2 bad usage.
+ * library call, and prints through the terminal writer. Exit codes: 0 done, 1 failed, 2 bad usage,
+ * 130 or 143 stopped by SIGINT (Ctrl-C) or SIGTERM before it was done.
  */
 import { Command, CommanderError, Option, type AddHelpTextContext } from 'commander';
 import { errorLine, RollbackKitError } from '../core/errors.js';
@@ -9,7 +10,7 @@ import { output } from '../core/output.js';
 import { TOKEN_ENV } from '../core/secret-input.js';
 import type { CommandResult, CommandSpec } from './command.js';
 import { COMMANDS } from './commands/index.js';
-import { Cli, UsageError, type CliEnvironment } from './context.js';
+import { Cli, SIGNAL_EXIT, UsageError, type CliEnvironment } from './context.js';
 import { COMMAND_FLAGS, flagHelp, flagOf, FLAGS } from './flags.js';
 import { terminalOptions } from './terminal.js';
 import { VERSION } from './version.js';
@@ -91,10 +92,15 @@ async function runCommand(spec: CommandSpec, argument: string | undefined, flags
       cli.term.error(line);
       if (usage) cli.term.note(usageLine(cmd));
     }
-    return usage ? EXIT.usage : EXIT.failed;
+    return usage ? EXIT.usage : failedExit(cli);
   }
   if (cli.term.options.json) cli.term.json({ command: spec.name, ...result });
-  return result.ok ? EXIT.done : EXIT.failed;
+  return result.ok ? EXIT.done : failedExit(cli);
+}
+
+/** 1, or 130 / 143 when a signal stopped the work before it was done (a result that came anyway stands: exit 0). */
+function failedExit(cli: Cli): number {
+  return (cli.stoppedBy && SIGNAL_EXIT[cli.stoppedBy]) ?? EXIT.failed;
 }
 
 /**
@@ -125,7 +131,7 @@ export function program(setExit: (code: number) => void, argv: readonly string[]
       writeOut: (text) => output.line(text.replace(/\n$/, ''), 'stdout'),
       writeErr: (text) => output.line(hideArgvValues(text.replace(/\n$/, ''), argv), 'stderr'),
     });
-  root.addHelpText('after', afterHelp(`\nEvery command takes --help.\n${secretsHelp()}\nExit codes: 0 done, 1 failed, 2 bad usage.`));
+  root.addHelpText('after', afterHelp(`\nEvery command takes --help.\n${secretsHelp()}\nExit codes: 0 done, 1 failed, 2 bad usage, 130/143 stopped (Ctrl-C/SIGTERM).`));
   for (const spec of COMMANDS) {
     const cmd = root.command(spec.name).description(spec.summary);
     if (spec.argument) cmd.argument(`[${spec.argument.name}]`, spec.argument.help);

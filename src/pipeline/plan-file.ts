@@ -107,6 +107,8 @@ export class PlanError extends RollbackKitError {
 
 type Kind =
   | { type: 'string' }
+  /** A smoke check spec: YAML text, as smoke-test's checks input. */
+  | { type: 'spec' }
   | { type: 'version' }
   | { type: 'url' }
   | { type: 'int' | 'number'; min: number; max: number }
@@ -172,7 +174,7 @@ const DATABASE_FIELDS: Record<string, Kind> = {
 };
 const VERIFY_FIELDS: Record<string, Kind> = {
   'base-url': { type: 'url' },
-  checks: STRING,
+  checks: { type: 'spec' },
   'checks-file': STRING,
   attempts: int(1, 100),
   'interval-seconds': num(0, 3600),
@@ -230,10 +232,16 @@ class Reader {
     if (value === null || value === undefined) return undefined;
     switch (kind.type) {
       case 'string':
+      case 'spec':
       case 'url':
       case 'version': {
         if (typeof value !== 'string' && !(kind.type === 'version' && typeof value === 'number' && Number.isInteger(value))) {
-          this.problem(path, `must be ${kind.type === 'url' ? 'a URL' : 'text'}`);
+          this.problem(
+            path,
+            kind.type === 'spec'
+              ? 'must be text, the smoke checks as smoke-test takes them: write "checks: |" and the list indented under it, or put the list in a file and name it in checks-file'
+              : `must be ${kind.type === 'url' ? 'a URL' : 'text'}`,
+          );
           return undefined;
         }
         const text = String(value).trim();
@@ -296,21 +304,23 @@ export function parsePlanFile(text: string, source: string = PLAN_FILE): Rollbac
     (path, value) => writtenNumber(doc, path, value),
   );
 
-  // Secrets first, and alone: a value that looks like one is never echoed, and nothing else about
-  // the file matters until it is out of the repository.
+  // Secrets first: a value that looks like one is named by its place, never echoed. The rest of
+  // the file is still read, so every other mistake is reported at once, with the secrets' text
+  // taken out of those messages too (a key that is a token is named in an unknown-field problem).
   const secrets = findSecretValues(root);
-  if (secrets.length) {
-    for (const s of secrets) {
-      reader.problem(
-        s.path,
-        `looks like ${s.kind}. Secrets never go in the rollback plan (it is committed); ${SECRETS_GO}, and rotate this one: it is in your git history`,
-      );
-    }
-    throw new PlanError(sortProblems(reader.problems), source);
+  for (const s of secrets) {
+    reader.problem(
+      s.path,
+      `looks like ${s.kind}. Secrets never go in the rollback plan (it is committed); ${SECRETS_GO}, and rotate this one: it is in your git history`,
+    );
   }
+  // Messages never quote a text value; a key, or a number's digits, they may. Shorter texts would cut ordinary words.
+  const secretTexts = secrets.map((s) => s.text.trim()).filter((t) => t.length >= 4).sort((a, b) => b.length - a.length);
+  const withoutSecrets = (problems: PlanProblem[]): PlanProblem[] =>
+    problems.map((p) => ({ ...p, place: hide(p.place, secretTexts), message: hide(p.message, secretTexts) }));
 
   if (root === null || root === undefined) throw new PlanError([{ line: 1, place: '(top level)', message: 'the file is empty; it needs at least components or database' }], source);
-  if (!isObject(root)) throw new PlanError([{ line: 1, place: '(top level)', message: 'must be a mapping with components, database, verify, …' }], source);
+  if (!isObject(root)) throw new PlanError([...reader.problems, { line: 1, place: '(top level)', message: 'must be a mapping with components, database, verify, …' }], source);
   for (const key of Object.keys(root)) if (!TOP_FIELDS.includes(key)) reader.problem([], `unknown top-level field; known fields: ${TOP_FIELDS.join(', ')}`, key);
   // `database:` with nothing under it reads as null, which would mean "no database" while
   // `database: {}` means one with every default: a half-written section must not quietly drop out.
@@ -328,7 +338,7 @@ export function parsePlanFile(text: string, source: string = PLAN_FILE): Rollbac
   const verify = root.verify === undefined || root.verify === null ? undefined : readVerify(reader.section(root.verify, ['verify'], VERIFY_FIELDS));
   const incident = reader.section(root.incident, ['incident'], { labels: { type: 'list' } });
   if (!components.length && !database) reader.problem([], 'the plan names no components and no database, so there is nothing to roll back');
-  if (reader.problems.length) throw new PlanError(sortProblems(reader.problems), source);
+  if (reader.problems.length) throw new PlanError(sortProblems(withoutSecrets(reader.problems)), source);
   return {
     source,
     environment: str(top, 'environment') ?? 'production',
@@ -338,6 +348,13 @@ export function parsePlanFile(text: string, source: string = PLAN_FILE): Rollbac
     verify,
     labels: (incident.get('labels') as string[] | undefined) ?? ['incident', 'rollback'],
   };
+}
+
+/** `text` with every one of `secrets` (longest first) cut out. */
+function hide(text: string, secrets: string[]): string {
+  let out = text;
+  for (const secret of secrets) out = out.split(secret).join('***');
+  return out;
 }
 
 function sortProblems(problems: PlanProblem[]): PlanProblem[] {

@@ -41,9 +41,12 @@ function hasUrlPassword(value: string): boolean {
 /** A place in a nested value: `components.web.project`. */
 export type ValuePath = (string | number)[];
 
-/** Every string (or number) under a secret-named key, and every secret-looking string anywhere. */
-export function findSecretValues(root: unknown): { path: ValuePath; kind: string }[] {
-  const found: { path: ValuePath; kind: string }[] = [];
+/**
+ * Every string (or number) under a secret-named key, and every secret-looking string anywhere, with
+ * the text found (a value, or a key that is one), so that messages about anything else can leave it out.
+ */
+export function findSecretValues(root: unknown): { path: ValuePath; kind: string; text: string }[] {
+  const found: { path: ValuePath; kind: string; text: string }[] = [];
   const walk = (value: unknown, path: ValuePath, underSecretKey: boolean): void => {
     if (Array.isArray(value)) {
       value.forEach((v, i) => walk(v, [...path, i], underSecretKey));
@@ -51,13 +54,13 @@ export function findSecretValues(root: unknown): { path: ValuePath; kind: string
       for (const [k, v] of Object.entries(value)) {
         // A pasted token can land as a key, too; its place is then named by its parent alone.
         const keyKind = secretKind(k);
-        if (keyKind) found.push({ path: [...path, '(a key)'], kind: keyKind });
+        if (keyKind) found.push({ path: [...path, '(a key)'], kind: keyKind, text: k });
         else walk(v, [...path, k], underSecretKey || SECRET_KEY.test(k));
       }
     } else if (typeof value === 'string' || typeof value === 'number') {
       const text = String(value);
       const kind = secretKind(text) ?? (underSecretKey && text.trim() ? 'a secret (its key names one)' : undefined);
-      if (kind) found.push({ path, kind });
+      if (kind) found.push({ path, kind, text });
     }
   };
   walk(root, [], false);

@@ -32,7 +32,7 @@ describe('rollback-kit --help', () => {
     expect(run.code).toBe(0);
     for (const c of COMMANDS) expect(run.stdout).toMatch(new RegExp(`^  ${c} `, 'm'));
     expect(run.stdout).toContain('VERCEL_TOKEN');
-    expect(run.stdout).toContain('Exit codes: 0 done, 1 failed, 2 bad usage.');
+    expect(run.stdout).toContain('Exit codes: 0 done, 1 failed, 2 bad usage, 130/143 stopped (Ctrl-C/SIGTERM).');
   });
 
   it('names the smoke decisions as they are, and prints the version', async () => {
@@ -155,7 +155,7 @@ describe('--json', () => {
   afterAll(() => rm(ws, { recursive: true, force: true }));
 
   it('prints one JSON document: the command, ok, status and its result', async () => {
-    const run = await runCli(['plan', '--json', '--scope', 'web'], { cwd: ws });
+    const run = await runCli(['plan', '--json', '--scope', 'web'], { cwd: ws, env: { VERCEL_TOKEN: 'vercel_plan_test_token' } });
     expect(run.code).toBe(0);
     const doc = JSON.parse(run.stdout) as { command: string; ok: boolean; status: string; scope: string[]; plan: { components: { name: string }[] } };
     expect(doc).toMatchObject({ command: 'plan', ok: true, status: 'ok', scope: ['web'] });

@@ -38,7 +38,7 @@ describe('spec and plan errors on the command line', () => {
     expect(run.stderr).toContain('; flags: nothing to roll back');
     expect(run.stderr).toContain('or give the single-component flags');
     expect(run.stderr).not.toMatch(/\binputs?\b/);
-    const ok = await runCli(['plan', '--provider', 'vercel', '--project', 'shop'], { cwd: await empty() });
+    const ok = await runCli(['plan', '--provider', 'vercel', '--project', 'shop'], { cwd: await empty(), env: { VERCEL_TOKEN: 'vercel_plan_test_token' } });
     expect(ok.code).toBe(0);
     expect(ok.stdout + ok.stderr).toContain('Plan from the flags: environment production');
   });

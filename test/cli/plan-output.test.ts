@@ -1,6 +1,6 @@
 // `rollback-kit plan` is read by a person: which migrations it reverts in words, not the plan's
 // object as JSON; --json still gives scripts that object.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -9,7 +9,10 @@ import { runMain } from './run-main.js';
 let cwd: string;
 beforeAll(async () => {
   cwd = await mkdtemp(join(tmpdir(), 'rk-plan-output-'));
+  await mkdir(join(cwd, 'db/migrations'), { recursive: true });
 });
+// What the plan needs to pass its own checks; nothing is contacted.
+const env = { VERCEL_TOKEN: 'vercel_plan_test_token', DATABASE_URL: 'postgres://app@127.0.0.1:1/shop' };
 afterAll(async () => {
   await rm(cwd, { recursive: true, force: true });
 });
@@ -22,7 +25,7 @@ it.each([
   [['--to-version', '20250101000000'], 'revert every migration newer than version 20250101000000'],
   [['--since-ref', 'v1.4.2'], 'revert every migration added since git ref v1.4.2'],
 ])('%s: the database line says it in words', async (flags, words) => {
-  const run = await runMain([...base, ...flags], { cwd });
+  const run = await runMain([...base, ...flags], { cwd, env });
   expect(run.code).toBe(0);
   const line = run.stdout.split('\n').find((l) => l.startsWith('database:'))!;
   expect(line).toContain(words);
@@ -31,7 +34,7 @@ it.each([
 });
 
 it('--json keeps the choice as an object for scripts', async () => {
-  const run = await runMain([...base, '--steps', '2', '--json'], { cwd });
+  const run = await runMain([...base, '--steps', '2', '--json'], { cwd, env });
   expect(run.code).toBe(0);
   expect((JSON.parse(run.stdout) as { plan: { database: { choice: unknown } } }).plan.database.choice).toEqual({ steps: 2 });
 });

@@ -1,6 +1,6 @@
 // The command line's database commands stopped by a signal (Ctrl-C, SIGTERM), from their source:
 // the stop reaches the work as in the actions (stoppable.ts), so `rollback-kit snapshot` ends
-// pg_dump, keeps nothing and says no snapshot was made, exit 1, where Node's default used to kill
+// pg_dump, keeps nothing and says no snapshot was made, exit 143 (SIGINT: 130, as the sandbox), where Node's default used to kill
 // the command with pg_dump left running. The signal is emitted in this process, as the handlers
 // installed for the command receive it.
 import { mkdtemp, readdir } from 'node:fs/promises';
@@ -10,7 +10,7 @@ import { expect, it } from 'vitest';
 import { adminQuery, createTestDatabase } from '../helpers/pg.js';
 import { runMain } from './run-main.js';
 
-it('rollback-kit snapshot, SIGTERM mid-dump: pg_dump ended, nothing kept, exit 1 saying no snapshot was made', async () => {
+it('rollback-kit snapshot, SIGTERM mid-dump: pg_dump ended, nothing kept, exit 143 saying no snapshot was made', async () => {
   const db = await createTestDatabase('rk_cli_stopped');
   // About 500 MB of COPY output from a small (compressed) table: the dump is busy long enough to be stopped.
   await db.query('CREATE TABLE big AS SELECT g AS id, repeat(md5(g::text), 160) AS pad FROM generate_series(1, 100000) g');
@@ -26,7 +26,7 @@ it('rollback-kit snapshot, SIGTERM mid-dump: pg_dump ended, nothing kept, exit 1
   process.emit('SIGTERM', 'SIGTERM');
   const run = await running;
   expect(listening).toBe(1);
-  expect(run.code).toBe(1);
+  expect(run.code).toBe(143);
   expect(run.stderr).toContain('SIGTERM: stopping; waiting up to 5 s for the work under way to end');
   expect(run.stderr).toMatch(/rollback-kit snapshot was stopped by SIGTERM: Snapshot of 127\.0\.0\.1:5432\/rk_cli_stopped_[0-9a-f]+ was stopped before it was verified, so no snapshot was made/);
   expect(await readdir(outputDir)).toEqual([]);

@@ -170,6 +170,7 @@ incident:
 `);
     expect(found).toEqual([
       expect.stringMatching(/^line 2, components\.api\.railway-token: looks like a secret \(its key names one\).*railway-token, render-token/),
+      expect.stringMatching(/^line 2, components\.api\.railway-token: unknown field/),
       expect.stringMatching(/^line 3, components\.worker\.api-url: looks like a URL with a password in it/),
     ]);
     expect(found.join(' ')).not.toMatch(/6f1c0a9e|Hunter2/);
@@ -203,6 +204,7 @@ verify:
       expect.stringMatching(/^line 3, components\.api\.command: looks like a URL with a password in it/),
       expect.stringMatching(/^line 9, verify\.checks: looks like a JSON Web Token/),
       expect.stringMatching(/^line 10, verify\.vercel-token: looks like a secret \(its key names one\)/),
+      expect.stringMatching(/^line 10, verify\.vercel-token: unknown field/),
     ]);
     for (const secret of [ghp, pw, jwt, 'abc12345']) expect(err!.message).not.toContain(secret);
   });
@@ -210,8 +212,31 @@ verify:
   it('refuses a secret pasted as a key without naming the key', () => {
     const ghp = 'ghp_' + 'Zz9Yy8Xx7Ww6Vv5Uu4Tt3Ss2Rr1Qq0Pp9Oo8';
     const found = problems(`components:\n  web: { provider: vercel, project: shop }\n  ${ghp}: 1\n`);
-    expect(found).toEqual([expect.stringMatching(/^components\.\(a key\): looks like a GitHub token/)]);
+    expect(found).toEqual([expect.stringMatching(/^components\.\(a key\): looks like a GitHub token/), 'line 3, components.***: must be a mapping of fields (key: value)']);
     expect(found.join(' ')).not.toContain(ghp);
+  });
+
+  it('checks written as a YAML list: says how to write them, and the block it names is read', () => {
+    expect(problems('components:\n  web: { provider: vercel, project: shop }\nverify:\n  checks: [ {name: home, url: /} ]\n')).toEqual([
+      'line 4, verify.checks: must be text, the smoke checks as smoke-test takes them: write "checks: |" and the list indented under it, or put the list in a file and name it in checks-file',
+    ]);
+    const plan = parsePlanFile('components:\n  web: { provider: vercel, project: shop }\nverify:\n  checks: |\n    - {name: home, url: /}\n');
+    expect(plan.verify?.checks).toBe('- {name: home, url: /}');
+  });
+
+  it('a secret does not hide the other mistakes, and is still never echoed', () => {
+    const found = problems(`components:
+  web: { provider: vercell, projct: shop }
+database:
+  database-url: postgres://app:S3cr3t@db.example.com/shop
+`);
+    expect(found).toEqual([
+      'line 2, components.web.provider: must be one of vercel, fly, railway, render, netlify, git-revert, command',
+      expect.stringMatching(/^line 2, components\.web\.projct: unknown field/),
+      expect.stringMatching(/^line 4, database\.database-url: looks like a URL with a password in it/),
+      expect.stringMatching(/^line 4, database\.database-url: unknown field/),
+    ]);
+    expect(found.join(' ')).not.toContain('S3cr3t');
   });
 
   it('bounds YAML aliases', () => {

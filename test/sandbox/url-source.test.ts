@@ -51,8 +51,9 @@ it('--database-url that works: the sandbox says it runs on --database-url', asyn
   expect(run.stderr).toMatch(/PostgreSQL: --database-url \(127\.0\.0\.1:5432\/postgres\), database rollback_kit_sandbox_/);
 });
 
-it('plan without any database URL: says neither was given', async () => {
+it('plan without any database URL, the database in scope: says neither was given (a rollback would stop there)', async () => {
   const cwd = await folder();
-  const run = await runMain(['plan', '--provider', 'vercel', '--project', 'shop', '--scope', 'full', '--steps', '1'], { cwd });
-  expect(run.stdout, run.stderr).toContain('(no --database-url given and DATABASE_URL is not set)');
+  const run = await runMain(['plan', '--provider', 'vercel', '--project', 'shop', '--scope', 'full', '--steps', '1'], { cwd, env: { VERCEL_TOKEN: 'vercel_plan_test_token' } });
+  expect(run.code).toBe(2);
+  expect(run.stderr).toContain('--database-url was not given and DATABASE_URL is not set');
 });

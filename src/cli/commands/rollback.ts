@@ -20,7 +20,7 @@ import { refuseTransactionPooler } from './database.js';
 import { stoppable } from './stoppable.js';
 
 /** The secret each provider cannot work without (command needs none). */
-const PROVIDER_TOKEN: Partial<Record<string, keyof typeof TOKEN_ENV>> = {
+export const PROVIDER_TOKEN: Partial<Record<string, keyof typeof TOKEN_ENV>> = {
   vercel: 'vercel-token',
   fly: 'fly-token',
   railway: 'railway-token',
@@ -121,5 +121,12 @@ export function reportRecord(cli: Cli, record: RollbackRecord): CommandResult {
   t.say('');
   t.say(`${cli.log.redact(statusLine(record))} (${seconds(used)} of the ${seconds(record.budgetMs)} budget)`);
   for (const step of record.nextSteps) t.say(`• ${step}`);
+  // Why verify failed, without --verbose: the next steps send the person to these ("below").
+  const failing = record.verify?.checks.filter((c) => !c.passed) ?? [];
+  if (failing.length) {
+    t.say('');
+    t.say(`Failing checks (${failing.length} of ${record.verify!.checks.length}):`);
+    for (const c of failing) t.item('✗', c.name, c.detail);
+  }
   return { ok: DONE.has(record.status), status: record.status, record: redactDeep(record, cli.log.redact) };
 }

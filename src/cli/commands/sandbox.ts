@@ -12,12 +12,11 @@ import { Cleanup } from '../../sandbox/cleanup.js';
 import { assertLoopback } from '../../sandbox/postgres.js';
 import { runSandbox, type SandboxOptions } from '../../sandbox/run.js';
 import type { CommandSpec } from '../command.js';
-import type { Cli } from '../context.js';
+import { SIGNAL_EXIT, type Cli } from '../context.js';
 import { seconds } from '../terminal.js';
 import { wholeRollback } from '../../report/rollback-summary.js';
 import { phaseProgress, reportRecord } from './rollback.js';
 
-const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
 
 export const sandbox: CommandSpec = {
   name: 'sandbox',

@@ -24,6 +24,7 @@ export async function stoppable<T>(cli: Cli, work: (signal: AbortSignal) => Prom
     if (settled !== 'expired' && settled.ok) return settled.value;
     throw stoppedFailure(`rollback-kit ${cli.command}`, stop.received(), settled, STOP_GRACE_MS) ?? (settled as { err: unknown }).err;
   } finally {
+    cli.stoppedBy ??= stop.received();
     stop.dispose();
   }
 }
