@@ -245,7 +245,7 @@ export async function runDrill(request: DrillRequest, deps: DrillDeps, log: Log)
         if (queued) throw queued;
         if (changedProduction(outcome.status)) {
           wentBack.push(i);
-          finished(t.end('ok', `${label(rec.original, 'what serves now')} → ${label(rec.previous)}: ${log.redact(outcome.notes[0] ?? outcome.status)}`));
+          finished(t.end('ok', `${label(rec.original, 'what serves now')} → ${label(rec.previous, 'the previous deployment')}: ${log.redact(outcome.notes[0] ?? outcome.status)}`));
         } else {
           // Readiness resolved a target, so "nothing to do" now means someone changed staging meanwhile.
           const why = `did not roll back (${outcome.status}): ${log.redact(outcome.notes[0] ?? '')}`;
@@ -293,13 +293,13 @@ export async function runDrill(request: DrillRequest, deps: DrillDeps, log: Log)
         const queued = notLiveYet(outcome, c.name);
         if (queued) throw queued;
         if (!changedProduction(outcome.status)) throw new RollbackKitError(`did not roll forward (${outcome.status}): ${outcome.notes[0] ?? ''}`);
-        finished(t.end('ok', `${label(rec.previous)} → ${label(ref(outcome.to))}: ${log.redact(outcome.notes[0] ?? outcome.status)}`));
+        finished(t.end('ok', `${label(rec.previous, 'the previous deployment')} → ${label(ref(outcome.to), 'the original deployment')}: ${log.redact(outcome.notes[0] ?? outcome.status)}`));
       } catch (err) {
         rec.forward = 'failed';
         rec.error = redact(err);
         finished(t.end('failed', rec.error));
         fail('forward', `${c.name} did not roll forward to ${original ?? 'the deployment it started on'}: ${rec.error}`);
-        record.nextSteps.push(`${c.name} is left on ${label(rec.previous)}: promote ${original ?? 'the deployment it served before the drill'} back by hand.`);
+        record.nextSteps.push(`${c.name} is left on ${label(rec.previous, 'the previous deployment')}: promote ${original ?? 'the deployment it served before the drill'} back by hand.`);
       }
     }),
   );
