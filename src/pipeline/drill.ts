@@ -27,7 +27,7 @@ import { promoteRequest, type RollbackRequest } from './rollback.js';
 export type { ReadinessCheck };
 import { Timeline } from './timeline.js';
 import { verifyWithChecks } from './verify.js';
-import { formatDuration } from '../report/markdown.js';
+import { formatDuration } from '../core/duration.js';
 
 /** The drill's phases, in the order they run; names are public interface (the `timeline` output in mode drill). */
 export const DRILL_PHASES = ['readiness', 'snapshot', 'back', 'verify-back', 'forward', 'verify-forward', 'report'] as const;
@@ -179,7 +179,7 @@ export async function runDrill(request: DrillRequest, deps: DrillDeps, log: Log)
   record.timeline = timeline.entries;
   const redact = (err: unknown) => log.redact(errorLine(err));
   const finished = (entry: TimelineEntry<DrillPhase>) => {
-    log.info(`[drill ${entry.phase}${entry.component ? ` ${entry.component}` : ''}] ${entry.status} in ${(entry['duration-ms'] / 1000).toFixed(1)} s (budget ${formatDuration(entry['budget-ms'])}): ${entry.detail}`);
+    log.info(`[drill ${entry.phase}${entry.component ? ` ${entry.component}` : ''}] ${entry.status} in ${formatDuration(entry['duration-ms'])} (budget ${formatDuration(entry['budget-ms'])}): ${entry.detail}`);
   };
   const fail = (phase: DrillPhase, why: string) => {
     record.failedPhase ??= phase;
