@@ -85,7 +85,11 @@ await runAction('rollback', async (log, signal) => {
   if (drill) firstPhase = DRILL_PHASES[0];
   const workspace = process.env.GITHUB_WORKSPACE || process.cwd();
   const database = databaseUrl ? parseConnectionString(databaseUrl, log) : undefined;
-  const reason = drill ? (input.string('reason') ?? 'Rollback drill') : input.required('reason');
+  // Not required in action.yml, since a drill fills it in; a rollback says why it runs.
+  const reason = input.string('reason') ?? (drill ? 'Rollback drill' : undefined);
+  if (reason === undefined) {
+    throw new RollbackKitError('Input reason is required for a rollback: nothing was changed.', 'Set reason to why it runs (it is shown in every message, the summary and the incident issue), e.g. reason: checkout 500s after v42; or use mode: drill for the rehearsal, which fills it in.');
+  }
   const severity = readSeverity(input);
   const { plan, scope } = drill ? { plan: await readDrillPlan(input, workspace, { hasDatabaseUrl: Boolean(database) }), scope: [] } : await readRollbackPlan(input, workspace, { hasDatabaseUrl: Boolean(database) });
   const { GITHUB_SERVER_URL: server, GITHUB_REPOSITORY: repository, GITHUB_RUN_ID: runId } = process.env;

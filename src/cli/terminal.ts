@@ -4,6 +4,7 @@
  * NO_COLOR; with --json nothing but the one JSON document reaches stdout. Every character goes
  * through src/core/output.ts, which makes outside text inert for a terminal and for a runner.
  */
+import { formatDuration } from '../core/duration.js';
 import { output } from '../core/output.js';
 import type { PhaseStatus, TimelineEntry } from '../pipeline/record.js';
 
@@ -31,13 +32,6 @@ const SYMBOL: Record<PhaseStatus, [string, Paint]> = {
   'nothing-to-do': ['=', 'dim'],
   'dry-run': ['○', 'blue'],
 };
-
-export function seconds(ms: number): string {
-  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
-  const m = Math.floor(ms / 60_000);
-  const s = Math.round((ms % 60_000) / 1000);
-  return s ? `${m} min ${s} s` : `${m} min`;
-}
 
 /** Where a name of rollback-kit's own stands while the wording runs: private-use characters no rule matches. */
 const KEPT = /\uE000(\d+)\uE001/g;
@@ -146,7 +140,7 @@ export class Terminal {
     if (this.options.json) return;
     const [symbol, color] = SYMBOL[entry.status];
     const name = `${entry.phase}${entry.component ? ` (${entry.component})` : ''}`.padEnd(22);
-    const time = entry.status === 'skipped' ? ''.padEnd(20) : `${seconds(entry['duration-ms'])} of ${seconds(entry['budget-ms'])}`.padEnd(20);
+    const time = entry.status === 'skipped' ? ''.padEnd(20) : `${formatDuration(entry['duration-ms'])} of ${formatDuration(entry['budget-ms'])}`.padEnd(20);
     this.emit(`${this.paint(color, symbol)} ${name} ${this.paint(color, entry.status.padEnd(13))} ${time} ${this.paint('dim', this.shown(entry.detail))}`, 'stderr');
   }
 

@@ -1,8 +1,10 @@
 /**
  * Where library code reports progress. Every line passes through `redact`, so a secret registered
- * with `secret()` never reaches a log, whichever sink (GitHub runner, terminal, test) is behind it.
+ * with `secret()` never reaches a log, whichever sink (GitHub runner, terminal, test) is behind it,
+ * and neither does a credential of a well-known shape that we were never given (token-shapes.ts).
  */
 import { clip, MIN_SECRET_LENGTH, SecretSet, type SecretSource } from './secrets.js';
+import { hideKnownTokens } from './token-shapes.js';
 
 export interface Log {
   info(message: string): void;
@@ -40,7 +42,8 @@ export interface LogSink {
 
 export function createLog(sink: LogSink): Log {
   const secrets = new SecretSet();
-  const redact = (text: string): string => secrets.redact(text);
+  // Registered secrets first: the mask knows them whole, in every encoded form.
+  const redact = (text: string): string => hideKnownTokens(secrets.redact(text));
   let warnedWeak = false;
   return {
     info: (m) => sink.info(redact(m)),

@@ -80,7 +80,7 @@ export async function readiness(request: RollbackRequest, components: ComponentP
           add({ check: 'target', component: c.name, status: 'failed', detail: `no eligible target: ${log.redact(o.notes[0] ?? 'nothing to roll back to')}` });
         } else {
           const skipped = o.skipped.length ? `; ${o.skipped.length} newer deployment(s) passed over` : '';
-          add({ check: 'target', component: c.name, status: 'ok', detail: `${label(rec.original, 'what serves now')} can go back to ${label(rec.previous)} (eligible${skipped})` });
+          add({ check: 'target', component: c.name, status: 'ok', detail: `${label(rec.original, 'what serves now')} can go back to ${label(rec.previous, 'the previous deployment')} (eligible${skipped})` });
         }
         return o;
       } catch (err) {

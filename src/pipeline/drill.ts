@@ -27,7 +27,7 @@ import { promoteRequest, type RollbackRequest } from './rollback.js';
 export type { ReadinessCheck };
 import { Timeline } from './timeline.js';
 import { verifyWithChecks } from './verify.js';
-import { formatDuration } from '../report/markdown.js';
+import { formatDuration } from '../core/duration.js';
 
 /** The drill's phases, in the order they run; names are public interface (the `timeline` output in mode drill). */
 export const DRILL_PHASES = ['readiness', 'snapshot', 'back', 'verify-back', 'forward', 'verify-forward', 'report'] as const;
@@ -193,7 +193,7 @@ export async function runDrill(request: DrillRequest, deps: DrillDeps, log: Log)
   record.timeline = timeline.entries;
   const redact = (err: unknown) => log.redact(errorLine(err));
   const finished = (entry: TimelineEntry<DrillPhase>) => {
-    log.info(`[drill ${entry.phase}${entry.component ? ` ${entry.component}` : ''}] ${entry.status} in ${(entry['duration-ms'] / 1000).toFixed(1)} s (budget ${formatDuration(entry['budget-ms'])}): ${entry.detail}`);
+    log.info(`[drill ${entry.phase}${entry.component ? ` ${entry.component}` : ''}] ${entry.status} in ${formatDuration(entry['duration-ms'])} (budget ${formatDuration(entry['budget-ms'])}): ${entry.detail}`);
   };
   const fail = (phase: DrillPhase, why: string) => {
     record.failedPhase ??= phase;
@@ -259,7 +259,7 @@ export async function runDrill(request: DrillRequest, deps: DrillDeps, log: Log)
         if (queued) throw queued;
         if (changedProduction(outcome.status)) {
           wentBack.push(i);
-          finished(t.end('ok', `${label(rec.original, 'what serves now')} → ${label(rec.previous)}: ${log.redact(outcome.notes[0] ?? outcome.status)}`));
+          finished(t.end('ok', `${label(rec.original, 'what serves now')} → ${label(rec.previous, 'the previous deployment')}: ${log.redact(outcome.notes[0] ?? outcome.status)}`));
         } else {
           // Readiness resolved a target, so "nothing to do" now means someone changed staging meanwhile.
           const why = `did not roll back (${outcome.status}): ${log.redact(outcome.notes[0] ?? '')}`;
@@ -307,13 +307,13 @@ export async function runDrill(request: DrillRequest, deps: DrillDeps, log: Log)
         const queued = notLiveYet(outcome, c.name);
         if (queued) throw queued;
         if (!changedProduction(outcome.status)) throw new RollbackKitError(`did not roll forward (${outcome.status}): ${outcome.notes[0] ?? ''}`);
-        finished(t.end('ok', `${label(rec.previous)} → ${label(ref(outcome.to))}: ${log.redact(outcome.notes[0] ?? outcome.status)}`));
+        finished(t.end('ok', `${label(rec.previous, 'the previous deployment')} → ${label(ref(outcome.to), 'the original deployment')}: ${log.redact(outcome.notes[0] ?? outcome.status)}`));
       } catch (err) {
         rec.forward = 'failed';
         rec.error = redact(err);
         finished(t.end('failed', rec.error));
         fail('forward', `${c.name} did not roll forward to ${original ?? 'the deployment it started on'}: ${rec.error}`);
-        record.nextSteps.push(`${c.name} is left on ${label(rec.previous)}: promote ${original ?? 'the deployment it served before the drill'} back by hand.`);
+        record.nextSteps.push(`${c.name} is left on ${label(rec.previous, 'the previous deployment')}: promote ${original ?? 'the deployment it served before the drill'} back by hand.`);
       }
     }),
   );

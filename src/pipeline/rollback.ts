@@ -9,6 +9,7 @@
  * or under an app that failed to roll back; verify whenever anything changed; a verify that still
  * says "roll back" means a person must act now; telling people never stops the rollback.
  */
+import { formatDuration } from '../core/duration.js';
 import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
 import { errorFacts, errorLine, RollbackKitError } from '../core/errors.js';
@@ -151,7 +152,7 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
   const redact = (err: unknown) => log.redact(errorLine(err));
   let told = false;
   const finished = async (entry: TimelineEntry) => {
-    log.info(`[${entry.phase}${entry.component ? ` ${entry.component}` : ''}] ${entry.status} in ${(entry['duration-ms'] / 1000).toFixed(1)} s (budget ${Math.round(entry['budget-ms'] / 1000)} s): ${entry.detail}`);
+    log.info(`[${entry.phase}${entry.component ? ` ${entry.component}` : ''}] ${entry.status} in ${formatDuration(entry['duration-ms'])} (budget ${formatDuration(entry['budget-ms'])}): ${entry.detail}`);
     // People hear of phases only once they were told a rollback started (never in a dry run).
     if (told) await notify({ kind: 'phase', entry });
   };
@@ -269,7 +270,7 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
       }
     }
     const parts = [
-      ...record.components.map((c) => `${c.name}: ${c.status === 'already-current' ? `already current${c.unfinished ? `, still to ${c.unfinished}` : ''}` : `${c.from?.id ?? c.from?.commitSha ?? 'what serves now'} → ${c.to?.id ?? c.to?.commitSha ?? '?'}`}`),
+      ...record.components.map((c) => `${c.name}: ${c.status === 'already-current' ? `already current${c.unfinished ? `, still to ${c.unfinished}` : ''}` : `${c.from?.id ?? c.from?.commitSha ?? 'what serves now'} → ${c.to?.id ?? c.to?.commitSha ?? 'the previous deployment'}`}`),
       ...(record.database ? [`database: ${databasePlanText(record.database)}`] : []),
       ...(checks ? [`verify: ${checks.length} check(s)`] : []),
       ...(record.skippedChecks ? [`SQL checks not run (no database-url): ${record.skippedChecks.join(', ')}`] : []),

@@ -387,7 +387,8 @@ export async function promotePrevious(request: PromoteRequest, log: Log): Promis
     }
     case 'command': {
       const result = await runRollbackCommand({ ...common, command: request.command ?? '', verifyCommand: request.verifyCommand, cwd: request.cwd, baseEnv: request.baseEnv }, log);
-      return { status: result.status, from: { id: common.from }, to: { id: result.to ?? common.target }, autoAssignDisabled: false, frozen: NOTHING_FROZEN.command, notes: result.notes, skipped: [] };
+      // `to` only when known: "previous" names no release, and "Rolled back to previous" says nothing.
+      return { status: result.status, from: { id: common.from }, to: result.to ? { id: result.to } : {}, autoAssignDisabled: false, frozen: NOTHING_FROZEN.command, notes: result.notes, skipped: [] };
     }
   }
 }

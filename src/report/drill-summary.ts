@@ -4,7 +4,8 @@
  */
 import type { Log } from '../core/log.js';
 import { trendRow, UNTRIED_WAY_BACK, type DrillRecord, type DrillStatus, type DrillTrendRow } from '../pipeline/drill.js';
-import { formatDuration, inlineText, linkText, table } from './markdown.js';
+import { inlineText, linkText, table } from './markdown.js';
+import { formatDuration } from '../core/duration.js';
 import { overBudget, timeText } from './rollback-summary.js';
 import { redactDeep } from '../core/secrets.js';
 

@@ -8,14 +8,11 @@ import type { Log } from '../core/log.js';
 import { redactDeep } from '../core/secrets.js';
 import type { RollbackPlan } from '../pipeline/plan-file.js';
 import type { RollbackRecord, TimelineEntry } from '../pipeline/record.js';
+import { formatDuration } from '../core/duration.js';
 import { notVerifiedText, statusLine } from './rollback-summary.js';
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 export const esc = (text: string): string => text.replace(/[&<>"']/g, (c) => ESCAPES[c]!);
-
-function seconds(ms: number): string {
-  return ms < 60_000 ? `${(ms / 1000).toFixed(1)} s` : `${(ms / 60_000).toFixed(ms % 60_000 ? 1 : 0)} min`;
-}
 
 const COLOURS: Record<TimelineEntry['status'], string> = {
   ok: '#1a7f37',
@@ -43,11 +40,11 @@ export function timelineSvg(timeline: TimelineEntry[]): string {
     const colour = share > 1 ? COLOURS.failed : COLOURS[e.status];
     return [
       `<g class="phase" data-phase="${esc(e.phase)}" data-status="${esc(e.status)}">`,
-      `<title>${esc(`${name}: ${e.status}, ${seconds(e['duration-ms'])} of ${seconds(e['budget-ms'])}: ${e.detail}`)}</title>`,
+      `<title>${esc(`${name}: ${e.status}, ${formatDuration(e['duration-ms'])} of ${formatDuration(e['budget-ms'])}: ${e.detail}`)}</title>`,
       `<text x="0" y="${y + 17}" font-size="13">${esc(name)}</text>`,
       `<rect class="budget" x="${label}" y="${y + 4}" width="${track}" height="16" rx="3" fill="#eaeef2"/>`,
       `<rect class="bar" x="${label}" y="${y + 4}" width="${width.toFixed(1)}" height="16" rx="3" fill="${colour}"/>`,
-      `<text x="${label + track + 8}" y="${y + 17}" font-size="12" fill="#57606a">${esc(e.status === 'skipped' ? 'skipped' : `${seconds(e['duration-ms'])} of ${seconds(e['budget-ms'])}`)}</text>`,
+      `<text x="${label + track + 8}" y="${y + 17}" font-size="12" fill="#57606a">${esc(e.status === 'skipped' ? 'skipped' : `${formatDuration(e['duration-ms'])} of ${formatDuration(e['budget-ms'])}`)}</text>`,
       '</g>',
     ].join('');
   });
@@ -101,12 +98,12 @@ svg { max-width: 100%; height: auto; }
 </head>
 <body>
 <h1>${esc(title)}</h1>
-<p class="status"><b>${esc(statusLine(record))}</b><br>Reason: ${esc(record.reason)} · severity ${esc(record.severity)} · scope ${esc(record.scope.join(', '))} · ${seconds(record.durationMs)} of the ${seconds(record.budgetMs)} budget · started ${esc(record.startedAt)}</p>
+<p class="status"><b>${esc(statusLine(record))}</b><br>Reason: ${esc(record.reason)} · severity ${esc(record.severity)} · scope ${esc(record.scope.join(', '))} · ${formatDuration(record.durationMs)} of the ${formatDuration(record.budgetMs)} budget · started ${esc(record.startedAt)}</p>
 <h2>Timeline against the budget</h2>
 ${timelineSvg(record.timeline)}
 ${table(
   ['phase', 'status', 'time', 'budget', 'detail'],
-  record.timeline.map((e) => [`${e.phase}${e.component ? ` (${e.component})` : ''}`, e.status, seconds(e['duration-ms']), seconds(e['budget-ms']), e.detail]),
+  record.timeline.map((e) => [`${e.phase}${e.component ? ` (${e.component})` : ''}`, e.status, formatDuration(e['duration-ms']), formatDuration(e['budget-ms']), e.detail]),
 )}
 <h2>What changed</h2>
 ${changed.length ? table(['part', 'how', 'change', 'status'], changed) : '<p>Nothing.</p>'}

@@ -12,7 +12,8 @@ import { RollbackKitError } from '../core/errors.js';
 import { githubClient } from '../github/client.js';
 import { HttpApiError, HttpNetworkError, OutOfTime, WaitTooLong, type HttpClient } from '../platforms/http/client.js';
 import { StepDeadline } from '../platforms/http/deadline.js';
-import { codeSpan, formatDuration, inlineText, linkText, table } from './markdown.js';
+import { codeSpan, inlineText, linkText, table } from './markdown.js';
+import { formatDuration } from '../core/duration.js';
 import { changedEnv, checksTable, deploymentMarkdown, moveLabels, overBudget, statusLine, STATUS_EMOJI, timeText, totalText, verdictText, whyFailed } from './rollback-summary.js';
 import { redactDeep } from '../core/secrets.js';
 

@@ -62,15 +62,6 @@ export function formatBytes(bytes: number): string {
   return `${u === 0 ? n : n.toFixed(1)} ${units[u]}`;
 }
 
-/** "999 ms", "59.9 s", "2 min 0 s": rounded once, to the unit shown, so no "60.0 s" or "1 min 60 s". */
-export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${ms} ms`;
-  const tenths = Math.round(ms / 100);
-  if (tenths < 600) return `${(tenths / 10).toFixed(1)} s`;
-  const seconds = Math.round(ms / 1000);
-  return `${Math.floor(seconds / 60)} min ${seconds % 60} s`;
-}
-
 // Control characters, and the bidirectional overrides that make text read differently than it is.
 // eslint-disable-next-line no-control-regex
 const INVISIBLE = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F\u202A-\u202E\u2066-\u2069]/g;

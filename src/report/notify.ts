@@ -12,7 +12,8 @@ import { PHASES, type RollbackRecord, type Severity, type TimelineEntry } from '
 import { parseRetryAfter } from '../platforms/http/retry.js';
 import { sleep } from '../smoke/pool.js';
 import { HEARTBEAT_INTERVAL_MS, type HeartbeatUpdate } from './heartbeat.js';
-import { formatDuration, noAutolink } from './markdown.js';
+import { noAutolink } from './markdown.js';
+import { formatDuration } from '../core/duration.js';
 import { budgetText, deploymentLabel, moveLabels, STATUS_EMOJI, statusLine, timeText, totalText, wholeRollback } from './rollback-summary.js';
 
 export type ChatEvent = { kind: 'start' } | { kind: 'phase'; entry: TimelineEntry } | { kind: 'update'; update: HeartbeatUpdate } | { kind: 'end' };

@@ -1,4 +1,5 @@
 /** promote-previous's job summary: what serves production now and why; every cell is redacted, then escaped. */
+import { formatDuration } from '../core/duration.js';
 import type { Log } from '../core/log.js';
 import { frozenNotes, type PromoteOutcome, type Provider } from '../platforms/promote.js';
 import type { DeploymentInfo } from '../platforms/vercel/rollback.js';
@@ -10,7 +11,7 @@ export function promoteSummary(outcome: PromoteOutcome, provider: Provider, dura
   const parts = [
     `### promote-previous: ${outcome.status}`,
     table(['', 'deployment', 'url', 'commit'], [['from', ...row(outcome.from)], ['to', ...row(outcome.to)]]),
-    [...outcome.notes.map(r), ...frozenNotes(outcome).map(r), `provider ${provider}, ${(durationMs / 1000).toFixed(1)} s`].map((note) => `- ${note}`).join('\n'),
+    [...outcome.notes.map(r), ...frozenNotes(outcome).map(r), `provider ${provider}, ${formatDuration(durationMs)}`].map((note) => `- ${note}`).join('\n'),
   ];
   const details = outcome.details;
   if (details?.rows.length) parts.push(table(details.header, details.rows.map((cells) => cells.map(r))));

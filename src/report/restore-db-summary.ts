@@ -4,7 +4,8 @@ import type { Log } from '../core/log.js';
 import { redactDeep } from '../core/secrets.js';
 import type { RestoreResult } from '../db/restore.js';
 import { describeColumn, type DiscardedFromTable } from '../db/restore-discarded.js';
-import { code, formatDuration, table, text } from './markdown.js';
+import { code, table, text } from './markdown.js';
+import { formatDuration } from '../core/duration.js';
 
 /** The pre-restore snapshot, and whether it outlives the job. */
 export interface KeptSnapshot {

@@ -12,7 +12,8 @@ import { standingFailures } from '../pipeline/timeline.js';
 import { PHASES, type ComponentRecord, type DeploymentRef, type RollbackRecord, type TimelineEntry } from '../pipeline/record.js';
 import type { DiscardedFromTable } from '../db/restore-discarded.js';
 import { discardedList } from './restore-db-summary.js';
-import { codeSpan, formatBytes, formatDuration, inlineText, linkText, table } from './markdown.js';
+import { codeSpan, formatBytes, inlineText, linkText, table } from './markdown.js';
+import { formatDuration } from '../core/duration.js';
 
 /** Under the failure heading of a rollback that stopped before the pipeline returned a record. */
 export const NOTHING_CHANGED = 'The rollback stopped before it started. Nothing was changed.';

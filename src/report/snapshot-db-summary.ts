@@ -1,6 +1,7 @@
 /** snapshot-db's job summary: what was taken, where it is, and that it was verified. */
 import type { SnapshotResult } from '../db/snapshot.js';
-import { code, formatBytes, formatDuration, table, text } from './markdown.js';
+import { code, formatBytes, table, text } from './markdown.js';
+import { formatDuration } from '../core/duration.js';
 
 /** `artifact`: the name it was uploaded under, when upload-artifact was set. */
 export function snapshotSummary(r: SnapshotResult, artifact?: { name: string; retentionDays?: number }): string {

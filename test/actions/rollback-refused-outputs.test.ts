@@ -1,11 +1,13 @@
 // The root action refused before any phase ran (a bad input, a bad plan file) still writes status
 // and failed-phase, as GitHub runs it: rollback.yml's jobs and a step with if: failure() branch on
 // them, and an empty status reads as "nothing happened" rather than "failed".
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runAction } from '../helpers/run-action.js';
+import { parse } from 'yaml';
+import { ROOT, runAction } from '../helpers/run-action.js';
 
 const BASE = { reason: 'checkout 500s', provider: 'command', command: 'echo rolled back', 'incident-issue': 'false' };
 
@@ -29,6 +31,18 @@ describe('root action: refused inputs still say failed, and where', () => {
     const run = await runAction('rollback', { reason: 'checkout 500s' }, { cwd: ws });
     expect(run.code).toBe(1);
     expect(run.outputs).toMatchObject({ status: 'failed', 'failed-phase': 'plan' });
+  });
+
+  it('no reason outside mode drill: said so, and how to give one; reason is not required in action.yml, which mode drill leaves out', async () => {
+    const { reason: _reason, ...noReason } = BASE;
+    const ws = await mkdtemp(join(tmpdir(), 'rk-refused-reason-'));
+    const run = await runAction('rollback', { ...noReason, command: 'touch ran.txt' }, { cwd: ws });
+    expect(run.code).toBe(1);
+    expect(run.errors).toEqual([expect.stringMatching(/^Input reason is required for a rollback: nothing was changed\. Set reason to why it runs .*mode: drill/)]);
+    expect(run.outputs).toMatchObject({ status: 'failed', 'failed-phase': 'plan' });
+    await expect(readFile(join(ws, 'ran.txt'))).rejects.toThrow();
+    const yml = parse(readFileSync(join(ROOT, 'action.yml'), 'utf8')) as { inputs: Record<string, { required?: boolean }> };
+    expect(yml.inputs.reason!.required).toBe(false);
   });
 
   it('mode drill, refused before it starts: failed in its first phase, readiness', async () => {

@@ -22,5 +22,5 @@ it('a malformed check spec is said once', async () => {
   expect(run.stdout).toContain('Drill failed in readiness: the way back was not tried');
   expect(run.stdout).not.toContain('the way back took');
   // The command provider cannot say what serves: said in words, not "?".
-  expect(run.stdout).toContain('✓ command target: what serves now can go back to previous');
+  expect(run.stdout).toContain('✓ command target: what serves now can go back to the previous deployment');
 });

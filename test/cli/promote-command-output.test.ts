@@ -41,4 +41,14 @@ describe('promote --provider command', () => {
     const known = await runMain(['promote', '--provider', 'command', '--command', 'true', '--target', 'v41', '--from', 'v42']);
     expect(known.stdout).toContain('Rolled back v42 → v41');
   });
+
+  it('target previous and nothing said of where it went: no "Rolled back to previous", but what is known and how the command can tell', async () => {
+    const run = await runMain(['promote', '--provider', 'command', '--command', 'true']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).not.toMatch(/to previous/i);
+    expect(run.stdout).toContain('Rolled back; the command did not say to which release');
+    expect(run.stdout).toContain('with ROLLBACK_TARGET=previous; it did not say which release serves now (it can: to=<id> in $ROLLBACK_KIT_OUTCOME)');
+    const said = await runMain(['promote', '--provider', 'command', '--command', 'echo to=app:v40 > "$ROLLBACK_KIT_OUTCOME"; echo status=rolled-back >> "$ROLLBACK_KIT_OUTCOME"']);
+    expect(said.stdout).toContain('Rolled back to app:v40');
+  });
 });

@@ -33,5 +33,5 @@ it('the status line’s time is the whole rollback’s, report phase included', 
     incidentKey: 'k',
   } as unknown as RollbackRecord;
   reportRecord(cli, record);
-  expect(printed).toMatch(/\(1 min 5 s of the 15 min budget\)/);
+  expect(printed).toMatch(/\(1 min 5 s of the 15 min 0 s budget\)/);
 });

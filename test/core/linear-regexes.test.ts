@@ -3,6 +3,7 @@
 // steps); the assertions are on the results only.
 import { describe, expect, it } from 'vitest';
 import { secretStrength } from '../../src/core/secrets.js';
+import { hideKnownTokens } from '../../src/core/token-shapes.js';
 import { splitStatements } from '../../src/migrations/sql-split.js';
 import { nextPageLink } from '../../src/report/incident.js';
 
@@ -41,5 +42,26 @@ describe('SET standard_conforming_strings', () => {
     // Turned off: the backslash escapes the quote, and the ; inside the string ends nothing.
     expect(statements.at(-1)).toMatchObject({ text: "SELECT 'b\\';c'", standardConformingStrings: false });
     expect(statements).toHaveLength(8003);
+  });
+});
+
+describe('hideKnownTokens', () => {
+  it('long runs of what each shape starts or repeats with (300,000 characters each) are read through, not backtracked over', () => {
+    const runs = [
+      'ghp_'.repeat(75_000),
+      'github_pat_'.repeat(30_000),
+      'xoxb-'.repeat(60_000),
+      'AKIA'.repeat(75_000),
+      'eyJ.'.repeat(75_000),
+      `eyJa.eyJb${'.eyJ'.repeat(75_000)}`,
+      'authorization: '.repeat(20_000),
+      'Bearer '.repeat(40_000),
+      `Basic ${'A'.repeat(300_001)}`,
+      `${'A_'.repeat(150_000)}TOKEN`,
+      '://a:'.repeat(60_000),
+      `://${'a'.repeat(300_000)}:`,
+    ];
+    for (const text of runs) expect(hideKnownTokens(text).length, text.slice(0, 20)).toBeLessThanOrEqual(text.length);
+    expect(hideKnownTokens(`${'A_'.repeat(150_000)}TOKEN=abcdefgh1`)).toMatch(/TOKEN=\*\*\*$/);
   });
 });

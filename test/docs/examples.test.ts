@@ -112,6 +112,9 @@ export function blockProblems(block: Block): string[] {
       for (const [name, input] of Object.entries(spec.inputs)) {
         if (input?.required === true && (input.default === undefined || input.default === '') && !(name in given)) problems.push(`${at}: ${String(call.uses)} requires input ${name}`);
       }
+      // The root action's reason: not required in action.yml, since mode drill fills it in, but a
+      // rollback stops without it.
+      if (/^<owner>\/rollback-kit@/.test(String(call.uses)) && !('reason' in given) && given.mode !== 'drill') problems.push(`${at}: ${String(call.uses)} requires input reason`);
       if (spec.secrets) for (const key of Object.keys(obj(call.secrets))) if (!(key in spec.secrets)) problems.push(`${at}: ${String(call.uses)} declares no secret ${key}`);
     }
     for (const [, id, output] of block.text.matchAll(/steps\.([\w-]+)\.outputs\.([\w-]+)/g)) {

@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { memoryLog } from '../../src/core/log.js';
 import { parseConnectionString } from '../../src/db/connection.js';
 import { runDrill, type DrillRequest } from '../../src/pipeline/drill.js';
-import { formatDuration } from '../../src/report/markdown.js';
+import { formatDuration } from '../../src/core/duration.js';
 import { parsePlanFile } from '../../src/pipeline/plan-file.js';
 import { resolvePlan } from '../../src/pipeline/plan-inputs.js';
 import { DB_PASSWORD, startDrillWorld, TOKEN, writeDrillPlan, type DrillWorld } from './world.js';

@@ -29,7 +29,8 @@ describe('ROLLBACK_KIT_OUTCOME', () => {
     const o = await options(`if [ "$(cat running 2>/dev/null)" = "$ROLLBACK_TARGET" ]; then printf 'status=already-current\\nto=app:v41@sha256:abc\\n' >> "$ROLLBACK_KIT_OUTCOME"; else echo "$ROLLBACK_TARGET" > running; fi`);
     const first = await runRollbackCommand(o, memoryLog());
     expect(first).toMatchObject({ status: 'rolled-back', verified: false });
-    expect(first.to).toBeUndefined();
+    // Nothing said: the target it was given, which names a release.
+    expect(first.to).toBe('app:v41');
     const log = memoryLog();
     const again = await runRollbackCommand(o, log);
     expect(again).toMatchObject({ status: 'already-current', to: 'app:v41@sha256:abc' });

@@ -57,6 +57,16 @@ describe('promote-previous (command)', () => {
     expect(r.masked).toContain(token);
   });
 
+  it('target previous, nothing said of where it went: no to-deployment-id, and the summary says what is known instead of "target previous"', async () => {
+    const cwd = await workspace();
+    const r = await runAction('promote-previous', { provider: 'command', command: 'echo rolling back' }, { cwd });
+    expect(r.code).toBe(0);
+    expect(r.outputs.status).toBe('rolled-back');
+    expect(r.outputs['to-deployment-id'] ?? '').toBe('');
+    expect(r.summary).not.toMatch(/target previous|`previous`/);
+    expect(r.summary).toContain('with ROLLBACK_TARGET=previous; it did not say which release serves now');
+  });
+
   it('runs verify-command after the command and reports success only when it passes', async () => {
     const cwd = await workspace();
     const r = await runAction(

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { RollbackRecord } from '../../src/pipeline/record.js';
-import { codeSpan, formatDuration, inlineText, linkText } from '../../src/report/markdown.js';
+import { codeSpan, inlineText, linkText } from '../../src/report/markdown.js';
+import { formatDuration } from '../../src/core/duration.js';
 import { ganttChart, mermaidName, rollbackSummaryMarkdown, statusLine } from '../../src/report/rollback-summary.js';
 import { dryRunRecord, failedRecord, fullRecord, nothingToDoRecord, splitVerifyJobRecord, unverifiedRecord } from './records.js';
 

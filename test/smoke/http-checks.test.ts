@@ -1,9 +1,12 @@
 // HTTP checks against local scripted servers: each assertion passing and failing, attempts,
 // sampling, timeouts, refused connections, redirects and the bypass header.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { memoryLog } from '../../src/core/log.js';
 import { parseChecks } from '../../src/smoke/parse-spec.js';
 import { delaySeconds, runChecks, type CheckResult, type SmokeOptions } from '../../src/smoke/run-checks.js';
+import { ROOT } from '../helpers/run-action.js';
 import { refusedUrl, startServer, type ScriptedServer } from './servers.js';
 
 let server: ScriptedServer;
@@ -158,6 +161,12 @@ describe('attempts', () => {
     expect([1, 2, 3, 4].map((a) => delaySeconds(0.5, 'fixed', a))).toEqual([0.5, 0.5, 0.5, 0.5]);
     expect([1, 2, 3, 4].map((a) => delaySeconds(0.5, 'exponential', a))).toEqual([0.5, 1, 2, 4]);
     expect(delaySeconds(10, 'exponential', 10)).toBe(60);
+    // The cap never makes a wait shorter than the interval asked for, and the docs say so.
+    expect([1, 2, 3].map((a) => delaySeconds(120, 'exponential', a))).toEqual([120, 120, 120]);
+    for (const doc of ['README.md', 'action.yml']) {
+      const said = readFileSync(join(ROOT, 'actions/smoke-test', doc), 'utf8').split('\n').find((l) => /exponential`? \(the wait doubles/.test(l));
+      expect(said, doc).toMatch(/60 s, or up to `?interval-seconds`? when that is longer/);
+    }
     const started = performance.now();
     const r = await one('- {name: f, url: /flaky/d, backoff: exponential, interval-seconds: 0.1}', { attempts: 3 });
     expect(r.passed).toBe(true);

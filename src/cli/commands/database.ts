@@ -18,7 +18,7 @@ import { RevertFailed, revertMigrations } from '../../migrations/revert.js';
 import { formatBytes } from '../../report/markdown.js';
 import type { CommandSpec } from '../command.js';
 import { UsageError } from '../context.js';
-import { seconds } from '../terminal.js';
+import { formatDuration } from '../../core/duration.js';
 import { stoppable } from './stoppable.js';
 
 /** A folder the command writes to (`input` names its flag): created and tried before the work starts. */
@@ -55,7 +55,7 @@ export const snapshot: CommandSpec = {
     cli.term.started(`snapshot of ${describeTarget(request.target)}`);
     const result = await stoppable(cli, (signal) => takeSnapshot({ ...request, signal }, cli.log));
     cli.term.stopSpinner();
-    cli.term.say(`Verified snapshot of ${describeTarget(request.target)} in ${seconds(result.durationMs)}: ${result.path} (${formatBytes(result.sizeBytes)}, sha256 ${result.sha256})`);
+    cli.term.say(`Verified snapshot of ${describeTarget(request.target)} in ${formatDuration(result.durationMs)}: ${result.path} (${formatBytes(result.sizeBytes)}, sha256 ${result.sha256})`);
     const exports = result.manifest.exports;
     if (exports && result.exportsDir) {
       const rows = exports.tables.reduce((sum, t) => sum + t.rows, 0);
@@ -104,7 +104,7 @@ export const restore: CommandSpec = {
     cli.term.started(`restore of ${where}`);
     const result = await stoppable(cli, (signal) => restoreSnapshot({ ...request, signal }, cli.log));
     cli.term.stopSpinner();
-    cli.term.say(`Restored ${result.tablesRestored} table(s) into ${where} in ${seconds(result.durationMs)}: every table’s row count matches the snapshot.`);
+    cli.term.say(`Restored ${result.tablesRestored} table(s) into ${where} in ${formatDuration(result.durationMs)}: every table’s row count matches the snapshot.`);
     if (result.preRestoreSnapshotPath) cli.term.say(`The state before the restore is kept in ${result.preRestoreSnapshotPath}.`);
     return { ok: true, status: 'restored', ...result };
   },
@@ -150,7 +150,7 @@ export const down: CommandSpec = {
     const t = cli.term;
     if (result.status === 'dry-run') t.say(`Dry run: would revert ${result.plan.map((p) => p.file).join(', ') || 'nothing'} on ${result.target}. Nothing was changed.`);
     else if (result.status === 'nothing-to-do') t.say(`Nothing to do: none of the selected migrations is applied on ${result.target}.`);
-    else t.say(`Reverted ${result.reverted.map((r) => r.file).join(', ')} on ${result.target} in ${seconds(result.durationMs)}; ${result.stillApplied.length} still applied.`);
+    else t.say(`Reverted ${result.reverted.map((r) => r.file).join(', ')} on ${result.target} in ${formatDuration(result.durationMs)}; ${result.stillApplied.length} still applied.`);
     return { ok: true, status: result.status, reverted: result.reverted.map((r) => r.version), plan: result.plan, stillApplied: result.stillApplied, durationMs: result.durationMs };
   },
 };

@@ -12,7 +12,7 @@ import { redactDeep } from '../../core/secrets.js';
 import { runSandboxDrill } from '../../sandbox/run.js';
 import type { CommandResult, CommandSpec } from '../command.js';
 import type { Cli } from '../context.js';
-import { seconds } from '../terminal.js';
+import { formatDuration } from '../../core/duration.js';
 import { phaseProgress } from './rollback.js';
 import { removeIfEmpty, sandboxOptions, sandboxProgress, withCleanup } from './sandbox.js';
 import { stoppable } from './stoppable.js';
@@ -80,14 +80,14 @@ function drillResult(cli: Cli, record: DrillRecord): CommandResult {
   t.say('');
   t.table(
     ['phase', 'status', 'time', 'budget'],
-    record.timeline.map((e) => [`${e.phase}${e.component ? ` (${e.component})` : ''}`, e.status, seconds(e['duration-ms']), seconds(e['budget-ms'])]),
+    record.timeline.map((e) => [`${e.phase}${e.component ? ` (${e.component})` : ''}`, e.status, formatDuration(e['duration-ms']), formatDuration(e['budget-ms'])]),
   );
   t.say('');
   // Failed in readiness, the way back was never tried: no time of it to give.
   const unready = record.failedPhase === 'readiness';
   if (record.status === 'dry-run') t.say('Drill dry run: readiness only, nothing was changed.');
   else if (unready) t.say(UNTRIED_WAY_BACK);
-  else t.say(`Drill ${record.status}: the way back took ${seconds(record.wayBackMs)} of its ${seconds(record.wayBackBudgetMs)} budget; rolling forward took ${seconds(record.forwardMs)}.`);
+  else t.say(`Drill ${record.status}: the way back took ${formatDuration(record.wayBackMs)} of its ${formatDuration(record.wayBackBudgetMs)} budget; rolling forward took ${formatDuration(record.forwardMs)}.`);
   for (const r of record.readiness) t.item(r.status === 'ok' ? '✓' : r.status === 'failed' ? '✗' : r.status === 'warning' ? '!' : '–', `${r.component ? `${r.component} ` : ''}${r.check}`, r.detail);
   // A readiness failure is the failed checks listed just above (✗): the record's failure repeats them
   // for the action's one error line, not for this list.

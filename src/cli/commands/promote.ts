@@ -34,8 +34,12 @@ export const promote: CommandSpec = {
     const words = { 'rolled-back': 'Rolled back', promoted: 'Promoted', 'already-current': 'Already current:', 'dry-run': 'Dry run: would put back' }[outcome.status];
     // What served before is not always known (the command provider without --from): then only where it went.
     const from = ref(outcome.from);
-    const to = ref(outcome.to) ?? 'the previous deployment';
-    cli.term.say(from ? `${words} ${from} → ${to}` : `${outcome.status === 'rolled-back' ? 'Rolled back to' : words} ${to}`);
+    const named = ref(outcome.to);
+    const to = named ?? 'the previous deployment';
+    // Where it went is not always known either (the command provider with target previous, saying
+    // nothing): then no "Rolled back to previous"; the note after it says what is known.
+    if (!named && outcome.status === 'rolled-back') cli.term.say(from ? `Rolled back from ${from}; the command did not say to which release` : 'Rolled back; the command did not say to which release');
+    else cli.term.say(from ? `${words} ${from} → ${to}` : `${outcome.status === 'rolled-back' ? 'Rolled back to' : words} ${to}`);
     for (const note of outcome.notes) cli.term.say(`• ${note}`);
     for (const s of outcome.skipped) cli.term.say(`  skipped ${s.id}: ${s.reason}`);
     if (outcome.frozen.frozen) cli.term.say(`Frozen: ${outcome.frozen.what}${outcome.frozen.undo ? ` To undo: ${outcome.frozen.undo}` : ''}`);

@@ -15,7 +15,7 @@ import { statusLine, wholeRollback } from '../../report/rollback-summary.js';
 import { redactDeep } from '../../core/secrets.js';
 import type { CommandResult, CommandSpec } from '../command.js';
 import { UsageError, type Cli } from '../context.js';
-import { seconds } from '../terminal.js';
+import { formatDuration } from '../../core/duration.js';
 import { refuseTransactionPooler } from './database.js';
 import { stoppable } from './stoppable.js';
 
@@ -112,14 +112,14 @@ export function reportRecord(cli: Cli, record: RollbackRecord): CommandResult {
     record.timeline.map((e) => [
       `${e.phase}${e.component ? ` (${e.component})` : ''}`,
       e.status,
-      seconds(e['duration-ms']),
-      seconds(e['budget-ms']),
+      formatDuration(e['duration-ms']),
+      formatDuration(e['budget-ms']),
       record.durationMs ? `${Math.round((100 * e['duration-ms']) / record.durationMs)}%` : '',
       e.detail,
     ]),
   );
   t.say('');
-  t.say(`${cli.log.redact(statusLine(record))} (${seconds(used)} of the ${seconds(record.budgetMs)} budget)`);
+  t.say(`${cli.log.redact(statusLine(record))} (${formatDuration(used)} of the ${formatDuration(record.budgetMs)} budget)`);
   for (const step of record.nextSteps) t.say(`• ${step}`);
   // Why verify failed, without --verbose: the next steps send the person to these ("below").
   const failing = record.verify?.checks.filter((c) => !c.passed) ?? [];

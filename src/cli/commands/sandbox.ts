@@ -13,7 +13,7 @@ import { assertLoopback } from '../../sandbox/postgres.js';
 import { runSandbox, type SandboxOptions } from '../../sandbox/run.js';
 import type { CommandSpec } from '../command.js';
 import { SIGNAL_EXIT, type Cli } from '../context.js';
-import { seconds } from '../terminal.js';
+import { formatDuration } from '../../core/duration.js';
 import { wholeRollback } from '../../report/rollback-summary.js';
 import { phaseProgress, reportRecord } from './rollback.js';
 
@@ -42,7 +42,7 @@ export const sandbox: CommandSpec = {
       t.say(`${cli.dryRun ? 'Dry run: the app still serves' : 'The app serves'} ${result.serving ?? 'nothing'}${cli.dryRun ? '' : ' again'}; dbmate status afterwards:`);
       for (const line of result.dbmateStatus.split('\n')) t.say(`  ${line}`);
       t.say(`Report: ${rel}/report.html (timeline, plan, changes, checks), ${rel}/report.md${result.files.incident ? `, ${rel}/incident.md` : ''}`);
-      t.say(`The whole sandbox took ${seconds(result.totalMs)}; the rollback itself ${seconds(wholeRollback(result.record).durationMs)} of its ${seconds(result.record.budgetMs)} budget.`);
+      t.say(`The whole sandbox took ${formatDuration(result.totalMs)}; the rollback itself ${formatDuration(wholeRollback(result.record).durationMs)} of its ${formatDuration(result.record.budgetMs)} budget.`);
       return {
         ...shown,
         postgres: result.postgres,

@@ -42,7 +42,10 @@ export interface CommandOptions {
 
 export interface CommandResult {
   status: 'rolled-back' | 'already-current' | 'dry-run';
-  /** What serves now, when the command said so in its outcome file (to=…). */
+  /**
+   * What serves now: what the command said in its outcome file (to=…), else the target it was given
+   * when that names a release. Unset when neither tells (target `previous`, nothing said).
+   */
   to?: string;
   exitCode?: number;
   /** Whether a verify command ran and passed. */
@@ -132,7 +135,7 @@ export async function runRollbackCommand(opts: CommandOptions, log: Log): Promis
   }
   const unguarded = opts.automatic ? [NO_CASCADE_GUARD] : [];
   for (const note of unguarded) log.warning(note);
-  if (opts.dryRun) return { status: 'dry-run', verified: false, notes: [`Dry run: the command${verify ? ' and the verify command were' : ' was'} not run.`, ...unguarded] };
+  if (opts.dryRun) return { status: 'dry-run', ...namedTarget(opts.target), verified: false, notes: [`Dry run: the command${verify ? ' and the verify command were' : ' was'} not run.`, ...unguarded] };
 
   // The command gets the runner's environment but not this step's inputs: those include tokens
   // it has no business reading (INPUT_VERCEL-TOKEN, INPUT_GITHUB-TOKEN).
@@ -166,12 +169,15 @@ async function runWithOutcome(command: string, verify: string | undefined, outco
     log.warning(`The rollback command's ${OUTCOME_VARIABLE} file was ignored (${outcome.invalid}): it may hold only the lines status=already-current or status=rolled-back, and to=<id>. The step reports rolled-back.`);
   }
   const said = 'invalid' in outcome ? { status: 'rolled-back' as const } : outcome;
+  const to = said.to ?? namedTarget(opts.target).to;
+  // Without a release to name, say what is known: what the command was given, and how it can tell.
+  const unnamed = `it did not say which release serves now (it can: to=<id> in $${OUTCOME_VARIABLE})`;
   const notes =
     said.status === 'already-current'
-      ? [`The rollback command finished (exit 0) and said through ${OUTCOME_VARIABLE} that nothing needed changing: ${said.to ?? opts.target} already serves.`]
-      : [`The rollback command finished (exit 0) for target ${said.to ?? opts.target}.`];
+      ? [`The rollback command finished (exit 0) and said through ${OUTCOME_VARIABLE} that nothing needed changing: ${to ? `${to} already serves` : `what served stays; ${unnamed}`}.`]
+      : [to ? `The rollback command finished (exit 0) for target ${to}.` : `The rollback command finished (exit 0) with ROLLBACK_TARGET=${opts.target}; ${unnamed}.`];
   log.info(notes[0]!);
-  const result = { status: said.status, ...(said.to ? { to: said.to } : {}), exitCode: code };
+  const result = { status: said.status, ...(to ? { to } : {}), exitCode: code };
   if (!verify) return { ...result, verified: false, notes };
 
   const left = Math.ceil((deadline - Date.now()) / 1000);
@@ -189,6 +195,12 @@ async function runWithOutcome(command: string, verify: string | undefined, outco
   notes.push('The verify command passed (exit 0).');
   log.info(notes[1]!);
   return { ...result, verified: true, notes };
+}
+
+/** The target as a release's name, unless it is the keyword `previous`, which names none. */
+function namedTarget(target: string): { to?: string } {
+  const t = target.trim();
+  return t && t.toLowerCase() !== 'previous' ? { to: t } : {};
 }
 
 /**

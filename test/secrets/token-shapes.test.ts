@@ -1,0 +1,83 @@
+// Credentials of well-known shapes that rollback-kit was never given (a deploy tool's own token, an
+// `env` dump, a debug header in an API error) are hidden by the Log like registered secrets, in
+// every line it writes; what names the credential stays, so a reader knows what to rotate.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { memoryLog } from '../../src/core/log.js';
+import { runRollbackCommand } from '../../src/platforms/command/run.js';
+import { SHAPED } from '../helpers/shaped-tokens.js';
+
+
+const dirs: string[] = [];
+afterEach(async () => {
+  for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true });
+});
+
+describe('Log.redact hides credentials of known shapes it was never given', () => {
+  const log = memoryLog();
+  it.each([
+    ['GitHub classic', `token ${SHAPED.ghp} used`, 'token ghp_*** used'],
+    ['GitHub OAuth, user, installation, refresh', `${SHAPED.gho} ${SHAPED.ghu} ${SHAPED.ghs} ${SHAPED.ghr}`, 'gho_*** ghu_*** ghs_*** ghr_***'],
+    ['GitHub fine-grained', `"${SHAPED.githubPat}"`, '"github_pat_***"'],
+    ['Slack', `SLACK=${SHAPED.slack}.`, 'SLACK=xoxb-***.'],
+    ['AWS access key id', `aws_access_key_id = ${SHAPED.aws}`, 'aws_access_key_id = AKIA***'],
+    ['JWT', `id token: ${SHAPED.jwt}`, 'id token: ***'],
+    ['Authorization header', `> Authorization: Bearer ${SHAPED.bearer}`, '> Authorization: Bearer ***'],
+    ['Authorization in JSON', `{"authorization":"token abc.def-ghi"}`, '{"authorization":"token ***"}'],
+    ['Bearer alone', `curl -H "Bearer ${SHAPED.bearer}"`, 'curl -H "Bearer ***"'],
+    ['Basic credential', `sent Basic ${SHAPED.basic}`, 'sent Basic ***'],
+    ['a secret-named variable (a Vercel token has no shape of its own)', `VERCEL_TOKEN=${SHAPED.vercelEnv} PGPASSWORD=Pg-Env-Pw-1`, 'VERCEL_TOKEN=*** PGPASSWORD=***'],
+    ['a URL password', `remote https://x-access-token:${SHAPED.urlPassword}@github.com/acme/shop.git`, 'remote https://x-access-token:***@github.com/acme/shop.git'],
+  ])('%s', (_what, text, shown) => {
+    expect(log.redact(text)).toBe(shown);
+  });
+
+  it('leaves ordinary text alone', () => {
+    for (const text of [
+      'Basic authentication failed for user deploy',
+      'VERCEL_TOKEN=… rollback-kit promote --project shop',
+      'VERCEL_TOKEN=$VERCEL_TOKEN',
+      'the Authorization header was refused',
+      'postgres://app:***@db.internal:5432/shop',
+      'postgres://app@db.internal:5432/shop',
+      'commit 0123456789abcdef0123456789abcdef01234567, deployment dpl_AbCdEf123456',
+      'ROLLBACK_TARGET=previous status=already-current',
+      'ghp_short',
+    ]) {
+      expect(log.redact(text)).toBe(text);
+    }
+  });
+
+  it('reaches every line the log writes, warnings and excerpts too', () => {
+    const l = memoryLog();
+    l.warning(`the API said: bad credentials ${SHAPED.ghs}`);
+    l.info(l.excerpt(`{"message":"Unauthorized","token":"${SHAPED.jwt}"}`, 200));
+    expect(l.lines.join('\n')).not.toContain(SHAPED.ghs);
+    expect(l.lines.join('\n')).not.toContain(SHAPED.jwt);
+  });
+});
+
+describe('the command provider hides tokens its command prints', () => {
+  it('in the streamed output and in the tail said again after a failure', async () => {
+    const cwd = await mkdtemp(join(tmpdir(), 'rk-cmd-tokens-'));
+    dirs.push(cwd);
+    const lines: string[] = [];
+    const log = memoryLog();
+    const withTail = Object.assign(log, { failedOutput: (_h: string, tail: readonly string[]) => lines.push(...tail) });
+    const command = [
+      `echo "GITHUB_TOKEN=${SHAPED.ghp}"`,
+      `echo "gh auth: ${SHAPED.githubPat}"`,
+      `echo "> Authorization: Bearer ${SHAPED.bearer}"`,
+      `echo "slack ${SHAPED.slack} aws ${SHAPED.aws}"`,
+      `echo "oidc ${SHAPED.jwt}"`,
+      'exit 3',
+    ].join('; ');
+    const err = await runRollbackCommand({ command, target: 'app:v1', timeoutSeconds: 20, dryRun: false, cwd, baseEnv: { ...process.env } }, withTail).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Error);
+    const all = [...log.lines, ...lines].join('\n');
+    for (const secret of [SHAPED.ghp, SHAPED.githubPat, SHAPED.bearer, SHAPED.slack, SHAPED.aws, SHAPED.jwt]) expect(all).not.toContain(secret);
+    expect(all).toContain('GITHUB_TOKEN=ghp_***');
+  });
+});
