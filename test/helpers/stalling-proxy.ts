@@ -17,6 +17,8 @@ export interface StallingProxy {
   readonly stalls: number;
   /** Whether a connection has stalled. */
   stalled(): boolean;
+  /** The local ports of the stalled connections' server sides: pg_stat_activity.client_port of their backends. */
+  stalledPorts(): number[];
   close(): void;
 }
 
@@ -45,6 +47,7 @@ export async function stallingProxy(db: { url: string }, stallOn: StallOn): Prom
   const target = new URL(db.url);
   const sockets = new Set<Socket>();
   let stalls = 0;
+  const ports: number[] = [];
   // Half-open allowed: a client's FIN is not answered by the proxy itself, only by the server's close.
   const server = createServer({ allowHalfOpen: true }, (client) => {
     const upstream = connect(Number(target.port || 5432), target.hostname);
@@ -54,6 +57,7 @@ export async function stallingProxy(db: { url: string }, stallOn: StallOn): Prom
     const stall = () => {
       stalled = true;
       stalls++;
+      if (upstream.localPort) ports.push(upstream.localPort);
     };
     client.on('data', (d: Buffer) => {
       if (stalled) return;
@@ -84,6 +88,7 @@ export async function stallingProxy(db: { url: string }, stallOn: StallOn): Prom
       return stalls;
     },
     stalled: () => stalls > 0,
+    stalledPorts: () => [...ports],
     close() {
       server.close();
       for (const s of sockets) s.destroy();
