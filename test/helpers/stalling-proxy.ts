@@ -22,8 +22,11 @@ export interface StallingProxy {
   close(): void;
 }
 
-/** 'ready': after the first ReadyForQuery of each connection; `clientSends`: once the client sends that text. */
-export type StallOn = 'ready' | { clientSends: string };
+/**
+ * 'ready': after the first ReadyForQuery of each connection; `clientSends`: once the client sends that
+ * text (with `after`: on a connection whose client sent that other text before: one program's).
+ */
+export type StallOn = 'ready' | { clientSends: string; after?: string };
 
 const open: StallingProxy[] = [];
 afterAll(() => {
@@ -54,6 +57,7 @@ export async function stallingProxy(db: { url: string }, stallOn: StallOn): Prom
     sockets.add(client).add(upstream);
     let stalled = false;
     let pending = Buffer.alloc(0);
+    let armed = typeof stallOn !== 'object' || stallOn.after === undefined;
     const stall = () => {
       stalled = true;
       stalls++;
@@ -62,7 +66,9 @@ export async function stallingProxy(db: { url: string }, stallOn: StallOn): Prom
     client.on('data', (d: Buffer) => {
       if (stalled) return;
       upstream.write(d);
-      if (typeof stallOn === 'object' && d.includes(stallOn.clientSends)) stall();
+      if (typeof stallOn !== 'object') return;
+      if (armed && d.includes(stallOn.clientSends)) stall();
+      else if (stallOn.after !== undefined && d.includes(stallOn.after)) armed = true;
     });
     upstream.on('data', (d: Buffer) => {
       if (stalled) return;
