@@ -49,17 +49,22 @@ export const KILL_GRACE_MS = 5000;
  * and so out of the reach of what reached it there; that is made up for here:
  *
  * - SIGINT, SIGTERM and SIGHUP sent to us (Ctrl-C at the CLI's terminal, which the terminal sends
- *   to our group only; the runner cancelling the job) are passed on to every group still running,
- *   as they reached the program when it shared our group. Where nothing else of ours listens for
- *   that signal (no stop-signals.ts handler, whose abort ends each program its own way), the groups
- *   then get SIGTERM and we die of the signal as Node's default would have had us.
+ *   to our group only; the runner cancelling the job) reach every group still running. While a
+ *   stop-signals.ts handler listens too, a program run with an abort `signal` is ended by that
+ *   abort, its own way (psql's SIGINT, which cancels its statement on the server: a SIGTERM passed on
+ *   as well would end psql before it sent the cancel, and leave its backend waiting for a lock); one
+ *   without gets the signal, as it did in our group. Where nothing else of ours listens for that
+ *   signal, every group gets its own stop signal (`killSignal`, SIGTERM unless said: a shell's
+ *   background job ignores SIGINT) and we die of the signal as Node's default would have had us
+ *   (no 'exit' event comes for that).
  * - When we exit while a group still runs (the work did not end within a stop's grace, an
  *   unexpected exit), the group is killed: nothing we started outlives us unsupervised.
  *
  * A group is let go when its program exits on its own: what it left running on purpose (a service
  * started with `&`) is its business. A group we ended is killed whole once its grace is over.
  */
-const groups = new Set<number>();
+/** Each held group, with the signal its abort ends it with and whether it has an abort at all. */
+const groups = new Map<number, { killSignal: NodeJS.Signals; stoppable: boolean }>();
 const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
 function signalGroup(pgid: number, sig: NodeJS.Signals): void {
@@ -71,18 +76,18 @@ function signalGroup(pgid: number, sig: NodeJS.Signals): void {
 }
 
 function forward(sig: NodeJS.Signals): void {
-  for (const g of groups) signalGroup(g, sig);
-  if (process.listenerCount(sig) > 1) return;
-  // Ours was the only listener: without it Node would have exited by this signal, so it does. Its
-  // groups get SIGTERM first: a shell's background job ignores SIGINT, and nothing would be left
-  // to end it once we are gone (no 'exit' event comes for a death by signal).
-  for (const g of groups) signalGroup(g, 'SIGTERM');
+  if (process.listenerCount(sig) > 1) {
+    for (const [g, how] of groups) if (!how.stoppable) signalGroup(g, sig);
+    return;
+  }
+  // Ours was the only listener: without it Node would have exited by this signal, so it does.
+  for (const [g, how] of groups) signalGroup(g, how.killSignal);
   unwatchSignals();
   process.kill(process.pid, sig);
 }
 
 function killAllGroups(): void {
-  for (const g of groups) signalGroup(g, 'SIGKILL');
+  for (const g of groups.keys()) signalGroup(g, 'SIGKILL');
 }
 
 let watching = false;
@@ -101,8 +106,8 @@ function unwatchSignals(): void {
   process.off('exit', killAllGroups);
 }
 
-function holdGroup(pgid: number): void {
-  groups.add(pgid);
+function holdGroup(pgid: number, killSignal: NodeJS.Signals, stoppable: boolean): void {
+  groups.set(pgid, { killSignal, stoppable });
   watchSignals();
 }
 
@@ -113,7 +118,7 @@ function releaseGroup(pgid: number): void {
 
 /** The process groups of programs we started that are still held (for tests). */
 export function heldProcessGroups(): number[] {
-  return [...groups];
+  return [...groups.keys()];
 }
 
 /** How long captured output may still come after the program exited (see 'exit' below). */
@@ -136,7 +141,7 @@ export async function runProcess(command: string, args: string[], opts: RunOptio
       detached: true,
     });
     const pgid = child.pid;
-    if (pgid !== undefined) holdGroup(pgid);
+    if (pgid !== undefined) holdGroup(pgid, opts.killSignal ?? 'SIGTERM', opts.signal !== undefined);
     if (opts.stdin) {
       // The program may exit before reading everything (an error stops psql): not our failure.
       child.stdin!.on('error', () => undefined);
