@@ -21,7 +21,10 @@ export interface RunOptions {
   stdin?: Readable;
   /** Receives stdout instead of capturing it (a script streamed into another program). */
   stdout?: Writable;
-  /** Ends the program when aborted, with `killSignal` (SIGTERM unless said), and SIGKILL if it is still running `killGraceMs` later. */
+  /**
+   * Ends the program when aborted, with `killSignal` (SIGTERM unless said), and SIGKILL if it or a
+   * program it started is still running `killGraceMs` later (see ProcessGroups below).
+   */
   signal?: AbortSignal;
   killSignal?: NodeJS.Signals;
   /** How long a program may take to end after `killSignal` (on abort or timeout) before it gets SIGKILL; KILL_GRACE_MS unless said. */
@@ -35,6 +38,88 @@ export interface RunOptions {
  * otherwise hold the run, and whatever it holds, for as long as it likes.
  */
 export const KILL_GRACE_MS = 5000;
+
+/**
+ * Every program runs in a process group of its own, so that ending it (abort, timeout) ends what it
+ * started too: a command's background job, git's HTTP helper, a deploy script's child that would
+ * otherwise go on acting on production after the step said it failed. Killing the program alone
+ * leaves those running.
+ *
+ * A group of its own (spawn's `detached`: a session of its own) also takes the program out of ours,
+ * and so out of the reach of what reached it there; that is made up for here:
+ *
+ * - SIGINT, SIGTERM and SIGHUP sent to us (Ctrl-C at the CLI's terminal, which the terminal sends
+ *   to our group only; the runner cancelling the job) reach every group still running. While a
+ *   stop-signals.ts handler listens too, a program run with an abort `signal` is ended by that
+ *   abort, its own way (psql's SIGINT, which cancels its statement on the server: a SIGTERM passed on
+ *   as well would end psql before it sent the cancel, and leave its backend waiting for a lock); one
+ *   without gets the signal, as it did in our group. Where nothing else of ours listens for that
+ *   signal, every group gets its own stop signal (`killSignal`, SIGTERM unless said: a shell's
+ *   background job ignores SIGINT) and we die of the signal as Node's default would have had us
+ *   (no 'exit' event comes for that).
+ * - When we exit while a group still runs (the work did not end within a stop's grace, an
+ *   unexpected exit), the group is killed: nothing we started outlives us unsupervised.
+ *
+ * A group is let go when its program exits on its own: what it left running on purpose (a service
+ * started with `&`) is its business. A group we ended is killed whole once its grace is over.
+ */
+/** Each held group, with the signal its abort ends it with and whether it has an abort at all. */
+const groups = new Map<number, { killSignal: NodeJS.Signals; stoppable: boolean }>();
+const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
+function signalGroup(pgid: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(-pgid, sig);
+  } catch {
+    // ESRCH: every process of the group has exited.
+  }
+}
+
+function forward(sig: NodeJS.Signals): void {
+  if (process.listenerCount(sig) > 1) {
+    for (const [g, how] of groups) if (!how.stoppable) signalGroup(g, sig);
+    return;
+  }
+  // Ours was the only listener: without it Node would have exited by this signal, so it does.
+  for (const [g, how] of groups) signalGroup(g, how.killSignal);
+  unwatchSignals();
+  process.kill(process.pid, sig);
+}
+
+function killAllGroups(): void {
+  for (const g of groups.keys()) signalGroup(g, 'SIGKILL');
+}
+
+let watching = false;
+
+function watchSignals(): void {
+  if (watching) return;
+  watching = true;
+  for (const sig of FORWARDED) process.on(sig, forward);
+  process.on('exit', killAllGroups);
+}
+
+function unwatchSignals(): void {
+  if (!watching) return;
+  watching = false;
+  for (const sig of FORWARDED) process.off(sig, forward);
+  process.off('exit', killAllGroups);
+}
+
+function holdGroup(pgid: number, killSignal: NodeJS.Signals, stoppable: boolean): void {
+  groups.set(pgid, { killSignal, stoppable });
+  watchSignals();
+}
+
+function releaseGroup(pgid: number): void {
+  groups.delete(pgid);
+  if (!groups.size) unwatchSignals();
+}
+
+/** The process groups of programs we started that are still held (for tests). */
+export function heldProcessGroups(): number[] {
+  return [...groups.keys()];
+}
 
 /** How long captured output may still come after the program exited (see 'exit' below). */
 const EXIT_GRACE_MS = 2000;
@@ -52,9 +137,11 @@ export async function runProcess(command: string, args: string[], opts: RunOptio
       // eslint-disable-next-line no-restricted-properties -- children inherit PATH and HOME, not inputs
       env: { ...process.env, ...opts.env } as NodeJS.ProcessEnv,
       stdio: [opts.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
-      signal: opts.signal,
-      killSignal: opts.killSignal,
+      // A process group of its own (see `groups` above); the abort is handled below, for the group.
+      detached: true,
     });
+    const pgid = child.pid;
+    if (pgid !== undefined) holdGroup(pgid, opts.killSignal ?? 'SIGTERM', opts.signal !== undefined);
     if (opts.stdin) {
       // The program may exit before reading everything (an error stops psql): not our failure.
       child.stdin!.on('error', () => undefined);
@@ -64,17 +151,29 @@ export async function runProcess(command: string, args: string[], opts: RunOptio
     let stderr = '';
     let timedOut = false;
     const graceMs = opts.killGraceMs ?? KILL_GRACE_MS;
-    // Only while it has not exited: its pid may be another program's by then.
-    const killLater = () => setTimeout(() => child.exitCode === null && child.signalCode === null && child.kill('SIGKILL'), graceMs).unref();
+    let ended = false;
+    let exited = false;
+    /**
+     * Ends the program and everything in its group: `sig` now, SIGKILL to whatever of the group is
+     * left after the grace (the program itself, or what it started and left behind as it exited).
+     * The group is held until then, so that our exit meanwhile kills it too.
+     */
+    const end = (sig: NodeJS.Signals) => {
+      if (ended || pgid === undefined) return;
+      ended = true;
+      signalGroup(pgid, sig);
+      setTimeout(() => {
+        signalGroup(pgid, 'SIGKILL');
+        releaseGroup(pgid);
+      }, graceMs).unref();
+    };
     const timer = opts.timeoutMs
       ? setTimeout(() => {
           timedOut = true;
-          child.kill('SIGTERM');
-          killLater();
+          end('SIGTERM');
         }, opts.timeoutMs)
       : undefined;
-    // The abort's own signal is sent by spawn (killSignal); this is the escalation after it.
-    const onAbort = () => void killLater();
+    const onAbort = () => end(opts.killSignal ?? 'SIGTERM');
     if (opts.signal?.aborted) onAbort();
     else opts.signal?.addEventListener('abort', onAbort, { once: true });
     const cut = { stdout: false, stderr: false };
@@ -88,23 +187,24 @@ export async function runProcess(command: string, args: string[], opts: RunOptio
         child.stdout!.unpipe(out);
         child.stdout!.resume();
       });
-    } else
-      child.stdout!.on('data', (d: Buffer) => {
-        const text = d.toString();
+    } else {
+      // Decoded as a stream: a chunk can end inside a multi-byte character.
+      child.stdout!.setEncoding('utf8');
+      child.stdout!.on('data', (text: string) => {
         if (stdout.length < MAX_CAPTURE) stdout += text;
         else cut.stdout = true;
         opts.onStdout?.(text);
       });
-    child.stderr!.on('data', (d: Buffer) => {
-      const text = d.toString();
+    }
+    child.stderr!.setEncoding('utf8');
+    child.stderr!.on('data', (text: string) => {
       if (stderr.length < MAX_CAPTURE) stderr += text;
       else cut.stderr = true;
       opts.onStderr?.(text);
     });
     child.on('error', (err) => {
-      // An abort is reported by the exit below (signal SIGTERM), not as a failure to start.
-      if ((err as NodeJS.ErrnoException).name === 'AbortError') return;
       if (timer) clearTimeout(timer);
+      if (pgid !== undefined && !exited && !ended) releaseGroup(pgid);
       opts.signal?.removeEventListener('abort', onAbort);
       reject(err);
     });
@@ -116,6 +216,9 @@ export async function runProcess(command: string, args: string[], opts: RunOptio
     // still being read, as fast as that program takes it.
     let orphaned: NodeJS.Timeout | undefined;
     child.on('exit', () => {
+      exited = true;
+      // Exited on its own: what it left running is its own (see `groups`). One we ended is killed whole after its grace.
+      if (pgid !== undefined && !ended) releaseGroup(pgid);
       if (opts.stdout) return;
       orphaned = setTimeout(() => {
         child.stdout?.destroy();

@@ -54,7 +54,52 @@ export interface WatchOptions {
   onCycle?: (blockers: Blocker[]) => void;
   /** The bound on each of the watcher's queries (WATCH_DEADLINE unless said). */
   queryDeadline?: QueryDeadline;
+  /** Also watch a program of ours (pg_dump, psql) for a connection that stalled (StallWatch). */
+  stall?: StallWatch;
 }
+
+/**
+ * A program's connection can stall without ever failing: a pooler or proxy (pgbouncer, a cloud SQL
+ * proxy, a NAT box) that keeps the program's socket open, and answers its TCP keepalives, after the
+ * server side has gone. The program then waits for an answer that cannot come, with nothing on its
+ * side to end the wait, and a fixed time limit cannot tell that from a dump that rightly takes hours.
+ *
+ * What tells is the server: the watcher, on its own connection, sees the program's backend(s) in
+ * pg_stat_activity (by application_name). While the program runs, its backends are there from its
+ * connection to its exit, whether it copies a terabyte or waits for a lock; a backend of it that has
+ * been gone for `afterMs`, with the program still running and its output (if any) not growing, is a
+ * connection that carries nothing. Then `onStall` is called, once, and the caller ends the program.
+ *
+ * Nothing is concluded from what the watcher could not see: a poll that failed (the server briefly
+ * unreachable from the watcher, its own connection lost and being opened again) neither starts nor
+ * ends the time; only polls that answered do, and a healthy program's backend is there at the next
+ * one that answers. A backend never seen (a pooler that renames sessions, a role that cannot see
+ * them) starts no time at all, and neither does a watcher whose new connection reached another
+ * server (a replica behind the same address: another postmaster start time) than the one it saw
+ * the program's backend on.
+ */
+export interface StallWatch {
+  /** Which of the backends named as ours (their pids, the watcher's own left out) are the program's. */
+  backends: (pids: number[]) => number[];
+  /** Whether the program still runs. */
+  running: () => boolean;
+  /** How long a backend of the program may be gone, with it still running, before that is a stall. */
+  afterMs: number;
+  /** Bytes the program has written so far, for one that writes a file: output that grows is no stall. */
+  progress?: () => Promise<number>;
+  /** Called once, at the stall, with how long the backend had been gone (ms). */
+  onStall: (goneMs: number) => void;
+}
+
+/**
+ * How long a backend of a running pg_dump or psql may be missing from pg_stat_activity before its
+ * connection is taken to have stalled. It is there from the program's connection to its exit (a
+ * program ending takes milliseconds between the two), so this needs no room for slow work, only for
+ * the watcher's own view: two minutes, more than the 40-60 s in which keepalives and
+ * tcp_user_timeout end a connection whose peer really vanished (connection.ts), so that a failure
+ * the program can see itself is reported in its own words first.
+ */
+export const DEFAULT_STALL_MS = 120_000;
 
 /**
  * The watcher's queries read pg_stat_activity and pg_locks and answer in milliseconds: each runs no
@@ -145,8 +190,15 @@ export async function cancelQuery(target: ConnectionTarget, pid: number, log: Lo
 export async function watchBlockers(target: ConnectionTarget, applicationName: string, log: Log, opts: WatchOptions = {}): Promise<BlockerWatch> {
   let session: Session;
   const deadline = opts.queryDeadline ?? WATCH_DEADLINE;
+  /** The watcher's connection ended under it (a stalled one is closed at its query deadline). */
+  let lost = false;
+  const opened = async () => {
+    const s = await connect(target, { queryDeadline: deadline });
+    s.once('end', () => (lost = true));
+    return s;
+  };
   try {
-    session = await connect(target, { queryDeadline: deadline });
+    session = await opened();
   } catch (err) {
     log.debug(`Not watching for blocking sessions: ${(err as Error).message}`);
     return notWatching();
@@ -182,7 +234,38 @@ export async function watchBlockers(target: ConnectionTarget, applicationName: s
     opts.onCycle!(blockers);
   };
   let timeoutSet = false;
+  const stall = opts.stall;
+  /** The most backends of the program seen at once; when fewer than that have been seen since, and how much output there was then. */
+  let most = 0;
+  let gone: { since: number; bytes: number | undefined } | undefined;
+  let stallSeen = false;
+  /** The server the program's backends were counted on (its postmaster's start time). */
+  let server: string | undefined;
+  const watchStall = async (pids: number[]) => {
+    if (!stall || stallSeen) return;
+    const now = Date.now();
+    const count = stall.backends(pids).length;
+    most = Math.max(most, count);
+    if (!stall.running() || count >= most) {
+      gone = undefined;
+      return;
+    }
+    const bytes = await stall.progress?.().catch(() => undefined);
+    if (!gone || (bytes !== undefined && bytes !== gone.bytes)) gone = { since: now, bytes };
+    if (now - gone.since < stall.afterMs || !stall.running()) return;
+    stallSeen = true;
+    stall.onStall(now - gone.since);
+  };
   const poll = async () => {
+    if (lost && stall) {
+      // Only a stall watch opens its connection again: it is what would see a stall, and a proxy
+      // that stalled the program's connection may well have stalled the watcher's too.
+      const old = session;
+      session = await opened();
+      lost = false;
+      timeoutSet = false;
+      closeSession(old);
+    }
     // Set with the first poll, not before the watch starts: the wait it watches is under way.
     if (!timeoutSet) {
       await session.query("SELECT set_config('statement_timeout', $1, false)", [String(deadline.statementMs)]);
@@ -205,9 +288,29 @@ export async function watchBlockers(target: ConnectionTarget, applicationName: s
     const cycle = seen.filter((b) => b.waitsForUs);
     if (opts.onCycle && !cycleSeen && cycle.length) await endOurs(cycle);
     if (cancelAfterMs !== undefined) await cancelLongWaits(cancelAfterMs);
+    if (stall) {
+      const named = await session.query<{ pid: number | null; started: string }>(
+        'SELECT a.pid, pg_postmaster_start_time()::text AS started FROM (SELECT 1) one LEFT JOIN pg_stat_activity a ON a.application_name = $1 AND a.pid <> pg_backend_pid()',
+        [applicationName],
+      );
+      const started = named.rows[0]!.started;
+      if (server !== started) {
+        most = 0;
+        gone = undefined;
+        server = started;
+      }
+      await watchStall(named.rows.flatMap((r) => (r.pid === null ? [] : [r.pid])));
+    }
   };
+  // One poll at a time: a watcher opening its connection again may wait for the connect timeout.
+  let busy = false;
   const timer = setInterval(() => {
-    polling = polling.then(poll).catch(() => undefined);
+    if (busy) return;
+    busy = true;
+    polling = polling
+      .then(poll)
+      .catch(() => undefined)
+      .finally(() => (busy = false));
   }, POLL_MS);
   return {
     watching: true,

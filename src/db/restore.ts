@@ -17,7 +17,7 @@ import { doBlock, qualified, quoteLiteral } from './catalog.js';
 import { corruptSnapshot, fingerprint, onDisk } from './archive.js';
 import type { SnapshotManifest } from './manifest.js';
 import { describeTarget, libpqEnv, toolConninfo, transactionPoolerRefusal, type ConnectionTarget } from './connection.js';
-import { isLockTimeout, LockCycleError, lockCycleError, lockTimeoutError, lockTimeoutMs, notWatching, sessionTag, watchBlockers, type Blocker, type BlockerWatch, type CycleWording } from './lock-wait.js';
+import { DEFAULT_STALL_MS, isLockTimeout, LockCycleError, lockCycleError, lockTimeoutError, lockTimeoutMs, notWatching, sessionTag, watchBlockers, type Blocker, type BlockerWatch, type CycleWording, type StallWatch } from './lock-wait.js';
 import { exactTablePattern } from './patterns.js';
 import { findPgTool, majorFromVersionNum, toolErrorLine, warmPgTools, type FindToolOptions, type PgTool } from './pg-tools.js';
 import { attachStatements, dropStatements, foreignKeyStatements, leftAsTheyAre, planRestore, readSnapshotContents, type RestorePlan } from './restore-plan.js';
@@ -26,7 +26,7 @@ import { describeColumn, type DiscardedFromTable } from './restore-discarded.js'
 import { putBackDefaultPrivileges, readOwnDefaultPrivileges, resetSchemaPrivileges, setAsideDefaultPrivileges } from './restore-privileges.js';
 import { COMMITTED, filterScript, psqlError, restoreScript } from './restore-script.js';
 import { compareSource, describeIdentity, readServerIdentity, snapshotSource, type ServerIdentity } from './server-identity.js';
-import { closeSession, connect, QueryDeadlineExceeded, seconds, type QueryDeadline, type Session } from './session.js';
+import { closeSession, connect, QueryDeadlineExceeded, seconds, type QueryDeadline, type Session, withSession } from './session.js';
 import { takeSnapshot, wholeDatabaseSnapshot, type SnapshotResult } from './snapshot.js';
 import { ledgerKeptAcrossRestore } from '../migrations/ledger.js';
 import { progressAcrossRestore } from '../migrations/progress.js';
@@ -62,6 +62,12 @@ export interface RestoreRequest {
    */
   signal?: AbortSignal;
   tools?: FindToolOptions;
+  /**
+   * How long psql's session may be gone from the server, with psql still running, before its
+   * connection is taken to have stalled and psql is ended (lock-wait.ts StallWatch; DEFAULT_STALL_MS
+   * unless said: tests give a short one).
+   */
+  stallAfterMs?: number;
   /**
    * SQL run in the restore's transaction: `first` before the snapshot's script, `last` after
    * everything else (its checks too, and the ledger put back as it was: LEDGER), just before the
@@ -690,6 +696,10 @@ interface RestoreProcesses {
    * that and ended ours (so that they went ahead); undefined until then.
    */
   cycle(): Blocker[] | undefined;
+  /** How long psql's session had been gone from the server when the watcher ended psql (a stalled connection); undefined when it did not. */
+  stalled(): number | undefined;
+  /** The restore transaction's id (txid_current), once psql has said it: whether it committed can be asked of the server after psql's session is gone. */
+  txid(): string | undefined;
   data: DataPath | undefined;
   input: PassThrough;
   applied: Promise<ProcessResult>;
@@ -735,7 +745,22 @@ async function startRestoreProcesses(p: ProcessesRequest, log: Log): Promise<Res
   // that a pooler or role limited to two refuses neither (a watcher refused would watch nothing, and
   // lock_timeout would still bound every wait). No lock is waited for before then.
   let cycle: Blocker[] | undefined;
-  const watching = p.planningClosed.then(() => (stopped ? notWatching() : watchBlockers(req.target, tag, log, { onCycle: (blockers) => (cycle = blockers) })));
+  // psql's own session, told by its pid (PSQL_PID): the restore's other sessions carry its name too,
+  // and come and go (the pre-restore snapshot's, the kept views' pg_dump).
+  let psqlPid: number | undefined;
+  let psqlRunning = true;
+  let stalled: number | undefined;
+  const stall: StallWatch = {
+    backends: (pids) => pids.filter((pid) => pid === psqlPid),
+    running: () => psqlRunning,
+    afterMs: req.stallAfterMs ?? DEFAULT_STALL_MS,
+    onStall: (goneMs) => {
+      stalled = goneMs;
+      log.warning(`psql's session has been gone from ${describeTarget(req.target)} for ${Math.round(goneMs / 1000)} s while psql still waits on its connection: ending psql.`);
+      stopPsql.abort();
+    },
+  };
+  const watching = p.planningClosed.then(() => (stopped ? notWatching() : watchBlockers(req.target, tag, log, { onCycle: (blockers) => (cycle = blockers), stall })));
   // The data goes from pg_restore to psql without passing through Node (restore-data.ts).
   const preparing = p.pgRestore ? prepareDataPath(p.pgRestore.path, p.snapshot) : Promise.resolve(undefined);
   preparing.catch(() => undefined);
@@ -754,6 +779,9 @@ async function startRestoreProcesses(p: ProcessesRequest, log: Log): Promise<Res
     })());
   /** Told psql's output until it has printed TRANSACTION_OPEN. */
   let opening: ((chunk: string) => void) | undefined;
+  /** psql's output until it has printed its session's pid and its transaction's id. */
+  let printed = '';
+  let txid: string | undefined;
   try {
     const psql = await findPgTool('psql', Math.max(p.serverMajor, p.pgRestore?.major ?? 0), req.tools);
     const applied = runProcess(psql.path, ['-X', '--no-password', '-q', '-v', 'ON_ERROR_STOP=1', '-f', '-', '--dbname', toolConninfo(psql.major)], {
@@ -766,8 +794,16 @@ async function startRestoreProcesses(p: ProcessesRequest, log: Log): Promise<Res
       // sent over a network that stalled) is killed (runProcess's KILL_GRACE_MS): its connection
       // then closes, and the server rolls the transaction back as soon as it sees that.
       killSignal: 'SIGINT',
-      onStdout: (chunk) => opening?.(chunk),
+      onStdout: (chunk) => {
+        if (psqlPid === undefined || txid === undefined) {
+          printed += chunk;
+          psqlPid ??= Number(new RegExp(`${PSQL_PID} (\\d+)\n`).exec(printed)?.[1]) || undefined;
+          txid ??= new RegExp(`${PSQL_TXID} (\\d+)\n`).exec(printed)?.[1];
+        }
+        opening?.(chunk);
+      },
     });
+    void applied.finally(() => (psqlRunning = false)).catch(() => undefined);
     running.push(applied);
     const open = (statements: string[]) => {
       let seen = '';
@@ -780,7 +816,10 @@ async function startRestoreProcesses(p: ProcessesRequest, log: Log): Promise<Res
         };
         applied.then(() => resolve(false), () => resolve(false));
       });
-      input.write(`${statements.join('\n')}\n\\echo '${TRANSACTION_OPEN}'\n`);
+      // Its session's pid first, for the stall watch: said before anything can wait.
+      // And, in the transaction, its id (txid_status: PostgreSQL 10 and later).
+      const txidLines = p.serverMajor >= 10 ? `SELECT txid_current() AS rk_txid \\gset\n\\echo '${PSQL_TXID}' :rk_txid\n` : '';
+      input.write(`SELECT pg_backend_pid() AS rk_psql_pid \\gset\n\\echo '${PSQL_PID}' :rk_psql_pid\n${statements.join('\n')}\n${txidLines}\\echo '${TRANSACTION_OPEN}'\n`);
       return opened;
     };
     log.debug(`Started psql (${psql.path}) for the restore: it runs nothing until restore-db writes its script, once the restore is planned.`);
@@ -821,12 +860,17 @@ async function startRestoreProcesses(p: ProcessesRequest, log: Log): Promise<Res
       );
     }
     for (const r of running) r.catch(() => undefined);
-    return { env, tag, watch, cycle: () => cycle, data, input, applied, stopPsql, stopRestore, archiveOut, restoring, loading, verbose, open, stop };
+    return { env, tag, watch, cycle: () => cycle, stalled: () => stalled, txid: () => txid, data, input, applied, stopPsql, stopRestore, archiveOut, restoring, loading, verbose, open, stop };
   } catch (err) {
     await stop();
     throw err;
   }
 }
+
+/** psql prints this, then its session's pid, before anything else. */
+const PSQL_PID = 'rollback-kit: restore session';
+/** psql prints this, then the restore transaction's id, once it has begun it. */
+const PSQL_TXID = 'rollback-kit: restore transaction';
 
 /** psql prints this once the restore's transaction is open and holds its tables' locks. */
 const TRANSACTION_OPEN = 'rollback-kit: restore transaction open';
@@ -862,6 +906,8 @@ async function openTransaction(p: RestoreProcesses, plan: RestorePlan, req: Rest
   if (await p.open(statements)) return;
   const applied = await p.applied.catch((err: unknown) => ({ code: null, signal: null, stdout: '', stderr: (err as Error).message, timedOut: false }));
   const blockers = await p.stop();
+  const stalled = p.stalled();
+  if (stalled !== undefined) throw restoreStalled(where, stalled, false, '');
   const error = psqlError(applied.stderr, log);
   if (isLockTimeout(error) || p.watch.cancelled()) throw lockTimeoutError(`Restore into ${where}`, req.lockTimeoutSeconds, blockers, 'Nothing was changed.', log, UNCHANGED);
   const reason = error || (applied.signal ? `psql ended by ${applied.signal}` : 'psql exited');
@@ -972,6 +1018,16 @@ async function applySnapshot(a: Apply, processes: RestoreProcesses, log: Log): P
   if (applied.code === 0 && !feedError && applied.stdout.includes(COMMITTED)) return;
   const state = 'The restore ran in one transaction, so the database is as it was before.';
   const undo = a.preRestoreSnapshotPath ? ` The state before is also kept in ${a.preRestoreSnapshotPath}.` : '';
+  const stalled = processes.stalled();
+  if (stalled !== undefined) {
+    // Its session is gone, and with it the transaction: the server's record of it says how it ended.
+    const status = a.progress.commitWritten ? await transactionStatus(req.target, processes.txid(), log) : 'aborted';
+    if (status === 'committed') {
+      log.warning(`psql's connection stalled after the COMMIT (its session gone from the server for ${Math.round(stalled / 1000)} s), so psql was ended; the server records the restore's transaction as committed: the restore is done.`);
+      return;
+    }
+    throw restoreStalled(where, stalled, status === 'aborted' ? false : a.progress.commitWritten, undo);
+  }
   // psql stopped by restore-db (stop(): SIGINT) reports the cancel it sent; the reason is ours (feedError).
   // psql says "Cancel request sent" when it sends it, and nothing more when no statement was running.
   const stderr = stopPsql.signal.aborted ? applied.stderr.replace(/^Cancel request sent\n?/gm, '') : applied.stderr;
@@ -996,6 +1052,46 @@ async function applySnapshot(a: Apply, processes: RestoreProcesses, log: Log): P
   if (feedError instanceof RollbackKitError && (!error || loaded?.code)) throw new RollbackKitError(log.redact(feedError.message), `${feedError.hint ? `${feedError.hint} ` : ''}${state}${undo}`, UNCHANGED);
   const reason = error || (feedError instanceof Error ? feedError.message : '') || (applied.signal ? `psql ended by ${applied.signal}` : 'psql exited before the restore committed');
   throw new RollbackKitError(`Restore into ${where} failed: ${log.redact(reason).replace(/\.$/, '')}.`, `${state}${undo}${advice(reason, a.plan)}`, UNCHANGED);
+}
+
+/**
+ * How the restore's transaction `txid` ended, asked on a connection of its own once psql's session is
+ * gone: 'committed', 'aborted', or undefined when that cannot be told (no txid, an older server, no answer).
+ */
+async function transactionStatus(target: ConnectionTarget, txid: string | undefined, log: Log): Promise<'committed' | 'aborted' | undefined> {
+  if (txid === undefined) return undefined;
+  try {
+    const status = await withSession(target, async (s) => (await s.query<{ status: string | null }>('SELECT txid_status($1::bigint) AS status', [txid])).rows[0]!.status, {
+      queryDeadline: { statementMs: 10_000, marginMs: 5_000 },
+    });
+    return status === 'committed' || status === 'aborted' ? status : undefined;
+  } catch (err) {
+    log.debug(`Could not ask whether the restore's transaction committed: ${(err as Error).message}`);
+    return undefined;
+  }
+}
+
+/**
+ * psql's connection stalled (lock-wait.ts StallWatch): its session had been gone from the server for
+ * `goneMs` while psql still waited on it, so psql was ended. A session that has gone has no
+ * transaction left: before its COMMIT was sent, nothing of the restore was applied; after, the
+ * COMMIT may have reached the server before the connection stalled.
+ */
+function restoreStalled(where: string, goneMs: number, commitWritten: boolean, undo: string): RollbackKitError {
+  const what = `psql's connection stalled: its session had been gone from the server for ${Math.round(goneMs / 1000)} s (seen from a separate connection) while psql still waited on it, so psql was ended`;
+  const cause = 'Something between this runner and the server kept the connection open after the server side had ended: a pooler (pgbouncer), a cloud SQL proxy or a NAT box whose upstream failed. Check it (or connect without it)';
+  if (commitWritten) {
+    return new RollbackKitError(
+      `Restore into ${where} may or may not have committed: ${what}, after it was sent the COMMIT.`,
+      `Check the database before anything else: if its tables hold the rows the snapshot's manifest counts, the restore committed.${undo} ${cause} before running again.`,
+      { changed: 'unknown' },
+    );
+  }
+  return new RollbackKitError(
+    `Restore into ${where} stopped: ${what}. Its transaction ended with its session, before any COMMIT was sent, so nothing of the restore was applied: the database is as it was before.`,
+    `${cause} and run again.${undo}`,
+    UNCHANGED,
+  );
 }
 
 /** What to change, for the failures whose cause is known. */

@@ -11,7 +11,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { lstat, mkdir, open, rm } from 'node:fs/promises';
+import { lstat, mkdir, open, readdir, rm, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { RollbackKitError } from '../core/errors.js';
@@ -21,7 +21,7 @@ import { runProcess } from '../core/process.js';
 import { FINGERPRINT_VERSION, fingerprint, onDisk, readWhole, type SnapshotFormat } from './archive.js';
 import { countRows, qualified, quoteIdent, readCatalog, tableKey, type TableCount } from './catalog.js';
 import { describeTarget, libpqEnv, toolConninfo, transactionPoolerRefusal, type ConnectionTarget } from './connection.js';
-import { cancelQuery, DEFAULT_LOCK_TIMEOUT_SECONDS, isLockTimeout, lockCycleError, lockTimeoutError, lockTimeoutMs, sessionTag, watchBlockers, type Blocker } from './lock-wait.js';
+import { cancelQuery, DEFAULT_LOCK_TIMEOUT_SECONDS, DEFAULT_STALL_MS, isLockTimeout, lockCycleError, lockTimeoutError, lockTimeoutMs, sessionTag, watchBlockers, type Blocker, type StallWatch } from './lock-wait.js';
 import { manifestPathFor, writeManifest, type ExportedTable, type SnapshotManifest } from './manifest.js';
 import { exactTablePattern, resolveSchemaPattern, resolveTablePattern, resolveTablesStrict, userSchemas, type TableName } from './patterns.js';
 import { findPgTool, majorFromVersionNum, siblingTool, toolErrorLine, warmPgTools, type FindToolOptions, type PgTool } from './pg-tools.js';
@@ -68,6 +68,33 @@ export interface SnapshotRequest {
   sessionTag?: string;
   /** The bound on each query of the snapshot's own session (SNAPSHOT_DEADLINE unless said: tests give a short one). */
   queryDeadline?: QueryDeadline;
+  /**
+   * How long pg_dump's backend may be gone from the server, with pg_dump still running and its file
+   * not growing, before its connection is taken to have stalled and pg_dump is ended (StallWatch;
+   * DEFAULT_STALL_MS unless said: tests give a short one). Watched only when the snapshot's sessions
+   * carry a name of their own (no `sessionTag`): under a caller's, other programs' backends come and go.
+   */
+  stallAfterMs?: number;
+}
+
+/** What pg_dump has written so far: its file's size, or its directory's files' (directory format). */
+async function writtenBytes(path: string): Promise<number> {
+  const info = await stat(path);
+  if (!info.isDirectory()) return info.size;
+  let total = 0;
+  for (const name of await readdir(path)) total += (await stat(join(path, name)).catch(() => ({ size: 0 }))).size;
+  return total;
+}
+
+/**
+ * pg_dump's connection stalled (StallWatch): its backend had been gone from the server for
+ * `goneMs` while pg_dump still waited on it, so pg_dump was ended.
+ */
+function snapshotStalled(where: string, goneMs: number): RollbackKitError {
+  return new RollbackKitError(
+    `Snapshot of ${where} stopped: pg_dump's connection stalled. Its session had been gone from the server for ${Math.round(goneMs / 1000)} s (seen from a separate connection) while pg_dump still waited on it and wrote nothing more, so pg_dump was ended. No snapshot was made: what it had written was removed, and the database was only read, never changed.`,
+    'Something between this runner and the server kept the connection open after the server side had ended: a pooler (pgbouncer), a cloud SQL proxy or a NAT box whose upstream failed. Check it (or connect without it) and run again.',
+  );
 }
 
 /**
@@ -453,7 +480,24 @@ export async function takeSnapshot(req: SnapshotRequest, log: Log): Promise<Snap
     // arrives before pg_dump has its locks) would have each wait for the other until lock-timeout,
     // and every query on that table behind both: the watcher ends ours at once instead.
     let cycle: Blocker[] | undefined;
-    const watching = watchBlockers(req.target, tag, log, { onCycle: (blockers) => (cycle = blockers) });
+    // pg_dump's backends are every one named as ours but this session's, when the name is ours alone.
+    let dumping = false;
+    let stalled: number | undefined;
+    const endDump = new AbortController();
+    const stall: StallWatch | undefined = req.sessionTag
+      ? undefined
+      : {
+          backends: (pids) => pids.filter((p) => p !== pid),
+          running: () => dumping,
+          afterMs: req.stallAfterMs ?? DEFAULT_STALL_MS,
+          progress: () => writtenBytes(path!),
+          onStall: (goneMs) => {
+            stalled = goneMs;
+            log.warning(`pg_dump's session has been gone from ${where} for ${Math.round(goneMs / 1000)} s while pg_dump still waits on its connection: ending pg_dump.`);
+            endDump.abort();
+          },
+        };
+    const watching = watchBlockers(req.target, tag, log, { onCycle: (blockers) => (cycle = blockers), stall });
     const cycleError = (blockers: Blocker[]) => lockCycleError(`Snapshot of ${where}`, blockers, 'Nothing was kept.', log);
     let stopped: Promise<Blocker[]> | undefined;
     const stopWatching = () => (stopped ??= watching.then((w) => w.stop()));
@@ -469,7 +513,11 @@ export async function takeSnapshot(req: SnapshotRequest, log: Log): Promise<Snap
         log.info(`Dumping ${where} (${req.format} format${req.jobs > 1 ? `, ${req.jobs} jobs` : ''}) to ${path} …`);
 
         const dumpStarted = Date.now();
-        const dump = runProcess(pgDump.path, pgDumpArgs(req, pgDump, path, snapshotId, selection, lockTimeout, largeObjects), { env: { ...libpqEnv(req.target), PGAPPNAME: tag }, signal: req.signal });
+        dumping = true;
+        const dump = runProcess(pgDump.path, pgDumpArgs(req, pgDump, path, snapshotId, selection, lockTimeout, largeObjects), {
+          env: { ...libpqEnv(req.target), PGAPPNAME: tag },
+          signal: req.signal ? AbortSignal.any([req.signal, endDump.signal]) : endDump.signal,
+        }).finally(() => (dumping = false));
         // Counting the small tables and exporting in the exported snapshot while pg_dump copies the same
         // rows. A small table's count costs opening it, which pg_dump's per-table work can share; a big
         // one's is a scan of every row, kept until pg_dump is done so the two never compete.
@@ -487,6 +535,7 @@ export async function takeSnapshot(req: SnapshotRequest, log: Log): Promise<Snap
           const [blockers] = await Promise.all([stopWatching(), session.query('ROLLBACK').catch(() => undefined)]);
           // pg_dump ended by the stop: its exit says only that it was killed.
           if (req.signal?.aborted) throw snapshotStopped(where);
+          if (stalled !== undefined) throw snapshotStalled(where, stalled);
           if (cycle) throw cycleError(cycle);
           const lockWait =
             (dumped.status === 'fulfilled' && dumped.value.code !== 0 && isLockTimeout(dumped.value.stderr)) ||

@@ -623,7 +623,7 @@ export function promoteRequest(c: ComponentPlan, request: RollbackRequest, dryRu
     case 'git-revert':
       return { ...common, provider: 'git-revert', githubToken: request.secrets.githubToken, repoDir: request.workspace, repository: request.github.repository, apiUrl: request.github.apiUrl, baseBranch: request.github.baseBranch };
     case 'command':
-      return { ...common, provider: 'command', command: c.command, verifyCommand: c.verifyCommand, cwd: request.workspace, baseEnv: request.commandEnv };
+      return { ...common, provider: 'command', command: c.command, verifyCommand: c.verifyCommand, cwd: request.workspace, baseEnv: request.commandEnv, signal: request.signal };
   }
 }
 

@@ -127,6 +127,8 @@ export interface CommandPromoteRequest extends PromoteCommon {
   cwd?: string;
   /** The environment the command inherits; INPUT_* variables are dropped by the runner module. */
   baseEnv: Record<string, string | undefined>;
+  /** The step's stop: ends the command and everything it started. */
+  signal?: AbortSignal;
 }
 
 export type PromoteRequest =
@@ -386,7 +388,7 @@ export async function promotePrevious(request: PromoteRequest, log: Log): Promis
       };
     }
     case 'command': {
-      const result = await runRollbackCommand({ ...common, command: request.command ?? '', verifyCommand: request.verifyCommand, cwd: request.cwd, baseEnv: request.baseEnv }, log);
+      const result = await runRollbackCommand({ ...common, command: request.command ?? '', verifyCommand: request.verifyCommand, cwd: request.cwd, baseEnv: request.baseEnv, signal: request.signal }, log);
       // `to` only when known: "previous" names no release, and "Rolled back to previous" says nothing.
       return { status: result.status, from: { id: common.from }, to: result.to ? { id: result.to } : {}, autoAssignDisabled: false, frozen: NOTHING_FROZEN.command, notes: result.notes, skipped: [] };
     }

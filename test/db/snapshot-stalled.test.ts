@@ -79,3 +79,54 @@ it('a cancel (a stop of the snapshot) whose connection stalls ends past its dead
     proxy.close();
   }
 });
+
+/**
+ * pg_dump's own connection stalls mid-dump (its COPY sent, no answer forwarded) and the server ends
+ * its backend, as when the upstream of a pooler or cloud SQL proxy dies while the proxy keeps the
+ * client's socket open and answers its keepalives: pg_dump would wait forever. The watcher sees its
+ * backend gone while pg_dump still runs, ends pg_dump, and the snapshot fails saying so.
+ */
+it("pg_dump's connection stalls and its backend is gone: pg_dump is ended, the snapshot fails saying what stalled, nothing kept, the database untouched", async () => {
+  const db = await createTestDatabase('rk_dump_stall');
+  await db.query('CREATE TABLE orders (id int PRIMARY KEY); INSERT INTO orders SELECT generate_series(1, 100)');
+  // Only pg_dump's COPY says TO stdout: the snapshot's session and the watcher go on through the proxy.
+  const proxy = await stallingProxy(db, { clientSends: 'TO stdout' });
+  const outputDir = await mkdtemp(join(tmpdir(), 'rk-dump-stall-'));
+  const log = memoryLog();
+  try {
+    const attempt = takeSnapshot({ ...wholeDatabaseSnapshot(parseConnectionString(proxy.url), { outputDir }), stallAfterMs: 1500 }, log);
+    attempt.catch(() => undefined);
+    while (!proxy.stalled()) await new Promise((r) => setTimeout(r, 20));
+    // The watcher polls every 200 ms: it has seen pg_dump's backend before the server ends it.
+    await new Promise((r) => setTimeout(r, 1000));
+    const ended = await db.query<{ ok: boolean }>('SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity WHERE client_port = ANY($1::int[])', [proxy.stalledPorts()]);
+    expect(ended.rows.map((r) => r.ok)).toEqual([true]);
+    // Before: pg_dump waited on its socket for ever (keepalives answered, nothing unacknowledged).
+    await expect(attempt).rejects.toThrow(/^Snapshot of 127\.0\.0\.1:\d+\/rk_dump_stall_\w+ stopped: pg_dump's connection stalled\. Its session had been gone from the server for \d+ s \(seen from a separate connection\) while pg_dump still waited on it and wrote nothing more, so pg_dump was ended\. No snapshot was made: what it had written was removed, and the database was only read, never changed\.$/);
+  } finally {
+    proxy.close();
+  }
+  expect(await readdir(outputDir)).toEqual([]);
+  expect((await db.query<{ n: string }>('SELECT count(*) AS n FROM orders')).rows[0]!.n).toBe('100');
+});
+
+it('a snapshot that waits (for a table lock) longer than the stall time is not a stall: it completes', async () => {
+  const db = await createTestDatabase('rk_dump_waits');
+  await db.query('CREATE TABLE orders (id int PRIMARY KEY); INSERT INTO orders VALUES (1)');
+  const outputDir = await mkdtemp(join(tmpdir(), 'rk-dump-waits-'));
+  // The snapshot's tables are locked before pg_dump starts: the wait is the session's, watched all the while.
+  const pg = (await import('pg')).default;
+  const holder = new pg.Client({ connectionString: db.url });
+  await holder.connect();
+  try {
+    await holder.query('BEGIN; LOCK TABLE orders IN ACCESS EXCLUSIVE MODE');
+    const attempt = takeSnapshot({ ...wholeDatabaseSnapshot(parseConnectionString(db.url), { outputDir }), stallAfterMs: 500, lockTimeoutSeconds: 3 }, memoryLog());
+    attempt.catch(() => undefined);
+    await new Promise((r) => setTimeout(r, 1500));
+    await holder.query('COMMIT');
+    const snap = await attempt;
+    expect(snap.manifest.tables).toEqual([expect.objectContaining({ rows: 1 })]);
+  } finally {
+    await holder.end();
+  }
+});

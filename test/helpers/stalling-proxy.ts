@@ -17,11 +17,16 @@ export interface StallingProxy {
   readonly stalls: number;
   /** Whether a connection has stalled. */
   stalled(): boolean;
+  /** The local ports of the stalled connections' server sides: pg_stat_activity.client_port of their backends. */
+  stalledPorts(): number[];
   close(): void;
 }
 
-/** 'ready': after the first ReadyForQuery of each connection; `clientSends`: once the client sends that text. */
-export type StallOn = 'ready' | { clientSends: string };
+/**
+ * 'ready': after the first ReadyForQuery of each connection; `clientSends`: once the client sends that
+ * text (with `after`: on a connection whose client sent that other text before: one program's).
+ */
+export type StallOn = 'ready' | { clientSends: string; after?: string };
 
 const open: StallingProxy[] = [];
 afterAll(() => {
@@ -45,20 +50,25 @@ export async function stallingProxy(db: { url: string }, stallOn: StallOn): Prom
   const target = new URL(db.url);
   const sockets = new Set<Socket>();
   let stalls = 0;
+  const ports: number[] = [];
   // Half-open allowed: a client's FIN is not answered by the proxy itself, only by the server's close.
   const server = createServer({ allowHalfOpen: true }, (client) => {
     const upstream = connect(Number(target.port || 5432), target.hostname);
     sockets.add(client).add(upstream);
     let stalled = false;
     let pending = Buffer.alloc(0);
+    let armed = typeof stallOn !== 'object' || stallOn.after === undefined;
     const stall = () => {
       stalled = true;
       stalls++;
+      if (upstream.localPort) ports.push(upstream.localPort);
     };
     client.on('data', (d: Buffer) => {
       if (stalled) return;
       upstream.write(d);
-      if (typeof stallOn === 'object' && d.includes(stallOn.clientSends)) stall();
+      if (typeof stallOn !== 'object') return;
+      if (armed && d.includes(stallOn.clientSends)) stall();
+      else if (stallOn.after !== undefined && d.includes(stallOn.after)) armed = true;
     });
     upstream.on('data', (d: Buffer) => {
       if (stalled) return;
@@ -84,6 +94,7 @@ export async function stallingProxy(db: { url: string }, stallOn: StallOn): Prom
       return stalls;
     },
     stalled: () => stalls > 0,
+    stalledPorts: () => [...ports],
     close() {
       server.close();
       for (const s of sockets) s.destroy();

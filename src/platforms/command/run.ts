@@ -1,7 +1,9 @@
 /**
  * command: the rollback is the user's own command (docker, pm2, kubectl…). It runs under bash with
- * the target in its environment, its output streamed to the log, and a time limit enforced by
- * coreutils `timeout`, which also kills what the command started. Its output passes through the Log
+ * the target in its environment, its output streamed to the log, and a time limit. When the limit
+ * is reached or the step is stopped (the run cancelled, Ctrl-C), the command and everything it
+ * started are ended (runProcess: its own process group, SIGTERM, then SIGKILL 10 s later), so no
+ * background job of it goes on acting on production after the step said it failed. Its output passes through the Log
  * like every other line, so a line it prints cannot act as a workflow command. An optional verify
  * command (`kubectl rollout status`, a health check) runs after it within the same time limit: the
  * rollback is done only when that passes too.
@@ -15,12 +17,12 @@
  * there by a rollback, so the rollback-cascade guard (notPutBackAgain) cannot apply: an automatic
  * run says so (NO_CASCADE_GUARD) and the command decides, through the outcome file.
  */
-import { constants } from 'node:fs';
+import { constants as fsConstants } from 'node:fs';
 import { lstat, mkdtemp, open, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { StringDecoder } from 'node:string_decoder';
 import { RollbackKitError } from '../../core/errors.js';
+import { runProcess } from '../../core/process.js';
 import type { Log } from '../../core/log.js';
 import { hideUrlSecrets } from '../../core/url-secrets.js';
 
@@ -38,6 +40,8 @@ export interface CommandOptions {
   baseEnv: Record<string, string | undefined>;
   /** Started by a deployment event, not a person: said in a warning, as no guard can apply (NO_CASCADE_GUARD). */
   automatic?: boolean;
+  /** The step's stop: ends the command (and what it started), which then fails as stopped. */
+  signal?: AbortSignal;
 }
 
 export interface CommandResult {
@@ -56,9 +60,11 @@ export interface CommandResult {
 /** How many of a failed command's last lines are said again where its output was not shown (Log.failedOutput). */
 export const OUTPUT_TAIL_LINES = 20;
 
-/** `timeout` exits 124 when the limit hit (137 after the follow-up KILL). */
-const TIMED_OUT = new Set([124, 137]);
-const KILL_AFTER_SECONDS = 10;
+/** How long the command and what it started may take to end after SIGTERM (the limit, a stop) before SIGKILL. */
+const KILL_AFTER_MS = 10_000;
+
+/** How a command run ended: its exit status, or that the limit or a stop ended it. */
+type Ended = { code: number } | { timedOut: true } | { stopped: true };
 
 /** The variable naming the file the command may write its outcome into. */
 export const OUTCOME_VARIABLE = 'ROLLBACK_KIT_OUTCOME';
@@ -107,7 +113,7 @@ async function readOutcome(path: string): Promise<CommandOutcome> {
   // A FIFO would block the read forever, a link could point anywhere.
   if (!info.isFile()) return { invalid: 'not a regular file' };
   if (info.size > OUTCOME_MAX_BYTES) return { invalid: `larger than ${OUTCOME_MAX_BYTES} bytes` };
-  const file = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  const file = await open(path, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK);
   try {
     const buffer = Buffer.alloc(OUTCOME_MAX_BYTES + 1);
     const { bytesRead } = await file.read(buffer, 0, buffer.length, 0);
@@ -157,10 +163,14 @@ export async function runRollbackCommand(opts: CommandOptions, log: Log): Promis
 
 async function runWithOutcome(command: string, verify: string | undefined, outcomeFile: string, env: Record<string, string>, opts: CommandOptions, log: Log): Promise<CommandResult> {
   const deadline = Date.now() + opts.timeoutSeconds * 1000;
-  const code = await runBash('the rollback command', command, opts.timeoutSeconds, env, opts.cwd, log);
-  if (TIMED_OUT.has(code)) {
-    throw new RollbackKitError(`The rollback command did not finish within ${opts.timeoutSeconds} s and was stopped.`, 'Raise timeout-seconds, or make the command faster; check what it changed before re-running.');
+  const ran = await runBash('the rollback command', command, opts.timeoutSeconds, env, opts, log);
+  if ('timedOut' in ran) {
+    throw new RollbackKitError(`The rollback command did not finish within ${opts.timeoutSeconds} s and was stopped, with everything it had started.`, 'Raise timeout-seconds, or make the command faster; check what it changed before re-running.');
   }
+  if ('stopped' in ran) {
+    throw new RollbackKitError('The rollback command was stopped before it finished, with everything it had started.', 'Check what it changed before re-running.');
+  }
+  const code = ran.code;
   if (code !== 0) {
     throw new RollbackKitError(`The rollback command exited with status ${code}.`, 'Its output is above; fix the cause and re-run the step.');
   }
@@ -185,10 +195,14 @@ async function runWithOutcome(command: string, verify: string | undefined, outco
     throw new RollbackKitError(`The rollback command used the whole ${opts.timeoutSeconds} s, so the verify command could not run: the rollback is not confirmed.`, 'Raise timeout-seconds and re-run the step.');
   }
   log.info(`Verify command (limit ${left} s):`);
-  const verifyCode = await runBash('the verify command', verify, left, env, opts.cwd, log);
-  if (TIMED_OUT.has(verifyCode)) {
+  const verified = await runBash('the verify command', verify, left, env, opts, log);
+  if ('stopped' in verified) {
+    throw new RollbackKitError('The rollback command finished, but the verify command was stopped before it passed: the rollback is not confirmed.', 'Check the service now, then re-run the step.');
+  }
+  if ('timedOut' in verified) {
     throw new RollbackKitError(`The rollback command finished, but the verify command did not pass within the ${opts.timeoutSeconds} s limit and was stopped: the rollback is not confirmed.`, 'Check the service now; raise timeout-seconds if it needs longer to become healthy, then re-run the step.');
   }
+  const verifyCode = verified.code;
   if (verifyCode !== 0) {
     throw new RollbackKitError(`The rollback command finished, but the verify command exited with status ${verifyCode}: the rollback is not confirmed.`, 'Its output is above; check the service now, fix the cause and re-run the step.');
   }
@@ -207,7 +221,7 @@ function namedTarget(target: string): { to?: string } {
  * Runs `command`; when it fails (a status other than 0, or stopped), its last lines are said again
  * through Log.failedOutput under `what` ("the rollback command"), for a terminal that hid them.
  */
-async function runBash(what: string, command: string, seconds: number, env: Record<string, string>, cwd: string | undefined, log: Log): Promise<number> {
+async function runBash(what: string, command: string, seconds: number, env: Record<string, string>, opts: CommandOptions, log: Log): Promise<Ended> {
   const tail: string[] = [];
   const line = (raw: string) => {
     // What the user's script prints is theirs: a database URL or a signed link it echoes holds a
@@ -219,50 +233,62 @@ async function runBash(what: string, command: string, seconds: number, env: Reco
     tail.push(text);
     if (tail.length > OUTPUT_TAIL_LINES) tail.shift();
   };
-  const code = await runBashLines(command, seconds, env, cwd, line);
-  if (code !== 0 && tail.length) log.failedOutput(`The last ${tail.length === 1 ? 'line' : `${tail.length} lines`} of ${what}'s output:`, tail);
-  return code;
+  const ended = await runBashLines(command, seconds, env, opts, line);
+  if (!('code' in ended && ended.code === 0) && tail.length) log.failedOutput(`The last ${tail.length === 1 ? 'line' : `${tail.length} lines`} of ${what}'s output:`, tail);
+  return ended;
 }
 
-async function runBashLines(command: string, seconds: number, env: Record<string, string>, cwd: string | undefined, line: (text: string) => void): Promise<number> {
+async function runBashLines(command: string, seconds: number, env: Record<string, string>, opts: CommandOptions, line: (text: string) => void): Promise<Ended> {
   const out = lineBuffer(line);
   const err = lineBuffer(line);
+  let result;
   try {
-    // Loaded here, not with the module: only this provider runs a command.
-    const { exec } = await import('@actions/exec');
-    const code = await exec('timeout', [`--kill-after=${KILL_AFTER_SECONDS}`, String(seconds), 'bash', '-eo', 'pipefail', '-c', command], {
-      cwd,
-      env,
-      ignoreReturnCode: true,
-      // Its output reaches the log through our writer, line by line: what a deploy tool prints
-      // (image labels, server messages) must not become a workflow command of this step.
-      silent: true,
-      listeners: { stdout: out.write, stderr: err.write },
+    // Its output reaches the log through our writer, line by line: what a deploy tool prints
+    // (image labels, server messages) must not become a workflow command of this step. The command
+    // gets only this environment (`env`), not ours.
+    result = await runProcess('bash', ['-eo', 'pipefail', '-c', command], {
+      cwd: opts.cwd,
+      env: onlyThese(env),
+      timeoutMs: seconds * 1000,
+      killGraceMs: KILL_AFTER_MS,
+      signal: opts.signal,
+      onStdout: out.write,
+      onStderr: err.write,
     });
-    out.flush();
-    err.flush();
-    return code;
   } catch (error) {
-    throw new RollbackKitError(`Could not start the rollback command: ${(error as Error).message}.`, 'The runner needs bash and coreutils timeout (Linux runners have both).');
+    throw new RollbackKitError(`Could not start the rollback command: ${(error as Error).message}.`, 'The runner needs bash (Linux and macOS runners have it).');
   }
+  out.flush();
+  err.flush();
+  if (result.timedOut) return { timedOut: true };
+  if (opts.signal?.aborted) return { stopped: true };
+  // Ended by a signal from elsewhere: the shell's convention, 128 + its number.
+  return { code: result.code ?? 128 + (result.signal ? (constants.signals[result.signal] ?? 0) : 0) };
 }
 
 /**
- * Whole lines out of a child's output chunks; the last line is kept even without a newline
- * (@actions/exec's own line listeners drop it).
+ * `env` as the whole environment: runProcess adds to ours, so every variable of ours that `env`
+ * leaves out is unset (INPUT_*, which hold this step's tokens).
  */
-function lineBuffer(emit: (line: string) => void): { write: (chunk: Buffer) => void; flush: () => void } {
-  // A chunk can end inside a multi-byte character: the decoder keeps it for the next one.
-  const decoder = new StringDecoder('utf8');
+function onlyThese(env: Record<string, string>): Record<string, string | undefined> {
+  // eslint-disable-next-line no-restricted-properties -- naming what the command must not inherit
+  const unset = Object.fromEntries(Object.keys(process.env).filter((k) => !(k in env)).map((k) => [k, undefined]));
+  return { ...unset, ...env };
+}
+
+/**
+ * Whole lines out of a child's output chunks (already decoded); the last line is kept even without
+ * a newline.
+ */
+function lineBuffer(emit: (line: string) => void): { write: (chunk: string) => void; flush: () => void } {
   let pending = '';
   return {
     write(chunk) {
-      const lines = (pending + decoder.write(chunk)).split('\n');
+      const lines = (pending + chunk).split('\n');
       pending = lines.pop() ?? '';
       for (const line of lines) emit(line);
     },
     flush() {
-      pending += decoder.end();
       if (pending) emit(pending);
       pending = '';
     },

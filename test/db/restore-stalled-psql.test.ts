@@ -1,0 +1,63 @@
+// restore-db's psql whose connection stalls mid-restore with its server session gone (a pooler or
+// cloud SQL proxy whose upstream died keeps the socket open and answers keepalives): psql would wait
+// for ever. The lock watcher sees psql's session gone while psql still runs, ends psql, and the
+// restore fails saying what stalled and that the database is as it was.
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect, it } from 'vitest';
+import { memoryLog } from '../../src/core/log.js';
+import { parseConnectionString } from '../../src/db/connection.js';
+import { restoreSnapshot } from '../../src/db/restore.js';
+import { takeSnapshot, wholeDatabaseSnapshot } from '../../src/db/snapshot.js';
+import { createTestDatabase } from '../helpers/pg.js';
+import { stallingProxy } from '../helpers/stalling-proxy.js';
+import { restoreRequest } from '../restore-db/request.js';
+
+it("psql's connection stalls mid-restore and its session is gone: psql is ended, the restore fails saying so, the database as it was", async () => {
+  const db = await createTestDatabase('rk_psql_stall');
+  await db.query('CREATE TABLE public.t (id int PRIMARY KEY, note text); INSERT INTO public.t SELECT g, g::text FROM generate_series(1, 500) g');
+  const snap = await takeSnapshot(wholeDatabaseSnapshot(parseConnectionString(db.url), { outputDir: await mkdtemp(join(tmpdir(), 'rk-psql-stall-')) }), memoryLog());
+  await db.query('DELETE FROM public.t WHERE id > 400');
+  // Only psql's COPY of the restored rows says FROM stdin: the watcher and the pre-restore snapshot go on.
+  const proxy = await stallingProxy(db, { clientSends: 'FROM stdin' });
+  try {
+    const attempt = restoreSnapshot(await restoreRequest(proxy.url, snap.path, { stallAfterMs: 1500 }), memoryLog());
+    attempt.catch(() => undefined);
+    while (!proxy.stalled()) await new Promise((r) => setTimeout(r, 20));
+    const ended = await db.query<{ ok: boolean }>('SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity WHERE client_port = ANY($1::int[])', [proxy.stalledPorts()]);
+    expect(ended.rows.map((r) => r.ok)).toEqual([true]);
+    // Before: psql waited on its socket for ever, and the step with it.
+    await expect(attempt).rejects.toThrow(
+      /^Restore into 127\.0\.0\.1:\d+\/rk_psql_stall_\w+ stopped: psql's connection stalled: its session had been gone from the server for \d+ s \(seen from a separate connection\) while psql still waited on it, so psql was ended\. Its transaction ended with its session, before any COMMIT was sent, so nothing of the restore was applied: the database is as it was before\.$/,
+    );
+    const err = (await attempt.catch((e: unknown) => e)) as { hint?: string; facts?: unknown };
+    expect(err.hint).toMatch(/^Something between this runner and the server kept the connection open .* and run again\. The state before is also kept in .+-pre-restore-\d{8}T\d{9}Z\.dump\.$/);
+  } finally {
+    proxy.close();
+  }
+  expect((await db.query<{ n: number }>('SELECT count(*)::int AS n FROM public.t')).rows[0]!.n).toBe(400);
+});
+
+it("psql's connection stalls once its COMMIT has reached the server: the server's record of the transaction says it committed, and the restore is done", async () => {
+  const db = await createTestDatabase('rk_psql_stall_commit');
+  await db.query('CREATE TABLE public.t (id int PRIMARY KEY, note text); INSERT INTO public.t SELECT g, g::text FROM generate_series(1, 500) g');
+  const snap = await takeSnapshot(wholeDatabaseSnapshot(parseConnectionString(db.url), { outputDir: await mkdtemp(join(tmpdir(), 'rk-psql-stall-')) }), memoryLog());
+  await db.query('DELETE FROM public.t WHERE id > 400');
+  // psql's connection (the one that asked its pid) stalls as its COMMIT goes to the server: the
+  // COMMIT runs there, and its answer never comes back.
+  const proxy = await stallingProxy(db, { clientSends: 'COMMIT', after: 'rk_psql_pid' });
+  const log = memoryLog();
+  try {
+    const attempt = restoreSnapshot(await restoreRequest(proxy.url, snap.path, { stallAfterMs: 1500 }), log);
+    attempt.catch(() => undefined);
+    while (!proxy.stalled()) await new Promise((r) => setTimeout(r, 20));
+    await db.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE client_port = ANY($1::int[])', [proxy.stalledPorts()]);
+    // Before: psql waited for the COMMIT's answer for ever.
+    await attempt;
+  } finally {
+    proxy.close();
+  }
+  expect(log.lines.join('\n')).toMatch(/psql's connection stalled after the COMMIT .* the server records the restore's transaction as committed: the restore is done\./);
+  expect((await db.query<{ n: number }>('SELECT count(*)::int AS n FROM public.t')).rows[0]!.n).toBe(500);
+});

@@ -1,0 +1,65 @@
+// The lock watcher's stall watch (lock-wait.ts StallWatch) on its own: a program's backend that is
+// there, however long it runs or waits, is no stall; one gone while the program runs is; and a
+// watcher that cannot see (its own connection stalled) concludes nothing.
+import { setTimeout as sleep } from 'node:timers/promises';
+import pg from 'pg';
+import { expect, it } from 'vitest';
+import { memoryLog } from '../../src/core/log.js';
+import { parseConnectionString } from '../../src/db/connection.js';
+import { sessionTag, watchBlockers, type StallWatch } from '../../src/db/lock-wait.js';
+import { createTestDatabase } from '../helpers/pg.js';
+import { stallingProxy } from '../helpers/stalling-proxy.js';
+
+/** A session named `tag` standing for the program's backend, and its pid. */
+async function programSession(url: string, tag: string): Promise<{ client: pg.Client; pid: number }> {
+  const client = new pg.Client({ connectionString: url, application_name: tag });
+  client.on('error', () => undefined);
+  await client.connect();
+  const pid = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+  return { client, pid };
+}
+
+function stallWatch(afterMs: number): StallWatch & { seen: number[] } {
+  const seen: number[] = [];
+  return { seen, backends: (pids) => pids, running: () => true, afterMs, onStall: (ms) => seen.push(ms) };
+}
+
+it('a backend that stays, busy or waiting, is no stall however long; once it is gone while the program runs, it is', async () => {
+  const db = await createTestDatabase('rk_stall_watch');
+  const tag = sessionTag('test');
+  const program = await programSession(db.url, tag);
+  const stall = stallWatch(500);
+  const watch = await watchBlockers(parseConnectionString(db.url), tag, memoryLog(), { stall });
+  try {
+    // A long statement (a long COPY, a lock wait): four times the stall time.
+    await program.client.query('SELECT pg_sleep(2)');
+    expect(stall.seen).toEqual([]);
+    await db.query('SELECT pg_terminate_backend($1)', [program.pid]);
+    for (let i = 0; i < 100 && !stall.seen.length; i++) await sleep(50);
+    expect(stall.seen).toHaveLength(1);
+    expect(stall.seen[0]).toBeGreaterThanOrEqual(500);
+  } finally {
+    await watch.stop();
+    await program.client.end().catch(() => undefined);
+  }
+});
+
+it('a watcher whose own connection stalls concludes nothing: its failed polls are no sight of the backend gone', async () => {
+  const db = await createTestDatabase('rk_stall_blind');
+  const tag = sessionTag('test');
+  const program = await programSession(db.url, tag);
+  // Every connection of the watcher stalls at its first look for the program's backend.
+  const proxy = await stallingProxy(db, { clientSends: 'pg_postmaster_start_time' });
+  const stall = stallWatch(300);
+  const watch = await watchBlockers(parseConnectionString(proxy.url), tag, memoryLog(), { stall, queryDeadline: { statementMs: 300, marginMs: 200 } });
+  try {
+    while (proxy.stalls < 2) await sleep(20);
+    // Blind for several stall times, and opening its connection again: still no conclusion.
+    await sleep(1500);
+    expect(stall.seen).toEqual([]);
+  } finally {
+    await watch.stop();
+    proxy.close();
+    await program.client.end().catch(() => undefined);
+  }
+});
