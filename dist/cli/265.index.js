@@ -24,7 +24,7 @@ async function filesAddedSince(dir, ref) {
     if (!ref || ref.startsWith('-') || /\s/.test(ref)) {
         throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`Input since-ref "${ref}" is not a git ref.`, 'Pass a commit SHA, tag or branch name: the last good deploy.');
     }
-    const git = (args) => (0,_core_process_js__WEBPACK_IMPORTED_MODULE_1__/* .runProcess */ .R)('git', args, { cwd: dir, timeoutMs: GIT_TIMEOUT_MS }).catch((err) => {
+    const git = (args) => (0,_core_process_js__WEBPACK_IMPORTED_MODULE_1__/* .runProcess */ .R3)('git', args, { cwd: dir, timeoutMs: GIT_TIMEOUT_MS }).catch((err) => {
         throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`Cannot run git for since-ref: ${err.message}.`, 'since-ref needs git on the runner and a checkout of the repository.');
     });
     const verify = await git(['rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`]);

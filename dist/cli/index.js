@@ -6636,13 +6636,6 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("buffer");
 
 /***/ }),
 
-/***/ 5317:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("child_process");
-
-/***/ }),
-
 /***/ 6982:
 /***/ ((module) => {
 
@@ -6906,13 +6899,6 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("stream");
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("string_decoder");
-
-/***/ }),
-
-/***/ 3557:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("timers");
 
 /***/ }),
 
@@ -20113,9 +20099,9 @@ function readRegularFile(path, maxBytes) {
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   R: () => (/* binding */ runProcess)
+/* harmony export */   R3: () => (/* binding */ runProcess)
 /* harmony export */ });
-/* unused harmony export KILL_GRACE_MS */
+/* unused harmony exports KILL_GRACE_MS, heldProcessGroups */
 /**
  * How long a program asked to end may take before it is killed. A gentler signal lets it end its
  * own way (psql cancels its statement on SIGINT, so the server frees the locks at once), but a
@@ -20123,6 +20109,88 @@ function readRegularFile(path, maxBytes) {
  * otherwise hold the run, and whatever it holds, for as long as it likes.
  */
 const KILL_GRACE_MS = 5000;
+/**
+ * Every program runs in a process group of its own, so that ending it (abort, timeout) ends what it
+ * started too: a command's background job, git's HTTP helper, a deploy script's child that would
+ * otherwise go on acting on production after the step said it failed. Killing the program alone
+ * leaves those running.
+ *
+ * A group of its own (spawn's `detached`: a session of its own) also takes the program out of ours,
+ * and so out of the reach of what reached it there; that is made up for here:
+ *
+ * - SIGINT, SIGTERM and SIGHUP sent to us (Ctrl-C at the CLI's terminal, which the terminal sends
+ *   to our group only; the runner cancelling the job) reach every group still running. While a
+ *   stop-signals.ts handler listens too, a program run with an abort `signal` is ended by that
+ *   abort, its own way (psql's SIGINT, which cancels its statement on the server: a SIGTERM passed on
+ *   as well would end psql before it sent the cancel, and leave its backend waiting for a lock); one
+ *   without gets the signal, as it did in our group. Where nothing else of ours listens for that
+ *   signal, every group gets its own stop signal (`killSignal`, SIGTERM unless said: a shell's
+ *   background job ignores SIGINT) and we die of the signal as Node's default would have had us
+ *   (no 'exit' event comes for that).
+ * - When we exit while a group still runs (the work did not end within a stop's grace, an
+ *   unexpected exit), the group is killed: nothing we started outlives us unsupervised.
+ *
+ * A group is let go when its program exits on its own: what it left running on purpose (a service
+ * started with `&`) is its business. A group we ended is killed whole once its grace is over.
+ */
+/** Each held group, with the signal its abort ends it with and whether it has an abort at all. */
+const groups = new Map();
+const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+function signalGroup(pgid, sig) {
+    try {
+        process.kill(-pgid, sig);
+    }
+    catch {
+        // ESRCH: every process of the group has exited.
+    }
+}
+function forward(sig) {
+    if (process.listenerCount(sig) > 1) {
+        for (const [g, how] of groups)
+            if (!how.stoppable)
+                signalGroup(g, sig);
+        return;
+    }
+    // Ours was the only listener: without it Node would have exited by this signal, so it does.
+    for (const [g, how] of groups)
+        signalGroup(g, how.killSignal);
+    unwatchSignals();
+    process.kill(process.pid, sig);
+}
+function killAllGroups() {
+    for (const g of groups.keys())
+        signalGroup(g, 'SIGKILL');
+}
+let watching = false;
+function watchSignals() {
+    if (watching)
+        return;
+    watching = true;
+    for (const sig of FORWARDED)
+        process.on(sig, forward);
+    process.on('exit', killAllGroups);
+}
+function unwatchSignals() {
+    if (!watching)
+        return;
+    watching = false;
+    for (const sig of FORWARDED)
+        process.off(sig, forward);
+    process.off('exit', killAllGroups);
+}
+function holdGroup(pgid, killSignal, stoppable) {
+    groups.set(pgid, { killSignal, stoppable });
+    watchSignals();
+}
+function releaseGroup(pgid) {
+    groups.delete(pgid);
+    if (!groups.size)
+        unwatchSignals();
+}
+/** The process groups of programs we started that are still held (for tests). */
+function heldProcessGroups() {
+    return [...groups.keys()];
+}
 /** How long captured output may still come after the program exited (see 'exit' below). */
 const EXIT_GRACE_MS = 2000;
 /** Output beyond this is cut: pg_restore -v can be chatty, and memory is not a log store. */
@@ -20137,9 +20205,12 @@ async function runProcess(command, args, opts = {}) {
             // eslint-disable-next-line no-restricted-properties -- children inherit PATH and HOME, not inputs
             env: { ...process.env, ...opts.env },
             stdio: [opts.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
-            signal: opts.signal,
-            killSignal: opts.killSignal,
+            // A process group of its own (see `groups` above); the abort is handled below, for the group.
+            detached: true,
         });
+        const pgid = child.pid;
+        if (pgid !== undefined)
+            holdGroup(pgid, opts.killSignal ?? 'SIGTERM', opts.signal !== undefined);
         if (opts.stdin) {
             // The program may exit before reading everything (an error stops psql): not our failure.
             child.stdin.on('error', () => undefined);
@@ -20149,17 +20220,30 @@ async function runProcess(command, args, opts = {}) {
         let stderr = '';
         let timedOut = false;
         const graceMs = opts.killGraceMs ?? KILL_GRACE_MS;
-        // Only while it has not exited: its pid may be another program's by then.
-        const killLater = () => setTimeout(() => child.exitCode === null && child.signalCode === null && child.kill('SIGKILL'), graceMs).unref();
+        let ended = false;
+        let exited = false;
+        /**
+         * Ends the program and everything in its group: `sig` now, SIGKILL to whatever of the group is
+         * left after the grace (the program itself, or what it started and left behind as it exited).
+         * The group is held until then, so that our exit meanwhile kills it too.
+         */
+        const end = (sig) => {
+            if (ended || pgid === undefined)
+                return;
+            ended = true;
+            signalGroup(pgid, sig);
+            setTimeout(() => {
+                signalGroup(pgid, 'SIGKILL');
+                releaseGroup(pgid);
+            }, graceMs).unref();
+        };
         const timer = opts.timeoutMs
             ? setTimeout(() => {
                 timedOut = true;
-                child.kill('SIGTERM');
-                killLater();
+                end('SIGTERM');
             }, opts.timeoutMs)
             : undefined;
-        // The abort's own signal is sent by spawn (killSignal); this is the escalation after it.
-        const onAbort = () => void killLater();
+        const onAbort = () => end(opts.killSignal ?? 'SIGTERM');
         if (opts.signal?.aborted)
             onAbort();
         else
@@ -20176,17 +20260,19 @@ async function runProcess(command, args, opts = {}) {
                 child.stdout.resume();
             });
         }
-        else
-            child.stdout.on('data', (d) => {
-                const text = d.toString();
+        else {
+            // Decoded as a stream: a chunk can end inside a multi-byte character.
+            child.stdout.setEncoding('utf8');
+            child.stdout.on('data', (text) => {
                 if (stdout.length < MAX_CAPTURE)
                     stdout += text;
                 else
                     cut.stdout = true;
                 opts.onStdout?.(text);
             });
-        child.stderr.on('data', (d) => {
-            const text = d.toString();
+        }
+        child.stderr.setEncoding('utf8');
+        child.stderr.on('data', (text) => {
             if (stderr.length < MAX_CAPTURE)
                 stderr += text;
             else
@@ -20194,11 +20280,10 @@ async function runProcess(command, args, opts = {}) {
             opts.onStderr?.(text);
         });
         child.on('error', (err) => {
-            // An abort is reported by the exit below (signal SIGTERM), not as a failure to start.
-            if (err.name === 'AbortError')
-                return;
             if (timer)
                 clearTimeout(timer);
+            if (pgid !== undefined && !exited && !ended)
+                releaseGroup(pgid);
             opts.signal?.removeEventListener('abort', onAbort);
             reject(err);
         });
@@ -20210,6 +20295,10 @@ async function runProcess(command, args, opts = {}) {
         // still being read, as fast as that program takes it.
         let orphaned;
         child.on('exit', () => {
+            exited = true;
+            // Exited on its own: what it left running is its own (see `groups`). One we ended is killed whole after its grace.
+            if (pgid !== undefined && !ended)
+                releaseGroup(pgid);
             if (opts.stdout)
                 return;
             orphaned = setTimeout(() => {
@@ -20251,8 +20340,8 @@ function wholeLines(text, wasCut) {
 /* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(1455);
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(6760);
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(8005);
-/* harmony import */ var _core_process_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(5713);
-/* harmony import */ var _pg_tools_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(1934);
+/* harmony import */ var _core_process_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(5713);
+/* harmony import */ var _pg_tools_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(1934);
 /**
  * A snapshot's integrity: its sha256 and size (a file, or every file of a directory-format dump),
  * and a full read. `pg_restore --list` alone passes an archive whose data section was cut short;
@@ -20380,9 +20469,9 @@ async function readWhole(path, format, pgRestore) {
         }
         return;
     }
-    const read = await (0,_core_process_js__WEBPACK_IMPORTED_MODULE_6__/* .runProcess */ .R)(pgRestore, ['--file', '/dev/null', path], { timeoutMs: 60 * 60_000 });
+    const read = await (0,_core_process_js__WEBPACK_IMPORTED_MODULE_5__/* .runProcess */ .R3)(pgRestore, ['--file', '/dev/null', path], { timeoutMs: 60 * 60_000 });
     if (read.code !== 0)
-        throw corrupt((0,_pg_tools_js__WEBPACK_IMPORTED_MODULE_5__/* .toolErrorLine */ .$x)(read.stderr) || 'pg_restore could not read it');
+        throw corrupt((0,_pg_tools_js__WEBPACK_IMPORTED_MODULE_6__/* .toolErrorLine */ .$x)(read.stderr) || 'pg_restore could not read it');
 }
 
 
@@ -20535,7 +20624,7 @@ function majorFromVersionNum(num) {
 }
 async function toolVersion(path) {
     try {
-        const { code, stdout } = await (0,_core_process_js__WEBPACK_IMPORTED_MODULE_3__/* .runProcess */ .R)(path, ['--version'], { timeoutMs: 15_000 });
+        const { code, stdout } = await (0,_core_process_js__WEBPACK_IMPORTED_MODULE_3__/* .runProcess */ .R3)(path, ['--version'], { timeoutMs: 15_000 });
         const m = /\(PostgreSQL\)\s+(\d+)(?:\.(\d+))?/.exec(stdout);
         if (code !== 0 || !m)
             return undefined;
@@ -21712,15 +21801,82 @@ class SecretSet {
     }
 }
 
+;// CONCATENATED MODULE: ./.build/core/token-shapes.js
+/**
+ * Credentials known by their shape rather than because we were given them: what a user's rollback
+ * command, a git remote or an API error body prints may hold a token rollback-kit never saw (a
+ * deploy tool echoing its own GITHUB_TOKEN, an `env` dump, a debug header). The Log applies this to
+ * every line after the registered secrets (Log.redact), so it reaches every log line, summary,
+ * output, report file and message sent out through the one writer.
+ *
+ * Each shape is anchored to the start of a run of its own characters (a look-behind), so a match is
+ * tried once a run and scans it once: linear on any text (test/core/linear-regexes.test.ts). What
+ * says what kind of credential it was (`ghp_`, `Bearer`, a variable's name) is kept, so a reader
+ * knows what to rotate.
+ *
+ * Vercel's account tokens have no documented prefix (24 letters and digits, like many ids), so they
+ * are recognised only where something names them: an Authorization header or a `VERCEL_TOKEN=`.
+ */
+const HIDDEN = '***';
+/** Base64 of `user:password`, as a Basic Authorization value carries: printable text with a colon. */
+function isBasicCredential(value) {
+    if (value.length % 4 !== 0)
+        return false;
+    const decoded = Buffer.from(value, 'base64').toString('latin1');
+    return decoded.includes(':') && /^[\x20-\x7e]+$/.test(decoded);
+}
+const SHAPES = [
+    // GitHub: personal (ghp_), OAuth (gho_), user-to-server (ghu_), installation and Actions (ghs_),
+    // refresh (ghr_): 36 or more letters and digits; fine-grained personal tokens: github_pat_….
+    { pattern: /(?<![A-Za-z0-9_])(gh[pousr]_)[A-Za-z0-9]{30,}/g, replace: (_m, prefix) => `${prefix}${HIDDEN}` },
+    { pattern: /(?<![A-Za-z0-9_])(github_pat_)[A-Za-z0-9_]{22,}/g, replace: (_m, prefix) => `${prefix}${HIDDEN}` },
+    // Slack: bot, user, app-level legacy, refresh, session and config tokens (xoxb-123-456-abc).
+    { pattern: /(?<![A-Za-z0-9-])(xox[abeoprs]-)[A-Za-z0-9-]{10,}/g, replace: (_m, prefix) => `${prefix}${HIDDEN}` },
+    // AWS access key ids: long-term (AKIA) and temporary (ASIA), 16 more capitals and digits.
+    { pattern: /(?<![A-Z0-9])(AKIA|ASIA)[A-Z0-9]{16}(?![A-Z0-9])/g, replace: (_m, prefix) => `${prefix}${HIDDEN}` },
+    // A JSON Web Token (an OIDC id token, Vercel's OIDC token): base64url header and payload, both
+    // JSON objects (`eyJ` is `{"`), and a signature.
+    { pattern: /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]*\.eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+/g, replace: () => HIDDEN },
+    // An Authorization header, however quoted (`Authorization: Bearer x`, `"authorization":"token x"`):
+    // the scheme is kept, the credential hidden.
+    {
+        pattern: /(?<![A-Za-z0-9-])((?:proxy-)?authorization["']?[ \t]*[:=][ \t]*["']?)(?:(bearer|basic|token|bot|api-key)[ \t]+)?([^\s"',;]+)/gi,
+        replace: (_m, head, scheme) => `${head}${scheme ? `${scheme} ` : ''}${HIDDEN}`,
+    },
+    // A bearer token or a Basic credential written anywhere else (curl -v, a debug dump); a Basic
+    // value only when it decodes to `user:password`, so the word "Basic" in a sentence stays.
+    { pattern: /(?<![A-Za-z0-9_-])(Bearer[ \t]+)[A-Za-z0-9._~+/-]{16,}=*/g, replace: (_m, head) => `${head}${HIDDEN}` },
+    { pattern: /(?<![A-Za-z0-9_-])(Basic[ \t]+)([A-Za-z0-9+/]{8,}={0,2})/g, replace: (m, head, value) => (isBasicCredential(value) ? `${head}${HIDDEN}` : m) },
+    // An environment variable whose name says secret, as `env` or a .env file prints it
+    // (VERCEL_TOKEN=…, AWS_SECRET_ACCESS_KEY=…, PGPASSWORD=…).
+    {
+        pattern: /(?<![A-Za-z0-9_])([A-Z0-9_]*(?:TOKEN|SECRET|PASSWORD|PASSWD|API_KEY|ACCESS_KEY|PRIVATE_KEY)=)([A-Za-z0-9_.+/=:@%~-]{8,})/g,
+        replace: (_m, head) => `${head}${HIDDEN}`,
+    },
+    // A password in a URL's userinfo (postgres://app:pw@db, https://x-access-token:…@github.com),
+    // unless already hidden.
+    { pattern: /(:\/\/[^\s/?#@:"'<>]*:)([^\s/?#@"'<>]+)@/g, replace: (m, head, password) => (password === HIDDEN ? m : `${head}${HIDDEN}@`) },
+];
+/** `text` with every credential of a known shape hidden (see the list above). */
+function hideKnownTokens(text) {
+    let out = text;
+    for (const { pattern, replace } of SHAPES)
+        out = out.replace(pattern, replace);
+    return out;
+}
+
 ;// CONCATENATED MODULE: ./.build/core/log.js
 /**
  * Where library code reports progress. Every line passes through `redact`, so a secret registered
- * with `secret()` never reaches a log, whichever sink (GitHub runner, terminal, test) is behind it.
+ * with `secret()` never reaches a log, whichever sink (GitHub runner, terminal, test) is behind it,
+ * and neither does a credential of a well-known shape that we were never given (token-shapes.ts).
  */
+
 
 function log_createLog(sink) {
     const secrets = new SecretSet();
-    const redact = (text) => secrets.redact(text);
+    // Registered secrets first: the mask knows them whole, in every encoded form.
+    const redact = (text) => hideKnownTokens(secrets.redact(text));
     let warnedWeak = false;
     return {
         info: (m) => sink.info(redact(m)),
@@ -23059,6 +23215,15 @@ function sessionTag(kind) {
     return `rollback-kit-${kind}-${(0,external_node_crypto_.randomBytes)(4).toString('hex')}`;
 }
 /**
+ * How long a backend of a running pg_dump or psql may be missing from pg_stat_activity before its
+ * connection is taken to have stalled. It is there from the program's connection to its exit (a
+ * program ending takes milliseconds between the two), so this needs no room for slow work, only for
+ * the watcher's own view: two minutes, more than the 40-60 s in which keepalives and
+ * tcp_user_timeout end a connection whose peer really vanished (connection.ts), so that a failure
+ * the program can see itself is reported in its own words first.
+ */
+const DEFAULT_STALL_MS = 120_000;
+/**
  * The watcher's queries read pg_stat_activity and pg_locks and answer in milliseconds: each runs no
  * longer than this, and its answer is waited for no longer than that and the margin, so a watcher
  * whose connection stalls neither polls on forever behind the one in flight nor holds stop().
@@ -23113,8 +23278,15 @@ async function cancelQuery(target, pid, log, opts = {}) {
 async function watchBlockers(target, applicationName, log, opts = {}) {
     let session;
     const deadline = opts.queryDeadline ?? WATCH_DEADLINE;
+    /** The watcher's connection ended under it (a stalled one is closed at its query deadline). */
+    let lost = false;
+    const opened = async () => {
+        const s = await connect(target, { queryDeadline: deadline });
+        s.once('end', () => (lost = true));
+        return s;
+    };
     try {
-        session = await connect(target, { queryDeadline: deadline });
+        session = await opened();
     }
     catch (err) {
         log.debug(`Not watching for blocking sessions: ${err.message}`);
@@ -23155,7 +23327,41 @@ async function watchBlockers(target, applicationName, log, opts = {}) {
         opts.onCycle(blockers);
     };
     let timeoutSet = false;
+    const stall = opts.stall;
+    /** The most backends of the program seen at once; when fewer than that have been seen since, and how much output there was then. */
+    let most = 0;
+    let gone;
+    let stallSeen = false;
+    /** The server the program's backends were counted on (its postmaster's start time). */
+    let server;
+    const watchStall = async (pids) => {
+        if (!stall || stallSeen)
+            return;
+        const now = Date.now();
+        const count = stall.backends(pids).length;
+        most = Math.max(most, count);
+        if (!stall.running() || count >= most) {
+            gone = undefined;
+            return;
+        }
+        const bytes = await stall.progress?.().catch(() => undefined);
+        if (!gone || (bytes !== undefined && bytes !== gone.bytes))
+            gone = { since: now, bytes };
+        if (now - gone.since < stall.afterMs || !stall.running())
+            return;
+        stallSeen = true;
+        stall.onStall(now - gone.since);
+    };
     const poll = async () => {
+        if (lost && stall) {
+            // Only a stall watch opens its connection again: it is what would see a stall, and a proxy
+            // that stalled the program's connection may well have stalled the watcher's too.
+            const old = session;
+            session = await opened();
+            lost = false;
+            timeoutSet = false;
+            closeSession(old);
+        }
         // Set with the first poll, not before the watch starts: the wait it watches is under way.
         if (!timeoutSet) {
             await session.query("SELECT set_config('statement_timeout', $1, false)", [String(deadline.statementMs)]);
@@ -23178,9 +23384,27 @@ async function watchBlockers(target, applicationName, log, opts = {}) {
             await endOurs(cycle);
         if (cancelAfterMs !== undefined)
             await cancelLongWaits(cancelAfterMs);
+        if (stall) {
+            const named = await session.query('SELECT a.pid, pg_postmaster_start_time()::text AS started FROM (SELECT 1) one LEFT JOIN pg_stat_activity a ON a.application_name = $1 AND a.pid <> pg_backend_pid()', [applicationName]);
+            const started = named.rows[0].started;
+            if (server !== started) {
+                most = 0;
+                gone = undefined;
+                server = started;
+            }
+            await watchStall(named.rows.flatMap((r) => (r.pid === null ? [] : [r.pid])));
+        }
     };
+    // One poll at a time: a watcher opening its connection again may wait for the connect timeout.
+    let busy = false;
     const timer = setInterval(() => {
-        polling = polling.then(poll).catch(() => undefined);
+        if (busy)
+            return;
+        busy = true;
+        polling = polling
+            .then(poll)
+            .catch(() => undefined)
+            .finally(() => (busy = false));
     }, POLL_MS);
     return {
         watching: true,
@@ -24265,7 +24489,7 @@ function tocEntryId(line) {
  * must be read whole (see splitArchive), or when this system cannot make a FIFO.
  */
 async function prepareDataPath(pgRestore, archive) {
-    const listed = await (0,core_process/* runProcess */.R)(pgRestore, ['--list', archive]);
+    const listed = await (0,core_process/* runProcess */.R3)(pgRestore, ['--list', archive]);
     const parts = listed.code === 0 ? splitArchive(listed.stdout) : undefined;
     if (!parts)
         return undefined;
@@ -24279,7 +24503,7 @@ async function prepareDataPath(pgRestore, archive) {
     };
     const fifo = (0,external_node_path_.join)(dir, 'data');
     try {
-        if (!plainPath(fifo) || (await (0,core_process/* runProcess */.R)('mkfifo', ['-m', '600', fifo]).catch(() => undefined))?.code !== 0) {
+        if (!plainPath(fifo) || (await (0,core_process/* runProcess */.R3)('mkfifo', ['-m', '600', fifo]).catch(() => undefined))?.code !== 0) {
             await remove();
             return undefined;
         }
@@ -24808,7 +25032,7 @@ async function readSnapshotContents(path, format, pgRestore) {
         sink.on('finish', () => resolve(undefined));
         sink.on('error', (err) => resolve(err));
     });
-    const listed = await (0,core_process/* runProcess */.R)(pgRestore, ['--schema-only', '--clean', '--if-exists', '--file', '-', path], { stdout: sink });
+    const listed = await (0,core_process/* runProcess */.R3)(pgRestore, ['--schema-only', '--clean', '--if-exists', '--file', '-', path], { stdout: sink });
     const read = await reading;
     if (listed.code !== 0)
         throw (0,archive/* corruptSnapshot */.gw)(path, (0,pg_tools/* toolErrorLine */.$x)(listed.stderr) || 'pg_restore could not read its table of contents');
@@ -25389,6 +25613,23 @@ var db_manifest = __nccwpck_require__(2584);
 const SMALL_TABLE_BYTES = 1 << 20;
 /** Schemas that hold migration history: kept even when `schemas` names only the app's own. */
 const MIGRATION_HISTORY_SCHEMAS = ['supabase_migrations', 'drizzle', 'sqitch'];
+/** What pg_dump has written so far: its file's size, or its directory's files' (directory format). */
+async function writtenBytes(path) {
+    const info = await (0,promises_.stat)(path);
+    if (!info.isDirectory())
+        return info.size;
+    let total = 0;
+    for (const name of await (0,promises_.readdir)(path))
+        total += (await (0,promises_.stat)((0,external_node_path_.join)(path, name)).catch(() => ({ size: 0 }))).size;
+    return total;
+}
+/**
+ * pg_dump's connection stalled (StallWatch): its backend had been gone from the server for
+ * `goneMs` while pg_dump still waited on it, so pg_dump was ended.
+ */
+function snapshotStalled(where, goneMs) {
+    return new errors/* RollbackKitError */.dp(`Snapshot of ${where} stopped: pg_dump's connection stalled. Its session had been gone from the server for ${Math.round(goneMs / 1000)} s (seen from a separate connection) while pg_dump still waited on it and wrote nothing more, so pg_dump was ended. No snapshot was made: what it had written was removed, and the database was only read, never changed.`, 'Something between this runner and the server kept the connection open after the server side had ended: a pooler (pgbouncer), a cloud SQL proxy or a NAT box whose upstream failed. Check it (or connect without it) and run again.');
+}
 /**
  * Each query of the snapshot's own session runs no longer than this (statement_timeout) and its
  * answer is waited for no longer than that and the margin (QueryDeadline): a connection that stalls
@@ -25722,7 +25963,24 @@ async function takeSnapshot(req, log) {
         // arrives before pg_dump has its locks) would have each wait for the other until lock-timeout,
         // and every query on that table behind both: the watcher ends ours at once instead.
         let cycle;
-        const watching = watchBlockers(req.target, tag, log, { onCycle: (blockers) => (cycle = blockers) });
+        // pg_dump's backends are every one named as ours but this session's, when the name is ours alone.
+        let dumping = false;
+        let stalled;
+        const endDump = new AbortController();
+        const stall = req.sessionTag
+            ? undefined
+            : {
+                backends: (pids) => pids.filter((p) => p !== pid),
+                running: () => dumping,
+                afterMs: req.stallAfterMs ?? DEFAULT_STALL_MS,
+                progress: () => writtenBytes(path),
+                onStall: (goneMs) => {
+                    stalled = goneMs;
+                    log.warning(`pg_dump's session has been gone from ${where} for ${Math.round(goneMs / 1000)} s while pg_dump still waits on its connection: ending pg_dump.`);
+                    endDump.abort();
+                },
+            };
+        const watching = watchBlockers(req.target, tag, log, { onCycle: (blockers) => (cycle = blockers), stall });
         const cycleError = (blockers) => lockCycleError(`Snapshot of ${where}`, blockers, 'Nothing was kept.', log);
         let stopped;
         const stopWatching = () => (stopped ??= watching.then((w) => w.stop()));
@@ -25738,7 +25996,11 @@ async function takeSnapshot(req, log) {
                     throw snapshotStopped(where);
                 log.info(`Dumping ${where} (${req.format} format${req.jobs > 1 ? `, ${req.jobs} jobs` : ''}) to ${path} …`);
                 const dumpStarted = Date.now();
-                const dump = (0,core_process/* runProcess */.R)(pgDump.path, pgDumpArgs(req, pgDump, path, snapshotId, selection, lockTimeout, largeObjects), { env: { ...libpqEnv(req.target), PGAPPNAME: tag }, signal: req.signal });
+                dumping = true;
+                const dump = (0,core_process/* runProcess */.R3)(pgDump.path, pgDumpArgs(req, pgDump, path, snapshotId, selection, lockTimeout, largeObjects), {
+                    env: { ...libpqEnv(req.target), PGAPPNAME: tag },
+                    signal: req.signal ? AbortSignal.any([req.signal, endDump.signal]) : endDump.signal,
+                }).finally(() => (dumping = false));
                 // Counting the small tables and exporting in the exported snapshot while pg_dump copies the same
                 // rows. A small table's count costs opening it, which pg_dump's per-table work can share; a big
                 // one's is a scan of every row, kept until pg_dump is done so the two never compete.
@@ -25757,6 +26019,8 @@ async function takeSnapshot(req, log) {
                     // pg_dump ended by the stop: its exit says only that it was killed.
                     if (req.signal?.aborted)
                         throw snapshotStopped(where);
+                    if (stalled !== undefined)
+                        throw snapshotStalled(where, stalled);
                     if (cycle)
                         throw cycleError(cycle);
                     const lockWait = (dumped.status === 'fulfilled' && dumped.value.code !== 0 && isLockTimeout(dumped.value.stderr)) ||
@@ -26137,6 +26401,8 @@ const ROLLBACKS = {
        started_at timestamptz NOT NULL DEFAULT now(), updated_at timestamptz NOT NULL DEFAULT now(), kept text[] NOT NULL DEFAULT '{}'`,
     added: { kept: "text[] NOT NULL DEFAULT '{}'" },
 };
+/** Rows whose work is over: nothing reads them as a rollback in progress or a plan to finish. */
+const isClosed = (row) => row !== undefined && row.status !== 'started';
 /** The row for `incidentKey`, or undefined (also when the table does not exist yet: read-only). */
 async function readLedger(session, incidentKey) {
     const exists = await session.query(`SELECT to_regclass('rollback_kit.rollbacks')::text AS t`);
@@ -26155,7 +26421,7 @@ async function readLedger(session, incidentKey) {
         planned: row.planned,
         kept: row.kept ?? [],
         reverted: row.reverted,
-        status: row.status === 'done' ? 'done' : 'started',
+        status: row.status === 'done' || row.status === 'superseded' ? row.status : 'started',
     };
 }
 function textArray(values) {
@@ -26177,6 +26443,22 @@ async function writeLedger(session, row, before) {
     // Made, or given the columns this version added, only where it lacks them: a role that may write the
     // rows but not own the table (a CI role after a migration role) needs no more (own-tables.ts).
     await ensureTable(session, ROLLBACKS, ledgerUpsertSql(row), before);
+}
+/**
+ * Marks `superseded` the whole rollback's rows (method `method`, another key than `key`) left
+ * 'started' by a run that stopped, once the run of `key` has finished their work: a new workflow run
+ * (a "Run workflow" after the first run died midway) is another incident key, so nothing else would
+ * ever close them, and the table would show a rollback in progress forever. Run where no whole
+ * rollback can be under way: under the whole-rollback lock, which every whole rollback's ledger
+ * write holds (run-down-migrations' rows, another method, are never touched). Down migrations:
+ * only rows none of whose planned migrations is among `applied` (the tracking table, as this run
+ * leaves it), so a plan with work left stays 'started' for its own re-run. A restore: the restore
+ * that committed replaced what every earlier unfinished restore was for.
+ */
+function supersedeSql(key, method, opts = {}) {
+    const work = opts.applied ? ` AND NOT (planned && ${textArray(opts.applied)})` : '';
+    return `UPDATE rollback_kit.rollbacks SET status = 'superseded', updated_at = now()
+     WHERE status = 'started' AND method = ${literal(method)} AND incident_key <> ${literal(key)}${work}${opts.returning ? ' RETURNING incident_key' : ''};`;
 }
 /** Where the ledger's rows wait, in the restore's transaction, while the snapshot's script runs (set_config's is_local: gone at its end). */
 const KEPT_SETTING = 'rollback_kit.ledger_before_restore';
@@ -26239,7 +26521,8 @@ function ledgerKeptAcrossRestore() {
  * commit together: a run that dies after the COMMIT leaves no 'started' row to restore again.
  */
 function ledgerDoneWithRestore(done) {
-    return { first: [], last: [ensureTableSql(ROLLBACKS), ledgerUpsertSql(done)] };
+    // Earlier incidents' restores left 'started' by runs that stopped are closed with it (supersedeSql).
+    return { first: [], last: [ensureTableSql(ROLLBACKS), ledgerUpsertSql(done), supersedeSql(done.incidentKey, done.method)] };
 }
 
 ;// CONCATENATED MODULE: ./.build/migrations/progress.js
@@ -26864,7 +27147,7 @@ async function keptViewsScript(a, env, log) {
         args.push('--table', exactTablePattern(v));
     // While the restore's transaction holds its tables: bounded, and ended by a stop, like psql.
     const boundMs = lockTimeoutMs(a.req.lockTimeoutSeconds) + (a.req.bounds?.keptViewsDumpMs ?? RESTORE_BOUNDS.keptViewsDumpMs);
-    const dumped = await (0,core_process/* runProcess */.R)(pgDump.path, args, { env, timeoutMs: boundMs, signal: a.req.signal });
+    const dumped = await (0,core_process/* runProcess */.R3)(pgDump.path, args, { env, timeoutMs: boundMs, signal: a.req.signal });
     if (dumped.timedOut) {
         throw new errors/* RollbackKitError */.dp(`Could not save the definitions of the views restore-db keeps: pg_dump did not finish within ${seconds(boundMs)} s (a connection that stalled?), so it was ended.`, 'Nothing was changed. Check the network path to the database and run again.', UNCHANGED);
     }
@@ -26900,7 +27183,22 @@ async function startRestoreProcesses(p, log) {
     // that a pooler or role limited to two refuses neither (a watcher refused would watch nothing, and
     // lock_timeout would still bound every wait). No lock is waited for before then.
     let cycle;
-    const watching = p.planningClosed.then(() => (stopped ? notWatching() : watchBlockers(req.target, tag, log, { onCycle: (blockers) => (cycle = blockers) })));
+    // psql's own session, told by its pid (PSQL_PID): the restore's other sessions carry its name too,
+    // and come and go (the pre-restore snapshot's, the kept views' pg_dump).
+    let psqlPid;
+    let psqlRunning = true;
+    let stalled;
+    const stall = {
+        backends: (pids) => pids.filter((pid) => pid === psqlPid),
+        running: () => psqlRunning,
+        afterMs: req.stallAfterMs ?? DEFAULT_STALL_MS,
+        onStall: (goneMs) => {
+            stalled = goneMs;
+            log.warning(`psql's session has been gone from ${describeTarget(req.target)} for ${Math.round(goneMs / 1000)} s while psql still waits on its connection: ending psql.`);
+            stopPsql.abort();
+        },
+    };
+    const watching = p.planningClosed.then(() => (stopped ? notWatching() : watchBlockers(req.target, tag, log, { onCycle: (blockers) => (cycle = blockers), stall })));
     // The data goes from pg_restore to psql without passing through Node (restore-data.ts).
     const preparing = p.pgRestore ? prepareDataPath(p.pgRestore.path, p.snapshot) : Promise.resolve(undefined);
     preparing.catch(() => undefined);
@@ -26918,9 +27216,12 @@ async function startRestoreProcesses(p, log) {
     })());
     /** Told psql's output until it has printed TRANSACTION_OPEN. */
     let opening;
+    /** psql's output until it has printed its session's pid and its transaction's id. */
+    let printed = '';
+    let txid;
     try {
         const psql = await (0,pg_tools/* findPgTool */.fh)('psql', Math.max(p.serverMajor, p.pgRestore?.major ?? 0), req.tools);
-        const applied = (0,core_process/* runProcess */.R)(psql.path, ['-X', '--no-password', '-q', '-v', 'ON_ERROR_STOP=1', '-f', '-', '--dbname', toolConninfo(psql.major)], {
+        const applied = (0,core_process/* runProcess */.R3)(psql.path, ['-X', '--no-password', '-q', '-v', 'ON_ERROR_STOP=1', '-f', '-', '--dbname', toolConninfo(psql.major)], {
             env,
             stdin: input,
             signal: stopPsql.signal,
@@ -26930,8 +27231,16 @@ async function startRestoreProcesses(p, log) {
             // sent over a network that stalled) is killed (runProcess's KILL_GRACE_MS): its connection
             // then closes, and the server rolls the transaction back as soon as it sees that.
             killSignal: 'SIGINT',
-            onStdout: (chunk) => opening?.(chunk),
+            onStdout: (chunk) => {
+                if (psqlPid === undefined || txid === undefined) {
+                    printed += chunk;
+                    psqlPid ??= Number(new RegExp(`${PSQL_PID} (\\d+)\n`).exec(printed)?.[1]) || undefined;
+                    txid ??= new RegExp(`${PSQL_TXID} (\\d+)\n`).exec(printed)?.[1];
+                }
+                opening?.(chunk);
+            },
         });
+        void applied.finally(() => (psqlRunning = false)).catch(() => undefined);
         running.push(applied);
         const open = (statements) => {
             let seen = '';
@@ -26945,7 +27254,10 @@ async function startRestoreProcesses(p, log) {
                 };
                 applied.then(() => resolve(false), () => resolve(false));
             });
-            input.write(`${statements.join('\n')}\n\\echo '${TRANSACTION_OPEN}'\n`);
+            // Its session's pid first, for the stall watch: said before anything can wait.
+            // And, in the transaction, its id (txid_status: PostgreSQL 10 and later).
+            const txidLines = p.serverMajor >= 10 ? `SELECT txid_current() AS rk_txid \\gset\n\\echo '${PSQL_TXID}' :rk_txid\n` : '';
+            input.write(`SELECT pg_backend_pid() AS rk_psql_pid \\gset\n\\echo '${PSQL_PID}' :rk_psql_pid\n${statements.join('\n')}\n${txidLines}\\echo '${TRANSACTION_OPEN}'\n`);
             return opened;
         };
         log.debug(`Started psql (${psql.path}) for the restore: it runs nothing until restore-db writes its script, once the restore is planned.`);
@@ -26966,7 +27278,7 @@ async function startRestoreProcesses(p, log) {
         const verbose = verboseErrors();
         if (p.pgRestore) {
             const rest = data ? ['--verbose', '--use-list', data.restList] : [];
-            restoring = (0,core_process/* runProcess */.R)(p.pgRestore.path, ['--single-transaction', ...(req.clean ? ['--clean', '--if-exists'] : []), ...rest, '--file', '-', p.snapshot], {
+            restoring = (0,core_process/* runProcess */.R3)(p.pgRestore.path, ['--single-transaction', ...(req.clean ? ['--clean', '--if-exists'] : []), ...rest, '--file', '-', p.snapshot], {
                 stdout: archiveOut,
                 signal: stopRestore.signal,
                 onStderr: data ? verbose.add : undefined,
@@ -26975,7 +27287,7 @@ async function startRestoreProcesses(p, log) {
         }
         if (p.pgRestore && data) {
             // Without --single-transaction: it writes no BEGIN or COMMIT of its own, and psql runs it in the restore's transaction.
-            loading = (0,core_process/* runProcess */.R)(p.pgRestore.path, ['--use-list', data.dataList, '--file', data.fifo, p.snapshot], { signal: stopRestore.signal });
+            loading = (0,core_process/* runProcess */.R3)(p.pgRestore.path, ['--use-list', data.dataList, '--file', data.fifo, p.snapshot], { signal: stopRestore.signal });
             running.push(loading);
             // A data read that failed ends psql at once: it may be waiting for the FIFO, and nothing can commit.
             void loading.then((r) => {
@@ -26985,13 +27297,17 @@ async function startRestoreProcesses(p, log) {
         }
         for (const r of running)
             r.catch(() => undefined);
-        return { env, tag, watch, cycle: () => cycle, data, input, applied, stopPsql, stopRestore, archiveOut, restoring, loading, verbose, open, stop };
+        return { env, tag, watch, cycle: () => cycle, stalled: () => stalled, txid: () => txid, data, input, applied, stopPsql, stopRestore, archiveOut, restoring, loading, verbose, open, stop };
     }
     catch (err) {
         await stop();
         throw err;
     }
 }
+/** psql prints this, then its session's pid, before anything else. */
+const PSQL_PID = 'rollback-kit: restore session';
+/** psql prints this, then the restore transaction's id, once it has begun it. */
+const PSQL_TXID = 'rollback-kit: restore transaction';
 /** psql prints this once the restore's transaction is open and holds its tables' locks. */
 const TRANSACTION_OPEN = 'rollback-kit: restore transaction open';
 /** Tables locked per statement: one LOCK names many, a few hundred keep each statement small. */
@@ -27026,6 +27342,9 @@ async function openTransaction(p, plan, req, where, log) {
         return;
     const applied = await p.applied.catch((err) => ({ code: null, signal: null, stdout: '', stderr: err.message, timedOut: false }));
     const blockers = await p.stop();
+    const stalled = p.stalled();
+    if (stalled !== undefined)
+        throw restoreStalled(where, stalled, false, '');
     const error = psqlError(applied.stderr, log);
     if (isLockTimeout(error) || p.watch.cancelled())
         throw lockTimeoutError(`Restore into ${where}`, req.lockTimeoutSeconds, blockers, 'Nothing was changed.', log, UNCHANGED);
@@ -27135,6 +27454,16 @@ async function applySnapshot(a, processes, log) {
         return;
     const state = 'The restore ran in one transaction, so the database is as it was before.';
     const undo = a.preRestoreSnapshotPath ? ` The state before is also kept in ${a.preRestoreSnapshotPath}.` : '';
+    const stalled = processes.stalled();
+    if (stalled !== undefined) {
+        // Its session is gone, and with it the transaction: the server's record of it says how it ended.
+        const status = a.progress.commitWritten ? await transactionStatus(req.target, processes.txid(), log) : 'aborted';
+        if (status === 'committed') {
+            log.warning(`psql's connection stalled after the COMMIT (its session gone from the server for ${Math.round(stalled / 1000)} s), so psql was ended; the server records the restore's transaction as committed: the restore is done.`);
+            return;
+        }
+        throw restoreStalled(where, stalled, status === 'aborted' ? false : a.progress.commitWritten, undo);
+    }
     // psql stopped by restore-db (stop(): SIGINT) reports the cancel it sent; the reason is ours (feedError).
     // psql says "Cancel request sent" when it sends it, and nothing more when no statement was running.
     const stderr = stopPsql.signal.aborted ? applied.stderr.replace(/^Cancel request sent\n?/gm, '') : applied.stderr;
@@ -27153,6 +27482,38 @@ async function applySnapshot(a, processes, log) {
         throw new errors/* RollbackKitError */.dp(log.redact(feedError.message), `${feedError.hint ? `${feedError.hint} ` : ''}${state}${undo}`, UNCHANGED);
     const reason = error || (feedError instanceof Error ? feedError.message : '') || (applied.signal ? `psql ended by ${applied.signal}` : 'psql exited before the restore committed');
     throw new errors/* RollbackKitError */.dp(`Restore into ${where} failed: ${log.redact(reason).replace(/\.$/, '')}.`, `${state}${undo}${advice(reason, a.plan)}`, UNCHANGED);
+}
+/**
+ * How the restore's transaction `txid` ended, asked on a connection of its own once psql's session is
+ * gone: 'committed', 'aborted', or undefined when that cannot be told (no txid, an older server, no answer).
+ */
+async function transactionStatus(target, txid, log) {
+    if (txid === undefined)
+        return undefined;
+    try {
+        const status = await withSession(target, async (s) => (await s.query('SELECT txid_status($1::bigint) AS status', [txid])).rows[0].status, {
+            queryDeadline: { statementMs: 10_000, marginMs: 5_000 },
+        });
+        return status === 'committed' || status === 'aborted' ? status : undefined;
+    }
+    catch (err) {
+        log.debug(`Could not ask whether the restore's transaction committed: ${err.message}`);
+        return undefined;
+    }
+}
+/**
+ * psql's connection stalled (lock-wait.ts StallWatch): its session had been gone from the server for
+ * `goneMs` while psql still waited on it, so psql was ended. A session that has gone has no
+ * transaction left: before its COMMIT was sent, nothing of the restore was applied; after, the
+ * COMMIT may have reached the server before the connection stalled.
+ */
+function restoreStalled(where, goneMs, commitWritten, undo) {
+    const what = `psql's connection stalled: its session had been gone from the server for ${Math.round(goneMs / 1000)} s (seen from a separate connection) while psql still waited on it, so psql was ended`;
+    const cause = 'Something between this runner and the server kept the connection open after the server side had ended: a pooler (pgbouncer), a cloud SQL proxy or a NAT box whose upstream failed. Check it (or connect without it)';
+    if (commitWritten) {
+        return new errors/* RollbackKitError */.dp(`Restore into ${where} may or may not have committed: ${what}, after it was sent the COMMIT.`, `Check the database before anything else: if its tables hold the rows the snapshot's manifest counts, the restore committed.${undo} ${cause} before running again.`, { changed: 'unknown' });
+    }
+    return new errors/* RollbackKitError */.dp(`Restore into ${where} stopped: ${what}. Its transaction ended with its session, before any COMMIT was sent, so nothing of the restore was applied: the database is as it was before.`, `${cause} and run again.${undo}`, UNCHANGED);
 }
 /** What to change, for the failures whose cause is known. */
 function advice(reason, plan) {
@@ -29604,16 +29965,6 @@ function formatBytes(bytes) {
     }
     return `${u === 0 ? n : n.toFixed(1)} ${units[u]}`;
 }
-/** "999 ms", "59.9 s", "2 min 0 s": rounded once, to the unit shown, so no "60.0 s" or "1 min 60 s". */
-function markdown_formatDuration(ms) {
-    if (ms < 1000)
-        return `${ms} ms`;
-    const tenths = Math.round(ms / 100);
-    if (tenths < 600)
-        return `${(tenths / 10).toFixed(1)} s`;
-    const seconds = Math.round(ms / 1000);
-    return `${Math.floor(seconds / 60)} min ${seconds % 60} s`;
-}
 // Control characters, and the bidirectional overrides that make text read differently than it is.
 // eslint-disable-next-line no-control-regex
 const INVISIBLE = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F\u202A-\u202E\u2066-\u2069]/g;
@@ -29657,6 +30008,22 @@ function linkText(url) {
     return codeSpan(url);
 }
 
+;// CONCATENATED MODULE: ./.build/core/duration.js
+/**
+ * The one way a duration is written for people, in every report (summary, incident, chat, HTML) and
+ * on the command line, so the same phase reads the same wherever it is shown.
+ */
+/** "999 ms", "59.9 s", "2 min 0 s": rounded once, to the unit shown, so no "60.0 s" or "1 min 60 s". */
+function duration_formatDuration(ms) {
+    if (ms < 1000)
+        return `${Math.round(ms)} ms`;
+    const tenths = Math.round(ms / 100);
+    if (tenths < 600)
+        return `${(tenths / 10).toFixed(1)} s`;
+    const seconds = Math.round(ms / 1000);
+    return `${Math.floor(seconds / 60)} min ${seconds % 60} s`;
+}
+
 ;// CONCATENATED MODULE: ./.build/cli/terminal.js
 /**
  * What a person at a terminal sees: one line per phase (a spinner while it runs, on a TTY only),
@@ -29664,6 +30031,7 @@ function linkText(url) {
  * NO_COLOR; with --json nothing but the one JSON document reaches stdout. Every character goes
  * through src/core/output.ts, which makes outside text inert for a terminal and for a runner.
  */
+
 
 /** NO_COLOR (any non-empty value, https://no-color.org) and --no-color win; colours only on a TTY. */
 function terminalOptions(env, flags, tty) {
@@ -29679,13 +30047,6 @@ const SYMBOL = {
     'nothing-to-do': ['=', 'dim'],
     'dry-run': ['○', 'blue'],
 };
-function terminal_seconds(ms) {
-    if (ms < 60_000)
-        return `${(ms / 1000).toFixed(1)} s`;
-    const m = Math.floor(ms / 60_000);
-    const s = Math.round((ms % 60_000) / 1000);
-    return s ? `${m} min ${s} s` : `${m} min`;
-}
 /** Where a name of rollback-kit's own stands while the wording runs: private-use characters no rule matches. */
 const KEPT = /\uE000(\d+)\uE001/g;
 class Terminal {
@@ -29790,7 +30151,7 @@ class Terminal {
             return;
         const [symbol, color] = SYMBOL[entry.status];
         const name = `${entry.phase}${entry.component ? ` (${entry.component})` : ''}`.padEnd(22);
-        const time = entry.status === 'skipped' ? ''.padEnd(20) : `${terminal_seconds(entry['duration-ms'])} of ${terminal_seconds(entry['budget-ms'])}`.padEnd(20);
+        const time = entry.status === 'skipped' ? ''.padEnd(20) : `${duration_formatDuration(entry['duration-ms'])} of ${duration_formatDuration(entry['budget-ms'])}`.padEnd(20);
         this.emit(`${this.paint(color, symbol)} ${name} ${this.paint(color, entry.status.padEnd(13))} ${time} ${this.paint('dim', this.shown(entry.detail))}`, 'stderr');
     }
     /** Columns as wide as their widest cell once shown; each cell is worded on its own. */
@@ -29965,7 +30326,7 @@ async function openGit(cwd, log, timeoutMs = 120_000) {
     const exec = async (args, extra = {}) => {
         log.debug(`git ${args.join(' ')}`);
         try {
-            return await (0,core_process/* runProcess */.R)('git', args, { cwd, env: { ...env, ...extra }, timeoutMs });
+            return await (0,core_process/* runProcess */.R3)('git', args, { cwd, env: { ...env, ...extra }, timeoutMs });
         }
         catch (err) {
             throw new errors/* RollbackKitError */.dp(`Could not run git: ${err.message}.`, 'Install git on the runner.');
@@ -30017,13 +30378,13 @@ async function checkCanPush(workspace, component, timeoutSeconds, log) {
     throw new errors/* RollbackKitError */.dp(`${component} (git-revert) could not push its revert branch from this checkout${r.timedOut ? ` within ${timeoutSeconds} s` : ''}: ${said}. Nothing was changed.`, GIT_REVERT_NEEDS);
 }
 
-;// CONCATENATED MODULE: external "node:string_decoder"
-const external_node_string_decoder_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:string_decoder");
 ;// CONCATENATED MODULE: ./.build/platforms/command/run.js
 /**
  * command: the rollback is the user's own command (docker, pm2, kubectl…). It runs under bash with
- * the target in its environment, its output streamed to the log, and a time limit enforced by
- * coreutils `timeout`, which also kills what the command started. Its output passes through the Log
+ * the target in its environment, its output streamed to the log, and a time limit. When the limit
+ * is reached or the step is stopped (the run cancelled, Ctrl-C), the command and everything it
+ * started are ended (runProcess: its own process group, SIGTERM, then SIGKILL 10 s later), so no
+ * background job of it goes on acting on production after the step said it failed. Its output passes through the Log
  * like every other line, so a line it prints cannot act as a workflow command. An optional verify
  * command (`kubectl rollout status`, a health check) runs after it within the same time limit: the
  * rollback is done only when that passes too.
@@ -30046,9 +30407,8 @@ const external_node_string_decoder_namespaceObject = __WEBPACK_EXTERNAL_createRe
 
 /** How many of a failed command's last lines are said again where its output was not shown (Log.failedOutput). */
 const OUTPUT_TAIL_LINES = 20;
-/** `timeout` exits 124 when the limit hit (137 after the follow-up KILL). */
-const TIMED_OUT = new Set([124, 137]);
-const KILL_AFTER_SECONDS = 10;
+/** How long the command and what it started may take to end after SIGTERM (the limit, a stop) before SIGKILL. */
+const KILL_AFTER_MS = 10_000;
 /** The variable naming the file the command may write its outcome into. */
 const OUTCOME_VARIABLE = 'ROLLBACK_KIT_OUTCOME';
 /** Two short lines are all the file holds: anything longer is not an outcome. */
@@ -30133,7 +30493,7 @@ async function runRollbackCommand(opts, log) {
     for (const note of unguarded)
         log.warning(note);
     if (opts.dryRun)
-        return { status: 'dry-run', verified: false, notes: [`Dry run: the command${verify ? ' and the verify command were' : ' was'} not run.`, ...unguarded] };
+        return { status: 'dry-run', ...namedTarget(opts.target), verified: false, notes: [`Dry run: the command${verify ? ' and the verify command were' : ' was'} not run.`, ...unguarded] };
     // The command gets the runner's environment but not this step's inputs: those include tokens
     // it has no business reading (INPUT_VERCEL-TOKEN, INPUT_GITHUB-TOKEN).
     const env = {};
@@ -30156,10 +30516,14 @@ async function runRollbackCommand(opts, log) {
 }
 async function runWithOutcome(command, verify, outcomeFile, env, opts, log) {
     const deadline = Date.now() + opts.timeoutSeconds * 1000;
-    const code = await runBash('the rollback command', command, opts.timeoutSeconds, env, opts.cwd, log);
-    if (TIMED_OUT.has(code)) {
-        throw new errors/* RollbackKitError */.dp(`The rollback command did not finish within ${opts.timeoutSeconds} s and was stopped.`, 'Raise timeout-seconds, or make the command faster; check what it changed before re-running.');
+    const ran = await runBash('the rollback command', command, opts.timeoutSeconds, env, opts, log);
+    if ('timedOut' in ran) {
+        throw new errors/* RollbackKitError */.dp(`The rollback command did not finish within ${opts.timeoutSeconds} s and was stopped, with everything it had started.`, 'Raise timeout-seconds, or make the command faster; check what it changed before re-running.');
     }
+    if ('stopped' in ran) {
+        throw new errors/* RollbackKitError */.dp('The rollback command was stopped before it finished, with everything it had started.', 'Check what it changed before re-running.');
+    }
+    const code = ran.code;
     if (code !== 0) {
         throw new errors/* RollbackKitError */.dp(`The rollback command exited with status ${code}.`, 'Its output is above; fix the cause and re-run the step.');
     }
@@ -30168,11 +30532,14 @@ async function runWithOutcome(command, verify, outcomeFile, env, opts, log) {
         log.warning(`The rollback command's ${OUTCOME_VARIABLE} file was ignored (${outcome.invalid}): it may hold only the lines status=already-current or status=rolled-back, and to=<id>. The step reports rolled-back.`);
     }
     const said = 'invalid' in outcome ? { status: 'rolled-back' } : outcome;
+    const to = said.to ?? namedTarget(opts.target).to;
+    // Without a release to name, say what is known: what the command was given, and how it can tell.
+    const unnamed = `it did not say which release serves now (it can: to=<id> in $${OUTCOME_VARIABLE})`;
     const notes = said.status === 'already-current'
-        ? [`The rollback command finished (exit 0) and said through ${OUTCOME_VARIABLE} that nothing needed changing: ${said.to ?? opts.target} already serves.`]
-        : [`The rollback command finished (exit 0) for target ${said.to ?? opts.target}.`];
+        ? [`The rollback command finished (exit 0) and said through ${OUTCOME_VARIABLE} that nothing needed changing: ${to ? `${to} already serves` : `what served stays; ${unnamed}`}.`]
+        : [to ? `The rollback command finished (exit 0) for target ${to}.` : `The rollback command finished (exit 0) with ROLLBACK_TARGET=${opts.target}; ${unnamed}.`];
     log.info(notes[0]);
-    const result = { status: said.status, ...(said.to ? { to: said.to } : {}), exitCode: code };
+    const result = { status: said.status, ...(to ? { to } : {}), exitCode: code };
     if (!verify)
         return { ...result, verified: false, notes };
     const left = Math.ceil((deadline - Date.now()) / 1000);
@@ -30180,10 +30547,14 @@ async function runWithOutcome(command, verify, outcomeFile, env, opts, log) {
         throw new errors/* RollbackKitError */.dp(`The rollback command used the whole ${opts.timeoutSeconds} s, so the verify command could not run: the rollback is not confirmed.`, 'Raise timeout-seconds and re-run the step.');
     }
     log.info(`Verify command (limit ${left} s):`);
-    const verifyCode = await runBash('the verify command', verify, left, env, opts.cwd, log);
-    if (TIMED_OUT.has(verifyCode)) {
+    const verified = await runBash('the verify command', verify, left, env, opts, log);
+    if ('stopped' in verified) {
+        throw new errors/* RollbackKitError */.dp('The rollback command finished, but the verify command was stopped before it passed: the rollback is not confirmed.', 'Check the service now, then re-run the step.');
+    }
+    if ('timedOut' in verified) {
         throw new errors/* RollbackKitError */.dp(`The rollback command finished, but the verify command did not pass within the ${opts.timeoutSeconds} s limit and was stopped: the rollback is not confirmed.`, 'Check the service now; raise timeout-seconds if it needs longer to become healthy, then re-run the step.');
     }
+    const verifyCode = verified.code;
     if (verifyCode !== 0) {
         throw new errors/* RollbackKitError */.dp(`The rollback command finished, but the verify command exited with status ${verifyCode}: the rollback is not confirmed.`, 'Its output is above; check the service now, fix the cause and re-run the step.');
     }
@@ -30191,11 +30562,16 @@ async function runWithOutcome(command, verify, outcomeFile, env, opts, log) {
     log.info(notes[1]);
     return { ...result, verified: true, notes };
 }
+/** The target as a release's name, unless it is the keyword `previous`, which names none. */
+function namedTarget(target) {
+    const t = target.trim();
+    return t && t.toLowerCase() !== 'previous' ? { to: t } : {};
+}
 /**
  * Runs `command`; when it fails (a status other than 0, or stopped), its last lines are said again
  * through Log.failedOutput under `what` ("the rollback command"), for a terminal that hid them.
  */
-async function runBash(what, command, seconds, env, cwd, log) {
+async function runBash(what, command, seconds, env, opts, log) {
     const tail = [];
     const line = (raw) => {
         // What the user's script prints is theirs: a database URL or a signed link it echoes holds a
@@ -30208,51 +30584,64 @@ async function runBash(what, command, seconds, env, cwd, log) {
         if (tail.length > OUTPUT_TAIL_LINES)
             tail.shift();
     };
-    const code = await runBashLines(command, seconds, env, cwd, line);
-    if (code !== 0 && tail.length)
+    const ended = await runBashLines(command, seconds, env, opts, line);
+    if (!('code' in ended && ended.code === 0) && tail.length)
         log.failedOutput(`The last ${tail.length === 1 ? 'line' : `${tail.length} lines`} of ${what}'s output:`, tail);
-    return code;
+    return ended;
 }
-async function runBashLines(command, seconds, env, cwd, line) {
+async function runBashLines(command, seconds, env, opts, line) {
     const out = lineBuffer(line);
     const err = lineBuffer(line);
+    let result;
     try {
-        // Loaded here, not with the module: only this provider runs a command.
-        const { exec } = await __nccwpck_require__.e(/* import() */ 260).then(__nccwpck_require__.bind(__nccwpck_require__, 1260));
-        const code = await exec('timeout', [`--kill-after=${KILL_AFTER_SECONDS}`, String(seconds), 'bash', '-eo', 'pipefail', '-c', command], {
-            cwd,
-            env,
-            ignoreReturnCode: true,
-            // Its output reaches the log through our writer, line by line: what a deploy tool prints
-            // (image labels, server messages) must not become a workflow command of this step.
-            silent: true,
-            listeners: { stdout: out.write, stderr: err.write },
+        // Its output reaches the log through our writer, line by line: what a deploy tool prints
+        // (image labels, server messages) must not become a workflow command of this step. The command
+        // gets only this environment (`env`), not ours.
+        result = await (0,core_process/* runProcess */.R3)('bash', ['-eo', 'pipefail', '-c', command], {
+            cwd: opts.cwd,
+            env: onlyThese(env),
+            timeoutMs: seconds * 1000,
+            killGraceMs: KILL_AFTER_MS,
+            signal: opts.signal,
+            onStdout: out.write,
+            onStderr: err.write,
         });
-        out.flush();
-        err.flush();
-        return code;
     }
     catch (error) {
-        throw new errors/* RollbackKitError */.dp(`Could not start the rollback command: ${error.message}.`, 'The runner needs bash and coreutils timeout (Linux runners have both).');
+        throw new errors/* RollbackKitError */.dp(`Could not start the rollback command: ${error.message}.`, 'The runner needs bash (Linux and macOS runners have it).');
     }
+    out.flush();
+    err.flush();
+    if (result.timedOut)
+        return { timedOut: true };
+    if (opts.signal?.aborted)
+        return { stopped: true };
+    // Ended by a signal from elsewhere: the shell's convention, 128 + its number.
+    return { code: result.code ?? 128 + (result.signal ? (external_node_os_namespaceObject.constants.signals[result.signal] ?? 0) : 0) };
 }
 /**
- * Whole lines out of a child's output chunks; the last line is kept even without a newline
- * (@actions/exec's own line listeners drop it).
+ * `env` as the whole environment: runProcess adds to ours, so every variable of ours that `env`
+ * leaves out is unset (INPUT_*, which hold this step's tokens).
+ */
+function onlyThese(env) {
+    // eslint-disable-next-line no-restricted-properties -- naming what the command must not inherit
+    const unset = Object.fromEntries(Object.keys(process.env).filter((k) => !(k in env)).map((k) => [k, undefined]));
+    return { ...unset, ...env };
+}
+/**
+ * Whole lines out of a child's output chunks (already decoded); the last line is kept even without
+ * a newline.
  */
 function lineBuffer(emit) {
-    // A chunk can end inside a multi-byte character: the decoder keeps it for the next one.
-    const decoder = new external_node_string_decoder_namespaceObject.StringDecoder('utf8');
     let pending = '';
     return {
         write(chunk) {
-            const lines = (pending + decoder.write(chunk)).split('\n');
+            const lines = (pending + chunk).split('\n');
             pending = lines.pop() ?? '';
             for (const line of lines)
                 emit(line);
         },
         flush() {
-            pending += decoder.end();
             if (pending)
                 emit(pending);
             pending = '';
@@ -31189,10 +31578,43 @@ function parseReleaseRef(raw, input) {
     throw new errors/* RollbackKitError */.dp(`Input ${input} must be ${input === 'target' ? '"previous", ' : ''}a Fly release version (v12), a release id${input === 'from' ? ', an image reference, a commit SHA or a URL' : ''}; got "${raw}".`, 'Copy it from `fly releases --image`.');
 }
 const imageTag = (image) => (image ? splitImage(image)?.reference.toLowerCase() : undefined);
+/** A tag component that can be a commit SHA: git's shortest abbreviation (7) to a full one. */
+const SHA_PART = /^[0-9a-f]{7,40}$/;
+/**
+ * Whether the image's tag names commit `sha` (lower case, 7 to 40 hex digits). Fly releases record
+ * no commit: teams tag the image with it, whole or abbreviated, alone or joined to a word
+ * (`abc1234f`, `sha-abc1234f`, `main-abc1234f`, `main_abc1234f`, `1.4.0-abc1234f`). A component of
+ * the tag (split at - _ . +) names the commit when one of the two is a prefix of the other, both
+ * being at least 7 hex digits long. A digest (`@sha256:…`) is no tag, and never a commit.
+ */
+function tagNamesCommit(image, sha) {
+    const tag = imageTag(image);
+    if (!tag || tag.includes(':'))
+        return false;
+    return tag.split(/[-_.+]/).some((part) => SHA_PART.test(part) && (sha.startsWith(part) || part.startsWith(sha)));
+}
 const matches = (ref, r) => (ref.kind === 'version' && r.version === ref.version) ||
     (ref.kind === 'id' && r.id === ref.id) ||
     (ref.kind === 'image' && r.imageRef === ref.image) ||
-    (ref.kind === 'sha' && (r.id === ref.raw || imageTag(r.imageRef) === ref.sha));
+    (ref.kind === 'sha' && (r.id === ref.raw || tagNamesCommit(r.imageRef, ref.sha)));
+/**
+ * The release `from` names. A commit SHA may name several releases: the same image deployed again
+ * (one image, so one answer: the newest), or images of different commits that share the prefix
+ * given, or different images of the one commit. The last two are refused, naming them: a guess
+ * could end the run as "nothing to do" while the bad image serves, or move the wrong machines.
+ */
+function fromRelease(ref, all, app, raw) {
+    const found = all.filter((r) => matches(ref, r));
+    const images = [...new Set(found.map((r) => r.imageRef))];
+    if (ref.kind === 'sha' && images.length > 1) {
+        const listed = images.map((image) => {
+            const rs = found.filter((r) => r.imageRef === image).map((r) => `v${r.version}`);
+            return `${rs.join(', ')} (image ${image ?? 'none recorded'})`;
+        });
+        throw new errors/* RollbackKitError */.dp(`from (${raw}) names more than one image of app ${app}: releases ${listed.join('; ')} all have image tags that name commit ${ref.sha}. Nothing was changed.`, 'Give from as the bad release itself: its version (v12) or its image, from `fly releases --image`; or a longer commit SHA that only one of those tags names.');
+    }
+    return found[0];
+}
 const info = (r, image) => ({ id: r?.id, version: r?.version, image: r?.imageRef ?? image });
 /** Why an older release cannot be what "previous" means, or undefined when it can. `rolledBack`: images an earlier rollback moved off. */
 function skipReason(r, current, rolledBack = new Set()) {
@@ -31281,12 +31703,12 @@ async function promoteOnFly(opts, log) {
     // The image from names, when it names a release (or an image) at all: proven, unlike a URL or an unmatched SHA.
     let fromImage;
     if (fromRef) {
-        const from = all.find((r) => matches(fromRef, r));
+        const from = fromRelease(fromRef, all, app, opts.from.trim());
         fromImage = fromRef.kind === 'image' ? fromRef.image : from?.imageRef;
         if (fromRef.kind === 'url')
             warnUnproven(log, opts.from, 'is a URL, which names a Fly app, not one of its releases');
         else if (fromRef.kind === 'sha' && !fromImage)
-            warnUnproven(log, opts.from, `is a commit, and no release of app ${app} has an image tagged with it (Fly releases record no commit; deploy with --image-label <sha> to name them so)`);
+            warnUnproven(log, opts.from, `is a commit, and no release of app ${app} has an image tag that names it (Fly releases record no commit; deploy with --image-label <sha>, or a tag such as sha-<sha> or <branch>-<sha>, to name them so)`);
         else if (!fromImage)
             throw new errors/* RollbackKitError */.dp(`Release ${opts.from} (input from) is not among the ${all.length} releases of app ${app}.`, 'Check the from input: a release version (v12), id or image.');
         if (fromImage && !machines.some((m) => m.image === fromImage)) {
@@ -33312,7 +33734,7 @@ function vercelError(err, ctx) {
  * each newer deployment was passed over (the dry-run plan prints it).
  */
 
-const SHAPES = '"previous", "last-verified", a deployment id (dpl_…), a deployment URL (https://…vercel.app) or a commit SHA (7 to 40 hex characters)';
+const target_SHAPES = '"previous", "last-verified", a deployment id (dpl_…), a deployment URL (https://…vercel.app) or a commit SHA (7 to 40 hex characters)';
 function parseDeploymentRef(raw, inputName) {
     const value = raw.trim();
     if (inputName === 'target' && value.toLowerCase() === 'previous')
@@ -33337,7 +33759,7 @@ function parseDeploymentRef(raw, inputName) {
     else if (hostLike.test(value)) {
         return { kind: 'url', host: value.toLowerCase() };
     }
-    const shapes = inputName === 'target' ? SHAPES : SHAPES.replace('"previous", "last-verified", ', '');
+    const shapes = inputName === 'target' ? target_SHAPES : target_SHAPES.replace('"previous", "last-verified", ', '');
     throw new errors/* RollbackKitError */.dp(`Input ${inputName} must be ${shapes}; got "${raw}".`, `Copy the id or URL from the Vercel dashboard, or leave ${inputName} ${inputName === 'target' ? 'as previous' : 'empty'}.`);
 }
 function describeRef(ref) {
@@ -34165,8 +34587,9 @@ async function promotePrevious(request, log) {
             };
         }
         case 'command': {
-            const result = await runRollbackCommand({ ...common, command: request.command ?? '', verifyCommand: request.verifyCommand, cwd: request.cwd, baseEnv: request.baseEnv }, log);
-            return { status: result.status, from: { id: common.from }, to: { id: result.to ?? common.target }, autoAssignDisabled: false, frozen: NOTHING_FROZEN.command, notes: result.notes, skipped: [] };
+            const result = await runRollbackCommand({ ...common, command: request.command ?? '', verifyCommand: request.verifyCommand, cwd: request.cwd, baseEnv: request.baseEnv, signal: request.signal }, log);
+            // `to` only when known: "previous" names no release, and "Rolled back to previous" says nothing.
+            return { status: result.status, from: { id: common.from }, to: result.to ? { id: result.to } : {}, autoAssignDisabled: false, frozen: NOTHING_FROZEN.command, notes: result.notes, skipped: [] };
         }
     }
 }
@@ -35288,7 +35711,10 @@ function hasUrlPassword(value) {
     }
     return false;
 }
-/** Every string (or number) under a secret-named key, and every secret-looking string anywhere. */
+/**
+ * Every string (or number) under a secret-named key, and every secret-looking string anywhere, with
+ * the text found (a value, or a key that is one), so that messages about anything else can leave it out.
+ */
 function findSecretValues(root) {
     const found = [];
     const walk = (value, path, underSecretKey) => {
@@ -35300,7 +35726,7 @@ function findSecretValues(root) {
                 // A pasted token can land as a key, too; its place is then named by its parent alone.
                 const keyKind = secretKind(k);
                 if (keyKind)
-                    found.push({ path: [...path, '(a key)'], kind: keyKind });
+                    found.push({ path: [...path, '(a key)'], kind: keyKind, text: k });
                 else
                     walk(v, [...path, k], underSecretKey || SECRET_KEY.test(k));
             }
@@ -35309,7 +35735,7 @@ function findSecretValues(root) {
             const text = String(value);
             const kind = secretKind(text) ?? (underSecretKey && text.trim() ? 'a secret (its key names one)' : undefined);
             if (kind)
-                found.push({ path, kind });
+                found.push({ path, kind, text });
         }
     };
     walk(root, [], false);
@@ -35404,7 +35830,7 @@ const DATABASE_FIELDS = {
 };
 const VERIFY_FIELDS = {
     'base-url': { type: 'url' },
-    checks: STRING,
+    checks: { type: 'spec' },
     'checks-file': STRING,
     attempts: plan_file_int(1, 100),
     'interval-seconds': plan_file_num(0, 3600),
@@ -35461,10 +35887,13 @@ class Reader {
             return undefined;
         switch (kind.type) {
             case 'string':
+            case 'spec':
             case 'url':
             case 'version': {
                 if (typeof value !== 'string' && !(kind.type === 'version' && typeof value === 'number' && Number.isInteger(value))) {
-                    this.problem(path, `must be ${kind.type === 'url' ? 'a URL' : 'text'}`);
+                    this.problem(path, kind.type === 'spec'
+                        ? 'must be text, the smoke checks as smoke-test takes them: write "checks: |" and the list indented under it, or put the list in a file and name it in checks-file'
+                        : `must be ${kind.type === 'url' ? 'a URL' : 'text'}`);
                     return undefined;
                 }
                 const text = String(value).trim();
@@ -35525,19 +35954,20 @@ function parsePlanFile(text, source = PLAN_FILE) {
     }
     const { doc, lines: lineCounter, value: root } = yaml;
     const reader = new Reader((path, keyOf) => locate(doc, lineCounter, path, keyOf), (path, value) => writtenNumber(doc, path, value));
-    // Secrets first, and alone: a value that looks like one is never echoed, and nothing else about
-    // the file matters until it is out of the repository.
+    // Secrets first: a value that looks like one is named by its place, never echoed. The rest of
+    // the file is still read, so every other mistake is reported at once, with the secrets' text
+    // taken out of those messages too (a key that is a token is named in an unknown-field problem).
     const secrets = findSecretValues(root);
-    if (secrets.length) {
-        for (const s of secrets) {
-            reader.problem(s.path, `looks like ${s.kind}. Secrets never go in the rollback plan (it is committed); ${SECRETS_GO}, and rotate this one: it is in your git history`);
-        }
-        throw new PlanError(sortProblems(reader.problems), source);
+    for (const s of secrets) {
+        reader.problem(s.path, `looks like ${s.kind}. Secrets never go in the rollback plan (it is committed); ${SECRETS_GO}, and rotate this one: it is in your git history`);
     }
+    // Messages never quote a text value; a key, or a number's digits, they may. Shorter texts would cut ordinary words.
+    const secretTexts = secrets.map((s) => s.text.trim()).filter((t) => t.length >= 4).sort((a, b) => b.length - a.length);
+    const withoutSecrets = (problems) => problems.map((p) => ({ ...p, place: hide(p.place, secretTexts), message: hide(p.message, secretTexts) }));
     if (root === null || root === undefined)
         throw new PlanError([{ line: 1, place: '(top level)', message: 'the file is empty; it needs at least components or database' }], source);
     if (!isObject(root))
-        throw new PlanError([{ line: 1, place: '(top level)', message: 'must be a mapping with components, database, verify, …' }], source);
+        throw new PlanError([...reader.problems, { line: 1, place: '(top level)', message: 'must be a mapping with components, database, verify, …' }], source);
     for (const key of Object.keys(root))
         if (!TOP_FIELDS.includes(key))
             reader.problem([], `unknown top-level field; known fields: ${TOP_FIELDS.join(', ')}`, key);
@@ -35555,7 +35985,7 @@ function parsePlanFile(text, source = PLAN_FILE) {
     if (!components.length && !database)
         reader.problem([], 'the plan names no components and no database, so there is nothing to roll back');
     if (reader.problems.length)
-        throw new PlanError(sortProblems(reader.problems), source);
+        throw new PlanError(sortProblems(withoutSecrets(reader.problems)), source);
     return {
         source,
         environment: plan_file_str(top, 'environment') ?? 'production',
@@ -35565,6 +35995,13 @@ function parsePlanFile(text, source = PLAN_FILE) {
         verify,
         labels: incident.get('labels') ?? ['incident', 'rollback'],
     };
+}
+/** `text` with every one of `secrets` (longest first) cut out. */
+function hide(text, secrets) {
+    let out = text;
+    for (const secret of secrets)
+        out = out.split(secret).join('***');
+    return out;
 }
 function sortProblems(problems) {
     return [...problems].sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
@@ -35884,6 +36321,12 @@ const cliWording = wordingFor(Object.keys(FLAGS));
 /** Wrong flags, a missing required value, a refusal without --yes: exit 2 with the usage line. */
 class UsageError extends errors/* RollbackKitError */.dp {
 }
+/**
+ * The exit code of a command stopped by a signal and not done: 128 + the signal's number, as a shell
+ * reports a command it interrupted, so a script can tell "someone stopped it" (do not retry) from
+ * "it failed" (1); both are non-zero for `set -e`. The error line still says what the stop did.
+ */
+const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143 };
 /** How long a confirmation prompt waits for a person before it refuses (every wait is bounded). */
 const CONFIRM_TIMEOUT_MS = 5 * 60_000;
 class Cli {
@@ -35895,6 +36338,8 @@ class Cli {
     term;
     /** Set by `begin()`: from then on a failure is the command's (exit 1), before it the usage's (exit 2). */
     started = false;
+    /** The signal that stopped the command's work (stoppable.ts, the sandbox's cleanup), if one did. */
+    stoppedBy;
     constructor(command, flags, host, options) {
         this.command = command;
         this.flags = flags;
@@ -36024,6 +36469,7 @@ async function stoppable(cli, work) {
         throw stop_signals_stoppedFailure(`rollback-kit ${cli.command}`, stop.received(), settled, STOP_GRACE_MS) ?? settled.err;
     }
     finally {
+        cli.stoppedBy ??= stop.received();
         stop.dispose();
     }
 }
@@ -36084,7 +36530,7 @@ const snapshot = {
         cli.term.started(`snapshot of ${describeTarget(request.target)}`);
         const result = await stoppable(cli, (signal) => takeSnapshot({ ...request, signal }, cli.log));
         cli.term.stopSpinner();
-        cli.term.say(`Verified snapshot of ${describeTarget(request.target)} in ${terminal_seconds(result.durationMs)}: ${result.path} (${formatBytes(result.sizeBytes)}, sha256 ${result.sha256})`);
+        cli.term.say(`Verified snapshot of ${describeTarget(request.target)} in ${duration_formatDuration(result.durationMs)}: ${result.path} (${formatBytes(result.sizeBytes)}, sha256 ${result.sha256})`);
         const exports = result.manifest.exports;
         if (exports && result.exportsDir) {
             const rows = exports.tables.reduce((sum, t) => sum + t.rows, 0);
@@ -36134,7 +36580,7 @@ const database_restore = {
         cli.term.started(`restore of ${where}`);
         const result = await stoppable(cli, (signal) => restoreSnapshot({ ...request, signal }, cli.log));
         cli.term.stopSpinner();
-        cli.term.say(`Restored ${result.tablesRestored} table(s) into ${where} in ${terminal_seconds(result.durationMs)}: every table’s row count matches the snapshot.`);
+        cli.term.say(`Restored ${result.tablesRestored} table(s) into ${where} in ${duration_formatDuration(result.durationMs)}: every table’s row count matches the snapshot.`);
         if (result.preRestoreSnapshotPath)
             cli.term.say(`The state before the restore is kept in ${result.preRestoreSnapshotPath}.`);
         return { ok: true, status: 'restored', ...result };
@@ -36184,7 +36630,7 @@ const down = {
         else if (result.status === 'nothing-to-do')
             t.say(`Nothing to do: none of the selected migrations is applied on ${result.target}.`);
         else
-            t.say(`Reverted ${result.reverted.map((r) => r.file).join(', ')} on ${result.target} in ${terminal_seconds(result.durationMs)}; ${result.stillApplied.length} still applied.`);
+            t.say(`Reverted ${result.reverted.map((r) => r.file).join(', ')} on ${result.target} in ${duration_formatDuration(result.durationMs)}; ${result.stillApplied.length} still applied.`);
         return { ok: true, status: result.status, reverted: result.reverted.map((r) => r.version), plan: result.plan, stillApplied: result.stillApplied, durationMs: result.durationMs };
     },
 };
@@ -37649,6 +38095,34 @@ async function writeLedgerUnderLock(session, target, row, lockTimeoutSeconds, lo
         throw await boundsError(session, bounds, err);
     }
 }
+/**
+ * After this incident's 'done' write, on the whole-rollback lock's session: the rows of earlier
+ * incidents' down-migration plans that runs left 'started' when they stopped, and that this run's
+ * revert finished (none of their migrations is among `applied` any more), are marked superseded
+ * (migrations/ledger.ts supersedeSql): a new workflow run is a new incident key, and nothing else
+ * would ever close them. Returns their keys. Bookkeeping only, bounded as the other ledger queries
+ * are: a failure is a warning, and the rows stay as they were.
+ */
+async function supersedeUnderLock(session, target, incidentKey, applied, lockTimeoutSeconds, log) {
+    const bounds = { lockTimeoutSeconds, deadline: LOCK_SESSION_DEADLINE, what: `Closing earlier incidents' unfinished rows of the rollback ledger (rollback_kit.rollbacks) of ${describeTarget(target)}`, log, left: NOTHING_CHANGED };
+    try {
+        await session.query(`BEGIN; ${localBounds(bounds)}`);
+        const { rows } = await session.query(supersedeSql(incidentKey, DOWN_MIGRATIONS, { applied, returning: true }));
+        await session.query('COMMIT');
+        const keys = rows.map((r) => r.incident_key).sort();
+        if (keys.length)
+            log.info(`The rollback ledger's rows of ${keys.map((k) => `incident ${k}`).join(', ')} said started, from runs that stopped before finishing; this run reverted what was left of their plans, so they are marked superseded (by incident ${incidentKey}), not in progress.`);
+        return keys;
+    }
+    catch (err) {
+        if (!(err instanceof QueryDeadlineExceeded))
+            await session.query('ROLLBACK').catch(() => undefined);
+        const named = err instanceof QueryDeadlineExceeded ? undefined : await boundsError(session, bounds, err);
+        const said = named instanceof errors/* RollbackKitError */.dp ? named.message : `${bounds.what} stopped: ${err instanceof Error ? err.message : String(err)}.`;
+        log.warning(`${said} Those rows still say started; a later run for each finds nothing left of its plan.`);
+        return [];
+    }
+}
 /** The ledger row, read with its waits bounded (LedgerBounds); an answer that never comes ends it too, nothing changed. */
 async function readLedgerBounded(session, incidentKey, lockTimeoutSeconds, log, what, deadline) {
     const bounds = { lockTimeoutSeconds, deadline, what, log, left: NOTHING_CHANGED };
@@ -37780,7 +38254,7 @@ async function unlockRollback(session) {
 }
 /** The plan an earlier run for this incident wrote down and did not finish, which this run finishes. */
 function unfinishedPlan(row) {
-    if (!row || row.method !== DOWN_MIGRATIONS || row.status === 'done' || row.planned.length === 0)
+    if (!row || row.method !== DOWN_MIGRATIONS || isClosed(row) || row.planned.length === 0)
         return undefined;
     return { planned: row.planned, kept: row.kept ?? [], keepVersion: row.keepVersion };
 }
@@ -38177,6 +38651,7 @@ async function verifyWithChecks(checks, v, database, log) {
 
 
 
+
 /** The shortest wait of a second run for the first to finish the database (the budgets may be smaller). */
 const MIN_LOCK_WAIT_SECONDS = 30;
 /** The wait for another rollback of the database: what its snapshot and database phases may take together. */
@@ -38232,7 +38707,7 @@ async function rollbackPhases(request, deps, log, heartbeat) {
     const redact = (err) => log.redact((0,errors/* errorLine */.BP)(err));
     let told = false;
     const finished = async (entry) => {
-        log.info(`[${entry.phase}${entry.component ? ` ${entry.component}` : ''}] ${entry.status} in ${(entry['duration-ms'] / 1000).toFixed(1)} s (budget ${Math.round(entry['budget-ms'] / 1000)} s): ${entry.detail}`);
+        log.info(`[${entry.phase}${entry.component ? ` ${entry.component}` : ''}] ${entry.status} in ${duration_formatDuration(entry['duration-ms'])} (budget ${duration_formatDuration(entry['budget-ms'])}): ${entry.detail}`);
         // People hear of phases only once they were told a rollback started (never in a dry run).
         if (told)
             await notify({ kind: 'phase', entry });
@@ -38304,11 +38779,19 @@ async function rollbackPhases(request, deps, log, heartbeat) {
             const db = plan.database;
             const target = request.database;
             ledger = await readLedgerAtPlan(target, record.incidentKey, db.lockTimeoutSeconds, log);
-            record.database = { method: db.method, planned: ledger?.status === 'done' ? ledger.planned : [], reverted: ledger?.status === 'done' ? ledger.reverted : [], status: 'planned' };
+            // A row another incident's run superseded is finished as a done one is (its work was done for it).
+            const closed = isClosed(ledger) ? ledger : undefined;
+            record.database = { method: db.method, planned: [], reverted: [], status: 'planned' };
             const earlier = unfinishedPlan(ledger);
-            if (ledger?.status === 'done') {
-                if (ledger.method === DOWN_MIGRATIONS && ledger.planned.length)
-                    await refuseAppliedAgain(ledger.planned, ledger.kept ?? [], record.incidentKey, request, log);
+            if (closed) {
+                if (closed.status === 'superseded')
+                    log.info(`Incident ${record.incidentKey}: ${SUPERSEDED_ROW}; nothing is left to do.`);
+                // Refused before the earlier run's work is taken as this run's: its migrations are applied
+                // again, so "reverted" would tell the reader to remove migrations that are back in place.
+                if (closed.method === DOWN_MIGRATIONS && closed.planned.length)
+                    await refuseAppliedAgain(closed.planned, closed.kept ?? [], record.incidentKey, request, log);
+                record.database.planned = closed.planned;
+                record.database.reverted = closed.reverted;
                 record.database.status = 'nothing-to-do';
                 // Nothing left to restore: what the preview would refuse no longer matters.
                 await previewing?.catch(() => undefined);
@@ -38359,7 +38842,7 @@ async function rollbackPhases(request, deps, log, heartbeat) {
             }
         }
         const parts = [
-            ...record.components.map((c) => `${c.name}: ${c.status === 'already-current' ? `already current${c.unfinished ? `, still to ${c.unfinished}` : ''}` : `${c.from?.id ?? c.from?.commitSha ?? 'what serves now'} → ${c.to?.id ?? c.to?.commitSha ?? '?'}`}`),
+            ...record.components.map((c) => `${c.name}: ${c.status === 'already-current' ? `already current${c.unfinished ? `, still to ${c.unfinished}` : ''}` : `${c.from?.id ?? c.from?.commitSha ?? 'what serves now'} → ${c.to?.id ?? c.to?.commitSha ?? 'the previous deployment'}`}`),
             ...(record.database ? [`database: ${databasePlanText(record.database)}`] : []),
             ...(checks ? [`verify: ${checks.length} check(s)`] : []),
             ...(record.skippedChecks ? [`SQL checks not run (no database-url): ${record.skippedChecks.join(', ')}`] : []),
@@ -38406,7 +38889,14 @@ async function rollbackPhases(request, deps, log, heartbeat) {
         // The cascade guard says why in its own words (the workflows look for them in the timeline).
         const notAgain = guardNote(record);
         for (const phase of ['notify-start', 'app', 'snapshot', 'database', 'environment', 'verify']) {
-            timeline.skip(phase, !notAgain ? 'an earlier run already rolled this back; nothing to do' : phase === 'app' ? notAgain : 'not rolled back again (the app row says why)');
+            const superseded = phase === 'database' && ledger?.status === 'superseded';
+            timeline.skip(phase, superseded
+                ? `${SUPERSEDED_ROW}; nothing to do`
+                : !notAgain
+                    ? 'an earlier run already rolled this back; nothing to do'
+                    : phase === 'app'
+                        ? notAgain
+                        : 'not rolled back again (the app row says why)');
         }
         record.nextSteps.push(notAgain ?? 'An earlier run already did this rollback; nothing was changed. If production is still broken, look at what the earlier run reported.');
         return await closeOut(record, timeline, notify, deps, finish);
@@ -38415,7 +38905,7 @@ async function rollbackPhases(request, deps, log, heartbeat) {
     if (verifyOnly) {
         record.status = 'rolled-back'; // provisional, as below
         told = true;
-        timeline.skip('notify-start', 'an earlier job of this rollback told the team');
+        timeline.skip('notify-start', verifyOnlyStartNote(request.earlierTimeline, deps.notify !== undefined));
         // What an earlier job of this rollback failed to do stays failed, whatever the checks now say.
         // An earlier failed verify does not: this job's verify, of the end state, supersedes it.
         const failedEarlier = standingFailures(request.earlierTimeline).find((e) => e.phase !== 'verify');
@@ -38486,9 +38976,11 @@ async function rollbackPhases(request, deps, log, heartbeat) {
         timeline.skip('snapshot', 'nothing to change in the database');
         const why = ledger?.status === 'done'
             ? 'an earlier run already rolled the database back for this incident'
-            : downPlan && db.reverted.length
-                ? `an earlier run for this incident reverted its whole plan (${db.reverted.join(', ')})`
-                : 'none of the selected migrations is applied';
+            : ledger?.status === 'superseded'
+                ? SUPERSEDED_ROW
+                : downPlan && db.reverted.length
+                    ? `an earlier run for this incident reverted its whole plan (${db.reverted.join(', ')})`
+                    : 'none of the selected migrations is applied';
         await finished(timeline.start('database').end('nothing-to-do', why));
     }
     else if (hasFailed()) {
@@ -38651,6 +39143,20 @@ async function closeOut(record, timeline, notify, deps, finish) {
     endNotice(nt, await notify({ kind: 'end' }), 'told the team how it ended');
     return finish();
 }
+/**
+ * Why a verify-only job sends no start message, in words true of what the earlier jobs did: the
+ * split workflow's app job told the team, but a verify job run on its own had no earlier job.
+ */
+function verifyOnlyStartNote(earlier, hasWebhook) {
+    const told = [...earlier].reverse().find((e) => e.phase === 'notify-start');
+    if (told?.status === 'ok')
+        return 'an earlier job of this rollback told the team';
+    if (told)
+        return `not sent again: an earlier job of this rollback had it ${told.status} (${told.detail.replace(/\.$/, '')})`;
+    if (!hasWebhook)
+        return 'no webhook configured';
+    return 'scope verify changes nothing, so it sends no start message (no earlier job of this rollback is known to this one); the end message says what it found';
+}
 /** A notify phase's row: ok only when a message went out; no webhook is skipped, a failed send a warning. */
 function endNotice(t, sent, told) {
     if (sent === undefined)
@@ -38702,7 +39208,7 @@ function promoteRequest(c, request, dryRun) {
         case 'git-revert':
             return { ...common, provider: 'git-revert', githubToken: request.secrets.githubToken, repoDir: request.workspace, repository: request.github.repository, apiUrl: request.github.apiUrl, baseBranch: request.github.baseBranch };
         case 'command':
-            return { ...common, provider: 'command', command: c.command, verifyCommand: c.verifyCommand, cwd: request.workspace, baseEnv: request.commandEnv };
+            return { ...common, provider: 'command', command: c.command, verifyCommand: c.verifyCommand, cwd: request.workspace, baseEnv: request.commandEnv, signal: request.signal };
     }
 }
 /**
@@ -38848,10 +39354,10 @@ function databasePlanText(db) {
 async function whatIsLeft(session, request, record, plannedHere, log) {
     const dbRecord = record.database;
     const row = await readLedgerUnderLock(session, request.database, record.incidentKey, request.plan.database.lockTimeoutSeconds, log);
-    if (row?.status === 'done') {
+    if (row && isClosed(row)) {
         dbRecord.planned = row.planned;
         dbRecord.reverted = row.reverted;
-        return { done: 'another run already rolled the database back for this incident' };
+        return { done: row.status === 'superseded' ? SUPERSEDED_ROW : 'another run already rolled the database back for this incident' };
     }
     if (request.plan.database.method === 'restore')
         return {};
@@ -38865,6 +39371,8 @@ async function whatIsLeft(session, request, record, plannedHere, log) {
     dbRecord.reverted = revertedOfPlan(plan.planned, dry.plan);
     return { done: `none of the planned migrations (${plan.planned.join(', ')}) is applied any more: another run reverted them after this one planned` };
 }
+/** A row another incident's run closed (migrations/ledger.ts supersedeSql), as a run for its key says it. */
+const SUPERSEDED_ROW = "this incident's run stopped before finishing, and the whole rollback of another incident finished its work since (its row in rollback_kit.rollbacks says superseded)";
 /** The 'done' write stopped after the revert: the plan is done all the same. */
 const DONE_NOT_WRITTEN = {
     state: "The plan's migrations were reverted (the tracking table shows it); this incident's row in rollback_kit.rollbacks still says started, and a later run for it finds nothing left to do.",
@@ -38905,8 +39413,13 @@ onRestoreSnapshot) {
         // Lost as the last migration ran: the plan is done; the row, on the lost session, stays 'started'.
         // The session's end may be heard only when the 'done' write fails on it: the same case, not a
         // failure (which way it went was a race between the two sessions).
+        /** Whether the 'done' row was written: a table held by another session is not waited for twice (supersedeUnderLock below). */
+        let doneWritten = false;
         const lostAfterPlan = lock.lost() ||
-            (await writeLedgerUnderLock(session, request.database, entry(dbRecord.reverted, 'done'), db.lockTimeoutSeconds, log, DONE_NOT_WRITTEN).then(() => false, (err) => {
+            (await writeLedgerUnderLock(session, request.database, entry(dbRecord.reverted, 'done'), db.lockTimeoutSeconds, log, DONE_NOT_WRITTEN).then(() => {
+                doneWritten = true;
+                return false;
+            }, (err) => {
                 // A session holding the ledger table: the plan is done all the same, and a later run for this
                 // incident reads from the tracking table that nothing is left (the row is never trusted).
                 if (err instanceof errors/* RollbackKitError */.dp && err.blocked) {
@@ -38919,12 +39432,15 @@ onRestoreSnapshot) {
             }));
         if (lostAfterPlan)
             log.warning(LOCK_LOST_AFTER_PLAN);
+        // Earlier incidents' plans this revert finished, left 'started' by runs that stopped: closed now.
+        const superseded = lostAfterPlan || !doneWritten ? [] : await supersedeUnderLock(session, request.database, record.incidentKey, result.stillApplied.map((m) => m.version), db.lockTimeoutSeconds, log);
         const now = result.reverted.map((r) => r.version);
         const before = dbRecord.reverted.filter((v) => !now.includes(v));
         const earlier = before.length ? `${before.join(', ')} ${before.length === 1 ? 'was' : 'were'} reverted by an earlier run for this incident` : '';
+        const closed = superseded.length ? `; the unfinished ledger row${superseded.length === 1 ? '' : 's'} of ${superseded.join(', ')} marked superseded (this revert finished ${superseded.length === 1 ? 'its plan' : 'their plans'})` : '';
         if (result.status === 'nothing-to-do')
-            return { status: 'nothing-to-do', detail: earlier ? `nothing left of the plan: ${earlier}` : 'none of the planned migrations is applied any more' };
-        return { status: 'reverted', detail: `reverted ${now.join(', ')}${earlier ? ` (${earlier})` : ''}; ${result.stillApplied.length} still applied` };
+            return { status: 'nothing-to-do', detail: `${earlier ? `nothing left of the plan: ${earlier}` : 'none of the planned migrations is applied any more'}${closed}` };
+        return { status: 'reverted', detail: `reverted ${now.join(', ')}${earlier ? ` (${earlier})` : ''}; ${result.stillApplied.length} still applied${closed}` };
     }
     catch (err) {
         if (err instanceof RevertFailed) {
@@ -39232,7 +39748,7 @@ async function readiness(request, components, record, log) {
             }
             else {
                 const skipped = o.skipped.length ? `; ${o.skipped.length} newer deployment(s) passed over` : '';
-                add({ check: 'target', component: c.name, status: 'ok', detail: `${label(rec.original, 'what serves now')} can go back to ${label(rec.previous)} (eligible${skipped})` });
+                add({ check: 'target', component: c.name, status: 'ok', detail: `${label(rec.original, 'what serves now')} can go back to ${label(rec.previous, 'the previous deployment')} (eligible${skipped})` });
             }
             return o;
         }
@@ -39434,6 +39950,13 @@ const MIN_DRILL_BUDGET_MINUTES = 0.001;
  * wayBackMs is only the readiness checks'). Said so in the same words on the command line and in the summary.
  */
 const UNTRIED_WAY_BACK = 'Drill failed in readiness: the way back was not tried, and nothing was changed.';
+/** How a readiness failure begins, first among the failures: every drill report since the first says it so. */
+const BROKEN_WAY_BACK = 'The way back is broken: ';
+/** One drill's row of the trend, as the drill issue keeps it. */
+function trendRow(record) {
+    const row = { at: record.startedAt, status: record.status, wayBackMs: record.wayBackMs, forwardMs: record.forwardMs, totalMs: record.durationMs, budgetMs: record.wayBackBudgetMs };
+    return record.status === 'failed' && record.failedPhase === 'readiness' ? { ...row, untried: true } : row;
+}
 /** The drill's phase budgets: the rollback's, scaled by budget-minutes the same way. */
 function drillBudgets(budgetMinutes) {
     const b = budgets(budgetMinutes);
@@ -39480,7 +40003,7 @@ async function runDrill(request, deps, log) {
     record.timeline = timeline.entries;
     const redact = (err) => log.redact((0,errors/* errorLine */.BP)(err));
     const finished = (entry) => {
-        log.info(`[drill ${entry.phase}${entry.component ? ` ${entry.component}` : ''}] ${entry.status} in ${(entry['duration-ms'] / 1000).toFixed(1)} s (budget ${markdown_formatDuration(entry['budget-ms'])}): ${entry.detail}`);
+        log.info(`[drill ${entry.phase}${entry.component ? ` ${entry.component}` : ''}] ${entry.status} in ${duration_formatDuration(entry['duration-ms'])} (budget ${duration_formatDuration(entry['budget-ms'])}): ${entry.detail}`);
     };
     const fail = (phase, why) => {
         record.failedPhase ??= phase;
@@ -39492,7 +40015,7 @@ async function runDrill(request, deps, log) {
     const readyFailed = record.readiness.filter((r) => r.status === 'failed');
     finished(rt.end(readyFailed.length ? 'failed' : request.dryRun ? 'dry-run' : 'ok', readinessLine(record.readiness)));
     if (readyFailed.length) {
-        fail('readiness', `The way back is broken: ${readyFailed.map((r) => `${r.component ? `${r.component} ` : ''}${r.check}: ${r.detail}`).join('; ')}`);
+        fail('readiness', `${BROKEN_WAY_BACK}${readyFailed.map((r) => `${r.component ? `${r.component} ` : ''}${r.check}: ${r.detail}`).join('; ')}`);
         for (const phase of ['snapshot', 'back', 'verify-back', 'forward', 'verify-forward'])
             timeline.skip(phase, 'readiness failed: nothing was changed');
         record.nextSteps.push('Nothing was changed. Fix what the readiness checks say: in an incident, this rollback would have failed the same way.');
@@ -39548,7 +40071,7 @@ async function runDrill(request, deps, log) {
                 throw queued;
             if (changedProduction(outcome.status)) {
                 wentBack.push(i);
-                finished(t.end('ok', `${label(rec.original, 'what serves now')} → ${label(rec.previous)}: ${log.redact(outcome.notes[0] ?? outcome.status)}`));
+                finished(t.end('ok', `${label(rec.original, 'what serves now')} → ${label(rec.previous, 'the previous deployment')}: ${log.redact(outcome.notes[0] ?? outcome.status)}`));
             }
             else {
                 // Readiness resolved a target, so "nothing to do" now means someone changed staging meanwhile.
@@ -39597,14 +40120,14 @@ async function runDrill(request, deps, log) {
                 throw queued;
             if (!changedProduction(outcome.status))
                 throw new errors/* RollbackKitError */.dp(`did not roll forward (${outcome.status}): ${outcome.notes[0] ?? ''}`);
-            finished(t.end('ok', `${label(rec.previous)} → ${label(ref(outcome.to))}: ${log.redact(outcome.notes[0] ?? outcome.status)}`));
+            finished(t.end('ok', `${label(rec.previous, 'the previous deployment')} → ${label(ref(outcome.to), 'the original deployment')}: ${log.redact(outcome.notes[0] ?? outcome.status)}`));
         }
         catch (err) {
             rec.forward = 'failed';
             rec.error = redact(err);
             finished(t.end('failed', rec.error));
             fail('forward', `${c.name} did not roll forward to ${original ?? 'the deployment it started on'}: ${rec.error}`);
-            record.nextSteps.push(`${c.name} is left on ${label(rec.previous)}: promote ${original ?? 'the deployment it served before the drill'} back by hand.`);
+            record.nextSteps.push(`${c.name} is left on ${label(rec.previous, 'the previous deployment')}: promote ${original ?? 'the deployment it served before the drill'} back by hand.`);
         }
     }));
     /**
@@ -39737,7 +40260,7 @@ function readinessLine(checks) {
     return `${failed.length ? `${failed.length} of ${checks.length} checks failed` : `${checks.length} checks, none failed`} (${parts.join(', ')})`;
 }
 /** A duration in the words every report gives it (formatDuration): "7 min 30 s" here and in the summary, never "450.0 s". */
-const drill_seconds = markdown_formatDuration;
+const drill_seconds = duration_formatDuration;
 
 ;// CONCATENATED MODULE: ./.build/pipeline/plan-inputs.js
 
@@ -40018,6 +40541,7 @@ async function readDrillPlan(inputs, workspace, opts) {
 
 
 
+
 /** How a pre-restore snapshot at `path` is kept before any upload: under RUNNER_TEMP, it goes when the job ends. */
 function keptSnapshot(path, runnerTemp) {
     if (!isInside(path, runnerTemp))
@@ -40101,6 +40625,7 @@ function preRestoreSnapshotDetails(k) {
 }
 
 ;// CONCATENATED MODULE: ./.build/report/rollback-summary.js
+
 
 
 
@@ -40214,10 +40739,10 @@ function timeText(iso, withDate = false) {
 /** "2 min 3 s of 15 min 0 s budget (within budget)". */
 function budgetText(durationMs, budgetMs) {
     if (!budgetMs)
-        return markdown_formatDuration(durationMs);
+        return duration_formatDuration(durationMs);
     const over = durationMs - budgetMs;
-    const verdict = over > 0 ? `over budget by ${markdown_formatDuration(over)}` : 'within budget';
-    return `${markdown_formatDuration(durationMs)} of ${markdown_formatDuration(budgetMs)} budget (${verdict})`;
+    const verdict = over > 0 ? `over budget by ${duration_formatDuration(over)}` : 'within budget';
+    return `${duration_formatDuration(durationMs)} of ${duration_formatDuration(budgetMs)} budget (${verdict})`;
 }
 /**
  * The whole rollback, not only this job: from the first row of the timeline (the first job's
@@ -40243,9 +40768,9 @@ function totalText(record) {
     const offPath = record.timeline.filter((e) => OFF_CRITICAL_PATH.includes(e.phase)).reduce((sum, e) => sum + e['duration-ms'], 0);
     const critical = Math.max(0, whole.durationMs - offPath);
     const span = whole.earlierJobs
-        ? `the whole rollback, from its first phase (${timeText(whole.startedAt)}, in an earlier job) to the end of this job, every job and the waits between them included; this job took ${markdown_formatDuration(record.durationMs)}`
+        ? `the whole rollback, from its first phase (${timeText(whole.startedAt)}, in an earlier job) to the end of this job, every job and the waits between them included; this job took ${duration_formatDuration(record.durationMs)}`
         : 'the whole rollback, all of it in this job';
-    const after = offPath ? `; telling people afterwards (${OFF_CRITICAL_PATH.join(', ')}: off the critical path) took ${markdown_formatDuration(offPath)} more` : '';
+    const after = offPath ? `; telling people afterwards (${OFF_CRITICAL_PATH.join(', ')}: off the critical path) took ${duration_formatDuration(offPath)} more` : '';
     return `${budgetText(critical, record.budgetMs)}: ${span}${after}`;
 }
 /** Each part's state, one phrase each: "web rolled-back, on dpl_2 (abc1234)". Plain text. */
@@ -40258,6 +40783,11 @@ function stateNow(record) {
     if (db)
         out.push(`database ${db.status}, ${db.reverted.length} of ${db.planned.length} planned migration${db.planned.length === 1 ? '' : 's'} reverted`);
     return out;
+}
+/** The state line, never empty: a run that failed before it had a component or the database in hand changed neither. */
+function stateNowText(record) {
+    const parts = stateNow(record);
+    return parts.length ? parts.map((s) => inlineText(s)).join('; ') : 'nothing changed: the run stopped before it touched any app or the database';
 }
 function componentsTable(components) {
     return markdown_table(['Component', 'Provider', 'Status', 'From', 'To'], components.map((c) => [
@@ -40345,9 +40875,9 @@ function planSection(record) {
 function budgetPlan(record) {
     const b = budgets(record.budgetMs / 60_000);
     const runs = PHASES.filter((p) => record.database || (p !== 'snapshot' && p !== 'database'));
-    const critical = runs.filter((p) => !OFF_CRITICAL_PATH.includes(p)).map((p) => `${p} ${markdown_formatDuration(b.phase(p))}`);
-    const off = runs.filter((p) => OFF_CRITICAL_PATH.includes(p)).map((p) => `${p} ${markdown_formatDuration(b.phase(p))}`);
-    return `Budget: ${markdown_formatDuration(record.budgetMs)} in total: ${critical.join(', ')}${off.length ? `; off the critical path: ${off.join(', ')}` : ''}.`;
+    const critical = runs.filter((p) => !OFF_CRITICAL_PATH.includes(p)).map((p) => `${p} ${duration_formatDuration(b.phase(p))}`);
+    const off = runs.filter((p) => OFF_CRITICAL_PATH.includes(p)).map((p) => `${p} ${duration_formatDuration(b.phase(p))}`);
+    return `Budget: ${duration_formatDuration(record.budgetMs)} in total: ${critical.join(', ')}${off.length ? `; off the critical path: ${off.join(', ')}` : ''}.`;
 }
 /** " (over budget)" after a phase's status when it took longer than its budget: every phase table says it the same way. */
 function overBudget(e) {
@@ -40362,8 +40892,8 @@ function timelineSection(record) {
             e.phase,
             e.component ? inlineText(e.component) : '',
             inlineText(timeText(e.started)),
-            markdown_formatDuration(e['duration-ms']),
-            markdown_formatDuration(e['budget-ms']),
+            duration_formatDuration(e['duration-ms']),
+            duration_formatDuration(e['budget-ms']),
             `${STATUS_ICON[e.status] ?? ''} ${inlineText(e.status)}${overBudget(e)}`.trim(),
             inlineText(e.detail),
         ])),
@@ -40456,7 +40986,7 @@ function ganttChart(timeline) {
         const late = e.status === 'failed' || (budget > 0 && took > budget);
         lines.push(`  section ${mermaidName(e.component ? `${e.phase} ${e.component}` : e.phase)}`);
         lines.push(`  budget :b${i}, ${start}, ${start + budget}`);
-        lines.push(`  took ${mermaidName(markdown_formatDuration(took))} :${late ? 'crit, ' : ''}t${i}, ${start}, ${start + Math.max(took, 1)}`);
+        lines.push(`  took ${mermaidName(duration_formatDuration(took))} :${late ? 'crit, ' : ''}t${i}, ${start}, ${start + Math.max(took, 1)}`);
     });
     lines.push('```');
     return lines.join('\n');
@@ -40482,7 +41012,7 @@ function rollbackSummaryMarkdown(input, log) {
     const links = [record.runUrl && `Run: ${linkText(record.runUrl)}`, record.incidentIssueUrl && `Incident issue: ${linkText(record.incidentIssueUrl)}`].filter(Boolean);
     const parts = [heading, `${facts.join(' · ')}.`];
     if (record.status === 'failed' || record.status === 'unverified') {
-        parts.push([...whyFailed(record), `**State now**: ${stateNow(record).map((s) => inlineText(s)).join('; ')}.`].join('  \n'));
+        parts.push([...whyFailed(record), `**State now**: ${stateNowText(record)}.`].join('  \n'));
     }
     if (record.status === 'unverified') {
         parts.push('> [!CAUTION]\n> The rollback ran but the checks still fail: production is still broken. Act now; see the next steps below.');
@@ -40508,8 +41038,10 @@ function rollbackSummaryMarkdown(input, log) {
 
 
 
+
 const DEFAULTS = { timeoutMs: 10_000, retries: 3, maxWaitMs: 20_000, backoffMs: 1000, deadlineMs: 60_000 };
 /** GitHub refuses bodies longer than 65,536 characters. */
+const GITHUB_BODY_LIMIT = 65_536;
 const BODY_MAX = 65_000;
 const TITLE_MAX = 120;
 /** 100 open issues a page: more than ten pages of open incidents is not a list to search further. */
@@ -40518,11 +41050,46 @@ const PRIORITY = { critical: 'P0', major: 'P1', minor: 'P2' };
 const BLANK = '_To be filled in._';
 /** The key as an HTML comment can carry it: nothing that could close the comment or hide in it. */
 function incidentMarker(key) {
-    const safe = key.replace(/[^A-Za-z0-9._:/@+=-]/g, '_').replace(/-{2,}/g, (m) => '-_'.repeat(m.length).slice(0, m.length));
-    return `<!-- rollback-kit:incident ${safe} -->`;
+    return `${MARKER_HEAD}${markerText(key)} -->`;
+}
+const MARKER_HEAD = '<!-- rollback-kit:incident ';
+function markerText(key) {
+    return key.replace(/[^A-Za-z0-9._:/@+=-]/g, '_').replace(/-{2,}/g, (m) => '-_'.repeat(m.length).slice(0, m.length));
 }
 /** Every name of the incident: its key, then the names a later run may give it (record.incidentAliases). */
 const incidentKeys = (record) => [record.incidentKey, ...(record.incidentAliases ?? [])];
+/**
+ * Whether an issue an earlier version opened is this incident under another name. Before the alias
+ * markers (incidentAliases), an issue carried one marker, its run's key, which names the bad
+ * deployment as that run's `from` was given (auto-rollback's commit SHA or URL); a later run (the
+ * cascade guard's) names it by the platform's id. What such an issue does carry: a marker of the same
+ * environment, and in its Resolution, for each component, the deployment it was rolled back from,
+ * id first (`- **web** (vercel): …` then `  - from: \`dpl_…\``), as incidentBody has always written
+ * it. So a name `environment:web@dpl_…` (every component's) is found there, never guessed from a
+ * title or a date. Names that are not component@id pairs (run-…, unresolved) find nothing this way.
+ */
+function olderIssueNames(body, record) {
+    const env = `${record.environment}:`;
+    if (!body.includes(`${MARKER_HEAD}${markerText(env)}`))
+        return false;
+    const lines = body.split('\n');
+    const fromOf = (name) => {
+        const at = lines.findIndex((l) => l.startsWith(`- **${inlineText(name)}** (`));
+        const next = at >= 0 ? lines[at + 1] : undefined;
+        return next?.startsWith('  - from: ') ? next.slice('  - from: '.length) : undefined;
+    };
+    return incidentKeys(record).some((key) => {
+        if (!key.startsWith(env))
+            return false;
+        const parts = key.slice(env.length).split(',').map((p) => /^(.+)@(.+)$/.exec(p));
+        return (parts.length > 0 &&
+            parts.every((m) => {
+                const from = m && fromOf(m[1]);
+                const id = m && codeSpan(m[2]);
+                return !!from && !!id && (from === id || from.startsWith(`${id} · `));
+            }));
+    });
+}
 function incident_plain(text) {
     // eslint-disable-next-line no-control-regex
     return text.replace(/[\u0000-\u001F\u007F\u202A-\u202E\u2066-\u2069]+/g, ' ').replace(/\s+/g, ' ').trim();
@@ -40611,7 +41178,7 @@ function resolution(record) {
     return out;
 }
 function phasesTable(record) {
-    return markdown_table(['Phase', 'Component', 'Start', 'Took / budget', 'Status', 'Detail'], record.timeline.map((e) => [e.phase, e.component ? inlineText(e.component) : '', inlineText(timeText(e.started)), `${markdown_formatDuration(e['duration-ms'])} / ${markdown_formatDuration(e['budget-ms'])}`, `${inlineText(e.status)}${overBudget(e)}`, inlineText(e.detail)]));
+    return markdown_table(['Phase', 'Component', 'Start', 'Took / budget', 'Status', 'Detail'], record.timeline.map((e) => [e.phase, e.component ? inlineText(e.component) : '', inlineText(timeText(e.started)), `${duration_formatDuration(e['duration-ms'])} / ${duration_formatDuration(e['budget-ms'])}`, `${inlineText(e.status)}${overBudget(e)}`, inlineText(e.detail)]));
 }
 function incidentBody(record) {
     const start = timeText(record.startedAt, true);
@@ -40742,7 +41309,7 @@ class GitHubIssues {
     }
     /** Never throws: a refusal, a wait too long, no answer, or an answer that cannot be used is a Reply saying why. */
     async request(method, url, body) {
-        const allowed = `out of the ${markdown_formatDuration(this.opts.deadlineMs)} allowed for the incident issue`;
+        const allowed = `out of the ${duration_formatDuration(this.opts.deadlineMs)} allowed for the incident issue`;
         const left = this.deadline.left();
         if (left <= 0)
             return { ok: false, message: '', why: allowed };
@@ -40753,10 +41320,10 @@ class GitHubIssues {
         catch (err) {
             if (err instanceof WaitTooLong) {
                 const reply = this.failed(err.last);
-                return { ...reply, why: `${reply.why}; ${err.because === 'longest-wait' ? `GitHub asks to wait ${markdown_formatDuration(err.askedMs)}, longer than a rollback should` : `GitHub asks to wait ${markdown_formatDuration(err.askedMs)}, ${allowed}`}` };
+                return { ...reply, why: `${reply.why}; ${err.because === 'longest-wait' ? `GitHub asks to wait ${duration_formatDuration(err.askedMs)}, longer than a rollback should` : `GitHub asks to wait ${duration_formatDuration(err.askedMs)}, ${allowed}`}` };
             }
             if (err instanceof OutOfTime)
-                return { ok: false, message: '', why: `no answer within ${markdown_formatDuration(Math.min(left, this.opts.timeoutMs))}; ${allowed}` };
+                return { ok: false, message: '', why: `no answer within ${duration_formatDuration(Math.min(left, this.opts.timeoutMs))}; ${allowed}` };
             return this.failed(err);
         }
     }
@@ -40767,7 +41334,7 @@ class GitHubIssues {
         }
         if (err instanceof HttpNetworkError) {
             const code = err.underlying?.code;
-            return { ok: false, message: '', why: err.timedOut ? `no answer within ${markdown_formatDuration(this.opts.timeoutMs)}` : typeof code === 'string' ? code : 'network error' };
+            return { ok: false, message: '', why: err.timedOut ? `no answer within ${duration_formatDuration(this.opts.timeoutMs)}` : typeof code === 'string' ? code : 'network error' };
         }
         // The client's own refusals (a redirect elsewhere, a body over the cap) name the host and path, never the token.
         if (err instanceof errors/* RollbackKitError */.dp)
@@ -40857,6 +41424,26 @@ function issueRepository(target, log, options, head) {
     return { gh, name: `${repo.owner}/${repo.repo}`, issues: `repos/${encodeURIComponent(repo.owner)}/${encodeURIComponent(repo.repo)}/issues` };
 }
 /**
+ * An issue an earlier version opened, found by what it carries (olderIssueNames): this run's markers
+ * are added at the top of its body, beside its own, so the next run finds it by marker as it finds
+ * any other. Only the markers change. A refusal is a warning: the next run finds it the same way.
+ */
+async function addMarkers(gh, path, body, markers, repository, log) {
+    const missing = markers.filter((m) => !body.includes(m));
+    if (!missing.length)
+        return;
+    const updated = `${missing.join('\n')}\n${body}`;
+    if (updated.length > GITHUB_BODY_LIMIT) {
+        log.info(`Incident issue ${path.split('/').at(-1)} was opened by an earlier rollback-kit version; its body is too long to add this incident's markers to.`);
+        return;
+    }
+    const reply = await gh.request('PATCH', gh.url(path), { body: updated });
+    if (!reply.ok)
+        log.warning(`${incident_advice(reply, repository, `adding this incident's markers to the issue an earlier version opened (#${path.split('/').at(-1)})`)} The next run finds it the same way.`);
+    else
+        log.info(`Incident issue #${path.split('/').at(-1)} was opened by an earlier rollback-kit version: added this incident's markers to it, so later runs find it by them.`);
+}
+/**
  * Opens the incident issue, or comments on the open one carrying record.incidentKey; never throws
  * (a warning, and undefined).
  */
@@ -40875,6 +41462,8 @@ async function recordIncident(target, input, log, options = {}) {
             query.labels = record.labels.join(',');
         let page = gh.url(issues, query).href;
         let found;
+        /** An issue an earlier version opened for this incident, without this run's markers (olderIssueNames): used when no issue carries them. */
+        let older;
         /** Asked only once an issue carries the marker: null until then. */
         let login = null;
         for (let n = 0; page && n < incident_MAX_PAGES && !found; n++) {
@@ -40883,25 +41472,32 @@ async function recordIncident(target, input, log, options = {}) {
                 log.warning(incident_advice(reply, name, 'looking for an open incident issue'));
                 return undefined;
             }
-            const list = Array.isArray(reply.data) ? reply.data : [];
-            const marked = list.filter((i) => !i.pull_request && typeof i.body === 'string' && markers.some((m) => i.body.includes(m)) && typeof i.number === 'number');
-            if (marked.length && login === null)
+            const list = (Array.isArray(reply.data) ? reply.data : []).filter((i) => !i.pull_request && typeof i.body === 'string' && typeof i.number === 'number');
+            const marked = list.filter((i) => markers.some((m) => i.body.includes(m)));
+            const earlier = older ? [] : list.filter((i) => !marked.includes(i) && olderIssueNames(i.body, record));
+            if ((marked.length || earlier.length) && login === null)
                 login = await tokenLogin(gh);
             const hit = marked.find((i) => writtenWithToken(i.user, login ?? undefined));
             if (hit)
                 found = { number: hit.number, url: String(hit.html_url ?? '') };
             else if (marked.length)
                 log.info(`Issue #${String(marked[0].number)} carries this incident's marker but was not opened with this token: left alone.`);
+            const old = earlier.find((i) => writtenWithToken(i.user, login ?? undefined));
+            if (old)
+                older = { number: old.number, url: String(old.html_url ?? ''), body: old.body };
             page = reply.next;
         }
-        if (found) {
-            const reply = await gh.request('POST', gh.url(`${issues}/${found.number}/comments`), { body: log.redact(incidentComment(record)) });
+        if (found || older) {
+            const at = (found ?? older);
+            const reply = await gh.request('POST', gh.url(`${issues}/${at.number}/comments`), { body: log.redact(incidentComment(record)) });
             if (!reply.ok) {
-                log.warning(incident_advice(reply, name, `commenting on incident issue #${found.number}`));
+                log.warning(incident_advice(reply, name, `commenting on incident issue #${at.number}`));
                 return undefined;
             }
-            log.info(`Incident issue #${found.number} already open for this rollback: added a comment (${found.url}).`);
-            return { url: found.url, created: false };
+            log.info(`Incident issue #${at.number} already open for this rollback: added a comment (${at.url}).`);
+            if (!found && older)
+                await addMarkers(gh, `${issues}/${older.number}`, older.body, markers, name, log);
+            return { url: at.url, created: false };
         }
         const reply = await gh.request('POST', gh.url(issues), {
             title: log.redact(incidentTitle(record)),
@@ -40928,6 +41524,7 @@ async function recordIncident(target, input, log, options = {}) {
 
 
 
+
 const DRILL_EMOJI = { passed: '✅', failed: '❌', 'dry-run': '🧪' };
 /** What a drill did, for the job summary and the drill issue alike: outcome, phases, readiness, trend. */
 function drillReportMarkdown(record, trend) {
@@ -40938,9 +41535,9 @@ function drillReportMarkdown(record, trend) {
             ? ''
             : record.failedPhase === 'readiness'
                 ? UNTRIED_WAY_BACK
-                : `The way back took ${markdown_formatDuration(record.wayBackMs)} of its ${markdown_formatDuration(record.wayBackBudgetMs)} budget (budget-minutes ${record.budgetMinutes}); rolling forward took ${markdown_formatDuration(record.forwardMs)}.`,
+                : `The way back took ${duration_formatDuration(record.wayBackMs)} of its ${duration_formatDuration(record.wayBackBudgetMs)} budget (budget-minutes ${record.budgetMinutes}); rolling forward took ${duration_formatDuration(record.forwardMs)}.`,
         ...(record.failures.length ? ['**Why it failed**', record.failures.map((f) => `- ${inlineText(f)}`).join('\n')] : []),
-        markdown_table(['Phase', 'Component', 'Took / budget', 'Status', 'Detail'], record.timeline.map((e) => [e.phase, e.component ? inlineText(e.component) : '', `${markdown_formatDuration(e['duration-ms'])} / ${markdown_formatDuration(e['budget-ms'])}`, `${e.status}${e.phase === 'report' ? '' : overBudget(e)}`, inlineText(e.detail)])),
+        markdown_table(['Phase', 'Component', 'Took / budget', 'Status', 'Detail'], record.timeline.map((e) => [e.phase, e.component ? inlineText(e.component) : '', `${duration_formatDuration(e['duration-ms'])} / ${duration_formatDuration(e['budget-ms'])}`, `${e.status}${e.phase === 'report' ? '' : overBudget(e)}`, inlineText(e.detail)])),
         '**Readiness**',
         record.readiness
             .map((r) => `- ${r.status === 'ok' ? '✅' : r.status === 'failed' ? '❌' : r.status === 'warning' ? '⚠️' : '➖'} ${inlineText(`${r.component ? `${r.component} ` : ''}${r.check}`)}: ${inlineText(r.detail)}${r.unproven?.length ? `\n  - not proven: ${r.unproven.map((u) => inlineText(u)).join('; ')}` : ''}`)
@@ -40952,24 +41549,28 @@ function drillReportMarkdown(record, trend) {
     ];
     return parts.filter(Boolean).join('\n\n') + '\n';
 }
+/** A trend row of a drill that failed in readiness (DrillTrendRow.untried), in place of its time. */
+const NOT_TIMED = 'not timed: failed in readiness, the way back was not tried';
 function trendTable(rows) {
     return markdown_table(['Drill', 'Result', 'Way back / budget', 'Roll forward', 'Whole drill'], rows.map((r, i) => [
         `${inlineText(timeText(r.at, true))}${i === rows.length - 1 ? ' (this one)' : ''}`,
         `${DRILL_EMOJI[r.status]} ${r.status}`,
-        `${markdown_formatDuration(r.wayBackMs)} / ${markdown_formatDuration(r.budgetMs)}`,
-        r.status === 'dry-run' ? '—' : markdown_formatDuration(r.forwardMs),
-        markdown_formatDuration(r.totalMs),
+        // Its numbers are the readiness checks' only: shown as a time, it would skew the trend.
+        r.untried ? `${NOT_TIMED} / ${duration_formatDuration(r.budgetMs)}` : `${duration_formatDuration(r.wayBackMs)} / ${duration_formatDuration(r.budgetMs)}`,
+        r.status === 'dry-run' || r.untried ? '—' : duration_formatDuration(r.forwardMs),
+        r.untried ? '—' : duration_formatDuration(r.totalMs),
     ]));
 }
 /** The job summary of a drill run. */
 function drillSummaryMarkdown(input, log) {
     const record = log ? secrets_redactDeep(input, log.redact) : input;
-    const trend = record.trend.length ? record.trend : [{ at: record.startedAt, status: record.status, wayBackMs: record.wayBackMs, forwardMs: record.forwardMs, totalMs: record.durationMs, budgetMs: record.wayBackBudgetMs }];
+    const trend = record.trend.length ? record.trend : [trendRow(record)];
     const issue = record.issueUrl ? `\n\nDrill issue: ${linkText(record.issueUrl)}\n` : '';
     return `### rollback-kit drill (${inlineText(record.environment)})\n\n${drillReportMarkdown(record, trend)}${issue}`;
 }
 
 ;// CONCATENATED MODULE: ./.build/report/drill-issue.js
+
 
 
 
@@ -40987,11 +41588,21 @@ function drillIssueMarker(environment) {
 function drillIssueTitle(environment) {
     return `Rollback drill (${incident_plain(environment).slice(0, 60) || 'staging'})`;
 }
-/** One drill's result as its comment carries it: only numbers, an ISO time and a status word. */
+/**
+ * One drill's result as its comment carries it: only numbers, an ISO time and a status word, and
+ * `untried=readiness` for a drill that failed in readiness (its numbers time no way back). Earlier
+ * versions' parsers do not read a marker with it: such a drill drops out of their trend, which is
+ * where it belongs, rather than showing as a timing.
+ */
 function resultMarker(row) {
-    return `<!-- rollback-kit:drill-result at=${row.at} status=${row.status} back=${row.wayBackMs} forward=${row.forwardMs} total=${row.totalMs} budget=${row.budgetMs} -->`;
+    return `<!-- rollback-kit:drill-result at=${row.at} status=${row.status} back=${row.wayBackMs} forward=${row.forwardMs} total=${row.totalMs} budget=${row.budgetMs}${row.untried ? ' untried=readiness' : ''} -->`;
 }
-const RESULT = /<!-- rollback-kit:drill-result at=(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,3})?Z) status=([a-z-]{1,10}) back=(\d{1,12}) forward=(\d{1,12}) total=(\d{1,12}) budget=(\d{1,12}) -->/;
+const RESULT = /<!-- rollback-kit:drill-result at=(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,3})?Z) status=([a-z-]{1,10}) back=(\d{1,12}) forward=(\d{1,12}) total=(\d{1,12}) budget=(\d{1,12})( untried=readiness)? -->/;
+/**
+ * A failed drill's report whose first failure is the readiness checks' (drill-summary.ts): how an
+ * earlier version's comment, whose marker has no `untried`, says its drill never tried the way back.
+ */
+const UNTRIED_REPORT = `**Why it failed**\n\n- ${BROKEN_WAY_BACK}`;
 /** How far a runner's clock may run ahead of GitHub's when a drill stamps its result. */
 const drill_issue_CLOCK_SKEW_MS = 10 * 60_000;
 /**
@@ -41005,7 +41616,9 @@ function parseResult(body, notAfterMs = Date.now()) {
     const at = m ? Date.parse(m[1]) : NaN;
     if (!m || !drill_issue_STATUSES.includes(m[2]) || Number.isNaN(at) || at > notAfterMs)
         return undefined;
-    return { at: m[1], status: m[2], wayBackMs: Number(m[3]), forwardMs: Number(m[4]), totalMs: Number(m[5]), budgetMs: Number(m[6]) };
+    const row = { at: m[1], status: m[2], wayBackMs: Number(m[3]), forwardMs: Number(m[4]), totalMs: Number(m[5]), budgetMs: Number(m[6]) };
+    const untried = m[7] !== undefined || (row.status === 'failed' && body.slice(0, m.index).includes(UNTRIED_REPORT));
+    return untried ? { ...row, untried: true } : row;
 }
 /** The workflow's GITHUB_TOKEN comments as the GitHub Actions app's bot. */
 const GITHUB_ACTIONS_BOT = 'github-actions[bot]';
@@ -41029,9 +41642,6 @@ function commentResult(c, authors, now) {
         return undefined;
     const posted = typeof c.created_at === 'string' ? Date.parse(c.created_at) : NaN;
     return parseResult(c.body, Number.isNaN(posted) ? now : Math.min(now, posted + drill_issue_CLOCK_SKEW_MS));
-}
-function trendRow(record) {
-    return { at: record.startedAt, status: record.status, wayBackMs: record.wayBackMs, forwardMs: record.forwardMs, totalMs: record.durationMs, budgetMs: record.wayBackBudgetMs };
 }
 /** The comment for one drill: the report everyone sees, and its result marker for the next drill's trend. */
 function drillComment(record, trend) {
@@ -41132,11 +41742,9 @@ var esm = __nccwpck_require__(3849);
 ;// CONCATENATED MODULE: ./.build/report/html.js
 
 
+
 const ESCAPES = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 const esc = (text) => text.replace(/[&<>"']/g, (c) => ESCAPES[c]);
-function html_seconds(ms) {
-    return ms < 60_000 ? `${(ms / 1000).toFixed(1)} s` : `${(ms / 60_000).toFixed(ms % 60_000 ? 1 : 0)} min`;
-}
 const COLOURS = {
     ok: '#1a7f37',
     failed: '#cf222e',
@@ -41162,11 +41770,11 @@ function timelineSvg(timeline) {
         const colour = share > 1 ? COLOURS.failed : COLOURS[e.status];
         return [
             `<g class="phase" data-phase="${esc(e.phase)}" data-status="${esc(e.status)}">`,
-            `<title>${esc(`${name}: ${e.status}, ${html_seconds(e['duration-ms'])} of ${html_seconds(e['budget-ms'])}: ${e.detail}`)}</title>`,
+            `<title>${esc(`${name}: ${e.status}, ${duration_formatDuration(e['duration-ms'])} of ${duration_formatDuration(e['budget-ms'])}: ${e.detail}`)}</title>`,
             `<text x="0" y="${y + 17}" font-size="13">${esc(name)}</text>`,
             `<rect class="budget" x="${label}" y="${y + 4}" width="${track}" height="16" rx="3" fill="#eaeef2"/>`,
             `<rect class="bar" x="${label}" y="${y + 4}" width="${width.toFixed(1)}" height="16" rx="3" fill="${colour}"/>`,
-            `<text x="${label + track + 8}" y="${y + 17}" font-size="12" fill="#57606a">${esc(e.status === 'skipped' ? 'skipped' : `${html_seconds(e['duration-ms'])} of ${html_seconds(e['budget-ms'])}`)}</text>`,
+            `<text x="${label + track + 8}" y="${y + 17}" font-size="12" fill="#57606a">${esc(e.status === 'skipped' ? 'skipped' : `${duration_formatDuration(e['duration-ms'])} of ${duration_formatDuration(e['budget-ms'])}`)}</text>`,
             '</g>',
         ].join('');
     });
@@ -41214,10 +41822,10 @@ svg { max-width: 100%; height: auto; }
 </head>
 <body>
 <h1>${esc(title)}</h1>
-<p class="status"><b>${esc(statusLine(record))}</b><br>Reason: ${esc(record.reason)} · severity ${esc(record.severity)} · scope ${esc(record.scope.join(', '))} · ${html_seconds(record.durationMs)} of the ${html_seconds(record.budgetMs)} budget · started ${esc(record.startedAt)}</p>
+<p class="status"><b>${esc(statusLine(record))}</b><br>Reason: ${esc(record.reason)} · severity ${esc(record.severity)} · scope ${esc(record.scope.join(', '))} · ${duration_formatDuration(record.durationMs)} of the ${duration_formatDuration(record.budgetMs)} budget · started ${esc(record.startedAt)}</p>
 <h2>Timeline against the budget</h2>
 ${timelineSvg(record.timeline)}
-${html_table(['phase', 'status', 'time', 'budget', 'detail'], record.timeline.map((e) => [`${e.phase}${e.component ? ` (${e.component})` : ''}`, e.status, html_seconds(e['duration-ms']), html_seconds(e['budget-ms']), e.detail]))}
+${html_table(['phase', 'status', 'time', 'budget', 'detail'], record.timeline.map((e) => [`${e.phase}${e.component ? ` (${e.component})` : ''}`, e.status, duration_formatDuration(e['duration-ms']), duration_formatDuration(e['budget-ms']), e.detail]))}
 <h2>What changed</h2>
 ${changed.length ? html_table(['part', 'how', 'change', 'status'], changed) : '<p>Nothing.</p>'}
 ${opts.before ? `<h2>Checks before the rollback</h2>\n${checks(opts.before)}` : ''}
@@ -41264,7 +41872,7 @@ async function dbmate_dbmate(binary, databaseUrl, migrationsDir, args, signal) {
     const target = parseConnectionString(databaseUrl);
     // dbmate's driver (lib/pq) knows no sslmode=prefer, and the sandbox's server is this machine's.
     const url = connectionUrl({ ...target, params: { ...target.params, sslmode: 'disable' } });
-    const result = await (0,core_process/* runProcess */.R)(binary, ['--migrations-dir', migrationsDir, '--no-dump-schema', ...args], { env: { DATABASE_URL: url }, timeoutMs: 60_000, signal });
+    const result = await (0,core_process/* runProcess */.R3)(binary, ['--migrations-dir', migrationsDir, '--no-dump-schema', ...args], { env: { DATABASE_URL: url }, timeoutMs: 60_000, signal });
     if (result.code !== 0)
         throw new errors/* RollbackKitError */.dp(`dbmate ${args.join(' ')} failed: ${(result.stderr || result.stdout).trim().split('\n').slice(-3).join(' ')}`);
     return result.stdout.trim();
@@ -41345,7 +41953,7 @@ async function freePort() {
 /** initdb refuses to run as root: then the cluster belongs to the postgres user, as packages set it up. */
 async function runAs(binary, args, asRoot, signal) {
     const [command, argv] = asRoot ? ['runuser', ['-u', 'postgres', '--', binary, ...args]] : [binary, args];
-    const result = await (0,core_process/* runProcess */.R)(command, argv, { timeoutMs: 60_000, signal });
+    const result = await (0,core_process/* runProcess */.R3)(command, argv, { timeoutMs: 60_000, signal });
     if (result.code !== 0)
         throw new errors/* RollbackKitError */.dp(`${binary.split('/').pop()} failed: ${(result.stderr || result.stdout).trim().split('\n').slice(-3).join(' ')}`, INSTALL_HINT);
 }
@@ -41354,8 +41962,8 @@ async function throwawayCluster(bin, cleanup) {
     const dir = await (0,promises_.mkdtemp)((0,external_node_path_.join)((0,external_node_os_namespaceObject.tmpdir)(), 'rollback-kit-pg-'));
     cleanup.add('the throwaway cluster’s folder', () => (0,promises_.rm)(dir, { recursive: true, force: true }));
     if (asRoot) {
-        const id = await (0,core_process/* runProcess */.R)('id', ['-u', 'postgres'], { timeoutMs: 5000 });
-        const gid = await (0,core_process/* runProcess */.R)('id', ['-g', 'postgres'], { timeoutMs: 5000 });
+        const id = await (0,core_process/* runProcess */.R3)('id', ['-u', 'postgres'], { timeoutMs: 5000 });
+        const gid = await (0,core_process/* runProcess */.R3)('id', ['-g', 'postgres'], { timeoutMs: 5000 });
         if (id.code !== 0)
             throw new errors/* RollbackKitError */.dp('Running as root, and there is no postgres user to run a throwaway PostgreSQL cluster as.', INSTALL_HINT);
         await (0,promises_.chown)(dir, Number(id.stdout.trim()), Number(gid.stdout.trim()));
@@ -42195,6 +42803,7 @@ async function runSandboxDrill(opts, cleanup, cliLog) {
 
 
 
+
 /** The runbook speaks of P0–P2. */
 const notify_PRIORITY = { critical: 'P0', major: 'P1', minor: 'P2' };
 // Slack's limits: a header block's text, a section's text, a field's text.
@@ -42244,7 +42853,7 @@ function eta(record) {
     const start = Date.parse(wholeRollback(record).startedAt);
     if (Number.isNaN(start) || !record.budgetMs)
         return '-';
-    return `${timeText(new Date(start + record.budgetMs).toISOString())} (budget ${markdown_formatDuration(record.budgetMs)})`;
+    return `${timeText(new Date(start + record.budgetMs).toISOString())} (budget ${duration_formatDuration(record.budgetMs)})`;
 }
 function componentsText(record) {
     const names = record.components.map((c) => c.name);
@@ -42411,7 +43020,7 @@ async function post(url, body, timeoutMs, log) {
     catch (err) {
         const name = err?.name;
         if (name === 'TimeoutError' || name === 'AbortError')
-            return { ok: false, why: `no answer within ${markdown_formatDuration(timeoutMs)}`, retryable: true };
+            return { ok: false, why: `no answer within ${duration_formatDuration(timeoutMs)}`, retryable: true };
         // Only the error code: a network error's message can carry the whole URL.
         const code = err?.cause?.code;
         return { ok: false, why: typeof code === 'string' ? code : 'network error', retryable: true };
@@ -42485,7 +43094,7 @@ async function sendChatMessage(webhookUrl, message, log, opts = {}) {
                 last = await post(url, body, timeoutMs, log);
             }
             else {
-                last = { ...last, why: `${last.why}, asked to wait ${markdown_formatDuration(wait)}` };
+                last = { ...last, why: `${last.why}, asked to wait ${duration_formatDuration(wait)}` };
             }
         }
         if (last.ok) {
@@ -42641,15 +43250,23 @@ function reportRecord(cli, record) {
     t.table(['phase', 'status', 'time', 'budget', 'share of total', 'detail'], record.timeline.map((e) => [
         `${e.phase}${e.component ? ` (${e.component})` : ''}`,
         e.status,
-        terminal_seconds(e['duration-ms']),
-        terminal_seconds(e['budget-ms']),
+        duration_formatDuration(e['duration-ms']),
+        duration_formatDuration(e['budget-ms']),
         record.durationMs ? `${Math.round((100 * e['duration-ms']) / record.durationMs)}%` : '',
         e.detail,
     ]));
     t.say('');
-    t.say(`${cli.log.redact(statusLine(record))} (${terminal_seconds(used)} of the ${terminal_seconds(record.budgetMs)} budget)`);
+    t.say(`${cli.log.redact(statusLine(record))} (${duration_formatDuration(used)} of the ${duration_formatDuration(record.budgetMs)} budget)`);
     for (const step of record.nextSteps)
         t.say(`• ${step}`);
+    // Why verify failed, without --verbose: the next steps send the person to these ("below").
+    const failing = record.verify?.checks.filter((c) => !c.passed) ?? [];
+    if (failing.length) {
+        t.say('');
+        t.say(`Failing checks (${failing.length} of ${record.verify.checks.length}):`);
+        for (const c of failing)
+            t.item('✗', c.name, c.detail);
+    }
     return { ok: DONE.has(record.status), status: record.status, record: secrets_redactDeep(record, cli.log.redact) };
 }
 
@@ -42746,7 +43363,7 @@ class Cleanup {
 
 
 
-const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143 };
+
 const sandbox = {
     name: 'sandbox',
     summary: 'Play a bad release and its whole rollback on this machine (PostgreSQL, a two-release app, a local Vercel API); no accounts',
@@ -42772,7 +43389,7 @@ const sandbox = {
             for (const line of result.dbmateStatus.split('\n'))
                 t.say(`  ${line}`);
             t.say(`Report: ${rel}/report.html (timeline, plan, changes, checks), ${rel}/report.md${result.files.incident ? `, ${rel}/incident.md` : ''}`);
-            t.say(`The whole sandbox took ${terminal_seconds(result.totalMs)}; the rollback itself ${terminal_seconds(wholeRollback(result.record).durationMs)} of its ${terminal_seconds(result.record.budgetMs)} budget.`);
+            t.say(`The whole sandbox took ${duration_formatDuration(result.totalMs)}; the rollback itself ${duration_formatDuration(wholeRollback(result.record).durationMs)} of its ${duration_formatDuration(result.record.budgetMs)} budget.`);
             return {
                 ...shown,
                 postgres: result.postgres,
@@ -42945,7 +43562,7 @@ async function sandboxDrill(cli, extra) {
 function drillResult(cli, record) {
     const t = cli.term;
     t.say('');
-    t.table(['phase', 'status', 'time', 'budget'], record.timeline.map((e) => [`${e.phase}${e.component ? ` (${e.component})` : ''}`, e.status, terminal_seconds(e['duration-ms']), terminal_seconds(e['budget-ms'])]));
+    t.table(['phase', 'status', 'time', 'budget'], record.timeline.map((e) => [`${e.phase}${e.component ? ` (${e.component})` : ''}`, e.status, duration_formatDuration(e['duration-ms']), duration_formatDuration(e['budget-ms'])]));
     t.say('');
     // Failed in readiness, the way back was never tried: no time of it to give.
     const unready = record.failedPhase === 'readiness';
@@ -42954,7 +43571,7 @@ function drillResult(cli, record) {
     else if (unready)
         t.say(UNTRIED_WAY_BACK);
     else
-        t.say(`Drill ${record.status}: the way back took ${terminal_seconds(record.wayBackMs)} of its ${terminal_seconds(record.wayBackBudgetMs)} budget; rolling forward took ${terminal_seconds(record.forwardMs)}.`);
+        t.say(`Drill ${record.status}: the way back took ${duration_formatDuration(record.wayBackMs)} of its ${duration_formatDuration(record.wayBackBudgetMs)} budget; rolling forward took ${duration_formatDuration(record.forwardMs)}.`);
     for (const r of record.readiness)
         t.item(r.status === 'ok' ? '✓' : r.status === 'failed' ? '✗' : r.status === 'warning' ? '!' : '–', `${r.component ? `${r.component} ` : ''}${r.check}`, r.detail);
     // A readiness failure is the failed checks listed just above (✗): the record's failure repeats them
@@ -42966,8 +43583,75 @@ function drillResult(cli, record) {
     return { ok: record.status !== 'failed', status: record.status, record: secrets_redactDeep(record, cli.log.redact) };
 }
 
+;// CONCATENATED MODULE: ./.build/pipeline/plan-check.js
+/**
+ * The checks `rollback-kit plan` makes of a resolved plan without contacting anything: the smoke
+ * checks parse as smoke-test parses them (the checks-file exists), the migrations folder exists, a
+ * restore's snapshot is on this machine. Every problem is collected, not the first thrown. The
+ * plan's secrets (credentials in a check's URL or headers, a query value in an api-url) are
+ * registered with the log first, as the rollback registers them before using them, so nothing that
+ * prints the plan can show one.
+ */
+
+
+
+
+
+
+
+
+/** Every URL a plan's components and verify hold, registered as promote and smoke-test register them. */
+function registerPlanSecrets(plan, log) {
+    for (const c of plan.components)
+        for (const url of [c.target, c.from, c.apiUrl, c.machinesApiUrl, c.registryUrl])
+            registerUrlSecrets(url, log);
+    registerUrlSecrets(plan.verify?.baseUrl, log);
+}
+async function checkPlanOffline(plan, scope, workspace, log) {
+    registerPlanSecrets(plan, log);
+    const problems = [];
+    const problem = (err) => problems.push(log.redact((0,errors/* errorLine */.BP)(err)));
+    let checks = [];
+    if (plan.verify) {
+        try {
+            checks = await loadChecks({ checks: plan.verify.checks, checksFile: plan.verify.checksFile, cwd: workspace }, { baseUrl: plan.verify.baseUrl, hasDatabase: true });
+            registerSpecSecrets(checks, log);
+        }
+        catch (err) {
+            problem(err);
+        }
+    }
+    const db = plan.database;
+    if (db?.method === 'down-migrations') {
+        try {
+            resolveMigrationsDir(workspace, db.migrationsDir, db.format);
+        }
+        catch (err) {
+            problem(err);
+        }
+    }
+    // The artifact that holds it may still be downloaded: only a rollback of the database needs it here.
+    if (db?.method === 'restore' && scope.includes(scope_DATABASE)) {
+        if (!db.snapshotPath)
+            problems.push('The database method is restore, but no snapshot-path says which snapshot to restore.');
+        else if (!(0,external_node_fs_.existsSync)((0,external_node_path_.resolve)(workspace, db.snapshotPath)))
+            problems.push(log.redact(`The snapshot to restore (${db.snapshotPath}) does not exist here: download it first, or check snapshot-path.`));
+    }
+    return { problems, checks };
+}
+
 ;// CONCATENATED MODULE: ./.build/cli/commands/plan.js
-/** `rollback-kit plan`: the rollback plan as the whole rollback would read it; nothing is contacted. */
+/**
+ * `rollback-kit plan`: the rollback plan as the whole rollback would read it, checked as far as can
+ * be without contacting anything (the checks parse, the tokens and the files it names are there);
+ * every problem is listed at once, exit 2.
+ */
+
+
+
+
+
+
 
 const plan = {
     name: 'plan',
@@ -42977,6 +43661,18 @@ const plan = {
         const hasDatabaseUrl = Boolean(cli.secret('database-url'));
         const { plan, scope } = await readRollbackPlan(cli.inputs, cli.cwd, { hasDatabaseUrl });
         cli.ownNames(plan.components.map((c) => c.name));
+        // Secrets registered before anything is printed, problems or plan.
+        const { problems, checks } = await checkPlanOffline(plan, scope, cli.cwd, cli.log);
+        for (const c of plan.components) {
+            const token = PROVIDER_TOKEN[c.provider];
+            if (token && scope.includes(c.name) && !cli.secret(token))
+                problems.push(`${c.name}: ${TOKEN_ENV[token]} is not set and --${token} was not given (provider ${c.provider} needs it).`);
+        }
+        if (plan.database && scope.includes(scope_DATABASE) && !hasDatabaseUrl)
+            problems.push('The scope includes the database, but --database-url was not given and DATABASE_URL is not set.');
+        if (problems.length) {
+            throw new UsageError(`The plan has ${problems.length} problem${problems.length === 1 ? '' : 's'}, so a rollback would stop before it starts:\n${problems.map((p) => `  - ${p}`).join('\n')}\nFix ${problems.length === 1 ? 'it' : 'them'} and run rollback-kit plan again.`);
+        }
         cli.begin();
         const t = cli.term;
         t.say(`Plan ${plan.source === 'inputs' ? 'from the flags' : plan.source}: environment ${plan.environment}, budget ${plan.budgetMinutes} min; scope ${scope.join(', ')}`);
@@ -42987,10 +43683,19 @@ const plan = {
             const format = db.format === 'auto' ? 'format detected when it runs' : db.format;
             t.say(`database: ${db.method}, ${format}${db.migrationsDir ? ` in ${db.migrationsDir}` : ''}: ${which}${hasDatabaseUrl ? '' : ' (no --database-url given and DATABASE_URL is not set)'}`);
         }
-        t.say(plan.verify ? `verify: ${plan.verify.baseUrl ?? 'no base-url'}, ${plan.verify.checksFile ? `checks in ${plan.verify.checksFile}` : 'inline checks'}` : 'verify: none configured (production would not be checked afterwards)');
-        return { ok: true, status: 'ok', plan, scope };
+        if (plan.verify) {
+            t.say(`verify: ${plan.verify.baseUrl ? displayUrl(plan.verify.baseUrl) : 'no base-url'}, ${checks.length} check(s) ${plan.verify.checksFile ? `from ${plan.verify.checksFile}` : 'given inline'}:`);
+            t.table(['check', 'kind', 'critical', 'what'], checks.map((c) => [c.name, c.kind, c.critical ? 'yes' : 'no', checkTarget(c)]));
+        }
+        else
+            t.say('verify: none configured (production would not be checked afterwards)');
+        return { ok: true, status: 'ok', plan, scope, checks: checks.map((c) => ({ name: c.name, kind: c.kind, critical: c.critical, what: checkTarget(c) })) };
     },
 };
+/** What a check measures, in one cell: the URL (secrets masked) or that it is SQL. */
+function checkTarget(c) {
+    return c.kind === 'http' ? displayUrl(c.url) : 'a read-only SQL query';
+}
 /** Which migrations the plan reverts, for a person (--json keeps the plan's own object for scripts). */
 function choiceText(choice) {
     if ('steps' in choice)
@@ -43127,8 +43832,14 @@ const promote = {
         const words = { 'rolled-back': 'Rolled back', promoted: 'Promoted', 'already-current': 'Already current:', 'dry-run': 'Dry run: would put back' }[outcome.status];
         // What served before is not always known (the command provider without --from): then only where it went.
         const from = ref(outcome.from);
-        const to = ref(outcome.to) ?? 'the previous deployment';
-        cli.term.say(from ? `${words} ${from} → ${to}` : `${outcome.status === 'rolled-back' ? 'Rolled back to' : words} ${to}`);
+        const named = ref(outcome.to);
+        const to = named ?? 'the previous deployment';
+        // Where it went is not always known either (the command provider with target previous, saying
+        // nothing): then no "Rolled back to previous"; the note after it says what is known.
+        if (!named && outcome.status === 'rolled-back')
+            cli.term.say(from ? `Rolled back from ${from}; the command did not say to which release` : 'Rolled back; the command did not say to which release');
+        else
+            cli.term.say(from ? `${words} ${from} → ${to}` : `${outcome.status === 'rolled-back' ? 'Rolled back to' : words} ${to}`);
         for (const note of outcome.notes)
             cli.term.say(`• ${note}`);
         for (const s of outcome.skipped)
@@ -43324,7 +44035,8 @@ const VERSION = '0.1.0';
 /**
  * `rollback-kit`: the command line over the same library the actions call. commander parses the
  * flags (the actions' input names); each command reads them as its action reads inputs, runs the
- * library call, and prints through the terminal writer. Exit codes: 0 done, 1 failed, 2 bad usage.
+ * library call, and prints through the terminal writer. Exit codes: 0 done, 1 failed, 2 bad usage,
+ * 130 or 143 stopped by SIGINT (Ctrl-C) or SIGTERM before it was done.
  */
 
 
@@ -43411,11 +44123,15 @@ async function runCommand(spec, argument, flags, cmd, host) {
             if (usage)
                 cli.term.note(usageLine(cmd));
         }
-        return usage ? EXIT.usage : EXIT.failed;
+        return usage ? EXIT.usage : failedExit(cli);
     }
     if (cli.term.options.json)
         cli.term.json({ command: spec.name, ...result });
-    return result.ok ? EXIT.done : EXIT.failed;
+    return result.ok ? EXIT.done : failedExit(cli);
+}
+/** 1, or 130 / 143 when a signal stopped the work before it was done (a result that came anyway stands: exit 0). */
+function failedExit(cli) {
+    return (cli.stoppedBy && SIGNAL_EXIT[cli.stoppedBy]) ?? EXIT.failed;
 }
 /**
  * commander quotes what it could not parse ("unknown option '--vercel-tokn=ghp_…'", "unknown
@@ -43445,7 +44161,7 @@ function main_program(setExit, argv = [], host = { env: process.env, cwd: proces
         writeOut: (text) => output_output.line(text.replace(/\n$/, ''), 'stdout'),
         writeErr: (text) => output_output.line(hideArgvValues(text.replace(/\n$/, ''), argv), 'stderr'),
     });
-    root.addHelpText('after', afterHelp(`\nEvery command takes --help.\n${secretsHelp()}\nExit codes: 0 done, 1 failed, 2 bad usage.`));
+    root.addHelpText('after', afterHelp(`\nEvery command takes --help.\n${secretsHelp()}\nExit codes: 0 done, 1 failed, 2 bad usage, 130/143 stopped (Ctrl-C/SIGTERM).`));
     for (const spec of COMMANDS) {
         const cmd = root.command(spec.name).description(spec.summary);
         if (spec.argument)

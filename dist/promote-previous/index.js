@@ -8,13 +8,6 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("assert");
 
 /***/ }),
 
-/***/ 5317:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("child_process");
-
-/***/ }),
-
 /***/ 4434:
 /***/ ((module) => {
 
@@ -218,24 +211,10 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
 
 /***/ }),
 
-/***/ 6928:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("path");
-
-/***/ }),
-
 /***/ 3193:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("string_decoder");
-
-/***/ }),
-
-/***/ 3557:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("timers");
 
 /***/ }),
 
@@ -257,12 +236,12 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
 /***/ ((__webpack_module__, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _core_action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8418);
+/* harmony import */ var _core_action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4437);
 /* harmony import */ var _platforms_not_live_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(19);
-/* harmony import */ var _platforms_promote_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(166);
+/* harmony import */ var _platforms_promote_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(1699);
 /* harmony import */ var _platforms_promote_inputs_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(5755);
 /* harmony import */ var _pipeline_automatic_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(9430);
-/* harmony import */ var _report_promote_previous_summary_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(2662);
+/* harmony import */ var _report_promote_previous_summary_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(1719);
 /* harmony import */ var _report_write_summary_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(4039);
 /**
  * promote-previous: put the last good deployment back into production. Reads the inputs, hands
@@ -276,7 +255,7 @@ __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependen
 
 
 await (0,_core_action_js__WEBPACK_IMPORTED_MODULE_0__/* .runAction */ .Cs)('promote-previous', promote);
-async function promote(log) {
+async function promote(log, signal) {
     const started = Date.now();
     const request = (0,_platforms_promote_inputs_js__WEBPACK_IMPORTED_MODULE_3__/* .readPromoteRequest */ .S)(_core_action_js__WEBPACK_IMPORTED_MODULE_0__/* .input */ .hF, {
         env: process.env,
@@ -286,7 +265,8 @@ async function promote(log) {
         baseBranch: process.env.GITHUB_REF_NAME || undefined,
     }, log);
     // An event (auto-rollback), not a person: the rollback-cascade guard applies (vercel/rollback.ts).
-    const outcome = await (0,_platforms_promote_js__WEBPACK_IMPORTED_MODULE_2__/* .promotePrevious */ .Ay)({ ...request, automatic: (0,_pipeline_automatic_js__WEBPACK_IMPORTED_MODULE_4__/* .startedByDeploymentEvent */ .U)(process.env.GITHUB_EVENT_NAME) }, log);
+    // The stop reaches a user command only (the other providers' requests end within their own bounds).
+    const outcome = await (0,_platforms_promote_js__WEBPACK_IMPORTED_MODULE_2__/* .promotePrevious */ .Ay)({ ...request, ...(request.provider === 'command' ? { signal } : {}), automatic: (0,_pipeline_automatic_js__WEBPACK_IMPORTED_MODULE_4__/* .startedByDeploymentEvent */ .U)(process.env.GITHUB_EVENT_NAME) }, log);
     // No output may name a target that does not serve yet.
     (0,_platforms_not_live_js__WEBPACK_IMPORTED_MODULE_1__/* .refuseNotLive */ .C)(outcome, request);
     const durationMs = Date.now() - started;
@@ -311,7 +291,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 8418:
+/***/ 4437:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -330,15 +310,82 @@ var actions_core = __nccwpck_require__(2735);
 var errors = __nccwpck_require__(8005);
 // EXTERNAL MODULE: ./.build/core/secrets.js
 var core_secrets = __nccwpck_require__(9205);
+;// CONCATENATED MODULE: ./.build/core/token-shapes.js
+/**
+ * Credentials known by their shape rather than because we were given them: what a user's rollback
+ * command, a git remote or an API error body prints may hold a token rollback-kit never saw (a
+ * deploy tool echoing its own GITHUB_TOKEN, an `env` dump, a debug header). The Log applies this to
+ * every line after the registered secrets (Log.redact), so it reaches every log line, summary,
+ * output, report file and message sent out through the one writer.
+ *
+ * Each shape is anchored to the start of a run of its own characters (a look-behind), so a match is
+ * tried once a run and scans it once: linear on any text (test/core/linear-regexes.test.ts). What
+ * says what kind of credential it was (`ghp_`, `Bearer`, a variable's name) is kept, so a reader
+ * knows what to rotate.
+ *
+ * Vercel's account tokens have no documented prefix (24 letters and digits, like many ids), so they
+ * are recognised only where something names them: an Authorization header or a `VERCEL_TOKEN=`.
+ */
+const HIDDEN = '***';
+/** Base64 of `user:password`, as a Basic Authorization value carries: printable text with a colon. */
+function isBasicCredential(value) {
+    if (value.length % 4 !== 0)
+        return false;
+    const decoded = Buffer.from(value, 'base64').toString('latin1');
+    return decoded.includes(':') && /^[\x20-\x7e]+$/.test(decoded);
+}
+const SHAPES = [
+    // GitHub: personal (ghp_), OAuth (gho_), user-to-server (ghu_), installation and Actions (ghs_),
+    // refresh (ghr_): 36 or more letters and digits; fine-grained personal tokens: github_pat_….
+    { pattern: /(?<![A-Za-z0-9_])(gh[pousr]_)[A-Za-z0-9]{30,}/g, replace: (_m, prefix) => `${prefix}${HIDDEN}` },
+    { pattern: /(?<![A-Za-z0-9_])(github_pat_)[A-Za-z0-9_]{22,}/g, replace: (_m, prefix) => `${prefix}${HIDDEN}` },
+    // Slack: bot, user, app-level legacy, refresh, session and config tokens (xoxb-123-456-abc).
+    { pattern: /(?<![A-Za-z0-9-])(xox[abeoprs]-)[A-Za-z0-9-]{10,}/g, replace: (_m, prefix) => `${prefix}${HIDDEN}` },
+    // AWS access key ids: long-term (AKIA) and temporary (ASIA), 16 more capitals and digits.
+    { pattern: /(?<![A-Z0-9])(AKIA|ASIA)[A-Z0-9]{16}(?![A-Z0-9])/g, replace: (_m, prefix) => `${prefix}${HIDDEN}` },
+    // A JSON Web Token (an OIDC id token, Vercel's OIDC token): base64url header and payload, both
+    // JSON objects (`eyJ` is `{"`), and a signature.
+    { pattern: /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]*\.eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+/g, replace: () => HIDDEN },
+    // An Authorization header, however quoted (`Authorization: Bearer x`, `"authorization":"token x"`):
+    // the scheme is kept, the credential hidden.
+    {
+        pattern: /(?<![A-Za-z0-9-])((?:proxy-)?authorization["']?[ \t]*[:=][ \t]*["']?)(?:(bearer|basic|token|bot|api-key)[ \t]+)?([^\s"',;]+)/gi,
+        replace: (_m, head, scheme) => `${head}${scheme ? `${scheme} ` : ''}${HIDDEN}`,
+    },
+    // A bearer token or a Basic credential written anywhere else (curl -v, a debug dump); a Basic
+    // value only when it decodes to `user:password`, so the word "Basic" in a sentence stays.
+    { pattern: /(?<![A-Za-z0-9_-])(Bearer[ \t]+)[A-Za-z0-9._~+/-]{16,}=*/g, replace: (_m, head) => `${head}${HIDDEN}` },
+    { pattern: /(?<![A-Za-z0-9_-])(Basic[ \t]+)([A-Za-z0-9+/]{8,}={0,2})/g, replace: (m, head, value) => (isBasicCredential(value) ? `${head}${HIDDEN}` : m) },
+    // An environment variable whose name says secret, as `env` or a .env file prints it
+    // (VERCEL_TOKEN=…, AWS_SECRET_ACCESS_KEY=…, PGPASSWORD=…).
+    {
+        pattern: /(?<![A-Za-z0-9_])([A-Z0-9_]*(?:TOKEN|SECRET|PASSWORD|PASSWD|API_KEY|ACCESS_KEY|PRIVATE_KEY)=)([A-Za-z0-9_.+/=:@%~-]{8,})/g,
+        replace: (_m, head) => `${head}${HIDDEN}`,
+    },
+    // A password in a URL's userinfo (postgres://app:pw@db, https://x-access-token:…@github.com),
+    // unless already hidden.
+    { pattern: /(:\/\/[^\s/?#@:"'<>]*:)([^\s/?#@"'<>]+)@/g, replace: (m, head, password) => (password === HIDDEN ? m : `${head}${HIDDEN}@`) },
+];
+/** `text` with every credential of a known shape hidden (see the list above). */
+function hideKnownTokens(text) {
+    let out = text;
+    for (const { pattern, replace } of SHAPES)
+        out = out.replace(pattern, replace);
+    return out;
+}
+
 ;// CONCATENATED MODULE: ./.build/core/log.js
 /**
  * Where library code reports progress. Every line passes through `redact`, so a secret registered
- * with `secret()` never reaches a log, whichever sink (GitHub runner, terminal, test) is behind it.
+ * with `secret()` never reaches a log, whichever sink (GitHub runner, terminal, test) is behind it,
+ * and neither does a credential of a well-known shape that we were never given (token-shapes.ts).
  */
+
 
 function createLog(sink) {
     const secrets = new core_secrets/* SecretSet */.rE();
-    const redact = (text) => secrets.redact(text);
+    // Registered secrets first: the mask knows them whole, in every encoded form.
+    const redact = (text) => hideKnownTokens(secrets.redact(text));
     let warnedWeak = false;
     return {
         info: (m) => sink.info(redact(m)),
@@ -1438,7 +1485,7 @@ function errorLine(err) {
 /* harmony export */   jY: () => (/* binding */ secretInput)
 /* harmony export */ });
 /* unused harmony export TOKEN_ENV */
-/* harmony import */ var _action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8418);
+/* harmony import */ var _action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4437);
 /**
  * Platform tokens for the entry points: each from its input or, when that is empty, from the
  * environment variable the platform's own CLI reads, so a workflow that already exports it for the
@@ -1791,7 +1838,7 @@ function startedByDeploymentEvent(eventName) {
 /* harmony export */   C: () => (/* binding */ refuseNotLive)
 /* harmony export */ });
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8005);
-/* harmony import */ var _promote_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(166);
+/* harmony import */ var _promote_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1699);
 /**
  * promote-previous on its own (the action, `rollback-kit promote`): a change the platform accepted
  * but did not make live (a promotion Vercel queued behind a rolling release) fails the step, as it
@@ -1819,7 +1866,7 @@ function refuseNotLive(outcome, request) {
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8005);
 /* harmony import */ var _core_secret_input_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8347);
 /* harmony import */ var _core_url_secrets_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(9041);
-/* harmony import */ var _promote_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(166);
+/* harmony import */ var _promote_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(1699);
 
 
 
@@ -1898,7 +1945,7 @@ function readPromoteRequest(inputs, ctx, log) {
 
 /***/ }),
 
-/***/ 166:
+/***/ 1699:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -1927,13 +1974,232 @@ const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.ur
 var external_node_os_ = __nccwpck_require__(8161);
 ;// CONCATENATED MODULE: external "node:path"
 const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
-;// CONCATENATED MODULE: external "node:string_decoder"
-const external_node_string_decoder_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:string_decoder");
+;// CONCATENATED MODULE: ./.build/core/process.js
+/**
+ * How long a program asked to end may take before it is killed. A gentler signal lets it end its
+ * own way (psql cancels its statement on SIGINT, so the server frees the locks at once), but a
+ * program that ignores it, or waits on a connection that stalled for the cancel it sends, would
+ * otherwise hold the run, and whatever it holds, for as long as it likes.
+ */
+const KILL_GRACE_MS = 5000;
+/**
+ * Every program runs in a process group of its own, so that ending it (abort, timeout) ends what it
+ * started too: a command's background job, git's HTTP helper, a deploy script's child that would
+ * otherwise go on acting on production after the step said it failed. Killing the program alone
+ * leaves those running.
+ *
+ * A group of its own (spawn's `detached`: a session of its own) also takes the program out of ours,
+ * and so out of the reach of what reached it there; that is made up for here:
+ *
+ * - SIGINT, SIGTERM and SIGHUP sent to us (Ctrl-C at the CLI's terminal, which the terminal sends
+ *   to our group only; the runner cancelling the job) reach every group still running. While a
+ *   stop-signals.ts handler listens too, a program run with an abort `signal` is ended by that
+ *   abort, its own way (psql's SIGINT, which cancels its statement on the server: a SIGTERM passed on
+ *   as well would end psql before it sent the cancel, and leave its backend waiting for a lock); one
+ *   without gets the signal, as it did in our group. Where nothing else of ours listens for that
+ *   signal, every group gets its own stop signal (`killSignal`, SIGTERM unless said: a shell's
+ *   background job ignores SIGINT) and we die of the signal as Node's default would have had us
+ *   (no 'exit' event comes for that).
+ * - When we exit while a group still runs (the work did not end within a stop's grace, an
+ *   unexpected exit), the group is killed: nothing we started outlives us unsupervised.
+ *
+ * A group is let go when its program exits on its own: what it left running on purpose (a service
+ * started with `&`) is its business. A group we ended is killed whole once its grace is over.
+ */
+/** Each held group, with the signal its abort ends it with and whether it has an abort at all. */
+const groups = new Map();
+const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+function signalGroup(pgid, sig) {
+    try {
+        process.kill(-pgid, sig);
+    }
+    catch {
+        // ESRCH: every process of the group has exited.
+    }
+}
+function forward(sig) {
+    if (process.listenerCount(sig) > 1) {
+        for (const [g, how] of groups)
+            if (!how.stoppable)
+                signalGroup(g, sig);
+        return;
+    }
+    // Ours was the only listener: without it Node would have exited by this signal, so it does.
+    for (const [g, how] of groups)
+        signalGroup(g, how.killSignal);
+    unwatchSignals();
+    process.kill(process.pid, sig);
+}
+function killAllGroups() {
+    for (const g of groups.keys())
+        signalGroup(g, 'SIGKILL');
+}
+let watching = false;
+function watchSignals() {
+    if (watching)
+        return;
+    watching = true;
+    for (const sig of FORWARDED)
+        process.on(sig, forward);
+    process.on('exit', killAllGroups);
+}
+function unwatchSignals() {
+    if (!watching)
+        return;
+    watching = false;
+    for (const sig of FORWARDED)
+        process.off(sig, forward);
+    process.off('exit', killAllGroups);
+}
+function holdGroup(pgid, killSignal, stoppable) {
+    groups.set(pgid, { killSignal, stoppable });
+    watchSignals();
+}
+function releaseGroup(pgid) {
+    groups.delete(pgid);
+    if (!groups.size)
+        unwatchSignals();
+}
+/** The process groups of programs we started that are still held (for tests). */
+function heldProcessGroups() {
+    return [...groups.keys()];
+}
+/** How long captured output may still come after the program exited (see 'exit' below). */
+const EXIT_GRACE_MS = 2000;
+/** Output beyond this is cut: pg_restore -v can be chatty, and memory is not a log store. */
+const MAX_CAPTURE = 1 << 20;
+async function runProcess(command, args, opts = {}) {
+    // Loaded on the first run, not with the bundle: most paths of promote-previous never start a
+    // program, and node:child_process is about 10 ms of start-up before their first request.
+    const { spawn } = await Promise.resolve(/* import() */).then(__nccwpck_require__.t.bind(__nccwpck_require__, 1421, 19));
+    return new Promise((resolve, reject) => {
+        const child = spawn(command, args, {
+            cwd: opts.cwd,
+            // eslint-disable-next-line no-restricted-properties -- children inherit PATH and HOME, not inputs
+            env: { ...process.env, ...opts.env },
+            stdio: [opts.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+            // A process group of its own (see `groups` above); the abort is handled below, for the group.
+            detached: true,
+        });
+        const pgid = child.pid;
+        if (pgid !== undefined)
+            holdGroup(pgid, opts.killSignal ?? 'SIGTERM', opts.signal !== undefined);
+        if (opts.stdin) {
+            // The program may exit before reading everything (an error stops psql): not our failure.
+            child.stdin.on('error', () => undefined);
+            opts.stdin.pipe(child.stdin);
+        }
+        let stdout = '';
+        let stderr = '';
+        let timedOut = false;
+        const graceMs = opts.killGraceMs ?? KILL_GRACE_MS;
+        let ended = false;
+        let exited = false;
+        /**
+         * Ends the program and everything in its group: `sig` now, SIGKILL to whatever of the group is
+         * left after the grace (the program itself, or what it started and left behind as it exited).
+         * The group is held until then, so that our exit meanwhile kills it too.
+         */
+        const end = (sig) => {
+            if (ended || pgid === undefined)
+                return;
+            ended = true;
+            signalGroup(pgid, sig);
+            setTimeout(() => {
+                signalGroup(pgid, 'SIGKILL');
+                releaseGroup(pgid);
+            }, graceMs).unref();
+        };
+        const timer = opts.timeoutMs
+            ? setTimeout(() => {
+                timedOut = true;
+                end('SIGTERM');
+            }, opts.timeoutMs)
+            : undefined;
+        const onAbort = () => end(opts.killSignal ?? 'SIGTERM');
+        if (opts.signal?.aborted)
+            onAbort();
+        else
+            opts.signal?.addEventListener('abort', onAbort, { once: true });
+        const cut = { stdout: false, stderr: false };
+        if (opts.stdout) {
+            const out = opts.stdout;
+            child.stdout.pipe(out);
+            // A reader that goes away first (psql failed, so restore-db destroyed the script reading
+            // pg_restore's) unpipes stdout and leaves it paused: unread, it never ends, 'close' never
+            // comes, and once the program has exited nothing is left to wait on. The rest is dropped.
+            out.once('close', () => {
+                child.stdout.unpipe(out);
+                child.stdout.resume();
+            });
+        }
+        else {
+            // Decoded as a stream: a chunk can end inside a multi-byte character.
+            child.stdout.setEncoding('utf8');
+            child.stdout.on('data', (text) => {
+                if (stdout.length < MAX_CAPTURE)
+                    stdout += text;
+                else
+                    cut.stdout = true;
+                opts.onStdout?.(text);
+            });
+        }
+        child.stderr.setEncoding('utf8');
+        child.stderr.on('data', (text) => {
+            if (stderr.length < MAX_CAPTURE)
+                stderr += text;
+            else
+                cut.stderr = true;
+            opts.onStderr?.(text);
+        });
+        child.on('error', (err) => {
+            if (timer)
+                clearTimeout(timer);
+            if (pgid !== undefined && !exited && !ended)
+                releaseGroup(pgid);
+            opts.signal?.removeEventListener('abort', onAbort);
+            reject(err);
+        });
+        // 'close' waits for every holder of the output pipes, and a program's own children inherit them:
+        // git's HTTP helper on a stalled remote, a hook's background job. Once the program has exited,
+        // captured output is read as it comes, so anything still unsent after a short grace is theirs;
+        // the pipes are closed then, or the wait (and its timeout, which ends only the program) would
+        // last as long as they do. Output streamed to another program is left alone: there the rest is
+        // still being read, as fast as that program takes it.
+        let orphaned;
+        child.on('exit', () => {
+            exited = true;
+            // Exited on its own: what it left running is its own (see `groups`). One we ended is killed whole after its grace.
+            if (pgid !== undefined && !ended)
+                releaseGroup(pgid);
+            if (opts.stdout)
+                return;
+            orphaned = setTimeout(() => {
+                child.stdout?.destroy();
+                child.stderr?.destroy();
+            }, EXIT_GRACE_MS);
+        });
+        child.on('close', (code, signal) => {
+            if (timer)
+                clearTimeout(timer);
+            opts.signal?.removeEventListener('abort', onAbort);
+            clearTimeout(orphaned);
+            resolve({ code, signal, stdout: wholeLines(stdout, cut.stdout), stderr: wholeLines(stderr, cut.stderr), timedOut });
+        });
+    });
+}
+/** Capture that was cut ends at a line end: a line cut mid-way could end in a secret's prefix, which no redaction matches. */
+function wholeLines(text, wasCut) {
+    return wasCut ? text.slice(0, text.lastIndexOf('\n') + 1) : text;
+}
+
 ;// CONCATENATED MODULE: ./.build/platforms/command/run.js
 /**
  * command: the rollback is the user's own command (docker, pm2, kubectl…). It runs under bash with
- * the target in its environment, its output streamed to the log, and a time limit enforced by
- * coreutils `timeout`, which also kills what the command started. Its output passes through the Log
+ * the target in its environment, its output streamed to the log, and a time limit. When the limit
+ * is reached or the step is stopped (the run cancelled, Ctrl-C), the command and everything it
+ * started are ended (runProcess: its own process group, SIGTERM, then SIGKILL 10 s later), so no
+ * background job of it goes on acting on production after the step said it failed. Its output passes through the Log
  * like every other line, so a line it prints cannot act as a workflow command. An optional verify
  * command (`kubectl rollout status`, a health check) runs after it within the same time limit: the
  * rollback is done only when that passes too.
@@ -1956,9 +2222,8 @@ const external_node_string_decoder_namespaceObject = __WEBPACK_EXTERNAL_createRe
 
 /** How many of a failed command's last lines are said again where its output was not shown (Log.failedOutput). */
 const OUTPUT_TAIL_LINES = 20;
-/** `timeout` exits 124 when the limit hit (137 after the follow-up KILL). */
-const TIMED_OUT = new Set([124, 137]);
-const KILL_AFTER_SECONDS = 10;
+/** How long the command and what it started may take to end after SIGTERM (the limit, a stop) before SIGKILL. */
+const KILL_AFTER_MS = 10_000;
 /** The variable naming the file the command may write its outcome into. */
 const OUTCOME_VARIABLE = 'ROLLBACK_KIT_OUTCOME';
 /** Two short lines are all the file holds: anything longer is not an outcome. */
@@ -2043,7 +2308,7 @@ async function runRollbackCommand(opts, log) {
     for (const note of unguarded)
         log.warning(note);
     if (opts.dryRun)
-        return { status: 'dry-run', verified: false, notes: [`Dry run: the command${verify ? ' and the verify command were' : ' was'} not run.`, ...unguarded] };
+        return { status: 'dry-run', ...namedTarget(opts.target), verified: false, notes: [`Dry run: the command${verify ? ' and the verify command were' : ' was'} not run.`, ...unguarded] };
     // The command gets the runner's environment but not this step's inputs: those include tokens
     // it has no business reading (INPUT_VERCEL-TOKEN, INPUT_GITHUB-TOKEN).
     const env = {};
@@ -2066,10 +2331,14 @@ async function runRollbackCommand(opts, log) {
 }
 async function runWithOutcome(command, verify, outcomeFile, env, opts, log) {
     const deadline = Date.now() + opts.timeoutSeconds * 1000;
-    const code = await runBash('the rollback command', command, opts.timeoutSeconds, env, opts.cwd, log);
-    if (TIMED_OUT.has(code)) {
-        throw new errors/* RollbackKitError */.dp(`The rollback command did not finish within ${opts.timeoutSeconds} s and was stopped.`, 'Raise timeout-seconds, or make the command faster; check what it changed before re-running.');
+    const ran = await runBash('the rollback command', command, opts.timeoutSeconds, env, opts, log);
+    if ('timedOut' in ran) {
+        throw new errors/* RollbackKitError */.dp(`The rollback command did not finish within ${opts.timeoutSeconds} s and was stopped, with everything it had started.`, 'Raise timeout-seconds, or make the command faster; check what it changed before re-running.');
     }
+    if ('stopped' in ran) {
+        throw new errors/* RollbackKitError */.dp('The rollback command was stopped before it finished, with everything it had started.', 'Check what it changed before re-running.');
+    }
+    const code = ran.code;
     if (code !== 0) {
         throw new errors/* RollbackKitError */.dp(`The rollback command exited with status ${code}.`, 'Its output is above; fix the cause and re-run the step.');
     }
@@ -2078,11 +2347,14 @@ async function runWithOutcome(command, verify, outcomeFile, env, opts, log) {
         log.warning(`The rollback command's ${OUTCOME_VARIABLE} file was ignored (${outcome.invalid}): it may hold only the lines status=already-current or status=rolled-back, and to=<id>. The step reports rolled-back.`);
     }
     const said = 'invalid' in outcome ? { status: 'rolled-back' } : outcome;
+    const to = said.to ?? namedTarget(opts.target).to;
+    // Without a release to name, say what is known: what the command was given, and how it can tell.
+    const unnamed = `it did not say which release serves now (it can: to=<id> in $${OUTCOME_VARIABLE})`;
     const notes = said.status === 'already-current'
-        ? [`The rollback command finished (exit 0) and said through ${OUTCOME_VARIABLE} that nothing needed changing: ${said.to ?? opts.target} already serves.`]
-        : [`The rollback command finished (exit 0) for target ${said.to ?? opts.target}.`];
+        ? [`The rollback command finished (exit 0) and said through ${OUTCOME_VARIABLE} that nothing needed changing: ${to ? `${to} already serves` : `what served stays; ${unnamed}`}.`]
+        : [to ? `The rollback command finished (exit 0) for target ${to}.` : `The rollback command finished (exit 0) with ROLLBACK_TARGET=${opts.target}; ${unnamed}.`];
     log.info(notes[0]);
-    const result = { status: said.status, ...(said.to ? { to: said.to } : {}), exitCode: code };
+    const result = { status: said.status, ...(to ? { to } : {}), exitCode: code };
     if (!verify)
         return { ...result, verified: false, notes };
     const left = Math.ceil((deadline - Date.now()) / 1000);
@@ -2090,10 +2362,14 @@ async function runWithOutcome(command, verify, outcomeFile, env, opts, log) {
         throw new errors/* RollbackKitError */.dp(`The rollback command used the whole ${opts.timeoutSeconds} s, so the verify command could not run: the rollback is not confirmed.`, 'Raise timeout-seconds and re-run the step.');
     }
     log.info(`Verify command (limit ${left} s):`);
-    const verifyCode = await runBash('the verify command', verify, left, env, opts.cwd, log);
-    if (TIMED_OUT.has(verifyCode)) {
+    const verified = await runBash('the verify command', verify, left, env, opts, log);
+    if ('stopped' in verified) {
+        throw new errors/* RollbackKitError */.dp('The rollback command finished, but the verify command was stopped before it passed: the rollback is not confirmed.', 'Check the service now, then re-run the step.');
+    }
+    if ('timedOut' in verified) {
         throw new errors/* RollbackKitError */.dp(`The rollback command finished, but the verify command did not pass within the ${opts.timeoutSeconds} s limit and was stopped: the rollback is not confirmed.`, 'Check the service now; raise timeout-seconds if it needs longer to become healthy, then re-run the step.');
     }
+    const verifyCode = verified.code;
     if (verifyCode !== 0) {
         throw new errors/* RollbackKitError */.dp(`The rollback command finished, but the verify command exited with status ${verifyCode}: the rollback is not confirmed.`, 'Its output is above; check the service now, fix the cause and re-run the step.');
     }
@@ -2101,11 +2377,16 @@ async function runWithOutcome(command, verify, outcomeFile, env, opts, log) {
     log.info(notes[1]);
     return { ...result, verified: true, notes };
 }
+/** The target as a release's name, unless it is the keyword `previous`, which names none. */
+function namedTarget(target) {
+    const t = target.trim();
+    return t && t.toLowerCase() !== 'previous' ? { to: t } : {};
+}
 /**
  * Runs `command`; when it fails (a status other than 0, or stopped), its last lines are said again
  * through Log.failedOutput under `what` ("the rollback command"), for a terminal that hid them.
  */
-async function runBash(what, command, seconds, env, cwd, log) {
+async function runBash(what, command, seconds, env, opts, log) {
     const tail = [];
     const line = (raw) => {
         // What the user's script prints is theirs: a database URL or a signed link it echoes holds a
@@ -2118,51 +2399,64 @@ async function runBash(what, command, seconds, env, cwd, log) {
         if (tail.length > OUTPUT_TAIL_LINES)
             tail.shift();
     };
-    const code = await runBashLines(command, seconds, env, cwd, line);
-    if (code !== 0 && tail.length)
+    const ended = await runBashLines(command, seconds, env, opts, line);
+    if (!('code' in ended && ended.code === 0) && tail.length)
         log.failedOutput(`The last ${tail.length === 1 ? 'line' : `${tail.length} lines`} of ${what}'s output:`, tail);
-    return code;
+    return ended;
 }
-async function runBashLines(command, seconds, env, cwd, line) {
+async function runBashLines(command, seconds, env, opts, line) {
     const out = lineBuffer(line);
     const err = lineBuffer(line);
+    let result;
     try {
-        // Loaded here, not with the module: only this provider runs a command.
-        const { exec } = await __nccwpck_require__.e(/* import() */ 260).then(__nccwpck_require__.bind(__nccwpck_require__, 1260));
-        const code = await exec('timeout', [`--kill-after=${KILL_AFTER_SECONDS}`, String(seconds), 'bash', '-eo', 'pipefail', '-c', command], {
-            cwd,
-            env,
-            ignoreReturnCode: true,
-            // Its output reaches the log through our writer, line by line: what a deploy tool prints
-            // (image labels, server messages) must not become a workflow command of this step.
-            silent: true,
-            listeners: { stdout: out.write, stderr: err.write },
+        // Its output reaches the log through our writer, line by line: what a deploy tool prints
+        // (image labels, server messages) must not become a workflow command of this step. The command
+        // gets only this environment (`env`), not ours.
+        result = await runProcess('bash', ['-eo', 'pipefail', '-c', command], {
+            cwd: opts.cwd,
+            env: onlyThese(env),
+            timeoutMs: seconds * 1000,
+            killGraceMs: KILL_AFTER_MS,
+            signal: opts.signal,
+            onStdout: out.write,
+            onStderr: err.write,
         });
-        out.flush();
-        err.flush();
-        return code;
     }
     catch (error) {
-        throw new errors/* RollbackKitError */.dp(`Could not start the rollback command: ${error.message}.`, 'The runner needs bash and coreutils timeout (Linux runners have both).');
+        throw new errors/* RollbackKitError */.dp(`Could not start the rollback command: ${error.message}.`, 'The runner needs bash (Linux and macOS runners have it).');
     }
+    out.flush();
+    err.flush();
+    if (result.timedOut)
+        return { timedOut: true };
+    if (opts.signal?.aborted)
+        return { stopped: true };
+    // Ended by a signal from elsewhere: the shell's convention, 128 + its number.
+    return { code: result.code ?? 128 + (result.signal ? (external_node_os_.constants.signals[result.signal] ?? 0) : 0) };
 }
 /**
- * Whole lines out of a child's output chunks; the last line is kept even without a newline
- * (@actions/exec's own line listeners drop it).
+ * `env` as the whole environment: runProcess adds to ours, so every variable of ours that `env`
+ * leaves out is unset (INPUT_*, which hold this step's tokens).
+ */
+function onlyThese(env) {
+    // eslint-disable-next-line no-restricted-properties -- naming what the command must not inherit
+    const unset = Object.fromEntries(Object.keys(process.env).filter((k) => !(k in env)).map((k) => [k, undefined]));
+    return { ...unset, ...env };
+}
+/**
+ * Whole lines out of a child's output chunks (already decoded); the last line is kept even without
+ * a newline.
  */
 function lineBuffer(emit) {
-    // A chunk can end inside a multi-byte character: the decoder keeps it for the next one.
-    const decoder = new external_node_string_decoder_namespaceObject.StringDecoder('utf8');
     let pending = '';
     return {
         write(chunk) {
-            const lines = (pending + decoder.write(chunk)).split('\n');
+            const lines = (pending + chunk).split('\n');
             pending = lines.pop() ?? '';
             for (const line of lines)
                 emit(line);
         },
         flush() {
-            pending += decoder.end();
             if (pending)
                 emit(pending);
             pending = '';
@@ -3101,10 +3395,43 @@ function parseReleaseRef(raw, input) {
     throw new errors/* RollbackKitError */.dp(`Input ${input} must be ${input === 'target' ? '"previous", ' : ''}a Fly release version (v12), a release id${input === 'from' ? ', an image reference, a commit SHA or a URL' : ''}; got "${raw}".`, 'Copy it from `fly releases --image`.');
 }
 const imageTag = (image) => (image ? splitImage(image)?.reference.toLowerCase() : undefined);
+/** A tag component that can be a commit SHA: git's shortest abbreviation (7) to a full one. */
+const SHA_PART = /^[0-9a-f]{7,40}$/;
+/**
+ * Whether the image's tag names commit `sha` (lower case, 7 to 40 hex digits). Fly releases record
+ * no commit: teams tag the image with it, whole or abbreviated, alone or joined to a word
+ * (`abc1234f`, `sha-abc1234f`, `main-abc1234f`, `main_abc1234f`, `1.4.0-abc1234f`). A component of
+ * the tag (split at - _ . +) names the commit when one of the two is a prefix of the other, both
+ * being at least 7 hex digits long. A digest (`@sha256:…`) is no tag, and never a commit.
+ */
+function tagNamesCommit(image, sha) {
+    const tag = imageTag(image);
+    if (!tag || tag.includes(':'))
+        return false;
+    return tag.split(/[-_.+]/).some((part) => SHA_PART.test(part) && (sha.startsWith(part) || part.startsWith(sha)));
+}
 const matches = (ref, r) => (ref.kind === 'version' && r.version === ref.version) ||
     (ref.kind === 'id' && r.id === ref.id) ||
     (ref.kind === 'image' && r.imageRef === ref.image) ||
-    (ref.kind === 'sha' && (r.id === ref.raw || imageTag(r.imageRef) === ref.sha));
+    (ref.kind === 'sha' && (r.id === ref.raw || tagNamesCommit(r.imageRef, ref.sha)));
+/**
+ * The release `from` names. A commit SHA may name several releases: the same image deployed again
+ * (one image, so one answer: the newest), or images of different commits that share the prefix
+ * given, or different images of the one commit. The last two are refused, naming them: a guess
+ * could end the run as "nothing to do" while the bad image serves, or move the wrong machines.
+ */
+function fromRelease(ref, all, app, raw) {
+    const found = all.filter((r) => matches(ref, r));
+    const images = [...new Set(found.map((r) => r.imageRef))];
+    if (ref.kind === 'sha' && images.length > 1) {
+        const listed = images.map((image) => {
+            const rs = found.filter((r) => r.imageRef === image).map((r) => `v${r.version}`);
+            return `${rs.join(', ')} (image ${image ?? 'none recorded'})`;
+        });
+        throw new errors/* RollbackKitError */.dp(`from (${raw}) names more than one image of app ${app}: releases ${listed.join('; ')} all have image tags that name commit ${ref.sha}. Nothing was changed.`, 'Give from as the bad release itself: its version (v12) or its image, from `fly releases --image`; or a longer commit SHA that only one of those tags names.');
+    }
+    return found[0];
+}
 const info = (r, image) => ({ id: r?.id, version: r?.version, image: r?.imageRef ?? image });
 /** Why an older release cannot be what "previous" means, or undefined when it can. `rolledBack`: images an earlier rollback moved off. */
 function skipReason(r, current, rolledBack = new Set()) {
@@ -3193,12 +3520,12 @@ async function promoteOnFly(opts, log) {
     // The image from names, when it names a release (or an image) at all: proven, unlike a URL or an unmatched SHA.
     let fromImage;
     if (fromRef) {
-        const from = all.find((r) => matches(fromRef, r));
+        const from = fromRelease(fromRef, all, app, opts.from.trim());
         fromImage = fromRef.kind === 'image' ? fromRef.image : from?.imageRef;
         if (fromRef.kind === 'url')
             warnUnproven(log, opts.from, 'is a URL, which names a Fly app, not one of its releases');
         else if (fromRef.kind === 'sha' && !fromImage)
-            warnUnproven(log, opts.from, `is a commit, and no release of app ${app} has an image tagged with it (Fly releases record no commit; deploy with --image-label <sha> to name them so)`);
+            warnUnproven(log, opts.from, `is a commit, and no release of app ${app} has an image tag that names it (Fly releases record no commit; deploy with --image-label <sha>, or a tag such as sha-<sha> or <branch>-<sha>, to name them so)`);
         else if (!fromImage)
             throw new errors/* RollbackKitError */.dp(`Release ${opts.from} (input from) is not among the ${all.length} releases of app ${app}.`, 'Check the from input: a release version (v12), id or image.');
         if (fromImage && !machines.some((m) => m.image === fromImage)) {
@@ -3328,122 +3655,6 @@ async function rollMachine(c, app, m, image, config, t, log) {
         // before the slice is over, so the loop never spins.
         await t.sleep(Math.max(0, asked + slice * 1000 - t.now()));
     }
-}
-
-;// CONCATENATED MODULE: ./.build/core/process.js
-/**
- * How long a program asked to end may take before it is killed. A gentler signal lets it end its
- * own way (psql cancels its statement on SIGINT, so the server frees the locks at once), but a
- * program that ignores it, or waits on a connection that stalled for the cancel it sends, would
- * otherwise hold the run, and whatever it holds, for as long as it likes.
- */
-const KILL_GRACE_MS = 5000;
-/** How long captured output may still come after the program exited (see 'exit' below). */
-const EXIT_GRACE_MS = 2000;
-/** Output beyond this is cut: pg_restore -v can be chatty, and memory is not a log store. */
-const MAX_CAPTURE = 1 << 20;
-async function runProcess(command, args, opts = {}) {
-    // Loaded on the first run, not with the bundle: most paths of promote-previous never start a
-    // program, and node:child_process is about 10 ms of start-up before their first request.
-    const { spawn } = await Promise.resolve(/* import() */).then(__nccwpck_require__.t.bind(__nccwpck_require__, 1421, 19));
-    return new Promise((resolve, reject) => {
-        const child = spawn(command, args, {
-            cwd: opts.cwd,
-            // eslint-disable-next-line no-restricted-properties -- children inherit PATH and HOME, not inputs
-            env: { ...process.env, ...opts.env },
-            stdio: [opts.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
-            signal: opts.signal,
-            killSignal: opts.killSignal,
-        });
-        if (opts.stdin) {
-            // The program may exit before reading everything (an error stops psql): not our failure.
-            child.stdin.on('error', () => undefined);
-            opts.stdin.pipe(child.stdin);
-        }
-        let stdout = '';
-        let stderr = '';
-        let timedOut = false;
-        const graceMs = opts.killGraceMs ?? KILL_GRACE_MS;
-        // Only while it has not exited: its pid may be another program's by then.
-        const killLater = () => setTimeout(() => child.exitCode === null && child.signalCode === null && child.kill('SIGKILL'), graceMs).unref();
-        const timer = opts.timeoutMs
-            ? setTimeout(() => {
-                timedOut = true;
-                child.kill('SIGTERM');
-                killLater();
-            }, opts.timeoutMs)
-            : undefined;
-        // The abort's own signal is sent by spawn (killSignal); this is the escalation after it.
-        const onAbort = () => void killLater();
-        if (opts.signal?.aborted)
-            onAbort();
-        else
-            opts.signal?.addEventListener('abort', onAbort, { once: true });
-        const cut = { stdout: false, stderr: false };
-        if (opts.stdout) {
-            const out = opts.stdout;
-            child.stdout.pipe(out);
-            // A reader that goes away first (psql failed, so restore-db destroyed the script reading
-            // pg_restore's) unpipes stdout and leaves it paused: unread, it never ends, 'close' never
-            // comes, and once the program has exited nothing is left to wait on. The rest is dropped.
-            out.once('close', () => {
-                child.stdout.unpipe(out);
-                child.stdout.resume();
-            });
-        }
-        else
-            child.stdout.on('data', (d) => {
-                const text = d.toString();
-                if (stdout.length < MAX_CAPTURE)
-                    stdout += text;
-                else
-                    cut.stdout = true;
-                opts.onStdout?.(text);
-            });
-        child.stderr.on('data', (d) => {
-            const text = d.toString();
-            if (stderr.length < MAX_CAPTURE)
-                stderr += text;
-            else
-                cut.stderr = true;
-            opts.onStderr?.(text);
-        });
-        child.on('error', (err) => {
-            // An abort is reported by the exit below (signal SIGTERM), not as a failure to start.
-            if (err.name === 'AbortError')
-                return;
-            if (timer)
-                clearTimeout(timer);
-            opts.signal?.removeEventListener('abort', onAbort);
-            reject(err);
-        });
-        // 'close' waits for every holder of the output pipes, and a program's own children inherit them:
-        // git's HTTP helper on a stalled remote, a hook's background job. Once the program has exited,
-        // captured output is read as it comes, so anything still unsent after a short grace is theirs;
-        // the pipes are closed then, or the wait (and its timeout, which ends only the program) would
-        // last as long as they do. Output streamed to another program is left alone: there the rest is
-        // still being read, as fast as that program takes it.
-        let orphaned;
-        child.on('exit', () => {
-            if (opts.stdout)
-                return;
-            orphaned = setTimeout(() => {
-                child.stdout?.destroy();
-                child.stderr?.destroy();
-            }, EXIT_GRACE_MS);
-        });
-        child.on('close', (code, signal) => {
-            if (timer)
-                clearTimeout(timer);
-            opts.signal?.removeEventListener('abort', onAbort);
-            clearTimeout(orphaned);
-            resolve({ code, signal, stdout: wholeLines(stdout, cut.stdout), stderr: wholeLines(stderr, cut.stderr), timedOut });
-        });
-    });
-}
-/** Capture that was cut ends at a line end: a line cut mid-way could end in a secret's prefix, which no redaction matches. */
-function wholeLines(text, wasCut) {
-    return wasCut ? text.slice(0, text.lastIndexOf('\n') + 1) : text;
 }
 
 ;// CONCATENATED MODULE: ./.build/platforms/git-revert/git.js
@@ -6239,8 +6450,9 @@ async function promotePrevious(request, log) {
             };
         }
         case 'command': {
-            const result = await runRollbackCommand({ ...common, command: request.command ?? '', verifyCommand: request.verifyCommand, cwd: request.cwd, baseEnv: request.baseEnv }, log);
-            return { status: result.status, from: { id: common.from }, to: { id: result.to ?? common.target }, autoAssignDisabled: false, frozen: NOTHING_FROZEN.command, notes: result.notes, skipped: [] };
+            const result = await runRollbackCommand({ ...common, command: request.command ?? '', verifyCommand: request.verifyCommand, cwd: request.cwd, baseEnv: request.baseEnv, signal: request.signal }, log);
+            // `to` only when known: "previous" names no release, and "Rolled back to previous" says nothing.
+            return { status: result.status, from: { id: common.from }, to: result.to ? { id: result.to } : {}, autoAssignDisabled: false, frozen: NOTHING_FROZEN.command, notes: result.notes, skipped: [] };
         }
     }
 }
@@ -6267,7 +6479,7 @@ function verifiedLookup(request, log) {
 /* harmony export */   Qq: () => (/* binding */ text),
 /* harmony export */   tp: () => (/* binding */ table)
 /* harmony export */ });
-/* unused harmony exports noAutolink, code, escapeCell, formatBytes, formatDuration, inlineText, codeSpan, linkText */
+/* unused harmony exports noAutolink, code, escapeCell, formatBytes, inlineText, codeSpan, linkText */
 /**
  * Small pieces of the Markdown every job summary is made of. Outside text (paths, table and check
  * names, server messages) goes in through `text` or `code`, so it cannot end a table row, start a
@@ -6323,16 +6535,6 @@ function formatBytes(bytes) {
     }
     return `${u === 0 ? n : n.toFixed(1)} ${units[u]}`;
 }
-/** "999 ms", "59.9 s", "2 min 0 s": rounded once, to the unit shown, so no "60.0 s" or "1 min 60 s". */
-function formatDuration(ms) {
-    if (ms < 1000)
-        return `${ms} ms`;
-    const tenths = Math.round(ms / 100);
-    if (tenths < 600)
-        return `${(tenths / 10).toFixed(1)} s`;
-    const seconds = Math.round(ms / 1000);
-    return `${Math.floor(seconds / 60)} min ${seconds % 60} s`;
-}
 // Control characters, and the bidirectional overrides that make text read differently than it is.
 // eslint-disable-next-line no-control-regex
 const INVISIBLE = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F\u202A-\u202E\u2066-\u2069]/g;
@@ -6379,27 +6581,51 @@ function linkText(url) {
 
 /***/ }),
 
-/***/ 2662:
+/***/ 1719:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   h: () => (/* binding */ promoteSummary)
-/* harmony export */ });
-/* harmony import */ var _platforms_promote_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(166);
-/* harmony import */ var _markdown_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4348);
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  h: () => (/* binding */ promoteSummary)
+});
+
+;// CONCATENATED MODULE: ./.build/core/duration.js
+/**
+ * The one way a duration is written for people, in every report (summary, incident, chat, HTML) and
+ * on the command line, so the same phase reads the same wherever it is shown.
+ */
+/** "999 ms", "59.9 s", "2 min 0 s": rounded once, to the unit shown, so no "60.0 s" or "1 min 60 s". */
+function formatDuration(ms) {
+    if (ms < 1000)
+        return `${Math.round(ms)} ms`;
+    const tenths = Math.round(ms / 100);
+    if (tenths < 600)
+        return `${(tenths / 10).toFixed(1)} s`;
+    const seconds = Math.round(ms / 1000);
+    return `${Math.floor(seconds / 60)} min ${seconds % 60} s`;
+}
+
+// EXTERNAL MODULE: ./.build/platforms/promote.js + 42 modules
+var promote = __nccwpck_require__(1699);
+// EXTERNAL MODULE: ./.build/report/markdown.js
+var markdown = __nccwpck_require__(4348);
+;// CONCATENATED MODULE: ./.build/report/promote-previous-summary.js
+/** promote-previous's job summary: what serves production now and why; every cell is redacted, then escaped. */
+
 
 
 function promoteSummary(outcome, provider, durationMs, log) {
-    const r = (value) => (0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .text */ .Qq)(log.redact(value ?? ''));
+    const r = (value) => (0,markdown/* text */.Qq)(log.redact(value ?? ''));
     const row = (d) => [r(d.id), r(d.url), r(d.commitSha)];
     const parts = [
         `### promote-previous: ${outcome.status}`,
-        (0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .table */ .tp)(['', 'deployment', 'url', 'commit'], [['from', ...row(outcome.from)], ['to', ...row(outcome.to)]]),
-        [...outcome.notes.map(r), ...(0,_platforms_promote_js__WEBPACK_IMPORTED_MODULE_0__/* .frozenNotes */ .O0)(outcome).map(r), `provider ${provider}, ${(durationMs / 1000).toFixed(1)} s`].map((note) => `- ${note}`).join('\n'),
+        (0,markdown/* table */.tp)(['', 'deployment', 'url', 'commit'], [['from', ...row(outcome.from)], ['to', ...row(outcome.to)]]),
+        [...outcome.notes.map(r), ...(0,promote/* frozenNotes */.O0)(outcome).map(r), `provider ${provider}, ${formatDuration(durationMs)}`].map((note) => `- ${note}`).join('\n'),
     ];
     const details = outcome.details;
     if (details?.rows.length)
-        parts.push((0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .table */ .tp)(details.header, details.rows.map((cells) => cells.map(r))));
+        parts.push((0,markdown/* table */.tp)(details.header, details.rows.map((cells) => cells.map(r))));
     return `${parts.join('\n\n')}\n`;
 }
 

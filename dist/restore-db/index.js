@@ -377,12 +377,12 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("zlib");
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(76760);
-/* harmony import */ var _core_action_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(10108);
+/* harmony import */ var _core_action_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(40007);
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8005);
 /* harmony import */ var _db_db_inputs_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(51581);
 /* harmony import */ var _db_restore_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(54322);
 /* harmony import */ var _github_artifact_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(81260);
-/* harmony import */ var _report_restore_db_summary_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(39563);
+/* harmony import */ var _report_restore_db_summary_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(64988);
 /* harmony import */ var _report_write_summary_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(44039);
 
 
@@ -443,7 +443,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 10108:
+/***/ 40007:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -462,15 +462,82 @@ var actions_core = __nccwpck_require__(73475);
 var errors = __nccwpck_require__(8005);
 // EXTERNAL MODULE: ./.build/core/secrets.js
 var core_secrets = __nccwpck_require__(79205);
+;// CONCATENATED MODULE: ./.build/core/token-shapes.js
+/**
+ * Credentials known by their shape rather than because we were given them: what a user's rollback
+ * command, a git remote or an API error body prints may hold a token rollback-kit never saw (a
+ * deploy tool echoing its own GITHUB_TOKEN, an `env` dump, a debug header). The Log applies this to
+ * every line after the registered secrets (Log.redact), so it reaches every log line, summary,
+ * output, report file and message sent out through the one writer.
+ *
+ * Each shape is anchored to the start of a run of its own characters (a look-behind), so a match is
+ * tried once a run and scans it once: linear on any text (test/core/linear-regexes.test.ts). What
+ * says what kind of credential it was (`ghp_`, `Bearer`, a variable's name) is kept, so a reader
+ * knows what to rotate.
+ *
+ * Vercel's account tokens have no documented prefix (24 letters and digits, like many ids), so they
+ * are recognised only where something names them: an Authorization header or a `VERCEL_TOKEN=`.
+ */
+const HIDDEN = '***';
+/** Base64 of `user:password`, as a Basic Authorization value carries: printable text with a colon. */
+function isBasicCredential(value) {
+    if (value.length % 4 !== 0)
+        return false;
+    const decoded = Buffer.from(value, 'base64').toString('latin1');
+    return decoded.includes(':') && /^[\x20-\x7e]+$/.test(decoded);
+}
+const SHAPES = [
+    // GitHub: personal (ghp_), OAuth (gho_), user-to-server (ghu_), installation and Actions (ghs_),
+    // refresh (ghr_): 36 or more letters and digits; fine-grained personal tokens: github_pat_….
+    { pattern: /(?<![A-Za-z0-9_])(gh[pousr]_)[A-Za-z0-9]{30,}/g, replace: (_m, prefix) => `${prefix}${HIDDEN}` },
+    { pattern: /(?<![A-Za-z0-9_])(github_pat_)[A-Za-z0-9_]{22,}/g, replace: (_m, prefix) => `${prefix}${HIDDEN}` },
+    // Slack: bot, user, app-level legacy, refresh, session and config tokens (xoxb-123-456-abc).
+    { pattern: /(?<![A-Za-z0-9-])(xox[abeoprs]-)[A-Za-z0-9-]{10,}/g, replace: (_m, prefix) => `${prefix}${HIDDEN}` },
+    // AWS access key ids: long-term (AKIA) and temporary (ASIA), 16 more capitals and digits.
+    { pattern: /(?<![A-Z0-9])(AKIA|ASIA)[A-Z0-9]{16}(?![A-Z0-9])/g, replace: (_m, prefix) => `${prefix}${HIDDEN}` },
+    // A JSON Web Token (an OIDC id token, Vercel's OIDC token): base64url header and payload, both
+    // JSON objects (`eyJ` is `{"`), and a signature.
+    { pattern: /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]*\.eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+/g, replace: () => HIDDEN },
+    // An Authorization header, however quoted (`Authorization: Bearer x`, `"authorization":"token x"`):
+    // the scheme is kept, the credential hidden.
+    {
+        pattern: /(?<![A-Za-z0-9-])((?:proxy-)?authorization["']?[ \t]*[:=][ \t]*["']?)(?:(bearer|basic|token|bot|api-key)[ \t]+)?([^\s"',;]+)/gi,
+        replace: (_m, head, scheme) => `${head}${scheme ? `${scheme} ` : ''}${HIDDEN}`,
+    },
+    // A bearer token or a Basic credential written anywhere else (curl -v, a debug dump); a Basic
+    // value only when it decodes to `user:password`, so the word "Basic" in a sentence stays.
+    { pattern: /(?<![A-Za-z0-9_-])(Bearer[ \t]+)[A-Za-z0-9._~+/-]{16,}=*/g, replace: (_m, head) => `${head}${HIDDEN}` },
+    { pattern: /(?<![A-Za-z0-9_-])(Basic[ \t]+)([A-Za-z0-9+/]{8,}={0,2})/g, replace: (m, head, value) => (isBasicCredential(value) ? `${head}${HIDDEN}` : m) },
+    // An environment variable whose name says secret, as `env` or a .env file prints it
+    // (VERCEL_TOKEN=…, AWS_SECRET_ACCESS_KEY=…, PGPASSWORD=…).
+    {
+        pattern: /(?<![A-Za-z0-9_])([A-Z0-9_]*(?:TOKEN|SECRET|PASSWORD|PASSWD|API_KEY|ACCESS_KEY|PRIVATE_KEY)=)([A-Za-z0-9_.+/=:@%~-]{8,})/g,
+        replace: (_m, head) => `${head}${HIDDEN}`,
+    },
+    // A password in a URL's userinfo (postgres://app:pw@db, https://x-access-token:…@github.com),
+    // unless already hidden.
+    { pattern: /(:\/\/[^\s/?#@:"'<>]*:)([^\s/?#@"'<>]+)@/g, replace: (m, head, password) => (password === HIDDEN ? m : `${head}${HIDDEN}@`) },
+];
+/** `text` with every credential of a known shape hidden (see the list above). */
+function hideKnownTokens(text) {
+    let out = text;
+    for (const { pattern, replace } of SHAPES)
+        out = out.replace(pattern, replace);
+    return out;
+}
+
 ;// CONCATENATED MODULE: ./.build/core/log.js
 /**
  * Where library code reports progress. Every line passes through `redact`, so a secret registered
- * with `secret()` never reaches a log, whichever sink (GitHub runner, terminal, test) is behind it.
+ * with `secret()` never reaches a log, whichever sink (GitHub runner, terminal, test) is behind it,
+ * and neither does a credential of a well-known shape that we were never given (token-shapes.ts).
  */
+
 
 function createLog(sink) {
     const secrets = new core_secrets/* SecretSet */.rE();
-    const redact = (text) => secrets.redact(text);
+    // Registered secrets first: the mask knows them whole, in every encoded form.
+    const redact = (text) => hideKnownTokens(secrets.redact(text));
     let warnedWeak = false;
     return {
         info: (m) => sink.info(redact(m)),
@@ -1387,9 +1454,9 @@ function parseTime(raw, name) {
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   R: () => (/* binding */ runProcess)
+/* harmony export */   R3: () => (/* binding */ runProcess)
 /* harmony export */ });
-/* unused harmony export KILL_GRACE_MS */
+/* unused harmony exports KILL_GRACE_MS, heldProcessGroups */
 /**
  * How long a program asked to end may take before it is killed. A gentler signal lets it end its
  * own way (psql cancels its statement on SIGINT, so the server frees the locks at once), but a
@@ -1397,6 +1464,88 @@ function parseTime(raw, name) {
  * otherwise hold the run, and whatever it holds, for as long as it likes.
  */
 const KILL_GRACE_MS = 5000;
+/**
+ * Every program runs in a process group of its own, so that ending it (abort, timeout) ends what it
+ * started too: a command's background job, git's HTTP helper, a deploy script's child that would
+ * otherwise go on acting on production after the step said it failed. Killing the program alone
+ * leaves those running.
+ *
+ * A group of its own (spawn's `detached`: a session of its own) also takes the program out of ours,
+ * and so out of the reach of what reached it there; that is made up for here:
+ *
+ * - SIGINT, SIGTERM and SIGHUP sent to us (Ctrl-C at the CLI's terminal, which the terminal sends
+ *   to our group only; the runner cancelling the job) reach every group still running. While a
+ *   stop-signals.ts handler listens too, a program run with an abort `signal` is ended by that
+ *   abort, its own way (psql's SIGINT, which cancels its statement on the server: a SIGTERM passed on
+ *   as well would end psql before it sent the cancel, and leave its backend waiting for a lock); one
+ *   without gets the signal, as it did in our group. Where nothing else of ours listens for that
+ *   signal, every group gets its own stop signal (`killSignal`, SIGTERM unless said: a shell's
+ *   background job ignores SIGINT) and we die of the signal as Node's default would have had us
+ *   (no 'exit' event comes for that).
+ * - When we exit while a group still runs (the work did not end within a stop's grace, an
+ *   unexpected exit), the group is killed: nothing we started outlives us unsupervised.
+ *
+ * A group is let go when its program exits on its own: what it left running on purpose (a service
+ * started with `&`) is its business. A group we ended is killed whole once its grace is over.
+ */
+/** Each held group, with the signal its abort ends it with and whether it has an abort at all. */
+const groups = new Map();
+const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+function signalGroup(pgid, sig) {
+    try {
+        process.kill(-pgid, sig);
+    }
+    catch {
+        // ESRCH: every process of the group has exited.
+    }
+}
+function forward(sig) {
+    if (process.listenerCount(sig) > 1) {
+        for (const [g, how] of groups)
+            if (!how.stoppable)
+                signalGroup(g, sig);
+        return;
+    }
+    // Ours was the only listener: without it Node would have exited by this signal, so it does.
+    for (const [g, how] of groups)
+        signalGroup(g, how.killSignal);
+    unwatchSignals();
+    process.kill(process.pid, sig);
+}
+function killAllGroups() {
+    for (const g of groups.keys())
+        signalGroup(g, 'SIGKILL');
+}
+let watching = false;
+function watchSignals() {
+    if (watching)
+        return;
+    watching = true;
+    for (const sig of FORWARDED)
+        process.on(sig, forward);
+    process.on('exit', killAllGroups);
+}
+function unwatchSignals() {
+    if (!watching)
+        return;
+    watching = false;
+    for (const sig of FORWARDED)
+        process.off(sig, forward);
+    process.off('exit', killAllGroups);
+}
+function holdGroup(pgid, killSignal, stoppable) {
+    groups.set(pgid, { killSignal, stoppable });
+    watchSignals();
+}
+function releaseGroup(pgid) {
+    groups.delete(pgid);
+    if (!groups.size)
+        unwatchSignals();
+}
+/** The process groups of programs we started that are still held (for tests). */
+function heldProcessGroups() {
+    return [...groups.keys()];
+}
 /** How long captured output may still come after the program exited (see 'exit' below). */
 const EXIT_GRACE_MS = 2000;
 /** Output beyond this is cut: pg_restore -v can be chatty, and memory is not a log store. */
@@ -1411,9 +1560,12 @@ async function runProcess(command, args, opts = {}) {
             // eslint-disable-next-line no-restricted-properties -- children inherit PATH and HOME, not inputs
             env: { ...process.env, ...opts.env },
             stdio: [opts.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
-            signal: opts.signal,
-            killSignal: opts.killSignal,
+            // A process group of its own (see `groups` above); the abort is handled below, for the group.
+            detached: true,
         });
+        const pgid = child.pid;
+        if (pgid !== undefined)
+            holdGroup(pgid, opts.killSignal ?? 'SIGTERM', opts.signal !== undefined);
         if (opts.stdin) {
             // The program may exit before reading everything (an error stops psql): not our failure.
             child.stdin.on('error', () => undefined);
@@ -1423,17 +1575,30 @@ async function runProcess(command, args, opts = {}) {
         let stderr = '';
         let timedOut = false;
         const graceMs = opts.killGraceMs ?? KILL_GRACE_MS;
-        // Only while it has not exited: its pid may be another program's by then.
-        const killLater = () => setTimeout(() => child.exitCode === null && child.signalCode === null && child.kill('SIGKILL'), graceMs).unref();
+        let ended = false;
+        let exited = false;
+        /**
+         * Ends the program and everything in its group: `sig` now, SIGKILL to whatever of the group is
+         * left after the grace (the program itself, or what it started and left behind as it exited).
+         * The group is held until then, so that our exit meanwhile kills it too.
+         */
+        const end = (sig) => {
+            if (ended || pgid === undefined)
+                return;
+            ended = true;
+            signalGroup(pgid, sig);
+            setTimeout(() => {
+                signalGroup(pgid, 'SIGKILL');
+                releaseGroup(pgid);
+            }, graceMs).unref();
+        };
         const timer = opts.timeoutMs
             ? setTimeout(() => {
                 timedOut = true;
-                child.kill('SIGTERM');
-                killLater();
+                end('SIGTERM');
             }, opts.timeoutMs)
             : undefined;
-        // The abort's own signal is sent by spawn (killSignal); this is the escalation after it.
-        const onAbort = () => void killLater();
+        const onAbort = () => end(opts.killSignal ?? 'SIGTERM');
         if (opts.signal?.aborted)
             onAbort();
         else
@@ -1450,17 +1615,19 @@ async function runProcess(command, args, opts = {}) {
                 child.stdout.resume();
             });
         }
-        else
-            child.stdout.on('data', (d) => {
-                const text = d.toString();
+        else {
+            // Decoded as a stream: a chunk can end inside a multi-byte character.
+            child.stdout.setEncoding('utf8');
+            child.stdout.on('data', (text) => {
                 if (stdout.length < MAX_CAPTURE)
                     stdout += text;
                 else
                     cut.stdout = true;
                 opts.onStdout?.(text);
             });
-        child.stderr.on('data', (d) => {
-            const text = d.toString();
+        }
+        child.stderr.setEncoding('utf8');
+        child.stderr.on('data', (text) => {
             if (stderr.length < MAX_CAPTURE)
                 stderr += text;
             else
@@ -1468,11 +1635,10 @@ async function runProcess(command, args, opts = {}) {
             opts.onStderr?.(text);
         });
         child.on('error', (err) => {
-            // An abort is reported by the exit below (signal SIGTERM), not as a failure to start.
-            if (err.name === 'AbortError')
-                return;
             if (timer)
                 clearTimeout(timer);
+            if (pgid !== undefined && !exited && !ended)
+                releaseGroup(pgid);
             opts.signal?.removeEventListener('abort', onAbort);
             reject(err);
         });
@@ -1484,6 +1650,10 @@ async function runProcess(command, args, opts = {}) {
         // still being read, as fast as that program takes it.
         let orphaned;
         child.on('exit', () => {
+            exited = true;
+            // Exited on its own: what it left running is its own (see `groups`). One we ended is killed whole after its grace.
+            if (pgid !== undefined && !ended)
+                releaseGroup(pgid);
             if (opts.stdout)
                 return;
             orphaned = setTimeout(() => {
@@ -1641,8 +1811,8 @@ class SecretSet {
 /* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(51455);
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(76760);
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(8005);
-/* harmony import */ var _core_process_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(95713);
-/* harmony import */ var _pg_tools_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(61934);
+/* harmony import */ var _core_process_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(95713);
+/* harmony import */ var _pg_tools_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(61934);
 /**
  * A snapshot's integrity: its sha256 and size (a file, or every file of a directory-format dump),
  * and a full read. `pg_restore --list` alone passes an archive whose data section was cut short;
@@ -1770,9 +1940,9 @@ async function readWhole(path, format, pgRestore) {
         }
         return;
     }
-    const read = await (0,_core_process_js__WEBPACK_IMPORTED_MODULE_6__/* .runProcess */ .R)(pgRestore, ['--file', '/dev/null', path], { timeoutMs: 60 * 60_000 });
+    const read = await (0,_core_process_js__WEBPACK_IMPORTED_MODULE_5__/* .runProcess */ .R3)(pgRestore, ['--file', '/dev/null', path], { timeoutMs: 60 * 60_000 });
     if (read.code !== 0)
-        throw corrupt((0,_pg_tools_js__WEBPACK_IMPORTED_MODULE_5__/* .toolErrorLine */ .$x)(read.stderr) || 'pg_restore could not read it');
+        throw corrupt((0,_pg_tools_js__WEBPACK_IMPORTED_MODULE_6__/* .toolErrorLine */ .$x)(read.stderr) || 'pg_restore could not read it');
 }
 
 
@@ -2602,6 +2772,7 @@ function readRestoreRequest(inputs, databaseUrl, ctx, log) {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   D5: () => (/* binding */ lockTimeoutMs),
+/* harmony export */   MX: () => (/* binding */ DEFAULT_STALL_MS),
 /* harmony export */   NP: () => (/* binding */ notWatching),
 /* harmony export */   OP: () => (/* binding */ LockCycleError),
 /* harmony export */   Td: () => (/* binding */ isLockTimeout),
@@ -2645,6 +2816,15 @@ function lockTimeoutMs(seconds) {
 function sessionTag(kind) {
     return `rollback-kit-${kind}-${(0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.randomBytes)(4).toString('hex')}`;
 }
+/**
+ * How long a backend of a running pg_dump or psql may be missing from pg_stat_activity before its
+ * connection is taken to have stalled. It is there from the program's connection to its exit (a
+ * program ending takes milliseconds between the two), so this needs no room for slow work, only for
+ * the watcher's own view: two minutes, more than the 40-60 s in which keepalives and
+ * tcp_user_timeout end a connection whose peer really vanished (connection.ts), so that a failure
+ * the program can see itself is reported in its own words first.
+ */
+const DEFAULT_STALL_MS = 120_000;
 /**
  * The watcher's queries read pg_stat_activity and pg_locks and answer in milliseconds: each runs no
  * longer than this, and its answer is waited for no longer than that and the margin, so a watcher
@@ -2700,8 +2880,15 @@ async function cancelQuery(target, pid, log, opts = {}) {
 async function watchBlockers(target, applicationName, log, opts = {}) {
     let session;
     const deadline = opts.queryDeadline ?? WATCH_DEADLINE;
+    /** The watcher's connection ended under it (a stalled one is closed at its query deadline). */
+    let lost = false;
+    const opened = async () => {
+        const s = await (0,_session_js__WEBPACK_IMPORTED_MODULE_2__/* .connect */ .Ng)(target, { queryDeadline: deadline });
+        s.once('end', () => (lost = true));
+        return s;
+    };
     try {
-        session = await (0,_session_js__WEBPACK_IMPORTED_MODULE_2__/* .connect */ .Ng)(target, { queryDeadline: deadline });
+        session = await opened();
     }
     catch (err) {
         log.debug(`Not watching for blocking sessions: ${err.message}`);
@@ -2742,7 +2929,41 @@ async function watchBlockers(target, applicationName, log, opts = {}) {
         opts.onCycle(blockers);
     };
     let timeoutSet = false;
+    const stall = opts.stall;
+    /** The most backends of the program seen at once; when fewer than that have been seen since, and how much output there was then. */
+    let most = 0;
+    let gone;
+    let stallSeen = false;
+    /** The server the program's backends were counted on (its postmaster's start time). */
+    let server;
+    const watchStall = async (pids) => {
+        if (!stall || stallSeen)
+            return;
+        const now = Date.now();
+        const count = stall.backends(pids).length;
+        most = Math.max(most, count);
+        if (!stall.running() || count >= most) {
+            gone = undefined;
+            return;
+        }
+        const bytes = await stall.progress?.().catch(() => undefined);
+        if (!gone || (bytes !== undefined && bytes !== gone.bytes))
+            gone = { since: now, bytes };
+        if (now - gone.since < stall.afterMs || !stall.running())
+            return;
+        stallSeen = true;
+        stall.onStall(now - gone.since);
+    };
     const poll = async () => {
+        if (lost && stall) {
+            // Only a stall watch opens its connection again: it is what would see a stall, and a proxy
+            // that stalled the program's connection may well have stalled the watcher's too.
+            const old = session;
+            session = await opened();
+            lost = false;
+            timeoutSet = false;
+            (0,_session_js__WEBPACK_IMPORTED_MODULE_2__/* .closeSession */ .Vu)(old);
+        }
         // Set with the first poll, not before the watch starts: the wait it watches is under way.
         if (!timeoutSet) {
             await session.query("SELECT set_config('statement_timeout', $1, false)", [String(deadline.statementMs)]);
@@ -2765,9 +2986,27 @@ async function watchBlockers(target, applicationName, log, opts = {}) {
             await endOurs(cycle);
         if (cancelAfterMs !== undefined)
             await cancelLongWaits(cancelAfterMs);
+        if (stall) {
+            const named = await session.query('SELECT a.pid, pg_postmaster_start_time()::text AS started FROM (SELECT 1) one LEFT JOIN pg_stat_activity a ON a.application_name = $1 AND a.pid <> pg_backend_pid()', [applicationName]);
+            const started = named.rows[0].started;
+            if (server !== started) {
+                most = 0;
+                gone = undefined;
+                server = started;
+            }
+            await watchStall(named.rows.flatMap((r) => (r.pid === null ? [] : [r.pid])));
+        }
     };
+    // One poll at a time: a watcher opening its connection again may wait for the connect timeout.
+    let busy = false;
     const timer = setInterval(() => {
-        polling = polling.then(poll).catch(() => undefined);
+        if (busy)
+            return;
+        busy = true;
+        polling = polling
+            .then(poll)
+            .catch(() => undefined)
+            .finally(() => (busy = false));
     }, POLL_MS);
     return {
         watching: true,
@@ -2857,7 +3096,7 @@ function majorFromVersionNum(num) {
 }
 async function toolVersion(path) {
     try {
-        const { code, stdout } = await (0,_core_process_js__WEBPACK_IMPORTED_MODULE_3__/* .runProcess */ .R)(path, ['--version'], { timeoutMs: 15_000 });
+        const { code, stdout } = await (0,_core_process_js__WEBPACK_IMPORTED_MODULE_3__/* .runProcess */ .R3)(path, ['--version'], { timeoutMs: 15_000 });
         const m = /\(PostgreSQL\)\s+(\d+)(?:\.(\d+))?/.exec(stdout);
         if (code !== 0 || !m)
             return undefined;
@@ -3523,7 +3762,7 @@ function tocEntryId(line) {
  * must be read whole (see splitArchive), or when this system cannot make a FIFO.
  */
 async function prepareDataPath(pgRestore, archive) {
-    const listed = await (0,core_process/* runProcess */.R)(pgRestore, ['--list', archive]);
+    const listed = await (0,core_process/* runProcess */.R3)(pgRestore, ['--list', archive]);
     const parts = listed.code === 0 ? splitArchive(listed.stdout) : undefined;
     if (!parts)
         return undefined;
@@ -3537,7 +3776,7 @@ async function prepareDataPath(pgRestore, archive) {
     };
     const fifo = (0,external_node_path_.join)(dir, 'data');
     try {
-        if (!plainPath(fifo) || (await (0,core_process/* runProcess */.R)('mkfifo', ['-m', '600', fifo]).catch(() => undefined))?.code !== 0) {
+        if (!plainPath(fifo) || (await (0,core_process/* runProcess */.R3)('mkfifo', ['-m', '600', fifo]).catch(() => undefined))?.code !== 0) {
             await remove();
             return undefined;
         }
@@ -4068,7 +4307,7 @@ async function readSnapshotContents(path, format, pgRestore) {
         sink.on('finish', () => resolve(undefined));
         sink.on('error', (err) => resolve(err));
     });
-    const listed = await (0,core_process/* runProcess */.R)(pgRestore, ['--schema-only', '--clean', '--if-exists', '--file', '-', path], { stdout: sink });
+    const listed = await (0,core_process/* runProcess */.R3)(pgRestore, ['--schema-only', '--clean', '--if-exists', '--file', '-', path], { stdout: sink });
     const read = await reading;
     if (listed.code !== 0)
         throw (0,archive/* corruptSnapshot */.gw)(path, (0,pg_tools/* toolErrorLine */.$x)(listed.stderr) || 'pg_restore could not read its table of contents');
@@ -4755,6 +4994,23 @@ function manifestProblem(m) {
 const SMALL_TABLE_BYTES = 1 << 20;
 /** Schemas that hold migration history: kept even when `schemas` names only the app's own. */
 const MIGRATION_HISTORY_SCHEMAS = ['supabase_migrations', 'drizzle', 'sqitch'];
+/** What pg_dump has written so far: its file's size, or its directory's files' (directory format). */
+async function writtenBytes(path) {
+    const info = await (0,promises_.stat)(path);
+    if (!info.isDirectory())
+        return info.size;
+    let total = 0;
+    for (const name of await (0,promises_.readdir)(path))
+        total += (await (0,promises_.stat)((0,external_node_path_.join)(path, name)).catch(() => ({ size: 0 }))).size;
+    return total;
+}
+/**
+ * pg_dump's connection stalled (StallWatch): its backend had been gone from the server for
+ * `goneMs` while pg_dump still waited on it, so pg_dump was ended.
+ */
+function snapshotStalled(where, goneMs) {
+    return new errors/* RollbackKitError */.dp(`Snapshot of ${where} stopped: pg_dump's connection stalled. Its session had been gone from the server for ${Math.round(goneMs / 1000)} s (seen from a separate connection) while pg_dump still waited on it and wrote nothing more, so pg_dump was ended. No snapshot was made: what it had written was removed, and the database was only read, never changed.`, 'Something between this runner and the server kept the connection open after the server side had ended: a pooler (pgbouncer), a cloud SQL proxy or a NAT box whose upstream failed. Check it (or connect without it) and run again.');
+}
 /**
  * Each query of the snapshot's own session runs no longer than this (statement_timeout) and its
  * answer is waited for no longer than that and the margin (QueryDeadline): a connection that stalls
@@ -5088,7 +5344,24 @@ async function takeSnapshot(req, log) {
         // arrives before pg_dump has its locks) would have each wait for the other until lock-timeout,
         // and every query on that table behind both: the watcher ends ours at once instead.
         let cycle;
-        const watching = (0,lock_wait/* watchBlockers */.v2)(req.target, tag, log, { onCycle: (blockers) => (cycle = blockers) });
+        // pg_dump's backends are every one named as ours but this session's, when the name is ours alone.
+        let dumping = false;
+        let stalled;
+        const endDump = new AbortController();
+        const stall = req.sessionTag
+            ? undefined
+            : {
+                backends: (pids) => pids.filter((p) => p !== pid),
+                running: () => dumping,
+                afterMs: req.stallAfterMs ?? lock_wait/* DEFAULT_STALL_MS */.MX,
+                progress: () => writtenBytes(path),
+                onStall: (goneMs) => {
+                    stalled = goneMs;
+                    log.warning(`pg_dump's session has been gone from ${where} for ${Math.round(goneMs / 1000)} s while pg_dump still waits on its connection: ending pg_dump.`);
+                    endDump.abort();
+                },
+            };
+        const watching = (0,lock_wait/* watchBlockers */.v2)(req.target, tag, log, { onCycle: (blockers) => (cycle = blockers), stall });
         const cycleError = (blockers) => (0,lock_wait/* lockCycleError */.iP)(`Snapshot of ${where}`, blockers, 'Nothing was kept.', log);
         let stopped;
         const stopWatching = () => (stopped ??= watching.then((w) => w.stop()));
@@ -5104,7 +5377,11 @@ async function takeSnapshot(req, log) {
                     throw snapshotStopped(where);
                 log.info(`Dumping ${where} (${req.format} format${req.jobs > 1 ? `, ${req.jobs} jobs` : ''}) to ${path} …`);
                 const dumpStarted = Date.now();
-                const dump = (0,core_process/* runProcess */.R)(pgDump.path, pgDumpArgs(req, pgDump, path, snapshotId, selection, lockTimeout, largeObjects), { env: { ...(0,connection/* libpqEnv */.kY)(req.target), PGAPPNAME: tag }, signal: req.signal });
+                dumping = true;
+                const dump = (0,core_process/* runProcess */.R3)(pgDump.path, pgDumpArgs(req, pgDump, path, snapshotId, selection, lockTimeout, largeObjects), {
+                    env: { ...(0,connection/* libpqEnv */.kY)(req.target), PGAPPNAME: tag },
+                    signal: req.signal ? AbortSignal.any([req.signal, endDump.signal]) : endDump.signal,
+                }).finally(() => (dumping = false));
                 // Counting the small tables and exporting in the exported snapshot while pg_dump copies the same
                 // rows. A small table's count costs opening it, which pg_dump's per-table work can share; a big
                 // one's is a scan of every row, kept until pg_dump is done so the two never compete.
@@ -5123,6 +5400,8 @@ async function takeSnapshot(req, log) {
                     // pg_dump ended by the stop: its exit says only that it was killed.
                     if (req.signal?.aborted)
                         throw snapshotStopped(where);
+                    if (stalled !== undefined)
+                        throw snapshotStalled(where, stalled);
                     if (cycle)
                         throw cycleError(cycle);
                     const lockWait = (dumped.status === 'fulfilled' && dumped.value.code !== 0 && (0,lock_wait/* isLockTimeout */.Td)(dumped.value.stderr)) ||
@@ -5503,6 +5782,8 @@ const ROLLBACKS = {
        started_at timestamptz NOT NULL DEFAULT now(), updated_at timestamptz NOT NULL DEFAULT now(), kept text[] NOT NULL DEFAULT '{}'`,
     added: { kept: "text[] NOT NULL DEFAULT '{}'" },
 };
+/** Rows whose work is over: nothing reads them as a rollback in progress or a plan to finish. */
+const isClosed = (row) => row !== undefined && row.status !== 'started';
 /** The row for `incidentKey`, or undefined (also when the table does not exist yet: read-only). */
 async function readLedger(session, incidentKey) {
     const exists = await session.query(`SELECT to_regclass('rollback_kit.rollbacks')::text AS t`);
@@ -5521,7 +5802,7 @@ async function readLedger(session, incidentKey) {
         planned: row.planned,
         kept: row.kept ?? [],
         reverted: row.reverted,
-        status: row.status === 'done' ? 'done' : 'started',
+        status: row.status === 'done' || row.status === 'superseded' ? row.status : 'started',
     };
 }
 function textArray(values) {
@@ -5543,6 +5824,22 @@ async function writeLedger(session, row, before) {
     // Made, or given the columns this version added, only where it lacks them: a role that may write the
     // rows but not own the table (a CI role after a migration role) needs no more (own-tables.ts).
     await ensureTable(session, ROLLBACKS, ledgerUpsertSql(row), before);
+}
+/**
+ * Marks `superseded` the whole rollback's rows (method `method`, another key than `key`) left
+ * 'started' by a run that stopped, once the run of `key` has finished their work: a new workflow run
+ * (a "Run workflow" after the first run died midway) is another incident key, so nothing else would
+ * ever close them, and the table would show a rollback in progress forever. Run where no whole
+ * rollback can be under way: under the whole-rollback lock, which every whole rollback's ledger
+ * write holds (run-down-migrations' rows, another method, are never touched). Down migrations:
+ * only rows none of whose planned migrations is among `applied` (the tracking table, as this run
+ * leaves it), so a plan with work left stays 'started' for its own re-run. A restore: the restore
+ * that committed replaced what every earlier unfinished restore was for.
+ */
+function supersedeSql(key, method, opts = {}) {
+    const work = opts.applied ? ` AND NOT (planned && ${textArray(opts.applied)})` : '';
+    return `UPDATE rollback_kit.rollbacks SET status = 'superseded', updated_at = now()
+     WHERE status = 'started' AND method = ${literal(method)} AND incident_key <> ${literal(key)}${work}${opts.returning ? ' RETURNING incident_key' : ''};`;
 }
 /** Where the ledger's rows wait, in the restore's transaction, while the snapshot's script runs (set_config's is_local: gone at its end). */
 const KEPT_SETTING = 'rollback_kit.ledger_before_restore';
@@ -5605,7 +5902,8 @@ function ledgerKeptAcrossRestore() {
  * commit together: a run that dies after the COMMIT leaves no 'started' row to restore again.
  */
 function ledgerDoneWithRestore(done) {
-    return { first: [], last: [ensureTableSql(ROLLBACKS), ledgerUpsertSql(done)] };
+    // Earlier incidents' restores left 'started' by runs that stopped are closed with it (supersedeSql).
+    return { first: [], last: [ensureTableSql(ROLLBACKS), ledgerUpsertSql(done), supersedeSql(done.incidentKey, done.method)] };
 }
 
 ;// CONCATENATED MODULE: ./.build/migrations/progress.js
@@ -6292,7 +6590,7 @@ async function keptViewsScript(a, env, log) {
         args.push('--table', exactTablePattern(v));
     // While the restore's transaction holds its tables: bounded, and ended by a stop, like psql.
     const boundMs = (0,lock_wait/* lockTimeoutMs */.D5)(a.req.lockTimeoutSeconds) + (a.req.bounds?.keptViewsDumpMs ?? RESTORE_BOUNDS.keptViewsDumpMs);
-    const dumped = await (0,core_process/* runProcess */.R)(pgDump.path, args, { env, timeoutMs: boundMs, signal: a.req.signal });
+    const dumped = await (0,core_process/* runProcess */.R3)(pgDump.path, args, { env, timeoutMs: boundMs, signal: a.req.signal });
     if (dumped.timedOut) {
         throw new errors/* RollbackKitError */.dp(`Could not save the definitions of the views restore-db keeps: pg_dump did not finish within ${(0,db_session/* seconds */.YA)(boundMs)} s (a connection that stalled?), so it was ended.`, 'Nothing was changed. Check the network path to the database and run again.', UNCHANGED);
     }
@@ -6328,7 +6626,22 @@ async function startRestoreProcesses(p, log) {
     // that a pooler or role limited to two refuses neither (a watcher refused would watch nothing, and
     // lock_timeout would still bound every wait). No lock is waited for before then.
     let cycle;
-    const watching = p.planningClosed.then(() => (stopped ? (0,lock_wait/* notWatching */.NP)() : (0,lock_wait/* watchBlockers */.v2)(req.target, tag, log, { onCycle: (blockers) => (cycle = blockers) })));
+    // psql's own session, told by its pid (PSQL_PID): the restore's other sessions carry its name too,
+    // and come and go (the pre-restore snapshot's, the kept views' pg_dump).
+    let psqlPid;
+    let psqlRunning = true;
+    let stalled;
+    const stall = {
+        backends: (pids) => pids.filter((pid) => pid === psqlPid),
+        running: () => psqlRunning,
+        afterMs: req.stallAfterMs ?? lock_wait/* DEFAULT_STALL_MS */.MX,
+        onStall: (goneMs) => {
+            stalled = goneMs;
+            log.warning(`psql's session has been gone from ${(0,connection/* describeTarget */.ff)(req.target)} for ${Math.round(goneMs / 1000)} s while psql still waits on its connection: ending psql.`);
+            stopPsql.abort();
+        },
+    };
+    const watching = p.planningClosed.then(() => (stopped ? (0,lock_wait/* notWatching */.NP)() : (0,lock_wait/* watchBlockers */.v2)(req.target, tag, log, { onCycle: (blockers) => (cycle = blockers), stall })));
     // The data goes from pg_restore to psql without passing through Node (restore-data.ts).
     const preparing = p.pgRestore ? prepareDataPath(p.pgRestore.path, p.snapshot) : Promise.resolve(undefined);
     preparing.catch(() => undefined);
@@ -6346,9 +6659,12 @@ async function startRestoreProcesses(p, log) {
     })());
     /** Told psql's output until it has printed TRANSACTION_OPEN. */
     let opening;
+    /** psql's output until it has printed its session's pid and its transaction's id. */
+    let printed = '';
+    let txid;
     try {
         const psql = await (0,pg_tools/* findPgTool */.fh)('psql', Math.max(p.serverMajor, p.pgRestore?.major ?? 0), req.tools);
-        const applied = (0,core_process/* runProcess */.R)(psql.path, ['-X', '--no-password', '-q', '-v', 'ON_ERROR_STOP=1', '-f', '-', '--dbname', (0,connection/* toolConninfo */.xE)(psql.major)], {
+        const applied = (0,core_process/* runProcess */.R3)(psql.path, ['-X', '--no-password', '-q', '-v', 'ON_ERROR_STOP=1', '-f', '-', '--dbname', (0,connection/* toolConninfo */.xE)(psql.major)], {
             env,
             stdin: input,
             signal: stopPsql.signal,
@@ -6358,8 +6674,16 @@ async function startRestoreProcesses(p, log) {
             // sent over a network that stalled) is killed (runProcess's KILL_GRACE_MS): its connection
             // then closes, and the server rolls the transaction back as soon as it sees that.
             killSignal: 'SIGINT',
-            onStdout: (chunk) => opening?.(chunk),
+            onStdout: (chunk) => {
+                if (psqlPid === undefined || txid === undefined) {
+                    printed += chunk;
+                    psqlPid ??= Number(new RegExp(`${PSQL_PID} (\\d+)\n`).exec(printed)?.[1]) || undefined;
+                    txid ??= new RegExp(`${PSQL_TXID} (\\d+)\n`).exec(printed)?.[1];
+                }
+                opening?.(chunk);
+            },
         });
+        void applied.finally(() => (psqlRunning = false)).catch(() => undefined);
         running.push(applied);
         const open = (statements) => {
             let seen = '';
@@ -6373,7 +6697,10 @@ async function startRestoreProcesses(p, log) {
                 };
                 applied.then(() => resolve(false), () => resolve(false));
             });
-            input.write(`${statements.join('\n')}\n\\echo '${TRANSACTION_OPEN}'\n`);
+            // Its session's pid first, for the stall watch: said before anything can wait.
+            // And, in the transaction, its id (txid_status: PostgreSQL 10 and later).
+            const txidLines = p.serverMajor >= 10 ? `SELECT txid_current() AS rk_txid \\gset\n\\echo '${PSQL_TXID}' :rk_txid\n` : '';
+            input.write(`SELECT pg_backend_pid() AS rk_psql_pid \\gset\n\\echo '${PSQL_PID}' :rk_psql_pid\n${statements.join('\n')}\n${txidLines}\\echo '${TRANSACTION_OPEN}'\n`);
             return opened;
         };
         log.debug(`Started psql (${psql.path}) for the restore: it runs nothing until restore-db writes its script, once the restore is planned.`);
@@ -6394,7 +6721,7 @@ async function startRestoreProcesses(p, log) {
         const verbose = verboseErrors();
         if (p.pgRestore) {
             const rest = data ? ['--verbose', '--use-list', data.restList] : [];
-            restoring = (0,core_process/* runProcess */.R)(p.pgRestore.path, ['--single-transaction', ...(req.clean ? ['--clean', '--if-exists'] : []), ...rest, '--file', '-', p.snapshot], {
+            restoring = (0,core_process/* runProcess */.R3)(p.pgRestore.path, ['--single-transaction', ...(req.clean ? ['--clean', '--if-exists'] : []), ...rest, '--file', '-', p.snapshot], {
                 stdout: archiveOut,
                 signal: stopRestore.signal,
                 onStderr: data ? verbose.add : undefined,
@@ -6403,7 +6730,7 @@ async function startRestoreProcesses(p, log) {
         }
         if (p.pgRestore && data) {
             // Without --single-transaction: it writes no BEGIN or COMMIT of its own, and psql runs it in the restore's transaction.
-            loading = (0,core_process/* runProcess */.R)(p.pgRestore.path, ['--use-list', data.dataList, '--file', data.fifo, p.snapshot], { signal: stopRestore.signal });
+            loading = (0,core_process/* runProcess */.R3)(p.pgRestore.path, ['--use-list', data.dataList, '--file', data.fifo, p.snapshot], { signal: stopRestore.signal });
             running.push(loading);
             // A data read that failed ends psql at once: it may be waiting for the FIFO, and nothing can commit.
             void loading.then((r) => {
@@ -6413,13 +6740,17 @@ async function startRestoreProcesses(p, log) {
         }
         for (const r of running)
             r.catch(() => undefined);
-        return { env, tag, watch, cycle: () => cycle, data, input, applied, stopPsql, stopRestore, archiveOut, restoring, loading, verbose, open, stop };
+        return { env, tag, watch, cycle: () => cycle, stalled: () => stalled, txid: () => txid, data, input, applied, stopPsql, stopRestore, archiveOut, restoring, loading, verbose, open, stop };
     }
     catch (err) {
         await stop();
         throw err;
     }
 }
+/** psql prints this, then its session's pid, before anything else. */
+const PSQL_PID = 'rollback-kit: restore session';
+/** psql prints this, then the restore transaction's id, once it has begun it. */
+const PSQL_TXID = 'rollback-kit: restore transaction';
 /** psql prints this once the restore's transaction is open and holds its tables' locks. */
 const TRANSACTION_OPEN = 'rollback-kit: restore transaction open';
 /** Tables locked per statement: one LOCK names many, a few hundred keep each statement small. */
@@ -6454,6 +6785,9 @@ async function openTransaction(p, plan, req, where, log) {
         return;
     const applied = await p.applied.catch((err) => ({ code: null, signal: null, stdout: '', stderr: err.message, timedOut: false }));
     const blockers = await p.stop();
+    const stalled = p.stalled();
+    if (stalled !== undefined)
+        throw restoreStalled(where, stalled, false, '');
     const error = psqlError(applied.stderr, log);
     if ((0,lock_wait/* isLockTimeout */.Td)(error) || p.watch.cancelled())
         throw (0,lock_wait/* lockTimeoutError */.rB)(`Restore into ${where}`, req.lockTimeoutSeconds, blockers, 'Nothing was changed.', log, UNCHANGED);
@@ -6563,6 +6897,16 @@ async function applySnapshot(a, processes, log) {
         return;
     const state = 'The restore ran in one transaction, so the database is as it was before.';
     const undo = a.preRestoreSnapshotPath ? ` The state before is also kept in ${a.preRestoreSnapshotPath}.` : '';
+    const stalled = processes.stalled();
+    if (stalled !== undefined) {
+        // Its session is gone, and with it the transaction: the server's record of it says how it ended.
+        const status = a.progress.commitWritten ? await transactionStatus(req.target, processes.txid(), log) : 'aborted';
+        if (status === 'committed') {
+            log.warning(`psql's connection stalled after the COMMIT (its session gone from the server for ${Math.round(stalled / 1000)} s), so psql was ended; the server records the restore's transaction as committed: the restore is done.`);
+            return;
+        }
+        throw restoreStalled(where, stalled, status === 'aborted' ? false : a.progress.commitWritten, undo);
+    }
     // psql stopped by restore-db (stop(): SIGINT) reports the cancel it sent; the reason is ours (feedError).
     // psql says "Cancel request sent" when it sends it, and nothing more when no statement was running.
     const stderr = stopPsql.signal.aborted ? applied.stderr.replace(/^Cancel request sent\n?/gm, '') : applied.stderr;
@@ -6581,6 +6925,38 @@ async function applySnapshot(a, processes, log) {
         throw new errors/* RollbackKitError */.dp(log.redact(feedError.message), `${feedError.hint ? `${feedError.hint} ` : ''}${state}${undo}`, UNCHANGED);
     const reason = error || (feedError instanceof Error ? feedError.message : '') || (applied.signal ? `psql ended by ${applied.signal}` : 'psql exited before the restore committed');
     throw new errors/* RollbackKitError */.dp(`Restore into ${where} failed: ${log.redact(reason).replace(/\.$/, '')}.`, `${state}${undo}${advice(reason, a.plan)}`, UNCHANGED);
+}
+/**
+ * How the restore's transaction `txid` ended, asked on a connection of its own once psql's session is
+ * gone: 'committed', 'aborted', or undefined when that cannot be told (no txid, an older server, no answer).
+ */
+async function transactionStatus(target, txid, log) {
+    if (txid === undefined)
+        return undefined;
+    try {
+        const status = await (0,db_session/* withSession */.fQ)(target, async (s) => (await s.query('SELECT txid_status($1::bigint) AS status', [txid])).rows[0].status, {
+            queryDeadline: { statementMs: 10_000, marginMs: 5_000 },
+        });
+        return status === 'committed' || status === 'aborted' ? status : undefined;
+    }
+    catch (err) {
+        log.debug(`Could not ask whether the restore's transaction committed: ${err.message}`);
+        return undefined;
+    }
+}
+/**
+ * psql's connection stalled (lock-wait.ts StallWatch): its session had been gone from the server for
+ * `goneMs` while psql still waited on it, so psql was ended. A session that has gone has no
+ * transaction left: before its COMMIT was sent, nothing of the restore was applied; after, the
+ * COMMIT may have reached the server before the connection stalled.
+ */
+function restoreStalled(where, goneMs, commitWritten, undo) {
+    const what = `psql's connection stalled: its session had been gone from the server for ${Math.round(goneMs / 1000)} s (seen from a separate connection) while psql still waited on it, so psql was ended`;
+    const cause = 'Something between this runner and the server kept the connection open after the server side had ended: a pooler (pgbouncer), a cloud SQL proxy or a NAT box whose upstream failed. Check it (or connect without it)';
+    if (commitWritten) {
+        return new errors/* RollbackKitError */.dp(`Restore into ${where} may or may not have committed: ${what}, after it was sent the COMMIT.`, `Check the database before anything else: if its tables hold the rows the snapshot's manifest counts, the restore committed.${undo} ${cause} before running again.`, { changed: 'unknown' });
+    }
+    return new errors/* RollbackKitError */.dp(`Restore into ${where} stopped: ${what}. Its transaction ended with its session, before any COMMIT was sent, so nothing of the restore was applied: the database is as it was before.`, `${cause} and run again.${undo}`, UNCHANGED);
 }
 /** What to change, for the failures whose cause is known. */
 function advice(reason, plan) {
@@ -7385,7 +7761,6 @@ async function uploadSnapshotArtifact(paths, retentionDays) {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   Qq: () => (/* binding */ text),
-/* harmony export */   a3: () => (/* binding */ formatDuration),
 /* harmony export */   aY: () => (/* binding */ code),
 /* harmony export */   tp: () => (/* binding */ table)
 /* harmony export */ });
@@ -7445,16 +7820,6 @@ function formatBytes(bytes) {
     }
     return `${u === 0 ? n : n.toFixed(1)} ${units[u]}`;
 }
-/** "999 ms", "59.9 s", "2 min 0 s": rounded once, to the unit shown, so no "60.0 s" or "1 min 60 s". */
-function formatDuration(ms) {
-    if (ms < 1000)
-        return `${ms} ms`;
-    const tenths = Math.round(ms / 100);
-    if (tenths < 600)
-        return `${(tenths / 10).toFixed(1)} s`;
-    const seconds = Math.round(ms / 1000);
-    return `${Math.floor(seconds / 60)} min ${seconds % 60} s`;
-}
 // Control characters, and the bidirectional overrides that make text read differently than it is.
 // eslint-disable-next-line no-control-regex
 const INVISIBLE = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F\u202A-\u202E\u2066-\u2069]/g;
@@ -7501,27 +7866,53 @@ function linkText(url) {
 
 /***/ }),
 
-/***/ 39563:
+/***/ 64988:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   Eo: () => (/* binding */ preRestoreSnapshotDetails),
-/* harmony export */   n1: () => (/* binding */ keptSnapshot),
-/* harmony export */   rk: () => (/* binding */ restoreSummary)
-/* harmony export */ });
-/* unused harmony export discardedList */
-/* harmony import */ var _core_files_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(32019);
-/* harmony import */ var _core_secrets_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(79205);
-/* harmony import */ var _db_restore_discarded_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(90429);
-/* harmony import */ var _markdown_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(54348);
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  n1: () => (/* binding */ keptSnapshot),
+  Eo: () => (/* binding */ preRestoreSnapshotDetails),
+  rk: () => (/* binding */ restoreSummary)
+});
+
+// UNUSED EXPORTS: discardedList
+
+// EXTERNAL MODULE: ./.build/core/files.js
+var files = __nccwpck_require__(32019);
+// EXTERNAL MODULE: ./.build/core/secrets.js
+var secrets = __nccwpck_require__(79205);
+// EXTERNAL MODULE: ./.build/db/restore-discarded.js
+var restore_discarded = __nccwpck_require__(90429);
+// EXTERNAL MODULE: ./.build/report/markdown.js
+var markdown = __nccwpck_require__(54348);
+;// CONCATENATED MODULE: ./.build/core/duration.js
+/**
+ * The one way a duration is written for people, in every report (summary, incident, chat, HTML) and
+ * on the command line, so the same phase reads the same wherever it is shown.
+ */
+/** "999 ms", "59.9 s", "2 min 0 s": rounded once, to the unit shown, so no "60.0 s" or "1 min 60 s". */
+function formatDuration(ms) {
+    if (ms < 1000)
+        return `${Math.round(ms)} ms`;
+    const tenths = Math.round(ms / 100);
+    if (tenths < 600)
+        return `${(tenths / 10).toFixed(1)} s`;
+    const seconds = Math.round(ms / 1000);
+    return `${Math.floor(seconds / 60)} min ${seconds % 60} s`;
+}
+
+;// CONCATENATED MODULE: ./.build/report/restore-db-summary.js
 /** restore-db's job summary: what was restored from where, what it replaced, and the way back. */
+
 
 
 
 
 /** How a pre-restore snapshot at `path` is kept before any upload: under RUNNER_TEMP, it goes when the job ends. */
 function keptSnapshot(path, runnerTemp) {
-    if (!(0,_core_files_js__WEBPACK_IMPORTED_MODULE_0__/* .isInside */ .FK)(path, runnerTemp))
+    if (!(0,files/* isInside */.FK)(path, runnerTemp))
         return { path };
     return {
         path,
@@ -7533,10 +7924,10 @@ function keptCell(k, path) {
     if (!path)
         return 'not taken (pre-restore-snapshot: false)';
     if (k?.artifact)
-        return `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .code */ .aY)(path)}, uploaded as artifact ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .code */ .aY)(k.artifact)}${k.retentionDays ? ` (kept ${k.retentionDays} days)` : ''}`;
+        return `${(0,markdown/* code */.aY)(path)}, uploaded as artifact ${(0,markdown/* code */.aY)(k.artifact)}${k.retentionDays ? ` (kept ${k.retentionDays} days)` : ''}`;
     if (k?.deletedWithJob)
-        return `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .code */ .aY)(path)}, on this runner only: **deleted when this job ends**`;
-    return (0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .code */ .aY)(path);
+        return `${(0,markdown/* code */.aY)(path)}, on this runner only: **deleted when this job ends**`;
+    return (0,markdown/* code */.aY)(path);
 }
 /**
  * What a restore discards (restore-discarded.ts) as a Markdown list, one line a column or object with
@@ -7545,51 +7936,51 @@ function keptCell(k, path) {
 function discardedList(discarded) {
     return discarded
         .flatMap((t) => [
-        ...t.columns.map((c) => `- ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .code */ .aY)(t.table)}: column ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .code */ .aY)((0,_db_restore_discarded_js__WEBPACK_IMPORTED_MODULE_2__/* .describeColumn */ ["in"])(c))}`),
-        ...t.objects.map((o) => `- ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .code */ .aY)(t.table)}: ${o.kind} ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .code */ .aY)(o.name)}: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .code */ .aY)(o.definition)}`),
+        ...t.columns.map((c) => `- ${(0,markdown/* code */.aY)(t.table)}: column ${(0,markdown/* code */.aY)((0,restore_discarded/* describeColumn */["in"])(c))}`),
+        ...t.objects.map((o) => `- ${(0,markdown/* code */.aY)(t.table)}: ${o.kind} ${(0,markdown/* code */.aY)(o.name)}: ${(0,markdown/* code */.aY)(o.definition)}`),
     ])
         .join('\n');
 }
 /** With `log`, the result is redacted before anything is escaped (see redactDeep): the target's name is the connection string's. */
 function restoreSummary(input, kept, log) {
-    const r = log ? (0,_core_secrets_js__WEBPACK_IMPORTED_MODULE_1__/* .redactDeep */ .KL)(input, log.redact) : input;
+    const r = log ? (0,secrets/* redactDeep */.KL)(input, log.redact) : input;
     const parts = [
-        `## Restore of ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .text */ .Qq)(r.target)} from snapshot: verified`,
-        (0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .table */ .tp)(['', ''], [
-            ['Snapshot', `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .code */ .aY)(r.snapshotPath)} (taken ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .text */ .Qq)(r.snapshotTakenAt)})`],
-            ['Snapshot of', `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .text */ .Qq)(r.source)}${r.fromAnotherDatabase ? ' — **another database** (from-another-database: true)' : ''}`],
-            ['Restored into', (0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .text */ .Qq)(r.targetIdentity)],
+        `## Restore of ${(0,markdown/* text */.Qq)(r.target)} from snapshot: verified`,
+        (0,markdown/* table */.tp)(['', ''], [
+            ['Snapshot', `${(0,markdown/* code */.aY)(r.snapshotPath)} (taken ${(0,markdown/* text */.Qq)(r.snapshotTakenAt)})`],
+            ['Snapshot of', `${(0,markdown/* text */.Qq)(r.source)}${r.fromAnotherDatabase ? ' — **another database** (from-another-database: true)' : ''}`],
+            ['Restored into', (0,markdown/* text */.Qq)(r.targetIdentity)],
             ['Pre-restore snapshot', keptCell(kept, r.preRestoreSnapshotPath)],
             ['Tables restored', String(r.tablesRestored)],
             ['Mode', r.mode],
-            ['Time', (0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .formatDuration */ .a3)(r.durationMs)],
+            ['Time', formatDuration(r.durationMs)],
         ]),
     ];
     if (r.fewerRows.length) {
-        const rows = r.fewerRows.map((f) => `- ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .code */ .aY)(f.table)}: ${f.before - f.restored} row(s) discarded (${f.before} before, ${f.restored} restored)`);
-        parts.push(`### Rows the restore discarded\n\n${rows.join('\n')}\n\nThey are in the pre-restore snapshot ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .code */ .aY)(r.preRestoreSnapshotPath)}, with every row changed since the snapshot was taken (those were replaced too).`);
+        const rows = r.fewerRows.map((f) => `- ${(0,markdown/* code */.aY)(f.table)}: ${f.before - f.restored} row(s) discarded (${f.before} before, ${f.restored} restored)`);
+        parts.push(`### Rows the restore discarded\n\n${rows.join('\n')}\n\nThey are in the pre-restore snapshot ${(0,markdown/* code */.aY)(r.preRestoreSnapshotPath)}, with every row changed since the snapshot was taken (those were replaced too).`);
     }
     else if (r.preRestoreSnapshotPath) {
-        parts.push(`No table holds fewer rows than before the restore; rows changed since the snapshot was taken were replaced, and are in the pre-restore snapshot ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .code */ .aY)(r.preRestoreSnapshotPath)}.`);
+        parts.push(`No table holds fewer rows than before the restore; rows changed since the snapshot was taken were replaced, and are in the pre-restore snapshot ${(0,markdown/* code */.aY)(r.preRestoreSnapshotPath)}.`);
     }
     if (r.discarded.length) {
-        const kept = r.preRestoreSnapshotPath ? `Their values and definitions are in the pre-restore snapshot ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .code */ .aY)(r.preRestoreSnapshotPath)}.` : 'No pre-restore snapshot was taken: those values are not kept anywhere.';
+        const kept = r.preRestoreSnapshotPath ? `Their values and definitions are in the pre-restore snapshot ${(0,markdown/* code */.aY)(r.preRestoreSnapshotPath)}.` : 'No pre-restore snapshot was taken: those values are not kept anywhere.';
         parts.push(`### Columns and objects the restore discarded (added to snapshot tables since the snapshot)\n\n${discardedList(r.discarded)}\n\n${kept} Create again what is still wanted.`);
     }
     if (r.restoredEmpty.length) {
-        parts.push(`### Restored without rows (the snapshot left their data out)\n\n${r.restoredEmpty.map((t) => `- ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .code */ .aY)(t)}`).join('\n')}\n\nTheir rows from before the restore are in the pre-restore snapshot.`);
+        parts.push(`### Restored without rows (the snapshot left their data out)\n\n${r.restoredEmpty.map((t) => `- ${(0,markdown/* code */.aY)(t)}`).join('\n')}\n\nTheir rows from before the restore are in the pre-restore snapshot.`);
     }
     if (r.extraTables.length) {
-        parts.push(`### Tables the snapshot does not have (left as they are)\n\n${r.extraTables.map((t) => `- ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .code */ .aY)(t)}`).join('\n')}`);
+        parts.push(`### Tables the snapshot does not have (left as they are)\n\n${r.extraTables.map((t) => `- ${(0,markdown/* code */.aY)(t)}`).join('\n')}`);
     }
     if (r.extraSchemas.length) {
-        parts.push(`### Schemas the snapshot does not have (left as they are)\n\n${r.extraSchemas.map((t) => `- ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .code */ .aY)(t)}`).join('\n')}`);
+        parts.push(`### Schemas the snapshot does not have (left as they are)\n\n${r.extraSchemas.map((t) => `- ${(0,markdown/* code */.aY)(t)}`).join('\n')}`);
     }
     if (kept?.deletedWithJob)
-        parts.push(`> **Warning:** ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .text */ .Qq)(kept.deletedWithJob)}`);
+        parts.push(`> **Warning:** ${(0,markdown/* text */.Qq)(kept.deletedWithJob)}`);
     if (r.preRestoreSnapshotPath) {
-        const from = kept?.artifact ? ` (artifact ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .code */ .aY)(kept.artifact)})` : '';
-        parts.push(`To undo this restore, restore ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .code */ .aY)(r.preRestoreSnapshotPath)}${from} the same way.`);
+        const from = kept?.artifact ? ` (artifact ${(0,markdown/* code */.aY)(kept.artifact)})` : '';
+        parts.push(`To undo this restore, restore ${(0,markdown/* code */.aY)(r.preRestoreSnapshotPath)}${from} the same way.`);
     }
     return parts.join('\n\n') + '\n';
 }
@@ -7597,7 +7988,7 @@ function restoreSummary(input, kept, log) {
 function preRestoreSnapshotDetails(k) {
     const parts = [`Pre-restore snapshot (the database as it was before this step): ${keptCell(k, k.path)}.`];
     if (k.deletedWithJob)
-        parts.push(`> **Warning:** ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .text */ .Qq)(k.deletedWithJob)}`);
+        parts.push(`> **Warning:** ${(0,markdown/* text */.Qq)(k.deletedWithJob)}`);
     return parts.join('\n\n');
 }
 

@@ -8965,7 +8965,7 @@ exports.visitAsync = visitAsync;
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(76760);
-/* harmony import */ var _core_action_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(65083);
+/* harmony import */ var _core_action_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(20286);
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8005);
 /* harmony import */ var _core_secret_input_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(8347);
 /* harmony import */ var _core_stop_signals_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(61042);
@@ -9055,7 +9055,11 @@ await (0,_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .runAction */ .Cs)('roll
         firstPhase = _pipeline_drill_js__WEBPACK_IMPORTED_MODULE_6__/* .DRILL_PHASES */ .VX[0];
     const workspace = process.env.GITHUB_WORKSPACE || process.cwd();
     const database = databaseUrl ? (0,_db_connection_js__WEBPACK_IMPORTED_MODULE_5__/* .parseConnectionString */ .HH)(databaseUrl, log) : undefined;
-    const reason = drill ? (_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.string('reason') ?? 'Rollback drill') : _core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.required('reason');
+    // Not required in action.yml, since a drill fills it in; a rollback says why it runs.
+    const reason = _core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.string('reason') ?? (drill ? 'Rollback drill' : undefined);
+    if (reason === undefined) {
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp('Input reason is required for a rollback: nothing was changed.', 'Set reason to why it runs (it is shown in every message, the summary and the incident issue), e.g. reason: checkout 500s after v42; or use mode: drill for the rehearsal, which fills it in.');
+    }
     const severity = (0,_pipeline_plan_source_js__WEBPACK_IMPORTED_MODULE_7__/* .readSeverity */ .MW)(_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF);
     const { plan, scope } = drill ? { plan: await (0,_pipeline_plan_source_js__WEBPACK_IMPORTED_MODULE_7__/* .readDrillPlan */ .dI)(_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF, workspace, { hasDatabaseUrl: Boolean(database) }), scope: [] } : await (0,_pipeline_plan_source_js__WEBPACK_IMPORTED_MODULE_7__/* .readRollbackPlan */ .uN)(_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF, workspace, { hasDatabaseUrl: Boolean(database) });
     const { GITHUB_SERVER_URL: server, GITHUB_REPOSITORY: repository, GITHUB_RUN_ID: runId } = process.env;
@@ -9133,7 +9137,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 65083:
+/***/ 20286:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -9152,15 +9156,82 @@ var actions_core = __nccwpck_require__(73475);
 var errors = __nccwpck_require__(8005);
 // EXTERNAL MODULE: ./.build/core/secrets.js
 var core_secrets = __nccwpck_require__(79205);
+;// CONCATENATED MODULE: ./.build/core/token-shapes.js
+/**
+ * Credentials known by their shape rather than because we were given them: what a user's rollback
+ * command, a git remote or an API error body prints may hold a token rollback-kit never saw (a
+ * deploy tool echoing its own GITHUB_TOKEN, an `env` dump, a debug header). The Log applies this to
+ * every line after the registered secrets (Log.redact), so it reaches every log line, summary,
+ * output, report file and message sent out through the one writer.
+ *
+ * Each shape is anchored to the start of a run of its own characters (a look-behind), so a match is
+ * tried once a run and scans it once: linear on any text (test/core/linear-regexes.test.ts). What
+ * says what kind of credential it was (`ghp_`, `Bearer`, a variable's name) is kept, so a reader
+ * knows what to rotate.
+ *
+ * Vercel's account tokens have no documented prefix (24 letters and digits, like many ids), so they
+ * are recognised only where something names them: an Authorization header or a `VERCEL_TOKEN=`.
+ */
+const HIDDEN = '***';
+/** Base64 of `user:password`, as a Basic Authorization value carries: printable text with a colon. */
+function isBasicCredential(value) {
+    if (value.length % 4 !== 0)
+        return false;
+    const decoded = Buffer.from(value, 'base64').toString('latin1');
+    return decoded.includes(':') && /^[\x20-\x7e]+$/.test(decoded);
+}
+const SHAPES = [
+    // GitHub: personal (ghp_), OAuth (gho_), user-to-server (ghu_), installation and Actions (ghs_),
+    // refresh (ghr_): 36 or more letters and digits; fine-grained personal tokens: github_pat_….
+    { pattern: /(?<![A-Za-z0-9_])(gh[pousr]_)[A-Za-z0-9]{30,}/g, replace: (_m, prefix) => `${prefix}${HIDDEN}` },
+    { pattern: /(?<![A-Za-z0-9_])(github_pat_)[A-Za-z0-9_]{22,}/g, replace: (_m, prefix) => `${prefix}${HIDDEN}` },
+    // Slack: bot, user, app-level legacy, refresh, session and config tokens (xoxb-123-456-abc).
+    { pattern: /(?<![A-Za-z0-9-])(xox[abeoprs]-)[A-Za-z0-9-]{10,}/g, replace: (_m, prefix) => `${prefix}${HIDDEN}` },
+    // AWS access key ids: long-term (AKIA) and temporary (ASIA), 16 more capitals and digits.
+    { pattern: /(?<![A-Z0-9])(AKIA|ASIA)[A-Z0-9]{16}(?![A-Z0-9])/g, replace: (_m, prefix) => `${prefix}${HIDDEN}` },
+    // A JSON Web Token (an OIDC id token, Vercel's OIDC token): base64url header and payload, both
+    // JSON objects (`eyJ` is `{"`), and a signature.
+    { pattern: /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]*\.eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+/g, replace: () => HIDDEN },
+    // An Authorization header, however quoted (`Authorization: Bearer x`, `"authorization":"token x"`):
+    // the scheme is kept, the credential hidden.
+    {
+        pattern: /(?<![A-Za-z0-9-])((?:proxy-)?authorization["']?[ \t]*[:=][ \t]*["']?)(?:(bearer|basic|token|bot|api-key)[ \t]+)?([^\s"',;]+)/gi,
+        replace: (_m, head, scheme) => `${head}${scheme ? `${scheme} ` : ''}${HIDDEN}`,
+    },
+    // A bearer token or a Basic credential written anywhere else (curl -v, a debug dump); a Basic
+    // value only when it decodes to `user:password`, so the word "Basic" in a sentence stays.
+    { pattern: /(?<![A-Za-z0-9_-])(Bearer[ \t]+)[A-Za-z0-9._~+/-]{16,}=*/g, replace: (_m, head) => `${head}${HIDDEN}` },
+    { pattern: /(?<![A-Za-z0-9_-])(Basic[ \t]+)([A-Za-z0-9+/]{8,}={0,2})/g, replace: (m, head, value) => (isBasicCredential(value) ? `${head}${HIDDEN}` : m) },
+    // An environment variable whose name says secret, as `env` or a .env file prints it
+    // (VERCEL_TOKEN=…, AWS_SECRET_ACCESS_KEY=…, PGPASSWORD=…).
+    {
+        pattern: /(?<![A-Za-z0-9_])([A-Z0-9_]*(?:TOKEN|SECRET|PASSWORD|PASSWD|API_KEY|ACCESS_KEY|PRIVATE_KEY)=)([A-Za-z0-9_.+/=:@%~-]{8,})/g,
+        replace: (_m, head) => `${head}${HIDDEN}`,
+    },
+    // A password in a URL's userinfo (postgres://app:pw@db, https://x-access-token:…@github.com),
+    // unless already hidden.
+    { pattern: /(:\/\/[^\s/?#@:"'<>]*:)([^\s/?#@"'<>]+)@/g, replace: (m, head, password) => (password === HIDDEN ? m : `${head}${HIDDEN}@`) },
+];
+/** `text` with every credential of a known shape hidden (see the list above). */
+function hideKnownTokens(text) {
+    let out = text;
+    for (const { pattern, replace } of SHAPES)
+        out = out.replace(pattern, replace);
+    return out;
+}
+
 ;// CONCATENATED MODULE: ./.build/core/log.js
 /**
  * Where library code reports progress. Every line passes through `redact`, so a secret registered
- * with `secret()` never reaches a log, whichever sink (GitHub runner, terminal, test) is behind it.
+ * with `secret()` never reaches a log, whichever sink (GitHub runner, terminal, test) is behind it,
+ * and neither does a credential of a well-known shape that we were never given (token-shapes.ts).
  */
+
 
 function createLog(sink) {
     const secrets = new core_secrets/* SecretSet */.rE();
-    const redact = (text) => secrets.redact(text);
+    // Registered secrets first: the mask knows them whole, in every encoded form.
+    const redact = (text) => hideKnownTokens(secrets.redact(text));
     let warnedWeak = false;
     return {
         info: (m) => sink.info(redact(m)),
@@ -9555,6 +9626,30 @@ function within(promise, ms, fallback) {
         timer = setTimeout(() => resolve(fallback), ms);
     });
     return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
+
+
+/***/ }),
+
+/***/ 41634:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   a: () => (/* binding */ formatDuration)
+/* harmony export */ });
+/**
+ * The one way a duration is written for people, in every report (summary, incident, chat, HTML) and
+ * on the command line, so the same phase reads the same wherever it is shown.
+ */
+/** "999 ms", "59.9 s", "2 min 0 s": rounded once, to the unit shown, so no "60.0 s" or "1 min 60 s". */
+function formatDuration(ms) {
+    if (ms < 1000)
+        return `${Math.round(ms)} ms`;
+    const tenths = Math.round(ms / 100);
+    if (tenths < 600)
+        return `${(tenths / 10).toFixed(1)} s`;
+    const seconds = Math.round(ms / 1000);
+    return `${Math.floor(seconds / 60)} min ${seconds % 60} s`;
 }
 
 
@@ -9975,9 +10070,9 @@ function parseTime(raw, name) {
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   R: () => (/* binding */ runProcess)
+/* harmony export */   R3: () => (/* binding */ runProcess)
 /* harmony export */ });
-/* unused harmony export KILL_GRACE_MS */
+/* unused harmony exports KILL_GRACE_MS, heldProcessGroups */
 /**
  * How long a program asked to end may take before it is killed. A gentler signal lets it end its
  * own way (psql cancels its statement on SIGINT, so the server frees the locks at once), but a
@@ -9985,6 +10080,88 @@ function parseTime(raw, name) {
  * otherwise hold the run, and whatever it holds, for as long as it likes.
  */
 const KILL_GRACE_MS = 5000;
+/**
+ * Every program runs in a process group of its own, so that ending it (abort, timeout) ends what it
+ * started too: a command's background job, git's HTTP helper, a deploy script's child that would
+ * otherwise go on acting on production after the step said it failed. Killing the program alone
+ * leaves those running.
+ *
+ * A group of its own (spawn's `detached`: a session of its own) also takes the program out of ours,
+ * and so out of the reach of what reached it there; that is made up for here:
+ *
+ * - SIGINT, SIGTERM and SIGHUP sent to us (Ctrl-C at the CLI's terminal, which the terminal sends
+ *   to our group only; the runner cancelling the job) reach every group still running. While a
+ *   stop-signals.ts handler listens too, a program run with an abort `signal` is ended by that
+ *   abort, its own way (psql's SIGINT, which cancels its statement on the server: a SIGTERM passed on
+ *   as well would end psql before it sent the cancel, and leave its backend waiting for a lock); one
+ *   without gets the signal, as it did in our group. Where nothing else of ours listens for that
+ *   signal, every group gets its own stop signal (`killSignal`, SIGTERM unless said: a shell's
+ *   background job ignores SIGINT) and we die of the signal as Node's default would have had us
+ *   (no 'exit' event comes for that).
+ * - When we exit while a group still runs (the work did not end within a stop's grace, an
+ *   unexpected exit), the group is killed: nothing we started outlives us unsupervised.
+ *
+ * A group is let go when its program exits on its own: what it left running on purpose (a service
+ * started with `&`) is its business. A group we ended is killed whole once its grace is over.
+ */
+/** Each held group, with the signal its abort ends it with and whether it has an abort at all. */
+const groups = new Map();
+const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+function signalGroup(pgid, sig) {
+    try {
+        process.kill(-pgid, sig);
+    }
+    catch {
+        // ESRCH: every process of the group has exited.
+    }
+}
+function forward(sig) {
+    if (process.listenerCount(sig) > 1) {
+        for (const [g, how] of groups)
+            if (!how.stoppable)
+                signalGroup(g, sig);
+        return;
+    }
+    // Ours was the only listener: without it Node would have exited by this signal, so it does.
+    for (const [g, how] of groups)
+        signalGroup(g, how.killSignal);
+    unwatchSignals();
+    process.kill(process.pid, sig);
+}
+function killAllGroups() {
+    for (const g of groups.keys())
+        signalGroup(g, 'SIGKILL');
+}
+let watching = false;
+function watchSignals() {
+    if (watching)
+        return;
+    watching = true;
+    for (const sig of FORWARDED)
+        process.on(sig, forward);
+    process.on('exit', killAllGroups);
+}
+function unwatchSignals() {
+    if (!watching)
+        return;
+    watching = false;
+    for (const sig of FORWARDED)
+        process.off(sig, forward);
+    process.off('exit', killAllGroups);
+}
+function holdGroup(pgid, killSignal, stoppable) {
+    groups.set(pgid, { killSignal, stoppable });
+    watchSignals();
+}
+function releaseGroup(pgid) {
+    groups.delete(pgid);
+    if (!groups.size)
+        unwatchSignals();
+}
+/** The process groups of programs we started that are still held (for tests). */
+function heldProcessGroups() {
+    return [...groups.keys()];
+}
 /** How long captured output may still come after the program exited (see 'exit' below). */
 const EXIT_GRACE_MS = 2000;
 /** Output beyond this is cut: pg_restore -v can be chatty, and memory is not a log store. */
@@ -9999,9 +10176,12 @@ async function runProcess(command, args, opts = {}) {
             // eslint-disable-next-line no-restricted-properties -- children inherit PATH and HOME, not inputs
             env: { ...process.env, ...opts.env },
             stdio: [opts.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
-            signal: opts.signal,
-            killSignal: opts.killSignal,
+            // A process group of its own (see `groups` above); the abort is handled below, for the group.
+            detached: true,
         });
+        const pgid = child.pid;
+        if (pgid !== undefined)
+            holdGroup(pgid, opts.killSignal ?? 'SIGTERM', opts.signal !== undefined);
         if (opts.stdin) {
             // The program may exit before reading everything (an error stops psql): not our failure.
             child.stdin.on('error', () => undefined);
@@ -10011,17 +10191,30 @@ async function runProcess(command, args, opts = {}) {
         let stderr = '';
         let timedOut = false;
         const graceMs = opts.killGraceMs ?? KILL_GRACE_MS;
-        // Only while it has not exited: its pid may be another program's by then.
-        const killLater = () => setTimeout(() => child.exitCode === null && child.signalCode === null && child.kill('SIGKILL'), graceMs).unref();
+        let ended = false;
+        let exited = false;
+        /**
+         * Ends the program and everything in its group: `sig` now, SIGKILL to whatever of the group is
+         * left after the grace (the program itself, or what it started and left behind as it exited).
+         * The group is held until then, so that our exit meanwhile kills it too.
+         */
+        const end = (sig) => {
+            if (ended || pgid === undefined)
+                return;
+            ended = true;
+            signalGroup(pgid, sig);
+            setTimeout(() => {
+                signalGroup(pgid, 'SIGKILL');
+                releaseGroup(pgid);
+            }, graceMs).unref();
+        };
         const timer = opts.timeoutMs
             ? setTimeout(() => {
                 timedOut = true;
-                child.kill('SIGTERM');
-                killLater();
+                end('SIGTERM');
             }, opts.timeoutMs)
             : undefined;
-        // The abort's own signal is sent by spawn (killSignal); this is the escalation after it.
-        const onAbort = () => void killLater();
+        const onAbort = () => end(opts.killSignal ?? 'SIGTERM');
         if (opts.signal?.aborted)
             onAbort();
         else
@@ -10038,17 +10231,19 @@ async function runProcess(command, args, opts = {}) {
                 child.stdout.resume();
             });
         }
-        else
-            child.stdout.on('data', (d) => {
-                const text = d.toString();
+        else {
+            // Decoded as a stream: a chunk can end inside a multi-byte character.
+            child.stdout.setEncoding('utf8');
+            child.stdout.on('data', (text) => {
                 if (stdout.length < MAX_CAPTURE)
                     stdout += text;
                 else
                     cut.stdout = true;
                 opts.onStdout?.(text);
             });
-        child.stderr.on('data', (d) => {
-            const text = d.toString();
+        }
+        child.stderr.setEncoding('utf8');
+        child.stderr.on('data', (text) => {
             if (stderr.length < MAX_CAPTURE)
                 stderr += text;
             else
@@ -10056,11 +10251,10 @@ async function runProcess(command, args, opts = {}) {
             opts.onStderr?.(text);
         });
         child.on('error', (err) => {
-            // An abort is reported by the exit below (signal SIGTERM), not as a failure to start.
-            if (err.name === 'AbortError')
-                return;
             if (timer)
                 clearTimeout(timer);
+            if (pgid !== undefined && !exited && !ended)
+                releaseGroup(pgid);
             opts.signal?.removeEventListener('abort', onAbort);
             reject(err);
         });
@@ -10072,6 +10266,10 @@ async function runProcess(command, args, opts = {}) {
         // still being read, as fast as that program takes it.
         let orphaned;
         child.on('exit', () => {
+            exited = true;
+            // Exited on its own: what it left running is its own (see `groups`). One we ended is killed whole after its grace.
+            if (pgid !== undefined && !ended)
+                releaseGroup(pgid);
             if (opts.stdout)
                 return;
             orphaned = setTimeout(() => {
@@ -10142,7 +10340,7 @@ async function readCapped(res, maxBytes) {
 /* harmony export */   jY: () => (/* binding */ secretInput),
 /* harmony export */   o4: () => (/* binding */ TOKEN_ENV)
 /* harmony export */ });
-/* harmony import */ var _action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(65083);
+/* harmony import */ var _action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(20286);
 /**
  * Platform tokens for the entry points: each from its input or, when that is empty, from the
  * environment variable the platform's own CLI reads, so a workflow that already exports it for the
@@ -10750,8 +10948,8 @@ class AliasExpansion {
 /* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(51455);
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(76760);
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(8005);
-/* harmony import */ var _core_process_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(95713);
-/* harmony import */ var _pg_tools_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(61934);
+/* harmony import */ var _core_process_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(95713);
+/* harmony import */ var _pg_tools_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(61934);
 /**
  * A snapshot's integrity: its sha256 and size (a file, or every file of a directory-format dump),
  * and a full read. `pg_restore --list` alone passes an archive whose data section was cut short;
@@ -10879,9 +11077,9 @@ async function readWhole(path, format, pgRestore) {
         }
         return;
     }
-    const read = await (0,_core_process_js__WEBPACK_IMPORTED_MODULE_6__/* .runProcess */ .R)(pgRestore, ['--file', '/dev/null', path], { timeoutMs: 60 * 60_000 });
+    const read = await (0,_core_process_js__WEBPACK_IMPORTED_MODULE_5__/* .runProcess */ .R3)(pgRestore, ['--file', '/dev/null', path], { timeoutMs: 60 * 60_000 });
     if (read.code !== 0)
-        throw corrupt((0,_pg_tools_js__WEBPACK_IMPORTED_MODULE_5__/* .toolErrorLine */ .$x)(read.stderr) || 'pg_restore could not read it');
+        throw corrupt((0,_pg_tools_js__WEBPACK_IMPORTED_MODULE_6__/* .toolErrorLine */ .$x)(read.stderr) || 'pg_restore could not read it');
 }
 
 
@@ -11483,6 +11681,7 @@ function libpqEnv(t) {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   D5: () => (/* binding */ lockTimeoutMs),
+/* harmony export */   MX: () => (/* binding */ DEFAULT_STALL_MS),
 /* harmony export */   NP: () => (/* binding */ notWatching),
 /* harmony export */   OP: () => (/* binding */ LockCycleError),
 /* harmony export */   Td: () => (/* binding */ isLockTimeout),
@@ -11526,6 +11725,15 @@ function lockTimeoutMs(seconds) {
 function sessionTag(kind) {
     return `rollback-kit-${kind}-${(0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.randomBytes)(4).toString('hex')}`;
 }
+/**
+ * How long a backend of a running pg_dump or psql may be missing from pg_stat_activity before its
+ * connection is taken to have stalled. It is there from the program's connection to its exit (a
+ * program ending takes milliseconds between the two), so this needs no room for slow work, only for
+ * the watcher's own view: two minutes, more than the 40-60 s in which keepalives and
+ * tcp_user_timeout end a connection whose peer really vanished (connection.ts), so that a failure
+ * the program can see itself is reported in its own words first.
+ */
+const DEFAULT_STALL_MS = 120_000;
 /**
  * The watcher's queries read pg_stat_activity and pg_locks and answer in milliseconds: each runs no
  * longer than this, and its answer is waited for no longer than that and the margin, so a watcher
@@ -11581,8 +11789,15 @@ async function cancelQuery(target, pid, log, opts = {}) {
 async function watchBlockers(target, applicationName, log, opts = {}) {
     let session;
     const deadline = opts.queryDeadline ?? WATCH_DEADLINE;
+    /** The watcher's connection ended under it (a stalled one is closed at its query deadline). */
+    let lost = false;
+    const opened = async () => {
+        const s = await (0,_session_js__WEBPACK_IMPORTED_MODULE_2__/* .connect */ .Ng)(target, { queryDeadline: deadline });
+        s.once('end', () => (lost = true));
+        return s;
+    };
     try {
-        session = await (0,_session_js__WEBPACK_IMPORTED_MODULE_2__/* .connect */ .Ng)(target, { queryDeadline: deadline });
+        session = await opened();
     }
     catch (err) {
         log.debug(`Not watching for blocking sessions: ${err.message}`);
@@ -11623,7 +11838,41 @@ async function watchBlockers(target, applicationName, log, opts = {}) {
         opts.onCycle(blockers);
     };
     let timeoutSet = false;
+    const stall = opts.stall;
+    /** The most backends of the program seen at once; when fewer than that have been seen since, and how much output there was then. */
+    let most = 0;
+    let gone;
+    let stallSeen = false;
+    /** The server the program's backends were counted on (its postmaster's start time). */
+    let server;
+    const watchStall = async (pids) => {
+        if (!stall || stallSeen)
+            return;
+        const now = Date.now();
+        const count = stall.backends(pids).length;
+        most = Math.max(most, count);
+        if (!stall.running() || count >= most) {
+            gone = undefined;
+            return;
+        }
+        const bytes = await stall.progress?.().catch(() => undefined);
+        if (!gone || (bytes !== undefined && bytes !== gone.bytes))
+            gone = { since: now, bytes };
+        if (now - gone.since < stall.afterMs || !stall.running())
+            return;
+        stallSeen = true;
+        stall.onStall(now - gone.since);
+    };
     const poll = async () => {
+        if (lost && stall) {
+            // Only a stall watch opens its connection again: it is what would see a stall, and a proxy
+            // that stalled the program's connection may well have stalled the watcher's too.
+            const old = session;
+            session = await opened();
+            lost = false;
+            timeoutSet = false;
+            (0,_session_js__WEBPACK_IMPORTED_MODULE_2__/* .closeSession */ .Vu)(old);
+        }
         // Set with the first poll, not before the watch starts: the wait it watches is under way.
         if (!timeoutSet) {
             await session.query("SELECT set_config('statement_timeout', $1, false)", [String(deadline.statementMs)]);
@@ -11646,9 +11895,27 @@ async function watchBlockers(target, applicationName, log, opts = {}) {
             await endOurs(cycle);
         if (cancelAfterMs !== undefined)
             await cancelLongWaits(cancelAfterMs);
+        if (stall) {
+            const named = await session.query('SELECT a.pid, pg_postmaster_start_time()::text AS started FROM (SELECT 1) one LEFT JOIN pg_stat_activity a ON a.application_name = $1 AND a.pid <> pg_backend_pid()', [applicationName]);
+            const started = named.rows[0].started;
+            if (server !== started) {
+                most = 0;
+                gone = undefined;
+                server = started;
+            }
+            await watchStall(named.rows.flatMap((r) => (r.pid === null ? [] : [r.pid])));
+        }
     };
+    // One poll at a time: a watcher opening its connection again may wait for the connect timeout.
+    let busy = false;
     const timer = setInterval(() => {
-        polling = polling.then(poll).catch(() => undefined);
+        if (busy)
+            return;
+        busy = true;
+        polling = polling
+            .then(poll)
+            .catch(() => undefined)
+            .finally(() => (busy = false));
     }, POLL_MS);
     return {
         watching: true,
@@ -12031,7 +12298,7 @@ function majorFromVersionNum(num) {
 }
 async function toolVersion(path) {
     try {
-        const { code, stdout } = await (0,_core_process_js__WEBPACK_IMPORTED_MODULE_3__/* .runProcess */ .R)(path, ['--version'], { timeoutMs: 15_000 });
+        const { code, stdout } = await (0,_core_process_js__WEBPACK_IMPORTED_MODULE_3__/* .runProcess */ .R3)(path, ['--version'], { timeoutMs: 15_000 });
         const m = /\(PostgreSQL\)\s+(\d+)(?:\.(\d+))?/.exec(stdout);
         if (code !== 0 || !m)
             return undefined;
@@ -12816,16 +13083,16 @@ function connectionError(target, err) {
 /* harmony import */ var node_stream_promises__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(46466);
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(8005);
 /* harmony import */ var _core_files_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(32019);
-/* harmony import */ var _core_process_js__WEBPACK_IMPORTED_MODULE_16__ = __nccwpck_require__(95713);
-/* harmony import */ var _archive_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(44263);
-/* harmony import */ var _catalog_js__WEBPACK_IMPORTED_MODULE_14__ = __nccwpck_require__(59066);
-/* harmony import */ var _connection_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(401);
-/* harmony import */ var _lock_wait_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(60882);
-/* harmony import */ var _manifest_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(42584);
-/* harmony import */ var _patterns_js__WEBPACK_IMPORTED_MODULE_11__ = __nccwpck_require__(15570);
-/* harmony import */ var _pg_tools_js__WEBPACK_IMPORTED_MODULE_12__ = __nccwpck_require__(61934);
-/* harmony import */ var _session_js__WEBPACK_IMPORTED_MODULE_13__ = __nccwpck_require__(14441);
-/* harmony import */ var _server_identity_js__WEBPACK_IMPORTED_MODULE_15__ = __nccwpck_require__(65941);
+/* harmony import */ var _core_process_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(95713);
+/* harmony import */ var _archive_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(44263);
+/* harmony import */ var _catalog_js__WEBPACK_IMPORTED_MODULE_15__ = __nccwpck_require__(59066);
+/* harmony import */ var _connection_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(401);
+/* harmony import */ var _lock_wait_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(60882);
+/* harmony import */ var _manifest_js__WEBPACK_IMPORTED_MODULE_11__ = __nccwpck_require__(42584);
+/* harmony import */ var _patterns_js__WEBPACK_IMPORTED_MODULE_12__ = __nccwpck_require__(15570);
+/* harmony import */ var _pg_tools_js__WEBPACK_IMPORTED_MODULE_13__ = __nccwpck_require__(61934);
+/* harmony import */ var _session_js__WEBPACK_IMPORTED_MODULE_14__ = __nccwpck_require__(14441);
+/* harmony import */ var _server_identity_js__WEBPACK_IMPORTED_MODULE_16__ = __nccwpck_require__(65941);
 /**
  * snapshot-db: a pg_dump that can be trusted mid-incident. The manifest's tables, row counts and
  * object counts and the CSV exports are read in the very snapshot pg_dump dumps (pg_export_snapshot +
@@ -12858,6 +13125,23 @@ function connectionError(target, err) {
 const SMALL_TABLE_BYTES = 1 << 20;
 /** Schemas that hold migration history: kept even when `schemas` names only the app's own. */
 const MIGRATION_HISTORY_SCHEMAS = ['supabase_migrations', 'drizzle', 'sqitch'];
+/** What pg_dump has written so far: its file's size, or its directory's files' (directory format). */
+async function writtenBytes(path) {
+    const info = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.stat)(path);
+    if (!info.isDirectory())
+        return info.size;
+    let total = 0;
+    for (const name of await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.readdir)(path))
+        total += (await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.stat)((0,node_path__WEBPACK_IMPORTED_MODULE_3__.join)(path, name)).catch(() => ({ size: 0 }))).size;
+    return total;
+}
+/**
+ * pg_dump's connection stalled (StallWatch): its backend had been gone from the server for
+ * `goneMs` while pg_dump still waited on it, so pg_dump was ended.
+ */
+function snapshotStalled(where, goneMs) {
+    return new _core_errors_js__WEBPACK_IMPORTED_MODULE_5__/* .RollbackKitError */ .dp(`Snapshot of ${where} stopped: pg_dump's connection stalled. Its session had been gone from the server for ${Math.round(goneMs / 1000)} s (seen from a separate connection) while pg_dump still waited on it and wrote nothing more, so pg_dump was ended. No snapshot was made: what it had written was removed, and the database was only read, never changed.`, 'Something between this runner and the server kept the connection open after the server side had ended: a pooler (pgbouncer), a cloud SQL proxy or a NAT box whose upstream failed. Check it (or connect without it) and run again.');
+}
 /**
  * Each query of the snapshot's own session runs no longer than this (statement_timeout) and its
  * answer is waited for no longer than that and the margin (QueryDeadline): a connection that stalls
@@ -12895,7 +13179,7 @@ function exportFileName(t) {
     if (PLAIN_NAME.test(t.schema) && PLAIN_NAME.test(t.name))
         return `${t.schema}.${t.name}.csv`;
     const word = (text, fallback) => safeName(text, /[^A-Za-z0-9_-]+/g, fallback).slice(0, 40);
-    const hash = (0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.createHash)('sha256').update((0,_catalog_js__WEBPACK_IMPORTED_MODULE_14__/* .tableKey */ .ih)(t)).digest('hex').slice(0, 12);
+    const hash = (0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.createHash)('sha256').update((0,_catalog_js__WEBPACK_IMPORTED_MODULE_15__/* .tableKey */ .ih)(t)).digest('hex').slice(0, 12);
     return `${word(t.schema, 'schema')}.${word(t.name, 'table')}.${hash}.csv`;
 }
 /** `<db>-<label>-<UTC time>`: sorts by time, says what it is, and holds no secret. */
@@ -12941,7 +13225,7 @@ async function taken(path) {
 async function claimSnapshotPath(dir, base, format) {
     for (let n = 1;; n++) {
         const candidate = (0,node_path__WEBPACK_IMPORTED_MODULE_3__.join)(dir, `${base}${n > 1 ? `-${n}` : ''}${EXTENSIONS[format]}`);
-        if ((await taken((0,_manifest_js__WEBPACK_IMPORTED_MODULE_10__/* .manifestPathFor */ .ev)(candidate))) || (await taken(`${candidate}.exports`)))
+        if ((await taken((0,_manifest_js__WEBPACK_IMPORTED_MODULE_11__/* .manifestPathFor */ .ev)(candidate))) || (await taken(`${candidate}.exports`)))
             continue;
         try {
             if (format === 'directory')
@@ -12958,7 +13242,7 @@ async function claimSnapshotPath(dir, base, format) {
 }
 function pgDumpArgs(req, pgDump, path, snapshotId, sel, lockTimeout, largeObjects) {
     const formatFlag = { custom: 'c', directory: 'd', plain: 'p' }[req.format];
-    const args = [`--dbname=${(0,_connection_js__WEBPACK_IMPORTED_MODULE_8__/* .toolConninfo */ .xE)(pgDump.major)}`, `--format=${formatFlag}`, '--file', path, '--no-password', `--snapshot=${snapshotId}`, `--lock-wait-timeout=${lockTimeout}`];
+    const args = [`--dbname=${(0,_connection_js__WEBPACK_IMPORTED_MODULE_9__/* .toolConninfo */ .xE)(pgDump.major)}`, `--format=${formatFlag}`, '--file', path, '--no-password', `--snapshot=${snapshotId}`, `--lock-wait-timeout=${lockTimeout}`];
     if (req.format === 'directory' && req.jobs > 1)
         args.push('--jobs', String(req.jobs));
     // A plain script must be able to replace what is there when restore-db feeds it to psql.
@@ -12969,22 +13253,22 @@ function pgDumpArgs(req, pgDump, path, snapshotId, sel, lockTimeout, largeObject
         args.push('-b');
     // Exact quoted names only: pg_dump then dumps precisely what the manifest describes.
     for (const s of sel.include)
-        args.push('--schema', (0,_catalog_js__WEBPACK_IMPORTED_MODULE_14__/* .quoteIdent */ .v4)(s));
+        args.push('--schema', (0,_catalog_js__WEBPACK_IMPORTED_MODULE_15__/* .quoteIdent */ .v4)(s));
     for (const s of sel.exclude)
-        args.push('--exclude-schema', (0,_catalog_js__WEBPACK_IMPORTED_MODULE_14__/* .quoteIdent */ .v4)(s));
+        args.push('--exclude-schema', (0,_catalog_js__WEBPACK_IMPORTED_MODULE_15__/* .quoteIdent */ .v4)(s));
     for (const t of sel.excludeData)
-        args.push('--exclude-table-data', (0,_patterns_js__WEBPACK_IMPORTED_MODULE_11__/* .exactTablePattern */ .mN)(t));
+        args.push('--exclude-table-data', (0,_patterns_js__WEBPACK_IMPORTED_MODULE_12__/* .exactTablePattern */ .mN)(t));
     return args;
 }
 async function resolveSelection(session, req, log) {
-    const all = await (0,_patterns_js__WEBPACK_IMPORTED_MODULE_11__/* .userSchemas */ .cY)(session);
+    const all = await (0,_patterns_js__WEBPACK_IMPORTED_MODULE_12__/* .userSchemas */ .cY)(session);
     const add = (list, items) => items.forEach((i) => list.includes(i) || list.push(i));
     const include = [];
     for (const p of req.filter.schemas)
-        add(include, await (0,_patterns_js__WEBPACK_IMPORTED_MODULE_11__/* .resolveSchemaPattern */ .YO)(session, p, 'schemas'));
+        add(include, await (0,_patterns_js__WEBPACK_IMPORTED_MODULE_12__/* .resolveSchemaPattern */ .YO)(session, p, 'schemas'));
     const exclude = [];
     for (const p of req.filter.excludeSchemas) {
-        const found = await (0,_patterns_js__WEBPACK_IMPORTED_MODULE_11__/* .resolveSchemaPattern */ .YO)(session, p, 'exclude-schemas');
+        const found = await (0,_patterns_js__WEBPACK_IMPORTED_MODULE_12__/* .resolveSchemaPattern */ .YO)(session, p, 'exclude-schemas');
         if (!found.length)
             log.warning(`exclude-schemas: "${p}" matches no schema, so it leaves nothing out.`);
         add(exclude, found);
@@ -12999,14 +13283,14 @@ async function resolveSelection(session, req, log) {
     const schemas = (include.length ? include : all).filter((s) => !exclude.includes(s));
     const excludeData = [];
     for (const p of req.excludeTableData) {
-        const found = await (0,_patterns_js__WEBPACK_IMPORTED_MODULE_11__/* .resolveTablePattern */ .Vc)(session, p);
+        const found = await (0,_patterns_js__WEBPACK_IMPORTED_MODULE_12__/* .resolveTablePattern */ .Vc)(session, p);
         if (!found.length)
             log.warning(`exclude-table-data: "${p}" matches no table, so all its rows are dumped.`);
         for (const t of found)
             if (!excludeData.some((e) => e.schema === t.schema && e.name === t.name))
                 excludeData.push(t);
     }
-    const exportTables = req.exportSince ? await (0,_patterns_js__WEBPACK_IMPORTED_MODULE_11__/* .resolveTablesStrict */ .RD)(session, req.exportTables, 'export-tables') : [];
+    const exportTables = req.exportSince ? await (0,_patterns_js__WEBPACK_IMPORTED_MODULE_12__/* .resolveTablesStrict */ .RD)(session, req.exportTables, 'export-tables') : [];
     return { schemas, include, exclude, excludeData, exportTables };
 }
 /**
@@ -13035,13 +13319,13 @@ const LOCK_BATCH = 500;
 /** ACCESS SHARE on every table, as pg_dump takes it: no TRUNCATE, rewrite or DROP until the transaction ends. */
 async function lockTables(session, tables) {
     for (let at = 0; at < tables.length; at += LOCK_BATCH) {
-        const names = tables.slice(at, at + LOCK_BATCH).map((t) => (0,_catalog_js__WEBPACK_IMPORTED_MODULE_14__/* .qualified */ .LX)(t.schema, t.name));
+        const names = tables.slice(at, at + LOCK_BATCH).map((t) => (0,_catalog_js__WEBPACK_IMPORTED_MODULE_15__/* .qualified */ .LX)(t.schema, t.name));
         await session.query(`LOCK TABLE ${names.join(', ')} IN ACCESS SHARE MODE`);
     }
 }
 /** What to do about a permission the server refused (SQLSTATE 42501), as pg_dump needs it too. */
 function privilegeHint(user, message) {
-    const who = (0,_catalog_js__WEBPACK_IMPORTED_MODULE_14__/* .quoteIdent */ .v4)(user);
+    const who = (0,_catalog_js__WEBPACK_IMPORTED_MODULE_15__/* .quoteIdent */ .v4)(user);
     if (/large object/i.test(message)) {
         return `pg_dump must read every large object: GRANT SELECT ON LARGE OBJECT <oid> TO ${who}; for each, or snapshot as their owner (or a superuser). Nothing was kept.`;
     }
@@ -13057,7 +13341,7 @@ function isServerError(err) {
 }
 /** A failure of our own session's work (listing, locking, counting, exporting) in the server's words. */
 function sideError(err, where, user, log) {
-    if (err instanceof _core_errors_js__WEBPACK_IMPORTED_MODULE_5__/* .RollbackKitError */ .dp || err instanceof _session_js__WEBPACK_IMPORTED_MODULE_13__/* .QueryDeadlineExceeded */ .q1 || (0,_lock_wait_js__WEBPACK_IMPORTED_MODULE_9__/* .isLockTimeout */ .Td)(err.code))
+    if (err instanceof _core_errors_js__WEBPACK_IMPORTED_MODULE_5__/* .RollbackKitError */ .dp || err instanceof _session_js__WEBPACK_IMPORTED_MODULE_14__/* .QueryDeadlineExceeded */ .q1 || (0,_lock_wait_js__WEBPACK_IMPORTED_MODULE_10__/* .isLockTimeout */ .Td)(err.code))
         return err;
     const e = err;
     if (typeof e.message !== 'string')
@@ -13121,11 +13405,11 @@ async function exportRows(session, tables, column, since, dir) {
     const out = [];
     for (const t of tables) {
         const file = exportFileName(t);
-        const table = (0,_catalog_js__WEBPACK_IMPORTED_MODULE_14__/* .qualified */ .LX)(t.schema, t.name);
+        const table = (0,_catalog_js__WEBPACK_IMPORTED_MODULE_15__/* .qualified */ .LX)(t.schema, t.name);
         // Ordered by the column that selects the rows: the table's first column may be of a type
         // without an ordering (json). toISOString() is digits and punctuation only: safe to inline
         // where COPY takes no parameters.
-        const sql = `COPY (SELECT * FROM ${table} WHERE ${table}.${(0,_catalog_js__WEBPACK_IMPORTED_MODULE_14__/* .quoteIdent */ .v4)(column)} > '${since.toISOString()}' ORDER BY ${table}.${(0,_catalog_js__WEBPACK_IMPORTED_MODULE_14__/* .quoteIdent */ .v4)(column)}) TO STDOUT WITH (FORMAT csv, HEADER true)`;
+        const sql = `COPY (SELECT * FROM ${table} WHERE ${table}.${(0,_catalog_js__WEBPACK_IMPORTED_MODULE_15__/* .quoteIdent */ .v4)(column)} > '${since.toISOString()}' ORDER BY ${table}.${(0,_catalog_js__WEBPACK_IMPORTED_MODULE_15__/* .quoteIdent */ .v4)(column)}) TO STDOUT WITH (FORMAT csv, HEADER true)`;
         const { to: copyTo } = await __nccwpck_require__.e(/* import() */ 901).then(__nccwpck_require__.t.bind(__nccwpck_require__, 26901, 19));
         const stream = session.query(copyTo(sql));
         await (0,node_stream_promises__WEBPACK_IMPORTED_MODULE_4__.pipeline)(stream, (0,node_fs__WEBPACK_IMPORTED_MODULE_1__.createWriteStream)((0,node_path__WEBPACK_IMPORTED_MODULE_3__.join)(dir, file), { flags: 'wx' }));
@@ -13137,20 +13421,20 @@ async function takeSnapshot(req, log) {
     const started = Date.now();
     const now = req.now ?? (() => new Date());
     validateRequest(req);
-    const where = (0,_connection_js__WEBPACK_IMPORTED_MODULE_8__/* .describeTarget */ .ff)(req.target);
-    const pooler = (0,_connection_js__WEBPACK_IMPORTED_MODULE_8__/* .transactionPoolerRefusal */ .id)(req.target, "pg_dump's one session for the whole dump");
+    const where = (0,_connection_js__WEBPACK_IMPORTED_MODULE_9__/* .describeTarget */ .ff)(req.target);
+    const pooler = (0,_connection_js__WEBPACK_IMPORTED_MODULE_9__/* .transactionPoolerRefusal */ .id)(req.target, "pg_dump's one session for the whole dump");
     if (pooler)
         throw pooler;
     await prepareOutputDir(req.outputDir, req.outputDirInput ?? 'output-dir');
-    const lockTimeoutSeconds = req.lockTimeoutSeconds ?? _lock_wait_js__WEBPACK_IMPORTED_MODULE_9__/* .DEFAULT_LOCK_TIMEOUT_SECONDS */ .sK;
-    const lockTimeout = (0,_lock_wait_js__WEBPACK_IMPORTED_MODULE_9__/* .lockTimeoutMs */ .D5)(lockTimeoutSeconds);
+    const lockTimeoutSeconds = req.lockTimeoutSeconds ?? _lock_wait_js__WEBPACK_IMPORTED_MODULE_10__/* .DEFAULT_LOCK_TIMEOUT_SECONDS */ .sK;
+    const lockTimeout = (0,_lock_wait_js__WEBPACK_IMPORTED_MODULE_10__/* .lockTimeoutMs */ .D5)(lockTimeoutSeconds);
     // pg_dump and our counting session carry one name, so a watcher can see who blocks them.
-    const tag = req.sessionTag ?? (0,_lock_wait_js__WEBPACK_IMPORTED_MODULE_9__/* .sessionTag */ .vZ)('snapshot');
+    const tag = req.sessionTag ?? (0,_lock_wait_js__WEBPACK_IMPORTED_MODULE_10__/* .sessionTag */ .vZ)('snapshot');
     // Which pg_dump fits is known only once the server answers; asking the installed ones meanwhile is free.
     if (!req.pgDumpPath)
-        (0,_pg_tools_js__WEBPACK_IMPORTED_MODULE_12__/* .warmPgTools */ .I3)(['pg_dump', 'pg_restore'], req.tools);
+        (0,_pg_tools_js__WEBPACK_IMPORTED_MODULE_13__/* .warmPgTools */ .I3)(['pg_dump', 'pg_restore'], req.tools);
     const deadline = req.queryDeadline ?? SNAPSHOT_DEADLINE;
-    const session = await (0,_session_js__WEBPACK_IMPORTED_MODULE_13__/* .connect */ .Ng)(req.target, { queryDeadline: deadline });
+    const session = await (0,_session_js__WEBPACK_IMPORTED_MODULE_14__/* .connect */ .Ng)(req.target, { queryDeadline: deadline });
     let path;
     let exportsDir;
     let cancelOnStop;
@@ -13164,17 +13448,17 @@ async function takeSnapshot(req, log) {
         // The session only reads: a stop cancels whatever it waits for (a table lock, up to lock-timeout)
         // or runs (a count) at once, instead of after the stopped step's grace time.
         const pid = rows[0].pid;
-        cancelOnStop = () => void (0,_lock_wait_js__WEBPACK_IMPORTED_MODULE_9__/* .cancelQuery */ .Vc)(req.target, pid, log);
+        cancelOnStop = () => void (0,_lock_wait_js__WEBPACK_IMPORTED_MODULE_10__/* .cancelQuery */ .Vc)(req.target, pid, log);
         req.signal?.addEventListener('abort', cancelOnStop, { once: true });
         const versionNum = Number(rows[0].num);
         const serverVersion = rows[0].version.split(' ')[0];
-        const major = (0,_pg_tools_js__WEBPACK_IMPORTED_MODULE_12__/* .majorFromVersionNum */ .qj)(versionNum);
-        const identity = await (0,_server_identity_js__WEBPACK_IMPORTED_MODULE_15__/* .readServerIdentity */ .I5)(session, req.target);
+        const major = (0,_pg_tools_js__WEBPACK_IMPORTED_MODULE_13__/* .majorFromVersionNum */ .qj)(versionNum);
+        const identity = await (0,_server_identity_js__WEBPACK_IMPORTED_MODULE_16__/* .readServerIdentity */ .I5)(session, req.target);
         if (identity.systemIdentifier === null) {
             log.warning(`${where} does not let user "${req.target.user}" read its system identifier (pg_control_system()): the manifest records host, port and database only, so a later run can match this snapshot to a database only by those.`);
         }
-        const pgDump = await (0,_pg_tools_js__WEBPACK_IMPORTED_MODULE_12__/* .findPgTool */ .fh)('pg_dump', major, { ...req.tools, explicitPath: req.pgDumpPath });
-        const pgRestore = req.format === 'plain' ? undefined : await (0,_pg_tools_js__WEBPACK_IMPORTED_MODULE_12__/* .siblingTool */ .zC)(pgDump, 'pg_restore', major, req.tools);
+        const pgDump = await (0,_pg_tools_js__WEBPACK_IMPORTED_MODULE_13__/* .findPgTool */ .fh)('pg_dump', major, { ...req.tools, explicitPath: req.pgDumpPath });
+        const pgRestore = req.format === 'plain' ? undefined : await (0,_pg_tools_js__WEBPACK_IMPORTED_MODULE_13__/* .siblingTool */ .zC)(pgDump, 'pg_restore', major, req.tools);
         log.info(`Server ${where} runs PostgreSQL ${serverVersion}; using pg_dump ${pgDump.version} (${pgDump.path}).`);
         const selection = await resolveSelection(session, req, log);
         await checkExportColumn(session, selection.exportTables, req.exportColumn);
@@ -13191,8 +13475,25 @@ async function takeSnapshot(req, log) {
         // arrives before pg_dump has its locks) would have each wait for the other until lock-timeout,
         // and every query on that table behind both: the watcher ends ours at once instead.
         let cycle;
-        const watching = (0,_lock_wait_js__WEBPACK_IMPORTED_MODULE_9__/* .watchBlockers */ .v2)(req.target, tag, log, { onCycle: (blockers) => (cycle = blockers) });
-        const cycleError = (blockers) => (0,_lock_wait_js__WEBPACK_IMPORTED_MODULE_9__/* .lockCycleError */ .iP)(`Snapshot of ${where}`, blockers, 'Nothing was kept.', log);
+        // pg_dump's backends are every one named as ours but this session's, when the name is ours alone.
+        let dumping = false;
+        let stalled;
+        const endDump = new AbortController();
+        const stall = req.sessionTag
+            ? undefined
+            : {
+                backends: (pids) => pids.filter((p) => p !== pid),
+                running: () => dumping,
+                afterMs: req.stallAfterMs ?? _lock_wait_js__WEBPACK_IMPORTED_MODULE_10__/* .DEFAULT_STALL_MS */ .MX,
+                progress: () => writtenBytes(path),
+                onStall: (goneMs) => {
+                    stalled = goneMs;
+                    log.warning(`pg_dump's session has been gone from ${where} for ${Math.round(goneMs / 1000)} s while pg_dump still waits on its connection: ending pg_dump.`);
+                    endDump.abort();
+                },
+            };
+        const watching = (0,_lock_wait_js__WEBPACK_IMPORTED_MODULE_10__/* .watchBlockers */ .v2)(req.target, tag, log, { onCycle: (blockers) => (cycle = blockers), stall });
+        const cycleError = (blockers) => (0,_lock_wait_js__WEBPACK_IMPORTED_MODULE_10__/* .lockCycleError */ .iP)(`Snapshot of ${where}`, blockers, 'Nothing was kept.', log);
         let stopped;
         const stopWatching = () => (stopped ??= watching.then((w) => w.stop()));
         const done = await (async () => {
@@ -13200,19 +13501,23 @@ async function takeSnapshot(req, log) {
                 // Every table is locked (ACCESS SHARE, as pg_dump locks them) in the exported snapshot before
                 // pg_dump starts, and stays locked until the last count: a TRUNCATE or a rewrite, which older
                 // snapshots do not see through, cannot slip in between the dump and a count.
-                const catalog = await (0,_catalog_js__WEBPACK_IMPORTED_MODULE_14__/* .readCatalog */ .uM)(session, selection.schemas);
+                const catalog = await (0,_catalog_js__WEBPACK_IMPORTED_MODULE_15__/* .readCatalog */ .uM)(session, selection.schemas);
                 await checkReadable(session, selection.schemas);
                 await lockTables(session, catalog.tables);
                 if (req.signal?.aborted)
                     throw snapshotStopped(where);
                 log.info(`Dumping ${where} (${req.format} format${req.jobs > 1 ? `, ${req.jobs} jobs` : ''}) to ${path} …`);
                 const dumpStarted = Date.now();
-                const dump = (0,_core_process_js__WEBPACK_IMPORTED_MODULE_16__/* .runProcess */ .R)(pgDump.path, pgDumpArgs(req, pgDump, path, snapshotId, selection, lockTimeout, largeObjects), { env: { ...(0,_connection_js__WEBPACK_IMPORTED_MODULE_8__/* .libpqEnv */ .kY)(req.target), PGAPPNAME: tag }, signal: req.signal });
+                dumping = true;
+                const dump = (0,_core_process_js__WEBPACK_IMPORTED_MODULE_7__/* .runProcess */ .R3)(pgDump.path, pgDumpArgs(req, pgDump, path, snapshotId, selection, lockTimeout, largeObjects), {
+                    env: { ...(0,_connection_js__WEBPACK_IMPORTED_MODULE_9__/* .libpqEnv */ .kY)(req.target), PGAPPNAME: tag },
+                    signal: req.signal ? AbortSignal.any([req.signal, endDump.signal]) : endDump.signal,
+                }).finally(() => (dumping = false));
                 // Counting the small tables and exporting in the exported snapshot while pg_dump copies the same
                 // rows. A small table's count costs opening it, which pg_dump's per-table work can share; a big
                 // one's is a scan of every row, kept until pg_dump is done so the two never compete.
                 const sideWork = (async () => {
-                    const small = await (0,_catalog_js__WEBPACK_IMPORTED_MODULE_14__/* .countRows */ .BO)(session, catalog.tables.filter((t) => t.bytes < SMALL_TABLE_BYTES), selection.excludeData);
+                    const small = await (0,_catalog_js__WEBPACK_IMPORTED_MODULE_15__/* .countRows */ .BO)(session, catalog.tables.filter((t) => t.bytes < SMALL_TABLE_BYTES), selection.excludeData);
                     let exported = [];
                     if (req.exportSince) {
                         exportsDir = (0,node_path__WEBPACK_IMPORTED_MODULE_3__.join)(req.outputDir, `${(0,node_path__WEBPACK_IMPORTED_MODULE_3__.basename)(path)}.exports`);
@@ -13226,19 +13531,21 @@ async function takeSnapshot(req, log) {
                     // pg_dump ended by the stop: its exit says only that it was killed.
                     if (req.signal?.aborted)
                         throw snapshotStopped(where);
+                    if (stalled !== undefined)
+                        throw snapshotStalled(where, stalled);
                     if (cycle)
                         throw cycleError(cycle);
-                    const lockWait = (dumped.status === 'fulfilled' && dumped.value.code !== 0 && (0,_lock_wait_js__WEBPACK_IMPORTED_MODULE_9__/* .isLockTimeout */ .Td)(dumped.value.stderr)) ||
-                        (side.status === 'rejected' && (0,_lock_wait_js__WEBPACK_IMPORTED_MODULE_9__/* .isLockTimeout */ .Td)(side.reason.code));
+                    const lockWait = (dumped.status === 'fulfilled' && dumped.value.code !== 0 && (0,_lock_wait_js__WEBPACK_IMPORTED_MODULE_10__/* .isLockTimeout */ .Td)(dumped.value.stderr)) ||
+                        (side.status === 'rejected' && (0,_lock_wait_js__WEBPACK_IMPORTED_MODULE_10__/* .isLockTimeout */ .Td)(side.reason.code));
                     if (lockWait)
-                        throw (0,_lock_wait_js__WEBPACK_IMPORTED_MODULE_9__/* .lockTimeoutError */ .rB)(`Snapshot of ${where}`, lockTimeoutSeconds, blockers, 'Nothing was kept.', log);
+                        throw (0,_lock_wait_js__WEBPACK_IMPORTED_MODULE_10__/* .lockTimeoutError */ .rB)(`Snapshot of ${where}`, lockTimeoutSeconds, blockers, 'Nothing was kept.', log);
                     // Our own query's reason first: its failure ends the exported snapshot, and pg_dump then only
                     // says it could not import it.
                     if (side.status === 'rejected')
                         throw sideError(side.reason, where, req.target.user, log);
                     if (dumped.status === 'rejected')
                         throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_5__/* .RollbackKitError */ .dp(`Could not run pg_dump (${pgDump.path}): ${dumped.reason.message}.`);
-                    const why = (0,_pg_tools_js__WEBPACK_IMPORTED_MODULE_12__/* .toolErrorLine */ .$x)(dumped.value.stderr) || 'no message';
+                    const why = (0,_pg_tools_js__WEBPACK_IMPORTED_MODULE_13__/* .toolErrorLine */ .$x)(dumped.value.stderr) || 'no message';
                     const next = /permission denied|row-level security/i.test(why) ? privilegeHint(req.target.user, why) : 'Nothing was kept; fix the cause and run again.';
                     throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_5__/* .RollbackKitError */ .dp(`pg_dump of ${where} failed: ${log.redact(why)}.`, next);
                 }
@@ -13252,9 +13559,9 @@ async function takeSnapshot(req, log) {
                 // The big tables are counted in the dump's snapshot, still open and still locked.
                 const counting = (async () => {
                     try {
-                        const big = await (0,_catalog_js__WEBPACK_IMPORTED_MODULE_14__/* .countRows */ .BO)(session, catalog.tables.filter((t) => t.bytes >= SMALL_TABLE_BYTES), selection.excludeData);
-                        const counted = new Map([...side.value.small, ...big].map((t) => [(0,_catalog_js__WEBPACK_IMPORTED_MODULE_14__/* .tableKey */ .ih)(t), t]));
-                        return catalog.tables.map((t) => counted.get((0,_catalog_js__WEBPACK_IMPORTED_MODULE_14__/* .tableKey */ .ih)(t)));
+                        const big = await (0,_catalog_js__WEBPACK_IMPORTED_MODULE_15__/* .countRows */ .BO)(session, catalog.tables.filter((t) => t.bytes >= SMALL_TABLE_BYTES), selection.excludeData);
+                        const counted = new Map([...side.value.small, ...big].map((t) => [(0,_catalog_js__WEBPACK_IMPORTED_MODULE_15__/* .tableKey */ .ih)(t), t]));
+                        return catalog.tables.map((t) => counted.get((0,_catalog_js__WEBPACK_IMPORTED_MODULE_15__/* .tableKey */ .ih)(t)));
                     }
                     catch (err) {
                         throw sideError(err, where, req.target.user, log);
@@ -13265,9 +13572,9 @@ async function takeSnapshot(req, log) {
                 })();
                 // Hashing here, pg_restore's full read in its own process and the server's counting run at once.
                 // They read the file apart: the same identity (onDisk) before and after proves they read the same bytes.
-                const identity = await (0,_archive_js__WEBPACK_IMPORTED_MODULE_7__/* .onDisk */ .FC)(path);
-                const [fp, , tables] = await Promise.all([(0,_archive_js__WEBPACK_IMPORTED_MODULE_7__/* .fingerprint */ .Rj)(path, _archive_js__WEBPACK_IMPORTED_MODULE_7__/* .FINGERPRINT_VERSION */ .UZ, req.signal), (0,_archive_js__WEBPACK_IMPORTED_MODULE_7__/* .readWhole */ .oD)(path, req.format, pgRestore?.path ?? 'pg_restore'), counting]);
-                if ((await (0,_archive_js__WEBPACK_IMPORTED_MODULE_7__/* .onDisk */ .FC)(path)) !== identity) {
+                const identity = await (0,_archive_js__WEBPACK_IMPORTED_MODULE_8__/* .onDisk */ .FC)(path);
+                const [fp, , tables] = await Promise.all([(0,_archive_js__WEBPACK_IMPORTED_MODULE_8__/* .fingerprint */ .Rj)(path, _archive_js__WEBPACK_IMPORTED_MODULE_8__/* .FINGERPRINT_VERSION */ .UZ, req.signal), (0,_archive_js__WEBPACK_IMPORTED_MODULE_8__/* .readWhole */ .oD)(path, req.format, pgRestore?.path ?? 'pg_restore'), counting]);
+                if ((await (0,_archive_js__WEBPACK_IMPORTED_MODULE_8__/* .onDisk */ .FC)(path)) !== identity) {
                     throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_5__/* .RollbackKitError */ .dp(`Snapshot ${path} changed while it was being verified, right after pg_dump wrote it: its files were replaced, written or cut short during the read back.`, 'Something else writes to that path (another step or job using the same output-dir?): give this step a folder of its own and run again. Nothing was kept.');
                 }
                 return { ...fp, tables, dumpMs, verifyMs: Date.now() - verifyStarted, exported: side.value.exported, objects: catalog.objects };
@@ -13276,9 +13583,9 @@ async function takeSnapshot(req, log) {
                 await stopWatching();
                 if (cycle)
                     throw cycleError(cycle);
-                if (!(0,_lock_wait_js__WEBPACK_IMPORTED_MODULE_9__/* .isLockTimeout */ .Td)(err.code))
+                if (!(0,_lock_wait_js__WEBPACK_IMPORTED_MODULE_10__/* .isLockTimeout */ .Td)(err.code))
                     throw err;
-                throw (0,_lock_wait_js__WEBPACK_IMPORTED_MODULE_9__/* .lockTimeoutError */ .rB)(`Snapshot of ${where}`, lockTimeoutSeconds, await stopWatching(), 'Nothing was kept.', log);
+                throw (0,_lock_wait_js__WEBPACK_IMPORTED_MODULE_10__/* .lockTimeoutError */ .rB)(`Snapshot of ${where}`, lockTimeoutSeconds, await stopWatching(), 'Nothing was kept.', log);
             }
             finally {
                 await stopWatching();
@@ -13300,7 +13607,7 @@ async function takeSnapshot(req, log) {
             file: (0,node_path__WEBPACK_IMPORTED_MODULE_3__.basename)(path),
             sizeBytes,
             sha256,
-            fingerprint: _archive_js__WEBPACK_IMPORTED_MODULE_7__/* .FINGERPRINT_VERSION */ .UZ,
+            fingerprint: _archive_js__WEBPACK_IMPORTED_MODULE_8__/* .FINGERPRINT_VERSION */ .UZ,
             filter: {
                 schemas: selection.schemas,
                 excludeSchemas: selection.exclude,
@@ -13314,7 +13621,7 @@ async function takeSnapshot(req, log) {
             exports: req.exportSince ? { since: req.exportSince.toISOString(), column: req.exportColumn, dir: (0,node_path__WEBPACK_IMPORTED_MODULE_3__.basename)(exportsDir), tables: done.exported } : null,
             durationMs: Date.now() - started,
         };
-        const manifestPath = await (0,_manifest_js__WEBPACK_IMPORTED_MODULE_10__/* .writeManifest */ .HN)(path, manifest);
+        const manifestPath = await (0,_manifest_js__WEBPACK_IMPORTED_MODULE_11__/* .writeManifest */ .HN)(path, manifest);
         log.info(`Snapshot verified: ${sizeBytes} bytes, sha256 ${sha256}, ${manifest.tables.length} tables (dump ${dumpMs} ms, verification ${verifyMs} ms).`);
         return {
             path,
@@ -13339,7 +13646,7 @@ async function takeSnapshot(req, log) {
         // Whatever a stop interrupted (a query, pg_dump, the read back) failed because of it.
         if (req.signal?.aborted)
             throw snapshotStopped(where);
-        if (err instanceof _session_js__WEBPACK_IMPORTED_MODULE_13__/* .QueryDeadlineExceeded */ .q1) {
+        if (err instanceof _session_js__WEBPACK_IMPORTED_MODULE_14__/* .QueryDeadlineExceeded */ .q1) {
             throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_5__/* .RollbackKitError */ .dp(`Snapshot of ${where} stopped: a query of its own session got ${err.message}.`, 'Nothing was kept. Check the network path to the database (a proxy or NAT box that stops forwarding) and run again.');
         }
         // A query the server refused (reading the catalogue, locking, resolving names) in its words,
@@ -13349,7 +13656,7 @@ async function takeSnapshot(req, log) {
     finally {
         if (cancelOnStop)
             req.signal?.removeEventListener('abort', cancelOnStop);
-        (0,_session_js__WEBPACK_IMPORTED_MODULE_13__/* .closeSession */ .Vu)(session);
+        (0,_session_js__WEBPACK_IMPORTED_MODULE_14__/* .closeSession */ .Vu)(session);
     }
 }
 
@@ -13909,7 +14216,7 @@ async function uploadSnapshotArtifact(paths, retentionDays) {
     const files = (await Promise.all(paths.map(filesOf))).flat();
     try {
         // Loaded only when asked for: it is most of the bundle and slows every cold start.
-        const { DefaultArtifactClient } = await Promise.all(/* import() */[__nccwpck_require__.e(555), __nccwpck_require__.e(260), __nccwpck_require__.e(405)]).then(__nccwpck_require__.bind(__nccwpck_require__, 83405));
+        const { DefaultArtifactClient } = await Promise.all(/* import() */[__nccwpck_require__.e(555), __nccwpck_require__.e(17)]).then(__nccwpck_require__.bind(__nccwpck_require__, 89017));
         const { id, size } = await new DefaultArtifactClient().uploadArtifact(name, files, (0,node_path__WEBPACK_IMPORTED_MODULE_1__.dirname)(paths[0]), retentionDays ? { retentionDays } : {});
         return { name, id, size };
     }
@@ -14069,10 +14376,12 @@ const FIND_INVALID_SQL = 'SELECT indexrelid::regclass FROM pg_index WHERE NOT in
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Lx: () => (/* binding */ isClosed),
 /* harmony export */   Mo: () => (/* binding */ ledgerDoneWithRestore),
 /* harmony export */   PN: () => (/* binding */ ledgerKeptAcrossRestore),
 /* harmony export */   SC: () => (/* binding */ readLedger),
-/* harmony export */   XL: () => (/* binding */ writeLedger)
+/* harmony export */   XL: () => (/* binding */ writeLedger),
+/* harmony export */   r1: () => (/* binding */ supersedeSql)
 /* harmony export */ });
 /* unused harmony export ledgerUpsertSql */
 /* harmony import */ var _db_catalog_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(59066);
@@ -14088,6 +14397,8 @@ const ROLLBACKS = {
        started_at timestamptz NOT NULL DEFAULT now(), updated_at timestamptz NOT NULL DEFAULT now(), kept text[] NOT NULL DEFAULT '{}'`,
     added: { kept: "text[] NOT NULL DEFAULT '{}'" },
 };
+/** Rows whose work is over: nothing reads them as a rollback in progress or a plan to finish. */
+const isClosed = (row) => row !== undefined && row.status !== 'started';
 /** The row for `incidentKey`, or undefined (also when the table does not exist yet: read-only). */
 async function readLedger(session, incidentKey) {
     const exists = await session.query(`SELECT to_regclass('rollback_kit.rollbacks')::text AS t`);
@@ -14106,7 +14417,7 @@ async function readLedger(session, incidentKey) {
         planned: row.planned,
         kept: row.kept ?? [],
         reverted: row.reverted,
-        status: row.status === 'done' ? 'done' : 'started',
+        status: row.status === 'done' || row.status === 'superseded' ? row.status : 'started',
     };
 }
 function textArray(values) {
@@ -14128,6 +14439,22 @@ async function writeLedger(session, row, before) {
     // Made, or given the columns this version added, only where it lacks them: a role that may write the
     // rows but not own the table (a CI role after a migration role) needs no more (own-tables.ts).
     await (0,_own_tables_js__WEBPACK_IMPORTED_MODULE_0__/* .ensureTable */ .pI)(session, ROLLBACKS, ledgerUpsertSql(row), before);
+}
+/**
+ * Marks `superseded` the whole rollback's rows (method `method`, another key than `key`) left
+ * 'started' by a run that stopped, once the run of `key` has finished their work: a new workflow run
+ * (a "Run workflow" after the first run died midway) is another incident key, so nothing else would
+ * ever close them, and the table would show a rollback in progress forever. Run where no whole
+ * rollback can be under way: under the whole-rollback lock, which every whole rollback's ledger
+ * write holds (run-down-migrations' rows, another method, are never touched). Down migrations:
+ * only rows none of whose planned migrations is among `applied` (the tracking table, as this run
+ * leaves it), so a plan with work left stays 'started' for its own re-run. A restore: the restore
+ * that committed replaced what every earlier unfinished restore was for.
+ */
+function supersedeSql(key, method, opts = {}) {
+    const work = opts.applied ? ` AND NOT (planned && ${textArray(opts.applied)})` : '';
+    return `UPDATE rollback_kit.rollbacks SET status = 'superseded', updated_at = now()
+     WHERE status = 'started' AND method = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(method)} AND incident_key <> ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(key)}${work}${opts.returning ? ' RETURNING incident_key' : ''};`;
 }
 /** Where the ledger's rows wait, in the restore's transaction, while the snapshot's script runs (set_config's is_local: gone at its end). */
 const KEPT_SETTING = 'rollback_kit.ledger_before_restore';
@@ -14190,7 +14517,8 @@ function ledgerKeptAcrossRestore() {
  * commit together: a run that dies after the COMMIT leaves no 'started' row to restore again.
  */
 function ledgerDoneWithRestore(done) {
-    return { first: [], last: [(0,_own_tables_js__WEBPACK_IMPORTED_MODULE_0__/* .ensureTableSql */ .Rf)(ROLLBACKS), ledgerUpsertSql(done)] };
+    // Earlier incidents' restores left 'started' by runs that stopped are closed with it (supersedeSql).
+    return { first: [], last: [(0,_own_tables_js__WEBPACK_IMPORTED_MODULE_0__/* .ensureTableSql */ .Rf)(ROLLBACKS), ledgerUpsertSql(done), supersedeSql(done.incidentKey, done.method)] };
 }
 
 
@@ -17027,10 +17355,12 @@ function budgets(budgetMinutes = RUNBOOK_MINUTES) {
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
+  eT: () => (/* binding */ BROKEN_WAY_BACK),
   VX: () => (/* binding */ DRILL_PHASES),
   Rk: () => (/* binding */ MIN_DRILL_BUDGET_MINUTES),
   YR: () => (/* binding */ UNTRIED_WAY_BACK),
-  BT: () => (/* binding */ runDrill)
+  BT: () => (/* binding */ runDrill),
+  Gc: () => (/* binding */ trendRow)
 });
 
 // UNUSED EXPORTS: drillBudgets
@@ -17180,7 +17510,7 @@ async function readiness(request, components, record, log) {
             }
             else {
                 const skipped = o.skipped.length ? `; ${o.skipped.length} newer deployment(s) passed over` : '';
-                add({ check: 'target', component: c.name, status: 'ok', detail: `${label(rec.original, 'what serves now')} can go back to ${label(rec.previous)} (eligible${skipped})` });
+                add({ check: 'target', component: c.name, status: 'ok', detail: `${label(rec.original, 'what serves now')} can go back to ${label(rec.previous, 'the previous deployment')} (eligible${skipped})` });
             }
             return o;
         }
@@ -17335,8 +17665,8 @@ function label(d, unknown = '?') {
 var pipeline_timeline = __nccwpck_require__(96994);
 // EXTERNAL MODULE: ./.build/pipeline/verify.js
 var verify = __nccwpck_require__(14616);
-// EXTERNAL MODULE: ./.build/report/markdown.js
-var markdown = __nccwpck_require__(54348);
+// EXTERNAL MODULE: ./.build/core/duration.js
+var duration = __nccwpck_require__(41634);
 ;// CONCATENATED MODULE: ./.build/pipeline/drill.js
 /**
  * The rollback drill: the runbook rehearsed against a staging environment and a stopwatch. It
@@ -17388,6 +17718,13 @@ const MIN_DRILL_BUDGET_MINUTES = 0.001;
  * wayBackMs is only the readiness checks'). Said so in the same words on the command line and in the summary.
  */
 const UNTRIED_WAY_BACK = 'Drill failed in readiness: the way back was not tried, and nothing was changed.';
+/** How a readiness failure begins, first among the failures: every drill report since the first says it so. */
+const BROKEN_WAY_BACK = 'The way back is broken: ';
+/** One drill's row of the trend, as the drill issue keeps it. */
+function trendRow(record) {
+    const row = { at: record.startedAt, status: record.status, wayBackMs: record.wayBackMs, forwardMs: record.forwardMs, totalMs: record.durationMs, budgetMs: record.wayBackBudgetMs };
+    return record.status === 'failed' && record.failedPhase === 'readiness' ? { ...row, untried: true } : row;
+}
 /** The drill's phase budgets: the rollback's, scaled by budget-minutes the same way. */
 function drillBudgets(budgetMinutes) {
     const b = (0,budgets/* budgets */.RK)(budgetMinutes);
@@ -17434,7 +17771,7 @@ async function runDrill(request, deps, log) {
     record.timeline = timeline.entries;
     const redact = (err) => log.redact((0,errors/* errorLine */.BP)(err));
     const finished = (entry) => {
-        log.info(`[drill ${entry.phase}${entry.component ? ` ${entry.component}` : ''}] ${entry.status} in ${(entry['duration-ms'] / 1000).toFixed(1)} s (budget ${(0,markdown/* formatDuration */.a3)(entry['budget-ms'])}): ${entry.detail}`);
+        log.info(`[drill ${entry.phase}${entry.component ? ` ${entry.component}` : ''}] ${entry.status} in ${(0,duration/* formatDuration */.a)(entry['duration-ms'])} (budget ${(0,duration/* formatDuration */.a)(entry['budget-ms'])}): ${entry.detail}`);
     };
     const fail = (phase, why) => {
         record.failedPhase ??= phase;
@@ -17446,7 +17783,7 @@ async function runDrill(request, deps, log) {
     const readyFailed = record.readiness.filter((r) => r.status === 'failed');
     finished(rt.end(readyFailed.length ? 'failed' : request.dryRun ? 'dry-run' : 'ok', readinessLine(record.readiness)));
     if (readyFailed.length) {
-        fail('readiness', `The way back is broken: ${readyFailed.map((r) => `${r.component ? `${r.component} ` : ''}${r.check}: ${r.detail}`).join('; ')}`);
+        fail('readiness', `${BROKEN_WAY_BACK}${readyFailed.map((r) => `${r.component ? `${r.component} ` : ''}${r.check}: ${r.detail}`).join('; ')}`);
         for (const phase of ['snapshot', 'back', 'verify-back', 'forward', 'verify-forward'])
             timeline.skip(phase, 'readiness failed: nothing was changed');
         record.nextSteps.push('Nothing was changed. Fix what the readiness checks say: in an incident, this rollback would have failed the same way.');
@@ -17502,7 +17839,7 @@ async function runDrill(request, deps, log) {
                 throw queued;
             if ((0,promote/* changedProduction */.QF)(outcome.status)) {
                 wentBack.push(i);
-                finished(t.end('ok', `${label(rec.original, 'what serves now')} → ${label(rec.previous)}: ${log.redact(outcome.notes[0] ?? outcome.status)}`));
+                finished(t.end('ok', `${label(rec.original, 'what serves now')} → ${label(rec.previous, 'the previous deployment')}: ${log.redact(outcome.notes[0] ?? outcome.status)}`));
             }
             else {
                 // Readiness resolved a target, so "nothing to do" now means someone changed staging meanwhile.
@@ -17551,14 +17888,14 @@ async function runDrill(request, deps, log) {
                 throw queued;
             if (!(0,promote/* changedProduction */.QF)(outcome.status))
                 throw new errors/* RollbackKitError */.dp(`did not roll forward (${outcome.status}): ${outcome.notes[0] ?? ''}`);
-            finished(t.end('ok', `${label(rec.previous)} → ${label(ref(outcome.to))}: ${log.redact(outcome.notes[0] ?? outcome.status)}`));
+            finished(t.end('ok', `${label(rec.previous, 'the previous deployment')} → ${label(ref(outcome.to), 'the original deployment')}: ${log.redact(outcome.notes[0] ?? outcome.status)}`));
         }
         catch (err) {
             rec.forward = 'failed';
             rec.error = redact(err);
             finished(t.end('failed', rec.error));
             fail('forward', `${c.name} did not roll forward to ${original ?? 'the deployment it started on'}: ${rec.error}`);
-            record.nextSteps.push(`${c.name} is left on ${label(rec.previous)}: promote ${original ?? 'the deployment it served before the drill'} back by hand.`);
+            record.nextSteps.push(`${c.name} is left on ${label(rec.previous, 'the previous deployment')}: promote ${original ?? 'the deployment it served before the drill'} back by hand.`);
         }
     }));
     /**
@@ -17691,7 +18028,7 @@ function readinessLine(checks) {
     return `${failed.length ? `${failed.length} of ${checks.length} checks failed` : `${checks.length} checks, none failed`} (${parts.join(', ')})`;
 }
 /** A duration in the words every report gives it (formatDuration): "7 min 30 s" here and in the summary, never "450.0 s". */
-const seconds = markdown/* formatDuration */.a3;
+const seconds = duration/* formatDuration */.a;
 
 
 /***/ }),
@@ -17775,7 +18112,10 @@ function hasUrlPassword(value) {
     }
     return false;
 }
-/** Every string (or number) under a secret-named key, and every secret-looking string anywhere. */
+/**
+ * Every string (or number) under a secret-named key, and every secret-looking string anywhere, with
+ * the text found (a value, or a key that is one), so that messages about anything else can leave it out.
+ */
 function findSecretValues(root) {
     const found = [];
     const walk = (value, path, underSecretKey) => {
@@ -17787,7 +18127,7 @@ function findSecretValues(root) {
                 // A pasted token can land as a key, too; its place is then named by its parent alone.
                 const keyKind = secretKind(k);
                 if (keyKind)
-                    found.push({ path: [...path, '(a key)'], kind: keyKind });
+                    found.push({ path: [...path, '(a key)'], kind: keyKind, text: k });
                 else
                     walk(v, [...path, k], underSecretKey || SECRET_KEY.test(k));
             }
@@ -17796,7 +18136,7 @@ function findSecretValues(root) {
             const text = String(value);
             const kind = secretKind(text) ?? (underSecretKey && text.trim() ? 'a secret (its key names one)' : undefined);
             if (kind)
-                found.push({ path, kind });
+                found.push({ path, kind, text });
         }
     };
     walk(root, [], false);
@@ -17891,7 +18231,7 @@ const DATABASE_FIELDS = {
 };
 const VERIFY_FIELDS = {
     'base-url': { type: 'url' },
-    checks: STRING,
+    checks: { type: 'spec' },
     'checks-file': STRING,
     attempts: plan_file_int(1, 100),
     'interval-seconds': num(0, 3600),
@@ -17948,10 +18288,13 @@ class Reader {
             return undefined;
         switch (kind.type) {
             case 'string':
+            case 'spec':
             case 'url':
             case 'version': {
                 if (typeof value !== 'string' && !(kind.type === 'version' && typeof value === 'number' && Number.isInteger(value))) {
-                    this.problem(path, `must be ${kind.type === 'url' ? 'a URL' : 'text'}`);
+                    this.problem(path, kind.type === 'spec'
+                        ? 'must be text, the smoke checks as smoke-test takes them: write "checks: |" and the list indented under it, or put the list in a file and name it in checks-file'
+                        : `must be ${kind.type === 'url' ? 'a URL' : 'text'}`);
                     return undefined;
                 }
                 const text = String(value).trim();
@@ -18012,19 +18355,20 @@ function parsePlanFile(text, source = PLAN_FILE) {
     }
     const { doc, lines: lineCounter, value: root } = yaml;
     const reader = new Reader((path, keyOf) => (0,parse_spec/* locate */.x5)(doc, lineCounter, path, keyOf), (path, value) => (0,core_yaml/* writtenNumber */.x6)(doc, path, value));
-    // Secrets first, and alone: a value that looks like one is never echoed, and nothing else about
-    // the file matters until it is out of the repository.
+    // Secrets first: a value that looks like one is named by its place, never echoed. The rest of
+    // the file is still read, so every other mistake is reported at once, with the secrets' text
+    // taken out of those messages too (a key that is a token is named in an unknown-field problem).
     const secrets = findSecretValues(root);
-    if (secrets.length) {
-        for (const s of secrets) {
-            reader.problem(s.path, `looks like ${s.kind}. Secrets never go in the rollback plan (it is committed); ${SECRETS_GO}, and rotate this one: it is in your git history`);
-        }
-        throw new PlanError(sortProblems(reader.problems), source);
+    for (const s of secrets) {
+        reader.problem(s.path, `looks like ${s.kind}. Secrets never go in the rollback plan (it is committed); ${SECRETS_GO}, and rotate this one: it is in your git history`);
     }
+    // Messages never quote a text value; a key, or a number's digits, they may. Shorter texts would cut ordinary words.
+    const secretTexts = secrets.map((s) => s.text.trim()).filter((t) => t.length >= 4).sort((a, b) => b.length - a.length);
+    const withoutSecrets = (problems) => problems.map((p) => ({ ...p, place: hide(p.place, secretTexts), message: hide(p.message, secretTexts) }));
     if (root === null || root === undefined)
         throw new PlanError([{ line: 1, place: '(top level)', message: 'the file is empty; it needs at least components or database' }], source);
     if (!isObject(root))
-        throw new PlanError([{ line: 1, place: '(top level)', message: 'must be a mapping with components, database, verify, …' }], source);
+        throw new PlanError([...reader.problems, { line: 1, place: '(top level)', message: 'must be a mapping with components, database, verify, …' }], source);
     for (const key of Object.keys(root))
         if (!TOP_FIELDS.includes(key))
             reader.problem([], `unknown top-level field; known fields: ${TOP_FIELDS.join(', ')}`, key);
@@ -18042,7 +18386,7 @@ function parsePlanFile(text, source = PLAN_FILE) {
     if (!components.length && !database)
         reader.problem([], 'the plan names no components and no database, so there is nothing to roll back');
     if (reader.problems.length)
-        throw new PlanError(sortProblems(reader.problems), source);
+        throw new PlanError(sortProblems(withoutSecrets(reader.problems)), source);
     return {
         source,
         environment: str(top, 'environment') ?? 'production',
@@ -18052,6 +18396,13 @@ function parsePlanFile(text, source = PLAN_FILE) {
         verify,
         labels: incident.get('labels') ?? ['incident', 'rollback'],
     };
+}
+/** `text` with every one of `secrets` (longest first) cut out. */
+function hide(text, secrets) {
+    let out = text;
+    for (const secret of secrets)
+        out = out.split(secret).join('***');
+    return out;
 }
 function sortProblems(problems) {
     return [...problems].sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
@@ -18455,6 +18806,8 @@ __nccwpck_require__.d(__webpack_exports__, {
 
 // UNUSED EXPORTS: nextSteps, notLive, sayNothingChanged
 
+// EXTERNAL MODULE: ./.build/core/duration.js
+var duration = __nccwpck_require__(41634);
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __nccwpck_require__(73024);
 // EXTERNAL MODULE: external "node:path"
@@ -18564,7 +18917,7 @@ function tocEntryId(line) {
  * must be read whole (see splitArchive), or when this system cannot make a FIFO.
  */
 async function prepareDataPath(pgRestore, archive) {
-    const listed = await (0,core_process/* runProcess */.R)(pgRestore, ['--list', archive]);
+    const listed = await (0,core_process/* runProcess */.R3)(pgRestore, ['--list', archive]);
     const parts = listed.code === 0 ? splitArchive(listed.stdout) : undefined;
     if (!parts)
         return undefined;
@@ -18578,7 +18931,7 @@ async function prepareDataPath(pgRestore, archive) {
     };
     const fifo = (0,external_node_path_.join)(dir, 'data');
     try {
-        if (!plainPath(fifo) || (await (0,core_process/* runProcess */.R)('mkfifo', ['-m', '600', fifo]).catch(() => undefined))?.code !== 0) {
+        if (!plainPath(fifo) || (await (0,core_process/* runProcess */.R3)('mkfifo', ['-m', '600', fifo]).catch(() => undefined))?.code !== 0) {
             await remove();
             return undefined;
         }
@@ -19109,7 +19462,7 @@ async function readSnapshotContents(path, format, pgRestore) {
         sink.on('finish', () => resolve(undefined));
         sink.on('error', (err) => resolve(err));
     });
-    const listed = await (0,core_process/* runProcess */.R)(pgRestore, ['--schema-only', '--clean', '--if-exists', '--file', '-', path], { stdout: sink });
+    const listed = await (0,core_process/* runProcess */.R3)(pgRestore, ['--schema-only', '--clean', '--if-exists', '--file', '-', path], { stdout: sink });
     const read = await reading;
     if (listed.code !== 0)
         throw (0,archive/* corruptSnapshot */.gw)(path, (0,pg_tools/* toolErrorLine */.$x)(listed.stderr) || 'pg_restore could not read its table of contents');
@@ -19584,7 +19937,7 @@ var db_session = __nccwpck_require__(14441);
 // EXTERNAL MODULE: ./.build/db/snapshot.js
 var db_snapshot = __nccwpck_require__(17257);
 // EXTERNAL MODULE: ./.build/migrations/ledger.js
-var ledger = __nccwpck_require__(67485);
+var migrations_ledger = __nccwpck_require__(67485);
 // EXTERNAL MODULE: ./.build/migrations/progress.js
 var progress = __nccwpck_require__(38891);
 // EXTERNAL MODULE: ./.build/db/verify.js
@@ -19634,7 +19987,7 @@ const UNCHANGED = { changed: 'no' };
  * without one gets). rollback_kit.down_progress is restored with the snapshot on purpose: it describes
  * the schema the snapshot brings back (migrations/progress.ts).
  */
-const LEDGER = (0,ledger/* ledgerKeptAcrossRestore */.PN)();
+const LEDGER = (0,migrations_ledger/* ledgerKeptAcrossRestore */.PN)();
 /** Progress the restore keeps while it writes its tracking rows anew, marked stale for good (migrations/progress.ts). */
 const PROGRESS = (0,progress/* progressAcrossRestore */.tf)();
 function checkConfirmation(target, confirm) {
@@ -20066,7 +20419,7 @@ async function keptViewsScript(a, env, log) {
         args.push('--table', (0,patterns/* exactTablePattern */.mN)(v));
     // While the restore's transaction holds its tables: bounded, and ended by a stop, like psql.
     const boundMs = (0,lock_wait/* lockTimeoutMs */.D5)(a.req.lockTimeoutSeconds) + (a.req.bounds?.keptViewsDumpMs ?? RESTORE_BOUNDS.keptViewsDumpMs);
-    const dumped = await (0,core_process/* runProcess */.R)(pgDump.path, args, { env, timeoutMs: boundMs, signal: a.req.signal });
+    const dumped = await (0,core_process/* runProcess */.R3)(pgDump.path, args, { env, timeoutMs: boundMs, signal: a.req.signal });
     if (dumped.timedOut) {
         throw new errors/* RollbackKitError */.dp(`Could not save the definitions of the views restore-db keeps: pg_dump did not finish within ${(0,db_session/* seconds */.YA)(boundMs)} s (a connection that stalled?), so it was ended.`, 'Nothing was changed. Check the network path to the database and run again.', UNCHANGED);
     }
@@ -20102,7 +20455,22 @@ async function startRestoreProcesses(p, log) {
     // that a pooler or role limited to two refuses neither (a watcher refused would watch nothing, and
     // lock_timeout would still bound every wait). No lock is waited for before then.
     let cycle;
-    const watching = p.planningClosed.then(() => (stopped ? (0,lock_wait/* notWatching */.NP)() : (0,lock_wait/* watchBlockers */.v2)(req.target, tag, log, { onCycle: (blockers) => (cycle = blockers) })));
+    // psql's own session, told by its pid (PSQL_PID): the restore's other sessions carry its name too,
+    // and come and go (the pre-restore snapshot's, the kept views' pg_dump).
+    let psqlPid;
+    let psqlRunning = true;
+    let stalled;
+    const stall = {
+        backends: (pids) => pids.filter((pid) => pid === psqlPid),
+        running: () => psqlRunning,
+        afterMs: req.stallAfterMs ?? lock_wait/* DEFAULT_STALL_MS */.MX,
+        onStall: (goneMs) => {
+            stalled = goneMs;
+            log.warning(`psql's session has been gone from ${(0,connection/* describeTarget */.ff)(req.target)} for ${Math.round(goneMs / 1000)} s while psql still waits on its connection: ending psql.`);
+            stopPsql.abort();
+        },
+    };
+    const watching = p.planningClosed.then(() => (stopped ? (0,lock_wait/* notWatching */.NP)() : (0,lock_wait/* watchBlockers */.v2)(req.target, tag, log, { onCycle: (blockers) => (cycle = blockers), stall })));
     // The data goes from pg_restore to psql without passing through Node (restore-data.ts).
     const preparing = p.pgRestore ? prepareDataPath(p.pgRestore.path, p.snapshot) : Promise.resolve(undefined);
     preparing.catch(() => undefined);
@@ -20120,9 +20488,12 @@ async function startRestoreProcesses(p, log) {
     })());
     /** Told psql's output until it has printed TRANSACTION_OPEN. */
     let opening;
+    /** psql's output until it has printed its session's pid and its transaction's id. */
+    let printed = '';
+    let txid;
     try {
         const psql = await (0,pg_tools/* findPgTool */.fh)('psql', Math.max(p.serverMajor, p.pgRestore?.major ?? 0), req.tools);
-        const applied = (0,core_process/* runProcess */.R)(psql.path, ['-X', '--no-password', '-q', '-v', 'ON_ERROR_STOP=1', '-f', '-', '--dbname', (0,connection/* toolConninfo */.xE)(psql.major)], {
+        const applied = (0,core_process/* runProcess */.R3)(psql.path, ['-X', '--no-password', '-q', '-v', 'ON_ERROR_STOP=1', '-f', '-', '--dbname', (0,connection/* toolConninfo */.xE)(psql.major)], {
             env,
             stdin: input,
             signal: stopPsql.signal,
@@ -20132,8 +20503,16 @@ async function startRestoreProcesses(p, log) {
             // sent over a network that stalled) is killed (runProcess's KILL_GRACE_MS): its connection
             // then closes, and the server rolls the transaction back as soon as it sees that.
             killSignal: 'SIGINT',
-            onStdout: (chunk) => opening?.(chunk),
+            onStdout: (chunk) => {
+                if (psqlPid === undefined || txid === undefined) {
+                    printed += chunk;
+                    psqlPid ??= Number(new RegExp(`${PSQL_PID} (\\d+)\n`).exec(printed)?.[1]) || undefined;
+                    txid ??= new RegExp(`${PSQL_TXID} (\\d+)\n`).exec(printed)?.[1];
+                }
+                opening?.(chunk);
+            },
         });
+        void applied.finally(() => (psqlRunning = false)).catch(() => undefined);
         running.push(applied);
         const open = (statements) => {
             let seen = '';
@@ -20147,7 +20526,10 @@ async function startRestoreProcesses(p, log) {
                 };
                 applied.then(() => resolve(false), () => resolve(false));
             });
-            input.write(`${statements.join('\n')}\n\\echo '${TRANSACTION_OPEN}'\n`);
+            // Its session's pid first, for the stall watch: said before anything can wait.
+            // And, in the transaction, its id (txid_status: PostgreSQL 10 and later).
+            const txidLines = p.serverMajor >= 10 ? `SELECT txid_current() AS rk_txid \\gset\n\\echo '${PSQL_TXID}' :rk_txid\n` : '';
+            input.write(`SELECT pg_backend_pid() AS rk_psql_pid \\gset\n\\echo '${PSQL_PID}' :rk_psql_pid\n${statements.join('\n')}\n${txidLines}\\echo '${TRANSACTION_OPEN}'\n`);
             return opened;
         };
         log.debug(`Started psql (${psql.path}) for the restore: it runs nothing until restore-db writes its script, once the restore is planned.`);
@@ -20168,7 +20550,7 @@ async function startRestoreProcesses(p, log) {
         const verbose = verboseErrors();
         if (p.pgRestore) {
             const rest = data ? ['--verbose', '--use-list', data.restList] : [];
-            restoring = (0,core_process/* runProcess */.R)(p.pgRestore.path, ['--single-transaction', ...(req.clean ? ['--clean', '--if-exists'] : []), ...rest, '--file', '-', p.snapshot], {
+            restoring = (0,core_process/* runProcess */.R3)(p.pgRestore.path, ['--single-transaction', ...(req.clean ? ['--clean', '--if-exists'] : []), ...rest, '--file', '-', p.snapshot], {
                 stdout: archiveOut,
                 signal: stopRestore.signal,
                 onStderr: data ? verbose.add : undefined,
@@ -20177,7 +20559,7 @@ async function startRestoreProcesses(p, log) {
         }
         if (p.pgRestore && data) {
             // Without --single-transaction: it writes no BEGIN or COMMIT of its own, and psql runs it in the restore's transaction.
-            loading = (0,core_process/* runProcess */.R)(p.pgRestore.path, ['--use-list', data.dataList, '--file', data.fifo, p.snapshot], { signal: stopRestore.signal });
+            loading = (0,core_process/* runProcess */.R3)(p.pgRestore.path, ['--use-list', data.dataList, '--file', data.fifo, p.snapshot], { signal: stopRestore.signal });
             running.push(loading);
             // A data read that failed ends psql at once: it may be waiting for the FIFO, and nothing can commit.
             void loading.then((r) => {
@@ -20187,13 +20569,17 @@ async function startRestoreProcesses(p, log) {
         }
         for (const r of running)
             r.catch(() => undefined);
-        return { env, tag, watch, cycle: () => cycle, data, input, applied, stopPsql, stopRestore, archiveOut, restoring, loading, verbose, open, stop };
+        return { env, tag, watch, cycle: () => cycle, stalled: () => stalled, txid: () => txid, data, input, applied, stopPsql, stopRestore, archiveOut, restoring, loading, verbose, open, stop };
     }
     catch (err) {
         await stop();
         throw err;
     }
 }
+/** psql prints this, then its session's pid, before anything else. */
+const PSQL_PID = 'rollback-kit: restore session';
+/** psql prints this, then the restore transaction's id, once it has begun it. */
+const PSQL_TXID = 'rollback-kit: restore transaction';
 /** psql prints this once the restore's transaction is open and holds its tables' locks. */
 const TRANSACTION_OPEN = 'rollback-kit: restore transaction open';
 /** Tables locked per statement: one LOCK names many, a few hundred keep each statement small. */
@@ -20228,6 +20614,9 @@ async function openTransaction(p, plan, req, where, log) {
         return;
     const applied = await p.applied.catch((err) => ({ code: null, signal: null, stdout: '', stderr: err.message, timedOut: false }));
     const blockers = await p.stop();
+    const stalled = p.stalled();
+    if (stalled !== undefined)
+        throw restoreStalled(where, stalled, false, '');
     const error = psqlError(applied.stderr, log);
     if ((0,lock_wait/* isLockTimeout */.Td)(error) || p.watch.cancelled())
         throw (0,lock_wait/* lockTimeoutError */.rB)(`Restore into ${where}`, req.lockTimeoutSeconds, blockers, 'Nothing was changed.', log, UNCHANGED);
@@ -20337,6 +20726,16 @@ async function applySnapshot(a, processes, log) {
         return;
     const state = 'The restore ran in one transaction, so the database is as it was before.';
     const undo = a.preRestoreSnapshotPath ? ` The state before is also kept in ${a.preRestoreSnapshotPath}.` : '';
+    const stalled = processes.stalled();
+    if (stalled !== undefined) {
+        // Its session is gone, and with it the transaction: the server's record of it says how it ended.
+        const status = a.progress.commitWritten ? await transactionStatus(req.target, processes.txid(), log) : 'aborted';
+        if (status === 'committed') {
+            log.warning(`psql's connection stalled after the COMMIT (its session gone from the server for ${Math.round(stalled / 1000)} s), so psql was ended; the server records the restore's transaction as committed: the restore is done.`);
+            return;
+        }
+        throw restoreStalled(where, stalled, status === 'aborted' ? false : a.progress.commitWritten, undo);
+    }
     // psql stopped by restore-db (stop(): SIGINT) reports the cancel it sent; the reason is ours (feedError).
     // psql says "Cancel request sent" when it sends it, and nothing more when no statement was running.
     const stderr = stopPsql.signal.aborted ? applied.stderr.replace(/^Cancel request sent\n?/gm, '') : applied.stderr;
@@ -20355,6 +20754,38 @@ async function applySnapshot(a, processes, log) {
         throw new errors/* RollbackKitError */.dp(log.redact(feedError.message), `${feedError.hint ? `${feedError.hint} ` : ''}${state}${undo}`, UNCHANGED);
     const reason = error || (feedError instanceof Error ? feedError.message : '') || (applied.signal ? `psql ended by ${applied.signal}` : 'psql exited before the restore committed');
     throw new errors/* RollbackKitError */.dp(`Restore into ${where} failed: ${log.redact(reason).replace(/\.$/, '')}.`, `${state}${undo}${advice(reason, a.plan)}`, UNCHANGED);
+}
+/**
+ * How the restore's transaction `txid` ended, asked on a connection of its own once psql's session is
+ * gone: 'committed', 'aborted', or undefined when that cannot be told (no txid, an older server, no answer).
+ */
+async function transactionStatus(target, txid, log) {
+    if (txid === undefined)
+        return undefined;
+    try {
+        const status = await (0,db_session/* withSession */.fQ)(target, async (s) => (await s.query('SELECT txid_status($1::bigint) AS status', [txid])).rows[0].status, {
+            queryDeadline: { statementMs: 10_000, marginMs: 5_000 },
+        });
+        return status === 'committed' || status === 'aborted' ? status : undefined;
+    }
+    catch (err) {
+        log.debug(`Could not ask whether the restore's transaction committed: ${err.message}`);
+        return undefined;
+    }
+}
+/**
+ * psql's connection stalled (lock-wait.ts StallWatch): its session had been gone from the server for
+ * `goneMs` while psql still waited on it, so psql was ended. A session that has gone has no
+ * transaction left: before its COMMIT was sent, nothing of the restore was applied; after, the
+ * COMMIT may have reached the server before the connection stalled.
+ */
+function restoreStalled(where, goneMs, commitWritten, undo) {
+    const what = `psql's connection stalled: its session had been gone from the server for ${Math.round(goneMs / 1000)} s (seen from a separate connection) while psql still waited on it, so psql was ended`;
+    const cause = 'Something between this runner and the server kept the connection open after the server side had ended: a pooler (pgbouncer), a cloud SQL proxy or a NAT box whose upstream failed. Check it (or connect without it)';
+    if (commitWritten) {
+        return new errors/* RollbackKitError */.dp(`Restore into ${where} may or may not have committed: ${what}, after it was sent the COMMIT.`, `Check the database before anything else: if its tables hold the rows the snapshot's manifest counts, the restore committed.${undo} ${cause} before running again.`, { changed: 'unknown' });
+    }
+    return new errors/* RollbackKitError */.dp(`Restore into ${where} stopped: ${what}. Its transaction ended with its session, before any COMMIT was sent, so nothing of the restore was applied: the database is as it was before.`, `${cause} and run again.${undo}`, UNCHANGED);
 }
 /** What to change, for the failures whose cause is known. */
 function advice(reason, plan) {
@@ -20546,7 +20977,7 @@ const STARTED_UNANSWERED = "Nothing was reverted or restored; this incident's ro
 async function writeLedgerUnderLock(session, target, row, lockTimeoutSeconds, log, left = NOTHING_CHANGED) {
     const bounds = { lockTimeoutSeconds, deadline: LOCK_SESSION_DEADLINE, what: `Writing this incident's row of the rollback ledger (rollback_kit.rollbacks) of ${(0,connection/* describeTarget */.ff)(target)}`, log, left };
     try {
-        await (0,ledger/* writeLedger */.XL)(session, row, localBounds(bounds));
+        await (0,migrations_ledger/* writeLedger */.XL)(session, row, localBounds(bounds));
     }
     catch (err) {
         if (err instanceof db_session/* QueryDeadlineExceeded */.q1) {
@@ -20556,6 +20987,34 @@ async function writeLedgerUnderLock(session, target, row, lockTimeoutSeconds, lo
         throw await boundsError(session, bounds, err);
     }
 }
+/**
+ * After this incident's 'done' write, on the whole-rollback lock's session: the rows of earlier
+ * incidents' down-migration plans that runs left 'started' when they stopped, and that this run's
+ * revert finished (none of their migrations is among `applied` any more), are marked superseded
+ * (migrations/ledger.ts supersedeSql): a new workflow run is a new incident key, and nothing else
+ * would ever close them. Returns their keys. Bookkeeping only, bounded as the other ledger queries
+ * are: a failure is a warning, and the rows stay as they were.
+ */
+async function supersedeUnderLock(session, target, incidentKey, applied, lockTimeoutSeconds, log) {
+    const bounds = { lockTimeoutSeconds, deadline: LOCK_SESSION_DEADLINE, what: `Closing earlier incidents' unfinished rows of the rollback ledger (rollback_kit.rollbacks) of ${(0,connection/* describeTarget */.ff)(target)}`, log, left: NOTHING_CHANGED };
+    try {
+        await session.query(`BEGIN; ${localBounds(bounds)}`);
+        const { rows } = await session.query((0,migrations_ledger/* supersedeSql */.r1)(incidentKey, DOWN_MIGRATIONS, { applied, returning: true }));
+        await session.query('COMMIT');
+        const keys = rows.map((r) => r.incident_key).sort();
+        if (keys.length)
+            log.info(`The rollback ledger's rows of ${keys.map((k) => `incident ${k}`).join(', ')} said started, from runs that stopped before finishing; this run reverted what was left of their plans, so they are marked superseded (by incident ${incidentKey}), not in progress.`);
+        return keys;
+    }
+    catch (err) {
+        if (!(err instanceof db_session/* QueryDeadlineExceeded */.q1))
+            await session.query('ROLLBACK').catch(() => undefined);
+        const named = err instanceof db_session/* QueryDeadlineExceeded */.q1 ? undefined : await boundsError(session, bounds, err);
+        const said = named instanceof errors/* RollbackKitError */.dp ? named.message : `${bounds.what} stopped: ${err instanceof Error ? err.message : String(err)}.`;
+        log.warning(`${said} Those rows still say started; a later run for each finds nothing left of its plan.`);
+        return [];
+    }
+}
 /** The ledger row, read with its waits bounded (LedgerBounds); an answer that never comes ends it too, nothing changed. */
 async function readLedgerBounded(session, incidentKey, lockTimeoutSeconds, log, what, deadline) {
     const bounds = { lockTimeoutSeconds, deadline, what, log, left: NOTHING_CHANGED };
@@ -20563,7 +21022,7 @@ async function readLedgerBounded(session, incidentKey, lockTimeoutSeconds, log, 
         // A read-only transaction of its own: SET LOCAL ends with it, so on the lock's session it bounds
         // these two queries only, never the session's advisory lock or the writes it makes later.
         await session.query(`BEGIN READ ONLY; ${localBounds(bounds)}`);
-        const row = await (0,ledger/* readLedger */.SC)(session, incidentKey);
+        const row = await (0,migrations_ledger/* readLedger */.SC)(session, incidentKey);
         await session.query('COMMIT');
         return row;
     }
@@ -20687,7 +21146,7 @@ async function unlockRollback(session) {
 }
 /** The plan an earlier run for this incident wrote down and did not finish, which this run finishes. */
 function unfinishedPlan(row) {
-    if (!row || row.method !== DOWN_MIGRATIONS || row.status === 'done' || row.planned.length === 0)
+    if (!row || row.method !== DOWN_MIGRATIONS || (0,migrations_ledger/* isClosed */.Lx)(row) || row.planned.length === 0)
         return undefined;
     return { planned: row.planned, kept: row.kept ?? [], keepVersion: row.keepVersion };
 }
@@ -20790,6 +21249,7 @@ var pipeline_verify = __nccwpck_require__(14616);
 
 
 
+
 /** The shortest wait of a second run for the first to finish the database (the budgets may be smaller). */
 const MIN_LOCK_WAIT_SECONDS = 30;
 /** The wait for another rollback of the database: what its snapshot and database phases may take together. */
@@ -20845,7 +21305,7 @@ async function rollbackPhases(request, deps, log, heartbeat) {
     const redact = (err) => log.redact((0,errors/* errorLine */.BP)(err));
     let told = false;
     const finished = async (entry) => {
-        log.info(`[${entry.phase}${entry.component ? ` ${entry.component}` : ''}] ${entry.status} in ${(entry['duration-ms'] / 1000).toFixed(1)} s (budget ${Math.round(entry['budget-ms'] / 1000)} s): ${entry.detail}`);
+        log.info(`[${entry.phase}${entry.component ? ` ${entry.component}` : ''}] ${entry.status} in ${(0,duration/* formatDuration */.a)(entry['duration-ms'])} (budget ${(0,duration/* formatDuration */.a)(entry['budget-ms'])}): ${entry.detail}`);
         // People hear of phases only once they were told a rollback started (never in a dry run).
         if (told)
             await notify({ kind: 'phase', entry });
@@ -20917,11 +21377,19 @@ async function rollbackPhases(request, deps, log, heartbeat) {
             const db = plan.database;
             const target = request.database;
             ledger = await readLedgerAtPlan(target, record.incidentKey, db.lockTimeoutSeconds, log);
-            record.database = { method: db.method, planned: ledger?.status === 'done' ? ledger.planned : [], reverted: ledger?.status === 'done' ? ledger.reverted : [], status: 'planned' };
+            // A row another incident's run superseded is finished as a done one is (its work was done for it).
+            const closed = (0,migrations_ledger/* isClosed */.Lx)(ledger) ? ledger : undefined;
+            record.database = { method: db.method, planned: [], reverted: [], status: 'planned' };
             const earlier = unfinishedPlan(ledger);
-            if (ledger?.status === 'done') {
-                if (ledger.method === DOWN_MIGRATIONS && ledger.planned.length)
-                    await refuseAppliedAgain(ledger.planned, ledger.kept ?? [], record.incidentKey, request, log);
+            if (closed) {
+                if (closed.status === 'superseded')
+                    log.info(`Incident ${record.incidentKey}: ${SUPERSEDED_ROW}; nothing is left to do.`);
+                // Refused before the earlier run's work is taken as this run's: its migrations are applied
+                // again, so "reverted" would tell the reader to remove migrations that are back in place.
+                if (closed.method === DOWN_MIGRATIONS && closed.planned.length)
+                    await refuseAppliedAgain(closed.planned, closed.kept ?? [], record.incidentKey, request, log);
+                record.database.planned = closed.planned;
+                record.database.reverted = closed.reverted;
                 record.database.status = 'nothing-to-do';
                 // Nothing left to restore: what the preview would refuse no longer matters.
                 await previewing?.catch(() => undefined);
@@ -20972,7 +21440,7 @@ async function rollbackPhases(request, deps, log, heartbeat) {
             }
         }
         const parts = [
-            ...record.components.map((c) => `${c.name}: ${c.status === 'already-current' ? `already current${c.unfinished ? `, still to ${c.unfinished}` : ''}` : `${c.from?.id ?? c.from?.commitSha ?? 'what serves now'} → ${c.to?.id ?? c.to?.commitSha ?? '?'}`}`),
+            ...record.components.map((c) => `${c.name}: ${c.status === 'already-current' ? `already current${c.unfinished ? `, still to ${c.unfinished}` : ''}` : `${c.from?.id ?? c.from?.commitSha ?? 'what serves now'} → ${c.to?.id ?? c.to?.commitSha ?? 'the previous deployment'}`}`),
             ...(record.database ? [`database: ${databasePlanText(record.database)}`] : []),
             ...(checks ? [`verify: ${checks.length} check(s)`] : []),
             ...(record.skippedChecks ? [`SQL checks not run (no database-url): ${record.skippedChecks.join(', ')}`] : []),
@@ -21019,7 +21487,14 @@ async function rollbackPhases(request, deps, log, heartbeat) {
         // The cascade guard says why in its own words (the workflows look for them in the timeline).
         const notAgain = guardNote(record);
         for (const phase of ['notify-start', 'app', 'snapshot', 'database', 'environment', 'verify']) {
-            timeline.skip(phase, !notAgain ? 'an earlier run already rolled this back; nothing to do' : phase === 'app' ? notAgain : 'not rolled back again (the app row says why)');
+            const superseded = phase === 'database' && ledger?.status === 'superseded';
+            timeline.skip(phase, superseded
+                ? `${SUPERSEDED_ROW}; nothing to do`
+                : !notAgain
+                    ? 'an earlier run already rolled this back; nothing to do'
+                    : phase === 'app'
+                        ? notAgain
+                        : 'not rolled back again (the app row says why)');
         }
         record.nextSteps.push(notAgain ?? 'An earlier run already did this rollback; nothing was changed. If production is still broken, look at what the earlier run reported.');
         return await closeOut(record, timeline, notify, deps, finish);
@@ -21028,7 +21503,7 @@ async function rollbackPhases(request, deps, log, heartbeat) {
     if (verifyOnly) {
         record.status = 'rolled-back'; // provisional, as below
         told = true;
-        timeline.skip('notify-start', 'an earlier job of this rollback told the team');
+        timeline.skip('notify-start', verifyOnlyStartNote(request.earlierTimeline, deps.notify !== undefined));
         // What an earlier job of this rollback failed to do stays failed, whatever the checks now say.
         // An earlier failed verify does not: this job's verify, of the end state, supersedes it.
         const failedEarlier = (0,pipeline_timeline/* standingFailures */.G7)(request.earlierTimeline).find((e) => e.phase !== 'verify');
@@ -21099,9 +21574,11 @@ async function rollbackPhases(request, deps, log, heartbeat) {
         timeline.skip('snapshot', 'nothing to change in the database');
         const why = ledger?.status === 'done'
             ? 'an earlier run already rolled the database back for this incident'
-            : downPlan && db.reverted.length
-                ? `an earlier run for this incident reverted its whole plan (${db.reverted.join(', ')})`
-                : 'none of the selected migrations is applied';
+            : ledger?.status === 'superseded'
+                ? SUPERSEDED_ROW
+                : downPlan && db.reverted.length
+                    ? `an earlier run for this incident reverted its whole plan (${db.reverted.join(', ')})`
+                    : 'none of the selected migrations is applied';
         await finished(timeline.start('database').end('nothing-to-do', why));
     }
     else if (hasFailed()) {
@@ -21264,6 +21741,20 @@ async function closeOut(record, timeline, notify, deps, finish) {
     endNotice(nt, await notify({ kind: 'end' }), 'told the team how it ended');
     return finish();
 }
+/**
+ * Why a verify-only job sends no start message, in words true of what the earlier jobs did: the
+ * split workflow's app job told the team, but a verify job run on its own had no earlier job.
+ */
+function verifyOnlyStartNote(earlier, hasWebhook) {
+    const told = [...earlier].reverse().find((e) => e.phase === 'notify-start');
+    if (told?.status === 'ok')
+        return 'an earlier job of this rollback told the team';
+    if (told)
+        return `not sent again: an earlier job of this rollback had it ${told.status} (${told.detail.replace(/\.$/, '')})`;
+    if (!hasWebhook)
+        return 'no webhook configured';
+    return 'scope verify changes nothing, so it sends no start message (no earlier job of this rollback is known to this one); the end message says what it found';
+}
 /** A notify phase's row: ok only when a message went out; no webhook is skipped, a failed send a warning. */
 function endNotice(t, sent, told) {
     if (sent === undefined)
@@ -21315,7 +21806,7 @@ function promoteRequest(c, request, dryRun) {
         case 'git-revert':
             return { ...common, provider: 'git-revert', githubToken: request.secrets.githubToken, repoDir: request.workspace, repository: request.github.repository, apiUrl: request.github.apiUrl, baseBranch: request.github.baseBranch };
         case 'command':
-            return { ...common, provider: 'command', command: c.command, verifyCommand: c.verifyCommand, cwd: request.workspace, baseEnv: request.commandEnv };
+            return { ...common, provider: 'command', command: c.command, verifyCommand: c.verifyCommand, cwd: request.workspace, baseEnv: request.commandEnv, signal: request.signal };
     }
 }
 /**
@@ -21461,10 +21952,10 @@ function databasePlanText(db) {
 async function whatIsLeft(session, request, record, plannedHere, log) {
     const dbRecord = record.database;
     const row = await readLedgerUnderLock(session, request.database, record.incidentKey, request.plan.database.lockTimeoutSeconds, log);
-    if (row?.status === 'done') {
+    if (row && (0,migrations_ledger/* isClosed */.Lx)(row)) {
         dbRecord.planned = row.planned;
         dbRecord.reverted = row.reverted;
-        return { done: 'another run already rolled the database back for this incident' };
+        return { done: row.status === 'superseded' ? SUPERSEDED_ROW : 'another run already rolled the database back for this incident' };
     }
     if (request.plan.database.method === 'restore')
         return {};
@@ -21478,6 +21969,8 @@ async function whatIsLeft(session, request, record, plannedHere, log) {
     dbRecord.reverted = revertedOfPlan(plan.planned, dry.plan);
     return { done: `none of the planned migrations (${plan.planned.join(', ')}) is applied any more: another run reverted them after this one planned` };
 }
+/** A row another incident's run closed (migrations/ledger.ts supersedeSql), as a run for its key says it. */
+const SUPERSEDED_ROW = "this incident's run stopped before finishing, and the whole rollback of another incident finished its work since (its row in rollback_kit.rollbacks says superseded)";
 /** The 'done' write stopped after the revert: the plan is done all the same. */
 const DONE_NOT_WRITTEN = {
     state: "The plan's migrations were reverted (the tracking table shows it); this incident's row in rollback_kit.rollbacks still says started, and a later run for it finds nothing left to do.",
@@ -21501,7 +21994,7 @@ onRestoreSnapshot) {
         await writeLedgerUnderLock(session, request.database, entry('started'), db.lockTimeoutSeconds, log);
         // 'done' commits with the restore, in its transaction: written after it, a run that died between
         // the two left 'started', and a re-run restored the snapshot again over every write made since.
-        const result = await restoreSnapshot({ ...restoreRequest(request, onRestoreSnapshot), inTransaction: (0,ledger/* ledgerDoneWithRestore */.Mo)(entry('done')) }, log);
+        const result = await restoreSnapshot({ ...restoreRequest(request, onRestoreSnapshot), inTransaction: (0,migrations_ledger/* ledgerDoneWithRestore */.Mo)(entry('done')) }, log);
         dbRecord.discarded = result.discarded;
         return { status: 'restored', detail: `restored ${result.tablesRestored} table(s) from ${db.snapshotPath}` };
     }
@@ -21518,8 +22011,13 @@ onRestoreSnapshot) {
         // Lost as the last migration ran: the plan is done; the row, on the lost session, stays 'started'.
         // The session's end may be heard only when the 'done' write fails on it: the same case, not a
         // failure (which way it went was a race between the two sessions).
+        /** Whether the 'done' row was written: a table held by another session is not waited for twice (supersedeUnderLock below). */
+        let doneWritten = false;
         const lostAfterPlan = lock.lost() ||
-            (await writeLedgerUnderLock(session, request.database, entry(dbRecord.reverted, 'done'), db.lockTimeoutSeconds, log, DONE_NOT_WRITTEN).then(() => false, (err) => {
+            (await writeLedgerUnderLock(session, request.database, entry(dbRecord.reverted, 'done'), db.lockTimeoutSeconds, log, DONE_NOT_WRITTEN).then(() => {
+                doneWritten = true;
+                return false;
+            }, (err) => {
                 // A session holding the ledger table: the plan is done all the same, and a later run for this
                 // incident reads from the tracking table that nothing is left (the row is never trusted).
                 if (err instanceof errors/* RollbackKitError */.dp && err.blocked) {
@@ -21532,12 +22030,15 @@ onRestoreSnapshot) {
             }));
         if (lostAfterPlan)
             log.warning(LOCK_LOST_AFTER_PLAN);
+        // Earlier incidents' plans this revert finished, left 'started' by runs that stopped: closed now.
+        const superseded = lostAfterPlan || !doneWritten ? [] : await supersedeUnderLock(session, request.database, record.incidentKey, result.stillApplied.map((m) => m.version), db.lockTimeoutSeconds, log);
         const now = result.reverted.map((r) => r.version);
         const before = dbRecord.reverted.filter((v) => !now.includes(v));
         const earlier = before.length ? `${before.join(', ')} ${before.length === 1 ? 'was' : 'were'} reverted by an earlier run for this incident` : '';
+        const closed = superseded.length ? `; the unfinished ledger row${superseded.length === 1 ? '' : 's'} of ${superseded.join(', ')} marked superseded (this revert finished ${superseded.length === 1 ? 'its plan' : 'their plans'})` : '';
         if (result.status === 'nothing-to-do')
-            return { status: 'nothing-to-do', detail: earlier ? `nothing left of the plan: ${earlier}` : 'none of the planned migrations is applied any more' };
-        return { status: 'reverted', detail: `reverted ${now.join(', ')}${earlier ? ` (${earlier})` : ''}; ${result.stillApplied.length} still applied` };
+            return { status: 'nothing-to-do', detail: `${earlier ? `nothing left of the plan: ${earlier}` : 'none of the planned migrations is applied any more'}${closed}` };
+        return { status: 'reverted', detail: `reverted ${now.join(', ')}${earlier ? ` (${earlier})` : ''}; ${result.stillApplied.length} still applied${closed}` };
     }
     catch (err) {
         if (err instanceof revert/* RevertFailed */.s) {
@@ -22040,7 +22541,7 @@ async function openGit(cwd, log, timeoutMs = 120_000) {
     const exec = async (args, extra = {}) => {
         log.debug(`git ${args.join(' ')}`);
         try {
-            return await (0,_core_process_js__WEBPACK_IMPORTED_MODULE_1__/* .runProcess */ .R)('git', args, { cwd, env: { ...env, ...extra }, timeoutMs });
+            return await (0,_core_process_js__WEBPACK_IMPORTED_MODULE_1__/* .runProcess */ .R3)('git', args, { cwd, env: { ...env, ...extra }, timeoutMs });
         }
         catch (err) {
             throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`Could not run git: ${err.message}.`, 'Install git on the runner.');
@@ -22868,13 +23369,15 @@ var promises_ = __nccwpck_require__(51455);
 var external_node_os_ = __nccwpck_require__(48161);
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(76760);
-// EXTERNAL MODULE: external "node:string_decoder"
-var external_node_string_decoder_ = __nccwpck_require__(46193);
+// EXTERNAL MODULE: ./.build/core/process.js
+var core_process = __nccwpck_require__(95713);
 ;// CONCATENATED MODULE: ./.build/platforms/command/run.js
 /**
  * command: the rollback is the user's own command (docker, pm2, kubectl…). It runs under bash with
- * the target in its environment, its output streamed to the log, and a time limit enforced by
- * coreutils `timeout`, which also kills what the command started. Its output passes through the Log
+ * the target in its environment, its output streamed to the log, and a time limit. When the limit
+ * is reached or the step is stopped (the run cancelled, Ctrl-C), the command and everything it
+ * started are ended (runProcess: its own process group, SIGTERM, then SIGKILL 10 s later), so no
+ * background job of it goes on acting on production after the step said it failed. Its output passes through the Log
  * like every other line, so a line it prints cannot act as a workflow command. An optional verify
  * command (`kubectl rollout status`, a health check) runs after it within the same time limit: the
  * rollback is done only when that passes too.
@@ -22897,9 +23400,8 @@ var external_node_string_decoder_ = __nccwpck_require__(46193);
 
 /** How many of a failed command's last lines are said again where its output was not shown (Log.failedOutput). */
 const OUTPUT_TAIL_LINES = 20;
-/** `timeout` exits 124 when the limit hit (137 after the follow-up KILL). */
-const TIMED_OUT = new Set([124, 137]);
-const KILL_AFTER_SECONDS = 10;
+/** How long the command and what it started may take to end after SIGTERM (the limit, a stop) before SIGKILL. */
+const KILL_AFTER_MS = 10_000;
 /** The variable naming the file the command may write its outcome into. */
 const OUTCOME_VARIABLE = 'ROLLBACK_KIT_OUTCOME';
 /** Two short lines are all the file holds: anything longer is not an outcome. */
@@ -22984,7 +23486,7 @@ async function runRollbackCommand(opts, log) {
     for (const note of unguarded)
         log.warning(note);
     if (opts.dryRun)
-        return { status: 'dry-run', verified: false, notes: [`Dry run: the command${verify ? ' and the verify command were' : ' was'} not run.`, ...unguarded] };
+        return { status: 'dry-run', ...namedTarget(opts.target), verified: false, notes: [`Dry run: the command${verify ? ' and the verify command were' : ' was'} not run.`, ...unguarded] };
     // The command gets the runner's environment but not this step's inputs: those include tokens
     // it has no business reading (INPUT_VERCEL-TOKEN, INPUT_GITHUB-TOKEN).
     const env = {};
@@ -23007,10 +23509,14 @@ async function runRollbackCommand(opts, log) {
 }
 async function runWithOutcome(command, verify, outcomeFile, env, opts, log) {
     const deadline = Date.now() + opts.timeoutSeconds * 1000;
-    const code = await runBash('the rollback command', command, opts.timeoutSeconds, env, opts.cwd, log);
-    if (TIMED_OUT.has(code)) {
-        throw new errors/* RollbackKitError */.dp(`The rollback command did not finish within ${opts.timeoutSeconds} s and was stopped.`, 'Raise timeout-seconds, or make the command faster; check what it changed before re-running.');
+    const ran = await runBash('the rollback command', command, opts.timeoutSeconds, env, opts, log);
+    if ('timedOut' in ran) {
+        throw new errors/* RollbackKitError */.dp(`The rollback command did not finish within ${opts.timeoutSeconds} s and was stopped, with everything it had started.`, 'Raise timeout-seconds, or make the command faster; check what it changed before re-running.');
     }
+    if ('stopped' in ran) {
+        throw new errors/* RollbackKitError */.dp('The rollback command was stopped before it finished, with everything it had started.', 'Check what it changed before re-running.');
+    }
+    const code = ran.code;
     if (code !== 0) {
         throw new errors/* RollbackKitError */.dp(`The rollback command exited with status ${code}.`, 'Its output is above; fix the cause and re-run the step.');
     }
@@ -23019,11 +23525,14 @@ async function runWithOutcome(command, verify, outcomeFile, env, opts, log) {
         log.warning(`The rollback command's ${OUTCOME_VARIABLE} file was ignored (${outcome.invalid}): it may hold only the lines status=already-current or status=rolled-back, and to=<id>. The step reports rolled-back.`);
     }
     const said = 'invalid' in outcome ? { status: 'rolled-back' } : outcome;
+    const to = said.to ?? namedTarget(opts.target).to;
+    // Without a release to name, say what is known: what the command was given, and how it can tell.
+    const unnamed = `it did not say which release serves now (it can: to=<id> in $${OUTCOME_VARIABLE})`;
     const notes = said.status === 'already-current'
-        ? [`The rollback command finished (exit 0) and said through ${OUTCOME_VARIABLE} that nothing needed changing: ${said.to ?? opts.target} already serves.`]
-        : [`The rollback command finished (exit 0) for target ${said.to ?? opts.target}.`];
+        ? [`The rollback command finished (exit 0) and said through ${OUTCOME_VARIABLE} that nothing needed changing: ${to ? `${to} already serves` : `what served stays; ${unnamed}`}.`]
+        : [to ? `The rollback command finished (exit 0) for target ${to}.` : `The rollback command finished (exit 0) with ROLLBACK_TARGET=${opts.target}; ${unnamed}.`];
     log.info(notes[0]);
-    const result = { status: said.status, ...(said.to ? { to: said.to } : {}), exitCode: code };
+    const result = { status: said.status, ...(to ? { to } : {}), exitCode: code };
     if (!verify)
         return { ...result, verified: false, notes };
     const left = Math.ceil((deadline - Date.now()) / 1000);
@@ -23031,10 +23540,14 @@ async function runWithOutcome(command, verify, outcomeFile, env, opts, log) {
         throw new errors/* RollbackKitError */.dp(`The rollback command used the whole ${opts.timeoutSeconds} s, so the verify command could not run: the rollback is not confirmed.`, 'Raise timeout-seconds and re-run the step.');
     }
     log.info(`Verify command (limit ${left} s):`);
-    const verifyCode = await runBash('the verify command', verify, left, env, opts.cwd, log);
-    if (TIMED_OUT.has(verifyCode)) {
+    const verified = await runBash('the verify command', verify, left, env, opts, log);
+    if ('stopped' in verified) {
+        throw new errors/* RollbackKitError */.dp('The rollback command finished, but the verify command was stopped before it passed: the rollback is not confirmed.', 'Check the service now, then re-run the step.');
+    }
+    if ('timedOut' in verified) {
         throw new errors/* RollbackKitError */.dp(`The rollback command finished, but the verify command did not pass within the ${opts.timeoutSeconds} s limit and was stopped: the rollback is not confirmed.`, 'Check the service now; raise timeout-seconds if it needs longer to become healthy, then re-run the step.');
     }
+    const verifyCode = verified.code;
     if (verifyCode !== 0) {
         throw new errors/* RollbackKitError */.dp(`The rollback command finished, but the verify command exited with status ${verifyCode}: the rollback is not confirmed.`, 'Its output is above; check the service now, fix the cause and re-run the step.');
     }
@@ -23042,11 +23555,16 @@ async function runWithOutcome(command, verify, outcomeFile, env, opts, log) {
     log.info(notes[1]);
     return { ...result, verified: true, notes };
 }
+/** The target as a release's name, unless it is the keyword `previous`, which names none. */
+function namedTarget(target) {
+    const t = target.trim();
+    return t && t.toLowerCase() !== 'previous' ? { to: t } : {};
+}
 /**
  * Runs `command`; when it fails (a status other than 0, or stopped), its last lines are said again
  * through Log.failedOutput under `what` ("the rollback command"), for a terminal that hid them.
  */
-async function runBash(what, command, seconds, env, cwd, log) {
+async function runBash(what, command, seconds, env, opts, log) {
     const tail = [];
     const line = (raw) => {
         // What the user's script prints is theirs: a database URL or a signed link it echoes holds a
@@ -23059,51 +23577,64 @@ async function runBash(what, command, seconds, env, cwd, log) {
         if (tail.length > OUTPUT_TAIL_LINES)
             tail.shift();
     };
-    const code = await runBashLines(command, seconds, env, cwd, line);
-    if (code !== 0 && tail.length)
+    const ended = await runBashLines(command, seconds, env, opts, line);
+    if (!('code' in ended && ended.code === 0) && tail.length)
         log.failedOutput(`The last ${tail.length === 1 ? 'line' : `${tail.length} lines`} of ${what}'s output:`, tail);
-    return code;
+    return ended;
 }
-async function runBashLines(command, seconds, env, cwd, line) {
+async function runBashLines(command, seconds, env, opts, line) {
     const out = lineBuffer(line);
     const err = lineBuffer(line);
+    let result;
     try {
-        // Loaded here, not with the module: only this provider runs a command.
-        const { exec } = await __nccwpck_require__.e(/* import() */ 260).then(__nccwpck_require__.bind(__nccwpck_require__, 58879));
-        const code = await exec('timeout', [`--kill-after=${KILL_AFTER_SECONDS}`, String(seconds), 'bash', '-eo', 'pipefail', '-c', command], {
-            cwd,
-            env,
-            ignoreReturnCode: true,
-            // Its output reaches the log through our writer, line by line: what a deploy tool prints
-            // (image labels, server messages) must not become a workflow command of this step.
-            silent: true,
-            listeners: { stdout: out.write, stderr: err.write },
+        // Its output reaches the log through our writer, line by line: what a deploy tool prints
+        // (image labels, server messages) must not become a workflow command of this step. The command
+        // gets only this environment (`env`), not ours.
+        result = await (0,core_process/* runProcess */.R3)('bash', ['-eo', 'pipefail', '-c', command], {
+            cwd: opts.cwd,
+            env: onlyThese(env),
+            timeoutMs: seconds * 1000,
+            killGraceMs: KILL_AFTER_MS,
+            signal: opts.signal,
+            onStdout: out.write,
+            onStderr: err.write,
         });
-        out.flush();
-        err.flush();
-        return code;
     }
     catch (error) {
-        throw new errors/* RollbackKitError */.dp(`Could not start the rollback command: ${error.message}.`, 'The runner needs bash and coreutils timeout (Linux runners have both).');
+        throw new errors/* RollbackKitError */.dp(`Could not start the rollback command: ${error.message}.`, 'The runner needs bash (Linux and macOS runners have it).');
     }
+    out.flush();
+    err.flush();
+    if (result.timedOut)
+        return { timedOut: true };
+    if (opts.signal?.aborted)
+        return { stopped: true };
+    // Ended by a signal from elsewhere: the shell's convention, 128 + its number.
+    return { code: result.code ?? 128 + (result.signal ? (external_node_os_.constants.signals[result.signal] ?? 0) : 0) };
 }
 /**
- * Whole lines out of a child's output chunks; the last line is kept even without a newline
- * (@actions/exec's own line listeners drop it).
+ * `env` as the whole environment: runProcess adds to ours, so every variable of ours that `env`
+ * leaves out is unset (INPUT_*, which hold this step's tokens).
+ */
+function onlyThese(env) {
+    // eslint-disable-next-line no-restricted-properties -- naming what the command must not inherit
+    const unset = Object.fromEntries(Object.keys(process.env).filter((k) => !(k in env)).map((k) => [k, undefined]));
+    return { ...unset, ...env };
+}
+/**
+ * Whole lines out of a child's output chunks (already decoded); the last line is kept even without
+ * a newline.
  */
 function lineBuffer(emit) {
-    // A chunk can end inside a multi-byte character: the decoder keeps it for the next one.
-    const decoder = new external_node_string_decoder_.StringDecoder('utf8');
     let pending = '';
     return {
         write(chunk) {
-            const lines = (pending + decoder.write(chunk)).split('\n');
+            const lines = (pending + chunk).split('\n');
             pending = lines.pop() ?? '';
             for (const line of lines)
                 emit(line);
         },
         flush() {
-            pending += decoder.end();
             if (pending)
                 emit(pending);
             pending = '';
@@ -23492,10 +24023,43 @@ function parseReleaseRef(raw, input) {
     throw new errors/* RollbackKitError */.dp(`Input ${input} must be ${input === 'target' ? '"previous", ' : ''}a Fly release version (v12), a release id${input === 'from' ? ', an image reference, a commit SHA or a URL' : ''}; got "${raw}".`, 'Copy it from `fly releases --image`.');
 }
 const imageTag = (image) => (image ? splitImage(image)?.reference.toLowerCase() : undefined);
+/** A tag component that can be a commit SHA: git's shortest abbreviation (7) to a full one. */
+const SHA_PART = /^[0-9a-f]{7,40}$/;
+/**
+ * Whether the image's tag names commit `sha` (lower case, 7 to 40 hex digits). Fly releases record
+ * no commit: teams tag the image with it, whole or abbreviated, alone or joined to a word
+ * (`abc1234f`, `sha-abc1234f`, `main-abc1234f`, `main_abc1234f`, `1.4.0-abc1234f`). A component of
+ * the tag (split at - _ . +) names the commit when one of the two is a prefix of the other, both
+ * being at least 7 hex digits long. A digest (`@sha256:…`) is no tag, and never a commit.
+ */
+function tagNamesCommit(image, sha) {
+    const tag = imageTag(image);
+    if (!tag || tag.includes(':'))
+        return false;
+    return tag.split(/[-_.+]/).some((part) => SHA_PART.test(part) && (sha.startsWith(part) || part.startsWith(sha)));
+}
 const matches = (ref, r) => (ref.kind === 'version' && r.version === ref.version) ||
     (ref.kind === 'id' && r.id === ref.id) ||
     (ref.kind === 'image' && r.imageRef === ref.image) ||
-    (ref.kind === 'sha' && (r.id === ref.raw || imageTag(r.imageRef) === ref.sha));
+    (ref.kind === 'sha' && (r.id === ref.raw || tagNamesCommit(r.imageRef, ref.sha)));
+/**
+ * The release `from` names. A commit SHA may name several releases: the same image deployed again
+ * (one image, so one answer: the newest), or images of different commits that share the prefix
+ * given, or different images of the one commit. The last two are refused, naming them: a guess
+ * could end the run as "nothing to do" while the bad image serves, or move the wrong machines.
+ */
+function fromRelease(ref, all, app, raw) {
+    const found = all.filter((r) => matches(ref, r));
+    const images = [...new Set(found.map((r) => r.imageRef))];
+    if (ref.kind === 'sha' && images.length > 1) {
+        const listed = images.map((image) => {
+            const rs = found.filter((r) => r.imageRef === image).map((r) => `v${r.version}`);
+            return `${rs.join(', ')} (image ${image ?? 'none recorded'})`;
+        });
+        throw new errors/* RollbackKitError */.dp(`from (${raw}) names more than one image of app ${app}: releases ${listed.join('; ')} all have image tags that name commit ${ref.sha}. Nothing was changed.`, 'Give from as the bad release itself: its version (v12) or its image, from `fly releases --image`; or a longer commit SHA that only one of those tags names.');
+    }
+    return found[0];
+}
 const info = (r, image) => ({ id: r?.id, version: r?.version, image: r?.imageRef ?? image });
 /** Why an older release cannot be what "previous" means, or undefined when it can. `rolledBack`: images an earlier rollback moved off. */
 function skipReason(r, current, rolledBack = new Set()) {
@@ -23584,12 +24148,12 @@ async function promoteOnFly(opts, log) {
     // The image from names, when it names a release (or an image) at all: proven, unlike a URL or an unmatched SHA.
     let fromImage;
     if (fromRef) {
-        const from = all.find((r) => matches(fromRef, r));
+        const from = fromRelease(fromRef, all, app, opts.from.trim());
         fromImage = fromRef.kind === 'image' ? fromRef.image : from?.imageRef;
         if (fromRef.kind === 'url')
             warnUnproven(log, opts.from, 'is a URL, which names a Fly app, not one of its releases');
         else if (fromRef.kind === 'sha' && !fromImage)
-            warnUnproven(log, opts.from, `is a commit, and no release of app ${app} has an image tagged with it (Fly releases record no commit; deploy with --image-label <sha> to name them so)`);
+            warnUnproven(log, opts.from, `is a commit, and no release of app ${app} has an image tag that names it (Fly releases record no commit; deploy with --image-label <sha>, or a tag such as sha-<sha> or <branch>-<sha>, to name them so)`);
         else if (!fromImage)
             throw new errors/* RollbackKitError */.dp(`Release ${opts.from} (input from) is not among the ${all.length} releases of app ${app}.`, 'Check the from input: a release version (v12), id or image.');
         if (fromImage && !machines.some((m) => m.image === fromImage)) {
@@ -26139,8 +26703,9 @@ async function promotePrevious(request, log) {
             };
         }
         case 'command': {
-            const result = await runRollbackCommand({ ...common, command: request.command ?? '', verifyCommand: request.verifyCommand, cwd: request.cwd, baseEnv: request.baseEnv }, log);
-            return { status: result.status, from: { id: common.from }, to: { id: result.to ?? common.target }, autoAssignDisabled: false, frozen: NOTHING_FROZEN.command, notes: result.notes, skipped: [] };
+            const result = await runRollbackCommand({ ...common, command: request.command ?? '', verifyCommand: request.verifyCommand, cwd: request.cwd, baseEnv: request.baseEnv, signal: request.signal }, log);
+            // `to` only when known: "previous" names no release, and "Rolled back to previous" says nothing.
+            return { status: result.status, from: { id: common.from }, to: result.to ? { id: result.to } : {}, autoAssignDisabled: false, frozen: NOTHING_FROZEN.command, notes: result.notes, skipped: [] };
         }
     }
 }
@@ -26392,11 +26957,13 @@ function describeDeployment(d) {
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   v$: () => (/* binding */ recordDrill)
 /* harmony export */ });
-/* unused harmony exports DRILL_LABEL, TREND_ROWS, drillIssueMarker, drillIssueTitle, resultMarker, parseResult, GITHUB_ACTIONS_BOT, trendRow, drillComment */
-/* harmony import */ var _incident_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(46051);
-/* harmony import */ var _drill_summary_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(34649);
-/* harmony import */ var _markdown_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(54348);
-/* harmony import */ var _core_secrets_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(79205);
+/* unused harmony exports DRILL_LABEL, TREND_ROWS, drillIssueMarker, drillIssueTitle, resultMarker, parseResult, GITHUB_ACTIONS_BOT, drillComment */
+/* harmony import */ var _pipeline_drill_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(94273);
+/* harmony import */ var _incident_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(46051);
+/* harmony import */ var _drill_summary_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(34649);
+/* harmony import */ var _markdown_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(54348);
+/* harmony import */ var _core_secrets_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(79205);
+
 
 
 
@@ -26412,13 +26979,23 @@ function drillIssueMarker(environment) {
     return `<!-- rollback-kit:drill-issue ${environment.replace(/[^A-Za-z0-9._:/@+=]/g, '_')} -->`;
 }
 function drillIssueTitle(environment) {
-    return `Rollback drill (${(0,_incident_js__WEBPACK_IMPORTED_MODULE_0__/* .plain */ .pj)(environment).slice(0, 60) || 'staging'})`;
+    return `Rollback drill (${(0,_incident_js__WEBPACK_IMPORTED_MODULE_1__/* .plain */ .pj)(environment).slice(0, 60) || 'staging'})`;
 }
-/** One drill's result as its comment carries it: only numbers, an ISO time and a status word. */
+/**
+ * One drill's result as its comment carries it: only numbers, an ISO time and a status word, and
+ * `untried=readiness` for a drill that failed in readiness (its numbers time no way back). Earlier
+ * versions' parsers do not read a marker with it: such a drill drops out of their trend, which is
+ * where it belongs, rather than showing as a timing.
+ */
 function resultMarker(row) {
-    return `<!-- rollback-kit:drill-result at=${row.at} status=${row.status} back=${row.wayBackMs} forward=${row.forwardMs} total=${row.totalMs} budget=${row.budgetMs} -->`;
+    return `<!-- rollback-kit:drill-result at=${row.at} status=${row.status} back=${row.wayBackMs} forward=${row.forwardMs} total=${row.totalMs} budget=${row.budgetMs}${row.untried ? ' untried=readiness' : ''} -->`;
 }
-const RESULT = /<!-- rollback-kit:drill-result at=(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,3})?Z) status=([a-z-]{1,10}) back=(\d{1,12}) forward=(\d{1,12}) total=(\d{1,12}) budget=(\d{1,12}) -->/;
+const RESULT = /<!-- rollback-kit:drill-result at=(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,3})?Z) status=([a-z-]{1,10}) back=(\d{1,12}) forward=(\d{1,12}) total=(\d{1,12}) budget=(\d{1,12})( untried=readiness)? -->/;
+/**
+ * A failed drill's report whose first failure is the readiness checks' (drill-summary.ts): how an
+ * earlier version's comment, whose marker has no `untried`, says its drill never tried the way back.
+ */
+const UNTRIED_REPORT = `**Why it failed**\n\n- ${_pipeline_drill_js__WEBPACK_IMPORTED_MODULE_0__/* .BROKEN_WAY_BACK */ .eT}`;
 /** How far a runner's clock may run ahead of GitHub's when a drill stamps its result. */
 const CLOCK_SKEW_MS = 10 * 60_000;
 /**
@@ -26432,7 +27009,9 @@ function parseResult(body, notAfterMs = Date.now()) {
     const at = m ? Date.parse(m[1]) : NaN;
     if (!m || !STATUSES.includes(m[2]) || Number.isNaN(at) || at > notAfterMs)
         return undefined;
-    return { at: m[1], status: m[2], wayBackMs: Number(m[3]), forwardMs: Number(m[4]), totalMs: Number(m[5]), budgetMs: Number(m[6]) };
+    const row = { at: m[1], status: m[2], wayBackMs: Number(m[3]), forwardMs: Number(m[4]), totalMs: Number(m[5]), budgetMs: Number(m[6]) };
+    const untried = m[7] !== undefined || (row.status === 'failed' && body.slice(0, m.index).includes(UNTRIED_REPORT));
+    return untried ? { ...row, untried: true } : row;
 }
 /** The workflow's GITHUB_TOKEN comments as the GitHub Actions app's bot. */
 const GITHUB_ACTIONS_BOT = 'github-actions[bot]';
@@ -26444,7 +27023,7 @@ const GITHUB_ACTIONS_BOT = 'github-actions[bot]';
  * the issue could otherwise write a result marker and rewrite the trend.
  */
 async function drillAuthors(gh, issueAuthor) {
-    const login = await (0,_incident_js__WEBPACK_IMPORTED_MODULE_0__/* .tokenLogin */ .nu)(gh);
+    const login = await (0,_incident_js__WEBPACK_IMPORTED_MODULE_1__/* .tokenLogin */ .nu)(gh);
     if (login)
         return [login];
     const bot = issueAuthor?.type === 'Bot' && typeof issueAuthor.login === 'string' ? [issueAuthor.login] : [];
@@ -26457,17 +27036,14 @@ function commentResult(c, authors, now) {
     const posted = typeof c.created_at === 'string' ? Date.parse(c.created_at) : NaN;
     return parseResult(c.body, Number.isNaN(posted) ? now : Math.min(now, posted + CLOCK_SKEW_MS));
 }
-function trendRow(record) {
-    return { at: record.startedAt, status: record.status, wayBackMs: record.wayBackMs, forwardMs: record.forwardMs, totalMs: record.durationMs, budgetMs: record.wayBackBudgetMs };
-}
 /** The comment for one drill: the report everyone sees, and its result marker for the next drill's trend. */
 function drillComment(record, trend) {
-    return `${(0,_drill_summary_js__WEBPACK_IMPORTED_MODULE_1__/* .drillReportMarkdown */ .x8)(record, trend)}\n${resultMarker(trendRow(record))}\n`;
+    return `${(0,_drill_summary_js__WEBPACK_IMPORTED_MODULE_2__/* .drillReportMarkdown */ .x8)(record, trend)}\n${resultMarker((0,_pipeline_drill_js__WEBPACK_IMPORTED_MODULE_0__/* .trendRow */ .Gc)(record))}\n`;
 }
 function issueBody(record) {
     return [
         drillIssueMarker(record.environment),
-        `# Rollback drill: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)(record.environment)}`,
+        `# Rollback drill: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)(record.environment)}`,
         'rollback-kit rehearses the rollback here on a schedule: readiness checks, a verified snapshot, back to the previous deployment, verify, forward to the original, verify again, every phase against its budget.',
         'Each drill adds a comment with its phases and the trend of the last drills. Keep this issue open: the next drill finds it by its label and comments here. Close it to start a fresh trend.',
     ].join('\n\n') + '\n';
@@ -26486,8 +27062,8 @@ function why(reply, repository, doing) {
 async function recordDrill(target, input, log, options = {}) {
     try {
         log.secret(target.token);
-        const record = (0,_core_secrets_js__WEBPACK_IMPORTED_MODULE_2__/* .redactDeep */ .KL)(input, log.redact);
-        const at = (0,_incident_js__WEBPACK_IMPORTED_MODULE_0__/* .issueRepository */ .Ev)(target, log, options, 'The drill issue was not written');
+        const record = (0,_core_secrets_js__WEBPACK_IMPORTED_MODULE_3__/* .redactDeep */ .KL)(input, log.redact);
+        const at = (0,_incident_js__WEBPACK_IMPORTED_MODULE_1__/* .issueRepository */ .Ev)(target, log, options, 'The drill issue was not written');
         if (!at)
             return undefined;
         const { gh, name, issues } = at;
@@ -26539,7 +27115,7 @@ async function recordDrill(target, input, log, options = {}) {
             log.info(`Opened the drill issue #${found.number}: ${found.url}`);
         }
         const sorted = earlier.sort((a, b) => Date.parse(a.at) - Date.parse(b.at)).filter((r) => r.at !== record.startedAt);
-        const trend = [...sorted.slice(-(TREND_ROWS - 1)), trendRow(record)];
+        const trend = [...sorted.slice(-(TREND_ROWS - 1)), (0,_pipeline_drill_js__WEBPACK_IMPORTED_MODULE_0__/* .trendRow */ .Gc)(record)];
         const reply = await gh.request('POST', gh.url(`${issues}/${found.number}/comments`), { body: log.redact(drillComment(record, trend)) });
         if (!reply.ok) {
             log.warning(why(reply, name, `commenting on drill issue #${found.number}`));
@@ -26564,11 +27140,13 @@ async function recordDrill(target, input, log, options = {}) {
 /* harmony export */   $e: () => (/* binding */ drillSummaryMarkdown),
 /* harmony export */   x8: () => (/* binding */ drillReportMarkdown)
 /* harmony export */ });
-/* unused harmony exports DRILL_EMOJI, trendTable */
+/* unused harmony exports DRILL_EMOJI, NOT_TIMED, trendTable */
 /* harmony import */ var _pipeline_drill_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(94273);
 /* harmony import */ var _markdown_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(54348);
+/* harmony import */ var _core_duration_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(41634);
 /* harmony import */ var _rollback_summary_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(25936);
 /* harmony import */ var _core_secrets_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(79205);
+
 
 
 
@@ -26583,9 +27161,9 @@ function drillReportMarkdown(record, trend) {
             ? ''
             : record.failedPhase === 'readiness'
                 ? _pipeline_drill_js__WEBPACK_IMPORTED_MODULE_0__/* .UNTRIED_WAY_BACK */ .YR
-                : `The way back took ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .formatDuration */ .a3)(record.wayBackMs)} of its ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .formatDuration */ .a3)(record.wayBackBudgetMs)} budget (budget-minutes ${record.budgetMinutes}); rolling forward took ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .formatDuration */ .a3)(record.forwardMs)}.`,
+                : `The way back took ${(0,_core_duration_js__WEBPACK_IMPORTED_MODULE_4__/* .formatDuration */ .a)(record.wayBackMs)} of its ${(0,_core_duration_js__WEBPACK_IMPORTED_MODULE_4__/* .formatDuration */ .a)(record.wayBackBudgetMs)} budget (budget-minutes ${record.budgetMinutes}); rolling forward took ${(0,_core_duration_js__WEBPACK_IMPORTED_MODULE_4__/* .formatDuration */ .a)(record.forwardMs)}.`,
         ...(record.failures.length ? ['**Why it failed**', record.failures.map((f) => `- ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)(f)}`).join('\n')] : []),
-        (0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .table */ .tp)(['Phase', 'Component', 'Took / budget', 'Status', 'Detail'], record.timeline.map((e) => [e.phase, e.component ? (0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)(e.component) : '', `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .formatDuration */ .a3)(e['duration-ms'])} / ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .formatDuration */ .a3)(e['budget-ms'])}`, `${e.status}${e.phase === 'report' ? '' : (0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_1__/* .overBudget */ .qj)(e)}`, (0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)(e.detail)])),
+        (0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .table */ .tp)(['Phase', 'Component', 'Took / budget', 'Status', 'Detail'], record.timeline.map((e) => [e.phase, e.component ? (0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)(e.component) : '', `${(0,_core_duration_js__WEBPACK_IMPORTED_MODULE_4__/* .formatDuration */ .a)(e['duration-ms'])} / ${(0,_core_duration_js__WEBPACK_IMPORTED_MODULE_4__/* .formatDuration */ .a)(e['budget-ms'])}`, `${e.status}${e.phase === 'report' ? '' : (0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_1__/* .overBudget */ .qj)(e)}`, (0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)(e.detail)])),
         '**Readiness**',
         record.readiness
             .map((r) => `- ${r.status === 'ok' ? '✅' : r.status === 'failed' ? '❌' : r.status === 'warning' ? '⚠️' : '➖'} ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)(`${r.component ? `${r.component} ` : ''}${r.check}`)}: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)(r.detail)}${r.unproven?.length ? `\n  - not proven: ${r.unproven.map((u) => (0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)(u)).join('; ')}` : ''}`)
@@ -26597,19 +27175,22 @@ function drillReportMarkdown(record, trend) {
     ];
     return parts.filter(Boolean).join('\n\n') + '\n';
 }
+/** A trend row of a drill that failed in readiness (DrillTrendRow.untried), in place of its time. */
+const NOT_TIMED = 'not timed: failed in readiness, the way back was not tried';
 function trendTable(rows) {
     return (0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .table */ .tp)(['Drill', 'Result', 'Way back / budget', 'Roll forward', 'Whole drill'], rows.map((r, i) => [
         `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_1__/* .timeText */ .Tc)(r.at, true))}${i === rows.length - 1 ? ' (this one)' : ''}`,
         `${DRILL_EMOJI[r.status]} ${r.status}`,
-        `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .formatDuration */ .a3)(r.wayBackMs)} / ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .formatDuration */ .a3)(r.budgetMs)}`,
-        r.status === 'dry-run' ? '—' : (0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .formatDuration */ .a3)(r.forwardMs),
-        (0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .formatDuration */ .a3)(r.totalMs),
+        // Its numbers are the readiness checks' only: shown as a time, it would skew the trend.
+        r.untried ? `${NOT_TIMED} / ${(0,_core_duration_js__WEBPACK_IMPORTED_MODULE_4__/* .formatDuration */ .a)(r.budgetMs)}` : `${(0,_core_duration_js__WEBPACK_IMPORTED_MODULE_4__/* .formatDuration */ .a)(r.wayBackMs)} / ${(0,_core_duration_js__WEBPACK_IMPORTED_MODULE_4__/* .formatDuration */ .a)(r.budgetMs)}`,
+        r.status === 'dry-run' || r.untried ? '—' : (0,_core_duration_js__WEBPACK_IMPORTED_MODULE_4__/* .formatDuration */ .a)(r.forwardMs),
+        r.untried ? '—' : (0,_core_duration_js__WEBPACK_IMPORTED_MODULE_4__/* .formatDuration */ .a)(r.totalMs),
     ]));
 }
 /** The job summary of a drill run. */
 function drillSummaryMarkdown(input, log) {
     const record = log ? (0,_core_secrets_js__WEBPACK_IMPORTED_MODULE_2__/* .redactDeep */ .KL)(input, log.redact) : input;
-    const trend = record.trend.length ? record.trend : [{ at: record.startedAt, status: record.status, wayBackMs: record.wayBackMs, forwardMs: record.forwardMs, totalMs: record.durationMs, budgetMs: record.wayBackBudgetMs }];
+    const trend = record.trend.length ? record.trend : [(0,_pipeline_drill_js__WEBPACK_IMPORTED_MODULE_0__/* .trendRow */ .Gc)(record)];
     const issue = record.issueUrl ? `\n\nDrill issue: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .linkText */ .yX)(record.issueUrl)}\n` : '';
     return `### rollback-kit drill (${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)(record.environment)})\n\n${drillReportMarkdown(record, trend)}${issue}`;
 }
@@ -26769,13 +27350,14 @@ function lastPhase(rows) {
 /* harmony export */   pj: () => (/* binding */ plain),
 /* harmony export */   yv: () => (/* binding */ recordIncident)
 /* harmony export */ });
-/* unused harmony exports DEFAULTS, incidentMarker, incidentTitle, incidentBody, incidentComment, nextPageLink, GitHubIssues, writtenWithToken */
+/* unused harmony exports DEFAULTS, incidentMarker, olderIssueNames, incidentTitle, incidentBody, incidentComment, nextPageLink, GitHubIssues, writtenWithToken */
 /* harmony import */ var _platforms_git_revert_pulls_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(78750);
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8005);
 /* harmony import */ var _github_client_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(73021);
 /* harmony import */ var _platforms_http_client_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(22607);
-/* harmony import */ var _platforms_http_deadline_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(97096);
+/* harmony import */ var _platforms_http_deadline_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(97096);
 /* harmony import */ var _markdown_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(54348);
+/* harmony import */ var _core_duration_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(41634);
 /* harmony import */ var _rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(25936);
 /* harmony import */ var _core_secrets_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(79205);
 
@@ -26786,8 +27368,10 @@ function lastPhase(rows) {
 
 
 
+
 const DEFAULTS = { timeoutMs: 10_000, retries: 3, maxWaitMs: 20_000, backoffMs: 1000, deadlineMs: 60_000 };
 /** GitHub refuses bodies longer than 65,536 characters. */
+const GITHUB_BODY_LIMIT = 65_536;
 const BODY_MAX = 65_000;
 const TITLE_MAX = 120;
 /** 100 open issues a page: more than ten pages of open incidents is not a list to search further. */
@@ -26796,11 +27380,46 @@ const PRIORITY = { critical: 'P0', major: 'P1', minor: 'P2' };
 const BLANK = '_To be filled in._';
 /** The key as an HTML comment can carry it: nothing that could close the comment or hide in it. */
 function incidentMarker(key) {
-    const safe = key.replace(/[^A-Za-z0-9._:/@+=-]/g, '_').replace(/-{2,}/g, (m) => '-_'.repeat(m.length).slice(0, m.length));
-    return `<!-- rollback-kit:incident ${safe} -->`;
+    return `${MARKER_HEAD}${markerText(key)} -->`;
+}
+const MARKER_HEAD = '<!-- rollback-kit:incident ';
+function markerText(key) {
+    return key.replace(/[^A-Za-z0-9._:/@+=-]/g, '_').replace(/-{2,}/g, (m) => '-_'.repeat(m.length).slice(0, m.length));
 }
 /** Every name of the incident: its key, then the names a later run may give it (record.incidentAliases). */
 const incidentKeys = (record) => [record.incidentKey, ...(record.incidentAliases ?? [])];
+/**
+ * Whether an issue an earlier version opened is this incident under another name. Before the alias
+ * markers (incidentAliases), an issue carried one marker, its run's key, which names the bad
+ * deployment as that run's `from` was given (auto-rollback's commit SHA or URL); a later run (the
+ * cascade guard's) names it by the platform's id. What such an issue does carry: a marker of the same
+ * environment, and in its Resolution, for each component, the deployment it was rolled back from,
+ * id first (`- **web** (vercel): …` then `  - from: \`dpl_…\``), as incidentBody has always written
+ * it. So a name `environment:web@dpl_…` (every component's) is found there, never guessed from a
+ * title or a date. Names that are not component@id pairs (run-…, unresolved) find nothing this way.
+ */
+function olderIssueNames(body, record) {
+    const env = `${record.environment}:`;
+    if (!body.includes(`${MARKER_HEAD}${markerText(env)}`))
+        return false;
+    const lines = body.split('\n');
+    const fromOf = (name) => {
+        const at = lines.findIndex((l) => l.startsWith(`- **${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .inlineText */ .ln)(name)}** (`));
+        const next = at >= 0 ? lines[at + 1] : undefined;
+        return next?.startsWith('  - from: ') ? next.slice('  - from: '.length) : undefined;
+    };
+    return incidentKeys(record).some((key) => {
+        if (!key.startsWith(env))
+            return false;
+        const parts = key.slice(env.length).split(',').map((p) => /^(.+)@(.+)$/.exec(p));
+        return (parts.length > 0 &&
+            parts.every((m) => {
+                const from = m && fromOf(m[1]);
+                const id = m && (0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .codeSpan */ .SS)(m[2]);
+                return !!from && !!id && (from === id || from.startsWith(`${id} · `));
+            }));
+    });
+}
 function plain(text) {
     // eslint-disable-next-line no-control-regex
     return text.replace(/[\u0000-\u001F\u007F\u202A-\u202E\u2066-\u2069]+/g, ' ').replace(/\s+/g, ' ').trim();
@@ -26889,7 +27508,7 @@ function resolution(record) {
     return out;
 }
 function phasesTable(record) {
-    return (0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .table */ .tp)(['Phase', 'Component', 'Start', 'Took / budget', 'Status', 'Detail'], record.timeline.map((e) => [e.phase, e.component ? (0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .inlineText */ .ln)(e.component) : '', (0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .timeText */ .Tc)(e.started)), `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .formatDuration */ .a3)(e['duration-ms'])} / ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .formatDuration */ .a3)(e['budget-ms'])}`, `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .inlineText */ .ln)(e.status)}${(0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .overBudget */ .qj)(e)}`, (0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .inlineText */ .ln)(e.detail)]));
+    return (0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .table */ .tp)(['Phase', 'Component', 'Start', 'Took / budget', 'Status', 'Detail'], record.timeline.map((e) => [e.phase, e.component ? (0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .inlineText */ .ln)(e.component) : '', (0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .timeText */ .Tc)(e.started)), `${(0,_core_duration_js__WEBPACK_IMPORTED_MODULE_7__/* .formatDuration */ .a)(e['duration-ms'])} / ${(0,_core_duration_js__WEBPACK_IMPORTED_MODULE_7__/* .formatDuration */ .a)(e['budget-ms'])}`, `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .inlineText */ .ln)(e.status)}${(0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .overBudget */ .qj)(e)}`, (0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .inlineText */ .ln)(e.detail)]));
 }
 function incidentBody(record) {
     const start = (0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .timeText */ .Tc)(record.startedAt, true);
@@ -27002,7 +27621,7 @@ class GitHubIssues {
         this.log = log;
         this.base = new URL(apiUrl.replace(/\/*$/, '/'));
         this.host = this.base.host;
-        this.deadline = new _platforms_http_deadline_js__WEBPACK_IMPORTED_MODULE_7__/* .StepDeadline */ .d(Date.now, opts.deadlineMs / 1000, 'the time allowed for the issue');
+        this.deadline = new _platforms_http_deadline_js__WEBPACK_IMPORTED_MODULE_8__/* .StepDeadline */ .d(Date.now, opts.deadlineMs / 1000, 'the time allowed for the issue');
         this.client = (0,_github_client_js__WEBPACK_IMPORTED_MODULE_2__/* .githubClient */ .$)(this.base.href, token, log, {
             requestTimeoutMs: opts.timeoutMs,
             retry: { rateLimitRetries: opts.retries, serverErrorRetries: opts.retries, baseDelayMs: opts.backoffMs, jitterMs: 0 },
@@ -27020,7 +27639,7 @@ class GitHubIssues {
     }
     /** Never throws: a refusal, a wait too long, no answer, or an answer that cannot be used is a Reply saying why. */
     async request(method, url, body) {
-        const allowed = `out of the ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .formatDuration */ .a3)(this.opts.deadlineMs)} allowed for the incident issue`;
+        const allowed = `out of the ${(0,_core_duration_js__WEBPACK_IMPORTED_MODULE_7__/* .formatDuration */ .a)(this.opts.deadlineMs)} allowed for the incident issue`;
         const left = this.deadline.left();
         if (left <= 0)
             return { ok: false, message: '', why: allowed };
@@ -27031,10 +27650,10 @@ class GitHubIssues {
         catch (err) {
             if (err instanceof _platforms_http_client_js__WEBPACK_IMPORTED_MODULE_3__/* .WaitTooLong */ .iA) {
                 const reply = this.failed(err.last);
-                return { ...reply, why: `${reply.why}; ${err.because === 'longest-wait' ? `GitHub asks to wait ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .formatDuration */ .a3)(err.askedMs)}, longer than a rollback should` : `GitHub asks to wait ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .formatDuration */ .a3)(err.askedMs)}, ${allowed}`}` };
+                return { ...reply, why: `${reply.why}; ${err.because === 'longest-wait' ? `GitHub asks to wait ${(0,_core_duration_js__WEBPACK_IMPORTED_MODULE_7__/* .formatDuration */ .a)(err.askedMs)}, longer than a rollback should` : `GitHub asks to wait ${(0,_core_duration_js__WEBPACK_IMPORTED_MODULE_7__/* .formatDuration */ .a)(err.askedMs)}, ${allowed}`}` };
             }
             if (err instanceof _platforms_http_client_js__WEBPACK_IMPORTED_MODULE_3__/* .OutOfTime */ .fg)
-                return { ok: false, message: '', why: `no answer within ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .formatDuration */ .a3)(Math.min(left, this.opts.timeoutMs))}; ${allowed}` };
+                return { ok: false, message: '', why: `no answer within ${(0,_core_duration_js__WEBPACK_IMPORTED_MODULE_7__/* .formatDuration */ .a)(Math.min(left, this.opts.timeoutMs))}; ${allowed}` };
             return this.failed(err);
         }
     }
@@ -27045,7 +27664,7 @@ class GitHubIssues {
         }
         if (err instanceof _platforms_http_client_js__WEBPACK_IMPORTED_MODULE_3__/* .HttpNetworkError */ .z3) {
             const code = err.underlying?.code;
-            return { ok: false, message: '', why: err.timedOut ? `no answer within ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .formatDuration */ .a3)(this.opts.timeoutMs)}` : typeof code === 'string' ? code : 'network error' };
+            return { ok: false, message: '', why: err.timedOut ? `no answer within ${(0,_core_duration_js__WEBPACK_IMPORTED_MODULE_7__/* .formatDuration */ .a)(this.opts.timeoutMs)}` : typeof code === 'string' ? code : 'network error' };
         }
         // The client's own refusals (a redirect elsewhere, a body over the cap) name the host and path, never the token.
         if (err instanceof _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .RollbackKitError */ .dp)
@@ -27135,6 +27754,26 @@ function issueRepository(target, log, options, head) {
     return { gh, name: `${repo.owner}/${repo.repo}`, issues: `repos/${encodeURIComponent(repo.owner)}/${encodeURIComponent(repo.repo)}/issues` };
 }
 /**
+ * An issue an earlier version opened, found by what it carries (olderIssueNames): this run's markers
+ * are added at the top of its body, beside its own, so the next run finds it by marker as it finds
+ * any other. Only the markers change. A refusal is a warning: the next run finds it the same way.
+ */
+async function addMarkers(gh, path, body, markers, repository, log) {
+    const missing = markers.filter((m) => !body.includes(m));
+    if (!missing.length)
+        return;
+    const updated = `${missing.join('\n')}\n${body}`;
+    if (updated.length > GITHUB_BODY_LIMIT) {
+        log.info(`Incident issue ${path.split('/').at(-1)} was opened by an earlier rollback-kit version; its body is too long to add this incident's markers to.`);
+        return;
+    }
+    const reply = await gh.request('PATCH', gh.url(path), { body: updated });
+    if (!reply.ok)
+        log.warning(`${advice(reply, repository, `adding this incident's markers to the issue an earlier version opened (#${path.split('/').at(-1)})`)} The next run finds it the same way.`);
+    else
+        log.info(`Incident issue #${path.split('/').at(-1)} was opened by an earlier rollback-kit version: added this incident's markers to it, so later runs find it by them.`);
+}
+/**
  * Opens the incident issue, or comments on the open one carrying record.incidentKey; never throws
  * (a warning, and undefined).
  */
@@ -27153,6 +27792,8 @@ async function recordIncident(target, input, log, options = {}) {
             query.labels = record.labels.join(',');
         let page = gh.url(issues, query).href;
         let found;
+        /** An issue an earlier version opened for this incident, without this run's markers (olderIssueNames): used when no issue carries them. */
+        let older;
         /** Asked only once an issue carries the marker: null until then. */
         let login = null;
         for (let n = 0; page && n < MAX_PAGES && !found; n++) {
@@ -27161,25 +27802,32 @@ async function recordIncident(target, input, log, options = {}) {
                 log.warning(advice(reply, name, 'looking for an open incident issue'));
                 return undefined;
             }
-            const list = Array.isArray(reply.data) ? reply.data : [];
-            const marked = list.filter((i) => !i.pull_request && typeof i.body === 'string' && markers.some((m) => i.body.includes(m)) && typeof i.number === 'number');
-            if (marked.length && login === null)
+            const list = (Array.isArray(reply.data) ? reply.data : []).filter((i) => !i.pull_request && typeof i.body === 'string' && typeof i.number === 'number');
+            const marked = list.filter((i) => markers.some((m) => i.body.includes(m)));
+            const earlier = older ? [] : list.filter((i) => !marked.includes(i) && olderIssueNames(i.body, record));
+            if ((marked.length || earlier.length) && login === null)
                 login = await tokenLogin(gh);
             const hit = marked.find((i) => writtenWithToken(i.user, login ?? undefined));
             if (hit)
                 found = { number: hit.number, url: String(hit.html_url ?? '') };
             else if (marked.length)
                 log.info(`Issue #${String(marked[0].number)} carries this incident's marker but was not opened with this token: left alone.`);
+            const old = earlier.find((i) => writtenWithToken(i.user, login ?? undefined));
+            if (old)
+                older = { number: old.number, url: String(old.html_url ?? ''), body: old.body };
             page = reply.next;
         }
-        if (found) {
-            const reply = await gh.request('POST', gh.url(`${issues}/${found.number}/comments`), { body: log.redact(incidentComment(record)) });
+        if (found || older) {
+            const at = (found ?? older);
+            const reply = await gh.request('POST', gh.url(`${issues}/${at.number}/comments`), { body: log.redact(incidentComment(record)) });
             if (!reply.ok) {
-                log.warning(advice(reply, name, `commenting on incident issue #${found.number}`));
+                log.warning(advice(reply, name, `commenting on incident issue #${at.number}`));
                 return undefined;
             }
-            log.info(`Incident issue #${found.number} already open for this rollback: added a comment (${found.url}).`);
-            return { url: found.url, created: false };
+            log.info(`Incident issue #${at.number} already open for this rollback: added a comment (${at.url}).`);
+            if (!found && older)
+                await addMarkers(gh, `${issues}/${older.number}`, older.body, markers, name, log);
+            return { url: at.url, created: false };
         }
         const reply = await gh.request('POST', gh.url(issues), {
             title: log.redact(incidentTitle(record)),
@@ -27210,7 +27858,6 @@ async function recordIncident(target, input, log, options = {}) {
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   Qq: () => (/* binding */ text),
 /* harmony export */   SS: () => (/* binding */ codeSpan),
-/* harmony export */   a3: () => (/* binding */ formatDuration),
 /* harmony export */   aY: () => (/* binding */ code),
 /* harmony export */   bp: () => (/* binding */ noAutolink),
 /* harmony export */   ln: () => (/* binding */ inlineText),
@@ -27273,16 +27920,6 @@ function formatBytes(bytes) {
         u++;
     }
     return `${u === 0 ? n : n.toFixed(1)} ${units[u]}`;
-}
-/** "999 ms", "59.9 s", "2 min 0 s": rounded once, to the unit shown, so no "60.0 s" or "1 min 60 s". */
-function formatDuration(ms) {
-    if (ms < 1000)
-        return `${ms} ms`;
-    const tenths = Math.round(ms / 100);
-    if (tenths < 600)
-        return `${(tenths / 10).toFixed(1)} s`;
-    const seconds = Math.round(ms / 1000);
-    return `${Math.floor(seconds / 60)} min ${seconds % 60} s`;
 }
 // Control characters, and the bidirectional overrides that make text read differently than it is.
 // eslint-disable-next-line no-control-regex
@@ -27359,9 +27996,12 @@ var pool = __nccwpck_require__(77944);
 var heartbeat = __nccwpck_require__(70449);
 // EXTERNAL MODULE: ./.build/report/markdown.js
 var markdown = __nccwpck_require__(54348);
+// EXTERNAL MODULE: ./.build/core/duration.js
+var duration = __nccwpck_require__(41634);
 // EXTERNAL MODULE: ./.build/report/rollback-summary.js + 1 modules
 var rollback_summary = __nccwpck_require__(25936);
 ;// CONCATENATED MODULE: ./.build/report/notify.js
+
 
 
 
@@ -27420,7 +28060,7 @@ function eta(record) {
     const start = Date.parse((0,rollback_summary/* wholeRollback */.AP)(record).startedAt);
     if (Number.isNaN(start) || !record.budgetMs)
         return '-';
-    return `${(0,rollback_summary/* timeText */.Tc)(new Date(start + record.budgetMs).toISOString())} (budget ${(0,markdown/* formatDuration */.a3)(record.budgetMs)})`;
+    return `${(0,rollback_summary/* timeText */.Tc)(new Date(start + record.budgetMs).toISOString())} (budget ${(0,duration/* formatDuration */.a)(record.budgetMs)})`;
 }
 function componentsText(record) {
     const names = record.components.map((c) => c.name);
@@ -27587,7 +28227,7 @@ async function post(url, body, timeoutMs, log) {
     catch (err) {
         const name = err?.name;
         if (name === 'TimeoutError' || name === 'AbortError')
-            return { ok: false, why: `no answer within ${(0,markdown/* formatDuration */.a3)(timeoutMs)}`, retryable: true };
+            return { ok: false, why: `no answer within ${(0,duration/* formatDuration */.a)(timeoutMs)}`, retryable: true };
         // Only the error code: a network error's message can carry the whole URL.
         const code = err?.cause?.code;
         return { ok: false, why: typeof code === 'string' ? code : 'network error', retryable: true };
@@ -27661,7 +28301,7 @@ async function sendChatMessage(webhookUrl, message, log, opts = {}) {
                 last = await post(url, body, timeoutMs, log);
             }
             else {
-                last = { ...last, why: `${last.why}, asked to wait ${(0,markdown/* formatDuration */.a3)(wait)}` };
+                last = { ...last, why: `${last.why}, asked to wait ${(0,duration/* formatDuration */.a)(wait)}` };
             }
         }
         if (last.ok) {
@@ -27760,6 +28400,7 @@ var markdown = __nccwpck_require__(54348);
 
 
 
+
 /** How a pre-restore snapshot at `path` is kept before any upload: under RUNNER_TEMP, it goes when the job ends. */
 function keptSnapshot(path, runnerTemp) {
     if (!isInside(path, runnerTemp))
@@ -27842,7 +28483,10 @@ function preRestoreSnapshotDetails(k) {
     return parts.join('\n\n');
 }
 
+// EXTERNAL MODULE: ./.build/core/duration.js
+var duration = __nccwpck_require__(41634);
 ;// CONCATENATED MODULE: ./.build/report/rollback-summary.js
+
 
 
 
@@ -27956,10 +28600,10 @@ function timeText(iso, withDate = false) {
 /** "2 min 3 s of 15 min 0 s budget (within budget)". */
 function budgetText(durationMs, budgetMs) {
     if (!budgetMs)
-        return (0,markdown/* formatDuration */.a3)(durationMs);
+        return (0,duration/* formatDuration */.a)(durationMs);
     const over = durationMs - budgetMs;
-    const verdict = over > 0 ? `over budget by ${(0,markdown/* formatDuration */.a3)(over)}` : 'within budget';
-    return `${(0,markdown/* formatDuration */.a3)(durationMs)} of ${(0,markdown/* formatDuration */.a3)(budgetMs)} budget (${verdict})`;
+    const verdict = over > 0 ? `over budget by ${(0,duration/* formatDuration */.a)(over)}` : 'within budget';
+    return `${(0,duration/* formatDuration */.a)(durationMs)} of ${(0,duration/* formatDuration */.a)(budgetMs)} budget (${verdict})`;
 }
 /**
  * The whole rollback, not only this job: from the first row of the timeline (the first job's
@@ -27985,9 +28629,9 @@ function totalText(record) {
     const offPath = record.timeline.filter((e) => budgets/* OFF_CRITICAL_PATH */.Yp.includes(e.phase)).reduce((sum, e) => sum + e['duration-ms'], 0);
     const critical = Math.max(0, whole.durationMs - offPath);
     const span = whole.earlierJobs
-        ? `the whole rollback, from its first phase (${timeText(whole.startedAt)}, in an earlier job) to the end of this job, every job and the waits between them included; this job took ${(0,markdown/* formatDuration */.a3)(record.durationMs)}`
+        ? `the whole rollback, from its first phase (${timeText(whole.startedAt)}, in an earlier job) to the end of this job, every job and the waits between them included; this job took ${(0,duration/* formatDuration */.a)(record.durationMs)}`
         : 'the whole rollback, all of it in this job';
-    const after = offPath ? `; telling people afterwards (${budgets/* OFF_CRITICAL_PATH */.Yp.join(', ')}: off the critical path) took ${(0,markdown/* formatDuration */.a3)(offPath)} more` : '';
+    const after = offPath ? `; telling people afterwards (${budgets/* OFF_CRITICAL_PATH */.Yp.join(', ')}: off the critical path) took ${(0,duration/* formatDuration */.a)(offPath)} more` : '';
     return `${budgetText(critical, record.budgetMs)}: ${span}${after}`;
 }
 /** Each part's state, one phrase each: "web rolled-back, on dpl_2 (abc1234)". Plain text. */
@@ -28000,6 +28644,11 @@ function stateNow(record) {
     if (db)
         out.push(`database ${db.status}, ${db.reverted.length} of ${db.planned.length} planned migration${db.planned.length === 1 ? '' : 's'} reverted`);
     return out;
+}
+/** The state line, never empty: a run that failed before it had a component or the database in hand changed neither. */
+function stateNowText(record) {
+    const parts = stateNow(record);
+    return parts.length ? parts.map((s) => (0,markdown/* inlineText */.ln)(s)).join('; ') : 'nothing changed: the run stopped before it touched any app or the database';
 }
 function componentsTable(components) {
     return (0,markdown/* table */.tp)(['Component', 'Provider', 'Status', 'From', 'To'], components.map((c) => [
@@ -28087,9 +28736,9 @@ function planSection(record) {
 function budgetPlan(record) {
     const b = (0,budgets/* budgets */.RK)(record.budgetMs / 60_000);
     const runs = pipeline_record/* PHASES */.Z.filter((p) => record.database || (p !== 'snapshot' && p !== 'database'));
-    const critical = runs.filter((p) => !budgets/* OFF_CRITICAL_PATH */.Yp.includes(p)).map((p) => `${p} ${(0,markdown/* formatDuration */.a3)(b.phase(p))}`);
-    const off = runs.filter((p) => budgets/* OFF_CRITICAL_PATH */.Yp.includes(p)).map((p) => `${p} ${(0,markdown/* formatDuration */.a3)(b.phase(p))}`);
-    return `Budget: ${(0,markdown/* formatDuration */.a3)(record.budgetMs)} in total: ${critical.join(', ')}${off.length ? `; off the critical path: ${off.join(', ')}` : ''}.`;
+    const critical = runs.filter((p) => !budgets/* OFF_CRITICAL_PATH */.Yp.includes(p)).map((p) => `${p} ${(0,duration/* formatDuration */.a)(b.phase(p))}`);
+    const off = runs.filter((p) => budgets/* OFF_CRITICAL_PATH */.Yp.includes(p)).map((p) => `${p} ${(0,duration/* formatDuration */.a)(b.phase(p))}`);
+    return `Budget: ${(0,duration/* formatDuration */.a)(record.budgetMs)} in total: ${critical.join(', ')}${off.length ? `; off the critical path: ${off.join(', ')}` : ''}.`;
 }
 /** " (over budget)" after a phase's status when it took longer than its budget: every phase table says it the same way. */
 function overBudget(e) {
@@ -28104,8 +28753,8 @@ function timelineSection(record) {
             e.phase,
             e.component ? (0,markdown/* inlineText */.ln)(e.component) : '',
             (0,markdown/* inlineText */.ln)(timeText(e.started)),
-            (0,markdown/* formatDuration */.a3)(e['duration-ms']),
-            (0,markdown/* formatDuration */.a3)(e['budget-ms']),
+            (0,duration/* formatDuration */.a)(e['duration-ms']),
+            (0,duration/* formatDuration */.a)(e['budget-ms']),
             `${STATUS_ICON[e.status] ?? ''} ${(0,markdown/* inlineText */.ln)(e.status)}${overBudget(e)}`.trim(),
             (0,markdown/* inlineText */.ln)(e.detail),
         ])),
@@ -28198,7 +28847,7 @@ function ganttChart(timeline) {
         const late = e.status === 'failed' || (budget > 0 && took > budget);
         lines.push(`  section ${mermaidName(e.component ? `${e.phase} ${e.component}` : e.phase)}`);
         lines.push(`  budget :b${i}, ${start}, ${start + budget}`);
-        lines.push(`  took ${mermaidName((0,markdown/* formatDuration */.a3)(took))} :${late ? 'crit, ' : ''}t${i}, ${start}, ${start + Math.max(took, 1)}`);
+        lines.push(`  took ${mermaidName((0,duration/* formatDuration */.a)(took))} :${late ? 'crit, ' : ''}t${i}, ${start}, ${start + Math.max(took, 1)}`);
     });
     lines.push('```');
     return lines.join('\n');
@@ -28224,7 +28873,7 @@ function rollbackSummaryMarkdown(input, log) {
     const links = [record.runUrl && `Run: ${(0,markdown/* linkText */.yX)(record.runUrl)}`, record.incidentIssueUrl && `Incident issue: ${(0,markdown/* linkText */.yX)(record.incidentIssueUrl)}`].filter(Boolean);
     const parts = [heading, `${facts.join(' · ')}.`];
     if (record.status === 'failed' || record.status === 'unverified') {
-        parts.push([...whyFailed(record), `**State now**: ${stateNow(record).map((s) => (0,markdown/* inlineText */.ln)(s)).join('; ')}.`].join('  \n'));
+        parts.push([...whyFailed(record), `**State now**: ${stateNowText(record)}.`].join('  \n'));
     }
     if (record.status === 'unverified') {
         parts.push('> [!CAUTION]\n> The rollback ran but the checks still fail: production is still broken. Act now; see the next steps below.');

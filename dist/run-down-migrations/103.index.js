@@ -6,9 +6,9 @@ export const modules = {
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __webpack_require__) => {
 
 /* harmony export */ __webpack_require__.d(__webpack_exports__, {
-/* harmony export */   R: () => (/* binding */ runProcess)
+/* harmony export */   R3: () => (/* binding */ runProcess)
 /* harmony export */ });
-/* unused harmony export KILL_GRACE_MS */
+/* unused harmony exports KILL_GRACE_MS, heldProcessGroups */
 /**
  * How long a program asked to end may take before it is killed. A gentler signal lets it end its
  * own way (psql cancels its statement on SIGINT, so the server frees the locks at once), but a
@@ -16,6 +16,88 @@ export const modules = {
  * otherwise hold the run, and whatever it holds, for as long as it likes.
  */
 const KILL_GRACE_MS = 5000;
+/**
+ * Every program runs in a process group of its own, so that ending it (abort, timeout) ends what it
+ * started too: a command's background job, git's HTTP helper, a deploy script's child that would
+ * otherwise go on acting on production after the step said it failed. Killing the program alone
+ * leaves those running.
+ *
+ * A group of its own (spawn's `detached`: a session of its own) also takes the program out of ours,
+ * and so out of the reach of what reached it there; that is made up for here:
+ *
+ * - SIGINT, SIGTERM and SIGHUP sent to us (Ctrl-C at the CLI's terminal, which the terminal sends
+ *   to our group only; the runner cancelling the job) reach every group still running. While a
+ *   stop-signals.ts handler listens too, a program run with an abort `signal` is ended by that
+ *   abort, its own way (psql's SIGINT, which cancels its statement on the server: a SIGTERM passed on
+ *   as well would end psql before it sent the cancel, and leave its backend waiting for a lock); one
+ *   without gets the signal, as it did in our group. Where nothing else of ours listens for that
+ *   signal, every group gets its own stop signal (`killSignal`, SIGTERM unless said: a shell's
+ *   background job ignores SIGINT) and we die of the signal as Node's default would have had us
+ *   (no 'exit' event comes for that).
+ * - When we exit while a group still runs (the work did not end within a stop's grace, an
+ *   unexpected exit), the group is killed: nothing we started outlives us unsupervised.
+ *
+ * A group is let go when its program exits on its own: what it left running on purpose (a service
+ * started with `&`) is its business. A group we ended is killed whole once its grace is over.
+ */
+/** Each held group, with the signal its abort ends it with and whether it has an abort at all. */
+const groups = new Map();
+const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+function signalGroup(pgid, sig) {
+    try {
+        process.kill(-pgid, sig);
+    }
+    catch {
+        // ESRCH: every process of the group has exited.
+    }
+}
+function forward(sig) {
+    if (process.listenerCount(sig) > 1) {
+        for (const [g, how] of groups)
+            if (!how.stoppable)
+                signalGroup(g, sig);
+        return;
+    }
+    // Ours was the only listener: without it Node would have exited by this signal, so it does.
+    for (const [g, how] of groups)
+        signalGroup(g, how.killSignal);
+    unwatchSignals();
+    process.kill(process.pid, sig);
+}
+function killAllGroups() {
+    for (const g of groups.keys())
+        signalGroup(g, 'SIGKILL');
+}
+let watching = false;
+function watchSignals() {
+    if (watching)
+        return;
+    watching = true;
+    for (const sig of FORWARDED)
+        process.on(sig, forward);
+    process.on('exit', killAllGroups);
+}
+function unwatchSignals() {
+    if (!watching)
+        return;
+    watching = false;
+    for (const sig of FORWARDED)
+        process.off(sig, forward);
+    process.off('exit', killAllGroups);
+}
+function holdGroup(pgid, killSignal, stoppable) {
+    groups.set(pgid, { killSignal, stoppable });
+    watchSignals();
+}
+function releaseGroup(pgid) {
+    groups.delete(pgid);
+    if (!groups.size)
+        unwatchSignals();
+}
+/** The process groups of programs we started that are still held (for tests). */
+function heldProcessGroups() {
+    return [...groups.keys()];
+}
 /** How long captured output may still come after the program exited (see 'exit' below). */
 const EXIT_GRACE_MS = 2000;
 /** Output beyond this is cut: pg_restore -v can be chatty, and memory is not a log store. */
@@ -30,9 +112,12 @@ async function runProcess(command, args, opts = {}) {
             // eslint-disable-next-line no-restricted-properties -- children inherit PATH and HOME, not inputs
             env: { ...process.env, ...opts.env },
             stdio: [opts.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
-            signal: opts.signal,
-            killSignal: opts.killSignal,
+            // A process group of its own (see `groups` above); the abort is handled below, for the group.
+            detached: true,
         });
+        const pgid = child.pid;
+        if (pgid !== undefined)
+            holdGroup(pgid, opts.killSignal ?? 'SIGTERM', opts.signal !== undefined);
         if (opts.stdin) {
             // The program may exit before reading everything (an error stops psql): not our failure.
             child.stdin.on('error', () => undefined);
@@ -42,17 +127,30 @@ async function runProcess(command, args, opts = {}) {
         let stderr = '';
         let timedOut = false;
         const graceMs = opts.killGraceMs ?? KILL_GRACE_MS;
-        // Only while it has not exited: its pid may be another program's by then.
-        const killLater = () => setTimeout(() => child.exitCode === null && child.signalCode === null && child.kill('SIGKILL'), graceMs).unref();
+        let ended = false;
+        let exited = false;
+        /**
+         * Ends the program and everything in its group: `sig` now, SIGKILL to whatever of the group is
+         * left after the grace (the program itself, or what it started and left behind as it exited).
+         * The group is held until then, so that our exit meanwhile kills it too.
+         */
+        const end = (sig) => {
+            if (ended || pgid === undefined)
+                return;
+            ended = true;
+            signalGroup(pgid, sig);
+            setTimeout(() => {
+                signalGroup(pgid, 'SIGKILL');
+                releaseGroup(pgid);
+            }, graceMs).unref();
+        };
         const timer = opts.timeoutMs
             ? setTimeout(() => {
                 timedOut = true;
-                child.kill('SIGTERM');
-                killLater();
+                end('SIGTERM');
             }, opts.timeoutMs)
             : undefined;
-        // The abort's own signal is sent by spawn (killSignal); this is the escalation after it.
-        const onAbort = () => void killLater();
+        const onAbort = () => end(opts.killSignal ?? 'SIGTERM');
         if (opts.signal?.aborted)
             onAbort();
         else
@@ -69,17 +167,19 @@ async function runProcess(command, args, opts = {}) {
                 child.stdout.resume();
             });
         }
-        else
-            child.stdout.on('data', (d) => {
-                const text = d.toString();
+        else {
+            // Decoded as a stream: a chunk can end inside a multi-byte character.
+            child.stdout.setEncoding('utf8');
+            child.stdout.on('data', (text) => {
                 if (stdout.length < MAX_CAPTURE)
                     stdout += text;
                 else
                     cut.stdout = true;
                 opts.onStdout?.(text);
             });
-        child.stderr.on('data', (d) => {
-            const text = d.toString();
+        }
+        child.stderr.setEncoding('utf8');
+        child.stderr.on('data', (text) => {
             if (stderr.length < MAX_CAPTURE)
                 stderr += text;
             else
@@ -87,11 +187,10 @@ async function runProcess(command, args, opts = {}) {
             opts.onStderr?.(text);
         });
         child.on('error', (err) => {
-            // An abort is reported by the exit below (signal SIGTERM), not as a failure to start.
-            if (err.name === 'AbortError')
-                return;
             if (timer)
                 clearTimeout(timer);
+            if (pgid !== undefined && !exited && !ended)
+                releaseGroup(pgid);
             opts.signal?.removeEventListener('abort', onAbort);
             reject(err);
         });
@@ -103,6 +202,10 @@ async function runProcess(command, args, opts = {}) {
         // still being read, as fast as that program takes it.
         let orphaned;
         child.on('exit', () => {
+            exited = true;
+            // Exited on its own: what it left running is its own (see `groups`). One we ended is killed whole after its grace.
+            if (pgid !== undefined && !ended)
+                releaseGroup(pgid);
             if (opts.stdout)
                 return;
             orphaned = setTimeout(() => {
@@ -167,7 +270,7 @@ function majorFromVersionNum(num) {
 }
 async function toolVersion(path) {
     try {
-        const { code, stdout } = await (0,process/* runProcess */.R)(path, ['--version'], { timeoutMs: 15_000 });
+        const { code, stdout } = await (0,process/* runProcess */.R3)(path, ['--version'], { timeoutMs: 15_000 });
         const m = /\(PostgreSQL\)\s+(\d+)(?:\.(\d+))?/.exec(stdout);
         if (code !== 0 || !m)
             return undefined;
@@ -438,7 +541,7 @@ async function readWhole(path, format, pgRestore) {
         }
         return;
     }
-    const read = await (0,process/* runProcess */.R)(pgRestore, ['--file', '/dev/null', path], { timeoutMs: 60 * 60_000 });
+    const read = await (0,process/* runProcess */.R3)(pgRestore, ['--file', '/dev/null', path], { timeoutMs: 60 * 60_000 });
     if (read.code !== 0)
         throw corrupt(toolErrorLine(read.stderr) || 'pg_restore could not read it');
 }

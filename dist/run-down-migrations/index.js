@@ -138,7 +138,7 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util/types")
 /***/ ((__webpack_module__, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _core_action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4287);
+/* harmony import */ var _core_action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6424);
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8005);
 /* harmony import */ var _core_stop_signals_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(1042);
 /* harmony import */ var _migrations_revert_inputs_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(1742);
@@ -200,7 +200,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 4287:
+/***/ 6424:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -321,15 +321,82 @@ class SecretSet {
     }
 }
 
+;// CONCATENATED MODULE: ./.build/core/token-shapes.js
+/**
+ * Credentials known by their shape rather than because we were given them: what a user's rollback
+ * command, a git remote or an API error body prints may hold a token rollback-kit never saw (a
+ * deploy tool echoing its own GITHUB_TOKEN, an `env` dump, a debug header). The Log applies this to
+ * every line after the registered secrets (Log.redact), so it reaches every log line, summary,
+ * output, report file and message sent out through the one writer.
+ *
+ * Each shape is anchored to the start of a run of its own characters (a look-behind), so a match is
+ * tried once a run and scans it once: linear on any text (test/core/linear-regexes.test.ts). What
+ * says what kind of credential it was (`ghp_`, `Bearer`, a variable's name) is kept, so a reader
+ * knows what to rotate.
+ *
+ * Vercel's account tokens have no documented prefix (24 letters and digits, like many ids), so they
+ * are recognised only where something names them: an Authorization header or a `VERCEL_TOKEN=`.
+ */
+const HIDDEN = '***';
+/** Base64 of `user:password`, as a Basic Authorization value carries: printable text with a colon. */
+function isBasicCredential(value) {
+    if (value.length % 4 !== 0)
+        return false;
+    const decoded = Buffer.from(value, 'base64').toString('latin1');
+    return decoded.includes(':') && /^[\x20-\x7e]+$/.test(decoded);
+}
+const SHAPES = [
+    // GitHub: personal (ghp_), OAuth (gho_), user-to-server (ghu_), installation and Actions (ghs_),
+    // refresh (ghr_): 36 or more letters and digits; fine-grained personal tokens: github_pat_….
+    { pattern: /(?<![A-Za-z0-9_])(gh[pousr]_)[A-Za-z0-9]{30,}/g, replace: (_m, prefix) => `${prefix}${HIDDEN}` },
+    { pattern: /(?<![A-Za-z0-9_])(github_pat_)[A-Za-z0-9_]{22,}/g, replace: (_m, prefix) => `${prefix}${HIDDEN}` },
+    // Slack: bot, user, app-level legacy, refresh, session and config tokens (xoxb-123-456-abc).
+    { pattern: /(?<![A-Za-z0-9-])(xox[abeoprs]-)[A-Za-z0-9-]{10,}/g, replace: (_m, prefix) => `${prefix}${HIDDEN}` },
+    // AWS access key ids: long-term (AKIA) and temporary (ASIA), 16 more capitals and digits.
+    { pattern: /(?<![A-Z0-9])(AKIA|ASIA)[A-Z0-9]{16}(?![A-Z0-9])/g, replace: (_m, prefix) => `${prefix}${HIDDEN}` },
+    // A JSON Web Token (an OIDC id token, Vercel's OIDC token): base64url header and payload, both
+    // JSON objects (`eyJ` is `{"`), and a signature.
+    { pattern: /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]*\.eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+/g, replace: () => HIDDEN },
+    // An Authorization header, however quoted (`Authorization: Bearer x`, `"authorization":"token x"`):
+    // the scheme is kept, the credential hidden.
+    {
+        pattern: /(?<![A-Za-z0-9-])((?:proxy-)?authorization["']?[ \t]*[:=][ \t]*["']?)(?:(bearer|basic|token|bot|api-key)[ \t]+)?([^\s"',;]+)/gi,
+        replace: (_m, head, scheme) => `${head}${scheme ? `${scheme} ` : ''}${HIDDEN}`,
+    },
+    // A bearer token or a Basic credential written anywhere else (curl -v, a debug dump); a Basic
+    // value only when it decodes to `user:password`, so the word "Basic" in a sentence stays.
+    { pattern: /(?<![A-Za-z0-9_-])(Bearer[ \t]+)[A-Za-z0-9._~+/-]{16,}=*/g, replace: (_m, head) => `${head}${HIDDEN}` },
+    { pattern: /(?<![A-Za-z0-9_-])(Basic[ \t]+)([A-Za-z0-9+/]{8,}={0,2})/g, replace: (m, head, value) => (isBasicCredential(value) ? `${head}${HIDDEN}` : m) },
+    // An environment variable whose name says secret, as `env` or a .env file prints it
+    // (VERCEL_TOKEN=…, AWS_SECRET_ACCESS_KEY=…, PGPASSWORD=…).
+    {
+        pattern: /(?<![A-Za-z0-9_])([A-Z0-9_]*(?:TOKEN|SECRET|PASSWORD|PASSWD|API_KEY|ACCESS_KEY|PRIVATE_KEY)=)([A-Za-z0-9_.+/=:@%~-]{8,})/g,
+        replace: (_m, head) => `${head}${HIDDEN}`,
+    },
+    // A password in a URL's userinfo (postgres://app:pw@db, https://x-access-token:…@github.com),
+    // unless already hidden.
+    { pattern: /(:\/\/[^\s/?#@:"'<>]*:)([^\s/?#@"'<>]+)@/g, replace: (m, head, password) => (password === HIDDEN ? m : `${head}${HIDDEN}@`) },
+];
+/** `text` with every credential of a known shape hidden (see the list above). */
+function hideKnownTokens(text) {
+    let out = text;
+    for (const { pattern, replace } of SHAPES)
+        out = out.replace(pattern, replace);
+    return out;
+}
+
 ;// CONCATENATED MODULE: ./.build/core/log.js
 /**
  * Where library code reports progress. Every line passes through `redact`, so a secret registered
- * with `secret()` never reaches a log, whichever sink (GitHub runner, terminal, test) is behind it.
+ * with `secret()` never reaches a log, whichever sink (GitHub runner, terminal, test) is behind it,
+ * and neither does a credential of a well-known shape that we were never given (token-shapes.ts).
  */
+
 
 function createLog(sink) {
     const secrets = new SecretSet();
-    const redact = (text) => secrets.redact(text);
+    // Registered secrets first: the mask knows them whole, in every encoded form.
+    const redact = (text) => hideKnownTokens(secrets.redact(text));
     let warnedWeak = false;
     return {
         info: (m) => sink.info(redact(m)),
@@ -3636,6 +3703,15 @@ function sessionTag(kind) {
     return `rollback-kit-${kind}-${randomBytes(4).toString('hex')}`;
 }
 /**
+ * How long a backend of a running pg_dump or psql may be missing from pg_stat_activity before its
+ * connection is taken to have stalled. It is there from the program's connection to its exit (a
+ * program ending takes milliseconds between the two), so this needs no room for slow work, only for
+ * the watcher's own view: two minutes, more than the 40-60 s in which keepalives and
+ * tcp_user_timeout end a connection whose peer really vanished (connection.ts), so that a failure
+ * the program can see itself is reported in its own words first.
+ */
+const DEFAULT_STALL_MS = 120_000;
+/**
  * The watcher's queries read pg_stat_activity and pg_locks and answer in milliseconds: each runs no
  * longer than this, and its answer is waited for no longer than that and the margin, so a watcher
  * whose connection stalls neither polls on forever behind the one in flight nor holds stop().
@@ -3690,8 +3766,15 @@ async function cancelQuery(target, pid, log, opts = {}) {
 async function watchBlockers(target, applicationName, log, opts = {}) {
     let session;
     const deadline = opts.queryDeadline ?? WATCH_DEADLINE;
+    /** The watcher's connection ended under it (a stalled one is closed at its query deadline). */
+    let lost = false;
+    const opened = async () => {
+        const s = await connect(target, { queryDeadline: deadline });
+        s.once('end', () => (lost = true));
+        return s;
+    };
     try {
-        session = await connect(target, { queryDeadline: deadline });
+        session = await opened();
     }
     catch (err) {
         log.debug(`Not watching for blocking sessions: ${err.message}`);
@@ -3732,7 +3815,41 @@ async function watchBlockers(target, applicationName, log, opts = {}) {
         opts.onCycle(blockers);
     };
     let timeoutSet = false;
+    const stall = opts.stall;
+    /** The most backends of the program seen at once; when fewer than that have been seen since, and how much output there was then. */
+    let most = 0;
+    let gone;
+    let stallSeen = false;
+    /** The server the program's backends were counted on (its postmaster's start time). */
+    let server;
+    const watchStall = async (pids) => {
+        if (!stall || stallSeen)
+            return;
+        const now = Date.now();
+        const count = stall.backends(pids).length;
+        most = Math.max(most, count);
+        if (!stall.running() || count >= most) {
+            gone = undefined;
+            return;
+        }
+        const bytes = await stall.progress?.().catch(() => undefined);
+        if (!gone || (bytes !== undefined && bytes !== gone.bytes))
+            gone = { since: now, bytes };
+        if (now - gone.since < stall.afterMs || !stall.running())
+            return;
+        stallSeen = true;
+        stall.onStall(now - gone.since);
+    };
     const poll = async () => {
+        if (lost && stall) {
+            // Only a stall watch opens its connection again: it is what would see a stall, and a proxy
+            // that stalled the program's connection may well have stalled the watcher's too.
+            const old = session;
+            session = await opened();
+            lost = false;
+            timeoutSet = false;
+            closeSession(old);
+        }
         // Set with the first poll, not before the watch starts: the wait it watches is under way.
         if (!timeoutSet) {
             await session.query("SELECT set_config('statement_timeout', $1, false)", [String(deadline.statementMs)]);
@@ -3755,9 +3872,27 @@ async function watchBlockers(target, applicationName, log, opts = {}) {
             await endOurs(cycle);
         if (cancelAfterMs !== undefined)
             await cancelLongWaits(cancelAfterMs);
+        if (stall) {
+            const named = await session.query('SELECT a.pid, pg_postmaster_start_time()::text AS started FROM (SELECT 1) one LEFT JOIN pg_stat_activity a ON a.application_name = $1 AND a.pid <> pg_backend_pid()', [applicationName]);
+            const started = named.rows[0].started;
+            if (server !== started) {
+                most = 0;
+                gone = undefined;
+                server = started;
+            }
+            await watchStall(named.rows.flatMap((r) => (r.pid === null ? [] : [r.pid])));
+        }
     };
+    // One poll at a time: a watcher opening its connection again may wait for the connect timeout.
+    let busy = false;
     const timer = setInterval(() => {
-        polling = polling.then(poll).catch(() => undefined);
+        if (busy)
+            return;
+        busy = true;
+        polling = polling
+            .then(poll)
+            .catch(() => undefined)
+            .finally(() => (busy = false));
     }, POLL_MS);
     return {
         watching: true,
@@ -4283,6 +4418,8 @@ const ROLLBACKS = {
        started_at timestamptz NOT NULL DEFAULT now(), updated_at timestamptz NOT NULL DEFAULT now(), kept text[] NOT NULL DEFAULT '{}'`,
     added: { kept: "text[] NOT NULL DEFAULT '{}'" },
 };
+/** Rows whose work is over: nothing reads them as a rollback in progress or a plan to finish. */
+const isClosed = (row) => row !== undefined && row.status !== 'started';
 /** The row for `incidentKey`, or undefined (also when the table does not exist yet: read-only). */
 async function readLedger(session, incidentKey) {
     const exists = await session.query(`SELECT to_regclass('rollback_kit.rollbacks')::text AS t`);
@@ -4301,7 +4438,7 @@ async function readLedger(session, incidentKey) {
         planned: row.planned,
         kept: row.kept ?? [],
         reverted: row.reverted,
-        status: row.status === 'done' ? 'done' : 'started',
+        status: row.status === 'done' || row.status === 'superseded' ? row.status : 'started',
     };
 }
 function textArray(values) {
@@ -4323,6 +4460,22 @@ async function writeLedger(session, row, before) {
     // Made, or given the columns this version added, only where it lacks them: a role that may write the
     // rows but not own the table (a CI role after a migration role) needs no more (own-tables.ts).
     await ensureTable(session, ROLLBACKS, ledgerUpsertSql(row), before);
+}
+/**
+ * Marks `superseded` the whole rollback's rows (method `method`, another key than `key`) left
+ * 'started' by a run that stopped, once the run of `key` has finished their work: a new workflow run
+ * (a "Run workflow" after the first run died midway) is another incident key, so nothing else would
+ * ever close them, and the table would show a rollback in progress forever. Run where no whole
+ * rollback can be under way: under the whole-rollback lock, which every whole rollback's ledger
+ * write holds (run-down-migrations' rows, another method, are never touched). Down migrations:
+ * only rows none of whose planned migrations is among `applied` (the tracking table, as this run
+ * leaves it), so a plan with work left stays 'started' for its own re-run. A restore: the restore
+ * that committed replaced what every earlier unfinished restore was for.
+ */
+function supersedeSql(key, method, opts = {}) {
+    const work = opts.applied ? ` AND NOT (planned && ${textArray(opts.applied)})` : '';
+    return `UPDATE rollback_kit.rollbacks SET status = 'superseded', updated_at = now()
+     WHERE status = 'started' AND method = ${literal(method)} AND incident_key <> ${literal(key)}${work}${opts.returning ? ' RETURNING incident_key' : ''};`;
 }
 /** Where the ledger's rows wait, in the restore's transaction, while the snapshot's script runs (set_config's is_local: gone at its end). */
 const KEPT_SETTING = 'rollback_kit.ledger_before_restore';
@@ -4385,7 +4538,8 @@ function ledgerKeptAcrossRestore() {
  * commit together: a run that dies after the COMMIT leaves no 'started' row to restore again.
  */
 function ledgerDoneWithRestore(done) {
-    return { first: [], last: [ensureTableSql(ROLLBACKS), ledgerUpsertSql(done)] };
+    // Earlier incidents' restores left 'started' by runs that stopped are closed with it (supersedeSql).
+    return { first: [], last: [ensureTableSql(ROLLBACKS), ledgerUpsertSql(done), supersedeSql(done.incidentKey, done.method)] };
 }
 
 ;// CONCATENATED MODULE: ./.build/migrations/rerun.js
@@ -6613,7 +6767,7 @@ async function warnIfOlderThanReverted(session, tracking, reverting, wayBack, lo
 /* harmony export */   aY: () => (/* binding */ code),
 /* harmony export */   tp: () => (/* binding */ table)
 /* harmony export */ });
-/* unused harmony exports noAutolink, escapeCell, formatBytes, formatDuration, inlineText, codeSpan, linkText */
+/* unused harmony exports noAutolink, escapeCell, formatBytes, inlineText, codeSpan, linkText */
 /**
  * Small pieces of the Markdown every job summary is made of. Outside text (paths, table and check
  * names, server messages) goes in through `text` or `code`, so it cannot end a table row, start a
@@ -6668,16 +6822,6 @@ function formatBytes(bytes) {
         u++;
     }
     return `${u === 0 ? n : n.toFixed(1)} ${units[u]}`;
-}
-/** "999 ms", "59.9 s", "2 min 0 s": rounded once, to the unit shown, so no "60.0 s" or "1 min 60 s". */
-function formatDuration(ms) {
-    if (ms < 1000)
-        return `${ms} ms`;
-    const tenths = Math.round(ms / 100);
-    if (tenths < 600)
-        return `${(tenths / 10).toFixed(1)} s`;
-    const seconds = Math.round(ms / 1000);
-    return `${Math.floor(seconds / 60)} min ${seconds % 60} s`;
 }
 // Control characters, and the bidirectional overrides that make text read differently than it is.
 // eslint-disable-next-line no-control-regex

@@ -8867,7 +8867,7 @@ exports.visitAsync = visitAsync;
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8161);
-/* harmony import */ var _core_action_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6994);
+/* harmony import */ var _core_action_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4821);
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8005);
 /* harmony import */ var _core_output_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(8975);
 /* harmony import */ var _smoke_parse_spec_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(273);
@@ -8945,7 +8945,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 6994:
+/***/ 4821:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -8964,15 +8964,82 @@ var actions_core = __nccwpck_require__(9617);
 var errors = __nccwpck_require__(8005);
 // EXTERNAL MODULE: ./.build/core/secrets.js
 var core_secrets = __nccwpck_require__(9205);
+;// CONCATENATED MODULE: ./.build/core/token-shapes.js
+/**
+ * Credentials known by their shape rather than because we were given them: what a user's rollback
+ * command, a git remote or an API error body prints may hold a token rollback-kit never saw (a
+ * deploy tool echoing its own GITHUB_TOKEN, an `env` dump, a debug header). The Log applies this to
+ * every line after the registered secrets (Log.redact), so it reaches every log line, summary,
+ * output, report file and message sent out through the one writer.
+ *
+ * Each shape is anchored to the start of a run of its own characters (a look-behind), so a match is
+ * tried once a run and scans it once: linear on any text (test/core/linear-regexes.test.ts). What
+ * says what kind of credential it was (`ghp_`, `Bearer`, a variable's name) is kept, so a reader
+ * knows what to rotate.
+ *
+ * Vercel's account tokens have no documented prefix (24 letters and digits, like many ids), so they
+ * are recognised only where something names them: an Authorization header or a `VERCEL_TOKEN=`.
+ */
+const HIDDEN = '***';
+/** Base64 of `user:password`, as a Basic Authorization value carries: printable text with a colon. */
+function isBasicCredential(value) {
+    if (value.length % 4 !== 0)
+        return false;
+    const decoded = Buffer.from(value, 'base64').toString('latin1');
+    return decoded.includes(':') && /^[\x20-\x7e]+$/.test(decoded);
+}
+const SHAPES = [
+    // GitHub: personal (ghp_), OAuth (gho_), user-to-server (ghu_), installation and Actions (ghs_),
+    // refresh (ghr_): 36 or more letters and digits; fine-grained personal tokens: github_pat_….
+    { pattern: /(?<![A-Za-z0-9_])(gh[pousr]_)[A-Za-z0-9]{30,}/g, replace: (_m, prefix) => `${prefix}${HIDDEN}` },
+    { pattern: /(?<![A-Za-z0-9_])(github_pat_)[A-Za-z0-9_]{22,}/g, replace: (_m, prefix) => `${prefix}${HIDDEN}` },
+    // Slack: bot, user, app-level legacy, refresh, session and config tokens (xoxb-123-456-abc).
+    { pattern: /(?<![A-Za-z0-9-])(xox[abeoprs]-)[A-Za-z0-9-]{10,}/g, replace: (_m, prefix) => `${prefix}${HIDDEN}` },
+    // AWS access key ids: long-term (AKIA) and temporary (ASIA), 16 more capitals and digits.
+    { pattern: /(?<![A-Z0-9])(AKIA|ASIA)[A-Z0-9]{16}(?![A-Z0-9])/g, replace: (_m, prefix) => `${prefix}${HIDDEN}` },
+    // A JSON Web Token (an OIDC id token, Vercel's OIDC token): base64url header and payload, both
+    // JSON objects (`eyJ` is `{"`), and a signature.
+    { pattern: /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]*\.eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+/g, replace: () => HIDDEN },
+    // An Authorization header, however quoted (`Authorization: Bearer x`, `"authorization":"token x"`):
+    // the scheme is kept, the credential hidden.
+    {
+        pattern: /(?<![A-Za-z0-9-])((?:proxy-)?authorization["']?[ \t]*[:=][ \t]*["']?)(?:(bearer|basic|token|bot|api-key)[ \t]+)?([^\s"',;]+)/gi,
+        replace: (_m, head, scheme) => `${head}${scheme ? `${scheme} ` : ''}${HIDDEN}`,
+    },
+    // A bearer token or a Basic credential written anywhere else (curl -v, a debug dump); a Basic
+    // value only when it decodes to `user:password`, so the word "Basic" in a sentence stays.
+    { pattern: /(?<![A-Za-z0-9_-])(Bearer[ \t]+)[A-Za-z0-9._~+/-]{16,}=*/g, replace: (_m, head) => `${head}${HIDDEN}` },
+    { pattern: /(?<![A-Za-z0-9_-])(Basic[ \t]+)([A-Za-z0-9+/]{8,}={0,2})/g, replace: (m, head, value) => (isBasicCredential(value) ? `${head}${HIDDEN}` : m) },
+    // An environment variable whose name says secret, as `env` or a .env file prints it
+    // (VERCEL_TOKEN=…, AWS_SECRET_ACCESS_KEY=…, PGPASSWORD=…).
+    {
+        pattern: /(?<![A-Za-z0-9_])([A-Z0-9_]*(?:TOKEN|SECRET|PASSWORD|PASSWD|API_KEY|ACCESS_KEY|PRIVATE_KEY)=)([A-Za-z0-9_.+/=:@%~-]{8,})/g,
+        replace: (_m, head) => `${head}${HIDDEN}`,
+    },
+    // A password in a URL's userinfo (postgres://app:pw@db, https://x-access-token:…@github.com),
+    // unless already hidden.
+    { pattern: /(:\/\/[^\s/?#@:"'<>]*:)([^\s/?#@"'<>]+)@/g, replace: (m, head, password) => (password === HIDDEN ? m : `${head}${HIDDEN}@`) },
+];
+/** `text` with every credential of a known shape hidden (see the list above). */
+function hideKnownTokens(text) {
+    let out = text;
+    for (const { pattern, replace } of SHAPES)
+        out = out.replace(pattern, replace);
+    return out;
+}
+
 ;// CONCATENATED MODULE: ./.build/core/log.js
 /**
  * Where library code reports progress. Every line passes through `redact`, so a secret registered
- * with `secret()` never reaches a log, whichever sink (GitHub runner, terminal, test) is behind it.
+ * with `secret()` never reaches a log, whichever sink (GitHub runner, terminal, test) is behind it,
+ * and neither does a credential of a well-known shape that we were never given (token-shapes.ts).
  */
+
 
 function createLog(sink) {
     const secrets = new core_secrets/* SecretSet */.rE();
-    const redact = (text) => secrets.redact(text);
+    // Registered secrets first: the mask knows them whole, in every encoded form.
+    const redact = (text) => hideKnownTokens(secrets.redact(text));
     let warnedWeak = false;
     return {
         info: (m) => sink.info(redact(m)),
@@ -10938,7 +11005,7 @@ function libpqEnv(t) {
 /* harmony export */   SS: () => (/* binding */ codeSpan),
 /* harmony export */   kq: () => (/* binding */ escapeCell)
 /* harmony export */ });
-/* unused harmony exports noAutolink, code, table, formatBytes, formatDuration, inlineText, linkText */
+/* unused harmony exports noAutolink, code, table, formatBytes, inlineText, linkText */
 /**
  * Small pieces of the Markdown every job summary is made of. Outside text (paths, table and check
  * names, server messages) goes in through `text` or `code`, so it cannot end a table row, start a
@@ -10993,16 +11060,6 @@ function formatBytes(bytes) {
         u++;
     }
     return `${u === 0 ? n : n.toFixed(1)} ${units[u]}`;
-}
-/** "999 ms", "59.9 s", "2 min 0 s": rounded once, to the unit shown, so no "60.0 s" or "1 min 60 s". */
-function formatDuration(ms) {
-    if (ms < 1000)
-        return `${ms} ms`;
-    const tenths = Math.round(ms / 100);
-    if (tenths < 600)
-        return `${(tenths / 10).toFixed(1)} s`;
-    const seconds = Math.round(ms / 1000);
-    return `${Math.floor(seconds / 60)} min ${seconds % 60} s`;
 }
 // Control characters, and the bidirectional overrides that make text read differently than it is.
 // eslint-disable-next-line no-control-regex
