@@ -13,7 +13,7 @@ import { writeSummary } from '../report/write-summary.js';
 
 await runAction('promote-previous', promote);
 
-async function promote(log: Log): Promise<void> {
+async function promote(log: Log, signal: AbortSignal): Promise<void> {
   const started = Date.now();
   const request = readPromoteRequest(input, {
     env: process.env,
@@ -23,7 +23,7 @@ async function promote(log: Log): Promise<void> {
     baseBranch: process.env.GITHUB_REF_NAME || undefined,
   }, log);
   // An event (auto-rollback), not a person: the rollback-cascade guard applies (vercel/rollback.ts).
-  const outcome = await promotePrevious({ ...request, automatic: startedByDeploymentEvent(process.env.GITHUB_EVENT_NAME) }, log);
+  const outcome = await promotePrevious({ ...request, automatic: startedByDeploymentEvent(process.env.GITHUB_EVENT_NAME), signal }, log);
   // No output may name a target that does not serve yet.
   refuseNotLive(outcome, request);
   const durationMs = Date.now() - started;

@@ -25,6 +25,7 @@ import { isConnectionLoss } from '../migrations/run-failure.js';
 import { changedProduction, checkPromoteRequest, FLY_MACHINES_API_URL, frozenNotes, notLiveYet, promotePrevious, type PromoteOutcome, type PromoteRequest } from '../platforms/promote.js';
 import { changedProductionEnv } from '../platforms/vercel/env.js';
 import { NOT_ROLLED_BACK_AGAIN } from '../platforms/outcome.js';
+import { stopName } from '../platforms/change-guard.js';
 import { loadChecks } from '../smoke/smoke-test.js';
 import type { Check } from '../smoke/spec.js';
 import { budgets, type Budgets } from './budgets.js';
@@ -366,6 +367,9 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
         } catch (err) {
           rec.status = 'failed';
           rec.error = redact(err);
+          // Stopped (change-guard.ts): production not touched, or a change sent and not confirmed.
+          const facts = errorFacts(err);
+          if (facts.stopped) rec.stopped = facts.changed === 'no' ? 'not-touched' : 'unknown';
           // The plan's notes said where it stood before this run touched it (a setting it may have
           // changed since, what it would do): after a failure only the error says what happened.
           rec.notes = [];
@@ -478,10 +482,16 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
   }
 
   // ── environment ───────────────────────────────────────────────────────────────────────────
-  await environmentPhase(request, inScope, record, timeline, finished, log);
+  // Stopped: nothing more is asked of the platforms or of production; the report says where it stands.
+  const stoppedBy = request.signal?.aborted ? stopName(request.signal) : undefined;
+  if (stoppedBy) timeline.skip('environment', `the run was stopped (${stoppedBy})`);
+  else await environmentPhase(request, inScope, record, timeline, finished, log);
 
   // ── verify ────────────────────────────────────────────────────────────────────────────────
-  if (!changed && !verifyOnly) {
+  if (stoppedBy) {
+    timeline.skip('verify', `the run was stopped (${stoppedBy}), so production was not verified`);
+    if (changed) record.nextSteps.push('The run was stopped before its smoke checks ran: check production by hand now.');
+  } else if (!changed && !verifyOnly) {
     timeline.skip('verify', 'nothing was changed, so there is nothing new to verify');
   } else if (!checks && record.skippedChecks) {
     await finished(timeline.start('verify').end('warning', `skipped: every check is SQL (${record.skippedChecks.join(', ')}) and no database-url was given, so production was not verified`));
@@ -566,7 +576,7 @@ export function placeOf(c: ComponentPlan, plan: RollbackPlan): (field: string) =
 }
 
 export function promoteRequest(c: ComponentPlan, request: RollbackRequest, dryRun: boolean): PromoteRequest {
-  const common = { target: c.target, from: c.from, reason: request.reason, timeoutSeconds: c.timeoutSeconds, dryRun, automatic: request.automatic };
+  const common = { target: c.target, from: c.from, reason: request.reason, timeoutSeconds: c.timeoutSeconds, dryRun, automatic: request.automatic, signal: request.signal };
   switch (c.provider) {
     case 'vercel':
       return {
@@ -902,8 +912,11 @@ export function nextSteps(record: RollbackRecord): string[] {
       break;
     case 'failed':
       if (record.failedPhase === 'app') {
-        if (failedParts.length) {
-          steps.push(`${failedParts.map((c) => c.name).join(', ')} did not roll back: ${failedParts.map((c) => c.error).join(' ')} Fix that and re-run: parts already rolled back are recognised and left alone.`);
+        // Stopped parts: their error says what production is (not touched, or sent and not confirmed) and what to check.
+        const faulted = failedParts.filter((c) => !c.stopped);
+        for (const c of failedParts.filter((p) => p.stopped)) steps.push(`${c.name}: ${c.error}`);
+        if (faulted.length) {
+          steps.push(`${faulted.map((c) => c.name).join(', ')} did not roll back: ${faulted.map((c) => c.error).join(' ')} Fix that and re-run: parts already rolled back are recognised and left alone.`);
         }
         // Their error is what a person must do (merge the pull request, finish the rolling release).
         for (const c of record.components.filter((p) => p.status === 'pending')) {

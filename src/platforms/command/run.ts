@@ -23,6 +23,7 @@ import { StringDecoder } from 'node:string_decoder';
 import { RollbackKitError } from '../../core/errors.js';
 import type { Log } from '../../core/log.js';
 import { hideUrlSecrets } from '../../core/url-secrets.js';
+import type { ChangeGuard } from '../change-guard.js';
 
 export interface CommandOptions {
   command: string;
@@ -38,6 +39,8 @@ export interface CommandOptions {
   baseEnv: Record<string, string | undefined>;
   /** Started by a deployment event, not a person: said in a warning, as no guard can apply (NO_CASCADE_GUARD). */
   automatic?: boolean;
+  /** The run's stop: the command is not started after it, nor the verify command (change-guard.ts). */
+  stop?: ChangeGuard;
 }
 
 export interface CommandResult {
@@ -154,6 +157,8 @@ export async function runRollbackCommand(opts: CommandOptions, log: Log): Promis
 
 async function runWithOutcome(command: string, verify: string | undefined, outcomeFile: string, env: Record<string, string>, opts: CommandOptions, log: Log): Promise<CommandResult> {
   const deadline = Date.now() + opts.timeoutSeconds * 1000;
+  // The command changes production: not started once the run is stopped. Started, it runs to its end.
+  opts.stop?.beforeChange('the rollback command');
   const code = await runBash('the rollback command', command, opts.timeoutSeconds, env, opts.cwd, log);
   if (TIMED_OUT.has(code)) {
     throw new RollbackKitError(`The rollback command did not finish within ${opts.timeoutSeconds} s and was stopped.`, 'Raise timeout-seconds, or make the command faster; check what it changed before re-running.');
@@ -178,6 +183,7 @@ async function runWithOutcome(command: string, verify: string | undefined, outco
   if (left <= 0) {
     throw new RollbackKitError(`The rollback command used the whole ${opts.timeoutSeconds} s, so the verify command could not run: the rollback is not confirmed.`, 'Raise timeout-seconds and re-run the step.');
   }
+  opts.stop?.check('the verify command');
   log.info(`Verify command (limit ${left} s):`);
   const verifyCode = await runBash('the verify command', verify, left, env, opts.cwd, log);
   if (TIMED_OUT.has(verifyCode)) {

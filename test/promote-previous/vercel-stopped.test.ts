@@ -1,0 +1,133 @@
+// The run stopped (Ctrl-C, a cancelled job: the AbortSignal) while Vercel is rolled back. The fake
+// API holds one request unanswered until the test has stopped the run, so where the stop lands is
+// certain: before the rollback request, nothing that changes production is ever sent and the error
+// says production was not touched; once the request is on its way, it is let finish, no poll
+// follows, and the error says it was sent and not confirmed, and what to check.
+import { afterEach, describe, expect, it } from 'vitest';
+import { RollbackKitError } from '../../src/core/errors.js';
+import { memoryLog } from '../../src/core/log.js';
+import { promotePrevious, type VercelPromoteRequest } from '../../src/platforms/promote.js';
+import { runRollback } from '../../src/pipeline/rollback.js';
+import { shopFixture, TEAM_ID, TOKEN, type ShopFixture } from './fixture.js';
+
+let shop: ShopFixture | undefined;
+afterEach(async () => {
+  await shop?.vercel.close();
+  shop = undefined;
+});
+
+const ROLLBACK = /^POST \/v1\/projects\/[^/]+\/rollback\//;
+
+function request(f: ShopFixture, signal: AbortSignal): VercelPromoteRequest {
+  return { provider: 'vercel', token: TOKEN, project: 'shop', team: TEAM_ID, apiUrl: f.vercel.url, method: 'rollback', target: 'previous', timeoutSeconds: 60, dryRun: false, pollIntervalMs: 1, signal };
+}
+
+/** The error `work` failed with. */
+async function failure(work: Promise<unknown>): Promise<RollbackKitError> {
+  const err = await work.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(RollbackKitError);
+  return err as RollbackKitError;
+}
+
+describe('promote-previous on Vercel, stopped', () => {
+  it('while the deployments are listed: no rollback request is ever sent, and production was not touched', async () => {
+    shop = await shopFixture({ historySize: 3 });
+    const stop = new AbortController();
+    const held = shop.vercel.hold(/^GET \/v6\/deployments/);
+    const running = promotePrevious(request(shop, stop.signal), memoryLog());
+    await held.reached;
+    stop.abort(new Error('stopped by SIGINT'));
+    held.release();
+    const err = await failure(running);
+    expect(err.message).toMatch(/^Vercel project shop: the run was stopped \(SIGINT\) before any request that changes production was sent, so production was not touched/);
+    expect(err.changed).toBe('no');
+    expect(err.stopped).toBe(true);
+    expect(shop.vercel.requestsTo(ROLLBACK)).toEqual([]);
+    expect(shop.vercel.production(shop.project)?.uid).toBe(shop.bad.uid);
+  });
+
+  it('while the rollback request is on its way: it is let finish, nothing is polled, and the error says sent, not confirmed', async () => {
+    shop = await shopFixture({ historySize: 3 });
+    const stop = new AbortController();
+    const held = shop.vercel.hold(ROLLBACK);
+    const running = promotePrevious(request(shop, stop.signal), memoryLog());
+    await held.reached;
+    stop.abort(new Error('stopped by SIGTERM'));
+    held.release();
+    const err = await failure(running);
+    expect(err.message).toMatch(/^Vercel project shop: the run was stopped \(SIGTERM\) after POST \/v1\/projects\/[^ ]+ to Vercel was sent, before the rollback was confirmed live: .*\(sent, not confirmed\)\./);
+    expect(err.hint).toContain('Check what production serves in the Vercel dashboard (project shop');
+    expect(err.changed).toBe('unknown');
+    expect(err.stopped).toBe(true);
+    // Sent once, answered; the alias job's polls never started.
+    const posted = shop.vercel.requestsTo(ROLLBACK);
+    expect(posted).toHaveLength(1);
+    expect(posted[0]!.status).toBe(201);
+    expect(shop.vercel.requests.filter((r) => r.at > posted[0]!.at)).toEqual([]);
+  });
+
+  it('while the alias job is polled: the poll ends, and the error says sent, not confirmed', async () => {
+    shop = await shopFixture({ historySize: 3 });
+    const stop = new AbortController();
+    const post = shop.vercel.hold(ROLLBACK);
+    const running = promotePrevious(request(shop, stop.signal), memoryLog());
+    await post.reached;
+    const poll = shop.vercel.hold(/^GET \/v9\/projects\//);
+    post.release();
+    await poll.reached;
+    stop.abort(new Error('stopped by SIGINT'));
+    poll.release();
+    const err = await failure(running);
+    expect(err.message).toContain('(sent, not confirmed)');
+    expect(err.changed).toBe('unknown');
+    expect(shop.vercel.requestsTo(ROLLBACK)).toHaveLength(1);
+  });
+});
+
+describe('the whole rollback, stopped in its app phase', () => {
+  it('before the rollback request: the app row and the next steps say production was not touched; nothing else runs', async () => {
+    shop = await shopFixture({ historySize: 3 });
+    const stop = new AbortController();
+    const log = memoryLog();
+    // The plan lists the deployments first (a dry run); the app phase lists them again: held there.
+    const plan = shop.vercel.hold(/^GET \/v6\/deployments/);
+    const running = runRollback(
+      {
+        plan: { source: 'inputs', environment: 'production', budgetMinutes: 15, labels: [], components: [{ name: 'web', provider: 'vercel', target: 'previous', timeoutSeconds: 60, project: 'shop', team: TEAM_ID, apiUrl: shop.vercel.url, method: 'rollback' }] },
+        scope: ['web'],
+        reason: 'checkout returns 500',
+        severity: 'critical',
+        dryRun: false,
+        earlierTimeline: [],
+        secrets: { vercelToken: TOKEN },
+        workspace: process.cwd(),
+        snapshotDir: process.cwd(),
+        github: { repository: 'acme/shop', apiUrl: 'http://127.0.0.1:9' },
+        commandEnv: {},
+        vercelPollIntervalMs: 1,
+        signal: stop.signal,
+      },
+      {},
+      log,
+    );
+    await plan.reached;
+    const app = shop.vercel.hold(/^GET \/v6\/deployments/);
+    plan.release();
+    await app.reached;
+    stop.abort(new Error('stopped by SIGINT'));
+    app.release();
+    const record = await running;
+    expect(record.status).toBe('failed');
+    expect(record.failedPhase).toBe('app');
+    expect(record.components[0]).toMatchObject({ status: 'failed', stopped: 'not-touched' });
+    expect(record.nextSteps[0]).toMatch(/^web: Vercel project shop: the run was stopped \(SIGINT\) before any request that changes production was sent, so production was not touched/);
+    const rows = Object.fromEntries(record.timeline.map((e) => [e.phase, e]));
+    expect(rows.verify).toMatchObject({ status: 'skipped', detail: 'the run was stopped (SIGINT), so production was not verified' });
+    expect(rows.environment).toMatchObject({ status: 'skipped' });
+    expect(shop.vercel.requestsTo(ROLLBACK)).toEqual([]);
+    expect(shop.vercel.production(shop.project)?.uid).toBe(shop.bad.uid);
+  });
+});
