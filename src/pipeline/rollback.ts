@@ -501,7 +501,7 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
   } else {
     const vt = timeline.start('verify');
     try {
-      const { record: verified, summary } = await verifyWithChecks(checks, plan.verify, request.database, log);
+      const { record: verified, summary } = await verifyWithChecks(checks, plan.verify, request.database, log, request.signal);
       record.verify = verified;
       if (verified.decision === 'rollback') {
         if (!hasFailed()) {
@@ -514,7 +514,8 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
       }
     } catch (err) {
       fail('verify');
-      await finished(vt.end('failed', redact(err)));
+      // Stopped mid-measure: no verdict, said as a stop rather than as a fault of the checks.
+      await finished(vt.end('failed', redact(err), { stopped: errorFacts(err).stopped }));
     }
   }
   if (record.status === 'rolled-back' && !changed) {
