@@ -153,8 +153,10 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
   let told = false;
   const finished = async (entry: TimelineEntry) => {
     log.info(`[${entry.phase}${entry.component ? ` ${entry.component}` : ''}] ${entry.status} in ${(entry['duration-ms'] / 1000).toFixed(1)} s (budget ${Math.round(entry['budget-ms'] / 1000)} s): ${entry.detail}`);
-    // People hear of phases only once they were told a rollback started (never in a dry run).
-    if (told) await notify({ kind: 'phase', entry });
+    // People hear of phases only once they were told a rollback started (never in a dry run). Once
+    // the run is stopped, only the end message goes out (it holds every row): each message may wait
+    // seconds for a slow webhook, and the report must be out before the stop's grace time ends.
+    if (told && !request.signal?.aborted) await notify({ kind: 'phase', entry });
   };
   const finish = (): RollbackRecord => {
     record.durationMs = Math.max(0, Math.round(now() - started));

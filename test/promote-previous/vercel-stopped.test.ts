@@ -92,6 +92,7 @@ describe('the whole rollback, stopped in its app phase', () => {
     shop = await shopFixture({ historySize: 3 });
     const stop = new AbortController();
     const log = memoryLog();
+    const told: string[] = [];
     // The plan lists the deployments first (a dry run); the app phase lists them again: held there.
     const plan = shop.vercel.hold(/^GET \/v6\/deployments/);
     const running = runRollback(
@@ -110,7 +111,7 @@ describe('the whole rollback, stopped in its app phase', () => {
         vercelPollIntervalMs: 1,
         signal: stop.signal,
       },
-      {},
+      { notify: async (event) => void told.push(event.kind === 'phase' ? `phase ${event.entry.phase} ${event.entry.status}` : event.kind) },
       log,
     );
     await plan.reached;
@@ -129,5 +130,7 @@ describe('the whole rollback, stopped in its app phase', () => {
     expect(rows.environment).toMatchObject({ status: 'skipped' });
     expect(shop.vercel.requestsTo(ROLLBACK)).toEqual([]);
     expect(shop.vercel.production(shop.project)?.uid).toBe(shop.bad.uid);
+    // After the stop only the end message goes out: it holds every row.
+    expect(told).toEqual(['start', 'end']);
   });
 });
