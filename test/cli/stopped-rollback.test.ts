@@ -87,3 +87,22 @@ it('its own process, from the bundle: SIGINT before the rollback request, nothin
   expect(run.code).toBe(1);
   expectNotTouched(run.stdout);
 });
+
+it('from the source: SIGINT while the rollback request is on its way, it finishes, and the last lines say sent, not confirmed, and what to check', async () => {
+  shop = await shopFixture({ historySize: 3 });
+  ws = await mkdtemp(join(tmpdir(), 'rk-cli-stopped-rollback-'));
+  await writeFile(join(ws, 'rollback-kit.yml'), ['components:', `  web: { provider: vercel, project: shop, team: ${TEAM_ID}, api-url: "${shop.vercel.url}" }`, ''].join('\n'));
+  const post = shop.vercel.hold(ROLLBACK);
+  const running = runMain(['rollback', 'app', '--reason', 'checkout returns 500', '--yes'], { cwd: ws, env: { VERCEL_TOKEN: TOKEN } });
+  await reachedBefore(post.reached, running);
+  // Emitted here, the stop has reached the run before the held request is answered.
+  process.emit('SIGINT', 'SIGINT');
+  post.release();
+  const run = await running;
+  expect(run.code).toBe(1);
+  const tail = run.stdout.trimEnd().split('\n').slice(-3).join('\n');
+  expect(tail).toMatch(/web: Vercel project shop: the run was stopped \(SIGINT\) after POST \/v1\/projects\/[^ ]+ to Vercel was sent, before the rollback was confirmed live: production may be rolled back or may still serve the bad release \(sent, not confirmed\)\./);
+  expect(tail).toContain('Check what production serves in the Vercel dashboard (project shop → Deployments: which one is Current). Re-running the same rollback continues it');
+  expect(run.stdout).not.toContain('not known');
+  expect(shop.vercel.requestsTo(ROLLBACK)).toHaveLength(1);
+});
