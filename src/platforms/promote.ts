@@ -377,7 +377,7 @@ async function promoteWith(request: PromoteRequest, common: PromoteCommon, log: 
   switch (request.provider) {
     case 'vercel': {
       const result = await promoteOnVercel(
-        { ...common, token: request.token!, project: request.project!, team: request.team, apiUrl: request.apiUrl, method: request.method, pollIntervalMs: request.pollIntervalMs, verified: verifiedLookup(request, log) },
+        { ...common, token: request.token!, project: request.project!, team: request.team, apiUrl: request.apiUrl, method: request.method, pollIntervalMs: request.pollIntervalMs, verified: verifiedLookup(request, log, common.stop) },
         log,
       );
       const skipped = result.skipped.map((s) => ({ id: s.deployment.id, reason: s.reason }));
@@ -436,13 +436,14 @@ async function promoteWith(request: PromoteRequest, common: PromoteCommon, log: 
 }
 
 /** Reads rollback-kit/verified from GitHub, for target last-verified only (checked above: token and repository are set). */
-function verifiedLookup(request: VercelPromoteRequest, log: Log): ((deadline: StepDeadline) => VerifiedLookup) | undefined {
+function verifiedLookup(request: VercelPromoteRequest, log: Log, stop: ChangeGuard | undefined): ((deadline: StepDeadline) => VerifiedLookup) | undefined {
   const gh = request.github;
   if (!isLastVerified(request.target) || !gh?.token || !gh.repository) return undefined;
   const { apiUrl, repository, token } = gh;
   // The look-ups belong to the search for the target: its deadline bounds their retries too.
   return (deadline) => {
-    const statuses = new CommitStatuses({ apiUrl, repository, token }, log, { deadline });
+    // Reads only: the stop ends them as it ends Vercel's.
+    const statuses = new CommitStatuses({ apiUrl, repository, token }, log, { deadline, stop });
     return (sha) => statuses.verified(sha);
   };
 }

@@ -8,7 +8,10 @@ import { RollbackKitError } from '../../src/core/errors.js';
 import { memoryLog } from '../../src/core/log.js';
 import { promotePrevious, type VercelPromoteRequest } from '../../src/platforms/promote.js';
 import { runRollback } from '../../src/pipeline/rollback.js';
+import { startGitHubStatuses } from '../fakes/github-statuses.js';
 import { shopFixture, TEAM_ID, TOKEN, type ShopFixture } from './fixture.js';
+
+const GH_TOKEN = 'ghs_StoppedLookupTok3nQ9wX2mR7pL4kN8';
 
 let shop: ShopFixture | undefined;
 afterEach(async () => {
@@ -132,5 +135,28 @@ describe('the whole rollback, stopped in its app phase', () => {
     expect(shop.vercel.production(shop.project)?.uid).toBe(shop.bad.uid);
     // After the stop only the end message goes out: it holds every row.
     expect(told).toEqual(['start', 'end']);
+  });
+});
+
+describe('target last-verified, stopped while GitHub asks for a wait', () => {
+  it('the wait ends at the stop: no rollback request, production not touched', async () => {
+    shop = await shopFixture({ historySize: 3 });
+    const gh = await startGitHubStatuses({ owner: 'acme', repo: 'shop', token: GH_TOKEN });
+    try {
+      for (const d of [...shop.history, shop.good, shop.errored, shop.preview, shop.staged, shop.sameCommit, shop.bad, shop.building]) gh.addCommit(d.sha);
+      // Ten minutes asked for: only the stop ends that wait (the step has an hour).
+      gh.rateLimit(1, 600);
+      const stop = new AbortController();
+      const running = promotePrevious({ ...request(shop, stop.signal), target: 'last-verified', timeoutSeconds: 3600, github: { token: GH_TOKEN, repository: 'acme/shop', apiUrl: gh.url } }, memoryLog());
+      while (!gh.requests.some((r) => r.status === 429)) await new Promise((r) => setTimeout(r, 10));
+      stop.abort(new Error('stopped by SIGINT'));
+      const err = await failure(running);
+      expect(err.message).toContain('before any request that changes production was sent, so production was not touched');
+      expect(err.changed).toBe('no');
+      expect(gh.requests).toHaveLength(1);
+      expect(shop.vercel.requestsTo(ROLLBACK)).toEqual([]);
+    } finally {
+      await gh.close();
+    }
   });
 });
