@@ -23,8 +23,7 @@ async function promote(log: Log, signal: AbortSignal): Promise<void> {
     baseBranch: process.env.GITHUB_REF_NAME || undefined,
   }, log);
   // An event (auto-rollback), not a person: the rollback-cascade guard applies (vercel/rollback.ts).
-  // The stop reaches a user command only (the other providers' requests end within their own bounds).
-  const outcome = await promotePrevious({ ...request, ...(request.provider === 'command' ? { signal } : {}), automatic: startedByDeploymentEvent(process.env.GITHUB_EVENT_NAME) }, log);
+  const outcome = await promotePrevious({ ...request, automatic: startedByDeploymentEvent(process.env.GITHUB_EVENT_NAME), signal }, log);
   // No output may name a target that does not serve yet.
   refuseNotLive(outcome, request);
   const durationMs = Date.now() - started;

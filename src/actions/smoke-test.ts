@@ -9,12 +9,13 @@ import { output } from '../core/output.js';
 import { SpecError } from '../smoke/parse-spec.js';
 import { annotations, reportPaths, writeReportFiles } from '../smoke/report.js';
 import { readSmokeInputs } from '../smoke/smoke-inputs.js';
+import { sleep } from '../smoke/pool.js';
 import { loadChecks, runSmokeTest } from '../smoke/smoke-test.js';
 import { recordVerified, verifiedRequest } from '../smoke/record-verified.js';
 import { specProblemsDetails, summaryMarkdown } from '../report/smoke-test-summary.js';
 import { writeSummary } from '../report/write-summary.js';
 
-await runAction('smoke-test', async (log) => {
+await runAction('smoke-test', async (log, signal) => {
   // Secrets first: nothing below may print them.
   const { source, baseUrl, options, failStep, confirmAfterSeconds } = readSmokeInputs(input, input.secret('database-url', log), process.env.GITHUB_WORKSPACE, log);
   const githubToken = input.secret('github-token', log);
@@ -30,7 +31,7 @@ await runAction('smoke-test', async (log) => {
   // request fetch refuses to send) throws a CheckConfigError and fails like an invalid spec,
   // whatever fail-step says: it is a mistake in the configuration, not an outage, so no verdict
   // and no decision output; its message and hint are the failure's error line.
-  const { verdict, report, confirmation } = await runSmokeTest(checks, options, log, { afterSeconds: confirmAfterSeconds });
+  const { verdict, report, confirmation } = await runSmokeTest(checks, { ...options, signal }, log, { afterSeconds: confirmAfterSeconds, wait: (ms) => sleep(ms, signal) });
 
   const paths = reportPaths(process.env.RUNNER_TEMP || tmpdir());
   await writeReportFiles(report, paths, log);

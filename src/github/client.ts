@@ -7,7 +7,7 @@
 import type { Log } from '../core/log.js';
 import { HttpClient, type HttpClientOptions } from '../platforms/http/client.js';
 
-export type GitHubClientTuning = Pick<HttpClientOptions, 'requestTimeoutMs' | 'retry' | 'sleep' | 'random' | 'deadline' | 'longestWaitMs' | 'apiError'>;
+export type GitHubClientTuning = Pick<HttpClientOptions, 'requestTimeoutMs' | 'retry' | 'sleep' | 'random' | 'deadline' | 'longestWaitMs' | 'apiError' | 'stop'>;
 
 export function githubClient(apiUrl: string, token: string, log: Log, tuning: GitHubClientTuning = {}): HttpClient {
   log.secret(token);

@@ -11,6 +11,7 @@ import { githubClient } from './client.js';
 import { calling, platformError, UnexpectedShape, type PlatformErrorContext } from '../platforms/http/errors.js';
 import { obj, str } from '../platforms/http/read.js';
 import type { StepDeadline } from '../platforms/http/deadline.js';
+import type { ChangeGuard } from '../platforms/change-guard.js';
 import { PageGuard } from '../platforms/listing.js';
 import { parseRepository, type Repo } from '../platforms/git-revert/pulls.js';
 
@@ -45,10 +46,10 @@ export class CommitStatuses {
   private readonly client: HttpClient;
   private readonly repo: Repo;
 
-  constructor(access: GitHubAccess, log: Log, opts: { requestTimeoutMs?: number; sleep?: (ms: number) => Promise<void>; deadline?: StepDeadline } = {}) {
+  constructor(access: GitHubAccess, log: Log, opts: { requestTimeoutMs?: number; sleep?: (ms: number) => Promise<void>; deadline?: StepDeadline; stop?: ChangeGuard } = {}) {
     log.secret(access.token);
     this.repo = parseRepository(access.repository);
-    this.client = githubClient(access.apiUrl, access.token, log, { requestTimeoutMs: opts.requestTimeoutMs ?? 10_000, sleep: opts.sleep, deadline: opts.deadline });
+    this.client = githubClient(access.apiUrl, access.token, log, { requestTimeoutMs: opts.requestTimeoutMs ?? 10_000, sleep: opts.sleep, deadline: opts.deadline, stop: opts.stop });
   }
 
   private get name(): string {

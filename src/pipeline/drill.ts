@@ -374,7 +374,7 @@ async function verifyPhase(
   const t = timeline.start(phase);
   const what = phase === 'verify-back' ? 'the previous deployment' : 'the original deployment, rolled forward';
   try {
-    const { record, summary } = await verifyWithChecks(checks, request.plan.verify!, request.database, log);
+    const { record, summary } = await verifyWithChecks(checks, request.plan.verify!, request.database, log, request.signal);
     if (record.decision === 'rollback' || !record.passed) {
       finished(t.end('failed', `${summary}: ${what} does not pass the checks`));
       fail(phase, `${what} does not pass the smoke checks (${summary})`);

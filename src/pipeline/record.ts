@@ -66,6 +66,12 @@ export interface ComponentRecord {
   autoAssignOff?: true;
   /** Already current, with work the app phase still does (a Netlify deploy restored but not locked): what. */
   unfinished?: string;
+  /**
+   * The run was stopped (SIGINT, SIGTERM) while this component rolled back: `not-touched`, before
+   * any change was sent; `unknown`, after one was sent and before it was confirmed live. `error`
+   * says it, with what to check.
+   */
+  stopped?: 'not-touched' | 'unknown';
 }
 
 export interface DatabaseRecord {

@@ -26,6 +26,7 @@ import { isConnectionLoss } from '../migrations/run-failure.js';
 import { changedProduction, checkPromoteRequest, FLY_MACHINES_API_URL, frozenNotes, notLiveYet, promotePrevious, type PromoteOutcome, type PromoteRequest } from '../platforms/promote.js';
 import { changedProductionEnv } from '../platforms/vercel/env.js';
 import { NOT_ROLLED_BACK_AGAIN } from '../platforms/outcome.js';
+import { stopName } from '../platforms/change-guard.js';
 import { loadChecks } from '../smoke/smoke-test.js';
 import type { Check } from '../smoke/spec.js';
 import { budgets, type Budgets } from './budgets.js';
@@ -153,8 +154,10 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
   let told = false;
   const finished = async (entry: TimelineEntry) => {
     log.info(`[${entry.phase}${entry.component ? ` ${entry.component}` : ''}] ${entry.status} in ${formatDuration(entry['duration-ms'])} (budget ${formatDuration(entry['budget-ms'])}): ${entry.detail}`);
-    // People hear of phases only once they were told a rollback started (never in a dry run).
-    if (told) await notify({ kind: 'phase', entry });
+    // People hear of phases only once they were told a rollback started (never in a dry run). Once
+    // the run is stopped, only the end message goes out (it holds every row): each message may wait
+    // seconds for a slow webhook, and the report must be out before the stop's grace time ends.
+    if (told && !request.signal?.aborted) await notify({ kind: 'phase', entry });
   };
   const finish = (): RollbackRecord => {
     record.durationMs = Math.max(0, Math.round(now() - started));
@@ -384,6 +387,9 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
         } catch (err) {
           rec.status = 'failed';
           rec.error = redact(err);
+          // Stopped (change-guard.ts): production not touched, or a change sent and not confirmed.
+          const facts = errorFacts(err);
+          if (facts.stopped) rec.stopped = facts.changed === 'no' ? 'not-touched' : 'unknown';
           // The plan's notes said where it stood before this run touched it (a setting it may have
           // changed since, what it would do): after a failure only the error says what happened.
           rec.notes = [];
@@ -498,10 +504,16 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
   }
 
   // ── environment ───────────────────────────────────────────────────────────────────────────
-  await environmentPhase(request, inScope, record, timeline, finished, log);
+  // Stopped: nothing more is asked of the platforms or of production; the report says where it stands.
+  const stoppedBy = request.signal?.aborted ? stopName(request.signal) : undefined;
+  if (stoppedBy) timeline.skip('environment', `the run was stopped (${stoppedBy})`);
+  else await environmentPhase(request, inScope, record, timeline, finished, log);
 
   // ── verify ────────────────────────────────────────────────────────────────────────────────
-  if (!changed && !verifyOnly) {
+  if (stoppedBy) {
+    timeline.skip('verify', `the run was stopped (${stoppedBy}), so production was not verified`);
+    if (changed) record.nextSteps.push('The run was stopped before its smoke checks ran: check production by hand now.');
+  } else if (!changed && !verifyOnly) {
     timeline.skip('verify', 'nothing was changed, so there is nothing new to verify');
   } else if (!checks && record.skippedChecks) {
     await finished(timeline.start('verify').end('warning', `skipped: every check is SQL (${record.skippedChecks.join(', ')}) and no database-url was given, so production was not verified`));
@@ -511,7 +523,7 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
   } else {
     const vt = timeline.start('verify');
     try {
-      const { record: verified, summary } = await verifyWithChecks(checks, plan.verify, request.database, log);
+      const { record: verified, summary } = await verifyWithChecks(checks, plan.verify, request.database, log, request.signal);
       record.verify = verified;
       if (verified.decision === 'rollback') {
         if (!hasFailed()) {
@@ -524,7 +536,8 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
       }
     } catch (err) {
       fail('verify');
-      await finished(vt.end('failed', redact(err)));
+      // Stopped mid-measure: no verdict, said as a stop rather than as a fault of the checks.
+      await finished(vt.end('failed', redact(err), { stopped: errorFacts(err).stopped }));
     }
   }
   if (record.status === 'rolled-back' && !changed) {
@@ -598,7 +611,7 @@ export function placeOf(c: ComponentPlan, plan: RollbackPlan): (field: string) =
 }
 
 export function promoteRequest(c: ComponentPlan, request: RollbackRequest, dryRun: boolean): PromoteRequest {
-  const common = { target: c.target, from: c.from, reason: request.reason, timeoutSeconds: c.timeoutSeconds, dryRun, automatic: request.automatic };
+  const common = { target: c.target, from: c.from, reason: request.reason, timeoutSeconds: c.timeoutSeconds, dryRun, automatic: request.automatic, signal: request.signal };
   switch (c.provider) {
     case 'vercel':
       return {
@@ -946,8 +959,11 @@ export function nextSteps(record: RollbackRecord): string[] {
       break;
     case 'failed':
       if (record.failedPhase === 'app') {
-        if (failedParts.length) {
-          steps.push(`${failedParts.map((c) => c.name).join(', ')} did not roll back: ${failedParts.map((c) => c.error).join(' ')} Fix that and re-run: parts already rolled back are recognised and left alone.`);
+        // Stopped parts: their error says what production is (not touched, or sent and not confirmed) and what to check.
+        const faulted = failedParts.filter((c) => !c.stopped);
+        for (const c of failedParts.filter((p) => p.stopped)) steps.push(`${c.name}: ${c.error}`);
+        if (faulted.length) {
+          steps.push(`${faulted.map((c) => c.name).join(', ')} did not roll back: ${faulted.map((c) => c.error).join(' ')} Fix that and re-run: parts already rolled back are recognised and left alone.`);
         }
         // Their error is what a person must do (merge the pull request, finish the rolling release).
         for (const c of record.components.filter((p) => p.status === 'pending')) {

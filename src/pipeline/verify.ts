@@ -9,7 +9,7 @@ import type { Check } from '../smoke/spec.js';
 import type { VerifyPlan } from './plan-file.js';
 import type { VerifyRecord } from './record.js';
 
-export async function verifyWithChecks(checks: Check[], v: VerifyPlan, database: ConnectionTarget | undefined, log: Log): Promise<{ record: VerifyRecord; summary: string }> {
+export async function verifyWithChecks(checks: Check[], v: VerifyPlan, database: ConnectionTarget | undefined, log: Log, signal?: AbortSignal): Promise<{ record: VerifyRecord; summary: string }> {
   const { verdict, results } = await runSmokeTest(
     checks,
     {
@@ -22,6 +22,7 @@ export async function verifyWithChecks(checks: Check[], v: VerifyPlan, database:
       maxP95Ms: v.maxP95Ms,
       deadlineSeconds: v.deadlineSeconds,
       database,
+      signal,
     },
     log,
   );

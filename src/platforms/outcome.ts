@@ -4,6 +4,7 @@
  * so the next push cannot re-ship the bad release, and how to undo that.
  */
 
+import type { ChangeGuard } from './change-guard.js';
 import type { RetryPolicy } from './http/retry.js';
 
 /** What every provider's request shares, besides its own ids and token. */
@@ -26,6 +27,8 @@ export interface ProviderRunOptions {
   /** Injected so tests need not wait for real pauses and deadlines. */
   sleep?: (ms: number) => Promise<void>;
   now?: () => number;
+  /** The run's stop: no change sent after it, no wait past it (change-guard.ts). */
+  stop?: ChangeGuard;
 }
 
 export type PromoteStatus = 'rolled-back' | 'promoted' | 'already-current' | 'dry-run';

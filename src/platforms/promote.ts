@@ -4,7 +4,7 @@
  * by the root action behaves exactly as the single action would. Secrets arrive as values; the
  * caller decides where they came from (inputs, environment variables).
  */
-import { RollbackKitError } from '../core/errors.js';
+import { errorLine, RollbackKitError } from '../core/errors.js';
 import type { Log } from '../core/log.js';
 import { displayUrl, registerUrlSecrets } from '../core/url-secrets.js';
 import { runRollbackCommand } from './command/run.js';
@@ -22,6 +22,7 @@ import { promoteOnVercel, type DeploymentInfo } from './vercel/rollback.js';
 import type { VerifiedLookup } from './vercel/target.js';
 import { CommitStatuses } from '../github/commit-status.js';
 import type { StepDeadline } from './http/deadline.js';
+import { ChangeGuard, StoppedHere } from './change-guard.js';
 
 export const PROVIDERS = ['vercel', 'fly', 'railway', 'render', 'netlify', 'git-revert', 'command'] as const;
 export type Provider = (typeof PROVIDERS)[number];
@@ -57,6 +58,14 @@ export interface PromoteCommon {
    * there (every provider that can tell: all but command).
    */
   automatic?: boolean;
+  /**
+   * Aborted when the run is being stopped (SIGINT, SIGTERM): from then on no request that changes
+   * production is sent, and no wait goes on; the error says whether production was touched
+   * (change-guard.ts). A rollback command already running is ended, with everything it started.
+   */
+  signal?: AbortSignal;
+  /** The stop as the providers see it: set by promotePrevious from `signal`. */
+  stop?: ChangeGuard;
 }
 
 export interface VercelPromoteRequest extends PromoteCommon {
@@ -127,8 +136,6 @@ export interface CommandPromoteRequest extends PromoteCommon {
   cwd?: string;
   /** The environment the command inherits; INPUT_* variables are dropped by the runner module. */
   baseEnv: Record<string, string | undefined>;
-  /** The step's stop: ends the command and everything it started. */
-  signal?: AbortSignal;
 }
 
 export type PromoteRequest =
@@ -332,11 +339,45 @@ export async function promotePrevious(request: PromoteRequest, log: Log): Promis
   if (request.provider === 'fly') urls.push(request.machinesApiUrl, request.registryUrl);
   for (const url of urls) registerUrlSecrets(url, log);
   checkPromoteRequest(request);
-  const common: PromoteCommon = { target: request.target, from: request.from, reason: request.reason, timeoutSeconds: request.timeoutSeconds, dryRun: request.dryRun, automatic: request.automatic };
+  const stop = new ChangeGuard(request.signal, ...whereToCheck(request));
+  const common: PromoteCommon = { target: request.target, from: request.from, reason: request.reason, timeoutSeconds: request.timeoutSeconds, dryRun: request.dryRun, automatic: request.automatic, stop };
+  try {
+    return await promoteWith(request, common, log);
+  } catch (err) {
+    // Stopped: what production is in is the guard's to say (nothing sent: not touched; a change
+    // sent: not confirmed), whatever the provider made of the interruption.
+    if (!stop.interrupted && !(stop.stopped && stop.sent.length)) throw err;
+    const said = stop.error();
+    if (err instanceof StoppedHere || !stop.sent.length) throw said;
+    throw new RollbackKitError(`${said.message} It ended with: ${log.redact(errorLine(err))}`, said.hint, { changed: 'unknown', stopped: true });
+  }
+}
+
+/** Whose production a stop leaves, and where a person checks what it serves. */
+function whereToCheck(request: PromoteRequest): [subject: string, where: string] {
+  switch (request.provider) {
+    case 'vercel':
+      return [`Vercel project ${request.project}`, `the Vercel dashboard (project ${request.project} → Deployments: which one is Current)`];
+    case 'fly':
+      return [`Fly app ${request.app}`, `Fly (fly machines list -a ${request.app}: the image each machine runs)`];
+    case 'railway':
+      return [`Railway service ${request.service}`, `the Railway dashboard (service ${request.service} → Deployments: which one is Active)`];
+    case 'render':
+      return [`Render service ${request.service}`, `the Render dashboard (service ${request.service} → Events: the last deploy live)`];
+    case 'netlify':
+      return [`Netlify site ${request.site}`, `the Netlify dashboard (site ${request.site} → Deploys: which one is Published)`];
+    case 'git-revert':
+      return [`repository ${request.repository}`, `the repository (a rollback-kit revert branch or pull request)`];
+    case 'command':
+      return ['the rollback command', 'what the rollback command changes (its output above says how far it got)'];
+  }
+}
+
+async function promoteWith(request: PromoteRequest, common: PromoteCommon, log: Log): Promise<PromoteOutcome> {
   switch (request.provider) {
     case 'vercel': {
       const result = await promoteOnVercel(
-        { ...common, token: request.token!, project: request.project!, team: request.team, apiUrl: request.apiUrl, method: request.method, pollIntervalMs: request.pollIntervalMs, verified: verifiedLookup(request, log) },
+        { ...common, token: request.token!, project: request.project!, team: request.team, apiUrl: request.apiUrl, method: request.method, pollIntervalMs: request.pollIntervalMs, verified: verifiedLookup(request, log, common.stop) },
         log,
       );
       const skipped = result.skipped.map((s) => ({ id: s.deployment.id, reason: s.reason }));
@@ -396,13 +437,14 @@ export async function promotePrevious(request: PromoteRequest, log: Log): Promis
 }
 
 /** Reads rollback-kit/verified from GitHub, for target last-verified only (checked above: token and repository are set). */
-function verifiedLookup(request: VercelPromoteRequest, log: Log): ((deadline: StepDeadline) => VerifiedLookup) | undefined {
+function verifiedLookup(request: VercelPromoteRequest, log: Log, stop: ChangeGuard | undefined): ((deadline: StepDeadline) => VerifiedLookup) | undefined {
   const gh = request.github;
   if (!isLastVerified(request.target) || !gh?.token || !gh.repository) return undefined;
   const { apiUrl, repository, token } = gh;
   // The look-ups belong to the search for the target: its deadline bounds their retries too.
   return (deadline) => {
-    const statuses = new CommitStatuses({ apiUrl, repository, token }, log, { deadline });
+    // Reads only: the stop ends them as it ends Vercel's.
+    const statuses = new CommitStatuses({ apiUrl, repository, token }, log, { deadline, stop });
     return (sha) => statuses.verified(sha);
   };
 }

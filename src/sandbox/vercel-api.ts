@@ -106,6 +106,11 @@ export interface FakeVercel {
   production(project: FakeProject): FakeDeployment | undefined;
   fault(match: string | RegExp, answer: FaultAnswer, times?: number): void;
   requestsTo(pattern: RegExp): RecordedRequest[];
+  /**
+   * Holds the next request whose "METHOD /path" matches, unanswered (and not yet recorded or acted
+   * on), until `release()`: `reached` settles when it arrives. A test stops the run at that point.
+   */
+  hold(match: string | RegExp): { reached: Promise<void>; release(): void };
   close(): Promise<void>;
 }
 
@@ -145,6 +150,8 @@ export async function startFakeVercel(): Promise<FakeVercel> {
   };
   const requests: RecordedRequest[] = [];
   const faults: { match: string | RegExp; answer: FaultAnswer; times: number }[] = [];
+  const holds: { match: string | RegExp; arrived: () => void; released: Promise<void> }[] = [];
+  const matches = (match: string | RegExp, key: string) => (typeof match === 'string' ? key.startsWith(match) : match.test(key));
   let seq = 0;
   let clock = Date.UTC(2026, 10, 1);
 
@@ -230,6 +237,14 @@ export async function startFakeVercel(): Promise<FakeVercel> {
     },
     requestsTo(pattern) {
       return requests.filter((r) => pattern.test(`${r.method} ${r.path}`));
+    },
+    hold(match) {
+      let arrived = (): void => undefined;
+      let release = (): void => undefined;
+      const reached = new Promise<void>((done) => (arrived = done));
+      const released = new Promise<void>((done) => (release = done));
+      holds.push({ match, arrived, released });
+      return { reached, release };
     },
     close: () =>
       new Promise<void>((done) => {
@@ -466,7 +481,14 @@ export async function startFakeVercel(): Promise<FakeVercel> {
   const server = createServer((req, res) => {
     let raw = '';
     req.on('data', (c) => (raw += c));
-    req.on('end', () => (fake.latencyMs > 0 ? setTimeout(handle, fake.latencyMs) : handle()));
+    const answer = () => (fake.latencyMs > 0 ? setTimeout(handle, fake.latencyMs) : handle());
+    req.on('end', () => {
+      const i = holds.findIndex((h) => matches(h.match, `${req.method} ${new URL(req.url ?? '/', 'http://localhost').pathname}`));
+      if (i < 0) return answer();
+      const [held] = holds.splice(i, 1);
+      held!.arrived();
+      void held!.released.then(answer);
+    });
     const handle = () => {
       const url = new URL(req.url ?? '/', 'http://localhost');
       const entry: RecordedRequest = { method: req.method ?? 'GET', path: url.pathname, query: Object.fromEntries(url.searchParams), at: now(), status: 0, authorization: req.headers.authorization };

@@ -34,6 +34,11 @@ export interface SmokeOptions {
   /** Checks measured at the same time, and requests in flight per check. */
   checkConcurrency?: number;
   sampleConcurrency?: number;
+  /**
+   * The run's stop (SIGINT, SIGTERM): ends the measuring as the deadline does (requests aborted,
+   * waits cut short); runSmokeTest then gives no verdict, since what was measured is not one.
+   */
+  signal?: AbortSignal;
 }
 
 export interface BaselineResult extends LatencyStats {
@@ -81,6 +86,9 @@ export async function runChecks(checks: Check[], opts: SmokeOptions, log: Log): 
   const deadline = new AbortController();
   const timer = setTimeout(() => deadline.abort(), opts.deadlineSeconds * 1000);
   const deadlineAt = performance.now() + opts.deadlineSeconds * 1000;
+  const onStop = () => deadline.abort(STOPPED);
+  if (opts.signal?.aborted) onStop();
+  else opts.signal?.addEventListener('abort', onStop, { once: true });
   try {
     return await mapLimit(checks, opts.checkConcurrency ?? 4, (check) =>
       runCheck(check, opts, { signal: deadline.signal, at: deadlineAt }, log).catch((err: unknown) => {
@@ -91,6 +99,7 @@ export async function runChecks(checks: Check[], opts: SmokeOptions, log: Log): 
     );
   } finally {
     clearTimeout(timer);
+    opts.signal?.removeEventListener('abort', onStop);
   }
 }
 

@@ -5,6 +5,7 @@
 import { realpath } from 'node:fs/promises';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { RollbackKitError } from '../core/errors.js';
+import { stopName } from '../platforms/change-guard.js';
 import { FileRefused, readRegularFile } from '../core/files.js';
 import type { Log } from '../core/log.js';
 import { describeTarget } from '../db/connection.js';
@@ -102,6 +103,15 @@ export interface ConfirmOptions {
   wait?: (ms: number) => Promise<void>;
 }
 
+/** The smoke test stopped before it had measured everything: no verdict, nothing said of production. */
+function stoppedChecks(signal: AbortSignal): RollbackKitError {
+  return new RollbackKitError(
+    `The smoke checks were stopped (${stopName(signal)}) before they finished measuring, so they give no verdict: production was not verified.`,
+    'Check production by hand now, or run the smoke test again.',
+    { stopped: true },
+  );
+}
+
 export async function runSmokeTest(checks: Check[], options: SmokeOptions, log: Log, confirm?: ConfirmOptions): Promise<SmokeOutcome> {
   log.secret(options.bypassToken);
   registerSpecSecrets(checks, log);
@@ -110,6 +120,8 @@ export async function runSmokeTest(checks: Check[], options: SmokeOptions, log: 
   log.info(`Running ${checks.length} smoke check${checks.length === 1 ? '' : 's'} (attempts ${options.attempts}, samples ${options.samples}, deadline ${options.deadlineSeconds} s)`);
   const measure = async () => {
     const results = await runChecks(checks, options, log);
+    // Stopped: the checks cut short failed for no fault of production; no verdict may be read from them.
+    if (options.signal?.aborted) throw stoppedChecks(options.signal);
     return { results, verdict: decide(results) };
   };
   const { results, verdict, confirmation } = await measureConfirmed(measure, confirm?.afterSeconds ?? 0, log, confirm?.wait);

@@ -42,6 +42,11 @@ export interface FakeHttp {
   /** The next `times` requests whose key ("METHOD /path", or the GraphQL operation name) matches get `answer`. */
   fault(match: RegExp, answer: FaultAnswer, times?: number): void;
   requestsTo(match: RegExp): RecordedRequest[];
+  /**
+   * Holds the next request whose key matches (recorded, not yet answered nor acted on) until
+   * `release()`; `reached` settles when it arrives. A test stops the run at that point.
+   */
+  hold(match: RegExp): { reached: Promise<void>; release(): void };
   close(): Promise<void>;
 }
 
@@ -72,6 +77,7 @@ async function readBody(req: IncomingMessage): Promise<unknown> {
 export async function startFakeHttp(handler: Handler, key: (r: RecordedRequest) => string = (r) => `${r.method} ${r.path}`): Promise<FakeHttp> {
   const requests: RecordedRequest[] = [];
   const faults: { match: RegExp; answer: FaultAnswer; times: number }[] = [];
+  const holds: { match: RegExp; arrived: () => void; released: Promise<void> }[] = [];
   const server = createServer((req, res) => {
     void (async () => {
       const u = new URL(req.url ?? '/', 'http://localhost');
@@ -79,6 +85,12 @@ export async function startFakeHttp(handler: Handler, key: (r: RecordedRequest) 
       const rec: RecordedRequest = { method: req.method ?? 'GET', path: u.pathname, query: Object.fromEntries(u.searchParams), headers: req.headers, body: await readBody(req), at };
       requests.push(rec);
       const k = key(rec);
+      const held = holds.findIndex((h) => h.match.test(k));
+      if (held >= 0) {
+        const [h] = holds.splice(held, 1);
+        h!.arrived();
+        await h!.released;
+      }
       const fault = faults.find((f) => f.times > 0 && f.match.test(k));
       if (fault) {
         fault.times--;
@@ -104,6 +116,14 @@ export async function startFakeHttp(handler: Handler, key: (r: RecordedRequest) 
     requests,
     fault: (match, answer, times = 1) => void faults.push({ match, answer, times }),
     requestsTo: (match) => requests.filter((r) => match.test(key(r))),
+    hold: (match) => {
+      let arrived = (): void => undefined;
+      let release = (): void => undefined;
+      const reached = new Promise<void>((done) => (arrived = done));
+      const released = new Promise<void>((done) => (release = done));
+      holds.push({ match, arrived, released });
+      return { reached, release };
+    },
     close: () =>
       new Promise<void>((done) => {
         server.closeAllConnections();

@@ -5,6 +5,7 @@ import { readPromoteRequest } from '../../platforms/promote-inputs.js';
 import { refuseNotLive } from '../../platforms/not-live.js';
 import type { CommandSpec } from '../command.js';
 import { UsageError } from '../context.js';
+import { stoppable } from './stoppable.js';
 
 const TOKEN_OF: Record<string, keyof typeof TOKEN_ENV> = { vercel: 'vercel-token', fly: 'fly-token', railway: 'railway-token', render: 'render-token', netlify: 'netlify-token' };
 
@@ -27,7 +28,8 @@ export const promote: CommandSpec = {
     // Its label: "command: finding …", as "vercel: finding …", not the --command flag.
     cli.ownNames([request.provider]);
     cli.term.started(`${request.provider}: finding the last good deployment`);
-    const outcome = await promotePrevious(request, cli.log);
+    // Ctrl-C: no change is sent after it, and the error says whether production was touched.
+    const outcome = await stoppable(cli, (signal) => promotePrevious({ ...request, signal }, cli.log));
     cli.term.stopSpinner();
     refuseNotLive(outcome, request);
     const ref = (d: { id?: string; commitSha?: string; url?: string }) => d.id || d.commitSha || d.url || undefined;

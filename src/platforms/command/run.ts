@@ -25,6 +25,7 @@ import { RollbackKitError } from '../../core/errors.js';
 import { runProcess } from '../../core/process.js';
 import type { Log } from '../../core/log.js';
 import { hideUrlSecrets } from '../../core/url-secrets.js';
+import type { ChangeGuard } from '../change-guard.js';
 
 export interface CommandOptions {
   command: string;
@@ -42,6 +43,8 @@ export interface CommandOptions {
   automatic?: boolean;
   /** The step's stop: ends the command (and what it started), which then fails as stopped. */
   signal?: AbortSignal;
+  /** The run's stop: the command is not started after it, nor the verify command (change-guard.ts). */
+  stop?: ChangeGuard;
 }
 
 export interface CommandResult {
@@ -163,6 +166,9 @@ export async function runRollbackCommand(opts: CommandOptions, log: Log): Promis
 
 async function runWithOutcome(command: string, verify: string | undefined, outcomeFile: string, env: Record<string, string>, opts: CommandOptions, log: Log): Promise<CommandResult> {
   const deadline = Date.now() + opts.timeoutSeconds * 1000;
+  // The command changes production: not started once the run is stopped (change-guard.ts); started,
+  // a stop ends it and what it started (runProcess), and it fails as stopped.
+  opts.stop?.beforeChange('the rollback command');
   const ran = await runBash('the rollback command', command, opts.timeoutSeconds, env, opts, log);
   if ('timedOut' in ran) {
     throw new RollbackKitError(`The rollback command did not finish within ${opts.timeoutSeconds} s and was stopped, with everything it had started.`, 'Raise timeout-seconds, or make the command faster; check what it changed before re-running.');
@@ -194,6 +200,7 @@ async function runWithOutcome(command: string, verify: string | undefined, outco
   if (left <= 0) {
     throw new RollbackKitError(`The rollback command used the whole ${opts.timeoutSeconds} s, so the verify command could not run: the rollback is not confirmed.`, 'Raise timeout-seconds and re-run the step.');
   }
+  opts.stop?.check('the verify command');
   log.info(`Verify command (limit ${left} s):`);
   const verified = await runBash('the verify command', verify, left, env, opts, log);
   if ('stopped' in verified) {

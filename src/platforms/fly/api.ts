@@ -8,6 +8,7 @@ import { HttpApiError, HttpClient } from '../http/client.js';
 import { graphql } from '../http/graphql.js';
 import type { RetryPolicy } from '../http/retry.js';
 import type { StepDeadline } from '../http/deadline.js';
+import type { ChangeGuard } from '../change-guard.js';
 import { parseMachine, parseRelease, splitImage, type FlyMachine, type FlyRelease } from './model.js';
 import { listingPage, PageGuard, type ListingBound } from '../listing.js';
 
@@ -34,11 +35,12 @@ export interface FlyClientOptions {
   requestTimeoutMs?: number;
   sleep?: (ms: number) => Promise<void>;
   deadline?: StepDeadline;
+  stop?: ChangeGuard;
 }
 
 export function flyClients(opts: FlyClientOptions): FlyClients {
   opts.log.secret(opts.token);
-  const common = { log: opts.log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep: opts.sleep, deadline: opts.deadline };
+  const common = { log: opts.log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep: opts.sleep, deadline: opts.deadline, stop: opts.stop };
   const bearer = { Authorization: `Bearer ${opts.token}` };
   // The registry takes the same token as a password (as `flyctl auth docker` sets it up).
   const basic = `Basic ${Buffer.from(`x:${opts.token}`).toString('base64')}`;

@@ -12,6 +12,7 @@
  */
 import { RollbackKitError } from '../../core/errors.js';
 import type { Log } from '../../core/log.js';
+import { guardedSleep, StoppedHere } from '../change-guard.js';
 import { HttpApiError, sleep as realSleep } from '../http/client.js';
 import { calling, platformError, type PlatformErrorContext } from '../http/errors.js';
 import { describeSkipped, notPutBackAgain, type Frozen, type ProviderOutcome, type ReleaseInfo, type SkippedRelease, type ProviderRunOptions } from '../outcome.js';
@@ -185,10 +186,10 @@ export async function promoteOnFly(opts: FlyPromoteOptions, log: Log): Promise<P
   if (!/^[a-z0-9][a-z0-9-]*$/i.test(app)) throw new RollbackKitError(`Input app must be a Fly app name; got "${opts.app}".`, 'Use the app name from fly.toml.');
   const targetRef = parseReleaseRef(opts.target || 'previous', 'target');
   const fromRef = opts.from?.trim() ? parseReleaseRef(opts.from, 'from') : undefined;
-  const sleep = opts.sleep ?? realSleep;
+  const sleep = guardedSleep(opts.stop, opts.sleep ?? realSleep);
   const now = opts.now ?? Date.now;
   const step = new StepDeadline(now, opts.timeoutSeconds);
-  const c = flyClients({ token: opts.token, apiUrl: opts.apiUrl, machinesApiUrl: opts.machinesApiUrl, registryUrl: opts.registryUrl, log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep, deadline: step });
+  const c = flyClients({ token: opts.token, apiUrl: opts.apiUrl, machinesApiUrl: opts.machinesApiUrl, registryUrl: opts.registryUrl, log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep, deadline: step, stop: opts.stop });
   const ctx = (doing: string): PlatformErrorContext => ({ doing, tokenInput: 'fly-token', notFound: `App ${app}`, notFoundHint: 'Check the app input and that the token (a deploy token is scoped to one app) belongs to it.', statusPage: 'https://status.flyio.net' });
   const base = { skipped: [] as SkippedRelease[], frozen: FLY_NOTHING_FROZEN };
 
@@ -309,6 +310,8 @@ export async function promoteOnFly(opts: FlyPromoteOptions, log: Log): Promise<P
       continue;
     }
     const problem = await rollMachine(c, app, m, image, withRollbackNote(m.config, badImages, image), { deadline, now, sleep, slice: opts.waitSliceSeconds ?? 15 }, log).catch((err: unknown) => {
+      // The stop is not one machine's problem: the machines left are not touched (change-guard.ts).
+      if (err instanceof StoppedHere) throw err;
       if (err instanceof HttpApiError) return `${err.service} answered ${err.status}: ${err.serverMessage}`;
       return platformError(err, ctx(`updating machine ${m.id}`)).message;
     });

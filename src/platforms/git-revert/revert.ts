@@ -8,6 +8,7 @@
  */
 import { RollbackKitError } from '../../core/errors.js';
 import type { Log } from '../../core/log.js';
+import type { ChangeGuard } from '../change-guard.js';
 import { notPutBackAgain } from '../outcome.js';
 import { chooseBranch } from './branch.js';
 import { isAncestor, openGit, type Git } from './git.js';
@@ -37,6 +38,12 @@ export interface GitRevertOptions {
   timeoutSeconds: number;
   /** Started by a deployment event, not a person: a HEAD that is a rollback is never reverted from (notPutBackAgain). */
   automatic?: boolean;
+  /**
+   * The run's stop: checked before the push and before the pull request is opened. Neither changes
+   * production (only the merge does), and a stopped run removes the branch it made, so it counts
+   * as production not touched (change-guard.ts).
+   */
+  stop?: ChangeGuard;
 }
 
 export interface GitRevertResult {
@@ -234,6 +241,7 @@ export async function revertWithPullRequest(opts: GitRevertOptions, log: Log): P
       log.warning(warning);
       notes.push(warning);
     }
+    opts.stop?.check(`the push of ${branch}`);
     await git.run(['push', '-q', remote, `refs/heads/${branch}:refs/heads/${branch}`], `Pushing ${branch} to ${remote}`);
   } catch (err) {
     await git.try(['checkout', '-q', '-f', base]);
@@ -244,6 +252,7 @@ export async function revertWithPullRequest(opts: GitRevertOptions, log: Log): P
 
   let url: string;
   try {
+    opts.stop?.check(`the pull request from ${branch}`);
     url = (await prs.open(pullRequest(branch, base, target, head, reverted, opts.reason, log))).url;
   } catch (err) {
     // Leave nothing behind that looks like a rollback in progress.

@@ -9,6 +9,7 @@
 import { RollbackKitError } from '../../core/errors.js';
 import type { Log } from '../../core/log.js';
 import { readCapped } from '../../core/read-body.js';
+import type { ChangeGuard } from '../change-guard.js';
 import type { StepDeadline } from './deadline.js';
 import { askedWait, DEFAULT_RETRY, isRateLimit, rateLimitWait, retryDelay, type Failure, type RetryPolicy } from './retry.js';
 
@@ -44,10 +45,15 @@ export interface HttpClientOptions {
   redirects?: 'refuse' | 'same-origin';
   /** A rate limit asking for a longer wait than this fails the request at once (WaitTooLong) instead of being waited for. */
   longestWaitMs?: number;
+  /**
+   * The run's stop (change-guard.ts): after it, no change is sent (nor retried), reads and backoffs
+   * end at once, and a change already sent is let finish.
+   */
+  stop?: ChangeGuard;
 }
 
 /** What a platform's own client passes on to HttpClient as it is: the log, the request timeout, retries and the clock. */
-export type HttpClientTuning = Pick<HttpClientOptions, 'log' | 'requestTimeoutMs' | 'retry' | 'sleep' | 'random' | 'deadline'>;
+export type HttpClientTuning = Pick<HttpClientOptions, 'log' | 'requestTimeoutMs' | 'retry' | 'sleep' | 'random' | 'deadline' | 'stop'>;
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 20_000;
 
@@ -178,7 +184,7 @@ export class HttpClient {
     this.base = new URL(opts.baseUrl.endsWith('/') ? opts.baseUrl : `${opts.baseUrl}/`);
     this.retry = { ...DEFAULT_RETRY, ...opts.retry };
     this.timeoutMs = opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
-    this.wait = opts.sleep ?? sleep;
+    this.wait = opts.stop ? opts.stop.sleep(opts.sleep ?? sleep) : (opts.sleep ?? sleep);
     this.random = opts.random ?? Math.random;
   }
 
@@ -205,11 +211,17 @@ export class HttpClient {
    * `path` is relative to the base URL, or a whole URL on the API's own origin (a Link header's next
    * page): the headers, with the token, are never sent anywhere else.
    */
-  async request(method: Method, path: string | URL, opts: { query?: Query; body?: unknown; headers?: Record<string, string> } = {}): Promise<HttpResponse> {
+  async request(method: Method, path: string | URL, opts: { query?: Query; body?: unknown; headers?: Record<string, string>; reads?: boolean } = {}): Promise<HttpResponse> {
     const url = typeof path === 'string' ? this.url(path, opts.query) : path;
     if (url.origin !== this.base.origin) throw new RollbackKitError(`${this.service}: a request to ${url.origin} was refused, as it is not the API's own ${this.base.origin}.`, 'This is a bug in rollback-kit: please report it.');
     const label = `${method} ${url.pathname}`;
+    // A write (a POST that is not a GraphQL query: `reads`) may change production: after the stop it
+    // is not sent, nor sent again; once sent, its answer is awaited (the platform has it already).
+    const changes = !opts.reads && method !== 'GET' && method !== 'HEAD';
+    const stop = this.opts.stop;
     for (let attempt = 0; ; attempt++) {
+      if (changes && attempt === 0) stop?.beforeChange(`${label} to ${this.service}`);
+      else stop?.check(label);
       let failure: Failure;
       let lastError: HttpApiError | HttpNetworkError;
       // The answer is not awaited past the step's deadline. A request made once it has passed (a
@@ -217,7 +229,8 @@ export class HttpClient {
       const before = this.opts.deadline?.left();
       const cut = before !== undefined && before > 0 && before < this.timeoutMs;
       try {
-        const res = await this.send(method, url, label, opts, AbortSignal.timeout(cut ? Math.ceil(before) : this.timeoutMs));
+        const timeout = AbortSignal.timeout(cut ? Math.ceil(before) : this.timeoutMs);
+        const res = await this.send(method, url, label, opts, changes || !stop ? timeout : stop.readSignal(timeout));
         const { text: raw, cut: overCap } = await readCapped(res, MAX_API_BODY_BYTES);
         // An error body is only quoted (its first few hundred characters): what was read is enough.
         if (overCap && res.ok) throw this.tooLarge(label);
@@ -245,6 +258,8 @@ export class HttpClient {
         };
       } catch (err) {
         if (err instanceof RollbackKitError) throw err;
+        // A read ended by the stop: nothing more is asked of the platform.
+        if (!changes) stop?.check(label);
         const timedOut = (err as Error)?.name === 'TimeoutError' || (err as Error)?.name === 'AbortError';
         if (timedOut && cut) throw this.outOfTime(label);
         lastError = new HttpNetworkError(this.base.host, (err as { cause?: unknown })?.cause ?? err, timedOut);

@@ -21,7 +21,8 @@ export class GraphQLError extends Error {
 import type { Obj } from './read.js';
 
 export async function graphql(client: HttpClient, path: string, operation: string, query: string, variables: Obj = {}): Promise<Obj> {
-  const res = await client.request('POST', path, { body: { query, variables } });
+  // A query only reads; a mutation changes production (change-guard.ts: not sent after a stop).
+  const res = await client.request('POST', path, { body: { query, variables }, reads: !/^\s*mutation\b/.test(query) });
   const body = (res.data && typeof res.data === 'object' ? res.data : {}) as Obj;
   if (Array.isArray(body.errors) && body.errors.length > 0) {
     const errors = body.errors as Obj[];

@@ -8,6 +8,7 @@ import { HttpClient } from '../http/client.js';
 import { UnexpectedShape } from '../http/errors.js';
 import type { RetryPolicy } from '../http/retry.js';
 import type { StepDeadline } from '../http/deadline.js';
+import type { ChangeGuard } from '../change-guard.js';
 import { obj, str } from '../http/read.js';
 import { listingPage, PageGuard, type ListingBound } from '../listing.js';
 
@@ -57,9 +58,9 @@ export function parseDeploy(raw: unknown): NetlifyDeploy {
   };
 }
 
-export function netlifyClient(opts: { token: string; apiUrl?: string; log: Log; retry?: Partial<RetryPolicy>; requestTimeoutMs?: number; sleep?: (ms: number) => Promise<void>; deadline?: StepDeadline }): HttpClient {
+export function netlifyClient(opts: { token: string; apiUrl?: string; log: Log; retry?: Partial<RetryPolicy>; requestTimeoutMs?: number; sleep?: (ms: number) => Promise<void>; deadline?: StepDeadline; stop?: ChangeGuard }): HttpClient {
   opts.log.secret(opts.token);
-  return new HttpClient({ service: 'Netlify', baseUrl: opts.apiUrl || NETLIFY_API_URL, headers: { Authorization: `Bearer ${opts.token}` }, log: opts.log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep: opts.sleep, deadline: opts.deadline });
+  return new HttpClient({ service: 'Netlify', baseUrl: opts.apiUrl || NETLIFY_API_URL, headers: { Authorization: `Bearer ${opts.token}` }, log: opts.log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep: opts.sleep, deadline: opts.deadline, stop: opts.stop });
 }
 
 const site = (id: string) => `/api/v1/sites/${encodeURIComponent(id)}`;

@@ -12,6 +12,7 @@
  */
 import { RollbackKitError } from '../../core/errors.js';
 import type { Log } from '../../core/log.js';
+import { guardedSleep } from '../change-guard.js';
 import { sleep as realSleep } from '../http/client.js';
 import { calling, type PlatformErrorContext } from '../http/errors.js';
 import { describeSkipped, nextPoll, notPutBackAgain, type Frozen, type ProviderOutcome, type ReleaseInfo, type SkippedRelease, type ProviderRunOptions } from '../outcome.js';
@@ -115,10 +116,10 @@ export async function promoteOnNetlify(opts: NetlifyPromoteOptions, log: Log): P
   const targetId = targetInput.toLowerCase() === 'previous' ? undefined : targetInput;
   if (targetId && !HEX_ID.test(targetId)) throw new RollbackKitError(`Input target must be a Netlify deploy id (24 hex characters); got "${targetId}".`, 'Copy the deploy id from the deploy page URL.');
   const from = opts.from?.trim() ? parseFrom(opts.from) : undefined;
-  const sleep = opts.sleep ?? realSleep;
+  const sleep = guardedSleep(opts.stop, opts.sleep ?? realSleep);
   const now = opts.now ?? Date.now;
   const step = new StepDeadline(now, opts.timeoutSeconds);
-  const c = netlifyClient({ token: opts.token, apiUrl: opts.apiUrl, log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep, deadline: step });
+  const c = netlifyClient({ token: opts.token, apiUrl: opts.apiUrl, log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep, deadline: step, stop: opts.stop });
   const ctx = (doing: string, deploy?: string): PlatformErrorContext => ({
     doing,
     tokenInput: 'netlify-token',

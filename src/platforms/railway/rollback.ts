@@ -15,6 +15,7 @@
  */
 import { RollbackKitError } from '../../core/errors.js';
 import type { Log } from '../../core/log.js';
+import { guardedSleep } from '../change-guard.js';
 import { sleep as realSleep } from '../http/client.js';
 import { calling, type PlatformErrorContext } from '../http/errors.js';
 import { describeSkipped, nextPoll, notPutBackAgain, type Frozen, type ProviderOutcome, type ReleaseInfo, type SkippedRelease, type ProviderRunOptions } from '../outcome.js';
@@ -175,10 +176,10 @@ export async function promoteOnRailway(opts: RailwayPromoteOptions, log: Log): P
   const targetInput = (opts.target || 'previous').trim();
   const targetId = targetInput.toLowerCase() === 'previous' ? undefined : checkId(targetInput, 'target', 'deployment');
   const from = opts.from?.trim() ? parseFrom(opts.from) : undefined;
-  const sleep = opts.sleep ?? realSleep;
+  const sleep = guardedSleep(opts.stop, opts.sleep ?? realSleep);
   const now = opts.now ?? Date.now;
   const step = new StepDeadline(now, opts.timeoutSeconds);
-  const client = new RailwayClient({ token: opts.token, tokenKind: opts.tokenKind, apiUrl: opts.apiUrl || RAILWAY_API_URL, log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep, deadline: step });
+  const client = new RailwayClient({ token: opts.token, tokenKind: opts.tokenKind, apiUrl: opts.apiUrl || RAILWAY_API_URL, log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep, deadline: step, stop: opts.stop });
   const where = `service ${ref.serviceId} in environment ${ref.environmentId} of project ${ref.projectId}`;
   const ctx = (doing: string, deployment?: string): PlatformErrorContext => ({
     doing,

@@ -10,6 +10,7 @@
 import { RollbackKitError } from '../../core/errors.js';
 import type { Log } from '../../core/log.js';
 import type { HttpClient } from '../http/client.js';
+import { guardedSleep } from '../change-guard.js';
 import { sleep as realSleep } from '../http/client.js';
 import { calling, type PlatformErrorContext } from '../http/errors.js';
 import { describeSkipped, nextPoll, notPutBackAgain, type Frozen, type ProviderOutcome, type ReleaseInfo, type SkippedRelease, type ProviderRunOptions } from '../outcome.js';
@@ -97,10 +98,10 @@ export async function promoteOnRender(opts: RenderPromoteOptions, log: Log): Pro
   const targetInput = (opts.target || 'previous').trim();
   const targetId = targetInput.toLowerCase() === 'previous' ? undefined : checkId(targetInput, 'target', 'dep', 'deploy');
   const from = opts.from?.trim() ? parseFrom(opts.from) : undefined;
-  const sleep = opts.sleep ?? realSleep;
+  const sleep = guardedSleep(opts.stop, opts.sleep ?? realSleep);
   const now = opts.now ?? Date.now;
   const step = new StepDeadline(now, opts.timeoutSeconds);
-  const c: HttpClient = renderClient({ token: opts.token, apiUrl: opts.apiUrl, log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep, deadline: step });
+  const c: HttpClient = renderClient({ token: opts.token, apiUrl: opts.apiUrl, log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep, deadline: step, stop: opts.stop });
   const ctx = (doing: string, deploy?: string): PlatformErrorContext => ({
     doing,
     tokenInput: 'render-token',

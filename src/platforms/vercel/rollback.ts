@@ -8,6 +8,7 @@ import { RollbackKitError } from '../../core/errors.js';
 import type { Log } from '../../core/log.js';
 import { getDeployment, getProject, productionDeployments, requestPromote, requestRollback } from './api.js';
 import type { ListingProgress } from '../listing.js';
+import { guardedSleep } from '../change-guard.js';
 import { sleep as realSleep, VercelApiError, VercelClient } from './client.js';
 import { vercelError, type ErrorContext } from './errors.js';
 import { describeDeployment, type Deployment, type Project } from './model.js';
@@ -86,9 +87,9 @@ export async function promoteOnVercel(opts: VercelPromoteOptions, log: Log): Pro
     throw new RollbackKitError('target last-verified needs GitHub access to read the rollback-kit/verified commit statuses, and none was given.', 'Pass github-token: ${{ secrets.GITHUB_TOKEN }} (permissions: statuses: read) and run in GitHub Actions (GITHUB_REPOSITORY).');
   }
   const fromRef = opts.from ? parseDeploymentRef(opts.from, 'from') : undefined;
-  const sleep = opts.sleep ?? realSleep;
+  const sleep = guardedSleep(opts.stop, opts.sleep ?? realSleep);
   const step = new StepDeadline(Date.now, opts.timeoutSeconds);
-  const client = new VercelClient({ token: opts.token, apiUrl: opts.apiUrl, team: opts.team, log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep, deadline: step });
+  const client = new VercelClient({ token: opts.token, apiUrl: opts.apiUrl, team: opts.team, log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep, deadline: step, stop: opts.stop });
   const ctx = (doing: string, deployment?: string): ErrorContext => ({ doing, project: opts.project, team: opts.team, deployment });
   const call = async <T>(c: ErrorContext, fn: () => Promise<T>): Promise<T> => {
     try {

@@ -1,0 +1,108 @@
+// `rollback-kit rollback` stopped by Ctrl-C (SIGINT) while its app phase reads Vercel, before the
+// rollback request: the fake Vercel holds the app phase's list of deployments unanswered and never
+// answers it before the command has ended, so the stop lands there whatever the timing. No rollback
+// request ever reaches Vercel; the command prints its table and ends saying production was not
+// touched and what to do, exit 1 (it used to send the request after the stop, and say only that
+// what it changed was not known). Once from the source in this process (the signal emitted here),
+// once as its own process from the bundle (dist/cli/index.js: it needs a rebuilt dist).
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, expect, it } from 'vitest';
+import { shopFixture, TEAM_ID, TOKEN, type ShopFixture } from '../promote-previous/fixture.js';
+import { runCli } from './run-cli.js';
+import { runMain } from './run-main.js';
+
+let shop: ShopFixture | undefined;
+let ws: string | undefined;
+afterEach(async () => {
+  await shop?.vercel.close();
+  if (ws) await rm(ws, { recursive: true, force: true });
+  shop = undefined;
+  ws = undefined;
+});
+
+const LIST = /^GET \/v6\/deployments/;
+const ROLLBACK = /^POST \/v1\/projects\/[^/]+\/rollback\//;
+const NOT_TOUCHED = /web: Vercel project shop: the run was stopped \(SIGINT\) before any request that changes production was sent, so production was not touched: it still serves what it served before this run\./;
+
+/** A workspace whose rollback-kit.yml rolls web back on the fake Vercel; the app phase's list of deployments is held (`appList`). */
+async function setUp(): Promise<{ cwd: string; env: Record<string, string>; appList: Promise<{ release(): void }> }> {
+  shop = await shopFixture({ historySize: 3 });
+  ws = await mkdtemp(join(tmpdir(), 'rk-cli-stopped-rollback-'));
+  await writeFile(join(ws, 'rollback-kit.yml'), ['components:', `  web: { provider: vercel, project: shop, team: ${TEAM_ID}, api-url: "${shop.vercel.url}" }`, ''].join('\n'));
+  // The plan lists the deployments first (its dry run), then the app phase does: that one is held.
+  const vercel = shop.vercel;
+  const plan = vercel.hold(LIST);
+  const appList = plan.reached.then(async () => {
+    const app = vercel.hold(LIST);
+    plan.release();
+    await app.reached;
+    return app;
+  });
+  return { cwd: ws, env: { VERCEL_TOKEN: TOKEN }, appList };
+}
+
+/** The held request, or the run's own output when it ended before reaching it (so the test fails saying why, rather than hanging). */
+async function reachedBefore<T>(held: Promise<T>, running: Promise<{ stdout: string; stderr: string }>): Promise<T> {
+  const ended = running.then((r) => {
+    throw new Error(`The command ended before the app phase listed the deployments:\n${r.stdout}\n${r.stderr}`);
+  });
+  return Promise.race([held, ended]);
+}
+
+function expectNotTouched(out: string): void {
+  expect(out).toMatch(/Rollback failed in app/);
+  // The last lines: what production is in, and what to do.
+  const tail = out.trimEnd().split('\n').slice(-3).join('\n');
+  expect(tail).toMatch(NOT_TOUCHED);
+  expect(tail).toContain('Run the rollback again when it can run to its end.');
+  expect(out).not.toContain('not known');
+  expect(shop!.vercel.requestsTo(ROLLBACK)).toEqual([]);
+  expect(shop!.vercel.production(shop!.project)?.uid).toBe(shop!.bad.uid);
+}
+
+it('from the source: SIGINT before the rollback request, nothing sent, the table and "not touched", exit 1', async () => {
+  const { cwd, env, appList } = await setUp();
+  const running = runMain(['rollback', 'app', '--reason', 'checkout returns 500', '--yes'], { cwd, env });
+  const held = await reachedBefore(appList, running);
+  process.emit('SIGINT', 'SIGINT');
+  const run = await running;
+  held.release();
+  expect(run.code).toBe(1);
+  expect(run.stderr).toContain('SIGINT: stopping; waiting up to 5 s for the work under way to end');
+  expect(run.stdout).toMatch(/app \(web\)\s+│?\s*failed/);
+  expectNotTouched(run.stdout);
+});
+
+it('its own process, from the bundle: SIGINT before the rollback request, nothing sent, "not touched", exit 1', async () => {
+  const { cwd, env, appList } = await setUp();
+  let child: { kill(signal: NodeJS.Signals): boolean } | undefined;
+  const running = runCli(['rollback', 'app', '--reason', 'checkout returns 500', '--yes'], { cwd, env, onSpawn: (c) => (child = c) });
+  const held = await reachedBefore(appList, running);
+  child!.kill('SIGINT');
+  const run = await running;
+  held.release();
+  expect(run.signal).toBeNull();
+  expect(run.code).toBe(1);
+  expectNotTouched(run.stdout);
+});
+
+it('from the source: SIGINT while the rollback request is on its way, it finishes, and the last lines say sent, not confirmed, and what to check', async () => {
+  shop = await shopFixture({ historySize: 3 });
+  ws = await mkdtemp(join(tmpdir(), 'rk-cli-stopped-rollback-'));
+  await writeFile(join(ws, 'rollback-kit.yml'), ['components:', `  web: { provider: vercel, project: shop, team: ${TEAM_ID}, api-url: "${shop.vercel.url}" }`, ''].join('\n'));
+  const post = shop.vercel.hold(ROLLBACK);
+  const running = runMain(['rollback', 'app', '--reason', 'checkout returns 500', '--yes'], { cwd: ws, env: { VERCEL_TOKEN: TOKEN } });
+  await reachedBefore(post.reached, running);
+  // Emitted here, the stop has reached the run before the held request is answered.
+  process.emit('SIGINT', 'SIGINT');
+  post.release();
+  const run = await running;
+  expect(run.code).toBe(1);
+  const tail = run.stdout.trimEnd().split('\n').slice(-3).join('\n');
+  expect(tail).toMatch(/web: Vercel project shop: the run was stopped \(SIGINT\) after POST \/v1\/projects\/[^ ]+ to Vercel was sent, before the rollback was confirmed live: production may be rolled back or may still serve the bad release \(sent, not confirmed\)\./);
+  expect(tail).toContain('Check what production serves in the Vercel dashboard (project shop → Deployments: which one is Current). Re-running the same rollback continues it');
+  expect(run.stdout).not.toContain('not known');
+  expect(shop.vercel.requestsTo(ROLLBACK)).toHaveLength(1);
+});
