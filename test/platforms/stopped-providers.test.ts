@@ -127,7 +127,7 @@ describe('command, stopped', () => {
     expect(existsSync(join(dir, 'ran'))).toBe(false);
   });
 
-  it('while it runs: it is let finish, its verify command is not started, and it is sent, not confirmed', async () => {
+  it('while it runs: it is ended with what it started, its verify command is not started, and it is sent, not confirmed', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'rk-stopped-command-'));
     const stop = new AbortController();
     // The command says it started, then waits for the test to let it end.
@@ -138,8 +138,10 @@ describe('command, stopped', () => {
     await writeFile(join(dir, 'go'), '');
     const err = await failure(running);
     expect(err.message).toMatch(/^the rollback command: the run was stopped \(SIGTERM\) after the rollback command was sent, .*\(sent, not confirmed\)\./);
+    expect(err.message).toContain('The rollback command was stopped before it finished, with everything it had started.');
     expect(err.changed).toBe('unknown');
-    expect(existsSync(join(dir, 'ran'))).toBe(true);
+    // Ended by the stop (runProcess ends its process group), so it never got to its last line.
+    expect(existsSync(join(dir, 'ran'))).toBe(false);
     expect(existsSync(join(dir, 'verified'))).toBe(false);
   });
 });
