@@ -30516,6 +30516,9 @@ async function runRollbackCommand(opts, log) {
 }
 async function runWithOutcome(command, verify, outcomeFile, env, opts, log) {
     const deadline = Date.now() + opts.timeoutSeconds * 1000;
+    // The command changes production: not started once the run is stopped (change-guard.ts); started,
+    // a stop ends it and what it started (runProcess), and it fails as stopped.
+    opts.stop?.beforeChange('the rollback command');
     const ran = await runBash('the rollback command', command, opts.timeoutSeconds, env, opts, log);
     if ('timedOut' in ran) {
         throw new errors/* RollbackKitError */.dp(`The rollback command did not finish within ${opts.timeoutSeconds} s and was stopped, with everything it had started.`, 'Raise timeout-seconds, or make the command faster; check what it changed before re-running.');
@@ -30546,6 +30549,7 @@ async function runWithOutcome(command, verify, outcomeFile, env, opts, log) {
     if (left <= 0) {
         throw new errors/* RollbackKitError */.dp(`The rollback command used the whole ${opts.timeoutSeconds} s, so the verify command could not run: the rollback is not confirmed.`, 'Raise timeout-seconds and re-run the step.');
     }
+    opts.stop?.check('the verify command');
     log.info(`Verify command (limit ${left} s):`);
     const verified = await runBash('the verify command', verify, left, env, opts, log);
     if ('stopped' in verified) {
@@ -30880,7 +30884,7 @@ class HttpClient {
         this.base = new URL(opts.baseUrl.endsWith('/') ? opts.baseUrl : `${opts.baseUrl}/`);
         this.retry = { ...DEFAULT_RETRY, ...opts.retry };
         this.timeoutMs = opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
-        this.wait = opts.sleep ?? client_sleep;
+        this.wait = opts.stop ? opts.stop.sleep(opts.sleep ?? client_sleep) : (opts.sleep ?? client_sleep);
         this.random = opts.random ?? Math.random;
     }
     get host() {
@@ -30910,7 +30914,15 @@ class HttpClient {
         if (url.origin !== this.base.origin)
             throw new errors/* RollbackKitError */.dp(`${this.service}: a request to ${url.origin} was refused, as it is not the API's own ${this.base.origin}.`, 'This is a bug in rollback-kit: please report it.');
         const label = `${method} ${url.pathname}`;
+        // A write (a POST that is not a GraphQL query: `reads`) may change production: after the stop it
+        // is not sent, nor sent again; once sent, its answer is awaited (the platform has it already).
+        const changes = !opts.reads && method !== 'GET' && method !== 'HEAD';
+        const stop = this.opts.stop;
         for (let attempt = 0;; attempt++) {
+            if (changes && attempt === 0)
+                stop?.beforeChange(`${label} to ${this.service}`);
+            else
+                stop?.check(label);
             let failure;
             let lastError;
             // The answer is not awaited past the step's deadline. A request made once it has passed (a
@@ -30918,7 +30930,8 @@ class HttpClient {
             const before = this.opts.deadline?.left();
             const cut = before !== undefined && before > 0 && before < this.timeoutMs;
             try {
-                const res = await this.send(method, url, label, opts, AbortSignal.timeout(cut ? Math.ceil(before) : this.timeoutMs));
+                const timeout = AbortSignal.timeout(cut ? Math.ceil(before) : this.timeoutMs);
+                const res = await this.send(method, url, label, opts, changes || !stop ? timeout : stop.readSignal(timeout));
                 const { text: raw, cut: overCap } = await readCapped(res, MAX_API_BODY_BYTES);
                 // An error body is only quoted (its first few hundred characters): what was read is enough.
                 if (overCap && res.ok)
@@ -30950,6 +30963,9 @@ class HttpClient {
             catch (err) {
                 if (err instanceof errors/* RollbackKitError */.dp)
                     throw err;
+                // A read ended by the stop: nothing more is asked of the platform.
+                if (!changes)
+                    stop?.check(label);
                 const timedOut = err?.name === 'TimeoutError' || err?.name === 'AbortError';
                 if (timedOut && cut)
                     throw this.outOfTime(label);
@@ -31065,7 +31081,8 @@ class GraphQLError extends Error {
     }
 }
 async function graphql(client, path, operation, query, variables = {}) {
-    const res = await client.request('POST', path, { body: { query, variables } });
+    // A query only reads; a mutation changes production (change-guard.ts: not sent after a stop).
+    const res = await client.request('POST', path, { body: { query, variables }, reads: !/^\s*mutation\b/.test(query) });
     const body = (res.data && typeof res.data === 'object' ? res.data : {});
     if (Array.isArray(body.errors) && body.errors.length > 0) {
         const errors = body.errors;
@@ -31339,7 +31356,7 @@ const FLY_MACHINES_API_URL = 'https://api.machines.dev';
 const FLY_REGISTRY_HOST = 'registry.fly.io';
 function flyClients(opts) {
     opts.log.secret(opts.token);
-    const common = { log: opts.log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep: opts.sleep, deadline: opts.deadline };
+    const common = { log: opts.log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep: opts.sleep, deadline: opts.deadline, stop: opts.stop };
     const bearer = { Authorization: `Bearer ${opts.token}` };
     // The registry takes the same token as a password (as `flyctl auth docker` sets it up).
     const basic = `Basic ${Buffer.from(`x:${opts.token}`).toString('base64')}`;
@@ -31428,6 +31445,105 @@ async function imageInRegistry(c, image) {
         }
         return { found: 'unknown', why: err.message };
     }
+}
+
+;// CONCATENATED MODULE: ./.build/platforms/change-guard.js
+/**
+ * The run's stop (SIGINT, SIGTERM: Ctrl-C, a cancelled job) as a platform provider honours it.
+ * Once the stop came, no NEW request that changes production is sent: the HTTP client asks
+ * `beforeChange` right before each one, and the git-revert and command providers before their push
+ * or command. A change already sent is let finish (its answer is read), but nothing waits on for it:
+ * reads, retry backoffs and the polling after the request end at the stop (`sleep`, `check`, and the
+ * read requests' own fetch signal). The provider's error is then replaced by the guard's (`error`),
+ * which says what production is: not touched, when no change was sent; else sent and not confirmed,
+ * naming what to check.
+ */
+
+/** Thrown where the stop interrupts a provider; promotePrevious replaces it with ChangeGuard.error(). */
+class StoppedHere extends errors/* RollbackKitError */.dp {
+    constructor(what) {
+        super(`stopped before ${what}`, undefined, { stopped: true });
+    }
+}
+class ChangeGuard {
+    signal;
+    subject;
+    checkWhere;
+    /** What changes were sent to the platform before the stop, in order ("POST /v9/projects/x/rollback/y"). */
+    sent = [];
+    /** The stop interrupted the provider: its error is the guard's. */
+    hit = false;
+    constructor(signal, 
+    /** "web (Vercel project shop)": whose production, for the messages. */
+    subject, 
+    /** Where a person checks what production serves (the platform's dashboard, its CLI). */
+    checkWhere) {
+        this.signal = signal;
+        this.subject = subject;
+        this.checkWhere = checkWhere;
+    }
+    get stopped() {
+        return this.signal?.aborted === true;
+    }
+    /** The stop interrupted the provider (so its outcome is this guard's error). */
+    get interrupted() {
+        return this.hit;
+    }
+    /** Throws if the run was stopped: before a read, a poll, a retry. */
+    check(what) {
+        if (!this.stopped)
+            return;
+        this.hit = true;
+        throw new StoppedHere(what);
+    }
+    /** Right before a request or program that changes production: throws if stopped, else counts it as sent. */
+    beforeChange(what) {
+        this.check(what);
+        this.sent.push(what);
+    }
+    /** A wait (a poll interval, a retry backoff) that ends at the stop, throwing. */
+    sleep(inner) {
+        return async (ms) => {
+            this.check('a wait');
+            const signal = this.signal;
+            if (!signal)
+                return inner(ms);
+            let onAbort = () => undefined;
+            const aborted = new Promise((resolve) => {
+                onAbort = resolve;
+                signal.addEventListener('abort', onAbort, { once: true });
+            });
+            try {
+                await Promise.race([inner(ms), aborted]);
+            }
+            finally {
+                signal.removeEventListener('abort', onAbort);
+            }
+            this.check('a wait');
+        };
+    }
+    /** The signal a read request's fetch also ends on. */
+    readSignal(timeout) {
+        return this.signal ? AbortSignal.any([timeout, this.signal]) : timeout;
+    }
+    /** What the stop left production in, with what to do next (changed: 'no' or 'unknown'). */
+    error() {
+        const by = stopName(this.signal);
+        if (!this.sent.length) {
+            return new errors/* RollbackKitError */.dp(`${this.subject}: the run was stopped (${by}) before any request that changes production was sent, so production was not touched: it still serves what it served before this run.`, 'Run the rollback again when it can run to its end.', { changed: 'no', stopped: true });
+        }
+        return new errors/* RollbackKitError */.dp(`${this.subject}: the run was stopped (${by}) after ${this.sent.join(', then ')} was sent, before the rollback was confirmed live: production may be rolled back or may still serve the bad release (sent, not confirmed).`, `Check what production serves in ${this.checkWhere}. Re-running the same rollback continues it: a rollback that went live is recognised and left alone.`, { changed: 'unknown', stopped: true });
+    }
+}
+/** "SIGINT" from the stop's reason ("stopped by SIGINT"), else "stop". */
+function stopName(signal) {
+    const reason = signal?.reason;
+    const text = reason instanceof Error ? reason.message : typeof reason === 'string' ? reason : '';
+    return /SIG[A-Z]+/.exec(text)?.[0] ?? 'stopped';
+}
+/** `inner`, ending at the stop when there is one. */
+function guardedSleep(stop, inner) {
+    return stop ? stop.sleep(inner) : inner;
 }
 
 ;// CONCATENATED MODULE: ./.build/platforms/outcome.js
@@ -31546,6 +31662,7 @@ class StepDeadline {
  * started by a deployment event never moves machines already moved back to an older release, by
  * rollback-kit or by `fly deploy --image <older image>` (the rollback cascade: notPutBackAgain).
  */
+
 
 
 
@@ -31676,10 +31793,10 @@ async function promoteOnFly(opts, log) {
         throw new errors/* RollbackKitError */.dp(`Input app must be a Fly app name; got "${opts.app}".`, 'Use the app name from fly.toml.');
     const targetRef = parseReleaseRef(opts.target || 'previous', 'target');
     const fromRef = opts.from?.trim() ? parseReleaseRef(opts.from, 'from') : undefined;
-    const sleep = opts.sleep ?? client_sleep;
+    const sleep = guardedSleep(opts.stop, opts.sleep ?? client_sleep);
     const now = opts.now ?? Date.now;
     const step = new StepDeadline(now, opts.timeoutSeconds);
-    const c = flyClients({ token: opts.token, apiUrl: opts.apiUrl, machinesApiUrl: opts.machinesApiUrl, registryUrl: opts.registryUrl, log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep, deadline: step });
+    const c = flyClients({ token: opts.token, apiUrl: opts.apiUrl, machinesApiUrl: opts.machinesApiUrl, registryUrl: opts.registryUrl, log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep, deadline: step, stop: opts.stop });
     const ctx = (doing) => ({ doing, tokenInput: 'fly-token', notFound: `App ${app}`, notFoundHint: 'Check the app input and that the token (a deploy token is scoped to one app) belongs to it.', statusPage: 'https://status.flyio.net' });
     const base = { skipped: [], frozen: FLY_NOTHING_FROZEN };
     const machines = await calling(ctx(`listing the machines of app ${app}`), () => listMachines(c, app));
@@ -31798,6 +31915,9 @@ async function promoteOnFly(opts, log) {
             continue;
         }
         const problem = await rollMachine(c, app, m, image, withRollbackNote(m.config, badImages, image), { deadline, now, sleep, slice: opts.waitSliceSeconds ?? 15 }, log).catch((err) => {
+            // The stop is not one machine's problem: the machines left are not touched (change-guard.ts).
+            if (err instanceof StoppedHere)
+                throw err;
             if (err instanceof HttpApiError)
                 return `${err.service} answered ${err.status}: ${err.serverMessage}`;
             return platformError(err, ctx(`updating machine ${m.id}`)).message;
@@ -32352,6 +32472,7 @@ async function revertWithPullRequest(opts, log) {
             log.warning(warning);
             notes.push(warning);
         }
+        opts.stop?.check(`the push of ${branch}`);
         await git.run(['push', '-q', remote, `refs/heads/${branch}:refs/heads/${branch}`], `Pushing ${branch} to ${remote}`);
     }
     catch (err) {
@@ -32362,6 +32483,7 @@ async function revertWithPullRequest(opts, log) {
     await git.try(['checkout', '-q', base]);
     let url;
     try {
+        opts.stop?.check(`the pull request from ${branch}`);
         url = (await prs.open(pullRequest(branch, base, target, head, reverted, opts.reason, log))).url;
     }
     catch (err) {
@@ -32427,7 +32549,7 @@ function parseDeploy(raw) {
 }
 function netlifyClient(opts) {
     opts.log.secret(opts.token);
-    return new HttpClient({ service: 'Netlify', baseUrl: opts.apiUrl || NETLIFY_API_URL, headers: { Authorization: `Bearer ${opts.token}` }, log: opts.log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep: opts.sleep, deadline: opts.deadline });
+    return new HttpClient({ service: 'Netlify', baseUrl: opts.apiUrl || NETLIFY_API_URL, headers: { Authorization: `Bearer ${opts.token}` }, log: opts.log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep: opts.sleep, deadline: opts.deadline, stop: opts.stop });
 }
 const site = (id) => `/api/v1/sites/${encodeURIComponent(id)}`;
 async function getSite(c, id) {
@@ -32476,6 +32598,7 @@ async function lockDeploy(c, deployId) {
  * deploy an earlier rollback published, whatever from and target say (the rollback cascade:
  * notPutBackAgain), but does lock it when that rollback could not.
  */
+
 
 
 
@@ -32560,10 +32683,10 @@ async function promoteOnNetlify(opts, log) {
     if (targetId && !HEX_ID.test(targetId))
         throw new errors/* RollbackKitError */.dp(`Input target must be a Netlify deploy id (24 hex characters); got "${targetId}".`, 'Copy the deploy id from the deploy page URL.');
     const from = opts.from?.trim() ? parseFrom(opts.from) : undefined;
-    const sleep = opts.sleep ?? client_sleep;
+    const sleep = guardedSleep(opts.stop, opts.sleep ?? client_sleep);
     const now = opts.now ?? Date.now;
     const step = new StepDeadline(now, opts.timeoutSeconds);
-    const c = netlifyClient({ token: opts.token, apiUrl: opts.apiUrl, log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep, deadline: step });
+    const c = netlifyClient({ token: opts.token, apiUrl: opts.apiUrl, log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep, deadline: step, stop: opts.stop });
     const ctx = (doing, deploy) => ({
         doing,
         tokenInput: 'netlify-token',
@@ -32859,6 +32982,7 @@ async function rollback(client, id) {
 
 
 
+
 const rollback_DEFAULT_POLL_INTERVAL_MS = 2000;
 /** A deployment in one of these has replaced its predecessor (CRASHED did, then died). */
 const TOOK_OVER = new Set(['SUCCESS', 'SLEEPING', 'CRASHED']);
@@ -32980,10 +33104,10 @@ async function promoteOnRailway(opts, log) {
     const targetInput = (opts.target || 'previous').trim();
     const targetId = targetInput.toLowerCase() === 'previous' ? undefined : checkId(targetInput, 'target', 'deployment');
     const from = opts.from?.trim() ? rollback_parseFrom(opts.from) : undefined;
-    const sleep = opts.sleep ?? client_sleep;
+    const sleep = guardedSleep(opts.stop, opts.sleep ?? client_sleep);
     const now = opts.now ?? Date.now;
     const step = new StepDeadline(now, opts.timeoutSeconds);
-    const client = new RailwayClient({ token: opts.token, tokenKind: opts.tokenKind, apiUrl: opts.apiUrl || RAILWAY_API_URL, log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep, deadline: step });
+    const client = new RailwayClient({ token: opts.token, tokenKind: opts.tokenKind, apiUrl: opts.apiUrl || RAILWAY_API_URL, log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep, deadline: step, stop: opts.stop });
     const where = `service ${ref.serviceId} in environment ${ref.environmentId} of project ${ref.projectId}`;
     const ctx = (doing, deployment) => ({
         doing,
@@ -33200,7 +33324,7 @@ function api_parseDeploy(raw) {
 }
 function renderClient(opts) {
     opts.log.secret(opts.token);
-    return new HttpClient({ service: 'Render', baseUrl: opts.apiUrl || RENDER_API_URL, headers: { Authorization: `Bearer ${opts.token}` }, log: opts.log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep: opts.sleep, deadline: opts.deadline });
+    return new HttpClient({ service: 'Render', baseUrl: opts.apiUrl || RENDER_API_URL, headers: { Authorization: `Bearer ${opts.token}` }, log: opts.log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep: opts.sleep, deadline: opts.deadline, stop: opts.stop });
 }
 const svc = (id) => `/v1/services/${encodeURIComponent(id)}`;
 async function getService(c, id) {
@@ -33249,6 +33373,7 @@ async function setAutoDeploy(c, serviceId, value) {
  * already-current and nothing is changed. A run started by a deployment event never rolls back
  * from a live rollback deploy, whatever the target (the rollback cascade: notPutBackAgain).
  */
+
 
 
 
@@ -33324,10 +33449,10 @@ async function promoteOnRender(opts, log) {
     const targetInput = (opts.target || 'previous').trim();
     const targetId = targetInput.toLowerCase() === 'previous' ? undefined : rollback_checkId(targetInput, 'target', 'dep', 'deploy');
     const from = opts.from?.trim() ? render_rollback_parseFrom(opts.from) : undefined;
-    const sleep = opts.sleep ?? client_sleep;
+    const sleep = guardedSleep(opts.stop, opts.sleep ?? client_sleep);
     const now = opts.now ?? Date.now;
     const step = new StepDeadline(now, opts.timeoutSeconds);
-    const c = renderClient({ token: opts.token, apiUrl: opts.apiUrl, log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep, deadline: step });
+    const c = renderClient({ token: opts.token, apiUrl: opts.apiUrl, log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep, deadline: step, stop: opts.stop });
     const ctx = (doing, deploy) => ({
         doing,
         tokenInput: 'render-token',
@@ -34026,6 +34151,7 @@ async function waitForAliasJob(client, project, target, opts, log) {
 
 
 
+
 /** Skipped deployments named one per line in the log; the rest are counted by reason. */
 const SKIPPED_LOGGED = 20;
 const vercel_rollback_DEFAULT_POLL_INTERVAL_MS = 250;
@@ -34043,9 +34169,9 @@ async function promoteOnVercel(opts, log) {
         throw new errors/* RollbackKitError */.dp('target last-verified needs GitHub access to read the rollback-kit/verified commit statuses, and none was given.', 'Pass github-token: ${{ secrets.GITHUB_TOKEN }} (permissions: statuses: read) and run in GitHub Actions (GITHUB_REPOSITORY).');
     }
     const fromRef = opts.from ? parseDeploymentRef(opts.from, 'from') : undefined;
-    const sleep = opts.sleep ?? client_sleep;
+    const sleep = guardedSleep(opts.stop, opts.sleep ?? client_sleep);
     const step = new StepDeadline(Date.now, opts.timeoutSeconds);
-    const client = new VercelClient({ token: opts.token, apiUrl: opts.apiUrl, team: opts.team, log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep, deadline: step });
+    const client = new VercelClient({ token: opts.token, apiUrl: opts.apiUrl, team: opts.team, log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep, deadline: step, stop: opts.stop });
     const ctx = (doing, deployment) => ({ doing, project: opts.project, team: opts.team, deployment });
     const call = async (c, fn) => {
         try {
@@ -34302,7 +34428,7 @@ class CommitStatuses {
     constructor(access, log, opts = {}) {
         log.secret(access.token);
         this.repo = parseRepository(access.repository);
-        this.client = githubClient(access.apiUrl, access.token, log, { requestTimeoutMs: opts.requestTimeoutMs ?? 10_000, sleep: opts.sleep, deadline: opts.deadline });
+        this.client = githubClient(access.apiUrl, access.token, log, { requestTimeoutMs: opts.requestTimeoutMs ?? 10_000, sleep: opts.sleep, deadline: opts.deadline, stop: opts.stop });
     }
     get name() {
         return `${this.repo.owner}/${this.repo.repo}`;
@@ -34369,6 +34495,7 @@ class CommitStatuses {
  * by the root action behaves exactly as the single action would. Secrets arrive as values; the
  * caller decides where they came from (inputs, environment variables).
  */
+
 
 
 
@@ -34544,10 +34671,45 @@ async function promotePrevious(request, log) {
     for (const url of urls)
         registerUrlSecrets(url, log);
     checkPromoteRequest(request);
-    const common = { target: request.target, from: request.from, reason: request.reason, timeoutSeconds: request.timeoutSeconds, dryRun: request.dryRun, automatic: request.automatic };
+    const stop = new ChangeGuard(request.signal, ...whereToCheck(request));
+    const common = { target: request.target, from: request.from, reason: request.reason, timeoutSeconds: request.timeoutSeconds, dryRun: request.dryRun, automatic: request.automatic, stop };
+    try {
+        return await promoteWith(request, common, log);
+    }
+    catch (err) {
+        // Stopped: what production is in is the guard's to say (nothing sent: not touched; a change
+        // sent: not confirmed), whatever the provider made of the interruption.
+        if (!stop.interrupted && !(stop.stopped && stop.sent.length))
+            throw err;
+        const said = stop.error();
+        if (err instanceof StoppedHere || !stop.sent.length)
+            throw said;
+        throw new errors/* RollbackKitError */.dp(`${said.message} It ended with: ${log.redact((0,errors/* errorLine */.BP)(err))}`, said.hint, { changed: 'unknown', stopped: true });
+    }
+}
+/** Whose production a stop leaves, and where a person checks what it serves. */
+function whereToCheck(request) {
+    switch (request.provider) {
+        case 'vercel':
+            return [`Vercel project ${request.project}`, `the Vercel dashboard (project ${request.project} → Deployments: which one is Current)`];
+        case 'fly':
+            return [`Fly app ${request.app}`, `Fly (fly machines list -a ${request.app}: the image each machine runs)`];
+        case 'railway':
+            return [`Railway service ${request.service}`, `the Railway dashboard (service ${request.service} → Deployments: which one is Active)`];
+        case 'render':
+            return [`Render service ${request.service}`, `the Render dashboard (service ${request.service} → Events: the last deploy live)`];
+        case 'netlify':
+            return [`Netlify site ${request.site}`, `the Netlify dashboard (site ${request.site} → Deploys: which one is Published)`];
+        case 'git-revert':
+            return [`repository ${request.repository}`, `the repository (a rollback-kit revert branch or pull request)`];
+        case 'command':
+            return ['the rollback command', 'what the rollback command changes (its output above says how far it got)'];
+    }
+}
+async function promoteWith(request, common, log) {
     switch (request.provider) {
         case 'vercel': {
-            const result = await promoteOnVercel({ ...common, token: request.token, project: request.project, team: request.team, apiUrl: request.apiUrl, method: request.method, pollIntervalMs: request.pollIntervalMs, verified: verifiedLookup(request, log) }, log);
+            const result = await promoteOnVercel({ ...common, token: request.token, project: request.project, team: request.team, apiUrl: request.apiUrl, method: request.method, pollIntervalMs: request.pollIntervalMs, verified: verifiedLookup(request, log, common.stop) }, log);
             const skipped = result.skipped.map((s) => ({ id: s.deployment.id, reason: s.reason }));
             return {
                 status: result.status,
@@ -34594,14 +34756,15 @@ async function promotePrevious(request, log) {
     }
 }
 /** Reads rollback-kit/verified from GitHub, for target last-verified only (checked above: token and repository are set). */
-function verifiedLookup(request, log) {
+function verifiedLookup(request, log, stop) {
     const gh = request.github;
     if (!isLastVerified(request.target) || !gh?.token || !gh.repository)
         return undefined;
     const { apiUrl, repository, token } = gh;
     // The look-ups belong to the search for the target: its deadline bounds their retries too.
     return (deadline) => {
-        const statuses = new CommitStatuses({ apiUrl, repository, token }, log, { deadline });
+        // Reads only: the stop ends them as it ends Vercel's.
+        const statuses = new CommitStatuses({ apiUrl, repository, token }, log, { deadline, stop });
         return (sha) => statuses.verified(sha);
     };
 }
@@ -37538,6 +37701,11 @@ async function runChecks(checks, opts, log) {
     const deadline = new AbortController();
     const timer = setTimeout(() => deadline.abort(), opts.deadlineSeconds * 1000);
     const deadlineAt = performance.now() + opts.deadlineSeconds * 1000;
+    const onStop = () => deadline.abort(run_checks_STOPPED);
+    if (opts.signal?.aborted)
+        onStop();
+    else
+        opts.signal?.addEventListener('abort', onStop, { once: true });
     try {
         return await mapLimit(checks, opts.checkConcurrency ?? 4, (check) => runCheck(check, opts, { signal: deadline.signal, at: deadlineAt }, log).catch((err) => {
             // A check that cannot run as written (CheckConfigError) means there will be no verdict: stop measuring.
@@ -37547,6 +37715,7 @@ async function runChecks(checks, opts, log) {
     }
     finally {
         clearTimeout(timer);
+        opts.signal?.removeEventListener('abort', onStop);
     }
 }
 async function runCheck(check, opts, until, log) {
@@ -37847,6 +38016,7 @@ async function measureConfirmed(measure, afterSeconds, log, wait = sleep) {
 
 
 
+
 /** Reads the spec from exactly one of `checks` and `checks-file`, then validates it. */
 async function loadChecks(source, ctx) {
     if (source.checks && source.checksFile) {
@@ -37909,6 +38079,10 @@ function describeFsError(err) {
             return `${err.code ?? 'the file cannot be read'}`;
     }
 }
+/** The smoke test stopped before it had measured everything: no verdict, nothing said of production. */
+function stoppedChecks(signal) {
+    return new errors/* RollbackKitError */.dp(`The smoke checks were stopped (${stopName(signal)}) before they finished measuring, so they give no verdict: production was not verified.`, 'Check production by hand now, or run the smoke test again.', { stopped: true });
+}
 async function runSmokeTest(checks, options, log, confirm) {
     log.secret(options.bypassToken);
     registerSpecSecrets(checks, log);
@@ -37917,6 +38091,9 @@ async function runSmokeTest(checks, options, log, confirm) {
     log.info(`Running ${checks.length} smoke check${checks.length === 1 ? '' : 's'} (attempts ${options.attempts}, samples ${options.samples}, deadline ${options.deadlineSeconds} s)`);
     const measure = async () => {
         const results = await runChecks(checks, options, log);
+        // Stopped: the checks cut short failed for no fault of production; no verdict may be read from them.
+        if (options.signal?.aborted)
+            throw stoppedChecks(options.signal);
         return { results, verdict: decide(results) };
     };
     const { results, verdict, confirmation } = await measureConfirmed(measure, confirm?.afterSeconds ?? 0, log, confirm?.wait);
@@ -38594,7 +38771,7 @@ function parseTimeline(raw, redact) {
 
 ;// CONCATENATED MODULE: ./.build/pipeline/verify.js
 
-async function verifyWithChecks(checks, v, database, log) {
+async function verifyWithChecks(checks, v, database, log, signal) {
     const { verdict, results } = await runSmokeTest(checks, {
         attempts: v.attempts,
         intervalSeconds: v.intervalSeconds,
@@ -38605,6 +38782,7 @@ async function verifyWithChecks(checks, v, database, log) {
         maxP95Ms: v.maxP95Ms,
         deadlineSeconds: v.deadlineSeconds,
         database,
+        signal,
     }, log);
     return {
         record: {
@@ -38629,6 +38807,7 @@ async function verifyWithChecks(checks, v, database, log) {
  * or under an app that failed to roll back; verify whenever anything changed; a verify that still
  * says "roll back" means a person must act now; telling people never stops the rollback.
  */
+
 
 
 
@@ -38708,8 +38887,10 @@ async function rollbackPhases(request, deps, log, heartbeat) {
     let told = false;
     const finished = async (entry) => {
         log.info(`[${entry.phase}${entry.component ? ` ${entry.component}` : ''}] ${entry.status} in ${duration_formatDuration(entry['duration-ms'])} (budget ${duration_formatDuration(entry['budget-ms'])}): ${entry.detail}`);
-        // People hear of phases only once they were told a rollback started (never in a dry run).
-        if (told)
+        // People hear of phases only once they were told a rollback started (never in a dry run). Once
+        // the run is stopped, only the end message goes out (it holds every row): each message may wait
+        // seconds for a slow webhook, and the report must be out before the stop's grace time ends.
+        if (told && !request.signal?.aborted)
             await notify({ kind: 'phase', entry });
     };
     const finish = () => {
@@ -38957,6 +39138,10 @@ async function rollbackPhases(request, deps, log, heartbeat) {
             catch (err) {
                 rec.status = 'failed';
                 rec.error = redact(err);
+                // Stopped (change-guard.ts): production not touched, or a change sent and not confirmed.
+                const facts = (0,errors/* errorFacts */.u2)(err);
+                if (facts.stopped)
+                    rec.stopped = facts.changed === 'no' ? 'not-touched' : 'unknown';
                 // The plan's notes said where it stood before this run touched it (a setting it may have
                 // changed since, what it would do): after a failure only the error says what happened.
                 rec.notes = [];
@@ -39079,9 +39264,19 @@ async function rollbackPhases(request, deps, log, heartbeat) {
         }
     }
     // ── environment ───────────────────────────────────────────────────────────────────────────
-    await environmentPhase(request, inScope, record, timeline, finished, log);
+    // Stopped: nothing more is asked of the platforms or of production; the report says where it stands.
+    const stoppedBy = request.signal?.aborted ? stopName(request.signal) : undefined;
+    if (stoppedBy)
+        timeline.skip('environment', `the run was stopped (${stoppedBy})`);
+    else
+        await environmentPhase(request, inScope, record, timeline, finished, log);
     // ── verify ────────────────────────────────────────────────────────────────────────────────
-    if (!changed && !verifyOnly) {
+    if (stoppedBy) {
+        timeline.skip('verify', `the run was stopped (${stoppedBy}), so production was not verified`);
+        if (changed)
+            record.nextSteps.push('The run was stopped before its smoke checks ran: check production by hand now.');
+    }
+    else if (!changed && !verifyOnly) {
         timeline.skip('verify', 'nothing was changed, so there is nothing new to verify');
     }
     else if (!checks && record.skippedChecks) {
@@ -39094,7 +39289,7 @@ async function rollbackPhases(request, deps, log, heartbeat) {
     else {
         const vt = timeline.start('verify');
         try {
-            const { record: verified, summary } = await verifyWithChecks(checks, plan.verify, request.database, log);
+            const { record: verified, summary } = await verifyWithChecks(checks, plan.verify, request.database, log, request.signal);
             record.verify = verified;
             if (verified.decision === 'rollback') {
                 if (!hasFailed()) {
@@ -39109,7 +39304,8 @@ async function rollbackPhases(request, deps, log, heartbeat) {
         }
         catch (err) {
             fail('verify');
-            await finished(vt.end('failed', redact(err)));
+            // Stopped mid-measure: no verdict, said as a stop rather than as a fault of the checks.
+            await finished(vt.end('failed', redact(err), { stopped: (0,errors/* errorFacts */.u2)(err).stopped }));
         }
     }
     if (record.status === 'rolled-back' && !changed) {
@@ -39183,7 +39379,7 @@ function placeOf(c, plan) {
     return (field) => (field.endsWith('-token') || plan.source === 'inputs' ? `Input ${field}` : `components.${c.name}.${field} in ${plan.source}`);
 }
 function promoteRequest(c, request, dryRun) {
-    const common = { target: c.target, from: c.from, reason: request.reason, timeoutSeconds: c.timeoutSeconds, dryRun, automatic: request.automatic };
+    const common = { target: c.target, from: c.from, reason: request.reason, timeoutSeconds: c.timeoutSeconds, dryRun, automatic: request.automatic, signal: request.signal };
     switch (c.provider) {
         case 'vercel':
             return {
@@ -39521,8 +39717,12 @@ function nextSteps(record) {
             break;
         case 'failed':
             if (record.failedPhase === 'app') {
-                if (failedParts.length) {
-                    steps.push(`${failedParts.map((c) => c.name).join(', ')} did not roll back: ${failedParts.map((c) => c.error).join(' ')} Fix that and re-run: parts already rolled back are recognised and left alone.`);
+                // Stopped parts: their error says what production is (not touched, or sent and not confirmed) and what to check.
+                const faulted = failedParts.filter((c) => !c.stopped);
+                for (const c of failedParts.filter((p) => p.stopped))
+                    steps.push(`${c.name}: ${c.error}`);
+                if (faulted.length) {
+                    steps.push(`${faulted.map((c) => c.name).join(', ')} did not roll back: ${faulted.map((c) => c.error).join(' ')} Fix that and re-run: parts already rolled back are recognised and left alone.`);
                 }
                 // Their error is what a person must do (merge the pull request, finish the rolling release).
                 for (const c of record.components.filter((p) => p.status === 'pending')) {
@@ -40179,7 +40379,7 @@ async function verifyPhase(phase, checks, request, timeline, finished, fail, log
     const t = timeline.start(phase);
     const what = phase === 'verify-back' ? 'the previous deployment' : 'the original deployment, rolled forward';
     try {
-        const { record, summary } = await verifyWithChecks(checks, request.plan.verify, request.database, log);
+        const { record, summary } = await verifyWithChecks(checks, request.plan.verify, request.database, log, request.signal);
         if (record.decision === 'rollback' || !record.passed) {
             finished(t.end('failed', `${summary}: ${what} does not pass the checks`));
             fail(phase, `${what} does not pass the smoke checks (${summary})`);
@@ -42167,6 +42367,8 @@ async function startFakeVercel() {
     };
     const requests = [];
     const faults = [];
+    const holds = [];
+    const matches = (match, key) => (typeof match === 'string' ? key.startsWith(match) : match.test(key));
     let seq = 0;
     let clock = Date.UTC(2026, 10, 1);
     const fake = {
@@ -42254,6 +42456,14 @@ async function startFakeVercel() {
         },
         requestsTo(pattern) {
             return requests.filter((r) => pattern.test(`${r.method} ${r.path}`));
+        },
+        hold(match) {
+            let arrived = () => undefined;
+            let release = () => undefined;
+            const reached = new Promise((done) => (arrived = done));
+            const released = new Promise((done) => (release = done));
+            holds.push({ match, arrived, released });
+            return { reached, release };
         },
         close: () => new Promise((done) => {
             server.closeAllConnections();
@@ -42504,7 +42714,15 @@ async function startFakeVercel() {
     const server = (0,external_node_http_.createServer)((req, res) => {
         let raw = '';
         req.on('data', (c) => (raw += c));
-        req.on('end', () => (fake.latencyMs > 0 ? setTimeout(handle, fake.latencyMs) : handle()));
+        const answer = () => (fake.latencyMs > 0 ? setTimeout(handle, fake.latencyMs) : handle());
+        req.on('end', () => {
+            const i = holds.findIndex((h) => matches(h.match, `${req.method} ${new URL(req.url ?? '/', 'http://localhost').pathname}`));
+            if (i < 0)
+                return answer();
+            const [held] = holds.splice(i, 1);
+            held.arrived();
+            void held.released.then(answer);
+        });
         const handle = () => {
             const url = new URL(req.url ?? '/', 'http://localhost');
             const entry = { method: req.method ?? 'GET', path: url.pathname, query: Object.fromEntries(url.searchParams), at: now(), status: 0, authorization: req.headers.authorization };
@@ -43805,6 +44023,7 @@ function refuseNotLive(outcome, request) {
 
 
 
+
 const TOKEN_OF = { vercel: 'vercel-token', fly: 'fly-token', railway: 'railway-token', render: 'render-token', netlify: 'netlify-token' };
 const promote = {
     name: 'promote',
@@ -43825,7 +44044,8 @@ const promote = {
         // Its label: "command: finding …", as "vercel: finding …", not the --command flag.
         cli.ownNames([request.provider]);
         cli.term.started(`${request.provider}: finding the last good deployment`);
-        const outcome = await promotePrevious(request, cli.log);
+        // Ctrl-C: no change is sent after it, and the error says whether production was touched.
+        const outcome = await stoppable(cli, (signal) => promotePrevious({ ...request, signal }, cli.log));
         cli.term.stopSpinner();
         refuseNotLive(outcome, request);
         const ref = (d) => d.id || d.commitSha || d.url || undefined;

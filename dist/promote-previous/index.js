@@ -238,7 +238,7 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _core_action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4437);
 /* harmony import */ var _platforms_not_live_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(19);
-/* harmony import */ var _platforms_promote_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(1699);
+/* harmony import */ var _platforms_promote_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7805);
 /* harmony import */ var _platforms_promote_inputs_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(5755);
 /* harmony import */ var _pipeline_automatic_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(9430);
 /* harmony import */ var _report_promote_previous_summary_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(1719);
@@ -265,8 +265,7 @@ async function promote(log, signal) {
         baseBranch: process.env.GITHUB_REF_NAME || undefined,
     }, log);
     // An event (auto-rollback), not a person: the rollback-cascade guard applies (vercel/rollback.ts).
-    // The stop reaches a user command only (the other providers' requests end within their own bounds).
-    const outcome = await (0,_platforms_promote_js__WEBPACK_IMPORTED_MODULE_2__/* .promotePrevious */ .Ay)({ ...request, ...(request.provider === 'command' ? { signal } : {}), automatic: (0,_pipeline_automatic_js__WEBPACK_IMPORTED_MODULE_4__/* .startedByDeploymentEvent */ .U)(process.env.GITHUB_EVENT_NAME) }, log);
+    const outcome = await (0,_platforms_promote_js__WEBPACK_IMPORTED_MODULE_2__/* .promotePrevious */ .Ay)({ ...request, automatic: (0,_pipeline_automatic_js__WEBPACK_IMPORTED_MODULE_4__/* .startedByDeploymentEvent */ .U)(process.env.GITHUB_EVENT_NAME), signal }, log);
     // No output may name a target that does not serve yet.
     (0,_platforms_not_live_js__WEBPACK_IMPORTED_MODULE_1__/* .refuseNotLive */ .C)(outcome, request);
     const durationMs = Date.now() - started;
@@ -1838,7 +1837,7 @@ function startedByDeploymentEvent(eventName) {
 /* harmony export */   C: () => (/* binding */ refuseNotLive)
 /* harmony export */ });
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8005);
-/* harmony import */ var _promote_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1699);
+/* harmony import */ var _promote_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7805);
 /**
  * promote-previous on its own (the action, `rollback-kit promote`): a change the platform accepted
  * but did not make live (a promotion Vercel queued behind a rolling release) fails the step, as it
@@ -1866,7 +1865,7 @@ function refuseNotLive(outcome, request) {
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8005);
 /* harmony import */ var _core_secret_input_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8347);
 /* harmony import */ var _core_url_secrets_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(9041);
-/* harmony import */ var _promote_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(1699);
+/* harmony import */ var _promote_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7805);
 
 
 
@@ -1945,7 +1944,7 @@ function readPromoteRequest(inputs, ctx, log) {
 
 /***/ }),
 
-/***/ 1699:
+/***/ 7805:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -2331,6 +2330,9 @@ async function runRollbackCommand(opts, log) {
 }
 async function runWithOutcome(command, verify, outcomeFile, env, opts, log) {
     const deadline = Date.now() + opts.timeoutSeconds * 1000;
+    // The command changes production: not started once the run is stopped (change-guard.ts); started,
+    // a stop ends it and what it started (runProcess), and it fails as stopped.
+    opts.stop?.beforeChange('the rollback command');
     const ran = await runBash('the rollback command', command, opts.timeoutSeconds, env, opts, log);
     if ('timedOut' in ran) {
         throw new errors/* RollbackKitError */.dp(`The rollback command did not finish within ${opts.timeoutSeconds} s and was stopped, with everything it had started.`, 'Raise timeout-seconds, or make the command faster; check what it changed before re-running.');
@@ -2361,6 +2363,7 @@ async function runWithOutcome(command, verify, outcomeFile, env, opts, log) {
     if (left <= 0) {
         throw new errors/* RollbackKitError */.dp(`The rollback command used the whole ${opts.timeoutSeconds} s, so the verify command could not run: the rollback is not confirmed.`, 'Raise timeout-seconds and re-run the step.');
     }
+    opts.stop?.check('the verify command');
     log.info(`Verify command (limit ${left} s):`);
     const verified = await runBash('the verify command', verify, left, env, opts, log);
     if ('stopped' in verified) {
@@ -2695,7 +2698,7 @@ class HttpClient {
         this.base = new URL(opts.baseUrl.endsWith('/') ? opts.baseUrl : `${opts.baseUrl}/`);
         this.retry = { ...DEFAULT_RETRY, ...opts.retry };
         this.timeoutMs = opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
-        this.wait = opts.sleep ?? client_sleep;
+        this.wait = opts.stop ? opts.stop.sleep(opts.sleep ?? client_sleep) : (opts.sleep ?? client_sleep);
         this.random = opts.random ?? Math.random;
     }
     get host() {
@@ -2725,7 +2728,15 @@ class HttpClient {
         if (url.origin !== this.base.origin)
             throw new errors/* RollbackKitError */.dp(`${this.service}: a request to ${url.origin} was refused, as it is not the API's own ${this.base.origin}.`, 'This is a bug in rollback-kit: please report it.');
         const label = `${method} ${url.pathname}`;
+        // A write (a POST that is not a GraphQL query: `reads`) may change production: after the stop it
+        // is not sent, nor sent again; once sent, its answer is awaited (the platform has it already).
+        const changes = !opts.reads && method !== 'GET' && method !== 'HEAD';
+        const stop = this.opts.stop;
         for (let attempt = 0;; attempt++) {
+            if (changes && attempt === 0)
+                stop?.beforeChange(`${label} to ${this.service}`);
+            else
+                stop?.check(label);
             let failure;
             let lastError;
             // The answer is not awaited past the step's deadline. A request made once it has passed (a
@@ -2733,7 +2744,8 @@ class HttpClient {
             const before = this.opts.deadline?.left();
             const cut = before !== undefined && before > 0 && before < this.timeoutMs;
             try {
-                const res = await this.send(method, url, label, opts, AbortSignal.timeout(cut ? Math.ceil(before) : this.timeoutMs));
+                const timeout = AbortSignal.timeout(cut ? Math.ceil(before) : this.timeoutMs);
+                const res = await this.send(method, url, label, opts, changes || !stop ? timeout : stop.readSignal(timeout));
                 const { text: raw, cut: overCap } = await readCapped(res, MAX_API_BODY_BYTES);
                 // An error body is only quoted (its first few hundred characters): what was read is enough.
                 if (overCap && res.ok)
@@ -2765,6 +2777,9 @@ class HttpClient {
             catch (err) {
                 if (err instanceof errors/* RollbackKitError */.dp)
                     throw err;
+                // A read ended by the stop: nothing more is asked of the platform.
+                if (!changes)
+                    stop?.check(label);
                 const timedOut = err?.name === 'TimeoutError' || err?.name === 'AbortError';
                 if (timedOut && cut)
                     throw this.outOfTime(label);
@@ -2880,7 +2895,8 @@ class GraphQLError extends Error {
     }
 }
 async function graphql(client, path, operation, query, variables = {}) {
-    const res = await client.request('POST', path, { body: { query, variables } });
+    // A query only reads; a mutation changes production (change-guard.ts: not sent after a stop).
+    const res = await client.request('POST', path, { body: { query, variables }, reads: !/^\s*mutation\b/.test(query) });
     const body = (res.data && typeof res.data === 'object' ? res.data : {});
     if (Array.isArray(body.errors) && body.errors.length > 0) {
         const errors = body.errors;
@@ -3156,7 +3172,7 @@ const FLY_MACHINES_API_URL = 'https://api.machines.dev';
 const FLY_REGISTRY_HOST = 'registry.fly.io';
 function flyClients(opts) {
     opts.log.secret(opts.token);
-    const common = { log: opts.log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep: opts.sleep, deadline: opts.deadline };
+    const common = { log: opts.log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep: opts.sleep, deadline: opts.deadline, stop: opts.stop };
     const bearer = { Authorization: `Bearer ${opts.token}` };
     // The registry takes the same token as a password (as `flyctl auth docker` sets it up).
     const basic = `Basic ${Buffer.from(`x:${opts.token}`).toString('base64')}`;
@@ -3245,6 +3261,105 @@ async function imageInRegistry(c, image) {
         }
         return { found: 'unknown', why: err.message };
     }
+}
+
+;// CONCATENATED MODULE: ./.build/platforms/change-guard.js
+/**
+ * The run's stop (SIGINT, SIGTERM: Ctrl-C, a cancelled job) as a platform provider honours it.
+ * Once the stop came, no NEW request that changes production is sent: the HTTP client asks
+ * `beforeChange` right before each one, and the git-revert and command providers before their push
+ * or command. A change already sent is let finish (its answer is read), but nothing waits on for it:
+ * reads, retry backoffs and the polling after the request end at the stop (`sleep`, `check`, and the
+ * read requests' own fetch signal). The provider's error is then replaced by the guard's (`error`),
+ * which says what production is: not touched, when no change was sent; else sent and not confirmed,
+ * naming what to check.
+ */
+
+/** Thrown where the stop interrupts a provider; promotePrevious replaces it with ChangeGuard.error(). */
+class StoppedHere extends errors/* RollbackKitError */.dp {
+    constructor(what) {
+        super(`stopped before ${what}`, undefined, { stopped: true });
+    }
+}
+class ChangeGuard {
+    signal;
+    subject;
+    checkWhere;
+    /** What changes were sent to the platform before the stop, in order ("POST /v9/projects/x/rollback/y"). */
+    sent = [];
+    /** The stop interrupted the provider: its error is the guard's. */
+    hit = false;
+    constructor(signal, 
+    /** "web (Vercel project shop)": whose production, for the messages. */
+    subject, 
+    /** Where a person checks what production serves (the platform's dashboard, its CLI). */
+    checkWhere) {
+        this.signal = signal;
+        this.subject = subject;
+        this.checkWhere = checkWhere;
+    }
+    get stopped() {
+        return this.signal?.aborted === true;
+    }
+    /** The stop interrupted the provider (so its outcome is this guard's error). */
+    get interrupted() {
+        return this.hit;
+    }
+    /** Throws if the run was stopped: before a read, a poll, a retry. */
+    check(what) {
+        if (!this.stopped)
+            return;
+        this.hit = true;
+        throw new StoppedHere(what);
+    }
+    /** Right before a request or program that changes production: throws if stopped, else counts it as sent. */
+    beforeChange(what) {
+        this.check(what);
+        this.sent.push(what);
+    }
+    /** A wait (a poll interval, a retry backoff) that ends at the stop, throwing. */
+    sleep(inner) {
+        return async (ms) => {
+            this.check('a wait');
+            const signal = this.signal;
+            if (!signal)
+                return inner(ms);
+            let onAbort = () => undefined;
+            const aborted = new Promise((resolve) => {
+                onAbort = resolve;
+                signal.addEventListener('abort', onAbort, { once: true });
+            });
+            try {
+                await Promise.race([inner(ms), aborted]);
+            }
+            finally {
+                signal.removeEventListener('abort', onAbort);
+            }
+            this.check('a wait');
+        };
+    }
+    /** The signal a read request's fetch also ends on. */
+    readSignal(timeout) {
+        return this.signal ? AbortSignal.any([timeout, this.signal]) : timeout;
+    }
+    /** What the stop left production in, with what to do next (changed: 'no' or 'unknown'). */
+    error() {
+        const by = stopName(this.signal);
+        if (!this.sent.length) {
+            return new errors/* RollbackKitError */.dp(`${this.subject}: the run was stopped (${by}) before any request that changes production was sent, so production was not touched: it still serves what it served before this run.`, 'Run the rollback again when it can run to its end.', { changed: 'no', stopped: true });
+        }
+        return new errors/* RollbackKitError */.dp(`${this.subject}: the run was stopped (${by}) after ${this.sent.join(', then ')} was sent, before the rollback was confirmed live: production may be rolled back or may still serve the bad release (sent, not confirmed).`, `Check what production serves in ${this.checkWhere}. Re-running the same rollback continues it: a rollback that went live is recognised and left alone.`, { changed: 'unknown', stopped: true });
+    }
+}
+/** "SIGINT" from the stop's reason ("stopped by SIGINT"), else "stop". */
+function stopName(signal) {
+    const reason = signal?.reason;
+    const text = reason instanceof Error ? reason.message : typeof reason === 'string' ? reason : '';
+    return /SIG[A-Z]+/.exec(text)?.[0] ?? 'stopped';
+}
+/** `inner`, ending at the stop when there is one. */
+function guardedSleep(stop, inner) {
+    return stop ? stop.sleep(inner) : inner;
 }
 
 ;// CONCATENATED MODULE: ./.build/platforms/outcome.js
@@ -3363,6 +3478,7 @@ class StepDeadline {
  * started by a deployment event never moves machines already moved back to an older release, by
  * rollback-kit or by `fly deploy --image <older image>` (the rollback cascade: notPutBackAgain).
  */
+
 
 
 
@@ -3493,10 +3609,10 @@ async function promoteOnFly(opts, log) {
         throw new errors/* RollbackKitError */.dp(`Input app must be a Fly app name; got "${opts.app}".`, 'Use the app name from fly.toml.');
     const targetRef = parseReleaseRef(opts.target || 'previous', 'target');
     const fromRef = opts.from?.trim() ? parseReleaseRef(opts.from, 'from') : undefined;
-    const sleep = opts.sleep ?? client_sleep;
+    const sleep = guardedSleep(opts.stop, opts.sleep ?? client_sleep);
     const now = opts.now ?? Date.now;
     const step = new StepDeadline(now, opts.timeoutSeconds);
-    const c = flyClients({ token: opts.token, apiUrl: opts.apiUrl, machinesApiUrl: opts.machinesApiUrl, registryUrl: opts.registryUrl, log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep, deadline: step });
+    const c = flyClients({ token: opts.token, apiUrl: opts.apiUrl, machinesApiUrl: opts.machinesApiUrl, registryUrl: opts.registryUrl, log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep, deadline: step, stop: opts.stop });
     const ctx = (doing) => ({ doing, tokenInput: 'fly-token', notFound: `App ${app}`, notFoundHint: 'Check the app input and that the token (a deploy token is scoped to one app) belongs to it.', statusPage: 'https://status.flyio.net' });
     const base = { skipped: [], frozen: FLY_NOTHING_FROZEN };
     const machines = await calling(ctx(`listing the machines of app ${app}`), () => listMachines(c, app));
@@ -3615,6 +3731,9 @@ async function promoteOnFly(opts, log) {
             continue;
         }
         const problem = await rollMachine(c, app, m, image, withRollbackNote(m.config, badImages, image), { deadline, now, sleep, slice: opts.waitSliceSeconds ?? 15 }, log).catch((err) => {
+            // The stop is not one machine's problem: the machines left are not touched (change-guard.ts).
+            if (err instanceof StoppedHere)
+                throw err;
             if (err instanceof HttpApiError)
                 return `${err.service} answered ${err.status}: ${err.serverMessage}`;
             return platformError(err, ctx(`updating machine ${m.id}`)).message;
@@ -4215,6 +4334,7 @@ async function revertWithPullRequest(opts, log) {
             log.warning(warning);
             notes.push(warning);
         }
+        opts.stop?.check(`the push of ${branch}`);
         await git.run(['push', '-q', remote, `refs/heads/${branch}:refs/heads/${branch}`], `Pushing ${branch} to ${remote}`);
     }
     catch (err) {
@@ -4225,6 +4345,7 @@ async function revertWithPullRequest(opts, log) {
     await git.try(['checkout', '-q', base]);
     let url;
     try {
+        opts.stop?.check(`the pull request from ${branch}`);
         url = (await prs.open(pullRequest(branch, base, target, head, reverted, opts.reason, log))).url;
     }
     catch (err) {
@@ -4290,7 +4411,7 @@ function parseDeploy(raw) {
 }
 function netlifyClient(opts) {
     opts.log.secret(opts.token);
-    return new HttpClient({ service: 'Netlify', baseUrl: opts.apiUrl || NETLIFY_API_URL, headers: { Authorization: `Bearer ${opts.token}` }, log: opts.log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep: opts.sleep, deadline: opts.deadline });
+    return new HttpClient({ service: 'Netlify', baseUrl: opts.apiUrl || NETLIFY_API_URL, headers: { Authorization: `Bearer ${opts.token}` }, log: opts.log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep: opts.sleep, deadline: opts.deadline, stop: opts.stop });
 }
 const site = (id) => `/api/v1/sites/${encodeURIComponent(id)}`;
 async function getSite(c, id) {
@@ -4339,6 +4460,7 @@ async function lockDeploy(c, deployId) {
  * deploy an earlier rollback published, whatever from and target say (the rollback cascade:
  * notPutBackAgain), but does lock it when that rollback could not.
  */
+
 
 
 
@@ -4423,10 +4545,10 @@ async function promoteOnNetlify(opts, log) {
     if (targetId && !HEX_ID.test(targetId))
         throw new errors/* RollbackKitError */.dp(`Input target must be a Netlify deploy id (24 hex characters); got "${targetId}".`, 'Copy the deploy id from the deploy page URL.');
     const from = opts.from?.trim() ? parseFrom(opts.from) : undefined;
-    const sleep = opts.sleep ?? client_sleep;
+    const sleep = guardedSleep(opts.stop, opts.sleep ?? client_sleep);
     const now = opts.now ?? Date.now;
     const step = new StepDeadline(now, opts.timeoutSeconds);
-    const c = netlifyClient({ token: opts.token, apiUrl: opts.apiUrl, log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep, deadline: step });
+    const c = netlifyClient({ token: opts.token, apiUrl: opts.apiUrl, log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep, deadline: step, stop: opts.stop });
     const ctx = (doing, deploy) => ({
         doing,
         tokenInput: 'netlify-token',
@@ -4722,6 +4844,7 @@ async function rollback(client, id) {
 
 
 
+
 const rollback_DEFAULT_POLL_INTERVAL_MS = 2000;
 /** A deployment in one of these has replaced its predecessor (CRASHED did, then died). */
 const TOOK_OVER = new Set(['SUCCESS', 'SLEEPING', 'CRASHED']);
@@ -4843,10 +4966,10 @@ async function promoteOnRailway(opts, log) {
     const targetInput = (opts.target || 'previous').trim();
     const targetId = targetInput.toLowerCase() === 'previous' ? undefined : checkId(targetInput, 'target', 'deployment');
     const from = opts.from?.trim() ? rollback_parseFrom(opts.from) : undefined;
-    const sleep = opts.sleep ?? client_sleep;
+    const sleep = guardedSleep(opts.stop, opts.sleep ?? client_sleep);
     const now = opts.now ?? Date.now;
     const step = new StepDeadline(now, opts.timeoutSeconds);
-    const client = new RailwayClient({ token: opts.token, tokenKind: opts.tokenKind, apiUrl: opts.apiUrl || RAILWAY_API_URL, log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep, deadline: step });
+    const client = new RailwayClient({ token: opts.token, tokenKind: opts.tokenKind, apiUrl: opts.apiUrl || RAILWAY_API_URL, log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep, deadline: step, stop: opts.stop });
     const where = `service ${ref.serviceId} in environment ${ref.environmentId} of project ${ref.projectId}`;
     const ctx = (doing, deployment) => ({
         doing,
@@ -5063,7 +5186,7 @@ function api_parseDeploy(raw) {
 }
 function renderClient(opts) {
     opts.log.secret(opts.token);
-    return new HttpClient({ service: 'Render', baseUrl: opts.apiUrl || RENDER_API_URL, headers: { Authorization: `Bearer ${opts.token}` }, log: opts.log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep: opts.sleep, deadline: opts.deadline });
+    return new HttpClient({ service: 'Render', baseUrl: opts.apiUrl || RENDER_API_URL, headers: { Authorization: `Bearer ${opts.token}` }, log: opts.log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep: opts.sleep, deadline: opts.deadline, stop: opts.stop });
 }
 const svc = (id) => `/v1/services/${encodeURIComponent(id)}`;
 async function getService(c, id) {
@@ -5112,6 +5235,7 @@ async function setAutoDeploy(c, serviceId, value) {
  * already-current and nothing is changed. A run started by a deployment event never rolls back
  * from a live rollback deploy, whatever the target (the rollback cascade: notPutBackAgain).
  */
+
 
 
 
@@ -5187,10 +5311,10 @@ async function promoteOnRender(opts, log) {
     const targetInput = (opts.target || 'previous').trim();
     const targetId = targetInput.toLowerCase() === 'previous' ? undefined : rollback_checkId(targetInput, 'target', 'dep', 'deploy');
     const from = opts.from?.trim() ? render_rollback_parseFrom(opts.from) : undefined;
-    const sleep = opts.sleep ?? client_sleep;
+    const sleep = guardedSleep(opts.stop, opts.sleep ?? client_sleep);
     const now = opts.now ?? Date.now;
     const step = new StepDeadline(now, opts.timeoutSeconds);
-    const c = renderClient({ token: opts.token, apiUrl: opts.apiUrl, log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep, deadline: step });
+    const c = renderClient({ token: opts.token, apiUrl: opts.apiUrl, log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep, deadline: step, stop: opts.stop });
     const ctx = (doing, deploy) => ({
         doing,
         tokenInput: 'render-token',
@@ -5889,6 +6013,7 @@ async function waitForAliasJob(client, project, target, opts, log) {
 
 
 
+
 /** Skipped deployments named one per line in the log; the rest are counted by reason. */
 const SKIPPED_LOGGED = 20;
 const vercel_rollback_DEFAULT_POLL_INTERVAL_MS = 250;
@@ -5906,9 +6031,9 @@ async function promoteOnVercel(opts, log) {
         throw new errors/* RollbackKitError */.dp('target last-verified needs GitHub access to read the rollback-kit/verified commit statuses, and none was given.', 'Pass github-token: ${{ secrets.GITHUB_TOKEN }} (permissions: statuses: read) and run in GitHub Actions (GITHUB_REPOSITORY).');
     }
     const fromRef = opts.from ? parseDeploymentRef(opts.from, 'from') : undefined;
-    const sleep = opts.sleep ?? client_sleep;
+    const sleep = guardedSleep(opts.stop, opts.sleep ?? client_sleep);
     const step = new StepDeadline(Date.now, opts.timeoutSeconds);
-    const client = new VercelClient({ token: opts.token, apiUrl: opts.apiUrl, team: opts.team, log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep, deadline: step });
+    const client = new VercelClient({ token: opts.token, apiUrl: opts.apiUrl, team: opts.team, log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep, deadline: step, stop: opts.stop });
     const ctx = (doing, deployment) => ({ doing, project: opts.project, team: opts.team, deployment });
     const call = async (c, fn) => {
         try {
@@ -6165,7 +6290,7 @@ class CommitStatuses {
     constructor(access, log, opts = {}) {
         log.secret(access.token);
         this.repo = parseRepository(access.repository);
-        this.client = githubClient(access.apiUrl, access.token, log, { requestTimeoutMs: opts.requestTimeoutMs ?? 10_000, sleep: opts.sleep, deadline: opts.deadline });
+        this.client = githubClient(access.apiUrl, access.token, log, { requestTimeoutMs: opts.requestTimeoutMs ?? 10_000, sleep: opts.sleep, deadline: opts.deadline, stop: opts.stop });
     }
     get name() {
         return `${this.repo.owner}/${this.repo.repo}`;
@@ -6232,6 +6357,7 @@ class CommitStatuses {
  * by the root action behaves exactly as the single action would. Secrets arrive as values; the
  * caller decides where they came from (inputs, environment variables).
  */
+
 
 
 
@@ -6407,10 +6533,45 @@ async function promotePrevious(request, log) {
     for (const url of urls)
         (0,url_secrets/* registerUrlSecrets */.AI)(url, log);
     checkPromoteRequest(request);
-    const common = { target: request.target, from: request.from, reason: request.reason, timeoutSeconds: request.timeoutSeconds, dryRun: request.dryRun, automatic: request.automatic };
+    const stop = new ChangeGuard(request.signal, ...whereToCheck(request));
+    const common = { target: request.target, from: request.from, reason: request.reason, timeoutSeconds: request.timeoutSeconds, dryRun: request.dryRun, automatic: request.automatic, stop };
+    try {
+        return await promoteWith(request, common, log);
+    }
+    catch (err) {
+        // Stopped: what production is in is the guard's to say (nothing sent: not touched; a change
+        // sent: not confirmed), whatever the provider made of the interruption.
+        if (!stop.interrupted && !(stop.stopped && stop.sent.length))
+            throw err;
+        const said = stop.error();
+        if (err instanceof StoppedHere || !stop.sent.length)
+            throw said;
+        throw new errors/* RollbackKitError */.dp(`${said.message} It ended with: ${log.redact((0,errors/* errorLine */.BP)(err))}`, said.hint, { changed: 'unknown', stopped: true });
+    }
+}
+/** Whose production a stop leaves, and where a person checks what it serves. */
+function whereToCheck(request) {
+    switch (request.provider) {
+        case 'vercel':
+            return [`Vercel project ${request.project}`, `the Vercel dashboard (project ${request.project} → Deployments: which one is Current)`];
+        case 'fly':
+            return [`Fly app ${request.app}`, `Fly (fly machines list -a ${request.app}: the image each machine runs)`];
+        case 'railway':
+            return [`Railway service ${request.service}`, `the Railway dashboard (service ${request.service} → Deployments: which one is Active)`];
+        case 'render':
+            return [`Render service ${request.service}`, `the Render dashboard (service ${request.service} → Events: the last deploy live)`];
+        case 'netlify':
+            return [`Netlify site ${request.site}`, `the Netlify dashboard (site ${request.site} → Deploys: which one is Published)`];
+        case 'git-revert':
+            return [`repository ${request.repository}`, `the repository (a rollback-kit revert branch or pull request)`];
+        case 'command':
+            return ['the rollback command', 'what the rollback command changes (its output above says how far it got)'];
+    }
+}
+async function promoteWith(request, common, log) {
     switch (request.provider) {
         case 'vercel': {
-            const result = await promoteOnVercel({ ...common, token: request.token, project: request.project, team: request.team, apiUrl: request.apiUrl, method: request.method, pollIntervalMs: request.pollIntervalMs, verified: verifiedLookup(request, log) }, log);
+            const result = await promoteOnVercel({ ...common, token: request.token, project: request.project, team: request.team, apiUrl: request.apiUrl, method: request.method, pollIntervalMs: request.pollIntervalMs, verified: verifiedLookup(request, log, common.stop) }, log);
             const skipped = result.skipped.map((s) => ({ id: s.deployment.id, reason: s.reason }));
             return {
                 status: result.status,
@@ -6457,14 +6618,15 @@ async function promotePrevious(request, log) {
     }
 }
 /** Reads rollback-kit/verified from GitHub, for target last-verified only (checked above: token and repository are set). */
-function verifiedLookup(request, log) {
+function verifiedLookup(request, log, stop) {
     const gh = request.github;
     if (!isLastVerified(request.target) || !gh?.token || !gh.repository)
         return undefined;
     const { apiUrl, repository, token } = gh;
     // The look-ups belong to the search for the target: its deadline bounds their retries too.
     return (deadline) => {
-        const statuses = new CommitStatuses({ apiUrl, repository, token }, log, { deadline });
+        // Reads only: the stop ends them as it ends Vercel's.
+        const statuses = new CommitStatuses({ apiUrl, repository, token }, log, { deadline, stop });
         return (sha) => statuses.verified(sha);
     };
 }
@@ -6606,8 +6768,8 @@ function formatDuration(ms) {
     return `${Math.floor(seconds / 60)} min ${seconds % 60} s`;
 }
 
-// EXTERNAL MODULE: ./.build/platforms/promote.js + 42 modules
-var promote = __nccwpck_require__(1699);
+// EXTERNAL MODULE: ./.build/platforms/promote.js + 43 modules
+var promote = __nccwpck_require__(7805);
 // EXTERNAL MODULE: ./.build/report/markdown.js
 var markdown = __nccwpck_require__(4348);
 ;// CONCATENATED MODULE: ./.build/report/promote-previous-summary.js

@@ -17947,7 +17947,7 @@ async function verifyPhase(phase, checks, request, timeline, finished, fail, log
     const t = timeline.start(phase);
     const what = phase === 'verify-back' ? 'the previous deployment' : 'the original deployment, rolled forward';
     try {
-        const { record, summary } = await (0,verify/* verifyWithChecks */.x)(checks, request.plan.verify, request.database, log);
+        const { record, summary } = await (0,verify/* verifyWithChecks */.x)(checks, request.plan.verify, request.database, log, request.signal);
         if (record.decision === 'rollback' || !record.passed) {
             finished(t.end('failed', `${summary}: ${what} does not pass the checks`));
             fail(phase, `${what} does not pass the smoke checks (${summary})`);
@@ -20868,6 +20868,8 @@ async function changedProductionEnv(req, log) {
 
 // EXTERNAL MODULE: ./.build/platforms/outcome.js
 var outcome = __nccwpck_require__(66985);
+// EXTERNAL MODULE: ./.build/platforms/change-guard.js
+var change_guard = __nccwpck_require__(89509);
 // EXTERNAL MODULE: ./.build/smoke/smoke-test.js + 13 modules
 var smoke_test = __nccwpck_require__(44259);
 // EXTERNAL MODULE: ./.build/pipeline/budgets.js
@@ -21250,6 +21252,7 @@ var pipeline_verify = __nccwpck_require__(14616);
 
 
 
+
 /** The shortest wait of a second run for the first to finish the database (the budgets may be smaller). */
 const MIN_LOCK_WAIT_SECONDS = 30;
 /** The wait for another rollback of the database: what its snapshot and database phases may take together. */
@@ -21306,8 +21309,10 @@ async function rollbackPhases(request, deps, log, heartbeat) {
     let told = false;
     const finished = async (entry) => {
         log.info(`[${entry.phase}${entry.component ? ` ${entry.component}` : ''}] ${entry.status} in ${(0,duration/* formatDuration */.a)(entry['duration-ms'])} (budget ${(0,duration/* formatDuration */.a)(entry['budget-ms'])}): ${entry.detail}`);
-        // People hear of phases only once they were told a rollback started (never in a dry run).
-        if (told)
+        // People hear of phases only once they were told a rollback started (never in a dry run). Once
+        // the run is stopped, only the end message goes out (it holds every row): each message may wait
+        // seconds for a slow webhook, and the report must be out before the stop's grace time ends.
+        if (told && !request.signal?.aborted)
             await notify({ kind: 'phase', entry });
     };
     const finish = () => {
@@ -21555,6 +21560,10 @@ async function rollbackPhases(request, deps, log, heartbeat) {
             catch (err) {
                 rec.status = 'failed';
                 rec.error = redact(err);
+                // Stopped (change-guard.ts): production not touched, or a change sent and not confirmed.
+                const facts = (0,errors/* errorFacts */.u2)(err);
+                if (facts.stopped)
+                    rec.stopped = facts.changed === 'no' ? 'not-touched' : 'unknown';
                 // The plan's notes said where it stood before this run touched it (a setting it may have
                 // changed since, what it would do): after a failure only the error says what happened.
                 rec.notes = [];
@@ -21677,9 +21686,19 @@ async function rollbackPhases(request, deps, log, heartbeat) {
         }
     }
     // ── environment ───────────────────────────────────────────────────────────────────────────
-    await environmentPhase(request, inScope, record, timeline, finished, log);
+    // Stopped: nothing more is asked of the platforms or of production; the report says where it stands.
+    const stoppedBy = request.signal?.aborted ? (0,change_guard/* stopName */.ws)(request.signal) : undefined;
+    if (stoppedBy)
+        timeline.skip('environment', `the run was stopped (${stoppedBy})`);
+    else
+        await environmentPhase(request, inScope, record, timeline, finished, log);
     // ── verify ────────────────────────────────────────────────────────────────────────────────
-    if (!changed && !verifyOnly) {
+    if (stoppedBy) {
+        timeline.skip('verify', `the run was stopped (${stoppedBy}), so production was not verified`);
+        if (changed)
+            record.nextSteps.push('The run was stopped before its smoke checks ran: check production by hand now.');
+    }
+    else if (!changed && !verifyOnly) {
         timeline.skip('verify', 'nothing was changed, so there is nothing new to verify');
     }
     else if (!checks && record.skippedChecks) {
@@ -21692,7 +21711,7 @@ async function rollbackPhases(request, deps, log, heartbeat) {
     else {
         const vt = timeline.start('verify');
         try {
-            const { record: verified, summary } = await (0,pipeline_verify/* verifyWithChecks */.x)(checks, plan.verify, request.database, log);
+            const { record: verified, summary } = await (0,pipeline_verify/* verifyWithChecks */.x)(checks, plan.verify, request.database, log, request.signal);
             record.verify = verified;
             if (verified.decision === 'rollback') {
                 if (!hasFailed()) {
@@ -21707,7 +21726,8 @@ async function rollbackPhases(request, deps, log, heartbeat) {
         }
         catch (err) {
             fail('verify');
-            await finished(vt.end('failed', redact(err)));
+            // Stopped mid-measure: no verdict, said as a stop rather than as a fault of the checks.
+            await finished(vt.end('failed', redact(err), { stopped: (0,errors/* errorFacts */.u2)(err).stopped }));
         }
     }
     if (record.status === 'rolled-back' && !changed) {
@@ -21781,7 +21801,7 @@ function placeOf(c, plan) {
     return (field) => (field.endsWith('-token') || plan.source === 'inputs' ? `Input ${field}` : `components.${c.name}.${field} in ${plan.source}`);
 }
 function promoteRequest(c, request, dryRun) {
-    const common = { target: c.target, from: c.from, reason: request.reason, timeoutSeconds: c.timeoutSeconds, dryRun, automatic: request.automatic };
+    const common = { target: c.target, from: c.from, reason: request.reason, timeoutSeconds: c.timeoutSeconds, dryRun, automatic: request.automatic, signal: request.signal };
     switch (c.provider) {
         case 'vercel':
             return {
@@ -22119,8 +22139,12 @@ function nextSteps(record) {
             break;
         case 'failed':
             if (record.failedPhase === 'app') {
-                if (failedParts.length) {
-                    steps.push(`${failedParts.map((c) => c.name).join(', ')} did not roll back: ${failedParts.map((c) => c.error).join(' ')} Fix that and re-run: parts already rolled back are recognised and left alone.`);
+                // Stopped parts: their error says what production is (not touched, or sent and not confirmed) and what to check.
+                const faulted = failedParts.filter((c) => !c.stopped);
+                for (const c of failedParts.filter((p) => p.stopped))
+                    steps.push(`${c.name}: ${c.error}`);
+                if (faulted.length) {
+                    steps.push(`${faulted.map((c) => c.name).join(', ')} did not roll back: ${faulted.map((c) => c.error).join(' ')} Fix that and re-run: parts already rolled back are recognised and left alone.`);
                 }
                 // Their error is what a person must do (merge the pull request, finish the rolling release).
                 for (const c of record.components.filter((p) => p.status === 'pending')) {
@@ -22488,7 +22512,7 @@ function parseTimeline(raw, redact) {
 /* harmony export */ });
 /* harmony import */ var _smoke_smoke_test_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(44259);
 
-async function verifyWithChecks(checks, v, database, log) {
+async function verifyWithChecks(checks, v, database, log, signal) {
     const { verdict, results } = await (0,_smoke_smoke_test_js__WEBPACK_IMPORTED_MODULE_0__/* .runSmokeTest */ .pb)(checks, {
         attempts: v.attempts,
         intervalSeconds: v.intervalSeconds,
@@ -22499,6 +22523,7 @@ async function verifyWithChecks(checks, v, database, log) {
         maxP95Ms: v.maxP95Ms,
         deadlineSeconds: v.deadlineSeconds,
         database,
+        signal,
     }, log);
     return {
         record: {
@@ -22509,6 +22534,117 @@ async function verifyWithChecks(checks, v, database, log) {
         },
         summary: `${results.length - verdict.failed} of ${results.length} checks passed; severity ${verdict.severity}, decision ${verdict.decision}`,
     };
+}
+
+
+/***/ }),
+
+/***/ 89509:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Em: () => (/* binding */ guardedSleep),
+/* harmony export */   ci: () => (/* binding */ ChangeGuard),
+/* harmony export */   oZ: () => (/* binding */ StoppedHere),
+/* harmony export */   ws: () => (/* binding */ stopName)
+/* harmony export */ });
+/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8005);
+/**
+ * The run's stop (SIGINT, SIGTERM: Ctrl-C, a cancelled job) as a platform provider honours it.
+ * Once the stop came, no NEW request that changes production is sent: the HTTP client asks
+ * `beforeChange` right before each one, and the git-revert and command providers before their push
+ * or command. A change already sent is let finish (its answer is read), but nothing waits on for it:
+ * reads, retry backoffs and the polling after the request end at the stop (`sleep`, `check`, and the
+ * read requests' own fetch signal). The provider's error is then replaced by the guard's (`error`),
+ * which says what production is: not touched, when no change was sent; else sent and not confirmed,
+ * naming what to check.
+ */
+
+/** Thrown where the stop interrupts a provider; promotePrevious replaces it with ChangeGuard.error(). */
+class StoppedHere extends _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp {
+    constructor(what) {
+        super(`stopped before ${what}`, undefined, { stopped: true });
+    }
+}
+class ChangeGuard {
+    signal;
+    subject;
+    checkWhere;
+    /** What changes were sent to the platform before the stop, in order ("POST /v9/projects/x/rollback/y"). */
+    sent = [];
+    /** The stop interrupted the provider: its error is the guard's. */
+    hit = false;
+    constructor(signal, 
+    /** "web (Vercel project shop)": whose production, for the messages. */
+    subject, 
+    /** Where a person checks what production serves (the platform's dashboard, its CLI). */
+    checkWhere) {
+        this.signal = signal;
+        this.subject = subject;
+        this.checkWhere = checkWhere;
+    }
+    get stopped() {
+        return this.signal?.aborted === true;
+    }
+    /** The stop interrupted the provider (so its outcome is this guard's error). */
+    get interrupted() {
+        return this.hit;
+    }
+    /** Throws if the run was stopped: before a read, a poll, a retry. */
+    check(what) {
+        if (!this.stopped)
+            return;
+        this.hit = true;
+        throw new StoppedHere(what);
+    }
+    /** Right before a request or program that changes production: throws if stopped, else counts it as sent. */
+    beforeChange(what) {
+        this.check(what);
+        this.sent.push(what);
+    }
+    /** A wait (a poll interval, a retry backoff) that ends at the stop, throwing. */
+    sleep(inner) {
+        return async (ms) => {
+            this.check('a wait');
+            const signal = this.signal;
+            if (!signal)
+                return inner(ms);
+            let onAbort = () => undefined;
+            const aborted = new Promise((resolve) => {
+                onAbort = resolve;
+                signal.addEventListener('abort', onAbort, { once: true });
+            });
+            try {
+                await Promise.race([inner(ms), aborted]);
+            }
+            finally {
+                signal.removeEventListener('abort', onAbort);
+            }
+            this.check('a wait');
+        };
+    }
+    /** The signal a read request's fetch also ends on. */
+    readSignal(timeout) {
+        return this.signal ? AbortSignal.any([timeout, this.signal]) : timeout;
+    }
+    /** What the stop left production in, with what to do next (changed: 'no' or 'unknown'). */
+    error() {
+        const by = stopName(this.signal);
+        if (!this.sent.length) {
+            return new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`${this.subject}: the run was stopped (${by}) before any request that changes production was sent, so production was not touched: it still serves what it served before this run.`, 'Run the rollback again when it can run to its end.', { changed: 'no', stopped: true });
+        }
+        return new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`${this.subject}: the run was stopped (${by}) after ${this.sent.join(', then ')} was sent, before the rollback was confirmed live: production may be rolled back or may still serve the bad release (sent, not confirmed).`, `Check what production serves in ${this.checkWhere}. Re-running the same rollback continues it: a rollback that went live is recognised and left alone.`, { changed: 'unknown', stopped: true });
+    }
+}
+/** "SIGINT" from the stop's reason ("stopped by SIGINT"), else "stop". */
+function stopName(signal) {
+    const reason = signal?.reason;
+    const text = reason instanceof Error ? reason.message : typeof reason === 'string' ? reason : '';
+    return /SIG[A-Z]+/.exec(text)?.[0] ?? 'stopped';
+}
+/** `inner`, ending at the stop when there is one. */
+function guardedSleep(stop, inner) {
+    return stop ? stop.sleep(inner) : inner;
 }
 
 
@@ -22874,7 +23010,7 @@ class HttpClient {
         this.base = new URL(opts.baseUrl.endsWith('/') ? opts.baseUrl : `${opts.baseUrl}/`);
         this.retry = { ..._retry_js__WEBPACK_IMPORTED_MODULE_1__/* .DEFAULT_RETRY */ .vI, ...opts.retry };
         this.timeoutMs = opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
-        this.wait = opts.sleep ?? sleep;
+        this.wait = opts.stop ? opts.stop.sleep(opts.sleep ?? sleep) : (opts.sleep ?? sleep);
         this.random = opts.random ?? Math.random;
     }
     get host() {
@@ -22904,7 +23040,15 @@ class HttpClient {
         if (url.origin !== this.base.origin)
             throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`${this.service}: a request to ${url.origin} was refused, as it is not the API's own ${this.base.origin}.`, 'This is a bug in rollback-kit: please report it.');
         const label = `${method} ${url.pathname}`;
+        // A write (a POST that is not a GraphQL query: `reads`) may change production: after the stop it
+        // is not sent, nor sent again; once sent, its answer is awaited (the platform has it already).
+        const changes = !opts.reads && method !== 'GET' && method !== 'HEAD';
+        const stop = this.opts.stop;
         for (let attempt = 0;; attempt++) {
+            if (changes && attempt === 0)
+                stop?.beforeChange(`${label} to ${this.service}`);
+            else
+                stop?.check(label);
             let failure;
             let lastError;
             // The answer is not awaited past the step's deadline. A request made once it has passed (a
@@ -22912,7 +23056,8 @@ class HttpClient {
             const before = this.opts.deadline?.left();
             const cut = before !== undefined && before > 0 && before < this.timeoutMs;
             try {
-                const res = await this.send(method, url, label, opts, AbortSignal.timeout(cut ? Math.ceil(before) : this.timeoutMs));
+                const timeout = AbortSignal.timeout(cut ? Math.ceil(before) : this.timeoutMs);
+                const res = await this.send(method, url, label, opts, changes || !stop ? timeout : stop.readSignal(timeout));
                 const { text: raw, cut: overCap } = await (0,_core_read_body_js__WEBPACK_IMPORTED_MODULE_2__/* .readCapped */ .E)(res, MAX_API_BODY_BYTES);
                 // An error body is only quoted (its first few hundred characters): what was read is enough.
                 if (overCap && res.ok)
@@ -22944,6 +23089,9 @@ class HttpClient {
             catch (err) {
                 if (err instanceof _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp)
                     throw err;
+                // A read ended by the stop: nothing more is asked of the platform.
+                if (!changes)
+                    stop?.check(label);
                 const timedOut = err?.name === 'TimeoutError' || err?.name === 'AbortError';
                 if (timedOut && cut)
                     throw this.outOfTime(label);
@@ -23509,6 +23657,9 @@ async function runRollbackCommand(opts, log) {
 }
 async function runWithOutcome(command, verify, outcomeFile, env, opts, log) {
     const deadline = Date.now() + opts.timeoutSeconds * 1000;
+    // The command changes production: not started once the run is stopped (change-guard.ts); started,
+    // a stop ends it and what it started (runProcess), and it fails as stopped.
+    opts.stop?.beforeChange('the rollback command');
     const ran = await runBash('the rollback command', command, opts.timeoutSeconds, env, opts, log);
     if ('timedOut' in ran) {
         throw new errors/* RollbackKitError */.dp(`The rollback command did not finish within ${opts.timeoutSeconds} s and was stopped, with everything it had started.`, 'Raise timeout-seconds, or make the command faster; check what it changed before re-running.');
@@ -23539,6 +23690,7 @@ async function runWithOutcome(command, verify, outcomeFile, env, opts, log) {
     if (left <= 0) {
         throw new errors/* RollbackKitError */.dp(`The rollback command used the whole ${opts.timeoutSeconds} s, so the verify command could not run: the rollback is not confirmed.`, 'Raise timeout-seconds and re-run the step.');
     }
+    opts.stop?.check('the verify command');
     log.info(`Verify command (limit ${left} s):`);
     const verified = await runBash('the verify command', verify, left, env, opts, log);
     if ('stopped' in verified) {
@@ -23663,7 +23815,8 @@ class GraphQLError extends Error {
     }
 }
 async function graphql(client, path, operation, query, variables = {}) {
-    const res = await client.request('POST', path, { body: { query, variables } });
+    // A query only reads; a mutation changes production (change-guard.ts: not sent after a stop).
+    const res = await client.request('POST', path, { body: { query, variables }, reads: !/^\s*mutation\b/.test(query) });
     const body = (res.data && typeof res.data === 'object' ? res.data : {});
     if (Array.isArray(body.errors) && body.errors.length > 0) {
         const errors = body.errors;
@@ -23853,7 +24006,7 @@ const FLY_MACHINES_API_URL = 'https://api.machines.dev';
 const FLY_REGISTRY_HOST = 'registry.fly.io';
 function flyClients(opts) {
     opts.log.secret(opts.token);
-    const common = { log: opts.log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep: opts.sleep, deadline: opts.deadline };
+    const common = { log: opts.log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep: opts.sleep, deadline: opts.deadline, stop: opts.stop };
     const bearer = { Authorization: `Bearer ${opts.token}` };
     // The registry takes the same token as a password (as `flyctl auth docker` sets it up).
     const basic = `Basic ${Buffer.from(`x:${opts.token}`).toString('base64')}`;
@@ -23944,6 +24097,8 @@ async function imageInRegistry(c, image) {
     }
 }
 
+// EXTERNAL MODULE: ./.build/platforms/change-guard.js
+var change_guard = __nccwpck_require__(89509);
 // EXTERNAL MODULE: ./.build/platforms/outcome.js
 var outcome = __nccwpck_require__(66985);
 ;// CONCATENATED MODULE: ./.build/platforms/from-ref.js
@@ -23991,6 +24146,7 @@ var http_deadline = __nccwpck_require__(97096);
  * started by a deployment event never moves machines already moved back to an older release, by
  * rollback-kit or by `fly deploy --image <older image>` (the rollback cascade: notPutBackAgain).
  */
+
 
 
 
@@ -24121,10 +24277,10 @@ async function promoteOnFly(opts, log) {
         throw new errors/* RollbackKitError */.dp(`Input app must be a Fly app name; got "${opts.app}".`, 'Use the app name from fly.toml.');
     const targetRef = parseReleaseRef(opts.target || 'previous', 'target');
     const fromRef = opts.from?.trim() ? parseReleaseRef(opts.from, 'from') : undefined;
-    const sleep = opts.sleep ?? http_client/* sleep */.yy;
+    const sleep = (0,change_guard/* guardedSleep */.Em)(opts.stop, opts.sleep ?? http_client/* sleep */.yy);
     const now = opts.now ?? Date.now;
     const step = new http_deadline/* StepDeadline */.d(now, opts.timeoutSeconds);
-    const c = flyClients({ token: opts.token, apiUrl: opts.apiUrl, machinesApiUrl: opts.machinesApiUrl, registryUrl: opts.registryUrl, log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep, deadline: step });
+    const c = flyClients({ token: opts.token, apiUrl: opts.apiUrl, machinesApiUrl: opts.machinesApiUrl, registryUrl: opts.registryUrl, log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep, deadline: step, stop: opts.stop });
     const ctx = (doing) => ({ doing, tokenInput: 'fly-token', notFound: `App ${app}`, notFoundHint: 'Check the app input and that the token (a deploy token is scoped to one app) belongs to it.', statusPage: 'https://status.flyio.net' });
     const base = { skipped: [], frozen: FLY_NOTHING_FROZEN };
     const machines = await calling(ctx(`listing the machines of app ${app}`), () => listMachines(c, app));
@@ -24243,6 +24399,9 @@ async function promoteOnFly(opts, log) {
             continue;
         }
         const problem = await rollMachine(c, app, m, image, withRollbackNote(m.config, badImages, image), { deadline, now, sleep, slice: opts.waitSliceSeconds ?? 15 }, log).catch((err) => {
+            // The stop is not one machine's problem: the machines left are not touched (change-guard.ts).
+            if (err instanceof change_guard/* StoppedHere */.oZ)
+                throw err;
             if (err instanceof http_client/* HttpApiError */.Dm)
                 return `${err.service} answered ${err.status}: ${err.serverMessage}`;
             return platformError(err, ctx(`updating machine ${m.id}`)).message;
@@ -24662,6 +24821,7 @@ async function revertWithPullRequest(opts, log) {
             log.warning(warning);
             notes.push(warning);
         }
+        opts.stop?.check(`the push of ${branch}`);
         await git.run(['push', '-q', remote, `refs/heads/${branch}:refs/heads/${branch}`], `Pushing ${branch} to ${remote}`);
     }
     catch (err) {
@@ -24672,6 +24832,7 @@ async function revertWithPullRequest(opts, log) {
     await git.try(['checkout', '-q', base]);
     let url;
     try {
+        opts.stop?.check(`the pull request from ${branch}`);
         url = (await prs.open(pullRequest(branch, base, target, head, reverted, opts.reason, log))).url;
     }
     catch (err) {
@@ -24737,7 +24898,7 @@ function parseDeploy(raw) {
 }
 function netlifyClient(opts) {
     opts.log.secret(opts.token);
-    return new http_client/* HttpClient */.Qq({ service: 'Netlify', baseUrl: opts.apiUrl || NETLIFY_API_URL, headers: { Authorization: `Bearer ${opts.token}` }, log: opts.log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep: opts.sleep, deadline: opts.deadline });
+    return new http_client/* HttpClient */.Qq({ service: 'Netlify', baseUrl: opts.apiUrl || NETLIFY_API_URL, headers: { Authorization: `Bearer ${opts.token}` }, log: opts.log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep: opts.sleep, deadline: opts.deadline, stop: opts.stop });
 }
 const site = (id) => `/api/v1/sites/${encodeURIComponent(id)}`;
 async function getSite(c, id) {
@@ -24786,6 +24947,7 @@ async function lockDeploy(c, deployId) {
  * deploy an earlier rollback published, whatever from and target say (the rollback cascade:
  * notPutBackAgain), but does lock it when that rollback could not.
  */
+
 
 
 
@@ -24870,10 +25032,10 @@ async function promoteOnNetlify(opts, log) {
     if (targetId && !HEX_ID.test(targetId))
         throw new errors/* RollbackKitError */.dp(`Input target must be a Netlify deploy id (24 hex characters); got "${targetId}".`, 'Copy the deploy id from the deploy page URL.');
     const from = opts.from?.trim() ? parseFrom(opts.from) : undefined;
-    const sleep = opts.sleep ?? http_client/* sleep */.yy;
+    const sleep = (0,change_guard/* guardedSleep */.Em)(opts.stop, opts.sleep ?? http_client/* sleep */.yy);
     const now = opts.now ?? Date.now;
     const step = new http_deadline/* StepDeadline */.d(now, opts.timeoutSeconds);
-    const c = netlifyClient({ token: opts.token, apiUrl: opts.apiUrl, log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep, deadline: step });
+    const c = netlifyClient({ token: opts.token, apiUrl: opts.apiUrl, log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep, deadline: step, stop: opts.stop });
     const ctx = (doing, deploy) => ({
         doing,
         tokenInput: 'netlify-token',
@@ -25169,6 +25331,7 @@ async function rollback(client, id) {
 
 
 
+
 const rollback_DEFAULT_POLL_INTERVAL_MS = 2000;
 /** A deployment in one of these has replaced its predecessor (CRASHED did, then died). */
 const TOOK_OVER = new Set(['SUCCESS', 'SLEEPING', 'CRASHED']);
@@ -25290,10 +25453,10 @@ async function promoteOnRailway(opts, log) {
     const targetInput = (opts.target || 'previous').trim();
     const targetId = targetInput.toLowerCase() === 'previous' ? undefined : checkId(targetInput, 'target', 'deployment');
     const from = opts.from?.trim() ? rollback_parseFrom(opts.from) : undefined;
-    const sleep = opts.sleep ?? http_client/* sleep */.yy;
+    const sleep = (0,change_guard/* guardedSleep */.Em)(opts.stop, opts.sleep ?? http_client/* sleep */.yy);
     const now = opts.now ?? Date.now;
     const step = new http_deadline/* StepDeadline */.d(now, opts.timeoutSeconds);
-    const client = new RailwayClient({ token: opts.token, tokenKind: opts.tokenKind, apiUrl: opts.apiUrl || RAILWAY_API_URL, log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep, deadline: step });
+    const client = new RailwayClient({ token: opts.token, tokenKind: opts.tokenKind, apiUrl: opts.apiUrl || RAILWAY_API_URL, log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep, deadline: step, stop: opts.stop });
     const where = `service ${ref.serviceId} in environment ${ref.environmentId} of project ${ref.projectId}`;
     const ctx = (doing, deployment) => ({
         doing,
@@ -25510,7 +25673,7 @@ function api_parseDeploy(raw) {
 }
 function renderClient(opts) {
     opts.log.secret(opts.token);
-    return new http_client/* HttpClient */.Qq({ service: 'Render', baseUrl: opts.apiUrl || RENDER_API_URL, headers: { Authorization: `Bearer ${opts.token}` }, log: opts.log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep: opts.sleep, deadline: opts.deadline });
+    return new http_client/* HttpClient */.Qq({ service: 'Render', baseUrl: opts.apiUrl || RENDER_API_URL, headers: { Authorization: `Bearer ${opts.token}` }, log: opts.log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep: opts.sleep, deadline: opts.deadline, stop: opts.stop });
 }
 const svc = (id) => `/v1/services/${encodeURIComponent(id)}`;
 async function getService(c, id) {
@@ -25559,6 +25722,7 @@ async function setAutoDeploy(c, serviceId, value) {
  * already-current and nothing is changed. A run started by a deployment event never rolls back
  * from a live rollback deploy, whatever the target (the rollback cascade: notPutBackAgain).
  */
+
 
 
 
@@ -25634,10 +25798,10 @@ async function promoteOnRender(opts, log) {
     const targetInput = (opts.target || 'previous').trim();
     const targetId = targetInput.toLowerCase() === 'previous' ? undefined : rollback_checkId(targetInput, 'target', 'dep', 'deploy');
     const from = opts.from?.trim() ? render_rollback_parseFrom(opts.from) : undefined;
-    const sleep = opts.sleep ?? http_client/* sleep */.yy;
+    const sleep = (0,change_guard/* guardedSleep */.Em)(opts.stop, opts.sleep ?? http_client/* sleep */.yy);
     const now = opts.now ?? Date.now;
     const step = new http_deadline/* StepDeadline */.d(now, opts.timeoutSeconds);
-    const c = renderClient({ token: opts.token, apiUrl: opts.apiUrl, log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep, deadline: step });
+    const c = renderClient({ token: opts.token, apiUrl: opts.apiUrl, log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep, deadline: step, stop: opts.stop });
     const ctx = (doing, deploy) => ({
         doing,
         tokenInput: 'render-token',
@@ -26154,6 +26318,7 @@ async function waitForAliasJob(client, project, target, opts, log) {
 
 
 
+
 /** Skipped deployments named one per line in the log; the rest are counted by reason. */
 const SKIPPED_LOGGED = 20;
 const vercel_rollback_DEFAULT_POLL_INTERVAL_MS = 250;
@@ -26171,9 +26336,9 @@ async function promoteOnVercel(opts, log) {
         throw new errors/* RollbackKitError */.dp('target last-verified needs GitHub access to read the rollback-kit/verified commit statuses, and none was given.', 'Pass github-token: ${{ secrets.GITHUB_TOKEN }} (permissions: statuses: read) and run in GitHub Actions (GITHUB_REPOSITORY).');
     }
     const fromRef = opts.from ? parseDeploymentRef(opts.from, 'from') : undefined;
-    const sleep = opts.sleep ?? vercel_client/* sleep */.yy;
+    const sleep = (0,change_guard/* guardedSleep */.Em)(opts.stop, opts.sleep ?? vercel_client/* sleep */.yy);
     const step = new http_deadline/* StepDeadline */.d(Date.now, opts.timeoutSeconds);
-    const client = new vercel_client/* VercelClient */.zJ({ token: opts.token, apiUrl: opts.apiUrl, team: opts.team, log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep, deadline: step });
+    const client = new vercel_client/* VercelClient */.zJ({ token: opts.token, apiUrl: opts.apiUrl, team: opts.team, log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep, deadline: step, stop: opts.stop });
     const ctx = (doing, deployment) => ({ doing, project: opts.project, team: opts.team, deployment });
     const call = async (c, fn) => {
         try {
@@ -26418,7 +26583,7 @@ class CommitStatuses {
     constructor(access, log, opts = {}) {
         log.secret(access.token);
         this.repo = (0,pulls/* parseRepository */.S)(access.repository);
-        this.client = (0,client/* githubClient */.$)(access.apiUrl, access.token, log, { requestTimeoutMs: opts.requestTimeoutMs ?? 10_000, sleep: opts.sleep, deadline: opts.deadline });
+        this.client = (0,client/* githubClient */.$)(access.apiUrl, access.token, log, { requestTimeoutMs: opts.requestTimeoutMs ?? 10_000, sleep: opts.sleep, deadline: opts.deadline, stop: opts.stop });
     }
     get name() {
         return `${this.repo.owner}/${this.repo.repo}`;
@@ -26485,6 +26650,7 @@ class CommitStatuses {
  * by the root action behaves exactly as the single action would. Secrets arrive as values; the
  * caller decides where they came from (inputs, environment variables).
  */
+
 
 
 
@@ -26660,10 +26826,45 @@ async function promotePrevious(request, log) {
     for (const url of urls)
         (0,url_secrets/* registerUrlSecrets */.AI)(url, log);
     checkPromoteRequest(request);
-    const common = { target: request.target, from: request.from, reason: request.reason, timeoutSeconds: request.timeoutSeconds, dryRun: request.dryRun, automatic: request.automatic };
+    const stop = new change_guard/* ChangeGuard */.ci(request.signal, ...whereToCheck(request));
+    const common = { target: request.target, from: request.from, reason: request.reason, timeoutSeconds: request.timeoutSeconds, dryRun: request.dryRun, automatic: request.automatic, stop };
+    try {
+        return await promoteWith(request, common, log);
+    }
+    catch (err) {
+        // Stopped: what production is in is the guard's to say (nothing sent: not touched; a change
+        // sent: not confirmed), whatever the provider made of the interruption.
+        if (!stop.interrupted && !(stop.stopped && stop.sent.length))
+            throw err;
+        const said = stop.error();
+        if (err instanceof change_guard/* StoppedHere */.oZ || !stop.sent.length)
+            throw said;
+        throw new errors/* RollbackKitError */.dp(`${said.message} It ended with: ${log.redact((0,errors/* errorLine */.BP)(err))}`, said.hint, { changed: 'unknown', stopped: true });
+    }
+}
+/** Whose production a stop leaves, and where a person checks what it serves. */
+function whereToCheck(request) {
+    switch (request.provider) {
+        case 'vercel':
+            return [`Vercel project ${request.project}`, `the Vercel dashboard (project ${request.project} → Deployments: which one is Current)`];
+        case 'fly':
+            return [`Fly app ${request.app}`, `Fly (fly machines list -a ${request.app}: the image each machine runs)`];
+        case 'railway':
+            return [`Railway service ${request.service}`, `the Railway dashboard (service ${request.service} → Deployments: which one is Active)`];
+        case 'render':
+            return [`Render service ${request.service}`, `the Render dashboard (service ${request.service} → Events: the last deploy live)`];
+        case 'netlify':
+            return [`Netlify site ${request.site}`, `the Netlify dashboard (site ${request.site} → Deploys: which one is Published)`];
+        case 'git-revert':
+            return [`repository ${request.repository}`, `the repository (a rollback-kit revert branch or pull request)`];
+        case 'command':
+            return ['the rollback command', 'what the rollback command changes (its output above says how far it got)'];
+    }
+}
+async function promoteWith(request, common, log) {
     switch (request.provider) {
         case 'vercel': {
-            const result = await promoteOnVercel({ ...common, token: request.token, project: request.project, team: request.team, apiUrl: request.apiUrl, method: request.method, pollIntervalMs: request.pollIntervalMs, verified: verifiedLookup(request, log) }, log);
+            const result = await promoteOnVercel({ ...common, token: request.token, project: request.project, team: request.team, apiUrl: request.apiUrl, method: request.method, pollIntervalMs: request.pollIntervalMs, verified: verifiedLookup(request, log, common.stop) }, log);
             const skipped = result.skipped.map((s) => ({ id: s.deployment.id, reason: s.reason }));
             return {
                 status: result.status,
@@ -26710,14 +26911,15 @@ async function promotePrevious(request, log) {
     }
 }
 /** Reads rollback-kit/verified from GitHub, for target last-verified only (checked above: token and repository are set). */
-function verifiedLookup(request, log) {
+function verifiedLookup(request, log, stop) {
     const gh = request.github;
     if (!isLastVerified(request.target) || !gh?.token || !gh.repository)
         return undefined;
     const { apiUrl, repository, token } = gh;
     // The look-ups belong to the search for the target: its deadline bounds their retries too.
     return (deadline) => {
-        const statuses = new CommitStatuses({ apiUrl, repository, token }, log, { deadline });
+        // Reads only: the stop ends them as it ends Vercel's.
+        const statuses = new CommitStatuses({ apiUrl, repository, token }, log, { deadline, stop });
         return (sha) => statuses.verified(sha);
     };
 }
@@ -29786,6 +29988,8 @@ var promises_ = __nccwpck_require__(51455);
 var external_node_path_ = __nccwpck_require__(76760);
 // EXTERNAL MODULE: ./.build/core/errors.js
 var errors = __nccwpck_require__(8005);
+// EXTERNAL MODULE: ./.build/platforms/change-guard.js
+var change_guard = __nccwpck_require__(89509);
 // EXTERNAL MODULE: ./.build/core/files.js
 var files = __nccwpck_require__(32019);
 // EXTERNAL MODULE: ./.build/db/connection.js
@@ -30626,6 +30830,11 @@ async function runChecks(checks, opts, log) {
     const deadline = new AbortController();
     const timer = setTimeout(() => deadline.abort(), opts.deadlineSeconds * 1000);
     const deadlineAt = performance.now() + opts.deadlineSeconds * 1000;
+    const onStop = () => deadline.abort(STOPPED);
+    if (opts.signal?.aborted)
+        onStop();
+    else
+        opts.signal?.addEventListener('abort', onStop, { once: true });
     try {
         return await (0,pool/* mapLimit */.s)(checks, opts.checkConcurrency ?? 4, (check) => runCheck(check, opts, { signal: deadline.signal, at: deadlineAt }, log).catch((err) => {
             // A check that cannot run as written (CheckConfigError) means there will be no verdict: stop measuring.
@@ -30635,6 +30844,7 @@ async function runChecks(checks, opts, log) {
     }
     finally {
         clearTimeout(timer);
+        opts.signal?.removeEventListener('abort', onStop);
     }
 }
 async function runCheck(check, opts, until, log) {
@@ -30935,6 +31145,7 @@ async function measureConfirmed(measure, afterSeconds, log, wait = pool/* sleep 
 
 
 
+
 /** Reads the spec from exactly one of `checks` and `checks-file`, then validates it. */
 async function loadChecks(source, ctx) {
     if (source.checks && source.checksFile) {
@@ -30997,6 +31208,10 @@ function describeFsError(err) {
             return `${err.code ?? 'the file cannot be read'}`;
     }
 }
+/** The smoke test stopped before it had measured everything: no verdict, nothing said of production. */
+function stoppedChecks(signal) {
+    return new errors/* RollbackKitError */.dp(`The smoke checks were stopped (${(0,change_guard/* stopName */.ws)(signal)}) before they finished measuring, so they give no verdict: production was not verified.`, 'Check production by hand now, or run the smoke test again.', { stopped: true });
+}
 async function runSmokeTest(checks, options, log, confirm) {
     log.secret(options.bypassToken);
     registerSpecSecrets(checks, log);
@@ -31005,6 +31220,9 @@ async function runSmokeTest(checks, options, log, confirm) {
     log.info(`Running ${checks.length} smoke check${checks.length === 1 ? '' : 's'} (attempts ${options.attempts}, samples ${options.samples}, deadline ${options.deadlineSeconds} s)`);
     const measure = async () => {
         const results = await runChecks(checks, options, log);
+        // Stopped: the checks cut short failed for no fault of production; no verdict may be read from them.
+        if (options.signal?.aborted)
+            throw stoppedChecks(options.signal);
         return { results, verdict: decide(results) };
     };
     const { results, verdict, confirmation } = await measureConfirmed(measure, confirm?.afterSeconds ?? 0, log, confirm?.wait);

@@ -8873,7 +8873,8 @@ __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependen
 /* harmony import */ var _smoke_parse_spec_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(273);
 /* harmony import */ var _smoke_report_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(6000);
 /* harmony import */ var _smoke_smoke_inputs_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(3779);
-/* harmony import */ var _smoke_smoke_test_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(4427);
+/* harmony import */ var _smoke_pool_js__WEBPACK_IMPORTED_MODULE_11__ = __nccwpck_require__(7944);
+/* harmony import */ var _smoke_smoke_test_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(335);
 /* harmony import */ var _smoke_record_verified_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(3715);
 /* harmony import */ var _report_smoke_test_summary_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(8408);
 /* harmony import */ var _report_write_summary_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(4039);
@@ -8892,7 +8893,8 @@ __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependen
 
 
 
-await (0,_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .runAction */ .Cs)('smoke-test', async (log) => {
+
+await (0,_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .runAction */ .Cs)('smoke-test', async (log, signal) => {
     // Secrets first: nothing below may print them.
     const { source, baseUrl, options, failStep, confirmAfterSeconds } = (0,_smoke_smoke_inputs_js__WEBPACK_IMPORTED_MODULE_6__/* .readSmokeInputs */ .P)(_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF, _core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.secret('database-url', log), process.env.GITHUB_WORKSPACE, log);
     const githubToken = _core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.secret('github-token', log);
@@ -8906,7 +8908,7 @@ await (0,_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .runAction */ .Cs)('smok
     // request fetch refuses to send) throws a CheckConfigError and fails like an invalid spec,
     // whatever fail-step says: it is a mistake in the configuration, not an outage, so no verdict
     // and no decision output; its message and hint are the failure's error line.
-    const { verdict, report, confirmation } = await (0,_smoke_smoke_test_js__WEBPACK_IMPORTED_MODULE_7__/* .runSmokeTest */ .pb)(checks, options, log, { afterSeconds: confirmAfterSeconds });
+    const { verdict, report, confirmation } = await (0,_smoke_smoke_test_js__WEBPACK_IMPORTED_MODULE_7__/* .runSmokeTest */ .pb)(checks, { ...options, signal }, log, { afterSeconds: confirmAfterSeconds, wait: (ms) => (0,_smoke_pool_js__WEBPACK_IMPORTED_MODULE_11__/* .sleep */ .y)(ms, signal) });
     const paths = (0,_smoke_report_js__WEBPACK_IMPORTED_MODULE_5__/* .reportPaths */ .Rs)(process.env.RUNNER_TEMP || (0,node_os__WEBPACK_IMPORTED_MODULE_0__.tmpdir)());
     await (0,_smoke_report_js__WEBPACK_IMPORTED_MODULE_5__/* .writeReportFiles */ .t4)(report, paths, log);
     for (const a of (0,_smoke_report_js__WEBPACK_IMPORTED_MODULE_5__/* .annotations */ .hk)(report)) {
@@ -12502,7 +12504,7 @@ class HttpClient {
         this.base = new URL(opts.baseUrl.endsWith('/') ? opts.baseUrl : `${opts.baseUrl}/`);
         this.retry = { ...DEFAULT_RETRY, ...opts.retry };
         this.timeoutMs = opts.requestTimeoutMs ?? client_DEFAULT_REQUEST_TIMEOUT_MS;
-        this.wait = opts.sleep ?? sleep;
+        this.wait = opts.stop ? opts.stop.sleep(opts.sleep ?? sleep) : (opts.sleep ?? sleep);
         this.random = opts.random ?? Math.random;
     }
     get host() {
@@ -12532,7 +12534,15 @@ class HttpClient {
         if (url.origin !== this.base.origin)
             throw new errors/* RollbackKitError */.dp(`${this.service}: a request to ${url.origin} was refused, as it is not the API's own ${this.base.origin}.`, 'This is a bug in rollback-kit: please report it.');
         const label = `${method} ${url.pathname}`;
+        // A write (a POST that is not a GraphQL query: `reads`) may change production: after the stop it
+        // is not sent, nor sent again; once sent, its answer is awaited (the platform has it already).
+        const changes = !opts.reads && method !== 'GET' && method !== 'HEAD';
+        const stop = this.opts.stop;
         for (let attempt = 0;; attempt++) {
+            if (changes && attempt === 0)
+                stop?.beforeChange(`${label} to ${this.service}`);
+            else
+                stop?.check(label);
             let failure;
             let lastError;
             // The answer is not awaited past the step's deadline. A request made once it has passed (a
@@ -12540,7 +12550,8 @@ class HttpClient {
             const before = this.opts.deadline?.left();
             const cut = before !== undefined && before > 0 && before < this.timeoutMs;
             try {
-                const res = await this.send(method, url, label, opts, AbortSignal.timeout(cut ? Math.ceil(before) : this.timeoutMs));
+                const timeout = AbortSignal.timeout(cut ? Math.ceil(before) : this.timeoutMs);
+                const res = await this.send(method, url, label, opts, changes || !stop ? timeout : stop.readSignal(timeout));
                 const { text: raw, cut: overCap } = await (0,read_body/* readCapped */.E)(res, client_MAX_API_BODY_BYTES);
                 // An error body is only quoted (its first few hundred characters): what was read is enough.
                 if (overCap && res.ok)
@@ -12572,6 +12583,9 @@ class HttpClient {
             catch (err) {
                 if (err instanceof errors/* RollbackKitError */.dp)
                     throw err;
+                // A read ended by the stop: nothing more is asked of the platform.
+                if (!changes)
+                    stop?.check(label);
                 const timedOut = err?.name === 'TimeoutError' || err?.name === 'AbortError';
                 if (timedOut && cut)
                     throw this.outOfTime(label);
@@ -12701,7 +12715,8 @@ class GraphQLError extends Error {
     }
 }
 async function graphql(client, path, operation, query, variables = {}) {
-    const res = await client.request('POST', path, { body: { query, variables } });
+    // A query only reads; a mutation changes production (change-guard.ts: not sent after a stop).
+    const res = await client.request('POST', path, { body: { query, variables }, reads: !/^\s*mutation\b/.test(query) });
     const body = (res.data && typeof res.data === 'object' ? res.data : {});
     if (Array.isArray(body.errors) && body.errors.length > 0) {
         const errors = body.errors;
@@ -13044,7 +13059,7 @@ class CommitStatuses {
     constructor(access, log, opts = {}) {
         log.secret(access.token);
         this.repo = parseRepository(access.repository);
-        this.client = githubClient(access.apiUrl, access.token, log, { requestTimeoutMs: opts.requestTimeoutMs ?? 10_000, sleep: opts.sleep, deadline: opts.deadline });
+        this.client = githubClient(access.apiUrl, access.token, log, { requestTimeoutMs: opts.requestTimeoutMs ?? 10_000, sleep: opts.sleep, deadline: opts.deadline, stop: opts.stop });
     }
     get name() {
         return `${this.repo.owner}/${this.repo.repo}`;
@@ -13414,7 +13429,7 @@ function readSmokeInputs(inputs, databaseUrl, workspace, log) {
 
 /***/ }),
 
-/***/ 4427:
+/***/ 335:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -13432,6 +13447,105 @@ var promises_ = __nccwpck_require__(1455);
 var external_node_path_ = __nccwpck_require__(6760);
 // EXTERNAL MODULE: ./.build/core/errors.js
 var errors = __nccwpck_require__(8005);
+;// CONCATENATED MODULE: ./.build/platforms/change-guard.js
+/**
+ * The run's stop (SIGINT, SIGTERM: Ctrl-C, a cancelled job) as a platform provider honours it.
+ * Once the stop came, no NEW request that changes production is sent: the HTTP client asks
+ * `beforeChange` right before each one, and the git-revert and command providers before their push
+ * or command. A change already sent is let finish (its answer is read), but nothing waits on for it:
+ * reads, retry backoffs and the polling after the request end at the stop (`sleep`, `check`, and the
+ * read requests' own fetch signal). The provider's error is then replaced by the guard's (`error`),
+ * which says what production is: not touched, when no change was sent; else sent and not confirmed,
+ * naming what to check.
+ */
+
+/** Thrown where the stop interrupts a provider; promotePrevious replaces it with ChangeGuard.error(). */
+class StoppedHere extends errors/* RollbackKitError */.dp {
+    constructor(what) {
+        super(`stopped before ${what}`, undefined, { stopped: true });
+    }
+}
+class ChangeGuard {
+    signal;
+    subject;
+    checkWhere;
+    /** What changes were sent to the platform before the stop, in order ("POST /v9/projects/x/rollback/y"). */
+    sent = [];
+    /** The stop interrupted the provider: its error is the guard's. */
+    hit = false;
+    constructor(signal, 
+    /** "web (Vercel project shop)": whose production, for the messages. */
+    subject, 
+    /** Where a person checks what production serves (the platform's dashboard, its CLI). */
+    checkWhere) {
+        this.signal = signal;
+        this.subject = subject;
+        this.checkWhere = checkWhere;
+    }
+    get stopped() {
+        return this.signal?.aborted === true;
+    }
+    /** The stop interrupted the provider (so its outcome is this guard's error). */
+    get interrupted() {
+        return this.hit;
+    }
+    /** Throws if the run was stopped: before a read, a poll, a retry. */
+    check(what) {
+        if (!this.stopped)
+            return;
+        this.hit = true;
+        throw new StoppedHere(what);
+    }
+    /** Right before a request or program that changes production: throws if stopped, else counts it as sent. */
+    beforeChange(what) {
+        this.check(what);
+        this.sent.push(what);
+    }
+    /** A wait (a poll interval, a retry backoff) that ends at the stop, throwing. */
+    sleep(inner) {
+        return async (ms) => {
+            this.check('a wait');
+            const signal = this.signal;
+            if (!signal)
+                return inner(ms);
+            let onAbort = () => undefined;
+            const aborted = new Promise((resolve) => {
+                onAbort = resolve;
+                signal.addEventListener('abort', onAbort, { once: true });
+            });
+            try {
+                await Promise.race([inner(ms), aborted]);
+            }
+            finally {
+                signal.removeEventListener('abort', onAbort);
+            }
+            this.check('a wait');
+        };
+    }
+    /** The signal a read request's fetch also ends on. */
+    readSignal(timeout) {
+        return this.signal ? AbortSignal.any([timeout, this.signal]) : timeout;
+    }
+    /** What the stop left production in, with what to do next (changed: 'no' or 'unknown'). */
+    error() {
+        const by = stopName(this.signal);
+        if (!this.sent.length) {
+            return new RollbackKitError(`${this.subject}: the run was stopped (${by}) before any request that changes production was sent, so production was not touched: it still serves what it served before this run.`, 'Run the rollback again when it can run to its end.', { changed: 'no', stopped: true });
+        }
+        return new RollbackKitError(`${this.subject}: the run was stopped (${by}) after ${this.sent.join(', then ')} was sent, before the rollback was confirmed live: production may be rolled back or may still serve the bad release (sent, not confirmed).`, `Check what production serves in ${this.checkWhere}. Re-running the same rollback continues it: a rollback that went live is recognised and left alone.`, { changed: 'unknown', stopped: true });
+    }
+}
+/** "SIGINT" from the stop's reason ("stopped by SIGINT"), else "stop". */
+function stopName(signal) {
+    const reason = signal?.reason;
+    const text = reason instanceof Error ? reason.message : typeof reason === 'string' ? reason : '';
+    return /SIG[A-Z]+/.exec(text)?.[0] ?? 'stopped';
+}
+/** `inner`, ending at the stop when there is one. */
+function guardedSleep(stop, inner) {
+    return stop ? stop.sleep(inner) : inner;
+}
+
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
 // EXTERNAL MODULE: external "node:fs"
@@ -14601,6 +14715,11 @@ async function runChecks(checks, opts, log) {
     const deadline = new AbortController();
     const timer = setTimeout(() => deadline.abort(), opts.deadlineSeconds * 1000);
     const deadlineAt = performance.now() + opts.deadlineSeconds * 1000;
+    const onStop = () => deadline.abort(STOPPED);
+    if (opts.signal?.aborted)
+        onStop();
+    else
+        opts.signal?.addEventListener('abort', onStop, { once: true });
     try {
         return await (0,pool/* mapLimit */.s)(checks, opts.checkConcurrency ?? 4, (check) => runCheck(check, opts, { signal: deadline.signal, at: deadlineAt }, log).catch((err) => {
             // A check that cannot run as written (CheckConfigError) means there will be no verdict: stop measuring.
@@ -14610,6 +14729,7 @@ async function runChecks(checks, opts, log) {
     }
     finally {
         clearTimeout(timer);
+        opts.signal?.removeEventListener('abort', onStop);
     }
 }
 async function runCheck(check, opts, until, log) {
@@ -14872,6 +14992,7 @@ var smoke_confirm = __nccwpck_require__(1116);
 
 
 
+
 /** Reads the spec from exactly one of `checks` and `checks-file`, then validates it. */
 async function loadChecks(source, ctx) {
     if (source.checks && source.checksFile) {
@@ -14934,6 +15055,10 @@ function describeFsError(err) {
             return `${err.code ?? 'the file cannot be read'}`;
     }
 }
+/** The smoke test stopped before it had measured everything: no verdict, nothing said of production. */
+function stoppedChecks(signal) {
+    return new errors/* RollbackKitError */.dp(`The smoke checks were stopped (${stopName(signal)}) before they finished measuring, so they give no verdict: production was not verified.`, 'Check production by hand now, or run the smoke test again.', { stopped: true });
+}
 async function runSmokeTest(checks, options, log, confirm) {
     log.secret(options.bypassToken);
     registerSpecSecrets(checks, log);
@@ -14942,6 +15067,9 @@ async function runSmokeTest(checks, options, log, confirm) {
     log.info(`Running ${checks.length} smoke check${checks.length === 1 ? '' : 's'} (attempts ${options.attempts}, samples ${options.samples}, deadline ${options.deadlineSeconds} s)`);
     const measure = async () => {
         const results = await runChecks(checks, options, log);
+        // Stopped: the checks cut short failed for no fault of production; no verdict may be read from them.
+        if (options.signal?.aborted)
+            throw stoppedChecks(options.signal);
         return { results, verdict: decide(results) };
     };
     const { results, verdict, confirmation } = await (0,smoke_confirm/* measureConfirmed */.A)(measure, confirm?.afterSeconds ?? 0, log, confirm?.wait);
