@@ -2,7 +2,7 @@
 // rollback request: the fake Vercel holds the app phase's list of deployments unanswered and never
 // answers it before the command has ended, so the stop lands there whatever the timing. No rollback
 // request ever reaches Vercel; the command prints its table and ends saying production was not
-// touched and what to do, exit 1 (it used to send the request after the stop, and say only that
+// touched and what to do, exit 130 (it used to send the request after the stop, and say only that
 // what it changed was not known). Once from the source in this process (the signal emitted here),
 // once as its own process from the bundle (dist/cli/index.js: it needs a rebuilt dist).
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -62,20 +62,20 @@ function expectNotTouched(out: string): void {
   expect(shop!.vercel.production(shop!.project)?.uid).toBe(shop!.bad.uid);
 }
 
-it('from the source: SIGINT before the rollback request, nothing sent, the table and "not touched", exit 1', async () => {
+it('from the source: SIGINT before the rollback request, nothing sent, the table and "not touched", exit 130', async () => {
   const { cwd, env, appList } = await setUp();
   const running = runMain(['rollback', 'app', '--reason', 'checkout returns 500', '--yes'], { cwd, env });
   const held = await reachedBefore(appList, running);
   process.emit('SIGINT', 'SIGINT');
   const run = await running;
   held.release();
-  expect(run.code).toBe(1);
+  expect(run.code).toBe(130);
   expect(run.stderr).toContain('SIGINT: stopping; waiting up to 5 s for the work under way to end');
   expect(run.stdout).toMatch(/app \(web\)\s+│?\s*failed/);
   expectNotTouched(run.stdout);
 });
 
-it('its own process, from the bundle: SIGINT before the rollback request, nothing sent, "not touched", exit 1', async () => {
+it('its own process, from the bundle: SIGINT before the rollback request, nothing sent, "not touched", exit 130', async () => {
   const { cwd, env, appList } = await setUp();
   let child: { kill(signal: NodeJS.Signals): boolean } | undefined;
   const running = runCli(['rollback', 'app', '--reason', 'checkout returns 500', '--yes'], { cwd, env, onSpawn: (c) => (child = c) });
@@ -84,7 +84,7 @@ it('its own process, from the bundle: SIGINT before the rollback request, nothin
   const run = await running;
   held.release();
   expect(run.signal).toBeNull();
-  expect(run.code).toBe(1);
+  expect(run.code).toBe(130);
   expectNotTouched(run.stdout);
 });
 
@@ -99,7 +99,7 @@ it('from the source: SIGINT while the rollback request is on its way, it finishe
   process.emit('SIGINT', 'SIGINT');
   post.release();
   const run = await running;
-  expect(run.code).toBe(1);
+  expect(run.code).toBe(130);
   const tail = run.stdout.trimEnd().split('\n').slice(-3).join('\n');
   expect(tail).toMatch(/web: Vercel project shop: the run was stopped \(SIGINT\) after POST \/v1\/projects\/[^ ]+ to Vercel was sent, before the rollback was confirmed live: production may be rolled back or may still serve the bad release \(sent, not confirmed\)\./);
   expect(tail).toContain('Check what production serves in the Vercel dashboard (project shop → Deployments: which one is Current). Re-running the same rollback continues it');
