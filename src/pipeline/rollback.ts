@@ -393,7 +393,7 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
           // The plan's notes said where it stood before this run touched it (a setting it may have
           // changed since, what it would do): after a failure only the error says what happened.
           rec.notes = [];
-          await finished(t.end('failed', rec.error));
+          await finished(t.end('failed', rec.error, { stopped: facts.stopped }));
         }
       }),
     );
@@ -448,7 +448,7 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
         db.changed = 'no';
         db.error = sayNothingChanged(err, redact(err), 'This run changed nothing in the database.');
         await finished(st.end('skipped', 'not taken: the database rollback stopped before it (see the database phase)'));
-        await finished(timeline.start('database').end('failed', db.error));
+        await finished(timeline.start('database').end('failed', db.error, { stopped: errorFacts(err).stopped }));
       }
       if (left?.done) {
         db.status = 'nothing-to-do';
@@ -494,7 +494,7 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
               await finished(st.end('skipped', 'the restore stopped before its snapshot was taken (see the database phase)'));
               dt = timeline.start('database');
             }
-            await finished(dt.end('failed', db.error));
+            await finished(dt.end('failed', db.error, { stopped: errorFacts(err).stopped }));
           }
         }
       }

@@ -40,7 +40,7 @@ export function failedRunError(record: RollbackRecord): { message: string; hint:
   const row = [...record.timeline].reverse().find((e) => e.phase === record.failedPhase && e.status === 'failed');
   const step = record.nextSteps.find((s) => !row || !s.includes(row.detail));
   return {
-    message: `Rollback failed in ${record.failedPhase ?? 'an unknown phase'}: ${row?.detail ?? 'see the job summary'}`,
+    message: `Rollback ${stoppedIn(record) ? 'stopped' : 'failed'} in ${record.failedPhase ?? 'an unknown phase'}: ${row?.detail ?? 'see the job summary'}`,
     hint: !step ? 'See the job summary.' : step.length <= ERROR_HINT_MAX ? step : 'What to do next, and where things stand, is in the job summary (and the chat message, when one is sent).',
   };
 }
@@ -55,12 +55,20 @@ export function statusLine(record: RollbackRecord): string {
       return `Rollback UNVERIFIED: ${env} still looks broken — a person must act now`;
     case 'failed':
       // A dry run fails only while planning; said as its other lines say it, so nobody reads a plan's failure as a real run's.
-      return `Rollback failed${record.failedPhase ? ` in ${record.failedPhase}` : ''}${record.dryRun ? ' (dry run)' : ''}`;
+      // A stop (a cancelled job, Ctrl-C) is not a fault: "failed" would send people looking for one.
+      return `Rollback ${stoppedIn(record) ? 'stopped' : 'failed'}${record.failedPhase ? ` in ${record.failedPhase}` : ''}${record.dryRun ? ' (dry run)' : ''}`;
     case 'nothing-to-do':
       return `Nothing to roll back: ${env} is already on ${whereNow(record)}`;
     case 'dry-run':
       return `Rollback plan (dry run): nothing was changed in ${env}`;
   }
+}
+
+/** Whether the phase the run failed in was ended by a stop (its row says so), not by a fault. */
+function stoppedIn(record: RollbackRecord): boolean {
+  if (!record.failedPhase) return false;
+  const rows = record.timeline.filter((e) => e.phase === record.failedPhase && e.status === 'failed');
+  return rows.length > 0 && rows.every((e) => e.stopped);
 }
 
 export const STATUS_EMOJI: Record<RollbackRecord['status'], string> = {

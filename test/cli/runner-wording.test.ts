@@ -117,7 +117,7 @@ describe('workflow words at a terminal', () => {
     }
     const to = wordingFor(COMMAND_FLAGS.plan, '/tmp')(message);
     expect(to).toContain(
-      'Secrets never go in the rollback plan (it is committed); export them (VERCEL_TOKEN, FLY_API_TOKEN, RAILWAY_TOKEN, RENDER_API_KEY, NETLIFY_AUTH_TOKEN, GITHUB_TOKEN, DATABASE_URL, ROLLBACK_WEBHOOK_URL) or give them as flags (rollback-kit --help lists both), and rotate this one: it is in your git history.',
+      'Secrets never go in the rollback plan (it is committed); export them (VERCEL_TOKEN, FLY_API_TOKEN, RAILWAY_TOKEN, RENDER_API_KEY, NETLIFY_AUTH_TOKEN, GITHUB_TOKEN, DATABASE_URL, ROLLBACK_WEBHOOK_URL) or give them as flags (rollback-kit --help lists both), and rotate this one: it is in your git history',
     );
     expect(to).not.toMatch(/root action|--from|secrets \(/);
   });

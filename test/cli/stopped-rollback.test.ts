@@ -52,7 +52,7 @@ async function reachedBefore<T>(held: Promise<T>, running: Promise<{ stdout: str
 }
 
 function expectNotTouched(out: string): void {
-  expect(out).toMatch(/Rollback failed in app/);
+  expect(out).toMatch(/Rollback stopped in app/);
   // The last lines: what production is in, and what to do.
   const tail = out.trimEnd().split('\n').slice(-3).join('\n');
   expect(tail).toMatch(NOT_TOUCHED);

@@ -84,7 +84,7 @@ describe('the whole rollback stopped mid-restore', () => {
       );
       expect(run.code).toBe(1);
       expect(run.errors).toHaveLength(1);
-      expect(run.errors[0]).toMatch(/^rollback was stopped by SIGTERM: Rollback failed in database: /);
+      expect(run.errors[0]).toMatch(/^rollback was stopped by SIGTERM: Rollback stopped in database: /);
       expect(run.errors[0]).toMatch(ROLLED_BACK);
       expect(run.errors[0]).not.toContain('not known');
       expect(run.outputs.status).toBe('failed');

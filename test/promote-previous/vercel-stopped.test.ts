@@ -8,6 +8,7 @@ import { RollbackKitError } from '../../src/core/errors.js';
 import { memoryLog } from '../../src/core/log.js';
 import { promotePrevious, type VercelPromoteRequest } from '../../src/platforms/promote.js';
 import { runRollback } from '../../src/pipeline/rollback.js';
+import { statusLine } from '../../src/report/rollback-summary.js';
 import { startGitHubStatuses } from '../fakes/github-statuses.js';
 import { shopFixture, TEAM_ID, TOKEN, type ShopFixture } from './fixture.js';
 
@@ -131,6 +132,9 @@ describe('the whole rollback, stopped in its app phase', () => {
     const rows = Object.fromEntries(record.timeline.map((e) => [e.phase, e]));
     expect(rows.verify).toMatchObject({ status: 'skipped', detail: 'the run was stopped (SIGINT), so production was not verified' });
     expect(rows.environment).toMatchObject({ status: 'skipped' });
+    // Stopped, not a fault: every report's headline says so (summary, chat, incident, CLI).
+    expect(rows.app).toMatchObject({ status: 'failed', stopped: true });
+    expect(statusLine(record)).toBe('Rollback stopped in app');
     expect(shop.vercel.requestsTo(ROLLBACK)).toEqual([]);
     expect(shop.vercel.production(shop.project)?.uid).toBe(shop.bad.uid);
     // After the stop only the end message goes out: it holds every row.

@@ -67,7 +67,11 @@ function usesProblems(where: string, uses: string, withKeys: Obj, deps: Paramete
   if (!m) return LOOKS_OURS.test(uses) ? [`${where}: ${uses} is not the one form (rollback-kit/rollback-kit@v1 or rollback-kit/rollback-kit/actions/<name>@v1)`] : [];
   const spec = deps.action(m[1]);
   if (!spec) return [`${where}: ${uses} names no action of this library`];
-  return inputProblems(where, uses, withKeys, spec.inputs);
+  const problems = inputProblems(where, uses, withKeys, spec.inputs);
+  // The root action's reason is optional in action.yml only because mode drill writes its own: a
+  // rollback without one stops in its plan phase, so a workflow step must give it.
+  if (m[1] === undefined && !('reason' in withKeys) && withKeys.mode !== 'drill') problems.push(`${where}: ${uses} requires input reason (unless mode: drill)`);
+  return problems;
 }
 
 function callProblems(where: string, uses: string, withKeys: Obj, secrets: Obj, deps: Parameters<typeof workflowProblems>[2]): string[] {

@@ -144,7 +144,7 @@ jobs:
       'bad.yml jobs.a.steps[1]: rollback-kit/rollback-kit/actions/smoke-test@v1 has no input checkz',
       'bad.yml jobs.a.steps[2]: rollback-kit/rollback-kit@main is not the one form (rollback-kit/rollback-kit@v1 or rollback-kit/rollback-kit/actions/<name>@v1)',
       'bad.yml jobs.a.steps[3]: ./actions/promote-previous is not the one form (rollback-kit/rollback-kit@v1 or rollback-kit/rollback-kit/actions/<name>@v1)',
-      'bad.yml jobs.a.steps[4]: rollback-kit/rollback-kit@v1 requires input reason',
+      'bad.yml jobs.a.steps[4]: rollback-kit/rollback-kit@v1 requires input reason (unless mode: drill)',
       'bad.yml jobs.a.steps[5]: rollback-kit/rollback-kit/actions/no-such@v1 names no action of this library',
       'bad.yml jobs.b: always() in if: starts even in a cancelled run (use !cancelled())',
       'bad.yml jobs.b: ./.github/workflows/rollback.yml has no input colour',
