@@ -39145,7 +39145,7 @@ async function rollbackPhases(request, deps, log, heartbeat) {
                 // The plan's notes said where it stood before this run touched it (a setting it may have
                 // changed since, what it would do): after a failure only the error says what happened.
                 rec.notes = [];
-                await finished(t.end('failed', rec.error));
+                await finished(t.end('failed', rec.error, { stopped: facts.stopped }));
             }
         }));
         if (record.components.some((c) => c.status === 'failed' || c.status === 'pending'))
@@ -39202,7 +39202,7 @@ async function rollbackPhases(request, deps, log, heartbeat) {
                 db.changed = 'no';
                 db.error = sayNothingChanged(err, redact(err), 'This run changed nothing in the database.');
                 await finished(st.end('skipped', 'not taken: the database rollback stopped before it (see the database phase)'));
-                await finished(timeline.start('database').end('failed', db.error));
+                await finished(timeline.start('database').end('failed', db.error, { stopped: (0,errors/* errorFacts */.u2)(err).stopped }));
             }
             if (left?.done) {
                 db.status = 'nothing-to-do';
@@ -39253,7 +39253,7 @@ async function rollbackPhases(request, deps, log, heartbeat) {
                             await finished(st.end('skipped', 'the restore stopped before its snapshot was taken (see the database phase)'));
                             dt = timeline.start('database');
                         }
-                        await finished(dt.end('failed', db.error));
+                        await finished(dt.end('failed', db.error, { stopped: (0,errors/* errorFacts */.u2)(err).stopped }));
                     }
                 }
             }
@@ -40854,7 +40854,7 @@ function failedRunError(record) {
     const row = [...record.timeline].reverse().find((e) => e.phase === record.failedPhase && e.status === 'failed');
     const step = record.nextSteps.find((s) => !row || !s.includes(row.detail));
     return {
-        message: `Rollback failed in ${record.failedPhase ?? 'an unknown phase'}: ${row?.detail ?? 'see the job summary'}`,
+        message: `Rollback ${stoppedIn(record) ? 'stopped' : 'failed'} in ${record.failedPhase ?? 'an unknown phase'}: ${row?.detail ?? 'see the job summary'}`,
         hint: !step ? 'See the job summary.' : step.length <= ERROR_HINT_MAX ? step : 'What to do next, and where things stand, is in the job summary (and the chat message, when one is sent).',
     };
 }
@@ -40868,12 +40868,20 @@ function statusLine(record) {
             return `Rollback UNVERIFIED: ${env} still looks broken — a person must act now`;
         case 'failed':
             // A dry run fails only while planning; said as its other lines say it, so nobody reads a plan's failure as a real run's.
-            return `Rollback failed${record.failedPhase ? ` in ${record.failedPhase}` : ''}${record.dryRun ? ' (dry run)' : ''}`;
+            // A stop (a cancelled job, Ctrl-C) is not a fault: "failed" would send people looking for one.
+            return `Rollback ${stoppedIn(record) ? 'stopped' : 'failed'}${record.failedPhase ? ` in ${record.failedPhase}` : ''}${record.dryRun ? ' (dry run)' : ''}`;
         case 'nothing-to-do':
             return `Nothing to roll back: ${env} is already on ${whereNow(record)}`;
         case 'dry-run':
             return `Rollback plan (dry run): nothing was changed in ${env}`;
     }
+}
+/** Whether the phase the run failed in was ended by a stop (its row says so), not by a fault. */
+function stoppedIn(record) {
+    if (!record.failedPhase)
+        return false;
+    const rows = record.timeline.filter((e) => e.phase === record.failedPhase && e.status === 'failed');
+    return rows.length > 0 && rows.every((e) => e.stopped);
 }
 const STATUS_EMOJI = {
     'rolled-back': '✅',
