@@ -34,6 +34,17 @@ describe('Log.redact hides credentials of known shapes it was never given', () =
     expect(log.redact(text)).toBe(shown);
   });
 
+  it('keeps JSON whole: a credential inside a JSON string ends at its escape', () => {
+    // Each value as JSON.stringify writes it, one level and two levels deep (a plan's checks text).
+    const inner = `- {name: a, headers: {authorization: "Bearer ${SHAPED.bearer}", x: "https://u:${SHAPED.urlPassword}\\"@h"}}`;
+    for (const doc of [{ checks: inner }, { outer: JSON.stringify({ checks: inner }) }]) {
+      const shown = log.redact(JSON.stringify(doc, null, 2));
+      expect(() => JSON.parse(shown) as unknown).not.toThrow();
+      expect(shown).not.toContain(SHAPED.bearer);
+    }
+    expect(log.redact(JSON.stringify({ h: `authorization: "Bearer ${SHAPED.bearer}"` }))).toBe('{"h":"authorization: \\"Bearer ***\\""}');
+  });
+
   it('leaves ordinary text alone', () => {
     for (const text of [
       'Basic authentication failed for user deploy',
