@@ -21837,10 +21837,12 @@ const SHAPES = [
     // A JSON Web Token (an OIDC id token, Vercel's OIDC token): base64url header and payload, both
     // JSON objects (`eyJ` is `{"`), and a signature.
     { pattern: /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]*\.eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+/g, replace: () => HIDDEN },
-    // An Authorization header, however quoted (`Authorization: Bearer x`, `"authorization":"token x"`):
-    // the scheme is kept, the credential hidden.
+    // An Authorization header, however quoted (`Authorization: Bearer x`, `"authorization":"token x"`,
+    // and inside a JSON string, `authorization: \"Bearer x\"`): the scheme is kept, the credential
+    // hidden. A backslash ends the credential: it begins an escape, which must stay whole, or the JSON
+    // it is in no longer parses.
     {
-        pattern: /(?<![A-Za-z0-9-])((?:proxy-)?authorization["']?[ \t]*[:=][ \t]*["']?)(?:(bearer|basic|token|bot|api-key)[ \t]+)?([^\s"',;]+)/gi,
+        pattern: /(?<![A-Za-z0-9-])((?:proxy-)?authorization\\?["']?[ \t]*[:=][ \t]*\\?["']?)(?:(bearer|basic|token|bot|api-key)[ \t]+)?([^\s"',;\\]+)/gi,
         replace: (_m, head, scheme) => `${head}${scheme ? `${scheme} ` : ''}${HIDDEN}`,
     },
     // A bearer token or a Basic credential written anywhere else (curl -v, a debug dump); a Basic
@@ -21855,7 +21857,7 @@ const SHAPES = [
     },
     // A password in a URL's userinfo (postgres://app:pw@db, https://x-access-token:…@github.com),
     // unless already hidden.
-    { pattern: /(:\/\/[^\s/?#@:"'<>]*:)([^\s/?#@"'<>]+)@/g, replace: (m, head, password) => (password === HIDDEN ? m : `${head}${HIDDEN}@`) },
+    { pattern: /(:\/\/[^\s/?#@:"'<>\\]*:)([^\s/?#@"'<>\\]+)@/g, replace: (m, head, password) => (password === HIDDEN ? m : `${head}${HIDDEN}@`) },
 ];
 /** `text` with every credential of a known shape hidden (see the list above). */
 function hideKnownTokens(text) {
