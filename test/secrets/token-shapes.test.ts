@@ -53,6 +53,8 @@ describe('Log.redact hides credentials of known shapes it was never given', () =
       'the Authorization header was refused',
       'postgres://app:***@db.internal:5432/shop',
       'postgres://app@db.internal:5432/shop',
+      'Give the connection as a URL: postgres://user:password@host:5432/dbname.',
+      'psql "postgres://app:$PGPASSWORD@db/shop" or postgres://app:${DB_PASSWORD}@db/shop',
       'commit 0123456789abcdef0123456789abcdef01234567, deployment dpl_AbCdEf123456',
       'ROLLBACK_TARGET=previous status=already-current',
       'ghp_short',
