@@ -8990,6 +8990,12 @@ function isBasicCredential(value) {
     const decoded = Buffer.from(value, 'base64').toString('latin1');
     return decoded.includes(':') && /^[\x20-\x7e]+$/.test(decoded);
 }
+/**
+ * A URL password that stands for one: already hidden, the word itself in an example
+ * (`postgres://user:password@host`), or a shell variable. A real password we were given is hidden
+ * before this list runs (Log.redact), whatever it is.
+ */
+const PLACEHOLDER = /^(?:\*\*\*|password|pass|passwd|pw|\$\{?[A-Za-z_][A-Za-z0-9_]*\}?)$/i;
 const SHAPES = [
     // GitHub: personal (ghp_), OAuth (gho_), user-to-server (ghu_), installation and Actions (ghs_),
     // refresh (ghr_): 36 or more letters and digits; fine-grained personal tokens: github_pat_….
@@ -9022,7 +9028,7 @@ const SHAPES = [
     },
     // A password in a URL's userinfo (postgres://app:pw@db, https://x-access-token:…@github.com),
     // unless already hidden.
-    { pattern: /(:\/\/[^\s/?#@:"'<>\\]*:)([^\s/?#@"'<>\\]+)@/g, replace: (m, head, password) => (password === HIDDEN ? m : `${head}${HIDDEN}@`) },
+    { pattern: /(:\/\/[^\s/?#@:"'<>\\]*:)([^\s/?#@"'<>\\]+)@/g, replace: (m, head, password) => (PLACEHOLDER.test(password) ? m : `${head}${HIDDEN}@`) },
 ];
 /** `text` with every credential of a known shape hidden (see the list above). */
 function hideKnownTokens(text) {
