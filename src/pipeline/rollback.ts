@@ -82,7 +82,7 @@ export interface RollbackDeps {
    * Tells people; must never throw (a failed message is the sender's warning). Returns false when
    * the message was not delivered, so the timeline does not claim the team was told.
    */
-  notify?: (event: RollbackEvent, record: RollbackRecord) => Promise<boolean | void>;
+  notify?: (event: RollbackEvent, record: RollbackRecord, how?: { stopped?: boolean }) => Promise<boolean | void>;
   /** Records the incident (issue or comment); returns its URL; must never throw. */
   report?: (record: RollbackRecord) => Promise<string | undefined>;
   now?: () => number;
@@ -146,7 +146,8 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
   // undefined: no webhook configured, so nobody was told (the timeline says skipped, not ok).
   const notify = async (event: RollbackEvent): Promise<boolean | undefined> => {
     if (!deps.notify) return undefined;
-    return (await deps.notify(event, record)) !== false;
+    // Once stopped, a message must not outlast the stop's grace (notify.ts STOPPED_SEND).
+    return (await deps.notify(event, record, request.signal?.aborted ? { stopped: true } : undefined)) !== false;
   };
   const timeline = new Timeline(budget, request.earlierTimeline, (entry) => deps.progress?.finished(entry), now, (phase, component) => deps.progress?.started(phase, component));
   record.timeline = timeline.entries;

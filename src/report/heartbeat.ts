@@ -77,10 +77,10 @@ export class ChatHeartbeat {
     return {
       ...this.deps,
       notify: notify
-        ? async (event, record) => {
+        ? async (event, record, how) => {
             if (event.kind === 'end') await this.stop();
             else this.rearm();
-            return notify(event, record);
+            return notify(event, record, how);
           }
         : undefined,
       progress: {

@@ -235,7 +235,16 @@ export interface SendOptions {
   timeoutMs?: number;
   /** Pause before the one retry. */
   retryDelayMs?: number;
+  /** False: one attempt only (the run is stopped: see STOPPED_SEND). */
+  retry?: boolean;
 }
+
+/**
+ * How a stopped run (a cancelled job, Ctrl-C) sends its last message: one short attempt. The stop
+ * gives the run 5 s to end and report; a hanging receiver's usual 5 s, a pause and a retry would
+ * take 11, and the run would end saying what it changed is not known instead of what it did.
+ */
+export const STOPPED_SEND: SendOptions = { timeoutMs: 1500, retry: false };
 
 const DEFAULT_TIMEOUT_MS = 5000;
 const DEFAULT_RETRY_DELAY_MS = 1000;
@@ -341,7 +350,7 @@ async function sendChatMessage(webhookUrl: string, message: ChatMessage, log: Lo
     const body = JSON.stringify(redactDeep(message, log.redact));
     const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     let last = await post(url, body, timeoutMs, log);
-    if (!last.ok && last.retryable && !failing.has(url.href)) {
+    if (!last.ok && last.retryable && opts.retry !== false && !failing.has(url.href)) {
       const wait = last.retryAfterMs || (opts.retryDelayMs ?? DEFAULT_RETRY_DELAY_MS);
       if (wait <= MAX_RETRY_AFTER_MS) {
         await sleep(wait);

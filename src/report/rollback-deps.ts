@@ -6,7 +6,7 @@ import { errorLine } from '../core/errors.js';
 import type { Log } from '../core/log.js';
 import type { RollbackDeps } from '../pipeline/rollback.js';
 import { recordIncident } from './incident.js';
-import { chatMessage, chatSender } from './notify.js';
+import { chatMessage, chatSender, STOPPED_SEND } from './notify.js';
 
 export interface TellingOptions {
   webhookUrl?: string;
@@ -25,9 +25,9 @@ export function tellingDeps(opts: TellingOptions, log: Log): Pick<RollbackDeps, 
   if (wanted && !githubToken) log.warning('incident-issue is true but no github-token (or GITHUB_TOKEN) was given: no incident issue will be written.');
   return {
     notify: send
-      ? async (event, record) => {
+      ? async (event, record, how) => {
           try {
-            return await send(chatMessage(event, record, log));
+            return await send(chatMessage(event, record, log), how?.stopped ? STOPPED_SEND : undefined);
           } catch (err) {
             log.warning(`The chat message could not be built or sent (${errorLine(err)}); the rollback goes on.`);
             return false;

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { memoryLog } from '../../src/core/log.js';
-import { chatMessage, chatSender, type ChatMessage } from '../../src/report/notify.js';
+import { chatMessage, chatSender, STOPPED_SEND, type ChatMessage } from '../../src/report/notify.js';
 import { downWebhookUrl, startWebhookReceiver, type WebhookReceiver } from '../fakes/webhook-receiver.js';
 import { failedRecord, fullRecord, splitVerifyJobRecord, unverifiedRecord } from './records.js';
 
@@ -225,6 +225,16 @@ describe('sending a chat message', () => {
     const warnings = log.lines.filter((l) => l.startsWith('warning'));
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toContain(`The chat message to ${new URL(receiver.url).host} was not delivered: no answer within 300 ms`);
+    noUrlIn(log.lines, receiver);
+  });
+
+  it('a stopped run: one short attempt, no retry, so the message fits in the stop\'s grace', async () => {
+    receiver = await startWebhookReceiver();
+    receiver.hangNext(2);
+    const log = memoryLog();
+    expect(await chatSender(receiver.url, log)(message(), STOPPED_SEND)).toBe(false);
+    expect(receiver.requests).toHaveLength(1);
+    expect(log.lines.filter((l) => l.startsWith('warning'))[0]).toContain('was not delivered: no answer within 1.5 s');
     noUrlIn(log.lines, receiver);
   });
 
