@@ -21309,7 +21309,8 @@ async function rollbackPhases(request, deps, log, heartbeat) {
     const notify = async (event) => {
         if (!deps.notify)
             return undefined;
-        return (await deps.notify(event, record)) !== false;
+        // Once stopped, a message must not outlast the stop's grace (notify.ts STOPPED_SEND).
+        return (await deps.notify(event, record, request.signal?.aborted ? { stopped: true } : undefined)) !== false;
     };
     const timeline = new pipeline_timeline/* Timeline */.Kf(budget, request.earlierTimeline, (entry) => deps.progress?.finished(entry), now, (phase, component) => deps.progress?.started(phase, component));
     record.timeline = timeline.entries;
@@ -27464,12 +27465,12 @@ class ChatHeartbeat {
         return {
             ...this.deps,
             notify: notify
-                ? async (event, record) => {
+                ? async (event, record, how) => {
                     if (event.kind === 'end')
                         await this.stop();
                     else
                         this.rearm();
-                    return notify(event, record);
+                    return notify(event, record, how);
                 }
                 : undefined,
             progress: {
@@ -28401,6 +28402,12 @@ function chatMessage(event, input, log) {
         return updateMessage((0,secrets/* redactDeep */.KL)(event.update, log.redact), record);
     return endMessage(record);
 }
+/**
+ * How a stopped run (a cancelled job, Ctrl-C) sends its last message: one short attempt. The stop
+ * gives the run 5 s to end and report; a hanging receiver's usual 5 s, a pause and a retry would
+ * take 11, and the run would end saying what it changed is not known instead of what it did.
+ */
+const STOPPED_SEND = { timeoutMs: 1500, retry: false };
 const DEFAULT_TIMEOUT_MS = 5000;
 const DEFAULT_RETRY_DELAY_MS = 1000;
 /** A receiver asking for a longer wait than this is not waited for: the rollback goes on. */
@@ -28504,7 +28511,7 @@ async function sendChatMessage(webhookUrl, message, log, opts = {}) {
         const body = JSON.stringify((0,secrets/* redactDeep */.KL)(message, log.redact));
         const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
         let last = await post(url, body, timeoutMs, log);
-        if (!last.ok && last.retryable && !failing.has(url.href)) {
+        if (!last.ok && last.retryable && opts.retry !== false && !failing.has(url.href)) {
             const wait = last.retryAfterMs || (opts.retryDelayMs ?? DEFAULT_RETRY_DELAY_MS);
             if (wait <= MAX_RETRY_AFTER_MS) {
                 await (0,pool/* sleep */.y)(wait);
@@ -28546,9 +28553,9 @@ function tellingDeps(opts, log) {
         log.warning('incident-issue is true but no github-token (or GITHUB_TOKEN) was given: no incident issue will be written.');
     return {
         notify: send
-            ? async (event, record) => {
+            ? async (event, record, how) => {
                 try {
-                    return await send(chatMessage(event, record, log));
+                    return await send(chatMessage(event, record, log), how?.stopped ? STOPPED_SEND : undefined);
                 }
                 catch (err) {
                     log.warning(`The chat message could not be built or sent (${(0,errors/* errorLine */.BP)(err)}); the rollback goes on.`);
