@@ -11,6 +11,8 @@ export interface ProcessResult {
 
 export interface RunOptions {
   env?: Record<string, string | undefined>;
+  /** False: `env` is the program's whole environment, not additions to ours (a user's command gets no INPUT_* token). */
+  inheritEnv?: boolean;
   cwd?: string;
   timeoutMs?: number;
   /** Called with each chunk of stderr as it arrives (progress for long dumps). */
@@ -135,7 +137,7 @@ export async function runProcess(command: string, args: string[], opts: RunOptio
     const child = spawn(command, args, {
       cwd: opts.cwd,
       // eslint-disable-next-line no-restricted-properties -- children inherit PATH and HOME, not inputs
-      env: { ...process.env, ...opts.env } as NodeJS.ProcessEnv,
+      env: (opts.inheritEnv === false ? { ...opts.env } : { ...process.env, ...opts.env }) as NodeJS.ProcessEnv,
       stdio: [opts.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
       // A process group of its own (see `groups` above); the abort is handled below, for the group.
       detached: true,

@@ -93,3 +93,10 @@ export function stoppedFailure(what: string, signal: NodeJS.Signals | undefined,
   const message = err instanceof RollbackKitError ? err.message : errorLine(err);
   return new RollbackKitError(`${what} was stopped by ${signal}: ${message}`, hint);
 }
+
+/** "SIGINT" from a stop's reason (stopOnSignals aborts with "stopped by SIGINT"), else "stopped". */
+export function stopName(signal: AbortSignal | undefined): string {
+  const reason: unknown = signal?.reason;
+  const text = reason instanceof Error ? reason.message : typeof reason === 'string' ? reason : '';
+  return /SIG[A-Z]+/.exec(text)?.[0] ?? 'stopped';
+}

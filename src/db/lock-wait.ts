@@ -101,6 +101,10 @@ export interface StallWatch {
  */
 export const DEFAULT_STALL_MS = 120_000;
 
+/** What makes a stall, and what to do: said by every program's stall error (snapshot, restore). */
+export const STALL_CAUSE =
+  'Something between this runner and the server kept the connection open after the server side had ended: a pooler (pgbouncer), a cloud SQL proxy or a NAT box whose upstream failed. Check it (or connect without it)';
+
 /**
  * The watcher's queries read pg_stat_activity and pg_locks and answer in milliseconds: each runs no
  * longer than this, and its answer is waited for no longer than that and the margin, so a watcher

@@ -17,7 +17,7 @@ import { doBlock, qualified, quoteLiteral } from './catalog.js';
 import { corruptSnapshot, fingerprint, onDisk } from './archive.js';
 import type { SnapshotManifest } from './manifest.js';
 import { describeTarget, libpqEnv, toolConninfo, transactionPoolerRefusal, type ConnectionTarget } from './connection.js';
-import { DEFAULT_STALL_MS, isLockTimeout, LockCycleError, lockCycleError, lockTimeoutError, lockTimeoutMs, notWatching, sessionTag, watchBlockers, type Blocker, type BlockerWatch, type CycleWording, type StallWatch } from './lock-wait.js';
+import { DEFAULT_STALL_MS, isLockTimeout, STALL_CAUSE, LockCycleError, lockCycleError, lockTimeoutError, lockTimeoutMs, notWatching, sessionTag, watchBlockers, type Blocker, type BlockerWatch, type CycleWording, type StallWatch } from './lock-wait.js';
 import { exactTablePattern } from './patterns.js';
 import { findPgTool, majorFromVersionNum, toolErrorLine, warmPgTools, type FindToolOptions, type PgTool } from './pg-tools.js';
 import { attachStatements, dropStatements, foreignKeyStatements, leftAsTheyAre, planRestore, readSnapshotContents, type RestorePlan } from './restore-plan.js';
@@ -1079,17 +1079,16 @@ async function transactionStatus(target: ConnectionTarget, txid: string | undefi
  */
 function restoreStalled(where: string, goneMs: number, commitWritten: boolean, undo: string): RollbackKitError {
   const what = `psql's connection stalled: its session had been gone from the server for ${Math.round(goneMs / 1000)} s (seen from a separate connection) while psql still waited on it, so psql was ended`;
-  const cause = 'Something between this runner and the server kept the connection open after the server side had ended: a pooler (pgbouncer), a cloud SQL proxy or a NAT box whose upstream failed. Check it (or connect without it)';
   if (commitWritten) {
     return new RollbackKitError(
       `Restore into ${where} may or may not have committed: ${what}, after it was sent the COMMIT.`,
-      `Check the database before anything else: if its tables hold the rows the snapshot's manifest counts, the restore committed.${undo} ${cause} before running again.`,
+      `Check the database before anything else: if its tables hold the rows the snapshot's manifest counts, the restore committed.${undo} ${STALL_CAUSE} before running again.`,
       { changed: 'unknown' },
     );
   }
   return new RollbackKitError(
     `Restore into ${where} stopped: ${what}. Its transaction ended with its session, before any COMMIT was sent, so nothing of the restore was applied: the database is as it was before.`,
-    `${cause} and run again.${undo}`,
+    `${STALL_CAUSE} and run again.${undo}`,
     UNCHANGED,
   );
 }

@@ -9,6 +9,7 @@
  * naming what to check.
  */
 import { RollbackKitError } from '../core/errors.js';
+import { stopName } from '../core/stop-signals.js';
 
 /** Thrown where the stop interrupts a provider; promotePrevious replaces it with ChangeGuard.error(). */
 export class StoppedHere extends RollbackKitError {
@@ -94,13 +95,6 @@ export class ChangeGuard {
       { changed: 'unknown', stopped: true },
     );
   }
-}
-
-/** "SIGINT" from the stop's reason ("stopped by SIGINT"), else "stop". */
-export function stopName(signal: AbortSignal | undefined): string {
-  const reason: unknown = signal?.reason;
-  const text = reason instanceof Error ? reason.message : typeof reason === 'string' ? reason : '';
-  return /SIG[A-Z]+/.exec(text)?.[0] ?? 'stopped';
 }
 
 /** `inner`, ending at the stop when there is one. */

@@ -429,7 +429,7 @@ async function promoteWith(request: PromoteRequest, common: PromoteCommon, log: 
       };
     }
     case 'command': {
-      const result = await runRollbackCommand({ ...common, command: request.command ?? '', verifyCommand: request.verifyCommand, cwd: request.cwd, baseEnv: request.baseEnv, signal: request.signal }, log);
+      const result = await runRollbackCommand({ ...common, command: request.command ?? '', verifyCommand: request.verifyCommand, cwd: request.cwd, baseEnv: request.baseEnv }, log);
       // `to` only when known: "previous" names no release, and "Rolled back to previous" says nothing.
       return { status: result.status, from: { id: common.from }, to: result.to ? { id: result.to } : {}, autoAssignDisabled: false, frozen: NOTHING_FROZEN.command, notes: result.notes, skipped: [] };
     }

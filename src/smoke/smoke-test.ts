@@ -5,7 +5,7 @@
 import { realpath } from 'node:fs/promises';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { RollbackKitError } from '../core/errors.js';
-import { stopName } from '../platforms/change-guard.js';
+import { stopName } from '../core/stop-signals.js';
 import { FileRefused, readRegularFile } from '../core/files.js';
 import type { Log } from '../core/log.js';
 import { describeTarget } from '../db/connection.js';

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { memoryLog } from '../../src/core/log.js';
+import { ChangeGuard } from '../../src/platforms/change-guard.js';
 import { runRollbackCommand, type CommandOptions } from '../../src/platforms/command/run.js';
 import { runAction } from '../helpers/run-action.js';
 
@@ -74,7 +75,7 @@ async function options(extra: Partial<CommandOptions>): Promise<CommandOptions> 
 describe('the command provider, library', () => {
   it('a stop ends the command and its background job, and the rollback fails as stopped', async () => {
     const stop = new AbortController();
-    const o = await options({ signal: stop.signal });
+    const o = await options({ stop: new ChangeGuard(stop.signal, 'the rollback command', 'what it changes') });
     const ran = runRollbackCommand(o, memoryLog());
     const pid = await backgroundPid(o.cwd!);
     stop.abort();

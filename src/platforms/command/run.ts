@@ -41,9 +41,10 @@ export interface CommandOptions {
   baseEnv: Record<string, string | undefined>;
   /** Started by a deployment event, not a person: said in a warning, as no guard can apply (NO_CASCADE_GUARD). */
   automatic?: boolean;
-  /** The step's stop: ends the command (and what it started), which then fails as stopped. */
-  signal?: AbortSignal;
-  /** The run's stop: the command is not started after it, nor the verify command (change-guard.ts). */
+  /**
+   * The run's stop (change-guard.ts): the command is not started after it, nor the verify command;
+   * one already running is ended, with what it started, and fails as stopped.
+   */
   stop?: ChangeGuard;
 }
 
@@ -255,10 +256,11 @@ async function runBashLines(command: string, seconds: number, env: Record<string
     // gets only this environment (`env`), not ours.
     result = await runProcess('bash', ['-eo', 'pipefail', '-c', command], {
       cwd: opts.cwd,
-      env: onlyThese(env),
+      env,
+      inheritEnv: false,
       timeoutMs: seconds * 1000,
       killGraceMs: KILL_AFTER_MS,
-      signal: opts.signal,
+      signal: opts.stop?.signal,
       onStdout: out.write,
       onStderr: err.write,
     });
@@ -268,19 +270,9 @@ async function runBashLines(command: string, seconds: number, env: Record<string
   out.flush();
   err.flush();
   if (result.timedOut) return { timedOut: true };
-  if (opts.signal?.aborted) return { stopped: true };
+  if (opts.stop?.stopped) return { stopped: true };
   // Ended by a signal from elsewhere: the shell's convention, 128 + its number.
   return { code: result.code ?? 128 + (result.signal ? (constants.signals[result.signal] ?? 0) : 0) };
-}
-
-/**
- * `env` as the whole environment: runProcess adds to ours, so every variable of ours that `env`
- * leaves out is unset (INPUT_*, which hold this step's tokens).
- */
-function onlyThese(env: Record<string, string>): Record<string, string | undefined> {
-  // eslint-disable-next-line no-restricted-properties -- naming what the command must not inherit
-  const unset = Object.fromEntries(Object.keys(process.env).filter((k) => !(k in env)).map((k) => [k, undefined]));
-  return { ...unset, ...env };
 }
 
 /**
