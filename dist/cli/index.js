@@ -20203,7 +20203,7 @@ async function runProcess(command, args, opts = {}) {
         const child = spawn(command, args, {
             cwd: opts.cwd,
             // eslint-disable-next-line no-restricted-properties -- children inherit PATH and HOME, not inputs
-            env: { ...process.env, ...opts.env },
+            env: (opts.inheritEnv === false ? { ...opts.env } : { ...process.env, ...opts.env }),
             stdio: [opts.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
             // A process group of its own (see `groups` above); the abort is handled below, for the group.
             detached: true,
@@ -22046,6 +22046,12 @@ function stop_signals_stoppedFailure(what, signal, settled, graceMs) {
     const message = err instanceof errors/* RollbackKitError */.dp ? err.message : (0,errors/* errorLine */.BP)(err);
     return new errors/* RollbackKitError */.dp(`${what} was stopped by ${signal}: ${message}`, hint);
 }
+/** "SIGINT" from a stop's reason (stopOnSignals aborts with "stopped by SIGINT"), else "stopped". */
+function stopName(signal) {
+    const reason = signal?.reason;
+    const text = reason instanceof Error ? reason.message : typeof reason === 'string' ? reason : '';
+    return /SIG[A-Z]+/.exec(text)?.[0] ?? 'stopped';
+}
 
 ;// CONCATENATED MODULE: ./.build/core/unfinished-exit.js
 /**
@@ -23231,6 +23237,8 @@ function sessionTag(kind) {
  * the program can see itself is reported in its own words first.
  */
 const DEFAULT_STALL_MS = 120_000;
+/** What makes a stall, and what to do: said by every program's stall error (snapshot, restore). */
+const STALL_CAUSE = 'Something between this runner and the server kept the connection open after the server side had ended: a pooler (pgbouncer), a cloud SQL proxy or a NAT box whose upstream failed. Check it (or connect without it)';
 /**
  * The watcher's queries read pg_stat_activity and pg_locks and answer in milliseconds: each runs no
  * longer than this, and its answer is waited for no longer than that and the margin, so a watcher
@@ -25636,7 +25644,7 @@ async function writtenBytes(path) {
  * `goneMs` while pg_dump still waited on it, so pg_dump was ended.
  */
 function snapshotStalled(where, goneMs) {
-    return new errors/* RollbackKitError */.dp(`Snapshot of ${where} stopped: pg_dump's connection stalled. Its session had been gone from the server for ${Math.round(goneMs / 1000)} s (seen from a separate connection) while pg_dump still waited on it and wrote nothing more, so pg_dump was ended. No snapshot was made: what it had written was removed, and the database was only read, never changed.`, 'Something between this runner and the server kept the connection open after the server side had ended: a pooler (pgbouncer), a cloud SQL proxy or a NAT box whose upstream failed. Check it (or connect without it) and run again.');
+    return new errors/* RollbackKitError */.dp(`Snapshot of ${where} stopped: pg_dump's connection stalled. Its session had been gone from the server for ${Math.round(goneMs / 1000)} s (seen from a separate connection) while pg_dump still waited on it and wrote nothing more, so pg_dump was ended. No snapshot was made: what it had written was removed, and the database was only read, never changed.`, `${STALL_CAUSE} and run again.`);
 }
 /**
  * Each query of the snapshot's own session runs no longer than this (statement_timeout) and its
@@ -27517,11 +27525,10 @@ async function transactionStatus(target, txid, log) {
  */
 function restoreStalled(where, goneMs, commitWritten, undo) {
     const what = `psql's connection stalled: its session had been gone from the server for ${Math.round(goneMs / 1000)} s (seen from a separate connection) while psql still waited on it, so psql was ended`;
-    const cause = 'Something between this runner and the server kept the connection open after the server side had ended: a pooler (pgbouncer), a cloud SQL proxy or a NAT box whose upstream failed. Check it (or connect without it)';
     if (commitWritten) {
-        return new errors/* RollbackKitError */.dp(`Restore into ${where} may or may not have committed: ${what}, after it was sent the COMMIT.`, `Check the database before anything else: if its tables hold the rows the snapshot's manifest counts, the restore committed.${undo} ${cause} before running again.`, { changed: 'unknown' });
+        return new errors/* RollbackKitError */.dp(`Restore into ${where} may or may not have committed: ${what}, after it was sent the COMMIT.`, `Check the database before anything else: if its tables hold the rows the snapshot's manifest counts, the restore committed.${undo} ${STALL_CAUSE} before running again.`, { changed: 'unknown' });
     }
-    return new errors/* RollbackKitError */.dp(`Restore into ${where} stopped: ${what}. Its transaction ended with its session, before any COMMIT was sent, so nothing of the restore was applied: the database is as it was before.`, `${cause} and run again.${undo}`, UNCHANGED);
+    return new errors/* RollbackKitError */.dp(`Restore into ${where} stopped: ${what}. Its transaction ended with its session, before any COMMIT was sent, so nothing of the restore was applied: the database is as it was before.`, `${STALL_CAUSE} and run again.${undo}`, UNCHANGED);
 }
 /** What to change, for the failures whose cause is known. */
 function advice(reason, plan) {
@@ -30611,10 +30618,11 @@ async function runBashLines(command, seconds, env, opts, line) {
         // gets only this environment (`env`), not ours.
         result = await (0,core_process/* runProcess */.R3)('bash', ['-eo', 'pipefail', '-c', command], {
             cwd: opts.cwd,
-            env: onlyThese(env),
+            env,
+            inheritEnv: false,
             timeoutMs: seconds * 1000,
             killGraceMs: KILL_AFTER_MS,
-            signal: opts.signal,
+            signal: opts.stop?.signal,
             onStdout: out.write,
             onStderr: err.write,
         });
@@ -30626,19 +30634,10 @@ async function runBashLines(command, seconds, env, opts, line) {
     err.flush();
     if (result.timedOut)
         return { timedOut: true };
-    if (opts.signal?.aborted)
+    if (opts.stop?.stopped)
         return { stopped: true };
     // Ended by a signal from elsewhere: the shell's convention, 128 + its number.
     return { code: result.code ?? 128 + (result.signal ? (external_node_os_namespaceObject.constants.signals[result.signal] ?? 0) : 0) };
-}
-/**
- * `env` as the whole environment: runProcess adds to ours, so every variable of ours that `env`
- * leaves out is unset (INPUT_*, which hold this step's tokens).
- */
-function onlyThese(env) {
-    // eslint-disable-next-line no-restricted-properties -- naming what the command must not inherit
-    const unset = Object.fromEntries(Object.keys(process.env).filter((k) => !(k in env)).map((k) => [k, undefined]));
-    return { ...unset, ...env };
 }
 /**
  * Whole lines out of a child's output chunks (already decoded); the last line is kept even without
@@ -31467,6 +31466,7 @@ async function imageInRegistry(c, image) {
  * naming what to check.
  */
 
+
 /** Thrown where the stop interrupts a provider; promotePrevious replaces it with ChangeGuard.error(). */
 class StoppedHere extends errors/* RollbackKitError */.dp {
     constructor(what) {
@@ -31542,12 +31542,6 @@ class ChangeGuard {
         }
         return new errors/* RollbackKitError */.dp(`${this.subject}: the run was stopped (${by}) after ${this.sent.join(', then ')} was sent, before the rollback was confirmed live: production may be rolled back or may still serve the bad release (sent, not confirmed).`, `Check what production serves in ${this.checkWhere}. Re-running the same rollback continues it: a rollback that went live is recognised and left alone.`, { changed: 'unknown', stopped: true });
     }
-}
-/** "SIGINT" from the stop's reason ("stopped by SIGINT"), else "stop". */
-function stopName(signal) {
-    const reason = signal?.reason;
-    const text = reason instanceof Error ? reason.message : typeof reason === 'string' ? reason : '';
-    return /SIG[A-Z]+/.exec(text)?.[0] ?? 'stopped';
 }
 /** `inner`, ending at the stop when there is one. */
 function guardedSleep(stop, inner) {
@@ -34757,7 +34751,7 @@ async function promoteWith(request, common, log) {
             };
         }
         case 'command': {
-            const result = await runRollbackCommand({ ...common, command: request.command ?? '', verifyCommand: request.verifyCommand, cwd: request.cwd, baseEnv: request.baseEnv, signal: request.signal }, log);
+            const result = await runRollbackCommand({ ...common, command: request.command ?? '', verifyCommand: request.verifyCommand, cwd: request.cwd, baseEnv: request.baseEnv }, log);
             // `to` only when known: "previous" names no release, and "Rolled back to previous" says nothing.
             return { status: result.status, from: { id: common.from }, to: result.to ? { id: result.to } : {}, autoAssignDisabled: false, frozen: NOTHING_FROZEN.command, notes: result.notes, skipped: [] };
         }
@@ -39413,7 +39407,7 @@ function promoteRequest(c, request, dryRun) {
         case 'git-revert':
             return { ...common, provider: 'git-revert', githubToken: request.secrets.githubToken, repoDir: request.workspace, repository: request.github.repository, apiUrl: request.github.apiUrl, baseBranch: request.github.baseBranch };
         case 'command':
-            return { ...common, provider: 'command', command: c.command, verifyCommand: c.verifyCommand, cwd: request.workspace, baseEnv: request.commandEnv, signal: request.signal };
+            return { ...common, provider: 'command', command: c.command, verifyCommand: c.verifyCommand, cwd: request.workspace, baseEnv: request.commandEnv };
     }
 }
 /**

@@ -236,7 +236,7 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
 /***/ ((__webpack_module__, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _core_action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4437);
+/* harmony import */ var _core_action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2008);
 /* harmony import */ var _platforms_not_live_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(19);
 /* harmony import */ var _platforms_promote_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7805);
 /* harmony import */ var _platforms_promote_inputs_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(5755);
@@ -290,7 +290,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 4437:
+/***/ 2008:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -586,75 +586,8 @@ function parseTime(raw, name) {
     return d;
 }
 
-;// CONCATENATED MODULE: ./.build/core/stop-signals.js
-/**
- * SIGTERM and SIGINT while work that must wind down runs (an action's step, the CLI's database
- * commands, the sandbox). Node's default is to exit at once (143, 130): child processes and
- * temporary files left behind, and nobody told whether the database changed. Instead:
- *
- * - the first signal aborts `signal`, which the work listens to (it stops feeding its programs,
- *   ends them, and knows what it had done), calls `onFirst`, and starts a wait of `graceMs`;
- * - a second signal ends that wait at once: the caller stops waiting for the work and does what it
- *   does when the wait runs out (reports that the work's state is not known, or cleans up);
- * - every later signal is ignored: the handlers stay installed until `dispose()`, so no signal ever
- *   reaches Node's default kill while the caller still reports or cleans up. (With
- *   `process.once`, the second Ctrl-C would find no handler and kill the process mid-cleanup.)
- */
-
-function stopOnSignals(opts) {
-    const controller = new AbortController();
-    let received;
-    let timer;
-    let giveUp = () => undefined;
-    const expired = new Promise((resolve) => (giveUp = () => resolve('expired')));
-    const onSignal = (name) => {
-        if (received)
-            return giveUp();
-        received = name;
-        opts.onFirst?.(name);
-        controller.abort(new Error(`stopped by ${name}`));
-        timer = setTimeout(giveUp, opts.graceMs);
-    };
-    process.on('SIGTERM', onSignal);
-    process.on('SIGINT', onSignal);
-    return {
-        signal: controller.signal,
-        received: () => received,
-        expired,
-        settle(work) {
-            const ran = work.then((value) => ({ ok: true, value }), (err) => ({ ok: false, err }));
-            return Promise.race([ran, expired]);
-        },
-        dispose() {
-            clearTimeout(timer);
-            process.off('SIGTERM', onSignal);
-            process.off('SIGINT', onSignal);
-        },
-    };
-}
-/** Stopped work that did not end within the grace time: what it had changed is not known, so no detail may claim it. */
-class StopOutlasted extends errors/* RollbackKitError */.dp {
-}
-/**
- * What a stopped piece of work (`what`: the action or command) failed with, given how it settled:
- * its own error said to be a stop (what it knew, committed or not, is in its words); that its state
- * is not known when it did not end within the grace time; or that it was done when the stop came.
- * Undefined when no signal came.
- */
-function stoppedFailure(what, signal, settled, graceMs) {
-    if (!signal)
-        return undefined;
-    if (settled === 'expired') {
-        return new StopOutlasted(`${what} was stopped by ${signal} and its work did not end within ${graceMs / 1000} s: what it had changed by then is not known.`, 'Check the state of what it works on (its log above says how far it got) before running it again.');
-    }
-    if (settled.ok)
-        return new errors/* RollbackKitError */.dp(`${what} was stopped by ${signal} as its work ended: that work was done, and what it reports above stands.`);
-    const err = settled.err;
-    const hint = err instanceof errors/* RollbackKitError */.dp ? err.hint : undefined;
-    const message = err instanceof errors/* RollbackKitError */.dp ? err.message : (0,errors/* errorLine */.BP)(err);
-    return new errors/* RollbackKitError */.dp(`${what} was stopped by ${signal}: ${message}`, hint);
-}
-
+// EXTERNAL MODULE: ./.build/core/stop-signals.js
+var stop_signals = __nccwpck_require__(1042);
 ;// CONCATENATED MODULE: ./.build/core/unfinished-exit.js
 /**
  * Node exits, with code 0, once nothing is left that could wake the process. A run that awaits a
@@ -784,7 +717,7 @@ async function runAction(action, body, details) {
     const log = actionLog();
     // eslint-disable-next-line no-restricted-properties -- the job's environment, which every command the step runs inherits
     (0,secret_input/* declareEnvironmentSecrets */.DU)(process.env, log);
-    const stop = stopOnSignals({
+    const stop = (0,stop_signals/* stopOnSignals */.ZI)({
         graceMs: STOP_GRACE_MS,
         onFirst: (name) => log.info(`Received ${name}: stopping; waiting up to ${STOP_GRACE_MS / 1000} s for the work under way to end …`),
     });
@@ -797,7 +730,7 @@ async function runAction(action, body, details) {
         const outcome = await stop.settle(body(log, stop.signal));
         // The body's own error, which its details read (a stop only rewords it); none when it outlasted the grace time.
         const own = outcome !== 'expired' && !outcome.ok ? outcome.err : undefined;
-        const failure = stoppedFailure(action, stop.received(), outcome, STOP_GRACE_MS) ?? own;
+        const failure = (0,stop_signals/* stoppedFailure */.kB)(action, stop.received(), outcome, STOP_GRACE_MS) ?? own;
         if (failure === undefined)
             return;
         if (!(own instanceof errors/* RollbackKitError */.dp) && own instanceof Error && own.stack)
@@ -1492,7 +1425,7 @@ function errorLine(err) {
 /* harmony export */   jY: () => (/* binding */ secretInput)
 /* harmony export */ });
 /* unused harmony export TOKEN_ENV */
-/* harmony import */ var _action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4437);
+/* harmony import */ var _action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2008);
 /**
  * Platform tokens for the entry points: each from its input or, when that is empty, from the
  * environment variable the platform's own CLI reads, so a workflow that already exports it for the
@@ -1643,6 +1576,93 @@ class SecretSet {
         const alternatives = all.map(({ s, weak }) => (weak ? `(?<![\\p{L}\\p{N}])${escapeRegExp(s)}(?![\\p{L}\\p{N}])` : escapeRegExp(s)));
         return new RegExp(alternatives.join('|'), 'gu');
     }
+}
+
+
+/***/ }),
+
+/***/ 1042:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   ZI: () => (/* binding */ stopOnSignals),
+/* harmony export */   kB: () => (/* binding */ stoppedFailure),
+/* harmony export */   ws: () => (/* binding */ stopName)
+/* harmony export */ });
+/* unused harmony export StopOutlasted */
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8005);
+/**
+ * SIGTERM and SIGINT while work that must wind down runs (an action's step, the CLI's database
+ * commands, the sandbox). Node's default is to exit at once (143, 130): child processes and
+ * temporary files left behind, and nobody told whether the database changed. Instead:
+ *
+ * - the first signal aborts `signal`, which the work listens to (it stops feeding its programs,
+ *   ends them, and knows what it had done), calls `onFirst`, and starts a wait of `graceMs`;
+ * - a second signal ends that wait at once: the caller stops waiting for the work and does what it
+ *   does when the wait runs out (reports that the work's state is not known, or cleans up);
+ * - every later signal is ignored: the handlers stay installed until `dispose()`, so no signal ever
+ *   reaches Node's default kill while the caller still reports or cleans up. (With
+ *   `process.once`, the second Ctrl-C would find no handler and kill the process mid-cleanup.)
+ */
+
+function stopOnSignals(opts) {
+    const controller = new AbortController();
+    let received;
+    let timer;
+    let giveUp = () => undefined;
+    const expired = new Promise((resolve) => (giveUp = () => resolve('expired')));
+    const onSignal = (name) => {
+        if (received)
+            return giveUp();
+        received = name;
+        opts.onFirst?.(name);
+        controller.abort(new Error(`stopped by ${name}`));
+        timer = setTimeout(giveUp, opts.graceMs);
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+    return {
+        signal: controller.signal,
+        received: () => received,
+        expired,
+        settle(work) {
+            const ran = work.then((value) => ({ ok: true, value }), (err) => ({ ok: false, err }));
+            return Promise.race([ran, expired]);
+        },
+        dispose() {
+            clearTimeout(timer);
+            process.off('SIGTERM', onSignal);
+            process.off('SIGINT', onSignal);
+        },
+    };
+}
+/** Stopped work that did not end within the grace time: what it had changed is not known, so no detail may claim it. */
+class StopOutlasted extends _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp {
+}
+/**
+ * What a stopped piece of work (`what`: the action or command) failed with, given how it settled:
+ * its own error said to be a stop (what it knew, committed or not, is in its words); that its state
+ * is not known when it did not end within the grace time; or that it was done when the stop came.
+ * Undefined when no signal came.
+ */
+function stoppedFailure(what, signal, settled, graceMs) {
+    if (!signal)
+        return undefined;
+    if (settled === 'expired') {
+        return new StopOutlasted(`${what} was stopped by ${signal} and its work did not end within ${graceMs / 1000} s: what it had changed by then is not known.`, 'Check the state of what it works on (its log above says how far it got) before running it again.');
+    }
+    if (settled.ok)
+        return new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`${what} was stopped by ${signal} as its work ended: that work was done, and what it reports above stands.`);
+    const err = settled.err;
+    const hint = err instanceof _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp ? err.hint : undefined;
+    const message = err instanceof _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp ? err.message : (0,_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .errorLine */ .BP)(err);
+    return new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`${what} was stopped by ${signal}: ${message}`, hint);
+}
+/** "SIGINT" from a stop's reason (stopOnSignals aborts with "stopped by SIGINT"), else "stopped". */
+function stopName(signal) {
+    const reason = signal?.reason;
+    const text = reason instanceof Error ? reason.message : typeof reason === 'string' ? reason : '';
+    return /SIG[A-Z]+/.exec(text)?.[0] ?? 'stopped';
 }
 
 
@@ -2083,7 +2103,7 @@ async function runProcess(command, args, opts = {}) {
         const child = spawn(command, args, {
             cwd: opts.cwd,
             // eslint-disable-next-line no-restricted-properties -- children inherit PATH and HOME, not inputs
-            env: { ...process.env, ...opts.env },
+            env: (opts.inheritEnv === false ? { ...opts.env } : { ...process.env, ...opts.env }),
             stdio: [opts.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
             // A process group of its own (see `groups` above); the abort is handled below, for the group.
             detached: true,
@@ -2425,10 +2445,11 @@ async function runBashLines(command, seconds, env, opts, line) {
         // gets only this environment (`env`), not ours.
         result = await runProcess('bash', ['-eo', 'pipefail', '-c', command], {
             cwd: opts.cwd,
-            env: onlyThese(env),
+            env,
+            inheritEnv: false,
             timeoutMs: seconds * 1000,
             killGraceMs: KILL_AFTER_MS,
-            signal: opts.signal,
+            signal: opts.stop?.signal,
             onStdout: out.write,
             onStderr: err.write,
         });
@@ -2440,19 +2461,10 @@ async function runBashLines(command, seconds, env, opts, line) {
     err.flush();
     if (result.timedOut)
         return { timedOut: true };
-    if (opts.signal?.aborted)
+    if (opts.stop?.stopped)
         return { stopped: true };
     // Ended by a signal from elsewhere: the shell's convention, 128 + its number.
     return { code: result.code ?? 128 + (result.signal ? (external_node_os_.constants.signals[result.signal] ?? 0) : 0) };
-}
-/**
- * `env` as the whole environment: runProcess adds to ours, so every variable of ours that `env`
- * leaves out is unset (INPUT_*, which hold this step's tokens).
- */
-function onlyThese(env) {
-    // eslint-disable-next-line no-restricted-properties -- naming what the command must not inherit
-    const unset = Object.fromEntries(Object.keys(process.env).filter((k) => !(k in env)).map((k) => [k, undefined]));
-    return { ...unset, ...env };
 }
 /**
  * Whole lines out of a child's output chunks (already decoded); the last line is kept even without
@@ -3271,6 +3283,8 @@ async function imageInRegistry(c, image) {
     }
 }
 
+// EXTERNAL MODULE: ./.build/core/stop-signals.js
+var stop_signals = __nccwpck_require__(1042);
 ;// CONCATENATED MODULE: ./.build/platforms/change-guard.js
 /**
  * The run's stop (SIGINT, SIGTERM: Ctrl-C, a cancelled job) as a platform provider honours it.
@@ -3282,6 +3296,7 @@ async function imageInRegistry(c, image) {
  * which says what production is: not touched, when no change was sent; else sent and not confirmed,
  * naming what to check.
  */
+
 
 /** Thrown where the stop interrupts a provider; promotePrevious replaces it with ChangeGuard.error(). */
 class StoppedHere extends errors/* RollbackKitError */.dp {
@@ -3352,18 +3367,12 @@ class ChangeGuard {
     }
     /** What the stop left production in, with what to do next (changed: 'no' or 'unknown'). */
     error() {
-        const by = stopName(this.signal);
+        const by = (0,stop_signals/* stopName */.ws)(this.signal);
         if (!this.sent.length) {
             return new errors/* RollbackKitError */.dp(`${this.subject}: the run was stopped (${by}) before any request that changes production was sent, so production was not touched: it still serves what it served before this run.`, 'Run the rollback again when it can run to its end.', { changed: 'no', stopped: true });
         }
         return new errors/* RollbackKitError */.dp(`${this.subject}: the run was stopped (${by}) after ${this.sent.join(', then ')} was sent, before the rollback was confirmed live: production may be rolled back or may still serve the bad release (sent, not confirmed).`, `Check what production serves in ${this.checkWhere}. Re-running the same rollback continues it: a rollback that went live is recognised and left alone.`, { changed: 'unknown', stopped: true });
     }
-}
-/** "SIGINT" from the stop's reason ("stopped by SIGINT"), else "stop". */
-function stopName(signal) {
-    const reason = signal?.reason;
-    const text = reason instanceof Error ? reason.message : typeof reason === 'string' ? reason : '';
-    return /SIG[A-Z]+/.exec(text)?.[0] ?? 'stopped';
 }
 /** `inner`, ending at the stop when there is one. */
 function guardedSleep(stop, inner) {
@@ -6619,7 +6628,7 @@ async function promoteWith(request, common, log) {
             };
         }
         case 'command': {
-            const result = await runRollbackCommand({ ...common, command: request.command ?? '', verifyCommand: request.verifyCommand, cwd: request.cwd, baseEnv: request.baseEnv, signal: request.signal }, log);
+            const result = await runRollbackCommand({ ...common, command: request.command ?? '', verifyCommand: request.verifyCommand, cwd: request.cwd, baseEnv: request.baseEnv }, log);
             // `to` only when known: "previous" names no release, and "Rolled back to previous" says nothing.
             return { status: result.status, from: { id: common.from }, to: result.to ? { id: result.to } : {}, autoAssignDisabled: false, frozen: NOTHING_FROZEN.command, notes: result.notes, skipped: [] };
         }

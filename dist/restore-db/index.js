@@ -786,6 +786,12 @@ function stoppedFailure(what, signal, settled, graceMs) {
     const message = err instanceof errors/* RollbackKitError */.dp ? err.message : (0,errors/* errorLine */.BP)(err);
     return new errors/* RollbackKitError */.dp(`${what} was stopped by ${signal}: ${message}`, hint);
 }
+/** "SIGINT" from a stop's reason (stopOnSignals aborts with "stopped by SIGINT"), else "stopped". */
+function stopName(signal) {
+    const reason = signal?.reason;
+    const text = reason instanceof Error ? reason.message : typeof reason === 'string' ? reason : '';
+    return /SIG[A-Z]+/.exec(text)?.[0] ?? 'stopped';
+}
 
 ;// CONCATENATED MODULE: ./.build/core/unfinished-exit.js
 /**
@@ -1566,7 +1572,7 @@ async function runProcess(command, args, opts = {}) {
         const child = spawn(command, args, {
             cwd: opts.cwd,
             // eslint-disable-next-line no-restricted-properties -- children inherit PATH and HOME, not inputs
-            env: { ...process.env, ...opts.env },
+            env: (opts.inheritEnv === false ? { ...opts.env } : { ...process.env, ...opts.env }),
             stdio: [opts.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
             // A process group of its own (see `groups` above); the abort is handled below, for the group.
             detached: true,
@@ -2780,6 +2786,7 @@ function readRestoreRequest(inputs, databaseUrl, ctx, log) {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   D5: () => (/* binding */ lockTimeoutMs),
+/* harmony export */   F_: () => (/* binding */ STALL_CAUSE),
 /* harmony export */   MX: () => (/* binding */ DEFAULT_STALL_MS),
 /* harmony export */   NP: () => (/* binding */ notWatching),
 /* harmony export */   OP: () => (/* binding */ LockCycleError),
@@ -2833,6 +2840,8 @@ function sessionTag(kind) {
  * the program can see itself is reported in its own words first.
  */
 const DEFAULT_STALL_MS = 120_000;
+/** What makes a stall, and what to do: said by every program's stall error (snapshot, restore). */
+const STALL_CAUSE = 'Something between this runner and the server kept the connection open after the server side had ended: a pooler (pgbouncer), a cloud SQL proxy or a NAT box whose upstream failed. Check it (or connect without it)';
 /**
  * The watcher's queries read pg_stat_activity and pg_locks and answer in milliseconds: each runs no
  * longer than this, and its answer is waited for no longer than that and the margin, so a watcher
@@ -5017,7 +5026,7 @@ async function writtenBytes(path) {
  * `goneMs` while pg_dump still waited on it, so pg_dump was ended.
  */
 function snapshotStalled(where, goneMs) {
-    return new errors/* RollbackKitError */.dp(`Snapshot of ${where} stopped: pg_dump's connection stalled. Its session had been gone from the server for ${Math.round(goneMs / 1000)} s (seen from a separate connection) while pg_dump still waited on it and wrote nothing more, so pg_dump was ended. No snapshot was made: what it had written was removed, and the database was only read, never changed.`, 'Something between this runner and the server kept the connection open after the server side had ended: a pooler (pgbouncer), a cloud SQL proxy or a NAT box whose upstream failed. Check it (or connect without it) and run again.');
+    return new errors/* RollbackKitError */.dp(`Snapshot of ${where} stopped: pg_dump's connection stalled. Its session had been gone from the server for ${Math.round(goneMs / 1000)} s (seen from a separate connection) while pg_dump still waited on it and wrote nothing more, so pg_dump was ended. No snapshot was made: what it had written was removed, and the database was only read, never changed.`, `${lock_wait/* STALL_CAUSE */.F_} and run again.`);
 }
 /**
  * Each query of the snapshot's own session runs no longer than this (statement_timeout) and its
@@ -6960,11 +6969,10 @@ async function transactionStatus(target, txid, log) {
  */
 function restoreStalled(where, goneMs, commitWritten, undo) {
     const what = `psql's connection stalled: its session had been gone from the server for ${Math.round(goneMs / 1000)} s (seen from a separate connection) while psql still waited on it, so psql was ended`;
-    const cause = 'Something between this runner and the server kept the connection open after the server side had ended: a pooler (pgbouncer), a cloud SQL proxy or a NAT box whose upstream failed. Check it (or connect without it)';
     if (commitWritten) {
-        return new errors/* RollbackKitError */.dp(`Restore into ${where} may or may not have committed: ${what}, after it was sent the COMMIT.`, `Check the database before anything else: if its tables hold the rows the snapshot's manifest counts, the restore committed.${undo} ${cause} before running again.`, { changed: 'unknown' });
+        return new errors/* RollbackKitError */.dp(`Restore into ${where} may or may not have committed: ${what}, after it was sent the COMMIT.`, `Check the database before anything else: if its tables hold the rows the snapshot's manifest counts, the restore committed.${undo} ${lock_wait/* STALL_CAUSE */.F_} before running again.`, { changed: 'unknown' });
     }
-    return new errors/* RollbackKitError */.dp(`Restore into ${where} stopped: ${what}. Its transaction ended with its session, before any COMMIT was sent, so nothing of the restore was applied: the database is as it was before.`, `${cause} and run again.${undo}`, UNCHANGED);
+    return new errors/* RollbackKitError */.dp(`Restore into ${where} stopped: ${what}. Its transaction ended with its session, before any COMMIT was sent, so nothing of the restore was applied: the database is as it was before.`, `${lock_wait/* STALL_CAUSE */.F_} and run again.${undo}`, UNCHANGED);
 }
 /** What to change, for the failures whose cause is known. */
 function advice(reason, plan) {

@@ -10182,7 +10182,7 @@ async function runProcess(command, args, opts = {}) {
         const child = spawn(command, args, {
             cwd: opts.cwd,
             // eslint-disable-next-line no-restricted-properties -- children inherit PATH and HOME, not inputs
-            env: { ...process.env, ...opts.env },
+            env: (opts.inheritEnv === false ? { ...opts.env } : { ...process.env, ...opts.env }),
             stdio: [opts.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
             // A process group of its own (see `groups` above); the abort is handled below, for the group.
             detached: true,
@@ -10511,7 +10511,8 @@ class SecretSet {
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   K5: () => (/* binding */ StopOutlasted),
 /* harmony export */   ZI: () => (/* binding */ stopOnSignals),
-/* harmony export */   kB: () => (/* binding */ stoppedFailure)
+/* harmony export */   kB: () => (/* binding */ stoppedFailure),
+/* harmony export */   ws: () => (/* binding */ stopName)
 /* harmony export */ });
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8005);
 /**
@@ -10580,6 +10581,12 @@ function stoppedFailure(what, signal, settled, graceMs) {
     const hint = err instanceof _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp ? err.hint : undefined;
     const message = err instanceof _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp ? err.message : (0,_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .errorLine */ .BP)(err);
     return new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`${what} was stopped by ${signal}: ${message}`, hint);
+}
+/** "SIGINT" from a stop's reason (stopOnSignals aborts with "stopped by SIGINT"), else "stopped". */
+function stopName(signal) {
+    const reason = signal?.reason;
+    const text = reason instanceof Error ? reason.message : typeof reason === 'string' ? reason : '';
+    return /SIG[A-Z]+/.exec(text)?.[0] ?? 'stopped';
 }
 
 
@@ -11689,6 +11696,7 @@ function libpqEnv(t) {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   D5: () => (/* binding */ lockTimeoutMs),
+/* harmony export */   F_: () => (/* binding */ STALL_CAUSE),
 /* harmony export */   MX: () => (/* binding */ DEFAULT_STALL_MS),
 /* harmony export */   NP: () => (/* binding */ notWatching),
 /* harmony export */   OP: () => (/* binding */ LockCycleError),
@@ -11742,6 +11750,8 @@ function sessionTag(kind) {
  * the program can see itself is reported in its own words first.
  */
 const DEFAULT_STALL_MS = 120_000;
+/** What makes a stall, and what to do: said by every program's stall error (snapshot, restore). */
+const STALL_CAUSE = 'Something between this runner and the server kept the connection open after the server side had ended: a pooler (pgbouncer), a cloud SQL proxy or a NAT box whose upstream failed. Check it (or connect without it)';
 /**
  * The watcher's queries read pg_stat_activity and pg_locks and answer in milliseconds: each runs no
  * longer than this, and its answer is waited for no longer than that and the margin, so a watcher
@@ -13148,7 +13158,7 @@ async function writtenBytes(path) {
  * `goneMs` while pg_dump still waited on it, so pg_dump was ended.
  */
 function snapshotStalled(where, goneMs) {
-    return new _core_errors_js__WEBPACK_IMPORTED_MODULE_5__/* .RollbackKitError */ .dp(`Snapshot of ${where} stopped: pg_dump's connection stalled. Its session had been gone from the server for ${Math.round(goneMs / 1000)} s (seen from a separate connection) while pg_dump still waited on it and wrote nothing more, so pg_dump was ended. No snapshot was made: what it had written was removed, and the database was only read, never changed.`, 'Something between this runner and the server kept the connection open after the server side had ended: a pooler (pgbouncer), a cloud SQL proxy or a NAT box whose upstream failed. Check it (or connect without it) and run again.');
+    return new _core_errors_js__WEBPACK_IMPORTED_MODULE_5__/* .RollbackKitError */ .dp(`Snapshot of ${where} stopped: pg_dump's connection stalled. Its session had been gone from the server for ${Math.round(goneMs / 1000)} s (seen from a separate connection) while pg_dump still waited on it and wrote nothing more, so pg_dump was ended. No snapshot was made: what it had written was removed, and the database was only read, never changed.`, `${_lock_wait_js__WEBPACK_IMPORTED_MODULE_10__/* .STALL_CAUSE */ .F_} and run again.`);
 }
 /**
  * Each query of the snapshot's own session runs no longer than this (statement_timeout) and its
@@ -17379,8 +17389,8 @@ var errors = __nccwpck_require__(8005);
 var connection = __nccwpck_require__(401);
 // EXTERNAL MODULE: ./.build/db/snapshot.js
 var snapshot = __nccwpck_require__(17257);
-// EXTERNAL MODULE: ./.build/platforms/promote.js + 24 modules
-var promote = __nccwpck_require__(15722);
+// EXTERNAL MODULE: ./.build/platforms/promote.js + 25 modules
+var promote = __nccwpck_require__(28747);
 // EXTERNAL MODULE: ./.build/pipeline/budgets.js
 var budgets = __nccwpck_require__(51583);
 // EXTERNAL MODULE: ./.build/db/pg-tools.js
@@ -18072,8 +18082,8 @@ var secret_input = __nccwpck_require__(8347);
 var parse = __nccwpck_require__(30151);
 // EXTERNAL MODULE: ./.build/migrations/types.js
 var types = __nccwpck_require__(6431);
-// EXTERNAL MODULE: ./.build/platforms/promote.js + 24 modules
-var promote = __nccwpck_require__(15722);
+// EXTERNAL MODULE: ./.build/platforms/promote.js + 25 modules
+var promote = __nccwpck_require__(28747);
 // EXTERNAL MODULE: ./.build/core/yaml.js
 var core_yaml = __nccwpck_require__(15773);
 // EXTERNAL MODULE: ./.build/smoke/parse-spec.js
@@ -20789,11 +20799,10 @@ async function transactionStatus(target, txid, log) {
  */
 function restoreStalled(where, goneMs, commitWritten, undo) {
     const what = `psql's connection stalled: its session had been gone from the server for ${Math.round(goneMs / 1000)} s (seen from a separate connection) while psql still waited on it, so psql was ended`;
-    const cause = 'Something between this runner and the server kept the connection open after the server side had ended: a pooler (pgbouncer), a cloud SQL proxy or a NAT box whose upstream failed. Check it (or connect without it)';
     if (commitWritten) {
-        return new errors/* RollbackKitError */.dp(`Restore into ${where} may or may not have committed: ${what}, after it was sent the COMMIT.`, `Check the database before anything else: if its tables hold the rows the snapshot's manifest counts, the restore committed.${undo} ${cause} before running again.`, { changed: 'unknown' });
+        return new errors/* RollbackKitError */.dp(`Restore into ${where} may or may not have committed: ${what}, after it was sent the COMMIT.`, `Check the database before anything else: if its tables hold the rows the snapshot's manifest counts, the restore committed.${undo} ${lock_wait/* STALL_CAUSE */.F_} before running again.`, { changed: 'unknown' });
     }
-    return new errors/* RollbackKitError */.dp(`Restore into ${where} stopped: ${what}. Its transaction ended with its session, before any COMMIT was sent, so nothing of the restore was applied: the database is as it was before.`, `${cause} and run again.${undo}`, UNCHANGED);
+    return new errors/* RollbackKitError */.dp(`Restore into ${where} stopped: ${what}. Its transaction ended with its session, before any COMMIT was sent, so nothing of the restore was applied: the database is as it was before.`, `${lock_wait/* STALL_CAUSE */.F_} and run again.${undo}`, UNCHANGED);
 }
 /** What to change, for the failures whose cause is known. */
 function advice(reason, plan) {
@@ -20818,8 +20827,8 @@ var files = __nccwpck_require__(32019);
 var revert = __nccwpck_require__(66758);
 // EXTERNAL MODULE: ./.build/migrations/run-failure.js
 var run_failure = __nccwpck_require__(72048);
-// EXTERNAL MODULE: ./.build/platforms/promote.js + 24 modules
-var promote = __nccwpck_require__(15722);
+// EXTERNAL MODULE: ./.build/platforms/promote.js + 25 modules
+var promote = __nccwpck_require__(28747);
 // EXTERNAL MODULE: ./.build/platforms/http/deadline.js
 var http_deadline = __nccwpck_require__(97096);
 // EXTERNAL MODULE: ./.build/platforms/vercel/client.js
@@ -20876,8 +20885,8 @@ async function changedProductionEnv(req, log) {
 
 // EXTERNAL MODULE: ./.build/platforms/outcome.js
 var outcome = __nccwpck_require__(66985);
-// EXTERNAL MODULE: ./.build/platforms/change-guard.js
-var change_guard = __nccwpck_require__(89509);
+// EXTERNAL MODULE: ./.build/core/stop-signals.js
+var stop_signals = __nccwpck_require__(61042);
 // EXTERNAL MODULE: ./.build/smoke/smoke-test.js + 13 modules
 var smoke_test = __nccwpck_require__(44259);
 // EXTERNAL MODULE: ./.build/pipeline/budgets.js
@@ -21696,7 +21705,7 @@ async function rollbackPhases(request, deps, log, heartbeat) {
     }
     // ── environment ───────────────────────────────────────────────────────────────────────────
     // Stopped: nothing more is asked of the platforms or of production; the report says where it stands.
-    const stoppedBy = request.signal?.aborted ? (0,change_guard/* stopName */.ws)(request.signal) : undefined;
+    const stoppedBy = request.signal?.aborted ? (0,stop_signals/* stopName */.ws)(request.signal) : undefined;
     if (stoppedBy)
         timeline.skip('environment', `the run was stopped (${stoppedBy})`);
     else
@@ -21835,7 +21844,7 @@ function promoteRequest(c, request, dryRun) {
         case 'git-revert':
             return { ...common, provider: 'git-revert', githubToken: request.secrets.githubToken, repoDir: request.workspace, repository: request.github.repository, apiUrl: request.github.apiUrl, baseBranch: request.github.baseBranch };
         case 'command':
-            return { ...common, provider: 'command', command: c.command, verifyCommand: c.verifyCommand, cwd: request.workspace, baseEnv: request.commandEnv, signal: request.signal };
+            return { ...common, provider: 'command', command: c.command, verifyCommand: c.verifyCommand, cwd: request.workspace, baseEnv: request.commandEnv };
     }
 }
 /**
@@ -22543,117 +22552,6 @@ async function verifyWithChecks(checks, v, database, log, signal) {
         },
         summary: `${results.length - verdict.failed} of ${results.length} checks passed; severity ${verdict.severity}, decision ${verdict.decision}`,
     };
-}
-
-
-/***/ }),
-
-/***/ 89509:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   Em: () => (/* binding */ guardedSleep),
-/* harmony export */   ci: () => (/* binding */ ChangeGuard),
-/* harmony export */   oZ: () => (/* binding */ StoppedHere),
-/* harmony export */   ws: () => (/* binding */ stopName)
-/* harmony export */ });
-/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8005);
-/**
- * The run's stop (SIGINT, SIGTERM: Ctrl-C, a cancelled job) as a platform provider honours it.
- * Once the stop came, no NEW request that changes production is sent: the HTTP client asks
- * `beforeChange` right before each one, and the git-revert and command providers before their push
- * or command. A change already sent is let finish (its answer is read), but nothing waits on for it:
- * reads, retry backoffs and the polling after the request end at the stop (`sleep`, `check`, and the
- * read requests' own fetch signal). The provider's error is then replaced by the guard's (`error`),
- * which says what production is: not touched, when no change was sent; else sent and not confirmed,
- * naming what to check.
- */
-
-/** Thrown where the stop interrupts a provider; promotePrevious replaces it with ChangeGuard.error(). */
-class StoppedHere extends _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp {
-    constructor(what) {
-        super(`stopped before ${what}`, undefined, { stopped: true });
-    }
-}
-class ChangeGuard {
-    signal;
-    subject;
-    checkWhere;
-    /** What changes were sent to the platform before the stop, in order ("POST /v9/projects/x/rollback/y"). */
-    sent = [];
-    /** The stop interrupted the provider: its error is the guard's. */
-    hit = false;
-    constructor(signal, 
-    /** "web (Vercel project shop)": whose production, for the messages. */
-    subject, 
-    /** Where a person checks what production serves (the platform's dashboard, its CLI). */
-    checkWhere) {
-        this.signal = signal;
-        this.subject = subject;
-        this.checkWhere = checkWhere;
-    }
-    get stopped() {
-        return this.signal?.aborted === true;
-    }
-    /** The stop interrupted the provider (so its outcome is this guard's error). */
-    get interrupted() {
-        return this.hit;
-    }
-    /** Throws if the run was stopped: before a read, a poll, a retry. */
-    check(what) {
-        if (!this.stopped)
-            return;
-        this.hit = true;
-        throw new StoppedHere(what);
-    }
-    /** Right before a request or program that changes production: throws if stopped, else counts it as sent. */
-    beforeChange(what) {
-        this.check(what);
-        this.sent.push(what);
-    }
-    /** A wait (a poll interval, a retry backoff) that ends at the stop, throwing. */
-    sleep(inner) {
-        return async (ms) => {
-            this.check('a wait');
-            const signal = this.signal;
-            if (!signal)
-                return inner(ms);
-            let onAbort = () => undefined;
-            const aborted = new Promise((resolve) => {
-                onAbort = resolve;
-                signal.addEventListener('abort', onAbort, { once: true });
-            });
-            try {
-                await Promise.race([inner(ms), aborted]);
-            }
-            finally {
-                signal.removeEventListener('abort', onAbort);
-            }
-            this.check('a wait');
-        };
-    }
-    /** The signal a read request's fetch also ends on. */
-    readSignal(timeout) {
-        return this.signal ? AbortSignal.any([timeout, this.signal]) : timeout;
-    }
-    /** What the stop left production in, with what to do next (changed: 'no' or 'unknown'). */
-    error() {
-        const by = stopName(this.signal);
-        if (!this.sent.length) {
-            return new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`${this.subject}: the run was stopped (${by}) before any request that changes production was sent, so production was not touched: it still serves what it served before this run.`, 'Run the rollback again when it can run to its end.', { changed: 'no', stopped: true });
-        }
-        return new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`${this.subject}: the run was stopped (${by}) after ${this.sent.join(', then ')} was sent, before the rollback was confirmed live: production may be rolled back or may still serve the bad release (sent, not confirmed).`, `Check what production serves in ${this.checkWhere}. Re-running the same rollback continues it: a rollback that went live is recognised and left alone.`, { changed: 'unknown', stopped: true });
-    }
-}
-/** "SIGINT" from the stop's reason ("stopped by SIGINT"), else "stop". */
-function stopName(signal) {
-    const reason = signal?.reason;
-    const text = reason instanceof Error ? reason.message : typeof reason === 'string' ? reason : '';
-    return /SIG[A-Z]+/.exec(text)?.[0] ?? 'stopped';
-}
-/** `inner`, ending at the stop when there is one. */
-function guardedSleep(stop, inner) {
-    return stop ? stop.sleep(inner) : inner;
 }
 
 
@@ -23494,7 +23392,7 @@ function notPutBackAgain(current, how, status, opts) {
 
 /***/ }),
 
-/***/ 15722:
+/***/ 28747:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -23527,7 +23425,7 @@ var external_node_os_ = __nccwpck_require__(48161);
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(76760);
 // EXTERNAL MODULE: ./.build/core/process.js
-var core_process = __nccwpck_require__(95713);
+var process = __nccwpck_require__(95713);
 ;// CONCATENATED MODULE: ./.build/platforms/command/run.js
 /**
  * command: the rollback is the user's own command (docker, pm2, kubectl…). It runs under bash with
@@ -23751,12 +23649,13 @@ async function runBashLines(command, seconds, env, opts, line) {
         // Its output reaches the log through our writer, line by line: what a deploy tool prints
         // (image labels, server messages) must not become a workflow command of this step. The command
         // gets only this environment (`env`), not ours.
-        result = await (0,core_process/* runProcess */.R3)('bash', ['-eo', 'pipefail', '-c', command], {
+        result = await (0,process/* runProcess */.R3)('bash', ['-eo', 'pipefail', '-c', command], {
             cwd: opts.cwd,
-            env: onlyThese(env),
+            env,
+            inheritEnv: false,
             timeoutMs: seconds * 1000,
             killGraceMs: KILL_AFTER_MS,
-            signal: opts.signal,
+            signal: opts.stop?.signal,
             onStdout: out.write,
             onStderr: err.write,
         });
@@ -23768,19 +23667,10 @@ async function runBashLines(command, seconds, env, opts, line) {
     err.flush();
     if (result.timedOut)
         return { timedOut: true };
-    if (opts.signal?.aborted)
+    if (opts.stop?.stopped)
         return { stopped: true };
     // Ended by a signal from elsewhere: the shell's convention, 128 + its number.
     return { code: result.code ?? 128 + (result.signal ? (external_node_os_.constants.signals[result.signal] ?? 0) : 0) };
-}
-/**
- * `env` as the whole environment: runProcess adds to ours, so every variable of ours that `env`
- * leaves out is unset (INPUT_*, which hold this step's tokens).
- */
-function onlyThese(env) {
-    // eslint-disable-next-line no-restricted-properties -- naming what the command must not inherit
-    const unset = Object.fromEntries(Object.keys(process.env).filter((k) => !(k in env)).map((k) => [k, undefined]));
-    return { ...unset, ...env };
 }
 /**
  * Whole lines out of a child's output chunks (already decoded); the last line is kept even without
@@ -24106,8 +23996,102 @@ async function imageInRegistry(c, image) {
     }
 }
 
-// EXTERNAL MODULE: ./.build/platforms/change-guard.js
-var change_guard = __nccwpck_require__(89509);
+// EXTERNAL MODULE: ./.build/core/stop-signals.js
+var stop_signals = __nccwpck_require__(61042);
+;// CONCATENATED MODULE: ./.build/platforms/change-guard.js
+/**
+ * The run's stop (SIGINT, SIGTERM: Ctrl-C, a cancelled job) as a platform provider honours it.
+ * Once the stop came, no NEW request that changes production is sent: the HTTP client asks
+ * `beforeChange` right before each one, and the git-revert and command providers before their push
+ * or command. A change already sent is let finish (its answer is read), but nothing waits on for it:
+ * reads, retry backoffs and the polling after the request end at the stop (`sleep`, `check`, and the
+ * read requests' own fetch signal). The provider's error is then replaced by the guard's (`error`),
+ * which says what production is: not touched, when no change was sent; else sent and not confirmed,
+ * naming what to check.
+ */
+
+
+/** Thrown where the stop interrupts a provider; promotePrevious replaces it with ChangeGuard.error(). */
+class StoppedHere extends errors/* RollbackKitError */.dp {
+    constructor(what) {
+        super(`stopped before ${what}`, undefined, { stopped: true });
+    }
+}
+class ChangeGuard {
+    signal;
+    subject;
+    checkWhere;
+    /** What changes were sent to the platform before the stop, in order ("POST /v9/projects/x/rollback/y"). */
+    sent = [];
+    /** The stop interrupted the provider: its error is the guard's. */
+    hit = false;
+    constructor(signal, 
+    /** "web (Vercel project shop)": whose production, for the messages. */
+    subject, 
+    /** Where a person checks what production serves (the platform's dashboard, its CLI). */
+    checkWhere) {
+        this.signal = signal;
+        this.subject = subject;
+        this.checkWhere = checkWhere;
+    }
+    get stopped() {
+        return this.signal?.aborted === true;
+    }
+    /** The stop interrupted the provider (so its outcome is this guard's error). */
+    get interrupted() {
+        return this.hit;
+    }
+    /** Throws if the run was stopped: before a read, a poll, a retry. */
+    check(what) {
+        if (!this.stopped)
+            return;
+        this.hit = true;
+        throw new StoppedHere(what);
+    }
+    /** Right before a request or program that changes production: throws if stopped, else counts it as sent. */
+    beforeChange(what) {
+        this.check(what);
+        this.sent.push(what);
+    }
+    /** A wait (a poll interval, a retry backoff) that ends at the stop, throwing. */
+    sleep(inner) {
+        return async (ms) => {
+            this.check('a wait');
+            const signal = this.signal;
+            if (!signal)
+                return inner(ms);
+            let onAbort = () => undefined;
+            const aborted = new Promise((resolve) => {
+                onAbort = resolve;
+                signal.addEventListener('abort', onAbort, { once: true });
+            });
+            try {
+                await Promise.race([inner(ms), aborted]);
+            }
+            finally {
+                signal.removeEventListener('abort', onAbort);
+            }
+            this.check('a wait');
+        };
+    }
+    /** The signal a read request's fetch also ends on. */
+    readSignal(timeout) {
+        return this.signal ? AbortSignal.any([timeout, this.signal]) : timeout;
+    }
+    /** What the stop left production in, with what to do next (changed: 'no' or 'unknown'). */
+    error() {
+        const by = (0,stop_signals/* stopName */.ws)(this.signal);
+        if (!this.sent.length) {
+            return new errors/* RollbackKitError */.dp(`${this.subject}: the run was stopped (${by}) before any request that changes production was sent, so production was not touched: it still serves what it served before this run.`, 'Run the rollback again when it can run to its end.', { changed: 'no', stopped: true });
+        }
+        return new errors/* RollbackKitError */.dp(`${this.subject}: the run was stopped (${by}) after ${this.sent.join(', then ')} was sent, before the rollback was confirmed live: production may be rolled back or may still serve the bad release (sent, not confirmed).`, `Check what production serves in ${this.checkWhere}. Re-running the same rollback continues it: a rollback that went live is recognised and left alone.`, { changed: 'unknown', stopped: true });
+    }
+}
+/** `inner`, ending at the stop when there is one. */
+function guardedSleep(stop, inner) {
+    return stop ? stop.sleep(inner) : inner;
+}
+
 // EXTERNAL MODULE: ./.build/platforms/outcome.js
 var outcome = __nccwpck_require__(66985);
 ;// CONCATENATED MODULE: ./.build/platforms/from-ref.js
@@ -24286,7 +24270,7 @@ async function promoteOnFly(opts, log) {
         throw new errors/* RollbackKitError */.dp(`Input app must be a Fly app name; got "${opts.app}".`, 'Use the app name from fly.toml.');
     const targetRef = parseReleaseRef(opts.target || 'previous', 'target');
     const fromRef = opts.from?.trim() ? parseReleaseRef(opts.from, 'from') : undefined;
-    const sleep = (0,change_guard/* guardedSleep */.Em)(opts.stop, opts.sleep ?? http_client/* sleep */.yy);
+    const sleep = guardedSleep(opts.stop, opts.sleep ?? http_client/* sleep */.yy);
     const now = opts.now ?? Date.now;
     const step = new http_deadline/* StepDeadline */.d(now, opts.timeoutSeconds);
     const c = flyClients({ token: opts.token, apiUrl: opts.apiUrl, machinesApiUrl: opts.machinesApiUrl, registryUrl: opts.registryUrl, log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep, deadline: step, stop: opts.stop });
@@ -24409,7 +24393,7 @@ async function promoteOnFly(opts, log) {
         }
         const problem = await rollMachine(c, app, m, image, withRollbackNote(m.config, badImages, image), { deadline, now, sleep, slice: opts.waitSliceSeconds ?? 15 }, log).catch((err) => {
             // The stop is not one machine's problem: the machines left are not touched (change-guard.ts).
-            if (err instanceof change_guard/* StoppedHere */.oZ)
+            if (err instanceof StoppedHere)
                 throw err;
             if (err instanceof http_client/* HttpApiError */.Dm)
                 return `${err.service} answered ${err.status}: ${err.serverMessage}`;
@@ -25041,7 +25025,7 @@ async function promoteOnNetlify(opts, log) {
     if (targetId && !HEX_ID.test(targetId))
         throw new errors/* RollbackKitError */.dp(`Input target must be a Netlify deploy id (24 hex characters); got "${targetId}".`, 'Copy the deploy id from the deploy page URL.');
     const from = opts.from?.trim() ? parseFrom(opts.from) : undefined;
-    const sleep = (0,change_guard/* guardedSleep */.Em)(opts.stop, opts.sleep ?? http_client/* sleep */.yy);
+    const sleep = guardedSleep(opts.stop, opts.sleep ?? http_client/* sleep */.yy);
     const now = opts.now ?? Date.now;
     const step = new http_deadline/* StepDeadline */.d(now, opts.timeoutSeconds);
     const c = netlifyClient({ token: opts.token, apiUrl: opts.apiUrl, log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep, deadline: step, stop: opts.stop });
@@ -25462,7 +25446,7 @@ async function promoteOnRailway(opts, log) {
     const targetInput = (opts.target || 'previous').trim();
     const targetId = targetInput.toLowerCase() === 'previous' ? undefined : checkId(targetInput, 'target', 'deployment');
     const from = opts.from?.trim() ? rollback_parseFrom(opts.from) : undefined;
-    const sleep = (0,change_guard/* guardedSleep */.Em)(opts.stop, opts.sleep ?? http_client/* sleep */.yy);
+    const sleep = guardedSleep(opts.stop, opts.sleep ?? http_client/* sleep */.yy);
     const now = opts.now ?? Date.now;
     const step = new http_deadline/* StepDeadline */.d(now, opts.timeoutSeconds);
     const client = new RailwayClient({ token: opts.token, tokenKind: opts.tokenKind, apiUrl: opts.apiUrl || RAILWAY_API_URL, log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep, deadline: step, stop: opts.stop });
@@ -25807,7 +25791,7 @@ async function promoteOnRender(opts, log) {
     const targetInput = (opts.target || 'previous').trim();
     const targetId = targetInput.toLowerCase() === 'previous' ? undefined : rollback_checkId(targetInput, 'target', 'dep', 'deploy');
     const from = opts.from?.trim() ? render_rollback_parseFrom(opts.from) : undefined;
-    const sleep = (0,change_guard/* guardedSleep */.Em)(opts.stop, opts.sleep ?? http_client/* sleep */.yy);
+    const sleep = guardedSleep(opts.stop, opts.sleep ?? http_client/* sleep */.yy);
     const now = opts.now ?? Date.now;
     const step = new http_deadline/* StepDeadline */.d(now, opts.timeoutSeconds);
     const c = renderClient({ token: opts.token, apiUrl: opts.apiUrl, log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep, deadline: step, stop: opts.stop });
@@ -26345,7 +26329,7 @@ async function promoteOnVercel(opts, log) {
         throw new errors/* RollbackKitError */.dp('target last-verified needs GitHub access to read the rollback-kit/verified commit statuses, and none was given.', 'Pass github-token: ${{ secrets.GITHUB_TOKEN }} (permissions: statuses: read) and run in GitHub Actions (GITHUB_REPOSITORY).');
     }
     const fromRef = opts.from ? parseDeploymentRef(opts.from, 'from') : undefined;
-    const sleep = (0,change_guard/* guardedSleep */.Em)(opts.stop, opts.sleep ?? vercel_client/* sleep */.yy);
+    const sleep = guardedSleep(opts.stop, opts.sleep ?? vercel_client/* sleep */.yy);
     const step = new http_deadline/* StepDeadline */.d(Date.now, opts.timeoutSeconds);
     const client = new vercel_client/* VercelClient */.zJ({ token: opts.token, apiUrl: opts.apiUrl, team: opts.team, log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep, deadline: step, stop: opts.stop });
     const ctx = (doing, deployment) => ({ doing, project: opts.project, team: opts.team, deployment });
@@ -26835,7 +26819,7 @@ async function promotePrevious(request, log) {
     for (const url of urls)
         (0,url_secrets/* registerUrlSecrets */.AI)(url, log);
     checkPromoteRequest(request);
-    const stop = new change_guard/* ChangeGuard */.ci(request.signal, ...whereToCheck(request));
+    const stop = new ChangeGuard(request.signal, ...whereToCheck(request));
     const common = { target: request.target, from: request.from, reason: request.reason, timeoutSeconds: request.timeoutSeconds, dryRun: request.dryRun, automatic: request.automatic, stop };
     try {
         return await promoteWith(request, common, log);
@@ -26846,7 +26830,7 @@ async function promotePrevious(request, log) {
         if (!stop.interrupted && !(stop.stopped && stop.sent.length))
             throw err;
         const said = stop.error();
-        if (err instanceof change_guard/* StoppedHere */.oZ || !stop.sent.length)
+        if (err instanceof StoppedHere || !stop.sent.length)
             throw said;
         throw new errors/* RollbackKitError */.dp(`${said.message} It ended with: ${log.redact((0,errors/* errorLine */.BP)(err))}`, said.hint, { changed: 'unknown', stopped: true });
     }
@@ -26913,7 +26897,7 @@ async function promoteWith(request, common, log) {
             };
         }
         case 'command': {
-            const result = await runRollbackCommand({ ...common, command: request.command ?? '', verifyCommand: request.verifyCommand, cwd: request.cwd, baseEnv: request.baseEnv, signal: request.signal }, log);
+            const result = await runRollbackCommand({ ...common, command: request.command ?? '', verifyCommand: request.verifyCommand, cwd: request.cwd, baseEnv: request.baseEnv }, log);
             // `to` only when known: "previous" names no release, and "Rolled back to previous" says nothing.
             return { status: result.status, from: { id: common.from }, to: result.to ? { id: result.to } : {}, autoAssignDisabled: false, frozen: NOTHING_FROZEN.command, notes: result.notes, skipped: [] };
         }
@@ -30011,8 +29995,8 @@ var promises_ = __nccwpck_require__(51455);
 var external_node_path_ = __nccwpck_require__(76760);
 // EXTERNAL MODULE: ./.build/core/errors.js
 var errors = __nccwpck_require__(8005);
-// EXTERNAL MODULE: ./.build/platforms/change-guard.js
-var change_guard = __nccwpck_require__(89509);
+// EXTERNAL MODULE: ./.build/core/stop-signals.js
+var stop_signals = __nccwpck_require__(61042);
 // EXTERNAL MODULE: ./.build/core/files.js
 var files = __nccwpck_require__(32019);
 // EXTERNAL MODULE: ./.build/db/connection.js
@@ -31233,7 +31217,7 @@ function describeFsError(err) {
 }
 /** The smoke test stopped before it had measured everything: no verdict, nothing said of production. */
 function stoppedChecks(signal) {
-    return new errors/* RollbackKitError */.dp(`The smoke checks were stopped (${(0,change_guard/* stopName */.ws)(signal)}) before they finished measuring, so they give no verdict: production was not verified.`, 'Check production by hand now, or run the smoke test again.', { stopped: true });
+    return new errors/* RollbackKitError */.dp(`The smoke checks were stopped (${(0,stop_signals/* stopName */.ws)(signal)}) before they finished measuring, so they give no verdict: production was not verified.`, 'Check production by hand now, or run the smoke test again.', { stopped: true });
 }
 async function runSmokeTest(checks, options, log, confirm) {
     log.secret(options.bypassToken);

@@ -110,7 +110,7 @@ async function runProcess(command, args, opts = {}) {
         const child = spawn(command, args, {
             cwd: opts.cwd,
             // eslint-disable-next-line no-restricted-properties -- children inherit PATH and HOME, not inputs
-            env: { ...process.env, ...opts.env },
+            env: (opts.inheritEnv === false ? { ...opts.env } : { ...process.env, ...opts.env }),
             stdio: [opts.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
             // A process group of its own (see `groups` above); the abort is handled below, for the group.
             detached: true,

@@ -1663,6 +1663,7 @@ function readRegularFile(path, maxBytes) {
 /* harmony export */   ZI: () => (/* binding */ stopOnSignals),
 /* harmony export */   kB: () => (/* binding */ stoppedFailure)
 /* harmony export */ });
+/* unused harmony export stopName */
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8005);
 /**
  * SIGTERM and SIGINT while work that must wind down runs (an action's step, the CLI's database
@@ -1730,6 +1731,12 @@ function stoppedFailure(what, signal, settled, graceMs) {
     const hint = err instanceof _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp ? err.hint : undefined;
     const message = err instanceof _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp ? err.message : (0,_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .errorLine */ .BP)(err);
     return new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`${what} was stopped by ${signal}: ${message}`, hint);
+}
+/** "SIGINT" from a stop's reason (stopOnSignals aborts with "stopped by SIGINT"), else "stopped". */
+function stopName(signal) {
+    const reason = signal?.reason;
+    const text = reason instanceof Error ? reason.message : typeof reason === 'string' ? reason : '';
+    return /SIG[A-Z]+/.exec(text)?.[0] ?? 'stopped';
 }
 
 
@@ -3719,6 +3726,8 @@ function sessionTag(kind) {
  * the program can see itself is reported in its own words first.
  */
 const DEFAULT_STALL_MS = 120_000;
+/** What makes a stall, and what to do: said by every program's stall error (snapshot, restore). */
+const STALL_CAUSE = 'Something between this runner and the server kept the connection open after the server side had ended: a pooler (pgbouncer), a cloud SQL proxy or a NAT box whose upstream failed. Check it (or connect without it)';
 /**
  * The watcher's queries read pg_stat_activity and pg_locks and answer in milliseconds: each runs no
  * longer than this, and its answer is waited for no longer than that and the margin, so a watcher

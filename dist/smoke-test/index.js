@@ -8867,14 +8867,14 @@ exports.visitAsync = visitAsync;
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8161);
-/* harmony import */ var _core_action_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4821);
+/* harmony import */ var _core_action_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7315);
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8005);
 /* harmony import */ var _core_output_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(8975);
 /* harmony import */ var _smoke_parse_spec_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(273);
 /* harmony import */ var _smoke_report_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(6000);
 /* harmony import */ var _smoke_smoke_inputs_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(3779);
 /* harmony import */ var _smoke_pool_js__WEBPACK_IMPORTED_MODULE_11__ = __nccwpck_require__(7944);
-/* harmony import */ var _smoke_smoke_test_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(335);
+/* harmony import */ var _smoke_smoke_test_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(4427);
 /* harmony import */ var _smoke_record_verified_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(3715);
 /* harmony import */ var _report_smoke_test_summary_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(8408);
 /* harmony import */ var _report_write_summary_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(4039);
@@ -8947,7 +8947,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 4821:
+/***/ 7315:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -9126,75 +9126,8 @@ function declareEnvironmentSecrets(env, log) {
 
 // EXTERNAL MODULE: ./.build/core/parse.js
 var parse = __nccwpck_require__(151);
-;// CONCATENATED MODULE: ./.build/core/stop-signals.js
-/**
- * SIGTERM and SIGINT while work that must wind down runs (an action's step, the CLI's database
- * commands, the sandbox). Node's default is to exit at once (143, 130): child processes and
- * temporary files left behind, and nobody told whether the database changed. Instead:
- *
- * - the first signal aborts `signal`, which the work listens to (it stops feeding its programs,
- *   ends them, and knows what it had done), calls `onFirst`, and starts a wait of `graceMs`;
- * - a second signal ends that wait at once: the caller stops waiting for the work and does what it
- *   does when the wait runs out (reports that the work's state is not known, or cleans up);
- * - every later signal is ignored: the handlers stay installed until `dispose()`, so no signal ever
- *   reaches Node's default kill while the caller still reports or cleans up. (With
- *   `process.once`, the second Ctrl-C would find no handler and kill the process mid-cleanup.)
- */
-
-function stopOnSignals(opts) {
-    const controller = new AbortController();
-    let received;
-    let timer;
-    let giveUp = () => undefined;
-    const expired = new Promise((resolve) => (giveUp = () => resolve('expired')));
-    const onSignal = (name) => {
-        if (received)
-            return giveUp();
-        received = name;
-        opts.onFirst?.(name);
-        controller.abort(new Error(`stopped by ${name}`));
-        timer = setTimeout(giveUp, opts.graceMs);
-    };
-    process.on('SIGTERM', onSignal);
-    process.on('SIGINT', onSignal);
-    return {
-        signal: controller.signal,
-        received: () => received,
-        expired,
-        settle(work) {
-            const ran = work.then((value) => ({ ok: true, value }), (err) => ({ ok: false, err }));
-            return Promise.race([ran, expired]);
-        },
-        dispose() {
-            clearTimeout(timer);
-            process.off('SIGTERM', onSignal);
-            process.off('SIGINT', onSignal);
-        },
-    };
-}
-/** Stopped work that did not end within the grace time: what it had changed is not known, so no detail may claim it. */
-class StopOutlasted extends errors/* RollbackKitError */.dp {
-}
-/**
- * What a stopped piece of work (`what`: the action or command) failed with, given how it settled:
- * its own error said to be a stop (what it knew, committed or not, is in its words); that its state
- * is not known when it did not end within the grace time; or that it was done when the stop came.
- * Undefined when no signal came.
- */
-function stoppedFailure(what, signal, settled, graceMs) {
-    if (!signal)
-        return undefined;
-    if (settled === 'expired') {
-        return new StopOutlasted(`${what} was stopped by ${signal} and its work did not end within ${graceMs / 1000} s: what it had changed by then is not known.`, 'Check the state of what it works on (its log above says how far it got) before running it again.');
-    }
-    if (settled.ok)
-        return new errors/* RollbackKitError */.dp(`${what} was stopped by ${signal} as its work ended: that work was done, and what it reports above stands.`);
-    const err = settled.err;
-    const hint = err instanceof errors/* RollbackKitError */.dp ? err.hint : undefined;
-    const message = err instanceof errors/* RollbackKitError */.dp ? err.message : (0,errors/* errorLine */.BP)(err);
-    return new errors/* RollbackKitError */.dp(`${what} was stopped by ${signal}: ${message}`, hint);
-}
-
+// EXTERNAL MODULE: ./.build/core/stop-signals.js
+var stop_signals = __nccwpck_require__(1042);
 ;// CONCATENATED MODULE: ./.build/core/unfinished-exit.js
 /**
  * Node exits, with code 0, once nothing is left that could wake the process. A run that awaits a
@@ -9324,7 +9257,7 @@ async function runAction(action, body, details) {
     const log = actionLog();
     // eslint-disable-next-line no-restricted-properties -- the job's environment, which every command the step runs inherits
     declareEnvironmentSecrets(process.env, log);
-    const stop = stopOnSignals({
+    const stop = (0,stop_signals/* stopOnSignals */.ZI)({
         graceMs: STOP_GRACE_MS,
         onFirst: (name) => log.info(`Received ${name}: stopping; waiting up to ${STOP_GRACE_MS / 1000} s for the work under way to end …`),
     });
@@ -9337,7 +9270,7 @@ async function runAction(action, body, details) {
         const outcome = await stop.settle(body(log, stop.signal));
         // The body's own error, which its details read (a stop only rewords it); none when it outlasted the grace time.
         const own = outcome !== 'expired' && !outcome.ok ? outcome.err : undefined;
-        const failure = stoppedFailure(action, stop.received(), outcome, STOP_GRACE_MS) ?? own;
+        const failure = (0,stop_signals/* stoppedFailure */.kB)(action, stop.received(), outcome, STOP_GRACE_MS) ?? own;
         if (failure === undefined)
             return;
         if (!(own instanceof errors/* RollbackKitError */.dp) && own instanceof Error && own.stack)
@@ -10354,6 +10287,93 @@ class SecretSet {
         const alternatives = all.map(({ s, weak }) => (weak ? `(?<![\\p{L}\\p{N}])${escapeRegExp(s)}(?![\\p{L}\\p{N}])` : escapeRegExp(s)));
         return new RegExp(alternatives.join('|'), 'gu');
     }
+}
+
+
+/***/ }),
+
+/***/ 1042:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   ZI: () => (/* binding */ stopOnSignals),
+/* harmony export */   kB: () => (/* binding */ stoppedFailure),
+/* harmony export */   ws: () => (/* binding */ stopName)
+/* harmony export */ });
+/* unused harmony export StopOutlasted */
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8005);
+/**
+ * SIGTERM and SIGINT while work that must wind down runs (an action's step, the CLI's database
+ * commands, the sandbox). Node's default is to exit at once (143, 130): child processes and
+ * temporary files left behind, and nobody told whether the database changed. Instead:
+ *
+ * - the first signal aborts `signal`, which the work listens to (it stops feeding its programs,
+ *   ends them, and knows what it had done), calls `onFirst`, and starts a wait of `graceMs`;
+ * - a second signal ends that wait at once: the caller stops waiting for the work and does what it
+ *   does when the wait runs out (reports that the work's state is not known, or cleans up);
+ * - every later signal is ignored: the handlers stay installed until `dispose()`, so no signal ever
+ *   reaches Node's default kill while the caller still reports or cleans up. (With
+ *   `process.once`, the second Ctrl-C would find no handler and kill the process mid-cleanup.)
+ */
+
+function stopOnSignals(opts) {
+    const controller = new AbortController();
+    let received;
+    let timer;
+    let giveUp = () => undefined;
+    const expired = new Promise((resolve) => (giveUp = () => resolve('expired')));
+    const onSignal = (name) => {
+        if (received)
+            return giveUp();
+        received = name;
+        opts.onFirst?.(name);
+        controller.abort(new Error(`stopped by ${name}`));
+        timer = setTimeout(giveUp, opts.graceMs);
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+    return {
+        signal: controller.signal,
+        received: () => received,
+        expired,
+        settle(work) {
+            const ran = work.then((value) => ({ ok: true, value }), (err) => ({ ok: false, err }));
+            return Promise.race([ran, expired]);
+        },
+        dispose() {
+            clearTimeout(timer);
+            process.off('SIGTERM', onSignal);
+            process.off('SIGINT', onSignal);
+        },
+    };
+}
+/** Stopped work that did not end within the grace time: what it had changed is not known, so no detail may claim it. */
+class StopOutlasted extends _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp {
+}
+/**
+ * What a stopped piece of work (`what`: the action or command) failed with, given how it settled:
+ * its own error said to be a stop (what it knew, committed or not, is in its words); that its state
+ * is not known when it did not end within the grace time; or that it was done when the stop came.
+ * Undefined when no signal came.
+ */
+function stoppedFailure(what, signal, settled, graceMs) {
+    if (!signal)
+        return undefined;
+    if (settled === 'expired') {
+        return new StopOutlasted(`${what} was stopped by ${signal} and its work did not end within ${graceMs / 1000} s: what it had changed by then is not known.`, 'Check the state of what it works on (its log above says how far it got) before running it again.');
+    }
+    if (settled.ok)
+        return new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`${what} was stopped by ${signal} as its work ended: that work was done, and what it reports above stands.`);
+    const err = settled.err;
+    const hint = err instanceof _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp ? err.hint : undefined;
+    const message = err instanceof _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp ? err.message : (0,_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .errorLine */ .BP)(err);
+    return new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`${what} was stopped by ${signal}: ${message}`, hint);
+}
+/** "SIGINT" from a stop's reason (stopOnSignals aborts with "stopped by SIGINT"), else "stopped". */
+function stopName(signal) {
+    const reason = signal?.reason;
+    const text = reason instanceof Error ? reason.message : typeof reason === 'string' ? reason : '';
+    return /SIG[A-Z]+/.exec(text)?.[0] ?? 'stopped';
 }
 
 
@@ -13437,7 +13457,7 @@ function readSmokeInputs(inputs, databaseUrl, workspace, log) {
 
 /***/ }),
 
-/***/ 335:
+/***/ 4427:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -13455,105 +13475,8 @@ var promises_ = __nccwpck_require__(1455);
 var external_node_path_ = __nccwpck_require__(6760);
 // EXTERNAL MODULE: ./.build/core/errors.js
 var errors = __nccwpck_require__(8005);
-;// CONCATENATED MODULE: ./.build/platforms/change-guard.js
-/**
- * The run's stop (SIGINT, SIGTERM: Ctrl-C, a cancelled job) as a platform provider honours it.
- * Once the stop came, no NEW request that changes production is sent: the HTTP client asks
- * `beforeChange` right before each one, and the git-revert and command providers before their push
- * or command. A change already sent is let finish (its answer is read), but nothing waits on for it:
- * reads, retry backoffs and the polling after the request end at the stop (`sleep`, `check`, and the
- * read requests' own fetch signal). The provider's error is then replaced by the guard's (`error`),
- * which says what production is: not touched, when no change was sent; else sent and not confirmed,
- * naming what to check.
- */
-
-/** Thrown where the stop interrupts a provider; promotePrevious replaces it with ChangeGuard.error(). */
-class StoppedHere extends errors/* RollbackKitError */.dp {
-    constructor(what) {
-        super(`stopped before ${what}`, undefined, { stopped: true });
-    }
-}
-class ChangeGuard {
-    signal;
-    subject;
-    checkWhere;
-    /** What changes were sent to the platform before the stop, in order ("POST /v9/projects/x/rollback/y"). */
-    sent = [];
-    /** The stop interrupted the provider: its error is the guard's. */
-    hit = false;
-    constructor(signal, 
-    /** "web (Vercel project shop)": whose production, for the messages. */
-    subject, 
-    /** Where a person checks what production serves (the platform's dashboard, its CLI). */
-    checkWhere) {
-        this.signal = signal;
-        this.subject = subject;
-        this.checkWhere = checkWhere;
-    }
-    get stopped() {
-        return this.signal?.aborted === true;
-    }
-    /** The stop interrupted the provider (so its outcome is this guard's error). */
-    get interrupted() {
-        return this.hit;
-    }
-    /** Throws if the run was stopped: before a read, a poll, a retry. */
-    check(what) {
-        if (!this.stopped)
-            return;
-        this.hit = true;
-        throw new StoppedHere(what);
-    }
-    /** Right before a request or program that changes production: throws if stopped, else counts it as sent. */
-    beforeChange(what) {
-        this.check(what);
-        this.sent.push(what);
-    }
-    /** A wait (a poll interval, a retry backoff) that ends at the stop, throwing. */
-    sleep(inner) {
-        return async (ms) => {
-            this.check('a wait');
-            const signal = this.signal;
-            if (!signal)
-                return inner(ms);
-            let onAbort = () => undefined;
-            const aborted = new Promise((resolve) => {
-                onAbort = resolve;
-                signal.addEventListener('abort', onAbort, { once: true });
-            });
-            try {
-                await Promise.race([inner(ms), aborted]);
-            }
-            finally {
-                signal.removeEventListener('abort', onAbort);
-            }
-            this.check('a wait');
-        };
-    }
-    /** The signal a read request's fetch also ends on. */
-    readSignal(timeout) {
-        return this.signal ? AbortSignal.any([timeout, this.signal]) : timeout;
-    }
-    /** What the stop left production in, with what to do next (changed: 'no' or 'unknown'). */
-    error() {
-        const by = stopName(this.signal);
-        if (!this.sent.length) {
-            return new RollbackKitError(`${this.subject}: the run was stopped (${by}) before any request that changes production was sent, so production was not touched: it still serves what it served before this run.`, 'Run the rollback again when it can run to its end.', { changed: 'no', stopped: true });
-        }
-        return new RollbackKitError(`${this.subject}: the run was stopped (${by}) after ${this.sent.join(', then ')} was sent, before the rollback was confirmed live: production may be rolled back or may still serve the bad release (sent, not confirmed).`, `Check what production serves in ${this.checkWhere}. Re-running the same rollback continues it: a rollback that went live is recognised and left alone.`, { changed: 'unknown', stopped: true });
-    }
-}
-/** "SIGINT" from the stop's reason ("stopped by SIGINT"), else "stop". */
-function stopName(signal) {
-    const reason = signal?.reason;
-    const text = reason instanceof Error ? reason.message : typeof reason === 'string' ? reason : '';
-    return /SIG[A-Z]+/.exec(text)?.[0] ?? 'stopped';
-}
-/** `inner`, ending at the stop when there is one. */
-function guardedSleep(stop, inner) {
-    return stop ? stop.sleep(inner) : inner;
-}
-
+// EXTERNAL MODULE: ./.build/core/stop-signals.js
+var stop_signals = __nccwpck_require__(1042);
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
 // EXTERNAL MODULE: external "node:fs"
@@ -15065,7 +14988,7 @@ function describeFsError(err) {
 }
 /** The smoke test stopped before it had measured everything: no verdict, nothing said of production. */
 function stoppedChecks(signal) {
-    return new errors/* RollbackKitError */.dp(`The smoke checks were stopped (${stopName(signal)}) before they finished measuring, so they give no verdict: production was not verified.`, 'Check production by hand now, or run the smoke test again.', { stopped: true });
+    return new errors/* RollbackKitError */.dp(`The smoke checks were stopped (${(0,stop_signals/* stopName */.ws)(signal)}) before they finished measuring, so they give no verdict: production was not verified.`, 'Check production by hand now, or run the smoke test again.', { stopped: true });
 }
 async function runSmokeTest(checks, options, log, confirm) {
     log.secret(options.bypassToken);
