@@ -11,6 +11,7 @@ import { resolve } from 'node:path';
 import { errorLine } from '../core/errors.js';
 import type { Log } from '../core/log.js';
 import { registerUrlSecrets } from '../core/url-secrets.js';
+import { componentUrls } from '../platforms/component-urls.js';
 import { resolveMigrationsDir } from '../migrations/registry.js';
 import { registerSpecSecrets } from '../smoke/sensitive.js';
 import { loadChecks } from '../smoke/smoke-test.js';
@@ -27,7 +28,7 @@ export interface OfflinePlanCheck {
 
 /** Every URL a plan's components and verify hold, registered as promote and smoke-test register them. */
 export function registerPlanSecrets(plan: RollbackPlan, log: Log): void {
-  for (const c of plan.components) for (const url of [c.target, c.from, c.apiUrl, c.machinesApiUrl, c.registryUrl]) registerUrlSecrets(url, log);
+  for (const c of plan.components) for (const url of componentUrls(c)) registerUrlSecrets(url, log);
   registerUrlSecrets(plan.verify?.baseUrl, log);
 }
 

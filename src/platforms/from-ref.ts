@@ -31,6 +31,24 @@ export function urlHost(raw: string): string | undefined {
   }
 }
 
+/**
+ * An http(s) URL as two spellings of one address compare equal: scheme and host in lower case (as
+ * the URL parser writes them), the default port dropped, no trailing slash on the path. The path,
+ * query and fragment keep their case: they may name different things. Undefined for anything else.
+ */
+export function comparableUrl(raw: string): string | undefined {
+  const v = raw.trim();
+  if (!/^https?:\/\//i.test(v)) return undefined;
+  try {
+    const url = new URL(v);
+    if (!url.host) return undefined;
+    url.pathname = url.pathname.replace(/\/+$/, '');
+    return url.href.replace(/\/$/, '');
+  } catch {
+    return undefined;
+  }
+}
+
 /** A SHA against the commit the serving release records: none recorded proves nothing. */
 export function compareCommit(sha: string, served: string | undefined): FromSays {
   if (!served) return 'unproven';

@@ -8,6 +8,7 @@ import { RollbackKitError } from '../core/errors.js';
 import type { Log } from '../core/log.js';
 import { secretInput } from '../core/secret-input.js';
 import { registerUrlSecrets } from '../core/url-secrets.js';
+import { COMPONENT_URL_INPUTS } from './component-urls.js';
 import { defaultApiUrl, FLY_MACHINES_API_URL, METHODS, PROVIDERS, type PromoteCommon, type PromoteRequest } from './promote.js';
 
 export function choice<T extends string>(inputs: Inputs, name: string, allowed: readonly T[], fallback: T): T {
@@ -40,7 +41,7 @@ export function readPromoteRequest(inputs: Inputs, ctx: PromoteContext, log: Log
   const renderToken = secretInput('render-token', ctx.env, log, inputs);
   const netlifyToken = secretInput('netlify-token', ctx.env, log, inputs);
   // target and from may be deployment URLs; the API bases may carry a user name and password.
-  for (const name of ['target', 'from', 'api-url', 'machines-api-url', 'registry-url']) registerUrlSecrets(inputs.string(name), log);
+  for (const name of Object.values(COMPONENT_URL_INPUTS)) registerUrlSecrets(inputs.string(name), log);
   const provider = choice(inputs, 'provider', PROVIDERS, 'vercel');
   // Each platform has its own API base: Vercel's must never become another provider's default.
   const apiUrl = inputs.string('api-url') ?? defaultApiUrl(provider) ?? '';

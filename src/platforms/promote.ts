@@ -7,6 +7,7 @@
 import { errorLine, RollbackKitError } from '../core/errors.js';
 import type { Log } from '../core/log.js';
 import { displayUrl, registerUrlSecrets } from '../core/url-secrets.js';
+import { componentUrls } from './component-urls.js';
 import { runRollbackCommand } from './command/run.js';
 import { FLY_API_URL, FLY_MACHINES_API_URL } from './fly/api.js';
 import { promoteOnFly } from './fly/rollback.js';
@@ -335,9 +336,7 @@ const fromProvider = (o: ProviderOutcome): PromoteOutcome => ({
 
 /** Puts the last good deployment back (or, with dryRun, only says which one it would be). */
 export async function promotePrevious(request: PromoteRequest, log: Log): Promise<PromoteOutcome> {
-  const urls = [request.target, request.from, 'apiUrl' in request ? request.apiUrl : undefined];
-  if (request.provider === 'fly') urls.push(request.machinesApiUrl, request.registryUrl);
-  for (const url of urls) registerUrlSecrets(url, log);
+  for (const url of componentUrls(request)) registerUrlSecrets(url, log);
   checkPromoteRequest(request);
   const stop = new ChangeGuard(request.signal, ...whereToCheck(request));
   const common: PromoteCommon = { target: request.target, from: request.from, reason: request.reason, timeoutSeconds: request.timeoutSeconds, dryRun: request.dryRun, automatic: request.automatic, stop };

@@ -16,6 +16,7 @@ import { codeSpan, inlineText, linkText, table } from './markdown.js';
 import { formatDuration } from '../core/duration.js';
 import { changedEnv, checksTable, deploymentMarkdown, moveLabels, overBudget, statusLine, STATUS_EMOJI, timeText, totalText, verdictText, whyFailed } from './rollback-summary.js';
 import { redactDeep } from '../core/secrets.js';
+import { comparableUrl } from '../platforms/from-ref.js';
 
 export interface GitHubTarget {
   apiUrl: string;
@@ -71,6 +72,11 @@ const incidentKeys = (record: Pick<RollbackRecord, 'incidentKey' | 'incidentAlia
  * id first (`- **web** (vercel): …` then `  - from: \`dpl_…\``), as incidentBody has always written
  * it. So a name `environment:web@dpl_…` (every component's) is found there, never guessed from a
  * title or a date. Names that are not component@id pairs (run-…, unresolved) find nothing this way.
+ * A from recorded with no id is named by its URL alone (recordedUrl): a name whose part is a URL
+ * finds it by that URL, however the two spell its scheme, host and trailing slash (comparableUrl;
+ * deployment_status gives `https://app-abc123.vercel.app`, the Resolution writes it as the URL
+ * parser does, with a slash). A from recorded with an id is found by that id only: a URL beside it
+ * may name the service rather than the deployment (a Render or Railway domain), so other incidents.
  */
 export function olderIssueNames(body: string, record: Pick<RollbackRecord, 'environment' | 'incidentKey' | 'incidentAliases'>): boolean {
   const env = `${record.environment}:`;
@@ -87,12 +93,25 @@ export function olderIssueNames(body: string, record: Pick<RollbackRecord, 'envi
     return (
       parts.length > 0 &&
       parts.every((m) => {
-        const from = m && fromOf(m[1]!);
-        const id = m && codeSpan(m[2]!);
-        return !!from && !!id && (from === id || from.startsWith(`${id} · `));
+        const from = m ? fromOf(m[1]!) : undefined;
+        if (!m || !from) return false;
+        const id = codeSpan(m[2]!);
+        const url = comparableUrl(m[2]!);
+        return from === id || from.startsWith(`${id} · `) || (!!url && recordedUrl(from) === url);
       })
     );
   });
+}
+
+/**
+ * The URL a Resolution's from line names its deployment by when it records no platform id: its first
+ * part a link (deploymentMarkdown writes the id first, then the URL), or an id that is itself a URL
+ * (the command provider records from as it was given). Undefined when the line leads with any other id.
+ */
+function recordedUrl(from: string): string | undefined {
+  const first = from.split(' · ')[0]!;
+  const m = /^<([^<>\s]+)>$/.exec(first) ?? /^`([^`\s]+)`$/.exec(first);
+  return m ? comparableUrl(m[1]!) : undefined;
 }
 
 export function plain(text: string): string {

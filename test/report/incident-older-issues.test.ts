@@ -107,3 +107,77 @@ describe('incident issues an earlier version opened', () => {
     expect(olderIssueNames(body.replace(/<!-- rollback-kit:incident [^>]*-->\n/, ''), r)).toBe(false);
   });
 });
+
+// An earlier version's issue whose from was recorded with no id, by its URL alone (the deployment
+// event's target URL): the Resolution writes it as a link, as the URL parser spells it (a slash
+// after the host), while the next run's name carries it as deployment_status gave it.
+const URL_FROM = 'https://app-abc123.vercel.app';
+
+/** The first run, its from recorded by URL only, named by the commit SHA (workflow_run). */
+function urlOnlyRun(url = URL_FROM): RollbackRecord {
+  const r = firstRun();
+  r.components = r.components.map((c) => ({ ...c, from: { url, createdAt: c.from?.createdAt } }));
+  return r;
+}
+
+/** The next run, given the bad deployment's URL (deployment_status). */
+function urlRun(url: string): RollbackRecord {
+  return { ...nothingToDoRecord(), labels: ['incident', 'rollback'], incidentKey: `production:web@${url}`, incidentAliases: undefined };
+}
+
+describe('incident issues an earlier version opened, their from recorded by URL only', () => {
+  it('are found by that URL, spelt either way, commented on, and given this run\'s markers: no second issue', async () => {
+    const { fake, target } = await github();
+    const body = incidentBody(urlOnlyRun());
+    expect(body).toContain(`  - from: <${URL_FROM}/>`);
+    expect(body).not.toContain(incidentMarker(`production:web@${URL_FROM}`));
+    const older = fake.addIssue({ title: incidentTitle(urlOnlyRun()), labels: ['incident', 'rollback'], body });
+    crowd(fake, 3);
+
+    const log = memoryLog();
+    const done = await recordIncident(target, urlRun(URL_FROM), log);
+    expect(done).toEqual({ url: older.html_url, created: false });
+    expect(fake.created()).toEqual([]);
+    expect(older.comments).toHaveLength(1);
+    expect(older.body).toBe(`${incidentMarker(`production:web@${URL_FROM}`)}\n${body}`);
+    expect(log.lines.join('\n')).toContain(`Incident issue #${older.number} was opened by an earlier rollback-kit version: added this incident's markers to it`);
+
+    // The next run finds it by the marker it now carries.
+    const again = await recordIncident(target, urlRun(URL_FROM), memoryLog());
+    expect(again).toEqual({ url: older.html_url, created: false });
+    expect(fake.requests.filter((r) => r.method === 'PATCH')).toHaveLength(1);
+    expect(older.comments).toHaveLength(2);
+  });
+
+  it('are not taken for another incident: another URL, another path, or a from recorded with an id beside the URL', async () => {
+    const { fake, target } = await github();
+    const other = fake.addIssue({ title: 'other url', labels: ['incident', 'rollback'], body: incidentBody(urlOnlyRun('https://app-def456.vercel.app')) });
+    const path = fake.addIssue({ title: 'other path', labels: ['incident', 'rollback'], body: incidentBody(urlOnlyRun(`${URL_FROM}/checkout`)) });
+    // An id is the deployment's name; a URL beside it may be the service's domain, which every deployment shares.
+    const withId = urlOnlyRun();
+    withId.components = withId.components.map((c) => ({ ...c, from: { id: 'dpl_bad4700', url: URL_FROM } }));
+    const identified = fake.addIssue({ title: 'with id', labels: ['incident', 'rollback'], body: incidentBody(withId) });
+    const staging = fake.addIssue({ title: 'staging', labels: ['incident', 'rollback'], body: incidentBody({ ...urlOnlyRun(), environment: 'staging', incidentKey: `staging:web@${SHA}` }) });
+
+    const done = await recordIncident(target, urlRun(URL_FROM), memoryLog());
+    expect(done?.created).toBe(true);
+    expect(fake.created()).toHaveLength(1);
+    expect(fake.requests.filter((r) => r.method === 'PATCH')).toEqual([]);
+    for (const issue of [other, path, identified, staging]) expect(issue.comments).toEqual([]);
+  });
+
+  it('compare the URL with its scheme and host in any case, the default port and a trailing slash left out', () => {
+    const body = incidentBody(urlOnlyRun());
+    const names = (url: string) => olderIssueNames(body, { environment: 'production', incidentKey: `production:web@${url}` });
+    for (const same of [URL_FROM, `${URL_FROM}/`, 'HTTPS://App-ABC123.Vercel.App', 'https://app-abc123.vercel.app:443//']) expect(names(same), same).toBe(true);
+    for (const other of ['https://app-abc1234.vercel.app', 'http://app-abc123.vercel.app:8080', `${URL_FROM}/x`, `${URL_FROM}/?preview=1`, 'app-abc123.vercel.app', 'dpl_abc123']) {
+      expect(names(other), other).toBe(false);
+    }
+    // An id that is itself a URL (the command provider records from as given) is compared the same way.
+    const command = urlOnlyRun();
+    command.components = command.components.map((c) => ({ ...c, provider: 'command', from: { id: 'https://App-abc123.vercel.app/' } }));
+    const commandBody = incidentBody(command);
+    expect(olderIssueNames(commandBody, { environment: 'production', incidentKey: `production:web@${URL_FROM}` })).toBe(true);
+    expect(olderIssueNames(commandBody, { environment: 'production', incidentKey: 'production:web@https://app-def456.vercel.app' })).toBe(false);
+  });
+});
