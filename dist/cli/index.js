@@ -30393,6 +30393,30 @@ async function checkCanPush(workspace, component, timeoutSeconds, log) {
     throw new errors/* RollbackKitError */.dp(`${component} (git-revert) could not push its revert branch from this checkout${r.timedOut ? ` within ${timeoutSeconds} s` : ''}: ${said}. Nothing was changed.`, GIT_REVERT_NEEDS);
 }
 
+;// CONCATENATED MODULE: ./.build/platforms/component-urls.js
+/**
+ * A component's fields that may hold a URL, and with it a secret (a user name and password, a token
+ * in the query): target and from may be deployment URLs, the API bases may carry a proxy's
+ * credentials. The one list every place registers before anything can print them: the rollback
+ * plan (registerPlanSecrets), promote-previous's inputs (readPromoteRequest) and its request
+ * (promotePrevious). A URL field added to a component goes here, and so to all three;
+ * test/secrets/component-urls.test.ts fails for a field of the component types that is neither
+ * here nor named as never holding a URL.
+ */
+/** Each field by its input and plan-file key (promote-previous's input names). */
+const COMPONENT_URL_INPUTS = {
+    target: 'target',
+    from: 'from',
+    apiUrl: 'api-url',
+    machinesApiUrl: 'machines-api-url',
+    registryUrl: 'registry-url',
+};
+/** The URLs a component holds, to register as secrets before anything is printed. */
+function componentUrls(component) {
+    const fields = Object.keys(COMPONENT_URL_INPUTS);
+    return [...fields.map((f) => component[f]), component.github?.apiUrl].filter((url) => !!url);
+}
+
 ;// CONCATENATED MODULE: ./.build/platforms/command/run.js
 /**
  * command: the rollback is the user's own command (docker, pm2, kubectl…). It runs under bash with
@@ -31603,6 +31627,26 @@ function urlHost(raw) {
         return undefined;
     try {
         return new URL(v).host.toLowerCase() || undefined;
+    }
+    catch {
+        return undefined;
+    }
+}
+/**
+ * An http(s) URL as two spellings of one address compare equal: scheme and host in lower case (as
+ * the URL parser writes them), the default port dropped, no trailing slash on the path. The path,
+ * query and fragment keep their case: they may name different things. Undefined for anything else.
+ */
+function comparableUrl(raw) {
+    const v = raw.trim();
+    if (!/^https?:\/\//i.test(v))
+        return undefined;
+    try {
+        const url = new URL(v);
+        if (!url.host)
+            return undefined;
+        url.pathname = url.pathname.replace(/\/+$/, '');
+        return url.href.replace(/\/$/, '');
     }
     catch {
         return undefined;
@@ -34512,6 +34556,7 @@ class CommitStatuses {
 
 
 
+
 const PROVIDERS = ['vercel', 'fly', 'railway', 'render', 'netlify', 'git-revert', 'command'];
 const METHODS = ['rollback', 'promote'];
 const DEFAULT_VERCEL_API_URL = 'https://api.vercel.com';
@@ -34667,10 +34712,7 @@ const fromProvider = (o) => ({
 });
 /** Puts the last good deployment back (or, with dryRun, only says which one it would be). */
 async function promotePrevious(request, log) {
-    const urls = [request.target, request.from, 'apiUrl' in request ? request.apiUrl : undefined];
-    if (request.provider === 'fly')
-        urls.push(request.machinesApiUrl, request.registryUrl);
-    for (const url of urls)
+    for (const url of componentUrls(request))
         registerUrlSecrets(url, log);
     checkPromoteRequest(request);
     const stop = new ChangeGuard(request.signal, ...whereToCheck(request));
@@ -41250,6 +41292,7 @@ function rollbackSummaryMarkdown(input, log) {
 
 
 
+
 const DEFAULTS = { timeoutMs: 10_000, retries: 3, maxWaitMs: 20_000, backoffMs: 1000, deadlineMs: 60_000 };
 /** GitHub refuses bodies longer than 65,536 characters. */
 const GITHUB_BODY_LIMIT = 65_536;
@@ -41278,6 +41321,11 @@ const incidentKeys = (record) => [record.incidentKey, ...(record.incidentAliases
  * id first (`- **web** (vercel): …` then `  - from: \`dpl_…\``), as incidentBody has always written
  * it. So a name `environment:web@dpl_…` (every component's) is found there, never guessed from a
  * title or a date. Names that are not component@id pairs (run-…, unresolved) find nothing this way.
+ * A from recorded with no id is named by its URL alone (recordedUrl): a name whose part is a URL
+ * finds it by that URL, however the two spell its scheme, host and trailing slash (comparableUrl;
+ * deployment_status gives `https://app-abc123.vercel.app`, the Resolution writes it as the URL
+ * parser does, with a slash). A from recorded with an id is found by that id only: a URL beside it
+ * may name the service rather than the deployment (a Render or Railway domain), so other incidents.
  */
 function olderIssueNames(body, record) {
     const env = `${record.environment}:`;
@@ -41295,11 +41343,24 @@ function olderIssueNames(body, record) {
         const parts = key.slice(env.length).split(',').map((p) => /^(.+)@(.+)$/.exec(p));
         return (parts.length > 0 &&
             parts.every((m) => {
-                const from = m && fromOf(m[1]);
-                const id = m && codeSpan(m[2]);
-                return !!from && !!id && (from === id || from.startsWith(`${id} · `));
+                const from = m ? fromOf(m[1]) : undefined;
+                if (!m || !from)
+                    return false;
+                const id = codeSpan(m[2]);
+                const url = comparableUrl(m[2]);
+                return from === id || from.startsWith(`${id} · `) || (!!url && recordedUrl(from) === url);
             }));
     });
+}
+/**
+ * The URL a Resolution's from line names its deployment by when it records no platform id: its first
+ * part a link (deploymentMarkdown writes the id first, then the URL), or an id that is itself a URL
+ * (the command provider records from as it was given). Undefined when the line leads with any other id.
+ */
+function recordedUrl(from) {
+    const first = from.split(' · ')[0];
+    const m = /^<([^<>\s]+)>$/.exec(first) ?? /^`([^`\s]+)`$/.exec(first);
+    return m ? comparableUrl(m[1]) : undefined;
 }
 function incident_plain(text) {
     // eslint-disable-next-line no-control-regex
@@ -43835,10 +43896,11 @@ function drillResult(cli, record) {
 
 
 
+
 /** Every URL a plan's components and verify hold, registered as promote and smoke-test register them. */
 function registerPlanSecrets(plan, log) {
     for (const c of plan.components)
-        for (const url of [c.target, c.from, c.apiUrl, c.machinesApiUrl, c.registryUrl])
+        for (const url of componentUrls(c))
             registerUrlSecrets(url, log);
     registerUrlSecrets(plan.verify?.baseUrl, log);
 }
@@ -43947,6 +44009,7 @@ function choiceText(choice) {
 
 
 
+
 function choice(inputs, name, allowed, fallback) {
     const value = (inputs.string(name) ?? fallback).toLowerCase();
     if (!allowed.includes(value)) {
@@ -43962,7 +44025,7 @@ function readPromoteRequest(inputs, ctx, log) {
     const renderToken = secretInput('render-token', ctx.env, log, inputs);
     const netlifyToken = secretInput('netlify-token', ctx.env, log, inputs);
     // target and from may be deployment URLs; the API bases may carry a user name and password.
-    for (const name of ['target', 'from', 'api-url', 'machines-api-url', 'registry-url'])
+    for (const name of Object.values(COMPONENT_URL_INPUTS))
         registerUrlSecrets(inputs.string(name), log);
     const provider = choice(inputs, 'provider', PROVIDERS, 'vercel');
     // Each platform has its own API base: Vercel's must never become another provider's default.

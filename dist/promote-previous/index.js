@@ -1858,6 +1858,39 @@ function startedByDeploymentEvent(eventName) {
 
 /***/ }),
 
+/***/ 8877:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   c: () => (/* binding */ COMPONENT_URL_INPUTS),
+/* harmony export */   m: () => (/* binding */ componentUrls)
+/* harmony export */ });
+/**
+ * A component's fields that may hold a URL, and with it a secret (a user name and password, a token
+ * in the query): target and from may be deployment URLs, the API bases may carry a proxy's
+ * credentials. The one list every place registers before anything can print them: the rollback
+ * plan (registerPlanSecrets), promote-previous's inputs (readPromoteRequest) and its request
+ * (promotePrevious). A URL field added to a component goes here, and so to all three;
+ * test/secrets/component-urls.test.ts fails for a field of the component types that is neither
+ * here nor named as never holding a URL.
+ */
+/** Each field by its input and plan-file key (promote-previous's input names). */
+const COMPONENT_URL_INPUTS = {
+    target: 'target',
+    from: 'from',
+    apiUrl: 'api-url',
+    machinesApiUrl: 'machines-api-url',
+    registryUrl: 'registry-url',
+};
+/** The URLs a component holds, to register as secrets before anything is printed. */
+function componentUrls(component) {
+    const fields = Object.keys(COMPONENT_URL_INPUTS);
+    return [...fields.map((f) => component[f]), component.github?.apiUrl].filter((url) => !!url);
+}
+
+
+/***/ }),
+
 /***/ 19:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
@@ -1892,8 +1925,10 @@ function refuseNotLive(outcome, request) {
 /* unused harmony export choice */
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8005);
 /* harmony import */ var _core_secret_input_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8347);
-/* harmony import */ var _core_url_secrets_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(9041);
-/* harmony import */ var _promote_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7805);
+/* harmony import */ var _core_url_secrets_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(9041);
+/* harmony import */ var _component_urls_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8877);
+/* harmony import */ var _promote_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(7805);
+
 
 
 
@@ -1913,11 +1948,11 @@ function readPromoteRequest(inputs, ctx, log) {
     const renderToken = (0,_core_secret_input_js__WEBPACK_IMPORTED_MODULE_1__/* .secretInput */ .jY)('render-token', ctx.env, log, inputs);
     const netlifyToken = (0,_core_secret_input_js__WEBPACK_IMPORTED_MODULE_1__/* .secretInput */ .jY)('netlify-token', ctx.env, log, inputs);
     // target and from may be deployment URLs; the API bases may carry a user name and password.
-    for (const name of ['target', 'from', 'api-url', 'machines-api-url', 'registry-url'])
-        (0,_core_url_secrets_js__WEBPACK_IMPORTED_MODULE_3__/* .registerUrlSecrets */ .AI)(inputs.string(name), log);
-    const provider = choice(inputs, 'provider', _promote_js__WEBPACK_IMPORTED_MODULE_2__/* .PROVIDERS */ .xq, 'vercel');
+    for (const name of Object.values(_component_urls_js__WEBPACK_IMPORTED_MODULE_2__/* .COMPONENT_URL_INPUTS */ .c))
+        (0,_core_url_secrets_js__WEBPACK_IMPORTED_MODULE_4__/* .registerUrlSecrets */ .AI)(inputs.string(name), log);
+    const provider = choice(inputs, 'provider', _promote_js__WEBPACK_IMPORTED_MODULE_3__/* .PROVIDERS */ .xq, 'vercel');
     // Each platform has its own API base: Vercel's must never become another provider's default.
-    const apiUrl = inputs.string('api-url') ?? (0,_promote_js__WEBPACK_IMPORTED_MODULE_2__/* .defaultApiUrl */ .zq)(provider) ?? '';
+    const apiUrl = inputs.string('api-url') ?? (0,_promote_js__WEBPACK_IMPORTED_MODULE_3__/* .defaultApiUrl */ .zq)(provider) ?? '';
     const common = {
         target: inputs.string('target', { default: 'previous' }),
         from: inputs.string('from'),
@@ -1934,7 +1969,7 @@ function readPromoteRequest(inputs, ctx, log) {
                 project: inputs.string('project'),
                 team: inputs.string('team'),
                 apiUrl,
-                method: choice(inputs, 'method', _promote_js__WEBPACK_IMPORTED_MODULE_2__/* .METHODS */ .J8, 'rollback'),
+                method: choice(inputs, 'method', _promote_js__WEBPACK_IMPORTED_MODULE_3__/* .METHODS */ .J8, 'rollback'),
                 // target last-verified reads the rollback-kit/verified commit statuses there.
                 github: { token: githubToken, repository: ctx.repository, apiUrl: ctx.githubApiUrl || 'https://api.github.com' },
             };
@@ -1945,7 +1980,7 @@ function readPromoteRequest(inputs, ctx, log) {
                 token: flyToken,
                 app: inputs.string('app'),
                 apiUrl,
-                machinesApiUrl: inputs.string('machines-api-url', { default: _promote_js__WEBPACK_IMPORTED_MODULE_2__/* .FLY_MACHINES_API_URL */ .wB }),
+                machinesApiUrl: inputs.string('machines-api-url', { default: _promote_js__WEBPACK_IMPORTED_MODULE_3__/* .FLY_MACHINES_API_URL */ .wB }),
                 registryUrl: inputs.string('registry-url'),
             };
         case 'railway':
@@ -1993,6 +2028,8 @@ __nccwpck_require__.d(__webpack_exports__, {
 var errors = __nccwpck_require__(8005);
 // EXTERNAL MODULE: ./.build/core/url-secrets.js
 var url_secrets = __nccwpck_require__(9041);
+// EXTERNAL MODULE: ./.build/platforms/component-urls.js
+var component_urls = __nccwpck_require__(8877);
 ;// CONCATENATED MODULE: external "node:fs"
 const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
 ;// CONCATENATED MODULE: external "node:fs/promises"
@@ -3434,6 +3471,26 @@ function urlHost(raw) {
         return undefined;
     try {
         return new URL(v).host.toLowerCase() || undefined;
+    }
+    catch {
+        return undefined;
+    }
+}
+/**
+ * An http(s) URL as two spellings of one address compare equal: scheme and host in lower case (as
+ * the URL parser writes them), the default port dropped, no trailing slash on the path. The path,
+ * query and fragment keep their case: they may name different things. Undefined for anything else.
+ */
+function comparableUrl(raw) {
+    const v = raw.trim();
+    if (!/^https?:\/\//i.test(v))
+        return undefined;
+    try {
+        const url = new URL(v);
+        if (!url.host)
+            return undefined;
+        url.pathname = url.pathname.replace(/\/+$/, '');
+        return url.href.replace(/\/$/, '');
     }
     catch {
         return undefined;
@@ -6389,6 +6446,7 @@ class CommitStatuses {
 
 
 
+
 const PROVIDERS = ['vercel', 'fly', 'railway', 'render', 'netlify', 'git-revert', 'command'];
 const METHODS = ['rollback', 'promote'];
 const DEFAULT_VERCEL_API_URL = 'https://api.vercel.com';
@@ -6544,10 +6602,7 @@ const fromProvider = (o) => ({
 });
 /** Puts the last good deployment back (or, with dryRun, only says which one it would be). */
 async function promotePrevious(request, log) {
-    const urls = [request.target, request.from, 'apiUrl' in request ? request.apiUrl : undefined];
-    if (request.provider === 'fly')
-        urls.push(request.machinesApiUrl, request.registryUrl);
-    for (const url of urls)
+    for (const url of (0,component_urls/* componentUrls */.m)(request))
         (0,url_secrets/* registerUrlSecrets */.AI)(url, log);
     checkPromoteRequest(request);
     const stop = new ChangeGuard(request.signal, ...whereToCheck(request));

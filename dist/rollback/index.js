@@ -17390,7 +17390,7 @@ var connection = __nccwpck_require__(401);
 // EXTERNAL MODULE: ./.build/db/snapshot.js
 var snapshot = __nccwpck_require__(17257);
 // EXTERNAL MODULE: ./.build/platforms/promote.js + 25 modules
-var promote = __nccwpck_require__(28747);
+var promote = __nccwpck_require__(2967);
 // EXTERNAL MODULE: ./.build/pipeline/budgets.js
 var budgets = __nccwpck_require__(51583);
 // EXTERNAL MODULE: ./.build/db/pg-tools.js
@@ -18083,7 +18083,7 @@ var parse = __nccwpck_require__(30151);
 // EXTERNAL MODULE: ./.build/migrations/types.js
 var types = __nccwpck_require__(6431);
 // EXTERNAL MODULE: ./.build/platforms/promote.js + 25 modules
-var promote = __nccwpck_require__(28747);
+var promote = __nccwpck_require__(2967);
 // EXTERNAL MODULE: ./.build/core/yaml.js
 var core_yaml = __nccwpck_require__(15773);
 // EXTERNAL MODULE: ./.build/smoke/parse-spec.js
@@ -20828,7 +20828,7 @@ var revert = __nccwpck_require__(66758);
 // EXTERNAL MODULE: ./.build/migrations/run-failure.js
 var run_failure = __nccwpck_require__(72048);
 // EXTERNAL MODULE: ./.build/platforms/promote.js + 25 modules
-var promote = __nccwpck_require__(28747);
+var promote = __nccwpck_require__(2967);
 // EXTERNAL MODULE: ./.build/platforms/http/deadline.js
 var http_deadline = __nccwpck_require__(97096);
 // EXTERNAL MODULE: ./.build/platforms/vercel/client.js
@@ -22557,6 +22557,68 @@ async function verifyWithChecks(checks, v, database, log, signal) {
 
 /***/ }),
 
+/***/ 61857:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   $1: () => (/* binding */ compareCommit),
+/* harmony export */   SX: () => (/* binding */ warnUnproven),
+/* harmony export */   cz: () => (/* binding */ urlHost),
+/* harmony export */   mJ: () => (/* binding */ commitSha),
+/* harmony export */   sY: () => (/* binding */ comparableUrl)
+/* harmony export */ });
+/** A commit SHA, full or abbreviated (git's shortest is 7). */
+const COMMIT_SHA = /^[0-9a-f]{7,40}$/i;
+function commitSha(raw) {
+    const v = raw.trim();
+    return COMMIT_SHA.test(v) ? v.toLowerCase() : undefined;
+}
+/** The host of an http(s) URL, lower case; undefined for anything else. */
+function urlHost(raw) {
+    const v = raw.trim();
+    if (!/^https?:\/\//i.test(v))
+        return undefined;
+    try {
+        return new URL(v).host.toLowerCase() || undefined;
+    }
+    catch {
+        return undefined;
+    }
+}
+/**
+ * An http(s) URL as two spellings of one address compare equal: scheme and host in lower case (as
+ * the URL parser writes them), the default port dropped, no trailing slash on the path. The path,
+ * query and fragment keep their case: they may name different things. Undefined for anything else.
+ */
+function comparableUrl(raw) {
+    const v = raw.trim();
+    if (!/^https?:\/\//i.test(v))
+        return undefined;
+    try {
+        const url = new URL(v);
+        if (!url.host)
+            return undefined;
+        url.pathname = url.pathname.replace(/\/+$/, '');
+        return url.href.replace(/\/$/, '');
+    }
+    catch {
+        return undefined;
+    }
+}
+/** A SHA against the commit the serving release records: none recorded proves nothing. */
+function compareCommit(sha, served) {
+    if (!served)
+        return 'unproven';
+    return served.toLowerCase().startsWith(sha) ? 'names-live' : 'not-live';
+}
+/** Says, once, why from counts as no from. */
+function warnUnproven(log, from, why) {
+    log.warning(`from (${from.trim()}) ${why}, so it cannot be compared with what serves: it counts as no from.`);
+}
+
+
+/***/ }),
+
 /***/ 44827:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
@@ -23392,7 +23454,7 @@ function notPutBackAgain(current, how, status, opts) {
 
 /***/ }),
 
-/***/ 28747:
+/***/ 2967:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -23416,6 +23478,30 @@ __nccwpck_require__.d(__webpack_exports__, {
 var errors = __nccwpck_require__(8005);
 // EXTERNAL MODULE: ./.build/core/url-secrets.js
 var url_secrets = __nccwpck_require__(9041);
+;// CONCATENATED MODULE: ./.build/platforms/component-urls.js
+/**
+ * A component's fields that may hold a URL, and with it a secret (a user name and password, a token
+ * in the query): target and from may be deployment URLs, the API bases may carry a proxy's
+ * credentials. The one list every place registers before anything can print them: the rollback
+ * plan (registerPlanSecrets), promote-previous's inputs (readPromoteRequest) and its request
+ * (promotePrevious). A URL field added to a component goes here, and so to all three;
+ * test/secrets/component-urls.test.ts fails for a field of the component types that is neither
+ * here nor named as never holding a URL.
+ */
+/** Each field by its input and plan-file key (promote-previous's input names). */
+const COMPONENT_URL_INPUTS = {
+    target: 'target',
+    from: 'from',
+    apiUrl: 'api-url',
+    machinesApiUrl: 'machines-api-url',
+    registryUrl: 'registry-url',
+};
+/** The URLs a component holds, to register as secrets before anything is printed. */
+function componentUrls(component) {
+    const fields = Object.keys(COMPONENT_URL_INPUTS);
+    return [...fields.map((f) => component[f]), component.github?.apiUrl].filter((url) => !!url);
+}
+
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __nccwpck_require__(73024);
 // EXTERNAL MODULE: external "node:fs/promises"
@@ -24094,36 +24180,8 @@ function guardedSleep(stop, inner) {
 
 // EXTERNAL MODULE: ./.build/platforms/outcome.js
 var outcome = __nccwpck_require__(66985);
-;// CONCATENATED MODULE: ./.build/platforms/from-ref.js
-/** A commit SHA, full or abbreviated (git's shortest is 7). */
-const COMMIT_SHA = /^[0-9a-f]{7,40}$/i;
-function commitSha(raw) {
-    const v = raw.trim();
-    return COMMIT_SHA.test(v) ? v.toLowerCase() : undefined;
-}
-/** The host of an http(s) URL, lower case; undefined for anything else. */
-function urlHost(raw) {
-    const v = raw.trim();
-    if (!/^https?:\/\//i.test(v))
-        return undefined;
-    try {
-        return new URL(v).host.toLowerCase() || undefined;
-    }
-    catch {
-        return undefined;
-    }
-}
-/** A SHA against the commit the serving release records: none recorded proves nothing. */
-function compareCommit(sha, served) {
-    if (!served)
-        return 'unproven';
-    return served.toLowerCase().startsWith(sha) ? 'names-live' : 'not-live';
-}
-/** Says, once, why from counts as no from. */
-function warnUnproven(log, from, why) {
-    log.warning(`from (${from.trim()}) ${why}, so it cannot be compared with what serves: it counts as no from.`);
-}
-
+// EXTERNAL MODULE: ./.build/platforms/from-ref.js
+var from_ref = __nccwpck_require__(61857);
 // EXTERNAL MODULE: ./.build/platforms/http/deadline.js
 var http_deadline = __nccwpck_require__(97096);
 ;// CONCATENATED MODULE: ./.build/platforms/fly/rollback.js
@@ -24160,11 +24218,11 @@ function parseReleaseRef(raw, input) {
     const version = /^v?(\d{1,9})$/i.exec(v);
     if (version)
         return { kind: 'version', version: Number(version[1]) };
-    if (input === 'from' && urlHost(v))
+    if (input === 'from' && (0,from_ref/* urlHost */.cz)(v))
         return { kind: 'url', url: v };
     if (input === 'from' && /^[a-z0-9.:-]+(\/[a-z0-9._-]+)+([:@][A-Za-z0-9._:-]+)?$/i.test(v))
         return { kind: 'image', image: v };
-    const sha = input === 'from' ? commitSha(v) : undefined;
+    const sha = input === 'from' ? (0,from_ref/* commitSha */.mJ)(v) : undefined;
     if (sha)
         return { kind: 'sha', sha, raw: v };
     if (/^[A-Za-z0-9_-]{4,}$/.test(v))
@@ -24300,9 +24358,9 @@ async function promoteOnFly(opts, log) {
         const from = fromRelease(fromRef, all, app, opts.from.trim());
         fromImage = fromRef.kind === 'image' ? fromRef.image : from?.imageRef;
         if (fromRef.kind === 'url')
-            warnUnproven(log, opts.from, 'is a URL, which names a Fly app, not one of its releases');
+            (0,from_ref/* warnUnproven */.SX)(log, opts.from, 'is a URL, which names a Fly app, not one of its releases');
         else if (fromRef.kind === 'sha' && !fromImage)
-            warnUnproven(log, opts.from, `is a commit, and no release of app ${app} has an image tag that names it (Fly releases record no commit; deploy with --image-label <sha>, or a tag such as sha-<sha> or <branch>-<sha>, to name them so)`);
+            (0,from_ref/* warnUnproven */.SX)(log, opts.from, `is a commit, and no release of app ${app} has an image tag that names it (Fly releases record no commit; deploy with --image-label <sha>, or a tag such as sha-<sha> or <branch>-<sha>, to name them so)`);
         else if (!fromImage)
             throw new errors/* RollbackKitError */.dp(`Release ${opts.from} (input from) is not among the ${all.length} releases of app ${app}.`, 'Check the from input: a release version (v12), id or image.');
         if (fromImage && !machines.some((m) => m.image === fromImage)) {
@@ -24968,12 +25026,12 @@ function parseFrom(raw) {
     const v = raw.trim();
     if (HEX_ID.test(v))
         return { kind: 'id', value: v.toLowerCase() };
-    const host = urlHost(v);
+    const host = (0,from_ref/* urlHost */.cz)(v);
     if (host) {
         const permalink = /^([a-f0-9]{24})--/.exec(host);
         return permalink ? { kind: 'id', value: permalink[1] } : { kind: 'url', value: v };
     }
-    const sha = commitSha(v);
+    const sha = (0,from_ref/* commitSha */.mJ)(v);
     if (sha)
         return { kind: 'sha', value: sha };
     throw new errors/* RollbackKitError */.dp(`Input from must be a Netlify deploy id (24 hex characters), its URL, or the commit SHA it was built from; got "${raw}".`, 'Copy the deploy id from the deploy page URL, or give the commit SHA of the bad deploy.');
@@ -24981,7 +25039,7 @@ function parseFrom(raw) {
 function compareFrom(from, published) {
     if (from.kind === 'id')
         return from.value === published.id.toLowerCase() ? 'names-live' : 'not-live';
-    return from.kind === 'sha' ? compareCommit(from.value, published.commitRef) : 'unproven';
+    return from.kind === 'sha' ? (0,from_ref/* compareCommit */.$1)(from.value, published.commitRef) : 'unproven';
 }
 /** Refuses a named deploy that is not this site's ready production deploy: publishing it would not be a rollback. */
 function checkExplicitTarget(d, site, name, log) {
@@ -25069,7 +25127,7 @@ async function promoteOnNetlify(opts, log) {
     };
     const fromSays = from && compareFrom(from, published);
     if (fromSays === 'unproven') {
-        warnUnproven(log, opts.from, from.kind === 'url' ? "is a URL that names no deploy (a deploy's own URL begins with its id)" : `is a commit, and the published deploy ${published.id} records none`);
+        (0,from_ref/* warnUnproven */.SX)(log, opts.from, from.kind === 'url' ? "is a URL that names no deploy (a deploy's own URL begins with its id)" : `is a commit, and the published deploy ${published.id} records none`);
     }
     const fromNamesPublished = fromSays === 'names-live';
     if (from && fromSays === 'not-live') {
@@ -25752,17 +25810,17 @@ function render_rollback_parseFrom(raw) {
     const v = raw.trim();
     if (/^dep-[a-z0-9]+$/i.test(v))
         return { kind: 'id', value: v };
-    const sha = commitSha(v);
+    const sha = (0,from_ref/* commitSha */.mJ)(v);
     if (sha)
         return { kind: 'sha', value: sha };
-    if (urlHost(v))
+    if ((0,from_ref/* urlHost */.cz)(v))
         return { kind: 'url', value: v };
     throw new errors/* RollbackKitError */.dp(`Input from must be a Render deploy id (dep-…), the commit SHA it was built from, or a URL; got "${raw}".`, 'Copy the deploy id from the Render dashboard, or give the commit SHA of the bad deploy.');
 }
 function render_rollback_compareFrom(from, live) {
     if (from.kind === 'id')
         return from.value === live.id ? 'names-live' : 'not-live';
-    return from.kind === 'sha' ? compareCommit(from.value, live.commitId) : 'unproven';
+    return from.kind === 'sha' ? (0,from_ref/* compareCommit */.$1)(from.value, live.commitId) : 'unproven';
 }
 /** The same code: the same image when either has one, else the same commit; nothing known is not the same. */
 function sameCode(a, b) {
@@ -25839,7 +25897,7 @@ async function promoteOnRender(opts, log) {
     const base = { skipped: [], frozen: rollback_frozenState(service, false) };
     const fromSays = from && render_rollback_compareFrom(from, live);
     if (fromSays === 'unproven')
-        warnUnproven(log, opts.from, from.kind === 'url' ? 'is a URL, which names a Render service, not one of its deploys' : `is a commit, and the live deploy ${live.id} records none (an image deploy)`);
+        (0,from_ref/* warnUnproven */.SX)(log, opts.from, from.kind === 'url' ? 'is a URL, which names a Render service, not one of its deploys' : `is a commit, and the live deploy ${live.id} records none (an image deploy)`);
     if (from && fromSays === 'not-live') {
         const note = `Service ${name} no longer serves ${from.kind === 'sha' ? `commit ${from.value}` : from.value}; it serves ${rollback_describe(live)}. Nothing to do.`;
         log.info(note);
@@ -26658,6 +26716,7 @@ class CommitStatuses {
 
 
 
+
 const PROVIDERS = ['vercel', 'fly', 'railway', 'render', 'netlify', 'git-revert', 'command'];
 const METHODS = ['rollback', 'promote'];
 const DEFAULT_VERCEL_API_URL = 'https://api.vercel.com';
@@ -26813,10 +26872,7 @@ const fromProvider = (o) => ({
 });
 /** Puts the last good deployment back (or, with dryRun, only says which one it would be). */
 async function promotePrevious(request, log) {
-    const urls = [request.target, request.from, 'apiUrl' in request ? request.apiUrl : undefined];
-    if (request.provider === 'fly')
-        urls.push(request.machinesApiUrl, request.registryUrl);
-    for (const url of urls)
+    for (const url of componentUrls(request))
         (0,url_secrets/* registerUrlSecrets */.AI)(url, log);
     checkPromoteRequest(request);
     const stop = new ChangeGuard(request.signal, ...whereToCheck(request));
@@ -27550,11 +27606,13 @@ function lastPhase(rows) {
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8005);
 /* harmony import */ var _github_client_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(73021);
 /* harmony import */ var _platforms_http_client_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(22607);
-/* harmony import */ var _platforms_http_deadline_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(97096);
+/* harmony import */ var _platforms_http_deadline_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(97096);
 /* harmony import */ var _markdown_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(54348);
-/* harmony import */ var _core_duration_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(41634);
+/* harmony import */ var _core_duration_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(41634);
 /* harmony import */ var _rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(25936);
 /* harmony import */ var _core_secrets_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(79205);
+/* harmony import */ var _platforms_from_ref_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(61857);
+
 
 
 
@@ -27592,6 +27650,11 @@ const incidentKeys = (record) => [record.incidentKey, ...(record.incidentAliases
  * id first (`- **web** (vercel): …` then `  - from: \`dpl_…\``), as incidentBody has always written
  * it. So a name `environment:web@dpl_…` (every component's) is found there, never guessed from a
  * title or a date. Names that are not component@id pairs (run-…, unresolved) find nothing this way.
+ * A from recorded with no id is named by its URL alone (recordedUrl): a name whose part is a URL
+ * finds it by that URL, however the two spell its scheme, host and trailing slash (comparableUrl;
+ * deployment_status gives `https://app-abc123.vercel.app`, the Resolution writes it as the URL
+ * parser does, with a slash). A from recorded with an id is found by that id only: a URL beside it
+ * may name the service rather than the deployment (a Render or Railway domain), so other incidents.
  */
 function olderIssueNames(body, record) {
     const env = `${record.environment}:`;
@@ -27609,11 +27672,24 @@ function olderIssueNames(body, record) {
         const parts = key.slice(env.length).split(',').map((p) => /^(.+)@(.+)$/.exec(p));
         return (parts.length > 0 &&
             parts.every((m) => {
-                const from = m && fromOf(m[1]);
-                const id = m && (0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .codeSpan */ .SS)(m[2]);
-                return !!from && !!id && (from === id || from.startsWith(`${id} · `));
+                const from = m ? fromOf(m[1]) : undefined;
+                if (!m || !from)
+                    return false;
+                const id = (0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .codeSpan */ .SS)(m[2]);
+                const url = (0,_platforms_from_ref_js__WEBPACK_IMPORTED_MODULE_7__/* .comparableUrl */ .sY)(m[2]);
+                return from === id || from.startsWith(`${id} · `) || (!!url && recordedUrl(from) === url);
             }));
     });
+}
+/**
+ * The URL a Resolution's from line names its deployment by when it records no platform id: its first
+ * part a link (deploymentMarkdown writes the id first, then the URL), or an id that is itself a URL
+ * (the command provider records from as it was given). Undefined when the line leads with any other id.
+ */
+function recordedUrl(from) {
+    const first = from.split(' · ')[0];
+    const m = /^<([^<>\s]+)>$/.exec(first) ?? /^`([^`\s]+)`$/.exec(first);
+    return m ? (0,_platforms_from_ref_js__WEBPACK_IMPORTED_MODULE_7__/* .comparableUrl */ .sY)(m[1]) : undefined;
 }
 function plain(text) {
     // eslint-disable-next-line no-control-regex
@@ -27703,7 +27779,7 @@ function resolution(record) {
     return out;
 }
 function phasesTable(record) {
-    return (0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .table */ .tp)(['Phase', 'Component', 'Start', 'Took / budget', 'Status', 'Detail'], record.timeline.map((e) => [e.phase, e.component ? (0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .inlineText */ .ln)(e.component) : '', (0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .timeText */ .Tc)(e.started)), `${(0,_core_duration_js__WEBPACK_IMPORTED_MODULE_7__/* .formatDuration */ .a)(e['duration-ms'])} / ${(0,_core_duration_js__WEBPACK_IMPORTED_MODULE_7__/* .formatDuration */ .a)(e['budget-ms'])}`, `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .inlineText */ .ln)(e.status)}${(0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .overBudget */ .qj)(e)}`, (0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .inlineText */ .ln)(e.detail)]));
+    return (0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .table */ .tp)(['Phase', 'Component', 'Start', 'Took / budget', 'Status', 'Detail'], record.timeline.map((e) => [e.phase, e.component ? (0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .inlineText */ .ln)(e.component) : '', (0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .timeText */ .Tc)(e.started)), `${(0,_core_duration_js__WEBPACK_IMPORTED_MODULE_8__/* .formatDuration */ .a)(e['duration-ms'])} / ${(0,_core_duration_js__WEBPACK_IMPORTED_MODULE_8__/* .formatDuration */ .a)(e['budget-ms'])}`, `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .inlineText */ .ln)(e.status)}${(0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .overBudget */ .qj)(e)}`, (0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .inlineText */ .ln)(e.detail)]));
 }
 function incidentBody(record) {
     const start = (0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .timeText */ .Tc)(record.startedAt, true);
@@ -27816,7 +27892,7 @@ class GitHubIssues {
         this.log = log;
         this.base = new URL(apiUrl.replace(/\/*$/, '/'));
         this.host = this.base.host;
-        this.deadline = new _platforms_http_deadline_js__WEBPACK_IMPORTED_MODULE_8__/* .StepDeadline */ .d(Date.now, opts.deadlineMs / 1000, 'the time allowed for the issue');
+        this.deadline = new _platforms_http_deadline_js__WEBPACK_IMPORTED_MODULE_9__/* .StepDeadline */ .d(Date.now, opts.deadlineMs / 1000, 'the time allowed for the issue');
         this.client = (0,_github_client_js__WEBPACK_IMPORTED_MODULE_2__/* .githubClient */ .$)(this.base.href, token, log, {
             requestTimeoutMs: opts.timeoutMs,
             retry: { rateLimitRetries: opts.retries, serverErrorRetries: opts.retries, baseDelayMs: opts.backoffMs, jitterMs: 0 },
@@ -27834,7 +27910,7 @@ class GitHubIssues {
     }
     /** Never throws: a refusal, a wait too long, no answer, or an answer that cannot be used is a Reply saying why. */
     async request(method, url, body) {
-        const allowed = `out of the ${(0,_core_duration_js__WEBPACK_IMPORTED_MODULE_7__/* .formatDuration */ .a)(this.opts.deadlineMs)} allowed for the incident issue`;
+        const allowed = `out of the ${(0,_core_duration_js__WEBPACK_IMPORTED_MODULE_8__/* .formatDuration */ .a)(this.opts.deadlineMs)} allowed for the incident issue`;
         const left = this.deadline.left();
         if (left <= 0)
             return { ok: false, message: '', why: allowed };
@@ -27845,10 +27921,10 @@ class GitHubIssues {
         catch (err) {
             if (err instanceof _platforms_http_client_js__WEBPACK_IMPORTED_MODULE_3__/* .WaitTooLong */ .iA) {
                 const reply = this.failed(err.last);
-                return { ...reply, why: `${reply.why}; ${err.because === 'longest-wait' ? `GitHub asks to wait ${(0,_core_duration_js__WEBPACK_IMPORTED_MODULE_7__/* .formatDuration */ .a)(err.askedMs)}, longer than a rollback should` : `GitHub asks to wait ${(0,_core_duration_js__WEBPACK_IMPORTED_MODULE_7__/* .formatDuration */ .a)(err.askedMs)}, ${allowed}`}` };
+                return { ...reply, why: `${reply.why}; ${err.because === 'longest-wait' ? `GitHub asks to wait ${(0,_core_duration_js__WEBPACK_IMPORTED_MODULE_8__/* .formatDuration */ .a)(err.askedMs)}, longer than a rollback should` : `GitHub asks to wait ${(0,_core_duration_js__WEBPACK_IMPORTED_MODULE_8__/* .formatDuration */ .a)(err.askedMs)}, ${allowed}`}` };
             }
             if (err instanceof _platforms_http_client_js__WEBPACK_IMPORTED_MODULE_3__/* .OutOfTime */ .fg)
-                return { ok: false, message: '', why: `no answer within ${(0,_core_duration_js__WEBPACK_IMPORTED_MODULE_7__/* .formatDuration */ .a)(Math.min(left, this.opts.timeoutMs))}; ${allowed}` };
+                return { ok: false, message: '', why: `no answer within ${(0,_core_duration_js__WEBPACK_IMPORTED_MODULE_8__/* .formatDuration */ .a)(Math.min(left, this.opts.timeoutMs))}; ${allowed}` };
             return this.failed(err);
         }
     }
@@ -27859,7 +27935,7 @@ class GitHubIssues {
         }
         if (err instanceof _platforms_http_client_js__WEBPACK_IMPORTED_MODULE_3__/* .HttpNetworkError */ .z3) {
             const code = err.underlying?.code;
-            return { ok: false, message: '', why: err.timedOut ? `no answer within ${(0,_core_duration_js__WEBPACK_IMPORTED_MODULE_7__/* .formatDuration */ .a)(this.opts.timeoutMs)}` : typeof code === 'string' ? code : 'network error' };
+            return { ok: false, message: '', why: err.timedOut ? `no answer within ${(0,_core_duration_js__WEBPACK_IMPORTED_MODULE_8__/* .formatDuration */ .a)(this.opts.timeoutMs)}` : typeof code === 'string' ? code : 'network error' };
         }
         // The client's own refusals (a redirect elsewhere, a body over the cap) name the host and path, never the token.
         if (err instanceof _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .RollbackKitError */ .dp)
