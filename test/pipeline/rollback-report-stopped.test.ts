@@ -5,12 +5,16 @@
 // bound (incident.ts STOPPED_ISSUE_MS), the run ends on its own with the rollback's outcome intact,
 // and the report row and the last next step say what was not recorded and where to record it.
 // Stopped in the app phase instead, the final line still says production was not touched.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { memoryLog } from '../../src/core/log.js';
 import { runRollback, type RollbackRequest } from '../../src/pipeline/rollback.js';
 import { tellingDeps } from '../../src/report/rollback-deps.js';
 import { failedRunError } from '../../src/report/rollback-summary.js';
 import { startGitHubIssues, type GitHubIssuesFake } from '../fakes/github-issues.js';
+import { runAction } from '../helpers/run-action.js';
 import { shopFixture, TEAM_ID, TOKEN, type ShopFixture } from '../promote-previous/fixture.js';
 
 const GH_TOKEN = 'ghs_StoppedReportTok3nQ9wX2mR7pL4kN8';
@@ -18,11 +22,14 @@ const ISSUES_SEARCH = /^GET \/repos\/acme\/shop\/issues$/;
 
 let shop: ShopFixture | undefined;
 let gh: GitHubIssuesFake | undefined;
+let ws: string | undefined;
 afterEach(async () => {
   await shop?.vercel.close();
   await gh?.close();
+  if (ws) await rm(ws, { recursive: true, force: true });
   shop = undefined;
   gh = undefined;
+  ws = undefined;
 });
 
 function request(f: ShopFixture, signal: AbortSignal): RollbackRequest {
@@ -99,5 +106,42 @@ describe('the whole rollback, stopped while the incident issue is recorded', () 
     expect(hint).not.toContain('incident');
     expect(record.nextSteps.at(-1)).toMatch(/^The incident issue was not recorded: the run was stopped while looking for an open incident issue in acme\/shop \(GitHub did not answer within 2\.0 s of the stop \(SIGINT\)\)\./);
     expect(record.timeline.find((e) => e.phase === 'report')?.status).toBe('warning');
+  });
+});
+
+// Runs dist/rollback: needs the bundles rebuilt from this source.
+describe('the rollback action, SIGTERM while GitHub holds the incident issue', () => {
+  it('ends within the stop grace saying the rollback stands (not "not known"), with what was not recorded in the summary', async () => {
+    shop = await shopFixture({ historySize: 3 });
+    gh = await startGitHubIssues({ token: GH_TOKEN, repository: 'acme/shop' });
+    ws = await mkdtemp(join(tmpdir(), 'rk-report-stopped-'));
+    await writeFile(join(ws, 'rollback-kit.yml'), ['components:', `  web: { provider: vercel, project: shop, team: ${TEAM_ID}, api-url: "${shop.vercel.url}" }`, ''].join('\n'));
+    const held = gh.hold(ISSUES_SEARCH);
+    try {
+      const run = await runAction(
+        'rollback',
+        { reason: 'checkout returns 500', severity: 'critical', 'vercel-token': TOKEN, 'github-token': GH_TOKEN },
+        {
+          cwd: ws,
+          env: { GITHUB_API_URL: gh.url },
+          whileRunning: async (child) => {
+            await held.reached;
+            child.kill('SIGTERM');
+          },
+        },
+      );
+      expect(run.code).toBe(1);
+      // The last line: where production is, which the stop did not change.
+      expect(run.errors).toHaveLength(1);
+      expect(run.errors[0]).toMatch(/^rollback was stopped by SIGTERM: Rollback complete: production is on web dpl_\w+ .*\. The stop came after that was done: only telling people may have been cut short \(the job summary says what was not\)\.$/);
+      expect(run.outputs.status).toBe('rolled-back');
+      expect(shop.vercel.production(shop.project)?.uid).toBe(shop.good.uid);
+      expect(run.summary).toContain('The incident issue was not recorded: the run was stopped while looking for an open incident issue in acme/shop');
+      // The summary breaks the links of outside text (noAutolink): the address is there to copy.
+      expect(run.summary).toMatch(/Record it by hand in https:\u200d?\/\/github\.com\/acme\/shop\/issues /);
+      expect(run.log).not.toContain('not known');
+    } finally {
+      held.release();
+    }
   });
 });
