@@ -329,8 +329,6 @@ export class GitHubIssues {
   private readonly base: URL;
   private readonly deadline: StepDeadline;
   private readonly client: HttpClient;
-  /** Once stopped: each request tried once, within STOPPED_ISSUE_MS (made at the first request after the stop). */
-  private stoppedClient: HttpClient | undefined;
   /** Aborted STOPPED_ISSUE_MS after the stop: what is under way then is cut. */
   private readonly cut = new AbortController();
   private cutTimer: NodeJS.Timeout | undefined;
@@ -342,7 +340,7 @@ export class GitHubIssues {
 
   constructor(
     apiUrl: string,
-    private readonly token: string,
+    token: string,
     private readonly opts: Required<IncidentOptions>,
     private readonly log: Log,
     /** The run's stop: from then on the issue gets STOPPED_ISSUE_MS, every request tried once. */
@@ -351,21 +349,16 @@ export class GitHubIssues {
     this.base = new URL(apiUrl.replace(/\/*$/, '/'));
     this.host = this.base.host;
     this.deadline = new StepDeadline(Date.now, opts.deadlineMs / 1000, 'the time allowed for the issue');
-    this.client = this.githubClient(opts.timeoutMs, opts.retries);
-    if (stop?.aborted) this.onStop();
-    else stop?.addEventListener('abort', this.onStop, { once: true });
-  }
-
-  private githubClient(timeoutMs: number, retries: number): HttpClient {
-    const log = this.log;
-    return githubClient(this.base.href, this.token, log, {
-      requestTimeoutMs: timeoutMs,
-      retry: { rateLimitRetries: retries, serverErrorRetries: retries, baseDelayMs: this.opts.backoffMs, jitterMs: 0 },
-      longestWaitMs: this.opts.maxWaitMs,
+    this.client = githubClient(this.base.href, token, log, {
+      requestTimeoutMs: opts.timeoutMs,
+      retry: { rateLimitRetries: opts.retries, serverErrorRetries: opts.retries, baseDelayMs: opts.backoffMs, jitterMs: 0 },
+      longestWaitMs: opts.maxWaitMs,
       deadline: this.deadline,
       // GitHub's message and its validation errors, as the warnings quote them.
       apiError: (status, text, request) => new HttpApiError('GitHub', status, undefined, plainMessage(parseJson(text), log), request),
     });
+    if (stop?.aborted) this.onStop();
+    else stop?.addEventListener('abort', this.onStop, { once: true });
   }
 
   /** Ends the stop's timer: the issue is done with. */
@@ -386,10 +379,10 @@ export class GitHubIssues {
     const left = this.deadline.left();
     if (this.stop?.aborted && (left <= 0 || this.cut.signal.aborted)) return this.cutShort();
     if (left <= 0) return { ok: false, message: '', why: allowed };
-    // After the stop, one attempt: a retry's wait would not fit in what is left.
-    const client = this.stop?.aborted ? (this.stoppedClient ??= this.githubClient(STOPPED_ISSUE_MS, 0)) : this.client;
     try {
-      const res = await client.request(method, new URL(url), { ...(body !== undefined ? { body } : {}), cut: this.cut.signal });
+      // After the stop, one attempt (a request under way then is not retried either), its answer
+      // awaited up to the bound: the deadline, shortened at the stop, bounds a request started after it.
+      const res = await this.client.request(method, new URL(url), { ...(body !== undefined ? { body } : {}), cut: this.cut.signal, noRetryAfter: this.stop });
       return { ok: true, status: res.status, data: res.data, next: nextPageLink(res.headers?.get('link'), this.base) };
     } catch (err) {
       // Sent, and cut before its answer came: a write may have been recorded.

@@ -73,6 +73,21 @@ describe('the incident issue of a stopped run', () => {
     expect(missed[0]).toContain(`Look in ${ISSUES_PAGE} for an open issue titled "Rollback: …" that has this run; if none has it, record it there by hand`);
   });
 
+  it('stopped while a search is under way that then fails: it is not retried, and what is missed is said', async () => {
+    const { fake, target } = await github();
+    fake.serverError(1);
+    const held = fake.hold(LIST);
+    const stop = new AbortController();
+    const { done, missed } = recording(target, stop.signal);
+    await held.reached;
+    stop.abort(new Error('stopped by SIGTERM'));
+    // Answered at once, with a 502: unstopped, it would be retried after a second.
+    held.release();
+    expect(await done).toBeUndefined();
+    expect(fake.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['GET /repos/acme/shop/issues']);
+    expect(missed[0]).toMatch(/^The incident issue was not recorded: the run was stopped while looking for an open incident issue in acme\/shop \(HTTP 502\)\./);
+  });
+
   it('stopped before it starts: each request is tried once, a 502 is not retried, and what is missed is said', async () => {
     const { fake, target } = await github();
     fake.serverError(1);

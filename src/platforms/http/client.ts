@@ -213,8 +213,14 @@ export class HttpClient {
    *
    * `cut`: once aborted, the request ends where it is (its answer, a retry's wait) and throws the
    * abort's reason: a stopped run's report (report/incident.ts) is not awaited past its bound.
+   * `noRetryAfter`: once aborted, a failed attempt is not retried (its failure is thrown), and a
+   * retry's wait ends with it: after a stop, one attempt.
    */
-  async request(method: Method, path: string | URL, opts: { query?: Query; body?: unknown; headers?: Record<string, string>; reads?: boolean; cut?: AbortSignal } = {}): Promise<HttpResponse> {
+  async request(
+    method: Method,
+    path: string | URL,
+    opts: { query?: Query; body?: unknown; headers?: Record<string, string>; reads?: boolean; cut?: AbortSignal; noRetryAfter?: AbortSignal } = {},
+  ): Promise<HttpResponse> {
     const url = typeof path === 'string' ? this.url(path, opts.query) : path;
     if (url.origin !== this.base.origin) throw new RollbackKitError(`${this.service}: a request to ${url.origin} was refused, as it is not the API's own ${this.base.origin}.`, 'This is a bug in rollback-kit: please report it.');
     const label = `${method} ${url.pathname}`;
@@ -293,10 +299,13 @@ export class HttpClient {
           'deadline',
         );
       }
-      const delay = left === undefined || left > 0 ? retryDelay(failure, attempt, this.retry, this.random, left) : undefined;
+      const once = opts.noRetryAfter;
+      const delay = (left === undefined || left > 0) && !once?.aborted ? retryDelay(failure, attempt, this.retry, this.random, left) : undefined;
       if (delay === undefined) throw lastError;
       this.opts.log.info(`${this.service}: ${lastError.message}; retrying in ${(delay / 1000).toFixed(1)} s (attempt ${attempt + 2}).`);
-      await (bound ? untilAborted(this.wait(delay), bound) : this.wait(delay));
+      const ends = [bound, once].filter((s): s is AbortSignal => !!s);
+      await (ends.length ? untilAborted(this.wait(delay), ends.length > 1 ? AbortSignal.any(ends) : ends[0]!) : this.wait(delay));
+      if (once?.aborted) throw lastError;
     }
   }
 
