@@ -218,7 +218,7 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
     const outcomes = await Promise.all(inScope.map((c) => promotePrevious(promoteRequest(c, request, true), log)));
     outcomes.forEach((o, i) => applyOutcome(record.components[i]!, o, { preview: !request.dryRun }));
     // A revert to push: the job must be able to, or the app phase would stop halfway.
-    for (const [i, c] of inScope.entries()) if (c.provider === 'git-revert' && outcomes[i]!.status === 'dry-run') await checkCanPush(request.workspace, c.name, c.timeoutSeconds, log);
+    for (const [i, c] of inScope.entries()) if (c.provider === 'git-revert' && outcomes[i]!.status === 'dry-run') await checkCanPush(request.workspace, c.name, c.timeoutSeconds, log, request.signal);
     record.incidentKey = incidentKey(plan.environment, plan.components, inScope, outcomes, request);
     const aliases = incidentAliases(plan.environment, plan.components, inScope, outcomes, record.incidentKey);
     if (aliases.length) record.incidentAliases = aliases;
