@@ -17,7 +17,7 @@ import { parseTimeline } from '../pipeline/timeline.js';
 import { recordDrill } from '../report/drill-issue.js';
 import { drillSummaryMarkdown } from '../report/drill-summary.js';
 import { tellingDeps } from '../report/rollback-deps.js';
-import { failedRunError, NOTHING_CHANGED, rollbackSummaryMarkdown } from '../report/rollback-summary.js';
+import { failedRunError, NOTHING_CHANGED, rollbackSummaryMarkdown, statusLine } from '../report/rollback-summary.js';
 import { writeSummary } from '../report/write-summary.js';
 import { uploadSnapshotArtifact } from '../github/artifact.js';
 
@@ -149,6 +149,11 @@ await runAction('rollback', async (log, signal) => {
 
   outputs(record);
   await writeSummary(rollbackSummaryMarkdown(record, log), log);
+  // Stopped once the rollback's own work was done (in its report or last message): the last line
+  // says where production is, which the stop did not change, not only that the work was done.
+  if (signal.aborted && (record.status === 'rolled-back' || record.status === 'nothing-to-do')) {
+    throw new RollbackKitError(`${statusLine(record)}. The stop came after that was done: only telling people may have been cut short (the job summary says what was not).`);
+  }
   if (record.status === 'unverified') {
     throw new RollbackKitError(
       'Rollback unverified: production still looks broken after the rollback; a person must act now.',

@@ -8,6 +8,8 @@
  */
 import { RollbackKitError } from '../core/errors.js';
 import type { Log } from '../core/log.js';
+import type { ProcessResult } from '../core/process.js';
+import { ChangeGuard, StoppedHere } from '../platforms/change-guard.js';
 import { gitSaid, openGit } from '../platforms/git-revert/git.js';
 
 /** Everything the job must grant, in one place for the refusal and the docs. */
@@ -17,9 +19,19 @@ export const GIT_REVERT_NEEDS =
 /** A ref no run creates: the dry run only asks whether a new branch could be pushed. */
 const PROBE_REF = 'refs/heads/rollback-kit/push-check';
 
-export async function checkCanPush(workspace: string, component: string, timeoutSeconds: number, log: Log): Promise<void> {
-  const git = await openGit(workspace, log, timeoutSeconds * 1000);
-  const r = await git.try(['push', '--dry-run', '--quiet', 'origin', `HEAD:${PROBE_REF}`]);
+/**
+ * `signal`: the run's stop. The dry run waits on the remote (up to timeoutSeconds), so it ends at the
+ * stop, as the provider's own git commands do, and the error says nothing was changed.
+ */
+export async function checkCanPush(workspace: string, component: string, timeoutSeconds: number, log: Log, signal?: AbortSignal): Promise<void> {
+  const stop = new ChangeGuard(signal, `${component} (git-revert)`, 'the repository');
+  let r: ProcessResult;
+  try {
+    const git = await openGit(workspace, log, timeoutSeconds * 1000, stop);
+    r = await git.try(['push', '--dry-run', '--quiet', 'origin', `HEAD:${PROBE_REF}`]);
+  } catch (err) {
+    throw err instanceof StoppedHere ? stop.error() : err;
+  }
   if (r.code === 0) return;
   const said = log.redact(gitSaid(r)) || `git push exited with ${r.code}`;
   throw new RollbackKitError(`${component} (git-revert) could not push its revert branch from this checkout${r.timedOut ? ` within ${timeoutSeconds} s` : ''}: ${said}. Nothing was changed.`, GIT_REVERT_NEEDS);

@@ -83,8 +83,11 @@ export interface RollbackDeps {
    * the message was not delivered, so the timeline does not claim the team was told.
    */
   notify?: (event: RollbackEvent, record: RollbackRecord, how?: { stopped?: boolean }) => Promise<boolean | void>;
-  /** Records the incident (issue or comment); returns its URL; must never throw. */
-  report?: (record: RollbackRecord) => Promise<string | undefined>;
+  /**
+   * Records the incident (issue or comment); returns its URL, or, when the run's stop (`signal`)
+   * cut it short, what was not recorded and where to record it; must never throw.
+   */
+  report?: (record: RollbackRecord, how?: { signal?: AbortSignal }) => Promise<string | { missed: string } | undefined>;
   now?: () => number;
   /**
    * Keeps the snapshot taken before the database changes past the job (an artifact upload);
@@ -215,7 +218,7 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
     const outcomes = await Promise.all(inScope.map((c) => promotePrevious(promoteRequest(c, request, true), log)));
     outcomes.forEach((o, i) => applyOutcome(record.components[i]!, o, { preview: !request.dryRun }));
     // A revert to push: the job must be able to, or the app phase would stop halfway.
-    for (const [i, c] of inScope.entries()) if (c.provider === 'git-revert' && outcomes[i]!.status === 'dry-run') await checkCanPush(request.workspace, c.name, c.timeoutSeconds, log);
+    for (const [i, c] of inScope.entries()) if (c.provider === 'git-revert' && outcomes[i]!.status === 'dry-run') await checkCanPush(request.workspace, c.name, c.timeoutSeconds, log, request.signal);
     record.incidentKey = incidentKey(plan.environment, plan.components, inScope, outcomes, request);
     const aliases = incidentAliases(plan.environment, plan.components, inScope, outcomes, record.incidentKey);
     if (aliases.length) record.incidentAliases = aliases;
@@ -291,7 +294,7 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
     // The plan row already says nothing was changed (above): the action's error line puts this step
     // right after it, where a second "Nothing was changed" only doubled it.
     record.nextSteps.push(PLAN_STOPPED_STEP);
-    if (!request.dryRun) return await closeOut(record, timeline, notify, deps, finish);
+    if (!request.dryRun) return await closeOut(record, timeline, notify, deps, finish, request.signal);
     // A dry run tells nobody and records no incident, stopped or not: its last two rows say why they
     // did not run in the same words as the others, not "no webhook configured".
     for (const phase of ['report', 'notify-end'] as const) timeline.skip(phase, stopped);
@@ -331,7 +334,7 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
       );
     }
     record.nextSteps.push(notAgain ?? 'An earlier run already did this rollback; nothing was changed. If production is still broken, look at what the earlier run reported.');
-    return await closeOut(record, timeline, notify, deps, finish);
+    return await closeOut(record, timeline, notify, deps, finish, request.signal);
   }
 
   // ── notify-start ──────────────────────────────────────────────────────────────────────────
@@ -547,7 +550,7 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
     const notAgain = guardNote(record);
     if (notAgain) record.nextSteps.push(notAgain);
   }
-  return await closeOut(record, timeline, notify, deps, finish);
+  return await closeOut(record, timeline, notify, deps, finish, request.signal);
 }
 
 /** The cascade guard's note, when a component's provider left production alone because a rollback put it there. */
@@ -556,14 +559,27 @@ function guardNote(record: RollbackRecord): string | undefined {
 }
 
 /** report and notify-end: always run (except dry runs), never change the outcome. */
-async function closeOut(record: RollbackRecord, timeline: Timeline, notify: (event: RollbackEvent) => Promise<boolean | undefined>, deps: RollbackDeps, finish: () => RollbackRecord): Promise<RollbackRecord> {
+async function closeOut(
+  record: RollbackRecord,
+  timeline: Timeline,
+  notify: (event: RollbackEvent) => Promise<boolean | undefined>,
+  deps: RollbackDeps,
+  finish: () => RollbackRecord,
+  signal: AbortSignal | undefined,
+): Promise<RollbackRecord> {
   record.nextSteps.unshift(...nextSteps(record));
   finish();
   const rt = timeline.start('report');
   if (deps.report) {
-    const url = await deps.report(record);
+    const got = await deps.report(record, { signal });
+    const url = typeof got === 'string' ? got : undefined;
     if (url) record.incidentIssueUrl = url;
-    rt.end(url ? 'ok' : 'warning', url ? 'incident recorded' : 'the incident issue could not be written (see the warning in the log)');
+    if (url) rt.end('ok', 'incident recorded');
+    else if (typeof got === 'object') {
+      // Stopped: what production is in stays the first step; recording the incident by hand comes after it.
+      rt.end('warning', got.missed);
+      record.nextSteps.push(got.missed);
+    } else rt.end('warning', 'the incident issue could not be written (see the warning in the log)');
   } else {
     rt.end('skipped', 'no incident issue (no github-token, or incident-issue is false)');
   }

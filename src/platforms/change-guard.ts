@@ -1,10 +1,12 @@
 /**
  * The run's stop (SIGINT, SIGTERM: Ctrl-C, a cancelled job) as a platform provider honours it.
  * Once the stop came, no NEW request that changes production is sent: the HTTP client asks
- * `beforeChange` right before each one, and the git-revert and command providers before their push
- * or command. A change already sent is let finish (its answer is read), but nothing waits on for it:
- * reads, retry backoffs and the polling after the request end at the stop (`sleep`, `check`, and the
- * read requests' own fetch signal). The provider's error is then replaced by the guard's (`error`),
+ * `beforeChange` right before each one, and the git-revert and command providers before their push,
+ * pull request or command. A change already sent is let finish (its answer is read); a rollback
+ * command, and git-revert's push and pull request, are ended at the stop instead (they could take
+ * minutes), and count as sent all the same. Nothing else is waited on: reads, retry backoffs and
+ * the polling after the request end at the stop (`sleep`, `check`, and the read requests' own fetch
+ * signal). The provider's error is then replaced by the guard's (`error`),
  * which says what production is: not touched, when no change was sent; else sent and not confirmed,
  * naming what to check.
  */

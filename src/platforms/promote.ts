@@ -366,7 +366,8 @@ function whereToCheck(request: PromoteRequest): [subject: string, where: string]
     case 'netlify':
       return [`Netlify site ${request.site}`, `the Netlify dashboard (site ${request.site} → Deploys: which one is Published)`];
     case 'git-revert':
-      return [`repository ${request.repository}`, `the repository (a rollback-kit revert branch or pull request)`];
+      // Production changes only once a revert pull request is merged: what a stop can leave is a pushed branch, or an open pull request.
+      return [`repository ${request.repository}`, `${request.repository} (a rollback/… branch pushed, a revert pull request opened: production changes only once that pull request is merged)`];
     case 'command':
       return ['the rollback command', 'what the rollback command changes (its output above says how far it got)'];
   }

@@ -17,6 +17,7 @@ import { formatDuration } from '../core/duration.js';
 import { changedEnv, checksTable, deploymentMarkdown, moveLabels, overBudget, statusLine, STATUS_EMOJI, timeText, totalText, verdictText, whyFailed } from './rollback-summary.js';
 import { redactDeep } from '../core/secrets.js';
 import { comparableUrl } from '../platforms/from-ref.js';
+import { stopName } from '../core/stop-signals.js';
 
 export interface GitHubTarget {
   apiUrl: string;
@@ -39,6 +40,26 @@ export interface IncidentOptions {
 }
 
 export const DEFAULTS: Required<IncidentOptions> = { timeoutMs: 10_000, retries: 3, maxWaitMs: 20_000, backoffMs: 1000, deadlineMs: 60_000 };
+
+/**
+ * How long a stopped run (a cancelled job, Ctrl-C) gives the incident issue: counted from the stop,
+ * or from the issue's start when the stop came before it, every request tried once. The stop gives
+ * the run 5 s to end and report, and the chat's last message may take 1.5 of them (notify.ts
+ * STOPPED_SEND): a slow GitHub's usual 10 s a request, with retries, would outlast the grace, and the
+ * run would end saying that what it changed is not known instead of what it did.
+ */
+export const STOPPED_ISSUE_MS = 2000;
+
+/** The run's stop as the incident issue hears of it. */
+export interface IncidentStop {
+  /** Aborted at the stop (SIGINT, SIGTERM). */
+  signal?: AbortSignal;
+  /** Told, once, what the stop left unrecorded and where to record it (also a warning in the log). */
+  missed?: (what: string) => void;
+}
+
+/** The stopped run's time for the incident issue ran out (STOPPED_ISSUE_MS): what was under way is cut. */
+class StopBoundPassed extends Error {}
 /** GitHub refuses bodies longer than 65,536 characters. */
 const GITHUB_BODY_LIMIT = 65_536;
 const BODY_MAX = 65_000;
@@ -286,7 +307,19 @@ export function incidentComment(record: RollbackRecord): string {
 
 // ---- GitHub REST -------------------------------------------------------------------------------
 
-export type Reply = { ok: true; status: number; data: unknown; next?: string } | { ok: false; status?: number; message: string; why: string; rateLimited?: boolean };
+export type Reply =
+  | { ok: true; status: number; data: unknown; next?: string }
+  | {
+      ok: false;
+      status?: number;
+      message: string;
+      why: string;
+      rateLimited?: boolean;
+      /** The run was stopped (its signal's name): what was not recorded is said with where to record it. */
+      stopped?: string;
+      /** A write was sent and its answer was cut at the stop's bound: it may have been recorded. */
+      unsure?: boolean;
+    };
 
 /**
  * A Link header's next page, only when it stays on the API's own origin (the token goes with it).
@@ -315,12 +348,22 @@ export class GitHubIssues {
   private readonly base: URL;
   private readonly deadline: StepDeadline;
   private readonly client: HttpClient;
+  /** Aborted STOPPED_ISSUE_MS after the stop: what is under way then is cut. */
+  private readonly cut = new AbortController();
+  private cutTimer: NodeJS.Timeout | undefined;
+  private readonly onStop = () => {
+    this.deadline.shorten(STOPPED_ISSUE_MS);
+    // Not unref'd: the run awaits what this timer ends (bounded-wait.ts says why).
+    this.cutTimer = setTimeout(() => this.cut.abort(new StopBoundPassed()), STOPPED_ISSUE_MS);
+  };
 
   constructor(
     apiUrl: string,
     token: string,
     private readonly opts: Required<IncidentOptions>,
     private readonly log: Log,
+    /** The run's stop: from then on the issue gets STOPPED_ISSUE_MS, every request tried once. */
+    private readonly stop?: AbortSignal,
   ) {
     this.base = new URL(apiUrl.replace(/\/*$/, '/'));
     this.host = this.base.host;
@@ -333,6 +376,14 @@ export class GitHubIssues {
       // GitHub's message and its validation errors, as the warnings quote them.
       apiError: (status, text, request) => new HttpApiError('GitHub', status, undefined, plainMessage(parseJson(text), log), request),
     });
+    if (stop?.aborted) this.onStop();
+    else stop?.addEventListener('abort', this.onStop, { once: true });
+  }
+
+  /** Ends the stop's timer: the issue is done with. */
+  close(): void {
+    clearTimeout(this.cutTimer);
+    this.stop?.removeEventListener('abort', this.onStop);
   }
 
   url(path: string, query: Record<string, string> = {}): URL {
@@ -345,18 +396,39 @@ export class GitHubIssues {
   async request(method: 'GET' | 'POST' | 'PATCH', url: URL | string, body?: unknown): Promise<Reply> {
     const allowed = `out of the ${formatDuration(this.opts.deadlineMs)} allowed for the incident issue`;
     const left = this.deadline.left();
+    if (this.stop?.aborted && (left <= 0 || this.cut.signal.aborted)) return this.cutShort();
     if (left <= 0) return { ok: false, message: '', why: allowed };
     try {
-      const res = await this.client.request(method, new URL(url), body !== undefined ? { body } : {});
+      // After the stop, one attempt (a request under way then is not retried either), its answer
+      // awaited up to the bound: the deadline, shortened at the stop, bounds a request started after it.
+      const res = await this.client.request(method, new URL(url), { ...(body !== undefined ? { body } : {}), cut: this.cut.signal, noRetryAfter: this.stop });
       return { ok: true, status: res.status, data: res.data, next: nextPageLink(res.headers?.get('link'), this.base) };
     } catch (err) {
-      if (err instanceof WaitTooLong) {
-        const reply = this.failed(err.last);
-        return { ...reply, why: `${reply.why}; ${err.because === 'longest-wait' ? `GitHub asks to wait ${formatDuration(err.askedMs)}, longer than a rollback should` : `GitHub asks to wait ${formatDuration(err.askedMs)}, ${allowed}`}` };
-      }
-      if (err instanceof OutOfTime) return { ok: false, message: '', why: `no answer within ${formatDuration(Math.min(left, this.opts.timeoutMs))}; ${allowed}` };
-      return this.failed(err);
+      // Sent, and cut before its answer came: a write may have been recorded.
+      if (err instanceof StopBoundPassed || (err instanceof OutOfTime && this.stop?.aborted)) return this.cutShort(method);
+      const stopped = this.stop?.aborted ? { stopped: stopName(this.stop) } : {};
+      return { ...this.answered(err, left, allowed), ...stopped };
     }
+  }
+
+  /**
+   * The stop's time for the issue ran out: before a request was sent, or while `sent` (its method)
+   * awaited its answer (a write then may have been recorded).
+   */
+  private cutShort(sent?: 'GET' | 'POST' | 'PATCH'): Extract<Reply, { ok: false }> {
+    const by = stopName(this.stop);
+    const why = sent ? `GitHub did not answer within ${formatDuration(STOPPED_ISSUE_MS)} of the stop (${by})` : `not sent: the ${formatDuration(STOPPED_ISSUE_MS)} a stopped run (${by}) gives the incident issue had passed`;
+    return { ok: false, message: '', why, stopped: by, ...(sent && sent !== 'GET' ? { unsure: true } : {}) };
+  }
+
+  /** What GitHub's refusal, or the client's, says. */
+  private answered(err: unknown, left: number, allowed: string): Extract<Reply, { ok: false }> {
+    if (err instanceof WaitTooLong) {
+      const reply = this.failed(err.last);
+      return { ...reply, why: `${reply.why}; ${err.because === 'longest-wait' ? `GitHub asks to wait ${formatDuration(err.askedMs)}, longer than a rollback should` : `GitHub asks to wait ${formatDuration(err.askedMs)}, ${allowed}`}` };
+    }
+    if (err instanceof OutOfTime) return { ok: false, message: '', why: `no answer within ${formatDuration(Math.min(left, this.opts.timeoutMs))}; ${allowed}` };
+    return this.failed(err);
   }
 
   private failed(err: unknown): Extract<Reply, { ok: false }> {
@@ -390,8 +462,30 @@ function plainMessage(data: unknown, log: Pick<Log, 'excerpt'>): string {
   return log.excerpt(plain([message, ...details].join(': ')), 200);
 }
 
+/**
+ * Where a person records the incident by hand: the repository's issues page, from the run's URL
+ * (`<server>/<owner>/<name>/actions/runs/<id>`, GitHub Enterprise's server too), else its name.
+ */
+export function issuesPlace(repository: string, runUrl: string | undefined): string {
+  const page = runUrl && /^(https?:\/\/.+)\/actions\/runs\/[^/]+$/.exec(runUrl)?.[1];
+  return page ? `${page}/issues` : `the issues of ${repository} on GitHub`;
+}
+
+/**
+ * What a stopped run left unrecorded, and where to record it: not recorded, or (a write sent, its
+ * answer cut) perhaps recorded, to look for first.
+ */
+function stoppedAdvice(reply: Extract<Reply, { ok: false }>, doing: string, place: string): string {
+  const fill = 'with the facts of this run (its job summary, or the rollback\'s output), or run the rollback again, which records it';
+  if (reply.unsure) {
+    return `The incident issue may not have been recorded: the run was stopped, and ${doing} was sent, but ${reply.why}. Look in ${place} for an open issue titled "Rollback: …" that has this run; if none has it, record it there by hand ${fill}.`;
+  }
+  return `The incident issue was not recorded: the run was stopped while ${doing} (${reply.why}). Record it by hand in ${place} ${fill}.`;
+}
+
 /** What to change, per refusal, so the next run records the incident. */
-function advice(reply: Extract<Reply, { ok: false }>, repository: string, doing: string): string {
+function advice(reply: Extract<Reply, { ok: false }>, repository: string, doing: string, place = issuesPlace(repository, undefined)): string {
+  if (reply.stopped) return stoppedAdvice(reply, `${doing} in ${repository}`, place);
   const head = `The incident issue was not recorded (${doing} in ${repository}: ${reply.why}).`;
   if (reply.rateLimited) return `${head} GitHub's rate limit: re-run the step later to record it; the rollback itself is not affected.`;
   switch (reply.status) {
@@ -453,7 +547,7 @@ export interface IssueRepository {
  * begins with `head` and says what is wrong: a repository not owner/name, no token, an API URL
  * that is no URL. Nothing is asked of GitHub before these hold.
  */
-export function issueRepository(target: GitHubTarget, log: Log, options: IncidentOptions, head: string): IssueRepository | undefined {
+export function issueRepository(target: GitHubTarget, log: Log, options: IncidentOptions, head: string, stop?: AbortSignal): IssueRepository | undefined {
   let repo: Repo;
   try {
     repo = parseRepository(target.repository);
@@ -467,7 +561,7 @@ export function issueRepository(target: GitHubTarget, log: Log, options: Inciden
   }
   let gh: GitHubIssues;
   try {
-    gh = new GitHubIssues(target.apiUrl, target.token, { ...DEFAULTS, ...options }, log);
+    gh = new GitHubIssues(target.apiUrl, target.token, { ...DEFAULTS, ...options }, log, stop);
   } catch {
     log.warning(`${head}: GITHUB_API_URL is not a URL.`);
     return undefined;
@@ -489,23 +583,36 @@ async function addMarkers(gh: GitHubIssues, path: string, body: string, markers:
     return;
   }
   const reply = await gh.request('PATCH', gh.url(path), { body: updated });
-  if (!reply.ok) log.warning(`${advice(reply, repository, `adding this incident's markers to the issue an earlier version opened (#${path.split('/').at(-1)})`)} The next run finds it the same way.`);
+  // The comment is recorded; only the markers are missing, and the next run finds the issue without them.
+  if (!reply.ok && reply.stopped) log.info(`Incident issue #${path.split('/').at(-1)}: this incident's markers were not added (the run was stopped: ${reply.why}). The next run finds it the same way.`);
+  else if (!reply.ok) log.warning(`${advice(reply, repository, `adding this incident's markers to the issue an earlier version opened (#${path.split('/').at(-1)})`)} The next run finds it the same way.`);
   else log.info(`Incident issue #${path.split('/').at(-1)} was opened by an earlier rollback-kit version: added this incident's markers to it, so later runs find it by them.`);
 }
 
 /**
  * Opens the incident issue, or comments on the open one carrying record.incidentKey; never throws
- * (a warning, and undefined).
+ * (a warning, and undefined). After the run's stop (`stop`), within STOPPED_ISSUE_MS, each request
+ * tried once; what that leaves unrecorded is said with where to record it, to `stop.missed` too.
  */
-export async function recordIncident(target: GitHubTarget, input: RollbackRecord, log: Log, options: IncidentOptions = {}): Promise<{ url: string; created: boolean } | undefined> {
+export async function recordIncident(target: GitHubTarget, input: RollbackRecord, log: Log, options: IncidentOptions = {}, stop: IncidentStop = {}): Promise<{ url: string; created: boolean } | undefined> {
+  let gh: GitHubIssues | undefined;
   try {
     log.secret(target.token);
     // Redacted before it is escaped into Markdown, where a secret would no longer read as itself.
     const record = redactDeep(input, log.redact);
-    const at = issueRepository(target, log, options, 'The incident issue was not recorded');
+    const at = issueRepository(target, log, options, 'The incident issue was not recorded', stop.signal);
     if (!at) return undefined;
-    const { gh, name, issues } = at;
+    gh = at.gh;
+    const { name, issues } = at;
     const markers = incidentKeys(record).map(incidentMarker);
+    const place = issuesPlace(name, record.runUrl);
+    /** The warning for a refusal; a stopped run's is also the caller's to show (stop.missed). */
+    const notRecorded = (reply: Extract<Reply, { ok: false }>, doing: string): undefined => {
+      const said = advice(reply, name, doing, place);
+      log.warning(said);
+      if (reply.stopped) stop.missed?.(said);
+      return undefined;
+    };
 
     const query: Record<string, string> = { state: 'open', per_page: '100' };
     if (record.labels.length) query.labels = record.labels.join(',');
@@ -517,10 +624,7 @@ export async function recordIncident(target: GitHubTarget, input: RollbackRecord
     let login: string | undefined | null = null;
     for (let n = 0; page && n < MAX_PAGES && !found; n++) {
       const reply = await gh.request('GET', page);
-      if (!reply.ok) {
-        log.warning(advice(reply, name, 'looking for an open incident issue'));
-        return undefined;
-      }
+      if (!reply.ok) return notRecorded(reply, 'looking for an open incident issue');
       const list = (Array.isArray(reply.data) ? (reply.data as IssueItem[]) : []).filter((i) => !i.pull_request && typeof i.body === 'string' && typeof i.number === 'number');
       const marked = list.filter((i) => markers.some((m) => (i.body as string).includes(m)));
       const earlier = older ? [] : list.filter((i) => !marked.includes(i) && olderIssueNames(i.body as string, record));
@@ -536,10 +640,7 @@ export async function recordIncident(target: GitHubTarget, input: RollbackRecord
     if (found || older) {
       const at = (found ?? older)!;
       const reply = await gh.request('POST', gh.url(`${issues}/${at.number}/comments`), { body: log.redact(incidentComment(record)) });
-      if (!reply.ok) {
-        log.warning(advice(reply, name, `commenting on incident issue #${at.number}`));
-        return undefined;
-      }
+      if (!reply.ok) return notRecorded(reply, `commenting on incident issue #${at.number}`);
       log.info(`Incident issue #${at.number} already open for this rollback: added a comment (${at.url}).`);
       if (!found && older) await addMarkers(gh, `${issues}/${older.number}`, older.body, markers, name, log);
       return { url: at.url, created: false };
@@ -550,10 +651,7 @@ export async function recordIncident(target: GitHubTarget, input: RollbackRecord
       body: log.redact(incidentBody(record)),
       ...(record.labels.length ? { labels: record.labels.map((l) => log.redact(l)) } : {}),
     });
-    if (!reply.ok) {
-      log.warning(advice(reply, name, 'opening the incident issue'));
-      return undefined;
-    }
+    if (!reply.ok) return notRecorded(reply, 'opening the incident issue');
     const created = reply.data as IssueItem | undefined;
     const url = typeof created?.html_url === 'string' ? created.html_url : '';
     log.info(`Opened incident issue #${String(created?.number ?? '?')}: ${url}`);
@@ -561,5 +659,7 @@ export async function recordIncident(target: GitHubTarget, input: RollbackRecord
   } catch (err) {
     log.warning(`The incident issue was not recorded: ${(err as Error)?.name ?? 'error'}. The rollback itself is not affected.`);
     return undefined;
+  } finally {
+    gh?.close();
   }
 }

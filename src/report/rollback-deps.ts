@@ -34,6 +34,14 @@ export function tellingDeps(opts: TellingOptions, log: Log): Pick<RollbackDeps, 
           }
         }
       : undefined,
-    report: wanted && githubToken && repository ? async (record) => (await recordIncident({ apiUrl: opts.githubApiUrl, repository, token: githubToken }, record, log))?.url : undefined,
+    report:
+      wanted && githubToken && repository
+        ? async (record, how) => {
+            // A stopped run's issue is cut short (incident.ts STOPPED_ISSUE_MS): what it left unrecorded goes in the report row.
+            let missed: string | undefined;
+            const recorded = await recordIncident({ apiUrl: opts.githubApiUrl, repository, token: githubToken }, record, log, {}, { signal: how?.signal, missed: (what) => (missed = what) });
+            return recorded ? recorded.url : missed ? { missed } : undefined;
+          }
+        : undefined,
   };
 }

@@ -16,7 +16,8 @@
  * github-actions[bot] via the GitHub Actions app.
  * A repository renamed from `renamedFrom` answers its old name as GitHub does: 301 "Moved
  * Permanently" for a GET, 307 for any other method, to the same path under `/repositories/{id}`.
- * Every request is recorded with its parsed JSON body.
+ * Every request is recorded with its parsed JSON body. A test can hold a request unanswered (`hold`)
+ * to stop the run while it is under way.
  */
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -81,6 +82,11 @@ export interface GitHubIssuesFake {
   serverError(times: number, status?: number): void;
   /** The next `times` requests are never answered. */
   hang(times: number): void;
+  /**
+   * Holds the next request whose "METHOD /path" matches, unanswered (and not yet recorded or acted
+   * on), until `release()`: `reached` settles when it arrives. A test stops the run at that point.
+   */
+  hold(match: RegExp): { reached: Promise<void>; release(): void };
   /** Pagination links point at this origin instead of the API's (a client must not follow them with its token). */
   linkOrigin?: string;
   /** Adds an existing issue (or pull request); returns it. */
@@ -117,6 +123,7 @@ export async function startGitHubIssues(opts: GitHubIssuesOptions): Promise<GitH
   let failStatus = 502;
   let hanging = 0;
   const created: FakeIssue[] = [];
+  const holds: { match: RegExp; arrived: () => void; released: Promise<void> }[] = [];
 
   const fake: GitHubIssuesFake = {
     url: '',
@@ -149,6 +156,14 @@ export async function startGitHubIssues(opts: GitHubIssuesOptions): Promise<GitH
       };
       fake.issues.push(issue);
       return issue;
+    },
+    hold(match) {
+      let arrived = (): void => undefined;
+      let release = (): void => undefined;
+      const reached = new Promise<void>((done) => (arrived = done));
+      const released = new Promise<void>((done) => (release = done));
+      holds.push({ match, arrived, released });
+      return { reached, release };
     },
     created: () => created,
     close: async () => undefined,
@@ -358,7 +373,13 @@ export async function startGitHubIssues(opts: GitHubIssuesOptions): Promise<GitH
   const server = createServer((req, res) => {
     let raw = '';
     req.on('data', (c: Buffer) => (raw += c.toString()));
-    req.on('end', () => handle(req, res, raw));
+    req.on('end', () => {
+      const i = holds.findIndex((h) => h.match.test(`${req.method} ${new URL(req.url ?? '/', base).pathname}`));
+      if (i < 0) return handle(req, res, raw);
+      const [held] = holds.splice(i, 1);
+      held!.arrived();
+      void held!.released.then(() => handle(req, res, raw));
+    });
   });
   await new Promise<void>((done) => server.listen(0, '127.0.0.1', () => done()));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

@@ -5,7 +5,8 @@
  * already has an open pull request, and returns html_url. It lists pull requests newest first, a
  * page of per_page (30 unless asked, at most 100) at a time with a Link header to the next, and
  * filters them by state (open unless asked; closed includes merged, which carry merged_at). The
- * branches are looked up in the real bare repository the test pushes to.
+ * branches are looked up in the real bare repository the test pushes to. A test can hold a request
+ * unanswered (`hold`) to stop the run while it is under way.
  */
 import { execFileSync } from 'node:child_process';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -35,11 +36,30 @@ export interface FakeGitHub {
   stall?: boolean;
   /** Answers every request 200 with a JSON body that never ends. */
   endlessBody?: boolean;
+  /**
+   * Holds the next request whose "METHOD /path" matches, unanswered (and not yet recorded or acted
+   * on), until `release()`: `reached` settles when it arrives. A test stops the run at that point.
+   */
+  hold(match: RegExp): { reached: Promise<void>; release(): void };
   close(): Promise<void>;
 }
 
 export async function startFakeGitHub(opts: { token: string; owner: string; repo: string; bareRepo: string }): Promise<FakeGitHub> {
-  const fake: FakeGitHub = { url: '', pulls: [], requests: [], close: async () => undefined };
+  const holds: { match: RegExp; arrived: () => void; released: Promise<void> }[] = [];
+  const fake: FakeGitHub = {
+    url: '',
+    pulls: [],
+    requests: [],
+    hold(match) {
+      let arrived = (): void => undefined;
+      let release = (): void => undefined;
+      const reached = new Promise<void>((done) => (arrived = done));
+      const released = new Promise<void>((done) => (release = done));
+      holds.push({ match, arrived, released });
+      return { reached, release };
+    },
+    close: async () => undefined,
+  };
   const json = (res: ServerResponse, status: number, body: unknown) => {
     res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
     res.end(JSON.stringify(body));
@@ -117,7 +137,13 @@ export async function startFakeGitHub(opts: { token: string; owner: string; repo
   const server = createServer((req, res) => {
     let raw = '';
     req.on('data', (c: Buffer) => (raw += c.toString()));
-    req.on('end', () => handle(req, res, raw));
+    req.on('end', () => {
+      const i = holds.findIndex((h) => h.match.test(`${req.method} ${new URL(req.url ?? '/', 'http://localhost').pathname}`));
+      if (i < 0) return handle(req, res, raw);
+      const [held] = holds.splice(i, 1);
+      held!.arrived();
+      void held!.released.then(() => handle(req, res, raw));
+    });
   });
   await new Promise<void>((done) => server.listen(0, '127.0.0.1', () => done()));
   fake.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

@@ -1,5 +1,6 @@
 /** The pull request side of git-revert, on @actions/github (which honours GITHUB_API_URL's value passed in). */
 import { RollbackKitError } from '../../core/errors.js';
+import type { ChangeGuard } from '../change-guard.js';
 import { boundedFetch, NoAnswerInTime, type FetchBounds, type Fetch } from '../http/bounded-fetch.js';
 import { isRateLimit } from '../http/retry.js';
 
@@ -64,8 +65,11 @@ export interface PullRequests {
 /**
  * `bounds`: each call (its answer's body included) ends within timeoutMs (20 s unless given) and
  * reads at most maxBytes, as every other API call of the project does (http/client.ts).
+ * `stop`: the run's stop (change-guard.ts) ends every call where it is, as the other providers'
+ * reads end; opening the pull request is not started after it, and once started counts as sent (the
+ * guard then says "sent, not confirmed": a request ended mid-way may have opened it).
  */
-export function pullRequests(token: string, apiUrl: string, repo: Repo, bounds: FetchBounds = {}): PullRequests {
+export function pullRequests(token: string, apiUrl: string, repo: Repo, bounds: FetchBounds = {}, stop?: ChangeGuard): PullRequests {
   // Loaded on first use: @actions/github (octokit, undici) is most of a bundle's start-up, and
   // only this provider's pull request needs it.
   let client: Promise<Octokit> | undefined;
@@ -75,29 +79,44 @@ export function pullRequests(token: string, apiUrl: string, repo: Repo, bounds: 
       const request = defaults.request as { fetch?: Fetch } | undefined;
       return getOctokit(token, { baseUrl: apiUrl.replace(/\/$/, ''), request: { ...request, fetch: boundedFetch(request?.fetch, bounds) } });
     }));
+  // Octokit hands `request.signal` to its fetch (boundedFetch adds its time bound to it).
+  const ending = stop?.signal ? { request: { signal: stop.signal } } : {};
+  /** Before a call, and after one failed: the stop's error (StoppedHere) rather than what the cut request made of it. */
+  const stopped = (what: string) => stop?.check(what);
   const api: PullRequests = {
     async checkAccess() {
+      const what = `GET repository ${repo.owner}/${repo.repo}`;
+      stopped(what);
       try {
-        await (await octokit()).rest.repos.get({ ...repo });
+        await (await octokit()).rest.repos.get({ ...repo, ...ending });
       } catch (err) {
+        stopped(what);
         throw apiError(err, 'checking access to the repository', repo);
       }
     },
     async latest(branch) {
+      const what = `GET pull requests of ${branch}`;
+      stopped(what);
       try {
         // Newest first: the first page of one is all that is needed.
-        const { data } = await (await octokit()).rest.pulls.list({ ...repo, state: 'all', head: `${repo.owner}:${branch}`, sort: 'created', direction: 'desc', per_page: 1 });
+        const { data } = await (await octokit()).rest.pulls.list({ ...repo, state: 'all', head: `${repo.owner}:${branch}`, sort: 'created', direction: 'desc', per_page: 1, ...ending });
         const pr = data[0];
         return pr ? { number: pr.number, url: pr.html_url, state: pr.state === 'open' ? 'open' : pr.merged_at ? 'merged' : 'closed' } : undefined;
       } catch (err) {
+        stopped(what);
         throw apiError(err, 'looking for the pull request of the branch', repo);
       }
     },
     async open({ branch, base, title, body }) {
+      const what = `POST pull request from ${branch} to GitHub`;
+      // Loaded first: only the request itself counts as sent.
+      const client = await octokit();
+      stop?.beforeChange(what);
       try {
-        const { data } = await (await octokit()).rest.pulls.create({ ...repo, head: branch, base, title, body });
+        const { data } = await client.rest.pulls.create({ ...repo, head: branch, base, title, body, ...ending });
         return { number: data.number, url: data.html_url };
       } catch (err) {
+        stopped(what);
         // 422 "A pull request already exists for owner:branch": a re-run, not a failure.
         if (status(err) === 422) {
           const existing = await api.latest(branch);

@@ -39,9 +39,10 @@ export interface GitRevertOptions {
   /** Started by a deployment event, not a person: a HEAD that is a rollback is never reverted from (notPutBackAgain). */
   automatic?: boolean;
   /**
-   * The run's stop: checked before the push and before the pull request is opened. Neither changes
-   * production (only the merge does), and a stopped run removes the branch it made, so it counts
-   * as production not touched (change-guard.ts).
+   * The run's stop (change-guard.ts): every git command and GitHub request ends at it. The push
+   * and the pull request are the changes: after the stop neither starts; one started counts as
+   * sent (the guard's "sent, not confirmed": ended mid-way, it may have landed), and a re-run
+   * continues from what it finds (branch.ts: a pushed branch of this rollback gets its pull request).
    */
   stop?: ChangeGuard;
 }
@@ -88,7 +89,7 @@ export async function revertWithPullRequest(opts: GitRevertOptions, log: Log): P
   const targetRev = previous ? undefined : checkRevision(opts.target, 'target');
   const fromRev = opts.from ? checkRevision(opts.from, 'from') : undefined;
   const repo = parseRepository(opts.repository);
-  const git = await openGit(opts.repoDir, log, opts.timeoutSeconds * 1000);
+  const git = await openGit(opts.repoDir, log, opts.timeoutSeconds * 1000, opts.stop);
 
   const head = await resolveCommit(git, 'HEAD', 'target');
   const given = targetRev ? await resolveCommit(git, targetRev, 'target') : undefined;
@@ -170,7 +171,7 @@ export async function revertWithPullRequest(opts: GitRevertOptions, log: Log): P
     return { status: 'dry-run', fromSha: head, toSha: target, branch: planned, reverted, notes: [`Dry run: nothing was changed. A real run would revert ${commits.length} commit(s) on ${planned}.`] };
   }
 
-  const prs = pullRequests(opts.githubToken, opts.apiUrl, repo);
+  const prs = pullRequests(opts.githubToken, opts.apiUrl, repo, {}, opts.stop);
   await prs.checkAccess();
   const chosen = await chooseBranch(git, remote, head, target);
   const branch = chosen.name;
@@ -241,23 +242,24 @@ export async function revertWithPullRequest(opts: GitRevertOptions, log: Log): P
       log.warning(warning);
       notes.push(warning);
     }
-    opts.stop?.check(`the push of ${branch}`);
-    await git.run(['push', '-q', remote, `refs/heads/${branch}:refs/heads/${branch}`], `Pushing ${branch} to ${remote}`);
+    await git.change(['push', '-q', remote, `refs/heads/${branch}:refs/heads/${branch}`], `Pushing ${branch} to ${remote}`, `git push of ${branch} to ${remote}`);
   } catch (err) {
-    await git.try(['checkout', '-q', '-f', base]);
-    await git.try(['branch', '-D', branch]);
+    // A revert the stop ended mid-way is undone before the checkout goes back to the branch.
+    if (opts.stop?.stopped) await git.cleanUp(['revert', '--abort']);
+    await git.cleanUp(['checkout', '-q', '-f', base]);
+    await git.cleanUp(['branch', '-D', branch]);
     throw err;
   }
-  await git.try(['checkout', '-q', base]);
+  await git.cleanUp(['checkout', '-q', base]);
 
   let url: string;
   try {
-    opts.stop?.check(`the pull request from ${branch}`);
     url = (await prs.open(pullRequest(branch, base, target, head, reverted, opts.reason, log))).url;
   } catch (err) {
-    // Leave nothing behind that looks like a rollback in progress.
-    await git.try(['push', '-q', remote, '--delete', branch]);
-    await git.try(['branch', '-D', branch]);
+    // Leave nothing behind that looks like a rollback in progress; but after the stop nothing more
+    // is pushed: the pushed branch is this rollback's, and a re-run opens its pull request.
+    if (!opts.stop?.stopped) await git.try(['push', '-q', remote, '--delete', branch]).catch(() => undefined);
+    await git.cleanUp(['branch', '-D', branch]);
     throw err;
   }
   notes.unshift(`Opened ${url}: merging it reverts ${commits.length} commit(s) and deploys ${short(target)}'s code again.`);

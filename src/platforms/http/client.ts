@@ -210,8 +210,17 @@ export class HttpClient {
   /**
    * `path` is relative to the base URL, or a whole URL on the API's own origin (a Link header's next
    * page): the headers, with the token, are never sent anywhere else.
+   *
+   * `cut`: once aborted, the request ends where it is (its answer, a retry's wait) and throws the
+   * abort's reason: a stopped run's report (report/incident.ts) is not awaited past its bound.
+   * `noRetryAfter`: once aborted, a failed attempt is not retried (its failure is thrown), and a
+   * retry's wait ends with it: after a stop, one attempt.
    */
-  async request(method: Method, path: string | URL, opts: { query?: Query; body?: unknown; headers?: Record<string, string>; reads?: boolean } = {}): Promise<HttpResponse> {
+  async request(
+    method: Method,
+    path: string | URL,
+    opts: { query?: Query; body?: unknown; headers?: Record<string, string>; reads?: boolean; cut?: AbortSignal; noRetryAfter?: AbortSignal } = {},
+  ): Promise<HttpResponse> {
     const url = typeof path === 'string' ? this.url(path, opts.query) : path;
     if (url.origin !== this.base.origin) throw new RollbackKitError(`${this.service}: a request to ${url.origin} was refused, as it is not the API's own ${this.base.origin}.`, 'This is a bug in rollback-kit: please report it.');
     const label = `${method} ${url.pathname}`;
@@ -219,7 +228,9 @@ export class HttpClient {
     // is not sent, nor sent again; once sent, its answer is awaited (the platform has it already).
     const changes = !opts.reads && method !== 'GET' && method !== 'HEAD';
     const stop = this.opts.stop;
+    const bound = opts.cut;
     for (let attempt = 0; ; attempt++) {
+      if (bound?.aborted) throw bound.reason;
       if (changes && attempt === 0) stop?.beforeChange(`${label} to ${this.service}`);
       else stop?.check(label);
       let failure: Failure;
@@ -230,7 +241,8 @@ export class HttpClient {
       const cut = before !== undefined && before > 0 && before < this.timeoutMs;
       try {
         const timeout = AbortSignal.timeout(cut ? Math.ceil(before) : this.timeoutMs);
-        const res = await this.send(method, url, label, opts, changes || !stop ? timeout : stop.readSignal(timeout));
+        const ends = changes || !stop ? timeout : stop.readSignal(timeout);
+        const res = await this.send(method, url, label, opts, bound ? AbortSignal.any([ends, bound]) : ends);
         const { text: raw, cut: overCap } = await readCapped(res, MAX_API_BODY_BYTES);
         // An error body is only quoted (its first few hundred characters): what was read is enough.
         if (overCap && res.ok) throw this.tooLarge(label);
@@ -257,6 +269,7 @@ export class HttpClient {
           rateLimitWaitMs: apiError.rateLimited ? (rateLimitWait(res.headers) ?? (res.status === 403 ? UNSTATED_403_WAIT_MS : 0)) : undefined,
         };
       } catch (err) {
+        if (bound?.aborted) throw bound.reason;
         if (err instanceof RollbackKitError) throw err;
         // A read ended by the stop: nothing more is asked of the platform.
         if (!changes) stop?.check(label);
@@ -286,10 +299,13 @@ export class HttpClient {
           'deadline',
         );
       }
-      const delay = left === undefined || left > 0 ? retryDelay(failure, attempt, this.retry, this.random, left) : undefined;
+      const once = opts.noRetryAfter;
+      const delay = (left === undefined || left > 0) && !once?.aborted ? retryDelay(failure, attempt, this.retry, this.random, left) : undefined;
       if (delay === undefined) throw lastError;
       this.opts.log.info(`${this.service}: ${lastError.message}; retrying in ${(delay / 1000).toFixed(1)} s (attempt ${attempt + 2}).`);
-      await this.wait(delay);
+      const ends = [bound, once].filter((s): s is AbortSignal => !!s);
+      await (ends.length ? untilAborted(this.wait(delay), ends.length > 1 ? AbortSignal.any(ends) : ends[0]!) : this.wait(delay));
+      if (once?.aborted) throw lastError;
     }
   }
 
@@ -369,6 +385,21 @@ export class HttpClient {
 
   async get(path: string, query: Query = {}): Promise<unknown> {
     return (await this.request('GET', path, { query })).data;
+  }
+}
+
+/** `work`, or as soon as `signal` is aborted, whichever comes first (the caller then looks at the signal). */
+async function untilAborted(work: Promise<void>, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return;
+  let onAbort = (): void => undefined;
+  const aborted = new Promise<void>((resolve) => {
+    onAbort = resolve;
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    await Promise.race([work, aborted]);
+  } finally {
+    signal.removeEventListener('abort', onAbort);
   }
 }
 

@@ -22,6 +22,11 @@ export class StepDeadline {
     return this.at;
   }
 
+  /** Brings the end forward to `ms` from now, when that is sooner (a stopped run's report: report/incident.ts). */
+  shorten(ms: number): void {
+    this.at = Math.min(this.at, this.now() + ms);
+  }
+
   /** Milliseconds left, never below 0. */
   left(): number {
     return Math.max(0, this.at - this.now());
