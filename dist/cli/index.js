@@ -30323,8 +30323,109 @@ function flagOf(name) {
     return FLAGS[name]?.kind === 'on' ? `--no-${name}` : `--${name}`;
 }
 
+;// CONCATENATED MODULE: ./.build/platforms/change-guard.js
+/**
+ * The run's stop (SIGINT, SIGTERM: Ctrl-C, a cancelled job) as a platform provider honours it.
+ * Once the stop came, no NEW request that changes production is sent: the HTTP client asks
+ * `beforeChange` right before each one, and the git-revert and command providers before their push,
+ * pull request or command. A change already sent is let finish (its answer is read); a rollback
+ * command, and git-revert's push and pull request, are ended at the stop instead (they could take
+ * minutes), and count as sent all the same. Nothing else is waited on: reads, retry backoffs and
+ * the polling after the request end at the stop (`sleep`, `check`, and the read requests' own fetch
+ * signal). The provider's error is then replaced by the guard's (`error`),
+ * which says what production is: not touched, when no change was sent; else sent and not confirmed,
+ * naming what to check.
+ */
+
+
+/** Thrown where the stop interrupts a provider; promotePrevious replaces it with ChangeGuard.error(). */
+class StoppedHere extends errors/* RollbackKitError */.dp {
+    constructor(what) {
+        super(`stopped before ${what}`, undefined, { stopped: true });
+    }
+}
+class ChangeGuard {
+    signal;
+    subject;
+    checkWhere;
+    /** What changes were sent to the platform before the stop, in order ("POST /v9/projects/x/rollback/y"). */
+    sent = [];
+    /** The stop interrupted the provider: its error is the guard's. */
+    hit = false;
+    constructor(signal, 
+    /** "web (Vercel project shop)": whose production, for the messages. */
+    subject, 
+    /** Where a person checks what production serves (the platform's dashboard, its CLI). */
+    checkWhere) {
+        this.signal = signal;
+        this.subject = subject;
+        this.checkWhere = checkWhere;
+    }
+    get stopped() {
+        return this.signal?.aborted === true;
+    }
+    /** The stop interrupted the provider (so its outcome is this guard's error). */
+    get interrupted() {
+        return this.hit;
+    }
+    /** Throws if the run was stopped: before a read, a poll, a retry. */
+    check(what) {
+        if (!this.stopped)
+            return;
+        this.hit = true;
+        throw new StoppedHere(what);
+    }
+    /** Right before a request or program that changes production: throws if stopped, else counts it as sent. */
+    beforeChange(what) {
+        this.check(what);
+        this.sent.push(what);
+    }
+    /** A wait (a poll interval, a retry backoff) that ends at the stop, throwing. */
+    sleep(inner) {
+        return async (ms) => {
+            this.check('a wait');
+            const signal = this.signal;
+            if (!signal)
+                return inner(ms);
+            let onAbort = () => undefined;
+            const aborted = new Promise((resolve) => {
+                onAbort = resolve;
+                signal.addEventListener('abort', onAbort, { once: true });
+            });
+            try {
+                await Promise.race([inner(ms), aborted]);
+            }
+            finally {
+                signal.removeEventListener('abort', onAbort);
+            }
+            this.check('a wait');
+        };
+    }
+    /** The signal a read request's fetch also ends on. */
+    readSignal(timeout) {
+        return this.signal ? AbortSignal.any([timeout, this.signal]) : timeout;
+    }
+    /** What the stop left production in, with what to do next (changed: 'no' or 'unknown'). */
+    error() {
+        const by = stopName(this.signal);
+        if (!this.sent.length) {
+            return new errors/* RollbackKitError */.dp(`${this.subject}: the run was stopped (${by}) before any request that changes production was sent, so production was not touched: it still serves what it served before this run.`, 'Run the rollback again when it can run to its end.', { changed: 'no', stopped: true });
+        }
+        return new errors/* RollbackKitError */.dp(`${this.subject}: the run was stopped (${by}) after ${this.sent.join(', then ')} was sent, before the rollback was confirmed live: production may be rolled back or may still serve the bad release (sent, not confirmed).`, `Check what production serves in ${this.checkWhere}. Re-running the same rollback continues it: a rollback that went live is recognised and left alone.`, { changed: 'unknown', stopped: true });
+    }
+}
+/** `inner`, ending at the stop when there is one. */
+function guardedSleep(stop, inner) {
+    return stop ? stop.sleep(inner) : inner;
+}
+
 ;// CONCATENATED MODULE: ./.build/platforms/git-revert/git.js
-/** Runs git in the checkout with a bounded wait; failures carry git's own words, redacted. */
+/**
+ * Runs git in the checkout with a bounded wait; failures carry git's own words, redacted. The run's
+ * stop (change-guard.ts) ends every git command where it is, a push too: nothing waits on git after
+ * the stop. A push is counted as sent once it starts (the guard then says "sent, not confirmed": a
+ * push ended mid-way may have updated the remote branch); after the stop none starts.
+ */
 
 
 /** The last lines git wrote, where it says why it failed. */
@@ -30336,26 +30437,40 @@ const BOT_IDENTITY = {
     GIT_COMMITTER_NAME: 'github-actions[bot]',
     GIT_COMMITTER_EMAIL: '41898283+github-actions[bot]@users.noreply.github.com',
 };
-async function openGit(cwd, log, timeoutMs = 120_000) {
+async function openGit(cwd, log, timeoutMs = 120_000, stop) {
     const env = { GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' };
-    const exec = async (args, extra = {}) => {
+    const spawn = async (args, signal) => {
         log.debug(`git ${args.join(' ')}`);
         try {
-            return await (0,core_process/* runProcess */.R3)('git', args, { cwd, env: { ...env, ...extra }, timeoutMs });
+            return await (0,core_process/* runProcess */.R3)('git', args, { cwd, env, timeoutMs, signal });
         }
         catch (err) {
             throw new errors/* RollbackKitError */.dp(`Could not run git: ${err.message}.`, 'Install git on the runner.');
         }
     };
+    /** Ended at the stop: what it was doing is then the guard's to say (StoppedHere), whatever git made of it. */
+    const exec = async (args) => {
+        stop?.check(`git ${args[0]}`);
+        const r = await spawn(args, stop?.signal);
+        stop?.check(`git ${args[0]}`);
+        return r;
+    };
+    const checked = (args, what, r) => {
+        if (r.code === 0)
+            return r.stdout.trim();
+        const said = gitSaid(r);
+        throw new errors/* RollbackKitError */.dp(`${what} failed: git ${args[0]} ${r.timedOut ? 'timed out' : `exited with ${r.code}`}: ${log.redact(said)}`);
+    };
     const git = {
         try: (args) => exec(args),
-        async run(args, what) {
-            const r = await exec(args);
-            if (r.code === 0)
-                return r.stdout.trim();
-            const said = gitSaid(r);
-            throw new errors/* RollbackKitError */.dp(`${what} failed: git ${args[0]} ${r.timedOut ? 'timed out' : `exited with ${r.code}`}: ${log.redact(said)}`);
+        run: async (args, what) => checked(args, what, await exec(args)),
+        async change(args, what, sent) {
+            stop?.beforeChange(sent);
+            const r = await spawn(args, stop?.signal);
+            stop?.check(sent);
+            return checked(args, what, r);
         },
+        cleanUp: (args) => spawn(args, undefined),
     };
     const inside = await git.try(['rev-parse', '--is-inside-work-tree']);
     if (inside.code !== 0 || inside.stdout.trim() !== 'true') {
@@ -30380,13 +30495,25 @@ const isAncestor = async (git, a, b) => (await git.try(['merge-base', '--is-ance
  */
 
 
+
 /** Everything the job must grant, in one place for the refusal and the docs. */
 const GIT_REVERT_NEEDS = 'A git-revert component needs, in the job that runs the rollback: permissions contents: write and pull-requests: write, actions/checkout with fetch-depth: 0 and persist-credentials: true, and "Allow GitHub Actions to create and approve pull requests" in the repository settings. The shipped rollback.yml grants none of this (see "git-revert components" in the README).';
 /** A ref no run creates: the dry run only asks whether a new branch could be pushed. */
 const PROBE_REF = 'refs/heads/rollback-kit/push-check';
-async function checkCanPush(workspace, component, timeoutSeconds, log) {
-    const git = await openGit(workspace, log, timeoutSeconds * 1000);
-    const r = await git.try(['push', '--dry-run', '--quiet', 'origin', `HEAD:${PROBE_REF}`]);
+/**
+ * `signal`: the run's stop. The dry run waits on the remote (up to timeoutSeconds), so it ends at the
+ * stop, as the provider's own git commands do, and the error says nothing was changed.
+ */
+async function checkCanPush(workspace, component, timeoutSeconds, log, signal) {
+    const stop = new ChangeGuard(signal, `${component} (git-revert)`, 'the repository');
+    let r;
+    try {
+        const git = await openGit(workspace, log, timeoutSeconds * 1000, stop);
+        r = await git.try(['push', '--dry-run', '--quiet', 'origin', `HEAD:${PROBE_REF}`]);
+    }
+    catch (err) {
+        throw err instanceof StoppedHere ? stop.error() : err;
+    }
     if (r.code === 0)
         return;
     const said = log.redact(gitSaid(r)) || `git push exited with ${r.code}`;
@@ -30939,6 +31066,11 @@ class HttpClient {
     /**
      * `path` is relative to the base URL, or a whole URL on the API's own origin (a Link header's next
      * page): the headers, with the token, are never sent anywhere else.
+     *
+     * `cut`: once aborted, the request ends where it is (its answer, a retry's wait) and throws the
+     * abort's reason: a stopped run's report (report/incident.ts) is not awaited past its bound.
+     * `noRetryAfter`: once aborted, a failed attempt is not retried (its failure is thrown), and a
+     * retry's wait ends with it: after a stop, one attempt.
      */
     async request(method, path, opts = {}) {
         const url = typeof path === 'string' ? this.url(path, opts.query) : path;
@@ -30949,7 +31081,10 @@ class HttpClient {
         // is not sent, nor sent again; once sent, its answer is awaited (the platform has it already).
         const changes = !opts.reads && method !== 'GET' && method !== 'HEAD';
         const stop = this.opts.stop;
+        const bound = opts.cut;
         for (let attempt = 0;; attempt++) {
+            if (bound?.aborted)
+                throw bound.reason;
             if (changes && attempt === 0)
                 stop?.beforeChange(`${label} to ${this.service}`);
             else
@@ -30962,7 +31097,8 @@ class HttpClient {
             const cut = before !== undefined && before > 0 && before < this.timeoutMs;
             try {
                 const timeout = AbortSignal.timeout(cut ? Math.ceil(before) : this.timeoutMs);
-                const res = await this.send(method, url, label, opts, changes || !stop ? timeout : stop.readSignal(timeout));
+                const ends = changes || !stop ? timeout : stop.readSignal(timeout);
+                const res = await this.send(method, url, label, opts, bound ? AbortSignal.any([ends, bound]) : ends);
                 const { text: raw, cut: overCap } = await readCapped(res, MAX_API_BODY_BYTES);
                 // An error body is only quoted (its first few hundred characters): what was read is enough.
                 if (overCap && res.ok)
@@ -30992,6 +31128,8 @@ class HttpClient {
                 };
             }
             catch (err) {
+                if (bound?.aborted)
+                    throw bound.reason;
                 if (err instanceof errors/* RollbackKitError */.dp)
                     throw err;
                 // A read ended by the stop: nothing more is asked of the platform.
@@ -31012,11 +31150,15 @@ class HttpClient {
             if (left !== undefined && asked !== undefined && asked > left && attempt < this.retry.rateLimitRetries) {
                 throw new WaitTooLong(`${this.service} asked to wait ${secs(asked)} (${failure.kind === 'status' && failure.retryAfter === null ? 'until its rate limit resets' : 'Retry-After'}) before ${label} again (${lastError.message}), but only ${secs(left)} of ${this.opts.deadline.input} (${this.opts.deadline.seconds} s) are left.`, `Wait ${secs(asked)}, then re-run the step (it is safe to repeat), or raise ${this.opts.deadline.input}.`, lastError, asked, 'deadline');
             }
-            const delay = left === undefined || left > 0 ? retryDelay(failure, attempt, this.retry, this.random, left) : undefined;
+            const once = opts.noRetryAfter;
+            const delay = (left === undefined || left > 0) && !once?.aborted ? retryDelay(failure, attempt, this.retry, this.random, left) : undefined;
             if (delay === undefined)
                 throw lastError;
             this.opts.log.info(`${this.service}: ${lastError.message}; retrying in ${(delay / 1000).toFixed(1)} s (attempt ${attempt + 2}).`);
-            await this.wait(delay);
+            const ends = [bound, once].filter((s) => !!s);
+            await (ends.length ? untilAborted(this.wait(delay), ends.length > 1 ? AbortSignal.any(ends) : ends[0]) : this.wait(delay));
+            if (once?.aborted)
+                throw lastError;
         }
     }
     /**
@@ -31086,6 +31228,22 @@ class HttpClient {
     }
     async get(path, query = {}) {
         return (await this.request('GET', path, { query })).data;
+    }
+}
+/** `work`, or as soon as `signal` is aborted, whichever comes first (the caller then looks at the signal). */
+async function untilAborted(work, signal) {
+    if (signal.aborted)
+        return;
+    let onAbort = () => undefined;
+    const aborted = new Promise((resolve) => {
+        onAbort = resolve;
+        signal.addEventListener('abort', onAbort, { once: true });
+    });
+    try {
+        await Promise.race([work, aborted]);
+    }
+    finally {
+        signal.removeEventListener('abort', onAbort);
     }
 }
 function defaultApiError(service, status, text, request, log) {
@@ -31478,100 +31636,6 @@ async function imageInRegistry(c, image) {
     }
 }
 
-;// CONCATENATED MODULE: ./.build/platforms/change-guard.js
-/**
- * The run's stop (SIGINT, SIGTERM: Ctrl-C, a cancelled job) as a platform provider honours it.
- * Once the stop came, no NEW request that changes production is sent: the HTTP client asks
- * `beforeChange` right before each one, and the git-revert and command providers before their push
- * or command. A change already sent is let finish (its answer is read), but nothing waits on for it:
- * reads, retry backoffs and the polling after the request end at the stop (`sleep`, `check`, and the
- * read requests' own fetch signal). The provider's error is then replaced by the guard's (`error`),
- * which says what production is: not touched, when no change was sent; else sent and not confirmed,
- * naming what to check.
- */
-
-
-/** Thrown where the stop interrupts a provider; promotePrevious replaces it with ChangeGuard.error(). */
-class StoppedHere extends errors/* RollbackKitError */.dp {
-    constructor(what) {
-        super(`stopped before ${what}`, undefined, { stopped: true });
-    }
-}
-class ChangeGuard {
-    signal;
-    subject;
-    checkWhere;
-    /** What changes were sent to the platform before the stop, in order ("POST /v9/projects/x/rollback/y"). */
-    sent = [];
-    /** The stop interrupted the provider: its error is the guard's. */
-    hit = false;
-    constructor(signal, 
-    /** "web (Vercel project shop)": whose production, for the messages. */
-    subject, 
-    /** Where a person checks what production serves (the platform's dashboard, its CLI). */
-    checkWhere) {
-        this.signal = signal;
-        this.subject = subject;
-        this.checkWhere = checkWhere;
-    }
-    get stopped() {
-        return this.signal?.aborted === true;
-    }
-    /** The stop interrupted the provider (so its outcome is this guard's error). */
-    get interrupted() {
-        return this.hit;
-    }
-    /** Throws if the run was stopped: before a read, a poll, a retry. */
-    check(what) {
-        if (!this.stopped)
-            return;
-        this.hit = true;
-        throw new StoppedHere(what);
-    }
-    /** Right before a request or program that changes production: throws if stopped, else counts it as sent. */
-    beforeChange(what) {
-        this.check(what);
-        this.sent.push(what);
-    }
-    /** A wait (a poll interval, a retry backoff) that ends at the stop, throwing. */
-    sleep(inner) {
-        return async (ms) => {
-            this.check('a wait');
-            const signal = this.signal;
-            if (!signal)
-                return inner(ms);
-            let onAbort = () => undefined;
-            const aborted = new Promise((resolve) => {
-                onAbort = resolve;
-                signal.addEventListener('abort', onAbort, { once: true });
-            });
-            try {
-                await Promise.race([inner(ms), aborted]);
-            }
-            finally {
-                signal.removeEventListener('abort', onAbort);
-            }
-            this.check('a wait');
-        };
-    }
-    /** The signal a read request's fetch also ends on. */
-    readSignal(timeout) {
-        return this.signal ? AbortSignal.any([timeout, this.signal]) : timeout;
-    }
-    /** What the stop left production in, with what to do next (changed: 'no' or 'unknown'). */
-    error() {
-        const by = stopName(this.signal);
-        if (!this.sent.length) {
-            return new errors/* RollbackKitError */.dp(`${this.subject}: the run was stopped (${by}) before any request that changes production was sent, so production was not touched: it still serves what it served before this run.`, 'Run the rollback again when it can run to its end.', { changed: 'no', stopped: true });
-        }
-        return new errors/* RollbackKitError */.dp(`${this.subject}: the run was stopped (${by}) after ${this.sent.join(', then ')} was sent, before the rollback was confirmed live: production may be rolled back or may still serve the bad release (sent, not confirmed).`, `Check what production serves in ${this.checkWhere}. Re-running the same rollback continues it: a rollback that went live is recognised and left alone.`, { changed: 'unknown', stopped: true });
-    }
-}
-/** `inner`, ending at the stop when there is one. */
-function guardedSleep(stop, inner) {
-    return stop ? stop.sleep(inner) : inner;
-}
-
 ;// CONCATENATED MODULE: ./.build/platforms/outcome.js
 /**
  * What every promote-previous provider returns: the same shape as Vercel's result (status, from,
@@ -31688,6 +31752,10 @@ class StepDeadline {
     restart() {
         this.at = this.now() + this.seconds * 1000;
         return this.at;
+    }
+    /** Brings the end forward to `ms` from now, when that is sooner (a stopped run's report: report/incident.ts). */
+    shorten(ms) {
+        this.at = Math.min(this.at, this.now() + ms);
     }
     /** Milliseconds left, never below 0. */
     left() {
@@ -32291,8 +32359,11 @@ function apiError(err, doing, repo) {
 /**
  * `bounds`: each call (its answer's body included) ends within timeoutMs (20 s unless given) and
  * reads at most maxBytes, as every other API call of the project does (http/client.ts).
+ * `stop`: the run's stop (change-guard.ts) ends every call where it is, as the other providers'
+ * reads end; opening the pull request is not started after it, and once started counts as sent (the
+ * guard then says "sent, not confirmed": a request ended mid-way may have opened it).
  */
-function pullRequests(token, apiUrl, repo, bounds = {}) {
+function pullRequests(token, apiUrl, repo, bounds = {}, stop) {
     // Loaded on first use: @actions/github (octokit, undici) is most of a bundle's start-up, and
     // only this provider's pull request needs it.
     let client;
@@ -32301,32 +32372,47 @@ function pullRequests(token, apiUrl, repo, bounds = {}) {
         const request = defaults.request;
         return getOctokit(token, { baseUrl: apiUrl.replace(/\/$/, ''), request: { ...request, fetch: boundedFetch(request?.fetch, bounds) } });
     }));
+    // Octokit hands `request.signal` to its fetch (boundedFetch adds its time bound to it).
+    const ending = stop?.signal ? { request: { signal: stop.signal } } : {};
+    /** Before a call, and after one failed: the stop's error (StoppedHere) rather than what the cut request made of it. */
+    const stopped = (what) => stop?.check(what);
     const api = {
         async checkAccess() {
+            const what = `GET repository ${repo.owner}/${repo.repo}`;
+            stopped(what);
             try {
-                await (await octokit()).rest.repos.get({ ...repo });
+                await (await octokit()).rest.repos.get({ ...repo, ...ending });
             }
             catch (err) {
+                stopped(what);
                 throw apiError(err, 'checking access to the repository', repo);
             }
         },
         async latest(branch) {
+            const what = `GET pull requests of ${branch}`;
+            stopped(what);
             try {
                 // Newest first: the first page of one is all that is needed.
-                const { data } = await (await octokit()).rest.pulls.list({ ...repo, state: 'all', head: `${repo.owner}:${branch}`, sort: 'created', direction: 'desc', per_page: 1 });
+                const { data } = await (await octokit()).rest.pulls.list({ ...repo, state: 'all', head: `${repo.owner}:${branch}`, sort: 'created', direction: 'desc', per_page: 1, ...ending });
                 const pr = data[0];
                 return pr ? { number: pr.number, url: pr.html_url, state: pr.state === 'open' ? 'open' : pr.merged_at ? 'merged' : 'closed' } : undefined;
             }
             catch (err) {
+                stopped(what);
                 throw apiError(err, 'looking for the pull request of the branch', repo);
             }
         },
         async open({ branch, base, title, body }) {
+            const what = `POST pull request from ${branch} to GitHub`;
+            // Loaded first: only the request itself counts as sent.
+            const client = await octokit();
+            stop?.beforeChange(what);
             try {
-                const { data } = await (await octokit()).rest.pulls.create({ ...repo, head: branch, base, title, body });
+                const { data } = await client.rest.pulls.create({ ...repo, head: branch, base, title, body, ...ending });
                 return { number: data.number, url: data.html_url };
             }
             catch (err) {
+                stopped(what);
                 // 422 "A pull request already exists for owner:branch": a re-run, not a failure.
                 if (pulls_status(err) === 422) {
                     const existing = await api.latest(branch);
@@ -32377,7 +32463,7 @@ async function revertWithPullRequest(opts, log) {
     const targetRev = previous ? undefined : checkRevision(opts.target, 'target');
     const fromRev = opts.from ? checkRevision(opts.from, 'from') : undefined;
     const repo = parseRepository(opts.repository);
-    const git = await openGit(opts.repoDir, log, opts.timeoutSeconds * 1000);
+    const git = await openGit(opts.repoDir, log, opts.timeoutSeconds * 1000, opts.stop);
     const head = await resolveCommit(git, 'HEAD', 'target');
     const given = targetRev ? await resolveCommit(git, targetRev, 'target') : undefined;
     const base = (await git.try(['symbolic-ref', '--short', '-q', 'HEAD'])).stdout.trim() || opts.baseBranch;
@@ -32457,7 +32543,7 @@ async function revertWithPullRequest(opts, log) {
     if (opts.dryRun) {
         return { status: 'dry-run', fromSha: head, toSha: target, branch: planned, reverted, notes: [`Dry run: nothing was changed. A real run would revert ${commits.length} commit(s) on ${planned}.`] };
     }
-    const prs = pullRequests(opts.githubToken, opts.apiUrl, repo);
+    const prs = pullRequests(opts.githubToken, opts.apiUrl, repo, {}, opts.stop);
     await prs.checkAccess();
     const chosen = await chooseBranch(git, remote, head, target);
     const branch = chosen.name;
@@ -32518,24 +32604,27 @@ async function revertWithPullRequest(opts, log) {
             log.warning(warning);
             notes.push(warning);
         }
-        opts.stop?.check(`the push of ${branch}`);
-        await git.run(['push', '-q', remote, `refs/heads/${branch}:refs/heads/${branch}`], `Pushing ${branch} to ${remote}`);
+        await git.change(['push', '-q', remote, `refs/heads/${branch}:refs/heads/${branch}`], `Pushing ${branch} to ${remote}`, `git push of ${branch} to ${remote}`);
     }
     catch (err) {
-        await git.try(['checkout', '-q', '-f', base]);
-        await git.try(['branch', '-D', branch]);
+        // A revert the stop ended mid-way is undone before the checkout goes back to the branch.
+        if (opts.stop?.stopped)
+            await git.cleanUp(['revert', '--abort']);
+        await git.cleanUp(['checkout', '-q', '-f', base]);
+        await git.cleanUp(['branch', '-D', branch]);
         throw err;
     }
-    await git.try(['checkout', '-q', base]);
+    await git.cleanUp(['checkout', '-q', base]);
     let url;
     try {
-        opts.stop?.check(`the pull request from ${branch}`);
         url = (await prs.open(pullRequest(branch, base, target, head, reverted, opts.reason, log))).url;
     }
     catch (err) {
-        // Leave nothing behind that looks like a rollback in progress.
-        await git.try(['push', '-q', remote, '--delete', branch]);
-        await git.try(['branch', '-D', branch]);
+        // Leave nothing behind that looks like a rollback in progress; but after the stop nothing more
+        // is pushed: the pushed branch is this rollback's, and a re-run opens its pull request.
+        if (!opts.stop?.stopped)
+            await git.try(['push', '-q', remote, '--delete', branch]).catch(() => undefined);
+        await git.cleanUp(['branch', '-D', branch]);
         throw err;
     }
     notes.unshift(`Opened ${url}: merging it reverts ${commits.length} commit(s) and deploys ${merged_short(target)}'s code again.`);
@@ -34745,7 +34834,8 @@ function whereToCheck(request) {
         case 'netlify':
             return [`Netlify site ${request.site}`, `the Netlify dashboard (site ${request.site} → Deploys: which one is Published)`];
         case 'git-revert':
-            return [`repository ${request.repository}`, `the repository (a rollback-kit revert branch or pull request)`];
+            // Production changes only once a revert pull request is merged: what a stop can leave is a pushed branch, or an open pull request.
+            return [`repository ${request.repository}`, `${request.repository} (a rollback/… branch pushed, a revert pull request opened: production changes only once that pull request is merged)`];
         case 'command':
             return ['the rollback command', 'what the rollback command changes (its output above says how far it got)'];
     }
@@ -38996,7 +39086,7 @@ async function rollbackPhases(request, deps, log, heartbeat) {
         // A revert to push: the job must be able to, or the app phase would stop halfway.
         for (const [i, c] of inScope.entries())
             if (c.provider === 'git-revert' && outcomes[i].status === 'dry-run')
-                await checkCanPush(request.workspace, c.name, c.timeoutSeconds, log);
+                await checkCanPush(request.workspace, c.name, c.timeoutSeconds, log, request.signal);
         record.incidentKey = incidentKey(plan.environment, plan.components, inScope, outcomes, request);
         const aliases = incidentAliases(plan.environment, plan.components, inScope, outcomes, record.incidentKey);
         if (aliases.length)
@@ -39088,7 +39178,7 @@ async function rollbackPhases(request, deps, log, heartbeat) {
         // right after it, where a second "Nothing was changed" only doubled it.
         record.nextSteps.push(PLAN_STOPPED_STEP);
         if (!request.dryRun)
-            return await closeOut(record, timeline, notify, deps, finish);
+            return await closeOut(record, timeline, notify, deps, finish, request.signal);
         // A dry run tells nobody and records no incident, stopped or not: its last two rows say why they
         // did not run in the same words as the others, not "no webhook configured".
         for (const phase of ['report', 'notify-end'])
@@ -39125,7 +39215,7 @@ async function rollbackPhases(request, deps, log, heartbeat) {
                         : 'not rolled back again (the app row says why)');
         }
         record.nextSteps.push(notAgain ?? 'An earlier run already did this rollback; nothing was changed. If production is still broken, look at what the earlier run reported.');
-        return await closeOut(record, timeline, notify, deps, finish);
+        return await closeOut(record, timeline, notify, deps, finish, request.signal);
     }
     // ── notify-start ──────────────────────────────────────────────────────────────────────────
     if (verifyOnly) {
@@ -39360,22 +39450,31 @@ async function rollbackPhases(request, deps, log, heartbeat) {
         if (notAgain)
             record.nextSteps.push(notAgain);
     }
-    return await closeOut(record, timeline, notify, deps, finish);
+    return await closeOut(record, timeline, notify, deps, finish, request.signal);
 }
 /** The cascade guard's note, when a component's provider left production alone because a rollback put it there. */
 function guardNote(record) {
     return record.components.flatMap((c) => c.notes).find((n) => n.startsWith(NOT_ROLLED_BACK_AGAIN));
 }
 /** report and notify-end: always run (except dry runs), never change the outcome. */
-async function closeOut(record, timeline, notify, deps, finish) {
+async function closeOut(record, timeline, notify, deps, finish, signal) {
     record.nextSteps.unshift(...nextSteps(record));
     finish();
     const rt = timeline.start('report');
     if (deps.report) {
-        const url = await deps.report(record);
+        const got = await deps.report(record, { signal });
+        const url = typeof got === 'string' ? got : undefined;
         if (url)
             record.incidentIssueUrl = url;
-        rt.end(url ? 'ok' : 'warning', url ? 'incident recorded' : 'the incident issue could not be written (see the warning in the log)');
+        if (url)
+            rt.end('ok', 'incident recorded');
+        else if (typeof got === 'object') {
+            // Stopped: what production is in stays the first step; recording the incident by hand comes after it.
+            rt.end('warning', got.missed);
+            record.nextSteps.push(got.missed);
+        }
+        else
+            rt.end('warning', 'the incident issue could not be written (see the warning in the log)');
     }
     else {
         rt.end('skipped', 'no incident issue (no github-token, or incident-issue is false)');
@@ -41293,7 +41392,19 @@ function rollbackSummaryMarkdown(input, log) {
 
 
 
+
 const DEFAULTS = { timeoutMs: 10_000, retries: 3, maxWaitMs: 20_000, backoffMs: 1000, deadlineMs: 60_000 };
+/**
+ * How long a stopped run (a cancelled job, Ctrl-C) gives the incident issue: counted from the stop,
+ * or from the issue's start when the stop came before it, every request tried once. The stop gives
+ * the run 5 s to end and report, and the chat's last message may take 1.5 of them (notify.ts
+ * STOPPED_SEND): a slow GitHub's usual 10 s a request, with retries, would outlast the grace, and the
+ * run would end saying that what it changed is not known instead of what it did.
+ */
+const STOPPED_ISSUE_MS = 2000;
+/** The stopped run's time for the incident issue ran out (STOPPED_ISSUE_MS): what was under way is cut. */
+class StopBoundPassed extends Error {
+}
 /** GitHub refuses bodies longer than 65,536 characters. */
 const GITHUB_BODY_LIMIT = 65_536;
 const BODY_MAX = 65_000;
@@ -41554,13 +41665,25 @@ function nextPageLink(link, base) {
 class GitHubIssues {
     opts;
     log;
+    stop;
     host;
     base;
     deadline;
     client;
-    constructor(apiUrl, token, opts, log) {
+    /** Aborted STOPPED_ISSUE_MS after the stop: what is under way then is cut. */
+    cut = new AbortController();
+    cutTimer;
+    onStop = () => {
+        this.deadline.shorten(STOPPED_ISSUE_MS);
+        // Not unref'd: the run awaits what this timer ends (bounded-wait.ts says why).
+        this.cutTimer = setTimeout(() => this.cut.abort(new StopBoundPassed()), STOPPED_ISSUE_MS);
+    };
+    constructor(apiUrl, token, opts, log, 
+    /** The run's stop: from then on the issue gets STOPPED_ISSUE_MS, every request tried once. */
+    stop) {
         this.opts = opts;
         this.log = log;
+        this.stop = stop;
         this.base = new URL(apiUrl.replace(/\/*$/, '/'));
         this.host = this.base.host;
         this.deadline = new StepDeadline(Date.now, opts.deadlineMs / 1000, 'the time allowed for the issue');
@@ -41572,6 +41695,15 @@ class GitHubIssues {
             // GitHub's message and its validation errors, as the warnings quote them.
             apiError: (status, text, request) => new HttpApiError('GitHub', status, undefined, plainMessage(parseJson(text), log), request),
         });
+        if (stop?.aborted)
+            this.onStop();
+        else
+            stop?.addEventListener('abort', this.onStop, { once: true });
+    }
+    /** Ends the stop's timer: the issue is done with. */
+    close() {
+        clearTimeout(this.cutTimer);
+        this.stop?.removeEventListener('abort', this.onStop);
     }
     url(path, query = {}) {
         const url = new URL(path.replace(/^\//, ''), this.base);
@@ -41583,21 +41715,42 @@ class GitHubIssues {
     async request(method, url, body) {
         const allowed = `out of the ${duration_formatDuration(this.opts.deadlineMs)} allowed for the incident issue`;
         const left = this.deadline.left();
+        if (this.stop?.aborted && (left <= 0 || this.cut.signal.aborted))
+            return this.cutShort();
         if (left <= 0)
             return { ok: false, message: '', why: allowed };
         try {
-            const res = await this.client.request(method, new URL(url), body !== undefined ? { body } : {});
+            // After the stop, one attempt (a request under way then is not retried either), its answer
+            // awaited up to the bound: the deadline, shortened at the stop, bounds a request started after it.
+            const res = await this.client.request(method, new URL(url), { ...(body !== undefined ? { body } : {}), cut: this.cut.signal, noRetryAfter: this.stop });
             return { ok: true, status: res.status, data: res.data, next: nextPageLink(res.headers?.get('link'), this.base) };
         }
         catch (err) {
-            if (err instanceof WaitTooLong) {
-                const reply = this.failed(err.last);
-                return { ...reply, why: `${reply.why}; ${err.because === 'longest-wait' ? `GitHub asks to wait ${duration_formatDuration(err.askedMs)}, longer than a rollback should` : `GitHub asks to wait ${duration_formatDuration(err.askedMs)}, ${allowed}`}` };
-            }
-            if (err instanceof OutOfTime)
-                return { ok: false, message: '', why: `no answer within ${duration_formatDuration(Math.min(left, this.opts.timeoutMs))}; ${allowed}` };
-            return this.failed(err);
+            // Sent, and cut before its answer came: a write may have been recorded.
+            if (err instanceof StopBoundPassed || (err instanceof OutOfTime && this.stop?.aborted))
+                return this.cutShort(method);
+            const stopped = this.stop?.aborted ? { stopped: stopName(this.stop) } : {};
+            return { ...this.answered(err, left, allowed), ...stopped };
         }
+    }
+    /**
+     * The stop's time for the issue ran out: before a request was sent, or while `sent` (its method)
+     * awaited its answer (a write then may have been recorded).
+     */
+    cutShort(sent) {
+        const by = stopName(this.stop);
+        const why = sent ? `GitHub did not answer within ${duration_formatDuration(STOPPED_ISSUE_MS)} of the stop (${by})` : `not sent: the ${duration_formatDuration(STOPPED_ISSUE_MS)} a stopped run (${by}) gives the incident issue had passed`;
+        return { ok: false, message: '', why, stopped: by, ...(sent && sent !== 'GET' ? { unsure: true } : {}) };
+    }
+    /** What GitHub's refusal, or the client's, says. */
+    answered(err, left, allowed) {
+        if (err instanceof WaitTooLong) {
+            const reply = this.failed(err.last);
+            return { ...reply, why: `${reply.why}; ${err.because === 'longest-wait' ? `GitHub asks to wait ${duration_formatDuration(err.askedMs)}, longer than a rollback should` : `GitHub asks to wait ${duration_formatDuration(err.askedMs)}, ${allowed}`}` };
+        }
+        if (err instanceof OutOfTime)
+            return { ok: false, message: '', why: `no answer within ${duration_formatDuration(Math.min(left, this.opts.timeoutMs))}; ${allowed}` };
+        return this.failed(err);
     }
     failed(err) {
         if (err instanceof HttpApiError) {
@@ -41629,8 +41782,29 @@ function plainMessage(data, log) {
     const details = Array.isArray(d?.errors) ? d.errors.map((e) => [e.field, e.code, e.message].filter((x) => typeof x === 'string').join(' ')).filter(Boolean) : [];
     return log.excerpt(incident_plain([message, ...details].join(': ')), 200);
 }
+/**
+ * Where a person records the incident by hand: the repository's issues page, from the run's URL
+ * (`<server>/<owner>/<name>/actions/runs/<id>`, GitHub Enterprise's server too), else its name.
+ */
+function issuesPlace(repository, runUrl) {
+    const page = runUrl && /^(https?:\/\/.+)\/actions\/runs\/[^/]+$/.exec(runUrl)?.[1];
+    return page ? `${page}/issues` : `the issues of ${repository} on GitHub`;
+}
+/**
+ * What a stopped run left unrecorded, and where to record it: not recorded, or (a write sent, its
+ * answer cut) perhaps recorded, to look for first.
+ */
+function stoppedAdvice(reply, doing, place) {
+    const fill = 'with the facts of this run (its job summary, or the rollback\'s output), or run the rollback again, which records it';
+    if (reply.unsure) {
+        return `The incident issue may not have been recorded: the run was stopped, and ${doing} was sent, but ${reply.why}. Look in ${place} for an open issue titled "Rollback: …" that has this run; if none has it, record it there by hand ${fill}.`;
+    }
+    return `The incident issue was not recorded: the run was stopped while ${doing} (${reply.why}). Record it by hand in ${place} ${fill}.`;
+}
 /** What to change, per refusal, so the next run records the incident. */
-function incident_advice(reply, repository, doing) {
+function incident_advice(reply, repository, doing, place = issuesPlace(repository, undefined)) {
+    if (reply.stopped)
+        return stoppedAdvice(reply, `${doing} in ${repository}`, place);
     const head = `The incident issue was not recorded (${doing} in ${repository}: ${reply.why}).`;
     if (reply.rateLimited)
         return `${head} GitHub's rate limit: re-run the step later to record it; the rollback itself is not affected.`;
@@ -41672,7 +41846,7 @@ function writtenWithToken(author, login) {
  * begins with `head` and says what is wrong: a repository not owner/name, no token, an API URL
  * that is no URL. Nothing is asked of GitHub before these hold.
  */
-function issueRepository(target, log, options, head) {
+function issueRepository(target, log, options, head, stop) {
     let repo;
     try {
         repo = parseRepository(target.repository);
@@ -41687,7 +41861,7 @@ function issueRepository(target, log, options, head) {
     }
     let gh;
     try {
-        gh = new GitHubIssues(target.apiUrl, target.token, { ...DEFAULTS, ...options }, log);
+        gh = new GitHubIssues(target.apiUrl, target.token, { ...DEFAULTS, ...options }, log, stop);
     }
     catch {
         log.warning(`${head}: GITHUB_API_URL is not a URL.`);
@@ -41710,25 +41884,40 @@ async function addMarkers(gh, path, body, markers, repository, log) {
         return;
     }
     const reply = await gh.request('PATCH', gh.url(path), { body: updated });
-    if (!reply.ok)
+    // The comment is recorded; only the markers are missing, and the next run finds the issue without them.
+    if (!reply.ok && reply.stopped)
+        log.info(`Incident issue #${path.split('/').at(-1)}: this incident's markers were not added (the run was stopped: ${reply.why}). The next run finds it the same way.`);
+    else if (!reply.ok)
         log.warning(`${incident_advice(reply, repository, `adding this incident's markers to the issue an earlier version opened (#${path.split('/').at(-1)})`)} The next run finds it the same way.`);
     else
         log.info(`Incident issue #${path.split('/').at(-1)} was opened by an earlier rollback-kit version: added this incident's markers to it, so later runs find it by them.`);
 }
 /**
  * Opens the incident issue, or comments on the open one carrying record.incidentKey; never throws
- * (a warning, and undefined).
+ * (a warning, and undefined). After the run's stop (`stop`), within STOPPED_ISSUE_MS, each request
+ * tried once; what that leaves unrecorded is said with where to record it, to `stop.missed` too.
  */
-async function recordIncident(target, input, log, options = {}) {
+async function recordIncident(target, input, log, options = {}, stop = {}) {
+    let gh;
     try {
         log.secret(target.token);
         // Redacted before it is escaped into Markdown, where a secret would no longer read as itself.
         const record = secrets_redactDeep(input, log.redact);
-        const at = issueRepository(target, log, options, 'The incident issue was not recorded');
+        const at = issueRepository(target, log, options, 'The incident issue was not recorded', stop.signal);
         if (!at)
             return undefined;
-        const { gh, name, issues } = at;
+        gh = at.gh;
+        const { name, issues } = at;
         const markers = incidentKeys(record).map(incidentMarker);
+        const place = issuesPlace(name, record.runUrl);
+        /** The warning for a refusal; a stopped run's is also the caller's to show (stop.missed). */
+        const notRecorded = (reply, doing) => {
+            const said = incident_advice(reply, name, doing, place);
+            log.warning(said);
+            if (reply.stopped)
+                stop.missed?.(said);
+            return undefined;
+        };
         const query = { state: 'open', per_page: '100' };
         if (record.labels.length)
             query.labels = record.labels.join(',');
@@ -41740,10 +41929,8 @@ async function recordIncident(target, input, log, options = {}) {
         let login = null;
         for (let n = 0; page && n < incident_MAX_PAGES && !found; n++) {
             const reply = await gh.request('GET', page);
-            if (!reply.ok) {
-                log.warning(incident_advice(reply, name, 'looking for an open incident issue'));
-                return undefined;
-            }
+            if (!reply.ok)
+                return notRecorded(reply, 'looking for an open incident issue');
             const list = (Array.isArray(reply.data) ? reply.data : []).filter((i) => !i.pull_request && typeof i.body === 'string' && typeof i.number === 'number');
             const marked = list.filter((i) => markers.some((m) => i.body.includes(m)));
             const earlier = older ? [] : list.filter((i) => !marked.includes(i) && olderIssueNames(i.body, record));
@@ -41762,10 +41949,8 @@ async function recordIncident(target, input, log, options = {}) {
         if (found || older) {
             const at = (found ?? older);
             const reply = await gh.request('POST', gh.url(`${issues}/${at.number}/comments`), { body: log.redact(incidentComment(record)) });
-            if (!reply.ok) {
-                log.warning(incident_advice(reply, name, `commenting on incident issue #${at.number}`));
-                return undefined;
-            }
+            if (!reply.ok)
+                return notRecorded(reply, `commenting on incident issue #${at.number}`);
             log.info(`Incident issue #${at.number} already open for this rollback: added a comment (${at.url}).`);
             if (!found && older)
                 await addMarkers(gh, `${issues}/${older.number}`, older.body, markers, name, log);
@@ -41776,10 +41961,8 @@ async function recordIncident(target, input, log, options = {}) {
             body: log.redact(incidentBody(record)),
             ...(record.labels.length ? { labels: record.labels.map((l) => log.redact(l)) } : {}),
         });
-        if (!reply.ok) {
-            log.warning(incident_advice(reply, name, 'opening the incident issue'));
-            return undefined;
-        }
+        if (!reply.ok)
+            return notRecorded(reply, 'opening the incident issue');
         const created = reply.data;
         const url = typeof created?.html_url === 'string' ? created.html_url : '';
         log.info(`Opened incident issue #${String(created?.number ?? '?')}: ${url}`);
@@ -41788,6 +41971,9 @@ async function recordIncident(target, input, log, options = {}) {
     catch (err) {
         log.warning(`The incident issue was not recorded: ${err?.name ?? 'error'}. The rollback itself is not affected.`);
         return undefined;
+    }
+    finally {
+        gh?.close();
     }
 }
 
@@ -43435,7 +43621,14 @@ function tellingDeps(opts, log) {
                 }
             }
             : undefined,
-        report: wanted && githubToken && repository ? async (record) => (await recordIncident({ apiUrl: opts.githubApiUrl, repository, token: githubToken }, record, log))?.url : undefined,
+        report: wanted && githubToken && repository
+            ? async (record, how) => {
+                // A stopped run's issue is cut short (incident.ts STOPPED_ISSUE_MS): what it left unrecorded goes in the report row.
+                let missed;
+                const recorded = await recordIncident({ apiUrl: opts.githubApiUrl, repository, token: githubToken }, record, log, {}, { signal: how?.signal, missed: (what) => (missed = what) });
+                return recorded ? recorded.url : missed ? { missed } : undefined;
+            }
+            : undefined,
     };
 }
 

@@ -2779,6 +2779,11 @@ class HttpClient {
     /**
      * `path` is relative to the base URL, or a whole URL on the API's own origin (a Link header's next
      * page): the headers, with the token, are never sent anywhere else.
+     *
+     * `cut`: once aborted, the request ends where it is (its answer, a retry's wait) and throws the
+     * abort's reason: a stopped run's report (report/incident.ts) is not awaited past its bound.
+     * `noRetryAfter`: once aborted, a failed attempt is not retried (its failure is thrown), and a
+     * retry's wait ends with it: after a stop, one attempt.
      */
     async request(method, path, opts = {}) {
         const url = typeof path === 'string' ? this.url(path, opts.query) : path;
@@ -2789,7 +2794,10 @@ class HttpClient {
         // is not sent, nor sent again; once sent, its answer is awaited (the platform has it already).
         const changes = !opts.reads && method !== 'GET' && method !== 'HEAD';
         const stop = this.opts.stop;
+        const bound = opts.cut;
         for (let attempt = 0;; attempt++) {
+            if (bound?.aborted)
+                throw bound.reason;
             if (changes && attempt === 0)
                 stop?.beforeChange(`${label} to ${this.service}`);
             else
@@ -2802,7 +2810,8 @@ class HttpClient {
             const cut = before !== undefined && before > 0 && before < this.timeoutMs;
             try {
                 const timeout = AbortSignal.timeout(cut ? Math.ceil(before) : this.timeoutMs);
-                const res = await this.send(method, url, label, opts, changes || !stop ? timeout : stop.readSignal(timeout));
+                const ends = changes || !stop ? timeout : stop.readSignal(timeout);
+                const res = await this.send(method, url, label, opts, bound ? AbortSignal.any([ends, bound]) : ends);
                 const { text: raw, cut: overCap } = await readCapped(res, MAX_API_BODY_BYTES);
                 // An error body is only quoted (its first few hundred characters): what was read is enough.
                 if (overCap && res.ok)
@@ -2832,6 +2841,8 @@ class HttpClient {
                 };
             }
             catch (err) {
+                if (bound?.aborted)
+                    throw bound.reason;
                 if (err instanceof errors/* RollbackKitError */.dp)
                     throw err;
                 // A read ended by the stop: nothing more is asked of the platform.
@@ -2852,11 +2863,15 @@ class HttpClient {
             if (left !== undefined && asked !== undefined && asked > left && attempt < this.retry.rateLimitRetries) {
                 throw new WaitTooLong(`${this.service} asked to wait ${secs(asked)} (${failure.kind === 'status' && failure.retryAfter === null ? 'until its rate limit resets' : 'Retry-After'}) before ${label} again (${lastError.message}), but only ${secs(left)} of ${this.opts.deadline.input} (${this.opts.deadline.seconds} s) are left.`, `Wait ${secs(asked)}, then re-run the step (it is safe to repeat), or raise ${this.opts.deadline.input}.`, lastError, asked, 'deadline');
             }
-            const delay = left === undefined || left > 0 ? retryDelay(failure, attempt, this.retry, this.random, left) : undefined;
+            const once = opts.noRetryAfter;
+            const delay = (left === undefined || left > 0) && !once?.aborted ? retryDelay(failure, attempt, this.retry, this.random, left) : undefined;
             if (delay === undefined)
                 throw lastError;
             this.opts.log.info(`${this.service}: ${lastError.message}; retrying in ${(delay / 1000).toFixed(1)} s (attempt ${attempt + 2}).`);
-            await this.wait(delay);
+            const ends = [bound, once].filter((s) => !!s);
+            await (ends.length ? untilAborted(this.wait(delay), ends.length > 1 ? AbortSignal.any(ends) : ends[0]) : this.wait(delay));
+            if (once?.aborted)
+                throw lastError;
         }
     }
     /**
@@ -2926,6 +2941,22 @@ class HttpClient {
     }
     async get(path, query = {}) {
         return (await this.request('GET', path, { query })).data;
+    }
+}
+/** `work`, or as soon as `signal` is aborted, whichever comes first (the caller then looks at the signal). */
+async function untilAborted(work, signal) {
+    if (signal.aborted)
+        return;
+    let onAbort = () => undefined;
+    const aborted = new Promise((resolve) => {
+        onAbort = resolve;
+        signal.addEventListener('abort', onAbort, { once: true });
+    });
+    try {
+        await Promise.race([work, aborted]);
+    }
+    finally {
+        signal.removeEventListener('abort', onAbort);
     }
 }
 function defaultApiError(service, status, text, request, log) {
@@ -3326,10 +3357,12 @@ var stop_signals = __nccwpck_require__(1042);
 /**
  * The run's stop (SIGINT, SIGTERM: Ctrl-C, a cancelled job) as a platform provider honours it.
  * Once the stop came, no NEW request that changes production is sent: the HTTP client asks
- * `beforeChange` right before each one, and the git-revert and command providers before their push
- * or command. A change already sent is let finish (its answer is read), but nothing waits on for it:
- * reads, retry backoffs and the polling after the request end at the stop (`sleep`, `check`, and the
- * read requests' own fetch signal). The provider's error is then replaced by the guard's (`error`),
+ * `beforeChange` right before each one, and the git-revert and command providers before their push,
+ * pull request or command. A change already sent is let finish (its answer is read); a rollback
+ * command, and git-revert's push and pull request, are ended at the stop instead (they could take
+ * minutes), and count as sent all the same. Nothing else is waited on: reads, retry backoffs and
+ * the polling after the request end at the stop (`sleep`, `check`, and the read requests' own fetch
+ * signal). The provider's error is then replaced by the guard's (`error`),
  * which says what production is: not touched, when no change was sent; else sent and not confirmed,
  * naming what to check.
  */
@@ -3532,6 +3565,10 @@ class StepDeadline {
     restart() {
         this.at = this.now() + this.seconds * 1000;
         return this.at;
+    }
+    /** Brings the end forward to `ms` from now, when that is sooner (a stopped run's report: report/incident.ts). */
+    shorten(ms) {
+        this.at = Math.min(this.at, this.now() + ms);
     }
     /** Milliseconds left, never below 0. */
     left() {
@@ -3851,7 +3888,12 @@ async function rollMachine(c, app, m, image, config, t, log) {
 }
 
 ;// CONCATENATED MODULE: ./.build/platforms/git-revert/git.js
-/** Runs git in the checkout with a bounded wait; failures carry git's own words, redacted. */
+/**
+ * Runs git in the checkout with a bounded wait; failures carry git's own words, redacted. The run's
+ * stop (change-guard.ts) ends every git command where it is, a push too: nothing waits on git after
+ * the stop. A push is counted as sent once it starts (the guard then says "sent, not confirmed": a
+ * push ended mid-way may have updated the remote branch); after the stop none starts.
+ */
 
 
 /** The last lines git wrote, where it says why it failed. */
@@ -3863,26 +3905,40 @@ const BOT_IDENTITY = {
     GIT_COMMITTER_NAME: 'github-actions[bot]',
     GIT_COMMITTER_EMAIL: '41898283+github-actions[bot]@users.noreply.github.com',
 };
-async function openGit(cwd, log, timeoutMs = 120_000) {
+async function openGit(cwd, log, timeoutMs = 120_000, stop) {
     const env = { GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' };
-    const exec = async (args, extra = {}) => {
+    const spawn = async (args, signal) => {
         log.debug(`git ${args.join(' ')}`);
         try {
-            return await runProcess('git', args, { cwd, env: { ...env, ...extra }, timeoutMs });
+            return await runProcess('git', args, { cwd, env, timeoutMs, signal });
         }
         catch (err) {
             throw new errors/* RollbackKitError */.dp(`Could not run git: ${err.message}.`, 'Install git on the runner.');
         }
     };
+    /** Ended at the stop: what it was doing is then the guard's to say (StoppedHere), whatever git made of it. */
+    const exec = async (args) => {
+        stop?.check(`git ${args[0]}`);
+        const r = await spawn(args, stop?.signal);
+        stop?.check(`git ${args[0]}`);
+        return r;
+    };
+    const checked = (args, what, r) => {
+        if (r.code === 0)
+            return r.stdout.trim();
+        const said = gitSaid(r);
+        throw new errors/* RollbackKitError */.dp(`${what} failed: git ${args[0]} ${r.timedOut ? 'timed out' : `exited with ${r.code}`}: ${log.redact(said)}`);
+    };
     const git = {
         try: (args) => exec(args),
-        async run(args, what) {
-            const r = await exec(args);
-            if (r.code === 0)
-                return r.stdout.trim();
-            const said = gitSaid(r);
-            throw new errors/* RollbackKitError */.dp(`${what} failed: git ${args[0]} ${r.timedOut ? 'timed out' : `exited with ${r.code}`}: ${log.redact(said)}`);
+        run: async (args, what) => checked(args, what, await exec(args)),
+        async change(args, what, sent) {
+            stop?.beforeChange(sent);
+            const r = await spawn(args, stop?.signal);
+            stop?.check(sent);
+            return checked(args, what, r);
         },
+        cleanUp: (args) => spawn(args, undefined),
     };
     const inside = await git.try(['rev-parse', '--is-inside-work-tree']);
     if (inside.code !== 0 || inside.stdout.trim() !== 'true') {
@@ -4181,8 +4237,11 @@ function apiError(err, doing, repo) {
 /**
  * `bounds`: each call (its answer's body included) ends within timeoutMs (20 s unless given) and
  * reads at most maxBytes, as every other API call of the project does (http/client.ts).
+ * `stop`: the run's stop (change-guard.ts) ends every call where it is, as the other providers'
+ * reads end; opening the pull request is not started after it, and once started counts as sent (the
+ * guard then says "sent, not confirmed": a request ended mid-way may have opened it).
  */
-function pullRequests(token, apiUrl, repo, bounds = {}) {
+function pullRequests(token, apiUrl, repo, bounds = {}, stop) {
     // Loaded on first use: @actions/github (octokit, undici) is most of a bundle's start-up, and
     // only this provider's pull request needs it.
     let client;
@@ -4191,32 +4250,47 @@ function pullRequests(token, apiUrl, repo, bounds = {}) {
         const request = defaults.request;
         return getOctokit(token, { baseUrl: apiUrl.replace(/\/$/, ''), request: { ...request, fetch: boundedFetch(request?.fetch, bounds) } });
     }));
+    // Octokit hands `request.signal` to its fetch (boundedFetch adds its time bound to it).
+    const ending = stop?.signal ? { request: { signal: stop.signal } } : {};
+    /** Before a call, and after one failed: the stop's error (StoppedHere) rather than what the cut request made of it. */
+    const stopped = (what) => stop?.check(what);
     const api = {
         async checkAccess() {
+            const what = `GET repository ${repo.owner}/${repo.repo}`;
+            stopped(what);
             try {
-                await (await octokit()).rest.repos.get({ ...repo });
+                await (await octokit()).rest.repos.get({ ...repo, ...ending });
             }
             catch (err) {
+                stopped(what);
                 throw apiError(err, 'checking access to the repository', repo);
             }
         },
         async latest(branch) {
+            const what = `GET pull requests of ${branch}`;
+            stopped(what);
             try {
                 // Newest first: the first page of one is all that is needed.
-                const { data } = await (await octokit()).rest.pulls.list({ ...repo, state: 'all', head: `${repo.owner}:${branch}`, sort: 'created', direction: 'desc', per_page: 1 });
+                const { data } = await (await octokit()).rest.pulls.list({ ...repo, state: 'all', head: `${repo.owner}:${branch}`, sort: 'created', direction: 'desc', per_page: 1, ...ending });
                 const pr = data[0];
                 return pr ? { number: pr.number, url: pr.html_url, state: pr.state === 'open' ? 'open' : pr.merged_at ? 'merged' : 'closed' } : undefined;
             }
             catch (err) {
+                stopped(what);
                 throw apiError(err, 'looking for the pull request of the branch', repo);
             }
         },
         async open({ branch, base, title, body }) {
+            const what = `POST pull request from ${branch} to GitHub`;
+            // Loaded first: only the request itself counts as sent.
+            const client = await octokit();
+            stop?.beforeChange(what);
             try {
-                const { data } = await (await octokit()).rest.pulls.create({ ...repo, head: branch, base, title, body });
+                const { data } = await client.rest.pulls.create({ ...repo, head: branch, base, title, body, ...ending });
                 return { number: data.number, url: data.html_url };
             }
             catch (err) {
+                stopped(what);
                 // 422 "A pull request already exists for owner:branch": a re-run, not a failure.
                 if (pulls_status(err) === 422) {
                     const existing = await api.latest(branch);
@@ -4267,7 +4341,7 @@ async function revertWithPullRequest(opts, log) {
     const targetRev = previous ? undefined : checkRevision(opts.target, 'target');
     const fromRev = opts.from ? checkRevision(opts.from, 'from') : undefined;
     const repo = parseRepository(opts.repository);
-    const git = await openGit(opts.repoDir, log, opts.timeoutSeconds * 1000);
+    const git = await openGit(opts.repoDir, log, opts.timeoutSeconds * 1000, opts.stop);
     const head = await resolveCommit(git, 'HEAD', 'target');
     const given = targetRev ? await resolveCommit(git, targetRev, 'target') : undefined;
     const base = (await git.try(['symbolic-ref', '--short', '-q', 'HEAD'])).stdout.trim() || opts.baseBranch;
@@ -4347,7 +4421,7 @@ async function revertWithPullRequest(opts, log) {
     if (opts.dryRun) {
         return { status: 'dry-run', fromSha: head, toSha: target, branch: planned, reverted, notes: [`Dry run: nothing was changed. A real run would revert ${commits.length} commit(s) on ${planned}.`] };
     }
-    const prs = pullRequests(opts.githubToken, opts.apiUrl, repo);
+    const prs = pullRequests(opts.githubToken, opts.apiUrl, repo, {}, opts.stop);
     await prs.checkAccess();
     const chosen = await chooseBranch(git, remote, head, target);
     const branch = chosen.name;
@@ -4408,24 +4482,27 @@ async function revertWithPullRequest(opts, log) {
             log.warning(warning);
             notes.push(warning);
         }
-        opts.stop?.check(`the push of ${branch}`);
-        await git.run(['push', '-q', remote, `refs/heads/${branch}:refs/heads/${branch}`], `Pushing ${branch} to ${remote}`);
+        await git.change(['push', '-q', remote, `refs/heads/${branch}:refs/heads/${branch}`], `Pushing ${branch} to ${remote}`, `git push of ${branch} to ${remote}`);
     }
     catch (err) {
-        await git.try(['checkout', '-q', '-f', base]);
-        await git.try(['branch', '-D', branch]);
+        // A revert the stop ended mid-way is undone before the checkout goes back to the branch.
+        if (opts.stop?.stopped)
+            await git.cleanUp(['revert', '--abort']);
+        await git.cleanUp(['checkout', '-q', '-f', base]);
+        await git.cleanUp(['branch', '-D', branch]);
         throw err;
     }
-    await git.try(['checkout', '-q', base]);
+    await git.cleanUp(['checkout', '-q', base]);
     let url;
     try {
-        opts.stop?.check(`the pull request from ${branch}`);
         url = (await prs.open(pullRequest(branch, base, target, head, reverted, opts.reason, log))).url;
     }
     catch (err) {
-        // Leave nothing behind that looks like a rollback in progress.
-        await git.try(['push', '-q', remote, '--delete', branch]);
-        await git.try(['branch', '-D', branch]);
+        // Leave nothing behind that looks like a rollback in progress; but after the stop nothing more
+        // is pushed: the pushed branch is this rollback's, and a re-run opens its pull request.
+        if (!opts.stop?.stopped)
+            await git.try(['push', '-q', remote, '--delete', branch]).catch(() => undefined);
+        await git.cleanUp(['branch', '-D', branch]);
         throw err;
     }
     notes.unshift(`Opened ${url}: merging it reverts ${commits.length} commit(s) and deploys ${merged_short(target)}'s code again.`);
@@ -6635,7 +6712,8 @@ function whereToCheck(request) {
         case 'netlify':
             return [`Netlify site ${request.site}`, `the Netlify dashboard (site ${request.site} → Deploys: which one is Published)`];
         case 'git-revert':
-            return [`repository ${request.repository}`, `the repository (a rollback-kit revert branch or pull request)`];
+            // Production changes only once a revert pull request is merged: what a stop can leave is a pushed branch, or an open pull request.
+            return [`repository ${request.repository}`, `${request.repository} (a rollback/… branch pushed, a revert pull request opened: production changes only once that pull request is merged)`];
         case 'command':
             return ['the rollback command', 'what the rollback command changes (its output above says how far it got)'];
     }

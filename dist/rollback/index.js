@@ -9115,6 +9115,11 @@ await (0,_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .runAction */ .Cs)('roll
     finished = record;
     outputs(record);
     await (0,_report_write_summary_js__WEBPACK_IMPORTED_MODULE_15__/* .writeSummary */ .S)((0,_report_rollback_summary_js__WEBPACK_IMPORTED_MODULE_14__/* .rollbackSummaryMarkdown */ .sy)(record, log), log);
+    // Stopped once the rollback's own work was done (in its report or last message): the last line
+    // says where production is, which the stop did not change, not only that the work was done.
+    if (signal.aborted && (record.status === 'rolled-back' || record.status === 'nothing-to-do')) {
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp(`${(0,_report_rollback_summary_js__WEBPACK_IMPORTED_MODULE_14__/* .statusLine */ .Bs)(record)}. The stop came after that was done: only telling people may have been cut short (the job summary says what was not).`);
+    }
     if (record.status === 'unverified') {
         throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp('Rollback unverified: production still looks broken after the rollback; a person must act now.', 'Look at the failing checks in the job summary, check the platform dashboards, and escalate to the deployment lead.');
     }
@@ -17389,8 +17394,8 @@ var errors = __nccwpck_require__(8005);
 var connection = __nccwpck_require__(401);
 // EXTERNAL MODULE: ./.build/db/snapshot.js
 var snapshot = __nccwpck_require__(17257);
-// EXTERNAL MODULE: ./.build/platforms/promote.js + 25 modules
-var promote = __nccwpck_require__(2967);
+// EXTERNAL MODULE: ./.build/platforms/promote.js + 24 modules
+var promote = __nccwpck_require__(51640);
 // EXTERNAL MODULE: ./.build/pipeline/budgets.js
 var budgets = __nccwpck_require__(51583);
 // EXTERNAL MODULE: ./.build/db/pg-tools.js
@@ -18082,8 +18087,8 @@ var secret_input = __nccwpck_require__(8347);
 var parse = __nccwpck_require__(30151);
 // EXTERNAL MODULE: ./.build/migrations/types.js
 var types = __nccwpck_require__(6431);
-// EXTERNAL MODULE: ./.build/platforms/promote.js + 25 modules
-var promote = __nccwpck_require__(2967);
+// EXTERNAL MODULE: ./.build/platforms/promote.js + 24 modules
+var promote = __nccwpck_require__(51640);
 // EXTERNAL MODULE: ./.build/core/yaml.js
 var core_yaml = __nccwpck_require__(15773);
 // EXTERNAL MODULE: ./.build/smoke/parse-spec.js
@@ -20827,8 +20832,8 @@ var files = __nccwpck_require__(32019);
 var revert = __nccwpck_require__(66758);
 // EXTERNAL MODULE: ./.build/migrations/run-failure.js
 var run_failure = __nccwpck_require__(72048);
-// EXTERNAL MODULE: ./.build/platforms/promote.js + 25 modules
-var promote = __nccwpck_require__(2967);
+// EXTERNAL MODULE: ./.build/platforms/promote.js + 24 modules
+var promote = __nccwpck_require__(51640);
 // EXTERNAL MODULE: ./.build/platforms/http/deadline.js
 var http_deadline = __nccwpck_require__(97096);
 // EXTERNAL MODULE: ./.build/platforms/vercel/client.js
@@ -21200,6 +21205,8 @@ function revertedOfPlan(planned, applied) {
     return planned.filter((v) => !still.has(v));
 }
 
+// EXTERNAL MODULE: ./.build/platforms/change-guard.js
+var change_guard = __nccwpck_require__(89509);
 // EXTERNAL MODULE: ./.build/platforms/git-revert/git.js
 var git_revert_git = __nccwpck_require__(44827);
 ;// CONCATENATED MODULE: ./.build/pipeline/git-revert-access.js
@@ -21213,13 +21220,25 @@ var git_revert_git = __nccwpck_require__(44827);
  */
 
 
+
 /** Everything the job must grant, in one place for the refusal and the docs. */
 const GIT_REVERT_NEEDS = 'A git-revert component needs, in the job that runs the rollback: permissions contents: write and pull-requests: write, actions/checkout with fetch-depth: 0 and persist-credentials: true, and "Allow GitHub Actions to create and approve pull requests" in the repository settings. The shipped rollback.yml grants none of this (see "git-revert components" in the README).';
 /** A ref no run creates: the dry run only asks whether a new branch could be pushed. */
 const PROBE_REF = 'refs/heads/rollback-kit/push-check';
-async function checkCanPush(workspace, component, timeoutSeconds, log) {
-    const git = await (0,git_revert_git/* openGit */.zY)(workspace, log, timeoutSeconds * 1000);
-    const r = await git.try(['push', '--dry-run', '--quiet', 'origin', `HEAD:${PROBE_REF}`]);
+/**
+ * `signal`: the run's stop. The dry run waits on the remote (up to timeoutSeconds), so it ends at the
+ * stop, as the provider's own git commands do, and the error says nothing was changed.
+ */
+async function checkCanPush(workspace, component, timeoutSeconds, log, signal) {
+    const stop = new change_guard/* ChangeGuard */.ci(signal, `${component} (git-revert)`, 'the repository');
+    let r;
+    try {
+        const git = await (0,git_revert_git/* openGit */.zY)(workspace, log, timeoutSeconds * 1000, stop);
+        r = await git.try(['push', '--dry-run', '--quiet', 'origin', `HEAD:${PROBE_REF}`]);
+    }
+    catch (err) {
+        throw err instanceof change_guard/* StoppedHere */.oZ ? stop.error() : err;
+    }
     if (r.code === 0)
         return;
     const said = log.redact((0,git_revert_git/* gitSaid */.UU)(r)) || `git push exited with ${r.code}`;
@@ -21391,7 +21410,7 @@ async function rollbackPhases(request, deps, log, heartbeat) {
         // A revert to push: the job must be able to, or the app phase would stop halfway.
         for (const [i, c] of inScope.entries())
             if (c.provider === 'git-revert' && outcomes[i].status === 'dry-run')
-                await checkCanPush(request.workspace, c.name, c.timeoutSeconds, log);
+                await checkCanPush(request.workspace, c.name, c.timeoutSeconds, log, request.signal);
         record.incidentKey = incidentKey(plan.environment, plan.components, inScope, outcomes, request);
         const aliases = incidentAliases(plan.environment, plan.components, inScope, outcomes, record.incidentKey);
         if (aliases.length)
@@ -21483,7 +21502,7 @@ async function rollbackPhases(request, deps, log, heartbeat) {
         // right after it, where a second "Nothing was changed" only doubled it.
         record.nextSteps.push(PLAN_STOPPED_STEP);
         if (!request.dryRun)
-            return await closeOut(record, timeline, notify, deps, finish);
+            return await closeOut(record, timeline, notify, deps, finish, request.signal);
         // A dry run tells nobody and records no incident, stopped or not: its last two rows say why they
         // did not run in the same words as the others, not "no webhook configured".
         for (const phase of ['report', 'notify-end'])
@@ -21520,7 +21539,7 @@ async function rollbackPhases(request, deps, log, heartbeat) {
                         : 'not rolled back again (the app row says why)');
         }
         record.nextSteps.push(notAgain ?? 'An earlier run already did this rollback; nothing was changed. If production is still broken, look at what the earlier run reported.');
-        return await closeOut(record, timeline, notify, deps, finish);
+        return await closeOut(record, timeline, notify, deps, finish, request.signal);
     }
     // ── notify-start ──────────────────────────────────────────────────────────────────────────
     if (verifyOnly) {
@@ -21755,22 +21774,31 @@ async function rollbackPhases(request, deps, log, heartbeat) {
         if (notAgain)
             record.nextSteps.push(notAgain);
     }
-    return await closeOut(record, timeline, notify, deps, finish);
+    return await closeOut(record, timeline, notify, deps, finish, request.signal);
 }
 /** The cascade guard's note, when a component's provider left production alone because a rollback put it there. */
 function guardNote(record) {
     return record.components.flatMap((c) => c.notes).find((n) => n.startsWith(outcome/* NOT_ROLLED_BACK_AGAIN */.OD));
 }
 /** report and notify-end: always run (except dry runs), never change the outcome. */
-async function closeOut(record, timeline, notify, deps, finish) {
+async function closeOut(record, timeline, notify, deps, finish, signal) {
     record.nextSteps.unshift(...nextSteps(record));
     finish();
     const rt = timeline.start('report');
     if (deps.report) {
-        const url = await deps.report(record);
+        const got = await deps.report(record, { signal });
+        const url = typeof got === 'string' ? got : undefined;
         if (url)
             record.incidentIssueUrl = url;
-        rt.end(url ? 'ok' : 'warning', url ? 'incident recorded' : 'the incident issue could not be written (see the warning in the log)');
+        if (url)
+            rt.end('ok', 'incident recorded');
+        else if (typeof got === 'object') {
+            // Stopped: what production is in stays the first step; recording the incident by hand comes after it.
+            rt.end('warning', got.missed);
+            record.nextSteps.push(got.missed);
+        }
+        else
+            rt.end('warning', 'the incident issue could not be written (see the warning in the log)');
     }
     else {
         rt.end('skipped', 'no incident issue (no github-token, or incident-issue is false)');
@@ -22557,6 +22585,114 @@ async function verifyWithChecks(checks, v, database, log, signal) {
 
 /***/ }),
 
+/***/ 89509:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Em: () => (/* binding */ guardedSleep),
+/* harmony export */   ci: () => (/* binding */ ChangeGuard),
+/* harmony export */   oZ: () => (/* binding */ StoppedHere)
+/* harmony export */ });
+/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8005);
+/* harmony import */ var _core_stop_signals_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(61042);
+/**
+ * The run's stop (SIGINT, SIGTERM: Ctrl-C, a cancelled job) as a platform provider honours it.
+ * Once the stop came, no NEW request that changes production is sent: the HTTP client asks
+ * `beforeChange` right before each one, and the git-revert and command providers before their push,
+ * pull request or command. A change already sent is let finish (its answer is read); a rollback
+ * command, and git-revert's push and pull request, are ended at the stop instead (they could take
+ * minutes), and count as sent all the same. Nothing else is waited on: reads, retry backoffs and
+ * the polling after the request end at the stop (`sleep`, `check`, and the read requests' own fetch
+ * signal). The provider's error is then replaced by the guard's (`error`),
+ * which says what production is: not touched, when no change was sent; else sent and not confirmed,
+ * naming what to check.
+ */
+
+
+/** Thrown where the stop interrupts a provider; promotePrevious replaces it with ChangeGuard.error(). */
+class StoppedHere extends _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp {
+    constructor(what) {
+        super(`stopped before ${what}`, undefined, { stopped: true });
+    }
+}
+class ChangeGuard {
+    signal;
+    subject;
+    checkWhere;
+    /** What changes were sent to the platform before the stop, in order ("POST /v9/projects/x/rollback/y"). */
+    sent = [];
+    /** The stop interrupted the provider: its error is the guard's. */
+    hit = false;
+    constructor(signal, 
+    /** "web (Vercel project shop)": whose production, for the messages. */
+    subject, 
+    /** Where a person checks what production serves (the platform's dashboard, its CLI). */
+    checkWhere) {
+        this.signal = signal;
+        this.subject = subject;
+        this.checkWhere = checkWhere;
+    }
+    get stopped() {
+        return this.signal?.aborted === true;
+    }
+    /** The stop interrupted the provider (so its outcome is this guard's error). */
+    get interrupted() {
+        return this.hit;
+    }
+    /** Throws if the run was stopped: before a read, a poll, a retry. */
+    check(what) {
+        if (!this.stopped)
+            return;
+        this.hit = true;
+        throw new StoppedHere(what);
+    }
+    /** Right before a request or program that changes production: throws if stopped, else counts it as sent. */
+    beforeChange(what) {
+        this.check(what);
+        this.sent.push(what);
+    }
+    /** A wait (a poll interval, a retry backoff) that ends at the stop, throwing. */
+    sleep(inner) {
+        return async (ms) => {
+            this.check('a wait');
+            const signal = this.signal;
+            if (!signal)
+                return inner(ms);
+            let onAbort = () => undefined;
+            const aborted = new Promise((resolve) => {
+                onAbort = resolve;
+                signal.addEventListener('abort', onAbort, { once: true });
+            });
+            try {
+                await Promise.race([inner(ms), aborted]);
+            }
+            finally {
+                signal.removeEventListener('abort', onAbort);
+            }
+            this.check('a wait');
+        };
+    }
+    /** The signal a read request's fetch also ends on. */
+    readSignal(timeout) {
+        return this.signal ? AbortSignal.any([timeout, this.signal]) : timeout;
+    }
+    /** What the stop left production in, with what to do next (changed: 'no' or 'unknown'). */
+    error() {
+        const by = (0,_core_stop_signals_js__WEBPACK_IMPORTED_MODULE_1__/* .stopName */ .ws)(this.signal);
+        if (!this.sent.length) {
+            return new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`${this.subject}: the run was stopped (${by}) before any request that changes production was sent, so production was not touched: it still serves what it served before this run.`, 'Run the rollback again when it can run to its end.', { changed: 'no', stopped: true });
+        }
+        return new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`${this.subject}: the run was stopped (${by}) after ${this.sent.join(', then ')} was sent, before the rollback was confirmed live: production may be rolled back or may still serve the bad release (sent, not confirmed).`, `Check what production serves in ${this.checkWhere}. Re-running the same rollback continues it: a rollback that went live is recognised and left alone.`, { changed: 'unknown', stopped: true });
+    }
+}
+/** `inner`, ending at the stop when there is one. */
+function guardedSleep(stop, inner) {
+    return stop ? stop.sleep(inner) : inner;
+}
+
+
+/***/ }),
+
 /***/ 61857:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
@@ -22629,7 +22765,12 @@ function warnUnproven(log, from, why) {
 /* harmony export */ });
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8005);
 /* harmony import */ var _core_process_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(95713);
-/** Runs git in the checkout with a bounded wait; failures carry git's own words, redacted. */
+/**
+ * Runs git in the checkout with a bounded wait; failures carry git's own words, redacted. The run's
+ * stop (change-guard.ts) ends every git command where it is, a push too: nothing waits on git after
+ * the stop. A push is counted as sent once it starts (the guard then says "sent, not confirmed": a
+ * push ended mid-way may have updated the remote branch); after the stop none starts.
+ */
 
 
 /** The last lines git wrote, where it says why it failed. */
@@ -22641,26 +22782,40 @@ const BOT_IDENTITY = {
     GIT_COMMITTER_NAME: 'github-actions[bot]',
     GIT_COMMITTER_EMAIL: '41898283+github-actions[bot]@users.noreply.github.com',
 };
-async function openGit(cwd, log, timeoutMs = 120_000) {
+async function openGit(cwd, log, timeoutMs = 120_000, stop) {
     const env = { GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' };
-    const exec = async (args, extra = {}) => {
+    const spawn = async (args, signal) => {
         log.debug(`git ${args.join(' ')}`);
         try {
-            return await (0,_core_process_js__WEBPACK_IMPORTED_MODULE_1__/* .runProcess */ .R3)('git', args, { cwd, env: { ...env, ...extra }, timeoutMs });
+            return await (0,_core_process_js__WEBPACK_IMPORTED_MODULE_1__/* .runProcess */ .R3)('git', args, { cwd, env, timeoutMs, signal });
         }
         catch (err) {
             throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`Could not run git: ${err.message}.`, 'Install git on the runner.');
         }
     };
+    /** Ended at the stop: what it was doing is then the guard's to say (StoppedHere), whatever git made of it. */
+    const exec = async (args) => {
+        stop?.check(`git ${args[0]}`);
+        const r = await spawn(args, stop?.signal);
+        stop?.check(`git ${args[0]}`);
+        return r;
+    };
+    const checked = (args, what, r) => {
+        if (r.code === 0)
+            return r.stdout.trim();
+        const said = gitSaid(r);
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`${what} failed: git ${args[0]} ${r.timedOut ? 'timed out' : `exited with ${r.code}`}: ${log.redact(said)}`);
+    };
     const git = {
         try: (args) => exec(args),
-        async run(args, what) {
-            const r = await exec(args);
-            if (r.code === 0)
-                return r.stdout.trim();
-            const said = gitSaid(r);
-            throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`${what} failed: git ${args[0]} ${r.timedOut ? 'timed out' : `exited with ${r.code}`}: ${log.redact(said)}`);
+        run: async (args, what) => checked(args, what, await exec(args)),
+        async change(args, what, sent) {
+            stop?.beforeChange(sent);
+            const r = await spawn(args, stop?.signal);
+            stop?.check(sent);
+            return checked(args, what, r);
         },
+        cleanUp: (args) => spawn(args, undefined),
     };
     const inside = await git.try(['rev-parse', '--is-inside-work-tree']);
     if (inside.code !== 0 || inside.stdout.trim() !== 'true') {
@@ -22785,8 +22940,11 @@ function apiError(err, doing, repo) {
 /**
  * `bounds`: each call (its answer's body included) ends within timeoutMs (20 s unless given) and
  * reads at most maxBytes, as every other API call of the project does (http/client.ts).
+ * `stop`: the run's stop (change-guard.ts) ends every call where it is, as the other providers'
+ * reads end; opening the pull request is not started after it, and once started counts as sent (the
+ * guard then says "sent, not confirmed": a request ended mid-way may have opened it).
  */
-function pullRequests(token, apiUrl, repo, bounds = {}) {
+function pullRequests(token, apiUrl, repo, bounds = {}, stop) {
     // Loaded on first use: @actions/github (octokit, undici) is most of a bundle's start-up, and
     // only this provider's pull request needs it.
     let client;
@@ -22795,32 +22953,47 @@ function pullRequests(token, apiUrl, repo, bounds = {}) {
         const request = defaults.request;
         return getOctokit(token, { baseUrl: apiUrl.replace(/\/$/, ''), request: { ...request, fetch: boundedFetch(request?.fetch, bounds) } });
     }));
+    // Octokit hands `request.signal` to its fetch (boundedFetch adds its time bound to it).
+    const ending = stop?.signal ? { request: { signal: stop.signal } } : {};
+    /** Before a call, and after one failed: the stop's error (StoppedHere) rather than what the cut request made of it. */
+    const stopped = (what) => stop?.check(what);
     const api = {
         async checkAccess() {
+            const what = `GET repository ${repo.owner}/${repo.repo}`;
+            stopped(what);
             try {
-                await (await octokit()).rest.repos.get({ ...repo });
+                await (await octokit()).rest.repos.get({ ...repo, ...ending });
             }
             catch (err) {
+                stopped(what);
                 throw apiError(err, 'checking access to the repository', repo);
             }
         },
         async latest(branch) {
+            const what = `GET pull requests of ${branch}`;
+            stopped(what);
             try {
                 // Newest first: the first page of one is all that is needed.
-                const { data } = await (await octokit()).rest.pulls.list({ ...repo, state: 'all', head: `${repo.owner}:${branch}`, sort: 'created', direction: 'desc', per_page: 1 });
+                const { data } = await (await octokit()).rest.pulls.list({ ...repo, state: 'all', head: `${repo.owner}:${branch}`, sort: 'created', direction: 'desc', per_page: 1, ...ending });
                 const pr = data[0];
                 return pr ? { number: pr.number, url: pr.html_url, state: pr.state === 'open' ? 'open' : pr.merged_at ? 'merged' : 'closed' } : undefined;
             }
             catch (err) {
+                stopped(what);
                 throw apiError(err, 'looking for the pull request of the branch', repo);
             }
         },
         async open({ branch, base, title, body }) {
+            const what = `POST pull request from ${branch} to GitHub`;
+            // Loaded first: only the request itself counts as sent.
+            const client = await octokit();
+            stop?.beforeChange(what);
             try {
-                const { data } = await (await octokit()).rest.pulls.create({ ...repo, head: branch, base, title, body });
+                const { data } = await client.rest.pulls.create({ ...repo, head: branch, base, title, body, ...ending });
                 return { number: data.number, url: data.html_url };
             }
             catch (err) {
+                stopped(what);
                 // 422 "A pull request already exists for owner:branch": a re-run, not a failure.
                 if (pulls_status(err) === 422) {
                     const existing = await api.latest(branch);
@@ -23003,6 +23176,11 @@ class HttpClient {
     /**
      * `path` is relative to the base URL, or a whole URL on the API's own origin (a Link header's next
      * page): the headers, with the token, are never sent anywhere else.
+     *
+     * `cut`: once aborted, the request ends where it is (its answer, a retry's wait) and throws the
+     * abort's reason: a stopped run's report (report/incident.ts) is not awaited past its bound.
+     * `noRetryAfter`: once aborted, a failed attempt is not retried (its failure is thrown), and a
+     * retry's wait ends with it: after a stop, one attempt.
      */
     async request(method, path, opts = {}) {
         const url = typeof path === 'string' ? this.url(path, opts.query) : path;
@@ -23013,7 +23191,10 @@ class HttpClient {
         // is not sent, nor sent again; once sent, its answer is awaited (the platform has it already).
         const changes = !opts.reads && method !== 'GET' && method !== 'HEAD';
         const stop = this.opts.stop;
+        const bound = opts.cut;
         for (let attempt = 0;; attempt++) {
+            if (bound?.aborted)
+                throw bound.reason;
             if (changes && attempt === 0)
                 stop?.beforeChange(`${label} to ${this.service}`);
             else
@@ -23026,7 +23207,8 @@ class HttpClient {
             const cut = before !== undefined && before > 0 && before < this.timeoutMs;
             try {
                 const timeout = AbortSignal.timeout(cut ? Math.ceil(before) : this.timeoutMs);
-                const res = await this.send(method, url, label, opts, changes || !stop ? timeout : stop.readSignal(timeout));
+                const ends = changes || !stop ? timeout : stop.readSignal(timeout);
+                const res = await this.send(method, url, label, opts, bound ? AbortSignal.any([ends, bound]) : ends);
                 const { text: raw, cut: overCap } = await (0,_core_read_body_js__WEBPACK_IMPORTED_MODULE_2__/* .readCapped */ .E)(res, MAX_API_BODY_BYTES);
                 // An error body is only quoted (its first few hundred characters): what was read is enough.
                 if (overCap && res.ok)
@@ -23056,6 +23238,8 @@ class HttpClient {
                 };
             }
             catch (err) {
+                if (bound?.aborted)
+                    throw bound.reason;
                 if (err instanceof _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp)
                     throw err;
                 // A read ended by the stop: nothing more is asked of the platform.
@@ -23076,11 +23260,15 @@ class HttpClient {
             if (left !== undefined && asked !== undefined && asked > left && attempt < this.retry.rateLimitRetries) {
                 throw new WaitTooLong(`${this.service} asked to wait ${secs(asked)} (${failure.kind === 'status' && failure.retryAfter === null ? 'until its rate limit resets' : 'Retry-After'}) before ${label} again (${lastError.message}), but only ${secs(left)} of ${this.opts.deadline.input} (${this.opts.deadline.seconds} s) are left.`, `Wait ${secs(asked)}, then re-run the step (it is safe to repeat), or raise ${this.opts.deadline.input}.`, lastError, asked, 'deadline');
             }
-            const delay = left === undefined || left > 0 ? (0,_retry_js__WEBPACK_IMPORTED_MODULE_1__/* .retryDelay */ .a2)(failure, attempt, this.retry, this.random, left) : undefined;
+            const once = opts.noRetryAfter;
+            const delay = (left === undefined || left > 0) && !once?.aborted ? (0,_retry_js__WEBPACK_IMPORTED_MODULE_1__/* .retryDelay */ .a2)(failure, attempt, this.retry, this.random, left) : undefined;
             if (delay === undefined)
                 throw lastError;
             this.opts.log.info(`${this.service}: ${lastError.message}; retrying in ${(delay / 1000).toFixed(1)} s (attempt ${attempt + 2}).`);
-            await this.wait(delay);
+            const ends = [bound, once].filter((s) => !!s);
+            await (ends.length ? untilAborted(this.wait(delay), ends.length > 1 ? AbortSignal.any(ends) : ends[0]) : this.wait(delay));
+            if (once?.aborted)
+                throw lastError;
         }
     }
     /**
@@ -23152,6 +23340,22 @@ class HttpClient {
         return (await this.request('GET', path, { query })).data;
     }
 }
+/** `work`, or as soon as `signal` is aborted, whichever comes first (the caller then looks at the signal). */
+async function untilAborted(work, signal) {
+    if (signal.aborted)
+        return;
+    let onAbort = () => undefined;
+    const aborted = new Promise((resolve) => {
+        onAbort = resolve;
+        signal.addEventListener('abort', onAbort, { once: true });
+    });
+    try {
+        await Promise.race([work, aborted]);
+    }
+    finally {
+        signal.removeEventListener('abort', onAbort);
+    }
+}
 function defaultApiError(service, status, text, request, log) {
     const body = readErrorBody(text, log);
     return new HttpApiError(service, status, body.code, body.message, request);
@@ -23190,6 +23394,10 @@ class StepDeadline {
     restart() {
         this.at = this.now() + this.seconds * 1000;
         return this.at;
+    }
+    /** Brings the end forward to `ms` from now, when that is sooner (a stopped run's report: report/incident.ts). */
+    shorten(ms) {
+        this.at = Math.min(this.at, this.now() + ms);
     }
     /** Milliseconds left, never below 0. */
     left() {
@@ -23454,7 +23662,7 @@ function notPutBackAgain(current, how, status, opts) {
 
 /***/ }),
 
-/***/ 2967:
+/***/ 51640:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -24082,102 +24290,8 @@ async function imageInRegistry(c, image) {
     }
 }
 
-// EXTERNAL MODULE: ./.build/core/stop-signals.js
-var stop_signals = __nccwpck_require__(61042);
-;// CONCATENATED MODULE: ./.build/platforms/change-guard.js
-/**
- * The run's stop (SIGINT, SIGTERM: Ctrl-C, a cancelled job) as a platform provider honours it.
- * Once the stop came, no NEW request that changes production is sent: the HTTP client asks
- * `beforeChange` right before each one, and the git-revert and command providers before their push
- * or command. A change already sent is let finish (its answer is read), but nothing waits on for it:
- * reads, retry backoffs and the polling after the request end at the stop (`sleep`, `check`, and the
- * read requests' own fetch signal). The provider's error is then replaced by the guard's (`error`),
- * which says what production is: not touched, when no change was sent; else sent and not confirmed,
- * naming what to check.
- */
-
-
-/** Thrown where the stop interrupts a provider; promotePrevious replaces it with ChangeGuard.error(). */
-class StoppedHere extends errors/* RollbackKitError */.dp {
-    constructor(what) {
-        super(`stopped before ${what}`, undefined, { stopped: true });
-    }
-}
-class ChangeGuard {
-    signal;
-    subject;
-    checkWhere;
-    /** What changes were sent to the platform before the stop, in order ("POST /v9/projects/x/rollback/y"). */
-    sent = [];
-    /** The stop interrupted the provider: its error is the guard's. */
-    hit = false;
-    constructor(signal, 
-    /** "web (Vercel project shop)": whose production, for the messages. */
-    subject, 
-    /** Where a person checks what production serves (the platform's dashboard, its CLI). */
-    checkWhere) {
-        this.signal = signal;
-        this.subject = subject;
-        this.checkWhere = checkWhere;
-    }
-    get stopped() {
-        return this.signal?.aborted === true;
-    }
-    /** The stop interrupted the provider (so its outcome is this guard's error). */
-    get interrupted() {
-        return this.hit;
-    }
-    /** Throws if the run was stopped: before a read, a poll, a retry. */
-    check(what) {
-        if (!this.stopped)
-            return;
-        this.hit = true;
-        throw new StoppedHere(what);
-    }
-    /** Right before a request or program that changes production: throws if stopped, else counts it as sent. */
-    beforeChange(what) {
-        this.check(what);
-        this.sent.push(what);
-    }
-    /** A wait (a poll interval, a retry backoff) that ends at the stop, throwing. */
-    sleep(inner) {
-        return async (ms) => {
-            this.check('a wait');
-            const signal = this.signal;
-            if (!signal)
-                return inner(ms);
-            let onAbort = () => undefined;
-            const aborted = new Promise((resolve) => {
-                onAbort = resolve;
-                signal.addEventListener('abort', onAbort, { once: true });
-            });
-            try {
-                await Promise.race([inner(ms), aborted]);
-            }
-            finally {
-                signal.removeEventListener('abort', onAbort);
-            }
-            this.check('a wait');
-        };
-    }
-    /** The signal a read request's fetch also ends on. */
-    readSignal(timeout) {
-        return this.signal ? AbortSignal.any([timeout, this.signal]) : timeout;
-    }
-    /** What the stop left production in, with what to do next (changed: 'no' or 'unknown'). */
-    error() {
-        const by = (0,stop_signals/* stopName */.ws)(this.signal);
-        if (!this.sent.length) {
-            return new errors/* RollbackKitError */.dp(`${this.subject}: the run was stopped (${by}) before any request that changes production was sent, so production was not touched: it still serves what it served before this run.`, 'Run the rollback again when it can run to its end.', { changed: 'no', stopped: true });
-        }
-        return new errors/* RollbackKitError */.dp(`${this.subject}: the run was stopped (${by}) after ${this.sent.join(', then ')} was sent, before the rollback was confirmed live: production may be rolled back or may still serve the bad release (sent, not confirmed).`, `Check what production serves in ${this.checkWhere}. Re-running the same rollback continues it: a rollback that went live is recognised and left alone.`, { changed: 'unknown', stopped: true });
-    }
-}
-/** `inner`, ending at the stop when there is one. */
-function guardedSleep(stop, inner) {
-    return stop ? stop.sleep(inner) : inner;
-}
-
+// EXTERNAL MODULE: ./.build/platforms/change-guard.js
+var change_guard = __nccwpck_require__(89509);
 // EXTERNAL MODULE: ./.build/platforms/outcome.js
 var outcome = __nccwpck_require__(66985);
 // EXTERNAL MODULE: ./.build/platforms/from-ref.js
@@ -24328,7 +24442,7 @@ async function promoteOnFly(opts, log) {
         throw new errors/* RollbackKitError */.dp(`Input app must be a Fly app name; got "${opts.app}".`, 'Use the app name from fly.toml.');
     const targetRef = parseReleaseRef(opts.target || 'previous', 'target');
     const fromRef = opts.from?.trim() ? parseReleaseRef(opts.from, 'from') : undefined;
-    const sleep = guardedSleep(opts.stop, opts.sleep ?? http_client/* sleep */.yy);
+    const sleep = (0,change_guard/* guardedSleep */.Em)(opts.stop, opts.sleep ?? http_client/* sleep */.yy);
     const now = opts.now ?? Date.now;
     const step = new http_deadline/* StepDeadline */.d(now, opts.timeoutSeconds);
     const c = flyClients({ token: opts.token, apiUrl: opts.apiUrl, machinesApiUrl: opts.machinesApiUrl, registryUrl: opts.registryUrl, log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep, deadline: step, stop: opts.stop });
@@ -24451,7 +24565,7 @@ async function promoteOnFly(opts, log) {
         }
         const problem = await rollMachine(c, app, m, image, withRollbackNote(m.config, badImages, image), { deadline, now, sleep, slice: opts.waitSliceSeconds ?? 15 }, log).catch((err) => {
             // The stop is not one machine's problem: the machines left are not touched (change-guard.ts).
-            if (err instanceof StoppedHere)
+            if (err instanceof change_guard/* StoppedHere */.oZ)
                 throw err;
             if (err instanceof http_client/* HttpApiError */.Dm)
                 return `${err.service} answered ${err.status}: ${err.serverMessage}`;
@@ -24731,7 +24845,7 @@ async function revertWithPullRequest(opts, log) {
     const targetRev = previous ? undefined : checkRevision(opts.target, 'target');
     const fromRev = opts.from ? checkRevision(opts.from, 'from') : undefined;
     const repo = (0,pulls/* parseRepository */.S)(opts.repository);
-    const git = await (0,git_revert_git/* openGit */.zY)(opts.repoDir, log, opts.timeoutSeconds * 1000);
+    const git = await (0,git_revert_git/* openGit */.zY)(opts.repoDir, log, opts.timeoutSeconds * 1000, opts.stop);
     const head = await resolveCommit(git, 'HEAD', 'target');
     const given = targetRev ? await resolveCommit(git, targetRev, 'target') : undefined;
     const base = (await git.try(['symbolic-ref', '--short', '-q', 'HEAD'])).stdout.trim() || opts.baseBranch;
@@ -24811,7 +24925,7 @@ async function revertWithPullRequest(opts, log) {
     if (opts.dryRun) {
         return { status: 'dry-run', fromSha: head, toSha: target, branch: planned, reverted, notes: [`Dry run: nothing was changed. A real run would revert ${commits.length} commit(s) on ${planned}.`] };
     }
-    const prs = (0,pulls/* pullRequests */.s)(opts.githubToken, opts.apiUrl, repo);
+    const prs = (0,pulls/* pullRequests */.s)(opts.githubToken, opts.apiUrl, repo, {}, opts.stop);
     await prs.checkAccess();
     const chosen = await chooseBranch(git, remote, head, target);
     const branch = chosen.name;
@@ -24872,24 +24986,27 @@ async function revertWithPullRequest(opts, log) {
             log.warning(warning);
             notes.push(warning);
         }
-        opts.stop?.check(`the push of ${branch}`);
-        await git.run(['push', '-q', remote, `refs/heads/${branch}:refs/heads/${branch}`], `Pushing ${branch} to ${remote}`);
+        await git.change(['push', '-q', remote, `refs/heads/${branch}:refs/heads/${branch}`], `Pushing ${branch} to ${remote}`, `git push of ${branch} to ${remote}`);
     }
     catch (err) {
-        await git.try(['checkout', '-q', '-f', base]);
-        await git.try(['branch', '-D', branch]);
+        // A revert the stop ended mid-way is undone before the checkout goes back to the branch.
+        if (opts.stop?.stopped)
+            await git.cleanUp(['revert', '--abort']);
+        await git.cleanUp(['checkout', '-q', '-f', base]);
+        await git.cleanUp(['branch', '-D', branch]);
         throw err;
     }
-    await git.try(['checkout', '-q', base]);
+    await git.cleanUp(['checkout', '-q', base]);
     let url;
     try {
-        opts.stop?.check(`the pull request from ${branch}`);
         url = (await prs.open(pullRequest(branch, base, target, head, reverted, opts.reason, log))).url;
     }
     catch (err) {
-        // Leave nothing behind that looks like a rollback in progress.
-        await git.try(['push', '-q', remote, '--delete', branch]);
-        await git.try(['branch', '-D', branch]);
+        // Leave nothing behind that looks like a rollback in progress; but after the stop nothing more
+        // is pushed: the pushed branch is this rollback's, and a re-run opens its pull request.
+        if (!opts.stop?.stopped)
+            await git.try(['push', '-q', remote, '--delete', branch]).catch(() => undefined);
+        await git.cleanUp(['branch', '-D', branch]);
         throw err;
     }
     notes.unshift(`Opened ${url}: merging it reverts ${commits.length} commit(s) and deploys ${merged_short(target)}'s code again.`);
@@ -25083,7 +25200,7 @@ async function promoteOnNetlify(opts, log) {
     if (targetId && !HEX_ID.test(targetId))
         throw new errors/* RollbackKitError */.dp(`Input target must be a Netlify deploy id (24 hex characters); got "${targetId}".`, 'Copy the deploy id from the deploy page URL.');
     const from = opts.from?.trim() ? parseFrom(opts.from) : undefined;
-    const sleep = guardedSleep(opts.stop, opts.sleep ?? http_client/* sleep */.yy);
+    const sleep = (0,change_guard/* guardedSleep */.Em)(opts.stop, opts.sleep ?? http_client/* sleep */.yy);
     const now = opts.now ?? Date.now;
     const step = new http_deadline/* StepDeadline */.d(now, opts.timeoutSeconds);
     const c = netlifyClient({ token: opts.token, apiUrl: opts.apiUrl, log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep, deadline: step, stop: opts.stop });
@@ -25504,7 +25621,7 @@ async function promoteOnRailway(opts, log) {
     const targetInput = (opts.target || 'previous').trim();
     const targetId = targetInput.toLowerCase() === 'previous' ? undefined : checkId(targetInput, 'target', 'deployment');
     const from = opts.from?.trim() ? rollback_parseFrom(opts.from) : undefined;
-    const sleep = guardedSleep(opts.stop, opts.sleep ?? http_client/* sleep */.yy);
+    const sleep = (0,change_guard/* guardedSleep */.Em)(opts.stop, opts.sleep ?? http_client/* sleep */.yy);
     const now = opts.now ?? Date.now;
     const step = new http_deadline/* StepDeadline */.d(now, opts.timeoutSeconds);
     const client = new RailwayClient({ token: opts.token, tokenKind: opts.tokenKind, apiUrl: opts.apiUrl || RAILWAY_API_URL, log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep, deadline: step, stop: opts.stop });
@@ -25849,7 +25966,7 @@ async function promoteOnRender(opts, log) {
     const targetInput = (opts.target || 'previous').trim();
     const targetId = targetInput.toLowerCase() === 'previous' ? undefined : rollback_checkId(targetInput, 'target', 'dep', 'deploy');
     const from = opts.from?.trim() ? render_rollback_parseFrom(opts.from) : undefined;
-    const sleep = guardedSleep(opts.stop, opts.sleep ?? http_client/* sleep */.yy);
+    const sleep = (0,change_guard/* guardedSleep */.Em)(opts.stop, opts.sleep ?? http_client/* sleep */.yy);
     const now = opts.now ?? Date.now;
     const step = new http_deadline/* StepDeadline */.d(now, opts.timeoutSeconds);
     const c = renderClient({ token: opts.token, apiUrl: opts.apiUrl, log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep, deadline: step, stop: opts.stop });
@@ -26387,7 +26504,7 @@ async function promoteOnVercel(opts, log) {
         throw new errors/* RollbackKitError */.dp('target last-verified needs GitHub access to read the rollback-kit/verified commit statuses, and none was given.', 'Pass github-token: ${{ secrets.GITHUB_TOKEN }} (permissions: statuses: read) and run in GitHub Actions (GITHUB_REPOSITORY).');
     }
     const fromRef = opts.from ? parseDeploymentRef(opts.from, 'from') : undefined;
-    const sleep = guardedSleep(opts.stop, opts.sleep ?? vercel_client/* sleep */.yy);
+    const sleep = (0,change_guard/* guardedSleep */.Em)(opts.stop, opts.sleep ?? vercel_client/* sleep */.yy);
     const step = new http_deadline/* StepDeadline */.d(Date.now, opts.timeoutSeconds);
     const client = new vercel_client/* VercelClient */.zJ({ token: opts.token, apiUrl: opts.apiUrl, team: opts.team, log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep, deadline: step, stop: opts.stop });
     const ctx = (doing, deployment) => ({ doing, project: opts.project, team: opts.team, deployment });
@@ -26875,7 +26992,7 @@ async function promotePrevious(request, log) {
     for (const url of componentUrls(request))
         (0,url_secrets/* registerUrlSecrets */.AI)(url, log);
     checkPromoteRequest(request);
-    const stop = new ChangeGuard(request.signal, ...whereToCheck(request));
+    const stop = new change_guard/* ChangeGuard */.ci(request.signal, ...whereToCheck(request));
     const common = { target: request.target, from: request.from, reason: request.reason, timeoutSeconds: request.timeoutSeconds, dryRun: request.dryRun, automatic: request.automatic, stop };
     try {
         return await promoteWith(request, common, log);
@@ -26886,7 +27003,7 @@ async function promotePrevious(request, log) {
         if (!stop.interrupted && !(stop.stopped && stop.sent.length))
             throw err;
         const said = stop.error();
-        if (err instanceof StoppedHere || !stop.sent.length)
+        if (err instanceof change_guard/* StoppedHere */.oZ || !stop.sent.length)
             throw said;
         throw new errors/* RollbackKitError */.dp(`${said.message} It ended with: ${log.redact((0,errors/* errorLine */.BP)(err))}`, said.hint, { changed: 'unknown', stopped: true });
     }
@@ -26905,7 +27022,8 @@ function whereToCheck(request) {
         case 'netlify':
             return [`Netlify site ${request.site}`, `the Netlify dashboard (site ${request.site} → Deploys: which one is Published)`];
         case 'git-revert':
-            return [`repository ${request.repository}`, `the repository (a rollback-kit revert branch or pull request)`];
+            // Production changes only once a revert pull request is merged: what a stop can leave is a pushed branch, or an open pull request.
+            return [`repository ${request.repository}`, `${request.repository} (a rollback/… branch pushed, a revert pull request opened: production changes only once that pull request is merged)`];
         case 'command':
             return ['the rollback command', 'what the rollback command changes (its output above says how far it got)'];
     }
@@ -27601,17 +27719,19 @@ function lastPhase(rows) {
 /* harmony export */   pj: () => (/* binding */ plain),
 /* harmony export */   yv: () => (/* binding */ recordIncident)
 /* harmony export */ });
-/* unused harmony exports DEFAULTS, incidentMarker, olderIssueNames, incidentTitle, incidentBody, incidentComment, nextPageLink, GitHubIssues, writtenWithToken */
+/* unused harmony exports DEFAULTS, STOPPED_ISSUE_MS, incidentMarker, olderIssueNames, incidentTitle, incidentBody, incidentComment, nextPageLink, GitHubIssues, issuesPlace, writtenWithToken */
 /* harmony import */ var _platforms_git_revert_pulls_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(78750);
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8005);
 /* harmony import */ var _github_client_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(73021);
 /* harmony import */ var _platforms_http_client_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(22607);
-/* harmony import */ var _platforms_http_deadline_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(97096);
-/* harmony import */ var _markdown_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(54348);
-/* harmony import */ var _core_duration_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(41634);
+/* harmony import */ var _platforms_http_deadline_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(97096);
+/* harmony import */ var _markdown_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(54348);
+/* harmony import */ var _core_duration_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(41634);
 /* harmony import */ var _rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(25936);
 /* harmony import */ var _core_secrets_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(79205);
-/* harmony import */ var _platforms_from_ref_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(61857);
+/* harmony import */ var _platforms_from_ref_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(61857);
+/* harmony import */ var _core_stop_signals_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(61042);
+
 
 
 
@@ -27623,6 +27743,17 @@ function lastPhase(rows) {
 
 
 const DEFAULTS = { timeoutMs: 10_000, retries: 3, maxWaitMs: 20_000, backoffMs: 1000, deadlineMs: 60_000 };
+/**
+ * How long a stopped run (a cancelled job, Ctrl-C) gives the incident issue: counted from the stop,
+ * or from the issue's start when the stop came before it, every request tried once. The stop gives
+ * the run 5 s to end and report, and the chat's last message may take 1.5 of them (notify.ts
+ * STOPPED_SEND): a slow GitHub's usual 10 s a request, with retries, would outlast the grace, and the
+ * run would end saying that what it changed is not known instead of what it did.
+ */
+const STOPPED_ISSUE_MS = 2000;
+/** The stopped run's time for the incident issue ran out (STOPPED_ISSUE_MS): what was under way is cut. */
+class StopBoundPassed extends Error {
+}
 /** GitHub refuses bodies longer than 65,536 characters. */
 const GITHUB_BODY_LIMIT = 65_536;
 const BODY_MAX = 65_000;
@@ -27662,7 +27793,7 @@ function olderIssueNames(body, record) {
         return false;
     const lines = body.split('\n');
     const fromOf = (name) => {
-        const at = lines.findIndex((l) => l.startsWith(`- **${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .inlineText */ .ln)(name)}** (`));
+        const at = lines.findIndex((l) => l.startsWith(`- **${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_7__/* .inlineText */ .ln)(name)}** (`));
         const next = at >= 0 ? lines[at + 1] : undefined;
         return next?.startsWith('  - from: ') ? next.slice('  - from: '.length) : undefined;
     };
@@ -27675,8 +27806,8 @@ function olderIssueNames(body, record) {
                 const from = m ? fromOf(m[1]) : undefined;
                 if (!m || !from)
                     return false;
-                const id = (0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .codeSpan */ .SS)(m[2]);
-                const url = (0,_platforms_from_ref_js__WEBPACK_IMPORTED_MODULE_7__/* .comparableUrl */ .sY)(m[2]);
+                const id = (0,_markdown_js__WEBPACK_IMPORTED_MODULE_7__/* .codeSpan */ .SS)(m[2]);
+                const url = (0,_platforms_from_ref_js__WEBPACK_IMPORTED_MODULE_8__/* .comparableUrl */ .sY)(m[2]);
                 return from === id || from.startsWith(`${id} · `) || (!!url && recordedUrl(from) === url);
             }));
     });
@@ -27689,7 +27820,7 @@ function olderIssueNames(body, record) {
 function recordedUrl(from) {
     const first = from.split(' · ')[0];
     const m = /^<([^<>\s]+)>$/.exec(first) ?? /^`([^`\s]+)`$/.exec(first);
-    return m ? (0,_platforms_from_ref_js__WEBPACK_IMPORTED_MODULE_7__/* .comparableUrl */ .sY)(m[1]) : undefined;
+    return m ? (0,_platforms_from_ref_js__WEBPACK_IMPORTED_MODULE_8__/* .comparableUrl */ .sY)(m[1]) : undefined;
 }
 function plain(text) {
     // eslint-disable-next-line no-control-regex
@@ -27721,19 +27852,19 @@ function timelineRows(record) {
     const rows = [];
     for (const c of record.components) {
         if (c.from?.createdAt)
-            rows.push({ at: c.from.createdAt, event: `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .inlineText */ .ln)(c.name)}: bad deployment ${(0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .deploymentMarkdown */ .ze)({ ...c.from, createdAt: undefined })} created` });
+            rows.push({ at: c.from.createdAt, event: `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_7__/* .inlineText */ .ln)(c.name)}: bad deployment ${(0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .deploymentMarkdown */ .ze)({ ...c.from, createdAt: undefined })} created` });
     }
     rows.push({ event: `First error detected: ${BLANK}` }, { event: `Incident declared: ${BLANK}` });
-    rows.push({ at: record.startedAt, event: `Rollback initiated by rollback-kit: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .inlineText */ .ln)(record.reason)}`, mark: 'initiated' });
+    rows.push({ at: record.startedAt, event: `Rollback initiated by rollback-kit: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_7__/* .inlineText */ .ln)(record.reason)}`, mark: 'initiated' });
     for (const c of record.components) {
         const done = phaseEnd(record, 'app', c.name);
         if (done)
-            rows.push({ at: done.at, event: `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .inlineText */ .ln)(c.name)}: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .inlineText */ .ln)(c.status)}${c.to ? `, now on ${(0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .deploymentMarkdown */ .ze)({ ...c.to, createdAt: undefined })}` : ''}` });
+            rows.push({ at: done.at, event: `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_7__/* .inlineText */ .ln)(c.name)}: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_7__/* .inlineText */ .ln)(c.status)}${c.to ? `, now on ${(0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .deploymentMarkdown */ .ze)({ ...c.to, createdAt: undefined })}` : ''}` });
     }
     const db = phaseEnd(record, 'database');
     if (db && record.database)
-        rows.push({ at: db.at, event: `Database: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .inlineText */ .ln)(record.database.status)}, ${record.database.reverted.length} migration(s) reverted` });
-    rows.push({ at: endTime(record), event: (0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .statusLine */ .Bs)(record)) });
+        rows.push({ at: db.at, event: `Database: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_7__/* .inlineText */ .ln)(record.database.status)}, ${record.database.reverted.length} migration(s) reverted` });
+    rows.push({ at: endTime(record), event: (0,_markdown_js__WEBPACK_IMPORTED_MODULE_7__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .statusLine */ .Bs)(record)) });
     const verify = phaseEnd(record, 'verify');
     if (verify && record.verify) {
         rows.push({ at: verify.at, event: record.verify.passed && record.verify.decision !== 'rollback' ? 'System verified stable by the smoke checks' : `Verification: ${(0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .verdictText */ .nt)(record)}` });
@@ -27747,24 +27878,24 @@ function timelineRows(record) {
     const manual = rows.filter((r) => !r.at && r.mark !== 'verified');
     const tail = rows.filter((r) => !r.at && r.mark === 'verified');
     const ordered = [...known.slice(0, firstRollback), ...manual, ...known.slice(firstRollback), ...tail];
-    return ordered.map((r) => [r.at ? (0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .timeText */ .Tc)(r.at, true)) : 'HH:MM', r.event]);
+    return ordered.map((r) => [r.at ? (0,_markdown_js__WEBPACK_IMPORTED_MODULE_7__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .timeText */ .Tc)(r.at, true)) : 'HH:MM', r.event]);
 }
 function resolution(record) {
     const out = [];
-    const methods = [...new Set(record.components.map((c) => c.provider))].map((p) => (0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .inlineText */ .ln)(p));
+    const methods = [...new Set(record.components.map((c) => c.provider))].map((p) => (0,_markdown_js__WEBPACK_IMPORTED_MODULE_7__/* .inlineText */ .ln)(p));
     if (record.database)
         methods.push(record.database.method === 'restore' ? 'database restore from a snapshot' : 'down migrations');
-    out.push(`**Method**: ${methods.join(', ') || 'none'} (rollback-kit, status ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .inlineText */ .ln)(record.status)}).`);
+    out.push(`**Method**: ${methods.join(', ') || 'none'} (rollback-kit, status ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_7__/* .inlineText */ .ln)(record.status)}).`);
     for (const c of record.components) {
-        out.push(`- **${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .inlineText */ .ln)(c.name)}** (${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .inlineText */ .ln)(c.provider)}): ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .inlineText */ .ln)(c.status)}${c.error ? ` — ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .inlineText */ .ln)(c.error)}` : ''}\n  - from: ${(0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .deploymentMarkdown */ .ze)(c.from)}\n  - to: ${(0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .deploymentMarkdown */ .ze)(c.to)}`);
+        out.push(`- **${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_7__/* .inlineText */ .ln)(c.name)}** (${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_7__/* .inlineText */ .ln)(c.provider)}): ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_7__/* .inlineText */ .ln)(c.status)}${c.error ? ` — ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_7__/* .inlineText */ .ln)(c.error)}` : ''}\n  - from: ${(0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .deploymentMarkdown */ .ze)(c.from)}\n  - to: ${(0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .deploymentMarkdown */ .ze)(c.to)}`);
     }
     if (record.snapshot)
-        out.push(`**Snapshot before the database changed**: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .codeSpan */ .SS)(record.snapshot.path)}, sha256 ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .codeSpan */ .SS)(record.snapshot.sha256)}, ${record.snapshot.sizeBytes} bytes.`);
+        out.push(`**Snapshot before the database changed**: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_7__/* .codeSpan */ .SS)(record.snapshot.path)}, sha256 ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_7__/* .codeSpan */ .SS)(record.snapshot.sha256)}, ${record.snapshot.sizeBytes} bytes.`);
     if (record.database) {
         const db = record.database;
         out.push(db.reverted.length
-            ? `**Reverted migrations** (in order): ${db.reverted.map((m) => (0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .codeSpan */ .SS)(m)).join(', ')}.`
-            : `**Database**: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .inlineText */ .ln)(db.status)}, no migration reverted${db.error ? ` — ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .inlineText */ .ln)(db.error)}` : ''}.`);
+            ? `**Reverted migrations** (in order): ${db.reverted.map((m) => (0,_markdown_js__WEBPACK_IMPORTED_MODULE_7__/* .codeSpan */ .SS)(m)).join(', ')}.`
+            : `**Database**: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_7__/* .inlineText */ .ln)(db.status)}, no migration reverted${db.error ? ` — ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_7__/* .inlineText */ .ln)(db.error)}` : ''}.`);
     }
     out.push(`**Smoke checks**: ${(0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .verdictText */ .nt)(record)}`);
     const checks = (0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .checksTable */ .Et)(record);
@@ -27772,40 +27903,40 @@ function resolution(record) {
         out.push(checks);
     const env = (0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .changedEnv */ .Ec)(record);
     if (env.length) {
-        out.push(`**Environment variables changed after the target was built** (the next redeploy picks up their new values): ${env.map((c) => `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .inlineText */ .ln)(c.component)}: ${c.names.map((n) => (0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .codeSpan */ .SS)(n)).join(', ')}`).join('; ')}.`);
+        out.push(`**Environment variables changed after the target was built** (the next redeploy picks up their new values): ${env.map((c) => `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_7__/* .inlineText */ .ln)(c.component)}: ${c.names.map((n) => (0,_markdown_js__WEBPACK_IMPORTED_MODULE_7__/* .codeSpan */ .SS)(n)).join(', ')}`).join('; ')}.`);
     }
     if (record.runUrl)
-        out.push(`**Run**: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .linkText */ .yX)(record.runUrl)}`);
+        out.push(`**Run**: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_7__/* .linkText */ .yX)(record.runUrl)}`);
     return out;
 }
 function phasesTable(record) {
-    return (0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .table */ .tp)(['Phase', 'Component', 'Start', 'Took / budget', 'Status', 'Detail'], record.timeline.map((e) => [e.phase, e.component ? (0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .inlineText */ .ln)(e.component) : '', (0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .timeText */ .Tc)(e.started)), `${(0,_core_duration_js__WEBPACK_IMPORTED_MODULE_8__/* .formatDuration */ .a)(e['duration-ms'])} / ${(0,_core_duration_js__WEBPACK_IMPORTED_MODULE_8__/* .formatDuration */ .a)(e['budget-ms'])}`, `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .inlineText */ .ln)(e.status)}${(0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .overBudget */ .qj)(e)}`, (0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .inlineText */ .ln)(e.detail)]));
+    return (0,_markdown_js__WEBPACK_IMPORTED_MODULE_7__/* .table */ .tp)(['Phase', 'Component', 'Start', 'Took / budget', 'Status', 'Detail'], record.timeline.map((e) => [e.phase, e.component ? (0,_markdown_js__WEBPACK_IMPORTED_MODULE_7__/* .inlineText */ .ln)(e.component) : '', (0,_markdown_js__WEBPACK_IMPORTED_MODULE_7__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .timeText */ .Tc)(e.started)), `${(0,_core_duration_js__WEBPACK_IMPORTED_MODULE_9__/* .formatDuration */ .a)(e['duration-ms'])} / ${(0,_core_duration_js__WEBPACK_IMPORTED_MODULE_9__/* .formatDuration */ .a)(e['budget-ms'])}`, `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_7__/* .inlineText */ .ln)(e.status)}${(0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .overBudget */ .qj)(e)}`, (0,_markdown_js__WEBPACK_IMPORTED_MODULE_7__/* .inlineText */ .ln)(e.detail)]));
 }
 function incidentBody(record) {
     const start = (0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .timeText */ .Tc)(record.startedAt, true);
     const badSince = record.components.map((c) => c.from?.createdAt).filter((t) => !!t && !Number.isNaN(Date.parse(t))).sort((a, b) => Date.parse(a) - Date.parse(b))[0];
     const end = endTime(record);
-    const impact = badSince && end ? `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .timeText */ .Tc)(badSince, true))} – ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .timeText */ .Tc)(end, true))} at most (from the bad deployment's creation to the end of the rollback; confirm)` : BLANK;
+    const impact = badSince && end ? `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_7__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .timeText */ .Tc)(badSince, true))} – ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_7__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .timeText */ .Tc)(end, true))} at most (from the bad deployment's creation to the end of the rollback; confirm)` : BLANK;
     const moved = record.components.flatMap((c) => {
         const m = (0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .moveLabels */ .D6)(c);
         return m ? [m.from ? `${c.name} from ${m.from} to ${m.to}` : `${c.name} back to ${m.to}`] : [];
     });
     const summary = [
-        `rollback-kit rolled ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .inlineText */ .ln)(record.environment)} back because: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .inlineText */ .ln)(record.reason)}.`,
-        moved.length ? `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .inlineText */ .ln)(moved.join('; '))}.` : '',
-        `Outcome: ${_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .STATUS_EMOJI */ .cu[record.status]} ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .statusLine */ .Bs)(record))}.`,
+        `rollback-kit rolled ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_7__/* .inlineText */ .ln)(record.environment)} back because: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_7__/* .inlineText */ .ln)(record.reason)}.`,
+        moved.length ? `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_7__/* .inlineText */ .ln)(moved.join('; '))}.` : '',
+        `Outcome: ${_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .STATUS_EMOJI */ .cu[record.status]} ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_7__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .statusLine */ .Bs)(record))}.`,
     ]
         .filter(Boolean)
         .join(' ');
-    const steps = record.nextSteps.length ? record.nextSteps.map((s, i) => `${i + 1}. ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .inlineText */ .ln)(s)}`).join('\n') : '';
+    const steps = record.nextSteps.length ? record.nextSteps.map((s, i) => `${i + 1}. ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_7__/* .inlineText */ .ln)(s)}`).join('\n') : '';
     const parts = [
         incidentKeys(record).map(incidentMarker).join('\n'),
-        `# Incident Post-Mortem: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .inlineText */ .ln)(incidentTitle(record))}`,
+        `# Incident Post-Mortem: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_7__/* .inlineText */ .ln)(incidentTitle(record))}`,
         [
-            `**Date**: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .inlineText */ .ln)(start.slice(0, 10))}`,
-            `**Duration**: rollback ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .totalText */ .IW)(record))}; impact ${impact}`,
-            `**Severity**: ${PRIORITY[record.severity] ?? ''} (${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .inlineText */ .ln)(record.severity)})`,
-            `**Environment**: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .inlineText */ .ln)(record.environment)}`,
+            `**Date**: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_7__/* .inlineText */ .ln)(start.slice(0, 10))}`,
+            `**Duration**: rollback ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_7__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .totalText */ .IW)(record))}; impact ${impact}`,
+            `**Severity**: ${PRIORITY[record.severity] ?? ''} (${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_7__/* .inlineText */ .ln)(record.severity)})`,
+            `**Environment**: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_7__/* .inlineText */ .ln)(record.environment)}`,
             `**Incident Commander**: ${BLANK}`,
         ].join('  \n'),
         '## Summary',
@@ -27813,7 +27944,7 @@ function incidentBody(record) {
         '## Impact',
         [`- **Users Affected**: ${BLANK}`, `- **Features Affected**: ${BLANK}`, `- **Financial Impact**: ${BLANK}`, `- **Duration**: ${impact}`].join('\n'),
         '## Timeline',
-        (0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .table */ .tp)(['Time', 'Event'], timelineRows(record)),
+        (0,_markdown_js__WEBPACK_IMPORTED_MODULE_7__/* .table */ .tp)(['Time', 'Event'], timelineRows(record)),
         ...(record.timeline.length ? ['<details><summary>Every phase of the rollback</summary>', phasesTable(record), '</details>'] : []),
         '## Root Cause',
         BLANK,
@@ -27827,13 +27958,13 @@ function incidentBody(record) {
         "## What Didn't Go Well",
         `- ${BLANK}`,
         '## Action Items',
-        (0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .table */ .tp)(['Action', 'Owner', 'Due Date', 'Status'], [[BLANK, '', '', '[ ]']]),
+        (0,_markdown_js__WEBPACK_IMPORTED_MODULE_7__/* .table */ .tp)(['Action', 'Owner', 'Due Date', 'Status'], [[BLANK, '', '', '[ ]']]),
         '## Lessons Learned',
         `- ${BLANK}`,
         '## Prevention',
         `1. ${BLANK}`,
         '---',
-        `Opened by rollback-kit${record.runUrl ? ` from ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .linkText */ .yX)(record.runUrl)}` : ''}. Re-runs of this rollback add a comment here instead of opening another issue.`,
+        `Opened by rollback-kit${record.runUrl ? ` from ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_7__/* .linkText */ .yX)(record.runUrl)}` : ''}. Re-runs of this rollback add a comment here instead of opening another issue.`,
     ];
     const body = parts.join('\n\n') + '\n';
     return body.length <= BODY_MAX ? body : `${body.slice(0, BODY_MAX)}\n\n_(Cut to GitHub's size limit: the run's job summary has everything.)_\n`;
@@ -27845,15 +27976,15 @@ function incidentBody(record) {
 function incidentComment(record) {
     const failing = record.status === 'failed' || record.status === 'unverified';
     const lines = [
-        `**${_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .STATUS_EMOJI */ .cu[record.status]} Rollback run ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .timeText */ .Tc)(record.startedAt, true))}**: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .statusLine */ .Bs)(record))}.`,
+        `**${_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .STATUS_EMOJI */ .cu[record.status]} Rollback run ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_7__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .timeText */ .Tc)(record.startedAt, true))}**: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_7__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .statusLine */ .Bs)(record))}.`,
         '',
         ...(failing ? [...(0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .whyFailed */ .KE)(record).map((w) => `- ${w}`), ''] : []),
-        ...record.components.map((c) => `- ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .inlineText */ .ln)(c.name)}: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .inlineText */ .ln)(c.status)}${c.to ? ` (on ${(0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .deploymentMarkdown */ .ze)({ ...c.to, createdAt: undefined })})` : ''}`),
-        ...(record.database ? [`- database: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .inlineText */ .ln)(record.database.status)}, ${record.database.reverted.length} migration(s) reverted for this incident`] : []),
+        ...record.components.map((c) => `- ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_7__/* .inlineText */ .ln)(c.name)}: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_7__/* .inlineText */ .ln)(c.status)}${c.to ? ` (on ${(0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .deploymentMarkdown */ .ze)({ ...c.to, createdAt: undefined })})` : ''}`),
+        ...(record.database ? [`- database: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_7__/* .inlineText */ .ln)(record.database.status)}, ${record.database.reverted.length} migration(s) reverted for this incident`] : []),
         ...(record.verify ? [`- verify: ${(0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .verdictText */ .nt)(record)}`] : []),
-        ...(record.nextSteps.length ? ['', 'Next steps:', '', ...record.nextSteps.map((s, i) => `${i + 1}. ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .inlineText */ .ln)(s)}`)] : []),
+        ...(record.nextSteps.length ? ['', 'Next steps:', '', ...record.nextSteps.map((s, i) => `${i + 1}. ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_7__/* .inlineText */ .ln)(s)}`)] : []),
         '',
-        `Total: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .totalText */ .IW)(record))}.${record.runUrl ? ` Run: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .linkText */ .yX)(record.runUrl)}` : ''}`,
+        `Total: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_7__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .totalText */ .IW)(record))}.${record.runUrl ? ` Run: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_7__/* .linkText */ .yX)(record.runUrl)}` : ''}`,
     ];
     return lines.join('\n') + '\n';
 }
@@ -27883,16 +28014,28 @@ function nextPageLink(link, base) {
 class GitHubIssues {
     opts;
     log;
+    stop;
     host;
     base;
     deadline;
     client;
-    constructor(apiUrl, token, opts, log) {
+    /** Aborted STOPPED_ISSUE_MS after the stop: what is under way then is cut. */
+    cut = new AbortController();
+    cutTimer;
+    onStop = () => {
+        this.deadline.shorten(STOPPED_ISSUE_MS);
+        // Not unref'd: the run awaits what this timer ends (bounded-wait.ts says why).
+        this.cutTimer = setTimeout(() => this.cut.abort(new StopBoundPassed()), STOPPED_ISSUE_MS);
+    };
+    constructor(apiUrl, token, opts, log, 
+    /** The run's stop: from then on the issue gets STOPPED_ISSUE_MS, every request tried once. */
+    stop) {
         this.opts = opts;
         this.log = log;
+        this.stop = stop;
         this.base = new URL(apiUrl.replace(/\/*$/, '/'));
         this.host = this.base.host;
-        this.deadline = new _platforms_http_deadline_js__WEBPACK_IMPORTED_MODULE_9__/* .StepDeadline */ .d(Date.now, opts.deadlineMs / 1000, 'the time allowed for the issue');
+        this.deadline = new _platforms_http_deadline_js__WEBPACK_IMPORTED_MODULE_10__/* .StepDeadline */ .d(Date.now, opts.deadlineMs / 1000, 'the time allowed for the issue');
         this.client = (0,_github_client_js__WEBPACK_IMPORTED_MODULE_2__/* .githubClient */ .$)(this.base.href, token, log, {
             requestTimeoutMs: opts.timeoutMs,
             retry: { rateLimitRetries: opts.retries, serverErrorRetries: opts.retries, baseDelayMs: opts.backoffMs, jitterMs: 0 },
@@ -27901,6 +28044,15 @@ class GitHubIssues {
             // GitHub's message and its validation errors, as the warnings quote them.
             apiError: (status, text, request) => new _platforms_http_client_js__WEBPACK_IMPORTED_MODULE_3__/* .HttpApiError */ .Dm('GitHub', status, undefined, plainMessage(parseJson(text), log), request),
         });
+        if (stop?.aborted)
+            this.onStop();
+        else
+            stop?.addEventListener('abort', this.onStop, { once: true });
+    }
+    /** Ends the stop's timer: the issue is done with. */
+    close() {
+        clearTimeout(this.cutTimer);
+        this.stop?.removeEventListener('abort', this.onStop);
     }
     url(path, query = {}) {
         const url = new URL(path.replace(/^\//, ''), this.base);
@@ -27910,23 +28062,44 @@ class GitHubIssues {
     }
     /** Never throws: a refusal, a wait too long, no answer, or an answer that cannot be used is a Reply saying why. */
     async request(method, url, body) {
-        const allowed = `out of the ${(0,_core_duration_js__WEBPACK_IMPORTED_MODULE_8__/* .formatDuration */ .a)(this.opts.deadlineMs)} allowed for the incident issue`;
+        const allowed = `out of the ${(0,_core_duration_js__WEBPACK_IMPORTED_MODULE_9__/* .formatDuration */ .a)(this.opts.deadlineMs)} allowed for the incident issue`;
         const left = this.deadline.left();
+        if (this.stop?.aborted && (left <= 0 || this.cut.signal.aborted))
+            return this.cutShort();
         if (left <= 0)
             return { ok: false, message: '', why: allowed };
         try {
-            const res = await this.client.request(method, new URL(url), body !== undefined ? { body } : {});
+            // After the stop, one attempt (a request under way then is not retried either), its answer
+            // awaited up to the bound: the deadline, shortened at the stop, bounds a request started after it.
+            const res = await this.client.request(method, new URL(url), { ...(body !== undefined ? { body } : {}), cut: this.cut.signal, noRetryAfter: this.stop });
             return { ok: true, status: res.status, data: res.data, next: nextPageLink(res.headers?.get('link'), this.base) };
         }
         catch (err) {
-            if (err instanceof _platforms_http_client_js__WEBPACK_IMPORTED_MODULE_3__/* .WaitTooLong */ .iA) {
-                const reply = this.failed(err.last);
-                return { ...reply, why: `${reply.why}; ${err.because === 'longest-wait' ? `GitHub asks to wait ${(0,_core_duration_js__WEBPACK_IMPORTED_MODULE_8__/* .formatDuration */ .a)(err.askedMs)}, longer than a rollback should` : `GitHub asks to wait ${(0,_core_duration_js__WEBPACK_IMPORTED_MODULE_8__/* .formatDuration */ .a)(err.askedMs)}, ${allowed}`}` };
-            }
-            if (err instanceof _platforms_http_client_js__WEBPACK_IMPORTED_MODULE_3__/* .OutOfTime */ .fg)
-                return { ok: false, message: '', why: `no answer within ${(0,_core_duration_js__WEBPACK_IMPORTED_MODULE_8__/* .formatDuration */ .a)(Math.min(left, this.opts.timeoutMs))}; ${allowed}` };
-            return this.failed(err);
+            // Sent, and cut before its answer came: a write may have been recorded.
+            if (err instanceof StopBoundPassed || (err instanceof _platforms_http_client_js__WEBPACK_IMPORTED_MODULE_3__/* .OutOfTime */ .fg && this.stop?.aborted))
+                return this.cutShort(method);
+            const stopped = this.stop?.aborted ? { stopped: (0,_core_stop_signals_js__WEBPACK_IMPORTED_MODULE_6__/* .stopName */ .ws)(this.stop) } : {};
+            return { ...this.answered(err, left, allowed), ...stopped };
         }
+    }
+    /**
+     * The stop's time for the issue ran out: before a request was sent, or while `sent` (its method)
+     * awaited its answer (a write then may have been recorded).
+     */
+    cutShort(sent) {
+        const by = (0,_core_stop_signals_js__WEBPACK_IMPORTED_MODULE_6__/* .stopName */ .ws)(this.stop);
+        const why = sent ? `GitHub did not answer within ${(0,_core_duration_js__WEBPACK_IMPORTED_MODULE_9__/* .formatDuration */ .a)(STOPPED_ISSUE_MS)} of the stop (${by})` : `not sent: the ${(0,_core_duration_js__WEBPACK_IMPORTED_MODULE_9__/* .formatDuration */ .a)(STOPPED_ISSUE_MS)} a stopped run (${by}) gives the incident issue had passed`;
+        return { ok: false, message: '', why, stopped: by, ...(sent && sent !== 'GET' ? { unsure: true } : {}) };
+    }
+    /** What GitHub's refusal, or the client's, says. */
+    answered(err, left, allowed) {
+        if (err instanceof _platforms_http_client_js__WEBPACK_IMPORTED_MODULE_3__/* .WaitTooLong */ .iA) {
+            const reply = this.failed(err.last);
+            return { ...reply, why: `${reply.why}; ${err.because === 'longest-wait' ? `GitHub asks to wait ${(0,_core_duration_js__WEBPACK_IMPORTED_MODULE_9__/* .formatDuration */ .a)(err.askedMs)}, longer than a rollback should` : `GitHub asks to wait ${(0,_core_duration_js__WEBPACK_IMPORTED_MODULE_9__/* .formatDuration */ .a)(err.askedMs)}, ${allowed}`}` };
+        }
+        if (err instanceof _platforms_http_client_js__WEBPACK_IMPORTED_MODULE_3__/* .OutOfTime */ .fg)
+            return { ok: false, message: '', why: `no answer within ${(0,_core_duration_js__WEBPACK_IMPORTED_MODULE_9__/* .formatDuration */ .a)(Math.min(left, this.opts.timeoutMs))}; ${allowed}` };
+        return this.failed(err);
     }
     failed(err) {
         if (err instanceof _platforms_http_client_js__WEBPACK_IMPORTED_MODULE_3__/* .HttpApiError */ .Dm) {
@@ -27935,7 +28108,7 @@ class GitHubIssues {
         }
         if (err instanceof _platforms_http_client_js__WEBPACK_IMPORTED_MODULE_3__/* .HttpNetworkError */ .z3) {
             const code = err.underlying?.code;
-            return { ok: false, message: '', why: err.timedOut ? `no answer within ${(0,_core_duration_js__WEBPACK_IMPORTED_MODULE_8__/* .formatDuration */ .a)(this.opts.timeoutMs)}` : typeof code === 'string' ? code : 'network error' };
+            return { ok: false, message: '', why: err.timedOut ? `no answer within ${(0,_core_duration_js__WEBPACK_IMPORTED_MODULE_9__/* .formatDuration */ .a)(this.opts.timeoutMs)}` : typeof code === 'string' ? code : 'network error' };
         }
         // The client's own refusals (a redirect elsewhere, a body over the cap) name the host and path, never the token.
         if (err instanceof _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .RollbackKitError */ .dp)
@@ -27958,8 +28131,29 @@ function plainMessage(data, log) {
     const details = Array.isArray(d?.errors) ? d.errors.map((e) => [e.field, e.code, e.message].filter((x) => typeof x === 'string').join(' ')).filter(Boolean) : [];
     return log.excerpt(plain([message, ...details].join(': ')), 200);
 }
+/**
+ * Where a person records the incident by hand: the repository's issues page, from the run's URL
+ * (`<server>/<owner>/<name>/actions/runs/<id>`, GitHub Enterprise's server too), else its name.
+ */
+function issuesPlace(repository, runUrl) {
+    const page = runUrl && /^(https?:\/\/.+)\/actions\/runs\/[^/]+$/.exec(runUrl)?.[1];
+    return page ? `${page}/issues` : `the issues of ${repository} on GitHub`;
+}
+/**
+ * What a stopped run left unrecorded, and where to record it: not recorded, or (a write sent, its
+ * answer cut) perhaps recorded, to look for first.
+ */
+function stoppedAdvice(reply, doing, place) {
+    const fill = 'with the facts of this run (its job summary, or the rollback\'s output), or run the rollback again, which records it';
+    if (reply.unsure) {
+        return `The incident issue may not have been recorded: the run was stopped, and ${doing} was sent, but ${reply.why}. Look in ${place} for an open issue titled "Rollback: …" that has this run; if none has it, record it there by hand ${fill}.`;
+    }
+    return `The incident issue was not recorded: the run was stopped while ${doing} (${reply.why}). Record it by hand in ${place} ${fill}.`;
+}
 /** What to change, per refusal, so the next run records the incident. */
-function advice(reply, repository, doing) {
+function advice(reply, repository, doing, place = issuesPlace(repository, undefined)) {
+    if (reply.stopped)
+        return stoppedAdvice(reply, `${doing} in ${repository}`, place);
     const head = `The incident issue was not recorded (${doing} in ${repository}: ${reply.why}).`;
     if (reply.rateLimited)
         return `${head} GitHub's rate limit: re-run the step later to record it; the rollback itself is not affected.`;
@@ -28001,7 +28195,7 @@ function writtenWithToken(author, login) {
  * begins with `head` and says what is wrong: a repository not owner/name, no token, an API URL
  * that is no URL. Nothing is asked of GitHub before these hold.
  */
-function issueRepository(target, log, options, head) {
+function issueRepository(target, log, options, head, stop) {
     let repo;
     try {
         repo = (0,_platforms_git_revert_pulls_js__WEBPACK_IMPORTED_MODULE_0__/* .parseRepository */ .S)(target.repository);
@@ -28016,7 +28210,7 @@ function issueRepository(target, log, options, head) {
     }
     let gh;
     try {
-        gh = new GitHubIssues(target.apiUrl, target.token, { ...DEFAULTS, ...options }, log);
+        gh = new GitHubIssues(target.apiUrl, target.token, { ...DEFAULTS, ...options }, log, stop);
     }
     catch {
         log.warning(`${head}: GITHUB_API_URL is not a URL.`);
@@ -28039,25 +28233,40 @@ async function addMarkers(gh, path, body, markers, repository, log) {
         return;
     }
     const reply = await gh.request('PATCH', gh.url(path), { body: updated });
-    if (!reply.ok)
+    // The comment is recorded; only the markers are missing, and the next run finds the issue without them.
+    if (!reply.ok && reply.stopped)
+        log.info(`Incident issue #${path.split('/').at(-1)}: this incident's markers were not added (the run was stopped: ${reply.why}). The next run finds it the same way.`);
+    else if (!reply.ok)
         log.warning(`${advice(reply, repository, `adding this incident's markers to the issue an earlier version opened (#${path.split('/').at(-1)})`)} The next run finds it the same way.`);
     else
         log.info(`Incident issue #${path.split('/').at(-1)} was opened by an earlier rollback-kit version: added this incident's markers to it, so later runs find it by them.`);
 }
 /**
  * Opens the incident issue, or comments on the open one carrying record.incidentKey; never throws
- * (a warning, and undefined).
+ * (a warning, and undefined). After the run's stop (`stop`), within STOPPED_ISSUE_MS, each request
+ * tried once; what that leaves unrecorded is said with where to record it, to `stop.missed` too.
  */
-async function recordIncident(target, input, log, options = {}) {
+async function recordIncident(target, input, log, options = {}, stop = {}) {
+    let gh;
     try {
         log.secret(target.token);
         // Redacted before it is escaped into Markdown, where a secret would no longer read as itself.
         const record = (0,_core_secrets_js__WEBPACK_IMPORTED_MODULE_5__/* .redactDeep */ .KL)(input, log.redact);
-        const at = issueRepository(target, log, options, 'The incident issue was not recorded');
+        const at = issueRepository(target, log, options, 'The incident issue was not recorded', stop.signal);
         if (!at)
             return undefined;
-        const { gh, name, issues } = at;
+        gh = at.gh;
+        const { name, issues } = at;
         const markers = incidentKeys(record).map(incidentMarker);
+        const place = issuesPlace(name, record.runUrl);
+        /** The warning for a refusal; a stopped run's is also the caller's to show (stop.missed). */
+        const notRecorded = (reply, doing) => {
+            const said = advice(reply, name, doing, place);
+            log.warning(said);
+            if (reply.stopped)
+                stop.missed?.(said);
+            return undefined;
+        };
         const query = { state: 'open', per_page: '100' };
         if (record.labels.length)
             query.labels = record.labels.join(',');
@@ -28069,10 +28278,8 @@ async function recordIncident(target, input, log, options = {}) {
         let login = null;
         for (let n = 0; page && n < MAX_PAGES && !found; n++) {
             const reply = await gh.request('GET', page);
-            if (!reply.ok) {
-                log.warning(advice(reply, name, 'looking for an open incident issue'));
-                return undefined;
-            }
+            if (!reply.ok)
+                return notRecorded(reply, 'looking for an open incident issue');
             const list = (Array.isArray(reply.data) ? reply.data : []).filter((i) => !i.pull_request && typeof i.body === 'string' && typeof i.number === 'number');
             const marked = list.filter((i) => markers.some((m) => i.body.includes(m)));
             const earlier = older ? [] : list.filter((i) => !marked.includes(i) && olderIssueNames(i.body, record));
@@ -28091,10 +28298,8 @@ async function recordIncident(target, input, log, options = {}) {
         if (found || older) {
             const at = (found ?? older);
             const reply = await gh.request('POST', gh.url(`${issues}/${at.number}/comments`), { body: log.redact(incidentComment(record)) });
-            if (!reply.ok) {
-                log.warning(advice(reply, name, `commenting on incident issue #${at.number}`));
-                return undefined;
-            }
+            if (!reply.ok)
+                return notRecorded(reply, `commenting on incident issue #${at.number}`);
             log.info(`Incident issue #${at.number} already open for this rollback: added a comment (${at.url}).`);
             if (!found && older)
                 await addMarkers(gh, `${issues}/${older.number}`, older.body, markers, name, log);
@@ -28105,10 +28310,8 @@ async function recordIncident(target, input, log, options = {}) {
             body: log.redact(incidentBody(record)),
             ...(record.labels.length ? { labels: record.labels.map((l) => log.redact(l)) } : {}),
         });
-        if (!reply.ok) {
-            log.warning(advice(reply, name, 'opening the incident issue'));
-            return undefined;
-        }
+        if (!reply.ok)
+            return notRecorded(reply, 'opening the incident issue');
         const created = reply.data;
         const url = typeof created?.html_url === 'string' ? created.html_url : '';
         log.info(`Opened incident issue #${String(created?.number ?? '?')}: ${url}`);
@@ -28117,6 +28320,9 @@ async function recordIncident(target, input, log, options = {}) {
     catch (err) {
         log.warning(`The incident issue was not recorded: ${err?.name ?? 'error'}. The rollback itself is not affected.`);
         return undefined;
+    }
+    finally {
+        gh?.close();
     }
 }
 
@@ -28623,7 +28829,14 @@ function tellingDeps(opts, log) {
                 }
             }
             : undefined,
-        report: wanted && githubToken && repository ? async (record) => (await (0,incident/* recordIncident */.yv)({ apiUrl: opts.githubApiUrl, repository, token: githubToken }, record, log))?.url : undefined,
+        report: wanted && githubToken && repository
+            ? async (record, how) => {
+                // A stopped run's issue is cut short (incident.ts STOPPED_ISSUE_MS): what it left unrecorded goes in the report row.
+                let missed;
+                const recorded = await (0,incident/* recordIncident */.yv)({ apiUrl: opts.githubApiUrl, repository, token: githubToken }, record, log, {}, { signal: how?.signal, missed: (what) => (missed = what) });
+                return recorded ? recorded.url : missed ? { missed } : undefined;
+            }
+            : undefined,
     };
 }
 

@@ -12556,6 +12556,11 @@ class HttpClient {
     /**
      * `path` is relative to the base URL, or a whole URL on the API's own origin (a Link header's next
      * page): the headers, with the token, are never sent anywhere else.
+     *
+     * `cut`: once aborted, the request ends where it is (its answer, a retry's wait) and throws the
+     * abort's reason: a stopped run's report (report/incident.ts) is not awaited past its bound.
+     * `noRetryAfter`: once aborted, a failed attempt is not retried (its failure is thrown), and a
+     * retry's wait ends with it: after a stop, one attempt.
      */
     async request(method, path, opts = {}) {
         const url = typeof path === 'string' ? this.url(path, opts.query) : path;
@@ -12566,7 +12571,10 @@ class HttpClient {
         // is not sent, nor sent again; once sent, its answer is awaited (the platform has it already).
         const changes = !opts.reads && method !== 'GET' && method !== 'HEAD';
         const stop = this.opts.stop;
+        const bound = opts.cut;
         for (let attempt = 0;; attempt++) {
+            if (bound?.aborted)
+                throw bound.reason;
             if (changes && attempt === 0)
                 stop?.beforeChange(`${label} to ${this.service}`);
             else
@@ -12579,7 +12587,8 @@ class HttpClient {
             const cut = before !== undefined && before > 0 && before < this.timeoutMs;
             try {
                 const timeout = AbortSignal.timeout(cut ? Math.ceil(before) : this.timeoutMs);
-                const res = await this.send(method, url, label, opts, changes || !stop ? timeout : stop.readSignal(timeout));
+                const ends = changes || !stop ? timeout : stop.readSignal(timeout);
+                const res = await this.send(method, url, label, opts, bound ? AbortSignal.any([ends, bound]) : ends);
                 const { text: raw, cut: overCap } = await (0,read_body/* readCapped */.E)(res, client_MAX_API_BODY_BYTES);
                 // An error body is only quoted (its first few hundred characters): what was read is enough.
                 if (overCap && res.ok)
@@ -12609,6 +12618,8 @@ class HttpClient {
                 };
             }
             catch (err) {
+                if (bound?.aborted)
+                    throw bound.reason;
                 if (err instanceof errors/* RollbackKitError */.dp)
                     throw err;
                 // A read ended by the stop: nothing more is asked of the platform.
@@ -12629,11 +12640,15 @@ class HttpClient {
             if (left !== undefined && asked !== undefined && asked > left && attempt < this.retry.rateLimitRetries) {
                 throw new WaitTooLong(`${this.service} asked to wait ${secs(asked)} (${failure.kind === 'status' && failure.retryAfter === null ? 'until its rate limit resets' : 'Retry-After'}) before ${label} again (${lastError.message}), but only ${secs(left)} of ${this.opts.deadline.input} (${this.opts.deadline.seconds} s) are left.`, `Wait ${secs(asked)}, then re-run the step (it is safe to repeat), or raise ${this.opts.deadline.input}.`, lastError, asked, 'deadline');
             }
-            const delay = left === undefined || left > 0 ? retryDelay(failure, attempt, this.retry, this.random, left) : undefined;
+            const once = opts.noRetryAfter;
+            const delay = (left === undefined || left > 0) && !once?.aborted ? retryDelay(failure, attempt, this.retry, this.random, left) : undefined;
             if (delay === undefined)
                 throw lastError;
             this.opts.log.info(`${this.service}: ${lastError.message}; retrying in ${(delay / 1000).toFixed(1)} s (attempt ${attempt + 2}).`);
-            await this.wait(delay);
+            const ends = [bound, once].filter((s) => !!s);
+            await (ends.length ? untilAborted(this.wait(delay), ends.length > 1 ? AbortSignal.any(ends) : ends[0]) : this.wait(delay));
+            if (once?.aborted)
+                throw lastError;
         }
     }
     /**
@@ -12703,6 +12718,22 @@ class HttpClient {
     }
     async get(path, query = {}) {
         return (await this.request('GET', path, { query })).data;
+    }
+}
+/** `work`, or as soon as `signal` is aborted, whichever comes first (the caller then looks at the signal). */
+async function untilAborted(work, signal) {
+    if (signal.aborted)
+        return;
+    let onAbort = () => undefined;
+    const aborted = new Promise((resolve) => {
+        onAbort = resolve;
+        signal.addEventListener('abort', onAbort, { once: true });
+    });
+    try {
+        await Promise.race([work, aborted]);
+    }
+    finally {
+        signal.removeEventListener('abort', onAbort);
     }
 }
 function defaultApiError(service, status, text, request, log) {
@@ -13008,8 +13039,11 @@ function apiError(err, doing, repo) {
 /**
  * `bounds`: each call (its answer's body included) ends within timeoutMs (20 s unless given) and
  * reads at most maxBytes, as every other API call of the project does (http/client.ts).
+ * `stop`: the run's stop (change-guard.ts) ends every call where it is, as the other providers'
+ * reads end; opening the pull request is not started after it, and once started counts as sent (the
+ * guard then says "sent, not confirmed": a request ended mid-way may have opened it).
  */
-function pullRequests(token, apiUrl, repo, bounds = {}) {
+function pullRequests(token, apiUrl, repo, bounds = {}, stop) {
     // Loaded on first use: @actions/github (octokit, undici) is most of a bundle's start-up, and
     // only this provider's pull request needs it.
     let client;
@@ -13018,32 +13052,47 @@ function pullRequests(token, apiUrl, repo, bounds = {}) {
         const request = defaults.request;
         return getOctokit(token, { baseUrl: apiUrl.replace(/\/$/, ''), request: { ...request, fetch: boundedFetch(request?.fetch, bounds) } });
     }));
+    // Octokit hands `request.signal` to its fetch (boundedFetch adds its time bound to it).
+    const ending = stop?.signal ? { request: { signal: stop.signal } } : {};
+    /** Before a call, and after one failed: the stop's error (StoppedHere) rather than what the cut request made of it. */
+    const stopped = (what) => stop?.check(what);
     const api = {
         async checkAccess() {
+            const what = `GET repository ${repo.owner}/${repo.repo}`;
+            stopped(what);
             try {
-                await (await octokit()).rest.repos.get({ ...repo });
+                await (await octokit()).rest.repos.get({ ...repo, ...ending });
             }
             catch (err) {
+                stopped(what);
                 throw apiError(err, 'checking access to the repository', repo);
             }
         },
         async latest(branch) {
+            const what = `GET pull requests of ${branch}`;
+            stopped(what);
             try {
                 // Newest first: the first page of one is all that is needed.
-                const { data } = await (await octokit()).rest.pulls.list({ ...repo, state: 'all', head: `${repo.owner}:${branch}`, sort: 'created', direction: 'desc', per_page: 1 });
+                const { data } = await (await octokit()).rest.pulls.list({ ...repo, state: 'all', head: `${repo.owner}:${branch}`, sort: 'created', direction: 'desc', per_page: 1, ...ending });
                 const pr = data[0];
                 return pr ? { number: pr.number, url: pr.html_url, state: pr.state === 'open' ? 'open' : pr.merged_at ? 'merged' : 'closed' } : undefined;
             }
             catch (err) {
+                stopped(what);
                 throw apiError(err, 'looking for the pull request of the branch', repo);
             }
         },
         async open({ branch, base, title, body }) {
+            const what = `POST pull request from ${branch} to GitHub`;
+            // Loaded first: only the request itself counts as sent.
+            const client = await octokit();
+            stop?.beforeChange(what);
             try {
-                const { data } = await (await octokit()).rest.pulls.create({ ...repo, head: branch, base, title, body });
+                const { data } = await client.rest.pulls.create({ ...repo, head: branch, base, title, body, ...ending });
                 return { number: data.number, url: data.html_url };
             }
             catch (err) {
+                stopped(what);
                 // 422 "A pull request already exists for owner:branch": a re-run, not a failure.
                 if (pulls_status(err) === 422) {
                     const existing = await api.latest(branch);
@@ -13172,6 +13221,10 @@ class StepDeadline {
     restart() {
         this.at = this.now() + this.seconds * 1000;
         return this.at;
+    }
+    /** Brings the end forward to `ms` from now, when that is sooner (a stopped run's report: report/incident.ts). */
+    shorten(ms) {
+        this.at = Math.min(this.at, this.now() + ms);
     }
     /** Milliseconds left, never below 0. */
     left() {
