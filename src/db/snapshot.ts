@@ -25,7 +25,7 @@ import { cancelQuery, DEFAULT_LOCK_TIMEOUT_SECONDS, DEFAULT_STALL_MS, isLockTime
 import { manifestPathFor, writeManifest, type ExportedTable, type SnapshotManifest } from './manifest.js';
 import { exactTablePattern, resolveSchemaPattern, resolveTablePattern, resolveTablesStrict, userSchemas, type TableName } from './patterns.js';
 import { findPgTool, majorFromVersionNum, siblingTool, toolErrorLine, warmPgTools, type FindToolOptions, type PgTool } from './pg-tools.js';
-import { closeSession, connect, QueryDeadlineExceeded, type QueryDeadline, type Session } from './session.js';
+import { closeSession, connect, ConnectStopped, QueryDeadlineExceeded, type QueryDeadline, type Session } from './session.js';
 import { readServerIdentity } from './server-identity.js';
 
 /** Tables below this size (1 MB) are counted while pg_dump runs, bigger ones after it. */
@@ -112,6 +112,15 @@ function snapshotStopped(where: string): RollbackKitError {
     `Snapshot of ${where} was stopped before it was verified, so no snapshot was made: pg_dump was ended (or never started) and what it had written was removed.`,
     'Run it again when it can run to its end.',
     { stopped: true },
+  );
+}
+
+/** A snapshot stopped while its session was still being opened (ConnectStopped). */
+function snapshotStoppedConnecting(where: string): RollbackKitError {
+  return new RollbackKitError(
+    `Snapshot of ${where} was stopped while still connecting to the database, so no snapshot was made: nothing had been sent to the database, so nothing was changed.`,
+    'Run it again when it can run to its end.',
+    { stopped: true, changed: 'no' },
   );
 }
 
@@ -433,7 +442,9 @@ export async function takeSnapshot(req: SnapshotRequest, log: Log): Promise<Snap
   // Which pg_dump fits is known only once the server answers; asking the installed ones meanwhile is free.
   if (!req.pgDumpPath) warmPgTools(['pg_dump', 'pg_restore'], req.tools);
   const deadline = req.queryDeadline ?? SNAPSHOT_DEADLINE;
-  const session = await connect(req.target, { queryDeadline: deadline });
+  const session = await connect(req.target, { queryDeadline: deadline, signal: req.signal }).catch((err: unknown) => {
+    throw err instanceof ConnectStopped ? snapshotStoppedConnecting(where) : err;
+  });
   let path: string | undefined;
   let exportsDir: string | undefined;
   let cancelOnStop: (() => void) | undefined;
@@ -497,7 +508,7 @@ export async function takeSnapshot(req: SnapshotRequest, log: Log): Promise<Snap
             endDump.abort();
           },
         };
-    const watching = watchBlockers(req.target, tag, log, { onCycle: (blockers) => (cycle = blockers), stall });
+    const watching = watchBlockers(req.target, tag, log, { onCycle: (blockers) => (cycle = blockers), stall, signal: req.signal });
     const cycleError = (blockers: Blocker[]) => lockCycleError(`Snapshot of ${where}`, blockers, 'Nothing was kept.', log);
     let stopped: Promise<Blocker[]> | undefined;
     const stopWatching = () => (stopped ??= watching.then((w) => w.stop()));

@@ -40,7 +40,7 @@ const LOCK_SESSION_DEADLINE: QueryDeadline = { statementMs: 30_000, marginMs: 5_
  * the error when it is not granted in time). Release it with unlockRollback.
  */
 export async function lockRollback(target: ConnectionTarget, timeoutSeconds: number, log: Log, signal?: AbortSignal): Promise<Session> {
-  const session = await connect(target, { queryDeadline: LOCK_SESSION_DEADLINE });
+  const session = await connect(target, { queryDeadline: LOCK_SESSION_DEADLINE, signal });
   try {
     await acquireMigrationLock(session, ROLLBACK_LOCK_KEY, timeoutSeconds, log, 'another rollback of this database is running', { lock: 'the whole-rollback lock', holder: 'Another run' }, signal);
     return session;
@@ -59,8 +59,9 @@ export async function lockRollback(target: ConnectionTarget, timeoutSeconds: num
  */
 const LEDGER_READ_DEADLINE: QueryDeadline = { statementMs: 30_000, marginMs: 5_000 };
 
-export async function readLedgerAtPlan(target: ConnectionTarget, incidentKey: string, lockTimeoutSeconds: number, log: Log, deadline = LEDGER_READ_DEADLINE): Promise<LedgerRow | undefined> {
-  const session = await connect(target, { queryDeadline: deadline });
+export async function readLedgerAtPlan(target: ConnectionTarget, incidentKey: string, lockTimeoutSeconds: number, log: Log, opts: { deadline?: QueryDeadline; signal?: AbortSignal } = {}): Promise<LedgerRow | undefined> {
+  const deadline = opts.deadline ?? LEDGER_READ_DEADLINE;
+  const session = await connect(target, { queryDeadline: deadline, signal: opts.signal });
   try {
     return await readLedgerBounded(session, incidentKey, lockTimeoutSeconds, log, `Reading the rollback ledger (rollback_kit.rollbacks) of ${describeTarget(target)} to plan`, deadline);
   } finally {
