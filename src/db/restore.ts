@@ -26,7 +26,7 @@ import { describeColumn, type DiscardedFromTable } from './restore-discarded.js'
 import { putBackDefaultPrivileges, readOwnDefaultPrivileges, resetSchemaPrivileges, setAsideDefaultPrivileges } from './restore-privileges.js';
 import { COMMITTED, filterScript, psqlError, restoreScript } from './restore-script.js';
 import { compareSource, describeIdentity, readServerIdentity, snapshotSource, type ServerIdentity } from './server-identity.js';
-import { closeSession, connect, ConnectStopped, QueryDeadlineExceeded, seconds, type QueryDeadline, type Session, withSession } from './session.js';
+import { closeAtStop, closeSession, connect, ConnectStopped, QueryDeadlineExceeded, seconds, type QueryDeadline, type Session, withSession } from './session.js';
 import { takeSnapshot, wholeDatabaseSnapshot, type SnapshotResult } from './snapshot.js';
 import { ledgerKeptAcrossRestore } from '../migrations/ledger.js';
 import { progressAcrossRestore } from '../migrations/progress.js';
@@ -511,6 +511,8 @@ async function withPlanningSession<T>(req: RestoreRequest, where: string, log: L
     onClose?.(Promise.resolve());
     throw err;
   }
+  // It only reads: a stop ends a wait for a catalogue lock (up to lock-timeout) at once.
+  const release = closeAtStop(session, req.signal);
   try {
     await session.query("SELECT set_config('lock_timeout', $1, false), set_config('statement_timeout', $2, false)", [
       String(lockTimeoutMs(req.lockTimeoutSeconds)),
@@ -527,6 +529,7 @@ async function withPlanningSession<T>(req: RestoreRequest, where: string, log: L
     if (err instanceof QueryDeadlineExceeded) throw new RollbackKitError(`${what} stopped: ${err.message}.`, 'Nothing was changed. Check the network path to the database and run again.', UNCHANGED);
     throw err;
   } finally {
+    release();
     // Told when its backend is gone, and no later than PLANNING_CLOSE_MS: a server that does not
     // answer the Terminate does not hold the restore up.
     const gone = closeSession(session);

@@ -292,6 +292,21 @@ export function closeSession(session: Session): Promise<void> {
   return ended;
 }
 
+/**
+ * Closes a session at the run's stop (at once if it already came), for a session that only reads
+ * before anything is changed (a plan): whatever it waits for then (a table lock, up to
+ * lock-timeout) ends at once, instead of outlasting the stop's grace so that the run could only say
+ * its state is not known. Never for a session whose work must not be cut anywhere. Returns what
+ * removes the listener.
+ */
+export function closeAtStop(session: Session, signal: AbortSignal | undefined): () => void {
+  if (!signal) return () => undefined;
+  const close = () => (session.connection?.stream as { destroy?: () => void } | undefined)?.destroy?.();
+  if (signal.aborted) close();
+  else signal.addEventListener('abort', close, { once: true });
+  return () => signal.removeEventListener('abort', close);
+}
+
 /** Runs `fn` with a session and always closes it. */
 export async function withSession<T>(target: ConnectionTarget, fn: (s: Session) => Promise<T>, opts: Pick<ConnectOptions, 'connectTimeoutMs' | 'queryDeadline' | 'signal'> = {}): Promise<T> {
   const session = await connect(target, opts);

@@ -285,7 +285,7 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
     await previewing?.catch(() => undefined);
     fail('plan');
     // Said once: a refusal of the restore's plan says it itself.
-    await finished(planTimer.end('failed', sayNothingChanged(err, redact(err), 'Nothing was changed.')));
+    await finished(planTimer.end('failed', sayNothingChanged(err, redact(err), 'Nothing was changed.'), { stopped: errorFacts(err).stopped }));
     const stopped = 'the rollback stopped while planning';
     for (const phase of ['notify-start', 'app', 'snapshot', 'database', 'environment', 'verify'] as const) timeline.skip(phase, stopped);
     // The plan row already says nothing was changed (above): the action's error line puts this step
