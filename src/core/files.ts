@@ -1,14 +1,44 @@
 /**
  * Files the actions write where a user pointed them (output-dir, reports): folders created one
- * level at a time, refused on kernel pseudo file systems, and files written whole or not at all.
+ * level at a time, refused on kernel pseudo file systems, files written whole or not at all, and
+ * what holds database data private to the user who ran us.
  * And files they read from where a user pointed them (migrations, checks-file): regular files of
  * a bounded size only.
  */
 import { randomBytes } from 'node:crypto';
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
-import { mkdir, realpath, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, open, realpath, rename, rm, stat, unlink, writeFile, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { RollbackKitError, systemErrorLine, systemErrorMeaning } from './errors.js';
+
+/**
+ * What holds a database's data (a snapshot, its CSV exports) or describes it (the manifest) is
+ * readable by the user who ran us alone: a dump of production in a folder every local user can read,
+ * or in the user's repository, is a leak. Files 0600 and the folders we create for them 0700, set
+ * at creation and again explicitly, so that no umask (0002 on many desktops) loosens them.
+ */
+export const PRIVATE_FILE_MODE = 0o600;
+export const PRIVATE_FOLDER_MODE = 0o700;
+/** The umask of a program that writes such files itself (pg_dump): everything it creates is private. */
+export const PRIVATE_UMASK = 0o077;
+
+/** Creates the folder `path` (its parent must exist; EEXIST if it does) readable by us alone. */
+export async function makePrivateFolder(path: string): Promise<void> {
+  await mkdir(path, { mode: PRIVATE_FOLDER_MODE });
+  await chmod(path, PRIVATE_FOLDER_MODE);
+}
+
+/** Creates the file `path` exclusively (EEXIST if anything is there), readable by us alone, and opens it for writing. */
+export async function createPrivateFile(path: string): Promise<FileHandle> {
+  const handle = await open(path, 'wx', PRIVATE_FILE_MODE);
+  try {
+    await handle.chmod(PRIVATE_FILE_MODE);
+  } catch (err) {
+    await handle.close().catch(() => undefined);
+    throw err;
+  }
+  return handle;
+}
 
 /** Whether `path` lies inside `dir` (the runner's RUNNER_TEMP, say, which GitHub deletes when the job ends). */
 export function isInside(path: string, dir: string | undefined): boolean {
@@ -38,9 +68,11 @@ async function existingAncestor(path: string): Promise<string> {
 /**
  * Creates `dir` and its missing parents, one mkdir each (so the work is bounded by the path's
  * depth), after refusing paths that are, or lead through a link to, /proc, /sys or /dev.
- * `input` names the input the path came from, for the error.
+ * `input` names the input the path came from, for the error. `private`: the folders it creates are
+ * PRIVATE_FOLDER_MODE; one that was there is left as it is (its mode is its owner's choice).
+ * Returns the folders it created, outermost first.
  */
-export async function makeDirectory(dir: string, input: string): Promise<void> {
+export async function makeDirectory(dir: string, input: string, opts: { private?: boolean } = {}): Promise<string[]> {
   const absolute = resolve(dir);
   const pseudo = onPseudoFileSystem(absolute) ?? onPseudoFileSystem(await existingAncestor(absolute));
   if (pseudo) {
@@ -62,11 +94,19 @@ export async function makeDirectory(dir: string, input: string): Promise<void> {
     if (!isDirectory) throw cannot(`${current} is a file, not a folder`);
     break;
   }
+  const created: string[] = [];
   for (const d of missing) {
-    await mkdir(d).catch((err: NodeJS.ErrnoException) => {
-      if (err.code !== 'EEXIST') throw cannot(`${d}: ${systemErrorMeaning(err) ?? err.message}`);
-    });
+    try {
+      if (opts.private) await makePrivateFolder(d);
+      else await mkdir(d);
+      created.push(d);
+    } catch (err) {
+      // Made meanwhile by a run beside this one: not ours, so left as it is.
+      const e = err as NodeJS.ErrnoException;
+      if (e.code !== 'EEXIST') throw cannot(`${d}: ${systemErrorMeaning(e) ?? e.message}`);
+    }
   }
+  return created;
 }
 
 /** Checks that files can be created in `dir` (permissions, read-only mounts) before any work starts. */
@@ -84,10 +124,20 @@ export async function probeWritable(dir: string, input: string): Promise<void> {
  * Writes a file whole or not at all: a temporary file beside it, then a rename. A full disk or a
  * crash leaves the old file (or none), never a truncated one someone could trust.
  */
-export async function writeFileAtomic(path: string, data: string): Promise<void> {
+export async function writeFileAtomic(path: string, data: string, opts: { private?: boolean } = {}): Promise<void> {
   const temporary = join(dirname(path), `.${basename(path)}.${randomBytes(4).toString('hex')}.tmp`);
   try {
-    await writeFile(temporary, data, { flag: 'wx' });
+    if (opts.private) {
+      // Private from its creation: the rename keeps the temporary file's mode.
+      const handle = await createPrivateFile(temporary);
+      try {
+        await handle.writeFile(data);
+      } finally {
+        await handle.close();
+      }
+    } else {
+      await writeFile(temporary, data, { flag: 'wx' });
+    }
     await rename(temporary, path);
   } catch (err) {
     await rm(temporary, { force: true }).catch(() => undefined);

@@ -31,6 +31,11 @@ export interface RunOptions {
   killSignal?: NodeJS.Signals;
   /** How long a program may take to end after `killSignal` (on abort or timeout) before it gets SIGKILL; KILL_GRACE_MS unless said. */
   killGraceMs?: number;
+  /**
+   * The program's umask (ours unless said), for a program that creates files of its own: 0o077
+   * makes what pg_dump writes readable by us alone from its first byte (PRIVATE_UMASK).
+   */
+  umask?: number;
 }
 
 /**
@@ -134,14 +139,21 @@ export async function runProcess(command: string, args: string[], opts: RunOptio
   // program, and node:child_process is about 10 ms of start-up before their first request.
   const { spawn } = await import('node:child_process');
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, {
-      cwd: opts.cwd,
-      // eslint-disable-next-line no-restricted-properties -- children inherit PATH and HOME, not inputs
-      env: (opts.inheritEnv === false ? { ...opts.env } : { ...process.env, ...opts.env }) as NodeJS.ProcessEnv,
-      stdio: [opts.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
-      // A process group of its own (see `groups` above); the abort is handled below, for the group.
-      detached: true,
-    });
+    // The child inherits the umask at the spawn, which is synchronous: ours is put back right after.
+    const ours = opts.umask === undefined ? undefined : process.umask(opts.umask);
+    let child: ReturnType<typeof spawn>;
+    try {
+      child = spawn(command, args, {
+        cwd: opts.cwd,
+        // eslint-disable-next-line no-restricted-properties -- children inherit PATH and HOME, not inputs
+        env: (opts.inheritEnv === false ? { ...opts.env } : { ...process.env, ...opts.env }) as NodeJS.ProcessEnv,
+        stdio: [opts.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+        // A process group of its own (see `groups` above); the abort is handled below, for the group.
+        detached: true,
+      });
+    } finally {
+      if (ours !== undefined) process.umask(ours);
+    }
     const pgid = child.pid;
     if (pgid !== undefined) holdGroup(pgid, opts.killSignal ?? 'SIGTERM', opts.signal !== undefined);
     if (opts.stdin) {

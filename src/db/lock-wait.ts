@@ -56,6 +56,8 @@ export interface WatchOptions {
   queryDeadline?: QueryDeadline;
   /** Also watch a program of ours (pg_dump, psql) for a connection that stalled (StallWatch). */
   stall?: StallWatch;
+  /** The run's stop: a watcher still connecting then gives up (and watches nothing), so the stopped work need not wait for it. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -197,7 +199,7 @@ export async function watchBlockers(target: ConnectionTarget, applicationName: s
   /** The watcher's connection ended under it (a stalled one is closed at its query deadline). */
   let lost = false;
   const opened = async () => {
-    const s = await connect(target, { queryDeadline: deadline });
+    const s = await connect(target, { queryDeadline: deadline, signal: opts.signal });
     s.once('end', () => (lost = true));
     return s;
   };

@@ -69,7 +69,8 @@ export function manifestPathFor(snapshotPath: string): string {
 /** Written whole or not at all: a truncated manifest must never sit beside a snapshot. */
 export async function writeManifest(snapshotPath: string, manifest: SnapshotManifest): Promise<string> {
   const path = manifestPathFor(snapshotPath);
-  await writeFileAtomic(path, `${JSON.stringify(manifest, null, 2)}\n`);
+  // Private as the snapshot is: it names every table and how many rows each holds.
+  await writeFileAtomic(path, `${JSON.stringify(manifest, null, 2)}\n`, { private: true });
   return path;
 }
 

@@ -26,7 +26,7 @@ import { describeColumn, type DiscardedFromTable } from './restore-discarded.js'
 import { putBackDefaultPrivileges, readOwnDefaultPrivileges, resetSchemaPrivileges, setAsideDefaultPrivileges } from './restore-privileges.js';
 import { COMMITTED, filterScript, psqlError, restoreScript } from './restore-script.js';
 import { compareSource, describeIdentity, readServerIdentity, snapshotSource, type ServerIdentity } from './server-identity.js';
-import { closeSession, connect, QueryDeadlineExceeded, seconds, type QueryDeadline, type Session, withSession } from './session.js';
+import { closeAtStop, closeSession, connect, ConnectStopped, QueryDeadlineExceeded, seconds, type QueryDeadline, type Session, withSession } from './session.js';
 import { takeSnapshot, wholeDatabaseSnapshot, type SnapshotResult } from './snapshot.js';
 import { ledgerKeptAcrossRestore } from '../migrations/ledger.js';
 import { progressAcrossRestore } from '../migrations/progress.js';
@@ -405,6 +405,14 @@ async function restoreOrPreview(req: RestoreRequest, log: Log, dryRun: boolean):
     // Once stopped, the watcher has finished what it saw: a cycle it ended is known here.
     await running?.stop();
     await keeping?.catch(() => undefined);
+    // Stopped while its first session was still being opened: no transaction was ever begun.
+    if (err instanceof ConnectStopped && !running) {
+      throw new RollbackKitError(
+        `Restore into ${where} was stopped while still connecting to the database, before anything was sent to it: nothing was changed, the database is as it was before.`,
+        'Run the step again when it can run to its end.',
+        { ...UNCHANGED, stopped: true },
+      );
+    }
     // Stopped before the COMMIT was sent: whatever it was doing, its transaction did not commit.
     if (req.signal?.aborted && !progress.commitWritten) {
       throw new RollbackKitError(
@@ -498,11 +506,13 @@ const PLANNING_DEADLINE: QueryDeadline = { statementMs: 300_000, marginMs: 10_00
 async function withPlanningSession<T>(req: RestoreRequest, where: string, log: Log, fn: (s: Session) => Promise<T>, onClose?: (gone: Promise<void>) => void): Promise<T> {
   let session: Session;
   try {
-    session = await connect(req.target, { queryDeadline: PLANNING_DEADLINE });
+    session = await connect(req.target, { queryDeadline: PLANNING_DEADLINE, signal: req.signal });
   } catch (err) {
     onClose?.(Promise.resolve());
     throw err;
   }
+  // It only reads: a stop ends a wait for a catalogue lock (up to lock-timeout) at once.
+  const release = closeAtStop(session, req.signal);
   try {
     await session.query("SELECT set_config('lock_timeout', $1, false), set_config('statement_timeout', $2, false)", [
       String(lockTimeoutMs(req.lockTimeoutSeconds)),
@@ -519,6 +529,7 @@ async function withPlanningSession<T>(req: RestoreRequest, where: string, log: L
     if (err instanceof QueryDeadlineExceeded) throw new RollbackKitError(`${what} stopped: ${err.message}.`, 'Nothing was changed. Check the network path to the database and run again.', UNCHANGED);
     throw err;
   } finally {
+    release();
     // Told when its backend is gone, and no later than PLANNING_CLOSE_MS: a server that does not
     // answer the Terminate does not hold the restore up.
     const gone = closeSession(session);
@@ -760,7 +771,7 @@ async function startRestoreProcesses(p: ProcessesRequest, log: Log): Promise<Res
       stopPsql.abort();
     },
   };
-  const watching = p.planningClosed.then(() => (stopped ? notWatching() : watchBlockers(req.target, tag, log, { onCycle: (blockers) => (cycle = blockers), stall })));
+  const watching = p.planningClosed.then(() => (stopped ? notWatching() : watchBlockers(req.target, tag, log, { onCycle: (blockers) => (cycle = blockers), stall, signal: req.signal })));
   // The data goes from pg_restore to psql without passing through Node (restore-data.ts).
   const preparing = p.pgRestore ? prepareDataPath(p.pgRestore.path, p.snapshot) : Promise.resolve(undefined);
   preparing.catch(() => undefined);

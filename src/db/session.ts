@@ -77,6 +77,23 @@ export interface ConnectOptions {
   readOnly?: boolean;
   /** Bound every query's wait for its answer (see QueryDeadline); a query past it fails with QueryDeadlineExceeded. */
   queryDeadline?: QueryDeadline;
+  /**
+   * The run's stop (SIGTERM, SIGINT): a connection still being opened is given up at once, failing
+   * with ConnectStopped. A server that does not answer would otherwise hold the stopped run for the
+   * whole connect timeout, past its grace, and the run could only say that what it changed is not known.
+   */
+  signal?: AbortSignal;
+}
+
+/**
+ * The stop came while the session was still being opened: nothing had been sent to the database
+ * but the startup, so nothing was changed (and nothing read).
+ */
+export class ConnectStopped extends RollbackKitError {
+  constructor(readonly where: string) {
+    super(`Stopped while still connecting to PostgreSQL at ${where}: nothing had been sent to the database, so nothing was changed.`, 'Run it again when it can run to its end.', { stopped: true, changed: 'no' });
+    this.name = 'ConnectStopped';
+  }
 }
 
 /** A query got no answer within its deadline; the connection was closed, the query's outcome is unknown. */
@@ -173,14 +190,14 @@ export async function connect(target: ConnectionTarget, opts: ConnectOptions = {
 async function openWithOptions(target: ConnectionTarget, config: pg.ClientConfig, opts: ConnectOptions): Promise<Session> {
   // A transaction pooler hands the session's startup options to server sessions others share
   // (or refuses them): there the caller's own READ ONLY transaction is what holds.
-  if (!opts.readOnly || isTransactionPooler(target)) return open(target, config);
+  if (!opts.readOnly || isTransactionPooler(target)) return open(target, config, opts.signal);
   try {
     // After the URL's own options, so that a `-c default_transaction_read_only=off` there loses.
-    return await open(target, { ...config, options: [config.options, READ_ONLY_OPTION].filter(Boolean).join(' ') });
+    return await open(target, { ...config, options: [config.options, READ_ONLY_OPTION].filter(Boolean).join(' ') }, opts.signal);
   } catch (err) {
     // Poolers such as pgbouncer refuse startup parameters they do not know. The caller's own
     // READ ONLY transaction still holds there; the session default is a second line only.
-    if (err instanceof ConnectionError && /unsupported startup parameter/i.test(err.message)) return open(target, config);
+    if (err instanceof ConnectionError && /unsupported startup parameter/i.test(err.message)) return open(target, config, opts.signal);
     throw err;
   }
 }
@@ -234,17 +251,29 @@ export async function standardConformingStrings(session: Session): Promise<boole
   return value === 'on';
 }
 
-async function open(target: ConnectionTarget, config: pg.ClientConfig): Promise<Session> {
-  const client = new (await loadDriver()).Client(config);
+async function open(target: ConnectionTarget, config: pg.ClientConfig, signal: AbortSignal | undefined): Promise<Session> {
+  const { Client } = await loadDriver();
+  if (signal?.aborted) throw new ConnectStopped(describeTarget(target));
+  const client = new Client(config);
   // A dropped connection must surface on the next query, not crash the process.
   client.on('error', () => undefined);
   // Before connecting: the server reports every parameter's starting value during the startup.
   keepReportedParameters(client);
+  // As pg's own connect timeout ends an attempt: the socket closed, so connect() fails at once.
+  const giveUp = () => (client.connection?.stream as { destroy?: () => void } | undefined)?.destroy?.();
+  signal?.addEventListener('abort', giveUp, { once: true });
   try {
     await client.connect();
   } catch (err) {
+    if (signal?.aborted) {
+      // Not awaited: the socket is already gone, and the stopped run has no time to wait on it.
+      void client.end().catch(() => undefined);
+      throw new ConnectStopped(describeTarget(target));
+    }
     await client.end().catch(() => undefined);
     throw connectionError(target, err);
+  } finally {
+    signal?.removeEventListener('abort', giveUp);
   }
   return client;
 }
@@ -263,8 +292,23 @@ export function closeSession(session: Session): Promise<void> {
   return ended;
 }
 
+/**
+ * Closes a session at the run's stop (at once if it already came), for a session that only reads
+ * before anything is changed (a plan): whatever it waits for then (a table lock, up to
+ * lock-timeout) ends at once, instead of outlasting the stop's grace so that the run could only say
+ * its state is not known. Never for a session whose work must not be cut anywhere. Returns what
+ * removes the listener.
+ */
+export function closeAtStop(session: Session, signal: AbortSignal | undefined): () => void {
+  if (!signal) return () => undefined;
+  const close = () => (session.connection?.stream as { destroy?: () => void } | undefined)?.destroy?.();
+  if (signal.aborted) close();
+  else signal.addEventListener('abort', close, { once: true });
+  return () => signal.removeEventListener('abort', close);
+}
+
 /** Runs `fn` with a session and always closes it. */
-export async function withSession<T>(target: ConnectionTarget, fn: (s: Session) => Promise<T>, opts: Pick<ConnectOptions, 'connectTimeoutMs' | 'queryDeadline'> = {}): Promise<T> {
+export async function withSession<T>(target: ConnectionTarget, fn: (s: Session) => Promise<T>, opts: Pick<ConnectOptions, 'connectTimeoutMs' | 'queryDeadline' | 'signal'> = {}): Promise<T> {
   const session = await connect(target, opts);
   try {
     return await fn(session);

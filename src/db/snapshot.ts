@@ -10,12 +10,11 @@
  * until it has been read back in full.
  */
 import { createHash } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { lstat, mkdir, open, readdir, rm, stat } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { lstat, readdir, rm, stat } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { RollbackKitError } from '../core/errors.js';
-import { asFileError, makeDirectory, probeWritable } from '../core/files.js';
+import { asFileError, createPrivateFile, makeDirectory, makePrivateFolder, PRIVATE_UMASK, probeWritable } from '../core/files.js';
 import type { Log } from '../core/log.js';
 import { runProcess } from '../core/process.js';
 import { FINGERPRINT_VERSION, fingerprint, onDisk, readWhole, type SnapshotFormat } from './archive.js';
@@ -25,7 +24,7 @@ import { cancelQuery, DEFAULT_LOCK_TIMEOUT_SECONDS, DEFAULT_STALL_MS, isLockTime
 import { manifestPathFor, writeManifest, type ExportedTable, type SnapshotManifest } from './manifest.js';
 import { exactTablePattern, resolveSchemaPattern, resolveTablePattern, resolveTablesStrict, userSchemas, type TableName } from './patterns.js';
 import { findPgTool, majorFromVersionNum, siblingTool, toolErrorLine, warmPgTools, type FindToolOptions, type PgTool } from './pg-tools.js';
-import { closeSession, connect, QueryDeadlineExceeded, type QueryDeadline, type Session } from './session.js';
+import { closeSession, connect, ConnectStopped, QueryDeadlineExceeded, type QueryDeadline, type Session } from './session.js';
 import { readServerIdentity } from './server-identity.js';
 
 /** Tables below this size (1 MB) are counted while pg_dump runs, bigger ones after it. */
@@ -115,6 +114,15 @@ function snapshotStopped(where: string): RollbackKitError {
   );
 }
 
+/** A snapshot stopped while its session was still being opened (ConnectStopped). */
+function snapshotStoppedConnecting(where: string): RollbackKitError {
+  return new RollbackKitError(
+    `Snapshot of ${where} was stopped while still connecting to the database, so no snapshot was made: nothing had been sent to the database, so nothing was changed.`,
+    'Run it again when it can run to its end.',
+    { stopped: true, changed: 'no' },
+  );
+}
+
 export interface SnapshotResult {
   path: string;
   format: SnapshotFormat;
@@ -186,8 +194,30 @@ export function validateRequest(req: SnapshotRequest): void {
   }
 }
 
-async function prepareOutputDir(dir: string, input: string): Promise<void> {
-  await makeDirectory(dir, input);
+/** What a snapshot folder we create holds besides the snapshots: git leaves everything in it out. */
+export const SNAPSHOT_FOLDER_GITIGNORE = '# rollback-kit snapshots: database dumps, never to be committed.\n*\n';
+
+/**
+ * The folder snapshots go into (`input` names where it came from), made ready before any work
+ * starts. Every folder it creates is private (PRIVATE_FOLDER_MODE), and the snapshot folder itself,
+ * when created here, gets a .gitignore of `*`: the command line's default is in the current folder,
+ * usually the user's repository, one `git add -A` from committing a dump of production. A folder
+ * that was there is the user's: its mode is left as it is, and nothing is added to it (the
+ * snapshot's own files are private wherever they are).
+ */
+export async function prepareSnapshotFolder(dir: string, input: string): Promise<void> {
+  const created = await makeDirectory(dir, input, { private: true });
+  if (created.at(-1) === resolve(dir)) {
+    const ignore = await createPrivateFile(join(dir, '.gitignore')).catch((err: unknown) => {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') return undefined;
+      throw asFileError(err, input);
+    });
+    try {
+      await ignore?.writeFile(SNAPSHOT_FOLDER_GITIGNORE);
+    } finally {
+      await ignore?.close();
+    }
+  }
   await probeWritable(dir, input);
 }
 
@@ -204,7 +234,7 @@ async function taken(path: string): Promise<boolean> {
 
 /**
  * A snapshot path nothing else uses, claimed by creating it (an empty file, or the empty folder
- * pg_dump fills in directory format) so a run beside this one cannot pick it too; none of its
+ * pg_dump fills in directory format), private, so a run beside this one cannot pick it too; none of its
  * manifest or exports folder may be there either, since they are written beside it.
  */
 async function claimSnapshotPath(dir: string, base: string, format: SnapshotFormat): Promise<string> {
@@ -212,8 +242,9 @@ async function claimSnapshotPath(dir: string, base: string, format: SnapshotForm
     const candidate = join(dir, `${base}${n > 1 ? `-${n}` : ''}${EXTENSIONS[format]}`);
     if ((await taken(manifestPathFor(candidate))) || (await taken(`${candidate}.exports`))) continue;
     try {
-      if (format === 'directory') await mkdir(candidate);
-      else await (await open(candidate, 'wx')).close();
+      // Private from the start: pg_dump writes into this file (keeping its mode) or this folder.
+      if (format === 'directory') await makePrivateFolder(candidate);
+      else await (await createPrivateFile(candidate)).close();
       return candidate;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
@@ -400,7 +431,7 @@ async function checkExportColumn(session: Session, tables: TableName[], column: 
  * and every file is created exclusively: an export never replaces a file, its own or another's.
  */
 async function exportRows(session: Session, tables: TableName[], column: string, since: Date, dir: string): Promise<ExportedTable[]> {
-  await mkdir(dir);
+  await makePrivateFolder(dir);
   const out: ExportedTable[] = [];
   for (const t of tables) {
     const file = exportFileName(t);
@@ -411,7 +442,7 @@ async function exportRows(session: Session, tables: TableName[], column: string,
     const sql = `COPY (SELECT * FROM ${table} WHERE ${table}.${quoteIdent(column)} > '${since.toISOString()}' ORDER BY ${table}.${quoteIdent(column)}) TO STDOUT WITH (FORMAT csv, HEADER true)`;
     const { to: copyTo } = await import('pg-copy-streams');
     const stream = session.query(copyTo(sql));
-    await pipeline(stream, createWriteStream(join(dir, file), { flags: 'wx' }));
+    await pipeline(stream, (await createPrivateFile(join(dir, file))).createWriteStream());
     out.push({ table: `${t.schema}.${t.name}`, file, rows: stream.rowCount ?? 0 });
   }
   return out;
@@ -424,7 +455,7 @@ export async function takeSnapshot(req: SnapshotRequest, log: Log): Promise<Snap
   const where = describeTarget(req.target);
   const pooler = transactionPoolerRefusal(req.target, "pg_dump's one session for the whole dump");
   if (pooler) throw pooler;
-  await prepareOutputDir(req.outputDir, req.outputDirInput ?? 'output-dir');
+  await prepareSnapshotFolder(req.outputDir, req.outputDirInput ?? 'output-dir');
   const lockTimeoutSeconds = req.lockTimeoutSeconds ?? DEFAULT_LOCK_TIMEOUT_SECONDS;
   const lockTimeout = lockTimeoutMs(lockTimeoutSeconds);
   // pg_dump and our counting session carry one name, so a watcher can see who blocks them.
@@ -433,7 +464,9 @@ export async function takeSnapshot(req: SnapshotRequest, log: Log): Promise<Snap
   // Which pg_dump fits is known only once the server answers; asking the installed ones meanwhile is free.
   if (!req.pgDumpPath) warmPgTools(['pg_dump', 'pg_restore'], req.tools);
   const deadline = req.queryDeadline ?? SNAPSHOT_DEADLINE;
-  const session = await connect(req.target, { queryDeadline: deadline });
+  const session = await connect(req.target, { queryDeadline: deadline, signal: req.signal }).catch((err: unknown) => {
+    throw err instanceof ConnectStopped ? snapshotStoppedConnecting(where) : err;
+  });
   let path: string | undefined;
   let exportsDir: string | undefined;
   let cancelOnStop: (() => void) | undefined;
@@ -497,7 +530,7 @@ export async function takeSnapshot(req: SnapshotRequest, log: Log): Promise<Snap
             endDump.abort();
           },
         };
-    const watching = watchBlockers(req.target, tag, log, { onCycle: (blockers) => (cycle = blockers), stall });
+    const watching = watchBlockers(req.target, tag, log, { onCycle: (blockers) => (cycle = blockers), stall, signal: req.signal });
     const cycleError = (blockers: Blocker[]) => lockCycleError(`Snapshot of ${where}`, blockers, 'Nothing was kept.', log);
     let stopped: Promise<Blocker[]> | undefined;
     const stopWatching = () => (stopped ??= watching.then((w) => w.stop()));
@@ -516,6 +549,8 @@ export async function takeSnapshot(req: SnapshotRequest, log: Log): Promise<Snap
         dumping = true;
         const dump = runProcess(pgDump.path, pgDumpArgs(req, pgDump, path, snapshotId, selection, lockTimeout, largeObjects), {
           env: { ...libpqEnv(req.target), PGAPPNAME: tag },
+          // What pg_dump creates itself (directory format's files) is private from its first byte.
+          umask: PRIVATE_UMASK,
           signal: req.signal ? AbortSignal.any([req.signal, endDump.signal]) : endDump.signal,
         }).finally(() => (dumping = false));
         // Counting the small tables and exporting in the exported snapshot while pg_dump copies the same

@@ -243,7 +243,7 @@ export async function revertMigrations(opts: RevertOptions, log: Log): Promise<R
   if (pooler) throw pooler;
   // Opened while the folder is read and the snapshot verified: the driver's loading and the
   // server's start of a backend overlap that work. Nothing is sent on it before they are done.
-  const opening = connect(opts.target, { queryDeadline: queryDeadline(opts) });
+  const opening = connect(opts.target, { queryDeadline: queryDeadline(opts), signal: opts.signal });
   // Its failure is thrown where it is awaited, after any of the folder's: never unhandled meanwhile.
   opening.catch(() => undefined);
   let prepared: Prepared;

@@ -26,9 +26,9 @@ import { placeOf, promoteRequest, type RollbackRequest } from './rollback.js';
  */
 const VERSION_DEADLINE: QueryDeadline = { statementMs: 5_000, marginMs: 5_000 };
 
-async function serverMajor(target: ConnectionTarget): Promise<number> {
+async function serverMajor(target: ConnectionTarget, signal: AbortSignal | undefined): Promise<number> {
   try {
-    return await withSession(target, async (s) => majorFromVersionNum(Number((await s.query<{ n: string }>("SELECT current_setting('server_version_num') AS n")).rows[0]!.n)), { queryDeadline: VERSION_DEADLINE });
+    return await withSession(target, async (s) => majorFromVersionNum(Number((await s.query<{ n: string }>("SELECT current_setting('server_version_num') AS n")).rows[0]!.n)), { queryDeadline: VERSION_DEADLINE, signal });
   } catch (err) {
     if (!(err instanceof QueryDeadlineExceeded)) throw err;
     throw new RollbackKitError(`${describeTarget(target)} did not answer when asked its version: ${err.message}.`, 'Check the network path to the database (a proxy or NAT box that stops forwarding), then run the drill again.');
@@ -121,7 +121,7 @@ export async function readiness(request: RollbackRequest, components: ComponentP
   // The database: a pg_dump (and pg_restore to verify) of the server's major version or newer.
   if (request.database) {
     try {
-      const major = await serverMajor(request.database);
+      const major = await serverMajor(request.database, request.signal);
       const dump = await findPgTool('pg_dump', major, request.tools);
       const restore = await siblingTool(dump, 'pg_restore', major, request.tools);
       add({

@@ -15,10 +15,11 @@
 import { within } from '../core/bounded-wait.js';
 import { RollbackKitError, type ErrorFacts } from '../core/errors.js';
 import type { Log } from '../core/log.js';
+import { stopName } from '../core/stop-signals.js';
 import { RevertFailed, type Choice } from '../migrations/revert.js';
 import { describeTarget, type ConnectionTarget } from '../db/connection.js';
 import { isLockTimeout, lockTimeoutError, lockTimeoutMs, type Blocker } from '../db/lock-wait.js';
-import { closeSession, connect, QueryDeadlineExceeded, seconds, type QueryDeadline, type Session } from '../db/session.js';
+import { closeAtStop, closeSession, connect, QueryDeadlineExceeded, seconds, type QueryDeadline, type Session } from '../db/session.js';
 import { isClosed, readLedger, supersedeSql, writeLedger, type LedgerRow } from '../migrations/ledger.js';
 import { acquireMigrationLock, holdsLock, releaseMigrationLock, ROLLBACK_KIT_LOCK_KEY } from '../migrations/lock.js';
 import { literal } from '../migrations/sql-split.js';
@@ -40,7 +41,7 @@ const LOCK_SESSION_DEADLINE: QueryDeadline = { statementMs: 30_000, marginMs: 5_
  * the error when it is not granted in time). Release it with unlockRollback.
  */
 export async function lockRollback(target: ConnectionTarget, timeoutSeconds: number, log: Log, signal?: AbortSignal): Promise<Session> {
-  const session = await connect(target, { queryDeadline: LOCK_SESSION_DEADLINE });
+  const session = await connect(target, { queryDeadline: LOCK_SESSION_DEADLINE, signal });
   try {
     await acquireMigrationLock(session, ROLLBACK_LOCK_KEY, timeoutSeconds, log, 'another rollback of this database is running', { lock: 'the whole-rollback lock', holder: 'Another run' }, signal);
     return session;
@@ -59,11 +60,19 @@ export async function lockRollback(target: ConnectionTarget, timeoutSeconds: num
  */
 const LEDGER_READ_DEADLINE: QueryDeadline = { statementMs: 30_000, marginMs: 5_000 };
 
-export async function readLedgerAtPlan(target: ConnectionTarget, incidentKey: string, lockTimeoutSeconds: number, log: Log, deadline = LEDGER_READ_DEADLINE): Promise<LedgerRow | undefined> {
-  const session = await connect(target, { queryDeadline: deadline });
+export async function readLedgerAtPlan(target: ConnectionTarget, incidentKey: string, lockTimeoutSeconds: number, log: Log, opts: { deadline?: QueryDeadline; signal?: AbortSignal } = {}): Promise<LedgerRow | undefined> {
+  const deadline = opts.deadline ?? LEDGER_READ_DEADLINE;
+  const session = await connect(target, { queryDeadline: deadline, signal: opts.signal });
+  const what = `Reading the rollback ledger (rollback_kit.rollbacks) of ${describeTarget(target)} to plan`;
+  // It only reads: a stop ends a wait for the table (up to lock-timeout) at once.
+  const release = closeAtStop(session, opts.signal);
   try {
-    return await readLedgerBounded(session, incidentKey, lockTimeoutSeconds, log, `Reading the rollback ledger (rollback_kit.rollbacks) of ${describeTarget(target)} to plan`, deadline);
+    return await readLedgerBounded(session, incidentKey, lockTimeoutSeconds, log, what, deadline);
+  } catch (err) {
+    if (!opts.signal?.aborted) throw err;
+    throw new RollbackKitError(`${what} was stopped (${stopName(opts.signal)}): nothing was changed.`, 'Run it again when it can run to its end.', { changed: 'no', stopped: true });
   } finally {
+    release();
     closeSession(session);
   }
 }

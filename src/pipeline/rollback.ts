@@ -226,7 +226,7 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
     if (wantsDatabase) {
       const db = plan.database!;
       const target = request.database!;
-      ledger = await readLedgerAtPlan(target, record.incidentKey, db.lockTimeoutSeconds, log);
+      ledger = await readLedgerAtPlan(target, record.incidentKey, db.lockTimeoutSeconds, log, { signal: request.signal });
       // A row another incident's run superseded is finished as a done one is (its work was done for it).
       const closed = isClosed(ledger) ? ledger : undefined;
       record.database = { method: db.method, planned: [], reverted: [], status: 'planned' };
@@ -288,12 +288,13 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
     await previewing?.catch(() => undefined);
     fail('plan');
     // Said once: a refusal of the restore's plan says it itself.
-    await finished(planTimer.end('failed', sayNothingChanged(err, redact(err), 'Nothing was changed.')));
+    await finished(planTimer.end('failed', sayNothingChanged(err, redact(err), 'Nothing was changed.'), { stopped: errorFacts(err).stopped }));
     const stopped = 'the rollback stopped while planning';
     for (const phase of ['notify-start', 'app', 'snapshot', 'database', 'environment', 'verify'] as const) timeline.skip(phase, stopped);
     // The plan row already says nothing was changed (above): the action's error line puts this step
     // right after it, where a second "Nothing was changed" only doubled it.
-    record.nextSteps.push(PLAN_STOPPED_STEP);
+    // A stop (Ctrl-C, a cancelled job) left nothing to fix.
+    record.nextSteps.push(errorFacts(err).stopped ? PLAN_SIGNALLED_STEP : PLAN_STOPPED_STEP);
     if (!request.dryRun) return await closeOut(record, timeline, notify, deps, finish, request.signal);
     // A dry run tells nobody and records no incident, stopped or not: its last two rows say why they
     // did not run in the same words as the others, not "no webhook configured".
@@ -957,6 +958,8 @@ async function keepSnapshot(snapshot: SnapshotRecord, manifestPath: string, requ
 
 /** The next step of a run stopped while planning. */
 const PLAN_STOPPED_STEP = 'The rollback stopped while planning: fix what the plan row says and run it again.';
+/** The next step of a run a signal (Ctrl-C, a cancelled job) stopped while planning: nothing to fix. */
+const PLAN_SIGNALLED_STEP = 'The rollback was stopped while planning, before it changed anything: run it again when it can run to its end.';
 
 /**
  * `said` (the error's line), and `sentence` saying nothing was changed unless the error says so

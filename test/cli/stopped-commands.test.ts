@@ -32,7 +32,8 @@ it('rollback-kit snapshot, SIGTERM mid-dump: pg_dump ended, nothing kept, exit 1
   expect(run.code).toBe(143);
   expect(run.stderr).toContain('SIGTERM: stopping; waiting up to 5 s for the work under way to end');
   expect(run.stderr).toMatch(/rollback-kit snapshot was stopped by SIGTERM: Snapshot of 127\.0\.0\.1:5432\/rk_cli_stopped_[0-9a-f]+ was stopped before it was verified, so no snapshot was made/);
-  expect(await readdir(outputDir)).toEqual([]);
+  // Only the .gitignore the command wrote in the folder it created (snapshot.ts prepareSnapshotFolder).
+  expect(await readdir(outputDir)).toEqual(['.gitignore']);
   // The command's handlers are gone with it: a later signal is not taken for this command's.
   // (runProcess holds pg_dump's ended group until its kill grace is over, and forwards signals to it till then.)
   expect(process.listenerCount('SIGTERM')).toBe(heldProcessGroups().length ? 1 : 0);

@@ -20,7 +20,7 @@ export function asQuoted(message: string, path: string): string {
   return end < 0 ? shown : shown.slice(0, after + end);
 }
 
-async function refusal(work: Promise<void>): Promise<string> {
+async function refusal(work: Promise<unknown>): Promise<string> {
   return work.then(
     () => expect.fail('not refused'),
     (err: Error) => err.message,

@@ -5,7 +5,7 @@ import pg from 'pg';
 import { expect, it } from 'vitest';
 import { memoryLog } from '../../src/core/log.js';
 import { parseConnectionString } from '../../src/db/connection.js';
-import { closeSession, connect } from '../../src/db/session.js';
+import { closeSession, connect, ConnectStopped } from '../../src/db/session.js';
 import { acquireMigrationLock } from '../../src/migrations/lock.js';
 import { lockRollback, ROLLBACK_LOCK_KEY } from '../../src/pipeline/ledger.js';
 import { createTestDatabase } from '../helpers/pg.js';
@@ -41,15 +41,26 @@ it('a stop while waiting for the migration lock ends the wait at once: nothing w
   }
 });
 
-it('the whole-rollback lock: a stop already given ends the wait before its first poll', async () => {
+it('the whole-rollback lock: a stop while waiting for it ends the wait at once', async () => {
   const db = await createTestDatabase('rk_lock_stopped_rollback');
   const holder = await holdAdvisoryLock(db.url, ROLLBACK_LOCK_KEY);
   try {
+    const log = memoryLog();
     const stop = new AbortController();
+    const waiting = lockRollback(parseConnectionString(db.url), 600, log, stop.signal).catch((e: unknown) => e);
+    while (!log.lines.some((l) => l.includes('Waiting up to 600 s'))) await new Promise((r) => setTimeout(r, 20));
     stop.abort(new Error('stopped by SIGINT'));
-    const err = await lockRollback(parseConnectionString(db.url), 600, memoryLog(), stop.signal).catch((e: unknown) => e);
-    expect((err as Error).message).toBe('Stopped while waiting for the whole-rollback lock (another rollback of this database is running): nothing was changed.');
+    expect(((await waiting) as Error).message).toBe('Stopped while waiting for the whole-rollback lock (another rollback of this database is running): nothing was changed.');
   } finally {
     await holder.end();
   }
+});
+
+it('the whole-rollback lock: a stop already given opens no connection at all', async () => {
+  const db = await createTestDatabase('rk_lock_stopped_rollback');
+  const stop = new AbortController();
+  stop.abort(new Error('stopped by SIGINT'));
+  const err = await lockRollback(parseConnectionString(db.url), 600, memoryLog(), stop.signal).catch((e: unknown) => e);
+  expect(err).toBeInstanceOf(ConnectStopped);
+  expect((err as Error).message).toBe(`Stopped while still connecting to PostgreSQL at 127.0.0.1:5432/${db.name}: nothing had been sent to the database, so nothing was changed.`);
 });

@@ -5,8 +5,10 @@
 // re-run finishes the plan. Real dbmate, the real server; the stop lands while a down statement
 // waits for a lock another session holds, so where it lands is certain.
 import { describe, expect, it } from 'vitest';
+import { errorFacts } from '../../src/core/errors.js';
 import { memoryLog } from '../../src/core/log.js';
 import { parseConnectionString } from '../../src/db/connection.js';
+import { ConnectStopped } from '../../src/db/session.js';
 import { RevertFailed, revertMigrations, type RevertOptions } from '../../src/migrations/revert.js';
 import { createTestDatabase, holdTableLock, waitForLockWaiter, type TestDatabase } from '../helpers/pg.js';
 import { runAction } from '../helpers/run-action.js';
@@ -94,10 +96,23 @@ describe('run-down-migrations stopped', () => {
   it('a stop aborted before the plan runs: nothing reverted, said so', async () => {
     const { db, ws } = await setUp('rk_down_stopped_first', tables(2));
     const stop = new AbortController();
-    stop.abort(new Error('stopped by SIGINT'));
-    const err = await revertMigrations(options(db, ws, stop.signal, 2), memoryLog()).catch((e: unknown) => e);
+    // Stopped once connected (its first line names the tracking table), before anything is planned.
+    const lines = memoryLog();
+    const log = { ...lines, info: (m: string) => (m.startsWith('Tracking table') && stop.abort(new Error('stopped by SIGINT')), lines.info(m)) };
+    const err = await revertMigrations(options(db, ws, stop.signal, 2), log).catch((e: unknown) => e);
+    expect(stop.signal.aborted).toBe(true);
     expect(err).toBeInstanceOf(RevertFailed);
     expect((err as RevertFailed).message).toMatch(/^Stopped before reverting 20240101000002_create_t2\.sql: no migration was reverted; /);
+    expect(await trackingState(db, 'dbmate')).toEqual(['20240101000001', '20240101000002']);
+  });
+
+  it('a stop already given: no connection is opened, nothing reverted, said so', async () => {
+    const { db, ws } = await setUp('rk_down_stopped_before', tables(2));
+    const stop = new AbortController();
+    stop.abort(new Error('stopped by SIGINT'));
+    const err = await revertMigrations(options(db, ws, stop.signal, 2), memoryLog()).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConnectStopped);
+    expect(errorFacts(err)).toEqual({ changed: 'no', stopped: true });
     expect(await trackingState(db, 'dbmate')).toEqual(['20240101000001', '20240101000002']);
   });
 

@@ -14,7 +14,7 @@ import { closeSession, connect } from '../../src/db/session.js';
 import { ROLLBACK_LOCK_KEY } from '../../src/pipeline/ledger.js';
 import { writeLedger } from '../../src/migrations/ledger.js';
 import { runRollback } from '../../src/pipeline/rollback.js';
-import { createTestDatabase, holdTableLock, type TestDatabase } from '../helpers/pg.js';
+import { createTestDatabase, holdTableLock, waitForLockWaiter, type TestDatabase } from '../helpers/pg.js';
 import { applyMigrations, tables, writeMigrations } from '../migrations/fixtures.js';
 import { appliedVersions } from './world.js';
 import { databaseRollbackRequest } from './requests.js';
@@ -137,4 +137,30 @@ it("a session that takes the ledger table while the plan is reverted: the revert
   }
   expect(await appliedVersions(db)).toEqual(['20240101000001']);
   expect((await db.query('SELECT status FROM rollback_kit.rollbacks WHERE incident_key <> $1', ['earlier'])).rows).toEqual([{ status: 'started' }]);
+});
+
+it('a stop while the plan waits for the ledger table ends that wait at once: the plan row says it was stopped and nothing was changed', async () => {
+  const holder = await holdTableLock(db, 'rollback_kit.rollbacks', 'ACCESS EXCLUSIVE');
+  const stop = new AbortController();
+  // A lock-timeout far past any stop's grace: only the stop can end this wait in time.
+  const req = databaseRollbackRequest(
+    { method: 'down-migrations', migrationsDir: 'db/migrations', format: 'dbmate', choice: { steps: 1 }, lockTimeoutSeconds: 3600 },
+    { database: parseConnectionString(db.url), workspace: ws, snapshotDir: join(ws, 'snapshots'), github: { repository: '', apiUrl: 'http://127.0.0.1:9' }, signal: stop.signal },
+  );
+  const running = runRollback(req, {}, memoryLog());
+  try {
+    await waitForLockWaiter({ database: db.name, query: '%rollback_kit.rollbacks%' }, { unless: running });
+    stop.abort(new Error('stopped by SIGINT'));
+    const record = await running;
+    expect(record.status).toBe('failed');
+    const plan = record.timeline.find((t) => t.phase === 'plan')!;
+    expect(plan).toMatchObject({ status: 'failed', stopped: true });
+    expect(plan.detail).toMatch(/^Reading the rollback ledger \(rollback_kit\.rollbacks\) of 127\.0\.0\.1:5432\/rk_ledger_locked_[0-9a-f]+ to plan was stopped \(SIGINT\): nothing was changed\./);
+    expect(record.nextSteps).toContain('The rollback was stopped while planning, before it changed anything: run it again when it can run to its end.');
+  } finally {
+    stop.abort();
+    await running.catch(() => undefined);
+    await holder.release();
+  }
+  expect(await appliedVersions(db)).toEqual(['20240101000001', '20240101000002']);
 });

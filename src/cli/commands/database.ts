@@ -6,11 +6,10 @@
  * The library checks them again when it runs; they cost a few file-system calls.
  */
 import { join } from 'node:path';
-import { makeDirectory, probeWritable } from '../../core/files.js';
 import { readRestoreRequest, readSnapshotRequest } from '../../db/db-inputs.js';
 import { describeTarget, transactionPoolerRefusal, type ConnectionTarget } from '../../db/connection.js';
 import { checkConfirmation, previewRestore, restoreSnapshot } from '../../db/restore.js';
-import { takeSnapshot, validateRequest } from '../../db/snapshot.js';
+import { prepareSnapshotFolder, takeSnapshot, validateRequest } from '../../db/snapshot.js';
 import { openSnapshot } from '../../db/verify.js';
 import { pickFormat, resolveMigrationsDir } from '../../migrations/registry.js';
 import { readRevertOptions, workflowRun } from '../../migrations/revert-inputs.js';
@@ -20,12 +19,6 @@ import type { CommandSpec } from '../command.js';
 import { UsageError } from '../context.js';
 import { formatDuration } from '../../core/duration.js';
 import { stoppable } from './stoppable.js';
-
-/** A folder the command writes to (`input` names its flag): created and tried before the work starts. */
-async function writableFolder(dir: string, input: string): Promise<void> {
-  await makeDirectory(dir, input);
-  await probeWritable(dir, input);
-}
 
 /**
  * A transaction-mode pooler (Supabase's port 6543, pgbouncer=true) is told from the URL alone, so it
@@ -46,7 +39,7 @@ export const snapshot: CommandSpec = {
     const request = readSnapshotRequest(cli.inputs, cli.secret('database-url'), { defaultDir: join(cli.cwd, 'rollback-kit-snapshots'), searchPath: cli.searchPath }, cli.log);
     validateRequest(request);
     refuseTransactionPooler(request.target, "pg_dump's one consistent view of the whole database");
-    if (!cli.dryRun) await writableFolder(request.outputDir, 'output-dir');
+    if (!cli.dryRun) await prepareSnapshotFolder(request.outputDir, 'output-dir');
     cli.begin();
     if (cli.dryRun) {
       cli.term.say(`Dry run: would snapshot ${describeTarget(request.target)} (${request.format}) into ${request.outputDir}. Nothing was done.`);
@@ -95,7 +88,7 @@ export const restore: CommandSpec = {
       cli.term.say(`Dry run: would restore ${request.snapshotPath} over ${where}${request.preRestoreSnapshot ? ', after snapshotting its current state' : ''}. Nothing was changed.`);
       return { ok: true, status: 'dry-run', ...preview };
     }
-    if (request.preRestoreSnapshot) await writableFolder(request.preRestoreDir, 'pre-restore-dir');
+    if (request.preRestoreSnapshot) await prepareSnapshotFolder(request.preRestoreDir, 'pre-restore-dir');
     if (!request.confirm) {
       await cli.confirm(`This replaces the data of ${where} with ${request.snapshotPath}`, request.target.database);
       request.confirm = request.target.database;
