@@ -19907,13 +19907,17 @@ function errorLine(err) {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   FK: () => (/* binding */ isInside),
+/* harmony export */   I2: () => (/* binding */ makePrivateFolder),
+/* harmony export */   Ix: () => (/* binding */ PRIVATE_UMASK),
 /* harmony export */   Jg: () => (/* binding */ probeWritable),
 /* harmony export */   Oh: () => (/* binding */ makeDirectory),
 /* harmony export */   XF: () => (/* binding */ readRegularFile),
 /* harmony export */   Zf: () => (/* binding */ writeFileAtomic),
+/* harmony export */   aP: () => (/* binding */ createPrivateFile),
 /* harmony export */   dH: () => (/* binding */ asFileError),
 /* harmony export */   rV: () => (/* binding */ FileRefused)
 /* harmony export */ });
+/* unused harmony exports PRIVATE_FILE_MODE, PRIVATE_FOLDER_MODE */
 /* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7598);
 /* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3024);
 /* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(1455);
@@ -19921,7 +19925,8 @@ function errorLine(err) {
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(8005);
 /**
  * Files the actions write where a user pointed them (output-dir, reports): folders created one
- * level at a time, refused on kernel pseudo file systems, and files written whole or not at all.
+ * level at a time, refused on kernel pseudo file systems, files written whole or not at all, and
+ * what holds database data private to the user who ran us.
  * And files they read from where a user pointed them (migrations, checks-file): regular files of
  * a bounded size only.
  */
@@ -19930,6 +19935,33 @@ function errorLine(err) {
 
 
 
+/**
+ * What holds a database's data (a snapshot, its CSV exports) or describes it (the manifest) is
+ * readable by the user who ran us alone: a dump of production in a folder every local user can read,
+ * or in the user's repository, is a leak. Files 0600 and the folders we create for them 0700, set
+ * at creation and again explicitly, so that no umask (0002 on many desktops) loosens them.
+ */
+const PRIVATE_FILE_MODE = 0o600;
+const PRIVATE_FOLDER_MODE = 0o700;
+/** The umask of a program that writes such files itself (pg_dump): everything it creates is private. */
+const PRIVATE_UMASK = 0o077;
+/** Creates the folder `path` (its parent must exist; EEXIST if it does) readable by us alone. */
+async function makePrivateFolder(path) {
+    await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.mkdir)(path, { mode: PRIVATE_FOLDER_MODE });
+    await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.chmod)(path, PRIVATE_FOLDER_MODE);
+}
+/** Creates the file `path` exclusively (EEXIST if anything is there), readable by us alone, and opens it for writing. */
+async function createPrivateFile(path) {
+    const handle = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.open)(path, 'wx', PRIVATE_FILE_MODE);
+    try {
+        await handle.chmod(PRIVATE_FILE_MODE);
+    }
+    catch (err) {
+        await handle.close().catch(() => undefined);
+        throw err;
+    }
+    return handle;
+}
 /** Whether `path` lies inside `dir` (the runner's RUNNER_TEMP, say, which GitHub deletes when the job ends). */
 function isInside(path, dir) {
     if (!dir)
@@ -19957,9 +19989,11 @@ async function existingAncestor(path) {
 /**
  * Creates `dir` and its missing parents, one mkdir each (so the work is bounded by the path's
  * depth), after refusing paths that are, or lead through a link to, /proc, /sys or /dev.
- * `input` names the input the path came from, for the error.
+ * `input` names the input the path came from, for the error. `private`: the folders it creates are
+ * PRIVATE_FOLDER_MODE; one that was there is left as it is (its mode is its owner's choice).
+ * Returns the folders it created, outermost first.
  */
-async function makeDirectory(dir, input) {
+async function makeDirectory(dir, input, opts = {}) {
     const absolute = (0,node_path__WEBPACK_IMPORTED_MODULE_3__.resolve)(dir);
     const pseudo = onPseudoFileSystem(absolute) ?? onPseudoFileSystem(await existingAncestor(absolute));
     if (pseudo) {
@@ -19984,12 +20018,23 @@ async function makeDirectory(dir, input) {
             throw cannot(`${current} is a file, not a folder`);
         break;
     }
+    const created = [];
     for (const d of missing) {
-        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.mkdir)(d).catch((err) => {
-            if (err.code !== 'EEXIST')
-                throw cannot(`${d}: ${(0,_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .systemErrorMeaning */ .rZ)(err) ?? err.message}`);
-        });
+        try {
+            if (opts.private)
+                await makePrivateFolder(d);
+            else
+                await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.mkdir)(d);
+            created.push(d);
+        }
+        catch (err) {
+            // Made meanwhile by a run beside this one: not ours, so left as it is.
+            const e = err;
+            if (e.code !== 'EEXIST')
+                throw cannot(`${d}: ${(0,_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .systemErrorMeaning */ .rZ)(e) ?? e.message}`);
+        }
     }
+    return created;
 }
 /** Checks that files can be created in `dir` (permissions, read-only mounts) before any work starts. */
 async function probeWritable(dir, input) {
@@ -20006,10 +20051,22 @@ async function probeWritable(dir, input) {
  * Writes a file whole or not at all: a temporary file beside it, then a rename. A full disk or a
  * crash leaves the old file (or none), never a truncated one someone could trust.
  */
-async function writeFileAtomic(path, data) {
+async function writeFileAtomic(path, data, opts = {}) {
     const temporary = (0,node_path__WEBPACK_IMPORTED_MODULE_3__.join)((0,node_path__WEBPACK_IMPORTED_MODULE_3__.dirname)(path), `.${(0,node_path__WEBPACK_IMPORTED_MODULE_3__.basename)(path)}.${(0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.randomBytes)(4).toString('hex')}.tmp`);
     try {
-        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.writeFile)(temporary, data, { flag: 'wx' });
+        if (opts.private) {
+            // Private from its creation: the rename keeps the temporary file's mode.
+            const handle = await createPrivateFile(temporary);
+            try {
+                await handle.writeFile(data);
+            }
+            finally {
+                await handle.close();
+            }
+        }
+        else {
+            await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.writeFile)(temporary, data, { flag: 'wx' });
+        }
         await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.rename)(temporary, path);
     }
     catch (err) {
@@ -20200,14 +20257,23 @@ async function runProcess(command, args, opts = {}) {
     // program, and node:child_process is about 10 ms of start-up before their first request.
     const { spawn } = await Promise.resolve(/* import() */).then(__nccwpck_require__.t.bind(__nccwpck_require__, 1421, 19));
     return new Promise((resolve, reject) => {
-        const child = spawn(command, args, {
-            cwd: opts.cwd,
-            // eslint-disable-next-line no-restricted-properties -- children inherit PATH and HOME, not inputs
-            env: (opts.inheritEnv === false ? { ...opts.env } : { ...process.env, ...opts.env }),
-            stdio: [opts.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
-            // A process group of its own (see `groups` above); the abort is handled below, for the group.
-            detached: true,
-        });
+        // The child inherits the umask at the spawn, which is synchronous: ours is put back right after.
+        const ours = opts.umask === undefined ? undefined : process.umask(opts.umask);
+        let child;
+        try {
+            child = spawn(command, args, {
+                cwd: opts.cwd,
+                // eslint-disable-next-line no-restricted-properties -- children inherit PATH and HOME, not inputs
+                env: (opts.inheritEnv === false ? { ...opts.env } : { ...process.env, ...opts.env }),
+                stdio: [opts.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+                // A process group of its own (see `groups` above); the abort is handled below, for the group.
+                detached: true,
+            });
+        }
+        finally {
+            if (ours !== undefined)
+                process.umask(ours);
+        }
         const pgid = child.pid;
         if (pgid !== undefined)
             holdGroup(pgid, opts.killSignal ?? 'SIGTERM', opts.signal !== undefined);
@@ -20502,7 +20568,8 @@ function manifestPathFor(snapshotPath) {
 /** Written whole or not at all: a truncated manifest must never sit beside a snapshot. */
 async function writeManifest(snapshotPath, manifest) {
     const path = manifestPathFor(snapshotPath);
-    await (0,_core_files_js__WEBPACK_IMPORTED_MODULE_1__/* .writeFileAtomic */ .Zf)(path, `${JSON.stringify(manifest, null, 2)}\n`);
+    // Private as the snapshot is: it names every table and how many rows each holds.
+    await (0,_core_files_js__WEBPACK_IMPORTED_MODULE_1__/* .writeFileAtomic */ .Zf)(path, `${JSON.stringify(manifest, null, 2)}\n`, { private: true });
     return path;
 }
 /**
@@ -22277,8 +22344,6 @@ function secret_input_declareEnvironmentSecrets(env, log) {
 
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(6760);
-// EXTERNAL MODULE: ./.build/core/files.js
-var files = __nccwpck_require__(2019);
 // EXTERNAL MODULE: ./.build/db/archive.js
 var archive = __nccwpck_require__(4263);
 // EXTERNAL MODULE: external "node:fs"
@@ -22974,6 +23039,18 @@ const NO_SSL = /^The server does not support SSL connections$/;
 const NO_PASSWORD = /client password must be a (non-empty )?string/;
 /** Node's TLS verification failures (sslmode=verify-ca / verify-full against a certificate that does not match). */
 const TLS_VERIFY = /^(ERR_TLS_CERT_ALTNAME_INVALID|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT(_LOCALLY)?|CERT_HAS_EXPIRED|CERT_NOT_YET_VALID|CERT_UNTRUSTED|CERT_SIGNATURE_FAILURE)$/;
+/**
+ * The stop came while the session was still being opened: nothing had been sent to the database
+ * but the startup, so nothing was changed (and nothing read).
+ */
+class ConnectStopped extends errors/* RollbackKitError */.dp {
+    where;
+    constructor(where) {
+        super(`Stopped while still connecting to PostgreSQL at ${where}: nothing had been sent to the database, so nothing was changed.`, 'Run it again when it can run to its end.', { stopped: true, changed: 'no' });
+        this.where = where;
+        this.name = 'ConnectStopped';
+    }
+}
 /** A query got no answer within its deadline; the connection was closed, the query's outcome is unknown. */
 class QueryDeadlineExceeded extends Error {
     /** The code a lost connection has: code that tells connection loss apart treats it as one. */
@@ -23058,16 +23135,16 @@ async function openWithOptions(target, config, opts) {
     // A transaction pooler hands the session's startup options to server sessions others share
     // (or refuses them): there the caller's own READ ONLY transaction is what holds.
     if (!opts.readOnly || isTransactionPooler(target))
-        return session_open(target, config);
+        return session_open(target, config, opts.signal);
     try {
         // After the URL's own options, so that a `-c default_transaction_read_only=off` there loses.
-        return await session_open(target, { ...config, options: [config.options, READ_ONLY_OPTION].filter(Boolean).join(' ') });
+        return await session_open(target, { ...config, options: [config.options, READ_ONLY_OPTION].filter(Boolean).join(' ') }, opts.signal);
     }
     catch (err) {
         // Poolers such as pgbouncer refuse startup parameters they do not know. The caller's own
         // READ ONLY transaction still holds there; the session default is a second line only.
         if (err instanceof ConnectionError && /unsupported startup parameter/i.test(err.message))
-            return session_open(target, config);
+            return session_open(target, config, opts.signal);
         throw err;
     }
 }
@@ -23117,18 +23194,32 @@ async function standardConformingStrings(session) {
         (await session.query('SHOW standard_conforming_strings')).rows[0].standard_conforming_strings;
     return value === 'on';
 }
-async function session_open(target, config) {
-    const client = new (await loadDriver()).Client(config);
+async function session_open(target, config, signal) {
+    const { Client } = await loadDriver();
+    if (signal?.aborted)
+        throw new ConnectStopped(describeTarget(target));
+    const client = new Client(config);
     // A dropped connection must surface on the next query, not crash the process.
     client.on('error', () => undefined);
     // Before connecting: the server reports every parameter's starting value during the startup.
     keepReportedParameters(client);
+    // As pg's own connect timeout ends an attempt: the socket closed, so connect() fails at once.
+    const giveUp = () => client.connection?.stream?.destroy?.();
+    signal?.addEventListener('abort', giveUp, { once: true });
     try {
         await client.connect();
     }
     catch (err) {
+        if (signal?.aborted) {
+            // Not awaited: the socket is already gone, and the stopped run has no time to wait on it.
+            void client.end().catch(() => undefined);
+            throw new ConnectStopped(describeTarget(target));
+        }
         await client.end().catch(() => undefined);
         throw connectionError(target, err);
+    }
+    finally {
+        signal?.removeEventListener('abort', giveUp);
     }
     return client;
 }
@@ -23144,6 +23235,23 @@ function closeSession(session) {
     // Resolves once the server has closed its side, its backend gone: for a caller that must stay
     // within a connection limit before it opens another (restore-db's lock watcher).
     return ended;
+}
+/**
+ * Closes a session at the run's stop (at once if it already came), for a session that only reads
+ * before anything is changed (a plan): whatever it waits for then (a table lock, up to
+ * lock-timeout) ends at once, instead of outlasting the stop's grace so that the run could only say
+ * its state is not known. Never for a session whose work must not be cut anywhere. Returns what
+ * removes the listener.
+ */
+function closeAtStop(session, signal) {
+    if (!signal)
+        return () => undefined;
+    const close = () => session.connection?.stream?.destroy?.();
+    if (signal.aborted)
+        close();
+    else
+        signal.addEventListener('abort', close, { once: true });
+    return () => signal.removeEventListener('abort', close);
 }
 /** Runs `fn` with a session and always closes it. */
 async function withSession(target, fn, opts = {}) {
@@ -23297,7 +23405,7 @@ async function watchBlockers(target, applicationName, log, opts = {}) {
     /** The watcher's connection ended under it (a stalled one is closed at its query deadline). */
     let lost = false;
     const opened = async () => {
-        const s = await connect(target, { queryDeadline: deadline });
+        const s = await connect(target, { queryDeadline: deadline, signal: opts.signal });
         s.once('end', () => (lost = true));
         return s;
     };
@@ -25594,6 +25702,8 @@ function compareSource(snapshot, target) {
     };
 }
 
+// EXTERNAL MODULE: ./.build/core/files.js
+var files = __nccwpck_require__(2019);
 // EXTERNAL MODULE: ./.build/db/manifest.js
 var db_manifest = __nccwpck_require__(2584);
 ;// CONCATENATED MODULE: ./.build/db/snapshot.js
@@ -25608,7 +25718,6 @@ var db_manifest = __nccwpck_require__(2584);
  * back, so their second scan never competes with the dump's. Nothing is reported as a snapshot
  * until it has been read back in full.
  */
-
 
 
 
@@ -25658,6 +25767,10 @@ const SNAPSHOT_DEADLINE = { statementMs: 60 * 60_000, marginMs: 10_000 };
 function snapshotStopped(where) {
     return new errors/* RollbackKitError */.dp(`Snapshot of ${where} was stopped before it was verified, so no snapshot was made: pg_dump was ended (or never started) and what it had written was removed.`, 'Run it again when it can run to its end.', { stopped: true });
 }
+/** A snapshot stopped while its session was still being opened (ConnectStopped). */
+function snapshotStoppedConnecting(where) {
+    return new errors/* RollbackKitError */.dp(`Snapshot of ${where} was stopped while still connecting to the database, so no snapshot was made: nothing had been sent to the database, so nothing was changed.`, 'Run it again when it can run to its end.', { stopped: true, changed: 'no' });
+}
 /**
  * The snapshot taken before a change (restore-db's pre-restore snapshot, the rollback's and the
  * drill's): the whole database, custom format, no filters and no row exports.
@@ -25705,8 +25818,31 @@ function validateRequest(req) {
         throw new errors/* RollbackKitError */.dp(`export-column "${req.exportColumn}" is not a plain column name.`);
     }
 }
-async function prepareOutputDir(dir, input) {
-    await (0,files/* makeDirectory */.Oh)(dir, input);
+/** What a snapshot folder we create holds besides the snapshots: git leaves everything in it out. */
+const SNAPSHOT_FOLDER_GITIGNORE = '# rollback-kit snapshots: database dumps, never to be committed.\n*\n';
+/**
+ * The folder snapshots go into (`input` names where it came from), made ready before any work
+ * starts. Every folder it creates is private (PRIVATE_FOLDER_MODE), and the snapshot folder itself,
+ * when created here, gets a .gitignore of `*`: the command line's default is in the current folder,
+ * usually the user's repository, one `git add -A` from committing a dump of production. A folder
+ * that was there is the user's: its mode is left as it is, and nothing is added to it (the
+ * snapshot's own files are private wherever they are).
+ */
+async function prepareSnapshotFolder(dir, input) {
+    const created = await (0,files/* makeDirectory */.Oh)(dir, input, { private: true });
+    if (created.at(-1) === (0,external_node_path_.resolve)(dir)) {
+        const ignore = await (0,files/* createPrivateFile */.aP)((0,external_node_path_.join)(dir, '.gitignore')).catch((err) => {
+            if (err.code === 'EEXIST')
+                return undefined;
+            throw (0,files/* asFileError */.dH)(err, input);
+        });
+        try {
+            await ignore?.writeFile(SNAPSHOT_FOLDER_GITIGNORE);
+        }
+        finally {
+            await ignore?.close();
+        }
+    }
     await (0,files/* probeWritable */.Jg)(dir, input);
 }
 /** Whether anything (a file, a folder, a broken link) is at `path`. */
@@ -25723,7 +25859,7 @@ async function taken(path) {
 }
 /**
  * A snapshot path nothing else uses, claimed by creating it (an empty file, or the empty folder
- * pg_dump fills in directory format) so a run beside this one cannot pick it too; none of its
+ * pg_dump fills in directory format), private, so a run beside this one cannot pick it too; none of its
  * manifest or exports folder may be there either, since they are written beside it.
  */
 async function claimSnapshotPath(dir, base, format) {
@@ -25732,10 +25868,11 @@ async function claimSnapshotPath(dir, base, format) {
         if ((await taken((0,db_manifest/* manifestPathFor */.ev)(candidate))) || (await taken(`${candidate}.exports`)))
             continue;
         try {
+            // Private from the start: pg_dump writes into this file (keeping its mode) or this folder.
             if (format === 'directory')
-                await (0,promises_.mkdir)(candidate);
+                await (0,files/* makePrivateFolder */.I2)(candidate);
             else
-                await (await (0,promises_.open)(candidate, 'wx')).close();
+                await (await (0,files/* createPrivateFile */.aP)(candidate)).close();
             return candidate;
         }
         catch (err) {
@@ -25905,7 +26042,7 @@ async function checkExportColumn(session, tables, column) {
  * and every file is created exclusively: an export never replaces a file, its own or another's.
  */
 async function exportRows(session, tables, column, since, dir) {
-    await (0,promises_.mkdir)(dir);
+    await (0,files/* makePrivateFolder */.I2)(dir);
     const out = [];
     for (const t of tables) {
         const file = exportFileName(t);
@@ -25916,7 +26053,7 @@ async function exportRows(session, tables, column, since, dir) {
         const sql = `COPY (SELECT * FROM ${table} WHERE ${table}.${quoteIdent(column)} > '${since.toISOString()}' ORDER BY ${table}.${quoteIdent(column)}) TO STDOUT WITH (FORMAT csv, HEADER true)`;
         const { to: copyTo } = await __nccwpck_require__.e(/* import() */ 901).then(__nccwpck_require__.t.bind(__nccwpck_require__, 6901, 19));
         const stream = session.query(copyTo(sql));
-        await (0,promises_namespaceObject.pipeline)(stream, (0,external_node_fs_.createWriteStream)((0,external_node_path_.join)(dir, file), { flags: 'wx' }));
+        await (0,promises_namespaceObject.pipeline)(stream, (await (0,files/* createPrivateFile */.aP)((0,external_node_path_.join)(dir, file))).createWriteStream());
         out.push({ table: `${t.schema}.${t.name}`, file, rows: stream.rowCount ?? 0 });
     }
     return out;
@@ -25929,7 +26066,7 @@ async function takeSnapshot(req, log) {
     const pooler = transactionPoolerRefusal(req.target, "pg_dump's one session for the whole dump");
     if (pooler)
         throw pooler;
-    await prepareOutputDir(req.outputDir, req.outputDirInput ?? 'output-dir');
+    await prepareSnapshotFolder(req.outputDir, req.outputDirInput ?? 'output-dir');
     const lockTimeoutSeconds = req.lockTimeoutSeconds ?? DEFAULT_LOCK_TIMEOUT_SECONDS;
     const lockTimeout = lockTimeoutMs(lockTimeoutSeconds);
     // pg_dump and our counting session carry one name, so a watcher can see who blocks them.
@@ -25938,7 +26075,9 @@ async function takeSnapshot(req, log) {
     if (!req.pgDumpPath)
         (0,pg_tools/* warmPgTools */.I3)(['pg_dump', 'pg_restore'], req.tools);
     const deadline = req.queryDeadline ?? SNAPSHOT_DEADLINE;
-    const session = await connect(req.target, { queryDeadline: deadline });
+    const session = await connect(req.target, { queryDeadline: deadline, signal: req.signal }).catch((err) => {
+        throw err instanceof ConnectStopped ? snapshotStoppedConnecting(where) : err;
+    });
     let path;
     let exportsDir;
     let cancelOnStop;
@@ -25996,7 +26135,7 @@ async function takeSnapshot(req, log) {
                     endDump.abort();
                 },
             };
-        const watching = watchBlockers(req.target, tag, log, { onCycle: (blockers) => (cycle = blockers), stall });
+        const watching = watchBlockers(req.target, tag, log, { onCycle: (blockers) => (cycle = blockers), stall, signal: req.signal });
         const cycleError = (blockers) => lockCycleError(`Snapshot of ${where}`, blockers, 'Nothing was kept.', log);
         let stopped;
         const stopWatching = () => (stopped ??= watching.then((w) => w.stop()));
@@ -26015,6 +26154,8 @@ async function takeSnapshot(req, log) {
                 dumping = true;
                 const dump = (0,core_process/* runProcess */.R3)(pgDump.path, pgDumpArgs(req, pgDump, path, snapshotId, selection, lockTimeout, largeObjects), {
                     env: { ...libpqEnv(req.target), PGAPPNAME: tag },
+                    // What pg_dump creates itself (directory format's files) is private from its first byte.
+                    umask: files/* PRIVATE_UMASK */.Ix,
                     signal: req.signal ? AbortSignal.any([req.signal, endDump.signal]) : endDump.signal,
                 }).finally(() => (dumping = false));
                 // Counting the small tables and exporting in the exported snapshot while pg_dump copies the same
@@ -26955,6 +27096,10 @@ async function restoreOrPreview(req, log, dryRun) {
         // Once stopped, the watcher has finished what it saw: a cycle it ended is known here.
         await running?.stop();
         await keeping?.catch(() => undefined);
+        // Stopped while its first session was still being opened: no transaction was ever begun.
+        if (err instanceof ConnectStopped && !running) {
+            throw new errors/* RollbackKitError */.dp(`Restore into ${where} was stopped while still connecting to the database, before anything was sent to it: nothing was changed, the database is as it was before.`, 'Run the step again when it can run to its end.', { ...UNCHANGED, stopped: true });
+        }
         // Stopped before the COMMIT was sent: whatever it was doing, its transaction did not commit.
         if (req.signal?.aborted && !progress.commitWritten) {
             throw new errors/* RollbackKitError */.dp(`Restore into ${where} was stopped before its transaction committed, so nothing of it was applied: the database is as it was before.`, `${preRestoreSnapshotPath ? `The state before is also kept in ${preRestoreSnapshotPath}. ` : ''}Run the step again when it can run to its end.`, { ...UNCHANGED, stopped: true });
@@ -27037,12 +27182,14 @@ const PLANNING_DEADLINE = { statementMs: 300_000, marginMs: 10_000 };
 async function withPlanningSession(req, where, log, fn, onClose) {
     let session;
     try {
-        session = await connect(req.target, { queryDeadline: PLANNING_DEADLINE });
+        session = await connect(req.target, { queryDeadline: PLANNING_DEADLINE, signal: req.signal });
     }
     catch (err) {
         onClose?.(Promise.resolve());
         throw err;
     }
+    // It only reads: a stop ends a wait for a catalogue lock (up to lock-timeout) at once.
+    const release = closeAtStop(session, req.signal);
     try {
         await session.query("SELECT set_config('lock_timeout', $1, false), set_config('statement_timeout', $2, false)", [
             String(lockTimeoutMs(req.lockTimeoutSeconds)),
@@ -27063,6 +27210,7 @@ async function withPlanningSession(req, where, log, fn, onClose) {
         throw err;
     }
     finally {
+        release();
         // Told when its backend is gone, and no later than PLANNING_CLOSE_MS: a server that does not
         // answer the Terminate does not hold the restore up.
         const gone = closeSession(session);
@@ -27214,7 +27362,7 @@ async function startRestoreProcesses(p, log) {
             stopPsql.abort();
         },
     };
-    const watching = p.planningClosed.then(() => (stopped ? notWatching() : watchBlockers(req.target, tag, log, { onCycle: (blockers) => (cycle = blockers), stall })));
+    const watching = p.planningClosed.then(() => (stopped ? notWatching() : watchBlockers(req.target, tag, log, { onCycle: (blockers) => (cycle = blockers), stall, signal: req.signal })));
     // The data goes from pg_restore to psql without passing through Node (restore-data.ts).
     const preparing = p.pgRestore ? prepareDataPath(p.pgRestore.path, p.snapshot) : Promise.resolve(undefined);
     preparing.catch(() => undefined);
@@ -29755,7 +29903,7 @@ async function revertMigrations(opts, log) {
         throw pooler;
     // Opened while the folder is read and the snapshot verified: the driver's loading and the
     // server's start of a backend overlap that work. Nothing is sent on it before they are done.
-    const opening = connect(opts.target, { queryDeadline: queryDeadline(opts) });
+    const opening = connect(opts.target, { queryDeadline: queryDeadline(opts), signal: opts.signal });
     // Its failure is thrown where it is awaited, after any of the folder's: never unhandled meanwhile.
     opening.catch(() => undefined);
     let prepared;
@@ -36792,12 +36940,6 @@ async function stoppable(cli, work) {
 
 
 
-
-/** A folder the command writes to (`input` names its flag): created and tried before the work starts. */
-async function writableFolder(dir, input) {
-    await (0,files/* makeDirectory */.Oh)(dir, input);
-    await (0,files/* probeWritable */.Jg)(dir, input);
-}
 /**
  * A transaction-mode pooler (Supabase's port 6543, pgbouncer=true) is told from the URL alone, so it
  * is bad usage like any other flag that cannot work: refused here, before anything is asked or
@@ -36818,7 +36960,7 @@ const snapshot = {
         validateRequest(request);
         refuseTransactionPooler(request.target, "pg_dump's one consistent view of the whole database");
         if (!cli.dryRun)
-            await writableFolder(request.outputDir, 'output-dir');
+            await prepareSnapshotFolder(request.outputDir, 'output-dir');
         cli.begin();
         if (cli.dryRun) {
             cli.term.say(`Dry run: would snapshot ${describeTarget(request.target)} (${request.format}) into ${request.outputDir}. Nothing was done.`);
@@ -36868,7 +37010,7 @@ const database_restore = {
             return { ok: true, status: 'dry-run', ...preview };
         }
         if (request.preRestoreSnapshot)
-            await writableFolder(request.preRestoreDir, 'pre-restore-dir');
+            await prepareSnapshotFolder(request.preRestoreDir, 'pre-restore-dir');
         if (!request.confirm) {
             await cli.confirm(`This replaces the data of ${where} with ${request.snapshotPath}`, request.target.database);
             request.confirm = request.target.database;
@@ -38317,6 +38459,7 @@ async function changedProductionEnv(req, log) {
 
 
 
+
 /** One more than the migration lock's key: the two are held at the same time by different sessions. */
 const ROLLBACK_LOCK_KEY = (BigInt(ROLLBACK_KIT_LOCK_KEY) + 1n).toString();
 const DOWN_MIGRATIONS = 'down-migrations';
@@ -38331,7 +38474,7 @@ const LOCK_SESSION_DEADLINE = { statementMs: 30_000, marginMs: 5_000 };
  * the error when it is not granted in time). Release it with unlockRollback.
  */
 async function lockRollback(target, timeoutSeconds, log, signal) {
-    const session = await connect(target, { queryDeadline: LOCK_SESSION_DEADLINE });
+    const session = await connect(target, { queryDeadline: LOCK_SESSION_DEADLINE, signal });
     try {
         await acquireMigrationLock(session, ROLLBACK_LOCK_KEY, timeoutSeconds, log, 'another rollback of this database is running', { lock: 'the whole-rollback lock', holder: 'Another run' }, signal);
         return session;
@@ -38349,12 +38492,22 @@ async function lockRollback(target, timeoutSeconds, log, signal) {
  * is waited for no longer than that and a margin.
  */
 const LEDGER_READ_DEADLINE = { statementMs: 30_000, marginMs: 5_000 };
-async function readLedgerAtPlan(target, incidentKey, lockTimeoutSeconds, log, deadline = LEDGER_READ_DEADLINE) {
-    const session = await connect(target, { queryDeadline: deadline });
+async function readLedgerAtPlan(target, incidentKey, lockTimeoutSeconds, log, opts = {}) {
+    const deadline = opts.deadline ?? LEDGER_READ_DEADLINE;
+    const session = await connect(target, { queryDeadline: deadline, signal: opts.signal });
+    const what = `Reading the rollback ledger (rollback_kit.rollbacks) of ${describeTarget(target)} to plan`;
+    // It only reads: a stop ends a wait for the table (up to lock-timeout) at once.
+    const release = closeAtStop(session, opts.signal);
     try {
-        return await readLedgerBounded(session, incidentKey, lockTimeoutSeconds, log, `Reading the rollback ledger (rollback_kit.rollbacks) of ${describeTarget(target)} to plan`, deadline);
+        return await readLedgerBounded(session, incidentKey, lockTimeoutSeconds, log, what, deadline);
+    }
+    catch (err) {
+        if (!opts.signal?.aborted)
+            throw err;
+        throw new errors/* RollbackKitError */.dp(`${what} was stopped (${stopName(opts.signal)}): nothing was changed.`, 'Run it again when it can run to its end.', { changed: 'no', stopped: true });
     }
     finally {
+        release();
         closeSession(session);
     }
 }
@@ -39094,7 +39247,7 @@ async function rollbackPhases(request, deps, log, heartbeat) {
         if (wantsDatabase) {
             const db = plan.database;
             const target = request.database;
-            ledger = await readLedgerAtPlan(target, record.incidentKey, db.lockTimeoutSeconds, log);
+            ledger = await readLedgerAtPlan(target, record.incidentKey, db.lockTimeoutSeconds, log, { signal: request.signal });
             // A row another incident's run superseded is finished as a done one is (its work was done for it).
             const closed = isClosed(ledger) ? ledger : undefined;
             record.database = { method: db.method, planned: [], reverted: [], status: 'planned' };
@@ -39170,13 +39323,14 @@ async function rollbackPhases(request, deps, log, heartbeat) {
         await previewing?.catch(() => undefined);
         fail('plan');
         // Said once: a refusal of the restore's plan says it itself.
-        await finished(planTimer.end('failed', sayNothingChanged(err, redact(err), 'Nothing was changed.')));
+        await finished(planTimer.end('failed', sayNothingChanged(err, redact(err), 'Nothing was changed.'), { stopped: (0,errors/* errorFacts */.u2)(err).stopped }));
         const stopped = 'the rollback stopped while planning';
         for (const phase of ['notify-start', 'app', 'snapshot', 'database', 'environment', 'verify'])
             timeline.skip(phase, stopped);
         // The plan row already says nothing was changed (above): the action's error line puts this step
         // right after it, where a second "Nothing was changed" only doubled it.
-        record.nextSteps.push(PLAN_STOPPED_STEP);
+        // A stop (Ctrl-C, a cancelled job) left nothing to fix.
+        record.nextSteps.push((0,errors/* errorFacts */.u2)(err).stopped ? PLAN_SIGNALLED_STEP : PLAN_STOPPED_STEP);
         if (!request.dryRun)
             return await closeOut(record, timeline, notify, deps, finish, request.signal);
         // A dry run tells nobody and records no incident, stopped or not: its last two rows say why they
@@ -39844,6 +39998,8 @@ async function keepSnapshot(snapshot, manifestPath, request, deps, log) {
 }
 /** The next step of a run stopped while planning. */
 const PLAN_STOPPED_STEP = 'The rollback stopped while planning: fix what the plan row says and run it again.';
+/** The next step of a run a signal (Ctrl-C, a cancelled job) stopped while planning: nothing to fix. */
+const PLAN_SIGNALLED_STEP = 'The rollback was stopped while planning, before it changed anything: run it again when it can run to its end.';
 /**
  * `said` (the error's line), and `sentence` saying nothing was changed unless the error says so
  * itself: one made with changed: 'no' does (RollbackKitError.changed), whatever its words.
@@ -40052,9 +40208,9 @@ async function refuseAppliedAgain(planned, kept, incidentKey, request, log) {
  * that stalls (a proxy or NAT box that stops forwarding) fails this check instead of holding the drill.
  */
 const VERSION_DEADLINE = { statementMs: 5_000, marginMs: 5_000 };
-async function serverMajor(target) {
+async function serverMajor(target, signal) {
     try {
-        return await withSession(target, async (s) => (0,pg_tools/* majorFromVersionNum */.qj)(Number((await s.query("SELECT current_setting('server_version_num') AS n")).rows[0].n)), { queryDeadline: VERSION_DEADLINE });
+        return await withSession(target, async (s) => (0,pg_tools/* majorFromVersionNum */.qj)(Number((await s.query("SELECT current_setting('server_version_num') AS n")).rows[0].n)), { queryDeadline: VERSION_DEADLINE, signal });
     }
     catch (err) {
         if (!(err instanceof QueryDeadlineExceeded))
@@ -40134,7 +40290,7 @@ async function readiness(request, components, record, log) {
     // The database: a pg_dump (and pg_restore to verify) of the server's major version or newer.
     if (request.database) {
         try {
-            const major = await serverMajor(request.database);
+            const major = await serverMajor(request.database, request.signal);
             const dump = await (0,pg_tools/* findPgTool */.fh)('pg_dump', major, request.tools);
             const restore = await (0,pg_tools/* siblingTool */.zC)(dump, 'pg_restore', major, request.tools);
             add({

@@ -2137,14 +2137,23 @@ async function runProcess(command, args, opts = {}) {
     // program, and node:child_process is about 10 ms of start-up before their first request.
     const { spawn } = await Promise.resolve(/* import() */).then(__nccwpck_require__.t.bind(__nccwpck_require__, 1421, 19));
     return new Promise((resolve, reject) => {
-        const child = spawn(command, args, {
-            cwd: opts.cwd,
-            // eslint-disable-next-line no-restricted-properties -- children inherit PATH and HOME, not inputs
-            env: (opts.inheritEnv === false ? { ...opts.env } : { ...process.env, ...opts.env }),
-            stdio: [opts.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
-            // A process group of its own (see `groups` above); the abort is handled below, for the group.
-            detached: true,
-        });
+        // The child inherits the umask at the spawn, which is synchronous: ours is put back right after.
+        const ours = opts.umask === undefined ? undefined : process.umask(opts.umask);
+        let child;
+        try {
+            child = spawn(command, args, {
+                cwd: opts.cwd,
+                // eslint-disable-next-line no-restricted-properties -- children inherit PATH and HOME, not inputs
+                env: (opts.inheritEnv === false ? { ...opts.env } : { ...process.env, ...opts.env }),
+                stdio: [opts.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+                // A process group of its own (see `groups` above); the abort is handled below, for the group.
+                detached: true,
+            });
+        }
+        finally {
+            if (ours !== undefined)
+                process.umask(ours);
+        }
         const pgid = child.pid;
         if (pgid !== undefined)
             holdGroup(pgid, opts.killSignal ?? 'SIGTERM', opts.signal !== undefined);

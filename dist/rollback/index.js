@@ -9818,13 +9818,17 @@ function errorLine(err) {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   FK: () => (/* binding */ isInside),
+/* harmony export */   I2: () => (/* binding */ makePrivateFolder),
+/* harmony export */   Ix: () => (/* binding */ PRIVATE_UMASK),
 /* harmony export */   Jg: () => (/* binding */ probeWritable),
 /* harmony export */   Oh: () => (/* binding */ makeDirectory),
 /* harmony export */   XF: () => (/* binding */ readRegularFile),
 /* harmony export */   Zf: () => (/* binding */ writeFileAtomic),
+/* harmony export */   aP: () => (/* binding */ createPrivateFile),
 /* harmony export */   dH: () => (/* binding */ asFileError),
 /* harmony export */   rV: () => (/* binding */ FileRefused)
 /* harmony export */ });
+/* unused harmony exports PRIVATE_FILE_MODE, PRIVATE_FOLDER_MODE */
 /* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(77598);
 /* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(73024);
 /* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(51455);
@@ -9832,7 +9836,8 @@ function errorLine(err) {
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(8005);
 /**
  * Files the actions write where a user pointed them (output-dir, reports): folders created one
- * level at a time, refused on kernel pseudo file systems, and files written whole or not at all.
+ * level at a time, refused on kernel pseudo file systems, files written whole or not at all, and
+ * what holds database data private to the user who ran us.
  * And files they read from where a user pointed them (migrations, checks-file): regular files of
  * a bounded size only.
  */
@@ -9841,6 +9846,33 @@ function errorLine(err) {
 
 
 
+/**
+ * What holds a database's data (a snapshot, its CSV exports) or describes it (the manifest) is
+ * readable by the user who ran us alone: a dump of production in a folder every local user can read,
+ * or in the user's repository, is a leak. Files 0600 and the folders we create for them 0700, set
+ * at creation and again explicitly, so that no umask (0002 on many desktops) loosens them.
+ */
+const PRIVATE_FILE_MODE = 0o600;
+const PRIVATE_FOLDER_MODE = 0o700;
+/** The umask of a program that writes such files itself (pg_dump): everything it creates is private. */
+const PRIVATE_UMASK = 0o077;
+/** Creates the folder `path` (its parent must exist; EEXIST if it does) readable by us alone. */
+async function makePrivateFolder(path) {
+    await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.mkdir)(path, { mode: PRIVATE_FOLDER_MODE });
+    await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.chmod)(path, PRIVATE_FOLDER_MODE);
+}
+/** Creates the file `path` exclusively (EEXIST if anything is there), readable by us alone, and opens it for writing. */
+async function createPrivateFile(path) {
+    const handle = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.open)(path, 'wx', PRIVATE_FILE_MODE);
+    try {
+        await handle.chmod(PRIVATE_FILE_MODE);
+    }
+    catch (err) {
+        await handle.close().catch(() => undefined);
+        throw err;
+    }
+    return handle;
+}
 /** Whether `path` lies inside `dir` (the runner's RUNNER_TEMP, say, which GitHub deletes when the job ends). */
 function isInside(path, dir) {
     if (!dir)
@@ -9868,9 +9900,11 @@ async function existingAncestor(path) {
 /**
  * Creates `dir` and its missing parents, one mkdir each (so the work is bounded by the path's
  * depth), after refusing paths that are, or lead through a link to, /proc, /sys or /dev.
- * `input` names the input the path came from, for the error.
+ * `input` names the input the path came from, for the error. `private`: the folders it creates are
+ * PRIVATE_FOLDER_MODE; one that was there is left as it is (its mode is its owner's choice).
+ * Returns the folders it created, outermost first.
  */
-async function makeDirectory(dir, input) {
+async function makeDirectory(dir, input, opts = {}) {
     const absolute = (0,node_path__WEBPACK_IMPORTED_MODULE_3__.resolve)(dir);
     const pseudo = onPseudoFileSystem(absolute) ?? onPseudoFileSystem(await existingAncestor(absolute));
     if (pseudo) {
@@ -9895,12 +9929,23 @@ async function makeDirectory(dir, input) {
             throw cannot(`${current} is a file, not a folder`);
         break;
     }
+    const created = [];
     for (const d of missing) {
-        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.mkdir)(d).catch((err) => {
-            if (err.code !== 'EEXIST')
-                throw cannot(`${d}: ${(0,_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .systemErrorMeaning */ .rZ)(err) ?? err.message}`);
-        });
+        try {
+            if (opts.private)
+                await makePrivateFolder(d);
+            else
+                await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.mkdir)(d);
+            created.push(d);
+        }
+        catch (err) {
+            // Made meanwhile by a run beside this one: not ours, so left as it is.
+            const e = err;
+            if (e.code !== 'EEXIST')
+                throw cannot(`${d}: ${(0,_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .systemErrorMeaning */ .rZ)(e) ?? e.message}`);
+        }
     }
+    return created;
 }
 /** Checks that files can be created in `dir` (permissions, read-only mounts) before any work starts. */
 async function probeWritable(dir, input) {
@@ -9917,10 +9962,22 @@ async function probeWritable(dir, input) {
  * Writes a file whole or not at all: a temporary file beside it, then a rename. A full disk or a
  * crash leaves the old file (or none), never a truncated one someone could trust.
  */
-async function writeFileAtomic(path, data) {
+async function writeFileAtomic(path, data, opts = {}) {
     const temporary = (0,node_path__WEBPACK_IMPORTED_MODULE_3__.join)((0,node_path__WEBPACK_IMPORTED_MODULE_3__.dirname)(path), `.${(0,node_path__WEBPACK_IMPORTED_MODULE_3__.basename)(path)}.${(0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.randomBytes)(4).toString('hex')}.tmp`);
     try {
-        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.writeFile)(temporary, data, { flag: 'wx' });
+        if (opts.private) {
+            // Private from its creation: the rename keeps the temporary file's mode.
+            const handle = await createPrivateFile(temporary);
+            try {
+                await handle.writeFile(data);
+            }
+            finally {
+                await handle.close();
+            }
+        }
+        else {
+            await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.writeFile)(temporary, data, { flag: 'wx' });
+        }
         await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.rename)(temporary, path);
     }
     catch (err) {
@@ -10184,14 +10241,23 @@ async function runProcess(command, args, opts = {}) {
     // program, and node:child_process is about 10 ms of start-up before their first request.
     const { spawn } = await Promise.resolve(/* import() */).then(__nccwpck_require__.t.bind(__nccwpck_require__, 31421, 19));
     return new Promise((resolve, reject) => {
-        const child = spawn(command, args, {
-            cwd: opts.cwd,
-            // eslint-disable-next-line no-restricted-properties -- children inherit PATH and HOME, not inputs
-            env: (opts.inheritEnv === false ? { ...opts.env } : { ...process.env, ...opts.env }),
-            stdio: [opts.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
-            // A process group of its own (see `groups` above); the abort is handled below, for the group.
-            detached: true,
-        });
+        // The child inherits the umask at the spawn, which is synchronous: ours is put back right after.
+        const ours = opts.umask === undefined ? undefined : process.umask(opts.umask);
+        let child;
+        try {
+            child = spawn(command, args, {
+                cwd: opts.cwd,
+                // eslint-disable-next-line no-restricted-properties -- children inherit PATH and HOME, not inputs
+                env: (opts.inheritEnv === false ? { ...opts.env } : { ...process.env, ...opts.env }),
+                stdio: [opts.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+                // A process group of its own (see `groups` above); the abort is handled below, for the group.
+                detached: true,
+            });
+        }
+        finally {
+            if (ours !== undefined)
+                process.umask(ours);
+        }
         const pgid = child.pid;
         if (pgid !== undefined)
             holdGroup(pgid, opts.killSignal ?? 'SIGTERM', opts.signal !== undefined);
@@ -11815,7 +11881,7 @@ async function watchBlockers(target, applicationName, log, opts = {}) {
     /** The watcher's connection ended under it (a stalled one is closed at its query deadline). */
     let lost = false;
     const opened = async () => {
-        const s = await (0,_session_js__WEBPACK_IMPORTED_MODULE_2__/* .connect */ .Ng)(target, { queryDeadline: deadline });
+        const s = await (0,_session_js__WEBPACK_IMPORTED_MODULE_2__/* .connect */ .Ng)(target, { queryDeadline: deadline, signal: opts.signal });
         s.once('end', () => (lost = true));
         return s;
     };
@@ -12022,7 +12088,8 @@ function manifestPathFor(snapshotPath) {
 /** Written whole or not at all: a truncated manifest must never sit beside a snapshot. */
 async function writeManifest(snapshotPath, manifest) {
     const path = manifestPathFor(snapshotPath);
-    await (0,_core_files_js__WEBPACK_IMPORTED_MODULE_1__/* .writeFileAtomic */ .Zf)(path, `${JSON.stringify(manifest, null, 2)}\n`);
+    // Private as the snapshot is: it names every table and how many rows each holds.
+    await (0,_core_files_js__WEBPACK_IMPORTED_MODULE_1__/* .writeFileAtomic */ .Zf)(path, `${JSON.stringify(manifest, null, 2)}\n`, { private: true });
     return path;
 }
 /**
@@ -12803,12 +12870,14 @@ function compareSource(snapshot, target) {
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   I7: () => (/* binding */ standardConformingStrings),
 /* harmony export */   Ng: () => (/* binding */ connect),
+/* harmony export */   QE: () => (/* binding */ ConnectStopped),
 /* harmony export */   Rc: () => (/* binding */ ConnectionError),
 /* harmony export */   Vu: () => (/* binding */ closeSession),
 /* harmony export */   YA: () => (/* binding */ seconds),
 /* harmony export */   fQ: () => (/* binding */ withSession),
 /* harmony export */   h7: () => (/* binding */ withQueryDeadline),
-/* harmony export */   q1: () => (/* binding */ QueryDeadlineExceeded)
+/* harmony export */   q1: () => (/* binding */ QueryDeadlineExceeded),
+/* harmony export */   ur: () => (/* binding */ closeAtStop)
 /* harmony export */ });
 /* unused harmony export connectionError */
 /* harmony import */ var node_stream__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(57075);
@@ -12863,6 +12932,18 @@ const NO_SSL = /^The server does not support SSL connections$/;
 const NO_PASSWORD = /client password must be a (non-empty )?string/;
 /** Node's TLS verification failures (sslmode=verify-ca / verify-full against a certificate that does not match). */
 const TLS_VERIFY = /^(ERR_TLS_CERT_ALTNAME_INVALID|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT(_LOCALLY)?|CERT_HAS_EXPIRED|CERT_NOT_YET_VALID|CERT_UNTRUSTED|CERT_SIGNATURE_FAILURE)$/;
+/**
+ * The stop came while the session was still being opened: nothing had been sent to the database
+ * but the startup, so nothing was changed (and nothing read).
+ */
+class ConnectStopped extends _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .RollbackKitError */ .dp {
+    where;
+    constructor(where) {
+        super(`Stopped while still connecting to PostgreSQL at ${where}: nothing had been sent to the database, so nothing was changed.`, 'Run it again when it can run to its end.', { stopped: true, changed: 'no' });
+        this.where = where;
+        this.name = 'ConnectStopped';
+    }
+}
 /** A query got no answer within its deadline; the connection was closed, the query's outcome is unknown. */
 class QueryDeadlineExceeded extends Error {
     /** The code a lost connection has: code that tells connection loss apart treats it as one. */
@@ -12947,16 +13028,16 @@ async function openWithOptions(target, config, opts) {
     // A transaction pooler hands the session's startup options to server sessions others share
     // (or refuses them): there the caller's own READ ONLY transaction is what holds.
     if (!opts.readOnly || (0,_connection_js__WEBPACK_IMPORTED_MODULE_2__/* .isTransactionPooler */ .ex)(target))
-        return open(target, config);
+        return open(target, config, opts.signal);
     try {
         // After the URL's own options, so that a `-c default_transaction_read_only=off` there loses.
-        return await open(target, { ...config, options: [config.options, READ_ONLY_OPTION].filter(Boolean).join(' ') });
+        return await open(target, { ...config, options: [config.options, READ_ONLY_OPTION].filter(Boolean).join(' ') }, opts.signal);
     }
     catch (err) {
         // Poolers such as pgbouncer refuse startup parameters they do not know. The caller's own
         // READ ONLY transaction still holds there; the session default is a second line only.
         if (err instanceof ConnectionError && /unsupported startup parameter/i.test(err.message))
-            return open(target, config);
+            return open(target, config, opts.signal);
         throw err;
     }
 }
@@ -13006,18 +13087,32 @@ async function standardConformingStrings(session) {
         (await session.query('SHOW standard_conforming_strings')).rows[0].standard_conforming_strings;
     return value === 'on';
 }
-async function open(target, config) {
-    const client = new (await loadDriver()).Client(config);
+async function open(target, config, signal) {
+    const { Client } = await loadDriver();
+    if (signal?.aborted)
+        throw new ConnectStopped((0,_connection_js__WEBPACK_IMPORTED_MODULE_2__/* .describeTarget */ .ff)(target));
+    const client = new Client(config);
     // A dropped connection must surface on the next query, not crash the process.
     client.on('error', () => undefined);
     // Before connecting: the server reports every parameter's starting value during the startup.
     keepReportedParameters(client);
+    // As pg's own connect timeout ends an attempt: the socket closed, so connect() fails at once.
+    const giveUp = () => client.connection?.stream?.destroy?.();
+    signal?.addEventListener('abort', giveUp, { once: true });
     try {
         await client.connect();
     }
     catch (err) {
+        if (signal?.aborted) {
+            // Not awaited: the socket is already gone, and the stopped run has no time to wait on it.
+            void client.end().catch(() => undefined);
+            throw new ConnectStopped((0,_connection_js__WEBPACK_IMPORTED_MODULE_2__/* .describeTarget */ .ff)(target));
+        }
         await client.end().catch(() => undefined);
         throw connectionError(target, err);
+    }
+    finally {
+        signal?.removeEventListener('abort', giveUp);
     }
     return client;
 }
@@ -13033,6 +13128,23 @@ function closeSession(session) {
     // Resolves once the server has closed its side, its backend gone: for a caller that must stay
     // within a connection limit before it opens another (restore-db's lock watcher).
     return ended;
+}
+/**
+ * Closes a session at the run's stop (at once if it already came), for a session that only reads
+ * before anything is changed (a plan): whatever it waits for then (a table lock, up to
+ * lock-timeout) ends at once, instead of outlasting the stop's grace so that the run could only say
+ * its state is not known. Never for a session whose work must not be cut anywhere. Returns what
+ * removes the listener.
+ */
+function closeAtStop(session, signal) {
+    if (!signal)
+        return () => undefined;
+    const close = () => session.connection?.stream?.destroy?.();
+    if (signal.aborted)
+        close();
+    else
+        signal.addEventListener('abort', close, { once: true });
+    return () => signal.removeEventListener('abort', close);
 }
 /** Runs `fn` with a session and always closes it. */
 async function withSession(target, fn, opts = {}) {
@@ -13098,24 +13210,23 @@ function connectionError(target, err) {
 /* harmony export */   PJ: () => (/* binding */ wholeDatabaseSnapshot),
 /* harmony export */   W9: () => (/* binding */ takeSnapshot)
 /* harmony export */ });
-/* unused harmony exports MIGRATION_HISTORY_SCHEMAS, SNAPSHOT_DEADLINE, exportFileName, snapshotBaseName, validateRequest */
+/* unused harmony exports MIGRATION_HISTORY_SCHEMAS, SNAPSHOT_DEADLINE, exportFileName, snapshotBaseName, validateRequest, SNAPSHOT_FOLDER_GITIGNORE, prepareSnapshotFolder */
 /* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(77598);
-/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(73024);
-/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(51455);
-/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(76760);
-/* harmony import */ var node_stream_promises__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(46466);
-/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(8005);
-/* harmony import */ var _core_files_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(32019);
-/* harmony import */ var _core_process_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(95713);
-/* harmony import */ var _archive_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(44263);
-/* harmony import */ var _catalog_js__WEBPACK_IMPORTED_MODULE_15__ = __nccwpck_require__(59066);
-/* harmony import */ var _connection_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(401);
-/* harmony import */ var _lock_wait_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(60882);
-/* harmony import */ var _manifest_js__WEBPACK_IMPORTED_MODULE_11__ = __nccwpck_require__(42584);
-/* harmony import */ var _patterns_js__WEBPACK_IMPORTED_MODULE_12__ = __nccwpck_require__(15570);
-/* harmony import */ var _pg_tools_js__WEBPACK_IMPORTED_MODULE_13__ = __nccwpck_require__(61934);
-/* harmony import */ var _session_js__WEBPACK_IMPORTED_MODULE_14__ = __nccwpck_require__(14441);
-/* harmony import */ var _server_identity_js__WEBPACK_IMPORTED_MODULE_16__ = __nccwpck_require__(65941);
+/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(51455);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(76760);
+/* harmony import */ var node_stream_promises__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(46466);
+/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(8005);
+/* harmony import */ var _core_files_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(32019);
+/* harmony import */ var _core_process_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(95713);
+/* harmony import */ var _archive_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(44263);
+/* harmony import */ var _catalog_js__WEBPACK_IMPORTED_MODULE_14__ = __nccwpck_require__(59066);
+/* harmony import */ var _connection_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(401);
+/* harmony import */ var _lock_wait_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(60882);
+/* harmony import */ var _manifest_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(42584);
+/* harmony import */ var _patterns_js__WEBPACK_IMPORTED_MODULE_11__ = __nccwpck_require__(15570);
+/* harmony import */ var _pg_tools_js__WEBPACK_IMPORTED_MODULE_12__ = __nccwpck_require__(61934);
+/* harmony import */ var _session_js__WEBPACK_IMPORTED_MODULE_13__ = __nccwpck_require__(14441);
+/* harmony import */ var _server_identity_js__WEBPACK_IMPORTED_MODULE_15__ = __nccwpck_require__(65941);
 /**
  * snapshot-db: a pg_dump that can be trusted mid-incident. The manifest's tables, row counts and
  * object counts and the CSV exports are read in the very snapshot pg_dump dumps (pg_export_snapshot +
@@ -13143,19 +13254,18 @@ function connectionError(target, err) {
 
 
 
-
 /** Tables below this size (1 MB) are counted while pg_dump runs, bigger ones after it. */
 const SMALL_TABLE_BYTES = 1 << 20;
 /** Schemas that hold migration history: kept even when `schemas` names only the app's own. */
 const MIGRATION_HISTORY_SCHEMAS = ['supabase_migrations', 'drizzle', 'sqitch'];
 /** What pg_dump has written so far: its file's size, or its directory's files' (directory format). */
 async function writtenBytes(path) {
-    const info = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.stat)(path);
+    const info = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.stat)(path);
     if (!info.isDirectory())
         return info.size;
     let total = 0;
-    for (const name of await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.readdir)(path))
-        total += (await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.stat)((0,node_path__WEBPACK_IMPORTED_MODULE_3__.join)(path, name)).catch(() => ({ size: 0 }))).size;
+    for (const name of await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.readdir)(path))
+        total += (await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.stat)((0,node_path__WEBPACK_IMPORTED_MODULE_2__.join)(path, name)).catch(() => ({ size: 0 }))).size;
     return total;
 }
 /**
@@ -13163,7 +13273,7 @@ async function writtenBytes(path) {
  * `goneMs` while pg_dump still waited on it, so pg_dump was ended.
  */
 function snapshotStalled(where, goneMs) {
-    return new _core_errors_js__WEBPACK_IMPORTED_MODULE_5__/* .RollbackKitError */ .dp(`Snapshot of ${where} stopped: pg_dump's connection stalled. Its session had been gone from the server for ${Math.round(goneMs / 1000)} s (seen from a separate connection) while pg_dump still waited on it and wrote nothing more, so pg_dump was ended. No snapshot was made: what it had written was removed, and the database was only read, never changed.`, `${_lock_wait_js__WEBPACK_IMPORTED_MODULE_10__/* .STALL_CAUSE */ .F_} and run again.`);
+    return new _core_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .RollbackKitError */ .dp(`Snapshot of ${where} stopped: pg_dump's connection stalled. Its session had been gone from the server for ${Math.round(goneMs / 1000)} s (seen from a separate connection) while pg_dump still waited on it and wrote nothing more, so pg_dump was ended. No snapshot was made: what it had written was removed, and the database was only read, never changed.`, `${_lock_wait_js__WEBPACK_IMPORTED_MODULE_9__/* .STALL_CAUSE */ .F_} and run again.`);
 }
 /**
  * Each query of the snapshot's own session runs no longer than this (statement_timeout) and its
@@ -13175,7 +13285,11 @@ function snapshotStalled(where, goneMs) {
 const SNAPSHOT_DEADLINE = { statementMs: 60 * 60_000, marginMs: 10_000 };
 /** A snapshot stopped before it was verified: nothing of it is kept, so there is none to trust. */
 function snapshotStopped(where) {
-    return new _core_errors_js__WEBPACK_IMPORTED_MODULE_5__/* .RollbackKitError */ .dp(`Snapshot of ${where} was stopped before it was verified, so no snapshot was made: pg_dump was ended (or never started) and what it had written was removed.`, 'Run it again when it can run to its end.', { stopped: true });
+    return new _core_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .RollbackKitError */ .dp(`Snapshot of ${where} was stopped before it was verified, so no snapshot was made: pg_dump was ended (or never started) and what it had written was removed.`, 'Run it again when it can run to its end.', { stopped: true });
+}
+/** A snapshot stopped while its session was still being opened (ConnectStopped). */
+function snapshotStoppedConnecting(where) {
+    return new _core_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .RollbackKitError */ .dp(`Snapshot of ${where} was stopped while still connecting to the database, so no snapshot was made: nothing had been sent to the database, so nothing was changed.`, 'Run it again when it can run to its end.', { stopped: true, changed: 'no' });
 }
 /**
  * The snapshot taken before a change (restore-db's pre-restore snapshot, the rollback's and the
@@ -13202,7 +13316,7 @@ function exportFileName(t) {
     if (PLAIN_NAME.test(t.schema) && PLAIN_NAME.test(t.name))
         return `${t.schema}.${t.name}.csv`;
     const word = (text, fallback) => safeName(text, /[^A-Za-z0-9_-]+/g, fallback).slice(0, 40);
-    const hash = (0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.createHash)('sha256').update((0,_catalog_js__WEBPACK_IMPORTED_MODULE_15__/* .tableKey */ .ih)(t)).digest('hex').slice(0, 12);
+    const hash = (0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.createHash)('sha256').update((0,_catalog_js__WEBPACK_IMPORTED_MODULE_14__/* .tableKey */ .ih)(t)).digest('hex').slice(0, 12);
     return `${word(t.schema, 'schema')}.${word(t.name, 'table')}.${hash}.csv`;
 }
 /** `<db>-<label>-<UTC time>`: sorts by time, says what it is, and holds no secret. */
@@ -13212,26 +13326,49 @@ function snapshotBaseName(database, label, at) {
 }
 function validateRequest(req) {
     if (req.jobs > 1 && req.format !== 'directory') {
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_5__/* .RollbackKitError */ .dp(`jobs: ${req.jobs} needs format: directory (pg_dump dumps in parallel only into a directory).`, 'Set format: directory, or leave jobs empty.');
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .RollbackKitError */ .dp(`jobs: ${req.jobs} needs format: directory (pg_dump dumps in parallel only into a directory).`, 'Set format: directory, or leave jobs empty.');
     }
     if (req.exportSince && !req.exportTables.length) {
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_5__/* .RollbackKitError */ .dp('export-since is set but export-tables is empty.', 'List the tables whose new rows to keep, e.g. export-tables: orders, public.payments.');
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .RollbackKitError */ .dp('export-since is set but export-tables is empty.', 'List the tables whose new rows to keep, e.g. export-tables: orders, public.payments.');
     }
     if (req.exportTables.length && !req.exportSince) {
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_5__/* .RollbackKitError */ .dp('export-tables is set but export-since is empty.', 'Set export-since to the bad deploy\'s time (ISO 8601).');
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .RollbackKitError */ .dp('export-tables is set but export-since is empty.', 'Set export-since to the bad deploy\'s time (ISO 8601).');
     }
     if (!/^[A-Za-z_][A-Za-z0-9_$]*$/.test(req.exportColumn)) {
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_5__/* .RollbackKitError */ .dp(`export-column "${req.exportColumn}" is not a plain column name.`);
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .RollbackKitError */ .dp(`export-column "${req.exportColumn}" is not a plain column name.`);
     }
 }
-async function prepareOutputDir(dir, input) {
-    await (0,_core_files_js__WEBPACK_IMPORTED_MODULE_6__/* .makeDirectory */ .Oh)(dir, input);
-    await (0,_core_files_js__WEBPACK_IMPORTED_MODULE_6__/* .probeWritable */ .Jg)(dir, input);
+/** What a snapshot folder we create holds besides the snapshots: git leaves everything in it out. */
+const SNAPSHOT_FOLDER_GITIGNORE = '# rollback-kit snapshots: database dumps, never to be committed.\n*\n';
+/**
+ * The folder snapshots go into (`input` names where it came from), made ready before any work
+ * starts. Every folder it creates is private (PRIVATE_FOLDER_MODE), and the snapshot folder itself,
+ * when created here, gets a .gitignore of `*`: the command line's default is in the current folder,
+ * usually the user's repository, one `git add -A` from committing a dump of production. A folder
+ * that was there is the user's: its mode is left as it is, and nothing is added to it (the
+ * snapshot's own files are private wherever they are).
+ */
+async function prepareSnapshotFolder(dir, input) {
+    const created = await (0,_core_files_js__WEBPACK_IMPORTED_MODULE_5__/* .makeDirectory */ .Oh)(dir, input, { private: true });
+    if (created.at(-1) === (0,node_path__WEBPACK_IMPORTED_MODULE_2__.resolve)(dir)) {
+        const ignore = await (0,_core_files_js__WEBPACK_IMPORTED_MODULE_5__/* .createPrivateFile */ .aP)((0,node_path__WEBPACK_IMPORTED_MODULE_2__.join)(dir, '.gitignore')).catch((err) => {
+            if (err.code === 'EEXIST')
+                return undefined;
+            throw (0,_core_files_js__WEBPACK_IMPORTED_MODULE_5__/* .asFileError */ .dH)(err, input);
+        });
+        try {
+            await ignore?.writeFile(SNAPSHOT_FOLDER_GITIGNORE);
+        }
+        finally {
+            await ignore?.close();
+        }
+    }
+    await (0,_core_files_js__WEBPACK_IMPORTED_MODULE_5__/* .probeWritable */ .Jg)(dir, input);
 }
 /** Whether anything (a file, a folder, a broken link) is at `path`. */
 async function taken(path) {
     try {
-        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.lstat)(path);
+        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.lstat)(path);
         return true;
     }
     catch (err) {
@@ -13242,19 +13379,20 @@ async function taken(path) {
 }
 /**
  * A snapshot path nothing else uses, claimed by creating it (an empty file, or the empty folder
- * pg_dump fills in directory format) so a run beside this one cannot pick it too; none of its
+ * pg_dump fills in directory format), private, so a run beside this one cannot pick it too; none of its
  * manifest or exports folder may be there either, since they are written beside it.
  */
 async function claimSnapshotPath(dir, base, format) {
     for (let n = 1;; n++) {
-        const candidate = (0,node_path__WEBPACK_IMPORTED_MODULE_3__.join)(dir, `${base}${n > 1 ? `-${n}` : ''}${EXTENSIONS[format]}`);
-        if ((await taken((0,_manifest_js__WEBPACK_IMPORTED_MODULE_11__/* .manifestPathFor */ .ev)(candidate))) || (await taken(`${candidate}.exports`)))
+        const candidate = (0,node_path__WEBPACK_IMPORTED_MODULE_2__.join)(dir, `${base}${n > 1 ? `-${n}` : ''}${EXTENSIONS[format]}`);
+        if ((await taken((0,_manifest_js__WEBPACK_IMPORTED_MODULE_10__/* .manifestPathFor */ .ev)(candidate))) || (await taken(`${candidate}.exports`)))
             continue;
         try {
+            // Private from the start: pg_dump writes into this file (keeping its mode) or this folder.
             if (format === 'directory')
-                await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.mkdir)(candidate);
+                await (0,_core_files_js__WEBPACK_IMPORTED_MODULE_5__/* .makePrivateFolder */ .I2)(candidate);
             else
-                await (await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.open)(candidate, 'wx')).close();
+                await (await (0,_core_files_js__WEBPACK_IMPORTED_MODULE_5__/* .createPrivateFile */ .aP)(candidate)).close();
             return candidate;
         }
         catch (err) {
@@ -13265,7 +13403,7 @@ async function claimSnapshotPath(dir, base, format) {
 }
 function pgDumpArgs(req, pgDump, path, snapshotId, sel, lockTimeout, largeObjects) {
     const formatFlag = { custom: 'c', directory: 'd', plain: 'p' }[req.format];
-    const args = [`--dbname=${(0,_connection_js__WEBPACK_IMPORTED_MODULE_9__/* .toolConninfo */ .xE)(pgDump.major)}`, `--format=${formatFlag}`, '--file', path, '--no-password', `--snapshot=${snapshotId}`, `--lock-wait-timeout=${lockTimeout}`];
+    const args = [`--dbname=${(0,_connection_js__WEBPACK_IMPORTED_MODULE_8__/* .toolConninfo */ .xE)(pgDump.major)}`, `--format=${formatFlag}`, '--file', path, '--no-password', `--snapshot=${snapshotId}`, `--lock-wait-timeout=${lockTimeout}`];
     if (req.format === 'directory' && req.jobs > 1)
         args.push('--jobs', String(req.jobs));
     // A plain script must be able to replace what is there when restore-db feeds it to psql.
@@ -13276,22 +13414,22 @@ function pgDumpArgs(req, pgDump, path, snapshotId, sel, lockTimeout, largeObject
         args.push('-b');
     // Exact quoted names only: pg_dump then dumps precisely what the manifest describes.
     for (const s of sel.include)
-        args.push('--schema', (0,_catalog_js__WEBPACK_IMPORTED_MODULE_15__/* .quoteIdent */ .v4)(s));
+        args.push('--schema', (0,_catalog_js__WEBPACK_IMPORTED_MODULE_14__/* .quoteIdent */ .v4)(s));
     for (const s of sel.exclude)
-        args.push('--exclude-schema', (0,_catalog_js__WEBPACK_IMPORTED_MODULE_15__/* .quoteIdent */ .v4)(s));
+        args.push('--exclude-schema', (0,_catalog_js__WEBPACK_IMPORTED_MODULE_14__/* .quoteIdent */ .v4)(s));
     for (const t of sel.excludeData)
-        args.push('--exclude-table-data', (0,_patterns_js__WEBPACK_IMPORTED_MODULE_12__/* .exactTablePattern */ .mN)(t));
+        args.push('--exclude-table-data', (0,_patterns_js__WEBPACK_IMPORTED_MODULE_11__/* .exactTablePattern */ .mN)(t));
     return args;
 }
 async function resolveSelection(session, req, log) {
-    const all = await (0,_patterns_js__WEBPACK_IMPORTED_MODULE_12__/* .userSchemas */ .cY)(session);
+    const all = await (0,_patterns_js__WEBPACK_IMPORTED_MODULE_11__/* .userSchemas */ .cY)(session);
     const add = (list, items) => items.forEach((i) => list.includes(i) || list.push(i));
     const include = [];
     for (const p of req.filter.schemas)
-        add(include, await (0,_patterns_js__WEBPACK_IMPORTED_MODULE_12__/* .resolveSchemaPattern */ .YO)(session, p, 'schemas'));
+        add(include, await (0,_patterns_js__WEBPACK_IMPORTED_MODULE_11__/* .resolveSchemaPattern */ .YO)(session, p, 'schemas'));
     const exclude = [];
     for (const p of req.filter.excludeSchemas) {
-        const found = await (0,_patterns_js__WEBPACK_IMPORTED_MODULE_12__/* .resolveSchemaPattern */ .YO)(session, p, 'exclude-schemas');
+        const found = await (0,_patterns_js__WEBPACK_IMPORTED_MODULE_11__/* .resolveSchemaPattern */ .YO)(session, p, 'exclude-schemas');
         if (!found.length)
             log.warning(`exclude-schemas: "${p}" matches no schema, so it leaves nothing out.`);
         add(exclude, found);
@@ -13306,14 +13444,14 @@ async function resolveSelection(session, req, log) {
     const schemas = (include.length ? include : all).filter((s) => !exclude.includes(s));
     const excludeData = [];
     for (const p of req.excludeTableData) {
-        const found = await (0,_patterns_js__WEBPACK_IMPORTED_MODULE_12__/* .resolveTablePattern */ .Vc)(session, p);
+        const found = await (0,_patterns_js__WEBPACK_IMPORTED_MODULE_11__/* .resolveTablePattern */ .Vc)(session, p);
         if (!found.length)
             log.warning(`exclude-table-data: "${p}" matches no table, so all its rows are dumped.`);
         for (const t of found)
             if (!excludeData.some((e) => e.schema === t.schema && e.name === t.name))
                 excludeData.push(t);
     }
-    const exportTables = req.exportSince ? await (0,_patterns_js__WEBPACK_IMPORTED_MODULE_12__/* .resolveTablesStrict */ .RD)(session, req.exportTables, 'export-tables') : [];
+    const exportTables = req.exportSince ? await (0,_patterns_js__WEBPACK_IMPORTED_MODULE_11__/* .resolveTablesStrict */ .RD)(session, req.exportTables, 'export-tables') : [];
     return { schemas, include, exclude, excludeData, exportTables };
 }
 /**
@@ -13330,7 +13468,7 @@ async function countLargeObjects(session, req, sel, log) {
     if (!count)
         return 0;
     if (req.format === 'plain') {
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_5__/* .RollbackKitError */ .dp(`format: plain cannot hold this database's ${count} large object${count > 1 ? 's' : ''} in a form restore-db can restore: a plain script writes them with statements that commit on their own, so it cannot be restored in one transaction.`, 'Use format: custom (the default) or directory, which restore-db restores with the large objects in the same transaction. Nothing was kept.');
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .RollbackKitError */ .dp(`format: plain cannot hold this database's ${count} large object${count > 1 ? 's' : ''} in a form restore-db can restore: a plain script writes them with statements that commit on their own, so it cannot be restored in one transaction.`, 'Use format: custom (the default) or directory, which restore-db restores with the large objects in the same transaction. Nothing was kept.');
     }
     if (sel.include.length) {
         log.info(`Also dumping the database's ${count} large object${count > 1 ? 's' : ''}: they belong to no schema, so schemas alone would leave them out, and rows that refer to them could not be restored with them.`);
@@ -13342,13 +13480,13 @@ const LOCK_BATCH = 500;
 /** ACCESS SHARE on every table, as pg_dump takes it: no TRUNCATE, rewrite or DROP until the transaction ends. */
 async function lockTables(session, tables) {
     for (let at = 0; at < tables.length; at += LOCK_BATCH) {
-        const names = tables.slice(at, at + LOCK_BATCH).map((t) => (0,_catalog_js__WEBPACK_IMPORTED_MODULE_15__/* .qualified */ .LX)(t.schema, t.name));
+        const names = tables.slice(at, at + LOCK_BATCH).map((t) => (0,_catalog_js__WEBPACK_IMPORTED_MODULE_14__/* .qualified */ .LX)(t.schema, t.name));
         await session.query(`LOCK TABLE ${names.join(', ')} IN ACCESS SHARE MODE`);
     }
 }
 /** What to do about a permission the server refused (SQLSTATE 42501), as pg_dump needs it too. */
 function privilegeHint(user, message) {
-    const who = (0,_catalog_js__WEBPACK_IMPORTED_MODULE_15__/* .quoteIdent */ .v4)(user);
+    const who = (0,_catalog_js__WEBPACK_IMPORTED_MODULE_14__/* .quoteIdent */ .v4)(user);
     if (/large object/i.test(message)) {
         return `pg_dump must read every large object: GRANT SELECT ON LARGE OBJECT <oid> TO ${who}; for each, or snapshot as their owner (or a superuser). Nothing was kept.`;
     }
@@ -13364,13 +13502,13 @@ function isServerError(err) {
 }
 /** A failure of our own session's work (listing, locking, counting, exporting) in the server's words. */
 function sideError(err, where, user, log) {
-    if (err instanceof _core_errors_js__WEBPACK_IMPORTED_MODULE_5__/* .RollbackKitError */ .dp || err instanceof _session_js__WEBPACK_IMPORTED_MODULE_14__/* .QueryDeadlineExceeded */ .q1 || (0,_lock_wait_js__WEBPACK_IMPORTED_MODULE_10__/* .isLockTimeout */ .Td)(err.code))
+    if (err instanceof _core_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .RollbackKitError */ .dp || err instanceof _session_js__WEBPACK_IMPORTED_MODULE_13__/* .QueryDeadlineExceeded */ .q1 || (0,_lock_wait_js__WEBPACK_IMPORTED_MODULE_9__/* .isLockTimeout */ .Td)(err.code))
         return err;
     const e = err;
     if (typeof e.message !== 'string')
         return err;
     const next = e.code === '42501' ? privilegeHint(user, e.message) : 'Nothing was kept; fix the cause and run again.';
-    return new _core_errors_js__WEBPACK_IMPORTED_MODULE_5__/* .RollbackKitError */ .dp(`Snapshot of ${where} failed: ${log.redact(e.message)}${e.hint ? ` (HINT: ${log.redact(e.hint)})` : ''}.`, next);
+    return new _core_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .RollbackKitError */ .dp(`Snapshot of ${where} failed: ${log.redact(e.message)}${e.hint ? ` (HINT: ${log.redact(e.hint)})` : ''}.`, next);
 }
 /** At most this many names in a message; the rest are counted. */
 const NAMES_SHOWN = 10;
@@ -13410,13 +13548,13 @@ async function checkReadable(session, schemas) {
     const grantText = grants.join(' ');
     // A long list is no help to paste: one role that reads everything is.
     const grant = grantText.length > 400 ? `GRANT pg_read_all_data TO ${who}; (PostgreSQL 14 or later)` : grantText;
-    throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_5__/* .RollbackKitError */ .dp(`User ${who} cannot read everything the snapshot must hold: it lacks ${missing.join('; ')}.`, `Grant it: ${grant} Or leave those schemas out with exclude-schemas. Nothing was kept.`);
+    throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .RollbackKitError */ .dp(`User ${who} cannot read everything the snapshot must hold: it lacks ${missing.join('; ')}.`, `Grant it: ${grant} Or leave those schemas out with exclude-schemas. Nothing was kept.`);
 }
 async function checkExportColumn(session, tables, column) {
     for (const t of tables) {
         const { rows } = await session.query('SELECT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 AND column_name = $3) AS ok', [t.schema, t.name, column]);
         if (!rows[0].ok)
-            throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_5__/* .RollbackKitError */ .dp(`Table ${t.schema}.${t.name} has no column "${column}" to select new rows by.`, 'Set export-column to its creation-time column.');
+            throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .RollbackKitError */ .dp(`Table ${t.schema}.${t.name} has no column "${column}" to select new rows by.`, 'Set export-column to its creation-time column.');
     }
 }
 /**
@@ -13424,18 +13562,18 @@ async function checkExportColumn(session, tables, column) {
  * and every file is created exclusively: an export never replaces a file, its own or another's.
  */
 async function exportRows(session, tables, column, since, dir) {
-    await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.mkdir)(dir);
+    await (0,_core_files_js__WEBPACK_IMPORTED_MODULE_5__/* .makePrivateFolder */ .I2)(dir);
     const out = [];
     for (const t of tables) {
         const file = exportFileName(t);
-        const table = (0,_catalog_js__WEBPACK_IMPORTED_MODULE_15__/* .qualified */ .LX)(t.schema, t.name);
+        const table = (0,_catalog_js__WEBPACK_IMPORTED_MODULE_14__/* .qualified */ .LX)(t.schema, t.name);
         // Ordered by the column that selects the rows: the table's first column may be of a type
         // without an ordering (json). toISOString() is digits and punctuation only: safe to inline
         // where COPY takes no parameters.
-        const sql = `COPY (SELECT * FROM ${table} WHERE ${table}.${(0,_catalog_js__WEBPACK_IMPORTED_MODULE_15__/* .quoteIdent */ .v4)(column)} > '${since.toISOString()}' ORDER BY ${table}.${(0,_catalog_js__WEBPACK_IMPORTED_MODULE_15__/* .quoteIdent */ .v4)(column)}) TO STDOUT WITH (FORMAT csv, HEADER true)`;
+        const sql = `COPY (SELECT * FROM ${table} WHERE ${table}.${(0,_catalog_js__WEBPACK_IMPORTED_MODULE_14__/* .quoteIdent */ .v4)(column)} > '${since.toISOString()}' ORDER BY ${table}.${(0,_catalog_js__WEBPACK_IMPORTED_MODULE_14__/* .quoteIdent */ .v4)(column)}) TO STDOUT WITH (FORMAT csv, HEADER true)`;
         const { to: copyTo } = await __nccwpck_require__.e(/* import() */ 901).then(__nccwpck_require__.t.bind(__nccwpck_require__, 26901, 19));
         const stream = session.query(copyTo(sql));
-        await (0,node_stream_promises__WEBPACK_IMPORTED_MODULE_4__.pipeline)(stream, (0,node_fs__WEBPACK_IMPORTED_MODULE_1__.createWriteStream)((0,node_path__WEBPACK_IMPORTED_MODULE_3__.join)(dir, file), { flags: 'wx' }));
+        await (0,node_stream_promises__WEBPACK_IMPORTED_MODULE_3__.pipeline)(stream, (await (0,_core_files_js__WEBPACK_IMPORTED_MODULE_5__/* .createPrivateFile */ .aP)((0,node_path__WEBPACK_IMPORTED_MODULE_2__.join)(dir, file))).createWriteStream());
         out.push({ table: `${t.schema}.${t.name}`, file, rows: stream.rowCount ?? 0 });
     }
     return out;
@@ -13444,20 +13582,22 @@ async function takeSnapshot(req, log) {
     const started = Date.now();
     const now = req.now ?? (() => new Date());
     validateRequest(req);
-    const where = (0,_connection_js__WEBPACK_IMPORTED_MODULE_9__/* .describeTarget */ .ff)(req.target);
-    const pooler = (0,_connection_js__WEBPACK_IMPORTED_MODULE_9__/* .transactionPoolerRefusal */ .id)(req.target, "pg_dump's one session for the whole dump");
+    const where = (0,_connection_js__WEBPACK_IMPORTED_MODULE_8__/* .describeTarget */ .ff)(req.target);
+    const pooler = (0,_connection_js__WEBPACK_IMPORTED_MODULE_8__/* .transactionPoolerRefusal */ .id)(req.target, "pg_dump's one session for the whole dump");
     if (pooler)
         throw pooler;
-    await prepareOutputDir(req.outputDir, req.outputDirInput ?? 'output-dir');
-    const lockTimeoutSeconds = req.lockTimeoutSeconds ?? _lock_wait_js__WEBPACK_IMPORTED_MODULE_10__/* .DEFAULT_LOCK_TIMEOUT_SECONDS */ .sK;
-    const lockTimeout = (0,_lock_wait_js__WEBPACK_IMPORTED_MODULE_10__/* .lockTimeoutMs */ .D5)(lockTimeoutSeconds);
+    await prepareSnapshotFolder(req.outputDir, req.outputDirInput ?? 'output-dir');
+    const lockTimeoutSeconds = req.lockTimeoutSeconds ?? _lock_wait_js__WEBPACK_IMPORTED_MODULE_9__/* .DEFAULT_LOCK_TIMEOUT_SECONDS */ .sK;
+    const lockTimeout = (0,_lock_wait_js__WEBPACK_IMPORTED_MODULE_9__/* .lockTimeoutMs */ .D5)(lockTimeoutSeconds);
     // pg_dump and our counting session carry one name, so a watcher can see who blocks them.
-    const tag = req.sessionTag ?? (0,_lock_wait_js__WEBPACK_IMPORTED_MODULE_10__/* .sessionTag */ .vZ)('snapshot');
+    const tag = req.sessionTag ?? (0,_lock_wait_js__WEBPACK_IMPORTED_MODULE_9__/* .sessionTag */ .vZ)('snapshot');
     // Which pg_dump fits is known only once the server answers; asking the installed ones meanwhile is free.
     if (!req.pgDumpPath)
-        (0,_pg_tools_js__WEBPACK_IMPORTED_MODULE_13__/* .warmPgTools */ .I3)(['pg_dump', 'pg_restore'], req.tools);
+        (0,_pg_tools_js__WEBPACK_IMPORTED_MODULE_12__/* .warmPgTools */ .I3)(['pg_dump', 'pg_restore'], req.tools);
     const deadline = req.queryDeadline ?? SNAPSHOT_DEADLINE;
-    const session = await (0,_session_js__WEBPACK_IMPORTED_MODULE_14__/* .connect */ .Ng)(req.target, { queryDeadline: deadline });
+    const session = await (0,_session_js__WEBPACK_IMPORTED_MODULE_13__/* .connect */ .Ng)(req.target, { queryDeadline: deadline, signal: req.signal }).catch((err) => {
+        throw err instanceof _session_js__WEBPACK_IMPORTED_MODULE_13__/* .ConnectStopped */ .QE ? snapshotStoppedConnecting(where) : err;
+    });
     let path;
     let exportsDir;
     let cancelOnStop;
@@ -13471,17 +13611,17 @@ async function takeSnapshot(req, log) {
         // The session only reads: a stop cancels whatever it waits for (a table lock, up to lock-timeout)
         // or runs (a count) at once, instead of after the stopped step's grace time.
         const pid = rows[0].pid;
-        cancelOnStop = () => void (0,_lock_wait_js__WEBPACK_IMPORTED_MODULE_10__/* .cancelQuery */ .Vc)(req.target, pid, log);
+        cancelOnStop = () => void (0,_lock_wait_js__WEBPACK_IMPORTED_MODULE_9__/* .cancelQuery */ .Vc)(req.target, pid, log);
         req.signal?.addEventListener('abort', cancelOnStop, { once: true });
         const versionNum = Number(rows[0].num);
         const serverVersion = rows[0].version.split(' ')[0];
-        const major = (0,_pg_tools_js__WEBPACK_IMPORTED_MODULE_13__/* .majorFromVersionNum */ .qj)(versionNum);
-        const identity = await (0,_server_identity_js__WEBPACK_IMPORTED_MODULE_16__/* .readServerIdentity */ .I5)(session, req.target);
+        const major = (0,_pg_tools_js__WEBPACK_IMPORTED_MODULE_12__/* .majorFromVersionNum */ .qj)(versionNum);
+        const identity = await (0,_server_identity_js__WEBPACK_IMPORTED_MODULE_15__/* .readServerIdentity */ .I5)(session, req.target);
         if (identity.systemIdentifier === null) {
             log.warning(`${where} does not let user "${req.target.user}" read its system identifier (pg_control_system()): the manifest records host, port and database only, so a later run can match this snapshot to a database only by those.`);
         }
-        const pgDump = await (0,_pg_tools_js__WEBPACK_IMPORTED_MODULE_13__/* .findPgTool */ .fh)('pg_dump', major, { ...req.tools, explicitPath: req.pgDumpPath });
-        const pgRestore = req.format === 'plain' ? undefined : await (0,_pg_tools_js__WEBPACK_IMPORTED_MODULE_13__/* .siblingTool */ .zC)(pgDump, 'pg_restore', major, req.tools);
+        const pgDump = await (0,_pg_tools_js__WEBPACK_IMPORTED_MODULE_12__/* .findPgTool */ .fh)('pg_dump', major, { ...req.tools, explicitPath: req.pgDumpPath });
+        const pgRestore = req.format === 'plain' ? undefined : await (0,_pg_tools_js__WEBPACK_IMPORTED_MODULE_12__/* .siblingTool */ .zC)(pgDump, 'pg_restore', major, req.tools);
         log.info(`Server ${where} runs PostgreSQL ${serverVersion}; using pg_dump ${pgDump.version} (${pgDump.path}).`);
         const selection = await resolveSelection(session, req, log);
         await checkExportColumn(session, selection.exportTables, req.exportColumn);
@@ -13507,7 +13647,7 @@ async function takeSnapshot(req, log) {
             : {
                 backends: (pids) => pids.filter((p) => p !== pid),
                 running: () => dumping,
-                afterMs: req.stallAfterMs ?? _lock_wait_js__WEBPACK_IMPORTED_MODULE_10__/* .DEFAULT_STALL_MS */ .MX,
+                afterMs: req.stallAfterMs ?? _lock_wait_js__WEBPACK_IMPORTED_MODULE_9__/* .DEFAULT_STALL_MS */ .MX,
                 progress: () => writtenBytes(path),
                 onStall: (goneMs) => {
                     stalled = goneMs;
@@ -13515,8 +13655,8 @@ async function takeSnapshot(req, log) {
                     endDump.abort();
                 },
             };
-        const watching = (0,_lock_wait_js__WEBPACK_IMPORTED_MODULE_10__/* .watchBlockers */ .v2)(req.target, tag, log, { onCycle: (blockers) => (cycle = blockers), stall });
-        const cycleError = (blockers) => (0,_lock_wait_js__WEBPACK_IMPORTED_MODULE_10__/* .lockCycleError */ .iP)(`Snapshot of ${where}`, blockers, 'Nothing was kept.', log);
+        const watching = (0,_lock_wait_js__WEBPACK_IMPORTED_MODULE_9__/* .watchBlockers */ .v2)(req.target, tag, log, { onCycle: (blockers) => (cycle = blockers), stall, signal: req.signal });
+        const cycleError = (blockers) => (0,_lock_wait_js__WEBPACK_IMPORTED_MODULE_9__/* .lockCycleError */ .iP)(`Snapshot of ${where}`, blockers, 'Nothing was kept.', log);
         let stopped;
         const stopWatching = () => (stopped ??= watching.then((w) => w.stop()));
         const done = await (async () => {
@@ -13524,7 +13664,7 @@ async function takeSnapshot(req, log) {
                 // Every table is locked (ACCESS SHARE, as pg_dump locks them) in the exported snapshot before
                 // pg_dump starts, and stays locked until the last count: a TRUNCATE or a rewrite, which older
                 // snapshots do not see through, cannot slip in between the dump and a count.
-                const catalog = await (0,_catalog_js__WEBPACK_IMPORTED_MODULE_15__/* .readCatalog */ .uM)(session, selection.schemas);
+                const catalog = await (0,_catalog_js__WEBPACK_IMPORTED_MODULE_14__/* .readCatalog */ .uM)(session, selection.schemas);
                 await checkReadable(session, selection.schemas);
                 await lockTables(session, catalog.tables);
                 if (req.signal?.aborted)
@@ -13532,18 +13672,20 @@ async function takeSnapshot(req, log) {
                 log.info(`Dumping ${where} (${req.format} format${req.jobs > 1 ? `, ${req.jobs} jobs` : ''}) to ${path} …`);
                 const dumpStarted = Date.now();
                 dumping = true;
-                const dump = (0,_core_process_js__WEBPACK_IMPORTED_MODULE_7__/* .runProcess */ .R3)(pgDump.path, pgDumpArgs(req, pgDump, path, snapshotId, selection, lockTimeout, largeObjects), {
-                    env: { ...(0,_connection_js__WEBPACK_IMPORTED_MODULE_9__/* .libpqEnv */ .kY)(req.target), PGAPPNAME: tag },
+                const dump = (0,_core_process_js__WEBPACK_IMPORTED_MODULE_6__/* .runProcess */ .R3)(pgDump.path, pgDumpArgs(req, pgDump, path, snapshotId, selection, lockTimeout, largeObjects), {
+                    env: { ...(0,_connection_js__WEBPACK_IMPORTED_MODULE_8__/* .libpqEnv */ .kY)(req.target), PGAPPNAME: tag },
+                    // What pg_dump creates itself (directory format's files) is private from its first byte.
+                    umask: _core_files_js__WEBPACK_IMPORTED_MODULE_5__/* .PRIVATE_UMASK */ .Ix,
                     signal: req.signal ? AbortSignal.any([req.signal, endDump.signal]) : endDump.signal,
                 }).finally(() => (dumping = false));
                 // Counting the small tables and exporting in the exported snapshot while pg_dump copies the same
                 // rows. A small table's count costs opening it, which pg_dump's per-table work can share; a big
                 // one's is a scan of every row, kept until pg_dump is done so the two never compete.
                 const sideWork = (async () => {
-                    const small = await (0,_catalog_js__WEBPACK_IMPORTED_MODULE_15__/* .countRows */ .BO)(session, catalog.tables.filter((t) => t.bytes < SMALL_TABLE_BYTES), selection.excludeData);
+                    const small = await (0,_catalog_js__WEBPACK_IMPORTED_MODULE_14__/* .countRows */ .BO)(session, catalog.tables.filter((t) => t.bytes < SMALL_TABLE_BYTES), selection.excludeData);
                     let exported = [];
                     if (req.exportSince) {
-                        exportsDir = (0,node_path__WEBPACK_IMPORTED_MODULE_3__.join)(req.outputDir, `${(0,node_path__WEBPACK_IMPORTED_MODULE_3__.basename)(path)}.exports`);
+                        exportsDir = (0,node_path__WEBPACK_IMPORTED_MODULE_2__.join)(req.outputDir, `${(0,node_path__WEBPACK_IMPORTED_MODULE_2__.basename)(path)}.exports`);
                         exported = await exportRows(session, selection.exportTables, req.exportColumn, req.exportSince, exportsDir);
                     }
                     return { small, exported };
@@ -13558,19 +13700,19 @@ async function takeSnapshot(req, log) {
                         throw snapshotStalled(where, stalled);
                     if (cycle)
                         throw cycleError(cycle);
-                    const lockWait = (dumped.status === 'fulfilled' && dumped.value.code !== 0 && (0,_lock_wait_js__WEBPACK_IMPORTED_MODULE_10__/* .isLockTimeout */ .Td)(dumped.value.stderr)) ||
-                        (side.status === 'rejected' && (0,_lock_wait_js__WEBPACK_IMPORTED_MODULE_10__/* .isLockTimeout */ .Td)(side.reason.code));
+                    const lockWait = (dumped.status === 'fulfilled' && dumped.value.code !== 0 && (0,_lock_wait_js__WEBPACK_IMPORTED_MODULE_9__/* .isLockTimeout */ .Td)(dumped.value.stderr)) ||
+                        (side.status === 'rejected' && (0,_lock_wait_js__WEBPACK_IMPORTED_MODULE_9__/* .isLockTimeout */ .Td)(side.reason.code));
                     if (lockWait)
-                        throw (0,_lock_wait_js__WEBPACK_IMPORTED_MODULE_10__/* .lockTimeoutError */ .rB)(`Snapshot of ${where}`, lockTimeoutSeconds, blockers, 'Nothing was kept.', log);
+                        throw (0,_lock_wait_js__WEBPACK_IMPORTED_MODULE_9__/* .lockTimeoutError */ .rB)(`Snapshot of ${where}`, lockTimeoutSeconds, blockers, 'Nothing was kept.', log);
                     // Our own query's reason first: its failure ends the exported snapshot, and pg_dump then only
                     // says it could not import it.
                     if (side.status === 'rejected')
                         throw sideError(side.reason, where, req.target.user, log);
                     if (dumped.status === 'rejected')
-                        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_5__/* .RollbackKitError */ .dp(`Could not run pg_dump (${pgDump.path}): ${dumped.reason.message}.`);
-                    const why = (0,_pg_tools_js__WEBPACK_IMPORTED_MODULE_13__/* .toolErrorLine */ .$x)(dumped.value.stderr) || 'no message';
+                        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .RollbackKitError */ .dp(`Could not run pg_dump (${pgDump.path}): ${dumped.reason.message}.`);
+                    const why = (0,_pg_tools_js__WEBPACK_IMPORTED_MODULE_12__/* .toolErrorLine */ .$x)(dumped.value.stderr) || 'no message';
                     const next = /permission denied|row-level security/i.test(why) ? privilegeHint(req.target.user, why) : 'Nothing was kept; fix the cause and run again.';
-                    throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_5__/* .RollbackKitError */ .dp(`pg_dump of ${where} failed: ${log.redact(why)}.`, next);
+                    throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .RollbackKitError */ .dp(`pg_dump of ${where} failed: ${log.redact(why)}.`, next);
                 }
                 const dumpMs = Date.now() - dumpStarted;
                 // Not verified yet, so not a snapshot: the full read back would outlast the grace a stopped step has.
@@ -13582,9 +13724,9 @@ async function takeSnapshot(req, log) {
                 // The big tables are counted in the dump's snapshot, still open and still locked.
                 const counting = (async () => {
                     try {
-                        const big = await (0,_catalog_js__WEBPACK_IMPORTED_MODULE_15__/* .countRows */ .BO)(session, catalog.tables.filter((t) => t.bytes >= SMALL_TABLE_BYTES), selection.excludeData);
-                        const counted = new Map([...side.value.small, ...big].map((t) => [(0,_catalog_js__WEBPACK_IMPORTED_MODULE_15__/* .tableKey */ .ih)(t), t]));
-                        return catalog.tables.map((t) => counted.get((0,_catalog_js__WEBPACK_IMPORTED_MODULE_15__/* .tableKey */ .ih)(t)));
+                        const big = await (0,_catalog_js__WEBPACK_IMPORTED_MODULE_14__/* .countRows */ .BO)(session, catalog.tables.filter((t) => t.bytes >= SMALL_TABLE_BYTES), selection.excludeData);
+                        const counted = new Map([...side.value.small, ...big].map((t) => [(0,_catalog_js__WEBPACK_IMPORTED_MODULE_14__/* .tableKey */ .ih)(t), t]));
+                        return catalog.tables.map((t) => counted.get((0,_catalog_js__WEBPACK_IMPORTED_MODULE_14__/* .tableKey */ .ih)(t)));
                     }
                     catch (err) {
                         throw sideError(err, where, req.target.user, log);
@@ -13595,10 +13737,10 @@ async function takeSnapshot(req, log) {
                 })();
                 // Hashing here, pg_restore's full read in its own process and the server's counting run at once.
                 // They read the file apart: the same identity (onDisk) before and after proves they read the same bytes.
-                const identity = await (0,_archive_js__WEBPACK_IMPORTED_MODULE_8__/* .onDisk */ .FC)(path);
-                const [fp, , tables] = await Promise.all([(0,_archive_js__WEBPACK_IMPORTED_MODULE_8__/* .fingerprint */ .Rj)(path, _archive_js__WEBPACK_IMPORTED_MODULE_8__/* .FINGERPRINT_VERSION */ .UZ, req.signal), (0,_archive_js__WEBPACK_IMPORTED_MODULE_8__/* .readWhole */ .oD)(path, req.format, pgRestore?.path ?? 'pg_restore'), counting]);
-                if ((await (0,_archive_js__WEBPACK_IMPORTED_MODULE_8__/* .onDisk */ .FC)(path)) !== identity) {
-                    throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_5__/* .RollbackKitError */ .dp(`Snapshot ${path} changed while it was being verified, right after pg_dump wrote it: its files were replaced, written or cut short during the read back.`, 'Something else writes to that path (another step or job using the same output-dir?): give this step a folder of its own and run again. Nothing was kept.');
+                const identity = await (0,_archive_js__WEBPACK_IMPORTED_MODULE_7__/* .onDisk */ .FC)(path);
+                const [fp, , tables] = await Promise.all([(0,_archive_js__WEBPACK_IMPORTED_MODULE_7__/* .fingerprint */ .Rj)(path, _archive_js__WEBPACK_IMPORTED_MODULE_7__/* .FINGERPRINT_VERSION */ .UZ, req.signal), (0,_archive_js__WEBPACK_IMPORTED_MODULE_7__/* .readWhole */ .oD)(path, req.format, pgRestore?.path ?? 'pg_restore'), counting]);
+                if ((await (0,_archive_js__WEBPACK_IMPORTED_MODULE_7__/* .onDisk */ .FC)(path)) !== identity) {
+                    throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .RollbackKitError */ .dp(`Snapshot ${path} changed while it was being verified, right after pg_dump wrote it: its files were replaced, written or cut short during the read back.`, 'Something else writes to that path (another step or job using the same output-dir?): give this step a folder of its own and run again. Nothing was kept.');
                 }
                 return { ...fp, tables, dumpMs, verifyMs: Date.now() - verifyStarted, exported: side.value.exported, objects: catalog.objects };
             }
@@ -13606,9 +13748,9 @@ async function takeSnapshot(req, log) {
                 await stopWatching();
                 if (cycle)
                     throw cycleError(cycle);
-                if (!(0,_lock_wait_js__WEBPACK_IMPORTED_MODULE_10__/* .isLockTimeout */ .Td)(err.code))
+                if (!(0,_lock_wait_js__WEBPACK_IMPORTED_MODULE_9__/* .isLockTimeout */ .Td)(err.code))
                     throw err;
-                throw (0,_lock_wait_js__WEBPACK_IMPORTED_MODULE_10__/* .lockTimeoutError */ .rB)(`Snapshot of ${where}`, lockTimeoutSeconds, await stopWatching(), 'Nothing was kept.', log);
+                throw (0,_lock_wait_js__WEBPACK_IMPORTED_MODULE_9__/* .lockTimeoutError */ .rB)(`Snapshot of ${where}`, lockTimeoutSeconds, await stopWatching(), 'Nothing was kept.', log);
             }
             finally {
                 await stopWatching();
@@ -13627,10 +13769,10 @@ async function takeSnapshot(req, log) {
             server: { version: serverVersion, versionNum, major, host: log.redact(identity.host), port: identity.port, systemIdentifier: identity.systemIdentifier },
             pgDump: { version: pgDump.version, major: pgDump.major },
             format: req.format,
-            file: (0,node_path__WEBPACK_IMPORTED_MODULE_3__.basename)(path),
+            file: (0,node_path__WEBPACK_IMPORTED_MODULE_2__.basename)(path),
             sizeBytes,
             sha256,
-            fingerprint: _archive_js__WEBPACK_IMPORTED_MODULE_8__/* .FINGERPRINT_VERSION */ .UZ,
+            fingerprint: _archive_js__WEBPACK_IMPORTED_MODULE_7__/* .FINGERPRINT_VERSION */ .UZ,
             filter: {
                 schemas: selection.schemas,
                 excludeSchemas: selection.exclude,
@@ -13641,10 +13783,10 @@ async function takeSnapshot(req, log) {
             rowCounts: 'dumped',
             objects: done.objects,
             largeObjects,
-            exports: req.exportSince ? { since: req.exportSince.toISOString(), column: req.exportColumn, dir: (0,node_path__WEBPACK_IMPORTED_MODULE_3__.basename)(exportsDir), tables: done.exported } : null,
+            exports: req.exportSince ? { since: req.exportSince.toISOString(), column: req.exportColumn, dir: (0,node_path__WEBPACK_IMPORTED_MODULE_2__.basename)(exportsDir), tables: done.exported } : null,
             durationMs: Date.now() - started,
         };
-        const manifestPath = await (0,_manifest_js__WEBPACK_IMPORTED_MODULE_11__/* .writeManifest */ .HN)(path, manifest);
+        const manifestPath = await (0,_manifest_js__WEBPACK_IMPORTED_MODULE_10__/* .writeManifest */ .HN)(path, manifest);
         log.info(`Snapshot verified: ${sizeBytes} bytes, sha256 ${sha256}, ${manifest.tables.length} tables (dump ${dumpMs} ms, verification ${verifyMs} ms).`);
         return {
             path,
@@ -13663,23 +13805,23 @@ async function takeSnapshot(req, log) {
     catch (err) {
         // Nothing half-done: a snapshot that did not verify is not left where someone could trust it.
         if (path)
-            await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.rm)(path, { recursive: true, force: true }).catch(() => undefined);
+            await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.rm)(path, { recursive: true, force: true }).catch(() => undefined);
         if (exportsDir)
-            await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.rm)(exportsDir, { recursive: true, force: true }).catch(() => undefined);
+            await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.rm)(exportsDir, { recursive: true, force: true }).catch(() => undefined);
         // Whatever a stop interrupted (a query, pg_dump, the read back) failed because of it.
         if (req.signal?.aborted)
             throw snapshotStopped(where);
-        if (err instanceof _session_js__WEBPACK_IMPORTED_MODULE_14__/* .QueryDeadlineExceeded */ .q1) {
-            throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_5__/* .RollbackKitError */ .dp(`Snapshot of ${where} stopped: a query of its own session got ${err.message}.`, 'Nothing was kept. Check the network path to the database (a proxy or NAT box that stops forwarding) and run again.');
+        if (err instanceof _session_js__WEBPACK_IMPORTED_MODULE_13__/* .QueryDeadlineExceeded */ .q1) {
+            throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .RollbackKitError */ .dp(`Snapshot of ${where} stopped: a query of its own session got ${err.message}.`, 'Nothing was kept. Check the network path to the database (a proxy or NAT box that stops forwarding) and run again.');
         }
         // A query the server refused (reading the catalogue, locking, resolving names) in its words,
         // never as an unexpected error.
-        throw isServerError(err) ? sideError(err, where, req.target.user, log) : (0,_core_files_js__WEBPACK_IMPORTED_MODULE_6__/* .asFileError */ .dH)(err, 'output-dir');
+        throw isServerError(err) ? sideError(err, where, req.target.user, log) : (0,_core_files_js__WEBPACK_IMPORTED_MODULE_5__/* .asFileError */ .dH)(err, 'output-dir');
     }
     finally {
         if (cancelOnStop)
             req.signal?.removeEventListener('abort', cancelOnStop);
-        (0,_session_js__WEBPACK_IMPORTED_MODULE_14__/* .closeSession */ .Vu)(session);
+        (0,_session_js__WEBPACK_IMPORTED_MODULE_13__/* .closeSession */ .Vu)(session);
     }
 }
 
@@ -16728,7 +16870,7 @@ async function revertMigrations(opts, log) {
         throw pooler;
     // Opened while the folder is read and the snapshot verified: the driver's loading and the
     // server's start of a backend overlap that work. Nothing is sent on it before they are done.
-    const opening = (0,db_session/* connect */.Ng)(opts.target, { queryDeadline: queryDeadline(opts) });
+    const opening = (0,db_session/* connect */.Ng)(opts.target, { queryDeadline: queryDeadline(opts), signal: opts.signal });
     // Its failure is thrown where it is awaited, after any of the folder's: never unhandled meanwhile.
     opening.catch(() => undefined);
     let prepared;
@@ -17493,9 +17635,9 @@ var rollback = __nccwpck_require__(69642);
  * that stalls (a proxy or NAT box that stops forwarding) fails this check instead of holding the drill.
  */
 const VERSION_DEADLINE = { statementMs: 5_000, marginMs: 5_000 };
-async function serverMajor(target) {
+async function serverMajor(target, signal) {
     try {
-        return await (0,session/* withSession */.fQ)(target, async (s) => (0,pg_tools/* majorFromVersionNum */.qj)(Number((await s.query("SELECT current_setting('server_version_num') AS n")).rows[0].n)), { queryDeadline: VERSION_DEADLINE });
+        return await (0,session/* withSession */.fQ)(target, async (s) => (0,pg_tools/* majorFromVersionNum */.qj)(Number((await s.query("SELECT current_setting('server_version_num') AS n")).rows[0].n)), { queryDeadline: VERSION_DEADLINE, signal });
     }
     catch (err) {
         if (!(err instanceof session/* QueryDeadlineExceeded */.q1))
@@ -17575,7 +17717,7 @@ async function readiness(request, components, record, log) {
     // The database: a pg_dump (and pg_restore to verify) of the server's major version or newer.
     if (request.database) {
         try {
-            const major = await serverMajor(request.database);
+            const major = await serverMajor(request.database, request.signal);
             const dump = await (0,pg_tools/* findPgTool */.fh)('pg_dump', major, request.tools);
             const restore = await (0,pg_tools/* siblingTool */.zC)(dump, 'pg_restore', major, request.tools);
             add({
@@ -20234,6 +20376,10 @@ async function restoreOrPreview(req, log, dryRun) {
         // Once stopped, the watcher has finished what it saw: a cycle it ended is known here.
         await running?.stop();
         await keeping?.catch(() => undefined);
+        // Stopped while its first session was still being opened: no transaction was ever begun.
+        if (err instanceof db_session/* ConnectStopped */.QE && !running) {
+            throw new errors/* RollbackKitError */.dp(`Restore into ${where} was stopped while still connecting to the database, before anything was sent to it: nothing was changed, the database is as it was before.`, 'Run the step again when it can run to its end.', { ...UNCHANGED, stopped: true });
+        }
         // Stopped before the COMMIT was sent: whatever it was doing, its transaction did not commit.
         if (req.signal?.aborted && !progress.commitWritten) {
             throw new errors/* RollbackKitError */.dp(`Restore into ${where} was stopped before its transaction committed, so nothing of it was applied: the database is as it was before.`, `${preRestoreSnapshotPath ? `The state before is also kept in ${preRestoreSnapshotPath}. ` : ''}Run the step again when it can run to its end.`, { ...UNCHANGED, stopped: true });
@@ -20316,12 +20462,14 @@ const PLANNING_DEADLINE = { statementMs: 300_000, marginMs: 10_000 };
 async function withPlanningSession(req, where, log, fn, onClose) {
     let session;
     try {
-        session = await (0,db_session/* connect */.Ng)(req.target, { queryDeadline: PLANNING_DEADLINE });
+        session = await (0,db_session/* connect */.Ng)(req.target, { queryDeadline: PLANNING_DEADLINE, signal: req.signal });
     }
     catch (err) {
         onClose?.(Promise.resolve());
         throw err;
     }
+    // It only reads: a stop ends a wait for a catalogue lock (up to lock-timeout) at once.
+    const release = (0,db_session/* closeAtStop */.ur)(session, req.signal);
     try {
         await session.query("SELECT set_config('lock_timeout', $1, false), set_config('statement_timeout', $2, false)", [
             String((0,lock_wait/* lockTimeoutMs */.D5)(req.lockTimeoutSeconds)),
@@ -20342,6 +20490,7 @@ async function withPlanningSession(req, where, log, fn, onClose) {
         throw err;
     }
     finally {
+        release();
         // Told when its backend is gone, and no later than PLANNING_CLOSE_MS: a server that does not
         // answer the Terminate does not hold the restore up.
         const gone = (0,db_session/* closeSession */.Vu)(session);
@@ -20493,7 +20642,7 @@ async function startRestoreProcesses(p, log) {
             stopPsql.abort();
         },
     };
-    const watching = p.planningClosed.then(() => (stopped ? (0,lock_wait/* notWatching */.NP)() : (0,lock_wait/* watchBlockers */.v2)(req.target, tag, log, { onCycle: (blockers) => (cycle = blockers), stall })));
+    const watching = p.planningClosed.then(() => (stopped ? (0,lock_wait/* notWatching */.NP)() : (0,lock_wait/* watchBlockers */.v2)(req.target, tag, log, { onCycle: (blockers) => (cycle = blockers), stall, signal: req.signal })));
     // The data goes from pg_restore to psql without passing through Node (restore-data.ts).
     const preparing = p.pgRestore ? prepareDataPath(p.pgRestore.path, p.snapshot) : Promise.resolve(undefined);
     preparing.catch(() => undefined);
@@ -20922,6 +21071,7 @@ var lock = __nccwpck_require__(43683);
 
 
 
+
 /** One more than the migration lock's key: the two are held at the same time by different sessions. */
 const ROLLBACK_LOCK_KEY = (BigInt(lock/* ROLLBACK_KIT_LOCK_KEY */.Qh) + 1n).toString();
 const DOWN_MIGRATIONS = 'down-migrations';
@@ -20936,7 +21086,7 @@ const LOCK_SESSION_DEADLINE = { statementMs: 30_000, marginMs: 5_000 };
  * the error when it is not granted in time). Release it with unlockRollback.
  */
 async function lockRollback(target, timeoutSeconds, log, signal) {
-    const session = await (0,db_session/* connect */.Ng)(target, { queryDeadline: LOCK_SESSION_DEADLINE });
+    const session = await (0,db_session/* connect */.Ng)(target, { queryDeadline: LOCK_SESSION_DEADLINE, signal });
     try {
         await (0,lock/* acquireMigrationLock */.et)(session, ROLLBACK_LOCK_KEY, timeoutSeconds, log, 'another rollback of this database is running', { lock: 'the whole-rollback lock', holder: 'Another run' }, signal);
         return session;
@@ -20954,12 +21104,22 @@ async function lockRollback(target, timeoutSeconds, log, signal) {
  * is waited for no longer than that and a margin.
  */
 const LEDGER_READ_DEADLINE = { statementMs: 30_000, marginMs: 5_000 };
-async function readLedgerAtPlan(target, incidentKey, lockTimeoutSeconds, log, deadline = LEDGER_READ_DEADLINE) {
-    const session = await (0,db_session/* connect */.Ng)(target, { queryDeadline: deadline });
+async function readLedgerAtPlan(target, incidentKey, lockTimeoutSeconds, log, opts = {}) {
+    const deadline = opts.deadline ?? LEDGER_READ_DEADLINE;
+    const session = await (0,db_session/* connect */.Ng)(target, { queryDeadline: deadline, signal: opts.signal });
+    const what = `Reading the rollback ledger (rollback_kit.rollbacks) of ${(0,connection/* describeTarget */.ff)(target)} to plan`;
+    // It only reads: a stop ends a wait for the table (up to lock-timeout) at once.
+    const release = (0,db_session/* closeAtStop */.ur)(session, opts.signal);
     try {
-        return await readLedgerBounded(session, incidentKey, lockTimeoutSeconds, log, `Reading the rollback ledger (rollback_kit.rollbacks) of ${(0,connection/* describeTarget */.ff)(target)} to plan`, deadline);
+        return await readLedgerBounded(session, incidentKey, lockTimeoutSeconds, log, what, deadline);
+    }
+    catch (err) {
+        if (!opts.signal?.aborted)
+            throw err;
+        throw new errors/* RollbackKitError */.dp(`${what} was stopped (${(0,stop_signals/* stopName */.ws)(opts.signal)}): nothing was changed.`, 'Run it again when it can run to its end.', { changed: 'no', stopped: true });
     }
     finally {
+        release();
         (0,db_session/* closeSession */.Vu)(session);
     }
 }
@@ -21418,7 +21578,7 @@ async function rollbackPhases(request, deps, log, heartbeat) {
         if (wantsDatabase) {
             const db = plan.database;
             const target = request.database;
-            ledger = await readLedgerAtPlan(target, record.incidentKey, db.lockTimeoutSeconds, log);
+            ledger = await readLedgerAtPlan(target, record.incidentKey, db.lockTimeoutSeconds, log, { signal: request.signal });
             // A row another incident's run superseded is finished as a done one is (its work was done for it).
             const closed = (0,migrations_ledger/* isClosed */.Lx)(ledger) ? ledger : undefined;
             record.database = { method: db.method, planned: [], reverted: [], status: 'planned' };
@@ -21494,13 +21654,14 @@ async function rollbackPhases(request, deps, log, heartbeat) {
         await previewing?.catch(() => undefined);
         fail('plan');
         // Said once: a refusal of the restore's plan says it itself.
-        await finished(planTimer.end('failed', sayNothingChanged(err, redact(err), 'Nothing was changed.')));
+        await finished(planTimer.end('failed', sayNothingChanged(err, redact(err), 'Nothing was changed.'), { stopped: (0,errors/* errorFacts */.u2)(err).stopped }));
         const stopped = 'the rollback stopped while planning';
         for (const phase of ['notify-start', 'app', 'snapshot', 'database', 'environment', 'verify'])
             timeline.skip(phase, stopped);
         // The plan row already says nothing was changed (above): the action's error line puts this step
         // right after it, where a second "Nothing was changed" only doubled it.
-        record.nextSteps.push(PLAN_STOPPED_STEP);
+        // A stop (Ctrl-C, a cancelled job) left nothing to fix.
+        record.nextSteps.push((0,errors/* errorFacts */.u2)(err).stopped ? PLAN_SIGNALLED_STEP : PLAN_STOPPED_STEP);
         if (!request.dryRun)
             return await closeOut(record, timeline, notify, deps, finish, request.signal);
         // A dry run tells nobody and records no incident, stopped or not: its last two rows say why they
@@ -22168,6 +22329,8 @@ async function keepSnapshot(snapshot, manifestPath, request, deps, log) {
 }
 /** The next step of a run stopped while planning. */
 const PLAN_STOPPED_STEP = 'The rollback stopped while planning: fix what the plan row says and run it again.';
+/** The next step of a run a signal (Ctrl-C, a cancelled job) stopped while planning: nothing to fix. */
+const PLAN_SIGNALLED_STEP = 'The rollback was stopped while planning, before it changed anything: run it again when it can run to its end.';
 /**
  * `said` (the error's line), and `sentence` saying nothing was changed unless the error says so
  * itself: one made with changed: 'no' does (RollbackKitError.changed), whatever its words.

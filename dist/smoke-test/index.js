@@ -13537,7 +13537,8 @@ var external_node_fs_ = __nccwpck_require__(3024);
 ;// CONCATENATED MODULE: ./.build/core/files.js
 /**
  * Files the actions write where a user pointed them (output-dir, reports): folders created one
- * level at a time, refused on kernel pseudo file systems, and files written whole or not at all.
+ * level at a time, refused on kernel pseudo file systems, files written whole or not at all, and
+ * what holds database data private to the user who ran us.
  * And files they read from where a user pointed them (migrations, checks-file): regular files of
  * a bounded size only.
  */
@@ -13546,6 +13547,33 @@ var external_node_fs_ = __nccwpck_require__(3024);
 
 
 
+/**
+ * What holds a database's data (a snapshot, its CSV exports) or describes it (the manifest) is
+ * readable by the user who ran us alone: a dump of production in a folder every local user can read,
+ * or in the user's repository, is a leak. Files 0600 and the folders we create for them 0700, set
+ * at creation and again explicitly, so that no umask (0002 on many desktops) loosens them.
+ */
+const PRIVATE_FILE_MODE = 0o600;
+const PRIVATE_FOLDER_MODE = 0o700;
+/** The umask of a program that writes such files itself (pg_dump): everything it creates is private. */
+const PRIVATE_UMASK = 0o077;
+/** Creates the folder `path` (its parent must exist; EEXIST if it does) readable by us alone. */
+async function makePrivateFolder(path) {
+    await mkdir(path, { mode: PRIVATE_FOLDER_MODE });
+    await chmod(path, PRIVATE_FOLDER_MODE);
+}
+/** Creates the file `path` exclusively (EEXIST if anything is there), readable by us alone, and opens it for writing. */
+async function createPrivateFile(path) {
+    const handle = await open(path, 'wx', PRIVATE_FILE_MODE);
+    try {
+        await handle.chmod(PRIVATE_FILE_MODE);
+    }
+    catch (err) {
+        await handle.close().catch(() => undefined);
+        throw err;
+    }
+    return handle;
+}
 /** Whether `path` lies inside `dir` (the runner's RUNNER_TEMP, say, which GitHub deletes when the job ends). */
 function isInside(path, dir) {
     if (!dir)
@@ -13573,9 +13601,11 @@ async function existingAncestor(path) {
 /**
  * Creates `dir` and its missing parents, one mkdir each (so the work is bounded by the path's
  * depth), after refusing paths that are, or lead through a link to, /proc, /sys or /dev.
- * `input` names the input the path came from, for the error.
+ * `input` names the input the path came from, for the error. `private`: the folders it creates are
+ * PRIVATE_FOLDER_MODE; one that was there is left as it is (its mode is its owner's choice).
+ * Returns the folders it created, outermost first.
  */
-async function makeDirectory(dir, input) {
+async function makeDirectory(dir, input, opts = {}) {
     const absolute = resolve(dir);
     const pseudo = onPseudoFileSystem(absolute) ?? onPseudoFileSystem(await existingAncestor(absolute));
     if (pseudo) {
@@ -13600,12 +13630,23 @@ async function makeDirectory(dir, input) {
             throw cannot(`${current} is a file, not a folder`);
         break;
     }
+    const created = [];
     for (const d of missing) {
-        await mkdir(d).catch((err) => {
-            if (err.code !== 'EEXIST')
-                throw cannot(`${d}: ${systemErrorMeaning(err) ?? err.message}`);
-        });
+        try {
+            if (opts.private)
+                await makePrivateFolder(d);
+            else
+                await mkdir(d);
+            created.push(d);
+        }
+        catch (err) {
+            // Made meanwhile by a run beside this one: not ours, so left as it is.
+            const e = err;
+            if (e.code !== 'EEXIST')
+                throw cannot(`${d}: ${systemErrorMeaning(e) ?? e.message}`);
+        }
     }
+    return created;
 }
 /** Checks that files can be created in `dir` (permissions, read-only mounts) before any work starts. */
 async function probeWritable(dir, input) {
@@ -13622,10 +13663,22 @@ async function probeWritable(dir, input) {
  * Writes a file whole or not at all: a temporary file beside it, then a rename. A full disk or a
  * crash leaves the old file (or none), never a truncated one someone could trust.
  */
-async function writeFileAtomic(path, data) {
+async function writeFileAtomic(path, data, opts = {}) {
     const temporary = join(dirname(path), `.${basename(path)}.${randomBytes(4).toString('hex')}.tmp`);
     try {
-        await writeFile(temporary, data, { flag: 'wx' });
+        if (opts.private) {
+            // Private from its creation: the rename keeps the temporary file's mode.
+            const handle = await createPrivateFile(temporary);
+            try {
+                await handle.writeFile(data);
+            }
+            finally {
+                await handle.close();
+            }
+        }
+        else {
+            await writeFile(temporary, data, { flag: 'wx' });
+        }
         await rename(temporary, path);
     }
     catch (err) {
@@ -14161,6 +14214,18 @@ const NO_SSL = /^The server does not support SSL connections$/;
 const NO_PASSWORD = /client password must be a (non-empty )?string/;
 /** Node's TLS verification failures (sslmode=verify-ca / verify-full against a certificate that does not match). */
 const TLS_VERIFY = /^(ERR_TLS_CERT_ALTNAME_INVALID|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT(_LOCALLY)?|CERT_HAS_EXPIRED|CERT_NOT_YET_VALID|CERT_UNTRUSTED|CERT_SIGNATURE_FAILURE)$/;
+/**
+ * The stop came while the session was still being opened: nothing had been sent to the database
+ * but the startup, so nothing was changed (and nothing read).
+ */
+class ConnectStopped extends errors/* RollbackKitError */.dp {
+    where;
+    constructor(where) {
+        super(`Stopped while still connecting to PostgreSQL at ${where}: nothing had been sent to the database, so nothing was changed.`, 'Run it again when it can run to its end.', { stopped: true, changed: 'no' });
+        this.where = where;
+        this.name = 'ConnectStopped';
+    }
+}
 /** A query got no answer within its deadline; the connection was closed, the query's outcome is unknown. */
 class QueryDeadlineExceeded extends Error {
     /** The code a lost connection has: code that tells connection loss apart treats it as one. */
@@ -14245,16 +14310,16 @@ async function openWithOptions(target, config, opts) {
     // A transaction pooler hands the session's startup options to server sessions others share
     // (or refuses them): there the caller's own READ ONLY transaction is what holds.
     if (!opts.readOnly || (0,connection/* isTransactionPooler */.ex)(target))
-        return session_open(target, config);
+        return session_open(target, config, opts.signal);
     try {
         // After the URL's own options, so that a `-c default_transaction_read_only=off` there loses.
-        return await session_open(target, { ...config, options: [config.options, READ_ONLY_OPTION].filter(Boolean).join(' ') });
+        return await session_open(target, { ...config, options: [config.options, READ_ONLY_OPTION].filter(Boolean).join(' ') }, opts.signal);
     }
     catch (err) {
         // Poolers such as pgbouncer refuse startup parameters they do not know. The caller's own
         // READ ONLY transaction still holds there; the session default is a second line only.
         if (err instanceof ConnectionError && /unsupported startup parameter/i.test(err.message))
-            return session_open(target, config);
+            return session_open(target, config, opts.signal);
         throw err;
     }
 }
@@ -14304,18 +14369,32 @@ async function standardConformingStrings(session) {
         (await session.query('SHOW standard_conforming_strings')).rows[0].standard_conforming_strings;
     return value === 'on';
 }
-async function session_open(target, config) {
-    const client = new (await loadDriver()).Client(config);
+async function session_open(target, config, signal) {
+    const { Client } = await loadDriver();
+    if (signal?.aborted)
+        throw new ConnectStopped((0,connection/* describeTarget */.ff)(target));
+    const client = new Client(config);
     // A dropped connection must surface on the next query, not crash the process.
     client.on('error', () => undefined);
     // Before connecting: the server reports every parameter's starting value during the startup.
     keepReportedParameters(client);
+    // As pg's own connect timeout ends an attempt: the socket closed, so connect() fails at once.
+    const giveUp = () => client.connection?.stream?.destroy?.();
+    signal?.addEventListener('abort', giveUp, { once: true });
     try {
         await client.connect();
     }
     catch (err) {
+        if (signal?.aborted) {
+            // Not awaited: the socket is already gone, and the stopped run has no time to wait on it.
+            void client.end().catch(() => undefined);
+            throw new ConnectStopped((0,connection/* describeTarget */.ff)(target));
+        }
         await client.end().catch(() => undefined);
         throw connectionError(target, err);
+    }
+    finally {
+        signal?.removeEventListener('abort', giveUp);
     }
     return client;
 }
@@ -14331,6 +14410,23 @@ function closeSession(session) {
     // Resolves once the server has closed its side, its backend gone: for a caller that must stay
     // within a connection limit before it opens another (restore-db's lock watcher).
     return ended;
+}
+/**
+ * Closes a session at the run's stop (at once if it already came), for a session that only reads
+ * before anything is changed (a plan): whatever it waits for then (a table lock, up to
+ * lock-timeout) ends at once, instead of outlasting the stop's grace so that the run could only say
+ * its state is not known. Never for a session whose work must not be cut anywhere. Returns what
+ * removes the listener.
+ */
+function closeAtStop(session, signal) {
+    if (!signal)
+        return () => undefined;
+    const close = () => session.connection?.stream?.destroy?.();
+    if (signal.aborted)
+        close();
+    else
+        signal.addEventListener('abort', close, { once: true });
+    return () => signal.removeEventListener('abort', close);
 }
 /** Runs `fn` with a session and always closes it. */
 async function withSession(target, fn, opts = {}) {
