@@ -232,7 +232,7 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
         if (closed.status === 'superseded') log.info(`Incident ${record.incidentKey}: ${SUPERSEDED_ROW}; nothing is left to do.`);
         // Refused before the earlier run's work is taken as this run's: its migrations are applied
         // again, so "reverted" would tell the reader to remove migrations that are back in place.
-        if (closed.method === DOWN_MIGRATIONS && closed.planned.length) await refuseAppliedAgain(closed.planned, closed.kept ?? [], record.incidentKey, request, log);
+        if (closed.method === DOWN_MIGRATIONS && closed.planned.length) await refuseAnotherIncident(closed, record.incidentKey, request, log);
         record.database.planned = closed.planned;
         record.database.reverted = closed.reverted;
         record.database.status = 'nothing-to-do';
@@ -836,7 +836,7 @@ async function databasePhase(
   // Down migrations: whatIsLeft always finds a plan for them.
   const plan = left!;
   dbRecord.planned = plan.planned;
-  const entry = (reverted: string[], status: 'started' | 'done'): LedgerRow => ({ incidentKey: record.incidentKey, method: DOWN_MIGRATIONS, keepVersion: plan.keepVersion, planned: plan.planned, kept: plan.kept, reverted, status });
+  const entry = (reverted: string[], status: 'started' | 'done'): LedgerRow => ({ incidentKey: record.incidentKey, method: DOWN_MIGRATIONS, keepVersion: plan.keepVersion, planned: plan.planned, kept: plan.kept, applied: plan.applied, reverted, status });
   // Written before the first statement runs, so that a run killed midway leaves its plan behind.
   await writeLedgerUnderLock(session, request.database!, entry(dbRecord.reverted, 'started'), db.lockTimeoutSeconds, log);
   const lock = watchRollbackLock(session, request.signal);
@@ -1099,18 +1099,63 @@ function runIdOf(record: RollbackRecord): string | undefined {
 }
 
 /**
- * A finished incident whose migrations are applied again since (a fix deployed, then a new bad
- * deploy) is a new incident under the same key: without this, the run would find the row done and
- * leave the database as it is, saying nothing was left to roll back. The key is the same whenever
- * nothing names the incident (the command line without --from, a re-run of a finished workflow run).
- * Migrations applied above the plan since are refused by the recorded plan's own check.
+ * A finished incident's row, found by a run under the same key, stands for this run only when the
+ * database is as that incident left it. The key is the same whenever nothing names the incident
+ * (the command line without --from, with a command component or the database alone; a re-run of a
+ * finished workflow run), so a new incident can come under it: its plan's migrations applied again
+ * (a fix deployed, then the bad deploy again), or migrations applied since that the finished plan
+ * never counted (the next bad deploy). Either way the run would find the row done and call the
+ * database rolled back, leaving the new deploy's migrations applied: it stops in plan instead,
+ * before anything changes, naming them and how to name the new incident.
  */
-async function refuseAppliedAgain(planned: string[], kept: string[], incidentKey: string, request: RollbackRequest, log: Log): Promise<void> {
-  const dry = await revertMigrations(revertOptions(request, finishChoice(incidentKey, { planned, kept }), { dryRun: true }), log);
-  if (dry.plan.length === 0) return;
+async function refuseAnotherIncident(closed: LedgerRow, incidentKey: string, request: RollbackRequest, log: Log): Promise<void> {
+  // The row's own check on what was applied when it planned is left to this function, which words
+  // it for a finished plan: without it, the dry run lists the plan's migrations applied again.
+  const dry = await revertMigrations(revertOptions(request, finishChoice(incidentKey, { planned: closed.planned, kept: closed.kept ?? [], applied: [] }), { dryRun: true }), log);
+  const earlier = `An earlier run for incident ${incidentKey} finished rolling the database back (it reverted ${closed.planned.join(', ')})`;
+  const how = nameTheNewIncident(incidentKey, request.plan.environment);
   const again = dry.plan.map((p) => p.version);
+  if (again.length) {
+    throw new RollbackKitError(
+      `${earlier}, and ${again.join(', ')} ${again.length === 1 ? 'is' : 'are'} applied again since: this is most likely a new incident under the same name, and this run would have left the database as it is. Nothing was changed.`,
+      how,
+    );
+  }
+  const atPlan = closed.applied ?? [];
+  const unnamed = unnamedKey(incidentKey, request.plan.environment);
+  if (atPlan.length) {
+    const since = dry.stillApplied.filter((m) => !atPlan.includes(m.version)).map((m) => m.version);
+    if (!since.length) return;
+    throw new RollbackKitError(
+      `${earlier}, and ${since.join(', ')} ${since.length === 1 ? 'was' : 'were'} applied since, which that plan did not count: this is most likely a new incident under the same name${unnamed ? ` (${unnamed})` : ''}, and this run would have left ${since.length === 1 ? 'it' : 'them'} applied and called the database rolled back. Nothing was changed.`,
+      how,
+    );
+  }
+  // A row an earlier version wrote does not say what was applied when it planned. Under a key that
+  // names a deployment or a workflow run, the row is that incident's; under one that names nothing,
+  // what this run's own plan would revert now may be a new incident's, and nothing tells.
+  const choice = request.plan.database!.choice;
+  if (!unnamed || !choice) return;
+  const mine = await revertMigrations(revertOptions(request, choice, { dryRun: true }), log);
+  const other = mine.plan.map((p) => p.version).filter((v) => !closed.planned.includes(v));
+  if (!other.length) return;
   throw new RollbackKitError(
-    `An earlier run for incident ${incidentKey} finished rolling the database back (it reverted ${planned.join(', ')}), and ${again.join(', ')} ${again.length === 1 ? 'is' : 'are'} applied again since: this is most likely a new incident under the same name, and this run would have left the database as it is. Nothing was changed.`,
-    `Name the new incident: pass from (--from on the command line) with the release that went bad, or start a new workflow run rather than re-running the finished one. To reuse the name, delete the earlier incident's row first (DELETE FROM rollback_kit.rollbacks WHERE incident_key = ${literal(incidentKey)}).`,
+    `${earlier}, and this run's plan would revert ${other.join(', ')} now. The key cannot tell that incident from a new one (${unnamed}), and the earlier run's row (written by an earlier version of rollback-kit) does not say what was applied when it planned, so whether ${other.length === 1 ? 'it is' : 'they are'} the new incident's is not known. Nothing was changed.`,
+    how,
   );
+}
+
+/** Why a key names no incident, when it names none: every incident of the environment then shares it. */
+function unnamedKey(incidentKey: string, environment: string): string | undefined {
+  if (incidentKey === `${environment}:database`) return 'it names no deployment: the run rolls back the database alone, and no from was given';
+  if (incidentKey.includes('@?')) return 'it names no deployment: a command component cannot say what it serves, and no from was given';
+  return undefined;
+}
+
+/** What to do when a run under a finished incident's key is another incident's. */
+function nameTheNewIncident(incidentKey: string, environment: string): string {
+  const name = incidentKey.startsWith(`${environment}:run-`)
+    ? 'Start a new workflow run for the new incident rather than re-running the finished one, or pass from with the release that went bad'
+    : 'Name the new incident: pass --from with the release that went bad (the root action\'s from input; name=ref for each component when there are several), so it gets a key, and a plan, of its own';
+  return `${name}. If this is the earlier incident after all and what is applied now is meant to stay, nothing is left to do for it. To reuse the name and plan afresh, delete the earlier incident's row first (DELETE FROM rollback_kit.rollbacks WHERE incident_key = ${literal(incidentKey)}).`;
 }
