@@ -17,6 +17,7 @@ import type { Log } from '../core/log.js';
 import { literal } from '../migrations/sql-split.js';
 import { describeTarget, type ConnectionTarget } from '../db/connection.js';
 import type { FindToolOptions } from '../db/pg-tools.js';
+import { manifestPathFor, readManifest } from '../db/manifest.js';
 import { previewRestore, restoreSnapshot, type RestorePreview, type RestoreRequest } from '../db/restore.js';
 import type { Session } from '../db/session.js';
 import { takeSnapshot, wholeDatabaseSnapshot, type SnapshotResult } from '../db/snapshot.js';
@@ -233,6 +234,7 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
         // Refused before the earlier run's work is taken as this run's: its migrations are applied
         // again, so "reverted" would tell the reader to remove migrations that are back in place.
         if (closed.method === DOWN_MIGRATIONS && closed.planned.length) await refuseAnotherIncident(closed, record.incidentKey, request, log);
+        if (closed.method === 'restore') await refuseAnotherRestore(closed, record.incidentKey, request);
         record.database.planned = closed.planned;
         record.database.reverted = closed.reverted;
         record.database.status = 'nothing-to-do';
@@ -781,6 +783,8 @@ async function whatIsLeft(session: Session, request: RollbackRequest, record: Ro
   const dbRecord = record.database!;
   const row = await readLedgerUnderLock(session, request.database!, record.incidentKey, request.plan.database!.lockTimeoutSeconds, log);
   if (row && isClosed(row)) {
+    // Written since this run planned: a restore of another snapshot is not this run's done for it.
+    if (row.method === 'restore') await refuseAnotherRestore(row, record.incidentKey, request);
     dbRecord.planned = row.planned;
     dbRecord.reverted = row.reverted;
     return { done: row.status === 'superseded' ? SUPERSEDED_ROW : 'another run already rolled the database back for this incident' };
@@ -825,7 +829,10 @@ async function databasePhase(
   const dbRecord = record.database!;
   await requireRollbackLock(session);
   if (db.method === 'restore') {
-    const entry = (status: 'started' | 'done'): LedgerRow => ({ incidentKey: record.incidentKey, method: 'restore', planned: [], reverted: [], status });
+    // Which snapshot: a later run under the same key that restores another one is another incident's (refuseAnotherRestore).
+    // Unreadable, the restore refuses it itself, in its own words.
+    const restored = await snapshotSha(db.snapshotPath!).catch(() => undefined);
+    const entry = (status: 'started' | 'done'): LedgerRow => ({ incidentKey: record.incidentKey, method: 'restore', planned: [], snapshot: restored ? [restored] : [], reverted: [], status });
     await writeLedgerUnderLock(session, request.database!, entry('started'), db.lockTimeoutSeconds, log);
     // 'done' commits with the restore, in its transaction: written after it, a run that died between
     // the two left 'started', and a re-run restored the snapshot again over every write made since.
@@ -1143,6 +1150,40 @@ async function refuseAnotherIncident(closed: LedgerRow, incidentKey: string, req
     `${earlier}, and this run's plan would revert ${other.join(', ')} now. The key cannot tell that incident from a new one (${unnamed}), and the earlier run's row (written by an earlier version of rollback-kit) does not say what was applied when it planned, so whether ${other.length === 1 ? 'it is' : 'they are'} the new incident's is not known. Nothing was changed.`,
     how,
   );
+}
+
+/**
+ * A finished restore's row stands for this run only when this run restores the same snapshot (its
+ * sha256, as the manifest records it): another snapshot under the same key is another incident's
+ * restore (the command line without --from: production:database), which finding the row done would
+ * skip, leaving the database as it is. A snapshot not on this runner (a re-run that did not fetch
+ * it) changes nothing: there is nothing to compare, and nothing this run could restore.
+ */
+async function refuseAnotherRestore(closed: LedgerRow, incidentKey: string, request: RollbackRequest): Promise<void> {
+  const db = request.plan.database!;
+  if (db.method !== 'restore' || !db.snapshotPath || !existsSync(db.snapshotPath)) return;
+  const mine = await snapshotSha(db.snapshotPath);
+  const theirs = closed.snapshot?.[0];
+  const unnamed = unnamedKey(incidentKey, request.plan.environment);
+  const how = nameTheNewIncident(incidentKey, request.plan.environment);
+  const earlier = `An earlier run for incident ${incidentKey} finished rolling the database back (it restored the snapshot${theirs ? ` with sha256 ${theirs.slice(0, 12)}…` : ''})`;
+  if (theirs && mine !== theirs) {
+    throw new RollbackKitError(
+      `${earlier}, and this run restores another one (${db.snapshotPath}, sha256 ${mine.slice(0, 12)}…): this is most likely a new incident under the same name${unnamed ? ` (${unnamed})` : ''}, and this run would have left the database as it is and called it rolled back. Nothing was changed.`,
+      how,
+    );
+  }
+  if (!theirs && unnamed) {
+    throw new RollbackKitError(
+      `${earlier}. The key cannot tell that incident from a new one (${unnamed}), and the earlier run's row (written by an earlier version of rollback-kit) does not say which snapshot it restored, so whether restoring ${db.snapshotPath} is the new incident's is not known. Nothing was changed.`,
+      how,
+    );
+  }
+}
+
+/** The snapshot's sha256 as its manifest records it (a manifest it cannot read is refused, as the restore refuses it). */
+async function snapshotSha(snapshotPath: string): Promise<string> {
+  return (await readManifest(manifestPathFor(snapshotPath))).sha256;
 }
 
 /** Why a key names no incident, when it names none: every incident of the environment then shares it. */

@@ -74,7 +74,7 @@ describe("the ledger, written by a role that does not own it", () => {
     expect(message).toContain(`it belongs to role ${migrator}, and this run connects as role ${ci}`);
     const statement = /run once: (ALTER TABLE [^;]+);/.exec(message)?.[1];
     // Every column added since, in one statement: the owner runs it once, however old the table.
-    expect(statement).toBe("ALTER TABLE rollback_kit.rollbacks ADD COLUMN IF NOT EXISTS kept text[] NOT NULL DEFAULT '{}', ADD COLUMN IF NOT EXISTS applied text[] NOT NULL DEFAULT '{}'");
+    expect(statement).toBe("ALTER TABLE rollback_kit.rollbacks ADD COLUMN IF NOT EXISTS kept text[] NOT NULL DEFAULT '{}', ADD COLUMN IF NOT EXISTS applied text[] NOT NULL DEFAULT '{}', ADD COLUMN IF NOT EXISTS snapshot text[] NOT NULL DEFAULT '{}'");
     expect((await db.query(`SELECT count(*)::int AS n FROM rollback_kit.rollbacks`)).rows[0]?.n).toBe(0);
 
     // The owner runs what it says; then the CI role writes.
