@@ -233,6 +233,7 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
         if (closed.status === 'superseded') log.info(`Incident ${record.incidentKey}: ${SUPERSEDED_ROW}; nothing is left to do.`);
         // Refused before the earlier run's work is taken as this run's: its migrations are applied
         // again, so "reverted" would tell the reader to remove migrations that are back in place.
+        refuseAnotherMethod(closed, record.incidentKey, request);
         if (closed.method === DOWN_MIGRATIONS && closed.planned.length) await refuseAnotherIncident(closed, record.incidentKey, request, log);
         if (closed.method === 'restore') await refuseAnotherRestore(closed, record.incidentKey, request);
         record.database.planned = closed.planned;
@@ -1149,6 +1150,21 @@ async function refuseAnotherIncident(closed: LedgerRow, incidentKey: string, req
   throw new RollbackKitError(
     `${earlier}, and this run's plan would revert ${other.join(', ')} now. The key cannot tell that incident from a new one (${unnamed}), and the earlier run's row (written by an earlier version of rollback-kit) does not say what was applied when it planned, so whether ${other.length === 1 ? 'it is' : 'they are'} the new incident's is not known. Nothing was changed.`,
     how,
+  );
+}
+
+/**
+ * A finished row of the other method (a restore, where this run reverts migrations, or the reverse)
+ * says nothing of what this run's plan would change: finding it done would leave that undone.
+ */
+function refuseAnotherMethod(closed: LedgerRow, incidentKey: string, request: RollbackRequest): void {
+  const mine = request.plan.database!.method;
+  if (closed.method === mine || (closed.method !== DOWN_MIGRATIONS && closed.method !== 'restore')) return;
+  const unnamed = unnamedKey(incidentKey, request.plan.environment);
+  const did = closed.method === 'restore' ? 'restored a snapshot' : `reverted ${closed.planned.join(', ') || 'its plan'}`;
+  throw new RollbackKitError(
+    `An earlier run for incident ${incidentKey} finished rolling the database back (it ${did}), and this run's database section asks for ${mine}: most likely a new incident under the same name${unnamed ? ` (${unnamed})` : ''}, and this run would have left the database as it is and called it rolled back. Nothing was changed.`,
+    nameTheNewIncident(incidentKey, request.plan.environment),
   );
 }
 

@@ -145,3 +145,18 @@ it('a restore of another snapshot under a finished restore\'s key: stops in plan
   expect(unknown.timeline.find((r) => r.phase === 'plan')!.detail).toContain('does not say which snapshot it restored');
   expect(await count()).toBe(135);
 });
+
+it("a finished row of the other method under the key: a restore stops in plan rather than finding it done", async () => {
+  const good = await goodSnapshot();
+  await db.query('INSERT INTO public.orders SELECT generate_series(101, 120)');
+  const s = await connect(parseConnectionString(db.url));
+  try {
+    await writeLedger(s, { incidentKey: 'production:database', method: 'down-migrations', planned: ['3'], applied: ['1', '2', '3'], reverted: ['3'], status: 'done' });
+  } finally {
+    await s.end();
+  }
+  const refused = await runRollback(request(good), { keepSnapshot: async () => 'before-rollback' }, memoryLog());
+  expect(refused).toMatchObject({ status: 'failed', failedPhase: 'plan' });
+  expect(refused.timeline.find((r) => r.phase === 'plan')!.detail).toContain("(it reverted 3), and this run's database section asks for restore");
+  expect((await db.query<{ n: number }>('SELECT count(*)::int AS n FROM public.orders')).rows[0]!.n).toBe(120);
+});
