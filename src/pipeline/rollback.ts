@@ -1106,6 +1106,9 @@ function runIdOf(record: RollbackRecord): string | undefined {
   return record.runUrl?.match(/\/actions\/runs\/(\d+)/)?.[1];
 }
 
+/** The refusals below stop in plan before anything changed: their words say so, once. */
+const NOTHING_CHANGED = { changed: 'no' } as const;
+
 /**
  * A finished incident's row, found by a run under the same key, stands for this run only when the
  * database is as that incident left it. The key is the same whenever nothing names the incident
@@ -1127,6 +1130,7 @@ async function refuseAnotherIncident(closed: LedgerRow, incidentKey: string, req
     throw new RollbackKitError(
       `${earlier}, and ${again.join(', ')} ${again.length === 1 ? 'is' : 'are'} applied again since: this is most likely a new incident under the same name, and this run would have left the database as it is. Nothing was changed.`,
       how,
+      NOTHING_CHANGED,
     );
   }
   const atPlan = closed.applied ?? [];
@@ -1137,6 +1141,7 @@ async function refuseAnotherIncident(closed: LedgerRow, incidentKey: string, req
     throw new RollbackKitError(
       `${earlier}, and ${since.join(', ')} ${since.length === 1 ? 'was' : 'were'} applied since, which that plan did not count: this is most likely a new incident under the same name${unnamed ? ` (${unnamed})` : ''}, and this run would have left ${since.length === 1 ? 'it' : 'them'} applied and called the database rolled back. Nothing was changed.`,
       how,
+      NOTHING_CHANGED,
     );
   }
   // A row an earlier version wrote does not say what was applied when it planned. Under a key that
@@ -1150,6 +1155,7 @@ async function refuseAnotherIncident(closed: LedgerRow, incidentKey: string, req
   throw new RollbackKitError(
     `${earlier}, and this run's plan would revert ${other.join(', ')} now. The key cannot tell that incident from a new one (${unnamed}), and the earlier run's row (written by an earlier version of rollback-kit) does not say what was applied when it planned, so whether ${other.length === 1 ? 'it is' : 'they are'} the new incident's is not known. Nothing was changed.`,
     how,
+    NOTHING_CHANGED,
   );
 }
 
@@ -1165,6 +1171,7 @@ function refuseAnotherMethod(closed: LedgerRow, incidentKey: string, request: Ro
   throw new RollbackKitError(
     `An earlier run for incident ${incidentKey} finished rolling the database back (it ${did}), and this run's database section asks for ${mine}: most likely a new incident under the same name${unnamed ? ` (${unnamed})` : ''}, and this run would have left the database as it is and called it rolled back. Nothing was changed.`,
     nameTheNewIncident(incidentKey, request.plan.environment),
+    NOTHING_CHANGED,
   );
 }
 
@@ -1187,12 +1194,14 @@ async function refuseAnotherRestore(closed: LedgerRow, incidentKey: string, requ
     throw new RollbackKitError(
       `${earlier}, and this run restores another one (${db.snapshotPath}, sha256 ${mine.slice(0, 12)}…): this is most likely a new incident under the same name${unnamed ? ` (${unnamed})` : ''}, and this run would have left the database as it is and called it rolled back. Nothing was changed.`,
       how,
+      NOTHING_CHANGED,
     );
   }
   if (!theirs && unnamed) {
     throw new RollbackKitError(
       `${earlier}. The key cannot tell that incident from a new one (${unnamed}), and the earlier run's row (written by an earlier version of rollback-kit) does not say which snapshot it restored, so whether restoring ${db.snapshotPath} is the new incident's is not known. Nothing was changed.`,
       how,
+      NOTHING_CHANGED,
     );
   }
 }
@@ -1213,6 +1222,6 @@ function unnamedKey(incidentKey: string, environment: string): string | undefine
 function nameTheNewIncident(incidentKey: string, environment: string): string {
   const name = incidentKey.startsWith(`${environment}:run-`)
     ? 'Start a new workflow run for the new incident rather than re-running the finished one, or pass from with the release that went bad'
-    : 'Name the new incident: pass --from with the release that went bad (the root action\'s from input; name=ref for each component when there are several), so it gets a key, and a plan, of its own';
+    : 'Name the new incident: pass from (--from on the command line) with the release that went bad (name=ref for each component when there are several), so that it gets a key, and a plan, of its own';
   return `${name}. If this is the earlier incident after all and what is applied now is meant to stay, nothing is left to do for it. To reuse the name and plan afresh, delete the earlier incident's row first (DELETE FROM rollback_kit.rollbacks WHERE incident_key = ${literal(incidentKey)}).`;
 }

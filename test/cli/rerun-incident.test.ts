@@ -88,7 +88,8 @@ it('a new incident under a key that names nothing: stops in plan, naming the mig
   expect(plan.status).toBe('failed');
   expect(plan.detail).toContain(`An earlier run for incident production:jobs@? finished rolling the database back (it reverted ${two!.version}), and ${three!.version} was applied since, which that plan did not count`);
   expect(plan.detail).toContain('a command component cannot say what it serves, and no from was given');
-  expect(plan.detail).toContain('pass --from with the release that went bad');
+  expect(plan.detail).toContain('pass from (--from on the command line) with the release that went bad');
+  expect(plan.detail.match(/Nothing was changed/g)).toHaveLength(1);
   expect(await appliedVersions(db)).toEqual([one!.version, three!.version]);
 
   // Named, it is an incident of its own: its plan reverts 003.
