@@ -14,8 +14,10 @@ const ROLLBACKS: OwnTable = {
   name: 'rollback_kit.rollbacks',
   definition: `incident_key text PRIMARY KEY, method text NOT NULL, keep_version text,
        planned text[] NOT NULL DEFAULT '{}', reverted text[] NOT NULL DEFAULT '{}', status text NOT NULL,
-       started_at timestamptz NOT NULL DEFAULT now(), updated_at timestamptz NOT NULL DEFAULT now(), kept text[] NOT NULL DEFAULT '{}'`,
-  added: { kept: "text[] NOT NULL DEFAULT '{}'" },
+       started_at timestamptz NOT NULL DEFAULT now(), updated_at timestamptz NOT NULL DEFAULT now(), kept text[] NOT NULL DEFAULT '{}',
+       applied text[] NOT NULL DEFAULT '{}', snapshot text[] NOT NULL DEFAULT '{}'`,
+  // Every one an array, empty by default: the restore puts rows of an older table back with [] (ledgerKeptAcrossRestore).
+  added: { kept: "text[] NOT NULL DEFAULT '{}'", applied: "text[] NOT NULL DEFAULT '{}'", snapshot: "text[] NOT NULL DEFAULT '{}'" },
 };
 
 export interface LedgerRow {
@@ -27,6 +29,17 @@ export interface LedgerRow {
   planned: string[];
   /** Applied above the plan's oldest migration when it was made, and kept by it (a since-ref plan): not "applied since". */
   kept?: string[];
+  /**
+   * Every migration applied when the plan was made (down migrations): one applied now that is not
+   * among them came with a later deploy, which a run for this key must not take as this incident's
+   * (planner.ts appliedAtPlan). Empty in rows an earlier version wrote.
+   */
+  applied?: string[];
+  /**
+   * A restore: the sha256 of the snapshot it restores, as its manifest records it (one element).
+   * Another snapshot under the same key is another incident's restore. Empty in rows an earlier version wrote.
+   */
+  snapshot?: string[];
   /**
    * What the runs had reverted when they last wrote the row. For the record only: a run killed
    * between a migration's commit and this write leaves it behind the tracking table, which is the truth.
@@ -50,9 +63,11 @@ export const isClosed = (row: Pick<LedgerRow, 'status'> | undefined): boolean =>
 export async function readLedger(session: Session, incidentKey: string): Promise<LedgerRow | undefined> {
   const exists = await session.query<{ t: string | null }>(`SELECT to_regclass('rollback_kit.rollbacks')::text AS t`);
   if (!exists.rows[0]?.t) return undefined;
-  // kept through to_jsonb: a table an earlier version created has no such column until the next write.
-  const r = await session.query<{ incident_key: string; method: string; keep_version: string | null; planned: string[]; kept: string[] | null; reverted: string[]; status: string }>(
-    `SELECT incident_key, method, keep_version, planned, ARRAY(SELECT jsonb_array_elements_text(to_jsonb(r) -> 'kept')) AS kept, reverted, status
+  // kept applied and snapshot through to_jsonb: a table an earlier version created has no such column until the next write.
+  const r = await session.query<{ incident_key: string; method: string; keep_version: string | null; planned: string[]; kept: string[] | null; applied: string[] | null; snapshot: string[] | null; reverted: string[]; status: string }>(
+    `SELECT incident_key, method, keep_version, planned, ARRAY(SELECT jsonb_array_elements_text(to_jsonb(r) -> 'kept')) AS kept,
+            ARRAY(SELECT jsonb_array_elements_text(to_jsonb(r) -> 'applied')) AS applied,
+            ARRAY(SELECT jsonb_array_elements_text(to_jsonb(r) -> 'snapshot')) AS snapshot, reverted, status
        FROM rollback_kit.rollbacks r WHERE incident_key = $1`,
     [incidentKey],
   );
@@ -64,6 +79,8 @@ export async function readLedger(session: Session, incidentKey: string): Promise
     keepVersion: row.keep_version ?? undefined,
     planned: row.planned,
     kept: row.kept ?? [],
+    applied: row.applied ?? [],
+    snapshot: row.snapshot ?? [],
     reverted: row.reverted,
     status: row.status === 'done' || row.status === 'superseded' ? row.status : 'started',
   };
@@ -75,11 +92,11 @@ function textArray(values: string[]): string {
 
 /** The statement that writes `row` (literals inlined), into a table as this version uses it (ensureTableSql). */
 export function ledgerUpsertSql(row: LedgerRow): string {
-  const values = [literal(row.incidentKey), literal(row.method), row.keepVersion === undefined ? 'NULL' : literal(row.keepVersion), textArray(row.planned), textArray(row.kept ?? []), textArray(row.reverted), literal(row.status)];
-  return `INSERT INTO rollback_kit.rollbacks (incident_key, method, keep_version, planned, kept, reverted, status)
+  const values = [literal(row.incidentKey), literal(row.method), row.keepVersion === undefined ? 'NULL' : literal(row.keepVersion), textArray(row.planned), textArray(row.kept ?? []), textArray(row.applied ?? []), textArray(row.snapshot ?? []), textArray(row.reverted), literal(row.status)];
+  return `INSERT INTO rollback_kit.rollbacks (incident_key, method, keep_version, planned, kept, applied, snapshot, reverted, status)
      VALUES (${values.join(', ')})
      ON CONFLICT (incident_key) DO UPDATE SET method = excluded.method, keep_version = excluded.keep_version, planned = excluded.planned,
-       kept = excluded.kept, reverted = excluded.reverted, status = excluded.status, updated_at = now();`;
+       kept = excluded.kept, applied = excluded.applied, snapshot = excluded.snapshot, reverted = excluded.reverted, status = excluded.status, updated_at = now();`;
 }
 
 /**

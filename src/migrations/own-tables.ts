@@ -31,10 +31,20 @@ export function addColumnSql(table: OwnTable, column: string): string {
 }
 
 /**
+ * The one statement an owner runs to give `table` every column later versions added: a table two
+ * versions behind lacks more than the first column found missing, and one "run once" must be enough.
+ */
+export function addColumnsSql(table: OwnTable): string {
+  return `ALTER TABLE ${table.name} ${Object.entries(table.added)
+    .map(([column, type]) => `ADD COLUMN IF NOT EXISTS ${column} ${type}`)
+    .join(', ')}`;
+}
+
+/**
  * One statement (a DO block, literals inlined) that makes `table` as this version uses it. A column
  * that is missing while this role does not own the table is refused (insufficient_privilege) with
  * the owner and the statement they run: every column we added is one a later run relies on (the
- * ledger's `kept` tells a finished plan from one to refuse; progress's `tracking_rows` tells
+ * ledger's `kept` and `applied` tell a finished plan from one to refuse; progress's `tracking_rows` tells
  * statements done from statements to run again), so going on without it is not safe.
  */
 export function ensureTableSql(table: OwnTable): string {
@@ -49,7 +59,7 @@ export function ensureTableSql(table: OwnTable): string {
       'quote_ident(current_user)',
       literal('. Have '),
       'rk_owner::regrole::text',
-      literal(` (or a superuser) run once: ${alter}; then run again.`),
+      literal(` (or a superuser) run once: ${addColumnsSql(table)}; then run again.`),
     ].join(' || ');
     return [
       `  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute WHERE attrelid = ${oid} AND attname = ${literal(column)} AND NOT attisdropped) THEN`,

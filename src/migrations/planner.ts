@@ -24,6 +24,14 @@ export interface RecordedSelector {
    * since-ref plan that is not the newest ones): not "applied since". A `steps` plan keeps none.
    */
   kept?: string[];
+  /**
+   * Every migration applied when the plan was made. One applied now that is not among them was
+   * applied since, by a deploy the plan knows nothing of: finishing the plan (or finding it
+   * finished) would leave it applied and call the rollback done, so the plan is refused under it,
+   * wherever it sits. Empty or missing (a row an earlier version wrote): only a migration applied
+   * above what is left of the plan tells.
+   */
+  appliedAtPlan?: string[];
   /** Who made the plan and what to do when something was applied above it since; an earlier attempt of this workflow run by default. */
   origin?: { who: string; hint: string };
 }
@@ -103,12 +111,18 @@ function select(format: MigrationFormat, table: string, files: MigrationFile[], 
     const kept = selector.kept ?? [];
     const chosen = applied.filter((f) => selector.planned.some((v) => sameVersion(f, v))).reverse();
     const above = chosen.length ? applied.slice(applied.indexOf(chosen.at(-1)!)).filter((f) => !chosen.includes(f) && !kept.some((v) => sameVersion(f, v))) : [];
-    if (above.length > 0) {
+    const known = selector.appliedAtPlan?.length ? selector.appliedAtPlan : undefined;
+    const since = known ? applied.filter((f) => !known.some((v) => sameVersion(f, v)) && !chosen.includes(f)) : above;
+    if (since.length > 0) {
       const origin = selector.origin ?? RERUN_ORIGIN;
-      throw new RollbackKitError(
-        `${origin.who} planned to revert ${selector.planned.join(', ')}, but ${above.map((f) => f.name).join(', ')} ${above.length === 1 ? 'was' : 'were'} applied since, above ${chosen.map((f) => f.name).join(', ')}, which are left of that plan. Nothing was run.`,
-        origin.hint,
-      );
+      const names = since.map((f) => f.name).join(', ');
+      const left = chosen.map((f) => f.name).join(', ');
+      const where = !chosen.length
+        ? `, and none of that plan is applied any more: finishing it would leave ${since.length === 1 ? 'it' : 'them'} applied`
+        : since.every((f) => above.includes(f))
+          ? `, above ${left}, which are left of that plan`
+          : `; ${left} ${chosen.length === 1 ? 'is' : 'are'} left of that plan, which did not count ${since.length === 1 ? 'it' : 'them'}`;
+      throw new RollbackKitError(`${origin.who} planned to revert ${selector.planned.join(', ')}, but ${names} ${since.length === 1 ? 'was' : 'were'} applied since${where}. Nothing was run.`, origin.hint);
     }
     return chosen;
   }

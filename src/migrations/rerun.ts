@@ -49,7 +49,8 @@ export class RecordedPlan {
     log.info(
       `Re-run: attempt ${this.run.attempt} of workflow run ${this.run.id} (job ${this.run.job || '?'}, step ${this.run.step || '?'}) finishes the plan an earlier attempt recorded (revert ${this.earlier.planned.join(', ')}), what is left of it, instead of counting ${asked.kind === 'steps' ? `\`steps: ${asked.steps}\`` : 'steps'} again from what is still applied.`,
     );
-    return { kind: 'recorded', planned: this.earlier.planned };
+    // What was applied when it planned: a migration a deploy applied since is refused, not left applied under "nothing to do".
+    return { kind: 'recorded', planned: this.earlier.planned, appliedAtPlan: this.earlier.applied };
   }
 
   /** Whether a re-run of this job finishes this plan: it is written down. */
@@ -60,7 +61,15 @@ export class RecordedPlan {
   /** Writes the plan down before anything is reverted; a role that may not create the table gets a warning and the run goes on. */
   async record(session: Session, plan: Plan, log: Log): Promise<void> {
     if (this.row) return;
-    const row: LedgerRow = { incidentKey: this.key, method: METHOD, keepVersion: plan.keep?.version, planned: plan.toRevert.map((m) => m.file.version), reverted: [], status: 'started' };
+    const row: LedgerRow = {
+      incidentKey: this.key,
+      method: METHOD,
+      keepVersion: plan.keep?.version,
+      planned: plan.toRevert.map((m) => m.file.version),
+      applied: plan.applied.map((m) => m.version),
+      reverted: [],
+      status: 'started',
+    };
     try {
       await writeLedger(session, row);
       this.row = row;

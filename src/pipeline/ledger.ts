@@ -328,6 +328,8 @@ export async function unlockRollback(session: Session): Promise<void> {
 export interface DownPlan {
   planned: string[];
   kept: string[];
+  /** Every version applied when the plan was made (empty for a row an earlier version wrote): what came since is another deploy's. */
+  applied: string[];
   /** The newest migration it keeps, when it reverts only newer ones (for the record). */
   keepVersion?: string;
 }
@@ -335,7 +337,7 @@ export interface DownPlan {
 /** The plan an earlier run for this incident wrote down and did not finish, which this run finishes. */
 export function unfinishedPlan(row: LedgerRow | undefined): DownPlan | undefined {
   if (!row || row.method !== DOWN_MIGRATIONS || isClosed(row) || row.planned.length === 0) return undefined;
-  return { planned: row.planned, kept: row.kept ?? [], keepVersion: row.keepVersion };
+  return { planned: row.planned, kept: row.kept ?? [], applied: row.applied ?? [], keepVersion: row.keepVersion };
 }
 
 /**
@@ -344,7 +346,7 @@ export function unfinishedPlan(row: LedgerRow | undefined): DownPlan | undefined
  */
 export function freshPlan(plan: string[], applied: string[], keepVersion: string | undefined): DownPlan {
   const oldest = plan.length ? applied.indexOf(plan.at(-1)!) : 0;
-  return { planned: plan, kept: applied.slice(0, Math.max(0, oldest)).filter((v) => !plan.includes(v)), keepVersion };
+  return { planned: plan, kept: applied.slice(0, Math.max(0, oldest)).filter((v) => !plan.includes(v)), applied, keepVersion };
 }
 
 /** What to revert: what is left of `plan`, as the tracking table says, refused under anything applied above it since. */
@@ -353,6 +355,7 @@ export function finishChoice(incidentKey: string, plan: DownPlan): Choice {
     recorded: {
       planned: plan.planned,
       kept: plan.kept,
+      appliedAtPlan: plan.applied,
       origin: {
         who: `The whole rollback for incident ${incidentKey}`,
         hint:

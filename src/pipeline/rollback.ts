@@ -17,6 +17,7 @@ import type { Log } from '../core/log.js';
 import { literal } from '../migrations/sql-split.js';
 import { describeTarget, type ConnectionTarget } from '../db/connection.js';
 import type { FindToolOptions } from '../db/pg-tools.js';
+import { manifestPathFor, readManifest } from '../db/manifest.js';
 import { previewRestore, restoreSnapshot, type RestorePreview, type RestoreRequest } from '../db/restore.js';
 import type { Session } from '../db/session.js';
 import { takeSnapshot, wholeDatabaseSnapshot, type SnapshotResult } from '../db/snapshot.js';
@@ -235,7 +236,9 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
         if (closed.status === 'superseded') log.info(`Incident ${record.incidentKey}: ${SUPERSEDED_ROW}; nothing is left to do.`);
         // Refused before the earlier run's work is taken as this run's: its migrations are applied
         // again, so "reverted" would tell the reader to remove migrations that are back in place.
-        if (closed.method === DOWN_MIGRATIONS && closed.planned.length) await refuseAppliedAgain(closed.planned, closed.kept ?? [], record.incidentKey, request, log);
+        refuseAnotherMethod(closed, record.incidentKey, request);
+        if (closed.method === DOWN_MIGRATIONS && closed.planned.length) await refuseAnotherIncident(closed, record.incidentKey, request, log);
+        if (closed.method === 'restore') await refuseAnotherRestore(closed, record.incidentKey, request);
         record.database.planned = closed.planned;
         record.database.reverted = closed.reverted;
         record.database.status = 'nothing-to-do';
@@ -798,6 +801,8 @@ async function whatIsLeft(session: Session, request: RollbackRequest, record: Ro
   const dbRecord = record.database!;
   const row = await readLedgerUnderLock(session, request.database!, record.incidentKey, request.plan.database!.lockTimeoutSeconds, log);
   if (row && isClosed(row)) {
+    // Written since this run planned: a restore of another snapshot is not this run's done for it.
+    if (row.method === 'restore') await refuseAnotherRestore(row, record.incidentKey, request);
     dbRecord.planned = row.planned;
     dbRecord.reverted = row.reverted;
     return { done: row.status === 'superseded' ? SUPERSEDED_ROW : 'another run already rolled the database back for this incident' };
@@ -842,7 +847,10 @@ async function databasePhase(
   const dbRecord = record.database!;
   await requireRollbackLock(session);
   if (db.method === 'restore') {
-    const entry = (status: 'started' | 'done'): LedgerRow => ({ incidentKey: record.incidentKey, method: 'restore', planned: [], reverted: [], status });
+    // Which snapshot: a later run under the same key that restores another one is another incident's (refuseAnotherRestore).
+    // Unreadable, the restore refuses it itself, in its own words.
+    const restored = await snapshotSha(db.snapshotPath!).catch(() => undefined);
+    const entry = (status: 'started' | 'done'): LedgerRow => ({ incidentKey: record.incidentKey, method: 'restore', planned: [], snapshot: restored ? [restored] : [], reverted: [], status });
     await writeLedgerUnderLock(session, request.database!, entry('started'), db.lockTimeoutSeconds, log);
     // 'done' commits with the restore, in its transaction: written after it, a run that died between
     // the two left 'started', and a re-run restored the snapshot again over every write made since.
@@ -853,7 +861,7 @@ async function databasePhase(
   // Down migrations: whatIsLeft always finds a plan for them.
   const plan = left!;
   dbRecord.planned = plan.planned;
-  const entry = (reverted: string[], status: 'started' | 'done'): LedgerRow => ({ incidentKey: record.incidentKey, method: DOWN_MIGRATIONS, keepVersion: plan.keepVersion, planned: plan.planned, kept: plan.kept, reverted, status });
+  const entry = (reverted: string[], status: 'started' | 'done'): LedgerRow => ({ incidentKey: record.incidentKey, method: DOWN_MIGRATIONS, keepVersion: plan.keepVersion, planned: plan.planned, kept: plan.kept, applied: plan.applied, reverted, status });
   // Written before the first statement runs, so that a run killed midway leaves its plan behind.
   await writeLedgerUnderLock(session, request.database!, entry(dbRecord.reverted, 'started'), db.lockTimeoutSeconds, log);
   const lock = watchRollbackLock(session, request.signal);
@@ -1117,19 +1125,122 @@ function runIdOf(record: RollbackRecord): string | undefined {
   return record.runUrl?.match(/\/actions\/runs\/(\d+)/)?.[1];
 }
 
+/** The refusals below stop in plan before anything changed: their words say so, once. */
+const NOTHING_CHANGED = { changed: 'no' } as const;
+
 /**
- * A finished incident whose migrations are applied again since (a fix deployed, then a new bad
- * deploy) is a new incident under the same key: without this, the run would find the row done and
- * leave the database as it is, saying nothing was left to roll back. The key is the same whenever
- * nothing names the incident (the command line without --from, a re-run of a finished workflow run).
- * Migrations applied above the plan since are refused by the recorded plan's own check.
+ * A finished incident's row, found by a run under the same key, stands for this run only when the
+ * database is as that incident left it. The key is the same whenever nothing names the incident
+ * (the command line without --from, with a command component or the database alone; a re-run of a
+ * finished workflow run), so a new incident can come under it: its plan's migrations applied again
+ * (a fix deployed, then the bad deploy again), or migrations applied since that the finished plan
+ * never counted (the next bad deploy). Either way the run would find the row done and call the
+ * database rolled back, leaving the new deploy's migrations applied: it stops in plan instead,
+ * before anything changes, naming them and how to name the new incident.
  */
-async function refuseAppliedAgain(planned: string[], kept: string[], incidentKey: string, request: RollbackRequest, log: Log): Promise<void> {
-  const dry = await revertMigrations(revertOptions(request, finishChoice(incidentKey, { planned, kept }), { dryRun: true }), log);
-  if (dry.plan.length === 0) return;
+async function refuseAnotherIncident(closed: LedgerRow, incidentKey: string, request: RollbackRequest, log: Log): Promise<void> {
+  // The row's own check on what was applied when it planned is left to this function, which words
+  // it for a finished plan: without it, the dry run lists the plan's migrations applied again.
+  const dry = await revertMigrations(revertOptions(request, finishChoice(incidentKey, { planned: closed.planned, kept: closed.kept ?? [], applied: [] }), { dryRun: true }), log);
+  const earlier = `An earlier run for incident ${incidentKey} finished rolling the database back (it reverted ${closed.planned.join(', ')})`;
+  const how = nameTheNewIncident(incidentKey, request.plan.environment);
   const again = dry.plan.map((p) => p.version);
+  if (again.length) {
+    throw new RollbackKitError(
+      `${earlier}, and ${again.join(', ')} ${again.length === 1 ? 'is' : 'are'} applied again since: this is most likely a new incident under the same name, and this run would have left the database as it is. Nothing was changed.`,
+      how,
+      NOTHING_CHANGED,
+    );
+  }
+  const atPlan = closed.applied ?? [];
+  const unnamed = unnamedKey(incidentKey, request.plan.environment);
+  if (atPlan.length) {
+    const since = dry.stillApplied.filter((m) => !atPlan.includes(m.version)).map((m) => m.version);
+    if (!since.length) return;
+    throw new RollbackKitError(
+      `${earlier}, and ${since.join(', ')} ${since.length === 1 ? 'was' : 'were'} applied since, which that plan did not count: this is most likely a new incident under the same name${unnamed ? ` (${unnamed})` : ''}, and this run would have left ${since.length === 1 ? 'it' : 'them'} applied and called the database rolled back. Nothing was changed.`,
+      how,
+      NOTHING_CHANGED,
+    );
+  }
+  // A row an earlier version wrote does not say what was applied when it planned. Under a key that
+  // names a deployment or a workflow run, the row is that incident's; under one that names nothing,
+  // what this run's own plan would revert now may be a new incident's, and nothing tells.
+  const choice = request.plan.database!.choice;
+  if (!unnamed || !choice) return;
+  const mine = await revertMigrations(revertOptions(request, choice, { dryRun: true }), log);
+  const other = mine.plan.map((p) => p.version).filter((v) => !closed.planned.includes(v));
+  if (!other.length) return;
   throw new RollbackKitError(
-    `An earlier run for incident ${incidentKey} finished rolling the database back (it reverted ${planned.join(', ')}), and ${again.join(', ')} ${again.length === 1 ? 'is' : 'are'} applied again since: this is most likely a new incident under the same name, and this run would have left the database as it is. Nothing was changed.`,
-    `Name the new incident: pass from (--from on the command line) with the release that went bad, or start a new workflow run rather than re-running the finished one. To reuse the name, delete the earlier incident's row first (DELETE FROM rollback_kit.rollbacks WHERE incident_key = ${literal(incidentKey)}).`,
+    `${earlier}, and this run's plan would revert ${other.join(', ')} now. The key cannot tell that incident from a new one (${unnamed}), and the earlier run's row (written by an earlier version of rollback-kit) does not say what was applied when it planned, so whether ${other.length === 1 ? 'it is' : 'they are'} the new incident's is not known. Nothing was changed.`,
+    how,
+    NOTHING_CHANGED,
   );
+}
+
+/**
+ * A finished row of the other method (a restore, where this run reverts migrations, or the reverse)
+ * says nothing of what this run's plan would change: finding it done would leave that undone.
+ */
+function refuseAnotherMethod(closed: LedgerRow, incidentKey: string, request: RollbackRequest): void {
+  const mine = request.plan.database!.method;
+  if (closed.method === mine || (closed.method !== DOWN_MIGRATIONS && closed.method !== 'restore')) return;
+  const unnamed = unnamedKey(incidentKey, request.plan.environment);
+  const did = closed.method === 'restore' ? 'restored a snapshot' : `reverted ${closed.planned.join(', ') || 'its plan'}`;
+  throw new RollbackKitError(
+    `An earlier run for incident ${incidentKey} finished rolling the database back (it ${did}), and this run's database section asks for ${mine}: most likely a new incident under the same name${unnamed ? ` (${unnamed})` : ''}, and this run would have left the database as it is and called it rolled back. Nothing was changed.`,
+    nameTheNewIncident(incidentKey, request.plan.environment),
+    NOTHING_CHANGED,
+  );
+}
+
+/**
+ * A finished restore's row stands for this run only when this run restores the same snapshot (its
+ * sha256, as the manifest records it): another snapshot under the same key is another incident's
+ * restore (the command line without --from: production:database), which finding the row done would
+ * skip, leaving the database as it is. A snapshot not on this runner (a re-run that did not fetch
+ * it) changes nothing: there is nothing to compare, and nothing this run could restore.
+ */
+async function refuseAnotherRestore(closed: LedgerRow, incidentKey: string, request: RollbackRequest): Promise<void> {
+  const db = request.plan.database!;
+  if (db.method !== 'restore' || !db.snapshotPath || !existsSync(db.snapshotPath)) return;
+  const mine = await snapshotSha(db.snapshotPath);
+  const theirs = closed.snapshot?.[0];
+  const unnamed = unnamedKey(incidentKey, request.plan.environment);
+  const how = nameTheNewIncident(incidentKey, request.plan.environment);
+  const earlier = `An earlier run for incident ${incidentKey} finished rolling the database back (it restored the snapshot${theirs ? ` with sha256 ${theirs.slice(0, 12)}…` : ''})`;
+  if (theirs && mine !== theirs) {
+    throw new RollbackKitError(
+      `${earlier}, and this run restores another one (${db.snapshotPath}, sha256 ${mine.slice(0, 12)}…): this is most likely a new incident under the same name${unnamed ? ` (${unnamed})` : ''}, and this run would have left the database as it is and called it rolled back. Nothing was changed.`,
+      how,
+      NOTHING_CHANGED,
+    );
+  }
+  if (!theirs && unnamed) {
+    throw new RollbackKitError(
+      `${earlier}. The key cannot tell that incident from a new one (${unnamed}), and the earlier run's row (written by an earlier version of rollback-kit) does not say which snapshot it restored, so whether restoring ${db.snapshotPath} is the new incident's is not known. Nothing was changed.`,
+      how,
+      NOTHING_CHANGED,
+    );
+  }
+}
+
+/** The snapshot's sha256 as its manifest records it (a manifest it cannot read is refused, as the restore refuses it). */
+async function snapshotSha(snapshotPath: string): Promise<string> {
+  return (await readManifest(manifestPathFor(snapshotPath))).sha256;
+}
+
+/** Why a key names no incident, when it names none: every incident of the environment then shares it. */
+function unnamedKey(incidentKey: string, environment: string): string | undefined {
+  if (incidentKey === `${environment}:database`) return 'it names no deployment: the run rolls back the database alone, and no from was given';
+  if (incidentKey.includes('@?')) return 'it names no deployment: a command component cannot say what it serves, and no from was given';
+  return undefined;
+}
+
+/** What to do when a run under a finished incident's key is another incident's. */
+function nameTheNewIncident(incidentKey: string, environment: string): string {
+  const name = incidentKey.startsWith(`${environment}:run-`)
+    ? 'Start a new workflow run for the new incident rather than re-running the finished one, or pass from with the release that went bad'
+    : 'Name the new incident: pass from (--from on the command line) with the release that went bad (name=ref for each component when there are several), so that it gets a key, and a plan, of its own';
+  return `${name}. If this is the earlier incident after all and what is applied now is meant to stay, nothing is left to do for it. To reuse the name and plan afresh, delete the earlier incident's row first (DELETE FROM rollback_kit.rollbacks WHERE incident_key = ${literal(incidentKey)}).`;
 }

@@ -20,6 +20,9 @@ export class StoppedHere extends RollbackKitError {
   }
 }
 
+/** A platform that can be asked what it serves: a re-run finds the rollback that went live. */
+const RERUN_RECOGNISES = 'Re-running the same rollback continues it: a rollback that went live is recognised and left alone.';
+
 export class ChangeGuard {
   /** What changes were sent to the platform before the stop, in order ("POST /v9/projects/x/rollback/y"). */
   readonly sent: string[] = [];
@@ -32,6 +35,8 @@ export class ChangeGuard {
     readonly subject: string,
     /** Where a person checks what production serves (the platform's dashboard, its CLI). */
     readonly checkWhere: string,
+    /** What running the same rollback again does with a change sent and not confirmed (the provider knows). */
+    readonly rerun = RERUN_RECOGNISES,
   ) {}
 
   get stopped(): boolean {
@@ -93,7 +98,7 @@ export class ChangeGuard {
     }
     return new RollbackKitError(
       `${this.subject}: the run was stopped (${by}) after ${this.sent.join(', then ')} was sent, before the rollback was confirmed live: production may be rolled back or may still serve the bad release (sent, not confirmed).`,
-      `Check what production serves in ${this.checkWhere}. Re-running the same rollback continues it: a rollback that went live is recognised and left alone.`,
+      `Check what production serves in ${this.checkWhere}. ${this.rerun}`,
       { changed: 'unknown', stopped: true },
     );
   }

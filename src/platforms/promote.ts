@@ -8,7 +8,7 @@ import { errorLine, RollbackKitError } from '../core/errors.js';
 import type { Log } from '../core/log.js';
 import { displayUrl, registerUrlSecrets } from '../core/url-secrets.js';
 import { componentUrls } from './component-urls.js';
-import { runRollbackCommand } from './command/run.js';
+import { OUTCOME_VARIABLE, runRollbackCommand } from './command/run.js';
 import { FLY_API_URL, FLY_MACHINES_API_URL } from './fly/api.js';
 import { promoteOnFly } from './fly/rollback.js';
 import { revertWithPullRequest } from './git-revert/revert.js';
@@ -352,8 +352,11 @@ export async function promotePrevious(request: PromoteRequest, log: Log): Promis
   }
 }
 
-/** Whose production a stop leaves, and where a person checks what it serves. */
-function whereToCheck(request: PromoteRequest): [subject: string, where: string] {
+/** What a re-run does after a rollback command was stopped: run it again, from the start. */
+const COMMAND_RERUN = `Re-running the same rollback runs the command again from the start (a command component cannot be asked what it serves, so nothing recognises what this run changed): the command must be safe to run twice (deploy a named version), and can write status=already-current to $${OUTCOME_VARIABLE} when the target already runs.`;
+
+/** Whose production a stop leaves, where a person checks what it serves, and what a re-run does when the provider cannot recognise its own rollback. */
+function whereToCheck(request: PromoteRequest): [subject: string, where: string, rerun?: string] {
   switch (request.provider) {
     case 'vercel':
       return [`Vercel project ${request.project}`, `the Vercel dashboard (project ${request.project} → Deployments: which one is Current)`];
@@ -369,7 +372,8 @@ function whereToCheck(request: PromoteRequest): [subject: string, where: string]
       // Production changes only once a revert pull request is merged: what a stop can leave is a pushed branch, or an open pull request.
       return [`repository ${request.repository}`, `${request.repository} (a rollback/… branch pushed, a revert pull request opened: production changes only once that pull request is merged)`];
     case 'command':
-      return ['the rollback command', 'what the rollback command changes (its output above says how far it got)'];
+      // It cannot be asked what it serves: nothing recognises a rollback it made.
+      return ['the rollback command', 'what the rollback command changes (its output above says how far it got)', COMMAND_RERUN];
   }
 }
 

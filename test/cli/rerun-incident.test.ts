@@ -50,3 +50,56 @@ it('the second run comments on the first run\'s incident issue and reverts no se
   expect(issues.issues).toHaveLength(1);
   expect(issues.issues[0]!.comments).toHaveLength(1);
 });
+
+// A command component cannot say what it serves: without --from, every run's key is
+// production:jobs@?. The second incident's migration must not be left applied under the first
+// incident's finished row, with the run saying the database is rolled back.
+it('a new incident under a key that names nothing: stops in plan, naming the migration applied since, and changes nothing', async () => {
+  db = await createTestDatabase('rk_cli_unnamed');
+  ws = await mkdtemp(join(tmpdir(), 'rk-cli-unnamed-'));
+  const [one, two, three] = tables(3);
+  const dir = await writeMigrations(ws, 'dbmate', [one!, two!]);
+  await applyMigrations(db, 'dbmate', dir, [one!, two!]);
+  await writeFile(
+    join(ws, 'rollback-kit.yml'),
+    ['components:', "  jobs: { provider: command, command: 'echo ok', target: v41 }", 'database:', '  migrations-dir: db/migrations', '  format: dbmate', '  steps: 1', ''].join('\n'),
+  );
+  const env = { DATABASE_URL: db.url };
+  const run = async (reason: string, ...more: string[]) => {
+    const r = await runMain(['rollback', 'full', '--reason', reason, '--yes', '--json', ...more], { cwd: ws, env });
+    return { ...r, record: (JSON.parse(r.stdout) as { record: { status: string; incidentKey: string; failedPhase?: string; timeline: { phase: string; status: string; detail: string }[]; database?: { status: string } } }).record };
+  };
+
+  const first = await run('a');
+  expect(first.code).toBe(0);
+  expect(first.record).toMatchObject({ status: 'rolled-back', incidentKey: 'production:jobs@?', database: { status: 'reverted' } });
+  expect(await appliedVersions(db)).toEqual([one!.version]);
+
+  // Days later: the fix dropped 002, and the next bad deploy applies 003.
+  await rm(join(dir, `${two!.version}_${two!.name}.sql`));
+  await writeMigrations(ws, 'dbmate', [three!]);
+  await applyMigrations(db, 'dbmate', dir, [three!]);
+  expect(await appliedVersions(db)).toEqual([one!.version, three!.version]);
+
+  const second = await run('b');
+  expect(second.code).not.toBe(0);
+  expect(second.record).toMatchObject({ status: 'failed', failedPhase: 'plan', incidentKey: 'production:jobs@?' });
+  const plan = second.record.timeline.find((r) => r.phase === 'plan')!;
+  expect(plan.status).toBe('failed');
+  expect(plan.detail).toContain(`An earlier run for incident production:jobs@? finished rolling the database back (it reverted ${two!.version}), and ${three!.version} was applied since, which that plan did not count`);
+  expect(plan.detail).toContain('a command component cannot say what it serves, and no from was given');
+  expect(plan.detail).toContain('pass from (--from on the command line) with the release that went bad');
+  expect(plan.detail.match(/Nothing was changed/g)).toHaveLength(1);
+  expect(await appliedVersions(db)).toEqual([one!.version, three!.version]);
+
+  // Named, it is an incident of its own: its plan reverts 003.
+  const named = await run('b', '--from', 'v42');
+  expect(named.code).toBe(0);
+  expect(named.record).toMatchObject({ status: 'rolled-back', incidentKey: 'production:jobs@v42', database: { status: 'reverted' } });
+  expect(await appliedVersions(db)).toEqual([one!.version]);
+
+  // The same command again is a re-run of that incident: nothing more goes.
+  const again = await run('b', '--from', 'v42');
+  expect(again.code).toBe(0);
+  expect(await appliedVersions(db)).toEqual([one!.version]);
+});

@@ -5,6 +5,7 @@
 // touched and what to do, exit 130 (it used to send the request after the stop, and say only that
 // what it changed was not known). Once from the source in this process (the signal emitted here),
 // once as its own process from the bundle (dist/cli/index.js: it needs a rebuilt dist).
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -105,4 +106,30 @@ it('from the source: SIGINT while the rollback request is on its way, it finishe
   expect(tail).toContain('Check what production serves in the Vercel dashboard (project shop → Deployments: which one is Current). Re-running the same rollback continues it');
   expect(run.stdout).not.toContain('not known');
   expect(shop.vercel.requestsTo(ROLLBACK)).toHaveLength(1);
+});
+
+// A command component cannot be asked what it serves: after a stop mid-command, the advice must not
+// promise that a re-run recognises the rollback; it runs the command again.
+it('from the source: SIGINT while a rollback command runs, exit 130, and the advice says a re-run runs the command again', async () => {
+  ws = await mkdtemp(join(tmpdir(), 'rk-cli-stopped-command-'));
+  await writeFile(join(ws, 'rollback-kit.yml'), ['components:', "  jobs: { provider: command, command: 'touch started; sleep 30', target: v41 }", ''].join('\n'));
+  const running = runMain(['rollback', 'app', '--reason', 'jobs stuck', '--yes'], { cwd: ws, env: {} });
+  const started = join(ws, 'started');
+  const ended = running.then((r) => {
+    throw new Error(`The command ended before the rollback command started:\n${r.stdout}\n${r.stderr}`);
+  });
+  await Promise.race([
+    (async () => {
+      while (!existsSync(started)) await new Promise((r) => setTimeout(r, 20));
+    })(),
+    ended,
+  ]);
+  ended.catch(() => undefined);
+  process.emit('SIGINT', 'SIGINT');
+  const run = await running;
+  expect(run.code).toBe(130);
+  expect(run.stdout).toMatch(/Rollback stopped in app/);
+  expect(run.stdout).toContain('the rollback command: the run was stopped (SIGINT) after the rollback command was sent');
+  expect(run.stdout).toContain('Re-running the same rollback runs the command again from the start');
+  expect(run.stdout).not.toContain('recognised and left alone');
 });

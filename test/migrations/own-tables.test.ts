@@ -39,7 +39,7 @@ async function setting() {
   return { db, migrator, ci, as, grantCi };
 }
 
-const row = (incidentKey: string): LedgerRow => ({ incidentKey, method: 'down-migrations', planned: ['2'], kept: ['3'], reverted: [], status: 'started' });
+const row = (incidentKey: string): LedgerRow => ({ incidentKey, method: 'down-migrations', planned: ['2'], kept: ['3'], applied: ['1', '2', '3'], reverted: [], status: 'started' });
 
 /** rollback_kit.rollbacks as a version before `kept` made it, as `role`. */
 async function oldLedger(db: TestDatabase, role: string) {
@@ -73,13 +73,14 @@ describe("the ledger, written by a role that does not own it", () => {
     expect(message).toContain('rollback_kit.rollbacks lacks the column kept');
     expect(message).toContain(`it belongs to role ${migrator}, and this run connects as role ${ci}`);
     const statement = /run once: (ALTER TABLE [^;]+);/.exec(message)?.[1];
-    expect(statement).toBe("ALTER TABLE rollback_kit.rollbacks ADD COLUMN IF NOT EXISTS kept text[] NOT NULL DEFAULT '{}'");
+    // Every column added since, in one statement: the owner runs it once, however old the table.
+    expect(statement).toBe("ALTER TABLE rollback_kit.rollbacks ADD COLUMN IF NOT EXISTS kept text[] NOT NULL DEFAULT '{}', ADD COLUMN IF NOT EXISTS applied text[] NOT NULL DEFAULT '{}', ADD COLUMN IF NOT EXISTS snapshot text[] NOT NULL DEFAULT '{}'");
     expect((await db.query(`SELECT count(*)::int AS n FROM rollback_kit.rollbacks`)).rows[0]?.n).toBe(0);
 
     // The owner runs what it says; then the CI role writes.
     await db.query(`SET ROLE ${migrator}; ${statement}; RESET ROLE`);
     await withSession(as(ci), (s) => writeLedger(s, row('r')));
-    expect(await withSession(as(ci), (s) => readLedger(s, 'r'))).toMatchObject({ kept: ['3'] });
+    expect(await withSession(as(ci), (s) => readLedger(s, 'r'))).toMatchObject({ kept: ['3'], applied: ['1', '2', '3'] });
   });
 
   it('a member of the owning role adds the column itself', async () => {

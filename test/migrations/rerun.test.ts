@@ -2,6 +2,8 @@
 // gives ("fix it and re-run") into reverting more than was planned: GitHub's "Re-run failed jobs"
 // finishes the plan the first attempt recorded, and the failure names the absolute way to finish.
 import { randomBytes } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { adminQuery, createTestDatabase } from '../helpers/pg.js';
 import { runAction } from '../helpers/run-action.js';
@@ -131,6 +133,32 @@ describe('run-down-migrations with steps, after a failure partway', () => {
     // Not in a workflow: there is no re-run of it to suggest.
     expect(run.stderr).not.toContain('re-run of this job');
     expect(await pTables(db)).toEqual(['p1', 'p2', 'p3']);
+  });
+});
+
+describe('run-down-migrations re-run after its plan finished', () => {
+  it('a re-run of the finished run after the next deploy applied a migration: refused, naming it, and nothing changes', async () => {
+    const db = await createTestDatabase('rk_rerun_since');
+    const ws = await workspace();
+    const [one, two, three] = tables(3);
+    const dir = await writeMigrations(ws, 'dbmate', [one!, two!]);
+    await applyMigrations(db, 'dbmate', dir, [one!, two!]);
+    const down = (attempt: number) => runAction('run-down-migrations', { 'database-url': db.url, 'require-snapshot': 'false', 'migrations-dir': 'db/migrations', steps: '1' }, { cwd: ws, env: job('7101', attempt) });
+    const first = await down(1);
+    expect(first.errors).toEqual([]);
+    expect(JSON.parse(first.outputs.reverted!)).toEqual([two!.version]);
+
+    // The fix dropped 002; the next bad deploy applies 003. Re-running the finished run (the same
+    // run id, the next attempt) finds its plan done: "nothing to do" would leave 003 applied.
+    await rm(join(dir, `${two!.version}_${two!.name}.sql`));
+    await writeMigrations(ws, 'dbmate', [three!]);
+    await applyMigrations(db, 'dbmate', dir, [three!]);
+    const rerun = await down(2);
+    expect(rerun.code).not.toBe(0);
+    expect(rerun.outputs.status).not.toBe('nothing-to-do');
+    expect(rerun.errors.join('\n')).toMatch(new RegExp(`An earlier attempt of this workflow run planned to revert ${two!.version}, but ${three!.version}_create_t3\\.sql was applied since, and none of that plan is applied any more`));
+    expect(rerun.errors.join('\n')).toContain('Start a new run with to-version');
+    expect(await trackingState(db, 'dbmate')).toEqual([one!.version, three!.version]);
   });
 });
 

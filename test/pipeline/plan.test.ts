@@ -377,22 +377,23 @@ describe('ledger', () => {
     expect(unfinishedPlan(undefined)).toBeUndefined();
     expect(unfinishedPlan({ ...row, status: 'done' })).toBeUndefined();
     expect(unfinishedPlan({ ...row, method: 'restore', planned: [] })).toBeUndefined();
-    expect(unfinishedPlan({ ...row, reverted: ['3'], keepVersion: '1' })).toEqual({ planned: ['3', '2'], kept: [], keepVersion: '1' });
+    expect(unfinishedPlan({ ...row, reverted: ['3'], keepVersion: '1' })).toEqual({ planned: ['3', '2'], kept: [], applied: [], keepVersion: '1' });
+    expect(unfinishedPlan({ ...row, applied: ['1', '2', '3'] })).toMatchObject({ applied: ['1', '2', '3'] });
   });
 
   it('a fresh plan keeps what it keeps above its oldest migration (since-ref), and reports what is reverted from the tracking table', () => {
     // Applied 1, 2, 3 (newest first below); since-ref chose 2 only.
-    expect(freshPlan(['2'], ['3', '2', '1'], undefined)).toEqual({ planned: ['2'], kept: ['3'], keepVersion: undefined });
-    expect(freshPlan(['3', '2'], ['3', '2', '1'], '1')).toEqual({ planned: ['3', '2'], kept: [], keepVersion: '1' });
-    expect(freshPlan([], ['1'], undefined)).toEqual({ planned: [], kept: [], keepVersion: undefined });
+    expect(freshPlan(['2'], ['3', '2', '1'], undefined)).toEqual({ planned: ['2'], kept: ['3'], applied: ['3', '2', '1'], keepVersion: undefined });
+    expect(freshPlan(['3', '2'], ['3', '2', '1'], '1')).toEqual({ planned: ['3', '2'], kept: [], applied: ['3', '2', '1'], keepVersion: '1' });
+    expect(freshPlan([], ['1'], undefined)).toEqual({ planned: [], kept: [], applied: ['1'], keepVersion: undefined });
     expect(revertedOfPlan(['3', '2', '1'], [{ version: '2' }, { version: '1' }])).toEqual(['3']);
   });
 
   describe('what is left of the plan, through the planner', () => {
     const file = (v: string): MigrationFile => ({ version: v, id: v, name: `${v}_x.down.sql`, addedPath: `${v}_x.sql`, downFile: `${v}_x.down.sql`, downSql: 'SELECT 1;', downLine: 1, noTransaction: false });
     const files = ['1', '2', '3', '4'].map(file);
-    const left = (applied: string[], planned: string[], kept: string[] = []) => {
-      const choice = finishChoice('production:run-1', { planned, kept });
+    const left = (applied: string[], planned: string[], kept: string[] = [], atPlan: string[] = []) => {
+      const choice = finishChoice('production:run-1', { planned, kept, applied: atPlan });
       const selector: Selector = { kind: 'recorded', ...('recorded' in choice ? choice.recorded : { planned: [] }) };
       return planReverts(plain, files, applied, selector, { table: 'rollback_kit.schema_migrations', log: memoryLog() }).toRevert.map((m) => m.file.version);
     };
@@ -416,6 +417,21 @@ describe('ledger', () => {
         }
       })();
       expect(refusal).toMatchObject({ hint: expect.stringContaining("DELETE FROM rollback_kit.rollbacks WHERE incident_key = 'production:run-1'") });
+    });
+
+    it('knowing what was applied when the plan was made, refuses whatever came since, also once none of the plan is left', () => {
+      // Planned 3 with 1, 2, 3 applied; 3 reverted, then a later deploy applied 4: finding the plan
+      // finished would leave 4 applied and call the rollback done.
+      expect(() => left(['1', '2', '4'], ['3'], [], ['1', '2', '3'])).toThrow(
+        /^The whole rollback for incident production:run-1 planned to revert 3, but 4_x\.down\.sql was applied since, and none of that plan is applied any more: finishing it would leave it applied\. Nothing was run\.$/,
+      );
+      // Below what is left of the plan: still another deploy's.
+      expect(() => left(['1', '2', '3'], ['3'], [], ['2', '3'])).toThrow(/but 1_x\.down\.sql was applied since; 3_x\.down\.sql is left of that plan, which did not count it\./);
+      // Nothing since: a re-run finishes what is left, or finds nothing left.
+      expect(left(['1', '2'], ['3'], [], ['1', '2', '3'])).toEqual([]);
+      expect(left(['1', '2', '3'], ['3', '2'], [], ['1', '2', '3'])).toEqual(['3', '2']);
+      // A row an earlier version wrote (nothing recorded): as before, nothing left is nothing to do.
+      expect(left(['1', '2', '4'], ['3'])).toEqual([]);
     });
   });
 });

@@ -112,3 +112,51 @@ it('a snapshot holding an older ledger: the restore keeps the ledger as it was, 
   expect((await db.query('SELECT count(*)::int AS n FROM public.orders')).rows[0]).toEqual({ n: 100 });
   expect(await ledger()).toEqual({ 'production:b': 'done', 'production:c': 'done', [record.incidentKey]: 'done' });
 });
+
+// The database alone, without from, keys every incident production:database. The next incident's
+// restore (another snapshot) must not be skipped as "already rolled back for this incident".
+it('a restore of another snapshot under a finished restore\'s key: stops in plan, naming it; the same snapshot again is nothing to do', async () => {
+  const count = async () => (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM public.orders')).rows[0]!.n;
+  const first = await goodSnapshot();
+  await db.query('INSERT INTO public.orders SELECT generate_series(101, 120)');
+  const done = await runRollback(request(first), { keepSnapshot: async () => 'before-rollback' }, memoryLog());
+  expect(done).toMatchObject({ status: 'rolled-back', incidentKey: 'production:database', database: { status: 'restored' } });
+  expect(await count()).toBe(100);
+
+  // The same rollback again: the same incident, nothing to do.
+  const again = await runRollback(request(first), { keepSnapshot: async () => 'before-rollback' }, memoryLog());
+  expect(again).toMatchObject({ status: 'nothing-to-do', database: { status: 'nothing-to-do' } });
+
+  // Days later: a snapshot before the next deploy, which goes bad.
+  await db.query('INSERT INTO public.orders SELECT generate_series(101, 105)');
+  const second = (await takeSnapshot(wholeDatabaseSnapshot(parseConnectionString(db.url), { outputDir: join(ws, 'second'), label: 'before-deploy-2' }), memoryLog())).path;
+  await db.query('INSERT INTO public.orders SELECT generate_series(106, 135)');
+  const refused = await runRollback(request(second), { keepSnapshot: async () => 'before-rollback' }, memoryLog());
+  expect(refused).toMatchObject({ status: 'failed', failedPhase: 'plan', incidentKey: 'production:database' });
+  const plan = refused.timeline.find((r) => r.phase === 'plan')!;
+  expect(plan.detail).toMatch(/An earlier run for incident production:database finished rolling the database back \(it restored the snapshot with sha256 [0-9a-f]{12}…\), and this run restores another one/);
+  expect(plan.detail).toContain('the run rolls back the database alone, and no from was given');
+  expect(await count()).toBe(135);
+
+  // A row an earlier version wrote does not say which snapshot: under this key, nothing tells.
+  await db.query(`UPDATE rollback_kit.rollbacks SET snapshot = '{}' WHERE incident_key = 'production:database'`);
+  const unknown = await runRollback(request(first), { keepSnapshot: async () => 'before-rollback' }, memoryLog());
+  expect(unknown).toMatchObject({ status: 'failed', failedPhase: 'plan' });
+  expect(unknown.timeline.find((r) => r.phase === 'plan')!.detail).toContain('does not say which snapshot it restored');
+  expect(await count()).toBe(135);
+});
+
+it("a finished row of the other method under the key: a restore stops in plan rather than finding it done", async () => {
+  const good = await goodSnapshot();
+  await db.query('INSERT INTO public.orders SELECT generate_series(101, 120)');
+  const s = await connect(parseConnectionString(db.url));
+  try {
+    await writeLedger(s, { incidentKey: 'production:database', method: 'down-migrations', planned: ['3'], applied: ['1', '2', '3'], reverted: ['3'], status: 'done' });
+  } finally {
+    await s.end();
+  }
+  const refused = await runRollback(request(good), { keepSnapshot: async () => 'before-rollback' }, memoryLog());
+  expect(refused).toMatchObject({ status: 'failed', failedPhase: 'plan' });
+  expect(refused.timeline.find((r) => r.phase === 'plan')!.detail).toContain("(it reverted 3), and this run's database section asks for restore");
+  expect((await db.query<{ n: number }>('SELECT count(*)::int AS n FROM public.orders')).rows[0]!.n).toBe(120);
+});

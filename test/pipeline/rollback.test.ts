@@ -151,6 +151,29 @@ describe('rollback (root action)', () => {
     expect(again.summary).not.toMatch(/was reverted: remove or fix/);
   });
 
+  it('a re-run of a finished run after the next deploy applied a migration: refused in plan, naming it, and nothing changes', async () => {
+    await writePlan(w, planYaml(w, { verify: '  checks: "- {name: t1 is there, query: SELECT count(*) FROM t1, expect-value: 1}"' }));
+    const first = await rollback(w, { scope: 'db' });
+    expect(first.outputs.status).toBe('rolled-back');
+    expect(await appliedVersions(w.db)).toEqual(['20240101000001', '20240101000002']);
+    // The fix dropped 003; the next bad deploy applies 004. "Re-run jobs" on the finished run keeps
+    // its run id, so its key: finding its row done would leave 004 applied and say rolled back.
+    const [, , three, four] = tables(4);
+    await rm(join(w.workspace, 'db/migrations', `${three!.version}_${three!.name}.sql`));
+    await writeMigrations(w.workspace, 'dbmate', [four!]);
+    await applyMigrations(w.db, 'dbmate', join(w.workspace, 'db/migrations'), [four!]);
+    expect(await appliedVersions(w.db)).toEqual(['20240101000001', '20240101000002', '20240101000004']);
+
+    const again = await rollback(w, { scope: 'db' });
+    expect(again.code).not.toBe(0);
+    expect(again.outputs).toMatchObject({ status: 'failed', 'failed-phase': 'plan' });
+    const error = again.errors.join('\n');
+    expect(error).toMatch(/finished rolling the database back \(it reverted 20240101000003\), and 20240101000004 was applied since, which that plan did not count/);
+    expect(error).toContain('Start a new workflow run for the new incident rather than re-running the finished one');
+    expect(await appliedVersions(w.db)).toEqual(['20240101000001', '20240101000002', '20240101000004']);
+    expect(json(again.outputs.reverted)).toEqual([]);
+  });
+
   it('scope db on a database that cannot be reached: fails in plan, and the summary says nothing changed', async () => {
     await writePlan(w, planYaml(w, { api: false }));
     const run = await rollback(w, { scope: 'db', 'database-url': `postgres://app:${DB_PASSWORD}@127.0.0.1:1/shop` });

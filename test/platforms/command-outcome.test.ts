@@ -64,7 +64,7 @@ describe('ROLLBACK_KIT_OUTCOME', () => {
       [`printf 'status=already-current\\n::set-output name=x::y\\n' > "$ROLLBACK_KIT_OUTCOME"`, /a line that is not status=… or to=…/],
       [`echo 'status=Already-Current' > "$ROLLBACK_KIT_OUTCOME"`, /a status other than/],
       [`printf 'status=already-current\\nstatus=already-current\\n' > "$ROLLBACK_KIT_OUTCOME"`, /status given twice/],
-      [`echo 'to=app:v41' > "$ROLLBACK_KIT_OUTCOME"`, /no status= line/],
+      [`printf 'to=app:v41\\nto=app:v40\\n' > "$ROLLBACK_KIT_OUTCOME"`, /to given twice/],
       [`printf 'status=already-current\\nto=app v41 <b>\\n' > "$ROLLBACK_KIT_OUTCOME"`, /a to= value that is not an id/],
       [`printf 'status=already-current\\001\\n' > "$ROLLBACK_KIT_OUTCOME"`, /control characters/],
       [`head -c 5000 /dev/zero | tr '\\0' 'a' > "$ROLLBACK_KIT_OUTCOME"`, /larger than 1024 bytes/],
@@ -88,6 +88,8 @@ describe('ROLLBACK_KIT_OUTCOME', () => {
   it('parseOutcome accepts blank lines and CRLF, and nothing more', () => {
     expect(parseOutcome('\r\nstatus=already-current\r\nto=dpl_1\r\n\n')).toEqual({ status: 'already-current', to: 'dpl_1' });
     expect(parseOutcome('')).toEqual({ status: 'rolled-back' });
+    // to= alone says what serves after the rollback the command made: no status line is rolled-back.
+    expect(parseOutcome('to=v40\n')).toEqual({ status: 'rolled-back', to: 'v40' });
     expect(parseOutcome(' status=already-current')).toHaveProperty('invalid');
     expect(parseOutcome('status=already-current ')).toHaveProperty('invalid');
     expect(parseOutcome('status=already-current\nto=')).toHaveProperty('invalid');

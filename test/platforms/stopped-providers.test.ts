@@ -110,6 +110,8 @@ describe.each(Object.entries(CASES))('%s, stopped', (_name, c) => {
     const err = await failure(running);
     expect(err.message).toMatch(new RegExp(`^${c.subject}: the run was stopped \\(SIGTERM\\) after .+ was sent, before the rollback was confirmed live: .*\\(sent, not confirmed\\)\\.`));
     expect(err.changed).toBe('unknown');
+    // A platform can be asked what it serves: a re-run finds the rollback that went live.
+    expect(err.hint).toContain('a rollback that went live is recognised and left alone');
     const sent = f.requestsTo(c.changes);
     expect(sent).toHaveLength(1);
     expect(f.requests.at(-1)).toBe(sent[0]);
@@ -140,6 +142,10 @@ describe('command, stopped', () => {
     expect(err.message).toMatch(/^the rollback command: the run was stopped \(SIGTERM\) after the rollback command was sent, .*\(sent, not confirmed\)\./);
     expect(err.message).toContain('The rollback command was stopped before it finished, with everything it had started.');
     expect(err.changed).toBe('unknown');
+    // Nothing recognises what a command changed: a re-run runs it again, which the advice says.
+    expect(err.hint).toContain('Re-running the same rollback runs the command again from the start');
+    expect(err.hint).toContain('status=already-current to $ROLLBACK_KIT_OUTCOME');
+    expect(err.hint).not.toContain('recognised and left alone');
     // Ended by the stop (runProcess ends its process group), so it never got to its last line.
     expect(existsSync(join(dir, 'ran'))).toBe(false);
     expect(existsSync(join(dir, 'verified'))).toBe(false);

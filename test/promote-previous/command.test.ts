@@ -67,6 +67,25 @@ describe('promote-previous (command)', () => {
     expect(r.summary).toContain('with ROLLBACK_TARGET=previous; it did not say which release serves now');
   });
 
+  it('to= alone in $ROLLBACK_KIT_OUTCOME (no status= line) is rolled-back, to that release, without a warning', async () => {
+    const cwd = await workspace();
+    const r = await runAction('promote-previous', { provider: 'command', command: 'echo to=v40 >> "$ROLLBACK_KIT_OUTCOME"' }, { cwd });
+    expect(r.errors).toEqual([]);
+    expect(r.code).toBe(0);
+    expect(r.log).not.toMatch(/::warning::/);
+    expect(r.outputs).toMatchObject({ status: 'rolled-back', 'to-deployment-id': 'v40' });
+    expect(r.summary).not.toContain('did not say which release serves now');
+  });
+
+  it('a malformed outcome file is still ignored with a warning naming what is wrong', async () => {
+    const cwd = await workspace();
+    const r = await runAction('promote-previous', { provider: 'command', command: 'printf "to=v40\\nto=v41\\n" >> "$ROLLBACK_KIT_OUTCOME"' }, { cwd });
+    expect(r.code).toBe(0);
+    expect(r.log).toMatch(/::warning::.*ROLLBACK_KIT_OUTCOME file was ignored \(to given twice\)/);
+    expect(r.outputs.status).toBe('rolled-back');
+    expect(r.outputs['to-deployment-id'] ?? '').toBe('');
+  });
+
   it('runs verify-command after the command and reports success only when it passes', async () => {
     const cwd = await workspace();
     const r = await runAction(

@@ -83,9 +83,9 @@ export const NO_CASCADE_GUARD = `The command provider cannot tell whether the re
 export type CommandOutcome = { status: 'rolled-back' | 'already-current'; to?: string } | { invalid: string };
 
 /**
- * The outcome file's text: lines `status=rolled-back|already-current` (once, required when anything
- * is written) and `to=<id>` (at most once); blank lines and a final newline are fine. Empty means
- * rolled-back, as a command that writes nothing.
+ * The outcome file's text: lines `status=rolled-back|already-current` and `to=<id>`, each at most
+ * once; blank lines and a final newline are fine. No status line means rolled-back, as a command
+ * that writes nothing does: `to=` alone says what serves after the rollback it made.
  */
 export function parseOutcome(text: string): CommandOutcome {
   const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '');
@@ -97,8 +97,7 @@ export function parseOutcome(text: string): CommandOutcome {
     if (seen.has(m[1]!)) return { invalid: `${m[1]} given twice` };
     seen.set(m[1]!, m[2]!);
   }
-  const status = seen.get('status');
-  if (status === undefined) return { invalid: 'no status= line' };
+  const status = seen.get('status') ?? 'rolled-back';
   if (status !== 'rolled-back' && status !== 'already-current') return { invalid: 'a status other than already-current or rolled-back' };
   const to = seen.get('to');
   if (to !== undefined && !OUTCOME_ID.test(to)) return { invalid: 'a to= value that is not an id (letters, digits and ._:/@+=- only, at most 200)' };
