@@ -74,9 +74,10 @@ export interface WatchOptions {
  * unreachable from the watcher, its own connection lost and being opened again) neither starts nor
  * ends the time; only polls that answered do, and a healthy program's backend is there at the next
  * one that answers. A backend never seen (a pooler that renames sessions, a role that cannot see
- * them) starts no time at all, and neither does a watcher whose new connection reached another
- * server (a replica behind the same address: another postmaster start time) than the one it saw
- * the program's backend on.
+ * them) starts no time at all, but for one a program opens together with others that are seen
+ * (backendsInAll): those show that the path keeps their name and that the watcher can see them.
+ * Nor does a watcher whose new connection reached another server (a replica behind the same
+ * address: another postmaster start time) than the one it saw the program's backend on.
  */
 export interface StallWatch {
   /** Which of the backends named as ours (their pids, the watcher's own left out) are the program's. */
@@ -85,6 +86,13 @@ export interface StallWatch {
   running: () => boolean;
   /** How long a backend of the program may be gone, with it still running, before that is a stall. */
   afterMs: number;
+  /**
+   * How many backends the program holds at once once it has opened them all, for one that opens more
+   * than one (a parallel pg_dump: its leader's, then one per worker, all opened together once the
+   * leader has read the catalogue). Once more than one of them has been seen, fewer than this is a
+   * backend gone, even one never seen: a worker whose connection ended before a look could see it.
+   */
+  backendsInAll?: number;
   /** Bytes the program has written so far, for one that writes a file: output that grows is no stall. */
   progress?: () => Promise<number>;
   /** Called once, at the stall, with how long the backend had been gone (ms). */
@@ -239,7 +247,7 @@ export async function watchBlockers(target: ConnectionTarget, applicationName: s
   };
   let timeoutSet = false;
   const stall = opts.stall;
-  /** The most backends of the program seen at once; when fewer than that have been seen since, and how much output there was then. */
+  /** The most backends of the program seen at once; when fewer than those (or than all it opens) have been seen since, and how much output there was then. */
   let most = 0;
   let gone: { since: number; bytes: number | undefined } | undefined;
   let stallSeen = false;
@@ -250,7 +258,10 @@ export async function watchBlockers(target: ConnectionTarget, applicationName: s
     const now = Date.now();
     const count = stall.backends(pids).length;
     most = Math.max(most, count);
-    if (!stall.running() || count >= most) {
+    // Before its second backend, a program of several may still be on its first alone (pg_dump
+    // reading the catalogue): only then are they all due.
+    const due = stall.backendsInAll !== undefined && most > 1 ? Math.max(most, stall.backendsInAll) : most;
+    if (!stall.running() || count >= due) {
       gone = undefined;
       return;
     }

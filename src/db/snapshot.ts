@@ -488,6 +488,8 @@ export async function takeSnapshot(req: SnapshotRequest, log: Log): Promise<Snap
       ? undefined
       : {
           backends: (pids) => pids.filter((p) => p !== pid),
+          // In parallel, its leader's and one per worker.
+          backendsInAll: req.jobs > 1 ? req.jobs + 1 : undefined,
           running: () => dumping,
           afterMs: req.stallAfterMs ?? DEFAULT_STALL_MS,
           progress: () => writtenBytes(path!),
