@@ -54,6 +54,13 @@ export interface WatchOptions {
   onCycle?: (blockers: Blocker[]) => void;
   /** The bound on each of the watcher's queries (WATCH_DEADLINE unless said). */
   queryDeadline?: QueryDeadline;
+  /**
+   * The application_name of a caller's sessions that hold locks ours may wait behind (restore-db's
+   * psql, under whose table locks its pre-restore snapshot runs): never taken for a blocker of ours,
+   * a session waiting for them is one waiting for us, and a cycle ends them too (it is their lock
+   * that is waited for). Only the sessions named `applicationName` are watched for waits and stalls.
+   */
+  callerSessions?: string;
   /** Also watch a program of ours (pg_dump, psql) for a connection that stalled (StallWatch). */
   stall?: StallWatch;
 }
@@ -215,6 +222,8 @@ export async function watchBlockers(target: ConnectionTarget, applicationName: s
     log.debug(`Not watching for blocking sessions: ${(err as Error).message}`);
     return notWatching();
   }
+  /** Every name whose sessions are ours: ours, and the caller's. */
+  const ours = opts.callerSessions === undefined ? [applicationName] : [applicationName, opts.callerSessions];
   let last: Blocker[] = [];
   let polling: Promise<void> = Promise.resolve();
   /** When each session of ours was first seen waiting for a lock, in this unbroken wait. */
@@ -242,7 +251,7 @@ export async function watchBlockers(target: ConnectionTarget, applicationName: s
   /** Ends every session of ours but the watcher's own: their locks go, and so does the wait behind them. */
   const endOurs = async (blockers: Blocker[]) => {
     cycleSeen = true;
-    await session.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1 AND pid <> pg_backend_pid()', [applicationName]);
+    await session.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = ANY($1::text[]) AND pid <> pg_backend_pid()', [ours]);
     opts.onCycle!(blockers);
   };
   let timeoutSet = false;
@@ -290,13 +299,13 @@ export async function watchBlockers(target: ConnectionTarget, applicationName: s
     const { rows } = await session.query<{ pid: number; user: string | null; state: string | null; seconds: number | null; query: string | null; waits_for_us: boolean }>(
       `SELECT DISTINCT b.pid, b.usename AS user, b.state, extract(epoch FROM now() - coalesce(b.xact_start, b.query_start))::int AS seconds,
               left(regexp_replace(b.query, '[[:space:]]+', ' ', 'g'), ${QUERY_READ_CHARS}) AS query,
-              EXISTS (SELECT 1 FROM unnest(pg_blocking_pids(b.pid)) AS ours(pid) JOIN pg_stat_activity o ON o.pid = ours.pid WHERE o.application_name = $1) AS waits_for_us
+              EXISTS (SELECT 1 FROM unnest(pg_blocking_pids(b.pid)) AS ours(pid) JOIN pg_stat_activity o ON o.pid = ours.pid WHERE o.application_name = ANY($2::text[])) AS waits_for_us
          FROM pg_stat_activity w
         CROSS JOIN LATERAL unnest(pg_blocking_pids(w.pid)) AS bp(pid)
          JOIN pg_stat_activity b ON b.pid = bp.pid
-        WHERE w.application_name = $1 AND b.application_name IS DISTINCT FROM $1
+        WHERE w.application_name = $1 AND NOT coalesce(b.application_name = ANY($2::text[]), false)
         ORDER BY b.pid`,
-      [applicationName],
+      [applicationName, ours],
     );
     const seen = rows.map((r) => ({ pid: r.pid, user: r.user ?? '?', state: r.state ?? 'unknown', seconds: r.seconds, query: r.query ?? '', waitsForUs: r.waits_for_us }));
     if (seen.length) last = seen;

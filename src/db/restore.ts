@@ -27,7 +27,7 @@ import { putBackDefaultPrivileges, readOwnDefaultPrivileges, resetSchemaPrivileg
 import { COMMITTED, filterScript, psqlError, restoreScript } from './restore-script.js';
 import { compareSource, describeIdentity, readServerIdentity, snapshotSource, type ServerIdentity } from './server-identity.js';
 import { closeSession, connect, QueryDeadlineExceeded, seconds, type QueryDeadline, type Session, withSession } from './session.js';
-import { takeSnapshot, wholeDatabaseSnapshot, type SnapshotResult } from './snapshot.js';
+import { dumpStalled, SnapshotStalledError, takeSnapshot, wholeDatabaseSnapshot, type SnapshotResult } from './snapshot.js';
 import { ledgerKeptAcrossRestore } from '../migrations/ledger.js';
 import { progressAcrossRestore } from '../migrations/progress.js';
 import { checkFingerprint, openSnapshot } from './verify.js';
@@ -336,13 +336,16 @@ async function restoreOrPreview(req: RestoreRequest, log: Log, dryRun: boolean):
             label: 'pre-restore',
             tools: req.tools,
           }),
-          // Under the restore's session name: a session that waits for the restore's table locks
-          // while the snapshot queues behind it is then seen as the cycle it is, by either watcher.
-          sessionTag: running.tag,
+          // Its sessions carry a name of their own, so that its pg_dump is watched for a stall as
+          // snapshot-db's is; a session that waits for the restore's table locks while the snapshot
+          // queues behind it is seen as the cycle it is all the same.
+          callerSessions: running.tag,
+          stallAfterMs: req.stallAfterMs,
           signal: req.signal ? AbortSignal.any([req.signal, overdue]) : overdue,
         },
         log,
       ).catch((err: unknown) => {
+        if (err instanceof SnapshotStalledError) throw preRestoreStalled(where, err.goneMs);
         if (!overdue.aborted || req.signal?.aborted) throw err;
         throw new RollbackKitError(
           `The pre-restore snapshot of ${where} did not finish within ${seconds(boundMs)} s while the restore's transaction held its tables (writers waited behind it), so it was stopped and the restore with it: nothing was changed.`,
@@ -688,7 +691,7 @@ interface ProcessesRequest {
  */
 interface RestoreProcesses {
   env: Record<string, string>;
-  /** The application_name of every session of the restore (psql, its pg_dumps, the pre-restore snapshot's). */
+  /** The application_name of the restore's sessions (psql, the kept views' pg_dump); the pre-restore snapshot's carry their own. */
   tag: string;
   watch: BlockerWatch;
   /**
@@ -739,14 +742,15 @@ async function startRestoreProcesses(p: ProcessesRequest, log: Log): Promise<Res
   input.on('error', () => undefined);
   const archiveOut = new PassThrough();
   // A session that waits for a table the restore holds while one of ours waits behind it (a DROP
-  // behind a reader that now wants to write, the pre-restore snapshot behind an ALTER TABLE) would
-  // hold every query on that table until lock-timeout: the watcher ends ours at the first sight of it.
+  // behind a reader that now wants to write) would hold every query on that table until
+  // lock-timeout: the watcher ends ours at the first sight of it. (The pre-restore snapshot behind an
+  // ALTER TABLE is seen by the snapshot's own watcher, which counts psql's sessions as ours.)
   // It connects once the planning session has gone, psql meanwhile: two connections at a time, so
   // that a pooler or role limited to two refuses neither (a watcher refused would watch nothing, and
   // lock_timeout would still bound every wait). No lock is waited for before then.
   let cycle: Blocker[] | undefined;
-  // psql's own session, told by its pid (PSQL_PID): the restore's other sessions carry its name too,
-  // and come and go (the pre-restore snapshot's, the kept views' pg_dump).
+  // psql's own session, told by its pid (PSQL_PID): the kept views' pg_dump carries its name too,
+  // and comes and goes.
   let psqlPid: number | undefined;
   let psqlRunning = true;
   let stalled: number | undefined;
@@ -1089,6 +1093,18 @@ function restoreStalled(where: string, goneMs: number, commitWritten: boolean, u
   return new RollbackKitError(
     `Restore into ${where} stopped: ${what}. Its transaction ended with its session, before any COMMIT was sent, so nothing of the restore was applied: the database is as it was before.`,
     `${STALL_CAUSE} and run again.${undo}`,
+    UNCHANGED,
+  );
+}
+
+/**
+ * The pre-restore snapshot's pg_dump stalled (lock-wait.ts StallWatch) and was ended: the restore
+ * stops there, before its script is sent, and its transaction (locks only) rolls back with psql.
+ */
+function preRestoreStalled(where: string, goneMs: number): RollbackKitError {
+  return new RollbackKitError(
+    `Restore into ${where} stopped before it changed anything, in its pre-restore snapshot: ${dumpStalled(goneMs)}, and what it had written was removed. Nothing of the restore was applied: the database was not changed.`,
+    `${STALL_CAUSE} and run again.`,
     UNCHANGED,
   );
 }
