@@ -18,6 +18,7 @@ import { corruptSnapshot, fingerprint, onDisk } from './archive.js';
 import type { SnapshotManifest } from './manifest.js';
 import { describeTarget, libpqEnv, toolConninfo, transactionPoolerRefusal, type ConnectionTarget } from './connection.js';
 import { DEFAULT_STALL_MS, isLockTimeout, STALL_CAUSE, LockCycleError, lockCycleError, lockTimeoutError, lockTimeoutMs, notWatching, sessionTag, watchBlockers, type Blocker, type BlockerWatch, type CycleWording, type StallWatch } from './lock-wait.js';
+import { markerLines, markerNumber } from './marker-lines.js';
 import { exactTablePattern } from './patterns.js';
 import { findPgTool, majorFromVersionNum, toolErrorLine, warmPgTools, type FindToolOptions, type PgTool } from './pg-tools.js';
 import { attachStatements, dropStatements, foreignKeyStatements, leftAsTheyAre, planRestore, readSnapshotContents, type RestorePlan } from './restore-plan.js';
@@ -781,11 +782,16 @@ async function startRestoreProcesses(p: ProcessesRequest, log: Log): Promise<Res
       await (await preparing.catch(() => undefined))?.remove();
       return (await watching).stop();
     })());
-  /** Told psql's output until it has printed TRANSACTION_OPEN. */
-  let opening: ((chunk: string) => void) | undefined;
-  /** psql's output until it has printed its session's pid and its transaction's id. */
-  let printed = '';
+  /** Told once psql has printed TRANSACTION_OPEN. */
+  let opened: (() => void) | undefined;
   let txid: string | undefined;
+  // Read a line at a time, none of it kept: it runs on for the whole restore, and the transaction's
+  // id never comes before PostgreSQL 10.
+  const markers = markerLines((line) => {
+    psqlPid ??= Number(markerNumber(line, PSQL_PID)) || undefined;
+    txid ??= markerNumber(line, PSQL_TXID);
+    if (line === TRANSACTION_OPEN) opened?.();
+  });
   try {
     const psql = await findPgTool('psql', Math.max(p.serverMajor, p.pgRestore?.major ?? 0), req.tools);
     const applied = runProcess(psql.path, ['-X', '--no-password', '-q', '-v', 'ON_ERROR_STOP=1', '-f', '-', '--dbname', toolConninfo(psql.major)], {
@@ -798,24 +804,14 @@ async function startRestoreProcesses(p: ProcessesRequest, log: Log): Promise<Res
       // sent over a network that stalled) is killed (runProcess's KILL_GRACE_MS): its connection
       // then closes, and the server rolls the transaction back as soon as it sees that.
       killSignal: 'SIGINT',
-      onStdout: (chunk) => {
-        if (psqlPid === undefined || txid === undefined) {
-          printed += chunk;
-          psqlPid ??= Number(new RegExp(`${PSQL_PID} (\\d+)\n`).exec(printed)?.[1]) || undefined;
-          txid ??= new RegExp(`${PSQL_TXID} (\\d+)\n`).exec(printed)?.[1];
-        }
-        opening?.(chunk);
-      },
+      onStdout: markers.push,
     });
     void applied.finally(() => (psqlRunning = false)).catch(() => undefined);
     running.push(applied);
     const open = (statements: string[]) => {
-      let seen = '';
-      const opened = new Promise<boolean>((resolve) => {
-        opening = (chunk) => {
-          seen += chunk;
-          if (!seen.includes(TRANSACTION_OPEN)) return;
-          opening = undefined;
+      const isOpen = new Promise<boolean>((resolve) => {
+        opened = () => {
+          opened = undefined;
           resolve(true);
         };
         applied.then(() => resolve(false), () => resolve(false));
@@ -824,7 +820,7 @@ async function startRestoreProcesses(p: ProcessesRequest, log: Log): Promise<Res
       // And, in the transaction, its id (txid_status: PostgreSQL 10 and later).
       const txidLines = p.serverMajor >= 10 ? `SELECT txid_current() AS rk_txid \\gset\n\\echo '${PSQL_TXID}' :rk_txid\n` : '';
       input.write(`SELECT pg_backend_pid() AS rk_psql_pid \\gset\n\\echo '${PSQL_PID}' :rk_psql_pid\n${statements.join('\n')}\n${txidLines}\\echo '${TRANSACTION_OPEN}'\n`);
-      return opened;
+      return isOpen;
     };
     log.debug(`Started psql (${psql.path}) for the restore: it runs nothing until restore-db writes its script, once the restore is planned.`);
     const watch = await watching;
