@@ -704,6 +704,11 @@ interface RestoreProcesses {
   stalled(): number | undefined;
   /** The restore transaction's id (txid_current), once psql has said it: whether it committed can be asked of the server after psql's session is gone. */
   txid(): string | undefined;
+  /**
+   * Whether psql has printed COMMITTED: its COMMIT went through. Read from its output as it comes,
+   * not from what runProcess keeps of it, which ends at 1 MB.
+   */
+  committed(): boolean;
   data: DataPath | undefined;
   input: PassThrough;
   applied: Promise<ProcessResult>;
@@ -785,12 +790,14 @@ async function startRestoreProcesses(p: ProcessesRequest, log: Log): Promise<Res
   /** Told once psql has printed TRANSACTION_OPEN. */
   let opened: (() => void) | undefined;
   let txid: string | undefined;
+  let committed = false;
   // Read a line at a time, none of it kept: it runs on for the whole restore, and the transaction's
   // id never comes before PostgreSQL 10.
   const markers = markerLines((line) => {
     psqlPid ??= Number(markerNumber(line, PSQL_PID)) || undefined;
     txid ??= markerNumber(line, PSQL_TXID);
     if (line === TRANSACTION_OPEN) opened?.();
+    if (line === COMMITTED) committed = true;
   });
   try {
     const psql = await findPgTool('psql', Math.max(p.serverMajor, p.pgRestore?.major ?? 0), req.tools);
@@ -860,7 +867,7 @@ async function startRestoreProcesses(p: ProcessesRequest, log: Log): Promise<Res
       );
     }
     for (const r of running) r.catch(() => undefined);
-    return { env, tag, watch, cycle: () => cycle, stalled: () => stalled, txid: () => txid, data, input, applied, stopPsql, stopRestore, archiveOut, restoring, loading, verbose, open, stop };
+    return { env, tag, watch, cycle: () => cycle, stalled: () => stalled, txid: () => txid, committed: () => committed, data, input, applied, stopPsql, stopRestore, archiveOut, restoring, loading, verbose, open, stop };
   } catch (err) {
     await stop();
     throw err;
@@ -1015,7 +1022,7 @@ async function applySnapshot(a: Apply, processes: RestoreProcesses, log: Log): P
     );
   }
 
-  if (applied.code === 0 && !feedError && applied.stdout.includes(COMMITTED)) return;
+  if (applied.code === 0 && !feedError && processes.committed()) return;
   const state = 'The restore ran in one transaction, so the database is as it was before.';
   const undo = a.preRestoreSnapshotPath ? ` The state before is also kept in ${a.preRestoreSnapshotPath}.` : '';
   const stalled = processes.stalled();
