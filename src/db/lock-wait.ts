@@ -267,8 +267,8 @@ export async function watchBlockers(target: ConnectionTarget, applicationName: s
     const now = Date.now();
     const count = stall.backends(pids).length;
     most = Math.max(most, count);
-    // Before its second backend, a program of several may still be on its first alone (pg_dump
-    // reading the catalogue): only then are they all due.
+    // Until a second backend of it has been seen, a program of several may rightly be on its first
+    // alone (pg_dump reading the catalogue): all of them are due only from then on.
     const due = stall.backendsInAll !== undefined && most > 1 ? Math.max(most, stall.backendsInAll) : most;
     if (!stall.running() || count >= due) {
       gone = undefined;
