@@ -54,6 +54,13 @@ export interface WatchOptions {
   onCycle?: (blockers: Blocker[]) => void;
   /** The bound on each of the watcher's queries (WATCH_DEADLINE unless said). */
   queryDeadline?: QueryDeadline;
+  /**
+   * The application_name of a caller's sessions that hold locks ours may wait behind (restore-db's
+   * psql, under whose table locks its pre-restore snapshot runs): never taken for a blocker of ours,
+   * a session waiting for them is one waiting for us, and a cycle ends them too (it is their lock
+   * that is waited for). Only the sessions named `applicationName` are watched for waits and stalls.
+   */
+  callerSessions?: string;
   /** Also watch a program of ours (pg_dump, psql) for a connection that stalled (StallWatch). */
   stall?: StallWatch;
   /** The run's stop: a watcher still connecting then gives up (and watches nothing), so the stopped work need not wait for it. */
@@ -76,9 +83,10 @@ export interface WatchOptions {
  * unreachable from the watcher, its own connection lost and being opened again) neither starts nor
  * ends the time; only polls that answered do, and a healthy program's backend is there at the next
  * one that answers. A backend never seen (a pooler that renames sessions, a role that cannot see
- * them) starts no time at all, and neither does a watcher whose new connection reached another
- * server (a replica behind the same address: another postmaster start time) than the one it saw
- * the program's backend on.
+ * them) starts no time at all, but for one a program opens together with others that are seen
+ * (backendsInAll): those show that the path keeps their name and that the watcher can see them.
+ * Nor does a watcher whose new connection reached another server (a replica behind the same
+ * address: another postmaster start time) than the one it saw the program's backend on.
  */
 export interface StallWatch {
   /** Which of the backends named as ours (their pids, the watcher's own left out) are the program's. */
@@ -87,6 +95,13 @@ export interface StallWatch {
   running: () => boolean;
   /** How long a backend of the program may be gone, with it still running, before that is a stall. */
   afterMs: number;
+  /**
+   * How many backends the program holds at once once it has opened them all, for one that opens more
+   * than one (a parallel pg_dump: its leader's, then one per worker, all opened together once the
+   * leader has read the catalogue). Once more than one of them has been seen, fewer than this is a
+   * backend gone, even one never seen: a worker whose connection ended before a look could see it.
+   */
+  backendsInAll?: number;
   /** Bytes the program has written so far, for one that writes a file: output that grows is no stall. */
   progress?: () => Promise<number>;
   /** Called once, at the stall, with how long the backend had been gone (ms). */
@@ -209,6 +224,8 @@ export async function watchBlockers(target: ConnectionTarget, applicationName: s
     log.debug(`Not watching for blocking sessions: ${(err as Error).message}`);
     return notWatching();
   }
+  /** Every name whose sessions are ours: ours, and the caller's. */
+  const ours = opts.callerSessions === undefined ? [applicationName] : [applicationName, opts.callerSessions];
   let last: Blocker[] = [];
   let polling: Promise<void> = Promise.resolve();
   /** When each session of ours was first seen waiting for a lock, in this unbroken wait. */
@@ -236,12 +253,12 @@ export async function watchBlockers(target: ConnectionTarget, applicationName: s
   /** Ends every session of ours but the watcher's own: their locks go, and so does the wait behind them. */
   const endOurs = async (blockers: Blocker[]) => {
     cycleSeen = true;
-    await session.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1 AND pid <> pg_backend_pid()', [applicationName]);
+    await session.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = ANY($1::text[]) AND pid <> pg_backend_pid()', [ours]);
     opts.onCycle!(blockers);
   };
   let timeoutSet = false;
   const stall = opts.stall;
-  /** The most backends of the program seen at once; when fewer than that have been seen since, and how much output there was then. */
+  /** The most backends of the program seen at once; when fewer than those (or than all it opens) have been seen since, and how much output there was then. */
   let most = 0;
   let gone: { since: number; bytes: number | undefined } | undefined;
   let stallSeen = false;
@@ -252,7 +269,10 @@ export async function watchBlockers(target: ConnectionTarget, applicationName: s
     const now = Date.now();
     const count = stall.backends(pids).length;
     most = Math.max(most, count);
-    if (!stall.running() || count >= most) {
+    // Until a second backend of it has been seen, a program of several may rightly be on its first
+    // alone (pg_dump reading the catalogue): all of them are due only from then on.
+    const due = stall.backendsInAll !== undefined && most > 1 ? Math.max(most, stall.backendsInAll) : most;
+    if (!stall.running() || count >= due) {
       gone = undefined;
       return;
     }
@@ -281,13 +301,13 @@ export async function watchBlockers(target: ConnectionTarget, applicationName: s
     const { rows } = await session.query<{ pid: number; user: string | null; state: string | null; seconds: number | null; query: string | null; waits_for_us: boolean }>(
       `SELECT DISTINCT b.pid, b.usename AS user, b.state, extract(epoch FROM now() - coalesce(b.xact_start, b.query_start))::int AS seconds,
               left(regexp_replace(b.query, '[[:space:]]+', ' ', 'g'), ${QUERY_READ_CHARS}) AS query,
-              EXISTS (SELECT 1 FROM unnest(pg_blocking_pids(b.pid)) AS ours(pid) JOIN pg_stat_activity o ON o.pid = ours.pid WHERE o.application_name = $1) AS waits_for_us
+              EXISTS (SELECT 1 FROM unnest(pg_blocking_pids(b.pid)) AS ours(pid) JOIN pg_stat_activity o ON o.pid = ours.pid WHERE o.application_name = ANY($2::text[])) AS waits_for_us
          FROM pg_stat_activity w
         CROSS JOIN LATERAL unnest(pg_blocking_pids(w.pid)) AS bp(pid)
          JOIN pg_stat_activity b ON b.pid = bp.pid
-        WHERE w.application_name = $1 AND b.application_name IS DISTINCT FROM $1
+        WHERE w.application_name = $1 AND NOT coalesce(b.application_name = ANY($2::text[]), false)
         ORDER BY b.pid`,
-      [applicationName],
+      [applicationName, ours],
     );
     const seen = rows.map((r) => ({ pid: r.pid, user: r.user ?? '?', state: r.state ?? 'unknown', seconds: r.seconds, query: r.query ?? '', waitsForUs: r.waits_for_us }));
     if (seen.length) last = seen;

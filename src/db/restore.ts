@@ -18,6 +18,7 @@ import { corruptSnapshot, fingerprint, onDisk } from './archive.js';
 import type { SnapshotManifest } from './manifest.js';
 import { describeTarget, libpqEnv, toolConninfo, transactionPoolerRefusal, type ConnectionTarget } from './connection.js';
 import { DEFAULT_STALL_MS, isLockTimeout, STALL_CAUSE, LockCycleError, lockCycleError, lockTimeoutError, lockTimeoutMs, notWatching, sessionTag, watchBlockers, type Blocker, type BlockerWatch, type CycleWording, type StallWatch } from './lock-wait.js';
+import { markerLines, markerNumber } from './marker-lines.js';
 import { exactTablePattern } from './patterns.js';
 import { findPgTool, majorFromVersionNum, toolErrorLine, warmPgTools, type FindToolOptions, type PgTool } from './pg-tools.js';
 import { attachStatements, dropStatements, foreignKeyStatements, leftAsTheyAre, planRestore, readSnapshotContents, type RestorePlan } from './restore-plan.js';
@@ -27,7 +28,7 @@ import { putBackDefaultPrivileges, readOwnDefaultPrivileges, resetSchemaPrivileg
 import { COMMITTED, filterScript, psqlError, restoreScript } from './restore-script.js';
 import { compareSource, describeIdentity, readServerIdentity, snapshotSource, type ServerIdentity } from './server-identity.js';
 import { closeAtStop, closeSession, connect, ConnectStopped, QueryDeadlineExceeded, seconds, type QueryDeadline, type Session, withSession } from './session.js';
-import { takeSnapshot, wholeDatabaseSnapshot, type SnapshotResult } from './snapshot.js';
+import { dumpStalled, SnapshotStalledError, takeSnapshot, wholeDatabaseSnapshot, type SnapshotResult } from './snapshot.js';
 import { ledgerKeptAcrossRestore } from '../migrations/ledger.js';
 import { progressAcrossRestore } from '../migrations/progress.js';
 import { checkFingerprint, openSnapshot } from './verify.js';
@@ -336,13 +337,16 @@ async function restoreOrPreview(req: RestoreRequest, log: Log, dryRun: boolean):
             label: 'pre-restore',
             tools: req.tools,
           }),
-          // Under the restore's session name: a session that waits for the restore's table locks
-          // while the snapshot queues behind it is then seen as the cycle it is, by either watcher.
-          sessionTag: running.tag,
+          // Its sessions carry a name of their own, so that its pg_dump is watched for a stall as
+          // snapshot-db's is; a session that waits for the restore's table locks while the snapshot
+          // queues behind it is seen as the cycle it is all the same.
+          callerSessions: running.tag,
+          stallAfterMs: req.stallAfterMs,
           signal: req.signal ? AbortSignal.any([req.signal, overdue]) : overdue,
         },
         log,
       ).catch((err: unknown) => {
+        if (err instanceof SnapshotStalledError) throw preRestoreStalled(where, err.goneMs);
         if (!overdue.aborted || req.signal?.aborted) throw err;
         throw new RollbackKitError(
           `The pre-restore snapshot of ${where} did not finish within ${seconds(boundMs)} s while the restore's transaction held its tables (writers waited behind it), so it was stopped and the restore with it: nothing was changed.`,
@@ -662,7 +666,10 @@ async function keptViewsScript(a: Apply, env: Record<string, string>, log: Log):
   for (const v of a.plan.keptViews) args.push('--table', exactTablePattern(v));
   // While the restore's transaction holds its tables: bounded, and ended by a stop, like psql.
   const boundMs = lockTimeoutMs(a.req.lockTimeoutSeconds) + (a.req.bounds?.keptViewsDumpMs ?? RESTORE_BOUNDS.keptViewsDumpMs);
-  const dumped = await runProcess(pgDump.path, args, { env, timeoutMs: boundMs, signal: a.req.signal });
+  // Read whole as it comes: what runProcess keeps of it ends at 1 MB, and a view left out of the
+  // script would not be put back.
+  let script = '';
+  const dumped = await runProcess(pgDump.path, args, { env, timeoutMs: boundMs, signal: a.req.signal, onStdout: (text) => (script += text) });
   if (dumped.timedOut) {
     throw new RollbackKitError(`Could not save the definitions of the views restore-db keeps: pg_dump did not finish within ${seconds(boundMs)} s (a connection that stalled?), so it was ended.`, 'Nothing was changed. Check the network path to the database and run again.', UNCHANGED);
   }
@@ -670,7 +677,7 @@ async function keptViewsScript(a: Apply, env: Record<string, string>, log: Log):
     throw new RollbackKitError(`Could not save the definitions of the views restore-db keeps: ${log.redact(toolErrorLine(dumped.stderr) || 'pg_dump failed')}.`, 'Nothing was changed.', UNCHANGED);
   }
   // Its own SET lock_timeout = 0 would leave the locks its views wait for unbounded.
-  return filterScript(dumped.stdout, { unwrap: false, lockTimeout: lockTimeoutStatement(a.req.lockTimeoutSeconds) });
+  return filterScript(script, { unwrap: false, lockTimeout: lockTimeoutStatement(a.req.lockTimeoutSeconds) });
 }
 
 /** How a lock cycle's error names the restore's part in it. */
@@ -699,7 +706,7 @@ interface ProcessesRequest {
  */
 interface RestoreProcesses {
   env: Record<string, string>;
-  /** The application_name of every session of the restore (psql, its pg_dumps, the pre-restore snapshot's). */
+  /** The application_name of the restore's sessions (psql, the kept views' pg_dump); the pre-restore snapshot's carry their own. */
   tag: string;
   watch: BlockerWatch;
   /**
@@ -711,6 +718,11 @@ interface RestoreProcesses {
   stalled(): number | undefined;
   /** The restore transaction's id (txid_current), once psql has said it: whether it committed can be asked of the server after psql's session is gone. */
   txid(): string | undefined;
+  /**
+   * Whether psql has printed COMMITTED: its COMMIT went through. Read from its output as it comes,
+   * not from what runProcess keeps of it, which ends at 1 MB.
+   */
+  committed(): boolean;
   data: DataPath | undefined;
   input: PassThrough;
   applied: Promise<ProcessResult>;
@@ -750,14 +762,15 @@ async function startRestoreProcesses(p: ProcessesRequest, log: Log): Promise<Res
   input.on('error', () => undefined);
   const archiveOut = new PassThrough();
   // A session that waits for a table the restore holds while one of ours waits behind it (a DROP
-  // behind a reader that now wants to write, the pre-restore snapshot behind an ALTER TABLE) would
-  // hold every query on that table until lock-timeout: the watcher ends ours at the first sight of it.
+  // behind a reader that now wants to write) would hold every query on that table until
+  // lock-timeout: the watcher ends ours at the first sight of it. (The pre-restore snapshot behind an
+  // ALTER TABLE is seen by the snapshot's own watcher, which counts psql's sessions as ours.)
   // It connects once the planning session has gone, psql meanwhile: two connections at a time, so
   // that a pooler or role limited to two refuses neither (a watcher refused would watch nothing, and
   // lock_timeout would still bound every wait). No lock is waited for before then.
   let cycle: Blocker[] | undefined;
-  // psql's own session, told by its pid (PSQL_PID): the restore's other sessions carry its name too,
-  // and come and go (the pre-restore snapshot's, the kept views' pg_dump).
+  // psql's own session, told by its pid (PSQL_PID): the kept views' pg_dump carries its name too,
+  // and comes and goes.
   let psqlPid: number | undefined;
   let psqlRunning = true;
   let stalled: number | undefined;
@@ -788,11 +801,18 @@ async function startRestoreProcesses(p: ProcessesRequest, log: Log): Promise<Res
       await (await preparing.catch(() => undefined))?.remove();
       return (await watching).stop();
     })());
-  /** Told psql's output until it has printed TRANSACTION_OPEN. */
-  let opening: ((chunk: string) => void) | undefined;
-  /** psql's output until it has printed its session's pid and its transaction's id. */
-  let printed = '';
+  /** Told once psql has printed TRANSACTION_OPEN. */
+  let opened: (() => void) | undefined;
   let txid: string | undefined;
+  let committed = false;
+  // Read a line at a time, none of it kept: it runs on for the whole restore, and the transaction's
+  // id never comes before PostgreSQL 10.
+  const markers = markerLines((line) => {
+    psqlPid ??= Number(markerNumber(line, PSQL_PID)) || undefined;
+    txid ??= markerNumber(line, PSQL_TXID);
+    if (line === TRANSACTION_OPEN) opened?.();
+    if (line === COMMITTED) committed = true;
+  });
   try {
     const psql = await findPgTool('psql', Math.max(p.serverMajor, p.pgRestore?.major ?? 0), req.tools);
     const applied = runProcess(psql.path, ['-X', '--no-password', '-q', '-v', 'ON_ERROR_STOP=1', '-f', '-', '--dbname', toolConninfo(psql.major)], {
@@ -805,24 +825,14 @@ async function startRestoreProcesses(p: ProcessesRequest, log: Log): Promise<Res
       // sent over a network that stalled) is killed (runProcess's KILL_GRACE_MS): its connection
       // then closes, and the server rolls the transaction back as soon as it sees that.
       killSignal: 'SIGINT',
-      onStdout: (chunk) => {
-        if (psqlPid === undefined || txid === undefined) {
-          printed += chunk;
-          psqlPid ??= Number(new RegExp(`${PSQL_PID} (\\d+)\n`).exec(printed)?.[1]) || undefined;
-          txid ??= new RegExp(`${PSQL_TXID} (\\d+)\n`).exec(printed)?.[1];
-        }
-        opening?.(chunk);
-      },
+      onStdout: markers.push,
     });
     void applied.finally(() => (psqlRunning = false)).catch(() => undefined);
     running.push(applied);
     const open = (statements: string[]) => {
-      let seen = '';
-      const opened = new Promise<boolean>((resolve) => {
-        opening = (chunk) => {
-          seen += chunk;
-          if (!seen.includes(TRANSACTION_OPEN)) return;
-          opening = undefined;
+      const isOpen = new Promise<boolean>((resolve) => {
+        opened = () => {
+          opened = undefined;
           resolve(true);
         };
         applied.then(() => resolve(false), () => resolve(false));
@@ -831,7 +841,7 @@ async function startRestoreProcesses(p: ProcessesRequest, log: Log): Promise<Res
       // And, in the transaction, its id (txid_status: PostgreSQL 10 and later).
       const txidLines = p.serverMajor >= 10 ? `SELECT txid_current() AS rk_txid \\gset\n\\echo '${PSQL_TXID}' :rk_txid\n` : '';
       input.write(`SELECT pg_backend_pid() AS rk_psql_pid \\gset\n\\echo '${PSQL_PID}' :rk_psql_pid\n${statements.join('\n')}\n${txidLines}\\echo '${TRANSACTION_OPEN}'\n`);
-      return opened;
+      return isOpen;
     };
     log.debug(`Started psql (${psql.path}) for the restore: it runs nothing until restore-db writes its script, once the restore is planned.`);
     const watch = await watching;
@@ -871,7 +881,7 @@ async function startRestoreProcesses(p: ProcessesRequest, log: Log): Promise<Res
       );
     }
     for (const r of running) r.catch(() => undefined);
-    return { env, tag, watch, cycle: () => cycle, stalled: () => stalled, txid: () => txid, data, input, applied, stopPsql, stopRestore, archiveOut, restoring, loading, verbose, open, stop };
+    return { env, tag, watch, cycle: () => cycle, stalled: () => stalled, txid: () => txid, committed: () => committed, data, input, applied, stopPsql, stopRestore, archiveOut, restoring, loading, verbose, open, stop };
   } catch (err) {
     await stop();
     throw err;
@@ -1026,7 +1036,7 @@ async function applySnapshot(a: Apply, processes: RestoreProcesses, log: Log): P
     );
   }
 
-  if (applied.code === 0 && !feedError && applied.stdout.includes(COMMITTED)) return;
+  if (applied.code === 0 && !feedError && processes.committed()) return;
   const state = 'The restore ran in one transaction, so the database is as it was before.';
   const undo = a.preRestoreSnapshotPath ? ` The state before is also kept in ${a.preRestoreSnapshotPath}.` : '';
   const stalled = processes.stalled();
@@ -1100,6 +1110,18 @@ function restoreStalled(where: string, goneMs: number, commitWritten: boolean, u
   return new RollbackKitError(
     `Restore into ${where} stopped: ${what}. Its transaction ended with its session, before any COMMIT was sent, so nothing of the restore was applied: the database is as it was before.`,
     `${STALL_CAUSE} and run again.${undo}`,
+    UNCHANGED,
+  );
+}
+
+/**
+ * The pre-restore snapshot's pg_dump stalled (lock-wait.ts StallWatch) and was ended: the restore
+ * stops there, before its script is sent, and its transaction (locks only) rolls back with psql.
+ */
+function preRestoreStalled(where: string, goneMs: number): RollbackKitError {
+  return new RollbackKitError(
+    `Restore into ${where} stopped before it changed anything, in its pre-restore snapshot: ${dumpStalled(goneMs)}, and what it had written was removed. Nothing of the restore was applied: the database was not changed.`,
+    `${STALL_CAUSE} and run again.`,
     UNCHANGED,
   );
 }

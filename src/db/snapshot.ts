@@ -60,18 +60,19 @@ export interface SnapshotRequest {
    */
   signal?: AbortSignal;
   /**
-   * The application_name its sessions carry (sessionTag), when a caller's sessions hold locks it may
-   * wait behind: restore-db's pre-restore snapshot runs under the restore's, so that a session waiting
-   * for the restore while the snapshot waits for it is a cycle to its lock watcher.
+   * The application_name (sessionTag) of a caller's sessions that hold locks the snapshot may wait
+   * behind: restore-db's psql, under whose table locks its pre-restore snapshot runs. A session
+   * waiting for those while the snapshot waits for it is then a cycle to the snapshot's lock watcher
+   * (WatchOptions.callerSessions). The snapshot's own sessions carry a name of their own all the
+   * same, so that its watcher can tell pg_dump's backends from the caller's.
    */
-  sessionTag?: string;
+  callerSessions?: string;
   /** The bound on each query of the snapshot's own session (SNAPSHOT_DEADLINE unless said: tests give a short one). */
   queryDeadline?: QueryDeadline;
   /**
    * How long pg_dump's backend may be gone from the server, with pg_dump still running and its file
    * not growing, before its connection is taken to have stalled and pg_dump is ended (StallWatch;
-   * DEFAULT_STALL_MS unless said: tests give a short one). Watched only when the snapshot's sessions
-   * carry a name of their own (no `sessionTag`): under a caller's, other programs' backends come and go.
+   * DEFAULT_STALL_MS unless said: tests give a short one).
    */
   stallAfterMs?: number;
 }
@@ -85,15 +86,22 @@ async function writtenBytes(path: string): Promise<number> {
   return total;
 }
 
-/**
- * pg_dump's connection stalled (StallWatch): its backend had been gone from the server for
- * `goneMs` while pg_dump still waited on it, so pg_dump was ended.
- */
-function snapshotStalled(where: string, goneMs: number): RollbackKitError {
-  return new RollbackKitError(
-    `Snapshot of ${where} stopped: pg_dump's connection stalled. Its session had been gone from the server for ${Math.round(goneMs / 1000)} s (seen from a separate connection) while pg_dump still waited on it and wrote nothing more, so pg_dump was ended. No snapshot was made: what it had written was removed, and the database was only read, never changed.`,
-    `${STALL_CAUSE} and run again.`,
-  );
+/** What a stalled pg_dump (StallWatch) was: said by the snapshot's error, and by a restore whose pre-restore snapshot it was. */
+export function dumpStalled(goneMs: number): string {
+  return `pg_dump's connection stalled. Its session had been gone from the server for ${Math.round(goneMs / 1000)} s (seen from a separate connection) while pg_dump still waited on it and wrote nothing more, so pg_dump was ended`;
+}
+
+/** pg_dump's connection stalled (StallWatch): its backend had been gone from the server for `goneMs` while pg_dump still waited on it. */
+export class SnapshotStalledError extends RollbackKitError {
+  constructor(
+    where: string,
+    readonly goneMs: number,
+  ) {
+    super(
+      `Snapshot of ${where} stopped: ${dumpStalled(goneMs)}. No snapshot was made: what it had written was removed, and the database was only read, never changed.`,
+      `${STALL_CAUSE} and run again.`,
+    );
+  }
 }
 
 /**
@@ -459,7 +467,7 @@ export async function takeSnapshot(req: SnapshotRequest, log: Log): Promise<Snap
   const lockTimeoutSeconds = req.lockTimeoutSeconds ?? DEFAULT_LOCK_TIMEOUT_SECONDS;
   const lockTimeout = lockTimeoutMs(lockTimeoutSeconds);
   // pg_dump and our counting session carry one name, so a watcher can see who blocks them.
-  const tag = req.sessionTag ?? sessionTag('snapshot');
+  const tag = sessionTag('snapshot');
 
   // Which pg_dump fits is known only once the server answers; asking the installed ones meanwhile is free.
   if (!req.pgDumpPath) warmPgTools(['pg_dump', 'pg_restore'], req.tools);
@@ -513,24 +521,24 @@ export async function takeSnapshot(req: SnapshotRequest, log: Log): Promise<Snap
     // arrives before pg_dump has its locks) would have each wait for the other until lock-timeout,
     // and every query on that table behind both: the watcher ends ours at once instead.
     let cycle: Blocker[] | undefined;
-    // pg_dump's backends are every one named as ours but this session's, when the name is ours alone.
+    // pg_dump's backends are every one named as ours but this session's: a caller's carry a name of their own.
     let dumping = false;
     let stalled: number | undefined;
     const endDump = new AbortController();
-    const stall: StallWatch | undefined = req.sessionTag
-      ? undefined
-      : {
-          backends: (pids) => pids.filter((p) => p !== pid),
-          running: () => dumping,
-          afterMs: req.stallAfterMs ?? DEFAULT_STALL_MS,
-          progress: () => writtenBytes(path!),
-          onStall: (goneMs) => {
-            stalled = goneMs;
-            log.warning(`pg_dump's session has been gone from ${where} for ${Math.round(goneMs / 1000)} s while pg_dump still waits on its connection: ending pg_dump.`);
-            endDump.abort();
-          },
-        };
-    const watching = watchBlockers(req.target, tag, log, { onCycle: (blockers) => (cycle = blockers), stall, signal: req.signal });
+    const stall: StallWatch = {
+      backends: (pids) => pids.filter((p) => p !== pid),
+      // In parallel, its leader's and one per worker.
+      backendsInAll: req.jobs > 1 ? req.jobs + 1 : undefined,
+      running: () => dumping,
+      afterMs: req.stallAfterMs ?? DEFAULT_STALL_MS,
+      progress: () => writtenBytes(path!),
+      onStall: (goneMs) => {
+        stalled = goneMs;
+        log.warning(`pg_dump's session has been gone from ${where} for ${Math.round(goneMs / 1000)} s while pg_dump still waits on its connection: ending pg_dump.`);
+        endDump.abort();
+      },
+    };
+    const watching = watchBlockers(req.target, tag, log, { onCycle: (blockers) => (cycle = blockers), stall, callerSessions: req.callerSessions, signal: req.signal });
     const cycleError = (blockers: Blocker[]) => lockCycleError(`Snapshot of ${where}`, blockers, 'Nothing was kept.', log);
     let stopped: Promise<Blocker[]> | undefined;
     const stopWatching = () => (stopped ??= watching.then((w) => w.stop()));
@@ -570,7 +578,7 @@ export async function takeSnapshot(req: SnapshotRequest, log: Log): Promise<Snap
           const [blockers] = await Promise.all([stopWatching(), session.query('ROLLBACK').catch(() => undefined)]);
           // pg_dump ended by the stop: its exit says only that it was killed.
           if (req.signal?.aborted) throw snapshotStopped(where);
-          if (stalled !== undefined) throw snapshotStalled(where, stalled);
+          if (stalled !== undefined) throw new SnapshotStalledError(where, stalled);
           if (cycle) throw cycleError(cycle);
           const lockWait =
             (dumped.status === 'fulfilled' && dumped.value.code !== 0 && isLockTimeout(dumped.value.stderr)) ||

@@ -2,10 +2,11 @@
 // cloud SQL proxy whose upstream died keeps the socket open and answers keepalives): psql would wait
 // for ever. The lock watcher sees psql's session gone while psql still runs, ends psql, and the
 // restore fails saying what stalled and that the database is as it was.
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
+import { RollbackKitError } from '../../src/core/errors.js';
 import { memoryLog } from '../../src/core/log.js';
 import { parseConnectionString } from '../../src/db/connection.js';
 import { restoreSnapshot } from '../../src/db/restore.js';
@@ -60,4 +61,42 @@ it("psql's connection stalls once its COMMIT has reached the server: the server'
   }
   expect(log.lines.join('\n')).toMatch(/psql's connection stalled after the COMMIT .* the server records the restore's transaction as committed: the restore is done\./);
   expect((await db.query<{ n: number }>('SELECT count(*)::int AS n FROM public.t')).rows[0]!.n).toBe(500);
+});
+
+/**
+ * The pre-restore snapshot's pg_dump, whose upstream goes away at its first COPY while its socket
+ * stays open: before, it ran under the restore's session name, which the stall watch could not tell
+ * from psql's, so pg_dump waited for ever (or for the two hours that bound the pre-restore
+ * snapshot) while the restore's transaction held its tables. Now its sessions carry a name of their
+ * own and it is watched as snapshot-db's is: the restore stops before its script is sent.
+ */
+it("the pre-restore snapshot's pg_dump stalls with its session gone: the restore stops before changing anything, saying so, and keeps no partial snapshot", async () => {
+  const db = await createTestDatabase('rk_pre_stall');
+  await db.query('CREATE TABLE public.t (id int PRIMARY KEY, note text); INSERT INTO public.t SELECT g, g::text FROM generate_series(1, 500) g');
+  const snap = await takeSnapshot(wholeDatabaseSnapshot(parseConnectionString(db.url), { outputDir: await mkdtemp(join(tmpdir(), 'rk-pre-stall-')) }), memoryLog());
+  await db.query('DELETE FROM public.t WHERE id > 400');
+  // Only pg_dump's COPY says TO stdout: psql, the planning session and the watchers go on.
+  const proxy = await stallingProxy(db, { clientSends: 'TO stdout', endServer: true });
+  const preRestoreDir = await mkdtemp(join(tmpdir(), 'rk-pre-stall-dir-'));
+  const log = memoryLog();
+  let err: unknown;
+  try {
+    err = await restoreSnapshot(await restoreRequest(proxy.url, snap.path, { preRestoreDir, stallAfterMs: 1500 }), log).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+  } finally {
+    proxy.close();
+  }
+  expect(proxy.stalls).toBe(1);
+  expect(err).toBeInstanceOf(RollbackKitError);
+  expect((err as RollbackKitError).message).toMatch(
+    /^Restore into 127\.0\.0\.1:\d+\/rk_pre_stall_\w+ stopped before it changed anything, in its pre-restore snapshot: pg_dump's connection stalled\. Its session had been gone from the server for \d+ s \(seen from a separate connection\) while pg_dump still waited on it and wrote nothing more, so pg_dump was ended, and what it had written was removed\. Nothing of the restore was applied: the database was not changed\.$/,
+  );
+  expect((err as RollbackKitError).hint).toMatch(/^Something between this runner and the server kept the connection open .* and run again\.$/);
+  expect((err as RollbackKitError).changed).toBe('no');
+  // Stopped before the restore's script was sent, and nothing of the snapshot left behind.
+  expect(log.lines.join('\n')).not.toMatch(/Restoring .* into /);
+  expect(await readdir(preRestoreDir)).toEqual([]);
+  expect((await db.query<{ n: number }>('SELECT count(*)::int AS n FROM public.t')).rows[0]!.n).toBe(400);
 });

@@ -130,3 +130,27 @@ it('a snapshot that waits (for a table lock) longer than the stall time is not a
     await holder.end();
   }
 });
+
+/**
+ * The same with a parallel pg_dump (directory format, jobs 2), for one of its workers: its upstream
+ * goes away as it sends its first query (its backend ends at once) while its socket stays open, and
+ * the leader and the other worker go on. The other worker dumps every table, then pg_dump waits for
+ * the stalled one for ever. That worker's backend lives a few milliseconds, so the watcher (a look
+ * every 200 ms) never sees it, nor all three of pg_dump's backends at once: before, a count of them
+ * that never fell below the most seen at once was no stall, and pg_dump waited for ever.
+ */
+it("a parallel pg_dump's worker whose upstream went away at once: pg_dump is ended, the snapshot fails saying so, nothing kept", async () => {
+  const db = await createTestDatabase('rk_worker_stall');
+  for (const t of ['a', 'b', 'c', 'd']) await db.query(`CREATE TABLE ${t} (id int PRIMARY KEY); INSERT INTO ${t} SELECT generate_series(1, 1000)`);
+  // pg_dump's own first query, on each of its connections: the leader's goes on, the first worker's stalls.
+  const proxy = await stallingProxy(db, { clientSends: "set_config('search_path'", skip: 1, limit: 1, endServer: true });
+  const outputDir = await mkdtemp(join(tmpdir(), 'rk-worker-stall-'));
+  try {
+    const attempt = takeSnapshot({ ...wholeDatabaseSnapshot(parseConnectionString(proxy.url), { outputDir }), format: 'directory', jobs: 2, stallAfterMs: 1500 }, memoryLog());
+    await expect(attempt).rejects.toThrow(/^Snapshot of 127\.0\.0\.1:\d+\/rk_worker_stall_\w+ stopped: pg_dump's connection stalled\. .*No snapshot was made: what it had written was removed, and the database was only read, never changed\.$/);
+    expect(proxy.stalls).toBe(1);
+  } finally {
+    proxy.close();
+  }
+  expect(await readdir(outputDir)).toEqual([]);
+});

@@ -63,3 +63,25 @@ it('a watcher whose own connection stalls concludes nothing: its failed polls ar
     await program.client.end().catch(() => undefined);
   }
 });
+
+it('a program of several backends (a parallel pg_dump): alone on its first is no stall; once more are seen, one never seen is gone', async () => {
+  const db = await createTestDatabase('rk_stall_all');
+  const tag = sessionTag('test');
+  const leader = await programSession(db.url, tag);
+  const stall = { ...stallWatch(500), backendsInAll: 3 };
+  const watch = await watchBlockers(parseConnectionString(db.url), tag, memoryLog(), { stall });
+  let worker: Awaited<ReturnType<typeof programSession>> | undefined;
+  try {
+    // The leader alone (pg_dump reading the catalogue) for four times the stall time.
+    await sleep(2000);
+    expect(stall.seen).toEqual([]);
+    // One worker opens; the other never shows (its backend ended before a look could see it).
+    worker = await programSession(db.url, tag);
+    for (let i = 0; i < 100 && !stall.seen.length; i++) await sleep(50);
+    expect(stall.seen).toHaveLength(1);
+  } finally {
+    await watch.stop();
+    await leader.client.end().catch(() => undefined);
+    await worker?.client.end().catch(() => undefined);
+  }
+});

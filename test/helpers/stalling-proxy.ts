@@ -24,9 +24,13 @@ export interface StallingProxy {
 
 /**
  * 'ready': after the first ReadyForQuery of each connection; `clientSends`: once the client sends that
- * text (with `after`: on a connection whose client sent that other text before: one program's).
+ * text (with `after`: on a connection whose client sent that other text before: one program's; with
+ * `limit`: on that many connections only, the first to send it once `skip` others have: one of a
+ * program's several; with
+ * `endServer`: the server's side is closed as the connection stalls, so its backend ends at once,
+ * as behind a proxy whose upstream went away, while the client still waits on an open socket).
  */
-export type StallOn = 'ready' | { clientSends: string; after?: string };
+export type StallOn = 'ready' | { clientSends: string; after?: string; skip?: number; limit?: number; endServer?: boolean };
 
 const open: StallingProxy[] = [];
 afterAll(() => {
@@ -50,6 +54,8 @@ export async function stallingProxy(db: { url: string }, stallOn: StallOn): Prom
   const target = new URL(db.url);
   const sockets = new Set<Socket>();
   let stalls = 0;
+  /** Connections that sent the text and were let go on for good (`skip`). */
+  let skipped = 0;
   const ports: number[] = [];
   // Half-open allowed: a client's FIN is not answered by the proxy itself, only by the server's close.
   const server = createServer({ allowHalfOpen: true }, (client) => {
@@ -58,16 +64,24 @@ export async function stallingProxy(db: { url: string }, stallOn: StallOn): Prom
     let stalled = false;
     let pending = Buffer.alloc(0);
     let armed = typeof stallOn !== 'object' || stallOn.after === undefined;
+    /** One of the connections `skip` lets go on: it never stalls. */
+    let passed = false;
     const stall = () => {
       stalled = true;
       stalls++;
       if (upstream.localPort) ports.push(upstream.localPort);
+      if (typeof stallOn === 'object' && stallOn.endServer) upstream.destroy();
     };
     client.on('data', (d: Buffer) => {
       if (stalled) return;
       upstream.write(d);
       if (typeof stallOn !== 'object') return;
-      if (armed && d.includes(stallOn.clientSends)) stall();
+      if (armed && !passed && d.includes(stallOn.clientSends) && stalls < (stallOn.limit ?? Infinity)) {
+        if (skipped < (stallOn.skip ?? 0)) {
+          skipped++;
+          passed = true;
+        } else stall();
+      }
       else if (stallOn.after !== undefined && d.includes(stallOn.after)) armed = true;
     });
     upstream.on('data', (d: Buffer) => {
