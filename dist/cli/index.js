@@ -23416,6 +23416,8 @@ async function watchBlockers(target, applicationName, log, opts = {}) {
         log.debug(`Not watching for blocking sessions: ${err.message}`);
         return notWatching();
     }
+    /** Every name whose sessions are ours: ours, and the caller's. */
+    const ours = opts.callerSessions === undefined ? [applicationName] : [applicationName, opts.callerSessions];
     let last = [];
     let polling = Promise.resolve();
     /** When each session of ours was first seen waiting for a lock, in this unbroken wait. */
@@ -23447,12 +23449,12 @@ async function watchBlockers(target, applicationName, log, opts = {}) {
     /** Ends every session of ours but the watcher's own: their locks go, and so does the wait behind them. */
     const endOurs = async (blockers) => {
         cycleSeen = true;
-        await session.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1 AND pid <> pg_backend_pid()', [applicationName]);
+        await session.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = ANY($1::text[]) AND pid <> pg_backend_pid()', [ours]);
         opts.onCycle(blockers);
     };
     let timeoutSet = false;
     const stall = opts.stall;
-    /** The most backends of the program seen at once; when fewer than that have been seen since, and how much output there was then. */
+    /** The most backends of the program seen at once; when fewer than those (or than all it opens) have been seen since, and how much output there was then. */
     let most = 0;
     let gone;
     let stallSeen = false;
@@ -23464,7 +23466,10 @@ async function watchBlockers(target, applicationName, log, opts = {}) {
         const now = Date.now();
         const count = stall.backends(pids).length;
         most = Math.max(most, count);
-        if (!stall.running() || count >= most) {
+        // Until a second backend of it has been seen, a program of several may rightly be on its first
+        // alone (pg_dump reading the catalogue): all of them are due only from then on.
+        const due = stall.backendsInAll !== undefined && most > 1 ? Math.max(most, stall.backendsInAll) : most;
+        if (!stall.running() || count >= due) {
             gone = undefined;
             return;
         }
@@ -23494,12 +23499,12 @@ async function watchBlockers(target, applicationName, log, opts = {}) {
         // [[:space:]], not \s: a backslash in a string is an escape where standard_conforming_strings is off.
         const { rows } = await session.query(`SELECT DISTINCT b.pid, b.usename AS user, b.state, extract(epoch FROM now() - coalesce(b.xact_start, b.query_start))::int AS seconds,
               left(regexp_replace(b.query, '[[:space:]]+', ' ', 'g'), ${QUERY_READ_CHARS}) AS query,
-              EXISTS (SELECT 1 FROM unnest(pg_blocking_pids(b.pid)) AS ours(pid) JOIN pg_stat_activity o ON o.pid = ours.pid WHERE o.application_name = $1) AS waits_for_us
+              EXISTS (SELECT 1 FROM unnest(pg_blocking_pids(b.pid)) AS ours(pid) JOIN pg_stat_activity o ON o.pid = ours.pid WHERE o.application_name = ANY($2::text[])) AS waits_for_us
          FROM pg_stat_activity w
         CROSS JOIN LATERAL unnest(pg_blocking_pids(w.pid)) AS bp(pid)
          JOIN pg_stat_activity b ON b.pid = bp.pid
-        WHERE w.application_name = $1 AND b.application_name IS DISTINCT FROM $1
-        ORDER BY b.pid`, [applicationName]);
+        WHERE w.application_name = $1 AND NOT coalesce(b.application_name = ANY($2::text[]), false)
+        ORDER BY b.pid`, [applicationName, ours]);
         const seen = rows.map((r) => ({ pid: r.pid, user: r.user ?? '?', state: r.state ?? 'unknown', seconds: r.seconds, query: r.query ?? '', waitsForUs: r.waits_for_us }));
         if (seen.length)
             last = seen;
@@ -23728,6 +23733,55 @@ async function countObjects(session, schemas) {
 /** The tables and object counts of exactly these schemas; their rows are counted apart (countRows). */
 async function readCatalog(session, schemas) {
     return { tables: await listTables(session, schemas), objects: await countObjects(session, schemas) };
+}
+
+;// CONCATENATED MODULE: ./.build/db/marker-lines.js
+/**
+ * Lines a script has psql print (`\echo`) for restore-db to read: its session's pid, its
+ * transaction's id, that the transaction is open. psql prints more than those, for as long as the
+ * restore runs (a row for every sequence a snapshot sets, what a statement of the snapshot's selects),
+ * and some of those lines may never come (no transaction id before PostgreSQL 10): so psql's output is
+ * read a line at a time and not kept. What is held is the line not yet ended, and of that no more
+ * than a marker can be: a longer line is no marker, and is passed over to its end.
+ */
+/** The longest line told: a marker and a 20-digit number with room to spare. */
+const MARKER_LINE_CHARS = 200;
+function markerLines(onLine, maxChars = MARKER_LINE_CHARS) {
+    let partial = '';
+    /** Inside a line already longer than the bound: nothing of it is held, up to its end. */
+    let passingOver = false;
+    return {
+        push(chunk) {
+            let start = 0;
+            for (let end = chunk.indexOf('\n'); end !== -1; end = chunk.indexOf('\n', start)) {
+                const fits = !passingOver && partial.length + (end - start) <= maxChars;
+                const line = fits ? partial + chunk.slice(start, end) : undefined;
+                partial = '';
+                passingOver = false;
+                start = end + 1;
+                if (line !== undefined)
+                    onLine(line.endsWith('\r') ? line.slice(0, -1) : line);
+            }
+            if (passingOver)
+                return;
+            if (partial.length + (chunk.length - start) > maxChars) {
+                partial = '';
+                passingOver = true;
+            }
+            else
+                partial += chunk.slice(start);
+        },
+        get held() {
+            return partial.length;
+        },
+    };
+}
+/** The number a marker line carries (`<marker> <digits>`), or undefined when `line` is not that marker's. */
+function markerNumber(line, marker) {
+    if (!line.startsWith(`${marker} `))
+        return undefined;
+    const digits = line.slice(marker.length + 1);
+    return /^\d+$/.test(digits) ? digits : undefined;
 }
 
 ;// CONCATENATED MODULE: ./.build/db/patterns.js
@@ -24613,8 +24667,11 @@ function tocEntryId(line) {
  * must be read whole (see splitArchive), or when this system cannot make a FIFO.
  */
 async function prepareDataPath(pgRestore, archive) {
-    const listed = await (0,core_process/* runProcess */.R3)(pgRestore, ['--list', archive]);
-    const parts = listed.code === 0 ? splitArchive(listed.stdout) : undefined;
+    // Read whole as it comes: what runProcess keeps of it ends at 1 MB (some 7,000 entries), and an
+    // entry left out of both lists is left out of the restore.
+    let listing = '';
+    const listed = await (0,core_process/* runProcess */.R3)(pgRestore, ['--list', archive], { onStdout: (text) => (listing += text) });
+    const parts = listed.code === 0 ? splitArchive(listing) : undefined;
     if (!parts)
         return undefined;
     const dir = await (0,promises_.mkdtemp)((0,external_node_path_.join)((0,external_node_os_namespaceObject.tmpdir)(), 'rk-restore-'));
@@ -25748,12 +25805,17 @@ async function writtenBytes(path) {
         total += (await (0,promises_.stat)((0,external_node_path_.join)(path, name)).catch(() => ({ size: 0 }))).size;
     return total;
 }
-/**
- * pg_dump's connection stalled (StallWatch): its backend had been gone from the server for
- * `goneMs` while pg_dump still waited on it, so pg_dump was ended.
- */
-function snapshotStalled(where, goneMs) {
-    return new errors/* RollbackKitError */.dp(`Snapshot of ${where} stopped: pg_dump's connection stalled. Its session had been gone from the server for ${Math.round(goneMs / 1000)} s (seen from a separate connection) while pg_dump still waited on it and wrote nothing more, so pg_dump was ended. No snapshot was made: what it had written was removed, and the database was only read, never changed.`, `${STALL_CAUSE} and run again.`);
+/** What a stalled pg_dump (StallWatch) was: said by the snapshot's error, and by a restore whose pre-restore snapshot it was. */
+function dumpStalled(goneMs) {
+    return `pg_dump's connection stalled. Its session had been gone from the server for ${Math.round(goneMs / 1000)} s (seen from a separate connection) while pg_dump still waited on it and wrote nothing more, so pg_dump was ended`;
+}
+/** pg_dump's connection stalled (StallWatch): its backend had been gone from the server for `goneMs` while pg_dump still waited on it. */
+class SnapshotStalledError extends errors/* RollbackKitError */.dp {
+    goneMs;
+    constructor(where, goneMs) {
+        super(`Snapshot of ${where} stopped: ${dumpStalled(goneMs)}. No snapshot was made: what it had written was removed, and the database was only read, never changed.`, `${STALL_CAUSE} and run again.`);
+        this.goneMs = goneMs;
+    }
 }
 /**
  * Each query of the snapshot's own session runs no longer than this (statement_timeout) and its
@@ -26070,7 +26132,7 @@ async function takeSnapshot(req, log) {
     const lockTimeoutSeconds = req.lockTimeoutSeconds ?? DEFAULT_LOCK_TIMEOUT_SECONDS;
     const lockTimeout = lockTimeoutMs(lockTimeoutSeconds);
     // pg_dump and our counting session carry one name, so a watcher can see who blocks them.
-    const tag = req.sessionTag ?? sessionTag('snapshot');
+    const tag = sessionTag('snapshot');
     // Which pg_dump fits is known only once the server answers; asking the installed ones meanwhile is free.
     if (!req.pgDumpPath)
         (0,pg_tools/* warmPgTools */.I3)(['pg_dump', 'pg_restore'], req.tools);
@@ -26118,24 +26180,24 @@ async function takeSnapshot(req, log) {
         // arrives before pg_dump has its locks) would have each wait for the other until lock-timeout,
         // and every query on that table behind both: the watcher ends ours at once instead.
         let cycle;
-        // pg_dump's backends are every one named as ours but this session's, when the name is ours alone.
+        // pg_dump's backends are every one named as ours but this session's: a caller's carry a name of their own.
         let dumping = false;
         let stalled;
         const endDump = new AbortController();
-        const stall = req.sessionTag
-            ? undefined
-            : {
-                backends: (pids) => pids.filter((p) => p !== pid),
-                running: () => dumping,
-                afterMs: req.stallAfterMs ?? DEFAULT_STALL_MS,
-                progress: () => writtenBytes(path),
-                onStall: (goneMs) => {
-                    stalled = goneMs;
-                    log.warning(`pg_dump's session has been gone from ${where} for ${Math.round(goneMs / 1000)} s while pg_dump still waits on its connection: ending pg_dump.`);
-                    endDump.abort();
-                },
-            };
-        const watching = watchBlockers(req.target, tag, log, { onCycle: (blockers) => (cycle = blockers), stall, signal: req.signal });
+        const stall = {
+            backends: (pids) => pids.filter((p) => p !== pid),
+            // In parallel, its leader's and one per worker.
+            backendsInAll: req.jobs > 1 ? req.jobs + 1 : undefined,
+            running: () => dumping,
+            afterMs: req.stallAfterMs ?? DEFAULT_STALL_MS,
+            progress: () => writtenBytes(path),
+            onStall: (goneMs) => {
+                stalled = goneMs;
+                log.warning(`pg_dump's session has been gone from ${where} for ${Math.round(goneMs / 1000)} s while pg_dump still waits on its connection: ending pg_dump.`);
+                endDump.abort();
+            },
+        };
+        const watching = watchBlockers(req.target, tag, log, { onCycle: (blockers) => (cycle = blockers), stall, callerSessions: req.callerSessions, signal: req.signal });
         const cycleError = (blockers) => lockCycleError(`Snapshot of ${where}`, blockers, 'Nothing was kept.', log);
         let stopped;
         const stopWatching = () => (stopped ??= watching.then((w) => w.stop()));
@@ -26177,7 +26239,7 @@ async function takeSnapshot(req, log) {
                     if (req.signal?.aborted)
                         throw snapshotStopped(where);
                     if (stalled !== undefined)
-                        throw snapshotStalled(where, stalled);
+                        throw new SnapshotStalledError(where, stalled);
                     if (cycle)
                         throw cycleError(cycle);
                     const lockWait = (dumped.status === 'fulfilled' && dumped.value.code !== 0 && isLockTimeout(dumped.value.stderr)) ||
@@ -26479,10 +26541,19 @@ function addColumnSql(table, column) {
     return `ALTER TABLE ${table.name} ADD COLUMN IF NOT EXISTS ${column} ${table.added[column]}`;
 }
 /**
+ * The one statement an owner runs to give `table` every column later versions added: a table two
+ * versions behind lacks more than the first column found missing, and one "run once" must be enough.
+ */
+function addColumnsSql(table) {
+    return `ALTER TABLE ${table.name} ${Object.entries(table.added)
+        .map(([column, type]) => `ADD COLUMN IF NOT EXISTS ${column} ${type}`)
+        .join(', ')}`;
+}
+/**
  * One statement (a DO block, literals inlined) that makes `table` as this version uses it. A column
  * that is missing while this role does not own the table is refused (insufficient_privilege) with
  * the owner and the statement they run: every column we added is one a later run relies on (the
- * ledger's `kept` tells a finished plan from one to refuse; progress's `tracking_rows` tells
+ * ledger's `kept` and `applied` tell a finished plan from one to refuse; progress's `tracking_rows` tells
  * statements done from statements to run again), so going on without it is not safe.
  */
 function ensureTableSql(table) {
@@ -26497,7 +26568,7 @@ function ensureTableSql(table) {
             'quote_ident(current_user)',
             literal('. Have '),
             'rk_owner::regrole::text',
-            literal(` (or a superuser) run once: ${alter}; then run again.`),
+            literal(` (or a superuser) run once: ${addColumnsSql(table)}; then run again.`),
         ].join(' || ');
         return [
             `  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute WHERE attrelid = ${oid} AND attname = ${literal(column)} AND NOT attisdropped) THEN`,
@@ -26555,8 +26626,10 @@ const ROLLBACKS = {
     name: 'rollback_kit.rollbacks',
     definition: `incident_key text PRIMARY KEY, method text NOT NULL, keep_version text,
        planned text[] NOT NULL DEFAULT '{}', reverted text[] NOT NULL DEFAULT '{}', status text NOT NULL,
-       started_at timestamptz NOT NULL DEFAULT now(), updated_at timestamptz NOT NULL DEFAULT now(), kept text[] NOT NULL DEFAULT '{}'`,
-    added: { kept: "text[] NOT NULL DEFAULT '{}'" },
+       started_at timestamptz NOT NULL DEFAULT now(), updated_at timestamptz NOT NULL DEFAULT now(), kept text[] NOT NULL DEFAULT '{}',
+       applied text[] NOT NULL DEFAULT '{}', snapshot text[] NOT NULL DEFAULT '{}'`,
+    // Every one an array, empty by default: the restore puts rows of an older table back with [] (ledgerKeptAcrossRestore).
+    added: { kept: "text[] NOT NULL DEFAULT '{}'", applied: "text[] NOT NULL DEFAULT '{}'", snapshot: "text[] NOT NULL DEFAULT '{}'" },
 };
 /** Rows whose work is over: nothing reads them as a rollback in progress or a plan to finish. */
 const isClosed = (row) => row !== undefined && row.status !== 'started';
@@ -26565,8 +26638,10 @@ async function readLedger(session, incidentKey) {
     const exists = await session.query(`SELECT to_regclass('rollback_kit.rollbacks')::text AS t`);
     if (!exists.rows[0]?.t)
         return undefined;
-    // kept through to_jsonb: a table an earlier version created has no such column until the next write.
-    const r = await session.query(`SELECT incident_key, method, keep_version, planned, ARRAY(SELECT jsonb_array_elements_text(to_jsonb(r) -> 'kept')) AS kept, reverted, status
+    // kept applied and snapshot through to_jsonb: a table an earlier version created has no such column until the next write.
+    const r = await session.query(`SELECT incident_key, method, keep_version, planned, ARRAY(SELECT jsonb_array_elements_text(to_jsonb(r) -> 'kept')) AS kept,
+            ARRAY(SELECT jsonb_array_elements_text(to_jsonb(r) -> 'applied')) AS applied,
+            ARRAY(SELECT jsonb_array_elements_text(to_jsonb(r) -> 'snapshot')) AS snapshot, reverted, status
        FROM rollback_kit.rollbacks r WHERE incident_key = $1`, [incidentKey]);
     const row = r.rows[0];
     if (!row)
@@ -26577,6 +26652,8 @@ async function readLedger(session, incidentKey) {
         keepVersion: row.keep_version ?? undefined,
         planned: row.planned,
         kept: row.kept ?? [],
+        applied: row.applied ?? [],
+        snapshot: row.snapshot ?? [],
         reverted: row.reverted,
         status: row.status === 'done' || row.status === 'superseded' ? row.status : 'started',
     };
@@ -26586,11 +26663,11 @@ function textArray(values) {
 }
 /** The statement that writes `row` (literals inlined), into a table as this version uses it (ensureTableSql). */
 function ledgerUpsertSql(row) {
-    const values = [literal(row.incidentKey), literal(row.method), row.keepVersion === undefined ? 'NULL' : literal(row.keepVersion), textArray(row.planned), textArray(row.kept ?? []), textArray(row.reverted), literal(row.status)];
-    return `INSERT INTO rollback_kit.rollbacks (incident_key, method, keep_version, planned, kept, reverted, status)
+    const values = [literal(row.incidentKey), literal(row.method), row.keepVersion === undefined ? 'NULL' : literal(row.keepVersion), textArray(row.planned), textArray(row.kept ?? []), textArray(row.applied ?? []), textArray(row.snapshot ?? []), textArray(row.reverted), literal(row.status)];
+    return `INSERT INTO rollback_kit.rollbacks (incident_key, method, keep_version, planned, kept, applied, snapshot, reverted, status)
      VALUES (${values.join(', ')})
      ON CONFLICT (incident_key) DO UPDATE SET method = excluded.method, keep_version = excluded.keep_version, planned = excluded.planned,
-       kept = excluded.kept, reverted = excluded.reverted, status = excluded.status, updated_at = now();`;
+       kept = excluded.kept, applied = excluded.applied, snapshot = excluded.snapshot, reverted = excluded.reverted, status = excluded.status, updated_at = now();`;
 }
 /**
  * One query (literals inlined), so one round trip: the table made where it is missing, then the row;
@@ -26859,6 +26936,7 @@ var verify = __nccwpck_require__(7120);
 
 
 
+
 const RESTORE_BOUNDS = { preRestoreSnapshotMs: 2 * 60 * 60_000, keptViewsDumpMs: 5 * 60_000 };
 /**
  * The fact every error of a restore that did not commit carries (RollbackKitError.changed), each
@@ -27037,11 +27115,15 @@ async function restoreOrPreview(req, log, dryRun) {
                     label: 'pre-restore',
                     tools: req.tools,
                 }),
-                // Under the restore's session name: a session that waits for the restore's table locks
-                // while the snapshot queues behind it is then seen as the cycle it is, by either watcher.
-                sessionTag: running.tag,
+                // Its sessions carry a name of their own, so that its pg_dump is watched for a stall as
+                // snapshot-db's is; a session that waits for the restore's table locks while the snapshot
+                // queues behind it is seen as the cycle it is all the same.
+                callerSessions: running.tag,
+                stallAfterMs: req.stallAfterMs,
                 signal: req.signal ? AbortSignal.any([req.signal, overdue]) : overdue,
             }, log).catch((err) => {
+                if (err instanceof SnapshotStalledError)
+                    throw preRestoreStalled(where, err.goneMs);
                 if (!overdue.aborted || req.signal?.aborted)
                     throw err;
                 throw new errors/* RollbackKitError */.dp(`The pre-restore snapshot of ${where} did not finish within ${seconds(boundMs)} s while the restore's transaction held its tables (writers waited behind it), so it was stopped and the restore with it: nothing was changed.`, 'Check the network path to the database (a dump that stalled) or how long a snapshot of it takes; run again, or restore with pre-restore-snapshot: false if a snapshot of the current state is kept otherwise.', UNCHANGED);
@@ -27311,7 +27393,10 @@ async function keptViewsScript(a, env, log) {
         args.push('--table', exactTablePattern(v));
     // While the restore's transaction holds its tables: bounded, and ended by a stop, like psql.
     const boundMs = lockTimeoutMs(a.req.lockTimeoutSeconds) + (a.req.bounds?.keptViewsDumpMs ?? RESTORE_BOUNDS.keptViewsDumpMs);
-    const dumped = await (0,core_process/* runProcess */.R3)(pgDump.path, args, { env, timeoutMs: boundMs, signal: a.req.signal });
+    // Read whole as it comes: what runProcess keeps of it ends at 1 MB, and a view left out of the
+    // script would not be put back.
+    let script = '';
+    const dumped = await (0,core_process/* runProcess */.R3)(pgDump.path, args, { env, timeoutMs: boundMs, signal: a.req.signal, onStdout: (text) => (script += text) });
     if (dumped.timedOut) {
         throw new errors/* RollbackKitError */.dp(`Could not save the definitions of the views restore-db keeps: pg_dump did not finish within ${seconds(boundMs)} s (a connection that stalled?), so it was ended.`, 'Nothing was changed. Check the network path to the database and run again.', UNCHANGED);
     }
@@ -27319,7 +27404,7 @@ async function keptViewsScript(a, env, log) {
         throw new errors/* RollbackKitError */.dp(`Could not save the definitions of the views restore-db keeps: ${log.redact((0,pg_tools/* toolErrorLine */.$x)(dumped.stderr) || 'pg_dump failed')}.`, 'Nothing was changed.', UNCHANGED);
     }
     // Its own SET lock_timeout = 0 would leave the locks its views wait for unbounded.
-    return filterScript(dumped.stdout, { unwrap: false, lockTimeout: lockTimeoutStatement(a.req.lockTimeoutSeconds) });
+    return filterScript(script, { unwrap: false, lockTimeout: lockTimeoutStatement(a.req.lockTimeoutSeconds) });
 }
 /** How a lock cycle's error names the restore's part in it. */
 const RESTORE_CYCLE = { held: "the restore's transaction", waited: 'the restore', letGo: 'The restore' };
@@ -27341,14 +27426,15 @@ async function startRestoreProcesses(p, log) {
     input.on('error', () => undefined);
     const archiveOut = new external_node_stream_.PassThrough();
     // A session that waits for a table the restore holds while one of ours waits behind it (a DROP
-    // behind a reader that now wants to write, the pre-restore snapshot behind an ALTER TABLE) would
-    // hold every query on that table until lock-timeout: the watcher ends ours at the first sight of it.
+    // behind a reader that now wants to write) would hold every query on that table until
+    // lock-timeout: the watcher ends ours at the first sight of it. (The pre-restore snapshot behind an
+    // ALTER TABLE is seen by the snapshot's own watcher, which counts psql's sessions as ours.)
     // It connects once the planning session has gone, psql meanwhile: two connections at a time, so
     // that a pooler or role limited to two refuses neither (a watcher refused would watch nothing, and
     // lock_timeout would still bound every wait). No lock is waited for before then.
     let cycle;
-    // psql's own session, told by its pid (PSQL_PID): the restore's other sessions carry its name too,
-    // and come and go (the pre-restore snapshot's, the kept views' pg_dump).
+    // psql's own session, told by its pid (PSQL_PID): the kept views' pg_dump carries its name too,
+    // and comes and goes.
     let psqlPid;
     let psqlRunning = true;
     let stalled;
@@ -27378,11 +27464,20 @@ async function startRestoreProcesses(p, log) {
         await (await preparing.catch(() => undefined))?.remove();
         return (await watching).stop();
     })());
-    /** Told psql's output until it has printed TRANSACTION_OPEN. */
-    let opening;
-    /** psql's output until it has printed its session's pid and its transaction's id. */
-    let printed = '';
+    /** Told once psql has printed TRANSACTION_OPEN. */
+    let opened;
     let txid;
+    let committed = false;
+    // Read a line at a time, none of it kept: it runs on for the whole restore, and the transaction's
+    // id never comes before PostgreSQL 10.
+    const markers = markerLines((line) => {
+        psqlPid ??= Number(markerNumber(line, PSQL_PID)) || undefined;
+        txid ??= markerNumber(line, PSQL_TXID);
+        if (line === TRANSACTION_OPEN)
+            opened?.();
+        if (line === COMMITTED)
+            committed = true;
+    });
     try {
         const psql = await (0,pg_tools/* findPgTool */.fh)('psql', Math.max(p.serverMajor, p.pgRestore?.major ?? 0), req.tools);
         const applied = (0,core_process/* runProcess */.R3)(psql.path, ['-X', '--no-password', '-q', '-v', 'ON_ERROR_STOP=1', '-f', '-', '--dbname', toolConninfo(psql.major)], {
@@ -27395,25 +27490,14 @@ async function startRestoreProcesses(p, log) {
             // sent over a network that stalled) is killed (runProcess's KILL_GRACE_MS): its connection
             // then closes, and the server rolls the transaction back as soon as it sees that.
             killSignal: 'SIGINT',
-            onStdout: (chunk) => {
-                if (psqlPid === undefined || txid === undefined) {
-                    printed += chunk;
-                    psqlPid ??= Number(new RegExp(`${PSQL_PID} (\\d+)\n`).exec(printed)?.[1]) || undefined;
-                    txid ??= new RegExp(`${PSQL_TXID} (\\d+)\n`).exec(printed)?.[1];
-                }
-                opening?.(chunk);
-            },
+            onStdout: markers.push,
         });
         void applied.finally(() => (psqlRunning = false)).catch(() => undefined);
         running.push(applied);
         const open = (statements) => {
-            let seen = '';
-            const opened = new Promise((resolve) => {
-                opening = (chunk) => {
-                    seen += chunk;
-                    if (!seen.includes(TRANSACTION_OPEN))
-                        return;
-                    opening = undefined;
+            const isOpen = new Promise((resolve) => {
+                opened = () => {
+                    opened = undefined;
                     resolve(true);
                 };
                 applied.then(() => resolve(false), () => resolve(false));
@@ -27422,7 +27506,7 @@ async function startRestoreProcesses(p, log) {
             // And, in the transaction, its id (txid_status: PostgreSQL 10 and later).
             const txidLines = p.serverMajor >= 10 ? `SELECT txid_current() AS rk_txid \\gset\n\\echo '${PSQL_TXID}' :rk_txid\n` : '';
             input.write(`SELECT pg_backend_pid() AS rk_psql_pid \\gset\n\\echo '${PSQL_PID}' :rk_psql_pid\n${statements.join('\n')}\n${txidLines}\\echo '${TRANSACTION_OPEN}'\n`);
-            return opened;
+            return isOpen;
         };
         log.debug(`Started psql (${psql.path}) for the restore: it runs nothing until restore-db writes its script, once the restore is planned.`);
         const watch = await watching;
@@ -27461,7 +27545,7 @@ async function startRestoreProcesses(p, log) {
         }
         for (const r of running)
             r.catch(() => undefined);
-        return { env, tag, watch, cycle: () => cycle, stalled: () => stalled, txid: () => txid, data, input, applied, stopPsql, stopRestore, archiveOut, restoring, loading, verbose, open, stop };
+        return { env, tag, watch, cycle: () => cycle, stalled: () => stalled, txid: () => txid, committed: () => committed, data, input, applied, stopPsql, stopRestore, archiveOut, restoring, loading, verbose, open, stop };
     }
     catch (err) {
         await stop();
@@ -27614,7 +27698,7 @@ async function applySnapshot(a, processes, log) {
         // A file that changed is reported as changed, even when pg_restore also failed on it.
         feedError = await a.bytesChecked().then(() => (0,archive/* corruptSnapshot */.gw)(a.snapshot, (0,pg_tools/* toolErrorLine */.$x)(loaded.stderr) || 'pg_restore could not read it in full'), (err) => err);
     }
-    if (applied.code === 0 && !feedError && applied.stdout.includes(COMMITTED))
+    if (applied.code === 0 && !feedError && processes.committed())
         return;
     const state = 'The restore ran in one transaction, so the database is as it was before.';
     const undo = a.preRestoreSnapshotPath ? ` The state before is also kept in ${a.preRestoreSnapshotPath}.` : '';
@@ -27677,6 +27761,13 @@ function restoreStalled(where, goneMs, commitWritten, undo) {
         return new errors/* RollbackKitError */.dp(`Restore into ${where} may or may not have committed: ${what}, after it was sent the COMMIT.`, `Check the database before anything else: if its tables hold the rows the snapshot's manifest counts, the restore committed.${undo} ${STALL_CAUSE} before running again.`, { changed: 'unknown' });
     }
     return new errors/* RollbackKitError */.dp(`Restore into ${where} stopped: ${what}. Its transaction ended with its session, before any COMMIT was sent, so nothing of the restore was applied: the database is as it was before.`, `${STALL_CAUSE} and run again.${undo}`, UNCHANGED);
+}
+/**
+ * The pre-restore snapshot's pg_dump stalled (lock-wait.ts StallWatch) and was ended: the restore
+ * stops there, before its script is sent, and its transaction (locks only) rolls back with psql.
+ */
+function preRestoreStalled(where, goneMs) {
+    return new errors/* RollbackKitError */.dp(`Restore into ${where} stopped before it changed anything, in its pre-restore snapshot: ${dumpStalled(goneMs)}, and what it had written was removed. Nothing of the restore was applied: the database was not changed.`, `${STALL_CAUSE} and run again.`, UNCHANGED);
 }
 /** What to change, for the failures whose cause is known. */
 function advice(reason, plan) {
@@ -28721,9 +28812,18 @@ function planner_select(format, table, files, applied, selector) {
         const kept = selector.kept ?? [];
         const chosen = applied.filter((f) => selector.planned.some((v) => sameVersion(f, v))).reverse();
         const above = chosen.length ? applied.slice(applied.indexOf(chosen.at(-1))).filter((f) => !chosen.includes(f) && !kept.some((v) => sameVersion(f, v))) : [];
-        if (above.length > 0) {
+        const known = selector.appliedAtPlan?.length ? selector.appliedAtPlan : undefined;
+        const since = known ? applied.filter((f) => !known.some((v) => sameVersion(f, v)) && !chosen.includes(f)) : above;
+        if (since.length > 0) {
             const origin = selector.origin ?? RERUN_ORIGIN;
-            throw new errors/* RollbackKitError */.dp(`${origin.who} planned to revert ${selector.planned.join(', ')}, but ${above.map((f) => f.name).join(', ')} ${above.length === 1 ? 'was' : 'were'} applied since, above ${chosen.map((f) => f.name).join(', ')}, which are left of that plan. Nothing was run.`, origin.hint);
+            const names = since.map((f) => f.name).join(', ');
+            const left = chosen.map((f) => f.name).join(', ');
+            const where = !chosen.length
+                ? `, and none of that plan is applied any more: finishing it would leave ${since.length === 1 ? 'it' : 'them'} applied`
+                : since.every((f) => above.includes(f))
+                    ? `, above ${left}, which are left of that plan`
+                    : `; ${left} ${chosen.length === 1 ? 'is' : 'are'} left of that plan, which did not count ${since.length === 1 ? 'it' : 'them'}`;
+            throw new errors/* RollbackKitError */.dp(`${origin.who} planned to revert ${selector.planned.join(', ')}, but ${names} ${since.length === 1 ? 'was' : 'were'} applied since${where}. Nothing was run.`, origin.hint);
         }
         return chosen;
     }
@@ -28846,7 +28946,8 @@ class RecordedPlan {
         if (!this.earlier)
             return undefined;
         log.info(`Re-run: attempt ${this.run.attempt} of workflow run ${this.run.id} (job ${this.run.job || '?'}, step ${this.run.step || '?'}) finishes the plan an earlier attempt recorded (revert ${this.earlier.planned.join(', ')}), what is left of it, instead of counting ${asked.kind === 'steps' ? `\`steps: ${asked.steps}\`` : 'steps'} again from what is still applied.`);
-        return { kind: 'recorded', planned: this.earlier.planned };
+        // What was applied when it planned: a migration a deploy applied since is refused, not left applied under "nothing to do".
+        return { kind: 'recorded', planned: this.earlier.planned, appliedAtPlan: this.earlier.applied };
     }
     /** Whether a re-run of this job finishes this plan: it is written down. */
     get recorded() {
@@ -28856,7 +28957,15 @@ class RecordedPlan {
     async record(session, plan, log) {
         if (this.row)
             return;
-        const row = { incidentKey: this.key, method: METHOD, keepVersion: plan.keep?.version, planned: plan.toRevert.map((m) => m.file.version), reverted: [], status: 'started' };
+        const row = {
+            incidentKey: this.key,
+            method: METHOD,
+            keepVersion: plan.keep?.version,
+            planned: plan.toRevert.map((m) => m.file.version),
+            applied: plan.applied.map((m) => m.version),
+            reverted: [],
+            status: 'started',
+        };
         try {
             await writeLedger(session, row);
             this.row = row;
@@ -30492,10 +30601,13 @@ class StoppedHere extends errors/* RollbackKitError */.dp {
         super(`stopped before ${what}`, undefined, { stopped: true });
     }
 }
+/** A platform that can be asked what it serves: a re-run finds the rollback that went live. */
+const RERUN_RECOGNISES = 'Re-running the same rollback continues it: a rollback that went live is recognised and left alone.';
 class ChangeGuard {
     signal;
     subject;
     checkWhere;
+    rerun;
     /** What changes were sent to the platform before the stop, in order ("POST /v9/projects/x/rollback/y"). */
     sent = [];
     /** The stop interrupted the provider: its error is the guard's. */
@@ -30504,10 +30616,13 @@ class ChangeGuard {
     /** "web (Vercel project shop)": whose production, for the messages. */
     subject, 
     /** Where a person checks what production serves (the platform's dashboard, its CLI). */
-    checkWhere) {
+    checkWhere, 
+    /** What running the same rollback again does with a change sent and not confirmed (the provider knows). */
+    rerun = RERUN_RECOGNISES) {
         this.signal = signal;
         this.subject = subject;
         this.checkWhere = checkWhere;
+        this.rerun = rerun;
     }
     get stopped() {
         return this.signal?.aborted === true;
@@ -30559,7 +30674,7 @@ class ChangeGuard {
         if (!this.sent.length) {
             return new errors/* RollbackKitError */.dp(`${this.subject}: the run was stopped (${by}) before any request that changes production was sent, so production was not touched: it still serves what it served before this run.`, 'Run the rollback again when it can run to its end.', { changed: 'no', stopped: true });
         }
-        return new errors/* RollbackKitError */.dp(`${this.subject}: the run was stopped (${by}) after ${this.sent.join(', then ')} was sent, before the rollback was confirmed live: production may be rolled back or may still serve the bad release (sent, not confirmed).`, `Check what production serves in ${this.checkWhere}. Re-running the same rollback continues it: a rollback that went live is recognised and left alone.`, { changed: 'unknown', stopped: true });
+        return new errors/* RollbackKitError */.dp(`${this.subject}: the run was stopped (${by}) after ${this.sent.join(', then ')} was sent, before the rollback was confirmed live: production may be rolled back or may still serve the bad release (sent, not confirmed).`, `Check what production serves in ${this.checkWhere}. ${this.rerun}`, { changed: 'unknown', stopped: true });
     }
 }
 /** `inner`, ending at the stop when there is one. */
@@ -30732,9 +30847,9 @@ const OUTCOME_ID = /^[A-Za-z0-9][A-Za-z0-9._:/@+=-]{0,199}$/;
 /** What an automatic run says: the rollback-cascade guard of the platform providers cannot apply here. */
 const NO_CASCADE_GUARD = `The command provider cannot tell whether the release in production was put there by a rollback, so the rollback-cascade guard does not apply to this automatic run: the command rolls back as for any other. If the command can tell (its own record of rollbacks), have it write status=already-current to $${OUTCOME_VARIABLE} rather than roll back from a release a rollback put there.`;
 /**
- * The outcome file's text: lines `status=rolled-back|already-current` (once, required when anything
- * is written) and `to=<id>` (at most once); blank lines and a final newline are fine. Empty means
- * rolled-back, as a command that writes nothing.
+ * The outcome file's text: lines `status=rolled-back|already-current` and `to=<id>`, each at most
+ * once; blank lines and a final newline are fine. No status line means rolled-back, as a command
+ * that writes nothing does: `to=` alone says what serves after the rollback it made.
  */
 function parseOutcome(text) {
     const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '');
@@ -30749,9 +30864,7 @@ function parseOutcome(text) {
             return { invalid: `${m[1]} given twice` };
         seen.set(m[1], m[2]);
     }
-    const status = seen.get('status');
-    if (status === undefined)
-        return { invalid: 'no status= line' };
+    const status = seen.get('status') ?? 'rolled-back';
     if (status !== 'rolled-back' && status !== 'already-current')
         return { invalid: 'a status other than already-current or rolled-back' };
     const to = seen.get('to');
@@ -34968,7 +35081,9 @@ async function promotePrevious(request, log) {
         throw new errors/* RollbackKitError */.dp(`${said.message} It ended with: ${log.redact((0,errors/* errorLine */.BP)(err))}`, said.hint, { changed: 'unknown', stopped: true });
     }
 }
-/** Whose production a stop leaves, and where a person checks what it serves. */
+/** What a re-run does after a rollback command was stopped: run it again, from the start. */
+const COMMAND_RERUN = `Re-running the same rollback runs the command again from the start (a command component cannot be asked what it serves, so nothing recognises what this run changed): the command must be safe to run twice (deploy a named version), and can write status=already-current to $${OUTCOME_VARIABLE} when the target already runs.`;
+/** Whose production a stop leaves, where a person checks what it serves, and what a re-run does when the provider cannot recognise its own rollback. */
 function whereToCheck(request) {
     switch (request.provider) {
         case 'vercel':
@@ -34985,7 +35100,8 @@ function whereToCheck(request) {
             // Production changes only once a revert pull request is merged: what a stop can leave is a pushed branch, or an open pull request.
             return [`repository ${request.repository}`, `${request.repository} (a rollback/… branch pushed, a revert pull request opened: production changes only once that pull request is merged)`];
         case 'command':
-            return ['the rollback command', 'what the rollback command changes (its output above says how far it got)'];
+            // It cannot be asked what it serves: nothing recognises a rollback it made.
+            return ['the rollback command', 'what the rollback command changes (its output above says how far it got)', COMMAND_RERUN];
     }
 }
 async function promoteWith(request, common, log) {
@@ -38720,7 +38836,7 @@ async function unlockRollback(session) {
 function unfinishedPlan(row) {
     if (!row || row.method !== DOWN_MIGRATIONS || isClosed(row) || row.planned.length === 0)
         return undefined;
-    return { planned: row.planned, kept: row.kept ?? [], keepVersion: row.keepVersion };
+    return { planned: row.planned, kept: row.kept ?? [], applied: row.applied ?? [], keepVersion: row.keepVersion };
 }
 /**
  * A fresh plan as the dry run found it: `plan` the versions it reverts (newest first),
@@ -38728,7 +38844,7 @@ function unfinishedPlan(row) {
  */
 function freshPlan(plan, applied, keepVersion) {
     const oldest = plan.length ? applied.indexOf(plan.at(-1)) : 0;
-    return { planned: plan, kept: applied.slice(0, Math.max(0, oldest)).filter((v) => !plan.includes(v)), keepVersion };
+    return { planned: plan, kept: applied.slice(0, Math.max(0, oldest)).filter((v) => !plan.includes(v)), applied, keepVersion };
 }
 /** What to revert: what is left of `plan`, as the tracking table says, refused under anything applied above it since. */
 function finishChoice(incidentKey, plan) {
@@ -38736,6 +38852,7 @@ function finishChoice(incidentKey, plan) {
         recorded: {
             planned: plan.planned,
             kept: plan.kept,
+            appliedAtPlan: plan.applied,
             origin: {
                 who: `The whole rollback for incident ${incidentKey}`,
                 hint: 'Check what the migrations applied since need. To finish the plan, revert them first (run-down-migrations with to-version, or the tool\'s own down) and re-run; ' +
@@ -39118,6 +39235,7 @@ async function verifyWithChecks(checks, v, database, log, signal) {
 
 
 
+
 /** The shortest wait of a second run for the first to finish the database (the budgets may be smaller). */
 const MIN_LOCK_WAIT_SECONDS = 30;
 /** The wait for another rollback of the database: what its snapshot and database phases may take together. */
@@ -39257,8 +39375,11 @@ async function rollbackPhases(request, deps, log, heartbeat) {
                     log.info(`Incident ${record.incidentKey}: ${SUPERSEDED_ROW}; nothing is left to do.`);
                 // Refused before the earlier run's work is taken as this run's: its migrations are applied
                 // again, so "reverted" would tell the reader to remove migrations that are back in place.
+                refuseAnotherMethod(closed, record.incidentKey, request);
                 if (closed.method === DOWN_MIGRATIONS && closed.planned.length)
-                    await refuseAppliedAgain(closed.planned, closed.kept ?? [], record.incidentKey, request, log);
+                    await refuseAnotherIncident(closed, record.incidentKey, request, log);
+                if (closed.method === 'restore')
+                    await refuseAnotherRestore(closed, record.incidentKey, request);
                 record.database.planned = closed.planned;
                 record.database.reverted = closed.reverted;
                 record.database.status = 'nothing-to-do';
@@ -39849,6 +39970,9 @@ async function whatIsLeft(session, request, record, plannedHere, log) {
     const dbRecord = record.database;
     const row = await readLedgerUnderLock(session, request.database, record.incidentKey, request.plan.database.lockTimeoutSeconds, log);
     if (row && isClosed(row)) {
+        // Written since this run planned: a restore of another snapshot is not this run's done for it.
+        if (row.method === 'restore')
+            await refuseAnotherRestore(row, record.incidentKey, request);
         dbRecord.planned = row.planned;
         dbRecord.reverted = row.reverted;
         return { done: row.status === 'superseded' ? SUPERSEDED_ROW : 'another run already rolled the database back for this incident' };
@@ -39886,7 +40010,10 @@ onRestoreSnapshot) {
     const dbRecord = record.database;
     await requireRollbackLock(session);
     if (db.method === 'restore') {
-        const entry = (status) => ({ incidentKey: record.incidentKey, method: 'restore', planned: [], reverted: [], status });
+        // Which snapshot: a later run under the same key that restores another one is another incident's (refuseAnotherRestore).
+        // Unreadable, the restore refuses it itself, in its own words.
+        const restored = await snapshotSha(db.snapshotPath).catch(() => undefined);
+        const entry = (status) => ({ incidentKey: record.incidentKey, method: 'restore', planned: [], snapshot: restored ? [restored] : [], reverted: [], status });
         await writeLedgerUnderLock(session, request.database, entry('started'), db.lockTimeoutSeconds, log);
         // 'done' commits with the restore, in its transaction: written after it, a run that died between
         // the two left 'started', and a re-run restored the snapshot again over every write made since.
@@ -39897,7 +40024,7 @@ onRestoreSnapshot) {
     // Down migrations: whatIsLeft always finds a plan for them.
     const plan = left;
     dbRecord.planned = plan.planned;
-    const entry = (reverted, status) => ({ incidentKey: record.incidentKey, method: DOWN_MIGRATIONS, keepVersion: plan.keepVersion, planned: plan.planned, kept: plan.kept, reverted, status });
+    const entry = (reverted, status) => ({ incidentKey: record.incidentKey, method: DOWN_MIGRATIONS, keepVersion: plan.keepVersion, planned: plan.planned, kept: plan.kept, applied: plan.applied, reverted, status });
     // Written before the first statement runs, so that a run killed midway leaves its plan behind.
     await writeLedgerUnderLock(session, request.database, entry(dbRecord.reverted, 'started'), db.lockTimeoutSeconds, log);
     const lock = watchRollbackLock(session, request.signal);
@@ -40171,19 +40298,101 @@ function restoreStep(snap) {
 function runIdOf(record) {
     return record.runUrl?.match(/\/actions\/runs\/(\d+)/)?.[1];
 }
+/** The refusals below stop in plan before anything changed: their words say so, once. */
+const rollback_NOTHING_CHANGED = { changed: 'no' };
 /**
- * A finished incident whose migrations are applied again since (a fix deployed, then a new bad
- * deploy) is a new incident under the same key: without this, the run would find the row done and
- * leave the database as it is, saying nothing was left to roll back. The key is the same whenever
- * nothing names the incident (the command line without --from, a re-run of a finished workflow run).
- * Migrations applied above the plan since are refused by the recorded plan's own check.
+ * A finished incident's row, found by a run under the same key, stands for this run only when the
+ * database is as that incident left it. The key is the same whenever nothing names the incident
+ * (the command line without --from, with a command component or the database alone; a re-run of a
+ * finished workflow run), so a new incident can come under it: its plan's migrations applied again
+ * (a fix deployed, then the bad deploy again), or migrations applied since that the finished plan
+ * never counted (the next bad deploy). Either way the run would find the row done and call the
+ * database rolled back, leaving the new deploy's migrations applied: it stops in plan instead,
+ * before anything changes, naming them and how to name the new incident.
  */
-async function refuseAppliedAgain(planned, kept, incidentKey, request, log) {
-    const dry = await revertMigrations(revertOptions(request, finishChoice(incidentKey, { planned, kept }), { dryRun: true }), log);
-    if (dry.plan.length === 0)
-        return;
+async function refuseAnotherIncident(closed, incidentKey, request, log) {
+    // The row's own check on what was applied when it planned is left to this function, which words
+    // it for a finished plan: without it, the dry run lists the plan's migrations applied again.
+    const dry = await revertMigrations(revertOptions(request, finishChoice(incidentKey, { planned: closed.planned, kept: closed.kept ?? [], applied: [] }), { dryRun: true }), log);
+    const earlier = `An earlier run for incident ${incidentKey} finished rolling the database back (it reverted ${closed.planned.join(', ')})`;
+    const how = nameTheNewIncident(incidentKey, request.plan.environment);
     const again = dry.plan.map((p) => p.version);
-    throw new errors/* RollbackKitError */.dp(`An earlier run for incident ${incidentKey} finished rolling the database back (it reverted ${planned.join(', ')}), and ${again.join(', ')} ${again.length === 1 ? 'is' : 'are'} applied again since: this is most likely a new incident under the same name, and this run would have left the database as it is. Nothing was changed.`, `Name the new incident: pass from (--from on the command line) with the release that went bad, or start a new workflow run rather than re-running the finished one. To reuse the name, delete the earlier incident's row first (DELETE FROM rollback_kit.rollbacks WHERE incident_key = ${literal(incidentKey)}).`);
+    if (again.length) {
+        throw new errors/* RollbackKitError */.dp(`${earlier}, and ${again.join(', ')} ${again.length === 1 ? 'is' : 'are'} applied again since: this is most likely a new incident under the same name, and this run would have left the database as it is. Nothing was changed.`, how, rollback_NOTHING_CHANGED);
+    }
+    const atPlan = closed.applied ?? [];
+    const unnamed = unnamedKey(incidentKey, request.plan.environment);
+    if (atPlan.length) {
+        const since = dry.stillApplied.filter((m) => !atPlan.includes(m.version)).map((m) => m.version);
+        if (!since.length)
+            return;
+        throw new errors/* RollbackKitError */.dp(`${earlier}, and ${since.join(', ')} ${since.length === 1 ? 'was' : 'were'} applied since, which that plan did not count: this is most likely a new incident under the same name${unnamed ? ` (${unnamed})` : ''}, and this run would have left ${since.length === 1 ? 'it' : 'them'} applied and called the database rolled back. Nothing was changed.`, how, rollback_NOTHING_CHANGED);
+    }
+    // A row an earlier version wrote does not say what was applied when it planned. Under a key that
+    // names a deployment or a workflow run, the row is that incident's; under one that names nothing,
+    // what this run's own plan would revert now may be a new incident's, and nothing tells.
+    const choice = request.plan.database.choice;
+    if (!unnamed || !choice)
+        return;
+    const mine = await revertMigrations(revertOptions(request, choice, { dryRun: true }), log);
+    const other = mine.plan.map((p) => p.version).filter((v) => !closed.planned.includes(v));
+    if (!other.length)
+        return;
+    throw new errors/* RollbackKitError */.dp(`${earlier}, and this run's plan would revert ${other.join(', ')} now. The key cannot tell that incident from a new one (${unnamed}), and the earlier run's row (written by an earlier version of rollback-kit) does not say what was applied when it planned, so whether ${other.length === 1 ? 'it is' : 'they are'} the new incident's is not known. Nothing was changed.`, how, rollback_NOTHING_CHANGED);
+}
+/**
+ * A finished row of the other method (a restore, where this run reverts migrations, or the reverse)
+ * says nothing of what this run's plan would change: finding it done would leave that undone.
+ */
+function refuseAnotherMethod(closed, incidentKey, request) {
+    const mine = request.plan.database.method;
+    if (closed.method === mine || (closed.method !== DOWN_MIGRATIONS && closed.method !== 'restore'))
+        return;
+    const unnamed = unnamedKey(incidentKey, request.plan.environment);
+    const did = closed.method === 'restore' ? 'restored a snapshot' : `reverted ${closed.planned.join(', ') || 'its plan'}`;
+    throw new errors/* RollbackKitError */.dp(`An earlier run for incident ${incidentKey} finished rolling the database back (it ${did}), and this run's database section asks for ${mine}: most likely a new incident under the same name${unnamed ? ` (${unnamed})` : ''}, and this run would have left the database as it is and called it rolled back. Nothing was changed.`, nameTheNewIncident(incidentKey, request.plan.environment), rollback_NOTHING_CHANGED);
+}
+/**
+ * A finished restore's row stands for this run only when this run restores the same snapshot (its
+ * sha256, as the manifest records it): another snapshot under the same key is another incident's
+ * restore (the command line without --from: production:database), which finding the row done would
+ * skip, leaving the database as it is. A snapshot not on this runner (a re-run that did not fetch
+ * it) changes nothing: there is nothing to compare, and nothing this run could restore.
+ */
+async function refuseAnotherRestore(closed, incidentKey, request) {
+    const db = request.plan.database;
+    if (db.method !== 'restore' || !db.snapshotPath || !(0,external_node_fs_.existsSync)(db.snapshotPath))
+        return;
+    const mine = await snapshotSha(db.snapshotPath);
+    const theirs = closed.snapshot?.[0];
+    const unnamed = unnamedKey(incidentKey, request.plan.environment);
+    const how = nameTheNewIncident(incidentKey, request.plan.environment);
+    const earlier = `An earlier run for incident ${incidentKey} finished rolling the database back (it restored the snapshot${theirs ? ` with sha256 ${theirs.slice(0, 12)}…` : ''})`;
+    if (theirs && mine !== theirs) {
+        throw new errors/* RollbackKitError */.dp(`${earlier}, and this run restores another one (${db.snapshotPath}, sha256 ${mine.slice(0, 12)}…): this is most likely a new incident under the same name${unnamed ? ` (${unnamed})` : ''}, and this run would have left the database as it is and called it rolled back. Nothing was changed.`, how, rollback_NOTHING_CHANGED);
+    }
+    if (!theirs && unnamed) {
+        throw new errors/* RollbackKitError */.dp(`${earlier}. The key cannot tell that incident from a new one (${unnamed}), and the earlier run's row (written by an earlier version of rollback-kit) does not say which snapshot it restored, so whether restoring ${db.snapshotPath} is the new incident's is not known. Nothing was changed.`, how, rollback_NOTHING_CHANGED);
+    }
+}
+/** The snapshot's sha256 as its manifest records it (a manifest it cannot read is refused, as the restore refuses it). */
+async function snapshotSha(snapshotPath) {
+    return (await (0,db_manifest/* readManifest */.WI)((0,db_manifest/* manifestPathFor */.ev)(snapshotPath))).sha256;
+}
+/** Why a key names no incident, when it names none: every incident of the environment then shares it. */
+function unnamedKey(incidentKey, environment) {
+    if (incidentKey === `${environment}:database`)
+        return 'it names no deployment: the run rolls back the database alone, and no from was given';
+    if (incidentKey.includes('@?'))
+        return 'it names no deployment: a command component cannot say what it serves, and no from was given';
+    return undefined;
+}
+/** What to do when a run under a finished incident's key is another incident's. */
+function nameTheNewIncident(incidentKey, environment) {
+    const name = incidentKey.startsWith(`${environment}:run-`)
+        ? 'Start a new workflow run for the new incident rather than re-running the finished one, or pass from with the release that went bad'
+        : 'Name the new incident: pass from (--from on the command line) with the release that went bad (name=ref for each component when there are several), so that it gets a key, and a plan, of its own';
+    return `${name}. If this is the earlier incident after all and what is applied now is meant to stay, nothing is left to do for it. To reuse the name and plan afresh, delete the earlier incident's row first (DELETE FROM rollback_kit.rollbacks WHERE incident_key = ${literal(incidentKey)}).`;
 }
 
 ;// CONCATENATED MODULE: ./.build/pipeline/drill-readiness.js

@@ -2306,9 +2306,9 @@ const OUTCOME_ID = /^[A-Za-z0-9][A-Za-z0-9._:/@+=-]{0,199}$/;
 /** What an automatic run says: the rollback-cascade guard of the platform providers cannot apply here. */
 const NO_CASCADE_GUARD = `The command provider cannot tell whether the release in production was put there by a rollback, so the rollback-cascade guard does not apply to this automatic run: the command rolls back as for any other. If the command can tell (its own record of rollbacks), have it write status=already-current to $${OUTCOME_VARIABLE} rather than roll back from a release a rollback put there.`;
 /**
- * The outcome file's text: lines `status=rolled-back|already-current` (once, required when anything
- * is written) and `to=<id>` (at most once); blank lines and a final newline are fine. Empty means
- * rolled-back, as a command that writes nothing.
+ * The outcome file's text: lines `status=rolled-back|already-current` and `to=<id>`, each at most
+ * once; blank lines and a final newline are fine. No status line means rolled-back, as a command
+ * that writes nothing does: `to=` alone says what serves after the rollback it made.
  */
 function parseOutcome(text) {
     const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '');
@@ -2323,9 +2323,7 @@ function parseOutcome(text) {
             return { invalid: `${m[1]} given twice` };
         seen.set(m[1], m[2]);
     }
-    const status = seen.get('status');
-    if (status === undefined)
-        return { invalid: 'no status= line' };
+    const status = seen.get('status') ?? 'rolled-back';
     if (status !== 'rolled-back' && status !== 'already-current')
         return { invalid: 'a status other than already-current or rolled-back' };
     const to = seen.get('to');
@@ -3383,10 +3381,13 @@ class StoppedHere extends errors/* RollbackKitError */.dp {
         super(`stopped before ${what}`, undefined, { stopped: true });
     }
 }
+/** A platform that can be asked what it serves: a re-run finds the rollback that went live. */
+const RERUN_RECOGNISES = 'Re-running the same rollback continues it: a rollback that went live is recognised and left alone.';
 class ChangeGuard {
     signal;
     subject;
     checkWhere;
+    rerun;
     /** What changes were sent to the platform before the stop, in order ("POST /v9/projects/x/rollback/y"). */
     sent = [];
     /** The stop interrupted the provider: its error is the guard's. */
@@ -3395,10 +3396,13 @@ class ChangeGuard {
     /** "web (Vercel project shop)": whose production, for the messages. */
     subject, 
     /** Where a person checks what production serves (the platform's dashboard, its CLI). */
-    checkWhere) {
+    checkWhere, 
+    /** What running the same rollback again does with a change sent and not confirmed (the provider knows). */
+    rerun = RERUN_RECOGNISES) {
         this.signal = signal;
         this.subject = subject;
         this.checkWhere = checkWhere;
+        this.rerun = rerun;
     }
     get stopped() {
         return this.signal?.aborted === true;
@@ -3450,7 +3454,7 @@ class ChangeGuard {
         if (!this.sent.length) {
             return new errors/* RollbackKitError */.dp(`${this.subject}: the run was stopped (${by}) before any request that changes production was sent, so production was not touched: it still serves what it served before this run.`, 'Run the rollback again when it can run to its end.', { changed: 'no', stopped: true });
         }
-        return new errors/* RollbackKitError */.dp(`${this.subject}: the run was stopped (${by}) after ${this.sent.join(', then ')} was sent, before the rollback was confirmed live: production may be rolled back or may still serve the bad release (sent, not confirmed).`, `Check what production serves in ${this.checkWhere}. Re-running the same rollback continues it: a rollback that went live is recognised and left alone.`, { changed: 'unknown', stopped: true });
+        return new errors/* RollbackKitError */.dp(`${this.subject}: the run was stopped (${by}) after ${this.sent.join(', then ')} was sent, before the rollback was confirmed live: production may be rolled back or may still serve the bad release (sent, not confirmed).`, `Check what production serves in ${this.checkWhere}. ${this.rerun}`, { changed: 'unknown', stopped: true });
     }
 }
 /** `inner`, ending at the stop when there is one. */
@@ -6707,7 +6711,9 @@ async function promotePrevious(request, log) {
         throw new errors/* RollbackKitError */.dp(`${said.message} It ended with: ${log.redact((0,errors/* errorLine */.BP)(err))}`, said.hint, { changed: 'unknown', stopped: true });
     }
 }
-/** Whose production a stop leaves, and where a person checks what it serves. */
+/** What a re-run does after a rollback command was stopped: run it again, from the start. */
+const COMMAND_RERUN = `Re-running the same rollback runs the command again from the start (a command component cannot be asked what it serves, so nothing recognises what this run changed): the command must be safe to run twice (deploy a named version), and can write status=already-current to $${OUTCOME_VARIABLE} when the target already runs.`;
+/** Whose production a stop leaves, where a person checks what it serves, and what a re-run does when the provider cannot recognise its own rollback. */
 function whereToCheck(request) {
     switch (request.provider) {
         case 'vercel':
@@ -6724,7 +6730,8 @@ function whereToCheck(request) {
             // Production changes only once a revert pull request is merged: what a stop can leave is a pushed branch, or an open pull request.
             return [`repository ${request.repository}`, `${request.repository} (a rollback/… branch pushed, a revert pull request opened: production changes only once that pull request is merged)`];
         case 'command':
-            return ['the rollback command', 'what the rollback command changes (its output above says how far it got)'];
+            // It cannot be asked what it serves: nothing recognises a rollback it made.
+            return ['the rollback command', 'what the rollback command changes (its output above says how far it got)', COMMAND_RERUN];
     }
 }
 async function promoteWith(request, common, log) {

@@ -380,7 +380,7 @@ __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependen
 /* harmony import */ var _core_action_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(40007);
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8005);
 /* harmony import */ var _db_db_inputs_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(51581);
-/* harmony import */ var _db_restore_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(54322);
+/* harmony import */ var _db_restore_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(3370);
 /* harmony import */ var _github_artifact_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(81260);
 /* harmony import */ var _report_restore_db_summary_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(64988);
 /* harmony import */ var _report_write_summary_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(44039);
@@ -2977,6 +2977,8 @@ async function watchBlockers(target, applicationName, log, opts = {}) {
         log.debug(`Not watching for blocking sessions: ${err.message}`);
         return notWatching();
     }
+    /** Every name whose sessions are ours: ours, and the caller's. */
+    const ours = opts.callerSessions === undefined ? [applicationName] : [applicationName, opts.callerSessions];
     let last = [];
     let polling = Promise.resolve();
     /** When each session of ours was first seen waiting for a lock, in this unbroken wait. */
@@ -3008,12 +3010,12 @@ async function watchBlockers(target, applicationName, log, opts = {}) {
     /** Ends every session of ours but the watcher's own: their locks go, and so does the wait behind them. */
     const endOurs = async (blockers) => {
         cycleSeen = true;
-        await session.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1 AND pid <> pg_backend_pid()', [applicationName]);
+        await session.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = ANY($1::text[]) AND pid <> pg_backend_pid()', [ours]);
         opts.onCycle(blockers);
     };
     let timeoutSet = false;
     const stall = opts.stall;
-    /** The most backends of the program seen at once; when fewer than that have been seen since, and how much output there was then. */
+    /** The most backends of the program seen at once; when fewer than those (or than all it opens) have been seen since, and how much output there was then. */
     let most = 0;
     let gone;
     let stallSeen = false;
@@ -3025,7 +3027,10 @@ async function watchBlockers(target, applicationName, log, opts = {}) {
         const now = Date.now();
         const count = stall.backends(pids).length;
         most = Math.max(most, count);
-        if (!stall.running() || count >= most) {
+        // Until a second backend of it has been seen, a program of several may rightly be on its first
+        // alone (pg_dump reading the catalogue): all of them are due only from then on.
+        const due = stall.backendsInAll !== undefined && most > 1 ? Math.max(most, stall.backendsInAll) : most;
+        if (!stall.running() || count >= due) {
             gone = undefined;
             return;
         }
@@ -3055,12 +3060,12 @@ async function watchBlockers(target, applicationName, log, opts = {}) {
         // [[:space:]], not \s: a backslash in a string is an escape where standard_conforming_strings is off.
         const { rows } = await session.query(`SELECT DISTINCT b.pid, b.usename AS user, b.state, extract(epoch FROM now() - coalesce(b.xact_start, b.query_start))::int AS seconds,
               left(regexp_replace(b.query, '[[:space:]]+', ' ', 'g'), ${QUERY_READ_CHARS}) AS query,
-              EXISTS (SELECT 1 FROM unnest(pg_blocking_pids(b.pid)) AS ours(pid) JOIN pg_stat_activity o ON o.pid = ours.pid WHERE o.application_name = $1) AS waits_for_us
+              EXISTS (SELECT 1 FROM unnest(pg_blocking_pids(b.pid)) AS ours(pid) JOIN pg_stat_activity o ON o.pid = ours.pid WHERE o.application_name = ANY($2::text[])) AS waits_for_us
          FROM pg_stat_activity w
         CROSS JOIN LATERAL unnest(pg_blocking_pids(w.pid)) AS bp(pid)
          JOIN pg_stat_activity b ON b.pid = bp.pid
-        WHERE w.application_name = $1 AND b.application_name IS DISTINCT FROM $1
-        ORDER BY b.pid`, [applicationName]);
+        WHERE w.application_name = $1 AND NOT coalesce(b.application_name = ANY($2::text[]), false)
+        ORDER BY b.pid`, [applicationName, ours]);
         const seen = rows.map((r) => ({ pid: r.pid, user: r.user ?? '?', state: r.state ?? 'unknown', seconds: r.seconds, query: r.query ?? '', waitsForUs: r.waits_for_us }));
         if (seen.length)
             last = seen;
@@ -3566,7 +3571,7 @@ function describeColumn(c) {
 
 /***/ }),
 
-/***/ 54322:
+/***/ 3370:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -3595,6 +3600,55 @@ var archive = __nccwpck_require__(44263);
 var connection = __nccwpck_require__(92033);
 // EXTERNAL MODULE: ./.build/db/lock-wait.js
 var lock_wait = __nccwpck_require__(60882);
+;// CONCATENATED MODULE: ./.build/db/marker-lines.js
+/**
+ * Lines a script has psql print (`\echo`) for restore-db to read: its session's pid, its
+ * transaction's id, that the transaction is open. psql prints more than those, for as long as the
+ * restore runs (a row for every sequence a snapshot sets, what a statement of the snapshot's selects),
+ * and some of those lines may never come (no transaction id before PostgreSQL 10): so psql's output is
+ * read a line at a time and not kept. What is held is the line not yet ended, and of that no more
+ * than a marker can be: a longer line is no marker, and is passed over to its end.
+ */
+/** The longest line told: a marker and a 20-digit number with room to spare. */
+const MARKER_LINE_CHARS = 200;
+function markerLines(onLine, maxChars = MARKER_LINE_CHARS) {
+    let partial = '';
+    /** Inside a line already longer than the bound: nothing of it is held, up to its end. */
+    let passingOver = false;
+    return {
+        push(chunk) {
+            let start = 0;
+            for (let end = chunk.indexOf('\n'); end !== -1; end = chunk.indexOf('\n', start)) {
+                const fits = !passingOver && partial.length + (end - start) <= maxChars;
+                const line = fits ? partial + chunk.slice(start, end) : undefined;
+                partial = '';
+                passingOver = false;
+                start = end + 1;
+                if (line !== undefined)
+                    onLine(line.endsWith('\r') ? line.slice(0, -1) : line);
+            }
+            if (passingOver)
+                return;
+            if (partial.length + (chunk.length - start) > maxChars) {
+                partial = '';
+                passingOver = true;
+            }
+            else
+                partial += chunk.slice(start);
+        },
+        get held() {
+            return partial.length;
+        },
+    };
+}
+/** The number a marker line carries (`<marker> <digits>`), or undefined when `line` is not that marker's. */
+function markerNumber(line, marker) {
+    if (!line.startsWith(`${marker} `))
+        return undefined;
+    const digits = line.slice(marker.length + 1);
+    return /^\d+$/.test(digits) ? digits : undefined;
+}
+
 ;// CONCATENATED MODULE: ./.build/db/patterns.js
 /**
  * Schema and table names as pg_dump reads them (`-n`, `-N`, `--exclude-table-data`), resolved to
@@ -3845,8 +3899,11 @@ function tocEntryId(line) {
  * must be read whole (see splitArchive), or when this system cannot make a FIFO.
  */
 async function prepareDataPath(pgRestore, archive) {
-    const listed = await (0,core_process/* runProcess */.R3)(pgRestore, ['--list', archive]);
-    const parts = listed.code === 0 ? splitArchive(listed.stdout) : undefined;
+    // Read whole as it comes: what runProcess keeps of it ends at 1 MB (some 7,000 entries), and an
+    // entry left out of both lists is left out of the restore.
+    let listing = '';
+    const listed = await (0,core_process/* runProcess */.R3)(pgRestore, ['--list', archive], { onStdout: (text) => (listing += text) });
+    const parts = listed.code === 0 ? splitArchive(listing) : undefined;
     if (!parts)
         return undefined;
     const dir = await (0,promises_.mkdtemp)((0,external_node_path_.join)((0,external_node_os_.tmpdir)(), 'rk-restore-'));
@@ -5087,12 +5144,17 @@ async function writtenBytes(path) {
         total += (await (0,promises_.stat)((0,external_node_path_.join)(path, name)).catch(() => ({ size: 0 }))).size;
     return total;
 }
-/**
- * pg_dump's connection stalled (StallWatch): its backend had been gone from the server for
- * `goneMs` while pg_dump still waited on it, so pg_dump was ended.
- */
-function snapshotStalled(where, goneMs) {
-    return new errors/* RollbackKitError */.dp(`Snapshot of ${where} stopped: pg_dump's connection stalled. Its session had been gone from the server for ${Math.round(goneMs / 1000)} s (seen from a separate connection) while pg_dump still waited on it and wrote nothing more, so pg_dump was ended. No snapshot was made: what it had written was removed, and the database was only read, never changed.`, `${lock_wait/* STALL_CAUSE */.F_} and run again.`);
+/** What a stalled pg_dump (StallWatch) was: said by the snapshot's error, and by a restore whose pre-restore snapshot it was. */
+function dumpStalled(goneMs) {
+    return `pg_dump's connection stalled. Its session had been gone from the server for ${Math.round(goneMs / 1000)} s (seen from a separate connection) while pg_dump still waited on it and wrote nothing more, so pg_dump was ended`;
+}
+/** pg_dump's connection stalled (StallWatch): its backend had been gone from the server for `goneMs` while pg_dump still waited on it. */
+class SnapshotStalledError extends errors/* RollbackKitError */.dp {
+    goneMs;
+    constructor(where, goneMs) {
+        super(`Snapshot of ${where} stopped: ${dumpStalled(goneMs)}. No snapshot was made: what it had written was removed, and the database was only read, never changed.`, `${lock_wait/* STALL_CAUSE */.F_} and run again.`);
+        this.goneMs = goneMs;
+    }
 }
 /**
  * Each query of the snapshot's own session runs no longer than this (statement_timeout) and its
@@ -5409,7 +5471,7 @@ async function takeSnapshot(req, log) {
     const lockTimeoutSeconds = req.lockTimeoutSeconds ?? lock_wait/* DEFAULT_LOCK_TIMEOUT_SECONDS */.sK;
     const lockTimeout = (0,lock_wait/* lockTimeoutMs */.D5)(lockTimeoutSeconds);
     // pg_dump and our counting session carry one name, so a watcher can see who blocks them.
-    const tag = req.sessionTag ?? (0,lock_wait/* sessionTag */.vZ)('snapshot');
+    const tag = (0,lock_wait/* sessionTag */.vZ)('snapshot');
     // Which pg_dump fits is known only once the server answers; asking the installed ones meanwhile is free.
     if (!req.pgDumpPath)
         (0,pg_tools/* warmPgTools */.I3)(['pg_dump', 'pg_restore'], req.tools);
@@ -5457,24 +5519,24 @@ async function takeSnapshot(req, log) {
         // arrives before pg_dump has its locks) would have each wait for the other until lock-timeout,
         // and every query on that table behind both: the watcher ends ours at once instead.
         let cycle;
-        // pg_dump's backends are every one named as ours but this session's, when the name is ours alone.
+        // pg_dump's backends are every one named as ours but this session's: a caller's carry a name of their own.
         let dumping = false;
         let stalled;
         const endDump = new AbortController();
-        const stall = req.sessionTag
-            ? undefined
-            : {
-                backends: (pids) => pids.filter((p) => p !== pid),
-                running: () => dumping,
-                afterMs: req.stallAfterMs ?? lock_wait/* DEFAULT_STALL_MS */.MX,
-                progress: () => writtenBytes(path),
-                onStall: (goneMs) => {
-                    stalled = goneMs;
-                    log.warning(`pg_dump's session has been gone from ${where} for ${Math.round(goneMs / 1000)} s while pg_dump still waits on its connection: ending pg_dump.`);
-                    endDump.abort();
-                },
-            };
-        const watching = (0,lock_wait/* watchBlockers */.v2)(req.target, tag, log, { onCycle: (blockers) => (cycle = blockers), stall, signal: req.signal });
+        const stall = {
+            backends: (pids) => pids.filter((p) => p !== pid),
+            // In parallel, its leader's and one per worker.
+            backendsInAll: req.jobs > 1 ? req.jobs + 1 : undefined,
+            running: () => dumping,
+            afterMs: req.stallAfterMs ?? lock_wait/* DEFAULT_STALL_MS */.MX,
+            progress: () => writtenBytes(path),
+            onStall: (goneMs) => {
+                stalled = goneMs;
+                log.warning(`pg_dump's session has been gone from ${where} for ${Math.round(goneMs / 1000)} s while pg_dump still waits on its connection: ending pg_dump.`);
+                endDump.abort();
+            },
+        };
+        const watching = (0,lock_wait/* watchBlockers */.v2)(req.target, tag, log, { onCycle: (blockers) => (cycle = blockers), stall, callerSessions: req.callerSessions, signal: req.signal });
         const cycleError = (blockers) => (0,lock_wait/* lockCycleError */.iP)(`Snapshot of ${where}`, blockers, 'Nothing was kept.', log);
         let stopped;
         const stopWatching = () => (stopped ??= watching.then((w) => w.stop()));
@@ -5516,7 +5578,7 @@ async function takeSnapshot(req, log) {
                     if (req.signal?.aborted)
                         throw snapshotStopped(where);
                     if (stalled !== undefined)
-                        throw snapshotStalled(where, stalled);
+                        throw new SnapshotStalledError(where, stalled);
                     if (cycle)
                         throw cycleError(cycle);
                     const lockWait = (dumped.status === 'fulfilled' && dumped.value.code !== 0 && (0,lock_wait/* isLockTimeout */.Td)(dumped.value.stderr)) ||
@@ -5818,10 +5880,19 @@ function addColumnSql(table, column) {
     return `ALTER TABLE ${table.name} ADD COLUMN IF NOT EXISTS ${column} ${table.added[column]}`;
 }
 /**
+ * The one statement an owner runs to give `table` every column later versions added: a table two
+ * versions behind lacks more than the first column found missing, and one "run once" must be enough.
+ */
+function addColumnsSql(table) {
+    return `ALTER TABLE ${table.name} ${Object.entries(table.added)
+        .map(([column, type]) => `ADD COLUMN IF NOT EXISTS ${column} ${type}`)
+        .join(', ')}`;
+}
+/**
  * One statement (a DO block, literals inlined) that makes `table` as this version uses it. A column
  * that is missing while this role does not own the table is refused (insufficient_privilege) with
  * the owner and the statement they run: every column we added is one a later run relies on (the
- * ledger's `kept` tells a finished plan from one to refuse; progress's `tracking_rows` tells
+ * ledger's `kept` and `applied` tell a finished plan from one to refuse; progress's `tracking_rows` tells
  * statements done from statements to run again), so going on without it is not safe.
  */
 function own_tables_ensureTableSql(table) {
@@ -5836,7 +5907,7 @@ function own_tables_ensureTableSql(table) {
             'quote_ident(current_user)',
             sql_split_literal('. Have '),
             'rk_owner::regrole::text',
-            sql_split_literal(` (or a superuser) run once: ${alter}; then run again.`),
+            sql_split_literal(` (or a superuser) run once: ${addColumnsSql(table)}; then run again.`),
         ].join(' || ');
         return [
             `  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute WHERE attrelid = ${oid} AND attname = ${sql_split_literal(column)} AND NOT attisdropped) THEN`,
@@ -5894,8 +5965,10 @@ const ROLLBACKS = {
     name: 'rollback_kit.rollbacks',
     definition: `incident_key text PRIMARY KEY, method text NOT NULL, keep_version text,
        planned text[] NOT NULL DEFAULT '{}', reverted text[] NOT NULL DEFAULT '{}', status text NOT NULL,
-       started_at timestamptz NOT NULL DEFAULT now(), updated_at timestamptz NOT NULL DEFAULT now(), kept text[] NOT NULL DEFAULT '{}'`,
-    added: { kept: "text[] NOT NULL DEFAULT '{}'" },
+       started_at timestamptz NOT NULL DEFAULT now(), updated_at timestamptz NOT NULL DEFAULT now(), kept text[] NOT NULL DEFAULT '{}',
+       applied text[] NOT NULL DEFAULT '{}', snapshot text[] NOT NULL DEFAULT '{}'`,
+    // Every one an array, empty by default: the restore puts rows of an older table back with [] (ledgerKeptAcrossRestore).
+    added: { kept: "text[] NOT NULL DEFAULT '{}'", applied: "text[] NOT NULL DEFAULT '{}'", snapshot: "text[] NOT NULL DEFAULT '{}'" },
 };
 /** Rows whose work is over: nothing reads them as a rollback in progress or a plan to finish. */
 const isClosed = (row) => row !== undefined && row.status !== 'started';
@@ -5904,8 +5977,10 @@ async function readLedger(session, incidentKey) {
     const exists = await session.query(`SELECT to_regclass('rollback_kit.rollbacks')::text AS t`);
     if (!exists.rows[0]?.t)
         return undefined;
-    // kept through to_jsonb: a table an earlier version created has no such column until the next write.
-    const r = await session.query(`SELECT incident_key, method, keep_version, planned, ARRAY(SELECT jsonb_array_elements_text(to_jsonb(r) -> 'kept')) AS kept, reverted, status
+    // kept applied and snapshot through to_jsonb: a table an earlier version created has no such column until the next write.
+    const r = await session.query(`SELECT incident_key, method, keep_version, planned, ARRAY(SELECT jsonb_array_elements_text(to_jsonb(r) -> 'kept')) AS kept,
+            ARRAY(SELECT jsonb_array_elements_text(to_jsonb(r) -> 'applied')) AS applied,
+            ARRAY(SELECT jsonb_array_elements_text(to_jsonb(r) -> 'snapshot')) AS snapshot, reverted, status
        FROM rollback_kit.rollbacks r WHERE incident_key = $1`, [incidentKey]);
     const row = r.rows[0];
     if (!row)
@@ -5916,6 +5991,8 @@ async function readLedger(session, incidentKey) {
         keepVersion: row.keep_version ?? undefined,
         planned: row.planned,
         kept: row.kept ?? [],
+        applied: row.applied ?? [],
+        snapshot: row.snapshot ?? [],
         reverted: row.reverted,
         status: row.status === 'done' || row.status === 'superseded' ? row.status : 'started',
     };
@@ -5925,11 +6002,11 @@ function textArray(values) {
 }
 /** The statement that writes `row` (literals inlined), into a table as this version uses it (ensureTableSql). */
 function ledgerUpsertSql(row) {
-    const values = [literal(row.incidentKey), literal(row.method), row.keepVersion === undefined ? 'NULL' : literal(row.keepVersion), textArray(row.planned), textArray(row.kept ?? []), textArray(row.reverted), literal(row.status)];
-    return `INSERT INTO rollback_kit.rollbacks (incident_key, method, keep_version, planned, kept, reverted, status)
+    const values = [literal(row.incidentKey), literal(row.method), row.keepVersion === undefined ? 'NULL' : literal(row.keepVersion), textArray(row.planned), textArray(row.kept ?? []), textArray(row.applied ?? []), textArray(row.snapshot ?? []), textArray(row.reverted), literal(row.status)];
+    return `INSERT INTO rollback_kit.rollbacks (incident_key, method, keep_version, planned, kept, applied, snapshot, reverted, status)
      VALUES (${values.join(', ')})
      ON CONFLICT (incident_key) DO UPDATE SET method = excluded.method, keep_version = excluded.keep_version, planned = excluded.planned,
-       kept = excluded.kept, reverted = excluded.reverted, status = excluded.status, updated_at = now();`;
+       kept = excluded.kept, applied = excluded.applied, snapshot = excluded.snapshot, reverted = excluded.reverted, status = excluded.status, updated_at = now();`;
 }
 /**
  * One query (literals inlined), so one round trip: the table made where it is missing, then the row;
@@ -6260,6 +6337,7 @@ async function verifySnapshot(snapshotPath, log, opts = {}) {
 
 
 
+
 const RESTORE_BOUNDS = { preRestoreSnapshotMs: 2 * 60 * 60_000, keptViewsDumpMs: 5 * 60_000 };
 /**
  * The fact every error of a restore that did not commit carries (RollbackKitError.changed), each
@@ -6438,11 +6516,15 @@ async function restoreOrPreview(req, log, dryRun) {
                     label: 'pre-restore',
                     tools: req.tools,
                 }),
-                // Under the restore's session name: a session that waits for the restore's table locks
-                // while the snapshot queues behind it is then seen as the cycle it is, by either watcher.
-                sessionTag: running.tag,
+                // Its sessions carry a name of their own, so that its pg_dump is watched for a stall as
+                // snapshot-db's is; a session that waits for the restore's table locks while the snapshot
+                // queues behind it is seen as the cycle it is all the same.
+                callerSessions: running.tag,
+                stallAfterMs: req.stallAfterMs,
                 signal: req.signal ? AbortSignal.any([req.signal, overdue]) : overdue,
             }, log).catch((err) => {
+                if (err instanceof SnapshotStalledError)
+                    throw preRestoreStalled(where, err.goneMs);
                 if (!overdue.aborted || req.signal?.aborted)
                     throw err;
                 throw new errors/* RollbackKitError */.dp(`The pre-restore snapshot of ${where} did not finish within ${(0,db_session/* seconds */.YA)(boundMs)} s while the restore's transaction held its tables (writers waited behind it), so it was stopped and the restore with it: nothing was changed.`, 'Check the network path to the database (a dump that stalled) or how long a snapshot of it takes; run again, or restore with pre-restore-snapshot: false if a snapshot of the current state is kept otherwise.', UNCHANGED);
@@ -6712,7 +6794,10 @@ async function keptViewsScript(a, env, log) {
         args.push('--table', exactTablePattern(v));
     // While the restore's transaction holds its tables: bounded, and ended by a stop, like psql.
     const boundMs = (0,lock_wait/* lockTimeoutMs */.D5)(a.req.lockTimeoutSeconds) + (a.req.bounds?.keptViewsDumpMs ?? RESTORE_BOUNDS.keptViewsDumpMs);
-    const dumped = await (0,core_process/* runProcess */.R3)(pgDump.path, args, { env, timeoutMs: boundMs, signal: a.req.signal });
+    // Read whole as it comes: what runProcess keeps of it ends at 1 MB, and a view left out of the
+    // script would not be put back.
+    let script = '';
+    const dumped = await (0,core_process/* runProcess */.R3)(pgDump.path, args, { env, timeoutMs: boundMs, signal: a.req.signal, onStdout: (text) => (script += text) });
     if (dumped.timedOut) {
         throw new errors/* RollbackKitError */.dp(`Could not save the definitions of the views restore-db keeps: pg_dump did not finish within ${(0,db_session/* seconds */.YA)(boundMs)} s (a connection that stalled?), so it was ended.`, 'Nothing was changed. Check the network path to the database and run again.', UNCHANGED);
     }
@@ -6720,7 +6805,7 @@ async function keptViewsScript(a, env, log) {
         throw new errors/* RollbackKitError */.dp(`Could not save the definitions of the views restore-db keeps: ${log.redact((0,pg_tools/* toolErrorLine */.$x)(dumped.stderr) || 'pg_dump failed')}.`, 'Nothing was changed.', UNCHANGED);
     }
     // Its own SET lock_timeout = 0 would leave the locks its views wait for unbounded.
-    return filterScript(dumped.stdout, { unwrap: false, lockTimeout: lockTimeoutStatement(a.req.lockTimeoutSeconds) });
+    return filterScript(script, { unwrap: false, lockTimeout: lockTimeoutStatement(a.req.lockTimeoutSeconds) });
 }
 /** How a lock cycle's error names the restore's part in it. */
 const RESTORE_CYCLE = { held: "the restore's transaction", waited: 'the restore', letGo: 'The restore' };
@@ -6742,14 +6827,15 @@ async function startRestoreProcesses(p, log) {
     input.on('error', () => undefined);
     const archiveOut = new external_node_stream_.PassThrough();
     // A session that waits for a table the restore holds while one of ours waits behind it (a DROP
-    // behind a reader that now wants to write, the pre-restore snapshot behind an ALTER TABLE) would
-    // hold every query on that table until lock-timeout: the watcher ends ours at the first sight of it.
+    // behind a reader that now wants to write) would hold every query on that table until
+    // lock-timeout: the watcher ends ours at the first sight of it. (The pre-restore snapshot behind an
+    // ALTER TABLE is seen by the snapshot's own watcher, which counts psql's sessions as ours.)
     // It connects once the planning session has gone, psql meanwhile: two connections at a time, so
     // that a pooler or role limited to two refuses neither (a watcher refused would watch nothing, and
     // lock_timeout would still bound every wait). No lock is waited for before then.
     let cycle;
-    // psql's own session, told by its pid (PSQL_PID): the restore's other sessions carry its name too,
-    // and come and go (the pre-restore snapshot's, the kept views' pg_dump).
+    // psql's own session, told by its pid (PSQL_PID): the kept views' pg_dump carries its name too,
+    // and comes and goes.
     let psqlPid;
     let psqlRunning = true;
     let stalled;
@@ -6779,11 +6865,20 @@ async function startRestoreProcesses(p, log) {
         await (await preparing.catch(() => undefined))?.remove();
         return (await watching).stop();
     })());
-    /** Told psql's output until it has printed TRANSACTION_OPEN. */
-    let opening;
-    /** psql's output until it has printed its session's pid and its transaction's id. */
-    let printed = '';
+    /** Told once psql has printed TRANSACTION_OPEN. */
+    let opened;
     let txid;
+    let committed = false;
+    // Read a line at a time, none of it kept: it runs on for the whole restore, and the transaction's
+    // id never comes before PostgreSQL 10.
+    const markers = markerLines((line) => {
+        psqlPid ??= Number(markerNumber(line, PSQL_PID)) || undefined;
+        txid ??= markerNumber(line, PSQL_TXID);
+        if (line === TRANSACTION_OPEN)
+            opened?.();
+        if (line === COMMITTED)
+            committed = true;
+    });
     try {
         const psql = await (0,pg_tools/* findPgTool */.fh)('psql', Math.max(p.serverMajor, p.pgRestore?.major ?? 0), req.tools);
         const applied = (0,core_process/* runProcess */.R3)(psql.path, ['-X', '--no-password', '-q', '-v', 'ON_ERROR_STOP=1', '-f', '-', '--dbname', (0,connection/* toolConninfo */.xE)(psql.major)], {
@@ -6796,25 +6891,14 @@ async function startRestoreProcesses(p, log) {
             // sent over a network that stalled) is killed (runProcess's KILL_GRACE_MS): its connection
             // then closes, and the server rolls the transaction back as soon as it sees that.
             killSignal: 'SIGINT',
-            onStdout: (chunk) => {
-                if (psqlPid === undefined || txid === undefined) {
-                    printed += chunk;
-                    psqlPid ??= Number(new RegExp(`${PSQL_PID} (\\d+)\n`).exec(printed)?.[1]) || undefined;
-                    txid ??= new RegExp(`${PSQL_TXID} (\\d+)\n`).exec(printed)?.[1];
-                }
-                opening?.(chunk);
-            },
+            onStdout: markers.push,
         });
         void applied.finally(() => (psqlRunning = false)).catch(() => undefined);
         running.push(applied);
         const open = (statements) => {
-            let seen = '';
-            const opened = new Promise((resolve) => {
-                opening = (chunk) => {
-                    seen += chunk;
-                    if (!seen.includes(TRANSACTION_OPEN))
-                        return;
-                    opening = undefined;
+            const isOpen = new Promise((resolve) => {
+                opened = () => {
+                    opened = undefined;
                     resolve(true);
                 };
                 applied.then(() => resolve(false), () => resolve(false));
@@ -6823,7 +6907,7 @@ async function startRestoreProcesses(p, log) {
             // And, in the transaction, its id (txid_status: PostgreSQL 10 and later).
             const txidLines = p.serverMajor >= 10 ? `SELECT txid_current() AS rk_txid \\gset\n\\echo '${PSQL_TXID}' :rk_txid\n` : '';
             input.write(`SELECT pg_backend_pid() AS rk_psql_pid \\gset\n\\echo '${PSQL_PID}' :rk_psql_pid\n${statements.join('\n')}\n${txidLines}\\echo '${TRANSACTION_OPEN}'\n`);
-            return opened;
+            return isOpen;
         };
         log.debug(`Started psql (${psql.path}) for the restore: it runs nothing until restore-db writes its script, once the restore is planned.`);
         const watch = await watching;
@@ -6862,7 +6946,7 @@ async function startRestoreProcesses(p, log) {
         }
         for (const r of running)
             r.catch(() => undefined);
-        return { env, tag, watch, cycle: () => cycle, stalled: () => stalled, txid: () => txid, data, input, applied, stopPsql, stopRestore, archiveOut, restoring, loading, verbose, open, stop };
+        return { env, tag, watch, cycle: () => cycle, stalled: () => stalled, txid: () => txid, committed: () => committed, data, input, applied, stopPsql, stopRestore, archiveOut, restoring, loading, verbose, open, stop };
     }
     catch (err) {
         await stop();
@@ -7015,7 +7099,7 @@ async function applySnapshot(a, processes, log) {
         // A file that changed is reported as changed, even when pg_restore also failed on it.
         feedError = await a.bytesChecked().then(() => (0,archive/* corruptSnapshot */.gw)(a.snapshot, (0,pg_tools/* toolErrorLine */.$x)(loaded.stderr) || 'pg_restore could not read it in full'), (err) => err);
     }
-    if (applied.code === 0 && !feedError && applied.stdout.includes(COMMITTED))
+    if (applied.code === 0 && !feedError && processes.committed())
         return;
     const state = 'The restore ran in one transaction, so the database is as it was before.';
     const undo = a.preRestoreSnapshotPath ? ` The state before is also kept in ${a.preRestoreSnapshotPath}.` : '';
@@ -7078,6 +7162,13 @@ function restoreStalled(where, goneMs, commitWritten, undo) {
         return new errors/* RollbackKitError */.dp(`Restore into ${where} may or may not have committed: ${what}, after it was sent the COMMIT.`, `Check the database before anything else: if its tables hold the rows the snapshot's manifest counts, the restore committed.${undo} ${lock_wait/* STALL_CAUSE */.F_} before running again.`, { changed: 'unknown' });
     }
     return new errors/* RollbackKitError */.dp(`Restore into ${where} stopped: ${what}. Its transaction ended with its session, before any COMMIT was sent, so nothing of the restore was applied: the database is as it was before.`, `${lock_wait/* STALL_CAUSE */.F_} and run again.${undo}`, UNCHANGED);
+}
+/**
+ * The pre-restore snapshot's pg_dump stalled (lock-wait.ts StallWatch) and was ended: the restore
+ * stops there, before its script is sent, and its transaction (locks only) rolls back with psql.
+ */
+function preRestoreStalled(where, goneMs) {
+    return new errors/* RollbackKitError */.dp(`Restore into ${where} stopped before it changed anything, in its pre-restore snapshot: ${dumpStalled(goneMs)}, and what it had written was removed. Nothing of the restore was applied: the database was not changed.`, `${lock_wait/* STALL_CAUSE */.F_} and run again.`, UNCHANGED);
 }
 /** What to change, for the failures whose cause is known. */
 function advice(reason, plan) {

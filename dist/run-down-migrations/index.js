@@ -3893,6 +3893,8 @@ async function watchBlockers(target, applicationName, log, opts = {}) {
         log.debug(`Not watching for blocking sessions: ${err.message}`);
         return notWatching();
     }
+    /** Every name whose sessions are ours: ours, and the caller's. */
+    const ours = opts.callerSessions === undefined ? [applicationName] : [applicationName, opts.callerSessions];
     let last = [];
     let polling = Promise.resolve();
     /** When each session of ours was first seen waiting for a lock, in this unbroken wait. */
@@ -3924,12 +3926,12 @@ async function watchBlockers(target, applicationName, log, opts = {}) {
     /** Ends every session of ours but the watcher's own: their locks go, and so does the wait behind them. */
     const endOurs = async (blockers) => {
         cycleSeen = true;
-        await session.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1 AND pid <> pg_backend_pid()', [applicationName]);
+        await session.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = ANY($1::text[]) AND pid <> pg_backend_pid()', [ours]);
         opts.onCycle(blockers);
     };
     let timeoutSet = false;
     const stall = opts.stall;
-    /** The most backends of the program seen at once; when fewer than that have been seen since, and how much output there was then. */
+    /** The most backends of the program seen at once; when fewer than those (or than all it opens) have been seen since, and how much output there was then. */
     let most = 0;
     let gone;
     let stallSeen = false;
@@ -3941,7 +3943,10 @@ async function watchBlockers(target, applicationName, log, opts = {}) {
         const now = Date.now();
         const count = stall.backends(pids).length;
         most = Math.max(most, count);
-        if (!stall.running() || count >= most) {
+        // Until a second backend of it has been seen, a program of several may rightly be on its first
+        // alone (pg_dump reading the catalogue): all of them are due only from then on.
+        const due = stall.backendsInAll !== undefined && most > 1 ? Math.max(most, stall.backendsInAll) : most;
+        if (!stall.running() || count >= due) {
             gone = undefined;
             return;
         }
@@ -3971,12 +3976,12 @@ async function watchBlockers(target, applicationName, log, opts = {}) {
         // [[:space:]], not \s: a backslash in a string is an escape where standard_conforming_strings is off.
         const { rows } = await session.query(`SELECT DISTINCT b.pid, b.usename AS user, b.state, extract(epoch FROM now() - coalesce(b.xact_start, b.query_start))::int AS seconds,
               left(regexp_replace(b.query, '[[:space:]]+', ' ', 'g'), ${QUERY_READ_CHARS}) AS query,
-              EXISTS (SELECT 1 FROM unnest(pg_blocking_pids(b.pid)) AS ours(pid) JOIN pg_stat_activity o ON o.pid = ours.pid WHERE o.application_name = $1) AS waits_for_us
+              EXISTS (SELECT 1 FROM unnest(pg_blocking_pids(b.pid)) AS ours(pid) JOIN pg_stat_activity o ON o.pid = ours.pid WHERE o.application_name = ANY($2::text[])) AS waits_for_us
          FROM pg_stat_activity w
         CROSS JOIN LATERAL unnest(pg_blocking_pids(w.pid)) AS bp(pid)
          JOIN pg_stat_activity b ON b.pid = bp.pid
-        WHERE w.application_name = $1 AND b.application_name IS DISTINCT FROM $1
-        ORDER BY b.pid`, [applicationName]);
+        WHERE w.application_name = $1 AND NOT coalesce(b.application_name = ANY($2::text[]), false)
+        ORDER BY b.pid`, [applicationName, ours]);
         const seen = rows.map((r) => ({ pid: r.pid, user: r.user ?? '?', state: r.state ?? 'unknown', seconds: r.seconds, query: r.query ?? '', waitsForUs: r.waits_for_us }));
         if (seen.length)
             last = seen;
@@ -4196,9 +4201,18 @@ function planner_select(format, table, files, applied, selector) {
         const kept = selector.kept ?? [];
         const chosen = applied.filter((f) => selector.planned.some((v) => sameVersion(f, v))).reverse();
         const above = chosen.length ? applied.slice(applied.indexOf(chosen.at(-1))).filter((f) => !chosen.includes(f) && !kept.some((v) => sameVersion(f, v))) : [];
-        if (above.length > 0) {
+        const known = selector.appliedAtPlan?.length ? selector.appliedAtPlan : undefined;
+        const since = known ? applied.filter((f) => !known.some((v) => sameVersion(f, v)) && !chosen.includes(f)) : above;
+        if (since.length > 0) {
             const origin = selector.origin ?? RERUN_ORIGIN;
-            throw new errors/* RollbackKitError */.dp(`${origin.who} planned to revert ${selector.planned.join(', ')}, but ${above.map((f) => f.name).join(', ')} ${above.length === 1 ? 'was' : 'were'} applied since, above ${chosen.map((f) => f.name).join(', ')}, which are left of that plan. Nothing was run.`, origin.hint);
+            const names = since.map((f) => f.name).join(', ');
+            const left = chosen.map((f) => f.name).join(', ');
+            const where = !chosen.length
+                ? `, and none of that plan is applied any more: finishing it would leave ${since.length === 1 ? 'it' : 'them'} applied`
+                : since.every((f) => above.includes(f))
+                    ? `, above ${left}, which are left of that plan`
+                    : `; ${left} ${chosen.length === 1 ? 'is' : 'are'} left of that plan, which did not count ${since.length === 1 ? 'it' : 'them'}`;
+            throw new errors/* RollbackKitError */.dp(`${origin.who} planned to revert ${selector.planned.join(', ')}, but ${names} ${since.length === 1 ? 'was' : 'were'} applied since${where}. Nothing was run.`, origin.hint);
         }
         return chosen;
     }
@@ -4309,10 +4323,19 @@ function addColumnSql(table, column) {
     return `ALTER TABLE ${table.name} ADD COLUMN IF NOT EXISTS ${column} ${table.added[column]}`;
 }
 /**
+ * The one statement an owner runs to give `table` every column later versions added: a table two
+ * versions behind lacks more than the first column found missing, and one "run once" must be enough.
+ */
+function addColumnsSql(table) {
+    return `ALTER TABLE ${table.name} ${Object.entries(table.added)
+        .map(([column, type]) => `ADD COLUMN IF NOT EXISTS ${column} ${type}`)
+        .join(', ')}`;
+}
+/**
  * One statement (a DO block, literals inlined) that makes `table` as this version uses it. A column
  * that is missing while this role does not own the table is refused (insufficient_privilege) with
  * the owner and the statement they run: every column we added is one a later run relies on (the
- * ledger's `kept` tells a finished plan from one to refuse; progress's `tracking_rows` tells
+ * ledger's `kept` and `applied` tell a finished plan from one to refuse; progress's `tracking_rows` tells
  * statements done from statements to run again), so going on without it is not safe.
  */
 function own_tables_ensureTableSql(table) {
@@ -4327,7 +4350,7 @@ function own_tables_ensureTableSql(table) {
             'quote_ident(current_user)',
             (0,sql_split/* literal */.eu)('. Have '),
             'rk_owner::regrole::text',
-            (0,sql_split/* literal */.eu)(` (or a superuser) run once: ${alter}; then run again.`),
+            (0,sql_split/* literal */.eu)(` (or a superuser) run once: ${addColumnsSql(table)}; then run again.`),
         ].join(' || ');
         return [
             `  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute WHERE attrelid = ${oid} AND attname = ${(0,sql_split/* literal */.eu)(column)} AND NOT attisdropped) THEN`,
@@ -4528,8 +4551,10 @@ const ROLLBACKS = {
     name: 'rollback_kit.rollbacks',
     definition: `incident_key text PRIMARY KEY, method text NOT NULL, keep_version text,
        planned text[] NOT NULL DEFAULT '{}', reverted text[] NOT NULL DEFAULT '{}', status text NOT NULL,
-       started_at timestamptz NOT NULL DEFAULT now(), updated_at timestamptz NOT NULL DEFAULT now(), kept text[] NOT NULL DEFAULT '{}'`,
-    added: { kept: "text[] NOT NULL DEFAULT '{}'" },
+       started_at timestamptz NOT NULL DEFAULT now(), updated_at timestamptz NOT NULL DEFAULT now(), kept text[] NOT NULL DEFAULT '{}',
+       applied text[] NOT NULL DEFAULT '{}', snapshot text[] NOT NULL DEFAULT '{}'`,
+    // Every one an array, empty by default: the restore puts rows of an older table back with [] (ledgerKeptAcrossRestore).
+    added: { kept: "text[] NOT NULL DEFAULT '{}'", applied: "text[] NOT NULL DEFAULT '{}'", snapshot: "text[] NOT NULL DEFAULT '{}'" },
 };
 /** Rows whose work is over: nothing reads them as a rollback in progress or a plan to finish. */
 const isClosed = (row) => row !== undefined && row.status !== 'started';
@@ -4538,8 +4563,10 @@ async function readLedger(session, incidentKey) {
     const exists = await session.query(`SELECT to_regclass('rollback_kit.rollbacks')::text AS t`);
     if (!exists.rows[0]?.t)
         return undefined;
-    // kept through to_jsonb: a table an earlier version created has no such column until the next write.
-    const r = await session.query(`SELECT incident_key, method, keep_version, planned, ARRAY(SELECT jsonb_array_elements_text(to_jsonb(r) -> 'kept')) AS kept, reverted, status
+    // kept applied and snapshot through to_jsonb: a table an earlier version created has no such column until the next write.
+    const r = await session.query(`SELECT incident_key, method, keep_version, planned, ARRAY(SELECT jsonb_array_elements_text(to_jsonb(r) -> 'kept')) AS kept,
+            ARRAY(SELECT jsonb_array_elements_text(to_jsonb(r) -> 'applied')) AS applied,
+            ARRAY(SELECT jsonb_array_elements_text(to_jsonb(r) -> 'snapshot')) AS snapshot, reverted, status
        FROM rollback_kit.rollbacks r WHERE incident_key = $1`, [incidentKey]);
     const row = r.rows[0];
     if (!row)
@@ -4550,6 +4577,8 @@ async function readLedger(session, incidentKey) {
         keepVersion: row.keep_version ?? undefined,
         planned: row.planned,
         kept: row.kept ?? [],
+        applied: row.applied ?? [],
+        snapshot: row.snapshot ?? [],
         reverted: row.reverted,
         status: row.status === 'done' || row.status === 'superseded' ? row.status : 'started',
     };
@@ -4559,11 +4588,11 @@ function textArray(values) {
 }
 /** The statement that writes `row` (literals inlined), into a table as this version uses it (ensureTableSql). */
 function ledgerUpsertSql(row) {
-    const values = [(0,sql_split/* literal */.eu)(row.incidentKey), (0,sql_split/* literal */.eu)(row.method), row.keepVersion === undefined ? 'NULL' : (0,sql_split/* literal */.eu)(row.keepVersion), textArray(row.planned), textArray(row.kept ?? []), textArray(row.reverted), (0,sql_split/* literal */.eu)(row.status)];
-    return `INSERT INTO rollback_kit.rollbacks (incident_key, method, keep_version, planned, kept, reverted, status)
+    const values = [(0,sql_split/* literal */.eu)(row.incidentKey), (0,sql_split/* literal */.eu)(row.method), row.keepVersion === undefined ? 'NULL' : (0,sql_split/* literal */.eu)(row.keepVersion), textArray(row.planned), textArray(row.kept ?? []), textArray(row.applied ?? []), textArray(row.snapshot ?? []), textArray(row.reverted), (0,sql_split/* literal */.eu)(row.status)];
+    return `INSERT INTO rollback_kit.rollbacks (incident_key, method, keep_version, planned, kept, applied, snapshot, reverted, status)
      VALUES (${values.join(', ')})
      ON CONFLICT (incident_key) DO UPDATE SET method = excluded.method, keep_version = excluded.keep_version, planned = excluded.planned,
-       kept = excluded.kept, reverted = excluded.reverted, status = excluded.status, updated_at = now();`;
+       kept = excluded.kept, applied = excluded.applied, snapshot = excluded.snapshot, reverted = excluded.reverted, status = excluded.status, updated_at = now();`;
 }
 /**
  * One query (literals inlined), so one round trip: the table made where it is missing, then the row;
@@ -4692,7 +4721,8 @@ class RecordedPlan {
         if (!this.earlier)
             return undefined;
         log.info(`Re-run: attempt ${this.run.attempt} of workflow run ${this.run.id} (job ${this.run.job || '?'}, step ${this.run.step || '?'}) finishes the plan an earlier attempt recorded (revert ${this.earlier.planned.join(', ')}), what is left of it, instead of counting ${asked.kind === 'steps' ? `\`steps: ${asked.steps}\`` : 'steps'} again from what is still applied.`);
-        return { kind: 'recorded', planned: this.earlier.planned };
+        // What was applied when it planned: a migration a deploy applied since is refused, not left applied under "nothing to do".
+        return { kind: 'recorded', planned: this.earlier.planned, appliedAtPlan: this.earlier.applied };
     }
     /** Whether a re-run of this job finishes this plan: it is written down. */
     get recorded() {
@@ -4702,7 +4732,15 @@ class RecordedPlan {
     async record(session, plan, log) {
         if (this.row)
             return;
-        const row = { incidentKey: this.key, method: METHOD, keepVersion: plan.keep?.version, planned: plan.toRevert.map((m) => m.file.version), reverted: [], status: 'started' };
+        const row = {
+            incidentKey: this.key,
+            method: METHOD,
+            keepVersion: plan.keep?.version,
+            planned: plan.toRevert.map((m) => m.file.version),
+            applied: plan.applied.map((m) => m.version),
+            reverted: [],
+            status: 'started',
+        };
         try {
             await writeLedger(session, row);
             this.row = row;
