@@ -18,7 +18,6 @@ import { recordDrill } from '../report/drill-issue.js';
 import { drillSummaryMarkdown } from '../report/drill-summary.js';
 import { tellingDeps } from '../report/rollback-deps.js';
 import { failedRunError, NOTHING_CHANGED, rollbackSummaryMarkdown, statusLine } from '../report/rollback-summary.js';
-import { writeSummary } from '../report/write-summary.js';
 import { uploadSnapshotArtifact } from '../github/artifact.js';
 
 /** How a deployment is named in the `components` output: its id, else its commit, else its URL. */
@@ -68,7 +67,7 @@ let started = false;
 /** The phase a refused input or plan fails in: the drill's first phase checks what a rollback's plan does. */
 let firstPhase = 'plan';
 
-await runAction('rollback', async (log, signal) => {
+await runAction('rollback', async (log, signal, report) => {
   // Every secret is masked before anything else is read: nothing below can print one.
   const vercelToken = secretInput('vercel-token', process.env, log);
   const flyToken = secretInput('fly-token', process.env, log);
@@ -125,7 +124,7 @@ await runAction('rollback', async (log, signal) => {
     const result = await runDrill(request, { report: wantsIssue && githubToken && github.repository ? (r) => recordDrill(github, r, log) : undefined }, log);
     finished = result;
     drillOutputs(result);
-    await writeSummary(drillSummaryMarkdown(result, log), log);
+    report(drillSummaryMarkdown(result, log));
     if (result.status === 'failed') {
       throw new RollbackKitError(`Rollback drill failed in ${result.failedPhase ?? 'an unknown phase'}: ${result.failures[0] ?? 'see the job summary'}`, result.nextSteps[0] ?? 'See the job summary: in an incident this rollback would not work as the runbook says.');
     }
@@ -148,7 +147,7 @@ await runAction('rollback', async (log, signal) => {
   finished = record;
 
   outputs(record);
-  await writeSummary(rollbackSummaryMarkdown(record, log), log);
+  report(rollbackSummaryMarkdown(record, log));
   // Stopped once the rollback's own work was done (in its report or last message): the last line
   // says where production is, which the stop did not change, not only that the work was done.
   if (signal.aborted && (record.status === 'rolled-back' || record.status === 'nothing-to-do')) {

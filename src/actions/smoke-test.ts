@@ -13,9 +13,8 @@ import { sleep } from '../smoke/pool.js';
 import { loadChecks, runSmokeTest } from '../smoke/smoke-test.js';
 import { recordVerified, verifiedRequest } from '../smoke/record-verified.js';
 import { specProblemsDetails, summaryMarkdown } from '../report/smoke-test-summary.js';
-import { writeSummary } from '../report/write-summary.js';
 
-await runAction('smoke-test', async (log, signal) => {
+await runAction('smoke-test', async (log, signal, report) => {
   // Secrets first: nothing below may print them.
   const { source, baseUrl, options, failStep, confirmAfterSeconds } = readSmokeInputs(input, input.secret('database-url', log), process.env.GITHUB_WORKSPACE, log);
   const githubToken = input.secret('github-token', log);
@@ -31,18 +30,19 @@ await runAction('smoke-test', async (log, signal) => {
   // request fetch refuses to send) throws a CheckConfigError and fails like an invalid spec,
   // whatever fail-step says: it is a mistake in the configuration, not an outage, so no verdict
   // and no decision output; its message and hint are the failure's error line.
-  const { verdict, report, confirmation } = await runSmokeTest(checks, { ...options, signal }, log, { afterSeconds: confirmAfterSeconds, wait: (ms) => sleep(ms, signal) });
+  const { verdict, report: measured, confirmation } = await runSmokeTest(checks, { ...options, signal }, log, { afterSeconds: confirmAfterSeconds, wait: (ms) => sleep(ms, signal) });
 
   const paths = reportPaths(process.env.RUNNER_TEMP || tmpdir());
-  await writeReportFiles(report, paths, log);
+  await writeReportFiles(measured, paths, log);
 
-  for (const a of annotations(report)) {
+  for (const a of annotations(measured)) {
     const message = log.redact(a.message);
     const title = log.redact(a.title);
     output.annotate(a.level, message, { title });
   }
-  const recorded = verified ? await recordVerified(verified, verdict, report.checks.length, options.deadlineSeconds, log) : false;
-  await writeSummary(summaryMarkdown(report, log, verified ? { sha: verified.sha, recorded } : undefined), log);
+  const recorded = verified ? await recordVerified(verified, verdict, measured.checks.length, options.deadlineSeconds, log) : false;
+  // Under the failure's heading when the checks fail the step: the table says which and why.
+  report(summaryMarkdown(measured, log, verified ? { sha: verified.sha, recorded } : undefined));
 
   setOutputs({
     passed: verdict.passed,
@@ -63,7 +63,7 @@ await runAction('smoke-test', async (log, signal) => {
     const line =
       verdict.decision === 'inconclusive'
         ? `Smoke test inconclusive: ${reason}.`
-        : `Smoke test failed: ${verdict.failed} of ${report.checks.length} checks failed; severity ${verdict.severity}, decision ${verdict.decision}.${reason ? ` ${/[.!?]$/.test(reason) ? reason : `${reason}.`}` : ''}`;
+        : `Smoke test failed: ${verdict.failed} of ${measured.checks.length} checks failed; severity ${verdict.severity}, decision ${verdict.decision}.${reason ? ` ${/[.!?]$/.test(reason) ? reason : `${reason}.`}` : ''}`;
     if (failStep) throw new RollbackKitError(line, 'See the job summary and the report; with fail-step: false the step stays green and a later step can act on the decision output.');
     log.warning(`${line} (fail-step is false: the step stays green; act on the decision output)`);
   }

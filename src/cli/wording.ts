@@ -164,7 +164,7 @@ export function wordingFor(names: readonly string[], tempDir: string = tmpdir())
     [/\bthe workspace\b/g, () => 'the current folder'],
     // Other actions are other commands.
     [re(`\\bthe (${either(Object.keys(COMMAND_OF_ACTION))}) action\\b`), (_, action) => `rollback-kit ${COMMAND_OF_ACTION[action!]}`],
-    [re(`${BEFORE}(${either(Object.keys(COMMAND_OF_ACTION))})(?= refuses\\b| took\\b| with\\b)|(?<=\\bby )(${either(Object.keys(COMMAND_OF_ACTION))})\\b`), (_, a, b) => `rollback-kit ${COMMAND_OF_ACTION[(a ?? b)!]}`],
+    [re(`${BEFORE}(${either(Object.keys(COMMAND_OF_ACTION))})(?= refuses\\b| took\\b| with\\b| writes\\b)|(?<=\\bby )(${either(Object.keys(COMMAND_OF_ACTION))})\\b`), (_, a, b) => `rollback-kit ${COMMAND_OF_ACTION[(a ?? b)!]}`],
     [/\bthe path output of snapshot-db\b/g, () => 'the path rollback-kit snapshot printed'],
     [/\bits path output\b/g, () => 'the path it prints'],
     // The checkout a workflow makes with actions/checkout is the clone the command runs in.

@@ -83,14 +83,21 @@ export type FailureDetails = (err: unknown, log: Log) => string | undefined | Pr
 export const STOP_GRACE_MS = 5_000;
 
 /**
+ * The job summary of what the action did (smoke-test's checks table, the rollback's timeline),
+ * given to runAction rather than written: written as it is when the step succeeds, and under the
+ * failure's heading and error line when it fails, so every failed step's summary starts the same way.
+ */
+export type Report = (markdown: string) => void;
+
+/**
  * Runs an action body; every action fails the same way. The job summary gets "### <action>:
- * failed", the redacted error line and the action's own details; the log gets one redacted
- * `::error::` line. Unexpected errors keep their stack in the debug log so a bug report has it
+ * failed", the redacted error line, the action's own details and what it reported (Report); the
+ * log gets one redacted `::error::` line. Unexpected errors keep their stack in the debug log so a bug report has it
  * without frightening the reader. A step stopped by SIGTERM or SIGINT (stop-signals.ts: the body's
  * `signal` is aborted, the step waits up to STOP_GRACE_MS, a second signal ends the wait) fails the
  * same way, saying so, with what the action knew of its own state (its error), and exits non-zero.
  */
-export async function runAction(action: string, body: (log: Log, signal: AbortSignal) => Promise<void>, details?: FailureDetails): Promise<void> {
+export async function runAction(action: string, body: (log: Log, signal: AbortSignal, report: Report) => Promise<void>, details?: FailureDetails): Promise<void> {
   const log = actionLog();
   // eslint-disable-next-line no-restricted-properties -- the job's environment, which every command the step runs inherits
   declareEnvironmentSecrets(process.env, log);
@@ -98,17 +105,23 @@ export async function runAction(action: string, body: (log: Log, signal: AbortSi
     graceMs: STOP_GRACE_MS,
     onFirst: (name) => log.info(`Received ${name}: stopping; waiting up to ${STOP_GRACE_MS / 1000} s for the work under way to end …`),
   });
+  let reported: string | undefined;
+  const report: Report = (markdown) => void (reported = markdown);
   const fail = async (err: unknown, own: unknown) => {
-    await writeSummary(failureSummary(action, err, log, await failureDetails(details, own ?? err, log)), log);
+    const known = [await failureDetails(details, own ?? err, log), reported].filter((part) => part?.trim()).join('\n\n');
+    await writeSummary(failureSummary(action, err, log, known), log);
     output.fail(log.redact(errorLine(err)));
   };
   const unfinished = failOnUnfinishedExit(() => fail(unfinishedError(), undefined));
   try {
-    const outcome = await stop.settle(body(log, stop.signal));
+    const outcome = await stop.settle(body(log, stop.signal, report));
     // The body's own error, which its details read (a stop only rewords it); none when it outlasted the grace time.
     const own = outcome !== 'expired' && !outcome.ok ? outcome.err : undefined;
     const failure = stoppedFailure(action, stop.received(), outcome, STOP_GRACE_MS) ?? own;
-    if (failure === undefined) return;
+    if (failure === undefined) {
+      if (reported !== undefined) await writeSummary(reported, log);
+      return;
+    }
     if (!(own instanceof RollbackKitError) && own instanceof Error && own.stack) log.debug(own.stack);
     await fail(failure, own);
   } finally {

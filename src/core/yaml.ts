@@ -6,7 +6,7 @@
  * the size the document would have with every alias written out is measured before anything is
  * expanded, so the time and memory a document can take are bounded by its own length.
  */
-import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type ErrorCode } from 'yaml';
+import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type ErrorCode, type YAMLError } from 'yaml';
 import { decimalNumber } from './parse.js';
 
 /** Characters (and one per node) a document may grow by through its aliases. */
@@ -74,13 +74,43 @@ export function readYaml(text: string): YamlDocument {
     const tabs = tabIndentedLines(text);
     if (tabs.length) throw new YamlError(tabs.map((line) => ({ line, message: DESCRIPTIONS.TAB_AS_INDENT! })));
     // The library reports one fault at several positions of a line (`{{{`: two BAD_INDENT): said once each.
-    const said = doc.errors.map((e) => `${lines.linePos(e.pos[0]).line}\n${DESCRIPTIONS[e.code] ?? 'the text is not valid YAML here'}`);
+    const said = doc.errors.map((e) => {
+      const unclosed = unclosedFlow(e, doc, lines, text);
+      return unclosed ? `${unclosed.line}\n${unclosed.message}` : `${lines.linePos(e.pos[0]).line}\n${DESCRIPTIONS[e.code] ?? 'the text is not valid YAML here'}`;
+    });
     throw new YamlError([...new Set(said)].map((p) => ({ line: Number(p.split('\n')[0]), message: `invalid YAML: ${p.split('\n')[1]}` })));
   }
   const expansion = new AliasExpansion(doc, lines, text.length + MAX_ALIAS_EXPANSION);
   expansion.measure();
   // Aliases are bounded above; the library's own alias count (100 uses) would refuse ordinary specs.
   return { value: doc.toJS({ maxAliasCount: -1 }), doc, lines };
+}
+
+/**
+ * A `[` or `{` whose closing bracket YAML did not find: the library reports it as BAD_INDENT where
+ * it gave up (the end of the text, or the next line not indented under it), which read "the
+ * indentation is wrong" for `garbage: [`. Said at the bracket's line, with the bracket: at the end of
+ * the text it is never closed; before a later line it may be that line's indentation instead.
+ */
+function unclosedFlow(e: YAMLError, doc: Document, lines: LineCounter, text: string): YamlProblem | undefined {
+  // The library's own words only tell this fault from another BAD_INDENT; they are never shown.
+  const kind = e.code === 'BAD_INDENT' ? /^Flow (sequence|map) in block collection/.exec(e.message)?.[1] : undefined;
+  if (!kind) return undefined;
+  let opened: number | undefined;
+  visit(doc, {
+    Collection(_, node) {
+      // The outermost unclosed one: it ends where the library gave up.
+      if (node.flow && node.range?.[1] === e.pos[0] && (opened === undefined || node.range[0] < opened)) opened = node.range[0];
+    },
+  });
+  if (opened === undefined) return undefined;
+  const [open, close] = kind === 'sequence' ? ['[', ']'] : ['{', '}'];
+  const line = lines.linePos(opened).line;
+  if (!text.slice(e.pos[0]).trim()) return { line, message: `the ${open} is never closed: add the ${close} that ends it` };
+  return {
+    line,
+    message: `the ${open} is not closed before line ${lines.linePos(e.pos[0]).line}: add the ${close} that ends it, or indent the lines inside it further than the line it starts on`,
+  };
 }
 
 /** What a number written as 0x10 or 1e1 is told: the same words in every file we read. */

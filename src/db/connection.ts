@@ -19,6 +19,11 @@ export interface ConnectionTarget {
   password?: string;
   /** Other libpq parameters (sslmode, application_name, options, pgbouncer, …). */
   params: Record<string, string>;
+  /**
+   * Written as libpq key=value pairs, not as a URL: its values are taken as written (quoted with '…',
+   * \ escaping), never percent-decoded, so a hint about the password must say so (passwordHint).
+   */
+  keyValue?: true;
 }
 
 const DEFAULT_PORT = 5432;
@@ -203,7 +208,18 @@ function parseKeyValue(text: string): ConnectionTarget {
     params[key] = value;
   }
   const { host = '', port, dbname = '', user = '', password, ...rest } = params;
-  return finish({ host, port, database: dbname, user, password, params: rest });
+  return { ...finish({ host, port, database: dbname, user, password, params: rest }), keyValue: true };
+}
+
+/**
+ * How to write the password in the form of connection string the user gave: percent-encoding is
+ * right for a URL and wrong for key=value pairs, where libpq decodes nothing (following it would
+ * turn a right password into a wrong one).
+ */
+export function passwordHint(target: Pick<ConnectionTarget, 'keyValue'>): string {
+  return target.keyValue
+    ? "in key=value form, write it as password='…', with each ' and \\ in it escaped by a \\ (\\' and \\\\); it is taken as written, never percent-decoded"
+    : 'in a URL, special characters must be percent-encoded (@ as %40, / as %2F, # as %23, ? as %3F, % as %25, : as %3A)';
 }
 
 function finish(t: { host: string; port?: string; database: string; user: string; password?: string; params: Record<string, string> }): ConnectionTarget {

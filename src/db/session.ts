@@ -5,7 +5,7 @@
 import { finished, Readable, Writable } from 'node:stream';
 import type pg from 'pg';
 import { RollbackKitError } from '../core/errors.js';
-import { describeTarget, isTransactionPooler, pgClientConfig, type ConnectionTarget } from './connection.js';
+import { describeTarget, isTransactionPooler, passwordHint, pgClientConfig, type ConnectionTarget } from './connection.js';
 
 export type Session = pg.Client;
 
@@ -335,7 +335,7 @@ export function connectionError(target: ConnectionTarget, err: unknown): Connect
     case 'ENETUNREACH':
       return fail(`Cannot reach PostgreSQL at ${where}: no answer (${code}).`, 'Check the host, port and firewall; GitHub-hosted runners reach only IPv4 addresses.');
     case '28P01':
-      return fail(`PostgreSQL at ${where} rejected the password for user "${target.user}".`, 'Check the password in database-url (special characters must be percent-encoded).');
+      return fail(`PostgreSQL at ${where} rejected the password for user "${target.user}".`, `Check the password in database-url: ${passwordHint(target)}.`);
     case '28000':
       return fail(`PostgreSQL at ${where} refused user "${target.user}": ${message}.`, 'Check the user name and the server\'s pg_hba.conf / SSL requirements (sslmode=require).');
     case '3D000':
@@ -347,7 +347,7 @@ export function connectionError(target: ConnectionTarget, err: unknown): Connect
     return fail(`PostgreSQL at ${where} does not accept SSL, and database-url requires it (sslmode=${target.params.sslmode ?? 'require'}).`, 'Turn SSL on at the server, or use sslmode=prefer (or disable) for a server that has none.', true);
   }
   if (NO_PASSWORD.test(message)) {
-    return fail(`PostgreSQL at ${where} asks user "${target.user}" for a password, and database-url has none.`, 'Put the password in database-url (postgres://user:password@host/db, percent-encoded).', true);
+    return fail(`PostgreSQL at ${where} asks user "${target.user}" for a password, and database-url has none.`, target.keyValue ? `Put the password in database-url: ${passwordHint(target)}.` : 'Put the password in database-url (postgres://user:password@host/db, percent-encoded).', true);
   }
   if (TLS_VERIFY.test(code)) {
     return fail(`PostgreSQL at ${where}: its certificate does not pass sslmode=${target.params.sslmode ?? 'verify-full'} (${code}).`, 'Check sslrootcert and the host name in database-url against the server\'s certificate.', true);

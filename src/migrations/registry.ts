@@ -26,12 +26,15 @@ export function parseFormatName(raw: string | undefined): FormatName | 'auto' {
   throw new RollbackKitError(`Input format must be auto or one of ${FORMAT_NAMES.join(', ')}, got "${raw}".`);
 }
 
-/** The folder to read: the one given, or the first of the tools' default folders that exists under `root`. */
-export function resolveMigrationsDir(root: string, given: string | undefined, format: FormatName | 'auto'): string {
+/**
+ * The folder to read: the one given, or the first of the tools' default folders that exists under
+ * `root`. `name` is how messages name the given folder: the input, or the plan file's key that gave it.
+ */
+export function resolveMigrationsDir(root: string, given: string | undefined, format: FormatName | 'auto', name = 'migrations-dir'): string {
   if (given) {
     const dir = resolve(root, given);
     if (!existsSync(dir) || !statSync(dir).isDirectory()) {
-      throw new RollbackKitError(`migrations-dir ${given} is not a folder in ${root}.`, 'Check the path (relative to the workspace) and that actions/checkout ran before this step.');
+      throw new RollbackKitError(`${name} ${given} is not a folder in ${root}.`, 'Check the path (relative to the workspace) and that actions/checkout ran before this step.');
     }
     return dir;
   }

@@ -34,6 +34,8 @@ export interface RevertOptions {
   /** Where relative paths start (the workspace). */
   root: string;
   migrationsDir?: string;
+  /** How messages name migrationsDir: the input (the default), or the plan file's key that gave it. */
+  migrationsDirName?: string;
   format: FormatName | 'auto';
   /** The tool's own tracking-table option (dbmate --migrations-table, …), schema-qualified or not. */
   migrationsTable?: string;
@@ -221,7 +223,7 @@ interface Prepared {
 }
 
 async function prepare(opts: RevertOptions, log: Log): Promise<Prepared> {
-  const dir = resolveMigrationsDir(opts.root, opts.migrationsDir, opts.format);
+  const dir = resolveMigrationsDir(opts.root, opts.migrationsDir, opts.format, opts.migrationsDirName);
   const format = await pickFormat(dir, opts.format);
   const files = await format.load(dir);
   if (files.length === 0) {

@@ -156,6 +156,7 @@ export async function readiness(request: RollbackRequest, components: ComponentP
               target: request.database,
               root: request.workspace,
               migrationsDir: db.migrationsDir,
+              migrationsDirName: db.migrationsDirName,
               format: db.format,
               choice,
               dryRun: true,
@@ -193,7 +194,7 @@ export async function readiness(request: RollbackRequest, components: ComponentP
     if (components.length) add({ check: 'checks', status: 'failed', detail: 'no smoke checks configured (verify in rollback-kit.yml, or base-url / checks inputs): the drill could not tell whether staging works' });
   } else {
     try {
-      out.checks = await loadChecks({ checks: plan.verify.checks, checksFile: plan.verify.checksFile, cwd: request.workspace }, { baseUrl: plan.verify.baseUrl, hasDatabase: Boolean(request.database) });
+      out.checks = await loadChecks({ checks: plan.verify.checks, checksFile: plan.verify.checksFile, checksFileName: plan.verify.checksFileName, cwd: request.workspace }, { baseUrl: plan.verify.baseUrl, hasDatabase: Boolean(request.database) });
       add({ check: 'checks', status: 'ok', detail: `${out.checks.length} smoke check(s) loaded` });
     } catch (err) {
       add({ check: 'checks', status: 'failed', detail: redact(err) });

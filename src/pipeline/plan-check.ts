@@ -39,7 +39,7 @@ export async function checkPlanOffline(plan: RollbackPlan, scope: string[], work
   let checks: Check[] = [];
   if (plan.verify) {
     try {
-      checks = await loadChecks({ checks: plan.verify.checks, checksFile: plan.verify.checksFile, cwd: workspace }, { baseUrl: plan.verify.baseUrl, hasDatabase: true });
+      checks = await loadChecks({ checks: plan.verify.checks, checksFile: plan.verify.checksFile, checksFileName: plan.verify.checksFileName, cwd: workspace }, { baseUrl: plan.verify.baseUrl, hasDatabase: true });
       registerSpecSecrets(checks, log);
     } catch (err) {
       problem(err);
@@ -48,7 +48,7 @@ export async function checkPlanOffline(plan: RollbackPlan, scope: string[], work
   const db = plan.database;
   if (db?.method === 'down-migrations') {
     try {
-      resolveMigrationsDir(workspace, db.migrationsDir, db.format);
+      resolveMigrationsDir(workspace, db.migrationsDir, db.format, db.migrationsDirName);
     } catch (err) {
       problem(err);
     }

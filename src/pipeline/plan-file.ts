@@ -50,6 +50,8 @@ export interface ComponentPlan {
 export interface DatabasePlan {
   method: (typeof DB_METHODS)[number];
   migrationsDir?: string;
+  /** How messages name migrationsDir when the plan file gave it (fileKey); unset, the input's name. */
+  migrationsDirName?: string;
   format: FormatName | 'auto';
   /** Which migrations to revert (down-migrations); undefined until the inputs or file say. */
   choice?: Choice;
@@ -62,6 +64,8 @@ export interface VerifyPlan {
   baseUrl?: string;
   checks?: string;
   checksFile?: string;
+  /** How messages name checksFile when the plan file gave it (fileKey); unset, the input's name. */
+  checksFileName?: string;
   attempts: number;
   intervalSeconds: number;
   timeoutSeconds: number;
@@ -87,6 +91,15 @@ export interface PlanProblem {
   /** Dotted path (`components.web.project`) or the input's name (`input steps`). */
   place: string;
   message: string;
+}
+
+/**
+ * A key of the plan file as messages name it: "rollback-kit.yml's verify.checks-file". The file's
+ * own words, not the input's or the flag's, so a person looks where they wrote it; dotted, so the
+ * command line's wording (cli/wording.ts) does not take it for a flag.
+ */
+export function fileKey(path: string, source: string): string {
+  return `${source}'s ${path}`;
 }
 
 export function formatPlanProblem(p: PlanProblem): string {
@@ -335,7 +348,9 @@ export function parsePlanFile(text: string, source: string = PLAN_FILE): Rollbac
   );
   const components = readComponents(reader, root.components);
   const database = readDatabase(reader, root.database);
+  if (database?.migrationsDir) database.migrationsDirName = fileKey('database.migrations-dir', source);
   const verify = root.verify === undefined || root.verify === null ? undefined : readVerify(reader.section(root.verify, ['verify'], VERIFY_FIELDS));
+  if (verify?.checksFile) verify.checksFileName = fileKey('verify.checks-file', source);
   const incident = reader.section(root.incident, ['incident'], { labels: { type: 'list' } });
   if (!components.length && !database) reader.problem([], 'the plan names no components and no database, so there is nothing to roll back');
   if (reader.problems.length) throw new PlanError(sortProblems(withoutSecrets(reader.problems)), source);

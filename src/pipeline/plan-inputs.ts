@@ -160,6 +160,7 @@ function mergeDatabase(file: DatabasePlan | undefined, inputs: PlanInputs, wante
   return {
     method: method as DatabasePlan['method'],
     migrationsDir: inputs['migrations-dir'] ?? file?.migrationsDir,
+    ...(inputs['migrations-dir'] === undefined && file?.migrationsDirName ? { migrationsDirName: file.migrationsDirName } : {}),
     format: format as DatabasePlan['format'],
     choice,
     snapshotPath: inputs['snapshot-path'] ?? file?.snapshotPath,
@@ -174,10 +175,13 @@ function mergeVerify(file: RollbackPlan | undefined, inputs: PlanInputs, bad: (n
   if (inputs['base-url'] !== undefined && !isHttpUrl(inputs['base-url'])) bad('base-url', 'must be an absolute http(s) URL such as https://my-app.vercel.app');
   // Inline checks and a checks file are alternatives: an input of either kind replaces both.
   const checksGiven = inputs.checks !== undefined || inputs['checks-file'] !== undefined;
+  const { checksFileName, ...rest } = base;
   return {
-    ...base,
+    ...rest,
     baseUrl: inputs['base-url'] ?? base.baseUrl,
     checks: checksGiven ? inputs.checks : base.checks,
     checksFile: checksGiven ? inputs['checks-file'] : base.checksFile,
+    // The file's key names the file's value; an input's is named as the input.
+    ...(!checksGiven && checksFileName ? { checksFileName } : {}),
   };
 }

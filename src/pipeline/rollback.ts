@@ -206,7 +206,7 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
       // Every check is validated, but SQL ones need a connection the app-only jobs do not get
       // (rollback.yml's app job, auto-rollback): they are left out with a warning rather than
       // stopping an app rollback at plan. The smoke-test action itself stays strict.
-      const all = await loadChecks({ checks: plan.verify.checks, checksFile: plan.verify.checksFile, cwd: request.workspace }, { baseUrl: plan.verify.baseUrl, hasDatabase: true });
+      const all = await loadChecks({ checks: plan.verify.checks, checksFile: plan.verify.checksFile, checksFileName: plan.verify.checksFileName, cwd: request.workspace }, { baseUrl: plan.verify.baseUrl, hasDatabase: true });
       checks = request.database ? all : all.filter((c) => c.kind !== 'sql');
       const left = all.filter((c) => !checks!.includes(c)).map((c) => c.name);
       if (left.length) {
@@ -734,6 +734,7 @@ function revertOptions(request: RollbackRequest, choice: Choice, opts: { dryRun:
     target: request.database!,
     root: request.workspace,
     migrationsDir: db.migrationsDir,
+    migrationsDirName: db.migrationsDirName,
     format: db.format,
     choice,
     dryRun: opts.dryRun,

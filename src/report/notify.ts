@@ -9,6 +9,7 @@ import { readCapped } from '../core/read-body.js';
 import { clip, redactDeep } from '../core/secrets.js';
 import { decodedForms, registerUrlSecrets, splitCredentials } from '../core/url-secrets.js';
 import { PHASES, type RollbackRecord, type Severity, type TimelineEntry } from '../pipeline/record.js';
+import { standingFailures } from '../pipeline/timeline.js';
 import { parseRetryAfter } from '../platforms/http/retry.js';
 import { sleep } from '../smoke/pool.js';
 import { HEARTBEAT_INTERVAL_MS, type HeartbeatUpdate } from './heartbeat.js';
@@ -92,20 +93,35 @@ function methodText(record: RollbackRecord): string {
   return methods.join(', ') || '-';
 }
 
-/** Each part's state at the end: "web: rolled-back dpl_bad → dpl_good (abc1234)". */
-function stateLines(record: RollbackRecord): string[] {
+/**
+ * Each part's state at the end: "web: rolled-back dpl_bad → dpl_good (abc1234)". An error the
+ * "What failed" field already quotes (`shown`) is not quoted again. A run stopped while planning
+ * changed nothing: its parts are only planned, and "web: planned" would read as work under way.
+ */
+function stateLines(record: RollbackRecord, shown: ReadonlySet<string>): string[] {
+  if (record.failedPhase === 'plan') return ['nothing changed: the rollback stopped while planning'];
+  const why = (error: string | undefined) => (error && !shown.has(error) ? ` (${error})` : '');
   const lines = record.components.map((c) => {
     const m = moveLabels(c);
     const move = !m ? '' : m.from ? ` ${m.from} → ${m.to}` : ` to ${m.to}`;
-    return `${c.name}: ${c.status}${move}${c.error ? ` (${c.error})` : ''}`;
+    return `${c.name}: ${c.status}${move}${why(c.error)}`;
   });
   const db = record.database;
-  if (db) lines.push(`database: ${db.status}, ${db.reverted.length} of ${db.planned.length} migration(s) reverted${db.error ? ` (${db.error})` : ''}`);
+  if (db) lines.push(`database: ${db.status}, ${db.reverted.length} of ${db.planned.length} migration(s) reverted${why(db.error)}`);
   if (record.verify) {
     const failed = record.verify.checks.filter((c) => !c.passed).map((c) => c.name);
     lines.push(`verify: ${record.verify.decision}${failed.length ? `, failing: ${failed.join(', ')}` : ', all checks pass'}`);
   }
   return lines;
+}
+
+/**
+ * What failed, as the job summary and the incident issue say it (whyFailed): each failed row still
+ * standing with its detail. The next steps point at it ("fix what the plan row says"), and the chat
+ * is where the team reads them: without it, a failed plan or snapshot was a phase name and no cause.
+ */
+function failedRows(record: RollbackRecord): TimelineEntry[] {
+  return record.status === 'failed' || record.status === 'unverified' ? standingFailures(record.timeline) : [];
 }
 
 interface Field {
@@ -203,6 +219,8 @@ function updateMessage(update: HeartbeatUpdate, record: RollbackRecord): ChatMes
 function endMessage(record: RollbackRecord): ChatMessage {
   const title = `${STATUS_EMOJI[record.status]} ${statusLine(record)}`;
   const steps = record.nextSteps.map((s, i) => `${i + 1}. ${line(s)}`).join('\n');
+  const failed = failedRows(record);
+  const shown = new Set(failed.map((e) => e.detail));
   return build(
     title,
     [
@@ -211,7 +229,8 @@ function endMessage(record: RollbackRecord): ChatMessage {
       { label: 'Rollback Method', value: line(methodText(record)) },
       { label: 'Duration', value: line(totalText(record)) },
       ...(record.failedPhase ? [{ label: 'Failed phase', value: record.failedPhase }] : []),
-      { label: 'Current State', value: stateLines(record).map(line).join('\n') || '-' },
+      ...(failed.length ? [{ label: 'What failed', value: failed.map((e) => line(`${e.phase}${e.component ? ` (${e.component})` : ''}: ${e.detail}`)).join('\n') }] : []),
+      { label: 'Current State', value: stateLines(record, shown).map(line).join('\n') || '-' },
       ...(steps ? [{ label: 'Next Steps', value: steps }] : []),
     ],
     links(record),

@@ -54,6 +54,11 @@ const JSON_OPS: JsonOp[] = ['equals', 'exists', 'less-than', 'greater-than'];
 const HEADER_OPS: HeaderOp[] = ['equals', 'contains', 'matches', 'exists'];
 /** Fields that assert on the response body: a HEAD response has none. */
 const BODY_ASSERTIONS = ['body-contains', 'body-not-contains', 'body-matches', 'json'];
+/**
+ * Words people write for a field the spec names otherwise. A guess by spelling misses them, or
+ * worse: "sql" is nearer "url" than "query".
+ */
+const SYNONYMS: Record<string, string> = { sql: 'query', statement: 'query', path: 'url', endpoint: 'url', href: 'url' };
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
@@ -187,6 +192,8 @@ class CheckReader {
       return undefined;
     }
     if (!isHttp && !isSql) {
+      // Its other fields are named too: `sql: select 1` is the likeliest reason it has no query.
+      this.unknownFields([...HTTP_FIELDS, ...SQL_FIELDS], [], '');
       this.problem(undefined, 'a check needs url (an HTTP check) or query (an SQL check)');
       return undefined;
     }
@@ -200,7 +207,12 @@ class CheckReader {
       if (COMMON_FIELDS.includes(key) || own.includes(key)) continue;
       if (other.includes(key)) this.problem(key, `is for ${otherKind} checks only`, true);
       else {
-        const guess = closest(key, [...COMMON_FIELDS, ...own]);
+        const meant = SYNONYMS[key.toLowerCase()];
+        if (meant && other.includes(meant)) {
+          this.problem(key, `unknown field (did you mean "${meant}"? That makes an ${otherKind} check, and this one has ${own.includes('url') ? 'url' : 'query'}: a check has either url (HTTP) or query (SQL))`, true);
+          continue;
+        }
+        const guess = meant ?? closest(key, [...COMMON_FIELDS, ...own]);
         this.problem(key, `unknown field${guess ? ` (did you mean "${guess}"?)` : ''}`, true);
       }
     }

@@ -22,6 +22,8 @@ export interface SpecSource {
   checks?: string;
   /** A YAML file (the checks-file input), relative to `cwd`. */
   checksFile?: string;
+  /** How messages name checksFile: the checks-file input, or the plan file's key that gave it. */
+  checksFileName?: string;
   cwd?: string;
 }
 
@@ -31,8 +33,9 @@ export async function loadChecks(source: SpecSource, ctx: { baseUrl?: string; ha
     throw new RollbackKitError('Input checks and input checks-file are both set.', 'Give the checks inline (input checks) or in a YAML file (input checks-file), not both.');
   }
   if (source.checksFile) {
-    const text = await readChecksFile(source.checksFile, source.cwd ?? '.');
-    return parseChecks(text, { ...ctx, source: `checks-file ${source.checksFile}` });
+    const name = source.checksFileName ?? 'checks-file';
+    const text = await readChecksFile(source.checksFile, source.cwd ?? '.', name);
+    return parseChecks(text, { ...ctx, source: `${name} ${source.checksFile}` });
   }
   if (source.checks) return parseChecks(source.checks, { ...ctx, source: 'checks input' });
   throw new RollbackKitError('No checks given.', 'Set input checks (YAML) or input checks-file; the smoke-test README (actions/smoke-test/README.md) has examples.');
@@ -49,8 +52,8 @@ const CHECKOUT_HINT = 'The path is relative to the workspace (on the command lin
  * a secrets file elsewhere on the runner. Symbolic links are followed before the check, so a link
  * in the repository that points outside is refused too.
  */
-async function readChecksFile(checksFile: string, workspace: string): Promise<string> {
-  const cannotRead = (why: string, hint = CHECKOUT_HINT) => new RollbackKitError(`Cannot read checks-file "${checksFile}": ${why}.`, hint);
+async function readChecksFile(checksFile: string, workspace: string, name: string): Promise<string> {
+  const cannotRead = (why: string, hint = CHECKOUT_HINT) => new RollbackKitError(`Cannot read ${name} "${checksFile}": ${why}.`, hint);
   let root: string;
   let path: string;
   try {
@@ -61,13 +64,13 @@ async function readChecksFile(checksFile: string, workspace: string): Promise<st
   }
   const inside = relative(root, path);
   if (inside === '..' || inside.startsWith(`..${sep}`) || isAbsolute(inside)) {
-    throw cannotRead('it is outside the workspace', 'checks-file must name a file in the repository (the workspace), such as .github/smoke.yml; symbolic links are followed before this check.');
+    throw cannotRead('it is outside the workspace', `${name} must name a file in the repository (the workspace), such as .github/smoke.yml; symbolic links are followed before this check.`);
   }
   try {
     // A regular file only (a FIFO would block the step forever), read up to the cap.
     return readRegularFile(path, MAX_CHECKS_FILE_BYTES);
   } catch (err) {
-    if (err instanceof FileRefused) throw cannotRead(err.why, 'checks-file must name a YAML file of checks in the repository, of at most 1 MB.');
+    if (err instanceof FileRefused) throw cannotRead(err.why, `${name} must name a YAML file of checks in the repository, of at most 1 MB.`);
     throw cannotRead(describeFsError(err));
   }
 }

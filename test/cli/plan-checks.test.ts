@@ -50,7 +50,8 @@ describe('a broken plan is not OK', () => {
     expect(error).toContain('field "timeout": unknown field');
     expect(error).toContain('field "bogus": unknown field');
     expect(error).toContain('web: VERCEL_TOKEN is not set and --vercel-token was not given');
-    expect(error).toContain('--migrations-dir db/migrationz is not a folder');
+    // The file's key, not a flag nobody gave.
+    expect(error).toContain("broken.yml's database.migrations-dir db/migrationz is not a folder");
   });
 
   it('a checks-file that does not exist', async () => {

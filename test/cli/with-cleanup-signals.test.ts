@@ -27,7 +27,7 @@ it('a second Ctrl-C ends the wait for the work: everything is removed at once, e
     ['stopping the sandbox', 'SIGINT'],
   ]);
   expect([run.code, run.signal, run.unsent]).toEqual([130, null, 0]);
-  expect(run.lines).toEqual(['working', 'SIGINT: stopping the sandbox and removing what it started…', 'removing', 'removed']);
+  expect(run.lines).toEqual(['working', 'SIGINT: stopping the sandbox and removing what it started…', 'removing', 'removed', 'Stopped (SIGINT): everything it started is removed.']);
 });
 
 it('a third signal while it cleans up is ignored: the cleanup still ends, exit 130 for the first signal', async () => {
@@ -37,5 +37,5 @@ it('a third signal while it cleans up is ignored: the cleanup still ends, exit 1
     ['removing', 'SIGTERM'],
   ]);
   expect([run.code, run.signal, run.unsent]).toEqual([130, null, 0]);
-  expect(run.lines.at(-1)).toBe('removed');
+  expect(run.lines.slice(-2)).toEqual(['removed', 'Stopped (SIGINT): everything it started is removed.']);
 });

@@ -2,15 +2,18 @@
 // on a signal the work is told to stop and waited for up to 10 s, then everything is removed and
 // the process exits 130 (SIGINT) or 143 (SIGTERM); without a signal the cleanup runs and the
 // work's value or error comes back.
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Cli } from '../../src/cli/context.js';
-import { withCleanup } from '../../src/cli/commands/sandbox.js';
+import { removeIfEmpty, withCleanup } from '../../src/cli/commands/sandbox.js';
 import type { Cleanup } from '../../src/sandbox/cleanup.js';
 
-function quietCli(): Cli & { notes: string[] } {
+function quietCli(cwd = tmpdir()): Cli & { notes: string[] } {
   const notes: string[] = [];
   const term = { stopSpinner: () => undefined, note: (text: string) => void notes.push(text), warn: (text: string) => void notes.push(`warn: ${text}`) };
-  return { term, notes } as unknown as Cli & { notes: string[] };
+  return { term, notes, cwd } as unknown as Cli & { notes: string[] };
 }
 
 /** process.exit as a promise of its code, instead of ending the test process. */
@@ -84,5 +87,54 @@ describe('withCleanup', () => {
     await vi.advanceTimersByTimeAsync(1);
     expect(await exited).toBe(143);
     expect(removed).toEqual(['cluster']);
+  });
+});
+
+// Ctrl-C once the sandbox's rollback has begun: it has written part of its report (the incident
+// record) and not the rest. The last line says it was stopped, and what is left where.
+describe('the closing line of a stopped sandbox', () => {
+  async function stoppedWith(write: (dir: string) => Promise<void>, last = 'report.html') {
+    const cwd = await mkdtemp(join(tmpdir(), 'rk-with-cleanup-'));
+    const dir = join(cwd, 'rollback-kit-sandbox', 'run-1');
+    await mkdir(dir, { recursive: true });
+    const exited = catchExit();
+    const cli = quietCli(cwd);
+    void withCleanup(
+      cli,
+      async (cleanup) => {
+        removeIfEmpty(cleanup, [dir, join(cwd, 'rollback-kit-sandbox')]);
+        cleanup.add('database', async () => undefined);
+        await write(dir);
+        process.emit('SIGINT', 'SIGINT');
+        // The signal stopped the work at once: its next step never starts.
+        cleanup.check();
+      },
+      { dir, last },
+    ).catch(() => undefined);
+    const code = await exited;
+    await rm(cwd, { recursive: true, force: true });
+    return { code, last: cli.notes.at(-1) };
+  }
+
+  it('part of the report written: the folder is kept and named, with what is in it and what is not', async () => {
+    const run = await stoppedWith(async (dir) => {
+      await writeFile(join(dir, 'incident.md'), '# incident\n');
+      await mkdir(join(dir, 'snapshots'));
+    });
+    expect(run.code).toBe(130);
+    expect(run.last).toBe(
+      'Stopped (SIGINT): everything it started is removed. Kept in rollback-kit-sandbox/run-1: incident.md, snapshots/: what the run wrote before it was stopped, not the whole report (no report.html). Delete the folder when you no longer need it.',
+    );
+  });
+
+  it('nothing written: the empty folder is removed, and the line says no report was written', async () => {
+    const run = await stoppedWith(async () => undefined);
+    expect(run.code).toBe(130);
+    expect(run.last).toBe('Stopped (SIGINT): everything it started is removed. No report was written.');
+  });
+
+  it('the drill\'s sandbox names its own report', async () => {
+    const run = await stoppedWith(async (dir) => void (await writeFile(join(dir, 'drill.md'), '# drill\n')), 'drill.md');
+    expect(run.last).toBe('Stopped (SIGINT): everything it started is removed. Kept in rollback-kit-sandbox/run-1: drill.md: what the run wrote before it was stopped. Delete the folder when you no longer need it.');
   });
 });

@@ -55,5 +55,5 @@ it('one fault the parser reports at several positions of a line is one problem (
   expect(problems.length).toBeGreaterThan(0);
   const said = problems.map((p) => `line ${p.line}: ${p.message}`);
   expect(said).toEqual([...new Set(said)]);
-  expect(said).toContain('line 1: invalid YAML: the indentation is wrong');
+  expect(said).toContain('line 1: invalid YAML: the { is never closed: add the } that ends it');
 });

@@ -103,6 +103,11 @@ describe('rollback-kit sandbox: Ctrl-C', () => {
     expect(await databaseExists(database!)).toBe(false);
     expect(after).not.toMatch(/^› /m);
     expect(after).not.toContain('could not clean up');
+    // The last line says it was stopped, and what is left: no report before the rollback began; once
+    // it had (a signal right after the last step may land there), what it wrote, named as partial.
+    expect(run.stderr.trim().split('\n').at(-1)).toMatch(
+      /^Stopped \(SIGINT\): everything it started is removed\. (No report was written\.|Kept in report: .*: what the run wrote before it was stopped, not the whole report \(no report\.html\)\. Delete the folder when you no longer need it\.)$/,
+    );
   });
 
   it('Ctrl-C three times: the later ones end the wait, and everything is still removed before it exits', async () => {

@@ -5,18 +5,20 @@
  * 2) said before anything is asked or changed, not a failure (exit 1) once the work has started.
  * The library checks them again when it runs; they cost a few file-system calls.
  */
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { readRestoreRequest, readSnapshotRequest } from '../../db/db-inputs.js';
 import { describeTarget, transactionPoolerRefusal, type ConnectionTarget } from '../../db/connection.js';
 import { checkConfirmation, previewRestore, restoreSnapshot } from '../../db/restore.js';
 import { prepareSnapshotFolder, takeSnapshot, validateRequest } from '../../db/snapshot.js';
+import { manifestPathFor } from '../../db/manifest.js';
 import { openSnapshot } from '../../db/verify.js';
 import { pickFormat, resolveMigrationsDir } from '../../migrations/registry.js';
 import { readRevertOptions, workflowRun } from '../../migrations/revert-inputs.js';
 import { RevertFailed, revertMigrations } from '../../migrations/revert.js';
 import { formatBytes } from '../../report/markdown.js';
 import type { CommandSpec } from '../command.js';
-import { UsageError } from '../context.js';
+import { UsageError, type Cli } from '../context.js';
 import { formatDuration } from '../../core/duration.js';
 import { stoppable } from './stoppable.js';
 
@@ -69,6 +71,24 @@ export const snapshot: CommandSpec = {
   },
 };
 
+/**
+ * The snapshot --snapshot-path names, opened before anything is asked. One that is not there (no
+ * such file, no manifest beside it, the manifest given for the snapshot) is bad usage, exit 2. One
+ * that is there but damaged (its manifest edited or cut, its format not the manifest's) is a
+ * failure, exit 1, as a dump whose checksum does not match is when the restore verifies it: the
+ * flag named a snapshot, and that snapshot cannot be trusted.
+ */
+async function namedSnapshot(cli: Cli, snapshotPath: string): Promise<void> {
+  const path = snapshotPath.replace(/\/+$/, '');
+  const there = !path.endsWith('.manifest.json') && existsSync(path) && existsSync(manifestPathFor(path));
+  try {
+    await openSnapshot(path);
+  } catch (err) {
+    if (there) cli.begin();
+    throw err;
+  }
+}
+
 export const restore: CommandSpec = {
   name: 'restore',
   summary: 'Put a verified snapshot back over a database (the current state is snapshotted first); asks first',
@@ -80,7 +100,7 @@ export const restore: CommandSpec = {
     refuseTransactionPooler(request.target, "the restore's one transaction");
     // A --confirm that names another database refuses here, as a missing --yes does.
     if (request.confirm) checkConfirmation(request.target, request.confirm);
-    await openSnapshot(request.snapshotPath);
+    await namedSnapshot(cli, request.snapshotPath);
     if (cli.dryRun) {
       cli.begin();
       // Planned as the restore plans it: what it would throw away is logged, as the restore logs it.
@@ -128,7 +148,7 @@ export const down: CommandSpec = {
           'Take one with rollback-kit snapshot and give its path as --snapshot-path, or give --no-require-snapshot to go without. Nothing was changed.',
         );
       }
-      await openSnapshot(options.snapshotPath);
+      await namedSnapshot(cli, options.snapshotPath);
     }
     if (!options.dryRun) await cli.confirm(`This reverts migrations on ${describeTarget(options.target)}`, options.target.database);
     cli.begin();

@@ -72,7 +72,7 @@ async function sandboxDrill(cli: Cli, extra: Record<string, unknown>): Promise<C
     const shown = drillResult(cli, result.record);
     t.say(`Staging serves ${result.serving ?? 'nothing'} after the drill. Report: ${relative(cli.cwd, result.files.markdown)}`);
     return { ...shown, postgres: result.postgres, started: result.started, serving: result.serving, files: result.files, totalMs: result.totalMs };
-  });
+  }, { dir: options.reportDir, last: 'drill.md' });
 }
 
 function drillResult(cli: Cli, record: DrillRecord): CommandResult {

@@ -3,7 +3,7 @@
  * with no accounts. Cleans up everything it started on success, on failure and on Ctrl-C.
  */
 import { existsSync } from 'node:fs';
-import { rmdir } from 'node:fs/promises';
+import { readdir, rmdir } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { RollbackKitError } from '../../core/errors.js';
 import { stopOnSignals, type Settled } from '../../core/stop-signals.js';
@@ -54,7 +54,7 @@ export const sandbox: CommandSpec = {
         files: result.files,
         totalMs: result.totalMs,
       };
-    });
+    }, { dir: reportDir, last: 'report.html' });
   },
 };
 
@@ -102,6 +102,30 @@ export function sandboxProgress(cli: Cli): SandboxOptions['progress'] {
   return { step: (text) => cli.term.step(text), started: progress.started, finished: progress.finished };
 }
 
+/** The folder a sandbox writes its report to, and the file it writes last (the whole report). */
+export interface ReportFolder {
+  dir: string;
+  last: string;
+}
+
+/**
+ * The last line of a stopped sandbox: that it was stopped, that what it started is gone, and what is
+ * left where. A run stopped after its rollback began has written part of its report (incident.md,
+ * a snapshot) and never the rest (report.html): the folder is kept and named, so nobody looks for a
+ * report that was never written or wonders what the folder is.
+ */
+async function stoppedLine(signal: NodeJS.Signals, problems: boolean, report: ReportFolder | undefined, cwd: string): Promise<string> {
+  const removed = problems ? 'what it started is removed, except what the warnings above name' : 'everything it started is removed';
+  const head = `Stopped (${signal}): ${removed}.`;
+  if (!report) return head;
+  const rel = relative(cwd, report.dir) || '.';
+  const entries = await readdir(report.dir, { withFileTypes: true }).catch(() => []);
+  if (!entries.length) return `${head} No report was written${existsSync(report.dir) ? ` (${rel} is empty)` : ''}.`;
+  const names = entries.map((e) => `${e.name}${e.isDirectory() ? '/' : ''}`).sort();
+  const partial = names.includes(report.last) ? '' : `, not the whole report (no ${report.last})`;
+  return `${head} Kept in ${rel}: ${names.join(', ')}: what the run wrote before it was stopped${partial}. Delete the folder when you no longer need it.`;
+}
+
 /** After Ctrl-C, how long the sandbox's work may take to stop at its next step before everything is removed regardless. */
 const STOP_WAIT_MS = 10_000;
 
@@ -114,7 +138,7 @@ const STOP_WAIT_MS = 10_000;
  * everything is removed at once, and the process still exits only once that is done
  * (stop-signals.ts keeps its handlers until then, so no Ctrl-C kills it mid-cleanup).
  */
-export async function withCleanup<T>(cli: Cli, body: (cleanup: Cleanup) => Promise<T>): Promise<T> {
+export async function withCleanup<T>(cli: Cli, body: (cleanup: Cleanup) => Promise<T>, report?: ReportFolder): Promise<T> {
   const t = cli.term;
   const cleanup = new Cleanup();
   const stop = stopOnSignals({
@@ -135,7 +159,10 @@ export async function withCleanup<T>(cli: Cli, body: (cleanup: Cleanup) => Promi
   }
   for (const p of problems) t.warn(`could not clean up ${p}`);
   const interrupted = stop.received();
-  if (interrupted) process.exit(SIGNAL_EXIT[interrupted] ?? 1);
+  if (interrupted) {
+    t.note(await stoppedLine(interrupted, problems.length > 0, report, cli.cwd));
+    process.exit(SIGNAL_EXIT[interrupted] ?? 1);
+  }
   if (outcome !== 'expired' && !outcome.ok) throw outcome.err;
   if (problems.length) throw new RollbackKitError(`The sandbox could not remove everything it started (${problems.length} item(s)).`, 'See the warnings above.');
   return (outcome as { value: T }).value;
