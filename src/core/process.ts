@@ -19,6 +19,12 @@ export interface RunOptions {
   onStderr?: (chunk: string) => void;
   /** Called with each chunk of stdout as it arrives, when it is captured (a marker a script prints). */
   onStdout?: (chunk: string) => void;
+  /**
+   * stdout is data the caller reads (a list of archive entries, of files, a script), not a log:
+   * kept whole, never cut at MAX_CAPTURE, where an entry left out would be silently left out of
+   * what the caller does with it.
+   */
+  wholeStdout?: boolean;
   /** Fed to the program's stdin (otherwise stdin is closed). */
   stdin?: Readable;
   /** Receives stdout instead of capturing it (a script streamed into another program). */
@@ -131,7 +137,7 @@ export function heldProcessGroups(): number[] {
 /** How long captured output may still come after the program exited (see 'exit' below). */
 const EXIT_GRACE_MS = 2000;
 
-/** Output beyond this is cut: pg_restore -v can be chatty, and memory is not a log store. */
+/** Output beyond this is cut (unless wholeStdout): pg_restore -v can be chatty, and memory is not a log store. */
 const MAX_CAPTURE = 1 << 20;
 
 export async function runProcess(command: string, args: string[], opts: RunOptions = {}): Promise<ProcessResult> {
@@ -205,7 +211,7 @@ export async function runProcess(command: string, args: string[], opts: RunOptio
       // Decoded as a stream: a chunk can end inside a multi-byte character.
       child.stdout!.setEncoding('utf8');
       child.stdout!.on('data', (text: string) => {
-        if (stdout.length < MAX_CAPTURE) stdout += text;
+        if (opts.wholeStdout || stdout.length < MAX_CAPTURE) stdout += text;
         else cut.stdout = true;
         opts.onStdout?.(text);
       });

@@ -98,11 +98,9 @@ export interface DataPath {
  * must be read whole (see splitArchive), or when this system cannot make a FIFO.
  */
 export async function prepareDataPath(pgRestore: string, archive: string): Promise<DataPath | undefined> {
-  // Read whole as it comes: what runProcess keeps of it ends at 1 MB (some 7,000 entries), and an
-  // entry left out of both lists is left out of the restore.
-  let listing = '';
-  const listed = await runProcess(pgRestore, ['--list', archive], { onStdout: (text) => (listing += text) });
-  const parts = listed.code === 0 ? splitArchive(listing) : undefined;
+  // Whole: past 1 MB (some 7,000 entries) an entry left out of both lists is left out of the restore.
+  const listed = await runProcess(pgRestore, ['--list', archive], { wholeStdout: true });
+  const parts = listed.code === 0 ? splitArchive(listed.stdout) : undefined;
   if (!parts) return undefined;
   const dir = await mkdtemp(join(tmpdir(), 'rk-restore-'));
   // Also when the process exits before the restore removes it (a stopped step that could not wait).

@@ -666,10 +666,8 @@ async function keptViewsScript(a: Apply, env: Record<string, string>, log: Log):
   for (const v of a.plan.keptViews) args.push('--table', exactTablePattern(v));
   // While the restore's transaction holds its tables: bounded, and ended by a stop, like psql.
   const boundMs = lockTimeoutMs(a.req.lockTimeoutSeconds) + (a.req.bounds?.keptViewsDumpMs ?? RESTORE_BOUNDS.keptViewsDumpMs);
-  // Read whole as it comes: what runProcess keeps of it ends at 1 MB, and a view left out of the
-  // script would not be put back.
-  let script = '';
-  const dumped = await runProcess(pgDump.path, args, { env, timeoutMs: boundMs, signal: a.req.signal, onStdout: (text) => (script += text) });
+  // Whole: a view left out of the script would not be put back.
+  const dumped = await runProcess(pgDump.path, args, { env, timeoutMs: boundMs, signal: a.req.signal, wholeStdout: true });
   if (dumped.timedOut) {
     throw new RollbackKitError(`Could not save the definitions of the views restore-db keeps: pg_dump did not finish within ${seconds(boundMs)} s (a connection that stalled?), so it was ended.`, 'Nothing was changed. Check the network path to the database and run again.', UNCHANGED);
   }
@@ -677,7 +675,7 @@ async function keptViewsScript(a: Apply, env: Record<string, string>, log: Log):
     throw new RollbackKitError(`Could not save the definitions of the views restore-db keeps: ${log.redact(toolErrorLine(dumped.stderr) || 'pg_dump failed')}.`, 'Nothing was changed.', UNCHANGED);
   }
   // Its own SET lock_timeout = 0 would leave the locks its views wait for unbounded.
-  return filterScript(script, { unwrap: false, lockTimeout: lockTimeoutStatement(a.req.lockTimeoutSeconds) });
+  return filterScript(dumped.stdout, { unwrap: false, lockTimeout: lockTimeoutStatement(a.req.lockTimeoutSeconds) });
 }
 
 /** How a lock cycle's error names the restore's part in it. */

@@ -13,7 +13,7 @@ export async function filesAddedSince(dir: string, ref: string): Promise<Set<str
   if (!ref || ref.startsWith('-') || /\s/.test(ref)) {
     throw new RollbackKitError(`Input since-ref "${ref}" is not a git ref.`, 'Pass a commit SHA, tag or branch name: the last good deploy.');
   }
-  const git = (args: string[]) => runProcess('git', args, { cwd: dir, timeoutMs: GIT_TIMEOUT_MS }).catch((err: Error) => {
+  const git = (args: string[]) => runProcess('git', args, { cwd: dir, timeoutMs: GIT_TIMEOUT_MS, wholeStdout: true }).catch((err: Error) => {
     throw new RollbackKitError(`Cannot run git for since-ref: ${err.message}.`, 'since-ref needs git on the runner and a checkout of the repository.');
   });
   const verify = await git(['rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`]);
@@ -24,6 +24,7 @@ export async function filesAddedSince(dir: string, ref: string): Promise<Set<str
       notRepo ? 'Run actions/checkout before this step.' : 'Check the ref; a shallow clone lacks older commits: use actions/checkout with fetch-depth: 0.',
     );
   }
+  // Whole (wholeStdout above): a migration left out of the list would be left applied.
   const diff = await git(['diff', '--diff-filter=A', '--name-only', '--relative', '-z', `${ref}..HEAD`, '--', '.']);
   if (diff.code !== 0) {
     throw new RollbackKitError(`git diff ${ref}..HEAD failed: ${diff.stderr.trim()}.`, 'Check since-ref and that the checkout has the history (fetch-depth: 0).');

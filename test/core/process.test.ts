@@ -48,3 +48,17 @@ it('a program that ignores the signal it is stopped with is killed after the gra
   expect(result.stdout).toContain('ignored SIGINT');
   expect(result.signal).toBe('SIGKILL');
 });
+
+it('output read as data is kept whole (wholeStdout); output kept as a log is cut at 1 MB, at a line end', async () => {
+  const { runProcess } = await import('../../src/core/process.js');
+  // 3 MB in lines of 100 characters, numbered, so that a missing line is seen.
+  const script = "for (let i = 0; i < 30000; i++) process.stdout.write(String(i).padStart(99, '0') + '\\n');";
+  const whole = await runProcess(process.execPath, ['-e', script], { wholeStdout: true });
+  const lines = whole.stdout.split('\n').filter(Boolean);
+  expect(lines).toHaveLength(30000);
+  expect(lines.at(-1)).toBe(String(29999).padStart(99, '0'));
+  const log = await runProcess(process.execPath, ['-e', script]);
+  expect(log.stdout.length).toBeGreaterThanOrEqual(1 << 20);
+  expect(log.stdout.length).toBeLessThan(30000 * 100);
+  expect(log.stdout.endsWith('\n')).toBe(true);
+});

@@ -39,7 +39,8 @@ export async function openGit(cwd: string, log: Log, timeoutMs = 120_000, stop?:
   const spawn = async (args: string[], signal: AbortSignal | undefined): Promise<ProcessResult> => {
     log.debug(`git ${args.join(' ')}`);
     try {
-      return await runProcess('git', args, { cwd, env, timeoutMs, signal });
+      // Whole: what git lists (commits, files) is read as data, not shown as a log.
+      return await runProcess('git', args, { cwd, env, timeoutMs, signal, wholeStdout: true });
     } catch (err) {
       throw new RollbackKitError(`Could not run git: ${(err as Error).message}.`, 'Install git on the runner.');
     }
