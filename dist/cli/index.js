@@ -13843,7 +13843,7 @@ __webpack_unused_export__ = publicApi.parse;
 __webpack_unused_export__ = publicApi.parseAllDocuments;
 exports.Tp = publicApi.parseDocument;
 __webpack_unused_export__ = publicApi.stringify;
-__webpack_unused_export__ = visit.visit;
+exports.YR = visit.visit;
 __webpack_unused_export__ = visit.visitAsync;
 
 
@@ -20250,7 +20250,7 @@ function heldProcessGroups() {
 }
 /** How long captured output may still come after the program exited (see 'exit' below). */
 const EXIT_GRACE_MS = 2000;
-/** Output beyond this is cut: pg_restore -v can be chatty, and memory is not a log store. */
+/** Output beyond this is cut (unless wholeStdout): pg_restore -v can be chatty, and memory is not a log store. */
 const MAX_CAPTURE = 1 << 20;
 async function runProcess(command, args, opts = {}) {
     // Loaded on the first run, not with the bundle: most paths of promote-previous never start a
@@ -20330,7 +20330,7 @@ async function runProcess(command, args, opts = {}) {
             // Decoded as a stream: a chunk can end inside a multi-byte character.
             child.stdout.setEncoding('utf8');
             child.stdout.on('data', (text) => {
-                if (stdout.length < MAX_CAPTURE)
+                if (opts.wholeStdout || stdout.length < MAX_CAPTURE)
                     stdout += text;
                 else
                     cut.stdout = true;
@@ -22254,8 +22254,8 @@ function setOutputs(outputs) {
 const STOP_GRACE_MS = 5_000;
 /**
  * Runs an action body; every action fails the same way. The job summary gets "### <action>:
- * failed", the redacted error line and the action's own details; the log gets one redacted
- * `::error::` line. Unexpected errors keep their stack in the debug log so a bug report has it
+ * failed", the redacted error line, the action's own details and what it reported (Report); the
+ * log gets one redacted `::error::` line. Unexpected errors keep their stack in the debug log so a bug report has it
  * without frightening the reader. A step stopped by SIGTERM or SIGINT (stop-signals.ts: the body's
  * `signal` is aborted, the step waits up to STOP_GRACE_MS, a second signal ends the wait) fails the
  * same way, saying so, with what the action knew of its own state (its error), and exits non-zero.
@@ -22268,18 +22268,24 @@ async function runAction(action, body, details) {
         graceMs: STOP_GRACE_MS,
         onFirst: (name) => log.info(`Received ${name}: stopping; waiting up to ${STOP_GRACE_MS / 1000} s for the work under way to end …`),
     });
+    let reported;
+    const report = (markdown) => void (reported = markdown);
     const fail = async (err, own) => {
-        await writeSummary(failureSummary(action, err, log, await failureDetails(details, own ?? err, log)), log);
+        const known = [await failureDetails(details, own ?? err, log), reported].filter((part) => part?.trim()).join('\n\n');
+        await writeSummary(failureSummary(action, err, log, known), log);
         output.fail(log.redact(errorLine(err)));
     };
     const unfinished = failOnUnfinishedExit(() => fail(unfinishedError(), undefined));
     try {
-        const outcome = await stop.settle(body(log, stop.signal));
+        const outcome = await stop.settle(body(log, stop.signal, report));
         // The body's own error, which its details read (a stop only rewords it); none when it outlasted the grace time.
         const own = outcome !== 'expired' && !outcome.ok ? outcome.err : undefined;
         const failure = stoppedFailure(action, stop.received(), outcome, STOP_GRACE_MS) ?? own;
-        if (failure === undefined)
+        if (failure === undefined) {
+            if (reported !== undefined)
+                await writeSummary(reported, log);
             return;
+        }
         if (!(own instanceof RollbackKitError) && own instanceof Error && own.stack)
             log.debug(own.stack);
         await fail(failure, own);
@@ -22342,12 +22348,12 @@ function secret_input_declareEnvironmentSecrets(env, log) {
         log.secret(env[variable]?.trim() || undefined);
 }
 
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(6760);
 // EXTERNAL MODULE: ./.build/db/archive.js
 var archive = __nccwpck_require__(4263);
-// EXTERNAL MODULE: external "node:fs"
-var external_node_fs_ = __nccwpck_require__(3024);
 ;// CONCATENATED MODULE: ./.build/core/url-secrets.js
 /**
  * The one list, for query and fragment parameters and for headers alike. `key` as a whole name or
@@ -22703,7 +22709,17 @@ function parseKeyValue(text) {
         params[key] = value;
     }
     const { host = '', port, dbname = '', user = '', password, ...rest } = params;
-    return finish({ host, port, database: dbname, user, password, params: rest });
+    return { ...finish({ host, port, database: dbname, user, password, params: rest }), keyValue: true };
+}
+/**
+ * How to write the password in the form of connection string the user gave: percent-encoding is
+ * right for a URL and wrong for key=value pairs, where libpq decodes nothing (following it would
+ * turn a right password into a wrong one).
+ */
+function passwordHint(target) {
+    return target.keyValue
+        ? "in key=value form, write it as password='…', with each ' and \\ in it escaped by a \\ (\\' and \\\\); it is taken as written, never percent-decoded"
+        : 'in a URL, special characters must be percent-encoded (@ as %40, / as %2F, # as %23, ? as %3F, % as %25, : as %3A)';
 }
 function finish(t) {
     const port = t.port ? Number(t.port) : DEFAULT_PORT;
@@ -23281,7 +23297,7 @@ function connectionError(target, err) {
         case 'ENETUNREACH':
             return fail(`Cannot reach PostgreSQL at ${where}: no answer (${code}).`, 'Check the host, port and firewall; GitHub-hosted runners reach only IPv4 addresses.');
         case '28P01':
-            return fail(`PostgreSQL at ${where} rejected the password for user "${target.user}".`, 'Check the password in database-url (special characters must be percent-encoded).');
+            return fail(`PostgreSQL at ${where} rejected the password for user "${target.user}".`, `Check the password in database-url: ${passwordHint(target)}.`);
         case '28000':
             return fail(`PostgreSQL at ${where} refused user "${target.user}": ${message}.`, 'Check the user name and the server\'s pg_hba.conf / SSL requirements (sslmode=require).');
         case '3D000':
@@ -23293,7 +23309,7 @@ function connectionError(target, err) {
         return fail(`PostgreSQL at ${where} does not accept SSL, and database-url requires it (sslmode=${target.params.sslmode ?? 'require'}).`, 'Turn SSL on at the server, or use sslmode=prefer (or disable) for a server that has none.', true);
     }
     if (NO_PASSWORD.test(message)) {
-        return fail(`PostgreSQL at ${where} asks user "${target.user}" for a password, and database-url has none.`, 'Put the password in database-url (postgres://user:password@host/db, percent-encoded).', true);
+        return fail(`PostgreSQL at ${where} asks user "${target.user}" for a password, and database-url has none.`, target.keyValue ? `Put the password in database-url: ${passwordHint(target)}.` : 'Put the password in database-url (postgres://user:password@host/db, percent-encoded).', true);
     }
     if (TLS_VERIFY.test(code)) {
         return fail(`PostgreSQL at ${where}: its certificate does not pass sslmode=${target.params.sslmode ?? 'verify-full'} (${code}).`, 'Check sslrootcert and the host name in database-url against the server\'s certificate.', true);
@@ -24667,11 +24683,9 @@ function tocEntryId(line) {
  * must be read whole (see splitArchive), or when this system cannot make a FIFO.
  */
 async function prepareDataPath(pgRestore, archive) {
-    // Read whole as it comes: what runProcess keeps of it ends at 1 MB (some 7,000 entries), and an
-    // entry left out of both lists is left out of the restore.
-    let listing = '';
-    const listed = await (0,core_process/* runProcess */.R3)(pgRestore, ['--list', archive], { onStdout: (text) => (listing += text) });
-    const parts = listed.code === 0 ? splitArchive(listing) : undefined;
+    // Whole: past 1 MB (some 7,000 entries) an entry left out of both lists is left out of the restore.
+    const listed = await (0,core_process/* runProcess */.R3)(pgRestore, ['--list', archive], { wholeStdout: true });
+    const parts = listed.code === 0 ? splitArchive(listed.stdout) : undefined;
     if (!parts)
         return undefined;
     const dir = await (0,promises_.mkdtemp)((0,external_node_path_.join)((0,external_node_os_namespaceObject.tmpdir)(), 'rk-restore-'));
@@ -27393,10 +27407,8 @@ async function keptViewsScript(a, env, log) {
         args.push('--table', exactTablePattern(v));
     // While the restore's transaction holds its tables: bounded, and ended by a stop, like psql.
     const boundMs = lockTimeoutMs(a.req.lockTimeoutSeconds) + (a.req.bounds?.keptViewsDumpMs ?? RESTORE_BOUNDS.keptViewsDumpMs);
-    // Read whole as it comes: what runProcess keeps of it ends at 1 MB, and a view left out of the
-    // script would not be put back.
-    let script = '';
-    const dumped = await (0,core_process/* runProcess */.R3)(pgDump.path, args, { env, timeoutMs: boundMs, signal: a.req.signal, onStdout: (text) => (script += text) });
+    // Whole: a view left out of the script would not be put back.
+    const dumped = await (0,core_process/* runProcess */.R3)(pgDump.path, args, { env, timeoutMs: boundMs, signal: a.req.signal, wholeStdout: true });
     if (dumped.timedOut) {
         throw new errors/* RollbackKitError */.dp(`Could not save the definitions of the views restore-db keeps: pg_dump did not finish within ${seconds(boundMs)} s (a connection that stalled?), so it was ended.`, 'Nothing was changed. Check the network path to the database and run again.', UNCHANGED);
     }
@@ -27404,7 +27416,7 @@ async function keptViewsScript(a, env, log) {
         throw new errors/* RollbackKitError */.dp(`Could not save the definitions of the views restore-db keeps: ${log.redact((0,pg_tools/* toolErrorLine */.$x)(dumped.stderr) || 'pg_dump failed')}.`, 'Nothing was changed.', UNCHANGED);
     }
     // Its own SET lock_timeout = 0 would leave the locks its views wait for unbounded.
-    return filterScript(script, { unwrap: false, lockTimeout: lockTimeoutStatement(a.req.lockTimeoutSeconds) });
+    return filterScript(dumped.stdout, { unwrap: false, lockTimeout: lockTimeoutStatement(a.req.lockTimeoutSeconds) });
 }
 /** How a lock cycle's error names the restore's part in it. */
 const RESTORE_CYCLE = { held: "the restore's transaction", waited: 'the restore', letGo: 'The restore' };
@@ -28593,12 +28605,15 @@ function parseFormatName(raw) {
         return value;
     throw new errors/* RollbackKitError */.dp(`Input format must be auto or one of ${FORMAT_NAMES.join(', ')}, got "${raw}".`);
 }
-/** The folder to read: the one given, or the first of the tools' default folders that exists under `root`. */
-function resolveMigrationsDir(root, given, format) {
+/**
+ * The folder to read: the one given, or the first of the tools' default folders that exists under
+ * `root`. `name` is how messages name the given folder: the input, or the plan file's key that gave it.
+ */
+function resolveMigrationsDir(root, given, format, name = 'migrations-dir') {
     if (given) {
         const dir = (0,external_node_path_.resolve)(root, given);
         if (!(0,external_node_fs_.existsSync)(dir) || !(0,external_node_fs_.statSync)(dir).isDirectory()) {
-            throw new errors/* RollbackKitError */.dp(`migrations-dir ${given} is not a folder in ${root}.`, 'Check the path (relative to the workspace) and that actions/checkout ran before this step.');
+            throw new errors/* RollbackKitError */.dp(`${name} ${given} is not a folder in ${root}.`, 'Check the path (relative to the workspace) and that actions/checkout ran before this step.');
         }
         return dir;
     }
@@ -29989,7 +30004,7 @@ async function readAppliedIds(session, format, tracking, files, target, state) {
     return [...ids, resumable.id];
 }
 async function revert_prepare(opts, log) {
-    const dir = resolveMigrationsDir(opts.root, opts.migrationsDir, opts.format);
+    const dir = resolveMigrationsDir(opts.root, opts.migrationsDir, opts.format, opts.migrationsDirName);
     const format = await pickFormat(dir, opts.format);
     const files = await format.load(dir);
     if (files.length === 0) {
@@ -30705,7 +30720,8 @@ async function openGit(cwd, log, timeoutMs = 120_000, stop) {
     const spawn = async (args, signal) => {
         log.debug(`git ${args.join(' ')}`);
         try {
-            return await (0,core_process/* runProcess */.R3)('git', args, { cwd, env, timeoutMs, signal });
+            // Whole: what git lists (commits, files) is read as data, not shown as a log.
+            return await (0,core_process/* runProcess */.R3)('git', args, { cwd, env, timeoutMs, signal, wholeStdout: true });
         }
         catch (err) {
             throw new errors/* RollbackKitError */.dp(`Could not run git: ${err.message}.`, 'Install git on the runner.');
@@ -35231,13 +35247,46 @@ function readYaml(text) {
         if (tabs.length)
             throw new YamlError(tabs.map((line) => ({ line, message: DESCRIPTIONS.TAB_AS_INDENT })));
         // The library reports one fault at several positions of a line (`{{{`: two BAD_INDENT): said once each.
-        const said = doc.errors.map((e) => `${lines.linePos(e.pos[0]).line}\n${DESCRIPTIONS[e.code] ?? 'the text is not valid YAML here'}`);
+        const said = doc.errors.map((e) => {
+            const unclosed = unclosedFlow(e, doc, lines, text);
+            return unclosed ? `${unclosed.line}\n${unclosed.message}` : `${lines.linePos(e.pos[0]).line}\n${DESCRIPTIONS[e.code] ?? 'the text is not valid YAML here'}`;
+        });
         throw new YamlError([...new Set(said)].map((p) => ({ line: Number(p.split('\n')[0]), message: `invalid YAML: ${p.split('\n')[1]}` })));
     }
     const expansion = new AliasExpansion(doc, lines, text.length + MAX_ALIAS_EXPANSION);
     expansion.measure();
     // Aliases are bounded above; the library's own alias count (100 uses) would refuse ordinary specs.
     return { value: doc.toJS({ maxAliasCount: -1 }), doc, lines };
+}
+/**
+ * A `[` or `{` whose closing bracket YAML did not find: the library reports it as BAD_INDENT where
+ * it gave up (the end of the text, or the next line not indented under it), which read "the
+ * indentation is wrong" for `garbage: [`. Said at the bracket's line, with the bracket: at the end of
+ * the text it is never closed; before a later line it may be that line's indentation instead.
+ */
+function unclosedFlow(e, doc, lines, text) {
+    // The library's own words only tell this fault from another BAD_INDENT; they are never shown.
+    const kind = e.code === 'BAD_INDENT' ? /^Flow (sequence|map) in block collection/.exec(e.message)?.[1] : undefined;
+    if (!kind)
+        return undefined;
+    let opened;
+    (0,dist/* visit */.YR)(doc, {
+        Collection(_, node) {
+            // The outermost unclosed one: it ends where the library gave up.
+            if (node.flow && node.range?.[1] === e.pos[0] && (opened === undefined || node.range[0] < opened))
+                opened = node.range[0];
+        },
+    });
+    if (opened === undefined)
+        return undefined;
+    const [open, close] = kind === 'sequence' ? ['[', ']'] : ['{', '}'];
+    const line = lines.linePos(opened).line;
+    if (!text.slice(e.pos[0]).trim())
+        return { line, message: `the ${open} is never closed: add the ${close} that ends it` };
+    return {
+        line,
+        message: `the ${open} is not closed before line ${lines.linePos(e.pos[0]).line}: add the ${close} that ends it, or indent the lines inside it further than the line it starts on`,
+    };
 }
 /** What a number written as 0x10 or 1e1 is told: the same words in every file we read. */
 const PLAIN_DECIMALS = 'written in plain decimals (10, not 0xA or 1e1)';
@@ -35606,6 +35655,11 @@ const JSON_OPS = ['equals', 'exists', 'less-than', 'greater-than'];
 const HEADER_OPS = ['equals', 'contains', 'matches', 'exists'];
 /** Fields that assert on the response body: a HEAD response has none. */
 const BODY_ASSERTIONS = ['body-contains', 'body-not-contains', 'body-matches', 'json'];
+/**
+ * Words people write for a field the spec names otherwise. A guess by spelling misses them, or
+ * worse: "sql" is nearer "url" than "query".
+ */
+const SYNONYMS = { sql: 'query', statement: 'query', path: 'url', endpoint: 'url', href: 'url' };
 const parse_spec_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 /** Parses and validates; throws SpecError with every problem found. */
@@ -35744,6 +35798,8 @@ class CheckReader {
             return undefined;
         }
         if (!isHttp && !isSql) {
+            // Its other fields are named too: `sql: select 1` is the likeliest reason it has no query.
+            this.unknownFields([...HTTP_FIELDS, ...SQL_FIELDS], [], '');
             this.problem(undefined, 'a check needs url (an HTTP check) or query (an SQL check)');
             return undefined;
         }
@@ -35758,7 +35814,12 @@ class CheckReader {
             if (other.includes(key))
                 this.problem(key, `is for ${otherKind} checks only`, true);
             else {
-                const guess = closest(key, [...COMMON_FIELDS, ...own]);
+                const meant = SYNONYMS[key.toLowerCase()];
+                if (meant && other.includes(meant)) {
+                    this.problem(key, `unknown field (did you mean "${meant}"? That makes an ${otherKind} check, and this one has ${own.includes('url') ? 'url' : 'query'}: a check has either url (HTTP) or query (SQL))`, true);
+                    continue;
+                }
+                const guess = meant ?? closest(key, [...COMMON_FIELDS, ...own]);
                 this.problem(key, `unknown field${guess ? ` (did you mean "${guess}"?)` : ''}`, true);
             }
         }
@@ -36324,6 +36385,14 @@ const PLAN_FILE = 'rollback-kit.yml';
 /** Words `scope` gives a meaning of its own, so no component may be called that. */
 const RESERVED_NAMES = ['app', 'db', 'full', 'database', 'verify'];
 const DB_METHODS = ['down-migrations', 'restore'];
+/**
+ * A key of the plan file as messages name it: "rollback-kit.yml's verify.checks-file". The file's
+ * own words, not the input's or the flag's, so a person looks where they wrote it; dotted, so the
+ * command line's wording (cli/wording.ts) does not take it for a flag.
+ */
+function fileKey(path, source) {
+    return `${source}'s ${path}`;
+}
 function formatPlanProblem(p) {
     return `${p.line !== undefined ? `line ${p.line}, ` : ''}${p.place}: ${p.message}`;
 }
@@ -36541,7 +36610,11 @@ function parsePlanFile(text, source = PLAN_FILE) {
     const top = reader.section({ 'budget-minutes': root['budget-minutes'], environment: root.environment }, [], { 'budget-minutes': plan_file_num(MIN_BUDGET_MINUTES, MAX_BUDGET_MINUTES), environment: STRING });
     const components = readComponents(reader, root.components);
     const database = readDatabase(reader, root.database);
+    if (database?.migrationsDir)
+        database.migrationsDirName = fileKey('database.migrations-dir', source);
     const verify = root.verify === undefined || root.verify === null ? undefined : readVerify(reader.section(root.verify, ['verify'], VERIFY_FIELDS));
+    if (verify?.checksFile)
+        verify.checksFileName = fileKey('verify.checks-file', source);
     const incident = reader.section(root.incident, ['incident'], { labels: { type: 'list' } });
     if (!components.length && !database)
         reader.problem([], 'the plan names no components and no database, so there is nothing to roll back');
@@ -36817,7 +36890,7 @@ function wordingFor(names, tempDir = (0,external_node_os_namespaceObject.tmpdir)
         [/\bthe workspace\b/g, () => 'the current folder'],
         // Other actions are other commands.
         [re(`\\bthe (${either(Object.keys(COMMAND_OF_ACTION))}) action\\b`), (_, action) => `rollback-kit ${COMMAND_OF_ACTION[action]}`],
-        [re(`${BEFORE}(${either(Object.keys(COMMAND_OF_ACTION))})(?= refuses\\b| took\\b| with\\b)|(?<=\\bby )(${either(Object.keys(COMMAND_OF_ACTION))})\\b`), (_, a, b) => `rollback-kit ${COMMAND_OF_ACTION[(a ?? b)]}`],
+        [re(`${BEFORE}(${either(Object.keys(COMMAND_OF_ACTION))})(?= refuses\\b| took\\b| with\\b| writes\\b)|(?<=\\bby )(${either(Object.keys(COMMAND_OF_ACTION))})\\b`), (_, a, b) => `rollback-kit ${COMMAND_OF_ACTION[(a ?? b)]}`],
         [/\bthe path output of snapshot-db\b/g, () => 'the path rollback-kit snapshot printed'],
         [/\bits path output\b/g, () => 'the path it prints'],
         // The checkout a workflow makes with actions/checkout is the clone the command runs in.
@@ -37056,6 +37129,8 @@ async function stoppable(cli, work) {
 
 
 
+
+
 /**
  * A transaction-mode pooler (Supabase's port 6543, pgbouncer=true) is told from the URL alone, so it
  * is bad usage like any other flag that cannot work: refused here, before anything is asked or
@@ -37105,6 +37180,25 @@ const snapshot = {
         };
     },
 };
+/**
+ * The snapshot --snapshot-path names, opened before anything is asked. One that is not there (no
+ * such file, no manifest beside it, the manifest given for the snapshot) is bad usage, exit 2. One
+ * that is there but damaged (its manifest edited or cut, its format not the manifest's) is a
+ * failure, exit 1, as a dump whose checksum does not match is when the restore verifies it: the
+ * flag named a snapshot, and that snapshot cannot be trusted.
+ */
+async function namedSnapshot(cli, snapshotPath) {
+    const path = snapshotPath.replace(/\/+$/, '');
+    const there = !path.endsWith('.manifest.json') && (0,external_node_fs_.existsSync)(path) && (0,external_node_fs_.existsSync)((0,db_manifest/* manifestPathFor */.ev)(path));
+    try {
+        await (0,verify/* openSnapshot */.r)(path);
+    }
+    catch (err) {
+        if (there)
+            cli.begin();
+        throw err;
+    }
+}
 const database_restore = {
     name: 'restore',
     summary: 'Put a verified snapshot back over a database (the current state is snapshotted first); asks first',
@@ -37117,7 +37211,7 @@ const database_restore = {
         // A --confirm that names another database refuses here, as a missing --yes does.
         if (request.confirm)
             checkConfirmation(request.target, request.confirm);
-        await (0,verify/* openSnapshot */.r)(request.snapshotPath);
+        await namedSnapshot(cli, request.snapshotPath);
         if (cli.dryRun) {
             cli.begin();
             // Planned as the restore plans it: what it would throw away is logged, as the restore logs it.
@@ -37164,7 +37258,7 @@ const down = {
             if (!options.snapshotPath) {
                 throw new UsageError('rollback-kit down refuses to change the database without a verified snapshot: --snapshot-path was not given.', 'Take one with rollback-kit snapshot and give its path as --snapshot-path, or give --no-require-snapshot to go without. Nothing was changed.');
             }
-            await (0,verify/* openSnapshot */.r)(options.snapshotPath);
+            await namedSnapshot(cli, options.snapshotPath);
         }
         if (!options.dryRun)
             await cli.confirm(`This reverts migrations on ${describeTarget(options.target)}`, options.target.database);
@@ -38415,8 +38509,9 @@ async function loadChecks(source, ctx) {
         throw new errors/* RollbackKitError */.dp('Input checks and input checks-file are both set.', 'Give the checks inline (input checks) or in a YAML file (input checks-file), not both.');
     }
     if (source.checksFile) {
-        const text = await readChecksFile(source.checksFile, source.cwd ?? '.');
-        return parseChecks(text, { ...ctx, source: `checks-file ${source.checksFile}` });
+        const name = source.checksFileName ?? 'checks-file';
+        const text = await readChecksFile(source.checksFile, source.cwd ?? '.', name);
+        return parseChecks(text, { ...ctx, source: `${name} ${source.checksFile}` });
     }
     if (source.checks)
         return parseChecks(source.checks, { ...ctx, source: 'checks input' });
@@ -38431,8 +38526,8 @@ const CHECKOUT_HINT = 'The path is relative to the workspace (on the command lin
  * a secrets file elsewhere on the runner. Symbolic links are followed before the check, so a link
  * in the repository that points outside is refused too.
  */
-async function readChecksFile(checksFile, workspace) {
-    const cannotRead = (why, hint = CHECKOUT_HINT) => new errors/* RollbackKitError */.dp(`Cannot read checks-file "${checksFile}": ${why}.`, hint);
+async function readChecksFile(checksFile, workspace, name) {
+    const cannotRead = (why, hint = CHECKOUT_HINT) => new errors/* RollbackKitError */.dp(`Cannot read ${name} "${checksFile}": ${why}.`, hint);
     let root;
     let path;
     try {
@@ -38444,7 +38539,7 @@ async function readChecksFile(checksFile, workspace) {
     }
     const inside = (0,external_node_path_.relative)(root, path);
     if (inside === '..' || inside.startsWith(`..${external_node_path_.sep}`) || (0,external_node_path_.isAbsolute)(inside)) {
-        throw cannotRead('it is outside the workspace', 'checks-file must name a file in the repository (the workspace), such as .github/smoke.yml; symbolic links are followed before this check.');
+        throw cannotRead('it is outside the workspace', `${name} must name a file in the repository (the workspace), such as .github/smoke.yml; symbolic links are followed before this check.`);
     }
     try {
         // A regular file only (a FIFO would block the step forever), read up to the cap.
@@ -38452,7 +38547,7 @@ async function readChecksFile(checksFile, workspace) {
     }
     catch (err) {
         if (err instanceof files/* FileRefused */.rV)
-            throw cannotRead(err.why, 'checks-file must name a YAML file of checks in the repository, of at most 1 MB.');
+            throw cannotRead(err.why, `${name} must name a YAML file of checks in the repository, of at most 1 MB.`);
         throw cannotRead(describeFsError(err));
     }
 }
@@ -39341,7 +39436,7 @@ async function rollbackPhases(request, deps, log, heartbeat) {
             // Every check is validated, but SQL ones need a connection the app-only jobs do not get
             // (rollback.yml's app job, auto-rollback): they are left out with a warning rather than
             // stopping an app rollback at plan. The smoke-test action itself stays strict.
-            const all = await loadChecks({ checks: plan.verify.checks, checksFile: plan.verify.checksFile, cwd: request.workspace }, { baseUrl: plan.verify.baseUrl, hasDatabase: true });
+            const all = await loadChecks({ checks: plan.verify.checks, checksFile: plan.verify.checksFile, checksFileName: plan.verify.checksFileName, cwd: request.workspace }, { baseUrl: plan.verify.baseUrl, hasDatabase: true });
             checks = request.database ? all : all.filter((c) => c.kind !== 'sql');
             const left = all.filter((c) => !checks.includes(c)).map((c) => c.name);
             if (left.length) {
@@ -39904,6 +39999,7 @@ function revertOptions(request, choice, opts) {
         target: request.database,
         root: request.workspace,
         migrationsDir: db.migrationsDir,
+        migrationsDirName: db.migrationsDirName,
         format: db.format,
         choice,
         dryRun: opts.dryRun,
@@ -40534,6 +40630,7 @@ async function readiness(request, components, record, log) {
                         target: request.database,
                         root: request.workspace,
                         migrationsDir: db.migrationsDir,
+                        migrationsDirName: db.migrationsDirName,
                         format: db.format,
                         choice,
                         dryRun: true,
@@ -40570,7 +40667,7 @@ async function readiness(request, components, record, log) {
     }
     else {
         try {
-            out.checks = await loadChecks({ checks: plan.verify.checks, checksFile: plan.verify.checksFile, cwd: request.workspace }, { baseUrl: plan.verify.baseUrl, hasDatabase: Boolean(request.database) });
+            out.checks = await loadChecks({ checks: plan.verify.checks, checksFile: plan.verify.checksFile, checksFileName: plan.verify.checksFileName, cwd: request.workspace }, { baseUrl: plan.verify.baseUrl, hasDatabase: Boolean(request.database) });
             add({ check: 'checks', status: 'ok', detail: `${out.checks.length} smoke check(s) loaded` });
         }
         catch (err) {
@@ -41115,6 +41212,7 @@ function mergeDatabase(file, inputs, wanted, bad) {
     return {
         method: method,
         migrationsDir: inputs['migrations-dir'] ?? file?.migrationsDir,
+        ...(inputs['migrations-dir'] === undefined && file?.migrationsDirName ? { migrationsDirName: file.migrationsDirName } : {}),
         format: format,
         choice,
         snapshotPath: inputs['snapshot-path'] ?? file?.snapshotPath,
@@ -41130,11 +41228,14 @@ function mergeVerify(file, inputs, bad) {
         bad('base-url', 'must be an absolute http(s) URL such as https://my-app.vercel.app');
     // Inline checks and a checks file are alternatives: an input of either kind replaces both.
     const checksGiven = inputs.checks !== undefined || inputs['checks-file'] !== undefined;
+    const { checksFileName, ...rest } = base;
     return {
-        ...base,
+        ...rest,
         baseUrl: inputs['base-url'] ?? base.baseUrl,
         checks: checksGiven ? inputs.checks : base.checks,
         checksFile: checksGiven ? inputs['checks-file'] : base.checksFile,
+        // The file's key names the file's value; an input's is named as the input.
+        ...(!checksGiven && checksFileName ? { checksFileName } : {}),
     };
 }
 
@@ -43645,6 +43746,7 @@ async function runSandboxDrill(opts, cleanup, cliLog) {
 
 
 
+
 /** The runbook speaks of P0–P2. */
 const notify_PRIORITY = { critical: 'P0', major: 'P1', minor: 'P2' };
 // Slack's limits: a header block's text, a section's text, a field's text.
@@ -43708,21 +43810,36 @@ function methodText(record) {
         methods.push(record.database.method === 'restore' ? 'database restore' : 'down migrations');
     return methods.join(', ') || '-';
 }
-/** Each part's state at the end: "web: rolled-back dpl_bad → dpl_good (abc1234)". */
-function stateLines(record) {
+/**
+ * Each part's state at the end: "web: rolled-back dpl_bad → dpl_good (abc1234)". An error the
+ * "What failed" field already quotes (`shown`) is not quoted again. A run stopped while planning
+ * changed nothing: its parts are only planned, and "web: planned" would read as work under way.
+ */
+function stateLines(record, shown) {
+    if (record.failedPhase === 'plan')
+        return ['nothing changed: the rollback stopped while planning'];
+    const why = (error) => (error && !shown.has(error) ? ` (${error})` : '');
     const lines = record.components.map((c) => {
         const m = moveLabels(c);
         const move = !m ? '' : m.from ? ` ${m.from} → ${m.to}` : ` to ${m.to}`;
-        return `${c.name}: ${c.status}${move}${c.error ? ` (${c.error})` : ''}`;
+        return `${c.name}: ${c.status}${move}${why(c.error)}`;
     });
     const db = record.database;
     if (db)
-        lines.push(`database: ${db.status}, ${db.reverted.length} of ${db.planned.length} migration(s) reverted${db.error ? ` (${db.error})` : ''}`);
+        lines.push(`database: ${db.status}, ${db.reverted.length} of ${db.planned.length} migration(s) reverted${why(db.error)}`);
     if (record.verify) {
         const failed = record.verify.checks.filter((c) => !c.passed).map((c) => c.name);
         lines.push(`verify: ${record.verify.decision}${failed.length ? `, failing: ${failed.join(', ')}` : ', all checks pass'}`);
     }
     return lines;
+}
+/**
+ * What failed, as the job summary and the incident issue say it (whyFailed): each failed row still
+ * standing with its detail. The next steps point at it ("fix what the plan row says"), and the chat
+ * is where the team reads them: without it, a failed plan or snapshot was a phase name and no cause.
+ */
+function failedRows(record) {
+    return record.status === 'failed' || record.status === 'unverified' ? standingFailures(record.timeline) : [];
 }
 /**
  * The same facts as `text` (one line per field) and as Slack blocks. Field values are already
@@ -43801,13 +43918,16 @@ function updateMessage(update, record) {
 function endMessage(record) {
     const title = `${STATUS_EMOJI[record.status]} ${statusLine(record)}`;
     const steps = record.nextSteps.map((s, i) => `${i + 1}. ${line(s)}`).join('\n');
+    const failed = failedRows(record);
+    const shown = new Set(failed.map((e) => e.detail));
     return build(title, [
         { label: 'Issue', value: line(record.reason) },
         { label: 'Severity', value: line(severityText(record)) },
         { label: 'Rollback Method', value: line(methodText(record)) },
         { label: 'Duration', value: line(totalText(record)) },
         ...(record.failedPhase ? [{ label: 'Failed phase', value: record.failedPhase }] : []),
-        { label: 'Current State', value: stateLines(record).map(line).join('\n') || '-' },
+        ...(failed.length ? [{ label: 'What failed', value: failed.map((e) => line(`${e.phase}${e.component ? ` (${e.component})` : ''}: ${e.detail}`)).join('\n') }] : []),
+        { label: 'Current State', value: stateLines(record, shown).map(line).join('\n') || '-' },
         ...(steps ? [{ label: 'Next Steps', value: steps }] : []),
     ], links(record));
 }
@@ -44255,7 +44375,7 @@ const sandbox = {
                 files: result.files,
                 totalMs: result.totalMs,
             };
-        });
+        }, { dir: reportDir, last: 'report.html' });
     },
 };
 /**
@@ -44302,6 +44422,25 @@ function sandboxProgress(cli) {
     const progress = phaseProgress(cli);
     return { step: (text) => cli.term.step(text), started: progress.started, finished: progress.finished };
 }
+/**
+ * The last line of a stopped sandbox: that it was stopped, that what it started is gone, and what is
+ * left where. A run stopped after its rollback began has written part of its report (incident.md,
+ * a snapshot) and never the rest (report.html): the folder is kept and named, so nobody looks for a
+ * report that was never written or wonders what the folder is.
+ */
+async function stoppedLine(signal, problems, report, cwd) {
+    const removed = problems ? 'what it started is removed, except what the warnings above name' : 'everything it started is removed';
+    const head = `Stopped (${signal}): ${removed}.`;
+    if (!report)
+        return head;
+    const rel = (0,external_node_path_.relative)(cwd, report.dir) || '.';
+    const entries = await (0,promises_.readdir)(report.dir, { withFileTypes: true }).catch(() => []);
+    if (!entries.length)
+        return `${head} No report was written${(0,external_node_fs_.existsSync)(report.dir) ? ` (${rel} is empty)` : ''}.`;
+    const names = entries.map((e) => `${e.name}${e.isDirectory() ? '/' : ''}`).sort();
+    const partial = names.includes(report.last) ? '' : `, not the whole report (no ${report.last})`;
+    return `${head} Kept in ${rel}: ${names.join(', ')}: what the run wrote before it was stopped${partial}. Delete the folder when you no longer need it.`;
+}
 /** After Ctrl-C, how long the sandbox's work may take to stop at its next step before everything is removed regardless. */
 const sandbox_STOP_WAIT_MS = 10_000;
 /**
@@ -44313,7 +44452,7 @@ const sandbox_STOP_WAIT_MS = 10_000;
  * everything is removed at once, and the process still exits only once that is done
  * (stop-signals.ts keeps its handlers until then, so no Ctrl-C kills it mid-cleanup).
  */
-async function withCleanup(cli, body) {
+async function withCleanup(cli, body, report) {
     const t = cli.term;
     const cleanup = new Cleanup();
     const stop = stop_signals_stopOnSignals({
@@ -44336,8 +44475,10 @@ async function withCleanup(cli, body) {
     for (const p of problems)
         t.warn(`could not clean up ${p}`);
     const interrupted = stop.received();
-    if (interrupted)
+    if (interrupted) {
+        t.note(await stoppedLine(interrupted, problems.length > 0, report, cli.cwd));
         process.exit(SIGNAL_EXIT[interrupted] ?? 1);
+    }
     if (outcome !== 'expired' && !outcome.ok)
         throw outcome.err;
     if (problems.length)
@@ -44411,7 +44552,7 @@ async function sandboxDrill(cli, extra) {
         const shown = drillResult(cli, result.record);
         t.say(`Staging serves ${result.serving ?? 'nothing'} after the drill. Report: ${(0,external_node_path_.relative)(cli.cwd, result.files.markdown)}`);
         return { ...shown, postgres: result.postgres, started: result.started, serving: result.serving, files: result.files, totalMs: result.totalMs };
-    });
+    }, { dir: options.reportDir, last: 'drill.md' });
 }
 function drillResult(cli, record) {
     const t = cli.term;
@@ -44469,7 +44610,7 @@ async function checkPlanOffline(plan, scope, workspace, log) {
     let checks = [];
     if (plan.verify) {
         try {
-            checks = await loadChecks({ checks: plan.verify.checks, checksFile: plan.verify.checksFile, cwd: workspace }, { baseUrl: plan.verify.baseUrl, hasDatabase: true });
+            checks = await loadChecks({ checks: plan.verify.checks, checksFile: plan.verify.checksFile, checksFileName: plan.verify.checksFileName, cwd: workspace }, { baseUrl: plan.verify.baseUrl, hasDatabase: true });
             registerSpecSecrets(checks, log);
         }
         catch (err) {
@@ -44479,7 +44620,7 @@ async function checkPlanOffline(plan, scope, workspace, log) {
     const db = plan.database;
     if (db?.method === 'down-migrations') {
         try {
-            resolveMigrationsDir(workspace, db.migrationsDir, db.format);
+            resolveMigrationsDir(workspace, db.migrationsDir, db.format, db.migrationsDirName);
         }
         catch (err) {
             problem(err);

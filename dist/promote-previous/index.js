@@ -707,8 +707,8 @@ function setOutputs(outputs) {
 const STOP_GRACE_MS = 5_000;
 /**
  * Runs an action body; every action fails the same way. The job summary gets "### <action>:
- * failed", the redacted error line and the action's own details; the log gets one redacted
- * `::error::` line. Unexpected errors keep their stack in the debug log so a bug report has it
+ * failed", the redacted error line, the action's own details and what it reported (Report); the
+ * log gets one redacted `::error::` line. Unexpected errors keep their stack in the debug log so a bug report has it
  * without frightening the reader. A step stopped by SIGTERM or SIGINT (stop-signals.ts: the body's
  * `signal` is aborted, the step waits up to STOP_GRACE_MS, a second signal ends the wait) fails the
  * same way, saying so, with what the action knew of its own state (its error), and exits non-zero.
@@ -721,18 +721,24 @@ async function runAction(action, body, details) {
         graceMs: STOP_GRACE_MS,
         onFirst: (name) => log.info(`Received ${name}: stopping; waiting up to ${STOP_GRACE_MS / 1000} s for the work under way to end …`),
     });
+    let reported;
+    const report = (markdown) => void (reported = markdown);
     const fail = async (err, own) => {
-        await (0,write_summary/* writeSummary */.S)(failureSummary(action, err, log, await failureDetails(details, own ?? err, log)), log);
+        const known = [await failureDetails(details, own ?? err, log), reported].filter((part) => part?.trim()).join('\n\n');
+        await (0,write_summary/* writeSummary */.S)(failureSummary(action, err, log, known), log);
         output.fail(log.redact((0,errors/* errorLine */.BP)(err)));
     };
     const unfinished = failOnUnfinishedExit(() => fail(unfinishedError(), undefined));
     try {
-        const outcome = await stop.settle(body(log, stop.signal));
+        const outcome = await stop.settle(body(log, stop.signal, report));
         // The body's own error, which its details read (a stop only rewords it); none when it outlasted the grace time.
         const own = outcome !== 'expired' && !outcome.ok ? outcome.err : undefined;
         const failure = (0,stop_signals/* stoppedFailure */.kB)(action, stop.received(), outcome, STOP_GRACE_MS) ?? own;
-        if (failure === undefined)
+        if (failure === undefined) {
+            if (reported !== undefined)
+                await (0,write_summary/* writeSummary */.S)(reported, log);
             return;
+        }
         if (!(own instanceof errors/* RollbackKitError */.dp) && own instanceof Error && own.stack)
             log.debug(own.stack);
         await fail(failure, own);
@@ -2130,7 +2136,7 @@ function heldProcessGroups() {
 }
 /** How long captured output may still come after the program exited (see 'exit' below). */
 const EXIT_GRACE_MS = 2000;
-/** Output beyond this is cut: pg_restore -v can be chatty, and memory is not a log store. */
+/** Output beyond this is cut (unless wholeStdout): pg_restore -v can be chatty, and memory is not a log store. */
 const MAX_CAPTURE = 1 << 20;
 async function runProcess(command, args, opts = {}) {
     // Loaded on the first run, not with the bundle: most paths of promote-previous never start a
@@ -2210,7 +2216,7 @@ async function runProcess(command, args, opts = {}) {
             // Decoded as a stream: a chunk can end inside a multi-byte character.
             child.stdout.setEncoding('utf8');
             child.stdout.on('data', (text) => {
-                if (stdout.length < MAX_CAPTURE)
+                if (opts.wholeStdout || stdout.length < MAX_CAPTURE)
                     stdout += text;
                 else
                     cut.stdout = true;
@@ -3923,7 +3929,8 @@ async function openGit(cwd, log, timeoutMs = 120_000, stop) {
     const spawn = async (args, signal) => {
         log.debug(`git ${args.join(' ')}`);
         try {
-            return await runProcess('git', args, { cwd, env, timeoutMs, signal });
+            // Whole: what git lists (commits, files) is read as data, not shown as a log.
+            return await runProcess('git', args, { cwd, env, timeoutMs, signal, wholeStdout: true });
         }
         catch (err) {
             throw new errors/* RollbackKitError */.dp(`Could not run git: ${err.message}.`, 'Install git on the runner.');

@@ -912,8 +912,8 @@ function setOutputs(outputs) {
 const STOP_GRACE_MS = 5_000;
 /**
  * Runs an action body; every action fails the same way. The job summary gets "### <action>:
- * failed", the redacted error line and the action's own details; the log gets one redacted
- * `::error::` line. Unexpected errors keep their stack in the debug log so a bug report has it
+ * failed", the redacted error line, the action's own details and what it reported (Report); the
+ * log gets one redacted `::error::` line. Unexpected errors keep their stack in the debug log so a bug report has it
  * without frightening the reader. A step stopped by SIGTERM or SIGINT (stop-signals.ts: the body's
  * `signal` is aborted, the step waits up to STOP_GRACE_MS, a second signal ends the wait) fails the
  * same way, saying so, with what the action knew of its own state (its error), and exits non-zero.
@@ -926,18 +926,24 @@ async function runAction(action, body, details) {
         graceMs: STOP_GRACE_MS,
         onFirst: (name) => log.info(`Received ${name}: stopping; waiting up to ${STOP_GRACE_MS / 1000} s for the work under way to end …`),
     });
+    let reported;
+    const report = (markdown) => void (reported = markdown);
     const fail = async (err, own) => {
-        await (0,write_summary/* writeSummary */.S)(failureSummary(action, err, log, await failureDetails(details, own ?? err, log)), log);
+        const known = [await failureDetails(details, own ?? err, log), reported].filter((part) => part?.trim()).join('\n\n');
+        await (0,write_summary/* writeSummary */.S)(failureSummary(action, err, log, known), log);
         output.fail(log.redact((0,errors/* errorLine */.BP)(err)));
     };
     const unfinished = failOnUnfinishedExit(() => fail(unfinishedError(), undefined));
     try {
-        const outcome = await stop.settle(body(log, stop.signal));
+        const outcome = await stop.settle(body(log, stop.signal, report));
         // The body's own error, which its details read (a stop only rewords it); none when it outlasted the grace time.
         const own = outcome !== 'expired' && !outcome.ok ? outcome.err : undefined;
         const failure = stoppedFailure(action, stop.received(), outcome, STOP_GRACE_MS) ?? own;
-        if (failure === undefined)
+        if (failure === undefined) {
+            if (reported !== undefined)
+                await (0,write_summary/* writeSummary */.S)(reported, log);
             return;
+        }
         if (!(own instanceof errors/* RollbackKitError */.dp) && own instanceof Error && own.stack)
             log.debug(own.stack);
         await fail(failure, own);
@@ -1619,7 +1625,7 @@ function heldProcessGroups() {
 }
 /** How long captured output may still come after the program exited (see 'exit' below). */
 const EXIT_GRACE_MS = 2000;
-/** Output beyond this is cut: pg_restore -v can be chatty, and memory is not a log store. */
+/** Output beyond this is cut (unless wholeStdout): pg_restore -v can be chatty, and memory is not a log store. */
 const MAX_CAPTURE = 1 << 20;
 async function runProcess(command, args, opts = {}) {
     // Loaded on the first run, not with the bundle: most paths of promote-previous never start a
@@ -1699,7 +1705,7 @@ async function runProcess(command, args, opts = {}) {
             // Decoded as a stream: a chunk can end inside a multi-byte character.
             child.stdout.setEncoding('utf8');
             child.stdout.on('data', (text) => {
-                if (stdout.length < MAX_CAPTURE)
+                if (opts.wholeStdout || stdout.length < MAX_CAPTURE)
                     stdout += text;
                 else
                     cut.stdout = true;
@@ -2150,6 +2156,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   ex: () => (/* binding */ isTransactionPooler),
   kY: () => (/* binding */ libpqEnv),
   HH: () => (/* binding */ parseConnectionString),
+  Vo: () => (/* binding */ passwordHint),
   f3: () => (/* binding */ pgClientConfig),
   xE: () => (/* binding */ toolConninfo),
   id: () => (/* binding */ transactionPoolerRefusal)
@@ -2518,7 +2525,17 @@ function parseKeyValue(text) {
         params[key] = value;
     }
     const { host = '', port, dbname = '', user = '', password, ...rest } = params;
-    return finish({ host, port, database: dbname, user, password, params: rest });
+    return { ...finish({ host, port, database: dbname, user, password, params: rest }), keyValue: true };
+}
+/**
+ * How to write the password in the form of connection string the user gave: percent-encoding is
+ * right for a URL and wrong for key=value pairs, where libpq decodes nothing (following it would
+ * turn a right password into a wrong one).
+ */
+function passwordHint(target) {
+    return target.keyValue
+        ? "in key=value form, write it as password='…', with each ' and \\ in it escaped by a \\ (\\' and \\\\); it is taken as written, never percent-decoded"
+        : 'in a URL, special characters must be percent-encoded (@ as %40, / as %2F, # as %23, ? as %3F, % as %25, : as %3A)';
 }
 function finish(t) {
     const port = t.port ? Number(t.port) : DEFAULT_PORT;
@@ -3899,11 +3916,9 @@ function tocEntryId(line) {
  * must be read whole (see splitArchive), or when this system cannot make a FIFO.
  */
 async function prepareDataPath(pgRestore, archive) {
-    // Read whole as it comes: what runProcess keeps of it ends at 1 MB (some 7,000 entries), and an
-    // entry left out of both lists is left out of the restore.
-    let listing = '';
-    const listed = await (0,core_process/* runProcess */.R3)(pgRestore, ['--list', archive], { onStdout: (text) => (listing += text) });
-    const parts = listed.code === 0 ? splitArchive(listing) : undefined;
+    // Whole: past 1 MB (some 7,000 entries) an entry left out of both lists is left out of the restore.
+    const listed = await (0,core_process/* runProcess */.R3)(pgRestore, ['--list', archive], { wholeStdout: true });
+    const parts = listed.code === 0 ? splitArchive(listed.stdout) : undefined;
     if (!parts)
         return undefined;
     const dir = await (0,promises_.mkdtemp)((0,external_node_path_.join)((0,external_node_os_.tmpdir)(), 'rk-restore-'));
@@ -6794,10 +6809,8 @@ async function keptViewsScript(a, env, log) {
         args.push('--table', exactTablePattern(v));
     // While the restore's transaction holds its tables: bounded, and ended by a stop, like psql.
     const boundMs = (0,lock_wait/* lockTimeoutMs */.D5)(a.req.lockTimeoutSeconds) + (a.req.bounds?.keptViewsDumpMs ?? RESTORE_BOUNDS.keptViewsDumpMs);
-    // Read whole as it comes: what runProcess keeps of it ends at 1 MB, and a view left out of the
-    // script would not be put back.
-    let script = '';
-    const dumped = await (0,core_process/* runProcess */.R3)(pgDump.path, args, { env, timeoutMs: boundMs, signal: a.req.signal, onStdout: (text) => (script += text) });
+    // Whole: a view left out of the script would not be put back.
+    const dumped = await (0,core_process/* runProcess */.R3)(pgDump.path, args, { env, timeoutMs: boundMs, signal: a.req.signal, wholeStdout: true });
     if (dumped.timedOut) {
         throw new errors/* RollbackKitError */.dp(`Could not save the definitions of the views restore-db keeps: pg_dump did not finish within ${(0,db_session/* seconds */.YA)(boundMs)} s (a connection that stalled?), so it was ended.`, 'Nothing was changed. Check the network path to the database and run again.', UNCHANGED);
     }
@@ -6805,7 +6818,7 @@ async function keptViewsScript(a, env, log) {
         throw new errors/* RollbackKitError */.dp(`Could not save the definitions of the views restore-db keeps: ${log.redact((0,pg_tools/* toolErrorLine */.$x)(dumped.stderr) || 'pg_dump failed')}.`, 'Nothing was changed.', UNCHANGED);
     }
     // Its own SET lock_timeout = 0 would leave the locks its views wait for unbounded.
-    return filterScript(script, { unwrap: false, lockTimeout: lockTimeoutStatement(a.req.lockTimeoutSeconds) });
+    return filterScript(dumped.stdout, { unwrap: false, lockTimeout: lockTimeoutStatement(a.req.lockTimeoutSeconds) });
 }
 /** How a lock cycle's error names the restore's part in it. */
 const RESTORE_CYCLE = { held: "the restore's transaction", waited: 'the restore', letGo: 'The restore' };
@@ -7497,7 +7510,7 @@ function connectionError(target, err) {
         case 'ENETUNREACH':
             return fail(`Cannot reach PostgreSQL at ${where}: no answer (${code}).`, 'Check the host, port and firewall; GitHub-hosted runners reach only IPv4 addresses.');
         case '28P01':
-            return fail(`PostgreSQL at ${where} rejected the password for user "${target.user}".`, 'Check the password in database-url (special characters must be percent-encoded).');
+            return fail(`PostgreSQL at ${where} rejected the password for user "${target.user}".`, `Check the password in database-url: ${(0,_connection_js__WEBPACK_IMPORTED_MODULE_2__/* .passwordHint */ .Vo)(target)}.`);
         case '28000':
             return fail(`PostgreSQL at ${where} refused user "${target.user}": ${message}.`, 'Check the user name and the server\'s pg_hba.conf / SSL requirements (sslmode=require).');
         case '3D000':
@@ -7509,7 +7522,7 @@ function connectionError(target, err) {
         return fail(`PostgreSQL at ${where} does not accept SSL, and database-url requires it (sslmode=${target.params.sslmode ?? 'require'}).`, 'Turn SSL on at the server, or use sslmode=prefer (or disable) for a server that has none.', true);
     }
     if (NO_PASSWORD.test(message)) {
-        return fail(`PostgreSQL at ${where} asks user "${target.user}" for a password, and database-url has none.`, 'Put the password in database-url (postgres://user:password@host/db, percent-encoded).', true);
+        return fail(`PostgreSQL at ${where} asks user "${target.user}" for a password, and database-url has none.`, target.keyValue ? `Put the password in database-url: ${(0,_connection_js__WEBPACK_IMPORTED_MODULE_2__/* .passwordHint */ .Vo)(target)}.` : 'Put the password in database-url (postgres://user:password@host/db, percent-encoded).', true);
     }
     if (TLS_VERIFY.test(code)) {
         return fail(`PostgreSQL at ${where}: its certificate does not pass sslmode=${target.params.sslmode ?? 'verify-full'} (${code}).`, 'Check sslrootcert and the host name in database-url against the server\'s certificate.', true);

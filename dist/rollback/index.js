@@ -3046,7 +3046,7 @@ __webpack_unused_export__ = publicApi.parse;
 __webpack_unused_export__ = publicApi.parseAllDocuments;
 exports.Tp = publicApi.parseDocument;
 __webpack_unused_export__ = publicApi.stringify;
-__webpack_unused_export__ = visit.visit;
+exports.YR = visit.visit;
 __webpack_unused_export__ = visit.visitAsync;
 
 
@@ -8965,7 +8965,7 @@ exports.visitAsync = visitAsync;
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(76760);
-/* harmony import */ var _core_action_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(20286);
+/* harmony import */ var _core_action_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(16114);
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8005);
 /* harmony import */ var _core_secret_input_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(8347);
 /* harmony import */ var _core_stop_signals_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(61042);
@@ -8979,13 +8979,11 @@ __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependen
 /* harmony import */ var _report_drill_summary_js__WEBPACK_IMPORTED_MODULE_12__ = __nccwpck_require__(34649);
 /* harmony import */ var _report_rollback_deps_js__WEBPACK_IMPORTED_MODULE_13__ = __nccwpck_require__(2580);
 /* harmony import */ var _report_rollback_summary_js__WEBPACK_IMPORTED_MODULE_14__ = __nccwpck_require__(25936);
-/* harmony import */ var _report_write_summary_js__WEBPACK_IMPORTED_MODULE_15__ = __nccwpck_require__(44039);
-/* harmony import */ var _github_artifact_js__WEBPACK_IMPORTED_MODULE_16__ = __nccwpck_require__(81260);
+/* harmony import */ var _github_artifact_js__WEBPACK_IMPORTED_MODULE_15__ = __nccwpck_require__(81260);
 /**
  * The root action: the whole rollback, or (mode drill) its rehearsal against staging. Reads the inputs and the rollback plan, hands them to the
  * pipeline, and wires what people see: the job summary, the chat messages and the incident issue.
  */
-
 
 
 
@@ -9037,7 +9035,7 @@ let finished;
 let started = false;
 /** The phase a refused input or plan fails in: the drill's first phase checks what a rollback's plan does. */
 let firstPhase = 'plan';
-await (0,_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .runAction */ .Cs)('rollback', async (log, signal) => {
+await (0,_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .runAction */ .Cs)('rollback', async (log, signal, report) => {
     // Every secret is masked before anything else is read: nothing below can print one.
     const vercelToken = (0,_core_secret_input_js__WEBPACK_IMPORTED_MODULE_3__/* .secretInput */ .jY)('vercel-token', process.env, log);
     const flyToken = (0,_core_secret_input_js__WEBPACK_IMPORTED_MODULE_3__/* .secretInput */ .jY)('fly-token', process.env, log);
@@ -9095,7 +9093,7 @@ await (0,_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .runAction */ .Cs)('roll
         const result = await (0,_pipeline_drill_js__WEBPACK_IMPORTED_MODULE_6__/* .runDrill */ .BT)(request, { report: wantsIssue && githubToken && github.repository ? (r) => (0,_report_drill_issue_js__WEBPACK_IMPORTED_MODULE_11__/* .recordDrill */ .v$)(github, r, log) : undefined }, log);
         finished = result;
         drillOutputs(result);
-        await (0,_report_write_summary_js__WEBPACK_IMPORTED_MODULE_15__/* .writeSummary */ .S)((0,_report_drill_summary_js__WEBPACK_IMPORTED_MODULE_12__/* .drillSummaryMarkdown */ .$e)(result, log), log);
+        report((0,_report_drill_summary_js__WEBPACK_IMPORTED_MODULE_12__/* .drillSummaryMarkdown */ .$e)(result, log));
         if (result.status === 'failed') {
             throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp(`Rollback drill failed in ${result.failedPhase ?? 'an unknown phase'}: ${result.failures[0] ?? 'see the job summary'}`, result.nextSteps[0] ?? 'See the job summary: in an incident this rollback would not work as the runbook says.');
         }
@@ -9109,12 +9107,12 @@ await (0,_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .runAction */ .Cs)('roll
         githubApiUrl: process.env.GITHUB_API_URL || 'https://api.github.com',
     }, log);
     // On GitHub the snapshot taken before the database changes is uploaded: RUNNER_TEMP goes with the job.
-    const keepSnapshot = process.env.ACTIONS_RUNTIME_TOKEN ? async (s) => (await (0,_github_artifact_js__WEBPACK_IMPORTED_MODULE_16__/* .uploadSnapshotArtifact */ .eh)([s.path, s.manifestPath], undefined)).name : undefined;
+    const keepSnapshot = process.env.ACTIONS_RUNTIME_TOKEN ? async (s) => (await (0,_github_artifact_js__WEBPACK_IMPORTED_MODULE_15__/* .uploadSnapshotArtifact */ .eh)([s.path, s.manifestPath], undefined)).name : undefined;
     started = true;
     const record = await (0,_pipeline_rollback_js__WEBPACK_IMPORTED_MODULE_8__/* .runRollback */ .el)(request, { ...telling, keepSnapshot }, log);
     finished = record;
     outputs(record);
-    await (0,_report_write_summary_js__WEBPACK_IMPORTED_MODULE_15__/* .writeSummary */ .S)((0,_report_rollback_summary_js__WEBPACK_IMPORTED_MODULE_14__/* .rollbackSummaryMarkdown */ .sy)(record, log), log);
+    report((0,_report_rollback_summary_js__WEBPACK_IMPORTED_MODULE_14__/* .rollbackSummaryMarkdown */ .sy)(record, log));
     // Stopped once the rollback's own work was done (in its report or last message): the last line
     // says where production is, which the stop did not change, not only that the work was done.
     if (signal.aborted && (record.status === 'rolled-back' || record.status === 'nothing-to-do')) {
@@ -9142,7 +9140,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 20286:
+/***/ 16114:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -9155,8 +9153,66 @@ __nccwpck_require__.d(__webpack_exports__, {
 
 // UNUSED EXPORTS: STOP_GRACE_MS, actionLog, inputsFrom
 
-// EXTERNAL MODULE: ./.build/core/actions-core.js
-var actions_core = __nccwpck_require__(73475);
+// EXTERNAL MODULE: external "node:os"
+var external_node_os_ = __nccwpck_require__(48161);
+// EXTERNAL MODULE: ./node_modules/@actions/core/lib/command.js
+var command = __nccwpck_require__(89635);
+// EXTERNAL MODULE: ./node_modules/@actions/core/lib/file-command.js
+var file_command = __nccwpck_require__(82902);
+// EXTERNAL MODULE: ./node_modules/@actions/core/lib/summary.js
+var summary = __nccwpck_require__(1170);
+// EXTERNAL MODULE: ./node_modules/@actions/core/lib/utils.js
+var utils = __nccwpck_require__(4679);
+;// CONCATENATED MODULE: ./.build/core/actions-core.js
+/**
+ * The part of @actions/core every step uses (inputs, outputs, workflow commands, the job summary),
+ * without the package's entry module: that one also loads its OIDC client (getIDToken), and through
+ * it @actions/http-client and undici, about a third of every bundle's start-up for a call
+ * rollback-kit never makes. The commands are @actions/core's own modules (escaping, file commands,
+ * summary); the few lines below are its entry's, kept the same. Its exports map lists only the
+ * entry, hence the relative path: src/ and the build's output folder (.build/, see
+ * tsconfig.build.json) sit at the same depth under the repository, so it resolves from both.
+ */
+
+
+
+
+
+/* eslint-disable no-restricted-properties -- the runner's own protocol: inputs and file commands live in the environment */
+const core = {
+    getInput(name) {
+        return (process.env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] || '').trim();
+    },
+    setOutput(name, value) {
+        if (process.env.GITHUB_OUTPUT)
+            return (0,file_command/* issueFileCommand */.n)('OUTPUT', (0,file_command/* prepareKeyValueMessage */.v)(name, value));
+        // Without the file command (an old runner): the deprecated command, on a line of its own.
+        process.stdout.write(external_node_os_.EOL);
+        (0,command/* issueCommand */.L)('set-output', { name }, (0,utils/* toCommandValue */.E)(value));
+    },
+    setSecret(secret) {
+        (0,command/* issueCommand */.L)('add-mask', {}, secret);
+    },
+    debug(message) {
+        (0,command/* issueCommand */.L)('debug', {}, message);
+    },
+    error(message, properties = {}) {
+        (0,command/* issueCommand */.L)('error', (0,utils/* toCommandProperties */.k)(properties), message);
+    },
+    warning(message, properties = {}) {
+        (0,command/* issueCommand */.L)('warning', (0,utils/* toCommandProperties */.k)(properties), message);
+    },
+    notice(message, properties = {}) {
+        (0,command/* issueCommand */.L)('notice', (0,utils/* toCommandProperties */.k)(properties), message);
+    },
+    setFailed(message) {
+        process.exitCode = 1;
+        core.error(message);
+    },
+    summary: summary/* summary */.z,
+};
+/* eslint-enable no-restricted-properties */
+
 // EXTERNAL MODULE: ./.build/core/errors.js
 var errors = __nccwpck_require__(8005);
 // EXTERNAL MODULE: ./.build/core/secrets.js
@@ -9279,8 +9335,6 @@ function memoryLog() {
     return Object.assign(log, { lines });
 }
 
-// EXTERNAL MODULE: external "node:os"
-var external_node_os_ = __nccwpck_require__(48161);
 ;// CONCATENATED MODULE: ./.build/core/output.js
 /**
  * The one writer between rollback-kit and the runner's log. The runner reads every line a step
@@ -9329,19 +9383,19 @@ const output = {
     /** An annotation: @actions/core escapes the message and the properties (title) into one line. */
     annotate(level, message, props = {}) {
         if (level === 'error')
-            actions_core/* core */.I.error(message, props);
+            core.error(message, props);
         else if (level === 'warning')
-            actions_core/* core */.I.warning(message, props);
+            core.warning(message, props);
         else
-            actions_core/* core */.I.notice(message, props);
+            core.notice(message, props);
     },
     /** Only shown with step debug logging; escaped by @actions/core like an annotation. */
     debug(message) {
-        actions_core/* core */.I.debug(message);
+        core.debug(message);
     },
     /** Asks the runner to mask a value (`::add-mask::`, escaped by @actions/core). */
     mask(value) {
-        actions_core/* core */.I.setSecret(value);
+        core.setSecret(value);
     },
     /** A line for the command line's reader: `stdout` for results, `stderr` for progress and errors. */
     line(text, stream = 'stdout') {
@@ -9373,7 +9427,7 @@ const output = {
     },
     /** The step's one `::error::` line and a non-zero exit code. */
     fail(message) {
-        actions_core/* core */.I.setFailed(message);
+        core.setFailed(message);
     },
 };
 
@@ -9424,8 +9478,25 @@ function failureSummary(action, err, log, details) {
     return `${parts.join('\n\n')}\n`;
 }
 
-// EXTERNAL MODULE: ./.build/report/write-summary.js
-var write_summary = __nccwpck_require__(44039);
+;// CONCATENATED MODULE: ./.build/report/write-summary.js
+/**
+ * The one way a job summary reaches GITHUB_STEP_SUMMARY: the Markdown is redacted as a whole (a
+ * last net: builders redact outside text before escaping it), and a summary that cannot be written
+ * is a warning, never the step's failure: the outputs and the log still say what happened.
+ */
+
+
+async function writeSummary(markdown, log) {
+    try {
+        await core.summary.addRaw(log.redact(markdown)).write();
+    }
+    catch (err) {
+        // The buffer keeps what failed to write; the next summary must not carry it along.
+        core.summary.emptyBuffer();
+        log.warning(`The job summary could not be written: ${(0,errors/* systemErrorLine */.o3)(err) ?? (err instanceof Error ? err.message : String(err))}`);
+    }
+}
+
 ;// CONCATENATED MODULE: ./.build/core/action.js
 /**
  * What every action entry point shares: typed input reading, a redacting log on the runner,
@@ -9487,11 +9558,11 @@ function inputsFrom(get) {
     return inputs;
 }
 /** The step's inputs as the runner passes them. */
-const input = inputsFrom((name) => actions_core/* core */.I.getInput(name));
+const input = inputsFrom((name) => core.getInput(name));
 function setOutputs(outputs) {
     for (const [name, value] of Object.entries(outputs)) {
         if (value !== undefined)
-            actions_core/* core */.I.setOutput(name, typeof value === 'string' ? value : String(value));
+            core.setOutput(name, typeof value === 'string' ? value : String(value));
     }
 }
 /**
@@ -9502,8 +9573,8 @@ function setOutputs(outputs) {
 const STOP_GRACE_MS = 5_000;
 /**
  * Runs an action body; every action fails the same way. The job summary gets "### <action>:
- * failed", the redacted error line and the action's own details; the log gets one redacted
- * `::error::` line. Unexpected errors keep their stack in the debug log so a bug report has it
+ * failed", the redacted error line, the action's own details and what it reported (Report); the
+ * log gets one redacted `::error::` line. Unexpected errors keep their stack in the debug log so a bug report has it
  * without frightening the reader. A step stopped by SIGTERM or SIGINT (stop-signals.ts: the body's
  * `signal` is aborted, the step waits up to STOP_GRACE_MS, a second signal ends the wait) fails the
  * same way, saying so, with what the action knew of its own state (its error), and exits non-zero.
@@ -9516,18 +9587,24 @@ async function runAction(action, body, details) {
         graceMs: STOP_GRACE_MS,
         onFirst: (name) => log.info(`Received ${name}: stopping; waiting up to ${STOP_GRACE_MS / 1000} s for the work under way to end …`),
     });
+    let reported;
+    const report = (markdown) => void (reported = markdown);
     const fail = async (err, own) => {
-        await (0,write_summary/* writeSummary */.S)(failureSummary(action, err, log, await failureDetails(details, own ?? err, log)), log);
+        const known = [await failureDetails(details, own ?? err, log), reported].filter((part) => part?.trim()).join('\n\n');
+        await writeSummary(failureSummary(action, err, log, known), log);
         output.fail(log.redact((0,errors/* errorLine */.BP)(err)));
     };
     const unfinished = failOnUnfinishedExit(() => fail(unfinishedError(), undefined));
     try {
-        const outcome = await stop.settle(body(log, stop.signal));
+        const outcome = await stop.settle(body(log, stop.signal, report));
         // The body's own error, which its details read (a stop only rewords it); none when it outlasted the grace time.
         const own = outcome !== 'expired' && !outcome.ok ? outcome.err : undefined;
         const failure = (0,stop_signals/* stoppedFailure */.kB)(action, stop.received(), outcome, STOP_GRACE_MS) ?? own;
-        if (failure === undefined)
+        if (failure === undefined) {
+            if (reported !== undefined)
+                await writeSummary(reported, log);
             return;
+        }
         if (!(own instanceof errors/* RollbackKitError */.dp) && own instanceof Error && own.stack)
             log.debug(own.stack);
         await fail(failure, own);
@@ -9551,69 +9628,6 @@ async function failureDetails(details, err, log) {
         return undefined;
     }
 }
-
-
-/***/ }),
-
-/***/ 73475:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   I: () => (/* binding */ core)
-/* harmony export */ });
-/* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(48161);
-/* harmony import */ var _node_modules_actions_core_lib_command_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(89635);
-/* harmony import */ var _node_modules_actions_core_lib_file_command_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(82902);
-/* harmony import */ var _node_modules_actions_core_lib_summary_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(1170);
-/* harmony import */ var _node_modules_actions_core_lib_utils_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(4679);
-/**
- * The part of @actions/core every step uses (inputs, outputs, workflow commands, the job summary),
- * without the package's entry module: that one also loads its OIDC client (getIDToken), and through
- * it @actions/http-client and undici, about a third of every bundle's start-up for a call
- * rollback-kit never makes. The commands are @actions/core's own modules (escaping, file commands,
- * summary); the few lines below are its entry's, kept the same. Its exports map lists only the
- * entry, hence the relative path: src/ and the build's output folder (.build/, see
- * tsconfig.build.json) sit at the same depth under the repository, so it resolves from both.
- */
-
-
-
-
-
-/* eslint-disable no-restricted-properties -- the runner's own protocol: inputs and file commands live in the environment */
-const core = {
-    getInput(name) {
-        return (process.env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] || '').trim();
-    },
-    setOutput(name, value) {
-        if (process.env.GITHUB_OUTPUT)
-            return (0,_node_modules_actions_core_lib_file_command_js__WEBPACK_IMPORTED_MODULE_2__/* .issueFileCommand */ .n)('OUTPUT', (0,_node_modules_actions_core_lib_file_command_js__WEBPACK_IMPORTED_MODULE_2__/* .prepareKeyValueMessage */ .v)(name, value));
-        // Without the file command (an old runner): the deprecated command, on a line of its own.
-        process.stdout.write(node_os__WEBPACK_IMPORTED_MODULE_0__.EOL);
-        (0,_node_modules_actions_core_lib_command_js__WEBPACK_IMPORTED_MODULE_1__/* .issueCommand */ .L)('set-output', { name }, (0,_node_modules_actions_core_lib_utils_js__WEBPACK_IMPORTED_MODULE_4__/* .toCommandValue */ .E)(value));
-    },
-    setSecret(secret) {
-        (0,_node_modules_actions_core_lib_command_js__WEBPACK_IMPORTED_MODULE_1__/* .issueCommand */ .L)('add-mask', {}, secret);
-    },
-    debug(message) {
-        (0,_node_modules_actions_core_lib_command_js__WEBPACK_IMPORTED_MODULE_1__/* .issueCommand */ .L)('debug', {}, message);
-    },
-    error(message, properties = {}) {
-        (0,_node_modules_actions_core_lib_command_js__WEBPACK_IMPORTED_MODULE_1__/* .issueCommand */ .L)('error', (0,_node_modules_actions_core_lib_utils_js__WEBPACK_IMPORTED_MODULE_4__/* .toCommandProperties */ .k)(properties), message);
-    },
-    warning(message, properties = {}) {
-        (0,_node_modules_actions_core_lib_command_js__WEBPACK_IMPORTED_MODULE_1__/* .issueCommand */ .L)('warning', (0,_node_modules_actions_core_lib_utils_js__WEBPACK_IMPORTED_MODULE_4__/* .toCommandProperties */ .k)(properties), message);
-    },
-    notice(message, properties = {}) {
-        (0,_node_modules_actions_core_lib_command_js__WEBPACK_IMPORTED_MODULE_1__/* .issueCommand */ .L)('notice', (0,_node_modules_actions_core_lib_utils_js__WEBPACK_IMPORTED_MODULE_4__/* .toCommandProperties */ .k)(properties), message);
-    },
-    setFailed(message) {
-        process.exitCode = 1;
-        core.error(message);
-    },
-    summary: _node_modules_actions_core_lib_summary_js__WEBPACK_IMPORTED_MODULE_3__/* .summary */ .z,
-};
-/* eslint-enable no-restricted-properties */
 
 
 /***/ }),
@@ -10234,7 +10248,7 @@ function heldProcessGroups() {
 }
 /** How long captured output may still come after the program exited (see 'exit' below). */
 const EXIT_GRACE_MS = 2000;
-/** Output beyond this is cut: pg_restore -v can be chatty, and memory is not a log store. */
+/** Output beyond this is cut (unless wholeStdout): pg_restore -v can be chatty, and memory is not a log store. */
 const MAX_CAPTURE = 1 << 20;
 async function runProcess(command, args, opts = {}) {
     // Loaded on the first run, not with the bundle: most paths of promote-previous never start a
@@ -10314,7 +10328,7 @@ async function runProcess(command, args, opts = {}) {
             // Decoded as a stream: a chunk can end inside a multi-byte character.
             child.stdout.setEncoding('utf8');
             child.stdout.on('data', (text) => {
-                if (stdout.length < MAX_CAPTURE)
+                if (opts.wholeStdout || stdout.length < MAX_CAPTURE)
                     stdout += text;
                 else
                     cut.stdout = true;
@@ -10419,7 +10433,7 @@ async function readCapped(res, maxBytes) {
 /* harmony export */   jY: () => (/* binding */ secretInput),
 /* harmony export */   o4: () => (/* binding */ TOKEN_ENV)
 /* harmony export */ });
-/* harmony import */ var _action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(20286);
+/* harmony import */ var _action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(16114);
 /**
  * Platform tokens for the entry points: each from its input or, when that is empty, from the
  * environment variable the platform's own CLI reads, so a workflow that already exports it for the
@@ -10909,13 +10923,46 @@ function readYaml(text) {
         if (tabs.length)
             throw new YamlError(tabs.map((line) => ({ line, message: DESCRIPTIONS.TAB_AS_INDENT })));
         // The library reports one fault at several positions of a line (`{{{`: two BAD_INDENT): said once each.
-        const said = doc.errors.map((e) => `${lines.linePos(e.pos[0]).line}\n${DESCRIPTIONS[e.code] ?? 'the text is not valid YAML here'}`);
+        const said = doc.errors.map((e) => {
+            const unclosed = unclosedFlow(e, doc, lines, text);
+            return unclosed ? `${unclosed.line}\n${unclosed.message}` : `${lines.linePos(e.pos[0]).line}\n${DESCRIPTIONS[e.code] ?? 'the text is not valid YAML here'}`;
+        });
         throw new YamlError([...new Set(said)].map((p) => ({ line: Number(p.split('\n')[0]), message: `invalid YAML: ${p.split('\n')[1]}` })));
     }
     const expansion = new AliasExpansion(doc, lines, text.length + MAX_ALIAS_EXPANSION);
     expansion.measure();
     // Aliases are bounded above; the library's own alias count (100 uses) would refuse ordinary specs.
     return { value: doc.toJS({ maxAliasCount: -1 }), doc, lines };
+}
+/**
+ * A `[` or `{` whose closing bracket YAML did not find: the library reports it as BAD_INDENT where
+ * it gave up (the end of the text, or the next line not indented under it), which read "the
+ * indentation is wrong" for `garbage: [`. Said at the bracket's line, with the bracket: at the end of
+ * the text it is never closed; before a later line it may be that line's indentation instead.
+ */
+function unclosedFlow(e, doc, lines, text) {
+    // The library's own words only tell this fault from another BAD_INDENT; they are never shown.
+    const kind = e.code === 'BAD_INDENT' ? /^Flow (sequence|map) in block collection/.exec(e.message)?.[1] : undefined;
+    if (!kind)
+        return undefined;
+    let opened;
+    (0,yaml__WEBPACK_IMPORTED_MODULE_0__/* .visit */ .YR)(doc, {
+        Collection(_, node) {
+            // The outermost unclosed one: it ends where the library gave up.
+            if (node.flow && node.range?.[1] === e.pos[0] && (opened === undefined || node.range[0] < opened))
+                opened = node.range[0];
+        },
+    });
+    if (opened === undefined)
+        return undefined;
+    const [open, close] = kind === 'sequence' ? ['[', ']'] : ['{', '}'];
+    const line = lines.linePos(opened).line;
+    if (!text.slice(e.pos[0]).trim())
+        return { line, message: `the ${open} is never closed: add the ${close} that ends it` };
+    return {
+        line,
+        message: `the ${open} is not closed before line ${lines.linePos(e.pos[0]).line}: add the ${close} that ends it, or indent the lines inside it further than the line it starts on`,
+    };
 }
 /** What a number written as 0x10 or 1e1 is told: the same words in every file we read. */
 const PLAIN_DECIMALS = 'written in plain decimals (10, not 0xA or 1e1)';
@@ -11288,6 +11335,7 @@ async function readCatalog(session, schemas) {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   HH: () => (/* binding */ parseConnectionString),
+/* harmony export */   Vo: () => (/* binding */ passwordHint),
 /* harmony export */   ex: () => (/* binding */ isTransactionPooler),
 /* harmony export */   f3: () => (/* binding */ pgClientConfig),
 /* harmony export */   ff: () => (/* binding */ describeTarget),
@@ -11495,7 +11543,17 @@ function parseKeyValue(text) {
         params[key] = value;
     }
     const { host = '', port, dbname = '', user = '', password, ...rest } = params;
-    return finish({ host, port, database: dbname, user, password, params: rest });
+    return { ...finish({ host, port, database: dbname, user, password, params: rest }), keyValue: true };
+}
+/**
+ * How to write the password in the form of connection string the user gave: percent-encoding is
+ * right for a URL and wrong for key=value pairs, where libpq decodes nothing (following it would
+ * turn a right password into a wrong one).
+ */
+function passwordHint(target) {
+    return target.keyValue
+        ? "in key=value form, write it as password='…', with each ' and \\ in it escaped by a \\ (\\' and \\\\); it is taken as written, never percent-decoded"
+        : 'in a URL, special characters must be percent-encoded (@ as %40, / as %2F, # as %23, ? as %3F, % as %25, : as %3A)';
 }
 function finish(t) {
     const port = t.port ? Number(t.port) : DEFAULT_PORT;
@@ -13179,7 +13237,7 @@ function connectionError(target, err) {
         case 'ENETUNREACH':
             return fail(`Cannot reach PostgreSQL at ${where}: no answer (${code}).`, 'Check the host, port and firewall; GitHub-hosted runners reach only IPv4 addresses.');
         case '28P01':
-            return fail(`PostgreSQL at ${where} rejected the password for user "${target.user}".`, 'Check the password in database-url (special characters must be percent-encoded).');
+            return fail(`PostgreSQL at ${where} rejected the password for user "${target.user}".`, `Check the password in database-url: ${(0,_connection_js__WEBPACK_IMPORTED_MODULE_2__/* .passwordHint */ .Vo)(target)}.`);
         case '28000':
             return fail(`PostgreSQL at ${where} refused user "${target.user}": ${message}.`, 'Check the user name and the server\'s pg_hba.conf / SSL requirements (sslmode=require).');
         case '3D000':
@@ -13191,7 +13249,7 @@ function connectionError(target, err) {
         return fail(`PostgreSQL at ${where} does not accept SSL, and database-url requires it (sslmode=${target.params.sslmode ?? 'require'}).`, 'Turn SSL on at the server, or use sslmode=prefer (or disable) for a server that has none.', true);
     }
     if (NO_PASSWORD.test(message)) {
-        return fail(`PostgreSQL at ${where} asks user "${target.user}" for a password, and database-url has none.`, 'Put the password in database-url (postgres://user:password@host/db, percent-encoded).', true);
+        return fail(`PostgreSQL at ${where} asks user "${target.user}" for a password, and database-url has none.`, target.keyValue ? `Put the password in database-url: ${(0,_connection_js__WEBPACK_IMPORTED_MODULE_2__/* .passwordHint */ .Vo)(target)}.` : 'Put the password in database-url (postgres://user:password@host/db, percent-encoded).', true);
     }
     if (TLS_VERIFY.test(code)) {
         return fail(`PostgreSQL at ${where}: its certificate does not pass sslmode=${target.params.sslmode ?? 'verify-full'} (${code}).`, 'Check sslrootcert and the host name in database-url against the server\'s certificate.', true);
@@ -16178,12 +16236,15 @@ function parseFormatName(raw) {
         return value;
     throw new RollbackKitError(`Input format must be auto or one of ${FORMAT_NAMES.join(', ')}, got "${raw}".`);
 }
-/** The folder to read: the one given, or the first of the tools' default folders that exists under `root`. */
-function resolveMigrationsDir(root, given, format) {
+/**
+ * The folder to read: the one given, or the first of the tools' default folders that exists under
+ * `root`. `name` is how messages name the given folder: the input, or the plan file's key that gave it.
+ */
+function resolveMigrationsDir(root, given, format, name = 'migrations-dir') {
     if (given) {
         const dir = (0,external_node_path_.resolve)(root, given);
         if (!(0,external_node_fs_.existsSync)(dir) || !(0,external_node_fs_.statSync)(dir).isDirectory()) {
-            throw new errors/* RollbackKitError */.dp(`migrations-dir ${given} is not a folder in ${root}.`, 'Check the path (relative to the workspace) and that actions/checkout ran before this step.');
+            throw new errors/* RollbackKitError */.dp(`${name} ${given} is not a folder in ${root}.`, 'Check the path (relative to the workspace) and that actions/checkout ran before this step.');
         }
         return dir;
     }
@@ -16892,7 +16953,7 @@ async function readAppliedIds(session, format, tracking, files, target, state) {
     return [...ids, resumable.id];
 }
 async function prepare(opts, log) {
-    const dir = resolveMigrationsDir(opts.root, opts.migrationsDir, opts.format);
+    const dir = resolveMigrationsDir(opts.root, opts.migrationsDir, opts.format, opts.migrationsDirName);
     const format = await pickFormat(dir, opts.format);
     const files = await format.load(dir);
     if (files.length === 0) {
@@ -17797,6 +17858,7 @@ async function readiness(request, components, record, log) {
                         target: request.database,
                         root: request.workspace,
                         migrationsDir: db.migrationsDir,
+                        migrationsDirName: db.migrationsDirName,
                         format: db.format,
                         choice,
                         dryRun: true,
@@ -17833,7 +17895,7 @@ async function readiness(request, components, record, log) {
     }
     else {
         try {
-            out.checks = await (0,smoke_test/* loadChecks */.o$)({ checks: plan.verify.checks, checksFile: plan.verify.checksFile, cwd: request.workspace }, { baseUrl: plan.verify.baseUrl, hasDatabase: Boolean(request.database) });
+            out.checks = await (0,smoke_test/* loadChecks */.o$)({ checks: plan.verify.checks, checksFile: plan.verify.checksFile, checksFileName: plan.verify.checksFileName, cwd: request.workspace }, { baseUrl: plan.verify.baseUrl, hasDatabase: Boolean(request.database) });
             add({ check: 'checks', status: 'ok', detail: `${out.checks.length} smoke check(s) loaded` });
         }
         catch (err) {
@@ -18374,6 +18436,14 @@ const PLAN_FILE = 'rollback-kit.yml';
 /** Words `scope` gives a meaning of its own, so no component may be called that. */
 const RESERVED_NAMES = ['app', 'db', 'full', 'database', 'verify'];
 const DB_METHODS = ['down-migrations', 'restore'];
+/**
+ * A key of the plan file as messages name it: "rollback-kit.yml's verify.checks-file". The file's
+ * own words, not the input's or the flag's, so a person looks where they wrote it; dotted, so the
+ * command line's wording (cli/wording.ts) does not take it for a flag.
+ */
+function fileKey(path, source) {
+    return `${source}'s ${path}`;
+}
 function formatPlanProblem(p) {
     return `${p.line !== undefined ? `line ${p.line}, ` : ''}${p.place}: ${p.message}`;
 }
@@ -18591,7 +18661,11 @@ function parsePlanFile(text, source = PLAN_FILE) {
     const top = reader.section({ 'budget-minutes': root['budget-minutes'], environment: root.environment }, [], { 'budget-minutes': num(budgets/* MIN_BUDGET_MINUTES */.V9, budgets/* MAX_BUDGET_MINUTES */.jj), environment: STRING });
     const components = readComponents(reader, root.components);
     const database = readDatabase(reader, root.database);
+    if (database?.migrationsDir)
+        database.migrationsDirName = fileKey('database.migrations-dir', source);
     const verify = root.verify === undefined || root.verify === null ? undefined : readVerify(reader.section(root.verify, ['verify'], VERIFY_FIELDS));
+    if (verify?.checksFile)
+        verify.checksFileName = fileKey('verify.checks-file', source);
     const incident = reader.section(root.incident, ['incident'], { labels: { type: 'list' } });
     if (!components.length && !database)
         reader.problem([], 'the plan names no components and no database, so there is nothing to roll back');
@@ -18857,6 +18931,7 @@ function mergeDatabase(file, inputs, wanted, bad) {
     return {
         method: method,
         migrationsDir: inputs['migrations-dir'] ?? file?.migrationsDir,
+        ...(inputs['migrations-dir'] === undefined && file?.migrationsDirName ? { migrationsDirName: file.migrationsDirName } : {}),
         format: format,
         choice,
         snapshotPath: inputs['snapshot-path'] ?? file?.snapshotPath,
@@ -18872,11 +18947,14 @@ function mergeVerify(file, inputs, bad) {
         bad('base-url', 'must be an absolute http(s) URL such as https://my-app.vercel.app');
     // Inline checks and a checks file are alternatives: an input of either kind replaces both.
     const checksGiven = inputs.checks !== undefined || inputs['checks-file'] !== undefined;
+    const { checksFileName, ...rest } = base;
     return {
-        ...base,
+        ...rest,
         baseUrl: inputs['base-url'] ?? base.baseUrl,
         checks: checksGiven ? inputs.checks : base.checks,
         checksFile: checksGiven ? inputs['checks-file'] : base.checksFile,
+        // The file's key names the file's value; an input's is named as the input.
+        ...(!checksGiven && checksFileName ? { checksFileName } : {}),
     };
 }
 
@@ -19178,11 +19256,9 @@ function tocEntryId(line) {
  * must be read whole (see splitArchive), or when this system cannot make a FIFO.
  */
 async function prepareDataPath(pgRestore, archive) {
-    // Read whole as it comes: what runProcess keeps of it ends at 1 MB (some 7,000 entries), and an
-    // entry left out of both lists is left out of the restore.
-    let listing = '';
-    const listed = await (0,core_process/* runProcess */.R3)(pgRestore, ['--list', archive], { onStdout: (text) => (listing += text) });
-    const parts = listed.code === 0 ? splitArchive(listing) : undefined;
+    // Whole: past 1 MB (some 7,000 entries) an entry left out of both lists is left out of the restore.
+    const listed = await (0,core_process/* runProcess */.R3)(pgRestore, ['--list', archive], { wholeStdout: true });
+    const parts = listed.code === 0 ? splitArchive(listed.stdout) : undefined;
     if (!parts)
         return undefined;
     const dir = await (0,external_node_fs_promises_.mkdtemp)((0,external_node_path_.join)((0,external_node_os_.tmpdir)(), 'rk-restore-'));
@@ -20695,10 +20771,8 @@ async function keptViewsScript(a, env, log) {
         args.push('--table', (0,patterns/* exactTablePattern */.mN)(v));
     // While the restore's transaction holds its tables: bounded, and ended by a stop, like psql.
     const boundMs = (0,lock_wait/* lockTimeoutMs */.D5)(a.req.lockTimeoutSeconds) + (a.req.bounds?.keptViewsDumpMs ?? RESTORE_BOUNDS.keptViewsDumpMs);
-    // Read whole as it comes: what runProcess keeps of it ends at 1 MB, and a view left out of the
-    // script would not be put back.
-    let script = '';
-    const dumped = await (0,core_process/* runProcess */.R3)(pgDump.path, args, { env, timeoutMs: boundMs, signal: a.req.signal, onStdout: (text) => (script += text) });
+    // Whole: a view left out of the script would not be put back.
+    const dumped = await (0,core_process/* runProcess */.R3)(pgDump.path, args, { env, timeoutMs: boundMs, signal: a.req.signal, wholeStdout: true });
     if (dumped.timedOut) {
         throw new errors/* RollbackKitError */.dp(`Could not save the definitions of the views restore-db keeps: pg_dump did not finish within ${(0,db_session/* seconds */.YA)(boundMs)} s (a connection that stalled?), so it was ended.`, 'Nothing was changed. Check the network path to the database and run again.', UNCHANGED);
     }
@@ -20706,7 +20780,7 @@ async function keptViewsScript(a, env, log) {
         throw new errors/* RollbackKitError */.dp(`Could not save the definitions of the views restore-db keeps: ${log.redact((0,pg_tools/* toolErrorLine */.$x)(dumped.stderr) || 'pg_dump failed')}.`, 'Nothing was changed.', UNCHANGED);
     }
     // Its own SET lock_timeout = 0 would leave the locks its views wait for unbounded.
-    return filterScript(script, { unwrap: false, lockTimeout: lockTimeoutStatement(a.req.lockTimeoutSeconds) });
+    return filterScript(dumped.stdout, { unwrap: false, lockTimeout: lockTimeoutStatement(a.req.lockTimeoutSeconds) });
 }
 /** How a lock cycle's error names the restore's part in it. */
 const RESTORE_CYCLE = { held: "the restore's transaction", waited: 'the restore', letGo: 'The restore' };
@@ -21669,7 +21743,7 @@ async function rollbackPhases(request, deps, log, heartbeat) {
             // Every check is validated, but SQL ones need a connection the app-only jobs do not get
             // (rollback.yml's app job, auto-rollback): they are left out with a warning rather than
             // stopping an app rollback at plan. The smoke-test action itself stays strict.
-            const all = await (0,smoke_test/* loadChecks */.o$)({ checks: plan.verify.checks, checksFile: plan.verify.checksFile, cwd: request.workspace }, { baseUrl: plan.verify.baseUrl, hasDatabase: true });
+            const all = await (0,smoke_test/* loadChecks */.o$)({ checks: plan.verify.checks, checksFile: plan.verify.checksFile, checksFileName: plan.verify.checksFileName, cwd: request.workspace }, { baseUrl: plan.verify.baseUrl, hasDatabase: true });
             checks = request.database ? all : all.filter((c) => c.kind !== 'sql');
             const left = all.filter((c) => !checks.includes(c)).map((c) => c.name);
             if (left.length) {
@@ -22232,6 +22306,7 @@ function revertOptions(request, choice, opts) {
         target: request.database,
         root: request.workspace,
         migrationsDir: db.migrationsDir,
+        migrationsDirName: db.migrationsDirName,
         format: db.format,
         choice,
         dryRun: opts.dryRun,
@@ -23162,7 +23237,8 @@ async function openGit(cwd, log, timeoutMs = 120_000, stop) {
     const spawn = async (args, signal) => {
         log.debug(`git ${args.join(' ')}`);
         try {
-            return await (0,_core_process_js__WEBPACK_IMPORTED_MODULE_1__/* .runProcess */ .R3)('git', args, { cwd, env, timeoutMs, signal });
+            // Whole: what git lists (commits, files) is read as data, not shown as a log.
+            return await (0,_core_process_js__WEBPACK_IMPORTED_MODULE_1__/* .runProcess */ .R3)('git', args, { cwd, env, timeoutMs, signal, wholeStdout: true });
         }
         catch (err) {
             throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`Could not run git: ${err.message}.`, 'Install git on the runner.');
@@ -28841,6 +28917,8 @@ var secrets = __nccwpck_require__(79205);
 var url_secrets = __nccwpck_require__(9041);
 // EXTERNAL MODULE: ./.build/pipeline/record.js
 var pipeline_record = __nccwpck_require__(2108);
+// EXTERNAL MODULE: ./.build/pipeline/timeline.js
+var timeline = __nccwpck_require__(96994);
 // EXTERNAL MODULE: ./.build/platforms/http/retry.js
 var retry = __nccwpck_require__(48372);
 // EXTERNAL MODULE: ./.build/smoke/pool.js
@@ -28854,6 +28932,7 @@ var duration = __nccwpck_require__(41634);
 // EXTERNAL MODULE: ./.build/report/rollback-summary.js + 1 modules
 var rollback_summary = __nccwpck_require__(25936);
 ;// CONCATENATED MODULE: ./.build/report/notify.js
+
 
 
 
@@ -28927,21 +29006,36 @@ function methodText(record) {
         methods.push(record.database.method === 'restore' ? 'database restore' : 'down migrations');
     return methods.join(', ') || '-';
 }
-/** Each part's state at the end: "web: rolled-back dpl_bad → dpl_good (abc1234)". */
-function stateLines(record) {
+/**
+ * Each part's state at the end: "web: rolled-back dpl_bad → dpl_good (abc1234)". An error the
+ * "What failed" field already quotes (`shown`) is not quoted again. A run stopped while planning
+ * changed nothing: its parts are only planned, and "web: planned" would read as work under way.
+ */
+function stateLines(record, shown) {
+    if (record.failedPhase === 'plan')
+        return ['nothing changed: the rollback stopped while planning'];
+    const why = (error) => (error && !shown.has(error) ? ` (${error})` : '');
     const lines = record.components.map((c) => {
         const m = (0,rollback_summary/* moveLabels */.D6)(c);
         const move = !m ? '' : m.from ? ` ${m.from} → ${m.to}` : ` to ${m.to}`;
-        return `${c.name}: ${c.status}${move}${c.error ? ` (${c.error})` : ''}`;
+        return `${c.name}: ${c.status}${move}${why(c.error)}`;
     });
     const db = record.database;
     if (db)
-        lines.push(`database: ${db.status}, ${db.reverted.length} of ${db.planned.length} migration(s) reverted${db.error ? ` (${db.error})` : ''}`);
+        lines.push(`database: ${db.status}, ${db.reverted.length} of ${db.planned.length} migration(s) reverted${why(db.error)}`);
     if (record.verify) {
         const failed = record.verify.checks.filter((c) => !c.passed).map((c) => c.name);
         lines.push(`verify: ${record.verify.decision}${failed.length ? `, failing: ${failed.join(', ')}` : ', all checks pass'}`);
     }
     return lines;
+}
+/**
+ * What failed, as the job summary and the incident issue say it (whyFailed): each failed row still
+ * standing with its detail. The next steps point at it ("fix what the plan row says"), and the chat
+ * is where the team reads them: without it, a failed plan or snapshot was a phase name and no cause.
+ */
+function failedRows(record) {
+    return record.status === 'failed' || record.status === 'unverified' ? (0,timeline/* standingFailures */.G7)(record.timeline) : [];
 }
 /**
  * The same facts as `text` (one line per field) and as Slack blocks. Field values are already
@@ -29020,13 +29114,16 @@ function updateMessage(update, record) {
 function endMessage(record) {
     const title = `${rollback_summary/* STATUS_EMOJI */.cu[record.status]} ${(0,rollback_summary/* statusLine */.Bs)(record)}`;
     const steps = record.nextSteps.map((s, i) => `${i + 1}. ${line(s)}`).join('\n');
+    const failed = failedRows(record);
+    const shown = new Set(failed.map((e) => e.detail));
     return build(title, [
         { label: 'Issue', value: line(record.reason) },
         { label: 'Severity', value: line(severityText(record)) },
         { label: 'Rollback Method', value: line(methodText(record)) },
         { label: 'Duration', value: line((0,rollback_summary/* totalText */.IW)(record)) },
         ...(record.failedPhase ? [{ label: 'Failed phase', value: record.failedPhase }] : []),
-        { label: 'Current State', value: stateLines(record).map(line).join('\n') || '-' },
+        ...(failed.length ? [{ label: 'What failed', value: failed.map((e) => line(`${e.phase}${e.component ? ` (${e.component})` : ''}: ${e.detail}`)).join('\n') }] : []),
+        { label: 'Current State', value: stateLines(record, shown).map(line).join('\n') || '-' },
         ...(steps ? [{ label: 'Next Steps', value: steps }] : []),
     ], links(record));
 }
@@ -29767,35 +29864,6 @@ function rollbackSummaryMarkdown(input, log) {
 
 /***/ }),
 
-/***/ 44039:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   S: () => (/* binding */ writeSummary)
-/* harmony export */ });
-/* harmony import */ var _core_actions_core_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(73475);
-/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8005);
-/**
- * The one way a job summary reaches GITHUB_STEP_SUMMARY: the Markdown is redacted as a whole (a
- * last net: builders redact outside text before escaping it), and a summary that cannot be written
- * is a warning, never the step's failure: the outputs and the log still say what happened.
- */
-
-
-async function writeSummary(markdown, log) {
-    try {
-        await _core_actions_core_js__WEBPACK_IMPORTED_MODULE_0__/* .core */ .I.summary.addRaw(log.redact(markdown)).write();
-    }
-    catch (err) {
-        // The buffer keeps what failed to write; the next summary must not carry it along.
-        _core_actions_core_js__WEBPACK_IMPORTED_MODULE_0__/* .core */ .I.summary.emptyBuffer();
-        log.warning(`The job summary could not be written: ${(0,_core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .systemErrorLine */ .o3)(err) ?? (err instanceof Error ? err.message : String(err))}`);
-    }
-}
-
-
-/***/ }),
-
 /***/ 68646:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
@@ -30002,6 +30070,11 @@ const JSON_OPS = ['equals', 'exists', 'less-than', 'greater-than'];
 const HEADER_OPS = ['equals', 'contains', 'matches', 'exists'];
 /** Fields that assert on the response body: a HEAD response has none. */
 const BODY_ASSERTIONS = ['body-contains', 'body-not-contains', 'body-matches', 'json'];
+/**
+ * Words people write for a field the spec names otherwise. A guess by spelling misses them, or
+ * worse: "sql" is nearer "url" than "query".
+ */
+const SYNONYMS = { sql: 'query', statement: 'query', path: 'url', endpoint: 'url', href: 'url' };
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 /** Parses and validates; throws SpecError with every problem found. */
@@ -30140,6 +30213,8 @@ class CheckReader {
             return undefined;
         }
         if (!isHttp && !isSql) {
+            // Its other fields are named too: `sql: select 1` is the likeliest reason it has no query.
+            this.unknownFields([...HTTP_FIELDS, ...SQL_FIELDS], [], '');
             this.problem(undefined, 'a check needs url (an HTTP check) or query (an SQL check)');
             return undefined;
         }
@@ -30154,7 +30229,12 @@ class CheckReader {
             if (other.includes(key))
                 this.problem(key, `is for ${otherKind} checks only`, true);
             else {
-                const guess = closest(key, [...COMMON_FIELDS, ...own]);
+                const meant = SYNONYMS[key.toLowerCase()];
+                if (meant && other.includes(meant)) {
+                    this.problem(key, `unknown field (did you mean "${meant}"? That makes an ${otherKind} check, and this one has ${own.includes('url') ? 'url' : 'query'}: a check has either url (HTTP) or query (SQL))`, true);
+                    continue;
+                }
+                const guess = meant ?? closest(key, [...COMMON_FIELDS, ...own]);
                 this.problem(key, `unknown field${guess ? ` (did you mean "${guess}"?)` : ''}`, true);
             }
         }
@@ -31824,8 +31904,9 @@ async function loadChecks(source, ctx) {
         throw new errors/* RollbackKitError */.dp('Input checks and input checks-file are both set.', 'Give the checks inline (input checks) or in a YAML file (input checks-file), not both.');
     }
     if (source.checksFile) {
-        const text = await readChecksFile(source.checksFile, source.cwd ?? '.');
-        return (0,parse_spec/* parseChecks */.B2)(text, { ...ctx, source: `checks-file ${source.checksFile}` });
+        const name = source.checksFileName ?? 'checks-file';
+        const text = await readChecksFile(source.checksFile, source.cwd ?? '.', name);
+        return (0,parse_spec/* parseChecks */.B2)(text, { ...ctx, source: `${name} ${source.checksFile}` });
     }
     if (source.checks)
         return (0,parse_spec/* parseChecks */.B2)(source.checks, { ...ctx, source: 'checks input' });
@@ -31840,8 +31921,8 @@ const CHECKOUT_HINT = 'The path is relative to the workspace (on the command lin
  * a secrets file elsewhere on the runner. Symbolic links are followed before the check, so a link
  * in the repository that points outside is refused too.
  */
-async function readChecksFile(checksFile, workspace) {
-    const cannotRead = (why, hint = CHECKOUT_HINT) => new errors/* RollbackKitError */.dp(`Cannot read checks-file "${checksFile}": ${why}.`, hint);
+async function readChecksFile(checksFile, workspace, name) {
+    const cannotRead = (why, hint = CHECKOUT_HINT) => new errors/* RollbackKitError */.dp(`Cannot read ${name} "${checksFile}": ${why}.`, hint);
     let root;
     let path;
     try {
@@ -31853,7 +31934,7 @@ async function readChecksFile(checksFile, workspace) {
     }
     const inside = (0,external_node_path_.relative)(root, path);
     if (inside === '..' || inside.startsWith(`..${external_node_path_.sep}`) || (0,external_node_path_.isAbsolute)(inside)) {
-        throw cannotRead('it is outside the workspace', 'checks-file must name a file in the repository (the workspace), such as .github/smoke.yml; symbolic links are followed before this check.');
+        throw cannotRead('it is outside the workspace', `${name} must name a file in the repository (the workspace), such as .github/smoke.yml; symbolic links are followed before this check.`);
     }
     try {
         // A regular file only (a FIFO would block the step forever), read up to the cap.
@@ -31861,7 +31942,7 @@ async function readChecksFile(checksFile, workspace) {
     }
     catch (err) {
         if (err instanceof files/* FileRefused */.rV)
-            throw cannotRead(err.why, 'checks-file must name a YAML file of checks in the repository, of at most 1 MB.');
+            throw cannotRead(err.why, `${name} must name a YAML file of checks in the repository, of at most 1 MB.`);
         throw cannotRead(describeFsError(err));
     }
 }

@@ -100,7 +100,7 @@ function heldProcessGroups() {
 }
 /** How long captured output may still come after the program exited (see 'exit' below). */
 const EXIT_GRACE_MS = 2000;
-/** Output beyond this is cut: pg_restore -v can be chatty, and memory is not a log store. */
+/** Output beyond this is cut (unless wholeStdout): pg_restore -v can be chatty, and memory is not a log store. */
 const MAX_CAPTURE = 1 << 20;
 async function runProcess(command, args, opts = {}) {
     // Loaded on the first run, not with the bundle: most paths of promote-previous never start a
@@ -180,7 +180,7 @@ async function runProcess(command, args, opts = {}) {
             // Decoded as a stream: a chunk can end inside a multi-byte character.
             child.stdout.setEncoding('utf8');
             child.stdout.on('data', (text) => {
-                if (stdout.length < MAX_CAPTURE)
+                if (opts.wholeStdout || stdout.length < MAX_CAPTURE)
                     stdout += text;
                 else
                     cut.stdout = true;
@@ -261,7 +261,7 @@ async function filesAddedSince(dir, ref) {
     if (!ref || ref.startsWith('-') || /\s/.test(ref)) {
         throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`Input since-ref "${ref}" is not a git ref.`, 'Pass a commit SHA, tag or branch name: the last good deploy.');
     }
-    const git = (args) => (0,_core_process_js__WEBPACK_IMPORTED_MODULE_1__/* .runProcess */ .R3)('git', args, { cwd: dir, timeoutMs: GIT_TIMEOUT_MS }).catch((err) => {
+    const git = (args) => (0,_core_process_js__WEBPACK_IMPORTED_MODULE_1__/* .runProcess */ .R3)('git', args, { cwd: dir, timeoutMs: GIT_TIMEOUT_MS, wholeStdout: true }).catch((err) => {
         throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`Cannot run git for since-ref: ${err.message}.`, 'since-ref needs git on the runner and a checkout of the repository.');
     });
     const verify = await git(['rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`]);
@@ -269,6 +269,7 @@ async function filesAddedSince(dir, ref) {
         const notRepo = /not a git repository/i.test(verify.stderr);
         throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(notRepo ? `since-ref needs a git checkout, but ${dir} is not in one.` : `since-ref ${ref} is not a commit this checkout knows.`, notRepo ? 'Run actions/checkout before this step.' : 'Check the ref; a shallow clone lacks older commits: use actions/checkout with fetch-depth: 0.');
     }
+    // Whole (wholeStdout above): a migration left out of the list would be left applied.
     const diff = await git(['diff', '--diff-filter=A', '--name-only', '--relative', '-z', `${ref}..HEAD`, '--', '.']);
     if (diff.code !== 0) {
         throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`git diff ${ref}..HEAD failed: ${diff.stderr.trim()}.`, 'Check since-ref and that the checkout has the history (fetch-depth: 0).');

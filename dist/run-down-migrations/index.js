@@ -755,8 +755,8 @@ function setOutputs(outputs) {
 const STOP_GRACE_MS = 5_000;
 /**
  * Runs an action body; every action fails the same way. The job summary gets "### <action>:
- * failed", the redacted error line and the action's own details; the log gets one redacted
- * `::error::` line. Unexpected errors keep their stack in the debug log so a bug report has it
+ * failed", the redacted error line, the action's own details and what it reported (Report); the
+ * log gets one redacted `::error::` line. Unexpected errors keep their stack in the debug log so a bug report has it
  * without frightening the reader. A step stopped by SIGTERM or SIGINT (stop-signals.ts: the body's
  * `signal` is aborted, the step waits up to STOP_GRACE_MS, a second signal ends the wait) fails the
  * same way, saying so, with what the action knew of its own state (its error), and exits non-zero.
@@ -769,18 +769,24 @@ async function runAction(action, body, details) {
         graceMs: STOP_GRACE_MS,
         onFirst: (name) => log.info(`Received ${name}: stopping; waiting up to ${STOP_GRACE_MS / 1000} s for the work under way to end …`),
     });
+    let reported;
+    const report = (markdown) => void (reported = markdown);
     const fail = async (err, own) => {
-        await (0,write_summary/* writeSummary */.S)(failureSummary(action, err, log, await failureDetails(details, own ?? err, log)), log);
+        const known = [await failureDetails(details, own ?? err, log), reported].filter((part) => part?.trim()).join('\n\n');
+        await (0,write_summary/* writeSummary */.S)(failureSummary(action, err, log, known), log);
         output.fail(log.redact((0,errors/* errorLine */.BP)(err)));
     };
     const unfinished = failOnUnfinishedExit(() => fail(unfinishedError(), undefined));
     try {
-        const outcome = await stop.settle(body(log, stop.signal));
+        const outcome = await stop.settle(body(log, stop.signal, report));
         // The body's own error, which its details read (a stop only rewords it); none when it outlasted the grace time.
         const own = outcome !== 'expired' && !outcome.ok ? outcome.err : undefined;
         const failure = (0,stop_signals/* stoppedFailure */.kB)(action, stop.received(), outcome, STOP_GRACE_MS) ?? own;
-        if (failure === undefined)
+        if (failure === undefined) {
+            if (reported !== undefined)
+                await (0,write_summary/* writeSummary */.S)(reported, log);
             return;
+        }
         if (!(own instanceof errors/* RollbackKitError */.dp) && own instanceof Error && own.stack)
             log.debug(own.stack);
         await fail(failure, own);
@@ -1912,6 +1918,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   ff: () => (/* binding */ describeTarget),
   ex: () => (/* binding */ isTransactionPooler),
   HH: () => (/* binding */ parseConnectionString),
+  Vo: () => (/* binding */ passwordHint),
   f3: () => (/* binding */ pgClientConfig),
   id: () => (/* binding */ transactionPoolerRefusal)
 });
@@ -2279,7 +2286,17 @@ function parseKeyValue(text) {
         params[key] = value;
     }
     const { host = '', port, dbname = '', user = '', password, ...rest } = params;
-    return finish({ host, port, database: dbname, user, password, params: rest });
+    return { ...finish({ host, port, database: dbname, user, password, params: rest }), keyValue: true };
+}
+/**
+ * How to write the password in the form of connection string the user gave: percent-encoding is
+ * right for a URL and wrong for key=value pairs, where libpq decodes nothing (following it would
+ * turn a right password into a wrong one).
+ */
+function passwordHint(target) {
+    return target.keyValue
+        ? "in key=value form, write it as password='…', with each ' and \\ in it escaped by a \\ (\\' and \\\\); it is taken as written, never percent-decoded"
+        : 'in a URL, special characters must be percent-encoded (@ as %40, / as %2F, # as %23, ? as %3F, % as %25, : as %3A)';
 }
 function finish(t) {
     const port = t.port ? Number(t.port) : DEFAULT_PORT;
@@ -3344,12 +3361,15 @@ function parseFormatName(raw) {
         return value;
     throw new errors/* RollbackKitError */.dp(`Input format must be auto or one of ${FORMAT_NAMES.join(', ')}, got "${raw}".`);
 }
-/** The folder to read: the one given, or the first of the tools' default folders that exists under `root`. */
-function resolveMigrationsDir(root, given, format) {
+/**
+ * The folder to read: the one given, or the first of the tools' default folders that exists under
+ * `root`. `name` is how messages name the given folder: the input, or the plan file's key that gave it.
+ */
+function resolveMigrationsDir(root, given, format, name = 'migrations-dir') {
     if (given) {
         const dir = (0,external_node_path_.resolve)(root, given);
         if (!(0,external_node_fs_.existsSync)(dir) || !(0,external_node_fs_.statSync)(dir).isDirectory()) {
-            throw new errors/* RollbackKitError */.dp(`migrations-dir ${given} is not a folder in ${root}.`, 'Check the path (relative to the workspace) and that actions/checkout ran before this step.');
+            throw new errors/* RollbackKitError */.dp(`${name} ${given} is not a folder in ${root}.`, 'Check the path (relative to the workspace) and that actions/checkout ran before this step.');
         }
         return dir;
     }
@@ -3758,7 +3778,7 @@ function connectionError(target, err) {
         case 'ENETUNREACH':
             return fail(`Cannot reach PostgreSQL at ${where}: no answer (${code}).`, 'Check the host, port and firewall; GitHub-hosted runners reach only IPv4 addresses.');
         case '28P01':
-            return fail(`PostgreSQL at ${where} rejected the password for user "${target.user}".`, 'Check the password in database-url (special characters must be percent-encoded).');
+            return fail(`PostgreSQL at ${where} rejected the password for user "${target.user}".`, `Check the password in database-url: ${(0,connection/* passwordHint */.Vo)(target)}.`);
         case '28000':
             return fail(`PostgreSQL at ${where} refused user "${target.user}": ${message}.`, 'Check the user name and the server\'s pg_hba.conf / SSL requirements (sslmode=require).');
         case '3D000':
@@ -3770,7 +3790,7 @@ function connectionError(target, err) {
         return fail(`PostgreSQL at ${where} does not accept SSL, and database-url requires it (sslmode=${target.params.sslmode ?? 'require'}).`, 'Turn SSL on at the server, or use sslmode=prefer (or disable) for a server that has none.', true);
     }
     if (NO_PASSWORD.test(message)) {
-        return fail(`PostgreSQL at ${where} asks user "${target.user}" for a password, and database-url has none.`, 'Put the password in database-url (postgres://user:password@host/db, percent-encoded).', true);
+        return fail(`PostgreSQL at ${where} asks user "${target.user}" for a password, and database-url has none.`, target.keyValue ? `Put the password in database-url: ${(0,connection/* passwordHint */.Vo)(target)}.` : 'Put the password in database-url (postgres://user:password@host/db, percent-encoded).', true);
     }
     if (TLS_VERIFY.test(code)) {
         return fail(`PostgreSQL at ${where}: its certificate does not pass sslmode=${target.params.sslmode ?? 'verify-full'} (${code}).`, 'Check sslrootcert and the host name in database-url against the server\'s certificate.', true);
@@ -5620,7 +5640,7 @@ async function readAppliedIds(session, format, tracking, files, target, state) {
     return [...ids, resumable.id];
 }
 async function revert_prepare(opts, log) {
-    const dir = (0,registry/* resolveMigrationsDir */.xM)(opts.root, opts.migrationsDir, opts.format);
+    const dir = (0,registry/* resolveMigrationsDir */.xM)(opts.root, opts.migrationsDir, opts.format, opts.migrationsDirName);
     const format = await (0,registry/* pickFormat */.NV)(dir, opts.format);
     const files = await format.load(dir);
     if (files.length === 0) {

@@ -2948,7 +2948,7 @@ __webpack_unused_export__ = publicApi.parse;
 __webpack_unused_export__ = publicApi.parseAllDocuments;
 exports.Tp = publicApi.parseDocument;
 __webpack_unused_export__ = publicApi.stringify;
-__webpack_unused_export__ = visit.visit;
+exports.YR = visit.visit;
 __webpack_unused_export__ = visit.visitAsync;
 
 
@@ -8867,17 +8867,16 @@ exports.visitAsync = visitAsync;
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8161);
-/* harmony import */ var _core_action_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7315);
+/* harmony import */ var _core_action_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2284);
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8005);
 /* harmony import */ var _core_output_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(8975);
 /* harmony import */ var _smoke_parse_spec_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(273);
 /* harmony import */ var _smoke_report_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(6000);
 /* harmony import */ var _smoke_smoke_inputs_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(3779);
-/* harmony import */ var _smoke_pool_js__WEBPACK_IMPORTED_MODULE_11__ = __nccwpck_require__(7944);
+/* harmony import */ var _smoke_pool_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(7944);
 /* harmony import */ var _smoke_smoke_test_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(4427);
 /* harmony import */ var _smoke_record_verified_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(3715);
 /* harmony import */ var _report_smoke_test_summary_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(8408);
-/* harmony import */ var _report_write_summary_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(4039);
 /**
  * smoke-test: decide with evidence whether production is healthy, and whether to roll back.
  * Reads inputs, runs src/smoke, writes outputs, reports, the job summary and annotations.
@@ -8893,8 +8892,7 @@ __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependen
 
 
 
-
-await (0,_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .runAction */ .Cs)('smoke-test', async (log, signal) => {
+await (0,_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .runAction */ .Cs)('smoke-test', async (log, signal, report) => {
     // Secrets first: nothing below may print them.
     const { source, baseUrl, options, failStep, confirmAfterSeconds } = (0,_smoke_smoke_inputs_js__WEBPACK_IMPORTED_MODULE_6__/* .readSmokeInputs */ .P)(_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF, _core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.secret('database-url', log), process.env.GITHUB_WORKSPACE, log);
     const githubToken = _core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.secret('github-token', log);
@@ -8908,16 +8906,17 @@ await (0,_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .runAction */ .Cs)('smok
     // request fetch refuses to send) throws a CheckConfigError and fails like an invalid spec,
     // whatever fail-step says: it is a mistake in the configuration, not an outage, so no verdict
     // and no decision output; its message and hint are the failure's error line.
-    const { verdict, report, confirmation } = await (0,_smoke_smoke_test_js__WEBPACK_IMPORTED_MODULE_7__/* .runSmokeTest */ .pb)(checks, { ...options, signal }, log, { afterSeconds: confirmAfterSeconds, wait: (ms) => (0,_smoke_pool_js__WEBPACK_IMPORTED_MODULE_11__/* .sleep */ .y)(ms, signal) });
+    const { verdict, report: measured, confirmation } = await (0,_smoke_smoke_test_js__WEBPACK_IMPORTED_MODULE_7__/* .runSmokeTest */ .pb)(checks, { ...options, signal }, log, { afterSeconds: confirmAfterSeconds, wait: (ms) => (0,_smoke_pool_js__WEBPACK_IMPORTED_MODULE_10__/* .sleep */ .y)(ms, signal) });
     const paths = (0,_smoke_report_js__WEBPACK_IMPORTED_MODULE_5__/* .reportPaths */ .Rs)(process.env.RUNNER_TEMP || (0,node_os__WEBPACK_IMPORTED_MODULE_0__.tmpdir)());
-    await (0,_smoke_report_js__WEBPACK_IMPORTED_MODULE_5__/* .writeReportFiles */ .t4)(report, paths, log);
-    for (const a of (0,_smoke_report_js__WEBPACK_IMPORTED_MODULE_5__/* .annotations */ .hk)(report)) {
+    await (0,_smoke_report_js__WEBPACK_IMPORTED_MODULE_5__/* .writeReportFiles */ .t4)(measured, paths, log);
+    for (const a of (0,_smoke_report_js__WEBPACK_IMPORTED_MODULE_5__/* .annotations */ .hk)(measured)) {
         const message = log.redact(a.message);
         const title = log.redact(a.title);
         _core_output_js__WEBPACK_IMPORTED_MODULE_3__/* .output */ .CG.annotate(a.level, message, { title });
     }
-    const recorded = verified ? await (0,_smoke_record_verified_js__WEBPACK_IMPORTED_MODULE_8__/* .recordVerified */ .y4)(verified, verdict, report.checks.length, options.deadlineSeconds, log) : false;
-    await (0,_report_write_summary_js__WEBPACK_IMPORTED_MODULE_10__/* .writeSummary */ .S)((0,_report_smoke_test_summary_js__WEBPACK_IMPORTED_MODULE_9__/* .summaryMarkdown */ .e)(report, log, verified ? { sha: verified.sha, recorded } : undefined), log);
+    const recorded = verified ? await (0,_smoke_record_verified_js__WEBPACK_IMPORTED_MODULE_8__/* .recordVerified */ .y4)(verified, verdict, measured.checks.length, options.deadlineSeconds, log) : false;
+    // Under the failure's heading when the checks fail the step: the table says which and why.
+    report((0,_report_smoke_test_summary_js__WEBPACK_IMPORTED_MODULE_9__/* .summaryMarkdown */ .e)(measured, log, verified ? { sha: verified.sha, recorded } : undefined));
     (0,_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .setOutputs */ .n0)({
         passed: verdict.passed,
         severity: verdict.severity,
@@ -8935,7 +8934,7 @@ await (0,_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .runAction */ .Cs)('smok
         const reason = verdict.reasons[0]?.trim();
         const line = verdict.decision === 'inconclusive'
             ? `Smoke test inconclusive: ${reason}.`
-            : `Smoke test failed: ${verdict.failed} of ${report.checks.length} checks failed; severity ${verdict.severity}, decision ${verdict.decision}.${reason ? ` ${/[.!?]$/.test(reason) ? reason : `${reason}.`}` : ''}`;
+            : `Smoke test failed: ${verdict.failed} of ${measured.checks.length} checks failed; severity ${verdict.severity}, decision ${verdict.decision}.${reason ? ` ${/[.!?]$/.test(reason) ? reason : `${reason}.`}` : ''}`;
         if (failStep)
             throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp(line, 'See the job summary and the report; with fail-step: false the step stays green and a later step can act on the decision output.');
         log.warning(`${line} (fail-step is false: the step stays green; act on the decision output)`);
@@ -8947,7 +8946,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 7315:
+/***/ 2284:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -9169,8 +9168,25 @@ function failureSummary(action, err, log, details) {
     return `${parts.join('\n\n')}\n`;
 }
 
-// EXTERNAL MODULE: ./.build/report/write-summary.js
-var write_summary = __nccwpck_require__(4039);
+;// CONCATENATED MODULE: ./.build/report/write-summary.js
+/**
+ * The one way a job summary reaches GITHUB_STEP_SUMMARY: the Markdown is redacted as a whole (a
+ * last net: builders redact outside text before escaping it), and a summary that cannot be written
+ * is a warning, never the step's failure: the outputs and the log still say what happened.
+ */
+
+
+async function writeSummary(markdown, log) {
+    try {
+        await actions_core/* core */.I.summary.addRaw(log.redact(markdown)).write();
+    }
+    catch (err) {
+        // The buffer keeps what failed to write; the next summary must not carry it along.
+        actions_core/* core */.I.summary.emptyBuffer();
+        log.warning(`The job summary could not be written: ${(0,errors/* systemErrorLine */.o3)(err) ?? (err instanceof Error ? err.message : String(err))}`);
+    }
+}
+
 ;// CONCATENATED MODULE: ./.build/core/action.js
 /**
  * What every action entry point shares: typed input reading, a redacting log on the runner,
@@ -9247,8 +9263,8 @@ function setOutputs(outputs) {
 const STOP_GRACE_MS = 5_000;
 /**
  * Runs an action body; every action fails the same way. The job summary gets "### <action>:
- * failed", the redacted error line and the action's own details; the log gets one redacted
- * `::error::` line. Unexpected errors keep their stack in the debug log so a bug report has it
+ * failed", the redacted error line, the action's own details and what it reported (Report); the
+ * log gets one redacted `::error::` line. Unexpected errors keep their stack in the debug log so a bug report has it
  * without frightening the reader. A step stopped by SIGTERM or SIGINT (stop-signals.ts: the body's
  * `signal` is aborted, the step waits up to STOP_GRACE_MS, a second signal ends the wait) fails the
  * same way, saying so, with what the action knew of its own state (its error), and exits non-zero.
@@ -9261,18 +9277,24 @@ async function runAction(action, body, details) {
         graceMs: STOP_GRACE_MS,
         onFirst: (name) => log.info(`Received ${name}: stopping; waiting up to ${STOP_GRACE_MS / 1000} s for the work under way to end …`),
     });
+    let reported;
+    const report = (markdown) => void (reported = markdown);
     const fail = async (err, own) => {
-        await (0,write_summary/* writeSummary */.S)(failureSummary(action, err, log, await failureDetails(details, own ?? err, log)), log);
+        const known = [await failureDetails(details, own ?? err, log), reported].filter((part) => part?.trim()).join('\n\n');
+        await writeSummary(failureSummary(action, err, log, known), log);
         output/* output */.CG.fail(log.redact((0,errors/* errorLine */.BP)(err)));
     };
     const unfinished = failOnUnfinishedExit(() => fail(unfinishedError(), undefined));
     try {
-        const outcome = await stop.settle(body(log, stop.signal));
+        const outcome = await stop.settle(body(log, stop.signal, report));
         // The body's own error, which its details read (a stop only rewords it); none when it outlasted the grace time.
         const own = outcome !== 'expired' && !outcome.ok ? outcome.err : undefined;
         const failure = (0,stop_signals/* stoppedFailure */.kB)(action, stop.received(), outcome, STOP_GRACE_MS) ?? own;
-        if (failure === undefined)
+        if (failure === undefined) {
+            if (reported !== undefined)
+                await writeSummary(reported, log);
             return;
+        }
         if (!(own instanceof errors/* RollbackKitError */.dp) && own instanceof Error && own.stack)
             log.debug(own.stack);
         await fail(failure, own);
@@ -10556,6 +10578,7 @@ function hideUrlSecrets(text) {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   HH: () => (/* binding */ parseConnectionString),
+/* harmony export */   Vo: () => (/* binding */ passwordHint),
 /* harmony export */   ex: () => (/* binding */ isTransactionPooler),
 /* harmony export */   f3: () => (/* binding */ pgClientConfig),
 /* harmony export */   ff: () => (/* binding */ describeTarget)
@@ -10760,7 +10783,17 @@ function parseKeyValue(text) {
         params[key] = value;
     }
     const { host = '', port, dbname = '', user = '', password, ...rest } = params;
-    return finish({ host, port, database: dbname, user, password, params: rest });
+    return { ...finish({ host, port, database: dbname, user, password, params: rest }), keyValue: true };
+}
+/**
+ * How to write the password in the form of connection string the user gave: percent-encoding is
+ * right for a URL and wrong for key=value pairs, where libpq decodes nothing (following it would
+ * turn a right password into a wrong one).
+ */
+function passwordHint(target) {
+    return target.keyValue
+        ? "in key=value form, write it as password='…', with each ' and \\ in it escaped by a \\ (\\' and \\\\); it is taken as written, never percent-decoded"
+        : 'in a URL, special characters must be percent-encoded (@ as %40, / as %2F, # as %23, ? as %3F, % as %25, : as %3A)';
 }
 function finish(t) {
     const port = t.port ? Number(t.port) : DEFAULT_PORT;
@@ -11210,35 +11243,6 @@ function specProblemsDetails(err, log) {
 
 /***/ }),
 
-/***/ 4039:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   S: () => (/* binding */ writeSummary)
-/* harmony export */ });
-/* harmony import */ var _core_actions_core_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9617);
-/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8005);
-/**
- * The one way a job summary reaches GITHUB_STEP_SUMMARY: the Markdown is redacted as a whole (a
- * last net: builders redact outside text before escaping it), and a summary that cannot be written
- * is a warning, never the step's failure: the outputs and the log still say what happened.
- */
-
-
-async function writeSummary(markdown, log) {
-    try {
-        await _core_actions_core_js__WEBPACK_IMPORTED_MODULE_0__/* .core */ .I.summary.addRaw(log.redact(markdown)).write();
-    }
-    catch (err) {
-        // The buffer keeps what failed to write; the next summary must not carry it along.
-        _core_actions_core_js__WEBPACK_IMPORTED_MODULE_0__/* .core */ .I.summary.emptyBuffer();
-        log.warning(`The job summary could not be written: ${(0,_core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .systemErrorLine */ .o3)(err) ?? (err instanceof Error ? err.message : String(err))}`);
-    }
-}
-
-
-/***/ }),
-
 /***/ 1116:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
@@ -11527,13 +11531,46 @@ function readYaml(text) {
         if (tabs.length)
             throw new YamlError(tabs.map((line) => ({ line, message: DESCRIPTIONS.TAB_AS_INDENT })));
         // The library reports one fault at several positions of a line (`{{{`: two BAD_INDENT): said once each.
-        const said = doc.errors.map((e) => `${lines.linePos(e.pos[0]).line}\n${DESCRIPTIONS[e.code] ?? 'the text is not valid YAML here'}`);
+        const said = doc.errors.map((e) => {
+            const unclosed = unclosedFlow(e, doc, lines, text);
+            return unclosed ? `${unclosed.line}\n${unclosed.message}` : `${lines.linePos(e.pos[0]).line}\n${DESCRIPTIONS[e.code] ?? 'the text is not valid YAML here'}`;
+        });
         throw new YamlError([...new Set(said)].map((p) => ({ line: Number(p.split('\n')[0]), message: `invalid YAML: ${p.split('\n')[1]}` })));
     }
     const expansion = new AliasExpansion(doc, lines, text.length + MAX_ALIAS_EXPANSION);
     expansion.measure();
     // Aliases are bounded above; the library's own alias count (100 uses) would refuse ordinary specs.
     return { value: doc.toJS({ maxAliasCount: -1 }), doc, lines };
+}
+/**
+ * A `[` or `{` whose closing bracket YAML did not find: the library reports it as BAD_INDENT where
+ * it gave up (the end of the text, or the next line not indented under it), which read "the
+ * indentation is wrong" for `garbage: [`. Said at the bracket's line, with the bracket: at the end of
+ * the text it is never closed; before a later line it may be that line's indentation instead.
+ */
+function unclosedFlow(e, doc, lines, text) {
+    // The library's own words only tell this fault from another BAD_INDENT; they are never shown.
+    const kind = e.code === 'BAD_INDENT' ? /^Flow (sequence|map) in block collection/.exec(e.message)?.[1] : undefined;
+    if (!kind)
+        return undefined;
+    let opened;
+    (0,dist/* visit */.YR)(doc, {
+        Collection(_, node) {
+            // The outermost unclosed one: it ends where the library gave up.
+            if (node.flow && node.range?.[1] === e.pos[0] && (opened === undefined || node.range[0] < opened))
+                opened = node.range[0];
+        },
+    });
+    if (opened === undefined)
+        return undefined;
+    const [open, close] = kind === 'sequence' ? ['[', ']'] : ['{', '}'];
+    const line = lines.linePos(opened).line;
+    if (!text.slice(e.pos[0]).trim())
+        return { line, message: `the ${open} is never closed: add the ${close} that ends it` };
+    return {
+        line,
+        message: `the ${open} is not closed before line ${lines.linePos(e.pos[0]).line}: add the ${close} that ends it, or indent the lines inside it further than the line it starts on`,
+    };
 }
 /** What a number written as 0x10 or 1e1 is told: the same words in every file we read. */
 const PLAIN_DECIMALS = 'written in plain decimals (10, not 0xA or 1e1)';
@@ -11675,6 +11712,11 @@ const JSON_OPS = ['equals', 'exists', 'less-than', 'greater-than'];
 const HEADER_OPS = ['equals', 'contains', 'matches', 'exists'];
 /** Fields that assert on the response body: a HEAD response has none. */
 const BODY_ASSERTIONS = ['body-contains', 'body-not-contains', 'body-matches', 'json'];
+/**
+ * Words people write for a field the spec names otherwise. A guess by spelling misses them, or
+ * worse: "sql" is nearer "url" than "query".
+ */
+const SYNONYMS = { sql: 'query', statement: 'query', path: 'url', endpoint: 'url', href: 'url' };
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 /** Parses and validates; throws SpecError with every problem found. */
@@ -11813,6 +11855,8 @@ class CheckReader {
             return undefined;
         }
         if (!isHttp && !isSql) {
+            // Its other fields are named too: `sql: select 1` is the likeliest reason it has no query.
+            this.unknownFields([...HTTP_FIELDS, ...SQL_FIELDS], [], '');
             this.problem(undefined, 'a check needs url (an HTTP check) or query (an SQL check)');
             return undefined;
         }
@@ -11827,7 +11871,12 @@ class CheckReader {
             if (other.includes(key))
                 this.problem(key, `is for ${otherKind} checks only`, true);
             else {
-                const guess = closest(key, [...COMMON_FIELDS, ...own]);
+                const meant = SYNONYMS[key.toLowerCase()];
+                if (meant && other.includes(meant)) {
+                    this.problem(key, `unknown field (did you mean "${meant}"? That makes an ${otherKind} check, and this one has ${own.includes('url') ? 'url' : 'query'}: a check has either url (HTTP) or query (SQL))`, true);
+                    continue;
+                }
+                const guess = meant ?? closest(key, [...COMMON_FIELDS, ...own]);
                 this.problem(key, `unknown field${guess ? ` (did you mean "${guess}"?)` : ''}`, true);
             }
         }
@@ -14456,7 +14505,7 @@ function connectionError(target, err) {
         case 'ENETUNREACH':
             return fail(`Cannot reach PostgreSQL at ${where}: no answer (${code}).`, 'Check the host, port and firewall; GitHub-hosted runners reach only IPv4 addresses.');
         case '28P01':
-            return fail(`PostgreSQL at ${where} rejected the password for user "${target.user}".`, 'Check the password in database-url (special characters must be percent-encoded).');
+            return fail(`PostgreSQL at ${where} rejected the password for user "${target.user}".`, `Check the password in database-url: ${(0,connection/* passwordHint */.Vo)(target)}.`);
         case '28000':
             return fail(`PostgreSQL at ${where} refused user "${target.user}": ${message}.`, 'Check the user name and the server\'s pg_hba.conf / SSL requirements (sslmode=require).');
         case '3D000':
@@ -14468,7 +14517,7 @@ function connectionError(target, err) {
         return fail(`PostgreSQL at ${where} does not accept SSL, and database-url requires it (sslmode=${target.params.sslmode ?? 'require'}).`, 'Turn SSL on at the server, or use sslmode=prefer (or disable) for a server that has none.', true);
     }
     if (NO_PASSWORD.test(message)) {
-        return fail(`PostgreSQL at ${where} asks user "${target.user}" for a password, and database-url has none.`, 'Put the password in database-url (postgres://user:password@host/db, percent-encoded).', true);
+        return fail(`PostgreSQL at ${where} asks user "${target.user}" for a password, and database-url has none.`, target.keyValue ? `Put the password in database-url: ${(0,connection/* passwordHint */.Vo)(target)}.` : 'Put the password in database-url (postgres://user:password@host/db, percent-encoded).', true);
     }
     if (TLS_VERIFY.test(code)) {
         return fail(`PostgreSQL at ${where}: its certificate does not pass sslmode=${target.params.sslmode ?? 'verify-full'} (${code}).`, 'Check sslrootcert and the host name in database-url against the server\'s certificate.', true);
@@ -15079,8 +15128,9 @@ async function loadChecks(source, ctx) {
         throw new errors/* RollbackKitError */.dp('Input checks and input checks-file are both set.', 'Give the checks inline (input checks) or in a YAML file (input checks-file), not both.');
     }
     if (source.checksFile) {
-        const text = await readChecksFile(source.checksFile, source.cwd ?? '.');
-        return (0,parse_spec/* parseChecks */.B2)(text, { ...ctx, source: `checks-file ${source.checksFile}` });
+        const name = source.checksFileName ?? 'checks-file';
+        const text = await readChecksFile(source.checksFile, source.cwd ?? '.', name);
+        return (0,parse_spec/* parseChecks */.B2)(text, { ...ctx, source: `${name} ${source.checksFile}` });
     }
     if (source.checks)
         return (0,parse_spec/* parseChecks */.B2)(source.checks, { ...ctx, source: 'checks input' });
@@ -15095,8 +15145,8 @@ const CHECKOUT_HINT = 'The path is relative to the workspace (on the command lin
  * a secrets file elsewhere on the runner. Symbolic links are followed before the check, so a link
  * in the repository that points outside is refused too.
  */
-async function readChecksFile(checksFile, workspace) {
-    const cannotRead = (why, hint = CHECKOUT_HINT) => new errors/* RollbackKitError */.dp(`Cannot read checks-file "${checksFile}": ${why}.`, hint);
+async function readChecksFile(checksFile, workspace, name) {
+    const cannotRead = (why, hint = CHECKOUT_HINT) => new errors/* RollbackKitError */.dp(`Cannot read ${name} "${checksFile}": ${why}.`, hint);
     let root;
     let path;
     try {
@@ -15108,7 +15158,7 @@ async function readChecksFile(checksFile, workspace) {
     }
     const inside = (0,external_node_path_.relative)(root, path);
     if (inside === '..' || inside.startsWith(`..${external_node_path_.sep}`) || (0,external_node_path_.isAbsolute)(inside)) {
-        throw cannotRead('it is outside the workspace', 'checks-file must name a file in the repository (the workspace), such as .github/smoke.yml; symbolic links are followed before this check.');
+        throw cannotRead('it is outside the workspace', `${name} must name a file in the repository (the workspace), such as .github/smoke.yml; symbolic links are followed before this check.`);
     }
     try {
         // A regular file only (a FIFO would block the step forever), read up to the cap.
@@ -15116,7 +15166,7 @@ async function readChecksFile(checksFile, workspace) {
     }
     catch (err) {
         if (err instanceof FileRefused)
-            throw cannotRead(err.why, 'checks-file must name a YAML file of checks in the repository, of at most 1 MB.');
+            throw cannotRead(err.why, `${name} must name a YAML file of checks in the repository, of at most 1 MB.`);
         throw cannotRead(describeFsError(err));
     }
 }
