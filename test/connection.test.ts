@@ -167,7 +167,9 @@ describe('libpq parameters rollback-kit cannot honour', () => {
     ['host=127.0.0.1,db.example.com dbname=d', /host list \(2 hosts: 127\.0\.0\.1, db\.example\.com\)/],
     ['postgres://u@h/d?target_session_attrs=read-write', /target_session_attrs cannot be honoured: .*\(only target_session_attrs=any is\)/],
     ['postgres://u@h/d?load_balance_hosts=random', /load_balance_hosts cannot be honoured/],
-    ['host=h passfile=/dev/null', /passfile cannot be honoured.*Put the password in the connection string/],
+    // The password's form follows the string's: libpq decodes nothing in key=value, so percent-encoding would break it.
+    ['host=h passfile=/dev/null', /passfile cannot be honoured.*Put the password in the connection string, from a secret: in key=value form, write it as password='…'/],
+    ['postgres://u@h/d?passfile=/dev/null', /passfile cannot be honoured.*Put the password in the connection string, from a secret: in a URL, special characters must be percent-encoded/],
     ['postgres://u@h/d?requiressl=1', /requiressl cannot be honoured.*Use sslmode=require/],
     ['postgres://u@h/d?gssencmode=require', /gssencmode cannot be honoured/],
     ['postgres://u@h/d?channel_binding=require', /channel_binding cannot be honoured/],

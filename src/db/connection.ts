@@ -208,7 +208,7 @@ function parseKeyValue(text: string): ConnectionTarget {
     params[key] = value;
   }
   const { host = '', port, dbname = '', user = '', password, ...rest } = params;
-  return { ...finish({ host, port, database: dbname, user, password, params: rest }), keyValue: true };
+  return { ...finish({ host, port, database: dbname, user, password, params: rest }, true), keyValue: true };
 }
 
 /**
@@ -222,12 +222,12 @@ export function passwordHint(target: Pick<ConnectionTarget, 'keyValue'>): string
     : 'in a URL, special characters must be percent-encoded (@ as %40, / as %2F, # as %23, ? as %3F, % as %25, : as %3A)';
 }
 
-function finish(t: { host: string; port?: string; database: string; user: string; password?: string; params: Record<string, string> }): ConnectionTarget {
+function finish(t: { host: string; port?: string; database: string; user: string; password?: string; params: Record<string, string> }, keyValue = false): ConnectionTarget {
   const port = t.port ? Number(t.port) : DEFAULT_PORT;
   if (!Number.isInteger(port) || port <= 0 || port > 65535) {
     throw new RollbackKitError(`The connection string has an invalid port "${t.port}".`);
   }
-  refuseUnhonoured(t.host, t.params);
+  refuseUnhonoured(t.host, t.params, keyValue);
   // libpq connects to hostaddr when no host is named; with neither, to the local Unix socket.
   const host = t.host || t.params.hostaddr || defaultSocketDir(port);
   const user = t.user || 'postgres';
@@ -260,10 +260,10 @@ const SPELL_IT_OUT = 'Give the connection as a URL with its host, port, dbname a
  * are not libpq's (a migration tool's own, such as search_path or Prisma's schema) are left to the
  * tools that read them. Values are never repeated: sslpassword and oauth_client_secret are secrets.
  */
-const UNHONOURED: Record<string, { why: string; instead: string; accepts?: string[] }> = {
+const UNHONOURED: Record<string, { why: string; instead: string | ((keyValue: boolean) => string); accepts?: string[] }> = {
   service: { why: 'rollback-kit\'s own sessions do not read pg_service.conf', instead: SPELL_IT_OUT },
   servicefile: { why: 'rollback-kit\'s own sessions do not read pg_service.conf', instead: SPELL_IT_OUT },
-  passfile: { why: 'rollback-kit\'s own sessions read only ~/.pgpass or the file PGPASSFILE names', instead: 'Put the password in the connection string (percent-encoded, from a secret).' },
+  passfile: { why: 'rollback-kit\'s own sessions read only ~/.pgpass or the file PGPASSFILE names', instead: (keyValue) => `Put the password in the connection string, from a secret: ${passwordHint({ keyValue: keyValue || undefined })}.` },
   target_session_attrs: { why: 'it picks among several hosts by their role, and rollback-kit connects to one server without asking its role', instead: ONE_SERVER, accepts: ['any'] },
   load_balance_hosts: { why: 'it spreads connections over several servers, and every session of a rollback must reach the same one', instead: ONE_SERVER, accepts: ['disable'] },
   requiressl: { why: 'it is libpq\'s old spelling of sslmode=require', instead: 'Use sslmode=require (or verify-full).' },
@@ -302,7 +302,7 @@ const UNHONOURED: Record<string, { why: string; instead: string; accepts?: strin
 const SSL_SESSION_MODES = ['require', 'verify-ca', 'verify-full'];
 
 /** Refuses every libpq parameter (and host list) whose meaning rollback-kit would not keep exactly; see UNHONOURED. */
-function refuseUnhonoured(host: string, params: Record<string, string>): void {
+function refuseUnhonoured(host: string, params: Record<string, string>, keyValue: boolean): void {
   const refuse = (what: string, why: string, instead: string) => new RollbackKitError(`The connection string's ${what} cannot be honoured: ${why}, so pg_dump, pg_restore and psql would connect otherwise than rollback-kit's own sessions.`, `${instead} Nothing was touched.`);
   const hosts = host.split(',');
   if (hosts.length > 1) throw refuse(`host list (${hosts.length} hosts: ${hosts.join(', ')})`, 'libpq tries the hosts in turn, and rollback-kit connects to one server only', ONE_SERVER);
@@ -317,7 +317,7 @@ function refuseUnhonoured(host: string, params: Record<string, string>): void {
     const rule = UNHONOURED[param];
     if (!rule || rule.accepts?.includes(value)) continue;
     const allowed = rule.accepts ? ` (only ${rule.accepts.map((v) => `${param}=${v}`).join(' or ')} is)` : '';
-    throw refuse(param, `${rule.why}${allowed}`, rule.instead);
+    throw refuse(param, `${rule.why}${allowed}`, typeof rule.instead === 'string' ? rule.instead : rule.instead(keyValue));
   }
   for (const param of ['sslcert', 'sslkey']) {
     if (params[param] && !SSL_SESSION_MODES.includes(params.sslmode ?? '')) {
