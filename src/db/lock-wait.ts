@@ -100,6 +100,9 @@ export interface StallWatch {
    * than one (a parallel pg_dump: its leader's, then one per worker, all opened together once the
    * leader has read the catalogue). Once more than one of them has been seen, fewer than this is a
    * backend gone, even one never seen: a worker whose connection ended before a look could see it.
+   * Once all of them have been seen, the first backend alone (its leader, there since the start) is
+   * the program's last step, not a stall: pg_dump's workers disconnect and its leader, still
+   * connected, syncs the files it wrote, for as long as the disk takes. The leader gone then is one.
    */
   backendsInAll?: number;
   /** Bytes the program has written so far, for one that writes a file: output that grows is no stall. */
@@ -260,6 +263,8 @@ export async function watchBlockers(target: ConnectionTarget, applicationName: s
   const stall = opts.stall;
   /** The most backends of the program seen at once; when fewer than those (or than all it opens) have been seen since, and how much output there was then. */
   let most = 0;
+  /** The program's backends seen at every look since the first that saw any: its leader stays among them. */
+  let steady: Set<number> | undefined;
   let gone: { since: number; bytes: number | undefined } | undefined;
   let stallSeen = false;
   /** The server the program's backends were counted on (its postmaster's start time). */
@@ -267,11 +272,16 @@ export async function watchBlockers(target: ConnectionTarget, applicationName: s
   const watchStall = async (pids: number[]) => {
     if (!stall || stallSeen) return;
     const now = Date.now();
-    const count = stall.backends(pids).length;
+    const backends = stall.backends(pids);
+    const count = backends.length;
     most = Math.max(most, count);
+    if (count) steady = new Set(steady ? backends.filter((p) => steady!.has(p)) : backends);
     // Until a second backend of it has been seen, a program of several may rightly be on its first
-    // alone (pg_dump reading the catalogue): all of them are due only from then on.
-    const due = stall.backendsInAll !== undefined && most > 1 ? Math.max(most, stall.backendsInAll) : most;
+    // alone (pg_dump reading the catalogue): all of them are due only from then on. Once all were
+    // seen, its leader alone again is its end (pg_dump syncing its files after its workers left).
+    const all = stall.backendsInAll;
+    const leaderAlone = all !== undefined && most >= all && count === 1 && steady!.has(backends[0]!);
+    const due = leaderAlone ? 1 : all !== undefined && most > 1 ? Math.max(most, all) : most;
     if (!stall.running() || count >= due) {
       gone = undefined;
       return;
@@ -322,6 +332,7 @@ export async function watchBlockers(target: ConnectionTarget, applicationName: s
       const started = named.rows[0]!.started;
       if (server !== started) {
         most = 0;
+        steady = undefined;
         gone = undefined;
         server = started;
       }

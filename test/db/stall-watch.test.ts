@@ -85,3 +85,52 @@ it('a program of several backends (a parallel pg_dump): alone on its first is no
     await worker?.client.end().catch(() => undefined);
   }
 });
+
+it('a parallel pg_dump at its end: once all were seen, its leader alone (syncing its files) is no stall; the leader gone then is', async () => {
+  const db = await createTestDatabase('rk_stall_end');
+  const tag = sessionTag('test');
+  const leader = await programSession(db.url, tag);
+  const stall = { ...stallWatch(500), backendsInAll: 3 };
+  const watch = await watchBlockers(parseConnectionString(db.url), tag, memoryLog(), { stall });
+  const workers: Awaited<ReturnType<typeof programSession>>[] = [];
+  try {
+    // The leader reads the catalogue alone, then both workers open and are seen.
+    await sleep(300);
+    workers.push(await programSession(db.url, tag), await programSession(db.url, tag));
+    await sleep(600);
+    // The workers disconnect; the leader, still connected, syncs the files for four times the stall time.
+    for (const w of workers) await w.client.end();
+    await sleep(2000);
+    expect(stall.seen).toEqual([]);
+    // Its own session gone while it still runs: that is a stall.
+    await db.query('SELECT pg_terminate_backend($1)', [leader.pid]);
+    for (let i = 0; i < 100 && !stall.seen.length; i++) await sleep(50);
+    expect(stall.seen).toHaveLength(1);
+  } finally {
+    await watch.stop();
+    await leader.client.end().catch(() => undefined);
+    for (const w of workers) await w.client.end().catch(() => undefined);
+  }
+});
+
+it('a parallel pg_dump whose leader is gone after all were seen, one worker left: that is a stall', async () => {
+  const db = await createTestDatabase('rk_stall_lead');
+  const tag = sessionTag('test');
+  const leader = await programSession(db.url, tag);
+  const stall = { ...stallWatch(500), backendsInAll: 3 };
+  const watch = await watchBlockers(parseConnectionString(db.url), tag, memoryLog(), { stall });
+  const workers: Awaited<ReturnType<typeof programSession>>[] = [];
+  try {
+    await sleep(300);
+    workers.push(await programSession(db.url, tag), await programSession(db.url, tag));
+    await sleep(600);
+    await workers[0]!.client.end();
+    await db.query('SELECT pg_terminate_backend($1)', [leader.pid]);
+    for (let i = 0; i < 100 && !stall.seen.length; i++) await sleep(50);
+    expect(stall.seen).toHaveLength(1);
+  } finally {
+    await watch.stop();
+    await leader.client.end().catch(() => undefined);
+    for (const w of workers) await w.client.end().catch(() => undefined);
+  }
+});
