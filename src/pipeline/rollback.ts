@@ -38,7 +38,7 @@ import type { ComponentRecord, DatabaseRecord, PhaseName, PhaseStatus, RollbackR
 import { checkCanPush } from './git-revert-access.js';
 import { DATABASE } from './scope.js';
 import { ChatHeartbeat, type HeartbeatOptions, type HeartbeatUpdate } from '../report/heartbeat.js';
-import { standingFailures, Timeline } from './timeline.js';
+import { changedSomething, standingFailures, Timeline } from './timeline.js';
 import { verifyWithChecks } from './verify.js';
 
 export interface RollbackRequest {
@@ -290,14 +290,16 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
     // Its planning session is gone before the run ends (a preview, read only, still running).
     await previewing?.catch(() => undefined);
     fail('plan');
-    // Said once: a refusal of the restore's plan says it itself.
-    await finished(planTimer.end('failed', sayNothingChanged(err, redact(err), 'Nothing was changed.'), { stopped: errorFacts(err).stopped }));
+    // Said once: a refusal of the restore's plan says it itself. In a later job of a split rollback
+    // the earlier job's rows say what it already changed: only this job changed nothing.
+    const changedEarlier = changedSomething(request.earlierTimeline);
+    await finished(planTimer.end('failed', sayNothingChanged(err, redact(err), changedEarlier ? EARLIER_STANDS : 'Nothing was changed.'), { stopped: errorFacts(err).stopped }));
     const stopped = 'the rollback stopped while planning';
     for (const phase of ['notify-start', 'app', 'snapshot', 'database', 'environment', 'verify'] as const) timeline.skip(phase, stopped);
     // The plan row already says nothing was changed (above): the action's error line puts this step
     // right after it, where a second "Nothing was changed" only doubled it.
     // A stop (Ctrl-C, a cancelled job) left nothing to fix.
-    record.nextSteps.push(errorFacts(err).stopped ? PLAN_SIGNALLED_STEP : PLAN_STOPPED_STEP);
+    record.nextSteps.push(errorFacts(err).stopped ? (changedEarlier ? PLAN_SIGNALLED_AFTER_EARLIER_STEP : PLAN_SIGNALLED_STEP) : PLAN_STOPPED_STEP);
     if (!request.dryRun) return await closeOut(record, timeline, notify, deps, finish, request.signal);
     // A dry run tells nobody and records no incident, stopped or not: its last two rows say why they
     // did not run in the same words as the others, not "no webhook configured".
@@ -366,7 +368,7 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
 
   // ── app ───────────────────────────────────────────────────────────────────────────────────
   // A verify-only job verifies what the earlier jobs changed; its status says whether they did.
-  let changed = verifyOnly && request.earlierTimeline.some((e) => (e.phase === 'app' || e.phase === 'database') && e.status === 'ok');
+  let changed = verifyOnly && changedSomething(request.earlierTimeline);
   if (!inScope.length) {
     timeline.skip('app', 'no component in scope');
   } else {
@@ -969,6 +971,10 @@ async function keepSnapshot(snapshot: SnapshotRecord, manifestPath: string, requ
 const PLAN_STOPPED_STEP = 'The rollback stopped while planning: fix what the plan row says and run it again.';
 /** The next step of a run a signal (Ctrl-C, a cancelled job) stopped while planning: nothing to fix. */
 const PLAN_SIGNALLED_STEP = 'The rollback was stopped while planning, before it changed anything: run it again when it can run to its end.';
+/** The same, in a later job of a split rollback whose earlier job already changed the app or the database. */
+const PLAN_SIGNALLED_AFTER_EARLIER_STEP = 'This job was stopped while planning, before it changed anything; what the earlier job rolled back stands: run this job again when it can run to its end.';
+/** A plan row's last sentence in a later job of a split rollback whose earlier job already changed something. */
+const EARLIER_STANDS = 'This job changed nothing; what the earlier job rolled back stands.';
 
 /**
  * `said` (the error's line), and `sentence` saying nothing was changed unless the error says so

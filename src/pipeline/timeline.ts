@@ -65,6 +65,14 @@ export function standingFailures<P extends string>(rows: TimelineEntry<P>[]): Ti
 }
 
 /**
+ * Whether any row says the app or the database was changed: in a split rollback, an earlier job's
+ * rows (passed in as the `timeline` input) say what that job already rolled back.
+ */
+export function changedSomething<P extends string>(rows: TimelineEntry<P>[]): boolean {
+  return rows.some((e) => (e.phase === 'app' || e.phase === 'database') && e.status === 'ok');
+}
+
+/**
  * Reads the `timeline` input: a JSON array of rows as the `timeline` output writes them. A long
  * detail is cut, after `redact` (this job's secrets), so that no cut halves a secret.
  */

@@ -9,7 +9,7 @@ import { readCapped } from '../core/read-body.js';
 import { clip, redactDeep } from '../core/secrets.js';
 import { decodedForms, registerUrlSecrets, splitCredentials } from '../core/url-secrets.js';
 import { PHASES, type RollbackRecord, type Severity, type TimelineEntry } from '../pipeline/record.js';
-import { standingFailures } from '../pipeline/timeline.js';
+import { changedSomething, standingFailures } from '../pipeline/timeline.js';
 import { parseRetryAfter } from '../platforms/http/retry.js';
 import { sleep } from '../smoke/pool.js';
 import { HEARTBEAT_INTERVAL_MS, type HeartbeatUpdate } from './heartbeat.js';
@@ -97,9 +97,14 @@ function methodText(record: RollbackRecord): string {
  * Each part's state at the end: "web: rolled-back dpl_bad → dpl_good (abc1234)". An error the
  * "What failed" field already quotes (`shown`) is not quoted again. A run stopped while planning
  * changed nothing: its parts are only planned, and "web: planned" would read as work under way.
+ * A later job of a split rollback says only that it changed nothing: the earlier job's change stands.
  */
 function stateLines(record: RollbackRecord, shown: ReadonlySet<string>): string[] {
-  if (record.failedPhase === 'plan') return ['nothing changed: the rollback stopped while planning'];
+  if (record.failedPhase === 'plan') {
+    // In a later job of a split rollback, the earlier job's rows say what it already rolled back.
+    if (changedSomething(record.timeline)) return ['this job changed nothing: it stopped while planning; what the earlier job rolled back stands'];
+    return ['nothing changed: the rollback stopped while planning'];
+  }
   const why = (error: string | undefined) => (error && !shown.has(error) ? ` (${error})` : '');
   const lines = record.components.map((c) => {
     const m = moveLabels(c);

@@ -139,6 +139,32 @@ it("a session that takes the ledger table while the plan is reverted: the revert
   expect((await db.query('SELECT status FROM rollback_kit.rollbacks WHERE incident_key <> $1', ['earlier'])).rows).toEqual([{ status: 'started' }]);
 });
 
+it('a stop in the plan of a split rollback\'s database job: its next step says only this job changed nothing, the earlier job\'s rollback stands', async () => {
+  const holder = await holdTableLock(db, 'rollback_kit.rollbacks', 'ACCESS EXCLUSIVE');
+  const stop = new AbortController();
+  const appRolledBack = { phase: 'app' as const, component: 'web', started: new Date().toISOString(), 'duration-ms': 900, 'budget-ms': 60_000, status: 'ok' as const, detail: 'dpl_bad → dpl_good' };
+  const req = {
+    ...databaseRollbackRequest(
+      { method: 'down-migrations', migrationsDir: 'db/migrations', format: 'dbmate', choice: { steps: 1 }, lockTimeoutSeconds: 3600 },
+      { database: parseConnectionString(db.url), workspace: ws, snapshotDir: join(ws, 'snapshots'), github: { repository: '', apiUrl: 'http://127.0.0.1:9' }, signal: stop.signal },
+    ),
+    earlierTimeline: [appRolledBack],
+  };
+  const running = runRollback(req, {}, memoryLog());
+  try {
+    await waitForLockWaiter({ database: db.name, query: '%rollback_kit.rollbacks%' }, { unless: running });
+    stop.abort(new Error('stopped by SIGINT'));
+    const record = await running;
+    expect(record.failedPhase).toBe('plan');
+    expect(record.nextSteps).toContain('This job was stopped while planning, before it changed anything; what the earlier job rolled back stands: run this job again when it can run to its end.');
+    expect(record.nextSteps.join(' ')).not.toContain('The rollback was stopped while planning, before it changed anything');
+  } finally {
+    stop.abort();
+    await running.catch(() => undefined);
+    await holder.release();
+  }
+});
+
 it('a stop while the plan waits for the ledger table ends that wait at once: the plan row says it was stopped and nothing was changed', async () => {
   const holder = await holdTableLock(db, 'rollback_kit.rollbacks', 'ACCESS EXCLUSIVE');
   const stop = new AbortController();

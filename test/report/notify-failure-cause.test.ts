@@ -55,6 +55,36 @@ describe('the closing chat message says what failed', () => {
     expect(end).not.toContain(PASSWORD);
   });
 
+  it('a plan that fails in the database job of a split rollback: the earlier job rolled the app back, so only this job changed nothing', async () => {
+    const log = memoryLog();
+    const sent: string[] = [];
+    const appRolledBack = { phase: 'app' as const, component: 'web', started: new Date().toISOString(), 'duration-ms': 900, 'budget-ms': 60_000, status: 'ok' as const, detail: 'dpl_bad → dpl_good' };
+    const request = {
+      ...databaseRollbackRequest(
+        { method: 'down-migrations', migrationsDir: 'db/migrations', format: 'dbmate', choice: { steps: 1 }, lockTimeoutSeconds: 5 },
+        { database: parseConnectionString('postgres://app@127.0.0.1:1/shop?connect_timeout=5'), workspace: ws, snapshotDir: ws, github: { repository: '', apiUrl: 'http://127.0.0.1:9' } },
+      ),
+      earlierTimeline: [appRolledBack],
+    };
+    const record = await runRollback(
+      request,
+      {
+        notify: async (event, r) => {
+          sent.push(chatMessage(event, r, log).text);
+          return true;
+        },
+      },
+      log,
+    );
+    expect(record).toMatchObject({ status: 'failed', failedPhase: 'plan' });
+    const end = sent.at(-1)!;
+    expect(end).not.toContain('nothing changed: the rollback stopped while planning');
+    expect(end).toContain('Current State: this job changed nothing: it stopped while planning; what the earlier job rolled back stands');
+    const row = record.timeline.find((e) => e.phase === 'plan')!;
+    expect(row.detail).toMatch(/This job changed nothing; what the earlier job rolled back stands\.$/);
+    expect(row.detail).not.toContain('Nothing was changed');
+  });
+
   it('a failed snapshot: its error, not only the phase name', () => {
     const m = chatMessage({ kind: 'end' }, failedRecord(), memoryLog());
     expect(m.text).toContain('What failed: snapshot: pg_dump: error: connection to server failed: FATAL: too many connections');
