@@ -238,7 +238,7 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
         // again, so "reverted" would tell the reader to remove migrations that are back in place.
         refuseAnotherMethod(closed, record.incidentKey, request);
         if (closed.method === DOWN_MIGRATIONS && closed.planned.length) await refuseAnotherIncident(closed, record.incidentKey, request, log);
-        if (closed.method === 'restore') await refuseAnotherRestore(closed, record.incidentKey, request);
+        if (closed.method === 'restore') await refuseAnotherRestore(closed, record.incidentKey, request, 'plan');
         record.database.planned = closed.planned;
         record.database.reverted = closed.reverted;
         record.database.status = 'nothing-to-do';
@@ -805,7 +805,8 @@ async function whatIsLeft(session: Session, request: RollbackRequest, record: Ro
   const row = await readLedgerUnderLock(session, request.database!, record.incidentKey, request.plan.database!.lockTimeoutSeconds, log);
   if (row && isClosed(row)) {
     // Written since this run planned: a restore of another snapshot is not this run's done for it.
-    if (row.method === 'restore') await refuseAnotherRestore(row, record.incidentKey, request);
+    // Refused in the database phase: the app phase may have rolled the app back already.
+    if (row.method === 'restore') await refuseAnotherRestore(row, record.incidentKey, request, 'database');
     dbRecord.planned = row.planned;
     dbRecord.reverted = row.reverted;
     return { done: row.status === 'superseded' ? SUPERSEDED_ROW : 'another run already rolled the database back for this incident' };
@@ -1132,7 +1133,7 @@ function runIdOf(record: RollbackRecord): string | undefined {
   return record.runUrl?.match(/\/actions\/runs\/(\d+)/)?.[1];
 }
 
-/** The refusals below stop in plan before anything changed: their words say so, once. */
+/** The refusals below change nothing in the database (the ones in plan, nothing at all): their words say so, once. */
 const NOTHING_CHANGED = { changed: 'no' } as const;
 
 /**
@@ -1207,8 +1208,12 @@ function refuseAnotherMethod(closed: LedgerRow, incidentKey: string, request: Ro
  * restore (the command line without --from: production:database), which finding the row done would
  * skip, leaving the database as it is. A snapshot not on this runner (a re-run that did not fetch
  * it) changes nothing: there is nothing to compare, and nothing this run could restore.
+ * Found in `plan`, nothing was changed. Found in the database phase (another run finished that
+ * restore between this run's plan and its whole-rollback lock), the app phase may have changed the
+ * app: only the database is untouched, and the words say that.
  */
-async function refuseAnotherRestore(closed: LedgerRow, incidentKey: string, request: RollbackRequest): Promise<void> {
+async function refuseAnotherRestore(closed: LedgerRow, incidentKey: string, request: RollbackRequest, phase: 'plan' | 'database'): Promise<void> {
+  const unchanged = phase === 'plan' ? 'Nothing was changed.' : 'Another run finished that restore after this run planned; this run changed nothing in the database.';
   const db = request.plan.database!;
   if (db.method !== 'restore' || !db.snapshotPath || !existsSync(db.snapshotPath)) return;
   const mine = await snapshotSha(db.snapshotPath);
@@ -1218,14 +1223,14 @@ async function refuseAnotherRestore(closed: LedgerRow, incidentKey: string, requ
   const earlier = `An earlier run for incident ${incidentKey} finished rolling the database back (it restored the snapshot${theirs ? ` with sha256 ${theirs.slice(0, 12)}…` : ''})`;
   if (theirs && mine !== theirs) {
     throw new RollbackKitError(
-      `${earlier}, and this run restores another one (${db.snapshotPath}, sha256 ${mine.slice(0, 12)}…): this is most likely a new incident under the same name${unnamed ? ` (${unnamed})` : ''}, and this run would have left the database as it is and called it rolled back. Nothing was changed.`,
+      `${earlier}, and this run restores another one (${db.snapshotPath}, sha256 ${mine.slice(0, 12)}…): this is most likely a new incident under the same name${unnamed ? ` (${unnamed})` : ''}, and this run would have left the database as it is and called it rolled back. ${unchanged}`,
       how,
       NOTHING_CHANGED,
     );
   }
   if (!theirs && unnamed) {
     throw new RollbackKitError(
-      `${earlier}. The key cannot tell that incident from a new one (${unnamed}), and the earlier run's row (written by an earlier version of rollback-kit) does not say which snapshot it restored, so whether restoring ${db.snapshotPath} is the new incident's is not known. Nothing was changed.`,
+      `${earlier}. The key cannot tell that incident from a new one (${unnamed}), and the earlier run's row does not say which snapshot it restored, so whether restoring ${db.snapshotPath} is the new incident's is not known. ${unchanged}`,
       how,
       NOTHING_CHANGED,
     );

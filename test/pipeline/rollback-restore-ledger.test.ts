@@ -13,6 +13,7 @@ import { parseConnectionString } from '../../src/db/connection.js';
 import { connect } from '../../src/db/session.js';
 import { takeSnapshot, wholeDatabaseSnapshot } from '../../src/db/snapshot.js';
 import { writeLedger, type LedgerRow } from '../../src/migrations/ledger.js';
+import { lockRollback, unlockRollback } from '../../src/pipeline/ledger.js';
 import { runRollback, type RollbackRequest } from '../../src/pipeline/rollback.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
 import { databaseRollbackRequest } from './requests.js';
@@ -144,6 +145,41 @@ it('a restore of another snapshot under a finished restore\'s key: stops in plan
   expect(unknown).toMatchObject({ status: 'failed', failedPhase: 'plan' });
   expect(unknown.timeline.find((r) => r.phase === 'plan')!.detail).toContain('does not say which snapshot it restored');
   expect(await count()).toBe(135);
+});
+
+it('another run finishes a restore of another snapshot after this run planned: stopped in the database phase, saying only the database is unchanged', async () => {
+  const good = await goodSnapshot();
+  await db.query('INSERT INTO public.orders SELECT generate_series(101, 120)');
+  const target = parseConnectionString(db.url);
+  // The other run holds the whole-rollback lock while this one plans, and finishes its restore.
+  const other = await lockRollback(target, 5, memoryLog());
+  let finishing: Promise<void> | undefined;
+  const finishOther = async () => {
+    await writeLedger(other, { ...row('production:database', 'done'), snapshot: ['f'.repeat(64)] });
+    await unlockRollback(other);
+  };
+  const running = runRollback(request(good), { keepSnapshot: async () => 'before-rollback', progress: { started: (phase) => void (phase === 'snapshot' && (finishing ??= finishOther())), finished: () => undefined } }, memoryLog());
+  const refused = await running.finally(() => finishing ?? unlockRollback(other));
+  expect(refused).toMatchObject({ status: 'failed', failedPhase: 'database', database: { status: 'failed', changed: 'no' } });
+  const detail = refused.timeline.find((r) => r.phase === 'database' && r.status === 'failed')!.detail;
+  expect(detail).toContain('and this run restores another one');
+  expect(detail).toContain('called it rolled back. Another run finished that restore after this run planned; this run changed nothing in the database.');
+  expect(detail).not.toContain('Nothing was changed');
+  expect((await db.query<{ n: number }>('SELECT count(*)::int AS n FROM public.orders')).rows[0]!.n).toBe(120);
+});
+
+it('a row this version wrote without a snapshot (its manifest was unreadable then) is not called an earlier version\'s', async () => {
+  const good = await goodSnapshot();
+  const s = await connect(parseConnectionString(db.url));
+  try {
+    await writeLedger(s, { ...row('production:database', 'done'), snapshot: [] });
+  } finally {
+    await s.end();
+  }
+  const refused = await runRollback(request(good), { keepSnapshot: async () => 'before-rollback' }, memoryLog());
+  const detail = refused.timeline.find((r) => r.phase === 'plan')!.detail;
+  expect(detail).toContain("the earlier run's row does not say which snapshot it restored");
+  expect(detail).not.toContain('earlier version');
 });
 
 it("a finished row of the other method under the key: a restore stops in plan rather than finding it done", async () => {
