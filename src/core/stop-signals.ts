@@ -87,7 +87,7 @@ export function stoppedFailure(what: string, signal: NodeJS.Signals | undefined,
       'Check the state of what it works on (its log above says how far it got) before running it again.',
     );
   }
-  if (settled.ok) return new RollbackKitError(`${what} was stopped by ${signal} as its work ended: that work was done, and what it reports above stands.`);
+  if (settled.ok) return new RollbackKitError(`${what} was stopped by ${signal} as its work ended: that work was done, and what it reports stands (its report follows in the summary).`);
   const err = settled.err;
   const hint = err instanceof RollbackKitError ? err.hint : undefined;
   const message = err instanceof RollbackKitError ? err.message : errorLine(err);

@@ -10,7 +10,7 @@ import { RollbackKitError, type ErrorFacts } from '../core/errors.js';
 import type { Log } from '../core/log.js';
 import type { ConnectionTarget } from './connection.js';
 import { within } from '../core/bounded-wait.js';
-import { closeSession, connect, withSession, type QueryDeadline, type Session } from './session.js';
+import { closeSession, connect, dropConnection, withSession, type QueryDeadline, type Session } from './session.js';
 
 export const DEFAULT_LOCK_TIMEOUT_SECONDS = 30;
 
@@ -360,7 +360,7 @@ export async function watchBlockers(target: ConnectionTarget, applicationName: s
       const polled = await within(polling.then(() => true), STOP_WAIT_MS, false);
       closeSession(session);
       // A poll still in flight (a stalled connection) fails as its connection closes.
-      if (!polled) (session.connection?.stream as { destroy?: () => void } | undefined)?.destroy?.();
+      if (!polled) dropConnection(session);
       return last;
     },
   };

@@ -143,7 +143,7 @@ function enforceDeadlines(client: pg.Client, deadline: QueryDeadline): void {
     // A COPY (pg-copy-streams) is a stream, not a promise: it must have ended by the deadline too.
     if (isStream(result)) {
       const timer = setTimeout(() => {
-        (client.connection?.stream as { destroy?: () => void } | undefined)?.destroy?.();
+        dropConnection(client);
         result.destroy(new QueryDeadlineExceeded(ms, statements, deadline.marginMs));
       }, ms);
       finished(result, () => clearTimeout(timer));
@@ -153,7 +153,7 @@ function enforceDeadlines(client: pg.Client, deadline: QueryDeadline): void {
     let timer: NodeJS.Timeout | undefined;
     const expired = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
-        (client.connection?.stream as { destroy?: () => void } | undefined)?.destroy?.();
+        dropConnection(client);
         reject(new QueryDeadlineExceeded(ms, statements, deadline.marginMs));
       }, ms);
     });
@@ -260,7 +260,7 @@ async function open(target: ConnectionTarget, config: pg.ClientConfig, signal: A
   // Before connecting: the server reports every parameter's starting value during the startup.
   keepReportedParameters(client);
   // As pg's own connect timeout ends an attempt: the socket closed, so connect() fails at once.
-  const giveUp = () => (client.connection?.stream as { destroy?: () => void } | undefined)?.destroy?.();
+  const giveUp = () => dropConnection(client);
   signal?.addEventListener('abort', giveUp, { once: true });
   try {
     await client.connect();
@@ -293,6 +293,15 @@ export function closeSession(session: Session): Promise<void> {
 }
 
 /**
+ * Closes a session's socket at once, sending nothing: for a connection that may be stalled (a query
+ * past its deadline, a connect or a wait a stop ends), where end() would wait on it. Its query in
+ * flight, if any, then fails as the connection closes.
+ */
+export function dropConnection(session: Session): void {
+  (session.connection?.stream as { destroy?: () => void } | undefined)?.destroy?.();
+}
+
+/**
  * Closes a session at the run's stop (at once if it already came), for a session that only reads
  * before anything is changed (a plan): whatever it waits for then (a table lock, up to
  * lock-timeout) ends at once, instead of outlasting the stop's grace so that the run could only say
@@ -301,7 +310,7 @@ export function closeSession(session: Session): Promise<void> {
  */
 export function closeAtStop(session: Session, signal: AbortSignal | undefined): () => void {
   if (!signal) return () => undefined;
-  const close = () => (session.connection?.stream as { destroy?: () => void } | undefined)?.destroy?.();
+  const close = () => dropConnection(session);
   if (signal.aborted) close();
   else signal.addEventListener('abort', close, { once: true });
   return () => signal.removeEventListener('abort', close);

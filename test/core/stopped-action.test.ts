@@ -52,5 +52,5 @@ it('work that ignores the stop: a second signal reports at once that its state i
 it('work that was done when the stop came: said so, still a failure', async () => {
   const run = await stopped('finishes', ['SIGTERM']);
   expect([run.code, run.signal]).toEqual([1, null]);
-  expect(run.errors).toEqual(['fixture was stopped by SIGTERM as its work ended: that work was done, and what it reports above stands.']);
+  expect(run.errors).toEqual(['fixture was stopped by SIGTERM as its work ended: that work was done, and what it reports stands (its report follows in the summary).']);
 });
