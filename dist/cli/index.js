@@ -22107,7 +22107,7 @@ function stop_signals_stoppedFailure(what, signal, settled, graceMs) {
         return new StopOutlasted(`${what} was stopped by ${signal} and its work did not end within ${graceMs / 1000} s: what it had changed by then is not known.`, 'Check the state of what it works on (its log above says how far it got) before running it again.');
     }
     if (settled.ok)
-        return new errors/* RollbackKitError */.dp(`${what} was stopped by ${signal} as its work ended: that work was done, and what it reports above stands.`);
+        return new errors/* RollbackKitError */.dp(`${what} was stopped by ${signal} as its work ended: that work was done, and what it reports stands (its report follows in the summary).`);
     const err = settled.err;
     const hint = err instanceof errors/* RollbackKitError */.dp ? err.hint : undefined;
     const message = err instanceof errors/* RollbackKitError */.dp ? err.message : (0,errors/* errorLine */.BP)(err);
@@ -22709,7 +22709,7 @@ function parseKeyValue(text) {
         params[key] = value;
     }
     const { host = '', port, dbname = '', user = '', password, ...rest } = params;
-    return { ...finish({ host, port, database: dbname, user, password, params: rest }), keyValue: true };
+    return { ...finish({ host, port, database: dbname, user, password, params: rest }, true), keyValue: true };
 }
 /**
  * How to write the password in the form of connection string the user gave: percent-encoding is
@@ -22721,12 +22721,12 @@ function passwordHint(target) {
         ? "in key=value form, write it as password='…', with each ' and \\ in it escaped by a \\ (\\' and \\\\); it is taken as written, never percent-decoded"
         : 'in a URL, special characters must be percent-encoded (@ as %40, / as %2F, # as %23, ? as %3F, % as %25, : as %3A)';
 }
-function finish(t) {
+function finish(t, keyValue = false) {
     const port = t.port ? Number(t.port) : DEFAULT_PORT;
     if (!Number.isInteger(port) || port <= 0 || port > 65535) {
         throw new errors/* RollbackKitError */.dp(`The connection string has an invalid port "${t.port}".`);
     }
-    refuseUnhonoured(t.host, t.params);
+    refuseUnhonoured(t.host, t.params, keyValue);
     // libpq connects to hostaddr when no host is named; with neither, to the local Unix socket.
     const host = t.host || t.params.hostaddr || defaultSocketDir(port);
     const user = t.user || 'postgres';
@@ -22758,7 +22758,7 @@ const SPELL_IT_OUT = 'Give the connection as a URL with its host, port, dbname a
 const UNHONOURED = {
     service: { why: 'rollback-kit\'s own sessions do not read pg_service.conf', instead: SPELL_IT_OUT },
     servicefile: { why: 'rollback-kit\'s own sessions do not read pg_service.conf', instead: SPELL_IT_OUT },
-    passfile: { why: 'rollback-kit\'s own sessions read only ~/.pgpass or the file PGPASSFILE names', instead: 'Put the password in the connection string (percent-encoded, from a secret).' },
+    passfile: { why: 'rollback-kit\'s own sessions read only ~/.pgpass or the file PGPASSFILE names', instead: (keyValue) => `Put the password in the connection string, from a secret: ${passwordHint({ keyValue: keyValue || undefined })}.` },
     target_session_attrs: { why: 'it picks among several hosts by their role, and rollback-kit connects to one server without asking its role', instead: ONE_SERVER, accepts: ['any'] },
     load_balance_hosts: { why: 'it spreads connections over several servers, and every session of a rollback must reach the same one', instead: ONE_SERVER, accepts: ['disable'] },
     requiressl: { why: 'it is libpq\'s old spelling of sslmode=require', instead: 'Use sslmode=require (or verify-full).' },
@@ -22795,7 +22795,7 @@ const UNHONOURED = {
 /** sslcert and sslkey go with an SSL session: libpq's prefer and allow would send them where rollback-kit's sessions use none. */
 const SSL_SESSION_MODES = ['require', 'verify-ca', 'verify-full'];
 /** Refuses every libpq parameter (and host list) whose meaning rollback-kit would not keep exactly; see UNHONOURED. */
-function refuseUnhonoured(host, params) {
+function refuseUnhonoured(host, params, keyValue) {
     const refuse = (what, why, instead) => new errors/* RollbackKitError */.dp(`The connection string's ${what} cannot be honoured: ${why}, so pg_dump, pg_restore and psql would connect otherwise than rollback-kit's own sessions.`, `${instead} Nothing was touched.`);
     const hosts = host.split(',');
     if (hosts.length > 1)
@@ -22814,7 +22814,7 @@ function refuseUnhonoured(host, params) {
         if (!rule || rule.accepts?.includes(value))
             continue;
         const allowed = rule.accepts ? ` (only ${rule.accepts.map((v) => `${param}=${v}`).join(' or ')} is)` : '';
-        throw refuse(param, `${rule.why}${allowed}`, rule.instead);
+        throw refuse(param, `${rule.why}${allowed}`, typeof rule.instead === 'string' ? rule.instead : rule.instead(keyValue));
     }
     for (const param of ['sslcert', 'sslkey']) {
         if (params[param] && !SSL_SESSION_MODES.includes(params.sslmode ?? '')) {
@@ -23103,7 +23103,7 @@ function enforceDeadlines(client, deadline) {
         // A COPY (pg-copy-streams) is a stream, not a promise: it must have ended by the deadline too.
         if (isStream(result)) {
             const timer = setTimeout(() => {
-                client.connection?.stream?.destroy?.();
+                dropConnection(client);
                 result.destroy(new QueryDeadlineExceeded(ms, statements, deadline.marginMs));
             }, ms);
             (0,external_node_stream_.finished)(result, () => clearTimeout(timer));
@@ -23114,7 +23114,7 @@ function enforceDeadlines(client, deadline) {
         let timer;
         const expired = new Promise((_, reject) => {
             timer = setTimeout(() => {
-                client.connection?.stream?.destroy?.();
+                dropConnection(client);
                 reject(new QueryDeadlineExceeded(ms, statements, deadline.marginMs));
             }, ms);
         });
@@ -23220,7 +23220,7 @@ async function session_open(target, config, signal) {
     // Before connecting: the server reports every parameter's starting value during the startup.
     keepReportedParameters(client);
     // As pg's own connect timeout ends an attempt: the socket closed, so connect() fails at once.
-    const giveUp = () => client.connection?.stream?.destroy?.();
+    const giveUp = () => dropConnection(client);
     signal?.addEventListener('abort', giveUp, { once: true });
     try {
         await client.connect();
@@ -23253,6 +23253,14 @@ function closeSession(session) {
     return ended;
 }
 /**
+ * Closes a session's socket at once, sending nothing: for a connection that may be stalled (a query
+ * past its deadline, a connect or a wait a stop ends), where end() would wait on it. Its query in
+ * flight, if any, then fails as the connection closes.
+ */
+function dropConnection(session) {
+    session.connection?.stream?.destroy?.();
+}
+/**
  * Closes a session at the run's stop (at once if it already came), for a session that only reads
  * before anything is changed (a plan): whatever it waits for then (a table lock, up to
  * lock-timeout) ends at once, instead of outlasting the stop's grace so that the run could only say
@@ -23262,7 +23270,7 @@ function closeSession(session) {
 function closeAtStop(session, signal) {
     if (!signal)
         return () => undefined;
-    const close = () => session.connection?.stream?.destroy?.();
+    const close = () => dropConnection(session);
     if (signal.aborted)
         close();
     else
@@ -23472,6 +23480,8 @@ async function watchBlockers(target, applicationName, log, opts = {}) {
     const stall = opts.stall;
     /** The most backends of the program seen at once; when fewer than those (or than all it opens) have been seen since, and how much output there was then. */
     let most = 0;
+    /** The program's backends seen at every look since the first that saw any: its leader stays among them. */
+    let steady;
     let gone;
     let stallSeen = false;
     /** The server the program's backends were counted on (its postmaster's start time). */
@@ -23480,11 +23490,17 @@ async function watchBlockers(target, applicationName, log, opts = {}) {
         if (!stall || stallSeen)
             return;
         const now = Date.now();
-        const count = stall.backends(pids).length;
+        const backends = stall.backends(pids);
+        const count = backends.length;
         most = Math.max(most, count);
+        if (count)
+            steady = new Set(steady ? backends.filter((p) => steady.has(p)) : backends);
         // Until a second backend of it has been seen, a program of several may rightly be on its first
-        // alone (pg_dump reading the catalogue): all of them are due only from then on.
-        const due = stall.backendsInAll !== undefined && most > 1 ? Math.max(most, stall.backendsInAll) : most;
+        // alone (pg_dump reading the catalogue): all of them are due only from then on. Once all were
+        // seen, its leader alone again is its end (pg_dump syncing its files after its workers left).
+        const all = stall.backendsInAll;
+        const leaderAlone = all !== undefined && most >= all && count === 1 && steady.has(backends[0]);
+        const due = leaderAlone ? 1 : all !== undefined && most > 1 ? Math.max(most, all) : most;
         if (!stall.running() || count >= due) {
             gone = undefined;
             return;
@@ -23534,6 +23550,7 @@ async function watchBlockers(target, applicationName, log, opts = {}) {
             const started = named.rows[0].started;
             if (server !== started) {
                 most = 0;
+                steady = undefined;
                 gone = undefined;
                 server = started;
             }
@@ -23563,7 +23580,7 @@ async function watchBlockers(target, applicationName, log, opts = {}) {
             closeSession(session);
             // A poll still in flight (a stalled connection) fails as its connection closes.
             if (!polled)
-                session.connection?.stream?.destroy?.();
+                dropConnection(session);
             return last;
         },
     };
@@ -39215,6 +39232,13 @@ function standingFailures(rows) {
     return rows.filter((e, i) => e.status === 'failed' && (e.phase !== 'verify' || !rows.slice(i + 1).some((later) => later.phase === 'verify' && later.status !== 'skipped')));
 }
 /**
+ * Whether any row says the app or the database was changed: in a split rollback, an earlier job's
+ * rows (passed in as the `timeline` input) say what that job already rolled back.
+ */
+function changedSomething(rows) {
+    return rows.some((e) => (e.phase === 'app' || e.phase === 'database') && e.status === 'ok');
+}
+/**
  * Reads the `timeline` input: a JSON array of rows as the `timeline` output writes them. A long
  * detail is cut, after `redact` (this job's secrets), so that no cut halves a secret.
  */
@@ -39474,7 +39498,7 @@ async function rollbackPhases(request, deps, log, heartbeat) {
                 if (closed.method === DOWN_MIGRATIONS && closed.planned.length)
                     await refuseAnotherIncident(closed, record.incidentKey, request, log);
                 if (closed.method === 'restore')
-                    await refuseAnotherRestore(closed, record.incidentKey, request);
+                    await refuseAnotherRestore(closed, record.incidentKey, request, 'plan');
                 record.database.planned = closed.planned;
                 record.database.reverted = closed.reverted;
                 record.database.status = 'nothing-to-do';
@@ -39538,15 +39562,17 @@ async function rollbackPhases(request, deps, log, heartbeat) {
         // Its planning session is gone before the run ends (a preview, read only, still running).
         await previewing?.catch(() => undefined);
         fail('plan');
-        // Said once: a refusal of the restore's plan says it itself.
-        await finished(planTimer.end('failed', sayNothingChanged(err, redact(err), 'Nothing was changed.'), { stopped: (0,errors/* errorFacts */.u2)(err).stopped }));
+        // Said once: a refusal of the restore's plan says it itself. In a later job of a split rollback
+        // the earlier job's rows say what it already changed: only this job changed nothing.
+        const changedEarlier = changedSomething(request.earlierTimeline);
+        await finished(planTimer.end('failed', sayNothingChanged(err, redact(err), changedEarlier ? EARLIER_STANDS : 'Nothing was changed.'), { stopped: (0,errors/* errorFacts */.u2)(err).stopped }));
         const stopped = 'the rollback stopped while planning';
         for (const phase of ['notify-start', 'app', 'snapshot', 'database', 'environment', 'verify'])
             timeline.skip(phase, stopped);
         // The plan row already says nothing was changed (above): the action's error line puts this step
         // right after it, where a second "Nothing was changed" only doubled it.
         // A stop (Ctrl-C, a cancelled job) left nothing to fix.
-        record.nextSteps.push((0,errors/* errorFacts */.u2)(err).stopped ? PLAN_SIGNALLED_STEP : PLAN_STOPPED_STEP);
+        record.nextSteps.push((0,errors/* errorFacts */.u2)(err).stopped ? (changedEarlier ? PLAN_SIGNALLED_AFTER_EARLIER_STEP : PLAN_SIGNALLED_STEP) : PLAN_STOPPED_STEP);
         if (!request.dryRun)
             return await closeOut(record, timeline, notify, deps, finish, request.signal);
         // A dry run tells nobody and records no incident, stopped or not: its last two rows say why they
@@ -39610,7 +39636,7 @@ async function rollbackPhases(request, deps, log, heartbeat) {
     heartbeat.begin(record);
     // ── app ───────────────────────────────────────────────────────────────────────────────────
     // A verify-only job verifies what the earlier jobs changed; its status says whether they did.
-    let changed = verifyOnly && request.earlierTimeline.some((e) => (e.phase === 'app' || e.phase === 'database') && e.status === 'ok');
+    let changed = verifyOnly && changedSomething(request.earlierTimeline);
     if (!inScope.length) {
         timeline.skip('app', 'no component in scope');
     }
@@ -40067,8 +40093,9 @@ async function whatIsLeft(session, request, record, plannedHere, log) {
     const row = await readLedgerUnderLock(session, request.database, record.incidentKey, request.plan.database.lockTimeoutSeconds, log);
     if (row && isClosed(row)) {
         // Written since this run planned: a restore of another snapshot is not this run's done for it.
+        // Refused in the database phase: the app phase may have rolled the app back already.
         if (row.method === 'restore')
-            await refuseAnotherRestore(row, record.incidentKey, request);
+            await refuseAnotherRestore(row, record.incidentKey, request, 'database');
         dbRecord.planned = row.planned;
         dbRecord.reverted = row.reverted;
         return { done: row.status === 'superseded' ? SUPERSEDED_ROW : 'another run already rolled the database back for this incident' };
@@ -40223,6 +40250,10 @@ async function keepSnapshot(snapshot, manifestPath, request, deps, log) {
 const PLAN_STOPPED_STEP = 'The rollback stopped while planning: fix what the plan row says and run it again.';
 /** The next step of a run a signal (Ctrl-C, a cancelled job) stopped while planning: nothing to fix. */
 const PLAN_SIGNALLED_STEP = 'The rollback was stopped while planning, before it changed anything: run it again when it can run to its end.';
+/** The same, in a later job of a split rollback whose earlier job already changed the app or the database. */
+const PLAN_SIGNALLED_AFTER_EARLIER_STEP = 'This job was stopped while planning, before it changed anything; what the earlier job rolled back stands: run this job again when it can run to its end.';
+/** A plan row's last sentence in a later job of a split rollback whose earlier job already changed something. */
+const EARLIER_STANDS = 'This job changed nothing; what the earlier job rolled back stands.';
 /**
  * `said` (the error's line), and `sentence` saying nothing was changed unless the error says so
  * itself: one made with changed: 'no' does (RollbackKitError.changed), whatever its words.
@@ -40394,7 +40425,7 @@ function restoreStep(snap) {
 function runIdOf(record) {
     return record.runUrl?.match(/\/actions\/runs\/(\d+)/)?.[1];
 }
-/** The refusals below stop in plan before anything changed: their words say so, once. */
+/** The refusals below change nothing in the database (the ones in plan, nothing at all): their words say so, once. */
 const rollback_NOTHING_CHANGED = { changed: 'no' };
 /**
  * A finished incident's row, found by a run under the same key, stands for this run only when the
@@ -40454,8 +40485,12 @@ function refuseAnotherMethod(closed, incidentKey, request) {
  * restore (the command line without --from: production:database), which finding the row done would
  * skip, leaving the database as it is. A snapshot not on this runner (a re-run that did not fetch
  * it) changes nothing: there is nothing to compare, and nothing this run could restore.
+ * Found in `plan`, nothing was changed. Found in the database phase (another run finished that
+ * restore between this run's plan and its whole-rollback lock), the app phase may have changed the
+ * app: only the database is untouched, and the words say that.
  */
-async function refuseAnotherRestore(closed, incidentKey, request) {
+async function refuseAnotherRestore(closed, incidentKey, request, phase) {
+    const unchanged = phase === 'plan' ? 'Nothing was changed.' : 'Another run finished that restore after this run planned; this run changed nothing in the database.';
     const db = request.plan.database;
     if (db.method !== 'restore' || !db.snapshotPath || !(0,external_node_fs_.existsSync)(db.snapshotPath))
         return;
@@ -40465,10 +40500,10 @@ async function refuseAnotherRestore(closed, incidentKey, request) {
     const how = nameTheNewIncident(incidentKey, request.plan.environment);
     const earlier = `An earlier run for incident ${incidentKey} finished rolling the database back (it restored the snapshot${theirs ? ` with sha256 ${theirs.slice(0, 12)}…` : ''})`;
     if (theirs && mine !== theirs) {
-        throw new errors/* RollbackKitError */.dp(`${earlier}, and this run restores another one (${db.snapshotPath}, sha256 ${mine.slice(0, 12)}…): this is most likely a new incident under the same name${unnamed ? ` (${unnamed})` : ''}, and this run would have left the database as it is and called it rolled back. Nothing was changed.`, how, rollback_NOTHING_CHANGED);
+        throw new errors/* RollbackKitError */.dp(`${earlier}, and this run restores another one (${db.snapshotPath}, sha256 ${mine.slice(0, 12)}…): this is most likely a new incident under the same name${unnamed ? ` (${unnamed})` : ''}, and this run would have left the database as it is and called it rolled back. ${unchanged}`, how, rollback_NOTHING_CHANGED);
     }
     if (!theirs && unnamed) {
-        throw new errors/* RollbackKitError */.dp(`${earlier}. The key cannot tell that incident from a new one (${unnamed}), and the earlier run's row (written by an earlier version of rollback-kit) does not say which snapshot it restored, so whether restoring ${db.snapshotPath} is the new incident's is not known. Nothing was changed.`, how, rollback_NOTHING_CHANGED);
+        throw new errors/* RollbackKitError */.dp(`${earlier}. The key cannot tell that incident from a new one (${unnamed}), and the earlier run's row does not say which snapshot it restored, so whether restoring ${db.snapshotPath} is the new incident's is not known. ${unchanged}`, how, rollback_NOTHING_CHANGED);
     }
 }
 /** The snapshot's sha256 as its manifest records it (a manifest it cannot read is refused, as the restore refuses it). */
@@ -43814,10 +43849,15 @@ function methodText(record) {
  * Each part's state at the end: "web: rolled-back dpl_bad → dpl_good (abc1234)". An error the
  * "What failed" field already quotes (`shown`) is not quoted again. A run stopped while planning
  * changed nothing: its parts are only planned, and "web: planned" would read as work under way.
+ * A later job of a split rollback says only that it changed nothing: the earlier job's change stands.
  */
 function stateLines(record, shown) {
-    if (record.failedPhase === 'plan')
+    if (record.failedPhase === 'plan') {
+        // In a later job of a split rollback, the earlier job's rows say what it already rolled back.
+        if (changedSomething(record.timeline))
+            return ['this job changed nothing: it stopped while planning; what the earlier job rolled back stands'];
         return ['nothing changed: the rollback stopped while planning'];
+    }
     const why = (error) => (error && !shown.has(error) ? ` (${error})` : '');
     const lines = record.components.map((c) => {
         const m = moveLabels(c);

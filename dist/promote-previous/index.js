@@ -1658,7 +1658,7 @@ function stoppedFailure(what, signal, settled, graceMs) {
         return new StopOutlasted(`${what} was stopped by ${signal} and its work did not end within ${graceMs / 1000} s: what it had changed by then is not known.`, 'Check the state of what it works on (its log above says how far it got) before running it again.');
     }
     if (settled.ok)
-        return new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`${what} was stopped by ${signal} as its work ended: that work was done, and what it reports above stands.`);
+        return new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`${what} was stopped by ${signal} as its work ended: that work was done, and what it reports stands (its report follows in the summary).`);
     const err = settled.err;
     const hint = err instanceof _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp ? err.hint : undefined;
     const message = err instanceof _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp ? err.message : (0,_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .errorLine */ .BP)(err);

@@ -780,7 +780,7 @@ function stoppedFailure(what, signal, settled, graceMs) {
         return new StopOutlasted(`${what} was stopped by ${signal} and its work did not end within ${graceMs / 1000} s: what it had changed by then is not known.`, 'Check the state of what it works on (its log above says how far it got) before running it again.');
     }
     if (settled.ok)
-        return new errors/* RollbackKitError */.dp(`${what} was stopped by ${signal} as its work ended: that work was done, and what it reports above stands.`);
+        return new errors/* RollbackKitError */.dp(`${what} was stopped by ${signal} as its work ended: that work was done, and what it reports stands (its report follows in the summary).`);
     const err = settled.err;
     const hint = err instanceof errors/* RollbackKitError */.dp ? err.hint : undefined;
     const message = err instanceof errors/* RollbackKitError */.dp ? err.message : (0,errors/* errorLine */.BP)(err);
@@ -2525,7 +2525,7 @@ function parseKeyValue(text) {
         params[key] = value;
     }
     const { host = '', port, dbname = '', user = '', password, ...rest } = params;
-    return { ...finish({ host, port, database: dbname, user, password, params: rest }), keyValue: true };
+    return { ...finish({ host, port, database: dbname, user, password, params: rest }, true), keyValue: true };
 }
 /**
  * How to write the password in the form of connection string the user gave: percent-encoding is
@@ -2537,12 +2537,12 @@ function passwordHint(target) {
         ? "in key=value form, write it as password='…', with each ' and \\ in it escaped by a \\ (\\' and \\\\); it is taken as written, never percent-decoded"
         : 'in a URL, special characters must be percent-encoded (@ as %40, / as %2F, # as %23, ? as %3F, % as %25, : as %3A)';
 }
-function finish(t) {
+function finish(t, keyValue = false) {
     const port = t.port ? Number(t.port) : DEFAULT_PORT;
     if (!Number.isInteger(port) || port <= 0 || port > 65535) {
         throw new errors/* RollbackKitError */.dp(`The connection string has an invalid port "${t.port}".`);
     }
-    refuseUnhonoured(t.host, t.params);
+    refuseUnhonoured(t.host, t.params, keyValue);
     // libpq connects to hostaddr when no host is named; with neither, to the local Unix socket.
     const host = t.host || t.params.hostaddr || defaultSocketDir(port);
     const user = t.user || 'postgres';
@@ -2574,7 +2574,7 @@ const SPELL_IT_OUT = 'Give the connection as a URL with its host, port, dbname a
 const UNHONOURED = {
     service: { why: 'rollback-kit\'s own sessions do not read pg_service.conf', instead: SPELL_IT_OUT },
     servicefile: { why: 'rollback-kit\'s own sessions do not read pg_service.conf', instead: SPELL_IT_OUT },
-    passfile: { why: 'rollback-kit\'s own sessions read only ~/.pgpass or the file PGPASSFILE names', instead: 'Put the password in the connection string (percent-encoded, from a secret).' },
+    passfile: { why: 'rollback-kit\'s own sessions read only ~/.pgpass or the file PGPASSFILE names', instead: (keyValue) => `Put the password in the connection string, from a secret: ${passwordHint({ keyValue: keyValue || undefined })}.` },
     target_session_attrs: { why: 'it picks among several hosts by their role, and rollback-kit connects to one server without asking its role', instead: ONE_SERVER, accepts: ['any'] },
     load_balance_hosts: { why: 'it spreads connections over several servers, and every session of a rollback must reach the same one', instead: ONE_SERVER, accepts: ['disable'] },
     requiressl: { why: 'it is libpq\'s old spelling of sslmode=require', instead: 'Use sslmode=require (or verify-full).' },
@@ -2611,7 +2611,7 @@ const UNHONOURED = {
 /** sslcert and sslkey go with an SSL session: libpq's prefer and allow would send them where rollback-kit's sessions use none. */
 const SSL_SESSION_MODES = ['require', 'verify-ca', 'verify-full'];
 /** Refuses every libpq parameter (and host list) whose meaning rollback-kit would not keep exactly; see UNHONOURED. */
-function refuseUnhonoured(host, params) {
+function refuseUnhonoured(host, params, keyValue) {
     const refuse = (what, why, instead) => new errors/* RollbackKitError */.dp(`The connection string's ${what} cannot be honoured: ${why}, so pg_dump, pg_restore and psql would connect otherwise than rollback-kit's own sessions.`, `${instead} Nothing was touched.`);
     const hosts = host.split(',');
     if (hosts.length > 1)
@@ -2630,7 +2630,7 @@ function refuseUnhonoured(host, params) {
         if (!rule || rule.accepts?.includes(value))
             continue;
         const allowed = rule.accepts ? ` (only ${rule.accepts.map((v) => `${param}=${v}`).join(' or ')} is)` : '';
-        throw refuse(param, `${rule.why}${allowed}`, rule.instead);
+        throw refuse(param, `${rule.why}${allowed}`, typeof rule.instead === 'string' ? rule.instead : rule.instead(keyValue));
     }
     for (const param of ['sslcert', 'sslkey']) {
         if (params[param] && !SSL_SESSION_MODES.includes(params.sslmode ?? '')) {
@@ -3034,6 +3034,8 @@ async function watchBlockers(target, applicationName, log, opts = {}) {
     const stall = opts.stall;
     /** The most backends of the program seen at once; when fewer than those (or than all it opens) have been seen since, and how much output there was then. */
     let most = 0;
+    /** The program's backends seen at every look since the first that saw any: its leader stays among them. */
+    let steady;
     let gone;
     let stallSeen = false;
     /** The server the program's backends were counted on (its postmaster's start time). */
@@ -3042,11 +3044,17 @@ async function watchBlockers(target, applicationName, log, opts = {}) {
         if (!stall || stallSeen)
             return;
         const now = Date.now();
-        const count = stall.backends(pids).length;
+        const backends = stall.backends(pids);
+        const count = backends.length;
         most = Math.max(most, count);
+        if (count)
+            steady = new Set(steady ? backends.filter((p) => steady.has(p)) : backends);
         // Until a second backend of it has been seen, a program of several may rightly be on its first
-        // alone (pg_dump reading the catalogue): all of them are due only from then on.
-        const due = stall.backendsInAll !== undefined && most > 1 ? Math.max(most, stall.backendsInAll) : most;
+        // alone (pg_dump reading the catalogue): all of them are due only from then on. Once all were
+        // seen, its leader alone again is its end (pg_dump syncing its files after its workers left).
+        const all = stall.backendsInAll;
+        const leaderAlone = all !== undefined && most >= all && count === 1 && steady.has(backends[0]);
+        const due = leaderAlone ? 1 : all !== undefined && most > 1 ? Math.max(most, all) : most;
         if (!stall.running() || count >= due) {
             gone = undefined;
             return;
@@ -3096,6 +3104,7 @@ async function watchBlockers(target, applicationName, log, opts = {}) {
             const started = named.rows[0].started;
             if (server !== started) {
                 most = 0;
+                steady = undefined;
                 gone = undefined;
                 server = started;
             }
@@ -3125,7 +3134,7 @@ async function watchBlockers(target, applicationName, log, opts = {}) {
             (0,_session_js__WEBPACK_IMPORTED_MODULE_2__/* .closeSession */ .Vu)(session);
             // A poll still in flight (a stalled connection) fails as its connection closes.
             if (!polled)
-                session.connection?.stream?.destroy?.();
+                (0,_session_js__WEBPACK_IMPORTED_MODULE_2__/* .dropConnection */ .GM)(session);
             return last;
         },
     };
@@ -7207,6 +7216,7 @@ function advice(reason, plan) {
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   GM: () => (/* binding */ dropConnection),
 /* harmony export */   Ng: () => (/* binding */ connect),
 /* harmony export */   QE: () => (/* binding */ ConnectStopped),
 /* harmony export */   Vu: () => (/* binding */ closeSession),
@@ -7316,7 +7326,7 @@ function enforceDeadlines(client, deadline) {
         // A COPY (pg-copy-streams) is a stream, not a promise: it must have ended by the deadline too.
         if (isStream(result)) {
             const timer = setTimeout(() => {
-                client.connection?.stream?.destroy?.();
+                dropConnection(client);
                 result.destroy(new QueryDeadlineExceeded(ms, statements, deadline.marginMs));
             }, ms);
             (0,node_stream__WEBPACK_IMPORTED_MODULE_0__.finished)(result, () => clearTimeout(timer));
@@ -7327,7 +7337,7 @@ function enforceDeadlines(client, deadline) {
         let timer;
         const expired = new Promise((_, reject) => {
             timer = setTimeout(() => {
-                client.connection?.stream?.destroy?.();
+                dropConnection(client);
                 reject(new QueryDeadlineExceeded(ms, statements, deadline.marginMs));
             }, ms);
         });
@@ -7433,7 +7443,7 @@ async function open(target, config, signal) {
     // Before connecting: the server reports every parameter's starting value during the startup.
     keepReportedParameters(client);
     // As pg's own connect timeout ends an attempt: the socket closed, so connect() fails at once.
-    const giveUp = () => client.connection?.stream?.destroy?.();
+    const giveUp = () => dropConnection(client);
     signal?.addEventListener('abort', giveUp, { once: true });
     try {
         await client.connect();
@@ -7466,6 +7476,14 @@ function closeSession(session) {
     return ended;
 }
 /**
+ * Closes a session's socket at once, sending nothing: for a connection that may be stalled (a query
+ * past its deadline, a connect or a wait a stop ends), where end() would wait on it. Its query in
+ * flight, if any, then fails as the connection closes.
+ */
+function dropConnection(session) {
+    session.connection?.stream?.destroy?.();
+}
+/**
  * Closes a session at the run's stop (at once if it already came), for a session that only reads
  * before anything is changed (a plan): whatever it waits for then (a table lock, up to
  * lock-timeout) ends at once, instead of outlasting the stop's grace so that the run could only say
@@ -7475,7 +7493,7 @@ function closeSession(session) {
 function closeAtStop(session, signal) {
     if (!signal)
         return () => undefined;
-    const close = () => session.connection?.stream?.destroy?.();
+    const close = () => dropConnection(session);
     if (signal.aborted)
         close();
     else
