@@ -236,7 +236,8 @@ export function ledgerKeptAcrossRestore(): { table: string; first: string; last:
         '    END IF;',
         '  END IF;',
         // The snapshot's table may be an earlier version's, without the columns the kept rows have.
-        `  EXECUTE ${literal(ensureTableSql(ROLLBACKS))};`,
+        // Quiet: the run's own ledger writes, on its session, said what the owner runs.
+        `  EXECUTE ${literal(ensureTableSql(ROLLBACKS, { quiet: true }))};`,
         '  DELETE FROM rollback_kit.rollbacks;',
         // Rows an earlier version's table held lack the columns added since: their defaults (every one an empty array).
         `  INSERT INTO rollback_kit.rollbacks SELECT * FROM jsonb_populate_recordset(NULL::rollback_kit.rollbacks, (SELECT jsonb_agg(${added} || r) FROM jsonb_array_elements(rk_kept) r));`,
@@ -253,5 +254,5 @@ export function ledgerKeptAcrossRestore(): { table: string; first: string; last:
  */
 export function ledgerDoneWithRestore(done: LedgerRow): { first: string[]; last: string[] } {
   // Earlier incidents' restores left 'started' by runs that stopped are closed with it (supersedeSql).
-  return { first: [], last: [ensureTableSql(ROLLBACKS), ledgerUpsertSql(done), supersedeSql(done.incidentKey, done.method)] };
+  return { first: [], last: [ensureTableSql(ROLLBACKS, { quiet: true }), ledgerUpsertSql(done), supersedeSql(done.incidentKey, done.method)] };
 }

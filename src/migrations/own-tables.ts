@@ -58,8 +58,9 @@ export function addColumnsSql(table: OwnTable): string {
  * from statements to run again), so going on without it is not safe. An `optional` one is left out
  * instead, with one warning (OMITTED_WARNING, the columns in its COLUMN field) naming the statement
  * the owner runs: a run in the middle of an incident is not stopped for a column it can do without.
+ * `quiet`: without that warning.
  */
-export function ensureTableSql(table: OwnTable): string {
+export function ensureTableSql(table: OwnTable, opts: { quiet?: boolean } = {}): string {
   const [schema, name] = table.name.split('.') as [string, string];
   const oid = `${literal(table.name)}::regclass`;
   const optional = new Set(table.optional ?? []);
@@ -107,8 +108,9 @@ export function ensureTableSql(table: OwnTable): string {
     'rk_owner::regrole::text',
     literal(` (or a superuser) run once: ${addColumnsSql(table)};`),
   ].join(' || ');
+  // Quiet where nobody reads the server's notices as ours (a restore's psql, whose output is read for its errors).
   const warn =
-    optional.size === 0
+    optional.size === 0 || opts.quiet
       ? []
       : [
           '  IF cardinality(rk_omitted) > 0 THEN',
