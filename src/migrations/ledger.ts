@@ -7,17 +7,29 @@
  */
 import type { Session } from '../db/session.js';
 import { doBlock } from '../db/catalog.js';
-import { ensureTable, ensureTableSql, type OwnTable } from './own-tables.js';
+import type { Log } from '../core/log.js';
+import { ensureTable, ensureTableSql, OMITTED_WARNING, type OwnTable } from './own-tables.js';
 import { literal } from './sql-split.js';
+
+/**
+ * Columns a run goes on without where this role may not add them (it does not own the table): every
+ * reader takes a missing or empty one as a row an earlier version wrote, and is the more careful
+ * for it (planner.ts appliedAtPlan, rollback.ts refuseAnotherRestore). Nullable: an earlier version
+ * that puts the ledger back after a restore (ledgerKeptAcrossRestore) fills only the columns it
+ * knows, NULL in these, and a NOT NULL would roll its whole restore back.
+ */
+const NEWER = ['applied', 'snapshot'] as const;
+const NEWER_TYPE = "text[] DEFAULT '{}'";
 
 const ROLLBACKS: OwnTable = {
   name: 'rollback_kit.rollbacks',
   definition: `incident_key text PRIMARY KEY, method text NOT NULL, keep_version text,
        planned text[] NOT NULL DEFAULT '{}', reverted text[] NOT NULL DEFAULT '{}', status text NOT NULL,
        started_at timestamptz NOT NULL DEFAULT now(), updated_at timestamptz NOT NULL DEFAULT now(), kept text[] NOT NULL DEFAULT '{}',
-       applied text[] NOT NULL DEFAULT '{}', snapshot text[] NOT NULL DEFAULT '{}'`,
+       ${NEWER.map((column) => `${column} ${NEWER_TYPE}`).join(', ')}`,
   // Every one an array, empty by default: the restore puts rows of an older table back with [] (ledgerKeptAcrossRestore).
-  added: { kept: "text[] NOT NULL DEFAULT '{}'", applied: "text[] NOT NULL DEFAULT '{}'", snapshot: "text[] NOT NULL DEFAULT '{}'" },
+  added: { kept: "text[] NOT NULL DEFAULT '{}'", ...Object.fromEntries(NEWER.map((column) => [column, NEWER_TYPE])) },
+  optional: NEWER,
 };
 
 export interface LedgerRow {
@@ -63,11 +75,12 @@ export const isClosed = (row: Pick<LedgerRow, 'status'> | undefined): boolean =>
 export async function readLedger(session: Session, incidentKey: string): Promise<LedgerRow | undefined> {
   const exists = await session.query<{ t: string | null }>(`SELECT to_regclass('rollback_kit.rollbacks')::text AS t`);
   if (!exists.rows[0]?.t) return undefined;
-  // kept applied and snapshot through to_jsonb: a table an earlier version created has no such column until the next write.
+  // kept applied and snapshot through to_jsonb: a table an earlier version created has no such column
+  // until the next write (and a role that may not add applied/snapshot writes without them); a NULL
+  // (an earlier version put the rows back after a restore) is an empty array too.
+  const array = (column: string) => `ARRAY(SELECT jsonb_array_elements_text(coalesce(nullif(to_jsonb(r) -> '${column}', 'null'::jsonb), '[]'))) AS ${column}`;
   const r = await session.query<{ incident_key: string; method: string; keep_version: string | null; planned: string[]; kept: string[] | null; applied: string[] | null; snapshot: string[] | null; reverted: string[]; status: string }>(
-    `SELECT incident_key, method, keep_version, planned, ARRAY(SELECT jsonb_array_elements_text(to_jsonb(r) -> 'kept')) AS kept,
-            ARRAY(SELECT jsonb_array_elements_text(to_jsonb(r) -> 'applied')) AS applied,
-            ARRAY(SELECT jsonb_array_elements_text(to_jsonb(r) -> 'snapshot')) AS snapshot, reverted, status
+    `SELECT incident_key, method, keep_version, planned, ${array('kept')}, ${array('applied')}, ${array('snapshot')}, reverted, status
        FROM rollback_kit.rollbacks r WHERE incident_key = $1`,
     [incidentKey],
   );
@@ -90,23 +103,67 @@ function textArray(values: string[]): string {
   return `ARRAY[${values.map(literal).join(', ')}]::text[]`;
 }
 
-/** The statement that writes `row` (literals inlined), into a table as this version uses it (ensureTableSql). */
+/**
+ * The statement that writes `row` (literals inlined), into a table as ensureTableSql leaves it: the
+ * NEWER columns only where the table has them (a role that may not add them writes without them).
+ */
 export function ledgerUpsertSql(row: LedgerRow): string {
-  const values = [literal(row.incidentKey), literal(row.method), row.keepVersion === undefined ? 'NULL' : literal(row.keepVersion), textArray(row.planned), textArray(row.kept ?? []), textArray(row.applied ?? []), textArray(row.snapshot ?? []), textArray(row.reverted), literal(row.status)];
-  return `INSERT INTO rollback_kit.rollbacks (incident_key, method, keep_version, planned, kept, applied, snapshot, reverted, status)
-     VALUES (${values.join(', ')})
-     ON CONFLICT (incident_key) DO UPDATE SET method = excluded.method, keep_version = excluded.keep_version, planned = excluded.planned,
-       kept = excluded.kept, applied = excluded.applied, snapshot = excluded.snapshot, reverted = excluded.reverted, status = excluded.status, updated_at = now();`;
+  const always: [string, string][] = [
+    ['incident_key', literal(row.incidentKey)],
+    ['method', literal(row.method)],
+    ['keep_version', row.keepVersion === undefined ? 'NULL' : literal(row.keepVersion)],
+    ['planned', textArray(row.planned)],
+    ['kept', textArray(row.kept ?? [])],
+    ['reverted', textArray(row.reverted)],
+    ['status', literal(row.status)],
+  ];
+  const newer: Record<(typeof NEWER)[number], string> = { applied: textArray(row.applied ?? []), snapshot: textArray(row.snapshot ?? []) };
+  const set = (column: string) => `${column} = excluded.${column}`;
+  const lines = [
+    `DECLARE rk_columns text := ${literal(always.map(([c]) => c).join(', '))};`,
+    `  rk_values text := ${literal(always.map(([, v]) => v).join(', '))};`,
+    `  rk_set text := ${literal(always.filter(([c]) => c !== 'incident_key').map(([c]) => set(c)).join(', '))};`,
+    'BEGIN',
+    ...NEWER.flatMap((column) => [
+      `  IF EXISTS (SELECT 1 FROM pg_catalog.pg_attribute WHERE attrelid = ${literal(ROLLBACKS.name)}::regclass AND attname = ${literal(column)} AND NOT attisdropped) THEN`,
+      `    rk_columns := rk_columns || ${literal(`, ${column}`)};`,
+      `    rk_values := rk_values || ${literal(`, ${newer[column]}`)};`,
+      `    rk_set := rk_set || ${literal(`, ${set(column)}`)};`,
+      '  END IF;',
+    ]),
+    `  EXECUTE 'INSERT INTO ${ROLLBACKS.name} (' || rk_columns || ') VALUES (' || rk_values || ') ON CONFLICT (incident_key) DO UPDATE SET ' || rk_set || ', updated_at = now()';`,
+    'END',
+  ];
+  return doBlock('rk_ledger_write', lines.join('\n'));
 }
+
+/** Logs already told that the table lacks the NEWER columns: said once a run. */
+const toldOmitted = new WeakSet<Log>();
 
 /**
  * One query (literals inlined), so one round trip: the table made where it is missing, then the row;
- * after `before` (statements of the same implicit transaction: SET LOCAL bounds on its waits).
+ * after `before` (statements of the same implicit transaction: SET LOCAL bounds on its waits). A
+ * table that lacks the NEWER columns, which this role may not add, is written without them, and
+ * `log` is told once which statement its owner runs.
  */
-export async function writeLedger(session: Session, row: LedgerRow, before?: string): Promise<void> {
-  // Made, or given the columns this version added, only where it lacks them: a role that may write the
-  // rows but not own the table (a CI role after a migration role) needs no more (own-tables.ts).
-  await ensureTable(session, ROLLBACKS, ledgerUpsertSql(row), before);
+export async function writeLedger(session: Session, row: LedgerRow, opts: { before?: string; log?: Log } = {}): Promise<void> {
+  const omitted: string[] = [];
+  const notice = (msg: { code?: string; message?: string }) => {
+    if (msg.code === OMITTED_WARNING && msg.message) omitted.push(msg.message);
+  };
+  session.on('notice', notice);
+  try {
+    // Made, or given the columns this version added, only where it lacks them: a role that may write the
+    // rows but not own the table (a CI role after a migration role) needs no more (own-tables.ts).
+    await ensureTable(session, ROLLBACKS, ledgerUpsertSql(row), opts.before);
+  } finally {
+    session.off('notice', notice);
+  }
+  const log = opts.log;
+  if (omitted[0] && log && !toldOmitted.has(log)) {
+    toldOmitted.add(log);
+    log.warning(omitted[0]);
+  }
 }
 
 /**
@@ -179,7 +236,8 @@ export function ledgerKeptAcrossRestore(): { table: string; first: string; last:
         '    END IF;',
         '  END IF;',
         // The snapshot's table may be an earlier version's, without the columns the kept rows have.
-        `  EXECUTE ${literal(ensureTableSql(ROLLBACKS))};`,
+        // Quiet: the run's own ledger writes, on its session, said what the owner runs.
+        `  EXECUTE ${literal(ensureTableSql(ROLLBACKS, { quiet: true }))};`,
         '  DELETE FROM rollback_kit.rollbacks;',
         // Rows an earlier version's table held lack the columns added since: their defaults (every one an empty array).
         `  INSERT INTO rollback_kit.rollbacks SELECT * FROM jsonb_populate_recordset(NULL::rollback_kit.rollbacks, (SELECT jsonb_agg(${added} || r) FROM jsonb_array_elements(rk_kept) r));`,
@@ -196,5 +254,5 @@ export function ledgerKeptAcrossRestore(): { table: string; first: string; last:
  */
 export function ledgerDoneWithRestore(done: LedgerRow): { first: string[]; last: string[] } {
   // Earlier incidents' restores left 'started' by runs that stopped are closed with it (supersedeSql).
-  return { first: [], last: [ensureTableSql(ROLLBACKS), ledgerUpsertSql(done), supersedeSql(done.incidentKey, done.method)] };
+  return { first: [], last: [ensureTableSql(ROLLBACKS, { quiet: true }), ledgerUpsertSql(done), supersedeSql(done.incidentKey, done.method)] };
 }

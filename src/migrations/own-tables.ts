@@ -23,7 +23,17 @@ export interface OwnTable {
   definition: string;
   /** Columns a table an earlier version created lacks: name → type (with its default). */
   added: Record<string, string>;
+  /**
+   * Of `added`, those a run may go on without: a role that may not add one (it does not own the
+   * table) gets a warning (OMITTED_WARNING) instead of a refusal, and its writes leave the column out
+   * (they must check which columns the table has). Only columns whose absence readers already take
+   * as a row an earlier version wrote belong here.
+   */
+  optional?: readonly string[];
 }
+
+/** The SQLSTATE of ensureTableSql's warning that optional columns are missing (a notice, not an error): PostgreSQL's warning class. */
+export const OMITTED_WARNING = '01RK1';
 
 /** The statement an owner of `table` runs to give it `column`. */
 export function addColumnSql(table: OwnTable, column: string): string {
@@ -43,15 +53,31 @@ export function addColumnsSql(table: OwnTable): string {
 /**
  * One statement (a DO block, literals inlined) that makes `table` as this version uses it. A column
  * that is missing while this role does not own the table is refused (insufficient_privilege) with
- * the owner and the statement they run: every column we added is one a later run relies on (the
- * ledger's `kept` and `applied` tell a finished plan from one to refuse; progress's `tracking_rows` tells
- * statements done from statements to run again), so going on without it is not safe.
+ * the owner and the statement they run: a column we added is one a later run relies on (the ledger's
+ * `kept` tells a finished plan from one to refuse; progress's `tracking_rows` tells statements done
+ * from statements to run again), so going on without it is not safe. An `optional` one is left out
+ * instead, with one warning (OMITTED_WARNING, the columns in its COLUMN field) naming the statement
+ * the owner runs: a run in the middle of an incident is not stopped for a column it can do without.
+ * `quiet`: without that warning.
  */
-export function ensureTableSql(table: OwnTable): string {
+export function ensureTableSql(table: OwnTable, opts: { quiet?: boolean } = {}): string {
   const [schema, name] = table.name.split('.') as [string, string];
   const oid = `${literal(table.name)}::regclass`;
+  const optional = new Set(table.optional ?? []);
   const columns = Object.keys(table.added).map((column) => {
     const alter = addColumnSql(table, column);
+    if (optional.has(column)) {
+      return [
+        `  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute WHERE attrelid = ${oid} AND attname = ${literal(column)} AND NOT attisdropped) THEN`,
+        `    SELECT relowner INTO rk_owner FROM pg_catalog.pg_class WHERE oid = ${oid};`,
+        `    IF NOT pg_has_role(rk_owner, 'USAGE') THEN`,
+        `      rk_omitted := rk_omitted || ${literal(column)}::text;`,
+        '    ELSE',
+        `      ${alter};`,
+        '    END IF;',
+        '  END IF;',
+      ].join('\n');
+    }
     const refusal = [
       literal(`${table.name} lacks the column ${column}, which this version of rollback-kit writes (an earlier version created the table), and only the table's owner may add it: it belongs to role `),
       'rk_owner::regrole::text',
@@ -71,8 +97,28 @@ export function ensureTableSql(table: OwnTable): string {
       '  END IF;',
     ].join('\n');
   });
+  const omitted = [
+    literal(`${table.name} lacks the column(s) `),
+    "array_to_string(rk_omitted, ', ')",
+    literal(", which this version of rollback-kit writes (an earlier version created the table), and only the table's owner may add them: it belongs to role "),
+    'rk_owner::regrole::text',
+    literal(', and this run connects as role '),
+    'quote_ident(current_user)',
+    literal(`. Its rows are written without them, as an earlier version wrote them, so a re-run has only the checks such rows get. Have `),
+    'rk_owner::regrole::text',
+    literal(` (or a superuser) run once: ${addColumnsSql(table)};`),
+  ].join(' || ');
+  // Quiet where nobody reads the server's notices as ours (a restore's psql, whose output is read for its errors).
+  const warn =
+    optional.size === 0 || opts.quiet
+      ? []
+      : [
+          '  IF cardinality(rk_omitted) > 0 THEN',
+          `    RAISE WARNING USING ERRCODE = ${literal(OMITTED_WARNING)}, MESSAGE = ${omitted}, SCHEMA = ${literal(schema)}, TABLE = ${literal(name)}, COLUMN = array_to_string(rk_omitted, ',');`,
+          '  END IF;',
+        ];
   const body = [
-    'DECLARE rk_owner oid;',
+    `DECLARE rk_owner oid;${optional.size === 0 ? '' : " rk_omitted text[] := '{}';"}`,
     'BEGIN',
     `  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = ${literal(schema)}) THEN`,
     `    CREATE SCHEMA IF NOT EXISTS ${schema};`,
@@ -81,6 +127,7 @@ export function ensureTableSql(table: OwnTable): string {
     `    CREATE TABLE IF NOT EXISTS ${table.name} (${table.definition});`,
     '  END IF;',
     ...columns,
+    ...warn,
     'END',
   ].join('\n');
   return doBlock('rk_own_table', body);

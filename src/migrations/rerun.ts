@@ -71,7 +71,7 @@ export class RecordedPlan {
       status: 'started',
     };
     try {
-      await writeLedger(session, row);
+      await writeLedger(session, row, { log });
       this.row = row;
     } catch (err) {
       if ((err as { code?: string }).code !== NO_PRIVILEGE) throw err;
@@ -89,7 +89,7 @@ export class RecordedPlan {
   async update(session: Session, reverted: string[], done: boolean, log: Log): Promise<void> {
     if (!this.row) return;
     this.row = { ...this.row, reverted: [...new Set([...this.row.reverted, ...reverted])], status: done ? 'done' : 'started' };
-    await writeLedger(session, this.row).catch((err: Error) => log.warning(`Could not update this run's row in rollback_kit.rollbacks (${err.message}); a re-run still finishes the plan from what the tracking table says.`));
+    await writeLedger(session, this.row, { log }).catch((err: Error) => log.warning(`Could not update this run's row in rollback_kit.rollbacks (${err.message}); a re-run still finishes the plan from what the tracking table says.`));
   }
 }
 

@@ -126,7 +126,7 @@ const STARTED_UNANSWERED =
 export async function writeLedgerUnderLock(session: Session, target: ConnectionTarget, row: LedgerRow, lockTimeoutSeconds: number, log: Log, left = NOTHING_CHANGED): Promise<void> {
   const bounds: LedgerBounds = { lockTimeoutSeconds, deadline: LOCK_SESSION_DEADLINE, what: `Writing this incident's row of the rollback ledger (rollback_kit.rollbacks) of ${describeTarget(target)}`, log, left };
   try {
-    await writeLedger(session, row, localBounds(bounds));
+    await writeLedger(session, row, { before: localBounds(bounds), log });
   } catch (err) {
     if (err instanceof QueryDeadlineExceeded) {
       const state = left === NOTHING_CHANGED ? STARTED_UNANSWERED : left.state;

@@ -74,13 +74,53 @@ describe("the ledger, written by a role that does not own it", () => {
     expect(message).toContain(`it belongs to role ${migrator}, and this run connects as role ${ci}`);
     const statement = /run once: (ALTER TABLE [^;]+);/.exec(message)?.[1];
     // Every column added since, in one statement: the owner runs it once, however old the table.
-    expect(statement).toBe("ALTER TABLE rollback_kit.rollbacks ADD COLUMN IF NOT EXISTS kept text[] NOT NULL DEFAULT '{}', ADD COLUMN IF NOT EXISTS applied text[] NOT NULL DEFAULT '{}', ADD COLUMN IF NOT EXISTS snapshot text[] NOT NULL DEFAULT '{}'");
+    expect(statement).toBe("ALTER TABLE rollback_kit.rollbacks ADD COLUMN IF NOT EXISTS kept text[] NOT NULL DEFAULT '{}', ADD COLUMN IF NOT EXISTS applied text[] DEFAULT '{}', ADD COLUMN IF NOT EXISTS snapshot text[] DEFAULT '{}'");
     expect((await db.query(`SELECT count(*)::int AS n FROM rollback_kit.rollbacks`)).rows[0]?.n).toBe(0);
 
     // The owner runs what it says; then the CI role writes.
     await db.query(`SET ROLE ${migrator}; ${statement}; RESET ROLE`);
     await withSession(as(ci), (s) => writeLedger(s, row('r')));
     expect(await withSession(as(ci), (s) => readLedger(s, 'r'))).toMatchObject({ kept: ['3'], applied: ['1', '2', '3'] });
+  });
+
+  it('writes without applied and snapshot when it cannot add them, warning once with the statement the owner runs', async () => {
+    const { db, as, migrator, ci, grantCi } = await setting();
+    // As the release that added kept made it.
+    await oldLedger(db, migrator);
+    await db.query(`SET ROLE ${migrator}; ALTER TABLE rollback_kit.rollbacks ADD COLUMN kept text[] NOT NULL DEFAULT '{}'; RESET ROLE`);
+    await grantCi();
+
+    const log = memoryLog();
+    await withSession(as(ci), async (s) => {
+      await writeLedger(s, { ...row('k'), snapshot: ['abc'] }, { log });
+      await writeLedger(s, { ...row('k'), reverted: ['2'], status: 'done' }, { log });
+    });
+    expect(await withSession(as(ci), (s) => readLedger(s, 'k'))).toEqual({ ...row('k'), keepVersion: undefined, applied: [], snapshot: [], reverted: ['2'], status: 'done' });
+    const warnings = log.lines.filter((l) => l.startsWith('warning: '));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain('rollback_kit.rollbacks lacks the column(s) applied, snapshot');
+    expect(warnings[0]).toContain(`it belongs to role ${migrator}, and this run connects as role ${ci}`);
+    const statement = /run once: (ALTER TABLE [^;]+);/.exec(warnings[0]!)?.[1];
+    expect(statement).toContain('ADD COLUMN IF NOT EXISTS applied');
+    // Nothing added: the table is as the owner left it.
+    expect((await db.query(`SELECT count(*)::int AS n FROM pg_attribute WHERE attrelid = 'rollback_kit.rollbacks'::regclass AND attname IN ('applied', 'snapshot')`)).rows[0]?.n).toBe(0);
+
+    // Once the owner has run it, the columns are written.
+    await db.query(`SET ROLE ${migrator}; ${statement}; RESET ROLE`);
+    const after = memoryLog();
+    await withSession(as(ci), (s) => writeLedger(s, row('k2'), { log: after }));
+    expect(after.lines).toEqual([]);
+    expect(await withSession(as(ci), (s) => readLedger(s, 'k2'))).toMatchObject({ applied: ['1', '2', '3'] });
+  });
+
+  it('reads a NULL applied or snapshot (an earlier version put the rows back after a restore) as empty', async () => {
+    const { db, as, migrator } = await setting();
+    await withSession(as(migrator), (s) => writeLedger(s, row('n')));
+    // As the release before applied/snapshot puts its rows back after restoring a snapshot that brought this table:
+    // only the columns it knows (and kept) filled, the rest NULL.
+    const earlier = { incident_key: 'old', method: 'restore', keep_version: null, planned: [], reverted: [], status: 'done', started_at: '2026-01-01T00:00:00Z', updated_at: '2026-01-01T00:00:00Z', kept: [] };
+    await db.query(`INSERT INTO rollback_kit.rollbacks SELECT * FROM jsonb_populate_recordset(NULL::rollback_kit.rollbacks, $1::jsonb)`, [JSON.stringify([earlier])]);
+    expect(await withSession(as(migrator), (s) => readLedger(s, 'old'))).toMatchObject({ applied: [], snapshot: [], kept: [] });
   });
 
   it('a member of the owning role adds the column itself', async () => {

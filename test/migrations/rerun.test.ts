@@ -120,6 +120,40 @@ describe('run-down-migrations with steps, after a failure partway', () => {
     }
   });
 
+  it('a role that does not own a ledger without applied still records its plan, warned once what the owner runs', async () => {
+    const db = await createTestDatabase('rk_rerun_not_owner');
+    const id = randomBytes(4).toString('hex');
+    const owner = `rk_ledger_owner_${id}`;
+    const role = `rk_ci_${id}`;
+    await adminQuery(`CREATE ROLE ${owner} LOGIN; CREATE ROLE ${role} LOGIN`);
+    try {
+      const ws = await workspace();
+      const steps = tables(3);
+      const dir = await writeMigrations(ws, 'dbmate', steps);
+      await applyMigrations(db, 'dbmate', dir, steps);
+      await db.query(`ALTER TABLE t1 OWNER TO ${role}; ALTER TABLE t2 OWNER TO ${role}; ALTER TABLE t3 OWNER TO ${role}; ALTER TABLE schema_migrations OWNER TO ${role}`);
+      // The ledger as the release that added kept left it, owned by another role.
+      await db.query(`CREATE SCHEMA rollback_kit AUTHORIZATION ${owner}; CREATE TABLE rollback_kit.rollbacks (
+         incident_key text PRIMARY KEY, method text NOT NULL, keep_version text,
+         planned text[] NOT NULL DEFAULT '{}', reverted text[] NOT NULL DEFAULT '{}', status text NOT NULL,
+         started_at timestamptz NOT NULL DEFAULT now(), updated_at timestamptz NOT NULL DEFAULT now(), kept text[] NOT NULL DEFAULT '{}');
+         ALTER TABLE rollback_kit.rollbacks OWNER TO ${owner}; GRANT USAGE ON SCHEMA rollback_kit TO ${role}; GRANT SELECT, INSERT, UPDATE ON rollback_kit.rollbacks TO ${role}`);
+      const url = Object.assign(new URL(db.url), { username: role }).toString();
+      const run = await runAction('run-down-migrations', { 'database-url': url, 'require-snapshot': 'false', steps: '2' }, { cwd: ws, env: job('7005', 1) });
+      expect(run.errors).toEqual([]);
+      expect(run.log).not.toContain('Could not write the plan');
+      expect(run.log).not.toContain('Could not update');
+      expect(run.log.match(/::warning::rollback_kit\.rollbacks lacks the column\(s\) applied, snapshot/g)).toHaveLength(1);
+      expect(run.log).toContain(`Have ${owner} (or a superuser) run once: ALTER TABLE rollback_kit.rollbacks ADD COLUMN IF NOT EXISTS kept`);
+      expect(await existingTables(db)).toEqual(['t1']);
+      const ledger = await db.query(`SELECT planned, reverted, status FROM rollback_kit.rollbacks`);
+      expect(ledger.rows).toEqual([{ planned: [steps[2]!.version, steps[1]!.version], reverted: [steps[2]!.version, steps[1]!.version], status: 'done' }]);
+    } finally {
+      await db.drop();
+      await adminQuery(`DROP ROLE IF EXISTS ${owner}; DROP ROLE IF EXISTS ${role}`);
+    }
+  });
+
   it('rollback-kit down gives the same advice in flags', async () => {
     const db = await createTestDatabase('rk_rerun_cli');
     const ws = await workspace();
