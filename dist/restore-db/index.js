@@ -5899,6 +5899,8 @@ const sql_split_literal = db_catalog/* quoteLiteral */.ce;
 
 /** PostgreSQL's insufficient_privilege. */
 const INSUFFICIENT_PRIVILEGE = '42501';
+/** The SQLSTATE of ensureTableSql's warning that optional columns are missing (a notice, not an error): PostgreSQL's warning class. */
+const own_tables_OMITTED_WARNING = '01RK1';
 /** The statement an owner of `table` runs to give it `column`. */
 function addColumnSql(table, column) {
     return `ALTER TABLE ${table.name} ADD COLUMN IF NOT EXISTS ${column} ${table.added[column]}`;
@@ -5915,15 +5917,31 @@ function addColumnsSql(table) {
 /**
  * One statement (a DO block, literals inlined) that makes `table` as this version uses it. A column
  * that is missing while this role does not own the table is refused (insufficient_privilege) with
- * the owner and the statement they run: every column we added is one a later run relies on (the
- * ledger's `kept` and `applied` tell a finished plan from one to refuse; progress's `tracking_rows` tells
- * statements done from statements to run again), so going on without it is not safe.
+ * the owner and the statement they run: a column we added is one a later run relies on (the ledger's
+ * `kept` tells a finished plan from one to refuse; progress's `tracking_rows` tells statements done
+ * from statements to run again), so going on without it is not safe. An `optional` one is left out
+ * instead, with one warning (OMITTED_WARNING, the columns in its COLUMN field) naming the statement
+ * the owner runs: a run in the middle of an incident is not stopped for a column it can do without.
+ * `quiet`: without that warning.
  */
-function own_tables_ensureTableSql(table) {
+function own_tables_ensureTableSql(table, opts = {}) {
     const [schema, name] = table.name.split('.');
     const oid = `${sql_split_literal(table.name)}::regclass`;
+    const optional = new Set(table.optional ?? []);
     const columns = Object.keys(table.added).map((column) => {
         const alter = addColumnSql(table, column);
+        if (optional.has(column)) {
+            return [
+                `  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute WHERE attrelid = ${oid} AND attname = ${sql_split_literal(column)} AND NOT attisdropped) THEN`,
+                `    SELECT relowner INTO rk_owner FROM pg_catalog.pg_class WHERE oid = ${oid};`,
+                `    IF NOT pg_has_role(rk_owner, 'USAGE') THEN`,
+                `      rk_omitted := rk_omitted || ${sql_split_literal(column)}::text;`,
+                '    ELSE',
+                `      ${alter};`,
+                '    END IF;',
+                '  END IF;',
+            ].join('\n');
+        }
         const refusal = [
             sql_split_literal(`${table.name} lacks the column ${column}, which this version of rollback-kit writes (an earlier version created the table), and only the table's owner may add it: it belongs to role `),
             'rk_owner::regrole::text',
@@ -5943,8 +5961,27 @@ function own_tables_ensureTableSql(table) {
             '  END IF;',
         ].join('\n');
     });
+    const omitted = [
+        sql_split_literal(`${table.name} lacks the column(s) `),
+        "array_to_string(rk_omitted, ', ')",
+        sql_split_literal(", which this version of rollback-kit writes (an earlier version created the table), and only the table's owner may add them: it belongs to role "),
+        'rk_owner::regrole::text',
+        sql_split_literal(', and this run connects as role '),
+        'quote_ident(current_user)',
+        sql_split_literal(`. Its rows are written without them, as an earlier version wrote them, so a re-run has only the checks such rows get. Have `),
+        'rk_owner::regrole::text',
+        sql_split_literal(` (or a superuser) run once: ${addColumnsSql(table)};`),
+    ].join(' || ');
+    // Quiet where nobody reads the server's notices as ours (a restore's psql, whose output is read for its errors).
+    const warn = optional.size === 0 || opts.quiet
+        ? []
+        : [
+            '  IF cardinality(rk_omitted) > 0 THEN',
+            `    RAISE WARNING USING ERRCODE = ${sql_split_literal(own_tables_OMITTED_WARNING)}, MESSAGE = ${omitted}, SCHEMA = ${sql_split_literal(schema)}, TABLE = ${sql_split_literal(name)}, COLUMN = array_to_string(rk_omitted, ',');`,
+            '  END IF;',
+        ];
     const body = [
-        'DECLARE rk_owner oid;',
+        `DECLARE rk_owner oid;${optional.size === 0 ? '' : " rk_omitted text[] := '{}';"}`,
         'BEGIN',
         `  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = ${sql_split_literal(schema)}) THEN`,
         `    CREATE SCHEMA IF NOT EXISTS ${schema};`,
@@ -5953,6 +5990,7 @@ function own_tables_ensureTableSql(table) {
         `    CREATE TABLE IF NOT EXISTS ${table.name} (${table.definition});`,
         '  END IF;',
         ...columns,
+        ...warn,
         'END',
     ].join('\n');
     return (0,db_catalog/* doBlock */.hq)('rk_own_table', body);
@@ -5985,14 +6023,24 @@ async function own_tables_ensureTable(session, table, then, before) {
 
 
 
+/**
+ * Columns a run goes on without where this role may not add them (it does not own the table): every
+ * reader takes a missing or empty one as a row an earlier version wrote, and is the more careful
+ * for it (planner.ts appliedAtPlan, rollback.ts refuseAnotherRestore). Nullable: an earlier version
+ * that puts the ledger back after a restore (ledgerKeptAcrossRestore) fills only the columns it
+ * knows, NULL in these, and a NOT NULL would roll its whole restore back.
+ */
+const NEWER = ['applied', 'snapshot'];
+const NEWER_TYPE = "text[] DEFAULT '{}'";
 const ROLLBACKS = {
     name: 'rollback_kit.rollbacks',
     definition: `incident_key text PRIMARY KEY, method text NOT NULL, keep_version text,
        planned text[] NOT NULL DEFAULT '{}', reverted text[] NOT NULL DEFAULT '{}', status text NOT NULL,
        started_at timestamptz NOT NULL DEFAULT now(), updated_at timestamptz NOT NULL DEFAULT now(), kept text[] NOT NULL DEFAULT '{}',
-       applied text[] NOT NULL DEFAULT '{}', snapshot text[] NOT NULL DEFAULT '{}'`,
+       ${NEWER.map((column) => `${column} ${NEWER_TYPE}`).join(', ')}`,
     // Every one an array, empty by default: the restore puts rows of an older table back with [] (ledgerKeptAcrossRestore).
-    added: { kept: "text[] NOT NULL DEFAULT '{}'", applied: "text[] NOT NULL DEFAULT '{}'", snapshot: "text[] NOT NULL DEFAULT '{}'" },
+    added: { kept: "text[] NOT NULL DEFAULT '{}'", ...Object.fromEntries(NEWER.map((column) => [column, NEWER_TYPE])) },
+    optional: NEWER,
 };
 /** Rows whose work is over: nothing reads them as a rollback in progress or a plan to finish. */
 const isClosed = (row) => row !== undefined && row.status !== 'started';
@@ -6001,10 +6049,11 @@ async function readLedger(session, incidentKey) {
     const exists = await session.query(`SELECT to_regclass('rollback_kit.rollbacks')::text AS t`);
     if (!exists.rows[0]?.t)
         return undefined;
-    // kept applied and snapshot through to_jsonb: a table an earlier version created has no such column until the next write.
-    const r = await session.query(`SELECT incident_key, method, keep_version, planned, ARRAY(SELECT jsonb_array_elements_text(to_jsonb(r) -> 'kept')) AS kept,
-            ARRAY(SELECT jsonb_array_elements_text(to_jsonb(r) -> 'applied')) AS applied,
-            ARRAY(SELECT jsonb_array_elements_text(to_jsonb(r) -> 'snapshot')) AS snapshot, reverted, status
+    // kept applied and snapshot through to_jsonb: a table an earlier version created has no such column
+    // until the next write (and a role that may not add applied/snapshot writes without them); a NULL
+    // (an earlier version put the rows back after a restore) is an empty array too.
+    const array = (column) => `ARRAY(SELECT jsonb_array_elements_text(coalesce(nullif(to_jsonb(r) -> '${column}', 'null'::jsonb), '[]'))) AS ${column}`;
+    const r = await session.query(`SELECT incident_key, method, keep_version, planned, ${array('kept')}, ${array('applied')}, ${array('snapshot')}, reverted, status
        FROM rollback_kit.rollbacks r WHERE incident_key = $1`, [incidentKey]);
     const row = r.rows[0];
     if (!row)
@@ -6024,22 +6073,67 @@ async function readLedger(session, incidentKey) {
 function textArray(values) {
     return `ARRAY[${values.map(literal).join(', ')}]::text[]`;
 }
-/** The statement that writes `row` (literals inlined), into a table as this version uses it (ensureTableSql). */
+/**
+ * The statement that writes `row` (literals inlined), into a table as ensureTableSql leaves it: the
+ * NEWER columns only where the table has them (a role that may not add them writes without them).
+ */
 function ledgerUpsertSql(row) {
-    const values = [literal(row.incidentKey), literal(row.method), row.keepVersion === undefined ? 'NULL' : literal(row.keepVersion), textArray(row.planned), textArray(row.kept ?? []), textArray(row.applied ?? []), textArray(row.snapshot ?? []), textArray(row.reverted), literal(row.status)];
-    return `INSERT INTO rollback_kit.rollbacks (incident_key, method, keep_version, planned, kept, applied, snapshot, reverted, status)
-     VALUES (${values.join(', ')})
-     ON CONFLICT (incident_key) DO UPDATE SET method = excluded.method, keep_version = excluded.keep_version, planned = excluded.planned,
-       kept = excluded.kept, applied = excluded.applied, snapshot = excluded.snapshot, reverted = excluded.reverted, status = excluded.status, updated_at = now();`;
+    const always = [
+        ['incident_key', literal(row.incidentKey)],
+        ['method', literal(row.method)],
+        ['keep_version', row.keepVersion === undefined ? 'NULL' : literal(row.keepVersion)],
+        ['planned', textArray(row.planned)],
+        ['kept', textArray(row.kept ?? [])],
+        ['reverted', textArray(row.reverted)],
+        ['status', literal(row.status)],
+    ];
+    const newer = { applied: textArray(row.applied ?? []), snapshot: textArray(row.snapshot ?? []) };
+    const set = (column) => `${column} = excluded.${column}`;
+    const lines = [
+        `DECLARE rk_columns text := ${literal(always.map(([c]) => c).join(', '))};`,
+        `  rk_values text := ${literal(always.map(([, v]) => v).join(', '))};`,
+        `  rk_set text := ${literal(always.filter(([c]) => c !== 'incident_key').map(([c]) => set(c)).join(', '))};`,
+        'BEGIN',
+        ...NEWER.flatMap((column) => [
+            `  IF EXISTS (SELECT 1 FROM pg_catalog.pg_attribute WHERE attrelid = ${literal(ROLLBACKS.name)}::regclass AND attname = ${literal(column)} AND NOT attisdropped) THEN`,
+            `    rk_columns := rk_columns || ${literal(`, ${column}`)};`,
+            `    rk_values := rk_values || ${literal(`, ${newer[column]}`)};`,
+            `    rk_set := rk_set || ${literal(`, ${set(column)}`)};`,
+            '  END IF;',
+        ]),
+        `  EXECUTE 'INSERT INTO ${ROLLBACKS.name} (' || rk_columns || ') VALUES (' || rk_values || ') ON CONFLICT (incident_key) DO UPDATE SET ' || rk_set || ', updated_at = now()';`,
+        'END',
+    ];
+    return doBlock('rk_ledger_write', lines.join('\n'));
 }
+/** Logs already told that the table lacks the NEWER columns: said once a run. */
+const toldOmitted = new WeakSet();
 /**
  * One query (literals inlined), so one round trip: the table made where it is missing, then the row;
- * after `before` (statements of the same implicit transaction: SET LOCAL bounds on its waits).
+ * after `before` (statements of the same implicit transaction: SET LOCAL bounds on its waits). A
+ * table that lacks the NEWER columns, which this role may not add, is written without them, and
+ * `log` is told once which statement its owner runs.
  */
-async function writeLedger(session, row, before) {
-    // Made, or given the columns this version added, only where it lacks them: a role that may write the
-    // rows but not own the table (a CI role after a migration role) needs no more (own-tables.ts).
-    await ensureTable(session, ROLLBACKS, ledgerUpsertSql(row), before);
+async function writeLedger(session, row, opts = {}) {
+    const omitted = [];
+    const notice = (msg) => {
+        if (msg.code === OMITTED_WARNING && msg.message)
+            omitted.push(msg.message);
+    };
+    session.on('notice', notice);
+    try {
+        // Made, or given the columns this version added, only where it lacks them: a role that may write the
+        // rows but not own the table (a CI role after a migration role) needs no more (own-tables.ts).
+        await ensureTable(session, ROLLBACKS, ledgerUpsertSql(row), opts.before);
+    }
+    finally {
+        session.off('notice', notice);
+    }
+    const log = opts.log;
+    if (omitted[0] && log && !toldOmitted.has(log)) {
+        toldOmitted.add(log);
+        log.warning(omitted[0]);
+    }
 }
 /**
  * Marks `superseded` the whole rollback's rows (method `method`, another key than `key`) left
@@ -6104,7 +6198,8 @@ function ledgerKeptAcrossRestore() {
             '    END IF;',
             '  END IF;',
             // The snapshot's table may be an earlier version's, without the columns the kept rows have.
-            `  EXECUTE ${sql_split_literal(own_tables_ensureTableSql(ROLLBACKS))};`,
+            // Quiet: the run's own ledger writes, on its session, said what the owner runs.
+            `  EXECUTE ${sql_split_literal(own_tables_ensureTableSql(ROLLBACKS, { quiet: true }))};`,
             '  DELETE FROM rollback_kit.rollbacks;',
             // Rows an earlier version's table held lack the columns added since: their defaults (every one an empty array).
             `  INSERT INTO rollback_kit.rollbacks SELECT * FROM jsonb_populate_recordset(NULL::rollback_kit.rollbacks, (SELECT jsonb_agg(${added} || r) FROM jsonb_array_elements(rk_kept) r));`,
@@ -6119,7 +6214,7 @@ function ledgerKeptAcrossRestore() {
  */
 function ledgerDoneWithRestore(done) {
     // Earlier incidents' restores left 'started' by runs that stopped are closed with it (supersedeSql).
-    return { first: [], last: [ensureTableSql(ROLLBACKS), ledgerUpsertSql(done), supersedeSql(done.incidentKey, done.method)] };
+    return { first: [], last: [ensureTableSql(ROLLBACKS, { quiet: true }), ledgerUpsertSql(done), supersedeSql(done.incidentKey, done.method)] };
 }
 
 ;// CONCATENATED MODULE: ./.build/migrations/progress.js
