@@ -103,3 +103,37 @@ it('a new incident under a key that names nothing: stops in plan, naming the mig
   expect(again.code).toBe(0);
   expect(await appliedVersions(db)).toEqual([one!.version]);
 });
+
+// A row that does not record what was applied when it planned (an earlier version wrote it, or a CI
+// role that may not add the ledger's applied column): under a key that names nothing, a plan that
+// would revert what that row did not plan may be a new incident's, and nothing tells.
+it('a finished row without applied, under a key that names nothing: stops in plan when this plan would revert what that row did not', async () => {
+  db = await createTestDatabase('rk_cli_unrecorded');
+  ws = await mkdtemp(join(tmpdir(), 'rk-cli-unrecorded-'));
+  const [one, two, three] = tables(3);
+  const dir = await writeMigrations(ws, 'dbmate', [one!, two!]);
+  await applyMigrations(db, 'dbmate', dir, [one!, two!]);
+  await writeFile(
+    join(ws, 'rollback-kit.yml'),
+    ['components:', "  jobs: { provider: command, command: 'echo ok', target: v41 }", 'database:', '  migrations-dir: db/migrations', '  format: dbmate', '  steps: 1', ''].join('\n'),
+  );
+  const env = { DATABASE_URL: db.url };
+  const run = async (reason: string) => {
+    const r = await runMain(['rollback', 'full', '--reason', reason, '--yes', '--json'], { cwd: ws, env });
+    return { ...r, record: (JSON.parse(r.stdout) as { record: { status: string; failedPhase?: string; timeline: { phase: string; status: string; detail: string }[] } }).record };
+  };
+  expect((await run('a')).code).toBe(0);
+  await db.query('UPDATE rollback_kit.rollbacks SET applied = NULL');
+  await rm(join(dir, `${two!.version}_${two!.name}.sql`));
+  await writeMigrations(ws, 'dbmate', [three!]);
+  await applyMigrations(db, 'dbmate', dir, [three!]);
+
+  const second = await run('b');
+  expect(second.code).not.toBe(0);
+  expect(second.record).toMatchObject({ status: 'failed', failedPhase: 'plan' });
+  const plan = second.record.timeline.find((r) => r.phase === 'plan')!;
+  expect(plan.detail).toContain(`this run's plan would revert ${three!.version} now`);
+  // Not blamed on an earlier version alone: this version writes such rows too, for a role that may not add the column.
+  expect(plan.detail).toContain("the earlier run's row does not say what was applied when it planned (an earlier version of rollback-kit wrote it, or a role that may not add the ledger's applied column)");
+  expect(await appliedVersions(db)).toEqual([one!.version, three!.version]);
+});
