@@ -40550,7 +40550,7 @@ async function refuseAnotherIncident(closed, incidentKey, request, log) {
             return;
         throw new errors/* RollbackKitError */.dp(`${earlier}, and ${since.join(', ')} ${since.length === 1 ? 'was' : 'were'} applied since, which that plan did not count: this is most likely a new incident under the same name${unnamed ? ` (${unnamed})` : ''}, and this run would have left ${since.length === 1 ? 'it' : 'them'} applied and called the database rolled back. Nothing was changed.`, how, rollback_NOTHING_CHANGED);
     }
-    // A row an earlier version wrote does not say what was applied when it planned. Under a key that
+    // A row an earlier version (or a role that may not add the column) wrote does not say what was applied when it planned. Under a key that
     // names a deployment or a workflow run, the row is that incident's; under one that names nothing,
     // what this run's own plan would revert now may be a new incident's, and nothing tells.
     const choice = request.plan.database.choice;
@@ -40560,7 +40560,7 @@ async function refuseAnotherIncident(closed, incidentKey, request, log) {
     const other = mine.plan.map((p) => p.version).filter((v) => !closed.planned.includes(v));
     if (!other.length)
         return;
-    throw new errors/* RollbackKitError */.dp(`${earlier}, and this run's plan would revert ${other.join(', ')} now. The key cannot tell that incident from a new one (${unnamed}), and the earlier run's row (written by an earlier version of rollback-kit) does not say what was applied when it planned, so whether ${other.length === 1 ? 'it is' : 'they are'} the new incident's is not known. Nothing was changed.`, how, rollback_NOTHING_CHANGED);
+    throw new errors/* RollbackKitError */.dp(`${earlier}, and this run's plan would revert ${other.join(', ')} now. The key cannot tell that incident from a new one (${unnamed}), and the earlier run's row does not say what was applied when it planned (an earlier version of rollback-kit wrote it, or a role that may not add the ledger's applied column), so whether ${other.length === 1 ? 'it is' : 'they are'} the new incident's is not known. Nothing was changed.`, how, rollback_NOTHING_CHANGED);
 }
 /**
  * A finished row of the other method (a restore, where this run reverts migrations, or the reverse)
