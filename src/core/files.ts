@@ -40,6 +40,16 @@ export async function createPrivateFile(path: string): Promise<FileHandle> {
   return handle;
 }
 
+/** Writes `data` to a new file `path` (EEXIST if anything is there), readable by us alone from its creation. */
+export async function writePrivateFile(path: string, data: string): Promise<void> {
+  const handle = await createPrivateFile(path);
+  try {
+    await handle.writeFile(data);
+  } finally {
+    await handle.close();
+  }
+}
+
 /** Whether `path` lies inside `dir` (the runner's RUNNER_TEMP, say, which GitHub deletes when the job ends). */
 export function isInside(path: string, dir: string | undefined): boolean {
   if (!dir) return false;
@@ -127,17 +137,9 @@ export async function probeWritable(dir: string, input: string): Promise<void> {
 export async function writeFileAtomic(path: string, data: string, opts: { private?: boolean } = {}): Promise<void> {
   const temporary = join(dirname(path), `.${basename(path)}.${randomBytes(4).toString('hex')}.tmp`);
   try {
-    if (opts.private) {
-      // Private from its creation: the rename keeps the temporary file's mode.
-      const handle = await createPrivateFile(temporary);
-      try {
-        await handle.writeFile(data);
-      } finally {
-        await handle.close();
-      }
-    } else {
-      await writeFile(temporary, data, { flag: 'wx' });
-    }
+    // Private from its creation: the rename keeps the temporary file's mode.
+    if (opts.private) await writePrivateFile(temporary, data);
+    else await writeFile(temporary, data, { flag: 'wx' });
     await rename(temporary, path);
   } catch (err) {
     await rm(temporary, { force: true }).catch(() => undefined);

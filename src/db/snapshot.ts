@@ -14,7 +14,7 @@ import { lstat, readdir, rm, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { RollbackKitError } from '../core/errors.js';
-import { asFileError, createPrivateFile, makeDirectory, makePrivateFolder, PRIVATE_UMASK, probeWritable } from '../core/files.js';
+import { asFileError, createPrivateFile, makeDirectory, makePrivateFolder, PRIVATE_UMASK, probeWritable, writePrivateFile } from '../core/files.js';
 import type { Log } from '../core/log.js';
 import { runProcess } from '../core/process.js';
 import { FINGERPRINT_VERSION, fingerprint, onDisk, readWhole, type SnapshotFormat } from './archive.js';
@@ -216,15 +216,10 @@ export const SNAPSHOT_FOLDER_GITIGNORE = '# rollback-kit snapshots: database dum
 export async function prepareSnapshotFolder(dir: string, input: string): Promise<void> {
   const created = await makeDirectory(dir, input, { private: true });
   if (created.at(-1) === resolve(dir)) {
-    const ignore = await createPrivateFile(join(dir, '.gitignore')).catch((err: unknown) => {
-      if ((err as NodeJS.ErrnoException).code === 'EEXIST') return undefined;
-      throw asFileError(err, input);
+    await writePrivateFile(join(dir, '.gitignore'), SNAPSHOT_FOLDER_GITIGNORE).catch((err: unknown) => {
+      // Written meanwhile by a run beside this one.
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw asFileError(err, input);
     });
-    try {
-      await ignore?.writeFile(SNAPSHOT_FOLDER_GITIGNORE);
-    } finally {
-      await ignore?.close();
-    }
   }
   await probeWritable(dir, input);
 }
