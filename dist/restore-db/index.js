@@ -1214,6 +1214,7 @@ function errorLine(err) {
 /* harmony export */   Ix: () => (/* binding */ PRIVATE_UMASK),
 /* harmony export */   Jg: () => (/* binding */ probeWritable),
 /* harmony export */   Oh: () => (/* binding */ makeDirectory),
+/* harmony export */   Pl: () => (/* binding */ writePrivateFile),
 /* harmony export */   XF: () => (/* binding */ readRegularFile),
 /* harmony export */   Zf: () => (/* binding */ writeFileAtomic),
 /* harmony export */   aP: () => (/* binding */ createPrivateFile),
@@ -1264,6 +1265,16 @@ async function createPrivateFile(path) {
         throw err;
     }
     return handle;
+}
+/** Writes `data` to a new file `path` (EEXIST if anything is there), readable by us alone from its creation. */
+async function writePrivateFile(path, data) {
+    const handle = await createPrivateFile(path);
+    try {
+        await handle.writeFile(data);
+    }
+    finally {
+        await handle.close();
+    }
 }
 /** Whether `path` lies inside `dir` (the runner's RUNNER_TEMP, say, which GitHub deletes when the job ends). */
 function isInside(path, dir) {
@@ -1357,19 +1368,11 @@ async function probeWritable(dir, input) {
 async function writeFileAtomic(path, data, opts = {}) {
     const temporary = (0,node_path__WEBPACK_IMPORTED_MODULE_3__.join)((0,node_path__WEBPACK_IMPORTED_MODULE_3__.dirname)(path), `.${(0,node_path__WEBPACK_IMPORTED_MODULE_3__.basename)(path)}.${(0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.randomBytes)(4).toString('hex')}.tmp`);
     try {
-        if (opts.private) {
-            // Private from its creation: the rename keeps the temporary file's mode.
-            const handle = await createPrivateFile(temporary);
-            try {
-                await handle.writeFile(data);
-            }
-            finally {
-                await handle.close();
-            }
-        }
-        else {
+        // Private from its creation: the rename keeps the temporary file's mode.
+        if (opts.private)
+            await writePrivateFile(temporary, data);
+        else
             await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.writeFile)(temporary, data, { flag: 'wx' });
-        }
         await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.rename)(temporary, path);
     }
     catch (err) {
@@ -5256,17 +5259,11 @@ const SNAPSHOT_FOLDER_GITIGNORE = '# rollback-kit snapshots: database dumps, nev
 async function prepareSnapshotFolder(dir, input) {
     const created = await (0,files/* makeDirectory */.Oh)(dir, input, { private: true });
     if (created.at(-1) === (0,external_node_path_.resolve)(dir)) {
-        const ignore = await (0,files/* createPrivateFile */.aP)((0,external_node_path_.join)(dir, '.gitignore')).catch((err) => {
-            if (err.code === 'EEXIST')
-                return undefined;
-            throw (0,files/* asFileError */.dH)(err, input);
+        await (0,files/* writePrivateFile */.Pl)((0,external_node_path_.join)(dir, '.gitignore'), SNAPSHOT_FOLDER_GITIGNORE).catch((err) => {
+            // Written meanwhile by a run beside this one.
+            if (err.code !== 'EEXIST')
+                throw (0,files/* asFileError */.dH)(err, input);
         });
-        try {
-            await ignore?.writeFile(SNAPSHOT_FOLDER_GITIGNORE);
-        }
-        finally {
-            await ignore?.close();
-        }
     }
     await (0,files/* probeWritable */.Jg)(dir, input);
 }

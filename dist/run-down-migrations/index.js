@@ -1479,7 +1479,7 @@ function errorLine(err) {
 /* harmony export */   XF: () => (/* binding */ readRegularFile),
 /* harmony export */   rV: () => (/* binding */ FileRefused)
 /* harmony export */ });
-/* unused harmony exports PRIVATE_FILE_MODE, PRIVATE_FOLDER_MODE, PRIVATE_UMASK, makePrivateFolder, createPrivateFile, isInside, makeDirectory, probeWritable, writeFileAtomic, asFileError */
+/* unused harmony exports PRIVATE_FILE_MODE, PRIVATE_FOLDER_MODE, PRIVATE_UMASK, makePrivateFolder, createPrivateFile, writePrivateFile, isInside, makeDirectory, probeWritable, writeFileAtomic, asFileError */
 /* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7598);
 /* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3024);
 /* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(1455);
@@ -1523,6 +1523,16 @@ async function createPrivateFile(path) {
         throw err;
     }
     return handle;
+}
+/** Writes `data` to a new file `path` (EEXIST if anything is there), readable by us alone from its creation. */
+async function writePrivateFile(path, data) {
+    const handle = await createPrivateFile(path);
+    try {
+        await handle.writeFile(data);
+    }
+    finally {
+        await handle.close();
+    }
 }
 /** Whether `path` lies inside `dir` (the runner's RUNNER_TEMP, say, which GitHub deletes when the job ends). */
 function isInside(path, dir) {
@@ -1616,19 +1626,11 @@ async function probeWritable(dir, input) {
 async function writeFileAtomic(path, data, opts = {}) {
     const temporary = join(dirname(path), `.${basename(path)}.${randomBytes(4).toString('hex')}.tmp`);
     try {
-        if (opts.private) {
-            // Private from its creation: the rename keeps the temporary file's mode.
-            const handle = await createPrivateFile(temporary);
-            try {
-                await handle.writeFile(data);
-            }
-            finally {
-                await handle.close();
-            }
-        }
-        else {
+        // Private from its creation: the rename keeps the temporary file's mode.
+        if (opts.private)
+            await writePrivateFile(temporary, data);
+        else
             await writeFile(temporary, data, { flag: 'wx' });
-        }
         await rename(temporary, path);
     }
     catch (err) {

@@ -13623,6 +13623,16 @@ async function createPrivateFile(path) {
     }
     return handle;
 }
+/** Writes `data` to a new file `path` (EEXIST if anything is there), readable by us alone from its creation. */
+async function writePrivateFile(path, data) {
+    const handle = await createPrivateFile(path);
+    try {
+        await handle.writeFile(data);
+    }
+    finally {
+        await handle.close();
+    }
+}
 /** Whether `path` lies inside `dir` (the runner's RUNNER_TEMP, say, which GitHub deletes when the job ends). */
 function isInside(path, dir) {
     if (!dir)
@@ -13715,19 +13725,11 @@ async function probeWritable(dir, input) {
 async function writeFileAtomic(path, data, opts = {}) {
     const temporary = join(dirname(path), `.${basename(path)}.${randomBytes(4).toString('hex')}.tmp`);
     try {
-        if (opts.private) {
-            // Private from its creation: the rename keeps the temporary file's mode.
-            const handle = await createPrivateFile(temporary);
-            try {
-                await handle.writeFile(data);
-            }
-            finally {
-                await handle.close();
-            }
-        }
-        else {
+        // Private from its creation: the rename keeps the temporary file's mode.
+        if (opts.private)
+            await writePrivateFile(temporary, data);
+        else
             await writeFile(temporary, data, { flag: 'wx' });
-        }
         await rename(temporary, path);
     }
     catch (err) {
