@@ -73,6 +73,10 @@ it("psql's connection stalls once its COMMIT has reached the server: the server'
 it("the pre-restore snapshot's pg_dump stalls with its session gone: the restore stops before changing anything, saying so, and keeps no partial snapshot", async () => {
   const db = await createTestDatabase('rk_pre_stall');
   await db.query('CREATE TABLE public.t (id int PRIMARY KEY, note text); INSERT INTO public.t SELECT g, g::text FROM generate_series(1, 500) g');
+  // Enough of a catalogue that pg_dump reads it for longer than the watcher takes to connect and look
+  // once: a backend never seen starts no stall clock, and on a loaded machine a tiny database's
+  // pg_dump could reach its first COPY (where the proxy stalls it) before that first look.
+  await db.query("DO $$ BEGIN FOR i IN 1..300 LOOP EXECUTE format('CREATE TABLE public.pad_%s (id int PRIMARY KEY, note text)', i); END LOOP; END $$");
   const snap = await takeSnapshot(wholeDatabaseSnapshot(parseConnectionString(db.url), { outputDir: await mkdtemp(join(tmpdir(), 'rk-pre-stall-')) }), memoryLog());
   await db.query('DELETE FROM public.t WHERE id > 400');
   // Only pg_dump's COPY says TO stdout: psql, the planning session and the watchers go on.
