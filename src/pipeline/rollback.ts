@@ -78,12 +78,18 @@ export interface RollbackRequest {
 /** Same shape as the report module's ChatEvent. */
 export type RollbackEvent = { kind: 'start' } | { kind: 'phase'; entry: TimelineEntry } | { kind: 'update'; update: HeartbeatUpdate } | { kind: 'end' };
 
+/** How a chat message is sent: `stopped`, after the run's stop (one short attempt); else `signal`, the stop that cuts it short. */
+export interface NotifyHow {
+  stopped?: boolean;
+  signal?: AbortSignal;
+}
+
 export interface RollbackDeps {
   /**
    * Tells people; must never throw (a failed message is the sender's warning). Returns false when
    * the message was not delivered, so the timeline does not claim the team was told.
    */
-  notify?: (event: RollbackEvent, record: RollbackRecord, how?: { stopped?: boolean }) => Promise<boolean | void>;
+  notify?: (event: RollbackEvent, record: RollbackRecord, how?: NotifyHow) => Promise<boolean | void>;
   /**
    * Records the incident (issue or comment); returns its URL, or, when the run's stop (`signal`)
    * cut it short, what was not recorded and where to record it; must never throw.
@@ -111,7 +117,7 @@ function rollbackWaitSeconds(budget: Budgets): number {
 
 
 export async function runRollback(request: RollbackRequest, deps: RollbackDeps, log: Log): Promise<RollbackRecord> {
-  const heartbeat = new ChatHeartbeat(deps, deps.now ?? Date.now, log);
+  const heartbeat = new ChatHeartbeat(deps, deps.now ?? Date.now, log, request.signal);
   try {
     return await rollbackPhases(request, heartbeat.watching(), log, heartbeat);
   } finally {
@@ -151,7 +157,7 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
   const notify = async (event: RollbackEvent): Promise<boolean | undefined> => {
     if (!deps.notify) return undefined;
     // Once stopped, a message must not outlast the stop's grace (notify.ts STOPPED_SEND).
-    return (await deps.notify(event, record, request.signal?.aborted ? { stopped: true } : undefined)) !== false;
+    return (await deps.notify(event, record, request.signal?.aborted ? { stopped: true } : { signal: request.signal })) !== false;
   };
   const timeline = new Timeline(budget, request.earlierTimeline, (entry) => deps.progress?.finished(entry), now, (phase, component) => deps.progress?.started(phase, component));
   record.timeline = timeline.entries;
@@ -590,7 +596,14 @@ async function closeOut(
     rt.end('skipped', 'no incident issue (no github-token, or incident-issue is false)');
   }
   const nt = timeline.start('notify-end');
-  endNotice(nt, await notify({ kind: 'end' }), 'told the team how it ended');
+  const sent = await notify({ kind: 'end' });
+  if (sent === false && signal?.aborted) {
+    // Stopped, the closing message had one short attempt: the summary and the next steps say plainly
+    // that the team was not told how it ended, since nobody will retry it.
+    const missed = `The closing chat message was not sent: the run was stopped (${stopName(signal)}) and the webhook did not take the message within the short time a stopped run gives it (the warning in the log says why). Tell the team how the rollback ended another way.`;
+    nt.end('warning', missed);
+    record.nextSteps.push(missed);
+  } else endNotice(nt, sent, 'told the team how it ended');
   return finish();
 }
 

@@ -5,7 +5,8 @@
  * the budgets left. It rides on the rollback's own notify path (its timeouts, its redaction and
  * escaping, its one warning per failed message) and never holds a phase up: a post is fired and
  * not awaited. Only the closing message waits for one in flight, so that it is never followed by
- * an "in progress" update; that wait is bounded by the sender's own timeouts.
+ * an "in progress" update; that wait is bounded by the sender's own timeouts, and once the run is
+ * stopped by STOPPED_UNDER_WAY_MS (notify.ts): after a stop no update starts, the closing message says it all.
  */
 import { errorLine } from '../core/errors.js';
 import type { Log } from '../core/log.js';
@@ -63,6 +64,8 @@ export class ChatHeartbeat {
     private readonly deps: RollbackDeps,
     private readonly now: () => number,
     private readonly log: Pick<Log, 'warning' | 'redact'>,
+    /** The run's stop: an update under way is cut short by it, and none starts after it. */
+    private readonly runStop?: AbortSignal,
   ) {
     this.intervalMs = deps.heartbeat?.intervalMs ?? HEARTBEAT_INTERVAL_MS;
     this.timer = deps.heartbeat?.timer ?? realTimer;
@@ -121,13 +124,13 @@ export class ChatHeartbeat {
     this.handle = undefined;
     const record = this.record;
     const notify = this.deps.notify;
-    if (this.stopped || !record || !notify) return;
+    if (this.stopped || this.runStop?.aborted || !record || !notify) return;
     this.rearm();
     // A post still going (a receiver slower than the interval) is not stacked on.
     if (this.inFlight) return;
     const event: RollbackEvent = { kind: 'update', update: this.update(record) };
     this.inFlight = Promise.resolve()
-      .then(() => notify(event, record))
+      .then(() => notify(event, record, { signal: this.runStop }))
       .catch((err: unknown) => this.log.warning(`A chat update could not be sent (${this.log.redact(errorLine(err))}); the rollback goes on.`))
       .finally(() => (this.inFlight = undefined));
   }

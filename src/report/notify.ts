@@ -15,6 +15,7 @@ import { sleep } from '../smoke/pool.js';
 import { HEARTBEAT_INTERVAL_MS, type HeartbeatUpdate } from './heartbeat.js';
 import { noAutolink } from './markdown.js';
 import { formatDuration } from '../core/duration.js';
+import { stopName } from '../core/stop-signals.js';
 import { budgetText, deploymentLabel, moveLabels, STATUS_EMOJI, statusLine, timeText, totalText, wholeRollback } from './rollback-summary.js';
 
 export type ChatEvent = { kind: 'start' } | { kind: 'phase'; entry: TimelineEntry } | { kind: 'update'; update: HeartbeatUpdate } | { kind: 'end' };
@@ -261,6 +262,12 @@ export interface SendOptions {
   retryDelayMs?: number;
   /** False: one attempt only (the run is stopped: see STOPPED_SEND). */
   retry?: boolean;
+  /**
+   * The run's stop, for a message sent before it (a phase's update, a heartbeat): when it comes,
+   * the message is not retried, and an attempt under way gets STOPPED_UNDER_WAY_MS more for its
+   * answer, then is cut. The closing message waits for it and then has the stop's grace to share.
+   */
+  stop?: AbortSignal;
 }
 
 /**
@@ -269,6 +276,15 @@ export interface SendOptions {
  * take 11, and the run would end saying what it changed is not known instead of what it did.
  */
 export const STOPPED_SEND: SendOptions = { timeoutMs: 1500, retry: false };
+
+/**
+ * How long a message already on its way when the run is stopped may still wait for its answer: a
+ * receiver that answers at all answers well within it, and one that hangs would otherwise hold the
+ * stopped run for its 5 s timeout, a pause and a retry (11 s) before the closing message, past the
+ * stop's 5 s grace. Cut then, as the incident issue is (incident.ts STOPPED_ISSUE_MS), it leaves
+ * the closing message (STOPPED_SEND) its 1.5 s within the grace: the closing message says it all.
+ */
+export const STOPPED_UNDER_WAY_MS = 1000;
 
 const DEFAULT_TIMEOUT_MS = 5000;
 const DEFAULT_RETRY_DELAY_MS = 1000;
@@ -286,7 +302,8 @@ const failing = new Set<string>();
 
 type Attempt = { ok: true } | { ok: false; why: string; retryable: boolean; retryAfterMs?: number };
 
-async function post(url: URL, body: string, timeoutMs: number, log: Pick<Log, 'excerpt'>): Promise<Attempt> {
+async function post(url: URL, body: string, timeoutMs: number, log: Pick<Log, 'excerpt'>, cut?: AbortSignal): Promise<Attempt> {
+  const timeout = AbortSignal.timeout(timeoutMs);
   try {
     // fetch refuses a URL with a user name and password: they go as Basic auth, as smoke checks send them.
     const { url: bare, authorization } = splitCredentials(url.href);
@@ -295,7 +312,7 @@ async function post(url: URL, body: string, timeoutMs: number, log: Pick<Log, 'e
       headers: { 'Content-Type': 'application/json', 'User-Agent': 'rollback-kit', ...(authorization ? { Authorization: authorization } : {}) },
       body,
       redirect: 'error',
-      signal: AbortSignal.timeout(timeoutMs),
+      signal: cut ? AbortSignal.any([timeout, cut]) : timeout,
     });
     // Only quoted (100 characters), so only that much is read: a receiver's endless body costs nothing.
     // Redact, then cut: a receiver may echo what it was sent.
@@ -306,6 +323,8 @@ async function post(url: URL, body: string, timeoutMs: number, log: Pick<Log, 'e
     return { ok: false, why, retryable: res.status >= 500 || res.status === 408 };
   } catch (err) {
     const name = (err as Error)?.name;
+    // The stop's bound came before the answer: not retried (the caller stops at the stop anyway).
+    if (cut?.aborted && !timeout.aborted) return { ok: false, why: `no answer within ${formatDuration(STOPPED_UNDER_WAY_MS)} of the stop (${stopName(cut)})`, retryable: false };
     if (name === 'TimeoutError' || name === 'AbortError') return { ok: false, why: `no answer within ${formatDuration(timeoutMs)}`, retryable: true };
     // Only the error code: a network error's message can carry the whole URL.
     const code = (err as { cause?: { code?: unknown } })?.cause?.code;
@@ -373,26 +392,57 @@ async function sendChatMessage(webhookUrl: string, message: ChatMessage, log: Lo
     }
     const body = JSON.stringify(redactDeep(message, log.redact));
     const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    let last = await post(url, body, timeoutMs, log);
-    if (!last.ok && last.retryable && opts.retry !== false && !failing.has(url.href)) {
-      const wait = last.retryAfterMs || (opts.retryDelayMs ?? DEFAULT_RETRY_DELAY_MS);
-      if (wait <= MAX_RETRY_AFTER_MS) {
-        await sleep(wait);
-        last = await post(url, body, timeoutMs, log);
-      } else {
-        last = { ...last, why: `${last.why}, asked to wait ${formatDuration(wait)}` };
-      }
+    const cut = cutAfterStop(opts.stop);
+    try {
+      return await deliver(url, body, timeoutMs, log, opts, cut.signal);
+    } finally {
+      cut.dispose();
     }
-    if (last.ok) {
-      failing.delete(url.href);
-      return true;
-    }
-    failing.add(url.href);
-    log.warning(`The chat message to ${url.host} was not delivered: ${last.why}. The rollback goes on; tell the team another way.`);
-    return false;
   } catch (err) {
     // Nothing above should throw; if it does, a message is still not worth a rollback.
     log.warning(`The chat message could not be sent: ${(err as Error)?.name ?? 'error'}. The rollback goes on.`);
     return false;
   }
+}
+
+/**
+ * Aborted STOPPED_UNDER_WAY_MS after the run's stop (its reason kept, for stopName), and never
+ * without one. Not unref'd: the run awaits what this timer ends (bounded-wait.ts says why).
+ */
+function cutAfterStop(stop: AbortSignal | undefined): { signal?: AbortSignal; dispose(): void } {
+  if (!stop) return { dispose: () => undefined };
+  const cut = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const onStop = () => (timer = setTimeout(() => cut.abort(stop.reason), STOPPED_UNDER_WAY_MS));
+  if (stop.aborted) onStop();
+  else stop.addEventListener('abort', onStop, { once: true });
+  return {
+    signal: cut.signal,
+    dispose() {
+      clearTimeout(timer);
+      stop.removeEventListener('abort', onStop);
+    },
+  };
+}
+
+/** One attempt, and one retry unless the run was stopped by then. */
+async function deliver(url: URL, body: string, timeoutMs: number, log: Log, opts: SendOptions, cut: AbortSignal | undefined): Promise<boolean> {
+  let last = await post(url, body, timeoutMs, log, cut);
+  if (!last.ok && last.retryable && opts.retry !== false && !failing.has(url.href) && !opts.stop?.aborted) {
+    const wait = last.retryAfterMs || (opts.retryDelayMs ?? DEFAULT_RETRY_DELAY_MS);
+    if (wait <= MAX_RETRY_AFTER_MS) {
+      // A stop during the pause ends it, and the message is not tried again.
+      await sleep(wait, opts.stop);
+      if (!opts.stop?.aborted) last = await post(url, body, timeoutMs, log, cut);
+    } else {
+      last = { ...last, why: `${last.why}, asked to wait ${formatDuration(wait)}` };
+    }
+  }
+  if (last.ok) {
+    failing.delete(url.href);
+    return true;
+  }
+  failing.add(url.href);
+  log.warning(`The chat message to ${url.host} was not delivered: ${last.why}. The rollback goes on; tell the team another way.`);
+  return false;
 }

@@ -27,7 +27,8 @@ export function tellingDeps(opts: TellingOptions, log: Log): Pick<RollbackDeps, 
     notify: send
       ? async (event, record, how) => {
           try {
-            return await send(chatMessage(event, record, log), how?.stopped ? STOPPED_SEND : undefined);
+            // A message sent before the stop is cut short by it (notify.ts STOPPED_UNDER_WAY_MS); one sent after it gets STOPPED_SEND.
+            return await send(chatMessage(event, record, log), how?.stopped ? STOPPED_SEND : { stop: how?.signal });
           } catch (err) {
             log.warning(`The chat message could not be built or sent (${errorLine(err)}); the rollback goes on.`);
             return false;

@@ -29,8 +29,8 @@ export interface WebhookReceiver {
   delivered: unknown[];
   /** The next `times` posts answer `status` (500 by default). */
   failNext(times: number, status?: number, headers?: Record<string, string>): void;
-  /** The next `times` posts are never answered (past any sender's timeout). */
-  hangNext(times: number): void;
+  /** The next `times` posts are never answered (past any sender's timeout); `reached` is called as each arrives. */
+  hangNext(times: number, reached?: () => void): void;
   /** The next `times` posts answer 401 quoting the credentials they carried (query, Authorization, user:password). */
   echoCredentialsNext(times: number): void;
   close(): Promise<void>;
@@ -44,6 +44,7 @@ export async function startWebhookReceiver(opts: { secretPath?: string } = {}): 
   let failStatus = 500;
   let failHeaders: Record<string, string> = {};
   let hanging = 0;
+  let onHung: (() => void) | undefined;
   let echoing = 0;
   const sockets = new Set<Socket>();
   const server: Server = createServer((req, res) => {
@@ -64,6 +65,7 @@ export async function startWebhookReceiver(opts: { secretPath?: string } = {}): 
       };
       if (hanging > 0) {
         hanging--;
+        onHung?.();
         return; // never answers
       }
       if (echoing > 0) {
@@ -101,8 +103,9 @@ export async function startWebhookReceiver(opts: { secretPath?: string } = {}): 
       failStatus = status;
       failHeaders = headers;
     },
-    hangNext(times) {
+    hangNext(times, reached) {
       hanging = times;
+      onHung = reached;
     },
     echoCredentialsNext(times) {
       echoing = times;

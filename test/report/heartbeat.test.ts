@@ -195,3 +195,54 @@ describe('chat updates while a rollback runs', () => {
     for (const l of w.log.lines) expect(l).not.toContain(token);
   });
 });
+
+// Stopped (Ctrl-C, a cancelled job) while an update is on its way to a webhook that never answers
+// it: the closing message used to wait for that update's whole 5 s, a pause and a retry (11 s, past
+// the stop's 5 s grace). Now the update is cut STOPPED_UNDER_WAY_MS after the stop and not retried,
+// and the closing message gets its one short attempt; when that fails too, the run says so plainly.
+describe('chat updates when the run is stopped', () => {
+  async function stoppedWhileUpdating(hangs: number) {
+    const w = await world();
+    const stop = new AbortController();
+    w.request.signal = stop.signal;
+    const deps = w.deps('app');
+    const { started, finished } = deps.progress!;
+    deps.progress = {
+      started: (phase, component) => {
+        // The update due while app runs is the post that hangs; the stop comes as it reaches the webhook.
+        if (phase === 'app') w.receiver.hangNext(hangs, () => stop.abort(new Error('stopped by SIGINT')));
+        started(phase, component);
+      },
+      finished,
+    };
+    const record = await w.run(deps);
+    const updates = w.receiver.requests.filter((r) => r.raw.includes('Under way: app'));
+    return { w, record, updates };
+  }
+
+  it('an update under way is cut, not retried, and the closing message still goes out', async () => {
+    const { w, record, updates } = await stoppedWhileUpdating(1);
+    expect(updates).toHaveLength(1);
+    expect(w.texts().filter((t) => t.includes('Under way'))).toEqual([]);
+    // The closing message is the last post, delivered.
+    expect(w.receiver.requests.at(-1)!.raw).not.toContain('Under way');
+    expect(w.texts()).toHaveLength(2);
+    expect(record.timeline.find((e) => e.phase === 'notify-end')).toMatchObject({ status: 'ok' });
+    expect(w.log.lines.filter((l) => l.startsWith('warning:')).join('\n')).toMatch(/was not delivered: no answer within 1\.0 s of the stop \(SIGINT\)/);
+    expect(w.timer.pending()).toBe(0);
+  });
+
+  it('the closing message not sent either: the notify-end row and the last next step say so plainly', async () => {
+    const { w, record, updates } = await stoppedWhileUpdating(99);
+    expect(updates).toHaveLength(1);
+    // The start message, the cut update, one attempt at the closing message.
+    expect(w.receiver.requests).toHaveLength(3);
+    const end = record.timeline.find((e) => e.phase === 'notify-end')!;
+    expect(end.status).toBe('warning');
+    expect(end.detail).toBe(
+      'The closing chat message was not sent: the run was stopped (SIGINT) and the webhook did not take the message within the short time a stopped run gives it (the warning in the log says why). Tell the team how the rollback ended another way.',
+    );
+    expect(record.nextSteps.at(-1)).toBe(end.detail);
+    expect(w.log.lines.filter((l) => l.startsWith('warning:')).join('\n')).toMatch(/was not delivered: no answer within 1\.5 s/);
+  });
+});

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { memoryLog } from '../../src/core/log.js';
-import { chatMessage, chatSender, STOPPED_SEND, type ChatMessage } from '../../src/report/notify.js';
+import { chatMessage, chatSender, STOPPED_SEND, STOPPED_UNDER_WAY_MS, type ChatMessage } from '../../src/report/notify.js';
 import { downWebhookUrl, startWebhookReceiver, type WebhookReceiver } from '../fakes/webhook-receiver.js';
 import { failedRecord, fullRecord, splitVerifyJobRecord, unverifiedRecord } from './records.js';
 
@@ -236,6 +236,31 @@ describe('sending a chat message', () => {
     expect(receiver.requests).toHaveLength(1);
     expect(log.lines.filter((l) => l.startsWith('warning'))[0]).toContain('was not delivered: no answer within 1.5 s');
     noUrlIn(log.lines, receiver);
+  });
+
+  it('a message on its way when the run is stopped: cut STOPPED_UNDER_WAY_MS after the stop, not retried, said in the log', async () => {
+    receiver = await startWebhookReceiver();
+    const stop = new AbortController();
+    // Hangs until cut: without the stop, its usual 5 s, a pause and a retry (two posts).
+    receiver.hangNext(2, () => stop.abort(new Error('stopped by SIGTERM')));
+    const log = memoryLog();
+    expect(await chatSender(receiver.url, log)(message(), { stop: stop.signal })).toBe(false);
+    expect(receiver.requests).toHaveLength(1);
+    expect(log.lines.filter((l) => l.startsWith('warning'))[0]).toContain(`was not delivered: no answer within ${STOPPED_UNDER_WAY_MS / 1000}.0 s of the stop (SIGTERM)`);
+    noUrlIn(log.lines, receiver);
+  });
+
+  it('a stop during the pause before the retry: the retry is not sent', async () => {
+    receiver = await startWebhookReceiver();
+    const stop = new AbortController();
+    receiver.failNext(1, 500);
+    const log = memoryLog();
+    const sending = chatSender(receiver.url, log)(message(), { stop: stop.signal, retryDelayMs: 1500 });
+    while (receiver.requests.length === 0) await new Promise((r) => setTimeout(r, 10));
+    stop.abort(new Error('stopped by SIGINT'));
+    expect(await sending).toBe(false);
+    expect(receiver.requests).toHaveLength(1);
+    expect(log.lines.filter((l) => l.startsWith('warning'))[0]).toContain('was not delivered: HTTP 500');
   });
 
   it('a timeout then an answer on the retry delivers', async () => {
