@@ -10,12 +10,11 @@ import { chown, mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { RollbackKitError } from '../core/errors.js';
 import { runProcess } from '../core/process.js';
-import { connectionUrl, describeTarget, parseConnectionString, pgClientConfig } from '../db/connection.js';
-import { connectionError, type ConnectionError } from '../db/session.js';
-import type { Cleanup } from './cleanup.js';
+import { connectionUrl, describeTarget, parseConnectionString } from '../db/connection.js';
+import { closeAtStop, closeSession, connect, ConnectionError, connectionError, type Session } from '../db/session.js';
+import { SandboxStopped, type Cleanup } from './cleanup.js';
 
 export const LOCAL_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 const INSTALL_HINT = 'Install PostgreSQL (Debian/Ubuntu: apt-get install postgresql; macOS: brew install postgresql), or give --database-url (or set DATABASE_URL) for a server you may create databases on.';
@@ -40,20 +39,29 @@ export interface SandboxPostgres {
 /**
  * Connects and runs SELECT 1: undefined when it works, else why not (the library's connection error).
  * Its SELECT 1 has no deadline: the server is on this machine (assertLoopback ran first, or it is
- * 127.0.0.1), with nothing between to stall, and the connect timeout bounds a server that does not answer.
+ * 127.0.0.1), with nothing between to stall, and the connect timeout bounds a server that does not
+ * answer. The sandbox's stop ends it, connecting (ConnectStopped) or waiting (closeAtStop: it only
+ * reads), and throws SandboxStopped.
  */
-async function connectProblem(url: string): Promise<ConnectionError | undefined> {
+async function connectProblem(url: string, signal?: AbortSignal): Promise<ConnectionError | undefined> {
   const target = parseConnectionString(url);
-  const client = new pg.Client({ ...pgClientConfig(target, { connectTimeoutMs: 3000 }) });
-  client.on('error', () => undefined);
+  let session: Session;
   try {
-    await client.connect();
-    await client.query('SELECT 1');
+    session = await connect(target, { connectTimeoutMs: 3000, signal });
+  } catch (err) {
+    if (signal?.aborted) throw new SandboxStopped();
+    return err instanceof ConnectionError ? err : connectionError(target, err);
+  }
+  const release = closeAtStop(session, signal);
+  try {
+    await session.query('SELECT 1');
     return undefined;
   } catch (err) {
+    if (signal?.aborted) throw new SandboxStopped();
     return connectionError(target, err);
   } finally {
-    await client.end().catch(() => undefined);
+    release();
+    void closeSession(session);
   }
 }
 
@@ -149,13 +157,13 @@ export async function sandboxPostgres(opts: { databaseUrl?: string; from?: strin
     const from = opts.from ?? DEFAULT_FROM;
     assertLoopback(opts.databaseUrl, from);
     const where = describeTarget(parseConnectionString(opts.databaseUrl));
-    const problem = await connectProblem(opts.databaseUrl);
+    const problem = await connectProblem(opts.databaseUrl, cleanup.signal);
     // A server that answered and refused (a password, pg_hba, a database) is running: the URL is what to fix.
     if (problem?.fromServer) throw new RollbackKitError(`The PostgreSQL server at ${from} (${where}) refused the sandbox: ${problem.message}`, `Fix ${from}, or ${withoutIt(from)} to let the sandbox use a local server or a throwaway cluster.`);
     if (problem) throw new RollbackKitError(`The PostgreSQL server at ${from} (${where}) does not answer: ${problem.message}`, `Start it or fix ${from}; ${withoutIt(from)} to let the sandbox use a local server or a throwaway cluster.`);
     return { adminUrl: opts.databaseUrl, source: `${from} (${where})` };
   }
-  if (!opts.throwaway && !(await connectProblem(LOCAL_URL))) return { adminUrl: LOCAL_URL, source: 'the local server on 127.0.0.1:5432' };
+  if (!opts.throwaway && !(await connectProblem(LOCAL_URL, cleanup.signal))) return { adminUrl: LOCAL_URL, source: 'the local server on 127.0.0.1:5432' };
   const bin = findServerBinaries(opts.searchPath);
   if (!bin) throw new RollbackKitError('No PostgreSQL for the sandbox: no --database-url was given and DATABASE_URL is not set, nothing answers on 127.0.0.1:5432, and no initdb is installed.', INSTALL_HINT);
   return throwawayCluster(bin, cleanup);

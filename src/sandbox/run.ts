@@ -9,9 +9,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import type { Log } from '../core/log.js';
-import { connectionUrl, parseConnectionString, pgClientConfig, withDatabase, type ConnectionTarget } from '../db/connection.js';
+import { connectionUrl, parseConnectionString, withDatabase } from '../db/connection.js';
 import { runDrill, type DrillRecord } from '../pipeline/drill.js';
 import { parsePlanFile, type RollbackPlan } from '../pipeline/plan-file.js';
 import { resolvePlan } from '../pipeline/plan-inputs.js';
@@ -24,6 +23,7 @@ import { incidentBody } from '../report/incident.js';
 import { rollbackSummaryMarkdown } from '../report/rollback-summary.js';
 import { redactDeep } from '../core/secrets.js';
 import { loadChecks, runSmokeTest } from '../smoke/smoke-test.js';
+import { dropSandboxDatabase, stoppableAdminQuery } from './admin.js';
 import type { Cleanup } from './cleanup.js';
 import { dbmate, findDbmate } from './dbmate.js';
 import { sandboxPostgres, shownAdminUrl } from './postgres.js';
@@ -75,27 +75,13 @@ export interface SandboxResult {
 
 const TEAM = 'team_sandbox';
 
-/**
- * No query deadline: the sandbox's server is on this machine only (assertLoopback, or its own
- * cluster), with no proxy or NAT box between to stall.
- */
-async function adminQuery(target: ConnectionTarget, sql: string): Promise<void> {
-  const client = new pg.Client(pgClientConfig(target, { connectTimeoutMs: 5000 }));
-  client.on('error', () => undefined);
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
-
-async function smoke(baseUrl: string, databaseUrl: string, log: Log): Promise<{ decision: string; checks: CheckLine[] }> {
+/** `signal`: the sandbox's stop, which ends the checks' requests and SQL queries. */
+async function smoke(baseUrl: string, databaseUrl: string, log: Log, signal: AbortSignal): Promise<{ decision: string; checks: CheckLine[] }> {
   const database = parseConnectionString(databaseUrl, log);
   const checks = await loadChecks({ checks: SHOP_CHECKS }, { baseUrl, hasDatabase: true });
   const { verdict, results } = await runSmokeTest(
     checks,
-    { attempts: 1, intervalSeconds: 0, backoff: 'fixed', timeoutSeconds: 5, samples: 1, maxErrorRate: 5, maxP95Ms: 3000, deadlineSeconds: 30, database },
+    { attempts: 1, intervalSeconds: 0, backoff: 'fixed', timeoutSeconds: 5, samples: 1, maxErrorRate: 5, maxP95Ms: 3000, deadlineSeconds: 30, database, signal },
     log,
   );
   return { decision: verdict.decision, checks: results.map((r) => ({ name: r.name, passed: r.passed, detail: log.redact(r.reason ?? (r.passed ? 'passed' : 'failed')) })) };
@@ -159,10 +145,11 @@ async function setUp(opts: Omit<SandboxOptions, 'reportDir' | 'dryRun'>, brokenV
   const admin = parseConnectionString(pgServer.adminUrl);
   log.secret(admin.password);
   const dbName = `rollback_kit_sandbox_${randomBytes(4).toString('hex')}`;
+  // The drop runs after a Ctrl-C too, so it does not take the stop: it is bounded on its own.
   await cleanup.make(
     `the sandbox database ${dbName}`,
-    () => adminQuery(admin, `DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`),
-    () => adminQuery(admin, `CREATE DATABASE ${dbName}`),
+    () => dropSandboxDatabase(admin, dbName),
+    () => stoppableAdminQuery(admin, `CREATE DATABASE ${dbName}`, log, cleanup.signal),
   );
   // Whatever the database URL was (a URL, key=value, a Unix socket): one URL that dbmate and the app read too.
   const databaseUrl = connectionUrl(withDatabase(admin, dbName));
@@ -185,7 +172,7 @@ async function setUp(opts: Omit<SandboxOptions, 'reportDir' | 'dryRun'>, brokenV
   vercel.addToken(token, 'user_sandbox', [TEAM]);
   const project = vercel.addProject({ name: 'shop', owner: TEAM });
   cleanup.check();
-  const shop = await startShop(vercel, project, databaseUrl, { brokenV2 });
+  const shop = await startShop(vercel, project, databaseUrl, { brokenV2, signal: cleanup.signal });
   cleanup.add('the shop app', () => shop.close());
   cleanup.check();
   say(`Local Vercel API on ${vercel.url}; the shop app on ${shop.url}`);
@@ -198,7 +185,7 @@ async function setUp(opts: Omit<SandboxOptions, 'reportDir' | 'dryRun'>, brokenV
   // deployment's creation, which read as a month before the demo.
   const v1 = vercel.addDeployment(project, { production: true, sha: randomBytes(20).toString('hex'), createdAt: Date.now() });
   shop.release(v1.uid, 'v1');
-  const healthy = await smoke(shop.url, databaseUrl, log);
+  const healthy = await smoke(shop.url, databaseUrl, log, cleanup.signal);
   cleanup.check();
   say(`Deployed v1 (${v1.uid}) with 20260101000000_create_orders: ${healthy.checks.filter((c) => c.passed).length} of ${healthy.checks.length} checks pass`);
 
@@ -209,7 +196,7 @@ async function setUp(opts: Omit<SandboxOptions, 'reportDir' | 'dryRun'>, brokenV
   const v2 = vercel.addDeployment(project, { production: true, sha: randomBytes(20).toString('hex'), createdAt: Math.max(Date.now(), v1.createdAt + 1) });
   shop.release(v2.uid, 'v2');
   say(`Deployed v2 (${v2.uid}) with 20260102000000_add_discount_codes${brokenV2 ? '' : ' (healthy: a drill rehearses on a good release)'}`);
-  const before = await smoke(shop.url, databaseUrl, log);
+  const before = await smoke(shop.url, databaseUrl, log, cleanup.signal);
   cleanup.check();
   const failing = before.checks.filter((c) => !c.passed);
   say(`Smoke checks on v2: ${failing.map((c) => `${c.name} fails (${c.detail})`).join('; ') || 'all pass'}; decision ${before.decision}`);

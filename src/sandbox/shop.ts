@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import pg from 'pg';
 import { parseConnectionString, pgClientConfig } from '../db/connection.js';
+import { closeAtStop } from '../db/session.js';
 import type { FakeProject, FakeVercel } from './vercel-api.js';
 
 export type Release = 'v1' | 'v2';
@@ -57,11 +58,20 @@ export interface Shop {
   close(): Promise<void>;
 }
 
-/** `brokenV2`: v2's checkout fails (the incident); a drill's staging runs a healthy v2. */
-export async function startShop(vercel: FakeVercel, project: FakeProject, databaseUrl: string, opts: { brokenV2: boolean } = { brokenV2: true }): Promise<Shop> {
+/**
+ * `brokenV2`: v2's checkout fails (the incident); a drill's staging runs a healthy v2. `signal`: the
+ * sandbox's stop, which closes the app's sessions (closeAtStop: they only read), so that a query
+ * waiting for a lock (the orders table, held by another session) cannot hold the cleanup's close,
+ * which waits for every query in flight.
+ */
+export async function startShop(vercel: FakeVercel, project: FakeProject, databaseUrl: string, opts: { brokenV2: boolean; signal?: AbortSignal } = { brokenV2: true }): Promise<Shop> {
   const releases = new Map<string, Release>();
   const pool = new pg.Pool({ ...pgClientConfig(parseConnectionString(databaseUrl), { connectTimeoutMs: 3000, applicationName: 'rollback-kit-sandbox-shop' }), max: 2, idleTimeoutMillis: 1000 });
   pool.on('error', () => undefined);
+  pool.on('connect', (client) => {
+    const release = closeAtStop(client, opts.signal);
+    client.once('end', release);
+  });
   const serving = () => {
     const prod = vercel.production(project);
     return prod ? releases.get(prod.uid) : undefined;

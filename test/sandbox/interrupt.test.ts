@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runProcess } from '../../src/core/process.js';
+import { DROP_LOCK_TIMEOUT_MS } from '../../src/sandbox/admin.js';
 import { runCli, type CliRun } from '../cli/run-cli.js';
 import { adminQuery, ADMIN_URL, lockWaiters } from '../helpers/pg.js';
 
@@ -78,7 +79,8 @@ describe('rollback-kit sandbox: Ctrl-C', () => {
       const { after } = await interrupted(async () => {
         const [waiting] = await lockWaiters({ query: 'CREATE DATABASE rollback_kit_sandbox_%' });
         creating = /rollback_kit_sandbox_[0-9a-f]+/.exec(waiting?.query ?? '')?.[0];
-        if (creating) setTimeout(() => void holder.query('COMMIT'), 300);
+        // Let go soon after, unless the run has ended by then (the stop cancels the statement) and the holder with it.
+        if (creating) setTimeout(() => void holder.query('COMMIT').catch(() => undefined), 300);
         return Boolean(creating);
       });
       expect(after).not.toContain('›');
@@ -94,6 +96,58 @@ describe('rollback-kit sandbox: Ctrl-C', () => {
       await new Promise((r) => setTimeout(r, 50));
     }
     expect(await databaseExists(creating!)).toBe(false);
+  });
+
+  it('while its CREATE DATABASE waits for a lock that is not let go: the stop cancels it on the server, and the sandbox ends with nothing left', async () => {
+    // Before, the stop was not honoured until the statement ended: the sandbox waited out its 10 s,
+    // then its cleanup's DROP DATABASE waited behind the same lock, for as long as it was held.
+    const holder = new pg.Client({ connectionString: ADMIN_URL });
+    await holder.connect();
+    let creating: string | undefined;
+    try {
+      await holder.query('BEGIN');
+      await holder.query('LOCK TABLE pg_catalog.pg_database IN EXCLUSIVE MODE');
+      const { run, after } = await interrupted(async () => {
+        const [waiting] = await lockWaiters({ query: 'CREATE DATABASE rollback_kit_sandbox_%' });
+        creating = /rollback_kit_sandbox_[0-9a-f]+/.exec(waiting?.query ?? '')?.[0];
+        return Boolean(creating);
+      });
+      // Ended with the lock still held: the statement is gone from the server, not left waiting to
+      // create the database once the lock is let go.
+      expect(await adminQuery("SELECT 1 FROM pg_stat_activity WHERE query = 'CREATE DATABASE ' || $1::text AND state = 'active'", [creating])).toMatchObject({ rowCount: 0 });
+      expect(after).not.toContain('›');
+      expect(run.stderr).not.toContain('could not clean up');
+      expect(run.stderr.trim().split('\n').at(-1)).toBe('Stopped (SIGINT): everything it started is removed. No report was written.');
+    } finally {
+      await holder.query('ROLLBACK').catch(() => undefined);
+      await holder.end();
+    }
+    expect(creating).toBeDefined();
+    expect(await databaseExists(creating!)).toBe(false);
+  });
+
+  it('a cleanup whose DROP DATABASE waits for a lock: it gives up after its lock timeout, and says what is left and how to drop it', async () => {
+    const holder = new pg.Client({ connectionString: ADMIN_URL });
+    await holder.connect();
+    let database: string | undefined;
+    try {
+      await holder.query('BEGIN');
+      // Taken once the database exists, before the stop: the cleanup's drop then waits for it.
+      const { run } = await interrupted(async (text) => {
+        database = sandboxDatabase(text);
+        if (!database) return false;
+        await holder.query('LOCK TABLE pg_catalog.pg_database IN EXCLUSIVE MODE');
+        return true;
+      });
+      expect(run.stderr).toContain(
+        `could not clean up the sandbox database ${database}: another session held a lock DROP DATABASE needs for ${DROP_LOCK_TIMEOUT_MS / 1000} s (pg_database, or the database itself), so ${database} is still there; drop it once that session ends: DROP DATABASE ${database} WITH (FORCE)`,
+      );
+      expect(run.stderr.trim().split('\n').at(-1)).toMatch(/^Stopped \(SIGINT\): what it started is removed, except what the warnings above name\./);
+    } finally {
+      await holder.query('ROLLBACK').catch(() => undefined);
+      await holder.end();
+      if (database) await adminQuery(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+    }
   });
 
   it.each(['› PostgreSQL:', '› Local Vercel API', '› Deployed v1', '› Smoke checks on v2'])('after "%s": nothing left, and no step after the signal', async (marker) => {
