@@ -40,6 +40,33 @@ it("psql's connection stalls mid-restore and its session is gone: psql is ended,
   expect((await db.query<{ n: number }>('SELECT count(*)::int AS n FROM public.t')).rows[0]!.n).toBe(400);
 });
 
+/**
+ * psql's connection stalls as soon as its session is open, and its backend ends at once: gone before
+ * psql could say its pid, and before the watcher (which connects once the restore is planned) first
+ * looked. Before, a backend never seen started no stall clock and psql's own was told only by that
+ * pid, so psql waited for the answer to its first query for ever and the restore with it.
+ */
+it("psql's session is gone before the watcher's first look, before psql could say its pid: psql is ended, the restore fails saying so, nothing changed", async () => {
+  const db = await createTestDatabase('rk_psql_stall_start');
+  await db.query('CREATE TABLE public.t (id int PRIMARY KEY, note text); INSERT INTO public.t SELECT g, g::text FROM generate_series(1, 500) g');
+  const snap = await takeSnapshot(wholeDatabaseSnapshot(parseConnectionString(db.url), { outputDir: await mkdtemp(join(tmpdir(), 'rk-psql-stall-')) }), memoryLog());
+  await db.query('DELETE FROM public.t WHERE id > 400');
+  // psql connects first of the restore's sessions named rollback-kit-restore-… (its startup says so).
+  const proxy = await stallingProxy(db, { clientSends: 'rollback-kit-restore-', limit: 1, atReady: true, endServer: true });
+  // A short connect timeout: psql's session is due once it has passed.
+  const url = new URL(proxy.url);
+  url.searchParams.set('connect_timeout', '1');
+  try {
+    await expect(restoreSnapshot(await restoreRequest(url.toString(), snap.path, { stallAfterMs: 1500 }), memoryLog())).rejects.toThrow(
+      /^Restore into 127\.0\.0\.1:\d+\/rk_psql_stall_start_\w+ stopped: psql's connection stalled: its session had been gone from the server for \d+ s \(seen from a separate connection\) while psql still waited on it, so psql was ended\. .*nothing of the restore was applied: the database is as it was before\.$/,
+    );
+    expect(proxy.stalls).toBe(1);
+  } finally {
+    proxy.close();
+  }
+  expect((await db.query<{ n: number }>('SELECT count(*)::int AS n FROM public.t')).rows[0]!.n).toBe(400);
+});
+
 it("psql's connection stalls once its COMMIT has reached the server: the server's record of the transaction says it committed, and the restore is done", async () => {
   const db = await createTestDatabase('rk_psql_stall_commit');
   await db.query('CREATE TABLE public.t (id int PRIMARY KEY, note text); INSERT INTO public.t SELECT g, g::text FROM generate_series(1, 500) g');
