@@ -386,6 +386,11 @@ export function connectionUrl(t: ConnectionTarget): string {
  */
 const KEEPALIVE_IDLE_MS = 10_000;
 
+/** The application_name a node-postgres session of ours sends at startup: the connection string's, else `name`, else rollback-kit. */
+export function clientApplicationName(t: ConnectionTarget, name?: string): string {
+  return t.params.application_name ?? name ?? 'rollback-kit';
+}
+
 /** Options for node-postgres. `connectTimeoutMs` bounds an unreachable host. */
 export function pgClientConfig(t: ConnectionTarget, opts: { connectTimeoutMs?: number; applicationName?: string } = {}): ClientConfig {
   const config: ClientConfig = {
@@ -397,7 +402,7 @@ export function pgClientConfig(t: ConnectionTarget, opts: { connectTimeoutMs?: n
     connectionTimeoutMillis: opts.connectTimeoutMs ?? connectTimeoutMs(t),
     keepAlive: true,
     keepAliveInitialDelayMillis: KEEPALIVE_IDLE_MS,
-    application_name: t.params.application_name ?? opts.applicationName ?? 'rollback-kit',
+    application_name: clientApplicationName(t, opts.applicationName),
     ssl: sslConfig(t),
   };
   if (t.params.options) config.options = t.params.options;
@@ -407,6 +412,15 @@ export function pgClientConfig(t: ConnectionTarget, opts: { connectTimeoutMs?: n
 function connectTimeoutMs(t: ConnectionTarget): number {
   const seconds = Number(t.params.connect_timeout);
   return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 10_000;
+}
+
+/**
+ * How long a pg_* tool may take to open its connection: its PGCONNECT_TIMEOUT (libpqEnv), which
+ * libpq takes as at least 2 s. That is for each address it tries (a name with several, an SSL
+ * attempt then one without): the stall time that follows this covers a few of those.
+ */
+export function toolConnectMs(t: ConnectionTarget): number {
+  return Math.max(2, Number(libpqEnv(t).PGCONNECT_TIMEOUT)) * 1000;
 }
 
 function sslConfig(t: ConnectionTarget): ClientConfig['ssl'] {

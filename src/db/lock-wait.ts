@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { RollbackKitError, type ErrorFacts } from '../core/errors.js';
 import type { Log } from '../core/log.js';
-import type { ConnectionTarget } from './connection.js';
+import { clientApplicationName, type ConnectionTarget } from './connection.js';
 import { within } from '../core/bounded-wait.js';
 import { closeSession, connect, dropConnection, withSession, type QueryDeadline, type Session } from './session.js';
 
@@ -84,9 +84,13 @@ export interface WatchOptions {
  * ends the time; only polls that answered do, and a healthy program's backend is there at the next
  * one that answers. A backend never seen (a pooler that renames sessions, a role that cannot see
  * them) starts no time at all, but for one a program opens together with others that are seen
- * (backendsInAll): those show that the path keeps their name and that the watcher can see them.
- * Nor does a watcher whose new connection reached another server (a replica behind the same
- * address: another postmaster start time) than the one it saw the program's backend on.
+ * (backendsInAll): those show that the path keeps their name and that the watcher can see them;
+ * and for the first backend of a program past its connect (dueAt), once the watcher has seen its
+ * own session under the name it sent at startup, on the server the program is on: a backend that
+ * lived for less than a look (its upstream gone at its first query, or before a watcher that
+ * connected later looked) is then gone as surely as one seen. Nor does a watcher whose new
+ * connection reached another server (a replica behind the same address: another postmaster start
+ * time) than the one it saw the program's backend on.
  */
 export interface StallWatch {
   /** Which of the backends named as ours (their pids, the watcher's own left out) are the program's. */
@@ -100,11 +104,28 @@ export interface StallWatch {
    * than one (a parallel pg_dump: its leader's, then one per worker, all opened together once the
    * leader has read the catalogue). Once more than one of them has been seen, fewer than this is a
    * backend gone, even one never seen: a worker whose connection ended before a look could see it.
-   * Once all of them have been seen, the first backend alone (its leader, there since the start) is
-   * the program's last step, not a stall: pg_dump's workers disconnect and its leader, still
-   * connected, syncs the files it wrote, for as long as the disk takes. The leader gone then is one.
+   * Once all of them have been seen at once, its leader alone (the one of them whose backend started
+   * first: pg_dump opens its workers' connections once its own has read the catalogue) is the
+   * program's last step, not a stall: pg_dump's workers disconnect and its leader, still connected,
+   * syncs the files it wrote, for as long as the disk takes. The leader gone then is one, and so is
+   * a worker left alone.
    */
   backendsInAll?: number;
+  /**
+   * When the program's first backend is due: its start plus the time its connect may take (its
+   * connect timeout). From then on none of its backends ever seen is its backend gone, as one seen
+   * and gone is, provided the watcher can see its sessions: it has seen its own under the name it
+   * sent at startup (no pooler in between renames them), on the server the program is on (see
+   * `writes`). Undefined: not started yet, or never seen is not to be taken as gone.
+   */
+  dueAt?: () => number | undefined;
+  /**
+   * The program writes (restore-db's psql): it can only be on the server that takes writes, and a
+   * watcher on one (not in recovery) is there too. Otherwise the watcher must have seen another
+   * session named as the program's (the snapshot's own, whose exported snapshot pg_dump must
+   * import on the same server) before a backend of the program never seen counts (dueAt).
+   */
+  writes?: boolean;
   /** Bytes the program has written so far, for one that writes a file: output that grows is no stall. */
   progress?: () => Promise<number>;
   /** Called once, at the stall, with how long the backend had been gone (ms). */
@@ -214,6 +235,8 @@ export async function cancelQuery(target: ConnectionTarget, pid: number, log: Lo
 export async function watchBlockers(target: ConnectionTarget, applicationName: string, log: Log, opts: WatchOptions = {}): Promise<BlockerWatch> {
   let session: Session;
   const deadline = opts.queryDeadline ?? WATCH_DEADLINE;
+  /** The name the watcher's session is opened with: seen as such, the server shows sessions by the names they were opened with. */
+  const ownName = clientApplicationName(target);
   /** The watcher's connection ended under it (a stalled one is closed at its query deadline). */
   let lost = false;
   const opened = async () => {
@@ -263,25 +286,39 @@ export async function watchBlockers(target: ConnectionTarget, applicationName: s
   const stall = opts.stall;
   /** The most backends of the program seen at once; when fewer than those (or than all it opens) have been seen since, and how much output there was then. */
   let most = 0;
-  /** The program's backends seen at every look since the first that saw any: its leader stays among them. */
-  let steady: Set<number> | undefined;
+  /** A program of several's leader: of the first look that saw all its backends at once, the one that started first. */
+  let leader: number | undefined;
+  /**
+   * Whether this server shows sessions by the name they were opened with (the watcher's own) and is
+   * the program's (StallWatch.writes): what makes a backend of the program never seen there a gone one (dueAt).
+   */
+  let namesShown = false;
   let gone: { since: number; bytes: number | undefined } | undefined;
   let stallSeen = false;
   /** The server the program's backends were counted on (its postmaster's start time). */
   let server: string | undefined;
-  const watchStall = async (pids: number[]) => {
+  /** `named`: the sessions named as ours (the watcher's own left out), with when each backend started. */
+  const watchStall = async (named: { pid: number; startedAt: number }[]) => {
     if (!stall || stallSeen) return;
     const now = Date.now();
-    const backends = stall.backends(pids);
+    const backends = stall.backends(named.map((n) => n.pid));
     const count = backends.length;
     most = Math.max(most, count);
-    if (count) steady = new Set(steady ? backends.filter((p) => steady!.has(p)) : backends);
     // Until a second backend of it has been seen, a program of several may rightly be on its first
     // alone (pg_dump reading the catalogue): all of them are due only from then on. Once all were
-    // seen, its leader alone again is its end (pg_dump syncing its files after its workers left).
+    // seen, its leader alone again is its end (pg_dump syncing its files after its workers left);
+    // a worker alone is not: told apart by when their backends started, not by which were seen
+    // first, since a first look may see them all at once.
     const all = stall.backendsInAll;
-    const leaderAlone = all !== undefined && most >= all && count === 1 && steady!.has(backends[0]!);
-    const due = leaderAlone ? 1 : all !== undefined && most > 1 ? Math.max(most, all) : most;
+    if (all !== undefined && leader === undefined && count >= all) {
+      const started = new Map(named.map((n) => [n.pid, n.startedAt]));
+      leader = backends.reduce((a, b) => (started.get(b)! < started.get(a)! ? b : a));
+    }
+    const leaderAlone = leader !== undefined && count === 1 && backends[0] === leader;
+    let due = leaderAlone ? 1 : all !== undefined && most > 1 ? Math.max(most, all) : most;
+    // Past its connect, on a server that shows its sessions: its first backend is due, seen or not.
+    const dueAt = stall.dueAt?.();
+    if (due === 0 && namesShown && dueAt !== undefined && now >= dueAt) due = 1;
     if (!stall.running() || count >= due) {
       gone = undefined;
       return;
@@ -325,22 +362,36 @@ export async function watchBlockers(target: ConnectionTarget, applicationName: s
     if (opts.onCycle && !cycleSeen && cycle.length) await endOurs(cycle);
     if (cancelAfterMs !== undefined) await cancelLongWaits(cancelAfterMs);
     if (stall) {
-      const named = await session.query<{ pid: number | null; started: string }>(
-        'SELECT a.pid, pg_postmaster_start_time()::text AS started FROM (SELECT 1) one LEFT JOIN pg_stat_activity a ON a.application_name = $1 AND a.pid <> pg_backend_pid()',
+      const named = await session.query<{ pid: number | null; backend_start: number | null; started: string; own_name: string | null; standby: boolean }>(
+        `SELECT a.pid, extract(epoch FROM a.backend_start)::float8 AS backend_start, pg_postmaster_start_time()::text AS started,
+                (SELECT application_name FROM pg_stat_activity WHERE pid = pg_backend_pid()) AS own_name, pg_is_in_recovery() AS standby
+           FROM (SELECT 1) one LEFT JOIN pg_stat_activity a ON a.application_name = $1 AND a.pid <> pg_backend_pid()`,
         [applicationName],
       );
       const started = named.rows[0]!.started;
       if (server !== started) {
         most = 0;
-        steady = undefined;
+        leader = undefined;
+        namesShown = false;
         gone = undefined;
         server = started;
       }
-      await watchStall(named.rows.flatMap((r) => (r.pid === null ? [] : [r.pid])));
+      const sessions = named.rows.flatMap((r) => (r.pid === null ? [] : [{ pid: r.pid, startedAt: r.backend_start ?? 0 }]));
+      const programs = stall.writes ? !named.rows[0]!.standby : sessions.some((n) => !stall.backends([n.pid]).length);
+      namesShown ||= named.rows[0]!.own_name === ownName && programs;
+      await watchStall(sessions);
     }
   };
-  // One poll at a time: a watcher opening its connection again may wait for the connect timeout.
-  let busy = false;
+  // The first look before the watch is handed over: a caller that awaits it before starting its
+  // program (snapshot.ts) has it watched from its first backend on, and knows whether this server
+  // shows its sessions (StallWatch.dueAt) before that backend is due. Waited for no longer than a
+  // poll on a working connection takes, so that a watcher whose connection stalls holds up nothing
+  // (the look goes on, as any poll does).
+  let busy = true;
+  polling = poll()
+    .catch(() => undefined)
+    .finally(() => (busy = false));
+  await within(polling, STOP_WAIT_MS, undefined);
   const timer = setInterval(() => {
     if (busy) return;
     busy = true;

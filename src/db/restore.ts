@@ -16,7 +16,7 @@ import { runProcess, type ProcessResult } from '../core/process.js';
 import { doBlock, qualified, quoteLiteral } from './catalog.js';
 import { corruptSnapshot, fingerprint, onDisk } from './archive.js';
 import type { SnapshotManifest } from './manifest.js';
-import { describeTarget, libpqEnv, toolConninfo, transactionPoolerRefusal, type ConnectionTarget } from './connection.js';
+import { describeTarget, libpqEnv, toolConnectMs, toolConninfo, transactionPoolerRefusal, type ConnectionTarget } from './connection.js';
 import { DEFAULT_STALL_MS, isLockTimeout, STALL_CAUSE, LockCycleError, lockCycleError, lockTimeoutError, lockTimeoutMs, notWatching, sessionTag, watchBlockers, type Blocker, type BlockerWatch, type CycleWording, type StallWatch } from './lock-wait.js';
 import { markerLines, markerNumber } from './marker-lines.js';
 import { exactTablePattern } from './patterns.js';
@@ -771,10 +771,17 @@ async function startRestoreProcesses(p: ProcessesRequest, log: Log): Promise<Res
   // and comes and goes.
   let psqlPid: number | undefined;
   let psqlRunning = true;
+  /** When psql's backend is due: its start plus its connect timeout. */
+  let psqlDueAt: number | undefined;
   let stalled: number | undefined;
   const stall: StallWatch = {
-    backends: (pids) => pids.filter((pid) => pid === psqlPid),
+    // Until psql has said its pid, its session is the only one named so: the kept views' pg_dump
+    // runs once the transaction is open, which psql says after its pid. One gone before psql could
+    // say it (its upstream gone while the restore was planned) is then a stall too, not a wait for ever.
+    backends: (pids) => (psqlPid === undefined ? pids : pids.filter((pid) => pid === psqlPid)),
     running: () => psqlRunning,
+    dueAt: () => psqlDueAt,
+    writes: true,
     afterMs: req.stallAfterMs ?? DEFAULT_STALL_MS,
     onStall: (goneMs) => {
       stalled = goneMs;
@@ -813,6 +820,7 @@ async function startRestoreProcesses(p: ProcessesRequest, log: Log): Promise<Res
   });
   try {
     const psql = await findPgTool('psql', Math.max(p.serverMajor, p.pgRestore?.major ?? 0), req.tools);
+    psqlDueAt = Date.now() + toolConnectMs(req.target);
     const applied = runProcess(psql.path, ['-X', '--no-password', '-q', '-v', 'ON_ERROR_STOP=1', '-f', '-', '--dbname', toolConninfo(psql.major)], {
       env,
       stdin: input,

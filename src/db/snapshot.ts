@@ -19,7 +19,7 @@ import type { Log } from '../core/log.js';
 import { runProcess } from '../core/process.js';
 import { FINGERPRINT_VERSION, fingerprint, onDisk, readWhole, type SnapshotFormat } from './archive.js';
 import { countRows, qualified, quoteIdent, readCatalog, tableKey, type TableCount } from './catalog.js';
-import { describeTarget, libpqEnv, toolConninfo, transactionPoolerRefusal, type ConnectionTarget } from './connection.js';
+import { describeTarget, libpqEnv, toolConnectMs, toolConninfo, transactionPoolerRefusal, type ConnectionTarget } from './connection.js';
 import { cancelQuery, DEFAULT_LOCK_TIMEOUT_SECONDS, DEFAULT_STALL_MS, isLockTimeout, STALL_CAUSE, lockCycleError, lockTimeoutError, lockTimeoutMs, sessionTag, watchBlockers, type Blocker, type StallWatch } from './lock-wait.js';
 import { manifestPathFor, writeManifest, type ExportedTable, type SnapshotManifest } from './manifest.js';
 import { exactTablePattern, resolveSchemaPattern, resolveTablePattern, resolveTablesStrict, userSchemas, type TableName } from './patterns.js';
@@ -510,14 +510,16 @@ export async function takeSnapshot(req: SnapshotRequest, log: Log): Promise<Snap
     await session.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     const snapshotId = (await session.query<{ id: string }>('SELECT pg_export_snapshot() AS id')).rows[0]!.id;
     const largeObjects = await countLargeObjects(session, req, selection, log);
-    // The watcher connects while the tables are locked and pg_dump starts: a lock waited for is
-    // waited for far longer than a connection takes, and lock-timeout bounds that wait either way.
+    // The watcher connects while the tables are locked (its first look done before pg_dump starts): a
+    // lock waited for is waited for far longer than a connection takes, and lock-timeout bounds that wait either way.
     // A session that asks for a table we hold while pg_dump queues behind it (an ALTER TABLE that
     // arrives before pg_dump has its locks) would have each wait for the other until lock-timeout,
     // and every query on that table behind both: the watcher ends ours at once instead.
     let cycle: Blocker[] | undefined;
     // pg_dump's backends are every one named as ours but this session's: a caller's carry a name of their own.
     let dumping = false;
+    /** When pg_dump's first backend is due: its start plus its connect timeout. */
+    let dumpDueAt: number | undefined;
     let stalled: number | undefined;
     const endDump = new AbortController();
     const stall: StallWatch = {
@@ -525,6 +527,7 @@ export async function takeSnapshot(req: SnapshotRequest, log: Log): Promise<Snap
       // In parallel, its leader's and one per worker.
       backendsInAll: req.jobs > 1 ? req.jobs + 1 : undefined,
       running: () => dumping,
+      dueAt: () => dumpDueAt,
       afterMs: req.stallAfterMs ?? DEFAULT_STALL_MS,
       progress: () => writtenBytes(path!),
       onStall: (goneMs) => {
@@ -548,7 +551,13 @@ export async function takeSnapshot(req: SnapshotRequest, log: Log): Promise<Snap
         if (req.signal?.aborted) throw snapshotStopped(where);
         log.info(`Dumping ${where} (${req.format} format${req.jobs > 1 ? `, ${req.jobs} jobs` : ''}) to ${path} …`);
 
+        // The watcher has looked before pg_dump starts (or given up connecting): it watches pg_dump from
+        // its first backend on, and one that ends before a look could see it is gone all the same once
+        // pg_dump's connect timeout has passed (StallWatch.dueAt). It connected while the catalogue was
+        // read and the tables locked, so this rarely waits.
+        await watching;
         const dumpStarted = Date.now();
+        dumpDueAt = dumpStarted + toolConnectMs(req.target);
         dumping = true;
         const dump = runProcess(pgDump.path, pgDumpArgs(req, pgDump, path, snapshotId, selection, lockTimeout, largeObjects), {
           env: { ...libpqEnv(req.target), PGAPPNAME: tag },

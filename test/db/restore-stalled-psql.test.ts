@@ -40,6 +40,33 @@ it("psql's connection stalls mid-restore and its session is gone: psql is ended,
   expect((await db.query<{ n: number }>('SELECT count(*)::int AS n FROM public.t')).rows[0]!.n).toBe(400);
 });
 
+/**
+ * psql's connection stalls as soon as its session is open, and its backend ends at once: gone before
+ * psql could say its pid, and before the watcher (which connects once the restore is planned) first
+ * looked. Before, a backend never seen started no stall clock and psql's own was told only by that
+ * pid, so psql waited for the answer to its first query for ever and the restore with it.
+ */
+it("psql's session is gone before the watcher's first look, before psql could say its pid: psql is ended, the restore fails saying so, nothing changed", async () => {
+  const db = await createTestDatabase('rk_psql_stall_start');
+  await db.query('CREATE TABLE public.t (id int PRIMARY KEY, note text); INSERT INTO public.t SELECT g, g::text FROM generate_series(1, 500) g');
+  const snap = await takeSnapshot(wholeDatabaseSnapshot(parseConnectionString(db.url), { outputDir: await mkdtemp(join(tmpdir(), 'rk-psql-stall-')) }), memoryLog());
+  await db.query('DELETE FROM public.t WHERE id > 400');
+  // psql connects first of the restore's sessions named rollback-kit-restore-… (its startup says so).
+  const proxy = await stallingProxy(db, { clientSends: 'rollback-kit-restore-', limit: 1, atReady: true, endServer: true });
+  // A short connect timeout: psql's session is due once it has passed.
+  const url = new URL(proxy.url);
+  url.searchParams.set('connect_timeout', '1');
+  try {
+    await expect(restoreSnapshot(await restoreRequest(url.toString(), snap.path, { stallAfterMs: 1500 }), memoryLog())).rejects.toThrow(
+      /^Restore into 127\.0\.0\.1:\d+\/rk_psql_stall_start_\w+ stopped: psql's connection stalled: its session had been gone from the server for \d+ s \(seen from a separate connection\) while psql still waited on it, so psql was ended\. .*nothing of the restore was applied: the database is as it was before\.$/,
+    );
+    expect(proxy.stalls).toBe(1);
+  } finally {
+    proxy.close();
+  }
+  expect((await db.query<{ n: number }>('SELECT count(*)::int AS n FROM public.t')).rows[0]!.n).toBe(400);
+});
+
 it("psql's connection stalls once its COMMIT has reached the server: the server's record of the transaction says it committed, and the restore is done", async () => {
   const db = await createTestDatabase('rk_psql_stall_commit');
   await db.query('CREATE TABLE public.t (id int PRIMARY KEY, note text); INSERT INTO public.t SELECT g, g::text FROM generate_series(1, 500) g');
@@ -101,6 +128,35 @@ it("the pre-restore snapshot's pg_dump stalls with its session gone: the restore
   expect((err as RollbackKitError).changed).toBe('no');
   // Stopped before the restore's script was sent, and nothing of the snapshot left behind.
   expect(log.lines.join('\n')).not.toMatch(/Restoring .* into /);
+  expect(await readdir(preRestoreDir)).toEqual([]);
+  expect((await db.query<{ n: number }>('SELECT count(*)::int AS n FROM public.t')).rows[0]!.n).toBe(400);
+});
+
+/**
+ * The same, with the pre-restore snapshot's pg_dump stalled at its very first query, its backend
+ * ended at once: too soon for any look of the watcher to see it. Before, a backend never seen
+ * started no stall clock, and pg_dump waited for the two hours that bound the pre-restore snapshot
+ * while the restore's transaction held its tables.
+ */
+it("the pre-restore snapshot's pg_dump's session ends before any look could see it: the restore stops all the same, before changing anything", async () => {
+  const db = await createTestDatabase('rk_pre_stall_start');
+  await db.query('CREATE TABLE public.t (id int PRIMARY KEY, note text); INSERT INTO public.t SELECT g, g::text FROM generate_series(1, 500) g');
+  const snap = await takeSnapshot(wholeDatabaseSnapshot(parseConnectionString(db.url), { outputDir: await mkdtemp(join(tmpdir(), 'rk-pre-stall-')) }), memoryLog());
+  await db.query('DELETE FROM public.t WHERE id > 400');
+  // The planning session sets its search_path first; pg_dump's own first query is the next to.
+  const proxy = await stallingProxy(db, { clientSends: "set_config('search_path'", skip: 1, limit: 1, endServer: true });
+  // A short connect timeout: pg_dump's session is due once it has passed.
+  const url = new URL(proxy.url);
+  url.searchParams.set('connect_timeout', '1');
+  const preRestoreDir = await mkdtemp(join(tmpdir(), 'rk-pre-stall-dir-'));
+  try {
+    await expect(restoreSnapshot(await restoreRequest(url.toString(), snap.path, { preRestoreDir, stallAfterMs: 1500 }), memoryLog())).rejects.toThrow(
+      /^Restore into 127\.0\.0\.1:\d+\/rk_pre_stall_start_\w+ stopped before it changed anything, in its pre-restore snapshot: pg_dump's connection stalled\. .*Nothing of the restore was applied: the database was not changed\.$/,
+    );
+    expect(proxy.stalls).toBe(1);
+  } finally {
+    proxy.close();
+  }
   expect(await readdir(preRestoreDir)).toEqual([]);
   expect((await db.query<{ n: number }>('SELECT count(*)::int AS n FROM public.t')).rows[0]!.n).toBe(400);
 });

@@ -154,3 +154,30 @@ it("a parallel pg_dump's worker whose upstream went away at once: pg_dump is end
   }
   expect(await readdir(outputDir)).toEqual([]);
 });
+
+/**
+ * pg_dump's connection stalls at its very first query and its backend ends at once: a backend that
+ * lived a few milliseconds, before any look of the watcher could see it. Before, a backend never
+ * seen started no stall clock, and pg_dump waited on its socket for ever. Now the watcher has looked
+ * before pg_dump starts (seeing the snapshot's own session under the same name, and its own under
+ * the name it sent), so pg_dump's session is due once its connect timeout has passed: never seen
+ * then is gone.
+ */
+it("pg_dump's backend ends before the watcher's first look at it: pg_dump is ended all the same, the snapshot fails saying so", async () => {
+  const db = await createTestDatabase('rk_dump_stall_start');
+  await db.query('CREATE TABLE orders (id int PRIMARY KEY); INSERT INTO orders SELECT generate_series(1, 100)');
+  // pg_dump's own first query: only pg_dump sends it.
+  const proxy = await stallingProxy(db, { clientSends: "set_config('search_path'", limit: 1, endServer: true });
+  const outputDir = await mkdtemp(join(tmpdir(), 'rk-dump-stall-start-'));
+  // A short connect timeout: pg_dump's session is due once it has passed.
+  const url = new URL(proxy.url);
+  url.searchParams.set('connect_timeout', '1');
+  try {
+    const attempt = takeSnapshot({ ...wholeDatabaseSnapshot(parseConnectionString(url.toString()), { outputDir }), stallAfterMs: 1500 }, memoryLog());
+    await expect(attempt).rejects.toThrow(/^Snapshot of 127\.0\.0\.1:\d+\/rk_dump_stall_start_\w+ stopped: pg_dump's connection stalled\. .*No snapshot was made: what it had written was removed, and the database was only read, never changed\.$/);
+    expect(proxy.stalls).toBe(1);
+  } finally {
+    proxy.close();
+  }
+  expect(await readdir(outputDir)).toEqual([]);
+});

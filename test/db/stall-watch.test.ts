@@ -134,3 +134,25 @@ it('a parallel pg_dump whose leader is gone after all were seen, one worker left
     for (const w of workers) await w.client.end().catch(() => undefined);
   }
 });
+
+it("a parallel pg_dump all of whose backends the first look sees at once: a worker left alone is a stall, not the leader's last step", async () => {
+  const db = await createTestDatabase('rk_stall_worker_alone');
+  const tag = sessionTag('test');
+  // The leader first, then its workers: all there before the watcher's first look.
+  const leader = await programSession(db.url, tag);
+  const workers = [await programSession(db.url, tag), await programSession(db.url, tag)];
+  const stall = { ...stallWatch(500), backendsInAll: 3 };
+  const watch = await watchBlockers(parseConnectionString(db.url), tag, memoryLog(), { stall });
+  try {
+    // The leader's session gone and one worker done: the other worker alone.
+    await db.query('SELECT pg_terminate_backend($1)', [leader.pid]);
+    await workers[0]!.client.end();
+    for (let i = 0; i < 100 && !stall.seen.length; i++) await sleep(50);
+    // Before: every backend the first look saw was taken for the leader, so this one alone was its last step.
+    expect(stall.seen).toHaveLength(1);
+  } finally {
+    await watch.stop();
+    await leader.client.end().catch(() => undefined);
+    for (const w of workers) await w.client.end().catch(() => undefined);
+  }
+});

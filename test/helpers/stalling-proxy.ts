@@ -26,11 +26,12 @@ export interface StallingProxy {
  * 'ready': after the first ReadyForQuery of each connection; `clientSends`: once the client sends that
  * text (with `after`: on a connection whose client sent that other text before: one program's; with
  * `limit`: on that many connections only, the first to send it once `skip` others have: one of a
- * program's several; with
+ * program's several; with `atReady`: once the server's first ReadyForQuery on that connection has
+ * reached the client, rather than at once: a session that opened, then stalled; with
  * `endServer`: the server's side is closed as the connection stalls, so its backend ends at once,
  * as behind a proxy whose upstream went away, while the client still waits on an open socket).
  */
-export type StallOn = 'ready' | { clientSends: string; after?: string; skip?: number; limit?: number; endServer?: boolean };
+export type StallOn = 'ready' | { clientSends: string; after?: string; skip?: number; limit?: number; atReady?: boolean; endServer?: boolean };
 
 const open: StallingProxy[] = [];
 afterAll(() => {
@@ -66,9 +67,11 @@ export async function stallingProxy(db: { url: string }, stallOn: StallOn): Prom
     let armed = typeof stallOn !== 'object' || stallOn.after === undefined;
     /** One of the connections `skip` lets go on: it never stalls. */
     let passed = false;
-    const stall = () => {
+    /** It stalls once its first ReadyForQuery has reached the client ('ready', or `atReady` once it sent the text). */
+    let atReady = stallOn === 'ready';
+    const stall = (counted = false) => {
       stalled = true;
-      stalls++;
+      if (!counted) stalls++;
       if (upstream.localPort) ports.push(upstream.localPort);
       if (typeof stallOn === 'object' && stallOn.endServer) upstream.destroy();
     };
@@ -80,18 +83,23 @@ export async function stallingProxy(db: { url: string }, stallOn: StallOn): Prom
         if (skipped < (stallOn.skip ?? 0)) {
           skipped++;
           passed = true;
+        } else if (stallOn.atReady) {
+          // Counted now, for `limit`: the stall itself comes with the server's first ReadyForQuery.
+          atReady = true;
+          passed = true;
+          stalls++;
         } else stall();
       }
       else if (stallOn.after !== undefined && d.includes(stallOn.after)) armed = true;
     });
     upstream.on('data', (d: Buffer) => {
       if (stalled) return;
-      if (stallOn !== 'ready') return void client.write(d);
+      if (!atReady) return void client.write(d);
       pending = Buffer.concat([pending, d]);
       const { at, ready } = throughFirstReady(pending);
       client.write(pending.subarray(0, at));
       pending = pending.subarray(at);
-      if (ready) stall();
+      if (ready) stall(stallOn !== 'ready');
     });
     for (const s of [client, upstream]) s.on('error', () => undefined);
     client.on('end', () => stalled || upstream.end());
