@@ -39,6 +39,7 @@ import { checkCanPush } from './git-revert-access.js';
 import { DATABASE } from './scope.js';
 import { ChatHeartbeat, type HeartbeatOptions, type HeartbeatUpdate } from '../report/heartbeat.js';
 import { changedSomething, standingFailures, Timeline } from './timeline.js';
+import { inThisJob } from './job-words.js';
 import { verifyWithChecks } from './verify.js';
 
 export interface RollbackRequest {
@@ -155,7 +156,9 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
   };
   const timeline = new Timeline(budget, request.earlierTimeline, (entry) => deps.progress?.finished(entry), now, (phase, component) => deps.progress?.started(phase, component));
   record.timeline = timeline.entries;
-  const redact = (err: unknown) => log.redact(errorLine(err));
+  // A later job of a split rollback: an earlier job changed production (its timeline rows say so).
+  const changedEarlier = changedSomething(request.earlierTimeline);
+  const redact = (err: unknown) => inThisJob(log.redact(errorLine(err)), changedEarlier);
   let told = false;
   const finished = async (entry: TimelineEntry) => {
     log.info(`[${entry.phase}${entry.component ? ` ${entry.component}` : ''}] ${entry.status} in ${formatDuration(entry['duration-ms'])} (budget ${formatDuration(entry['budget-ms'])}): ${entry.detail}`);
@@ -291,8 +294,8 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
     await previewing?.catch(() => undefined);
     fail('plan');
     // Said once: a refusal of the restore's plan says it itself. In a later job of a split rollback
-    // the earlier job's rows say what it already changed: only this job changed nothing.
-    const changedEarlier = changedSomething(request.earlierTimeline);
+    // the earlier job's rows say what it already changed: only this job changed nothing (redact
+    // puts the error's own words so too).
     await finished(planTimer.end('failed', sayNothingChanged(err, redact(err), changedEarlier ? EARLIER_STANDS : 'Nothing was changed.'), { stopped: errorFacts(err).stopped }));
     const stopped = 'the rollback stopped while planning';
     for (const phase of ['notify-start', 'app', 'snapshot', 'database', 'environment', 'verify'] as const) timeline.skip(phase, stopped);
@@ -456,7 +459,7 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
         db.status = 'failed';
         // A lock wait's own errors may say so already; say it once.
         db.changed = 'no';
-        db.error = sayNothingChanged(err, redact(err), 'This run changed nothing in the database.');
+        db.error = inThisJob(sayNothingChanged(err, redact(err), 'This run changed nothing in the database.'), changedEarlier);
         await finished(st.end('skipped', 'not taken: the database rollback stopped before it (see the database phase)'));
         await finished(timeline.start('database').end('failed', db.error, { stopped: errorFacts(err).stopped }));
       }
