@@ -40,6 +40,8 @@ import { DATABASE } from './scope.js';
 import { ChatHeartbeat, type HeartbeatOptions, type HeartbeatUpdate } from '../report/heartbeat.js';
 import { changedSomething, standingFailures, Timeline } from './timeline.js';
 import { inThisJob } from './job-words.js';
+import { componentKey, isRunKey, keyParts, keyRef } from './incident-key.js';
+import { namesServiceNotDeploy } from '../platforms/from-ref.js';
 import { verifyWithChecks } from './verify.js';
 
 export interface RollbackRequest {
@@ -224,7 +226,8 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
     // A revert to push: the job must be able to, or the app phase would stop halfway.
     for (const [i, c] of inScope.entries()) if (c.provider === 'git-revert' && outcomes[i]!.status === 'dry-run') await checkCanPush(request.workspace, c.name, c.timeoutSeconds, log, request.signal);
     record.incidentKey = incidentKey(plan.environment, plan.components, inScope, outcomes, request);
-    const aliases = incidentAliases(plan.environment, plan.components, inScope, outcomes, record.incidentKey);
+    keyNotes(plan.components, inScope, outcomes, request.github.runId, log);
+    const aliases = incidentAliases(plan.environment, plan.components, inScope, outcomes, record.incidentKey, request.github.runId);
     if (aliases.length) record.incidentAliases = aliases;
 
     if (wantsDatabase) {
@@ -693,44 +696,79 @@ function applyOutcome(rec: ComponentRecord, o: PromoteOutcome, { preview = false
  * production served when this run planned, or, once a rollback is live, what production served
  * when that rollback was made, as the platform records it (PromoteOutcome.rolledBackFrom: every
  * platform provider and git-revert; a command provider cannot say, so there `from` keeps the key).
+ * Written and read by incident-key.ts: a URL from keeps its commas and `@` to itself, and its secrets out.
  */
 function incidentKey(environment: string, all: ComponentPlan[], components: ComponentPlan[], outcomes: PromoteOutcome[], request: RollbackRequest): string {
   // Every component's `from`, in scope or not: the app job and the database job of one rollback
   // share the key.
-  const explicit = all.filter((c) => c.from).map((c) => `${c.name}@${namedFrom(c, components, outcomes)}`);
-  if (explicit.length) return `${environment}:${explicit.join(',')}`;
+  const explicit = all.filter((c) => c.from).map((c) => ({ name: c.name, ref: namedFrom(c, components, outcomes, request.github.runId) }));
+  if (explicit.length) return componentKey(environment, explicit);
   if (request.github.runId) return `${environment}:run-${request.github.runId}`;
-  const resolved = components.map((c, i) => `${c.name}@${outcomes[i]?.rolledBackFrom ?? outcomes[i]?.from.id ?? outcomes[i]?.from.commitSha ?? '?'}`);
-  return `${environment}:${resolved.join(',') || 'database'}`;
+  const resolved = components.map((c, i) => ({ name: c.name, ref: keyRef(outcomes[i]?.rolledBackFrom ?? outcomes[i]?.from.id ?? outcomes[i]?.from.commitSha ?? '?') }));
+  return resolved.length ? componentKey(environment, resolved) : `${environment}:database`;
 }
 
 /**
- * A component's `from` as the key names it. A from the cascade guard turned down names the
- * deployment a rollback put there (the promotion event of our own rollback): the incident is the one
- * that rollback was made for, named by the platform's id of what it rolled back from.
+ * A component's `from` as the key names it (keyRef'd). A from the cascade guard turned down names
+ * the deployment a rollback put there (the promotion event of our own rollback): the incident is the
+ * one that rollback was made for, named by the platform's id of what it rolled back from. A from
+ * that is a service's URL (namesServiceNotDeploy: the same for every deploy of a Render or Fly
+ * service) is named by the deploy the provider found to roll back from, as a run without from is;
+ * a job that does not roll that component back cannot find it (serviceFrom).
  */
-function namedFrom(c: ComponentPlan, components: ComponentPlan[], outcomes: PromoteOutcome[]): string | undefined {
+function namedFrom(c: ComponentPlan, components: ComponentPlan[], outcomes: PromoteOutcome[], runId: string | undefined): string {
   const o = outcomes[components.indexOf(c)];
-  return o?.putThereByRollback && o.rolledBackFrom ? o.rolledBackFrom : c.from;
+  if (o?.putThereByRollback && o.rolledBackFrom) return keyRef(o.rolledBackFrom);
+  if (!namesServiceNotDeploy(c.provider, c.from)) return keyRef(c.from!);
+  const id = o?.rolledBackFrom ?? o?.from.id;
+  return id ? keyRef(id) : serviceFrom(c.from!, runId);
 }
 
 /**
- * The incident under the other name a later run gives it. The key takes `from` as given, and
+ * A service URL no deploy was found for here, made incident-specific by the workflow run (a re-run,
+ * and the later jobs of a split rollback, keep the run id). Without one (the command line) the URL
+ * is all there is: keyNotes says so.
+ */
+function serviceFrom(from: string, runId: string | undefined): string {
+  return runId ? `${keyRef(from)}|run-${runId}` : keyRef(from);
+}
+
+/** Tells the user how a from that names a service, not a deploy, named the incident. */
+function keyNotes(all: ComponentPlan[], components: ComponentPlan[], outcomes: PromoteOutcome[], runId: string | undefined, log: Log): void {
+  for (const c of all.filter((p) => namesServiceNotDeploy(p.provider, p.from))) {
+    const o = outcomes[components.indexOf(c)];
+    const id = o?.rolledBackFrom ?? o?.from.id;
+    const said = `from of ${c.name} (${keyRef(c.from!)}) is the URL of the ${c.provider} service, the same for every deploy`;
+    if (id) {
+      log.info(`${said}: the incident is named by the deploy this run rolls back from, ${id}.`);
+      continue;
+    }
+    const named = runId
+      ? 'the incident is named by this workflow run as well (re-runs and the later jobs of this run are the same incident; a new workflow run is a new one)'
+      : 'the incident is named by that URL alone, which every incident on this service shares';
+    log.warning(`${said}, and this job does not roll ${c.name} back, so it cannot find the deploy that URL served: ${named}. Pass the deploy's own id as from to name the incident across runs.`);
+  }
+}
+
+/**
+ * The incident under the other names a later run or job gives it. The key takes `from` as given, and
  * auto-rollback's events give a commit SHA (workflow_run) or a URL (deployment_status); the cascade
  * guard of a later run names the same deployment by the platform's id (namedFrom). So a run that
  * rolls a component back also names the incident by the id of the deployment it rolls back from.
+ * A service URL this run resolved to a deploy is also named as a job that cannot resolve it names
+ * it (serviceFrom): the database job of a split rollback then finds this job's incident issue.
  */
-function incidentAliases(environment: string, all: ComponentPlan[], components: ComponentPlan[], outcomes: PromoteOutcome[], key: string): string[] {
+function incidentAliases(environment: string, all: ComponentPlan[], components: ComponentPlan[], outcomes: PromoteOutcome[], key: string, runId: string | undefined): string[] {
   const explicit = all.filter((c) => c.from);
   if (!explicit.length) return [];
   const parts = explicit.map((c) => {
     const o = outcomes[components.indexOf(c)];
     // The plan's preview (dry-run): the deployment this run rolls back from.
     const id = o && (o.status === 'dry-run' || changedProduction(o.status)) ? o.from.id : undefined;
-    return `${c.name}@${id ?? namedFrom(c, components, outcomes)}`;
+    return { name: c.name, ref: id ? keyRef(id) : namedFrom(c, components, outcomes, runId) };
   });
-  const alias = `${environment}:${parts.join(',')}`;
-  return alias === key ? [] : [alias];
+  const unresolved = explicit.map((c) => ({ name: c.name, ref: namesServiceNotDeploy(c.provider, c.from) ? serviceFrom(c.from!, runId) : namedFrom(c, components, outcomes, runId) }));
+  return [...new Set([componentKey(environment, parts), componentKey(environment, unresolved)])].filter((alias) => alias !== key);
 }
 
 function revertOptions(request: RollbackRequest, choice: Choice, opts: { dryRun: boolean; snapshotPath?: string }): RevertOptions {
@@ -1100,7 +1138,7 @@ function databaseFailedStep(record: RollbackRecord, db: DatabaseRecord): string 
 function runAgain(record: RollbackRecord): string {
   if (!record.runUrl) return 'run the same rollback again';
   // A key from the run id: only a re-run of this workflow run finishes the plan; a new run plans afresh.
-  return record.incidentKey.includes(':run-') && record.database?.method === DOWN_MIGRATIONS ? 're-run this job (Re-run jobs: a new workflow run is a new incident, and plans afresh)' : 're-run this job';
+  return isRunKey(record.incidentKey, record.environment) && record.database?.method === DOWN_MIGRATIONS ? 're-run this job (Re-run jobs: a new workflow run is a new incident, and plans afresh)' : 're-run this job';
 }
 
 /**
@@ -1110,7 +1148,7 @@ function runAgain(record: RollbackRecord): string {
  * would count again from what is still applied, and revert more).
  */
 function newRunWithFix(record: RollbackRecord, db: DatabaseRecord, left: string[]): string {
-  if (!record.incidentKey.includes(':run-')) return 'start a new run with the same from, which checks out the fix and finishes the plan recorded for this incident';
+  if (!isRunKey(record.incidentKey, record.environment)) return 'start a new run with the same from, which checks out the fix and finishes the plan recorded for this incident';
   const end = db.keepVersion ? `to-version: ${db.keepVersion}` : `steps: ${left.length}`;
   return `start a new run with ${end} (a new workflow run is a new incident and plans afresh: the same steps would count again from what is still applied), which reverts ${left.join(', ')}`;
 }
@@ -1248,13 +1286,13 @@ async function snapshotSha(snapshotPath: string): Promise<string> {
 /** Why a key names no incident, when it names none: every incident of the environment then shares it. */
 function unnamedKey(incidentKey: string, environment: string): string | undefined {
   if (incidentKey === `${environment}:database`) return 'it names no deployment: the run rolls back the database alone, and no from was given';
-  if (incidentKey.includes('@?')) return 'it names no deployment: a command component cannot say what it serves, and no from was given';
+  if (keyParts(incidentKey, environment)?.some((p) => p.ref === '?')) return 'it names no deployment: a command component cannot say what it serves, and no from was given';
   return undefined;
 }
 
 /** What to do when a run under a finished incident's key is another incident's. */
 function nameTheNewIncident(incidentKey: string, environment: string): string {
-  const name = incidentKey.startsWith(`${environment}:run-`)
+  const name = isRunKey(incidentKey, environment)
     ? 'Start a new workflow run for the new incident rather than re-running the finished one, or pass from with the release that went bad'
     : 'Name the new incident: pass from (--from on the command line) with the release that went bad (name=ref for each component when there are several), so that it gets a key, and a plan, of its own';
   return `${name}. If this is the earlier incident after all and what is applied now is meant to stay, nothing is left to do for it. To reuse the name and plan afresh, delete the earlier incident's row first (DELETE FROM rollback_kit.rollbacks WHERE incident_key = ${literal(incidentKey)}).`;
