@@ -39,5 +39,15 @@ export function keyParts(key: string, environment: string): KeyPart[] | undefine
   return parts.length && parts.every(Boolean) ? (parts as KeyPart[]) : undefined;
 }
 
-/** A key from the workflow run: only a re-run of that run is the same incident. */
-export const isRunKey = (key: string, environment: string): boolean => key.startsWith(`${environment}:run-`);
+/** A part's ref made incident-specific by the workflow run: a service URL no deploy was found for (rollback.ts serviceFrom). */
+export const runRef = (ref: string, runId: string): string => `${ref}|run-${runId}`;
+const RUN_REF = /\|run-[^|]+$/;
+
+/**
+ * A key the workflow run names, wholly (`environment:run-<id>`) or in a part (runRef): only a re-run
+ * of that run is the same incident; a new workflow run is a new one, and plans afresh.
+ */
+export function namesRun(key: string, environment: string): boolean {
+  // `run-<id>` and nothing else: a component may be named run-something.
+  return /^run-[^@,]+$/.test(key.startsWith(`${environment}:`) ? key.slice(environment.length + 1) : '') || (keyParts(key, environment)?.some((p) => RUN_REF.test(p.ref)) ?? false);
+}

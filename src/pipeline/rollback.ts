@@ -40,7 +40,7 @@ import { DATABASE } from './scope.js';
 import { ChatHeartbeat, type HeartbeatOptions, type HeartbeatUpdate } from '../report/heartbeat.js';
 import { changedSomething, standingFailures, Timeline } from './timeline.js';
 import { inThisJob } from './job-words.js';
-import { componentKey, isRunKey, keyParts, keyRef } from './incident-key.js';
+import { componentKey, keyParts, keyRef, namesRun, runRef } from './incident-key.js';
 import { namesServiceNotDeploy } from '../platforms/from-ref.js';
 import { verifyWithChecks } from './verify.js';
 
@@ -730,7 +730,7 @@ function namedFrom(c: ComponentPlan, components: ComponentPlan[], outcomes: Prom
  * is all there is: keyNotes says so.
  */
 function serviceFrom(from: string, runId: string | undefined): string {
-  return runId ? `${keyRef(from)}|run-${runId}` : keyRef(from);
+  return runId ? runRef(keyRef(from), runId) : keyRef(from);
 }
 
 /** Tells the user how a from that names a service, not a deploy, named the incident. */
@@ -1138,7 +1138,7 @@ function databaseFailedStep(record: RollbackRecord, db: DatabaseRecord): string 
 function runAgain(record: RollbackRecord): string {
   if (!record.runUrl) return 'run the same rollback again';
   // A key from the run id: only a re-run of this workflow run finishes the plan; a new run plans afresh.
-  return isRunKey(record.incidentKey, record.environment) && record.database?.method === DOWN_MIGRATIONS ? 're-run this job (Re-run jobs: a new workflow run is a new incident, and plans afresh)' : 're-run this job';
+  return namesRun(record.incidentKey, record.environment) && record.database?.method === DOWN_MIGRATIONS ? 're-run this job (Re-run jobs: a new workflow run is a new incident, and plans afresh)' : 're-run this job';
 }
 
 /**
@@ -1148,7 +1148,7 @@ function runAgain(record: RollbackRecord): string {
  * would count again from what is still applied, and revert more).
  */
 function newRunWithFix(record: RollbackRecord, db: DatabaseRecord, left: string[]): string {
-  if (!isRunKey(record.incidentKey, record.environment)) return 'start a new run with the same from, which checks out the fix and finishes the plan recorded for this incident';
+  if (!namesRun(record.incidentKey, record.environment)) return 'start a new run with the same from, which checks out the fix and finishes the plan recorded for this incident';
   const end = db.keepVersion ? `to-version: ${db.keepVersion}` : `steps: ${left.length}`;
   return `start a new run with ${end} (a new workflow run is a new incident and plans afresh: the same steps would count again from what is still applied), which reverts ${left.join(', ')}`;
 }
@@ -1292,7 +1292,7 @@ function unnamedKey(incidentKey: string, environment: string): string | undefine
 
 /** What to do when a run under a finished incident's key is another incident's. */
 function nameTheNewIncident(incidentKey: string, environment: string): string {
-  const name = isRunKey(incidentKey, environment)
+  const name = namesRun(incidentKey, environment)
     ? 'Start a new workflow run for the new incident rather than re-running the finished one, or pass from with the release that went bad'
     : 'Name the new incident: pass from (--from on the command line) with the release that went bad (name=ref for each component when there are several), so that it gets a key, and a plan, of its own';
   return `${name}. If this is the earlier incident after all and what is applied now is meant to stay, nothing is left to do for it. To reuse the name and plan afresh, delete the earlier incident's row first (DELETE FROM rollback_kit.rollbacks WHERE incident_key = ${literal(incidentKey)}).`;

@@ -2,7 +2,7 @@
 // incident key joined name@from pairs with `,` and was read back splitting at every `,` and the
 // last `@`, and `from` itself was split at every `,` as name=ref pairs: such a URL was taken apart.
 import { describe, expect, it } from 'vitest';
-import { componentKey, keyParts, keyRef } from '../../src/pipeline/incident-key.js';
+import { componentKey, keyParts, keyRef, namesRun, runRef } from '../../src/pipeline/incident-key.js';
 import { parsePlanFile } from '../../src/pipeline/plan-file.js';
 import { resolvePlan } from '../../src/pipeline/plan-inputs.js';
 import { incidentBody, incidentMarker, olderIssueNames } from '../../src/report/incident.js';
@@ -65,5 +65,12 @@ describe('the key', () => {
     const names = (ref: string) => olderIssueNames(body, { environment: 'production', incidentKey: componentKey('production', [{ name: 'web', ref: keyRef(ref) }]) });
     expect(names(url)).toBe(true);
     expect(names('https://app-abc123.vercel.app/a,b@d')).toBe(false);
+  });
+
+  it('names the workflow run when it is the run\'s, or a service URL made incident-specific by the run: only a re-run is the same incident', () => {
+    expect(namesRun('production:run-42', 'production')).toBe(true);
+    expect(namesRun(componentKey('production', [{ name: 'web', ref: runRef(keyRef('https://shop-web.onrender.com/'), '42') }]), 'production')).toBe(true);
+    expect(namesRun(componentKey('production', [{ name: 'web', ref: 'dep-bad' }]), 'production')).toBe(false);
+    expect(namesRun(componentKey('production', [{ name: 'run-1', ref: 'dep-bad' }]), 'production')).toBe(false);
   });
 });
