@@ -49,6 +49,7 @@ interface Run {
   from: string;
   runId?: string;
   scope?: string[];
+  target?: string;
   earlierTimeline?: TimelineEntry[];
   log?: MemoryLog;
 }
@@ -60,7 +61,7 @@ function runner(component: ComponentPlan, secrets: RollbackRequest['secrets']) {
         source: 'rollback-kit.yml',
         environment: 'production',
         budgetMinutes: 15,
-        components: [{ ...component, from: r.from }],
+        components: [{ ...component, from: r.from, ...(r.target ? { target: r.target } : {}) }],
         database: { method: 'down-migrations', migrationsDir: 'db/migrations', format: 'dbmate', choice: { steps: 1 }, lockTimeoutSeconds: 10 },
         labels: ['incident'],
       },
@@ -117,6 +118,19 @@ describe('a from that is the Render service URL', () => {
     expect(issues.issues).toHaveLength(2);
   });
 
+  it('with a target named, a new run for the same incident names it by the same deploy', async () => {
+    const { f, run } = await render();
+    f.deploy();
+    const good = f.deploy();
+    const bad = f.deploy();
+    const targeted = (runId: string) => run({ from: URL, runId, target: good.id });
+    const first = await targeted('501');
+    expect(first).toMatchObject({ status: 'rolled-back', incidentKey: `production:web@${bad.id}` });
+    const again = await targeted('502');
+    expect(again).toMatchObject({ status: 'nothing-to-do', incidentKey: first.incidentKey });
+    expect(issues.issues).toHaveLength(1);
+  });
+
   it('in a split rollback, the database job names the incident by the workflow run, says so, and comments on the app job\'s issue', async () => {
     const { f, run } = await render();
     f.deploy();
@@ -157,7 +171,7 @@ describe('a from that is the Fly app URL', () => {
     closing.push(() => f.close());
     f.addToken(FLY_TOKEN, ['hotdash']);
     f.release({});
-    f.release({});
+    const good = f.release({});
     const bad = f.release({});
     f.machine(bad.imageRef);
     f.waitsBeforeUp = 0;
@@ -166,6 +180,9 @@ describe('a from that is the Fly app URL', () => {
     expect(first).toMatchObject({ status: 'rolled-back', incidentKey: `production:web@${bad.id}` });
     const again = await run({ from: 'https://hotdash.fly.dev', runId: '302' });
     expect(again).toMatchObject({ status: 'nothing-to-do', incidentKey: first.incidentKey });
+    // Named by its version as target: the machines already run it, and the incident is the same.
+    const targeted = await run({ from: 'https://hotdash.fly.dev', runId: '303', target: `v${good.version}` });
+    expect(targeted).toMatchObject({ status: 'nothing-to-do', incidentKey: first.incidentKey });
     expect(issues.issues).toHaveLength(1);
     expect(await appliedVersions(db)).toEqual(['20240101000001', '20240101000002']);
   });
