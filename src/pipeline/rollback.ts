@@ -740,7 +740,7 @@ function keyNotes(all: ComponentPlan[], components: ComponentPlan[], outcomes: P
     const id = o?.rolledBackFrom ?? o?.from.id;
     const said = `from of ${c.name} (${keyRef(c.from!)}) is the URL of the ${c.provider} service, the same for every deploy`;
     if (id) {
-      log.info(`${said}: the incident is named by the deploy this run rolls back from, ${id}.`);
+      log.info(`${said}: the incident is named by the deploy rolled back from, ${id}.`);
       continue;
     }
     const named = runId

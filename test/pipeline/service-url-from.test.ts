@@ -101,7 +101,7 @@ describe('a from that is the Render service URL', () => {
     const log = memoryLog();
     const first = await run({ from: URL, runId: '101', log });
     expect(first).toMatchObject({ status: 'rolled-back', incidentKey: `production:web@${bad.id}` });
-    expect(log.lines.join('\n')).toContain(`from of web (${URL}) is the URL of the render service, the same for every deploy: the incident is named by the deploy this run rolls back from, ${bad.id}.`);
+    expect(log.lines.join('\n')).toContain(`from of web (${URL}) is the URL of the render service, the same for every deploy: the incident is named by the deploy rolled back from, ${bad.id}.`);
     expect(issues.issues).toHaveLength(1);
 
     // A new run for the same incident (auto-rollback fired again): the same key, from what Render records.
