@@ -3,8 +3,9 @@
  * pipeline, and wires what people see: the job summary, the chat messages and the incident issue.
  */
 import { join } from 'node:path';
-import { input, runAction, setOutputs } from '../core/action.js';
-import { RollbackKitError } from '../core/errors.js';
+import { input, runAction, setOutputs, type Report } from '../core/action.js';
+import { errorFacts, RollbackKitError } from '../core/errors.js';
+import type { Log } from '../core/log.js';
 import { secretInput } from '../core/secret-input.js';
 import { StopOutlasted } from '../core/stop-signals.js';
 import { parseConnectionString } from '../db/connection.js';
@@ -13,7 +14,8 @@ import { readDrillPlan, readRollbackPlan, readSeverity } from '../pipeline/plan-
 import type { RollbackRecord } from '../pipeline/record.js';
 import { runRollback } from '../pipeline/rollback.js';
 import { startedByDeploymentEvent } from '../pipeline/automatic.js';
-import { parseTimeline } from '../pipeline/timeline.js';
+import { changedSomething, parseTimeline } from '../pipeline/timeline.js';
+import { inThisJob } from '../pipeline/job-words.js';
 import { recordDrill } from '../report/drill-issue.js';
 import { drillSummaryMarkdown } from '../report/drill-summary.js';
 import { tellingDeps } from '../report/rollback-deps.js';
@@ -67,7 +69,33 @@ let started = false;
 /** The phase a refused input or plan fails in: the drill's first phase checks what a rollback's plan does. */
 let firstPhase = 'plan';
 
-await runAction('rollback', async (log, signal, report) => {
+/**
+ * Whether this is a later job of a split rollback whose earlier job changed production (its
+ * `timeline` input says so): read first, so that a refusal before the pipeline starts says "this
+ * job changed nothing" rather than "nothing was changed" (inThisJob). A timeline that does not
+ * parse is refused where the request reads it.
+ */
+function laterJob(log: Log): boolean {
+  try {
+    return changedSomething(parseTimeline(input.string('timeline'), log.redact));
+  } catch {
+    return false;
+  }
+}
+let later = false;
+
+/** A refusal before the pipeline started, in the words of this job (the pipeline words its own errors). */
+async function refusedInThisJob(body: Promise<void>): Promise<void> {
+  try {
+    await body;
+  } catch (err) {
+    if (started || !later || !(err instanceof RollbackKitError)) throw err;
+    throw new RollbackKitError(inThisJob(err.message, true), err.hint && inThisJob(err.hint, true), errorFacts(err));
+  }
+}
+
+const body = async (log: Log, signal: AbortSignal, report: Report): Promise<void> => {
+  later = laterJob(log);
   // Every secret is masked before anything else is read: nothing below can print one.
   const vercelToken = secretInput('vercel-token', process.env, log);
   const flyToken = secretInput('fly-token', process.env, log);
@@ -163,11 +191,13 @@ await runAction('rollback', async (log, signal, report) => {
     const { message, hint } = failedRunError(record);
     throw new RollbackKitError(message, hint);
   }
-}, (err) => {
+};
+
+await runAction('rollback', (log, signal, report) => refusedInThisJob(body(log, signal, report)), (err) => {
   // Workflows branch on status and failed-phase (rollback.yml's jobs, a step with if: failure()):
   // every failure sets them. Refused before the pipeline started (an input, the plan file), the
   // run failed in its first phase; a pipeline that did not return cannot say where it stopped.
   if (!finished) setOutputs({ status: 'failed', 'failed-phase': started ? '' : firstPhase });
   // A run stopped that outlasted the grace time may have changed anything: nothing is claimed for it.
-  return finished || err instanceof StopOutlasted ? undefined : NOTHING_CHANGED;
+  return finished || err instanceof StopOutlasted ? undefined : inThisJob(NOTHING_CHANGED, later);
 });

@@ -9,6 +9,7 @@ import type { Choice } from '../migrations/revert.js';
 import { FORMAT_NAMES } from '../migrations/types.js';
 import { defaultApiUrl, isHttpUrl, METHODS, PROVIDERS, type Provider } from '../platforms/promote.js';
 import { RUNBOOK_MINUTES } from './budgets.js';
+import { URL_SHAPED } from './incident-key.js';
 import { componentExample, DB_METHODS, defaultVerify, PlanError, RESERVED_NAMES, type ComponentPlan, type DatabasePlan, type PlanProblem, type RollbackPlan } from './plan-file.js';
 
 /** The root action's plan inputs, by their public names, already trimmed (undefined when empty). */
@@ -121,16 +122,19 @@ function componentFromInputs(inputs: PlanInputs, bad: (name: string, message: st
   ];
 }
 
-/** `from` (or, with a plan file, `target`) is one deployment (one component) or `name=ref` pairs, comma separated. */
+/**
+ * `from` (or, with a plan file, `target`) is one deployment (one component) or `name=ref` pairs,
+ * comma separated. A URL is one deployment whatever it holds (a comma in its path, `name=` in its
+ * query), given alone or as a pair's ref: see namedPairs.
+ */
 function applyPerComponent(components: ComponentPlan[], field: 'from' | 'target', raw: string | undefined, bad: (name: string, message: string) => void): void {
   if (!raw) return;
-  const parts = raw.split(',').map((s) => s.trim()).filter(Boolean);
-  const pairs = parts.map((p) => /^([A-Za-z0-9][A-Za-z0-9_-]*)=(.+)$/.exec(p));
-  if (pairs.every(Boolean) && parts.length) {
-    for (const m of pairs) {
-      const component = components.find((c) => c.name === m![1]);
-      if (!component) bad(field, `names component "${m![1]}", which the plan does not have (${components.map((c) => c.name).join(', ') || 'none'})`);
-      else component[field] = m![2]!.trim();
+  const pairs = URL_SHAPED.test(raw.trim()) ? undefined : namedPairs(raw, components.map((c) => c.name));
+  if (pairs) {
+    for (const [name, ref] of pairs) {
+      const component = components.find((c) => c.name === name);
+      if (!component) bad(field, `names component "${name}", which the plan does not have (${components.map((c) => c.name).join(', ') || 'none'})`);
+      else component[field] = ref;
     }
     return;
   }
@@ -142,6 +146,32 @@ function applyPerComponent(components: ComponentPlan[], field: 'from' | 'target'
     return;
   }
   components[0]![field] = raw.trim();
+}
+
+const PAIR = /^([A-Za-z0-9][A-Za-z0-9_-]*)=(.+)$/;
+
+/**
+ * `name=ref` pairs, comma separated, or undefined when the text is not such pairs. Within a ref that
+ * is a URL, a comma is the URL's own unless what follows it is `name=` of a component of the plan
+ * (`web=https://x/p?ids=1,2,api=dpl_1`): a URL's query may hold `name=value` after its commas, a
+ * component's name is what starts the next pair.
+ */
+function namedPairs(raw: string, names: string[]): [string, string][] | undefined {
+  const pairs: [string, string][] = [];
+  // A trailing comma (a list written by a template) ends the list, not a URL.
+  for (const piece of raw.replace(/[\s,]+$/, '').split(',')) {
+    const last = pairs.at(-1);
+    const m = PAIR.exec(piece.trim());
+    if (last && URL_SHAPED.test(last[1]) && !(m && names.includes(m[1]!))) {
+      last[1] = `${last[1]},${piece}`;
+      continue;
+    }
+    if (!piece.trim()) continue;
+    if (!m) return undefined;
+    pairs.push([m[1]!, m[2]!.trim()]);
+  }
+  for (const p of pairs) p[1] = p[1].trim();
+  return pairs.length ? pairs : undefined;
 }
 
 function mergeDatabase(file: DatabasePlan | undefined, inputs: PlanInputs, wanted: boolean, bad: (name: string, message: string) => void): DatabasePlan | undefined {

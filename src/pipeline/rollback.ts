@@ -39,6 +39,9 @@ import { checkCanPush } from './git-revert-access.js';
 import { DATABASE } from './scope.js';
 import { ChatHeartbeat, type HeartbeatOptions, type HeartbeatUpdate } from '../report/heartbeat.js';
 import { changedSomething, standingFailures, Timeline } from './timeline.js';
+import { inThisJob } from './job-words.js';
+import { componentKey, keyParts, keyRef, namesRun, runRef } from './incident-key.js';
+import { namesServiceNotDeploy } from '../platforms/from-ref.js';
 import { verifyWithChecks } from './verify.js';
 
 export interface RollbackRequest {
@@ -161,7 +164,9 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
   };
   const timeline = new Timeline(budget, request.earlierTimeline, (entry) => deps.progress?.finished(entry), now, (phase, component) => deps.progress?.started(phase, component));
   record.timeline = timeline.entries;
-  const redact = (err: unknown) => log.redact(errorLine(err));
+  // A later job of a split rollback: an earlier job changed production (its timeline rows say so).
+  const changedEarlier = changedSomething(request.earlierTimeline);
+  const redact = (err: unknown) => inThisJob(log.redact(errorLine(err)), changedEarlier);
   let told = false;
   const finished = async (entry: TimelineEntry) => {
     log.info(`[${entry.phase}${entry.component ? ` ${entry.component}` : ''}] ${entry.status} in ${formatDuration(entry['duration-ms'])} (budget ${formatDuration(entry['budget-ms'])}): ${entry.detail}`);
@@ -227,7 +232,8 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
     // A revert to push: the job must be able to, or the app phase would stop halfway.
     for (const [i, c] of inScope.entries()) if (c.provider === 'git-revert' && outcomes[i]!.status === 'dry-run') await checkCanPush(request.workspace, c.name, c.timeoutSeconds, log, request.signal);
     record.incidentKey = incidentKey(plan.environment, plan.components, inScope, outcomes, request);
-    const aliases = incidentAliases(plan.environment, plan.components, inScope, outcomes, record.incidentKey);
+    keyNotes(plan.components, inScope, outcomes, request.github.runId, log);
+    const aliases = incidentAliases(plan.environment, plan.components, inScope, outcomes, record.incidentKey, request.github.runId);
     if (aliases.length) record.incidentAliases = aliases;
 
     if (wantsDatabase) {
@@ -297,8 +303,8 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
     await previewing?.catch(() => undefined);
     fail('plan');
     // Said once: a refusal of the restore's plan says it itself. In a later job of a split rollback
-    // the earlier job's rows say what it already changed: only this job changed nothing.
-    const changedEarlier = changedSomething(request.earlierTimeline);
+    // the earlier job's rows say what it already changed: only this job changed nothing (redact
+    // puts the error's own words so too).
     await finished(planTimer.end('failed', sayNothingChanged(err, redact(err), changedEarlier ? EARLIER_STANDS : 'Nothing was changed.'), { stopped: errorFacts(err).stopped }));
     const stopped = 'the rollback stopped while planning';
     for (const phase of ['notify-start', 'app', 'snapshot', 'database', 'environment', 'verify'] as const) timeline.skip(phase, stopped);
@@ -462,7 +468,7 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
         db.status = 'failed';
         // A lock wait's own errors may say so already; say it once.
         db.changed = 'no';
-        db.error = sayNothingChanged(err, redact(err), 'This run changed nothing in the database.');
+        db.error = inThisJob(sayNothingChanged(err, redact(err), 'This run changed nothing in the database.'), changedEarlier);
         await finished(st.end('skipped', 'not taken: the database rollback stopped before it (see the database phase)'));
         await finished(timeline.start('database').end('failed', db.error, { stopped: errorFacts(err).stopped }));
       }
@@ -703,44 +709,79 @@ function applyOutcome(rec: ComponentRecord, o: PromoteOutcome, { preview = false
  * production served when this run planned, or, once a rollback is live, what production served
  * when that rollback was made, as the platform records it (PromoteOutcome.rolledBackFrom: every
  * platform provider and git-revert; a command provider cannot say, so there `from` keeps the key).
+ * Written and read by incident-key.ts: a URL from keeps its commas and `@` to itself, and its secrets out.
  */
 function incidentKey(environment: string, all: ComponentPlan[], components: ComponentPlan[], outcomes: PromoteOutcome[], request: RollbackRequest): string {
   // Every component's `from`, in scope or not: the app job and the database job of one rollback
   // share the key.
-  const explicit = all.filter((c) => c.from).map((c) => `${c.name}@${namedFrom(c, components, outcomes)}`);
-  if (explicit.length) return `${environment}:${explicit.join(',')}`;
+  const explicit = all.filter((c) => c.from).map((c) => ({ name: c.name, ref: namedFrom(c, components, outcomes, request.github.runId) }));
+  if (explicit.length) return componentKey(environment, explicit);
   if (request.github.runId) return `${environment}:run-${request.github.runId}`;
-  const resolved = components.map((c, i) => `${c.name}@${outcomes[i]?.rolledBackFrom ?? outcomes[i]?.from.id ?? outcomes[i]?.from.commitSha ?? '?'}`);
-  return `${environment}:${resolved.join(',') || 'database'}`;
+  const resolved = components.map((c, i) => ({ name: c.name, ref: keyRef(outcomes[i]?.rolledBackFrom ?? outcomes[i]?.from.id ?? outcomes[i]?.from.commitSha ?? '?') }));
+  return resolved.length ? componentKey(environment, resolved) : `${environment}:database`;
 }
 
 /**
- * A component's `from` as the key names it. A from the cascade guard turned down names the
- * deployment a rollback put there (the promotion event of our own rollback): the incident is the one
- * that rollback was made for, named by the platform's id of what it rolled back from.
+ * A component's `from` as the key names it (keyRef'd). A from the cascade guard turned down names
+ * the deployment a rollback put there (the promotion event of our own rollback): the incident is the
+ * one that rollback was made for, named by the platform's id of what it rolled back from. A from
+ * that is a service's URL (namesServiceNotDeploy: the same for every deploy of a Render or Fly
+ * service) is named by the deploy the provider found to roll back from, as a run without from is;
+ * a job that does not roll that component back cannot find it (serviceFrom).
  */
-function namedFrom(c: ComponentPlan, components: ComponentPlan[], outcomes: PromoteOutcome[]): string | undefined {
+function namedFrom(c: ComponentPlan, components: ComponentPlan[], outcomes: PromoteOutcome[], runId: string | undefined): string {
   const o = outcomes[components.indexOf(c)];
-  return o?.putThereByRollback && o.rolledBackFrom ? o.rolledBackFrom : c.from;
+  if (o?.putThereByRollback && o.rolledBackFrom) return keyRef(o.rolledBackFrom);
+  if (!namesServiceNotDeploy(c.provider, c.from)) return keyRef(c.from!);
+  const id = o?.rolledBackFrom ?? o?.from.id;
+  return id ? keyRef(id) : serviceFrom(c.from!, runId);
 }
 
 /**
- * The incident under the other name a later run gives it. The key takes `from` as given, and
+ * A service URL no deploy was found for here, made incident-specific by the workflow run (a re-run,
+ * and the later jobs of a split rollback, keep the run id). Without one (the command line) the URL
+ * is all there is: keyNotes says so.
+ */
+function serviceFrom(from: string, runId: string | undefined): string {
+  return runId ? runRef(keyRef(from), runId) : keyRef(from);
+}
+
+/** Tells the user how a from that names a service, not a deploy, named the incident. */
+function keyNotes(all: ComponentPlan[], components: ComponentPlan[], outcomes: PromoteOutcome[], runId: string | undefined, log: Log): void {
+  for (const c of all.filter((p) => namesServiceNotDeploy(p.provider, p.from))) {
+    const o = outcomes[components.indexOf(c)];
+    const id = o?.rolledBackFrom ?? o?.from.id;
+    const said = `from of ${c.name} (${keyRef(c.from!)}) is the URL of the ${c.provider} service, the same for every deploy`;
+    if (id) {
+      log.info(`${said}: the incident is named by the deploy rolled back from, ${id}.`);
+      continue;
+    }
+    const named = runId
+      ? 'the incident is named by this workflow run as well (re-runs and the later jobs of this run are the same incident; a new workflow run is a new one)'
+      : 'the incident is named by that URL alone, which every incident on this service shares';
+    log.warning(`${said}, and this job does not roll ${c.name} back, so it cannot find the deploy that URL served: ${named}. Pass the deploy's own id as from to name the incident across runs.`);
+  }
+}
+
+/**
+ * The incident under the other names a later run or job gives it. The key takes `from` as given, and
  * auto-rollback's events give a commit SHA (workflow_run) or a URL (deployment_status); the cascade
  * guard of a later run names the same deployment by the platform's id (namedFrom). So a run that
  * rolls a component back also names the incident by the id of the deployment it rolls back from.
+ * A service URL this run resolved to a deploy is also named as a job that cannot resolve it names
+ * it (serviceFrom): the database job of a split rollback then finds this job's incident issue.
  */
-function incidentAliases(environment: string, all: ComponentPlan[], components: ComponentPlan[], outcomes: PromoteOutcome[], key: string): string[] {
+function incidentAliases(environment: string, all: ComponentPlan[], components: ComponentPlan[], outcomes: PromoteOutcome[], key: string, runId: string | undefined): string[] {
   const explicit = all.filter((c) => c.from);
   if (!explicit.length) return [];
   const parts = explicit.map((c) => {
     const o = outcomes[components.indexOf(c)];
     // The plan's preview (dry-run): the deployment this run rolls back from.
     const id = o && (o.status === 'dry-run' || changedProduction(o.status)) ? o.from.id : undefined;
-    return `${c.name}@${id ?? namedFrom(c, components, outcomes)}`;
+    return { name: c.name, ref: id ? keyRef(id) : namedFrom(c, components, outcomes, runId) };
   });
-  const alias = `${environment}:${parts.join(',')}`;
-  return alias === key ? [] : [alias];
+  const unresolved = explicit.map((c) => ({ name: c.name, ref: namesServiceNotDeploy(c.provider, c.from) ? serviceFrom(c.from!, runId) : namedFrom(c, components, outcomes, runId) }));
+  return [...new Set([componentKey(environment, parts), componentKey(environment, unresolved)])].filter((alias) => alias !== key);
 }
 
 function revertOptions(request: RollbackRequest, choice: Choice, opts: { dryRun: boolean; snapshotPath?: string }): RevertOptions {
@@ -1110,7 +1151,7 @@ function databaseFailedStep(record: RollbackRecord, db: DatabaseRecord): string 
 function runAgain(record: RollbackRecord): string {
   if (!record.runUrl) return 'run the same rollback again';
   // A key from the run id: only a re-run of this workflow run finishes the plan; a new run plans afresh.
-  return record.incidentKey.includes(':run-') && record.database?.method === DOWN_MIGRATIONS ? 're-run this job (Re-run jobs: a new workflow run is a new incident, and plans afresh)' : 're-run this job';
+  return namesRun(record.incidentKey, record.environment) && record.database?.method === DOWN_MIGRATIONS ? 're-run this job (Re-run jobs: a new workflow run is a new incident, and plans afresh)' : 're-run this job';
 }
 
 /**
@@ -1120,7 +1161,7 @@ function runAgain(record: RollbackRecord): string {
  * would count again from what is still applied, and revert more).
  */
 function newRunWithFix(record: RollbackRecord, db: DatabaseRecord, left: string[]): string {
-  if (!record.incidentKey.includes(':run-')) return 'start a new run with the same from, which checks out the fix and finishes the plan recorded for this incident';
+  if (!namesRun(record.incidentKey, record.environment)) return 'start a new run with the same from, which checks out the fix and finishes the plan recorded for this incident';
   const end = db.keepVersion ? `to-version: ${db.keepVersion}` : `steps: ${left.length}`;
   return `start a new run with ${end} (a new workflow run is a new incident and plans afresh: the same steps would count again from what is still applied), which reverts ${left.join(', ')}`;
 }
@@ -1258,13 +1299,13 @@ async function snapshotSha(snapshotPath: string): Promise<string> {
 /** Why a key names no incident, when it names none: every incident of the environment then shares it. */
 function unnamedKey(incidentKey: string, environment: string): string | undefined {
   if (incidentKey === `${environment}:database`) return 'it names no deployment: the run rolls back the database alone, and no from was given';
-  if (incidentKey.includes('@?')) return 'it names no deployment: a command component cannot say what it serves, and no from was given';
+  if (keyParts(incidentKey, environment)?.some((p) => p.ref === '?')) return 'it names no deployment: a command component cannot say what it serves, and no from was given';
   return undefined;
 }
 
 /** What to do when a run under a finished incident's key is another incident's. */
 function nameTheNewIncident(incidentKey: string, environment: string): string {
-  const name = incidentKey.startsWith(`${environment}:run-`)
+  const name = namesRun(incidentKey, environment)
     ? 'Start a new workflow run for the new incident rather than re-running the finished one, or pass from with the release that went bad'
     : 'Name the new incident: pass from (--from on the command line) with the release that went bad (name=ref for each component when there are several), so that it gets a key, and a plan, of its own';
   return `${name}. If this is the earlier incident after all and what is applied now is meant to stay, nothing is left to do for it. To reuse the name and plan afresh, delete the earlier incident's row first (DELETE FROM rollback_kit.rollbacks WHERE incident_key = ${literal(incidentKey)}).`;

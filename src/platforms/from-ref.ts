@@ -59,3 +59,20 @@ export function compareCommit(sha: string, served: string | undefined): FromSays
 export function warnUnproven(log: Log, from: string, why: string): void {
   log.warning(`from (${from.trim()}) ${why}, so it cannot be compared with what serves: it counts as no from.`);
 }
+
+/** A Netlify deploy's own URL (its permalink): https://<deploy id>--<site>.netlify.app. */
+export const NETLIFY_PERMALINK = /^([a-f0-9]{24})--/;
+
+/**
+ * Whether `from` is a URL that names a service, never one of its deploys: Render's service URL,
+ * Fly's app URL, a Netlify site's domain (not a deploy's permalink). It is the same for every
+ * deploy, so it cannot name an incident (pipeline/rollback.ts keyFrom): the provider finds the
+ * deploy it rolls back from instead. Known from the plan alone, so a job that does not roll the
+ * component back (the database job of a split rollback) knows it too.
+ */
+export function namesServiceNotDeploy(provider: string, from: string | undefined): boolean {
+  const host = from ? urlHost(from) : undefined;
+  if (!host) return false;
+  if (provider === 'render' || provider === 'fly') return true;
+  return provider === 'netlify' && !NETLIFY_PERMALINK.test(host);
+}

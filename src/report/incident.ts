@@ -17,6 +17,7 @@ import { formatDuration } from '../core/duration.js';
 import { changedEnv, checksTable, deploymentMarkdown, moveLabels, overBudget, statusLine, STATUS_EMOJI, timeText, totalText, verdictText, whyFailed } from './rollback-summary.js';
 import { redactDeep } from '../core/secrets.js';
 import { comparableUrl } from '../platforms/from-ref.js';
+import { keyParts, keyRef } from '../pipeline/incident-key.js';
 import { stopName } from '../core/stop-signals.js';
 
 export interface GitHubTarget {
@@ -109,15 +110,14 @@ export function olderIssueNames(body: string, record: Pick<RollbackRecord, 'envi
     return next?.startsWith('  - from: ') ? next.slice('  - from: '.length) : undefined;
   };
   return incidentKeys(record).some((key) => {
-    if (!key.startsWith(env)) return false;
-    const parts = key.slice(env.length).split(',').map((p) => /^(.+)@(.+)$/.exec(p));
+    const parts = keyParts(key, record.environment);
     return (
-      parts.length > 0 &&
-      parts.every((m) => {
-        const from = m ? fromOf(m[1]!) : undefined;
-        if (!m || !from) return false;
-        const id = codeSpan(m[2]!);
-        const url = comparableUrl(m[2]!);
+      !!parts &&
+      parts.every((p) => {
+        const from = fromOf(p.name);
+        if (!from) return false;
+        const id = codeSpan(p.ref);
+        const url = comparableUrl(p.ref);
         return from === id || from.startsWith(`${id} · `) || (!!url && recordedUrl(from) === url);
       })
     );
@@ -132,7 +132,9 @@ export function olderIssueNames(body: string, record: Pick<RollbackRecord, 'envi
 function recordedUrl(from: string): string | undefined {
   const first = from.split(' · ')[0]!;
   const m = /^<([^<>\s]+)>$/.exec(first) ?? /^`([^`\s]+)`$/.exec(first);
-  return m ? comparableUrl(m[1]!) : undefined;
+  const url = m ? comparableUrl(m[1]!) : undefined;
+  // As the key writes a URL (incident-key.ts), so that the two compare.
+  return url && keyRef(url);
 }
 
 export function plain(text: string): string {

@@ -45,6 +45,16 @@ describe('root action: refused inputs still say failed, and where', () => {
     expect(yml.inputs.reason!.required).toBe(false);
   });
 
+  it('refused in a later job of a split rollback, whose earlier job rolled the app back: this job changed nothing, not "nothing was changed"', async () => {
+    const { reason: _reason, ...noReason } = BASE;
+    const appRolledBack = [{ phase: 'app', component: 'web', started: '2026-12-03T10:00:00.000Z', 'duration-ms': 900, 'budget-ms': 60000, status: 'ok', detail: 'dpl_bad → dpl_good' }];
+    const run = await runAction('rollback', { ...noReason, scope: 'verify', timeline: JSON.stringify(appRolledBack) }, { cwd: await mkdtemp(join(tmpdir(), 'rk-refused-later-')) });
+    expect(run.code).toBe(1);
+    expect(run.errors).toEqual([expect.stringMatching(/^Input reason is required for a rollback: this job changed nothing\. Set reason/)]);
+    expect(run.summary).toContain('The rollback stopped before it started. This job changed nothing.');
+    expect(run.summary).not.toMatch(/nothing was changed/i);
+  });
+
   it('mode drill, refused before it starts: failed in its first phase, readiness', async () => {
     const run = await runAction('rollback', { ...BASE, mode: 'drill', scope: 'everything', severity: 'loud' }, { cwd: await mkdtemp(join(tmpdir(), 'rk-refused-drill-')) });
     expect(run.code).toBe(1);

@@ -158,6 +158,10 @@ it('a stop in the plan of a split rollback\'s database job: its next step says o
     expect(record.failedPhase).toBe('plan');
     expect(record.nextSteps).toContain('This job was stopped while planning, before it changed anything; what the earlier job rolled back stands: run this job again when it can run to its end.');
     expect(record.nextSteps.join(' ')).not.toContain('The rollback was stopped while planning, before it changed anything');
+    // The stopped ledger read says "nothing was changed" of itself: in this job the earlier one did change production.
+    const plan = record.timeline.find((t) => t.phase === 'plan' && t.status === 'failed')!;
+    expect(plan.detail).toMatch(/to plan was stopped \(SIGINT\): this job changed nothing\./);
+    expect(plan.detail).not.toMatch(/nothing was changed/i);
   } finally {
     stop.abort();
     await running.catch(() => undefined);

@@ -276,7 +276,8 @@ export async function promoteOnFly(opts: FlyPromoteOptions, log: Log): Promise<P
   if (!todo.length) {
     const note = `Every machine of app ${app} already runs release ${describeRelease(target)}. Nothing to do.`;
     log.info(note);
-    return { ...base, status: 'already-current', from: info(current), to: info(target), skipped, notes: [note] };
+    // Put there by an earlier rollback: what it moved production off names its incident (movedBackOf).
+    return { ...base, status: 'already-current', from: info(current), to: info(target), skipped, notes: [note], ...(movedBack?.from ? { rolledBackFrom: movedBack.from.id } : {}) };
   }
 
   log.info(`Plan: roll back app ${app}`);

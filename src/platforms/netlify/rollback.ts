@@ -19,7 +19,7 @@ import { describeSkipped, nextPoll, notPutBackAgain, type Frozen, type ProviderO
 import { getDeploy, getSite, lockDeploy, netlifyClient, readyProductionDeploys, restore, type NetlifyDeploy, type NetlifySite } from './api.js';
 import { listingBound } from '../listing.js';
 import { StepDeadline } from '../http/deadline.js';
-import { commitSha, compareCommit, urlHost, warnUnproven, type FromSays } from '../from-ref.js';
+import { commitSha, compareCommit, NETLIFY_PERMALINK, urlHost, warnUnproven, type FromSays } from '../from-ref.js';
 
 export interface NetlifyPromoteOptions extends ProviderRunOptions {
   token: string;
@@ -56,7 +56,7 @@ function parseFrom(raw: string): NetlifyFrom {
   if (HEX_ID.test(v)) return { kind: 'id', value: v.toLowerCase() };
   const host = urlHost(v);
   if (host) {
-    const permalink = /^([a-f0-9]{24})--/.exec(host);
+    const permalink = NETLIFY_PERMALINK.exec(host);
     return permalink ? { kind: 'id', value: permalink[1]! } : { kind: 'url', value: v };
   }
   const sha = commitSha(v);

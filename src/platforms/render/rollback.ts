@@ -173,7 +173,8 @@ export async function promoteOnRender(opts: RenderPromoteOptions, log: Log): Pro
     if (fromSays !== 'names-live' && live.trigger === 'rollback' && live.createdAt > target.createdAt && sameCode(live, target)) {
       const note = `Service ${name} already serves ${describe(live)}, a rollback made after ${target.id} with the same ${live.image ? 'image' : 'commit'}: an earlier rollback has put the target back. Nothing to do; if the live deploy is bad all the same, run again with from: ${live.id}.`;
       log.info(note);
-      return { ...base, status: 'already-current', from: info(live), to: info(live), notes: [note] };
+      // What that rollback was made from names its incident, as on the "previous" path below.
+      return { ...base, status: 'already-current', from: info(live), to: info(live), notes: [note], rolledBackFrom: replacedDeploy(all, live)?.id };
     }
     if (NEVER_LIVE.has(target.status)) throw new RollbackKitError(`Deploy ${describe(target)} of service ${name} never went live, so Render cannot roll back to it.`, 'Choose a deploy that was live before (status deactivated).');
   } else {

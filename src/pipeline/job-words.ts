@@ -1,0 +1,17 @@
+/**
+ * What an error says it changed, in the words of the job that ran it. Errors made deep down (a
+ * stopped ledger read, a lock wait, a restore refused before it began) say "nothing was changed":
+ * true of their step, and of a rollback run in one job. In a later job of a split rollback (its
+ * `timeline` input holds an earlier job's rows that changed production) it reads as if production
+ * were untouched, and the earlier job did change it: there they say "this job changed nothing".
+ * Only the pipeline knows which job this is (changedSomething of the earlier timeline), so every
+ * error text it writes passes through here, whatever step made it.
+ */
+
+/** The sentences that claim nothing changed, as the errors write them (linear: no nested repeats). */
+const NOTHING_CHANGED = /\b(?:nothing was changed|(?:this|the) run changed nothing)\b/gi;
+
+export function inThisJob(text: string, laterJob: boolean): string {
+  if (!laterJob) return text;
+  return text.replace(NOTHING_CHANGED, (said) => (said[0] === said[0]!.toUpperCase() ? 'This job changed nothing' : 'this job changed nothing'));
+}
