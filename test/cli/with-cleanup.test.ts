@@ -42,6 +42,7 @@ describe('withCleanup', () => {
     expect(removed).toEqual(['database']);
     expect(process.listenerCount('SIGINT')).toBe(0);
     expect(process.listenerCount('SIGTERM')).toBe(0);
+    expect(process.listenerCount('SIGHUP')).toBe(0);
   });
 
   it('a failing body: cleans up, then throws its error', async () => {

@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { readdir, rmdir } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { RollbackKitError } from '../../core/errors.js';
-import { stopOnSignals, type Settled } from '../../core/stop-signals.js';
+import { stopCause, stopOnSignals, type Settled } from '../../core/stop-signals.js';
 import { makeDirectory, probeWritable } from '../../core/files.js';
 import { Cleanup } from '../../sandbox/cleanup.js';
 import { assertLoopback } from '../../sandbox/postgres.js';
@@ -116,7 +116,7 @@ export interface ReportFolder {
  */
 async function stoppedLine(signal: NodeJS.Signals, problems: boolean, report: ReportFolder | undefined, cwd: string): Promise<string> {
   const removed = problems ? 'what it started is removed, except what the warnings above name' : 'everything it started is removed';
-  const head = `Stopped (${signal}): ${removed}.`;
+  const head = `Stopped (${stopCause(signal)}): ${removed}.`;
   if (!report) return head;
   const rel = relative(cwd, report.dir) || '.';
   const entries = await readdir(report.dir, { withFileTypes: true }).catch(() => []);
@@ -130,9 +130,9 @@ async function stoppedLine(signal: NodeJS.Signals, problems: boolean, report: Re
 const STOP_WAIT_MS = 10_000;
 
 /**
- * Runs `body` with a cleanup list that is emptied on success, on failure and on Ctrl-C (SIGINT,
- * SIGTERM: exit 130 or 143 once everything is removed); what cannot be removed is said, and fails
- * the command. On a signal the work is stopped first (its next step never starts, its child
+ * Runs `body` with a cleanup list that is emptied on success, on failure and on a stop (Ctrl-C,
+ * SIGTERM, SIGHUP, a closed stdout: exit 130, 143, 129 or 141 once everything is removed); what
+ * cannot be removed is said, and fails the command. On a signal the work is stopped first (its next step never starts, its child
  * processes end) and given a bounded time to get there, so nothing it was making in that moment
  * (a database being created) comes into being after the cleanup. A second Ctrl-C ends that wait:
  * everything is removed at once, and the process still exits only once that is done
@@ -145,7 +145,7 @@ export async function withCleanup<T>(cli: Cli, body: (cleanup: Cleanup) => Promi
     graceMs: STOP_WAIT_MS,
     onFirst: (signal) => {
       t.stopSpinner();
-      t.note(`${signal}: stopping the sandbox and removing what it started…`);
+      t.note(`${stopCause(signal)}: stopping the sandbox and removing what it started…`);
       cleanup.stop();
     },
   });
