@@ -3,7 +3,7 @@
  * with no accounts. Cleans up everything it started on success, on failure and on Ctrl-C.
  */
 import { existsSync } from 'node:fs';
-import { readdir, rmdir } from 'node:fs/promises';
+import { lstat, readdir, rmdir } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { RollbackKitError } from '../../core/errors.js';
 import { stopCause, stopOnSignals, type Settled } from '../../core/stop-signals.js';
@@ -120,10 +120,26 @@ async function stoppedLine(signal: NodeJS.Signals, problems: boolean, report: Re
   if (!report) return head;
   const rel = relative(cwd, report.dir) || '.';
   const entries = await readdir(report.dir, { withFileTypes: true }).catch(() => []);
-  if (!entries.length) return `${head} No report was written${existsSync(report.dir) ? ` (${rel} is empty)` : ''}.`;
-  const names = entries.map((e) => `${e.name}${e.isDirectory() ? '/' : ''}`).sort();
+  const kept = (await Promise.all(entries.map(async (e) => ((await hasContent(join(report.dir, e.name))) ? [`${e.name}${e.isDirectory() ? '/' : ''}`] : [])))).flat();
+  if (!kept.length) return `${head} No report was written${existsSync(report.dir) ? ` (${rel} ${entries.length ? 'holds only empty files or folders' : 'is empty'})` : ''}.`;
+  const names = kept.sort();
   const partial = names.includes(report.last) ? '' : `, not the whole report (no ${report.last})`;
   return `${head} Kept in ${rel}: ${names.join(', ')}: what the run wrote before it was stopped${partial}. Delete the folder when you no longer need it.`;
+}
+
+/**
+ * Whether a file or folder the report left holds something a person would look for: a file with
+ * bytes, or a folder with such a file in it. The snapshot folder gets its `.gitignore` before the
+ * dump starts (snapshot.ts): stopped during the dump, it holds only that, and "Kept …, snapshots/"
+ * sent people looking for a snapshot that was never made.
+ */
+async function hasContent(path: string): Promise<boolean> {
+  const info = await lstat(path).catch(() => undefined);
+  if (!info) return false;
+  if (!info.isDirectory()) return info.size > 0;
+  const entries = await readdir(path).catch(() => []);
+  for (const name of entries) if (name !== '.gitignore' && (await hasContent(join(path, name)))) return true;
+  return false;
 }
 
 /** After Ctrl-C, how long the sandbox's work may take to stop at its next step before everything is removed regardless. */
