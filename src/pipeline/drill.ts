@@ -16,7 +16,7 @@ import { errorLine, RollbackKitError } from '../core/errors.js';
 import type { Log } from '../core/log.js';
 import { describeTarget } from '../db/connection.js';
 import { takeSnapshot, wholeDatabaseSnapshot } from '../db/snapshot.js';
-import { changedProduction, notLiveYet, promotePrevious } from '../platforms/promote.js';
+import { changedProduction, notLiveYet, promotePrevious, type PromoteOutcome } from '../platforms/promote.js';
 import type { Check } from '../smoke/spec.js';
 import { budgets as rollbackBudgets } from './budgets.js';
 import type { ComponentPlan } from './plan-file.js';
@@ -25,7 +25,7 @@ import { label, readiness, ref, type ReadinessCheck } from './drill-readiness.js
 import { promoteRequest, type RollbackRequest } from './rollback.js';
 
 export type { ReadinessCheck };
-import { Timeline } from './timeline.js';
+import { phaseLine, Timeline } from './timeline.js';
 import { verifyWithChecks } from './verify.js';
 import { formatDuration } from '../core/duration.js';
 
@@ -193,7 +193,7 @@ export async function runDrill(request: DrillRequest, deps: DrillDeps, log: Log)
   record.timeline = timeline.entries;
   const redact = (err: unknown) => log.redact(errorLine(err));
   const finished = (entry: TimelineEntry<DrillPhase>) => {
-    log.info(`[drill ${entry.phase}${entry.component ? ` ${entry.component}` : ''}] ${entry.status} in ${formatDuration(entry['duration-ms'])} (budget ${formatDuration(entry['budget-ms'])}): ${entry.detail}`);
+    log.info(phaseLine(entry, 'drill'));
   };
   const fail = (phase: DrillPhase, why: string) => {
     record.failedPhase ??= phase;
@@ -245,13 +245,25 @@ export async function runDrill(request: DrillRequest, deps: DrillDeps, log: Log)
    * release, an answer lost on the way back) and may still move staging after the drill ends.
    */
   const stoppedHalfway: number[] = [];
+  /**
+   * Each component's warnings of the freeze its way back caused (Vercel switches automatic domain
+   * assignment off after a rollback), held until the drill's roll-forward: a promotion of what
+   * staging started on undoes it, and "new pushes will NOT go live until a deployment is promoted"
+   * was then wrong by the end of the drill. Said only when the freeze outlives the drill.
+   */
+  const freezeWarnings = new Map<number, string[]>();
   if (!components.length) timeline.skip('back', 'no component in the plan');
   await Promise.all(
     components.map(async (c, i) => {
       const rec = record.components[i]!;
       const t = timeline.start('back', c.name);
+      const warned: string[] = [];
       try {
-        const outcome = await promotePrevious(promoteRequest(c, asRollback, false), log);
+        const outcome = await promotePrevious(promoteRequest(c, asRollback, false), { ...log, warning: (m) => void warned.push(m) });
+        // Every other warning is said at once; the freeze's only if the roll-forward leaves it.
+        const freeze = outcome.frozen.frozen ? warned.filter((m) => outcome.notes.includes(m)) : [];
+        for (const m of warned) if (!freeze.includes(m)) log.warning(m);
+        if (freeze.length) freezeWarnings.set(i, freeze);
         rec.original = ref(outcome.from);
         rec.previous = ref(outcome.to);
         rec.back = outcome.status;
@@ -267,6 +279,7 @@ export async function runDrill(request: DrillRequest, deps: DrillDeps, log: Log)
           fail('back', `${c.name} ${why}`);
         }
       } catch (err) {
+        if (!freezeWarnings.has(i)) for (const m of warned) log.warning(m);
         rec.back = 'failed';
         rec.error = redact(err);
         stoppedHalfway.push(i);
@@ -307,6 +320,7 @@ export async function runDrill(request: DrillRequest, deps: DrillDeps, log: Log)
         const queued = notLiveYet(outcome, c.name);
         if (queued) throw queued;
         if (!changedProduction(outcome.status)) throw new RollbackKitError(`did not roll forward (${outcome.status}): ${outcome.notes[0] ?? ''}`);
+        thawed(i, outcome);
         finished(t.end('ok', `${label(rec.previous, 'the previous deployment')} → ${label(ref(outcome.to), 'the original deployment')}: ${log.redact(outcome.notes[0] ?? outcome.status)}`));
       } catch (err) {
         rec.forward = 'failed';
@@ -317,6 +331,15 @@ export async function runDrill(request: DrillRequest, deps: DrillDeps, log: Log)
       }
     }),
   );
+  // The freezes the roll-forward did not undo (it failed, or the platform keeps them): they stand.
+  for (const held of freezeWarnings.values()) for (const m of held) log.warning(m);
+
+  /** A roll-forward that left the platform unfrozen: the way back's freeze warning no longer stands. */
+  function thawed(i: number, outcome: PromoteOutcome): void {
+    if (!freezeWarnings.has(i) || outcome.frozen.frozen) return;
+    freezeWarnings.delete(i);
+    log.info(`${components[i]!.name}: the roll-forward undid the way back's freeze. ${outcome.frozen.what}`);
+  }
 
   /**
    * A way back that stopped halfway: promote the deployment staging started on again, so staging
@@ -338,6 +361,7 @@ export async function runDrill(request: DrillRequest, deps: DrillDeps, log: Log)
       const queued = notLiveYet(outcome, c.name);
       if (queued) throw queued;
       if (changedProduction(outcome.status)) {
+        thawed(i, outcome);
         finished(t.end('ok', `put back on ${original} after the way back stopped halfway: ${log.redact(outcome.notes[0] ?? outcome.status)}`));
         return;
       }
