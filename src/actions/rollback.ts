@@ -19,7 +19,7 @@ import { inThisJob } from '../pipeline/job-words.js';
 import { recordDrill } from '../report/drill-issue.js';
 import { drillSummaryMarkdown } from '../report/drill-summary.js';
 import { tellingDeps } from '../report/rollback-deps.js';
-import { failedRunError, NOTHING_CHANGED, rollbackSummaryMarkdown, statusLine } from '../report/rollback-summary.js';
+import { closingLines, failedRunError, NOTHING_CHANGED, rollbackSummaryMarkdown, statusLine } from '../report/rollback-summary.js';
 import { uploadSnapshotArtifact } from '../github/artifact.js';
 
 /** How a deployment is named in the `components` output: its id, else its commit, else its URL. */
@@ -173,6 +173,8 @@ const body = async (log: Log, signal: AbortSignal, report: Report): Promise<void
   started = true;
   const record = await runRollback(request, { ...telling, keepSnapshot }, log);
   finished = record;
+  // The last lines of the log, as the command line's: how it ended, against the budget, and what to do.
+  for (const line of closingLines(record)) log.info(line);
 
   outputs(record);
   report(rollbackSummaryMarkdown(record, log));

@@ -20,8 +20,9 @@ export class UsageError extends RollbackKitError {}
  * The exit code of a command stopped by a signal and not done: 128 + the signal's number, as a shell
  * reports a command it interrupted, so a script can tell "someone stopped it" (do not retry) from
  * "it failed" (1); both are non-zero for `set -e`. The error line still says what the stop did.
+ * A closed stdout (stop-signals.ts) is 141, SIGPIPE's, as for any program whose reader went away.
  */
-export const SIGNAL_EXIT: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 130, SIGTERM: 143 };
+export const SIGNAL_EXIT: Partial<Record<NodeJS.Signals, number>> = { SIGHUP: 129, SIGINT: 130, SIGPIPE: 141, SIGTERM: 143 };
 
 /** How long a confirmation prompt waits for a person before it refuses (every wait is bounded). */
 const CONFIRM_TIMEOUT_MS = 5 * 60_000;

@@ -2,7 +2,8 @@
  * `rollback-kit`: the command line over the same library the actions call. commander parses the
  * flags (the actions' input names); each command reads them as its action reads inputs, runs the
  * library call, and prints through the terminal writer. Exit codes: 0 done, 1 failed, 2 bad usage,
- * 130 or 143 stopped by SIGINT (Ctrl-C) or SIGTERM before it was done.
+ * 128 + the signal's number when stopped before it was done: 129 SIGHUP (the terminal or SSH session
+ * went away), 130 SIGINT (Ctrl-C), 141 stdout closed (SIGPIPE's: `| head`), 143 SIGTERM.
  */
 import { Command, CommanderError, Option, type AddHelpTextContext } from 'commander';
 import { errorLine, RollbackKitError } from '../core/errors.js';
@@ -98,7 +99,7 @@ async function runCommand(spec: CommandSpec, argument: string | undefined, flags
   return result.ok ? EXIT.done : failedExit(cli);
 }
 
-/** 1, or 130 / 143 when a signal stopped the work before it was done (a result that came anyway stands: exit 0). */
+/** 1, or 128 + the signal's number (SIGNAL_EXIT) when a signal or a closed stdout stopped the work before it was done (a result that came anyway stands: exit 0). */
 function failedExit(cli: Cli): number {
   return (cli.stoppedBy && SIGNAL_EXIT[cli.stoppedBy]) ?? EXIT.failed;
 }
@@ -131,7 +132,7 @@ export function program(setExit: (code: number) => void, argv: readonly string[]
       writeOut: (text) => output.line(text.replace(/\n$/, ''), 'stdout'),
       writeErr: (text) => output.line(hideArgvValues(text.replace(/\n$/, ''), argv), 'stderr'),
     });
-  root.addHelpText('after', afterHelp(`\nEvery command takes --help.\n${secretsHelp()}\nExit codes: 0 done, 1 failed, 2 bad usage, 130/143 stopped (Ctrl-C/SIGTERM).`));
+  root.addHelpText('after', afterHelp(`\nEvery command takes --help.\n${secretsHelp()}\nExit codes: 0 done, 1 failed, 2 bad usage, 130/143/129 stopped (Ctrl-C/SIGTERM/SIGHUP), 141 stdout closed.`));
   for (const spec of COMMANDS) {
     const cmd = root.command(spec.name).description(spec.summary);
     if (spec.argument) cmd.argument(`[${spec.argument.name}]`, spec.argument.help);

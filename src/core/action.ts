@@ -9,7 +9,7 @@ import { createLog, type Log } from './log.js';
 import { output } from './output.js';
 import { declareEnvironmentSecrets } from './secret-input.js';
 import { parseBoolean, parseInteger, parseList, parseNumber } from './parse.js';
-import { stopOnSignals, stoppedFailure } from './stop-signals.js';
+import { stopCause, stopOnSignals, stoppedFailure } from './stop-signals.js';
 import { failOnUnfinishedExit, unfinishedError } from './unfinished-exit.js';
 import { failureSummary } from '../report/failure-summary.js';
 import { writeSummary } from '../report/write-summary.js';
@@ -103,7 +103,7 @@ export async function runAction(action: string, body: (log: Log, signal: AbortSi
   declareEnvironmentSecrets(process.env, log);
   const stop = stopOnSignals({
     graceMs: STOP_GRACE_MS,
-    onFirst: (name) => log.info(`Received ${name}: stopping; waiting up to ${STOP_GRACE_MS / 1000} s for the work under way to end …`),
+    onFirst: (name) => log.info(`Received ${stopCause(name)}: stopping; waiting up to ${STOP_GRACE_MS / 1000} s for the work under way to end …`),
   });
   let reported: string | undefined;
   const report: Report = (markdown) => void (reported = markdown);

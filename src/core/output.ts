@@ -45,10 +45,45 @@ export function terminalLines(text: string): string[] {
 
 export type AnnotationLevel = 'error' | 'warning' | 'notice';
 
+type Stream = 'stdout' | 'stderr';
+
+/**
+ * Streams whose reader is gone: a pipe closed on us (`rollback-kit sandbox | head -1`: EPIPE), a
+ * terminal hung up (EIO), a full disk under a redirect. Node reports a failed write as an 'error'
+ * event, and with nobody listening that event killed the process at once, mid-run, its cleanup
+ * never run. Instead a line meant for a gone stdout goes to stderr (the closing lines of a stopped
+ * run must reach someone), and a line for a gone stderr is dropped.
+ */
+const gone: Record<Stream, boolean> = { stdout: false, stderr: false };
+/** Told when stdout's reader closed the pipe: stop-signals.ts takes that as a stop (SIGPIPE). */
+const stdoutClosedListeners = new Set<() => void>();
+let stdoutClosed = false;
+
+function lost(stream: Stream, err: NodeJS.ErrnoException): void {
+  if (gone[stream]) return;
+  gone[stream] = true;
+  if (stream !== 'stdout' || err.code !== 'EPIPE') return;
+  stdoutClosed = true;
+  for (const listener of [...stdoutClosedListeners]) listener();
+}
+
+for (const stream of ['stdout', 'stderr'] as const) process[stream].on('error', (err: NodeJS.ErrnoException) => lost(stream, err));
+
+/** Writes `text` where it can still be read; a stdout line its failed write lost is written again on stderr. */
+function write(stream: Stream, text: string): void {
+  const to: Stream = stream === 'stdout' && gone.stdout ? 'stderr' : stream;
+  if (gone[to]) return;
+  process[to].write(text, (err) => {
+    if (!err) return;
+    lost(to, err);
+    if (to === 'stdout') write('stderr', text);
+  });
+}
+
 export const output = {
   /** Plain log lines; nothing in `text` can become a workflow command. */
   info(text: string): void {
-    process.stdout.write(inertLines(text).join(EOL) + EOL);
+    write('stdout', inertLines(text).join(EOL) + EOL);
   },
   /** An annotation: @actions/core escapes the message and the properties (title) into one line. */
   annotate(level: AnnotationLevel, message: string, props: { title?: string } = {}): void {
@@ -66,11 +101,23 @@ export const output = {
   },
   /** A line for the command line's reader: `stdout` for results, `stderr` for progress and errors. */
   line(text: string, stream: 'stdout' | 'stderr' = 'stdout'): void {
-    (stream === 'stdout' ? process.stdout : process.stderr).write(terminalLines(text).join(EOL) + EOL);
+    write(stream, terminalLines(text).join(EOL) + EOL);
   },
   /** Replaces the terminal's current line on stderr (a spinner); `''` clears it. Only for a TTY. */
   status(text: string): void {
-    process.stderr.write(`\r\x1b[2K${terminalLines(text).join(' ')}`);
+    write('stderr', `\r\x1b[2K${terminalLines(text).join(' ')}`);
+  },
+  /**
+   * Calls `listener` when stdout's reader closes the pipe (at once when it already has); returns
+   * what stops listening.
+   */
+  onStdoutClosed(listener: () => void): () => void {
+    if (stdoutClosed) {
+      listener();
+      return () => undefined;
+    }
+    stdoutClosedListeners.add(listener);
+    return () => void stdoutClosedListeners.delete(listener);
   },
   /** Whether a person is there: stdin and stderr are terminals (prompts, spinners, colours). */
   terminal(): { stdin: boolean; stderr: boolean } {

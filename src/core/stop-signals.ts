@@ -1,7 +1,11 @@
 /**
- * SIGTERM and SIGINT while work that must wind down runs (an action's step, the CLI's database
- * commands, the sandbox). Node's default is to exit at once (143, 130): child processes and
- * temporary files left behind, and nobody told whether the database changed. Instead:
+ * SIGTERM, SIGINT and SIGHUP while work that must wind down runs (an action's step, the CLI's
+ * database commands, the sandbox). Node's default is to exit at once (143, 130, 129): child
+ * processes, temporary files and the sandbox's database left behind, and nobody told whether the
+ * database changed. SIGHUP is an SSH session or a terminal window that went away: the work under
+ * way is in the same state as after a Ctrl-C. A stdout whose reader closed the pipe (`| head -1`:
+ * the write fails with EPIPE, since Node ignores the SIGPIPE a program would die of) is a stop too,
+ * named SIGPIPE: nobody reads the rest, and dying of it, as Node did, left everything behind. Instead:
  *
  * - the first signal aborts `signal`, which the work listens to (it stops feeding its programs,
  *   ends them, and knows what it had done), calls `onFirst`, and starts a wait of `graceMs`;
@@ -12,6 +16,15 @@
  *   `process.once`, the second Ctrl-C would find no handler and kill the process mid-cleanup.)
  */
 import { RollbackKitError, errorLine } from './errors.js';
+import { output } from './output.js';
+
+/** The signals a stop is taken from; SIGPIPE comes from a closed stdout (output.ts), not as a signal. */
+const STOP_SIGNALS: NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGHUP'];
+
+/** What stopped the work, as a note says it: SIGPIPE alone would not tell the reader what happened. */
+export function stopCause(name: NodeJS.Signals): string {
+  return name === 'SIGPIPE' ? 'SIGPIPE, stdout closed' : name;
+}
 
 export interface StopOptions {
   /** How long the work may take to end after the first signal before `expired` settles. */
@@ -49,8 +62,8 @@ export function stopOnSignals(opts: StopOptions): StopSignals {
     controller.abort(new Error(`stopped by ${name}`));
     timer = setTimeout(giveUp, opts.graceMs);
   };
-  process.on('SIGTERM', onSignal);
-  process.on('SIGINT', onSignal);
+  for (const sig of STOP_SIGNALS) process.on(sig, onSignal);
+  const unwatchStdout = output.onStdoutClosed(() => onSignal('SIGPIPE'));
   return {
     signal: controller.signal,
     received: () => received,
@@ -64,8 +77,8 @@ export function stopOnSignals(opts: StopOptions): StopSignals {
     },
     dispose() {
       clearTimeout(timer);
-      process.off('SIGTERM', onSignal);
-      process.off('SIGINT', onSignal);
+      for (const sig of STOP_SIGNALS) process.off(sig, onSignal);
+      unwatchStdout();
     },
   };
 }

@@ -16,7 +16,7 @@ import { errorLine, RollbackKitError } from '../core/errors.js';
 import type { Log } from '../core/log.js';
 import { describeTarget } from '../db/connection.js';
 import { takeSnapshot, wholeDatabaseSnapshot } from '../db/snapshot.js';
-import { changedProduction, notLiveYet, promotePrevious } from '../platforms/promote.js';
+import { changedProduction, notLiveYet, promotePrevious, type PromoteOutcome } from '../platforms/promote.js';
 import type { Check } from '../smoke/spec.js';
 import { budgets as rollbackBudgets } from './budgets.js';
 import type { ComponentPlan } from './plan-file.js';
@@ -25,7 +25,7 @@ import { label, readiness, ref, type ReadinessCheck } from './drill-readiness.js
 import { promoteRequest, type RollbackRequest } from './rollback.js';
 
 export type { ReadinessCheck };
-import { Timeline } from './timeline.js';
+import { phaseLine, Timeline } from './timeline.js';
 import { verifyWithChecks } from './verify.js';
 import { formatDuration } from '../core/duration.js';
 
@@ -189,12 +189,10 @@ export async function runDrill(request: DrillRequest, deps: DrillDeps, log: Log)
     runUrl: request.github.runUrl,
     trend: [],
   };
-  const timeline = new Timeline<DrillPhase>(budget, [], (entry) => deps.progress?.finished(entry), now, (phase, component) => deps.progress?.started(phase, component));
+  // Every row is logged where it is recorded (skipped ones and the report's too), as a rollback's are.
+  const timeline = new Timeline<DrillPhase>(budget, [], (entry) => (log.info(phaseLine(entry, 'drill')), deps.progress?.finished(entry)), now, (phase, component) => deps.progress?.started(phase, component));
   record.timeline = timeline.entries;
   const redact = (err: unknown) => log.redact(errorLine(err));
-  const finished = (entry: TimelineEntry<DrillPhase>) => {
-    log.info(`[drill ${entry.phase}${entry.component ? ` ${entry.component}` : ''}] ${entry.status} in ${formatDuration(entry['duration-ms'])} (budget ${formatDuration(entry['budget-ms'])}): ${entry.detail}`);
-  };
   const fail = (phase: DrillPhase, why: string) => {
     record.failedPhase ??= phase;
     record.failures.push(why);
@@ -204,7 +202,7 @@ export async function runDrill(request: DrillRequest, deps: DrillDeps, log: Log)
   const rt = timeline.start('readiness');
   const ready = await readiness(asRollback, components, record, log);
   const readyFailed = record.readiness.filter((r) => r.status === 'failed');
-  finished(rt.end(readyFailed.length ? 'failed' : request.dryRun ? 'dry-run' : 'ok', readinessLine(record.readiness)));
+  rt.end(readyFailed.length ? 'failed' : request.dryRun ? 'dry-run' : 'ok', readinessLine(record.readiness));
   if (readyFailed.length) {
     fail('readiness', `${BROKEN_WAY_BACK}${readyFailed.map((r) => `${r.component ? `${r.component} ` : ''}${r.check}: ${r.detail}`).join('; ')}`);
     for (const phase of ['snapshot', 'back', 'verify-back', 'forward', 'verify-forward'] as const) timeline.skip(phase, 'readiness failed: nothing was changed');
@@ -226,10 +224,10 @@ export async function runDrill(request: DrillRequest, deps: DrillDeps, log: Log)
     try {
       const snap = await takeSnapshot({ ...wholeDatabaseSnapshot(request.database, { outputDir: request.snapshotDir, outputDirInput: 'RUNNER_TEMP', label: 'drill', tools: request.tools }), signal: request.signal }, log);
       record.snapshot = { path: snap.path, sha256: snap.sha256, sizeBytes: snap.sizeBytes };
-      finished(st.end('ok', `verified snapshot of ${describeTarget(request.database)}, ${snap.sizeBytes} bytes, read back in full`));
+      st.end('ok', `verified snapshot of ${describeTarget(request.database)}, ${snap.sizeBytes} bytes, read back in full`);
     } catch (err) {
       const why = redact(err);
-      finished(st.end('failed', why));
+      st.end('failed', why);
       fail('snapshot', `No verified snapshot could be taken: ${why}`);
       for (const phase of ['back', 'verify-back', 'forward', 'verify-forward'] as const) timeline.skip(phase, 'no verified snapshot: the drill changes nothing without one');
       record.nextSteps.push('Fix the snapshot first: in an incident the database could not be rolled back safely.');
@@ -245,13 +243,25 @@ export async function runDrill(request: DrillRequest, deps: DrillDeps, log: Log)
    * release, an answer lost on the way back) and may still move staging after the drill ends.
    */
   const stoppedHalfway: number[] = [];
+  /**
+   * Each component's warnings of the freeze its way back caused (Vercel switches automatic domain
+   * assignment off after a rollback), held until the drill's roll-forward: a promotion of what
+   * staging started on undoes it, and "new pushes will NOT go live until a deployment is promoted"
+   * was then wrong by the end of the drill. Said only when the freeze outlives the drill.
+   */
+  const freezeWarnings = new Map<number, string[]>();
   if (!components.length) timeline.skip('back', 'no component in the plan');
   await Promise.all(
     components.map(async (c, i) => {
       const rec = record.components[i]!;
       const t = timeline.start('back', c.name);
+      const warned: string[] = [];
       try {
-        const outcome = await promotePrevious(promoteRequest(c, asRollback, false), log);
+        const outcome = await promotePrevious(promoteRequest(c, asRollback, false), { ...log, warning: (m) => void warned.push(m) });
+        // Every other warning is said at once; the freeze's only if the roll-forward leaves it.
+        const freeze = outcome.frozen.frozen ? warned.filter((m) => outcome.notes.includes(m)) : [];
+        for (const m of warned) if (!freeze.includes(m)) log.warning(m);
+        if (freeze.length) freezeWarnings.set(i, freeze);
         rec.original = ref(outcome.from);
         rec.previous = ref(outcome.to);
         rec.back = outcome.status;
@@ -259,18 +269,19 @@ export async function runDrill(request: DrillRequest, deps: DrillDeps, log: Log)
         if (queued) throw queued;
         if (changedProduction(outcome.status)) {
           wentBack.push(i);
-          finished(t.end('ok', `${label(rec.original, 'what serves now')} → ${label(rec.previous, 'the previous deployment')}: ${log.redact(outcome.notes[0] ?? outcome.status)}`));
+          t.end('ok', `${label(rec.original, 'what serves now')} → ${label(rec.previous, 'the previous deployment')}: ${log.redact(outcome.notes[0] ?? outcome.status)}`);
         } else {
           // Readiness resolved a target, so "nothing to do" now means someone changed staging meanwhile.
           const why = `did not roll back (${outcome.status}): ${log.redact(outcome.notes[0] ?? '')}`;
-          finished(t.end('failed', why));
+          t.end('failed', why);
           fail('back', `${c.name} ${why}`);
         }
       } catch (err) {
+        if (!freezeWarnings.has(i)) for (const m of warned) log.warning(m);
         rec.back = 'failed';
         rec.error = redact(err);
         stoppedHalfway.push(i);
-        finished(t.end('failed', rec.error));
+        t.end('failed', rec.error);
         fail('back', `${c.name} did not roll back: ${rec.error}`);
       }
     }),
@@ -279,7 +290,7 @@ export async function runDrill(request: DrillRequest, deps: DrillDeps, log: Log)
   // ── verify-back ───────────────────────────────────────────────────────────────────────────
   if (!wentBack.length) timeline.skip('verify-back', 'nothing was rolled back');
   else {
-    record.verifyBack = await verifyPhase('verify-back', ready.checks!, request, timeline, finished, fail, log);
+    record.verifyBack = await verifyPhase('verify-back', ready.checks!, request, timeline, fail, log);
     if (timeline.entries.at(-1)?.status === 'failed') {
       const landed = wentBack.map((i) => `${components[i]!.name}: ${label(record.components[i]!.previous)}`).join(', ');
       record.nextSteps.push(
@@ -307,16 +318,26 @@ export async function runDrill(request: DrillRequest, deps: DrillDeps, log: Log)
         const queued = notLiveYet(outcome, c.name);
         if (queued) throw queued;
         if (!changedProduction(outcome.status)) throw new RollbackKitError(`did not roll forward (${outcome.status}): ${outcome.notes[0] ?? ''}`);
-        finished(t.end('ok', `${label(rec.previous, 'the previous deployment')} → ${label(ref(outcome.to), 'the original deployment')}: ${log.redact(outcome.notes[0] ?? outcome.status)}`));
+        thawed(i, outcome);
+        t.end('ok', `${label(rec.previous, 'the previous deployment')} → ${label(ref(outcome.to), 'the original deployment')}: ${log.redact(outcome.notes[0] ?? outcome.status)}`);
       } catch (err) {
         rec.forward = 'failed';
         rec.error = redact(err);
-        finished(t.end('failed', rec.error));
+        t.end('failed', rec.error);
         fail('forward', `${c.name} did not roll forward to ${original ?? 'the deployment it started on'}: ${rec.error}`);
         record.nextSteps.push(`${c.name} is left on ${label(rec.previous, 'the previous deployment')}: promote ${original ?? 'the deployment it served before the drill'} back by hand.`);
       }
     }),
   );
+  // The freezes the roll-forward did not undo (it failed, or the platform keeps them): they stand.
+  for (const held of freezeWarnings.values()) for (const m of held) log.warning(m);
+
+  /** A roll-forward that left the platform unfrozen: the way back's freeze warning no longer stands. */
+  function thawed(i: number, outcome: PromoteOutcome): void {
+    if (!freezeWarnings.has(i) || outcome.frozen.frozen) return;
+    freezeWarnings.delete(i);
+    log.info(`${components[i]!.name}: the roll-forward undid the way back's freeze. ${outcome.frozen.what}`);
+  }
 
   /**
    * A way back that stopped halfway: promote the deployment staging started on again, so staging
@@ -338,15 +359,16 @@ export async function runDrill(request: DrillRequest, deps: DrillDeps, log: Log)
       const queued = notLiveYet(outcome, c.name);
       if (queued) throw queued;
       if (changedProduction(outcome.status)) {
-        finished(t.end('ok', `put back on ${original} after the way back stopped halfway: ${log.redact(outcome.notes[0] ?? outcome.status)}`));
+        thawed(i, outcome);
+        t.end('ok', `put back on ${original} after the way back stopped halfway: ${log.redact(outcome.notes[0] ?? outcome.status)}`);
         return;
       }
-      finished(t.end('nothing-to-do', `staging still serves ${original}: nothing to put back`));
+      t.end('nothing-to-do', `staging still serves ${original}: nothing to put back`);
       record.nextSteps.push(look(`staging still served ${original} when the drill looked again`));
     } catch (err) {
       rec.forward = 'failed';
       const why = redact(err);
-      finished(t.end('failed', why));
+      t.end('failed', why);
       fail('forward', `${c.name} could not be put back on ${original ?? 'the deployment it started on'} after its way back stopped halfway: ${why}`);
       record.nextSteps.push(look(`putting it back failed (${why})`));
     }
@@ -355,7 +377,7 @@ export async function runDrill(request: DrillRequest, deps: DrillDeps, log: Log)
   // ── verify-forward ────────────────────────────────────────────────────────────────────────
   if (!record.components.some((c) => changedProduction(c.forward))) timeline.skip('verify-forward', 'nothing was rolled forward');
   else {
-    record.verifyForward = await verifyPhase('verify-forward', ready.checks!, request, timeline, finished, fail, log);
+    record.verifyForward = await verifyPhase('verify-forward', ready.checks!, request, timeline, fail, log);
     if (timeline.entries.at(-1)?.status === 'failed') record.nextSteps.push('Staging, rolled forward to the deployments it started on, does not pass the smoke checks (see verify-forward): look at staging now.');
   }
 
@@ -367,7 +389,6 @@ async function verifyPhase(
   checks: Check[],
   request: DrillRequest,
   timeline: Timeline<DrillPhase>,
-  finished: (entry: TimelineEntry<DrillPhase>) => void,
   fail: (phase: DrillPhase, why: string) => void,
   log: Log,
 ): Promise<VerifyRecord | undefined> {
@@ -376,13 +397,13 @@ async function verifyPhase(
   try {
     const { record, summary } = await verifyWithChecks(checks, request.plan.verify!, request.database, log, request.signal);
     if (record.decision === 'rollback' || !record.passed) {
-      finished(t.end('failed', `${summary}: ${what} does not pass the checks`));
+      t.end('failed', `${summary}: ${what} does not pass the checks`);
       fail(phase, `${what} does not pass the smoke checks (${summary})`);
-    } else finished(t.end('ok', summary));
+    } else t.end('ok', summary);
     return record;
   } catch (err) {
     const why = log.redact(errorLine(err));
-    finished(t.end('failed', why));
+    t.end('failed', why);
     fail(phase, `the checks could not run: ${why}`);
     return undefined;
   }

@@ -9,7 +9,6 @@
  * or under an app that failed to roll back; verify whenever anything changed; a verify that still
  * says "roll back" means a person must act now; telling people never stops the rollback.
  */
-import { formatDuration } from '../core/duration.js';
 import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
 import { errorFacts, errorLine, RollbackKitError } from '../core/errors.js';
@@ -38,7 +37,7 @@ import type { ComponentRecord, DatabaseRecord, PhaseName, PhaseStatus, RollbackR
 import { checkCanPush } from './git-revert-access.js';
 import { DATABASE } from './scope.js';
 import { ChatHeartbeat, type HeartbeatOptions, type HeartbeatUpdate } from '../report/heartbeat.js';
-import { changedSomething, standingFailures, Timeline } from './timeline.js';
+import { changedSomething, phaseLine, standingFailures, Timeline } from './timeline.js';
 import { inThisJob } from './job-words.js';
 import { componentKey, keyParts, keyRef, namesRun, runRef } from './incident-key.js';
 import { namesServiceNotDeploy } from '../platforms/from-ref.js';
@@ -162,14 +161,15 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
     // Once stopped, a message must not outlast the stop's grace (notify.ts STOPPED_SEND).
     return (await deps.notify(event, record, request.signal?.aborted ? { stopped: true } : { signal: request.signal })) !== false;
   };
-  const timeline = new Timeline(budget, request.earlierTimeline, (entry) => deps.progress?.finished(entry), now, (phase, component) => deps.progress?.started(phase, component));
+  // Every row is logged where it is recorded, the skipped ones and report's and the notify rows too:
+  // the action's log has the rows the command line shows (its log once stopped at verify).
+  const timeline = new Timeline(budget, request.earlierTimeline, (entry) => (log.info(phaseLine(entry)), deps.progress?.finished(entry)), now, (phase, component) => deps.progress?.started(phase, component));
   record.timeline = timeline.entries;
   // A later job of a split rollback: an earlier job changed production (its timeline rows say so).
   const changedEarlier = changedSomething(request.earlierTimeline);
   const redact = (err: unknown) => inThisJob(log.redact(errorLine(err)), changedEarlier);
   let told = false;
   const finished = async (entry: TimelineEntry) => {
-    log.info(`[${entry.phase}${entry.component ? ` ${entry.component}` : ''}] ${entry.status} in ${formatDuration(entry['duration-ms'])} (budget ${formatDuration(entry['budget-ms'])}): ${entry.detail}`);
     // People hear of phases only once they were told a rollback started (never in a dry run). Once
     // the run is stopped, only the end message goes out (it holds every row): each message may wait
     // seconds for a slow webhook, and the report must be out before the stop's grace time ends.

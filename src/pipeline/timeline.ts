@@ -3,6 +3,7 @@
  * A rollback split across jobs hands the `timeline` output of one job to the next, which reads it
  * back here (validated: it crosses a job boundary as text anyone could have edited) and appends.
  */
+import { formatDuration } from '../core/duration.js';
 import { RollbackKitError } from '../core/errors.js';
 import { clip } from '../core/secrets.js';
 import { PHASES, type PhaseName, type PhaseStatus, type TimelineEntry } from './record.js';
@@ -52,6 +53,12 @@ export class Timeline<P extends string = PhaseName> {
   skip(phase: P, detail: string, component?: string): TimelineEntry<P> {
     return this.start(phase, component).end('skipped', detail);
   }
+}
+
+/** A row as a log line: "[app web] ok in 2 s (budget 3 min 0 s): …"; `tag` ("drill") leads the bracket. */
+export function phaseLine<P extends string>(entry: TimelineEntry<P>, tag?: string): string {
+  const name = [tag, entry.phase, entry.component].filter(Boolean).join(' ');
+  return `[${name}] ${entry.status} in ${formatDuration(entry['duration-ms'])} (budget ${formatDuration(entry['budget-ms'])}): ${entry.detail}`;
 }
 
 /**

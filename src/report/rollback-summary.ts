@@ -64,6 +64,16 @@ export function statusLine(record: RollbackRecord): string {
   }
 }
 
+/**
+ * How a run ended, as its last lines say it: the status line against the budget (the total every
+ * report holds: first row to the end of the run), then each next step. The command line prints
+ * them and the root action logs them, so both end the same way.
+ */
+export function closingLines(record: RollbackRecord): string[] {
+  const used = wholeRollback(record).durationMs;
+  return [`${statusLine(record)} (${formatDuration(used)} of the ${formatDuration(record.budgetMs)} budget)`, ...record.nextSteps.map((step) => `• ${step}`)];
+}
+
 /** Whether the phase the run failed in was ended by a stop (its row says so), not by a fault. */
 function stoppedIn(record: RollbackRecord): boolean {
   if (!record.failedPhase) return false;

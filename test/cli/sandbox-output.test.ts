@@ -1,7 +1,8 @@
 // What the sandboxes print is what happened: a drill's readiness rows keep their check names (the
 // command line's flag wording is for messages, and "checks: 3 smoke check(s) loaded" is a row, not
 // a flag), a dry run does not say the app serves v2 "again", and Vercel's warning names the command
-// that promotes a fix. In-process from the source (main).
+// that promotes a fix (in the sandbox: the drill's roll-forward undoes what it warns of). In-process
+// from the source (main).
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,7 +26,14 @@ it('drill --sandbox: each readiness row is "<check>: <detail>", the check named 
   expect(run.stdout).toMatch(/^ {2}✓ checks: 3 smoke check\(s\) loaded$/m);
   expect(run.stdout).toMatch(/^ {2}✓ web target: /m);
   expect(run.stdout).not.toContain('--checks 3');
-  // Vercel's switched-off auto-assignment: the command to promote the fix, not "this action (method: promote, …)".
+  // The drill's own roll-forward turns Vercel's auto-assignment back on: no warning that it is off.
+  expect(run.stderr).not.toContain('automatic domain assignment');
+});
+
+it('sandbox: Vercel\'s switched-off auto-assignment names the command that promotes the fix', async () => {
+  const run = await runMain(['sandbox', '--report-dir', 'report'], { cwd: await folder(), env: { DATABASE_URL: ADMIN_URL } });
+  expect(run.code, run.stderr).toBe(0);
+  // The command to promote the fix, not "this action (method: promote, …)".
   expect(run.stderr).toContain('promote it with `rollback-kit promote --method promote --target <deployment id>`');
   expect(run.stderr).not.toContain('this action');
 });

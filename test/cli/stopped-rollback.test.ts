@@ -25,7 +25,7 @@ afterEach(async () => {
 
 const LIST = /^GET \/v6\/deployments/;
 const ROLLBACK = /^POST \/v1\/projects\/[^/]+\/rollback\//;
-const NOT_TOUCHED = /web: Vercel project shop: the run was stopped \(SIGINT\) before any request that changes production was sent, so production was not touched: it still serves what it served before this run\./;
+const notTouched = (signal: string) => new RegExp(`web: Vercel project shop: the run was stopped \\(${signal}\\) before any request that changes production was sent, so production was not touched: it still serves what it served before this run\\.`);
 
 /** A workspace whose rollback-kit.yml rolls web back on the fake Vercel; the app phase's list of deployments is held (`appList`). */
 async function setUp(): Promise<{ cwd: string; env: Record<string, string>; appList: Promise<{ release(): void }> }> {
@@ -52,11 +52,11 @@ async function reachedBefore<T>(held: Promise<T>, running: Promise<{ stdout: str
   return Promise.race([held, ended]);
 }
 
-function expectNotTouched(out: string): void {
+function expectNotTouched(out: string, signal = 'SIGINT'): void {
   expect(out).toMatch(/Rollback stopped in app/);
   // The last lines: what production is in, and what to do.
   const tail = out.trimEnd().split('\n').slice(-3).join('\n');
-  expect(tail).toMatch(NOT_TOUCHED);
+  expect(tail).toMatch(notTouched(signal));
   expect(tail).toContain('Run the rollback again when it can run to its end.');
   expect(out).not.toContain('not known');
   expect(shop!.vercel.requestsTo(ROLLBACK)).toEqual([]);
@@ -87,6 +87,22 @@ it('its own process, from the bundle: SIGINT before the rollback request, nothin
   expect(run.signal).toBeNull();
   expect(run.code).toBe(130);
   expectNotTouched(run.stdout);
+});
+
+// An SSH session that drops sends SIGHUP: the same stop, and the same last lines. It used to kill
+// the command at once (exit 129), with none of them.
+it('its own process, from the bundle: SIGHUP before the rollback request, nothing sent, "not touched", exit 129', async () => {
+  const { cwd, env, appList } = await setUp();
+  let child: { kill(signal: NodeJS.Signals): boolean } | undefined;
+  const running = runCli(['rollback', 'app', '--reason', 'checkout returns 500', '--yes'], { cwd, env, onSpawn: (c) => (child = c) });
+  const held = await reachedBefore(appList, running);
+  child!.kill('SIGHUP');
+  const run = await running;
+  held.release();
+  expect([run.code, run.signal]).toEqual([129, null]);
+  expect(run.stderr).toContain('SIGHUP: stopping; waiting up to 5 s for the work under way to end');
+  expect(run.stdout).toMatch(/Rollback stopped in app/);
+  expectNotTouched(run.stdout, 'SIGHUP');
 });
 
 it('from the source: SIGINT while the rollback request is on its way, it finishes, and the last lines say sent, not confirmed, and what to check', async () => {

@@ -42,6 +42,7 @@ describe('withCleanup', () => {
     expect(removed).toEqual(['database']);
     expect(process.listenerCount('SIGINT')).toBe(0);
     expect(process.listenerCount('SIGTERM')).toBe(0);
+    expect(process.listenerCount('SIGHUP')).toBe(0);
   });
 
   it('a failing body: cleans up, then throws its error', async () => {
@@ -120,11 +121,33 @@ describe('the closing line of a stopped sandbox', () => {
     const run = await stoppedWith(async (dir) => {
       await writeFile(join(dir, 'incident.md'), '# incident\n');
       await mkdir(join(dir, 'snapshots'));
+      await writeFile(join(dir, 'snapshots', '.gitignore'), '*\n');
+      await writeFile(join(dir, 'snapshots', 'before-rollback.dump'), 'PGDMP');
     });
     expect(run.code).toBe(130);
     expect(run.last).toBe(
       'Stopped (SIGINT): everything it started is removed. Kept in rollback-kit-sandbox/run-1: incident.md, snapshots/: what the run wrote before it was stopped, not the whole report (no report.html). Delete the folder when you no longer need it.',
     );
+  });
+
+  // Stopped during the snapshot: its folder holds only the .gitignore made before the dump began.
+  it('a snapshot folder without a snapshot is not named as kept', async () => {
+    const run = await stoppedWith(async (dir) => {
+      await writeFile(join(dir, 'incident.md'), '# incident\n');
+      await mkdir(join(dir, 'snapshots'));
+      await writeFile(join(dir, 'snapshots', '.gitignore'), '*\n');
+    });
+    expect(run.last).toBe(
+      'Stopped (SIGINT): everything it started is removed. Kept in rollback-kit-sandbox/run-1: incident.md: what the run wrote before it was stopped, not the whole report (no report.html). Delete the folder when you no longer need it.',
+    );
+  });
+
+  it('only an empty snapshot folder: no report was written', async () => {
+    const run = await stoppedWith(async (dir) => {
+      await mkdir(join(dir, 'snapshots'));
+      await writeFile(join(dir, 'snapshots', '.gitignore'), '*\n');
+    });
+    expect(run.last).toBe('Stopped (SIGINT): everything it started is removed. No report was written (rollback-kit-sandbox/run-1 holds only empty files or folders).');
   });
 
   it('nothing written: the empty folder is removed, and the line says no report was written', async () => {

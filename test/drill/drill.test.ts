@@ -43,6 +43,11 @@ describe('rollback drill (root action, mode drill)', () => {
     expect(changes(w)).toEqual([`/v1/projects/:id/rollback/${w.previous.uid}`, `/v10/projects/:id/promote/${w.current.uid}`]);
     expect(w.vercel.production(w.project)?.uid).toBe(w.current.uid);
     expect(w.project.autoAssignCustomDomains).toBe(true);
+    // The way back's freeze was undone by the roll-forward: no warning that new pushes will not go live.
+    expect(run.log).not.toMatch(/::warning::.*automatic domain assignment/);
+    expect(run.log).toContain('web: the roll-forward undid the way back\'s freeze.');
+    // A log line for every row, the report's too (it used to stop at verify-forward).
+    for (const r of json<Row[]>(run.outputs.timeline)) expect(run.log).toContain(`[drill ${r.phase}${r.component ? ` ${r.component}` : ''}] ${r.status} in `);
     // Each verify saw the deployment it was meant to verify.
     expect(w.served).toEqual([w.previous.uid, w.current.uid]);
     expect(json(run.outputs.components)).toEqual({ web: { status: 'promoted', from: w.current.uid, to: w.previous.uid } });

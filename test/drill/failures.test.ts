@@ -49,6 +49,9 @@ describe('rollback drill: the way back is broken', () => {
     expect(run.errors[0]).toMatch(/queued the promotion .* rolling release.*not done until production serves/);
     expect(phases(run)).toEqual(expect.arrayContaining(['back:web=ok', 'forward:web=failed']));
     expect(w.vercel.production(w.project)?.uid).toBe(w.previous.uid);
+    // The roll-forward did not happen: the way back's freeze stands, and the warning says so.
+    expect(w.project.autoAssignCustomDomains).toBe(false);
+    expect(run.log).toMatch(/::warning::Vercel has switched off automatic domain assignment for shop-staging/);
     await expectNoLeaks(run, [TOKEN, GITHUB_TOKEN, DB_PASSWORD], [w.workspace]);
   });
 });

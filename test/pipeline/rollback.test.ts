@@ -76,6 +76,10 @@ describe('rollback (root action)', () => {
       'report=ok',
       'notify-end=ok',
     ]);
+    // The log has a line for every row, notify-start, report and notify-end too, then how it ended.
+    for (const r of json<Row[]>(run.outputs.timeline)) expect(run.log).toContain(`[${r.phase}${r.component ? ` ${r.component}` : ''}] ${r.status} in `);
+    expect(run.log).toMatch(/^\[notify-end\] ok in .*told the team how it ended$/m);
+    expect(run.log).toMatch(/^Rollback complete: production is on .* budget\)$/m);
     const env = json<Row[]>(run.outputs.timeline).find((r) => r.phase === 'environment')!;
     expect(env.detail).toContain('PAYMENTS_API_KEY');
     expect(env.detail).not.toMatch(/OLD_FLAG|PREVIEW_ONLY/);
@@ -420,6 +424,8 @@ describe('rollback (root action)', () => {
     // The timeline must not claim the team was told.
     expect(phases(run)).toEqual(expect.arrayContaining(['notify-start=warning', 'notify-end=warning']));
     expect(json<Row[]>(run.outputs.timeline).find((r) => r.phase === 'notify-start')!.detail).toMatch(/not delivered.*tell the team another way/);
+    // The summary sends the reader to the log: it has the row, and the warning it speaks of.
+    expect(run.log).toMatch(/^\[notify-end\] warning in .*not delivered/m);
   });
 
   it('without a webhook the notify phases are skipped, not ok', async () => {

@@ -11,7 +11,7 @@ import { runRollback, type RollbackRequest } from '../../pipeline/rollback.js';
 import { DATABASE } from '../../pipeline/scope.js';
 import { parseTimeline } from '../../pipeline/timeline.js';
 import { tellingDeps } from '../../report/rollback-deps.js';
-import { statusLine, wholeRollback } from '../../report/rollback-summary.js';
+import { closingLines } from '../../report/rollback-summary.js';
 import { redactDeep } from '../../core/secrets.js';
 import type { CommandResult, CommandSpec } from '../command.js';
 import { UsageError, type Cli } from '../context.js';
@@ -103,9 +103,6 @@ export function phaseProgress(cli: Cli) {
 /** The final table, the status line and what to do next; the record itself for --json. */
 export function reportRecord(cli: Cli, record: RollbackRecord): CommandResult {
   const t = cli.term;
-  // The total every report holds against the budget (first row to the end of the run), so this
-  // line, the job summary, the incident issue and the sandbox's own line give one number.
-  const used = wholeRollback(record).durationMs;
   t.say('');
   t.table(
     ['phase', 'status', 'time', 'budget', 'share of total', 'detail'],
@@ -119,8 +116,7 @@ export function reportRecord(cli: Cli, record: RollbackRecord): CommandResult {
     ]),
   );
   t.say('');
-  t.say(`${cli.log.redact(statusLine(record))} (${formatDuration(used)} of the ${formatDuration(record.budgetMs)} budget)`);
-  for (const step of record.nextSteps) t.say(`• ${step}`);
+  for (const line of closingLines(record)) t.say(line);
   // Why verify failed, without --verbose: the next steps send the person to these ("below").
   const failing = record.verify?.checks.filter((c) => !c.passed) ?? [];
   if (failing.length) {

@@ -3,10 +3,10 @@
  * with no accounts. Cleans up everything it started on success, on failure and on Ctrl-C.
  */
 import { existsSync } from 'node:fs';
-import { readdir, rmdir } from 'node:fs/promises';
+import { lstat, readdir, rmdir } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { RollbackKitError } from '../../core/errors.js';
-import { stopOnSignals, type Settled } from '../../core/stop-signals.js';
+import { stopCause, stopOnSignals, type Settled } from '../../core/stop-signals.js';
 import { makeDirectory, probeWritable } from '../../core/files.js';
 import { Cleanup } from '../../sandbox/cleanup.js';
 import { assertLoopback } from '../../sandbox/postgres.js';
@@ -116,23 +116,39 @@ export interface ReportFolder {
  */
 async function stoppedLine(signal: NodeJS.Signals, problems: boolean, report: ReportFolder | undefined, cwd: string): Promise<string> {
   const removed = problems ? 'what it started is removed, except what the warnings above name' : 'everything it started is removed';
-  const head = `Stopped (${signal}): ${removed}.`;
+  const head = `Stopped (${stopCause(signal)}): ${removed}.`;
   if (!report) return head;
   const rel = relative(cwd, report.dir) || '.';
   const entries = await readdir(report.dir, { withFileTypes: true }).catch(() => []);
-  if (!entries.length) return `${head} No report was written${existsSync(report.dir) ? ` (${rel} is empty)` : ''}.`;
-  const names = entries.map((e) => `${e.name}${e.isDirectory() ? '/' : ''}`).sort();
+  const kept = (await Promise.all(entries.map(async (e) => ((await hasContent(join(report.dir, e.name))) ? [`${e.name}${e.isDirectory() ? '/' : ''}`] : [])))).flat();
+  if (!kept.length) return `${head} No report was written${existsSync(report.dir) ? ` (${rel} ${entries.length ? 'holds only empty files or folders' : 'is empty'})` : ''}.`;
+  const names = kept.sort();
   const partial = names.includes(report.last) ? '' : `, not the whole report (no ${report.last})`;
   return `${head} Kept in ${rel}: ${names.join(', ')}: what the run wrote before it was stopped${partial}. Delete the folder when you no longer need it.`;
+}
+
+/**
+ * Whether a file or folder the report left holds something a person would look for: a file with
+ * bytes, or a folder with such a file in it. The snapshot folder gets its `.gitignore` before the
+ * dump starts (snapshot.ts): stopped during the dump, it holds only that, and "Kept …, snapshots/"
+ * sent people looking for a snapshot that was never made.
+ */
+async function hasContent(path: string): Promise<boolean> {
+  const info = await lstat(path).catch(() => undefined);
+  if (!info) return false;
+  if (!info.isDirectory()) return info.size > 0;
+  const entries = await readdir(path).catch(() => []);
+  for (const name of entries) if (name !== '.gitignore' && (await hasContent(join(path, name)))) return true;
+  return false;
 }
 
 /** After Ctrl-C, how long the sandbox's work may take to stop at its next step before everything is removed regardless. */
 const STOP_WAIT_MS = 10_000;
 
 /**
- * Runs `body` with a cleanup list that is emptied on success, on failure and on Ctrl-C (SIGINT,
- * SIGTERM: exit 130 or 143 once everything is removed); what cannot be removed is said, and fails
- * the command. On a signal the work is stopped first (its next step never starts, its child
+ * Runs `body` with a cleanup list that is emptied on success, on failure and on a stop (Ctrl-C,
+ * SIGTERM, SIGHUP, a closed stdout: exit 130, 143, 129 or 141 once everything is removed); what
+ * cannot be removed is said, and fails the command. On a signal the work is stopped first (its next step never starts, its child
  * processes end) and given a bounded time to get there, so nothing it was making in that moment
  * (a database being created) comes into being after the cleanup. A second Ctrl-C ends that wait:
  * everything is removed at once, and the process still exits only once that is done
@@ -145,7 +161,7 @@ export async function withCleanup<T>(cli: Cli, body: (cleanup: Cleanup) => Promi
     graceMs: STOP_WAIT_MS,
     onFirst: (signal) => {
       t.stopSpinner();
-      t.note(`${signal}: stopping the sandbox and removing what it started…`);
+      t.note(`${stopCause(signal)}: stopping the sandbox and removing what it started…`);
       cleanup.stop();
     },
   });

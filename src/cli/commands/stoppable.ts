@@ -1,12 +1,12 @@
 /**
- * Ctrl-C (SIGINT) or SIGTERM during a command that changes or dumps a database (snapshot, restore,
+ * Ctrl-C (SIGINT), SIGTERM, SIGHUP or a closed stdout (stop-signals.ts) during a command that changes or dumps a database (snapshot, restore,
  * down, rollback): as in the actions (core/action.ts), the first signal stops the work through its
  * AbortSignal and waits for it a bounded time, a second ends the wait, and the command fails saying
  * what the work knew (committed or rolled back, a snapshot made or not), never killed mid-way by
  * Node's default with psql or pg_dump left running and nobody told what changed.
  */
 import { STOP_GRACE_MS } from '../../core/action.js';
-import { stopOnSignals, stoppedFailure } from '../../core/stop-signals.js';
+import { stopCause, stopOnSignals, stoppedFailure } from '../../core/stop-signals.js';
 import type { Cli } from '../context.js';
 
 /**
@@ -17,7 +17,7 @@ import type { Cli } from '../context.js';
 export async function stoppable<T>(cli: Cli, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
   const stop = stopOnSignals({
     graceMs: STOP_GRACE_MS,
-    onFirst: (name) => cli.term.note(`${name}: stopping; waiting up to ${STOP_GRACE_MS / 1000} s for the work under way to end (again to stop waiting)…`),
+    onFirst: (name) => cli.term.note(`${stopCause(name)}: stopping; waiting up to ${STOP_GRACE_MS / 1000} s for the work under way to end (again to stop waiting)…`),
   });
   try {
     const settled = await stop.settle(work(stop.signal));
