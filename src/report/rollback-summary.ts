@@ -39,10 +39,27 @@ export const ERROR_HINT_MAX = 300;
 export function failedRunError(record: RollbackRecord): { message: string; hint: string } {
   const row = [...record.timeline].reverse().find((e) => e.phase === record.failedPhase && e.status === 'failed');
   const step = record.nextSteps.find((s) => !row || !s.includes(row.detail));
+  const which = record.failedPhase === 'app' && row?.component && record.components.length > 1 ? `${row.component}: ` : '';
   return {
-    message: `Rollback ${stoppedIn(record) ? 'stopped' : 'failed'} in ${record.failedPhase ?? 'an unknown phase'}: ${row?.detail ?? 'see the job summary'}`,
+    message: `Rollback ${stoppedIn(record) ? 'stopped' : 'failed'} in ${record.failedPhase ?? 'an unknown phase'}: ${which}${row?.detail ?? 'see the job summary'}${rolledBackBeside(record)}`,
     hint: !step ? 'See the job summary.' : step.length <= ERROR_HINT_MAX ? step : 'What to do next, and where things stand, is in the job summary (and the chat message, when one is sent).',
   };
+}
+
+/**
+ * A failed app phase's other components that did roll back, for the error line: without it, "the
+ * app failed, production serves the bad deploy" reads as if nothing changed anywhere.
+ */
+function rolledBackBeside(record: RollbackRecord): string {
+  if (record.failedPhase !== 'app') return '';
+  const done = record.components.filter((c) => c.status === 'rolled-back' || c.status === 'promoted');
+  if (!done.length) return '';
+  const names = done.map((c) => {
+    const on = deploymentLabel(c.to);
+    return `${c.name}${on ? ` (now on ${on})` : ''}`;
+  });
+  const list = names.length === 1 ? names[0] : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
+  return ` ${list} ${done.length === 1 ? 'was' : 'were'} rolled back all the same.`;
 }
 
 /** The outcome in plain words, as the heading of every report and message. */
