@@ -3,8 +3,11 @@ import { input, runAction, setOutputs } from '../core/action.js';
 import { readSnapshotRequest } from '../db/db-inputs.js';
 import { takeSnapshot, type SnapshotResult } from '../db/snapshot.js';
 import { requireArtifactRuntime, uploadSnapshotArtifact } from '../github/artifact.js';
+import { deletedWithJobWarning } from '../report/runner-temp.js';
 import { snapshotSummary } from '../report/snapshot-db-summary.js';
 import { writeSummary } from '../report/write-summary.js';
+
+const SNAPSHOT_WORDS = { what: 'snapshot', of: 'the database as this snapshot took it', toKeep: 'set upload-artifact: true, or output-dir to a lasting place' };
 
 /** The verified snapshot once it exists: an upload that then fails still says where it is. */
 let snapshot: SnapshotResult | undefined;
@@ -31,5 +34,8 @@ await runAction('snapshot-db', async (log, signal) => {
     artifact = { name: (await uploadSnapshotArtifact(paths, retentionDays)).name, retentionDays };
     log.info(`Uploaded artifact ${artifact.name}${retentionDays ? `, kept ${retentionDays} days` : ''}.`);
   }
-  await writeSummary(snapshotSummary(result, artifact), log);
+  // The default output-dir is in RUNNER_TEMP: not uploaded, the snapshot goes with the job, said as restore-db says it.
+  const deletedWithJob = artifact ? undefined : deletedWithJobWarning(result.path, process.env.RUNNER_TEMP || undefined, SNAPSHOT_WORDS);
+  if (deletedWithJob) log.warning(deletedWithJob);
+  await writeSummary(snapshotSummary(result, artifact, deletedWithJob), log);
 }, () => (snapshot ? snapshotSummary(snapshot) : undefined));

@@ -367,5 +367,15 @@ export function connectionError(target: ConnectionTarget, err: unknown): Connect
   if (/timeout/i.test(message)) {
     return fail(`Cannot reach PostgreSQL at ${where}: no answer within the connect timeout.`, 'Check the host, port and firewall; GitHub-hosted runners reach only IPv4 addresses.');
   }
+  // Something answered at that port and then hung up without a word of PostgreSQL's protocol: most
+  // often not a PostgreSQL server at all (an HTTP port), a proxy or load balancer that cuts the
+  // session, or a server that takes only TLS. Said as the refused and timeout cases are: what to check.
+  if (code === 'ECONNRESET' || /connection terminated unexpectedly|socket hang up/i.test(message)) {
+    const tls = !target.params.sslmode || /^(disable|allow|prefer)$/.test(target.params.sslmode) ? '; or it requires TLS: add sslmode=require to database-url' : '';
+    return fail(
+      `Cannot connect to PostgreSQL at ${where}: the server closed the connection before it answered (${message.replace(/\.$/, '')}).`,
+      `Check that ${target.host}:${target.port} is a PostgreSQL server (not an HTTP port, an SSH tunnel that is down, or a proxy or load balancer that cuts the session)${tls}.`,
+    );
+  }
   return fail(`Cannot connect to PostgreSQL at ${where}: ${message}.`);
 }

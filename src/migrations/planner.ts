@@ -163,6 +163,21 @@ const DOWN_HINTS: Record<FormatName, string> = {
   plain: 'Add the <version>_name.down.sql file.',
 };
 
+/** Down SQL that is there but holds no statement: "add a section" would send the reader looking for one they already have. */
+const EMPTY_DOWN_HINTS: Record<FormatName, string> = {
+  dbmate: 'Write the SQL that undoes the migration under its "-- migrate:down" line: the section is there, but empty.',
+  'golang-migrate': 'Write the SQL that undoes the migration in its .down.sql file: the file is there, but empty.',
+  'node-pg-migrate': 'Write the SQL that undoes the migration under its "-- Down Migration" line: the section is there, but empty.',
+  supabase: 'Write the SQL that undoes the migration in its file under supabase/migrations/down/: the file is there, but empty.',
+  prisma: 'Write the SQL that undoes the migration in its down.sql: the file is there, but empty.',
+  plain: 'Write the SQL that undoes the migration in its .down.sql file: the file is there, but empty.',
+};
+
+/** The hint for migrations with a file and nothing to run: every one empty, or some with no down SQL at all. */
+function downHint(format: FormatName, withFile: MigrationFile[]): string {
+  return withFile.every((f) => f.downSql !== undefined && !f.missingReason) ? EMPTY_DOWN_HINTS[format] : DOWN_HINTS[format];
+}
+
 function prepare(file: MigrationFile, standardConformingStrings: boolean, log: Pick<Log, 'excerpt'>): PlannedMigration {
   const sql = file.downSql ?? '';
   let statements: PlannedStatement[] = splitStatements({ text: sql, standardConformingStrings }).map((s) => ({
@@ -222,15 +237,15 @@ export function planReverts(format: MigrationFormat, files: MigrationFile[], app
     const inCode = missing.some((f) => f.downCode) && context.ownDown;
     // A migration with no file at all needs its file back, not a down section added to it.
     const noFile = missing.filter((f) => f.missingReason === NO_FILE);
-    const withFile = missing.length - noFile.length;
+    const withFile = missing.filter((f) => f.missingReason !== NO_FILE);
     const fileHint = noFile.length
       ? `${noFile.length === 1 ? 'Its file is' : 'Their files are'} not in this checkout: run from the commit that was deployed (the one that brought ${noFile.length === 1 ? 'it' : 'them'}, with the down SQL; actions/checkout with ref: <that commit> and fetch-depth: 0), or point migrations-dir at the folder that holds ${noFile.length === 1 ? 'it' : 'them'}.`
       : undefined;
     const hint = inCode
       ? `Revert with the tool's own down, which runs that code: ${context.ownDown!(chosen.length)} (with the DATABASE_URL and options your deploy uses).`
       : fileHint
-        ? `${fileHint}${withFile ? ` For the others: ${DOWN_HINTS[format.name]}` : ''}`
-        : DOWN_HINTS[format.name];
+        ? `${fileHint}${withFile.length ? ` For the others: ${downHint(format.name, withFile)}` : ''}`
+        : downHint(format.name, withFile);
     throw new RollbackKitError(`Cannot revert ${list}: nothing to run, and marking it reverted would lie. Nothing was run.`, hint);
   }
   const kept = applied.length - chosen.length - 1;

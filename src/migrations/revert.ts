@@ -41,6 +41,12 @@ export interface RevertOptions {
   migrationsTable?: string;
   choice: Choice;
   dryRun: boolean;
+  /**
+   * What a dry run is for, when not for its own sake, so its log does not say "Dry run" in a real
+   * run: `real-run`, the plan a real run reads before it reverts ("Plan: will revert"); `check`,
+   * a look at what is applied that reverts nothing whatever the run is (a refusal's check, a drill's readiness).
+   */
+  preview?: 'real-run' | 'check';
   snapshotPath?: string;
   requireSnapshot: boolean;
   lockTimeoutSeconds: number;
@@ -102,6 +108,13 @@ const STOP_CANCEL_MS = 2000;
 
 function planEntries(plan: Plan): PlanEntry[] {
   return plan.toRevert.map((m) => ({ version: m.file.version, id: m.file.id, file: m.file.downFile ?? m.file.name, transactional: m.transactional, statements: m.statements.length }));
+}
+
+/** The line before a dry run's plan: a real run's own plan is no dry run, and a check reverts nothing. */
+function planWords(preview: RevertOptions['preview'], count: number, where: string): string {
+  if (preview === 'real-run') return `Plan: will revert ${count} migration(s) on ${where}, in this order:`;
+  if (preview === 'check') return `Checked, nothing reverted here: ${count} selected migration(s) are applied on ${where}, in the order a revert would run them:`;
+  return `Dry run: would revert ${count} migration(s) on ${where}, in this order:`;
 }
 
 function printPlan(plan: Plan, log: Log): void {
@@ -301,7 +314,7 @@ export async function revertMigrations(opts: RevertOptions, log: Log): Promise<R
       result.status = 'nothing-to-do';
       if (!opts.dryRun) await recorded?.update(session, [], true, log);
     } else if (opts.dryRun) {
-      log.info(`Dry run: would revert ${plan.toRevert.length} migration(s) on ${where}, in this order:`);
+      log.info(planWords(opts.preview, plan.toRevert.length, where));
       printPlan(plan, log);
       result.status = 'dry-run';
     } else {

@@ -160,6 +160,7 @@ export async function readiness(request: RollbackRequest, components: ComponentP
               format: db.format,
               choice,
               dryRun: true,
+              preview: 'check',
               requireSnapshot: false,
               lockTimeoutSeconds: db.lockTimeoutSeconds,
               statementTimeoutSeconds: 60,

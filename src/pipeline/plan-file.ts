@@ -6,6 +6,7 @@
  * describe one component and the database (`planFromInputs`).
  */
 import { RollbackKitError } from '../core/errors.js';
+import { closest } from '../core/closest.js';
 import { TOKEN_ENV } from '../core/secret-input.js';
 import { decimalNumber, parseList } from '../core/parse.js';
 import type { Choice } from '../migrations/revert.js';
@@ -232,7 +233,9 @@ class Reader {
     for (const [key, value] of Object.entries(raw)) {
       const kind = fields[key];
       if (!kind) {
-        this.problem(path, `unknown field; known fields: ${Object.keys(fields).join(', ')}`, key);
+        // As the smoke spec guesses a mistyped field: `projct` is most likely project.
+        const guess = closest(key, Object.keys(fields));
+        this.problem(path, `unknown field${guess ? ` (did you mean "${guess}"?)` : ''}; known fields: ${Object.keys(fields).join(', ')}`, key);
         continue;
       }
       const read = this.value(value, [...path, key], kind);
@@ -334,7 +337,11 @@ export function parsePlanFile(text: string, source: string = PLAN_FILE): Rollbac
 
   if (root === null || root === undefined) throw new PlanError([{ line: 1, place: '(top level)', message: 'the file is empty; it needs at least components or database' }], source);
   if (!isObject(root)) throw new PlanError([...reader.problems, { line: 1, place: '(top level)', message: 'must be a mapping with components, database, verify, …' }], source);
-  for (const key of Object.keys(root)) if (!TOP_FIELDS.includes(key)) reader.problem([], `unknown top-level field; known fields: ${TOP_FIELDS.join(', ')}`, key);
+  for (const key of Object.keys(root)) {
+    if (TOP_FIELDS.includes(key)) continue;
+    const guess = closest(key, TOP_FIELDS);
+    reader.problem([], `unknown top-level field${guess ? ` (did you mean "${guess}"?)` : ''}; known fields: ${TOP_FIELDS.join(', ')}`, key);
+  }
   // `database:` with nothing under it reads as null, which would mean "no database" while
   // `database: {}` means one with every default: a half-written section must not quietly drop out.
   for (const [key, fields] of [['database', 'method, migrations-dir'], ['verify', 'base-url, checks']] as const) {

@@ -182,7 +182,7 @@ function mergeDatabase(file: DatabasePlan | undefined, inputs: PlanInputs, wante
   const format = (inputs.format ?? file?.format ?? 'auto').toLowerCase();
   if (format !== 'auto' && !(FORMAT_NAMES as readonly string[]).includes(format)) bad('format', `must be auto or one of ${FORMAT_NAMES.join(', ')}, got "${inputs.format}"`);
   const given = (['steps', 'to-version', 'since-ref'] as const).filter((k) => inputs[k] !== undefined);
-  if (given.length > 1) bad(given[1]!, `conflicts with ${given[0]}: give exactly one of steps, to-version and since-ref`);
+  if (given.length > 1) bad(given[1]!, `conflicts with the ${given[0]} input (give exactly one of steps, to-version and since-ref)`);
   let choice: Choice | undefined = file?.choice;
   if (inputs.steps !== undefined) choice = { steps: inputs.steps };
   else if (inputs['to-version'] !== undefined) choice = { toVersion: inputs['to-version'] };

@@ -784,7 +784,8 @@ function incidentAliases(environment: string, all: ComponentPlan[], components: 
   return [...new Set([componentKey(environment, parts), componentKey(environment, unresolved)])].filter((alias) => alias !== key);
 }
 
-function revertOptions(request: RollbackRequest, choice: Choice, opts: { dryRun: boolean; snapshotPath?: string }): RevertOptions {
+/** `check`: the dry run looks at what is applied for a refusal, and is not the plan this run will carry out. */
+function revertOptions(request: RollbackRequest, choice: Choice, opts: { dryRun: boolean; snapshotPath?: string; check?: true }): RevertOptions {
   const db = request.plan.database!;
   return {
     target: request.database!,
@@ -794,6 +795,8 @@ function revertOptions(request: RollbackRequest, choice: Choice, opts: { dryRun:
     format: db.format,
     choice,
     dryRun: opts.dryRun,
+    // A real run plans with a dry run: its log says what the run will do, not what a dry run would.
+    ...(opts.check ? { preview: 'check' as const } : opts.dryRun && !request.dryRun ? { preview: 'real-run' as const } : {}),
     snapshotPath: opts.snapshotPath,
     requireSnapshot: !opts.dryRun,
     lockTimeoutSeconds: db.lockTimeoutSeconds,
@@ -1203,7 +1206,7 @@ const NOTHING_CHANGED = { changed: 'no' } as const;
 async function refuseAnotherIncident(closed: LedgerRow, incidentKey: string, request: RollbackRequest, log: Log): Promise<void> {
   // The row's own check on what was applied when it planned is left to this function, which words
   // it for a finished plan: without it, the dry run lists the plan's migrations applied again.
-  const dry = await revertMigrations(revertOptions(request, finishChoice(incidentKey, { planned: closed.planned, kept: closed.kept ?? [], applied: [] }), { dryRun: true }), log);
+  const dry = await revertMigrations(revertOptions(request, finishChoice(incidentKey, { planned: closed.planned, kept: closed.kept ?? [], applied: [] }), { dryRun: true, check: true }), log);
   const earlier = `An earlier run for incident ${incidentKey} finished rolling the database back (it reverted ${closed.planned.join(', ')})`;
   const how = nameTheNewIncident(incidentKey, request.plan.environment);
   const again = dry.plan.map((p) => p.version);
@@ -1230,7 +1233,7 @@ async function refuseAnotherIncident(closed: LedgerRow, incidentKey: string, req
   // what this run's own plan would revert now may be a new incident's, and nothing tells.
   const choice = request.plan.database!.choice;
   if (!unnamed || !choice) return;
-  const mine = await revertMigrations(revertOptions(request, choice, { dryRun: true }), log);
+  const mine = await revertMigrations(revertOptions(request, choice, { dryRun: true, check: true }), log);
   const other = mine.plan.map((p) => p.version).filter((v) => !closed.planned.includes(v));
   if (!other.length) return;
   throw new RollbackKitError(

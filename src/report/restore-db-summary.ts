@@ -1,10 +1,10 @@
 /** restore-db's job summary: what was restored from where, what it replaced, and the way back. */
-import { isInside } from '../core/files.js';
 import type { Log } from '../core/log.js';
 import { redactDeep } from '../core/secrets.js';
 import type { RestoreResult } from '../db/restore.js';
 import { describeColumn, type DiscardedFromTable } from '../db/restore-discarded.js';
 import { code, table, text } from './markdown.js';
+import { deletedWithJobWarning } from './runner-temp.js';
 import { formatDuration } from '../core/duration.js';
 
 /** The pre-restore snapshot, and whether it outlives the job. */
@@ -19,13 +19,12 @@ export interface KeptSnapshot {
 
 /** How a pre-restore snapshot at `path` is kept before any upload: under RUNNER_TEMP, it goes when the job ends. */
 export function keptSnapshot(path: string, runnerTemp: string | undefined): KeptSnapshot {
-  if (!isInside(path, runnerTemp)) return { path };
-  return {
-    path,
-    deletedWithJob:
-      `The pre-restore snapshot ${path} is the only copy of the database as it was before this restore, and it is in RUNNER_TEMP, which GitHub deletes when this job ends. ` +
-      'To keep it, set upload-artifact: true (auto uploads it whenever the step runs on GitHub Actions), or pre-restore-dir to a lasting place, or copy it in a later step of this job with if: always().',
-  };
+  const deletedWithJob = deletedWithJobWarning(path, runnerTemp, {
+    what: 'pre-restore snapshot',
+    of: 'the database as it was before this restore',
+    toKeep: 'set upload-artifact: true (auto uploads it whenever the step runs on GitHub Actions), or pre-restore-dir to a lasting place',
+  });
+  return deletedWithJob ? { path, deletedWithJob } : { path };
 }
 
 function keptCell(k: KeptSnapshot | undefined, path: string | undefined): string {

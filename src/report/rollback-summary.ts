@@ -9,7 +9,7 @@ import type { Log } from '../core/log.js';
 import { redactDeep } from '../core/secrets.js';
 import { budgets, OFF_CRITICAL_PATH } from '../pipeline/budgets.js';
 import { standingFailures } from '../pipeline/timeline.js';
-import { PHASES, type ComponentRecord, type DeploymentRef, type RollbackRecord, type TimelineEntry } from '../pipeline/record.js';
+import { PHASES, type ComponentRecord, type DatabaseRecord, type DeploymentRef, type RollbackRecord, type TimelineEntry } from '../pipeline/record.js';
 import type { DiscardedFromTable } from '../db/restore-discarded.js';
 import { discardedList } from './restore-db-summary.js';
 import { codeSpan, formatBytes, inlineText, linkText, table } from './markdown.js';
@@ -39,10 +39,27 @@ export const ERROR_HINT_MAX = 300;
 export function failedRunError(record: RollbackRecord): { message: string; hint: string } {
   const row = [...record.timeline].reverse().find((e) => e.phase === record.failedPhase && e.status === 'failed');
   const step = record.nextSteps.find((s) => !row || !s.includes(row.detail));
+  const which = record.failedPhase === 'app' && row?.component && record.components.length > 1 ? `${row.component}: ` : '';
   return {
-    message: `Rollback ${stoppedIn(record) ? 'stopped' : 'failed'} in ${record.failedPhase ?? 'an unknown phase'}: ${row?.detail ?? 'see the job summary'}`,
+    message: `Rollback ${stoppedIn(record) ? 'stopped' : 'failed'} in ${record.failedPhase ?? 'an unknown phase'}: ${which}${row?.detail ?? 'see the job summary'}${rolledBackBeside(record)}`,
     hint: !step ? 'See the job summary.' : step.length <= ERROR_HINT_MAX ? step : 'What to do next, and where things stand, is in the job summary (and the chat message, when one is sent).',
   };
+}
+
+/**
+ * A failed app phase's other components that did roll back, for the error line: without it, "the
+ * app failed, production serves the bad deploy" reads as if nothing changed anywhere.
+ */
+function rolledBackBeside(record: RollbackRecord): string {
+  if (record.failedPhase !== 'app') return '';
+  const done = record.components.filter((c) => c.status === 'rolled-back' || c.status === 'promoted');
+  if (!done.length) return '';
+  const names = done.map((c) => {
+    const on = deploymentLabel(c.to);
+    return `${c.name}${on ? ` (now on ${on})` : ''}`;
+  });
+  const list = names.length === 1 ? names[0] : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
+  return ` ${list} ${done.length === 1 ? 'was' : 'were'} rolled back all the same.`;
 }
 
 /** The outcome in plain words, as the heading of every report and message. */
@@ -183,12 +200,24 @@ export function totalText(record: RollbackRecord): string {
 /** Each part's state, one phrase each: "web rolled-back, on dpl_2 (abc1234)". Plain text. */
 export function stateNow(record: RollbackRecord): string[] {
   const out = record.components.map((c) => {
-    const on = deploymentLabel(c.status === 'failed' || c.status === 'skipped' || c.status === 'pending' ? c.from : (c.to ?? c.from));
-    return `${c.name} ${c.status}${on ? `, on ${on}` : ''}`;
+    // `planned`: the run stopped before its app phase, so production still serves `from`; `to` is
+    // only where it was going.
+    const unchanged = c.status === 'planned';
+    const on = deploymentLabel(unchanged || c.status === 'failed' || c.status === 'skipped' || c.status === 'pending' ? c.from : (c.to ?? c.from));
+    return `${c.name} ${unchanged ? 'unchanged' : c.status}${on ? `, on ${on}` : ''}`;
   });
   const db = record.database;
-  if (db) out.push(`database ${db.status}, ${db.reverted.length} of ${db.planned.length} planned migration${db.planned.length === 1 ? '' : 's'} reverted`);
+  if (db) out.push(databaseNow(db));
   return out;
+}
+
+/** The database's part of the state line: a plan that stopped early has no count to give, and must not say "0 of 0". */
+function databaseNow(db: DatabaseRecord): string {
+  const status = db.status === 'planned' ? 'unchanged' : db.status;
+  const n = db.planned.length;
+  if (!n && db.method === 'restore') return `database ${status}`;
+  if (!n && db.status === 'planned') return `database ${status} (the run stopped before it worked out which migrations to revert)`;
+  return `database ${status}, ${db.reverted.length} of ${n} planned migration${n === 1 ? '' : 's'} reverted`;
 }
 
 /** The state line, never empty: a run that failed before it had a component or the database in hand changed neither. */
@@ -274,7 +303,10 @@ function planSection(record: RollbackRecord): string[] {
     out.push(
       db.planned.length
         ? `Database (${method}), migrations to revert in this order:\n\n${db.planned.map((m, i) => `${i + 1}. ${codeSpan(m)}`).join('\n')}`
-        : `Database (${method}): no migration to revert.`,
+        : // Still `planned` with nothing listed after a failed run: the plan stopped before it read the migrations.
+          db.status === 'planned' && record.status === 'failed' && db.method === 'down-migrations'
+          ? `Database (${method}): not worked out; the run stopped before it read which migrations to revert.`
+          : `Database (${method}): no migration to revert.`,
     );
     // A dry run's: what the restore would discard, as restore-db's dry run plans it.
     if (record.status === 'dry-run' && db.discarded?.length) out.push(discardedSection(db.discarded, 'would discard', 'the snapshot the rollback takes before it restores'));

@@ -3,8 +3,8 @@ import type { SnapshotResult } from '../db/snapshot.js';
 import { code, formatBytes, table, text } from './markdown.js';
 import { formatDuration } from '../core/duration.js';
 
-/** `artifact`: the name it was uploaded under, when upload-artifact was set. */
-export function snapshotSummary(r: SnapshotResult, artifact?: { name: string; retentionDays?: number }): string {
+/** `artifact`: the name it was uploaded under, when upload-artifact was set; `deletedWithJob`: the warning that it goes with the job (runner-temp.ts). */
+export function snapshotSummary(r: SnapshotResult, artifact?: { name: string; retentionDays?: number }, deletedWithJob?: string): string {
   const m = r.manifest;
   const rows = m.tables.reduce((n, t) => n + (t.rows ?? 0), 0);
   const parts = [
@@ -33,5 +33,6 @@ export function snapshotSummary(r: SnapshotResult, artifact?: { name: string; re
   }
   let summary = parts.join('\n\n') + '\n';
   if (artifact) summary += `\nUploaded as artifact ${code(artifact.name)}${artifact.retentionDays ? ` (kept ${artifact.retentionDays} days)` : ''}.\n`;
+  if (deletedWithJob) summary += `\n> **Warning:** ${text(deletedWithJob)}\n`;
   return summary;
 }

@@ -6,6 +6,7 @@
 import { isMap, isPair, isScalar, isSeq, type Document, type LineCounter } from 'yaml';
 import { PLAIN_DECIMALS, readYaml, writtenNumber, YamlError, type YamlDocument, type YamlPath } from '../core/yaml.js';
 import { RollbackKitError } from '../core/errors.js';
+import { closest } from '../core/closest.js';
 import { splitCredentials, urlSecrets } from '../core/url-secrets.js';
 import { joinUrl } from './join-url.js';
 import { parseJsonPath } from './json-path.js';
@@ -581,32 +582,4 @@ function parseCountRange(v: unknown): Range | undefined {
   if (!m || (!m[1] && !m[2])) return /^\d+$/.test(text) ? parseCountRange(Number(text)) : undefined;
   // A reversed range (5..1) is returned as written: the caller names that mistake.
   return { min: m[1] ? Number(m[1]) : undefined, max: m[2] ? Number(m[2]) : undefined };
-}
-
-/** The known word nearest to a typo, if it is near enough to be a likely meaning. */
-function closest(word: string, known: string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Infinity;
-  for (const k of known) {
-    const d = editDistance(word.toLowerCase(), k);
-    if (d < bestDistance) {
-      best = k;
-      bestDistance = d;
-    }
-  }
-  return bestDistance <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
-}
-
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = tmp;
-    }
-  }
-  return row[b.length]!;
 }

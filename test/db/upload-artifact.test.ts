@@ -42,6 +42,23 @@ it('uploads the snapshot and its manifest as one artifact, kept retention-days',
   expect(run.summary).toContain(`Uploaded as artifact \`${name}\` (kept 7 days)`);
 });
 
+it('snapshot-db: not uploaded, its snapshot in RUNNER_TEMP (the default output-dir) is said to go with the job, as restore-db says it', async () => {
+  const run = await runAction('snapshot-db', { 'database-url': db.url });
+  expect(run.errors).toEqual([]);
+  const path = run.outputs.path!;
+  expect(path.startsWith(run.runnerTemp)).toBe(true);
+  const warning = `The snapshot ${path} is the only copy of the database as this snapshot took it, and it is in RUNNER_TEMP, which GitHub deletes when this job ends. To keep it, set upload-artifact: true, or output-dir to a lasting place, or copy it in a later step of this job with if: always().`;
+  expect(run.log).toContain(`::warning::${warning}`);
+  expect(run.summary).toContain('> **Warning:** The snapshot ');
+  expect(run.summary).toContain('which GitHub deletes when this job ends');
+  // Uploaded, or written elsewhere: no warning.
+  const uploaded = await runAction('snapshot-db', { 'database-url': db.url, 'upload-artifact': 'true' }, { env: { ACTIONS_RUNTIME_TOKEN: service.token, ACTIONS_RESULTS_URL: service.url } });
+  expect(uploaded.errors).toEqual([]);
+  expect(uploaded.log).not.toContain('GitHub deletes');
+  const elsewhere = await runAction('snapshot-db', { 'database-url': db.url, 'output-dir': await mkdtemp(join(tmpdir(), 'rk-upload-')) });
+  expect(elsewhere.log).not.toContain('GitHub deletes');
+});
+
 it('restore-db uploads its pre-restore snapshot before restoring, and says where it is even if the restore then fails', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'rk-upload-'));
   const snap = await runAction('snapshot-db', { 'database-url': db.url, 'output-dir': dir });

@@ -28,10 +28,16 @@ it('an applied migration with no file: the hint is to get the file, not to add i
 });
 
 it('one with no file and one with no down SQL: each gets its hint', () => {
-  const err = refusal([file('001'), file('002', '')], ['001', '002', '003'], 2);
+  const err = refusal([file('001'), { ...file('002'), downSql: undefined }], ['001', '002', '003'], 2);
   expect(err.hint).toMatch(/^Its file is not in this checkout: .* For the others: Add a "-- migrate:down" section/);
 });
 
 it('a file without down SQL keeps the format\'s hint', () => {
-  expect(refusal([file('001'), file('002', '')], ['001', '002'], 1).hint).toBe('Add a "-- migrate:down" section with the SQL that undoes the migration.');
+  expect(refusal([file('001'), { ...file('002'), downSql: undefined }], ['001', '002'], 1).hint).toBe('Add a "-- migrate:down" section with the SQL that undoes the migration.');
+});
+
+it('a down section that is there but empty: the hint says it is empty, not to add one', () => {
+  const err = refusal([file('001'), file('002', '\n  -- nothing yet\n')], ['001', '002'], 1);
+  expect(err.message).toContain('002_x.sql (the down SQL is empty)');
+  expect(err.hint).toBe('Write the SQL that undoes the migration under its "-- migrate:down" line: the section is there, but empty.');
 });

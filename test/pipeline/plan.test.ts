@@ -303,7 +303,7 @@ describe('plan from inputs', () => {
 
   it('names every bad input together', () => {
     expect(() => resolvePlan(undefined, { provider: 'heroku', 'base-url': 'shop', steps: 1, 'since-ref': 'abc', 'db-method': 'pitr' }, { hasDatabaseUrl: true })).toThrow(
-      /the root action inputs\) has 4 problems.*input provider: must be one of vercel, fly, railway, render, netlify, git-revert, command, got "heroku"; input db-method: must be one of down-migrations, restore, got "pitr"; input since-ref: conflicts with steps.*; input base-url: must be an absolute http\(s\) URL/,
+      /the root action inputs\) has 4 problems.*input provider: must be one of vercel, fly, railway, render, netlify, git-revert, command, got "heroku"; input db-method: must be one of down-migrations, restore, got "pitr"; input since-ref: conflicts with the steps input \(give exactly one of steps, to-version and since-ref\); input base-url: must be an absolute http\(s\) URL/,
     );
   });
 });

@@ -147,3 +147,13 @@ it("the action's error line carries a short next step as its hint", () => {
   record.nextSteps = nextSteps(record);
   expect(failedRunError(record)).toEqual({ message: 'Rollback failed in snapshot: pg_dump exited with status 1.', hint: SNAPSHOT_ERROR_STEP });
 });
+
+it("a failed app phase's error line names the failed component and says which others WERE rolled back", () => {
+  const web: ComponentRecord = { name: 'web', provider: 'vercel', status: 'rolled-back', to: { id: 'dpl_3', commitSha: 'ccccccc0000' }, skipped: [], notes: [], changedEnv: [] };
+  const admin: ComponentRecord = { name: 'admin', provider: 'vercel', status: 'failed', from: { id: 'dpl_4' }, skipped: [], notes: [], changedEnv: [] };
+  const record = failedRecord('app', { components: [web, admin], timeline: [row('app', 'failed', 'not every alias could be moved; production currently serves dpl_4.', { component: 'admin' })] });
+  expect(failedRunError(record).message).toBe('Rollback failed in app: admin: not every alias could be moved; production currently serves dpl_4. web (now on dpl_3 (ccccccc)) was rolled back all the same.');
+  // Nothing else rolled back: nothing more is said.
+  const alone = failedRecord('app', { components: [{ ...web, status: 'planned' }, admin], timeline: [row('app', 'failed', 'it failed.', { component: 'admin' })] });
+  expect(failedRunError(alone).message).toBe('Rollback failed in app: admin: it failed.');
+});

@@ -374,7 +374,7 @@ describe('rollback (root action)', () => {
     expect(json(run.outputs.components)).toMatchObject({ web: { status: 'rolled-back' }, api: { status: 'failed' } });
     expect(phases(run)).toEqual(expect.arrayContaining(['app:api=failed', 'app:web=ok', 'snapshot=skipped', 'database=skipped', 'verify=ok']));
     expect(await appliedVersions(w.db)).toHaveLength(3);
-    expect(run.errors[0]).toMatch(/Rollback failed in app: .*exited with status 3/);
+    expect(run.errors[0]).toMatch(/Rollback failed in app: api: .*exited with status 3.* web \(now on dpl_\w+.*\) was rolled back all the same\./);
   });
 
   it('a verify that still fails ends unverified: a person must act now', async () => {

@@ -53,6 +53,16 @@ describe('promoteOnRender', () => {
     expect(log.lines.join('\n')).not.toContain(TOKEN);
   });
 
+  it('a freeze that keeps failing (PATCH 500) says nothing was rolled back and the bad deploy is still live', async () => {
+    const { f, bad } = await history();
+    f.fault(/^PATCH /, { status: 500, json: { id: 'internal', message: 'internal error' } }, 100);
+    const err = await failure(run(f, { retry: { jitterMs: 0, baseDelayMs: 10 } }));
+    expect(err.message).toMatch(/Render failed with 500 while turning auto-deploy off .*after retries\./);
+    expect(err.message).toContain(`Nothing was rolled back: service backend (${SERVICE_ID}) still serves ${bad.id}, the deploy this step was to replace.`);
+    expect(rollbacks(f)).toHaveLength(0);
+    expect(f.live()!.id).toBe(bad.id);
+  });
+
   it('takes an explicit target, and refuses one that never went live', async () => {
     const { f, failed } = await history();
     const first = f.deploys[0]!;

@@ -276,7 +276,7 @@ describe('promote-previous (vercel): refusals', () => {
   const cases: [string, (f: ShopFixture) => Record<string, string | undefined>, RegExp][] = [
     ['missing token', (f) => vercelInputs(f, { 'vercel-token': undefined }), /vercel-token is required when provider is vercel/],
     ['bad token', (f) => vercelInputs(f, { 'vercel-token': 'vercel_tok_not_a_real_token_123' }), /Vercel rejected the token \(403\).*vercel-token/],
-    ['token without the team', (f) => vercelInputs(f, { 'vercel-token': OTHER_TOKEN }), /refused access \(403\) to project shop in team team_acme0123456789 while .*: the token is valid but has no access there\..*Check the vercel-token secret first: it must belong to a member of team team_acme0123456789.*Then check the team input/],
+    ['token without the team', (f) => vercelInputs(f, { 'vercel-token': OTHER_TOKEN }), /refused access \(403\) to project shop in team team_acme0123456789 while .*\. Vercel did not call the token invalid, so most likely it has no access to that scope, or the team input names another team\..*Check the vercel-token secret first: it must belong to a member of team team_acme0123456789.*Then check the team input/],
     ['unknown team', (f) => vercelInputs(f, { team: 'nope' }), /refused access \(403\) to project shop in team nope.*vercel-token secret first.*team input/],
     ['unknown project', (f) => vercelInputs(f, { project: 'shoop' }), /Project shoop was not found in team team_acme0123456789 \(404\)/],
     ['team project without team', (f) => vercelInputs(f, { team: undefined }), /Project shop was not found in the personal account of the token \(404\)/],
@@ -334,7 +334,7 @@ describe('promote-previous (vercel): refusals', () => {
     f.vercel.fault(/^GET \/v9\/projects\/shop$/, { status: 502, text: '<html>Bad Gateway</html>' }, 10);
     const r = await run(vercelInputs(f));
     expect(r.code).toBe(1);
-    expect(r.errors[0]).toMatch(/Vercel failed with 502 while looking up project shop for project shop, after retries/);
+    expect(r.errors[0]).toMatch(/Vercel failed with 502 while looking up project shop, after retries/);
     expect(f.vercel.requestsTo(/^GET \/v9\/projects\/shop$/)).toHaveLength(4);
   });
 });

@@ -135,6 +135,26 @@ describe('the rollback job summary', () => {
     expect(md).not.toContain('**verify failed**');
   });
 
+  it('says a run that failed in plan left each part unchanged, on what it served, not on the planned target', () => {
+    const r = dryRunRecord();
+    r.status = 'failed';
+    r.dryRun = false;
+    r.failedPhase = 'plan';
+    r.timeline = [{ ...r.timeline[0]!, status: 'failed', detail: 'ledger conflict. Nothing was changed.' }];
+    const md = rollbackSummaryMarkdown(r);
+    const [web, api] = r.components;
+    expect(md).toContain(`**State now**: web unchanged, on ${inlineText(`${web!.from!.id}`)}`);
+    expect(md).not.toMatch(/State now[^\n]*planned, on/);
+    expect(md).toContain(`${api!.name} unchanged`);
+    expect(md).toContain('database unchanged, 0 of 2 planned migrations reverted.');
+    // Stopped before the migrations were read: no made-up "0 of 0", and the plan does not say there is nothing to revert.
+    r.database = { method: 'down-migrations', planned: [], reverted: [], status: 'planned' };
+    const early = rollbackSummaryMarkdown(r);
+    expect(early).toContain('database unchanged (the run stopped before it worked out which migrations to revert).');
+    expect(early).not.toContain('0 of 0');
+    expect(early).toContain('Database (down migrations): not worked out;');
+  });
+
   it('names the failed phase, why, and the state each part is left in', () => {
     const md = rollbackSummaryMarkdown(failedRecord());
     expect(md.split('\n')[0]).toBe('## ❌ Rollback failed in snapshot');

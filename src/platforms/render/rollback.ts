@@ -7,7 +7,7 @@
  * already-current and nothing is changed. A run started by a deployment event never rolls back
  * from a live rollback deploy, whatever the target (the rollback cascade: notPutBackAgain).
  */
-import { RollbackKitError } from '../../core/errors.js';
+import { errorFacts, RollbackKitError } from '../../core/errors.js';
 import type { Log } from '../../core/log.js';
 import type { HttpClient } from '../http/client.js';
 import { guardedSleep } from '../change-guard.js';
@@ -91,6 +91,17 @@ export function skipReason(d: RenderDeploy, live: RenderDeploy): string | undefi
  * Render names no source on a rollback deploy, so this is what the rollback was made from.
  */
 const replacedDeploy = (all: RenderDeploy[], live: RenderDeploy): RenderDeploy | undefined => all.slice(all.indexOf(live) + 1).find((d) => d.status === 'deactivated');
+
+/**
+ * A failed freeze stops the step before the rollback is asked for: its error says so, and that the
+ * bad deploy is still live, so the reader of "re-run the step" knows production is not back yet.
+ */
+function notRolledBack(name: string, liveId: string): (err: unknown) => never {
+  return (err) => {
+    if (!(err instanceof RollbackKitError)) throw err;
+    throw new RollbackKitError(`${err.message} Nothing was rolled back: service ${name} still serves ${liveId}, the deploy this step was to replace.`, err.hint, errorFacts(err));
+  };
+}
 
 export async function promoteOnRender(opts: RenderPromoteOptions, log: Log): Promise<ProviderOutcome> {
   log.secret(opts.token);
@@ -205,7 +216,7 @@ export async function promoteOnRender(opts: RenderPromoteOptions, log: Log): Pro
   // Freeze first: a push that lands while the rollback builds would otherwise replace it.
   let frozen = base.frozen;
   if (service.autoDeploy !== 'no') {
-    const after = await calling(ctx(`turning auto-deploy off for service ${name}`), () => setAutoDeploy(c, serviceId, 'no'));
+    const after = await calling(ctx(`turning auto-deploy off for service ${name}`), () => setAutoDeploy(c, serviceId, 'no')).catch(notRolledBack(name, live.id));
     frozen = frozenState({ ...service, autoDeploy: after.autoDeploy ?? 'no' }, true);
     log.info(frozen.what);
   }

@@ -15,6 +15,9 @@ export interface ErrorContext {
   deployment?: string;
 }
 
+/** " for project shop", unless what we were doing names it already ("looking up project shop"). */
+const forProject = (ctx: ErrorContext) => (ctx.doing.includes(`project ${ctx.project}`) ? '' : ` for project ${ctx.project}`);
+
 const scopeName = (ctx: ErrorContext) => (ctx.team ? `team ${ctx.team}` : 'the personal account of the token');
 
 export function vercelError(err: unknown, ctx: ErrorContext): Error {
@@ -31,7 +34,7 @@ export function vercelError(err: unknown, ctx: ErrorContext): Error {
   if (!(err instanceof VercelApiError)) return err instanceof Error ? err : new Error(String(err));
   const said = err.serverMessage ? ` Vercel said: "${err.serverMessage}".` : '';
   if (err.rateLimited) {
-    return new RollbackKitError(`Vercel kept rate-limiting the requests (${err.status}) while ${ctx.doing} for project ${ctx.project}.${said}`, 'Wait a minute and re-run the step; it is safe to repeat.');
+    return new RollbackKitError(`Vercel kept rate-limiting the requests (${err.status}) while ${ctx.doing}${forProject(ctx)}.${said}`, 'Wait a minute and re-run the step; it is safe to repeat.');
   }
   switch (err.status) {
     case 401:
@@ -42,7 +45,7 @@ export function vercelError(err: unknown, ctx: ErrorContext): Error {
         : // A valid token without access to the scope is the usual cause (a personal token, or one
           // scoped to other teams); a wrong team input gives the same answer, so name both, token first.
           new RollbackKitError(
-            `Vercel refused access (403) to project ${ctx.project} in ${scopeName(ctx)} while ${ctx.doing}: the token is valid but has no access there.${said}`,
+            `Vercel refused access (403) to project ${ctx.project} in ${scopeName(ctx)} while ${ctx.doing}. Vercel did not call the token invalid, so most likely it has no access to that scope, or the team input names another team.${said}`,
             `Check the vercel-token secret first: it must belong to a member of ${ctx.team ? `team ${ctx.team}` : "the project's team"} or be scoped to it. Then check the team input: the team_… id or slug of the team that owns the project.`,
           );
     case 404:
@@ -65,8 +68,8 @@ export function vercelError(err: unknown, ctx: ErrorContext): Error {
       );
     default:
       if (err.status >= 500) {
-        return new RollbackKitError(`Vercel failed with ${err.status} while ${ctx.doing} for project ${ctx.project}, after retries.${said}`, 'Check https://www.vercel-status.com and re-run the step; it is safe to repeat.');
+        return new RollbackKitError(`Vercel failed with ${err.status} while ${ctx.doing}${forProject(ctx)}, after retries.${said}`, 'Check https://www.vercel-status.com and re-run the step; it is safe to repeat.');
       }
-      return new RollbackKitError(`Vercel answered ${err.status} while ${ctx.doing} for project ${ctx.project}.${said}`, 'Check the inputs; re-running the step is safe.');
+      return new RollbackKitError(`Vercel answered ${err.status} while ${ctx.doing}${forProject(ctx)}.${said}`, 'Check the inputs; re-running the step is safe.');
   }
 }

@@ -246,7 +246,8 @@ async function chooseTarget(
       if (!found.chosen) {
         const looked = `${found.seen.toLocaleString('en-US')} older production deployment(s) on ${progress.pages} page(s) of the list`;
         const where = progress.timedOut ? `${looked} read in ${opts.timeoutSeconds} s (timeout-seconds) before the time ran out, and the list goes on` : `${looked}, all there are`;
-        const why = found.seen ? ` Passed over: ${describeKinds(found.skippedKinds)}.` : '';
+        // Nothing counted as passed over (none was read, or none was set aside for a reason it counts): no empty list.
+        const why = found.seen && found.skippedKinds.size ? ` Passed over: ${describeKinds(found.skippedKinds)}.` : '';
         const first = found.skipped.length ? ` Newest passed over: ${found.skipped.slice(0, 3).map((s) => `${s.deployment.id} (${s.reason})`).join('; ')}.` : '';
         throw new RollbackKitError(
           `No earlier production deployment of project ${project.name} can take over from ${current.id}: checked ${where}; none is READY, has served production before and was built from another commit.${why}${first}`,

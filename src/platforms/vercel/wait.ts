@@ -60,6 +60,13 @@ export async function waitForAliasJob(client: VercelClient, project: Project, ta
     if (jobDone && serving) return p;
     if (now() >= opts.deadline) {
       const where = serving ? '' : ` Production still serves ${p.production?.id ?? 'an unknown deployment'}.`;
+      // The job says it finished, yet production is elsewhere: that is what went wrong, not the time.
+      if (status && jobDone && !serving) {
+        throw new RollbackKitError(
+          `Vercel's ${opts.kind} job for project ${project.name} ended as ${status}, but production did not switch to ${target.id}: it still serves ${p.production?.id ?? 'an unknown deployment'}.`,
+          'Check the project in the Vercel dashboard (Deployments, Domains), then re-run the step; re-running is safe (it reports already-current once production serves the target).',
+        );
+      }
       throw new RollbackKitError(
         `The ${opts.kind} of project ${project.name} to ${target.id} did not finish within the time limit (last job status: ${lastStatus}).${where}`,
         'Raise timeout-seconds or check the project in the Vercel dashboard; re-running the step is safe (it reports already-current once production serves the target).',

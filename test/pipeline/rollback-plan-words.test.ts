@@ -1,0 +1,48 @@
+// A real rollback plans its down migrations with a dry run; its log must say what the run will do
+// ("Plan: will revert"), never "Dry run: would revert", which a reader takes for a run that changed
+// nothing. A dry run keeps its own words. Real PostgreSQL, dbmate migrations, runRollback in process.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import { memoryLog } from '../../src/core/log.js';
+import { parseConnectionString } from '../../src/db/connection.js';
+import { runRollback, type RollbackRequest } from '../../src/pipeline/rollback.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
+import { applyMigrations, tables, writeMigrations } from '../migrations/fixtures.js';
+import { databaseRollbackRequest } from './requests.js';
+
+let db: TestDatabase;
+let ws: string;
+beforeEach(async () => {
+  db = await createTestDatabase('rk_plan_words');
+  ws = await mkdtemp(join(tmpdir(), 'rk-plan-words-'));
+  await applyMigrations(db, 'dbmate', await writeMigrations(ws, 'dbmate', tables(2)), tables(2));
+});
+afterEach(async () => {
+  await rm(ws, { recursive: true, force: true });
+  await db.drop();
+});
+
+function request(dryRun: boolean): RollbackRequest {
+  return databaseRollbackRequest(
+    { method: 'down-migrations', migrationsDir: 'db/migrations', format: 'dbmate', choice: { steps: 1 }, lockTimeoutSeconds: 10 },
+    { dryRun, database: parseConnectionString(db.url), workspace: ws, snapshotDir: join(ws, 'snapshots'), github: { repository: 'acme/shop', apiUrl: 'http://127.0.0.1:9', runId: `plan-words-${dryRun}` } },
+  );
+}
+
+it('a real run logs its plan as "Plan: will revert", never as a dry run', async () => {
+  const log = memoryLog();
+  const record = await runRollback(request(false), {}, log);
+  expect(record.status).toBe('rolled-back');
+  expect(log.lines.filter((l) => l.startsWith('Plan: will revert 1 migration(s) on ')).length).toBeGreaterThan(0);
+  expect(log.lines.filter((l) => /dry run/i.test(l))).toEqual([]);
+});
+
+it('a dry run still says "Dry run: would revert"', async () => {
+  const log = memoryLog();
+  const record = await runRollback(request(true), {}, log);
+  expect(record.status).toBe('dry-run');
+  expect(log.lines.some((l) => l.startsWith('Dry run: would revert 1 migration(s) on '))).toBe(true);
+  expect(log.lines.some((l) => l.startsWith('Plan: will revert'))).toBe(false);
+});
