@@ -21711,10 +21711,46 @@ const TERMINAL_CONTROL = /\x1b(?!\[[0-9;]*m)|[\x00-\x08\x0b-\x1a\x1c-\x1f\x7f\x9
 function terminalLines(text) {
     return inertLines(text.replace(TERMINAL_CONTROL, ''));
 }
+/**
+ * Streams whose reader is gone: a pipe closed on us (`rollback-kit sandbox | head -1`: EPIPE), a
+ * terminal hung up (EIO), a full disk under a redirect. Node reports a failed write as an 'error'
+ * event, and with nobody listening that event killed the process at once, mid-run, its cleanup
+ * never run. Instead a line meant for a gone stdout goes to stderr (the closing lines of a stopped
+ * run must reach someone), and a line for a gone stderr is dropped.
+ */
+const gone = { stdout: false, stderr: false };
+/** Told when stdout's reader closed the pipe: stop-signals.ts takes that as a stop (SIGPIPE). */
+const stdoutClosedListeners = new Set();
+let stdoutClosed = false;
+function lost(stream, err) {
+    if (gone[stream])
+        return;
+    gone[stream] = true;
+    if (stream !== 'stdout' || err.code !== 'EPIPE')
+        return;
+    stdoutClosed = true;
+    for (const listener of [...stdoutClosedListeners])
+        listener();
+}
+for (const stream of ['stdout', 'stderr'])
+    process[stream].on('error', (err) => lost(stream, err));
+/** Writes `text` where it can still be read; a stdout line its failed write lost is written again on stderr. */
+function write(stream, text) {
+    const to = stream === 'stdout' && gone.stdout ? 'stderr' : stream;
+    if (gone[to])
+        return;
+    process[to].write(text, (err) => {
+        if (!err)
+            return;
+        lost(to, err);
+        if (to === 'stdout')
+            write('stderr', text);
+    });
+}
 const output_output = {
     /** Plain log lines; nothing in `text` can become a workflow command. */
     info(text) {
-        process.stdout.write(inertLines(text).join(external_node_os_namespaceObject.EOL) + external_node_os_namespaceObject.EOL);
+        write('stdout', inertLines(text).join(external_node_os_namespaceObject.EOL) + external_node_os_namespaceObject.EOL);
     },
     /** An annotation: @actions/core escapes the message and the properties (title) into one line. */
     annotate(level, message, props = {}) {
@@ -21735,11 +21771,23 @@ const output_output = {
     },
     /** A line for the command line's reader: `stdout` for results, `stderr` for progress and errors. */
     line(text, stream = 'stdout') {
-        (stream === 'stdout' ? process.stdout : process.stderr).write(terminalLines(text).join(external_node_os_namespaceObject.EOL) + external_node_os_namespaceObject.EOL);
+        write(stream, terminalLines(text).join(external_node_os_namespaceObject.EOL) + external_node_os_namespaceObject.EOL);
     },
     /** Replaces the terminal's current line on stderr (a spinner); `''` clears it. Only for a TTY. */
     status(text) {
-        process.stderr.write(`\r\x1b[2K${terminalLines(text).join(' ')}`);
+        write('stderr', `\r\x1b[2K${terminalLines(text).join(' ')}`);
+    },
+    /**
+     * Calls `listener` when stdout's reader closes the pipe (at once when it already has); returns
+     * what stops listening.
+     */
+    onStdoutClosed(listener) {
+        if (stdoutClosed) {
+            listener();
+            return () => undefined;
+        }
+        stdoutClosedListeners.add(listener);
+        return () => void stdoutClosedListeners.delete(listener);
     },
     /** Whether a person is there: stdin and stderr are terminals (prompts, spinners, colours). */
     terminal() {
@@ -22050,9 +22098,13 @@ function parseTime(raw, name) {
 
 ;// CONCATENATED MODULE: ./.build/core/stop-signals.js
 /**
- * SIGTERM and SIGINT while work that must wind down runs (an action's step, the CLI's database
- * commands, the sandbox). Node's default is to exit at once (143, 130): child processes and
- * temporary files left behind, and nobody told whether the database changed. Instead:
+ * SIGTERM, SIGINT and SIGHUP while work that must wind down runs (an action's step, the CLI's
+ * database commands, the sandbox). Node's default is to exit at once (143, 130, 129): child
+ * processes, temporary files and the sandbox's database left behind, and nobody told whether the
+ * database changed. SIGHUP is an SSH session or a terminal window that went away: the work under
+ * way is in the same state as after a Ctrl-C. A stdout whose reader closed the pipe (`| head -1`:
+ * the write fails with EPIPE, since Node ignores the SIGPIPE a program would die of) is a stop too,
+ * named SIGPIPE: nobody reads the rest, and dying of it, as Node did, left everything behind. Instead:
  *
  * - the first signal aborts `signal`, which the work listens to (it stops feeding its programs,
  *   ends them, and knows what it had done), calls `onFirst`, and starts a wait of `graceMs`;
@@ -22063,6 +22115,13 @@ function parseTime(raw, name) {
  *   `process.once`, the second Ctrl-C would find no handler and kill the process mid-cleanup.)
  */
 
+
+/** The signals a stop is taken from; SIGPIPE comes from a closed stdout (output.ts), not as a signal. */
+const STOP_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP'];
+/** What stopped the work, as a note says it: SIGPIPE alone would not tell the reader what happened. */
+function stop_signals_stopCause(name) {
+    return name === 'SIGPIPE' ? 'SIGPIPE, stdout closed' : name;
+}
 function stop_signals_stopOnSignals(opts) {
     const controller = new AbortController();
     let received;
@@ -22077,8 +22136,9 @@ function stop_signals_stopOnSignals(opts) {
         controller.abort(new Error(`stopped by ${name}`));
         timer = setTimeout(giveUp, opts.graceMs);
     };
-    process.on('SIGTERM', onSignal);
-    process.on('SIGINT', onSignal);
+    for (const sig of STOP_SIGNALS)
+        process.on(sig, onSignal);
+    const unwatchStdout = output_output.onStdoutClosed(() => onSignal('SIGPIPE'));
     return {
         signal: controller.signal,
         received: () => received,
@@ -22089,8 +22149,9 @@ function stop_signals_stopOnSignals(opts) {
         },
         dispose() {
             clearTimeout(timer);
-            process.off('SIGTERM', onSignal);
-            process.off('SIGINT', onSignal);
+            for (const sig of STOP_SIGNALS)
+                process.off(sig, onSignal);
+            unwatchStdout();
         },
     };
 }
@@ -22269,7 +22330,7 @@ async function runAction(action, body, details) {
     declareEnvironmentSecrets(process.env, log);
     const stop = stopOnSignals({
         graceMs: STOP_GRACE_MS,
-        onFirst: (name) => log.info(`Received ${name}: stopping; waiting up to ${STOP_GRACE_MS / 1000} s for the work under way to end …`),
+        onFirst: (name) => log.info(`Received ${stopCause(name)}: stopping; waiting up to ${STOP_GRACE_MS / 1000} s for the work under way to end …`),
     });
     let reported;
     const report = (markdown) => void (reported = markdown);
@@ -22875,6 +22936,10 @@ function connectionUrl(t) {
  * power, a NAT entry dropped) ends the session with an error instead of leaving it waiting forever.
  */
 const KEEPALIVE_IDLE_MS = 10_000;
+/** The application_name a node-postgres session of ours sends at startup: the connection string's, else `name`, else rollback-kit. */
+function clientApplicationName(t, name) {
+    return t.params.application_name ?? name ?? 'rollback-kit';
+}
 /** Options for node-postgres. `connectTimeoutMs` bounds an unreachable host. */
 function pgClientConfig(t, opts = {}) {
     const config = {
@@ -22886,7 +22951,7 @@ function pgClientConfig(t, opts = {}) {
         connectionTimeoutMillis: opts.connectTimeoutMs ?? connectTimeoutMs(t),
         keepAlive: true,
         keepAliveInitialDelayMillis: KEEPALIVE_IDLE_MS,
-        application_name: t.params.application_name ?? opts.applicationName ?? 'rollback-kit',
+        application_name: clientApplicationName(t, opts.applicationName),
         ssl: sslConfig(t),
     };
     if (t.params.options)
@@ -22896,6 +22961,14 @@ function pgClientConfig(t, opts = {}) {
 function connectTimeoutMs(t) {
     const seconds = Number(t.params.connect_timeout);
     return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 10_000;
+}
+/**
+ * How long a pg_* tool may take to open its connection: its PGCONNECT_TIMEOUT (libpqEnv), which
+ * libpq takes as at least 2 s. That is for each address it tries (a name with several, an SSL
+ * attempt then one without): the stall time that follows this covers a few of those.
+ */
+function toolConnectMs(t) {
+    return Math.max(2, Number(libpqEnv(t).PGCONNECT_TIMEOUT)) * 1000;
 }
 function sslConfig(t) {
     const mode = (t.params.sslmode ?? '').toLowerCase();
@@ -23331,6 +23404,13 @@ function connectionError(target, err) {
     if (/timeout/i.test(message)) {
         return fail(`Cannot reach PostgreSQL at ${where}: no answer within the connect timeout.`, 'Check the host, port and firewall; GitHub-hosted runners reach only IPv4 addresses.');
     }
+    // Something answered at that port and then hung up without a word of PostgreSQL's protocol: most
+    // often not a PostgreSQL server at all (an HTTP port), a proxy or load balancer that cuts the
+    // session, or a server that takes only TLS. Said as the refused and timeout cases are: what to check.
+    if (code === 'ECONNRESET' || /connection terminated unexpectedly|socket hang up/i.test(message)) {
+        const tls = !target.params.sslmode || /^(disable|allow|prefer)$/.test(target.params.sslmode) ? '; or it requires TLS: add sslmode=require to database-url' : '';
+        return fail(`Cannot connect to PostgreSQL at ${where}: the server closed the connection before it answered (${message.replace(/\.$/, '')}).`, `Check that ${target.host}:${target.port} is a PostgreSQL server (not an HTTP port, an SSH tunnel that is down, or a proxy or load balancer that cuts the session)${tls}.`);
+    }
     return fail(`Cannot connect to PostgreSQL at ${where}: ${message}.`);
 }
 
@@ -23342,6 +23422,7 @@ function connectionError(target, err) {
  * blocking pid and what it is doing. The watcher has to look while the wait lasts: once the lock
  * timeout has fired, pg_blocking_pids has nothing left to say.
  */
+
 
 
 
@@ -23429,6 +23510,8 @@ async function cancelQuery(target, pid, log, opts = {}) {
 async function watchBlockers(target, applicationName, log, opts = {}) {
     let session;
     const deadline = opts.queryDeadline ?? WATCH_DEADLINE;
+    /** The name the watcher's session is opened with: seen as such, the server shows sessions by the names they were opened with. */
+    const ownName = clientApplicationName(target);
     /** The watcher's connection ended under it (a stalled one is closed at its query deadline). */
     let lost = false;
     const opened = async () => {
@@ -23483,27 +23566,41 @@ async function watchBlockers(target, applicationName, log, opts = {}) {
     const stall = opts.stall;
     /** The most backends of the program seen at once; when fewer than those (or than all it opens) have been seen since, and how much output there was then. */
     let most = 0;
-    /** The program's backends seen at every look since the first that saw any: its leader stays among them. */
-    let steady;
+    /** A program of several's leader: of the first look that saw all its backends at once, the one that started first. */
+    let leader;
+    /**
+     * Whether this server shows sessions by the name they were opened with (the watcher's own) and is
+     * the program's (StallWatch.writes): what makes a backend of the program never seen there a gone one (dueAt).
+     */
+    let namesShown = false;
     let gone;
     let stallSeen = false;
     /** The server the program's backends were counted on (its postmaster's start time). */
     let server;
-    const watchStall = async (pids) => {
+    /** `named`: the sessions named as ours (the watcher's own left out), with when each backend started. */
+    const watchStall = async (named) => {
         if (!stall || stallSeen)
             return;
         const now = Date.now();
-        const backends = stall.backends(pids);
+        const backends = stall.backends(named.map((n) => n.pid));
         const count = backends.length;
         most = Math.max(most, count);
-        if (count)
-            steady = new Set(steady ? backends.filter((p) => steady.has(p)) : backends);
         // Until a second backend of it has been seen, a program of several may rightly be on its first
         // alone (pg_dump reading the catalogue): all of them are due only from then on. Once all were
-        // seen, its leader alone again is its end (pg_dump syncing its files after its workers left).
+        // seen, its leader alone again is its end (pg_dump syncing its files after its workers left);
+        // a worker alone is not: told apart by when their backends started, not by which were seen
+        // first, since a first look may see them all at once.
         const all = stall.backendsInAll;
-        const leaderAlone = all !== undefined && most >= all && count === 1 && steady.has(backends[0]);
-        const due = leaderAlone ? 1 : all !== undefined && most > 1 ? Math.max(most, all) : most;
+        if (all !== undefined && leader === undefined && count >= all) {
+            const started = new Map(named.map((n) => [n.pid, n.startedAt]));
+            leader = backends.reduce((a, b) => (started.get(b) < started.get(a) ? b : a));
+        }
+        const leaderAlone = leader !== undefined && count === 1 && backends[0] === leader;
+        let due = leaderAlone ? 1 : all !== undefined && most > 1 ? Math.max(most, all) : most;
+        // Past its connect, on a server that shows its sessions: its first backend is due, seen or not.
+        const dueAt = stall.dueAt?.();
+        if (due === 0 && namesShown && dueAt !== undefined && now >= dueAt)
+            due = 1;
         if (!stall.running() || count >= due) {
             gone = undefined;
             return;
@@ -23549,19 +23646,33 @@ async function watchBlockers(target, applicationName, log, opts = {}) {
         if (cancelAfterMs !== undefined)
             await cancelLongWaits(cancelAfterMs);
         if (stall) {
-            const named = await session.query('SELECT a.pid, pg_postmaster_start_time()::text AS started FROM (SELECT 1) one LEFT JOIN pg_stat_activity a ON a.application_name = $1 AND a.pid <> pg_backend_pid()', [applicationName]);
+            const named = await session.query(`SELECT a.pid, extract(epoch FROM a.backend_start)::float8 AS backend_start, pg_postmaster_start_time()::text AS started,
+                (SELECT application_name FROM pg_stat_activity WHERE pid = pg_backend_pid()) AS own_name, pg_is_in_recovery() AS standby
+           FROM (SELECT 1) one LEFT JOIN pg_stat_activity a ON a.application_name = $1 AND a.pid <> pg_backend_pid()`, [applicationName]);
             const started = named.rows[0].started;
             if (server !== started) {
                 most = 0;
-                steady = undefined;
+                leader = undefined;
+                namesShown = false;
                 gone = undefined;
                 server = started;
             }
-            await watchStall(named.rows.flatMap((r) => (r.pid === null ? [] : [r.pid])));
+            const sessions = named.rows.flatMap((r) => (r.pid === null ? [] : [{ pid: r.pid, startedAt: r.backend_start ?? 0 }]));
+            const programs = stall.writes ? !named.rows[0].standby : sessions.some((n) => !stall.backends([n.pid]).length);
+            namesShown ||= named.rows[0].own_name === ownName && programs;
+            await watchStall(sessions);
         }
     };
-    // One poll at a time: a watcher opening its connection again may wait for the connect timeout.
-    let busy = false;
+    // The first look before the watch is handed over: a caller that awaits it before starting its
+    // program (snapshot.ts) has it watched from its first backend on, and knows whether this server
+    // shows its sessions (StallWatch.dueAt) before that backend is due. Waited for no longer than a
+    // poll on a working connection takes, so that a watcher whose connection stalls holds up nothing
+    // (the look goes on, as any poll does).
+    let busy = true;
+    polling = poll()
+        .catch(() => undefined)
+        .finally(() => (busy = false));
+    await within(polling, STOP_WAIT_MS, undefined);
     const timer = setInterval(() => {
         if (busy)
             return;
@@ -26202,14 +26313,16 @@ async function takeSnapshot(req, log) {
         await session.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
         const snapshotId = (await session.query('SELECT pg_export_snapshot() AS id')).rows[0].id;
         const largeObjects = await countLargeObjects(session, req, selection, log);
-        // The watcher connects while the tables are locked and pg_dump starts: a lock waited for is
-        // waited for far longer than a connection takes, and lock-timeout bounds that wait either way.
+        // The watcher connects while the tables are locked (its first look done before pg_dump starts): a
+        // lock waited for is waited for far longer than a connection takes, and lock-timeout bounds that wait either way.
         // A session that asks for a table we hold while pg_dump queues behind it (an ALTER TABLE that
         // arrives before pg_dump has its locks) would have each wait for the other until lock-timeout,
         // and every query on that table behind both: the watcher ends ours at once instead.
         let cycle;
         // pg_dump's backends are every one named as ours but this session's: a caller's carry a name of their own.
         let dumping = false;
+        /** When pg_dump's first backend is due: its start plus its connect timeout. */
+        let dumpDueAt;
         let stalled;
         const endDump = new AbortController();
         const stall = {
@@ -26217,6 +26330,7 @@ async function takeSnapshot(req, log) {
             // In parallel, its leader's and one per worker.
             backendsInAll: req.jobs > 1 ? req.jobs + 1 : undefined,
             running: () => dumping,
+            dueAt: () => dumpDueAt,
             afterMs: req.stallAfterMs ?? DEFAULT_STALL_MS,
             progress: () => writtenBytes(path),
             onStall: (goneMs) => {
@@ -26240,7 +26354,13 @@ async function takeSnapshot(req, log) {
                 if (req.signal?.aborted)
                     throw snapshotStopped(where);
                 log.info(`Dumping ${where} (${req.format} format${req.jobs > 1 ? `, ${req.jobs} jobs` : ''}) to ${path} …`);
+                // The watcher has looked before pg_dump starts (or given up connecting): it watches pg_dump from
+                // its first backend on, and one that ends before a look could see it is gone all the same once
+                // pg_dump's connect timeout has passed (StallWatch.dueAt). It connected while the catalogue was
+                // read and the tables locked, so this rarely waits.
+                await watching;
                 const dumpStarted = Date.now();
+                dumpDueAt = dumpStarted + toolConnectMs(req.target);
                 dumping = true;
                 const dump = (0,core_process/* runProcess */.R3)(pgDump.path, pgDumpArgs(req, pgDump, path, snapshotId, selection, lockTimeout, largeObjects), {
                     env: { ...libpqEnv(req.target), PGAPPNAME: tag },
@@ -27558,10 +27678,17 @@ async function startRestoreProcesses(p, log) {
     // and comes and goes.
     let psqlPid;
     let psqlRunning = true;
+    /** When psql's backend is due: its start plus its connect timeout. */
+    let psqlDueAt;
     let stalled;
     const stall = {
-        backends: (pids) => pids.filter((pid) => pid === psqlPid),
+        // Until psql has said its pid, its session is the only one named so: the kept views' pg_dump
+        // runs once the transaction is open, which psql says after its pid. One gone before psql could
+        // say it (its upstream gone while the restore was planned) is then a stall too, not a wait for ever.
+        backends: (pids) => (psqlPid === undefined ? pids : pids.filter((pid) => pid === psqlPid)),
         running: () => psqlRunning,
+        dueAt: () => psqlDueAt,
+        writes: true,
         afterMs: req.stallAfterMs ?? DEFAULT_STALL_MS,
         onStall: (goneMs) => {
             stalled = goneMs;
@@ -27601,6 +27728,7 @@ async function startRestoreProcesses(p, log) {
     });
     try {
         const psql = await (0,pg_tools/* findPgTool */.fh)('psql', Math.max(p.serverMajor, p.pgRestore?.major ?? 0), req.tools);
+        psqlDueAt = Date.now() + toolConnectMs(req.target);
         const applied = (0,core_process/* runProcess */.R3)(psql.path, ['-X', '--no-password', '-q', '-v', 'ON_ERROR_STOP=1', '-f', '-', '--dbname', toolConninfo(psql.major)], {
             env,
             stdin: input,
@@ -28980,6 +29108,19 @@ const DOWN_HINTS = {
     prisma: 'Add down.sql beside migration.sql (prisma migrate diff --script can write it).',
     plain: 'Add the <version>_name.down.sql file.',
 };
+/** Down SQL that is there but holds no statement: "add a section" would send the reader looking for one they already have. */
+const EMPTY_DOWN_HINTS = {
+    dbmate: 'Write the SQL that undoes the migration under its "-- migrate:down" line: the section is there, but empty.',
+    'golang-migrate': 'Write the SQL that undoes the migration in its .down.sql file: the file is there, but empty.',
+    'node-pg-migrate': 'Write the SQL that undoes the migration under its "-- Down Migration" line: the section is there, but empty.',
+    supabase: 'Write the SQL that undoes the migration in its file under supabase/migrations/down/: the file is there, but empty.',
+    prisma: 'Write the SQL that undoes the migration in its down.sql: the file is there, but empty.',
+    plain: 'Write the SQL that undoes the migration in its .down.sql file: the file is there, but empty.',
+};
+/** The hint for migrations with a file and nothing to run: every one empty, or some with no down SQL at all. */
+function downHint(format, withFile) {
+    return withFile.every((f) => f.downSql !== undefined && !f.missingReason) ? EMPTY_DOWN_HINTS[format] : DOWN_HINTS[format];
+}
 function prepare(file, standardConformingStrings, log) {
     const sql = file.downSql ?? '';
     let statements = splitStatements({ text: sql, standardConformingStrings }).map((s) => ({
@@ -29017,15 +29158,15 @@ function planReverts(format, files, appliedIds, selector, context) {
         const inCode = missing.some((f) => f.downCode) && context.ownDown;
         // A migration with no file at all needs its file back, not a down section added to it.
         const noFile = missing.filter((f) => f.missingReason === NO_FILE);
-        const withFile = missing.length - noFile.length;
+        const withFile = missing.filter((f) => f.missingReason !== NO_FILE);
         const fileHint = noFile.length
             ? `${noFile.length === 1 ? 'Its file is' : 'Their files are'} not in this checkout: run from the commit that was deployed (the one that brought ${noFile.length === 1 ? 'it' : 'them'}, with the down SQL; actions/checkout with ref: <that commit> and fetch-depth: 0), or point migrations-dir at the folder that holds ${noFile.length === 1 ? 'it' : 'them'}.`
             : undefined;
         const hint = inCode
             ? `Revert with the tool's own down, which runs that code: ${context.ownDown(chosen.length)} (with the DATABASE_URL and options your deploy uses).`
             : fileHint
-                ? `${fileHint}${withFile ? ` For the others: ${DOWN_HINTS[format.name]}` : ''}`
-                : DOWN_HINTS[format.name];
+                ? `${fileHint}${withFile.length ? ` For the others: ${downHint(format.name, withFile)}` : ''}`
+                : downHint(format.name, withFile);
         throw new errors/* RollbackKitError */.dp(`Cannot revert ${list}: nothing to run, and marking it reverted would lie. Nothing was run.`, hint);
     }
     const kept = applied.length - chosen.length - 1;
@@ -30027,6 +30168,14 @@ const STOP_CANCEL_MS = 2000;
 function planEntries(plan) {
     return plan.toRevert.map((m) => ({ version: m.file.version, id: m.file.id, file: m.file.downFile ?? m.file.name, transactional: m.transactional, statements: m.statements.length }));
 }
+/** The line before a dry run's plan: a real run's own plan is no dry run, and a check reverts nothing. */
+function planWords(preview, count, where) {
+    if (preview === 'real-run')
+        return `Plan: will revert ${count} migration(s) on ${where}, in this order:`;
+    if (preview === 'check')
+        return `Checked, nothing reverted here: ${count} selected migration(s) are applied on ${where}, in the order a revert would run them:`;
+    return `Dry run: would revert ${count} migration(s) on ${where}, in this order:`;
+}
 function printPlan(plan, log) {
     for (const [n, m] of plan.toRevert.entries()) {
         log.info(`${n + 1}. ${m.file.downFile ?? m.file.name} (version ${m.file.version}, ${m.statements.length} statement(s)${m.transactional ? '' : ', non-transactional'})`);
@@ -30195,7 +30344,7 @@ async function revertMigrations(opts, log) {
                 await recorded?.update(session, [], true, log);
         }
         else if (opts.dryRun) {
-            log.info(`Dry run: would revert ${plan.toRevert.length} migration(s) on ${where}, in this order:`);
+            log.info(planWords(opts.preview, plan.toRevert.length, where));
             printPlan(plan, log);
             result.status = 'dry-run';
         }
@@ -30906,6 +31055,38 @@ async function checkCanPush(workspace, component, timeoutSeconds, log, signal) {
         return;
     const said = log.redact(gitSaid(r)) || `git push exited with ${r.code}`;
     throw new errors/* RollbackKitError */.dp(`${component} (git-revert) could not push its revert branch from this checkout${r.timedOut ? ` within ${timeoutSeconds} s` : ''}: ${said}. Nothing was changed.`, GIT_REVERT_NEEDS);
+}
+
+;// CONCATENATED MODULE: ./.build/core/closest.js
+/**
+ * "Did you mean …?" for a mistyped name: the smoke spec's fields and the plan file's keys guess
+ * the same way, so one typo gets the same answer wherever it is made.
+ */
+/** The known word nearest to a typo, if it is near enough to be a likely meaning. */
+function closest(word, known) {
+    let best;
+    let bestDistance = Infinity;
+    for (const k of known) {
+        const d = editDistance(word.toLowerCase(), k);
+        if (d < bestDistance) {
+            best = k;
+            bestDistance = d;
+        }
+    }
+    return bestDistance <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
+}
+function editDistance(a, b) {
+    const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i++) {
+        let prev = row[0];
+        row[0] = i;
+        for (let j = 1; j <= b.length; j++) {
+            const tmp = row[j];
+            row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+            prev = tmp;
+        }
+    }
+    return row[b.length];
 }
 
 ;// CONCATENATED MODULE: ./.build/platforms/component-urls.js
@@ -32112,6 +32293,23 @@ function compareCommit(sha, served) {
 function warnUnproven(log, from, why) {
     log.warning(`from (${from.trim()}) ${why}, so it cannot be compared with what serves: it counts as no from.`);
 }
+/** A Netlify deploy's own URL (its permalink): https://<deploy id>--<site>.netlify.app. */
+const NETLIFY_PERMALINK = /^([a-f0-9]{24})--/;
+/**
+ * Whether `from` is a URL that names a service, never one of its deploys: Render's service URL,
+ * Fly's app URL, a Netlify site's domain (not a deploy's permalink). It is the same for every
+ * deploy, so it cannot name an incident (pipeline/rollback.ts keyFrom): the provider finds the
+ * deploy it rolls back from instead. Known from the plan alone, so a job that does not roll the
+ * component back (the database job of a split rollback) knows it too.
+ */
+function namesServiceNotDeploy(provider, from) {
+    const host = from ? urlHost(from) : undefined;
+    if (!host)
+        return false;
+    if (provider === 'render' || provider === 'fly')
+        return true;
+    return provider === 'netlify' && !NETLIFY_PERMALINK.test(host);
+}
 
 ;// CONCATENATED MODULE: ./.build/platforms/http/deadline.js
 /**
@@ -32385,7 +32583,8 @@ async function promoteOnFly(opts, log) {
     if (!todo.length) {
         const note = `Every machine of app ${app} already runs release ${describeRelease(target)}. Nothing to do.`;
         log.info(note);
-        return { ...base, status: 'already-current', from: info(current), to: info(target), skipped, notes: [note] };
+        // Put there by an earlier rollback: what it moved production off names its incident (movedBackOf).
+        return { ...base, status: 'already-current', from: info(current), to: info(target), skipped, notes: [note], ...(movedBack?.from ? { rolledBackFrom: movedBack.from.id } : {}) };
     }
     log.info(`Plan: roll back app ${app}`);
     log.info(`  from ${current ? describeRelease(current) : images.join(', ')}`);
@@ -33149,7 +33348,7 @@ function parseFrom(raw) {
         return { kind: 'id', value: v.toLowerCase() };
     const host = urlHost(v);
     if (host) {
-        const permalink = /^([a-f0-9]{24})--/.exec(host);
+        const permalink = NETLIFY_PERMALINK.exec(host);
         return permalink ? { kind: 'id', value: permalink[1] } : { kind: 'url', value: v };
     }
     const sha = commitSha(v);
@@ -33964,6 +34163,17 @@ function render_rollback_skipReason(d, live) {
  * Render names no source on a rollback deploy, so this is what the rollback was made from.
  */
 const replacedDeploy = (all, live) => all.slice(all.indexOf(live) + 1).find((d) => d.status === 'deactivated');
+/**
+ * A failed freeze stops the step before the rollback is asked for: its error says so, and that the
+ * bad deploy is still live, so the reader of "re-run the step" knows production is not back yet.
+ */
+function notRolledBack(name, liveId) {
+    return (err) => {
+        if (!(err instanceof errors/* RollbackKitError */.dp))
+            throw err;
+        throw new errors/* RollbackKitError */.dp(`${err.message} Nothing was rolled back: service ${name} still serves ${liveId}, the deploy this step was to replace.`, err.hint, (0,errors/* errorFacts */.u2)(err));
+    };
+}
 async function promoteOnRender(opts, log) {
     log.secret(opts.token);
     const serviceId = rollback_checkId(opts.service, 'service', 'srv', 'service');
@@ -34048,7 +34258,8 @@ async function promoteOnRender(opts, log) {
         if (fromSays !== 'names-live' && live.trigger === 'rollback' && live.createdAt > target.createdAt && sameCode(live, target)) {
             const note = `Service ${name} already serves ${rollback_describe(live)}, a rollback made after ${target.id} with the same ${live.image ? 'image' : 'commit'}: an earlier rollback has put the target back. Nothing to do; if the live deploy is bad all the same, run again with from: ${live.id}.`;
             log.info(note);
-            return { ...base, status: 'already-current', from: render_rollback_info(live), to: render_rollback_info(live), notes: [note] };
+            // What that rollback was made from names its incident, as on the "previous" path below.
+            return { ...base, status: 'already-current', from: render_rollback_info(live), to: render_rollback_info(live), notes: [note], rolledBackFrom: replacedDeploy(all, live)?.id };
         }
         if (NEVER_LIVE.has(target.status))
             throw new errors/* RollbackKitError */.dp(`Deploy ${rollback_describe(target)} of service ${name} never went live, so Render cannot roll back to it.`, 'Choose a deploy that was live before (status deactivated).');
@@ -34077,7 +34288,7 @@ async function promoteOnRender(opts, log) {
     // Freeze first: a push that lands while the rollback builds would otherwise replace it.
     let frozen = base.frozen;
     if (service.autoDeploy !== 'no') {
-        const after = await calling(ctx(`turning auto-deploy off for service ${name}`), () => setAutoDeploy(c, serviceId, 'no'));
+        const after = await calling(ctx(`turning auto-deploy off for service ${name}`), () => setAutoDeploy(c, serviceId, 'no')).catch(notRolledBack(name, live.id));
         frozen = rollback_frozenState({ ...service, autoDeploy: after.autoDeploy ?? 'no' }, true);
         log.info(frozen.what);
     }
@@ -34331,6 +34542,8 @@ class VercelClient {
 
 
 
+/** " for project shop", unless what we were doing names it already ("looking up project shop"). */
+const forProject = (ctx) => (ctx.doing.includes(`project ${ctx.project}`) ? '' : ` for project ${ctx.project}`);
 const scopeName = (ctx) => (ctx.team ? `team ${ctx.team}` : 'the personal account of the token');
 function vercelError(err, ctx) {
     if (err instanceof errors/* RollbackKitError */.dp)
@@ -34345,7 +34558,7 @@ function vercelError(err, ctx) {
         return err instanceof Error ? err : new Error(String(err));
     const said = err.serverMessage ? ` Vercel said: "${err.serverMessage}".` : '';
     if (err.rateLimited) {
-        return new errors/* RollbackKitError */.dp(`Vercel kept rate-limiting the requests (${err.status}) while ${ctx.doing} for project ${ctx.project}.${said}`, 'Wait a minute and re-run the step; it is safe to repeat.');
+        return new errors/* RollbackKitError */.dp(`Vercel kept rate-limiting the requests (${err.status}) while ${ctx.doing}${forProject(ctx)}.${said}`, 'Wait a minute and re-run the step; it is safe to repeat.');
     }
     switch (err.status) {
         case 401:
@@ -34355,7 +34568,7 @@ function vercelError(err, ctx) {
                 ? new errors/* RollbackKitError */.dp(`Vercel rejected the token (403) while ${ctx.doing}.${said}`, 'Check the vercel-token secret: create a new token at https://vercel.com/account/tokens.')
                 : // A valid token without access to the scope is the usual cause (a personal token, or one
                     // scoped to other teams); a wrong team input gives the same answer, so name both, token first.
-                    new errors/* RollbackKitError */.dp(`Vercel refused access (403) to project ${ctx.project} in ${scopeName(ctx)} while ${ctx.doing}: the token is valid but has no access there.${said}`, `Check the vercel-token secret first: it must belong to a member of ${ctx.team ? `team ${ctx.team}` : "the project's team"} or be scoped to it. Then check the team input: the team_… id or slug of the team that owns the project.`);
+                    new errors/* RollbackKitError */.dp(`Vercel refused access (403) to project ${ctx.project} in ${scopeName(ctx)} while ${ctx.doing}. Vercel did not call the token invalid, so most likely it has no access to that scope, or the team input names another team.${said}`, `Check the vercel-token secret first: it must belong to a member of ${ctx.team ? `team ${ctx.team}` : "the project's team"} or be scoped to it. Then check the team input: the team_… id or slug of the team that owns the project.`);
         case 404:
             return ctx.deployment
                 ? new errors/* RollbackKitError */.dp(`Deployment ${ctx.deployment} was not found in project ${ctx.project} (404) while ${ctx.doing}.${said}`, 'Check the target/from input: a deployment id (dpl_…), URL or commit SHA of this project.')
@@ -34367,9 +34580,9 @@ function vercelError(err, ctx) {
             return new errors/* RollbackKitError */.dp(`Vercel refused the change for project ${ctx.project}${ctx.deployment ? ` to deployment ${ctx.deployment}` : ''} (${err.status} conflict) while ${ctx.doing}.${said}`, 'Another rollback or promotion may be running, or the deployment is not eligible: check the project in the Vercel dashboard, then re-run.');
         default:
             if (err.status >= 500) {
-                return new errors/* RollbackKitError */.dp(`Vercel failed with ${err.status} while ${ctx.doing} for project ${ctx.project}, after retries.${said}`, 'Check https://www.vercel-status.com and re-run the step; it is safe to repeat.');
+                return new errors/* RollbackKitError */.dp(`Vercel failed with ${err.status} while ${ctx.doing}${forProject(ctx)}, after retries.${said}`, 'Check https://www.vercel-status.com and re-run the step; it is safe to repeat.');
             }
-            return new errors/* RollbackKitError */.dp(`Vercel answered ${err.status} while ${ctx.doing} for project ${ctx.project}.${said}`, 'Check the inputs; re-running the step is safe.');
+            return new errors/* RollbackKitError */.dp(`Vercel answered ${err.status} while ${ctx.doing}${forProject(ctx)}.${said}`, 'Check the inputs; re-running the step is safe.');
     }
 }
 
@@ -34647,6 +34860,10 @@ async function waitForAliasJob(client, project, target, opts, log) {
             return p;
         if (now() >= opts.deadline) {
             const where = serving ? '' : ` Production still serves ${p.production?.id ?? 'an unknown deployment'}.`;
+            // The job says it finished, yet production is elsewhere: that is what went wrong, not the time.
+            if (status && jobDone && !serving) {
+                throw new errors/* RollbackKitError */.dp(`Vercel's ${opts.kind} job for project ${project.name} ended as ${status}, but production did not switch to ${target.id}: it still serves ${p.production?.id ?? 'an unknown deployment'}.`, 'Check the project in the Vercel dashboard (Deployments, Domains), then re-run the step; re-running is safe (it reports already-current once production serves the target).');
+            }
             throw new errors/* RollbackKitError */.dp(`The ${opts.kind} of project ${project.name} to ${target.id} did not finish within the time limit (last job status: ${lastStatus}).${where}`, 'Raise timeout-seconds or check the project in the Vercel dashboard; re-running the step is safe (it reports already-current once production serves the target).');
         }
         if (poll > 0 && poll % 20 === 0)
@@ -34837,7 +35054,8 @@ deadline, ctx, log, history) {
             if (!found.chosen) {
                 const looked = `${found.seen.toLocaleString('en-US')} older production deployment(s) on ${progress.pages} page(s) of the list`;
                 const where = progress.timedOut ? `${looked} read in ${opts.timeoutSeconds} s (timeout-seconds) before the time ran out, and the list goes on` : `${looked}, all there are`;
-                const why = found.seen ? ` Passed over: ${describeKinds(found.skippedKinds)}.` : '';
+                // Nothing counted as passed over (none was read, or none was set aside for a reason it counts): no empty list.
+                const why = found.seen && found.skippedKinds.size ? ` Passed over: ${describeKinds(found.skippedKinds)}.` : '';
                 const first = found.skipped.length ? ` Newest passed over: ${found.skipped.slice(0, 3).map((s) => `${s.deployment.id} (${s.reason})`).join('; ')}.` : '';
                 throw new errors/* RollbackKitError */.dp(`No earlier production deployment of project ${project.name} can take over from ${current.id}: checked ${where}; none is READY, has served production before and was built from another commit.${why}${first}`, progress.timedOut
                     ? 'Raise timeout-seconds to look further back, or name the deployment to return to in target (deployment id, URL or commit SHA).'
@@ -35744,6 +35962,7 @@ function sqlStatementProblem(query) {
 
 
 
+
 function formatProblem(p) {
     const place = [p.line !== undefined ? `line ${p.line}` : '', p.check !== undefined ? `check "${p.check}"` : '', p.field ? `field "${p.field}"` : '']
         .filter(Boolean)
@@ -36347,32 +36566,6 @@ function parseCountRange(v) {
     // A reversed range (5..1) is returned as written: the caller names that mistake.
     return { min: m[1] ? Number(m[1]) : undefined, max: m[2] ? Number(m[2]) : undefined };
 }
-/** The known word nearest to a typo, if it is near enough to be a likely meaning. */
-function closest(word, known) {
-    let best;
-    let bestDistance = Infinity;
-    for (const k of known) {
-        const d = editDistance(word.toLowerCase(), k);
-        if (d < bestDistance) {
-            best = k;
-            bestDistance = d;
-        }
-    }
-    return bestDistance <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
-}
-function editDistance(a, b) {
-    const row = Array.from({ length: b.length + 1 }, (_, j) => j);
-    for (let i = 1; i <= a.length; i++) {
-        let prev = row[0];
-        row[0] = i;
-        for (let j = 1; j <= b.length; j++) {
-            const tmp = row[j];
-            row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-            prev = tmp;
-        }
-    }
-    return row[b.length];
-}
 
 ;// CONCATENATED MODULE: ./.build/pipeline/budgets.js
 const RUNBOOK_MINUTES = 15;
@@ -36481,6 +36674,7 @@ function findSecretValues(root) {
  * looks like one is refused by place, never echoed. Without a file, the root action's inputs
  * describe one component and the database (`planFromInputs`).
  */
+
 
 
 
@@ -36612,7 +36806,9 @@ class Reader {
         for (const [key, value] of Object.entries(raw)) {
             const kind = fields[key];
             if (!kind) {
-                this.problem(path, `unknown field; known fields: ${Object.keys(fields).join(', ')}`, key);
+                // As the smoke spec guesses a mistyped field: `projct` is most likely project.
+                const guess = closest(key, Object.keys(fields));
+                this.problem(path, `unknown field${guess ? ` (did you mean "${guess}"?)` : ''}; known fields: ${Object.keys(fields).join(', ')}`, key);
                 continue;
             }
             const read = this.value(value, [...path, key], kind);
@@ -36707,9 +36903,12 @@ function parsePlanFile(text, source = PLAN_FILE) {
         throw new PlanError([{ line: 1, place: '(top level)', message: 'the file is empty; it needs at least components or database' }], source);
     if (!isObject(root))
         throw new PlanError([...reader.problems, { line: 1, place: '(top level)', message: 'must be a mapping with components, database, verify, …' }], source);
-    for (const key of Object.keys(root))
-        if (!TOP_FIELDS.includes(key))
-            reader.problem([], `unknown top-level field; known fields: ${TOP_FIELDS.join(', ')}`, key);
+    for (const key of Object.keys(root)) {
+        if (TOP_FIELDS.includes(key))
+            continue;
+        const guess = closest(key, TOP_FIELDS);
+        reader.problem([], `unknown top-level field${guess ? ` (did you mean "${guess}"?)` : ''}; known fields: ${TOP_FIELDS.join(', ')}`, key);
+    }
     // `database:` with nothing under it reads as null, which would mean "no database" while
     // `database: {}` means one with every default: a half-written section must not quietly drop out.
     for (const [key, fields] of [['database', 'method, migrations-dir'], ['verify', 'base-url, checks']]) {
@@ -37068,8 +37267,9 @@ class UsageError extends errors/* RollbackKitError */.dp {
  * The exit code of a command stopped by a signal and not done: 128 + the signal's number, as a shell
  * reports a command it interrupted, so a script can tell "someone stopped it" (do not retry) from
  * "it failed" (1); both are non-zero for `set -e`. The error line still says what the stop did.
+ * A closed stdout (stop-signals.ts) is 141, SIGPIPE's, as for any program whose reader went away.
  */
-const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143 };
+const SIGNAL_EXIT = { SIGHUP: 129, SIGINT: 130, SIGPIPE: 141, SIGTERM: 143 };
 /** How long a confirmation prompt waits for a person before it refuses (every wait is bounded). */
 const CONFIRM_TIMEOUT_MS = 5 * 60_000;
 class Cli {
@@ -37187,7 +37387,7 @@ function camel(name) {
 
 ;// CONCATENATED MODULE: ./.build/cli/commands/stoppable.js
 /**
- * Ctrl-C (SIGINT) or SIGTERM during a command that changes or dumps a database (snapshot, restore,
+ * Ctrl-C (SIGINT), SIGTERM, SIGHUP or a closed stdout (stop-signals.ts) during a command that changes or dumps a database (snapshot, restore,
  * down, rollback): as in the actions (core/action.ts), the first signal stops the work through its
  * AbortSignal and waits for it a bounded time, a second ends the wait, and the command fails saying
  * what the work knew (committed or rolled back, a snapshot made or not), never killed mid-way by
@@ -37203,7 +37403,7 @@ function camel(name) {
 async function stoppable(cli, work) {
     const stop = stop_signals_stopOnSignals({
         graceMs: STOP_GRACE_MS,
-        onFirst: (name) => cli.term.note(`${name}: stopping; waiting up to ${STOP_GRACE_MS / 1000} s for the work under way to end (again to stop waiting)…`),
+        onFirst: (name) => cli.term.note(`${stop_signals_stopCause(name)}: stopping; waiting up to ${STOP_GRACE_MS / 1000} s for the work under way to end (again to stop waiting)…`),
     });
     try {
         const settled = await stop.settle(work(stop.signal));
@@ -39138,7 +39338,8 @@ const PHASES = ['plan', 'notify-start', 'app', 'snapshot', 'database', 'environm
  * the budgets left. It rides on the rollback's own notify path (its timeouts, its redaction and
  * escaping, its one warning per failed message) and never holds a phase up: a post is fired and
  * not awaited. Only the closing message waits for one in flight, so that it is never followed by
- * an "in progress" update; that wait is bounded by the sender's own timeouts.
+ * an "in progress" update; that wait is bounded by the sender's own timeouts, and once the run is
+ * stopped by STOPPED_UNDER_WAY_MS (notify.ts): after a stop no update starts, the closing message says it all.
  */
 
 
@@ -39154,6 +39355,7 @@ class ChatHeartbeat {
     deps;
     now;
     log;
+    runStop;
     intervalMs;
     timer;
     running = new Map();
@@ -39161,10 +39363,13 @@ class ChatHeartbeat {
     handle;
     stopped = false;
     inFlight;
-    constructor(deps, now, log) {
+    constructor(deps, now, log, 
+    /** The run's stop: an update under way is cut short by it, and none starts after it. */
+    runStop) {
         this.deps = deps;
         this.now = now;
         this.log = log;
+        this.runStop = runStop;
         this.intervalMs = deps.heartbeat?.intervalMs ?? HEARTBEAT_INTERVAL_MS;
         this.timer = deps.heartbeat?.timer ?? realTimer;
     }
@@ -39221,7 +39426,7 @@ class ChatHeartbeat {
         this.handle = undefined;
         const record = this.record;
         const notify = this.deps.notify;
-        if (this.stopped || !record || !notify)
+        if (this.stopped || this.runStop?.aborted || !record || !notify)
             return;
         this.rearm();
         // A post still going (a receiver slower than the interval) is not stacked on.
@@ -39229,7 +39434,7 @@ class ChatHeartbeat {
             return;
         const event = { kind: 'update', update: this.update(record) };
         this.inFlight = Promise.resolve()
-            .then(() => notify(event, record))
+            .then(() => notify(event, record, { signal: this.runStop }))
             .catch((err) => this.log.warning(`A chat update could not be sent (${this.log.redact((0,errors/* errorLine */.BP)(err))}); the rollback goes on.`))
             .finally(() => (this.inFlight = undefined));
     }
@@ -39267,6 +39472,7 @@ function lastPhase(rows) {
  * A rollback split across jobs hands the `timeline` output of one job to the next, which reads it
  * back here (validated: it crosses a job boundary as text anyone could have edited) and appends.
  */
+
 
 
 
@@ -39313,6 +39519,11 @@ class Timeline {
     skip(phase, detail, component) {
         return this.start(phase, component).end('skipped', detail);
     }
+}
+/** A row as a log line: "[app web] ok in 2 s (budget 3 min 0 s): …"; `tag` ("drill") leads the bracket. */
+function phaseLine(entry, tag) {
+    const name = [tag, entry.phase, entry.component].filter(Boolean).join(' ');
+    return `[${name}] ${entry.status} in ${duration_formatDuration(entry['duration-ms'])} (budget ${duration_formatDuration(entry['budget-ms'])}): ${entry.detail}`;
 }
 /**
  * The failed rows that still say how the rollback stands. A failed action phase (plan, app,
@@ -39384,6 +39595,69 @@ function parseTimeline(raw, redact) {
     });
 }
 
+;// CONCATENATED MODULE: ./.build/pipeline/job-words.js
+/**
+ * What an error says it changed, in the words of the job that ran it. Errors made deep down (a
+ * stopped ledger read, a lock wait, a restore refused before it began) say "nothing was changed":
+ * true of their step, and of a rollback run in one job. In a later job of a split rollback (its
+ * `timeline` input holds an earlier job's rows that changed production) it reads as if production
+ * were untouched, and the earlier job did change it: there they say "this job changed nothing".
+ * Only the pipeline knows which job this is (changedSomething of the earlier timeline), so every
+ * error text it writes passes through here, whatever step made it.
+ */
+/** The sentences that claim nothing changed, as the errors write them (linear: no nested repeats). */
+const job_words_NOTHING_CHANGED = /\b(?:nothing was changed|(?:this|the) run changed nothing)\b/gi;
+function inThisJob(text, laterJob) {
+    if (!laterJob)
+        return text;
+    return text.replace(job_words_NOTHING_CHANGED, (said) => (said[0] === said[0].toUpperCase() ? 'This job changed nothing' : 'this job changed nothing'));
+}
+
+;// CONCATENATED MODULE: ./.build/pipeline/incident-key.js
+/**
+ * The incident key's shape, written and read in one place: `environment:name@ref,name@ref…`, or
+ * `environment:run-<id>`, `environment:database`, `environment:unresolved`. A ref is what names the
+ * component's bad deployment: a `from` as given, or a platform's id. A `from` may be a URL
+ * (auto-rollback's deployment_status target URL), which may hold a `,` or an `@` of its own, and a
+ * user name and password: the key is stored in the ledger row, printed in logs and carried by the
+ * incident issue's markers, so a URL is written without its secrets (displayUrl: no userinfo,
+ * secret parameter values as ***) and without a bare comma (%2C), and a part is read up to its
+ * first `@` (a component name has none).
+ */
+
+/** An http(s) URL, however written: one deployment, never name=ref pairs. */
+const URL_SHAPED = /^https?:\/\//i;
+/** A ref as the key writes it: a URL without its secrets, and never a bare comma (the parts' separator). */
+function keyRef(ref) {
+    const v = ref.trim();
+    return (URL_SHAPED.test(v) ? displayUrl(v) : v).replace(/,/g, '%2C');
+}
+function componentKey(environment, parts) {
+    return `${environment}:${parts.map((p) => `${p.name}@${keyRef(p.ref)}`).join(',')}`;
+}
+/** The component parts of a key of this environment; undefined for a key that names none (run-…, database). */
+function keyParts(key, environment) {
+    const env = `${environment}:`;
+    if (!key.startsWith(env))
+        return undefined;
+    const parts = key.slice(env.length).split(',').map((p) => {
+        const at = p.indexOf('@');
+        return at > 0 && at < p.length - 1 ? { name: p.slice(0, at), ref: p.slice(at + 1) } : undefined;
+    });
+    return parts.length && parts.every(Boolean) ? parts : undefined;
+}
+/** A part's ref made incident-specific by the workflow run: a service URL no deploy was found for (rollback.ts serviceFrom). */
+const runRef = (ref, runId) => `${ref}|run-${runId}`;
+const RUN_REF = /\|run-[^|]+$/;
+/**
+ * A key the workflow run names, wholly (`environment:run-<id>`) or in a part (runRef): only a re-run
+ * of that run is the same incident; a new workflow run is a new one, and plans afresh.
+ */
+function namesRun(key, environment) {
+    // `run-<id>` and nothing else: a component may be named run-something.
+    return /^run-[^@,]+$/.test(key.startsWith(`${environment}:`) ? key.slice(environment.length + 1) : '') || (keyParts(key, environment)?.some((p) => RUN_REF.test(p.ref)) ?? false);
+}
+
 ;// CONCATENATED MODULE: ./.build/pipeline/verify.js
 
 async function verifyWithChecks(checks, v, database, log, signal) {
@@ -39447,6 +39721,8 @@ async function verifyWithChecks(checks, v, database, log, signal) {
 
 
 
+
+
 /** The shortest wait of a second run for the first to finish the database (the budgets may be smaller). */
 const MIN_LOCK_WAIT_SECONDS = 30;
 /** The wait for another rollback of the database: what its snapshot and database phases may take together. */
@@ -39454,7 +39730,7 @@ function rollbackWaitSeconds(budget) {
     return Math.max(MIN_LOCK_WAIT_SECONDS, Math.round((budget.phase('snapshot') + budget.phase('database')) / 1000));
 }
 async function runRollback(request, deps, log) {
-    const heartbeat = new ChatHeartbeat(deps, deps.now ?? Date.now, log);
+    const heartbeat = new ChatHeartbeat(deps, deps.now ?? Date.now, log, request.signal);
     try {
         return await rollbackPhases(request, heartbeat.watching(), log, heartbeat);
     }
@@ -39496,14 +39772,17 @@ async function rollbackPhases(request, deps, log, heartbeat) {
         if (!deps.notify)
             return undefined;
         // Once stopped, a message must not outlast the stop's grace (notify.ts STOPPED_SEND).
-        return (await deps.notify(event, record, request.signal?.aborted ? { stopped: true } : undefined)) !== false;
+        return (await deps.notify(event, record, request.signal?.aborted ? { stopped: true } : { signal: request.signal })) !== false;
     };
-    const timeline = new Timeline(budget, request.earlierTimeline, (entry) => deps.progress?.finished(entry), now, (phase, component) => deps.progress?.started(phase, component));
+    // Every row is logged where it is recorded, the skipped ones and report's and the notify rows too:
+    // the action's log has the rows the command line shows (its log once stopped at verify).
+    const timeline = new Timeline(budget, request.earlierTimeline, (entry) => (log.info(phaseLine(entry)), deps.progress?.finished(entry)), now, (phase, component) => deps.progress?.started(phase, component));
     record.timeline = timeline.entries;
-    const redact = (err) => log.redact((0,errors/* errorLine */.BP)(err));
+    // A later job of a split rollback: an earlier job changed production (its timeline rows say so).
+    const changedEarlier = changedSomething(request.earlierTimeline);
+    const redact = (err) => inThisJob(log.redact((0,errors/* errorLine */.BP)(err)), changedEarlier);
     let told = false;
     const finished = async (entry) => {
-        log.info(`[${entry.phase}${entry.component ? ` ${entry.component}` : ''}] ${entry.status} in ${duration_formatDuration(entry['duration-ms'])} (budget ${duration_formatDuration(entry['budget-ms'])}): ${entry.detail}`);
         // People hear of phases only once they were told a rollback started (never in a dry run). Once
         // the run is stopped, only the end message goes out (it holds every row): each message may wait
         // seconds for a slow webhook, and the report must be out before the stop's grace time ends.
@@ -39570,7 +39849,8 @@ async function rollbackPhases(request, deps, log, heartbeat) {
             if (c.provider === 'git-revert' && outcomes[i].status === 'dry-run')
                 await checkCanPush(request.workspace, c.name, c.timeoutSeconds, log, request.signal);
         record.incidentKey = incidentKey(plan.environment, plan.components, inScope, outcomes, request);
-        const aliases = incidentAliases(plan.environment, plan.components, inScope, outcomes, record.incidentKey);
+        keyNotes(plan.components, inScope, outcomes, request.github.runId, log);
+        const aliases = incidentAliases(plan.environment, plan.components, inScope, outcomes, record.incidentKey, request.github.runId);
         if (aliases.length)
             record.incidentAliases = aliases;
         if (wantsDatabase) {
@@ -39655,8 +39935,8 @@ async function rollbackPhases(request, deps, log, heartbeat) {
         await previewing?.catch(() => undefined);
         fail('plan');
         // Said once: a refusal of the restore's plan says it itself. In a later job of a split rollback
-        // the earlier job's rows say what it already changed: only this job changed nothing.
-        const changedEarlier = changedSomething(request.earlierTimeline);
+        // the earlier job's rows say what it already changed: only this job changed nothing (redact
+        // puts the error's own words so too).
         await finished(planTimer.end('failed', sayNothingChanged(err, redact(err), changedEarlier ? EARLIER_STANDS : 'Nothing was changed.'), { stopped: (0,errors/* errorFacts */.u2)(err).stopped }));
         const stopped = 'the rollback stopped while planning';
         for (const phase of ['notify-start', 'app', 'snapshot', 'database', 'environment', 'verify'])
@@ -39823,7 +40103,7 @@ async function rollbackPhases(request, deps, log, heartbeat) {
                 db.status = 'failed';
                 // A lock wait's own errors may say so already; say it once.
                 db.changed = 'no';
-                db.error = sayNothingChanged(err, redact(err), 'This run changed nothing in the database.');
+                db.error = inThisJob(sayNothingChanged(err, redact(err), 'This run changed nothing in the database.'), changedEarlier);
                 await finished(st.end('skipped', 'not taken: the database rollback stopped before it (see the database phase)'));
                 await finished(timeline.start('database').end('failed', db.error, { stopped: (0,errors/* errorFacts */.u2)(err).stopped }));
             }
@@ -39968,7 +40248,16 @@ async function closeOut(record, timeline, notify, deps, finish, signal) {
         rt.end('skipped', 'no incident issue (no github-token, or incident-issue is false)');
     }
     const nt = timeline.start('notify-end');
-    endNotice(nt, await notify({ kind: 'end' }), 'told the team how it ended');
+    const sent = await notify({ kind: 'end' });
+    if (sent === false && signal?.aborted) {
+        // Stopped, the closing message had one short attempt: the summary and the next steps say plainly
+        // that the team was not told how it ended, since nobody will retry it.
+        const missed = `The closing chat message was not sent: the run was stopped (${stopName(signal)}) and the webhook did not take the message within the short time a stopped run gives it (the warning in the log says why). Tell the team how the rollback ended another way.`;
+        nt.end('warning', missed);
+        record.nextSteps.push(missed);
+    }
+    else
+        endNotice(nt, sent, 'told the team how it ended');
     return finish();
 }
 /**
@@ -40071,34 +40360,69 @@ function applyOutcome(rec, o, { preview = false } = {}) {
  * production served when this run planned, or, once a rollback is live, what production served
  * when that rollback was made, as the platform records it (PromoteOutcome.rolledBackFrom: every
  * platform provider and git-revert; a command provider cannot say, so there `from` keeps the key).
+ * Written and read by incident-key.ts: a URL from keeps its commas and `@` to itself, and its secrets out.
  */
 function incidentKey(environment, all, components, outcomes, request) {
     // Every component's `from`, in scope or not: the app job and the database job of one rollback
     // share the key.
-    const explicit = all.filter((c) => c.from).map((c) => `${c.name}@${rollback_namedFrom(c, components, outcomes)}`);
+    const explicit = all.filter((c) => c.from).map((c) => ({ name: c.name, ref: rollback_namedFrom(c, components, outcomes, request.github.runId) }));
     if (explicit.length)
-        return `${environment}:${explicit.join(',')}`;
+        return componentKey(environment, explicit);
     if (request.github.runId)
         return `${environment}:run-${request.github.runId}`;
-    const resolved = components.map((c, i) => `${c.name}@${outcomes[i]?.rolledBackFrom ?? outcomes[i]?.from.id ?? outcomes[i]?.from.commitSha ?? '?'}`);
-    return `${environment}:${resolved.join(',') || 'database'}`;
+    const resolved = components.map((c, i) => ({ name: c.name, ref: keyRef(outcomes[i]?.rolledBackFrom ?? outcomes[i]?.from.id ?? outcomes[i]?.from.commitSha ?? '?') }));
+    return resolved.length ? componentKey(environment, resolved) : `${environment}:database`;
 }
 /**
- * A component's `from` as the key names it. A from the cascade guard turned down names the
- * deployment a rollback put there (the promotion event of our own rollback): the incident is the one
- * that rollback was made for, named by the platform's id of what it rolled back from.
+ * A component's `from` as the key names it (keyRef'd). A from the cascade guard turned down names
+ * the deployment a rollback put there (the promotion event of our own rollback): the incident is the
+ * one that rollback was made for, named by the platform's id of what it rolled back from. A from
+ * that is a service's URL (namesServiceNotDeploy: the same for every deploy of a Render or Fly
+ * service) is named by the deploy the provider found to roll back from, as a run without from is;
+ * a job that does not roll that component back cannot find it (serviceFrom).
  */
-function rollback_namedFrom(c, components, outcomes) {
+function rollback_namedFrom(c, components, outcomes, runId) {
     const o = outcomes[components.indexOf(c)];
-    return o?.putThereByRollback && o.rolledBackFrom ? o.rolledBackFrom : c.from;
+    if (o?.putThereByRollback && o.rolledBackFrom)
+        return keyRef(o.rolledBackFrom);
+    if (!namesServiceNotDeploy(c.provider, c.from))
+        return keyRef(c.from);
+    const id = o?.rolledBackFrom ?? o?.from.id;
+    return id ? keyRef(id) : serviceFrom(c.from, runId);
 }
 /**
- * The incident under the other name a later run gives it. The key takes `from` as given, and
+ * A service URL no deploy was found for here, made incident-specific by the workflow run (a re-run,
+ * and the later jobs of a split rollback, keep the run id). Without one (the command line) the URL
+ * is all there is: keyNotes says so.
+ */
+function serviceFrom(from, runId) {
+    return runId ? runRef(keyRef(from), runId) : keyRef(from);
+}
+/** Tells the user how a from that names a service, not a deploy, named the incident. */
+function keyNotes(all, components, outcomes, runId, log) {
+    for (const c of all.filter((p) => namesServiceNotDeploy(p.provider, p.from))) {
+        const o = outcomes[components.indexOf(c)];
+        const id = o?.rolledBackFrom ?? o?.from.id;
+        const said = `from of ${c.name} (${keyRef(c.from)}) is the URL of the ${c.provider} service, the same for every deploy`;
+        if (id) {
+            log.info(`${said}: the incident is named by the deploy rolled back from, ${id}.`);
+            continue;
+        }
+        const named = runId
+            ? 'the incident is named by this workflow run as well (re-runs and the later jobs of this run are the same incident; a new workflow run is a new one)'
+            : 'the incident is named by that URL alone, which every incident on this service shares';
+        log.warning(`${said}, and this job does not roll ${c.name} back, so it cannot find the deploy that URL served: ${named}. Pass the deploy's own id as from to name the incident across runs.`);
+    }
+}
+/**
+ * The incident under the other names a later run or job gives it. The key takes `from` as given, and
  * auto-rollback's events give a commit SHA (workflow_run) or a URL (deployment_status); the cascade
  * guard of a later run names the same deployment by the platform's id (namedFrom). So a run that
  * rolls a component back also names the incident by the id of the deployment it rolls back from.
+ * A service URL this run resolved to a deploy is also named as a job that cannot resolve it names
+ * it (serviceFrom): the database job of a split rollback then finds this job's incident issue.
  */
-function incidentAliases(environment, all, components, outcomes, key) {
+function incidentAliases(environment, all, components, outcomes, key, runId) {
     const explicit = all.filter((c) => c.from);
     if (!explicit.length)
         return [];
@@ -40106,11 +40430,12 @@ function incidentAliases(environment, all, components, outcomes, key) {
         const o = outcomes[components.indexOf(c)];
         // The plan's preview (dry-run): the deployment this run rolls back from.
         const id = o && (o.status === 'dry-run' || changedProduction(o.status)) ? o.from.id : undefined;
-        return `${c.name}@${id ?? rollback_namedFrom(c, components, outcomes)}`;
+        return { name: c.name, ref: id ? keyRef(id) : rollback_namedFrom(c, components, outcomes, runId) };
     });
-    const alias = `${environment}:${parts.join(',')}`;
-    return alias === key ? [] : [alias];
+    const unresolved = explicit.map((c) => ({ name: c.name, ref: namesServiceNotDeploy(c.provider, c.from) ? serviceFrom(c.from, runId) : rollback_namedFrom(c, components, outcomes, runId) }));
+    return [...new Set([componentKey(environment, parts), componentKey(environment, unresolved)])].filter((alias) => alias !== key);
 }
+/** `check`: the dry run looks at what is applied for a refusal, and is not the plan this run will carry out. */
 function revertOptions(request, choice, opts) {
     const db = request.plan.database;
     return {
@@ -40121,6 +40446,8 @@ function revertOptions(request, choice, opts) {
         format: db.format,
         choice,
         dryRun: opts.dryRun,
+        // A real run plans with a dry run: its log says what the run will do, not what a dry run would.
+        ...(opts.check ? { preview: 'check' } : opts.dryRun && !request.dryRun ? { preview: 'real-run' } : {}),
         snapshotPath: opts.snapshotPath,
         requireSnapshot: !opts.dryRun,
         lockTimeoutSeconds: db.lockTimeoutSeconds,
@@ -40482,7 +40809,7 @@ function runAgain(record) {
     if (!record.runUrl)
         return 'run the same rollback again';
     // A key from the run id: only a re-run of this workflow run finishes the plan; a new run plans afresh.
-    return record.incidentKey.includes(':run-') && record.database?.method === DOWN_MIGRATIONS ? 're-run this job (Re-run jobs: a new workflow run is a new incident, and plans afresh)' : 're-run this job';
+    return namesRun(record.incidentKey, record.environment) && record.database?.method === DOWN_MIGRATIONS ? 're-run this job (Re-run jobs: a new workflow run is a new incident, and plans afresh)' : 're-run this job';
 }
 /**
  * How a fixed migration file reaches the rollback: only a new workflow run checks it out. With the
@@ -40491,7 +40818,7 @@ function runAgain(record) {
  * would count again from what is still applied, and revert more).
  */
 function newRunWithFix(record, db, left) {
-    if (!record.incidentKey.includes(':run-'))
+    if (!namesRun(record.incidentKey, record.environment))
         return 'start a new run with the same from, which checks out the fix and finishes the plan recorded for this incident';
     const end = db.keepVersion ? `to-version: ${db.keepVersion}` : `steps: ${left.length}`;
     return `start a new run with ${end} (a new workflow run is a new incident and plans afresh: the same steps would count again from what is still applied), which reverts ${left.join(', ')}`;
@@ -40532,7 +40859,7 @@ const rollback_NOTHING_CHANGED = { changed: 'no' };
 async function refuseAnotherIncident(closed, incidentKey, request, log) {
     // The row's own check on what was applied when it planned is left to this function, which words
     // it for a finished plan: without it, the dry run lists the plan's migrations applied again.
-    const dry = await revertMigrations(revertOptions(request, finishChoice(incidentKey, { planned: closed.planned, kept: closed.kept ?? [], applied: [] }), { dryRun: true }), log);
+    const dry = await revertMigrations(revertOptions(request, finishChoice(incidentKey, { planned: closed.planned, kept: closed.kept ?? [], applied: [] }), { dryRun: true, check: true }), log);
     const earlier = `An earlier run for incident ${incidentKey} finished rolling the database back (it reverted ${closed.planned.join(', ')})`;
     const how = nameTheNewIncident(incidentKey, request.plan.environment);
     const again = dry.plan.map((p) => p.version);
@@ -40553,7 +40880,7 @@ async function refuseAnotherIncident(closed, incidentKey, request, log) {
     const choice = request.plan.database.choice;
     if (!unnamed || !choice)
         return;
-    const mine = await revertMigrations(revertOptions(request, choice, { dryRun: true }), log);
+    const mine = await revertMigrations(revertOptions(request, choice, { dryRun: true, check: true }), log);
     const other = mine.plan.map((p) => p.version).filter((v) => !closed.planned.includes(v));
     if (!other.length)
         return;
@@ -40606,13 +40933,13 @@ async function snapshotSha(snapshotPath) {
 function unnamedKey(incidentKey, environment) {
     if (incidentKey === `${environment}:database`)
         return 'it names no deployment: the run rolls back the database alone, and no from was given';
-    if (incidentKey.includes('@?'))
+    if (keyParts(incidentKey, environment)?.some((p) => p.ref === '?'))
         return 'it names no deployment: a command component cannot say what it serves, and no from was given';
     return undefined;
 }
 /** What to do when a run under a finished incident's key is another incident's. */
 function nameTheNewIncident(incidentKey, environment) {
-    const name = incidentKey.startsWith(`${environment}:run-`)
+    const name = namesRun(incidentKey, environment)
         ? 'Start a new workflow run for the new incident rather than re-running the finished one, or pass from with the release that went bad'
         : 'Name the new incident: pass from (--from on the command line) with the release that went bad (name=ref for each component when there are several), so that it gets a key, and a plan, of its own';
     return `${name}. If this is the earlier incident after all and what is applied now is meant to stay, nothing is left to do for it. To reuse the name and plan afresh, delete the earlier incident's row first (DELETE FROM rollback_kit.rollbacks WHERE incident_key = ${literal(incidentKey)}).`;
@@ -40761,6 +41088,7 @@ async function readiness(request, components, record, log) {
                         format: db.format,
                         choice,
                         dryRun: true,
+                        preview: 'check',
                         requireSnapshot: false,
                         lockTimeoutSeconds: db.lockTimeoutSeconds,
                         statementTimeoutSeconds: 60,
@@ -40932,12 +41260,10 @@ async function runDrill(request, deps, log) {
         runUrl: request.github.runUrl,
         trend: [],
     };
-    const timeline = new Timeline(budget, [], (entry) => deps.progress?.finished(entry), now, (phase, component) => deps.progress?.started(phase, component));
+    // Every row is logged where it is recorded (skipped ones and the report's too), as a rollback's are.
+    const timeline = new Timeline(budget, [], (entry) => (log.info(phaseLine(entry, 'drill')), deps.progress?.finished(entry)), now, (phase, component) => deps.progress?.started(phase, component));
     record.timeline = timeline.entries;
     const redact = (err) => log.redact((0,errors/* errorLine */.BP)(err));
-    const finished = (entry) => {
-        log.info(`[drill ${entry.phase}${entry.component ? ` ${entry.component}` : ''}] ${entry.status} in ${duration_formatDuration(entry['duration-ms'])} (budget ${duration_formatDuration(entry['budget-ms'])}): ${entry.detail}`);
-    };
     const fail = (phase, why) => {
         record.failedPhase ??= phase;
         record.failures.push(why);
@@ -40946,7 +41272,7 @@ async function runDrill(request, deps, log) {
     const rt = timeline.start('readiness');
     const ready = await readiness(asRollback, components, record, log);
     const readyFailed = record.readiness.filter((r) => r.status === 'failed');
-    finished(rt.end(readyFailed.length ? 'failed' : request.dryRun ? 'dry-run' : 'ok', readinessLine(record.readiness)));
+    rt.end(readyFailed.length ? 'failed' : request.dryRun ? 'dry-run' : 'ok', readinessLine(record.readiness));
     if (readyFailed.length) {
         fail('readiness', `${BROKEN_WAY_BACK}${readyFailed.map((r) => `${r.component ? `${r.component} ` : ''}${r.check}: ${r.detail}`).join('; ')}`);
         for (const phase of ['snapshot', 'back', 'verify-back', 'forward', 'verify-forward'])
@@ -40969,11 +41295,11 @@ async function runDrill(request, deps, log) {
         try {
             const snap = await takeSnapshot({ ...wholeDatabaseSnapshot(request.database, { outputDir: request.snapshotDir, outputDirInput: 'RUNNER_TEMP', label: 'drill', tools: request.tools }), signal: request.signal }, log);
             record.snapshot = { path: snap.path, sha256: snap.sha256, sizeBytes: snap.sizeBytes };
-            finished(st.end('ok', `verified snapshot of ${describeTarget(request.database)}, ${snap.sizeBytes} bytes, read back in full`));
+            st.end('ok', `verified snapshot of ${describeTarget(request.database)}, ${snap.sizeBytes} bytes, read back in full`);
         }
         catch (err) {
             const why = redact(err);
-            finished(st.end('failed', why));
+            st.end('failed', why);
             fail('snapshot', `No verified snapshot could be taken: ${why}`);
             for (const phase of ['back', 'verify-back', 'forward', 'verify-forward'])
                 timeline.skip(phase, 'no verified snapshot: the drill changes nothing without one');
@@ -40989,13 +41315,28 @@ async function runDrill(request, deps, log) {
      * release, an answer lost on the way back) and may still move staging after the drill ends.
      */
     const stoppedHalfway = [];
+    /**
+     * Each component's warnings of the freeze its way back caused (Vercel switches automatic domain
+     * assignment off after a rollback), held until the drill's roll-forward: a promotion of what
+     * staging started on undoes it, and "new pushes will NOT go live until a deployment is promoted"
+     * was then wrong by the end of the drill. Said only when the freeze outlives the drill.
+     */
+    const freezeWarnings = new Map();
     if (!components.length)
         timeline.skip('back', 'no component in the plan');
     await Promise.all(components.map(async (c, i) => {
         const rec = record.components[i];
         const t = timeline.start('back', c.name);
+        const warned = [];
         try {
-            const outcome = await promotePrevious(promoteRequest(c, asRollback, false), log);
+            const outcome = await promotePrevious(promoteRequest(c, asRollback, false), { ...log, warning: (m) => void warned.push(m) });
+            // Every other warning is said at once; the freeze's only if the roll-forward leaves it.
+            const freeze = outcome.frozen.frozen ? warned.filter((m) => outcome.notes.includes(m)) : [];
+            for (const m of warned)
+                if (!freeze.includes(m))
+                    log.warning(m);
+            if (freeze.length)
+                freezeWarnings.set(i, freeze);
             rec.original = ref(outcome.from);
             rec.previous = ref(outcome.to);
             rec.back = outcome.status;
@@ -41004,20 +41345,23 @@ async function runDrill(request, deps, log) {
                 throw queued;
             if (changedProduction(outcome.status)) {
                 wentBack.push(i);
-                finished(t.end('ok', `${label(rec.original, 'what serves now')} → ${label(rec.previous, 'the previous deployment')}: ${log.redact(outcome.notes[0] ?? outcome.status)}`));
+                t.end('ok', `${label(rec.original, 'what serves now')} → ${label(rec.previous, 'the previous deployment')}: ${log.redact(outcome.notes[0] ?? outcome.status)}`);
             }
             else {
                 // Readiness resolved a target, so "nothing to do" now means someone changed staging meanwhile.
                 const why = `did not roll back (${outcome.status}): ${log.redact(outcome.notes[0] ?? '')}`;
-                finished(t.end('failed', why));
+                t.end('failed', why);
                 fail('back', `${c.name} ${why}`);
             }
         }
         catch (err) {
+            if (!freezeWarnings.has(i))
+                for (const m of warned)
+                    log.warning(m);
             rec.back = 'failed';
             rec.error = redact(err);
             stoppedHalfway.push(i);
-            finished(t.end('failed', rec.error));
+            t.end('failed', rec.error);
             fail('back', `${c.name} did not roll back: ${rec.error}`);
         }
     }));
@@ -41025,7 +41369,7 @@ async function runDrill(request, deps, log) {
     if (!wentBack.length)
         timeline.skip('verify-back', 'nothing was rolled back');
     else {
-        record.verifyBack = await verifyPhase('verify-back', ready.checks, request, timeline, finished, fail, log);
+        record.verifyBack = await verifyPhase('verify-back', ready.checks, request, timeline, fail, log);
         if (timeline.entries.at(-1)?.status === 'failed') {
             const landed = wentBack.map((i) => `${components[i].name}: ${label(record.components[i].previous)}`).join(', ');
             record.nextSteps.push(record.verifyBack
@@ -41053,16 +41397,28 @@ async function runDrill(request, deps, log) {
                 throw queued;
             if (!changedProduction(outcome.status))
                 throw new errors/* RollbackKitError */.dp(`did not roll forward (${outcome.status}): ${outcome.notes[0] ?? ''}`);
-            finished(t.end('ok', `${label(rec.previous, 'the previous deployment')} → ${label(ref(outcome.to), 'the original deployment')}: ${log.redact(outcome.notes[0] ?? outcome.status)}`));
+            thawed(i, outcome);
+            t.end('ok', `${label(rec.previous, 'the previous deployment')} → ${label(ref(outcome.to), 'the original deployment')}: ${log.redact(outcome.notes[0] ?? outcome.status)}`);
         }
         catch (err) {
             rec.forward = 'failed';
             rec.error = redact(err);
-            finished(t.end('failed', rec.error));
+            t.end('failed', rec.error);
             fail('forward', `${c.name} did not roll forward to ${original ?? 'the deployment it started on'}: ${rec.error}`);
             record.nextSteps.push(`${c.name} is left on ${label(rec.previous, 'the previous deployment')}: promote ${original ?? 'the deployment it served before the drill'} back by hand.`);
         }
     }));
+    // The freezes the roll-forward did not undo (it failed, or the platform keeps them): they stand.
+    for (const held of freezeWarnings.values())
+        for (const m of held)
+            log.warning(m);
+    /** A roll-forward that left the platform unfrozen: the way back's freeze warning no longer stands. */
+    function thawed(i, outcome) {
+        if (!freezeWarnings.has(i) || outcome.frozen.frozen)
+            return;
+        freezeWarnings.delete(i);
+        log.info(`${components[i].name}: the roll-forward undid the way back's freeze. ${outcome.frozen.what}`);
+    }
     /**
      * A way back that stopped halfway: promote the deployment staging started on again, so staging
      * ends where it began if the platform did move it. That staging serves it now does not prove the
@@ -41084,16 +41440,17 @@ async function runDrill(request, deps, log) {
             if (queued)
                 throw queued;
             if (changedProduction(outcome.status)) {
-                finished(t.end('ok', `put back on ${original} after the way back stopped halfway: ${log.redact(outcome.notes[0] ?? outcome.status)}`));
+                thawed(i, outcome);
+                t.end('ok', `put back on ${original} after the way back stopped halfway: ${log.redact(outcome.notes[0] ?? outcome.status)}`);
                 return;
             }
-            finished(t.end('nothing-to-do', `staging still serves ${original}: nothing to put back`));
+            t.end('nothing-to-do', `staging still serves ${original}: nothing to put back`);
             record.nextSteps.push(look(`staging still served ${original} when the drill looked again`));
         }
         catch (err) {
             rec.forward = 'failed';
             const why = redact(err);
-            finished(t.end('failed', why));
+            t.end('failed', why);
             fail('forward', `${c.name} could not be put back on ${original ?? 'the deployment it started on'} after its way back stopped halfway: ${why}`);
             record.nextSteps.push(look(`putting it back failed (${why})`));
         }
@@ -41102,28 +41459,28 @@ async function runDrill(request, deps, log) {
     if (!record.components.some((c) => changedProduction(c.forward)))
         timeline.skip('verify-forward', 'nothing was rolled forward');
     else {
-        record.verifyForward = await verifyPhase('verify-forward', ready.checks, request, timeline, finished, fail, log);
+        record.verifyForward = await verifyPhase('verify-forward', ready.checks, request, timeline, fail, log);
         if (timeline.entries.at(-1)?.status === 'failed')
             record.nextSteps.push('Staging, rolled forward to the deployments it started on, does not pass the smoke checks (see verify-forward): look at staging now.');
     }
     return drill_closeOut(record, timeline, budget, deps, now, started, Boolean(plan.database));
 }
-async function verifyPhase(phase, checks, request, timeline, finished, fail, log) {
+async function verifyPhase(phase, checks, request, timeline, fail, log) {
     const t = timeline.start(phase);
     const what = phase === 'verify-back' ? 'the previous deployment' : 'the original deployment, rolled forward';
     try {
         const { record, summary } = await verifyWithChecks(checks, request.plan.verify, request.database, log, request.signal);
         if (record.decision === 'rollback' || !record.passed) {
-            finished(t.end('failed', `${summary}: ${what} does not pass the checks`));
+            t.end('failed', `${summary}: ${what} does not pass the checks`);
             fail(phase, `${what} does not pass the smoke checks (${summary})`);
         }
         else
-            finished(t.end('ok', summary));
+            t.end('ok', summary);
         return record;
     }
     catch (err) {
         const why = log.redact((0,errors/* errorLine */.BP)(err));
-        finished(t.end('failed', why));
+        t.end('failed', why);
         fail(phase, `the checks could not run: ${why}`);
         return undefined;
     }
@@ -41196,6 +41553,7 @@ function readinessLine(checks) {
 const drill_seconds = duration_formatDuration;
 
 ;// CONCATENATED MODULE: ./.build/pipeline/plan-inputs.js
+
 
 
 
@@ -41291,19 +41649,22 @@ function componentFromInputs(inputs, bad) {
         },
     ];
 }
-/** `from` (or, with a plan file, `target`) is one deployment (one component) or `name=ref` pairs, comma separated. */
+/**
+ * `from` (or, with a plan file, `target`) is one deployment (one component) or `name=ref` pairs,
+ * comma separated. A URL is one deployment whatever it holds (a comma in its path, `name=` in its
+ * query), given alone or as a pair's ref: see namedPairs.
+ */
 function applyPerComponent(components, field, raw, bad) {
     if (!raw)
         return;
-    const parts = raw.split(',').map((s) => s.trim()).filter(Boolean);
-    const pairs = parts.map((p) => /^([A-Za-z0-9][A-Za-z0-9_-]*)=(.+)$/.exec(p));
-    if (pairs.every(Boolean) && parts.length) {
-        for (const m of pairs) {
-            const component = components.find((c) => c.name === m[1]);
+    const pairs = URL_SHAPED.test(raw.trim()) ? undefined : namedPairs(raw, components.map((c) => c.name));
+    if (pairs) {
+        for (const [name, ref] of pairs) {
+            const component = components.find((c) => c.name === name);
             if (!component)
-                bad(field, `names component "${m[1]}", which the plan does not have (${components.map((c) => c.name).join(', ') || 'none'})`);
+                bad(field, `names component "${name}", which the plan does not have (${components.map((c) => c.name).join(', ') || 'none'})`);
             else
-                component[field] = m[2].trim();
+                component[field] = ref;
         }
         return;
     }
@@ -41315,6 +41676,33 @@ function applyPerComponent(components, field, raw, bad) {
         return;
     }
     components[0][field] = raw.trim();
+}
+const PAIR = /^([A-Za-z0-9][A-Za-z0-9_-]*)=(.+)$/;
+/**
+ * `name=ref` pairs, comma separated, or undefined when the text is not such pairs. Within a ref that
+ * is a URL, a comma is the URL's own unless what follows it is `name=` of a component of the plan
+ * (`web=https://x/p?ids=1,2,api=dpl_1`): a URL's query may hold `name=value` after its commas, a
+ * component's name is what starts the next pair.
+ */
+function namedPairs(raw, names) {
+    const pairs = [];
+    // A trailing comma (a list written by a template) ends the list, not a URL.
+    for (const piece of raw.replace(/[\s,]+$/, '').split(',')) {
+        const last = pairs.at(-1);
+        const m = PAIR.exec(piece.trim());
+        if (last && URL_SHAPED.test(last[1]) && !(m && names.includes(m[1]))) {
+            last[1] = `${last[1]},${piece}`;
+            continue;
+        }
+        if (!piece.trim())
+            continue;
+        if (!m)
+            return undefined;
+        pairs.push([m[1], m[2].trim()]);
+    }
+    for (const p of pairs)
+        p[1] = p[1].trim();
+    return pairs.length ? pairs : undefined;
 }
 function mergeDatabase(file, inputs, wanted, bad) {
     const anyInput = DATABASE_INPUTS.some((name) => inputs[name] !== undefined);
@@ -41328,7 +41716,7 @@ function mergeDatabase(file, inputs, wanted, bad) {
         bad('format', `must be auto or one of ${FORMAT_NAMES.join(', ')}, got "${inputs.format}"`);
     const given = ['steps', 'to-version', 'since-ref'].filter((k) => inputs[k] !== undefined);
     if (given.length > 1)
-        bad(given[1], `conflicts with ${given[0]}: give exactly one of steps, to-version and since-ref`);
+        bad(given[1], `conflicts with the ${given[0]} input (give exactly one of steps, to-version and since-ref)`);
     let choice = file?.choice;
     if (inputs.steps !== undefined)
         choice = { steps: inputs.steps };
@@ -41472,8 +41860,26 @@ async function readDrillPlan(inputs, workspace, opts) {
     return plan;
 }
 
+;// CONCATENATED MODULE: ./.build/report/runner-temp.js
+/**
+ * The warning for a snapshot left only under RUNNER_TEMP and not uploaded: GitHub deletes that
+ * folder when the job ends, so a step that reports success there would otherwise leave nothing to
+ * restore from. restore-db's pre-restore snapshot and snapshot-db's say it in the same words.
+ */
+
+/**
+ * `what`: the snapshot's name ("pre-restore snapshot"); `of`: what it is the only copy of; `toKeep`:
+ * the step's own ways to keep it, before the one every step has (copy it in a later step).
+ * Undefined when `path` is not under `runnerTemp`.
+ */
+function runner_temp_deletedWithJobWarning(path, runnerTemp, words) {
+    if (!isInside(path, runnerTemp))
+        return undefined;
+    return (`The ${words.what} ${path} is the only copy of ${words.of}, and it is in RUNNER_TEMP, which GitHub deletes when this job ends. ` +
+        `To keep it, ${words.toKeep}, or copy it in a later step of this job with if: always().`);
+}
+
 ;// CONCATENATED MODULE: ./.build/report/restore-db-summary.js
-/** restore-db's job summary: what was restored from where, what it replaced, and the way back. */
 
 
 
@@ -41481,13 +41887,12 @@ async function readDrillPlan(inputs, workspace, opts) {
 
 /** How a pre-restore snapshot at `path` is kept before any upload: under RUNNER_TEMP, it goes when the job ends. */
 function keptSnapshot(path, runnerTemp) {
-    if (!isInside(path, runnerTemp))
-        return { path };
-    return {
-        path,
-        deletedWithJob: `The pre-restore snapshot ${path} is the only copy of the database as it was before this restore, and it is in RUNNER_TEMP, which GitHub deletes when this job ends. ` +
-            'To keep it, set upload-artifact: true (auto uploads it whenever the step runs on GitHub Actions), or pre-restore-dir to a lasting place, or copy it in a later step of this job with if: always().',
-    };
+    const deletedWithJob = deletedWithJobWarning(path, runnerTemp, {
+        what: 'pre-restore snapshot',
+        of: 'the database as it was before this restore',
+        toKeep: 'set upload-artifact: true (auto uploads it whenever the step runs on GitHub Actions), or pre-restore-dir to a lasting place',
+    });
+    return deletedWithJob ? { path, deletedWithJob } : { path };
 }
 function keptCell(k, path) {
     if (!path)
@@ -41590,10 +41995,28 @@ const ERROR_HINT_MAX = 300;
 function failedRunError(record) {
     const row = [...record.timeline].reverse().find((e) => e.phase === record.failedPhase && e.status === 'failed');
     const step = record.nextSteps.find((s) => !row || !s.includes(row.detail));
+    const which = record.failedPhase === 'app' && row?.component && record.components.length > 1 ? `${row.component}: ` : '';
     return {
-        message: `Rollback ${stoppedIn(record) ? 'stopped' : 'failed'} in ${record.failedPhase ?? 'an unknown phase'}: ${row?.detail ?? 'see the job summary'}`,
+        message: `Rollback ${stoppedIn(record) ? 'stopped' : 'failed'} in ${record.failedPhase ?? 'an unknown phase'}: ${which}${row?.detail ?? 'see the job summary'}${rolledBackBeside(record)}`,
         hint: !step ? 'See the job summary.' : step.length <= ERROR_HINT_MAX ? step : 'What to do next, and where things stand, is in the job summary (and the chat message, when one is sent).',
     };
+}
+/**
+ * A failed app phase's other components that did roll back, for the error line: without it, "the
+ * app failed, production serves the bad deploy" reads as if nothing changed anywhere.
+ */
+function rolledBackBeside(record) {
+    if (record.failedPhase !== 'app')
+        return '';
+    const done = record.components.filter((c) => c.status === 'rolled-back' || c.status === 'promoted');
+    if (!done.length)
+        return '';
+    const names = done.map((c) => {
+        const on = deploymentLabel(c.to);
+        return `${c.name}${on ? ` (now on ${on})` : ''}`;
+    });
+    const list = names.length === 1 ? names[0] : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
+    return ` ${list} ${done.length === 1 ? 'was' : 'were'} rolled back all the same.`;
 }
 /** The outcome in plain words, as the heading of every report and message. */
 function statusLine(record) {
@@ -41612,6 +42035,15 @@ function statusLine(record) {
         case 'dry-run':
             return `Rollback plan (dry run): nothing was changed in ${env}`;
     }
+}
+/**
+ * How a run ended, as its last lines say it: the status line against the budget (the total every
+ * report holds: first row to the end of the run), then each next step. The command line prints
+ * them and the root action logs them, so both end the same way.
+ */
+function closingLines(record) {
+    const used = wholeRollback(record).durationMs;
+    return [`${statusLine(record)} (${duration_formatDuration(used)} of the ${duration_formatDuration(record.budgetMs)} budget)`, ...record.nextSteps.map((step) => `• ${step}`)];
 }
 /** Whether the phase the run failed in was ended by a stop (its row says so), not by a fault. */
 function stoppedIn(record) {
@@ -41721,13 +42153,26 @@ function totalText(record) {
 /** Each part's state, one phrase each: "web rolled-back, on dpl_2 (abc1234)". Plain text. */
 function stateNow(record) {
     const out = record.components.map((c) => {
-        const on = deploymentLabel(c.status === 'failed' || c.status === 'skipped' || c.status === 'pending' ? c.from : (c.to ?? c.from));
-        return `${c.name} ${c.status}${on ? `, on ${on}` : ''}`;
+        // `planned`: the run stopped before its app phase, so production still serves `from`; `to` is
+        // only where it was going.
+        const unchanged = c.status === 'planned';
+        const on = deploymentLabel(unchanged || c.status === 'failed' || c.status === 'skipped' || c.status === 'pending' ? c.from : (c.to ?? c.from));
+        return `${c.name} ${unchanged ? 'unchanged' : c.status}${on ? `, on ${on}` : ''}`;
     });
     const db = record.database;
     if (db)
-        out.push(`database ${db.status}, ${db.reverted.length} of ${db.planned.length} planned migration${db.planned.length === 1 ? '' : 's'} reverted`);
+        out.push(databaseNow(db));
     return out;
+}
+/** The database's part of the state line: a plan that stopped early has no count to give, and must not say "0 of 0". */
+function databaseNow(db) {
+    const status = db.status === 'planned' ? 'unchanged' : db.status;
+    const n = db.planned.length;
+    if (!n && db.method === 'restore')
+        return `database ${status}`;
+    if (!n && db.status === 'planned')
+        return `database ${status} (the run stopped before it worked out which migrations to revert)`;
+    return `database ${status}, ${db.reverted.length} of ${n} planned migration${n === 1 ? '' : 's'} reverted`;
 }
 /** The state line, never empty: a run that failed before it had a component or the database in hand changed neither. */
 function stateNowText(record) {
@@ -41802,7 +42247,10 @@ function planSection(record) {
         const method = db.method === 'restore' ? 'restore from the snapshot' : 'down migrations';
         out.push(db.planned.length
             ? `Database (${method}), migrations to revert in this order:\n\n${db.planned.map((m, i) => `${i + 1}. ${codeSpan(m)}`).join('\n')}`
-            : `Database (${method}): no migration to revert.`);
+            : // Still `planned` with nothing listed after a failed run: the plan stopped before it read the migrations.
+                db.status === 'planned' && record.status === 'failed' && db.method === 'down-migrations'
+                    ? `Database (${method}): not worked out; the run stopped before it read which migrations to revert.`
+                    : `Database (${method}): no migration to revert.`);
         // A dry run's: what the restore would discard, as restore-db's dry run plans it.
         if (record.status === 'dry-run' && db.discarded?.length)
             out.push(discardedSection(db.discarded, 'would discard', 'the snapshot the rollback takes before it restores'));
@@ -41986,6 +42434,7 @@ function rollbackSummaryMarkdown(input, log) {
 
 
 
+
 const DEFAULTS = { timeoutMs: 10_000, retries: 3, maxWaitMs: 20_000, backoffMs: 1000, deadlineMs: 60_000 };
 /**
  * How long a stopped run (a cancelled job, Ctrl-C) gives the incident issue: counted from the stop,
@@ -42042,16 +42491,14 @@ function olderIssueNames(body, record) {
         return next?.startsWith('  - from: ') ? next.slice('  - from: '.length) : undefined;
     };
     return incidentKeys(record).some((key) => {
-        if (!key.startsWith(env))
-            return false;
-        const parts = key.slice(env.length).split(',').map((p) => /^(.+)@(.+)$/.exec(p));
-        return (parts.length > 0 &&
-            parts.every((m) => {
-                const from = m ? fromOf(m[1]) : undefined;
-                if (!m || !from)
+        const parts = keyParts(key, record.environment);
+        return (!!parts &&
+            parts.every((p) => {
+                const from = fromOf(p.name);
+                if (!from)
                     return false;
-                const id = codeSpan(m[2]);
-                const url = comparableUrl(m[2]);
+                const id = codeSpan(p.ref);
+                const url = comparableUrl(p.ref);
                 return from === id || from.startsWith(`${id} · `) || (!!url && recordedUrl(from) === url);
             }));
     });
@@ -42064,7 +42511,9 @@ function olderIssueNames(body, record) {
 function recordedUrl(from) {
     const first = from.split(' · ')[0];
     const m = /^<([^<>\s]+)>$/.exec(first) ?? /^`([^`\s]+)`$/.exec(first);
-    return m ? comparableUrl(m[1]) : undefined;
+    const url = m ? comparableUrl(m[1]) : undefined;
+    // As the key writes a URL (incident-key.ts), so that the two compare.
+    return url && keyRef(url);
 }
 function incident_plain(text) {
     // eslint-disable-next-line no-control-regex
@@ -42788,8 +43237,6 @@ async function recordDrill(target, input, log, options = {}) {
     }
 }
 
-// EXTERNAL MODULE: ./node_modules/pg/esm/index.mjs
-var esm = __nccwpck_require__(3849);
 ;// CONCATENATED MODULE: ./.build/report/html.js
 
 
@@ -42890,6 +43337,164 @@ ${opts.plan ? `<h2>The plan</h2>\n${html_planSection(opts.plan)}` : ''}
 `;
 }
 
+;// CONCATENATED MODULE: ./.build/sandbox/cleanup.js
+/**
+ * What the sandbox started, undone in reverse order on success, on failure and on Ctrl-C: each
+ * step runs once and a failing step never stops the ones after it. Once cleaning up has begun
+ * (`stop`, or `run`), the sandbox's own steps stop at the next `check`, and anything still being
+ * made is undone the moment it exists: nothing can outlive the cleanup by starting during it.
+ */
+/** Thrown by `check` once the sandbox is stopping: the step it guards never starts. */
+class SandboxStopped extends Error {
+    constructor() {
+        super('The sandbox was stopped.');
+        this.name = 'SandboxStopped';
+    }
+}
+class Cleanup {
+    steps = [];
+    late = [];
+    problems = [];
+    running;
+    stopper = new AbortController();
+    /** Aborted when the sandbox is stopping: its child processes (dbmate, initdb) are ended with it. */
+    signal = this.stopper.signal;
+    /** Tells the sandbox's work to stop (Ctrl-C): the steps it has not begun never begin. */
+    stop() {
+        this.stopper.abort();
+    }
+    /** Throws SandboxStopped when the sandbox is stopping. */
+    check() {
+        if (this.signal.aborted)
+            throw new SandboxStopped();
+    }
+    /** Registers an undo; after cleaning up has begun, runs it at once (run() waits for it too). */
+    add(what, undo) {
+        if (this.running)
+            this.late.push(this.undo({ what, undo }));
+        else
+            this.steps.push({ what, undo });
+    }
+    /**
+     * Makes something with its undo registered first, so an interrupt at any moment removes it: also
+     * one that lands while it is being made (a CREATE DATABASE in flight, which a DROP DATABASE IF
+     * EXISTS run at that moment cannot see), for which the undo runs again once the making is over.
+     */
+    async make(what, undo, make) {
+        this.add(what, undo);
+        try {
+            return await make();
+        }
+        finally {
+            if (this.running)
+                this.add(what, undo);
+        }
+    }
+    /** Undoes everything; returns what could not be undone (one line each). */
+    run() {
+        this.stop();
+        this.running ??= (async () => {
+            while (this.steps.length)
+                await this.undo(this.steps.pop());
+            // Undos registered while those ran were started at once; they belong to this cleanup too.
+            while (this.late.length)
+                await this.late.shift();
+            return this.problems;
+        })();
+        return this.running;
+    }
+    async undo(step) {
+        try {
+            await step.undo();
+        }
+        catch (err) {
+            this.problems.push(`${step.what}: ${err.message}`);
+        }
+    }
+}
+
+;// CONCATENATED MODULE: ./.build/sandbox/admin.js
+/**
+ * The sandbox's own sessions on its server's admin database: creating the sandbox database, and
+ * dropping it in the cleanup. Both can wait for a lock another session holds (pg_database, which
+ * CREATE and DROP DATABASE write): the creation ends at the sandbox's stop (Ctrl-C), the drop, which
+ * runs after the stop, is bounded by a lock timeout instead. No query deadline: the server is on
+ * this machine only (assertLoopback, or the sandbox's own cluster), with nothing between to stall.
+ */
+
+
+
+
+const CONNECT_TIMEOUT_MS = 5000;
+/**
+ * How long the cleanup's DROP DATABASE waits for a lock (a session holding pg_database, or the
+ * database itself): the cleanup runs after a Ctrl-C too, and must end on its own, saying what it
+ * could not remove, rather than hold the terminal until that session lets go.
+ */
+const DROP_LOCK_TIMEOUT_MS = 5000;
+/**
+ * Runs `sql` (CREATE DATABASE) on a session the stop ends: while connecting (ConnectStopped), and
+ * while the statement runs or waits, by cancelling it on the server (cancelQuery, as a stopped down
+ * migration's wait is). Not by closing the socket (closeAtStop), which suits a session that only
+ * reads: the server would go on waiting, then create the database after the cleanup had looked
+ * for it. Cancelled, the statement ends on the server before this returns, and the cleanup's drop
+ * (Cleanup.make) then sees what is there. Throws SandboxStopped when the stop ended it.
+ */
+async function stoppableAdminQuery(target, sql, log, signal) {
+    const tag = sessionTag('sandbox');
+    const session = await connect({ ...target, params: { ...target.params, application_name: tag } }, { connectTimeoutMs: CONNECT_TIMEOUT_MS, signal }).catch((err) => {
+        throw signal.aborted ? new SandboxStopped() : err;
+    });
+    let cancelling;
+    try {
+        const { rows } = await session.query('SELECT pg_backend_pid() AS pid');
+        const pid = rows[0].pid;
+        // Only while the session is still ours (its tag): the pid could be another's once it is gone.
+        const cancel = () => void (cancelling = cancelQuery(target, pid, log, { applicationName: tag }));
+        if (signal.aborted)
+            throw new SandboxStopped();
+        signal.addEventListener('abort', cancel, { once: true });
+        try {
+            await session.query(sql);
+        }
+        catch (err) {
+            throw signal.aborted ? new SandboxStopped() : err;
+        }
+        finally {
+            signal.removeEventListener('abort', cancel);
+        }
+    }
+    finally {
+        await cancelling;
+        void closeSession(session);
+    }
+}
+/**
+ * Drops the sandbox database, if it is there, with its lock wait bounded (DROP_LOCK_TIMEOUT_MS).
+ * Looked for first: a DROP DATABASE IF EXISTS of a database never created (a creation the stop
+ * cancelled) still waits for pg_database's lock, and would say it could not clean up what was never there.
+ */
+async function dropSandboxDatabase(target, name) {
+    const session = await connect(target, { connectTimeoutMs: CONNECT_TIMEOUT_MS });
+    try {
+        const { rowCount } = await session.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+        if (!rowCount)
+            return;
+        await session.query(`SET lock_timeout = ${DROP_LOCK_TIMEOUT_MS}`);
+        try {
+            await session.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+        }
+        catch (err) {
+            if (err.code !== '55P03')
+                throw err;
+            throw new errors/* RollbackKitError */.dp(`another session held a lock DROP DATABASE needs for ${DROP_LOCK_TIMEOUT_MS / 1000} s (pg_database, or the database itself), so ${name} is still there; drop it once that session ends: DROP DATABASE ${name} WITH (FORCE)`);
+        }
+    }
+    finally {
+        void closeSession(session);
+    }
+}
+
 // EXTERNAL MODULE: external "node:url"
 var external_node_url_ = __nccwpck_require__(3136);
 ;// CONCATENATED MODULE: ./.build/sandbox/dbmate.js
@@ -42961,22 +43566,34 @@ const capital = (text) => `${text[0].toUpperCase()}${text.slice(1)}`;
 /**
  * Connects and runs SELECT 1: undefined when it works, else why not (the library's connection error).
  * Its SELECT 1 has no deadline: the server is on this machine (assertLoopback ran first, or it is
- * 127.0.0.1), with nothing between to stall, and the connect timeout bounds a server that does not answer.
+ * 127.0.0.1), with nothing between to stall, and the connect timeout bounds a server that does not
+ * answer. The sandbox's stop ends it, connecting (ConnectStopped) or waiting (closeAtStop: it only
+ * reads), and throws SandboxStopped.
  */
-async function connectProblem(url) {
+async function connectProblem(url, signal) {
     const target = parseConnectionString(url);
-    const client = new esm["default"].Client({ ...pgClientConfig(target, { connectTimeoutMs: 3000 }) });
-    client.on('error', () => undefined);
+    let session;
     try {
-        await client.connect();
-        await client.query('SELECT 1');
+        session = await connect(target, { connectTimeoutMs: 3000, signal });
+    }
+    catch (err) {
+        if (signal?.aborted)
+            throw new SandboxStopped();
+        return err instanceof ConnectionError ? err : connectionError(target, err);
+    }
+    const release = closeAtStop(session, signal);
+    try {
+        await session.query('SELECT 1');
         return undefined;
     }
     catch (err) {
+        if (signal?.aborted)
+            throw new SandboxStopped();
         return connectionError(target, err);
     }
     finally {
-        await client.end().catch(() => undefined);
+        release();
+        void closeSession(session);
     }
 }
 /** The newest installed server binaries: /usr/lib/postgresql/<N>/bin (Debian), else initdb on PATH. */
@@ -43070,7 +43687,7 @@ async function sandboxPostgres(opts, cleanup) {
         const from = opts.from ?? DEFAULT_FROM;
         assertLoopback(opts.databaseUrl, from);
         const where = describeTarget(parseConnectionString(opts.databaseUrl));
-        const problem = await connectProblem(opts.databaseUrl);
+        const problem = await connectProblem(opts.databaseUrl, cleanup.signal);
         // A server that answered and refused (a password, pg_hba, a database) is running: the URL is what to fix.
         if (problem?.fromServer)
             throw new errors/* RollbackKitError */.dp(`The PostgreSQL server at ${from} (${where}) refused the sandbox: ${problem.message}`, `Fix ${from}, or ${withoutIt(from)} to let the sandbox use a local server or a throwaway cluster.`);
@@ -43078,7 +43695,7 @@ async function sandboxPostgres(opts, cleanup) {
             throw new errors/* RollbackKitError */.dp(`The PostgreSQL server at ${from} (${where}) does not answer: ${problem.message}`, `Start it or fix ${from}; ${withoutIt(from)} to let the sandbox use a local server or a throwaway cluster.`);
         return { adminUrl: opts.databaseUrl, source: `${from} (${where})` };
     }
-    if (!opts.throwaway && !(await connectProblem(LOCAL_URL)))
+    if (!opts.throwaway && !(await connectProblem(LOCAL_URL, cleanup.signal)))
         return { adminUrl: LOCAL_URL, source: 'the local server on 127.0.0.1:5432' };
     const bin = findServerBinaries(opts.searchPath);
     if (!bin)
@@ -43088,12 +43705,15 @@ async function sandboxPostgres(opts, cleanup) {
 
 // EXTERNAL MODULE: external "node:http"
 var external_node_http_ = __nccwpck_require__(7067);
+// EXTERNAL MODULE: ./node_modules/pg/esm/index.mjs
+var esm = __nccwpck_require__(3849);
 ;// CONCATENATED MODULE: ./.build/sandbox/shop.js
 /**
  * The sandbox's app, a small shop in two releases. v1 is healthy. v2 ships a migration v1 lacks
  * (discount codes) and a checkout endpoint that fails. Which release answers follows the local
  * Vercel API's production deployment, as a domain follows Vercel's alias.
  */
+
 
 
 
@@ -43131,11 +43751,20 @@ const SHOP_CHECKS = `- {name: health, url: /api/health, critical: true}
 - {name: checkout, url: /api/checkout, critical: true}
 - {name: orders are readable, query: "SELECT count(*) FROM orders", critical: true}
 `;
-/** `brokenV2`: v2's checkout fails (the incident); a drill's staging runs a healthy v2. */
+/**
+ * `brokenV2`: v2's checkout fails (the incident); a drill's staging runs a healthy v2. `signal`: the
+ * sandbox's stop, which closes the app's sessions (closeAtStop: they only read), so that a query
+ * waiting for a lock (the orders table, held by another session) cannot hold the cleanup's close,
+ * which waits for every query in flight.
+ */
 async function startShop(vercel, project, databaseUrl, opts = { brokenV2: true }) {
     const releases = new Map();
     const pool = new esm["default"].Pool({ ...pgClientConfig(parseConnectionString(databaseUrl), { connectTimeoutMs: 3000, applicationName: 'rollback-kit-sandbox-shop' }), max: 2, idleTimeoutMillis: 1000 });
     pool.on('error', () => undefined);
+    pool.on('connect', (client) => {
+        const release = closeAtStop(client, opts.signal);
+        client.once('end', release);
+    });
     const serving = () => {
         const prod = vercel.production(project);
         return prod ? releases.get(prod.uid) : undefined;
@@ -43641,25 +44270,11 @@ async function startFakeVercel() {
 
 
 const TEAM = 'team_sandbox';
-/**
- * No query deadline: the sandbox's server is on this machine only (assertLoopback, or its own
- * cluster), with no proxy or NAT box between to stall.
- */
-async function adminQuery(target, sql) {
-    const client = new esm["default"].Client(pgClientConfig(target, { connectTimeoutMs: 5000 }));
-    client.on('error', () => undefined);
-    await client.connect();
-    try {
-        await client.query(sql);
-    }
-    finally {
-        await client.end().catch(() => undefined);
-    }
-}
-async function smoke(baseUrl, databaseUrl, log) {
+/** `signal`: the sandbox's stop, which ends the checks' requests and SQL queries. */
+async function smoke(baseUrl, databaseUrl, log, signal) {
     const database = parseConnectionString(databaseUrl, log);
     const checks = await loadChecks({ checks: SHOP_CHECKS }, { baseUrl, hasDatabase: true });
-    const { verdict, results } = await runSmokeTest(checks, { attempts: 1, intervalSeconds: 0, backoff: 'fixed', timeoutSeconds: 5, samples: 1, maxErrorRate: 5, maxP95Ms: 3000, deadlineSeconds: 30, database }, log);
+    const { verdict, results } = await runSmokeTest(checks, { attempts: 1, intervalSeconds: 0, backoff: 'fixed', timeoutSeconds: 5, samples: 1, maxErrorRate: 5, maxP95Ms: 3000, deadlineSeconds: 30, database, signal }, log);
     return { decision: verdict.decision, checks: results.map((r) => ({ name: r.name, passed: r.passed, detail: log.redact(r.reason ?? (r.passed ? 'passed' : 'failed')) })) };
 }
 /**
@@ -43701,7 +44316,8 @@ async function setUp(opts, brokenV2, cleanup, log) {
     const admin = parseConnectionString(pgServer.adminUrl);
     log.secret(admin.password);
     const dbName = `rollback_kit_sandbox_${(0,external_node_crypto_.randomBytes)(4).toString('hex')}`;
-    await cleanup.make(`the sandbox database ${dbName}`, () => adminQuery(admin, `DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`), () => adminQuery(admin, `CREATE DATABASE ${dbName}`));
+    // The drop runs after a Ctrl-C too, so it does not take the stop: it is bounded on its own.
+    await cleanup.make(`the sandbox database ${dbName}`, () => dropSandboxDatabase(admin, dbName), () => stoppableAdminQuery(admin, `CREATE DATABASE ${dbName}`, log, cleanup.signal));
     // Whatever the database URL was (a URL, key=value, a Unix socket): one URL that dbmate and the app read too.
     const databaseUrl = connectionUrl(withDatabase(admin, dbName));
     log.secret(databaseUrl);
@@ -43721,7 +44337,7 @@ async function setUp(opts, brokenV2, cleanup, log) {
     vercel.addToken(token, 'user_sandbox', [TEAM]);
     const project = vercel.addProject({ name: 'shop', owner: TEAM });
     cleanup.check();
-    const shop = await startShop(vercel, project, databaseUrl, { brokenV2 });
+    const shop = await startShop(vercel, project, databaseUrl, { brokenV2, signal: cleanup.signal });
     cleanup.add('the shop app', () => shop.close());
     cleanup.check();
     say(`Local Vercel API on ${vercel.url}; the shop app on ${shop.url}`);
@@ -43733,7 +44349,7 @@ async function setUp(opts, brokenV2, cleanup, log) {
     // deployment's creation, which read as a month before the demo.
     const v1 = vercel.addDeployment(project, { production: true, sha: (0,external_node_crypto_.randomBytes)(20).toString('hex'), createdAt: Date.now() });
     shop.release(v1.uid, 'v1');
-    const healthy = await smoke(shop.url, databaseUrl, log);
+    const healthy = await smoke(shop.url, databaseUrl, log, cleanup.signal);
     cleanup.check();
     say(`Deployed v1 (${v1.uid}) with 20260101000000_create_orders: ${healthy.checks.filter((c) => c.passed).length} of ${healthy.checks.length} checks pass`);
     // Release v2: a migration v1 lacks and a broken checkout.
@@ -43743,7 +44359,7 @@ async function setUp(opts, brokenV2, cleanup, log) {
     const v2 = vercel.addDeployment(project, { production: true, sha: (0,external_node_crypto_.randomBytes)(20).toString('hex'), createdAt: Math.max(Date.now(), v1.createdAt + 1) });
     shop.release(v2.uid, 'v2');
     say(`Deployed v2 (${v2.uid}) with 20260102000000_add_discount_codes${brokenV2 ? '' : ' (healthy: a drill rehearses on a good release)'}`);
-    const before = await smoke(shop.url, databaseUrl, log);
+    const before = await smoke(shop.url, databaseUrl, log, cleanup.signal);
     cleanup.check();
     const failing = before.checks.filter((c) => !c.passed);
     say(`Smoke checks on v2: ${failing.map((c) => `${c.name} fails (${c.detail})`).join('; ') || 'all pass'}; decision ${before.decision}`);
@@ -43863,6 +44479,7 @@ async function runSandboxDrill(opts, cleanup, cliLog) {
 }
 
 ;// CONCATENATED MODULE: ./.build/report/notify.js
+
 
 
 
@@ -44083,6 +44700,14 @@ function chatMessage(event, input, log) {
  * take 11, and the run would end saying what it changed is not known instead of what it did.
  */
 const STOPPED_SEND = { timeoutMs: 1500, retry: false };
+/**
+ * How long a message already on its way when the run is stopped may still wait for its answer: a
+ * receiver that answers at all answers well within it, and one that hangs would otherwise hold the
+ * stopped run for its 5 s timeout, a pause and a retry (11 s) before the closing message, past the
+ * stop's 5 s grace. Cut then, as the incident issue is (incident.ts STOPPED_ISSUE_MS), it leaves
+ * the closing message (STOPPED_SEND) its 1.5 s within the grace: the closing message says it all.
+ */
+const STOPPED_UNDER_WAY_MS = 1000;
 const DEFAULT_TIMEOUT_MS = 5000;
 const DEFAULT_RETRY_DELAY_MS = 1000;
 /** A receiver asking for a longer wait than this is not waited for: the rollback goes on. */
@@ -44095,7 +44720,8 @@ const ANSWER_READ_BYTES = 16 * 1024;
  * the next ones get a single attempt, and a success restores the retry.
  */
 const failing = new Set();
-async function post(url, body, timeoutMs, log) {
+async function post(url, body, timeoutMs, log, cut) {
+    const timeout = AbortSignal.timeout(timeoutMs);
     try {
         // fetch refuses a URL with a user name and password: they go as Basic auth, as smoke checks send them.
         const { url: bare, authorization } = splitCredentials(url.href);
@@ -44104,7 +44730,7 @@ async function post(url, body, timeoutMs, log) {
             headers: { 'Content-Type': 'application/json', 'User-Agent': 'rollback-kit', ...(authorization ? { Authorization: authorization } : {}) },
             body,
             redirect: 'error',
-            signal: AbortSignal.timeout(timeoutMs),
+            signal: cut ? AbortSignal.any([timeout, cut]) : timeout,
         });
         // Only quoted (100 characters), so only that much is read: a receiver's endless body costs nothing.
         // Redact, then cut: a receiver may echo what it was sent.
@@ -44118,6 +44744,9 @@ async function post(url, body, timeoutMs, log) {
     }
     catch (err) {
         const name = err?.name;
+        // The stop's bound came before the answer: not retried (the caller stops at the stop anyway).
+        if (cut?.aborted && !timeout.aborted)
+            return { ok: false, why: `no answer within ${duration_formatDuration(STOPPED_UNDER_WAY_MS)} of the stop (${stopName(cut)})`, retryable: false };
         if (name === 'TimeoutError' || name === 'AbortError')
             return { ok: false, why: `no answer within ${duration_formatDuration(timeoutMs)}`, retryable: true };
         // Only the error code: a network error's message can carry the whole URL.
@@ -44185,30 +44814,64 @@ async function sendChatMessage(webhookUrl, message, log, opts = {}) {
         }
         const body = JSON.stringify(secrets_redactDeep(message, log.redact));
         const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-        let last = await post(url, body, timeoutMs, log);
-        if (!last.ok && last.retryable && opts.retry !== false && !failing.has(url.href)) {
-            const wait = last.retryAfterMs || (opts.retryDelayMs ?? DEFAULT_RETRY_DELAY_MS);
-            if (wait <= MAX_RETRY_AFTER_MS) {
-                await sleep(wait);
-                last = await post(url, body, timeoutMs, log);
-            }
-            else {
-                last = { ...last, why: `${last.why}, asked to wait ${duration_formatDuration(wait)}` };
-            }
+        const cut = cutAfterStop(opts.stop);
+        try {
+            return await deliver(url, body, timeoutMs, log, opts, cut.signal);
         }
-        if (last.ok) {
-            failing.delete(url.href);
-            return true;
+        finally {
+            cut.dispose();
         }
-        failing.add(url.href);
-        log.warning(`The chat message to ${url.host} was not delivered: ${last.why}. The rollback goes on; tell the team another way.`);
-        return false;
     }
     catch (err) {
         // Nothing above should throw; if it does, a message is still not worth a rollback.
         log.warning(`The chat message could not be sent: ${err?.name ?? 'error'}. The rollback goes on.`);
         return false;
     }
+}
+/**
+ * Aborted STOPPED_UNDER_WAY_MS after the run's stop (its reason kept, for stopName), and never
+ * without one. Not unref'd: the run awaits what this timer ends (bounded-wait.ts says why).
+ */
+function cutAfterStop(stop) {
+    if (!stop)
+        return { dispose: () => undefined };
+    const cut = new AbortController();
+    let timer;
+    const onStop = () => (timer = setTimeout(() => cut.abort(stop.reason), STOPPED_UNDER_WAY_MS));
+    if (stop.aborted)
+        onStop();
+    else
+        stop.addEventListener('abort', onStop, { once: true });
+    return {
+        signal: cut.signal,
+        dispose() {
+            clearTimeout(timer);
+            stop.removeEventListener('abort', onStop);
+        },
+    };
+}
+/** One attempt, and one retry unless the run was stopped by then. */
+async function deliver(url, body, timeoutMs, log, opts, cut) {
+    let last = await post(url, body, timeoutMs, log, cut);
+    if (!last.ok && last.retryable && opts.retry !== false && !failing.has(url.href) && !opts.stop?.aborted) {
+        const wait = last.retryAfterMs || (opts.retryDelayMs ?? DEFAULT_RETRY_DELAY_MS);
+        if (wait <= MAX_RETRY_AFTER_MS) {
+            // A stop during the pause ends it, and the message is not tried again.
+            await sleep(wait, opts.stop);
+            if (!opts.stop?.aborted)
+                last = await post(url, body, timeoutMs, log, cut);
+        }
+        else {
+            last = { ...last, why: `${last.why}, asked to wait ${duration_formatDuration(wait)}` };
+        }
+    }
+    if (last.ok) {
+        failing.delete(url.href);
+        return true;
+    }
+    failing.add(url.href);
+    log.warning(`The chat message to ${url.host} was not delivered: ${last.why}. The rollback goes on; tell the team another way.`);
+    return false;
 }
 
 ;// CONCATENATED MODULE: ./.build/report/rollback-deps.js
@@ -44230,7 +44893,8 @@ function tellingDeps(opts, log) {
         notify: send
             ? async (event, record, how) => {
                 try {
-                    return await send(chatMessage(event, record, log), how?.stopped ? STOPPED_SEND : undefined);
+                    // A message sent before the stop is cut short by it (notify.ts STOPPED_UNDER_WAY_MS); one sent after it gets STOPPED_SEND.
+                    return await send(chatMessage(event, record, log), how?.stopped ? STOPPED_SEND : { stop: how?.signal });
                 }
                 catch (err) {
                     log.warning(`The chat message could not be built or sent (${(0,errors/* errorLine */.BP)(err)}); the rollback goes on.`);
@@ -44349,9 +45013,6 @@ function phaseProgress(cli) {
 /** The final table, the status line and what to do next; the record itself for --json. */
 function reportRecord(cli, record) {
     const t = cli.term;
-    // The total every report holds against the budget (first row to the end of the run), so this
-    // line, the job summary, the incident issue and the sandbox's own line give one number.
-    const used = wholeRollback(record).durationMs;
     t.say('');
     t.table(['phase', 'status', 'time', 'budget', 'share of total', 'detail'], record.timeline.map((e) => [
         `${e.phase}${e.component ? ` (${e.component})` : ''}`,
@@ -44362,9 +45023,8 @@ function reportRecord(cli, record) {
         e.detail,
     ]));
     t.say('');
-    t.say(`${cli.log.redact(statusLine(record))} (${duration_formatDuration(used)} of the ${duration_formatDuration(record.budgetMs)} budget)`);
-    for (const step of record.nextSteps)
-        t.say(`• ${step}`);
+    for (const line of closingLines(record))
+        t.say(line);
     // Why verify failed, without --verbose: the next steps send the person to these ("below").
     const failing = record.verify?.checks.filter((c) => !c.passed) ?? [];
     if (failing.length) {
@@ -44374,82 +45034,6 @@ function reportRecord(cli, record) {
             t.item('✗', c.name, c.detail);
     }
     return { ok: DONE.has(record.status), status: record.status, record: secrets_redactDeep(record, cli.log.redact) };
-}
-
-;// CONCATENATED MODULE: ./.build/sandbox/cleanup.js
-/**
- * What the sandbox started, undone in reverse order on success, on failure and on Ctrl-C: each
- * step runs once and a failing step never stops the ones after it. Once cleaning up has begun
- * (`stop`, or `run`), the sandbox's own steps stop at the next `check`, and anything still being
- * made is undone the moment it exists: nothing can outlive the cleanup by starting during it.
- */
-/** Thrown by `check` once the sandbox is stopping: the step it guards never starts. */
-class SandboxStopped extends Error {
-    constructor() {
-        super('The sandbox was stopped.');
-        this.name = 'SandboxStopped';
-    }
-}
-class Cleanup {
-    steps = [];
-    late = [];
-    problems = [];
-    running;
-    stopper = new AbortController();
-    /** Aborted when the sandbox is stopping: its child processes (dbmate, initdb) are ended with it. */
-    signal = this.stopper.signal;
-    /** Tells the sandbox's work to stop (Ctrl-C): the steps it has not begun never begin. */
-    stop() {
-        this.stopper.abort();
-    }
-    /** Throws SandboxStopped when the sandbox is stopping. */
-    check() {
-        if (this.signal.aborted)
-            throw new SandboxStopped();
-    }
-    /** Registers an undo; after cleaning up has begun, runs it at once (run() waits for it too). */
-    add(what, undo) {
-        if (this.running)
-            this.late.push(this.undo({ what, undo }));
-        else
-            this.steps.push({ what, undo });
-    }
-    /**
-     * Makes something with its undo registered first, so an interrupt at any moment removes it: also
-     * one that lands while it is being made (a CREATE DATABASE in flight, which a DROP DATABASE IF
-     * EXISTS run at that moment cannot see), for which the undo runs again once the making is over.
-     */
-    async make(what, undo, make) {
-        this.add(what, undo);
-        try {
-            return await make();
-        }
-        finally {
-            if (this.running)
-                this.add(what, undo);
-        }
-    }
-    /** Undoes everything; returns what could not be undone (one line each). */
-    run() {
-        this.stop();
-        this.running ??= (async () => {
-            while (this.steps.length)
-                await this.undo(this.steps.pop());
-            // Undos registered while those ran were started at once; they belong to this cleanup too.
-            while (this.late.length)
-                await this.late.shift();
-            return this.problems;
-        })();
-        return this.running;
-    }
-    async undo(step) {
-        try {
-            await step.undo();
-        }
-        catch (err) {
-            this.problems.push(`${step.what}: ${err.message}`);
-        }
-    }
 }
 
 ;// CONCATENATED MODULE: ./.build/cli/commands/sandbox.js
@@ -44562,23 +45146,42 @@ function sandboxProgress(cli) {
  */
 async function stoppedLine(signal, problems, report, cwd) {
     const removed = problems ? 'what it started is removed, except what the warnings above name' : 'everything it started is removed';
-    const head = `Stopped (${signal}): ${removed}.`;
+    const head = `Stopped (${stop_signals_stopCause(signal)}): ${removed}.`;
     if (!report)
         return head;
     const rel = (0,external_node_path_.relative)(cwd, report.dir) || '.';
     const entries = await (0,promises_.readdir)(report.dir, { withFileTypes: true }).catch(() => []);
-    if (!entries.length)
-        return `${head} No report was written${(0,external_node_fs_.existsSync)(report.dir) ? ` (${rel} is empty)` : ''}.`;
-    const names = entries.map((e) => `${e.name}${e.isDirectory() ? '/' : ''}`).sort();
+    const kept = (await Promise.all(entries.map(async (e) => ((await hasContent((0,external_node_path_.join)(report.dir, e.name))) ? [`${e.name}${e.isDirectory() ? '/' : ''}`] : [])))).flat();
+    if (!kept.length)
+        return `${head} No report was written${(0,external_node_fs_.existsSync)(report.dir) ? ` (${rel} ${entries.length ? 'holds only empty files or folders' : 'is empty'})` : ''}.`;
+    const names = kept.sort();
     const partial = names.includes(report.last) ? '' : `, not the whole report (no ${report.last})`;
     return `${head} Kept in ${rel}: ${names.join(', ')}: what the run wrote before it was stopped${partial}. Delete the folder when you no longer need it.`;
+}
+/**
+ * Whether a file or folder the report left holds something a person would look for: a file with
+ * bytes, or a folder with such a file in it. The snapshot folder gets its `.gitignore` before the
+ * dump starts (snapshot.ts): stopped during the dump, it holds only that, and "Kept …, snapshots/"
+ * sent people looking for a snapshot that was never made.
+ */
+async function hasContent(path) {
+    const info = await (0,promises_.lstat)(path).catch(() => undefined);
+    if (!info)
+        return false;
+    if (!info.isDirectory())
+        return info.size > 0;
+    const entries = await (0,promises_.readdir)(path).catch(() => []);
+    for (const name of entries)
+        if (name !== '.gitignore' && (await hasContent((0,external_node_path_.join)(path, name))))
+            return true;
+    return false;
 }
 /** After Ctrl-C, how long the sandbox's work may take to stop at its next step before everything is removed regardless. */
 const sandbox_STOP_WAIT_MS = 10_000;
 /**
- * Runs `body` with a cleanup list that is emptied on success, on failure and on Ctrl-C (SIGINT,
- * SIGTERM: exit 130 or 143 once everything is removed); what cannot be removed is said, and fails
- * the command. On a signal the work is stopped first (its next step never starts, its child
+ * Runs `body` with a cleanup list that is emptied on success, on failure and on a stop (Ctrl-C,
+ * SIGTERM, SIGHUP, a closed stdout: exit 130, 143, 129 or 141 once everything is removed); what
+ * cannot be removed is said, and fails the command. On a signal the work is stopped first (its next step never starts, its child
  * processes end) and given a bounded time to get there, so nothing it was making in that moment
  * (a database being created) comes into being after the cleanup. A second Ctrl-C ends that wait:
  * everything is removed at once, and the process still exits only once that is done
@@ -44591,7 +45194,7 @@ async function withCleanup(cli, body, report) {
         graceMs: sandbox_STOP_WAIT_MS,
         onFirst: (signal) => {
             t.stopSpinner();
-            t.note(`${signal}: stopping the sandbox and removing what it started…`);
+            t.note(`${stop_signals_stopCause(signal)}: stopping the sandbox and removing what it started…`);
             cleanup.stop();
         },
     });
@@ -45167,7 +45770,8 @@ const VERSION = '0.1.0';
  * `rollback-kit`: the command line over the same library the actions call. commander parses the
  * flags (the actions' input names); each command reads them as its action reads inputs, runs the
  * library call, and prints through the terminal writer. Exit codes: 0 done, 1 failed, 2 bad usage,
- * 130 or 143 stopped by SIGINT (Ctrl-C) or SIGTERM before it was done.
+ * 128 + the signal's number when stopped before it was done: 129 SIGHUP (the terminal or SSH session
+ * went away), 130 SIGINT (Ctrl-C), 141 stdout closed (SIGPIPE's: `| head`), 143 SIGTERM.
  */
 
 
@@ -45260,7 +45864,7 @@ async function runCommand(spec, argument, flags, cmd, host) {
         cli.term.json({ command: spec.name, ...result });
     return result.ok ? EXIT.done : failedExit(cli);
 }
-/** 1, or 130 / 143 when a signal stopped the work before it was done (a result that came anyway stands: exit 0). */
+/** 1, or 128 + the signal's number (SIGNAL_EXIT) when a signal or a closed stdout stopped the work before it was done (a result that came anyway stands: exit 0). */
 function failedExit(cli) {
     return (cli.stoppedBy && SIGNAL_EXIT[cli.stoppedBy]) ?? EXIT.failed;
 }
@@ -45292,7 +45896,7 @@ function main_program(setExit, argv = [], host = { env: process.env, cwd: proces
         writeOut: (text) => output_output.line(text.replace(/\n$/, ''), 'stdout'),
         writeErr: (text) => output_output.line(hideArgvValues(text.replace(/\n$/, ''), argv), 'stderr'),
     });
-    root.addHelpText('after', afterHelp(`\nEvery command takes --help.\n${secretsHelp()}\nExit codes: 0 done, 1 failed, 2 bad usage, 130/143 stopped (Ctrl-C/SIGTERM).`));
+    root.addHelpText('after', afterHelp(`\nEvery command takes --help.\n${secretsHelp()}\nExit codes: 0 done, 1 failed, 2 bad usage, 130/143/129 stopped (Ctrl-C/SIGTERM/SIGHUP), 141 stdout closed.`));
     for (const spec of COMMANDS) {
         const cmd = root.command(spec.name).description(spec.summary);
         if (spec.argument)

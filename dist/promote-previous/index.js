@@ -236,7 +236,7 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
 /***/ ((__webpack_module__, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _core_action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2008);
+/* harmony import */ var _core_action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8481);
 /* harmony import */ var _platforms_not_live_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(19);
 /* harmony import */ var _platforms_promote_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7805);
 /* harmony import */ var _platforms_promote_inputs_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(5755);
@@ -290,7 +290,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 2008:
+/***/ 8481:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -427,104 +427,8 @@ function memoryLog() {
     return Object.assign(log, { lines });
 }
 
-// EXTERNAL MODULE: external "node:os"
-var external_node_os_ = __nccwpck_require__(8161);
-;// CONCATENATED MODULE: ./.build/core/output.js
-/**
- * The one writer between rollback-kit and the runner's log. The runner reads every line a step
- * prints (stdout and stderr) as a possible workflow command: a line whose first non-blank
- * characters are `::` (`::set-output`, `::add-mask::`, `::stop-commands::`…), and, in the old
- * form, `##[name]` anywhere in a line. Our lines carry outside text (paths, migration file names,
- * check names, server messages, a command's output), and a newline inside such text would start a
- * new line that the runner obeys. So plain lines are split where the runner splits them (\n, \r)
- * and each one is made inert; our own commands (annotations, masks, failure) are issued by
- * @actions/core, which escapes their data and properties so they stay one line.
- */
-
-
-/** Where the runner splits lines (.NET ReadLine: \r\n, \r or \n). */
-const LINE_BREAK = /\r\n|\r|\n/;
-/** The runner trims leading whitespace (.NET's definition, which includes U+0085) before looking for `::`. */
-const LEADING_COMMAND = /^([\s\u0085]*)::/;
-const OLD_FORM_COMMAND = /##\[/g;
-/**
- * One line the runner will not read as a command: a leading `::` and any `##[` are written with
- * the runner's own percent escapes (`%3A%3A`, `##%5B`), so the text stays readable.
- */
-function inertLine(line) {
-    return line.replace(LEADING_COMMAND, '$1%3A%3A').replace(OLD_FORM_COMMAND, '##%5B');
-}
-/** Text of any number of lines, as the inert lines the runner will see. */
-function inertLines(text) {
-    return text.split(LINE_BREAK).map(inertLine);
-}
-/**
- * Control characters a terminal would obey (cursor moves, title changes, clearing the screen), from
- * outside text; colour codes (SGR, `ESC[…m`) are kept, since the command line's own are added the
- * same way and a stray one only changes a colour.
- */
-// eslint-disable-next-line no-control-regex
-const TERMINAL_CONTROL = /\x1b(?!\[[0-9;]*m)|[\x00-\x08\x0b-\x1a\x1c-\x1f\x7f\x9b]/g;
-/** Text for a terminal: inert for the runner (a CLI run may be a workflow step) and for the terminal. */
-function terminalLines(text) {
-    return inertLines(text.replace(TERMINAL_CONTROL, ''));
-}
-const output = {
-    /** Plain log lines; nothing in `text` can become a workflow command. */
-    info(text) {
-        process.stdout.write(inertLines(text).join(external_node_os_.EOL) + external_node_os_.EOL);
-    },
-    /** An annotation: @actions/core escapes the message and the properties (title) into one line. */
-    annotate(level, message, props = {}) {
-        if (level === 'error')
-            actions_core/* core */.I.error(message, props);
-        else if (level === 'warning')
-            actions_core/* core */.I.warning(message, props);
-        else
-            actions_core/* core */.I.notice(message, props);
-    },
-    /** Only shown with step debug logging; escaped by @actions/core like an annotation. */
-    debug(message) {
-        actions_core/* core */.I.debug(message);
-    },
-    /** Asks the runner to mask a value (`::add-mask::`, escaped by @actions/core). */
-    mask(value) {
-        actions_core/* core */.I.setSecret(value);
-    },
-    /** A line for the command line's reader: `stdout` for results, `stderr` for progress and errors. */
-    line(text, stream = 'stdout') {
-        (stream === 'stdout' ? process.stdout : process.stderr).write(terminalLines(text).join(external_node_os_.EOL) + external_node_os_.EOL);
-    },
-    /** Replaces the terminal's current line on stderr (a spinner); `''` clears it. Only for a TTY. */
-    status(text) {
-        process.stderr.write(`\r\x1b[2K${terminalLines(text).join(' ')}`);
-    },
-    /** Whether a person is there: stdin and stderr are terminals (prompts, spinners, colours). */
-    terminal() {
-        return { stdin: Boolean(process.stdin.isTTY), stderr: Boolean(process.stderr.isTTY) };
-    },
-    /** Asks on stderr and reads one line from `input` (stdin); '' when `signal` aborts first or the input ends. */
-    async ask(question, signal, input = process.stdin) {
-        // Loaded here, not with every action's bundle: only the command line asks anything.
-        const { createInterface } = await Promise.resolve(/* import() */).then(__nccwpck_require__.t.bind(__nccwpck_require__, 6848, 19));
-        const rl = createInterface({ input, output: process.stderr });
-        // Input that ends (Ctrl-D at the prompt, a stdin closed) closes the interface, and Node 20
-        // leaves the question pending for ever: the person would wait out the caller's timeout for an
-        // answer that can no longer come. No answer is an empty one.
-        const closed = new Promise((resolve) => rl.once('close', () => resolve('')));
-        try {
-            return await Promise.race([rl.question(terminalLines(question).join(external_node_os_.EOL), { signal }).catch(() => ''), closed]);
-        }
-        finally {
-            rl.close();
-        }
-    },
-    /** The step's one `::error::` line and a non-zero exit code. */
-    fail(message) {
-        actions_core/* core */.I.setFailed(message);
-    },
-};
-
+// EXTERNAL MODULE: ./.build/core/output.js
+var output = __nccwpck_require__(8975);
 // EXTERNAL MODULE: ./.build/core/secret-input.js
 var secret_input = __nccwpck_require__(8347);
 ;// CONCATENATED MODULE: ./.build/core/parse.js
@@ -649,10 +553,10 @@ var write_summary = __nccwpck_require__(4039);
 
 function actionLog() {
     return createLog({
-        info: (m) => output.info(m),
-        warning: (m) => output.annotate('warning', m),
-        debug: (m) => output.debug(m),
-        mask: (v) => output.mask(v),
+        info: (m) => output/* output */.CG.info(m),
+        warning: (m) => output/* output */.CG.annotate('warning', m),
+        debug: (m) => output/* output */.CG.debug(m),
+        mask: (v) => output/* output */.CG.mask(v),
     });
 }
 /** Reads inputs by their public names from `get` (the runner's INPUT_* variables, or the CLI's flags); every parse error names the input. */
@@ -719,14 +623,14 @@ async function runAction(action, body, details) {
     (0,secret_input/* declareEnvironmentSecrets */.DU)(process.env, log);
     const stop = (0,stop_signals/* stopOnSignals */.ZI)({
         graceMs: STOP_GRACE_MS,
-        onFirst: (name) => log.info(`Received ${name}: stopping; waiting up to ${STOP_GRACE_MS / 1000} s for the work under way to end …`),
+        onFirst: (name) => log.info(`Received ${(0,stop_signals/* stopCause */.w3)(name)}: stopping; waiting up to ${STOP_GRACE_MS / 1000} s for the work under way to end …`),
     });
     let reported;
     const report = (markdown) => void (reported = markdown);
     const fail = async (err, own) => {
         const known = [await failureDetails(details, own ?? err, log), reported].filter((part) => part?.trim()).join('\n\n');
         await (0,write_summary/* writeSummary */.S)(failureSummary(action, err, log, known), log);
-        output.fail(log.redact((0,errors/* errorLine */.BP)(err)));
+        output/* output */.CG.fail(log.redact((0,errors/* errorLine */.BP)(err)));
     };
     const unfinished = failOnUnfinishedExit(() => fail(unfinishedError(), undefined));
     try {
@@ -1286,9 +1190,10 @@ const core = {
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   BP: () => (/* binding */ errorLine),
 /* harmony export */   dp: () => (/* binding */ RollbackKitError),
-/* harmony export */   o3: () => (/* binding */ systemErrorLine)
+/* harmony export */   o3: () => (/* binding */ systemErrorLine),
+/* harmony export */   u2: () => (/* binding */ errorFacts)
 /* harmony export */ });
-/* unused harmony exports errorFacts, withFacts, systemErrorMeaning */
+/* unused harmony exports withFacts, systemErrorMeaning */
 /**
  * An error the user can act on: `message` says what failed and why, `hint` what to do next.
  * Entry points print it as one `::error::` line; anything else is treated as a bug.
@@ -1423,6 +1328,161 @@ function errorLine(err) {
 
 /***/ }),
 
+/***/ 8975:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   CG: () => (/* binding */ output)
+/* harmony export */ });
+/* unused harmony exports inertLine, inertLines, terminalLines */
+/* harmony import */ var _actions_core_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2735);
+/* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8161);
+/**
+ * The one writer between rollback-kit and the runner's log. The runner reads every line a step
+ * prints (stdout and stderr) as a possible workflow command: a line whose first non-blank
+ * characters are `::` (`::set-output`, `::add-mask::`, `::stop-commands::`…), and, in the old
+ * form, `##[name]` anywhere in a line. Our lines carry outside text (paths, migration file names,
+ * check names, server messages, a command's output), and a newline inside such text would start a
+ * new line that the runner obeys. So plain lines are split where the runner splits them (\n, \r)
+ * and each one is made inert; our own commands (annotations, masks, failure) are issued by
+ * @actions/core, which escapes their data and properties so they stay one line.
+ */
+
+
+/** Where the runner splits lines (.NET ReadLine: \r\n, \r or \n). */
+const LINE_BREAK = /\r\n|\r|\n/;
+/** The runner trims leading whitespace (.NET's definition, which includes U+0085) before looking for `::`. */
+const LEADING_COMMAND = /^([\s\u0085]*)::/;
+const OLD_FORM_COMMAND = /##\[/g;
+/**
+ * One line the runner will not read as a command: a leading `::` and any `##[` are written with
+ * the runner's own percent escapes (`%3A%3A`, `##%5B`), so the text stays readable.
+ */
+function inertLine(line) {
+    return line.replace(LEADING_COMMAND, '$1%3A%3A').replace(OLD_FORM_COMMAND, '##%5B');
+}
+/** Text of any number of lines, as the inert lines the runner will see. */
+function inertLines(text) {
+    return text.split(LINE_BREAK).map(inertLine);
+}
+/**
+ * Control characters a terminal would obey (cursor moves, title changes, clearing the screen), from
+ * outside text; colour codes (SGR, `ESC[…m`) are kept, since the command line's own are added the
+ * same way and a stray one only changes a colour.
+ */
+// eslint-disable-next-line no-control-regex
+const TERMINAL_CONTROL = /\x1b(?!\[[0-9;]*m)|[\x00-\x08\x0b-\x1a\x1c-\x1f\x7f\x9b]/g;
+/** Text for a terminal: inert for the runner (a CLI run may be a workflow step) and for the terminal. */
+function terminalLines(text) {
+    return inertLines(text.replace(TERMINAL_CONTROL, ''));
+}
+/**
+ * Streams whose reader is gone: a pipe closed on us (`rollback-kit sandbox | head -1`: EPIPE), a
+ * terminal hung up (EIO), a full disk under a redirect. Node reports a failed write as an 'error'
+ * event, and with nobody listening that event killed the process at once, mid-run, its cleanup
+ * never run. Instead a line meant for a gone stdout goes to stderr (the closing lines of a stopped
+ * run must reach someone), and a line for a gone stderr is dropped.
+ */
+const gone = { stdout: false, stderr: false };
+/** Told when stdout's reader closed the pipe: stop-signals.ts takes that as a stop (SIGPIPE). */
+const stdoutClosedListeners = new Set();
+let stdoutClosed = false;
+function lost(stream, err) {
+    if (gone[stream])
+        return;
+    gone[stream] = true;
+    if (stream !== 'stdout' || err.code !== 'EPIPE')
+        return;
+    stdoutClosed = true;
+    for (const listener of [...stdoutClosedListeners])
+        listener();
+}
+for (const stream of ['stdout', 'stderr'])
+    process[stream].on('error', (err) => lost(stream, err));
+/** Writes `text` where it can still be read; a stdout line its failed write lost is written again on stderr. */
+function write(stream, text) {
+    const to = stream === 'stdout' && gone.stdout ? 'stderr' : stream;
+    if (gone[to])
+        return;
+    process[to].write(text, (err) => {
+        if (!err)
+            return;
+        lost(to, err);
+        if (to === 'stdout')
+            write('stderr', text);
+    });
+}
+const output = {
+    /** Plain log lines; nothing in `text` can become a workflow command. */
+    info(text) {
+        write('stdout', inertLines(text).join(node_os__WEBPACK_IMPORTED_MODULE_1__.EOL) + node_os__WEBPACK_IMPORTED_MODULE_1__.EOL);
+    },
+    /** An annotation: @actions/core escapes the message and the properties (title) into one line. */
+    annotate(level, message, props = {}) {
+        if (level === 'error')
+            _actions_core_js__WEBPACK_IMPORTED_MODULE_0__/* .core */ .I.error(message, props);
+        else if (level === 'warning')
+            _actions_core_js__WEBPACK_IMPORTED_MODULE_0__/* .core */ .I.warning(message, props);
+        else
+            _actions_core_js__WEBPACK_IMPORTED_MODULE_0__/* .core */ .I.notice(message, props);
+    },
+    /** Only shown with step debug logging; escaped by @actions/core like an annotation. */
+    debug(message) {
+        _actions_core_js__WEBPACK_IMPORTED_MODULE_0__/* .core */ .I.debug(message);
+    },
+    /** Asks the runner to mask a value (`::add-mask::`, escaped by @actions/core). */
+    mask(value) {
+        _actions_core_js__WEBPACK_IMPORTED_MODULE_0__/* .core */ .I.setSecret(value);
+    },
+    /** A line for the command line's reader: `stdout` for results, `stderr` for progress and errors. */
+    line(text, stream = 'stdout') {
+        write(stream, terminalLines(text).join(node_os__WEBPACK_IMPORTED_MODULE_1__.EOL) + node_os__WEBPACK_IMPORTED_MODULE_1__.EOL);
+    },
+    /** Replaces the terminal's current line on stderr (a spinner); `''` clears it. Only for a TTY. */
+    status(text) {
+        write('stderr', `\r\x1b[2K${terminalLines(text).join(' ')}`);
+    },
+    /**
+     * Calls `listener` when stdout's reader closes the pipe (at once when it already has); returns
+     * what stops listening.
+     */
+    onStdoutClosed(listener) {
+        if (stdoutClosed) {
+            listener();
+            return () => undefined;
+        }
+        stdoutClosedListeners.add(listener);
+        return () => void stdoutClosedListeners.delete(listener);
+    },
+    /** Whether a person is there: stdin and stderr are terminals (prompts, spinners, colours). */
+    terminal() {
+        return { stdin: Boolean(process.stdin.isTTY), stderr: Boolean(process.stderr.isTTY) };
+    },
+    /** Asks on stderr and reads one line from `input` (stdin); '' when `signal` aborts first or the input ends. */
+    async ask(question, signal, input = process.stdin) {
+        // Loaded here, not with every action's bundle: only the command line asks anything.
+        const { createInterface } = await Promise.resolve(/* import() */).then(__nccwpck_require__.t.bind(__nccwpck_require__, 6848, 19));
+        const rl = createInterface({ input, output: process.stderr });
+        // Input that ends (Ctrl-D at the prompt, a stdin closed) closes the interface, and Node 20
+        // leaves the question pending for ever: the person would wait out the caller's timeout for an
+        // answer that can no longer come. No answer is an empty one.
+        const closed = new Promise((resolve) => rl.once('close', () => resolve('')));
+        try {
+            return await Promise.race([rl.question(terminalLines(question).join(node_os__WEBPACK_IMPORTED_MODULE_1__.EOL), { signal }).catch(() => ''), closed]);
+        }
+        finally {
+            rl.close();
+        }
+    },
+    /** The step's one `::error::` line and a non-zero exit code. */
+    fail(message) {
+        _actions_core_js__WEBPACK_IMPORTED_MODULE_0__/* .core */ .I.setFailed(message);
+    },
+};
+
+
+/***/ }),
+
 /***/ 8347:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
@@ -1431,7 +1491,7 @@ function errorLine(err) {
 /* harmony export */   jY: () => (/* binding */ secretInput)
 /* harmony export */ });
 /* unused harmony export TOKEN_ENV */
-/* harmony import */ var _action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2008);
+/* harmony import */ var _action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8481);
 /**
  * Platform tokens for the entry points: each from its input or, when that is empty, from the
  * environment variable the platform's own CLI reads, so a workflow that already exports it for the
@@ -1593,14 +1653,20 @@ class SecretSet {
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   ZI: () => (/* binding */ stopOnSignals),
 /* harmony export */   kB: () => (/* binding */ stoppedFailure),
+/* harmony export */   w3: () => (/* binding */ stopCause),
 /* harmony export */   ws: () => (/* binding */ stopName)
 /* harmony export */ });
 /* unused harmony export StopOutlasted */
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8005);
+/* harmony import */ var _output_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8975);
 /**
- * SIGTERM and SIGINT while work that must wind down runs (an action's step, the CLI's database
- * commands, the sandbox). Node's default is to exit at once (143, 130): child processes and
- * temporary files left behind, and nobody told whether the database changed. Instead:
+ * SIGTERM, SIGINT and SIGHUP while work that must wind down runs (an action's step, the CLI's
+ * database commands, the sandbox). Node's default is to exit at once (143, 130, 129): child
+ * processes, temporary files and the sandbox's database left behind, and nobody told whether the
+ * database changed. SIGHUP is an SSH session or a terminal window that went away: the work under
+ * way is in the same state as after a Ctrl-C. A stdout whose reader closed the pipe (`| head -1`:
+ * the write fails with EPIPE, since Node ignores the SIGPIPE a program would die of) is a stop too,
+ * named SIGPIPE: nobody reads the rest, and dying of it, as Node did, left everything behind. Instead:
  *
  * - the first signal aborts `signal`, which the work listens to (it stops feeding its programs,
  *   ends them, and knows what it had done), calls `onFirst`, and starts a wait of `graceMs`;
@@ -1611,6 +1677,13 @@ class SecretSet {
  *   `process.once`, the second Ctrl-C would find no handler and kill the process mid-cleanup.)
  */
 
+
+/** The signals a stop is taken from; SIGPIPE comes from a closed stdout (output.ts), not as a signal. */
+const STOP_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP'];
+/** What stopped the work, as a note says it: SIGPIPE alone would not tell the reader what happened. */
+function stopCause(name) {
+    return name === 'SIGPIPE' ? 'SIGPIPE, stdout closed' : name;
+}
 function stopOnSignals(opts) {
     const controller = new AbortController();
     let received;
@@ -1625,8 +1698,9 @@ function stopOnSignals(opts) {
         controller.abort(new Error(`stopped by ${name}`));
         timer = setTimeout(giveUp, opts.graceMs);
     };
-    process.on('SIGTERM', onSignal);
-    process.on('SIGINT', onSignal);
+    for (const sig of STOP_SIGNALS)
+        process.on(sig, onSignal);
+    const unwatchStdout = _output_js__WEBPACK_IMPORTED_MODULE_1__/* .output */ .CG.onStdoutClosed(() => onSignal('SIGPIPE'));
     return {
         signal: controller.signal,
         received: () => received,
@@ -1637,8 +1711,9 @@ function stopOnSignals(opts) {
         },
         dispose() {
             clearTimeout(timer);
-            process.off('SIGTERM', onSignal);
-            process.off('SIGINT', onSignal);
+            for (const sig of STOP_SIGNALS)
+                process.off(sig, onSignal);
+            unwatchStdout();
         },
     };
 }
@@ -3558,6 +3633,23 @@ function compareCommit(sha, served) {
 function warnUnproven(log, from, why) {
     log.warning(`from (${from.trim()}) ${why}, so it cannot be compared with what serves: it counts as no from.`);
 }
+/** A Netlify deploy's own URL (its permalink): https://<deploy id>--<site>.netlify.app. */
+const NETLIFY_PERMALINK = /^([a-f0-9]{24})--/;
+/**
+ * Whether `from` is a URL that names a service, never one of its deploys: Render's service URL,
+ * Fly's app URL, a Netlify site's domain (not a deploy's permalink). It is the same for every
+ * deploy, so it cannot name an incident (pipeline/rollback.ts keyFrom): the provider finds the
+ * deploy it rolls back from instead. Known from the plan alone, so a job that does not roll the
+ * component back (the database job of a split rollback) knows it too.
+ */
+function namesServiceNotDeploy(provider, from) {
+    const host = from ? urlHost(from) : undefined;
+    if (!host)
+        return false;
+    if (provider === 'render' || provider === 'fly')
+        return true;
+    return provider === 'netlify' && !NETLIFY_PERMALINK.test(host);
+}
 
 ;// CONCATENATED MODULE: ./.build/platforms/http/deadline.js
 /**
@@ -3831,7 +3923,8 @@ async function promoteOnFly(opts, log) {
     if (!todo.length) {
         const note = `Every machine of app ${app} already runs release ${describeRelease(target)}. Nothing to do.`;
         log.info(note);
-        return { ...base, status: 'already-current', from: info(current), to: info(target), skipped, notes: [note] };
+        // Put there by an earlier rollback: what it moved production off names its incident (movedBackOf).
+        return { ...base, status: 'already-current', from: info(current), to: info(target), skipped, notes: [note], ...(movedBack?.from ? { rolledBackFrom: movedBack.from.id } : {}) };
     }
     log.info(`Plan: roll back app ${app}`);
     log.info(`  from ${current ? describeRelease(current) : images.join(', ')}`);
@@ -4661,7 +4754,7 @@ function parseFrom(raw) {
         return { kind: 'id', value: v.toLowerCase() };
     const host = urlHost(v);
     if (host) {
-        const permalink = /^([a-f0-9]{24})--/.exec(host);
+        const permalink = NETLIFY_PERMALINK.exec(host);
         return permalink ? { kind: 'id', value: permalink[1] } : { kind: 'url', value: v };
     }
     const sha = commitSha(v);
@@ -5476,6 +5569,17 @@ function render_rollback_skipReason(d, live) {
  * Render names no source on a rollback deploy, so this is what the rollback was made from.
  */
 const replacedDeploy = (all, live) => all.slice(all.indexOf(live) + 1).find((d) => d.status === 'deactivated');
+/**
+ * A failed freeze stops the step before the rollback is asked for: its error says so, and that the
+ * bad deploy is still live, so the reader of "re-run the step" knows production is not back yet.
+ */
+function notRolledBack(name, liveId) {
+    return (err) => {
+        if (!(err instanceof errors/* RollbackKitError */.dp))
+            throw err;
+        throw new errors/* RollbackKitError */.dp(`${err.message} Nothing was rolled back: service ${name} still serves ${liveId}, the deploy this step was to replace.`, err.hint, (0,errors/* errorFacts */.u2)(err));
+    };
+}
 async function promoteOnRender(opts, log) {
     log.secret(opts.token);
     const serviceId = rollback_checkId(opts.service, 'service', 'srv', 'service');
@@ -5560,7 +5664,8 @@ async function promoteOnRender(opts, log) {
         if (fromSays !== 'names-live' && live.trigger === 'rollback' && live.createdAt > target.createdAt && sameCode(live, target)) {
             const note = `Service ${name} already serves ${rollback_describe(live)}, a rollback made after ${target.id} with the same ${live.image ? 'image' : 'commit'}: an earlier rollback has put the target back. Nothing to do; if the live deploy is bad all the same, run again with from: ${live.id}.`;
             log.info(note);
-            return { ...base, status: 'already-current', from: render_rollback_info(live), to: render_rollback_info(live), notes: [note] };
+            // What that rollback was made from names its incident, as on the "previous" path below.
+            return { ...base, status: 'already-current', from: render_rollback_info(live), to: render_rollback_info(live), notes: [note], rolledBackFrom: replacedDeploy(all, live)?.id };
         }
         if (NEVER_LIVE.has(target.status))
             throw new errors/* RollbackKitError */.dp(`Deploy ${rollback_describe(target)} of service ${name} never went live, so Render cannot roll back to it.`, 'Choose a deploy that was live before (status deactivated).');
@@ -5589,7 +5694,7 @@ async function promoteOnRender(opts, log) {
     // Freeze first: a push that lands while the rollback builds would otherwise replace it.
     let frozen = base.frozen;
     if (service.autoDeploy !== 'no') {
-        const after = await calling(ctx(`turning auto-deploy off for service ${name}`), () => setAutoDeploy(c, serviceId, 'no'));
+        const after = await calling(ctx(`turning auto-deploy off for service ${name}`), () => setAutoDeploy(c, serviceId, 'no')).catch(notRolledBack(name, live.id));
         frozen = rollback_frozenState({ ...service, autoDeploy: after.autoDeploy ?? 'no' }, true);
         log.info(frozen.what);
     }
@@ -5843,6 +5948,8 @@ class VercelClient {
 
 
 
+/** " for project shop", unless what we were doing names it already ("looking up project shop"). */
+const forProject = (ctx) => (ctx.doing.includes(`project ${ctx.project}`) ? '' : ` for project ${ctx.project}`);
 const scopeName = (ctx) => (ctx.team ? `team ${ctx.team}` : 'the personal account of the token');
 function vercelError(err, ctx) {
     if (err instanceof errors/* RollbackKitError */.dp)
@@ -5857,7 +5964,7 @@ function vercelError(err, ctx) {
         return err instanceof Error ? err : new Error(String(err));
     const said = err.serverMessage ? ` Vercel said: "${err.serverMessage}".` : '';
     if (err.rateLimited) {
-        return new errors/* RollbackKitError */.dp(`Vercel kept rate-limiting the requests (${err.status}) while ${ctx.doing} for project ${ctx.project}.${said}`, 'Wait a minute and re-run the step; it is safe to repeat.');
+        return new errors/* RollbackKitError */.dp(`Vercel kept rate-limiting the requests (${err.status}) while ${ctx.doing}${forProject(ctx)}.${said}`, 'Wait a minute and re-run the step; it is safe to repeat.');
     }
     switch (err.status) {
         case 401:
@@ -5867,7 +5974,7 @@ function vercelError(err, ctx) {
                 ? new errors/* RollbackKitError */.dp(`Vercel rejected the token (403) while ${ctx.doing}.${said}`, 'Check the vercel-token secret: create a new token at https://vercel.com/account/tokens.')
                 : // A valid token without access to the scope is the usual cause (a personal token, or one
                     // scoped to other teams); a wrong team input gives the same answer, so name both, token first.
-                    new errors/* RollbackKitError */.dp(`Vercel refused access (403) to project ${ctx.project} in ${scopeName(ctx)} while ${ctx.doing}: the token is valid but has no access there.${said}`, `Check the vercel-token secret first: it must belong to a member of ${ctx.team ? `team ${ctx.team}` : "the project's team"} or be scoped to it. Then check the team input: the team_… id or slug of the team that owns the project.`);
+                    new errors/* RollbackKitError */.dp(`Vercel refused access (403) to project ${ctx.project} in ${scopeName(ctx)} while ${ctx.doing}. Vercel did not call the token invalid, so most likely it has no access to that scope, or the team input names another team.${said}`, `Check the vercel-token secret first: it must belong to a member of ${ctx.team ? `team ${ctx.team}` : "the project's team"} or be scoped to it. Then check the team input: the team_… id or slug of the team that owns the project.`);
         case 404:
             return ctx.deployment
                 ? new errors/* RollbackKitError */.dp(`Deployment ${ctx.deployment} was not found in project ${ctx.project} (404) while ${ctx.doing}.${said}`, 'Check the target/from input: a deployment id (dpl_…), URL or commit SHA of this project.')
@@ -5879,9 +5986,9 @@ function vercelError(err, ctx) {
             return new errors/* RollbackKitError */.dp(`Vercel refused the change for project ${ctx.project}${ctx.deployment ? ` to deployment ${ctx.deployment}` : ''} (${err.status} conflict) while ${ctx.doing}.${said}`, 'Another rollback or promotion may be running, or the deployment is not eligible: check the project in the Vercel dashboard, then re-run.');
         default:
             if (err.status >= 500) {
-                return new errors/* RollbackKitError */.dp(`Vercel failed with ${err.status} while ${ctx.doing} for project ${ctx.project}, after retries.${said}`, 'Check https://www.vercel-status.com and re-run the step; it is safe to repeat.');
+                return new errors/* RollbackKitError */.dp(`Vercel failed with ${err.status} while ${ctx.doing}${forProject(ctx)}, after retries.${said}`, 'Check https://www.vercel-status.com and re-run the step; it is safe to repeat.');
             }
-            return new errors/* RollbackKitError */.dp(`Vercel answered ${err.status} while ${ctx.doing} for project ${ctx.project}.${said}`, 'Check the inputs; re-running the step is safe.');
+            return new errors/* RollbackKitError */.dp(`Vercel answered ${err.status} while ${ctx.doing}${forProject(ctx)}.${said}`, 'Check the inputs; re-running the step is safe.');
     }
 }
 
@@ -6159,6 +6266,10 @@ async function waitForAliasJob(client, project, target, opts, log) {
             return p;
         if (now() >= opts.deadline) {
             const where = serving ? '' : ` Production still serves ${p.production?.id ?? 'an unknown deployment'}.`;
+            // The job says it finished, yet production is elsewhere: that is what went wrong, not the time.
+            if (status && jobDone && !serving) {
+                throw new errors/* RollbackKitError */.dp(`Vercel's ${opts.kind} job for project ${project.name} ended as ${status}, but production did not switch to ${target.id}: it still serves ${p.production?.id ?? 'an unknown deployment'}.`, 'Check the project in the Vercel dashboard (Deployments, Domains), then re-run the step; re-running is safe (it reports already-current once production serves the target).');
+            }
             throw new errors/* RollbackKitError */.dp(`The ${opts.kind} of project ${project.name} to ${target.id} did not finish within the time limit (last job status: ${lastStatus}).${where}`, 'Raise timeout-seconds or check the project in the Vercel dashboard; re-running the step is safe (it reports already-current once production serves the target).');
         }
         if (poll > 0 && poll % 20 === 0)
@@ -6349,7 +6460,8 @@ deadline, ctx, log, history) {
             if (!found.chosen) {
                 const looked = `${found.seen.toLocaleString('en-US')} older production deployment(s) on ${progress.pages} page(s) of the list`;
                 const where = progress.timedOut ? `${looked} read in ${opts.timeoutSeconds} s (timeout-seconds) before the time ran out, and the list goes on` : `${looked}, all there are`;
-                const why = found.seen ? ` Passed over: ${describeKinds(found.skippedKinds)}.` : '';
+                // Nothing counted as passed over (none was read, or none was set aside for a reason it counts): no empty list.
+                const why = found.seen && found.skippedKinds.size ? ` Passed over: ${describeKinds(found.skippedKinds)}.` : '';
                 const first = found.skipped.length ? ` Newest passed over: ${found.skipped.slice(0, 3).map((s) => `${s.deployment.id} (${s.reason})`).join('; ')}.` : '';
                 throw new errors/* RollbackKitError */.dp(`No earlier production deployment of project ${project.name} can take over from ${current.id}: checked ${where}; none is READY, has served production before and was built from another commit.${why}${first}`, progress.timedOut
                     ? 'Raise timeout-seconds to look further back, or name the deployment to return to in target (deployment id, URL or commit SHA).'

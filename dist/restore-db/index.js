@@ -382,7 +382,7 @@ __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependen
 /* harmony import */ var _db_db_inputs_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(51581);
 /* harmony import */ var _db_restore_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(3370);
 /* harmony import */ var _github_artifact_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(81260);
-/* harmony import */ var _report_restore_db_summary_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(64988);
+/* harmony import */ var _report_restore_db_summary_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(84675);
 /* harmony import */ var _report_write_summary_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(44039);
 
 
@@ -622,10 +622,46 @@ const TERMINAL_CONTROL = /\x1b(?!\[[0-9;]*m)|[\x00-\x08\x0b-\x1a\x1c-\x1f\x7f\x9
 function terminalLines(text) {
     return inertLines(text.replace(TERMINAL_CONTROL, ''));
 }
+/**
+ * Streams whose reader is gone: a pipe closed on us (`rollback-kit sandbox | head -1`: EPIPE), a
+ * terminal hung up (EIO), a full disk under a redirect. Node reports a failed write as an 'error'
+ * event, and with nobody listening that event killed the process at once, mid-run, its cleanup
+ * never run. Instead a line meant for a gone stdout goes to stderr (the closing lines of a stopped
+ * run must reach someone), and a line for a gone stderr is dropped.
+ */
+const gone = { stdout: false, stderr: false };
+/** Told when stdout's reader closed the pipe: stop-signals.ts takes that as a stop (SIGPIPE). */
+const stdoutClosedListeners = new Set();
+let stdoutClosed = false;
+function lost(stream, err) {
+    if (gone[stream])
+        return;
+    gone[stream] = true;
+    if (stream !== 'stdout' || err.code !== 'EPIPE')
+        return;
+    stdoutClosed = true;
+    for (const listener of [...stdoutClosedListeners])
+        listener();
+}
+for (const stream of ['stdout', 'stderr'])
+    process[stream].on('error', (err) => lost(stream, err));
+/** Writes `text` where it can still be read; a stdout line its failed write lost is written again on stderr. */
+function write(stream, text) {
+    const to = stream === 'stdout' && gone.stdout ? 'stderr' : stream;
+    if (gone[to])
+        return;
+    process[to].write(text, (err) => {
+        if (!err)
+            return;
+        lost(to, err);
+        if (to === 'stdout')
+            write('stderr', text);
+    });
+}
 const output = {
     /** Plain log lines; nothing in `text` can become a workflow command. */
     info(text) {
-        process.stdout.write(inertLines(text).join(external_node_os_.EOL) + external_node_os_.EOL);
+        write('stdout', inertLines(text).join(external_node_os_.EOL) + external_node_os_.EOL);
     },
     /** An annotation: @actions/core escapes the message and the properties (title) into one line. */
     annotate(level, message, props = {}) {
@@ -646,11 +682,23 @@ const output = {
     },
     /** A line for the command line's reader: `stdout` for results, `stderr` for progress and errors. */
     line(text, stream = 'stdout') {
-        (stream === 'stdout' ? process.stdout : process.stderr).write(terminalLines(text).join(external_node_os_.EOL) + external_node_os_.EOL);
+        write(stream, terminalLines(text).join(external_node_os_.EOL) + external_node_os_.EOL);
     },
     /** Replaces the terminal's current line on stderr (a spinner); `''` clears it. Only for a TTY. */
     status(text) {
-        process.stderr.write(`\r\x1b[2K${terminalLines(text).join(' ')}`);
+        write('stderr', `\r\x1b[2K${terminalLines(text).join(' ')}`);
+    },
+    /**
+     * Calls `listener` when stdout's reader closes the pipe (at once when it already has); returns
+     * what stops listening.
+     */
+    onStdoutClosed(listener) {
+        if (stdoutClosed) {
+            listener();
+            return () => undefined;
+        }
+        stdoutClosedListeners.add(listener);
+        return () => void stdoutClosedListeners.delete(listener);
     },
     /** Whether a person is there: stdin and stderr are terminals (prompts, spinners, colours). */
     terminal() {
@@ -720,9 +768,13 @@ function declareEnvironmentSecrets(env, log) {
 var parse = __nccwpck_require__(30151);
 ;// CONCATENATED MODULE: ./.build/core/stop-signals.js
 /**
- * SIGTERM and SIGINT while work that must wind down runs (an action's step, the CLI's database
- * commands, the sandbox). Node's default is to exit at once (143, 130): child processes and
- * temporary files left behind, and nobody told whether the database changed. Instead:
+ * SIGTERM, SIGINT and SIGHUP while work that must wind down runs (an action's step, the CLI's
+ * database commands, the sandbox). Node's default is to exit at once (143, 130, 129): child
+ * processes, temporary files and the sandbox's database left behind, and nobody told whether the
+ * database changed. SIGHUP is an SSH session or a terminal window that went away: the work under
+ * way is in the same state as after a Ctrl-C. A stdout whose reader closed the pipe (`| head -1`:
+ * the write fails with EPIPE, since Node ignores the SIGPIPE a program would die of) is a stop too,
+ * named SIGPIPE: nobody reads the rest, and dying of it, as Node did, left everything behind. Instead:
  *
  * - the first signal aborts `signal`, which the work listens to (it stops feeding its programs,
  *   ends them, and knows what it had done), calls `onFirst`, and starts a wait of `graceMs`;
@@ -733,6 +785,13 @@ var parse = __nccwpck_require__(30151);
  *   `process.once`, the second Ctrl-C would find no handler and kill the process mid-cleanup.)
  */
 
+
+/** The signals a stop is taken from; SIGPIPE comes from a closed stdout (output.ts), not as a signal. */
+const STOP_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP'];
+/** What stopped the work, as a note says it: SIGPIPE alone would not tell the reader what happened. */
+function stopCause(name) {
+    return name === 'SIGPIPE' ? 'SIGPIPE, stdout closed' : name;
+}
 function stopOnSignals(opts) {
     const controller = new AbortController();
     let received;
@@ -747,8 +806,9 @@ function stopOnSignals(opts) {
         controller.abort(new Error(`stopped by ${name}`));
         timer = setTimeout(giveUp, opts.graceMs);
     };
-    process.on('SIGTERM', onSignal);
-    process.on('SIGINT', onSignal);
+    for (const sig of STOP_SIGNALS)
+        process.on(sig, onSignal);
+    const unwatchStdout = output.onStdoutClosed(() => onSignal('SIGPIPE'));
     return {
         signal: controller.signal,
         received: () => received,
@@ -759,8 +819,9 @@ function stopOnSignals(opts) {
         },
         dispose() {
             clearTimeout(timer);
-            process.off('SIGTERM', onSignal);
-            process.off('SIGINT', onSignal);
+            for (const sig of STOP_SIGNALS)
+                process.off(sig, onSignal);
+            unwatchStdout();
         },
     };
 }
@@ -924,7 +985,7 @@ async function runAction(action, body, details) {
     declareEnvironmentSecrets(process.env, log);
     const stop = stopOnSignals({
         graceMs: STOP_GRACE_MS,
-        onFirst: (name) => log.info(`Received ${name}: stopping; waiting up to ${STOP_GRACE_MS / 1000} s for the work under way to end …`),
+        onFirst: (name) => log.info(`Received ${stopCause(name)}: stopping; waiting up to ${STOP_GRACE_MS / 1000} s for the work under way to end …`),
     });
     let reported;
     const report = (markdown) => void (reported = markdown);
@@ -2155,12 +2216,14 @@ async function readCatalog(session, schemas) {
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
+  rQ: () => (/* binding */ clientApplicationName),
   ff: () => (/* binding */ describeTarget),
   ex: () => (/* binding */ isTransactionPooler),
   kY: () => (/* binding */ libpqEnv),
   HH: () => (/* binding */ parseConnectionString),
   Vo: () => (/* binding */ passwordHint),
   f3: () => (/* binding */ pgClientConfig),
+  tP: () => (/* binding */ toolConnectMs),
   xE: () => (/* binding */ toolConninfo),
   id: () => (/* binding */ transactionPoolerRefusal)
 });
@@ -2691,6 +2754,10 @@ function connectionUrl(t) {
  * power, a NAT entry dropped) ends the session with an error instead of leaving it waiting forever.
  */
 const KEEPALIVE_IDLE_MS = 10_000;
+/** The application_name a node-postgres session of ours sends at startup: the connection string's, else `name`, else rollback-kit. */
+function clientApplicationName(t, name) {
+    return t.params.application_name ?? name ?? 'rollback-kit';
+}
 /** Options for node-postgres. `connectTimeoutMs` bounds an unreachable host. */
 function pgClientConfig(t, opts = {}) {
     const config = {
@@ -2702,7 +2769,7 @@ function pgClientConfig(t, opts = {}) {
         connectionTimeoutMillis: opts.connectTimeoutMs ?? connectTimeoutMs(t),
         keepAlive: true,
         keepAliveInitialDelayMillis: KEEPALIVE_IDLE_MS,
-        application_name: t.params.application_name ?? opts.applicationName ?? 'rollback-kit',
+        application_name: clientApplicationName(t, opts.applicationName),
         ssl: sslConfig(t),
     };
     if (t.params.options)
@@ -2712,6 +2779,14 @@ function pgClientConfig(t, opts = {}) {
 function connectTimeoutMs(t) {
     const seconds = Number(t.params.connect_timeout);
     return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 10_000;
+}
+/**
+ * How long a pg_* tool may take to open its connection: its PGCONNECT_TIMEOUT (libpqEnv), which
+ * libpq takes as at least 2 s. That is for each address it tries (a name with several, an SSL
+ * attempt then one without): the stall time that follows this covers a few of those.
+ */
+function toolConnectMs(t) {
+    return Math.max(2, Number(libpqEnv(t).PGCONNECT_TIMEOUT)) * 1000;
 }
 function sslConfig(t) {
     const mode = (t.params.sslmode ?? '').toLowerCase();
@@ -2887,8 +2962,9 @@ function readRestoreRequest(inputs, databaseUrl, ctx, log) {
 /* unused harmony export describeBlockers */
 /* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(77598);
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8005);
-/* harmony import */ var _core_bounded_wait_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(51699);
-/* harmony import */ var _session_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(14441);
+/* harmony import */ var _connection_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(92033);
+/* harmony import */ var _core_bounded_wait_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(51699);
+/* harmony import */ var _session_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(14441);
 /**
  * Lock waits. A snapshot or a restore must never wait forever behind another session (an idle
  * transaction, a stuck migration): our sessions run under a lock timeout, and while they run a
@@ -2896,6 +2972,7 @@ function readRestoreRequest(inputs, databaseUrl, ctx, log) {
  * blocking pid and what it is doing. The watcher has to look while the wait lasts: once the lock
  * timeout has fired, pg_blocking_pids has nothing left to say.
  */
+
 
 
 
@@ -2970,7 +3047,7 @@ async function cancelOn(session, pid, opts) {
 async function cancelQuery(target, pid, log, opts = {}) {
     try {
         // Bounded as the watcher's queries are: a cancel on a stalled connection must end too.
-        await (0,_session_js__WEBPACK_IMPORTED_MODULE_2__/* .withSession */ .fQ)(target, (s) => cancelOn(s, pid, opts), { queryDeadline: opts.queryDeadline ?? WATCH_DEADLINE });
+        await (0,_session_js__WEBPACK_IMPORTED_MODULE_3__/* .withSession */ .fQ)(target, (s) => cancelOn(s, pid, opts), { queryDeadline: opts.queryDeadline ?? WATCH_DEADLINE });
     }
     catch (err) {
         log.debug(`Could not cancel the query of pid ${pid}: ${err.message}`);
@@ -2983,10 +3060,12 @@ async function cancelQuery(target, pid, log, opts = {}) {
 async function watchBlockers(target, applicationName, log, opts = {}) {
     let session;
     const deadline = opts.queryDeadline ?? WATCH_DEADLINE;
+    /** The name the watcher's session is opened with: seen as such, the server shows sessions by the names they were opened with. */
+    const ownName = (0,_connection_js__WEBPACK_IMPORTED_MODULE_2__/* .clientApplicationName */ .rQ)(target);
     /** The watcher's connection ended under it (a stalled one is closed at its query deadline). */
     let lost = false;
     const opened = async () => {
-        const s = await (0,_session_js__WEBPACK_IMPORTED_MODULE_2__/* .connect */ .Ng)(target, { queryDeadline: deadline, signal: opts.signal });
+        const s = await (0,_session_js__WEBPACK_IMPORTED_MODULE_3__/* .connect */ .Ng)(target, { queryDeadline: deadline, signal: opts.signal });
         s.once('end', () => (lost = true));
         return s;
     };
@@ -3037,27 +3116,41 @@ async function watchBlockers(target, applicationName, log, opts = {}) {
     const stall = opts.stall;
     /** The most backends of the program seen at once; when fewer than those (or than all it opens) have been seen since, and how much output there was then. */
     let most = 0;
-    /** The program's backends seen at every look since the first that saw any: its leader stays among them. */
-    let steady;
+    /** A program of several's leader: of the first look that saw all its backends at once, the one that started first. */
+    let leader;
+    /**
+     * Whether this server shows sessions by the name they were opened with (the watcher's own) and is
+     * the program's (StallWatch.writes): what makes a backend of the program never seen there a gone one (dueAt).
+     */
+    let namesShown = false;
     let gone;
     let stallSeen = false;
     /** The server the program's backends were counted on (its postmaster's start time). */
     let server;
-    const watchStall = async (pids) => {
+    /** `named`: the sessions named as ours (the watcher's own left out), with when each backend started. */
+    const watchStall = async (named) => {
         if (!stall || stallSeen)
             return;
         const now = Date.now();
-        const backends = stall.backends(pids);
+        const backends = stall.backends(named.map((n) => n.pid));
         const count = backends.length;
         most = Math.max(most, count);
-        if (count)
-            steady = new Set(steady ? backends.filter((p) => steady.has(p)) : backends);
         // Until a second backend of it has been seen, a program of several may rightly be on its first
         // alone (pg_dump reading the catalogue): all of them are due only from then on. Once all were
-        // seen, its leader alone again is its end (pg_dump syncing its files after its workers left).
+        // seen, its leader alone again is its end (pg_dump syncing its files after its workers left);
+        // a worker alone is not: told apart by when their backends started, not by which were seen
+        // first, since a first look may see them all at once.
         const all = stall.backendsInAll;
-        const leaderAlone = all !== undefined && most >= all && count === 1 && steady.has(backends[0]);
-        const due = leaderAlone ? 1 : all !== undefined && most > 1 ? Math.max(most, all) : most;
+        if (all !== undefined && leader === undefined && count >= all) {
+            const started = new Map(named.map((n) => [n.pid, n.startedAt]));
+            leader = backends.reduce((a, b) => (started.get(b) < started.get(a) ? b : a));
+        }
+        const leaderAlone = leader !== undefined && count === 1 && backends[0] === leader;
+        let due = leaderAlone ? 1 : all !== undefined && most > 1 ? Math.max(most, all) : most;
+        // Past its connect, on a server that shows its sessions: its first backend is due, seen or not.
+        const dueAt = stall.dueAt?.();
+        if (due === 0 && namesShown && dueAt !== undefined && now >= dueAt)
+            due = 1;
         if (!stall.running() || count >= due) {
             gone = undefined;
             return;
@@ -3078,7 +3171,7 @@ async function watchBlockers(target, applicationName, log, opts = {}) {
             session = await opened();
             lost = false;
             timeoutSet = false;
-            (0,_session_js__WEBPACK_IMPORTED_MODULE_2__/* .closeSession */ .Vu)(old);
+            (0,_session_js__WEBPACK_IMPORTED_MODULE_3__/* .closeSession */ .Vu)(old);
         }
         // Set with the first poll, not before the watch starts: the wait it watches is under way.
         if (!timeoutSet) {
@@ -3103,19 +3196,33 @@ async function watchBlockers(target, applicationName, log, opts = {}) {
         if (cancelAfterMs !== undefined)
             await cancelLongWaits(cancelAfterMs);
         if (stall) {
-            const named = await session.query('SELECT a.pid, pg_postmaster_start_time()::text AS started FROM (SELECT 1) one LEFT JOIN pg_stat_activity a ON a.application_name = $1 AND a.pid <> pg_backend_pid()', [applicationName]);
+            const named = await session.query(`SELECT a.pid, extract(epoch FROM a.backend_start)::float8 AS backend_start, pg_postmaster_start_time()::text AS started,
+                (SELECT application_name FROM pg_stat_activity WHERE pid = pg_backend_pid()) AS own_name, pg_is_in_recovery() AS standby
+           FROM (SELECT 1) one LEFT JOIN pg_stat_activity a ON a.application_name = $1 AND a.pid <> pg_backend_pid()`, [applicationName]);
             const started = named.rows[0].started;
             if (server !== started) {
                 most = 0;
-                steady = undefined;
+                leader = undefined;
+                namesShown = false;
                 gone = undefined;
                 server = started;
             }
-            await watchStall(named.rows.flatMap((r) => (r.pid === null ? [] : [r.pid])));
+            const sessions = named.rows.flatMap((r) => (r.pid === null ? [] : [{ pid: r.pid, startedAt: r.backend_start ?? 0 }]));
+            const programs = stall.writes ? !named.rows[0].standby : sessions.some((n) => !stall.backends([n.pid]).length);
+            namesShown ||= named.rows[0].own_name === ownName && programs;
+            await watchStall(sessions);
         }
     };
-    // One poll at a time: a watcher opening its connection again may wait for the connect timeout.
-    let busy = false;
+    // The first look before the watch is handed over: a caller that awaits it before starting its
+    // program (snapshot.ts) has it watched from its first backend on, and knows whether this server
+    // shows its sessions (StallWatch.dueAt) before that backend is due. Waited for no longer than a
+    // poll on a working connection takes, so that a watcher whose connection stalls holds up nothing
+    // (the look goes on, as any poll does).
+    let busy = true;
+    polling = poll()
+        .catch(() => undefined)
+        .finally(() => (busy = false));
+    await (0,_core_bounded_wait_js__WEBPACK_IMPORTED_MODULE_4__/* .within */ .u)(polling, STOP_WAIT_MS, undefined);
     const timer = setInterval(() => {
         if (busy)
             return;
@@ -3133,11 +3240,11 @@ async function watchBlockers(target, applicationName, log, opts = {}) {
         cancelled: () => cancelled,
         async stop() {
             clearInterval(timer);
-            const polled = await (0,_core_bounded_wait_js__WEBPACK_IMPORTED_MODULE_3__/* .within */ .u)(polling.then(() => true), STOP_WAIT_MS, false);
-            (0,_session_js__WEBPACK_IMPORTED_MODULE_2__/* .closeSession */ .Vu)(session);
+            const polled = await (0,_core_bounded_wait_js__WEBPACK_IMPORTED_MODULE_4__/* .within */ .u)(polling.then(() => true), STOP_WAIT_MS, false);
+            (0,_session_js__WEBPACK_IMPORTED_MODULE_3__/* .closeSession */ .Vu)(session);
             // A poll still in flight (a stalled connection) fails as its connection closes.
             if (!polled)
-                (0,_session_js__WEBPACK_IMPORTED_MODULE_2__/* .dropConnection */ .GM)(session);
+                (0,_session_js__WEBPACK_IMPORTED_MODULE_3__/* .dropConnection */ .GM)(session);
             return last;
         },
     };
@@ -5534,14 +5641,16 @@ async function takeSnapshot(req, log) {
         await session.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
         const snapshotId = (await session.query('SELECT pg_export_snapshot() AS id')).rows[0].id;
         const largeObjects = await countLargeObjects(session, req, selection, log);
-        // The watcher connects while the tables are locked and pg_dump starts: a lock waited for is
-        // waited for far longer than a connection takes, and lock-timeout bounds that wait either way.
+        // The watcher connects while the tables are locked (its first look done before pg_dump starts): a
+        // lock waited for is waited for far longer than a connection takes, and lock-timeout bounds that wait either way.
         // A session that asks for a table we hold while pg_dump queues behind it (an ALTER TABLE that
         // arrives before pg_dump has its locks) would have each wait for the other until lock-timeout,
         // and every query on that table behind both: the watcher ends ours at once instead.
         let cycle;
         // pg_dump's backends are every one named as ours but this session's: a caller's carry a name of their own.
         let dumping = false;
+        /** When pg_dump's first backend is due: its start plus its connect timeout. */
+        let dumpDueAt;
         let stalled;
         const endDump = new AbortController();
         const stall = {
@@ -5549,6 +5658,7 @@ async function takeSnapshot(req, log) {
             // In parallel, its leader's and one per worker.
             backendsInAll: req.jobs > 1 ? req.jobs + 1 : undefined,
             running: () => dumping,
+            dueAt: () => dumpDueAt,
             afterMs: req.stallAfterMs ?? lock_wait/* DEFAULT_STALL_MS */.MX,
             progress: () => writtenBytes(path),
             onStall: (goneMs) => {
@@ -5572,7 +5682,13 @@ async function takeSnapshot(req, log) {
                 if (req.signal?.aborted)
                     throw snapshotStopped(where);
                 log.info(`Dumping ${where} (${req.format} format${req.jobs > 1 ? `, ${req.jobs} jobs` : ''}) to ${path} …`);
+                // The watcher has looked before pg_dump starts (or given up connecting): it watches pg_dump from
+                // its first backend on, and one that ends before a look could see it is gone all the same once
+                // pg_dump's connect timeout has passed (StallWatch.dueAt). It connected while the catalogue was
+                // read and the tables locked, so this rarely waits.
+                await watching;
                 const dumpStarted = Date.now();
+                dumpDueAt = dumpStarted + (0,connection/* toolConnectMs */.tP)(req.target);
                 dumping = true;
                 const dump = (0,core_process/* runProcess */.R3)(pgDump.path, pgDumpArgs(req, pgDump, path, snapshotId, selection, lockTimeout, largeObjects), {
                     env: { ...(0,connection/* libpqEnv */.kY)(req.target), PGAPPNAME: tag },
@@ -6952,10 +7068,17 @@ async function startRestoreProcesses(p, log) {
     // and comes and goes.
     let psqlPid;
     let psqlRunning = true;
+    /** When psql's backend is due: its start plus its connect timeout. */
+    let psqlDueAt;
     let stalled;
     const stall = {
-        backends: (pids) => pids.filter((pid) => pid === psqlPid),
+        // Until psql has said its pid, its session is the only one named so: the kept views' pg_dump
+        // runs once the transaction is open, which psql says after its pid. One gone before psql could
+        // say it (its upstream gone while the restore was planned) is then a stall too, not a wait for ever.
+        backends: (pids) => (psqlPid === undefined ? pids : pids.filter((pid) => pid === psqlPid)),
         running: () => psqlRunning,
+        dueAt: () => psqlDueAt,
+        writes: true,
         afterMs: req.stallAfterMs ?? lock_wait/* DEFAULT_STALL_MS */.MX,
         onStall: (goneMs) => {
             stalled = goneMs;
@@ -6995,6 +7118,7 @@ async function startRestoreProcesses(p, log) {
     });
     try {
         const psql = await (0,pg_tools/* findPgTool */.fh)('psql', Math.max(p.serverMajor, p.pgRestore?.major ?? 0), req.tools);
+        psqlDueAt = Date.now() + (0,connection/* toolConnectMs */.tP)(req.target);
         const applied = (0,core_process/* runProcess */.R3)(psql.path, ['-X', '--no-password', '-q', '-v', 'ON_ERROR_STOP=1', '-f', '-', '--dbname', (0,connection/* toolConninfo */.xE)(psql.major)], {
             env,
             stdin: input,
@@ -7643,6 +7767,13 @@ function connectionError(target, err) {
     if (/timeout/i.test(message)) {
         return fail(`Cannot reach PostgreSQL at ${where}: no answer within the connect timeout.`, 'Check the host, port and firewall; GitHub-hosted runners reach only IPv4 addresses.');
     }
+    // Something answered at that port and then hung up without a word of PostgreSQL's protocol: most
+    // often not a PostgreSQL server at all (an HTTP port), a proxy or load balancer that cuts the
+    // session, or a server that takes only TLS. Said as the refused and timeout cases are: what to check.
+    if (code === 'ECONNRESET' || /connection terminated unexpectedly|socket hang up/i.test(message)) {
+        const tls = !target.params.sslmode || /^(disable|allow|prefer)$/.test(target.params.sslmode) ? '; or it requires TLS: add sslmode=require to database-url' : '';
+        return fail(`Cannot connect to PostgreSQL at ${where}: the server closed the connection before it answered (${message.replace(/\.$/, '')}).`, `Check that ${target.host}:${target.port} is a PostgreSQL server (not an HTTP port, an SSH tunnel that is down, or a proxy or load balancer that cuts the session)${tls}.`);
+    }
     return fail(`Cannot connect to PostgreSQL at ${where}: ${message}.`);
 }
 
@@ -8246,7 +8377,7 @@ function linkText(url) {
 
 /***/ }),
 
-/***/ 64988:
+/***/ 84675:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -8259,14 +8390,33 @@ __nccwpck_require__.d(__webpack_exports__, {
 
 // UNUSED EXPORTS: discardedList
 
-// EXTERNAL MODULE: ./.build/core/files.js
-var files = __nccwpck_require__(32019);
 // EXTERNAL MODULE: ./.build/core/secrets.js
 var secrets = __nccwpck_require__(79205);
 // EXTERNAL MODULE: ./.build/db/restore-discarded.js
 var restore_discarded = __nccwpck_require__(90429);
 // EXTERNAL MODULE: ./.build/report/markdown.js
 var markdown = __nccwpck_require__(54348);
+// EXTERNAL MODULE: ./.build/core/files.js
+var files = __nccwpck_require__(32019);
+;// CONCATENATED MODULE: ./.build/report/runner-temp.js
+/**
+ * The warning for a snapshot left only under RUNNER_TEMP and not uploaded: GitHub deletes that
+ * folder when the job ends, so a step that reports success there would otherwise leave nothing to
+ * restore from. restore-db's pre-restore snapshot and snapshot-db's say it in the same words.
+ */
+
+/**
+ * `what`: the snapshot's name ("pre-restore snapshot"); `of`: what it is the only copy of; `toKeep`:
+ * the step's own ways to keep it, before the one every step has (copy it in a later step).
+ * Undefined when `path` is not under `runnerTemp`.
+ */
+function deletedWithJobWarning(path, runnerTemp, words) {
+    if (!(0,files/* isInside */.FK)(path, runnerTemp))
+        return undefined;
+    return (`The ${words.what} ${path} is the only copy of ${words.of}, and it is in RUNNER_TEMP, which GitHub deletes when this job ends. ` +
+        `To keep it, ${words.toKeep}, or copy it in a later step of this job with if: always().`);
+}
+
 ;// CONCATENATED MODULE: ./.build/core/duration.js
 /**
  * The one way a duration is written for people, in every report (summary, incident, chat, HTML) and
@@ -8284,7 +8434,6 @@ function formatDuration(ms) {
 }
 
 ;// CONCATENATED MODULE: ./.build/report/restore-db-summary.js
-/** restore-db's job summary: what was restored from where, what it replaced, and the way back. */
 
 
 
@@ -8292,13 +8441,12 @@ function formatDuration(ms) {
 
 /** How a pre-restore snapshot at `path` is kept before any upload: under RUNNER_TEMP, it goes when the job ends. */
 function keptSnapshot(path, runnerTemp) {
-    if (!(0,files/* isInside */.FK)(path, runnerTemp))
-        return { path };
-    return {
-        path,
-        deletedWithJob: `The pre-restore snapshot ${path} is the only copy of the database as it was before this restore, and it is in RUNNER_TEMP, which GitHub deletes when this job ends. ` +
-            'To keep it, set upload-artifact: true (auto uploads it whenever the step runs on GitHub Actions), or pre-restore-dir to a lasting place, or copy it in a later step of this job with if: always().',
-    };
+    const deletedWithJob = deletedWithJobWarning(path, runnerTemp, {
+        what: 'pre-restore snapshot',
+        of: 'the database as it was before this restore',
+        toKeep: 'set upload-artifact: true (auto uploads it whenever the step runs on GitHub Actions), or pre-restore-dir to a lasting place',
+    });
+    return deletedWithJob ? { path, deletedWithJob } : { path };
 }
 function keptCell(k, path) {
     if (!path)

@@ -8965,7 +8965,7 @@ exports.visitAsync = visitAsync;
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(76760);
-/* harmony import */ var _core_action_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(16114);
+/* harmony import */ var _core_action_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(46872);
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8005);
 /* harmony import */ var _core_secret_input_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(8347);
 /* harmony import */ var _core_stop_signals_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(61042);
@@ -8975,15 +8975,17 @@ __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependen
 /* harmony import */ var _pipeline_rollback_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(33814);
 /* harmony import */ var _pipeline_automatic_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(39430);
 /* harmony import */ var _pipeline_timeline_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(96994);
+/* harmony import */ var _pipeline_job_words_js__WEBPACK_IMPORTED_MODULE_16__ = __nccwpck_require__(90074);
 /* harmony import */ var _report_drill_issue_js__WEBPACK_IMPORTED_MODULE_11__ = __nccwpck_require__(34354);
 /* harmony import */ var _report_drill_summary_js__WEBPACK_IMPORTED_MODULE_12__ = __nccwpck_require__(34649);
 /* harmony import */ var _report_rollback_deps_js__WEBPACK_IMPORTED_MODULE_13__ = __nccwpck_require__(2580);
-/* harmony import */ var _report_rollback_summary_js__WEBPACK_IMPORTED_MODULE_14__ = __nccwpck_require__(25936);
+/* harmony import */ var _report_rollback_summary_js__WEBPACK_IMPORTED_MODULE_14__ = __nccwpck_require__(43685);
 /* harmony import */ var _github_artifact_js__WEBPACK_IMPORTED_MODULE_15__ = __nccwpck_require__(81260);
 /**
  * The root action: the whole rollback, or (mode drill) its rehearsal against staging. Reads the inputs and the rollback plan, hands them to the
  * pipeline, and wires what people see: the job summary, the chat messages and the incident issue.
  */
+
 
 
 
@@ -9035,7 +9037,34 @@ let finished;
 let started = false;
 /** The phase a refused input or plan fails in: the drill's first phase checks what a rollback's plan does. */
 let firstPhase = 'plan';
-await (0,_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .runAction */ .Cs)('rollback', async (log, signal, report) => {
+/**
+ * Whether this is a later job of a split rollback whose earlier job changed production (its
+ * `timeline` input says so): read first, so that a refusal before the pipeline starts says "this
+ * job changed nothing" rather than "nothing was changed" (inThisJob). A timeline that does not
+ * parse is refused where the request reads it.
+ */
+function laterJob(log) {
+    try {
+        return (0,_pipeline_timeline_js__WEBPACK_IMPORTED_MODULE_10__/* .changedSomething */ .Ne)((0,_pipeline_timeline_js__WEBPACK_IMPORTED_MODULE_10__/* .parseTimeline */ .pv)(_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.string('timeline'), log.redact));
+    }
+    catch {
+        return false;
+    }
+}
+let later = false;
+/** A refusal before the pipeline started, in the words of this job (the pipeline words its own errors). */
+async function refusedInThisJob(body) {
+    try {
+        await body;
+    }
+    catch (err) {
+        if (started || !later || !(err instanceof _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp))
+            throw err;
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp((0,_pipeline_job_words_js__WEBPACK_IMPORTED_MODULE_16__/* .inThisJob */ .j)(err.message, true), err.hint && (0,_pipeline_job_words_js__WEBPACK_IMPORTED_MODULE_16__/* .inThisJob */ .j)(err.hint, true), (0,_core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .errorFacts */ .u2)(err));
+    }
+}
+const body = async (log, signal, report) => {
+    later = laterJob(log);
     // Every secret is masked before anything else is read: nothing below can print one.
     const vercelToken = (0,_core_secret_input_js__WEBPACK_IMPORTED_MODULE_3__/* .secretInput */ .jY)('vercel-token', process.env, log);
     const flyToken = (0,_core_secret_input_js__WEBPACK_IMPORTED_MODULE_3__/* .secretInput */ .jY)('fly-token', process.env, log);
@@ -9111,6 +9140,9 @@ await (0,_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .runAction */ .Cs)('roll
     started = true;
     const record = await (0,_pipeline_rollback_js__WEBPACK_IMPORTED_MODULE_8__/* .runRollback */ .el)(request, { ...telling, keepSnapshot }, log);
     finished = record;
+    // The last lines of the log, as the command line's: how it ended, against the budget, and what to do.
+    for (const line of (0,_report_rollback_summary_js__WEBPACK_IMPORTED_MODULE_14__/* .closingLines */ .Po)(record))
+        log.info(line);
     outputs(record);
     report((0,_report_rollback_summary_js__WEBPACK_IMPORTED_MODULE_14__/* .rollbackSummaryMarkdown */ .sy)(record, log));
     // Stopped once the rollback's own work was done (in its report or last message): the last line
@@ -9125,14 +9157,15 @@ await (0,_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .runAction */ .Cs)('roll
         const { message, hint } = (0,_report_rollback_summary_js__WEBPACK_IMPORTED_MODULE_14__/* .failedRunError */ .Jk)(record);
         throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp(message, hint);
     }
-}, (err) => {
+};
+await (0,_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .runAction */ .Cs)('rollback', (log, signal, report) => refusedInThisJob(body(log, signal, report)), (err) => {
     // Workflows branch on status and failed-phase (rollback.yml's jobs, a step with if: failure()):
     // every failure sets them. Refused before the pipeline started (an input, the plan file), the
     // run failed in its first phase; a pipeline that did not return cannot say where it stopped.
     if (!finished)
         (0,_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .setOutputs */ .n0)({ status: 'failed', 'failed-phase': started ? '' : firstPhase });
     // A run stopped that outlasted the grace time may have changed anything: nothing is claimed for it.
-    return finished || err instanceof _core_stop_signals_js__WEBPACK_IMPORTED_MODULE_4__/* .StopOutlasted */ .K5 ? undefined : _report_rollback_summary_js__WEBPACK_IMPORTED_MODULE_14__/* .NOTHING_CHANGED */ .Dh;
+    return finished || err instanceof _core_stop_signals_js__WEBPACK_IMPORTED_MODULE_4__/* .StopOutlasted */ .K5 ? undefined : (0,_pipeline_job_words_js__WEBPACK_IMPORTED_MODULE_16__/* .inThisJob */ .j)(_report_rollback_summary_js__WEBPACK_IMPORTED_MODULE_14__/* .NOTHING_CHANGED */ .Dh, later);
 });
 
 __webpack_async_result__();
@@ -9140,7 +9173,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 16114:
+/***/ 46872:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -9153,66 +9186,8 @@ __nccwpck_require__.d(__webpack_exports__, {
 
 // UNUSED EXPORTS: STOP_GRACE_MS, actionLog, inputsFrom
 
-// EXTERNAL MODULE: external "node:os"
-var external_node_os_ = __nccwpck_require__(48161);
-// EXTERNAL MODULE: ./node_modules/@actions/core/lib/command.js
-var command = __nccwpck_require__(89635);
-// EXTERNAL MODULE: ./node_modules/@actions/core/lib/file-command.js
-var file_command = __nccwpck_require__(82902);
-// EXTERNAL MODULE: ./node_modules/@actions/core/lib/summary.js
-var summary = __nccwpck_require__(1170);
-// EXTERNAL MODULE: ./node_modules/@actions/core/lib/utils.js
-var utils = __nccwpck_require__(4679);
-;// CONCATENATED MODULE: ./.build/core/actions-core.js
-/**
- * The part of @actions/core every step uses (inputs, outputs, workflow commands, the job summary),
- * without the package's entry module: that one also loads its OIDC client (getIDToken), and through
- * it @actions/http-client and undici, about a third of every bundle's start-up for a call
- * rollback-kit never makes. The commands are @actions/core's own modules (escaping, file commands,
- * summary); the few lines below are its entry's, kept the same. Its exports map lists only the
- * entry, hence the relative path: src/ and the build's output folder (.build/, see
- * tsconfig.build.json) sit at the same depth under the repository, so it resolves from both.
- */
-
-
-
-
-
-/* eslint-disable no-restricted-properties -- the runner's own protocol: inputs and file commands live in the environment */
-const core = {
-    getInput(name) {
-        return (process.env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] || '').trim();
-    },
-    setOutput(name, value) {
-        if (process.env.GITHUB_OUTPUT)
-            return (0,file_command/* issueFileCommand */.n)('OUTPUT', (0,file_command/* prepareKeyValueMessage */.v)(name, value));
-        // Without the file command (an old runner): the deprecated command, on a line of its own.
-        process.stdout.write(external_node_os_.EOL);
-        (0,command/* issueCommand */.L)('set-output', { name }, (0,utils/* toCommandValue */.E)(value));
-    },
-    setSecret(secret) {
-        (0,command/* issueCommand */.L)('add-mask', {}, secret);
-    },
-    debug(message) {
-        (0,command/* issueCommand */.L)('debug', {}, message);
-    },
-    error(message, properties = {}) {
-        (0,command/* issueCommand */.L)('error', (0,utils/* toCommandProperties */.k)(properties), message);
-    },
-    warning(message, properties = {}) {
-        (0,command/* issueCommand */.L)('warning', (0,utils/* toCommandProperties */.k)(properties), message);
-    },
-    notice(message, properties = {}) {
-        (0,command/* issueCommand */.L)('notice', (0,utils/* toCommandProperties */.k)(properties), message);
-    },
-    setFailed(message) {
-        process.exitCode = 1;
-        core.error(message);
-    },
-    summary: summary/* summary */.z,
-};
-/* eslint-enable no-restricted-properties */
-
+// EXTERNAL MODULE: ./.build/core/actions-core.js
+var actions_core = __nccwpck_require__(73475);
 // EXTERNAL MODULE: ./.build/core/errors.js
 var errors = __nccwpck_require__(8005);
 // EXTERNAL MODULE: ./.build/core/secrets.js
@@ -9335,102 +9310,8 @@ function memoryLog() {
     return Object.assign(log, { lines });
 }
 
-;// CONCATENATED MODULE: ./.build/core/output.js
-/**
- * The one writer between rollback-kit and the runner's log. The runner reads every line a step
- * prints (stdout and stderr) as a possible workflow command: a line whose first non-blank
- * characters are `::` (`::set-output`, `::add-mask::`, `::stop-commands::`…), and, in the old
- * form, `##[name]` anywhere in a line. Our lines carry outside text (paths, migration file names,
- * check names, server messages, a command's output), and a newline inside such text would start a
- * new line that the runner obeys. So plain lines are split where the runner splits them (\n, \r)
- * and each one is made inert; our own commands (annotations, masks, failure) are issued by
- * @actions/core, which escapes their data and properties so they stay one line.
- */
-
-
-/** Where the runner splits lines (.NET ReadLine: \r\n, \r or \n). */
-const LINE_BREAK = /\r\n|\r|\n/;
-/** The runner trims leading whitespace (.NET's definition, which includes U+0085) before looking for `::`. */
-const LEADING_COMMAND = /^([\s\u0085]*)::/;
-const OLD_FORM_COMMAND = /##\[/g;
-/**
- * One line the runner will not read as a command: a leading `::` and any `##[` are written with
- * the runner's own percent escapes (`%3A%3A`, `##%5B`), so the text stays readable.
- */
-function inertLine(line) {
-    return line.replace(LEADING_COMMAND, '$1%3A%3A').replace(OLD_FORM_COMMAND, '##%5B');
-}
-/** Text of any number of lines, as the inert lines the runner will see. */
-function inertLines(text) {
-    return text.split(LINE_BREAK).map(inertLine);
-}
-/**
- * Control characters a terminal would obey (cursor moves, title changes, clearing the screen), from
- * outside text; colour codes (SGR, `ESC[…m`) are kept, since the command line's own are added the
- * same way and a stray one only changes a colour.
- */
-// eslint-disable-next-line no-control-regex
-const TERMINAL_CONTROL = /\x1b(?!\[[0-9;]*m)|[\x00-\x08\x0b-\x1a\x1c-\x1f\x7f\x9b]/g;
-/** Text for a terminal: inert for the runner (a CLI run may be a workflow step) and for the terminal. */
-function terminalLines(text) {
-    return inertLines(text.replace(TERMINAL_CONTROL, ''));
-}
-const output = {
-    /** Plain log lines; nothing in `text` can become a workflow command. */
-    info(text) {
-        process.stdout.write(inertLines(text).join(external_node_os_.EOL) + external_node_os_.EOL);
-    },
-    /** An annotation: @actions/core escapes the message and the properties (title) into one line. */
-    annotate(level, message, props = {}) {
-        if (level === 'error')
-            core.error(message, props);
-        else if (level === 'warning')
-            core.warning(message, props);
-        else
-            core.notice(message, props);
-    },
-    /** Only shown with step debug logging; escaped by @actions/core like an annotation. */
-    debug(message) {
-        core.debug(message);
-    },
-    /** Asks the runner to mask a value (`::add-mask::`, escaped by @actions/core). */
-    mask(value) {
-        core.setSecret(value);
-    },
-    /** A line for the command line's reader: `stdout` for results, `stderr` for progress and errors. */
-    line(text, stream = 'stdout') {
-        (stream === 'stdout' ? process.stdout : process.stderr).write(terminalLines(text).join(external_node_os_.EOL) + external_node_os_.EOL);
-    },
-    /** Replaces the terminal's current line on stderr (a spinner); `''` clears it. Only for a TTY. */
-    status(text) {
-        process.stderr.write(`\r\x1b[2K${terminalLines(text).join(' ')}`);
-    },
-    /** Whether a person is there: stdin and stderr are terminals (prompts, spinners, colours). */
-    terminal() {
-        return { stdin: Boolean(process.stdin.isTTY), stderr: Boolean(process.stderr.isTTY) };
-    },
-    /** Asks on stderr and reads one line from `input` (stdin); '' when `signal` aborts first or the input ends. */
-    async ask(question, signal, input = process.stdin) {
-        // Loaded here, not with every action's bundle: only the command line asks anything.
-        const { createInterface } = await Promise.resolve(/* import() */).then(__nccwpck_require__.t.bind(__nccwpck_require__, 26848, 19));
-        const rl = createInterface({ input, output: process.stderr });
-        // Input that ends (Ctrl-D at the prompt, a stdin closed) closes the interface, and Node 20
-        // leaves the question pending for ever: the person would wait out the caller's timeout for an
-        // answer that can no longer come. No answer is an empty one.
-        const closed = new Promise((resolve) => rl.once('close', () => resolve('')));
-        try {
-            return await Promise.race([rl.question(terminalLines(question).join(external_node_os_.EOL), { signal }).catch(() => ''), closed]);
-        }
-        finally {
-            rl.close();
-        }
-    },
-    /** The step's one `::error::` line and a non-zero exit code. */
-    fail(message) {
-        core.setFailed(message);
-    },
-};
-
+// EXTERNAL MODULE: ./.build/core/output.js
+var output = __nccwpck_require__(58975);
 // EXTERNAL MODULE: ./.build/core/secret-input.js
 var secret_input = __nccwpck_require__(8347);
 // EXTERNAL MODULE: ./.build/core/parse.js
@@ -9488,11 +9369,11 @@ function failureSummary(action, err, log, details) {
 
 async function writeSummary(markdown, log) {
     try {
-        await core.summary.addRaw(log.redact(markdown)).write();
+        await actions_core/* core */.I.summary.addRaw(log.redact(markdown)).write();
     }
     catch (err) {
         // The buffer keeps what failed to write; the next summary must not carry it along.
-        core.summary.emptyBuffer();
+        actions_core/* core */.I.summary.emptyBuffer();
         log.warning(`The job summary could not be written: ${(0,errors/* systemErrorLine */.o3)(err) ?? (err instanceof Error ? err.message : String(err))}`);
     }
 }
@@ -9515,10 +9396,10 @@ async function writeSummary(markdown, log) {
 
 function actionLog() {
     return createLog({
-        info: (m) => output.info(m),
-        warning: (m) => output.annotate('warning', m),
-        debug: (m) => output.debug(m),
-        mask: (v) => output.mask(v),
+        info: (m) => output/* output */.CG.info(m),
+        warning: (m) => output/* output */.CG.annotate('warning', m),
+        debug: (m) => output/* output */.CG.debug(m),
+        mask: (v) => output/* output */.CG.mask(v),
     });
 }
 /** Reads inputs by their public names from `get` (the runner's INPUT_* variables, or the CLI's flags); every parse error names the input. */
@@ -9558,11 +9439,11 @@ function inputsFrom(get) {
     return inputs;
 }
 /** The step's inputs as the runner passes them. */
-const input = inputsFrom((name) => core.getInput(name));
+const input = inputsFrom((name) => actions_core/* core */.I.getInput(name));
 function setOutputs(outputs) {
     for (const [name, value] of Object.entries(outputs)) {
         if (value !== undefined)
-            core.setOutput(name, typeof value === 'string' ? value : String(value));
+            actions_core/* core */.I.setOutput(name, typeof value === 'string' ? value : String(value));
     }
 }
 /**
@@ -9585,14 +9466,14 @@ async function runAction(action, body, details) {
     (0,secret_input/* declareEnvironmentSecrets */.DU)(process.env, log);
     const stop = (0,stop_signals/* stopOnSignals */.ZI)({
         graceMs: STOP_GRACE_MS,
-        onFirst: (name) => log.info(`Received ${name}: stopping; waiting up to ${STOP_GRACE_MS / 1000} s for the work under way to end …`),
+        onFirst: (name) => log.info(`Received ${(0,stop_signals/* stopCause */.w3)(name)}: stopping; waiting up to ${STOP_GRACE_MS / 1000} s for the work under way to end …`),
     });
     let reported;
     const report = (markdown) => void (reported = markdown);
     const fail = async (err, own) => {
         const known = [await failureDetails(details, own ?? err, log), reported].filter((part) => part?.trim()).join('\n\n');
         await writeSummary(failureSummary(action, err, log, known), log);
-        output.fail(log.redact((0,errors/* errorLine */.BP)(err)));
+        output/* output */.CG.fail(log.redact((0,errors/* errorLine */.BP)(err)));
     };
     const unfinished = failOnUnfinishedExit(() => fail(unfinishedError(), undefined));
     try {
@@ -9632,6 +9513,69 @@ async function failureDetails(details, err, log) {
 
 /***/ }),
 
+/***/ 73475:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   I: () => (/* binding */ core)
+/* harmony export */ });
+/* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(48161);
+/* harmony import */ var _node_modules_actions_core_lib_command_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(89635);
+/* harmony import */ var _node_modules_actions_core_lib_file_command_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(82902);
+/* harmony import */ var _node_modules_actions_core_lib_summary_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(1170);
+/* harmony import */ var _node_modules_actions_core_lib_utils_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(4679);
+/**
+ * The part of @actions/core every step uses (inputs, outputs, workflow commands, the job summary),
+ * without the package's entry module: that one also loads its OIDC client (getIDToken), and through
+ * it @actions/http-client and undici, about a third of every bundle's start-up for a call
+ * rollback-kit never makes. The commands are @actions/core's own modules (escaping, file commands,
+ * summary); the few lines below are its entry's, kept the same. Its exports map lists only the
+ * entry, hence the relative path: src/ and the build's output folder (.build/, see
+ * tsconfig.build.json) sit at the same depth under the repository, so it resolves from both.
+ */
+
+
+
+
+
+/* eslint-disable no-restricted-properties -- the runner's own protocol: inputs and file commands live in the environment */
+const core = {
+    getInput(name) {
+        return (process.env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] || '').trim();
+    },
+    setOutput(name, value) {
+        if (process.env.GITHUB_OUTPUT)
+            return (0,_node_modules_actions_core_lib_file_command_js__WEBPACK_IMPORTED_MODULE_2__/* .issueFileCommand */ .n)('OUTPUT', (0,_node_modules_actions_core_lib_file_command_js__WEBPACK_IMPORTED_MODULE_2__/* .prepareKeyValueMessage */ .v)(name, value));
+        // Without the file command (an old runner): the deprecated command, on a line of its own.
+        process.stdout.write(node_os__WEBPACK_IMPORTED_MODULE_0__.EOL);
+        (0,_node_modules_actions_core_lib_command_js__WEBPACK_IMPORTED_MODULE_1__/* .issueCommand */ .L)('set-output', { name }, (0,_node_modules_actions_core_lib_utils_js__WEBPACK_IMPORTED_MODULE_4__/* .toCommandValue */ .E)(value));
+    },
+    setSecret(secret) {
+        (0,_node_modules_actions_core_lib_command_js__WEBPACK_IMPORTED_MODULE_1__/* .issueCommand */ .L)('add-mask', {}, secret);
+    },
+    debug(message) {
+        (0,_node_modules_actions_core_lib_command_js__WEBPACK_IMPORTED_MODULE_1__/* .issueCommand */ .L)('debug', {}, message);
+    },
+    error(message, properties = {}) {
+        (0,_node_modules_actions_core_lib_command_js__WEBPACK_IMPORTED_MODULE_1__/* .issueCommand */ .L)('error', (0,_node_modules_actions_core_lib_utils_js__WEBPACK_IMPORTED_MODULE_4__/* .toCommandProperties */ .k)(properties), message);
+    },
+    warning(message, properties = {}) {
+        (0,_node_modules_actions_core_lib_command_js__WEBPACK_IMPORTED_MODULE_1__/* .issueCommand */ .L)('warning', (0,_node_modules_actions_core_lib_utils_js__WEBPACK_IMPORTED_MODULE_4__/* .toCommandProperties */ .k)(properties), message);
+    },
+    notice(message, properties = {}) {
+        (0,_node_modules_actions_core_lib_command_js__WEBPACK_IMPORTED_MODULE_1__/* .issueCommand */ .L)('notice', (0,_node_modules_actions_core_lib_utils_js__WEBPACK_IMPORTED_MODULE_4__/* .toCommandProperties */ .k)(properties), message);
+    },
+    setFailed(message) {
+        process.exitCode = 1;
+        core.error(message);
+    },
+    summary: _node_modules_actions_core_lib_summary_js__WEBPACK_IMPORTED_MODULE_3__/* .summary */ .z,
+};
+/* eslint-enable no-restricted-properties */
+
+
+/***/ }),
+
 /***/ 51699:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
@@ -9653,6 +9597,46 @@ function within(promise, ms, fallback) {
         timer = setTimeout(() => resolve(fallback), ms);
     });
     return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
+
+
+/***/ }),
+
+/***/ 91303:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   k: () => (/* binding */ closest)
+/* harmony export */ });
+/**
+ * "Did you mean …?" for a mistyped name: the smoke spec's fields and the plan file's keys guess
+ * the same way, so one typo gets the same answer wherever it is made.
+ */
+/** The known word nearest to a typo, if it is near enough to be a likely meaning. */
+function closest(word, known) {
+    let best;
+    let bestDistance = Infinity;
+    for (const k of known) {
+        const d = editDistance(word.toLowerCase(), k);
+        if (d < bestDistance) {
+            best = k;
+            bestDistance = d;
+        }
+    }
+    return bestDistance <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
+}
+function editDistance(a, b) {
+    const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i++) {
+        let prev = row[0];
+        row[0] = i;
+        for (let j = 1; j <= b.length; j++) {
+            const tmp = row[j];
+            row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+            prev = tmp;
+        }
+    }
+    return row[b.length];
 }
 
 
@@ -10080,6 +10064,161 @@ function readRegularFile(path, maxBytes) {
 
 /***/ }),
 
+/***/ 58975:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   CG: () => (/* binding */ output)
+/* harmony export */ });
+/* unused harmony exports inertLine, inertLines, terminalLines */
+/* harmony import */ var _actions_core_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(73475);
+/* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(48161);
+/**
+ * The one writer between rollback-kit and the runner's log. The runner reads every line a step
+ * prints (stdout and stderr) as a possible workflow command: a line whose first non-blank
+ * characters are `::` (`::set-output`, `::add-mask::`, `::stop-commands::`…), and, in the old
+ * form, `##[name]` anywhere in a line. Our lines carry outside text (paths, migration file names,
+ * check names, server messages, a command's output), and a newline inside such text would start a
+ * new line that the runner obeys. So plain lines are split where the runner splits them (\n, \r)
+ * and each one is made inert; our own commands (annotations, masks, failure) are issued by
+ * @actions/core, which escapes their data and properties so they stay one line.
+ */
+
+
+/** Where the runner splits lines (.NET ReadLine: \r\n, \r or \n). */
+const LINE_BREAK = /\r\n|\r|\n/;
+/** The runner trims leading whitespace (.NET's definition, which includes U+0085) before looking for `::`. */
+const LEADING_COMMAND = /^([\s\u0085]*)::/;
+const OLD_FORM_COMMAND = /##\[/g;
+/**
+ * One line the runner will not read as a command: a leading `::` and any `##[` are written with
+ * the runner's own percent escapes (`%3A%3A`, `##%5B`), so the text stays readable.
+ */
+function inertLine(line) {
+    return line.replace(LEADING_COMMAND, '$1%3A%3A').replace(OLD_FORM_COMMAND, '##%5B');
+}
+/** Text of any number of lines, as the inert lines the runner will see. */
+function inertLines(text) {
+    return text.split(LINE_BREAK).map(inertLine);
+}
+/**
+ * Control characters a terminal would obey (cursor moves, title changes, clearing the screen), from
+ * outside text; colour codes (SGR, `ESC[…m`) are kept, since the command line's own are added the
+ * same way and a stray one only changes a colour.
+ */
+// eslint-disable-next-line no-control-regex
+const TERMINAL_CONTROL = /\x1b(?!\[[0-9;]*m)|[\x00-\x08\x0b-\x1a\x1c-\x1f\x7f\x9b]/g;
+/** Text for a terminal: inert for the runner (a CLI run may be a workflow step) and for the terminal. */
+function terminalLines(text) {
+    return inertLines(text.replace(TERMINAL_CONTROL, ''));
+}
+/**
+ * Streams whose reader is gone: a pipe closed on us (`rollback-kit sandbox | head -1`: EPIPE), a
+ * terminal hung up (EIO), a full disk under a redirect. Node reports a failed write as an 'error'
+ * event, and with nobody listening that event killed the process at once, mid-run, its cleanup
+ * never run. Instead a line meant for a gone stdout goes to stderr (the closing lines of a stopped
+ * run must reach someone), and a line for a gone stderr is dropped.
+ */
+const gone = { stdout: false, stderr: false };
+/** Told when stdout's reader closed the pipe: stop-signals.ts takes that as a stop (SIGPIPE). */
+const stdoutClosedListeners = new Set();
+let stdoutClosed = false;
+function lost(stream, err) {
+    if (gone[stream])
+        return;
+    gone[stream] = true;
+    if (stream !== 'stdout' || err.code !== 'EPIPE')
+        return;
+    stdoutClosed = true;
+    for (const listener of [...stdoutClosedListeners])
+        listener();
+}
+for (const stream of ['stdout', 'stderr'])
+    process[stream].on('error', (err) => lost(stream, err));
+/** Writes `text` where it can still be read; a stdout line its failed write lost is written again on stderr. */
+function write(stream, text) {
+    const to = stream === 'stdout' && gone.stdout ? 'stderr' : stream;
+    if (gone[to])
+        return;
+    process[to].write(text, (err) => {
+        if (!err)
+            return;
+        lost(to, err);
+        if (to === 'stdout')
+            write('stderr', text);
+    });
+}
+const output = {
+    /** Plain log lines; nothing in `text` can become a workflow command. */
+    info(text) {
+        write('stdout', inertLines(text).join(node_os__WEBPACK_IMPORTED_MODULE_1__.EOL) + node_os__WEBPACK_IMPORTED_MODULE_1__.EOL);
+    },
+    /** An annotation: @actions/core escapes the message and the properties (title) into one line. */
+    annotate(level, message, props = {}) {
+        if (level === 'error')
+            _actions_core_js__WEBPACK_IMPORTED_MODULE_0__/* .core */ .I.error(message, props);
+        else if (level === 'warning')
+            _actions_core_js__WEBPACK_IMPORTED_MODULE_0__/* .core */ .I.warning(message, props);
+        else
+            _actions_core_js__WEBPACK_IMPORTED_MODULE_0__/* .core */ .I.notice(message, props);
+    },
+    /** Only shown with step debug logging; escaped by @actions/core like an annotation. */
+    debug(message) {
+        _actions_core_js__WEBPACK_IMPORTED_MODULE_0__/* .core */ .I.debug(message);
+    },
+    /** Asks the runner to mask a value (`::add-mask::`, escaped by @actions/core). */
+    mask(value) {
+        _actions_core_js__WEBPACK_IMPORTED_MODULE_0__/* .core */ .I.setSecret(value);
+    },
+    /** A line for the command line's reader: `stdout` for results, `stderr` for progress and errors. */
+    line(text, stream = 'stdout') {
+        write(stream, terminalLines(text).join(node_os__WEBPACK_IMPORTED_MODULE_1__.EOL) + node_os__WEBPACK_IMPORTED_MODULE_1__.EOL);
+    },
+    /** Replaces the terminal's current line on stderr (a spinner); `''` clears it. Only for a TTY. */
+    status(text) {
+        write('stderr', `\r\x1b[2K${terminalLines(text).join(' ')}`);
+    },
+    /**
+     * Calls `listener` when stdout's reader closes the pipe (at once when it already has); returns
+     * what stops listening.
+     */
+    onStdoutClosed(listener) {
+        if (stdoutClosed) {
+            listener();
+            return () => undefined;
+        }
+        stdoutClosedListeners.add(listener);
+        return () => void stdoutClosedListeners.delete(listener);
+    },
+    /** Whether a person is there: stdin and stderr are terminals (prompts, spinners, colours). */
+    terminal() {
+        return { stdin: Boolean(process.stdin.isTTY), stderr: Boolean(process.stderr.isTTY) };
+    },
+    /** Asks on stderr and reads one line from `input` (stdin); '' when `signal` aborts first or the input ends. */
+    async ask(question, signal, input = process.stdin) {
+        // Loaded here, not with every action's bundle: only the command line asks anything.
+        const { createInterface } = await Promise.resolve(/* import() */).then(__nccwpck_require__.t.bind(__nccwpck_require__, 26848, 19));
+        const rl = createInterface({ input, output: process.stderr });
+        // Input that ends (Ctrl-D at the prompt, a stdin closed) closes the interface, and Node 20
+        // leaves the question pending for ever: the person would wait out the caller's timeout for an
+        // answer that can no longer come. No answer is an empty one.
+        const closed = new Promise((resolve) => rl.once('close', () => resolve('')));
+        try {
+            return await Promise.race([rl.question(terminalLines(question).join(node_os__WEBPACK_IMPORTED_MODULE_1__.EOL), { signal }).catch(() => ''), closed]);
+        }
+        finally {
+            rl.close();
+        }
+    },
+    /** The step's one `::error::` line and a non-zero exit code. */
+    fail(message) {
+        _actions_core_js__WEBPACK_IMPORTED_MODULE_0__/* .core */ .I.setFailed(message);
+    },
+};
+
+
+/***/ }),
+
 /***/ 30151:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
@@ -10436,7 +10575,7 @@ async function readCapped(res, maxBytes) {
 /* harmony export */   jY: () => (/* binding */ secretInput),
 /* harmony export */   o4: () => (/* binding */ TOKEN_ENV)
 /* harmony export */ });
-/* harmony import */ var _action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(16114);
+/* harmony import */ var _action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(46872);
 /**
  * Platform tokens for the entry points: each from its input or, when that is empty, from the
  * environment variable the platform's own CLI reads, so a workflow that already exports it for the
@@ -10600,13 +10739,19 @@ class SecretSet {
 /* harmony export */   K5: () => (/* binding */ StopOutlasted),
 /* harmony export */   ZI: () => (/* binding */ stopOnSignals),
 /* harmony export */   kB: () => (/* binding */ stoppedFailure),
+/* harmony export */   w3: () => (/* binding */ stopCause),
 /* harmony export */   ws: () => (/* binding */ stopName)
 /* harmony export */ });
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8005);
+/* harmony import */ var _output_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(58975);
 /**
- * SIGTERM and SIGINT while work that must wind down runs (an action's step, the CLI's database
- * commands, the sandbox). Node's default is to exit at once (143, 130): child processes and
- * temporary files left behind, and nobody told whether the database changed. Instead:
+ * SIGTERM, SIGINT and SIGHUP while work that must wind down runs (an action's step, the CLI's
+ * database commands, the sandbox). Node's default is to exit at once (143, 130, 129): child
+ * processes, temporary files and the sandbox's database left behind, and nobody told whether the
+ * database changed. SIGHUP is an SSH session or a terminal window that went away: the work under
+ * way is in the same state as after a Ctrl-C. A stdout whose reader closed the pipe (`| head -1`:
+ * the write fails with EPIPE, since Node ignores the SIGPIPE a program would die of) is a stop too,
+ * named SIGPIPE: nobody reads the rest, and dying of it, as Node did, left everything behind. Instead:
  *
  * - the first signal aborts `signal`, which the work listens to (it stops feeding its programs,
  *   ends them, and knows what it had done), calls `onFirst`, and starts a wait of `graceMs`;
@@ -10617,6 +10762,13 @@ class SecretSet {
  *   `process.once`, the second Ctrl-C would find no handler and kill the process mid-cleanup.)
  */
 
+
+/** The signals a stop is taken from; SIGPIPE comes from a closed stdout (output.ts), not as a signal. */
+const STOP_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP'];
+/** What stopped the work, as a note says it: SIGPIPE alone would not tell the reader what happened. */
+function stopCause(name) {
+    return name === 'SIGPIPE' ? 'SIGPIPE, stdout closed' : name;
+}
 function stopOnSignals(opts) {
     const controller = new AbortController();
     let received;
@@ -10631,8 +10783,9 @@ function stopOnSignals(opts) {
         controller.abort(new Error(`stopped by ${name}`));
         timer = setTimeout(giveUp, opts.graceMs);
     };
-    process.on('SIGTERM', onSignal);
-    process.on('SIGINT', onSignal);
+    for (const sig of STOP_SIGNALS)
+        process.on(sig, onSignal);
+    const unwatchStdout = _output_js__WEBPACK_IMPORTED_MODULE_1__/* .output */ .CG.onStdoutClosed(() => onSignal('SIGPIPE'));
     return {
         signal: controller.signal,
         received: () => received,
@@ -10643,8 +10796,9 @@ function stopOnSignals(opts) {
         },
         dispose() {
             clearTimeout(timer);
-            process.off('SIGTERM', onSignal);
-            process.off('SIGINT', onSignal);
+            for (const sig of STOP_SIGNALS)
+                process.off(sig, onSignal);
+            unwatchStdout();
         },
     };
 }
@@ -11344,6 +11498,8 @@ async function readCatalog(session, schemas) {
 /* harmony export */   ff: () => (/* binding */ describeTarget),
 /* harmony export */   id: () => (/* binding */ transactionPoolerRefusal),
 /* harmony export */   kY: () => (/* binding */ libpqEnv),
+/* harmony export */   rQ: () => (/* binding */ clientApplicationName),
+/* harmony export */   tP: () => (/* binding */ toolConnectMs),
 /* harmony export */   xE: () => (/* binding */ toolConninfo)
 /* harmony export */ });
 /* unused harmony exports withDatabase, connectionUrl */
@@ -11709,6 +11865,10 @@ function connectionUrl(t) {
  * power, a NAT entry dropped) ends the session with an error instead of leaving it waiting forever.
  */
 const KEEPALIVE_IDLE_MS = 10_000;
+/** The application_name a node-postgres session of ours sends at startup: the connection string's, else `name`, else rollback-kit. */
+function clientApplicationName(t, name) {
+    return t.params.application_name ?? name ?? 'rollback-kit';
+}
 /** Options for node-postgres. `connectTimeoutMs` bounds an unreachable host. */
 function pgClientConfig(t, opts = {}) {
     const config = {
@@ -11720,7 +11880,7 @@ function pgClientConfig(t, opts = {}) {
         connectionTimeoutMillis: opts.connectTimeoutMs ?? connectTimeoutMs(t),
         keepAlive: true,
         keepAliveInitialDelayMillis: KEEPALIVE_IDLE_MS,
-        application_name: t.params.application_name ?? opts.applicationName ?? 'rollback-kit',
+        application_name: clientApplicationName(t, opts.applicationName),
         ssl: sslConfig(t),
     };
     if (t.params.options)
@@ -11730,6 +11890,14 @@ function pgClientConfig(t, opts = {}) {
 function connectTimeoutMs(t) {
     const seconds = Number(t.params.connect_timeout);
     return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 10_000;
+}
+/**
+ * How long a pg_* tool may take to open its connection: its PGCONNECT_TIMEOUT (libpqEnv), which
+ * libpq takes as at least 2 s. That is for each address it tries (a name with several, an SSL
+ * attempt then one without): the stall time that follows this covers a few of those.
+ */
+function toolConnectMs(t) {
+    return Math.max(2, Number(libpqEnv(t).PGCONNECT_TIMEOUT)) * 1000;
 }
 function sslConfig(t) {
     const mode = (t.params.sslmode ?? '').toLowerCase();
@@ -11843,8 +12011,9 @@ function libpqEnv(t) {
 /* unused harmony export describeBlockers */
 /* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(77598);
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8005);
-/* harmony import */ var _core_bounded_wait_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(51699);
-/* harmony import */ var _session_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(14441);
+/* harmony import */ var _connection_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(401);
+/* harmony import */ var _core_bounded_wait_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(51699);
+/* harmony import */ var _session_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(14441);
 /**
  * Lock waits. A snapshot or a restore must never wait forever behind another session (an idle
  * transaction, a stuck migration): our sessions run under a lock timeout, and while they run a
@@ -11852,6 +12021,7 @@ function libpqEnv(t) {
  * blocking pid and what it is doing. The watcher has to look while the wait lasts: once the lock
  * timeout has fired, pg_blocking_pids has nothing left to say.
  */
+
 
 
 
@@ -11926,7 +12096,7 @@ async function cancelOn(session, pid, opts) {
 async function cancelQuery(target, pid, log, opts = {}) {
     try {
         // Bounded as the watcher's queries are: a cancel on a stalled connection must end too.
-        await (0,_session_js__WEBPACK_IMPORTED_MODULE_2__/* .withSession */ .fQ)(target, (s) => cancelOn(s, pid, opts), { queryDeadline: opts.queryDeadline ?? WATCH_DEADLINE });
+        await (0,_session_js__WEBPACK_IMPORTED_MODULE_3__/* .withSession */ .fQ)(target, (s) => cancelOn(s, pid, opts), { queryDeadline: opts.queryDeadline ?? WATCH_DEADLINE });
     }
     catch (err) {
         log.debug(`Could not cancel the query of pid ${pid}: ${err.message}`);
@@ -11939,10 +12109,12 @@ async function cancelQuery(target, pid, log, opts = {}) {
 async function watchBlockers(target, applicationName, log, opts = {}) {
     let session;
     const deadline = opts.queryDeadline ?? WATCH_DEADLINE;
+    /** The name the watcher's session is opened with: seen as such, the server shows sessions by the names they were opened with. */
+    const ownName = (0,_connection_js__WEBPACK_IMPORTED_MODULE_2__/* .clientApplicationName */ .rQ)(target);
     /** The watcher's connection ended under it (a stalled one is closed at its query deadline). */
     let lost = false;
     const opened = async () => {
-        const s = await (0,_session_js__WEBPACK_IMPORTED_MODULE_2__/* .connect */ .Ng)(target, { queryDeadline: deadline, signal: opts.signal });
+        const s = await (0,_session_js__WEBPACK_IMPORTED_MODULE_3__/* .connect */ .Ng)(target, { queryDeadline: deadline, signal: opts.signal });
         s.once('end', () => (lost = true));
         return s;
     };
@@ -11993,27 +12165,41 @@ async function watchBlockers(target, applicationName, log, opts = {}) {
     const stall = opts.stall;
     /** The most backends of the program seen at once; when fewer than those (or than all it opens) have been seen since, and how much output there was then. */
     let most = 0;
-    /** The program's backends seen at every look since the first that saw any: its leader stays among them. */
-    let steady;
+    /** A program of several's leader: of the first look that saw all its backends at once, the one that started first. */
+    let leader;
+    /**
+     * Whether this server shows sessions by the name they were opened with (the watcher's own) and is
+     * the program's (StallWatch.writes): what makes a backend of the program never seen there a gone one (dueAt).
+     */
+    let namesShown = false;
     let gone;
     let stallSeen = false;
     /** The server the program's backends were counted on (its postmaster's start time). */
     let server;
-    const watchStall = async (pids) => {
+    /** `named`: the sessions named as ours (the watcher's own left out), with when each backend started. */
+    const watchStall = async (named) => {
         if (!stall || stallSeen)
             return;
         const now = Date.now();
-        const backends = stall.backends(pids);
+        const backends = stall.backends(named.map((n) => n.pid));
         const count = backends.length;
         most = Math.max(most, count);
-        if (count)
-            steady = new Set(steady ? backends.filter((p) => steady.has(p)) : backends);
         // Until a second backend of it has been seen, a program of several may rightly be on its first
         // alone (pg_dump reading the catalogue): all of them are due only from then on. Once all were
-        // seen, its leader alone again is its end (pg_dump syncing its files after its workers left).
+        // seen, its leader alone again is its end (pg_dump syncing its files after its workers left);
+        // a worker alone is not: told apart by when their backends started, not by which were seen
+        // first, since a first look may see them all at once.
         const all = stall.backendsInAll;
-        const leaderAlone = all !== undefined && most >= all && count === 1 && steady.has(backends[0]);
-        const due = leaderAlone ? 1 : all !== undefined && most > 1 ? Math.max(most, all) : most;
+        if (all !== undefined && leader === undefined && count >= all) {
+            const started = new Map(named.map((n) => [n.pid, n.startedAt]));
+            leader = backends.reduce((a, b) => (started.get(b) < started.get(a) ? b : a));
+        }
+        const leaderAlone = leader !== undefined && count === 1 && backends[0] === leader;
+        let due = leaderAlone ? 1 : all !== undefined && most > 1 ? Math.max(most, all) : most;
+        // Past its connect, on a server that shows its sessions: its first backend is due, seen or not.
+        const dueAt = stall.dueAt?.();
+        if (due === 0 && namesShown && dueAt !== undefined && now >= dueAt)
+            due = 1;
         if (!stall.running() || count >= due) {
             gone = undefined;
             return;
@@ -12034,7 +12220,7 @@ async function watchBlockers(target, applicationName, log, opts = {}) {
             session = await opened();
             lost = false;
             timeoutSet = false;
-            (0,_session_js__WEBPACK_IMPORTED_MODULE_2__/* .closeSession */ .Vu)(old);
+            (0,_session_js__WEBPACK_IMPORTED_MODULE_3__/* .closeSession */ .Vu)(old);
         }
         // Set with the first poll, not before the watch starts: the wait it watches is under way.
         if (!timeoutSet) {
@@ -12059,19 +12245,33 @@ async function watchBlockers(target, applicationName, log, opts = {}) {
         if (cancelAfterMs !== undefined)
             await cancelLongWaits(cancelAfterMs);
         if (stall) {
-            const named = await session.query('SELECT a.pid, pg_postmaster_start_time()::text AS started FROM (SELECT 1) one LEFT JOIN pg_stat_activity a ON a.application_name = $1 AND a.pid <> pg_backend_pid()', [applicationName]);
+            const named = await session.query(`SELECT a.pid, extract(epoch FROM a.backend_start)::float8 AS backend_start, pg_postmaster_start_time()::text AS started,
+                (SELECT application_name FROM pg_stat_activity WHERE pid = pg_backend_pid()) AS own_name, pg_is_in_recovery() AS standby
+           FROM (SELECT 1) one LEFT JOIN pg_stat_activity a ON a.application_name = $1 AND a.pid <> pg_backend_pid()`, [applicationName]);
             const started = named.rows[0].started;
             if (server !== started) {
                 most = 0;
-                steady = undefined;
+                leader = undefined;
+                namesShown = false;
                 gone = undefined;
                 server = started;
             }
-            await watchStall(named.rows.flatMap((r) => (r.pid === null ? [] : [r.pid])));
+            const sessions = named.rows.flatMap((r) => (r.pid === null ? [] : [{ pid: r.pid, startedAt: r.backend_start ?? 0 }]));
+            const programs = stall.writes ? !named.rows[0].standby : sessions.some((n) => !stall.backends([n.pid]).length);
+            namesShown ||= named.rows[0].own_name === ownName && programs;
+            await watchStall(sessions);
         }
     };
-    // One poll at a time: a watcher opening its connection again may wait for the connect timeout.
-    let busy = false;
+    // The first look before the watch is handed over: a caller that awaits it before starting its
+    // program (snapshot.ts) has it watched from its first backend on, and knows whether this server
+    // shows its sessions (StallWatch.dueAt) before that backend is due. Waited for no longer than a
+    // poll on a working connection takes, so that a watcher whose connection stalls holds up nothing
+    // (the look goes on, as any poll does).
+    let busy = true;
+    polling = poll()
+        .catch(() => undefined)
+        .finally(() => (busy = false));
+    await (0,_core_bounded_wait_js__WEBPACK_IMPORTED_MODULE_4__/* .within */ .u)(polling, STOP_WAIT_MS, undefined);
     const timer = setInterval(() => {
         if (busy)
             return;
@@ -12089,11 +12289,11 @@ async function watchBlockers(target, applicationName, log, opts = {}) {
         cancelled: () => cancelled,
         async stop() {
             clearInterval(timer);
-            const polled = await (0,_core_bounded_wait_js__WEBPACK_IMPORTED_MODULE_3__/* .within */ .u)(polling.then(() => true), STOP_WAIT_MS, false);
-            (0,_session_js__WEBPACK_IMPORTED_MODULE_2__/* .closeSession */ .Vu)(session);
+            const polled = await (0,_core_bounded_wait_js__WEBPACK_IMPORTED_MODULE_4__/* .within */ .u)(polling.then(() => true), STOP_WAIT_MS, false);
+            (0,_session_js__WEBPACK_IMPORTED_MODULE_3__/* .closeSession */ .Vu)(session);
             // A poll still in flight (a stalled connection) fails as its connection closes.
             if (!polled)
-                (0,_session_js__WEBPACK_IMPORTED_MODULE_2__/* .dropConnection */ .GM)(session);
+                (0,_session_js__WEBPACK_IMPORTED_MODULE_3__/* .dropConnection */ .GM)(session);
             return last;
         },
     };
@@ -13281,6 +13481,13 @@ function connectionError(target, err) {
     if (/timeout/i.test(message)) {
         return fail(`Cannot reach PostgreSQL at ${where}: no answer within the connect timeout.`, 'Check the host, port and firewall; GitHub-hosted runners reach only IPv4 addresses.');
     }
+    // Something answered at that port and then hung up without a word of PostgreSQL's protocol: most
+    // often not a PostgreSQL server at all (an HTTP port), a proxy or load balancer that cuts the
+    // session, or a server that takes only TLS. Said as the refused and timeout cases are: what to check.
+    if (code === 'ECONNRESET' || /connection terminated unexpectedly|socket hang up/i.test(message)) {
+        const tls = !target.params.sslmode || /^(disable|allow|prefer)$/.test(target.params.sslmode) ? '; or it requires TLS: add sslmode=require to database-url' : '';
+        return fail(`Cannot connect to PostgreSQL at ${where}: the server closed the connection before it answered (${message.replace(/\.$/, '')}).`, `Check that ${target.host}:${target.port} is a PostgreSQL server (not an HTTP port, an SSH tunnel that is down, or a proxy or load balancer that cuts the session)${tls}.`);
+    }
     return fail(`Cannot connect to PostgreSQL at ${where}: ${message}.`);
 }
 
@@ -13717,14 +13924,16 @@ async function takeSnapshot(req, log) {
         await session.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
         const snapshotId = (await session.query('SELECT pg_export_snapshot() AS id')).rows[0].id;
         const largeObjects = await countLargeObjects(session, req, selection, log);
-        // The watcher connects while the tables are locked and pg_dump starts: a lock waited for is
-        // waited for far longer than a connection takes, and lock-timeout bounds that wait either way.
+        // The watcher connects while the tables are locked (its first look done before pg_dump starts): a
+        // lock waited for is waited for far longer than a connection takes, and lock-timeout bounds that wait either way.
         // A session that asks for a table we hold while pg_dump queues behind it (an ALTER TABLE that
         // arrives before pg_dump has its locks) would have each wait for the other until lock-timeout,
         // and every query on that table behind both: the watcher ends ours at once instead.
         let cycle;
         // pg_dump's backends are every one named as ours but this session's: a caller's carry a name of their own.
         let dumping = false;
+        /** When pg_dump's first backend is due: its start plus its connect timeout. */
+        let dumpDueAt;
         let stalled;
         const endDump = new AbortController();
         const stall = {
@@ -13732,6 +13941,7 @@ async function takeSnapshot(req, log) {
             // In parallel, its leader's and one per worker.
             backendsInAll: req.jobs > 1 ? req.jobs + 1 : undefined,
             running: () => dumping,
+            dueAt: () => dumpDueAt,
             afterMs: req.stallAfterMs ?? _lock_wait_js__WEBPACK_IMPORTED_MODULE_9__/* .DEFAULT_STALL_MS */ .MX,
             progress: () => writtenBytes(path),
             onStall: (goneMs) => {
@@ -13755,7 +13965,13 @@ async function takeSnapshot(req, log) {
                 if (req.signal?.aborted)
                     throw snapshotStopped(where);
                 log.info(`Dumping ${where} (${req.format} format${req.jobs > 1 ? `, ${req.jobs} jobs` : ''}) to ${path} …`);
+                // The watcher has looked before pg_dump starts (or given up connecting): it watches pg_dump from
+                // its first backend on, and one that ends before a look could see it is gone all the same once
+                // pg_dump's connect timeout has passed (StallWatch.dueAt). It connected while the catalogue was
+                // read and the tables locked, so this rarely waits.
+                await watching;
                 const dumpStarted = Date.now();
+                dumpDueAt = dumpStarted + (0,_connection_js__WEBPACK_IMPORTED_MODULE_8__/* .toolConnectMs */ .tP)(req.target);
                 dumping = true;
                 const dump = (0,_core_process_js__WEBPACK_IMPORTED_MODULE_6__/* .runProcess */ .R3)(pgDump.path, pgDumpArgs(req, pgDump, path, snapshotId, selection, lockTimeout, largeObjects), {
                     env: { ...(0,_connection_js__WEBPACK_IMPORTED_MODULE_8__/* .libpqEnv */ .kY)(req.target), PGAPPNAME: tag },
@@ -15187,6 +15403,19 @@ const DOWN_HINTS = {
     prisma: 'Add down.sql beside migration.sql (prisma migrate diff --script can write it).',
     plain: 'Add the <version>_name.down.sql file.',
 };
+/** Down SQL that is there but holds no statement: "add a section" would send the reader looking for one they already have. */
+const EMPTY_DOWN_HINTS = {
+    dbmate: 'Write the SQL that undoes the migration under its "-- migrate:down" line: the section is there, but empty.',
+    'golang-migrate': 'Write the SQL that undoes the migration in its .down.sql file: the file is there, but empty.',
+    'node-pg-migrate': 'Write the SQL that undoes the migration under its "-- Down Migration" line: the section is there, but empty.',
+    supabase: 'Write the SQL that undoes the migration in its file under supabase/migrations/down/: the file is there, but empty.',
+    prisma: 'Write the SQL that undoes the migration in its down.sql: the file is there, but empty.',
+    plain: 'Write the SQL that undoes the migration in its .down.sql file: the file is there, but empty.',
+};
+/** The hint for migrations with a file and nothing to run: every one empty, or some with no down SQL at all. */
+function downHint(format, withFile) {
+    return withFile.every((f) => f.downSql !== undefined && !f.missingReason) ? EMPTY_DOWN_HINTS[format] : DOWN_HINTS[format];
+}
 function prepare(file, standardConformingStrings, log) {
     const sql = file.downSql ?? '';
     let statements = (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .splitStatements */ .Xd)({ text: sql, standardConformingStrings }).map((s) => ({
@@ -15224,15 +15453,15 @@ function planReverts(format, files, appliedIds, selector, context) {
         const inCode = missing.some((f) => f.downCode) && context.ownDown;
         // A migration with no file at all needs its file back, not a down section added to it.
         const noFile = missing.filter((f) => f.missingReason === NO_FILE);
-        const withFile = missing.length - noFile.length;
+        const withFile = missing.filter((f) => f.missingReason !== NO_FILE);
         const fileHint = noFile.length
             ? `${noFile.length === 1 ? 'Its file is' : 'Their files are'} not in this checkout: run from the commit that was deployed (the one that brought ${noFile.length === 1 ? 'it' : 'them'}, with the down SQL; actions/checkout with ref: <that commit> and fetch-depth: 0), or point migrations-dir at the folder that holds ${noFile.length === 1 ? 'it' : 'them'}.`
             : undefined;
         const hint = inCode
             ? `Revert with the tool's own down, which runs that code: ${context.ownDown(chosen.length)} (with the DATABASE_URL and options your deploy uses).`
             : fileHint
-                ? `${fileHint}${withFile ? ` For the others: ${DOWN_HINTS[format.name]}` : ''}`
-                : DOWN_HINTS[format.name];
+                ? `${fileHint}${withFile.length ? ` For the others: ${downHint(format.name, withFile)}` : ''}`
+                : downHint(format.name, withFile);
         throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`Cannot revert ${list}: nothing to run, and marking it reverted would lie. Nothing was run.`, hint);
     }
     const kept = applied.length - chosen.length - 1;
@@ -16978,6 +17207,14 @@ const STOP_CANCEL_MS = 2000;
 function planEntries(plan) {
     return plan.toRevert.map((m) => ({ version: m.file.version, id: m.file.id, file: m.file.downFile ?? m.file.name, transactional: m.transactional, statements: m.statements.length }));
 }
+/** The line before a dry run's plan: a real run's own plan is no dry run, and a check reverts nothing. */
+function planWords(preview, count, where) {
+    if (preview === 'real-run')
+        return `Plan: will revert ${count} migration(s) on ${where}, in this order:`;
+    if (preview === 'check')
+        return `Checked, nothing reverted here: ${count} selected migration(s) are applied on ${where}, in the order a revert would run them:`;
+    return `Dry run: would revert ${count} migration(s) on ${where}, in this order:`;
+}
 function printPlan(plan, log) {
     for (const [n, m] of plan.toRevert.entries()) {
         log.info(`${n + 1}. ${m.file.downFile ?? m.file.name} (version ${m.file.version}, ${m.statements.length} statement(s)${m.transactional ? '' : ', non-transactional'})`);
@@ -17146,7 +17383,7 @@ async function revertMigrations(opts, log) {
                 await recorded?.update(session, [], true, log);
         }
         else if (opts.dryRun) {
-            log.info(`Dry run: would revert ${plan.toRevert.length} migration(s) on ${where}, in this order:`);
+            log.info(planWords(opts.preview, plan.toRevert.length, where));
             printPlan(plan, log);
             result.status = 'dry-run';
         }
@@ -17973,6 +18210,7 @@ async function readiness(request, components, record, log) {
                         format: db.format,
                         choice,
                         dryRun: true,
+                        preview: 'check',
                         requireSnapshot: false,
                         lockTimeoutSeconds: db.lockTimeoutSeconds,
                         statementTimeoutSeconds: 60,
@@ -18150,12 +18388,10 @@ async function runDrill(request, deps, log) {
         runUrl: request.github.runUrl,
         trend: [],
     };
-    const timeline = new pipeline_timeline/* Timeline */.Kf(budget, [], (entry) => deps.progress?.finished(entry), now, (phase, component) => deps.progress?.started(phase, component));
+    // Every row is logged where it is recorded (skipped ones and the report's too), as a rollback's are.
+    const timeline = new pipeline_timeline/* Timeline */.Kf(budget, [], (entry) => (log.info((0,pipeline_timeline/* phaseLine */.Kl)(entry, 'drill')), deps.progress?.finished(entry)), now, (phase, component) => deps.progress?.started(phase, component));
     record.timeline = timeline.entries;
     const redact = (err) => log.redact((0,errors/* errorLine */.BP)(err));
-    const finished = (entry) => {
-        log.info(`[drill ${entry.phase}${entry.component ? ` ${entry.component}` : ''}] ${entry.status} in ${(0,duration/* formatDuration */.a)(entry['duration-ms'])} (budget ${(0,duration/* formatDuration */.a)(entry['budget-ms'])}): ${entry.detail}`);
-    };
     const fail = (phase, why) => {
         record.failedPhase ??= phase;
         record.failures.push(why);
@@ -18164,7 +18400,7 @@ async function runDrill(request, deps, log) {
     const rt = timeline.start('readiness');
     const ready = await readiness(asRollback, components, record, log);
     const readyFailed = record.readiness.filter((r) => r.status === 'failed');
-    finished(rt.end(readyFailed.length ? 'failed' : request.dryRun ? 'dry-run' : 'ok', readinessLine(record.readiness)));
+    rt.end(readyFailed.length ? 'failed' : request.dryRun ? 'dry-run' : 'ok', readinessLine(record.readiness));
     if (readyFailed.length) {
         fail('readiness', `${BROKEN_WAY_BACK}${readyFailed.map((r) => `${r.component ? `${r.component} ` : ''}${r.check}: ${r.detail}`).join('; ')}`);
         for (const phase of ['snapshot', 'back', 'verify-back', 'forward', 'verify-forward'])
@@ -18187,11 +18423,11 @@ async function runDrill(request, deps, log) {
         try {
             const snap = await (0,snapshot/* takeSnapshot */.W9)({ ...(0,snapshot/* wholeDatabaseSnapshot */.PJ)(request.database, { outputDir: request.snapshotDir, outputDirInput: 'RUNNER_TEMP', label: 'drill', tools: request.tools }), signal: request.signal }, log);
             record.snapshot = { path: snap.path, sha256: snap.sha256, sizeBytes: snap.sizeBytes };
-            finished(st.end('ok', `verified snapshot of ${(0,connection/* describeTarget */.ff)(request.database)}, ${snap.sizeBytes} bytes, read back in full`));
+            st.end('ok', `verified snapshot of ${(0,connection/* describeTarget */.ff)(request.database)}, ${snap.sizeBytes} bytes, read back in full`);
         }
         catch (err) {
             const why = redact(err);
-            finished(st.end('failed', why));
+            st.end('failed', why);
             fail('snapshot', `No verified snapshot could be taken: ${why}`);
             for (const phase of ['back', 'verify-back', 'forward', 'verify-forward'])
                 timeline.skip(phase, 'no verified snapshot: the drill changes nothing without one');
@@ -18207,13 +18443,28 @@ async function runDrill(request, deps, log) {
      * release, an answer lost on the way back) and may still move staging after the drill ends.
      */
     const stoppedHalfway = [];
+    /**
+     * Each component's warnings of the freeze its way back caused (Vercel switches automatic domain
+     * assignment off after a rollback), held until the drill's roll-forward: a promotion of what
+     * staging started on undoes it, and "new pushes will NOT go live until a deployment is promoted"
+     * was then wrong by the end of the drill. Said only when the freeze outlives the drill.
+     */
+    const freezeWarnings = new Map();
     if (!components.length)
         timeline.skip('back', 'no component in the plan');
     await Promise.all(components.map(async (c, i) => {
         const rec = record.components[i];
         const t = timeline.start('back', c.name);
+        const warned = [];
         try {
-            const outcome = await (0,promote/* promotePrevious */.Ay)((0,rollback/* promoteRequest */.ET)(c, asRollback, false), log);
+            const outcome = await (0,promote/* promotePrevious */.Ay)((0,rollback/* promoteRequest */.ET)(c, asRollback, false), { ...log, warning: (m) => void warned.push(m) });
+            // Every other warning is said at once; the freeze's only if the roll-forward leaves it.
+            const freeze = outcome.frozen.frozen ? warned.filter((m) => outcome.notes.includes(m)) : [];
+            for (const m of warned)
+                if (!freeze.includes(m))
+                    log.warning(m);
+            if (freeze.length)
+                freezeWarnings.set(i, freeze);
             rec.original = ref(outcome.from);
             rec.previous = ref(outcome.to);
             rec.back = outcome.status;
@@ -18222,20 +18473,23 @@ async function runDrill(request, deps, log) {
                 throw queued;
             if ((0,promote/* changedProduction */.QF)(outcome.status)) {
                 wentBack.push(i);
-                finished(t.end('ok', `${label(rec.original, 'what serves now')} → ${label(rec.previous, 'the previous deployment')}: ${log.redact(outcome.notes[0] ?? outcome.status)}`));
+                t.end('ok', `${label(rec.original, 'what serves now')} → ${label(rec.previous, 'the previous deployment')}: ${log.redact(outcome.notes[0] ?? outcome.status)}`);
             }
             else {
                 // Readiness resolved a target, so "nothing to do" now means someone changed staging meanwhile.
                 const why = `did not roll back (${outcome.status}): ${log.redact(outcome.notes[0] ?? '')}`;
-                finished(t.end('failed', why));
+                t.end('failed', why);
                 fail('back', `${c.name} ${why}`);
             }
         }
         catch (err) {
+            if (!freezeWarnings.has(i))
+                for (const m of warned)
+                    log.warning(m);
             rec.back = 'failed';
             rec.error = redact(err);
             stoppedHalfway.push(i);
-            finished(t.end('failed', rec.error));
+            t.end('failed', rec.error);
             fail('back', `${c.name} did not roll back: ${rec.error}`);
         }
     }));
@@ -18243,7 +18497,7 @@ async function runDrill(request, deps, log) {
     if (!wentBack.length)
         timeline.skip('verify-back', 'nothing was rolled back');
     else {
-        record.verifyBack = await verifyPhase('verify-back', ready.checks, request, timeline, finished, fail, log);
+        record.verifyBack = await verifyPhase('verify-back', ready.checks, request, timeline, fail, log);
         if (timeline.entries.at(-1)?.status === 'failed') {
             const landed = wentBack.map((i) => `${components[i].name}: ${label(record.components[i].previous)}`).join(', ');
             record.nextSteps.push(record.verifyBack
@@ -18271,16 +18525,28 @@ async function runDrill(request, deps, log) {
                 throw queued;
             if (!(0,promote/* changedProduction */.QF)(outcome.status))
                 throw new errors/* RollbackKitError */.dp(`did not roll forward (${outcome.status}): ${outcome.notes[0] ?? ''}`);
-            finished(t.end('ok', `${label(rec.previous, 'the previous deployment')} → ${label(ref(outcome.to), 'the original deployment')}: ${log.redact(outcome.notes[0] ?? outcome.status)}`));
+            thawed(i, outcome);
+            t.end('ok', `${label(rec.previous, 'the previous deployment')} → ${label(ref(outcome.to), 'the original deployment')}: ${log.redact(outcome.notes[0] ?? outcome.status)}`);
         }
         catch (err) {
             rec.forward = 'failed';
             rec.error = redact(err);
-            finished(t.end('failed', rec.error));
+            t.end('failed', rec.error);
             fail('forward', `${c.name} did not roll forward to ${original ?? 'the deployment it started on'}: ${rec.error}`);
             record.nextSteps.push(`${c.name} is left on ${label(rec.previous, 'the previous deployment')}: promote ${original ?? 'the deployment it served before the drill'} back by hand.`);
         }
     }));
+    // The freezes the roll-forward did not undo (it failed, or the platform keeps them): they stand.
+    for (const held of freezeWarnings.values())
+        for (const m of held)
+            log.warning(m);
+    /** A roll-forward that left the platform unfrozen: the way back's freeze warning no longer stands. */
+    function thawed(i, outcome) {
+        if (!freezeWarnings.has(i) || outcome.frozen.frozen)
+            return;
+        freezeWarnings.delete(i);
+        log.info(`${components[i].name}: the roll-forward undid the way back's freeze. ${outcome.frozen.what}`);
+    }
     /**
      * A way back that stopped halfway: promote the deployment staging started on again, so staging
      * ends where it began if the platform did move it. That staging serves it now does not prove the
@@ -18302,16 +18568,17 @@ async function runDrill(request, deps, log) {
             if (queued)
                 throw queued;
             if ((0,promote/* changedProduction */.QF)(outcome.status)) {
-                finished(t.end('ok', `put back on ${original} after the way back stopped halfway: ${log.redact(outcome.notes[0] ?? outcome.status)}`));
+                thawed(i, outcome);
+                t.end('ok', `put back on ${original} after the way back stopped halfway: ${log.redact(outcome.notes[0] ?? outcome.status)}`);
                 return;
             }
-            finished(t.end('nothing-to-do', `staging still serves ${original}: nothing to put back`));
+            t.end('nothing-to-do', `staging still serves ${original}: nothing to put back`);
             record.nextSteps.push(look(`staging still served ${original} when the drill looked again`));
         }
         catch (err) {
             rec.forward = 'failed';
             const why = redact(err);
-            finished(t.end('failed', why));
+            t.end('failed', why);
             fail('forward', `${c.name} could not be put back on ${original ?? 'the deployment it started on'} after its way back stopped halfway: ${why}`);
             record.nextSteps.push(look(`putting it back failed (${why})`));
         }
@@ -18320,28 +18587,28 @@ async function runDrill(request, deps, log) {
     if (!record.components.some((c) => (0,promote/* changedProduction */.QF)(c.forward)))
         timeline.skip('verify-forward', 'nothing was rolled forward');
     else {
-        record.verifyForward = await verifyPhase('verify-forward', ready.checks, request, timeline, finished, fail, log);
+        record.verifyForward = await verifyPhase('verify-forward', ready.checks, request, timeline, fail, log);
         if (timeline.entries.at(-1)?.status === 'failed')
             record.nextSteps.push('Staging, rolled forward to the deployments it started on, does not pass the smoke checks (see verify-forward): look at staging now.');
     }
     return closeOut(record, timeline, budget, deps, now, started, Boolean(plan.database));
 }
-async function verifyPhase(phase, checks, request, timeline, finished, fail, log) {
+async function verifyPhase(phase, checks, request, timeline, fail, log) {
     const t = timeline.start(phase);
     const what = phase === 'verify-back' ? 'the previous deployment' : 'the original deployment, rolled forward';
     try {
         const { record, summary } = await (0,verify/* verifyWithChecks */.x)(checks, request.plan.verify, request.database, log, request.signal);
         if (record.decision === 'rollback' || !record.passed) {
-            finished(t.end('failed', `${summary}: ${what} does not pass the checks`));
+            t.end('failed', `${summary}: ${what} does not pass the checks`);
             fail(phase, `${what} does not pass the smoke checks (${summary})`);
         }
         else
-            finished(t.end('ok', summary));
+            t.end('ok', summary);
         return record;
     }
     catch (err) {
         const why = log.redact((0,errors/* errorLine */.BP)(err));
-        finished(t.end('failed', why));
+        t.end('failed', why);
         fail(phase, `the checks could not run: ${why}`);
         return undefined;
     }
@@ -18416,6 +18683,91 @@ const seconds = duration/* formatDuration */.a;
 
 /***/ }),
 
+/***/ 87197:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Af: () => (/* binding */ URL_SHAPED),
+/* harmony export */   Qi: () => (/* binding */ keyParts),
+/* harmony export */   bA: () => (/* binding */ componentKey),
+/* harmony export */   gZ: () => (/* binding */ namesRun),
+/* harmony export */   nP: () => (/* binding */ keyRef),
+/* harmony export */   px: () => (/* binding */ runRef)
+/* harmony export */ });
+/* harmony import */ var _core_url_secrets_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9041);
+/**
+ * The incident key's shape, written and read in one place: `environment:name@ref,name@ref…`, or
+ * `environment:run-<id>`, `environment:database`, `environment:unresolved`. A ref is what names the
+ * component's bad deployment: a `from` as given, or a platform's id. A `from` may be a URL
+ * (auto-rollback's deployment_status target URL), which may hold a `,` or an `@` of its own, and a
+ * user name and password: the key is stored in the ledger row, printed in logs and carried by the
+ * incident issue's markers, so a URL is written without its secrets (displayUrl: no userinfo,
+ * secret parameter values as ***) and without a bare comma (%2C), and a part is read up to its
+ * first `@` (a component name has none).
+ */
+
+/** An http(s) URL, however written: one deployment, never name=ref pairs. */
+const URL_SHAPED = /^https?:\/\//i;
+/** A ref as the key writes it: a URL without its secrets, and never a bare comma (the parts' separator). */
+function keyRef(ref) {
+    const v = ref.trim();
+    return (URL_SHAPED.test(v) ? (0,_core_url_secrets_js__WEBPACK_IMPORTED_MODULE_0__/* .displayUrl */ .Qy)(v) : v).replace(/,/g, '%2C');
+}
+function componentKey(environment, parts) {
+    return `${environment}:${parts.map((p) => `${p.name}@${keyRef(p.ref)}`).join(',')}`;
+}
+/** The component parts of a key of this environment; undefined for a key that names none (run-…, database). */
+function keyParts(key, environment) {
+    const env = `${environment}:`;
+    if (!key.startsWith(env))
+        return undefined;
+    const parts = key.slice(env.length).split(',').map((p) => {
+        const at = p.indexOf('@');
+        return at > 0 && at < p.length - 1 ? { name: p.slice(0, at), ref: p.slice(at + 1) } : undefined;
+    });
+    return parts.length && parts.every(Boolean) ? parts : undefined;
+}
+/** A part's ref made incident-specific by the workflow run: a service URL no deploy was found for (rollback.ts serviceFrom). */
+const runRef = (ref, runId) => `${ref}|run-${runId}`;
+const RUN_REF = /\|run-[^|]+$/;
+/**
+ * A key the workflow run names, wholly (`environment:run-<id>`) or in a part (runRef): only a re-run
+ * of that run is the same incident; a new workflow run is a new one, and plans afresh.
+ */
+function namesRun(key, environment) {
+    // `run-<id>` and nothing else: a component may be named run-something.
+    return /^run-[^@,]+$/.test(key.startsWith(`${environment}:`) ? key.slice(environment.length + 1) : '') || (keyParts(key, environment)?.some((p) => RUN_REF.test(p.ref)) ?? false);
+}
+
+
+/***/ }),
+
+/***/ 90074:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   j: () => (/* binding */ inThisJob)
+/* harmony export */ });
+/**
+ * What an error says it changed, in the words of the job that ran it. Errors made deep down (a
+ * stopped ledger read, a lock wait, a restore refused before it began) say "nothing was changed":
+ * true of their step, and of a rollback run in one job. In a later job of a split rollback (its
+ * `timeline` input holds an earlier job's rows that changed production) it reads as if production
+ * were untouched, and the earlier job did change it: there they say "this job changed nothing".
+ * Only the pipeline knows which job this is (changedSomething of the earlier timeline), so every
+ * error text it writes passes through here, whatever step made it.
+ */
+/** The sentences that claim nothing changed, as the errors write them (linear: no nested repeats). */
+const NOTHING_CHANGED = /\b(?:nothing was changed|(?:this|the) run changed nothing)\b/gi;
+function inThisJob(text, laterJob) {
+    if (!laterJob)
+        return text;
+    return text.replace(NOTHING_CHANGED, (said) => (said[0] === said[0].toUpperCase() ? 'This job changed nothing' : 'this job changed nothing'));
+}
+
+
+/***/ }),
+
 /***/ 67218:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
@@ -18441,6 +18793,8 @@ var secrets = __nccwpck_require__(79205);
 var budgets = __nccwpck_require__(51583);
 // EXTERNAL MODULE: ./.build/pipeline/drill.js + 2 modules
 var drill = __nccwpck_require__(94273);
+// EXTERNAL MODULE: ./.build/core/closest.js
+var closest = __nccwpck_require__(91303);
 // EXTERNAL MODULE: ./.build/core/secret-input.js
 var secret_input = __nccwpck_require__(8347);
 // EXTERNAL MODULE: ./.build/core/parse.js
@@ -18534,6 +18888,7 @@ function findSecretValues(root) {
  * looks like one is refused by place, never echoed. Without a file, the root action's inputs
  * describe one component and the database (`planFromInputs`).
  */
+
 
 
 
@@ -18665,7 +19020,9 @@ class Reader {
         for (const [key, value] of Object.entries(raw)) {
             const kind = fields[key];
             if (!kind) {
-                this.problem(path, `unknown field; known fields: ${Object.keys(fields).join(', ')}`, key);
+                // As the smoke spec guesses a mistyped field: `projct` is most likely project.
+                const guess = (0,closest/* closest */.k)(key, Object.keys(fields));
+                this.problem(path, `unknown field${guess ? ` (did you mean "${guess}"?)` : ''}; known fields: ${Object.keys(fields).join(', ')}`, key);
                 continue;
             }
             const read = this.value(value, [...path, key], kind);
@@ -18760,9 +19117,12 @@ function parsePlanFile(text, source = PLAN_FILE) {
         throw new PlanError([{ line: 1, place: '(top level)', message: 'the file is empty; it needs at least components or database' }], source);
     if (!isObject(root))
         throw new PlanError([...reader.problems, { line: 1, place: '(top level)', message: 'must be a mapping with components, database, verify, …' }], source);
-    for (const key of Object.keys(root))
-        if (!TOP_FIELDS.includes(key))
-            reader.problem([], `unknown top-level field; known fields: ${TOP_FIELDS.join(', ')}`, key);
+    for (const key of Object.keys(root)) {
+        if (TOP_FIELDS.includes(key))
+            continue;
+        const guess = (0,closest/* closest */.k)(key, TOP_FIELDS);
+        reader.problem([], `unknown top-level field${guess ? ` (did you mean "${guess}"?)` : ''}; known fields: ${TOP_FIELDS.join(', ')}`, key);
+    }
     // `database:` with nothing under it reads as null, which would mean "no database" while
     // `database: {}` means one with every default: a half-written section must not quietly drop out.
     for (const [key, fields] of [['database', 'method, migrations-dir'], ['verify', 'base-url, checks']]) {
@@ -18898,7 +19258,10 @@ function readVerify(fields) {
 /** The verify section's defaults, for a plan whose checks come from inputs. */
 const defaultVerify = () => readVerify(new Map());
 
+// EXTERNAL MODULE: ./.build/pipeline/incident-key.js
+var incident_key = __nccwpck_require__(87197);
 ;// CONCATENATED MODULE: ./.build/pipeline/plan-inputs.js
+
 
 
 
@@ -18994,19 +19357,22 @@ function componentFromInputs(inputs, bad) {
         },
     ];
 }
-/** `from` (or, with a plan file, `target`) is one deployment (one component) or `name=ref` pairs, comma separated. */
+/**
+ * `from` (or, with a plan file, `target`) is one deployment (one component) or `name=ref` pairs,
+ * comma separated. A URL is one deployment whatever it holds (a comma in its path, `name=` in its
+ * query), given alone or as a pair's ref: see namedPairs.
+ */
 function applyPerComponent(components, field, raw, bad) {
     if (!raw)
         return;
-    const parts = raw.split(',').map((s) => s.trim()).filter(Boolean);
-    const pairs = parts.map((p) => /^([A-Za-z0-9][A-Za-z0-9_-]*)=(.+)$/.exec(p));
-    if (pairs.every(Boolean) && parts.length) {
-        for (const m of pairs) {
-            const component = components.find((c) => c.name === m[1]);
+    const pairs = incident_key/* URL_SHAPED */.Af.test(raw.trim()) ? undefined : namedPairs(raw, components.map((c) => c.name));
+    if (pairs) {
+        for (const [name, ref] of pairs) {
+            const component = components.find((c) => c.name === name);
             if (!component)
-                bad(field, `names component "${m[1]}", which the plan does not have (${components.map((c) => c.name).join(', ') || 'none'})`);
+                bad(field, `names component "${name}", which the plan does not have (${components.map((c) => c.name).join(', ') || 'none'})`);
             else
-                component[field] = m[2].trim();
+                component[field] = ref;
         }
         return;
     }
@@ -19018,6 +19384,33 @@ function applyPerComponent(components, field, raw, bad) {
         return;
     }
     components[0][field] = raw.trim();
+}
+const PAIR = /^([A-Za-z0-9][A-Za-z0-9_-]*)=(.+)$/;
+/**
+ * `name=ref` pairs, comma separated, or undefined when the text is not such pairs. Within a ref that
+ * is a URL, a comma is the URL's own unless what follows it is `name=` of a component of the plan
+ * (`web=https://x/p?ids=1,2,api=dpl_1`): a URL's query may hold `name=value` after its commas, a
+ * component's name is what starts the next pair.
+ */
+function namedPairs(raw, names) {
+    const pairs = [];
+    // A trailing comma (a list written by a template) ends the list, not a URL.
+    for (const piece of raw.replace(/[\s,]+$/, '').split(',')) {
+        const last = pairs.at(-1);
+        const m = PAIR.exec(piece.trim());
+        if (last && incident_key/* URL_SHAPED */.Af.test(last[1]) && !(m && names.includes(m[1]))) {
+            last[1] = `${last[1]},${piece}`;
+            continue;
+        }
+        if (!piece.trim())
+            continue;
+        if (!m)
+            return undefined;
+        pairs.push([m[1], m[2].trim()]);
+    }
+    for (const p of pairs)
+        p[1] = p[1].trim();
+    return pairs.length ? pairs : undefined;
 }
 function mergeDatabase(file, inputs, wanted, bad) {
     const anyInput = DATABASE_INPUTS.some((name) => inputs[name] !== undefined);
@@ -19031,7 +19424,7 @@ function mergeDatabase(file, inputs, wanted, bad) {
         bad('format', `must be auto or one of ${types/* FORMAT_NAMES */.B.join(', ')}, got "${inputs.format}"`);
     const given = ['steps', 'to-version', 'since-ref'].filter((k) => inputs[k] !== undefined);
     if (given.length > 1)
-        bad(given[1], `conflicts with ${given[0]}: give exactly one of steps, to-version and since-ref`);
+        bad(given[1], `conflicts with the ${given[0]} input (give exactly one of steps, to-version and since-ref)`);
     let choice = file?.choice;
     if (inputs.steps !== undefined)
         choice = { steps: inputs.steps };
@@ -19205,8 +19598,6 @@ __nccwpck_require__.d(__webpack_exports__, {
 
 // UNUSED EXPORTS: nextSteps, notLive, sayNothingChanged
 
-// EXTERNAL MODULE: ./.build/core/duration.js
-var duration = __nccwpck_require__(41634);
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __nccwpck_require__(73024);
 // EXTERNAL MODULE: external "node:path"
@@ -20924,10 +21315,17 @@ async function startRestoreProcesses(p, log) {
     // and comes and goes.
     let psqlPid;
     let psqlRunning = true;
+    /** When psql's backend is due: its start plus its connect timeout. */
+    let psqlDueAt;
     let stalled;
     const stall = {
-        backends: (pids) => pids.filter((pid) => pid === psqlPid),
+        // Until psql has said its pid, its session is the only one named so: the kept views' pg_dump
+        // runs once the transaction is open, which psql says after its pid. One gone before psql could
+        // say it (its upstream gone while the restore was planned) is then a stall too, not a wait for ever.
+        backends: (pids) => (psqlPid === undefined ? pids : pids.filter((pid) => pid === psqlPid)),
         running: () => psqlRunning,
+        dueAt: () => psqlDueAt,
+        writes: true,
         afterMs: req.stallAfterMs ?? lock_wait/* DEFAULT_STALL_MS */.MX,
         onStall: (goneMs) => {
             stalled = goneMs;
@@ -20967,6 +21365,7 @@ async function startRestoreProcesses(p, log) {
     });
     try {
         const psql = await (0,pg_tools/* findPgTool */.fh)('psql', Math.max(p.serverMajor, p.pgRestore?.major ?? 0), req.tools);
+        psqlDueAt = Date.now() + (0,connection/* toolConnectMs */.tP)(req.target);
         const applied = (0,core_process/* runProcess */.R3)(psql.path, ['-X', '--no-password', '-q', '-v', 'ON_ERROR_STOP=1', '-f', '-', '--dbname', (0,connection/* toolConninfo */.xE)(psql.major)], {
             env,
             stdin: input,
@@ -21710,6 +22109,12 @@ var scope = __nccwpck_require__(94969);
 var report_heartbeat = __nccwpck_require__(70449);
 // EXTERNAL MODULE: ./.build/pipeline/timeline.js
 var pipeline_timeline = __nccwpck_require__(96994);
+// EXTERNAL MODULE: ./.build/pipeline/job-words.js
+var job_words = __nccwpck_require__(90074);
+// EXTERNAL MODULE: ./.build/pipeline/incident-key.js
+var incident_key = __nccwpck_require__(87197);
+// EXTERNAL MODULE: ./.build/platforms/from-ref.js
+var from_ref = __nccwpck_require__(61857);
 // EXTERNAL MODULE: ./.build/pipeline/verify.js
 var pipeline_verify = __nccwpck_require__(14616);
 ;// CONCATENATED MODULE: ./.build/pipeline/rollback.js
@@ -21749,6 +22154,8 @@ var pipeline_verify = __nccwpck_require__(14616);
 
 
 
+
+
 /** The shortest wait of a second run for the first to finish the database (the budgets may be smaller). */
 const MIN_LOCK_WAIT_SECONDS = 30;
 /** The wait for another rollback of the database: what its snapshot and database phases may take together. */
@@ -21756,7 +22163,7 @@ function rollbackWaitSeconds(budget) {
     return Math.max(MIN_LOCK_WAIT_SECONDS, Math.round((budget.phase('snapshot') + budget.phase('database')) / 1000));
 }
 async function runRollback(request, deps, log) {
-    const heartbeat = new report_heartbeat/* ChatHeartbeat */.H(deps, deps.now ?? Date.now, log);
+    const heartbeat = new report_heartbeat/* ChatHeartbeat */.H(deps, deps.now ?? Date.now, log, request.signal);
     try {
         return await rollbackPhases(request, heartbeat.watching(), log, heartbeat);
     }
@@ -21798,14 +22205,17 @@ async function rollbackPhases(request, deps, log, heartbeat) {
         if (!deps.notify)
             return undefined;
         // Once stopped, a message must not outlast the stop's grace (notify.ts STOPPED_SEND).
-        return (await deps.notify(event, record, request.signal?.aborted ? { stopped: true } : undefined)) !== false;
+        return (await deps.notify(event, record, request.signal?.aborted ? { stopped: true } : { signal: request.signal })) !== false;
     };
-    const timeline = new pipeline_timeline/* Timeline */.Kf(budget, request.earlierTimeline, (entry) => deps.progress?.finished(entry), now, (phase, component) => deps.progress?.started(phase, component));
+    // Every row is logged where it is recorded, the skipped ones and report's and the notify rows too:
+    // the action's log has the rows the command line shows (its log once stopped at verify).
+    const timeline = new pipeline_timeline/* Timeline */.Kf(budget, request.earlierTimeline, (entry) => (log.info((0,pipeline_timeline/* phaseLine */.Kl)(entry)), deps.progress?.finished(entry)), now, (phase, component) => deps.progress?.started(phase, component));
     record.timeline = timeline.entries;
-    const redact = (err) => log.redact((0,errors/* errorLine */.BP)(err));
+    // A later job of a split rollback: an earlier job changed production (its timeline rows say so).
+    const changedEarlier = (0,pipeline_timeline/* changedSomething */.Ne)(request.earlierTimeline);
+    const redact = (err) => (0,job_words/* inThisJob */.j)(log.redact((0,errors/* errorLine */.BP)(err)), changedEarlier);
     let told = false;
     const finished = async (entry) => {
-        log.info(`[${entry.phase}${entry.component ? ` ${entry.component}` : ''}] ${entry.status} in ${(0,duration/* formatDuration */.a)(entry['duration-ms'])} (budget ${(0,duration/* formatDuration */.a)(entry['budget-ms'])}): ${entry.detail}`);
         // People hear of phases only once they were told a rollback started (never in a dry run). Once
         // the run is stopped, only the end message goes out (it holds every row): each message may wait
         // seconds for a slow webhook, and the report must be out before the stop's grace time ends.
@@ -21872,7 +22282,8 @@ async function rollbackPhases(request, deps, log, heartbeat) {
             if (c.provider === 'git-revert' && outcomes[i].status === 'dry-run')
                 await checkCanPush(request.workspace, c.name, c.timeoutSeconds, log, request.signal);
         record.incidentKey = incidentKey(plan.environment, plan.components, inScope, outcomes, request);
-        const aliases = incidentAliases(plan.environment, plan.components, inScope, outcomes, record.incidentKey);
+        keyNotes(plan.components, inScope, outcomes, request.github.runId, log);
+        const aliases = incidentAliases(plan.environment, plan.components, inScope, outcomes, record.incidentKey, request.github.runId);
         if (aliases.length)
             record.incidentAliases = aliases;
         if (wantsDatabase) {
@@ -21957,8 +22368,8 @@ async function rollbackPhases(request, deps, log, heartbeat) {
         await previewing?.catch(() => undefined);
         fail('plan');
         // Said once: a refusal of the restore's plan says it itself. In a later job of a split rollback
-        // the earlier job's rows say what it already changed: only this job changed nothing.
-        const changedEarlier = (0,pipeline_timeline/* changedSomething */.Ne)(request.earlierTimeline);
+        // the earlier job's rows say what it already changed: only this job changed nothing (redact
+        // puts the error's own words so too).
         await finished(planTimer.end('failed', sayNothingChanged(err, redact(err), changedEarlier ? EARLIER_STANDS : 'Nothing was changed.'), { stopped: (0,errors/* errorFacts */.u2)(err).stopped }));
         const stopped = 'the rollback stopped while planning';
         for (const phase of ['notify-start', 'app', 'snapshot', 'database', 'environment', 'verify'])
@@ -22125,7 +22536,7 @@ async function rollbackPhases(request, deps, log, heartbeat) {
                 db.status = 'failed';
                 // A lock wait's own errors may say so already; say it once.
                 db.changed = 'no';
-                db.error = sayNothingChanged(err, redact(err), 'This run changed nothing in the database.');
+                db.error = (0,job_words/* inThisJob */.j)(sayNothingChanged(err, redact(err), 'This run changed nothing in the database.'), changedEarlier);
                 await finished(st.end('skipped', 'not taken: the database rollback stopped before it (see the database phase)'));
                 await finished(timeline.start('database').end('failed', db.error, { stopped: (0,errors/* errorFacts */.u2)(err).stopped }));
             }
@@ -22270,7 +22681,16 @@ async function closeOut(record, timeline, notify, deps, finish, signal) {
         rt.end('skipped', 'no incident issue (no github-token, or incident-issue is false)');
     }
     const nt = timeline.start('notify-end');
-    endNotice(nt, await notify({ kind: 'end' }), 'told the team how it ended');
+    const sent = await notify({ kind: 'end' });
+    if (sent === false && signal?.aborted) {
+        // Stopped, the closing message had one short attempt: the summary and the next steps say plainly
+        // that the team was not told how it ended, since nobody will retry it.
+        const missed = `The closing chat message was not sent: the run was stopped (${(0,stop_signals/* stopName */.ws)(signal)}) and the webhook did not take the message within the short time a stopped run gives it (the warning in the log says why). Tell the team how the rollback ended another way.`;
+        nt.end('warning', missed);
+        record.nextSteps.push(missed);
+    }
+    else
+        endNotice(nt, sent, 'told the team how it ended');
     return finish();
 }
 /**
@@ -22373,34 +22793,69 @@ function applyOutcome(rec, o, { preview = false } = {}) {
  * production served when this run planned, or, once a rollback is live, what production served
  * when that rollback was made, as the platform records it (PromoteOutcome.rolledBackFrom: every
  * platform provider and git-revert; a command provider cannot say, so there `from` keeps the key).
+ * Written and read by incident-key.ts: a URL from keeps its commas and `@` to itself, and its secrets out.
  */
 function incidentKey(environment, all, components, outcomes, request) {
     // Every component's `from`, in scope or not: the app job and the database job of one rollback
     // share the key.
-    const explicit = all.filter((c) => c.from).map((c) => `${c.name}@${namedFrom(c, components, outcomes)}`);
+    const explicit = all.filter((c) => c.from).map((c) => ({ name: c.name, ref: namedFrom(c, components, outcomes, request.github.runId) }));
     if (explicit.length)
-        return `${environment}:${explicit.join(',')}`;
+        return (0,incident_key/* componentKey */.bA)(environment, explicit);
     if (request.github.runId)
         return `${environment}:run-${request.github.runId}`;
-    const resolved = components.map((c, i) => `${c.name}@${outcomes[i]?.rolledBackFrom ?? outcomes[i]?.from.id ?? outcomes[i]?.from.commitSha ?? '?'}`);
-    return `${environment}:${resolved.join(',') || 'database'}`;
+    const resolved = components.map((c, i) => ({ name: c.name, ref: (0,incident_key/* keyRef */.nP)(outcomes[i]?.rolledBackFrom ?? outcomes[i]?.from.id ?? outcomes[i]?.from.commitSha ?? '?') }));
+    return resolved.length ? (0,incident_key/* componentKey */.bA)(environment, resolved) : `${environment}:database`;
 }
 /**
- * A component's `from` as the key names it. A from the cascade guard turned down names the
- * deployment a rollback put there (the promotion event of our own rollback): the incident is the one
- * that rollback was made for, named by the platform's id of what it rolled back from.
+ * A component's `from` as the key names it (keyRef'd). A from the cascade guard turned down names
+ * the deployment a rollback put there (the promotion event of our own rollback): the incident is the
+ * one that rollback was made for, named by the platform's id of what it rolled back from. A from
+ * that is a service's URL (namesServiceNotDeploy: the same for every deploy of a Render or Fly
+ * service) is named by the deploy the provider found to roll back from, as a run without from is;
+ * a job that does not roll that component back cannot find it (serviceFrom).
  */
-function namedFrom(c, components, outcomes) {
+function namedFrom(c, components, outcomes, runId) {
     const o = outcomes[components.indexOf(c)];
-    return o?.putThereByRollback && o.rolledBackFrom ? o.rolledBackFrom : c.from;
+    if (o?.putThereByRollback && o.rolledBackFrom)
+        return (0,incident_key/* keyRef */.nP)(o.rolledBackFrom);
+    if (!(0,from_ref/* namesServiceNotDeploy */.I3)(c.provider, c.from))
+        return (0,incident_key/* keyRef */.nP)(c.from);
+    const id = o?.rolledBackFrom ?? o?.from.id;
+    return id ? (0,incident_key/* keyRef */.nP)(id) : serviceFrom(c.from, runId);
 }
 /**
- * The incident under the other name a later run gives it. The key takes `from` as given, and
+ * A service URL no deploy was found for here, made incident-specific by the workflow run (a re-run,
+ * and the later jobs of a split rollback, keep the run id). Without one (the command line) the URL
+ * is all there is: keyNotes says so.
+ */
+function serviceFrom(from, runId) {
+    return runId ? (0,incident_key/* runRef */.px)((0,incident_key/* keyRef */.nP)(from), runId) : (0,incident_key/* keyRef */.nP)(from);
+}
+/** Tells the user how a from that names a service, not a deploy, named the incident. */
+function keyNotes(all, components, outcomes, runId, log) {
+    for (const c of all.filter((p) => (0,from_ref/* namesServiceNotDeploy */.I3)(p.provider, p.from))) {
+        const o = outcomes[components.indexOf(c)];
+        const id = o?.rolledBackFrom ?? o?.from.id;
+        const said = `from of ${c.name} (${(0,incident_key/* keyRef */.nP)(c.from)}) is the URL of the ${c.provider} service, the same for every deploy`;
+        if (id) {
+            log.info(`${said}: the incident is named by the deploy rolled back from, ${id}.`);
+            continue;
+        }
+        const named = runId
+            ? 'the incident is named by this workflow run as well (re-runs and the later jobs of this run are the same incident; a new workflow run is a new one)'
+            : 'the incident is named by that URL alone, which every incident on this service shares';
+        log.warning(`${said}, and this job does not roll ${c.name} back, so it cannot find the deploy that URL served: ${named}. Pass the deploy's own id as from to name the incident across runs.`);
+    }
+}
+/**
+ * The incident under the other names a later run or job gives it. The key takes `from` as given, and
  * auto-rollback's events give a commit SHA (workflow_run) or a URL (deployment_status); the cascade
  * guard of a later run names the same deployment by the platform's id (namedFrom). So a run that
  * rolls a component back also names the incident by the id of the deployment it rolls back from.
+ * A service URL this run resolved to a deploy is also named as a job that cannot resolve it names
+ * it (serviceFrom): the database job of a split rollback then finds this job's incident issue.
  */
-function incidentAliases(environment, all, components, outcomes, key) {
+function incidentAliases(environment, all, components, outcomes, key, runId) {
     const explicit = all.filter((c) => c.from);
     if (!explicit.length)
         return [];
@@ -22408,11 +22863,12 @@ function incidentAliases(environment, all, components, outcomes, key) {
         const o = outcomes[components.indexOf(c)];
         // The plan's preview (dry-run): the deployment this run rolls back from.
         const id = o && (o.status === 'dry-run' || (0,promote/* changedProduction */.QF)(o.status)) ? o.from.id : undefined;
-        return `${c.name}@${id ?? namedFrom(c, components, outcomes)}`;
+        return { name: c.name, ref: id ? (0,incident_key/* keyRef */.nP)(id) : namedFrom(c, components, outcomes, runId) };
     });
-    const alias = `${environment}:${parts.join(',')}`;
-    return alias === key ? [] : [alias];
+    const unresolved = explicit.map((c) => ({ name: c.name, ref: (0,from_ref/* namesServiceNotDeploy */.I3)(c.provider, c.from) ? serviceFrom(c.from, runId) : namedFrom(c, components, outcomes, runId) }));
+    return [...new Set([(0,incident_key/* componentKey */.bA)(environment, parts), (0,incident_key/* componentKey */.bA)(environment, unresolved)])].filter((alias) => alias !== key);
 }
+/** `check`: the dry run looks at what is applied for a refusal, and is not the plan this run will carry out. */
 function revertOptions(request, choice, opts) {
     const db = request.plan.database;
     return {
@@ -22423,6 +22879,8 @@ function revertOptions(request, choice, opts) {
         format: db.format,
         choice,
         dryRun: opts.dryRun,
+        // A real run plans with a dry run: its log says what the run will do, not what a dry run would.
+        ...(opts.check ? { preview: 'check' } : opts.dryRun && !request.dryRun ? { preview: 'real-run' } : {}),
         snapshotPath: opts.snapshotPath,
         requireSnapshot: !opts.dryRun,
         lockTimeoutSeconds: db.lockTimeoutSeconds,
@@ -22784,7 +23242,7 @@ function runAgain(record) {
     if (!record.runUrl)
         return 'run the same rollback again';
     // A key from the run id: only a re-run of this workflow run finishes the plan; a new run plans afresh.
-    return record.incidentKey.includes(':run-') && record.database?.method === DOWN_MIGRATIONS ? 're-run this job (Re-run jobs: a new workflow run is a new incident, and plans afresh)' : 're-run this job';
+    return (0,incident_key/* namesRun */.gZ)(record.incidentKey, record.environment) && record.database?.method === DOWN_MIGRATIONS ? 're-run this job (Re-run jobs: a new workflow run is a new incident, and plans afresh)' : 're-run this job';
 }
 /**
  * How a fixed migration file reaches the rollback: only a new workflow run checks it out. With the
@@ -22793,7 +23251,7 @@ function runAgain(record) {
  * would count again from what is still applied, and revert more).
  */
 function newRunWithFix(record, db, left) {
-    if (!record.incidentKey.includes(':run-'))
+    if (!(0,incident_key/* namesRun */.gZ)(record.incidentKey, record.environment))
         return 'start a new run with the same from, which checks out the fix and finishes the plan recorded for this incident';
     const end = db.keepVersion ? `to-version: ${db.keepVersion}` : `steps: ${left.length}`;
     return `start a new run with ${end} (a new workflow run is a new incident and plans afresh: the same steps would count again from what is still applied), which reverts ${left.join(', ')}`;
@@ -22834,7 +23292,7 @@ const rollback_NOTHING_CHANGED = { changed: 'no' };
 async function refuseAnotherIncident(closed, incidentKey, request, log) {
     // The row's own check on what was applied when it planned is left to this function, which words
     // it for a finished plan: without it, the dry run lists the plan's migrations applied again.
-    const dry = await (0,revert/* revertMigrations */.a)(revertOptions(request, finishChoice(incidentKey, { planned: closed.planned, kept: closed.kept ?? [], applied: [] }), { dryRun: true }), log);
+    const dry = await (0,revert/* revertMigrations */.a)(revertOptions(request, finishChoice(incidentKey, { planned: closed.planned, kept: closed.kept ?? [], applied: [] }), { dryRun: true, check: true }), log);
     const earlier = `An earlier run for incident ${incidentKey} finished rolling the database back (it reverted ${closed.planned.join(', ')})`;
     const how = nameTheNewIncident(incidentKey, request.plan.environment);
     const again = dry.plan.map((p) => p.version);
@@ -22855,7 +23313,7 @@ async function refuseAnotherIncident(closed, incidentKey, request, log) {
     const choice = request.plan.database.choice;
     if (!unnamed || !choice)
         return;
-    const mine = await (0,revert/* revertMigrations */.a)(revertOptions(request, choice, { dryRun: true }), log);
+    const mine = await (0,revert/* revertMigrations */.a)(revertOptions(request, choice, { dryRun: true, check: true }), log);
     const other = mine.plan.map((p) => p.version).filter((v) => !closed.planned.includes(v));
     if (!other.length)
         return;
@@ -22908,13 +23366,13 @@ async function snapshotSha(snapshotPath) {
 function unnamedKey(incidentKey, environment) {
     if (incidentKey === `${environment}:database`)
         return 'it names no deployment: the run rolls back the database alone, and no from was given';
-    if (incidentKey.includes('@?'))
+    if ((0,incident_key/* keyParts */.Qi)(incidentKey, environment)?.some((p) => p.ref === '?'))
         return 'it names no deployment: a command component cannot say what it serves, and no from was given';
     return undefined;
 }
 /** What to do when a run under a finished incident's key is another incident's. */
 function nameTheNewIncident(incidentKey, environment) {
-    const name = incidentKey.startsWith(`${environment}:run-`)
+    const name = (0,incident_key/* namesRun */.gZ)(incidentKey, environment)
         ? 'Start a new workflow run for the new incident rather than re-running the finished one, or pass from with the release that went bad'
         : 'Name the new incident: pass from (--from on the command line) with the release that went bad (name=ref for each component when there are several), so that it gets a key, and a plan, of its own';
     return `${name}. If this is the earlier incident after all and what is applied now is meant to stay, nothing is left to do for it. To reuse the name and plan afresh, delete the earlier incident's row first (DELETE FROM rollback_kit.rollbacks WHERE incident_key = ${(0,sql_split/* literal */.eu)(incidentKey)}).`;
@@ -22993,17 +23451,20 @@ function selectScope(plan, raw) {
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   G7: () => (/* binding */ standingFailures),
 /* harmony export */   Kf: () => (/* binding */ Timeline),
+/* harmony export */   Kl: () => (/* binding */ phaseLine),
 /* harmony export */   Ne: () => (/* binding */ changedSomething),
 /* harmony export */   pv: () => (/* binding */ parseTimeline)
 /* harmony export */ });
+/* harmony import */ var _core_duration_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(41634);
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8005);
 /* harmony import */ var _core_secrets_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(79205);
-/* harmony import */ var _record_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(2108);
+/* harmony import */ var _record_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(2108);
 /**
  * The rollback's timeline: one row per phase (per component in `app`), timed against its budget.
  * A rollback split across jobs hands the `timeline` output of one job to the next, which reads it
  * back here (validated: it crosses a job boundary as text anyone could have edited) and appends.
  */
+
 
 
 
@@ -23051,6 +23512,11 @@ class Timeline {
         return this.start(phase, component).end('skipped', detail);
     }
 }
+/** A row as a log line: "[app web] ok in 2 s (budget 3 min 0 s): …"; `tag` ("drill") leads the bracket. */
+function phaseLine(entry, tag) {
+    const name = [tag, entry.phase, entry.component].filter(Boolean).join(' ');
+    return `[${name}] ${entry.status} in ${(0,_core_duration_js__WEBPACK_IMPORTED_MODULE_2__/* .formatDuration */ .a)(entry['duration-ms'])} (budget ${(0,_core_duration_js__WEBPACK_IMPORTED_MODULE_2__/* .formatDuration */ .a)(entry['budget-ms'])}): ${entry.detail}`;
+}
 /**
  * The failed rows that still say how the rollback stands. A failed action phase (plan, app,
  * snapshot, database) always does: what it left undone stays undone. A failed verify only until a
@@ -23092,8 +23558,8 @@ function parseTimeline(raw, redact) {
         if (!row || typeof row !== 'object' || Array.isArray(row))
             throw fail(`${at} is not an object`);
         const r = row;
-        if (!_record_js__WEBPACK_IMPORTED_MODULE_2__/* .PHASES */ .Z.includes(r.phase))
-            throw fail(`${at}: phase must be one of ${_record_js__WEBPACK_IMPORTED_MODULE_2__/* .PHASES */ .Z.join(', ')}`);
+        if (!_record_js__WEBPACK_IMPORTED_MODULE_3__/* .PHASES */ .Z.includes(r.phase))
+            throw fail(`${at}: phase must be one of ${_record_js__WEBPACK_IMPORTED_MODULE_3__/* .PHASES */ .Z.join(', ')}`);
         if (!STATUSES.includes(r.status))
             throw fail(`${at}: status must be one of ${STATUSES.join(', ')}`);
         if (typeof r.started !== 'string' || Number.isNaN(Date.parse(r.started)))
@@ -23278,6 +23744,8 @@ function guardedSleep(stop, inner) {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   $1: () => (/* binding */ compareCommit),
+/* harmony export */   Ce: () => (/* binding */ NETLIFY_PERMALINK),
+/* harmony export */   I3: () => (/* binding */ namesServiceNotDeploy),
 /* harmony export */   SX: () => (/* binding */ warnUnproven),
 /* harmony export */   cz: () => (/* binding */ urlHost),
 /* harmony export */   mJ: () => (/* binding */ commitSha),
@@ -23330,6 +23798,23 @@ function compareCommit(sha, served) {
 /** Says, once, why from counts as no from. */
 function warnUnproven(log, from, why) {
     log.warning(`from (${from.trim()}) ${why}, so it cannot be compared with what serves: it counts as no from.`);
+}
+/** A Netlify deploy's own URL (its permalink): https://<deploy id>--<site>.netlify.app. */
+const NETLIFY_PERMALINK = /^([a-f0-9]{24})--/;
+/**
+ * Whether `from` is a URL that names a service, never one of its deploys: Render's service URL,
+ * Fly's app URL, a Netlify site's domain (not a deploy's permalink). It is the same for every
+ * deploy, so it cannot name an incident (pipeline/rollback.ts keyFrom): the provider finds the
+ * deploy it rolls back from instead. Known from the plan alone, so a job that does not roll the
+ * component back (the database job of a split rollback) knows it too.
+ */
+function namesServiceNotDeploy(provider, from) {
+    const host = from ? urlHost(from) : undefined;
+    if (!host)
+        return false;
+    if (provider === 'render' || provider === 'fly')
+        return true;
+    return provider === 'netlify' && !NETLIFY_PERMALINK.test(host);
 }
 
 
@@ -25113,7 +25598,8 @@ async function promoteOnFly(opts, log) {
     if (!todo.length) {
         const note = `Every machine of app ${app} already runs release ${describeRelease(target)}. Nothing to do.`;
         log.info(note);
-        return { ...base, status: 'already-current', from: info(current), to: info(target), skipped, notes: [note] };
+        // Put there by an earlier rollback: what it moved production off names its incident (movedBackOf).
+        return { ...base, status: 'already-current', from: info(current), to: info(target), skipped, notes: [note], ...(movedBack?.from ? { rolledBackFrom: movedBack.from.id } : {}) };
     }
     log.info(`Plan: roll back app ${app}`);
     log.info(`  from ${current ? describeRelease(current) : images.join(', ')}`);
@@ -25724,7 +26210,7 @@ function parseFrom(raw) {
         return { kind: 'id', value: v.toLowerCase() };
     const host = (0,from_ref/* urlHost */.cz)(v);
     if (host) {
-        const permalink = /^([a-f0-9]{24})--/.exec(host);
+        const permalink = from_ref/* NETLIFY_PERMALINK */.Ce.exec(host);
         return permalink ? { kind: 'id', value: permalink[1] } : { kind: 'url', value: v };
     }
     const sha = (0,from_ref/* commitSha */.mJ)(v);
@@ -26539,6 +27025,17 @@ function render_rollback_skipReason(d, live) {
  * Render names no source on a rollback deploy, so this is what the rollback was made from.
  */
 const replacedDeploy = (all, live) => all.slice(all.indexOf(live) + 1).find((d) => d.status === 'deactivated');
+/**
+ * A failed freeze stops the step before the rollback is asked for: its error says so, and that the
+ * bad deploy is still live, so the reader of "re-run the step" knows production is not back yet.
+ */
+function notRolledBack(name, liveId) {
+    return (err) => {
+        if (!(err instanceof errors/* RollbackKitError */.dp))
+            throw err;
+        throw new errors/* RollbackKitError */.dp(`${err.message} Nothing was rolled back: service ${name} still serves ${liveId}, the deploy this step was to replace.`, err.hint, (0,errors/* errorFacts */.u2)(err));
+    };
+}
 async function promoteOnRender(opts, log) {
     log.secret(opts.token);
     const serviceId = rollback_checkId(opts.service, 'service', 'srv', 'service');
@@ -26623,7 +27120,8 @@ async function promoteOnRender(opts, log) {
         if (fromSays !== 'names-live' && live.trigger === 'rollback' && live.createdAt > target.createdAt && sameCode(live, target)) {
             const note = `Service ${name} already serves ${rollback_describe(live)}, a rollback made after ${target.id} with the same ${live.image ? 'image' : 'commit'}: an earlier rollback has put the target back. Nothing to do; if the live deploy is bad all the same, run again with from: ${live.id}.`;
             log.info(note);
-            return { ...base, status: 'already-current', from: render_rollback_info(live), to: render_rollback_info(live), notes: [note] };
+            // What that rollback was made from names its incident, as on the "previous" path below.
+            return { ...base, status: 'already-current', from: render_rollback_info(live), to: render_rollback_info(live), notes: [note], rolledBackFrom: replacedDeploy(all, live)?.id };
         }
         if (NEVER_LIVE.has(target.status))
             throw new errors/* RollbackKitError */.dp(`Deploy ${rollback_describe(target)} of service ${name} never went live, so Render cannot roll back to it.`, 'Choose a deploy that was live before (status deactivated).');
@@ -26652,7 +27150,7 @@ async function promoteOnRender(opts, log) {
     // Freeze first: a push that lands while the rollback builds would otherwise replace it.
     let frozen = base.frozen;
     if (service.autoDeploy !== 'no') {
-        const after = await calling(ctx(`turning auto-deploy off for service ${name}`), () => setAutoDeploy(c, serviceId, 'no'));
+        const after = await calling(ctx(`turning auto-deploy off for service ${name}`), () => setAutoDeploy(c, serviceId, 'no')).catch(notRolledBack(name, live.id));
         frozen = rollback_frozenState({ ...service, autoDeploy: after.autoDeploy ?? 'no' }, true);
         log.info(frozen.what);
     }
@@ -27040,6 +27538,10 @@ async function waitForAliasJob(client, project, target, opts, log) {
             return p;
         if (now() >= opts.deadline) {
             const where = serving ? '' : ` Production still serves ${p.production?.id ?? 'an unknown deployment'}.`;
+            // The job says it finished, yet production is elsewhere: that is what went wrong, not the time.
+            if (status && jobDone && !serving) {
+                throw new errors/* RollbackKitError */.dp(`Vercel's ${opts.kind} job for project ${project.name} ended as ${status}, but production did not switch to ${target.id}: it still serves ${p.production?.id ?? 'an unknown deployment'}.`, 'Check the project in the Vercel dashboard (Deployments, Domains), then re-run the step; re-running is safe (it reports already-current once production serves the target).');
+            }
             throw new errors/* RollbackKitError */.dp(`The ${opts.kind} of project ${project.name} to ${target.id} did not finish within the time limit (last job status: ${lastStatus}).${where}`, 'Raise timeout-seconds or check the project in the Vercel dashboard; re-running the step is safe (it reports already-current once production serves the target).');
         }
         if (poll > 0 && poll % 20 === 0)
@@ -27230,7 +27732,8 @@ deadline, ctx, log, history) {
             if (!found.chosen) {
                 const looked = `${found.seen.toLocaleString('en-US')} older production deployment(s) on ${progress.pages} page(s) of the list`;
                 const where = progress.timedOut ? `${looked} read in ${opts.timeoutSeconds} s (timeout-seconds) before the time ran out, and the list goes on` : `${looked}, all there are`;
-                const why = found.seen ? ` Passed over: ${describeKinds(found.skippedKinds)}.` : '';
+                // Nothing counted as passed over (none was read, or none was set aside for a reason it counts): no empty list.
+                const why = found.seen && found.skippedKinds.size ? ` Passed over: ${describeKinds(found.skippedKinds)}.` : '';
                 const first = found.skipped.length ? ` Newest passed over: ${found.skipped.slice(0, 3).map((s) => `${s.deployment.id} (${s.reason})`).join('; ')}.` : '';
                 throw new errors/* RollbackKitError */.dp(`No earlier production deployment of project ${project.name} can take over from ${current.id}: checked ${where}; none is READY, has served production before and was built from another commit.${why}${first}`, progress.timedOut
                     ? 'Raise timeout-seconds to look further back, or name the deployment to return to in target (deployment id, URL or commit SHA).'
@@ -27756,6 +28259,8 @@ class VercelClient {
 
 
 
+/** " for project shop", unless what we were doing names it already ("looking up project shop"). */
+const forProject = (ctx) => (ctx.doing.includes(`project ${ctx.project}`) ? '' : ` for project ${ctx.project}`);
 const scopeName = (ctx) => (ctx.team ? `team ${ctx.team}` : 'the personal account of the token');
 function vercelError(err, ctx) {
     if (err instanceof _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp)
@@ -27770,7 +28275,7 @@ function vercelError(err, ctx) {
         return err instanceof Error ? err : new Error(String(err));
     const said = err.serverMessage ? ` Vercel said: "${err.serverMessage}".` : '';
     if (err.rateLimited) {
-        return new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`Vercel kept rate-limiting the requests (${err.status}) while ${ctx.doing} for project ${ctx.project}.${said}`, 'Wait a minute and re-run the step; it is safe to repeat.');
+        return new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`Vercel kept rate-limiting the requests (${err.status}) while ${ctx.doing}${forProject(ctx)}.${said}`, 'Wait a minute and re-run the step; it is safe to repeat.');
     }
     switch (err.status) {
         case 401:
@@ -27780,7 +28285,7 @@ function vercelError(err, ctx) {
                 ? new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`Vercel rejected the token (403) while ${ctx.doing}.${said}`, 'Check the vercel-token secret: create a new token at https://vercel.com/account/tokens.')
                 : // A valid token without access to the scope is the usual cause (a personal token, or one
                     // scoped to other teams); a wrong team input gives the same answer, so name both, token first.
-                    new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`Vercel refused access (403) to project ${ctx.project} in ${scopeName(ctx)} while ${ctx.doing}: the token is valid but has no access there.${said}`, `Check the vercel-token secret first: it must belong to a member of ${ctx.team ? `team ${ctx.team}` : "the project's team"} or be scoped to it. Then check the team input: the team_… id or slug of the team that owns the project.`);
+                    new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`Vercel refused access (403) to project ${ctx.project} in ${scopeName(ctx)} while ${ctx.doing}. Vercel did not call the token invalid, so most likely it has no access to that scope, or the team input names another team.${said}`, `Check the vercel-token secret first: it must belong to a member of ${ctx.team ? `team ${ctx.team}` : "the project's team"} or be scoped to it. Then check the team input: the team_… id or slug of the team that owns the project.`);
         case 404:
             return ctx.deployment
                 ? new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`Deployment ${ctx.deployment} was not found in project ${ctx.project} (404) while ${ctx.doing}.${said}`, 'Check the target/from input: a deployment id (dpl_…), URL or commit SHA of this project.')
@@ -27792,9 +28297,9 @@ function vercelError(err, ctx) {
             return new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`Vercel refused the change for project ${ctx.project}${ctx.deployment ? ` to deployment ${ctx.deployment}` : ''} (${err.status} conflict) while ${ctx.doing}.${said}`, 'Another rollback or promotion may be running, or the deployment is not eligible: check the project in the Vercel dashboard, then re-run.');
         default:
             if (err.status >= 500) {
-                return new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`Vercel failed with ${err.status} while ${ctx.doing} for project ${ctx.project}, after retries.${said}`, 'Check https://www.vercel-status.com and re-run the step; it is safe to repeat.');
+                return new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`Vercel failed with ${err.status} while ${ctx.doing}${forProject(ctx)}, after retries.${said}`, 'Check https://www.vercel-status.com and re-run the step; it is safe to repeat.');
             }
-            return new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`Vercel answered ${err.status} while ${ctx.doing} for project ${ctx.project}.${said}`, 'Check the inputs; re-running the step is safe.');
+            return new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`Vercel answered ${err.status} while ${ctx.doing}${forProject(ctx)}.${said}`, 'Check the inputs; re-running the step is safe.');
     }
 }
 
@@ -28095,7 +28600,7 @@ async function recordDrill(target, input, log, options = {}) {
 /* harmony import */ var _pipeline_drill_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(94273);
 /* harmony import */ var _markdown_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(54348);
 /* harmony import */ var _core_duration_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(41634);
-/* harmony import */ var _rollback_summary_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(25936);
+/* harmony import */ var _rollback_summary_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(43685);
 /* harmony import */ var _core_secrets_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(79205);
 
 
@@ -28166,7 +28671,8 @@ function drillSummaryMarkdown(input, log) {
  * the budgets left. It rides on the rollback's own notify path (its timeouts, its redaction and
  * escaping, its one warning per failed message) and never holds a phase up: a post is fired and
  * not awaited. Only the closing message waits for one in flight, so that it is never followed by
- * an "in progress" update; that wait is bounded by the sender's own timeouts.
+ * an "in progress" update; that wait is bounded by the sender's own timeouts, and once the run is
+ * stopped by STOPPED_UNDER_WAY_MS (notify.ts): after a stop no update starts, the closing message says it all.
  */
 
 
@@ -28182,6 +28688,7 @@ class ChatHeartbeat {
     deps;
     now;
     log;
+    runStop;
     intervalMs;
     timer;
     running = new Map();
@@ -28189,10 +28696,13 @@ class ChatHeartbeat {
     handle;
     stopped = false;
     inFlight;
-    constructor(deps, now, log) {
+    constructor(deps, now, log, 
+    /** The run's stop: an update under way is cut short by it, and none starts after it. */
+    runStop) {
         this.deps = deps;
         this.now = now;
         this.log = log;
+        this.runStop = runStop;
         this.intervalMs = deps.heartbeat?.intervalMs ?? HEARTBEAT_INTERVAL_MS;
         this.timer = deps.heartbeat?.timer ?? realTimer;
     }
@@ -28249,7 +28759,7 @@ class ChatHeartbeat {
         this.handle = undefined;
         const record = this.record;
         const notify = this.deps.notify;
-        if (this.stopped || !record || !notify)
+        if (this.stopped || this.runStop?.aborted || !record || !notify)
             return;
         this.rearm();
         // A post still going (a receiver slower than the interval) is not stacked on.
@@ -28257,7 +28767,7 @@ class ChatHeartbeat {
             return;
         const event = { kind: 'update', update: this.update(record) };
         this.inFlight = Promise.resolve()
-            .then(() => notify(event, record))
+            .then(() => notify(event, record, { signal: this.runStop }))
             .catch((err) => this.log.warning(`A chat update could not be sent (${this.log.redact((0,_core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .errorLine */ .BP)(err))}); the rollback goes on.`))
             .finally(() => (this.inFlight = undefined));
     }
@@ -28306,13 +28816,15 @@ function lastPhase(rows) {
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8005);
 /* harmony import */ var _github_client_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(73021);
 /* harmony import */ var _platforms_http_client_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(22607);
-/* harmony import */ var _platforms_http_deadline_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(97096);
+/* harmony import */ var _platforms_http_deadline_js__WEBPACK_IMPORTED_MODULE_11__ = __nccwpck_require__(97096);
 /* harmony import */ var _markdown_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(54348);
-/* harmony import */ var _core_duration_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(41634);
-/* harmony import */ var _rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(25936);
+/* harmony import */ var _core_duration_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(41634);
+/* harmony import */ var _rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(43685);
 /* harmony import */ var _core_secrets_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(79205);
-/* harmony import */ var _platforms_from_ref_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(61857);
+/* harmony import */ var _platforms_from_ref_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(61857);
+/* harmony import */ var _pipeline_incident_key_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(87197);
 /* harmony import */ var _core_stop_signals_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(61042);
+
 
 
 
@@ -28380,16 +28892,14 @@ function olderIssueNames(body, record) {
         return next?.startsWith('  - from: ') ? next.slice('  - from: '.length) : undefined;
     };
     return incidentKeys(record).some((key) => {
-        if (!key.startsWith(env))
-            return false;
-        const parts = key.slice(env.length).split(',').map((p) => /^(.+)@(.+)$/.exec(p));
-        return (parts.length > 0 &&
-            parts.every((m) => {
-                const from = m ? fromOf(m[1]) : undefined;
-                if (!m || !from)
+        const parts = (0,_pipeline_incident_key_js__WEBPACK_IMPORTED_MODULE_8__/* .keyParts */ .Qi)(key, record.environment);
+        return (!!parts &&
+            parts.every((p) => {
+                const from = fromOf(p.name);
+                if (!from)
                     return false;
-                const id = (0,_markdown_js__WEBPACK_IMPORTED_MODULE_7__/* .codeSpan */ .SS)(m[2]);
-                const url = (0,_platforms_from_ref_js__WEBPACK_IMPORTED_MODULE_8__/* .comparableUrl */ .sY)(m[2]);
+                const id = (0,_markdown_js__WEBPACK_IMPORTED_MODULE_7__/* .codeSpan */ .SS)(p.ref);
+                const url = (0,_platforms_from_ref_js__WEBPACK_IMPORTED_MODULE_9__/* .comparableUrl */ .sY)(p.ref);
                 return from === id || from.startsWith(`${id} · `) || (!!url && recordedUrl(from) === url);
             }));
     });
@@ -28402,7 +28912,9 @@ function olderIssueNames(body, record) {
 function recordedUrl(from) {
     const first = from.split(' · ')[0];
     const m = /^<([^<>\s]+)>$/.exec(first) ?? /^`([^`\s]+)`$/.exec(first);
-    return m ? (0,_platforms_from_ref_js__WEBPACK_IMPORTED_MODULE_8__/* .comparableUrl */ .sY)(m[1]) : undefined;
+    const url = m ? (0,_platforms_from_ref_js__WEBPACK_IMPORTED_MODULE_9__/* .comparableUrl */ .sY)(m[1]) : undefined;
+    // As the key writes a URL (incident-key.ts), so that the two compare.
+    return url && (0,_pipeline_incident_key_js__WEBPACK_IMPORTED_MODULE_8__/* .keyRef */ .nP)(url);
 }
 function plain(text) {
     // eslint-disable-next-line no-control-regex
@@ -28492,7 +29004,7 @@ function resolution(record) {
     return out;
 }
 function phasesTable(record) {
-    return (0,_markdown_js__WEBPACK_IMPORTED_MODULE_7__/* .table */ .tp)(['Phase', 'Component', 'Start', 'Took / budget', 'Status', 'Detail'], record.timeline.map((e) => [e.phase, e.component ? (0,_markdown_js__WEBPACK_IMPORTED_MODULE_7__/* .inlineText */ .ln)(e.component) : '', (0,_markdown_js__WEBPACK_IMPORTED_MODULE_7__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .timeText */ .Tc)(e.started)), `${(0,_core_duration_js__WEBPACK_IMPORTED_MODULE_9__/* .formatDuration */ .a)(e['duration-ms'])} / ${(0,_core_duration_js__WEBPACK_IMPORTED_MODULE_9__/* .formatDuration */ .a)(e['budget-ms'])}`, `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_7__/* .inlineText */ .ln)(e.status)}${(0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .overBudget */ .qj)(e)}`, (0,_markdown_js__WEBPACK_IMPORTED_MODULE_7__/* .inlineText */ .ln)(e.detail)]));
+    return (0,_markdown_js__WEBPACK_IMPORTED_MODULE_7__/* .table */ .tp)(['Phase', 'Component', 'Start', 'Took / budget', 'Status', 'Detail'], record.timeline.map((e) => [e.phase, e.component ? (0,_markdown_js__WEBPACK_IMPORTED_MODULE_7__/* .inlineText */ .ln)(e.component) : '', (0,_markdown_js__WEBPACK_IMPORTED_MODULE_7__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .timeText */ .Tc)(e.started)), `${(0,_core_duration_js__WEBPACK_IMPORTED_MODULE_10__/* .formatDuration */ .a)(e['duration-ms'])} / ${(0,_core_duration_js__WEBPACK_IMPORTED_MODULE_10__/* .formatDuration */ .a)(e['budget-ms'])}`, `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_7__/* .inlineText */ .ln)(e.status)}${(0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .overBudget */ .qj)(e)}`, (0,_markdown_js__WEBPACK_IMPORTED_MODULE_7__/* .inlineText */ .ln)(e.detail)]));
 }
 function incidentBody(record) {
     const start = (0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .timeText */ .Tc)(record.startedAt, true);
@@ -28617,7 +29129,7 @@ class GitHubIssues {
         this.stop = stop;
         this.base = new URL(apiUrl.replace(/\/*$/, '/'));
         this.host = this.base.host;
-        this.deadline = new _platforms_http_deadline_js__WEBPACK_IMPORTED_MODULE_10__/* .StepDeadline */ .d(Date.now, opts.deadlineMs / 1000, 'the time allowed for the issue');
+        this.deadline = new _platforms_http_deadline_js__WEBPACK_IMPORTED_MODULE_11__/* .StepDeadline */ .d(Date.now, opts.deadlineMs / 1000, 'the time allowed for the issue');
         this.client = (0,_github_client_js__WEBPACK_IMPORTED_MODULE_2__/* .githubClient */ .$)(this.base.href, token, log, {
             requestTimeoutMs: opts.timeoutMs,
             retry: { rateLimitRetries: opts.retries, serverErrorRetries: opts.retries, baseDelayMs: opts.backoffMs, jitterMs: 0 },
@@ -28644,7 +29156,7 @@ class GitHubIssues {
     }
     /** Never throws: a refusal, a wait too long, no answer, or an answer that cannot be used is a Reply saying why. */
     async request(method, url, body) {
-        const allowed = `out of the ${(0,_core_duration_js__WEBPACK_IMPORTED_MODULE_9__/* .formatDuration */ .a)(this.opts.deadlineMs)} allowed for the incident issue`;
+        const allowed = `out of the ${(0,_core_duration_js__WEBPACK_IMPORTED_MODULE_10__/* .formatDuration */ .a)(this.opts.deadlineMs)} allowed for the incident issue`;
         const left = this.deadline.left();
         if (this.stop?.aborted && (left <= 0 || this.cut.signal.aborted))
             return this.cutShort();
@@ -28670,17 +29182,17 @@ class GitHubIssues {
      */
     cutShort(sent) {
         const by = (0,_core_stop_signals_js__WEBPACK_IMPORTED_MODULE_6__/* .stopName */ .ws)(this.stop);
-        const why = sent ? `GitHub did not answer within ${(0,_core_duration_js__WEBPACK_IMPORTED_MODULE_9__/* .formatDuration */ .a)(STOPPED_ISSUE_MS)} of the stop (${by})` : `not sent: the ${(0,_core_duration_js__WEBPACK_IMPORTED_MODULE_9__/* .formatDuration */ .a)(STOPPED_ISSUE_MS)} a stopped run (${by}) gives the incident issue had passed`;
+        const why = sent ? `GitHub did not answer within ${(0,_core_duration_js__WEBPACK_IMPORTED_MODULE_10__/* .formatDuration */ .a)(STOPPED_ISSUE_MS)} of the stop (${by})` : `not sent: the ${(0,_core_duration_js__WEBPACK_IMPORTED_MODULE_10__/* .formatDuration */ .a)(STOPPED_ISSUE_MS)} a stopped run (${by}) gives the incident issue had passed`;
         return { ok: false, message: '', why, stopped: by, ...(sent && sent !== 'GET' ? { unsure: true } : {}) };
     }
     /** What GitHub's refusal, or the client's, says. */
     answered(err, left, allowed) {
         if (err instanceof _platforms_http_client_js__WEBPACK_IMPORTED_MODULE_3__/* .WaitTooLong */ .iA) {
             const reply = this.failed(err.last);
-            return { ...reply, why: `${reply.why}; ${err.because === 'longest-wait' ? `GitHub asks to wait ${(0,_core_duration_js__WEBPACK_IMPORTED_MODULE_9__/* .formatDuration */ .a)(err.askedMs)}, longer than a rollback should` : `GitHub asks to wait ${(0,_core_duration_js__WEBPACK_IMPORTED_MODULE_9__/* .formatDuration */ .a)(err.askedMs)}, ${allowed}`}` };
+            return { ...reply, why: `${reply.why}; ${err.because === 'longest-wait' ? `GitHub asks to wait ${(0,_core_duration_js__WEBPACK_IMPORTED_MODULE_10__/* .formatDuration */ .a)(err.askedMs)}, longer than a rollback should` : `GitHub asks to wait ${(0,_core_duration_js__WEBPACK_IMPORTED_MODULE_10__/* .formatDuration */ .a)(err.askedMs)}, ${allowed}`}` };
         }
         if (err instanceof _platforms_http_client_js__WEBPACK_IMPORTED_MODULE_3__/* .OutOfTime */ .fg)
-            return { ok: false, message: '', why: `no answer within ${(0,_core_duration_js__WEBPACK_IMPORTED_MODULE_9__/* .formatDuration */ .a)(Math.min(left, this.opts.timeoutMs))}; ${allowed}` };
+            return { ok: false, message: '', why: `no answer within ${(0,_core_duration_js__WEBPACK_IMPORTED_MODULE_10__/* .formatDuration */ .a)(Math.min(left, this.opts.timeoutMs))}; ${allowed}` };
         return this.failed(err);
     }
     failed(err) {
@@ -28690,7 +29202,7 @@ class GitHubIssues {
         }
         if (err instanceof _platforms_http_client_js__WEBPACK_IMPORTED_MODULE_3__/* .HttpNetworkError */ .z3) {
             const code = err.underlying?.code;
-            return { ok: false, message: '', why: err.timedOut ? `no answer within ${(0,_core_duration_js__WEBPACK_IMPORTED_MODULE_9__/* .formatDuration */ .a)(this.opts.timeoutMs)}` : typeof code === 'string' ? code : 'network error' };
+            return { ok: false, message: '', why: err.timedOut ? `no answer within ${(0,_core_duration_js__WEBPACK_IMPORTED_MODULE_10__/* .formatDuration */ .a)(this.opts.timeoutMs)}` : typeof code === 'string' ? code : 'network error' };
         }
         // The client's own refusals (a redirect elsewhere, a body over the cap) name the host and path, never the token.
         if (err instanceof _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .RollbackKitError */ .dp)
@@ -29059,9 +29571,12 @@ var heartbeat = __nccwpck_require__(70449);
 var markdown = __nccwpck_require__(54348);
 // EXTERNAL MODULE: ./.build/core/duration.js
 var duration = __nccwpck_require__(41634);
-// EXTERNAL MODULE: ./.build/report/rollback-summary.js + 1 modules
-var rollback_summary = __nccwpck_require__(25936);
+// EXTERNAL MODULE: ./.build/core/stop-signals.js
+var stop_signals = __nccwpck_require__(61042);
+// EXTERNAL MODULE: ./.build/report/rollback-summary.js + 2 modules
+var rollback_summary = __nccwpck_require__(43685);
 ;// CONCATENATED MODULE: ./.build/report/notify.js
+
 
 
 
@@ -29282,6 +29797,14 @@ function chatMessage(event, input, log) {
  * take 11, and the run would end saying what it changed is not known instead of what it did.
  */
 const STOPPED_SEND = { timeoutMs: 1500, retry: false };
+/**
+ * How long a message already on its way when the run is stopped may still wait for its answer: a
+ * receiver that answers at all answers well within it, and one that hangs would otherwise hold the
+ * stopped run for its 5 s timeout, a pause and a retry (11 s) before the closing message, past the
+ * stop's 5 s grace. Cut then, as the incident issue is (incident.ts STOPPED_ISSUE_MS), it leaves
+ * the closing message (STOPPED_SEND) its 1.5 s within the grace: the closing message says it all.
+ */
+const STOPPED_UNDER_WAY_MS = 1000;
 const DEFAULT_TIMEOUT_MS = 5000;
 const DEFAULT_RETRY_DELAY_MS = 1000;
 /** A receiver asking for a longer wait than this is not waited for: the rollback goes on. */
@@ -29294,7 +29817,8 @@ const ANSWER_READ_BYTES = 16 * 1024;
  * the next ones get a single attempt, and a success restores the retry.
  */
 const failing = new Set();
-async function post(url, body, timeoutMs, log) {
+async function post(url, body, timeoutMs, log, cut) {
+    const timeout = AbortSignal.timeout(timeoutMs);
     try {
         // fetch refuses a URL with a user name and password: they go as Basic auth, as smoke checks send them.
         const { url: bare, authorization } = (0,url_secrets/* splitCredentials */.JD)(url.href);
@@ -29303,7 +29827,7 @@ async function post(url, body, timeoutMs, log) {
             headers: { 'Content-Type': 'application/json', 'User-Agent': 'rollback-kit', ...(authorization ? { Authorization: authorization } : {}) },
             body,
             redirect: 'error',
-            signal: AbortSignal.timeout(timeoutMs),
+            signal: cut ? AbortSignal.any([timeout, cut]) : timeout,
         });
         // Only quoted (100 characters), so only that much is read: a receiver's endless body costs nothing.
         // Redact, then cut: a receiver may echo what it was sent.
@@ -29317,6 +29841,9 @@ async function post(url, body, timeoutMs, log) {
     }
     catch (err) {
         const name = err?.name;
+        // The stop's bound came before the answer: not retried (the caller stops at the stop anyway).
+        if (cut?.aborted && !timeout.aborted)
+            return { ok: false, why: `no answer within ${(0,duration/* formatDuration */.a)(STOPPED_UNDER_WAY_MS)} of the stop (${(0,stop_signals/* stopName */.ws)(cut)})`, retryable: false };
         if (name === 'TimeoutError' || name === 'AbortError')
             return { ok: false, why: `no answer within ${(0,duration/* formatDuration */.a)(timeoutMs)}`, retryable: true };
         // Only the error code: a network error's message can carry the whole URL.
@@ -29384,30 +29911,64 @@ async function sendChatMessage(webhookUrl, message, log, opts = {}) {
         }
         const body = JSON.stringify((0,secrets/* redactDeep */.KL)(message, log.redact));
         const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-        let last = await post(url, body, timeoutMs, log);
-        if (!last.ok && last.retryable && opts.retry !== false && !failing.has(url.href)) {
-            const wait = last.retryAfterMs || (opts.retryDelayMs ?? DEFAULT_RETRY_DELAY_MS);
-            if (wait <= MAX_RETRY_AFTER_MS) {
-                await (0,pool/* sleep */.y)(wait);
-                last = await post(url, body, timeoutMs, log);
-            }
-            else {
-                last = { ...last, why: `${last.why}, asked to wait ${(0,duration/* formatDuration */.a)(wait)}` };
-            }
+        const cut = cutAfterStop(opts.stop);
+        try {
+            return await deliver(url, body, timeoutMs, log, opts, cut.signal);
         }
-        if (last.ok) {
-            failing.delete(url.href);
-            return true;
+        finally {
+            cut.dispose();
         }
-        failing.add(url.href);
-        log.warning(`The chat message to ${url.host} was not delivered: ${last.why}. The rollback goes on; tell the team another way.`);
-        return false;
     }
     catch (err) {
         // Nothing above should throw; if it does, a message is still not worth a rollback.
         log.warning(`The chat message could not be sent: ${err?.name ?? 'error'}. The rollback goes on.`);
         return false;
     }
+}
+/**
+ * Aborted STOPPED_UNDER_WAY_MS after the run's stop (its reason kept, for stopName), and never
+ * without one. Not unref'd: the run awaits what this timer ends (bounded-wait.ts says why).
+ */
+function cutAfterStop(stop) {
+    if (!stop)
+        return { dispose: () => undefined };
+    const cut = new AbortController();
+    let timer;
+    const onStop = () => (timer = setTimeout(() => cut.abort(stop.reason), STOPPED_UNDER_WAY_MS));
+    if (stop.aborted)
+        onStop();
+    else
+        stop.addEventListener('abort', onStop, { once: true });
+    return {
+        signal: cut.signal,
+        dispose() {
+            clearTimeout(timer);
+            stop.removeEventListener('abort', onStop);
+        },
+    };
+}
+/** One attempt, and one retry unless the run was stopped by then. */
+async function deliver(url, body, timeoutMs, log, opts, cut) {
+    let last = await post(url, body, timeoutMs, log, cut);
+    if (!last.ok && last.retryable && opts.retry !== false && !failing.has(url.href) && !opts.stop?.aborted) {
+        const wait = last.retryAfterMs || (opts.retryDelayMs ?? DEFAULT_RETRY_DELAY_MS);
+        if (wait <= MAX_RETRY_AFTER_MS) {
+            // A stop during the pause ends it, and the message is not tried again.
+            await (0,pool/* sleep */.y)(wait, opts.stop);
+            if (!opts.stop?.aborted)
+                last = await post(url, body, timeoutMs, log, cut);
+        }
+        else {
+            last = { ...last, why: `${last.why}, asked to wait ${(0,duration/* formatDuration */.a)(wait)}` };
+        }
+    }
+    if (last.ok) {
+        failing.delete(url.href);
+        return true;
+    }
+    failing.add(url.href);
+    log.warning(`The chat message to ${url.host} was not delivered: ${last.why}. The rollback goes on; tell the team another way.`);
+    return false;
 }
 
 ;// CONCATENATED MODULE: ./.build/report/rollback-deps.js
@@ -29429,7 +29990,8 @@ function tellingDeps(opts, log) {
         notify: send
             ? async (event, record, how) => {
                 try {
-                    return await send(chatMessage(event, record, log), how?.stopped ? STOPPED_SEND : undefined);
+                    // A message sent before the stop is cut short by it (notify.ts STOPPED_UNDER_WAY_MS); one sent after it gets STOPPED_SEND.
+                    return await send(chatMessage(event, record, log), how?.stopped ? STOPPED_SEND : { stop: how?.signal });
                 }
                 catch (err) {
                     log.warning(`The chat message could not be built or sent (${(0,errors/* errorLine */.BP)(err)}); the rollback goes on.`);
@@ -29451,7 +30013,7 @@ function tellingDeps(opts, log) {
 
 /***/ }),
 
-/***/ 25936:
+/***/ 43685:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -29462,6 +30024,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   $e: () => (/* binding */ budgetText),
   Ec: () => (/* binding */ changedEnv),
   Et: () => (/* binding */ checksTable),
+  Po: () => (/* binding */ closingLines),
   gP: () => (/* binding */ deploymentLabel),
   ze: () => (/* binding */ deploymentMarkdown),
   Jk: () => (/* binding */ failedRunError),
@@ -29486,14 +30049,32 @@ var budgets = __nccwpck_require__(51583);
 var timeline = __nccwpck_require__(96994);
 // EXTERNAL MODULE: ./.build/pipeline/record.js
 var pipeline_record = __nccwpck_require__(2108);
-// EXTERNAL MODULE: ./.build/core/files.js
-var files = __nccwpck_require__(32019);
 // EXTERNAL MODULE: ./.build/db/restore-discarded.js
 var restore_discarded = __nccwpck_require__(90429);
 // EXTERNAL MODULE: ./.build/report/markdown.js
 var markdown = __nccwpck_require__(54348);
+// EXTERNAL MODULE: ./.build/core/files.js
+var files = __nccwpck_require__(32019);
+;// CONCATENATED MODULE: ./.build/report/runner-temp.js
+/**
+ * The warning for a snapshot left only under RUNNER_TEMP and not uploaded: GitHub deletes that
+ * folder when the job ends, so a step that reports success there would otherwise leave nothing to
+ * restore from. restore-db's pre-restore snapshot and snapshot-db's say it in the same words.
+ */
+
+/**
+ * `what`: the snapshot's name ("pre-restore snapshot"); `of`: what it is the only copy of; `toKeep`:
+ * the step's own ways to keep it, before the one every step has (copy it in a later step).
+ * Undefined when `path` is not under `runnerTemp`.
+ */
+function runner_temp_deletedWithJobWarning(path, runnerTemp, words) {
+    if (!isInside(path, runnerTemp))
+        return undefined;
+    return (`The ${words.what} ${path} is the only copy of ${words.of}, and it is in RUNNER_TEMP, which GitHub deletes when this job ends. ` +
+        `To keep it, ${words.toKeep}, or copy it in a later step of this job with if: always().`);
+}
+
 ;// CONCATENATED MODULE: ./.build/report/restore-db-summary.js
-/** restore-db's job summary: what was restored from where, what it replaced, and the way back. */
 
 
 
@@ -29501,13 +30082,12 @@ var markdown = __nccwpck_require__(54348);
 
 /** How a pre-restore snapshot at `path` is kept before any upload: under RUNNER_TEMP, it goes when the job ends. */
 function keptSnapshot(path, runnerTemp) {
-    if (!isInside(path, runnerTemp))
-        return { path };
-    return {
-        path,
-        deletedWithJob: `The pre-restore snapshot ${path} is the only copy of the database as it was before this restore, and it is in RUNNER_TEMP, which GitHub deletes when this job ends. ` +
-            'To keep it, set upload-artifact: true (auto uploads it whenever the step runs on GitHub Actions), or pre-restore-dir to a lasting place, or copy it in a later step of this job with if: always().',
-    };
+    const deletedWithJob = deletedWithJobWarning(path, runnerTemp, {
+        what: 'pre-restore snapshot',
+        of: 'the database as it was before this restore',
+        toKeep: 'set upload-artifact: true (auto uploads it whenever the step runs on GitHub Actions), or pre-restore-dir to a lasting place',
+    });
+    return deletedWithJob ? { path, deletedWithJob } : { path };
 }
 function keptCell(k, path) {
     if (!path)
@@ -29612,10 +30192,28 @@ const ERROR_HINT_MAX = 300;
 function failedRunError(record) {
     const row = [...record.timeline].reverse().find((e) => e.phase === record.failedPhase && e.status === 'failed');
     const step = record.nextSteps.find((s) => !row || !s.includes(row.detail));
+    const which = record.failedPhase === 'app' && row?.component && record.components.length > 1 ? `${row.component}: ` : '';
     return {
-        message: `Rollback ${stoppedIn(record) ? 'stopped' : 'failed'} in ${record.failedPhase ?? 'an unknown phase'}: ${row?.detail ?? 'see the job summary'}`,
+        message: `Rollback ${stoppedIn(record) ? 'stopped' : 'failed'} in ${record.failedPhase ?? 'an unknown phase'}: ${which}${row?.detail ?? 'see the job summary'}${rolledBackBeside(record)}`,
         hint: !step ? 'See the job summary.' : step.length <= ERROR_HINT_MAX ? step : 'What to do next, and where things stand, is in the job summary (and the chat message, when one is sent).',
     };
+}
+/**
+ * A failed app phase's other components that did roll back, for the error line: without it, "the
+ * app failed, production serves the bad deploy" reads as if nothing changed anywhere.
+ */
+function rolledBackBeside(record) {
+    if (record.failedPhase !== 'app')
+        return '';
+    const done = record.components.filter((c) => c.status === 'rolled-back' || c.status === 'promoted');
+    if (!done.length)
+        return '';
+    const names = done.map((c) => {
+        const on = deploymentLabel(c.to);
+        return `${c.name}${on ? ` (now on ${on})` : ''}`;
+    });
+    const list = names.length === 1 ? names[0] : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
+    return ` ${list} ${done.length === 1 ? 'was' : 'were'} rolled back all the same.`;
 }
 /** The outcome in plain words, as the heading of every report and message. */
 function statusLine(record) {
@@ -29634,6 +30232,15 @@ function statusLine(record) {
         case 'dry-run':
             return `Rollback plan (dry run): nothing was changed in ${env}`;
     }
+}
+/**
+ * How a run ended, as its last lines say it: the status line against the budget (the total every
+ * report holds: first row to the end of the run), then each next step. The command line prints
+ * them and the root action logs them, so both end the same way.
+ */
+function closingLines(record) {
+    const used = wholeRollback(record).durationMs;
+    return [`${statusLine(record)} (${(0,duration/* formatDuration */.a)(used)} of the ${(0,duration/* formatDuration */.a)(record.budgetMs)} budget)`, ...record.nextSteps.map((step) => `• ${step}`)];
 }
 /** Whether the phase the run failed in was ended by a stop (its row says so), not by a fault. */
 function stoppedIn(record) {
@@ -29743,13 +30350,26 @@ function totalText(record) {
 /** Each part's state, one phrase each: "web rolled-back, on dpl_2 (abc1234)". Plain text. */
 function stateNow(record) {
     const out = record.components.map((c) => {
-        const on = deploymentLabel(c.status === 'failed' || c.status === 'skipped' || c.status === 'pending' ? c.from : (c.to ?? c.from));
-        return `${c.name} ${c.status}${on ? `, on ${on}` : ''}`;
+        // `planned`: the run stopped before its app phase, so production still serves `from`; `to` is
+        // only where it was going.
+        const unchanged = c.status === 'planned';
+        const on = deploymentLabel(unchanged || c.status === 'failed' || c.status === 'skipped' || c.status === 'pending' ? c.from : (c.to ?? c.from));
+        return `${c.name} ${unchanged ? 'unchanged' : c.status}${on ? `, on ${on}` : ''}`;
     });
     const db = record.database;
     if (db)
-        out.push(`database ${db.status}, ${db.reverted.length} of ${db.planned.length} planned migration${db.planned.length === 1 ? '' : 's'} reverted`);
+        out.push(databaseNow(db));
     return out;
+}
+/** The database's part of the state line: a plan that stopped early has no count to give, and must not say "0 of 0". */
+function databaseNow(db) {
+    const status = db.status === 'planned' ? 'unchanged' : db.status;
+    const n = db.planned.length;
+    if (!n && db.method === 'restore')
+        return `database ${status}`;
+    if (!n && db.status === 'planned')
+        return `database ${status} (the run stopped before it worked out which migrations to revert)`;
+    return `database ${status}, ${db.reverted.length} of ${n} planned migration${n === 1 ? '' : 's'} reverted`;
 }
 /** The state line, never empty: a run that failed before it had a component or the database in hand changed neither. */
 function stateNowText(record) {
@@ -29824,7 +30444,10 @@ function planSection(record) {
         const method = db.method === 'restore' ? 'restore from the snapshot' : 'down migrations';
         out.push(db.planned.length
             ? `Database (${method}), migrations to revert in this order:\n\n${db.planned.map((m, i) => `${i + 1}. ${(0,markdown/* codeSpan */.SS)(m)}`).join('\n')}`
-            : `Database (${method}): no migration to revert.`);
+            : // Still `planned` with nothing listed after a failed run: the plan stopped before it read the migrations.
+                db.status === 'planned' && record.status === 'failed' && db.method === 'down-migrations'
+                    ? `Database (${method}): not worked out; the run stopped before it read which migrations to revert.`
+                    : `Database (${method}): no migration to revert.`);
         // A dry run's: what the restore would discard, as restore-db's dry run plans it.
         if (record.status === 'dry-run' && db.discarded?.length)
             out.push(discardedSection(db.discarded, 'would discard', 'the snapshot the rollback takes before it restores'));
@@ -30169,15 +30792,17 @@ function lookupJsonPath(doc, segments) {
 /* harmony import */ var yaml__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(38815);
 /* harmony import */ var _core_yaml_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(15773);
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8005);
-/* harmony import */ var _core_url_secrets_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(9041);
-/* harmony import */ var _join_url_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(68646);
-/* harmony import */ var _json_path_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(86658);
+/* harmony import */ var _core_closest_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(91303);
+/* harmony import */ var _core_url_secrets_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(9041);
+/* harmony import */ var _join_url_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(68646);
+/* harmony import */ var _json_path_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(86658);
 /* harmony import */ var _sql_statement_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(6852);
 /**
  * YAML check spec → validated checks. Every mistake is collected with its place (line, check name,
  * field) and reported together before anything runs: a spec that is half right measures nothing
  * useful, and fixing one mistake per run is slow when production may be broken.
  */
+
 
 
 
@@ -30369,7 +30994,7 @@ class CheckReader {
                     this.problem(key, `unknown field (did you mean "${meant}"? That makes an ${otherKind} check, and this one has ${own.includes('url') ? 'url' : 'query'}: a check has either url (HTTP) or query (SQL))`, true);
                     continue;
                 }
-                const guess = meant ?? closest(key, [...COMMON_FIELDS, ...own]);
+                const guess = meant ?? (0,_core_closest_js__WEBPACK_IMPORTED_MODULE_4__/* .closest */ .k)(key, [...COMMON_FIELDS, ...own]);
                 this.problem(key, `unknown field${guess ? ` (did you mean "${guess}"?)` : ''}`, true);
             }
         }
@@ -30456,7 +31081,7 @@ class CheckReader {
             return;
         }
         check.path = text.startsWith('/') ? text : `/${text}`;
-        const joined = (0,_join_url_js__WEBPACK_IMPORTED_MODULE_4__/* .joinUrl */ .w)(this.ctx.baseUrl, check.path);
+        const joined = (0,_join_url_js__WEBPACK_IMPORTED_MODULE_5__/* .joinUrl */ .w)(this.ctx.baseUrl, check.path);
         this.setUrl(check, joined, joined);
     }
     /**
@@ -30464,8 +31089,8 @@ class CheckReader {
      * Its secrets are read from the text as written too, which the URL parser may re-encode.
      */
     setUrl(check, written, url) {
-        check.secrets = (0,_core_url_secrets_js__WEBPACK_IMPORTED_MODULE_5__/* .urlSecrets */ .Fn)(written);
-        const { url: requested, authorization } = (0,_core_url_secrets_js__WEBPACK_IMPORTED_MODULE_5__/* .splitCredentials */ .JD)(url);
+        check.secrets = (0,_core_url_secrets_js__WEBPACK_IMPORTED_MODULE_6__/* .urlSecrets */ .Fn)(written);
+        const { url: requested, authorization } = (0,_core_url_secrets_js__WEBPACK_IMPORTED_MODULE_6__/* .splitCredentials */ .JD)(url);
         check.url = requested;
         check.credentials = authorization;
     }
@@ -30540,7 +31165,7 @@ class CheckReader {
         const out = [];
         for (const [path, expected] of Object.entries(raw)) {
             try {
-                (0,_json_path_js__WEBPACK_IMPORTED_MODULE_6__/* .parseJsonPath */ .H)(path);
+                (0,_json_path_js__WEBPACK_IMPORTED_MODULE_7__/* .parseJsonPath */ .H)(path);
             }
             catch (err) {
                 this.problem('json', `bad path: ${err.message}`);
@@ -30787,32 +31412,6 @@ function parseCountRange(v) {
         return /^\d+$/.test(text) ? parseCountRange(Number(text)) : undefined;
     // A reversed range (5..1) is returned as written: the caller names that mistake.
     return { min: m[1] ? Number(m[1]) : undefined, max: m[2] ? Number(m[2]) : undefined };
-}
-/** The known word nearest to a typo, if it is near enough to be a likely meaning. */
-function closest(word, known) {
-    let best;
-    let bestDistance = Infinity;
-    for (const k of known) {
-        const d = editDistance(word.toLowerCase(), k);
-        if (d < bestDistance) {
-            best = k;
-            bestDistance = d;
-        }
-    }
-    return bestDistance <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
-}
-function editDistance(a, b) {
-    const row = Array.from({ length: b.length + 1 }, (_, j) => j);
-    for (let i = 1; i <= a.length; i++) {
-        let prev = row[0];
-        row[0] = i;
-        for (let j = 1; j <= b.length; j++) {
-            const tmp = row[j];
-            row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-            prev = tmp;
-        }
-    }
-    return row[b.length];
 }
 
 

@@ -138,7 +138,7 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util/types")
 /***/ ((__webpack_module__, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _core_action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6424);
+/* harmony import */ var _core_action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(330);
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8005);
 /* harmony import */ var _core_stop_signals_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(1042);
 /* harmony import */ var _migrations_revert_inputs_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(1742);
@@ -200,7 +200,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 6424:
+/***/ 330:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -439,104 +439,8 @@ function memoryLog() {
     return Object.assign(log, { lines });
 }
 
-// EXTERNAL MODULE: external "node:os"
-var external_node_os_ = __nccwpck_require__(8161);
-;// CONCATENATED MODULE: ./.build/core/output.js
-/**
- * The one writer between rollback-kit and the runner's log. The runner reads every line a step
- * prints (stdout and stderr) as a possible workflow command: a line whose first non-blank
- * characters are `::` (`::set-output`, `::add-mask::`, `::stop-commands::`…), and, in the old
- * form, `##[name]` anywhere in a line. Our lines carry outside text (paths, migration file names,
- * check names, server messages, a command's output), and a newline inside such text would start a
- * new line that the runner obeys. So plain lines are split where the runner splits them (\n, \r)
- * and each one is made inert; our own commands (annotations, masks, failure) are issued by
- * @actions/core, which escapes their data and properties so they stay one line.
- */
-
-
-/** Where the runner splits lines (.NET ReadLine: \r\n, \r or \n). */
-const LINE_BREAK = /\r\n|\r|\n/;
-/** The runner trims leading whitespace (.NET's definition, which includes U+0085) before looking for `::`. */
-const LEADING_COMMAND = /^([\s\u0085]*)::/;
-const OLD_FORM_COMMAND = /##\[/g;
-/**
- * One line the runner will not read as a command: a leading `::` and any `##[` are written with
- * the runner's own percent escapes (`%3A%3A`, `##%5B`), so the text stays readable.
- */
-function inertLine(line) {
-    return line.replace(LEADING_COMMAND, '$1%3A%3A').replace(OLD_FORM_COMMAND, '##%5B');
-}
-/** Text of any number of lines, as the inert lines the runner will see. */
-function inertLines(text) {
-    return text.split(LINE_BREAK).map(inertLine);
-}
-/**
- * Control characters a terminal would obey (cursor moves, title changes, clearing the screen), from
- * outside text; colour codes (SGR, `ESC[…m`) are kept, since the command line's own are added the
- * same way and a stray one only changes a colour.
- */
-// eslint-disable-next-line no-control-regex
-const TERMINAL_CONTROL = /\x1b(?!\[[0-9;]*m)|[\x00-\x08\x0b-\x1a\x1c-\x1f\x7f\x9b]/g;
-/** Text for a terminal: inert for the runner (a CLI run may be a workflow step) and for the terminal. */
-function terminalLines(text) {
-    return inertLines(text.replace(TERMINAL_CONTROL, ''));
-}
-const output = {
-    /** Plain log lines; nothing in `text` can become a workflow command. */
-    info(text) {
-        process.stdout.write(inertLines(text).join(external_node_os_.EOL) + external_node_os_.EOL);
-    },
-    /** An annotation: @actions/core escapes the message and the properties (title) into one line. */
-    annotate(level, message, props = {}) {
-        if (level === 'error')
-            actions_core/* core */.I.error(message, props);
-        else if (level === 'warning')
-            actions_core/* core */.I.warning(message, props);
-        else
-            actions_core/* core */.I.notice(message, props);
-    },
-    /** Only shown with step debug logging; escaped by @actions/core like an annotation. */
-    debug(message) {
-        actions_core/* core */.I.debug(message);
-    },
-    /** Asks the runner to mask a value (`::add-mask::`, escaped by @actions/core). */
-    mask(value) {
-        actions_core/* core */.I.setSecret(value);
-    },
-    /** A line for the command line's reader: `stdout` for results, `stderr` for progress and errors. */
-    line(text, stream = 'stdout') {
-        (stream === 'stdout' ? process.stdout : process.stderr).write(terminalLines(text).join(external_node_os_.EOL) + external_node_os_.EOL);
-    },
-    /** Replaces the terminal's current line on stderr (a spinner); `''` clears it. Only for a TTY. */
-    status(text) {
-        process.stderr.write(`\r\x1b[2K${terminalLines(text).join(' ')}`);
-    },
-    /** Whether a person is there: stdin and stderr are terminals (prompts, spinners, colours). */
-    terminal() {
-        return { stdin: Boolean(process.stdin.isTTY), stderr: Boolean(process.stderr.isTTY) };
-    },
-    /** Asks on stderr and reads one line from `input` (stdin); '' when `signal` aborts first or the input ends. */
-    async ask(question, signal, input = process.stdin) {
-        // Loaded here, not with every action's bundle: only the command line asks anything.
-        const { createInterface } = await Promise.resolve(/* import() */).then(__nccwpck_require__.t.bind(__nccwpck_require__, 6848, 19));
-        const rl = createInterface({ input, output: process.stderr });
-        // Input that ends (Ctrl-D at the prompt, a stdin closed) closes the interface, and Node 20
-        // leaves the question pending for ever: the person would wait out the caller's timeout for an
-        // answer that can no longer come. No answer is an empty one.
-        const closed = new Promise((resolve) => rl.once('close', () => resolve('')));
-        try {
-            return await Promise.race([rl.question(terminalLines(question).join(external_node_os_.EOL), { signal }).catch(() => ''), closed]);
-        }
-        finally {
-            rl.close();
-        }
-    },
-    /** The step's one `::error::` line and a non-zero exit code. */
-    fail(message) {
-        actions_core/* core */.I.setFailed(message);
-    },
-};
-
+// EXTERNAL MODULE: ./.build/core/output.js
+var output = __nccwpck_require__(8975);
 ;// CONCATENATED MODULE: ./.build/core/secret-input.js
 /**
  * Platform tokens for the entry points: each from its input or, when that is empty, from the
@@ -697,10 +601,10 @@ var write_summary = __nccwpck_require__(4039);
 
 function actionLog() {
     return createLog({
-        info: (m) => output.info(m),
-        warning: (m) => output.annotate('warning', m),
-        debug: (m) => output.debug(m),
-        mask: (v) => output.mask(v),
+        info: (m) => output/* output */.CG.info(m),
+        warning: (m) => output/* output */.CG.annotate('warning', m),
+        debug: (m) => output/* output */.CG.debug(m),
+        mask: (v) => output/* output */.CG.mask(v),
     });
 }
 /** Reads inputs by their public names from `get` (the runner's INPUT_* variables, or the CLI's flags); every parse error names the input. */
@@ -767,14 +671,14 @@ async function runAction(action, body, details) {
     declareEnvironmentSecrets(process.env, log);
     const stop = (0,stop_signals/* stopOnSignals */.ZI)({
         graceMs: STOP_GRACE_MS,
-        onFirst: (name) => log.info(`Received ${name}: stopping; waiting up to ${STOP_GRACE_MS / 1000} s for the work under way to end …`),
+        onFirst: (name) => log.info(`Received ${(0,stop_signals/* stopCause */.w3)(name)}: stopping; waiting up to ${STOP_GRACE_MS / 1000} s for the work under way to end …`),
     });
     let reported;
     const report = (markdown) => void (reported = markdown);
     const fail = async (err, own) => {
         const known = [await failureDetails(details, own ?? err, log), reported].filter((part) => part?.trim()).join('\n\n');
         await (0,write_summary/* writeSummary */.S)(failureSummary(action, err, log, known), log);
-        output.fail(log.redact((0,errors/* errorLine */.BP)(err)));
+        output/* output */.CG.fail(log.redact((0,errors/* errorLine */.BP)(err)));
     };
     const unfinished = failOnUnfinishedExit(() => fail(unfinishedError(), undefined));
     try {
@@ -1716,20 +1620,181 @@ function readRegularFile(path, maxBytes) {
 
 /***/ }),
 
+/***/ 8975:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   CG: () => (/* binding */ output)
+/* harmony export */ });
+/* unused harmony exports inertLine, inertLines, terminalLines */
+/* harmony import */ var _actions_core_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9971);
+/* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8161);
+/**
+ * The one writer between rollback-kit and the runner's log. The runner reads every line a step
+ * prints (stdout and stderr) as a possible workflow command: a line whose first non-blank
+ * characters are `::` (`::set-output`, `::add-mask::`, `::stop-commands::`…), and, in the old
+ * form, `##[name]` anywhere in a line. Our lines carry outside text (paths, migration file names,
+ * check names, server messages, a command's output), and a newline inside such text would start a
+ * new line that the runner obeys. So plain lines are split where the runner splits them (\n, \r)
+ * and each one is made inert; our own commands (annotations, masks, failure) are issued by
+ * @actions/core, which escapes their data and properties so they stay one line.
+ */
+
+
+/** Where the runner splits lines (.NET ReadLine: \r\n, \r or \n). */
+const LINE_BREAK = /\r\n|\r|\n/;
+/** The runner trims leading whitespace (.NET's definition, which includes U+0085) before looking for `::`. */
+const LEADING_COMMAND = /^([\s\u0085]*)::/;
+const OLD_FORM_COMMAND = /##\[/g;
+/**
+ * One line the runner will not read as a command: a leading `::` and any `##[` are written with
+ * the runner's own percent escapes (`%3A%3A`, `##%5B`), so the text stays readable.
+ */
+function inertLine(line) {
+    return line.replace(LEADING_COMMAND, '$1%3A%3A').replace(OLD_FORM_COMMAND, '##%5B');
+}
+/** Text of any number of lines, as the inert lines the runner will see. */
+function inertLines(text) {
+    return text.split(LINE_BREAK).map(inertLine);
+}
+/**
+ * Control characters a terminal would obey (cursor moves, title changes, clearing the screen), from
+ * outside text; colour codes (SGR, `ESC[…m`) are kept, since the command line's own are added the
+ * same way and a stray one only changes a colour.
+ */
+// eslint-disable-next-line no-control-regex
+const TERMINAL_CONTROL = /\x1b(?!\[[0-9;]*m)|[\x00-\x08\x0b-\x1a\x1c-\x1f\x7f\x9b]/g;
+/** Text for a terminal: inert for the runner (a CLI run may be a workflow step) and for the terminal. */
+function terminalLines(text) {
+    return inertLines(text.replace(TERMINAL_CONTROL, ''));
+}
+/**
+ * Streams whose reader is gone: a pipe closed on us (`rollback-kit sandbox | head -1`: EPIPE), a
+ * terminal hung up (EIO), a full disk under a redirect. Node reports a failed write as an 'error'
+ * event, and with nobody listening that event killed the process at once, mid-run, its cleanup
+ * never run. Instead a line meant for a gone stdout goes to stderr (the closing lines of a stopped
+ * run must reach someone), and a line for a gone stderr is dropped.
+ */
+const gone = { stdout: false, stderr: false };
+/** Told when stdout's reader closed the pipe: stop-signals.ts takes that as a stop (SIGPIPE). */
+const stdoutClosedListeners = new Set();
+let stdoutClosed = false;
+function lost(stream, err) {
+    if (gone[stream])
+        return;
+    gone[stream] = true;
+    if (stream !== 'stdout' || err.code !== 'EPIPE')
+        return;
+    stdoutClosed = true;
+    for (const listener of [...stdoutClosedListeners])
+        listener();
+}
+for (const stream of ['stdout', 'stderr'])
+    process[stream].on('error', (err) => lost(stream, err));
+/** Writes `text` where it can still be read; a stdout line its failed write lost is written again on stderr. */
+function write(stream, text) {
+    const to = stream === 'stdout' && gone.stdout ? 'stderr' : stream;
+    if (gone[to])
+        return;
+    process[to].write(text, (err) => {
+        if (!err)
+            return;
+        lost(to, err);
+        if (to === 'stdout')
+            write('stderr', text);
+    });
+}
+const output = {
+    /** Plain log lines; nothing in `text` can become a workflow command. */
+    info(text) {
+        write('stdout', inertLines(text).join(node_os__WEBPACK_IMPORTED_MODULE_1__.EOL) + node_os__WEBPACK_IMPORTED_MODULE_1__.EOL);
+    },
+    /** An annotation: @actions/core escapes the message and the properties (title) into one line. */
+    annotate(level, message, props = {}) {
+        if (level === 'error')
+            _actions_core_js__WEBPACK_IMPORTED_MODULE_0__/* .core */ .I.error(message, props);
+        else if (level === 'warning')
+            _actions_core_js__WEBPACK_IMPORTED_MODULE_0__/* .core */ .I.warning(message, props);
+        else
+            _actions_core_js__WEBPACK_IMPORTED_MODULE_0__/* .core */ .I.notice(message, props);
+    },
+    /** Only shown with step debug logging; escaped by @actions/core like an annotation. */
+    debug(message) {
+        _actions_core_js__WEBPACK_IMPORTED_MODULE_0__/* .core */ .I.debug(message);
+    },
+    /** Asks the runner to mask a value (`::add-mask::`, escaped by @actions/core). */
+    mask(value) {
+        _actions_core_js__WEBPACK_IMPORTED_MODULE_0__/* .core */ .I.setSecret(value);
+    },
+    /** A line for the command line's reader: `stdout` for results, `stderr` for progress and errors. */
+    line(text, stream = 'stdout') {
+        write(stream, terminalLines(text).join(node_os__WEBPACK_IMPORTED_MODULE_1__.EOL) + node_os__WEBPACK_IMPORTED_MODULE_1__.EOL);
+    },
+    /** Replaces the terminal's current line on stderr (a spinner); `''` clears it. Only for a TTY. */
+    status(text) {
+        write('stderr', `\r\x1b[2K${terminalLines(text).join(' ')}`);
+    },
+    /**
+     * Calls `listener` when stdout's reader closes the pipe (at once when it already has); returns
+     * what stops listening.
+     */
+    onStdoutClosed(listener) {
+        if (stdoutClosed) {
+            listener();
+            return () => undefined;
+        }
+        stdoutClosedListeners.add(listener);
+        return () => void stdoutClosedListeners.delete(listener);
+    },
+    /** Whether a person is there: stdin and stderr are terminals (prompts, spinners, colours). */
+    terminal() {
+        return { stdin: Boolean(process.stdin.isTTY), stderr: Boolean(process.stderr.isTTY) };
+    },
+    /** Asks on stderr and reads one line from `input` (stdin); '' when `signal` aborts first or the input ends. */
+    async ask(question, signal, input = process.stdin) {
+        // Loaded here, not with every action's bundle: only the command line asks anything.
+        const { createInterface } = await Promise.resolve(/* import() */).then(__nccwpck_require__.t.bind(__nccwpck_require__, 6848, 19));
+        const rl = createInterface({ input, output: process.stderr });
+        // Input that ends (Ctrl-D at the prompt, a stdin closed) closes the interface, and Node 20
+        // leaves the question pending for ever: the person would wait out the caller's timeout for an
+        // answer that can no longer come. No answer is an empty one.
+        const closed = new Promise((resolve) => rl.once('close', () => resolve('')));
+        try {
+            return await Promise.race([rl.question(terminalLines(question).join(node_os__WEBPACK_IMPORTED_MODULE_1__.EOL), { signal }).catch(() => ''), closed]);
+        }
+        finally {
+            rl.close();
+        }
+    },
+    /** The step's one `::error::` line and a non-zero exit code. */
+    fail(message) {
+        _actions_core_js__WEBPACK_IMPORTED_MODULE_0__/* .core */ .I.setFailed(message);
+    },
+};
+
+
+/***/ }),
+
 /***/ 1042:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   K5: () => (/* binding */ StopOutlasted),
 /* harmony export */   ZI: () => (/* binding */ stopOnSignals),
-/* harmony export */   kB: () => (/* binding */ stoppedFailure)
+/* harmony export */   kB: () => (/* binding */ stoppedFailure),
+/* harmony export */   w3: () => (/* binding */ stopCause)
 /* harmony export */ });
 /* unused harmony export stopName */
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8005);
+/* harmony import */ var _output_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8975);
 /**
- * SIGTERM and SIGINT while work that must wind down runs (an action's step, the CLI's database
- * commands, the sandbox). Node's default is to exit at once (143, 130): child processes and
- * temporary files left behind, and nobody told whether the database changed. Instead:
+ * SIGTERM, SIGINT and SIGHUP while work that must wind down runs (an action's step, the CLI's
+ * database commands, the sandbox). Node's default is to exit at once (143, 130, 129): child
+ * processes, temporary files and the sandbox's database left behind, and nobody told whether the
+ * database changed. SIGHUP is an SSH session or a terminal window that went away: the work under
+ * way is in the same state as after a Ctrl-C. A stdout whose reader closed the pipe (`| head -1`:
+ * the write fails with EPIPE, since Node ignores the SIGPIPE a program would die of) is a stop too,
+ * named SIGPIPE: nobody reads the rest, and dying of it, as Node did, left everything behind. Instead:
  *
  * - the first signal aborts `signal`, which the work listens to (it stops feeding its programs,
  *   ends them, and knows what it had done), calls `onFirst`, and starts a wait of `graceMs`;
@@ -1740,6 +1805,13 @@ function readRegularFile(path, maxBytes) {
  *   `process.once`, the second Ctrl-C would find no handler and kill the process mid-cleanup.)
  */
 
+
+/** The signals a stop is taken from; SIGPIPE comes from a closed stdout (output.ts), not as a signal. */
+const STOP_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP'];
+/** What stopped the work, as a note says it: SIGPIPE alone would not tell the reader what happened. */
+function stopCause(name) {
+    return name === 'SIGPIPE' ? 'SIGPIPE, stdout closed' : name;
+}
 function stopOnSignals(opts) {
     const controller = new AbortController();
     let received;
@@ -1754,8 +1826,9 @@ function stopOnSignals(opts) {
         controller.abort(new Error(`stopped by ${name}`));
         timer = setTimeout(giveUp, opts.graceMs);
     };
-    process.on('SIGTERM', onSignal);
-    process.on('SIGINT', onSignal);
+    for (const sig of STOP_SIGNALS)
+        process.on(sig, onSignal);
+    const unwatchStdout = _output_js__WEBPACK_IMPORTED_MODULE_1__/* .output */ .CG.onStdoutClosed(() => onSignal('SIGPIPE'));
     return {
         signal: controller.signal,
         received: () => received,
@@ -1766,8 +1839,9 @@ function stopOnSignals(opts) {
         },
         dispose() {
             clearTimeout(timer);
-            process.off('SIGTERM', onSignal);
-            process.off('SIGINT', onSignal);
+            for (const sig of STOP_SIGNALS)
+                process.off(sig, onSignal);
+            unwatchStdout();
         },
     };
 }
@@ -1925,7 +1999,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   id: () => (/* binding */ transactionPoolerRefusal)
 });
 
-// UNUSED EXPORTS: connectionUrl, libpqEnv, toolConninfo, withDatabase
+// UNUSED EXPORTS: clientApplicationName, connectionUrl, libpqEnv, toolConnectMs, toolConninfo, withDatabase
 
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __nccwpck_require__(3024);
@@ -2451,6 +2525,10 @@ function connectionUrl(t) {
  * power, a NAT entry dropped) ends the session with an error instead of leaving it waiting forever.
  */
 const KEEPALIVE_IDLE_MS = 10_000;
+/** The application_name a node-postgres session of ours sends at startup: the connection string's, else `name`, else rollback-kit. */
+function clientApplicationName(t, name) {
+    return t.params.application_name ?? name ?? 'rollback-kit';
+}
 /** Options for node-postgres. `connectTimeoutMs` bounds an unreachable host. */
 function pgClientConfig(t, opts = {}) {
     const config = {
@@ -2462,7 +2540,7 @@ function pgClientConfig(t, opts = {}) {
         connectionTimeoutMillis: opts.connectTimeoutMs ?? connectTimeoutMs(t),
         keepAlive: true,
         keepAliveInitialDelayMillis: KEEPALIVE_IDLE_MS,
-        application_name: t.params.application_name ?? opts.applicationName ?? 'rollback-kit',
+        application_name: clientApplicationName(t, opts.applicationName),
         ssl: sslConfig(t),
     };
     if (t.params.options)
@@ -2472,6 +2550,14 @@ function pgClientConfig(t, opts = {}) {
 function connectTimeoutMs(t) {
     const seconds = Number(t.params.connect_timeout);
     return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 10_000;
+}
+/**
+ * How long a pg_* tool may take to open its connection: its PGCONNECT_TIMEOUT (libpqEnv), which
+ * libpq takes as at least 2 s. That is for each address it tries (a name with several, an SSL
+ * attempt then one without): the stall time that follows this covers a few of those.
+ */
+function toolConnectMs(t) {
+    return Math.max(2, Number(libpqEnv(t).PGCONNECT_TIMEOUT)) * 1000;
 }
 function sslConfig(t) {
     const mode = (t.params.sslmode ?? '').toLowerCase();
@@ -3811,6 +3897,13 @@ function connectionError(target, err) {
     if (/timeout/i.test(message)) {
         return fail(`Cannot reach PostgreSQL at ${where}: no answer within the connect timeout.`, 'Check the host, port and firewall; GitHub-hosted runners reach only IPv4 addresses.');
     }
+    // Something answered at that port and then hung up without a word of PostgreSQL's protocol: most
+    // often not a PostgreSQL server at all (an HTTP port), a proxy or load balancer that cuts the
+    // session, or a server that takes only TLS. Said as the refused and timeout cases are: what to check.
+    if (code === 'ECONNRESET' || /connection terminated unexpectedly|socket hang up/i.test(message)) {
+        const tls = !target.params.sslmode || /^(disable|allow|prefer)$/.test(target.params.sslmode) ? '; or it requires TLS: add sslmode=require to database-url' : '';
+        return fail(`Cannot connect to PostgreSQL at ${where}: the server closed the connection before it answered (${message.replace(/\.$/, '')}).`, `Check that ${target.host}:${target.port} is a PostgreSQL server (not an HTTP port, an SSH tunnel that is down, or a proxy or load balancer that cuts the session)${tls}.`);
+    }
     return fail(`Cannot connect to PostgreSQL at ${where}: ${message}.`);
 }
 
@@ -3822,6 +3915,7 @@ function connectionError(target, err) {
  * blocking pid and what it is doing. The watcher has to look while the wait lasts: once the lock
  * timeout has fired, pg_blocking_pids has nothing left to say.
  */
+
 
 
 
@@ -3909,6 +4003,8 @@ async function cancelQuery(target, pid, log, opts = {}) {
 async function watchBlockers(target, applicationName, log, opts = {}) {
     let session;
     const deadline = opts.queryDeadline ?? WATCH_DEADLINE;
+    /** The name the watcher's session is opened with: seen as such, the server shows sessions by the names they were opened with. */
+    const ownName = clientApplicationName(target);
     /** The watcher's connection ended under it (a stalled one is closed at its query deadline). */
     let lost = false;
     const opened = async () => {
@@ -3963,27 +4059,41 @@ async function watchBlockers(target, applicationName, log, opts = {}) {
     const stall = opts.stall;
     /** The most backends of the program seen at once; when fewer than those (or than all it opens) have been seen since, and how much output there was then. */
     let most = 0;
-    /** The program's backends seen at every look since the first that saw any: its leader stays among them. */
-    let steady;
+    /** A program of several's leader: of the first look that saw all its backends at once, the one that started first. */
+    let leader;
+    /**
+     * Whether this server shows sessions by the name they were opened with (the watcher's own) and is
+     * the program's (StallWatch.writes): what makes a backend of the program never seen there a gone one (dueAt).
+     */
+    let namesShown = false;
     let gone;
     let stallSeen = false;
     /** The server the program's backends were counted on (its postmaster's start time). */
     let server;
-    const watchStall = async (pids) => {
+    /** `named`: the sessions named as ours (the watcher's own left out), with when each backend started. */
+    const watchStall = async (named) => {
         if (!stall || stallSeen)
             return;
         const now = Date.now();
-        const backends = stall.backends(pids);
+        const backends = stall.backends(named.map((n) => n.pid));
         const count = backends.length;
         most = Math.max(most, count);
-        if (count)
-            steady = new Set(steady ? backends.filter((p) => steady.has(p)) : backends);
         // Until a second backend of it has been seen, a program of several may rightly be on its first
         // alone (pg_dump reading the catalogue): all of them are due only from then on. Once all were
-        // seen, its leader alone again is its end (pg_dump syncing its files after its workers left).
+        // seen, its leader alone again is its end (pg_dump syncing its files after its workers left);
+        // a worker alone is not: told apart by when their backends started, not by which were seen
+        // first, since a first look may see them all at once.
         const all = stall.backendsInAll;
-        const leaderAlone = all !== undefined && most >= all && count === 1 && steady.has(backends[0]);
-        const due = leaderAlone ? 1 : all !== undefined && most > 1 ? Math.max(most, all) : most;
+        if (all !== undefined && leader === undefined && count >= all) {
+            const started = new Map(named.map((n) => [n.pid, n.startedAt]));
+            leader = backends.reduce((a, b) => (started.get(b) < started.get(a) ? b : a));
+        }
+        const leaderAlone = leader !== undefined && count === 1 && backends[0] === leader;
+        let due = leaderAlone ? 1 : all !== undefined && most > 1 ? Math.max(most, all) : most;
+        // Past its connect, on a server that shows its sessions: its first backend is due, seen or not.
+        const dueAt = stall.dueAt?.();
+        if (due === 0 && namesShown && dueAt !== undefined && now >= dueAt)
+            due = 1;
         if (!stall.running() || count >= due) {
             gone = undefined;
             return;
@@ -4029,19 +4139,33 @@ async function watchBlockers(target, applicationName, log, opts = {}) {
         if (cancelAfterMs !== undefined)
             await cancelLongWaits(cancelAfterMs);
         if (stall) {
-            const named = await session.query('SELECT a.pid, pg_postmaster_start_time()::text AS started FROM (SELECT 1) one LEFT JOIN pg_stat_activity a ON a.application_name = $1 AND a.pid <> pg_backend_pid()', [applicationName]);
+            const named = await session.query(`SELECT a.pid, extract(epoch FROM a.backend_start)::float8 AS backend_start, pg_postmaster_start_time()::text AS started,
+                (SELECT application_name FROM pg_stat_activity WHERE pid = pg_backend_pid()) AS own_name, pg_is_in_recovery() AS standby
+           FROM (SELECT 1) one LEFT JOIN pg_stat_activity a ON a.application_name = $1 AND a.pid <> pg_backend_pid()`, [applicationName]);
             const started = named.rows[0].started;
             if (server !== started) {
                 most = 0;
-                steady = undefined;
+                leader = undefined;
+                namesShown = false;
                 gone = undefined;
                 server = started;
             }
-            await watchStall(named.rows.flatMap((r) => (r.pid === null ? [] : [r.pid])));
+            const sessions = named.rows.flatMap((r) => (r.pid === null ? [] : [{ pid: r.pid, startedAt: r.backend_start ?? 0 }]));
+            const programs = stall.writes ? !named.rows[0].standby : sessions.some((n) => !stall.backends([n.pid]).length);
+            namesShown ||= named.rows[0].own_name === ownName && programs;
+            await watchStall(sessions);
         }
     };
-    // One poll at a time: a watcher opening its connection again may wait for the connect timeout.
-    let busy = false;
+    // The first look before the watch is handed over: a caller that awaits it before starting its
+    // program (snapshot.ts) has it watched from its first backend on, and knows whether this server
+    // shows its sessions (StallWatch.dueAt) before that backend is due. Waited for no longer than a
+    // poll on a working connection takes, so that a watcher whose connection stalls holds up nothing
+    // (the look goes on, as any poll does).
+    let busy = true;
+    polling = poll()
+        .catch(() => undefined)
+        .finally(() => (busy = false));
+    await within(polling, STOP_WAIT_MS, undefined);
     const timer = setInterval(() => {
         if (busy)
             return;
@@ -4284,6 +4408,19 @@ const DOWN_HINTS = {
     prisma: 'Add down.sql beside migration.sql (prisma migrate diff --script can write it).',
     plain: 'Add the <version>_name.down.sql file.',
 };
+/** Down SQL that is there but holds no statement: "add a section" would send the reader looking for one they already have. */
+const EMPTY_DOWN_HINTS = {
+    dbmate: 'Write the SQL that undoes the migration under its "-- migrate:down" line: the section is there, but empty.',
+    'golang-migrate': 'Write the SQL that undoes the migration in its .down.sql file: the file is there, but empty.',
+    'node-pg-migrate': 'Write the SQL that undoes the migration under its "-- Down Migration" line: the section is there, but empty.',
+    supabase: 'Write the SQL that undoes the migration in its file under supabase/migrations/down/: the file is there, but empty.',
+    prisma: 'Write the SQL that undoes the migration in its down.sql: the file is there, but empty.',
+    plain: 'Write the SQL that undoes the migration in its .down.sql file: the file is there, but empty.',
+};
+/** The hint for migrations with a file and nothing to run: every one empty, or some with no down SQL at all. */
+function downHint(format, withFile) {
+    return withFile.every((f) => f.downSql !== undefined && !f.missingReason) ? EMPTY_DOWN_HINTS[format] : DOWN_HINTS[format];
+}
 function prepare(file, standardConformingStrings, log) {
     const sql = file.downSql ?? '';
     let statements = (0,sql_split/* splitStatements */.Xd)({ text: sql, standardConformingStrings }).map((s) => ({
@@ -4321,15 +4458,15 @@ function planReverts(format, files, appliedIds, selector, context) {
         const inCode = missing.some((f) => f.downCode) && context.ownDown;
         // A migration with no file at all needs its file back, not a down section added to it.
         const noFile = missing.filter((f) => f.missingReason === NO_FILE);
-        const withFile = missing.length - noFile.length;
+        const withFile = missing.filter((f) => f.missingReason !== NO_FILE);
         const fileHint = noFile.length
             ? `${noFile.length === 1 ? 'Its file is' : 'Their files are'} not in this checkout: run from the commit that was deployed (the one that brought ${noFile.length === 1 ? 'it' : 'them'}, with the down SQL; actions/checkout with ref: <that commit> and fetch-depth: 0), or point migrations-dir at the folder that holds ${noFile.length === 1 ? 'it' : 'them'}.`
             : undefined;
         const hint = inCode
             ? `Revert with the tool's own down, which runs that code: ${context.ownDown(chosen.length)} (with the DATABASE_URL and options your deploy uses).`
             : fileHint
-                ? `${fileHint}${withFile ? ` For the others: ${DOWN_HINTS[format.name]}` : ''}`
-                : DOWN_HINTS[format.name];
+                ? `${fileHint}${withFile.length ? ` For the others: ${downHint(format.name, withFile)}` : ''}`
+                : downHint(format.name, withFile);
         throw new errors/* RollbackKitError */.dp(`Cannot revert ${list}: nothing to run, and marking it reverted would lie. Nothing was run.`, hint);
     }
     const kept = applied.length - chosen.length - 1;
@@ -5668,6 +5805,14 @@ const STOP_CANCEL_MS = 2000;
 function planEntries(plan) {
     return plan.toRevert.map((m) => ({ version: m.file.version, id: m.file.id, file: m.file.downFile ?? m.file.name, transactional: m.transactional, statements: m.statements.length }));
 }
+/** The line before a dry run's plan: a real run's own plan is no dry run, and a check reverts nothing. */
+function planWords(preview, count, where) {
+    if (preview === 'real-run')
+        return `Plan: will revert ${count} migration(s) on ${where}, in this order:`;
+    if (preview === 'check')
+        return `Checked, nothing reverted here: ${count} selected migration(s) are applied on ${where}, in the order a revert would run them:`;
+    return `Dry run: would revert ${count} migration(s) on ${where}, in this order:`;
+}
 function printPlan(plan, log) {
     for (const [n, m] of plan.toRevert.entries()) {
         log.info(`${n + 1}. ${m.file.downFile ?? m.file.name} (version ${m.file.version}, ${m.statements.length} statement(s)${m.transactional ? '' : ', non-transactional'})`);
@@ -5836,7 +5981,7 @@ async function revertMigrations(opts, log) {
                 await recorded?.update(session, [], true, log);
         }
         else if (opts.dryRun) {
-            log.info(`Dry run: would revert ${plan.toRevert.length} migration(s) on ${where}, in this order:`);
+            log.info(planWords(opts.preview, plan.toRevert.length, where));
             printPlan(plan, log);
             result.status = 'dry-run';
         }

@@ -8870,7 +8870,7 @@ __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependen
 /* harmony import */ var _core_action_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2284);
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8005);
 /* harmony import */ var _core_output_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(8975);
-/* harmony import */ var _smoke_parse_spec_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(273);
+/* harmony import */ var _smoke_parse_spec_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(3238);
 /* harmony import */ var _smoke_report_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(6000);
 /* harmony import */ var _smoke_smoke_inputs_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(3779);
 /* harmony import */ var _smoke_pool_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(7944);
@@ -9275,7 +9275,7 @@ async function runAction(action, body, details) {
     declareEnvironmentSecrets(process.env, log);
     const stop = (0,stop_signals/* stopOnSignals */.ZI)({
         graceMs: STOP_GRACE_MS,
-        onFirst: (name) => log.info(`Received ${name}: stopping; waiting up to ${STOP_GRACE_MS / 1000} s for the work under way to end …`),
+        onFirst: (name) => log.info(`Received ${(0,stop_signals/* stopCause */.w3)(name)}: stopping; waiting up to ${STOP_GRACE_MS / 1000} s for the work under way to end …`),
     });
     let reported;
     const report = (markdown) => void (reported = markdown);
@@ -10028,10 +10028,46 @@ const TERMINAL_CONTROL = /\x1b(?!\[[0-9;]*m)|[\x00-\x08\x0b-\x1a\x1c-\x1f\x7f\x9
 function terminalLines(text) {
     return inertLines(text.replace(TERMINAL_CONTROL, ''));
 }
+/**
+ * Streams whose reader is gone: a pipe closed on us (`rollback-kit sandbox | head -1`: EPIPE), a
+ * terminal hung up (EIO), a full disk under a redirect. Node reports a failed write as an 'error'
+ * event, and with nobody listening that event killed the process at once, mid-run, its cleanup
+ * never run. Instead a line meant for a gone stdout goes to stderr (the closing lines of a stopped
+ * run must reach someone), and a line for a gone stderr is dropped.
+ */
+const gone = { stdout: false, stderr: false };
+/** Told when stdout's reader closed the pipe: stop-signals.ts takes that as a stop (SIGPIPE). */
+const stdoutClosedListeners = new Set();
+let stdoutClosed = false;
+function lost(stream, err) {
+    if (gone[stream])
+        return;
+    gone[stream] = true;
+    if (stream !== 'stdout' || err.code !== 'EPIPE')
+        return;
+    stdoutClosed = true;
+    for (const listener of [...stdoutClosedListeners])
+        listener();
+}
+for (const stream of ['stdout', 'stderr'])
+    process[stream].on('error', (err) => lost(stream, err));
+/** Writes `text` where it can still be read; a stdout line its failed write lost is written again on stderr. */
+function write(stream, text) {
+    const to = stream === 'stdout' && gone.stdout ? 'stderr' : stream;
+    if (gone[to])
+        return;
+    process[to].write(text, (err) => {
+        if (!err)
+            return;
+        lost(to, err);
+        if (to === 'stdout')
+            write('stderr', text);
+    });
+}
 const output = {
     /** Plain log lines; nothing in `text` can become a workflow command. */
     info(text) {
-        process.stdout.write(inertLines(text).join(node_os__WEBPACK_IMPORTED_MODULE_1__.EOL) + node_os__WEBPACK_IMPORTED_MODULE_1__.EOL);
+        write('stdout', inertLines(text).join(node_os__WEBPACK_IMPORTED_MODULE_1__.EOL) + node_os__WEBPACK_IMPORTED_MODULE_1__.EOL);
     },
     /** An annotation: @actions/core escapes the message and the properties (title) into one line. */
     annotate(level, message, props = {}) {
@@ -10052,11 +10088,23 @@ const output = {
     },
     /** A line for the command line's reader: `stdout` for results, `stderr` for progress and errors. */
     line(text, stream = 'stdout') {
-        (stream === 'stdout' ? process.stdout : process.stderr).write(terminalLines(text).join(node_os__WEBPACK_IMPORTED_MODULE_1__.EOL) + node_os__WEBPACK_IMPORTED_MODULE_1__.EOL);
+        write(stream, terminalLines(text).join(node_os__WEBPACK_IMPORTED_MODULE_1__.EOL) + node_os__WEBPACK_IMPORTED_MODULE_1__.EOL);
     },
     /** Replaces the terminal's current line on stderr (a spinner); `''` clears it. Only for a TTY. */
     status(text) {
-        process.stderr.write(`\r\x1b[2K${terminalLines(text).join(' ')}`);
+        write('stderr', `\r\x1b[2K${terminalLines(text).join(' ')}`);
+    },
+    /**
+     * Calls `listener` when stdout's reader closes the pipe (at once when it already has); returns
+     * what stops listening.
+     */
+    onStdoutClosed(listener) {
+        if (stdoutClosed) {
+            listener();
+            return () => undefined;
+        }
+        stdoutClosedListeners.add(listener);
+        return () => void stdoutClosedListeners.delete(listener);
     },
     /** Whether a person is there: stdin and stderr are terminals (prompts, spinners, colours). */
     terminal() {
@@ -10320,14 +10368,20 @@ class SecretSet {
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   ZI: () => (/* binding */ stopOnSignals),
 /* harmony export */   kB: () => (/* binding */ stoppedFailure),
+/* harmony export */   w3: () => (/* binding */ stopCause),
 /* harmony export */   ws: () => (/* binding */ stopName)
 /* harmony export */ });
 /* unused harmony export StopOutlasted */
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8005);
+/* harmony import */ var _output_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8975);
 /**
- * SIGTERM and SIGINT while work that must wind down runs (an action's step, the CLI's database
- * commands, the sandbox). Node's default is to exit at once (143, 130): child processes and
- * temporary files left behind, and nobody told whether the database changed. Instead:
+ * SIGTERM, SIGINT and SIGHUP while work that must wind down runs (an action's step, the CLI's
+ * database commands, the sandbox). Node's default is to exit at once (143, 130, 129): child
+ * processes, temporary files and the sandbox's database left behind, and nobody told whether the
+ * database changed. SIGHUP is an SSH session or a terminal window that went away: the work under
+ * way is in the same state as after a Ctrl-C. A stdout whose reader closed the pipe (`| head -1`:
+ * the write fails with EPIPE, since Node ignores the SIGPIPE a program would die of) is a stop too,
+ * named SIGPIPE: nobody reads the rest, and dying of it, as Node did, left everything behind. Instead:
  *
  * - the first signal aborts `signal`, which the work listens to (it stops feeding its programs,
  *   ends them, and knows what it had done), calls `onFirst`, and starts a wait of `graceMs`;
@@ -10338,6 +10392,13 @@ class SecretSet {
  *   `process.once`, the second Ctrl-C would find no handler and kill the process mid-cleanup.)
  */
 
+
+/** The signals a stop is taken from; SIGPIPE comes from a closed stdout (output.ts), not as a signal. */
+const STOP_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP'];
+/** What stopped the work, as a note says it: SIGPIPE alone would not tell the reader what happened. */
+function stopCause(name) {
+    return name === 'SIGPIPE' ? 'SIGPIPE, stdout closed' : name;
+}
 function stopOnSignals(opts) {
     const controller = new AbortController();
     let received;
@@ -10352,8 +10413,9 @@ function stopOnSignals(opts) {
         controller.abort(new Error(`stopped by ${name}`));
         timer = setTimeout(giveUp, opts.graceMs);
     };
-    process.on('SIGTERM', onSignal);
-    process.on('SIGINT', onSignal);
+    for (const sig of STOP_SIGNALS)
+        process.on(sig, onSignal);
+    const unwatchStdout = _output_js__WEBPACK_IMPORTED_MODULE_1__/* .output */ .CG.onStdoutClosed(() => onSignal('SIGPIPE'));
     return {
         signal: controller.signal,
         received: () => received,
@@ -10364,8 +10426,9 @@ function stopOnSignals(opts) {
         },
         dispose() {
             clearTimeout(timer);
-            process.off('SIGTERM', onSignal);
-            process.off('SIGINT', onSignal);
+            for (const sig of STOP_SIGNALS)
+                process.off(sig, onSignal);
+            unwatchStdout();
         },
     };
 }
@@ -10583,7 +10646,7 @@ function hideUrlSecrets(text) {
 /* harmony export */   f3: () => (/* binding */ pgClientConfig),
 /* harmony export */   ff: () => (/* binding */ describeTarget)
 /* harmony export */ });
-/* unused harmony exports transactionPoolerRefusal, withDatabase, connectionUrl, toolConninfo, libpqEnv */
+/* unused harmony exports transactionPoolerRefusal, withDatabase, connectionUrl, clientApplicationName, toolConnectMs, toolConninfo, libpqEnv */
 /* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3024);
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6760);
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8005);
@@ -10946,6 +11009,10 @@ function connectionUrl(t) {
  * power, a NAT entry dropped) ends the session with an error instead of leaving it waiting forever.
  */
 const KEEPALIVE_IDLE_MS = 10_000;
+/** The application_name a node-postgres session of ours sends at startup: the connection string's, else `name`, else rollback-kit. */
+function clientApplicationName(t, name) {
+    return t.params.application_name ?? name ?? 'rollback-kit';
+}
 /** Options for node-postgres. `connectTimeoutMs` bounds an unreachable host. */
 function pgClientConfig(t, opts = {}) {
     const config = {
@@ -10957,7 +11024,7 @@ function pgClientConfig(t, opts = {}) {
         connectionTimeoutMillis: opts.connectTimeoutMs ?? connectTimeoutMs(t),
         keepAlive: true,
         keepAliveInitialDelayMillis: KEEPALIVE_IDLE_MS,
-        application_name: t.params.application_name ?? opts.applicationName ?? 'rollback-kit',
+        application_name: clientApplicationName(t, opts.applicationName),
         ssl: sslConfig(t),
     };
     if (t.params.options)
@@ -10967,6 +11034,14 @@ function pgClientConfig(t, opts = {}) {
 function connectTimeoutMs(t) {
     const seconds = Number(t.params.connect_timeout);
     return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 10_000;
+}
+/**
+ * How long a pg_* tool may take to open its connection: its PGCONNECT_TIMEOUT (libpqEnv), which
+ * libpq takes as at least 2 s. That is for each address it tries (a name with several, an SSL
+ * attempt then one without): the stall time that follows this covers a few of those.
+ */
+function toolConnectMs(t) {
+    return Math.max(2, Number(libpqEnv(t).PGCONNECT_TIMEOUT)) * 1000;
 }
 function sslConfig(t) {
     const mode = (t.params.sslmode ?? '').toLowerCase();
@@ -11177,7 +11252,7 @@ function linkText(url) {
 /* harmony export */   K: () => (/* binding */ specProblemsDetails),
 /* harmony export */   e: () => (/* binding */ summaryMarkdown)
 /* harmony export */ });
-/* harmony import */ var _smoke_parse_spec_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(273);
+/* harmony import */ var _smoke_parse_spec_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3238);
 /* harmony import */ var _smoke_report_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6000);
 /* harmony import */ var _markdown_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(4348);
 
@@ -11452,7 +11527,7 @@ function lookupJsonPath(doc, segments) {
 
 /***/ }),
 
-/***/ 273:
+/***/ 3238:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -11671,6 +11746,38 @@ class AliasExpansion {
 
 // EXTERNAL MODULE: ./.build/core/errors.js
 var errors = __nccwpck_require__(8005);
+;// CONCATENATED MODULE: ./.build/core/closest.js
+/**
+ * "Did you mean …?" for a mistyped name: the smoke spec's fields and the plan file's keys guess
+ * the same way, so one typo gets the same answer wherever it is made.
+ */
+/** The known word nearest to a typo, if it is near enough to be a likely meaning. */
+function closest(word, known) {
+    let best;
+    let bestDistance = Infinity;
+    for (const k of known) {
+        const d = editDistance(word.toLowerCase(), k);
+        if (d < bestDistance) {
+            best = k;
+            bestDistance = d;
+        }
+    }
+    return bestDistance <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
+}
+function editDistance(a, b) {
+    const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i++) {
+        let prev = row[0];
+        row[0] = i;
+        for (let j = 1; j <= b.length; j++) {
+            const tmp = row[j];
+            row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+            prev = tmp;
+        }
+    }
+    return row[b.length];
+}
+
 // EXTERNAL MODULE: ./.build/core/url-secrets.js
 var url_secrets = __nccwpck_require__(9041);
 // EXTERNAL MODULE: ./.build/smoke/join-url.js
@@ -11685,6 +11792,7 @@ var sql_statement = __nccwpck_require__(9550);
  * field) and reported together before anything runs: a spec that is half right measures nothing
  * useful, and fixing one mistake per run is slow when production may be broken.
  */
+
 
 
 
@@ -12294,32 +12402,6 @@ function parseCountRange(v) {
         return /^\d+$/.test(text) ? parseCountRange(Number(text)) : undefined;
     // A reversed range (5..1) is returned as written: the caller names that mistake.
     return { min: m[1] ? Number(m[1]) : undefined, max: m[2] ? Number(m[2]) : undefined };
-}
-/** The known word nearest to a typo, if it is near enough to be a likely meaning. */
-function closest(word, known) {
-    let best;
-    let bestDistance = Infinity;
-    for (const k of known) {
-        const d = editDistance(word.toLowerCase(), k);
-        if (d < bestDistance) {
-            best = k;
-            bestDistance = d;
-        }
-    }
-    return bestDistance <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
-}
-function editDistance(a, b) {
-    const row = Array.from({ length: b.length + 1 }, (_, j) => j);
-    for (let i = 1; i <= a.length; i++) {
-        let prev = row[0];
-        row[0] = i;
-        for (let j = 1; j <= b.length; j++) {
-            const tmp = row[j];
-            row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-            prev = tmp;
-        }
-    }
-    return row[b.length];
 }
 
 
@@ -13814,8 +13896,8 @@ function readRegularFile(path, maxBytes) {
 
 // EXTERNAL MODULE: ./.build/db/connection.js
 var connection = __nccwpck_require__(401);
-// EXTERNAL MODULE: ./.build/smoke/parse-spec.js + 1 modules
-var parse_spec = __nccwpck_require__(273);
+// EXTERNAL MODULE: ./.build/smoke/parse-spec.js + 2 modules
+var parse_spec = __nccwpck_require__(3238);
 // EXTERNAL MODULE: ./.build/smoke/report.js
 var smoke_report = __nccwpck_require__(6000);
 // EXTERNAL MODULE: ./.build/core/read-body.js
@@ -14537,6 +14619,13 @@ function connectionError(target, err) {
     }
     if (/timeout/i.test(message)) {
         return fail(`Cannot reach PostgreSQL at ${where}: no answer within the connect timeout.`, 'Check the host, port and firewall; GitHub-hosted runners reach only IPv4 addresses.');
+    }
+    // Something answered at that port and then hung up without a word of PostgreSQL's protocol: most
+    // often not a PostgreSQL server at all (an HTTP port), a proxy or load balancer that cuts the
+    // session, or a server that takes only TLS. Said as the refused and timeout cases are: what to check.
+    if (code === 'ECONNRESET' || /connection terminated unexpectedly|socket hang up/i.test(message)) {
+        const tls = !target.params.sslmode || /^(disable|allow|prefer)$/.test(target.params.sslmode) ? '; or it requires TLS: add sslmode=require to database-url' : '';
+        return fail(`Cannot connect to PostgreSQL at ${where}: the server closed the connection before it answered (${message.replace(/\.$/, '')}).`, `Check that ${target.host}:${target.port} is a PostgreSQL server (not an HTTP port, an SSH tunnel that is down, or a proxy or load balancer that cuts the session)${tls}.`);
     }
     return fail(`Cannot connect to PostgreSQL at ${where}: ${message}.`);
 }
