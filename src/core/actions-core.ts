@@ -28,7 +28,7 @@ function issueFileCommand(command: string, message: string): void {
 }
 
 /** @actions/core's prepareKeyValueMessage: a heredoc whose random delimiter neither the name nor the value contains. */
-export function prepareKeyValueMessage(key: string, value: string): string {
+function prepareKeyValueMessage(key: string, value: string): string {
   const delimiter = `ghadelimiter_${nodeCrypto().randomUUID()}`;
   const convertedValue = toCommandValue(value);
   if (key.includes(delimiter)) throw new Error(`Unexpected input: name should not contain the delimiter "${delimiter}"`);
