@@ -5,11 +5,11 @@
  * And files they read from where a user pointed them (migrations, checks-file): regular files of
  * a bounded size only.
  */
-import { randomBytes } from 'node:crypto';
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
-import { chmod, mkdir, open, realpath, rename, rm, stat, unlink, writeFile, type FileHandle } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { RollbackKitError, systemErrorLine, systemErrorMeaning } from './errors.js';
+import { nodeCrypto, nodeFsPromises } from './lazy-builtins.js';
 
 /**
  * What holds a database's data (a snapshot, its CSV exports) or describes it (the manifest) is
@@ -24,13 +24,13 @@ export const PRIVATE_UMASK = 0o077;
 
 /** Creates the folder `path` (its parent must exist; EEXIST if it does) readable by us alone. */
 export async function makePrivateFolder(path: string): Promise<void> {
-  await mkdir(path, { mode: PRIVATE_FOLDER_MODE });
-  await chmod(path, PRIVATE_FOLDER_MODE);
+  await nodeFsPromises().mkdir(path, { mode: PRIVATE_FOLDER_MODE });
+  await nodeFsPromises().chmod(path, PRIVATE_FOLDER_MODE);
 }
 
 /** Creates the file `path` exclusively (EEXIST if anything is there), readable by us alone, and opens it for writing. */
 export async function createPrivateFile(path: string): Promise<FileHandle> {
-  const handle = await open(path, 'wx', PRIVATE_FILE_MODE);
+  const handle = await nodeFsPromises().open(path, 'wx', PRIVATE_FILE_MODE);
   try {
     await handle.chmod(PRIVATE_FILE_MODE);
   } catch (err) {
@@ -68,7 +68,7 @@ function onPseudoFileSystem(path: string): string | undefined {
 async function existingAncestor(path: string): Promise<string> {
   for (let current = path; ; current = dirname(current)) {
     try {
-      return await realpath(current);
+      return await nodeFsPromises().realpath(current);
     } catch (err) {
       if (dirname(current) === current || (err as NodeJS.ErrnoException).code !== 'ENOENT') return current;
     }
@@ -93,7 +93,7 @@ export async function makeDirectory(dir: string, input: string, opts: { private?
   for (let current = absolute; ; current = dirname(current)) {
     let isDirectory: boolean;
     try {
-      isDirectory = (await stat(current)).isDirectory();
+      isDirectory = (await nodeFsPromises().stat(current)).isDirectory();
     } catch (err) {
       // ENOTDIR: a parent is a file; the walk up finds it and says so.
       const code = (err as NodeJS.ErrnoException).code;
@@ -108,7 +108,7 @@ export async function makeDirectory(dir: string, input: string, opts: { private?
   for (const d of missing) {
     try {
       if (opts.private) await makePrivateFolder(d);
-      else await mkdir(d);
+      else await nodeFsPromises().mkdir(d);
       created.push(d);
     } catch (err) {
       // Made meanwhile by a run beside this one: not ours, so left as it is.
@@ -121,13 +121,13 @@ export async function makeDirectory(dir: string, input: string, opts: { private?
 
 /** Checks that files can be created in `dir` (permissions, read-only mounts) before any work starts. */
 export async function probeWritable(dir: string, input: string): Promise<void> {
-  const probe = join(dir, `.rollback-kit-write-test-${process.pid}-${randomBytes(3).toString('hex')}`);
+  const probe = join(dir, `.rollback-kit-write-test-${process.pid}-${nodeCrypto().randomBytes(3).toString('hex')}`);
   try {
-    await writeFile(probe, '');
+    await nodeFsPromises().writeFile(probe, '');
   } catch (err) {
     throw new RollbackKitError(`Cannot write files in ${input} ${dir}: ${systemErrorMeaning(err) ?? (err as Error).message}.`, `Point ${input} at a writable folder, such as one under $RUNNER_TEMP.`);
   }
-  await unlink(probe).catch(() => undefined);
+  await nodeFsPromises().unlink(probe).catch(() => undefined);
 }
 
 /**
@@ -135,14 +135,14 @@ export async function probeWritable(dir: string, input: string): Promise<void> {
  * crash leaves the old file (or none), never a truncated one someone could trust.
  */
 export async function writeFileAtomic(path: string, data: string, opts: { private?: boolean } = {}): Promise<void> {
-  const temporary = join(dirname(path), `.${basename(path)}.${randomBytes(4).toString('hex')}.tmp`);
+  const temporary = join(dirname(path), `.${basename(path)}.${nodeCrypto().randomBytes(4).toString('hex')}.tmp`);
   try {
     // Private from its creation: the rename keeps the temporary file's mode.
     if (opts.private) await writePrivateFile(temporary, data);
-    else await writeFile(temporary, data, { flag: 'wx' });
-    await rename(temporary, path);
+    else await nodeFsPromises().writeFile(temporary, data, { flag: 'wx' });
+    await nodeFsPromises().rename(temporary, path);
   } catch (err) {
-    await rm(temporary, { force: true }).catch(() => undefined);
+    await nodeFsPromises().rm(temporary, { force: true }).catch(() => undefined);
     // Name the file the user will look for, not the temporary one.
     const e = err as NodeJS.ErrnoException;
     if (!e.path || e.path === temporary) Object.assign(e, { path, syscall: e.syscall === 'rename' ? 'rename' : 'write' });

@@ -5,8 +5,8 @@
  * blocking pid and what it is doing. The watcher has to look while the wait lasts: once the lock
  * timeout has fired, pg_blocking_pids has nothing left to say.
  */
-import { randomBytes } from 'node:crypto';
 import { RollbackKitError, type ErrorFacts } from '../core/errors.js';
+import { nodeCrypto } from '../core/lazy-builtins.js';
 import type { Log } from '../core/log.js';
 import { clientApplicationName, type ConnectionTarget } from './connection.js';
 import { within } from '../core/bounded-wait.js';
@@ -30,7 +30,7 @@ export function lockTimeoutMs(seconds: number): number {
 
 /** An application_name that picks out this run's sessions in pg_stat_activity. */
 export function sessionTag(kind: string): string {
-  return `rollback-kit-${kind}-${randomBytes(4).toString('hex')}`;
+  return `rollback-kit-${kind}-${nodeCrypto().randomBytes(4).toString('hex')}`;
 }
 
 export interface Blocker {

@@ -388,11 +388,42 @@ export interface SqlPiece {
   quote?: string;
 }
 
-/** `sql` cut into the parts the lexer reads it as, in order: joined, they are `sql` again. */
-export function sqlParts(sql: SqlText): SqlPiece[] {
+/**
+ * What the lexer made of the texts read last: a statement is classified by several checks in a row
+ * (the planner's: COPY FROM STDIN, transaction control, CONCURRENTLY; the runner's: session
+ * settings, statement_timeout), each of which read its parts and blanked it anew, a dozen scans of
+ * each statement before it ran (about 1 ms per migration of a cold start, BENCHMARKS.md). Only short
+ * texts, and only the latest few hundred, are kept: the memory stays small whatever a folder holds.
+ */
+interface Read {
+  parts: readonly SqlPiece[];
+  blanked: { code?: string; quoted?: string };
+}
+const recent = new Map<string, Read>();
+const RECENT_TEXTS = 256;
+const RECENT_MAX_CHARS = 4096;
+
+function read(sql: SqlText): Read {
+  const keep = sql.text.length <= RECENT_MAX_CHARS;
+  const key = `${sql.standardConformingStrings ? 'on' : 'off'}:${sql.text}`;
+  const known = keep ? recent.get(key) : undefined;
+  if (known) return known;
   const starts: { part: SqlPart; at: number }[] = [{ part: 'code', at: 0 }];
   new SqlLexer({ standardConformingStrings: sql.standardConformingStrings, onPart: (part, at) => starts.push({ part, at }) }).scan(sql.text);
-  return starts.map(({ part, at }, k) => ({ part, text: sql.text.slice(at, starts[k + 1]?.at ?? sql.text.length), ...(part === 'quoted' && at > 0 ? { quote: sql.text[at - 1] } : {}) }));
+  const parts = Object.freeze(
+    starts.map(({ part, at }, k): SqlPiece => Object.freeze({ part, text: sql.text.slice(at, starts[k + 1]?.at ?? sql.text.length), ...(part === 'quoted' && at > 0 ? { quote: sql.text[at - 1] } : {}) })),
+  );
+  const fresh: Read = { parts, blanked: {} };
+  if (keep) {
+    if (recent.size >= RECENT_TEXTS) recent.delete(recent.keys().next().value!);
+    recent.set(key, fresh);
+  }
+  return fresh;
+}
+
+/** `sql` cut into the parts the lexer reads it as, in order: joined, they are `sql` again. */
+export function sqlParts(sql: SqlText): readonly SqlPiece[] {
+  return read(sql).parts;
 }
 
 /**
@@ -401,9 +432,9 @@ export function sqlParts(sql: SqlText): SqlPiece[] {
  * quoted identifiers and dollar-quoted bodies too. For classifying a statement, never for running it.
  */
 export function blankSql(sql: SqlText, blank: { quoted: boolean }): string {
-  return sqlParts(sql)
-    .map(({ part, text }) => (part === 'code' || (part === 'quoted' && !blank.quoted) ? text : text.replace(/[^\n]/g, ' ')))
-    .join('');
+  const known = read(sql);
+  const which = blank.quoted ? 'quoted' : 'code';
+  return (known.blanked[which] ??= known.parts.map(({ part, text }) => (part === 'code' || (part === 'quoted' && !blank.quoted) ? text : text.replace(/[^\n]/g, ' '))).join(''));
 }
 
 // Read from trimmed code: the value runs to the end (a lazy value before `\s*$` backtracked over

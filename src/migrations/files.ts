@@ -1,22 +1,31 @@
 /** Reading a migrations folder: the helpers every format shares. */
-import { readdir } from 'node:fs/promises';
+import { readdir, type Dirent } from 'node:fs';
 import { join } from 'node:path';
 import { RollbackKitError } from '../core/errors.js';
 import { FileRefused, readRegularFile } from '../core/files.js';
 
+/**
+ * A folder's entries; none when it cannot be read. node:fs's callback form, not fs/promises: loading
+ * that module (and the readline it brings) would be start-up every run of every format pays for one
+ * readdir.
+ */
+function entriesOf(dir: string): Promise<Dirent[]> {
+  return new Promise((resolve) => readdir(dir, { withFileTypes: true }, (err, entries) => resolve(err ? [] : entries)));
+}
+
 /** Names in `dir` (files and folders), hidden ones left out, as the tools do. */
 export async function listNames(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+  const entries = await entriesOf(dir);
   return entries.filter((e) => !e.name.startsWith('.')).map((e) => e.name);
 }
 
 export async function listFiles(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+  const entries = await entriesOf(dir);
   return entries.filter((e) => !e.name.startsWith('.') && (e.isFile() || e.isSymbolicLink())).map((e) => e.name);
 }
 
 export async function listFolders(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+  const entries = await entriesOf(dir);
   return entries.filter((e) => !e.name.startsWith('.') && e.isDirectory()).map((e) => e.name);
 }
 

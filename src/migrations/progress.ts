@@ -16,7 +16,7 @@
  * target's rows kept instead would say statements ran that the restore undid, and their re-run
  * would skip them.
  */
-import { createHash } from 'node:crypto';
+import { nodeCrypto } from '../core/lazy-builtins.js';
 import { RollbackKitError } from '../core/errors.js';
 import { doBlock } from '../db/catalog.js';
 import type { Session } from '../db/session.js';
@@ -33,7 +33,7 @@ export interface Progress {
 }
 
 export function statementHash(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
+  return nodeCrypto().createHash('sha256').update(text).digest('hex');
 }
 
 async function tableExists(session: Session): Promise<boolean> {

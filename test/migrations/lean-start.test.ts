@@ -3,7 +3,10 @@
 // pg's Cloudflare probe, which on Node 20 loads Node's bundled undici (~50 ms), the snapshot
 // verifier's child processes and archive reader when no snapshot is verified, and Node modules
 // only other paths use (zlib for golang-migrate's lock key, readline for the command line's
-// questions, perf_hooks for durations that Date.now gives), a few milliseconds each.
+// questions, perf_hooks for durations that Date.now gives), a few milliseconds each. And
+// node:fs/promises (with the readline modules it brings) and node:crypto, about 10 ms of every
+// action's start on Node 24: loaded only when a path uses them (core/lazy-builtins.ts); a revert
+// needs crypto only for the driver's authentication and the outputs' delimiters.
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -51,5 +54,25 @@ describe('run-down-migrations start-up', () => {
     expect(loaded.modules).not.toContain('NativeModule zlib');
     expect(loaded.modules).not.toContain('NativeModule readline/promises');
     expect(loaded.modules).not.toContain('NativeModule perf_hooks');
+    expect(loaded.modules).not.toContain('NativeModule fs/promises');
+  });
+
+  it('starts without node:crypto or node:fs/promises: a run stopped at its inputs loads neither', async () => {
+    const ws = await workspace();
+    const hook = join(ws, 'hook.mjs');
+    const loadedFile = join(ws, 'loaded.json');
+    await writeFile(hook, HOOK);
+    // No file commands: the outputs go to the log, so nothing after the start needs a random delimiter.
+    const run = await runAction(
+      'run-down-migrations',
+      { format: 'plain' },
+      { cwd: ws, env: { NODE_OPTIONS: `--import ${pathToFileURL(hook).href}`, RK_LOADED_FILE: loadedFile, GITHUB_OUTPUT: undefined, GITHUB_STEP_SUMMARY: undefined } },
+    );
+
+    expect(run.code).not.toBe(0);
+    expect(run.errors.join('\n')).toContain('database-url');
+    const loaded = JSON.parse(await readFile(loadedFile, 'utf8')) as { modules: string[] };
+    expect(loaded.modules).not.toContain('NativeModule crypto');
+    expect(loaded.modules).not.toContain('NativeModule fs/promises');
   });
 });

@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { SqlLexer } from '../../src/db/sql-lexer.js';
 import { parseDbmate } from '../../src/migrations/formats/dbmate.js';
 import { golangMigrateLockKey } from '../../src/migrations/formats/golang-migrate.js';
 import { parseNodePgMigrate } from '../../src/migrations/formats/node-pg-migrate.js';
@@ -234,5 +235,23 @@ describe('classifying statements whose strings hold comment markers', () => {
     expect(second!.transactional).toBe(true);
     expect(first!.statements.map((s) => needsOwnTransaction(s))).toEqual([false, false, false, true]);
     expect(first!.transactional).toBe(false);
+  });
+
+  it('reads each statement once while planning it, however many checks classify it', () => {
+    // Each check (COPY FROM STDIN, transaction control, CONCURRENTLY, …) lexed the statement anew:
+    // a dozen scans of every statement, start-up time of every revert (BENCHMARKS.md).
+    const file = (version: string, downSql: string): MigrationFile => ({ version, id: version, name: `${version}_x.down.sql`, addedPath: `${version}_x.sql`, downFile: `${version}_x.down.sql`, downSql, downLine: 1, noTransaction: false });
+    const files = [file('101', 'DROP INDEX t101_v_idx;\nDROP TABLE t101;\n'), file('102', "DROP INDEX t102_v_idx;\n-- a note\nDELETE FROM t WHERE v = 'x;y';\n")];
+    const scan = vi.spyOn(SqlLexer.prototype, 'scan');
+    try {
+      const plan = planReverts(plain, files, ['101', '102'], { kind: 'steps', steps: 2 }, { table: 'schema_migrations', log: memoryLog() });
+      expect(plan.toRevert.map((m) => [m.statements.length, m.transactional])).toEqual([[2, true], [2, true]]);
+      // Per file: the whole text once to find it has code, once to split it, and each statement
+      // found (untrimmed, then as it runs) at most twice.
+      expect(scan.mock.calls.length).toBeLessThanOrEqual(files.length * (2 + 2 * 2));
+      expect(needsOwnTransaction(plan.toRevert[0]!.statements[0]!)).toBe(false);
+    } finally {
+      scan.mockRestore();
+    }
   });
 });
