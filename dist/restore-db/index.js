@@ -1038,25 +1038,85 @@ async function failureDetails(details, err, log) {
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   I: () => (/* binding */ core)
 /* harmony export */ });
-/* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(48161);
-/* harmony import */ var _node_modules_actions_core_lib_command_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(89635);
-/* harmony import */ var _node_modules_actions_core_lib_file_command_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(82902);
-/* harmony import */ var _node_modules_actions_core_lib_summary_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(1170);
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(73024);
+/* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(48161);
+/* harmony import */ var _node_modules_actions_core_lib_command_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(89635);
 /* harmony import */ var _node_modules_actions_core_lib_utils_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(4679);
+/* harmony import */ var _lazy_builtins_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(60325);
 /**
  * The part of @actions/core every step uses (inputs, outputs, workflow commands, the job summary),
  * without the package's entry module: that one also loads its OIDC client (getIDToken), and through
  * it @actions/http-client and undici, about a third of every bundle's start-up for a call
- * rollback-kit never makes. The commands are @actions/core's own modules (escaping, file commands,
- * summary); the few lines below are its entry's, kept the same. Its exports map lists only the
- * entry, hence the relative path: src/ and the build's output folder (.build/, see
- * tsconfig.build.json) sit at the same depth under the repository, so it resolves from both.
+ * rollback-kit never makes. The workflow commands are @actions/core's own modules (escaping); the
+ * few lines below are its entry's, kept the same. Its exports map lists only the entry, hence the
+ * relative path: src/ and the build's output folder (.build/, see tsconfig.build.json) sit at the
+ * same depth under the repository, so it resolves from both.
+ *
+ * The file commands (outputs) and the job summary are @actions/core's too, rewritten here line for
+ * line with what they load changed: its file-command module loads `node:crypto` and its summary
+ * module `node:fs/promises` when the bundle is evaluated, about 10 ms of every action's start
+ * (lazy-builtins.ts), for an output's random delimiter and a summary written at the end.
  */
 
 
 
 
 
+/* eslint-disable no-restricted-properties -- the runner's own protocol: file commands live in the environment */
+/** @actions/core's issueFileCommand: one line appended to the file GITHUB_<command> names. */
+function issueFileCommand(command, message) {
+    const filePath = process.env[`GITHUB_${command}`];
+    if (!filePath)
+        throw new Error(`Unable to find environment variable for file command ${command}`);
+    if (!(0,node_fs__WEBPACK_IMPORTED_MODULE_0__.existsSync)(filePath))
+        throw new Error(`Missing file at path: ${filePath}`);
+    (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.appendFileSync)(filePath, `${(0,_node_modules_actions_core_lib_utils_js__WEBPACK_IMPORTED_MODULE_4__/* .toCommandValue */ .E)(message)}${node_os__WEBPACK_IMPORTED_MODULE_1__.EOL}`, { encoding: 'utf8' });
+}
+/** @actions/core's prepareKeyValueMessage: a heredoc whose random delimiter neither the name nor the value contains. */
+function prepareKeyValueMessage(key, value) {
+    const delimiter = `ghadelimiter_${(0,_lazy_builtins_js__WEBPACK_IMPORTED_MODULE_3__/* .nodeCrypto */ .S)().randomUUID()}`;
+    const convertedValue = (0,_node_modules_actions_core_lib_utils_js__WEBPACK_IMPORTED_MODULE_4__/* .toCommandValue */ .E)(value);
+    if (key.includes(delimiter))
+        throw new Error(`Unexpected input: name should not contain the delimiter "${delimiter}"`);
+    if (convertedValue.includes(delimiter))
+        throw new Error(`Unexpected input: value should not contain the delimiter "${delimiter}"`);
+    return `${key}<<${delimiter}${node_os__WEBPACK_IMPORTED_MODULE_1__.EOL}${convertedValue}${node_os__WEBPACK_IMPORTED_MODULE_1__.EOL}${delimiter}`;
+}
+const SUMMARY_ENV_VAR = 'GITHUB_STEP_SUMMARY';
+/** @actions/core's summary, the part we use: text added to a buffer, appended to GITHUB_STEP_SUMMARY by write(). */
+class Summary {
+    buffer = '';
+    filePath;
+    async path() {
+        if (this.filePath)
+            return this.filePath;
+        const fromEnv = process.env[SUMMARY_ENV_VAR];
+        if (!fromEnv)
+            throw new Error(`Unable to find environment variable for $${SUMMARY_ENV_VAR}. Check if your runtime environment supports job summaries.`);
+        const readable = await new Promise((resolve) => (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.access)(fromEnv, node_fs__WEBPACK_IMPORTED_MODULE_0__.constants.R_OK | node_fs__WEBPACK_IMPORTED_MODULE_0__.constants.W_OK, (err) => resolve(!err)));
+        if (!readable)
+            throw new Error(`Unable to access summary file: '${fromEnv}'. Check if the file has correct read/write permissions.`);
+        return (this.filePath = fromEnv);
+    }
+    addRaw(text) {
+        this.buffer += text;
+        return this;
+    }
+    async write() {
+        const path = await this.path();
+        await new Promise((resolve, reject) => (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.appendFile)(path, this.buffer, { encoding: 'utf8' }, (err) => (err ? reject(err) : resolve())));
+        return this.emptyBuffer();
+    }
+    emptyBuffer() {
+        this.buffer = '';
+        return this;
+    }
+    stringify() {
+        return this.buffer;
+    }
+}
+/* eslint-enable no-restricted-properties */
+const summary = new Summary();
 /* eslint-disable no-restricted-properties -- the runner's own protocol: inputs and file commands live in the environment */
 const core = {
     getInput(name) {
@@ -1064,31 +1124,31 @@ const core = {
     },
     setOutput(name, value) {
         if (process.env.GITHUB_OUTPUT)
-            return (0,_node_modules_actions_core_lib_file_command_js__WEBPACK_IMPORTED_MODULE_2__/* .issueFileCommand */ .n)('OUTPUT', (0,_node_modules_actions_core_lib_file_command_js__WEBPACK_IMPORTED_MODULE_2__/* .prepareKeyValueMessage */ .v)(name, value));
+            return issueFileCommand('OUTPUT', prepareKeyValueMessage(name, value));
         // Without the file command (an old runner): the deprecated command, on a line of its own.
-        process.stdout.write(node_os__WEBPACK_IMPORTED_MODULE_0__.EOL);
-        (0,_node_modules_actions_core_lib_command_js__WEBPACK_IMPORTED_MODULE_1__/* .issueCommand */ .L)('set-output', { name }, (0,_node_modules_actions_core_lib_utils_js__WEBPACK_IMPORTED_MODULE_4__/* .toCommandValue */ .E)(value));
+        process.stdout.write(node_os__WEBPACK_IMPORTED_MODULE_1__.EOL);
+        (0,_node_modules_actions_core_lib_command_js__WEBPACK_IMPORTED_MODULE_2__/* .issueCommand */ .L)('set-output', { name }, (0,_node_modules_actions_core_lib_utils_js__WEBPACK_IMPORTED_MODULE_4__/* .toCommandValue */ .E)(value));
     },
     setSecret(secret) {
-        (0,_node_modules_actions_core_lib_command_js__WEBPACK_IMPORTED_MODULE_1__/* .issueCommand */ .L)('add-mask', {}, secret);
+        (0,_node_modules_actions_core_lib_command_js__WEBPACK_IMPORTED_MODULE_2__/* .issueCommand */ .L)('add-mask', {}, secret);
     },
     debug(message) {
-        (0,_node_modules_actions_core_lib_command_js__WEBPACK_IMPORTED_MODULE_1__/* .issueCommand */ .L)('debug', {}, message);
+        (0,_node_modules_actions_core_lib_command_js__WEBPACK_IMPORTED_MODULE_2__/* .issueCommand */ .L)('debug', {}, message);
     },
     error(message, properties = {}) {
-        (0,_node_modules_actions_core_lib_command_js__WEBPACK_IMPORTED_MODULE_1__/* .issueCommand */ .L)('error', (0,_node_modules_actions_core_lib_utils_js__WEBPACK_IMPORTED_MODULE_4__/* .toCommandProperties */ .k)(properties), message);
+        (0,_node_modules_actions_core_lib_command_js__WEBPACK_IMPORTED_MODULE_2__/* .issueCommand */ .L)('error', (0,_node_modules_actions_core_lib_utils_js__WEBPACK_IMPORTED_MODULE_4__/* .toCommandProperties */ .k)(properties), message);
     },
     warning(message, properties = {}) {
-        (0,_node_modules_actions_core_lib_command_js__WEBPACK_IMPORTED_MODULE_1__/* .issueCommand */ .L)('warning', (0,_node_modules_actions_core_lib_utils_js__WEBPACK_IMPORTED_MODULE_4__/* .toCommandProperties */ .k)(properties), message);
+        (0,_node_modules_actions_core_lib_command_js__WEBPACK_IMPORTED_MODULE_2__/* .issueCommand */ .L)('warning', (0,_node_modules_actions_core_lib_utils_js__WEBPACK_IMPORTED_MODULE_4__/* .toCommandProperties */ .k)(properties), message);
     },
     notice(message, properties = {}) {
-        (0,_node_modules_actions_core_lib_command_js__WEBPACK_IMPORTED_MODULE_1__/* .issueCommand */ .L)('notice', (0,_node_modules_actions_core_lib_utils_js__WEBPACK_IMPORTED_MODULE_4__/* .toCommandProperties */ .k)(properties), message);
+        (0,_node_modules_actions_core_lib_command_js__WEBPACK_IMPORTED_MODULE_2__/* .issueCommand */ .L)('notice', (0,_node_modules_actions_core_lib_utils_js__WEBPACK_IMPORTED_MODULE_4__/* .toCommandProperties */ .k)(properties), message);
     },
     setFailed(message) {
         process.exitCode = 1;
         core.error(message);
     },
-    summary: _node_modules_actions_core_lib_summary_js__WEBPACK_IMPORTED_MODULE_3__/* .summary */ .z,
+    summary,
 };
 /* eslint-enable no-restricted-properties */
 
@@ -1283,11 +1343,10 @@ function errorLine(err) {
 /* harmony export */   rV: () => (/* binding */ FileRefused)
 /* harmony export */ });
 /* unused harmony exports PRIVATE_FILE_MODE, PRIVATE_FOLDER_MODE */
-/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(77598);
-/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(73024);
-/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(51455);
-/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(76760);
-/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(8005);
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(73024);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(76760);
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8005);
+/* harmony import */ var _lazy_builtins_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(60325);
 /**
  * Files the actions write where a user pointed them (output-dir, reports): folders created one
  * level at a time, refused on kernel pseudo file systems, files written whole or not at all, and
@@ -1295,7 +1354,6 @@ function errorLine(err) {
  * And files they read from where a user pointed them (migrations, checks-file): regular files of
  * a bounded size only.
  */
-
 
 
 
@@ -1312,12 +1370,12 @@ const PRIVATE_FOLDER_MODE = 0o700;
 const PRIVATE_UMASK = 0o077;
 /** Creates the folder `path` (its parent must exist; EEXIST if it does) readable by us alone. */
 async function makePrivateFolder(path) {
-    await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.mkdir)(path, { mode: PRIVATE_FOLDER_MODE });
-    await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.chmod)(path, PRIVATE_FOLDER_MODE);
+    await (0,_lazy_builtins_js__WEBPACK_IMPORTED_MODULE_3__/* .nodeFsPromises */ .O)().mkdir(path, { mode: PRIVATE_FOLDER_MODE });
+    await (0,_lazy_builtins_js__WEBPACK_IMPORTED_MODULE_3__/* .nodeFsPromises */ .O)().chmod(path, PRIVATE_FOLDER_MODE);
 }
 /** Creates the file `path` exclusively (EEXIST if anything is there), readable by us alone, and opens it for writing. */
 async function createPrivateFile(path) {
-    const handle = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.open)(path, 'wx', PRIVATE_FILE_MODE);
+    const handle = await (0,_lazy_builtins_js__WEBPACK_IMPORTED_MODULE_3__/* .nodeFsPromises */ .O)().open(path, 'wx', PRIVATE_FILE_MODE);
     try {
         await handle.chmod(PRIVATE_FILE_MODE);
     }
@@ -1341,8 +1399,8 @@ async function writePrivateFile(path, data) {
 function isInside(path, dir) {
     if (!dir)
         return false;
-    const rel = (0,node_path__WEBPACK_IMPORTED_MODULE_3__.relative)((0,node_path__WEBPACK_IMPORTED_MODULE_3__.resolve)(dir), (0,node_path__WEBPACK_IMPORTED_MODULE_3__.resolve)(path));
-    return rel !== '' && rel !== '..' && !rel.startsWith(`..${node_path__WEBPACK_IMPORTED_MODULE_3__.sep}`) && !(0,node_path__WEBPACK_IMPORTED_MODULE_3__.isAbsolute)(rel);
+    const rel = (0,node_path__WEBPACK_IMPORTED_MODULE_1__.relative)((0,node_path__WEBPACK_IMPORTED_MODULE_1__.resolve)(dir), (0,node_path__WEBPACK_IMPORTED_MODULE_1__.resolve)(path));
+    return rel !== '' && rel !== '..' && !rel.startsWith(`..${node_path__WEBPACK_IMPORTED_MODULE_1__.sep}`) && !(0,node_path__WEBPACK_IMPORTED_MODULE_1__.isAbsolute)(rel);
 }
 /** /proc, /sys and /dev hold no files to keep; Node's recursive mkdir loops forever on /proc. */
 const PSEUDO_FILE_SYSTEMS = ['/proc', '/sys', '/dev'];
@@ -1351,12 +1409,12 @@ function onPseudoFileSystem(path) {
 }
 /** The deepest part of `path` that exists, resolved through symbolic links. */
 async function existingAncestor(path) {
-    for (let current = path;; current = (0,node_path__WEBPACK_IMPORTED_MODULE_3__.dirname)(current)) {
+    for (let current = path;; current = (0,node_path__WEBPACK_IMPORTED_MODULE_1__.dirname)(current)) {
         try {
-            return await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.realpath)(current);
+            return await (0,_lazy_builtins_js__WEBPACK_IMPORTED_MODULE_3__/* .nodeFsPromises */ .O)().realpath(current);
         }
         catch (err) {
-            if ((0,node_path__WEBPACK_IMPORTED_MODULE_3__.dirname)(current) === current || err.code !== 'ENOENT')
+            if ((0,node_path__WEBPACK_IMPORTED_MODULE_1__.dirname)(current) === current || err.code !== 'ENOENT')
                 return current;
         }
     }
@@ -1369,23 +1427,23 @@ async function existingAncestor(path) {
  * Returns the folders it created, outermost first.
  */
 async function makeDirectory(dir, input, opts = {}) {
-    const absolute = (0,node_path__WEBPACK_IMPORTED_MODULE_3__.resolve)(dir);
+    const absolute = (0,node_path__WEBPACK_IMPORTED_MODULE_1__.resolve)(dir);
     const pseudo = onPseudoFileSystem(absolute) ?? onPseudoFileSystem(await existingAncestor(absolute));
     if (pseudo) {
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_4__/* .RollbackKitError */ .dp(`${input} ${dir} is under ${pseudo}, a kernel file system that cannot keep files.`, `Point ${input} at a writable folder, such as one under $RUNNER_TEMP.`);
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp(`${input} ${dir} is under ${pseudo}, a kernel file system that cannot keep files.`, `Point ${input} at a writable folder, such as one under $RUNNER_TEMP.`);
     }
-    const cannot = (why) => new _errors_js__WEBPACK_IMPORTED_MODULE_4__/* .RollbackKitError */ .dp(`Cannot create ${input} ${dir}: ${why}.`, `Point ${input} at a writable folder, such as one under $RUNNER_TEMP.`);
+    const cannot = (why) => new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp(`Cannot create ${input} ${dir}: ${why}.`, `Point ${input} at a writable folder, such as one under $RUNNER_TEMP.`);
     const missing = [];
-    for (let current = absolute;; current = (0,node_path__WEBPACK_IMPORTED_MODULE_3__.dirname)(current)) {
+    for (let current = absolute;; current = (0,node_path__WEBPACK_IMPORTED_MODULE_1__.dirname)(current)) {
         let isDirectory;
         try {
-            isDirectory = (await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.stat)(current)).isDirectory();
+            isDirectory = (await (0,_lazy_builtins_js__WEBPACK_IMPORTED_MODULE_3__/* .nodeFsPromises */ .O)().stat(current)).isDirectory();
         }
         catch (err) {
             // ENOTDIR: a parent is a file; the walk up finds it and says so.
             const code = err.code;
-            if ((code !== 'ENOENT' && code !== 'ENOTDIR') || (0,node_path__WEBPACK_IMPORTED_MODULE_3__.dirname)(current) === current)
-                throw cannot(`${current}: ${(0,_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .systemErrorMeaning */ .rZ)(err) ?? err.message}`);
+            if ((code !== 'ENOENT' && code !== 'ENOTDIR') || (0,node_path__WEBPACK_IMPORTED_MODULE_1__.dirname)(current) === current)
+                throw cannot(`${current}: ${(0,_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .systemErrorMeaning */ .rZ)(err) ?? err.message}`);
             missing.unshift(current);
             continue;
         }
@@ -1399,45 +1457,45 @@ async function makeDirectory(dir, input, opts = {}) {
             if (opts.private)
                 await makePrivateFolder(d);
             else
-                await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.mkdir)(d);
+                await (0,_lazy_builtins_js__WEBPACK_IMPORTED_MODULE_3__/* .nodeFsPromises */ .O)().mkdir(d);
             created.push(d);
         }
         catch (err) {
             // Made meanwhile by a run beside this one: not ours, so left as it is.
             const e = err;
             if (e.code !== 'EEXIST')
-                throw cannot(`${d}: ${(0,_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .systemErrorMeaning */ .rZ)(e) ?? e.message}`);
+                throw cannot(`${d}: ${(0,_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .systemErrorMeaning */ .rZ)(e) ?? e.message}`);
         }
     }
     return created;
 }
 /** Checks that files can be created in `dir` (permissions, read-only mounts) before any work starts. */
 async function probeWritable(dir, input) {
-    const probe = (0,node_path__WEBPACK_IMPORTED_MODULE_3__.join)(dir, `.rollback-kit-write-test-${process.pid}-${(0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.randomBytes)(3).toString('hex')}`);
+    const probe = (0,node_path__WEBPACK_IMPORTED_MODULE_1__.join)(dir, `.rollback-kit-write-test-${process.pid}-${(0,_lazy_builtins_js__WEBPACK_IMPORTED_MODULE_3__/* .nodeCrypto */ .S)().randomBytes(3).toString('hex')}`);
     try {
-        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.writeFile)(probe, '');
+        await (0,_lazy_builtins_js__WEBPACK_IMPORTED_MODULE_3__/* .nodeFsPromises */ .O)().writeFile(probe, '');
     }
     catch (err) {
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_4__/* .RollbackKitError */ .dp(`Cannot write files in ${input} ${dir}: ${(0,_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .systemErrorMeaning */ .rZ)(err) ?? err.message}.`, `Point ${input} at a writable folder, such as one under $RUNNER_TEMP.`);
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp(`Cannot write files in ${input} ${dir}: ${(0,_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .systemErrorMeaning */ .rZ)(err) ?? err.message}.`, `Point ${input} at a writable folder, such as one under $RUNNER_TEMP.`);
     }
-    await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.unlink)(probe).catch(() => undefined);
+    await (0,_lazy_builtins_js__WEBPACK_IMPORTED_MODULE_3__/* .nodeFsPromises */ .O)().unlink(probe).catch(() => undefined);
 }
 /**
  * Writes a file whole or not at all: a temporary file beside it, then a rename. A full disk or a
  * crash leaves the old file (or none), never a truncated one someone could trust.
  */
 async function writeFileAtomic(path, data, opts = {}) {
-    const temporary = (0,node_path__WEBPACK_IMPORTED_MODULE_3__.join)((0,node_path__WEBPACK_IMPORTED_MODULE_3__.dirname)(path), `.${(0,node_path__WEBPACK_IMPORTED_MODULE_3__.basename)(path)}.${(0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.randomBytes)(4).toString('hex')}.tmp`);
+    const temporary = (0,node_path__WEBPACK_IMPORTED_MODULE_1__.join)((0,node_path__WEBPACK_IMPORTED_MODULE_1__.dirname)(path), `.${(0,node_path__WEBPACK_IMPORTED_MODULE_1__.basename)(path)}.${(0,_lazy_builtins_js__WEBPACK_IMPORTED_MODULE_3__/* .nodeCrypto */ .S)().randomBytes(4).toString('hex')}.tmp`);
     try {
         // Private from its creation: the rename keeps the temporary file's mode.
         if (opts.private)
             await writePrivateFile(temporary, data);
         else
-            await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.writeFile)(temporary, data, { flag: 'wx' });
-        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.rename)(temporary, path);
+            await (0,_lazy_builtins_js__WEBPACK_IMPORTED_MODULE_3__/* .nodeFsPromises */ .O)().writeFile(temporary, data, { flag: 'wx' });
+        await (0,_lazy_builtins_js__WEBPACK_IMPORTED_MODULE_3__/* .nodeFsPromises */ .O)().rename(temporary, path);
     }
     catch (err) {
-        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.rm)(temporary, { force: true }).catch(() => undefined);
+        await (0,_lazy_builtins_js__WEBPACK_IMPORTED_MODULE_3__/* .nodeFsPromises */ .O)().rm(temporary, { force: true }).catch(() => undefined);
         // Name the file the user will look for, not the temporary one.
         const e = err;
         if (!e.path || e.path === temporary)
@@ -1447,15 +1505,15 @@ async function writeFileAtomic(path, data, opts = {}) {
 }
 /** A Node file-system error as one the user can act on: the operation, the path, what to do. */
 function asFileError(err, input) {
-    if (err instanceof _errors_js__WEBPACK_IMPORTED_MODULE_4__/* .RollbackKitError */ .dp || !err.path)
+    if (err instanceof _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp || !err.path)
         return err;
-    const line = (0,_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .systemErrorLine */ .o3)(err);
+    const line = (0,_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .systemErrorLine */ .o3)(err);
     if (!line)
         return err;
     const code = err.code;
     const where = input ? `Point ${input} at a writable folder with free space, such as one under $RUNNER_TEMP.` : undefined;
     const hint = code === 'ENOSPC' || code === 'EDQUOT' ? `Free space on that disk${input ? ` or point ${input} elsewhere` : ''}, then run again.` : where;
-    return new _errors_js__WEBPACK_IMPORTED_MODULE_4__/* .RollbackKitError */ .dp(line, hint);
+    return new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp(line, hint);
 }
 /**
  * A file readRegularFile will not read, and why (`why` ends "Cannot read X: ", as in "it is a
@@ -1488,9 +1546,9 @@ const size = (bytes) => (bytes >= 1024 * 1024 ? `${Math.round((bytes / 1024 / 10
  * read through the thread pool one by one cost more than the reads.
  */
 function readRegularFile(path, maxBytes) {
-    const fd = (0,node_fs__WEBPACK_IMPORTED_MODULE_1__.openSync)(path, node_fs__WEBPACK_IMPORTED_MODULE_1__.constants.O_RDONLY | node_fs__WEBPACK_IMPORTED_MODULE_1__.constants.O_NONBLOCK);
+    const fd = (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.openSync)(path, node_fs__WEBPACK_IMPORTED_MODULE_0__.constants.O_RDONLY | node_fs__WEBPACK_IMPORTED_MODULE_0__.constants.O_NONBLOCK);
     try {
-        const info = (0,node_fs__WEBPACK_IMPORTED_MODULE_1__.fstatSync)(fd);
+        const info = (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.fstatSync)(fd);
         if (!info.isFile())
             throw new FileRefused(path, KINDS.find(([is]) => is(info))?.[1] ?? 'it is not a regular file');
         const tooLarge = () => new FileRefused(path, `it is larger than ${size(maxBytes)}${info.size > maxBytes ? ` (${info.size} bytes)` : ''}`);
@@ -1501,7 +1559,7 @@ function readRegularFile(path, maxBytes) {
         let total = 0;
         for (;;) {
             const chunk = Buffer.allocUnsafe(Math.min(Math.max(info.size + 1, 64 * 1024), maxBytes + 1 - total));
-            const n = (0,node_fs__WEBPACK_IMPORTED_MODULE_1__.readSync)(fd, chunk, 0, chunk.length, null);
+            const n = (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.readSync)(fd, chunk, 0, chunk.length, null);
             if (n === 0)
                 break;
             chunks.push(chunk.subarray(0, n));
@@ -1512,8 +1570,37 @@ function readRegularFile(path, maxBytes) {
         return Buffer.concat(chunks).toString('utf8');
     }
     finally {
-        (0,node_fs__WEBPACK_IMPORTED_MODULE_1__.closeSync)(fd);
+        (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.closeSync)(fd);
     }
+}
+
+
+/***/ }),
+
+/***/ 60325:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   O: () => (/* binding */ nodeFsPromises),
+/* harmony export */   S: () => (/* binding */ nodeCrypto)
+/* harmony export */ });
+/* harmony import */ var node_module__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(98995);
+/**
+ * Node built-ins that cost every action's start to load and are used late, or on some paths only:
+ * loaded when first used instead of with the bundle. On Node 24, `node:crypto` (all its internal
+ * modules) and `node:fs/promises` (which brings readline's) add about 10 ms to a start of about
+ * 30 ms (BENCHMARKS.md, run-down-migrations), for a random name, a hash or a file written at the end.
+ * A static import would load them when the bundle is evaluated, whatever the run then does.
+ */
+
+const require = (0,node_module__WEBPACK_IMPORTED_MODULE_0__.createRequire)(import.meta.url);
+let crypto;
+let fsPromises;
+function nodeCrypto() {
+    return (crypto ??= require('node:crypto'));
+}
+function nodeFsPromises() {
+    return (fsPromises ??= require('node:fs/promises'));
 }
 
 
@@ -2960,8 +3047,8 @@ function readRestoreRequest(inputs, databaseUrl, ctx, log) {
 /* harmony export */   vZ: () => (/* binding */ sessionTag)
 /* harmony export */ });
 /* unused harmony export describeBlockers */
-/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(77598);
-/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8005);
+/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8005);
+/* harmony import */ var _core_lazy_builtins_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(60325);
 /* harmony import */ var _connection_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(92033);
 /* harmony import */ var _core_bounded_wait_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(51699);
 /* harmony import */ var _session_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(14441);
@@ -2992,7 +3079,7 @@ function lockTimeoutMs(seconds) {
 }
 /** An application_name that picks out this run's sessions in pg_stat_activity. */
 function sessionTag(kind) {
-    return `rollback-kit-${kind}-${(0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.randomBytes)(4).toString('hex')}`;
+    return `rollback-kit-${kind}-${(0,_core_lazy_builtins_js__WEBPACK_IMPORTED_MODULE_1__/* .nodeCrypto */ .S)().randomBytes(4).toString('hex')}`;
 }
 /**
  * How long a backend of a running pg_dump or psql may be missing from pg_stat_activity before its
@@ -3261,7 +3348,7 @@ function describeBlockers(blockers, log) {
 }
 const SNAPSHOT_CYCLE = { held: 'this snapshot', waited: 'the snapshot (pg_dump)', letGo: 'The snapshot' };
 /** A wait that went both ways, ended by ending our sessions: the sessions that waited for us. */
-class LockCycleError extends _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .RollbackKitError */ .dp {
+class LockCycleError extends _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp {
     blockers;
     constructor(message, hint, blockers, facts = {}) {
         super(message, hint, facts);
@@ -3283,7 +3370,7 @@ function lockTimeoutError(what, seconds, blockers, state, log, facts = {}) {
         ? `held by ${blockers.length > 1 ? 'sessions' : 'session'} ${describeBlockers(blockers, log)}`
         : 'another session holds it (it ended or was not seen in pg_stat_activity in time)';
     const end = blockers.length ? ` (SELECT pg_terminate_backend(${blockers[0].pid}) ends it)` : '';
-    return new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .RollbackKitError */ .dp(`${what} stopped: a lock was not granted within lock-timeout-seconds (${seconds} s), ${who}.`, `${state} Once that session has finished or been ended${end}, run again; or raise lock-timeout-seconds.`, { ...facts, blocked: true });
+    return new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`${what} stopped: a lock was not granted within lock-timeout-seconds (${seconds} s), ${who}.`, `${state} Once that session has finished or been ended${end}, run again; or raise lock-timeout-seconds.`, { ...facts, blocked: true });
 }
 
 
@@ -3478,8 +3565,8 @@ function toolErrorLine(stderr) {
 /* harmony export */ });
 /* unused harmony export COUNT_BYTES_LIMIT */
 /* harmony import */ var _catalog_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(59066);
-/* harmony import */ var _sql_lexer_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(17614);
-/* harmony import */ var _session_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(14441);
+/* harmony import */ var _sql_lexer_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(17614);
+/* harmony import */ var _session_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(14441);
 /**
  * What an in-place restore throws away on the tables it replaces: columns, indexes, constraints,
  * triggers, policies and rules added to a snapshot table since the snapshot was taken go with its
@@ -3520,7 +3607,7 @@ function readIdent(s, at) {
  * end. pg_dump writes its scripts with standard_conforming_strings on (it sets it at their top).
  */
 function listParts(s, open) {
-    const code = (0,_sql_lexer_js__WEBPACK_IMPORTED_MODULE_1__/* .blankSql */ .hh)({ text: s, standardConformingStrings: true }, { quoted: true });
+    const code = (0,_sql_lexer_js__WEBPACK_IMPORTED_MODULE_0__/* .blankSql */ .hh)({ text: s, standardConformingStrings: true }, { quoted: true });
     const parts = [];
     let depth = 0;
     let from = open + 1;
@@ -3694,7 +3781,7 @@ async function countValues(session, t) {
     }
     catch (err) {
         // The connection is gone: the planning fails as any of its queries would.
-        if (err instanceof _session_js__WEBPACK_IMPORTED_MODULE_0__/* .QueryDeadlineExceeded */ .q1)
+        if (err instanceof _session_js__WEBPACK_IMPORTED_MODULE_1__/* .QueryDeadlineExceeded */ .q1)
             throw err;
     }
 }
@@ -6330,6 +6417,8 @@ function ledgerDoneWithRestore(done) {
     return { first: [], last: [ensureTableSql(ROLLBACKS, { quiet: true }), ledgerUpsertSql(done), supersedeSql(done.incidentKey, done.method)] };
 }
 
+// EXTERNAL MODULE: ./.build/core/lazy-builtins.js
+var lazy_builtins = __nccwpck_require__(60325);
 ;// CONCATENATED MODULE: ./.build/migrations/progress.js
 /**
  * A non-transactional migration cannot be undone as a whole when a statement fails, so we record
@@ -6355,7 +6444,7 @@ function ledgerDoneWithRestore(done) {
 
 
 function statementHash(text) {
-    return createHash('sha256').update(text).digest('hex');
+    return nodeCrypto().createHash('sha256').update(text).digest('hex');
 }
 async function tableExists(session) {
     const r = await session.query(`SELECT to_regclass('rollback_kit.down_progress')::text AS t`);
@@ -8151,11 +8240,29 @@ function lineEnd(text, from) {
             return i;
     return -1;
 }
-/** `sql` cut into the parts the lexer reads it as, in order: joined, they are `sql` again. */
-function sqlParts(sql) {
+const recent = new Map();
+const RECENT_TEXTS = 256;
+const RECENT_MAX_CHARS = 4096;
+function read(sql) {
+    const keep = sql.text.length <= RECENT_MAX_CHARS;
+    const key = `${sql.standardConformingStrings ? 'on' : 'off'}:${sql.text}`;
+    const known = keep ? recent.get(key) : undefined;
+    if (known)
+        return known;
     const starts = [{ part: 'code', at: 0 }];
     new SqlLexer({ standardConformingStrings: sql.standardConformingStrings, onPart: (part, at) => starts.push({ part, at }) }).scan(sql.text);
-    return starts.map(({ part, at }, k) => ({ part, text: sql.text.slice(at, starts[k + 1]?.at ?? sql.text.length), ...(part === 'quoted' && at > 0 ? { quote: sql.text[at - 1] } : {}) }));
+    const parts = Object.freeze(starts.map(({ part, at }, k) => Object.freeze({ part, text: sql.text.slice(at, starts[k + 1]?.at ?? sql.text.length), ...(part === 'quoted' && at > 0 ? { quote: sql.text[at - 1] } : {}) })));
+    const fresh = { parts, blanked: {} };
+    if (keep) {
+        if (recent.size >= RECENT_TEXTS)
+            recent.delete(recent.keys().next().value);
+        recent.set(key, fresh);
+    }
+    return fresh;
+}
+/** `sql` cut into the parts the lexer reads it as, in order: joined, they are `sql` again. */
+function sqlParts(sql) {
+    return read(sql).parts;
 }
 /**
  * `sql` as the lexer reads it, each character that is not code replaced by a space (newlines kept,
@@ -8163,9 +8270,9 @@ function sqlParts(sql) {
  * quoted identifiers and dollar-quoted bodies too. For classifying a statement, never for running it.
  */
 function blankSql(sql, blank) {
-    return sqlParts(sql)
-        .map(({ part, text }) => (part === 'code' || (part === 'quoted' && !blank.quoted) ? text : text.replace(/[^\n]/g, ' ')))
-        .join('');
+    const known = read(sql);
+    const which = blank.quoted ? 'quoted' : 'code';
+    return (known.blanked[which] ??= known.parts.map(({ part, text }) => (part === 'code' || (part === 'quoted' && !blank.quoted) ? text : text.replace(/[^\n]/g, ' '))).join(''));
 }
 // Read from trimmed code: the value runs to the end (a lazy value before `\s*$` backtracked over
 // every run of white space inside it, n² steps).
@@ -8255,7 +8362,7 @@ async function uploadSnapshotArtifact(paths, retentionDays) {
     const files = (await Promise.all(paths.map(filesOf))).flat();
     try {
         // Loaded only when asked for: it is most of the bundle and slows every cold start.
-        const { DefaultArtifactClient } = await __nccwpck_require__.e(/* import() */ 161).then(__nccwpck_require__.bind(__nccwpck_require__, 83161));
+        const { DefaultArtifactClient } = await __nccwpck_require__.e(/* import() */ 858).then(__nccwpck_require__.bind(__nccwpck_require__, 43858));
         const { id, size } = await new DefaultArtifactClient().uploadArtifact(name, files, (0,node_path__WEBPACK_IMPORTED_MODULE_1__.dirname)(paths[0]), retentionDays ? { retentionDays } : {});
         return { name, id, size };
     }
@@ -8652,346 +8759,6 @@ function escapeProperty(s) {
         .replace(/,/g, '%2C');
 }
 //# sourceMappingURL=command.js.map
-
-/***/ }),
-
-/***/ 82902:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   n: () => (/* binding */ issueFileCommand),
-/* harmony export */   v: () => (/* binding */ prepareKeyValueMessage)
-/* harmony export */ });
-/* harmony import */ var crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(76982);
-/* harmony import */ var fs__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(79896);
-/* harmony import */ var os__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(70857);
-/* harmony import */ var _utils_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(4679);
-// For internal use, subject to change.
-// We use any as a valid input type
-/* eslint-disable @typescript-eslint/no-explicit-any */
-
-
-
-
-function issueFileCommand(command, message) {
-    const filePath = process.env[`GITHUB_${command}`];
-    if (!filePath) {
-        throw new Error(`Unable to find environment variable for file command ${command}`);
-    }
-    if (!fs__WEBPACK_IMPORTED_MODULE_1__.existsSync(filePath)) {
-        throw new Error(`Missing file at path: ${filePath}`);
-    }
-    fs__WEBPACK_IMPORTED_MODULE_1__.appendFileSync(filePath, `${(0,_utils_js__WEBPACK_IMPORTED_MODULE_3__/* .toCommandValue */ .E)(message)}${os__WEBPACK_IMPORTED_MODULE_2__.EOL}`, {
-        encoding: 'utf8'
-    });
-}
-function prepareKeyValueMessage(key, value) {
-    const delimiter = `ghadelimiter_${crypto__WEBPACK_IMPORTED_MODULE_0__.randomUUID()}`;
-    const convertedValue = (0,_utils_js__WEBPACK_IMPORTED_MODULE_3__/* .toCommandValue */ .E)(value);
-    // These should realistically never happen, but just in case someone finds a
-    // way to exploit uuid generation let's not allow keys or values that contain
-    // the delimiter.
-    if (key.includes(delimiter)) {
-        throw new Error(`Unexpected input: name should not contain the delimiter "${delimiter}"`);
-    }
-    if (convertedValue.includes(delimiter)) {
-        throw new Error(`Unexpected input: value should not contain the delimiter "${delimiter}"`);
-    }
-    return `${key}<<${delimiter}${os__WEBPACK_IMPORTED_MODULE_2__.EOL}${convertedValue}${os__WEBPACK_IMPORTED_MODULE_2__.EOL}${delimiter}`;
-}
-//# sourceMappingURL=file-command.js.map
-
-/***/ }),
-
-/***/ 1170:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   z: () => (/* binding */ summary)
-/* harmony export */ });
-/* unused harmony exports SUMMARY_ENV_VAR, SUMMARY_DOCS_URL, markdownSummary */
-/* harmony import */ var os__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(70857);
-/* harmony import */ var fs__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(79896);
-var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-const { access, appendFile, writeFile } = fs__WEBPACK_IMPORTED_MODULE_1__.promises;
-const SUMMARY_ENV_VAR = 'GITHUB_STEP_SUMMARY';
-const SUMMARY_DOCS_URL = 'https://docs.github.com/actions/using-workflows/workflow-commands-for-github-actions#adding-a-job-summary';
-class Summary {
-    constructor() {
-        this._buffer = '';
-    }
-    /**
-     * Finds the summary file path from the environment, rejects if env var is not found or file does not exist
-     * Also checks r/w permissions.
-     *
-     * @returns step summary file path
-     */
-    filePath() {
-        return __awaiter(this, void 0, void 0, function* () {
-            if (this._filePath) {
-                return this._filePath;
-            }
-            const pathFromEnv = process.env[SUMMARY_ENV_VAR];
-            if (!pathFromEnv) {
-                throw new Error(`Unable to find environment variable for $${SUMMARY_ENV_VAR}. Check if your runtime environment supports job summaries.`);
-            }
-            try {
-                yield access(pathFromEnv, fs__WEBPACK_IMPORTED_MODULE_1__.constants.R_OK | fs__WEBPACK_IMPORTED_MODULE_1__.constants.W_OK);
-            }
-            catch (_a) {
-                throw new Error(`Unable to access summary file: '${pathFromEnv}'. Check if the file has correct read/write permissions.`);
-            }
-            this._filePath = pathFromEnv;
-            return this._filePath;
-        });
-    }
-    /**
-     * Wraps content in an HTML tag, adding any HTML attributes
-     *
-     * @param {string} tag HTML tag to wrap
-     * @param {string | null} content content within the tag
-     * @param {[attribute: string]: string} attrs key-value list of HTML attributes to add
-     *
-     * @returns {string} content wrapped in HTML element
-     */
-    wrap(tag, content, attrs = {}) {
-        const htmlAttrs = Object.entries(attrs)
-            .map(([key, value]) => ` ${key}="${value}"`)
-            .join('');
-        if (!content) {
-            return `<${tag}${htmlAttrs}>`;
-        }
-        return `<${tag}${htmlAttrs}>${content}</${tag}>`;
-    }
-    /**
-     * Writes text in the buffer to the summary buffer file and empties buffer. Will append by default.
-     *
-     * @param {SummaryWriteOptions} [options] (optional) options for write operation
-     *
-     * @returns {Promise<Summary>} summary instance
-     */
-    write(options) {
-        return __awaiter(this, void 0, void 0, function* () {
-            const overwrite = !!(options === null || options === void 0 ? void 0 : options.overwrite);
-            const filePath = yield this.filePath();
-            const writeFunc = overwrite ? writeFile : appendFile;
-            yield writeFunc(filePath, this._buffer, { encoding: 'utf8' });
-            return this.emptyBuffer();
-        });
-    }
-    /**
-     * Clears the summary buffer and wipes the summary file
-     *
-     * @returns {Summary} summary instance
-     */
-    clear() {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.emptyBuffer().write({ overwrite: true });
-        });
-    }
-    /**
-     * Returns the current summary buffer as a string
-     *
-     * @returns {string} string of summary buffer
-     */
-    stringify() {
-        return this._buffer;
-    }
-    /**
-     * If the summary buffer is empty
-     *
-     * @returns {boolen} true if the buffer is empty
-     */
-    isEmptyBuffer() {
-        return this._buffer.length === 0;
-    }
-    /**
-     * Resets the summary buffer without writing to summary file
-     *
-     * @returns {Summary} summary instance
-     */
-    emptyBuffer() {
-        this._buffer = '';
-        return this;
-    }
-    /**
-     * Adds raw text to the summary buffer
-     *
-     * @param {string} text content to add
-     * @param {boolean} [addEOL=false] (optional) append an EOL to the raw text (default: false)
-     *
-     * @returns {Summary} summary instance
-     */
-    addRaw(text, addEOL = false) {
-        this._buffer += text;
-        return addEOL ? this.addEOL() : this;
-    }
-    /**
-     * Adds the operating system-specific end-of-line marker to the buffer
-     *
-     * @returns {Summary} summary instance
-     */
-    addEOL() {
-        return this.addRaw(os__WEBPACK_IMPORTED_MODULE_0__.EOL);
-    }
-    /**
-     * Adds an HTML codeblock to the summary buffer
-     *
-     * @param {string} code content to render within fenced code block
-     * @param {string} lang (optional) language to syntax highlight code
-     *
-     * @returns {Summary} summary instance
-     */
-    addCodeBlock(code, lang) {
-        const attrs = Object.assign({}, (lang && { lang }));
-        const element = this.wrap('pre', this.wrap('code', code), attrs);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML list to the summary buffer
-     *
-     * @param {string[]} items list of items to render
-     * @param {boolean} [ordered=false] (optional) if the rendered list should be ordered or not (default: false)
-     *
-     * @returns {Summary} summary instance
-     */
-    addList(items, ordered = false) {
-        const tag = ordered ? 'ol' : 'ul';
-        const listItems = items.map(item => this.wrap('li', item)).join('');
-        const element = this.wrap(tag, listItems);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML table to the summary buffer
-     *
-     * @param {SummaryTableCell[]} rows table rows
-     *
-     * @returns {Summary} summary instance
-     */
-    addTable(rows) {
-        const tableBody = rows
-            .map(row => {
-            const cells = row
-                .map(cell => {
-                if (typeof cell === 'string') {
-                    return this.wrap('td', cell);
-                }
-                const { header, data, colspan, rowspan } = cell;
-                const tag = header ? 'th' : 'td';
-                const attrs = Object.assign(Object.assign({}, (colspan && { colspan })), (rowspan && { rowspan }));
-                return this.wrap(tag, data, attrs);
-            })
-                .join('');
-            return this.wrap('tr', cells);
-        })
-            .join('');
-        const element = this.wrap('table', tableBody);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds a collapsable HTML details element to the summary buffer
-     *
-     * @param {string} label text for the closed state
-     * @param {string} content collapsable content
-     *
-     * @returns {Summary} summary instance
-     */
-    addDetails(label, content) {
-        const element = this.wrap('details', this.wrap('summary', label) + content);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML image tag to the summary buffer
-     *
-     * @param {string} src path to the image you to embed
-     * @param {string} alt text description of the image
-     * @param {SummaryImageOptions} options (optional) addition image attributes
-     *
-     * @returns {Summary} summary instance
-     */
-    addImage(src, alt, options) {
-        const { width, height } = options || {};
-        const attrs = Object.assign(Object.assign({}, (width && { width })), (height && { height }));
-        const element = this.wrap('img', null, Object.assign({ src, alt }, attrs));
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML section heading element
-     *
-     * @param {string} text heading text
-     * @param {number | string} [level=1] (optional) the heading level, default: 1
-     *
-     * @returns {Summary} summary instance
-     */
-    addHeading(text, level) {
-        const tag = `h${level}`;
-        const allowedTag = ['h1', 'h2', 'h3', 'h4', 'h5', 'h6'].includes(tag)
-            ? tag
-            : 'h1';
-        const element = this.wrap(allowedTag, text);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML thematic break (<hr>) to the summary buffer
-     *
-     * @returns {Summary} summary instance
-     */
-    addSeparator() {
-        const element = this.wrap('hr', null);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML line break (<br>) to the summary buffer
-     *
-     * @returns {Summary} summary instance
-     */
-    addBreak() {
-        const element = this.wrap('br', null);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML blockquote to the summary buffer
-     *
-     * @param {string} text quote text
-     * @param {string} cite (optional) citation url
-     *
-     * @returns {Summary} summary instance
-     */
-    addQuote(text, cite) {
-        const attrs = Object.assign({}, (cite && { cite }));
-        const element = this.wrap('blockquote', text, attrs);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML anchor tag to the summary buffer
-     *
-     * @param {string} text link text/content
-     * @param {string} href hyperlink
-     *
-     * @returns {Summary} summary instance
-     */
-    addLink(text, href) {
-        const element = this.wrap('a', text, { href });
-        return this.addRaw(element).addEOL();
-    }
-}
-const _summary = new Summary();
-/**
- * @deprecated use `core.summary`
- */
-const markdownSummary = (/* unused pure expression or super */ null && (_summary));
-const summary = _summary;
-//# sourceMappingURL=summary.js.map
 
 /***/ }),
 
