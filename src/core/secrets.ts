@@ -12,6 +12,11 @@ const COMMON_WORDS = new Set(['true', 'false', 'null', 'none', 'nil', 'undefined
 // Digits after a point only: `\d+\.?\d*` could split a run of digits anywhere (n² steps on a long one that fails).
 const NUMBER = /^[+-]?(\d+(?:\.\d*)?|\.\d+)(e[+-]?\d+)?$/i;
 
+/** A switch or placeholder word (`true`, `none`), or a number: never a credential by its shape alone. */
+export function isCommonValue(value: string): boolean {
+  return COMMON_WORDS.has(value.toLowerCase()) || NUMBER.test(value);
+}
+
 /**
  * - `strong`: redacted wherever it appears and masked by the runner.
  * - `weak`: shorter than MIN_SECRET_LENGTH, a number or a common word.
