@@ -51,6 +51,8 @@ export interface UrlSecretOptions {
    * (`?abc`) is a value: a webhook URL, whose whole query is its credential.
    */
   everyParameter?: boolean;
+  /** Where the URL came from (`notify-webhook-url`), for the warning about a short user name or password. */
+  from?: string;
 }
 
 /**
@@ -96,7 +98,7 @@ export function urlSecrets(text: string, opts: UrlSecretOptions = {}): UrlSecret
 export function registerUrlSecrets(text: string | undefined, log: Log, opts: UrlSecretOptions = {}): void {
   if (!text) return;
   const found = urlSecrets(text, opts);
-  for (const value of found.declared) log.secret(value);
+  for (const value of found.declared) log.secret(value, 'declared', opts.from && `the user name or password in ${opts.from}`);
   for (const value of found.guessed) log.secret(value, 'guessed');
 }
 
