@@ -51,20 +51,24 @@ const NAMED_SECRET = /passw|pwd|secret|token|api[-_]?key|access[-_]?key|private[
 /** Names whose value may be a plain number (a PIN); under `max_tokens` or `token_count` a number is a count. */
 const NUMERIC_SECRET = /passw|pwd|secret/i;
 /** Values that say something about a credential without being one. */
-const NOT_A_VALUE = /^(?:…|\.\.\.|x+|<[^>]*>|%s|required|optional|missing|empty|unset|hidden|masked|redacted|bearer|basic|token)$/i;
+const NOT_A_VALUE = /^(?:…+|\.{3,}|x+|<[^>]*>|%s|\$.*|required|optional|missing|empty|unset|hidden|masked|redacted|bearer|basic|token)$/i;
 
 /**
  * Whether `value`, written under `name`, is hidden. Left alone: a value already hidden, a
- * placeholder or common word (`$TOKEN`, `…`, `true`, `none`), a URL or a path (`token_url=https://…`,
- * `credentials: /etc/gcp.json`, `PWD=/home/app`), a count (`max_tokens=100`), and after a bare
- * `name: ` (no quotes) a plain lowercase word, which is prose (`the token: it expired`), or no space
- * at all (`token:x` is a user and password, the URL shape's).
+ * placeholder or common word (`$TOKEN`, `${{ secrets.X }}`, `…`, `true`, `none`), a URL or a path
+ * (`token_url=https://…`, `credentials: /etc/gcp.json`, `PWD=/home/app`), a count
+ * (`max_tokens=100`), and after a bare `name: ` (no quotes) one word of letters, which is prose
+ * (`the token: Vercel said…`, our own hints' `from a secret: vercel-token: …`), or no space at all
+ * (`token:x` is a user and password, the URL shape's).
  */
-function namedSecret(name: string, value: string, form: { quoted: boolean; spaced: boolean; colon: boolean }): boolean {
+function namedSecret(name: string, value: string, form: { nameQuoted: boolean; valueQuoted: boolean; spaced: boolean; colon: boolean }): boolean {
   if (!value || !NAMED_SECRET.test(name)) return false;
+  // JSON's numbers, true, false and null: hiding one would leave JSON that no longer parses
+  // (error bodies are redacted before they are read: Vercel's `"invalidToken":true`).
+  if (form.nameQuoted && !form.valueQuoted) return false;
   if (value.includes(HIDDEN) || PLACEHOLDER.test(value) || NOT_A_VALUE.test(value) || value.includes('://') || /^(?:\/|~\/|\.\.?\/)/.test(value)) return false;
   if (isCommonValue(value) && !(NUMERIC_SECRET.test(name) && /^\d+$/.test(value))) return false;
-  if (form.colon && !form.quoted && (!form.spaced || /^[a-z]+[.,:;!?]?$/.test(value))) return false;
+  if (form.colon && !form.nameQuoted && !form.valueQuoted && (!form.spaced || /^[A-Za-z][A-Za-z-]*[.,:;!?)]?$/.test(value))) return false;
   return true;
 }
 
@@ -103,10 +107,11 @@ const SHAPES: Shape[] = [
 
 /**
  * A name, how it is separated from its value, and the value: a JSON string (escapes and all), one
- * inside a JSON string (`\"…`, ending at the next backslash), a single-quoted one, or a bare word.
+ * inside a JSON string (`\"…`, ending at the next backslash), a single-quoted one, or a bare word
+ * (which ends at a bracket: `{"a":{"token":true}}`).
  * The name is read as a whole run (the look-behind) and judged afterwards, so a run is scanned once.
  */
-const NAMED_VALUE = /(?<![A-Za-z0-9_.-])([A-Za-z0-9_.-]+)(\\?["']?)([ \t]*[:=][ \t]*)(?:(")((?:[^"\\\r\n]|\\.)*)|(\\")([^"\\\r\n]*)|(')([^'\\\r\n]*)|([^\s"'`,;&<>\\]+))/g;
+const NAMED_VALUE = /(?<![A-Za-z0-9_.-])([A-Za-z0-9_.-]+)(\\?["']?)([ \t]*[:=][ \t]*)(?:(")((?:[^"\\\r\n]|\\.)*)|(\\")([^"\\\r\n]*)|(')([^'\\\r\n]*)|([^\s"'`,;&<>\\{}[\]()]+))/g;
 
 /**
  * A value whose name says secret, however it is written: `VERCEL_TOKEN=…` as `env` prints it,
@@ -124,7 +129,7 @@ function hideNamedValues(text: string): string {
     const quote = q1 ?? q2 ?? q3;
     const value = v1 ?? v2 ?? v3 ?? bare ?? '';
     const head = m.index + name.length + nameQuote.length + sep.length;
-    if (namedSecret(name, value, { quoted: Boolean(nameQuote || quote), spaced: /:[ \t]/.test(sep), colon: sep.includes(':') })) {
+    if (namedSecret(name, value, { nameQuoted: Boolean(nameQuote), valueQuoted: Boolean(quote), spaced: /:[ \t]/.test(sep), colon: sep.includes(':') })) {
       out += `${text.slice(done, head)}${quote ?? ''}${HIDDEN}`;
       done = m.index + whole.length;
     } else if (quote) {

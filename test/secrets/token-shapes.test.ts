@@ -73,6 +73,12 @@ describe('Log.redact hides credentials of known shapes it was never given', () =
       'ghp_short',
       // Words around a secret-looking name that are no secret.
       'the token: it expired, the password: wrong',
+      // rollback-kit's own hints.
+      'Pass github-token: ${{ secrets.GITHUB_TOKEN }}; from a secret: vercel-token: ${{ secrets.VERCEL_TOKEN }}.',
+      'Vercel did not describe the token: Vercel answered 403',
+      "password=.... or password='…' or token=$(cat token.txt)",
+      // JSON that is read after it is redacted (an API's error body) still parses.
+      '{"error":{"code":"forbidden","invalidToken":true},"token_count":3,"password":null}',
       'author: Jane; authority=ca.example',
       'max_tokens=100 token_count: 5 auth: none token_type=bearer',
       'PWD=/home/app credentials: /etc/gcp.json token_url=https://auth.example/token',
