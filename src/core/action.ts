@@ -39,7 +39,7 @@ export function inputsFrom(get: (name: string) => string) {
     /** A secret input: masked before anything else can print it. */
     secret(name: string, log: Log, opts: { required?: boolean } = {}): string | undefined {
       const value = inputs.string(name, opts);
-      log.secret(value);
+      log.secret(value, 'declared', `input ${name}`);
       return value;
     },
     boolean(name: string, fallback: boolean): boolean {

@@ -13,9 +13,10 @@ export interface Log {
   /**
    * Registers a value that must never be printed, in its encoded forms too: masked by the runner and
    * redacted here. `guessed`: a value we only think is secret from its name (`?token=`); short or
-   * common ones are then ignored. The rule is SecretSet's (src/core/secrets.ts).
+   * common ones are then ignored. The rule is SecretSet's (src/core/secrets.ts). `from` names where a
+   * declared value came from (`input database-url`, `DATABASE_URL`), for the warning about a short one.
    */
-  secret(value: string | undefined, source?: SecretSource): void;
+  secret(value: string | undefined, source?: SecretSource, from?: string): void;
   redact(text: string): string;
   /** Outside text cut to `max` characters, redacted before the cut so no secret's prefix survives it. */
   excerpt(text: string, max: number): string;
@@ -44,21 +45,22 @@ export function createLog(sink: LogSink): Log {
   const secrets = new SecretSet();
   // Registered secrets first: the mask knows them whole, in every encoded form.
   const redact = (text: string): string => hideKnownTokens(secrets.redact(text));
-  let warnedWeak = false;
+  const warnedWeak = new Set<string>();
   return {
     info: (m) => sink.info(redact(m)),
     warning: (m) => sink.warning(redact(m)),
     debug: (m) => sink.debug(redact(m)),
-    secret(value, source = 'declared') {
+    secret(value, source = 'declared', from) {
       const added = secrets.add(value, source);
       if (!added) return;
       for (const form of added.maskable) sink.mask?.(form);
-      // Only where a runner masks secrets (a terminal has none to ask). Said once, so a short
-      // password is never protected less without anyone knowing.
-      if (added.strength === 'weak' && sink.mask && !warnedWeak) {
-        warnedWeak = true;
+      // Only where a runner masks secrets (a terminal has none to ask). Said once for each place
+      // it came from, naming it, so a short password is never protected less without anyone knowing
+      // which one to change.
+      if (added.strength === 'weak' && added.fresh && sink.mask && !warnedWeak.has(from ?? '')) {
+        warnedWeak.add(from ?? '');
         sink.warning(
-          redact(`A secret given to this step is shorter than ${MIN_SECRET_LENGTH} characters, a number or a common word: rollback-kit keeps it out of its own output, but does not ask the runner to mask it everywhere in the job log (that would hide every such word). Use a longer secret.`),
+          redact(`A secret given to this step${from ? ` (${from})` : ''} is shorter than ${MIN_SECRET_LENGTH} characters, a number or a common word: rollback-kit keeps it out of its own output, but does not ask the runner to mask it everywhere in the job log (that would hide every such word). Use a longer secret.`),
         );
       }
     },

@@ -25,7 +25,7 @@ export const TOKEN_ENV = {
  */
 export function secretInput(name: keyof typeof TOKEN_ENV, env: Record<string, string | undefined>, log: Log, inputs: Inputs = input): string | undefined {
   const value = inputs.secret(name, log) ?? (env[TOKEN_ENV[name]]?.trim() || undefined);
-  log.secret(value);
+  log.secret(value, 'declared', TOKEN_ENV[name]);
   return value;
 }
 
@@ -35,5 +35,5 @@ export function secretInput(name: keyof typeof TOKEN_ENV, env: Record<string, st
  * environment and may print any of them.
  */
 export function declareEnvironmentSecrets(env: Record<string, string | undefined>, log: Log): void {
-  for (const variable of Object.values(TOKEN_ENV)) log.secret(env[variable]?.trim() || undefined);
+  for (const variable of Object.values(TOKEN_ENV)) log.secret(env[variable]?.trim() || undefined, 'declared', variable);
 }

@@ -12,6 +12,11 @@ const COMMON_WORDS = new Set(['true', 'false', 'null', 'none', 'nil', 'undefined
 // Digits after a point only: `\d+\.?\d*` could split a run of digits anywhere (n² steps on a long one that fails).
 const NUMBER = /^[+-]?(\d+(?:\.\d*)?|\.\d+)(e[+-]?\d+)?$/i;
 
+/** A switch or placeholder word (`true`, `none`), or a number: never a credential by its shape alone. */
+export function isCommonValue(value: string): boolean {
+  return COMMON_WORDS.has(value.toLowerCase()) || NUMBER.test(value);
+}
+
 /**
  * - `strong`: redacted wherever it appears and masked by the runner.
  * - `weak`: shorter than MIN_SECRET_LENGTH, a number or a common word.
@@ -78,8 +83,8 @@ export class SecretSet {
   private pattern: RegExp | undefined;
 
   /**
-   * Registers `value` and its encoded forms. Returns what the runner may mask (strong forms only),
-   * or undefined when nothing was registered.
+   * Registers `value` and its encoded forms. Returns what the runner may mask (strong forms only)
+   * and whether it was new, or undefined when nothing was registered.
    *
    * The choice for weak values: a guessed one (`?x-vercel-set-bypass-cookie=true`, `?token=abc`)
    * is not a secret at all. A declared one (a 4-character database password) is still a secret,
@@ -88,16 +93,16 @@ export class SecretSet {
    * `::add-mask::` would mask every occurrence in every later step of the job ("true", "admin").
    * The runner masks `${{ secrets.* }}` values by itself in any case.
    */
-  add(value: string | undefined, source: SecretSource): { strength: SecretStrength; maskable: string[] } | undefined {
+  add(value: string | undefined, source: SecretSource): { strength: SecretStrength; maskable: string[]; fresh: boolean } | undefined {
     if (value === undefined) return undefined;
     const strength = secretStrength(value);
     if (!strength || (strength === 'weak' && source === 'guessed')) return undefined;
     const set = strength === 'strong' ? this.strong : this.weak;
     const fresh = encodedForms(value).filter((form) => !this.strong.has(form) && !set.has(form));
-    if (!fresh.length) return { strength, maskable: [] };
+    if (!fresh.length) return { strength, maskable: [], fresh: false };
     for (const form of fresh) set.add(form);
     this.pattern = undefined;
-    return { strength, maskable: strength === 'strong' ? fresh : [] };
+    return { strength, maskable: strength === 'strong' ? fresh : [], fresh: true };
   }
 
   redact(text: string): string {

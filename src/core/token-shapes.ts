@@ -12,7 +12,13 @@
  *
  * Vercel's account tokens have no documented prefix (24 letters and digits, like many ids), so they
  * are recognised only where something names them: an Authorization header or a `VERCEL_TOKEN=`.
+ *
+ * This is the one shape redactor: every free text we print or send passes through it, whether a
+ * program printed it or a person typed it (the rollback's reason, which becomes an issue title and
+ * chat messages), so a credential hidden in one is hidden in all.
  */
+import { isCommonValue } from './secrets.js';
+import { hideUrlSecrets } from './url-secrets.js';
 
 const HIDDEN = '***';
 
@@ -36,6 +42,36 @@ function isBasicCredential(value: string): boolean {
  */
 const PLACEHOLDER = /^(?:\*\*\*|password|pass|passwd|pw|\$\{?[A-Za-z_][A-Za-z0-9_]*\}?)$/i;
 
+/**
+ * Names of values that are credentials, in free text. Narrower than the URL parameters' list
+ * (url-secrets.ts): `code=1`, `session=3` and `author:` are ordinary there. `auth` only as a whole
+ * word of the name (`auth`, `basic_auth`, `auth-key`), never `author` or `authority`.
+ */
+const NAMED_SECRET = /passw|pwd|secret|token|api[-_]?key|access[-_]?key|private[-_]?key|credential|(?:^|[-_.])auth(?:[-_]?key)?$/i;
+/** Names whose value may be a plain number (a PIN); under `max_tokens` or `token_count` a number is a count. */
+const NUMERIC_SECRET = /passw|pwd|secret/i;
+/** Values that say something about a credential without being one. */
+const NOT_A_VALUE = /^(?:…+|\.{3,}|x+|<[^>]*>|%s|\$.*|required|optional|missing|empty|unset|hidden|masked|redacted|bearer|basic|token)$/i;
+
+/**
+ * Whether `value`, written under `name`, is hidden. Left alone: a value already hidden, a
+ * placeholder or common word (`$TOKEN`, `${{ secrets.X }}`, `…`, `true`, `none`), a URL or a path
+ * (`token_url=https://…`, `credentials: /etc/gcp.json`, `PWD=/home/app`), a count
+ * (`max_tokens=100`), and after a bare `name: ` (no quotes) one word of letters, which is prose
+ * (`the token: Vercel said…`, our own hints' `from a secret: vercel-token: …`), or no space at all
+ * (`token:x` is a user and password, the URL shape's).
+ */
+function namedSecret(name: string, value: string, form: { nameQuoted: boolean; valueQuoted: boolean; spaced: boolean; colon: boolean }): boolean {
+  if (!value || !NAMED_SECRET.test(name)) return false;
+  // JSON's numbers, true, false and null: hiding one would leave JSON that no longer parses
+  // (error bodies are redacted before they are read: Vercel's `"invalidToken":true`).
+  if (form.nameQuoted && !form.valueQuoted) return false;
+  if (value.includes(HIDDEN) || PLACEHOLDER.test(value) || NOT_A_VALUE.test(value) || value.includes('://') || /^(?:\/|~\/|\.\.?\/)/.test(value)) return false;
+  if (isCommonValue(value) && !(NUMERIC_SECRET.test(name) && /^\d+$/.test(value))) return false;
+  if (form.colon && !form.nameQuoted && !form.valueQuoted && (!form.spaced || /^[A-Za-z][A-Za-z-]*[.,:;!?)]?$/.test(value))) return false;
+  return true;
+}
+
 const SHAPES: Shape[] = [
   // GitHub: personal (ghp_), OAuth (gho_), user-to-server (ghu_), installation and Actions (ghs_),
   // refresh (ghr_): 36 or more letters and digits; fine-grained personal tokens: github_pat_….
@@ -58,22 +94,58 @@ const SHAPES: Shape[] = [
   },
   // A bearer token or a Basic credential written anywhere else (curl -v, a debug dump); a Basic
   // value only when it decodes to `user:password`, so the word "Basic" in a sentence stays.
-  { pattern: /(?<![A-Za-z0-9_-])(Bearer[ \t]+)[A-Za-z0-9._~+/-]{16,}=*/g, replace: (_m, head) => `${head}${HIDDEN}` },
-  { pattern: /(?<![A-Za-z0-9_-])(Basic[ \t]+)([A-Za-z0-9+/]{8,}={0,2})/g, replace: (m, head, value) => (isBasicCredential(value) ? `${head}${HIDDEN}` : m) },
-  // An environment variable whose name says secret, as `env` or a .env file prints it
-  // (VERCEL_TOKEN=…, AWS_SECRET_ACCESS_KEY=…, PGPASSWORD=…).
+  // `Bearer: x` too. A short one only when it is not a plain word: "a Bearer token" stays.
   {
-    pattern: /(?<![A-Za-z0-9_])([A-Z0-9_]*(?:TOKEN|SECRET|PASSWORD|PASSWD|API_KEY|ACCESS_KEY|PRIVATE_KEY)=)([A-Za-z0-9_.+/=:@%~-]{8,})/g,
-    replace: (_m, head) => `${head}${HIDDEN}`,
+    pattern: /(?<![A-Za-z0-9_-])(bearer(?:[ \t]*:)?[ \t]+)([A-Za-z0-9._~+/-]+=*)/gi,
+    replace: (m, head, value) => (value.length < 16 && /^[A-Za-z][a-z]*$/.test(value) ? m : `${head}${HIDDEN}`),
   },
+  { pattern: /(?<![A-Za-z0-9_-])(Basic[ \t]+)([A-Za-z0-9+/]{8,}={0,2})/g, replace: (m, head, value) => (isBasicCredential(value) ? `${head}${HIDDEN}` : m) },
   // A password in a URL's userinfo (postgres://app:pw@db, https://x-access-token:…@github.com),
   // unless already hidden.
   { pattern: /(:\/\/[^\s/?#@:"'<>\\]*:)([^\s/?#@"'<>\\]+)@/g, replace: (m, head, password) => (PLACEHOLDER.test(password) ? m : `${head}${HIDDEN}@`) },
 ];
 
-/** `text` with every credential of a known shape hidden (see the list above). */
+/**
+ * A name, how it is separated from its value, and the value: a JSON string (escapes and all), one
+ * inside a JSON string (`\"…`, ending at the next backslash), a single-quoted one, or a bare word
+ * (which ends at a bracket: `{"a":{"token":true}}`).
+ * The name is read as a whole run (the look-behind) and judged afterwards, so a run is scanned once.
+ */
+const NAMED_VALUE = /(?<![A-Za-z0-9_.-])([A-Za-z0-9_.-]+)(\\?["']?)([ \t]*[:=][ \t]*)(?:(")((?:[^"\\\r\n]|\\.)*)|(\\")([^"\\\r\n]*)|(')([^'\\\r\n]*)|([^\s"'`,;&<>\\{}[\]()]+))/g;
+
+/**
+ * A value whose name says secret, however it is written: `VERCEL_TOKEN=…` as `env` prints it,
+ * `password=…`, `--db-password=…`, `Password: …` and `secret: …` as YAML or a header, and JSON's
+ * `"client_secret":"…"` (escaped inside a JSON string too, `\"token\":\"…\"`). See namedSecret for
+ * what is left alone. A quoted value under another name is read again from its start: a JSON
+ * string can hold JSON (`"body":"{\"token\":\"…\"}"`).
+ */
+function hideNamedValues(text: string): string {
+  let out = '';
+  let done = 0;
+  const re = new RegExp(NAMED_VALUE);
+  for (let m = re.exec(text); m; m = re.exec(text)) {
+    const [whole, name, nameQuote, sep, q1, v1, q2, v2, q3, v3, bare] = m as unknown as [string, string, string, string, ...(string | undefined)[]];
+    const quote = q1 ?? q2 ?? q3;
+    const value = v1 ?? v2 ?? v3 ?? bare ?? '';
+    const head = m.index + name.length + nameQuote.length + sep.length;
+    if (namedSecret(name, value, { nameQuoted: Boolean(nameQuote), valueQuoted: Boolean(quote), spaced: /:[ \t]/.test(sep), colon: sep.includes(':') })) {
+      out += `${text.slice(done, head)}${quote ?? ''}${HIDDEN}`;
+      done = m.index + whole.length;
+    } else if (quote) {
+      re.lastIndex = head;
+    }
+  }
+  return out + text.slice(done);
+}
+
+/**
+ * `text` with every credential of a known shape hidden (see the list above), every value a name
+ * says is secret (hideNamedValues), and every URL's sensitive parameters (`?token=`, `&sig=`) and a
+ * chat webhook's secret path (hideUrlSecrets).
+ */
 export function hideKnownTokens(text: string): string {
-  let out = text;
+  let out = hideUrlSecrets(text, { keepUserinfo: true });
   for (const { pattern, replace } of SHAPES) out = out.replace(pattern, replace as (match: string, ...rest: unknown[]) => string);
-  return out;
+  return hideNamedValues(out);
 }

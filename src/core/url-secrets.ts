@@ -51,6 +51,8 @@ export interface UrlSecretOptions {
    * (`?abc`) is a value: a webhook URL, whose whole query is its credential.
    */
   everyParameter?: boolean;
+  /** Where the URL came from (`notify-webhook-url`), for the warning about a short user name or password. */
+  from?: string;
 }
 
 /**
@@ -96,7 +98,7 @@ export function urlSecrets(text: string, opts: UrlSecretOptions = {}): UrlSecret
 export function registerUrlSecrets(text: string | undefined, log: Log, opts: UrlSecretOptions = {}): void {
   if (!text) return;
   const found = urlSecrets(text, opts);
-  for (const value of found.declared) log.secret(value);
+  for (const value of found.declared) log.secret(value, 'declared', opts.from && `the user name or password in ${opts.from}`);
   for (const value of found.guessed) log.secret(value, 'guessed');
 }
 
@@ -136,12 +138,47 @@ export function splitCredentials(text: string): { url: string; authorization?: s
 }
 
 /**
- * A URL fit for an error message about that very URL, when its secrets may not be registered yet:
- * no userinfo, and sensitive parameter values shown as `***`. Works on text that is not a valid URL.
+ * Chat webhooks whose path is the credential (anyone holding it can post): Slack's
+ * `/services/T…/B…/<secret>` (and workflow triggers), Discord's `/api/webhooks/<id>/<token>`, Teams'
+ * `<tenant>.webhook.office.com/webhookb2/…` (and the older outlook.office.com form). Everything
+ * after the prefix is hidden; Teams' newer Power Automate URLs carry theirs in `?sig=`, a sensitive name.
  */
-export function displayUrl(text: string): string {
-  const noUserinfo = text.replace(USERINFO, (match, userinfo: string) => match.slice(0, match.length - userinfo.length - 1));
-  return noUserinfo.replace(/([?&#])([^=&#]+)=([^&#]*)/g, (match, sep: string, name: string) => (isSensitiveName(decode(name) ?? name) ? `${sep}${name}=***` : match));
+const WEBHOOK_PATHS: { host: RegExp; prefix: RegExp }[] = [
+  { host: /(^|\.)hooks\.slack\.com$/i, prefix: /^\/(?:services|workflows|triggers)\//i },
+  { host: /(^|\.)discord(?:app)?\.com$/i, prefix: /^\/api\/(?:v\d+\/)?webhooks\//i },
+  { host: /(^|\.)webhook\.office\.com$|(^|\.)outlook\.office(?:365)?\.com$/i, prefix: /^\/webhook(?:b2)?\//i },
+];
+
+/** `scheme://authority` and the rest, for text that may not be a valid URL. */
+const AUTHORITY = /^([a-z][a-z0-9+.-]*:\/\/)([^/?#\\]*)/i;
+
+function hideWebhookPath(text: string): string {
+  const head = AUTHORITY.exec(text);
+  if (!head) return text;
+  const host = head[2]!.slice(head[2]!.lastIndexOf('@') + 1).replace(/:\d*$/, '');
+  const rest = text.slice(head[0].length);
+  for (const { host: h, prefix } of WEBHOOK_PATHS) {
+    const p = h.test(host) ? prefix.exec(rest) : null;
+    if (!p) continue;
+    // The path after the prefix, up to the query or fragment (kept: their sensitive values are hidden by name).
+    const end = rest.slice(p[0].length).search(/[?#]/);
+    return `${head[0]}${p[0]}***${end < 0 ? '' : rest.slice(p[0].length + end)}`;
+  }
+  return text;
+}
+
+/**
+ * A URL fit for an error message about that very URL, when its secrets may not be registered yet:
+ * no userinfo, sensitive parameter values shown as `***`, a chat webhook's secret path as `***`.
+ * Works on text that is not a valid URL. `keepUserinfo`: leave the userinfo to the caller (the
+ * Log's shapes show `user:***@`, keeping who it was).
+ */
+export function displayUrl(text: string, opts: { keepUserinfo?: boolean } = {}): string {
+  const noUserinfo = opts.keepUserinfo ? text : text.replace(USERINFO, (match, userinfo: string) => match.slice(0, match.length - userinfo.length - 1));
+  const params = noUserinfo.replace(/([?&#])([^=&#]+)=([^&#]*)/g, (match, sep: string, name: string, value: string) =>
+    isSensitiveName(decode(name) ?? name) && value !== '' && value !== '***' ? `${sep}${name}=***` : match,
+  );
+  return hideWebhookPath(params);
 }
 
 /** How far back from a `://` a scheme is looked for: schemes are short, and the bound keeps the scan linear. */
@@ -151,13 +188,14 @@ const SCHEME_CHAR = /[A-Za-z0-9+.-]/;
 const URL_END = /[\s"'<>`]/;
 
 /**
- * Free text (a program's output) with every URL in it shown as displayUrl shows one: no userinfo,
- * sensitive parameter values as `***`. For output of programs we run for the user (their rollback
- * and verify commands), which can print a connection string or a signed URL we were never given and
- * so could not register as a secret. Linear: each `://` is found once, its scheme looked for a
- * bounded way back.
+ * Free text with every URL in it shown as displayUrl shows one: no userinfo, sensitive parameter
+ * values and a chat webhook's path as `***`. The Log's shapes (token-shapes.ts) run it on every line
+ * with `keepUserinfo`, since any free text (a program's output, an API error, the reason a person
+ * typed) can hold a signed URL we were never given; the command provider also drops the userinfo
+ * of its commands' URLs whole (an HTTP user name alone can be the credential). Linear: each `://`
+ * is found once, its scheme looked for a bounded way back.
  */
-export function hideUrlSecrets(text: string): string {
+export function hideUrlSecrets(text: string, opts: { keepUserinfo?: boolean } = {}): string {
   let at = text.indexOf('://');
   if (at === -1) return text;
   let out = '';
@@ -169,7 +207,7 @@ export function hideUrlSecrets(text: string): string {
     let end = at + 3;
     while (end < text.length && !URL_END.test(text[end]!)) end++;
     if (start < at) {
-      out += text.slice(done, start) + displayUrl(text.slice(start, end));
+      out += text.slice(done, start) + displayUrl(text.slice(start, end), opts);
       done = end;
     }
     at = text.indexOf('://', end);

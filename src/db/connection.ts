@@ -36,9 +36,9 @@ export function parseConnectionString(raw: string, log?: Log): ConnectionTarget 
   if (!text) throw new RollbackKitError('The connection string is empty.', 'Pass a URL such as postgres://user:password@host:5432/dbname.');
   const isUrl = /^postgres(ql)?:\/\//i.test(text);
   // The password as written (percent-encoded) and in the query (?password=), before any message can show it.
-  if (isUrl && log) registerUrlSecrets(text, log);
+  if (isUrl && log) registerUrlSecrets(text, log, { from: 'the connection string' });
   const target = isUrl ? parseUrl(text) : parseKeyValue(text);
-  log?.secret(target.password);
+  log?.secret(target.password, 'declared', 'the password in the connection string');
   checkReferencedFiles(target);
   return target;
 }

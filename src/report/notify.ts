@@ -345,7 +345,7 @@ function registerWebhookSecrets(webhookUrl: string, log: Log): void {
   const text = webhookUrl.trim();
   log.secret(text);
   // Short or common values (`?v=2`, `?format=json`) are no secret; as guessed ones they are dropped.
-  registerUrlSecrets(text, log, { everyParameter: true });
+  registerUrlSecrets(text, log, { everyParameter: true, from: 'notify-webhook-url' });
   let url: URL;
   try {
     url = new URL(text);
@@ -353,7 +353,9 @@ function registerWebhookSecrets(webhookUrl: string, log: Log): void {
     return;
   }
   log.secret(url.href);
-  log.secret(`${url.pathname}${url.search}`);
+  // Guessed, not declared: only part of what was given, so a short one (`/hook`) is no secret
+  // of its own (the whole URL is registered above), and no warning blames the user for it.
+  log.secret(`${url.pathname}${url.search}`, 'guessed');
   // Slack's T…/B…/token and Discord's id/token: a long segment with letters and digits is a token,
   // "services" or "webhooks" is not (masking those would hide ordinary words in the whole job log).
   for (const segment of url.pathname.split('/')) {

@@ -60,8 +60,19 @@ describe('hideKnownTokens', () => {
       `${'A_'.repeat(150_000)}TOKEN`,
       '://a:'.repeat(60_000),
       `://${'a'.repeat(300_000)}:`,
+      // A name and its value, in each form a name can be written.
+      'token: '.repeat(40_000),
+      'password='.repeat(30_000),
+      'a=a='.repeat(75_000),
+      '"token":"'.repeat(30_000),
+      `"body":"${'\\"x\\":\\"'.repeat(30_000)}`,
+      `{"a":"${'\\"'.repeat(150_000)}`,
+      `${'x'.repeat(300_000)}: `,
+      `Bearer: ${'Bearer '.repeat(40_000)}`,
+      `https://hooks.slack.com/services/${'/'.repeat(300_000)}`,
     ];
     for (const text of runs) expect(hideKnownTokens(text).length, text.slice(0, 20)).toBeLessThanOrEqual(text.length);
     expect(hideKnownTokens(`${'A_'.repeat(150_000)}TOKEN=abcdefgh1`)).toMatch(/TOKEN=\*\*\*$/);
+    expect(hideKnownTokens(`${'a_'.repeat(150_000)}password: Pw_1`)).toMatch(/password: \*\*\*$/);
   });
 });

@@ -24,8 +24,18 @@ const PRINTS = [
   `echo "oidc ${SHAPED.jwt}"`,
   `echo "VERCEL_TOKEN=${SHAPED.vercelEnv}"`,
   `echo "remote https://x-access-token:${SHAPED.urlPassword}@github.com/acme/shop.git"`,
+  // Credentials named in lower case, as YAML, as JSON, and a chat webhook whose path is its secret.
+  'echo "password=KvPw_1515 db_password=DbP_2121"',
+  'echo "Password: ColonPw_2222"',
+  'echo "  secret: YamlSecret_1414"',
+  `echo '{"token":"JsonTok_1616","client_secret":"JsonSec_1717"}'`,
+  'echo "Bearer: Zm9vQmFyQmF6MTg1OQ== and Bearer BareBearer_1010"',
+  'echo "hook https://hooks.slack.com/services/T0001/B0002/XyzSlackHookSecret2323"',
 ].join('; ');
-const SECRETS = [SHAPED.ghp, SHAPED.githubPat, SHAPED.ghs, SHAPED.bearer, SHAPED.slack, SHAPED.aws, SHAPED.jwt, SHAPED.vercelEnv, SHAPED.urlPassword];
+const SECRETS = [
+  ...[SHAPED.ghp, SHAPED.githubPat, SHAPED.ghs, SHAPED.bearer, SHAPED.slack, SHAPED.aws, SHAPED.jwt, SHAPED.vercelEnv, SHAPED.urlPassword],
+  ...['KvPw_1515', 'DbP_2121', 'ColonPw_2222', 'YamlSecret_1414', 'JsonTok_1616', 'JsonSec_1717', 'Zm9vQmFyQmF6MTg1OQ', 'BareBearer_1010', 'XyzSlackHookSecret2323'],
+];
 
 describe('tokens a rollback command prints are in nothing the run produced', () => {
   it('promote-previous: the command succeeds, and fails', async () => {
@@ -35,6 +45,7 @@ describe('tokens a rollback command prints are in nothing the run produced', () 
       const run = await runAction('promote-previous', { provider: 'command', target: 'app:v1', command: `${PRINTS}; ${tail}` }, { cwd });
       expect(run.code).toBe(tail === 'true' ? 0 : 1);
       expect(run.log).toContain('GITHUB_TOKEN=ghp_***');
+      expect(run.log).toContain('Password: ***');
       await expectNoLeaks(run, SECRETS, [cwd]);
     }
   });

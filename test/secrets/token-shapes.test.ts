@@ -30,6 +30,19 @@ describe('Log.redact hides credentials of known shapes it was never given', () =
     ['Basic credential', `sent Basic ${SHAPED.basic}`, 'sent Basic ***'],
     ['a secret-named variable (a Vercel token has no shape of its own)', `VERCEL_TOKEN=${SHAPED.vercelEnv} PGPASSWORD=Pg-Env-Pw-1`, 'VERCEL_TOKEN=*** PGPASSWORD=***'],
     ['a URL password', `remote https://x-access-token:${SHAPED.urlPassword}@github.com/acme/shop.git`, 'remote https://x-access-token:***@github.com/acme/shop.git'],
+    // The forms a secret name takes in a program's output or a person's text, any case.
+    ['a short secret-named variable', 'VERCEL_TOKEN=VT_555 and DB_PASSWORD=pw1', 'VERCEL_TOKEN=*** and DB_PASSWORD=***'],
+    ['name=value in lower case', 'password=KvPw_1515 db_password=DbP_2121 --api-key=Ak_99', 'password=*** db_password=*** --api-key=***'],
+    ['name: value (YAML, a header, a prompt)', 'Password: ColonPw_2222\n  secret: YamlSecret_1414\nX-Auth-Token: Xat_1', 'Password: ***\n  secret: ***\nX-Auth-Token: ***'],
+    ['JSON', '{"token":"JsonTok_1616","client_secret": "Json Sec 1717","n":1}', '{"token":"***","client_secret": "***","n":1}'],
+    ['JSON inside a JSON string', '{"body":"{\\"token\\":\\"EscTok_1\\",\\"n\\":1}"}', '{"body":"{\\"token\\":\\"***\\",\\"n\\":1}"}'],
+    ['a quoted value with spaces', "password='correct horse' done", "password='***' done"],
+    ['a numeric password', 'password=123456', 'password=***'],
+    ['Bearer: and a short bearer token', 'Bearer: Zm9vYmFy Bearer BareBearer_1010', 'Bearer: *** Bearer ***'],
+    ['URL parameters in free text, as written and percent-encoded', 'see https://h.example/x?token=ReasonTok_5678&api%5Fkey=K%2F1&sig=Sig_333#access_token=AccTok_222 now', 'see https://h.example/x?token=***&api%5Fkey=***&sig=***#access_token=*** now'],
+    ['a Slack webhook', 'posting to https://hooks.slack.com/services/T0001/B0002/XyzSlackHookSecret2323 now', 'posting to https://hooks.slack.com/services/*** now'],
+    ['a Discord webhook', 'https://discord.com/api/webhooks/123456/AbcDiscordTok?wait=true', 'https://discord.com/api/webhooks/***?wait=true'],
+    ['a Teams webhook', 'https://acme.webhook.office.com/webhookb2/1f2e@3c4d/IncomingWebhook/9a8b/5e6f x', 'https://acme.webhook.office.com/webhookb2/*** x'],
   ])('%s', (_what, text, shown) => {
     expect(log.redact(text)).toBe(shown);
   });
@@ -58,6 +71,22 @@ describe('Log.redact hides credentials of known shapes it was never given', () =
       'commit 0123456789abcdef0123456789abcdef01234567, deployment dpl_AbCdEf123456',
       'ROLLBACK_TARGET=previous status=already-current',
       'ghp_short',
+      // Words around a secret-looking name that are no secret.
+      'the token: it expired, the password: wrong',
+      // rollback-kit's own hints.
+      'Pass github-token: ${{ secrets.GITHUB_TOKEN }}; from a secret: vercel-token: ${{ secrets.VERCEL_TOKEN }}.',
+      'Vercel did not describe the token: Vercel answered 403',
+      "password=.... or password='…' or token=$(cat token.txt)",
+      // JSON that is read after it is redacted (an API's error body) still parses.
+      '{"error":{"code":"forbidden","invalidToken":true},"token_count":3,"password":null}',
+      'author: Jane; authority=ca.example',
+      'max_tokens=100 token_count: 5 auth: none token_type=bearer',
+      'PWD=/home/app credentials: /etc/gcp.json token_url=https://auth.example/token',
+      'A Bearer token is required; the bearer of bad news',
+      'persist-credentials: true',
+      'password: ***',
+      'https://example.com/search?q=rollback&page=2',
+      'https://hooks.slack.com/',
     ]) {
       expect(log.redact(text)).toBe(text);
     }
