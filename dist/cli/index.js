@@ -21603,6 +21603,10 @@ const MIN_SECRET_LENGTH = 6;
 const COMMON_WORDS = new Set(['true', 'false', 'null', 'none', 'nil', 'undefined', 'yes', 'no', 'on', 'off', 'enabled', 'disabled']);
 // Digits after a point only: `\d+\.?\d*` could split a run of digits anywhere (n² steps on a long one that fails).
 const NUMBER = /^[+-]?(\d+(?:\.\d*)?|\.\d+)(e[+-]?\d+)?$/i;
+/** A switch or placeholder word (`true`, `none`), or a number: never a credential by its shape alone. */
+function isCommonValue(value) {
+    return COMMON_WORDS.has(value.toLowerCase()) || NUMBER.test(value);
+}
 function secretStrength(value) {
     const word = value.trim();
     if (!word)
@@ -21656,8 +21660,8 @@ class SecretSet {
     weak = new Set();
     pattern;
     /**
-     * Registers `value` and its encoded forms. Returns what the runner may mask (strong forms only),
-     * or undefined when nothing was registered.
+     * Registers `value` and its encoded forms. Returns what the runner may mask (strong forms only)
+     * and whether it was new, or undefined when nothing was registered.
      *
      * The choice for weak values: a guessed one (`?x-vercel-set-bypass-cookie=true`, `?token=abc`)
      * is not a secret at all. A declared one (a 4-character database password) is still a secret,
@@ -21675,11 +21679,11 @@ class SecretSet {
         const set = strength === 'strong' ? this.strong : this.weak;
         const fresh = encodedForms(value).filter((form) => !this.strong.has(form) && !set.has(form));
         if (!fresh.length)
-            return { strength, maskable: [] };
+            return { strength, maskable: [], fresh: false };
         for (const form of fresh)
             set.add(form);
         this.pattern = undefined;
-        return { strength, maskable: strength === 'strong' ? fresh : [] };
+        return { strength, maskable: strength === 'strong' ? fresh : [], fresh: true };
     }
     redact(text) {
         if (!this.strong.size && !this.weak.size)
@@ -21693,6 +21697,198 @@ class SecretSet {
         const alternatives = all.map(({ s, weak }) => (weak ? `(?<![\\p{L}\\p{N}])${escapeRegExp(s)}(?![\\p{L}\\p{N}])` : escapeRegExp(s)));
         return new RegExp(alternatives.join('|'), 'gu');
     }
+}
+
+;// CONCATENATED MODULE: ./.build/core/url-secrets.js
+/**
+ * The one list, for query and fragment parameters and for headers alike. `key` as a whole name or
+ * the last word of one (`api_key`, `access_key`, `x-functions-key`, `ocp-apim-subscription-key`),
+ * and `code`: an Azure Functions key (`?code=`) or an OAuth authorization code.
+ */
+const SENSITIVE_NAME = /auth|cookie|token|secret|passw|^pass$|^pwd$|api[-_]?key|apikey|accesskey|(^|[-_.])key$|^code$|signature|^sig$|session|credential|bypass/i;
+/** Names that look sensitive but carry a switch: Vercel's `x-vercel-set-bypass-cookie=true|samesitenone`. */
+const NOT_SENSITIVE = /^x-vercel-set-bypass-cookie$/i;
+/** Whether a header, query or fragment parameter of this name carries a secret. */
+function isSensitiveName(name) {
+    return SENSITIVE_NAME.test(name) && !NOT_SENSITIVE.test(name);
+}
+/** `scheme://` then the authority up to its last `@`, as the WHATWG URL parser reads it. */
+const USERINFO = /^[a-z][a-z0-9+.-]*:\/\/([^/?#\\]*)@/i;
+const decode = (text) => {
+    try {
+        return decodeURIComponent(text);
+    }
+    catch {
+        return undefined;
+    }
+};
+/** A value as written and, when it decodes to something else, percent-decoded. */
+function decodedForms(text) {
+    const decoded = decode(text);
+    return decoded === undefined || decoded === text ? [text] : [text, decoded];
+}
+/**
+ * Every form the URL's secrets can take in text: as written, as the URL parser serialises them,
+ * percent-decoded (with and without `+` as a space); Log.secret adds the re-encoded forms.
+ */
+function urlSecrets(text, opts = {}) {
+    const declared = [];
+    const guessed = [];
+    let serialised;
+    try {
+        serialised = new URL(text).href;
+    }
+    catch {
+        serialised = undefined;
+    }
+    for (const written of new Set([text, ...(serialised ? [serialised] : [])])) {
+        const userinfo = USERINFO.exec(written)?.[1];
+        if (userinfo) {
+            const colon = userinfo.indexOf(':');
+            const user = colon < 0 ? userinfo : userinfo.slice(0, colon);
+            const password = colon < 0 ? '' : userinfo.slice(colon + 1);
+            // Without a password an HTTP user name is the credential (https://<token>@host); a database
+            // user name alone is an identity (its password comes from PGPASSWORD, a passfile or trust).
+            const userIsCredential = !/^postgres(ql)?:/i.test(written);
+            const parts = password ? [userinfo, password, `${decode(user) ?? user}:${decode(password) ?? password}`] : userIsCredential ? [user] : [];
+            for (const part of parts)
+                declared.push(...decodedForms(part));
+        }
+        for (const part of rawParts(written)) {
+            const eq = part.indexOf('=');
+            const name = eq < 0 ? part : part.slice(0, eq);
+            const value = eq < 0 ? part : part.slice(eq + 1);
+            const secret = opts.everyParameter || (eq > 0 && isSensitiveName(decode(name) ?? name));
+            if (!secret || !value)
+                continue;
+            guessed.push(value, ...[decode(value), decode(value.replace(/\+/g, ' '))].filter((d) => d !== undefined));
+        }
+    }
+    // Only HTTP sends userinfo as Basic authorization; a database URL never does.
+    const basic = /^https?:/i.test(text.trim()) ? basicAuthorization(text) : undefined;
+    if (basic)
+        declared.push(basic, basic.slice('Basic '.length));
+    return { declared: [...new Set(declared)], guessed: [...new Set(guessed)] };
+}
+function registerUrlSecrets(text, log, opts = {}) {
+    if (!text)
+        return;
+    const found = urlSecrets(text, opts);
+    for (const value of found.declared)
+        log.secret(value, 'declared', opts.from && `the user name or password in ${opts.from}`);
+    for (const value of found.guessed)
+        log.secret(value, 'guessed');
+}
+/** The `&`-separated parts of the query and the fragment (`name=value`, or a bare `abc`), exactly as written. */
+function rawParts(text) {
+    const hash = text.indexOf('#');
+    const question = text.indexOf('?');
+    const query = question >= 0 && (hash < 0 || question < hash) ? text.slice(question + 1, hash > question ? hash : undefined) : '';
+    const fragment = hash >= 0 ? text.slice(hash + 1) : '';
+    return [...query.split('&'), ...fragment.split('&')].filter((part) => part !== '');
+}
+/** The URL's user name and password as an HTTP Basic Authorization value, percent-decoded as curl does. */
+function basicAuthorization(text) {
+    let url;
+    try {
+        url = new URL(text);
+    }
+    catch {
+        return undefined;
+    }
+    if (!url.username && !url.password)
+        return undefined;
+    const credentials = `${decode(url.username) ?? url.username}:${decode(url.password) ?? url.password}`;
+    return `Basic ${Buffer.from(credentials).toString('base64')}`;
+}
+/**
+ * Splits a URL into what is requested and printed (no userinfo) and the Basic Authorization value
+ * its userinfo stands for. A URL without userinfo comes back unchanged.
+ */
+function splitCredentials(text) {
+    const authorization = basicAuthorization(text);
+    if (!authorization)
+        return { url: text };
+    const url = new URL(text);
+    url.username = '';
+    url.password = '';
+    return { url: url.href, authorization };
+}
+/**
+ * Chat webhooks whose path is the credential (anyone holding it can post): Slack's
+ * `/services/T…/B…/<secret>` (and workflow triggers), Discord's `/api/webhooks/<id>/<token>`, Teams'
+ * `<tenant>.webhook.office.com/webhookb2/…` (and the older outlook.office.com form). Everything
+ * after the prefix is hidden; Teams' newer Power Automate URLs carry theirs in `?sig=`, a sensitive name.
+ */
+const WEBHOOK_PATHS = [
+    { host: /(^|\.)hooks\.slack\.com$/i, prefix: /^\/(?:services|workflows|triggers)\//i },
+    { host: /(^|\.)discord(?:app)?\.com$/i, prefix: /^\/api\/(?:v\d+\/)?webhooks\//i },
+    { host: /(^|\.)webhook\.office\.com$|(^|\.)outlook\.office(?:365)?\.com$/i, prefix: /^\/webhook(?:b2)?\//i },
+];
+/** `scheme://authority` and the rest, for text that may not be a valid URL. */
+const AUTHORITY = /^([a-z][a-z0-9+.-]*:\/\/)([^/?#\\]*)/i;
+function hideWebhookPath(text) {
+    const head = AUTHORITY.exec(text);
+    if (!head)
+        return text;
+    const host = head[2].slice(head[2].lastIndexOf('@') + 1).replace(/:\d*$/, '');
+    const rest = text.slice(head[0].length);
+    for (const { host: h, prefix } of WEBHOOK_PATHS) {
+        const p = h.test(host) ? prefix.exec(rest) : null;
+        if (!p)
+            continue;
+        // The path after the prefix, up to the query or fragment (kept: their sensitive values are hidden by name).
+        const end = rest.slice(p[0].length).search(/[?#]/);
+        return `${head[0]}${p[0]}***${end < 0 ? '' : rest.slice(p[0].length + end)}`;
+    }
+    return text;
+}
+/**
+ * A URL fit for an error message about that very URL, when its secrets may not be registered yet:
+ * no userinfo, sensitive parameter values shown as `***`, a chat webhook's secret path as `***`.
+ * Works on text that is not a valid URL. `keepUserinfo`: leave the userinfo to the caller (the
+ * Log's shapes show `user:***@`, keeping who it was).
+ */
+function displayUrl(text, opts = {}) {
+    const noUserinfo = opts.keepUserinfo ? text : text.replace(USERINFO, (match, userinfo) => match.slice(0, match.length - userinfo.length - 1));
+    const params = noUserinfo.replace(/([?&#])([^=&#]+)=([^&#]*)/g, (match, sep, name, value) => isSensitiveName(decode(name) ?? name) && value !== '' && value !== '***' ? `${sep}${name}=***` : match);
+    return hideWebhookPath(params);
+}
+/** How far back from a `://` a scheme is looked for: schemes are short, and the bound keeps the scan linear. */
+const MAX_SCHEME = 32;
+const SCHEME_CHAR = /[A-Za-z0-9+.-]/;
+/** Where a URL written in free text ends: white space, quotes and angle brackets. */
+const URL_END = /[\s"'<>`]/;
+/**
+ * Free text with every URL in it shown as displayUrl shows one: no userinfo, sensitive parameter
+ * values and a chat webhook's path as `***`. The Log's shapes (token-shapes.ts) run it on every line
+ * with `keepUserinfo`, since any free text (a program's output, an API error, the reason a person
+ * typed) can hold a signed URL we were never given; the command provider also drops the userinfo
+ * of its commands' URLs whole (an HTTP user name alone can be the credential). Linear: each `://`
+ * is found once, its scheme looked for a bounded way back.
+ */
+function hideUrlSecrets(text, opts = {}) {
+    let at = text.indexOf('://');
+    if (at === -1)
+        return text;
+    let out = '';
+    let done = 0;
+    while (at !== -1) {
+        let start = at;
+        while (start > done && at - start < MAX_SCHEME && SCHEME_CHAR.test(text[start - 1]))
+            start--;
+        while (start < at && !/[A-Za-z]/.test(text[start]))
+            start++;
+        let end = at + 3;
+        while (end < text.length && !URL_END.test(text[end]))
+            end++;
+        if (start < at) {
+            out += text.slice(done, start) + displayUrl(text.slice(start, end), opts);
+            done = end;
+        }
+        at = text.indexOf('://', end);
+    }
+    return out + text.slice(done);
 }
 
 ;// CONCATENATED MODULE: ./.build/core/token-shapes.js
@@ -21710,7 +21906,13 @@ class SecretSet {
  *
  * Vercel's account tokens have no documented prefix (24 letters and digits, like many ids), so they
  * are recognised only where something names them: an Authorization header or a `VERCEL_TOKEN=`.
+ *
+ * This is the one shape redactor: every free text we print or send passes through it, whether a
+ * program printed it or a person typed it (the rollback's reason, which becomes an issue title and
+ * chat messages), so a credential hidden in one is hidden in all.
  */
+
+
 const HIDDEN = '***';
 /** Base64 of `user:password`, as a Basic Authorization value carries: printable text with a colon. */
 function isBasicCredential(value) {
@@ -21725,6 +21927,39 @@ function isBasicCredential(value) {
  * before this list runs (Log.redact), whatever it is.
  */
 const PLACEHOLDER = /^(?:\*\*\*|password|pass|passwd|pw|\$\{?[A-Za-z_][A-Za-z0-9_]*\}?)$/i;
+/**
+ * Names of values that are credentials, in free text. Narrower than the URL parameters' list
+ * (url-secrets.ts): `code=1`, `session=3` and `author:` are ordinary there. `auth` only as a whole
+ * word of the name (`auth`, `basic_auth`, `auth-key`), never `author` or `authority`.
+ */
+const NAMED_SECRET = /passw|pwd|secret|token|api[-_]?key|access[-_]?key|private[-_]?key|credential|(?:^|[-_.])auth(?:[-_]?key)?$/i;
+/** Names whose value may be a plain number (a PIN); under `max_tokens` or `token_count` a number is a count. */
+const NUMERIC_SECRET = /passw|pwd|secret/i;
+/** Values that say something about a credential without being one. */
+const NOT_A_VALUE = /^(?:…+|\.{3,}|x+|<[^>]*>|%s|\$.*|required|optional|missing|empty|unset|hidden|masked|redacted|bearer|basic|token)$/i;
+/**
+ * Whether `value`, written under `name`, is hidden. Left alone: a value already hidden, a
+ * placeholder or common word (`$TOKEN`, `${{ secrets.X }}`, `…`, `true`, `none`), a URL or a path
+ * (`token_url=https://…`, `credentials: /etc/gcp.json`, `PWD=/home/app`), a count
+ * (`max_tokens=100`), and after a bare `name: ` (no quotes) one word of letters, which is prose
+ * (`the token: Vercel said…`, our own hints' `from a secret: vercel-token: …`), or no space at all
+ * (`token:x` is a user and password, the URL shape's).
+ */
+function namedSecret(name, value, form) {
+    if (!value || !NAMED_SECRET.test(name))
+        return false;
+    // JSON's numbers, true, false and null: hiding one would leave JSON that no longer parses
+    // (error bodies are redacted before they are read: Vercel's `"invalidToken":true`).
+    if (form.nameQuoted && !form.valueQuoted)
+        return false;
+    if (value.includes(HIDDEN) || PLACEHOLDER.test(value) || NOT_A_VALUE.test(value) || value.includes('://') || /^(?:\/|~\/|\.\.?\/)/.test(value))
+        return false;
+    if (isCommonValue(value) && !(NUMERIC_SECRET.test(name) && /^\d+$/.test(value)))
+        return false;
+    if (form.colon && !form.nameQuoted && !form.valueQuoted && (!form.spaced || /^[A-Za-z][A-Za-z-]*[.,:;!?)]?$/.test(value)))
+        return false;
+    return true;
+}
 const SHAPES = [
     // GitHub: personal (ghp_), OAuth (gho_), user-to-server (ghu_), installation and Actions (ghs_),
     // refresh (ghr_): 36 or more letters and digits; fine-grained personal tokens: github_pat_….
@@ -21747,24 +21982,59 @@ const SHAPES = [
     },
     // A bearer token or a Basic credential written anywhere else (curl -v, a debug dump); a Basic
     // value only when it decodes to `user:password`, so the word "Basic" in a sentence stays.
-    { pattern: /(?<![A-Za-z0-9_-])(Bearer[ \t]+)[A-Za-z0-9._~+/-]{16,}=*/g, replace: (_m, head) => `${head}${HIDDEN}` },
-    { pattern: /(?<![A-Za-z0-9_-])(Basic[ \t]+)([A-Za-z0-9+/]{8,}={0,2})/g, replace: (m, head, value) => (isBasicCredential(value) ? `${head}${HIDDEN}` : m) },
-    // An environment variable whose name says secret, as `env` or a .env file prints it
-    // (VERCEL_TOKEN=…, AWS_SECRET_ACCESS_KEY=…, PGPASSWORD=…).
+    // `Bearer: x` too. A short one only when it is not a plain word: "a Bearer token" stays.
     {
-        pattern: /(?<![A-Za-z0-9_])([A-Z0-9_]*(?:TOKEN|SECRET|PASSWORD|PASSWD|API_KEY|ACCESS_KEY|PRIVATE_KEY)=)([A-Za-z0-9_.+/=:@%~-]{8,})/g,
-        replace: (_m, head) => `${head}${HIDDEN}`,
+        pattern: /(?<![A-Za-z0-9_-])(bearer(?:[ \t]*:)?[ \t]+)([A-Za-z0-9._~+/-]+=*)/gi,
+        replace: (m, head, value) => (value.length < 16 && /^[A-Za-z][a-z]*$/.test(value) ? m : `${head}${HIDDEN}`),
     },
+    { pattern: /(?<![A-Za-z0-9_-])(Basic[ \t]+)([A-Za-z0-9+/]{8,}={0,2})/g, replace: (m, head, value) => (isBasicCredential(value) ? `${head}${HIDDEN}` : m) },
     // A password in a URL's userinfo (postgres://app:pw@db, https://x-access-token:…@github.com),
     // unless already hidden.
     { pattern: /(:\/\/[^\s/?#@:"'<>\\]*:)([^\s/?#@"'<>\\]+)@/g, replace: (m, head, password) => (PLACEHOLDER.test(password) ? m : `${head}${HIDDEN}@`) },
 ];
-/** `text` with every credential of a known shape hidden (see the list above). */
+/**
+ * A name, how it is separated from its value, and the value: a JSON string (escapes and all), one
+ * inside a JSON string (`\"…`, ending at the next backslash), a single-quoted one, or a bare word
+ * (which ends at a bracket: `{"a":{"token":true}}`).
+ * The name is read as a whole run (the look-behind) and judged afterwards, so a run is scanned once.
+ */
+const NAMED_VALUE = /(?<![A-Za-z0-9_.-])([A-Za-z0-9_.-]+)(\\?["']?)([ \t]*[:=][ \t]*)(?:(")((?:[^"\\\r\n]|\\.)*)|(\\")([^"\\\r\n]*)|(')([^'\\\r\n]*)|([^\s"'`,;&<>\\{}[\]()]+))/g;
+/**
+ * A value whose name says secret, however it is written: `VERCEL_TOKEN=…` as `env` prints it,
+ * `password=…`, `--db-password=…`, `Password: …` and `secret: …` as YAML or a header, and JSON's
+ * `"client_secret":"…"` (escaped inside a JSON string too, `\"token\":\"…\"`). See namedSecret for
+ * what is left alone. A quoted value under another name is read again from its start: a JSON
+ * string can hold JSON (`"body":"{\"token\":\"…\"}"`).
+ */
+function hideNamedValues(text) {
+    let out = '';
+    let done = 0;
+    const re = new RegExp(NAMED_VALUE);
+    for (let m = re.exec(text); m; m = re.exec(text)) {
+        const [whole, name, nameQuote, sep, q1, v1, q2, v2, q3, v3, bare] = m;
+        const quote = q1 ?? q2 ?? q3;
+        const value = v1 ?? v2 ?? v3 ?? bare ?? '';
+        const head = m.index + name.length + nameQuote.length + sep.length;
+        if (namedSecret(name, value, { nameQuoted: Boolean(nameQuote), valueQuoted: Boolean(quote), spaced: /:[ \t]/.test(sep), colon: sep.includes(':') })) {
+            out += `${text.slice(done, head)}${quote ?? ''}${HIDDEN}`;
+            done = m.index + whole.length;
+        }
+        else if (quote) {
+            re.lastIndex = head;
+        }
+    }
+    return out + text.slice(done);
+}
+/**
+ * `text` with every credential of a known shape hidden (see the list above), every value a name
+ * says is secret (hideNamedValues), and every URL's sensitive parameters (`?token=`, `&sig=`) and a
+ * chat webhook's secret path (hideUrlSecrets).
+ */
 function hideKnownTokens(text) {
-    let out = text;
+    let out = hideUrlSecrets(text, { keepUserinfo: true });
     for (const { pattern, replace } of SHAPES)
         out = out.replace(pattern, replace);
-    return out;
+    return hideNamedValues(out);
 }
 
 ;// CONCATENATED MODULE: ./.build/core/log.js
@@ -21779,22 +22049,23 @@ function log_createLog(sink) {
     const secrets = new SecretSet();
     // Registered secrets first: the mask knows them whole, in every encoded form.
     const redact = (text) => hideKnownTokens(secrets.redact(text));
-    let warnedWeak = false;
+    const warnedWeak = new Set();
     return {
         info: (m) => sink.info(redact(m)),
         warning: (m) => sink.warning(redact(m)),
         debug: (m) => sink.debug(redact(m)),
-        secret(value, source = 'declared') {
+        secret(value, source = 'declared', from) {
             const added = secrets.add(value, source);
             if (!added)
                 return;
             for (const form of added.maskable)
                 sink.mask?.(form);
-            // Only where a runner masks secrets (a terminal has none to ask). Said once, so a short
-            // password is never protected less without anyone knowing.
-            if (added.strength === 'weak' && sink.mask && !warnedWeak) {
-                warnedWeak = true;
-                sink.warning(redact(`A secret given to this step is shorter than ${MIN_SECRET_LENGTH} characters, a number or a common word: rollback-kit keeps it out of its own output, but does not ask the runner to mask it everywhere in the job log (that would hide every such word). Use a longer secret.`));
+            // Only where a runner masks secrets (a terminal has none to ask). Said once for each place
+            // it came from, naming it, so a short password is never protected less without anyone knowing
+            // which one to change.
+            if (added.strength === 'weak' && added.fresh && sink.mask && !warnedWeak.has(from ?? '')) {
+                warnedWeak.add(from ?? '');
+                sink.warning(redact(`A secret given to this step${from ? ` (${from})` : ''} is shorter than ${MIN_SECRET_LENGTH} characters, a number or a common word: rollback-kit keeps it out of its own output, but does not ask the runner to mask it everywhere in the job log (that would hide every such word). Use a longer secret.`));
             }
         },
         redact,
@@ -22060,7 +22331,7 @@ function inputsFrom(get) {
         /** A secret input: masked before anything else can print it. */
         secret(name, log, opts = {}) {
             const value = inputs.string(name, opts);
-            log.secret(value);
+            log.secret(value, 'declared', `input ${name}`);
             return value;
         },
         boolean(name, fallback) {
@@ -22175,7 +22446,7 @@ const TOKEN_ENV = {
  */
 function secretInput(name, env, log, inputs = input) {
     const value = inputs.secret(name, log) ?? (env[TOKEN_ENV[name]]?.trim() || undefined);
-    log.secret(value);
+    log.secret(value, 'declared', TOKEN_ENV[name]);
     return value;
 }
 /**
@@ -22185,172 +22456,13 @@ function secretInput(name, env, log, inputs = input) {
  */
 function secret_input_declareEnvironmentSecrets(env, log) {
     for (const variable of Object.values(TOKEN_ENV))
-        log.secret(env[variable]?.trim() || undefined);
+        log.secret(env[variable]?.trim() || undefined, 'declared', variable);
 }
 
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(6760);
 // EXTERNAL MODULE: ./.build/db/archive.js
 var archive = __nccwpck_require__(4263);
-;// CONCATENATED MODULE: ./.build/core/url-secrets.js
-/**
- * The one list, for query and fragment parameters and for headers alike. `key` as a whole name or
- * the last word of one (`api_key`, `access_key`, `x-functions-key`, `ocp-apim-subscription-key`),
- * and `code`: an Azure Functions key (`?code=`) or an OAuth authorization code.
- */
-const SENSITIVE_NAME = /auth|cookie|token|secret|passw|^pass$|^pwd$|api[-_]?key|apikey|accesskey|(^|[-_.])key$|^code$|signature|^sig$|session|credential|bypass/i;
-/** Names that look sensitive but carry a switch: Vercel's `x-vercel-set-bypass-cookie=true|samesitenone`. */
-const NOT_SENSITIVE = /^x-vercel-set-bypass-cookie$/i;
-/** Whether a header, query or fragment parameter of this name carries a secret. */
-function isSensitiveName(name) {
-    return SENSITIVE_NAME.test(name) && !NOT_SENSITIVE.test(name);
-}
-/** `scheme://` then the authority up to its last `@`, as the WHATWG URL parser reads it. */
-const USERINFO = /^[a-z][a-z0-9+.-]*:\/\/([^/?#\\]*)@/i;
-const decode = (text) => {
-    try {
-        return decodeURIComponent(text);
-    }
-    catch {
-        return undefined;
-    }
-};
-/** A value as written and, when it decodes to something else, percent-decoded. */
-function decodedForms(text) {
-    const decoded = decode(text);
-    return decoded === undefined || decoded === text ? [text] : [text, decoded];
-}
-/**
- * Every form the URL's secrets can take in text: as written, as the URL parser serialises them,
- * percent-decoded (with and without `+` as a space); Log.secret adds the re-encoded forms.
- */
-function urlSecrets(text, opts = {}) {
-    const declared = [];
-    const guessed = [];
-    let serialised;
-    try {
-        serialised = new URL(text).href;
-    }
-    catch {
-        serialised = undefined;
-    }
-    for (const written of new Set([text, ...(serialised ? [serialised] : [])])) {
-        const userinfo = USERINFO.exec(written)?.[1];
-        if (userinfo) {
-            const colon = userinfo.indexOf(':');
-            const user = colon < 0 ? userinfo : userinfo.slice(0, colon);
-            const password = colon < 0 ? '' : userinfo.slice(colon + 1);
-            // Without a password an HTTP user name is the credential (https://<token>@host); a database
-            // user name alone is an identity (its password comes from PGPASSWORD, a passfile or trust).
-            const userIsCredential = !/^postgres(ql)?:/i.test(written);
-            const parts = password ? [userinfo, password, `${decode(user) ?? user}:${decode(password) ?? password}`] : userIsCredential ? [user] : [];
-            for (const part of parts)
-                declared.push(...decodedForms(part));
-        }
-        for (const part of rawParts(written)) {
-            const eq = part.indexOf('=');
-            const name = eq < 0 ? part : part.slice(0, eq);
-            const value = eq < 0 ? part : part.slice(eq + 1);
-            const secret = opts.everyParameter || (eq > 0 && isSensitiveName(decode(name) ?? name));
-            if (!secret || !value)
-                continue;
-            guessed.push(value, ...[decode(value), decode(value.replace(/\+/g, ' '))].filter((d) => d !== undefined));
-        }
-    }
-    // Only HTTP sends userinfo as Basic authorization; a database URL never does.
-    const basic = /^https?:/i.test(text.trim()) ? basicAuthorization(text) : undefined;
-    if (basic)
-        declared.push(basic, basic.slice('Basic '.length));
-    return { declared: [...new Set(declared)], guessed: [...new Set(guessed)] };
-}
-function registerUrlSecrets(text, log, opts = {}) {
-    if (!text)
-        return;
-    const found = urlSecrets(text, opts);
-    for (const value of found.declared)
-        log.secret(value);
-    for (const value of found.guessed)
-        log.secret(value, 'guessed');
-}
-/** The `&`-separated parts of the query and the fragment (`name=value`, or a bare `abc`), exactly as written. */
-function rawParts(text) {
-    const hash = text.indexOf('#');
-    const question = text.indexOf('?');
-    const query = question >= 0 && (hash < 0 || question < hash) ? text.slice(question + 1, hash > question ? hash : undefined) : '';
-    const fragment = hash >= 0 ? text.slice(hash + 1) : '';
-    return [...query.split('&'), ...fragment.split('&')].filter((part) => part !== '');
-}
-/** The URL's user name and password as an HTTP Basic Authorization value, percent-decoded as curl does. */
-function basicAuthorization(text) {
-    let url;
-    try {
-        url = new URL(text);
-    }
-    catch {
-        return undefined;
-    }
-    if (!url.username && !url.password)
-        return undefined;
-    const credentials = `${decode(url.username) ?? url.username}:${decode(url.password) ?? url.password}`;
-    return `Basic ${Buffer.from(credentials).toString('base64')}`;
-}
-/**
- * Splits a URL into what is requested and printed (no userinfo) and the Basic Authorization value
- * its userinfo stands for. A URL without userinfo comes back unchanged.
- */
-function splitCredentials(text) {
-    const authorization = basicAuthorization(text);
-    if (!authorization)
-        return { url: text };
-    const url = new URL(text);
-    url.username = '';
-    url.password = '';
-    return { url: url.href, authorization };
-}
-/**
- * A URL fit for an error message about that very URL, when its secrets may not be registered yet:
- * no userinfo, and sensitive parameter values shown as `***`. Works on text that is not a valid URL.
- */
-function displayUrl(text) {
-    const noUserinfo = text.replace(USERINFO, (match, userinfo) => match.slice(0, match.length - userinfo.length - 1));
-    return noUserinfo.replace(/([?&#])([^=&#]+)=([^&#]*)/g, (match, sep, name) => (isSensitiveName(decode(name) ?? name) ? `${sep}${name}=***` : match));
-}
-/** How far back from a `://` a scheme is looked for: schemes are short, and the bound keeps the scan linear. */
-const MAX_SCHEME = 32;
-const SCHEME_CHAR = /[A-Za-z0-9+.-]/;
-/** Where a URL written in free text ends: white space, quotes and angle brackets. */
-const URL_END = /[\s"'<>`]/;
-/**
- * Free text (a program's output) with every URL in it shown as displayUrl shows one: no userinfo,
- * sensitive parameter values as `***`. For output of programs we run for the user (their rollback
- * and verify commands), which can print a connection string or a signed URL we were never given and
- * so could not register as a secret. Linear: each `://` is found once, its scheme looked for a
- * bounded way back.
- */
-function hideUrlSecrets(text) {
-    let at = text.indexOf('://');
-    if (at === -1)
-        return text;
-    let out = '';
-    let done = 0;
-    while (at !== -1) {
-        let start = at;
-        while (start > done && at - start < MAX_SCHEME && SCHEME_CHAR.test(text[start - 1]))
-            start--;
-        while (start < at && !/[A-Za-z]/.test(text[start]))
-            start++;
-        let end = at + 3;
-        while (end < text.length && !URL_END.test(text[end]))
-            end++;
-        if (start < at) {
-            out += text.slice(done, start) + displayUrl(text.slice(start, end));
-            done = end;
-        }
-        at = text.indexOf('://', end);
-    }
-    return out + text.slice(done);
-}
-
 ;// CONCATENATED MODULE: ./.build/db/connection.js
 /**
  * Connection strings, the one way every module learns where a database is. Parses URLs and libpq
@@ -22373,9 +22485,9 @@ function parseConnectionString(raw, log) {
     const isUrl = /^postgres(ql)?:\/\//i.test(text);
     // The password as written (percent-encoded) and in the query (?password=), before any message can show it.
     if (isUrl && log)
-        registerUrlSecrets(text, log);
+        registerUrlSecrets(text, log, { from: 'the connection string' });
     const target = isUrl ? parseUrl(text) : parseKeyValue(text);
-    log?.secret(target.password);
+    log?.secret(target.password, 'declared', 'the password in the connection string');
     checkReferencedFiles(target);
     return target;
 }
@@ -44567,7 +44679,7 @@ function registerWebhookSecrets(webhookUrl, log) {
     const text = webhookUrl.trim();
     log.secret(text);
     // Short or common values (`?v=2`, `?format=json`) are no secret; as guessed ones they are dropped.
-    registerUrlSecrets(text, log, { everyParameter: true });
+    registerUrlSecrets(text, log, { everyParameter: true, from: 'notify-webhook-url' });
     let url;
     try {
         url = new URL(text);
@@ -44576,7 +44688,9 @@ function registerWebhookSecrets(webhookUrl, log) {
         return;
     }
     log.secret(url.href);
-    log.secret(`${url.pathname}${url.search}`);
+    // Guessed, not declared: only part of what was given, so a short one (`/hook`) is no secret
+    // of its own (the whole URL is registered above), and no warning blames the user for it.
+    log.secret(`${url.pathname}${url.search}`, 'guessed');
     // Slack's T…/B…/token and Discord's id/token: a long segment with letters and digits is a token,
     // "services" or "webhooks" is not (masking those would hide ordinary words in the whole job log).
     for (const segment of url.pathname.split('/')) {

@@ -316,6 +316,8 @@ var actions_core = __nccwpck_require__(152);
 var errors = __nccwpck_require__(8005);
 // EXTERNAL MODULE: ./.build/core/secrets.js
 var core_secrets = __nccwpck_require__(9205);
+// EXTERNAL MODULE: ./.build/core/url-secrets.js
+var url_secrets = __nccwpck_require__(9041);
 ;// CONCATENATED MODULE: ./.build/core/token-shapes.js
 /**
  * Credentials known by their shape rather than because we were given them: what a user's rollback
@@ -331,7 +333,13 @@ var core_secrets = __nccwpck_require__(9205);
  *
  * Vercel's account tokens have no documented prefix (24 letters and digits, like many ids), so they
  * are recognised only where something names them: an Authorization header or a `VERCEL_TOKEN=`.
+ *
+ * This is the one shape redactor: every free text we print or send passes through it, whether a
+ * program printed it or a person typed it (the rollback's reason, which becomes an issue title and
+ * chat messages), so a credential hidden in one is hidden in all.
  */
+
+
 const HIDDEN = '***';
 /** Base64 of `user:password`, as a Basic Authorization value carries: printable text with a colon. */
 function isBasicCredential(value) {
@@ -346,6 +354,39 @@ function isBasicCredential(value) {
  * before this list runs (Log.redact), whatever it is.
  */
 const PLACEHOLDER = /^(?:\*\*\*|password|pass|passwd|pw|\$\{?[A-Za-z_][A-Za-z0-9_]*\}?)$/i;
+/**
+ * Names of values that are credentials, in free text. Narrower than the URL parameters' list
+ * (url-secrets.ts): `code=1`, `session=3` and `author:` are ordinary there. `auth` only as a whole
+ * word of the name (`auth`, `basic_auth`, `auth-key`), never `author` or `authority`.
+ */
+const NAMED_SECRET = /passw|pwd|secret|token|api[-_]?key|access[-_]?key|private[-_]?key|credential|(?:^|[-_.])auth(?:[-_]?key)?$/i;
+/** Names whose value may be a plain number (a PIN); under `max_tokens` or `token_count` a number is a count. */
+const NUMERIC_SECRET = /passw|pwd|secret/i;
+/** Values that say something about a credential without being one. */
+const NOT_A_VALUE = /^(?:…+|\.{3,}|x+|<[^>]*>|%s|\$.*|required|optional|missing|empty|unset|hidden|masked|redacted|bearer|basic|token)$/i;
+/**
+ * Whether `value`, written under `name`, is hidden. Left alone: a value already hidden, a
+ * placeholder or common word (`$TOKEN`, `${{ secrets.X }}`, `…`, `true`, `none`), a URL or a path
+ * (`token_url=https://…`, `credentials: /etc/gcp.json`, `PWD=/home/app`), a count
+ * (`max_tokens=100`), and after a bare `name: ` (no quotes) one word of letters, which is prose
+ * (`the token: Vercel said…`, our own hints' `from a secret: vercel-token: …`), or no space at all
+ * (`token:x` is a user and password, the URL shape's).
+ */
+function namedSecret(name, value, form) {
+    if (!value || !NAMED_SECRET.test(name))
+        return false;
+    // JSON's numbers, true, false and null: hiding one would leave JSON that no longer parses
+    // (error bodies are redacted before they are read: Vercel's `"invalidToken":true`).
+    if (form.nameQuoted && !form.valueQuoted)
+        return false;
+    if (value.includes(HIDDEN) || PLACEHOLDER.test(value) || NOT_A_VALUE.test(value) || value.includes('://') || /^(?:\/|~\/|\.\.?\/)/.test(value))
+        return false;
+    if ((0,core_secrets/* isCommonValue */.Tp)(value) && !(NUMERIC_SECRET.test(name) && /^\d+$/.test(value)))
+        return false;
+    if (form.colon && !form.nameQuoted && !form.valueQuoted && (!form.spaced || /^[A-Za-z][A-Za-z-]*[.,:;!?)]?$/.test(value)))
+        return false;
+    return true;
+}
 const SHAPES = [
     // GitHub: personal (ghp_), OAuth (gho_), user-to-server (ghu_), installation and Actions (ghs_),
     // refresh (ghr_): 36 or more letters and digits; fine-grained personal tokens: github_pat_….
@@ -368,24 +409,59 @@ const SHAPES = [
     },
     // A bearer token or a Basic credential written anywhere else (curl -v, a debug dump); a Basic
     // value only when it decodes to `user:password`, so the word "Basic" in a sentence stays.
-    { pattern: /(?<![A-Za-z0-9_-])(Bearer[ \t]+)[A-Za-z0-9._~+/-]{16,}=*/g, replace: (_m, head) => `${head}${HIDDEN}` },
-    { pattern: /(?<![A-Za-z0-9_-])(Basic[ \t]+)([A-Za-z0-9+/]{8,}={0,2})/g, replace: (m, head, value) => (isBasicCredential(value) ? `${head}${HIDDEN}` : m) },
-    // An environment variable whose name says secret, as `env` or a .env file prints it
-    // (VERCEL_TOKEN=…, AWS_SECRET_ACCESS_KEY=…, PGPASSWORD=…).
+    // `Bearer: x` too. A short one only when it is not a plain word: "a Bearer token" stays.
     {
-        pattern: /(?<![A-Za-z0-9_])([A-Z0-9_]*(?:TOKEN|SECRET|PASSWORD|PASSWD|API_KEY|ACCESS_KEY|PRIVATE_KEY)=)([A-Za-z0-9_.+/=:@%~-]{8,})/g,
-        replace: (_m, head) => `${head}${HIDDEN}`,
+        pattern: /(?<![A-Za-z0-9_-])(bearer(?:[ \t]*:)?[ \t]+)([A-Za-z0-9._~+/-]+=*)/gi,
+        replace: (m, head, value) => (value.length < 16 && /^[A-Za-z][a-z]*$/.test(value) ? m : `${head}${HIDDEN}`),
     },
+    { pattern: /(?<![A-Za-z0-9_-])(Basic[ \t]+)([A-Za-z0-9+/]{8,}={0,2})/g, replace: (m, head, value) => (isBasicCredential(value) ? `${head}${HIDDEN}` : m) },
     // A password in a URL's userinfo (postgres://app:pw@db, https://x-access-token:…@github.com),
     // unless already hidden.
     { pattern: /(:\/\/[^\s/?#@:"'<>\\]*:)([^\s/?#@"'<>\\]+)@/g, replace: (m, head, password) => (PLACEHOLDER.test(password) ? m : `${head}${HIDDEN}@`) },
 ];
-/** `text` with every credential of a known shape hidden (see the list above). */
+/**
+ * A name, how it is separated from its value, and the value: a JSON string (escapes and all), one
+ * inside a JSON string (`\"…`, ending at the next backslash), a single-quoted one, or a bare word
+ * (which ends at a bracket: `{"a":{"token":true}}`).
+ * The name is read as a whole run (the look-behind) and judged afterwards, so a run is scanned once.
+ */
+const NAMED_VALUE = /(?<![A-Za-z0-9_.-])([A-Za-z0-9_.-]+)(\\?["']?)([ \t]*[:=][ \t]*)(?:(")((?:[^"\\\r\n]|\\.)*)|(\\")([^"\\\r\n]*)|(')([^'\\\r\n]*)|([^\s"'`,;&<>\\{}[\]()]+))/g;
+/**
+ * A value whose name says secret, however it is written: `VERCEL_TOKEN=…` as `env` prints it,
+ * `password=…`, `--db-password=…`, `Password: …` and `secret: …` as YAML or a header, and JSON's
+ * `"client_secret":"…"` (escaped inside a JSON string too, `\"token\":\"…\"`). See namedSecret for
+ * what is left alone. A quoted value under another name is read again from its start: a JSON
+ * string can hold JSON (`"body":"{\"token\":\"…\"}"`).
+ */
+function hideNamedValues(text) {
+    let out = '';
+    let done = 0;
+    const re = new RegExp(NAMED_VALUE);
+    for (let m = re.exec(text); m; m = re.exec(text)) {
+        const [whole, name, nameQuote, sep, q1, v1, q2, v2, q3, v3, bare] = m;
+        const quote = q1 ?? q2 ?? q3;
+        const value = v1 ?? v2 ?? v3 ?? bare ?? '';
+        const head = m.index + name.length + nameQuote.length + sep.length;
+        if (namedSecret(name, value, { nameQuoted: Boolean(nameQuote), valueQuoted: Boolean(quote), spaced: /:[ \t]/.test(sep), colon: sep.includes(':') })) {
+            out += `${text.slice(done, head)}${quote ?? ''}${HIDDEN}`;
+            done = m.index + whole.length;
+        }
+        else if (quote) {
+            re.lastIndex = head;
+        }
+    }
+    return out + text.slice(done);
+}
+/**
+ * `text` with every credential of a known shape hidden (see the list above), every value a name
+ * says is secret (hideNamedValues), and every URL's sensitive parameters (`?token=`, `&sig=`) and a
+ * chat webhook's secret path (hideUrlSecrets).
+ */
 function hideKnownTokens(text) {
-    let out = text;
+    let out = (0,url_secrets/* hideUrlSecrets */.BF)(text, { keepUserinfo: true });
     for (const { pattern, replace } of SHAPES)
         out = out.replace(pattern, replace);
-    return out;
+    return hideNamedValues(out);
 }
 
 ;// CONCATENATED MODULE: ./.build/core/log.js
@@ -400,22 +476,23 @@ function createLog(sink) {
     const secrets = new core_secrets/* SecretSet */.rE();
     // Registered secrets first: the mask knows them whole, in every encoded form.
     const redact = (text) => hideKnownTokens(secrets.redact(text));
-    let warnedWeak = false;
+    const warnedWeak = new Set();
     return {
         info: (m) => sink.info(redact(m)),
         warning: (m) => sink.warning(redact(m)),
         debug: (m) => sink.debug(redact(m)),
-        secret(value, source = 'declared') {
+        secret(value, source = 'declared', from) {
             const added = secrets.add(value, source);
             if (!added)
                 return;
             for (const form of added.maskable)
                 sink.mask?.(form);
-            // Only where a runner masks secrets (a terminal has none to ask). Said once, so a short
-            // password is never protected less without anyone knowing.
-            if (added.strength === 'weak' && sink.mask && !warnedWeak) {
-                warnedWeak = true;
-                sink.warning(redact(`A secret given to this step is shorter than ${core_secrets/* MIN_SECRET_LENGTH */.vb} characters, a number or a common word: rollback-kit keeps it out of its own output, but does not ask the runner to mask it everywhere in the job log (that would hide every such word). Use a longer secret.`));
+            // Only where a runner masks secrets (a terminal has none to ask). Said once for each place
+            // it came from, naming it, so a short password is never protected less without anyone knowing
+            // which one to change.
+            if (added.strength === 'weak' && added.fresh && sink.mask && !warnedWeak.has(from ?? '')) {
+                warnedWeak.add(from ?? '');
+                sink.warning(redact(`A secret given to this step${from ? ` (${from})` : ''} is shorter than ${core_secrets/* MIN_SECRET_LENGTH */.vb} characters, a number or a common word: rollback-kit keeps it out of its own output, but does not ask the runner to mask it everywhere in the job log (that would hide every such word). Use a longer secret.`));
             }
         },
         redact,
@@ -584,7 +661,7 @@ function inputsFrom(get) {
         /** A secret input: masked before anything else can print it. */
         secret(name, log, opts = {}) {
             const value = inputs.string(name, opts);
-            log.secret(value);
+            log.secret(value, 'declared', `input ${name}`);
             return value;
         },
         boolean(name, fallback) {
@@ -1286,7 +1363,7 @@ const TOKEN_ENV = {
  */
 function secretInput(name, env, log, inputs = _action_js__WEBPACK_IMPORTED_MODULE_0__/* .input */ .hF) {
     const value = inputs.secret(name, log) ?? (env[TOKEN_ENV[name]]?.trim() || undefined);
-    log.secret(value);
+    log.secret(value, 'declared', TOKEN_ENV[name]);
     return value;
 }
 /**
@@ -1296,7 +1373,7 @@ function secretInput(name, env, log, inputs = _action_js__WEBPACK_IMPORTED_MODUL
  */
 function declareEnvironmentSecrets(env, log) {
     for (const variable of Object.values(TOKEN_ENV))
-        log.secret(env[variable]?.trim() || undefined);
+        log.secret(env[variable]?.trim() || undefined, 'declared', variable);
 }
 
 
@@ -1307,6 +1384,7 @@ function declareEnvironmentSecrets(env, log) {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   $Q: () => (/* binding */ clip),
+/* harmony export */   Tp: () => (/* binding */ isCommonValue),
 /* harmony export */   rE: () => (/* binding */ SecretSet),
 /* harmony export */   vb: () => (/* binding */ MIN_SECRET_LENGTH)
 /* harmony export */ });
@@ -1322,6 +1400,10 @@ const MIN_SECRET_LENGTH = 6;
 const COMMON_WORDS = new Set(['true', 'false', 'null', 'none', 'nil', 'undefined', 'yes', 'no', 'on', 'off', 'enabled', 'disabled']);
 // Digits after a point only: `\d+\.?\d*` could split a run of digits anywhere (n² steps on a long one that fails).
 const NUMBER = /^[+-]?(\d+(?:\.\d*)?|\.\d+)(e[+-]?\d+)?$/i;
+/** A switch or placeholder word (`true`, `none`), or a number: never a credential by its shape alone. */
+function isCommonValue(value) {
+    return COMMON_WORDS.has(value.toLowerCase()) || NUMBER.test(value);
+}
 function secretStrength(value) {
     const word = value.trim();
     if (!word)
@@ -1375,8 +1457,8 @@ class SecretSet {
     weak = new Set();
     pattern;
     /**
-     * Registers `value` and its encoded forms. Returns what the runner may mask (strong forms only),
-     * or undefined when nothing was registered.
+     * Registers `value` and its encoded forms. Returns what the runner may mask (strong forms only)
+     * and whether it was new, or undefined when nothing was registered.
      *
      * The choice for weak values: a guessed one (`?x-vercel-set-bypass-cookie=true`, `?token=abc`)
      * is not a secret at all. A declared one (a 4-character database password) is still a secret,
@@ -1394,11 +1476,11 @@ class SecretSet {
         const set = strength === 'strong' ? this.strong : this.weak;
         const fresh = encodedForms(value).filter((form) => !this.strong.has(form) && !set.has(form));
         if (!fresh.length)
-            return { strength, maskable: [] };
+            return { strength, maskable: [], fresh: false };
         for (const form of fresh)
             set.add(form);
         this.pattern = undefined;
-        return { strength, maskable: strength === 'strong' ? fresh : [] };
+        return { strength, maskable: strength === 'strong' ? fresh : [], fresh: true };
     }
     redact(text) {
         if (!this.strong.size && !this.weak.size)
@@ -1603,7 +1685,7 @@ function registerUrlSecrets(text, log, opts = {}) {
         return;
     const found = urlSecrets(text, opts);
     for (const value of found.declared)
-        log.secret(value);
+        log.secret(value, 'declared', opts.from && `the user name or password in ${opts.from}`);
     for (const value of found.guessed)
         log.secret(value, 'guessed');
 }
@@ -1643,12 +1725,44 @@ function splitCredentials(text) {
     return { url: url.href, authorization };
 }
 /**
- * A URL fit for an error message about that very URL, when its secrets may not be registered yet:
- * no userinfo, and sensitive parameter values shown as `***`. Works on text that is not a valid URL.
+ * Chat webhooks whose path is the credential (anyone holding it can post): Slack's
+ * `/services/T…/B…/<secret>` (and workflow triggers), Discord's `/api/webhooks/<id>/<token>`, Teams'
+ * `<tenant>.webhook.office.com/webhookb2/…` (and the older outlook.office.com form). Everything
+ * after the prefix is hidden; Teams' newer Power Automate URLs carry theirs in `?sig=`, a sensitive name.
  */
-function displayUrl(text) {
-    const noUserinfo = text.replace(USERINFO, (match, userinfo) => match.slice(0, match.length - userinfo.length - 1));
-    return noUserinfo.replace(/([?&#])([^=&#]+)=([^&#]*)/g, (match, sep, name) => (isSensitiveName(decode(name) ?? name) ? `${sep}${name}=***` : match));
+const WEBHOOK_PATHS = [
+    { host: /(^|\.)hooks\.slack\.com$/i, prefix: /^\/(?:services|workflows|triggers)\//i },
+    { host: /(^|\.)discord(?:app)?\.com$/i, prefix: /^\/api\/(?:v\d+\/)?webhooks\//i },
+    { host: /(^|\.)webhook\.office\.com$|(^|\.)outlook\.office(?:365)?\.com$/i, prefix: /^\/webhook(?:b2)?\//i },
+];
+/** `scheme://authority` and the rest, for text that may not be a valid URL. */
+const AUTHORITY = /^([a-z][a-z0-9+.-]*:\/\/)([^/?#\\]*)/i;
+function hideWebhookPath(text) {
+    const head = AUTHORITY.exec(text);
+    if (!head)
+        return text;
+    const host = head[2].slice(head[2].lastIndexOf('@') + 1).replace(/:\d*$/, '');
+    const rest = text.slice(head[0].length);
+    for (const { host: h, prefix } of WEBHOOK_PATHS) {
+        const p = h.test(host) ? prefix.exec(rest) : null;
+        if (!p)
+            continue;
+        // The path after the prefix, up to the query or fragment (kept: their sensitive values are hidden by name).
+        const end = rest.slice(p[0].length).search(/[?#]/);
+        return `${head[0]}${p[0]}***${end < 0 ? '' : rest.slice(p[0].length + end)}`;
+    }
+    return text;
+}
+/**
+ * A URL fit for an error message about that very URL, when its secrets may not be registered yet:
+ * no userinfo, sensitive parameter values shown as `***`, a chat webhook's secret path as `***`.
+ * Works on text that is not a valid URL. `keepUserinfo`: leave the userinfo to the caller (the
+ * Log's shapes show `user:***@`, keeping who it was).
+ */
+function displayUrl(text, opts = {}) {
+    const noUserinfo = opts.keepUserinfo ? text : text.replace(USERINFO, (match, userinfo) => match.slice(0, match.length - userinfo.length - 1));
+    const params = noUserinfo.replace(/([?&#])([^=&#]+)=([^&#]*)/g, (match, sep, name, value) => isSensitiveName(decode(name) ?? name) && value !== '' && value !== '***' ? `${sep}${name}=***` : match);
+    return hideWebhookPath(params);
 }
 /** How far back from a `://` a scheme is looked for: schemes are short, and the bound keeps the scan linear. */
 const MAX_SCHEME = 32;
@@ -1656,13 +1770,14 @@ const SCHEME_CHAR = /[A-Za-z0-9+.-]/;
 /** Where a URL written in free text ends: white space, quotes and angle brackets. */
 const URL_END = /[\s"'<>`]/;
 /**
- * Free text (a program's output) with every URL in it shown as displayUrl shows one: no userinfo,
- * sensitive parameter values as `***`. For output of programs we run for the user (their rollback
- * and verify commands), which can print a connection string or a signed URL we were never given and
- * so could not register as a secret. Linear: each `://` is found once, its scheme looked for a
- * bounded way back.
+ * Free text with every URL in it shown as displayUrl shows one: no userinfo, sensitive parameter
+ * values and a chat webhook's path as `***`. The Log's shapes (token-shapes.ts) run it on every line
+ * with `keepUserinfo`, since any free text (a program's output, an API error, the reason a person
+ * typed) can hold a signed URL we were never given; the command provider also drops the userinfo
+ * of its commands' URLs whole (an HTTP user name alone can be the credential). Linear: each `://`
+ * is found once, its scheme looked for a bounded way back.
  */
-function hideUrlSecrets(text) {
+function hideUrlSecrets(text, opts = {}) {
     let at = text.indexOf('://');
     if (at === -1)
         return text;
@@ -1678,7 +1793,7 @@ function hideUrlSecrets(text) {
         while (end < text.length && !URL_END.test(text[end]))
             end++;
         if (start < at) {
-            out += text.slice(done, start) + displayUrl(text.slice(start, end));
+            out += text.slice(done, start) + displayUrl(text.slice(start, end), opts);
             done = end;
         }
         at = text.indexOf('://', end);
@@ -1776,9 +1891,9 @@ function refuseNotLive(outcome, request) {
 /* unused harmony export choice */
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8005);
 /* harmony import */ var _core_secret_input_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8347);
-/* harmony import */ var _core_url_secrets_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(9041);
-/* harmony import */ var _component_urls_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8877);
-/* harmony import */ var _promote_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(3845);
+/* harmony import */ var _core_url_secrets_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9041);
+/* harmony import */ var _component_urls_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(8877);
+/* harmony import */ var _promote_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(3845);
 
 
 
@@ -1799,11 +1914,11 @@ function readPromoteRequest(inputs, ctx, log) {
     const renderToken = (0,_core_secret_input_js__WEBPACK_IMPORTED_MODULE_1__/* .secretInput */ .jY)('render-token', ctx.env, log, inputs);
     const netlifyToken = (0,_core_secret_input_js__WEBPACK_IMPORTED_MODULE_1__/* .secretInput */ .jY)('netlify-token', ctx.env, log, inputs);
     // target and from may be deployment URLs; the API bases may carry a user name and password.
-    for (const name of Object.values(_component_urls_js__WEBPACK_IMPORTED_MODULE_2__/* .COMPONENT_URL_INPUTS */ .c))
-        (0,_core_url_secrets_js__WEBPACK_IMPORTED_MODULE_4__/* .registerUrlSecrets */ .AI)(inputs.string(name), log);
-    const provider = choice(inputs, 'provider', _promote_js__WEBPACK_IMPORTED_MODULE_3__/* .PROVIDERS */ .xq, 'vercel');
+    for (const name of Object.values(_component_urls_js__WEBPACK_IMPORTED_MODULE_3__/* .COMPONENT_URL_INPUTS */ .c))
+        (0,_core_url_secrets_js__WEBPACK_IMPORTED_MODULE_2__/* .registerUrlSecrets */ .AI)(inputs.string(name), log);
+    const provider = choice(inputs, 'provider', _promote_js__WEBPACK_IMPORTED_MODULE_4__/* .PROVIDERS */ .xq, 'vercel');
     // Each platform has its own API base: Vercel's must never become another provider's default.
-    const apiUrl = inputs.string('api-url') ?? (0,_promote_js__WEBPACK_IMPORTED_MODULE_3__/* .defaultApiUrl */ .zq)(provider) ?? '';
+    const apiUrl = inputs.string('api-url') ?? (0,_promote_js__WEBPACK_IMPORTED_MODULE_4__/* .defaultApiUrl */ .zq)(provider) ?? '';
     const common = {
         target: inputs.string('target', { default: 'previous' }),
         from: inputs.string('from'),
@@ -1820,7 +1935,7 @@ function readPromoteRequest(inputs, ctx, log) {
                 project: inputs.string('project'),
                 team: inputs.string('team'),
                 apiUrl,
-                method: choice(inputs, 'method', _promote_js__WEBPACK_IMPORTED_MODULE_3__/* .METHODS */ .J8, 'rollback'),
+                method: choice(inputs, 'method', _promote_js__WEBPACK_IMPORTED_MODULE_4__/* .METHODS */ .J8, 'rollback'),
                 // target last-verified reads the rollback-kit/verified commit statuses there.
                 github: { token: githubToken, repository: ctx.repository, apiUrl: ctx.githubApiUrl || 'https://api.github.com' },
             };
@@ -1831,7 +1946,7 @@ function readPromoteRequest(inputs, ctx, log) {
                 token: flyToken,
                 app: inputs.string('app'),
                 apiUrl,
-                machinesApiUrl: inputs.string('machines-api-url', { default: _promote_js__WEBPACK_IMPORTED_MODULE_3__/* .FLY_MACHINES_API_URL */ .wB }),
+                machinesApiUrl: inputs.string('machines-api-url', { default: _promote_js__WEBPACK_IMPORTED_MODULE_4__/* .FLY_MACHINES_API_URL */ .wB }),
                 registryUrl: inputs.string('registry-url'),
             };
         case 'railway':

@@ -9192,6 +9192,8 @@ var actions_core = __nccwpck_require__(73475);
 var errors = __nccwpck_require__(8005);
 // EXTERNAL MODULE: ./.build/core/secrets.js
 var core_secrets = __nccwpck_require__(79205);
+// EXTERNAL MODULE: ./.build/core/url-secrets.js
+var url_secrets = __nccwpck_require__(9041);
 ;// CONCATENATED MODULE: ./.build/core/token-shapes.js
 /**
  * Credentials known by their shape rather than because we were given them: what a user's rollback
@@ -9207,7 +9209,13 @@ var core_secrets = __nccwpck_require__(79205);
  *
  * Vercel's account tokens have no documented prefix (24 letters and digits, like many ids), so they
  * are recognised only where something names them: an Authorization header or a `VERCEL_TOKEN=`.
+ *
+ * This is the one shape redactor: every free text we print or send passes through it, whether a
+ * program printed it or a person typed it (the rollback's reason, which becomes an issue title and
+ * chat messages), so a credential hidden in one is hidden in all.
  */
+
+
 const HIDDEN = '***';
 /** Base64 of `user:password`, as a Basic Authorization value carries: printable text with a colon. */
 function isBasicCredential(value) {
@@ -9222,6 +9230,39 @@ function isBasicCredential(value) {
  * before this list runs (Log.redact), whatever it is.
  */
 const PLACEHOLDER = /^(?:\*\*\*|password|pass|passwd|pw|\$\{?[A-Za-z_][A-Za-z0-9_]*\}?)$/i;
+/**
+ * Names of values that are credentials, in free text. Narrower than the URL parameters' list
+ * (url-secrets.ts): `code=1`, `session=3` and `author:` are ordinary there. `auth` only as a whole
+ * word of the name (`auth`, `basic_auth`, `auth-key`), never `author` or `authority`.
+ */
+const NAMED_SECRET = /passw|pwd|secret|token|api[-_]?key|access[-_]?key|private[-_]?key|credential|(?:^|[-_.])auth(?:[-_]?key)?$/i;
+/** Names whose value may be a plain number (a PIN); under `max_tokens` or `token_count` a number is a count. */
+const NUMERIC_SECRET = /passw|pwd|secret/i;
+/** Values that say something about a credential without being one. */
+const NOT_A_VALUE = /^(?:…+|\.{3,}|x+|<[^>]*>|%s|\$.*|required|optional|missing|empty|unset|hidden|masked|redacted|bearer|basic|token)$/i;
+/**
+ * Whether `value`, written under `name`, is hidden. Left alone: a value already hidden, a
+ * placeholder or common word (`$TOKEN`, `${{ secrets.X }}`, `…`, `true`, `none`), a URL or a path
+ * (`token_url=https://…`, `credentials: /etc/gcp.json`, `PWD=/home/app`), a count
+ * (`max_tokens=100`), and after a bare `name: ` (no quotes) one word of letters, which is prose
+ * (`the token: Vercel said…`, our own hints' `from a secret: vercel-token: …`), or no space at all
+ * (`token:x` is a user and password, the URL shape's).
+ */
+function namedSecret(name, value, form) {
+    if (!value || !NAMED_SECRET.test(name))
+        return false;
+    // JSON's numbers, true, false and null: hiding one would leave JSON that no longer parses
+    // (error bodies are redacted before they are read: Vercel's `"invalidToken":true`).
+    if (form.nameQuoted && !form.valueQuoted)
+        return false;
+    if (value.includes(HIDDEN) || PLACEHOLDER.test(value) || NOT_A_VALUE.test(value) || value.includes('://') || /^(?:\/|~\/|\.\.?\/)/.test(value))
+        return false;
+    if ((0,core_secrets/* isCommonValue */.Tp)(value) && !(NUMERIC_SECRET.test(name) && /^\d+$/.test(value)))
+        return false;
+    if (form.colon && !form.nameQuoted && !form.valueQuoted && (!form.spaced || /^[A-Za-z][A-Za-z-]*[.,:;!?)]?$/.test(value)))
+        return false;
+    return true;
+}
 const SHAPES = [
     // GitHub: personal (ghp_), OAuth (gho_), user-to-server (ghu_), installation and Actions (ghs_),
     // refresh (ghr_): 36 or more letters and digits; fine-grained personal tokens: github_pat_….
@@ -9244,24 +9285,59 @@ const SHAPES = [
     },
     // A bearer token or a Basic credential written anywhere else (curl -v, a debug dump); a Basic
     // value only when it decodes to `user:password`, so the word "Basic" in a sentence stays.
-    { pattern: /(?<![A-Za-z0-9_-])(Bearer[ \t]+)[A-Za-z0-9._~+/-]{16,}=*/g, replace: (_m, head) => `${head}${HIDDEN}` },
-    { pattern: /(?<![A-Za-z0-9_-])(Basic[ \t]+)([A-Za-z0-9+/]{8,}={0,2})/g, replace: (m, head, value) => (isBasicCredential(value) ? `${head}${HIDDEN}` : m) },
-    // An environment variable whose name says secret, as `env` or a .env file prints it
-    // (VERCEL_TOKEN=…, AWS_SECRET_ACCESS_KEY=…, PGPASSWORD=…).
+    // `Bearer: x` too. A short one only when it is not a plain word: "a Bearer token" stays.
     {
-        pattern: /(?<![A-Za-z0-9_])([A-Z0-9_]*(?:TOKEN|SECRET|PASSWORD|PASSWD|API_KEY|ACCESS_KEY|PRIVATE_KEY)=)([A-Za-z0-9_.+/=:@%~-]{8,})/g,
-        replace: (_m, head) => `${head}${HIDDEN}`,
+        pattern: /(?<![A-Za-z0-9_-])(bearer(?:[ \t]*:)?[ \t]+)([A-Za-z0-9._~+/-]+=*)/gi,
+        replace: (m, head, value) => (value.length < 16 && /^[A-Za-z][a-z]*$/.test(value) ? m : `${head}${HIDDEN}`),
     },
+    { pattern: /(?<![A-Za-z0-9_-])(Basic[ \t]+)([A-Za-z0-9+/]{8,}={0,2})/g, replace: (m, head, value) => (isBasicCredential(value) ? `${head}${HIDDEN}` : m) },
     // A password in a URL's userinfo (postgres://app:pw@db, https://x-access-token:…@github.com),
     // unless already hidden.
     { pattern: /(:\/\/[^\s/?#@:"'<>\\]*:)([^\s/?#@"'<>\\]+)@/g, replace: (m, head, password) => (PLACEHOLDER.test(password) ? m : `${head}${HIDDEN}@`) },
 ];
-/** `text` with every credential of a known shape hidden (see the list above). */
+/**
+ * A name, how it is separated from its value, and the value: a JSON string (escapes and all), one
+ * inside a JSON string (`\"…`, ending at the next backslash), a single-quoted one, or a bare word
+ * (which ends at a bracket: `{"a":{"token":true}}`).
+ * The name is read as a whole run (the look-behind) and judged afterwards, so a run is scanned once.
+ */
+const NAMED_VALUE = /(?<![A-Za-z0-9_.-])([A-Za-z0-9_.-]+)(\\?["']?)([ \t]*[:=][ \t]*)(?:(")((?:[^"\\\r\n]|\\.)*)|(\\")([^"\\\r\n]*)|(')([^'\\\r\n]*)|([^\s"'`,;&<>\\{}[\]()]+))/g;
+/**
+ * A value whose name says secret, however it is written: `VERCEL_TOKEN=…` as `env` prints it,
+ * `password=…`, `--db-password=…`, `Password: …` and `secret: …` as YAML or a header, and JSON's
+ * `"client_secret":"…"` (escaped inside a JSON string too, `\"token\":\"…\"`). See namedSecret for
+ * what is left alone. A quoted value under another name is read again from its start: a JSON
+ * string can hold JSON (`"body":"{\"token\":\"…\"}"`).
+ */
+function hideNamedValues(text) {
+    let out = '';
+    let done = 0;
+    const re = new RegExp(NAMED_VALUE);
+    for (let m = re.exec(text); m; m = re.exec(text)) {
+        const [whole, name, nameQuote, sep, q1, v1, q2, v2, q3, v3, bare] = m;
+        const quote = q1 ?? q2 ?? q3;
+        const value = v1 ?? v2 ?? v3 ?? bare ?? '';
+        const head = m.index + name.length + nameQuote.length + sep.length;
+        if (namedSecret(name, value, { nameQuoted: Boolean(nameQuote), valueQuoted: Boolean(quote), spaced: /:[ \t]/.test(sep), colon: sep.includes(':') })) {
+            out += `${text.slice(done, head)}${quote ?? ''}${HIDDEN}`;
+            done = m.index + whole.length;
+        }
+        else if (quote) {
+            re.lastIndex = head;
+        }
+    }
+    return out + text.slice(done);
+}
+/**
+ * `text` with every credential of a known shape hidden (see the list above), every value a name
+ * says is secret (hideNamedValues), and every URL's sensitive parameters (`?token=`, `&sig=`) and a
+ * chat webhook's secret path (hideUrlSecrets).
+ */
 function hideKnownTokens(text) {
-    let out = text;
+    let out = (0,url_secrets/* hideUrlSecrets */.BF)(text, { keepUserinfo: true });
     for (const { pattern, replace } of SHAPES)
         out = out.replace(pattern, replace);
-    return out;
+    return hideNamedValues(out);
 }
 
 ;// CONCATENATED MODULE: ./.build/core/log.js
@@ -9276,22 +9352,23 @@ function createLog(sink) {
     const secrets = new core_secrets/* SecretSet */.rE();
     // Registered secrets first: the mask knows them whole, in every encoded form.
     const redact = (text) => hideKnownTokens(secrets.redact(text));
-    let warnedWeak = false;
+    const warnedWeak = new Set();
     return {
         info: (m) => sink.info(redact(m)),
         warning: (m) => sink.warning(redact(m)),
         debug: (m) => sink.debug(redact(m)),
-        secret(value, source = 'declared') {
+        secret(value, source = 'declared', from) {
             const added = secrets.add(value, source);
             if (!added)
                 return;
             for (const form of added.maskable)
                 sink.mask?.(form);
-            // Only where a runner masks secrets (a terminal has none to ask). Said once, so a short
-            // password is never protected less without anyone knowing.
-            if (added.strength === 'weak' && sink.mask && !warnedWeak) {
-                warnedWeak = true;
-                sink.warning(redact(`A secret given to this step is shorter than ${core_secrets/* MIN_SECRET_LENGTH */.vb} characters, a number or a common word: rollback-kit keeps it out of its own output, but does not ask the runner to mask it everywhere in the job log (that would hide every such word). Use a longer secret.`));
+            // Only where a runner masks secrets (a terminal has none to ask). Said once for each place
+            // it came from, naming it, so a short password is never protected less without anyone knowing
+            // which one to change.
+            if (added.strength === 'weak' && added.fresh && sink.mask && !warnedWeak.has(from ?? '')) {
+                warnedWeak.add(from ?? '');
+                sink.warning(redact(`A secret given to this step${from ? ` (${from})` : ''} is shorter than ${core_secrets/* MIN_SECRET_LENGTH */.vb} characters, a number or a common word: rollback-kit keeps it out of its own output, but does not ask the runner to mask it everywhere in the job log (that would hide every such word). Use a longer secret.`));
             }
         },
         redact,
@@ -9420,7 +9497,7 @@ function inputsFrom(get) {
         /** A secret input: masked before anything else can print it. */
         secret(name, log, opts = {}) {
             const value = inputs.string(name, opts);
-            log.secret(value);
+            log.secret(value, 'declared', `input ${name}`);
             return value;
         },
         boolean(name, fallback) {
@@ -10687,7 +10764,7 @@ const TOKEN_ENV = {
  */
 function secretInput(name, env, log, inputs = _action_js__WEBPACK_IMPORTED_MODULE_0__/* .input */ .hF) {
     const value = inputs.secret(name, log) ?? (env[TOKEN_ENV[name]]?.trim() || undefined);
-    log.secret(value);
+    log.secret(value, 'declared', TOKEN_ENV[name]);
     return value;
 }
 /**
@@ -10697,7 +10774,7 @@ function secretInput(name, env, log, inputs = _action_js__WEBPACK_IMPORTED_MODUL
  */
 function declareEnvironmentSecrets(env, log) {
     for (const variable of Object.values(TOKEN_ENV))
-        log.secret(env[variable]?.trim() || undefined);
+        log.secret(env[variable]?.trim() || undefined, 'declared', variable);
 }
 
 
@@ -10709,6 +10786,7 @@ function declareEnvironmentSecrets(env, log) {
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   $Q: () => (/* binding */ clip),
 /* harmony export */   KL: () => (/* binding */ redactDeep),
+/* harmony export */   Tp: () => (/* binding */ isCommonValue),
 /* harmony export */   rE: () => (/* binding */ SecretSet),
 /* harmony export */   vb: () => (/* binding */ MIN_SECRET_LENGTH)
 /* harmony export */ });
@@ -10724,6 +10802,10 @@ const MIN_SECRET_LENGTH = 6;
 const COMMON_WORDS = new Set(['true', 'false', 'null', 'none', 'nil', 'undefined', 'yes', 'no', 'on', 'off', 'enabled', 'disabled']);
 // Digits after a point only: `\d+\.?\d*` could split a run of digits anywhere (n² steps on a long one that fails).
 const NUMBER = /^[+-]?(\d+(?:\.\d*)?|\.\d+)(e[+-]?\d+)?$/i;
+/** A switch or placeholder word (`true`, `none`), or a number: never a credential by its shape alone. */
+function isCommonValue(value) {
+    return COMMON_WORDS.has(value.toLowerCase()) || NUMBER.test(value);
+}
 function secretStrength(value) {
     const word = value.trim();
     if (!word)
@@ -10777,8 +10859,8 @@ class SecretSet {
     weak = new Set();
     pattern;
     /**
-     * Registers `value` and its encoded forms. Returns what the runner may mask (strong forms only),
-     * or undefined when nothing was registered.
+     * Registers `value` and its encoded forms. Returns what the runner may mask (strong forms only)
+     * and whether it was new, or undefined when nothing was registered.
      *
      * The choice for weak values: a guessed one (`?x-vercel-set-bypass-cookie=true`, `?token=abc`)
      * is not a secret at all. A declared one (a 4-character database password) is still a secret,
@@ -10796,11 +10878,11 @@ class SecretSet {
         const set = strength === 'strong' ? this.strong : this.weak;
         const fresh = encodedForms(value).filter((form) => !this.strong.has(form) && !set.has(form));
         if (!fresh.length)
-            return { strength, maskable: [] };
+            return { strength, maskable: [], fresh: false };
         for (const form of fresh)
             set.add(form);
         this.pattern = undefined;
-        return { strength, maskable: strength === 'strong' ? fresh : [] };
+        return { strength, maskable: strength === 'strong' ? fresh : [], fresh: true };
     }
     redact(text) {
         if (!this.strong.size && !this.weak.size)
@@ -11008,7 +11090,7 @@ function registerUrlSecrets(text, log, opts = {}) {
         return;
     const found = urlSecrets(text, opts);
     for (const value of found.declared)
-        log.secret(value);
+        log.secret(value, 'declared', opts.from && `the user name or password in ${opts.from}`);
     for (const value of found.guessed)
         log.secret(value, 'guessed');
 }
@@ -11048,12 +11130,44 @@ function splitCredentials(text) {
     return { url: url.href, authorization };
 }
 /**
- * A URL fit for an error message about that very URL, when its secrets may not be registered yet:
- * no userinfo, and sensitive parameter values shown as `***`. Works on text that is not a valid URL.
+ * Chat webhooks whose path is the credential (anyone holding it can post): Slack's
+ * `/services/T…/B…/<secret>` (and workflow triggers), Discord's `/api/webhooks/<id>/<token>`, Teams'
+ * `<tenant>.webhook.office.com/webhookb2/…` (and the older outlook.office.com form). Everything
+ * after the prefix is hidden; Teams' newer Power Automate URLs carry theirs in `?sig=`, a sensitive name.
  */
-function displayUrl(text) {
-    const noUserinfo = text.replace(USERINFO, (match, userinfo) => match.slice(0, match.length - userinfo.length - 1));
-    return noUserinfo.replace(/([?&#])([^=&#]+)=([^&#]*)/g, (match, sep, name) => (isSensitiveName(decode(name) ?? name) ? `${sep}${name}=***` : match));
+const WEBHOOK_PATHS = [
+    { host: /(^|\.)hooks\.slack\.com$/i, prefix: /^\/(?:services|workflows|triggers)\//i },
+    { host: /(^|\.)discord(?:app)?\.com$/i, prefix: /^\/api\/(?:v\d+\/)?webhooks\//i },
+    { host: /(^|\.)webhook\.office\.com$|(^|\.)outlook\.office(?:365)?\.com$/i, prefix: /^\/webhook(?:b2)?\//i },
+];
+/** `scheme://authority` and the rest, for text that may not be a valid URL. */
+const AUTHORITY = /^([a-z][a-z0-9+.-]*:\/\/)([^/?#\\]*)/i;
+function hideWebhookPath(text) {
+    const head = AUTHORITY.exec(text);
+    if (!head)
+        return text;
+    const host = head[2].slice(head[2].lastIndexOf('@') + 1).replace(/:\d*$/, '');
+    const rest = text.slice(head[0].length);
+    for (const { host: h, prefix } of WEBHOOK_PATHS) {
+        const p = h.test(host) ? prefix.exec(rest) : null;
+        if (!p)
+            continue;
+        // The path after the prefix, up to the query or fragment (kept: their sensitive values are hidden by name).
+        const end = rest.slice(p[0].length).search(/[?#]/);
+        return `${head[0]}${p[0]}***${end < 0 ? '' : rest.slice(p[0].length + end)}`;
+    }
+    return text;
+}
+/**
+ * A URL fit for an error message about that very URL, when its secrets may not be registered yet:
+ * no userinfo, sensitive parameter values shown as `***`, a chat webhook's secret path as `***`.
+ * Works on text that is not a valid URL. `keepUserinfo`: leave the userinfo to the caller (the
+ * Log's shapes show `user:***@`, keeping who it was).
+ */
+function displayUrl(text, opts = {}) {
+    const noUserinfo = opts.keepUserinfo ? text : text.replace(USERINFO, (match, userinfo) => match.slice(0, match.length - userinfo.length - 1));
+    const params = noUserinfo.replace(/([?&#])([^=&#]+)=([^&#]*)/g, (match, sep, name, value) => isSensitiveName(decode(name) ?? name) && value !== '' && value !== '***' ? `${sep}${name}=***` : match);
+    return hideWebhookPath(params);
 }
 /** How far back from a `://` a scheme is looked for: schemes are short, and the bound keeps the scan linear. */
 const MAX_SCHEME = 32;
@@ -11061,13 +11175,14 @@ const SCHEME_CHAR = /[A-Za-z0-9+.-]/;
 /** Where a URL written in free text ends: white space, quotes and angle brackets. */
 const URL_END = /[\s"'<>`]/;
 /**
- * Free text (a program's output) with every URL in it shown as displayUrl shows one: no userinfo,
- * sensitive parameter values as `***`. For output of programs we run for the user (their rollback
- * and verify commands), which can print a connection string or a signed URL we were never given and
- * so could not register as a secret. Linear: each `://` is found once, its scheme looked for a
- * bounded way back.
+ * Free text with every URL in it shown as displayUrl shows one: no userinfo, sensitive parameter
+ * values and a chat webhook's path as `***`. The Log's shapes (token-shapes.ts) run it on every line
+ * with `keepUserinfo`, since any free text (a program's output, an API error, the reason a person
+ * typed) can hold a signed URL we were never given; the command provider also drops the userinfo
+ * of its commands' URLs whole (an HTTP user name alone can be the credential). Linear: each `://`
+ * is found once, its scheme looked for a bounded way back.
  */
-function hideUrlSecrets(text) {
+function hideUrlSecrets(text, opts = {}) {
     let at = text.indexOf('://');
     if (at === -1)
         return text;
@@ -11083,7 +11198,7 @@ function hideUrlSecrets(text) {
         while (end < text.length && !URL_END.test(text[end]))
             end++;
         if (start < at) {
-            out += text.slice(done, start) + displayUrl(text.slice(start, end));
+            out += text.slice(done, start) + displayUrl(text.slice(start, end), opts);
             done = end;
         }
         at = text.indexOf('://', end);
@@ -11615,9 +11730,9 @@ function parseConnectionString(raw, log) {
     const isUrl = /^postgres(ql)?:\/\//i.test(text);
     // The password as written (percent-encoded) and in the query (?password=), before any message can show it.
     if (isUrl && log)
-        (0,_core_url_secrets_js__WEBPACK_IMPORTED_MODULE_3__/* .registerUrlSecrets */ .AI)(text, log);
+        (0,_core_url_secrets_js__WEBPACK_IMPORTED_MODULE_3__/* .registerUrlSecrets */ .AI)(text, log, { from: 'the connection string' });
     const target = isUrl ? parseUrl(text) : parseKeyValue(text);
-    log?.secret(target.password);
+    log?.secret(target.password, 'declared', 'the password in the connection string');
     checkReferencedFiles(target);
     return target;
 }
@@ -28928,13 +29043,13 @@ function lastPhase(rows) {
 /* harmony import */ var _github_client_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(73021);
 /* harmony import */ var _platforms_http_client_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(22607);
 /* harmony import */ var _platforms_http_deadline_js__WEBPACK_IMPORTED_MODULE_11__ = __nccwpck_require__(97096);
-/* harmony import */ var _markdown_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(54348);
+/* harmony import */ var _markdown_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(54348);
 /* harmony import */ var _core_duration_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(41634);
 /* harmony import */ var _rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(43685);
 /* harmony import */ var _core_secrets_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(79205);
 /* harmony import */ var _platforms_from_ref_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(61857);
-/* harmony import */ var _pipeline_incident_key_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(87197);
-/* harmony import */ var _core_stop_signals_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(61042);
+/* harmony import */ var _pipeline_incident_key_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(87197);
+/* harmony import */ var _core_stop_signals_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(61042);
 
 
 
@@ -28998,18 +29113,18 @@ function olderIssueNames(body, record) {
         return false;
     const lines = body.split('\n');
     const fromOf = (name) => {
-        const at = lines.findIndex((l) => l.startsWith(`- **${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_7__/* .inlineText */ .ln)(name)}** (`));
+        const at = lines.findIndex((l) => l.startsWith(`- **${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .inlineText */ .ln)(name)}** (`));
         const next = at >= 0 ? lines[at + 1] : undefined;
         return next?.startsWith('  - from: ') ? next.slice('  - from: '.length) : undefined;
     };
     return incidentKeys(record).some((key) => {
-        const parts = (0,_pipeline_incident_key_js__WEBPACK_IMPORTED_MODULE_8__/* .keyParts */ .Qi)(key, record.environment);
+        const parts = (0,_pipeline_incident_key_js__WEBPACK_IMPORTED_MODULE_6__/* .keyParts */ .Qi)(key, record.environment);
         return (!!parts &&
             parts.every((p) => {
                 const from = fromOf(p.name);
                 if (!from)
                     return false;
-                const id = (0,_markdown_js__WEBPACK_IMPORTED_MODULE_7__/* .codeSpan */ .SS)(p.ref);
+                const id = (0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .codeSpan */ .SS)(p.ref);
                 const url = (0,_platforms_from_ref_js__WEBPACK_IMPORTED_MODULE_9__/* .comparableUrl */ .sY)(p.ref);
                 return from === id || from.startsWith(`${id} · `) || (!!url && recordedUrl(from) === url);
             }));
@@ -29025,7 +29140,7 @@ function recordedUrl(from) {
     const m = /^<([^<>\s]+)>$/.exec(first) ?? /^`([^`\s]+)`$/.exec(first);
     const url = m ? (0,_platforms_from_ref_js__WEBPACK_IMPORTED_MODULE_9__/* .comparableUrl */ .sY)(m[1]) : undefined;
     // As the key writes a URL (incident-key.ts), so that the two compare.
-    return url && (0,_pipeline_incident_key_js__WEBPACK_IMPORTED_MODULE_8__/* .keyRef */ .nP)(url);
+    return url && (0,_pipeline_incident_key_js__WEBPACK_IMPORTED_MODULE_6__/* .keyRef */ .nP)(url);
 }
 function plain(text) {
     // eslint-disable-next-line no-control-regex
@@ -29057,19 +29172,19 @@ function timelineRows(record) {
     const rows = [];
     for (const c of record.components) {
         if (c.from?.createdAt)
-            rows.push({ at: c.from.createdAt, event: `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_7__/* .inlineText */ .ln)(c.name)}: bad deployment ${(0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .deploymentMarkdown */ .ze)({ ...c.from, createdAt: undefined })} created` });
+            rows.push({ at: c.from.createdAt, event: `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .inlineText */ .ln)(c.name)}: bad deployment ${(0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .deploymentMarkdown */ .ze)({ ...c.from, createdAt: undefined })} created` });
     }
     rows.push({ event: `First error detected: ${BLANK}` }, { event: `Incident declared: ${BLANK}` });
-    rows.push({ at: record.startedAt, event: `Rollback initiated by rollback-kit: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_7__/* .inlineText */ .ln)(record.reason)}`, mark: 'initiated' });
+    rows.push({ at: record.startedAt, event: `Rollback initiated by rollback-kit: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .inlineText */ .ln)(record.reason)}`, mark: 'initiated' });
     for (const c of record.components) {
         const done = phaseEnd(record, 'app', c.name);
         if (done)
-            rows.push({ at: done.at, event: `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_7__/* .inlineText */ .ln)(c.name)}: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_7__/* .inlineText */ .ln)(c.status)}${c.to ? `, now on ${(0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .deploymentMarkdown */ .ze)({ ...c.to, createdAt: undefined })}` : ''}` });
+            rows.push({ at: done.at, event: `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .inlineText */ .ln)(c.name)}: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .inlineText */ .ln)(c.status)}${c.to ? `, now on ${(0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .deploymentMarkdown */ .ze)({ ...c.to, createdAt: undefined })}` : ''}` });
     }
     const db = phaseEnd(record, 'database');
     if (db && record.database)
-        rows.push({ at: db.at, event: `Database: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_7__/* .inlineText */ .ln)(record.database.status)}, ${record.database.reverted.length} migration(s) reverted` });
-    rows.push({ at: endTime(record), event: (0,_markdown_js__WEBPACK_IMPORTED_MODULE_7__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .statusLine */ .Bs)(record)) });
+        rows.push({ at: db.at, event: `Database: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .inlineText */ .ln)(record.database.status)}, ${record.database.reverted.length} migration(s) reverted` });
+    rows.push({ at: endTime(record), event: (0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .statusLine */ .Bs)(record)) });
     const verify = phaseEnd(record, 'verify');
     if (verify && record.verify) {
         rows.push({ at: verify.at, event: record.verify.passed && record.verify.decision !== 'rollback' ? 'System verified stable by the smoke checks' : `Verification: ${(0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .verdictText */ .nt)(record)}` });
@@ -29083,24 +29198,24 @@ function timelineRows(record) {
     const manual = rows.filter((r) => !r.at && r.mark !== 'verified');
     const tail = rows.filter((r) => !r.at && r.mark === 'verified');
     const ordered = [...known.slice(0, firstRollback), ...manual, ...known.slice(firstRollback), ...tail];
-    return ordered.map((r) => [r.at ? (0,_markdown_js__WEBPACK_IMPORTED_MODULE_7__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .timeText */ .Tc)(r.at, true)) : 'HH:MM', r.event]);
+    return ordered.map((r) => [r.at ? (0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .timeText */ .Tc)(r.at, true)) : 'HH:MM', r.event]);
 }
 function resolution(record) {
     const out = [];
-    const methods = [...new Set(record.components.map((c) => c.provider))].map((p) => (0,_markdown_js__WEBPACK_IMPORTED_MODULE_7__/* .inlineText */ .ln)(p));
+    const methods = [...new Set(record.components.map((c) => c.provider))].map((p) => (0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .inlineText */ .ln)(p));
     if (record.database)
         methods.push(record.database.method === 'restore' ? 'database restore from a snapshot' : 'down migrations');
-    out.push(`**Method**: ${methods.join(', ') || 'none'} (rollback-kit, status ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_7__/* .inlineText */ .ln)(record.status)}).`);
+    out.push(`**Method**: ${methods.join(', ') || 'none'} (rollback-kit, status ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .inlineText */ .ln)(record.status)}).`);
     for (const c of record.components) {
-        out.push(`- **${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_7__/* .inlineText */ .ln)(c.name)}** (${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_7__/* .inlineText */ .ln)(c.provider)}): ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_7__/* .inlineText */ .ln)(c.status)}${c.error ? ` — ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_7__/* .inlineText */ .ln)(c.error)}` : ''}\n  - from: ${(0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .deploymentMarkdown */ .ze)(c.from)}\n  - to: ${(0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .deploymentMarkdown */ .ze)(c.to)}`);
+        out.push(`- **${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .inlineText */ .ln)(c.name)}** (${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .inlineText */ .ln)(c.provider)}): ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .inlineText */ .ln)(c.status)}${c.error ? ` — ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .inlineText */ .ln)(c.error)}` : ''}\n  - from: ${(0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .deploymentMarkdown */ .ze)(c.from)}\n  - to: ${(0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .deploymentMarkdown */ .ze)(c.to)}`);
     }
     if (record.snapshot)
-        out.push(`**Snapshot before the database changed**: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_7__/* .codeSpan */ .SS)(record.snapshot.path)}, sha256 ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_7__/* .codeSpan */ .SS)(record.snapshot.sha256)}, ${record.snapshot.sizeBytes} bytes.`);
+        out.push(`**Snapshot before the database changed**: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .codeSpan */ .SS)(record.snapshot.path)}, sha256 ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .codeSpan */ .SS)(record.snapshot.sha256)}, ${record.snapshot.sizeBytes} bytes.`);
     if (record.database) {
         const db = record.database;
         out.push(db.reverted.length
-            ? `**Reverted migrations** (in order): ${db.reverted.map((m) => (0,_markdown_js__WEBPACK_IMPORTED_MODULE_7__/* .codeSpan */ .SS)(m)).join(', ')}.`
-            : `**Database**: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_7__/* .inlineText */ .ln)(db.status)}, no migration reverted${db.error ? ` — ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_7__/* .inlineText */ .ln)(db.error)}` : ''}.`);
+            ? `**Reverted migrations** (in order): ${db.reverted.map((m) => (0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .codeSpan */ .SS)(m)).join(', ')}.`
+            : `**Database**: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .inlineText */ .ln)(db.status)}, no migration reverted${db.error ? ` — ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .inlineText */ .ln)(db.error)}` : ''}.`);
     }
     out.push(`**Smoke checks**: ${(0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .verdictText */ .nt)(record)}`);
     const checks = (0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .checksTable */ .Et)(record);
@@ -29108,40 +29223,40 @@ function resolution(record) {
         out.push(checks);
     const env = (0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .changedEnv */ .Ec)(record);
     if (env.length) {
-        out.push(`**Environment variables changed after the target was built** (the next redeploy picks up their new values): ${env.map((c) => `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_7__/* .inlineText */ .ln)(c.component)}: ${c.names.map((n) => (0,_markdown_js__WEBPACK_IMPORTED_MODULE_7__/* .codeSpan */ .SS)(n)).join(', ')}`).join('; ')}.`);
+        out.push(`**Environment variables changed after the target was built** (the next redeploy picks up their new values): ${env.map((c) => `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .inlineText */ .ln)(c.component)}: ${c.names.map((n) => (0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .codeSpan */ .SS)(n)).join(', ')}`).join('; ')}.`);
     }
     if (record.runUrl)
-        out.push(`**Run**: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_7__/* .linkText */ .yX)(record.runUrl)}`);
+        out.push(`**Run**: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .linkText */ .yX)(record.runUrl)}`);
     return out;
 }
 function phasesTable(record) {
-    return (0,_markdown_js__WEBPACK_IMPORTED_MODULE_7__/* .table */ .tp)(['Phase', 'Component', 'Start', 'Took / budget', 'Status', 'Detail'], record.timeline.map((e) => [e.phase, e.component ? (0,_markdown_js__WEBPACK_IMPORTED_MODULE_7__/* .inlineText */ .ln)(e.component) : '', (0,_markdown_js__WEBPACK_IMPORTED_MODULE_7__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .timeText */ .Tc)(e.started)), `${(0,_core_duration_js__WEBPACK_IMPORTED_MODULE_10__/* .formatDuration */ .a)(e['duration-ms'])} / ${(0,_core_duration_js__WEBPACK_IMPORTED_MODULE_10__/* .formatDuration */ .a)(e['budget-ms'])}`, `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_7__/* .inlineText */ .ln)(e.status)}${(0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .overBudget */ .qj)(e)}`, (0,_markdown_js__WEBPACK_IMPORTED_MODULE_7__/* .inlineText */ .ln)(e.detail)]));
+    return (0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .table */ .tp)(['Phase', 'Component', 'Start', 'Took / budget', 'Status', 'Detail'], record.timeline.map((e) => [e.phase, e.component ? (0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .inlineText */ .ln)(e.component) : '', (0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .timeText */ .Tc)(e.started)), `${(0,_core_duration_js__WEBPACK_IMPORTED_MODULE_10__/* .formatDuration */ .a)(e['duration-ms'])} / ${(0,_core_duration_js__WEBPACK_IMPORTED_MODULE_10__/* .formatDuration */ .a)(e['budget-ms'])}`, `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .inlineText */ .ln)(e.status)}${(0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .overBudget */ .qj)(e)}`, (0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .inlineText */ .ln)(e.detail)]));
 }
 function incidentBody(record) {
     const start = (0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .timeText */ .Tc)(record.startedAt, true);
     const badSince = record.components.map((c) => c.from?.createdAt).filter((t) => !!t && !Number.isNaN(Date.parse(t))).sort((a, b) => Date.parse(a) - Date.parse(b))[0];
     const end = endTime(record);
-    const impact = badSince && end ? `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_7__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .timeText */ .Tc)(badSince, true))} – ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_7__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .timeText */ .Tc)(end, true))} at most (from the bad deployment's creation to the end of the rollback; confirm)` : BLANK;
+    const impact = badSince && end ? `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .timeText */ .Tc)(badSince, true))} – ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .timeText */ .Tc)(end, true))} at most (from the bad deployment's creation to the end of the rollback; confirm)` : BLANK;
     const moved = record.components.flatMap((c) => {
         const m = (0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .moveLabels */ .D6)(c);
         return m ? [m.from ? `${c.name} from ${m.from} to ${m.to}` : `${c.name} back to ${m.to}`] : [];
     });
     const summary = [
-        `rollback-kit rolled ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_7__/* .inlineText */ .ln)(record.environment)} back because: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_7__/* .inlineText */ .ln)(record.reason)}.`,
-        moved.length ? `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_7__/* .inlineText */ .ln)(moved.join('; '))}.` : '',
-        `Outcome: ${_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .STATUS_EMOJI */ .cu[record.status]} ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_7__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .statusLine */ .Bs)(record))}.`,
+        `rollback-kit rolled ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .inlineText */ .ln)(record.environment)} back because: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .inlineText */ .ln)(record.reason)}.`,
+        moved.length ? `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .inlineText */ .ln)(moved.join('; '))}.` : '',
+        `Outcome: ${_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .STATUS_EMOJI */ .cu[record.status]} ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .statusLine */ .Bs)(record))}.`,
     ]
         .filter(Boolean)
         .join(' ');
-    const steps = record.nextSteps.length ? record.nextSteps.map((s, i) => `${i + 1}. ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_7__/* .inlineText */ .ln)(s)}`).join('\n') : '';
+    const steps = record.nextSteps.length ? record.nextSteps.map((s, i) => `${i + 1}. ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .inlineText */ .ln)(s)}`).join('\n') : '';
     const parts = [
         incidentKeys(record).map(incidentMarker).join('\n'),
-        `# Incident Post-Mortem: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_7__/* .inlineText */ .ln)(incidentTitle(record))}`,
+        `# Incident Post-Mortem: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .inlineText */ .ln)(incidentTitle(record))}`,
         [
-            `**Date**: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_7__/* .inlineText */ .ln)(start.slice(0, 10))}`,
-            `**Duration**: rollback ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_7__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .totalText */ .IW)(record))}; impact ${impact}`,
-            `**Severity**: ${PRIORITY[record.severity] ?? ''} (${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_7__/* .inlineText */ .ln)(record.severity)})`,
-            `**Environment**: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_7__/* .inlineText */ .ln)(record.environment)}`,
+            `**Date**: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .inlineText */ .ln)(start.slice(0, 10))}`,
+            `**Duration**: rollback ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .totalText */ .IW)(record))}; impact ${impact}`,
+            `**Severity**: ${PRIORITY[record.severity] ?? ''} (${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .inlineText */ .ln)(record.severity)})`,
+            `**Environment**: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .inlineText */ .ln)(record.environment)}`,
             `**Incident Commander**: ${BLANK}`,
         ].join('  \n'),
         '## Summary',
@@ -29149,7 +29264,7 @@ function incidentBody(record) {
         '## Impact',
         [`- **Users Affected**: ${BLANK}`, `- **Features Affected**: ${BLANK}`, `- **Financial Impact**: ${BLANK}`, `- **Duration**: ${impact}`].join('\n'),
         '## Timeline',
-        (0,_markdown_js__WEBPACK_IMPORTED_MODULE_7__/* .table */ .tp)(['Time', 'Event'], timelineRows(record)),
+        (0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .table */ .tp)(['Time', 'Event'], timelineRows(record)),
         ...(record.timeline.length ? ['<details><summary>Every phase of the rollback</summary>', phasesTable(record), '</details>'] : []),
         '## Root Cause',
         BLANK,
@@ -29163,13 +29278,13 @@ function incidentBody(record) {
         "## What Didn't Go Well",
         `- ${BLANK}`,
         '## Action Items',
-        (0,_markdown_js__WEBPACK_IMPORTED_MODULE_7__/* .table */ .tp)(['Action', 'Owner', 'Due Date', 'Status'], [[BLANK, '', '', '[ ]']]),
+        (0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .table */ .tp)(['Action', 'Owner', 'Due Date', 'Status'], [[BLANK, '', '', '[ ]']]),
         '## Lessons Learned',
         `- ${BLANK}`,
         '## Prevention',
         `1. ${BLANK}`,
         '---',
-        `Opened by rollback-kit${record.runUrl ? ` from ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_7__/* .linkText */ .yX)(record.runUrl)}` : ''}. Re-runs of this rollback add a comment here instead of opening another issue.`,
+        `Opened by rollback-kit${record.runUrl ? ` from ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .linkText */ .yX)(record.runUrl)}` : ''}. Re-runs of this rollback add a comment here instead of opening another issue.`,
     ];
     const body = parts.join('\n\n') + '\n';
     return body.length <= BODY_MAX ? body : `${body.slice(0, BODY_MAX)}\n\n_(Cut to GitHub's size limit: the run's job summary has everything.)_\n`;
@@ -29181,15 +29296,15 @@ function incidentBody(record) {
 function incidentComment(record) {
     const failing = record.status === 'failed' || record.status === 'unverified';
     const lines = [
-        `**${_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .STATUS_EMOJI */ .cu[record.status]} Rollback run ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_7__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .timeText */ .Tc)(record.startedAt, true))}**: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_7__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .statusLine */ .Bs)(record))}.`,
+        `**${_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .STATUS_EMOJI */ .cu[record.status]} Rollback run ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .timeText */ .Tc)(record.startedAt, true))}**: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .statusLine */ .Bs)(record))}.`,
         '',
         ...(failing ? [...(0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .whyFailed */ .KE)(record).map((w) => `- ${w}`), ''] : []),
-        ...record.components.map((c) => `- ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_7__/* .inlineText */ .ln)(c.name)}: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_7__/* .inlineText */ .ln)(c.status)}${c.to ? ` (on ${(0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .deploymentMarkdown */ .ze)({ ...c.to, createdAt: undefined })})` : ''}`),
-        ...(record.database ? [`- database: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_7__/* .inlineText */ .ln)(record.database.status)}, ${record.database.reverted.length} migration(s) reverted for this incident`] : []),
+        ...record.components.map((c) => `- ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .inlineText */ .ln)(c.name)}: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .inlineText */ .ln)(c.status)}${c.to ? ` (on ${(0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .deploymentMarkdown */ .ze)({ ...c.to, createdAt: undefined })})` : ''}`),
+        ...(record.database ? [`- database: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .inlineText */ .ln)(record.database.status)}, ${record.database.reverted.length} migration(s) reverted for this incident`] : []),
         ...(record.verify ? [`- verify: ${(0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .verdictText */ .nt)(record)}`] : []),
-        ...(record.nextSteps.length ? ['', 'Next steps:', '', ...record.nextSteps.map((s, i) => `${i + 1}. ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_7__/* .inlineText */ .ln)(s)}`)] : []),
+        ...(record.nextSteps.length ? ['', 'Next steps:', '', ...record.nextSteps.map((s, i) => `${i + 1}. ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .inlineText */ .ln)(s)}`)] : []),
         '',
-        `Total: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_7__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .totalText */ .IW)(record))}.${record.runUrl ? ` Run: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_7__/* .linkText */ .yX)(record.runUrl)}` : ''}`,
+        `Total: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .totalText */ .IW)(record))}.${record.runUrl ? ` Run: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .linkText */ .yX)(record.runUrl)}` : ''}`,
     ];
     return lines.join('\n') + '\n';
 }
@@ -29283,7 +29398,7 @@ class GitHubIssues {
             // Sent, and cut before its answer came: a write may have been recorded.
             if (err instanceof StopBoundPassed || (err instanceof _platforms_http_client_js__WEBPACK_IMPORTED_MODULE_3__/* .OutOfTime */ .fg && this.stop?.aborted))
                 return this.cutShort(method);
-            const stopped = this.stop?.aborted ? { stopped: (0,_core_stop_signals_js__WEBPACK_IMPORTED_MODULE_6__/* .stopName */ .ws)(this.stop) } : {};
+            const stopped = this.stop?.aborted ? { stopped: (0,_core_stop_signals_js__WEBPACK_IMPORTED_MODULE_7__/* .stopName */ .ws)(this.stop) } : {};
             return { ...this.answered(err, left, allowed), ...stopped };
         }
     }
@@ -29292,7 +29407,7 @@ class GitHubIssues {
      * awaited its answer (a write then may have been recorded).
      */
     cutShort(sent) {
-        const by = (0,_core_stop_signals_js__WEBPACK_IMPORTED_MODULE_6__/* .stopName */ .ws)(this.stop);
+        const by = (0,_core_stop_signals_js__WEBPACK_IMPORTED_MODULE_7__/* .stopName */ .ws)(this.stop);
         const why = sent ? `GitHub did not answer within ${(0,_core_duration_js__WEBPACK_IMPORTED_MODULE_10__/* .formatDuration */ .a)(STOPPED_ISSUE_MS)} of the stop (${by})` : `not sent: the ${(0,_core_duration_js__WEBPACK_IMPORTED_MODULE_10__/* .formatDuration */ .a)(STOPPED_ISSUE_MS)} a stopped run (${by}) gives the incident issue had passed`;
         return { ok: false, message: '', why, stopped: by, ...(sent && sent !== 'GET' ? { unsure: true } : {}) };
     }
@@ -29975,7 +30090,7 @@ function registerWebhookSecrets(webhookUrl, log) {
     const text = webhookUrl.trim();
     log.secret(text);
     // Short or common values (`?v=2`, `?format=json`) are no secret; as guessed ones they are dropped.
-    (0,url_secrets/* registerUrlSecrets */.AI)(text, log, { everyParameter: true });
+    (0,url_secrets/* registerUrlSecrets */.AI)(text, log, { everyParameter: true, from: 'notify-webhook-url' });
     let url;
     try {
         url = new URL(text);
@@ -29984,7 +30099,9 @@ function registerWebhookSecrets(webhookUrl, log) {
         return;
     }
     log.secret(url.href);
-    log.secret(`${url.pathname}${url.search}`);
+    // Guessed, not declared: only part of what was given, so a short one (`/hook`) is no secret
+    // of its own (the whole URL is registered above), and no warning blames the user for it.
+    log.secret(`${url.pathname}${url.search}`, 'guessed');
     // Slack's T…/B…/token and Discord's id/token: a long segment with letters and digits is a token,
     // "services" or "webhooks" is not (masking those would hide ordinary words in the whole job log).
     for (const segment of url.pathname.split('/')) {
@@ -30903,11 +31020,11 @@ function lookupJsonPath(doc, segments) {
 /* harmony import */ var yaml__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(38815);
 /* harmony import */ var _core_yaml_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(15773);
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8005);
-/* harmony import */ var _core_closest_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(91303);
-/* harmony import */ var _core_url_secrets_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(9041);
-/* harmony import */ var _join_url_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(68646);
+/* harmony import */ var _core_closest_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(91303);
+/* harmony import */ var _core_url_secrets_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(9041);
+/* harmony import */ var _join_url_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(68646);
 /* harmony import */ var _json_path_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(86658);
-/* harmony import */ var _sql_statement_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(6852);
+/* harmony import */ var _sql_statement_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(6852);
 /**
  * YAML check spec → validated checks. Every mistake is collected with its place (line, check name,
  * field) and reported together before anything runs: a spec that is half right measures nothing
@@ -31105,7 +31222,7 @@ class CheckReader {
                     this.problem(key, `unknown field (did you mean "${meant}"? That makes an ${otherKind} check, and this one has ${own.includes('url') ? 'url' : 'query'}: a check has either url (HTTP) or query (SQL))`, true);
                     continue;
                 }
-                const guess = meant ?? (0,_core_closest_js__WEBPACK_IMPORTED_MODULE_4__/* .closest */ .k)(key, [...COMMON_FIELDS, ...own]);
+                const guess = meant ?? (0,_core_closest_js__WEBPACK_IMPORTED_MODULE_5__/* .closest */ .k)(key, [...COMMON_FIELDS, ...own]);
                 this.problem(key, `unknown field${guess ? ` (did you mean "${guess}"?)` : ''}`, true);
             }
         }
@@ -31192,7 +31309,7 @@ class CheckReader {
             return;
         }
         check.path = text.startsWith('/') ? text : `/${text}`;
-        const joined = (0,_join_url_js__WEBPACK_IMPORTED_MODULE_5__/* .joinUrl */ .w)(this.ctx.baseUrl, check.path);
+        const joined = (0,_join_url_js__WEBPACK_IMPORTED_MODULE_6__/* .joinUrl */ .w)(this.ctx.baseUrl, check.path);
         this.setUrl(check, joined, joined);
     }
     /**
@@ -31200,8 +31317,8 @@ class CheckReader {
      * Its secrets are read from the text as written too, which the URL parser may re-encode.
      */
     setUrl(check, written, url) {
-        check.secrets = (0,_core_url_secrets_js__WEBPACK_IMPORTED_MODULE_6__/* .urlSecrets */ .Fn)(written);
-        const { url: requested, authorization } = (0,_core_url_secrets_js__WEBPACK_IMPORTED_MODULE_6__/* .splitCredentials */ .JD)(url);
+        check.secrets = (0,_core_url_secrets_js__WEBPACK_IMPORTED_MODULE_3__/* .urlSecrets */ .Fn)(written);
+        const { url: requested, authorization } = (0,_core_url_secrets_js__WEBPACK_IMPORTED_MODULE_3__/* .splitCredentials */ .JD)(url);
         check.url = requested;
         check.credentials = authorization;
     }
@@ -31360,7 +31477,7 @@ class CheckReader {
             this.problem('query', 'must be an SQL statement (a string)');
         else {
             check.query = query.trim();
-            const problem = (0,_sql_statement_js__WEBPACK_IMPORTED_MODULE_3__/* .sqlStatementProblem */ .z)(check.query);
+            const problem = (0,_sql_statement_js__WEBPACK_IMPORTED_MODULE_4__/* .sqlStatementProblem */ .z)(check.query);
             if (problem)
                 this.problem('query', problem);
         }

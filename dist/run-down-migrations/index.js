@@ -229,6 +229,10 @@ const MIN_SECRET_LENGTH = 6;
 const COMMON_WORDS = new Set(['true', 'false', 'null', 'none', 'nil', 'undefined', 'yes', 'no', 'on', 'off', 'enabled', 'disabled']);
 // Digits after a point only: `\d+\.?\d*` could split a run of digits anywhere (n² steps on a long one that fails).
 const NUMBER = /^[+-]?(\d+(?:\.\d*)?|\.\d+)(e[+-]?\d+)?$/i;
+/** A switch or placeholder word (`true`, `none`), or a number: never a credential by its shape alone. */
+function isCommonValue(value) {
+    return COMMON_WORDS.has(value.toLowerCase()) || NUMBER.test(value);
+}
 function secretStrength(value) {
     const word = value.trim();
     if (!word)
@@ -282,8 +286,8 @@ class SecretSet {
     weak = new Set();
     pattern;
     /**
-     * Registers `value` and its encoded forms. Returns what the runner may mask (strong forms only),
-     * or undefined when nothing was registered.
+     * Registers `value` and its encoded forms. Returns what the runner may mask (strong forms only)
+     * and whether it was new, or undefined when nothing was registered.
      *
      * The choice for weak values: a guessed one (`?x-vercel-set-bypass-cookie=true`, `?token=abc`)
      * is not a secret at all. A declared one (a 4-character database password) is still a secret,
@@ -301,11 +305,11 @@ class SecretSet {
         const set = strength === 'strong' ? this.strong : this.weak;
         const fresh = encodedForms(value).filter((form) => !this.strong.has(form) && !set.has(form));
         if (!fresh.length)
-            return { strength, maskable: [] };
+            return { strength, maskable: [], fresh: false };
         for (const form of fresh)
             set.add(form);
         this.pattern = undefined;
-        return { strength, maskable: strength === 'strong' ? fresh : [] };
+        return { strength, maskable: strength === 'strong' ? fresh : [], fresh: true };
     }
     redact(text) {
         if (!this.strong.size && !this.weak.size)
@@ -321,6 +325,8 @@ class SecretSet {
     }
 }
 
+// EXTERNAL MODULE: ./.build/core/url-secrets.js
+var url_secrets = __nccwpck_require__(9041);
 ;// CONCATENATED MODULE: ./.build/core/token-shapes.js
 /**
  * Credentials known by their shape rather than because we were given them: what a user's rollback
@@ -336,7 +342,13 @@ class SecretSet {
  *
  * Vercel's account tokens have no documented prefix (24 letters and digits, like many ids), so they
  * are recognised only where something names them: an Authorization header or a `VERCEL_TOKEN=`.
+ *
+ * This is the one shape redactor: every free text we print or send passes through it, whether a
+ * program printed it or a person typed it (the rollback's reason, which becomes an issue title and
+ * chat messages), so a credential hidden in one is hidden in all.
  */
+
+
 const HIDDEN = '***';
 /** Base64 of `user:password`, as a Basic Authorization value carries: printable text with a colon. */
 function isBasicCredential(value) {
@@ -351,6 +363,39 @@ function isBasicCredential(value) {
  * before this list runs (Log.redact), whatever it is.
  */
 const PLACEHOLDER = /^(?:\*\*\*|password|pass|passwd|pw|\$\{?[A-Za-z_][A-Za-z0-9_]*\}?)$/i;
+/**
+ * Names of values that are credentials, in free text. Narrower than the URL parameters' list
+ * (url-secrets.ts): `code=1`, `session=3` and `author:` are ordinary there. `auth` only as a whole
+ * word of the name (`auth`, `basic_auth`, `auth-key`), never `author` or `authority`.
+ */
+const NAMED_SECRET = /passw|pwd|secret|token|api[-_]?key|access[-_]?key|private[-_]?key|credential|(?:^|[-_.])auth(?:[-_]?key)?$/i;
+/** Names whose value may be a plain number (a PIN); under `max_tokens` or `token_count` a number is a count. */
+const NUMERIC_SECRET = /passw|pwd|secret/i;
+/** Values that say something about a credential without being one. */
+const NOT_A_VALUE = /^(?:…+|\.{3,}|x+|<[^>]*>|%s|\$.*|required|optional|missing|empty|unset|hidden|masked|redacted|bearer|basic|token)$/i;
+/**
+ * Whether `value`, written under `name`, is hidden. Left alone: a value already hidden, a
+ * placeholder or common word (`$TOKEN`, `${{ secrets.X }}`, `…`, `true`, `none`), a URL or a path
+ * (`token_url=https://…`, `credentials: /etc/gcp.json`, `PWD=/home/app`), a count
+ * (`max_tokens=100`), and after a bare `name: ` (no quotes) one word of letters, which is prose
+ * (`the token: Vercel said…`, our own hints' `from a secret: vercel-token: …`), or no space at all
+ * (`token:x` is a user and password, the URL shape's).
+ */
+function namedSecret(name, value, form) {
+    if (!value || !NAMED_SECRET.test(name))
+        return false;
+    // JSON's numbers, true, false and null: hiding one would leave JSON that no longer parses
+    // (error bodies are redacted before they are read: Vercel's `"invalidToken":true`).
+    if (form.nameQuoted && !form.valueQuoted)
+        return false;
+    if (value.includes(HIDDEN) || PLACEHOLDER.test(value) || NOT_A_VALUE.test(value) || value.includes('://') || /^(?:\/|~\/|\.\.?\/)/.test(value))
+        return false;
+    if (isCommonValue(value) && !(NUMERIC_SECRET.test(name) && /^\d+$/.test(value)))
+        return false;
+    if (form.colon && !form.nameQuoted && !form.valueQuoted && (!form.spaced || /^[A-Za-z][A-Za-z-]*[.,:;!?)]?$/.test(value)))
+        return false;
+    return true;
+}
 const SHAPES = [
     // GitHub: personal (ghp_), OAuth (gho_), user-to-server (ghu_), installation and Actions (ghs_),
     // refresh (ghr_): 36 or more letters and digits; fine-grained personal tokens: github_pat_….
@@ -373,24 +418,59 @@ const SHAPES = [
     },
     // A bearer token or a Basic credential written anywhere else (curl -v, a debug dump); a Basic
     // value only when it decodes to `user:password`, so the word "Basic" in a sentence stays.
-    { pattern: /(?<![A-Za-z0-9_-])(Bearer[ \t]+)[A-Za-z0-9._~+/-]{16,}=*/g, replace: (_m, head) => `${head}${HIDDEN}` },
-    { pattern: /(?<![A-Za-z0-9_-])(Basic[ \t]+)([A-Za-z0-9+/]{8,}={0,2})/g, replace: (m, head, value) => (isBasicCredential(value) ? `${head}${HIDDEN}` : m) },
-    // An environment variable whose name says secret, as `env` or a .env file prints it
-    // (VERCEL_TOKEN=…, AWS_SECRET_ACCESS_KEY=…, PGPASSWORD=…).
+    // `Bearer: x` too. A short one only when it is not a plain word: "a Bearer token" stays.
     {
-        pattern: /(?<![A-Za-z0-9_])([A-Z0-9_]*(?:TOKEN|SECRET|PASSWORD|PASSWD|API_KEY|ACCESS_KEY|PRIVATE_KEY)=)([A-Za-z0-9_.+/=:@%~-]{8,})/g,
-        replace: (_m, head) => `${head}${HIDDEN}`,
+        pattern: /(?<![A-Za-z0-9_-])(bearer(?:[ \t]*:)?[ \t]+)([A-Za-z0-9._~+/-]+=*)/gi,
+        replace: (m, head, value) => (value.length < 16 && /^[A-Za-z][a-z]*$/.test(value) ? m : `${head}${HIDDEN}`),
     },
+    { pattern: /(?<![A-Za-z0-9_-])(Basic[ \t]+)([A-Za-z0-9+/]{8,}={0,2})/g, replace: (m, head, value) => (isBasicCredential(value) ? `${head}${HIDDEN}` : m) },
     // A password in a URL's userinfo (postgres://app:pw@db, https://x-access-token:…@github.com),
     // unless already hidden.
     { pattern: /(:\/\/[^\s/?#@:"'<>\\]*:)([^\s/?#@"'<>\\]+)@/g, replace: (m, head, password) => (PLACEHOLDER.test(password) ? m : `${head}${HIDDEN}@`) },
 ];
-/** `text` with every credential of a known shape hidden (see the list above). */
+/**
+ * A name, how it is separated from its value, and the value: a JSON string (escapes and all), one
+ * inside a JSON string (`\"…`, ending at the next backslash), a single-quoted one, or a bare word
+ * (which ends at a bracket: `{"a":{"token":true}}`).
+ * The name is read as a whole run (the look-behind) and judged afterwards, so a run is scanned once.
+ */
+const NAMED_VALUE = /(?<![A-Za-z0-9_.-])([A-Za-z0-9_.-]+)(\\?["']?)([ \t]*[:=][ \t]*)(?:(")((?:[^"\\\r\n]|\\.)*)|(\\")([^"\\\r\n]*)|(')([^'\\\r\n]*)|([^\s"'`,;&<>\\{}[\]()]+))/g;
+/**
+ * A value whose name says secret, however it is written: `VERCEL_TOKEN=…` as `env` prints it,
+ * `password=…`, `--db-password=…`, `Password: …` and `secret: …` as YAML or a header, and JSON's
+ * `"client_secret":"…"` (escaped inside a JSON string too, `\"token\":\"…\"`). See namedSecret for
+ * what is left alone. A quoted value under another name is read again from its start: a JSON
+ * string can hold JSON (`"body":"{\"token\":\"…\"}"`).
+ */
+function hideNamedValues(text) {
+    let out = '';
+    let done = 0;
+    const re = new RegExp(NAMED_VALUE);
+    for (let m = re.exec(text); m; m = re.exec(text)) {
+        const [whole, name, nameQuote, sep, q1, v1, q2, v2, q3, v3, bare] = m;
+        const quote = q1 ?? q2 ?? q3;
+        const value = v1 ?? v2 ?? v3 ?? bare ?? '';
+        const head = m.index + name.length + nameQuote.length + sep.length;
+        if (namedSecret(name, value, { nameQuoted: Boolean(nameQuote), valueQuoted: Boolean(quote), spaced: /:[ \t]/.test(sep), colon: sep.includes(':') })) {
+            out += `${text.slice(done, head)}${quote ?? ''}${HIDDEN}`;
+            done = m.index + whole.length;
+        }
+        else if (quote) {
+            re.lastIndex = head;
+        }
+    }
+    return out + text.slice(done);
+}
+/**
+ * `text` with every credential of a known shape hidden (see the list above), every value a name
+ * says is secret (hideNamedValues), and every URL's sensitive parameters (`?token=`, `&sig=`) and a
+ * chat webhook's secret path (hideUrlSecrets).
+ */
 function hideKnownTokens(text) {
-    let out = text;
+    let out = (0,url_secrets/* hideUrlSecrets */.BF)(text, { keepUserinfo: true });
     for (const { pattern, replace } of SHAPES)
         out = out.replace(pattern, replace);
-    return out;
+    return hideNamedValues(out);
 }
 
 ;// CONCATENATED MODULE: ./.build/core/log.js
@@ -405,22 +485,23 @@ function createLog(sink) {
     const secrets = new SecretSet();
     // Registered secrets first: the mask knows them whole, in every encoded form.
     const redact = (text) => hideKnownTokens(secrets.redact(text));
-    let warnedWeak = false;
+    const warnedWeak = new Set();
     return {
         info: (m) => sink.info(redact(m)),
         warning: (m) => sink.warning(redact(m)),
         debug: (m) => sink.debug(redact(m)),
-        secret(value, source = 'declared') {
+        secret(value, source = 'declared', from) {
             const added = secrets.add(value, source);
             if (!added)
                 return;
             for (const form of added.maskable)
                 sink.mask?.(form);
-            // Only where a runner masks secrets (a terminal has none to ask). Said once, so a short
-            // password is never protected less without anyone knowing.
-            if (added.strength === 'weak' && sink.mask && !warnedWeak) {
-                warnedWeak = true;
-                sink.warning(redact(`A secret given to this step is shorter than ${MIN_SECRET_LENGTH} characters, a number or a common word: rollback-kit keeps it out of its own output, but does not ask the runner to mask it everywhere in the job log (that would hide every such word). Use a longer secret.`));
+            // Only where a runner masks secrets (a terminal has none to ask). Said once for each place
+            // it came from, naming it, so a short password is never protected less without anyone knowing
+            // which one to change.
+            if (added.strength === 'weak' && added.fresh && sink.mask && !warnedWeak.has(from ?? '')) {
+                warnedWeak.add(from ?? '');
+                sink.warning(redact(`A secret given to this step${from ? ` (${from})` : ''} is shorter than ${MIN_SECRET_LENGTH} characters, a number or a common word: rollback-kit keeps it out of its own output, but does not ask the runner to mask it everywhere in the job log (that would hide every such word). Use a longer secret.`));
             }
         },
         redact,
@@ -466,7 +547,7 @@ const TOKEN_ENV = {
  */
 function secretInput(name, env, log, inputs = input) {
     const value = inputs.secret(name, log) ?? (env[TOKEN_ENV[name]]?.trim() || undefined);
-    log.secret(value);
+    log.secret(value, 'declared', TOKEN_ENV[name]);
     return value;
 }
 /**
@@ -476,7 +557,7 @@ function secretInput(name, env, log, inputs = input) {
  */
 function declareEnvironmentSecrets(env, log) {
     for (const variable of Object.values(TOKEN_ENV))
-        log.secret(env[variable]?.trim() || undefined);
+        log.secret(env[variable]?.trim() || undefined, 'declared', variable);
 }
 
 ;// CONCATENATED MODULE: ./.build/core/parse.js
@@ -625,7 +706,7 @@ function inputsFrom(get) {
         /** A secret input: masked before anything else can print it. */
         secret(name, log, opts = {}) {
             const value = inputs.string(name, opts);
-            log.secret(value);
+            log.secret(value, 'declared', `input ${name}`);
             return value;
         },
         boolean(name, fallback) {
@@ -1654,6 +1735,208 @@ function stopName(signal) {
 
 /***/ }),
 
+/***/ 9041:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   AI: () => (/* binding */ registerUrlSecrets),
+/* harmony export */   BF: () => (/* binding */ hideUrlSecrets)
+/* harmony export */ });
+/* unused harmony exports isSensitiveName, decodedForms, urlSecrets, splitCredentials, displayUrl */
+/**
+ * The one list, for query and fragment parameters and for headers alike. `key` as a whole name or
+ * the last word of one (`api_key`, `access_key`, `x-functions-key`, `ocp-apim-subscription-key`),
+ * and `code`: an Azure Functions key (`?code=`) or an OAuth authorization code.
+ */
+const SENSITIVE_NAME = /auth|cookie|token|secret|passw|^pass$|^pwd$|api[-_]?key|apikey|accesskey|(^|[-_.])key$|^code$|signature|^sig$|session|credential|bypass/i;
+/** Names that look sensitive but carry a switch: Vercel's `x-vercel-set-bypass-cookie=true|samesitenone`. */
+const NOT_SENSITIVE = /^x-vercel-set-bypass-cookie$/i;
+/** Whether a header, query or fragment parameter of this name carries a secret. */
+function isSensitiveName(name) {
+    return SENSITIVE_NAME.test(name) && !NOT_SENSITIVE.test(name);
+}
+/** `scheme://` then the authority up to its last `@`, as the WHATWG URL parser reads it. */
+const USERINFO = /^[a-z][a-z0-9+.-]*:\/\/([^/?#\\]*)@/i;
+const decode = (text) => {
+    try {
+        return decodeURIComponent(text);
+    }
+    catch {
+        return undefined;
+    }
+};
+/** A value as written and, when it decodes to something else, percent-decoded. */
+function decodedForms(text) {
+    const decoded = decode(text);
+    return decoded === undefined || decoded === text ? [text] : [text, decoded];
+}
+/**
+ * Every form the URL's secrets can take in text: as written, as the URL parser serialises them,
+ * percent-decoded (with and without `+` as a space); Log.secret adds the re-encoded forms.
+ */
+function urlSecrets(text, opts = {}) {
+    const declared = [];
+    const guessed = [];
+    let serialised;
+    try {
+        serialised = new URL(text).href;
+    }
+    catch {
+        serialised = undefined;
+    }
+    for (const written of new Set([text, ...(serialised ? [serialised] : [])])) {
+        const userinfo = USERINFO.exec(written)?.[1];
+        if (userinfo) {
+            const colon = userinfo.indexOf(':');
+            const user = colon < 0 ? userinfo : userinfo.slice(0, colon);
+            const password = colon < 0 ? '' : userinfo.slice(colon + 1);
+            // Without a password an HTTP user name is the credential (https://<token>@host); a database
+            // user name alone is an identity (its password comes from PGPASSWORD, a passfile or trust).
+            const userIsCredential = !/^postgres(ql)?:/i.test(written);
+            const parts = password ? [userinfo, password, `${decode(user) ?? user}:${decode(password) ?? password}`] : userIsCredential ? [user] : [];
+            for (const part of parts)
+                declared.push(...decodedForms(part));
+        }
+        for (const part of rawParts(written)) {
+            const eq = part.indexOf('=');
+            const name = eq < 0 ? part : part.slice(0, eq);
+            const value = eq < 0 ? part : part.slice(eq + 1);
+            const secret = opts.everyParameter || (eq > 0 && isSensitiveName(decode(name) ?? name));
+            if (!secret || !value)
+                continue;
+            guessed.push(value, ...[decode(value), decode(value.replace(/\+/g, ' '))].filter((d) => d !== undefined));
+        }
+    }
+    // Only HTTP sends userinfo as Basic authorization; a database URL never does.
+    const basic = /^https?:/i.test(text.trim()) ? basicAuthorization(text) : undefined;
+    if (basic)
+        declared.push(basic, basic.slice('Basic '.length));
+    return { declared: [...new Set(declared)], guessed: [...new Set(guessed)] };
+}
+function registerUrlSecrets(text, log, opts = {}) {
+    if (!text)
+        return;
+    const found = urlSecrets(text, opts);
+    for (const value of found.declared)
+        log.secret(value, 'declared', opts.from && `the user name or password in ${opts.from}`);
+    for (const value of found.guessed)
+        log.secret(value, 'guessed');
+}
+/** The `&`-separated parts of the query and the fragment (`name=value`, or a bare `abc`), exactly as written. */
+function rawParts(text) {
+    const hash = text.indexOf('#');
+    const question = text.indexOf('?');
+    const query = question >= 0 && (hash < 0 || question < hash) ? text.slice(question + 1, hash > question ? hash : undefined) : '';
+    const fragment = hash >= 0 ? text.slice(hash + 1) : '';
+    return [...query.split('&'), ...fragment.split('&')].filter((part) => part !== '');
+}
+/** The URL's user name and password as an HTTP Basic Authorization value, percent-decoded as curl does. */
+function basicAuthorization(text) {
+    let url;
+    try {
+        url = new URL(text);
+    }
+    catch {
+        return undefined;
+    }
+    if (!url.username && !url.password)
+        return undefined;
+    const credentials = `${decode(url.username) ?? url.username}:${decode(url.password) ?? url.password}`;
+    return `Basic ${Buffer.from(credentials).toString('base64')}`;
+}
+/**
+ * Splits a URL into what is requested and printed (no userinfo) and the Basic Authorization value
+ * its userinfo stands for. A URL without userinfo comes back unchanged.
+ */
+function splitCredentials(text) {
+    const authorization = basicAuthorization(text);
+    if (!authorization)
+        return { url: text };
+    const url = new URL(text);
+    url.username = '';
+    url.password = '';
+    return { url: url.href, authorization };
+}
+/**
+ * Chat webhooks whose path is the credential (anyone holding it can post): Slack's
+ * `/services/T…/B…/<secret>` (and workflow triggers), Discord's `/api/webhooks/<id>/<token>`, Teams'
+ * `<tenant>.webhook.office.com/webhookb2/…` (and the older outlook.office.com form). Everything
+ * after the prefix is hidden; Teams' newer Power Automate URLs carry theirs in `?sig=`, a sensitive name.
+ */
+const WEBHOOK_PATHS = [
+    { host: /(^|\.)hooks\.slack\.com$/i, prefix: /^\/(?:services|workflows|triggers)\//i },
+    { host: /(^|\.)discord(?:app)?\.com$/i, prefix: /^\/api\/(?:v\d+\/)?webhooks\//i },
+    { host: /(^|\.)webhook\.office\.com$|(^|\.)outlook\.office(?:365)?\.com$/i, prefix: /^\/webhook(?:b2)?\//i },
+];
+/** `scheme://authority` and the rest, for text that may not be a valid URL. */
+const AUTHORITY = /^([a-z][a-z0-9+.-]*:\/\/)([^/?#\\]*)/i;
+function hideWebhookPath(text) {
+    const head = AUTHORITY.exec(text);
+    if (!head)
+        return text;
+    const host = head[2].slice(head[2].lastIndexOf('@') + 1).replace(/:\d*$/, '');
+    const rest = text.slice(head[0].length);
+    for (const { host: h, prefix } of WEBHOOK_PATHS) {
+        const p = h.test(host) ? prefix.exec(rest) : null;
+        if (!p)
+            continue;
+        // The path after the prefix, up to the query or fragment (kept: their sensitive values are hidden by name).
+        const end = rest.slice(p[0].length).search(/[?#]/);
+        return `${head[0]}${p[0]}***${end < 0 ? '' : rest.slice(p[0].length + end)}`;
+    }
+    return text;
+}
+/**
+ * A URL fit for an error message about that very URL, when its secrets may not be registered yet:
+ * no userinfo, sensitive parameter values shown as `***`, a chat webhook's secret path as `***`.
+ * Works on text that is not a valid URL. `keepUserinfo`: leave the userinfo to the caller (the
+ * Log's shapes show `user:***@`, keeping who it was).
+ */
+function displayUrl(text, opts = {}) {
+    const noUserinfo = opts.keepUserinfo ? text : text.replace(USERINFO, (match, userinfo) => match.slice(0, match.length - userinfo.length - 1));
+    const params = noUserinfo.replace(/([?&#])([^=&#]+)=([^&#]*)/g, (match, sep, name, value) => isSensitiveName(decode(name) ?? name) && value !== '' && value !== '***' ? `${sep}${name}=***` : match);
+    return hideWebhookPath(params);
+}
+/** How far back from a `://` a scheme is looked for: schemes are short, and the bound keeps the scan linear. */
+const MAX_SCHEME = 32;
+const SCHEME_CHAR = /[A-Za-z0-9+.-]/;
+/** Where a URL written in free text ends: white space, quotes and angle brackets. */
+const URL_END = /[\s"'<>`]/;
+/**
+ * Free text with every URL in it shown as displayUrl shows one: no userinfo, sensitive parameter
+ * values and a chat webhook's path as `***`. The Log's shapes (token-shapes.ts) run it on every line
+ * with `keepUserinfo`, since any free text (a program's output, an API error, the reason a person
+ * typed) can hold a signed URL we were never given; the command provider also drops the userinfo
+ * of its commands' URLs whole (an HTTP user name alone can be the credential). Linear: each `://`
+ * is found once, its scheme looked for a bounded way back.
+ */
+function hideUrlSecrets(text, opts = {}) {
+    let at = text.indexOf('://');
+    if (at === -1)
+        return text;
+    let out = '';
+    let done = 0;
+    while (at !== -1) {
+        let start = at;
+        while (start > done && at - start < MAX_SCHEME && SCHEME_CHAR.test(text[start - 1]))
+            start--;
+        while (start < at && !/[A-Za-z]/.test(text[start]))
+            start++;
+        let end = at + 3;
+        while (end < text.length && !URL_END.test(text[end]))
+            end++;
+        if (start < at) {
+            out += text.slice(done, start) + displayUrl(text.slice(start, end), opts);
+            done = end;
+        }
+        at = text.indexOf('://', end);
+    }
+    return out + text.slice(done);
+}
+
+
+/***/ }),
+
 /***/ 9066:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
@@ -1762,188 +2045,22 @@ async function readCatalog(session, schemas) {
 
 /***/ }),
 
-/***/ 2033:
+/***/ 401:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  ff: () => (/* binding */ describeTarget),
-  ex: () => (/* binding */ isTransactionPooler),
-  HH: () => (/* binding */ parseConnectionString),
-  Vo: () => (/* binding */ passwordHint),
-  f3: () => (/* binding */ pgClientConfig),
-  id: () => (/* binding */ transactionPoolerRefusal)
-});
-
-// UNUSED EXPORTS: clientApplicationName, connectionUrl, libpqEnv, toolConnectMs, toolConninfo, withDatabase
-
-// EXTERNAL MODULE: external "node:fs"
-var external_node_fs_ = __nccwpck_require__(3024);
-// EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __nccwpck_require__(6760);
-// EXTERNAL MODULE: ./.build/core/errors.js
-var errors = __nccwpck_require__(8005);
-;// CONCATENATED MODULE: ./.build/core/url-secrets.js
-/**
- * The one list, for query and fragment parameters and for headers alike. `key` as a whole name or
- * the last word of one (`api_key`, `access_key`, `x-functions-key`, `ocp-apim-subscription-key`),
- * and `code`: an Azure Functions key (`?code=`) or an OAuth authorization code.
- */
-const SENSITIVE_NAME = /auth|cookie|token|secret|passw|^pass$|^pwd$|api[-_]?key|apikey|accesskey|(^|[-_.])key$|^code$|signature|^sig$|session|credential|bypass/i;
-/** Names that look sensitive but carry a switch: Vercel's `x-vercel-set-bypass-cookie=true|samesitenone`. */
-const NOT_SENSITIVE = /^x-vercel-set-bypass-cookie$/i;
-/** Whether a header, query or fragment parameter of this name carries a secret. */
-function isSensitiveName(name) {
-    return SENSITIVE_NAME.test(name) && !NOT_SENSITIVE.test(name);
-}
-/** `scheme://` then the authority up to its last `@`, as the WHATWG URL parser reads it. */
-const USERINFO = /^[a-z][a-z0-9+.-]*:\/\/([^/?#\\]*)@/i;
-const decode = (text) => {
-    try {
-        return decodeURIComponent(text);
-    }
-    catch {
-        return undefined;
-    }
-};
-/** A value as written and, when it decodes to something else, percent-decoded. */
-function decodedForms(text) {
-    const decoded = decode(text);
-    return decoded === undefined || decoded === text ? [text] : [text, decoded];
-}
-/**
- * Every form the URL's secrets can take in text: as written, as the URL parser serialises them,
- * percent-decoded (with and without `+` as a space); Log.secret adds the re-encoded forms.
- */
-function urlSecrets(text, opts = {}) {
-    const declared = [];
-    const guessed = [];
-    let serialised;
-    try {
-        serialised = new URL(text).href;
-    }
-    catch {
-        serialised = undefined;
-    }
-    for (const written of new Set([text, ...(serialised ? [serialised] : [])])) {
-        const userinfo = USERINFO.exec(written)?.[1];
-        if (userinfo) {
-            const colon = userinfo.indexOf(':');
-            const user = colon < 0 ? userinfo : userinfo.slice(0, colon);
-            const password = colon < 0 ? '' : userinfo.slice(colon + 1);
-            // Without a password an HTTP user name is the credential (https://<token>@host); a database
-            // user name alone is an identity (its password comes from PGPASSWORD, a passfile or trust).
-            const userIsCredential = !/^postgres(ql)?:/i.test(written);
-            const parts = password ? [userinfo, password, `${decode(user) ?? user}:${decode(password) ?? password}`] : userIsCredential ? [user] : [];
-            for (const part of parts)
-                declared.push(...decodedForms(part));
-        }
-        for (const part of rawParts(written)) {
-            const eq = part.indexOf('=');
-            const name = eq < 0 ? part : part.slice(0, eq);
-            const value = eq < 0 ? part : part.slice(eq + 1);
-            const secret = opts.everyParameter || (eq > 0 && isSensitiveName(decode(name) ?? name));
-            if (!secret || !value)
-                continue;
-            guessed.push(value, ...[decode(value), decode(value.replace(/\+/g, ' '))].filter((d) => d !== undefined));
-        }
-    }
-    // Only HTTP sends userinfo as Basic authorization; a database URL never does.
-    const basic = /^https?:/i.test(text.trim()) ? basicAuthorization(text) : undefined;
-    if (basic)
-        declared.push(basic, basic.slice('Basic '.length));
-    return { declared: [...new Set(declared)], guessed: [...new Set(guessed)] };
-}
-function registerUrlSecrets(text, log, opts = {}) {
-    if (!text)
-        return;
-    const found = urlSecrets(text, opts);
-    for (const value of found.declared)
-        log.secret(value);
-    for (const value of found.guessed)
-        log.secret(value, 'guessed');
-}
-/** The `&`-separated parts of the query and the fragment (`name=value`, or a bare `abc`), exactly as written. */
-function rawParts(text) {
-    const hash = text.indexOf('#');
-    const question = text.indexOf('?');
-    const query = question >= 0 && (hash < 0 || question < hash) ? text.slice(question + 1, hash > question ? hash : undefined) : '';
-    const fragment = hash >= 0 ? text.slice(hash + 1) : '';
-    return [...query.split('&'), ...fragment.split('&')].filter((part) => part !== '');
-}
-/** The URL's user name and password as an HTTP Basic Authorization value, percent-decoded as curl does. */
-function basicAuthorization(text) {
-    let url;
-    try {
-        url = new URL(text);
-    }
-    catch {
-        return undefined;
-    }
-    if (!url.username && !url.password)
-        return undefined;
-    const credentials = `${decode(url.username) ?? url.username}:${decode(url.password) ?? url.password}`;
-    return `Basic ${Buffer.from(credentials).toString('base64')}`;
-}
-/**
- * Splits a URL into what is requested and printed (no userinfo) and the Basic Authorization value
- * its userinfo stands for. A URL without userinfo comes back unchanged.
- */
-function splitCredentials(text) {
-    const authorization = basicAuthorization(text);
-    if (!authorization)
-        return { url: text };
-    const url = new URL(text);
-    url.username = '';
-    url.password = '';
-    return { url: url.href, authorization };
-}
-/**
- * A URL fit for an error message about that very URL, when its secrets may not be registered yet:
- * no userinfo, and sensitive parameter values shown as `***`. Works on text that is not a valid URL.
- */
-function displayUrl(text) {
-    const noUserinfo = text.replace(USERINFO, (match, userinfo) => match.slice(0, match.length - userinfo.length - 1));
-    return noUserinfo.replace(/([?&#])([^=&#]+)=([^&#]*)/g, (match, sep, name) => (isSensitiveName(decode(name) ?? name) ? `${sep}${name}=***` : match));
-}
-/** How far back from a `://` a scheme is looked for: schemes are short, and the bound keeps the scan linear. */
-const MAX_SCHEME = 32;
-const SCHEME_CHAR = /[A-Za-z0-9+.-]/;
-/** Where a URL written in free text ends: white space, quotes and angle brackets. */
-const URL_END = /[\s"'<>`]/;
-/**
- * Free text (a program's output) with every URL in it shown as displayUrl shows one: no userinfo,
- * sensitive parameter values as `***`. For output of programs we run for the user (their rollback
- * and verify commands), which can print a connection string or a signed URL we were never given and
- * so could not register as a secret. Linear: each `://` is found once, its scheme looked for a
- * bounded way back.
- */
-function hideUrlSecrets(text) {
-    let at = text.indexOf('://');
-    if (at === -1)
-        return text;
-    let out = '';
-    let done = 0;
-    while (at !== -1) {
-        let start = at;
-        while (start > done && at - start < MAX_SCHEME && SCHEME_CHAR.test(text[start - 1]))
-            start--;
-        while (start < at && !/[A-Za-z]/.test(text[start]))
-            start++;
-        let end = at + 3;
-        while (end < text.length && !URL_END.test(text[end]))
-            end++;
-        if (start < at) {
-            out += text.slice(done, start) + displayUrl(text.slice(start, end));
-            done = end;
-        }
-        at = text.indexOf('://', end);
-    }
-    return out + text.slice(done);
-}
-
-;// CONCATENATED MODULE: ./.build/db/connection.js
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   HH: () => (/* binding */ parseConnectionString),
+/* harmony export */   Vo: () => (/* binding */ passwordHint),
+/* harmony export */   ex: () => (/* binding */ isTransactionPooler),
+/* harmony export */   f3: () => (/* binding */ pgClientConfig),
+/* harmony export */   ff: () => (/* binding */ describeTarget),
+/* harmony export */   id: () => (/* binding */ transactionPoolerRefusal)
+/* harmony export */ });
+/* unused harmony exports withDatabase, connectionUrl, clientApplicationName, toolConnectMs, toolConninfo, libpqEnv */
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3024);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6760);
+/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8005);
+/* harmony import */ var _core_url_secrets_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(9041);
 /**
  * Connection strings, the one way every module learns where a database is. Parses URLs and libpq
  * key=value strings, registers the password as a secret before anything can print it, describes a
@@ -1961,13 +2078,13 @@ function parseConnectionString(raw, log) {
     // Mask the whole string too: users paste it into other inputs and messages.
     log?.secret(text);
     if (!text)
-        throw new errors/* RollbackKitError */.dp('The connection string is empty.', 'Pass a URL such as postgres://user:password@host:5432/dbname.');
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp('The connection string is empty.', 'Pass a URL such as postgres://user:password@host:5432/dbname.');
     const isUrl = /^postgres(ql)?:\/\//i.test(text);
     // The password as written (percent-encoded) and in the query (?password=), before any message can show it.
     if (isUrl && log)
-        registerUrlSecrets(text, log);
+        (0,_core_url_secrets_js__WEBPACK_IMPORTED_MODULE_3__/* .registerUrlSecrets */ .AI)(text, log, { from: 'the connection string' });
     const target = isUrl ? parseUrl(text) : parseKeyValue(text);
-    log?.secret(target.password);
+    log?.secret(target.password, 'declared', 'the password in the connection string');
     checkReferencedFiles(target);
     return target;
 }
@@ -1985,16 +2102,16 @@ function checkReferencedFiles(t) {
             continue;
         let problem;
         try {
-            if (!(0,external_node_fs_.statSync)(path).isFile())
+            if (!(0,node_fs__WEBPACK_IMPORTED_MODULE_0__.statSync)(path).isFile())
                 problem = 'it is not a file';
             else
-                (0,external_node_fs_.accessSync)(path, external_node_fs_.constants.R_OK);
+                (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.accessSync)(path, node_fs__WEBPACK_IMPORTED_MODULE_0__.constants.R_OK);
         }
         catch (err) {
-            problem = (0,errors/* systemErrorMeaning */.rZ)(err) ?? 'it cannot be read';
+            problem = (0,_core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .systemErrorMeaning */ .rZ)(err) ?? 'it cannot be read';
         }
         if (problem) {
-            throw new errors/* RollbackKitError */.dp(`The connection string's ${param} file ${path} cannot be used: ${problem}.`, `Write the file to that path in an earlier step of the job (from a secret), or fix the ${param} parameter.`);
+            throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp(`The connection string's ${param} file ${path} cannot be used: ${problem}.`, `Write the file to that path in an earlier step of the job (from a secret), or fix the ${param} parameter.`);
         }
     }
 }
@@ -2015,18 +2132,18 @@ function checkUserInfo(text) {
         return;
     const authorityEnd = head.search(/[/?#]/);
     if (authorityEnd >= 0 && authorityEnd < lastAt) {
-        throw new errors/* RollbackKitError */.dp('The connection string\'s password (or user name) holds a character that ends the host part of a URL, so it cannot be read safely.', ENCODE_HINT);
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp('The connection string\'s password (or user name) holds a character that ends the host part of a URL, so it cannot be read safely.', ENCODE_HINT);
     }
 }
-function connection_decode(part) {
+function decode(part) {
     try {
         return decodeURIComponent(part);
     }
     catch {
-        throw new errors/* RollbackKitError */.dp('The connection string has a % that does not start a percent-encoded character.', ENCODE_HINT);
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp('The connection string has a % that does not start a percent-encoded character.', ENCODE_HINT);
     }
 }
-const NOT_A_URL = (why) => new errors/* RollbackKitError */.dp(`The connection string is not a valid URL: ${why}.`, `Expected postgres://user:password@host:5432/dbname. ${ENCODE_HINT}`);
+const NOT_A_URL = (why) => new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp(`The connection string is not a valid URL: ${why}.`, `Expected postgres://user:password@host:5432/dbname. ${ENCODE_HINT}`);
 /**
  * One `host[:port]` of the host list, `[v6]:port` bracketed: the host percent-decoded, as libpq
  * reads `postgresql://%2Fvar%2Frun%2Fpostgresql/db` (a Unix socket directory).
@@ -2048,7 +2165,7 @@ function hostAndPort(spec) {
         const colon = spec.indexOf(':');
         if (colon >= 0)
             [host, port] = [spec.slice(0, colon), spec.slice(colon + 1)];
-        host = connection_decode(host);
+        host = decode(host);
     }
     if (/[\s<>"`{}|\\^]/.test(host))
         throw NOT_A_URL('the host holds a space or a character no host name has');
@@ -2077,13 +2194,13 @@ function parseUrl(text) {
     const specs = hostList ? hostList.split(',').map(hostAndPort) : [];
     const ports = [...new Set(specs.map((h) => h.port).filter((p) => p !== undefined))];
     if (ports.length > 1)
-        throw new errors/* RollbackKitError */.dp('The connection string names several hosts with different ports.', 'Give all hosts the same port (host1:5432,host2:5432), or name one host.');
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp('The connection string names several hosts with different ports.', 'Give all hosts the same port (host1:5432,host2:5432), or name one host.');
     const params = {};
     for (const pair of query.split('&').filter(Boolean)) {
         const eq = pair.indexOf('=');
         if (eq <= 0)
             throw NOT_A_URL(`the query parameter "${pair.slice(0, 40)}" has no =value`);
-        params[connection_decode(pair.slice(0, eq))] = connection_decode(pair.slice(eq + 1));
+        params[decode(pair.slice(0, eq))] = decode(pair.slice(eq + 1));
     }
     // libpq reads JDBC's ssl=true in a URL as sslmode=require.
     if (params.ssl === 'true') {
@@ -2094,9 +2211,9 @@ function parseUrl(text) {
     return finish({
         host: queryHost ?? specs.map((h) => h.host).join(','),
         port: queryPort ?? ports[0],
-        database: dbname ?? connection_decode(path),
-        user: queryUser ?? connection_decode(colon >= 0 ? userinfo.slice(0, colon) : userinfo),
-        password: queryPassword ?? (colon >= 0 ? connection_decode(userinfo.slice(colon + 1)) : undefined),
+        database: dbname ?? decode(path),
+        user: queryUser ?? decode(colon >= 0 ? userinfo.slice(0, colon) : userinfo),
+        password: queryPassword ?? (colon >= 0 ? decode(userinfo.slice(colon + 1)) : undefined),
         params: rest2,
     });
 }
@@ -2111,7 +2228,7 @@ function parseKeyValue(text) {
             break;
         const keyMatch = /^([A-Za-z_][A-Za-z0-9_]*)\s*=\s*/.exec(text.slice(i));
         if (!keyMatch) {
-            throw new errors/* RollbackKitError */.dp('The connection string is neither a postgres:// URL nor key=value pairs.', 'Expected postgres://user:password@host:5432/dbname or host=... port=... dbname=... user=... password=....');
+            throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp('The connection string is neither a postgres:// URL nor key=value pairs.', 'Expected postgres://user:password@host:5432/dbname or host=... port=... dbname=... user=... password=....');
         }
         const key = keyMatch[1].toLowerCase();
         i += keyMatch[0].length;
@@ -2125,7 +2242,7 @@ function parseKeyValue(text) {
                 i++;
             }
             if (text[i] !== "'")
-                throw new errors/* RollbackKitError */.dp(`The connection string has an unterminated quote in the value of ${key}.`);
+                throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp(`The connection string has an unterminated quote in the value of ${key}.`);
             i++;
         }
         else {
@@ -2154,7 +2271,7 @@ function passwordHint(target) {
 function finish(t, keyValue = false) {
     const port = t.port ? Number(t.port) : DEFAULT_PORT;
     if (!Number.isInteger(port) || port <= 0 || port > 65535) {
-        throw new errors/* RollbackKitError */.dp(`The connection string has an invalid port "${t.port}".`);
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp(`The connection string has an invalid port "${t.port}".`);
     }
     refuseUnhonoured(t.host, t.params, keyValue);
     // libpq connects to hostaddr when no host is named; with neither, to the local Unix socket.
@@ -2172,7 +2289,7 @@ function finish(t, keyValue = false) {
  */
 const SOCKET_DIRS = ['/var/run/postgresql', '/run/postgresql', '/tmp'];
 function defaultSocketDir(port) {
-    return SOCKET_DIRS.find((dir) => (0,external_node_fs_.existsSync)((0,external_node_path_.join)(dir, `.s.PGSQL.${port}`))) ?? SOCKET_DIRS.find((dir) => (0,external_node_fs_.existsSync)(dir)) ?? '/tmp';
+    return SOCKET_DIRS.find((dir) => (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.existsSync)((0,node_path__WEBPACK_IMPORTED_MODULE_1__.join)(dir, `.s.PGSQL.${port}`))) ?? SOCKET_DIRS.find((dir) => (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.existsSync)(dir)) ?? '/tmp';
 }
 const ONE_SERVER = 'Name the one server to use (the primary) as the only host: postgres://user:password@host:5432/dbname.';
 const SPELL_IT_OUT = 'Give the connection as a URL with its host, port, dbname and user: postgres://user:password@host:5432/dbname.';
@@ -2226,7 +2343,7 @@ const UNHONOURED = {
 const SSL_SESSION_MODES = ['require', 'verify-ca', 'verify-full'];
 /** Refuses every libpq parameter (and host list) whose meaning rollback-kit would not keep exactly; see UNHONOURED. */
 function refuseUnhonoured(host, params, keyValue) {
-    const refuse = (what, why, instead) => new errors/* RollbackKitError */.dp(`The connection string's ${what} cannot be honoured: ${why}, so pg_dump, pg_restore and psql would connect otherwise than rollback-kit's own sessions.`, `${instead} Nothing was touched.`);
+    const refuse = (what, why, instead) => new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp(`The connection string's ${what} cannot be honoured: ${why}, so pg_dump, pg_restore and psql would connect otherwise than rollback-kit's own sessions.`, `${instead} Nothing was touched.`);
     const hosts = host.split(',');
     if (hosts.length > 1)
         throw refuse(`host list (${hosts.length} hosts: ${hosts.join(', ')})`, 'libpq tries the hosts in turn, and rollback-kit connects to one server only', ONE_SERVER);
@@ -2257,7 +2374,7 @@ const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify
 function checkSslMode(mode) {
     if (mode === undefined || SSL_MODES.includes(mode))
         return;
-    throw new errors/* RollbackKitError */.dp(`The connection string has an invalid sslmode "${mode.slice(0, 40)}".`, `Use one of ${SSL_MODES.join(', ')}.`);
+    throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp(`The connection string has an invalid sslmode "${mode.slice(0, 40)}".`, `Use one of ${SSL_MODES.join(', ')}.`);
 }
 /** `host:port/db`, for every message that names the database; never contains a secret. */
 function describeTarget(t) {
@@ -2279,7 +2396,7 @@ function isTransactionPooler(t) {
 function transactionPoolerRefusal(t, what) {
     if (!isTransactionPooler(t))
         return undefined;
-    return new errors/* RollbackKitError */.dp(`${describeTarget(t)} is a transaction-mode pooler: it hands each transaction to another server session, so ${what} would not hold.`, 'Use the session pooler or the direct connection (port 5432; on Supabase the "Session pooler" connection string). Nothing was changed.', { changed: 'no' });
+    return new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp(`${describeTarget(t)} is a transaction-mode pooler: it hands each transaction to another server session, so ${what} would not hold.`, 'Use the session pooler or the direct connection (port 5432; on Supabase the "Session pooler" connection string). Nothing was changed.', { changed: 'no' });
 }
 function withDatabase(t, database) {
     return { ...t, database };
@@ -2340,8 +2457,8 @@ function sslConfig(t) {
     const mode = (t.params.sslmode ?? '').toLowerCase();
     // The client certificate, as libpq sends it (refuseUnhonoured lets sslcert through only with these modes).
     const client = {
-        ...(t.params.sslcert ? { cert: (0,external_node_fs_.readFileSync)(t.params.sslcert, 'utf8') } : {}),
-        ...(t.params.sslkey ? { key: (0,external_node_fs_.readFileSync)(t.params.sslkey, 'utf8') } : {}),
+        ...(t.params.sslcert ? { cert: (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.readFileSync)(t.params.sslcert, 'utf8') } : {}),
+        ...(t.params.sslkey ? { key: (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.readFileSync)(t.params.sslkey, 'utf8') } : {}),
     };
     // libpq's "require" encrypts without checking the certificate; verify-* check it.
     if (mode === 'require')
@@ -2349,7 +2466,7 @@ function sslConfig(t) {
     if (mode === 'verify-ca' || mode === 'verify-full') {
         // sslrootcert=system is the system's certificate store (libpq 16): Node.js's own store here.
         const root = t.params.sslrootcert;
-        const ca = root && root !== 'system' ? (0,external_node_fs_.readFileSync)(root, 'utf8') : undefined;
+        const ca = root && root !== 'system' ? (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.readFileSync)(root, 'utf8') : undefined;
         return { rejectUnauthorized: true, ca, ...client, ...(mode === 'verify-ca' ? { checkServerIdentity: () => undefined } : {}) };
     }
     return false;
@@ -3287,7 +3404,7 @@ async function pickFormat(dir, format) {
 /* harmony export */ });
 /* unused harmony export readChoice */
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8005);
-/* harmony import */ var _db_connection_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2033);
+/* harmony import */ var _db_connection_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(401);
 /* harmony import */ var _registry_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(4703);
 
 
@@ -3353,8 +3470,8 @@ __nccwpck_require__.d(__webpack_exports__, {
 var external_node_path_ = __nccwpck_require__(6760);
 // EXTERNAL MODULE: ./.build/core/errors.js
 var errors = __nccwpck_require__(8005);
-// EXTERNAL MODULE: ./.build/db/connection.js + 1 modules
-var connection = __nccwpck_require__(2033);
+// EXTERNAL MODULE: ./.build/db/connection.js
+var connection = __nccwpck_require__(401);
 // EXTERNAL MODULE: ./.build/core/lazy-builtins.js + 1 modules
 var lazy_builtins = __nccwpck_require__(6156);
 ;// CONCATENATED MODULE: external "node:stream"

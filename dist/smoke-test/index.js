@@ -8965,6 +8965,8 @@ var actions_core = __nccwpck_require__(1372);
 var errors = __nccwpck_require__(8005);
 // EXTERNAL MODULE: ./.build/core/secrets.js
 var core_secrets = __nccwpck_require__(9205);
+// EXTERNAL MODULE: ./.build/core/url-secrets.js
+var url_secrets = __nccwpck_require__(9041);
 ;// CONCATENATED MODULE: ./.build/core/token-shapes.js
 /**
  * Credentials known by their shape rather than because we were given them: what a user's rollback
@@ -8980,7 +8982,13 @@ var core_secrets = __nccwpck_require__(9205);
  *
  * Vercel's account tokens have no documented prefix (24 letters and digits, like many ids), so they
  * are recognised only where something names them: an Authorization header or a `VERCEL_TOKEN=`.
+ *
+ * This is the one shape redactor: every free text we print or send passes through it, whether a
+ * program printed it or a person typed it (the rollback's reason, which becomes an issue title and
+ * chat messages), so a credential hidden in one is hidden in all.
  */
+
+
 const HIDDEN = '***';
 /** Base64 of `user:password`, as a Basic Authorization value carries: printable text with a colon. */
 function isBasicCredential(value) {
@@ -8995,6 +9003,39 @@ function isBasicCredential(value) {
  * before this list runs (Log.redact), whatever it is.
  */
 const PLACEHOLDER = /^(?:\*\*\*|password|pass|passwd|pw|\$\{?[A-Za-z_][A-Za-z0-9_]*\}?)$/i;
+/**
+ * Names of values that are credentials, in free text. Narrower than the URL parameters' list
+ * (url-secrets.ts): `code=1`, `session=3` and `author:` are ordinary there. `auth` only as a whole
+ * word of the name (`auth`, `basic_auth`, `auth-key`), never `author` or `authority`.
+ */
+const NAMED_SECRET = /passw|pwd|secret|token|api[-_]?key|access[-_]?key|private[-_]?key|credential|(?:^|[-_.])auth(?:[-_]?key)?$/i;
+/** Names whose value may be a plain number (a PIN); under `max_tokens` or `token_count` a number is a count. */
+const NUMERIC_SECRET = /passw|pwd|secret/i;
+/** Values that say something about a credential without being one. */
+const NOT_A_VALUE = /^(?:…+|\.{3,}|x+|<[^>]*>|%s|\$.*|required|optional|missing|empty|unset|hidden|masked|redacted|bearer|basic|token)$/i;
+/**
+ * Whether `value`, written under `name`, is hidden. Left alone: a value already hidden, a
+ * placeholder or common word (`$TOKEN`, `${{ secrets.X }}`, `…`, `true`, `none`), a URL or a path
+ * (`token_url=https://…`, `credentials: /etc/gcp.json`, `PWD=/home/app`), a count
+ * (`max_tokens=100`), and after a bare `name: ` (no quotes) one word of letters, which is prose
+ * (`the token: Vercel said…`, our own hints' `from a secret: vercel-token: …`), or no space at all
+ * (`token:x` is a user and password, the URL shape's).
+ */
+function namedSecret(name, value, form) {
+    if (!value || !NAMED_SECRET.test(name))
+        return false;
+    // JSON's numbers, true, false and null: hiding one would leave JSON that no longer parses
+    // (error bodies are redacted before they are read: Vercel's `"invalidToken":true`).
+    if (form.nameQuoted && !form.valueQuoted)
+        return false;
+    if (value.includes(HIDDEN) || PLACEHOLDER.test(value) || NOT_A_VALUE.test(value) || value.includes('://') || /^(?:\/|~\/|\.\.?\/)/.test(value))
+        return false;
+    if ((0,core_secrets/* isCommonValue */.Tp)(value) && !(NUMERIC_SECRET.test(name) && /^\d+$/.test(value)))
+        return false;
+    if (form.colon && !form.nameQuoted && !form.valueQuoted && (!form.spaced || /^[A-Za-z][A-Za-z-]*[.,:;!?)]?$/.test(value)))
+        return false;
+    return true;
+}
 const SHAPES = [
     // GitHub: personal (ghp_), OAuth (gho_), user-to-server (ghu_), installation and Actions (ghs_),
     // refresh (ghr_): 36 or more letters and digits; fine-grained personal tokens: github_pat_….
@@ -9017,24 +9058,59 @@ const SHAPES = [
     },
     // A bearer token or a Basic credential written anywhere else (curl -v, a debug dump); a Basic
     // value only when it decodes to `user:password`, so the word "Basic" in a sentence stays.
-    { pattern: /(?<![A-Za-z0-9_-])(Bearer[ \t]+)[A-Za-z0-9._~+/-]{16,}=*/g, replace: (_m, head) => `${head}${HIDDEN}` },
-    { pattern: /(?<![A-Za-z0-9_-])(Basic[ \t]+)([A-Za-z0-9+/]{8,}={0,2})/g, replace: (m, head, value) => (isBasicCredential(value) ? `${head}${HIDDEN}` : m) },
-    // An environment variable whose name says secret, as `env` or a .env file prints it
-    // (VERCEL_TOKEN=…, AWS_SECRET_ACCESS_KEY=…, PGPASSWORD=…).
+    // `Bearer: x` too. A short one only when it is not a plain word: "a Bearer token" stays.
     {
-        pattern: /(?<![A-Za-z0-9_])([A-Z0-9_]*(?:TOKEN|SECRET|PASSWORD|PASSWD|API_KEY|ACCESS_KEY|PRIVATE_KEY)=)([A-Za-z0-9_.+/=:@%~-]{8,})/g,
-        replace: (_m, head) => `${head}${HIDDEN}`,
+        pattern: /(?<![A-Za-z0-9_-])(bearer(?:[ \t]*:)?[ \t]+)([A-Za-z0-9._~+/-]+=*)/gi,
+        replace: (m, head, value) => (value.length < 16 && /^[A-Za-z][a-z]*$/.test(value) ? m : `${head}${HIDDEN}`),
     },
+    { pattern: /(?<![A-Za-z0-9_-])(Basic[ \t]+)([A-Za-z0-9+/]{8,}={0,2})/g, replace: (m, head, value) => (isBasicCredential(value) ? `${head}${HIDDEN}` : m) },
     // A password in a URL's userinfo (postgres://app:pw@db, https://x-access-token:…@github.com),
     // unless already hidden.
     { pattern: /(:\/\/[^\s/?#@:"'<>\\]*:)([^\s/?#@"'<>\\]+)@/g, replace: (m, head, password) => (PLACEHOLDER.test(password) ? m : `${head}${HIDDEN}@`) },
 ];
-/** `text` with every credential of a known shape hidden (see the list above). */
+/**
+ * A name, how it is separated from its value, and the value: a JSON string (escapes and all), one
+ * inside a JSON string (`\"…`, ending at the next backslash), a single-quoted one, or a bare word
+ * (which ends at a bracket: `{"a":{"token":true}}`).
+ * The name is read as a whole run (the look-behind) and judged afterwards, so a run is scanned once.
+ */
+const NAMED_VALUE = /(?<![A-Za-z0-9_.-])([A-Za-z0-9_.-]+)(\\?["']?)([ \t]*[:=][ \t]*)(?:(")((?:[^"\\\r\n]|\\.)*)|(\\")([^"\\\r\n]*)|(')([^'\\\r\n]*)|([^\s"'`,;&<>\\{}[\]()]+))/g;
+/**
+ * A value whose name says secret, however it is written: `VERCEL_TOKEN=…` as `env` prints it,
+ * `password=…`, `--db-password=…`, `Password: …` and `secret: …` as YAML or a header, and JSON's
+ * `"client_secret":"…"` (escaped inside a JSON string too, `\"token\":\"…\"`). See namedSecret for
+ * what is left alone. A quoted value under another name is read again from its start: a JSON
+ * string can hold JSON (`"body":"{\"token\":\"…\"}"`).
+ */
+function hideNamedValues(text) {
+    let out = '';
+    let done = 0;
+    const re = new RegExp(NAMED_VALUE);
+    for (let m = re.exec(text); m; m = re.exec(text)) {
+        const [whole, name, nameQuote, sep, q1, v1, q2, v2, q3, v3, bare] = m;
+        const quote = q1 ?? q2 ?? q3;
+        const value = v1 ?? v2 ?? v3 ?? bare ?? '';
+        const head = m.index + name.length + nameQuote.length + sep.length;
+        if (namedSecret(name, value, { nameQuoted: Boolean(nameQuote), valueQuoted: Boolean(quote), spaced: /:[ \t]/.test(sep), colon: sep.includes(':') })) {
+            out += `${text.slice(done, head)}${quote ?? ''}${HIDDEN}`;
+            done = m.index + whole.length;
+        }
+        else if (quote) {
+            re.lastIndex = head;
+        }
+    }
+    return out + text.slice(done);
+}
+/**
+ * `text` with every credential of a known shape hidden (see the list above), every value a name
+ * says is secret (hideNamedValues), and every URL's sensitive parameters (`?token=`, `&sig=`) and a
+ * chat webhook's secret path (hideUrlSecrets).
+ */
 function hideKnownTokens(text) {
-    let out = text;
+    let out = (0,url_secrets/* hideUrlSecrets */.BF)(text, { keepUserinfo: true });
     for (const { pattern, replace } of SHAPES)
         out = out.replace(pattern, replace);
-    return out;
+    return hideNamedValues(out);
 }
 
 ;// CONCATENATED MODULE: ./.build/core/log.js
@@ -9049,22 +9125,23 @@ function createLog(sink) {
     const secrets = new core_secrets/* SecretSet */.rE();
     // Registered secrets first: the mask knows them whole, in every encoded form.
     const redact = (text) => hideKnownTokens(secrets.redact(text));
-    let warnedWeak = false;
+    const warnedWeak = new Set();
     return {
         info: (m) => sink.info(redact(m)),
         warning: (m) => sink.warning(redact(m)),
         debug: (m) => sink.debug(redact(m)),
-        secret(value, source = 'declared') {
+        secret(value, source = 'declared', from) {
             const added = secrets.add(value, source);
             if (!added)
                 return;
             for (const form of added.maskable)
                 sink.mask?.(form);
-            // Only where a runner masks secrets (a terminal has none to ask). Said once, so a short
-            // password is never protected less without anyone knowing.
-            if (added.strength === 'weak' && sink.mask && !warnedWeak) {
-                warnedWeak = true;
-                sink.warning(redact(`A secret given to this step is shorter than ${core_secrets/* MIN_SECRET_LENGTH */.vb} characters, a number or a common word: rollback-kit keeps it out of its own output, but does not ask the runner to mask it everywhere in the job log (that would hide every such word). Use a longer secret.`));
+            // Only where a runner masks secrets (a terminal has none to ask). Said once for each place
+            // it came from, naming it, so a short password is never protected less without anyone knowing
+            // which one to change.
+            if (added.strength === 'weak' && added.fresh && sink.mask && !warnedWeak.has(from ?? '')) {
+                warnedWeak.add(from ?? '');
+                sink.warning(redact(`A secret given to this step${from ? ` (${from})` : ''} is shorter than ${core_secrets/* MIN_SECRET_LENGTH */.vb} characters, a number or a common word: rollback-kit keeps it out of its own output, but does not ask the runner to mask it everywhere in the job log (that would hide every such word). Use a longer secret.`));
             }
         },
         redact,
@@ -9110,7 +9187,7 @@ const TOKEN_ENV = {
  */
 function secretInput(name, env, log, inputs = input) {
     const value = inputs.secret(name, log) ?? (env[TOKEN_ENV[name]]?.trim() || undefined);
-    log.secret(value);
+    log.secret(value, 'declared', TOKEN_ENV[name]);
     return value;
 }
 /**
@@ -9120,7 +9197,7 @@ function secretInput(name, env, log, inputs = input) {
  */
 function declareEnvironmentSecrets(env, log) {
     for (const variable of Object.values(TOKEN_ENV))
-        log.secret(env[variable]?.trim() || undefined);
+        log.secret(env[variable]?.trim() || undefined, 'declared', variable);
 }
 
 // EXTERNAL MODULE: ./.build/core/parse.js
@@ -9229,7 +9306,7 @@ function inputsFrom(get) {
         /** A secret input: masked before anything else can print it. */
         secret(name, log, opts = {}) {
             const value = inputs.string(name, opts);
-            log.secret(value);
+            log.secret(value, 'declared', `input ${name}`);
             return value;
         },
         boolean(name, fallback) {
@@ -10031,6 +10108,7 @@ async function readCapped(res, maxBytes) {
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   $Q: () => (/* binding */ clip),
 /* harmony export */   KL: () => (/* binding */ redactDeep),
+/* harmony export */   Tp: () => (/* binding */ isCommonValue),
 /* harmony export */   rE: () => (/* binding */ SecretSet),
 /* harmony export */   vb: () => (/* binding */ MIN_SECRET_LENGTH)
 /* harmony export */ });
@@ -10046,6 +10124,10 @@ const MIN_SECRET_LENGTH = 6;
 const COMMON_WORDS = new Set(['true', 'false', 'null', 'none', 'nil', 'undefined', 'yes', 'no', 'on', 'off', 'enabled', 'disabled']);
 // Digits after a point only: `\d+\.?\d*` could split a run of digits anywhere (n² steps on a long one that fails).
 const NUMBER = /^[+-]?(\d+(?:\.\d*)?|\.\d+)(e[+-]?\d+)?$/i;
+/** A switch or placeholder word (`true`, `none`), or a number: never a credential by its shape alone. */
+function isCommonValue(value) {
+    return COMMON_WORDS.has(value.toLowerCase()) || NUMBER.test(value);
+}
 function secretStrength(value) {
     const word = value.trim();
     if (!word)
@@ -10099,8 +10181,8 @@ class SecretSet {
     weak = new Set();
     pattern;
     /**
-     * Registers `value` and its encoded forms. Returns what the runner may mask (strong forms only),
-     * or undefined when nothing was registered.
+     * Registers `value` and its encoded forms. Returns what the runner may mask (strong forms only)
+     * and whether it was new, or undefined when nothing was registered.
      *
      * The choice for weak values: a guessed one (`?x-vercel-set-bypass-cookie=true`, `?token=abc`)
      * is not a secret at all. A declared one (a 4-character database password) is still a secret,
@@ -10118,11 +10200,11 @@ class SecretSet {
         const set = strength === 'strong' ? this.strong : this.weak;
         const fresh = encodedForms(value).filter((form) => !this.strong.has(form) && !set.has(form));
         if (!fresh.length)
-            return { strength, maskable: [] };
+            return { strength, maskable: [], fresh: false };
         for (const form of fresh)
             set.add(form);
         this.pattern = undefined;
-        return { strength, maskable: strength === 'strong' ? fresh : [] };
+        return { strength, maskable: strength === 'strong' ? fresh : [], fresh: true };
     }
     redact(text) {
         if (!this.strong.size && !this.weak.size)
@@ -10248,12 +10330,13 @@ function stopName(signal) {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   AI: () => (/* binding */ registerUrlSecrets),
+/* harmony export */   BF: () => (/* binding */ hideUrlSecrets),
 /* harmony export */   Fn: () => (/* binding */ urlSecrets),
 /* harmony export */   JD: () => (/* binding */ splitCredentials),
 /* harmony export */   Qy: () => (/* binding */ displayUrl),
 /* harmony export */   eq: () => (/* binding */ isSensitiveName)
 /* harmony export */ });
-/* unused harmony exports decodedForms, hideUrlSecrets */
+/* unused harmony export decodedForms */
 /**
  * The one list, for query and fragment parameters and for headers alike. `key` as a whole name or
  * the last word of one (`api_key`, `access_key`, `x-functions-key`, `ocp-apim-subscription-key`),
@@ -10329,7 +10412,7 @@ function registerUrlSecrets(text, log, opts = {}) {
         return;
     const found = urlSecrets(text, opts);
     for (const value of found.declared)
-        log.secret(value);
+        log.secret(value, 'declared', opts.from && `the user name or password in ${opts.from}`);
     for (const value of found.guessed)
         log.secret(value, 'guessed');
 }
@@ -10369,12 +10452,44 @@ function splitCredentials(text) {
     return { url: url.href, authorization };
 }
 /**
- * A URL fit for an error message about that very URL, when its secrets may not be registered yet:
- * no userinfo, and sensitive parameter values shown as `***`. Works on text that is not a valid URL.
+ * Chat webhooks whose path is the credential (anyone holding it can post): Slack's
+ * `/services/T…/B…/<secret>` (and workflow triggers), Discord's `/api/webhooks/<id>/<token>`, Teams'
+ * `<tenant>.webhook.office.com/webhookb2/…` (and the older outlook.office.com form). Everything
+ * after the prefix is hidden; Teams' newer Power Automate URLs carry theirs in `?sig=`, a sensitive name.
  */
-function displayUrl(text) {
-    const noUserinfo = text.replace(USERINFO, (match, userinfo) => match.slice(0, match.length - userinfo.length - 1));
-    return noUserinfo.replace(/([?&#])([^=&#]+)=([^&#]*)/g, (match, sep, name) => (isSensitiveName(decode(name) ?? name) ? `${sep}${name}=***` : match));
+const WEBHOOK_PATHS = [
+    { host: /(^|\.)hooks\.slack\.com$/i, prefix: /^\/(?:services|workflows|triggers)\//i },
+    { host: /(^|\.)discord(?:app)?\.com$/i, prefix: /^\/api\/(?:v\d+\/)?webhooks\//i },
+    { host: /(^|\.)webhook\.office\.com$|(^|\.)outlook\.office(?:365)?\.com$/i, prefix: /^\/webhook(?:b2)?\//i },
+];
+/** `scheme://authority` and the rest, for text that may not be a valid URL. */
+const AUTHORITY = /^([a-z][a-z0-9+.-]*:\/\/)([^/?#\\]*)/i;
+function hideWebhookPath(text) {
+    const head = AUTHORITY.exec(text);
+    if (!head)
+        return text;
+    const host = head[2].slice(head[2].lastIndexOf('@') + 1).replace(/:\d*$/, '');
+    const rest = text.slice(head[0].length);
+    for (const { host: h, prefix } of WEBHOOK_PATHS) {
+        const p = h.test(host) ? prefix.exec(rest) : null;
+        if (!p)
+            continue;
+        // The path after the prefix, up to the query or fragment (kept: their sensitive values are hidden by name).
+        const end = rest.slice(p[0].length).search(/[?#]/);
+        return `${head[0]}${p[0]}***${end < 0 ? '' : rest.slice(p[0].length + end)}`;
+    }
+    return text;
+}
+/**
+ * A URL fit for an error message about that very URL, when its secrets may not be registered yet:
+ * no userinfo, sensitive parameter values shown as `***`, a chat webhook's secret path as `***`.
+ * Works on text that is not a valid URL. `keepUserinfo`: leave the userinfo to the caller (the
+ * Log's shapes show `user:***@`, keeping who it was).
+ */
+function displayUrl(text, opts = {}) {
+    const noUserinfo = opts.keepUserinfo ? text : text.replace(USERINFO, (match, userinfo) => match.slice(0, match.length - userinfo.length - 1));
+    const params = noUserinfo.replace(/([?&#])([^=&#]+)=([^&#]*)/g, (match, sep, name, value) => isSensitiveName(decode(name) ?? name) && value !== '' && value !== '***' ? `${sep}${name}=***` : match);
+    return hideWebhookPath(params);
 }
 /** How far back from a `://` a scheme is looked for: schemes are short, and the bound keeps the scan linear. */
 const MAX_SCHEME = 32;
@@ -10382,13 +10497,14 @@ const SCHEME_CHAR = /[A-Za-z0-9+.-]/;
 /** Where a URL written in free text ends: white space, quotes and angle brackets. */
 const URL_END = /[\s"'<>`]/;
 /**
- * Free text (a program's output) with every URL in it shown as displayUrl shows one: no userinfo,
- * sensitive parameter values as `***`. For output of programs we run for the user (their rollback
- * and verify commands), which can print a connection string or a signed URL we were never given and
- * so could not register as a secret. Linear: each `://` is found once, its scheme looked for a
- * bounded way back.
+ * Free text with every URL in it shown as displayUrl shows one: no userinfo, sensitive parameter
+ * values and a chat webhook's path as `***`. The Log's shapes (token-shapes.ts) run it on every line
+ * with `keepUserinfo`, since any free text (a program's output, an API error, the reason a person
+ * typed) can hold a signed URL we were never given; the command provider also drops the userinfo
+ * of its commands' URLs whole (an HTTP user name alone can be the credential). Linear: each `://`
+ * is found once, its scheme looked for a bounded way back.
  */
-function hideUrlSecrets(text) {
+function hideUrlSecrets(text, opts = {}) {
     let at = text.indexOf('://');
     if (at === -1)
         return text;
@@ -10404,7 +10520,7 @@ function hideUrlSecrets(text) {
         while (end < text.length && !URL_END.test(text[end]))
             end++;
         if (start < at) {
-            out += text.slice(done, start) + displayUrl(text.slice(start, end));
+            out += text.slice(done, start) + displayUrl(text.slice(start, end), opts);
             done = end;
         }
         at = text.indexOf('://', end);
@@ -10451,9 +10567,9 @@ function parseConnectionString(raw, log) {
     const isUrl = /^postgres(ql)?:\/\//i.test(text);
     // The password as written (percent-encoded) and in the query (?password=), before any message can show it.
     if (isUrl && log)
-        (0,_core_url_secrets_js__WEBPACK_IMPORTED_MODULE_3__/* .registerUrlSecrets */ .AI)(text, log);
+        (0,_core_url_secrets_js__WEBPACK_IMPORTED_MODULE_3__/* .registerUrlSecrets */ .AI)(text, log, { from: 'the connection string' });
     const target = isUrl ? parseUrl(text) : parseKeyValue(text);
-    log?.secret(target.password);
+    log?.secret(target.password, 'declared', 'the password in the connection string');
     checkReferencedFiles(target);
     return target;
 }
@@ -13350,8 +13466,8 @@ function annotations(report) {
 /* harmony export */   P: () => (/* binding */ readSmokeInputs)
 /* harmony export */ });
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8005);
-/* harmony import */ var _core_url_secrets_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9041);
-/* harmony import */ var _db_connection_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(401);
+/* harmony import */ var _core_url_secrets_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9041);
+/* harmony import */ var _db_connection_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(401);
 /* harmony import */ var _confirm_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(1116);
 
 
@@ -13362,7 +13478,7 @@ function httpUrl(inputs, name, log) {
     const raw = inputs.string(name);
     if (!raw)
         return undefined;
-    (0,_core_url_secrets_js__WEBPACK_IMPORTED_MODULE_2__/* .registerUrlSecrets */ .AI)(raw, log);
+    (0,_core_url_secrets_js__WEBPACK_IMPORTED_MODULE_1__/* .registerUrlSecrets */ .AI)(raw, log);
     let url;
     try {
         url = new URL(raw);
@@ -13371,7 +13487,7 @@ function httpUrl(inputs, name, log) {
         url = undefined;
     }
     if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`Input ${name} must be an absolute http(s) URL such as https://my-app.vercel.app, got "${(0,_core_url_secrets_js__WEBPACK_IMPORTED_MODULE_2__/* .displayUrl */ .Qy)(raw)}".`);
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`Input ${name} must be an absolute http(s) URL such as https://my-app.vercel.app, got "${(0,_core_url_secrets_js__WEBPACK_IMPORTED_MODULE_1__/* .displayUrl */ .Qy)(raw)}".`);
     }
     return raw;
 }
@@ -13385,10 +13501,10 @@ function backoffInput(inputs) {
 function readSmokeInputs(inputs, databaseUrl, workspace, log) {
     const bypassToken = inputs.secret('bypass-token', log);
     log.secret(databaseUrl);
-    const database = databaseUrl ? (0,_db_connection_js__WEBPACK_IMPORTED_MODULE_1__/* .parseConnectionString */ .HH)(databaseUrl, log) : undefined;
+    const database = databaseUrl ? (0,_db_connection_js__WEBPACK_IMPORTED_MODULE_2__/* .parseConnectionString */ .HH)(databaseUrl, log) : undefined;
     const baseUrl = httpUrl(inputs, 'base-url', log);
     const baseline = httpUrl(inputs, 'baseline-url', log);
-    const { url: baselineUrl, authorization: baselineCredentials } = baseline ? (0,_core_url_secrets_js__WEBPACK_IMPORTED_MODULE_2__/* .splitCredentials */ .JD)(baseline) : { url: undefined, authorization: undefined };
+    const { url: baselineUrl, authorization: baselineCredentials } = baseline ? (0,_core_url_secrets_js__WEBPACK_IMPORTED_MODULE_1__/* .splitCredentials */ .JD)(baseline) : { url: undefined, authorization: undefined };
     // The token opens the deployment it belongs to; a check on another origin (a third-party status page) never gets it.
     const bypassOrigins = [baseUrl, baselineUrl].filter((u) => Boolean(u)).map((u) => new URL(u).origin);
     if (bypassToken && !bypassOrigins.length) {
