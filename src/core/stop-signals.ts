@@ -10,7 +10,10 @@
  * - the first signal aborts `signal`, which the work listens to (it stops feeding its programs,
  *   ends them, and knows what it had done), calls `onFirst`, and starts a wait of `graceMs`;
  * - a second signal ends that wait at once: the caller stops waiting for the work and does what it
- *   does when the wait runs out (reports that the work's state is not known, or cleans up);
+ *   does when the wait runs out (reports that the work's state is not known, or cleans up). A
+ *   closed stdout after the first signal is not a second one: with `… | tee log` and Ctrl-C, tee
+ *   dies of the same SIGINT, and our next write (the "stopping…" note itself) gets EPIPE. Nobody
+ *   asked twice, so the work keeps its grace; only a real SIGINT, SIGTERM or SIGHUP cuts it short;
  * - every later signal is ignored: the handlers stay installed until `dispose()`, so no signal ever
  *   reaches Node's default kill while the caller still reports or cleans up. (With
  *   `process.once`, the second Ctrl-C would find no handler and kill the process mid-cleanup.)
@@ -56,7 +59,10 @@ export function stopOnSignals(opts: StopOptions): StopSignals {
   let giveUp = (): void => undefined;
   const expired = new Promise<'expired'>((resolve) => (giveUp = () => resolve('expired')));
   const onSignal = (name: NodeJS.Signals) => {
-    if (received) return giveUp();
+    if (received) {
+      if (name !== 'SIGPIPE') giveUp();
+      return;
+    }
     received = name;
     opts.onFirst?.(name);
     controller.abort(new Error(`stopped by ${name}`));
