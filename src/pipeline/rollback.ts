@@ -31,7 +31,7 @@ import { loadChecks } from '../smoke/smoke-test.js';
 import type { Check } from '../smoke/spec.js';
 import { budgets, type Budgets } from './budgets.js';
 import { isClosed, ledgerDoneWithRestore, type LedgerRow } from '../migrations/ledger.js';
-import { DOWN_MIGRATIONS, finishChoice, readLedgerAtPlan, readLedgerUnderLock, writeLedgerUnderLock, freshPlan, LOCK_LOST_AFTER_PLAN, lockLostWhileReverting, lockRollback, requireRollbackLock, revertedOfPlan, supersedeUnderLock, unfinishedPlan, unlockRollback, watchRollbackLock, type DownPlan } from './ledger.js';
+import { DOWN_MIGRATIONS, finishChoice, readLedgerAtPlanOrLegacy, readLedgerUnderLockOrLegacy, writeLedgerUnderLock, freshPlan, LOCK_LOST_AFTER_PLAN, lockLostWhileReverting, lockRollback, requireRollbackLock, revertedOfPlan, supersedeUnderLock, unfinishedPlan, unlockRollback, watchRollbackLock, type DownPlan } from './ledger.js';
 import type { ComponentPlan, RollbackPlan } from './plan-file.js';
 import type { ComponentRecord, DatabaseRecord, PhaseName, PhaseStatus, RollbackRecord, Severity, SnapshotRecord, TimelineEntry } from './record.js';
 import { checkCanPush } from './git-revert-access.js';
@@ -41,6 +41,7 @@ import { changedSomething, phaseLine, standingFailures, Timeline } from './timel
 import { inThisJob } from './job-words.js';
 import { componentKey, keyParts, keyRef, namesRun, runRef } from './incident-key.js';
 import { namesServiceNotDeploy } from '../platforms/from-ref.js';
+import { hideUrlSecrets } from '../core/url-secrets.js';
 import { verifyWithChecks } from './verify.js';
 
 export interface RollbackRequest {
@@ -193,6 +194,8 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
   let ledger: LedgerRow | undefined;
   /** The down migrations the database phase reverts: this run's plan, or what is left of an earlier run's. */
   let downPlan: DownPlan | undefined;
+  /** The key as an earlier version spelled it, when it differs: its ledger row is this incident's (legacyIncidentKey). */
+  let legacyKey: string | undefined;
   /** Method restore: the restore planned as it will run, nothing locked (previewRestore), beside the rest of the plan. */
   let previewing: Promise<RestorePreview> | undefined;
   try {
@@ -234,12 +237,24 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
     record.incidentKey = incidentKey(plan.environment, plan.components, inScope, outcomes, request);
     keyNotes(plan.components, inScope, outcomes, request.github.runId, log);
     const aliases = incidentAliases(plan.environment, plan.components, inScope, outcomes, record.incidentKey, request.github.runId);
+    legacyKey = legacyIncidentKey(plan.environment, plan.components, inScope, outcomes, request.github.runId);
+    if (legacyKey === record.incidentKey) legacyKey = undefined;
+    // The issue an earlier version opened carries that spelling in its marker, so it is an alias too:
+    // unless it held a secret (a URL's password: looked up in the ledger only, never written out), or
+    // names a Render or Fly service, which every incident on it shared: the alias would join a new
+    // incident to an earlier one's open issue. Such a spelling is this incident's only when its
+    // ledger row is found under it (below).
+    const aliasable = legacyKey && hideUrlSecrets(legacyKey) === legacyKey ? legacyKey : undefined;
+    const serviceWide = plan.components.some((c) => namesServiceNotDeploy(c.provider, c.from));
+    if (aliasable && !serviceWide && !aliases.includes(aliasable)) aliases.push(aliasable);
     if (aliases.length) record.incidentAliases = aliases;
 
     if (wantsDatabase) {
       const db = plan.database!;
       const target = request.database!;
-      ledger = await readLedgerAtPlan(target, record.incidentKey, db.lockTimeoutSeconds, log, { signal: request.signal });
+      const found = await readLedgerAtPlanOrLegacy(target, record.incidentKey, legacyKey, db.lockTimeoutSeconds, log, { signal: request.signal });
+      ledger = found.row;
+      if (found.underLegacy && aliasable && !aliases.includes(aliasable)) record.incidentAliases = [...aliases, aliasable];
       // A row another incident's run superseded is finished as a done one is (its work was done for it).
       const closed = isClosed(ledger) ? ledger : undefined;
       record.database = { method: db.method, planned: [], reverted: [], status: 'planned' };
@@ -462,7 +477,7 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
       let left: { plan?: DownPlan; done?: string } | undefined;
       try {
         lock = await lockRollback(target, rollbackWaitSeconds(budget), log, request.signal);
-        left = await whatIsLeft(lock, request, record, downPlan, log);
+        left = await whatIsLeft(lock, request, record, downPlan, legacyKey, log);
       } catch (err) {
         fail('database');
         db.status = 'failed';
@@ -746,6 +761,24 @@ function serviceFrom(from: string, runId: string | undefined): string {
   return runId ? runRef(keyRef(from), runId) : keyRef(from);
 }
 
+/**
+ * The key as a7b1bdd's rollback-kit spelled it, which wrote the ledger rows of incidents still in
+ * flight at an upgrade: a from as given (a Render or Fly service URL, not the deploy it served nor
+ * `|run-<id>`; a URL with its userinfo, secret parameters and bare commas), or a platform's id as
+ * given. Only looked up (readLedgerAtPlanOrLegacy): new rows are written under incidentKey. Keep
+ * this as it is: it is that version's spelling, not a second way to name an incident.
+ */
+function legacyIncidentKey(environment: string, all: ComponentPlan[], components: ComponentPlan[], outcomes: PromoteOutcome[], runId: string | undefined): string {
+  const explicit = all.filter((c) => c.from).map((c) => {
+    const o = outcomes[components.indexOf(c)];
+    return `${c.name}@${o?.putThereByRollback && o.rolledBackFrom ? o.rolledBackFrom : c.from}`;
+  });
+  if (explicit.length) return `${environment}:${explicit.join(',')}`;
+  if (runId) return `${environment}:run-${runId}`;
+  const resolved = components.map((c, i) => `${c.name}@${outcomes[i]?.rolledBackFrom ?? outcomes[i]?.from.id ?? outcomes[i]?.from.commitSha ?? '?'}`);
+  return `${environment}:${resolved.join(',') || 'database'}`;
+}
+
 /** Tells the user how a from that names a service, not a deploy, named the incident. */
 function keyNotes(all: ComponentPlan[], components: ComponentPlan[], outcomes: PromoteOutcome[], runId: string | undefined, log: Log): void {
   for (const c of all.filter((p) => namesServiceNotDeploy(p.provider, p.from))) {
@@ -857,9 +890,9 @@ function databasePlanText(db: DatabaseRecord): string {
  * Returns the plan to run (what an earlier run for this incident planned and did not finish comes
  * first: ledger.ts), or `done`, why nothing is left.
  */
-async function whatIsLeft(session: Session, request: RollbackRequest, record: RollbackRecord, plannedHere: DownPlan | undefined, log: Log): Promise<{ plan?: DownPlan; done?: string }> {
+async function whatIsLeft(session: Session, request: RollbackRequest, record: RollbackRecord, plannedHere: DownPlan | undefined, legacyKey: string | undefined, log: Log): Promise<{ plan?: DownPlan; done?: string }> {
   const dbRecord = record.database!;
-  const row = await readLedgerUnderLock(session, request.database!, record.incidentKey, request.plan.database!.lockTimeoutSeconds, log);
+  const row = await readLedgerUnderLockOrLegacy(session, request.database!, record.incidentKey, legacyKey, request.plan.database!.lockTimeoutSeconds, log);
   if (row && isClosed(row)) {
     // Written since this run planned: a restore of another snapshot is not this run's done for it.
     // Refused in the database phase: the app phase may have rolled the app back already.
