@@ -88,18 +88,27 @@ export async function readLedgerUnderLock(session: Session, target: ConnectionTa
   return readLedgerBounded(session, incidentKey, lockTimeoutSeconds, log, `Reading the rollback ledger (rollback_kit.rollbacks) of ${describeTarget(target)} under the whole-rollback lock`, LOCK_SESSION_DEADLINE);
 }
 
+/** The incident key as an earlier version spelled it (rollback.ts legacyIncidentKey), and whether its closed rows are this incident's. */
+export interface LegacyKey {
+  key: string;
+  closedRows: boolean;
+}
+
 /**
  * The row at plan under the incident's key or, when none is there, under `legacyKey`: the spelling
  * an earlier version gave the same incident (rollback.ts legacyIncidentKey). A run after an upgrade
- * must finish the plan its predecessor wrote down, not plan afresh and revert more. The row comes
+ * must finish the plan its predecessor wrote down, not plan afresh and revert more. A closed row
+ * there is taken only when `legacy.closedRows`: a spelling every incident on a service shared (a
+ * Render or Fly service URL) names earlier incidents' finished rows too, and the incident under way
+ * is not done because one of them is. The row comes
  * back under `incidentKey`, as whatIsLeft's move (readLedgerUnderLockOrLegacy) leaves it: the
  * legacy spelling may hold a URL's password, and is never said. `underLegacy`: found only there.
  */
-export async function readLedgerAtPlanOrLegacy(target: ConnectionTarget, incidentKey: string, legacyKey: string | undefined, lockTimeoutSeconds: number, log: Log, opts: { signal?: AbortSignal } = {}): Promise<{ row?: LedgerRow; underLegacy: boolean }> {
+export async function readLedgerAtPlanOrLegacy(target: ConnectionTarget, incidentKey: string, legacy: LegacyKey | undefined, lockTimeoutSeconds: number, log: Log, opts: { signal?: AbortSignal } = {}): Promise<{ row?: LedgerRow; underLegacy: boolean }> {
   const row = await readLedgerAtPlan(target, incidentKey, lockTimeoutSeconds, log, opts);
-  if (row || !legacyKey) return { row, underLegacy: false };
-  const old = await readLedgerAtPlan(target, legacyKey, lockTimeoutSeconds, log, opts);
-  if (!old) return { underLegacy: false };
+  if (row || !legacy) return { row, underLegacy: false };
+  const old = await readLedgerAtPlan(target, legacy.key, lockTimeoutSeconds, log, opts);
+  if (!old || (isClosed(old) && !legacy.closedRows)) return { underLegacy: false };
   log.info(`Incident ${incidentKey}: its row in rollback_kit.rollbacks was written by an earlier version of rollback-kit, under an earlier spelling of the key; this run takes it up, and renames it to this key under the whole-rollback lock.`);
   return { row: { ...old, incidentKey }, underLegacy: true };
 }
@@ -110,16 +119,16 @@ export async function readLedgerAtPlanOrLegacy(target: ConnectionTarget, inciden
  * later write, read, hint (DELETE … WHERE incident_key) and supersede then names the one key, and
  * the legacy spelling (with any secret it held) leaves the table.
  */
-export async function readLedgerUnderLockOrLegacy(session: Session, target: ConnectionTarget, incidentKey: string, legacyKey: string | undefined, lockTimeoutSeconds: number, log: Log): Promise<LedgerRow | undefined> {
+export async function readLedgerUnderLockOrLegacy(session: Session, target: ConnectionTarget, incidentKey: string, legacy: LegacyKey | undefined, lockTimeoutSeconds: number, log: Log): Promise<LedgerRow | undefined> {
   const row = await readLedgerUnderLock(session, target, incidentKey, lockTimeoutSeconds, log);
-  if (row || !legacyKey) return row;
-  const old = await readLedgerUnderLock(session, target, legacyKey, lockTimeoutSeconds, log);
-  if (!old) return undefined;
+  if (row || !legacy) return row;
+  const old = await readLedgerUnderLock(session, target, legacy.key, lockTimeoutSeconds, log);
+  if (!old || (isClosed(old) && !legacy.closedRows)) return undefined;
   const bounds: LedgerBounds = { lockTimeoutSeconds, deadline: LOCK_SESSION_DEADLINE, what: `Renaming this incident's row of the rollback ledger (rollback_kit.rollbacks) of ${describeTarget(target)} from the key's earlier spelling`, log, left: NOTHING_CHANGED };
   try {
     await session.query(`BEGIN; ${localBounds(bounds)}`);
     // Bound parameters: the legacy spelling is never part of a statement's text.
-    await session.query('UPDATE rollback_kit.rollbacks SET incident_key = $1, updated_at = now() WHERE incident_key = $2', [incidentKey, legacyKey]);
+    await session.query('UPDATE rollback_kit.rollbacks SET incident_key = $1, updated_at = now() WHERE incident_key = $2', [incidentKey, legacy.key]);
     await session.query('COMMIT');
   } catch (err) {
     if (err instanceof QueryDeadlineExceeded) throw new LockSessionUnanswered(`${bounds.what} stopped: ${err.message}, and the whole-rollback lock held on it went with it.`, 'Nothing was changed. Check the network path to the database and run again.', { changed: 'no' });

@@ -31,7 +31,7 @@ import { loadChecks } from '../smoke/smoke-test.js';
 import type { Check } from '../smoke/spec.js';
 import { budgets, type Budgets } from './budgets.js';
 import { isClosed, ledgerDoneWithRestore, type LedgerRow } from '../migrations/ledger.js';
-import { DOWN_MIGRATIONS, finishChoice, readLedgerAtPlanOrLegacy, readLedgerUnderLockOrLegacy, writeLedgerUnderLock, freshPlan, LOCK_LOST_AFTER_PLAN, lockLostWhileReverting, lockRollback, requireRollbackLock, revertedOfPlan, supersedeUnderLock, unfinishedPlan, unlockRollback, watchRollbackLock, type DownPlan } from './ledger.js';
+import { DOWN_MIGRATIONS, finishChoice, readLedgerAtPlanOrLegacy, readLedgerUnderLockOrLegacy, writeLedgerUnderLock, freshPlan, LOCK_LOST_AFTER_PLAN, lockLostWhileReverting, lockRollback, requireRollbackLock, revertedOfPlan, supersedeUnderLock, unfinishedPlan, unlockRollback, watchRollbackLock, type DownPlan, type LegacyKey } from './ledger.js';
 import type { ComponentPlan, RollbackPlan } from './plan-file.js';
 import type { ComponentRecord, DatabaseRecord, PhaseName, PhaseStatus, RollbackRecord, Severity, SnapshotRecord, TimelineEntry } from './record.js';
 import { checkCanPush } from './git-revert-access.js';
@@ -195,7 +195,7 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
   /** The down migrations the database phase reverts: this run's plan, or what is left of an earlier run's. */
   let downPlan: DownPlan | undefined;
   /** The key as an earlier version spelled it, when it differs: its ledger row is this incident's (legacyIncidentKey). */
-  let legacyKey: string | undefined;
+  let legacy: LegacyKey | undefined;
   /** Method restore: the restore planned as it will run, nothing locked (previewRestore), beside the rest of the plan. */
   let previewing: Promise<RestorePreview> | undefined;
   try {
@@ -237,22 +237,22 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
     record.incidentKey = incidentKey(plan.environment, plan.components, inScope, outcomes, request);
     keyNotes(plan.components, inScope, outcomes, request.github.runId, log);
     const aliases = incidentAliases(plan.environment, plan.components, inScope, outcomes, record.incidentKey, request.github.runId);
-    legacyKey = legacyIncidentKey(plan.environment, plan.components, inScope, outcomes, request.github.runId);
-    if (legacyKey === record.incidentKey) legacyKey = undefined;
+    const legacyKey = legacyIncidentKey(plan.environment, plan.components, inScope, outcomes, request.github.runId);
     // The issue an earlier version opened carries that spelling in its marker, so it is an alias too:
     // unless it held a secret (a URL's password: looked up in the ledger only, never written out), or
     // names a Render or Fly service, which every incident on it shared: the alias would join a new
     // incident to an earlier one's open issue. Such a spelling is this incident's only when its
     // ledger row is found under it (below).
-    const aliasable = legacyKey && hideUrlSecrets(legacyKey) === legacyKey ? legacyKey : undefined;
+    const aliasable = legacyKey !== record.incidentKey && hideUrlSecrets(legacyKey) === legacyKey ? legacyKey : undefined;
     const serviceWide = plan.components.some((c) => namesServiceNotDeploy(c.provider, c.from));
+    legacy = legacyKey !== record.incidentKey ? { key: legacyKey, closedRows: !serviceWide } : undefined;
     if (aliasable && !serviceWide && !aliases.includes(aliasable)) aliases.push(aliasable);
     if (aliases.length) record.incidentAliases = aliases;
 
     if (wantsDatabase) {
       const db = plan.database!;
       const target = request.database!;
-      const found = await readLedgerAtPlanOrLegacy(target, record.incidentKey, legacyKey, db.lockTimeoutSeconds, log, { signal: request.signal });
+      const found = await readLedgerAtPlanOrLegacy(target, record.incidentKey, legacy, db.lockTimeoutSeconds, log, { signal: request.signal });
       ledger = found.row;
       if (found.underLegacy && aliasable && !aliases.includes(aliasable)) record.incidentAliases = [...aliases, aliasable];
       // A row another incident's run superseded is finished as a done one is (its work was done for it).
@@ -477,7 +477,7 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
       let left: { plan?: DownPlan; done?: string } | undefined;
       try {
         lock = await lockRollback(target, rollbackWaitSeconds(budget), log, request.signal);
-        left = await whatIsLeft(lock, request, record, downPlan, legacyKey, log);
+        left = await whatIsLeft(lock, request, record, downPlan, legacy, log);
       } catch (err) {
         fail('database');
         db.status = 'failed';
@@ -890,9 +890,9 @@ function databasePlanText(db: DatabaseRecord): string {
  * Returns the plan to run (what an earlier run for this incident planned and did not finish comes
  * first: ledger.ts), or `done`, why nothing is left.
  */
-async function whatIsLeft(session: Session, request: RollbackRequest, record: RollbackRecord, plannedHere: DownPlan | undefined, legacyKey: string | undefined, log: Log): Promise<{ plan?: DownPlan; done?: string }> {
+async function whatIsLeft(session: Session, request: RollbackRequest, record: RollbackRecord, plannedHere: DownPlan | undefined, legacy: LegacyKey | undefined, log: Log): Promise<{ plan?: DownPlan; done?: string }> {
   const dbRecord = record.database!;
-  const row = await readLedgerUnderLockOrLegacy(session, request.database!, record.incidentKey, legacyKey, request.plan.database!.lockTimeoutSeconds, log);
+  const row = await readLedgerUnderLockOrLegacy(session, request.database!, record.incidentKey, legacy, request.plan.database!.lockTimeoutSeconds, log);
   if (row && isClosed(row)) {
     // Written since this run planned: a restore of another snapshot is not this run's done for it.
     // Refused in the database phase: the app phase may have rolled the app back already.

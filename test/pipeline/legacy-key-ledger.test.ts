@@ -111,3 +111,20 @@ it('a URL from with a password: the row under the old spelling is finished and m
   const everything = [log.lines.join('\n'), JSON.stringify(issues.issues), JSON.stringify(record), JSON.stringify(await rows())].join('\n');
   expect(everything).not.toContain('pw-S3cr3t-value');
 });
+
+it("a Render service URL from: an earlier incident's finished row under the old spelling is not this incident's", async () => {
+  // Every incident on the service had that spelling: this done row is an earlier one's, finished
+  // before the upgrade (its migration 3 applied again since, with the fix that went bad too).
+  const URL = 'https://shop-web.onrender.com/';
+  const legacy = `production:web@${URL}`;
+  await withSession(parseConnectionString(db.url), (s) => writeLedger(s, { incidentKey: legacy, method: 'down-migrations', planned: [V(3)], kept: [V(1), V(2)], applied: [V(1), V(2), V(3)], reverted: [V(3)], status: 'done' }));
+  const { record, bad } = await run({ from: URL, runId: '703', scope: ['web', 'database'], log: memoryLog() });
+  // Planned afresh (steps: 1), not "nothing to do" nor refused as that incident's.
+  expect(record).toMatchObject({ status: 'rolled-back', incidentKey: `production:web@${bad.id}`, database: { status: 'reverted', planned: [V(3)] } });
+  expect(await appliedVersions(db)).toEqual([V(1), V(2)]);
+  expect(await rows()).toEqual([
+    { incident_key: `production:web@${bad.id}`, status: 'done', planned: [V(3)] },
+    { incident_key: legacy, status: 'done', planned: [V(3)] },
+  ]);
+  expect(record.incidentAliases ?? []).not.toContain(legacy);
+});
