@@ -50,13 +50,21 @@ const PLACEHOLDER = /^(?:\*\*\*|password|pass|passwd|pw|\$\{?[A-Za-z_][A-Za-z0-9
 const NAMED_SECRET = /passw|pwd|secret|token|api[-_]?key|access[-_]?key|private[-_]?key|credential|(?:^|[-_.])auth(?:[-_]?key)?$/i;
 /** Names whose value may be a plain number (a PIN); under `max_tokens` or `token_count` a number is a count. */
 const NUMERIC_SECRET = /passw|pwd|secret/i;
+/**
+ * Names whose value is where a credential is kept, not the credential: only under one is a value
+ * that starts like a path (`/`, `~/`, `./`) left alone. Base64 secrets start with `/` one time in
+ * 64 (`AWS_SECRET_ACCESS_KEY=/wJal…`), so a leading slash alone says nothing.
+ */
+const PATH_NAME = /[-_.](?:file|path|dir)$/i;
+/** The shell's working directories, in capitals: a lower-case `pwd` may be a password. */
+const DIR_VARIABLE = /^(?:OLD)?PWD$/;
 /** Values that say something about a credential without being one. */
 const NOT_A_VALUE = /^(?:…+|\.{3,}|x+|<[^>]*>|%s|\$.*|required|optional|missing|empty|unset|hidden|masked|redacted|bearer|basic|token)$/i;
 
 /**
  * Whether `value`, written under `name`, is hidden. Left alone: a value already hidden, a
  * placeholder or common word (`$TOKEN`, `${{ secrets.X }}`, `…`, `true`, `none`), a URL or a path
- * (`token_url=https://…`, `credentials: /etc/gcp.json`, `PWD=/home/app`), a count
+ * (`token_url=https://…`; a path only under a path's name: `TOKEN_FILE=/run/token`, `PWD=/home/app`), a count
  * (`max_tokens=100`), and after a bare `name: ` (no quotes) one word of letters, which is prose
  * (`the token: Vercel said…`, our own hints' `from a secret: vercel-token: …`), or no space at all
  * (`token:x` is a user and password, the URL shape's).
@@ -66,7 +74,8 @@ function namedSecret(name: string, value: string, form: { nameQuoted: boolean; v
   // JSON's numbers, true, false and null: hiding one would leave JSON that no longer parses
   // (error bodies are redacted before they are read: Vercel's `"invalidToken":true`).
   if (form.nameQuoted && !form.valueQuoted) return false;
-  if (value.includes(HIDDEN) || PLACEHOLDER.test(value) || NOT_A_VALUE.test(value) || value.includes('://') || /^(?:\/|~\/|\.\.?\/)/.test(value)) return false;
+  if (value.includes(HIDDEN) || PLACEHOLDER.test(value) || NOT_A_VALUE.test(value) || value.includes('://')) return false;
+  if (/^(?:\/|~\/|\.\.?\/)/.test(value) && (PATH_NAME.test(name) || DIR_VARIABLE.test(name))) return false;
   if (isCommonValue(value) && !(NUMERIC_SECRET.test(name) && /^\d+$/.test(value))) return false;
   if (form.colon && !form.nameQuoted && !form.valueQuoted && (!form.spaced || /^[A-Za-z][A-Za-z-]*[.,:;!?)]?$/.test(value))) return false;
   return true;

@@ -81,7 +81,8 @@ describe('Log.redact hides credentials of known shapes it was never given', () =
       '{"error":{"code":"forbidden","invalidToken":true},"token_count":3,"password":null}',
       'author: Jane; authority=ca.example',
       'max_tokens=100 token_count: 5 auth: none token_type=bearer',
-      'PWD=/home/app credentials: /etc/gcp.json token_url=https://auth.example/token',
+      'PWD=/home/app GOOGLE_CREDENTIALS_FILE=/etc/gcp.json token_url=https://auth.example/token',
+      'DB_PASSWORD_PATH=~/pw.txt --token-file ./token TOKEN_DIR=/run/secrets',
       'A Bearer token is required; the bearer of bad news',
       'persist-credentials: true',
       'password: ***',
@@ -90,6 +91,12 @@ describe('Log.redact hides credentials of known shapes it was never given', () =
     ]) {
       expect(log.redact(text)).toBe(text);
     }
+  });
+
+  it('hides a value that starts like a path unless its name says path, file or dir', () => {
+    // A base64 secret starts with `/` one time in 64.
+    expect(log.redact('AWS_SECRET_ACCESS_KEY=/wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY')).toBe('AWS_SECRET_ACCESS_KEY=***');
+    expect(log.redact('token: ~/x9Kq2 password=./Pw_17 credentials: /etc/gcp.json pwd=/Pw_18')).toBe('token: *** password=*** credentials: *** pwd=***');
   });
 
   it('reaches every line the log writes, warnings and excerpts too', () => {
