@@ -175,7 +175,8 @@ function hideWebhookPath(text: string): string {
  */
 export function displayUrl(text: string, opts: { keepUserinfo?: boolean } = {}): string {
   const noUserinfo = opts.keepUserinfo ? text : text.replace(USERINFO, (match, userinfo: string) => match.slice(0, match.length - userinfo.length - 1));
-  const params = noUserinfo.replace(/([?&#])([^=&#]+)=([^&#]*)/g, (match, sep: string, name: string, value: string) =>
+  // The name holds no `?`: each `?` would otherwise start a scan to the URL's end, quadratic on `?????…`.
+  const params = noUserinfo.replace(/([?&#])([^=&#?]+)=([^&#]*)/g, (match, sep: string, name: string, value: string) =>
     isSensitiveName(decode(name) ?? name) && value !== '' && value !== '***' ? `${sep}${name}=***` : match,
   );
   return hideWebhookPath(params);
