@@ -123,6 +123,19 @@ const SHAPES: Shape[] = [
 const NAMED_VALUE = /(?<![A-Za-z0-9_.-])([A-Za-z0-9_.-]+)(\\?["']?)([ \t]*[:=][ \t]*)(?:(")((?:[^"\\\r\n]|\\.)*)|(\\")([^"\\\r\n]*)|(')([^'\\\r\n]*)|([^\s"'`,;&<>\\{}[\]()]+))/g;
 
 /**
+ * Whether a quoted value ends where a value can end: at its closing quote, followed by the end, a
+ * space, `,;)}]`, or a quote of another kind or a backslash that ends what holds it. A quote that does not
+ * close a value begins something else: in `{"message":"Invalid token:","code":"x"}` the "value"
+ * after `token:` is `,` up to the next key's quote, and hiding it left JSON that no longer parses.
+ */
+function closed(text: string, end: number, quote: string): boolean {
+  if (!text.startsWith(quote, end)) return false;
+  const next = text[end + quote.length];
+  // Another quote or a backslash ends what the value was quoted in (`"cmd":"psql password='x'"`).
+  return next === undefined || (/[\s,;)}\]"'`\\]/.test(next) && next !== quote.at(-1));
+}
+
+/**
  * A value whose name says secret, however it is written: `VERCEL_TOKEN=…` as `env` prints it,
  * `password=…`, `--db-password=…`, `Password: …` and `secret: …` as YAML or a header, and JSON's
  * `"client_secret":"…"` (escaped inside a JSON string too, `\"token\":\"…\"`). See namedSecret for
@@ -138,7 +151,9 @@ function hideNamedValues(text: string): string {
     const quote = q1 ?? q2 ?? q3;
     const value = v1 ?? v2 ?? v3 ?? bare ?? '';
     const head = m.index + name.length + nameQuote.length + sep.length;
-    if (namedSecret(name, value, { nameQuoted: Boolean(nameQuote), valueQuoted: Boolean(quote), spaced: /:[ \t]/.test(sep), colon: sep.includes(':') })) {
+    if (quote && !closed(text, m.index + whole.length, quote)) {
+      re.lastIndex = head;
+    } else if (namedSecret(name, value, { nameQuoted: Boolean(nameQuote), valueQuoted: Boolean(quote), spaced: /:[ \t]/.test(sep), colon: sep.includes(':') })) {
       out += `${text.slice(done, head)}${quote ?? ''}${HIDDEN}`;
       done = m.index + whole.length;
     } else if (quote) {

@@ -93,6 +93,15 @@ describe('Log.redact hides credentials of known shapes it was never given', () =
     }
   });
 
+  it('keeps JSON whole when a string ends in a secret name: a quoted value needs its closing quote where a value ends', () => {
+    for (const body of ['{"message":"Invalid token:","code":"forbidden"}', '{"message":"the password:", "n":1}', `{'error':'bad token:','code':'x'}`]) {
+      expect(log.redact(body)).toBe(body);
+    }
+    const nested = JSON.stringify({ body: '{"message":"Invalid token:","code":"forbidden"}' });
+    expect(log.redact(nested)).toBe(nested);
+    expect(log.redact(`{"cmd":"psql password='Pw_31'","token": "Tok_32"}\nsecret="Sec 33";`)).toBe(`{"cmd":"psql password='***'","token": "***"}\nsecret="***";`);
+  });
+
   it('hides a value that starts like a path unless its name says path, file or dir', () => {
     // A base64 secret starts with `/` one time in 64.
     expect(log.redact('AWS_SECRET_ACCESS_KEY=/wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY')).toBe('AWS_SECRET_ACCESS_KEY=***');
