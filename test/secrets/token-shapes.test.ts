@@ -72,7 +72,7 @@ describe('Log.redact hides credentials of known shapes it was never given', () =
       'ROLLBACK_TARGET=previous status=already-current',
       'ghp_short',
       // Words around a secret-looking name that are no secret.
-      'the token: it expired, the password: wrong',
+      'the token: it expired, the password: wrong again',
       // rollback-kit's own hints.
       'Pass github-token: ${{ secrets.GITHUB_TOKEN }}; from a secret: vercel-token: ${{ secrets.VERCEL_TOKEN }}.',
       'Vercel did not describe the token: Vercel answered 403',
@@ -100,6 +100,28 @@ describe('Log.redact hides credentials of known shapes it was never given', () =
     const nested = JSON.stringify({ body: '{"message":"Invalid token:","code":"forbidden"}' });
     expect(log.redact(nested)).toBe(nested);
     expect(log.redact(`{"cmd":"psql password='Pw_31'","token": "Tok_32"}\nsecret="Sec 33";`)).toBe(`{"cmd":"psql password='***'","token": "***"}\nsecret="***";`);
+  });
+
+  it('hides what the narrower forms let through: a JSON number, $ that starts a value, & in a name: value, --name value, SQL PASSWORD', () => {
+    expect(log.redact('{"password":123456789,"token_count":3,"pin":"x"}')).toBe('{"password":"***","token_count":3,"pin":"x"}');
+    expect(() => JSON.parse(log.redact('{"db_password": 4242, "ok": true}')) as unknown).not.toThrow();
+    expect(log.redact('PGPASSWORD=$ecretPw_9 TOKEN=$VERCEL_TOKEN token: "${{ secrets.X }}" password=$(cat pw)')).toBe('PGPASSWORD=*** TOKEN=$VERCEL_TOKEN token: "${{ secrets.X }}" password=$(cat pw)');
+    expect(log.redact('postgres://app:$ecretPw_9@db/shop')).toBe('postgres://app:***@db/shop');
+    expect(log.redact('Password: Tr0ub4dor&3xyz')).toBe('Password: ***');
+    expect(log.redact('?a=1&password=Pw_1&b=2 x password=Pw_2&b=3')).toBe('?a=1&password=***&b=2 x password=***&b=3');
+    expect(log.redact('mysql --password s3cr3t -h db; cli --api-key \'K 1\' --db-token "T 2" --token hunter')).toBe(
+      'mysql --password *** -h db; cli --api-key \'***\' --db-token "***" --token ***',
+    );
+    expect(log.redact("ALTER ROLE app PASSWORD 'x'; CREATE USER u WITH ENCRYPTED PASSWORD 'it''s'")).toBe("ALTER ROLE app PASSWORD '***'; CREATE USER u WITH ENCRYPTED PASSWORD '***'");
+    expect(log.redact(JSON.stringify({ sql: "alter role app password 'Pw_5'" }))).toBe('{"sql":"alter role app password \'***\'"}');
+    // One word after `name: ` is prose only with more words after it.
+    expect(log.redact('password: correcthorsebatterystaple\nX-Api-Key: Abcdefghij\ntoken: xyzzy')).toBe('password: ***\nX-Api-Key: ***\ntoken: ***');
+  });
+
+  it('leaves options and prose around them alone', () => {
+    for (const text of ['use --token to pass it', 'docker login --password-stdin ghcr.io', 'psql --no-password db', 'cli --token $TOKEN --password-file /run/pw', "PASSWORD '' is none", 'the token: Vercel said no']) {
+      expect(log.redact(text)).toBe(text);
+    }
   });
 
   it('hides a value that starts like a path unless its name says path, file or dir', () => {
