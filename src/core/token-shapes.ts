@@ -64,6 +64,17 @@ const NUMERIC_SECRET = /passw|pwd|secret/i;
 const PATH_NAME = /[-_.](?:file|path|dir)$/i;
 /** The shell's working directories, in capitals: a lower-case `pwd` may be a password. */
 const DIR_VARIABLE = /^(?:OLD)?PWD$/;
+/**
+ * Names of a setting about a credential, not one: `SET password_encryption = scram-sha-256`,
+ * `token_type`, `password_min_length`.
+ */
+const ABOUT_A_SECRET = /[-_.](?:encryption|algorithm|type|ttl|expiry|expires(?:[-_](?:in|at))?|length)$/i;
+/**
+ * A migration's name (`003_secret_store`, `0042_add_api_key.sql`, Flyway's `V3__add_token`): what
+ * follows it is how the migration went (`3 rows`, `12ms`, `applied`), not a value.
+ */
+const MIGRATION_NAME = /^(?:\d+[-_]|V\d+(?:[._]\d+)*__)/;
+const MIGRATION_STATUS = /^(?:\d+(?:\.\d+)?(?:ms|s|m|min|h|rows?)?|[A-Za-z]+[.,:;!?)]?)$/i;
 /** Values that say something about a credential without being one. */
 const NOT_A_VALUE = /^(?:…+|\.{3,}|x+|<[^>]*>|%s|required|optional|missing|empty|unset|hidden|masked|redacted|bearer|basic|token)$/i;
 
@@ -90,7 +101,8 @@ const JSON_NUMBER = /^-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
  * (`token:x` is a user and password, the URL shape's).
  */
 function namedSecret(name: string, value: string, form: NamedForm): boolean {
-  if (!value || !NAMED_SECRET.test(name)) return false;
+  if (!value || !NAMED_SECRET.test(name) || ABOUT_A_SECRET.test(name)) return false;
+  if (MIGRATION_NAME.test(name) && MIGRATION_STATUS.test(value)) return false;
   // JSON's true, false and null, and numbers but a password's (hidden as the string "***"): a
   // bare `***` would leave JSON that no longer parses (error bodies are redacted before they are
   // read: Vercel's `"invalidToken":true`, `"token_count":3`).

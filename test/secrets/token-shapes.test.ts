@@ -124,6 +124,23 @@ describe('Log.redact hides credentials of known shapes it was never given', () =
     }
   });
 
+  it('shows a migration\'s result, a setting about a password and ?author=, and still hides the secrets near them', () => {
+    for (const text of [
+      'migration 003_secret_store: 3 rows',
+      '0042_add_api_key: 12ms',
+      '0042_add_api_key.sql: applied',
+      'V3__add_token: 0.5s',
+      'SET password_encryption = scram-sha-256;',
+      'password_min_length: 12, token_type=bearer',
+      'https://github.com/acme/shop/commits?author=bob&authority=x',
+    ]) {
+      expect(log.redact(text)).toBe(text);
+    }
+    expect(log.redact('003_secret_store: Pw_44x SET password = Pw_45x; https://h/x?auth=A_1&x-auth=A_2&oauth_verifier=V_3&authKey=K_5&Authorization=Z_4')).toBe(
+      '003_secret_store: *** SET password = ***; https://h/x?auth=***&x-auth=***&oauth_verifier=***&authKey=***&Authorization=***',
+    );
+  });
+
   it('hides a value that starts like a path unless its name says path, file or dir', () => {
     // A base64 secret starts with `/` one time in 64.
     expect(log.redact('AWS_SECRET_ACCESS_KEY=/wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY')).toBe('AWS_SECRET_ACCESS_KEY=***');
