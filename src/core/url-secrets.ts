@@ -10,9 +10,10 @@ import type { Log } from './log.js';
 /**
  * The one list, for query and fragment parameters and for headers alike. `key` as a whole name or
  * the last word of one (`api_key`, `access_key`, `x-functions-key`, `ocp-apim-subscription-key`),
- * and `code`: an Azure Functions key (`?code=`) or an OAuth authorization code.
+ * and `code`: an Azure Functions key (`?code=`) or an OAuth authorization code. `auth` only as a
+ * whole word (`auth`, `x-auth`, `oauth_verifier`) or in `authorization` and `authkey`: `?author=` is ordinary.
  */
-const SENSITIVE_NAME = /auth|cookie|token|secret|passw|^pass$|^pwd$|api[-_]?key|apikey|accesskey|(^|[-_.])key$|^code$|signature|^sig$|session|credential|bypass/i;
+const SENSITIVE_NAME = /(?:^|[-_.])o?auth(?:[-_.]|$)|authori[sz]ation|auth[-_]?(?:key|code)|cookie|token|secret|passw|^pass$|^pwd$|api[-_]?key|apikey|accesskey|(^|[-_.])key$|^code$|signature|^sig$|session|credential|bypass/i;
 /** Names that look sensitive but carry a switch: Vercel's `x-vercel-set-bypass-cookie=true|samesitenone`. */
 const NOT_SENSITIVE = /^x-vercel-set-bypass-cookie$/i;
 
@@ -175,7 +176,8 @@ function hideWebhookPath(text: string): string {
  */
 export function displayUrl(text: string, opts: { keepUserinfo?: boolean } = {}): string {
   const noUserinfo = opts.keepUserinfo ? text : text.replace(USERINFO, (match, userinfo: string) => match.slice(0, match.length - userinfo.length - 1));
-  const params = noUserinfo.replace(/([?&#])([^=&#]+)=([^&#]*)/g, (match, sep: string, name: string, value: string) =>
+  // The name holds no `?`: each `?` would otherwise start a scan to the URL's end, quadratic on `?????…`.
+  const params = noUserinfo.replace(/([?&#])([^=&#?]+)=([^&#]*)/g, (match, sep: string, name: string, value: string) =>
     isSensitiveName(decode(name) ?? name) && value !== '' && value !== '***' ? `${sep}${name}=***` : match,
   );
   return hideWebhookPath(params);

@@ -70,9 +70,21 @@ describe('hideKnownTokens', () => {
       `${'x'.repeat(300_000)}: `,
       `Bearer: ${'Bearer '.repeat(40_000)}`,
       `https://hooks.slack.com/services/${'/'.repeat(300_000)}`,
+      // `--name value`, SQL's PASSWORD '…', and `name: a&b`.
+      '--token '.repeat(40_000),
+      `--token ${' '.repeat(300_000)}-`,
+      `--token "${"--token '".repeat(30_000)}`,
+      "PASSWORD '".repeat(30_000),
+      "PASSWORD ''".repeat(30_000),
+      `PASSWORD '${"''".repeat(150_000)}`,
+      'token: a&'.repeat(40_000),
+      `token: ${'&'.repeat(300_000)}`,
+            // A URL's parameters: each `?` once started a name that ran to the end.
+      `https://x/${'?'.repeat(300_000)}`,
     ];
     for (const text of runs) expect(hideKnownTokens(text).length, text.slice(0, 20)).toBeLessThanOrEqual(text.length);
     expect(hideKnownTokens(`${'A_'.repeat(150_000)}TOKEN=abcdefgh1`)).toMatch(/TOKEN=\*\*\*$/);
     expect(hideKnownTokens(`${'a_'.repeat(150_000)}password: Pw_1`)).toMatch(/password: \*\*\*$/);
+    expect(hideKnownTokens(`https://x/${'?'.repeat(300_000)}token=Tok_1`)).toMatch(/\?token=\*\*\*$/);
   });
 });

@@ -72,7 +72,7 @@ describe('Log.redact hides credentials of known shapes it was never given', () =
       'ROLLBACK_TARGET=previous status=already-current',
       'ghp_short',
       // Words around a secret-looking name that are no secret.
-      'the token: it expired, the password: wrong',
+      'the token: it expired, the password: wrong again',
       // rollback-kit's own hints.
       'Pass github-token: ${{ secrets.GITHUB_TOKEN }}; from a secret: vercel-token: ${{ secrets.VERCEL_TOKEN }}.',
       'Vercel did not describe the token: Vercel answered 403',
@@ -81,7 +81,8 @@ describe('Log.redact hides credentials of known shapes it was never given', () =
       '{"error":{"code":"forbidden","invalidToken":true},"token_count":3,"password":null}',
       'author: Jane; authority=ca.example',
       'max_tokens=100 token_count: 5 auth: none token_type=bearer',
-      'PWD=/home/app credentials: /etc/gcp.json token_url=https://auth.example/token',
+      'PWD=/home/app GOOGLE_CREDENTIALS_FILE=/etc/gcp.json token_url=https://auth.example/token',
+      'DB_PASSWORD_PATH=~/pw.txt --token-file ./token TOKEN_DIR=/run/secrets',
       'A Bearer token is required; the bearer of bad news',
       'persist-credentials: true',
       'password: ***',
@@ -90,6 +91,60 @@ describe('Log.redact hides credentials of known shapes it was never given', () =
     ]) {
       expect(log.redact(text)).toBe(text);
     }
+  });
+
+  it('keeps JSON whole when a string ends in a secret name: a quoted value needs its closing quote where a value ends', () => {
+    for (const body of ['{"message":"Invalid token:","code":"forbidden"}', '{"message":"the password:", "n":1}', `{'error':'bad token:','code':'x'}`]) {
+      expect(log.redact(body)).toBe(body);
+    }
+    const nested = JSON.stringify({ body: '{"message":"Invalid token:","code":"forbidden"}' });
+    expect(log.redact(nested)).toBe(nested);
+    expect(log.redact(`{"cmd":"psql password='Pw_31'","token": "Tok_32"}\nsecret="Sec 33";`)).toBe(`{"cmd":"psql password='***'","token": "***"}\nsecret="***";`);
+  });
+
+  it('hides what the narrower forms let through: a JSON number, $ that starts a value, & in a name: value, --name value, SQL PASSWORD', () => {
+    expect(log.redact('{"password":123456789,"token_count":3,"pin":"x"}')).toBe('{"password":"***","token_count":3,"pin":"x"}');
+    expect(() => JSON.parse(log.redact('{"db_password": 4242, "ok": true}')) as unknown).not.toThrow();
+    expect(log.redact('PGPASSWORD=$ecretPw_9 TOKEN=$VERCEL_TOKEN token: "${{ secrets.X }}" password=$(cat pw)')).toBe('PGPASSWORD=*** TOKEN=$VERCEL_TOKEN token: "${{ secrets.X }}" password=$(cat pw)');
+    expect(log.redact('postgres://app:$ecretPw_9@db/shop')).toBe('postgres://app:***@db/shop');
+    expect(log.redact('Password: Tr0ub4dor&3xyz')).toBe('Password: ***');
+    expect(log.redact('?a=1&password=Pw_1&b=2 x password=Pw_2&b=3')).toBe('?a=1&password=***&b=2 x password=***&b=3');
+    expect(log.redact('mysql --password s3cr3t -h db; cli --api-key \'K 1\' --db-token "T 2" --token hunter')).toBe(
+      'mysql --password *** -h db; cli --api-key \'***\' --db-token "***" --token ***',
+    );
+    expect(log.redact("ALTER ROLE app PASSWORD 'x'; CREATE USER u WITH ENCRYPTED PASSWORD 'it''s'")).toBe("ALTER ROLE app PASSWORD '***'; CREATE USER u WITH ENCRYPTED PASSWORD '***'");
+    expect(log.redact(JSON.stringify({ sql: "alter role app password 'Pw_5'" }))).toBe('{"sql":"alter role app password \'***\'"}');
+    // One word after `name: ` is prose only with more words after it.
+    expect(log.redact('password: correcthorsebatterystaple\nX-Api-Key: Abcdefghij\ntoken: xyzzy')).toBe('password: ***\nX-Api-Key: ***\ntoken: ***');
+  });
+
+  it('leaves options and prose around them alone', () => {
+    for (const text of ['use --token to pass it', 'docker login --password-stdin ghcr.io', 'psql --no-password db', 'cli --token $TOKEN --password-file /run/pw', "PASSWORD '' is none", 'the token: Vercel said no']) {
+      expect(log.redact(text)).toBe(text);
+    }
+  });
+
+  it('shows a migration\'s result, a setting about a password and ?author=, and still hides the secrets near them', () => {
+    for (const text of [
+      'migration 003_secret_store: 3 rows',
+      '0042_add_api_key: 12ms',
+      '0042_add_api_key.sql: applied',
+      'V3__add_token: 0.5s',
+      'SET password_encryption = scram-sha-256;',
+      'password_min_length: 12, token_type=bearer',
+      'https://github.com/acme/shop/commits?author=bob&authority=x',
+    ]) {
+      expect(log.redact(text)).toBe(text);
+    }
+    expect(log.redact('003_secret_store: Pw_44x SET password = Pw_45x; https://h/x?auth=A_1&x-auth=A_2&oauth_verifier=V_3&authKey=K_5&Authorization=Z_4')).toBe(
+      '003_secret_store: *** SET password = ***; https://h/x?auth=***&x-auth=***&oauth_verifier=***&authKey=***&Authorization=***',
+    );
+  });
+
+  it('hides a value that starts like a path unless its name says path, file or dir', () => {
+    // A base64 secret starts with `/` one time in 64.
+    expect(log.redact('AWS_SECRET_ACCESS_KEY=/wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY')).toBe('AWS_SECRET_ACCESS_KEY=***');
+    expect(log.redact('token: ~/x9Kq2 password=./Pw_17 credentials: /etc/gcp.json pwd=/Pw_18')).toBe('token: *** password=*** credentials: *** pwd=***');
   });
 
   it('reaches every line the log writes, warnings and excerpts too', () => {
