@@ -362,7 +362,13 @@ function isBasicCredential(value) {
  * (`postgres://user:password@host`), or a shell variable. A real password we were given is hidden
  * before this list runs (Log.redact), whatever it is.
  */
-const PLACEHOLDER = /^(?:\*\*\*|password|pass|passwd|pw|\$\{?[A-Za-z_][A-Za-z0-9_]*\}?)$/i;
+const PLACEHOLDER = /^(?:\*\*\*|password|pass|passwd|pw)$/i;
+/**
+ * A shell variable or substitution standing for a value: `$NAME` in capitals, `${…}` (and
+ * `${{ secrets.X }}`), `$(…)`, or a lone `$` (a bare value ends at a bracket). `$ecret…` is a value.
+ */
+const VARIABLE = /^\$(?:[A-Z_][A-Z0-9_]*|\{.*\}|\(.*\))?$/;
+const isPlaceholder = (value) => PLACEHOLDER.test(value) || VARIABLE.test(value);
 /**
  * Names of values that are credentials, in free text. Narrower than the URL parameters' list
  * (url-secrets.ts): `code=1`, `session=3` and `author:` are ordinary there. `auth` only as a whole
@@ -371,28 +377,54 @@ const PLACEHOLDER = /^(?:\*\*\*|password|pass|passwd|pw|\$\{?[A-Za-z_][A-Za-z0-9
 const NAMED_SECRET = /passw|pwd|secret|token|api[-_]?key|access[-_]?key|private[-_]?key|credential|(?:^|[-_.])auth(?:[-_]?key)?$/i;
 /** Names whose value may be a plain number (a PIN); under `max_tokens` or `token_count` a number is a count. */
 const NUMERIC_SECRET = /passw|pwd|secret/i;
+/**
+ * Names whose value is where a credential is kept, not the credential: only under one is a value
+ * that starts like a path (`/`, `~/`, `./`) left alone. Base64 secrets start with `/` one time in
+ * 64 (`AWS_SECRET_ACCESS_KEY=/wJal…`), so a leading slash alone says nothing.
+ */
+const PATH_NAME = /[-_.](?:file|path|dir)$/i;
+/** The shell's working directories, in capitals: a lower-case `pwd` may be a password. */
+const DIR_VARIABLE = /^(?:OLD)?PWD$/;
+/**
+ * Names of a setting about a credential, not one: `SET password_encryption = scram-sha-256`,
+ * `token_type`, `password_min_length`.
+ */
+const ABOUT_A_SECRET = /[-_.](?:encryption|algorithm|type|ttl|expiry|expires(?:[-_](?:in|at))?|length)$/i;
+/**
+ * A migration's name (`003_secret_store`, `0042_add_api_key.sql`, Flyway's `V3__add_token`): what
+ * follows it is how the migration went (`3 rows`, `12ms`, `applied`), not a value.
+ */
+const MIGRATION_NAME = /^(?:\d+[-_]|V\d+(?:[._]\d+)*__)/;
+const MIGRATION_STATUS = /^(?:\d+(?:\.\d+)?(?:ms|s|m|min|h|rows?)?|[A-Za-z]+[.,:;!?)]?)$/i;
 /** Values that say something about a credential without being one. */
-const NOT_A_VALUE = /^(?:…+|\.{3,}|x+|<[^>]*>|%s|\$.*|required|optional|missing|empty|unset|hidden|masked|redacted|bearer|basic|token)$/i;
+const NOT_A_VALUE = /^(?:…+|\.{3,}|x+|<[^>]*>|%s|required|optional|missing|empty|unset|hidden|masked|redacted|bearer|basic|token)$/i;
+const JSON_NUMBER = /^-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
 /**
  * Whether `value`, written under `name`, is hidden. Left alone: a value already hidden, a
  * placeholder or common word (`$TOKEN`, `${{ secrets.X }}`, `…`, `true`, `none`), a URL or a path
- * (`token_url=https://…`, `credentials: /etc/gcp.json`, `PWD=/home/app`), a count
- * (`max_tokens=100`), and after a bare `name: ` (no quotes) one word of letters, which is prose
- * (`the token: Vercel said…`, our own hints' `from a secret: vercel-token: …`), or no space at all
+ * (`token_url=https://…`; a path only under a path's name: `TOKEN_FILE=/run/token`, `PWD=/home/app`), a count
+ * (`max_tokens=100`), and after a bare `name: ` (no quotes) one word of letters with more words
+ * after it, which is prose (`the token: Vercel said…`, our own hints' `from a secret:
+ * vercel-token: …`; a lone last word, `password: correcthorse`, is hidden), or no space at all
  * (`token:x` is a user and password, the URL shape's).
  */
 function namedSecret(name, value, form) {
-    if (!value || !NAMED_SECRET.test(name))
+    if (!value || !NAMED_SECRET.test(name) || ABOUT_A_SECRET.test(name))
         return false;
-    // JSON's numbers, true, false and null: hiding one would leave JSON that no longer parses
-    // (error bodies are redacted before they are read: Vercel's `"invalidToken":true`).
-    if (form.nameQuoted && !form.valueQuoted)
+    if (MIGRATION_NAME.test(name) && MIGRATION_STATUS.test(value))
         return false;
-    if (value.includes(HIDDEN) || PLACEHOLDER.test(value) || NOT_A_VALUE.test(value) || value.includes('://') || /^(?:\/|~\/|\.\.?\/)/.test(value))
+    // JSON's true, false and null, and numbers but a password's (hidden as the string "***"): a
+    // bare `***` would leave JSON that no longer parses (error bodies are redacted before they are
+    // read: Vercel's `"invalidToken":true`, `"token_count":3`).
+    if (form.nameQuoted && !form.valueQuoted && !(NUMERIC_SECRET.test(name) && JSON_NUMBER.test(value)))
+        return false;
+    if (value.includes(HIDDEN) || isPlaceholder(value) || NOT_A_VALUE.test(value) || value.includes('://'))
+        return false;
+    if (/^(?:\/|~\/|\.\.?\/)/.test(value) && (PATH_NAME.test(name) || DIR_VARIABLE.test(name)))
         return false;
     if (isCommonValue(value) && !(NUMERIC_SECRET.test(name) && /^\d+$/.test(value)))
         return false;
-    if (form.colon && !form.nameQuoted && !form.valueQuoted && (!form.spaced || /^[A-Za-z][A-Za-z-]*[.,:;!?)]?$/.test(value)))
+    if (form.colon && !form.nameQuoted && !form.valueQuoted && (!form.spaced || (form.wordsFollow && /^[A-Za-z][A-Za-z-]*[.,:;!?)]?$/.test(value))))
         return false;
     return true;
 }
@@ -426,7 +458,10 @@ const SHAPES = [
     { pattern: /(?<![A-Za-z0-9_-])(Basic[ \t]+)([A-Za-z0-9+/]{8,}={0,2})/g, replace: (m, head, value) => (isBasicCredential(value) ? `${head}${HIDDEN}` : m) },
     // A password in a URL's userinfo (postgres://app:pw@db, https://x-access-token:…@github.com),
     // unless already hidden.
-    { pattern: /(:\/\/[^\s/?#@:"'<>\\]*:)([^\s/?#@"'<>\\]+)@/g, replace: (m, head, password) => (PLACEHOLDER.test(password) ? m : `${head}${HIDDEN}@`) },
+    { pattern: /(:\/\/[^\s/?#@:"'<>\\]*:)([^\s/?#@"'<>\\]+)@/g, replace: (m, head, password) => (isPlaceholder(password) ? m : `${head}${HIDDEN}@`) },
+    // SQL's `PASSWORD '…'` (CREATE/ALTER ROLE, CREATE USER … WITH ENCRYPTED PASSWORD), `''` inside
+    // as SQL writes a quote; a statement quoted in a log line or a JSON string too.
+    { pattern: /(?<![A-Za-z0-9_])(password[ \t]+)'((?:[^'\r\n]|'')*)'/gi, replace: (m, head, value) => (value === '' || value === HIDDEN ? m : `${head}'${HIDDEN}'`) },
 ];
 /**
  * A name, how it is separated from its value, and the value: a JSON string (escapes and all), one
@@ -435,6 +470,22 @@ const SHAPES = [
  * The name is read as a whole run (the look-behind) and judged afterwards, so a run is scanned once.
  */
 const NAMED_VALUE = /(?<![A-Za-z0-9_.-])([A-Za-z0-9_.-]+)(\\?["']?)([ \t]*[:=][ \t]*)(?:(")((?:[^"\\\r\n]|\\.)*)|(\\")([^"\\\r\n]*)|(')([^'\\\r\n]*)|([^\s"'`,;&<>\\{}[\]()]+))/g;
+/**
+ * Whether a quoted value ends where a value can end: at its closing quote, followed by the end, a
+ * space, `,;)}]`, or a quote of another kind or a backslash that ends what holds it. A quote that does not
+ * close a value begins something else: in `{"message":"Invalid token:","code":"x"}` the "value"
+ * after `token:` is `,` up to the next key's quote, and hiding it left JSON that no longer parses.
+ */
+function token_shapes_closed(text, end, quote) {
+    if (!text.startsWith(quote, end))
+        return false;
+    const next = text[end + quote.length];
+    // Another quote or a backslash ends what the value was quoted in (`"cmd":"psql password='x'"`).
+    return next === undefined || (/[\s,;)}\]"'`\\]/.test(next) && next !== quote.at(-1));
+}
+/** The rest of a bare value from an `&`, and white space then a word after a value. */
+const AMPERSAND_RUN = /[^\s"'`,;<>\\{}[\]()]*/y;
+const WORDS_FOLLOW = /[ \t]+\S/y;
 /**
  * A value whose name says secret, however it is written: `VERCEL_TOKEN=…` as `env` prints it,
  * `password=…`, `--db-password=…`, `Password: …` and `secret: …` as YAML or a header, and JSON's
@@ -449,17 +500,48 @@ function hideNamedValues(text) {
     for (let m = re.exec(text); m; m = re.exec(text)) {
         const [whole, name, nameQuote, sep, q1, v1, q2, v2, q3, v3, bare] = m;
         const quote = q1 ?? q2 ?? q3;
-        const value = v1 ?? v2 ?? v3 ?? bare ?? '';
         const head = m.index + name.length + nameQuote.length + sep.length;
-        if (namedSecret(name, value, { nameQuoted: Boolean(nameQuote), valueQuoted: Boolean(quote), spaced: /:[ \t]/.test(sep), colon: sep.includes(':') })) {
-            out += `${text.slice(done, head)}${quote ?? ''}${HIDDEN}`;
-            done = m.index + whole.length;
+        const colon = sep.includes(':');
+        let end = m.index + whole.length;
+        // `&` ends a value in a URL's query (`a=b&c=d`), not in `Password: Tr0ub4dor&3`.
+        if (bare !== undefined && colon && text[end] === '&') {
+            AMPERSAND_RUN.lastIndex = end;
+            end += AMPERSAND_RUN.exec(text)[0].length;
+        }
+        const value = v1 ?? v2 ?? v3 ?? text.slice(head, end);
+        WORDS_FOLLOW.lastIndex = end;
+        const form = { nameQuoted: Boolean(nameQuote), valueQuoted: Boolean(quote), spaced: /:[ \t]/.test(sep), colon, wordsFollow: WORDS_FOLLOW.test(text) };
+        if (quote && !token_shapes_closed(text, end, quote)) {
+            re.lastIndex = head;
+        }
+        else if (namedSecret(name, value, form)) {
+            // A JSON number (a PIN) becomes the string "***", so the JSON still parses.
+            out += `${text.slice(done, head)}${quote ?? ''}${nameQuote && !quote ? `${nameQuote}${HIDDEN}${nameQuote}` : HIDDEN}`;
+            done = end;
         }
         else if (quote) {
             re.lastIndex = head;
         }
     }
     return out + text.slice(done);
+}
+/**
+ * A long option whose last word says secret and its value after a space (`--password s3cr3t`,
+ * `--api-key 'k'`); `--name=value` is a NAMED_VALUE. Not `--no-password`, nor a flag such as
+ * `--password-stdin` (its last word is no secret's). A value never starts with `-` (the next option).
+ */
+const OPTION_VALUE = /(?<![A-Za-z0-9_-])(--(?!no-)[A-Za-z0-9][A-Za-z0-9_-]*)([ \t]+)(?:'([^'\r\n]*)'|"([^"\r\n]*)"|([^\s"'`<>|&;()-][^\s"'`<>|&;()]*))/g;
+const OPTION_SECRET = /(?:passw(?:or)?d|pwd|secret|token|api[-_]?key|access[-_]?key|private[-_]?key|credentials?|auth)$/i;
+function hideOptionValues(text) {
+    return text.replace(OPTION_VALUE, (m, name, space, single, double, bare, at) => {
+        const value = single ?? double ?? bare ?? '';
+        WORDS_FOLLOW.lastIndex = at + m.length;
+        const form = { nameQuoted: false, valueQuoted: bare === undefined, spaced: true, colon: true, wordsFollow: WORDS_FOLLOW.test(text) };
+        if (!OPTION_SECRET.test(name) || !namedSecret(name, value, form))
+            return m;
+        const quote = single !== undefined ? "'" : double !== undefined ? '"' : '';
+        return `${name}${space}${quote}${HIDDEN}${quote}`;
+    });
 }
 /**
  * `text` with every credential of a known shape hidden (see the list above), every value a name
@@ -470,7 +552,7 @@ function hideKnownTokens(text) {
     let out = (0,url_secrets/* hideUrlSecrets */.BF)(text, { keepUserinfo: true });
     for (const { pattern, replace } of SHAPES)
         out = out.replace(pattern, replace);
-    return hideNamedValues(out);
+    return hideNamedValues(hideOptionValues(out));
 }
 
 ;// CONCATENATED MODULE: ./.build/core/log.js
@@ -1657,7 +1739,10 @@ const output = {
  * - the first signal aborts `signal`, which the work listens to (it stops feeding its programs,
  *   ends them, and knows what it had done), calls `onFirst`, and starts a wait of `graceMs`;
  * - a second signal ends that wait at once: the caller stops waiting for the work and does what it
- *   does when the wait runs out (reports that the work's state is not known, or cleans up);
+ *   does when the wait runs out (reports that the work's state is not known, or cleans up). A
+ *   closed stdout after the first signal is not a second one: with `… | tee log` and Ctrl-C, tee
+ *   dies of the same SIGINT, and our next write (the "stopping…" note itself) gets EPIPE. Nobody
+ *   asked twice, so the work keeps its grace; only a real SIGINT, SIGTERM or SIGHUP cuts it short;
  * - every later signal is ignored: the handlers stay installed until `dispose()`, so no signal ever
  *   reaches Node's default kill while the caller still reports or cleans up. (With
  *   `process.once`, the second Ctrl-C would find no handler and kill the process mid-cleanup.)
@@ -1677,8 +1762,11 @@ function stopOnSignals(opts) {
     let giveUp = () => undefined;
     const expired = new Promise((resolve) => (giveUp = () => resolve('expired')));
     const onSignal = (name) => {
-        if (received)
-            return giveUp();
+        if (received) {
+            if (name !== 'SIGPIPE')
+                giveUp();
+            return;
+        }
         received = name;
         opts.onFirst?.(name);
         controller.abort(new Error(`stopped by ${name}`));
@@ -1746,9 +1834,10 @@ function stopName(signal) {
 /**
  * The one list, for query and fragment parameters and for headers alike. `key` as a whole name or
  * the last word of one (`api_key`, `access_key`, `x-functions-key`, `ocp-apim-subscription-key`),
- * and `code`: an Azure Functions key (`?code=`) or an OAuth authorization code.
+ * and `code`: an Azure Functions key (`?code=`) or an OAuth authorization code. `auth` only as a
+ * whole word (`auth`, `x-auth`, `oauth_verifier`) or in `authorization` and `authkey`: `?author=` is ordinary.
  */
-const SENSITIVE_NAME = /auth|cookie|token|secret|passw|^pass$|^pwd$|api[-_]?key|apikey|accesskey|(^|[-_.])key$|^code$|signature|^sig$|session|credential|bypass/i;
+const SENSITIVE_NAME = /(?:^|[-_.])o?auth(?:[-_.]|$)|authori[sz]ation|auth[-_]?(?:key|code)|cookie|token|secret|passw|^pass$|^pwd$|api[-_]?key|apikey|accesskey|(^|[-_.])key$|^code$|signature|^sig$|session|credential|bypass/i;
 /** Names that look sensitive but carry a switch: Vercel's `x-vercel-set-bypass-cookie=true|samesitenone`. */
 const NOT_SENSITIVE = /^x-vercel-set-bypass-cookie$/i;
 /** Whether a header, query or fragment parameter of this name carries a secret. */
@@ -1894,7 +1983,8 @@ function hideWebhookPath(text) {
  */
 function displayUrl(text, opts = {}) {
     const noUserinfo = opts.keepUserinfo ? text : text.replace(USERINFO, (match, userinfo) => match.slice(0, match.length - userinfo.length - 1));
-    const params = noUserinfo.replace(/([?&#])([^=&#]+)=([^&#]*)/g, (match, sep, name, value) => isSensitiveName(decode(name) ?? name) && value !== '' && value !== '***' ? `${sep}${name}=***` : match);
+    // The name holds no `?`: each `?` would otherwise start a scan to the URL's end, quadratic on `?????…`.
+    const params = noUserinfo.replace(/([?&#])([^=&#?]+)=([^&#]*)/g, (match, sep, name, value) => isSensitiveName(decode(name) ?? name) && value !== '' && value !== '***' ? `${sep}${name}=***` : match);
     return hideWebhookPath(params);
 }
 /** How far back from a `://` a scheme is looked for: schemes are short, and the bound keeps the scan linear. */
