@@ -175,6 +175,12 @@ export interface PromoteOutcome {
   unfinished?: string;
   /** An automatic run left production alone because a rollback put its deployment there (the rollback-cascade guard). */
   putThereByRollback?: boolean;
+  /**
+   * `from` matched what serves through an address that follows production (Vercel: a production
+   * domain or alias), not one deployment's id or own URL: known only once the platform was asked,
+   * and, like a service URL (from-ref.ts namesServiceNotDeploy), no name for an incident.
+   */
+  fromFollowsProduction?: boolean;
 }
 
 /** Outcomes that changed what production serves (a queued one, accepted but not live, too: see notLiveYet). */
@@ -397,6 +403,7 @@ async function promoteWith(request: PromoteRequest, common: PromoteCommon, log: 
         details: passedOver(skipped),
         rolledBackFrom: result.rolledBackFrom,
         putThereByRollback: result.putThereByRollback,
+        ...(result.fromFollowsProduction ? { fromFollowsProduction: true } : {}),
       };
     }
     case 'fly':

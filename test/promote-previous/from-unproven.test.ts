@@ -54,11 +54,13 @@ describe('promote-previous (vercel): a from that does not name the deployment in
     const good = v.addDeployment(project, { production: true });
     const bad = v.addDeployment(project, { production: true });
     const opts = { token: TOKEN, project: 'shop', team: TEAM_ID, apiUrl: v.url, target: 'previous', from: 'https://shop.example.com', method: 'rollback' as const, timeoutSeconds: 30, dryRun: false, pollIntervalMs: 1 };
-    expect(await promoteOnVercel(opts, memoryLog())).toMatchObject({ status: 'rolled-back', from: { id: bad.uid }, to: { id: good.uid } });
-    expect(await promoteOnVercel(opts, memoryLog())).toMatchObject({ status: 'already-current', to: { id: good.uid } });
+    // Matched through an alias: the pipeline names the incident by the deployment, not the domain.
+    expect(await promoteOnVercel(opts, memoryLog())).toMatchObject({ status: 'rolled-back', from: { id: bad.uid }, to: { id: good.uid }, fromFollowsProduction: true });
+    expect(await promoteOnVercel(opts, memoryLog())).toMatchObject({ status: 'already-current', to: { id: good.uid }, rolledBackFrom: bad.uid, fromFollowsProduction: true });
     expect(v.production(project)?.uid).toBe(good.uid);
     // The deployment's own URL names it: that still goes further back.
     const further = await promoteOnVercel({ ...opts, from: `https://${good.url}` }, memoryLog());
     expect(further).toMatchObject({ status: 'rolled-back', to: { id: older.uid } });
+    expect(further.fromFollowsProduction).toBeUndefined();
   });
 });

@@ -70,6 +70,13 @@ export interface VercelPromoteResult {
   rolledBackFrom?: string;
   /** An automatic run found the deployment in production put there by a rollback, and left it (notPutBackAgain). */
   putThereByRollback?: boolean;
+  /**
+   * from matched the deployment in production through one of its aliases (a production domain, a
+   * URL that follows production), not by its id or its own URL: it names whatever serves, so every
+   * incident on the project would share it (pipeline/rollback.ts names the incident by the
+   * deployment rolled back from instead, as for a Render service URL).
+   */
+  fromFollowsProduction?: boolean;
 }
 
 const info = (d: Deployment | undefined): DeploymentInfo => ({
@@ -119,7 +126,9 @@ export async function promoteOnVercel(opts: VercelPromoteOptions, log: Log): Pro
   // Whether from names the deployment in production itself, rather than only whatever serves: a SHA
   // that could not be compared, or a URL that matched one of its aliases (a production domain moves
   // with every rollback), proves nothing about it, so it must not lift the re-run guard below.
-  const fromNamesCurrent = !!fromRef && !shaUncompared && (fromRef.kind !== 'url' || current.url?.toLowerCase() === fromRef.host);
+  const byAlias = fromRef?.kind === 'url' && current.url?.toLowerCase() !== fromRef.host;
+  const fromNamesCurrent = !!fromRef && !shaUncompared && !byAlias;
+  if (byAlias) base.fromFollowsProduction = true;
   const relative = targetRef.kind === 'previous' || targetRef.kind === 'last-verified';
   const history = relative || opts.automatic ? await call(ctx(`reading what served production before ${current.id}`), () => productionHistory(client, project, current)) : undefined;
   // The rollback cascade: our own rollback promotes an older deployment, Vercel reports that as a
