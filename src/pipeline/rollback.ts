@@ -240,11 +240,11 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
     const legacyKey = legacyIncidentKey(plan.environment, plan.components, inScope, outcomes, request.github.runId);
     // The issue an earlier version opened carries that spelling in its marker, so it is an alias too:
     // unless it held a secret (a URL's password: looked up in the ledger only, never written out), or
-    // names a Render or Fly service, which every incident on it shared: the alias would join a new
+    // names a Render or Fly service or a Vercel domain, which every incident on it shared: the alias would join a new
     // incident to an earlier one's open issue. Such a spelling is this incident's only when its
     // ledger row is found under it (below).
     const aliasable = legacyKey !== record.incidentKey && hideUrlSecrets(legacyKey) === legacyKey ? legacyKey : undefined;
-    const serviceWide = plan.components.some((c) => namesServiceNotDeploy(c.provider, c.from));
+    const serviceWide = plan.components.some((c) => fromNamesNoDeploy(c, outcomes[inScope.indexOf(c)]));
     legacy = legacyKey !== record.incidentKey ? { key: legacyKey, closedRows: !serviceWide } : undefined;
     if (aliasable && !serviceWide && !aliases.includes(aliasable)) aliases.push(aliasable);
     if (aliases.length) record.incidentAliases = aliases;
@@ -740,16 +740,27 @@ function incidentKey(environment: string, all: ComponentPlan[], components: Comp
  * A component's `from` as the key names it (keyRef'd). A from the cascade guard turned down names
  * the deployment a rollback put there (the promotion event of our own rollback): the incident is the
  * one that rollback was made for, named by the platform's id of what it rolled back from. A from
- * that is a service's URL (namesServiceNotDeploy: the same for every deploy of a Render or Fly
- * service) is named by the deploy the provider found to roll back from, as a run without from is;
- * a job that does not roll that component back cannot find it (serviceFrom).
+ * that names no deployment of its own (fromNamesNoDeploy) is named by the deploy the provider found
+ * to roll back from, as a run without from is; a job that does not roll that component back cannot
+ * find it (serviceFrom).
  */
 function namedFrom(c: ComponentPlan, components: ComponentPlan[], outcomes: PromoteOutcome[], runId: string | undefined): string {
   const o = outcomes[components.indexOf(c)];
   if (o?.putThereByRollback && o.rolledBackFrom) return keyRef(o.rolledBackFrom);
-  if (!namesServiceNotDeploy(c.provider, c.from)) return keyRef(c.from!);
+  if (!fromNamesNoDeploy(c, o)) return keyRef(c.from!);
   const id = o?.rolledBackFrom ?? o?.from.id;
   return id ? keyRef(id) : serviceFrom(c.from!, runId);
+}
+
+/**
+ * Whether a component's `from` is the same for every deploy, so it cannot name an incident: a Render
+ * or Fly service URL, a Netlify site domain, known from the plan (namesServiceNotDeploy); or a
+ * Vercel production domain or alias, known only once Vercel matched it to what serves through an
+ * alias (PromoteOutcome.fromFollowsProduction: a custom domain looks like any URL). `o` is this
+ * job's outcome for the component, undefined when the job does not roll it back.
+ */
+function fromNamesNoDeploy(c: ComponentPlan, o: PromoteOutcome | undefined): boolean {
+  return namesServiceNotDeploy(c.provider, c.from) || !!o?.fromFollowsProduction;
 }
 
 /**
@@ -779,12 +790,15 @@ function legacyIncidentKey(environment: string, all: ComponentPlan[], components
   return `${environment}:${resolved.join(',') || 'database'}`;
 }
 
-/** Tells the user how a from that names a service, not a deploy, named the incident. */
+/** Tells the user how a from that names a service (or a Vercel domain), not a deploy, named the incident. */
 function keyNotes(all: ComponentPlan[], components: ComponentPlan[], outcomes: PromoteOutcome[], runId: string | undefined, log: Log): void {
-  for (const c of all.filter((p) => namesServiceNotDeploy(p.provider, p.from))) {
+  for (const c of all) {
     const o = outcomes[components.indexOf(c)];
+    if (!fromNamesNoDeploy(c, o)) continue;
     const id = o?.rolledBackFrom ?? o?.from.id;
-    const said = `from of ${c.name} (${keyRef(c.from!)}) is the URL of the ${c.provider} service, the same for every deploy`;
+    const said = namesServiceNotDeploy(c.provider, c.from)
+      ? `from of ${c.name} (${keyRef(c.from!)}) is the URL of the ${c.provider} service, the same for every deploy`
+      : `from of ${c.name} (${keyRef(c.from!)}) is an address that follows production on ${c.provider} (a domain or alias of whatever deployment serves), not one deployment's id or own URL`;
     if (id) {
       log.info(`${said}: the incident is named by the deploy rolled back from, ${id}.`);
       continue;

@@ -21,6 +21,10 @@ import { startGitHubIssues, type GitHubIssuesFake } from '../fakes/github-issues
 import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
 import { applyMigrations, tables, writeMigrations } from '../migrations/fixtures.js';
 import { startFakeFly } from '../platforms/fake-fly.js';
+import { startFakeVercel } from '../../src/sandbox/vercel-api.js';
+import { withSession } from '../../src/db/session.js';
+import { writeLedger } from '../../src/migrations/ledger.js';
+import { TEAM_ID, TEAM_SLUG, TOKEN as VERCEL_TOKEN } from '../promote-previous/fixture.js';
 import { SERVICE_ID, startFakeRender, type FakeRender } from '../platforms/fake-render.js';
 import { appliedVersions } from './world.js';
 
@@ -185,5 +189,80 @@ describe('a from that is the Fly app URL', () => {
     expect(targeted).toMatchObject({ status: 'nothing-to-do', incidentKey: first.incidentKey });
     expect(issues.issues).toHaveLength(1);
     expect(await appliedVersions(db)).toEqual(['20240101000001', '20240101000002']);
+  });
+});
+
+// The same on Vercel, where it cannot be told from the plan: a production domain (a custom one looks
+// like any URL) or the project's .vercel.app alias matches whatever deployment serves. Vercel says
+// at run time that from matched through an alias, and the key names the deployment rolled back from.
+async function vercel() {
+  const v = await startFakeVercel();
+  closing.push(() => v.close());
+  v.addTeam(TEAM_ID, TEAM_SLUG, 'pro');
+  v.addToken(VERCEL_TOKEN, 'user_oncall', [TEAM_ID]);
+  const project = v.addProject({ name: 'shop', owner: TEAM_ID, domains: ['shop.example.com'] });
+  v.addDeployment(project, { production: true });
+  v.addDeployment(project, { production: true });
+  const bad = v.addDeployment(project, { production: true });
+  const run = runner({ ...common, provider: 'vercel', project: 'shop', team: TEAM_ID, apiUrl: v.url }, { vercelToken: VERCEL_TOKEN });
+  return { v, project, bad, run };
+}
+
+describe('a from that is a Vercel production domain or alias', () => {
+  for (const DOMAIN of ['https://shop.example.com', 'https://shop.vercel.app/']) {
+    it(`${DOMAIN}: names each incident by the deployment rolled back from, and says so`, async () => {
+      const { v, project, bad, run } = await vercel();
+      const log = memoryLog();
+      const first = await run({ from: DOMAIN, runId: '601', log });
+      expect(first).toMatchObject({ status: 'rolled-back', incidentKey: `production:web@${bad.uid}` });
+      expect(log.lines.join('\n')).toContain(`from of web (${DOMAIN}) is an address that follows production on vercel (a domain or alias of whatever deployment serves), not one deployment's id or own URL: the incident is named by the deploy rolled back from, ${bad.uid}.`);
+      expect(first.incidentAliases ?? []).not.toContain(`production:web@${DOMAIN}`);
+
+      // A new run for the same incident (the event delivered again): the same key, from Vercel's last alias request.
+      const again = await run({ from: DOMAIN, runId: '602' });
+      expect(again).toMatchObject({ status: 'nothing-to-do', incidentKey: first.incidentKey });
+      expect(issues.issues).toHaveLength(1);
+
+      // The next incident: the fix goes live with a migration, and goes bad too.
+      const fix = v.addDeployment(project, { production: true });
+      await applyMigrations(db, 'dbmate', await writeMigrations(ws, 'dbmate', tables(3)), tables(3));
+      const next = await run({ from: DOMAIN, runId: '603' });
+      expect(next).toMatchObject({ status: 'rolled-back', incidentKey: `production:web@${fix.uid}`, database: { status: 'reverted', reverted: ['20240101000003'] } });
+      expect(issues.issues).toHaveLength(2);
+      expect(await appliedVersions(db)).toEqual(['20240101000001', '20240101000002']);
+    });
+  }
+
+  it("a deployment's own URL still names the incident as given", async () => {
+    const { bad, run } = await vercel();
+    const own = `https://${bad.url}`;
+    const log = memoryLog();
+    const first = await run({ from: own, runId: '611', log });
+    expect(first).toMatchObject({ status: 'rolled-back', incidentKey: `production:web@${own}` });
+    expect(log.lines.join('\n')).not.toContain('follows production');
+  });
+
+  it("an earlier incident's finished row under the old spelling (the domain as given) is not this incident's", async () => {
+    const DOMAIN = 'https://shop.example.com';
+    const legacy = `production:web@${DOMAIN}`;
+    const V = (i: number) => `2024010100000${i}`;
+    await withSession(parseConnectionString(db.url), (s) => writeLedger(s, { incidentKey: legacy, method: 'down-migrations', planned: [V(3)], kept: [V(1), V(2)], applied: [V(1), V(2), V(3)], reverted: [V(3)], status: 'done' }));
+    const { bad, run } = await vercel();
+    const record = await run({ from: DOMAIN, runId: '621' });
+    // Planned afresh (steps: 1), not "nothing to do" nor refused as that incident's.
+    expect(record).toMatchObject({ status: 'rolled-back', incidentKey: `production:web@${bad.uid}`, database: { status: 'reverted', planned: [V(3)] } });
+    expect(await appliedVersions(db)).toEqual([V(1), V(2)]);
+    expect(record.incidentAliases ?? []).not.toContain(legacy);
+  });
+
+  it('a half-done row under the old spelling (the domain as given) is this incident\'s: its plan is finished', async () => {
+    const DOMAIN = 'https://shop.example.com';
+    const V = (i: number) => `2024010100000${i}`;
+    await withSession(parseConnectionString(db.url), (s) => writeLedger(s, { incidentKey: `production:web@${DOMAIN}`, method: 'down-migrations', planned: [V(3), V(2)], kept: [V(1)], applied: [V(1), V(2), V(3)], reverted: [], status: 'started' }));
+    const { bad, run } = await vercel();
+    const record = await run({ from: DOMAIN, runId: '631' });
+    // That row's plan (3 and 2), not a fresh `steps: 1` (3 alone).
+    expect(record).toMatchObject({ status: 'rolled-back', incidentKey: `production:web@${bad.uid}`, database: { status: 'reverted', planned: [V(3), V(2)] } });
+    expect(await appliedVersions(db)).toEqual([V(1)]);
   });
 });
