@@ -6319,7 +6319,10 @@ async function promoteOnVercel(opts, log) {
     // Whether from names the deployment in production itself, rather than only whatever serves: a SHA
     // that could not be compared, or a URL that matched one of its aliases (a production domain moves
     // with every rollback), proves nothing about it, so it must not lift the re-run guard below.
-    const fromNamesCurrent = !!fromRef && !shaUncompared && (fromRef.kind !== 'url' || current.url?.toLowerCase() === fromRef.host);
+    const byAlias = fromRef?.kind === 'url' && current.url?.toLowerCase() !== fromRef.host;
+    const fromNamesCurrent = !!fromRef && !shaUncompared && !byAlias;
+    if (byAlias)
+        base.fromFollowsProduction = true;
     const relative = targetRef.kind === 'previous' || targetRef.kind === 'last-verified';
     const history = relative || opts.automatic ? await call(ctx(`reading what served production before ${current.id}`), () => productionHistory(client, project, current)) : undefined;
     // The rollback cascade: our own rollback promotes an older deployment, Vercel reports that as a
@@ -6845,6 +6848,7 @@ async function promoteWith(request, common, log) {
                 details: passedOver(skipped),
                 rolledBackFrom: result.rolledBackFrom,
                 putThereByRollback: result.putThereByRollback,
+                ...(result.fromFollowsProduction ? { fromFollowsProduction: true } : {}),
             };
         }
         case 'fly':

@@ -22657,11 +22657,11 @@ async function rollbackPhases(request, deps, log, heartbeat) {
         const legacyKey = legacyIncidentKey(plan.environment, plan.components, inScope, outcomes, request.github.runId);
         // The issue an earlier version opened carries that spelling in its marker, so it is an alias too:
         // unless it held a secret (a URL's password: looked up in the ledger only, never written out), or
-        // names a Render or Fly service, which every incident on it shared: the alias would join a new
+        // names a Render or Fly service or a Vercel domain, which every incident on it shared: the alias would join a new
         // incident to an earlier one's open issue. Such a spelling is this incident's only when its
         // ledger row is found under it (below).
         const aliasable = legacyKey !== record.incidentKey && (0,url_secrets/* hideUrlSecrets */.BF)(legacyKey) === legacyKey ? legacyKey : undefined;
-        const serviceWide = plan.components.some((c) => (0,from_ref/* namesServiceNotDeploy */.I3)(c.provider, c.from));
+        const serviceWide = plan.components.some((c) => fromNamesNoDeploy(c, outcomes[inScope.indexOf(c)]));
         legacy = legacyKey !== record.incidentKey ? { key: legacyKey, closedRows: !serviceWide } : undefined;
         if (aliasable && !serviceWide && !aliases.includes(aliasable))
             aliases.push(aliasable);
@@ -23194,18 +23194,28 @@ function incidentKey(environment, all, components, outcomes, request) {
  * A component's `from` as the key names it (keyRef'd). A from the cascade guard turned down names
  * the deployment a rollback put there (the promotion event of our own rollback): the incident is the
  * one that rollback was made for, named by the platform's id of what it rolled back from. A from
- * that is a service's URL (namesServiceNotDeploy: the same for every deploy of a Render or Fly
- * service) is named by the deploy the provider found to roll back from, as a run without from is;
- * a job that does not roll that component back cannot find it (serviceFrom).
+ * that names no deployment of its own (fromNamesNoDeploy) is named by the deploy the provider found
+ * to roll back from, as a run without from is; a job that does not roll that component back cannot
+ * find it (serviceFrom).
  */
 function namedFrom(c, components, outcomes, runId) {
     const o = outcomes[components.indexOf(c)];
     if (o?.putThereByRollback && o.rolledBackFrom)
         return (0,incident_key/* keyRef */.nP)(o.rolledBackFrom);
-    if (!(0,from_ref/* namesServiceNotDeploy */.I3)(c.provider, c.from))
+    if (!fromNamesNoDeploy(c, o))
         return (0,incident_key/* keyRef */.nP)(c.from);
     const id = o?.rolledBackFrom ?? o?.from.id;
     return id ? (0,incident_key/* keyRef */.nP)(id) : serviceFrom(c.from, runId);
+}
+/**
+ * Whether a component's `from` is the same for every deploy, so it cannot name an incident: a Render
+ * or Fly service URL, a Netlify site domain, known from the plan (namesServiceNotDeploy); or a
+ * Vercel production domain or alias, known only once Vercel matched it to what serves through an
+ * alias (PromoteOutcome.fromFollowsProduction: a custom domain looks like any URL). `o` is this
+ * job's outcome for the component, undefined when the job does not roll it back.
+ */
+function fromNamesNoDeploy(c, o) {
+    return (0,from_ref/* namesServiceNotDeploy */.I3)(c.provider, c.from) || !!o?.fromFollowsProduction;
 }
 /**
  * A service URL no deploy was found for here, made incident-specific by the workflow run (a re-run,
@@ -23234,12 +23244,16 @@ function legacyIncidentKey(environment, all, components, outcomes, runId) {
     const resolved = components.map((c, i) => `${c.name}@${outcomes[i]?.rolledBackFrom ?? outcomes[i]?.from.id ?? outcomes[i]?.from.commitSha ?? '?'}`);
     return `${environment}:${resolved.join(',') || 'database'}`;
 }
-/** Tells the user how a from that names a service, not a deploy, named the incident. */
+/** Tells the user how a from that names a service (or a Vercel domain), not a deploy, named the incident. */
 function keyNotes(all, components, outcomes, runId, log) {
-    for (const c of all.filter((p) => (0,from_ref/* namesServiceNotDeploy */.I3)(p.provider, p.from))) {
+    for (const c of all) {
         const o = outcomes[components.indexOf(c)];
+        if (!fromNamesNoDeploy(c, o))
+            continue;
         const id = o?.rolledBackFrom ?? o?.from.id;
-        const said = `from of ${c.name} (${(0,incident_key/* keyRef */.nP)(c.from)}) is the URL of the ${c.provider} service, the same for every deploy`;
+        const said = (0,from_ref/* namesServiceNotDeploy */.I3)(c.provider, c.from)
+            ? `from of ${c.name} (${(0,incident_key/* keyRef */.nP)(c.from)}) is the URL of the ${c.provider} service, the same for every deploy`
+            : `from of ${c.name} (${(0,incident_key/* keyRef */.nP)(c.from)}) is an address that follows production on ${c.provider} (a domain or alias of whatever deployment serves), not one deployment's id or own URL`;
         if (id) {
             log.info(`${said}: the incident is named by the deploy rolled back from, ${id}.`);
             continue;
@@ -28019,7 +28033,10 @@ async function promoteOnVercel(opts, log) {
     // Whether from names the deployment in production itself, rather than only whatever serves: a SHA
     // that could not be compared, or a URL that matched one of its aliases (a production domain moves
     // with every rollback), proves nothing about it, so it must not lift the re-run guard below.
-    const fromNamesCurrent = !!fromRef && !shaUncompared && (fromRef.kind !== 'url' || current.url?.toLowerCase() === fromRef.host);
+    const byAlias = fromRef?.kind === 'url' && current.url?.toLowerCase() !== fromRef.host;
+    const fromNamesCurrent = !!fromRef && !shaUncompared && !byAlias;
+    if (byAlias)
+        base.fromFollowsProduction = true;
     const relative = targetRef.kind === 'previous' || targetRef.kind === 'last-verified';
     const history = relative || opts.automatic ? await call(ctx(`reading what served production before ${current.id}`), () => productionHistory(client, project, current)) : undefined;
     // The rollback cascade: our own rollback promotes an older deployment, Vercel reports that as a
@@ -28533,6 +28550,7 @@ async function promoteWith(request, common, log) {
                 details: passedOver(skipped),
                 rolledBackFrom: result.rolledBackFrom,
                 putThereByRollback: result.putThereByRollback,
+                ...(result.fromFollowsProduction ? { fromFollowsProduction: true } : {}),
             };
         }
         case 'fly':
