@@ -81,10 +81,30 @@ describe('hideKnownTokens', () => {
       `token: ${'&'.repeat(300_000)}`,
             // A URL's parameters: each `?` once started a name that ran to the end.
       `https://x/${'?'.repeat(300_000)}`,
+      // Cookie headers, curl -u, token prefixes, a DSN key, XML, `=>`, PEM blocks (review3 H1).
+      'Cookie: '.repeat(40_000),
+      `Set-Cookie: ${'a'.repeat(300_000)}`,
+      '-u '.repeat(100_000),
+      `-u ${'a'.repeat(300_000)}`,
+      `--user ${'a:'.repeat(150_000)}`,
+      'sk_live_'.repeat(40_000),
+      'npm_'.repeat(75_000),
+      'HRKU-'.repeat(60_000),
+      `://${'0'.repeat(300_000)}@`,
+      '<password>'.repeat(30_000),
+      `<password>${'a'.repeat(300_000)}`,
+      'password => '.repeat(25_000),
+      '-----BEGIN PRIVATE KEY-----'.repeat(10_000),
+      `-----BEGIN ${' '.repeat(300_000)}PRIVATE KEY-----`,
+      '-----BEGIN RSA PRIVATE KEY-----xyz-----END RSA PRIVATE KEY-----'.repeat(5_000),
+      `secret: 333 ${'a'.repeat(300_000)}`,
+      'token: 333 '.repeat(30_000),
     ];
     for (const text of runs) expect(hideKnownTokens(text).length, text.slice(0, 20)).toBeLessThanOrEqual(text.length);
     expect(hideKnownTokens(`${'A_'.repeat(150_000)}TOKEN=abcdefgh1`)).toMatch(/TOKEN=\*\*\*$/);
     expect(hideKnownTokens(`${'a_'.repeat(150_000)}password: Pw_1`)).toMatch(/password: \*\*\*$/);
     expect(hideKnownTokens(`https://x/${'?'.repeat(300_000)}token=Tok_1`)).toMatch(/\?token=\*\*\*$/);
+    expect(hideKnownTokens(`${'-----BEGIN PRIVATE KEY-----'.repeat(10_000)}\nMIIE`)).toMatch(/-----\*\*\*$/);
+    expect(hideKnownTokens(`${'Cookie: '.repeat(40_000)}sid=Ck_1`)).toMatch(/Cookie: \*\*\*$/);
   });
 });

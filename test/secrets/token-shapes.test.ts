@@ -156,7 +156,79 @@ describe('Log.redact hides credentials of known shapes it was never given', () =
   });
 });
 
+describe('more credential forms a command prints (review3 H1) and ordinary text near them (L1)', () => {
+  const log = memoryLog();
+  it.each([
+    ['Cookie', 'Cookie: session=CmdCookie_4141; theme=dark', 'Cookie: ***'],
+    ['Set-Cookie', '< Set-Cookie: sid=CmdSetCookie_4242; Path=/; HttpOnly', '< Set-Cookie: ***'],
+    ['Cookie in JSON', '{"cookie":"sid=JsonCookie_1","n":1}', '{"cookie":"***","n":1}'],
+    ['Proxy-Authorization', 'Proxy-Authorization: Basic cHJveHk6UHJveHlQd18x', 'Proxy-Authorization: Basic ***'],
+    ['Vercel bypass header', 'x-vercel-protection-bypass: CmdBypass_4545', 'x-vercel-protection-bypass: ***'],
+    ['x-…-key, -secret, -token headers', 'x-functions-key: Fk_1 x-hook-secret: Hs_2 x-deploy-token: Dt_3', 'x-functions-key: *** x-hook-secret: *** x-deploy-token: ***'],
+    ['curl -u and --user', 'curl -u deploy:CmdCurlPw_4343 https://h; curl --user "ci:Pw_2" x; curl --user=a:Pw_3', 'curl -u deploy:*** https://h; curl --user "ci:***" x; curl --user=a:***'],
+    ['Stripe keys', 'STRIPE_KEY=sk_live_51HabcDEFghiJKL sk_test_4eC39HqLyjWDarjtT1zdp7dc rk_live_51Habcdefghijk', 'STRIPE_KEY=sk_live_*** sk_test_*** rk_live_***'],
+    ['npm token', 'npm_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789 published', 'npm_*** published'],
+    ['Heroku token', 'HRKU-01234567-89ab-cdef-0123-456789abcdef', 'HRKU-***'],
+    ['passphrase', 'passphrase=Pp_4646 --passphrase "Pp 2"', 'passphrase=*** --passphrase "***"'],
+    ['names ending _key', 'session_key=Sk_4747 signing_key: Sg_4848', 'session_key=*** signing_key: ***'],
+    ['XML', '<password>XmlPw_4949</password><ns:apiToken>T_1</ns:apiToken>', '<password>***</password><ns:apiToken>***</ns:apiToken>'],
+    ['Ruby/Perl hash', `password => "RbPw_5050", :api_key => 'Rk_1'`, `password => "***", :api_key => '***'`],
+    ['Sentry DSN', 'SENTRY_DSN https://0123456789abcdef0123456789abcdef@o123.ingest.sentry.io/456', 'SENTRY_DSN https://***@o123.ingest.sentry.io/456'],
+    ['PEM on one line', '-----BEGIN RSA PRIVATE KEY-----MIIEpAIBAAKCAQEA-----END RSA PRIVATE KEY----- ok', '-----BEGIN RSA PRIVATE KEY-----***-----END RSA PRIVATE KEY----- ok'],
+    ['PEM on many lines', 'key:\n-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjE\nAAAABG5vbmU\n-----END OPENSSH PRIVATE KEY-----\ndone', 'key:\n-----BEGIN OPENSSH PRIVATE KEY-----\n***\n-----END OPENSSH PRIVATE KEY-----\ndone'],
+    ['PEM without its END', 'x\n-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBg\nkqhkiG9w0BAQEF', 'x\n-----BEGIN PRIVATE KEY-----\n***'],
+  ])('%s', (_what, text, shown) => {
+    expect(log.redact(text)).toBe(shown);
+  });
+
+  it('keeps counts, status words, env names, a working directory and a product name', () => {
+    for (const text of [
+      'secret_store: 3 rows',
+      'token refresh: 12 ms, secret: 3ms',
+      'token: expired, password: incorrect, auth: ok',
+      'secret: missing; token: invalid; api_key: set',
+      'Secret: VERCEL_TOKEN',
+      'secret: DATABASE_URL (environment production-database)',
+      'pwd: /home/runner/work',
+      'Token: Vercel',
+      'the Cookie: header was refused',
+      'docker run -u 1000:1000 img; curl -u ci:$CI_PASSWORD x',
+      'primary_key: id, cache-key: linux-npm-3f2a',
+      '<token>expired</token>',
+      'options => { verbose: true }',
+    ]) {
+      expect(log.redact(text)).toBe(text);
+    }
+    // The secret side of each rule.
+    expect(log.redact('secret_store: 3xyzzy password: 1234 token: Vercel_1 Secret: Vt_555 pwd: Pw_1 password: Summer')).toBe(
+      'secret_store: *** password: *** token: *** Secret: *** pwd: *** password: ***',
+    );
+    expect(log.redact('PASSWORD=VERCEL_TOKEN_X1')).toBe('PASSWORD=***');
+  });
+});
+
 describe('the command provider hides tokens its command prints', () => {
+  it('a private key printed over many lines, and the forms above', async () => {
+    const cwd = await mkdtemp(join(tmpdir(), 'rk-cmd-tokens-'));
+    dirs.push(cwd);
+    const log = memoryLog();
+    const command = [
+      "echo '-----BEGIN OPENSSH PRIVATE KEY-----'",
+      'echo b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQ',
+      'echo QyNTUxOQAAACBrZXktYm9keS1saW5lLXR3bw',
+      "echo '-----END OPENSSH PRIVATE KEY-----'",
+      'echo "Cookie: session=CmdCookie_4141"',
+      'echo "curl -u deploy:CmdCurlPw_4343"',
+      'echo "after the key"',
+    ].join('; ');
+    await runRollbackCommand({ command, target: 'app:v1', timeoutSeconds: 20, dryRun: false, cwd, baseEnv: { ...process.env } }, log);
+    const all = log.lines.join('\n');
+    for (const secret of ['b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQ', 'QyNTUxOQAAACBrZXktYm9keS1saW5lLXR3bw', 'CmdCookie_4141', 'CmdCurlPw_4343']) expect(all).not.toContain(secret);
+    expect(all).toContain('-----END OPENSSH PRIVATE KEY-----');
+    expect(all).toContain('after the key');
+  });
+
+
   it('in the streamed output and in the tail said again after a failure', async () => {
     const cwd = await mkdtemp(join(tmpdir(), 'rk-cmd-tokens-'));
     dirs.push(cwd);
