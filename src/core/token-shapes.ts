@@ -183,7 +183,7 @@ const SHAPES: Shape[] = [
   // curl's `-u user:password` / `--user user:password`: the user stays. `-u 1000:1000` (docker's
   // uid:gid) and `-u user:$PASS` are no password.
   {
-    pattern: /(?<![A-Za-z0-9_-])((?:-u|--user)(?:[ \t]+|=)(['"]?)[^\s:'"]+:)([^\s'"]+)/g,
+    pattern: /(?<![A-Za-z0-9_-])((?:-u|--user)(?:[ \t]+|=)(?:(['"])[^\s:'"]+:|[^\s:'"]+:))((?<=['"][^\s:'"]+:)[^'"\r\n]+|[^\s'"]+)/g,
     replace: (m, head, _quote, password) => (isPlaceholder(password) || /^\d+$/.test(password) ? m : `${head}${HIDDEN}`),
   },
   // A DSN whose URL user is a 32-hex key (Sentry's `https://<key>@o1.ingest.sentry.io/1`).

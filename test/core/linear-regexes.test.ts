@@ -87,6 +87,8 @@ describe('hideKnownTokens', () => {
       '-u '.repeat(100_000),
       `-u ${'a'.repeat(300_000)}`,
       `--user ${'a:'.repeat(150_000)}`,
+      `--user "${'a'.repeat(300_000)}`,
+      `-u "a:${'b '.repeat(150_000)}`,
       'sk_live_'.repeat(40_000),
       'npm_'.repeat(75_000),
       'HRKU-'.repeat(60_000),

@@ -165,7 +165,7 @@ describe('more credential forms a command prints (review3 H1) and ordinary text 
     ['Proxy-Authorization', 'Proxy-Authorization: Basic cHJveHk6UHJveHlQd18x', 'Proxy-Authorization: Basic ***'],
     ['Vercel bypass header', 'x-vercel-protection-bypass: CmdBypass_4545', 'x-vercel-protection-bypass: ***'],
     ['x-…-key, -secret, -token headers', 'x-functions-key: Fk_1 x-hook-secret: Hs_2 x-deploy-token: Dt_3', 'x-functions-key: *** x-hook-secret: *** x-deploy-token: ***'],
-    ['curl -u and --user', 'curl -u deploy:CmdCurlPw_4343 https://h; curl --user "ci:Pw_2" x; curl --user=a:Pw_3', 'curl -u deploy:*** https://h; curl --user "ci:***" x; curl --user=a:***'],
+    ['curl -u and --user', 'curl -u deploy:CmdCurlPw_4343 https://h; curl --user "ci:Pw 2" x; curl --user=a:Pw_3', 'curl -u deploy:*** https://h; curl --user "ci:***" x; curl --user=a:***'],
     ['Stripe keys', 'STRIPE_KEY=sk_live_51HabcDEFghiJKL sk_test_4eC39HqLyjWDarjtT1zdp7dc rk_live_51Habcdefghijk', 'STRIPE_KEY=sk_live_*** sk_test_*** rk_live_***'],
     ['npm token', 'npm_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789 published', 'npm_*** published'],
     ['Heroku token', 'HRKU-01234567-89ab-cdef-0123-456789abcdef', 'HRKU-***'],
