@@ -46,7 +46,11 @@ function runOutputs(record: RollbackRecord | DrillRecord, components: [string, C
 
 function outputs(record: RollbackRecord): void {
   setOutputs({
-    ...runOutputs(record, record.components.map((c) => [c.name, { status: c.status, from: ref(c.from), to: ref(c.to) }])),
+    ...runOutputs(record, [
+      ...record.components.map((c): [string, ComponentOutput] => [c.name, { status: c.status, from: ref(c.from), to: ref(c.to) }]),
+      // A later job of a split rollback: the components the earlier job rolled back are where production is.
+      ...(record.earlierComponents ?? []).map((m): [string, ComponentOutput] => [m.name, { status: 'rolled-back', from: m.from ?? null, to: m.to }]),
+    ]),
     reverted: JSON.stringify(record.database?.reverted ?? []),
     decision: record.verify?.decision ?? '',
     'incident-issue-url': record.incidentIssueUrl ?? '',

@@ -27,6 +27,23 @@ export interface TimelineEntry<P extends string = PhaseName> {
    * comes next is read from this, never from `detail`. Crosses jobs with the row (parseTimeline).
    */
   stopped?: true;
+  /**
+   * An app row whose change went live: the deployment the component served before and serves now
+   * (id, else commit, else URL). A later job of a split rollback reads them back to say where
+   * production is (earlierMoves); rows without them (an earlier version wrote them) still parse.
+   */
+  from?: string;
+  to?: string;
+  /** An app row whose Vercel rollback left automatic production domain assignment off (ComponentRecord.autoAssignOff). */
+  'auto-assign-off'?: true;
+}
+
+/** Where an earlier job of the rollback put a component, as its app row says. */
+export interface EarlierMove {
+  name: string;
+  from?: string;
+  to: string;
+  autoAssignOff?: true;
 }
 
 export type RollbackStatus = 'rolled-back' | 'nothing-to-do' | 'dry-run' | 'failed' | 'unverified';
@@ -144,6 +161,13 @@ export interface RollbackRecord {
   plannedChecks?: string[];
   /** SQL checks left out of verify because no database connection was given (they were not run). */
   skippedChecks?: string[];
+  /**
+   * Components an earlier job of this rollback moved and this job left alone (a split rollback's
+   * database or verify job), from the earlier rows' from/to: where production is comes from them.
+   */
+  earlierComponents?: EarlierMove[];
+  /** The plan has a database this run's scope left out (the app job of a split rollback). */
+  databaseLeft?: true;
   /** What a person should do now, plain sentences. */
   nextSteps: string[];
   /** Link to the workflow run, when running on GitHub. */

@@ -37,7 +37,7 @@ import type { ComponentRecord, DatabaseRecord, PhaseName, PhaseStatus, RollbackR
 import { checkCanPush } from './git-revert-access.js';
 import { DATABASE } from './scope.js';
 import { ChatHeartbeat, type HeartbeatOptions, type HeartbeatUpdate } from '../report/heartbeat.js';
-import { changedSomething, phaseLine, standingFailures, Timeline } from './timeline.js';
+import { changedSomething, deploymentName, earlierMoves, phaseLine, standingFailures, Timeline } from './timeline.js';
 import { inThisJob } from './job-words.js';
 import { componentKey, keyParts, keyRef, namesRun, runRef } from './incident-key.js';
 import { namesServiceNotDeploy } from '../platforms/from-ref.js';
@@ -168,6 +168,11 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
   record.timeline = timeline.entries;
   // A later job of a split rollback: an earlier job changed production (its timeline rows say so).
   const changedEarlier = changedSomething(request.earlierTimeline);
+  // What the earlier jobs moved and this one leaves alone: production is on it, and every report says so.
+  const moved = earlierMoves(request.earlierTimeline).filter((m) => !request.scope.includes(m.name));
+  if (moved.length) record.earlierComponents = moved;
+  // The app job of a split: the database is the later job's, so this one's words must not say "complete".
+  if (plan.database && !wantsDatabase && !verifyOnly) record.databaseLeft = true;
   const redact = (err: unknown) => inThisJob(log.redact(errorLine(err)), changedEarlier);
   let told = false;
   const finished = async (entry: TimelineEntry) => {
@@ -420,7 +425,13 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
           // Finishing what an earlier run left (a lock) is work done: the row says what it did. When
           // the cascade guard stopped the run, its words lead the row (the workflows look for them).
           if (unfinished && outcome.status === 'already-current') await finished(t.end('ok', log.redact(outcome.notes.slice(outcome.putThereByRollback ? 0 : 1).join(' ') || `finished: ${unfinished}`)));
-          else await finished(t.end(outcome.status === 'already-current' ? 'nothing-to-do' : 'ok', log.redact(outcome.notes[0] ?? outcome.status)));
+          else {
+            // Where it went, for a later job of a split rollback to say where production is (earlierMoves).
+            const moved = changedProduction(outcome.status)
+              ? { from: deploymentName(rec.from) && log.redact(deploymentName(rec.from)!), to: deploymentName(rec.to) && log.redact(deploymentName(rec.to)!), ...(rec.autoAssignOff ? { 'auto-assign-off': true as const } : {}) }
+              : {};
+            await finished(t.end(outcome.status === 'already-current' ? 'nothing-to-do' : 'ok', log.redact(outcome.notes[0] ?? outcome.status), moved));
+          }
         } catch (err) {
           rec.status = 'failed';
           rec.error = redact(err);
@@ -1132,7 +1143,12 @@ export function nextSteps(record: RollbackRecord): string[] {
     case 'rolled-back':
       // Only a run that moved an app put production back on the previous version: a database-only
       // run (scope db, or every component already current) left the app serving what it served.
-      if (record.database && !record.components.some((c) => c.status === 'rolled-back' || c.status === 'promoted')) {
+      if (record.databaseLeft) {
+        steps.push('The app is rolled back; the database is left to the database job (scope db), which this run did not touch. Keep the bad change out of the next deploy, and fill in the post-mortem.');
+      } else if (record.database && record.earlierComponents?.length && !record.components.some((c) => c.status === 'rolled-back' || c.status === 'promoted')) {
+        const names = record.earlierComponents.map((m) => `${m.name} (now on ${m.to})`).join(', ');
+        steps.push(`The database is rolled back, and the earlier job of this rollback rolled back ${names}: check that production works with both. Keep the bad change out of the next deploy, and fill in the post-mortem.`);
+      } else if (record.database && !record.components.some((c) => c.status === 'rolled-back' || c.status === 'promoted')) {
         steps.push(
           `The database is rolled back; this run changed no app, so ${record.environment || 'production'} still serves the release it served before: check that it works with the database as it is now. Keep the bad change out of the next deploy, and fill in the post-mortem.`,
         );
@@ -1142,10 +1158,12 @@ export function nextSteps(record: RollbackRecord): string[] {
   if (record.skippedChecks && record.status !== 'dry-run') steps.push(`The SQL checks ${record.skippedChecks.join(', ')} were not run, because this job had no database connection: run them by hand, or give the job database-url (the DATABASE_URL secret).`);
   for (const c of record.components) {
     if (c.changedEnv.length) steps.push(`Before the next redeploy of ${c.name}, check the production environment variables ${c.changedEnv.join(', ')}: they changed after the deployment now serving was built.`);
-    if (c.autoAssignOff) steps.push(`Vercel will not put new pushes of ${c.name} live until a deployment is promoted: promote the fixed deployment when it is ready.`);
+    if (c.autoAssignOff) steps.push(vercelPromoteStep(c.name));
     // Render's auto-deploy and Netlify's lock stay until someone undoes them (Vercel's is said above).
     if (c.frozen && c.provider !== 'vercel') steps.push(`${c.name}: ${c.frozen.what}${c.frozen.undo ? ` To undo: ${c.frozen.undo}` : ''}`);
   }
+  // The earlier job's Vercel rollback still holds new pushes back: its step stands in this job's report too.
+  for (const m of record.earlierComponents ?? []) if (m.autoAssignOff) steps.push(vercelPromoteStep(m.name));
   const reverted = record.database?.reverted ?? [];
   if (reverted.length) steps.push(`${reverted.length === 1 ? `Migration ${reverted[0]} was` : `Migrations ${reverted.join(', ')} were`} reverted: remove or fix ${reverted.length === 1 ? 'it' : 'them'} before the next deploy, or the next deploy applies ${reverted.length === 1 ? 'it' : 'them'} again.`);
   const snap = record.snapshot;
@@ -1158,6 +1176,11 @@ export function nextSteps(record: RollbackRecord): string[] {
     );
   } else if (snap && !told) steps.push(`Keep the snapshot taken before the rollback (${snap.path}) until the incident is closed.`);
   return steps;
+}
+
+/** After a Vercel rollback that left automatic production domain assignment off. */
+function vercelPromoteStep(name: string): string {
+  return `Vercel will not put new pushes of ${name} live until a deployment is promoted: promote the fixed deployment when it is ready.`;
 }
 
 /**

@@ -6,12 +6,27 @@
 import { formatDuration } from '../core/duration.js';
 import { RollbackKitError } from '../core/errors.js';
 import { clip } from '../core/secrets.js';
-import { PHASES, type PhaseName, type PhaseStatus, type TimelineEntry } from './record.js';
+import { PHASES, type DeploymentRef, type EarlierMove, type PhaseName, type PhaseStatus, type TimelineEntry } from './record.js';
 
 const STATUSES: readonly PhaseStatus[] = ['ok', 'failed', 'skipped', 'warning', 'nothing-to-do', 'dry-run'];
 /** A whole rollback has nine phases and a few components per job; more rows than this is not a timeline. */
 const MAX_ENTRIES = 500;
 const MAX_TEXT = 1000;
+/** A deployment's name in a row (an id, a commit, a URL). */
+const MAX_REF = 300;
+
+/** How a row and the `components` output name a deployment: its id, else its commit, else its URL. */
+export function deploymentName(d: DeploymentRef | undefined): string | undefined {
+  return d?.id ?? d?.commitSha ?? d?.url;
+}
+
+/** What a row says beside its detail: a stop, and for an app row that went live, from where to where. */
+export interface RowFacts {
+  stopped?: true;
+  from?: string;
+  to?: string;
+  'auto-assign-off'?: true;
+}
 
 export class Timeline<P extends string = PhaseName> {
   readonly entries: TimelineEntry<P>[];
@@ -27,7 +42,7 @@ export class Timeline<P extends string = PhaseName> {
   }
 
   /** Starts timing a phase; `end` records its row (and returns it). */
-  start(phase: P, component?: string): { end(status: PhaseStatus, detail: string, facts?: { stopped?: true }): TimelineEntry<P> } {
+  start(phase: P, component?: string): { end(status: PhaseStatus, detail: string, facts?: RowFacts): TimelineEntry<P> } {
     const started = this.now();
     this.onStart(phase, component);
     return {
@@ -41,6 +56,9 @@ export class Timeline<P extends string = PhaseName> {
           status,
           detail,
           ...(facts?.stopped ? { stopped: true as const } : {}),
+          ...(facts?.from ? { from: facts.from } : {}),
+          ...(facts?.to ? { to: facts.to } : {}),
+          ...(facts?.['auto-assign-off'] ? { 'auto-assign-off': true as const } : {}),
         };
         this.entries.push(entry);
         this.onEntry(entry);
@@ -109,6 +127,8 @@ export function parseTimeline(raw: string | undefined, redact: (text: string) =>
     if (r.component !== undefined && (typeof r.component !== 'string' || r.component.length > 100)) throw fail(`${at}: component must be a short text`);
     if (typeof r.detail !== 'string') throw fail(`${at}: detail must be text`);
     if (r.stopped !== undefined && r.stopped !== true) throw fail(`${at}: stopped must be true when given`);
+    if (r['auto-assign-off'] !== undefined && r['auto-assign-off'] !== true) throw fail(`${at}: auto-assign-off must be true when given`);
+    for (const k of ['from', 'to']) if (r[k] !== undefined && typeof r[k] !== 'string') throw fail(`${at}: ${k} must be text when given`);
     return {
       phase: r.phase as PhaseName,
       ...(r.component !== undefined ? { component: r.component as string } : {}),
@@ -118,6 +138,22 @@ export function parseTimeline(raw: string | undefined, redact: (text: string) =>
       status: r.status as PhaseStatus,
       detail: clip(redact(r.detail), MAX_TEXT),
       ...(r.stopped ? { stopped: true as const } : {}),
+      ...(typeof r.from === 'string' && r.from ? { from: clip(redact(r.from), MAX_REF) } : {}),
+      ...(typeof r.to === 'string' && r.to ? { to: clip(redact(r.to), MAX_REF) } : {}),
+      ...(r['auto-assign-off'] ? { 'auto-assign-off': true as const } : {}),
     };
   });
+}
+
+/**
+ * Where earlier jobs of this rollback put each component, from their app rows that went live (the
+ * last one of a component wins: a re-run's). Rows an earlier version wrote carry no `to`: left out.
+ */
+export function earlierMoves(rows: TimelineEntry[]): EarlierMove[] {
+  const moves = new Map<string, EarlierMove>();
+  for (const e of rows) {
+    if (e.phase !== 'app' || e.status !== 'ok' || !e.component || !e.to) continue;
+    moves.set(e.component, { name: e.component, ...(e.from ? { from: e.from } : {}), to: e.to, ...(e['auto-assign-off'] ? { autoAssignOff: true as const } : {}) });
+  }
+  return [...moves.values()];
 }

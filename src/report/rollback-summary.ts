@@ -67,6 +67,8 @@ export function statusLine(record: RollbackRecord): string {
   const env = record.environment || 'production';
   switch (record.status) {
     case 'rolled-back':
+      // The app job of a split rollback: the database job is still to come, so nothing is complete yet.
+      if (record.databaseLeft) return `App rolled back; the database is left to the database job: ${env} is on ${whereNow(record)}`;
       return `Rollback complete: ${env} is on ${whereNow(record)}`;
     case 'unverified':
       return `Rollback UNVERIFIED: ${env} still looks broken — a person must act now`;
@@ -109,6 +111,8 @@ export const STATUS_EMOJI: Record<RollbackRecord['status'], string> = {
 /** "web dpl_2 (abc1234), database before 20240102" — where each part ended. Plain text (callers escape). */
 export function whereNow(record: RollbackRecord): string {
   const parts = record.components.map((c) => `${c.name} ${deploymentLabel(c.to ?? c.from) ?? c.status}`);
+  // A later job of a split rollback: what the earlier job moved is where production is too.
+  for (const m of record.earlierComponents ?? []) parts.push(`${m.to} (${m.name}, rolled back by the earlier job)`);
   if (record.database) {
     const n = record.database.reverted.length;
     parts.push(n ? `database with ${n} migration${n === 1 ? '' : 's'} reverted` : 'database unchanged');
@@ -206,6 +210,7 @@ export function stateNow(record: RollbackRecord): string[] {
     const on = deploymentLabel(unchanged || c.status === 'failed' || c.status === 'skipped' || c.status === 'pending' ? c.from : (c.to ?? c.from));
     return `${c.name} ${unchanged ? 'unchanged' : c.status}${on ? `, on ${on}` : ''}`;
   });
+  for (const m of record.earlierComponents ?? []) out.push(`${m.name} rolled back by the earlier job, on ${m.to}`);
   const db = record.database;
   if (db) out.push(databaseNow(db));
   return out;
@@ -294,6 +299,8 @@ function planSection(record: RollbackRecord): string[] {
         ]),
       ),
     );
+  } else if (record.earlierComponents?.length) {
+    out.push(`No application component is in scope of this job; the earlier job of this rollback rolled back ${record.earlierComponents.map((m) => `${inlineText(m.name)} (to ${codeSpan(m.to)})`).join(', ')}.`);
   } else {
     out.push('No application component is in scope.');
   }

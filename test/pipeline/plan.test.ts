@@ -10,7 +10,7 @@ import { memoryLog } from '../../src/core/log.js';
 import { resolvePlan } from '../../src/pipeline/plan-inputs.js';
 import { checkEnvironment } from '../../src/pipeline/plan-source.js';
 import { selectScope } from '../../src/pipeline/scope.js';
-import { parseTimeline, Timeline } from '../../src/pipeline/timeline.js';
+import { earlierMoves, parseTimeline, Timeline } from '../../src/pipeline/timeline.js';
 
 const GOOD = `budget-minutes: 15
 components:
@@ -357,6 +357,19 @@ describe('timeline', () => {
     t += 2500;
     phase.end('ok', 'reverted 2');
     expect(timeline.entries).toEqual([earlier[0], { phase: 'database', started: '2026-12-01T09:00:00.000Z', 'duration-ms': 2500, 'budget-ms': 360000, status: 'ok', detail: 'reverted 2' }]);
+  });
+
+  it('reads where an earlier job put each component from its app rows; rows without it (an earlier version) still parse', () => {
+    const row = (component: string, extra: object) => ({ phase: 'app', component, started: '2026-12-01T08:59:00.000Z', 'duration-ms': 4000, 'budget-ms': 180000, status: 'ok', detail: 'rolled back', ...extra });
+    const rows = parseTimeline(JSON.stringify([row('web', { from: 'dpl_bad', to: 'dpl_3', 'auto-assign-off': true }), row('api', {}), row('admin', { to: 'https://u:pw@admin.example.com' })]), (t) => t.replace('pw', '***'));
+    expect(rows[0]).toMatchObject({ from: 'dpl_bad', to: 'dpl_3', 'auto-assign-off': true });
+    expect(rows[1]).not.toHaveProperty('to');
+    expect(earlierMoves(rows)).toEqual([
+      { name: 'web', from: 'dpl_bad', to: 'dpl_3', autoAssignOff: true },
+      { name: 'admin', to: 'https://u:***@admin.example.com' },
+    ]);
+    expect(() => parseTimeline(JSON.stringify([row('web', { to: 3 })]), (t) => t)).toThrow(/row 1: to must be text when given/);
+    expect(() => parseTimeline(JSON.stringify([row('web', { 'auto-assign-off': 'yes' })]), (t) => t)).toThrow(/row 1: auto-assign-off must be true when given/);
   });
 
   it.each([

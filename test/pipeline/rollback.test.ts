@@ -450,6 +450,18 @@ describe('rollback (root action)', () => {
     expect(rows.slice(0, phases(appJob).length)).toEqual(phases(appJob));
     expect(rows.slice(phases(appJob).length)).toEqual(expect.arrayContaining(['plan=ok', 'snapshot=ok', 'database=ok']));
     expect(dbJob.summary).toContain('app');
+    // The app job says the database is still to come, not that the rollback is complete.
+    expect(appJob.log).toMatch(/^App rolled back; the database is left to the database job: production is on web /m);
+    expect(appJob.summary).not.toMatch(/Rollback complete|Production is back on the previous version/);
+    // The database job says where the earlier job put the app, not that production serves what it served before.
+    const good = w.shop.good.uid;
+    expect(json<Row[]>(appJob.outputs.timeline).find((r) => r.phase === 'app')).toMatchObject({ from: w.shop.bad.uid, to: good });
+    expect(dbJob.summary.split('\n')[0]).toBe(`## ✅ Rollback complete: production is on ${good.replace(/_/g, '\\_')} (web, rolled back by the earlier job), database with 1 migration reverted`);
+    expect(dbJob.summary).not.toMatch(/still serves the release it served before|No application component is in scope\./);
+    expect(json(dbJob.outputs.components)).toEqual({ web: { status: 'rolled-back', from: w.shop.bad.uid, to: good } });
+    // The earlier job's Vercel step still stands: new pushes stay out of production until a promotion.
+    expect(appJob.summary).toContain('promote the fixed deployment when it is ready');
+    expect(dbJob.summary).toContain('Vercel will not put new pushes of web live until a deployment is promoted');
     // One incident: the database job comments on the app job's issue.
     expect(w.issues.created().filter((i) => i.title)).toHaveLength(1);
     expect(w.issues.issues[0]!.comments).toHaveLength(1);
