@@ -1144,7 +1144,7 @@ export function nextSteps(record: RollbackRecord): string[] {
       // Only a run that moved an app put production back on the previous version: a database-only
       // run (scope db, or every component already current) left the app serving what it served.
       if (record.databaseLeft) {
-        steps.push('The app is rolled back; the database is left to the database job (scope db), which this run did not touch. Keep the bad change out of the next deploy, and fill in the post-mortem.');
+        steps.push('The app is rolled back; the database was left out of this run\'s scope and not touched: roll it back with scope db (in a split rollback, the database job) if the bad deploy changed it. Keep the bad change out of the next deploy, and fill in the post-mortem.');
       } else if (record.database && record.earlierComponents?.length && !record.components.some((c) => c.status === 'rolled-back' || c.status === 'promoted')) {
         const names = record.earlierComponents.map((m) => `${m.name} (now on ${m.to})`).join(', ');
         steps.push(`The database is rolled back, and the earlier job of this rollback rolled back ${names}: check that production works with both. Keep the bad change out of the next deploy, and fill in the post-mortem.`);

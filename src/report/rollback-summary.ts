@@ -68,7 +68,7 @@ export function statusLine(record: RollbackRecord): string {
   switch (record.status) {
     case 'rolled-back':
       // The app job of a split rollback: the database job is still to come, so nothing is complete yet.
-      if (record.databaseLeft) return `App rolled back; the database is left to the database job: ${env} is on ${whereNow(record)}`;
+      if (record.databaseLeft) return `App rolled back; the database was left out of this run's scope: ${env} is on ${whereNow(record)}`;
       return `Rollback complete: ${env} is on ${whereNow(record)}`;
     case 'unverified':
       return `Rollback UNVERIFIED: ${env} still looks broken — a person must act now`;
