@@ -3,7 +3,8 @@
 // component's timeout-seconds, which is for the app phase's wait), and every retry says so.
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { Cli } from '../../src/cli/context.js';
 import { memoryLog } from '../../src/core/log.js';
 import { budgets } from '../../src/pipeline/budgets.js';
 import type { ComponentPlan } from '../../src/pipeline/plan-file.js';
@@ -14,6 +15,7 @@ import { TOKEN } from '../promote-previous/fixture.js';
 
 const closers: (() => Promise<void>)[] = [];
 afterEach(async () => {
+  vi.restoreAllMocks();
   for (const c of closers.splice(0)) await c();
 });
 
@@ -65,6 +67,16 @@ describe("the plan phase's look-ups", () => {
     expect(api.requests()).toBeLessThanOrEqual(3);
     const retries = log.lines.filter((l) => l.includes('retrying'));
     expect(retries).toHaveLength(api.requests() - 1);
-    expect(retries[0]).toBe('warning: Vercel has not answered GET /v9/projects/shop in 0.4 s; retrying in 0.5 s (attempt 2 of 4).');
+    expect(retries[0]).toBe('Vercel has not answered GET /v9/projects/shop in 0.4 s; retrying in 0.5 s (attempt 2 of 4).');
   });
+});
+
+it('a terminal shows the retry line without --verbose, where info lines stay hidden', () => {
+  let stderr = '';
+  vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+  vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => ((stderr += String(chunk)), true));
+  const cli = new Cli('rollback', {}, { env: {}, cwd: '/', stdinIsTTY: false }, { tty: false, color: false, json: false, verbose: false });
+  cli.log.info('a detail');
+  cli.log.progress('Vercel has not answered GET /v9/projects/shop in 20 s; retrying in 1.0 s (attempt 2 of 4).');
+  expect(stderr).toBe('Vercel has not answered GET /v9/projects/shop in 20 s; retrying in 1.0 s (attempt 2 of 4).\n');
 });
