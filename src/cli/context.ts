@@ -56,6 +56,8 @@ export class Cli {
     this.term = new Terminal(options, (text) => this.log.redact(text), wordingFor(COMMAND_FLAGS[command]));
     this.log = createLog({
       info: (m) => this.term.detail(m),
+      // Shown without --verbose: a phase that waits on a silent platform must not look hung.
+      progress: (m) => (options.json ? this.term.detail(m) : this.term.note(m)),
       warning: (m) => this.term.warn(m),
       debug: (m) => (options.verbose ? this.term.detail(m) : undefined),
       // A failed command's output, which `detail` showed only with --verbose: the error after it says it is above.

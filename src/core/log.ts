@@ -8,6 +8,11 @@ import { hideKnownTokens } from './token-shapes.js';
 
 export interface Log {
   info(message: string): void;
+  /**
+   * A wait the user should hear of as it happens (a platform that has not answered, a retry): an
+   * info line on the runner, but shown on a terminal without --verbose, where info lines are not.
+   */
+  progress(message: string): void;
   warning(message: string): void;
   debug(message: string): void;
   /**
@@ -29,6 +34,8 @@ export interface Log {
 
 export interface LogSink {
   info(message: string): void;
+  /** Log.progress; an info line when the sink has no such place. */
+  progress?(message: string): void;
   warning(message: string): void;
   debug(message: string): void;
   /** Tells the sink about a new secret (the runner's `::add-mask::`). */
@@ -48,6 +55,7 @@ export function createLog(sink: LogSink): Log {
   const warnedWeak = new Set<string>();
   return {
     info: (m) => sink.info(redact(m)),
+    progress: (m) => (sink.progress ?? sink.info)(redact(m)),
     warning: (m) => sink.warning(redact(m)),
     debug: (m) => sink.debug(redact(m)),
     secret(value, source = 'declared', from) {

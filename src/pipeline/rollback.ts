@@ -235,10 +235,10 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
       record.plannedChecks = checks.map((c) => c.name);
       if (!checks.length) checks = undefined;
     }
-    const outcomes = await Promise.all(inScope.map((c) => promotePrevious(promoteRequest(c, request, true), log)));
+    const outcomes = await Promise.all(inScope.map((c) => promotePrevious(planRequest(c, request, budget), log)));
     outcomes.forEach((o, i) => applyOutcome(record.components[i]!, o, { preview: !request.dryRun }));
     // A revert to push: the job must be able to, or the app phase would stop halfway.
-    for (const [i, c] of inScope.entries()) if (c.provider === 'git-revert' && outcomes[i]!.status === 'dry-run') await checkCanPush(request.workspace, c.name, c.timeoutSeconds, log, request.signal);
+    for (const [i, c] of inScope.entries()) if (c.provider === 'git-revert' && outcomes[i]!.status === 'dry-run') await checkCanPush(request.workspace, c.name, planRequest(c, request, budget).timeoutSeconds, log, request.signal);
     record.incidentKey = incidentKey(plan.environment, plan.components, inScope, outcomes, request);
     keyNotes(plan.components, inScope, outcomes, request.github.runId, log);
     const aliases = incidentAliases(plan.environment, plan.components, inScope, outcomes, record.incidentKey, request.github.runId);
@@ -706,6 +706,26 @@ export function promoteRequest(c: ComponentPlan, request: RollbackRequest, dryRu
     case 'command':
       return { ...common, provider: 'command', command: c.command, verifyCommand: c.verifyCommand, cwd: request.workspace, baseEnv: request.commandEnv };
   }
+}
+
+/**
+ * The plan phase's floor for its look-ups, as the lock wait has one (MIN_LOCK_WAIT_SECONDS): a
+ * small budget-minutes shrinks the plan's share to seconds, which would fail a healthy but slow API.
+ */
+export const MIN_PLAN_LOOKUP_SECONDS = 30;
+
+/**
+ * The dry run the plan phase makes of a component: its look-ups (and their retries) end with the
+ * plan's budget, not the component's timeout-seconds, which bounds the app phase's wait for the
+ * platform (minutes). Without it, a platform that never answers held the plan for every retry's
+ * request timeout (4 × 20 s) before anything was said. Never below MIN_PLAN_LOOKUP_SECONDS (the
+ * plan may then run past a budget smaller than that), never above timeout-seconds.
+ */
+export function planRequest(c: ComponentPlan, request: RollbackRequest, budget: Budgets): PromoteRequest {
+  const planSeconds = Math.max(MIN_PLAN_LOOKUP_SECONDS, budget.phase('plan') / 1000);
+  const req = promoteRequest(c, request, true);
+  if (req.timeoutSeconds <= planSeconds) return req;
+  return { ...req, timeoutSeconds: planSeconds, timeoutInput: `the plan phase's share of budget-minutes` };
 }
 
 /**

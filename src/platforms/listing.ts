@@ -64,8 +64,8 @@ export async function listingPage<T>(bound: ListingBound | undefined, pagesRead:
 
 function outOfListingTime(bound: ListingBound, pagesRead: number): RollbackKitError {
   return new RollbackKitError(
-    `Listing ${bound.what} took longer than timeout-seconds (${bound.deadline.seconds} s): ${pagesRead} page(s) read, and the list goes on.`,
-    'Raise timeout-seconds to look further back, or name the target to return to.',
+    `Listing ${bound.what} took longer than ${bound.deadline.input} (${bound.deadline.seconds} s): ${pagesRead} page(s) read, and the list goes on.`,
+    `Raise ${bound.deadline.input} to look further back, or name the target to return to.`,
   );
 }
 

@@ -19,6 +19,8 @@ export interface ProviderRunOptions {
    */
   automatic?: boolean;
   timeoutSeconds: number;
+  /** What sets timeoutSeconds, named in messages: timeout-seconds when not given (PromoteCommon.timeoutInput). */
+  timeoutInput?: string;
   dryRun: boolean;
   /** How often to poll for completion; each provider has its own default. */
   pollIntervalMs?: number;

@@ -53,6 +53,11 @@ export interface PromoteCommon {
   from?: string;
   reason?: string;
   timeoutSeconds: number;
+  /**
+   * What sets timeoutSeconds, for messages: timeout-seconds unless the caller bounds it otherwise
+   * (the rollback's plan phase bounds its look-ups by its budget: rollback.ts planRequest).
+   */
+  timeoutInput?: string;
   dryRun: boolean;
   /**
    * Started by a deployment event, not a person: never roll back from a deployment a rollback put
@@ -345,7 +350,7 @@ export async function promotePrevious(request: PromoteRequest, log: Log): Promis
   for (const url of componentUrls(request)) registerUrlSecrets(url, log);
   checkPromoteRequest(request);
   const stop = new ChangeGuard(request.signal, ...whereToCheck(request));
-  const common: PromoteCommon = { target: request.target, from: request.from, reason: request.reason, timeoutSeconds: request.timeoutSeconds, dryRun: request.dryRun, automatic: request.automatic, stop };
+  const common: PromoteCommon = { target: request.target, from: request.from, reason: request.reason, timeoutSeconds: request.timeoutSeconds, timeoutInput: request.timeoutInput, dryRun: request.dryRun, automatic: request.automatic, stop };
   try {
     return await promoteWith(request, common, log);
   } catch (err) {

@@ -45,6 +45,7 @@ const NEVER_URLS: Record<string, string> = {
   command: 'a shell command (its output is redacted as it runs)',
   verifyCommand: 'a shell command (its output is redacted as it runs)',
   reason: 'words a person wrote, as the incident records them',
+  timeoutInput: "rollback-kit's own name for what sets timeoutSeconds (rollback.ts planRequest)",
   token: 'a secret whole, registered where it is read (secretInput)',
   githubToken: 'a secret whole, registered where it is read (secretInput)',
   'github.token': 'a secret whole, registered where it is read (secretInput)',
@@ -57,7 +58,7 @@ const NEVER_URLS: Record<string, string> = {
 
 const common = (): Required<Omit<PromoteCommon, 'stop'>> & { stop: ChangeGuard } => {
   const signal = new AbortController().signal;
-  return { target: url('target'), from: url('from'), reason: url('reason'), timeoutSeconds: 5, dryRun: true, automatic: false, signal, stop: new ChangeGuard(signal, 'web', 'the dashboard') };
+  return { target: url('target'), from: url('from'), reason: url('reason'), timeoutSeconds: 5, timeoutInput: url('timeoutInput'), dryRun: true, automatic: false, signal, stop: new ChangeGuard(signal, 'web', 'the dashboard') };
 };
 
 /** Every field of a plan's component. */

@@ -188,7 +188,7 @@ export async function promoteOnFly(opts: FlyPromoteOptions, log: Log): Promise<P
   const fromRef = opts.from?.trim() ? parseReleaseRef(opts.from, 'from') : undefined;
   const sleep = guardedSleep(opts.stop, opts.sleep ?? realSleep);
   const now = opts.now ?? Date.now;
-  const step = new StepDeadline(now, opts.timeoutSeconds);
+  const step = new StepDeadline(now, opts.timeoutSeconds, opts.timeoutInput);
   const c = flyClients({ token: opts.token, apiUrl: opts.apiUrl, machinesApiUrl: opts.machinesApiUrl, registryUrl: opts.registryUrl, log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep, deadline: step, stop: opts.stop });
   const ctx = (doing: string): PlatformErrorContext => ({ doing, tokenInput: 'fly-token', notFound: `App ${app}`, notFoundHint: 'Check the app input and that the token (a deploy token is scoped to one app) belongs to it.', statusPage: 'https://status.flyio.net' });
   const base = { skipped: [] as SkippedRelease[], frozen: FLY_NOTHING_FROZEN };

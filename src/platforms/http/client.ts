@@ -302,7 +302,11 @@ export class HttpClient {
       const once = opts.noRetryAfter;
       const delay = (left === undefined || left > 0) && !once?.aborted ? retryDelay(failure, attempt, this.retry, this.random, left) : undefined;
       if (delay === undefined) throw lastError;
-      this.opts.log.info(`${this.service}: ${lastError.message}; retrying in ${(delay / 1000).toFixed(1)} s (attempt ${attempt + 2}).`);
+      // Progress, which a terminal shows without --verbose: a platform that does not answer would
+      // otherwise hold a phase silent for every attempt's request timeout.
+      const attempts = 1 + (asked !== undefined ? this.retry.rateLimitRetries : this.retry.serverErrorRetries);
+      const what = lastError instanceof HttpNetworkError && lastError.timedOut ? `${this.service} has not answered ${label} in ${+(this.timeoutMs / 1000).toFixed(1)} s` : `${this.service}: ${lastError.message}`;
+      this.opts.log.progress(`${what}; retrying in ${(delay / 1000).toFixed(1)} s (attempt ${attempt + 2} of ${attempts}).`);
       const ends = [bound, once].filter((s): s is AbortSignal => !!s);
       await (ends.length ? untilAborted(this.wait(delay), ends.length > 1 ? AbortSignal.any(ends) : ends[0]!) : this.wait(delay));
       if (once?.aborted) throw lastError;

@@ -118,7 +118,7 @@ export async function promoteOnNetlify(opts: NetlifyPromoteOptions, log: Log): P
   const from = opts.from?.trim() ? parseFrom(opts.from) : undefined;
   const sleep = guardedSleep(opts.stop, opts.sleep ?? realSleep);
   const now = opts.now ?? Date.now;
-  const step = new StepDeadline(now, opts.timeoutSeconds);
+  const step = new StepDeadline(now, opts.timeoutSeconds, opts.timeoutInput);
   const c = netlifyClient({ token: opts.token, apiUrl: opts.apiUrl, log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep, deadline: step, stop: opts.stop });
   const ctx = (doing: string, deploy?: string): PlatformErrorContext => ({
     doing,

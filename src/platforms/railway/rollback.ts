@@ -178,7 +178,7 @@ export async function promoteOnRailway(opts: RailwayPromoteOptions, log: Log): P
   const from = opts.from?.trim() ? parseFrom(opts.from) : undefined;
   const sleep = guardedSleep(opts.stop, opts.sleep ?? realSleep);
   const now = opts.now ?? Date.now;
-  const step = new StepDeadline(now, opts.timeoutSeconds);
+  const step = new StepDeadline(now, opts.timeoutSeconds, opts.timeoutInput);
   const client = new RailwayClient({ token: opts.token, tokenKind: opts.tokenKind, apiUrl: opts.apiUrl || RAILWAY_API_URL, log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep, deadline: step, stop: opts.stop });
   const where = `service ${ref.serviceId} in environment ${ref.environmentId} of project ${ref.projectId}`;
   const ctx = (doing: string, deployment?: string): PlatformErrorContext => ({

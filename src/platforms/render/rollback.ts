@@ -111,7 +111,7 @@ export async function promoteOnRender(opts: RenderPromoteOptions, log: Log): Pro
   const from = opts.from?.trim() ? parseFrom(opts.from) : undefined;
   const sleep = guardedSleep(opts.stop, opts.sleep ?? realSleep);
   const now = opts.now ?? Date.now;
-  const step = new StepDeadline(now, opts.timeoutSeconds);
+  const step = new StepDeadline(now, opts.timeoutSeconds, opts.timeoutInput);
   const c: HttpClient = renderClient({ token: opts.token, apiUrl: opts.apiUrl, log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep, deadline: step, stop: opts.stop });
   const ctx = (doing: string, deploy?: string): PlatformErrorContext => ({
     doing,

@@ -95,7 +95,7 @@ export async function promoteOnVercel(opts: VercelPromoteOptions, log: Log): Pro
   }
   const fromRef = opts.from ? parseDeploymentRef(opts.from, 'from') : undefined;
   const sleep = guardedSleep(opts.stop, opts.sleep ?? realSleep);
-  const step = new StepDeadline(Date.now, opts.timeoutSeconds);
+  const step = new StepDeadline(Date.now, opts.timeoutSeconds, opts.timeoutInput);
   const client = new VercelClient({ token: opts.token, apiUrl: opts.apiUrl, team: opts.team, log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep, deadline: step, stop: opts.stop });
   const ctx = (doing: string, deployment?: string): ErrorContext => ({ doing, project: opts.project, team: opts.team, deployment });
   const call = async <T>(c: ErrorContext, fn: () => Promise<T>): Promise<T> => {
@@ -254,14 +254,14 @@ async function chooseTarget(
       const found = await findPrevious(current, productionDeployments(client, project.id, { until: current.createdAt, deadline, progress }), history?.excluded);
       if (!found.chosen) {
         const looked = `${found.seen.toLocaleString('en-US')} older production deployment(s) on ${progress.pages} page(s) of the list`;
-        const where = progress.timedOut ? `${looked} read in ${opts.timeoutSeconds} s (timeout-seconds) before the time ran out, and the list goes on` : `${looked}, all there are`;
+        const where = progress.timedOut ? `${looked} read in ${opts.timeoutSeconds} s (${deadline.input}) before the time ran out, and the list goes on` : `${looked}, all there are`;
         // Nothing counted as passed over (none was read, or none was set aside for a reason it counts): no empty list.
         const why = found.seen && found.skippedKinds.size ? ` Passed over: ${describeKinds(found.skippedKinds)}.` : '';
         const first = found.skipped.length ? ` Newest passed over: ${found.skipped.slice(0, 3).map((s) => `${s.deployment.id} (${s.reason})`).join('; ')}.` : '';
         throw new RollbackKitError(
           `No earlier production deployment of project ${project.name} can take over from ${current.id}: checked ${where}; none is READY, has served production before and was built from another commit.${why}${first}`,
           progress.timedOut
-            ? 'Raise timeout-seconds to look further back, or name the deployment to return to in target (deployment id, URL or commit SHA).'
+            ? `Raise ${deadline.input} to look further back, or name the deployment to return to in target (deployment id, URL or commit SHA).`
             : 'Name the deployment to return to in target (deployment id, URL or commit SHA), or use provider git-revert to build the previous code again.',
         );
       }
@@ -272,7 +272,7 @@ async function chooseTarget(
       const found = await findLastVerified(current, productionDeployments(client, project.id, { until: current.createdAt, deadline, progress }), opts.verified!(deadline), MAX_VERIFIED_LOOKUPS, history?.excluded);
       if (!found.chosen) {
         const why = found.skipped.length ? ` Passed over: ${found.skipped.slice(0, 5).map((s) => `${s.deployment.id} (${s.reason})`).join('; ')}${found.skipped.length > 5 ? `; and ${found.skipped.length - 5} more` : ''}.` : '';
-        const stopped = `${found.lookups >= MAX_VERIFIED_LOOKUPS ? ` Stopped after asking GitHub about ${found.lookups} commits.` : ''}${progress.timedOut ? ` The list went on past timeout-seconds (${opts.timeoutSeconds} s).` : ''}`;
+        const stopped = `${found.lookups >= MAX_VERIFIED_LOOKUPS ? ` Stopped after asking GitHub about ${found.lookups} commits.` : ''}${progress.timedOut ? ` The list went on past ${deadline.input} (${opts.timeoutSeconds} s).` : ''}`;
         throw new RollbackKitError(
           `No earlier production deployment of project ${project.name} carries the rollback-kit/verified status: ${found.seen} older production deployment(s) checked.${stopped}${why}`,
           'Use target: previous (the newest eligible one, verified or not) or name the deployment in target; record passes with smoke-test verified-sha so that later rollbacks find one.',
@@ -301,8 +301,8 @@ async function chooseTarget(
       if (!target) {
         if (listed.timedOut) {
           throw new RollbackKitError(
-            `No production deployment of project ${project.name} built from commit ${ref.sha} was found in ${listed.pages} page(s) of the list read in ${opts.timeoutSeconds} s (timeout-seconds), and the list goes on.`,
-            'Raise timeout-seconds to look further back, or give the deployment id or URL instead.',
+            `No production deployment of project ${project.name} built from commit ${ref.sha} was found in ${listed.pages} page(s) of the list read in ${opts.timeoutSeconds} s (${deadline.input}), and the list goes on.`,
+            `Raise ${deadline.input} to look further back, or give the deployment id or URL instead.`,
           );
         }
         throw new RollbackKitError(`No production deployment of project ${project.name} was built from commit ${ref.sha}.`, 'Check the SHA, or give the deployment id or URL instead.');
