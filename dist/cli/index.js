@@ -21940,9 +21940,14 @@ const isPlaceholder = (value) => PLACEHOLDER.test(value) || VARIABLE.test(value)
  * (url-secrets.ts): `code=1`, `session=3` and `author:` are ordinary there. `auth` only as a whole
  * word of the name (`auth`, `basic_auth`, `auth-key`), never `author` or `authority`.
  */
-const NAMED_SECRET = /passw|pwd|secret|token|api[-_]?key|access[-_]?key|private[-_]?key|credential|(?:^|[-_.])auth(?:[-_]?key)?$/i;
+const NAMED_SECRET = /passw|pwd|secret|token|passphrase|bypass|api[-_]?key|access[-_]?key|private[-_]?key|credential|(?:^|[-_.])auth(?:[-_]?key)?$|[-_.]key$/i;
+/**
+ * Names ending `_key` that name a row or a cache entry, not a credential (`primary_key: id`,
+ * `cache-key: linux-npm-3f2a`): `session_key`, `signing_key` and `x-functions-key` stay secret.
+ */
+const NOT_A_KEY = /(?:primary|foreign|sort|partition|cache|idempotency|unique|incident|dedup(?:e|lication)?|lookup|row|group|map|hash|order)[-_.]key$/i;
 /** Names whose value may be a plain number (a PIN); under `max_tokens` or `token_count` a number is a count. */
-const NUMERIC_SECRET = /passw|pwd|secret/i;
+const NUMERIC_SECRET = /passw|pwd|secret|passphrase/i;
 /**
  * Names whose value is where a credential is kept, not the credential: only under one is a value
  * that starts like a path (`/`, `~/`, `./`) left alone. Base64 secrets start with `/` one time in
@@ -21964,6 +21969,17 @@ const MIGRATION_NAME = /^(?:\d+[-_]|V\d+(?:[._]\d+)*__)/;
 const MIGRATION_STATUS = /^(?:\d+(?:\.\d+)?(?:ms|s|m|min|h|rows?)?|[A-Za-z]+[.,:;!?)]?)$/i;
 /** Values that say something about a credential without being one. */
 const NOT_A_VALUE = /^(?:…+|\.{3,}|x+|<[^>]*>|%s|required|optional|missing|empty|unset|hidden|masked|redacted|bearer|basic|token)$/i;
+/**
+ * A status said about a credential (`token: expired, password: incorrect, auth: ok`), a word and
+ * perhaps the punctuation that ends it.
+ */
+const STATUS_WORD = /^(?:expired|incorrect|invalid|valid|missing|ok|set|unset|not[-_]set|required|none|true|false|empty|revoked|wrong|present|absent|configured|provided)[.,:;!?)]?$/i;
+/** The name of an environment variable or a secret (`Secret: VERCEL_TOKEN`), not its value. */
+const ENV_NAME = /^[A-Z][A-Z0-9]*(?:_[A-Z][A-Z0-9]*)+$/;
+/** What a count is counted in, after a number (`secret_store: 3 rows`, `token refresh: 12 ms`). */
+const COUNT_UNIT = /^(?:rows?|ms|s|sec|secs|seconds?|m|min|mins|minutes?|h|hours?|days?|items?|entries|records?|files?|bytes|[KMG]i?B|times|keys?|tokens?|secrets?|chars?|characters?|attempts?|tries|left|of)$/i;
+/** A capitalised word under `token:` (`Token: Vercel`): a product's name; passwords are not judged so. */
+const CAPITALISED_WORD = /^[A-Z][a-z]{2,11}$/;
 const JSON_NUMBER = /^-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
 /**
  * Whether `value`, written under `name`, is hidden. Left alone: a value already hidden, a
@@ -21975,8 +21991,24 @@ const JSON_NUMBER = /^-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
  * (`token:x` is a user and password, the URL shape's).
  */
 function namedSecret(name, value, form) {
-    if (!value || !NAMED_SECRET.test(name) || ABOUT_A_SECRET.test(name))
+    if (!value || !NAMED_SECRET.test(name) || ABOUT_A_SECRET.test(name) || NOT_A_KEY.test(name))
         return false;
+    if (STATUS_WORD.test(value))
+        return false;
+    // A count and what it counts: `secret_store: 3 rows`, `3ms`.
+    if (/^\d+(?:\.\d+)?$/.test(value) && form.nextWord !== undefined && COUNT_UNIT.test(form.nextWord))
+        return false;
+    if (/^\d+(?:\.\d+)?(?:ms|s|min|h)$/.test(value))
+        return false;
+    if (form.colon && form.spaced && !form.valueQuoted) {
+        if (ENV_NAME.test(value))
+            return false;
+        // `pwd: /home/runner/work` is where a script ran, as `PWD=` is.
+        if (/^pwd$/i.test(name) && /^(?:\/|~\/)/.test(value))
+            return false;
+        if (/token/i.test(name) && !NUMERIC_SECRET.test(name) && CAPITALISED_WORD.test(value))
+            return false;
+    }
     if (MIGRATION_NAME.test(name) && MIGRATION_STATUS.test(value))
         return false;
     // JSON's true, false and null, and numbers but a password's (hidden as the string "***"): a
@@ -22022,6 +22054,24 @@ const SHAPES = [
         replace: (m, head, value) => (value.length < 16 && /^[A-Za-z][a-z]*$/.test(value) ? m : `${head}${HIDDEN}`),
     },
     { pattern: /(?<![A-Za-z0-9_-])(Basic[ \t]+)([A-Za-z0-9+/]{8,}={0,2})/g, replace: (m, head, value) => (isBasicCredential(value) ? `${head}${HIDDEN}` : m) },
+    // Stripe secret and restricted keys, npm access tokens, Heroku's HRKU- tokens.
+    { pattern: /(?<![A-Za-z0-9_])([sr]k_(?:live|test)_)[A-Za-z0-9]{10,}/g, replace: (_m, prefix) => `${prefix}${HIDDEN}` },
+    { pattern: /(?<![A-Za-z0-9_])(npm_)[A-Za-z0-9]{30,}/g, replace: (_m, prefix) => `${prefix}${HIDDEN}` },
+    { pattern: /(?<![A-Za-z0-9_-])(HRKU-)[A-Za-z0-9_-]{16,}/g, replace: (_m, prefix) => `${prefix}${HIDDEN}` },
+    // A Cookie or Set-Cookie header's value (`sid=…; Path=/`): all of it, to the end of the line or
+    // of the string it is quoted in. Only a value with `name=` in it, so "the Cookie: header" stays.
+    {
+        pattern: /(?<![A-Za-z0-9-])((?:set-)?cookie\\?["']?[ \t]*:[ \t]*\\?["']?)([^\s=;"'\\]+=[^\r\n"'\\]*)/gi,
+        replace: (_m, head) => `${head}${HIDDEN}`,
+    },
+    // curl's `-u user:password` / `--user user:password`: the user stays. `-u 1000:1000` (docker's
+    // uid:gid) and `-u user:$PASS` are no password.
+    {
+        pattern: /(?<![A-Za-z0-9_-])((?:-u|--user)(?:[ \t]+|=)(?:(['"])[^\s:'"]+:|[^\s:'"]+:))((?<=['"][^\s:'"]+:)[^'"\r\n]+|[^\s'"]+)/g,
+        replace: (m, head, _quote, password) => (isPlaceholder(password) || /^\d+$/.test(password) ? m : `${head}${HIDDEN}`),
+    },
+    // A DSN whose URL user is a 32-hex key (Sentry's `https://<key>@o1.ingest.sentry.io/1`).
+    { pattern: /(:\/\/)[0-9a-f]{32}@/gi, replace: (_m, head) => `${head}${HIDDEN}@` },
     // A password in a URL's userinfo (postgres://app:pw@db, https://x-access-token:…@github.com),
     // unless already hidden.
     { pattern: /(:\/\/[^\s/?#@:"'<>\\]*:)([^\s/?#@"'<>\\]+)@/g, replace: (m, head, password) => (isPlaceholder(password) ? m : `${head}${HIDDEN}@`) },
@@ -22035,7 +22085,7 @@ const SHAPES = [
  * (which ends at a bracket: `{"a":{"token":true}}`).
  * The name is read as a whole run (the look-behind) and judged afterwards, so a run is scanned once.
  */
-const NAMED_VALUE = /(?<![A-Za-z0-9_.-])([A-Za-z0-9_.-]+)(\\?["']?)([ \t]*[:=][ \t]*)(?:(")((?:[^"\\\r\n]|\\.)*)|(\\")([^"\\\r\n]*)|(')([^'\\\r\n]*)|([^\s"'`,;&<>\\{}[\]()]+))/g;
+const NAMED_VALUE = /(?<![A-Za-z0-9_.-])([A-Za-z0-9_.-]+)(\\?["']?)([ \t]*(?:=>|[:=])[ \t]*)(?:(")((?:[^"\\\r\n]|\\.)*)|(\\")([^"\\\r\n]*)|(')([^'\\\r\n]*)|([^\s"'`,;&<>\\{}[\]()]+))/g;
 /**
  * Whether a quoted value ends where a value can end: at its closing quote, followed by the end, a
  * space, `,;)}]`, or a quote of another kind or a backslash that ends what holds it. A quote that does not
@@ -22052,6 +22102,12 @@ function token_shapes_closed(text, end, quote) {
 /** The rest of a bare value from an `&`, and white space then a word after a value. */
 const AMPERSAND_RUN = /[^\s"'`,;<>\\{}[\]()]*/y;
 const WORDS_FOLLOW = /[ \t]+\S/y;
+/** The word after a value (bounded, so a long run of letters is not read again per value). */
+const NEXT_WORD = /[ \t]+([A-Za-z]{1,16})(?![A-Za-z:=])/y;
+function nextWord(text, at) {
+    NEXT_WORD.lastIndex = at;
+    return NEXT_WORD.exec(text)?.[1];
+}
 /**
  * A value whose name says secret, however it is written: `VERCEL_TOKEN=…` as `env` prints it,
  * `password=…`, `--db-password=…`, `Password: …` and `secret: …` as YAML or a header, and JSON's
@@ -22076,7 +22132,7 @@ function hideNamedValues(text) {
         }
         const value = v1 ?? v2 ?? v3 ?? text.slice(head, end);
         WORDS_FOLLOW.lastIndex = end;
-        const form = { nameQuoted: Boolean(nameQuote), valueQuoted: Boolean(quote), spaced: /:[ \t]/.test(sep), colon, wordsFollow: WORDS_FOLLOW.test(text) };
+        const form = { nameQuoted: Boolean(nameQuote), valueQuoted: Boolean(quote), spaced: /:[ \t]/.test(sep), colon, wordsFollow: WORDS_FOLLOW.test(text), nextWord: nextWord(text, end) };
         if (quote && !token_shapes_closed(text, end, quote)) {
             re.lastIndex = head;
         }
@@ -22097,16 +22153,72 @@ function hideNamedValues(text) {
  * `--password-stdin` (its last word is no secret's). A value never starts with `-` (the next option).
  */
 const OPTION_VALUE = /(?<![A-Za-z0-9_-])(--(?!no-)[A-Za-z0-9][A-Za-z0-9_-]*)([ \t]+)(?:'([^'\r\n]*)'|"([^"\r\n]*)"|([^\s"'`<>|&;()-][^\s"'`<>|&;()]*))/g;
-const OPTION_SECRET = /(?:passw(?:or)?d|pwd|secret|token|api[-_]?key|access[-_]?key|private[-_]?key|credentials?|auth)$/i;
+const OPTION_SECRET = /(?:passw(?:or)?d|pwd|secret|token|passphrase|api[-_]?key|access[-_]?key|private[-_]?key|credentials?|auth)$/i;
 function hideOptionValues(text) {
     return text.replace(OPTION_VALUE, (m, name, space, single, double, bare, at) => {
         const value = single ?? double ?? bare ?? '';
         WORDS_FOLLOW.lastIndex = at + m.length;
-        const form = { nameQuoted: false, valueQuoted: bare === undefined, spaced: true, colon: true, wordsFollow: WORDS_FOLLOW.test(text) };
+        const form = { nameQuoted: false, valueQuoted: bare === undefined, spaced: true, colon: true, wordsFollow: WORDS_FOLLOW.test(text), nextWord: nextWord(text, at + m.length) };
         if (!OPTION_SECRET.test(name) || !namedSecret(name, value, form))
             return m;
         const quote = single !== undefined ? "'" : double !== undefined ? '"' : '';
         return `${name}${space}${quote}${HIDDEN}${quote}`;
+    });
+}
+const PEM_BEGIN = /-----BEGIN ([A-Z0-9 ]{0,40})PRIVATE KEY-----/g;
+/**
+ * A PEM private key's body (`-----BEGIN OPENSSH PRIVATE KEY-----` … `-----END … PRIVATE KEY-----`),
+ * on one line or many; the BEGIN and END lines stay, saying what to rotate. A BEGIN without its
+ * END hides the rest of the text (a key cut short is still a key). Each END is looked for once
+ * from its BEGIN and the scan goes on after it, so the text is read once.
+ */
+function hidePrivateKeys(text) {
+    let out = '';
+    let done = 0;
+    const re = new RegExp(PEM_BEGIN);
+    for (let m = re.exec(text); m; m = re.exec(text)) {
+        const bodyStart = m.index + m[0].length;
+        const end = text.indexOf(`-----END ${m[1]}PRIVATE KEY-----`, bodyStart);
+        const body = text.slice(bodyStart, end < 0 ? undefined : end);
+        const hidden = body.trim() === '' || body.trim() === HIDDEN ? body : `${/^\r?\n/.exec(body)?.[0] ?? ''}${HIDDEN}${/\r?\n$/.exec(body)?.[0] ?? ''}`;
+        out += text.slice(done, bodyStart) + hidden;
+        if (end < 0)
+            return out;
+        done = end;
+        re.lastIndex = end;
+    }
+    return out + text.slice(done);
+}
+/**
+ * A line filter for output read line by line (a command's): inside a PEM private key, from a line
+ * with its BEGIN to the line with its END, every line is `***`, which hidePrivateKeys cannot see
+ * one line at a time. Give it each line after hideKnownTokens.
+ */
+function privateKeyLines() {
+    let inside;
+    return (line) => {
+        if (inside !== undefined) {
+            if (!line.includes(inside))
+                return HIDDEN;
+            inside = undefined;
+            return line;
+        }
+        const begins = [...line.matchAll(PEM_BEGIN)].at(-1);
+        if (begins && !line.includes(`-----END ${begins[1]}PRIVATE KEY-----`, begins.index + begins[0].length))
+            inside = `-----END ${begins[1]}PRIVATE KEY-----`;
+        return line;
+    };
+}
+/**
+ * XML's `<password>…</password>` (and `<db:secret>`, `<apiToken>`): the value between an element's
+ * tags when the element's name says secret. The value stops at the next `<`, so each run is read once.
+ */
+const XML_VALUE = /<([A-Za-z_][A-Za-z0-9_.:-]{0,60})>([^<\r\n]+)<\/([A-Za-z_][A-Za-z0-9_.:-]{0,60})>/g;
+function hideXmlValues(text) {
+    return text.replace(XML_VALUE, (m, open, value, close) => {
+        const name = open.slice(open.lastIndexOf(':') + 1);
+        const form = { nameQuoted: false, valueQuoted: true, spaced: false, colon: false, wordsFollow: false };
+        return open === close && namedSecret(name, value, form) ? `<${open}>${HIDDEN}</${close}>` : m;
     });
 }
 /**
@@ -22118,7 +22230,7 @@ function hideKnownTokens(text) {
     let out = hideUrlSecrets(text, { keepUserinfo: true });
     for (const { pattern, replace } of SHAPES)
         out = out.replace(pattern, replace);
-    return hideNamedValues(hideOptionValues(out));
+    return hideNamedValues(hideOptionValues(hideXmlValues(hidePrivateKeys(out))));
 }
 
 ;// CONCATENATED MODULE: ./.build/core/log.js
@@ -22136,6 +22248,7 @@ function log_createLog(sink) {
     const warnedWeak = new Set();
     return {
         info: (m) => sink.info(redact(m)),
+        progress: (m) => (sink.progress ?? sink.info)(redact(m)),
         warning: (m) => sink.warning(redact(m)),
         debug: (m) => sink.debug(redact(m)),
         secret(value, source = 'declared', from) {
@@ -31142,6 +31255,7 @@ function componentUrls(component) {
 
 
 
+
 /** How many of a failed command's last lines are said again where its output was not shown (Log.failedOutput). */
 const OUTPUT_TAIL_LINES = 20;
 /** How long the command and what it started may take to end after SIGTERM (the limit, a stop) before SIGKILL. */
@@ -31312,12 +31426,14 @@ function namedTarget(target) {
  */
 async function runBash(what, command, seconds, env, opts, log) {
     const tail = [];
+    // A private key printed over many lines: each line alone does not show it is inside one.
+    const keyLines = privateKeyLines();
     const line = (raw) => {
         // What the user's script prints is theirs: a database URL or a signed link it echoes holds a
         // secret we were never given, so the log mask cannot know it.
         // Registered secrets first: the mask knows them whole, and a URL shown without its userinfo
         // no longer reads as the whole secret (a webhook URL whose path is its credential).
-        const text = hideUrlSecrets(log.redact(raw));
+        const text = keyLines(hideUrlSecrets(log.redact(raw)));
         log.info(text);
         tail.push(text);
         if (tail.length > OUTPUT_TAIL_LINES)
@@ -31723,7 +31839,11 @@ class HttpClient {
             const delay = (left === undefined || left > 0) && !once?.aborted ? retryDelay(failure, attempt, this.retry, this.random, left) : undefined;
             if (delay === undefined)
                 throw lastError;
-            this.opts.log.info(`${this.service}: ${lastError.message}; retrying in ${(delay / 1000).toFixed(1)} s (attempt ${attempt + 2}).`);
+            // Progress, which a terminal shows without --verbose: a platform that does not answer would
+            // otherwise hold a phase silent for every attempt's request timeout.
+            const attempts = 1 + (asked !== undefined ? this.retry.rateLimitRetries : this.retry.serverErrorRetries);
+            const what = lastError instanceof HttpNetworkError && lastError.timedOut ? `${this.service} has not answered ${label} in ${+(this.timeoutMs / 1000).toFixed(1)} s` : `${this.service}: ${lastError.message}`;
+            this.opts.log.progress(`${what}; retrying in ${(delay / 1000).toFixed(1)} s (attempt ${attempt + 2} of ${attempts}).`);
             const ends = [bound, once].filter((s) => !!s);
             await (ends.length ? untilAborted(this.wait(delay), ends.length > 1 ? AbortSignal.any(ends) : ends[0]) : this.wait(delay));
             if (once?.aborted)
@@ -32073,7 +32193,7 @@ async function listingPage(bound, pagesRead, read) {
     return got.page;
 }
 function outOfListingTime(bound, pagesRead) {
-    return new errors/* RollbackKitError */.dp(`Listing ${bound.what} took longer than timeout-seconds (${bound.deadline.seconds} s): ${pagesRead} page(s) read, and the list goes on.`, 'Raise timeout-seconds to look further back, or name the target to return to.');
+    return new errors/* RollbackKitError */.dp(`Listing ${bound.what} took longer than ${bound.deadline.input} (${bound.deadline.seconds} s): ${pagesRead} page(s) read, and the list goes on.`, `Raise ${bound.deadline.input} to look further back, or name the target to return to.`);
 }
 /** What a message quotes of a cursor: enough to recognise it (a longer one is cut to 40 characters and an ellipsis). */
 const CURSOR_SHOWN = 41;
@@ -32495,7 +32615,7 @@ async function promoteOnFly(opts, log) {
     const fromRef = opts.from?.trim() ? parseReleaseRef(opts.from, 'from') : undefined;
     const sleep = guardedSleep(opts.stop, opts.sleep ?? client_sleep);
     const now = opts.now ?? Date.now;
-    const step = new StepDeadline(now, opts.timeoutSeconds);
+    const step = new StepDeadline(now, opts.timeoutSeconds, opts.timeoutInput);
     const c = flyClients({ token: opts.token, apiUrl: opts.apiUrl, machinesApiUrl: opts.machinesApiUrl, registryUrl: opts.registryUrl, log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep, deadline: step, stop: opts.stop });
     const ctx = (doing) => ({ doing, tokenInput: 'fly-token', notFound: `App ${app}`, notFoundHint: 'Check the app input and that the token (a deploy token is scoped to one app) belongs to it.', statusPage: 'https://status.flyio.net' });
     const base = { skipped: [], frozen: FLY_NOTHING_FROZEN };
@@ -33407,7 +33527,7 @@ async function promoteOnNetlify(opts, log) {
     const from = opts.from?.trim() ? parseFrom(opts.from) : undefined;
     const sleep = guardedSleep(opts.stop, opts.sleep ?? client_sleep);
     const now = opts.now ?? Date.now;
-    const step = new StepDeadline(now, opts.timeoutSeconds);
+    const step = new StepDeadline(now, opts.timeoutSeconds, opts.timeoutInput);
     const c = netlifyClient({ token: opts.token, apiUrl: opts.apiUrl, log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep, deadline: step, stop: opts.stop });
     const ctx = (doing, deploy) => ({
         doing,
@@ -33828,7 +33948,7 @@ async function promoteOnRailway(opts, log) {
     const from = opts.from?.trim() ? rollback_parseFrom(opts.from) : undefined;
     const sleep = guardedSleep(opts.stop, opts.sleep ?? client_sleep);
     const now = opts.now ?? Date.now;
-    const step = new StepDeadline(now, opts.timeoutSeconds);
+    const step = new StepDeadline(now, opts.timeoutSeconds, opts.timeoutInput);
     const client = new RailwayClient({ token: opts.token, tokenKind: opts.tokenKind, apiUrl: opts.apiUrl || RAILWAY_API_URL, log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep, deadline: step, stop: opts.stop });
     const where = `service ${ref.serviceId} in environment ${ref.environmentId} of project ${ref.projectId}`;
     const ctx = (doing, deployment) => ({
@@ -34184,7 +34304,7 @@ async function promoteOnRender(opts, log) {
     const from = opts.from?.trim() ? render_rollback_parseFrom(opts.from) : undefined;
     const sleep = guardedSleep(opts.stop, opts.sleep ?? client_sleep);
     const now = opts.now ?? Date.now;
-    const step = new StepDeadline(now, opts.timeoutSeconds);
+    const step = new StepDeadline(now, opts.timeoutSeconds, opts.timeoutInput);
     const c = renderClient({ token: opts.token, apiUrl: opts.apiUrl, log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep, deadline: step, stop: opts.stop });
     const ctx = (doing, deploy) => ({
         doing,
@@ -34910,7 +35030,7 @@ async function promoteOnVercel(opts, log) {
     }
     const fromRef = opts.from ? parseDeploymentRef(opts.from, 'from') : undefined;
     const sleep = guardedSleep(opts.stop, opts.sleep ?? client_sleep);
-    const step = new StepDeadline(Date.now, opts.timeoutSeconds);
+    const step = new StepDeadline(Date.now, opts.timeoutSeconds, opts.timeoutInput);
     const client = new VercelClient({ token: opts.token, apiUrl: opts.apiUrl, team: opts.team, log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep, deadline: step, stop: opts.stop });
     const ctx = (doing, deployment) => ({ doing, project: opts.project, team: opts.team, deployment });
     const call = async (c, fn) => {
@@ -35058,12 +35178,12 @@ deadline, ctx, log, history) {
             const found = await findPrevious(current, productionDeployments(client, project.id, { until: current.createdAt, deadline, progress }), history?.excluded);
             if (!found.chosen) {
                 const looked = `${found.seen.toLocaleString('en-US')} older production deployment(s) on ${progress.pages} page(s) of the list`;
-                const where = progress.timedOut ? `${looked} read in ${opts.timeoutSeconds} s (timeout-seconds) before the time ran out, and the list goes on` : `${looked}, all there are`;
+                const where = progress.timedOut ? `${looked} read in ${opts.timeoutSeconds} s (${deadline.input}) before the time ran out, and the list goes on` : `${looked}, all there are`;
                 // Nothing counted as passed over (none was read, or none was set aside for a reason it counts): no empty list.
                 const why = found.seen && found.skippedKinds.size ? ` Passed over: ${describeKinds(found.skippedKinds)}.` : '';
                 const first = found.skipped.length ? ` Newest passed over: ${found.skipped.slice(0, 3).map((s) => `${s.deployment.id} (${s.reason})`).join('; ')}.` : '';
                 throw new errors/* RollbackKitError */.dp(`No earlier production deployment of project ${project.name} can take over from ${current.id}: checked ${where}; none is READY, has served production before and was built from another commit.${why}${first}`, progress.timedOut
-                    ? 'Raise timeout-seconds to look further back, or name the deployment to return to in target (deployment id, URL or commit SHA).'
+                    ? `Raise ${deadline.input} to look further back, or name the deployment to return to in target (deployment id, URL or commit SHA).`
                     : 'Name the deployment to return to in target (deployment id, URL or commit SHA), or use provider git-revert to build the previous code again.');
             }
             return { target: found.chosen, skipped: found.skipped, skippedKinds: found.skippedKinds };
@@ -35073,7 +35193,7 @@ deadline, ctx, log, history) {
             const found = await findLastVerified(current, productionDeployments(client, project.id, { until: current.createdAt, deadline, progress }), opts.verified(deadline), MAX_VERIFIED_LOOKUPS, history?.excluded);
             if (!found.chosen) {
                 const why = found.skipped.length ? ` Passed over: ${found.skipped.slice(0, 5).map((s) => `${s.deployment.id} (${s.reason})`).join('; ')}${found.skipped.length > 5 ? `; and ${found.skipped.length - 5} more` : ''}.` : '';
-                const stopped = `${found.lookups >= MAX_VERIFIED_LOOKUPS ? ` Stopped after asking GitHub about ${found.lookups} commits.` : ''}${progress.timedOut ? ` The list went on past timeout-seconds (${opts.timeoutSeconds} s).` : ''}`;
+                const stopped = `${found.lookups >= MAX_VERIFIED_LOOKUPS ? ` Stopped after asking GitHub about ${found.lookups} commits.` : ''}${progress.timedOut ? ` The list went on past ${deadline.input} (${opts.timeoutSeconds} s).` : ''}`;
                 throw new errors/* RollbackKitError */.dp(`No earlier production deployment of project ${project.name} carries the rollback-kit/verified status: ${found.seen} older production deployment(s) checked.${stopped}${why}`, 'Use target: previous (the newest eligible one, verified or not) or name the deployment in target; record passes with smoke-test verified-sha so that later rollbacks find one.');
             }
             const why = `last-verified: ${found.chosen.id} is the newest eligible production deployment whose commit ${found.chosen.commitSha.slice(0, 7)} carries a successful rollback-kit/verified status${found.skipped.length ? ` (${found.skipped.length} newer passed over, listed below)` : ''}.`;
@@ -35101,7 +35221,7 @@ deadline, ctx, log, history) {
                 target = matched; // reported as not READY by the check below
             if (!target) {
                 if (listed.timedOut) {
-                    throw new errors/* RollbackKitError */.dp(`No production deployment of project ${project.name} built from commit ${ref.sha} was found in ${listed.pages} page(s) of the list read in ${opts.timeoutSeconds} s (timeout-seconds), and the list goes on.`, 'Raise timeout-seconds to look further back, or give the deployment id or URL instead.');
+                    throw new errors/* RollbackKitError */.dp(`No production deployment of project ${project.name} built from commit ${ref.sha} was found in ${listed.pages} page(s) of the list read in ${opts.timeoutSeconds} s (${deadline.input}), and the list goes on.`, `Raise ${deadline.input} to look further back, or give the deployment id or URL instead.`);
                 }
                 throw new errors/* RollbackKitError */.dp(`No production deployment of project ${project.name} was built from commit ${ref.sha}.`, 'Check the SHA, or give the deployment id or URL instead.');
             }
@@ -35414,7 +35534,7 @@ async function promotePrevious(request, log) {
         registerUrlSecrets(url, log);
     checkPromoteRequest(request);
     const stop = new ChangeGuard(request.signal, ...whereToCheck(request));
-    const common = { target: request.target, from: request.from, reason: request.reason, timeoutSeconds: request.timeoutSeconds, dryRun: request.dryRun, automatic: request.automatic, stop };
+    const common = { target: request.target, from: request.from, reason: request.reason, timeoutSeconds: request.timeoutSeconds, timeoutInput: request.timeoutInput, dryRun: request.dryRun, automatic: request.automatic, stop };
     try {
         return await promoteWith(request, common, log);
     }
@@ -37301,6 +37421,8 @@ class Cli {
         this.term = new Terminal(options, (text) => this.log.redact(text), wordingFor(COMMAND_FLAGS[command]));
         this.log = log_createLog({
             info: (m) => this.term.detail(m),
+            // Shown without --verbose: a phase that waits on a silent platform must not look hung.
+            progress: (m) => (options.json ? this.term.detail(m) : this.term.note(m)),
             warning: (m) => this.term.warn(m),
             debug: (m) => (options.verbose ? this.term.detail(m) : undefined),
             // A failed command's output, which `detail` showed only with --verbose: the error after it says it is above.
@@ -39535,6 +39657,12 @@ const STATUSES = ['ok', 'failed', 'skipped', 'warning', 'nothing-to-do', 'dry-ru
 /** A whole rollback has nine phases and a few components per job; more rows than this is not a timeline. */
 const MAX_ENTRIES = 500;
 const MAX_TEXT = 1000;
+/** A deployment's name in a row (an id, a commit, a URL). */
+const MAX_REF = 300;
+/** How a row and the `components` output name a deployment: its id, else its commit, else its URL. */
+function deploymentName(d) {
+    return d?.id ?? d?.commitSha ?? d?.url;
+}
 class Timeline {
     budgets;
     onEntry;
@@ -39563,6 +39691,9 @@ class Timeline {
                     status,
                     detail,
                     ...(facts?.stopped ? { stopped: true } : {}),
+                    ...(facts?.from ? { from: facts.from } : {}),
+                    ...(facts?.to ? { to: facts.to } : {}),
+                    ...(facts?.['auto-assign-off'] ? { 'auto-assign-off': true } : {}),
                 };
                 this.entries.push(entry);
                 this.onEntry(entry);
@@ -39637,6 +39768,11 @@ function parseTimeline(raw, redact) {
             throw fail(`${at}: detail must be text`);
         if (r.stopped !== undefined && r.stopped !== true)
             throw fail(`${at}: stopped must be true when given`);
+        if (r['auto-assign-off'] !== undefined && r['auto-assign-off'] !== true)
+            throw fail(`${at}: auto-assign-off must be true when given`);
+        for (const k of ['from', 'to'])
+            if (r[k] !== undefined && typeof r[k] !== 'string')
+                throw fail(`${at}: ${k} must be text when given`);
         return {
             phase: r.phase,
             ...(r.component !== undefined ? { component: r.component } : {}),
@@ -39646,8 +39782,24 @@ function parseTimeline(raw, redact) {
             status: r.status,
             detail: clip(redact(r.detail), MAX_TEXT),
             ...(r.stopped ? { stopped: true } : {}),
+            ...(typeof r.from === 'string' && r.from ? { from: clip(redact(r.from), MAX_REF) } : {}),
+            ...(typeof r.to === 'string' && r.to ? { to: clip(redact(r.to), MAX_REF) } : {}),
+            ...(r['auto-assign-off'] ? { 'auto-assign-off': true } : {}),
         };
     });
+}
+/**
+ * Where earlier jobs of this rollback put each component, from their app rows that went live (the
+ * last one of a component wins: a re-run's). Rows an earlier version wrote carry no `to`: left out.
+ */
+function earlierMoves(rows) {
+    const moves = new Map();
+    for (const e of rows) {
+        if (e.phase !== 'app' || e.status !== 'ok' || !e.component || !e.to)
+            continue;
+        moves.set(e.component, { name: e.component, ...(e.from ? { from: e.from } : {}), to: e.to, ...(e['auto-assign-off'] ? { autoAssignOff: true } : {}) });
+    }
+    return [...moves.values()];
 }
 
 ;// CONCATENATED MODULE: ./.build/pipeline/job-words.js
@@ -39836,6 +39988,13 @@ async function rollbackPhases(request, deps, log, heartbeat) {
     record.timeline = timeline.entries;
     // A later job of a split rollback: an earlier job changed production (its timeline rows say so).
     const changedEarlier = changedSomething(request.earlierTimeline);
+    // What the earlier jobs moved and this one leaves alone: production is on it, and every report says so.
+    const moved = earlierMoves(request.earlierTimeline).filter((m) => !request.scope.includes(m.name));
+    if (moved.length)
+        record.earlierComponents = moved;
+    // The app job of a split: the database is the later job's, so this one's words must not say "complete".
+    if (plan.database && !wantsDatabase && !verifyOnly)
+        record.databaseLeft = true;
     const redact = (err) => inThisJob(log.redact((0,errors/* errorLine */.BP)(err)), changedEarlier);
     let told = false;
     const finished = async (entry) => {
@@ -39900,12 +40059,12 @@ async function rollbackPhases(request, deps, log, heartbeat) {
             if (!checks.length)
                 checks = undefined;
         }
-        const outcomes = await Promise.all(inScope.map((c) => promotePrevious(promoteRequest(c, request, true), log)));
+        const outcomes = await Promise.all(inScope.map((c) => promotePrevious(planRequest(c, request, budget), log)));
         outcomes.forEach((o, i) => applyOutcome(record.components[i], o, { preview: !request.dryRun }));
         // A revert to push: the job must be able to, or the app phase would stop halfway.
         for (const [i, c] of inScope.entries())
             if (c.provider === 'git-revert' && outcomes[i].status === 'dry-run')
-                await checkCanPush(request.workspace, c.name, c.timeoutSeconds, log, request.signal);
+                await checkCanPush(request.workspace, c.name, planRequest(c, request, budget).timeoutSeconds, log, request.signal);
         record.incidentKey = incidentKey(plan.environment, plan.components, inScope, outcomes, request);
         keyNotes(plan.components, inScope, outcomes, request.github.runId, log);
         const aliases = incidentAliases(plan.environment, plan.components, inScope, outcomes, record.incidentKey, request.github.runId);
@@ -40107,8 +40266,13 @@ async function rollbackPhases(request, deps, log, heartbeat) {
                 // the cascade guard stopped the run, its words lead the row (the workflows look for them).
                 if (unfinished && outcome.status === 'already-current')
                     await finished(t.end('ok', log.redact(outcome.notes.slice(outcome.putThereByRollback ? 0 : 1).join(' ') || `finished: ${unfinished}`)));
-                else
-                    await finished(t.end(outcome.status === 'already-current' ? 'nothing-to-do' : 'ok', log.redact(outcome.notes[0] ?? outcome.status)));
+                else {
+                    // Where it went, for a later job of a split rollback to say where production is (earlierMoves).
+                    const moved = changedProduction(outcome.status)
+                        ? { from: deploymentName(rec.from) && log.redact(deploymentName(rec.from)), to: deploymentName(rec.to) && log.redact(deploymentName(rec.to)), ...(rec.autoAssignOff ? { 'auto-assign-off': true } : {}) }
+                        : {};
+                    await finished(t.end(outcome.status === 'already-current' ? 'nothing-to-do' : 'ok', log.redact(outcome.notes[0] ?? outcome.status), moved));
+                }
             }
             catch (err) {
                 rec.status = 'failed';
@@ -40399,6 +40563,25 @@ function promoteRequest(c, request, dryRun) {
         case 'command':
             return { ...common, provider: 'command', command: c.command, verifyCommand: c.verifyCommand, cwd: request.workspace, baseEnv: request.commandEnv };
     }
+}
+/**
+ * The plan phase's floor for its look-ups, as the lock wait has one (MIN_LOCK_WAIT_SECONDS): a
+ * small budget-minutes shrinks the plan's share to seconds, which would fail a healthy but slow API.
+ */
+const MIN_PLAN_LOOKUP_SECONDS = 30;
+/**
+ * The dry run the plan phase makes of a component: its look-ups (and their retries) end with the
+ * plan's budget, not the component's timeout-seconds, which bounds the app phase's wait for the
+ * platform (minutes). Without it, a platform that never answers held the plan for every retry's
+ * request timeout (4 × 20 s) before anything was said. Never below MIN_PLAN_LOOKUP_SECONDS (the
+ * plan may then run past a budget smaller than that), never above timeout-seconds.
+ */
+function planRequest(c, request, budget) {
+    const planSeconds = Math.max(MIN_PLAN_LOOKUP_SECONDS, budget.phase('plan') / 1000);
+    const req = promoteRequest(c, request, true);
+    if (req.timeoutSeconds <= planSeconds)
+        return req;
+    return { ...req, timeoutSeconds: planSeconds, timeoutInput: `the plan phase's share of budget-minutes` };
 }
 /**
  * `preview`: `o` is the dry run a real run plans with. Its notes speak of a dry run ("Dry run:
@@ -40832,7 +41015,14 @@ function nextSteps(record) {
         case 'rolled-back':
             // Only a run that moved an app put production back on the previous version: a database-only
             // run (scope db, or every component already current) left the app serving what it served.
-            if (record.database && !record.components.some((c) => c.status === 'rolled-back' || c.status === 'promoted')) {
+            if (record.databaseLeft) {
+                steps.push('The app is rolled back; the database was left out of this run\'s scope and not touched: roll it back with scope db (in a split rollback, the database job) if the bad deploy changed it. Keep the bad change out of the next deploy, and fill in the post-mortem.');
+            }
+            else if (record.database && record.earlierComponents?.length && !record.components.some((c) => c.status === 'rolled-back' || c.status === 'promoted')) {
+                const names = record.earlierComponents.map((m) => `${m.name} (now on ${m.to})`).join(', ');
+                steps.push(`The database is rolled back, and the earlier job of this rollback rolled back ${names}: check that production works with both. Keep the bad change out of the next deploy, and fill in the post-mortem.`);
+            }
+            else if (record.database && !record.components.some((c) => c.status === 'rolled-back' || c.status === 'promoted')) {
                 steps.push(`The database is rolled back; this run changed no app, so ${record.environment || 'production'} still serves the release it served before: check that it works with the database as it is now. Keep the bad change out of the next deploy, and fill in the post-mortem.`);
             }
             else
@@ -40845,11 +41035,15 @@ function nextSteps(record) {
         if (c.changedEnv.length)
             steps.push(`Before the next redeploy of ${c.name}, check the production environment variables ${c.changedEnv.join(', ')}: they changed after the deployment now serving was built.`);
         if (c.autoAssignOff)
-            steps.push(`Vercel will not put new pushes of ${c.name} live until a deployment is promoted: promote the fixed deployment when it is ready.`);
+            steps.push(vercelPromoteStep(c.name));
         // Render's auto-deploy and Netlify's lock stay until someone undoes them (Vercel's is said above).
         if (c.frozen && c.provider !== 'vercel')
             steps.push(`${c.name}: ${c.frozen.what}${c.frozen.undo ? ` To undo: ${c.frozen.undo}` : ''}`);
     }
+    // The earlier job's Vercel rollback still holds new pushes back: its step stands in this job's report too.
+    for (const m of record.earlierComponents ?? [])
+        if (m.autoAssignOff)
+            steps.push(vercelPromoteStep(m.name));
     const reverted = record.database?.reverted ?? [];
     if (reverted.length)
         steps.push(`${reverted.length === 1 ? `Migration ${reverted[0]} was` : `Migrations ${reverted.join(', ')} were`} reverted: remove or fix ${reverted.length === 1 ? 'it' : 'them'} before the next deploy, or the next deploy applies ${reverted.length === 1 ? 'it' : 'them'} again.`);
@@ -40864,6 +41058,10 @@ function nextSteps(record) {
     else if (snap && !told)
         steps.push(`Keep the snapshot taken before the rollback (${snap.path}) until the incident is closed.`);
     return steps;
+}
+/** After a Vercel rollback that left automatic production domain assignment off. */
+function vercelPromoteStep(name) {
+    return `Vercel will not put new pushes of ${name} live until a deployment is promoted: promote the fixed deployment when it is ready.`;
 }
 /**
  * After "Rollback failed in database", in one step, since the action's error gives only one as its
@@ -42128,6 +42326,9 @@ function statusLine(record) {
     const env = record.environment || 'production';
     switch (record.status) {
         case 'rolled-back':
+            // The app job of a split rollback: the database job is still to come, so nothing is complete yet.
+            if (record.databaseLeft)
+                return `App rolled back; the database was left out of this run's scope: ${env} is on ${whereNow(record)}`;
             return `Rollback complete: ${env} is on ${whereNow(record)}`;
         case 'unverified':
             return `Rollback UNVERIFIED: ${env} still looks broken — a person must act now`;
@@ -42167,6 +42368,9 @@ const STATUS_EMOJI = {
 /** "web dpl_2 (abc1234), database before 20240102" — where each part ended. Plain text (callers escape). */
 function whereNow(record) {
     const parts = record.components.map((c) => `${c.name} ${deploymentLabel(c.to ?? c.from) ?? c.status}`);
+    // A later job of a split rollback: what the earlier job moved is where production is too.
+    for (const m of record.earlierComponents ?? [])
+        parts.push(`${m.to} (${m.name}, rolled back by the earlier job)`);
     if (record.database) {
         const n = record.database.reverted.length;
         parts.push(n ? `database with ${n} migration${n === 1 ? '' : 's'} reverted` : 'database unchanged');
@@ -42264,6 +42468,8 @@ function stateNow(record) {
         const on = deploymentLabel(unchanged || c.status === 'failed' || c.status === 'skipped' || c.status === 'pending' ? c.from : (c.to ?? c.from));
         return `${c.name} ${unchanged ? 'unchanged' : c.status}${on ? `, on ${on}` : ''}`;
     });
+    for (const m of record.earlierComponents ?? [])
+        out.push(`${m.name} rolled back by the earlier job, on ${m.to}`);
     const db = record.database;
     if (db)
         out.push(databaseNow(db));
@@ -42343,6 +42549,9 @@ function planSection(record) {
             deploymentMarkdown(c.to),
             c.skipped.length ? c.skipped.map((s) => `${codeSpan(s.id)}: ${inlineText(s.reason)}`).join('; ') : 'none',
         ])));
+    }
+    else if (record.earlierComponents?.length) {
+        out.push(`No application component is in scope of this job; the earlier job of this rollback rolled back ${record.earlierComponents.map((m) => `${inlineText(m.name)} (to ${codeSpan(m.to)})`).join(', ')}.`);
     }
     else {
         out.push('No application component is in scope.');

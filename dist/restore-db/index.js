@@ -511,9 +511,14 @@ const isPlaceholder = (value) => PLACEHOLDER.test(value) || VARIABLE.test(value)
  * (url-secrets.ts): `code=1`, `session=3` and `author:` are ordinary there. `auth` only as a whole
  * word of the name (`auth`, `basic_auth`, `auth-key`), never `author` or `authority`.
  */
-const NAMED_SECRET = /passw|pwd|secret|token|api[-_]?key|access[-_]?key|private[-_]?key|credential|(?:^|[-_.])auth(?:[-_]?key)?$/i;
+const NAMED_SECRET = /passw|pwd|secret|token|passphrase|bypass|api[-_]?key|access[-_]?key|private[-_]?key|credential|(?:^|[-_.])auth(?:[-_]?key)?$|[-_.]key$/i;
+/**
+ * Names ending `_key` that name a row or a cache entry, not a credential (`primary_key: id`,
+ * `cache-key: linux-npm-3f2a`): `session_key`, `signing_key` and `x-functions-key` stay secret.
+ */
+const NOT_A_KEY = /(?:primary|foreign|sort|partition|cache|idempotency|unique|incident|dedup(?:e|lication)?|lookup|row|group|map|hash|order)[-_.]key$/i;
 /** Names whose value may be a plain number (a PIN); under `max_tokens` or `token_count` a number is a count. */
-const NUMERIC_SECRET = /passw|pwd|secret/i;
+const NUMERIC_SECRET = /passw|pwd|secret|passphrase/i;
 /**
  * Names whose value is where a credential is kept, not the credential: only under one is a value
  * that starts like a path (`/`, `~/`, `./`) left alone. Base64 secrets start with `/` one time in
@@ -535,6 +540,17 @@ const MIGRATION_NAME = /^(?:\d+[-_]|V\d+(?:[._]\d+)*__)/;
 const MIGRATION_STATUS = /^(?:\d+(?:\.\d+)?(?:ms|s|m|min|h|rows?)?|[A-Za-z]+[.,:;!?)]?)$/i;
 /** Values that say something about a credential without being one. */
 const NOT_A_VALUE = /^(?:…+|\.{3,}|x+|<[^>]*>|%s|required|optional|missing|empty|unset|hidden|masked|redacted|bearer|basic|token)$/i;
+/**
+ * A status said about a credential (`token: expired, password: incorrect, auth: ok`), a word and
+ * perhaps the punctuation that ends it.
+ */
+const STATUS_WORD = /^(?:expired|incorrect|invalid|valid|missing|ok|set|unset|not[-_]set|required|none|true|false|empty|revoked|wrong|present|absent|configured|provided)[.,:;!?)]?$/i;
+/** The name of an environment variable or a secret (`Secret: VERCEL_TOKEN`), not its value. */
+const ENV_NAME = /^[A-Z][A-Z0-9]*(?:_[A-Z][A-Z0-9]*)+$/;
+/** What a count is counted in, after a number (`secret_store: 3 rows`, `token refresh: 12 ms`). */
+const COUNT_UNIT = /^(?:rows?|ms|s|sec|secs|seconds?|m|min|mins|minutes?|h|hours?|days?|items?|entries|records?|files?|bytes|[KMG]i?B|times|keys?|tokens?|secrets?|chars?|characters?|attempts?|tries|left|of)$/i;
+/** A capitalised word under `token:` (`Token: Vercel`): a product's name; passwords are not judged so. */
+const CAPITALISED_WORD = /^[A-Z][a-z]{2,11}$/;
 const JSON_NUMBER = /^-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
 /**
  * Whether `value`, written under `name`, is hidden. Left alone: a value already hidden, a
@@ -546,8 +562,24 @@ const JSON_NUMBER = /^-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
  * (`token:x` is a user and password, the URL shape's).
  */
 function namedSecret(name, value, form) {
-    if (!value || !NAMED_SECRET.test(name) || ABOUT_A_SECRET.test(name))
+    if (!value || !NAMED_SECRET.test(name) || ABOUT_A_SECRET.test(name) || NOT_A_KEY.test(name))
         return false;
+    if (STATUS_WORD.test(value))
+        return false;
+    // A count and what it counts: `secret_store: 3 rows`, `3ms`.
+    if (/^\d+(?:\.\d+)?$/.test(value) && form.nextWord !== undefined && COUNT_UNIT.test(form.nextWord))
+        return false;
+    if (/^\d+(?:\.\d+)?(?:ms|s|min|h)$/.test(value))
+        return false;
+    if (form.colon && form.spaced && !form.valueQuoted) {
+        if (ENV_NAME.test(value))
+            return false;
+        // `pwd: /home/runner/work` is where a script ran, as `PWD=` is.
+        if (/^pwd$/i.test(name) && /^(?:\/|~\/)/.test(value))
+            return false;
+        if (/token/i.test(name) && !NUMERIC_SECRET.test(name) && CAPITALISED_WORD.test(value))
+            return false;
+    }
     if (MIGRATION_NAME.test(name) && MIGRATION_STATUS.test(value))
         return false;
     // JSON's true, false and null, and numbers but a password's (hidden as the string "***"): a
@@ -593,6 +625,24 @@ const SHAPES = [
         replace: (m, head, value) => (value.length < 16 && /^[A-Za-z][a-z]*$/.test(value) ? m : `${head}${HIDDEN}`),
     },
     { pattern: /(?<![A-Za-z0-9_-])(Basic[ \t]+)([A-Za-z0-9+/]{8,}={0,2})/g, replace: (m, head, value) => (isBasicCredential(value) ? `${head}${HIDDEN}` : m) },
+    // Stripe secret and restricted keys, npm access tokens, Heroku's HRKU- tokens.
+    { pattern: /(?<![A-Za-z0-9_])([sr]k_(?:live|test)_)[A-Za-z0-9]{10,}/g, replace: (_m, prefix) => `${prefix}${HIDDEN}` },
+    { pattern: /(?<![A-Za-z0-9_])(npm_)[A-Za-z0-9]{30,}/g, replace: (_m, prefix) => `${prefix}${HIDDEN}` },
+    { pattern: /(?<![A-Za-z0-9_-])(HRKU-)[A-Za-z0-9_-]{16,}/g, replace: (_m, prefix) => `${prefix}${HIDDEN}` },
+    // A Cookie or Set-Cookie header's value (`sid=…; Path=/`): all of it, to the end of the line or
+    // of the string it is quoted in. Only a value with `name=` in it, so "the Cookie: header" stays.
+    {
+        pattern: /(?<![A-Za-z0-9-])((?:set-)?cookie\\?["']?[ \t]*:[ \t]*\\?["']?)([^\s=;"'\\]+=[^\r\n"'\\]*)/gi,
+        replace: (_m, head) => `${head}${HIDDEN}`,
+    },
+    // curl's `-u user:password` / `--user user:password`: the user stays. `-u 1000:1000` (docker's
+    // uid:gid) and `-u user:$PASS` are no password.
+    {
+        pattern: /(?<![A-Za-z0-9_-])((?:-u|--user)(?:[ \t]+|=)(?:(['"])[^\s:'"]+:|[^\s:'"]+:))((?<=['"][^\s:'"]+:)[^'"\r\n]+|[^\s'"]+)/g,
+        replace: (m, head, _quote, password) => (isPlaceholder(password) || /^\d+$/.test(password) ? m : `${head}${HIDDEN}`),
+    },
+    // A DSN whose URL user is a 32-hex key (Sentry's `https://<key>@o1.ingest.sentry.io/1`).
+    { pattern: /(:\/\/)[0-9a-f]{32}@/gi, replace: (_m, head) => `${head}${HIDDEN}@` },
     // A password in a URL's userinfo (postgres://app:pw@db, https://x-access-token:…@github.com),
     // unless already hidden.
     { pattern: /(:\/\/[^\s/?#@:"'<>\\]*:)([^\s/?#@"'<>\\]+)@/g, replace: (m, head, password) => (isPlaceholder(password) ? m : `${head}${HIDDEN}@`) },
@@ -606,7 +656,7 @@ const SHAPES = [
  * (which ends at a bracket: `{"a":{"token":true}}`).
  * The name is read as a whole run (the look-behind) and judged afterwards, so a run is scanned once.
  */
-const NAMED_VALUE = /(?<![A-Za-z0-9_.-])([A-Za-z0-9_.-]+)(\\?["']?)([ \t]*[:=][ \t]*)(?:(")((?:[^"\\\r\n]|\\.)*)|(\\")([^"\\\r\n]*)|(')([^'\\\r\n]*)|([^\s"'`,;&<>\\{}[\]()]+))/g;
+const NAMED_VALUE = /(?<![A-Za-z0-9_.-])([A-Za-z0-9_.-]+)(\\?["']?)([ \t]*(?:=>|[:=])[ \t]*)(?:(")((?:[^"\\\r\n]|\\.)*)|(\\")([^"\\\r\n]*)|(')([^'\\\r\n]*)|([^\s"'`,;&<>\\{}[\]()]+))/g;
 /**
  * Whether a quoted value ends where a value can end: at its closing quote, followed by the end, a
  * space, `,;)}]`, or a quote of another kind or a backslash that ends what holds it. A quote that does not
@@ -623,6 +673,12 @@ function token_shapes_closed(text, end, quote) {
 /** The rest of a bare value from an `&`, and white space then a word after a value. */
 const AMPERSAND_RUN = /[^\s"'`,;<>\\{}[\]()]*/y;
 const WORDS_FOLLOW = /[ \t]+\S/y;
+/** The word after a value (bounded, so a long run of letters is not read again per value). */
+const NEXT_WORD = /[ \t]+([A-Za-z]{1,16})(?![A-Za-z:=])/y;
+function nextWord(text, at) {
+    NEXT_WORD.lastIndex = at;
+    return NEXT_WORD.exec(text)?.[1];
+}
 /**
  * A value whose name says secret, however it is written: `VERCEL_TOKEN=…` as `env` prints it,
  * `password=…`, `--db-password=…`, `Password: …` and `secret: …` as YAML or a header, and JSON's
@@ -647,7 +703,7 @@ function hideNamedValues(text) {
         }
         const value = v1 ?? v2 ?? v3 ?? text.slice(head, end);
         WORDS_FOLLOW.lastIndex = end;
-        const form = { nameQuoted: Boolean(nameQuote), valueQuoted: Boolean(quote), spaced: /:[ \t]/.test(sep), colon, wordsFollow: WORDS_FOLLOW.test(text) };
+        const form = { nameQuoted: Boolean(nameQuote), valueQuoted: Boolean(quote), spaced: /:[ \t]/.test(sep), colon, wordsFollow: WORDS_FOLLOW.test(text), nextWord: nextWord(text, end) };
         if (quote && !token_shapes_closed(text, end, quote)) {
             re.lastIndex = head;
         }
@@ -668,16 +724,72 @@ function hideNamedValues(text) {
  * `--password-stdin` (its last word is no secret's). A value never starts with `-` (the next option).
  */
 const OPTION_VALUE = /(?<![A-Za-z0-9_-])(--(?!no-)[A-Za-z0-9][A-Za-z0-9_-]*)([ \t]+)(?:'([^'\r\n]*)'|"([^"\r\n]*)"|([^\s"'`<>|&;()-][^\s"'`<>|&;()]*))/g;
-const OPTION_SECRET = /(?:passw(?:or)?d|pwd|secret|token|api[-_]?key|access[-_]?key|private[-_]?key|credentials?|auth)$/i;
+const OPTION_SECRET = /(?:passw(?:or)?d|pwd|secret|token|passphrase|api[-_]?key|access[-_]?key|private[-_]?key|credentials?|auth)$/i;
 function hideOptionValues(text) {
     return text.replace(OPTION_VALUE, (m, name, space, single, double, bare, at) => {
         const value = single ?? double ?? bare ?? '';
         WORDS_FOLLOW.lastIndex = at + m.length;
-        const form = { nameQuoted: false, valueQuoted: bare === undefined, spaced: true, colon: true, wordsFollow: WORDS_FOLLOW.test(text) };
+        const form = { nameQuoted: false, valueQuoted: bare === undefined, spaced: true, colon: true, wordsFollow: WORDS_FOLLOW.test(text), nextWord: nextWord(text, at + m.length) };
         if (!OPTION_SECRET.test(name) || !namedSecret(name, value, form))
             return m;
         const quote = single !== undefined ? "'" : double !== undefined ? '"' : '';
         return `${name}${space}${quote}${HIDDEN}${quote}`;
+    });
+}
+const PEM_BEGIN = /-----BEGIN ([A-Z0-9 ]{0,40})PRIVATE KEY-----/g;
+/**
+ * A PEM private key's body (`-----BEGIN OPENSSH PRIVATE KEY-----` … `-----END … PRIVATE KEY-----`),
+ * on one line or many; the BEGIN and END lines stay, saying what to rotate. A BEGIN without its
+ * END hides the rest of the text (a key cut short is still a key). Each END is looked for once
+ * from its BEGIN and the scan goes on after it, so the text is read once.
+ */
+function hidePrivateKeys(text) {
+    let out = '';
+    let done = 0;
+    const re = new RegExp(PEM_BEGIN);
+    for (let m = re.exec(text); m; m = re.exec(text)) {
+        const bodyStart = m.index + m[0].length;
+        const end = text.indexOf(`-----END ${m[1]}PRIVATE KEY-----`, bodyStart);
+        const body = text.slice(bodyStart, end < 0 ? undefined : end);
+        const hidden = body.trim() === '' || body.trim() === HIDDEN ? body : `${/^\r?\n/.exec(body)?.[0] ?? ''}${HIDDEN}${/\r?\n$/.exec(body)?.[0] ?? ''}`;
+        out += text.slice(done, bodyStart) + hidden;
+        if (end < 0)
+            return out;
+        done = end;
+        re.lastIndex = end;
+    }
+    return out + text.slice(done);
+}
+/**
+ * A line filter for output read line by line (a command's): inside a PEM private key, from a line
+ * with its BEGIN to the line with its END, every line is `***`, which hidePrivateKeys cannot see
+ * one line at a time. Give it each line after hideKnownTokens.
+ */
+function privateKeyLines() {
+    let inside;
+    return (line) => {
+        if (inside !== undefined) {
+            if (!line.includes(inside))
+                return HIDDEN;
+            inside = undefined;
+            return line;
+        }
+        const begins = [...line.matchAll(PEM_BEGIN)].at(-1);
+        if (begins && !line.includes(`-----END ${begins[1]}PRIVATE KEY-----`, begins.index + begins[0].length))
+            inside = `-----END ${begins[1]}PRIVATE KEY-----`;
+        return line;
+    };
+}
+/**
+ * XML's `<password>…</password>` (and `<db:secret>`, `<apiToken>`): the value between an element's
+ * tags when the element's name says secret. The value stops at the next `<`, so each run is read once.
+ */
+const XML_VALUE = /<([A-Za-z_][A-Za-z0-9_.:-]{0,60})>([^<\r\n]+)<\/([A-Za-z_][A-Za-z0-9_.:-]{0,60})>/g;
+function hideXmlValues(text) {
+    return text.replace(XML_VALUE, (m, open, value, close) => {
+        const name = open.slice(open.lastIndexOf(':') + 1);
+        const form = { nameQuoted: false, valueQuoted: true, spaced: false, colon: false, wordsFollow: false };
+        return open === close && namedSecret(name, value, form) ? `<${open}>${HIDDEN}</${close}>` : m;
     });
 }
 /**
@@ -689,7 +801,7 @@ function hideKnownTokens(text) {
     let out = (0,url_secrets/* hideUrlSecrets */.BF)(text, { keepUserinfo: true });
     for (const { pattern, replace } of SHAPES)
         out = out.replace(pattern, replace);
-    return hideNamedValues(hideOptionValues(out));
+    return hideNamedValues(hideOptionValues(hideXmlValues(hidePrivateKeys(out))));
 }
 
 ;// CONCATENATED MODULE: ./.build/core/log.js
@@ -707,6 +819,7 @@ function createLog(sink) {
     const warnedWeak = new Set();
     return {
         info: (m) => sink.info(redact(m)),
+        progress: (m) => (sink.progress ?? sink.info)(redact(m)),
         warning: (m) => sink.warning(redact(m)),
         debug: (m) => sink.debug(redact(m)),
         secret(value, source = 'declared', from) {
