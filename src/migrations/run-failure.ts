@@ -232,7 +232,7 @@ export function failure(m: PlannedMigration, f: StatementFailed, skipped: number
   const account = f.stage === 'prepare' ? beforeFirstStatement(facts) : f.stage === 'record' ? recordFailed(facts) : statementFailed(facts);
   let hint = account.hint;
   const tried = f.attempts > 1 ? ` (tried ${f.attempts} times)` : '';
-  if (ours) hint = 'Nothing to fix: run it again when it can run to its end; it continues from this migration.';
+  if (ours) hint = 'The stop cancelled it, not a fault: run it again when it can run to its end; it continues from this migration.';
   else if (code === '55P03') hint = `A table lock was not granted within lock-timeout-seconds${tried}: a long transaction or query holds it (see pg_stat_activity). Re-run when it is gone, or raise lock-timeout-seconds.`;
   else if (code === '40P01') hint = `It deadlocked with another session${tried}. Re-run when traffic on those tables is lower.`;
   // 57014 is also a stop ending the statement's lock wait, or its transactional migration (revert.ts): that is no timeout to raise.

@@ -1194,7 +1194,9 @@ function databaseFailedStep(record: RollbackRecord, db: DatabaseRecord): string 
   // stopped in is in the row above it (a transactional one cancelled rolled back whole).
   if (stoppedIn(record)) {
     if (snap) out.push(`The verified snapshot taken before this run is ${snapshotPlace(record, snap)}.`);
-    out.push(`The run was stopped, not failed: nothing to fix; ${again} when it can run to its end: ${finishes}.`);
+    // A cancelled CONCURRENTLY index statement may leave an index to drop first: its error names the DROP.
+    const first = db.error?.includes('DROP INDEX CONCURRENTLY') ? 'do what the error says, then ' : '';
+    out.push(`The run was stopped, not failed: ${first}${again} when it can run to its end: ${finishes}.`);
     return out.join(' ');
   }
   out.push(snap ? `The verified snapshot taken before this run changed it is ${snapshotPlace(record, snap)}.` : 'This run took no snapshot, since it stopped before changing anything.');
