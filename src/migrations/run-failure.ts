@@ -235,10 +235,10 @@ export function failure(m: PlannedMigration, f: StatementFailed, skipped: number
   if (ours) hint = 'The stop cancelled it, not a fault: run it again when it can run to its end; it continues from this migration.';
   else if (code === '55P03') hint = `A table lock was not granted within lock-timeout-seconds${tried}: a long transaction or query holds it (see pg_stat_activity). Re-run when it is gone, or raise lock-timeout-seconds.`;
   else if (code === '40P01') hint = `It deadlocked with another session${tried}. Re-run when traffic on those tables is lower.`;
-  // 57014 is also a stop ending the statement's lock wait, or its transactional migration (revert.ts): that is no timeout to raise.
+  // 57014 after the run's own stop is `ours` above; otherwise another session cancelled it: no timeout to raise either.
   else if (code === '57014' && f.stage === 'run' && /statement timeout/.test(describeError(f.error))) {
     hint = 'The statement ran longer than statement-timeout-seconds. Raise it if the statement is expected to take that long, then re-run.';
-  } else if (code === '57014' && f.stage === 'run') hint = 'The statement was cancelled (this step being stopped while it waited for a table lock or still ran, or pg_cancel_backend). Run it again when it can run to its end.';
+  } else if (code === '57014' && f.stage === 'run') hint = 'The statement was cancelled by another session (pg_cancel_backend): a stop of this step says so itself. Run it again when it can run to its end.';
   const left = f.leftIndexes && leftIndexesAccount(f, f.leftIndexes);
   if (left) hint = left.hint(hint);
   const { ran, resumeAt, unsure } = account;
