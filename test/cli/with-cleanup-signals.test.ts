@@ -48,7 +48,7 @@ it('a Ctrl-C once the run has finished says the rollback finished and its report
     const run = await interrupted([['removing', 'SIGINT']], 'finished-cleanup.ts', [dir]);
     expect([run.code, run.signal, run.unsent]).toEqual([130, null, 0]);
     const last = run.lines.at(-1)!;
-    expect(last).toBe('The rollback finished; the sandbox was stopped (SIGINT) while it removed what it started: all of it is removed. Its whole report is kept in .: incident.md, report.html. Delete the folder when you no longer need it.');
+    expect(last).toBe('The rollback finished; the sandbox was stopped (SIGINT) as it ended: everything it started is removed. Its whole report is kept in .: incident.md, report.html. Delete the folder when you no longer need it.');
     expect(last).not.toContain('before it was stopped');
   } finally {
     await rm(dir, { recursive: true, force: true });

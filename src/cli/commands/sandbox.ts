@@ -114,7 +114,7 @@ export interface ReportFolder {
  * a snapshot) and never the rest (report.html): the folder is kept and named, so nobody looks for a
  * report that was never written or wonders what the folder is.
  */
-async function stoppedLine(signal: NodeJS.Signals, problems: boolean, report: ReportFolder | undefined, cwd: string, finished: boolean): Promise<string> {
+async function stoppedLine(signal: NodeJS.Signals, problems: boolean, report: ReportFolder | undefined, cwd: string): Promise<string> {
   const removed = problems ? 'what it started is removed, except what the warnings above name' : 'everything it started is removed';
   const head = `Stopped (${stopCause(signal)}): ${removed}.`;
   if (!report) return head;
@@ -123,13 +123,14 @@ async function stoppedLine(signal: NodeJS.Signals, problems: boolean, report: Re
   const kept = (await Promise.all(entries.map(async (e) => ((await hasContent(join(report.dir, e.name))) ? [`${e.name}${e.isDirectory() ? '/' : ''}`] : [])))).flat();
   if (!kept.length) return `${head} No report was written${existsSync(report.dir) ? ` (${rel} ${entries.length ? 'holds only empty files or folders' : 'is empty'})` : ''}.`;
   const names = kept.sort();
-  // The stop came once the run was over (Ctrl-C in its last moments, stdout closed by `| head`): its
-  // report is whole, and "what the run wrote before it was stopped" sent people looking for what was missing.
-  if (finished && names.includes(report.last)) {
-    return `The rollback finished; the sandbox was stopped (${stopCause(signal)}) while it removed what it started: ${problems ? 'all of it is removed except what the warnings above name' : 'all of it is removed'}. Its whole report is kept in ${rel}: ${names.join(', ')}. Delete the folder when you no longer need it.`;
+  // The stop came once the rollback was over (Ctrl-C in its last moments, stdout closed by `| head`):
+  // its report is whole, and "what the run wrote before it was stopped" sent people looking for what
+  // was missing. The report's last file is written only once the rollback has finished, so its being
+  // there says so even when the stop cut short what the sandbox printed after it.
+  if (names.includes(report.last)) {
+    return `The rollback finished; the sandbox was stopped (${stopCause(signal)}) as it ended: ${removed}. Its whole report is kept in ${rel}: ${names.join(', ')}. Delete the folder when you no longer need it.`;
   }
-  const partial = names.includes(report.last) ? '' : `, not the whole report (no ${report.last})`;
-  return `${head} Kept in ${rel}: ${names.join(', ')}: what the run wrote before it was stopped${partial}. Delete the folder when you no longer need it.`;
+  return `${head} Kept in ${rel}: ${names.join(', ')}: what the run wrote before it was stopped, not the whole report (no ${report.last}). Delete the folder when you no longer need it.`;
 }
 
 /**
@@ -181,7 +182,7 @@ export async function withCleanup<T>(cli: Cli, body: (cleanup: Cleanup) => Promi
   for (const p of problems) t.warn(`could not clean up ${p}`);
   const interrupted = stop.received();
   if (interrupted) {
-    t.note(await stoppedLine(interrupted, problems.length > 0, report, cli.cwd, outcome !== 'expired' && outcome.ok));
+    t.note(await stoppedLine(interrupted, problems.length > 0, report, cli.cwd));
     process.exit(SIGNAL_EXIT[interrupted] ?? 1);
   }
   if (outcome !== 'expired' && !outcome.ok) throw outcome.err;
