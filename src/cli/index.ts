@@ -1,7 +1,5 @@
 #!/usr/bin/env node
 // The bin: runs the command line and exits with its code (0 done, 1 failed, 2 bad usage).
-// First: a stop while the rest loads says so (early-stop.ts).
-import './early-stop-install.js';
 import { main } from './main.js';
 import { errorLine } from '../core/errors.js';
 import { output } from '../core/output.js';

@@ -5,7 +5,6 @@
  * 128 + the signal's number when stopped before it was done: 129 SIGHUP (the terminal or SSH session
  * went away), 130 SIGINT (Ctrl-C), 141 stdout closed (SIGPIPE's: `| head`), 143 SIGTERM.
  */
-import { started } from './early-stop.js';
 import { Command, CommanderError, Option, type AddHelpTextContext } from 'commander';
 import { errorLine, RollbackKitError } from '../core/errors.js';
 import { output } from '../core/output.js';
@@ -83,8 +82,6 @@ async function runCommand(spec: CommandSpec, argument: string | undefined, flags
   const cli = new Cli(spec.name, flags, { ...host, stdinIsTTY: tty.stdin }, terminalOptions(host.env, flags, tty.stderr));
   let result: CommandResult;
   try {
-    // From here the command may create things: its own handlers say what a stop did.
-    started();
     result = await spec.run(cli, argument, flags);
   } catch (err) {
     cli.term.stopSpinner();
