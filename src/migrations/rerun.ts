@@ -108,5 +108,6 @@ export function howToFinish(steps: number, keep: string | undefined, left: numbe
 
 /** The failure, with how to finish the plan added to what to do. */
 export function withHowToFinish(err: RollbackKitError, how: string): RollbackKitError {
-  return new RollbackKitError(err.message, err.hint ? `${err.hint} ${how}` : how);
+  // A stop stays one: the callers report it as a stop, not a fault.
+  return new RollbackKitError(err.message, err.hint ? `${err.hint} ${how}` : how, err.stopped ? { stopped: true } : {});
 }

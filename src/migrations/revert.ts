@@ -94,7 +94,8 @@ export class RevertFailed extends RollbackKitError {
     readonly failure: RollbackKitError,
     readonly partial: RevertResult,
   ) {
-    super(partial.reverted.length ? `${failure.message} Reverted before the failure: ${partial.reverted.map((r) => r.file).join(', ')}.` : failure.message, failure.hint);
+    // A stop stays a stop (the callers report it as one); what changed is the partial result's to say.
+    super(partial.reverted.length ? `${failure.message} Reverted before the failure: ${partial.reverted.map((r) => r.file).join(', ')}.` : failure.message, failure.hint, failure.stopped ? { stopped: true } : {});
   }
 }
 

@@ -4,7 +4,7 @@
  * of the migration committed, and what the on-call user does next, in words and as the partial
  * result the step reports.
  */
-import { RollbackKitError } from '../core/errors.js';
+import { RollbackKitError, type ErrorFacts } from '../core/errors.js';
 import type { Log } from '../core/log.js';
 import { dropSql, FIND_INVALID_SQL, IndexInTheWay, type LeftIndexes } from './invalid-indexes.js';
 import { firstCodeLine, type PlannedMigration, type PlannedStatement } from './planner.js';
@@ -76,8 +76,9 @@ export class MigrationFailed extends RollbackKitError {
     message: string,
     hint: string,
     readonly stoppedIn: StoppedIn,
+    facts: ErrorFacts = {},
   ) {
-    super(message, hint);
+    super(message, hint, facts);
   }
 }
 
@@ -212,8 +213,10 @@ export function markedUntilDone(tracking: Tracking): string {
  * The migration's state and what to do, for a failure at `f`. `skipped`: the statements an earlier
  * run did, which this one did not run again; `saved`: the progress that run recorded.
  */
-export function failure(m: PlannedMigration, f: StatementFailed, skipped: number, saved: Progress | undefined, tracking: Tracking, target: string, log: Log): MigrationFailed {
+export function failure(m: PlannedMigration, f: StatementFailed, skipped: number, saved: Progress | undefined, tracking: Tracking, target: string, log: Log, stoppedBy?: string): MigrationFailed {
   const code = (f.error as PgError).code;
+  // Cancelled after the run's own stop (revert.ts cancels what still runs): a stop, not a fault to fix.
+  const ours = stoppedBy !== undefined && code === '57014' && f.stage === 'run' && !/statement timeout/.test(describeError(f.error));
   const facts: Facts = {
     m,
     f,
@@ -229,18 +232,20 @@ export function failure(m: PlannedMigration, f: StatementFailed, skipped: number
   const account = f.stage === 'prepare' ? beforeFirstStatement(facts) : f.stage === 'record' ? recordFailed(facts) : statementFailed(facts);
   let hint = account.hint;
   const tried = f.attempts > 1 ? ` (tried ${f.attempts} times)` : '';
-  if (code === '55P03') hint = `A table lock was not granted within lock-timeout-seconds${tried}: a long transaction or query holds it (see pg_stat_activity). Re-run when it is gone, or raise lock-timeout-seconds.`;
+  if (ours) hint = 'The stop cancelled it, not a fault: run it again when it can run to its end; it continues from this migration.';
+  else if (code === '55P03') hint = `A table lock was not granted within lock-timeout-seconds${tried}: a long transaction or query holds it (see pg_stat_activity). Re-run when it is gone, or raise lock-timeout-seconds.`;
   else if (code === '40P01') hint = `It deadlocked with another session${tried}. Re-run when traffic on those tables is lower.`;
-  // 57014 is also a stop ending the statement's lock wait, or its transactional migration (revert.ts): that is no timeout to raise.
+  // 57014 after the run's own stop is `ours` above; otherwise another session cancelled it: no timeout to raise either.
   else if (code === '57014' && f.stage === 'run' && /statement timeout/.test(describeError(f.error))) {
     hint = 'The statement ran longer than statement-timeout-seconds. Raise it if the statement is expected to take that long, then re-run.';
-  } else if (code === '57014' && f.stage === 'run') hint = 'The statement was cancelled (this step being stopped while it waited for a table lock or still ran, or pg_cancel_backend). Run it again when it can run to its end.';
+  } else if (code === '57014' && f.stage === 'run') hint = 'The statement was cancelled by another session (pg_cancel_backend): a stop of this step says so itself. Run it again when it can run to its end.';
   const left = f.leftIndexes && leftIndexesAccount(f, f.leftIndexes);
   if (left) hint = left.hint(hint);
   const { ran, resumeAt, unsure } = account;
   const state = `${account.state}${left?.state ?? ''}`;
   const stoppedIn: StoppedIn = { version: m.file.version, id: m.file.id, file: m.file.downFile ?? m.file.name, transactional: m.transactional, statements: m.statements.length, ran, resumeAt, unsure, state };
-  return new MigrationFailed(`${account.head} ${state}`, `${hint}${account.then ?? ''}`, stoppedIn);
+  const head = ours ? `Stopped${/^SIG/.test(stoppedBy) ? ` (${stoppedBy})` : ''} while reverting ${m.file.name}${f.statement ? `, at ${where(m, f, f.error as PgError, tracking.table, log)}` : ''}: the stop cancelled it.` : account.head;
+  return new MigrationFailed(`${head} ${state}`, `${hint}${account.then ?? ''}`, stoppedIn, ours ? { stopped: true } : {});
 }
 
 const list = (names: string[]) => `${names.length === 1 ? 'index' : 'indexes'} ${names.join(', ')}`;

@@ -5,6 +5,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RollbackKitError } from '../core/errors.js';
+import { stopName } from '../core/stop-signals.js';
 import type { Log } from '../core/log.js';
 import { standardConformingStrings, withQueryDeadline, type Session } from '../db/session.js';
 import { beforeConcurrentIndex, concurrentIndexStatement, leftByConcurrentIndex, type Before, type LeftIndexes } from './invalid-indexes.js';
@@ -323,7 +324,10 @@ function stoppedBetweenStatements(m: PlannedMigration, index: number, tracking: 
     `It runs statement by statement (non-transactional): ${index} of ${n} statement(s) ran and are recorded in ${PROGRESS_TABLE}; ${tracking.table} ${markedUntilDone(tracking)}. ` +
     `A re-run starts at statement ${index + 1}.`;
   const file = m.file.downFile ?? m.file.name;
-  return new MigrationFailed(`Stopped in ${m.file.name} before its statement ${index + 1} of ${n}. ${state}`, 'Run it again to finish the plan: it goes on from this migration.', {
+  return new MigrationFailed(
+    `Stopped in ${m.file.name} before its statement ${index + 1} of ${n}. ${state}`,
+    'Run it again to finish the plan: it goes on from this migration.',
+    {
     version: m.file.version,
     id: m.file.id,
     file,
@@ -333,7 +337,9 @@ function stoppedBetweenStatements(m: PlannedMigration, index: number, tracking: 
     resumeAt: index + 1,
     unsure: false,
     state,
-  });
+  },
+    { stopped: true },
+  );
 }
 
 /**
@@ -346,6 +352,7 @@ function stoppedBetweenMigrations(plan: PlannedMigration[], next: number, tracki
   return new RollbackKitError(
     `Stopped before reverting ${plan[next]!.file.name}: ${done}; ${left.join(', ')} ${left.length === 1 ? 'was' : 'were'} not started and ${left.length === 1 ? 'is' : 'are'} still applied in ${tracking.table}.`,
     'Run it again to finish the plan: it reads the tracking table and reverts what is still applied of it.',
+    { stopped: true },
   );
 }
 
@@ -441,7 +448,7 @@ export async function runPlan(plan: PlannedMigration[], opts: RunPlanOptions): P
         else await revertStatementByStatement(ctx, m, previous, rest, opts.signal);
       });
     } catch (err) {
-      if (err instanceof StatementFailed) throw failure(m, err, rest.from, progress.get(m.file.id), tracking, opts.target, log);
+      if (err instanceof StatementFailed) throw failure(m, err, rest.from, progress.get(m.file.id), tracking, opts.target, log, opts.signal?.aborted ? stopName(opts.signal) : undefined);
       throw err;
     }
     const durationMs = Date.now() - started;

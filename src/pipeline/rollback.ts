@@ -37,7 +37,7 @@ import type { ComponentRecord, DatabaseRecord, PhaseName, PhaseStatus, RollbackR
 import { checkCanPush } from './git-revert-access.js';
 import { DATABASE } from './scope.js';
 import { ChatHeartbeat, type HeartbeatOptions, type HeartbeatUpdate } from '../report/heartbeat.js';
-import { changedSomething, deploymentName, earlierMoves, phaseLine, standingFailures, Timeline } from './timeline.js';
+import { changedSomething, deploymentName, earlierMoves, phaseLine, standingFailures, stoppedIn, Timeline } from './timeline.js';
 import { inThisJob } from './job-words.js';
 import { componentKey, keyParts, keyRef, namesRun, runRef } from './incident-key.js';
 import { namesServiceNotDeploy } from '../platforms/from-ref.js';
@@ -1232,8 +1232,17 @@ function databaseFailedStep(record: RollbackRecord, db: DatabaseRecord): string 
   const reverted = db.reverted.length ? `${db.reverted.join(', ')} reverted` : 'none of it reverted';
   const still = left.length ? `${left.join(', ')} still applied` : 'none of it still applied';
   out.push(`${snap ? 'Where the database is now' : 'This run changed nothing in the database'}: of the plan (${db.planned.join(', ') || 'no migration'}), ${reverted}, ${still}, as the tracking table shows.`);
-  out.push(snap ? `The verified snapshot taken before this run changed it is ${snapshotPlace(record, snap)}.` : 'This run took no snapshot, since it stopped before changing anything.');
   const finishes = left.length ? `it finishes the plan recorded for this incident, reverting only what the tracking table shows left of it (${left.join(', ')})` : 'it finds the plan recorded for this incident finished and says so';
+  // Stopped (Ctrl-C, a cancelled job): the error is no fault to fix, and what ran of the migration it
+  // stopped in is in the row above it (a transactional one cancelled rolled back whole).
+  if (stoppedIn(record)) {
+    if (snap) out.push(`The verified snapshot taken before this run is ${snapshotPlace(record, snap)}.`);
+    // A cancelled CONCURRENTLY index statement may leave an index to drop first: its error names the DROP.
+    const first = db.error?.includes('DROP INDEX CONCURRENTLY') ? 'do what the error says, then ' : '';
+    out.push(`The run was stopped, not failed: ${first}${again} when it can run to its end: ${finishes}.`);
+    return out.join(' ');
+  }
+  out.push(snap ? `The verified snapshot taken before this run changed it is ${snapshotPlace(record, snap)}.` : 'This run took no snapshot, since it stopped before changing anything.');
   out.push(`Do what the error says, then ${again}: ${finishes}.`);
   if (record.runUrl && left.length) out.push(`If the fix is to a migration's down SQL, push it first, then ${newRunWithFix(record, db, left)}: Re-run jobs checks out the same commit, so it would run the old SQL again.`);
   if (snap) out.push(`Or, to put the database back as it was before this run, restore that snapshot: ${restoreStep(snap)}.`);

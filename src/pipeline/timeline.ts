@@ -6,7 +6,7 @@
 import { formatDuration } from '../core/duration.js';
 import { RollbackKitError } from '../core/errors.js';
 import { clip } from '../core/secrets.js';
-import { PHASES, type DeploymentRef, type EarlierMove, type PhaseName, type PhaseStatus, type TimelineEntry } from './record.js';
+import { PHASES, type DeploymentRef, type EarlierMove, type PhaseName, type PhaseStatus, type RollbackRecord, type TimelineEntry } from './record.js';
 
 const STATUSES: readonly PhaseStatus[] = ['ok', 'failed', 'skipped', 'warning', 'nothing-to-do', 'dry-run'];
 /** A whole rollback has nine phases and a few components per job; more rows than this is not a timeline. */
@@ -156,4 +156,14 @@ export function earlierMoves(rows: TimelineEntry[]): EarlierMove[] {
     moves.set(e.component, { name: e.component, ...(e.from ? { from: e.from } : {}), to: e.to, ...(e['auto-assign-off'] ? { autoAssignOff: true as const } : {}) });
   }
   return [...moves.values()];
+}
+
+/**
+ * Whether the phase the run failed in was ended by a stop (its rows say so: Ctrl-C, a cancelled job),
+ * not by a fault: its words say "stopped in", and its next step is to run again, with nothing to fix.
+ */
+export function stoppedIn(record: RollbackRecord): boolean {
+  if (!record.failedPhase) return false;
+  const rows = record.timeline.filter((e) => e.phase === record.failedPhase && e.status === 'failed');
+  return rows.length > 0 && rows.every((e) => e.stopped);
 }

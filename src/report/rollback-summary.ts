@@ -8,7 +8,7 @@
 import type { Log } from '../core/log.js';
 import { redactDeep } from '../core/secrets.js';
 import { budgets, OFF_CRITICAL_PATH } from '../pipeline/budgets.js';
-import { standingFailures } from '../pipeline/timeline.js';
+import { standingFailures, stoppedIn } from '../pipeline/timeline.js';
 import { PHASES, type ComponentRecord, type DatabaseRecord, type DeploymentRef, type RollbackRecord, type TimelineEntry } from '../pipeline/record.js';
 import type { DiscardedFromTable } from '../db/restore-discarded.js';
 import { discardedList } from './restore-db-summary.js';
@@ -91,13 +91,6 @@ export function statusLine(record: RollbackRecord): string {
 export function closingLines(record: RollbackRecord): string[] {
   const used = wholeRollback(record).durationMs;
   return [`${statusLine(record)} (${formatDuration(used)} of the ${formatDuration(record.budgetMs)} budget)`, ...record.nextSteps.map((step) => `• ${step}`)];
-}
-
-/** Whether the phase the run failed in was ended by a stop (its row says so), not by a fault. */
-function stoppedIn(record: RollbackRecord): boolean {
-  if (!record.failedPhase) return false;
-  const rows = record.timeline.filter((e) => e.phase === record.failedPhase && e.status === 'failed');
-  return rows.length > 0 && rows.every((e) => e.stopped);
 }
 
 export const STATUS_EMOJI: Record<RollbackRecord['status'], string> = {

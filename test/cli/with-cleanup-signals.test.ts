@@ -3,14 +3,16 @@
 // what it started is removed. With process.once, the second one found no handler and Node's
 // default killed the process (by SIGINT, nothing removed).
 import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 
 const ROOT = join(import.meta.dirname, '../..');
 
 /** Runs the fixture; each time its output first contains a key of `send`, sends that signal. */
-async function interrupted(send: [string, NodeJS.Signals][]) {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'fixtures/interrupted-cleanup.ts')], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+async function interrupted(send: [string, NodeJS.Signals][], fixture = 'interrupted-cleanup.ts', args: string[] = []) {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'fixtures', fixture), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   const pending = [...send];
   child.stdout.on('data', (d: Buffer) => {
@@ -38,4 +40,17 @@ it('a third signal while it cleans up is ignored: the cleanup still ends, exit 1
   ]);
   expect([run.code, run.signal, run.unsent]).toEqual([130, null, 0]);
   expect(run.lines.slice(-2)).toEqual(['removed', 'Stopped (SIGINT): everything it started is removed.']);
+});
+
+it('a Ctrl-C once the run has finished says the rollback finished and its report is whole, not what it wrote before the stop', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'rk-finished-cleanup-'));
+  try {
+    const run = await interrupted([['removing', 'SIGINT']], 'finished-cleanup.ts', [dir]);
+    expect([run.code, run.signal, run.unsent]).toEqual([130, null, 0]);
+    const last = run.lines.at(-1)!;
+    expect(last).toBe('The rollback finished; the sandbox was stopped (SIGINT) as it ended: everything it started is removed. Its whole report is kept in .: incident.md, report.html. Delete the folder when you no longer need it.');
+    expect(last).not.toContain('before it was stopped');
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });

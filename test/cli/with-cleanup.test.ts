@@ -158,6 +158,7 @@ describe('the closing line of a stopped sandbox', () => {
 
   it('the drill\'s sandbox names its own report', async () => {
     const run = await stoppedWith(async (dir) => void (await writeFile(join(dir, 'drill.md'), '# drill\n')), 'drill.md');
-    expect(run.last).toBe('Stopped (SIGINT): everything it started is removed. Kept in rollback-kit-sandbox/run-1: drill.md: what the run wrote before it was stopped. Delete the folder when you no longer need it.');
+    // drill.md is its whole report, written once the drill has finished: that is what the line says.
+    expect(run.last).toBe('The rollback finished; the sandbox was stopped (SIGINT) as it ended: everything it started is removed. Its whole report is kept in rollback-kit-sandbox/run-1: drill.md. Delete the folder when you no longer need it.');
   });
 });

@@ -123,8 +123,14 @@ async function stoppedLine(signal: NodeJS.Signals, problems: boolean, report: Re
   const kept = (await Promise.all(entries.map(async (e) => ((await hasContent(join(report.dir, e.name))) ? [`${e.name}${e.isDirectory() ? '/' : ''}`] : [])))).flat();
   if (!kept.length) return `${head} No report was written${existsSync(report.dir) ? ` (${rel} ${entries.length ? 'holds only empty files or folders' : 'is empty'})` : ''}.`;
   const names = kept.sort();
-  const partial = names.includes(report.last) ? '' : `, not the whole report (no ${report.last})`;
-  return `${head} Kept in ${rel}: ${names.join(', ')}: what the run wrote before it was stopped${partial}. Delete the folder when you no longer need it.`;
+  // The stop came once the rollback was over (Ctrl-C in its last moments, stdout closed by `| head`):
+  // its report is whole, and "what the run wrote before it was stopped" sent people looking for what
+  // was missing. The report's last file is written only once the rollback has finished, so its being
+  // there says so even when the stop cut short what the sandbox printed after it.
+  if (names.includes(report.last)) {
+    return `The rollback finished; the sandbox was stopped (${stopCause(signal)}) as it ended: ${removed}. Its whole report is kept in ${rel}: ${names.join(', ')}. Delete the folder when you no longer need it.`;
+  }
+  return `${head} Kept in ${rel}: ${names.join(', ')}: what the run wrote before it was stopped, not the whole report (no ${report.last}). Delete the folder when you no longer need it.`;
 }
 
 /**
