@@ -29383,7 +29383,8 @@ function howToFinish(steps, keep, left, rerunFinishes) {
 }
 /** The failure, with how to finish the plan added to what to do. */
 function withHowToFinish(err, how) {
-    return new errors/* RollbackKitError */.dp(err.message, err.hint ? `${err.hint} ${how}` : how);
+    // A stop stays one: the callers report it as a stop, not a fault.
+    return new errors/* RollbackKitError */.dp(err.message, err.hint ? `${err.hint} ${how}` : how, err.stopped ? { stopped: true } : {});
 }
 
 ;// CONCATENATED MODULE: ./.build/migrations/invalid-indexes.js
@@ -29532,8 +29533,8 @@ class StatementFailed extends Error {
 /** A failure inside one migration of the plan, with how far that migration got. */
 class MigrationFailed extends errors/* RollbackKitError */.dp {
     stoppedIn;
-    constructor(message, hint, stoppedIn) {
-        super(message, hint);
+    constructor(message, hint, stoppedIn, facts = {}) {
+        super(message, hint, facts);
         this.stoppedIn = stoppedIn;
     }
 }
@@ -29632,8 +29633,10 @@ function markedUntilDone(tracking) {
  * The migration's state and what to do, for a failure at `f`. `skipped`: the statements an earlier
  * run did, which this one did not run again; `saved`: the progress that run recorded.
  */
-function failure(m, f, skipped, saved, tracking, target, log) {
+function failure(m, f, skipped, saved, tracking, target, log, stoppedBy) {
     const code = f.error.code;
+    // Cancelled after the run's own stop (revert.ts cancels what still runs): a stop, not a fault to fix.
+    const ours = stoppedBy !== undefined && code === '57014' && f.stage === 'run' && !/statement timeout/.test(describeError(f.error));
     const facts = {
         m,
         f,
@@ -29649,23 +29652,26 @@ function failure(m, f, skipped, saved, tracking, target, log) {
     const account = f.stage === 'prepare' ? beforeFirstStatement(facts) : f.stage === 'record' ? recordFailed(facts) : statementFailed(facts);
     let hint = account.hint;
     const tried = f.attempts > 1 ? ` (tried ${f.attempts} times)` : '';
-    if (code === '55P03')
+    if (ours)
+        hint = 'The stop cancelled it, not a fault: run it again when it can run to its end; it continues from this migration.';
+    else if (code === '55P03')
         hint = `A table lock was not granted within lock-timeout-seconds${tried}: a long transaction or query holds it (see pg_stat_activity). Re-run when it is gone, or raise lock-timeout-seconds.`;
     else if (code === '40P01')
         hint = `It deadlocked with another session${tried}. Re-run when traffic on those tables is lower.`;
-    // 57014 is also a stop ending the statement's lock wait, or its transactional migration (revert.ts): that is no timeout to raise.
+    // 57014 after the run's own stop is `ours` above; otherwise another session cancelled it: no timeout to raise either.
     else if (code === '57014' && f.stage === 'run' && /statement timeout/.test(describeError(f.error))) {
         hint = 'The statement ran longer than statement-timeout-seconds. Raise it if the statement is expected to take that long, then re-run.';
     }
     else if (code === '57014' && f.stage === 'run')
-        hint = 'The statement was cancelled (this step being stopped while it waited for a table lock or still ran, or pg_cancel_backend). Run it again when it can run to its end.';
+        hint = 'The statement was cancelled by another session (pg_cancel_backend): a stop of this step says so itself. Run it again when it can run to its end.';
     const left = f.leftIndexes && leftIndexesAccount(f, f.leftIndexes);
     if (left)
         hint = left.hint(hint);
     const { ran, resumeAt, unsure } = account;
     const state = `${account.state}${left?.state ?? ''}`;
     const stoppedIn = { version: m.file.version, id: m.file.id, file: m.file.downFile ?? m.file.name, transactional: m.transactional, statements: m.statements.length, ran, resumeAt, unsure, state };
-    return new MigrationFailed(`${account.head} ${state}`, `${hint}${account.then ?? ''}`, stoppedIn);
+    const head = ours ? `Stopped${/^SIG/.test(stoppedBy) ? ` (${stoppedBy})` : ''} while reverting ${m.file.name}${f.statement ? `, at ${where(m, f, f.error, tracking.table, log)}` : ''}: the stop cancelled it.` : account.head;
+    return new MigrationFailed(`${head} ${state}`, `${hint}${account.then ?? ''}`, stoppedIn, ours ? { stopped: true } : {});
 }
 const list = (names) => `${names.length === 1 ? 'index' : 'indexes'} ${names.join(', ')}`;
 /**
@@ -29709,6 +29715,7 @@ function leftIndexesAccount(f, left) {
  * non-transactional migration, statement by statement with each completed statement recorded so a
  * re-run resumes. Stops at the first failure with the file, statement, line and PostgreSQL's message.
  */
+
 
 
 
@@ -30003,7 +30010,7 @@ function stoppedBetweenStatements(m, index, tracking) {
         resumeAt: index + 1,
         unsure: false,
         state,
-    });
+    }, { stopped: true });
 }
 /**
  * The run stopped between migrations (the step being stopped): each migration before `next`
@@ -30012,7 +30019,7 @@ function stoppedBetweenStatements(m, index, tracking) {
 function stoppedBetweenMigrations(plan, next, tracking) {
     const left = plan.slice(next).map((m) => m.file.name);
     const done = next === 0 ? 'no migration was reverted' : `the ${next} migration(s) before it were reverted and committed`;
-    return new errors/* RollbackKitError */.dp(`Stopped before reverting ${plan[next].file.name}: ${done}; ${left.join(', ')} ${left.length === 1 ? 'was' : 'were'} not started and ${left.length === 1 ? 'is' : 'are'} still applied in ${tracking.table}.`, 'Run it again to finish the plan: it reads the tracking table and reverts what is still applied of it.');
+    return new errors/* RollbackKitError */.dp(`Stopped before reverting ${plan[next].file.name}: ${done}; ${left.join(', ')} ${left.length === 1 ? 'was' : 'were'} not started and ${left.length === 1 ? 'is' : 'are'} still applied in ${tracking.table}.`, 'Run it again to finish the plan: it reads the tracking table and reverts what is still applied of it.', { stopped: true });
 }
 /**
  * A lock not granted within lock_timeout, or a deadlock with production traffic, rolls the whole
@@ -30084,7 +30091,7 @@ async function runPlan(plan, opts) {
         }
         catch (err) {
             if (err instanceof StatementFailed)
-                throw failure(m, err, rest.from, progress.get(m.file.id), tracking, opts.target, log);
+                throw failure(m, err, rest.from, progress.get(m.file.id), tracking, opts.target, log, opts.signal?.aborted ? stopName(opts.signal) : undefined);
             throw err;
         }
         const durationMs = Date.now() - started;
@@ -30269,7 +30276,8 @@ class RevertFailed extends errors/* RollbackKitError */.dp {
     constructor(
     /** The failure itself, without what was reverted before it: for a caller that says more of why (a lost lock). */
     failure, partial) {
-        super(partial.reverted.length ? `${failure.message} Reverted before the failure: ${partial.reverted.map((r) => r.file).join(', ')}.` : failure.message, failure.hint);
+        // A stop stays a stop (the callers report it as one); what changed is the partial result's to say.
+        super(partial.reverted.length ? `${failure.message} Reverted before the failure: ${partial.reverted.map((r) => r.file).join(', ')}.` : failure.message, failure.hint, failure.stopped ? { stopped: true } : {});
         this.failure = failure;
         this.partial = partial;
     }
@@ -39801,6 +39809,16 @@ function earlierMoves(rows) {
     }
     return [...moves.values()];
 }
+/**
+ * Whether the phase the run failed in was ended by a stop (its rows say so: Ctrl-C, a cancelled job),
+ * not by a fault: its words say "stopped in", and its next step is to run again, with nothing to fix.
+ */
+function timeline_stoppedIn(record) {
+    if (!record.failedPhase)
+        return false;
+    const rows = record.timeline.filter((e) => e.phase === record.failedPhase && e.status === 'failed');
+    return rows.length > 0 && rows.every((e) => e.stopped);
+}
 
 ;// CONCATENATED MODULE: ./.build/pipeline/job-words.js
 /**
@@ -41098,8 +41116,18 @@ function databaseFailedStep(record, db) {
     const reverted = db.reverted.length ? `${db.reverted.join(', ')} reverted` : 'none of it reverted';
     const still = left.length ? `${left.join(', ')} still applied` : 'none of it still applied';
     out.push(`${snap ? 'Where the database is now' : 'This run changed nothing in the database'}: of the plan (${db.planned.join(', ') || 'no migration'}), ${reverted}, ${still}, as the tracking table shows.`);
-    out.push(snap ? `The verified snapshot taken before this run changed it is ${snapshotPlace(record, snap)}.` : 'This run took no snapshot, since it stopped before changing anything.');
     const finishes = left.length ? `it finishes the plan recorded for this incident, reverting only what the tracking table shows left of it (${left.join(', ')})` : 'it finds the plan recorded for this incident finished and says so';
+    // Stopped (Ctrl-C, a cancelled job): the error is no fault to fix, and what ran of the migration it
+    // stopped in is in the row above it (a transactional one cancelled rolled back whole).
+    if (timeline_stoppedIn(record)) {
+        if (snap)
+            out.push(`The verified snapshot taken before this run is ${snapshotPlace(record, snap)}.`);
+        // A cancelled CONCURRENTLY index statement may leave an index to drop first: its error names the DROP.
+        const first = db.error?.includes('DROP INDEX CONCURRENTLY') ? 'do what the error says, then ' : '';
+        out.push(`The run was stopped, not failed: ${first}${again} when it can run to its end: ${finishes}.`);
+        return out.join(' ');
+    }
+    out.push(snap ? `The verified snapshot taken before this run changed it is ${snapshotPlace(record, snap)}.` : 'This run took no snapshot, since it stopped before changing anything.');
     out.push(`Do what the error says, then ${again}: ${finishes}.`);
     if (record.runUrl && left.length)
         out.push(`If the fix is to a migration's down SQL, push it first, then ${newRunWithFix(record, db, left)}: Re-run jobs checks out the same commit, so it would run the old SQL again.`);
@@ -42335,7 +42363,7 @@ function statusLine(record) {
         case 'failed':
             // A dry run fails only while planning; said as its other lines say it, so nobody reads a plan's failure as a real run's.
             // A stop (a cancelled job, Ctrl-C) is not a fault: "failed" would send people looking for one.
-            return `Rollback ${stoppedIn(record) ? 'stopped' : 'failed'}${record.failedPhase ? ` in ${record.failedPhase}` : ''}${record.dryRun ? ' (dry run)' : ''}`;
+            return `Rollback ${timeline_stoppedIn(record) ? 'stopped' : 'failed'}${record.failedPhase ? ` in ${record.failedPhase}` : ''}${record.dryRun ? ' (dry run)' : ''}`;
         case 'nothing-to-do':
             return `Nothing to roll back: ${env} is already on ${whereNow(record)}`;
         case 'dry-run':
@@ -42350,13 +42378,6 @@ function statusLine(record) {
 function closingLines(record) {
     const used = wholeRollback(record).durationMs;
     return [`${statusLine(record)} (${duration_formatDuration(used)} of the ${duration_formatDuration(record.budgetMs)} budget)`, ...record.nextSteps.map((step) => `• ${step}`)];
-}
-/** Whether the phase the run failed in was ended by a stop (its row says so), not by a fault. */
-function stoppedIn(record) {
-    if (!record.failedPhase)
-        return false;
-    const rows = record.timeline.filter((e) => e.phase === record.failedPhase && e.status === 'failed');
-    return rows.length > 0 && rows.every((e) => e.stopped);
 }
 const STATUS_EMOJI = {
     'rolled-back': '✅',
@@ -45471,8 +45492,14 @@ async function stoppedLine(signal, problems, report, cwd) {
     if (!kept.length)
         return `${head} No report was written${(0,external_node_fs_.existsSync)(report.dir) ? ` (${rel} ${entries.length ? 'holds only empty files or folders' : 'is empty'})` : ''}.`;
     const names = kept.sort();
-    const partial = names.includes(report.last) ? '' : `, not the whole report (no ${report.last})`;
-    return `${head} Kept in ${rel}: ${names.join(', ')}: what the run wrote before it was stopped${partial}. Delete the folder when you no longer need it.`;
+    // The stop came once the rollback was over (Ctrl-C in its last moments, stdout closed by `| head`):
+    // its report is whole, and "what the run wrote before it was stopped" sent people looking for what
+    // was missing. The report's last file is written only once the rollback has finished, so its being
+    // there says so even when the stop cut short what the sandbox printed after it.
+    if (names.includes(report.last)) {
+        return `The rollback finished; the sandbox was stopped (${stop_signals_stopCause(signal)}) as it ended: ${removed}. Its whole report is kept in ${rel}: ${names.join(', ')}. Delete the folder when you no longer need it.`;
+    }
+    return `${head} Kept in ${rel}: ${names.join(', ')}: what the run wrote before it was stopped, not the whole report (no ${report.last}). Delete the folder when you no longer need it.`;
 }
 /**
  * Whether a file or folder the report left holds something a person would look for: a file with

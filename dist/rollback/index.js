@@ -16435,7 +16435,8 @@ function howToFinish(steps, keep, left, rerunFinishes) {
 }
 /** The failure, with how to finish the plan added to what to do. */
 function withHowToFinish(err, how) {
-    return new errors/* RollbackKitError */.dp(err.message, err.hint ? `${err.hint} ${how}` : how);
+    // A stop stays one: the callers report it as a stop, not a fault.
+    return new errors/* RollbackKitError */.dp(err.message, err.hint ? `${err.hint} ${how}` : how, err.stopped ? { stopped: true } : {});
 }
 
 ;// CONCATENATED MODULE: ./.build/migrations/formats/dbmate.js
@@ -17066,6 +17067,8 @@ async function pickFormat(dir, format) {
 var run_failure = __nccwpck_require__(72048);
 // EXTERNAL MODULE: external "node:timers/promises"
 var promises_ = __nccwpck_require__(58500);
+// EXTERNAL MODULE: ./.build/core/stop-signals.js
+var stop_signals = __nccwpck_require__(61042);
 // EXTERNAL MODULE: ./.build/migrations/invalid-indexes.js
 var invalid_indexes = __nccwpck_require__(54040);
 ;// CONCATENATED MODULE: ./.build/migrations/runner.js
@@ -17074,6 +17077,7 @@ var invalid_indexes = __nccwpck_require__(54040);
  * non-transactional migration, statement by statement with each completed statement recorded so a
  * re-run resumes. Stops at the first failure with the file, statement, line and PostgreSQL's message.
  */
+
 
 
 
@@ -17368,7 +17372,7 @@ function stoppedBetweenStatements(m, index, tracking) {
         resumeAt: index + 1,
         unsure: false,
         state,
-    });
+    }, { stopped: true });
 }
 /**
  * The run stopped between migrations (the step being stopped): each migration before `next`
@@ -17377,7 +17381,7 @@ function stoppedBetweenStatements(m, index, tracking) {
 function stoppedBetweenMigrations(plan, next, tracking) {
     const left = plan.slice(next).map((m) => m.file.name);
     const done = next === 0 ? 'no migration was reverted' : `the ${next} migration(s) before it were reverted and committed`;
-    return new errors/* RollbackKitError */.dp(`Stopped before reverting ${plan[next].file.name}: ${done}; ${left.join(', ')} ${left.length === 1 ? 'was' : 'were'} not started and ${left.length === 1 ? 'is' : 'are'} still applied in ${tracking.table}.`, 'Run it again to finish the plan: it reads the tracking table and reverts what is still applied of it.');
+    return new errors/* RollbackKitError */.dp(`Stopped before reverting ${plan[next].file.name}: ${done}; ${left.join(', ')} ${left.length === 1 ? 'was' : 'were'} not started and ${left.length === 1 ? 'is' : 'are'} still applied in ${tracking.table}.`, 'Run it again to finish the plan: it reads the tracking table and reverts what is still applied of it.', { stopped: true });
 }
 /**
  * A lock not granted within lock_timeout, or a deadlock with production traffic, rolls the whole
@@ -17449,7 +17453,7 @@ async function runPlan(plan, opts) {
         }
         catch (err) {
             if (err instanceof run_failure/* StatementFailed */.l3)
-                throw (0,run_failure/* failure */.V2)(m, err, rest.from, progress.get(m.file.id), tracking, opts.target, log);
+                throw (0,run_failure/* failure */.V2)(m, err, rest.from, progress.get(m.file.id), tracking, opts.target, log, opts.signal?.aborted ? (0,stop_signals/* stopName */.ws)(opts.signal) : undefined);
             throw err;
         }
         const durationMs = Date.now() - started;
@@ -17638,7 +17642,8 @@ class RevertFailed extends errors/* RollbackKitError */.dp {
     constructor(
     /** The failure itself, without what was reverted before it: for a caller that says more of why (a lost lock). */
     failure, partial) {
-        super(partial.reverted.length ? `${failure.message} Reverted before the failure: ${partial.reverted.map((r) => r.file).join(', ')}.` : failure.message, failure.hint);
+        // A stop stays a stop (the callers report it as one); what changed is the partial result's to say.
+        super(partial.reverted.length ? `${failure.message} Reverted before the failure: ${partial.reverted.map((r) => r.file).join(', ')}.` : failure.message, failure.hint, failure.stopped ? { stopped: true } : {});
         this.failure = failure;
         this.partial = partial;
     }
@@ -17996,8 +18001,8 @@ class StatementFailed extends Error {
 /** A failure inside one migration of the plan, with how far that migration got. */
 class MigrationFailed extends _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp {
     stoppedIn;
-    constructor(message, hint, stoppedIn) {
-        super(message, hint);
+    constructor(message, hint, stoppedIn, facts = {}) {
+        super(message, hint, facts);
         this.stoppedIn = stoppedIn;
     }
 }
@@ -18096,8 +18101,10 @@ function markedUntilDone(tracking) {
  * The migration's state and what to do, for a failure at `f`. `skipped`: the statements an earlier
  * run did, which this one did not run again; `saved`: the progress that run recorded.
  */
-function failure(m, f, skipped, saved, tracking, target, log) {
+function failure(m, f, skipped, saved, tracking, target, log, stoppedBy) {
     const code = f.error.code;
+    // Cancelled after the run's own stop (revert.ts cancels what still runs): a stop, not a fault to fix.
+    const ours = stoppedBy !== undefined && code === '57014' && f.stage === 'run' && !/statement timeout/.test(describeError(f.error));
     const facts = {
         m,
         f,
@@ -18113,23 +18120,26 @@ function failure(m, f, skipped, saved, tracking, target, log) {
     const account = f.stage === 'prepare' ? beforeFirstStatement(facts) : f.stage === 'record' ? recordFailed(facts) : statementFailed(facts);
     let hint = account.hint;
     const tried = f.attempts > 1 ? ` (tried ${f.attempts} times)` : '';
-    if (code === '55P03')
+    if (ours)
+        hint = 'The stop cancelled it, not a fault: run it again when it can run to its end; it continues from this migration.';
+    else if (code === '55P03')
         hint = `A table lock was not granted within lock-timeout-seconds${tried}: a long transaction or query holds it (see pg_stat_activity). Re-run when it is gone, or raise lock-timeout-seconds.`;
     else if (code === '40P01')
         hint = `It deadlocked with another session${tried}. Re-run when traffic on those tables is lower.`;
-    // 57014 is also a stop ending the statement's lock wait, or its transactional migration (revert.ts): that is no timeout to raise.
+    // 57014 after the run's own stop is `ours` above; otherwise another session cancelled it: no timeout to raise either.
     else if (code === '57014' && f.stage === 'run' && /statement timeout/.test(describeError(f.error))) {
         hint = 'The statement ran longer than statement-timeout-seconds. Raise it if the statement is expected to take that long, then re-run.';
     }
     else if (code === '57014' && f.stage === 'run')
-        hint = 'The statement was cancelled (this step being stopped while it waited for a table lock or still ran, or pg_cancel_backend). Run it again when it can run to its end.';
+        hint = 'The statement was cancelled by another session (pg_cancel_backend): a stop of this step says so itself. Run it again when it can run to its end.';
     const left = f.leftIndexes && leftIndexesAccount(f, f.leftIndexes);
     if (left)
         hint = left.hint(hint);
     const { ran, resumeAt, unsure } = account;
     const state = `${account.state}${left?.state ?? ''}`;
     const stoppedIn = { version: m.file.version, id: m.file.id, file: m.file.downFile ?? m.file.name, transactional: m.transactional, statements: m.statements.length, ran, resumeAt, unsure, state };
-    return new MigrationFailed(`${account.head} ${state}`, `${hint}${account.then ?? ''}`, stoppedIn);
+    const head = ours ? `Stopped${/^SIG/.test(stoppedBy) ? ` (${stoppedBy})` : ''} while reverting ${m.file.name}${f.statement ? `, at ${where(m, f, f.error, tracking.table, log)}` : ''}: the stop cancelled it.` : account.head;
+    return new MigrationFailed(`${head} ${state}`, `${hint}${account.then ?? ''}`, stoppedIn, ours ? { stopped: true } : {});
 }
 const list = (names) => `${names.length === 1 ? 'index' : 'indexes'} ${names.join(', ')}`;
 /**
@@ -23820,8 +23830,18 @@ function databaseFailedStep(record, db) {
     const reverted = db.reverted.length ? `${db.reverted.join(', ')} reverted` : 'none of it reverted';
     const still = left.length ? `${left.join(', ')} still applied` : 'none of it still applied';
     out.push(`${snap ? 'Where the database is now' : 'This run changed nothing in the database'}: of the plan (${db.planned.join(', ') || 'no migration'}), ${reverted}, ${still}, as the tracking table shows.`);
-    out.push(snap ? `The verified snapshot taken before this run changed it is ${snapshotPlace(record, snap)}.` : 'This run took no snapshot, since it stopped before changing anything.');
     const finishes = left.length ? `it finishes the plan recorded for this incident, reverting only what the tracking table shows left of it (${left.join(', ')})` : 'it finds the plan recorded for this incident finished and says so';
+    // Stopped (Ctrl-C, a cancelled job): the error is no fault to fix, and what ran of the migration it
+    // stopped in is in the row above it (a transactional one cancelled rolled back whole).
+    if ((0,pipeline_timeline/* stoppedIn */.fL)(record)) {
+        if (snap)
+            out.push(`The verified snapshot taken before this run is ${snapshotPlace(record, snap)}.`);
+        // A cancelled CONCURRENTLY index statement may leave an index to drop first: its error names the DROP.
+        const first = db.error?.includes('DROP INDEX CONCURRENTLY') ? 'do what the error says, then ' : '';
+        out.push(`The run was stopped, not failed: ${first}${again} when it can run to its end: ${finishes}.`);
+        return out.join(' ');
+    }
+    out.push(snap ? `The verified snapshot taken before this run changed it is ${snapshotPlace(record, snap)}.` : 'This run took no snapshot, since it stopped before changing anything.');
     out.push(`Do what the error says, then ${again}: ${finishes}.`);
     if (record.runUrl && left.length)
         out.push(`If the fix is to a migration's down SQL, push it first, then ${newRunWithFix(record, db, left)}: Re-run jobs checks out the same commit, so it would run the old SQL again.`);
@@ -24046,6 +24066,7 @@ function selectScope(plan, raw) {
 /* harmony export */   Kl: () => (/* binding */ phaseLine),
 /* harmony export */   Ne: () => (/* binding */ changedSomething),
 /* harmony export */   f2: () => (/* binding */ earlierMoves),
+/* harmony export */   fL: () => (/* binding */ stoppedIn),
 /* harmony export */   pC: () => (/* binding */ deploymentName),
 /* harmony export */   pv: () => (/* binding */ parseTimeline)
 /* harmony export */ });
@@ -24209,6 +24230,16 @@ function earlierMoves(rows) {
         moves.set(e.component, { name: e.component, ...(e.from ? { from: e.from } : {}), to: e.to, ...(e['auto-assign-off'] ? { autoAssignOff: true } : {}) });
     }
     return [...moves.values()];
+}
+/**
+ * Whether the phase the run failed in was ended by a stop (its rows say so: Ctrl-C, a cancelled job),
+ * not by a fault: its words say "stopped in", and its next step is to run again, with nothing to fix.
+ */
+function stoppedIn(record) {
+    if (!record.failedPhase)
+        return false;
+    const rows = record.timeline.filter((e) => e.phase === record.failedPhase && e.status === 'failed');
+    return rows.length > 0 && rows.every((e) => e.stopped);
 }
 
 
@@ -30833,7 +30864,7 @@ function failedRunError(record) {
     const step = record.nextSteps.find((s) => !row || !s.includes(row.detail));
     const which = record.failedPhase === 'app' && row?.component && record.components.length > 1 ? `${row.component}: ` : '';
     return {
-        message: `Rollback ${stoppedIn(record) ? 'stopped' : 'failed'} in ${record.failedPhase ?? 'an unknown phase'}: ${which}${row?.detail ?? 'see the job summary'}${rolledBackBeside(record)}`,
+        message: `Rollback ${(0,timeline/* stoppedIn */.fL)(record) ? 'stopped' : 'failed'} in ${record.failedPhase ?? 'an unknown phase'}: ${which}${row?.detail ?? 'see the job summary'}${rolledBackBeside(record)}`,
         hint: !step ? 'See the job summary.' : step.length <= ERROR_HINT_MAX ? step : 'What to do next, and where things stand, is in the job summary (and the chat message, when one is sent).',
     };
 }
@@ -30868,7 +30899,7 @@ function statusLine(record) {
         case 'failed':
             // A dry run fails only while planning; said as its other lines say it, so nobody reads a plan's failure as a real run's.
             // A stop (a cancelled job, Ctrl-C) is not a fault: "failed" would send people looking for one.
-            return `Rollback ${stoppedIn(record) ? 'stopped' : 'failed'}${record.failedPhase ? ` in ${record.failedPhase}` : ''}${record.dryRun ? ' (dry run)' : ''}`;
+            return `Rollback ${(0,timeline/* stoppedIn */.fL)(record) ? 'stopped' : 'failed'}${record.failedPhase ? ` in ${record.failedPhase}` : ''}${record.dryRun ? ' (dry run)' : ''}`;
         case 'nothing-to-do':
             return `Nothing to roll back: ${env} is already on ${whereNow(record)}`;
         case 'dry-run':
@@ -30883,13 +30914,6 @@ function statusLine(record) {
 function closingLines(record) {
     const used = wholeRollback(record).durationMs;
     return [`${statusLine(record)} (${(0,duration/* formatDuration */.a)(used)} of the ${(0,duration/* formatDuration */.a)(record.budgetMs)} budget)`, ...record.nextSteps.map((step) => `• ${step}`)];
-}
-/** Whether the phase the run failed in was ended by a stop (its row says so), not by a fault. */
-function stoppedIn(record) {
-    if (!record.failedPhase)
-        return false;
-    const rows = record.timeline.filter((e) => e.phase === record.failedPhase && e.status === 'failed');
-    return rows.length > 0 && rows.every((e) => e.stopped);
 }
 const STATUS_EMOJI = {
     'rolled-back': '✅',

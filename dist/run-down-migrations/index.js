@@ -1835,9 +1835,9 @@ const output = {
 /* harmony export */   K5: () => (/* binding */ StopOutlasted),
 /* harmony export */   ZI: () => (/* binding */ stopOnSignals),
 /* harmony export */   kB: () => (/* binding */ stoppedFailure),
-/* harmony export */   w3: () => (/* binding */ stopCause)
+/* harmony export */   w3: () => (/* binding */ stopCause),
+/* harmony export */   ws: () => (/* binding */ stopName)
 /* harmony export */ });
-/* unused harmony export stopName */
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8005);
 /* harmony import */ var _output_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8975);
 /**
@@ -5154,7 +5154,8 @@ function howToFinish(steps, keep, left, rerunFinishes) {
 }
 /** The failure, with how to finish the plan added to what to do. */
 function withHowToFinish(err, how) {
-    return new errors/* RollbackKitError */.dp(err.message, err.hint ? `${err.hint} ${how}` : how);
+    // A stop stays one: the callers report it as a stop, not a fault.
+    return new errors/* RollbackKitError */.dp(err.message, err.hint ? `${err.hint} ${how}` : how, err.stopped ? { stopped: true } : {});
 }
 
 // EXTERNAL MODULE: ./.build/migrations/registry.js + 6 modules
@@ -5305,8 +5306,8 @@ class StatementFailed extends Error {
 /** A failure inside one migration of the plan, with how far that migration got. */
 class MigrationFailed extends errors/* RollbackKitError */.dp {
     stoppedIn;
-    constructor(message, hint, stoppedIn) {
-        super(message, hint);
+    constructor(message, hint, stoppedIn, facts = {}) {
+        super(message, hint, facts);
         this.stoppedIn = stoppedIn;
     }
 }
@@ -5405,8 +5406,10 @@ function markedUntilDone(tracking) {
  * The migration's state and what to do, for a failure at `f`. `skipped`: the statements an earlier
  * run did, which this one did not run again; `saved`: the progress that run recorded.
  */
-function failure(m, f, skipped, saved, tracking, target, log) {
+function failure(m, f, skipped, saved, tracking, target, log, stoppedBy) {
     const code = f.error.code;
+    // Cancelled after the run's own stop (revert.ts cancels what still runs): a stop, not a fault to fix.
+    const ours = stoppedBy !== undefined && code === '57014' && f.stage === 'run' && !/statement timeout/.test(describeError(f.error));
     const facts = {
         m,
         f,
@@ -5422,23 +5425,26 @@ function failure(m, f, skipped, saved, tracking, target, log) {
     const account = f.stage === 'prepare' ? beforeFirstStatement(facts) : f.stage === 'record' ? recordFailed(facts) : statementFailed(facts);
     let hint = account.hint;
     const tried = f.attempts > 1 ? ` (tried ${f.attempts} times)` : '';
-    if (code === '55P03')
+    if (ours)
+        hint = 'The stop cancelled it, not a fault: run it again when it can run to its end; it continues from this migration.';
+    else if (code === '55P03')
         hint = `A table lock was not granted within lock-timeout-seconds${tried}: a long transaction or query holds it (see pg_stat_activity). Re-run when it is gone, or raise lock-timeout-seconds.`;
     else if (code === '40P01')
         hint = `It deadlocked with another session${tried}. Re-run when traffic on those tables is lower.`;
-    // 57014 is also a stop ending the statement's lock wait, or its transactional migration (revert.ts): that is no timeout to raise.
+    // 57014 after the run's own stop is `ours` above; otherwise another session cancelled it: no timeout to raise either.
     else if (code === '57014' && f.stage === 'run' && /statement timeout/.test(describeError(f.error))) {
         hint = 'The statement ran longer than statement-timeout-seconds. Raise it if the statement is expected to take that long, then re-run.';
     }
     else if (code === '57014' && f.stage === 'run')
-        hint = 'The statement was cancelled (this step being stopped while it waited for a table lock or still ran, or pg_cancel_backend). Run it again when it can run to its end.';
+        hint = 'The statement was cancelled by another session (pg_cancel_backend): a stop of this step says so itself. Run it again when it can run to its end.';
     const left = f.leftIndexes && leftIndexesAccount(f, f.leftIndexes);
     if (left)
         hint = left.hint(hint);
     const { ran, resumeAt, unsure } = account;
     const state = `${account.state}${left?.state ?? ''}`;
     const stoppedIn = { version: m.file.version, id: m.file.id, file: m.file.downFile ?? m.file.name, transactional: m.transactional, statements: m.statements.length, ran, resumeAt, unsure, state };
-    return new MigrationFailed(`${account.head} ${state}`, `${hint}${account.then ?? ''}`, stoppedIn);
+    const head = ours ? `Stopped${/^SIG/.test(stoppedBy) ? ` (${stoppedBy})` : ''} while reverting ${m.file.name}${f.statement ? `, at ${where(m, f, f.error, tracking.table, log)}` : ''}: the stop cancelled it.` : account.head;
+    return new MigrationFailed(`${head} ${state}`, `${hint}${account.then ?? ''}`, stoppedIn, ours ? { stopped: true } : {});
 }
 const list = (names) => `${names.length === 1 ? 'index' : 'indexes'} ${names.join(', ')}`;
 /**
@@ -5476,12 +5482,15 @@ function leftIndexesAccount(f, left) {
     };
 }
 
+// EXTERNAL MODULE: ./.build/core/stop-signals.js
+var stop_signals = __nccwpck_require__(1042);
 ;// CONCATENATED MODULE: ./.build/migrations/runner.js
 /**
  * Runs a plan: each migration's down SQL and its bookkeeping in one transaction, or, for a
  * non-transactional migration, statement by statement with each completed statement recorded so a
  * re-run resumes. Stops at the first failure with the file, statement, line and PostgreSQL's message.
  */
+
 
 
 
@@ -5776,7 +5785,7 @@ function stoppedBetweenStatements(m, index, tracking) {
         resumeAt: index + 1,
         unsure: false,
         state,
-    });
+    }, { stopped: true });
 }
 /**
  * The run stopped between migrations (the step being stopped): each migration before `next`
@@ -5785,7 +5794,7 @@ function stoppedBetweenStatements(m, index, tracking) {
 function stoppedBetweenMigrations(plan, next, tracking) {
     const left = plan.slice(next).map((m) => m.file.name);
     const done = next === 0 ? 'no migration was reverted' : `the ${next} migration(s) before it were reverted and committed`;
-    return new errors/* RollbackKitError */.dp(`Stopped before reverting ${plan[next].file.name}: ${done}; ${left.join(', ')} ${left.length === 1 ? 'was' : 'were'} not started and ${left.length === 1 ? 'is' : 'are'} still applied in ${tracking.table}.`, 'Run it again to finish the plan: it reads the tracking table and reverts what is still applied of it.');
+    return new errors/* RollbackKitError */.dp(`Stopped before reverting ${plan[next].file.name}: ${done}; ${left.join(', ')} ${left.length === 1 ? 'was' : 'were'} not started and ${left.length === 1 ? 'is' : 'are'} still applied in ${tracking.table}.`, 'Run it again to finish the plan: it reads the tracking table and reverts what is still applied of it.', { stopped: true });
 }
 /**
  * A lock not granted within lock_timeout, or a deadlock with production traffic, rolls the whole
@@ -5857,7 +5866,7 @@ async function runPlan(plan, opts) {
         }
         catch (err) {
             if (err instanceof StatementFailed)
-                throw failure(m, err, rest.from, progress.get(m.file.id), tracking, opts.target, log);
+                throw failure(m, err, rest.from, progress.get(m.file.id), tracking, opts.target, log, opts.signal?.aborted ? (0,stop_signals/* stopName */.ws)(opts.signal) : undefined);
             throw err;
         }
         const durationMs = Date.now() - started;
@@ -5896,7 +5905,8 @@ class RevertFailed extends errors/* RollbackKitError */.dp {
     constructor(
     /** The failure itself, without what was reverted before it: for a caller that says more of why (a lost lock). */
     failure, partial) {
-        super(partial.reverted.length ? `${failure.message} Reverted before the failure: ${partial.reverted.map((r) => r.file).join(', ')}.` : failure.message, failure.hint);
+        // A stop stays a stop (the callers report it as one); what changed is the partial result's to say.
+        super(partial.reverted.length ? `${failure.message} Reverted before the failure: ${partial.reverted.map((r) => r.file).join(', ')}.` : failure.message, failure.hint, failure.stopped ? { stopped: true } : {});
         this.failure = failure;
         this.partial = partial;
     }
