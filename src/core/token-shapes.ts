@@ -81,7 +81,7 @@ const ABOUT_A_SECRET = /[-_.](?:encryption|algorithm|type|ttl|expiry|expires(?:[
 const MIGRATION_NAME = /^(?:\d+[-_]|V\d+(?:[._]\d+)*__)/;
 const MIGRATION_STATUS = /^(?:\d+(?:\.\d+)?(?:ms|s|m|min|h|rows?)?|[A-Za-z]+[.,:;!?)]?)$/i;
 /** Values that say something about a credential without being one. */
-const NOT_A_VALUE = /^(?:…+|\.{3,}|x+|<[^>]*>|%s|required|optional|missing|empty|unset|hidden|masked|redacted|bearer|basic|token)$/i;
+const NOT_A_VALUE = /^(?:…+|\.{3,}|x+|<[^>]*>|%s|optional|hidden|masked|redacted|bearer|basic|token)$/i;
 /**
  * A status said about a credential (`token: expired, password: incorrect, auth: ok`), a word and
  * perhaps the punctuation that ends it.
@@ -118,9 +118,11 @@ const JSON_NUMBER = /^-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
  * vercel-token: …`; a lone last word, `password: correcthorse`, is hidden), or no space at all
  * (`token:x` is a user and password, the URL shape's).
  */
-function namedSecret(name: string, value: string, form: NamedForm): boolean {
+function namedSecret(name: string, value: string, formOf: () => NamedForm): boolean {
   if (!value || !NAMED_SECRET.test(name) || ABOUT_A_SECRET.test(name) || NOT_A_KEY.test(name)) return false;
   if (STATUS_WORD.test(value)) return false;
+  // Read only for a name that says secret: most names on a line do not, and the form scans the text after the value.
+  const form = formOf();
   // A count and what it counts: `secret_store: 3 rows`, `3ms`.
   if (/^\d+(?:\.\d+)?$/.test(value) && form.nextWord !== undefined && COUNT_UNIT.test(form.nextWord)) return false;
   if (/^\d+(?:\.\d+)?(?:ms|s|min|h)$/.test(value)) return false;
@@ -250,8 +252,10 @@ function hideNamedValues(text: string): string {
       end += AMPERSAND_RUN.exec(text)![0].length;
     }
     const value = v1 ?? v2 ?? v3 ?? text.slice(head, end);
-    WORDS_FOLLOW.lastIndex = end;
-    const form = { nameQuoted: Boolean(nameQuote), valueQuoted: Boolean(quote), spaced: /:[ \t]/.test(sep), colon, wordsFollow: WORDS_FOLLOW.test(text), nextWord: nextWord(text, end) };
+    const form = (): NamedForm => {
+      WORDS_FOLLOW.lastIndex = end;
+      return { nameQuoted: Boolean(nameQuote), valueQuoted: Boolean(quote), spaced: /:[ \t]/.test(sep), colon, wordsFollow: WORDS_FOLLOW.test(text), nextWord: nextWord(text, end) };
+    };
     if (quote && !closed(text, end, quote)) {
       re.lastIndex = head;
     } else if (namedSecret(name, value, form)) {
@@ -276,8 +280,10 @@ const OPTION_SECRET = /(?:passw(?:or)?d|pwd|secret|token|passphrase|api[-_]?key|
 function hideOptionValues(text: string): string {
   return text.replace(OPTION_VALUE, (m: string, name: string, space: string, single: string | undefined, double: string | undefined, bare: string | undefined, at: number) => {
     const value = single ?? double ?? bare ?? '';
-    WORDS_FOLLOW.lastIndex = at + m.length;
-    const form = { nameQuoted: false, valueQuoted: bare === undefined, spaced: true, colon: true, wordsFollow: WORDS_FOLLOW.test(text), nextWord: nextWord(text, at + m.length) };
+    const form = (): NamedForm => {
+      WORDS_FOLLOW.lastIndex = at + m.length;
+      return { nameQuoted: false, valueQuoted: bare === undefined, spaced: true, colon: true, wordsFollow: WORDS_FOLLOW.test(text), nextWord: nextWord(text, at + m.length) };
+    };
     if (!OPTION_SECRET.test(name) || !namedSecret(name, value, form)) return m;
     const quote = single !== undefined ? "'" : double !== undefined ? '"' : '';
     return `${name}${space}${quote}${HIDDEN}${quote}`;
@@ -337,7 +343,7 @@ const XML_VALUE = /<([A-Za-z_][A-Za-z0-9_.:-]{0,60})>([^<\r\n]+)<\/([A-Za-z_][A-
 function hideXmlValues(text: string): string {
   return text.replace(XML_VALUE, (m: string, open: string, value: string, close: string) => {
     const name = open.slice(open.lastIndexOf(':') + 1);
-    const form = { nameQuoted: false, valueQuoted: true, spaced: false, colon: false, wordsFollow: false };
+    const form = (): NamedForm => ({ nameQuoted: false, valueQuoted: true, spaced: false, colon: false, wordsFollow: false });
     return open === close && namedSecret(name, value, form) ? `<${open}>${HIDDEN}</${close}>` : m;
   });
 }
