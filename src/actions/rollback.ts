@@ -14,7 +14,7 @@ import { readDrillPlan, readRollbackPlan, readSeverity } from '../pipeline/plan-
 import type { RollbackRecord } from '../pipeline/record.js';
 import { runRollback } from '../pipeline/rollback.js';
 import { startedByDeploymentEvent } from '../pipeline/automatic.js';
-import { changedSomething, parseTimeline } from '../pipeline/timeline.js';
+import { changedSomething, deploymentName, parseTimeline } from '../pipeline/timeline.js';
 import { inThisJob } from '../pipeline/job-words.js';
 import { recordDrill } from '../report/drill-issue.js';
 import { drillSummaryMarkdown } from '../report/drill-summary.js';
@@ -23,7 +23,7 @@ import { closingLines, failedRunError, NOTHING_CHANGED, rollbackSummaryMarkdown,
 import { uploadSnapshotArtifact } from '../github/artifact.js';
 
 /** How a deployment is named in the `components` output: its id, else its commit, else its URL. */
-const ref = (d?: { id?: string; commitSha?: string; url?: string }) => d?.id ?? d?.commitSha ?? d?.url ?? null;
+const ref = (d?: { id?: string; commitSha?: string; url?: string }) => deploymentName(d) ?? null;
 
 /** Where one component went, as the `components` output names it. */
 interface ComponentOutput {

@@ -1165,10 +1165,10 @@ export function nextSteps(record: RollbackRecord): string[] {
       // run (scope db, or every component already current) left the app serving what it served.
       if (record.databaseLeft) {
         steps.push('The app is rolled back; the database was left out of this run\'s scope and not touched: roll it back with scope db (in a split rollback, the database job) if the bad deploy changed it. Keep the bad change out of the next deploy, and fill in the post-mortem.');
-      } else if (record.database && record.earlierComponents?.length && !record.components.some((c) => c.status === 'rolled-back' || c.status === 'promoted')) {
+      } else if (record.database && record.earlierComponents?.length && !record.components.some((c) => changedProduction(c.status))) {
         const names = record.earlierComponents.map((m) => `${m.name} (now on ${m.to})`).join(', ');
         steps.push(`The database is rolled back, and the earlier job of this rollback rolled back ${names}: check that production works with both. Keep the bad change out of the next deploy, and fill in the post-mortem.`);
-      } else if (record.database && !record.components.some((c) => c.status === 'rolled-back' || c.status === 'promoted')) {
+      } else if (record.database && !record.components.some((c) => changedProduction(c.status))) {
         steps.push(
           `The database is rolled back; this run changed no app, so ${record.environment || 'production'} still serves the release it served before: check that it works with the database as it is now. Keep the bad change out of the next deploy, and fill in the post-mortem.`,
         );

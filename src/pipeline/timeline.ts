@@ -21,12 +21,7 @@ export function deploymentName(d: DeploymentRef | undefined): string | undefined
 }
 
 /** What a row says beside its detail: a stop, and for an app row that went live, from where to where. */
-export interface RowFacts {
-  stopped?: true;
-  from?: string;
-  to?: string;
-  'auto-assign-off'?: true;
-}
+export type RowFacts = Pick<TimelineEntry, 'stopped' | 'from' | 'to' | 'auto-assign-off'>;
 
 export class Timeline<P extends string = PhaseName> {
   readonly entries: TimelineEntry<P>[];
