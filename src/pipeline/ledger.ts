@@ -108,9 +108,14 @@ export async function readLedgerAtPlanOrLegacy(target: ConnectionTarget, inciden
   const row = await readLedgerAtPlan(target, incidentKey, lockTimeoutSeconds, log, opts);
   if (row || !legacy) return { row, underLegacy: false };
   const old = await readLedgerAtPlan(target, legacy.key, lockTimeoutSeconds, log, opts);
-  if (!old || (isClosed(old) && !legacy.closedRows)) return { underLegacy: false };
+  if (!takesLegacy(old, legacy)) return { underLegacy: false };
   log.info(`Incident ${incidentKey}: its row in rollback_kit.rollbacks was written by an earlier version of rollback-kit, under an earlier spelling of the key; this run takes it up, and renames it to this key under the whole-rollback lock.`);
   return { row: { ...old, incidentKey }, underLegacy: true };
+}
+
+/** Whether a row under the key's earlier spelling is this incident's to take up (readLedgerAtPlanOrLegacy). */
+function takesLegacy(old: LedgerRow | undefined, legacy: LegacyKey): old is LedgerRow {
+  return old !== undefined && !(isClosed(old) && !legacy.closedRows);
 }
 
 /**
@@ -123,7 +128,7 @@ export async function readLedgerUnderLockOrLegacy(session: Session, target: Conn
   const row = await readLedgerUnderLock(session, target, incidentKey, lockTimeoutSeconds, log);
   if (row || !legacy) return row;
   const old = await readLedgerUnderLock(session, target, legacy.key, lockTimeoutSeconds, log);
-  if (!old || (isClosed(old) && !legacy.closedRows)) return undefined;
+  if (!takesLegacy(old, legacy)) return undefined;
   const bounds: LedgerBounds = { lockTimeoutSeconds, deadline: LOCK_SESSION_DEADLINE, what: `Renaming this incident's row of the rollback ledger (rollback_kit.rollbacks) of ${describeTarget(target)} from the key's earlier spelling`, log, left: NOTHING_CHANGED };
   try {
     await session.query(`BEGIN; ${localBounds(bounds)}`);
