@@ -415,12 +415,12 @@ function connectTimeoutMs(t: ConnectionTarget): number {
 }
 
 /**
- * How long a pg_* tool may take to open its connection: its PGCONNECT_TIMEOUT (libpqEnv), which
+ * How long a pg_* tool may take to open its connection: its PGCONNECT_TIMEOUT (libpqEnv writes it from connectTimeoutMs), which
  * libpq takes as at least 2 s. That is for each address it tries (a name with several, an SSL
  * attempt then one without): the stall time that follows this covers a few of those.
  */
 export function toolConnectMs(t: ConnectionTarget): number {
-  return Math.max(2, Number(libpqEnv(t).PGCONNECT_TIMEOUT)) * 1000;
+  return Math.max(2, Math.round(connectTimeoutMs(t) / 1000)) * 1000;
 }
 
 function sslConfig(t: ConnectionTarget): ClientConfig['ssl'] {
