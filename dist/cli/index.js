@@ -21968,7 +21968,7 @@ const ABOUT_A_SECRET = /[-_.](?:encryption|algorithm|type|ttl|expiry|expires(?:[
 const MIGRATION_NAME = /^(?:\d+[-_]|V\d+(?:[._]\d+)*__)/;
 const MIGRATION_STATUS = /^(?:\d+(?:\.\d+)?(?:ms|s|m|min|h|rows?)?|[A-Za-z]+[.,:;!?)]?)$/i;
 /** Values that say something about a credential without being one. */
-const NOT_A_VALUE = /^(?:…+|\.{3,}|x+|<[^>]*>|%s|required|optional|missing|empty|unset|hidden|masked|redacted|bearer|basic|token)$/i;
+const NOT_A_VALUE = /^(?:…+|\.{3,}|x+|<[^>]*>|%s|optional|hidden|masked|redacted|bearer|basic|token)$/i;
 /**
  * A status said about a credential (`token: expired, password: incorrect, auth: ok`), a word and
  * perhaps the punctuation that ends it.
@@ -21990,11 +21990,13 @@ const JSON_NUMBER = /^-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
  * vercel-token: …`; a lone last word, `password: correcthorse`, is hidden), or no space at all
  * (`token:x` is a user and password, the URL shape's).
  */
-function namedSecret(name, value, form) {
+function namedSecret(name, value, formOf) {
     if (!value || !NAMED_SECRET.test(name) || ABOUT_A_SECRET.test(name) || NOT_A_KEY.test(name))
         return false;
     if (STATUS_WORD.test(value))
         return false;
+    // Read only for a name that says secret: most names on a line do not, and the form scans the text after the value.
+    const form = formOf();
     // A count and what it counts: `secret_store: 3 rows`, `3ms`.
     if (/^\d+(?:\.\d+)?$/.test(value) && form.nextWord !== undefined && COUNT_UNIT.test(form.nextWord))
         return false;
@@ -22131,8 +22133,10 @@ function hideNamedValues(text) {
             end += AMPERSAND_RUN.exec(text)[0].length;
         }
         const value = v1 ?? v2 ?? v3 ?? text.slice(head, end);
-        WORDS_FOLLOW.lastIndex = end;
-        const form = { nameQuoted: Boolean(nameQuote), valueQuoted: Boolean(quote), spaced: /:[ \t]/.test(sep), colon, wordsFollow: WORDS_FOLLOW.test(text), nextWord: nextWord(text, end) };
+        const form = () => {
+            WORDS_FOLLOW.lastIndex = end;
+            return { nameQuoted: Boolean(nameQuote), valueQuoted: Boolean(quote), spaced: /:[ \t]/.test(sep), colon, wordsFollow: WORDS_FOLLOW.test(text), nextWord: nextWord(text, end) };
+        };
         if (quote && !token_shapes_closed(text, end, quote)) {
             re.lastIndex = head;
         }
@@ -22157,8 +22161,10 @@ const OPTION_SECRET = /(?:passw(?:or)?d|pwd|secret|token|passphrase|api[-_]?key|
 function hideOptionValues(text) {
     return text.replace(OPTION_VALUE, (m, name, space, single, double, bare, at) => {
         const value = single ?? double ?? bare ?? '';
-        WORDS_FOLLOW.lastIndex = at + m.length;
-        const form = { nameQuoted: false, valueQuoted: bare === undefined, spaced: true, colon: true, wordsFollow: WORDS_FOLLOW.test(text), nextWord: nextWord(text, at + m.length) };
+        const form = () => {
+            WORDS_FOLLOW.lastIndex = at + m.length;
+            return { nameQuoted: false, valueQuoted: bare === undefined, spaced: true, colon: true, wordsFollow: WORDS_FOLLOW.test(text), nextWord: nextWord(text, at + m.length) };
+        };
         if (!OPTION_SECRET.test(name) || !namedSecret(name, value, form))
             return m;
         const quote = single !== undefined ? "'" : double !== undefined ? '"' : '';
@@ -22217,7 +22223,7 @@ const XML_VALUE = /<([A-Za-z_][A-Za-z0-9_.:-]{0,60})>([^<\r\n]+)<\/([A-Za-z_][A-
 function hideXmlValues(text) {
     return text.replace(XML_VALUE, (m, open, value, close) => {
         const name = open.slice(open.lastIndexOf(':') + 1);
-        const form = { nameQuoted: false, valueQuoted: true, spaced: false, colon: false, wordsFollow: false };
+        const form = () => ({ nameQuoted: false, valueQuoted: true, spaced: false, colon: false, wordsFollow: false });
         return open === close && namedSecret(name, value, form) ? `<${open}>${HIDDEN}</${close}>` : m;
     });
 }
@@ -23052,12 +23058,12 @@ function connectTimeoutMs(t) {
     return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 10_000;
 }
 /**
- * How long a pg_* tool may take to open its connection: its PGCONNECT_TIMEOUT (libpqEnv), which
+ * How long a pg_* tool may take to open its connection: its PGCONNECT_TIMEOUT (libpqEnv writes it from connectTimeoutMs), which
  * libpq takes as at least 2 s. That is for each address it tries (a name with several, an SSL
  * attempt then one without): the stall time that follows this covers a few of those.
  */
 function toolConnectMs(t) {
-    return Math.max(2, Number(libpqEnv(t).PGCONNECT_TIMEOUT)) * 1000;
+    return Math.max(2, Math.round(connectTimeoutMs(t) / 1000)) * 1000;
 }
 function sslConfig(t) {
     const mode = (t.params.sslmode ?? '').toLowerCase();
@@ -39192,10 +39198,14 @@ async function readLedgerAtPlanOrLegacy(target, incidentKey, legacy, lockTimeout
     if (row || !legacy)
         return { row, underLegacy: false };
     const old = await readLedgerAtPlan(target, legacy.key, lockTimeoutSeconds, log, opts);
-    if (!old || (isClosed(old) && !legacy.closedRows))
+    if (!takesLegacy(old, legacy))
         return { underLegacy: false };
     log.info(`Incident ${incidentKey}: its row in rollback_kit.rollbacks was written by an earlier version of rollback-kit, under an earlier spelling of the key; this run takes it up, and renames it to this key under the whole-rollback lock.`);
     return { row: { ...old, incidentKey }, underLegacy: true };
+}
+/** Whether a row under the key's earlier spelling is this incident's to take up (readLedgerAtPlanOrLegacy). */
+function takesLegacy(old, legacy) {
+    return old !== undefined && !(isClosed(old) && !legacy.closedRows);
 }
 /**
  * As readLedgerUnderLock, and a row found only under `legacyKey` (see readLedgerAtPlanOrLegacy) is
@@ -39208,7 +39218,7 @@ async function readLedgerUnderLockOrLegacy(session, target, incidentKey, legacy,
     if (row || !legacy)
         return row;
     const old = await readLedgerUnderLock(session, target, legacy.key, lockTimeoutSeconds, log);
-    if (!old || (isClosed(old) && !legacy.closedRows))
+    if (!takesLegacy(old, legacy))
         return undefined;
     const bounds = { lockTimeoutSeconds, deadline: LOCK_SESSION_DEADLINE, what: `Renaming this incident's row of the rollback ledger (rollback_kit.rollbacks) of ${describeTarget(target)} from the key's earlier spelling`, log, left: NOTHING_CHANGED };
     try {
@@ -41036,11 +41046,11 @@ function nextSteps(record) {
             if (record.databaseLeft) {
                 steps.push('The app is rolled back; the database was left out of this run\'s scope and not touched: roll it back with scope db (in a split rollback, the database job) if the bad deploy changed it. Keep the bad change out of the next deploy, and fill in the post-mortem.');
             }
-            else if (record.database && record.earlierComponents?.length && !record.components.some((c) => c.status === 'rolled-back' || c.status === 'promoted')) {
+            else if (record.database && record.earlierComponents?.length && !record.components.some((c) => changedProduction(c.status))) {
                 const names = record.earlierComponents.map((m) => `${m.name} (now on ${m.to})`).join(', ');
                 steps.push(`The database is rolled back, and the earlier job of this rollback rolled back ${names}: check that production works with both. Keep the bad change out of the next deploy, and fill in the post-mortem.`);
             }
-            else if (record.database && !record.components.some((c) => c.status === 'rolled-back' || c.status === 'promoted')) {
+            else if (record.database && !record.components.some((c) => changedProduction(c.status))) {
                 steps.push(`The database is rolled back; this run changed no app, so ${record.environment || 'production'} still serves the release it served before: check that it works with the database as it is now. Keep the bad change out of the next deploy, and fill in the post-mortem.`);
             }
             else

@@ -539,7 +539,7 @@ const ABOUT_A_SECRET = /[-_.](?:encryption|algorithm|type|ttl|expiry|expires(?:[
 const MIGRATION_NAME = /^(?:\d+[-_]|V\d+(?:[._]\d+)*__)/;
 const MIGRATION_STATUS = /^(?:\d+(?:\.\d+)?(?:ms|s|m|min|h|rows?)?|[A-Za-z]+[.,:;!?)]?)$/i;
 /** Values that say something about a credential without being one. */
-const NOT_A_VALUE = /^(?:…+|\.{3,}|x+|<[^>]*>|%s|required|optional|missing|empty|unset|hidden|masked|redacted|bearer|basic|token)$/i;
+const NOT_A_VALUE = /^(?:…+|\.{3,}|x+|<[^>]*>|%s|optional|hidden|masked|redacted|bearer|basic|token)$/i;
 /**
  * A status said about a credential (`token: expired, password: incorrect, auth: ok`), a word and
  * perhaps the punctuation that ends it.
@@ -561,11 +561,13 @@ const JSON_NUMBER = /^-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
  * vercel-token: …`; a lone last word, `password: correcthorse`, is hidden), or no space at all
  * (`token:x` is a user and password, the URL shape's).
  */
-function namedSecret(name, value, form) {
+function namedSecret(name, value, formOf) {
     if (!value || !NAMED_SECRET.test(name) || ABOUT_A_SECRET.test(name) || NOT_A_KEY.test(name))
         return false;
     if (STATUS_WORD.test(value))
         return false;
+    // Read only for a name that says secret: most names on a line do not, and the form scans the text after the value.
+    const form = formOf();
     // A count and what it counts: `secret_store: 3 rows`, `3ms`.
     if (/^\d+(?:\.\d+)?$/.test(value) && form.nextWord !== undefined && COUNT_UNIT.test(form.nextWord))
         return false;
@@ -702,8 +704,10 @@ function hideNamedValues(text) {
             end += AMPERSAND_RUN.exec(text)[0].length;
         }
         const value = v1 ?? v2 ?? v3 ?? text.slice(head, end);
-        WORDS_FOLLOW.lastIndex = end;
-        const form = { nameQuoted: Boolean(nameQuote), valueQuoted: Boolean(quote), spaced: /:[ \t]/.test(sep), colon, wordsFollow: WORDS_FOLLOW.test(text), nextWord: nextWord(text, end) };
+        const form = () => {
+            WORDS_FOLLOW.lastIndex = end;
+            return { nameQuoted: Boolean(nameQuote), valueQuoted: Boolean(quote), spaced: /:[ \t]/.test(sep), colon, wordsFollow: WORDS_FOLLOW.test(text), nextWord: nextWord(text, end) };
+        };
         if (quote && !token_shapes_closed(text, end, quote)) {
             re.lastIndex = head;
         }
@@ -728,8 +732,10 @@ const OPTION_SECRET = /(?:passw(?:or)?d|pwd|secret|token|passphrase|api[-_]?key|
 function hideOptionValues(text) {
     return text.replace(OPTION_VALUE, (m, name, space, single, double, bare, at) => {
         const value = single ?? double ?? bare ?? '';
-        WORDS_FOLLOW.lastIndex = at + m.length;
-        const form = { nameQuoted: false, valueQuoted: bare === undefined, spaced: true, colon: true, wordsFollow: WORDS_FOLLOW.test(text), nextWord: nextWord(text, at + m.length) };
+        const form = () => {
+            WORDS_FOLLOW.lastIndex = at + m.length;
+            return { nameQuoted: false, valueQuoted: bare === undefined, spaced: true, colon: true, wordsFollow: WORDS_FOLLOW.test(text), nextWord: nextWord(text, at + m.length) };
+        };
         if (!OPTION_SECRET.test(name) || !namedSecret(name, value, form))
             return m;
         const quote = single !== undefined ? "'" : double !== undefined ? '"' : '';
@@ -788,7 +794,7 @@ const XML_VALUE = /<([A-Za-z_][A-Za-z0-9_.:-]{0,60})>([^<\r\n]+)<\/([A-Za-z_][A-
 function hideXmlValues(text) {
     return text.replace(XML_VALUE, (m, open, value, close) => {
         const name = open.slice(open.lastIndexOf(':') + 1);
-        const form = { nameQuoted: false, valueQuoted: true, spaced: false, colon: false, wordsFollow: false };
+        const form = () => ({ nameQuoted: false, valueQuoted: true, spaced: false, colon: false, wordsFollow: false });
         return open === close && namedSecret(name, value, form) ? `<${open}>${HIDDEN}</${close}>` : m;
     });
 }
@@ -3189,12 +3195,12 @@ function connectTimeoutMs(t) {
     return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 10_000;
 }
 /**
- * How long a pg_* tool may take to open its connection: its PGCONNECT_TIMEOUT (libpqEnv), which
+ * How long a pg_* tool may take to open its connection: its PGCONNECT_TIMEOUT (libpqEnv writes it from connectTimeoutMs), which
  * libpq takes as at least 2 s. That is for each address it tries (a name with several, an SSL
  * attempt then one without): the stall time that follows this covers a few of those.
  */
 function toolConnectMs(t) {
-    return Math.max(2, Number(libpqEnv(t).PGCONNECT_TIMEOUT)) * 1000;
+    return Math.max(2, Math.round(connectTimeoutMs(t) / 1000)) * 1000;
 }
 function sslConfig(t) {
     const mode = (t.params.sslmode ?? '').toLowerCase();
