@@ -4,7 +4,7 @@
  * and neither does a credential of a well-known shape that we were never given (token-shapes.ts).
  */
 import { clip, MIN_SECRET_LENGTH, SecretSet, type SecretSource } from './secrets.js';
-import { hideKnownTokens } from './token-shapes.js';
+import { hideKnownTokens, privateKeyLines } from './token-shapes.js';
 
 export interface Log {
   info(message: string): void;
@@ -30,6 +30,14 @@ export interface Log {
    * line is redacted; `heading` says whose they are.
    */
   failedOutput(heading: string, lines: readonly string[]): void;
+  /**
+   * A writer of info lines for what a user's own program prints (the command provider's commands
+   * and their output), which can hold secrets we were never given: each line is redacted once, as
+   * every line is, with every URL's user name dropped too (an HTTP user name alone can be the
+   * credential), and a private key printed over many lines is hidden line by line
+   * (privateKeyLines). Returns each line as written, to be said again (failedOutput).
+   */
+  programLines(): (line: string) => string;
 }
 
 export interface LogSink {
@@ -51,7 +59,7 @@ export interface LogSink {
 export function createLog(sink: LogSink): Log {
   const secrets = new SecretSet();
   // Registered secrets first: the mask knows them whole, in every encoded form.
-  const redact = (text: string): string => hideKnownTokens(secrets.redact(text));
+  const redact = (text: string, opts: { dropUserinfo?: boolean } = {}): string => hideKnownTokens(secrets.redact(text), opts);
   const warnedWeak = new Set<string>();
   return {
     info: (m) => sink.info(redact(m)),
@@ -72,9 +80,19 @@ export function createLog(sink: LogSink): Log {
         );
       }
     },
-    redact,
+    redact: (text) => redact(text),
     excerpt: (text, max) => clip(redact(text), max),
-    failedOutput: (heading, lines) => sink.failedOutput?.(redact(heading), lines.map(redact)),
+    failedOutput: (heading, lines) => sink.failedOutput?.(redact(heading), lines.map((line) => redact(line))),
+    programLines() {
+      const keyLines = privateKeyLines();
+      return (line) => {
+        // Registered secrets first (redact): the mask knows them whole, and a URL shown without its
+        // userinfo no longer reads as the whole secret (a webhook URL whose path is its credential).
+        const text = keyLines(redact(line, { dropUserinfo: true }));
+        sink.info(text);
+        return text;
+      };
+    },
   };
 }
 

@@ -316,9 +316,9 @@ export function hidePrivateKeys(text: string): string {
 }
 
 /**
- * A line filter for output read line by line (a command's): inside a PEM private key, from a line
- * with its BEGIN to the line with its END, every line is `***`, which hidePrivateKeys cannot see
- * one line at a time. Give it each line after hideKnownTokens.
+ * A line filter for output read line by line (a command's, Log.programLines): inside a PEM private
+ * key, from a line with its BEGIN to the line with its END, every line is `***`, which
+ * hidePrivateKeys cannot see one line at a time. Give it each line after hideKnownTokens.
  */
 export function privateKeyLines(): (line: string) => string {
   let inside: string | undefined;
@@ -351,10 +351,12 @@ function hideXmlValues(text: string): string {
 /**
  * `text` with every credential of a known shape hidden (see the list above), every value a name
  * says is secret (hideNamedValues), and every URL's sensitive parameters (`?token=`, `&sig=`) and a
- * chat webhook's secret path (hideUrlSecrets).
+ * chat webhook's secret path (hideUrlSecrets). `dropUserinfo`: every URL's userinfo too, the user
+ * name with the password (for text a user's own program printed: an HTTP user name alone can be
+ * the credential).
  */
-export function hideKnownTokens(text: string): string {
-  let out = hideUrlSecrets(text, { keepUserinfo: true });
+export function hideKnownTokens(text: string, opts: { dropUserinfo?: boolean } = {}): string {
+  let out = hideUrlSecrets(text, { keepUserinfo: !opts.dropUserinfo });
   for (const { pattern, replace } of SHAPES) out = out.replace(pattern, replace as (match: string, ...rest: unknown[]) => string);
   return hideNamedValues(hideOptionValues(hideXmlValues(hidePrivateKeys(out))));
 }

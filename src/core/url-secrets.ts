@@ -193,8 +193,8 @@ const URL_END = /[\s"'<>`]/;
  * Free text with every URL in it shown as displayUrl shows one: no userinfo, sensitive parameter
  * values and a chat webhook's path as `***`. The Log's shapes (token-shapes.ts) run it on every line
  * with `keepUserinfo`, since any free text (a program's output, an API error, the reason a person
- * typed) can hold a signed URL we were never given; the command provider also drops the userinfo
- * of its commands' URLs whole (an HTTP user name alone can be the credential). Linear: each `://`
+ * typed) can hold a signed URL we were never given; the command provider's lines (Log.programLines)
+ * drop the userinfo of their URLs whole (an HTTP user name alone can be the credential). Linear: each `://`
  * is found once, its scheme looked for a bounded way back.
  */
 export function hideUrlSecrets(text: string, opts: { keepUserinfo?: boolean } = {}): string {

@@ -112,6 +112,10 @@ export function quietLog(log: Log, cleanup: Cleanup): Log {
     warning: (m) => cleanup.signal.aborted || log.warning(m),
     debug: (m) => cleanup.signal.aborted || log.debug(m),
     failedOutput: (heading, lines) => cleanup.signal.aborted || log.failedOutput(heading, lines),
+    programLines() {
+      const write = log.programLines();
+      return (line) => (cleanup.signal.aborted ? '' : write(line));
+    },
   };
 }
 

@@ -24,8 +24,6 @@ import { join } from 'node:path';
 import { RollbackKitError } from '../../core/errors.js';
 import { runProcess } from '../../core/process.js';
 import type { Log } from '../../core/log.js';
-import { hideUrlSecrets } from '../../core/url-secrets.js';
-import { privateKeyLines } from '../../core/token-shapes.js';
 import type { ChangeGuard } from '../change-guard.js';
 
 export interface CommandOptions {
@@ -138,10 +136,10 @@ export async function runRollbackCommand(opts: CommandOptions, log: Log): Promis
   const vars = { ROLLBACK_TARGET: opts.target, ROLLBACK_FROM: opts.from ?? '', ROLLBACK_REASON: opts.reason ?? '' };
   log.info(`Rollback command (bash, limit ${opts.timeoutSeconds} s) with ROLLBACK_TARGET=${vars.ROLLBACK_TARGET}${opts.from ? ` ROLLBACK_FROM=${opts.from}` : ''}:`);
   // A URL written into the command (a connection string) is shown as its output's are.
-  log.info(`  ${hideUrlSecrets(log.redact(command))}`);
+  log.programLines()(`  ${command}`);
   if (verify) {
     log.info('Then the verify command, within the same limit:');
-    log.info(`  ${hideUrlSecrets(log.redact(verify))}`);
+    log.programLines()(`  ${verify}`);
   }
   const unguarded = opts.automatic ? [NO_CASCADE_GUARD] : [];
   for (const note of unguarded) log.warning(note);
@@ -231,15 +229,11 @@ function namedTarget(target: string): { to?: string } {
  */
 async function runBash(what: string, command: string, seconds: number, env: Record<string, string>, opts: CommandOptions, log: Log): Promise<Ended> {
   const tail: string[] = [];
-  // A private key printed over many lines: each line alone does not show it is inside one.
-  const keyLines = privateKeyLines();
+  // What the user's script prints is theirs: a database URL or a signed link it echoes holds a
+  // secret we were never given, so the log mask cannot know it (Log.programLines).
+  const write = log.programLines();
   const line = (raw: string) => {
-    // What the user's script prints is theirs: a database URL or a signed link it echoes holds a
-    // secret we were never given, so the log mask cannot know it.
-    // Registered secrets first: the mask knows them whole, and a URL shown without its userinfo
-    // no longer reads as the whole secret (a webhook URL whose path is its credential).
-    const text = keyLines(hideUrlSecrets(log.redact(raw)));
-    log.info(text);
+    const text = write(raw);
     tail.push(text);
     if (tail.length > OUTPUT_TAIL_LINES) tail.shift();
   };
