@@ -11,7 +11,7 @@ import { StopOutlasted } from '../core/stop-signals.js';
 import { parseConnectionString } from '../db/connection.js';
 import { DRILL_PHASES, runDrill, type DrillRecord } from '../pipeline/drill.js';
 import { readDrillPlan, readRollbackPlan, readSeverity } from '../pipeline/plan-source.js';
-import type { RollbackRecord } from '../pipeline/record.js';
+import type { RollbackRecord, TimelineEntry } from '../pipeline/record.js';
 import { runRollback } from '../pipeline/rollback.js';
 import { startedByDeploymentEvent } from '../pipeline/automatic.js';
 import { changedSomething, deploymentName, parseTimeline } from '../pipeline/timeline.js';
@@ -74,16 +74,23 @@ let started = false;
 let firstPhase = 'plan';
 
 /**
- * Whether this is a later job of a split rollback whose earlier job changed production (its
- * `timeline` input says so): read first, so that a refusal before the pipeline starts says "this
- * job changed nothing" rather than "nothing was changed" (inThisJob). A timeline that does not
- * parse is refused where the request reads it.
+ * The `timeline` input, read once, after the secrets (a long detail is cut after redaction) and
+ * before anything is refused: whether this is a later job of a split rollback whose earlier job
+ * changed production, so that a refusal before the pipeline starts says "this job changed nothing"
+ * rather than "nothing was changed" (inThisJob). A timeline that does not parse is refused where
+ * the request reads it (`rows` throws), after the inputs read before it.
  */
-function laterJob(log: Log): boolean {
+function earlierTimeline(log: Log): { later: boolean; rows: () => TimelineEntry[] } {
   try {
-    return changedSomething(parseTimeline(input.string('timeline'), log.redact));
-  } catch {
-    return false;
+    const rows = parseTimeline(input.string('timeline'), log.redact);
+    return { later: changedSomething(rows), rows: () => rows };
+  } catch (err) {
+    return {
+      later: false,
+      rows: () => {
+        throw err;
+      },
+    };
   }
 }
 let later = false;
@@ -99,7 +106,6 @@ async function refusedInThisJob(body: Promise<void>): Promise<void> {
 }
 
 const body = async (log: Log, signal: AbortSignal, report: Report): Promise<void> => {
-  later = laterJob(log);
   // Every secret is masked before anything else is read: nothing below can print one.
   const vercelToken = secretInput('vercel-token', process.env, log);
   const flyToken = secretInput('fly-token', process.env, log);
@@ -109,6 +115,8 @@ const body = async (log: Log, signal: AbortSignal, report: Report): Promise<void
   const githubToken = secretInput('github-token', process.env, log);
   const databaseUrl = secretInput('database-url', process.env, log);
   const webhookUrl = secretInput('notify-webhook-url', process.env, log);
+  const timeline = earlierTimeline(log);
+  later = timeline.later;
 
   const mode = (input.string('mode') ?? 'rollback').toLowerCase();
   if (mode !== 'rollback' && mode !== 'drill') throw new RollbackKitError(`Input mode must be rollback or drill, got "${mode}".`, 'Leave mode empty for a rollback; use mode: drill for the rehearsal against staging.');
@@ -130,7 +138,7 @@ const body = async (log: Log, signal: AbortSignal, report: Report): Promise<void
     reason,
     severity,
     dryRun: input.boolean('dry-run', false),
-    earlierTimeline: parseTimeline(input.string('timeline'), log.redact),
+    earlierTimeline: timeline.rows(),
     secrets: { vercelToken, flyToken, railwayToken, renderToken, netlifyToken, githubToken },
     database,
     workspace,
