@@ -235,10 +235,11 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
       record.plannedChecks = checks.map((c) => c.name);
       if (!checks.length) checks = undefined;
     }
-    const outcomes = await Promise.all(inScope.map((c) => promotePrevious(planRequest(c, request, budget), log)));
+    const planned = inScope.map((c) => planRequest(c, request, budget));
+    const outcomes = await Promise.all(planned.map((req) => promotePrevious(req, log)));
     outcomes.forEach((o, i) => applyOutcome(record.components[i]!, o, { preview: !request.dryRun }));
     // A revert to push: the job must be able to, or the app phase would stop halfway.
-    for (const [i, c] of inScope.entries()) if (c.provider === 'git-revert' && outcomes[i]!.status === 'dry-run') await checkCanPush(request.workspace, c.name, planRequest(c, request, budget).timeoutSeconds, log, request.signal);
+    for (const [i, c] of inScope.entries()) if (c.provider === 'git-revert' && outcomes[i]!.status === 'dry-run') await checkCanPush(request.workspace, c.name, planned[i]!.timeoutSeconds, log, request.signal);
     record.incidentKey = incidentKey(plan.environment, plan.components, inScope, outcomes, request);
     keyNotes(plan.components, inScope, outcomes, request.github.runId, log);
     const aliases = incidentAliases(plan.environment, plan.components, inScope, outcomes, record.incidentKey, request.github.runId);
