@@ -329,6 +329,8 @@ export async function watchBlockers(target: ConnectionTarget, applicationName: s
     stallSeen = true;
     stall.onStall(now - gone.since);
   };
+  /** The watcher's connection was opened again since the last look: it may have reached another server. */
+  let reopened = false;
   const poll = async () => {
     if (lost && stall) {
       // Only a stall watch opens its connection again: it is what would see a stall, and a proxy
@@ -336,6 +338,7 @@ export async function watchBlockers(target: ConnectionTarget, applicationName: s
       const old = session;
       session = await opened();
       lost = false;
+      reopened = true;
       timeoutSet = false;
       closeSession(old);
     }
@@ -362,12 +365,19 @@ export async function watchBlockers(target: ConnectionTarget, applicationName: s
     if (opts.onCycle && !cycleSeen && cycle.length) await endOurs(cycle);
     if (cancelAfterMs !== undefined) await cancelLongWaits(cancelAfterMs);
     if (stall) {
-      const named = await session.query<{ pid: number | null; backend_start: number | null; started: string; own_name: string | null; standby: boolean }>(
+      // The watcher's own name as the server shows it, and whether the server is in recovery, count
+      // only until a backend of the program is seen (namesShown: for one never seen, dueAt), and
+      // not once they have shown the names: asked until then, and on a connection opened again
+      // (another server, maybe, where the count starts over).
+      const ask = reopened || (most === 0 && !namesShown);
+      const named = await session.query<{ pid: number | null; backend_start: number | null; started: string; own_name: string | null; standby: boolean | null }>(
         `SELECT a.pid, extract(epoch FROM a.backend_start)::float8 AS backend_start, pg_postmaster_start_time()::text AS started,
-                (SELECT application_name FROM pg_stat_activity WHERE pid = pg_backend_pid()) AS own_name, pg_is_in_recovery() AS standby
+                CASE WHEN $2 THEN (SELECT application_name FROM pg_stat_activity WHERE pid = pg_backend_pid()) END AS own_name,
+                CASE WHEN $2 THEN pg_is_in_recovery() END AS standby
            FROM (SELECT 1) one LEFT JOIN pg_stat_activity a ON a.application_name = $1 AND a.pid <> pg_backend_pid()`,
-        [applicationName],
+        [applicationName, ask],
       );
+      reopened = false;
       const started = named.rows[0]!.started;
       if (server !== started) {
         most = 0;
@@ -377,8 +387,10 @@ export async function watchBlockers(target: ConnectionTarget, applicationName: s
         server = started;
       }
       const sessions = named.rows.flatMap((r) => (r.pid === null ? [] : [{ pid: r.pid, startedAt: r.backend_start ?? 0 }]));
-      const programs = stall.writes ? !named.rows[0]!.standby : sessions.some((n) => !stall.backends([n.pid]).length);
-      namesShown ||= named.rows[0]!.own_name === ownName && programs;
+      if (ask) {
+        const programs = stall.writes ? named.rows[0]!.standby === false : sessions.some((n) => !stall.backends([n.pid]).length);
+        namesShown ||= named.rows[0]!.own_name === ownName && programs;
+      }
       await watchStall(sessions);
     }
   };
