@@ -113,9 +113,14 @@ export function stoppedFailure(what: string, signal: NodeJS.Signals | undefined,
   return new RollbackKitError(`${what} was stopped by ${signal}: ${message}`, hint);
 }
 
-/** "SIGINT" from a stop's reason (stopOnSignals aborts with "stopped by SIGINT"), else "stopped". */
-export function stopName(signal: AbortSignal | undefined): string {
+/** "SIGINT" from a stop's reason (stopOnSignals aborts with "stopped by SIGINT"); undefined when it names none. */
+export function stopSignalName(signal: AbortSignal | undefined): string | undefined {
   const reason: unknown = signal?.reason;
   const text = reason instanceof Error ? reason.message : typeof reason === 'string' ? reason : '';
-  return /SIG[A-Z]+/.exec(text)?.[0] ?? 'stopped';
+  return /SIG[A-Z]+/.exec(text)?.[0];
+}
+
+/** "SIGINT" from a stop's reason (stopSignalName), else "stopped". */
+export function stopName(signal: AbortSignal | undefined): string {
+  return stopSignalName(signal) ?? 'stopped';
 }

@@ -6,6 +6,7 @@
  */
 import { RollbackKitError, type ErrorFacts } from '../core/errors.js';
 import type { Log } from '../core/log.js';
+import { stopSignalName } from '../core/stop-signals.js';
 import { dropSql, FIND_INVALID_SQL, IndexInTheWay, type LeftIndexes } from './invalid-indexes.js';
 import { firstCodeLine, type PlannedMigration, type PlannedStatement } from './planner.js';
 import { statementHash, type Progress } from './progress.js';
@@ -211,12 +212,13 @@ export function markedUntilDone(tracking: Tracking): string {
 
 /**
  * The migration's state and what to do, for a failure at `f`. `skipped`: the statements an earlier
- * run did, which this one did not run again; `saved`: the progress that run recorded.
+ * run did, which this one did not run again; `saved`: the progress that run recorded; `stop`: the
+ * run's stop signal.
  */
-export function failure(m: PlannedMigration, f: StatementFailed, skipped: number, saved: Progress | undefined, tracking: Tracking, target: string, log: Log, stoppedBy?: string): MigrationFailed {
+export function failure(m: PlannedMigration, f: StatementFailed, skipped: number, saved: Progress | undefined, tracking: Tracking, target: string, log: Log, stop?: AbortSignal): MigrationFailed {
   const code = (f.error as PgError).code;
   // Cancelled after the run's own stop (revert.ts cancels what still runs): a stop, not a fault to fix.
-  const ours = stoppedBy !== undefined && code === '57014' && f.stage === 'run' && !/statement timeout/.test(describeError(f.error));
+  const ours = stop?.aborted === true && code === '57014' && f.stage === 'run' && !/statement timeout/.test(describeError(f.error));
   const facts: Facts = {
     m,
     f,
@@ -244,7 +246,8 @@ export function failure(m: PlannedMigration, f: StatementFailed, skipped: number
   const { ran, resumeAt, unsure } = account;
   const state = `${account.state}${left?.state ?? ''}`;
   const stoppedIn: StoppedIn = { version: m.file.version, id: m.file.id, file: m.file.downFile ?? m.file.name, transactional: m.transactional, statements: m.statements.length, ran, resumeAt, unsure, state };
-  const head = ours ? `Stopped${/^SIG/.test(stoppedBy) ? ` (${stoppedBy})` : ''} while reverting ${m.file.name}${f.statement ? `, at ${where(m, f, f.error as PgError, tracking.table, log)}` : ''}: the stop cancelled it.` : account.head;
+  const by = stopSignalName(stop);
+  const head = ours ? `Stopped${by ? ` (${by})` : ''} while reverting ${m.file.name}${f.statement ? `, at ${where(m, f, f.error as PgError, tracking.table, log)}` : ''}: the stop cancelled it.` : account.head;
   return new MigrationFailed(`${head} ${state}`, `${hint}${account.then ?? ''}`, stoppedIn, ours ? { stopped: true } : {});
 }
 

@@ -5,7 +5,6 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RollbackKitError } from '../core/errors.js';
-import { stopName } from '../core/stop-signals.js';
 import type { Log } from '../core/log.js';
 import { standardConformingStrings, withQueryDeadline, type Session } from '../db/session.js';
 import { beforeConcurrentIndex, concurrentIndexStatement, leftByConcurrentIndex, type Before, type LeftIndexes } from './invalid-indexes.js';
@@ -448,7 +447,7 @@ export async function runPlan(plan: PlannedMigration[], opts: RunPlanOptions): P
         else await revertStatementByStatement(ctx, m, previous, rest, opts.signal);
       });
     } catch (err) {
-      if (err instanceof StatementFailed) throw failure(m, err, rest.from, progress.get(m.file.id), tracking, opts.target, log, opts.signal?.aborted ? stopName(opts.signal) : undefined);
+      if (err instanceof StatementFailed) throw failure(m, err, rest.from, progress.get(m.file.id), tracking, opts.target, log, opts.signal);
       throw err;
     }
     const durationMs = Date.now() - started;
