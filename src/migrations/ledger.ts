@@ -73,20 +73,23 @@ export const isClosed = (row: Pick<LedgerRow, 'status'> | undefined): boolean =>
 
 /** The row for `incidentKey`, or undefined (also when the table does not exist yet: read-only). */
 export async function readLedger(session: Session, incidentKey: string): Promise<LedgerRow | undefined> {
+  return (await readLedgerRows(session, [incidentKey]))[0];
+}
+
+/** The rows under any of `incidentKeys` (a key and its earlier spelling), in one query. */
+export async function readLedgerRows(session: Session, incidentKeys: string[]): Promise<LedgerRow[]> {
   const exists = await session.query<{ t: string | null }>(`SELECT to_regclass('rollback_kit.rollbacks')::text AS t`);
-  if (!exists.rows[0]?.t) return undefined;
+  if (!exists.rows[0]?.t) return [];
   // kept applied and snapshot through to_jsonb: a table an earlier version created has no such column
   // until the next write (and a role that may not add applied/snapshot writes without them); a NULL
   // (an earlier version put the rows back after a restore) is an empty array too.
   const array = (column: string) => `ARRAY(SELECT jsonb_array_elements_text(coalesce(nullif(to_jsonb(r) -> '${column}', 'null'::jsonb), '[]'))) AS ${column}`;
   const r = await session.query<{ incident_key: string; method: string; keep_version: string | null; planned: string[]; kept: string[] | null; applied: string[] | null; snapshot: string[] | null; reverted: string[]; status: string }>(
     `SELECT incident_key, method, keep_version, planned, ${array('kept')}, ${array('applied')}, ${array('snapshot')}, reverted, status
-       FROM rollback_kit.rollbacks r WHERE incident_key = $1`,
-    [incidentKey],
+       FROM rollback_kit.rollbacks r WHERE incident_key = ANY($1::text[])`,
+    [incidentKeys],
   );
-  const row = r.rows[0];
-  if (!row) return undefined;
-  return {
+  return r.rows.map((row) => ({
     incidentKey: row.incident_key,
     method: row.method,
     keepVersion: row.keep_version ?? undefined,
@@ -96,7 +99,7 @@ export async function readLedger(session: Session, incidentKey: string): Promise
     snapshot: row.snapshot ?? [],
     reverted: row.reverted,
     status: row.status === 'done' || row.status === 'superseded' ? row.status : 'started',
-  };
+  }));
 }
 
 function textArray(values: string[]): string {

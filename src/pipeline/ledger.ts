@@ -20,7 +20,7 @@ import { RevertFailed, type Choice } from '../migrations/revert.js';
 import { describeTarget, type ConnectionTarget } from '../db/connection.js';
 import { isLockTimeout, lockTimeoutError, lockTimeoutMs, type Blocker } from '../db/lock-wait.js';
 import { closeAtStop, closeSession, connect, QueryDeadlineExceeded, seconds, type QueryDeadline, type Session } from '../db/session.js';
-import { isClosed, readLedger, supersedeSql, writeLedger, type LedgerRow } from '../migrations/ledger.js';
+import { isClosed, readLedgerRows, supersedeSql, writeLedger, type LedgerRow } from '../migrations/ledger.js';
 import { acquireMigrationLock, holdsLock, releaseMigrationLock, ROLLBACK_KIT_LOCK_KEY } from '../migrations/lock.js';
 import { literal } from '../migrations/sql-split.js';
 
@@ -60,14 +60,14 @@ export async function lockRollback(target: ConnectionTarget, timeoutSeconds: num
  */
 const LEDGER_READ_DEADLINE: QueryDeadline = { statementMs: 30_000, marginMs: 5_000 };
 
-export async function readLedgerAtPlan(target: ConnectionTarget, incidentKey: string, lockTimeoutSeconds: number, log: Log, opts: { deadline?: QueryDeadline; signal?: AbortSignal } = {}): Promise<LedgerRow | undefined> {
-  const deadline = opts.deadline ?? LEDGER_READ_DEADLINE;
+async function readLedgerAtPlan(target: ConnectionTarget, incidentKeys: string[], lockTimeoutSeconds: number, log: Log, opts: { signal?: AbortSignal } = {}): Promise<LedgerRow[]> {
+  const deadline = LEDGER_READ_DEADLINE;
   const session = await connect(target, { queryDeadline: deadline, signal: opts.signal });
   const what = `Reading the rollback ledger (rollback_kit.rollbacks) of ${describeTarget(target)} to plan`;
   // It only reads: a stop ends a wait for the table (up to lock-timeout) at once.
   const release = closeAtStop(session, opts.signal);
   try {
-    return await readLedgerBounded(session, incidentKey, lockTimeoutSeconds, log, what, deadline);
+    return await readLedgerBounded(session, incidentKeys, lockTimeoutSeconds, log, what, deadline);
   } catch (err) {
     if (!opts.signal?.aborted) throw err;
     throw new RollbackKitError(`${what} was stopped (${stopName(opts.signal)}): nothing was changed.`, 'Run it again when it can run to its end.', { changed: 'no', stopped: true });
@@ -84,8 +84,8 @@ export async function readLedgerAtPlan(target: ConnectionTarget, incidentKey: st
  * at lock-timeout-seconds, named, rather than at the lock session's deadline as a lost connection
  * (and the lock with it).
  */
-export async function readLedgerUnderLock(session: Session, target: ConnectionTarget, incidentKey: string, lockTimeoutSeconds: number, log: Log): Promise<LedgerRow | undefined> {
-  return readLedgerBounded(session, incidentKey, lockTimeoutSeconds, log, `Reading the rollback ledger (rollback_kit.rollbacks) of ${describeTarget(target)} under the whole-rollback lock`, LOCK_SESSION_DEADLINE);
+async function readLedgerUnderLock(session: Session, target: ConnectionTarget, incidentKeys: string[], lockTimeoutSeconds: number, log: Log): Promise<LedgerRow[]> {
+  return readLedgerBounded(session, incidentKeys, lockTimeoutSeconds, log, `Reading the rollback ledger (rollback_kit.rollbacks) of ${describeTarget(target)} under the whole-rollback lock`, LOCK_SESSION_DEADLINE);
 }
 
 /** The incident key as an earlier version spelled it (rollback.ts legacyIncidentKey), and whether its closed rows are this incident's. */
@@ -105,17 +105,27 @@ export interface LegacyKey {
  * legacy spelling may hold a URL's password, and is never said. `underLegacy`: found only there.
  */
 export async function readLedgerAtPlanOrLegacy(target: ConnectionTarget, incidentKey: string, legacy: LegacyKey | undefined, lockTimeoutSeconds: number, log: Log, opts: { signal?: AbortSignal } = {}): Promise<{ row?: LedgerRow; underLegacy: boolean }> {
-  const row = await readLedgerAtPlan(target, incidentKey, lockTimeoutSeconds, log, opts);
-  if (row || !legacy) return { row, underLegacy: false };
-  const old = await readLedgerAtPlan(target, legacy.key, lockTimeoutSeconds, log, opts);
-  if (!takesLegacy(old, legacy)) return { underLegacy: false };
-  log.info(`Incident ${incidentKey}: its row in rollback_kit.rollbacks was written by an earlier version of rollback-kit, under an earlier spelling of the key; this run takes it up, and renames it to this key under the whole-rollback lock.`);
-  return { row: { ...old, incidentKey }, underLegacy: true };
+  const found = incidentRow(await readLedgerAtPlan(target, keysOf(incidentKey, legacy), lockTimeoutSeconds, log, opts), incidentKey, legacy);
+  if (found.underLegacy) log.info(`Incident ${incidentKey}: its row in rollback_kit.rollbacks was written by an earlier version of rollback-kit, under an earlier spelling of the key; this run takes it up, and renames it to this key under the whole-rollback lock.`);
+  return found;
 }
 
-/** Whether a row under the key's earlier spelling is this incident's to take up (readLedgerAtPlanOrLegacy). */
-function takesLegacy(old: LedgerRow | undefined, legacy: LegacyKey): old is LedgerRow {
-  return old !== undefined && !(isClosed(old) && !legacy.closedRows);
+/** The keys this incident's row may be under: its own, and its earlier spelling. */
+function keysOf(incidentKey: string, legacy: LegacyKey | undefined): string[] {
+  return legacy ? [incidentKey, legacy.key] : [incidentKey];
+}
+
+/**
+ * This incident's row among those read under keysOf: the one under its key or, when none is there,
+ * the one under the earlier spelling when it is this incident's to take up (a closed one only with
+ * `legacy.closedRows`), as under `incidentKey`. `underLegacy`: found only there.
+ */
+function incidentRow(rows: LedgerRow[], incidentKey: string, legacy: LegacyKey | undefined): { row?: LedgerRow; underLegacy: boolean } {
+  const row = rows.find((r) => r.incidentKey === incidentKey);
+  if (row || !legacy) return { row, underLegacy: false };
+  const old = rows.find((r) => r.incidentKey === legacy.key);
+  if (!old || (isClosed(old) && !legacy.closedRows)) return { underLegacy: false };
+  return { row: { ...old, incidentKey }, underLegacy: true };
 }
 
 /**
@@ -125,10 +135,8 @@ function takesLegacy(old: LedgerRow | undefined, legacy: LegacyKey): old is Ledg
  * the legacy spelling (with any secret it held) leaves the table.
  */
 export async function readLedgerUnderLockOrLegacy(session: Session, target: ConnectionTarget, incidentKey: string, legacy: LegacyKey | undefined, lockTimeoutSeconds: number, log: Log): Promise<LedgerRow | undefined> {
-  const row = await readLedgerUnderLock(session, target, incidentKey, lockTimeoutSeconds, log);
-  if (row || !legacy) return row;
-  const old = await readLedgerUnderLock(session, target, legacy.key, lockTimeoutSeconds, log);
-  if (!takesLegacy(old, legacy)) return undefined;
+  const { row, underLegacy } = incidentRow(await readLedgerUnderLock(session, target, keysOf(incidentKey, legacy), lockTimeoutSeconds, log), incidentKey, legacy);
+  if (!underLegacy || !legacy) return row;
   const bounds: LedgerBounds = { lockTimeoutSeconds, deadline: LOCK_SESSION_DEADLINE, what: `Renaming this incident's row of the rollback ledger (rollback_kit.rollbacks) of ${describeTarget(target)} from the key's earlier spelling`, log, left: NOTHING_CHANGED };
   try {
     await session.query(`BEGIN; ${localBounds(bounds)}`);
@@ -141,7 +149,7 @@ export async function readLedgerUnderLockOrLegacy(session: Session, target: Conn
     throw await boundsError(session, bounds, err);
   }
   log.info(`Incident ${incidentKey}: its row in rollback_kit.rollbacks, written under an earlier spelling of the key, now has this key.`);
-  return { ...old, incidentKey };
+  return row;
 }
 
 /** What a ledger query that stops has left behind, for its error: nothing changed, unless told. */
@@ -222,16 +230,16 @@ export async function supersedeUnderLock(session: Session, target: ConnectionTar
   }
 }
 
-/** The ledger row, read with its waits bounded (LedgerBounds); an answer that never comes ends it too, nothing changed. */
-async function readLedgerBounded(session: Session, incidentKey: string, lockTimeoutSeconds: number, log: Log, what: string, deadline: QueryDeadline): Promise<LedgerRow | undefined> {
+/** The ledger rows under `incidentKeys`, read with their waits bounded (LedgerBounds); an answer that never comes ends it too, nothing changed. */
+async function readLedgerBounded(session: Session, incidentKeys: string[], lockTimeoutSeconds: number, log: Log, what: string, deadline: QueryDeadline): Promise<LedgerRow[]> {
   const bounds: LedgerBounds = { lockTimeoutSeconds, deadline, what, log, left: NOTHING_CHANGED };
   try {
     // A read-only transaction of its own: SET LOCAL ends with it, so on the lock's session it bounds
     // these two queries only, never the session's advisory lock or the writes it makes later.
     await session.query(`BEGIN READ ONLY; ${localBounds(bounds)}`);
-    const row = await readLedger(session, incidentKey);
+    const rows = await readLedgerRows(session, incidentKeys);
     await session.query('COMMIT');
-    return row;
+    return rows;
   } catch (err) {
     if (err instanceof QueryDeadlineExceeded) throw new RollbackKitError(`${what} stopped: ${err.message}.`, 'Nothing was changed. Check the network path to the database and run again.', { changed: 'no' });
     // Out of the failed transaction first: the holders are asked on the same session.

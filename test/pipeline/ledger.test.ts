@@ -3,8 +3,11 @@
 import { describe, expect, it } from 'vitest';
 import { parseConnectionString } from '../../src/db/connection.js';
 import { withSession } from '../../src/db/session.js';
+import { memoryLog } from '../../src/core/log.js';
 import { readLedger, writeLedger } from '../../src/migrations/ledger.js';
+import { readLedgerAtPlanOrLegacy } from '../../src/pipeline/ledger.js';
 import { createTestDatabase } from '../helpers/pg.js';
+import { startWireLog } from '../helpers/wire-log.js';
 
 describe('the ledger table', () => {
   it('reads and upgrades a table an earlier version created', async () => {
@@ -24,5 +27,27 @@ describe('the ledger table', () => {
     // An old row says nothing of what was applied when it planned: empty, which the planner reads as unknown.
     expect(await withSession(target, (s) => readLedger(s, 'old'))).toMatchObject({ planned: ['3', '2'], kept: [], applied: [], keepVersion: '1' });
     expect(await withSession(target, (s) => readLedger(s, 'none'))).toBeUndefined();
+  });
+});
+
+describe('the plan read of a key and its earlier spelling', () => {
+  it('reads both keys in one query on one connection, and takes up the row under the earlier spelling', async () => {
+    const db = await createTestDatabase('rk_ledger_legacy_read');
+    await withSession(parseConnectionString(db.url), (s) => writeLedger(s, { incidentKey: 'production:web@https://shop.example/', method: 'down-migrations', planned: ['3', '2'], kept: ['1'], applied: ['1', '2', '3'], reverted: [], status: 'started' }));
+    const wire = await startWireLog();
+    try {
+      const url = new URL(db.url);
+      url.host = `127.0.0.1:${wire.port}`;
+      const log = memoryLog();
+      const found = await readLedgerAtPlanOrLegacy(parseConnectionString(url.toString()), 'production:web@dep-9', { key: 'production:web@https://shop.example/', closedRows: true }, 10, log);
+      expect(found).toMatchObject({ underLegacy: true, row: { incidentKey: 'production:web@dep-9', planned: ['3', '2'], status: 'started' } });
+      const said = wire.queries.join('\n-----\n');
+      expect(wire.queries.filter((q) => q.includes('FROM rollback_kit.rollbacks r')), said).toHaveLength(1);
+      expect(wire.queries.filter((q) => q.startsWith('BEGIN READ ONLY')), said).toHaveLength(1);
+      // One connection's startup, then its transaction: BEGIN with the bounds, the table looked for, the rows, COMMIT.
+      expect(wire.roundTrips, said).toBe(5);
+    } finally {
+      await wire.stop();
+    }
   });
 });
