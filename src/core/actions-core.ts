@@ -67,10 +67,6 @@ class Summary {
     this.buffer = '';
     return this;
   }
-
-  stringify(): string {
-    return this.buffer;
-  }
 }
 /* eslint-enable no-restricted-properties */
 

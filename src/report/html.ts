@@ -7,7 +7,8 @@
 import type { Log } from '../core/log.js';
 import { redactDeep } from '../core/secrets.js';
 import type { RollbackPlan } from '../pipeline/plan-file.js';
-import type { RollbackRecord, TimelineEntry } from '../pipeline/record.js';
+import type { DeploymentRef, RollbackRecord, TimelineEntry } from '../pipeline/record.js';
+import { deploymentName } from '../pipeline/timeline.js';
 import { formatDuration } from '../core/duration.js';
 import { notVerifiedText, statusLine } from './rollback-summary.js';
 
@@ -74,7 +75,7 @@ type HtmlOptions = { title?: string; plan?: RollbackPlan; before?: { name: strin
 export function rollbackHtml(input: RollbackRecord, options: HtmlOptions = {}, log?: Log): string {
   const record = log ? redactDeep(input, log.redact) : input;
   const opts = log ? redactDeep(options, log.redact) : options;
-  const ref = (d?: { id?: string; commitSha?: string; url?: string }) => d?.id ?? d?.commitSha ?? d?.url ?? '—';
+  const ref = (d?: DeploymentRef) => deploymentName(d) ?? '—';
   const changed = [
     ...record.components.map((c) => [c.name, c.provider, `${ref(c.from)} → ${ref(c.to)}`, c.status]),
     ...(record.database ? [['database', record.database.method, record.database.reverted.length ? `reverted ${record.database.reverted.join(', ')}` : record.database.status, record.database.status]] : []),
