@@ -50,6 +50,8 @@ async function connectProblem(url: string, signal?: AbortSignal): Promise<Connec
     session = await connect(target, { connectTimeoutMs: 3000, signal });
   } catch (err) {
     if (signal?.aborted) throw new SandboxStopped();
+    // connect() words what the network or the server said as a ConnectionError already; anything
+    // else (an sslcert file it cannot read) is worded as one here.
     return err instanceof ConnectionError ? err : connectionError(target, err);
   }
   const release = closeAtStop(session, signal);
