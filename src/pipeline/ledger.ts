@@ -16,6 +16,7 @@ import { within } from '../core/bounded-wait.js';
 import { RollbackKitError, type ErrorFacts } from '../core/errors.js';
 import type { Log } from '../core/log.js';
 import { stopName } from '../core/stop-signals.js';
+import { hideUrlSecrets } from '../core/url-secrets.js';
 import { RevertFailed, type Choice } from '../migrations/revert.js';
 import { describeTarget, type ConnectionTarget } from '../db/connection.js';
 import { isLockTimeout, lockTimeoutError, lockTimeoutMs, type Blocker } from '../db/lock-wait.js';
@@ -102,12 +103,14 @@ export interface LegacyKey {
  * Render or Fly service URL) names earlier incidents' finished rows too, and the incident under way
  * is not done because one of them is. The row comes
  * back under `incidentKey`, as whatIsLeft's move (readLedgerUnderLockOrLegacy) leaves it: the
- * legacy spelling may hold a URL's password, and is never said. `underLegacy`: found only there.
+ * legacy spelling may hold a URL's password, and is never said. `underLegacy`: found only there;
+ * `rowKey`: the key the row has until then, for the DELETE a refusal gives (deleteRowSql) and nothing else.
  */
-export async function readLedgerAtPlanOrLegacy(target: ConnectionTarget, incidentKey: string, legacy: LegacyKey | undefined, lockTimeoutSeconds: number, log: Log, opts: { signal?: AbortSignal } = {}): Promise<{ row?: LedgerRow; underLegacy: boolean }> {
+export async function readLedgerAtPlanOrLegacy(target: ConnectionTarget, incidentKey: string, legacy: LegacyKey | undefined, lockTimeoutSeconds: number, log: Log, opts: { signal?: AbortSignal } = {}): Promise<{ row?: LedgerRow; underLegacy: boolean; rowKey: string }> {
   const found = incidentRow(await readLedgerAtPlan(target, keysOf(incidentKey, legacy), lockTimeoutSeconds, log, opts), incidentKey, legacy);
-  if (found.underLegacy) log.info(`Incident ${incidentKey}: its row in rollback_kit.rollbacks was written by an earlier version of rollback-kit, under an earlier spelling of the key; this run takes it up, and renames it to this key under the whole-rollback lock.`);
-  return found;
+  if (!found.underLegacy || !legacy) return { ...found, rowKey: incidentKey };
+  log.info(`Incident ${incidentKey}: its row in rollback_kit.rollbacks was written by an earlier version of rollback-kit, under an earlier spelling of the key; this run takes it up, and renames it to this key under the whole-rollback lock.`);
+  return { ...found, rowKey: legacy.key };
 }
 
 /** The keys this incident's row may be under: its own, and its earlier spelling. */
@@ -413,8 +416,12 @@ export function freshPlan(plan: string[], applied: string[], keepVersion: string
   return { planned: plan, kept: applied.slice(0, Math.max(0, oldest)).filter((v) => !plan.includes(v)), applied, keepVersion };
 }
 
-/** What to revert: what is left of `plan`, as the tracking table says, refused under anything applied above it since. */
-export function finishChoice(incidentKey: string, plan: DownPlan): Choice {
+/**
+ * What to revert: what is left of `plan`, as the tracking table says, refused under anything
+ * applied above it since. `rowKey`: the key the incident's row has, for the DELETE its refusal
+ * gives (deleteRowSql).
+ */
+export function finishChoice(incidentKey: string, plan: DownPlan, rowKey = incidentKey): Choice {
   return {
     recorded: {
       planned: plan.planned,
@@ -424,10 +431,23 @@ export function finishChoice(incidentKey: string, plan: DownPlan): Choice {
         who: `The whole rollback for incident ${incidentKey}`,
         hint:
           'Check what the migrations applied since need. To finish the plan, revert them first (run-down-migrations with to-version, or the tool\'s own down) and re-run; ' +
-          `to plan afresh from what is applied now, delete the incident's row first (DELETE FROM rollback_kit.rollbacks WHERE incident_key = ${literal(incidentKey)}) and re-run.`,
+          `to plan afresh from what is applied now, delete the incident's row first (${deleteRowSql(rowKey)}) and re-run.`,
       },
     },
   };
+}
+
+/**
+ * The DELETE that clears an incident's row, for a hint, under the key the row has: before the
+ * whole-rollback lock renames it (readLedgerUnderLockOrLegacy), a row found under the key's earlier
+ * spelling still has that one (readLedgerAtPlanOrLegacy). That spelling kept a from URL's userinfo
+ * and secret parameters, which are never said: the key is shown without them, and the words say
+ * to write them back.
+ */
+export function deleteRowSql(rowKey: string): string {
+  const shown = hideUrlSecrets(rowKey);
+  const sql = `DELETE FROM rollback_kit.rollbacks WHERE incident_key = ${literal(shown)}`;
+  return shown === rowKey ? sql : `${sql}, with each URL in the key written as in the from you gave, its user name, password and secret parameters included: an earlier version of rollback-kit wrote the row under that spelling, and they are not shown here`;
 }
 
 /**

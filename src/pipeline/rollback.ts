@@ -13,7 +13,6 @@ import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
 import { errorFacts, errorLine, RollbackKitError } from '../core/errors.js';
 import type { Log } from '../core/log.js';
-import { literal } from '../migrations/sql-split.js';
 import { describeTarget, type ConnectionTarget } from '../db/connection.js';
 import type { FindToolOptions } from '../db/pg-tools.js';
 import { manifestPathFor, readManifest } from '../db/manifest.js';
@@ -31,7 +30,7 @@ import { loadChecks } from '../smoke/smoke-test.js';
 import type { Check } from '../smoke/spec.js';
 import { budgets, type Budgets } from './budgets.js';
 import { isClosed, ledgerDoneWithRestore, type LedgerRow } from '../migrations/ledger.js';
-import { DOWN_MIGRATIONS, finishChoice, readLedgerAtPlanOrLegacy, readLedgerUnderLockOrLegacy, writeLedgerUnderLock, freshPlan, LOCK_LOST_AFTER_PLAN, lockLostWhileReverting, lockRollback, requireRollbackLock, revertedOfPlan, supersedeUnderLock, unfinishedPlan, unlockRollback, watchRollbackLock, type DownPlan, type LegacyKey } from './ledger.js';
+import { deleteRowSql, DOWN_MIGRATIONS, finishChoice, readLedgerAtPlanOrLegacy, readLedgerUnderLockOrLegacy, writeLedgerUnderLock, freshPlan, LOCK_LOST_AFTER_PLAN, lockLostWhileReverting, lockRollback, requireRollbackLock, revertedOfPlan, supersedeUnderLock, unfinishedPlan, unlockRollback, watchRollbackLock, type DownPlan, type LegacyKey } from './ledger.js';
 import type { ComponentPlan, RollbackPlan } from './plan-file.js';
 import type { ComponentRecord, DatabaseRecord, PhaseName, PhaseStatus, RollbackRecord, Severity, SnapshotRecord, TimelineEntry } from './record.js';
 import { checkCanPush } from './git-revert-access.js';
@@ -269,9 +268,9 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
         if (closed.status === 'superseded') log.info(`Incident ${record.incidentKey}: ${SUPERSEDED_ROW}; nothing is left to do.`);
         // Refused before the earlier run's work is taken as this run's: its migrations are applied
         // again, so "reverted" would tell the reader to remove migrations that are back in place.
-        refuseAnotherMethod(closed, record.incidentKey, request);
-        if (closed.method === DOWN_MIGRATIONS && closed.planned.length) await refuseAnotherIncident(closed, record.incidentKey, request, log);
-        if (closed.method === 'restore') await refuseAnotherRestore(closed, record.incidentKey, request, 'plan');
+        refuseAnotherMethod(closed, record.incidentKey, found.rowKey, request);
+        if (closed.method === DOWN_MIGRATIONS && closed.planned.length) await refuseAnotherIncident(closed, record.incidentKey, found.rowKey, request, log);
+        if (closed.method === 'restore') await refuseAnotherRestore(closed, record.incidentKey, found.rowKey, request, 'plan');
         record.database.planned = closed.planned;
         record.database.reverted = closed.reverted;
         record.database.status = 'nothing-to-do';
@@ -293,7 +292,7 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
       } else if (earlier) {
         // What is left of it comes from the tracking table: the row's `reverted` may be behind it (ledger.ts).
         log.info(`An earlier run for incident ${record.incidentKey} planned to revert ${earlier.planned.join(', ')} and did not finish: this run finishes that plan, what is left of it, whatever the database section asks now.`);
-        const dry = await revertMigrations(revertOptions(request, finishChoice(record.incidentKey, earlier), { dryRun: true }), log);
+        const dry = await revertMigrations(revertOptions(request, finishChoice(record.incidentKey, earlier, found.rowKey), { dryRun: true }), log);
         downPlan = earlier;
         record.database.planned = earlier.planned;
         if (earlier.keepVersion) record.database.keepVersion = earlier.keepVersion;
@@ -942,7 +941,7 @@ async function whatIsLeft(session: Session, request: RollbackRequest, record: Ro
   if (row && isClosed(row)) {
     // Written since this run planned: a restore of another snapshot is not this run's done for it.
     // Refused in the database phase: the app phase may have rolled the app back already.
-    if (row.method === 'restore') await refuseAnotherRestore(row, record.incidentKey, request, 'database');
+    if (row.method === 'restore') await refuseAnotherRestore(row, record.incidentKey, record.incidentKey, request, 'database');
     dbRecord.planned = row.planned;
     dbRecord.reverted = row.reverted;
     return { done: row.status === 'superseded' ? SUPERSEDED_ROW : 'another run already rolled the database back for this incident' };
@@ -1303,12 +1302,12 @@ const NOTHING_CHANGED = { changed: 'no' } as const;
  * database rolled back, leaving the new deploy's migrations applied: it stops in plan instead,
  * before anything changes, naming them and how to name the new incident.
  */
-async function refuseAnotherIncident(closed: LedgerRow, incidentKey: string, request: RollbackRequest, log: Log): Promise<void> {
+async function refuseAnotherIncident(closed: LedgerRow, incidentKey: string, rowKey: string, request: RollbackRequest, log: Log): Promise<void> {
   // The row's own check on what was applied when it planned is left to this function, which words
   // it for a finished plan: without it, the dry run lists the plan's migrations applied again.
-  const dry = await revertMigrations(revertOptions(request, finishChoice(incidentKey, { planned: closed.planned, kept: closed.kept ?? [], applied: [] }), { dryRun: true, check: true }), log);
+  const dry = await revertMigrations(revertOptions(request, finishChoice(incidentKey, { planned: closed.planned, kept: closed.kept ?? [], applied: [] }, rowKey), { dryRun: true, check: true }), log);
   const earlier = `An earlier run for incident ${incidentKey} finished rolling the database back (it reverted ${closed.planned.join(', ')})`;
-  const how = nameTheNewIncident(incidentKey, request.plan.environment);
+  const how = nameTheNewIncident(incidentKey, rowKey, request.plan.environment);
   const again = dry.plan.map((p) => p.version);
   if (again.length) {
     throw new RollbackKitError(
@@ -1347,14 +1346,14 @@ async function refuseAnotherIncident(closed: LedgerRow, incidentKey: string, req
  * A finished row of the other method (a restore, where this run reverts migrations, or the reverse)
  * says nothing of what this run's plan would change: finding it done would leave that undone.
  */
-function refuseAnotherMethod(closed: LedgerRow, incidentKey: string, request: RollbackRequest): void {
+function refuseAnotherMethod(closed: LedgerRow, incidentKey: string, rowKey: string, request: RollbackRequest): void {
   const mine = request.plan.database!.method;
   if (closed.method === mine || (closed.method !== DOWN_MIGRATIONS && closed.method !== 'restore')) return;
   const unnamed = unnamedKey(incidentKey, request.plan.environment);
   const did = closed.method === 'restore' ? 'restored a snapshot' : `reverted ${closed.planned.join(', ') || 'its plan'}`;
   throw new RollbackKitError(
     `An earlier run for incident ${incidentKey} finished rolling the database back (it ${did}), and this run's database section asks for ${mine}: most likely a new incident under the same name${unnamed ? ` (${unnamed})` : ''}, and this run would have left the database as it is and called it rolled back. Nothing was changed.`,
-    nameTheNewIncident(incidentKey, request.plan.environment),
+    nameTheNewIncident(incidentKey, rowKey, request.plan.environment),
     NOTHING_CHANGED,
   );
 }
@@ -1369,14 +1368,14 @@ function refuseAnotherMethod(closed: LedgerRow, incidentKey: string, request: Ro
  * restore between this run's plan and its whole-rollback lock), the app phase may have changed the
  * app: only the database is untouched, and the words say that.
  */
-async function refuseAnotherRestore(closed: LedgerRow, incidentKey: string, request: RollbackRequest, phase: 'plan' | 'database'): Promise<void> {
+async function refuseAnotherRestore(closed: LedgerRow, incidentKey: string, rowKey: string, request: RollbackRequest, phase: 'plan' | 'database'): Promise<void> {
   const unchanged = phase === 'plan' ? 'Nothing was changed.' : 'Another run finished that restore after this run planned; this run changed nothing in the database.';
   const db = request.plan.database!;
   if (db.method !== 'restore' || !db.snapshotPath || !existsSync(db.snapshotPath)) return;
   const mine = await snapshotSha(db.snapshotPath);
   const theirs = closed.snapshot?.[0];
   const unnamed = unnamedKey(incidentKey, request.plan.environment);
-  const how = nameTheNewIncident(incidentKey, request.plan.environment);
+  const how = nameTheNewIncident(incidentKey, rowKey, request.plan.environment);
   const earlier = `An earlier run for incident ${incidentKey} finished rolling the database back (it restored the snapshot${theirs ? ` with sha256 ${theirs.slice(0, 12)}…` : ''})`;
   if (theirs && mine !== theirs) {
     throw new RollbackKitError(
@@ -1406,10 +1405,10 @@ function unnamedKey(incidentKey: string, environment: string): string | undefine
   return undefined;
 }
 
-/** What to do when a run under a finished incident's key is another incident's. */
-function nameTheNewIncident(incidentKey: string, environment: string): string {
+/** What to do when a run under a finished incident's key is another incident's; `rowKey`: the key that incident's row has (deleteRowSql). */
+function nameTheNewIncident(incidentKey: string, rowKey: string, environment: string): string {
   const name = namesRun(incidentKey, environment)
     ? 'Start a new workflow run for the new incident rather than re-running the finished one, or pass from with the release that went bad'
     : 'Name the new incident: pass from (--from on the command line) with the release that went bad (name=ref for each component when there are several), so that it gets a key, and a plan, of its own';
-  return `${name}. If this is the earlier incident after all and what is applied now is meant to stay, nothing is left to do for it. To reuse the name and plan afresh, delete the earlier incident's row first (DELETE FROM rollback_kit.rollbacks WHERE incident_key = ${literal(incidentKey)}).`;
+  return `${name}. If this is the earlier incident after all and what is applied now is meant to stay, nothing is left to do for it. To reuse the name and plan afresh, delete the earlier incident's row first (${deleteRowSql(rowKey)}).`;
 }

@@ -128,3 +128,29 @@ it("a Render service URL from: an earlier incident's finished row under the old 
   ]);
   expect(record.incidentAliases ?? []).not.toContain(legacy);
 });
+
+it('refused under the old spelling before the row is moved: the DELETE its hint gives names the key the row has', async () => {
+  // The earlier version planned to revert 2 and stopped; 3 was applied since, above that plan.
+  const URL = 'https://shop-web.onrender.com/';
+  const legacy = `production:web@${URL}`;
+  await withSession(parseConnectionString(db.url), (s) => writeLedger(s, { incidentKey: legacy, method: 'down-migrations', planned: [V(2)], kept: [V(1)], applied: [V(1), V(2)], reverted: [], status: 'started' }));
+  const { record } = await run({ from: URL, runId: '704', scope: ['database'], log: memoryLog() });
+  expect(record).toMatchObject({ status: 'failed', failedPhase: 'plan', incidentKey: `${legacy}|run-704` });
+  const said = record.timeline.find((e) => e.phase === 'plan')!.detail;
+  expect(said).toContain(`delete the incident's row first (DELETE FROM rollback_kit.rollbacks WHERE incident_key = '${legacy}') and re-run`);
+  // That DELETE clears the row: nothing else is under that key.
+  expect(await rows()).toEqual([{ incident_key: legacy, status: 'started', planned: [V(2)] }]);
+  await db.query(/DELETE FROM rollback_kit\.rollbacks WHERE incident_key = '[^']*'/.exec(said)![0]);
+  expect(await rows()).toEqual([]);
+});
+
+it('refused under an old spelling that held a password: the DELETE names the key without it, and says what to write back', async () => {
+  const withSecrets = 'https://deploy:pw-S3cr3t-value@shop-web.onrender.com/a,b';
+  await withSession(parseConnectionString(db.url), (s) => writeLedger(s, { incidentKey: `production:web@${withSecrets}`, method: 'down-migrations', planned: [V(2)], kept: [V(1)], applied: [V(1), V(2)], reverted: [], status: 'started' }));
+  const log = memoryLog();
+  const { record } = await run({ from: withSecrets, runId: '705', scope: ['database'], log });
+  expect(record).toMatchObject({ status: 'failed', failedPhase: 'plan' });
+  const said = record.timeline.find((e) => e.phase === 'plan')!.detail;
+  expect(said).toContain("(DELETE FROM rollback_kit.rollbacks WHERE incident_key = 'production:web@https://shop-web.onrender.com/a,b', with each URL in the key written as in the from you gave");
+  expect([said, log.lines.join('\n'), JSON.stringify(record)].join('\n')).not.toContain('pw-S3cr3t-value');
+});
