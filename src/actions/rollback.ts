@@ -14,8 +14,8 @@ import { readDrillPlan, readRollbackPlan, readSeverity } from '../pipeline/plan-
 import type { RollbackRecord } from '../pipeline/record.js';
 import { runRollback } from '../pipeline/rollback.js';
 import { startedByDeploymentEvent } from '../pipeline/automatic.js';
-import { changedSomething, deploymentName, parseTimeline } from '../pipeline/timeline.js';
-import { inThisJob } from '../pipeline/job-words.js';
+import { deploymentName, parseTimeline } from '../pipeline/timeline.js';
+import { inThisJob, laterJob } from '../pipeline/job-words.js';
 import { recordDrill } from '../report/drill-issue.js';
 import { drillSummaryMarkdown } from '../report/drill-summary.js';
 import { tellingDeps } from '../report/rollback-deps.js';
@@ -73,19 +73,7 @@ let started = false;
 /** The phase a refused input or plan fails in: the drill's first phase checks what a rollback's plan does. */
 let firstPhase = 'plan';
 
-/**
- * Whether this is a later job of a split rollback whose earlier job changed production (its
- * `timeline` input says so): read first, so that a refusal before the pipeline starts says "this
- * job changed nothing" rather than "nothing was changed" (inThisJob). A timeline that does not
- * parse is refused where the request reads it.
- */
-function laterJob(log: Log): boolean {
-  try {
-    return changedSomething(parseTimeline(input.string('timeline'), log.redact));
-  } catch {
-    return false;
-  }
-}
+/** A later job of a split rollback whose earlier job changed production (job-words.ts laterJob). */
 let later = false;
 
 /** A refusal before the pipeline started, in the words of this job (the pipeline words its own errors). */
@@ -99,7 +87,7 @@ async function refusedInThisJob(body: Promise<void>): Promise<void> {
 }
 
 const body = async (log: Log, signal: AbortSignal, report: Report): Promise<void> => {
-  later = laterJob(log);
+  later = laterJob(input.string('timeline'));
   // Every secret is masked before anything else is read: nothing below can print one.
   const vercelToken = secretInput('vercel-token', process.env, log);
   const flyToken = secretInput('fly-token', process.env, log);
