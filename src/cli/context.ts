@@ -8,6 +8,7 @@ import { RollbackKitError } from '../core/errors.js';
 import { createLog, type Log } from '../core/log.js';
 import { output } from '../core/output.js';
 import { declareEnvironmentSecrets, secretInput, TOKEN_ENV } from '../core/secret-input.js';
+import { inThisJob, laterJob } from '../pipeline/job-words.js';
 import type { RollbackRequest } from '../pipeline/rollback.js';
 import { Terminal, type TerminalOptions } from './terminal.js';
 import { COMMAND_FLAGS } from './flags.js';
@@ -136,6 +137,15 @@ export class Cli {
   ownNames(names: readonly string[]): void {
     const flags: readonly string[] = COMMAND_FLAGS[this.command];
     this.term.keepNames(names.filter((n) => flags.includes(n)));
+  }
+
+  /**
+   * An error's line in the words of this job: refused before the command began, a later job of a
+   * split rollback (its --timeline says an earlier job changed production) says "this job changed
+   * nothing", as the root action does (job-words.ts); once it began, the pipeline words its own.
+   */
+  inThisJob(line: string): string {
+    return this.started ? line : inThisJob(line, laterJob(this.inputs.string('timeline')));
   }
 
   /** Everything the command was given is read and checked: failures from here on are exit 1. */

@@ -87,7 +87,7 @@ async function runCommand(spec: CommandSpec, argument: string | undefined, flags
   } catch (err) {
     cli.term.stopSpinner();
     const usage = err instanceof UsageError || (!cli.started && err instanceof RollbackKitError);
-    const line = cli.log.redact(errorLine(err));
+    const line = cli.log.redact(cli.inThisJob(errorLine(err)));
     if (!(err instanceof RollbackKitError) && err instanceof Error && err.stack) cli.log.debug(err.stack);
     if (cli.term.options.json) cli.term.json({ command: spec.name, ok: false, status: usage ? 'usage' : 'failed', error: line });
     else {
