@@ -8,21 +8,15 @@ import { RollbackKitError } from '../core/errors.js';
 import { createLog, type Log } from '../core/log.js';
 import { output } from '../core/output.js';
 import { declareEnvironmentSecrets, secretInput, TOKEN_ENV } from '../core/secret-input.js';
+import { inThisJob, laterJob } from '../pipeline/job-words.js';
 import type { RollbackRequest } from '../pipeline/rollback.js';
 import { Terminal, type TerminalOptions } from './terminal.js';
 import { COMMAND_FLAGS } from './flags.js';
 import { wordingFor } from './wording.js';
+import { commandBegan } from './signals.js';
 
 /** Wrong flags, a missing required value, a refusal without --yes: exit 2 with the usage line. */
 export class UsageError extends RollbackKitError {}
-
-/**
- * The exit code of a command stopped by a signal and not done: 128 + the signal's number, as a shell
- * reports a command it interrupted, so a script can tell "someone stopped it" (do not retry) from
- * "it failed" (1); both are non-zero for `set -e`. The error line still says what the stop did.
- * A closed stdout (stop-signals.ts) is 141, SIGPIPE's, as for any program whose reader went away.
- */
-export const SIGNAL_EXIT: Partial<Record<NodeJS.Signals, number>> = { SIGHUP: 129, SIGINT: 130, SIGPIPE: 141, SIGTERM: 143 };
 
 /** How long a confirmation prompt waits for a person before it refuses (every wait is bounded). */
 const CONFIRM_TIMEOUT_MS = 5 * 60_000;
@@ -145,9 +139,20 @@ export class Cli {
     this.term.keepNames(names.filter((n) => flags.includes(n)));
   }
 
+  /**
+   * An error's line in the words of this job: refused before the command began, a later job of a
+   * split rollback (its --timeline says an earlier job changed production) says "this job changed
+   * nothing", as the root action does (job-words.ts); once it began, the pipeline words its own.
+   */
+  inThisJob(line: string): string {
+    return this.started ? line : inThisJob(line, laterJob(this.inputs.string('timeline')));
+  }
+
   /** Everything the command was given is read and checked: failures from here on are exit 1. */
   begin(): void {
     this.started = true;
+    // From here a stop is the command's to say (its stop logic), not "nothing was changed" (signals.ts).
+    commandBegan();
   }
 }
 

@@ -11,8 +11,9 @@ import { output } from '../core/output.js';
 import { TOKEN_ENV } from '../core/secret-input.js';
 import type { CommandResult, CommandSpec } from './command.js';
 import { COMMANDS } from './commands/index.js';
-import { Cli, SIGNAL_EXIT, UsageError, type CliEnvironment } from './context.js';
+import { Cli, UsageError, type CliEnvironment } from './context.js';
 import { COMMAND_FLAGS, flagHelp, flagOf, FLAGS } from './flags.js';
+import { commandOf, SIGNAL_EXIT, wantsJson } from './signals.js';
 import { terminalOptions } from './terminal.js';
 import { VERSION } from './version.js';
 
@@ -86,7 +87,7 @@ async function runCommand(spec: CommandSpec, argument: string | undefined, flags
   } catch (err) {
     cli.term.stopSpinner();
     const usage = err instanceof UsageError || (!cli.started && err instanceof RollbackKitError);
-    const line = cli.log.redact(errorLine(err));
+    const line = cli.log.redact(cli.inThisJob(errorLine(err)));
     if (!(err instanceof RollbackKitError) && err instanceof Error && err.stack) cli.log.debug(err.stack);
     if (cli.term.options.json) cli.term.json({ command: spec.name, ok: false, status: usage ? 'usage' : 'failed', error: line });
     else {
@@ -173,14 +174,4 @@ export async function main(argv: string[], host?: Host): Promise<number> {
     throw err;
   }
   return code;
-}
-
-/** --json among the options (not after `--`, where it would be an argument). */
-function wantsJson(argv: string[]): boolean {
-  const end = argv.indexOf('--');
-  return (end < 0 ? argv : argv.slice(0, end)).includes('--json');
-}
-
-function commandOf(argv: string[]): string | undefined {
-  return argv.find((a) => COMMANDS.some((c) => c.name === a));
 }

@@ -17,6 +17,13 @@
  * - every later signal is ignored: the handlers stay installed until `dispose()`, so no signal ever
  *   reaches Node's default kill while the caller still reports or cleans up. (With
  *   `process.once`, the second Ctrl-C would find no handler and kill the process mid-cleanup.)
+ *
+ * One process-level handler per signal takes them all, and hands each to every stop listening at
+ * that moment. Installed while a stop listens; the command line's bin keeps it for the whole run
+ * from its first line (holdStopSignals), and says what a signal that no stop hears did. A handler
+ * removed as another is added instead loses the signal Node has caught but not yet handed over
+ * (it reaches the listeners only at the next turn of the event loop): a stop at the start of the
+ * sandbox went unheard, and the sandbox ran to its end.
  */
 import { RollbackKitError, errorLine } from './errors.js';
 import { output } from './output.js';
@@ -48,8 +55,47 @@ export interface StopSignals {
   readonly expired: Promise<'expired'>;
   /** The work's outcome, or 'expired' when a signal came and the work did not end in time. */
   settle<T>(work: Promise<T>): Promise<Settled<T>>;
-  /** Removes the handlers (and the pending wait): from here on a signal gets Node's default again. */
+  /** Stops listening (and the pending wait): from here on a signal gets Node's default again, or what the bin holding the handler does. */
   dispose(): void;
+}
+
+type OnSignal = (name: NodeJS.Signals) => void;
+
+/** Every stop listening now, in the order they started. */
+const listening = new Set<OnSignal>();
+/** What a signal that no stop hears does, while the bin holds the handler (holdStopSignals). */
+let unheard: OnSignal | undefined;
+let installed = false;
+
+function onProcessSignal(name: NodeJS.Signals): void {
+  if (!listening.size) return unheard?.(name);
+  for (const stop of [...listening]) stop(name);
+}
+
+/** The process-level handler is there exactly while a stop listens or the bin holds it. */
+function install(): void {
+  const wanted = listening.size > 0 || unheard !== undefined;
+  if (wanted === installed) return;
+  installed = wanted;
+  for (const sig of STOP_SIGNALS) {
+    if (wanted) process.on(sig, onProcessSignal);
+    else process.off(sig, onProcessSignal);
+  }
+}
+
+/**
+ * Keeps the handler installed until the returned release is called: a signal while no stop listens
+ * goes to `whenUnheard` (before a command's work, after it) instead of Node's default. The release
+ * puts Node's default back for such signals.
+ */
+export function holdStopSignals(whenUnheard: OnSignal): () => void {
+  unheard = whenUnheard;
+  install();
+  return () => {
+    if (unheard !== whenUnheard) return;
+    unheard = undefined;
+    install();
+  };
 }
 
 export function stopOnSignals(opts: StopOptions): StopSignals {
@@ -68,7 +114,8 @@ export function stopOnSignals(opts: StopOptions): StopSignals {
     controller.abort(new Error(`stopped by ${name}`));
     timer = setTimeout(giveUp, opts.graceMs);
   };
-  for (const sig of STOP_SIGNALS) process.on(sig, onSignal);
+  listening.add(onSignal);
+  install();
   const unwatchStdout = output.onStdoutClosed(() => onSignal('SIGPIPE'));
   return {
     signal: controller.signal,
@@ -83,7 +130,8 @@ export function stopOnSignals(opts: StopOptions): StopSignals {
     },
     dispose() {
       clearTimeout(timer);
-      for (const sig of STOP_SIGNALS) process.off(sig, onSignal);
+      listening.delete(onSignal);
+      install();
       unwatchStdout();
     },
   };

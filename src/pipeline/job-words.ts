@@ -7,6 +7,7 @@
  * Only the pipeline knows which job this is (changedSomething of the earlier timeline), so every
  * error text it writes passes through here, whatever step made it.
  */
+import { changedSomething, parseTimeline } from './timeline.js';
 
 /** The sentences that claim nothing changed, as the errors write them (linear: no nested repeats). */
 const NOTHING_CHANGED = /\b(?:nothing was changed|(?:this|the) run changed nothing)\b/gi;
@@ -14,4 +15,18 @@ const NOTHING_CHANGED = /\b(?:nothing was changed|(?:this|the) run changed nothi
 export function inThisJob(text: string, laterJob: boolean): string {
   if (!laterJob) return text;
   return text.replace(NOTHING_CHANGED, (said) => (said[0] === said[0]!.toUpperCase() ? 'This job changed nothing' : 'this job changed nothing'));
+}
+
+/**
+ * Whether a `timeline` (the root action's input, the CLI's --timeline) says an earlier job of this
+ * rollback changed production: read before anything else, so that a refusal before the pipeline
+ * starts says "this job changed nothing" (inThisJob), as the pipeline's own errors do. A timeline
+ * that does not parse is refused where the request reads it.
+ */
+export function laterJob(timeline: string | undefined): boolean {
+  try {
+    return changedSomething(parseTimeline(timeline, (text) => text));
+  } catch {
+    return false;
+  }
 }

@@ -36,6 +36,12 @@ export interface TimelineEntry<P extends string = PhaseName> {
   to?: string;
   /** An app row whose Vercel rollback left automatic production domain assignment off (ComponentRecord.autoAssignOff). */
   'auto-assign-off'?: true;
+  /**
+   * An app row whose rollback froze a platform setting so the bad release cannot come back (Render's
+   * auto-deploy, Netlify's lock; Vercel's is auto-assign-off): what, and how to undo it (ComponentRecord.frozen).
+   */
+  frozen?: string;
+  undo?: string;
 }
 
 /** Where an earlier job of the rollback put a component, as its app row says. */
@@ -44,6 +50,8 @@ export interface EarlierMove {
   from?: string;
   to: string;
   autoAssignOff?: true;
+  /** What its rollback froze (not Vercel's: autoAssignOff), and how to undo it. */
+  frozen?: { what: string; undo?: string };
 }
 
 export type RollbackStatus = 'rolled-back' | 'nothing-to-do' | 'dry-run' | 'failed' | 'unverified';

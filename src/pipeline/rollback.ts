@@ -426,9 +426,16 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
           // the cascade guard stopped the run, its words lead the row (the workflows look for them).
           if (unfinished && outcome.status === 'already-current') await finished(t.end('ok', log.redact(outcome.notes.slice(outcome.putThereByRollback ? 0 : 1).join(' ') || `finished: ${unfinished}`)));
           else {
-            // Where it went, for a later job of a split rollback to say where production is (earlierMoves).
+            // Where it went, and what it froze, for a later job of a split rollback to say where
+            // production is and what stays to undo (earlierMoves, nextSteps).
+            const frozen = leftFrozen(c.provider, rec.frozen);
             const moved = changedProduction(outcome.status)
-              ? { from: deploymentName(rec.from) && log.redact(deploymentName(rec.from)!), to: deploymentName(rec.to) && log.redact(deploymentName(rec.to)!), ...(rec.autoAssignOff ? { 'auto-assign-off': true as const } : {}) }
+              ? {
+                  from: deploymentName(rec.from) && log.redact(deploymentName(rec.from)!),
+                  to: deploymentName(rec.to) && log.redact(deploymentName(rec.to)!),
+                  ...(rec.autoAssignOff ? { 'auto-assign-off': true as const } : {}),
+                  ...(frozen ? { frozen: log.redact(frozen.what), ...(frozen.undo ? { undo: log.redact(frozen.undo) } : {}) } : {}),
+                }
               : {};
             await finished(t.end(outcome.status === 'already-current' ? 'nothing-to-do' : 'ok', log.redact(outcome.notes[0] ?? outcome.status), moved));
           }
@@ -1179,11 +1186,15 @@ export function nextSteps(record: RollbackRecord): string[] {
   for (const c of record.components) {
     if (c.changedEnv.length) steps.push(`Before the next redeploy of ${c.name}, check the production environment variables ${c.changedEnv.join(', ')}: they changed after the deployment now serving was built.`);
     if (c.autoAssignOff) steps.push(vercelPromoteStep(c.name));
-    // Render's auto-deploy and Netlify's lock stay until someone undoes them (Vercel's is said above).
-    if (c.frozen && c.provider !== 'vercel') steps.push(`${c.name}: ${c.frozen.what}${c.frozen.undo ? ` To undo: ${c.frozen.undo}` : ''}`);
+    const frozen = leftFrozen(c.provider, c.frozen);
+    if (frozen) steps.push(undoStep(c.name, frozen));
   }
-  // The earlier job's Vercel rollback still holds new pushes back: its step stands in this job's report too.
-  for (const m of record.earlierComponents ?? []) if (m.autoAssignOff) steps.push(vercelPromoteStep(m.name));
+  // What the earlier job's rollback froze still holds the bad release back (Vercel's new pushes,
+  // Render's auto-deploy, Netlify's lock): its step stands in this job's report too.
+  for (const m of record.earlierComponents ?? []) {
+    if (m.autoAssignOff) steps.push(vercelPromoteStep(m.name));
+    if (m.frozen) steps.push(undoStep(m.name, m.frozen));
+  }
   const reverted = record.database?.reverted ?? [];
   if (reverted.length) steps.push(`${reverted.length === 1 ? `Migration ${reverted[0]} was` : `Migrations ${reverted.join(', ')} were`} reverted: remove or fix ${reverted.length === 1 ? 'it' : 'them'} before the next deploy, or the next deploy applies ${reverted.length === 1 ? 'it' : 'them'} again.`);
   const snap = record.snapshot;
@@ -1201,6 +1212,18 @@ export function nextSteps(record: RollbackRecord): string[] {
 /** After a Vercel rollback that left automatic production domain assignment off. */
 function vercelPromoteStep(name: string): string {
   return `Vercel will not put new pushes of ${name} live until a deployment is promoted: promote the fixed deployment when it is ready.`;
+}
+
+/**
+ * What a component's rollback froze that stays until someone undoes it (Render's auto-deploy,
+ * Netlify's lock), for its next step (undoStep); Vercel's is vercelPromoteStep's (auto-assign-off).
+ */
+function leftFrozen(provider: string, frozen: ComponentRecord['frozen']): ComponentRecord['frozen'] {
+  return frozen && provider !== 'vercel' ? frozen : undefined;
+}
+
+function undoStep(name: string, frozen: NonNullable<ComponentRecord['frozen']>): string {
+  return `${name}: ${frozen.what}${frozen.undo ? ` To undo: ${frozen.undo}` : ''}`;
 }
 
 /**

@@ -21,7 +21,7 @@ export function deploymentName(d: DeploymentRef | undefined): string | undefined
 }
 
 /** What a row says beside its detail: a stop, and for an app row that went live, from where to where. */
-export type RowFacts = Pick<TimelineEntry, 'stopped' | 'from' | 'to' | 'auto-assign-off'>;
+export type RowFacts = Pick<TimelineEntry, 'stopped' | 'from' | 'to' | 'auto-assign-off' | 'frozen' | 'undo'>;
 
 export class Timeline<P extends string = PhaseName> {
   readonly entries: TimelineEntry<P>[];
@@ -54,6 +54,7 @@ export class Timeline<P extends string = PhaseName> {
           ...(facts?.from ? { from: facts.from } : {}),
           ...(facts?.to ? { to: facts.to } : {}),
           ...(facts?.['auto-assign-off'] ? { 'auto-assign-off': true as const } : {}),
+          ...(facts?.frozen ? { frozen: facts.frozen, ...(facts.undo ? { undo: facts.undo } : {}) } : {}),
         };
         this.entries.push(entry);
         this.onEntry(entry);
@@ -123,7 +124,7 @@ export function parseTimeline(raw: string | undefined, redact: (text: string) =>
     if (typeof r.detail !== 'string') throw fail(`${at}: detail must be text`);
     if (r.stopped !== undefined && r.stopped !== true) throw fail(`${at}: stopped must be true when given`);
     if (r['auto-assign-off'] !== undefined && r['auto-assign-off'] !== true) throw fail(`${at}: auto-assign-off must be true when given`);
-    for (const k of ['from', 'to']) if (r[k] !== undefined && typeof r[k] !== 'string') throw fail(`${at}: ${k} must be text when given`);
+    for (const k of ['from', 'to', 'frozen', 'undo']) if (r[k] !== undefined && typeof r[k] !== 'string') throw fail(`${at}: ${k} must be text when given`);
     return {
       phase: r.phase as PhaseName,
       ...(r.component !== undefined ? { component: r.component as string } : {}),
@@ -136,6 +137,7 @@ export function parseTimeline(raw: string | undefined, redact: (text: string) =>
       ...(typeof r.from === 'string' && r.from ? { from: clip(redact(r.from), MAX_REF) } : {}),
       ...(typeof r.to === 'string' && r.to ? { to: clip(redact(r.to), MAX_REF) } : {}),
       ...(r['auto-assign-off'] ? { 'auto-assign-off': true as const } : {}),
+      ...(typeof r.frozen === 'string' && r.frozen ? { frozen: clip(redact(r.frozen), MAX_TEXT), ...(typeof r.undo === 'string' && r.undo ? { undo: clip(redact(r.undo), MAX_TEXT) } : {}) } : {}),
     };
   });
 }
@@ -148,7 +150,13 @@ export function earlierMoves(rows: TimelineEntry[]): EarlierMove[] {
   const moves = new Map<string, EarlierMove>();
   for (const e of rows) {
     if (e.phase !== 'app' || e.status !== 'ok' || !e.component || !e.to) continue;
-    moves.set(e.component, { name: e.component, ...(e.from ? { from: e.from } : {}), to: e.to, ...(e['auto-assign-off'] ? { autoAssignOff: true as const } : {}) });
+    moves.set(e.component, {
+      name: e.component,
+      ...(e.from ? { from: e.from } : {}),
+      to: e.to,
+      ...(e['auto-assign-off'] ? { autoAssignOff: true as const } : {}),
+      ...(e.frozen ? { frozen: { what: e.frozen, ...(e.undo ? { undo: e.undo } : {}) } } : {}),
+    });
   }
   return [...moves.values()];
 }

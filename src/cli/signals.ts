@@ -1,0 +1,81 @@
+/**
+ * The command line's signals from its first line to its last. The bin holds the one stop handler
+ * (stop-signals.ts) before the rest of it loads (stop-first.ts): a command's stop logic (stoppable.ts,
+ * the sandbox's cleanup) listens through it once it runs. A signal before the command has begun
+ * (`commandBegan`: its flags read and checked, nothing sent anywhere) is said in one line, and the
+ * process exits 128 + its number; Node's default ended it there with no word. A signal once the
+ * command has begun that no stop logic hears (a command without one, a report being printed) gets
+ * Node's default, as before. Light on purpose: it loads before the rest of the command line.
+ */
+import { output } from '../core/output.js';
+import { holdStopSignals } from '../core/stop-signals.js';
+import { inThisJob, laterJob } from '../pipeline/job-words.js';
+import { COMMAND_FLAGS } from './flags.js';
+
+/**
+ * The exit code of a command stopped by a signal and not done: 128 + the signal's number, as a shell
+ * reports a command it interrupted, so a script can tell "someone stopped it" (do not retry) from
+ * "it failed" (1); both are non-zero for `set -e`. The error line still says what the stop did.
+ * A closed stdout (stop-signals.ts) is 141, SIGPIPE's, as for any program whose reader went away.
+ */
+export const SIGNAL_EXIT: Partial<Record<NodeJS.Signals, number>> = { SIGHUP: 129, SIGINT: 130, SIGPIPE: 141, SIGTERM: 143 };
+
+let begun = false;
+
+/** The command has read and checked what it was given and starts its work (Cli.begin). */
+export function commandBegan(): void {
+  begun = true;
+}
+
+/** The bin's first act (stop-first.ts): the stop handler, held until the process ends. */
+export function holdStopsFromTheStart(argv: readonly string[]): void {
+  const release = holdStopSignals((name) => {
+    if (begun) {
+      // Nothing of the command listens (yet, or any more): Node's default, as it always was.
+      release();
+      process.kill(process.pid, name);
+      return;
+    }
+    const line = stoppedBeforeStart(name, argv);
+    output.line(line, 'stderr');
+    const command = commandOf(argv);
+    if (wantsJson(argv)) output.line(JSON.stringify({ command: command ?? null, ok: false, status: 'failed', error: line }, null, 2), 'stdout');
+    process.exit(SIGNAL_EXIT[name] ?? 1);
+  });
+}
+
+/**
+ * "Stopped (SIGINT) before rollback-kit rollback started: nothing was changed.", in the words of the
+ * job (job-words.ts): a later job of a split rollback (its --timeline says an earlier job changed
+ * production) says "this job changed nothing", as the command's own refusals do.
+ */
+export function stoppedBeforeStart(name: NodeJS.Signals, argv: readonly string[]): string {
+  const command = commandOf(argv);
+  return inThisJob(`Stopped (${name}) before rollback-kit${command ? ` ${command}` : ''} started: nothing was changed.`, laterJob(flagValue(argv, 'timeline')));
+}
+
+/** The options: what comes before `--` (after it, everything is an argument). */
+function options(argv: readonly string[]): readonly string[] {
+  const end = argv.indexOf('--');
+  return end < 0 ? argv : argv.slice(0, end);
+}
+
+/** --json among the options. */
+export function wantsJson(argv: readonly string[]): boolean {
+  return options(argv).includes('--json');
+}
+
+/** The command named on the command line, if one is. */
+export function commandOf(argv: readonly string[]): string | undefined {
+  return argv.find((a) => Object.hasOwn(COMMAND_FLAGS, a));
+}
+
+/** A flag's value as given (`--name value` or `--name=value`), before commander has read it. */
+function flagValue(argv: readonly string[], name: string): string | undefined {
+  const opts = options(argv);
+  for (let i = 0; i < opts.length; i++) {
+    if (opts[i] === `--${name}`) return opts[i + 1];
+    if (opts[i]!.startsWith(`--${name}=`)) return opts[i]!.slice(name.length + 3);
+  }
+  return undefined;
+}
