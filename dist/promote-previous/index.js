@@ -243,7 +243,7 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
 /***/ ((__webpack_module__, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _core_action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8767);
+/* harmony import */ var _core_action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8481);
 /* harmony import */ var _platforms_not_live_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(19);
 /* harmony import */ var _platforms_promote_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3845);
 /* harmony import */ var _platforms_promote_inputs_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(5755);
@@ -297,7 +297,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 8767:
+/***/ 8481:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -316,8 +316,356 @@ var actions_core = __nccwpck_require__(152);
 var errors = __nccwpck_require__(8005);
 // EXTERNAL MODULE: ./.build/core/secrets.js
 var core_secrets = __nccwpck_require__(9205);
-// EXTERNAL MODULE: ./.build/core/token-shapes.js
-var token_shapes = __nccwpck_require__(3912);
+// EXTERNAL MODULE: ./.build/core/url-secrets.js
+var url_secrets = __nccwpck_require__(9041);
+;// CONCATENATED MODULE: ./.build/core/token-shapes.js
+/**
+ * Credentials known by their shape rather than because we were given them: what a user's rollback
+ * command, a git remote or an API error body prints may hold a token rollback-kit never saw (a
+ * deploy tool echoing its own GITHUB_TOKEN, an `env` dump, a debug header). The Log applies this to
+ * every line after the registered secrets (Log.redact), so it reaches every log line, summary,
+ * output, report file and message sent out through the one writer.
+ *
+ * Each shape is anchored to the start of a run of its own characters (a look-behind), so a match is
+ * tried once a run and scans it once: linear on any text (test/core/linear-regexes.test.ts). What
+ * says what kind of credential it was (`ghp_`, `Bearer`, a variable's name) is kept, so a reader
+ * knows what to rotate.
+ *
+ * Vercel's account tokens have no documented prefix (24 letters and digits, like many ids), so they
+ * are recognised only where something names them: an Authorization header or a `VERCEL_TOKEN=`.
+ *
+ * This is the one shape redactor: every free text we print or send passes through it, whether a
+ * program printed it or a person typed it (the rollback's reason, which becomes an issue title and
+ * chat messages), so a credential hidden in one is hidden in all.
+ */
+
+
+const HIDDEN = '***';
+/** Base64 of `user:password`, as a Basic Authorization value carries: printable text with a colon. */
+function isBasicCredential(value) {
+    if (value.length % 4 !== 0)
+        return false;
+    const decoded = Buffer.from(value, 'base64').toString('latin1');
+    return decoded.includes(':') && /^[\x20-\x7e]+$/.test(decoded);
+}
+/**
+ * A URL password that stands for one: already hidden, the word itself in an example
+ * (`postgres://user:password@host`), or a shell variable. A real password we were given is hidden
+ * before this list runs (Log.redact), whatever it is.
+ */
+const PLACEHOLDER = /^(?:\*\*\*|password|pass|passwd|pw)$/i;
+/**
+ * A shell variable or substitution standing for a value: `$NAME` in capitals, `${…}` (and
+ * `${{ secrets.X }}`), `$(…)`, or a lone `$` (a bare value ends at a bracket). `$ecret…` is a value.
+ */
+const VARIABLE = /^\$(?:[A-Z_][A-Z0-9_]*|\{.*\}|\(.*\))?$/;
+const isPlaceholder = (value) => PLACEHOLDER.test(value) || VARIABLE.test(value);
+/**
+ * Names of values that are credentials, in free text. Narrower than the URL parameters' list
+ * (url-secrets.ts): `code=1`, `session=3` and `author:` are ordinary there. `auth` only as a whole
+ * word of the name (`auth`, `basic_auth`, `auth-key`), never `author` or `authority`.
+ */
+const NAMED_SECRET = /passw|pwd|secret|token|passphrase|bypass|api[-_]?key|access[-_]?key|private[-_]?key|credential|(?:^|[-_.])auth(?:[-_]?key)?$|[-_.]key$/i;
+/**
+ * Names ending `_key` that name a row or a cache entry, not a credential (`primary_key: id`,
+ * `cache-key: linux-npm-3f2a`): `session_key`, `signing_key` and `x-functions-key` stay secret.
+ */
+const NOT_A_KEY = /(?:primary|foreign|sort|partition|cache|idempotency|unique|incident|dedup(?:e|lication)?|lookup|row|group|map|hash|order)[-_.]key$/i;
+/** Names whose value may be a plain number (a PIN); under `max_tokens` or `token_count` a number is a count. */
+const NUMERIC_SECRET = /passw|pwd|secret|passphrase/i;
+/**
+ * Names whose value is where a credential is kept, not the credential: only under one is a value
+ * that starts like a path (`/`, `~/`, `./`) left alone. Base64 secrets start with `/` one time in
+ * 64 (`AWS_SECRET_ACCESS_KEY=/wJal…`), so a leading slash alone says nothing.
+ */
+const PATH_NAME = /[-_.](?:file|path|dir)$/i;
+/** The shell's working directories, in capitals: a lower-case `pwd` may be a password. */
+const DIR_VARIABLE = /^(?:OLD)?PWD$/;
+/**
+ * Names of a setting about a credential, not one: `SET password_encryption = scram-sha-256`,
+ * `token_type`, `password_min_length`.
+ */
+const ABOUT_A_SECRET = /[-_.](?:encryption|algorithm|type|ttl|expiry|expires(?:[-_](?:in|at))?|length)$/i;
+/**
+ * A migration's name (`003_secret_store`, `0042_add_api_key.sql`, Flyway's `V3__add_token`): what
+ * follows it is how the migration went (`3 rows`, `12ms`, `applied`), not a value.
+ */
+const MIGRATION_NAME = /^(?:\d+[-_]|V\d+(?:[._]\d+)*__)/;
+const MIGRATION_STATUS = /^(?:\d+(?:\.\d+)?(?:ms|s|m|min|h|rows?)?|[A-Za-z]+[.,:;!?)]?)$/i;
+/** Values that say something about a credential without being one. */
+const NOT_A_VALUE = /^(?:…+|\.{3,}|x+|<[^>]*>|%s|optional|hidden|masked|redacted|bearer|basic|token)$/i;
+/**
+ * A status said about a credential (`token: expired, password: incorrect, auth: ok`), a word and
+ * perhaps the punctuation that ends it.
+ */
+const STATUS_WORD = /^(?:expired|incorrect|invalid|valid|missing|ok|set|unset|not[-_]set|required|none|true|false|empty|revoked|wrong|present|absent|configured|provided)[.,:;!?)]?$/i;
+/** The name of an environment variable or a secret (`Secret: VERCEL_TOKEN`), not its value. */
+const ENV_NAME = /^[A-Z][A-Z0-9]*(?:_[A-Z][A-Z0-9]*)+$/;
+/** What a count is counted in, after a number (`secret_store: 3 rows`, `token refresh: 12 ms`). */
+const COUNT_UNIT = /^(?:rows?|ms|s|sec|secs|seconds?|m|min|mins|minutes?|h|hours?|days?|items?|entries|records?|files?|bytes|[KMG]i?B|times|keys?|tokens?|secrets?|chars?|characters?|attempts?|tries|left|of)$/i;
+/** A capitalised word under `token:` (`Token: Vercel`): a product's name; passwords are not judged so. */
+const CAPITALISED_WORD = /^[A-Z][a-z]{2,11}$/;
+const JSON_NUMBER = /^-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
+/**
+ * Whether `value`, written under `name`, is hidden. Left alone: a value already hidden, a
+ * placeholder or common word (`$TOKEN`, `${{ secrets.X }}`, `…`, `true`, `none`), a URL or a path
+ * (`token_url=https://…`; a path only under a path's name: `TOKEN_FILE=/run/token`, `PWD=/home/app`), a count
+ * (`max_tokens=100`), and after a bare `name: ` (no quotes) one word of letters with more words
+ * after it, which is prose (`the token: Vercel said…`, our own hints' `from a secret:
+ * vercel-token: …`; a lone last word, `password: correcthorse`, is hidden), or no space at all
+ * (`token:x` is a user and password, the URL shape's).
+ */
+function namedSecret(name, value, formOf) {
+    if (!value || !NAMED_SECRET.test(name) || ABOUT_A_SECRET.test(name) || NOT_A_KEY.test(name))
+        return false;
+    if (STATUS_WORD.test(value))
+        return false;
+    // Read only for a name that says secret: most names on a line do not, and the form scans the text after the value.
+    const form = formOf();
+    // A count and what it counts: `secret_store: 3 rows`, `3ms`.
+    if (/^\d+(?:\.\d+)?$/.test(value) && form.nextWord !== undefined && COUNT_UNIT.test(form.nextWord))
+        return false;
+    if (/^\d+(?:\.\d+)?(?:ms|s|min|h)$/.test(value))
+        return false;
+    if (form.colon && form.spaced && !form.valueQuoted) {
+        if (ENV_NAME.test(value))
+            return false;
+        // `pwd: /home/runner/work` is where a script ran, as `PWD=` is.
+        if (/^pwd$/i.test(name) && /^(?:\/|~\/)/.test(value))
+            return false;
+        if (/token/i.test(name) && !NUMERIC_SECRET.test(name) && CAPITALISED_WORD.test(value))
+            return false;
+    }
+    if (MIGRATION_NAME.test(name) && MIGRATION_STATUS.test(value))
+        return false;
+    // JSON's true, false and null, and numbers but a password's (hidden as the string "***"): a
+    // bare `***` would leave JSON that no longer parses (error bodies are redacted before they are
+    // read: Vercel's `"invalidToken":true`, `"token_count":3`).
+    if (form.nameQuoted && !form.valueQuoted && !(NUMERIC_SECRET.test(name) && JSON_NUMBER.test(value)))
+        return false;
+    if (value.includes(HIDDEN) || isPlaceholder(value) || NOT_A_VALUE.test(value) || value.includes('://'))
+        return false;
+    if (/^(?:\/|~\/|\.\.?\/)/.test(value) && (PATH_NAME.test(name) || DIR_VARIABLE.test(name)))
+        return false;
+    if ((0,core_secrets/* isCommonValue */.Tp)(value) && !(NUMERIC_SECRET.test(name) && /^\d+$/.test(value)))
+        return false;
+    if (form.colon && !form.nameQuoted && !form.valueQuoted && (!form.spaced || (form.wordsFollow && /^[A-Za-z][A-Za-z-]*[.,:;!?)]?$/.test(value))))
+        return false;
+    return true;
+}
+const SHAPES = [
+    // GitHub: personal (ghp_), OAuth (gho_), user-to-server (ghu_), installation and Actions (ghs_),
+    // refresh (ghr_): 36 or more letters and digits; fine-grained personal tokens: github_pat_….
+    { pattern: /(?<![A-Za-z0-9_])(gh[pousr]_)[A-Za-z0-9]{30,}/g, replace: (_m, prefix) => `${prefix}${HIDDEN}` },
+    { pattern: /(?<![A-Za-z0-9_])(github_pat_)[A-Za-z0-9_]{22,}/g, replace: (_m, prefix) => `${prefix}${HIDDEN}` },
+    // Slack: bot, user, app-level legacy, refresh, session and config tokens (xoxb-123-456-abc).
+    { pattern: /(?<![A-Za-z0-9-])(xox[abeoprs]-)[A-Za-z0-9-]{10,}/g, replace: (_m, prefix) => `${prefix}${HIDDEN}` },
+    // AWS access key ids: long-term (AKIA) and temporary (ASIA), 16 more capitals and digits.
+    { pattern: /(?<![A-Z0-9])(AKIA|ASIA)[A-Z0-9]{16}(?![A-Z0-9])/g, replace: (_m, prefix) => `${prefix}${HIDDEN}` },
+    // A JSON Web Token (an OIDC id token, Vercel's OIDC token): base64url header and payload, both
+    // JSON objects (`eyJ` is `{"`), and a signature.
+    { pattern: /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]*\.eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+/g, replace: () => HIDDEN },
+    // An Authorization header, however quoted (`Authorization: Bearer x`, `"authorization":"token x"`,
+    // and inside a JSON string, `authorization: \"Bearer x\"`): the scheme is kept, the credential
+    // hidden. A backslash ends the credential: it begins an escape, which must stay whole, or the JSON
+    // it is in no longer parses.
+    {
+        pattern: /(?<![A-Za-z0-9-])((?:proxy-)?authorization\\?["']?[ \t]*[:=][ \t]*\\?["']?)(?:(bearer|basic|token|bot|api-key)[ \t]+)?([^\s"',;\\]+)/gi,
+        replace: (_m, head, scheme) => `${head}${scheme ? `${scheme} ` : ''}${HIDDEN}`,
+    },
+    // A bearer token or a Basic credential written anywhere else (curl -v, a debug dump); a Basic
+    // value only when it decodes to `user:password`, so the word "Basic" in a sentence stays.
+    // `Bearer: x` too. A short one only when it is not a plain word: "a Bearer token" stays.
+    {
+        pattern: /(?<![A-Za-z0-9_-])(bearer(?:[ \t]*:)?[ \t]+)([A-Za-z0-9._~+/-]+=*)/gi,
+        replace: (m, head, value) => (value.length < 16 && /^[A-Za-z][a-z]*$/.test(value) ? m : `${head}${HIDDEN}`),
+    },
+    { pattern: /(?<![A-Za-z0-9_-])(Basic[ \t]+)([A-Za-z0-9+/]{8,}={0,2})/g, replace: (m, head, value) => (isBasicCredential(value) ? `${head}${HIDDEN}` : m) },
+    // Stripe secret and restricted keys, npm access tokens, Heroku's HRKU- tokens.
+    { pattern: /(?<![A-Za-z0-9_])([sr]k_(?:live|test)_)[A-Za-z0-9]{10,}/g, replace: (_m, prefix) => `${prefix}${HIDDEN}` },
+    { pattern: /(?<![A-Za-z0-9_])(npm_)[A-Za-z0-9]{30,}/g, replace: (_m, prefix) => `${prefix}${HIDDEN}` },
+    { pattern: /(?<![A-Za-z0-9_-])(HRKU-)[A-Za-z0-9_-]{16,}/g, replace: (_m, prefix) => `${prefix}${HIDDEN}` },
+    // A Cookie or Set-Cookie header's value (`sid=…; Path=/`): all of it, to the end of the line or
+    // of the string it is quoted in. Only a value with `name=` in it, so "the Cookie: header" stays.
+    {
+        pattern: /(?<![A-Za-z0-9-])((?:set-)?cookie\\?["']?[ \t]*:[ \t]*\\?["']?)([^\s=;"'\\]+=[^\r\n"'\\]*)/gi,
+        replace: (_m, head) => `${head}${HIDDEN}`,
+    },
+    // curl's `-u user:password` / `--user user:password`: the user stays. `-u 1000:1000` (docker's
+    // uid:gid) and `-u user:$PASS` are no password.
+    {
+        pattern: /(?<![A-Za-z0-9_-])((?:-u|--user)(?:[ \t]+|=)(?:(['"])[^\s:'"]+:|[^\s:'"]+:))((?<=['"][^\s:'"]+:)[^'"\r\n]+|[^\s'"]+)/g,
+        replace: (m, head, _quote, password) => (isPlaceholder(password) || /^\d+$/.test(password) ? m : `${head}${HIDDEN}`),
+    },
+    // A DSN whose URL user is a 32-hex key (Sentry's `https://<key>@o1.ingest.sentry.io/1`).
+    { pattern: /(:\/\/)[0-9a-f]{32}@/gi, replace: (_m, head) => `${head}${HIDDEN}@` },
+    // A password in a URL's userinfo (postgres://app:pw@db, https://x-access-token:…@github.com),
+    // unless already hidden.
+    { pattern: /(:\/\/[^\s/?#@:"'<>\\]*:)([^\s/?#@"'<>\\]+)@/g, replace: (m, head, password) => (isPlaceholder(password) ? m : `${head}${HIDDEN}@`) },
+    // SQL's `PASSWORD '…'` (CREATE/ALTER ROLE, CREATE USER … WITH ENCRYPTED PASSWORD), `''` inside
+    // as SQL writes a quote; a statement quoted in a log line or a JSON string too.
+    { pattern: /(?<![A-Za-z0-9_])(password[ \t]+)'((?:[^'\r\n]|'')*)'/gi, replace: (m, head, value) => (value === '' || value === HIDDEN ? m : `${head}'${HIDDEN}'`) },
+];
+/**
+ * A name, how it is separated from its value, and the value: a JSON string (escapes and all), one
+ * inside a JSON string (`\"…`, ending at the next backslash), a single-quoted one, or a bare word
+ * (which ends at a bracket: `{"a":{"token":true}}`).
+ * The name is read as a whole run (the look-behind) and judged afterwards, so a run is scanned once.
+ */
+const NAMED_VALUE = /(?<![A-Za-z0-9_.-])([A-Za-z0-9_.-]+)(\\?["']?)([ \t]*(?:=>|[:=])[ \t]*)(?:(")((?:[^"\\\r\n]|\\.)*)|(\\")([^"\\\r\n]*)|(')([^'\\\r\n]*)|([^\s"'`,;&<>\\{}[\]()]+))/g;
+/**
+ * Whether a quoted value ends where a value can end: at its closing quote, followed by the end, a
+ * space, `,;)}]`, or a quote of another kind or a backslash that ends what holds it. A quote that does not
+ * close a value begins something else: in `{"message":"Invalid token:","code":"x"}` the "value"
+ * after `token:` is `,` up to the next key's quote, and hiding it left JSON that no longer parses.
+ */
+function token_shapes_closed(text, end, quote) {
+    if (!text.startsWith(quote, end))
+        return false;
+    const next = text[end + quote.length];
+    // Another quote or a backslash ends what the value was quoted in (`"cmd":"psql password='x'"`).
+    return next === undefined || (/[\s,;)}\]"'`\\]/.test(next) && next !== quote.at(-1));
+}
+/** The rest of a bare value from an `&`, and white space then a word after a value. */
+const AMPERSAND_RUN = /[^\s"'`,;<>\\{}[\]()]*/y;
+const WORDS_FOLLOW = /[ \t]+\S/y;
+/** The word after a value (bounded, so a long run of letters is not read again per value). */
+const NEXT_WORD = /[ \t]+([A-Za-z]{1,16})(?![A-Za-z:=])/y;
+function nextWord(text, at) {
+    NEXT_WORD.lastIndex = at;
+    return NEXT_WORD.exec(text)?.[1];
+}
+/**
+ * A value whose name says secret, however it is written: `VERCEL_TOKEN=…` as `env` prints it,
+ * `password=…`, `--db-password=…`, `Password: …` and `secret: …` as YAML or a header, and JSON's
+ * `"client_secret":"…"` (escaped inside a JSON string too, `\"token\":\"…\"`). See namedSecret for
+ * what is left alone. A quoted value under another name is read again from its start: a JSON
+ * string can hold JSON (`"body":"{\"token\":\"…\"}"`).
+ */
+function hideNamedValues(text) {
+    let out = '';
+    let done = 0;
+    const re = new RegExp(NAMED_VALUE);
+    for (let m = re.exec(text); m; m = re.exec(text)) {
+        const [whole, name, nameQuote, sep, q1, v1, q2, v2, q3, v3, bare] = m;
+        const quote = q1 ?? q2 ?? q3;
+        const head = m.index + name.length + nameQuote.length + sep.length;
+        const colon = sep.includes(':');
+        let end = m.index + whole.length;
+        // `&` ends a value in a URL's query (`a=b&c=d`), not in `Password: Tr0ub4dor&3`.
+        if (bare !== undefined && colon && text[end] === '&') {
+            AMPERSAND_RUN.lastIndex = end;
+            end += AMPERSAND_RUN.exec(text)[0].length;
+        }
+        const value = v1 ?? v2 ?? v3 ?? text.slice(head, end);
+        const form = () => {
+            WORDS_FOLLOW.lastIndex = end;
+            return { nameQuoted: Boolean(nameQuote), valueQuoted: Boolean(quote), spaced: /:[ \t]/.test(sep), colon, wordsFollow: WORDS_FOLLOW.test(text), nextWord: nextWord(text, end) };
+        };
+        if (quote && !token_shapes_closed(text, end, quote)) {
+            re.lastIndex = head;
+        }
+        else if (namedSecret(name, value, form)) {
+            // A JSON number (a PIN) becomes the string "***", so the JSON still parses.
+            out += `${text.slice(done, head)}${quote ?? ''}${nameQuote && !quote ? `${nameQuote}${HIDDEN}${nameQuote}` : HIDDEN}`;
+            done = end;
+        }
+        else if (quote) {
+            re.lastIndex = head;
+        }
+    }
+    return out + text.slice(done);
+}
+/**
+ * A long option whose last word says secret and its value after a space (`--password s3cr3t`,
+ * `--api-key 'k'`); `--name=value` is a NAMED_VALUE. Not `--no-password`, nor a flag such as
+ * `--password-stdin` (its last word is no secret's). A value never starts with `-` (the next option).
+ */
+const OPTION_VALUE = /(?<![A-Za-z0-9_-])(--(?!no-)[A-Za-z0-9][A-Za-z0-9_-]*)([ \t]+)(?:'([^'\r\n]*)'|"([^"\r\n]*)"|([^\s"'`<>|&;()-][^\s"'`<>|&;()]*))/g;
+const OPTION_SECRET = /(?:passw(?:or)?d|pwd|secret|token|passphrase|api[-_]?key|access[-_]?key|private[-_]?key|credentials?|auth)$/i;
+function hideOptionValues(text) {
+    return text.replace(OPTION_VALUE, (m, name, space, single, double, bare, at) => {
+        const value = single ?? double ?? bare ?? '';
+        const form = () => {
+            WORDS_FOLLOW.lastIndex = at + m.length;
+            return { nameQuoted: false, valueQuoted: bare === undefined, spaced: true, colon: true, wordsFollow: WORDS_FOLLOW.test(text), nextWord: nextWord(text, at + m.length) };
+        };
+        if (!OPTION_SECRET.test(name) || !namedSecret(name, value, form))
+            return m;
+        const quote = single !== undefined ? "'" : double !== undefined ? '"' : '';
+        return `${name}${space}${quote}${HIDDEN}${quote}`;
+    });
+}
+const PEM_BEGIN = /-----BEGIN ([A-Z0-9 ]{0,40})PRIVATE KEY-----/g;
+/**
+ * A PEM private key's body (`-----BEGIN OPENSSH PRIVATE KEY-----` … `-----END … PRIVATE KEY-----`),
+ * on one line or many; the BEGIN and END lines stay, saying what to rotate. A BEGIN without its
+ * END hides the rest of the text (a key cut short is still a key). Each END is looked for once
+ * from its BEGIN and the scan goes on after it, so the text is read once.
+ */
+function hidePrivateKeys(text) {
+    let out = '';
+    let done = 0;
+    const re = new RegExp(PEM_BEGIN);
+    for (let m = re.exec(text); m; m = re.exec(text)) {
+        const bodyStart = m.index + m[0].length;
+        const end = text.indexOf(`-----END ${m[1]}PRIVATE KEY-----`, bodyStart);
+        const body = text.slice(bodyStart, end < 0 ? undefined : end);
+        const hidden = body.trim() === '' || body.trim() === HIDDEN ? body : `${/^\r?\n/.exec(body)?.[0] ?? ''}${HIDDEN}${/\r?\n$/.exec(body)?.[0] ?? ''}`;
+        out += text.slice(done, bodyStart) + hidden;
+        if (end < 0)
+            return out;
+        done = end;
+        re.lastIndex = end;
+    }
+    return out + text.slice(done);
+}
+/**
+ * A line filter for output read line by line (a command's, Log.programLines): inside a PEM private
+ * key, from a line with its BEGIN to the line with its END, every line is `***`, which
+ * hidePrivateKeys cannot see one line at a time. Give it each line after hideKnownTokens.
+ */
+function privateKeyLines() {
+    let inside;
+    return (line) => {
+        if (inside !== undefined) {
+            if (!line.includes(inside))
+                return HIDDEN;
+            inside = undefined;
+            return line;
+        }
+        const begins = [...line.matchAll(PEM_BEGIN)].at(-1);
+        if (begins && !line.includes(`-----END ${begins[1]}PRIVATE KEY-----`, begins.index + begins[0].length))
+            inside = `-----END ${begins[1]}PRIVATE KEY-----`;
+        return line;
+    };
+}
+/**
+ * XML's `<password>…</password>` (and `<db:secret>`, `<apiToken>`): the value between an element's
+ * tags when the element's name says secret. The value stops at the next `<`, so each run is read once.
+ */
+const XML_VALUE = /<([A-Za-z_][A-Za-z0-9_.:-]{0,60})>([^<\r\n]+)<\/([A-Za-z_][A-Za-z0-9_.:-]{0,60})>/g;
+function hideXmlValues(text) {
+    return text.replace(XML_VALUE, (m, open, value, close) => {
+        const name = open.slice(open.lastIndexOf(':') + 1);
+        const form = () => ({ nameQuoted: false, valueQuoted: true, spaced: false, colon: false, wordsFollow: false });
+        return open === close && namedSecret(name, value, form) ? `<${open}>${HIDDEN}</${close}>` : m;
+    });
+}
+/**
+ * `text` with every credential of a known shape hidden (see the list above), every value a name
+ * says is secret (hideNamedValues), and every URL's sensitive parameters (`?token=`, `&sig=`) and a
+ * chat webhook's secret path (hideUrlSecrets). `dropUserinfo`: every URL's userinfo too, the user
+ * name with the password (for text a user's own program printed: an HTTP user name alone can be
+ * the credential).
+ */
+function hideKnownTokens(text, opts = {}) {
+    let out = (0,url_secrets/* hideUrlSecrets */.BF)(text, { keepUserinfo: !opts.dropUserinfo });
+    for (const { pattern, replace } of SHAPES)
+        out = out.replace(pattern, replace);
+    return hideNamedValues(hideOptionValues(hideXmlValues(hidePrivateKeys(out))));
+}
+
 ;// CONCATENATED MODULE: ./.build/core/log.js
 /**
  * Where library code reports progress. Every line passes through `redact`, so a secret registered
@@ -329,7 +677,7 @@ var token_shapes = __nccwpck_require__(3912);
 function createLog(sink) {
     const secrets = new core_secrets/* SecretSet */.rE();
     // Registered secrets first: the mask knows them whole, in every encoded form.
-    const redact = (text) => (0,token_shapes/* hideKnownTokens */.og)(secrets.redact(text));
+    const redact = (text, opts = {}) => hideKnownTokens(secrets.redact(text), opts);
     const warnedWeak = new Set();
     return {
         info: (m) => sink.info(redact(m)),
@@ -350,9 +698,19 @@ function createLog(sink) {
                 sink.warning(redact(`A secret given to this step${from ? ` (${from})` : ''} is shorter than ${core_secrets/* MIN_SECRET_LENGTH */.vb} characters, a number or a common word: rollback-kit keeps it out of its own output, but does not ask the runner to mask it everywhere in the job log (that would hide every such word). Use a longer secret.`));
             }
         },
-        redact,
+        redact: (text) => redact(text),
         excerpt: (text, max) => (0,core_secrets/* clip */.$Q)(redact(text), max),
-        failedOutput: (heading, lines) => sink.failedOutput?.(redact(heading), lines.map(redact)),
+        failedOutput: (heading, lines) => sink.failedOutput?.(redact(heading), lines.map((line) => redact(line))),
+        programLines() {
+            const keyLines = privateKeyLines();
+            return (line) => {
+                // Registered secrets first (redact): the mask knows them whole, and a URL shown without its
+                // userinfo no longer reads as the whole secret (a webhook URL whose path is its credential).
+                const text = keyLines(redact(line, { dropUserinfo: true }));
+                sink.info(text);
+                return text;
+            };
+        },
     };
 }
 /** A log that keeps its lines in memory: for library tests. */
@@ -842,9 +1200,6 @@ class Summary {
         this.buffer = '';
         return this;
     }
-    stringify() {
-        return this.buffer;
-    }
 }
 /* eslint-enable no-restricted-properties */
 const summary = new Summary();
@@ -1193,7 +1548,7 @@ const output = {
 /* harmony export */   jY: () => (/* binding */ secretInput)
 /* harmony export */ });
 /* unused harmony export TOKEN_ENV */
-/* harmony import */ var _action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8767);
+/* harmony import */ var _action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8481);
 /**
  * Platform tokens for the entry points: each from its input or, when that is empty, from the
  * environment variable the platform's own CLI reads, so a workflow that already exports it for the
@@ -1363,7 +1718,7 @@ class SecretSet {
 /* harmony export */   w3: () => (/* binding */ stopCause),
 /* harmony export */   ws: () => (/* binding */ stopName)
 /* harmony export */ });
-/* unused harmony export StopOutlasted */
+/* unused harmony exports holdStopSignals, StopOutlasted, stopSignalName */
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8005);
 /* harmony import */ var _output_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8975);
 /**
@@ -1385,6 +1740,13 @@ class SecretSet {
  * - every later signal is ignored: the handlers stay installed until `dispose()`, so no signal ever
  *   reaches Node's default kill while the caller still reports or cleans up. (With
  *   `process.once`, the second Ctrl-C would find no handler and kill the process mid-cleanup.)
+ *
+ * One process-level handler per signal takes them all, and hands each to every stop listening at
+ * that moment. Installed while a stop listens; the command line's bin keeps it for the whole run
+ * from its first line (holdStopSignals), and says what a signal that no stop hears did. A handler
+ * removed as another is added instead loses the signal Node has caught but not yet handed over
+ * (it reaches the listeners only at the next turn of the event loop): a stop at the start of the
+ * sandbox went unheard, and the sandbox ran to its end.
  */
 
 
@@ -1393,6 +1755,45 @@ const STOP_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP'];
 /** What stopped the work, as a note says it: SIGPIPE alone would not tell the reader what happened. */
 function stopCause(name) {
     return name === 'SIGPIPE' ? 'SIGPIPE, stdout closed' : name;
+}
+/** Every stop listening now, in the order they started. */
+const listening = new Set();
+/** What a signal that no stop hears does, while the bin holds the handler (holdStopSignals). */
+let unheard;
+let installed = false;
+function onProcessSignal(name) {
+    if (!listening.size)
+        return unheard?.(name);
+    for (const stop of [...listening])
+        stop(name);
+}
+/** The process-level handler is there exactly while a stop listens or the bin holds it. */
+function install() {
+    const wanted = listening.size > 0 || unheard !== undefined;
+    if (wanted === installed)
+        return;
+    installed = wanted;
+    for (const sig of STOP_SIGNALS) {
+        if (wanted)
+            process.on(sig, onProcessSignal);
+        else
+            process.off(sig, onProcessSignal);
+    }
+}
+/**
+ * Keeps the handler installed until the returned release is called: a signal while no stop listens
+ * goes to `whenUnheard` (before a command's work, after it) instead of Node's default. The release
+ * puts Node's default back for such signals.
+ */
+function holdStopSignals(whenUnheard) {
+    unheard = whenUnheard;
+    install();
+    return () => {
+        if (unheard !== whenUnheard)
+            return;
+        unheard = undefined;
+        install();
+    };
 }
 function stopOnSignals(opts) {
     const controller = new AbortController();
@@ -1411,8 +1812,8 @@ function stopOnSignals(opts) {
         controller.abort(new Error(`stopped by ${name}`));
         timer = setTimeout(giveUp, opts.graceMs);
     };
-    for (const sig of STOP_SIGNALS)
-        process.on(sig, onSignal);
+    listening.add(onSignal);
+    install();
     const unwatchStdout = _output_js__WEBPACK_IMPORTED_MODULE_1__/* .output */ .CG.onStdoutClosed(() => onSignal('SIGPIPE'));
     return {
         signal: controller.signal,
@@ -1424,8 +1825,8 @@ function stopOnSignals(opts) {
         },
         dispose() {
             clearTimeout(timer);
-            for (const sig of STOP_SIGNALS)
-                process.off(sig, onSignal);
+            listening.delete(onSignal);
+            install();
             unwatchStdout();
         },
     };
@@ -1452,369 +1853,15 @@ function stoppedFailure(what, signal, settled, graceMs) {
     const message = err instanceof _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp ? err.message : (0,_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .errorLine */ .BP)(err);
     return new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`${what} was stopped by ${signal}: ${message}`, hint);
 }
-/** "SIGINT" from a stop's reason (stopOnSignals aborts with "stopped by SIGINT"), else "stopped". */
-function stopName(signal) {
+/** "SIGINT" from a stop's reason (stopOnSignals aborts with "stopped by SIGINT"); undefined when it names none. */
+function stopSignalName(signal) {
     const reason = signal?.reason;
     const text = reason instanceof Error ? reason.message : typeof reason === 'string' ? reason : '';
-    return /SIG[A-Z]+/.exec(text)?.[0] ?? 'stopped';
+    return /SIG[A-Z]+/.exec(text)?.[0];
 }
-
-
-/***/ }),
-
-/***/ 3912:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   Yi: () => (/* binding */ privateKeyLines),
-/* harmony export */   og: () => (/* binding */ hideKnownTokens)
-/* harmony export */ });
-/* unused harmony export hidePrivateKeys */
-/* harmony import */ var _secrets_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9205);
-/* harmony import */ var _url_secrets_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9041);
-/**
- * Credentials known by their shape rather than because we were given them: what a user's rollback
- * command, a git remote or an API error body prints may hold a token rollback-kit never saw (a
- * deploy tool echoing its own GITHUB_TOKEN, an `env` dump, a debug header). The Log applies this to
- * every line after the registered secrets (Log.redact), so it reaches every log line, summary,
- * output, report file and message sent out through the one writer.
- *
- * Each shape is anchored to the start of a run of its own characters (a look-behind), so a match is
- * tried once a run and scans it once: linear on any text (test/core/linear-regexes.test.ts). What
- * says what kind of credential it was (`ghp_`, `Bearer`, a variable's name) is kept, so a reader
- * knows what to rotate.
- *
- * Vercel's account tokens have no documented prefix (24 letters and digits, like many ids), so they
- * are recognised only where something names them: an Authorization header or a `VERCEL_TOKEN=`.
- *
- * This is the one shape redactor: every free text we print or send passes through it, whether a
- * program printed it or a person typed it (the rollback's reason, which becomes an issue title and
- * chat messages), so a credential hidden in one is hidden in all.
- */
-
-
-const HIDDEN = '***';
-/** Base64 of `user:password`, as a Basic Authorization value carries: printable text with a colon. */
-function isBasicCredential(value) {
-    if (value.length % 4 !== 0)
-        return false;
-    const decoded = Buffer.from(value, 'base64').toString('latin1');
-    return decoded.includes(':') && /^[\x20-\x7e]+$/.test(decoded);
-}
-/**
- * A URL password that stands for one: already hidden, the word itself in an example
- * (`postgres://user:password@host`), or a shell variable. A real password we were given is hidden
- * before this list runs (Log.redact), whatever it is.
- */
-const PLACEHOLDER = /^(?:\*\*\*|password|pass|passwd|pw)$/i;
-/**
- * A shell variable or substitution standing for a value: `$NAME` in capitals, `${…}` (and
- * `${{ secrets.X }}`), `$(…)`, or a lone `$` (a bare value ends at a bracket). `$ecret…` is a value.
- */
-const VARIABLE = /^\$(?:[A-Z_][A-Z0-9_]*|\{.*\}|\(.*\))?$/;
-const isPlaceholder = (value) => PLACEHOLDER.test(value) || VARIABLE.test(value);
-/**
- * Names of values that are credentials, in free text. Narrower than the URL parameters' list
- * (url-secrets.ts): `code=1`, `session=3` and `author:` are ordinary there. `auth` only as a whole
- * word of the name (`auth`, `basic_auth`, `auth-key`), never `author` or `authority`.
- */
-const NAMED_SECRET = /passw|pwd|secret|token|passphrase|bypass|api[-_]?key|access[-_]?key|private[-_]?key|credential|(?:^|[-_.])auth(?:[-_]?key)?$|[-_.]key$/i;
-/**
- * Names ending `_key` that name a row or a cache entry, not a credential (`primary_key: id`,
- * `cache-key: linux-npm-3f2a`): `session_key`, `signing_key` and `x-functions-key` stay secret.
- */
-const NOT_A_KEY = /(?:primary|foreign|sort|partition|cache|idempotency|unique|incident|dedup(?:e|lication)?|lookup|row|group|map|hash|order)[-_.]key$/i;
-/** Names whose value may be a plain number (a PIN); under `max_tokens` or `token_count` a number is a count. */
-const NUMERIC_SECRET = /passw|pwd|secret|passphrase/i;
-/**
- * Names whose value is where a credential is kept, not the credential: only under one is a value
- * that starts like a path (`/`, `~/`, `./`) left alone. Base64 secrets start with `/` one time in
- * 64 (`AWS_SECRET_ACCESS_KEY=/wJal…`), so a leading slash alone says nothing.
- */
-const PATH_NAME = /[-_.](?:file|path|dir)$/i;
-/** The shell's working directories, in capitals: a lower-case `pwd` may be a password. */
-const DIR_VARIABLE = /^(?:OLD)?PWD$/;
-/**
- * Names of a setting about a credential, not one: `SET password_encryption = scram-sha-256`,
- * `token_type`, `password_min_length`.
- */
-const ABOUT_A_SECRET = /[-_.](?:encryption|algorithm|type|ttl|expiry|expires(?:[-_](?:in|at))?|length)$/i;
-/**
- * A migration's name (`003_secret_store`, `0042_add_api_key.sql`, Flyway's `V3__add_token`): what
- * follows it is how the migration went (`3 rows`, `12ms`, `applied`), not a value.
- */
-const MIGRATION_NAME = /^(?:\d+[-_]|V\d+(?:[._]\d+)*__)/;
-const MIGRATION_STATUS = /^(?:\d+(?:\.\d+)?(?:ms|s|m|min|h|rows?)?|[A-Za-z]+[.,:;!?)]?)$/i;
-/** Values that say something about a credential without being one. */
-const NOT_A_VALUE = /^(?:…+|\.{3,}|x+|<[^>]*>|%s|optional|hidden|masked|redacted|bearer|basic|token)$/i;
-/**
- * A status said about a credential (`token: expired, password: incorrect, auth: ok`), a word and
- * perhaps the punctuation that ends it.
- */
-const STATUS_WORD = /^(?:expired|incorrect|invalid|valid|missing|ok|set|unset|not[-_]set|required|none|true|false|empty|revoked|wrong|present|absent|configured|provided)[.,:;!?)]?$/i;
-/** The name of an environment variable or a secret (`Secret: VERCEL_TOKEN`), not its value. */
-const ENV_NAME = /^[A-Z][A-Z0-9]*(?:_[A-Z][A-Z0-9]*)+$/;
-/** What a count is counted in, after a number (`secret_store: 3 rows`, `token refresh: 12 ms`). */
-const COUNT_UNIT = /^(?:rows?|ms|s|sec|secs|seconds?|m|min|mins|minutes?|h|hours?|days?|items?|entries|records?|files?|bytes|[KMG]i?B|times|keys?|tokens?|secrets?|chars?|characters?|attempts?|tries|left|of)$/i;
-/** A capitalised word under `token:` (`Token: Vercel`): a product's name; passwords are not judged so. */
-const CAPITALISED_WORD = /^[A-Z][a-z]{2,11}$/;
-const JSON_NUMBER = /^-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
-/**
- * Whether `value`, written under `name`, is hidden. Left alone: a value already hidden, a
- * placeholder or common word (`$TOKEN`, `${{ secrets.X }}`, `…`, `true`, `none`), a URL or a path
- * (`token_url=https://…`; a path only under a path's name: `TOKEN_FILE=/run/token`, `PWD=/home/app`), a count
- * (`max_tokens=100`), and after a bare `name: ` (no quotes) one word of letters with more words
- * after it, which is prose (`the token: Vercel said…`, our own hints' `from a secret:
- * vercel-token: …`; a lone last word, `password: correcthorse`, is hidden), or no space at all
- * (`token:x` is a user and password, the URL shape's).
- */
-function namedSecret(name, value, formOf) {
-    if (!value || !NAMED_SECRET.test(name) || ABOUT_A_SECRET.test(name) || NOT_A_KEY.test(name))
-        return false;
-    if (STATUS_WORD.test(value))
-        return false;
-    // Read only for a name that says secret: most names on a line do not, and the form scans the text after the value.
-    const form = formOf();
-    // A count and what it counts: `secret_store: 3 rows`, `3ms`.
-    if (/^\d+(?:\.\d+)?$/.test(value) && form.nextWord !== undefined && COUNT_UNIT.test(form.nextWord))
-        return false;
-    if (/^\d+(?:\.\d+)?(?:ms|s|min|h)$/.test(value))
-        return false;
-    if (form.colon && form.spaced && !form.valueQuoted) {
-        if (ENV_NAME.test(value))
-            return false;
-        // `pwd: /home/runner/work` is where a script ran, as `PWD=` is.
-        if (/^pwd$/i.test(name) && /^(?:\/|~\/)/.test(value))
-            return false;
-        if (/token/i.test(name) && !NUMERIC_SECRET.test(name) && CAPITALISED_WORD.test(value))
-            return false;
-    }
-    if (MIGRATION_NAME.test(name) && MIGRATION_STATUS.test(value))
-        return false;
-    // JSON's true, false and null, and numbers but a password's (hidden as the string "***"): a
-    // bare `***` would leave JSON that no longer parses (error bodies are redacted before they are
-    // read: Vercel's `"invalidToken":true`, `"token_count":3`).
-    if (form.nameQuoted && !form.valueQuoted && !(NUMERIC_SECRET.test(name) && JSON_NUMBER.test(value)))
-        return false;
-    if (value.includes(HIDDEN) || isPlaceholder(value) || NOT_A_VALUE.test(value) || value.includes('://'))
-        return false;
-    if (/^(?:\/|~\/|\.\.?\/)/.test(value) && (PATH_NAME.test(name) || DIR_VARIABLE.test(name)))
-        return false;
-    if ((0,_secrets_js__WEBPACK_IMPORTED_MODULE_0__/* .isCommonValue */ .Tp)(value) && !(NUMERIC_SECRET.test(name) && /^\d+$/.test(value)))
-        return false;
-    if (form.colon && !form.nameQuoted && !form.valueQuoted && (!form.spaced || (form.wordsFollow && /^[A-Za-z][A-Za-z-]*[.,:;!?)]?$/.test(value))))
-        return false;
-    return true;
-}
-const SHAPES = [
-    // GitHub: personal (ghp_), OAuth (gho_), user-to-server (ghu_), installation and Actions (ghs_),
-    // refresh (ghr_): 36 or more letters and digits; fine-grained personal tokens: github_pat_….
-    { pattern: /(?<![A-Za-z0-9_])(gh[pousr]_)[A-Za-z0-9]{30,}/g, replace: (_m, prefix) => `${prefix}${HIDDEN}` },
-    { pattern: /(?<![A-Za-z0-9_])(github_pat_)[A-Za-z0-9_]{22,}/g, replace: (_m, prefix) => `${prefix}${HIDDEN}` },
-    // Slack: bot, user, app-level legacy, refresh, session and config tokens (xoxb-123-456-abc).
-    { pattern: /(?<![A-Za-z0-9-])(xox[abeoprs]-)[A-Za-z0-9-]{10,}/g, replace: (_m, prefix) => `${prefix}${HIDDEN}` },
-    // AWS access key ids: long-term (AKIA) and temporary (ASIA), 16 more capitals and digits.
-    { pattern: /(?<![A-Z0-9])(AKIA|ASIA)[A-Z0-9]{16}(?![A-Z0-9])/g, replace: (_m, prefix) => `${prefix}${HIDDEN}` },
-    // A JSON Web Token (an OIDC id token, Vercel's OIDC token): base64url header and payload, both
-    // JSON objects (`eyJ` is `{"`), and a signature.
-    { pattern: /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]*\.eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+/g, replace: () => HIDDEN },
-    // An Authorization header, however quoted (`Authorization: Bearer x`, `"authorization":"token x"`,
-    // and inside a JSON string, `authorization: \"Bearer x\"`): the scheme is kept, the credential
-    // hidden. A backslash ends the credential: it begins an escape, which must stay whole, or the JSON
-    // it is in no longer parses.
-    {
-        pattern: /(?<![A-Za-z0-9-])((?:proxy-)?authorization\\?["']?[ \t]*[:=][ \t]*\\?["']?)(?:(bearer|basic|token|bot|api-key)[ \t]+)?([^\s"',;\\]+)/gi,
-        replace: (_m, head, scheme) => `${head}${scheme ? `${scheme} ` : ''}${HIDDEN}`,
-    },
-    // A bearer token or a Basic credential written anywhere else (curl -v, a debug dump); a Basic
-    // value only when it decodes to `user:password`, so the word "Basic" in a sentence stays.
-    // `Bearer: x` too. A short one only when it is not a plain word: "a Bearer token" stays.
-    {
-        pattern: /(?<![A-Za-z0-9_-])(bearer(?:[ \t]*:)?[ \t]+)([A-Za-z0-9._~+/-]+=*)/gi,
-        replace: (m, head, value) => (value.length < 16 && /^[A-Za-z][a-z]*$/.test(value) ? m : `${head}${HIDDEN}`),
-    },
-    { pattern: /(?<![A-Za-z0-9_-])(Basic[ \t]+)([A-Za-z0-9+/]{8,}={0,2})/g, replace: (m, head, value) => (isBasicCredential(value) ? `${head}${HIDDEN}` : m) },
-    // Stripe secret and restricted keys, npm access tokens, Heroku's HRKU- tokens.
-    { pattern: /(?<![A-Za-z0-9_])([sr]k_(?:live|test)_)[A-Za-z0-9]{10,}/g, replace: (_m, prefix) => `${prefix}${HIDDEN}` },
-    { pattern: /(?<![A-Za-z0-9_])(npm_)[A-Za-z0-9]{30,}/g, replace: (_m, prefix) => `${prefix}${HIDDEN}` },
-    { pattern: /(?<![A-Za-z0-9_-])(HRKU-)[A-Za-z0-9_-]{16,}/g, replace: (_m, prefix) => `${prefix}${HIDDEN}` },
-    // A Cookie or Set-Cookie header's value (`sid=…; Path=/`): all of it, to the end of the line or
-    // of the string it is quoted in. Only a value with `name=` in it, so "the Cookie: header" stays.
-    {
-        pattern: /(?<![A-Za-z0-9-])((?:set-)?cookie\\?["']?[ \t]*:[ \t]*\\?["']?)([^\s=;"'\\]+=[^\r\n"'\\]*)/gi,
-        replace: (_m, head) => `${head}${HIDDEN}`,
-    },
-    // curl's `-u user:password` / `--user user:password`: the user stays. `-u 1000:1000` (docker's
-    // uid:gid) and `-u user:$PASS` are no password.
-    {
-        pattern: /(?<![A-Za-z0-9_-])((?:-u|--user)(?:[ \t]+|=)(?:(['"])[^\s:'"]+:|[^\s:'"]+:))((?<=['"][^\s:'"]+:)[^'"\r\n]+|[^\s'"]+)/g,
-        replace: (m, head, _quote, password) => (isPlaceholder(password) || /^\d+$/.test(password) ? m : `${head}${HIDDEN}`),
-    },
-    // A DSN whose URL user is a 32-hex key (Sentry's `https://<key>@o1.ingest.sentry.io/1`).
-    { pattern: /(:\/\/)[0-9a-f]{32}@/gi, replace: (_m, head) => `${head}${HIDDEN}@` },
-    // A password in a URL's userinfo (postgres://app:pw@db, https://x-access-token:…@github.com),
-    // unless already hidden.
-    { pattern: /(:\/\/[^\s/?#@:"'<>\\]*:)([^\s/?#@"'<>\\]+)@/g, replace: (m, head, password) => (isPlaceholder(password) ? m : `${head}${HIDDEN}@`) },
-    // SQL's `PASSWORD '…'` (CREATE/ALTER ROLE, CREATE USER … WITH ENCRYPTED PASSWORD), `''` inside
-    // as SQL writes a quote; a statement quoted in a log line or a JSON string too.
-    { pattern: /(?<![A-Za-z0-9_])(password[ \t]+)'((?:[^'\r\n]|'')*)'/gi, replace: (m, head, value) => (value === '' || value === HIDDEN ? m : `${head}'${HIDDEN}'`) },
-];
-/**
- * A name, how it is separated from its value, and the value: a JSON string (escapes and all), one
- * inside a JSON string (`\"…`, ending at the next backslash), a single-quoted one, or a bare word
- * (which ends at a bracket: `{"a":{"token":true}}`).
- * The name is read as a whole run (the look-behind) and judged afterwards, so a run is scanned once.
- */
-const NAMED_VALUE = /(?<![A-Za-z0-9_.-])([A-Za-z0-9_.-]+)(\\?["']?)([ \t]*(?:=>|[:=])[ \t]*)(?:(")((?:[^"\\\r\n]|\\.)*)|(\\")([^"\\\r\n]*)|(')([^'\\\r\n]*)|([^\s"'`,;&<>\\{}[\]()]+))/g;
-/**
- * Whether a quoted value ends where a value can end: at its closing quote, followed by the end, a
- * space, `,;)}]`, or a quote of another kind or a backslash that ends what holds it. A quote that does not
- * close a value begins something else: in `{"message":"Invalid token:","code":"x"}` the "value"
- * after `token:` is `,` up to the next key's quote, and hiding it left JSON that no longer parses.
- */
-function closed(text, end, quote) {
-    if (!text.startsWith(quote, end))
-        return false;
-    const next = text[end + quote.length];
-    // Another quote or a backslash ends what the value was quoted in (`"cmd":"psql password='x'"`).
-    return next === undefined || (/[\s,;)}\]"'`\\]/.test(next) && next !== quote.at(-1));
-}
-/** The rest of a bare value from an `&`, and white space then a word after a value. */
-const AMPERSAND_RUN = /[^\s"'`,;<>\\{}[\]()]*/y;
-const WORDS_FOLLOW = /[ \t]+\S/y;
-/** The word after a value (bounded, so a long run of letters is not read again per value). */
-const NEXT_WORD = /[ \t]+([A-Za-z]{1,16})(?![A-Za-z:=])/y;
-function nextWord(text, at) {
-    NEXT_WORD.lastIndex = at;
-    return NEXT_WORD.exec(text)?.[1];
-}
-/**
- * A value whose name says secret, however it is written: `VERCEL_TOKEN=…` as `env` prints it,
- * `password=…`, `--db-password=…`, `Password: …` and `secret: …` as YAML or a header, and JSON's
- * `"client_secret":"…"` (escaped inside a JSON string too, `\"token\":\"…\"`). See namedSecret for
- * what is left alone. A quoted value under another name is read again from its start: a JSON
- * string can hold JSON (`"body":"{\"token\":\"…\"}"`).
- */
-function hideNamedValues(text) {
-    let out = '';
-    let done = 0;
-    const re = new RegExp(NAMED_VALUE);
-    for (let m = re.exec(text); m; m = re.exec(text)) {
-        const [whole, name, nameQuote, sep, q1, v1, q2, v2, q3, v3, bare] = m;
-        const quote = q1 ?? q2 ?? q3;
-        const head = m.index + name.length + nameQuote.length + sep.length;
-        const colon = sep.includes(':');
-        let end = m.index + whole.length;
-        // `&` ends a value in a URL's query (`a=b&c=d`), not in `Password: Tr0ub4dor&3`.
-        if (bare !== undefined && colon && text[end] === '&') {
-            AMPERSAND_RUN.lastIndex = end;
-            end += AMPERSAND_RUN.exec(text)[0].length;
-        }
-        const value = v1 ?? v2 ?? v3 ?? text.slice(head, end);
-        const form = () => {
-            WORDS_FOLLOW.lastIndex = end;
-            return { nameQuoted: Boolean(nameQuote), valueQuoted: Boolean(quote), spaced: /:[ \t]/.test(sep), colon, wordsFollow: WORDS_FOLLOW.test(text), nextWord: nextWord(text, end) };
-        };
-        if (quote && !closed(text, end, quote)) {
-            re.lastIndex = head;
-        }
-        else if (namedSecret(name, value, form)) {
-            // A JSON number (a PIN) becomes the string "***", so the JSON still parses.
-            out += `${text.slice(done, head)}${quote ?? ''}${nameQuote && !quote ? `${nameQuote}${HIDDEN}${nameQuote}` : HIDDEN}`;
-            done = end;
-        }
-        else if (quote) {
-            re.lastIndex = head;
-        }
-    }
-    return out + text.slice(done);
-}
-/**
- * A long option whose last word says secret and its value after a space (`--password s3cr3t`,
- * `--api-key 'k'`); `--name=value` is a NAMED_VALUE. Not `--no-password`, nor a flag such as
- * `--password-stdin` (its last word is no secret's). A value never starts with `-` (the next option).
- */
-const OPTION_VALUE = /(?<![A-Za-z0-9_-])(--(?!no-)[A-Za-z0-9][A-Za-z0-9_-]*)([ \t]+)(?:'([^'\r\n]*)'|"([^"\r\n]*)"|([^\s"'`<>|&;()-][^\s"'`<>|&;()]*))/g;
-const OPTION_SECRET = /(?:passw(?:or)?d|pwd|secret|token|passphrase|api[-_]?key|access[-_]?key|private[-_]?key|credentials?|auth)$/i;
-function hideOptionValues(text) {
-    return text.replace(OPTION_VALUE, (m, name, space, single, double, bare, at) => {
-        const value = single ?? double ?? bare ?? '';
-        const form = () => {
-            WORDS_FOLLOW.lastIndex = at + m.length;
-            return { nameQuoted: false, valueQuoted: bare === undefined, spaced: true, colon: true, wordsFollow: WORDS_FOLLOW.test(text), nextWord: nextWord(text, at + m.length) };
-        };
-        if (!OPTION_SECRET.test(name) || !namedSecret(name, value, form))
-            return m;
-        const quote = single !== undefined ? "'" : double !== undefined ? '"' : '';
-        return `${name}${space}${quote}${HIDDEN}${quote}`;
-    });
-}
-const PEM_BEGIN = /-----BEGIN ([A-Z0-9 ]{0,40})PRIVATE KEY-----/g;
-/**
- * A PEM private key's body (`-----BEGIN OPENSSH PRIVATE KEY-----` … `-----END … PRIVATE KEY-----`),
- * on one line or many; the BEGIN and END lines stay, saying what to rotate. A BEGIN without its
- * END hides the rest of the text (a key cut short is still a key). Each END is looked for once
- * from its BEGIN and the scan goes on after it, so the text is read once.
- */
-function hidePrivateKeys(text) {
-    let out = '';
-    let done = 0;
-    const re = new RegExp(PEM_BEGIN);
-    for (let m = re.exec(text); m; m = re.exec(text)) {
-        const bodyStart = m.index + m[0].length;
-        const end = text.indexOf(`-----END ${m[1]}PRIVATE KEY-----`, bodyStart);
-        const body = text.slice(bodyStart, end < 0 ? undefined : end);
-        const hidden = body.trim() === '' || body.trim() === HIDDEN ? body : `${/^\r?\n/.exec(body)?.[0] ?? ''}${HIDDEN}${/\r?\n$/.exec(body)?.[0] ?? ''}`;
-        out += text.slice(done, bodyStart) + hidden;
-        if (end < 0)
-            return out;
-        done = end;
-        re.lastIndex = end;
-    }
-    return out + text.slice(done);
-}
-/**
- * A line filter for output read line by line (a command's): inside a PEM private key, from a line
- * with its BEGIN to the line with its END, every line is `***`, which hidePrivateKeys cannot see
- * one line at a time. Give it each line after hideKnownTokens.
- */
-function privateKeyLines() {
-    let inside;
-    return (line) => {
-        if (inside !== undefined) {
-            if (!line.includes(inside))
-                return HIDDEN;
-            inside = undefined;
-            return line;
-        }
-        const begins = [...line.matchAll(PEM_BEGIN)].at(-1);
-        if (begins && !line.includes(`-----END ${begins[1]}PRIVATE KEY-----`, begins.index + begins[0].length))
-            inside = `-----END ${begins[1]}PRIVATE KEY-----`;
-        return line;
-    };
-}
-/**
- * XML's `<password>…</password>` (and `<db:secret>`, `<apiToken>`): the value between an element's
- * tags when the element's name says secret. The value stops at the next `<`, so each run is read once.
- */
-const XML_VALUE = /<([A-Za-z_][A-Za-z0-9_.:-]{0,60})>([^<\r\n]+)<\/([A-Za-z_][A-Za-z0-9_.:-]{0,60})>/g;
-function hideXmlValues(text) {
-    return text.replace(XML_VALUE, (m, open, value, close) => {
-        const name = open.slice(open.lastIndexOf(':') + 1);
-        const form = () => ({ nameQuoted: false, valueQuoted: true, spaced: false, colon: false, wordsFollow: false });
-        return open === close && namedSecret(name, value, form) ? `<${open}>${HIDDEN}</${close}>` : m;
-    });
-}
-/**
- * `text` with every credential of a known shape hidden (see the list above), every value a name
- * says is secret (hideNamedValues), and every URL's sensitive parameters (`?token=`, `&sig=`) and a
- * chat webhook's secret path (hideUrlSecrets).
- */
-function hideKnownTokens(text) {
-    let out = (0,_url_secrets_js__WEBPACK_IMPORTED_MODULE_1__/* .hideUrlSecrets */ .BF)(text, { keepUserinfo: true });
-    for (const { pattern, replace } of SHAPES)
-        out = out.replace(pattern, replace);
-    return hideNamedValues(hideOptionValues(hideXmlValues(hidePrivateKeys(out))));
+/** "SIGINT" from a stop's reason (stopSignalName), else "stopped". */
+function stopName(signal) {
+    return stopSignalName(signal) ?? 'stopped';
 }
 
 
@@ -1994,8 +2041,8 @@ const URL_END = /[\s"'<>`]/;
  * Free text with every URL in it shown as displayUrl shows one: no userinfo, sensitive parameter
  * values and a chat webhook's path as `***`. The Log's shapes (token-shapes.ts) run it on every line
  * with `keepUserinfo`, since any free text (a program's output, an API error, the reason a person
- * typed) can hold a signed URL we were never given; the command provider also drops the userinfo
- * of its commands' URLs whole (an HTTP user name alone can be the credential). Linear: each `://`
+ * typed) can hold a signed URL we were never given; the command provider's lines (Log.programLines)
+ * drop the userinfo of their URLs whole (an HTTP user name alone can be the credential). Linear: each `://`
  * is found once, its scheme looked for a bounded way back.
  */
 function hideUrlSecrets(text, opts = {}) {
@@ -2453,8 +2500,6 @@ function wholeLines(text, wasCut) {
     return wasCut ? text.slice(0, text.lastIndexOf('\n') + 1) : text;
 }
 
-// EXTERNAL MODULE: ./.build/core/token-shapes.js
-var token_shapes = __nccwpck_require__(3912);
 ;// CONCATENATED MODULE: ./.build/platforms/command/run.js
 /**
  * command: the rollback is the user's own command (docker, pm2, kubectl…). It runs under bash with
@@ -2475,8 +2520,6 @@ var token_shapes = __nccwpck_require__(3912);
  * there by a rollback, so the rollback-cascade guard (notPutBackAgain) cannot apply: an automatic
  * run says so (NO_CASCADE_GUARD) and the command decides, through the outcome file.
  */
-
-
 
 
 
@@ -2560,10 +2603,10 @@ async function runRollbackCommand(opts, log) {
     const vars = { ROLLBACK_TARGET: opts.target, ROLLBACK_FROM: opts.from ?? '', ROLLBACK_REASON: opts.reason ?? '' };
     log.info(`Rollback command (bash, limit ${opts.timeoutSeconds} s) with ROLLBACK_TARGET=${vars.ROLLBACK_TARGET}${opts.from ? ` ROLLBACK_FROM=${opts.from}` : ''}:`);
     // A URL written into the command (a connection string) is shown as its output's are.
-    log.info(`  ${(0,url_secrets/* hideUrlSecrets */.BF)(log.redact(command))}`);
+    log.programLines()(`  ${command}`);
     if (verify) {
         log.info('Then the verify command, within the same limit:');
-        log.info(`  ${(0,url_secrets/* hideUrlSecrets */.BF)(log.redact(verify))}`);
+        log.programLines()(`  ${verify}`);
     }
     const unguarded = opts.automatic ? [NO_CASCADE_GUARD] : [];
     for (const note of unguarded)
@@ -2653,15 +2696,11 @@ function namedTarget(target) {
  */
 async function runBash(what, command, seconds, env, opts, log) {
     const tail = [];
-    // A private key printed over many lines: each line alone does not show it is inside one.
-    const keyLines = (0,token_shapes/* privateKeyLines */.Yi)();
+    // What the user's script prints is theirs: a database URL or a signed link it echoes holds a
+    // secret we were never given, so the log mask cannot know it (Log.programLines).
+    const write = log.programLines();
     const line = (raw) => {
-        // What the user's script prints is theirs: a database URL or a signed link it echoes holds a
-        // secret we were never given, so the log mask cannot know it.
-        // Registered secrets first: the mask knows them whole, and a URL shown without its userinfo
-        // no longer reads as the whole secret (a webhook URL whose path is its credential).
-        const text = keyLines((0,url_secrets/* hideUrlSecrets */.BF)(log.redact(raw)));
-        log.info(text);
+        const text = write(raw);
         tail.push(text);
         if (tail.length > OUTPUT_TAIL_LINES)
             tail.shift();

@@ -767,9 +767,9 @@ function hidePrivateKeys(text) {
     return out + text.slice(done);
 }
 /**
- * A line filter for output read line by line (a command's): inside a PEM private key, from a line
- * with its BEGIN to the line with its END, every line is `***`, which hidePrivateKeys cannot see
- * one line at a time. Give it each line after hideKnownTokens.
+ * A line filter for output read line by line (a command's, Log.programLines): inside a PEM private
+ * key, from a line with its BEGIN to the line with its END, every line is `***`, which
+ * hidePrivateKeys cannot see one line at a time. Give it each line after hideKnownTokens.
  */
 function privateKeyLines() {
     let inside;
@@ -801,10 +801,12 @@ function hideXmlValues(text) {
 /**
  * `text` with every credential of a known shape hidden (see the list above), every value a name
  * says is secret (hideNamedValues), and every URL's sensitive parameters (`?token=`, `&sig=`) and a
- * chat webhook's secret path (hideUrlSecrets).
+ * chat webhook's secret path (hideUrlSecrets). `dropUserinfo`: every URL's userinfo too, the user
+ * name with the password (for text a user's own program printed: an HTTP user name alone can be
+ * the credential).
  */
-function hideKnownTokens(text) {
-    let out = (0,url_secrets/* hideUrlSecrets */.BF)(text, { keepUserinfo: true });
+function hideKnownTokens(text, opts = {}) {
+    let out = (0,url_secrets/* hideUrlSecrets */.BF)(text, { keepUserinfo: !opts.dropUserinfo });
     for (const { pattern, replace } of SHAPES)
         out = out.replace(pattern, replace);
     return hideNamedValues(hideOptionValues(hideXmlValues(hidePrivateKeys(out))));
@@ -821,7 +823,7 @@ function hideKnownTokens(text) {
 function createLog(sink) {
     const secrets = new core_secrets/* SecretSet */.rE();
     // Registered secrets first: the mask knows them whole, in every encoded form.
-    const redact = (text) => hideKnownTokens(secrets.redact(text));
+    const redact = (text, opts = {}) => hideKnownTokens(secrets.redact(text), opts);
     const warnedWeak = new Set();
     return {
         info: (m) => sink.info(redact(m)),
@@ -842,9 +844,19 @@ function createLog(sink) {
                 sink.warning(redact(`A secret given to this step${from ? ` (${from})` : ''} is shorter than ${core_secrets/* MIN_SECRET_LENGTH */.vb} characters, a number or a common word: rollback-kit keeps it out of its own output, but does not ask the runner to mask it everywhere in the job log (that would hide every such word). Use a longer secret.`));
             }
         },
-        redact,
+        redact: (text) => redact(text),
         excerpt: (text, max) => (0,core_secrets/* clip */.$Q)(redact(text), max),
-        failedOutput: (heading, lines) => sink.failedOutput?.(redact(heading), lines.map(redact)),
+        failedOutput: (heading, lines) => sink.failedOutput?.(redact(heading), lines.map((line) => redact(line))),
+        programLines() {
+            const keyLines = privateKeyLines();
+            return (line) => {
+                // Registered secrets first (redact): the mask knows them whole, and a URL shown without its
+                // userinfo no longer reads as the whole secret (a webhook URL whose path is its credential).
+                const text = keyLines(redact(line, { dropUserinfo: true }));
+                sink.info(text);
+                return text;
+            };
+        },
     };
 }
 /** A log that keeps its lines in memory: for library tests. */
@@ -1064,6 +1076,13 @@ var parse = __nccwpck_require__(30151);
  * - every later signal is ignored: the handlers stay installed until `dispose()`, so no signal ever
  *   reaches Node's default kill while the caller still reports or cleans up. (With
  *   `process.once`, the second Ctrl-C would find no handler and kill the process mid-cleanup.)
+ *
+ * One process-level handler per signal takes them all, and hands each to every stop listening at
+ * that moment. Installed while a stop listens; the command line's bin keeps it for the whole run
+ * from its first line (holdStopSignals), and says what a signal that no stop hears did. A handler
+ * removed as another is added instead loses the signal Node has caught but not yet handed over
+ * (it reaches the listeners only at the next turn of the event loop): a stop at the start of the
+ * sandbox went unheard, and the sandbox ran to its end.
  */
 
 
@@ -1072,6 +1091,45 @@ const STOP_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP'];
 /** What stopped the work, as a note says it: SIGPIPE alone would not tell the reader what happened. */
 function stopCause(name) {
     return name === 'SIGPIPE' ? 'SIGPIPE, stdout closed' : name;
+}
+/** Every stop listening now, in the order they started. */
+const listening = new Set();
+/** What a signal that no stop hears does, while the bin holds the handler (holdStopSignals). */
+let unheard;
+let installed = false;
+function onProcessSignal(name) {
+    if (!listening.size)
+        return unheard?.(name);
+    for (const stop of [...listening])
+        stop(name);
+}
+/** The process-level handler is there exactly while a stop listens or the bin holds it. */
+function install() {
+    const wanted = listening.size > 0 || unheard !== undefined;
+    if (wanted === installed)
+        return;
+    installed = wanted;
+    for (const sig of STOP_SIGNALS) {
+        if (wanted)
+            process.on(sig, onProcessSignal);
+        else
+            process.off(sig, onProcessSignal);
+    }
+}
+/**
+ * Keeps the handler installed until the returned release is called: a signal while no stop listens
+ * goes to `whenUnheard` (before a command's work, after it) instead of Node's default. The release
+ * puts Node's default back for such signals.
+ */
+function holdStopSignals(whenUnheard) {
+    unheard = whenUnheard;
+    install();
+    return () => {
+        if (unheard !== whenUnheard)
+            return;
+        unheard = undefined;
+        install();
+    };
 }
 function stopOnSignals(opts) {
     const controller = new AbortController();
@@ -1090,8 +1148,8 @@ function stopOnSignals(opts) {
         controller.abort(new Error(`stopped by ${name}`));
         timer = setTimeout(giveUp, opts.graceMs);
     };
-    for (const sig of STOP_SIGNALS)
-        process.on(sig, onSignal);
+    listening.add(onSignal);
+    install();
     const unwatchStdout = output.onStdoutClosed(() => onSignal('SIGPIPE'));
     return {
         signal: controller.signal,
@@ -1103,8 +1161,8 @@ function stopOnSignals(opts) {
         },
         dispose() {
             clearTimeout(timer);
-            for (const sig of STOP_SIGNALS)
-                process.off(sig, onSignal);
+            listening.delete(onSignal);
+            install();
             unwatchStdout();
         },
     };
@@ -1131,11 +1189,15 @@ function stoppedFailure(what, signal, settled, graceMs) {
     const message = err instanceof errors/* RollbackKitError */.dp ? err.message : (0,errors/* errorLine */.BP)(err);
     return new errors/* RollbackKitError */.dp(`${what} was stopped by ${signal}: ${message}`, hint);
 }
-/** "SIGINT" from a stop's reason (stopOnSignals aborts with "stopped by SIGINT"), else "stopped". */
-function stopName(signal) {
+/** "SIGINT" from a stop's reason (stopOnSignals aborts with "stopped by SIGINT"); undefined when it names none. */
+function stopSignalName(signal) {
     const reason = signal?.reason;
     const text = reason instanceof Error ? reason.message : typeof reason === 'string' ? reason : '';
-    return /SIG[A-Z]+/.exec(text)?.[0] ?? 'stopped';
+    return /SIG[A-Z]+/.exec(text)?.[0];
+}
+/** "SIGINT" from a stop's reason (stopSignalName), else "stopped". */
+function stopName(signal) {
+    return stopSignalName(signal) ?? 'stopped';
 }
 
 ;// CONCATENATED MODULE: ./.build/core/unfinished-exit.js
@@ -1394,9 +1456,6 @@ class Summary {
     emptyBuffer() {
         this.buffer = '';
         return this;
-    }
-    stringify() {
-        return this.buffer;
     }
 }
 /* eslint-enable no-restricted-properties */
@@ -2493,8 +2552,8 @@ const URL_END = /[\s"'<>`]/;
  * Free text with every URL in it shown as displayUrl shows one: no userinfo, sensitive parameter
  * values and a chat webhook's path as `***`. The Log's shapes (token-shapes.ts) run it on every line
  * with `keepUserinfo`, since any free text (a program's output, an API error, the reason a person
- * typed) can hold a signed URL we were never given; the command provider also drops the userinfo
- * of its commands' URLs whole (an HTTP user name alone can be the credential). Linear: each `://`
+ * typed) can hold a signed URL we were never given; the command provider's lines (Log.programLines)
+ * drop the userinfo of their URLs whole (an HTTP user name alone can be the credential). Linear: each `://`
  * is found once, its scheme looked for a bounded way back.
  */
 function hideUrlSecrets(text, opts = {}) {
@@ -3577,6 +3636,8 @@ async function watchBlockers(target, applicationName, log, opts = {}) {
         stallSeen = true;
         stall.onStall(now - gone.since);
     };
+    /** The watcher's connection was opened again since the last look: it may have reached another server. */
+    let reopened = false;
     const poll = async () => {
         if (lost && stall) {
             // Only a stall watch opens its connection again: it is what would see a stall, and a proxy
@@ -3584,6 +3645,7 @@ async function watchBlockers(target, applicationName, log, opts = {}) {
             const old = session;
             session = await opened();
             lost = false;
+            reopened = true;
             timeoutSet = false;
             (0,_session_js__WEBPACK_IMPORTED_MODULE_3__/* .closeSession */ .Vu)(old);
         }
@@ -3610,9 +3672,16 @@ async function watchBlockers(target, applicationName, log, opts = {}) {
         if (cancelAfterMs !== undefined)
             await cancelLongWaits(cancelAfterMs);
         if (stall) {
+            // The watcher's own name as the server shows it, and whether the server is in recovery, count
+            // only until a backend of the program is seen (namesShown: for one never seen, dueAt), and
+            // not once they have shown the names: asked until then, and on a connection opened again
+            // (another server, maybe, where the count starts over).
+            const ask = reopened || (most === 0 && !namesShown);
             const named = await session.query(`SELECT a.pid, extract(epoch FROM a.backend_start)::float8 AS backend_start, pg_postmaster_start_time()::text AS started,
-                (SELECT application_name FROM pg_stat_activity WHERE pid = pg_backend_pid()) AS own_name, pg_is_in_recovery() AS standby
-           FROM (SELECT 1) one LEFT JOIN pg_stat_activity a ON a.application_name = $1 AND a.pid <> pg_backend_pid()`, [applicationName]);
+                CASE WHEN $2 THEN (SELECT application_name FROM pg_stat_activity WHERE pid = pg_backend_pid()) END AS own_name,
+                CASE WHEN $2 THEN pg_is_in_recovery() END AS standby
+           FROM (SELECT 1) one LEFT JOIN pg_stat_activity a ON a.application_name = $1 AND a.pid <> pg_backend_pid()`, [applicationName, ask]);
+            reopened = false;
             const started = named.rows[0].started;
             if (server !== started) {
                 most = 0;
@@ -3622,8 +3691,10 @@ async function watchBlockers(target, applicationName, log, opts = {}) {
                 server = started;
             }
             const sessions = named.rows.flatMap((r) => (r.pid === null ? [] : [{ pid: r.pid, startedAt: r.backend_start ?? 0 }]));
-            const programs = stall.writes ? !named.rows[0].standby : sessions.some((n) => !stall.backends([n.pid]).length);
-            namesShown ||= named.rows[0].own_name === ownName && programs;
+            if (ask) {
+                const programs = stall.writes ? named.rows[0].standby === false : sessions.some((n) => !stall.backends([n.pid]).length);
+                namesShown ||= named.rows[0].own_name === ownName && programs;
+            }
             await watchStall(sessions);
         }
     };
@@ -6573,19 +6644,20 @@ const ROLLBACKS = {
 const isClosed = (row) => row !== undefined && row.status !== 'started';
 /** The row for `incidentKey`, or undefined (also when the table does not exist yet: read-only). */
 async function readLedger(session, incidentKey) {
+    return (await readLedgerRows(session, [incidentKey]))[0];
+}
+/** The rows under any of `incidentKeys` (a key and its earlier spelling), in one query. */
+async function readLedgerRows(session, incidentKeys) {
     const exists = await session.query(`SELECT to_regclass('rollback_kit.rollbacks')::text AS t`);
     if (!exists.rows[0]?.t)
-        return undefined;
+        return [];
     // kept applied and snapshot through to_jsonb: a table an earlier version created has no such column
     // until the next write (and a role that may not add applied/snapshot writes without them); a NULL
     // (an earlier version put the rows back after a restore) is an empty array too.
     const array = (column) => `ARRAY(SELECT jsonb_array_elements_text(coalesce(nullif(to_jsonb(r) -> '${column}', 'null'::jsonb), '[]'))) AS ${column}`;
     const r = await session.query(`SELECT incident_key, method, keep_version, planned, ${array('kept')}, ${array('applied')}, ${array('snapshot')}, reverted, status
-       FROM rollback_kit.rollbacks r WHERE incident_key = $1`, [incidentKey]);
-    const row = r.rows[0];
-    if (!row)
-        return undefined;
-    return {
+       FROM rollback_kit.rollbacks r WHERE incident_key = ANY($1::text[])`, [incidentKeys]);
+    return r.rows.map((row) => ({
         incidentKey: row.incident_key,
         method: row.method,
         keepVersion: row.keep_version ?? undefined,
@@ -6595,7 +6667,7 @@ async function readLedger(session, incidentKey) {
         snapshot: row.snapshot ?? [],
         reverted: row.reverted,
         status: row.status === 'done' || row.status === 'superseded' ? row.status : 'started',
-    };
+    }));
 }
 function textArray(values) {
     return `ARRAY[${values.map(literal).join(', ')}]::text[]`;

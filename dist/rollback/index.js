@@ -8965,7 +8965,7 @@ exports.visitAsync = visitAsync;
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(76760);
-/* harmony import */ var _core_action_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(10917);
+/* harmony import */ var _core_action_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(46872);
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8005);
 /* harmony import */ var _core_secret_input_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(8347);
 /* harmony import */ var _core_stop_signals_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(61042);
@@ -8975,12 +8975,12 @@ __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependen
 /* harmony import */ var _pipeline_rollback_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(33814);
 /* harmony import */ var _pipeline_automatic_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(39430);
 /* harmony import */ var _pipeline_timeline_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(96994);
-/* harmony import */ var _pipeline_job_words_js__WEBPACK_IMPORTED_MODULE_16__ = __nccwpck_require__(90074);
-/* harmony import */ var _report_drill_issue_js__WEBPACK_IMPORTED_MODULE_11__ = __nccwpck_require__(34354);
-/* harmony import */ var _report_drill_summary_js__WEBPACK_IMPORTED_MODULE_12__ = __nccwpck_require__(34649);
-/* harmony import */ var _report_rollback_deps_js__WEBPACK_IMPORTED_MODULE_13__ = __nccwpck_require__(2580);
-/* harmony import */ var _report_rollback_summary_js__WEBPACK_IMPORTED_MODULE_14__ = __nccwpck_require__(43685);
-/* harmony import */ var _github_artifact_js__WEBPACK_IMPORTED_MODULE_15__ = __nccwpck_require__(81260);
+/* harmony import */ var _pipeline_job_words_js__WEBPACK_IMPORTED_MODULE_11__ = __nccwpck_require__(90074);
+/* harmony import */ var _report_drill_issue_js__WEBPACK_IMPORTED_MODULE_12__ = __nccwpck_require__(34354);
+/* harmony import */ var _report_drill_summary_js__WEBPACK_IMPORTED_MODULE_13__ = __nccwpck_require__(34649);
+/* harmony import */ var _report_rollback_deps_js__WEBPACK_IMPORTED_MODULE_14__ = __nccwpck_require__(2580);
+/* harmony import */ var _report_rollback_summary_js__WEBPACK_IMPORTED_MODULE_15__ = __nccwpck_require__(43685);
+/* harmony import */ var _github_artifact_js__WEBPACK_IMPORTED_MODULE_16__ = __nccwpck_require__(81260);
 /**
  * The root action: the whole rollback, or (mode drill) its rehearsal against staging. Reads the inputs and the rollback plan, hands them to the
  * pipeline, and wires what people see: the job summary, the chat messages and the incident issue.
@@ -9042,17 +9042,24 @@ let started = false;
 /** The phase a refused input or plan fails in: the drill's first phase checks what a rollback's plan does. */
 let firstPhase = 'plan';
 /**
- * Whether this is a later job of a split rollback whose earlier job changed production (its
- * `timeline` input says so): read first, so that a refusal before the pipeline starts says "this
- * job changed nothing" rather than "nothing was changed" (inThisJob). A timeline that does not
- * parse is refused where the request reads it.
+ * The `timeline` input, read once, after the secrets (a long detail is cut after redaction) and
+ * before anything is refused: whether this is a later job of a split rollback whose earlier job
+ * changed production, so that a refusal before the pipeline starts says "this job changed nothing"
+ * rather than "nothing was changed" (inThisJob). A timeline that does not parse is refused where
+ * the request reads it (`rows` throws), after the inputs read before it.
  */
-function laterJob(log) {
+function earlierTimeline(log) {
     try {
-        return (0,_pipeline_timeline_js__WEBPACK_IMPORTED_MODULE_10__/* .changedSomething */ .Ne)((0,_pipeline_timeline_js__WEBPACK_IMPORTED_MODULE_10__/* .parseTimeline */ .pv)(_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.string('timeline'), log.redact));
+        const rows = (0,_pipeline_timeline_js__WEBPACK_IMPORTED_MODULE_10__/* .parseTimeline */ .pv)(_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.string('timeline'), log.redact);
+        return { later: (0,_pipeline_timeline_js__WEBPACK_IMPORTED_MODULE_10__/* .changedSomething */ .Ne)(rows), rows: () => rows };
     }
-    catch {
-        return false;
+    catch (err) {
+        return {
+            later: false,
+            rows: () => {
+                throw err;
+            },
+        };
     }
 }
 let later = false;
@@ -9064,11 +9071,10 @@ async function refusedInThisJob(body) {
     catch (err) {
         if (started || !later || !(err instanceof _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp))
             throw err;
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp((0,_pipeline_job_words_js__WEBPACK_IMPORTED_MODULE_16__/* .inThisJob */ .j)(err.message, true), err.hint && (0,_pipeline_job_words_js__WEBPACK_IMPORTED_MODULE_16__/* .inThisJob */ .j)(err.hint, true), (0,_core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .errorFacts */ .u2)(err));
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp((0,_pipeline_job_words_js__WEBPACK_IMPORTED_MODULE_11__/* .inThisJob */ .j)(err.message, true), err.hint && (0,_pipeline_job_words_js__WEBPACK_IMPORTED_MODULE_11__/* .inThisJob */ .j)(err.hint, true), (0,_core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .errorFacts */ .u2)(err));
     }
 }
 const body = async (log, signal, report) => {
-    later = laterJob(log);
     // Every secret is masked before anything else is read: nothing below can print one.
     const vercelToken = (0,_core_secret_input_js__WEBPACK_IMPORTED_MODULE_3__/* .secretInput */ .jY)('vercel-token', process.env, log);
     const flyToken = (0,_core_secret_input_js__WEBPACK_IMPORTED_MODULE_3__/* .secretInput */ .jY)('fly-token', process.env, log);
@@ -9078,6 +9084,8 @@ const body = async (log, signal, report) => {
     const githubToken = (0,_core_secret_input_js__WEBPACK_IMPORTED_MODULE_3__/* .secretInput */ .jY)('github-token', process.env, log);
     const databaseUrl = (0,_core_secret_input_js__WEBPACK_IMPORTED_MODULE_3__/* .secretInput */ .jY)('database-url', process.env, log);
     const webhookUrl = (0,_core_secret_input_js__WEBPACK_IMPORTED_MODULE_3__/* .secretInput */ .jY)('notify-webhook-url', process.env, log);
+    const timeline = earlierTimeline(log);
+    later = timeline.later;
     const mode = (_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.string('mode') ?? 'rollback').toLowerCase();
     if (mode !== 'rollback' && mode !== 'drill')
         throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp(`Input mode must be rollback or drill, got "${mode}".`, 'Leave mode empty for a rollback; use mode: drill for the rehearsal against staging.');
@@ -9100,7 +9108,7 @@ const body = async (log, signal, report) => {
         reason,
         severity,
         dryRun: _core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.boolean('dry-run', false),
-        earlierTimeline: (0,_pipeline_timeline_js__WEBPACK_IMPORTED_MODULE_10__/* .parseTimeline */ .pv)(_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.string('timeline'), log.redact),
+        earlierTimeline: timeline.rows(),
         secrets: { vercelToken, flyToken, railwayToken, renderToken, netlifyToken, githubToken },
         database,
         workspace,
@@ -9123,16 +9131,16 @@ const body = async (log, signal, report) => {
         const wantsIssue = _core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.boolean('incident-issue', Boolean(githubToken));
         const github = { apiUrl: request.github.apiUrl, repository: request.github.repository, token: githubToken ?? '' };
         started = true;
-        const result = await (0,_pipeline_drill_js__WEBPACK_IMPORTED_MODULE_6__/* .runDrill */ .BT)(request, { report: wantsIssue && githubToken && github.repository ? (r) => (0,_report_drill_issue_js__WEBPACK_IMPORTED_MODULE_11__/* .recordDrill */ .v$)(github, r, log) : undefined }, log);
+        const result = await (0,_pipeline_drill_js__WEBPACK_IMPORTED_MODULE_6__/* .runDrill */ .BT)(request, { report: wantsIssue && githubToken && github.repository ? (r) => (0,_report_drill_issue_js__WEBPACK_IMPORTED_MODULE_12__/* .recordDrill */ .v$)(github, r, log) : undefined }, log);
         finished = result;
         drillOutputs(result);
-        report((0,_report_drill_summary_js__WEBPACK_IMPORTED_MODULE_12__/* .drillSummaryMarkdown */ .$e)(result, log));
+        report((0,_report_drill_summary_js__WEBPACK_IMPORTED_MODULE_13__/* .drillSummaryMarkdown */ .$e)(result, log));
         if (result.status === 'failed') {
             throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp(`Rollback drill failed in ${result.failedPhase ?? 'an unknown phase'}: ${result.failures[0] ?? 'see the job summary'}`, result.nextSteps[0] ?? 'See the job summary: in an incident this rollback would not work as the runbook says.');
         }
         return;
     }
-    const telling = (0,_report_rollback_deps_js__WEBPACK_IMPORTED_MODULE_13__/* .tellingDeps */ .m)({
+    const telling = (0,_report_rollback_deps_js__WEBPACK_IMPORTED_MODULE_14__/* .tellingDeps */ .m)({
         webhookUrl,
         githubToken,
         incidentIssue: _core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.boolean('incident-issue', Boolean(githubToken)),
@@ -9140,25 +9148,25 @@ const body = async (log, signal, report) => {
         githubApiUrl: process.env.GITHUB_API_URL || 'https://api.github.com',
     }, log);
     // On GitHub the snapshot taken before the database changes is uploaded: RUNNER_TEMP goes with the job.
-    const keepSnapshot = process.env.ACTIONS_RUNTIME_TOKEN ? async (s) => (await (0,_github_artifact_js__WEBPACK_IMPORTED_MODULE_15__/* .uploadSnapshotArtifact */ .eh)([s.path, s.manifestPath], undefined)).name : undefined;
+    const keepSnapshot = process.env.ACTIONS_RUNTIME_TOKEN ? async (s) => (await (0,_github_artifact_js__WEBPACK_IMPORTED_MODULE_16__/* .uploadSnapshotArtifact */ .eh)([s.path, s.manifestPath], undefined)).name : undefined;
     started = true;
     const record = await (0,_pipeline_rollback_js__WEBPACK_IMPORTED_MODULE_8__/* .runRollback */ .el)(request, { ...telling, keepSnapshot }, log);
     finished = record;
     // The last lines of the log, as the command line's: how it ended, against the budget, and what to do.
-    for (const line of (0,_report_rollback_summary_js__WEBPACK_IMPORTED_MODULE_14__/* .closingLines */ .Po)(record))
+    for (const line of (0,_report_rollback_summary_js__WEBPACK_IMPORTED_MODULE_15__/* .closingLines */ .Po)(record))
         log.info(line);
     outputs(record);
-    report((0,_report_rollback_summary_js__WEBPACK_IMPORTED_MODULE_14__/* .rollbackSummaryMarkdown */ .sy)(record, log));
+    report((0,_report_rollback_summary_js__WEBPACK_IMPORTED_MODULE_15__/* .rollbackSummaryMarkdown */ .sy)(record, log));
     // Stopped once the rollback's own work was done (in its report or last message): the last line
     // says where production is, which the stop did not change, not only that the work was done.
     if (signal.aborted && (record.status === 'rolled-back' || record.status === 'nothing-to-do')) {
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp(`${(0,_report_rollback_summary_js__WEBPACK_IMPORTED_MODULE_14__/* .statusLine */ .Bs)(record)}. The stop came after that was done: only telling people may have been cut short (the job summary says what was not).`);
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp(`${(0,_report_rollback_summary_js__WEBPACK_IMPORTED_MODULE_15__/* .statusLine */ .Bs)(record)}. The stop came after that was done: only telling people may have been cut short (the job summary says what was not).`);
     }
     if (record.status === 'unverified') {
         throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp('Rollback unverified: production still looks broken after the rollback; a person must act now.', 'Look at the failing checks in the job summary, check the platform dashboards, and escalate to the deployment lead.');
     }
     if (record.status === 'failed') {
-        const { message, hint } = (0,_report_rollback_summary_js__WEBPACK_IMPORTED_MODULE_14__/* .failedRunError */ .Jk)(record);
+        const { message, hint } = (0,_report_rollback_summary_js__WEBPACK_IMPORTED_MODULE_15__/* .failedRunError */ .Jk)(record);
         throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp(message, hint);
     }
 };
@@ -9169,7 +9177,7 @@ await (0,_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .runAction */ .Cs)('roll
     if (!finished)
         (0,_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .setOutputs */ .n0)({ status: 'failed', 'failed-phase': started ? '' : firstPhase });
     // A run stopped that outlasted the grace time may have changed anything: nothing is claimed for it.
-    return finished || err instanceof _core_stop_signals_js__WEBPACK_IMPORTED_MODULE_4__/* .StopOutlasted */ .K5 ? undefined : (0,_pipeline_job_words_js__WEBPACK_IMPORTED_MODULE_16__/* .inThisJob */ .j)(_report_rollback_summary_js__WEBPACK_IMPORTED_MODULE_14__/* .NOTHING_CHANGED */ .Dh, later);
+    return finished || err instanceof _core_stop_signals_js__WEBPACK_IMPORTED_MODULE_4__/* .StopOutlasted */ .K5 ? undefined : (0,_pipeline_job_words_js__WEBPACK_IMPORTED_MODULE_11__/* .inThisJob */ .j)(_report_rollback_summary_js__WEBPACK_IMPORTED_MODULE_15__/* .NOTHING_CHANGED */ .Dh, later);
 });
 
 __webpack_async_result__();
@@ -9177,7 +9185,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 10917:
+/***/ 46872:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -9196,8 +9204,356 @@ var actions_core = __nccwpck_require__(73475);
 var errors = __nccwpck_require__(8005);
 // EXTERNAL MODULE: ./.build/core/secrets.js
 var core_secrets = __nccwpck_require__(79205);
-// EXTERNAL MODULE: ./.build/core/token-shapes.js
-var token_shapes = __nccwpck_require__(13912);
+// EXTERNAL MODULE: ./.build/core/url-secrets.js
+var url_secrets = __nccwpck_require__(9041);
+;// CONCATENATED MODULE: ./.build/core/token-shapes.js
+/**
+ * Credentials known by their shape rather than because we were given them: what a user's rollback
+ * command, a git remote or an API error body prints may hold a token rollback-kit never saw (a
+ * deploy tool echoing its own GITHUB_TOKEN, an `env` dump, a debug header). The Log applies this to
+ * every line after the registered secrets (Log.redact), so it reaches every log line, summary,
+ * output, report file and message sent out through the one writer.
+ *
+ * Each shape is anchored to the start of a run of its own characters (a look-behind), so a match is
+ * tried once a run and scans it once: linear on any text (test/core/linear-regexes.test.ts). What
+ * says what kind of credential it was (`ghp_`, `Bearer`, a variable's name) is kept, so a reader
+ * knows what to rotate.
+ *
+ * Vercel's account tokens have no documented prefix (24 letters and digits, like many ids), so they
+ * are recognised only where something names them: an Authorization header or a `VERCEL_TOKEN=`.
+ *
+ * This is the one shape redactor: every free text we print or send passes through it, whether a
+ * program printed it or a person typed it (the rollback's reason, which becomes an issue title and
+ * chat messages), so a credential hidden in one is hidden in all.
+ */
+
+
+const HIDDEN = '***';
+/** Base64 of `user:password`, as a Basic Authorization value carries: printable text with a colon. */
+function isBasicCredential(value) {
+    if (value.length % 4 !== 0)
+        return false;
+    const decoded = Buffer.from(value, 'base64').toString('latin1');
+    return decoded.includes(':') && /^[\x20-\x7e]+$/.test(decoded);
+}
+/**
+ * A URL password that stands for one: already hidden, the word itself in an example
+ * (`postgres://user:password@host`), or a shell variable. A real password we were given is hidden
+ * before this list runs (Log.redact), whatever it is.
+ */
+const PLACEHOLDER = /^(?:\*\*\*|password|pass|passwd|pw)$/i;
+/**
+ * A shell variable or substitution standing for a value: `$NAME` in capitals, `${…}` (and
+ * `${{ secrets.X }}`), `$(…)`, or a lone `$` (a bare value ends at a bracket). `$ecret…` is a value.
+ */
+const VARIABLE = /^\$(?:[A-Z_][A-Z0-9_]*|\{.*\}|\(.*\))?$/;
+const isPlaceholder = (value) => PLACEHOLDER.test(value) || VARIABLE.test(value);
+/**
+ * Names of values that are credentials, in free text. Narrower than the URL parameters' list
+ * (url-secrets.ts): `code=1`, `session=3` and `author:` are ordinary there. `auth` only as a whole
+ * word of the name (`auth`, `basic_auth`, `auth-key`), never `author` or `authority`.
+ */
+const NAMED_SECRET = /passw|pwd|secret|token|passphrase|bypass|api[-_]?key|access[-_]?key|private[-_]?key|credential|(?:^|[-_.])auth(?:[-_]?key)?$|[-_.]key$/i;
+/**
+ * Names ending `_key` that name a row or a cache entry, not a credential (`primary_key: id`,
+ * `cache-key: linux-npm-3f2a`): `session_key`, `signing_key` and `x-functions-key` stay secret.
+ */
+const NOT_A_KEY = /(?:primary|foreign|sort|partition|cache|idempotency|unique|incident|dedup(?:e|lication)?|lookup|row|group|map|hash|order)[-_.]key$/i;
+/** Names whose value may be a plain number (a PIN); under `max_tokens` or `token_count` a number is a count. */
+const NUMERIC_SECRET = /passw|pwd|secret|passphrase/i;
+/**
+ * Names whose value is where a credential is kept, not the credential: only under one is a value
+ * that starts like a path (`/`, `~/`, `./`) left alone. Base64 secrets start with `/` one time in
+ * 64 (`AWS_SECRET_ACCESS_KEY=/wJal…`), so a leading slash alone says nothing.
+ */
+const PATH_NAME = /[-_.](?:file|path|dir)$/i;
+/** The shell's working directories, in capitals: a lower-case `pwd` may be a password. */
+const DIR_VARIABLE = /^(?:OLD)?PWD$/;
+/**
+ * Names of a setting about a credential, not one: `SET password_encryption = scram-sha-256`,
+ * `token_type`, `password_min_length`.
+ */
+const ABOUT_A_SECRET = /[-_.](?:encryption|algorithm|type|ttl|expiry|expires(?:[-_](?:in|at))?|length)$/i;
+/**
+ * A migration's name (`003_secret_store`, `0042_add_api_key.sql`, Flyway's `V3__add_token`): what
+ * follows it is how the migration went (`3 rows`, `12ms`, `applied`), not a value.
+ */
+const MIGRATION_NAME = /^(?:\d+[-_]|V\d+(?:[._]\d+)*__)/;
+const MIGRATION_STATUS = /^(?:\d+(?:\.\d+)?(?:ms|s|m|min|h|rows?)?|[A-Za-z]+[.,:;!?)]?)$/i;
+/** Values that say something about a credential without being one. */
+const NOT_A_VALUE = /^(?:…+|\.{3,}|x+|<[^>]*>|%s|optional|hidden|masked|redacted|bearer|basic|token)$/i;
+/**
+ * A status said about a credential (`token: expired, password: incorrect, auth: ok`), a word and
+ * perhaps the punctuation that ends it.
+ */
+const STATUS_WORD = /^(?:expired|incorrect|invalid|valid|missing|ok|set|unset|not[-_]set|required|none|true|false|empty|revoked|wrong|present|absent|configured|provided)[.,:;!?)]?$/i;
+/** The name of an environment variable or a secret (`Secret: VERCEL_TOKEN`), not its value. */
+const ENV_NAME = /^[A-Z][A-Z0-9]*(?:_[A-Z][A-Z0-9]*)+$/;
+/** What a count is counted in, after a number (`secret_store: 3 rows`, `token refresh: 12 ms`). */
+const COUNT_UNIT = /^(?:rows?|ms|s|sec|secs|seconds?|m|min|mins|minutes?|h|hours?|days?|items?|entries|records?|files?|bytes|[KMG]i?B|times|keys?|tokens?|secrets?|chars?|characters?|attempts?|tries|left|of)$/i;
+/** A capitalised word under `token:` (`Token: Vercel`): a product's name; passwords are not judged so. */
+const CAPITALISED_WORD = /^[A-Z][a-z]{2,11}$/;
+const JSON_NUMBER = /^-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
+/**
+ * Whether `value`, written under `name`, is hidden. Left alone: a value already hidden, a
+ * placeholder or common word (`$TOKEN`, `${{ secrets.X }}`, `…`, `true`, `none`), a URL or a path
+ * (`token_url=https://…`; a path only under a path's name: `TOKEN_FILE=/run/token`, `PWD=/home/app`), a count
+ * (`max_tokens=100`), and after a bare `name: ` (no quotes) one word of letters with more words
+ * after it, which is prose (`the token: Vercel said…`, our own hints' `from a secret:
+ * vercel-token: …`; a lone last word, `password: correcthorse`, is hidden), or no space at all
+ * (`token:x` is a user and password, the URL shape's).
+ */
+function namedSecret(name, value, formOf) {
+    if (!value || !NAMED_SECRET.test(name) || ABOUT_A_SECRET.test(name) || NOT_A_KEY.test(name))
+        return false;
+    if (STATUS_WORD.test(value))
+        return false;
+    // Read only for a name that says secret: most names on a line do not, and the form scans the text after the value.
+    const form = formOf();
+    // A count and what it counts: `secret_store: 3 rows`, `3ms`.
+    if (/^\d+(?:\.\d+)?$/.test(value) && form.nextWord !== undefined && COUNT_UNIT.test(form.nextWord))
+        return false;
+    if (/^\d+(?:\.\d+)?(?:ms|s|min|h)$/.test(value))
+        return false;
+    if (form.colon && form.spaced && !form.valueQuoted) {
+        if (ENV_NAME.test(value))
+            return false;
+        // `pwd: /home/runner/work` is where a script ran, as `PWD=` is.
+        if (/^pwd$/i.test(name) && /^(?:\/|~\/)/.test(value))
+            return false;
+        if (/token/i.test(name) && !NUMERIC_SECRET.test(name) && CAPITALISED_WORD.test(value))
+            return false;
+    }
+    if (MIGRATION_NAME.test(name) && MIGRATION_STATUS.test(value))
+        return false;
+    // JSON's true, false and null, and numbers but a password's (hidden as the string "***"): a
+    // bare `***` would leave JSON that no longer parses (error bodies are redacted before they are
+    // read: Vercel's `"invalidToken":true`, `"token_count":3`).
+    if (form.nameQuoted && !form.valueQuoted && !(NUMERIC_SECRET.test(name) && JSON_NUMBER.test(value)))
+        return false;
+    if (value.includes(HIDDEN) || isPlaceholder(value) || NOT_A_VALUE.test(value) || value.includes('://'))
+        return false;
+    if (/^(?:\/|~\/|\.\.?\/)/.test(value) && (PATH_NAME.test(name) || DIR_VARIABLE.test(name)))
+        return false;
+    if ((0,core_secrets/* isCommonValue */.Tp)(value) && !(NUMERIC_SECRET.test(name) && /^\d+$/.test(value)))
+        return false;
+    if (form.colon && !form.nameQuoted && !form.valueQuoted && (!form.spaced || (form.wordsFollow && /^[A-Za-z][A-Za-z-]*[.,:;!?)]?$/.test(value))))
+        return false;
+    return true;
+}
+const SHAPES = [
+    // GitHub: personal (ghp_), OAuth (gho_), user-to-server (ghu_), installation and Actions (ghs_),
+    // refresh (ghr_): 36 or more letters and digits; fine-grained personal tokens: github_pat_….
+    { pattern: /(?<![A-Za-z0-9_])(gh[pousr]_)[A-Za-z0-9]{30,}/g, replace: (_m, prefix) => `${prefix}${HIDDEN}` },
+    { pattern: /(?<![A-Za-z0-9_])(github_pat_)[A-Za-z0-9_]{22,}/g, replace: (_m, prefix) => `${prefix}${HIDDEN}` },
+    // Slack: bot, user, app-level legacy, refresh, session and config tokens (xoxb-123-456-abc).
+    { pattern: /(?<![A-Za-z0-9-])(xox[abeoprs]-)[A-Za-z0-9-]{10,}/g, replace: (_m, prefix) => `${prefix}${HIDDEN}` },
+    // AWS access key ids: long-term (AKIA) and temporary (ASIA), 16 more capitals and digits.
+    { pattern: /(?<![A-Z0-9])(AKIA|ASIA)[A-Z0-9]{16}(?![A-Z0-9])/g, replace: (_m, prefix) => `${prefix}${HIDDEN}` },
+    // A JSON Web Token (an OIDC id token, Vercel's OIDC token): base64url header and payload, both
+    // JSON objects (`eyJ` is `{"`), and a signature.
+    { pattern: /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]*\.eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+/g, replace: () => HIDDEN },
+    // An Authorization header, however quoted (`Authorization: Bearer x`, `"authorization":"token x"`,
+    // and inside a JSON string, `authorization: \"Bearer x\"`): the scheme is kept, the credential
+    // hidden. A backslash ends the credential: it begins an escape, which must stay whole, or the JSON
+    // it is in no longer parses.
+    {
+        pattern: /(?<![A-Za-z0-9-])((?:proxy-)?authorization\\?["']?[ \t]*[:=][ \t]*\\?["']?)(?:(bearer|basic|token|bot|api-key)[ \t]+)?([^\s"',;\\]+)/gi,
+        replace: (_m, head, scheme) => `${head}${scheme ? `${scheme} ` : ''}${HIDDEN}`,
+    },
+    // A bearer token or a Basic credential written anywhere else (curl -v, a debug dump); a Basic
+    // value only when it decodes to `user:password`, so the word "Basic" in a sentence stays.
+    // `Bearer: x` too. A short one only when it is not a plain word: "a Bearer token" stays.
+    {
+        pattern: /(?<![A-Za-z0-9_-])(bearer(?:[ \t]*:)?[ \t]+)([A-Za-z0-9._~+/-]+=*)/gi,
+        replace: (m, head, value) => (value.length < 16 && /^[A-Za-z][a-z]*$/.test(value) ? m : `${head}${HIDDEN}`),
+    },
+    { pattern: /(?<![A-Za-z0-9_-])(Basic[ \t]+)([A-Za-z0-9+/]{8,}={0,2})/g, replace: (m, head, value) => (isBasicCredential(value) ? `${head}${HIDDEN}` : m) },
+    // Stripe secret and restricted keys, npm access tokens, Heroku's HRKU- tokens.
+    { pattern: /(?<![A-Za-z0-9_])([sr]k_(?:live|test)_)[A-Za-z0-9]{10,}/g, replace: (_m, prefix) => `${prefix}${HIDDEN}` },
+    { pattern: /(?<![A-Za-z0-9_])(npm_)[A-Za-z0-9]{30,}/g, replace: (_m, prefix) => `${prefix}${HIDDEN}` },
+    { pattern: /(?<![A-Za-z0-9_-])(HRKU-)[A-Za-z0-9_-]{16,}/g, replace: (_m, prefix) => `${prefix}${HIDDEN}` },
+    // A Cookie or Set-Cookie header's value (`sid=…; Path=/`): all of it, to the end of the line or
+    // of the string it is quoted in. Only a value with `name=` in it, so "the Cookie: header" stays.
+    {
+        pattern: /(?<![A-Za-z0-9-])((?:set-)?cookie\\?["']?[ \t]*:[ \t]*\\?["']?)([^\s=;"'\\]+=[^\r\n"'\\]*)/gi,
+        replace: (_m, head) => `${head}${HIDDEN}`,
+    },
+    // curl's `-u user:password` / `--user user:password`: the user stays. `-u 1000:1000` (docker's
+    // uid:gid) and `-u user:$PASS` are no password.
+    {
+        pattern: /(?<![A-Za-z0-9_-])((?:-u|--user)(?:[ \t]+|=)(?:(['"])[^\s:'"]+:|[^\s:'"]+:))((?<=['"][^\s:'"]+:)[^'"\r\n]+|[^\s'"]+)/g,
+        replace: (m, head, _quote, password) => (isPlaceholder(password) || /^\d+$/.test(password) ? m : `${head}${HIDDEN}`),
+    },
+    // A DSN whose URL user is a 32-hex key (Sentry's `https://<key>@o1.ingest.sentry.io/1`).
+    { pattern: /(:\/\/)[0-9a-f]{32}@/gi, replace: (_m, head) => `${head}${HIDDEN}@` },
+    // A password in a URL's userinfo (postgres://app:pw@db, https://x-access-token:…@github.com),
+    // unless already hidden.
+    { pattern: /(:\/\/[^\s/?#@:"'<>\\]*:)([^\s/?#@"'<>\\]+)@/g, replace: (m, head, password) => (isPlaceholder(password) ? m : `${head}${HIDDEN}@`) },
+    // SQL's `PASSWORD '…'` (CREATE/ALTER ROLE, CREATE USER … WITH ENCRYPTED PASSWORD), `''` inside
+    // as SQL writes a quote; a statement quoted in a log line or a JSON string too.
+    { pattern: /(?<![A-Za-z0-9_])(password[ \t]+)'((?:[^'\r\n]|'')*)'/gi, replace: (m, head, value) => (value === '' || value === HIDDEN ? m : `${head}'${HIDDEN}'`) },
+];
+/**
+ * A name, how it is separated from its value, and the value: a JSON string (escapes and all), one
+ * inside a JSON string (`\"…`, ending at the next backslash), a single-quoted one, or a bare word
+ * (which ends at a bracket: `{"a":{"token":true}}`).
+ * The name is read as a whole run (the look-behind) and judged afterwards, so a run is scanned once.
+ */
+const NAMED_VALUE = /(?<![A-Za-z0-9_.-])([A-Za-z0-9_.-]+)(\\?["']?)([ \t]*(?:=>|[:=])[ \t]*)(?:(")((?:[^"\\\r\n]|\\.)*)|(\\")([^"\\\r\n]*)|(')([^'\\\r\n]*)|([^\s"'`,;&<>\\{}[\]()]+))/g;
+/**
+ * Whether a quoted value ends where a value can end: at its closing quote, followed by the end, a
+ * space, `,;)}]`, or a quote of another kind or a backslash that ends what holds it. A quote that does not
+ * close a value begins something else: in `{"message":"Invalid token:","code":"x"}` the "value"
+ * after `token:` is `,` up to the next key's quote, and hiding it left JSON that no longer parses.
+ */
+function token_shapes_closed(text, end, quote) {
+    if (!text.startsWith(quote, end))
+        return false;
+    const next = text[end + quote.length];
+    // Another quote or a backslash ends what the value was quoted in (`"cmd":"psql password='x'"`).
+    return next === undefined || (/[\s,;)}\]"'`\\]/.test(next) && next !== quote.at(-1));
+}
+/** The rest of a bare value from an `&`, and white space then a word after a value. */
+const AMPERSAND_RUN = /[^\s"'`,;<>\\{}[\]()]*/y;
+const WORDS_FOLLOW = /[ \t]+\S/y;
+/** The word after a value (bounded, so a long run of letters is not read again per value). */
+const NEXT_WORD = /[ \t]+([A-Za-z]{1,16})(?![A-Za-z:=])/y;
+function nextWord(text, at) {
+    NEXT_WORD.lastIndex = at;
+    return NEXT_WORD.exec(text)?.[1];
+}
+/**
+ * A value whose name says secret, however it is written: `VERCEL_TOKEN=…` as `env` prints it,
+ * `password=…`, `--db-password=…`, `Password: …` and `secret: …` as YAML or a header, and JSON's
+ * `"client_secret":"…"` (escaped inside a JSON string too, `\"token\":\"…\"`). See namedSecret for
+ * what is left alone. A quoted value under another name is read again from its start: a JSON
+ * string can hold JSON (`"body":"{\"token\":\"…\"}"`).
+ */
+function hideNamedValues(text) {
+    let out = '';
+    let done = 0;
+    const re = new RegExp(NAMED_VALUE);
+    for (let m = re.exec(text); m; m = re.exec(text)) {
+        const [whole, name, nameQuote, sep, q1, v1, q2, v2, q3, v3, bare] = m;
+        const quote = q1 ?? q2 ?? q3;
+        const head = m.index + name.length + nameQuote.length + sep.length;
+        const colon = sep.includes(':');
+        let end = m.index + whole.length;
+        // `&` ends a value in a URL's query (`a=b&c=d`), not in `Password: Tr0ub4dor&3`.
+        if (bare !== undefined && colon && text[end] === '&') {
+            AMPERSAND_RUN.lastIndex = end;
+            end += AMPERSAND_RUN.exec(text)[0].length;
+        }
+        const value = v1 ?? v2 ?? v3 ?? text.slice(head, end);
+        const form = () => {
+            WORDS_FOLLOW.lastIndex = end;
+            return { nameQuoted: Boolean(nameQuote), valueQuoted: Boolean(quote), spaced: /:[ \t]/.test(sep), colon, wordsFollow: WORDS_FOLLOW.test(text), nextWord: nextWord(text, end) };
+        };
+        if (quote && !token_shapes_closed(text, end, quote)) {
+            re.lastIndex = head;
+        }
+        else if (namedSecret(name, value, form)) {
+            // A JSON number (a PIN) becomes the string "***", so the JSON still parses.
+            out += `${text.slice(done, head)}${quote ?? ''}${nameQuote && !quote ? `${nameQuote}${HIDDEN}${nameQuote}` : HIDDEN}`;
+            done = end;
+        }
+        else if (quote) {
+            re.lastIndex = head;
+        }
+    }
+    return out + text.slice(done);
+}
+/**
+ * A long option whose last word says secret and its value after a space (`--password s3cr3t`,
+ * `--api-key 'k'`); `--name=value` is a NAMED_VALUE. Not `--no-password`, nor a flag such as
+ * `--password-stdin` (its last word is no secret's). A value never starts with `-` (the next option).
+ */
+const OPTION_VALUE = /(?<![A-Za-z0-9_-])(--(?!no-)[A-Za-z0-9][A-Za-z0-9_-]*)([ \t]+)(?:'([^'\r\n]*)'|"([^"\r\n]*)"|([^\s"'`<>|&;()-][^\s"'`<>|&;()]*))/g;
+const OPTION_SECRET = /(?:passw(?:or)?d|pwd|secret|token|passphrase|api[-_]?key|access[-_]?key|private[-_]?key|credentials?|auth)$/i;
+function hideOptionValues(text) {
+    return text.replace(OPTION_VALUE, (m, name, space, single, double, bare, at) => {
+        const value = single ?? double ?? bare ?? '';
+        const form = () => {
+            WORDS_FOLLOW.lastIndex = at + m.length;
+            return { nameQuoted: false, valueQuoted: bare === undefined, spaced: true, colon: true, wordsFollow: WORDS_FOLLOW.test(text), nextWord: nextWord(text, at + m.length) };
+        };
+        if (!OPTION_SECRET.test(name) || !namedSecret(name, value, form))
+            return m;
+        const quote = single !== undefined ? "'" : double !== undefined ? '"' : '';
+        return `${name}${space}${quote}${HIDDEN}${quote}`;
+    });
+}
+const PEM_BEGIN = /-----BEGIN ([A-Z0-9 ]{0,40})PRIVATE KEY-----/g;
+/**
+ * A PEM private key's body (`-----BEGIN OPENSSH PRIVATE KEY-----` … `-----END … PRIVATE KEY-----`),
+ * on one line or many; the BEGIN and END lines stay, saying what to rotate. A BEGIN without its
+ * END hides the rest of the text (a key cut short is still a key). Each END is looked for once
+ * from its BEGIN and the scan goes on after it, so the text is read once.
+ */
+function hidePrivateKeys(text) {
+    let out = '';
+    let done = 0;
+    const re = new RegExp(PEM_BEGIN);
+    for (let m = re.exec(text); m; m = re.exec(text)) {
+        const bodyStart = m.index + m[0].length;
+        const end = text.indexOf(`-----END ${m[1]}PRIVATE KEY-----`, bodyStart);
+        const body = text.slice(bodyStart, end < 0 ? undefined : end);
+        const hidden = body.trim() === '' || body.trim() === HIDDEN ? body : `${/^\r?\n/.exec(body)?.[0] ?? ''}${HIDDEN}${/\r?\n$/.exec(body)?.[0] ?? ''}`;
+        out += text.slice(done, bodyStart) + hidden;
+        if (end < 0)
+            return out;
+        done = end;
+        re.lastIndex = end;
+    }
+    return out + text.slice(done);
+}
+/**
+ * A line filter for output read line by line (a command's, Log.programLines): inside a PEM private
+ * key, from a line with its BEGIN to the line with its END, every line is `***`, which
+ * hidePrivateKeys cannot see one line at a time. Give it each line after hideKnownTokens.
+ */
+function privateKeyLines() {
+    let inside;
+    return (line) => {
+        if (inside !== undefined) {
+            if (!line.includes(inside))
+                return HIDDEN;
+            inside = undefined;
+            return line;
+        }
+        const begins = [...line.matchAll(PEM_BEGIN)].at(-1);
+        if (begins && !line.includes(`-----END ${begins[1]}PRIVATE KEY-----`, begins.index + begins[0].length))
+            inside = `-----END ${begins[1]}PRIVATE KEY-----`;
+        return line;
+    };
+}
+/**
+ * XML's `<password>…</password>` (and `<db:secret>`, `<apiToken>`): the value between an element's
+ * tags when the element's name says secret. The value stops at the next `<`, so each run is read once.
+ */
+const XML_VALUE = /<([A-Za-z_][A-Za-z0-9_.:-]{0,60})>([^<\r\n]+)<\/([A-Za-z_][A-Za-z0-9_.:-]{0,60})>/g;
+function hideXmlValues(text) {
+    return text.replace(XML_VALUE, (m, open, value, close) => {
+        const name = open.slice(open.lastIndexOf(':') + 1);
+        const form = () => ({ nameQuoted: false, valueQuoted: true, spaced: false, colon: false, wordsFollow: false });
+        return open === close && namedSecret(name, value, form) ? `<${open}>${HIDDEN}</${close}>` : m;
+    });
+}
+/**
+ * `text` with every credential of a known shape hidden (see the list above), every value a name
+ * says is secret (hideNamedValues), and every URL's sensitive parameters (`?token=`, `&sig=`) and a
+ * chat webhook's secret path (hideUrlSecrets). `dropUserinfo`: every URL's userinfo too, the user
+ * name with the password (for text a user's own program printed: an HTTP user name alone can be
+ * the credential).
+ */
+function hideKnownTokens(text, opts = {}) {
+    let out = (0,url_secrets/* hideUrlSecrets */.BF)(text, { keepUserinfo: !opts.dropUserinfo });
+    for (const { pattern, replace } of SHAPES)
+        out = out.replace(pattern, replace);
+    return hideNamedValues(hideOptionValues(hideXmlValues(hidePrivateKeys(out))));
+}
+
 ;// CONCATENATED MODULE: ./.build/core/log.js
 /**
  * Where library code reports progress. Every line passes through `redact`, so a secret registered
@@ -9209,7 +9565,7 @@ var token_shapes = __nccwpck_require__(13912);
 function createLog(sink) {
     const secrets = new core_secrets/* SecretSet */.rE();
     // Registered secrets first: the mask knows them whole, in every encoded form.
-    const redact = (text) => (0,token_shapes/* hideKnownTokens */.og)(secrets.redact(text));
+    const redact = (text, opts = {}) => hideKnownTokens(secrets.redact(text), opts);
     const warnedWeak = new Set();
     return {
         info: (m) => sink.info(redact(m)),
@@ -9230,9 +9586,19 @@ function createLog(sink) {
                 sink.warning(redact(`A secret given to this step${from ? ` (${from})` : ''} is shorter than ${core_secrets/* MIN_SECRET_LENGTH */.vb} characters, a number or a common word: rollback-kit keeps it out of its own output, but does not ask the runner to mask it everywhere in the job log (that would hide every such word). Use a longer secret.`));
             }
         },
-        redact,
+        redact: (text) => redact(text),
         excerpt: (text, max) => (0,core_secrets/* clip */.$Q)(redact(text), max),
-        failedOutput: (heading, lines) => sink.failedOutput?.(redact(heading), lines.map(redact)),
+        failedOutput: (heading, lines) => sink.failedOutput?.(redact(heading), lines.map((line) => redact(line))),
+        programLines() {
+            const keyLines = privateKeyLines();
+            return (line) => {
+                // Registered secrets first (redact): the mask knows them whole, and a URL shown without its
+                // userinfo no longer reads as the whole secret (a webhook URL whose path is its credential).
+                const text = keyLines(redact(line, { dropUserinfo: true }));
+                sink.info(text);
+                return text;
+            };
+        },
     };
 }
 /** A log that keeps its lines in memory: for library tests. */
@@ -9527,9 +9893,6 @@ class Summary {
     emptyBuffer() {
         this.buffer = '';
         return this;
-    }
-    stringify() {
-        return this.buffer;
     }
 }
 /* eslint-enable no-restricted-properties */
@@ -10598,7 +10961,7 @@ async function readCapped(res, maxBytes) {
 /* harmony export */   jY: () => (/* binding */ secretInput),
 /* harmony export */   o4: () => (/* binding */ TOKEN_ENV)
 /* harmony export */ });
-/* harmony import */ var _action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(10917);
+/* harmony import */ var _action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(46872);
 /**
  * Platform tokens for the entry points: each from its input or, when that is empty, from the
  * environment variable the platform's own CLI reads, so a workflow that already exports it for the
@@ -10766,10 +11129,12 @@ class SecretSet {
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   K5: () => (/* binding */ StopOutlasted),
 /* harmony export */   ZI: () => (/* binding */ stopOnSignals),
+/* harmony export */   gi: () => (/* binding */ stopSignalName),
 /* harmony export */   kB: () => (/* binding */ stoppedFailure),
 /* harmony export */   w3: () => (/* binding */ stopCause),
 /* harmony export */   ws: () => (/* binding */ stopName)
 /* harmony export */ });
+/* unused harmony export holdStopSignals */
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8005);
 /* harmony import */ var _output_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(58975);
 /**
@@ -10791,6 +11156,13 @@ class SecretSet {
  * - every later signal is ignored: the handlers stay installed until `dispose()`, so no signal ever
  *   reaches Node's default kill while the caller still reports or cleans up. (With
  *   `process.once`, the second Ctrl-C would find no handler and kill the process mid-cleanup.)
+ *
+ * One process-level handler per signal takes them all, and hands each to every stop listening at
+ * that moment. Installed while a stop listens; the command line's bin keeps it for the whole run
+ * from its first line (holdStopSignals), and says what a signal that no stop hears did. A handler
+ * removed as another is added instead loses the signal Node has caught but not yet handed over
+ * (it reaches the listeners only at the next turn of the event loop): a stop at the start of the
+ * sandbox went unheard, and the sandbox ran to its end.
  */
 
 
@@ -10799,6 +11171,45 @@ const STOP_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP'];
 /** What stopped the work, as a note says it: SIGPIPE alone would not tell the reader what happened. */
 function stopCause(name) {
     return name === 'SIGPIPE' ? 'SIGPIPE, stdout closed' : name;
+}
+/** Every stop listening now, in the order they started. */
+const listening = new Set();
+/** What a signal that no stop hears does, while the bin holds the handler (holdStopSignals). */
+let unheard;
+let installed = false;
+function onProcessSignal(name) {
+    if (!listening.size)
+        return unheard?.(name);
+    for (const stop of [...listening])
+        stop(name);
+}
+/** The process-level handler is there exactly while a stop listens or the bin holds it. */
+function install() {
+    const wanted = listening.size > 0 || unheard !== undefined;
+    if (wanted === installed)
+        return;
+    installed = wanted;
+    for (const sig of STOP_SIGNALS) {
+        if (wanted)
+            process.on(sig, onProcessSignal);
+        else
+            process.off(sig, onProcessSignal);
+    }
+}
+/**
+ * Keeps the handler installed until the returned release is called: a signal while no stop listens
+ * goes to `whenUnheard` (before a command's work, after it) instead of Node's default. The release
+ * puts Node's default back for such signals.
+ */
+function holdStopSignals(whenUnheard) {
+    unheard = whenUnheard;
+    install();
+    return () => {
+        if (unheard !== whenUnheard)
+            return;
+        unheard = undefined;
+        install();
+    };
 }
 function stopOnSignals(opts) {
     const controller = new AbortController();
@@ -10817,8 +11228,8 @@ function stopOnSignals(opts) {
         controller.abort(new Error(`stopped by ${name}`));
         timer = setTimeout(giveUp, opts.graceMs);
     };
-    for (const sig of STOP_SIGNALS)
-        process.on(sig, onSignal);
+    listening.add(onSignal);
+    install();
     const unwatchStdout = _output_js__WEBPACK_IMPORTED_MODULE_1__/* .output */ .CG.onStdoutClosed(() => onSignal('SIGPIPE'));
     return {
         signal: controller.signal,
@@ -10830,8 +11241,8 @@ function stopOnSignals(opts) {
         },
         dispose() {
             clearTimeout(timer);
-            for (const sig of STOP_SIGNALS)
-                process.off(sig, onSignal);
+            listening.delete(onSignal);
+            install();
             unwatchStdout();
         },
     };
@@ -10858,369 +11269,15 @@ function stoppedFailure(what, signal, settled, graceMs) {
     const message = err instanceof _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp ? err.message : (0,_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .errorLine */ .BP)(err);
     return new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`${what} was stopped by ${signal}: ${message}`, hint);
 }
-/** "SIGINT" from a stop's reason (stopOnSignals aborts with "stopped by SIGINT"), else "stopped". */
-function stopName(signal) {
+/** "SIGINT" from a stop's reason (stopOnSignals aborts with "stopped by SIGINT"); undefined when it names none. */
+function stopSignalName(signal) {
     const reason = signal?.reason;
     const text = reason instanceof Error ? reason.message : typeof reason === 'string' ? reason : '';
-    return /SIG[A-Z]+/.exec(text)?.[0] ?? 'stopped';
+    return /SIG[A-Z]+/.exec(text)?.[0];
 }
-
-
-/***/ }),
-
-/***/ 13912:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   Yi: () => (/* binding */ privateKeyLines),
-/* harmony export */   og: () => (/* binding */ hideKnownTokens)
-/* harmony export */ });
-/* unused harmony export hidePrivateKeys */
-/* harmony import */ var _secrets_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(79205);
-/* harmony import */ var _url_secrets_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9041);
-/**
- * Credentials known by their shape rather than because we were given them: what a user's rollback
- * command, a git remote or an API error body prints may hold a token rollback-kit never saw (a
- * deploy tool echoing its own GITHUB_TOKEN, an `env` dump, a debug header). The Log applies this to
- * every line after the registered secrets (Log.redact), so it reaches every log line, summary,
- * output, report file and message sent out through the one writer.
- *
- * Each shape is anchored to the start of a run of its own characters (a look-behind), so a match is
- * tried once a run and scans it once: linear on any text (test/core/linear-regexes.test.ts). What
- * says what kind of credential it was (`ghp_`, `Bearer`, a variable's name) is kept, so a reader
- * knows what to rotate.
- *
- * Vercel's account tokens have no documented prefix (24 letters and digits, like many ids), so they
- * are recognised only where something names them: an Authorization header or a `VERCEL_TOKEN=`.
- *
- * This is the one shape redactor: every free text we print or send passes through it, whether a
- * program printed it or a person typed it (the rollback's reason, which becomes an issue title and
- * chat messages), so a credential hidden in one is hidden in all.
- */
-
-
-const HIDDEN = '***';
-/** Base64 of `user:password`, as a Basic Authorization value carries: printable text with a colon. */
-function isBasicCredential(value) {
-    if (value.length % 4 !== 0)
-        return false;
-    const decoded = Buffer.from(value, 'base64').toString('latin1');
-    return decoded.includes(':') && /^[\x20-\x7e]+$/.test(decoded);
-}
-/**
- * A URL password that stands for one: already hidden, the word itself in an example
- * (`postgres://user:password@host`), or a shell variable. A real password we were given is hidden
- * before this list runs (Log.redact), whatever it is.
- */
-const PLACEHOLDER = /^(?:\*\*\*|password|pass|passwd|pw)$/i;
-/**
- * A shell variable or substitution standing for a value: `$NAME` in capitals, `${…}` (and
- * `${{ secrets.X }}`), `$(…)`, or a lone `$` (a bare value ends at a bracket). `$ecret…` is a value.
- */
-const VARIABLE = /^\$(?:[A-Z_][A-Z0-9_]*|\{.*\}|\(.*\))?$/;
-const isPlaceholder = (value) => PLACEHOLDER.test(value) || VARIABLE.test(value);
-/**
- * Names of values that are credentials, in free text. Narrower than the URL parameters' list
- * (url-secrets.ts): `code=1`, `session=3` and `author:` are ordinary there. `auth` only as a whole
- * word of the name (`auth`, `basic_auth`, `auth-key`), never `author` or `authority`.
- */
-const NAMED_SECRET = /passw|pwd|secret|token|passphrase|bypass|api[-_]?key|access[-_]?key|private[-_]?key|credential|(?:^|[-_.])auth(?:[-_]?key)?$|[-_.]key$/i;
-/**
- * Names ending `_key` that name a row or a cache entry, not a credential (`primary_key: id`,
- * `cache-key: linux-npm-3f2a`): `session_key`, `signing_key` and `x-functions-key` stay secret.
- */
-const NOT_A_KEY = /(?:primary|foreign|sort|partition|cache|idempotency|unique|incident|dedup(?:e|lication)?|lookup|row|group|map|hash|order)[-_.]key$/i;
-/** Names whose value may be a plain number (a PIN); under `max_tokens` or `token_count` a number is a count. */
-const NUMERIC_SECRET = /passw|pwd|secret|passphrase/i;
-/**
- * Names whose value is where a credential is kept, not the credential: only under one is a value
- * that starts like a path (`/`, `~/`, `./`) left alone. Base64 secrets start with `/` one time in
- * 64 (`AWS_SECRET_ACCESS_KEY=/wJal…`), so a leading slash alone says nothing.
- */
-const PATH_NAME = /[-_.](?:file|path|dir)$/i;
-/** The shell's working directories, in capitals: a lower-case `pwd` may be a password. */
-const DIR_VARIABLE = /^(?:OLD)?PWD$/;
-/**
- * Names of a setting about a credential, not one: `SET password_encryption = scram-sha-256`,
- * `token_type`, `password_min_length`.
- */
-const ABOUT_A_SECRET = /[-_.](?:encryption|algorithm|type|ttl|expiry|expires(?:[-_](?:in|at))?|length)$/i;
-/**
- * A migration's name (`003_secret_store`, `0042_add_api_key.sql`, Flyway's `V3__add_token`): what
- * follows it is how the migration went (`3 rows`, `12ms`, `applied`), not a value.
- */
-const MIGRATION_NAME = /^(?:\d+[-_]|V\d+(?:[._]\d+)*__)/;
-const MIGRATION_STATUS = /^(?:\d+(?:\.\d+)?(?:ms|s|m|min|h|rows?)?|[A-Za-z]+[.,:;!?)]?)$/i;
-/** Values that say something about a credential without being one. */
-const NOT_A_VALUE = /^(?:…+|\.{3,}|x+|<[^>]*>|%s|optional|hidden|masked|redacted|bearer|basic|token)$/i;
-/**
- * A status said about a credential (`token: expired, password: incorrect, auth: ok`), a word and
- * perhaps the punctuation that ends it.
- */
-const STATUS_WORD = /^(?:expired|incorrect|invalid|valid|missing|ok|set|unset|not[-_]set|required|none|true|false|empty|revoked|wrong|present|absent|configured|provided)[.,:;!?)]?$/i;
-/** The name of an environment variable or a secret (`Secret: VERCEL_TOKEN`), not its value. */
-const ENV_NAME = /^[A-Z][A-Z0-9]*(?:_[A-Z][A-Z0-9]*)+$/;
-/** What a count is counted in, after a number (`secret_store: 3 rows`, `token refresh: 12 ms`). */
-const COUNT_UNIT = /^(?:rows?|ms|s|sec|secs|seconds?|m|min|mins|minutes?|h|hours?|days?|items?|entries|records?|files?|bytes|[KMG]i?B|times|keys?|tokens?|secrets?|chars?|characters?|attempts?|tries|left|of)$/i;
-/** A capitalised word under `token:` (`Token: Vercel`): a product's name; passwords are not judged so. */
-const CAPITALISED_WORD = /^[A-Z][a-z]{2,11}$/;
-const JSON_NUMBER = /^-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
-/**
- * Whether `value`, written under `name`, is hidden. Left alone: a value already hidden, a
- * placeholder or common word (`$TOKEN`, `${{ secrets.X }}`, `…`, `true`, `none`), a URL or a path
- * (`token_url=https://…`; a path only under a path's name: `TOKEN_FILE=/run/token`, `PWD=/home/app`), a count
- * (`max_tokens=100`), and after a bare `name: ` (no quotes) one word of letters with more words
- * after it, which is prose (`the token: Vercel said…`, our own hints' `from a secret:
- * vercel-token: …`; a lone last word, `password: correcthorse`, is hidden), or no space at all
- * (`token:x` is a user and password, the URL shape's).
- */
-function namedSecret(name, value, formOf) {
-    if (!value || !NAMED_SECRET.test(name) || ABOUT_A_SECRET.test(name) || NOT_A_KEY.test(name))
-        return false;
-    if (STATUS_WORD.test(value))
-        return false;
-    // Read only for a name that says secret: most names on a line do not, and the form scans the text after the value.
-    const form = formOf();
-    // A count and what it counts: `secret_store: 3 rows`, `3ms`.
-    if (/^\d+(?:\.\d+)?$/.test(value) && form.nextWord !== undefined && COUNT_UNIT.test(form.nextWord))
-        return false;
-    if (/^\d+(?:\.\d+)?(?:ms|s|min|h)$/.test(value))
-        return false;
-    if (form.colon && form.spaced && !form.valueQuoted) {
-        if (ENV_NAME.test(value))
-            return false;
-        // `pwd: /home/runner/work` is where a script ran, as `PWD=` is.
-        if (/^pwd$/i.test(name) && /^(?:\/|~\/)/.test(value))
-            return false;
-        if (/token/i.test(name) && !NUMERIC_SECRET.test(name) && CAPITALISED_WORD.test(value))
-            return false;
-    }
-    if (MIGRATION_NAME.test(name) && MIGRATION_STATUS.test(value))
-        return false;
-    // JSON's true, false and null, and numbers but a password's (hidden as the string "***"): a
-    // bare `***` would leave JSON that no longer parses (error bodies are redacted before they are
-    // read: Vercel's `"invalidToken":true`, `"token_count":3`).
-    if (form.nameQuoted && !form.valueQuoted && !(NUMERIC_SECRET.test(name) && JSON_NUMBER.test(value)))
-        return false;
-    if (value.includes(HIDDEN) || isPlaceholder(value) || NOT_A_VALUE.test(value) || value.includes('://'))
-        return false;
-    if (/^(?:\/|~\/|\.\.?\/)/.test(value) && (PATH_NAME.test(name) || DIR_VARIABLE.test(name)))
-        return false;
-    if ((0,_secrets_js__WEBPACK_IMPORTED_MODULE_0__/* .isCommonValue */ .Tp)(value) && !(NUMERIC_SECRET.test(name) && /^\d+$/.test(value)))
-        return false;
-    if (form.colon && !form.nameQuoted && !form.valueQuoted && (!form.spaced || (form.wordsFollow && /^[A-Za-z][A-Za-z-]*[.,:;!?)]?$/.test(value))))
-        return false;
-    return true;
-}
-const SHAPES = [
-    // GitHub: personal (ghp_), OAuth (gho_), user-to-server (ghu_), installation and Actions (ghs_),
-    // refresh (ghr_): 36 or more letters and digits; fine-grained personal tokens: github_pat_….
-    { pattern: /(?<![A-Za-z0-9_])(gh[pousr]_)[A-Za-z0-9]{30,}/g, replace: (_m, prefix) => `${prefix}${HIDDEN}` },
-    { pattern: /(?<![A-Za-z0-9_])(github_pat_)[A-Za-z0-9_]{22,}/g, replace: (_m, prefix) => `${prefix}${HIDDEN}` },
-    // Slack: bot, user, app-level legacy, refresh, session and config tokens (xoxb-123-456-abc).
-    { pattern: /(?<![A-Za-z0-9-])(xox[abeoprs]-)[A-Za-z0-9-]{10,}/g, replace: (_m, prefix) => `${prefix}${HIDDEN}` },
-    // AWS access key ids: long-term (AKIA) and temporary (ASIA), 16 more capitals and digits.
-    { pattern: /(?<![A-Z0-9])(AKIA|ASIA)[A-Z0-9]{16}(?![A-Z0-9])/g, replace: (_m, prefix) => `${prefix}${HIDDEN}` },
-    // A JSON Web Token (an OIDC id token, Vercel's OIDC token): base64url header and payload, both
-    // JSON objects (`eyJ` is `{"`), and a signature.
-    { pattern: /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]*\.eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+/g, replace: () => HIDDEN },
-    // An Authorization header, however quoted (`Authorization: Bearer x`, `"authorization":"token x"`,
-    // and inside a JSON string, `authorization: \"Bearer x\"`): the scheme is kept, the credential
-    // hidden. A backslash ends the credential: it begins an escape, which must stay whole, or the JSON
-    // it is in no longer parses.
-    {
-        pattern: /(?<![A-Za-z0-9-])((?:proxy-)?authorization\\?["']?[ \t]*[:=][ \t]*\\?["']?)(?:(bearer|basic|token|bot|api-key)[ \t]+)?([^\s"',;\\]+)/gi,
-        replace: (_m, head, scheme) => `${head}${scheme ? `${scheme} ` : ''}${HIDDEN}`,
-    },
-    // A bearer token or a Basic credential written anywhere else (curl -v, a debug dump); a Basic
-    // value only when it decodes to `user:password`, so the word "Basic" in a sentence stays.
-    // `Bearer: x` too. A short one only when it is not a plain word: "a Bearer token" stays.
-    {
-        pattern: /(?<![A-Za-z0-9_-])(bearer(?:[ \t]*:)?[ \t]+)([A-Za-z0-9._~+/-]+=*)/gi,
-        replace: (m, head, value) => (value.length < 16 && /^[A-Za-z][a-z]*$/.test(value) ? m : `${head}${HIDDEN}`),
-    },
-    { pattern: /(?<![A-Za-z0-9_-])(Basic[ \t]+)([A-Za-z0-9+/]{8,}={0,2})/g, replace: (m, head, value) => (isBasicCredential(value) ? `${head}${HIDDEN}` : m) },
-    // Stripe secret and restricted keys, npm access tokens, Heroku's HRKU- tokens.
-    { pattern: /(?<![A-Za-z0-9_])([sr]k_(?:live|test)_)[A-Za-z0-9]{10,}/g, replace: (_m, prefix) => `${prefix}${HIDDEN}` },
-    { pattern: /(?<![A-Za-z0-9_])(npm_)[A-Za-z0-9]{30,}/g, replace: (_m, prefix) => `${prefix}${HIDDEN}` },
-    { pattern: /(?<![A-Za-z0-9_-])(HRKU-)[A-Za-z0-9_-]{16,}/g, replace: (_m, prefix) => `${prefix}${HIDDEN}` },
-    // A Cookie or Set-Cookie header's value (`sid=…; Path=/`): all of it, to the end of the line or
-    // of the string it is quoted in. Only a value with `name=` in it, so "the Cookie: header" stays.
-    {
-        pattern: /(?<![A-Za-z0-9-])((?:set-)?cookie\\?["']?[ \t]*:[ \t]*\\?["']?)([^\s=;"'\\]+=[^\r\n"'\\]*)/gi,
-        replace: (_m, head) => `${head}${HIDDEN}`,
-    },
-    // curl's `-u user:password` / `--user user:password`: the user stays. `-u 1000:1000` (docker's
-    // uid:gid) and `-u user:$PASS` are no password.
-    {
-        pattern: /(?<![A-Za-z0-9_-])((?:-u|--user)(?:[ \t]+|=)(?:(['"])[^\s:'"]+:|[^\s:'"]+:))((?<=['"][^\s:'"]+:)[^'"\r\n]+|[^\s'"]+)/g,
-        replace: (m, head, _quote, password) => (isPlaceholder(password) || /^\d+$/.test(password) ? m : `${head}${HIDDEN}`),
-    },
-    // A DSN whose URL user is a 32-hex key (Sentry's `https://<key>@o1.ingest.sentry.io/1`).
-    { pattern: /(:\/\/)[0-9a-f]{32}@/gi, replace: (_m, head) => `${head}${HIDDEN}@` },
-    // A password in a URL's userinfo (postgres://app:pw@db, https://x-access-token:…@github.com),
-    // unless already hidden.
-    { pattern: /(:\/\/[^\s/?#@:"'<>\\]*:)([^\s/?#@"'<>\\]+)@/g, replace: (m, head, password) => (isPlaceholder(password) ? m : `${head}${HIDDEN}@`) },
-    // SQL's `PASSWORD '…'` (CREATE/ALTER ROLE, CREATE USER … WITH ENCRYPTED PASSWORD), `''` inside
-    // as SQL writes a quote; a statement quoted in a log line or a JSON string too.
-    { pattern: /(?<![A-Za-z0-9_])(password[ \t]+)'((?:[^'\r\n]|'')*)'/gi, replace: (m, head, value) => (value === '' || value === HIDDEN ? m : `${head}'${HIDDEN}'`) },
-];
-/**
- * A name, how it is separated from its value, and the value: a JSON string (escapes and all), one
- * inside a JSON string (`\"…`, ending at the next backslash), a single-quoted one, or a bare word
- * (which ends at a bracket: `{"a":{"token":true}}`).
- * The name is read as a whole run (the look-behind) and judged afterwards, so a run is scanned once.
- */
-const NAMED_VALUE = /(?<![A-Za-z0-9_.-])([A-Za-z0-9_.-]+)(\\?["']?)([ \t]*(?:=>|[:=])[ \t]*)(?:(")((?:[^"\\\r\n]|\\.)*)|(\\")([^"\\\r\n]*)|(')([^'\\\r\n]*)|([^\s"'`,;&<>\\{}[\]()]+))/g;
-/**
- * Whether a quoted value ends where a value can end: at its closing quote, followed by the end, a
- * space, `,;)}]`, or a quote of another kind or a backslash that ends what holds it. A quote that does not
- * close a value begins something else: in `{"message":"Invalid token:","code":"x"}` the "value"
- * after `token:` is `,` up to the next key's quote, and hiding it left JSON that no longer parses.
- */
-function closed(text, end, quote) {
-    if (!text.startsWith(quote, end))
-        return false;
-    const next = text[end + quote.length];
-    // Another quote or a backslash ends what the value was quoted in (`"cmd":"psql password='x'"`).
-    return next === undefined || (/[\s,;)}\]"'`\\]/.test(next) && next !== quote.at(-1));
-}
-/** The rest of a bare value from an `&`, and white space then a word after a value. */
-const AMPERSAND_RUN = /[^\s"'`,;<>\\{}[\]()]*/y;
-const WORDS_FOLLOW = /[ \t]+\S/y;
-/** The word after a value (bounded, so a long run of letters is not read again per value). */
-const NEXT_WORD = /[ \t]+([A-Za-z]{1,16})(?![A-Za-z:=])/y;
-function nextWord(text, at) {
-    NEXT_WORD.lastIndex = at;
-    return NEXT_WORD.exec(text)?.[1];
-}
-/**
- * A value whose name says secret, however it is written: `VERCEL_TOKEN=…` as `env` prints it,
- * `password=…`, `--db-password=…`, `Password: …` and `secret: …` as YAML or a header, and JSON's
- * `"client_secret":"…"` (escaped inside a JSON string too, `\"token\":\"…\"`). See namedSecret for
- * what is left alone. A quoted value under another name is read again from its start: a JSON
- * string can hold JSON (`"body":"{\"token\":\"…\"}"`).
- */
-function hideNamedValues(text) {
-    let out = '';
-    let done = 0;
-    const re = new RegExp(NAMED_VALUE);
-    for (let m = re.exec(text); m; m = re.exec(text)) {
-        const [whole, name, nameQuote, sep, q1, v1, q2, v2, q3, v3, bare] = m;
-        const quote = q1 ?? q2 ?? q3;
-        const head = m.index + name.length + nameQuote.length + sep.length;
-        const colon = sep.includes(':');
-        let end = m.index + whole.length;
-        // `&` ends a value in a URL's query (`a=b&c=d`), not in `Password: Tr0ub4dor&3`.
-        if (bare !== undefined && colon && text[end] === '&') {
-            AMPERSAND_RUN.lastIndex = end;
-            end += AMPERSAND_RUN.exec(text)[0].length;
-        }
-        const value = v1 ?? v2 ?? v3 ?? text.slice(head, end);
-        const form = () => {
-            WORDS_FOLLOW.lastIndex = end;
-            return { nameQuoted: Boolean(nameQuote), valueQuoted: Boolean(quote), spaced: /:[ \t]/.test(sep), colon, wordsFollow: WORDS_FOLLOW.test(text), nextWord: nextWord(text, end) };
-        };
-        if (quote && !closed(text, end, quote)) {
-            re.lastIndex = head;
-        }
-        else if (namedSecret(name, value, form)) {
-            // A JSON number (a PIN) becomes the string "***", so the JSON still parses.
-            out += `${text.slice(done, head)}${quote ?? ''}${nameQuote && !quote ? `${nameQuote}${HIDDEN}${nameQuote}` : HIDDEN}`;
-            done = end;
-        }
-        else if (quote) {
-            re.lastIndex = head;
-        }
-    }
-    return out + text.slice(done);
-}
-/**
- * A long option whose last word says secret and its value after a space (`--password s3cr3t`,
- * `--api-key 'k'`); `--name=value` is a NAMED_VALUE. Not `--no-password`, nor a flag such as
- * `--password-stdin` (its last word is no secret's). A value never starts with `-` (the next option).
- */
-const OPTION_VALUE = /(?<![A-Za-z0-9_-])(--(?!no-)[A-Za-z0-9][A-Za-z0-9_-]*)([ \t]+)(?:'([^'\r\n]*)'|"([^"\r\n]*)"|([^\s"'`<>|&;()-][^\s"'`<>|&;()]*))/g;
-const OPTION_SECRET = /(?:passw(?:or)?d|pwd|secret|token|passphrase|api[-_]?key|access[-_]?key|private[-_]?key|credentials?|auth)$/i;
-function hideOptionValues(text) {
-    return text.replace(OPTION_VALUE, (m, name, space, single, double, bare, at) => {
-        const value = single ?? double ?? bare ?? '';
-        const form = () => {
-            WORDS_FOLLOW.lastIndex = at + m.length;
-            return { nameQuoted: false, valueQuoted: bare === undefined, spaced: true, colon: true, wordsFollow: WORDS_FOLLOW.test(text), nextWord: nextWord(text, at + m.length) };
-        };
-        if (!OPTION_SECRET.test(name) || !namedSecret(name, value, form))
-            return m;
-        const quote = single !== undefined ? "'" : double !== undefined ? '"' : '';
-        return `${name}${space}${quote}${HIDDEN}${quote}`;
-    });
-}
-const PEM_BEGIN = /-----BEGIN ([A-Z0-9 ]{0,40})PRIVATE KEY-----/g;
-/**
- * A PEM private key's body (`-----BEGIN OPENSSH PRIVATE KEY-----` … `-----END … PRIVATE KEY-----`),
- * on one line or many; the BEGIN and END lines stay, saying what to rotate. A BEGIN without its
- * END hides the rest of the text (a key cut short is still a key). Each END is looked for once
- * from its BEGIN and the scan goes on after it, so the text is read once.
- */
-function hidePrivateKeys(text) {
-    let out = '';
-    let done = 0;
-    const re = new RegExp(PEM_BEGIN);
-    for (let m = re.exec(text); m; m = re.exec(text)) {
-        const bodyStart = m.index + m[0].length;
-        const end = text.indexOf(`-----END ${m[1]}PRIVATE KEY-----`, bodyStart);
-        const body = text.slice(bodyStart, end < 0 ? undefined : end);
-        const hidden = body.trim() === '' || body.trim() === HIDDEN ? body : `${/^\r?\n/.exec(body)?.[0] ?? ''}${HIDDEN}${/\r?\n$/.exec(body)?.[0] ?? ''}`;
-        out += text.slice(done, bodyStart) + hidden;
-        if (end < 0)
-            return out;
-        done = end;
-        re.lastIndex = end;
-    }
-    return out + text.slice(done);
-}
-/**
- * A line filter for output read line by line (a command's): inside a PEM private key, from a line
- * with its BEGIN to the line with its END, every line is `***`, which hidePrivateKeys cannot see
- * one line at a time. Give it each line after hideKnownTokens.
- */
-function privateKeyLines() {
-    let inside;
-    return (line) => {
-        if (inside !== undefined) {
-            if (!line.includes(inside))
-                return HIDDEN;
-            inside = undefined;
-            return line;
-        }
-        const begins = [...line.matchAll(PEM_BEGIN)].at(-1);
-        if (begins && !line.includes(`-----END ${begins[1]}PRIVATE KEY-----`, begins.index + begins[0].length))
-            inside = `-----END ${begins[1]}PRIVATE KEY-----`;
-        return line;
-    };
-}
-/**
- * XML's `<password>…</password>` (and `<db:secret>`, `<apiToken>`): the value between an element's
- * tags when the element's name says secret. The value stops at the next `<`, so each run is read once.
- */
-const XML_VALUE = /<([A-Za-z_][A-Za-z0-9_.:-]{0,60})>([^<\r\n]+)<\/([A-Za-z_][A-Za-z0-9_.:-]{0,60})>/g;
-function hideXmlValues(text) {
-    return text.replace(XML_VALUE, (m, open, value, close) => {
-        const name = open.slice(open.lastIndexOf(':') + 1);
-        const form = () => ({ nameQuoted: false, valueQuoted: true, spaced: false, colon: false, wordsFollow: false });
-        return open === close && namedSecret(name, value, form) ? `<${open}>${HIDDEN}</${close}>` : m;
-    });
-}
-/**
- * `text` with every credential of a known shape hidden (see the list above), every value a name
- * says is secret (hideNamedValues), and every URL's sensitive parameters (`?token=`, `&sig=`) and a
- * chat webhook's secret path (hideUrlSecrets).
- */
-function hideKnownTokens(text) {
-    let out = (0,_url_secrets_js__WEBPACK_IMPORTED_MODULE_1__/* .hideUrlSecrets */ .BF)(text, { keepUserinfo: true });
-    for (const { pattern, replace } of SHAPES)
-        out = out.replace(pattern, replace);
-    return hideNamedValues(hideOptionValues(hideXmlValues(hidePrivateKeys(out))));
+/** "SIGINT" from a stop's reason (stopSignalName), else "stopped". */
+function stopName(signal) {
+    return stopSignalName(signal) ?? 'stopped';
 }
 
 
@@ -11403,8 +11460,8 @@ const URL_END = /[\s"'<>`]/;
  * Free text with every URL in it shown as displayUrl shows one: no userinfo, sensitive parameter
  * values and a chat webhook's path as `***`. The Log's shapes (token-shapes.ts) run it on every line
  * with `keepUserinfo`, since any free text (a program's output, an API error, the reason a person
- * typed) can hold a signed URL we were never given; the command provider also drops the userinfo
- * of its commands' URLs whole (an HTTP user name alone can be the credential). Linear: each `://`
+ * typed) can hold a signed URL we were never given; the command provider's lines (Log.programLines)
+ * drop the userinfo of their URLs whole (an HTTP user name alone can be the credential). Linear: each `://`
  * is found once, its scheme looked for a bounded way back.
  */
 function hideUrlSecrets(text, opts = {}) {
@@ -12639,6 +12696,8 @@ async function watchBlockers(target, applicationName, log, opts = {}) {
         stallSeen = true;
         stall.onStall(now - gone.since);
     };
+    /** The watcher's connection was opened again since the last look: it may have reached another server. */
+    let reopened = false;
     const poll = async () => {
         if (lost && stall) {
             // Only a stall watch opens its connection again: it is what would see a stall, and a proxy
@@ -12646,6 +12705,7 @@ async function watchBlockers(target, applicationName, log, opts = {}) {
             const old = session;
             session = await opened();
             lost = false;
+            reopened = true;
             timeoutSet = false;
             (0,_session_js__WEBPACK_IMPORTED_MODULE_3__/* .closeSession */ .Vu)(old);
         }
@@ -12672,9 +12732,16 @@ async function watchBlockers(target, applicationName, log, opts = {}) {
         if (cancelAfterMs !== undefined)
             await cancelLongWaits(cancelAfterMs);
         if (stall) {
+            // The watcher's own name as the server shows it, and whether the server is in recovery, count
+            // only until a backend of the program is seen (namesShown: for one never seen, dueAt), and
+            // not once they have shown the names: asked until then, and on a connection opened again
+            // (another server, maybe, where the count starts over).
+            const ask = reopened || (most === 0 && !namesShown);
             const named = await session.query(`SELECT a.pid, extract(epoch FROM a.backend_start)::float8 AS backend_start, pg_postmaster_start_time()::text AS started,
-                (SELECT application_name FROM pg_stat_activity WHERE pid = pg_backend_pid()) AS own_name, pg_is_in_recovery() AS standby
-           FROM (SELECT 1) one LEFT JOIN pg_stat_activity a ON a.application_name = $1 AND a.pid <> pg_backend_pid()`, [applicationName]);
+                CASE WHEN $2 THEN (SELECT application_name FROM pg_stat_activity WHERE pid = pg_backend_pid()) END AS own_name,
+                CASE WHEN $2 THEN pg_is_in_recovery() END AS standby
+           FROM (SELECT 1) one LEFT JOIN pg_stat_activity a ON a.application_name = $1 AND a.pid <> pg_backend_pid()`, [applicationName, ask]);
+            reopened = false;
             const started = named.rows[0].started;
             if (server !== started) {
                 most = 0;
@@ -12684,8 +12751,10 @@ async function watchBlockers(target, applicationName, log, opts = {}) {
                 server = started;
             }
             const sessions = named.rows.flatMap((r) => (r.pid === null ? [] : [{ pid: r.pid, startedAt: r.backend_start ?? 0 }]));
-            const programs = stall.writes ? !named.rows[0].standby : sessions.some((n) => !stall.backends([n.pid]).length);
-            namesShown ||= named.rows[0].own_name === ownName && programs;
+            if (ask) {
+                const programs = stall.writes ? named.rows[0].standby === false : sessions.some((n) => !stall.backends([n.pid]).length);
+                namesShown ||= named.rows[0].own_name === ownName && programs;
+            }
             await watchStall(sessions);
         }
     };
@@ -15287,6 +15356,7 @@ const FIND_INVALID_SQL = 'SELECT indexrelid::regclass FROM pg_index WHERE NOT in
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Dj: () => (/* binding */ readLedgerRows),
 /* harmony export */   Lx: () => (/* binding */ isClosed),
 /* harmony export */   Mo: () => (/* binding */ ledgerDoneWithRestore),
 /* harmony export */   PN: () => (/* binding */ ledgerKeptAcrossRestore),
@@ -15324,19 +15394,20 @@ const ROLLBACKS = {
 const isClosed = (row) => row !== undefined && row.status !== 'started';
 /** The row for `incidentKey`, or undefined (also when the table does not exist yet: read-only). */
 async function readLedger(session, incidentKey) {
+    return (await readLedgerRows(session, [incidentKey]))[0];
+}
+/** The rows under any of `incidentKeys` (a key and its earlier spelling), in one query. */
+async function readLedgerRows(session, incidentKeys) {
     const exists = await session.query(`SELECT to_regclass('rollback_kit.rollbacks')::text AS t`);
     if (!exists.rows[0]?.t)
-        return undefined;
+        return [];
     // kept applied and snapshot through to_jsonb: a table an earlier version created has no such column
     // until the next write (and a role that may not add applied/snapshot writes without them); a NULL
     // (an earlier version put the rows back after a restore) is an empty array too.
     const array = (column) => `ARRAY(SELECT jsonb_array_elements_text(coalesce(nullif(to_jsonb(r) -> '${column}', 'null'::jsonb), '[]'))) AS ${column}`;
     const r = await session.query(`SELECT incident_key, method, keep_version, planned, ${array('kept')}, ${array('applied')}, ${array('snapshot')}, reverted, status
-       FROM rollback_kit.rollbacks r WHERE incident_key = $1`, [incidentKey]);
-    const row = r.rows[0];
-    if (!row)
-        return undefined;
-    return {
+       FROM rollback_kit.rollbacks r WHERE incident_key = ANY($1::text[])`, [incidentKeys]);
+    return r.rows.map((row) => ({
         incidentKey: row.incident_key,
         method: row.method,
         keepVersion: row.keep_version ?? undefined,
@@ -15346,7 +15417,7 @@ async function readLedger(session, incidentKey) {
         snapshot: row.snapshot ?? [],
         reverted: row.reverted,
         status: row.status === 'done' || row.status === 'superseded' ? row.status : 'started',
-    };
+    }));
 }
 function textArray(values) {
     return `ARRAY[${values.map(_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu).join(', ')}]::text[]`;
@@ -17073,8 +17144,6 @@ async function pickFormat(dir, format) {
 var run_failure = __nccwpck_require__(72048);
 // EXTERNAL MODULE: external "node:timers/promises"
 var promises_ = __nccwpck_require__(58500);
-// EXTERNAL MODULE: ./.build/core/stop-signals.js
-var stop_signals = __nccwpck_require__(61042);
 // EXTERNAL MODULE: ./.build/migrations/invalid-indexes.js
 var invalid_indexes = __nccwpck_require__(54040);
 ;// CONCATENATED MODULE: ./.build/migrations/runner.js
@@ -17083,7 +17152,6 @@ var invalid_indexes = __nccwpck_require__(54040);
  * non-transactional migration, statement by statement with each completed statement recorded so a
  * re-run resumes. Stops at the first failure with the file, statement, line and PostgreSQL's message.
  */
-
 
 
 
@@ -17459,7 +17527,7 @@ async function runPlan(plan, opts) {
         }
         catch (err) {
             if (err instanceof run_failure/* StatementFailed */.l3)
-                throw (0,run_failure/* failure */.V2)(m, err, rest.from, progress.get(m.file.id), tracking, opts.target, log, opts.signal?.aborted ? (0,stop_signals/* stopName */.ws)(opts.signal) : undefined);
+                throw (0,run_failure/* failure */.V2)(m, err, rest.from, progress.get(m.file.id), tracking, opts.target, log, opts.signal);
             throw err;
         }
         const durationMs = Date.now() - started;
@@ -17965,16 +18033,18 @@ function finish(result, applied, started) {
 /* harmony export */   y7: () => (/* binding */ isConnectionLoss)
 /* harmony export */ });
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8005);
-/* harmony import */ var _invalid_indexes_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(54040);
-/* harmony import */ var _planner_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(93170);
-/* harmony import */ var _progress_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(38891);
-/* harmony import */ var _sql_split_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(37063);
+/* harmony import */ var _core_stop_signals_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(61042);
+/* harmony import */ var _invalid_indexes_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(54040);
+/* harmony import */ var _planner_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(93170);
+/* harmony import */ var _progress_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(38891);
+/* harmony import */ var _sql_split_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(37063);
 /**
  * What a failure inside one migration of a plan means: where it came (a statement, the
  * bookkeeping, the record of a completed statement, the check of an earlier run's progress), what
  * of the migration committed, and what the on-call user does next, in words and as the partial
  * result the step reports.
  */
+
 
 
 
@@ -18024,11 +18094,11 @@ function where(m, f, err, table, log) {
     if (!s)
         return f.index < 0 ? file : `${file} (bookkeeping in ${table})`;
     const pos = Number(err.position);
-    const line = Number.isInteger(pos) && pos > 0 ? s.textLine + (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_4__/* .lineAt */ .mh)(s.text, pos - 1) - 1 : s.line;
+    const line = Number.isInteger(pos) && pos > 0 ? s.textLine + (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_5__/* .lineAt */ .mh)(s.text, pos - 1) - 1 : s.line;
     return statementAt(m, s, log, line);
 }
 function statementAt(m, s, log, line = s.line) {
-    return `${m.file.downFile ?? m.file.name} line ${line}, statement "${log.excerpt((0,_planner_js__WEBPACK_IMPORTED_MODULE_2__/* .firstCodeLine */ .kQ)(s.text), 100)}"`;
+    return `${m.file.downFile ?? m.file.name} line ${line}, statement "${log.excerpt((0,_planner_js__WEBPACK_IMPORTED_MODULE_3__/* .firstCodeLine */ .kQ)(s.text), 100)}"`;
 }
 function statementsUpTo(n) {
     return n === 1 ? 'statement 1' : `statements 1 to ${n}`;
@@ -18054,7 +18124,7 @@ function beforeFirstStatement({ m, saved, tracking, target, lost, pgMessage }) {
 function recordFailed({ m, f, tracking, target, log, lost, pgMessage, marked }) {
     const i = f.index;
     const n = m.statements.length;
-    const record = `UPDATE ${PROGRESS_TABLE} SET done = done || ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_4__/* .literal */ .eu)((0,_progress_js__WEBPACK_IMPORTED_MODULE_3__/* .statementHash */ .q1)(f.statement.text))}::text WHERE tracking = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_4__/* .literal */ .eu)(tracking.table)} AND migration = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_4__/* .literal */ .eu)(m.file.id)} AND cardinality(done) = ${i}`;
+    const record = `UPDATE ${PROGRESS_TABLE} SET done = done || ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_5__/* .literal */ .eu)((0,_progress_js__WEBPACK_IMPORTED_MODULE_4__/* .statementHash */ .q1)(f.statement.text))}::text WHERE tracking = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_5__/* .literal */ .eu)(tracking.table)} AND migration = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_5__/* .literal */ .eu)(m.file.id)} AND cardinality(done) = ${i}`;
     return {
         head: `${lost ? `Lost the connection to ${target} while reverting` : 'Reverting'} ${m.file.name}: statement ${i + 1} of ${n} ran (${statementAt(m, f.statement, log)}), but recording it as done in ${PROGRESS_TABLE} failed: ${pgMessage}.`,
         state: `It runs statement by statement (non-transactional): ${statementsUpTo(i + 1)} of ${n} ran and cannot be rolled back, but ${PROGRESS_TABLE} records ${i} of them` +
@@ -18105,12 +18175,13 @@ function markedUntilDone(tracking) {
 }
 /**
  * The migration's state and what to do, for a failure at `f`. `skipped`: the statements an earlier
- * run did, which this one did not run again; `saved`: the progress that run recorded.
+ * run did, which this one did not run again; `saved`: the progress that run recorded; `stop`: the
+ * run's stop signal.
  */
-function failure(m, f, skipped, saved, tracking, target, log, stoppedBy) {
+function failure(m, f, skipped, saved, tracking, target, log, stop) {
     const code = f.error.code;
     // Cancelled after the run's own stop (revert.ts cancels what still runs): a stop, not a fault to fix.
-    const ours = stoppedBy !== undefined && code === '57014' && f.stage === 'run' && !/statement timeout/.test(describeError(f.error));
+    const ours = stop?.aborted === true && code === '57014' && f.stage === 'run' && !/statement timeout/.test(describeError(f.error));
     const facts = {
         m,
         f,
@@ -18144,7 +18215,8 @@ function failure(m, f, skipped, saved, tracking, target, log, stoppedBy) {
     const { ran, resumeAt, unsure } = account;
     const state = `${account.state}${left?.state ?? ''}`;
     const stoppedIn = { version: m.file.version, id: m.file.id, file: m.file.downFile ?? m.file.name, transactional: m.transactional, statements: m.statements.length, ran, resumeAt, unsure, state };
-    const head = ours ? `Stopped${/^SIG/.test(stoppedBy) ? ` (${stoppedBy})` : ''} while reverting ${m.file.name}${f.statement ? `, at ${where(m, f, f.error, tracking.table, log)}` : ''}: the stop cancelled it.` : account.head;
+    const by = (0,_core_stop_signals_js__WEBPACK_IMPORTED_MODULE_1__/* .stopSignalName */ .gi)(stop);
+    const head = ours ? `Stopped${by ? ` (${by})` : ''} while reverting ${m.file.name}${f.statement ? `, at ${where(m, f, f.error, tracking.table, log)}` : ''}: the stop cancelled it.` : account.head;
     return new MigrationFailed(`${head} ${state}`, `${hint}${account.then ?? ''}`, stoppedIn, ours ? { stopped: true } : {});
 }
 const list = (names) => `${names.length === 1 ? 'index' : 'indexes'} ${names.join(', ')}`;
@@ -18157,7 +18229,7 @@ const list = (names) => `${names.length === 1 ? 'index' : 'indexes'} ${names.joi
 function leftIndexesAccount(f, left) {
     const k = f.index + 1;
     let state = '';
-    if (left.drop.length && f.error instanceof _invalid_indexes_js__WEBPACK_IMPORTED_MODULE_1__/* .IndexInTheWay */ ._N) {
+    if (left.drop.length && f.error instanceof _invalid_indexes_js__WEBPACK_IMPORTED_MODULE_2__/* .IndexInTheWay */ ._N) {
         state += ` Statement ${k} did not run: the invalid ${list(left.drop)} must go first.`;
     }
     else if (left.drop.length) {
@@ -18169,15 +18241,15 @@ function leftIndexesAccount(f, left) {
         state += ` Statement ${k} left the ${list(left.finishing)} invalid and half dropped (queries no longer use it): the re-run runs statement ${k} again, which finishes the drop.`;
     if (left.unchecked) {
         state +=
-            ` Statement ${k} builds or drops an index CONCURRENTLY, which can leave an invalid index behind when it ends early, and that could not be checked (${left.unchecked}): ${_invalid_indexes_js__WEBPACK_IMPORTED_MODULE_1__/* .FIND_INVALID_SQL */ .X1} lists them.` +
+            ` Statement ${k} builds or drops an index CONCURRENTLY, which can leave an invalid index behind when it ends early, and that could not be checked (${left.unchecked}): ${_invalid_indexes_js__WEBPACK_IMPORTED_MODULE_2__/* .FIND_INVALID_SQL */ .X1} lists them.` +
                 ` Drop one it left (not one it was dropping) with DROP INDEX CONCURRENTLY IF EXISTS <name>; before the re-run.`;
     }
     if (!left.drop.length)
         return { state, hint: (hint) => hint };
-    const drops = left.drop.map(_invalid_indexes_js__WEBPACK_IMPORTED_MODULE_1__/* .dropSql */ .SA).join(' ');
+    const drops = left.drop.map(_invalid_indexes_js__WEBPACK_IMPORTED_MODULE_2__/* .dropSql */ .SA).join(' ');
     return {
         state,
-        hint: (hint) => f.error instanceof _invalid_indexes_js__WEBPACK_IMPORTED_MODULE_1__/* .IndexInTheWay */ ._N
+        hint: (hint) => f.error instanceof _invalid_indexes_js__WEBPACK_IMPORTED_MODULE_2__/* .IndexInTheWay */ ._N
             ? `Drop it (once no session is building it: pg_stat_progress_create_index): ${drops} Then re-run: the run continues from this migration.`
             : `First drop what statement ${k} left: ${drops} Then: ${hint}`,
     };
@@ -19209,6 +19281,8 @@ function namesRun(key, environment) {
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   j: () => (/* binding */ inThisJob)
 /* harmony export */ });
+/* unused harmony export laterJob */
+/* harmony import */ var _timeline_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(96994);
 /**
  * What an error says it changed, in the words of the job that ran it. Errors made deep down (a
  * stopped ledger read, a lock wait, a restore refused before it began) say "nothing was changed":
@@ -19218,12 +19292,27 @@ function namesRun(key, environment) {
  * Only the pipeline knows which job this is (changedSomething of the earlier timeline), so every
  * error text it writes passes through here, whatever step made it.
  */
+
 /** The sentences that claim nothing changed, as the errors write them (linear: no nested repeats). */
 const NOTHING_CHANGED = /\b(?:nothing was changed|(?:this|the) run changed nothing)\b/gi;
 function inThisJob(text, laterJob) {
     if (!laterJob)
         return text;
     return text.replace(NOTHING_CHANGED, (said) => (said[0] === said[0].toUpperCase() ? 'This job changed nothing' : 'this job changed nothing'));
+}
+/**
+ * Whether a `timeline` (the root action's input, the CLI's --timeline) says an earlier job of this
+ * rollback changed production: read before anything else, so that a refusal before the pipeline
+ * starts says "this job changed nothing" (inThisJob), as the pipeline's own errors do. A timeline
+ * that does not parse is refused where the request reads it.
+ */
+function laterJob(timeline) {
+    try {
+        return changedSomething(parseTimeline(timeline, (text) => text));
+    }
+    catch {
+        return false;
+    }
 }
 
 
@@ -20065,8 +20154,6 @@ var external_node_fs_ = __nccwpck_require__(73024);
 var external_node_path_ = __nccwpck_require__(76760);
 // EXTERNAL MODULE: ./.build/core/errors.js
 var errors = __nccwpck_require__(8005);
-// EXTERNAL MODULE: ./.build/migrations/sql-split.js
-var sql_split = __nccwpck_require__(37063);
 // EXTERNAL MODULE: ./.build/db/connection.js
 var connection = __nccwpck_require__(401);
 // EXTERNAL MODULE: ./.build/db/manifest.js
@@ -22203,8 +22290,12 @@ var stop_signals = __nccwpck_require__(61042);
 var smoke_test = __nccwpck_require__(44259);
 // EXTERNAL MODULE: ./.build/pipeline/budgets.js
 var budgets = __nccwpck_require__(51583);
+// EXTERNAL MODULE: ./.build/core/url-secrets.js
+var url_secrets = __nccwpck_require__(9041);
 // EXTERNAL MODULE: ./.build/migrations/lock.js
 var lock = __nccwpck_require__(43683);
+// EXTERNAL MODULE: ./.build/migrations/sql-split.js
+var sql_split = __nccwpck_require__(37063);
 ;// CONCATENATED MODULE: ./.build/pipeline/ledger.js
 /**
  * What a whole rollback already did to a database, in the ledger (migrations/ledger.ts) under the
@@ -22220,6 +22311,7 @@ var lock = __nccwpck_require__(43683);
  * the end of the database change, so a second concurrent run waits, holding no table lock, and
  * then finds the row finished (or, for another incident's run, the plan reverted) before it dumps.
  */
+
 
 
 
@@ -22262,14 +22354,14 @@ async function lockRollback(target, timeoutSeconds, log, signal) {
  * is waited for no longer than that and a margin.
  */
 const LEDGER_READ_DEADLINE = { statementMs: 30_000, marginMs: 5_000 };
-async function readLedgerAtPlan(target, incidentKey, lockTimeoutSeconds, log, opts = {}) {
-    const deadline = opts.deadline ?? LEDGER_READ_DEADLINE;
+async function readLedgerAtPlan(target, incidentKeys, lockTimeoutSeconds, log, opts = {}) {
+    const deadline = LEDGER_READ_DEADLINE;
     const session = await (0,db_session/* connect */.Ng)(target, { queryDeadline: deadline, signal: opts.signal });
     const what = `Reading the rollback ledger (rollback_kit.rollbacks) of ${(0,connection/* describeTarget */.ff)(target)} to plan`;
     // It only reads: a stop ends a wait for the table (up to lock-timeout) at once.
     const release = (0,db_session/* closeAtStop */.ur)(session, opts.signal);
     try {
-        return await readLedgerBounded(session, incidentKey, lockTimeoutSeconds, log, what, deadline);
+        return await readLedgerBounded(session, incidentKeys, lockTimeoutSeconds, log, what, deadline);
     }
     catch (err) {
         if (!opts.signal?.aborted)
@@ -22288,8 +22380,8 @@ async function readLedgerAtPlan(target, incidentKey, lockTimeoutSeconds, log, op
  * at lock-timeout-seconds, named, rather than at the lock session's deadline as a lost connection
  * (and the lock with it).
  */
-async function readLedgerUnderLock(session, target, incidentKey, lockTimeoutSeconds, log) {
-    return readLedgerBounded(session, incidentKey, lockTimeoutSeconds, log, `Reading the rollback ledger (rollback_kit.rollbacks) of ${(0,connection/* describeTarget */.ff)(target)} under the whole-rollback lock`, LOCK_SESSION_DEADLINE);
+async function readLedgerUnderLock(session, target, incidentKeys, lockTimeoutSeconds, log) {
+    return readLedgerBounded(session, incidentKeys, lockTimeoutSeconds, log, `Reading the rollback ledger (rollback_kit.rollbacks) of ${(0,connection/* describeTarget */.ff)(target)} under the whole-rollback lock`, LOCK_SESSION_DEADLINE);
 }
 /**
  * The row at plan under the incident's key or, when none is there, under `legacyKey`: the spelling
@@ -22299,21 +22391,33 @@ async function readLedgerUnderLock(session, target, incidentKey, lockTimeoutSeco
  * Render or Fly service URL) names earlier incidents' finished rows too, and the incident under way
  * is not done because one of them is. The row comes
  * back under `incidentKey`, as whatIsLeft's move (readLedgerUnderLockOrLegacy) leaves it: the
- * legacy spelling may hold a URL's password, and is never said. `underLegacy`: found only there.
+ * legacy spelling may hold a URL's password, and is never said. `underLegacy`: found only there;
+ * `rowKey`: the key the row has until then, for the DELETE a refusal gives (deleteRowSql) and nothing else.
  */
 async function readLedgerAtPlanOrLegacy(target, incidentKey, legacy, lockTimeoutSeconds, log, opts = {}) {
-    const row = await readLedgerAtPlan(target, incidentKey, lockTimeoutSeconds, log, opts);
+    const found = incidentRow(await readLedgerAtPlan(target, keysOf(incidentKey, legacy), lockTimeoutSeconds, log, opts), incidentKey, legacy);
+    if (!found.underLegacy || !legacy)
+        return { ...found, rowKey: incidentKey };
+    log.info(`Incident ${incidentKey}: its row in rollback_kit.rollbacks was written by an earlier version of rollback-kit, under an earlier spelling of the key; this run takes it up, and renames it to this key under the whole-rollback lock.`);
+    return { ...found, rowKey: legacy.key };
+}
+/** The keys this incident's row may be under: its own, and its earlier spelling. */
+function keysOf(incidentKey, legacy) {
+    return legacy ? [incidentKey, legacy.key] : [incidentKey];
+}
+/**
+ * This incident's row among those read under keysOf: the one under its key or, when none is there,
+ * the one under the earlier spelling when it is this incident's to take up (a closed one only with
+ * `legacy.closedRows`), as under `incidentKey`. `underLegacy`: found only there.
+ */
+function incidentRow(rows, incidentKey, legacy) {
+    const row = rows.find((r) => r.incidentKey === incidentKey);
     if (row || !legacy)
         return { row, underLegacy: false };
-    const old = await readLedgerAtPlan(target, legacy.key, lockTimeoutSeconds, log, opts);
-    if (!takesLegacy(old, legacy))
+    const old = rows.find((r) => r.incidentKey === legacy.key);
+    if (!old || ((0,migrations_ledger/* isClosed */.Lx)(old) && !legacy.closedRows))
         return { underLegacy: false };
-    log.info(`Incident ${incidentKey}: its row in rollback_kit.rollbacks was written by an earlier version of rollback-kit, under an earlier spelling of the key; this run takes it up, and renames it to this key under the whole-rollback lock.`);
     return { row: { ...old, incidentKey }, underLegacy: true };
-}
-/** Whether a row under the key's earlier spelling is this incident's to take up (readLedgerAtPlanOrLegacy). */
-function takesLegacy(old, legacy) {
-    return old !== undefined && !((0,migrations_ledger/* isClosed */.Lx)(old) && !legacy.closedRows);
 }
 /**
  * As readLedgerUnderLock, and a row found only under `legacyKey` (see readLedgerAtPlanOrLegacy) is
@@ -22322,12 +22426,9 @@ function takesLegacy(old, legacy) {
  * the legacy spelling (with any secret it held) leaves the table.
  */
 async function readLedgerUnderLockOrLegacy(session, target, incidentKey, legacy, lockTimeoutSeconds, log) {
-    const row = await readLedgerUnderLock(session, target, incidentKey, lockTimeoutSeconds, log);
-    if (row || !legacy)
+    const { row, underLegacy } = incidentRow(await readLedgerUnderLock(session, target, keysOf(incidentKey, legacy), lockTimeoutSeconds, log), incidentKey, legacy);
+    if (!underLegacy || !legacy)
         return row;
-    const old = await readLedgerUnderLock(session, target, legacy.key, lockTimeoutSeconds, log);
-    if (!takesLegacy(old, legacy))
-        return undefined;
     const bounds = { lockTimeoutSeconds, deadline: LOCK_SESSION_DEADLINE, what: `Renaming this incident's row of the rollback ledger (rollback_kit.rollbacks) of ${(0,connection/* describeTarget */.ff)(target)} from the key's earlier spelling`, log, left: NOTHING_CHANGED };
     try {
         await session.query(`BEGIN; ${localBounds(bounds)}`);
@@ -22342,7 +22443,7 @@ async function readLedgerUnderLockOrLegacy(session, target, incidentKey, legacy,
         throw await boundsError(session, bounds, err);
     }
     log.info(`Incident ${incidentKey}: its row in rollback_kit.rollbacks, written under an earlier spelling of the key, now has this key.`);
-    return { ...old, incidentKey };
+    return row;
 }
 const NOTHING_CHANGED = { state: 'Nothing was changed.', facts: { changed: 'no' } };
 /**
@@ -22410,16 +22511,16 @@ async function supersedeUnderLock(session, target, incidentKey, applied, lockTim
         return [];
     }
 }
-/** The ledger row, read with its waits bounded (LedgerBounds); an answer that never comes ends it too, nothing changed. */
-async function readLedgerBounded(session, incidentKey, lockTimeoutSeconds, log, what, deadline) {
+/** The ledger rows under `incidentKeys`, read with their waits bounded (LedgerBounds); an answer that never comes ends it too, nothing changed. */
+async function readLedgerBounded(session, incidentKeys, lockTimeoutSeconds, log, what, deadline) {
     const bounds = { lockTimeoutSeconds, deadline, what, log, left: NOTHING_CHANGED };
     try {
         // A read-only transaction of its own: SET LOCAL ends with it, so on the lock's session it bounds
         // these two queries only, never the session's advisory lock or the writes it makes later.
         await session.query(`BEGIN READ ONLY; ${localBounds(bounds)}`);
-        const row = await (0,migrations_ledger/* readLedger */.SC)(session, incidentKey);
+        const rows = await (0,migrations_ledger/* readLedgerRows */.Dj)(session, incidentKeys);
         await session.query('COMMIT');
-        return row;
+        return rows;
     }
     catch (err) {
         if (err instanceof db_session/* QueryDeadlineExceeded */.q1)
@@ -22553,8 +22654,12 @@ function freshPlan(plan, applied, keepVersion) {
     const oldest = plan.length ? applied.indexOf(plan.at(-1)) : 0;
     return { planned: plan, kept: applied.slice(0, Math.max(0, oldest)).filter((v) => !plan.includes(v)), applied, keepVersion };
 }
-/** What to revert: what is left of `plan`, as the tracking table says, refused under anything applied above it since. */
-function finishChoice(incidentKey, plan) {
+/**
+ * What to revert: what is left of `plan`, as the tracking table says, refused under anything
+ * applied above it since. `rowKey`: the key the incident's row has, for the DELETE its refusal
+ * gives (deleteRowSql).
+ */
+function finishChoice(incidentKey, plan, rowKey = incidentKey) {
     return {
         recorded: {
             planned: plan.planned,
@@ -22563,10 +22668,22 @@ function finishChoice(incidentKey, plan) {
             origin: {
                 who: `The whole rollback for incident ${incidentKey}`,
                 hint: 'Check what the migrations applied since need. To finish the plan, revert them first (run-down-migrations with to-version, or the tool\'s own down) and re-run; ' +
-                    `to plan afresh from what is applied now, delete the incident's row first (DELETE FROM rollback_kit.rollbacks WHERE incident_key = ${(0,sql_split/* literal */.eu)(incidentKey)}) and re-run.`,
+                    `to plan afresh from what is applied now, delete the incident's row first (${deleteRowSql(rowKey)}) and re-run.`,
             },
         },
     };
+}
+/**
+ * The DELETE that clears an incident's row, for a hint, under the key the row has: before the
+ * whole-rollback lock renames it (readLedgerUnderLockOrLegacy), a row found under the key's earlier
+ * spelling still has that one (readLedgerAtPlanOrLegacy). That spelling kept a from URL's userinfo
+ * and secret parameters, which are never said: the key is shown without them, and the words say
+ * to write them back.
+ */
+function deleteRowSql(rowKey) {
+    const shown = (0,url_secrets/* hideUrlSecrets */.BF)(rowKey);
+    const sql = `DELETE FROM rollback_kit.rollbacks WHERE incident_key = ${(0,sql_split/* literal */.eu)(shown)}`;
+    return shown === rowKey ? sql : `${sql}, with each URL in the key written as in the from you gave, its user name, password and secret parameters included: an earlier version of rollback-kit wrote the row under that spelling, and they are not shown here`;
 }
 /**
  * The plan's migrations that are reverted, in the order they run: those not among `applied`, read
@@ -22629,8 +22746,6 @@ var job_words = __nccwpck_require__(90074);
 var incident_key = __nccwpck_require__(87197);
 // EXTERNAL MODULE: ./.build/platforms/from-ref.js
 var from_ref = __nccwpck_require__(61857);
-// EXTERNAL MODULE: ./.build/core/url-secrets.js
-var url_secrets = __nccwpck_require__(9041);
 // EXTERNAL MODULE: ./.build/pipeline/verify.js
 var pipeline_verify = __nccwpck_require__(14616);
 ;// CONCATENATED MODULE: ./.build/pipeline/rollback.js
@@ -22645,7 +22760,6 @@ var pipeline_verify = __nccwpck_require__(14616);
  * or under an app that failed to roll back; verify whenever anything changed; a verify that still
  * says "roll back" means a person must act now; telling people never stops the rollback.
  */
-
 
 
 
@@ -22801,12 +22915,13 @@ async function rollbackPhases(request, deps, log, heartbeat) {
             if (!checks.length)
                 checks = undefined;
         }
-        const outcomes = await Promise.all(inScope.map((c) => (0,promote/* promotePrevious */.Ay)(planRequest(c, request, budget), log)));
+        const planned = inScope.map((c) => planRequest(c, request, budget));
+        const outcomes = await Promise.all(planned.map((req) => (0,promote/* promotePrevious */.Ay)(req, log)));
         outcomes.forEach((o, i) => applyOutcome(record.components[i], o, { preview: !request.dryRun }));
         // A revert to push: the job must be able to, or the app phase would stop halfway.
         for (const [i, c] of inScope.entries())
             if (c.provider === 'git-revert' && outcomes[i].status === 'dry-run')
-                await checkCanPush(request.workspace, c.name, planRequest(c, request, budget).timeoutSeconds, log, request.signal);
+                await checkCanPush(request.workspace, c.name, planned[i].timeoutSeconds, log, request.signal);
         record.incidentKey = incidentKey(plan.environment, plan.components, inScope, outcomes, request);
         keyNotes(plan.components, inScope, outcomes, request.github.runId, log);
         const aliases = incidentAliases(plan.environment, plan.components, inScope, outcomes, record.incidentKey, request.github.runId);
@@ -22839,11 +22954,11 @@ async function rollbackPhases(request, deps, log, heartbeat) {
                     log.info(`Incident ${record.incidentKey}: ${SUPERSEDED_ROW}; nothing is left to do.`);
                 // Refused before the earlier run's work is taken as this run's: its migrations are applied
                 // again, so "reverted" would tell the reader to remove migrations that are back in place.
-                refuseAnotherMethod(closed, record.incidentKey, request);
+                refuseAnotherMethod(closed, record.incidentKey, found.rowKey, request);
                 if (closed.method === DOWN_MIGRATIONS && closed.planned.length)
-                    await refuseAnotherIncident(closed, record.incidentKey, request, log);
+                    await refuseAnotherIncident(closed, record.incidentKey, found.rowKey, request, log);
                 if (closed.method === 'restore')
-                    await refuseAnotherRestore(closed, record.incidentKey, request, 'plan');
+                    await refuseAnotherRestore(closed, record.incidentKey, found.rowKey, request, 'plan');
                 record.database.planned = closed.planned;
                 record.database.reverted = closed.reverted;
                 record.database.status = 'nothing-to-do';
@@ -22871,7 +22986,7 @@ async function rollbackPhases(request, deps, log, heartbeat) {
             else if (earlier) {
                 // What is left of it comes from the tracking table: the row's `reverted` may be behind it (ledger.ts).
                 log.info(`An earlier run for incident ${record.incidentKey} planned to revert ${earlier.planned.join(', ')} and did not finish: this run finishes that plan, what is left of it, whatever the database section asks now.`);
-                const dry = await (0,revert/* revertMigrations */.a)(revertOptions(request, finishChoice(record.incidentKey, earlier), { dryRun: true }), log);
+                const dry = await (0,revert/* revertMigrations */.a)(revertOptions(request, finishChoice(record.incidentKey, earlier, found.rowKey), { dryRun: true }), log);
                 downPlan = earlier;
                 record.database.planned = earlier.planned;
                 if (earlier.keepVersion)
@@ -23009,9 +23124,16 @@ async function rollbackPhases(request, deps, log, heartbeat) {
                 if (unfinished && outcome.status === 'already-current')
                     await finished(t.end('ok', log.redact(outcome.notes.slice(outcome.putThereByRollback ? 0 : 1).join(' ') || `finished: ${unfinished}`)));
                 else {
-                    // Where it went, for a later job of a split rollback to say where production is (earlierMoves).
+                    // Where it went, and what it froze, for a later job of a split rollback to say where
+                    // production is and what stays to undo (earlierMoves, nextSteps).
+                    const frozen = leftFrozen(c.provider, rec.frozen);
                     const moved = (0,promote/* changedProduction */.QF)(outcome.status)
-                        ? { from: (0,pipeline_timeline/* deploymentName */.pC)(rec.from) && log.redact((0,pipeline_timeline/* deploymentName */.pC)(rec.from)), to: (0,pipeline_timeline/* deploymentName */.pC)(rec.to) && log.redact((0,pipeline_timeline/* deploymentName */.pC)(rec.to)), ...(rec.autoAssignOff ? { 'auto-assign-off': true } : {}) }
+                        ? {
+                            from: (0,pipeline_timeline/* deploymentName */.pC)(rec.from) && log.redact((0,pipeline_timeline/* deploymentName */.pC)(rec.from)),
+                            to: (0,pipeline_timeline/* deploymentName */.pC)(rec.to) && log.redact((0,pipeline_timeline/* deploymentName */.pC)(rec.to)),
+                            ...(rec.autoAssignOff ? { 'auto-assign-off': true } : {}),
+                            ...(frozen ? { frozen: log.redact(frozen.what), ...(frozen.undo ? { undo: log.redact(frozen.undo) } : {}) } : {}),
+                        }
                         : {};
                     await finished(t.end(outcome.status === 'already-current' ? 'nothing-to-do' : 'ok', log.redact(outcome.notes[0] ?? outcome.status), moved));
                 }
@@ -23544,7 +23666,7 @@ async function whatIsLeft(session, request, record, plannedHere, legacy, log) {
         // Written since this run planned: a restore of another snapshot is not this run's done for it.
         // Refused in the database phase: the app phase may have rolled the app back already.
         if (row.method === 'restore')
-            await refuseAnotherRestore(row, record.incidentKey, request, 'database');
+            await refuseAnotherRestore(row, record.incidentKey, record.incidentKey, request, 'database');
         dbRecord.planned = row.planned;
         dbRecord.reverted = row.reverted;
         return { done: row.status === 'superseded' ? SUPERSEDED_ROW : 'another run already rolled the database back for this incident' };
@@ -23778,14 +23900,18 @@ function nextSteps(record) {
             steps.push(`Before the next redeploy of ${c.name}, check the production environment variables ${c.changedEnv.join(', ')}: they changed after the deployment now serving was built.`);
         if (c.autoAssignOff)
             steps.push(vercelPromoteStep(c.name));
-        // Render's auto-deploy and Netlify's lock stay until someone undoes them (Vercel's is said above).
-        if (c.frozen && c.provider !== 'vercel')
-            steps.push(`${c.name}: ${c.frozen.what}${c.frozen.undo ? ` To undo: ${c.frozen.undo}` : ''}`);
+        const frozen = leftFrozen(c.provider, c.frozen);
+        if (frozen)
+            steps.push(undoStep(c.name, frozen));
     }
-    // The earlier job's Vercel rollback still holds new pushes back: its step stands in this job's report too.
-    for (const m of record.earlierComponents ?? [])
+    // What the earlier job's rollback froze still holds the bad release back (Vercel's new pushes,
+    // Render's auto-deploy, Netlify's lock): its step stands in this job's report too.
+    for (const m of record.earlierComponents ?? []) {
         if (m.autoAssignOff)
             steps.push(vercelPromoteStep(m.name));
+        if (m.frozen)
+            steps.push(undoStep(m.name, m.frozen));
+    }
     const reverted = record.database?.reverted ?? [];
     if (reverted.length)
         steps.push(`${reverted.length === 1 ? `Migration ${reverted[0]} was` : `Migrations ${reverted.join(', ')} were`} reverted: remove or fix ${reverted.length === 1 ? 'it' : 'them'} before the next deploy, or the next deploy applies ${reverted.length === 1 ? 'it' : 'them'} again.`);
@@ -23804,6 +23930,16 @@ function nextSteps(record) {
 /** After a Vercel rollback that left automatic production domain assignment off. */
 function vercelPromoteStep(name) {
     return `Vercel will not put new pushes of ${name} live until a deployment is promoted: promote the fixed deployment when it is ready.`;
+}
+/**
+ * What a component's rollback froze that stays until someone undoes it (Render's auto-deploy,
+ * Netlify's lock), for its next step (undoStep); Vercel's is vercelPromoteStep's (auto-assign-off).
+ */
+function leftFrozen(provider, frozen) {
+    return frozen && provider !== 'vercel' ? frozen : undefined;
+}
+function undoStep(name, frozen) {
+    return `${name}: ${frozen.what}${frozen.undo ? ` To undo: ${frozen.undo}` : ''}`;
 }
 /**
  * After "Rollback failed in database", in one step, since the action's error gives only one as its
@@ -23911,12 +24047,12 @@ const rollback_NOTHING_CHANGED = { changed: 'no' };
  * database rolled back, leaving the new deploy's migrations applied: it stops in plan instead,
  * before anything changes, naming them and how to name the new incident.
  */
-async function refuseAnotherIncident(closed, incidentKey, request, log) {
+async function refuseAnotherIncident(closed, incidentKey, rowKey, request, log) {
     // The row's own check on what was applied when it planned is left to this function, which words
     // it for a finished plan: without it, the dry run lists the plan's migrations applied again.
-    const dry = await (0,revert/* revertMigrations */.a)(revertOptions(request, finishChoice(incidentKey, { planned: closed.planned, kept: closed.kept ?? [], applied: [] }), { dryRun: true, check: true }), log);
+    const dry = await (0,revert/* revertMigrations */.a)(revertOptions(request, finishChoice(incidentKey, { planned: closed.planned, kept: closed.kept ?? [], applied: [] }, rowKey), { dryRun: true, check: true }), log);
     const earlier = `An earlier run for incident ${incidentKey} finished rolling the database back (it reverted ${closed.planned.join(', ')})`;
-    const how = nameTheNewIncident(incidentKey, request.plan.environment);
+    const how = nameTheNewIncident(incidentKey, rowKey, request.plan.environment);
     const again = dry.plan.map((p) => p.version);
     if (again.length) {
         throw new errors/* RollbackKitError */.dp(`${earlier}, and ${again.join(', ')} ${again.length === 1 ? 'is' : 'are'} applied again since: this is most likely a new incident under the same name, and this run would have left the database as it is. Nothing was changed.`, how, rollback_NOTHING_CHANGED);
@@ -23945,13 +24081,13 @@ async function refuseAnotherIncident(closed, incidentKey, request, log) {
  * A finished row of the other method (a restore, where this run reverts migrations, or the reverse)
  * says nothing of what this run's plan would change: finding it done would leave that undone.
  */
-function refuseAnotherMethod(closed, incidentKey, request) {
+function refuseAnotherMethod(closed, incidentKey, rowKey, request) {
     const mine = request.plan.database.method;
     if (closed.method === mine || (closed.method !== DOWN_MIGRATIONS && closed.method !== 'restore'))
         return;
     const unnamed = unnamedKey(incidentKey, request.plan.environment);
     const did = closed.method === 'restore' ? 'restored a snapshot' : `reverted ${closed.planned.join(', ') || 'its plan'}`;
-    throw new errors/* RollbackKitError */.dp(`An earlier run for incident ${incidentKey} finished rolling the database back (it ${did}), and this run's database section asks for ${mine}: most likely a new incident under the same name${unnamed ? ` (${unnamed})` : ''}, and this run would have left the database as it is and called it rolled back. Nothing was changed.`, nameTheNewIncident(incidentKey, request.plan.environment), rollback_NOTHING_CHANGED);
+    throw new errors/* RollbackKitError */.dp(`An earlier run for incident ${incidentKey} finished rolling the database back (it ${did}), and this run's database section asks for ${mine}: most likely a new incident under the same name${unnamed ? ` (${unnamed})` : ''}, and this run would have left the database as it is and called it rolled back. Nothing was changed.`, nameTheNewIncident(incidentKey, rowKey, request.plan.environment), rollback_NOTHING_CHANGED);
 }
 /**
  * A finished restore's row stands for this run only when this run restores the same snapshot (its
@@ -23963,7 +24099,7 @@ function refuseAnotherMethod(closed, incidentKey, request) {
  * restore between this run's plan and its whole-rollback lock), the app phase may have changed the
  * app: only the database is untouched, and the words say that.
  */
-async function refuseAnotherRestore(closed, incidentKey, request, phase) {
+async function refuseAnotherRestore(closed, incidentKey, rowKey, request, phase) {
     const unchanged = phase === 'plan' ? 'Nothing was changed.' : 'Another run finished that restore after this run planned; this run changed nothing in the database.';
     const db = request.plan.database;
     if (db.method !== 'restore' || !db.snapshotPath || !(0,external_node_fs_.existsSync)(db.snapshotPath))
@@ -23971,7 +24107,7 @@ async function refuseAnotherRestore(closed, incidentKey, request, phase) {
     const mine = await snapshotSha(db.snapshotPath);
     const theirs = closed.snapshot?.[0];
     const unnamed = unnamedKey(incidentKey, request.plan.environment);
-    const how = nameTheNewIncident(incidentKey, request.plan.environment);
+    const how = nameTheNewIncident(incidentKey, rowKey, request.plan.environment);
     const earlier = `An earlier run for incident ${incidentKey} finished rolling the database back (it restored the snapshot${theirs ? ` with sha256 ${theirs.slice(0, 12)}…` : ''})`;
     if (theirs && mine !== theirs) {
         throw new errors/* RollbackKitError */.dp(`${earlier}, and this run restores another one (${db.snapshotPath}, sha256 ${mine.slice(0, 12)}…): this is most likely a new incident under the same name${unnamed ? ` (${unnamed})` : ''}, and this run would have left the database as it is and called it rolled back. ${unchanged}`, how, rollback_NOTHING_CHANGED);
@@ -23992,12 +24128,12 @@ function unnamedKey(incidentKey, environment) {
         return 'it names no deployment: a command component cannot say what it serves, and no from was given';
     return undefined;
 }
-/** What to do when a run under a finished incident's key is another incident's. */
-function nameTheNewIncident(incidentKey, environment) {
+/** What to do when a run under a finished incident's key is another incident's; `rowKey`: the key that incident's row has (deleteRowSql). */
+function nameTheNewIncident(incidentKey, rowKey, environment) {
     const name = (0,incident_key/* namesRun */.gZ)(incidentKey, environment)
         ? 'Start a new workflow run for the new incident rather than re-running the finished one, or pass from with the release that went bad'
         : 'Name the new incident: pass from (--from on the command line) with the release that went bad (name=ref for each component when there are several), so that it gets a key, and a plan, of its own';
-    return `${name}. If this is the earlier incident after all and what is applied now is meant to stay, nothing is left to do for it. To reuse the name and plan afresh, delete the earlier incident's row first (DELETE FROM rollback_kit.rollbacks WHERE incident_key = ${(0,sql_split/* literal */.eu)(incidentKey)}).`;
+    return `${name}. If this is the earlier incident after all and what is applied now is meant to stay, nothing is left to do for it. To reuse the name and plan afresh, delete the earlier incident's row first (${deleteRowSql(rowKey)}).`;
 }
 
 
@@ -24134,6 +24270,7 @@ class Timeline {
                     ...(facts?.from ? { from: facts.from } : {}),
                     ...(facts?.to ? { to: facts.to } : {}),
                     ...(facts?.['auto-assign-off'] ? { 'auto-assign-off': true } : {}),
+                    ...(facts?.frozen ? { frozen: facts.frozen, ...(facts.undo ? { undo: facts.undo } : {}) } : {}),
                 };
                 this.entries.push(entry);
                 this.onEntry(entry);
@@ -24210,7 +24347,7 @@ function parseTimeline(raw, redact) {
             throw fail(`${at}: stopped must be true when given`);
         if (r['auto-assign-off'] !== undefined && r['auto-assign-off'] !== true)
             throw fail(`${at}: auto-assign-off must be true when given`);
-        for (const k of ['from', 'to'])
+        for (const k of ['from', 'to', 'frozen', 'undo'])
             if (r[k] !== undefined && typeof r[k] !== 'string')
                 throw fail(`${at}: ${k} must be text when given`);
         return {
@@ -24225,6 +24362,7 @@ function parseTimeline(raw, redact) {
             ...(typeof r.from === 'string' && r.from ? { from: (0,_core_secrets_js__WEBPACK_IMPORTED_MODULE_1__/* .clip */ .$Q)(redact(r.from), MAX_REF) } : {}),
             ...(typeof r.to === 'string' && r.to ? { to: (0,_core_secrets_js__WEBPACK_IMPORTED_MODULE_1__/* .clip */ .$Q)(redact(r.to), MAX_REF) } : {}),
             ...(r['auto-assign-off'] ? { 'auto-assign-off': true } : {}),
+            ...(typeof r.frozen === 'string' && r.frozen ? { frozen: (0,_core_secrets_js__WEBPACK_IMPORTED_MODULE_1__/* .clip */ .$Q)(redact(r.frozen), MAX_TEXT), ...(typeof r.undo === 'string' && r.undo ? { undo: (0,_core_secrets_js__WEBPACK_IMPORTED_MODULE_1__/* .clip */ .$Q)(redact(r.undo), MAX_TEXT) } : {}) } : {}),
         };
     });
 }
@@ -24237,7 +24375,13 @@ function earlierMoves(rows) {
     for (const e of rows) {
         if (e.phase !== 'app' || e.status !== 'ok' || !e.component || !e.to)
             continue;
-        moves.set(e.component, { name: e.component, ...(e.from ? { from: e.from } : {}), to: e.to, ...(e['auto-assign-off'] ? { autoAssignOff: true } : {}) });
+        moves.set(e.component, {
+            name: e.component,
+            ...(e.from ? { from: e.from } : {}),
+            to: e.to,
+            ...(e['auto-assign-off'] ? { autoAssignOff: true } : {}),
+            ...(e.frozen ? { frozen: { what: e.frozen, ...(e.undo ? { undo: e.undo } : {}) } } : {}),
+        });
     }
     return [...moves.values()];
 }
@@ -25455,8 +25599,6 @@ var external_node_os_ = __nccwpck_require__(48161);
 var external_node_path_ = __nccwpck_require__(76760);
 // EXTERNAL MODULE: ./.build/core/process.js
 var process = __nccwpck_require__(95713);
-// EXTERNAL MODULE: ./.build/core/token-shapes.js
-var token_shapes = __nccwpck_require__(13912);
 ;// CONCATENATED MODULE: ./.build/platforms/command/run.js
 /**
  * command: the rollback is the user's own command (docker, pm2, kubectl…). It runs under bash with
@@ -25477,8 +25619,6 @@ var token_shapes = __nccwpck_require__(13912);
  * there by a rollback, so the rollback-cascade guard (notPutBackAgain) cannot apply: an automatic
  * run says so (NO_CASCADE_GUARD) and the command decides, through the outcome file.
  */
-
-
 
 
 
@@ -25562,10 +25702,10 @@ async function runRollbackCommand(opts, log) {
     const vars = { ROLLBACK_TARGET: opts.target, ROLLBACK_FROM: opts.from ?? '', ROLLBACK_REASON: opts.reason ?? '' };
     log.info(`Rollback command (bash, limit ${opts.timeoutSeconds} s) with ROLLBACK_TARGET=${vars.ROLLBACK_TARGET}${opts.from ? ` ROLLBACK_FROM=${opts.from}` : ''}:`);
     // A URL written into the command (a connection string) is shown as its output's are.
-    log.info(`  ${(0,url_secrets/* hideUrlSecrets */.BF)(log.redact(command))}`);
+    log.programLines()(`  ${command}`);
     if (verify) {
         log.info('Then the verify command, within the same limit:');
-        log.info(`  ${(0,url_secrets/* hideUrlSecrets */.BF)(log.redact(verify))}`);
+        log.programLines()(`  ${verify}`);
     }
     const unguarded = opts.automatic ? [NO_CASCADE_GUARD] : [];
     for (const note of unguarded)
@@ -25655,15 +25795,11 @@ function namedTarget(target) {
  */
 async function runBash(what, command, seconds, env, opts, log) {
     const tail = [];
-    // A private key printed over many lines: each line alone does not show it is inside one.
-    const keyLines = (0,token_shapes/* privateKeyLines */.Yi)();
+    // What the user's script prints is theirs: a database URL or a signed link it echoes holds a
+    // secret we were never given, so the log mask cannot know it (Log.programLines).
+    const write = log.programLines();
     const line = (raw) => {
-        // What the user's script prints is theirs: a database URL or a signed link it echoes holds a
-        // secret we were never given, so the log mask cannot know it.
-        // Registered secrets first: the mask knows them whole, and a URL shown without its userinfo
-        // no longer reads as the whole secret (a webhook URL whose path is its credential).
-        const text = keyLines((0,url_secrets/* hideUrlSecrets */.BF)(log.redact(raw)));
-        log.info(text);
+        const text = write(raw);
         tail.push(text);
         if (tail.length > OUTPUT_TAIL_LINES)
             tail.shift();

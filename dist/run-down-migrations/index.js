@@ -630,9 +630,9 @@ function hidePrivateKeys(text) {
     return out + text.slice(done);
 }
 /**
- * A line filter for output read line by line (a command's): inside a PEM private key, from a line
- * with its BEGIN to the line with its END, every line is `***`, which hidePrivateKeys cannot see
- * one line at a time. Give it each line after hideKnownTokens.
+ * A line filter for output read line by line (a command's, Log.programLines): inside a PEM private
+ * key, from a line with its BEGIN to the line with its END, every line is `***`, which
+ * hidePrivateKeys cannot see one line at a time. Give it each line after hideKnownTokens.
  */
 function privateKeyLines() {
     let inside;
@@ -664,10 +664,12 @@ function hideXmlValues(text) {
 /**
  * `text` with every credential of a known shape hidden (see the list above), every value a name
  * says is secret (hideNamedValues), and every URL's sensitive parameters (`?token=`, `&sig=`) and a
- * chat webhook's secret path (hideUrlSecrets).
+ * chat webhook's secret path (hideUrlSecrets). `dropUserinfo`: every URL's userinfo too, the user
+ * name with the password (for text a user's own program printed: an HTTP user name alone can be
+ * the credential).
  */
-function hideKnownTokens(text) {
-    let out = (0,url_secrets/* hideUrlSecrets */.BF)(text, { keepUserinfo: true });
+function hideKnownTokens(text, opts = {}) {
+    let out = (0,url_secrets/* hideUrlSecrets */.BF)(text, { keepUserinfo: !opts.dropUserinfo });
     for (const { pattern, replace } of SHAPES)
         out = out.replace(pattern, replace);
     return hideNamedValues(hideOptionValues(hideXmlValues(hidePrivateKeys(out))));
@@ -684,7 +686,7 @@ function hideKnownTokens(text) {
 function createLog(sink) {
     const secrets = new SecretSet();
     // Registered secrets first: the mask knows them whole, in every encoded form.
-    const redact = (text) => hideKnownTokens(secrets.redact(text));
+    const redact = (text, opts = {}) => hideKnownTokens(secrets.redact(text), opts);
     const warnedWeak = new Set();
     return {
         info: (m) => sink.info(redact(m)),
@@ -705,9 +707,19 @@ function createLog(sink) {
                 sink.warning(redact(`A secret given to this step${from ? ` (${from})` : ''} is shorter than ${MIN_SECRET_LENGTH} characters, a number or a common word: rollback-kit keeps it out of its own output, but does not ask the runner to mask it everywhere in the job log (that would hide every such word). Use a longer secret.`));
             }
         },
-        redact,
+        redact: (text) => redact(text),
         excerpt: (text, max) => clip(redact(text), max),
-        failedOutput: (heading, lines) => sink.failedOutput?.(redact(heading), lines.map(redact)),
+        failedOutput: (heading, lines) => sink.failedOutput?.(redact(heading), lines.map((line) => redact(line))),
+        programLines() {
+            const keyLines = privateKeyLines();
+            return (line) => {
+                // Registered secrets first (redact): the mask knows them whole, and a URL shown without its
+                // userinfo no longer reads as the whole secret (a webhook URL whose path is its credential).
+                const text = keyLines(redact(line, { dropUserinfo: true }));
+                sink.info(text);
+                return text;
+            };
+        },
     };
 }
 /** A log that keeps its lines in memory: for library tests. */
@@ -1213,9 +1225,6 @@ class Summary {
     emptyBuffer() {
         this.buffer = '';
         return this;
-    }
-    stringify() {
-        return this.buffer;
     }
 }
 /* eslint-enable no-restricted-properties */
@@ -1840,10 +1849,11 @@ const output = {
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   K5: () => (/* binding */ StopOutlasted),
 /* harmony export */   ZI: () => (/* binding */ stopOnSignals),
+/* harmony export */   gi: () => (/* binding */ stopSignalName),
 /* harmony export */   kB: () => (/* binding */ stoppedFailure),
-/* harmony export */   w3: () => (/* binding */ stopCause),
-/* harmony export */   ws: () => (/* binding */ stopName)
+/* harmony export */   w3: () => (/* binding */ stopCause)
 /* harmony export */ });
+/* unused harmony exports holdStopSignals, stopName */
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8005);
 /* harmony import */ var _output_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8975);
 /**
@@ -1865,6 +1875,13 @@ const output = {
  * - every later signal is ignored: the handlers stay installed until `dispose()`, so no signal ever
  *   reaches Node's default kill while the caller still reports or cleans up. (With
  *   `process.once`, the second Ctrl-C would find no handler and kill the process mid-cleanup.)
+ *
+ * One process-level handler per signal takes them all, and hands each to every stop listening at
+ * that moment. Installed while a stop listens; the command line's bin keeps it for the whole run
+ * from its first line (holdStopSignals), and says what a signal that no stop hears did. A handler
+ * removed as another is added instead loses the signal Node has caught but not yet handed over
+ * (it reaches the listeners only at the next turn of the event loop): a stop at the start of the
+ * sandbox went unheard, and the sandbox ran to its end.
  */
 
 
@@ -1873,6 +1890,45 @@ const STOP_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP'];
 /** What stopped the work, as a note says it: SIGPIPE alone would not tell the reader what happened. */
 function stopCause(name) {
     return name === 'SIGPIPE' ? 'SIGPIPE, stdout closed' : name;
+}
+/** Every stop listening now, in the order they started. */
+const listening = new Set();
+/** What a signal that no stop hears does, while the bin holds the handler (holdStopSignals). */
+let unheard;
+let installed = false;
+function onProcessSignal(name) {
+    if (!listening.size)
+        return unheard?.(name);
+    for (const stop of [...listening])
+        stop(name);
+}
+/** The process-level handler is there exactly while a stop listens or the bin holds it. */
+function install() {
+    const wanted = listening.size > 0 || unheard !== undefined;
+    if (wanted === installed)
+        return;
+    installed = wanted;
+    for (const sig of STOP_SIGNALS) {
+        if (wanted)
+            process.on(sig, onProcessSignal);
+        else
+            process.off(sig, onProcessSignal);
+    }
+}
+/**
+ * Keeps the handler installed until the returned release is called: a signal while no stop listens
+ * goes to `whenUnheard` (before a command's work, after it) instead of Node's default. The release
+ * puts Node's default back for such signals.
+ */
+function holdStopSignals(whenUnheard) {
+    unheard = whenUnheard;
+    install();
+    return () => {
+        if (unheard !== whenUnheard)
+            return;
+        unheard = undefined;
+        install();
+    };
 }
 function stopOnSignals(opts) {
     const controller = new AbortController();
@@ -1891,8 +1947,8 @@ function stopOnSignals(opts) {
         controller.abort(new Error(`stopped by ${name}`));
         timer = setTimeout(giveUp, opts.graceMs);
     };
-    for (const sig of STOP_SIGNALS)
-        process.on(sig, onSignal);
+    listening.add(onSignal);
+    install();
     const unwatchStdout = _output_js__WEBPACK_IMPORTED_MODULE_1__/* .output */ .CG.onStdoutClosed(() => onSignal('SIGPIPE'));
     return {
         signal: controller.signal,
@@ -1904,8 +1960,8 @@ function stopOnSignals(opts) {
         },
         dispose() {
             clearTimeout(timer);
-            for (const sig of STOP_SIGNALS)
-                process.off(sig, onSignal);
+            listening.delete(onSignal);
+            install();
             unwatchStdout();
         },
     };
@@ -1932,11 +1988,15 @@ function stoppedFailure(what, signal, settled, graceMs) {
     const message = err instanceof _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp ? err.message : (0,_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .errorLine */ .BP)(err);
     return new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`${what} was stopped by ${signal}: ${message}`, hint);
 }
-/** "SIGINT" from a stop's reason (stopOnSignals aborts with "stopped by SIGINT"), else "stopped". */
-function stopName(signal) {
+/** "SIGINT" from a stop's reason (stopOnSignals aborts with "stopped by SIGINT"); undefined when it names none. */
+function stopSignalName(signal) {
     const reason = signal?.reason;
     const text = reason instanceof Error ? reason.message : typeof reason === 'string' ? reason : '';
-    return /SIG[A-Z]+/.exec(text)?.[0] ?? 'stopped';
+    return /SIG[A-Z]+/.exec(text)?.[0];
+}
+/** "SIGINT" from a stop's reason (stopSignalName), else "stopped". */
+function stopName(signal) {
+    return stopSignalName(signal) ?? 'stopped';
 }
 
 
@@ -2115,8 +2175,8 @@ const URL_END = /[\s"'<>`]/;
  * Free text with every URL in it shown as displayUrl shows one: no userinfo, sensitive parameter
  * values and a chat webhook's path as `***`. The Log's shapes (token-shapes.ts) run it on every line
  * with `keepUserinfo`, since any free text (a program's output, an API error, the reason a person
- * typed) can hold a signed URL we were never given; the command provider also drops the userinfo
- * of its commands' URLs whole (an HTTP user name alone can be the credential). Linear: each `://`
+ * typed) can hold a signed URL we were never given; the command provider's lines (Log.programLines)
+ * drop the userinfo of their URLs whole (an HTTP user name alone can be the credential). Linear: each `://`
  * is found once, its scheme looked for a bounded way back.
  */
 function hideUrlSecrets(text, opts = {}) {
@@ -4217,6 +4277,8 @@ async function watchBlockers(target, applicationName, log, opts = {}) {
         stallSeen = true;
         stall.onStall(now - gone.since);
     };
+    /** The watcher's connection was opened again since the last look: it may have reached another server. */
+    let reopened = false;
     const poll = async () => {
         if (lost && stall) {
             // Only a stall watch opens its connection again: it is what would see a stall, and a proxy
@@ -4224,6 +4286,7 @@ async function watchBlockers(target, applicationName, log, opts = {}) {
             const old = session;
             session = await opened();
             lost = false;
+            reopened = true;
             timeoutSet = false;
             closeSession(old);
         }
@@ -4250,9 +4313,16 @@ async function watchBlockers(target, applicationName, log, opts = {}) {
         if (cancelAfterMs !== undefined)
             await cancelLongWaits(cancelAfterMs);
         if (stall) {
+            // The watcher's own name as the server shows it, and whether the server is in recovery, count
+            // only until a backend of the program is seen (namesShown: for one never seen, dueAt), and
+            // not once they have shown the names: asked until then, and on a connection opened again
+            // (another server, maybe, where the count starts over).
+            const ask = reopened || (most === 0 && !namesShown);
             const named = await session.query(`SELECT a.pid, extract(epoch FROM a.backend_start)::float8 AS backend_start, pg_postmaster_start_time()::text AS started,
-                (SELECT application_name FROM pg_stat_activity WHERE pid = pg_backend_pid()) AS own_name, pg_is_in_recovery() AS standby
-           FROM (SELECT 1) one LEFT JOIN pg_stat_activity a ON a.application_name = $1 AND a.pid <> pg_backend_pid()`, [applicationName]);
+                CASE WHEN $2 THEN (SELECT application_name FROM pg_stat_activity WHERE pid = pg_backend_pid()) END AS own_name,
+                CASE WHEN $2 THEN pg_is_in_recovery() END AS standby
+           FROM (SELECT 1) one LEFT JOIN pg_stat_activity a ON a.application_name = $1 AND a.pid <> pg_backend_pid()`, [applicationName, ask]);
+            reopened = false;
             const started = named.rows[0].started;
             if (server !== started) {
                 most = 0;
@@ -4262,8 +4332,10 @@ async function watchBlockers(target, applicationName, log, opts = {}) {
                 server = started;
             }
             const sessions = named.rows.flatMap((r) => (r.pid === null ? [] : [{ pid: r.pid, startedAt: r.backend_start ?? 0 }]));
-            const programs = stall.writes ? !named.rows[0].standby : sessions.some((n) => !stall.backends([n.pid]).length);
-            namesShown ||= named.rows[0].own_name === ownName && programs;
+            if (ask) {
+                const programs = stall.writes ? named.rows[0].standby === false : sessions.some((n) => !stall.backends([n.pid]).length);
+                namesShown ||= named.rows[0].own_name === ownName && programs;
+            }
             await watchStall(sessions);
         }
     };
@@ -4895,19 +4967,20 @@ const ROLLBACKS = {
 const isClosed = (row) => row !== undefined && row.status !== 'started';
 /** The row for `incidentKey`, or undefined (also when the table does not exist yet: read-only). */
 async function readLedger(session, incidentKey) {
+    return (await readLedgerRows(session, [incidentKey]))[0];
+}
+/** The rows under any of `incidentKeys` (a key and its earlier spelling), in one query. */
+async function readLedgerRows(session, incidentKeys) {
     const exists = await session.query(`SELECT to_regclass('rollback_kit.rollbacks')::text AS t`);
     if (!exists.rows[0]?.t)
-        return undefined;
+        return [];
     // kept applied and snapshot through to_jsonb: a table an earlier version created has no such column
     // until the next write (and a role that may not add applied/snapshot writes without them); a NULL
     // (an earlier version put the rows back after a restore) is an empty array too.
     const array = (column) => `ARRAY(SELECT jsonb_array_elements_text(coalesce(nullif(to_jsonb(r) -> '${column}', 'null'::jsonb), '[]'))) AS ${column}`;
     const r = await session.query(`SELECT incident_key, method, keep_version, planned, ${array('kept')}, ${array('applied')}, ${array('snapshot')}, reverted, status
-       FROM rollback_kit.rollbacks r WHERE incident_key = $1`, [incidentKey]);
-    const row = r.rows[0];
-    if (!row)
-        return undefined;
-    return {
+       FROM rollback_kit.rollbacks r WHERE incident_key = ANY($1::text[])`, [incidentKeys]);
+    return r.rows.map((row) => ({
         incidentKey: row.incident_key,
         method: row.method,
         keepVersion: row.keep_version ?? undefined,
@@ -4917,7 +4990,7 @@ async function readLedger(session, incidentKey) {
         snapshot: row.snapshot ?? [],
         reverted: row.reverted,
         status: row.status === 'done' || row.status === 'superseded' ? row.status : 'started',
-    };
+    }));
 }
 function textArray(values) {
     return `ARRAY[${values.map(sql_split/* literal */.eu).join(', ')}]::text[]`;
@@ -5166,6 +5239,8 @@ function withHowToFinish(err, how) {
 
 // EXTERNAL MODULE: ./.build/migrations/registry.js + 6 modules
 var registry = __nccwpck_require__(4703);
+// EXTERNAL MODULE: ./.build/core/stop-signals.js
+var stop_signals = __nccwpck_require__(1042);
 ;// CONCATENATED MODULE: ./.build/migrations/invalid-indexes.js
 
 const IDENT = String.raw `(?:"(?:[^"]|"")+"|[A-Za-z_\u0080-\uffff][\w$\u0080-\uffff]*)`;
@@ -5280,6 +5355,7 @@ const FIND_INVALID_SQL = 'SELECT indexrelid::regclass FROM pg_index WHERE NOT in
  * of the migration committed, and what the on-call user does next, in words and as the partial
  * result the step reports.
  */
+
 
 
 
@@ -5410,12 +5486,13 @@ function markedUntilDone(tracking) {
 }
 /**
  * The migration's state and what to do, for a failure at `f`. `skipped`: the statements an earlier
- * run did, which this one did not run again; `saved`: the progress that run recorded.
+ * run did, which this one did not run again; `saved`: the progress that run recorded; `stop`: the
+ * run's stop signal.
  */
-function failure(m, f, skipped, saved, tracking, target, log, stoppedBy) {
+function failure(m, f, skipped, saved, tracking, target, log, stop) {
     const code = f.error.code;
     // Cancelled after the run's own stop (revert.ts cancels what still runs): a stop, not a fault to fix.
-    const ours = stoppedBy !== undefined && code === '57014' && f.stage === 'run' && !/statement timeout/.test(describeError(f.error));
+    const ours = stop?.aborted === true && code === '57014' && f.stage === 'run' && !/statement timeout/.test(describeError(f.error));
     const facts = {
         m,
         f,
@@ -5449,7 +5526,8 @@ function failure(m, f, skipped, saved, tracking, target, log, stoppedBy) {
     const { ran, resumeAt, unsure } = account;
     const state = `${account.state}${left?.state ?? ''}`;
     const stoppedIn = { version: m.file.version, id: m.file.id, file: m.file.downFile ?? m.file.name, transactional: m.transactional, statements: m.statements.length, ran, resumeAt, unsure, state };
-    const head = ours ? `Stopped${/^SIG/.test(stoppedBy) ? ` (${stoppedBy})` : ''} while reverting ${m.file.name}${f.statement ? `, at ${where(m, f, f.error, tracking.table, log)}` : ''}: the stop cancelled it.` : account.head;
+    const by = (0,stop_signals/* stopSignalName */.gi)(stop);
+    const head = ours ? `Stopped${by ? ` (${by})` : ''} while reverting ${m.file.name}${f.statement ? `, at ${where(m, f, f.error, tracking.table, log)}` : ''}: the stop cancelled it.` : account.head;
     return new MigrationFailed(`${head} ${state}`, `${hint}${account.then ?? ''}`, stoppedIn, ours ? { stopped: true } : {});
 }
 const list = (names) => `${names.length === 1 ? 'index' : 'indexes'} ${names.join(', ')}`;
@@ -5488,15 +5566,12 @@ function leftIndexesAccount(f, left) {
     };
 }
 
-// EXTERNAL MODULE: ./.build/core/stop-signals.js
-var stop_signals = __nccwpck_require__(1042);
 ;// CONCATENATED MODULE: ./.build/migrations/runner.js
 /**
  * Runs a plan: each migration's down SQL and its bookkeeping in one transaction, or, for a
  * non-transactional migration, statement by statement with each completed statement recorded so a
  * re-run resumes. Stops at the first failure with the file, statement, line and PostgreSQL's message.
  */
-
 
 
 
@@ -5872,7 +5947,7 @@ async function runPlan(plan, opts) {
         }
         catch (err) {
             if (err instanceof StatementFailed)
-                throw failure(m, err, rest.from, progress.get(m.file.id), tracking, opts.target, log, opts.signal?.aborted ? (0,stop_signals/* stopName */.ws)(opts.signal) : undefined);
+                throw failure(m, err, rest.from, progress.get(m.file.id), tracking, opts.target, log, opts.signal);
             throw err;
         }
         const durationMs = Date.now() - started;

@@ -9270,9 +9270,9 @@ function hidePrivateKeys(text) {
     return out + text.slice(done);
 }
 /**
- * A line filter for output read line by line (a command's): inside a PEM private key, from a line
- * with its BEGIN to the line with its END, every line is `***`, which hidePrivateKeys cannot see
- * one line at a time. Give it each line after hideKnownTokens.
+ * A line filter for output read line by line (a command's, Log.programLines): inside a PEM private
+ * key, from a line with its BEGIN to the line with its END, every line is `***`, which
+ * hidePrivateKeys cannot see one line at a time. Give it each line after hideKnownTokens.
  */
 function privateKeyLines() {
     let inside;
@@ -9304,10 +9304,12 @@ function hideXmlValues(text) {
 /**
  * `text` with every credential of a known shape hidden (see the list above), every value a name
  * says is secret (hideNamedValues), and every URL's sensitive parameters (`?token=`, `&sig=`) and a
- * chat webhook's secret path (hideUrlSecrets).
+ * chat webhook's secret path (hideUrlSecrets). `dropUserinfo`: every URL's userinfo too, the user
+ * name with the password (for text a user's own program printed: an HTTP user name alone can be
+ * the credential).
  */
-function hideKnownTokens(text) {
-    let out = (0,url_secrets/* hideUrlSecrets */.BF)(text, { keepUserinfo: true });
+function hideKnownTokens(text, opts = {}) {
+    let out = (0,url_secrets/* hideUrlSecrets */.BF)(text, { keepUserinfo: !opts.dropUserinfo });
     for (const { pattern, replace } of SHAPES)
         out = out.replace(pattern, replace);
     return hideNamedValues(hideOptionValues(hideXmlValues(hidePrivateKeys(out))));
@@ -9324,7 +9326,7 @@ function hideKnownTokens(text) {
 function createLog(sink) {
     const secrets = new core_secrets/* SecretSet */.rE();
     // Registered secrets first: the mask knows them whole, in every encoded form.
-    const redact = (text) => hideKnownTokens(secrets.redact(text));
+    const redact = (text, opts = {}) => hideKnownTokens(secrets.redact(text), opts);
     const warnedWeak = new Set();
     return {
         info: (m) => sink.info(redact(m)),
@@ -9345,9 +9347,19 @@ function createLog(sink) {
                 sink.warning(redact(`A secret given to this step${from ? ` (${from})` : ''} is shorter than ${core_secrets/* MIN_SECRET_LENGTH */.vb} characters, a number or a common word: rollback-kit keeps it out of its own output, but does not ask the runner to mask it everywhere in the job log (that would hide every such word). Use a longer secret.`));
             }
         },
-        redact,
+        redact: (text) => redact(text),
         excerpt: (text, max) => (0,core_secrets/* clip */.$Q)(redact(text), max),
-        failedOutput: (heading, lines) => sink.failedOutput?.(redact(heading), lines.map(redact)),
+        failedOutput: (heading, lines) => sink.failedOutput?.(redact(heading), lines.map((line) => redact(line))),
+        programLines() {
+            const keyLines = privateKeyLines();
+            return (line) => {
+                // Registered secrets first (redact): the mask knows them whole, and a URL shown without its
+                // userinfo no longer reads as the whole secret (a webhook URL whose path is its credential).
+                const text = keyLines(redact(line, { dropUserinfo: true }));
+                sink.info(text);
+                return text;
+            };
+        },
     };
 }
 /** A log that keeps its lines in memory: for library tests. */
@@ -9813,9 +9825,6 @@ class Summary {
     emptyBuffer() {
         this.buffer = '';
         return this;
-    }
-    stringify() {
-        return this.buffer;
     }
 }
 /* eslint-enable no-restricted-properties */
@@ -10433,7 +10442,7 @@ class SecretSet {
 /* harmony export */   w3: () => (/* binding */ stopCause),
 /* harmony export */   ws: () => (/* binding */ stopName)
 /* harmony export */ });
-/* unused harmony export StopOutlasted */
+/* unused harmony exports holdStopSignals, StopOutlasted, stopSignalName */
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8005);
 /* harmony import */ var _output_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8975);
 /**
@@ -10455,6 +10464,13 @@ class SecretSet {
  * - every later signal is ignored: the handlers stay installed until `dispose()`, so no signal ever
  *   reaches Node's default kill while the caller still reports or cleans up. (With
  *   `process.once`, the second Ctrl-C would find no handler and kill the process mid-cleanup.)
+ *
+ * One process-level handler per signal takes them all, and hands each to every stop listening at
+ * that moment. Installed while a stop listens; the command line's bin keeps it for the whole run
+ * from its first line (holdStopSignals), and says what a signal that no stop hears did. A handler
+ * removed as another is added instead loses the signal Node has caught but not yet handed over
+ * (it reaches the listeners only at the next turn of the event loop): a stop at the start of the
+ * sandbox went unheard, and the sandbox ran to its end.
  */
 
 
@@ -10463,6 +10479,45 @@ const STOP_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP'];
 /** What stopped the work, as a note says it: SIGPIPE alone would not tell the reader what happened. */
 function stopCause(name) {
     return name === 'SIGPIPE' ? 'SIGPIPE, stdout closed' : name;
+}
+/** Every stop listening now, in the order they started. */
+const listening = new Set();
+/** What a signal that no stop hears does, while the bin holds the handler (holdStopSignals). */
+let unheard;
+let installed = false;
+function onProcessSignal(name) {
+    if (!listening.size)
+        return unheard?.(name);
+    for (const stop of [...listening])
+        stop(name);
+}
+/** The process-level handler is there exactly while a stop listens or the bin holds it. */
+function install() {
+    const wanted = listening.size > 0 || unheard !== undefined;
+    if (wanted === installed)
+        return;
+    installed = wanted;
+    for (const sig of STOP_SIGNALS) {
+        if (wanted)
+            process.on(sig, onProcessSignal);
+        else
+            process.off(sig, onProcessSignal);
+    }
+}
+/**
+ * Keeps the handler installed until the returned release is called: a signal while no stop listens
+ * goes to `whenUnheard` (before a command's work, after it) instead of Node's default. The release
+ * puts Node's default back for such signals.
+ */
+function holdStopSignals(whenUnheard) {
+    unheard = whenUnheard;
+    install();
+    return () => {
+        if (unheard !== whenUnheard)
+            return;
+        unheard = undefined;
+        install();
+    };
 }
 function stopOnSignals(opts) {
     const controller = new AbortController();
@@ -10481,8 +10536,8 @@ function stopOnSignals(opts) {
         controller.abort(new Error(`stopped by ${name}`));
         timer = setTimeout(giveUp, opts.graceMs);
     };
-    for (const sig of STOP_SIGNALS)
-        process.on(sig, onSignal);
+    listening.add(onSignal);
+    install();
     const unwatchStdout = _output_js__WEBPACK_IMPORTED_MODULE_1__/* .output */ .CG.onStdoutClosed(() => onSignal('SIGPIPE'));
     return {
         signal: controller.signal,
@@ -10494,8 +10549,8 @@ function stopOnSignals(opts) {
         },
         dispose() {
             clearTimeout(timer);
-            for (const sig of STOP_SIGNALS)
-                process.off(sig, onSignal);
+            listening.delete(onSignal);
+            install();
             unwatchStdout();
         },
     };
@@ -10522,11 +10577,15 @@ function stoppedFailure(what, signal, settled, graceMs) {
     const message = err instanceof _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp ? err.message : (0,_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .errorLine */ .BP)(err);
     return new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`${what} was stopped by ${signal}: ${message}`, hint);
 }
-/** "SIGINT" from a stop's reason (stopOnSignals aborts with "stopped by SIGINT"), else "stopped". */
-function stopName(signal) {
+/** "SIGINT" from a stop's reason (stopOnSignals aborts with "stopped by SIGINT"); undefined when it names none. */
+function stopSignalName(signal) {
     const reason = signal?.reason;
     const text = reason instanceof Error ? reason.message : typeof reason === 'string' ? reason : '';
-    return /SIG[A-Z]+/.exec(text)?.[0] ?? 'stopped';
+    return /SIG[A-Z]+/.exec(text)?.[0];
+}
+/** "SIGINT" from a stop's reason (stopSignalName), else "stopped". */
+function stopName(signal) {
+    return stopSignalName(signal) ?? 'stopped';
 }
 
 
@@ -10709,8 +10768,8 @@ const URL_END = /[\s"'<>`]/;
  * Free text with every URL in it shown as displayUrl shows one: no userinfo, sensitive parameter
  * values and a chat webhook's path as `***`. The Log's shapes (token-shapes.ts) run it on every line
  * with `keepUserinfo`, since any free text (a program's output, an API error, the reason a person
- * typed) can hold a signed URL we were never given; the command provider also drops the userinfo
- * of its commands' URLs whole (an HTTP user name alone can be the credential). Linear: each `://`
+ * typed) can hold a signed URL we were never given; the command provider's lines (Log.programLines)
+ * drop the userinfo of their URLs whole (an HTTP user name alone can be the credential). Linear: each `://`
  * is found once, its scheme looked for a bounded way back.
  */
 function hideUrlSecrets(text, opts = {}) {
