@@ -1178,12 +1178,15 @@ export function nextSteps(record: RollbackRecord): string[] {
   if (record.skippedChecks && record.status !== 'dry-run') steps.push(`The SQL checks ${record.skippedChecks.join(', ')} were not run, because this job had no database connection: run them by hand, or give the job database-url (the DATABASE_URL secret).`);
   for (const c of record.components) {
     if (c.changedEnv.length) steps.push(`Before the next redeploy of ${c.name}, check the production environment variables ${c.changedEnv.join(', ')}: they changed after the deployment now serving was built.`);
-    if (c.autoAssignOff) steps.push(vercelPromoteStep(c.name));
+    // Off after this run's rollback, or found off by a run that finds the app already rolled back (an
+    // earlier run's rollback, perhaps one stopped before it could say so): new pushes stay held back
+    // until a promotion, whichever run made the change, so every such run says it.
+    if (c.autoAssignOff || (c.provider === 'vercel' && c.frozen && c.status === 'already-current')) steps.push(vercelPromoteStep(c.name));
     // Render's auto-deploy and Netlify's lock stay until someone undoes them (Vercel's is said above).
     if (c.frozen && c.provider !== 'vercel') steps.push(`${c.name}: ${c.frozen.what}${c.frozen.undo ? ` To undo: ${c.frozen.undo}` : ''}`);
   }
   // The earlier job's Vercel rollback still holds new pushes back: its step stands in this job's report too.
-  for (const m of record.earlierComponents ?? []) if (m.autoAssignOff) steps.push(vercelPromoteStep(m.name));
+  for (const m of record.earlierComponents ?? []) if (m.autoAssignOff && !steps.includes(vercelPromoteStep(m.name))) steps.push(vercelPromoteStep(m.name));
   const reverted = record.database?.reverted ?? [];
   if (reverted.length) steps.push(`${reverted.length === 1 ? `Migration ${reverted[0]} was` : `Migrations ${reverted.join(', ')} were`} reverted: remove or fix ${reverted.length === 1 ? 'it' : 'them'} before the next deploy, or the next deploy applies ${reverted.length === 1 ? 'it' : 'them'} again.`);
   const snap = record.snapshot;
