@@ -347,7 +347,7 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
     record.nextSteps.push(
       verifyOnly
         ? 'Dry run of scope verify: the plan and the inputs were read and checked; nothing was contacted or changed.'
-        : 'Dry run: nothing was changed. Run again with dry-run false to do what the plan says.',
+        : inThisJob('Dry run: nothing was changed. Run again with dry-run false to do what the plan says.', changedEarlier),
     );
     return finish();
   }
@@ -371,7 +371,8 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
               : 'not rolled back again (the app row says why)',
       );
     }
-    record.nextSteps.push(notAgain ?? 'An earlier run already did this rollback; nothing was changed. If production is still broken, look at what the earlier run reported.');
+    // A later job's re-run: the earlier job of the rollback did change production (inThisJob).
+    record.nextSteps.push(notAgain ?? inThisJob('An earlier run already did this rollback; nothing was changed. If production is still broken, look at what the earlier run reported.', changedEarlier));
     return await closeOut(record, timeline, notify, deps, finish, request.signal);
   }
 
@@ -502,7 +503,7 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
         db.status = 'nothing-to-do';
         await finished(st.end('skipped', 'not needed: nothing is left to change in the database'));
         await finished(timeline.start('database').end('nothing-to-do', left.done));
-        record.nextSteps.push('Another run rolled the database back while this one was on its way; this run changed nothing in the database. If production is still broken, look at what that run reported.');
+        record.nextSteps.push(inThisJob('Another run rolled the database back while this one was on its way; this run changed nothing in the database. If production is still broken, look at what that run reported.', changedEarlier));
       } else if (left) {
         if (db.method !== 'restore') {
           try {
@@ -562,7 +563,7 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
     timeline.skip('verify', `the run was stopped (${stoppedBy}), so production was not verified`);
     if (changed) record.nextSteps.push('The run was stopped before its smoke checks ran: check production by hand now.');
   } else if (!changed && !verifyOnly) {
-    timeline.skip('verify', 'nothing was changed, so there is nothing new to verify');
+    timeline.skip('verify', inThisJob('nothing was changed, so there is nothing new to verify', changedEarlier));
   } else if (!checks && record.skippedChecks) {
     await finished(timeline.start('verify').end('warning', `skipped: every check is SQL (${record.skippedChecks.join(', ')}) and no database-url was given, so production was not verified`));
   } else if (!checks || !plan.verify) {
