@@ -371,9 +371,10 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
               : 'not rolled back again (the app row says why)',
       );
     }
-    // A later job's re-run: the earlier job of the rollback did change production (inThisJob).
-    record.nextSteps.push(notAgain ?? inThisJob('An earlier run already did this rollback; nothing was changed. If production is still broken, look at what the earlier run reported.', changedEarlier));
-    return await closeOut(record, timeline, notify, deps, finish, request.signal);
+    // A later job's re-run: the earlier job of the rollback did change production (inThisJob). Said
+    // first, before the steps that still stand (Vercel's promotion): it is why nothing was done.
+    const why = notAgain ?? inThisJob('An earlier run already did this rollback; nothing was changed. If production is still broken, look at what the earlier run reported.', changedEarlier);
+    return await closeOut(record, timeline, notify, deps, finish, request.signal, why);
   }
 
   // ── notify-start ──────────────────────────────────────────────────────────────────────────
@@ -611,8 +612,10 @@ async function closeOut(
   deps: RollbackDeps,
   finish: () => RollbackRecord,
   signal: AbortSignal | undefined,
+  /** Why the run ended as it did, said before the steps the record gives (nextSteps). */
+  lead?: string,
 ): Promise<RollbackRecord> {
-  record.nextSteps.unshift(...nextSteps(record));
+  record.nextSteps.unshift(...(lead ? [lead] : []), ...nextSteps(record));
   finish();
   const rt = timeline.start('report');
   if (deps.report) {

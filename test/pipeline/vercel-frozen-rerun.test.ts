@@ -41,6 +41,7 @@ it('a re-run of the workflow run that rolled Vercel back: nothing to do, and new
   const again = await runRollback(request, {}, memoryLog());
   expect(again.status).toBe('nothing-to-do');
   expect(again.components[0]).toMatchObject({ status: 'already-current' });
-  expect(again.nextSteps).toContain(STEP);
+  // Why nothing was done comes first, then what still stands.
+  expect(again.nextSteps).toEqual(['An earlier run already did this rollback; nothing was changed. If production is still broken, look at what the earlier run reported.', STEP]);
   expect(closingLines(again)).toContain(`• ${STEP}`);
 });
