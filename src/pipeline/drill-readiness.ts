@@ -127,7 +127,8 @@ export async function readiness(request: RollbackRequest, components: ComponentP
       add({
         check: 'snapshot',
         status: 'ok',
-        detail: `server PostgreSQL ${major}: pg_dump ${dump.version} and pg_restore ${restore.version} fit; the database-url connects`,
+        // What was checked, whoever gave the connection (database-url, or the sandbox its own database).
+        detail: `connected to ${describeTarget(request.database)}, PostgreSQL ${major}: pg_dump ${dump.version} and pg_restore ${restore.version} fit`,
         ...(request.dryRun ? { unproven: ['that its role may read every table (the full drill proves it with a verified snapshot)'] } : {}),
       });
     } catch (err) {

@@ -347,7 +347,7 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
     record.nextSteps.push(
       verifyOnly
         ? 'Dry run of scope verify: the plan and the inputs were read and checked; nothing was contacted or changed.'
-        : 'Dry run: nothing was changed. Run again with dry-run false to do what the plan says.',
+        : inThisJob('Dry run: nothing was changed. Run again with dry-run false to do what the plan says.', changedEarlier),
     );
     return finish();
   }
@@ -371,8 +371,10 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
               : 'not rolled back again (the app row says why)',
       );
     }
-    record.nextSteps.push(notAgain ?? 'An earlier run already did this rollback; nothing was changed. If production is still broken, look at what the earlier run reported.');
-    return await closeOut(record, timeline, notify, deps, finish, request.signal);
+    // A later job's re-run: the earlier job of the rollback did change production (inThisJob). Said
+    // first, before the steps that still stand (Vercel's promotion): it is why nothing was done.
+    const why = notAgain ?? inThisJob('An earlier run already did this rollback; nothing was changed. If production is still broken, look at what the earlier run reported.', changedEarlier);
+    return await closeOut(record, timeline, notify, deps, finish, request.signal, why);
   }
 
   // ── notify-start ──────────────────────────────────────────────────────────────────────────
@@ -509,7 +511,7 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
         db.status = 'nothing-to-do';
         await finished(st.end('skipped', 'not needed: nothing is left to change in the database'));
         await finished(timeline.start('database').end('nothing-to-do', left.done));
-        record.nextSteps.push('Another run rolled the database back while this one was on its way; this run changed nothing in the database. If production is still broken, look at what that run reported.');
+        record.nextSteps.push(inThisJob('Another run rolled the database back while this one was on its way; this run changed nothing in the database. If production is still broken, look at what that run reported.', changedEarlier));
       } else if (left) {
         if (db.method !== 'restore') {
           try {
@@ -569,7 +571,7 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
     timeline.skip('verify', `the run was stopped (${stoppedBy}), so production was not verified`);
     if (changed) record.nextSteps.push('The run was stopped before its smoke checks ran: check production by hand now.');
   } else if (!changed && !verifyOnly) {
-    timeline.skip('verify', 'nothing was changed, so there is nothing new to verify');
+    timeline.skip('verify', inThisJob('nothing was changed, so there is nothing new to verify', changedEarlier));
   } else if (!checks && record.skippedChecks) {
     await finished(timeline.start('verify').end('warning', `skipped: every check is SQL (${record.skippedChecks.join(', ')}) and no database-url was given, so production was not verified`));
   } else if (!checks || !plan.verify) {
@@ -617,8 +619,10 @@ async function closeOut(
   deps: RollbackDeps,
   finish: () => RollbackRecord,
   signal: AbortSignal | undefined,
+  /** Why the run ended as it did, said before the steps the record gives (nextSteps). */
+  lead?: string,
 ): Promise<RollbackRecord> {
-  record.nextSteps.unshift(...nextSteps(record));
+  record.nextSteps.unshift(...(lead ? [lead] : []), ...nextSteps(record));
   finish();
   const rt = timeline.start('report');
   if (deps.report) {
@@ -1185,15 +1189,18 @@ export function nextSteps(record: RollbackRecord): string[] {
   if (record.skippedChecks && record.status !== 'dry-run') steps.push(`The SQL checks ${record.skippedChecks.join(', ')} were not run, because this job had no database connection: run them by hand, or give the job database-url (the DATABASE_URL secret).`);
   for (const c of record.components) {
     if (c.changedEnv.length) steps.push(`Before the next redeploy of ${c.name}, check the production environment variables ${c.changedEnv.join(', ')}: they changed after the deployment now serving was built.`);
-    if (c.autoAssignOff) steps.push(vercelPromoteStep(c.name));
+    // Off after this run's rollback, or found off by a run that finds the app already rolled back (an
+    // earlier run's rollback, perhaps one stopped before it could say so): new pushes stay held back
+    // until a promotion, whichever run made the change, so every such run says it.
+    if (c.autoAssignOff || (c.provider === 'vercel' && c.frozen && c.status === 'already-current')) steps.push(vercelPromoteStep(c.name));
     const frozen = leftFrozen(c.provider, c.frozen);
     if (frozen) steps.push(undoStep(c.name, frozen));
   }
   // What the earlier job's rollback froze still holds the bad release back (Vercel's new pushes,
-  // Render's auto-deploy, Netlify's lock): its step stands in this job's report too.
+  // Render's auto-deploy, Netlify's lock): its step stands in this job's report too, once.
   for (const m of record.earlierComponents ?? []) {
-    if (m.autoAssignOff) steps.push(vercelPromoteStep(m.name));
-    if (m.frozen) steps.push(undoStep(m.name, m.frozen));
+    if (m.autoAssignOff && !steps.includes(vercelPromoteStep(m.name))) steps.push(vercelPromoteStep(m.name));
+    if (m.frozen && !steps.includes(undoStep(m.name, m.frozen))) steps.push(undoStep(m.name, m.frozen));
   }
   const reverted = record.database?.reverted ?? [];
   if (reverted.length) steps.push(`${reverted.length === 1 ? `Migration ${reverted[0]} was` : `Migrations ${reverted.join(', ')} were`} reverted: remove or fix ${reverted.length === 1 ? 'it' : 'them'} before the next deploy, or the next deploy applies ${reverted.length === 1 ? 'it' : 'them'} again.`);

@@ -572,23 +572,33 @@ export function issueRepository(target: GitHubTarget, log: Log, options: Inciden
 }
 
 /**
- * An issue an earlier version opened, found by what it carries (olderIssueNames): this run's markers
- * are added at the top of its body, beside its own, so the next run finds it by marker as it finds
- * any other. Only the markers change. A refusal is a warning: the next run finds it the same way.
+ * How an issue found by what it records (olderIssueNames) was found, in words true of every way it
+ * comes about: the issue does not say which version opened it, and an issue this version opened
+ * under another name of the same incident (a run without from, named by its run, then one given
+ * the bad deployment's URL) is found this way as much as one an earlier version opened.
+ */
+const foundByFrom = (number: string): string =>
+  `Incident issue #${number} was found by the deployment its Resolution says was rolled back from, not by this run's incident key (the same incident, named another way when the issue was opened)`;
+
+/**
+ * An issue found by what it carries (olderIssueNames), not by this run's markers: this run's
+ * markers are added at the top of its body, beside its own, so the next run finds it by marker as
+ * it finds any other. Only the markers change. A refusal is a warning: the next run finds it the same way.
  */
 async function addMarkers(gh: GitHubIssues, path: string, body: string, markers: string[], repository: string, log: Log): Promise<void> {
   const missing = markers.filter((m) => !body.includes(m));
   if (!missing.length) return;
   const updated = `${missing.join('\n')}\n${body}`;
+  const number = path.split('/').at(-1)!;
   if (updated.length > GITHUB_BODY_LIMIT) {
-    log.info(`Incident issue ${path.split('/').at(-1)} was opened by an earlier rollback-kit version; its body is too long to add this incident's markers to.`);
+    log.info(`${foundByFrom(number)}; its body is too long to add this incident's markers to.`);
     return;
   }
   const reply = await gh.request('PATCH', gh.url(path), { body: updated });
   // The comment is recorded; only the markers are missing, and the next run finds the issue without them.
-  if (!reply.ok && reply.stopped) log.info(`Incident issue #${path.split('/').at(-1)}: this incident's markers were not added (the run was stopped: ${reply.why}). The next run finds it the same way.`);
-  else if (!reply.ok) log.warning(`${advice(reply, repository, `adding this incident's markers to the issue an earlier version opened (#${path.split('/').at(-1)})`)} The next run finds it the same way.`);
-  else log.info(`Incident issue #${path.split('/').at(-1)} was opened by an earlier rollback-kit version: added this incident's markers to it, so later runs find it by them.`);
+  if (!reply.ok && reply.stopped) log.info(`Incident issue #${number}: this incident's markers were not added (the run was stopped: ${reply.why}). The next run finds it the same way.`);
+  else if (!reply.ok) log.warning(`${advice(reply, repository, `adding this incident's markers to incident issue #${number}, found by the deployment its Resolution says was rolled back from`)} The next run finds it the same way.`);
+  else log.info(`${foundByFrom(number)}: added this incident's markers to it, so later runs find it by them.`);
 }
 
 /**
@@ -620,7 +630,7 @@ export async function recordIncident(target: GitHubTarget, input: RollbackRecord
     if (record.labels.length) query.labels = record.labels.join(',');
     let page: string | undefined = gh.url(issues, query).href;
     let found: { number: number; url: string } | undefined;
-    /** An issue an earlier version opened for this incident, without this run's markers (olderIssueNames): used when no issue carries them. */
+    /** An issue of this incident found by what it records, without this run's markers (olderIssueNames): used when no issue carries them. */
     let older: { number: number; url: string; body: string } | undefined;
     /** Asked only once an issue carries the marker: null until then. */
     let login: string | undefined | null = null;

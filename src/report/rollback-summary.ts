@@ -8,7 +8,8 @@
 import type { Log } from '../core/log.js';
 import { redactDeep } from '../core/secrets.js';
 import { budgets, OFF_CRITICAL_PATH } from '../pipeline/budgets.js';
-import { standingFailures, stoppedIn } from '../pipeline/timeline.js';
+import { changedSomething, standingFailures, stoppedIn } from '../pipeline/timeline.js';
+import { inThisJob } from '../pipeline/job-words.js';
 import { PHASES, type ComponentRecord, type DatabaseRecord, type DeploymentRef, type RollbackRecord, type TimelineEntry } from '../pipeline/record.js';
 import type { DiscardedFromTable } from '../db/restore-discarded.js';
 import { discardedList } from './restore-db-summary.js';
@@ -79,7 +80,8 @@ export function statusLine(record: RollbackRecord): string {
     case 'nothing-to-do':
       return `Nothing to roll back: ${env} is already on ${whereNow(record)}`;
     case 'dry-run':
-      return `Rollback plan (dry run): nothing was changed in ${env}`;
+      // A dry run writes no app or database row: one that changed something is an earlier job's (inThisJob).
+      return `Rollback plan (dry run): ${inThisJob('nothing was changed', changedSomething(record.timeline))} in ${env}`;
   }
 }
 

@@ -38,3 +38,12 @@ it('--json keeps the choice as an object for scripts', async () => {
   expect(run.code).toBe(0);
   expect((JSON.parse(run.stdout) as { plan: { database: { choice: unknown } } }).plan.database.choice).toEqual({ steps: 2 });
 });
+
+// Scope app leaves the database alone (the rollback says it was left out of its scope): the plan
+// shows no database line for it, as if the rollback would revert migrations.
+it('scope app: no database line', async () => {
+  const run = await runMain(['plan', '--provider', 'vercel', '--project', 'shop', '--scope', 'app', '--steps', '2'], { cwd, env });
+  expect(run.code).toBe(0);
+  expect(run.stdout).toMatch(/scope shop$/m);
+  expect(run.stdout.split('\n').filter((l) => l.startsWith('database'))).toEqual([]);
+});

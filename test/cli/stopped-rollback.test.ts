@@ -149,3 +149,36 @@ it('from the source: SIGINT while a rollback command runs, exit 130, and the adv
   expect(run.stdout).toContain('Re-running the same rollback runs the command again from the start');
   expect(run.stdout).not.toContain('recognised and left alone');
 });
+
+// The stop above came after Vercel had the rollback request: it went live, and Vercel switched off
+// automatic domain assignment. The re-run finds the app already rolled back (nothing to do), and
+// must still say that new pushes will not go live: the stopped run could not (it never saw the
+// rollback confirmed), so without it nobody is told. `rollback-kit promote` in that state says
+// "Frozen: …"; the rollback's next steps used to say it only on the run that made the change.
+it('from the source: the re-run after a stop that sent the Vercel rollback says new pushes will not go live', async () => {
+  shop = await shopFixture({ historySize: 3 });
+  ws = await mkdtemp(join(tmpdir(), 'rk-cli-stopped-rollback-'));
+  await writeFile(join(ws, 'rollback-kit.yml'), ['components:', `  web: { provider: vercel, project: shop, team: ${TEAM_ID}, api-url: "${shop.vercel.url}" }`, ''].join('\n'));
+  const argv = ['rollback', 'app', '--from', shop.bad.uid, '--reason', 'checkout returns 500', '--yes'];
+  const post = shop.vercel.hold(ROLLBACK);
+  const running = runMain(argv, { cwd: ws, env: { VERCEL_TOKEN: TOKEN } });
+  await reachedBefore(post.reached, running);
+  process.emit('SIGINT', 'SIGINT');
+  post.release();
+  expect((await running).code).toBe(130);
+  // Vercel finishes the alias job by the time anyone looks again (the fake moves it on a status poll).
+  shop.project.job.pendingPolls = 0;
+  shop.project.job.inProgressPolls = 0;
+
+  const again = await runMain(argv, { cwd: ws, env: { VERCEL_TOKEN: TOKEN } });
+  expect(again.code).toBe(0);
+  expect(shop.vercel.production(shop.project)?.uid).toBe(shop.good.uid);
+  expect(shop.project.autoAssignCustomDomains).toBe(false);
+  expect(again.stdout).toContain('Nothing to roll back: production is already on web');
+  expect(again.stdout).toContain('Vercel will not put new pushes of web live until a deployment is promoted');
+  const json = await runMain([...argv, '--json'], { cwd: ws, env: { VERCEL_TOKEN: TOKEN } });
+  const { record } = JSON.parse(json.stdout) as { record: { status: string; nextSteps: string[] } };
+  expect(record.status).toBe('nothing-to-do');
+  expect(record.nextSteps).toContain('Vercel will not put new pushes of web live until a deployment is promoted: promote the fixed deployment when it is ready.');
+  expect(shop.vercel.requestsTo(ROLLBACK)).toHaveLength(1);
+});

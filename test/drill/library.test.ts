@@ -76,6 +76,10 @@ describe('runDrill (library)', () => {
     expect(record.wayBackBudgetMs).toBeGreaterThanOrEqual(60_000);
     expect(record.nextSteps[0]).toContain(`of its ${formatDuration(record.wayBackBudgetMs)} budget`);
     expect(record.nextSteps[0]).toMatch(/^The way back of web works and took .* of its .* budget\. The database's was snapshotted and its down migrations checked, but they were not run or timed: the drill never changes staging's schema\.$/);
+    // What the check did, in words true of any connection: the sandbox's drill is given none by
+    // database-url (it said "the --database-url connects" there).
+    const snapshot = record.readiness.find((r) => r.check === 'snapshot')!;
+    expect(snapshot.detail).toMatch(new RegExp(`^connected to 127\\.0\\.0\\.1:5432/${w.db.name}, PostgreSQL \\d+: pg_dump \\S+ and pg_restore \\S+ fit$`));
   });
 });
 

@@ -131,6 +131,16 @@ it("Vercel's automatic domain assignment left off is a fact of the outcome, not 
   expect(words.join('\n')).not.toContain('Vercel will not put new pushes');
 });
 
+// A run that finds the app already rolled back (an earlier run's rollback, perhaps stopped before it
+// could say so) and assignment still off says it too; once, beside the earlier job's same step.
+it('Vercel assignment found off by a run that finds the app already rolled back: the step, said once', () => {
+  const found = component({ provider: 'vercel', status: 'already-current', frozen: { what: 'Vercel has switched off automatic production domain assignment for shop.' } });
+  const steps = nextSteps(failedRecord(undefined, { status: 'nothing-to-do', components: [found], earlierComponents: [{ name: 'web', to: 'dpl_good', autoAssignOff: true }] }));
+  expect(steps.filter((s) => s.startsWith('Vercel will not put new pushes of web live'))).toHaveLength(1);
+  // Failed, or a dry run: what the plan found before this run is not what it leaves.
+  for (const status of ['failed', 'dry-run']) expect(nextSteps(rolledBack([{ ...found, status }])).join('\n')).not.toContain('Vercel will not put new pushes');
+});
+
 it('a database-only rollback does not say production is back on the previous version: no app was touched', () => {
   const db: DatabaseRecord = { method: 'down-migrations', planned: ['002'], reverted: ['002'], status: 'reverted' };
   const dbOnly = nextSteps(failedRecord(undefined, { status: 'rolled-back', database: db }));

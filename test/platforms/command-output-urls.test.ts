@@ -22,6 +22,11 @@ describe('hideUrlSecrets', () => {
     ['<postgresql://u:p%40ss@h/d?password=also>', '<postgresql://h/d?password=***>'],
     ['no url here, only a ratio 3://4 and ://', 'no url here, only a ratio 3://4 and ://'],
     ['plain https://example.com/path stays', 'plain https://example.com/path stays'],
+    // A closing bracket the URL does not open is the text's: it stays after the hidden value.
+    ['check (http://h.example/x?api_key=k-123456) failed', 'check (http://h.example/x?api_key=***) failed'],
+    ['[https://h.example/?token=t-123456], {https://h.example/?sig=s-123456}', '[https://h.example/?token=***], {https://h.example/?sig=***}'],
+    ['see (https://h.example/wiki/A_(b)?token=t-123456)).', 'see (https://h.example/wiki/A_(b)?token=***)).'],
+    ['(https://h.example/?token=a(b)c)', '(https://h.example/?token=***)'],
   ])('%s', (text, shown) => {
     expect(hideUrlSecrets(text)).toBe(shown);
   });
@@ -33,6 +38,8 @@ describe('hideUrlSecrets', () => {
     expect(hideUrlSecrets(many)).toBe('x://h '.repeat(50_000));
     const colons = `${'a'.repeat(100_000)}://`.repeat(3);
     expect(hideUrlSecrets(colons)).not.toContain('@');
+    const closers = `(http://h/?token=t-123456${')'.repeat(200_000)}`;
+    expect(hideUrlSecrets(closers)).toBe(`(http://h/?token=***${')'.repeat(200_000)}`);
   });
 });
 

@@ -61,7 +61,7 @@ describe('incident issues an earlier version opened', () => {
     // The markers added at the top, the rest of the body as it was.
     expect(older.body).toBe(`${incidentMarker('production:web@dpl_bad4812')}\n${body}`);
     expect(fake.requests.filter((r) => r.method === 'PATCH')).toEqual([expect.objectContaining({ path: `/repos/${REPO}/issues/${older.number}`, body: { body: older.body } })]);
-    expect(log.lines.join('\n')).toContain(`Incident issue #${older.number} was opened by an earlier rollback-kit version: added this incident's markers to it`);
+    expect(log.lines.join('\n')).toContain(`Incident issue #${older.number} was found by the deployment its Resolution says was rolled back from, not by this run's incident key (the same incident, named another way when the issue was opened): added this incident's markers to it`);
 
     // The next run finds it by the marker, and changes the body no more.
     const again = await recordIncident(target, cascadeRun(), memoryLog());
@@ -94,6 +94,24 @@ describe('incident issues an earlier version opened', () => {
     expect(done).toEqual({ url: marked.html_url, created: false });
     expect(older.comments).toEqual([]);
     expect(fake.requests.filter((r) => r.method === 'PATCH')).toEqual([]);
+  });
+
+  // Not only an earlier version's issue is found this way: this version's run without from names the
+  // incident by its run (run-7001); a second run given the bad deployment's URL names it by that URL,
+  // with the deployment's id as an alias, which the first issue's Resolution records. The log said the
+  // issue "was opened by an earlier rollback-kit version", minutes after this version opened it.
+  it('an issue this version opened under another name of the incident: the log says how it was found, not that an earlier version opened it', async () => {
+    const { fake, target } = await github();
+    const first = { ...fullRecord(), components: fullRecord().components.filter((c) => c.name === 'web'), incidentKey: 'production:run-7001', incidentAliases: undefined };
+    const opened = await recordIncident(target, first, memoryLog());
+    expect(opened?.created).toBe(true);
+    const log = memoryLog();
+    const second = { ...nothingToDoRecord(), labels: ['incident', 'rollback'], incidentKey: 'production:web@https://shop-bad4812.vercel.app/?x=1,y=2', incidentAliases: ['production:web@dpl_bad4812'] };
+    const done = await recordIncident(target, second, log);
+    expect(done).toEqual({ url: opened!.url, created: false });
+    const said = log.lines.join('\n');
+    expect(said).not.toContain('earlier rollback-kit version');
+    expect(said).toContain(`Incident issue #${fake.issues[0]!.number} was found by the deployment its Resolution says was rolled back from, not by this run's incident key`);
   });
 
   it('reads a component only by the from line its own entry gives, id first', () => {
@@ -140,7 +158,7 @@ describe('incident issues an earlier version opened, their from recorded by URL 
     expect(fake.created()).toEqual([]);
     expect(older.comments).toHaveLength(1);
     expect(older.body).toBe(`${incidentMarker(`production:web@${URL_FROM}`)}\n${body}`);
-    expect(log.lines.join('\n')).toContain(`Incident issue #${older.number} was opened by an earlier rollback-kit version: added this incident's markers to it`);
+    expect(log.lines.join('\n')).toContain(`Incident issue #${older.number} was found by the deployment its Resolution says was rolled back from, not by this run's incident key (the same incident, named another way when the issue was opened): added this incident's markers to it`);
 
     // The next run finds it by the marker it now carries.
     const again = await recordIncident(target, urlRun(URL_FROM), memoryLog());

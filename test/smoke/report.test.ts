@@ -59,4 +59,16 @@ describe('reports', () => {
       { level: 'warning', title: 'Slower than baseline: slow', message: '"slow" p95 90 ms against the baseline\'s 10 ms' },
     ]);
   });
+
+  // The target in brackets: its secret parameter, the last thing in it, is hidden, and the bracket
+  // that closes the target stays (it went with the hidden value: `…?api_key=*** failed`). Registered
+  // (the action registers its checks' URLs) or not, as any URL in free text.
+  it('annotations: a target ending in a secret parameter keeps its closing bracket once redacted', () => {
+    const [failed] = annotations(report([result({ name: 'echo', passed: false, target: 'http://127.0.0.1:5999/x?api_key=EchoSecret-3321', reason: 'status 500' })]));
+    const registered = memoryLog();
+    registered.secret('EchoSecret-3321', 'guessed');
+    for (const log of [registered, memoryLog()]) {
+      expect(log.redact(failed!.message)).toBe('Check "echo" (http://127.0.0.1:5999/x?api_key=***) failed after 1 attempt: status 500');
+    }
+  });
 });

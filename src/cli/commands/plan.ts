@@ -40,7 +40,8 @@ export const plan: CommandSpec = {
       ['component', 'provider', 'where', 'puts back'],
       plan.components.map((c) => [c.name, c.provider, c.project ?? c.app ?? c.service ?? c.site ?? c.command ?? '', c.target]),
     );
-    if (plan.database) {
+    // Only what the scope covers: with scope app the rollback leaves the database alone.
+    if (plan.database && scope.includes(DATABASE)) {
       const db = plan.database;
       const which = db.method === 'restore' ? `restore ${db.snapshotPath ?? '(no snapshot-path yet)'}` : db.choice ? choiceText(db.choice) : 'no choice yet (steps, to-version or since-ref)';
       const format = db.format === 'auto' ? 'format detected when it runs' : db.format;
