@@ -183,13 +183,49 @@ const MAX_SCHEME = 32;
 const SCHEME_CHAR = /[A-Za-z0-9+.-]/;
 /** Where a URL written in free text ends: white space, quotes and angle brackets. */
 const URL_END = /[\s"'<>`]/;
+/** Closing brackets, each with its opening one. */
+const CLOSERS = { ')': '(', ']': '[', '}': '{' };
+/** Punctuation that ends a sentence or a clause, not a URL written in it (`see https://h/?token=….`). */
+const TRAILING = /[.,;:!?]/;
+/**
+ * Where a URL written in free text ends once what follows it is left out: the closing brackets it
+ * does not open, and the punctuation of the sentence around it. `(https://h/x?api_key=…)` ends
+ * before the `)`, which the text around it opened, so that a parameter's hidden value does not take
+ * the bracket with it (`…?api_key=***)`). A bracket the URL itself opens stays its own
+ * (`https://h/wiki/A_(b)`). Counted once, so linear on any run of brackets.
+ */
+function ownEnd(text, start, end) {
+    const last = text[end - 1];
+    if (!CLOSERS[last] && !TRAILING.test(last))
+        return end;
+    const open = { '(': 0, '[': 0, '{': 0 };
+    const close = { ')': 0, ']': 0, '}': 0 };
+    for (let i = start; i < end; i++) {
+        const c = text[i];
+        if (c in open)
+            open[c]++;
+        else if (c in close)
+            close[c]++;
+    }
+    while (end > start) {
+        const c = text[end - 1];
+        const opener = CLOSERS[c];
+        if (opener && close[c] > open[opener])
+            close[c]--;
+        else if (!TRAILING.test(c))
+            break;
+        end--;
+    }
+    return end;
+}
 /**
  * Free text with every URL in it shown as displayUrl shows one: no userinfo, sensitive parameter
  * values and a chat webhook's path as `***`. The Log's shapes (token-shapes.ts) run it on every line
  * with `keepUserinfo`, since any free text (a program's output, an API error, the reason a person
  * typed) can hold a signed URL we were never given; the command provider's lines (Log.programLines)
  * drop the userinfo of their URLs whole (an HTTP user name alone can be the credential). Linear: each `://`
- * is found once, its scheme looked for a bounded way back.
+ * is found once, its scheme looked for a bounded way back. A closing bracket after a URL that the URL
+ * does not open is the text's, not the URL's (ownEnd).
  */
 function hideUrlSecrets(text, opts = {}) {
     let at = text.indexOf('://');
@@ -207,6 +243,7 @@ function hideUrlSecrets(text, opts = {}) {
         while (end < text.length && !URL_END.test(text[end]))
             end++;
         if (start < at) {
+            end = ownEnd(text, start, end);
             out += text.slice(done, start) + displayUrl(text.slice(start, end), opts);
             done = end;
         }
@@ -18195,7 +18232,7 @@ async function rollbackPhases(request, deps, log, heartbeat) {
         record.status = 'dry-run';
         record.nextSteps.push(verifyOnly
             ? 'Dry run of scope verify: the plan and the inputs were read and checked; nothing was contacted or changed.'
-            : 'Dry run: nothing was changed. Run again with dry-run false to do what the plan says.');
+            : (0,job_words/* inThisJob */.j)('Dry run: nothing was changed. Run again with dry-run false to do what the plan says.', changedEarlier));
         return finish();
     }
     // A component already current with work left (a Netlify deploy restored but not locked) is not nothing.
@@ -18214,8 +18251,10 @@ async function rollbackPhases(request, deps, log, heartbeat) {
                         ? notAgain
                         : 'not rolled back again (the app row says why)');
         }
-        record.nextSteps.push(notAgain ?? 'An earlier run already did this rollback; nothing was changed. If production is still broken, look at what the earlier run reported.');
-        return await closeOut(record, timeline, notify, deps, finish, request.signal);
+        // A later job's re-run: the earlier job of the rollback did change production (inThisJob). Said
+        // first, before the steps that still stand (Vercel's promotion): it is why nothing was done.
+        const why = notAgain ?? (0,job_words/* inThisJob */.j)('An earlier run already did this rollback; nothing was changed. If production is still broken, look at what the earlier run reported.', changedEarlier);
+        return await closeOut(record, timeline, notify, deps, finish, request.signal, why);
     }
     // ── notify-start ──────────────────────────────────────────────────────────────────────────
     if (verifyOnly) {
@@ -18355,7 +18394,7 @@ async function rollbackPhases(request, deps, log, heartbeat) {
                 db.status = 'nothing-to-do';
                 await finished(st.end('skipped', 'not needed: nothing is left to change in the database'));
                 await finished(timeline.start('database').end('nothing-to-do', left.done));
-                record.nextSteps.push('Another run rolled the database back while this one was on its way; this run changed nothing in the database. If production is still broken, look at what that run reported.');
+                record.nextSteps.push((0,job_words/* inThisJob */.j)('Another run rolled the database back while this one was on its way; this run changed nothing in the database. If production is still broken, look at what that run reported.', changedEarlier));
             }
             else if (left) {
                 if (db.method !== 'restore') {
@@ -18424,7 +18463,7 @@ async function rollbackPhases(request, deps, log, heartbeat) {
             record.nextSteps.push('The run was stopped before its smoke checks ran: check production by hand now.');
     }
     else if (!changed && !verifyOnly) {
-        timeline.skip('verify', 'nothing was changed, so there is nothing new to verify');
+        timeline.skip('verify', (0,job_words/* inThisJob */.j)('nothing was changed, so there is nothing new to verify', changedEarlier));
     }
     else if (!checks && record.skippedChecks) {
         await finished(timeline.start('verify').end('warning', `skipped: every check is SQL (${record.skippedChecks.join(', ')}) and no database-url was given, so production was not verified`));
@@ -18469,8 +18508,10 @@ function guardNote(record) {
     return record.components.flatMap((c) => c.notes).find((n) => n.startsWith(NOT_ROLLED_BACK_AGAIN));
 }
 /** report and notify-end: always run (except dry runs), never change the outcome. */
-async function closeOut(record, timeline, notify, deps, finish, signal) {
-    record.nextSteps.unshift(...nextSteps(record));
+async function closeOut(record, timeline, notify, deps, finish, signal, 
+/** Why the run ended as it did, said before the steps the record gives (nextSteps). */
+lead) {
+    record.nextSteps.unshift(...(lead ? [lead] : []), ...nextSteps(record));
     finish();
     const rt = timeline.start('report');
     if (deps.report) {
@@ -19042,18 +19083,21 @@ function nextSteps(record) {
     for (const c of record.components) {
         if (c.changedEnv.length)
             steps.push(`Before the next redeploy of ${c.name}, check the production environment variables ${c.changedEnv.join(', ')}: they changed after the deployment now serving was built.`);
-        if (c.autoAssignOff)
+        // Off after this run's rollback, or found off by a run that finds the app already rolled back (an
+        // earlier run's rollback, perhaps one stopped before it could say so): new pushes stay held back
+        // until a promotion, whichever run made the change, so every such run says it.
+        if (c.autoAssignOff || (c.provider === 'vercel' && c.frozen && c.status === 'already-current'))
             steps.push(vercelPromoteStep(c.name));
         const frozen = leftFrozen(c.provider, c.frozen);
         if (frozen)
             steps.push(undoStep(c.name, frozen));
     }
     // What the earlier job's rollback froze still holds the bad release back (Vercel's new pushes,
-    // Render's auto-deploy, Netlify's lock): its step stands in this job's report too.
+    // Render's auto-deploy, Netlify's lock): its step stands in this job's report too, once.
     for (const m of record.earlierComponents ?? []) {
-        if (m.autoAssignOff)
+        if (m.autoAssignOff && !steps.includes(vercelPromoteStep(m.name)))
             steps.push(vercelPromoteStep(m.name));
-        if (m.frozen)
+        if (m.frozen && !steps.includes(undoStep(m.name, m.frozen)))
             steps.push(undoStep(m.name, m.frozen));
     }
     const reverted = record.database?.reverted ?? [];
@@ -19390,7 +19434,8 @@ async function readiness(request, components, record, log) {
             add({
                 check: 'snapshot',
                 status: 'ok',
-                detail: `server PostgreSQL ${major}: pg_dump ${dump.version} and pg_restore ${restore.version} fit; the database-url connects`,
+                // What was checked, whoever gave the connection (database-url, or the sandbox its own database).
+                detail: `connected to ${describeTarget(request.database)}, PostgreSQL ${major}: pg_dump ${dump.version} and pg_restore ${restore.version} fit`,
                 ...(request.dryRun ? { unproven: ['that its role may read every table (the full drill proves it with a verified snapshot)'] } : {}),
             });
         }
@@ -20309,6 +20354,7 @@ function preRestoreSnapshotDetails(k) {
 
 
 
+
 /** Under the failure heading of a rollback that stopped before the pipeline returned a record. */
 const rollback_summary_NOTHING_CHANGED = 'The rollback stopped before it started. Nothing was changed.';
 const STATUS_ICON = {
@@ -20371,7 +20417,8 @@ function statusLine(record) {
         case 'nothing-to-do':
             return `Nothing to roll back: ${env} is already on ${whereNow(record)}`;
         case 'dry-run':
-            return `Rollback plan (dry run): nothing was changed in ${env}`;
+            // A dry run writes no app or database row: one that changed something is an earlier job's (inThisJob).
+            return `Rollback plan (dry run): ${(0,job_words/* inThisJob */.j)('nothing was changed', (0,pipeline_timeline/* changedSomething */.Ne)(record.timeline))} in ${env}`;
     }
 }
 /**
@@ -21251,27 +21298,35 @@ function issueRepository(target, log, options, head, stop) {
     return { gh, name: `${repo.owner}/${repo.repo}`, issues: `repos/${encodeURIComponent(repo.owner)}/${encodeURIComponent(repo.repo)}/issues` };
 }
 /**
- * An issue an earlier version opened, found by what it carries (olderIssueNames): this run's markers
- * are added at the top of its body, beside its own, so the next run finds it by marker as it finds
- * any other. Only the markers change. A refusal is a warning: the next run finds it the same way.
+ * How an issue found by what it records (olderIssueNames) was found, in words true of every way it
+ * comes about: the issue does not say which version opened it, and an issue this version opened
+ * under another name of the same incident (a run without from, named by its run, then one given
+ * the bad deployment's URL) is found this way as much as one an earlier version opened.
+ */
+const foundByFrom = (number) => `Incident issue #${number} was found by the deployment its Resolution says was rolled back from, not by this run's incident key (the same incident, named another way when the issue was opened)`;
+/**
+ * An issue found by what it carries (olderIssueNames), not by this run's markers: this run's
+ * markers are added at the top of its body, beside its own, so the next run finds it by marker as
+ * it finds any other. Only the markers change. A refusal is a warning: the next run finds it the same way.
  */
 async function addMarkers(gh, path, body, markers, repository, log) {
     const missing = markers.filter((m) => !body.includes(m));
     if (!missing.length)
         return;
     const updated = `${missing.join('\n')}\n${body}`;
+    const number = path.split('/').at(-1);
     if (updated.length > GITHUB_BODY_LIMIT) {
-        log.info(`Incident issue ${path.split('/').at(-1)} was opened by an earlier rollback-kit version; its body is too long to add this incident's markers to.`);
+        log.info(`${foundByFrom(number)}; its body is too long to add this incident's markers to.`);
         return;
     }
     const reply = await gh.request('PATCH', gh.url(path), { body: updated });
     // The comment is recorded; only the markers are missing, and the next run finds the issue without them.
     if (!reply.ok && reply.stopped)
-        log.info(`Incident issue #${path.split('/').at(-1)}: this incident's markers were not added (the run was stopped: ${reply.why}). The next run finds it the same way.`);
+        log.info(`Incident issue #${number}: this incident's markers were not added (the run was stopped: ${reply.why}). The next run finds it the same way.`);
     else if (!reply.ok)
-        log.warning(`${incident_advice(reply, repository, `adding this incident's markers to the issue an earlier version opened (#${path.split('/').at(-1)})`)} The next run finds it the same way.`);
+        log.warning(`${incident_advice(reply, repository, `adding this incident's markers to incident issue #${number}, found by the deployment its Resolution says was rolled back from`)} The next run finds it the same way.`);
     else
-        log.info(`Incident issue #${path.split('/').at(-1)} was opened by an earlier rollback-kit version: added this incident's markers to it, so later runs find it by them.`);
+        log.info(`${foundByFrom(number)}: added this incident's markers to it, so later runs find it by them.`);
 }
 /**
  * Opens the incident issue, or comments on the open one carrying record.incidentKey; never throws
@@ -21304,7 +21359,7 @@ async function recordIncident(target, input, log, options = {}, stop = {}) {
             query.labels = record.labels.join(',');
         let page = gh.url(issues, query).href;
         let found;
-        /** An issue an earlier version opened for this incident, without this run's markers (olderIssueNames): used when no issue carries them. */
+        /** An issue of this incident found by what it records, without this run's markers (olderIssueNames): used when no issue carries them. */
         let older;
         /** Asked only once an issue carries the marker: null until then. */
         let login = null;
@@ -23762,7 +23817,8 @@ const plan = {
         const t = cli.term;
         t.say(`Plan ${plan.source === 'inputs' ? 'from the flags' : plan.source}: environment ${plan.environment}, budget ${plan.budgetMinutes} min; scope ${scope.join(', ')}`);
         t.table(['component', 'provider', 'where', 'puts back'], plan.components.map((c) => [c.name, c.provider, c.project ?? c.app ?? c.service ?? c.site ?? c.command ?? '', c.target]));
-        if (plan.database) {
+        // Only what the scope covers: with scope app the rollback leaves the database alone.
+        if (plan.database && scope.includes(DATABASE)) {
             const db = plan.database;
             const which = db.method === 'restore' ? `restore ${db.snapshotPath ?? '(no snapshot-path yet)'}` : db.choice ? choiceText(db.choice) : 'no choice yet (steps, to-version or since-ref)';
             const format = db.format === 'auto' ? 'format detected when it runs' : db.format;

@@ -2171,13 +2171,49 @@ const MAX_SCHEME = 32;
 const SCHEME_CHAR = /[A-Za-z0-9+.-]/;
 /** Where a URL written in free text ends: white space, quotes and angle brackets. */
 const URL_END = /[\s"'<>`]/;
+/** Closing brackets, each with its opening one. */
+const CLOSERS = { ')': '(', ']': '[', '}': '{' };
+/** Punctuation that ends a sentence or a clause, not a URL written in it (`see https://h/?token=….`). */
+const TRAILING = /[.,;:!?]/;
+/**
+ * Where a URL written in free text ends once what follows it is left out: the closing brackets it
+ * does not open, and the punctuation of the sentence around it. `(https://h/x?api_key=…)` ends
+ * before the `)`, which the text around it opened, so that a parameter's hidden value does not take
+ * the bracket with it (`…?api_key=***)`). A bracket the URL itself opens stays its own
+ * (`https://h/wiki/A_(b)`). Counted once, so linear on any run of brackets.
+ */
+function ownEnd(text, start, end) {
+    const last = text[end - 1];
+    if (!CLOSERS[last] && !TRAILING.test(last))
+        return end;
+    const open = { '(': 0, '[': 0, '{': 0 };
+    const close = { ')': 0, ']': 0, '}': 0 };
+    for (let i = start; i < end; i++) {
+        const c = text[i];
+        if (c in open)
+            open[c]++;
+        else if (c in close)
+            close[c]++;
+    }
+    while (end > start) {
+        const c = text[end - 1];
+        const opener = CLOSERS[c];
+        if (opener && close[c] > open[opener])
+            close[c]--;
+        else if (!TRAILING.test(c))
+            break;
+        end--;
+    }
+    return end;
+}
 /**
  * Free text with every URL in it shown as displayUrl shows one: no userinfo, sensitive parameter
  * values and a chat webhook's path as `***`. The Log's shapes (token-shapes.ts) run it on every line
  * with `keepUserinfo`, since any free text (a program's output, an API error, the reason a person
  * typed) can hold a signed URL we were never given; the command provider's lines (Log.programLines)
  * drop the userinfo of their URLs whole (an HTTP user name alone can be the credential). Linear: each `://`
- * is found once, its scheme looked for a bounded way back.
+ * is found once, its scheme looked for a bounded way back. A closing bracket after a URL that the URL
+ * does not open is the text's, not the URL's (ownEnd).
  */
 function hideUrlSecrets(text, opts = {}) {
     let at = text.indexOf('://');
@@ -2195,6 +2231,7 @@ function hideUrlSecrets(text, opts = {}) {
         while (end < text.length && !URL_END.test(text[end]))
             end++;
         if (start < at) {
+            end = ownEnd(text, start, end);
             out += text.slice(done, start) + displayUrl(text.slice(start, end), opts);
             done = end;
         }
