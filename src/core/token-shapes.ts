@@ -144,6 +144,16 @@ function namedSecret(name: string, value: string, formOf: () => NamedForm): bool
   return true;
 }
 
+/**
+ * A word of prose after `Bearer` or a scheme (`tokens.`, `token-based`, `JWT`, `OAuth2`): a short
+ * word of letters, perhaps hyphenated, or one of the acronyms written there. A real token has
+ * digits, capitals inside or more length.
+ */
+function proseWord(value: string): boolean {
+  const word = value.replace(/\.+$/, '');
+  return word.length < 16 && (/^[A-Za-z][a-z]*(?:-[a-z]+)*$/.test(word) || /^(?:JWTs?|OAuth2?|OIDC|API|HTTPS?|SSO)$/.test(word));
+}
+
 const SHAPES: Shape[] = [
   // GitHub: personal (ghp_), OAuth (gho_), user-to-server (ghu_), installation and Actions (ghs_),
   // refresh (ghr_): 36 or more letters and digits; fine-grained personal tokens: github_pat_….
@@ -160,16 +170,29 @@ const SHAPES: Shape[] = [
   // and inside a JSON string, `authorization: \"Bearer x\"`): the scheme is kept, the credential
   // hidden. A backslash ends the credential: it begins an escape, which must stay whole, or the JSON
   // it is in no longer parses.
+  // Left alone: a variable or a placeholder standing for the credential (`Bearer $TOKEN`,
+  // `Bearer ${{ secrets.T }}`, `Bearer <token>`), a scheme with no credential (`Authorization:
+  // Bearer`), and the header named in prose (`the Authorization: Bearer header is missing`).
   {
-    pattern: /(?<![A-Za-z0-9-])((?:proxy-)?authorization\\?["']?[ \t]*[:=][ \t]*\\?["']?)(?:(bearer|basic|token|bot|api-key)[ \t]+)?([^\s"',;\\]+)/gi,
-    replace: (_m, head, scheme) => `${head}${scheme ? `${scheme} ` : ''}${HIDDEN}`,
+    pattern: /(?<![A-Za-z0-9-])((?:proxy-)?authorization\\?["']?[ \t]*[:=][ \t]*\\?["']?)(?:(bearer|basic|token|bot|api-key)[ \t]+)?([^\s"',;\\]+)(?=([ \t]+[A-Za-z])?)/gi,
+    replace: (m, head, scheme, credential, wordAfter) => {
+      if (isPlaceholder(credential) || /^\$[{(]/.test(credential) || /^<[^>]*>$/.test(credential)) return m;
+      if (!scheme && /^(?:bearer|basic|token|bot|api-key)$/i.test(credential)) return m;
+      if (scheme && wordAfter && proseWord(credential)) return m;
+      return `${head}${scheme ? `${scheme} ` : ''}${HIDDEN}`;
+    },
   },
   // A bearer token or a Basic credential written anywhere else (curl -v, a debug dump); a Basic
   // value only when it decodes to `user:password`, so the word "Basic" in a sentence stays.
-  // `Bearer: x` too. A short one only when it is not a plain word: "a Bearer token" stays.
+  // `Bearer: x` too. Not a word of prose ("a Bearer token", "Bearer tokens.", "a Bearer JWT"),
+  // nor a challenge's parameters (`WWW-Authenticate: Bearer realm="api", error="invalid_token"`).
   {
-    pattern: /(?<![A-Za-z0-9_-])(bearer(?:[ \t]*:)?[ \t]+)([A-Za-z0-9._~+/-]+=*)/gi,
-    replace: (m, head, value) => (value.length < 16 && /^[A-Za-z][a-z]*$/.test(value) ? m : `${head}${HIDDEN}`),
+    pattern: /(?<![A-Za-z0-9_-])(bearer(?:[ \t]*:)?[ \t]+)([A-Za-z0-9._~+/-]+=*)(?=(["A-Za-z0-9._~+/-])?)/gi,
+    replace: (m, head, value, next) => {
+      if (proseWord(value)) return m;
+      if (next && /^[a-z_]+=$/.test(value)) return m;
+      return `${head}${HIDDEN}`;
+    },
   },
   { pattern: /(?<![A-Za-z0-9_-])(Basic[ \t]+)([A-Za-z0-9+/]{8,}={0,2})/g, replace: (m, head, value) => (isBasicCredential(value) ? `${head}${HIDDEN}` : m) },
   // Stripe secret and restricted keys, npm access tokens, Heroku's HRKU- tokens.

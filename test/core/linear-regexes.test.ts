@@ -101,6 +101,10 @@ describe('hideKnownTokens', () => {
       '-----BEGIN RSA PRIVATE KEY-----xyz-----END RSA PRIVATE KEY-----'.repeat(5_000),
       `secret: 333 ${'a'.repeat(300_000)}`,
       'token: 333 '.repeat(30_000),
+      // Bearer's challenge parameters and prose words, a scheme with no credential.
+      'Bearer realm='.repeat(25_000),
+      `Bearer ${'a'.repeat(300_000)}=`,
+      'Authorization: Bearer '.repeat(15_000),
     ];
     for (const text of runs) expect(hideKnownTokens(text).length, text.slice(0, 20)).toBeLessThanOrEqual(text.length);
     expect(hideKnownTokens(`${'A_'.repeat(150_000)}TOKEN=abcdefgh1`)).toMatch(/TOKEN=\*\*\*$/);
