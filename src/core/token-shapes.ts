@@ -51,9 +51,11 @@ const isPlaceholder = (value: string): boolean => PLACEHOLDER.test(value) || VAR
 /**
  * Names of values that are credentials, in free text. Narrower than the URL parameters' list
  * (url-secrets.ts): `code=1`, `session=3` and `author:` are ordinary there. `auth` only as a whole
- * word of the name (`auth`, `basic_auth`, `auth-key`), never `author` or `authority`.
+ * word of the name (`auth`, `basic_auth`, `auth-key`), never `author` or `authority`. A session
+ * only as a cookie well known to carry one (`JSESSIONID`, `PHPSESSID`, Django's `sessionid`,
+ * Express's `connect.sid`, Rails' `_app_session`).
  */
-const NAMED_SECRET = /passw|pwd|secret|token|passphrase|bypass|api[-_]?key|access[-_]?key|private[-_]?key|credential|(?:^|[-_.])auth(?:[-_]?key)?$|[-_.]key$/i;
+const NAMED_SECRET = /passw|pwd|secret|token|passphrase|bypass|api[-_]?key|access[-_]?key|private[-_]?key|credential|(?:^|[-_.])auth(?:[-_]?key)?$|[-_.]key$|(?:^|[-_.])cookie$|^(?:j|php)?sess(?:ion)?id$|^connect\.sid$|^asp\.net_sessionid$|^(?:laravel|_[a-z0-9]+)_session$/i;
 /**
  * Names ending `_key` that name a row or a cache entry, not a credential (`primary_key: id`,
  * `cache-key: linux-npm-3f2a`): `session_key`, `signing_key` and `x-functions-key` stay secret.
@@ -154,6 +156,14 @@ function proseWord(value: string): boolean {
   return word.length < 16 && (/^[A-Za-z][a-z]*(?:-[a-z]+)*$/.test(word) || /^(?:JWTs?|OAuth2?|OIDC|API|HTTPS?|SSO)$/.test(word));
 }
 
+/**
+ * Cookie pairs: `name=value`, then `; name=value` or an attribute (`; HttpOnly`), or `, name=value`.
+ * A name has none of the separators a value ends at, nor `=` or `:`, so each pair is read one way.
+ */
+const COOKIE_NAME = `[^\\s=;,:"'\\\\/()<>@[\\]?{}]+`;
+const COOKIE_VALUE = `[^\\s;,"'\\\\]*`;
+const COOKIE_PAIRS = `${COOKIE_NAME}=${COOKIE_VALUE}(?:;[ \\t]*${COOKIE_NAME}(?:=${COOKIE_VALUE})?|,[ \\t]*${COOKIE_NAME}=${COOKIE_VALUE})*`;
+
 const SHAPES: Shape[] = [
   // GitHub: personal (ghp_), OAuth (gho_), user-to-server (ghu_), installation and Actions (ghs_),
   // refresh (ghr_): 36 or more letters and digits; fine-grained personal tokens: github_pat_….
@@ -199,11 +209,14 @@ const SHAPES: Shape[] = [
   { pattern: /(?<![A-Za-z0-9_])([sr]k_(?:live|test)_)[A-Za-z0-9]{10,}/g, replace: (_m, prefix) => `${prefix}${HIDDEN}` },
   { pattern: /(?<![A-Za-z0-9_])(npm_)[A-Za-z0-9]{30,}/g, replace: (_m, prefix) => `${prefix}${HIDDEN}` },
   { pattern: /(?<![A-Za-z0-9_-])(HRKU-)[A-Za-z0-9_-]{16,}/g, replace: (_m, prefix) => `${prefix}${HIDDEN}` },
-  // A Cookie or Set-Cookie header's value (`sid=…; Path=/`): all of it, to the end of the line or
-  // of the string it is quoted in. Only a value with `name=` in it, so "the Cookie: header" stays.
+  // Cookies (`sid=…; theme=dark`, `sid=…; Path=/; HttpOnly`): every `name=value` pair and
+  // attribute, as a Cookie or Set-Cookie header, a `cookie:` or `cookie=` in any case, `cookie …`
+  // in prose and curl's `-b` / `--cookie`; what follows the pairs (the rest of a sentence, a
+  // closing bracket) stays. Only a value with `name=` in it, so "the Cookie: header" and
+  // `curl -b cookies.txt` stay.
   {
-    pattern: /(?<![A-Za-z0-9-])((?:set-)?cookie\\?["']?[ \t]*:[ \t]*\\?["']?)([^\s=;"'\\]+=[^\r\n"'\\]*)/gi,
-    replace: (_m, head) => `${head}${HIDDEN}`,
+    pattern: new RegExp(`(?<![A-Za-z0-9-])((?:(?:set-)?cookies?(?:[ \\t]+header)?(?:\\\\?["']?[ \\t]*[:=][ \\t]*|[ \\t]+)|(?:-b|--cookie)(?:[ \\t]+|=))\\\\?["']?)(${COOKIE_PAIRS})`, 'gi'),
+    replace: (_m, head, pairs) => `${head}${HIDDEN}${/[)\]}]*$/.exec(pairs)![0]}`,
   },
   // curl's `-u user:password` / `--user user:password`: the user stays. `-u 1000:1000` (docker's
   // uid:gid) and `-u user:$PASS` are no password.

@@ -105,6 +105,14 @@ describe('hideKnownTokens', () => {
       'Bearer realm='.repeat(25_000),
       `Bearer ${'a'.repeat(300_000)}=`,
       'Authorization: Bearer '.repeat(15_000),
+      // Cookie pairs, in each way a cookie is named.
+      'cookie:'.repeat(40_000),
+      'cookie '.repeat(40_000),
+      `cookie: a=${'; b'.repeat(100_000)}`,
+      `cookie: a=1${', b'.repeat(100_000)}`,
+      'cookie=a=;'.repeat(30_000),
+      '-b a'.repeat(75_000),
+      `Cookie header: ${'a'.repeat(300_000)}`,
     ];
     for (const text of runs) expect(hideKnownTokens(text).length, text.slice(0, 20)).toBeLessThanOrEqual(text.length);
     expect(hideKnownTokens(`${'A_'.repeat(150_000)}TOKEN=abcdefgh1`)).toMatch(/TOKEN=\*\*\*$/);
@@ -112,5 +120,6 @@ describe('hideKnownTokens', () => {
     expect(hideKnownTokens(`https://x/${'?'.repeat(300_000)}token=Tok_1`)).toMatch(/\?token=\*\*\*$/);
     expect(hideKnownTokens(`${'-----BEGIN PRIVATE KEY-----'.repeat(10_000)}\nMIIE`)).toMatch(/-----\*\*\*$/);
     expect(hideKnownTokens(`${'Cookie: '.repeat(40_000)}sid=Ck_1`)).toMatch(/Cookie: \*\*\*$/);
+    expect(hideKnownTokens(`${'cookie '.repeat(40_000)}sid=Ck_1 ok`)).toMatch(/cookie \*\*\* ok$/);
   });
 });
