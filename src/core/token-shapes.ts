@@ -385,6 +385,125 @@ function hideXmlValues(text: string): string {
 }
 
 /**
+ * SQL that writes a secret into a table: `INSERT INTO api_keys (name, key) VALUES ('ci', '…')` and
+ * `UPDATE api_keys SET key = '…'`. A string literal is hidden where its column's name says secret
+ * (`token`, `password_hash`, `api_secret`), or where the column is a `key` or `value` of a table
+ * whose name says so (`api_keys`, `secrets`); `('theme', 'dark')` into `settings (key, value)`
+ * stays. Each statement is read once from its head to the end of its rows, and the search goes
+ * on after them: a literal's quotes, `''` inside, and brackets (`crypt('…', gen_salt('bf'))`) are
+ * followed, nothing more.
+ */
+const SQL_WRITE = /(?<![A-Za-z0-9_])(?:insert\s+into\s+([A-Za-z0-9_."]+)\s*\(([^()]*)\)\s*values\s*|update\s+([A-Za-z0-9_."]+)\s+set\s+)/gi;
+const SQL_IDENTIFIER = /^\s*"?([A-Za-z0-9_]+)"?\s*$/;
+const SQL_ASSIGNMENT = /\s*"?([A-Za-z0-9_]+)"?\s*=/y;
+
+/** The name a column's values are judged under, when they are secret; undefined when they are not. */
+function secretColumn(table: string, column: string): string | undefined {
+  if (NAMED_SECRET.test(column)) return column;
+  const name = table.replace(/"/g, '').split('.').at(-1)!;
+  const singular = name.replace(/s$/i, '');
+  const secretTable = [name, singular].some((n) => NAMED_SECRET.test(n) && !NOT_A_KEY.test(n));
+  return secretTable && /^(?:key|value)$/i.test(column) ? singular : undefined;
+}
+
+/**
+ * Reads one value of a row or an assignment from `at`: to a `,` or a `)` outside brackets and
+ * literals. Calls `literal` with the content span of each string literal that is the value or an
+ * argument of the function around it (`crypt('…', gen_salt('bf'))`: not `'bf'`, deeper in); returns
+ * where it stopped (the `,` or `)`, or the end of the text or of an unclosed literal).
+ */
+function readSqlValue(text: string, at: number, literal: (start: number, end: number) => void, stopAtWord?: RegExp): number {
+  let depth = 0;
+  let i = at;
+  while (i < text.length) {
+    const c = text[i]!;
+    if (c === "'") {
+      let j = i + 1;
+      for (;;) {
+        const q = text.indexOf("'", j);
+        if (q < 0) {
+          if (depth <= 1) literal(i + 1, text.length);
+          return text.length;
+        }
+        if (text[q + 1] === "'") {
+          j = q + 2;
+          continue;
+        }
+        if (depth <= 1) literal(i + 1, q);
+        i = q + 1;
+        break;
+      }
+      continue;
+    }
+    if (c === '(') depth++;
+    else if (c === ')') {
+      if (depth === 0) return i;
+      depth--;
+    } else if ((c === ',' || c === ';') && depth === 0) return i;
+    else if (stopAtWord && depth === 0 && /\s/.test(c)) {
+      stopAtWord.lastIndex = i;
+      if (stopAtWord.test(text)) return i;
+    }
+    i++;
+  }
+  return i;
+}
+
+/**
+ * An UPDATE's SET list ends at a clause's keyword or at the statement's end. Tried at each white
+ * space character, so it reads one: the last before the keyword is where it matches.
+ */
+const SET_LIST_END = /\s(?:where|returning|from)(?![A-Za-z0-9_])/iy;
+
+function hideSqlValues(text: string): string {
+  const hide: [number, number][] = [];
+  const re = new RegExp(SQL_WRITE);
+  const form = (): NamedForm => ({ nameQuoted: false, valueQuoted: true, spaced: false, colon: false, wordsFollow: false });
+  const judge = (name: string | undefined) => (start: number, end: number) => {
+    if (name !== undefined && namedSecret(name, text.slice(start, end), form)) hide.push([start, end]);
+  };
+  for (let m = re.exec(text); m; m = re.exec(text)) {
+    let i = m.index + m[0].length;
+    if (m[1] !== undefined) {
+      const columns = m[2]!.split(',').map((c) => SQL_IDENTIFIER.exec(c)?.[1]);
+      // Rows: `(…, …)`, `, (…)` and so on.
+      while (text[i] === '(') {
+        i++;
+        for (let column = 0; ; column++) {
+          const name = columns[column];
+          i = readSqlValue(text, i, judge(name === undefined ? undefined : secretColumn(m[1], name)));
+          if (text[i] !== ',') break;
+          i++;
+        }
+        if (text[i] !== ')') break;
+        const next = /\s*,\s*/y;
+        next.lastIndex = i + 1;
+        i = next.test(text) ? next.lastIndex : i + 1;
+      }
+    } else {
+      // Assignments: `col = value, col = value` to WHERE, RETURNING, FROM or the end.
+      for (;;) {
+        SQL_ASSIGNMENT.lastIndex = i;
+        const a = SQL_ASSIGNMENT.exec(text);
+        if (!a) break;
+        i = readSqlValue(text, SQL_ASSIGNMENT.lastIndex, judge(secretColumn(m[3]!, a[1]!)), SET_LIST_END);
+        if (text[i] !== ',') break;
+        i++;
+      }
+    }
+    re.lastIndex = Math.max(i, re.lastIndex);
+  }
+  if (hide.length === 0) return text;
+  let out = '';
+  let done = 0;
+  for (const [start, end] of hide) {
+    out += text.slice(done, start) + HIDDEN;
+    done = end;
+  }
+  return out + text.slice(done);
+}
+
+/**
  * `text` with every credential of a known shape hidden (see the list above), every value a name
  * says is secret (hideNamedValues), and every URL's sensitive parameters (`?token=`, `&sig=`) and a
  * chat webhook's secret path (hideUrlSecrets).
@@ -392,5 +511,5 @@ function hideXmlValues(text: string): string {
 export function hideKnownTokens(text: string): string {
   let out = hideUrlSecrets(text, { keepUserinfo: true });
   for (const { pattern, replace } of SHAPES) out = out.replace(pattern, replace as (match: string, ...rest: unknown[]) => string);
-  return hideNamedValues(hideOptionValues(hideXmlValues(hidePrivateKeys(out))));
+  return hideNamedValues(hideOptionValues(hideXmlValues(hideSqlValues(hidePrivateKeys(out)))));
 }

@@ -29,6 +29,34 @@ describe('cookies, wherever they are written', () => {
   });
 });
 
+describe('a secret stored by an SQL INSERT', () => {
+  it.each([
+    ['a plain random value under a key column of a keys table', "INSERT INTO api_keys (name, key) VALUES ('ci', 'R4nd0mV4lu3Xyz')", "INSERT INTO api_keys (name, key) VALUES ('ci', '***')"],
+    ['a known shape, as before', "INSERT INTO api_keys (name, key) VALUES ('ci', 'sk_live_abcdefghijklmnop')", "INSERT INTO api_keys (name, key) VALUES ('ci', 'sk_live_***')"],
+    ['a token column', "insert into sessions (user_id, token) values (1, 'pl41nT0kenV4lue');", "insert into sessions (user_id, token) values (1, '***');"],
+    ['several rows, a quote inside, a function around the value', "INSERT INTO public.users (email, password_hash, api_secret) VALUES ('a@x.io', crypt('Pw''1x', gen_salt('bf')), 'Sec_1'), ('b@x.io', 'H_2', NULL)", "INSERT INTO public.users (email, password_hash, api_secret) VALUES ('a@x.io', crypt('***', gen_salt('bf')), '***'), ('b@x.io', '***', NULL)"],
+    ['a statement over several lines', "INSERT INTO secrets (name, value)\n  VALUES ('stripe', 'Str_9x');", "INSERT INTO secrets (name, value)\n  VALUES ('stripe', '***');"],
+    ['an UPDATE of a key column in a keys table', "UPDATE api_keys SET key = 'R4nd0mV4lu3Xyz' WHERE id = 1", "UPDATE api_keys SET key = '***' WHERE id = 1"],
+  ])('%s', (_what, text, shown) => {
+    expect(log.redact(text)).toBe(shown);
+  });
+
+  it('leaves ordinary INSERTs, migration names and counts alone', () => {
+    for (const text of [
+      "INSERT INTO users (name, email) VALUES ('bob', 'bob@x.io')",
+      "INSERT INTO schema_migrations (version) VALUES ('003_secret_store')",
+      "INSERT INTO settings (key, value) VALUES ('theme', 'dark')",
+      "INSERT INTO flyway_schema_history (version, description, script) VALUES ('3', 'add token', 'V3__add_token.sql')",
+      "INSERT INTO api_keys (name, key) VALUES ($1, $2)",
+      "INSERT INTO api_keys (name, key) VALUES ('ci', '***')",
+      'INSERT 0 1',
+      'UPDATE settings SET key = 1',
+    ]) {
+      expect(log.redact(text)).toBe(text);
+    }
+  });
+});
+
 describe('Bearer hides its token, nothing more', () => {
   it.each([
     ['a WWW-Authenticate challenge: auth-params, not a token', 'WWW-Authenticate: Bearer realm="api", error="invalid_token"', 'WWW-Authenticate: Bearer realm="api", error="invalid_token"'],
