@@ -18,7 +18,7 @@
  * chat messages), so a credential hidden in one is hidden in all.
  */
 import { isCommonValue } from './secrets.js';
-import { hideUrlSecrets } from './url-secrets.js';
+import { hideUrlSecrets, isPlaceholder } from './url-secrets.js';
 
 const HIDDEN = '***';
 
@@ -35,18 +35,6 @@ function isBasicCredential(value: string): boolean {
   return decoded.includes(':') && /^[\x20-\x7e]+$/.test(decoded);
 }
 
-/**
- * A URL password that stands for one: already hidden, the word itself in an example
- * (`postgres://user:password@host`), or a shell variable. A real password we were given is hidden
- * before this list runs (Log.redact), whatever it is.
- */
-const PLACEHOLDER = /^(?:\*\*\*|password|pass|passwd|pw)$/i;
-/**
- * A shell variable or substitution standing for a value: `$NAME` in capitals, `${…}` (and
- * `${{ secrets.X }}`), `$(…)`, or a lone `$` (a bare value ends at a bracket). `$ecret…` is a value.
- */
-const VARIABLE = /^\$(?:[A-Z_][A-Z0-9_]*|\{.*\}|\(.*\))?$/;
-const isPlaceholder = (value: string): boolean => PLACEHOLDER.test(value) || VARIABLE.test(value);
 
 /**
  * Names of values that are credentials, in free text. Narrower than the URL parameters' list

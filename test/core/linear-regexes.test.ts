@@ -122,6 +122,12 @@ describe('hideKnownTokens', () => {
       `update api_keys set key = 1${' '.repeat(300_000)}where`,
       `update api_keys set ${'key = 1, '.repeat(30_000)}`,
       'update t set '.repeat(25_000),
+      // A URL percent-encoded in a query value, once and more.
+      `https://x/?next=${'%253A%252F%252Fa%253A'.repeat(15_000)}`,
+      `https://x/?next=${'%3A%2F%2Fa%3A'.repeat(20_000)}`,
+      `https://x/?next=${'%3Fa'.repeat(75_000)}`,
+      `https://x/?next=${'%26token%3D'.repeat(25_000)}`,
+      `https://x/?next=${'%'.repeat(300_000)}`,
     ];
     for (const text of runs) expect(hideKnownTokens(text).length, text.slice(0, 20)).toBeLessThanOrEqual(text.length);
     expect(hideKnownTokens(`${'A_'.repeat(150_000)}TOKEN=abcdefgh1`)).toMatch(/TOKEN=\*\*\*$/);

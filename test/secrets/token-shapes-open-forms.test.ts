@@ -57,6 +57,23 @@ describe('a secret stored by an SQL INSERT', () => {
   });
 });
 
+describe('a URL percent-encoded inside another URL', () => {
+  it.each([
+    ['once', 'https://app/login?next=https%3A%2F%2Fuser%3Apass_Enc1%40db%2F%3Ftoken%3DTok_Enc1&x=1', 'https://app/login?next=https%3A%2F%2Fuser%3A***%40db%2F%3Ftoken%3D***&x=1'],
+    ['twice', 'https://app/login?next=https%253A%252F%252Fuser%253Apass_Enc2%2540db%252F%253Ftoken%253DTok_Enc2 x', 'https://app/login?next=https%253A%252F%252Fuser%253A***%2540db%252F%253Ftoken%253D*** x'],
+    ['lower-case escapes and a bare path', 'https://app/cb?next=%2Fx%3Fa%3D1%26api_key%3DKey_Enc3', 'https://app/cb?next=%2Fx%3Fa%3D1%26api_key%3D***'],
+    ['the word password in an example stays', 'https://app/login?next=https%3A%2F%2Fuser%3Apassword%40db%2F', 'https://app/login?next=https%3A%2F%2Fuser%3Apassword%40db%2F'],
+  ])('%s', (_what, text, shown) => {
+    expect(log.redact(text)).toBe(shown);
+  });
+
+  it('leaves an encoded URL without secrets as written', () => {
+    for (const text of ['https://app/login?next=https%3A%2F%2Fshop.example%2Fcart%3Fitem%3D3%26q%3Dred', 'https://x/?q=100%25%20sure']) {
+      expect(log.redact(text)).toBe(text);
+    }
+  });
+});
+
 describe('Bearer hides its token, nothing more', () => {
   it.each([
     ['a WWW-Authenticate challenge: auth-params, not a token', 'WWW-Authenticate: Bearer realm="api", error="invalid_token"', 'WWW-Authenticate: Bearer realm="api", error="invalid_token"'],
