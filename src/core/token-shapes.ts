@@ -39,11 +39,12 @@ function isBasicCredential(value: string): boolean {
 /**
  * Names of values that are credentials, in free text. Narrower than the URL parameters' list
  * (url-secrets.ts): `code=1`, `session=3` and `author:` are ordinary there. `auth` only as a whole
- * word of the name (`auth`, `basic_auth`, `auth-key`), never `author` or `authority`. A session
+ * word of the name (`auth`, `basic_auth`, `auth-key`), never `author` or `authority`; `pass` as
+ * the last word of a name (`DB_PASS`, `redis-cli --pass`), not alone (`first pass: done`). A session
  * only as a cookie well known to carry one (`JSESSIONID`, `PHPSESSID`, Django's `sessionid`,
  * Express's `connect.sid`, Rails' `_app_session`).
  */
-const NAMED_SECRET = /passw|pwd|secret|token|passphrase|bypass|api[-_]?key|access[-_]?key|private[-_]?key|credential|(?:^|[-_.])auth(?:[-_]?key)?$|[-_.]key$|(?:^|[-_.])cookie$|^(?:j|php)?sess(?:ion)?id$|^connect\.sid$|^asp\.net_sessionid$|^(?:laravel|_[a-z0-9]+)_session$/i;
+const NAMED_SECRET = /passw|pwd|secret|token|passphrase|bypass|api[-_]?key|access[-_]?key|private[-_]?key|credential|(?:^|[-_.])auth(?:[-_]?key)?$|[-_.]key$|(?:^|[-_.])cookie$|^(?:j|php)?sess(?:ion)?id$|^connect\.sid$|^asp\.net_sessionid$|^(?:laravel|_[a-z0-9]+)_session$|[-_.]pass$/i;
 /**
  * Names ending `_key` that name a row or a cache entry, not a credential (`primary_key: id`,
  * `cache-key: linux-npm-3f2a`): `session_key`, `signing_key` and `x-functions-key` stay secret.
@@ -207,10 +208,11 @@ const SHAPES: Shape[] = [
     replace: (_m, head, pairs) => `${head}${HIDDEN}${/[)\]}]*$/.exec(pairs)![0]}`,
   },
   // curl's `-u user:password` / `--user user:password`: the user stays. `-u 1000:1000` (docker's
-  // uid:gid) and `-u user:$PASS` are no password.
+  // uid:gid) and `-u user:$PASS` are no password, and `-u redis://…` is a URL (redis-cli's), whose
+  // password the URL shape hides.
   {
     pattern: /(?<![A-Za-z0-9_-])((?:-u|--user)(?:[ \t]+|=)(?:(['"])[^\s:'"]+:|[^\s:'"]+:))((?<=['"][^\s:'"]+:)[^'"\r\n]+|[^\s'"]+)/g,
-    replace: (m, head, _quote, password) => (isPlaceholder(password) || /^\d+$/.test(password) ? m : `${head}${HIDDEN}`),
+    replace: (m, head, _quote, password) => (isPlaceholder(password) || /^\d+$/.test(password) || password.startsWith('//') ? m : `${head}${HIDDEN}`),
   },
   // A DSN whose URL user is a 32-hex key (Sentry's `https://<key>@o1.ingest.sentry.io/1`).
   { pattern: /(:\/\/)[0-9a-f]{32}@/gi, replace: (_m, head) => `${head}${HIDDEN}@` },
@@ -224,11 +226,12 @@ const SHAPES: Shape[] = [
 
 /**
  * A name, how it is separated from its value, and the value: a JSON string (escapes and all), one
- * inside a JSON string (`\"…`, ending at the next backslash), a single-quoted one, or a bare word
+ * inside a JSON string (`\"…`, ending at the next backslash), a single-quoted one (escapes and all,
+ * as libpq reads `password='a\'b'`), or a bare word
  * (which ends at a bracket: `{"a":{"token":true}}`).
  * The name is read as a whole run (the look-behind) and judged afterwards, so a run is scanned once.
  */
-const NAMED_VALUE = /(?<![A-Za-z0-9_.-])([A-Za-z0-9_.-]+)(\\?["']?)([ \t]*(?:=>|[:=])[ \t]*)(?:(")((?:[^"\\\r\n]|\\.)*)|(\\")([^"\\\r\n]*)|(')([^'\\\r\n]*)|([^\s"'`,;&<>\\{}[\]()]+))/g;
+const NAMED_VALUE = /(?<![A-Za-z0-9_.-])([A-Za-z0-9_.-]+)(\\?["']?)([ \t]*(?:=>|[:=])[ \t]*)(?:(")((?:[^"\\\r\n]|\\.)*)|(\\")([^"\\\r\n]*)|(')((?:[^'\\\r\n]|\\.)*)|([^\s"'`,;&<>\\{}[\]()]+))/g;
 
 /**
  * Whether a quoted value ends where a value can end: at its closing quote, followed by the end, a
@@ -299,7 +302,7 @@ function hideNamedValues(text: string): string {
  * `--password-stdin` (its last word is no secret's). A value never starts with `-` (the next option).
  */
 const OPTION_VALUE = /(?<![A-Za-z0-9_-])(--(?!no-)[A-Za-z0-9][A-Za-z0-9_-]*)([ \t]+)(?:'([^'\r\n]*)'|"([^"\r\n]*)"|([^\s"'`<>|&;()-][^\s"'`<>|&;()]*))/g;
-const OPTION_SECRET = /(?:passw(?:or)?d|pwd|secret|token|passphrase|api[-_]?key|access[-_]?key|private[-_]?key|credentials?|auth)$/i;
+const OPTION_SECRET = /(?:passw(?:or)?d|(?:^|-)pass|pwd|secret|token|passphrase|api[-_]?key|access[-_]?key|private[-_]?key|credentials?|auth)$/i;
 
 function hideOptionValues(text: string): string {
   return text.replace(OPTION_VALUE, (m: string, name: string, space: string, single: string | undefined, double: string | undefined, bare: string | undefined, at: number) => {
@@ -312,6 +315,33 @@ function hideOptionValues(text: string): string {
     const quote = single !== undefined ? "'" : double !== undefined ? '"' : '';
     return `${name}${space}${quote}${HIDDEN}${quote}`;
   });
+}
+
+/**
+ * Database clients' short password options: mysql's (and mariadb's) `-p<password>`, joined (`-p`
+ * alone asks for it), and redis-cli's `-a <password>`. Hidden only in that client's command: the
+ * text back to the command's start (`;`, `|`, `&`, a line's start; at most CLIENT_LOOK_BACK
+ * characters) names it, so `mkdir -p`, `docker run -p8080:80` and `cp -a` stay.
+ */
+const CLIENT_OPTIONS: { option: RegExp; client: RegExp }[] = [
+  { option: /(?<![A-Za-z0-9_-])(-p)(?:'([^'\r\n]*)'|"([^"\r\n]*)"|([^\s'"]+))/g, client: /(?:^|[\s/"'])(?:mysql[a-z]*|mariadb(?:-[a-z]+)?)[ \t]/ },
+  { option: /(?<![A-Za-z0-9_-])(-a[ \t]+)(?:'([^'\r\n]*)'|"([^"\r\n]*)"|([^\s'"-][^\s'"]*))/g, client: /(?:^|[\s/"'])redis-cli[ \t]/ },
+];
+const CLIENT_LOOK_BACK = 200;
+
+function hideClientPasswords(text: string): string {
+  let out = text;
+  for (const { option, client } of CLIENT_OPTIONS) {
+    out = out.replace(option, (m: string, flag: string, single: string | undefined, double: string | undefined, bare: string | undefined, at: number, all: string) => {
+      const value = single ?? double ?? bare ?? '';
+      const before = all.slice(Math.max(0, at - CLIENT_LOOK_BACK), at);
+      const command = before.slice(Math.max(...[';', '|', '&', '\n'].map((c) => before.lastIndexOf(c))) + 1);
+      if (!client.test(command) || value === '' || value === HIDDEN || isPlaceholder(value)) return m;
+      const quote = single !== undefined ? "'" : double !== undefined ? '"' : '';
+      return `${flag}${quote}${HIDDEN}${quote}`;
+    });
+  }
+  return out;
 }
 
 const PEM_BEGIN = /-----BEGIN ([A-Z0-9 ]{0,40})PRIVATE KEY-----/g;
@@ -499,5 +529,5 @@ function hideSqlValues(text: string): string {
 export function hideKnownTokens(text: string): string {
   let out = hideUrlSecrets(text, { keepUserinfo: true });
   for (const { pattern, replace } of SHAPES) out = out.replace(pattern, replace as (match: string, ...rest: unknown[]) => string);
-  return hideNamedValues(hideOptionValues(hideXmlValues(hideSqlValues(hidePrivateKeys(out)))));
+  return hideNamedValues(hideOptionValues(hideClientPasswords(hideXmlValues(hideSqlValues(hidePrivateKeys(out))))));
 }

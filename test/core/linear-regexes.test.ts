@@ -128,6 +128,13 @@ describe('hideKnownTokens', () => {
       `https://x/?next=${'%3Fa'.repeat(75_000)}`,
       `https://x/?next=${'%26token%3D'.repeat(25_000)}`,
       `https://x/?next=${'%'.repeat(300_000)}`,
+      // Clients' short password options, a single-quoted value's escapes, `_pass`.
+      `mysql ${'-p'.repeat(150_000)}`,
+      `mysql -p'${'-p'.repeat(150_000)}`,
+      `redis-cli ${'-a '.repeat(100_000)}`,
+      'redis-cli -a '.repeat(25_000),
+      `password='${'\\\''.repeat(100_000)}`,
+      'db_pass='.repeat(35_000),
     ];
     for (const text of runs) expect(hideKnownTokens(text).length, text.slice(0, 20)).toBeLessThanOrEqual(text.length);
     expect(hideKnownTokens(`${'A_'.repeat(150_000)}TOKEN=abcdefgh1`)).toMatch(/TOKEN=\*\*\*$/);

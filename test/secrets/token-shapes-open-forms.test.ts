@@ -86,3 +86,30 @@ describe('Bearer hides its token, nothing more', () => {
     expect(log.redact(text)).toBe(shown);
   });
 });
+
+describe('what an on-call engineer\'s tools print', () => {
+  it.each([
+    ['a libpq DSN, quoted with an escaped quote inside', `psql "host=db user=app password='a\\'b Pw_1x' dbname=shop"`, `psql "host=db user=app password='***' dbname=shop"`],
+    ['PGPASSWORD before psql', "PGPASSWORD='Pg Pw_2x' psql -h db; PGPASSWORD=Pg_3x psql", "PGPASSWORD='***' psql -h db; PGPASSWORD=*** psql"],
+    ['Authorization: Basic', 'Authorization: Basic dXNlcjpwYXNz', 'Authorization: Basic ***'],
+    ['database and cache URLs', 'mysql://root:My_4x@db:3306/shop redis://:Rd_5x@cache:6379/0', 'mysql://root:***@db:3306/shop redis://:***@cache:6379/0'],
+    ['redis-cli -u keeps its URL', 'redis-cli -u redis://:Rd_6x@cache:6379', 'redis-cli -u redis://:***@cache:6379'],
+    ['mysql -p joined to its password', "mysql -uroot -pMy_7x shop; mysqldump -h db -p'My 8x' shop", "mysql -uroot -p*** shop; mysqldump -h db -p'***' shop"],
+    ['redis-cli -a and --pass, DB_PASS', 'redis-cli -h cache -a Rd_9x ping; redis-cli --pass Rd_10x; DB_PASS=Db_11x', 'redis-cli -h cache -a *** ping; redis-cli --pass ***; DB_PASS=***'],
+    ['an AWS credentials file', '[default]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\naws_session_token=IQoJb3JpZ2luX2Vj', '[default]\naws_access_key_id = AKIA***\naws_secret_access_key = ***\naws_session_token=***'],
+  ])('%s', (_what, text, shown) => {
+    expect(log.redact(text)).toBe(shown);
+  });
+
+  it('leaves -p and -a of other programs alone', () => {
+    for (const text of [
+      'mkdir -p /tmp/x; ssh -p 2222 host; docker run -p8080:80 img',
+      'ls -a; mysql -p shop',
+      'redis-cli ping; cp -a src dst',
+      'mysql -uroot -p$MYSQL_PWD shop; redis-cli -a "$REDIS_PASSWORD" ping',
+      'first pass: done, second pass: running now',
+    ]) {
+      expect(log.redact(text)).toBe(text);
+    }
+  });
+});
