@@ -153,6 +153,12 @@ const COOKIE_NAME = `[^\\s=;,:"'\\\\/()<>@[\\]?{}]+`;
 const COOKIE_VALUE = `[^\\s;,"'\\\\]*`;
 const COOKIE_PAIRS = `${COOKIE_NAME}=${COOKIE_VALUE}(?:;[ \\t]*${COOKIE_NAME}(?:=${COOKIE_VALUE})?|,[ \\t]*${COOKIE_NAME}=${COOKIE_VALUE})*`;
 
+/**
+ * Authorization schemes (RFC 9110's registry and what APIs use: Okta's SSWS, Splunk's, Kerberos'
+ * Negotiate, NTLM): kept, the credential after them hidden.
+ */
+const AUTH_SCHEMES = 'bearer|basic|token|bot|api-?key|key|negotiate|ntlm|kerberos|ssws|splunk|dpop|digest|oauth|aws4-hmac-sha256';
+
 const SHAPES: Shape[] = [
   // GitHub: personal (ghp_), OAuth (gho_), user-to-server (ghu_), installation and Actions (ghs_),
   // refresh (ghr_): 36 or more letters and digits; fine-grained personal tokens: github_pat_….
@@ -171,12 +177,15 @@ const SHAPES: Shape[] = [
   // it is in no longer parses.
   // Left alone: a variable or a placeholder standing for the credential (`Bearer $TOKEN`,
   // `Bearer ${{ secrets.T }}`, `Bearer <token>`), a scheme with no credential (`Authorization:
-  // Bearer`), and the header named in prose (`the Authorization: Bearer header is missing`).
+  // Bearer`), the header named in prose (`the Authorization: Bearer header is missing`), and a
+  // scheme's parameters (Digest's `username="a"`; a secret-named one, OAuth's `oauth_token=`, is
+  // hidden by its name).
   {
-    pattern: /(?<![A-Za-z0-9-])((?:proxy-)?authorization\\?["']?[ \t]*[:=][ \t]*\\?["']?)(?:(bearer|basic|token|bot|api-key)[ \t]+)?([^\s"',;\\]+)(?=([ \t]+[A-Za-z])?)/gi,
+    pattern: new RegExp(`(?<![A-Za-z0-9-])((?:proxy-)?authorization\\\\?["']?[ \\t]*[:=][ \\t]*\\\\?["']?)(?:(${AUTH_SCHEMES})[ \\t]+)?([^\\s"',;\\\\]+)(?=([ \\t]+[A-Za-z])?)`, 'gi'),
     replace: (m, head, scheme, credential, wordAfter) => {
       if (isPlaceholder(credential) || /^\$[{(]/.test(credential) || /^<[^>]*>$/.test(credential)) return m;
-      if (!scheme && /^(?:bearer|basic|token|bot|api-key)$/i.test(credential)) return m;
+      if (!scheme && new RegExp(`^(?:${AUTH_SCHEMES})$`, 'i').test(credential)) return m;
+      if (scheme && /^[A-Za-z_-]+=(?:"|$)/.test(credential)) return m;
       if (scheme && wordAfter && proseWord(credential)) return m;
       return `${head}${scheme ? `${scheme} ` : ''}${HIDDEN}`;
     },
@@ -198,6 +207,18 @@ const SHAPES: Shape[] = [
   { pattern: /(?<![A-Za-z0-9_])([sr]k_(?:live|test)_)[A-Za-z0-9]{10,}/g, replace: (_m, prefix) => `${prefix}${HIDDEN}` },
   { pattern: /(?<![A-Za-z0-9_])(npm_)[A-Za-z0-9]{30,}/g, replace: (_m, prefix) => `${prefix}${HIDDEN}` },
   { pattern: /(?<![A-Za-z0-9_-])(HRKU-)[A-Za-z0-9_-]{16,}/g, replace: (_m, prefix) => `${prefix}${HIDDEN}` },
+  // GitLab's tokens (personal, deploy, runner, trigger, CI job), Google's API keys, OpenAI's and
+  // Anthropic's keys, Slack's app-level tokens, Docker Hub's and PyPI's tokens, SendGrid's keys,
+  // Vault's service, batch and recovery tokens, DigitalOcean's and Shopify's tokens.
+  { pattern: /(?<![A-Za-z0-9_-])(gl(?:pat|dt|rt|ptt|cbt)-)[A-Za-z0-9_-]{20,}/g, replace: (_m, prefix) => `${prefix}${HIDDEN}` },
+  { pattern: /(?<![A-Za-z0-9_-])(AIza)[A-Za-z0-9_-]{35}(?![A-Za-z0-9_-])/g, replace: (_m, prefix) => `${prefix}${HIDDEN}` },
+  { pattern: /(?<![A-Za-z0-9_-])(sk-(?:proj|ant|svcacct|admin)-)[A-Za-z0-9_-]{20,}/g, replace: (_m, prefix) => `${prefix}${HIDDEN}` },
+  { pattern: /(?<![A-Za-z0-9_-])(sk-)[A-Za-z0-9]{32,}/g, replace: (_m, prefix) => `${prefix}${HIDDEN}` },
+  { pattern: /(?<![A-Za-z0-9-])(xapp-)[A-Za-z0-9-]{10,}/g, replace: (_m, prefix) => `${prefix}${HIDDEN}` },
+  { pattern: /(?<![A-Za-z0-9_-])(dckr_pat_|pypi-(?=AgE))[A-Za-z0-9_-]{20,}/g, replace: (_m, prefix) => `${prefix}${HIDDEN}` },
+  { pattern: /(?<![A-Za-z0-9_.-])(SG\.)[A-Za-z0-9_-]{16,}\.[A-Za-z0-9_-]{16,}/g, replace: (_m, prefix) => `${prefix}${HIDDEN}` },
+  { pattern: /(?<![A-Za-z0-9_.-])(hv[sbr]\.)[A-Za-z0-9_-]{24,}/g, replace: (_m, prefix) => `${prefix}${HIDDEN}` },
+  { pattern: /(?<![A-Za-z0-9_-])(do[por]_v1_|shp(?:at|ca|pa|ss)_)[A-Fa-f0-9]{32,}/g, replace: (_m, prefix) => `${prefix}${HIDDEN}` },
   // Cookies (`sid=…; theme=dark`, `sid=…; Path=/; HttpOnly`): every `name=value` pair and
   // attribute, as a Cookie or Set-Cookie header, a `cookie:` or `cookie=` in any case, `cookie …`
   // in prose and curl's `-b` / `--cookie`; what follows the pairs (the rest of a sentence, a
@@ -291,10 +312,21 @@ function hideNamedValues(text: string): string {
       done = end;
     } else if (quote) {
       re.lastIndex = head;
+    } else {
+      // A bare value that is a name and a value itself (kubectl's `--from-literal=password=…`,
+      // helm's `--set=db.password=…`), read once: its own value is not read again.
+      const inner = INNER_NAMED.exec(value);
+      const innerName = inner?.[1]?.slice(inner[1].lastIndexOf('.') + 1);
+      if (inner && innerName && namedSecret(innerName, inner[2]!, form)) {
+        out += `${text.slice(done, head + inner[1]!.length + 1)}${HIDDEN}`;
+        done = end;
+      }
     }
   }
   return out + text.slice(done);
 }
+
+const INNER_NAMED = /^([A-Za-z0-9_.-]+)=(.+)$/;
 
 /**
  * A long option whose last word says secret and its value after a space (`--password s3cr3t`,
@@ -318,14 +350,20 @@ function hideOptionValues(text: string): string {
 }
 
 /**
- * Database clients' short password options: mysql's (and mariadb's) `-p<password>`, joined (`-p`
- * alone asks for it), and redis-cli's `-a <password>`. Hidden only in that client's command: the
+ * Short password options: mysql's (and mariadb's) `-p<password>`, joined (`-p` alone asks for
+ * it), redis-cli's `-a <password>`, a registry login's and sshpass' `-p <password>`. Hidden only in
+ * that program's command: the
  * text back to the command's start (`;`, `|`, `&`, a line's start; at most CLIENT_LOOK_BACK
  * characters) names it, so `mkdir -p`, `docker run -p8080:80` and `cp -a` stay.
  */
 const CLIENT_OPTIONS: { option: RegExp; client: RegExp }[] = [
-  { option: /(?<![A-Za-z0-9_-])(-p)(?:'([^'\r\n]*)'|"([^"\r\n]*)"|([^\s'"]+))/g, client: /(?:^|[\s/"'])(?:mysql[a-z]*|mariadb(?:-[a-z]+)?)[ \t]/ },
-  { option: /(?<![A-Za-z0-9_-])(-a[ \t]+)(?:'([^'\r\n]*)'|"([^"\r\n]*)"|([^\s'"-][^\s'"]*))/g, client: /(?:^|[\s/"'])redis-cli[ \t]/ },
+  // `docker login -u ci -p …` (and podman's, helm registry's, az's), `sshpass -p …`: after a space.
+  {
+    option: /(?<![A-Za-z0-9_-])(-p[ \t]+)(?:'([^'\r\n]*)'|"([^"\r\n]*)"|([^\s'";|&-][^\s'";|&]*))/g,
+    client: /(?:^|[\s/"'])(?:(?:docker|podman|nerdctl|buildah|skopeo|oras|helm[ \t]+registry|az|cf)[ \t]+login|sshpass)[ \t]/,
+  },
+  { option: /(?<![A-Za-z0-9_-])(-p)(?:'([^'\r\n]*)'|"([^"\r\n]*)"|([^\s'";|&]+))/g, client: /(?:^|[\s/"'])(?:mysql[a-z]*|mariadb(?:-[a-z]+)?)[ \t]/ },
+  { option: /(?<![A-Za-z0-9_-])(-a[ \t]+)(?:'([^'\r\n]*)'|"([^"\r\n]*)"|([^\s'";|&-][^\s'";|&]*))/g, client: /(?:^|[\s/"'])redis-cli[ \t]/ },
 ];
 const CLIENT_LOOK_BACK = 200;
 
@@ -342,6 +380,34 @@ function hideClientPasswords(text: string): string {
     });
   }
   return out;
+}
+
+/**
+ * A setting written by a tool's `config set` (`aws configure set aws_secret_access_key …`,
+ * `yarn config set npmAuthToken …`, `git config --global github.token …`): the value after a space
+ * when the setting's last word (after `.`, `:` or `/`) says secret.
+ */
+const CONFIG_SET = /(?<![A-Za-z0-9_-])((?:config(?:ure)?[ \t]+set|git[ \t]+config)(?:[ \t]+--?[A-Za-z][A-Za-z-]*)*[ \t]+)([A-Za-z0-9_.:/@-]+)([ \t]+)(?:'([^'\r\n]*)'|"([^"\r\n]*)"|([^\s'";|&]+))/g;
+
+function hideConfigValues(text: string): string {
+  return text.replace(CONFIG_SET, (m: string, head: string, setting: string, space: string, single: string | undefined, double: string | undefined, bare: string | undefined) => {
+    const value = single ?? double ?? bare ?? '';
+    const name = setting.slice(Math.max(setting.lastIndexOf('.'), setting.lastIndexOf(':'), setting.lastIndexOf('/')) + 1);
+    const form = (): NamedForm => ({ nameQuoted: false, valueQuoted: bare === undefined, spaced: true, colon: false, wordsFollow: false });
+    if (!namedSecret(name, value, form)) return m;
+    const quote = single !== undefined ? "'" : double !== undefined ? '"' : '';
+    return `${head}${setting}${space}${quote}${HIDDEN}${quote}`;
+  });
+}
+
+/**
+ * A line of a libpq password file (`host:port:database:user:password`, as `cat ~/.pgpass` prints
+ * it): the port a number or `*`, the password the rest of the line.
+ */
+const PGPASS_LINE = /^([^\s:]+:(?:\d{1,5}|\*):[^\s:]+:[^\s:]+:)(\S+)$/gm;
+
+function hidePgpassLines(text: string): string {
+  return text.replace(PGPASS_LINE, (m: string, head: string, password: string) => (password === HIDDEN || isPlaceholder(password) ? m : `${head}${HIDDEN}`));
 }
 
 const PEM_BEGIN = /-----BEGIN ([A-Z0-9 ]{0,40})PRIVATE KEY-----/g;
@@ -529,5 +595,6 @@ function hideSqlValues(text: string): string {
 export function hideKnownTokens(text: string): string {
   let out = hideUrlSecrets(text, { keepUserinfo: true });
   for (const { pattern, replace } of SHAPES) out = out.replace(pattern, replace as (match: string, ...rest: unknown[]) => string);
-  return hideNamedValues(hideOptionValues(hideClientPasswords(hideXmlValues(hideSqlValues(hidePrivateKeys(out))))));
+  const commands = hidePgpassLines(hideConfigValues(hideClientPasswords(out)));
+  return hideNamedValues(hideOptionValues(hideXmlValues(hideSqlValues(hidePrivateKeys(commands)))));
 }

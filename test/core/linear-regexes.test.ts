@@ -135,6 +135,23 @@ describe('hideKnownTokens', () => {
       'redis-cli -a '.repeat(25_000),
       `password='${'\\\''.repeat(100_000)}`,
       'db_pass='.repeat(35_000),
+      // Authorization schemes, token prefixes, `config set`, .pgpass lines, a value that is a name and a value.
+      'Authorization: Negotiate '.repeat(12_000),
+      'glpat-'.repeat(50_000),
+      'sk-proj-'.repeat(37_000),
+      'sk-'.repeat(100_000),
+      'SG.'.repeat(100_000),
+      `SG.${'a'.repeat(300_000)}`,
+      'hvs.'.repeat(75_000),
+      'pypi-AgE'.repeat(37_000),
+      'dop_v1_'.repeat(42_000),
+      `git config ${'--a '.repeat(75_000)}`,
+      `git config${' -a'.repeat(100_000)}\n`,
+      'config set '.repeat(27_000),
+      `${'a:1:b:c:'.repeat(37_000)}`,
+      `a:1:b:c${':'.repeat(300_000)}`,
+      'docker login -p '.repeat(18_000),
+      `--from-literal=${'a='.repeat(150_000)}`,
     ];
     for (const text of runs) expect(hideKnownTokens(text).length, text.slice(0, 20)).toBeLessThanOrEqual(text.length);
     expect(hideKnownTokens(`${'A_'.repeat(150_000)}TOKEN=abcdefgh1`)).toMatch(/TOKEN=\*\*\*$/);

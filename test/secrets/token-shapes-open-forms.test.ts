@@ -97,8 +97,27 @@ describe('what an on-call engineer\'s tools print', () => {
     ['mysql -p joined to its password', "mysql -uroot -pMy_7x shop; mysqldump -h db -p'My 8x' shop", "mysql -uroot -p*** shop; mysqldump -h db -p'***' shop"],
     ['redis-cli -a and --pass, DB_PASS', 'redis-cli -h cache -a Rd_9x ping; redis-cli --pass Rd_10x; DB_PASS=Db_11x', 'redis-cli -h cache -a *** ping; redis-cli --pass ***; DB_PASS=***'],
     ['an AWS credentials file', '[default]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\naws_session_token=IQoJb3JpZ2luX2Vj', '[default]\naws_access_key_id = AKIA***\naws_secret_access_key = ***\naws_session_token=***'],
+    ['Authorization schemes beyond Bearer and Basic: the scheme kept, its credential hidden', 'Authorization: Negotiate YIIGhgYGKwYBBQUCoIIG\nauthorization: NTLM TlRMTVNTUAABAAAAB4II==\nAuthorization: SSWS 00QCjAl4MlV-WPXM-Ok_1x', 'Authorization: Negotiate ***\nauthorization: NTLM ***\nAuthorization: SSWS ***'],
+    ['a scheme\'s parameters, a secret-named one hidden by its name', 'Authorization: Digest username="a", realm="r"; Authorization: OAuth oauth_consumer_key="ck", oauth_token="Ot_1x"', 'Authorization: Digest username="a", realm="r"; Authorization: OAuth oauth_consumer_key="***", oauth_token="***"'],
+    ['a registry login\'s and sshpass\' -p', 'docker login -u ci -p Dk_1x registry.example; sshpass -p Ss_1x ssh host; az login -u a@b.c -p Az_1x', 'docker login -u ci -p *** registry.example; sshpass -p *** ssh host; az login -u a@b.c -p ***'],
+    ['a tool\'s config set', 'aws configure set aws_secret_access_key wJalrXUtnFEMI/K7MDENG; aws configure set profile.ci.aws_session_token "IQoJb3Jp"; yarn config set npmAuthToken Np_1x', 'aws configure set aws_secret_access_key ***; aws configure set profile.ci.aws_session_token "***"; yarn config set npmAuthToken ***'],
+    ['a .pgpass file', 'db.internal:5432:shop:app:Pgpass_1x\n*:*:*:app:Pgpass_2x\n12:30:45 started', 'db.internal:5432:shop:app:***\n*:*:*:app:***\n12:30:45 started'],
+    ['kubectl --from-literal, helm --set=', 'kubectl create secret generic db --from-literal=password=Kc_1x --from-literal=user=app; helm install x --set=db.password=Hm_1x', 'kubectl create secret generic db --from-literal=password=*** --from-literal=user=app; helm install x --set=db.password=***'],
+    ['more token prefixes', 'glpat-AbCdEfGhIjKlMnOpQrSt AIzaSyA-1234567890abcdefghijklmnopqrstu sk-proj-AbCdEfGhIjKlMnOpQrStUvWxYz012345 sk-ant-api03-AbCdEfGhIjKlMnOpQrStUvWx sk-AbCdEfGhIjKlMnOpQrStUvWxYz0123456789', 'glpat-*** AIza*** sk-proj-*** sk-ant-*** sk-***'],
+    ['and more', 'xapp-1-A0123456789-1234567890123-abcdef dckr_pat_AbCdEfGhIjKlMnOpQrStUvWxYz0 pypi-AgEIcHlwaS5vcmcCJGFiY2RlZmdo SG.abcdefghijklmnopqrstuv.abcdefghijklmnopqrstuvwxyz0123 hvs.CAESIAbCdEfGhIjKlMnOpQrStUvWxYz01 dop_v1_0123456789abcdef0123456789abcdef shpat_0123456789abcdef0123456789abcdef', 'xapp-*** dckr_pat_*** pypi-*** SG.*** hvs.*** dop_v1_*** shpat_***'],
   ])('%s', (_what, text, shown) => {
     expect(log.redact(text)).toBe(shown);
+  });
+
+  it('leaves words like those prefixes, settings and schemes alone', () => {
+    for (const text of [
+      'pip install scikit-learn sk-learn pypi-server pypi-some-long-package-name-here glpat-short SG.1.2 hvs.short sk-some-long-package-name-here-and-more',
+      'aws configure set default.region us-east-1; git config --global user.name bob',
+      'Authorization: Negotiate',
+      'docker login -u ci --password-stdin registry.example; docker run -p 8080:80 img',
+    ]) {
+      expect(log.redact(text)).toBe(text);
+    }
   });
 
   it('leaves -p and -a of other programs alone', () => {
