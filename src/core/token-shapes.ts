@@ -494,7 +494,7 @@ function secretColumn(table: string, column: string): string | undefined {
  * Reads one value of a row or an assignment from `at`: to a `,` or a `)` outside brackets and
  * literals. Calls `literal` with the content span of each string literal that is the value or an
  * argument of the function around it (`crypt('…', gen_salt('bf'))`: not `'bf'`, deeper in); returns
- * where it stopped (the `,` or `)`, or the end of the text or of an unclosed literal).
+ * where it stopped (the `,` or `)`, the end of the text, or the end of the line of an unclosed literal).
  */
 function readSqlValue(text: string, at: number, literal: (start: number, end: number) => void, stopAtWord?: RegExp): number {
   let depth = 0;
@@ -506,8 +506,11 @@ function readSqlValue(text: string, at: number, literal: (start: number, end: nu
       for (;;) {
         const q = text.indexOf("'", j);
         if (q < 0) {
-          if (depth <= 1) literal(i + 1, text.length);
-          return text.length;
+          // Cut short (a log line's end): hidden to the end of its line, as far as it can be seen.
+          const eol = text.indexOf('\n', i);
+          const stop = eol < 0 ? text.length : eol;
+          if (depth <= 1) literal(i + 1, stop);
+          return stop;
         }
         if (text[q + 1] === "'") {
           j = q + 2;

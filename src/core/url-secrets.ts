@@ -222,9 +222,13 @@ function decodeOnce(text: string, at: number[]): { text: string; at: number[] } 
   return { text: out, at: map };
 }
 
-/** A URL's password, and a query or fragment value under a sensitive name, in decoded text. */
+/**
+ * A URL's password, and a query or fragment value under a sensitive name, in decoded text. A value
+ * ends at a `?` too: in `redirect_uri=https://h/?token=…` the URL inside is a value, and its query
+ * is read as well.
+ */
 const INNER_PASSWORD = /:\/\/[^\s/?#@:"'<>\\]*:([^\s/?#@"'<>\\]+)@/g;
-const INNER_PARAMETER = /(?:^|[?&#;])([^=&#?;]+)=([^&#;]*)/g;
+const INNER_PARAMETER = /(?:^|[?&#;])([^=&#?;]+)=([^&#;?]*)/g;
 
 /**
  * A query value holding a URL percent-encoded once or more (`?next=https%3A%2F%2Fuser%3Apw%40db%2F%3Ftoken%3D…`):
@@ -279,7 +283,7 @@ const URL_END = /[\s"'<>`]/;
  */
 export function hideUrlSecrets(text: string, opts: { keepUserinfo?: boolean } = {}): string {
   let at = text.indexOf('://');
-  if (at === -1) return text;
+  if (at === -1) return hideEncodedUrls(text);
   let out = '';
   let done = 0;
   while (at !== -1) {
@@ -293,6 +297,31 @@ export function hideUrlSecrets(text: string, opts: { keepUserinfo?: boolean } = 
       done = end;
     }
     at = text.indexOf('://', end);
+  }
+  return hideEncodedUrls(out + text.slice(done));
+}
+
+/** `://` percent-encoded once or more (`%3A%2F%2F`, `%253A%252F%252F`). */
+const ENCODED_SCHEME = /%(?:25)*3A%(?:25)*2F%(?:25)*2F/gi;
+
+/**
+ * A percent-encoded URL written outside any URL (`redirect_uri=https%3A%2F%2Fu%3Apw%40h…` in a
+ * log line): the run of text around it read as hideEncodedSecrets reads a query value. A run with
+ * a `://` in it was read as a URL already. Each run is read once.
+ */
+function hideEncodedUrls(text: string): string {
+  const re = new RegExp(ENCODED_SCHEME);
+  let out = '';
+  let done = 0;
+  for (let m = re.exec(text); m; m = re.exec(text)) {
+    let start = m.index;
+    while (start > done && !URL_END.test(text[start - 1]!)) start--;
+    let end = m.index + m[0].length;
+    while (end < text.length && !URL_END.test(text[end]!)) end++;
+    const run = text.slice(start, end);
+    out += text.slice(done, start) + (run.includes('://') ? run : hideEncodedSecrets(run));
+    done = end;
+    re.lastIndex = end;
   }
   return out + text.slice(done);
 }

@@ -152,6 +152,11 @@ describe('hideKnownTokens', () => {
       `a:1:b:c${':'.repeat(300_000)}`,
       'docker login -p '.repeat(18_000),
       `--from-literal=${'a='.repeat(150_000)}`,
+      // A percent-encoded URL outside any URL.
+      '%3A%2F%2F'.repeat(33_000),
+      `%${'25'.repeat(150_000)}3A`,
+      'a%3A%2F%2F '.repeat(27_000),
+      `x=https%3A%2F%2F${'%3Fa%3D'.repeat(40_000)}`,
     ];
     for (const text of runs) expect(hideKnownTokens(text).length, text.slice(0, 20)).toBeLessThanOrEqual(text.length);
     expect(hideKnownTokens(`${'A_'.repeat(150_000)}TOKEN=abcdefgh1`)).toMatch(/TOKEN=\*\*\*$/);

@@ -36,6 +36,7 @@ describe('a secret stored by an SQL INSERT', () => {
     ['a token column', "insert into sessions (user_id, token) values (1, 'pl41nT0kenV4lue');", "insert into sessions (user_id, token) values (1, '***');"],
     ['several rows, a quote inside, a function around the value', "INSERT INTO public.users (email, password_hash, api_secret) VALUES ('a@x.io', crypt('Pw''1x', gen_salt('bf')), 'Sec_1'), ('b@x.io', 'H_2', NULL)", "INSERT INTO public.users (email, password_hash, api_secret) VALUES ('a@x.io', crypt('***', gen_salt('bf')), '***'), ('b@x.io', '***', NULL)"],
     ['a statement over several lines', "INSERT INTO secrets (name, value)\n  VALUES ('stripe', 'Str_9x');", "INSERT INTO secrets (name, value)\n  VALUES ('stripe', '***');"],
+    ['a statement cut short: hidden to the end of its line only', "INSERT INTO users (name, password_hash) VALUES ('bob', 'Cut_1x\nthe next line stays", "INSERT INTO users (name, password_hash) VALUES ('bob', '***\nthe next line stays"],
     ['an UPDATE of a key column in a keys table', "UPDATE api_keys SET key = 'R4nd0mV4lu3Xyz' WHERE id = 1", "UPDATE api_keys SET key = '***' WHERE id = 1"],
   ])('%s', (_what, text, shown) => {
     expect(log.redact(text)).toBe(shown);
@@ -62,6 +63,8 @@ describe('a URL percent-encoded inside another URL', () => {
     ['once', 'https://app/login?next=https%3A%2F%2Fuser%3Apass_Enc1%40db%2F%3Ftoken%3DTok_Enc1&x=1', 'https://app/login?next=https%3A%2F%2Fuser%3A***%40db%2F%3Ftoken%3D***&x=1'],
     ['twice', 'https://app/login?next=https%253A%252F%252Fuser%253Apass_Enc2%2540db%252F%253Ftoken%253DTok_Enc2 x', 'https://app/login?next=https%253A%252F%252Fuser%253A***%2540db%252F%253Ftoken%253D*** x'],
     ['lower-case escapes and a bare path', 'https://app/cb?next=%2Fx%3Fa%3D1%26api_key%3DKey_Enc3', 'https://app/cb?next=%2Fx%3Fa%3D1%26api_key%3D***'],
+    ['outside any URL, in a log line', 'redirect_uri=https%3A%2F%2Fu%3APw_Enc4%40h%2F%3Ftoken%3DTk_Enc4&state=1 ok; see https%253A%252F%252Fu%253APw_Enc5%2540h now', 'redirect_uri=https%3A%2F%2Fu%3A***%40h%2F%3Ftoken%3D***&state=1 ok; see https%253A%252F%252Fu%253A***%2540h now'],
+    ['an OAuth code in an encoded callback', 'https://login/authorize?redirect=%2Fcb%3Fcode%3DCode_Enc6%26state%3Dxyz', 'https://login/authorize?redirect=%2Fcb%3Fcode%3D***%26state%3Dxyz'],
     ['the word password in an example stays', 'https://app/login?next=https%3A%2F%2Fuser%3Apassword%40db%2F', 'https://app/login?next=https%3A%2F%2Fuser%3Apassword%40db%2F'],
   ])('%s', (_what, text, shown) => {
     expect(log.redact(text)).toBe(shown);
