@@ -96,6 +96,8 @@ interface NamedForm {
   wordsFollow: boolean;
   /** The word after the value, if one follows after white space (`3 rows`). */
   nextWord?: string;
+  /** A header given to curl (`-H "X-Api-Key:k"`), where `name:value` with no space is no user and password. */
+  header?: boolean;
 }
 
 const JSON_NUMBER = /^-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
@@ -131,7 +133,7 @@ function namedSecret(name: string, value: string, formOf: () => NamedForm): bool
   if (value.includes(HIDDEN) || isPlaceholder(value) || NOT_A_VALUE.test(value) || value.includes('://')) return false;
   if (/^(?:\/|~\/|\.\.?\/)/.test(value) && (PATH_NAME.test(name) || DIR_VARIABLE.test(name))) return false;
   if (isCommonValue(value) && !(NUMERIC_SECRET.test(name) && /^\d+$/.test(value))) return false;
-  if (form.colon && !form.nameQuoted && !form.valueQuoted && (!form.spaced || (form.wordsFollow && /^[A-Za-z][A-Za-z-]*[.,:;!?)]?$/.test(value)))) return false;
+  if (form.colon && !form.nameQuoted && !form.valueQuoted && ((!form.spaced && !form.header) || (form.wordsFollow && /^[A-Za-z][A-Za-z-]*[.,:;!?)]?$/.test(value)))) return false;
   return true;
 }
 
@@ -228,6 +230,12 @@ const SHAPES: Shape[] = [
     pattern: new RegExp(`(?<![A-Za-z0-9-])((?:(?:set-)?cookies?(?:[ \\t]+header)?(?:\\\\?["']?[ \\t]*[:=][ \\t]*|[ \\t]+)|(?:-b|--cookie)(?:[ \\t]+|=))\\\\?["']?)(${COOKIE_PAIRS})`, 'gi'),
     replace: (_m, head, pairs) => `${head}${HIDDEN}${/[)\]}]*$/.exec(pairs)![0]}`,
   },
+  // Set-Cookie as a list, as JSON and Node print a response's headers (`"set-cookie":["sid=…; Path=/","b=…"]`):
+  // every cookie in it, to the list's end or the line's.
+  {
+    pattern: /(?<![A-Za-z0-9-])(set-cookie\\?["']?[ \t]*:[ \t]*\[)([^\]\r\n]*)/gi,
+    replace: (_m, head, list) => `${head}${list.replace(new RegExp(COOKIE_PAIRS, 'g'), HIDDEN)}`,
+  },
   // curl's `-u user:password` / `--user user:password`: the user stays. `-u 1000:1000` (docker's
   // uid:gid) and `-u user:$PASS` are no password, and `-u redis://…` is a URL (redis-cli's), whose
   // password the URL shape hides.
@@ -267,6 +275,8 @@ function closed(text: string, end: number, quote: string): boolean {
   return next === undefined || (/[\s,;)}\]"'`\\]/.test(next) && next !== quote.at(-1));
 }
 
+/** What precedes a header given to curl: `-H "`, `--header '`, `-H=`. */
+const CURL_HEADER = /(?:^|\s)(?:-H|--header)(?:[ \t]+|=)["']?$/;
 /** The rest of a bare value from an `&`, and white space then a word after a value. */
 const AMPERSAND_RUN = /[^\s"'`,;<>\\{}[\]()]*/y;
 const WORDS_FOLLOW = /[ \t]+\S/y;
@@ -302,7 +312,8 @@ function hideNamedValues(text: string): string {
     const value = v1 ?? v2 ?? v3 ?? text.slice(head, end);
     const form = (): NamedForm => {
       WORDS_FOLLOW.lastIndex = end;
-      return { nameQuoted: Boolean(nameQuote), valueQuoted: Boolean(quote), spaced: /:[ \t]/.test(sep), colon, wordsFollow: WORDS_FOLLOW.test(text), nextWord: nextWord(text, end) };
+      const header = CURL_HEADER.test(text.slice(Math.max(0, m.index - 12), m.index));
+      return { nameQuoted: Boolean(nameQuote), valueQuoted: Boolean(quote), spaced: /:[ \t]/.test(sep), colon, wordsFollow: WORDS_FOLLOW.test(text), nextWord: nextWord(text, end), header };
     };
     if (quote && !closed(text, end, quote)) {
       re.lastIndex = head;

@@ -157,6 +157,10 @@ describe('hideKnownTokens', () => {
       `%${'25'.repeat(150_000)}3A`,
       'a%3A%2F%2F '.repeat(27_000),
       `x=https%3A%2F%2F${'%3Fa%3D'.repeat(40_000)}`,
+      // Set-Cookie lists, curl's -H before a name.
+      'set-cookie:['.repeat(25_000),
+      `set-cookie:[${'"a=b",'.repeat(50_000)}`,
+      '-H "token:ab'.repeat(25_000),
     ];
     for (const text of runs) expect(hideKnownTokens(text).length, text.slice(0, 20)).toBeLessThanOrEqual(text.length);
     expect(hideKnownTokens(`${'A_'.repeat(150_000)}TOKEN=abcdefgh1`)).toMatch(/TOKEN=\*\*\*$/);

@@ -17,6 +17,7 @@ describe('cookies, wherever they are written', () => {
     ['cookie= with a quoted value', `cookie='session=Ck_abc123def456; a=b' next`, `cookie='***' next`],
     ['a header in a brace, which stays', 'headers: {cookie: theme=dark; session=Ck_abc123def456}', 'headers: {cookie: ***}'],
     ['Set-Cookie attributes after the value', 'Set-Cookie: sid=Ck_4x; Expires=Wed, 21 Oct 2026 07:28:00 GMT; Path=/', 'Set-Cookie: ***, 21 Oct 2026 07:28:00 GMT; Path=/'],
+    ['Set-Cookie as a list, as JSON and Node print it', `{"set-cookie":["sid=Ck_5x; Path=/","b=Ck_6x"],"n":1} { 'set-cookie': [ 'sid=Ck_7x; Path=/' ] }`, `{"set-cookie":["***","***"],"n":1} { 'set-cookie': [ '***' ] }`],
     ['session cookies by their well-known names', 'JSESSIONID=Js_1x PHPSESSID=Ph_2x sessionid=Dj_3x connect.sid=s%3ACn_4x.sig _shop_session=Rs_5x', 'JSESSIONID=*** PHPSESSID=*** sessionid=*** connect.sid=*** _shop_session=***'],
   ])('%s', (_what, text, shown) => {
     expect(log.redact(text)).toBe(shown);
@@ -106,6 +107,7 @@ describe('what an on-call engineer\'s tools print', () => {
     ['a tool\'s config set', 'aws configure set aws_secret_access_key wJalrXUtnFEMI/K7MDENG; aws configure set profile.ci.aws_session_token "IQoJb3Jp"; yarn config set npmAuthToken Np_1x', 'aws configure set aws_secret_access_key ***; aws configure set profile.ci.aws_session_token "***"; yarn config set npmAuthToken ***'],
     ['a .pgpass file', 'db.internal:5432:shop:app:Pgpass_1x\n*:*:*:app:Pgpass_2x\n12:30:45 started', 'db.internal:5432:shop:app:***\n*:*:*:app:***\n12:30:45 started'],
     ['kubectl --from-literal, helm --set=', 'kubectl create secret generic db --from-literal=password=Kc_1x --from-literal=user=app; helm install x --set=db.password=Hm_1x', 'kubectl create secret generic db --from-literal=password=*** --from-literal=user=app; helm install x --set=db.password=***'],
+    ['a header given to curl with no space after its colon', 'curl -H "X-Api-Key:Ak_8x" -H \'PRIVATE-TOKEN:Pt_8x\' -H "Accept:application/json" x', 'curl -H "X-Api-Key:***" -H \'PRIVATE-TOKEN:***\' -H "Accept:application/json" x'],
     ['more token prefixes', 'glpat-AbCdEfGhIjKlMnOpQrSt AIzaSyA-1234567890abcdefghijklmnopqrstu sk-proj-AbCdEfGhIjKlMnOpQrStUvWxYz012345 sk-ant-api03-AbCdEfGhIjKlMnOpQrStUvWx sk-AbCdEfGhIjKlMnOpQrStUvWxYz0123456789', 'glpat-*** AIza*** sk-proj-*** sk-ant-*** sk-***'],
     ['and more', 'xapp-1-A0123456789-1234567890123-abcdef dckr_pat_AbCdEfGhIjKlMnOpQrStUvWxYz0 pypi-AgEIcHlwaS5vcmcCJGFiY2RlZmdo SG.abcdefghijklmnopqrstuv.abcdefghijklmnopqrstuvwxyz0123 hvs.CAESIAbCdEfGhIjKlMnOpQrStUvWxYz01 dop_v1_0123456789abcdef0123456789abcdef shpat_0123456789abcdef0123456789abcdef', 'xapp-*** dckr_pat_*** pypi-*** SG.*** hvs.*** dop_v1_*** shpat_***'],
   ])('%s', (_what, text, shown) => {
