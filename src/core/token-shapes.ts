@@ -501,6 +501,15 @@ function secretColumn(table: string, column: string): string | undefined {
   return secretTable && /^(?:key|value)$/i.test(column) ? singular : undefined;
 }
 
+/** Where a backslash-escaped literal's next unescaped quote is, from `at`; -1 if none. */
+function closingQuote(text: string, at: number): number {
+  for (let j = at; j < text.length; j++) {
+    if (text[j] === '\\') j++;
+    else if (text[j] === "'") return j;
+  }
+  return -1;
+}
+
 /**
  * Reads one value of a row or an assignment from `at`: to a `,` or a `)` outside brackets and
  * literals. Calls `literal` with the content span of each string literal that is the value or an
@@ -513,9 +522,11 @@ function readSqlValue(text: string, at: number, literal: (start: number, end: nu
   while (i < text.length) {
     const c = text[i]!;
     if (c === "'") {
+      // `E'…'` takes backslash escapes (`E'it\'s'`); a plain literal only `''`.
+      const escapes = /[Ee]/.test(text[i - 1] ?? '') && !/[A-Za-z0-9_]/.test(text[i - 2] ?? '');
       let j = i + 1;
       for (;;) {
-        const q = text.indexOf("'", j);
+        const q = escapes ? closingQuote(text, j) : text.indexOf("'", j);
         if (q < 0) {
           // Cut short (a log line's end): hidden to the end of its line, as far as it can be seen.
           const eol = text.indexOf('\n', i);

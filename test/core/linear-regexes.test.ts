@@ -119,6 +119,8 @@ describe('hideKnownTokens', () => {
       `insert into api_keys (name, key) values ${'(1, 2), '.repeat(30_000)}`,
       `insert into api_keys (key) values (${'('.repeat(300_000)}`,
       `insert into api_keys (key) values ('${"''".repeat(150_000)}`,
+      `insert into api_keys (key) values (E'${'\\\''.repeat(100_000)}`,
+      `insert into api_keys (key) values (${"E'\\', ".repeat(40_000)}`,
       `update api_keys set key = 1${' '.repeat(300_000)}where`,
       `update api_keys set ${'key = 1, '.repeat(30_000)}`,
       'update t set '.repeat(25_000),

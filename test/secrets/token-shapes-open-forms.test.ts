@@ -37,6 +37,7 @@ describe('a secret stored by an SQL INSERT', () => {
     ['a token column', "insert into sessions (user_id, token) values (1, 'pl41nT0kenV4lue');", "insert into sessions (user_id, token) values (1, '***');"],
     ['several rows, a quote inside, a function around the value', "INSERT INTO public.users (email, password_hash, api_secret) VALUES ('a@x.io', crypt('Pw''1x', gen_salt('bf')), 'Sec_1'), ('b@x.io', 'H_2', NULL)", "INSERT INTO public.users (email, password_hash, api_secret) VALUES ('a@x.io', crypt('***', gen_salt('bf')), '***'), ('b@x.io', '***', NULL)"],
     ['a statement over several lines', "INSERT INTO secrets (name, value)\n  VALUES ('stripe', 'Str_9x');", "INSERT INTO secrets (name, value)\n  VALUES ('stripe', '***');"],
+    ['an E\'…\' literal with an escaped quote', "INSERT INTO users (name, password_hash) VALUES (E'bob\\'s', E'it\\'s Pw_9x'), ('e', 'Pw_10x')", "INSERT INTO users (name, password_hash) VALUES (E'bob\\'s', E'***'), ('e', '***')"],
     ['a statement cut short: hidden to the end of its line only', "INSERT INTO users (name, password_hash) VALUES ('bob', 'Cut_1x\nthe next line stays", "INSERT INTO users (name, password_hash) VALUES ('bob', '***\nthe next line stays"],
     ['an UPDATE of a key column in a keys table', "UPDATE api_keys SET key = 'R4nd0mV4lu3Xyz' WHERE id = 1", "UPDATE api_keys SET key = '***' WHERE id = 1"],
   ])('%s', (_what, text, shown) => {
