@@ -160,6 +160,7 @@ const COOKIE_PAIRS = `${COOKIE_NAME}=${COOKIE_VALUE}(?:;[ \\t]*${COOKIE_NAME}(?:
  * Negotiate, NTLM): kept, the credential after them hidden.
  */
 const AUTH_SCHEMES = 'bearer|basic|token|bot|api-?key|key|negotiate|ntlm|kerberos|ssws|splunk|dpop|digest|oauth|aws4-hmac-sha256';
+const AUTH_SCHEME = new RegExp(`^(?:${AUTH_SCHEMES})$`, 'i');
 
 const SHAPES: Shape[] = [
   // GitHub: personal (ghp_), OAuth (gho_), user-to-server (ghu_), installation and Actions (ghs_),
@@ -186,7 +187,7 @@ const SHAPES: Shape[] = [
     pattern: new RegExp(`(?<![A-Za-z0-9-])((?:proxy-)?authorization\\\\?["']?[ \\t]*[:=][ \\t]*\\\\?["']?)(?:(${AUTH_SCHEMES})[ \\t]+)?([^\\s"',;\\\\]+)(?=([ \\t]+[A-Za-z])?)`, 'gi'),
     replace: (m, head, scheme, credential, wordAfter) => {
       if (isPlaceholder(credential) || /^\$[{(]/.test(credential) || /^<[^>]*>$/.test(credential)) return m;
-      if (!scheme && new RegExp(`^(?:${AUTH_SCHEMES})$`, 'i').test(credential)) return m;
+      if (!scheme && AUTH_SCHEME.test(credential)) return m;
       if (scheme && /^[A-Za-z_-]+=(?:"|$)/.test(credential)) return m;
       if (scheme && wordAfter && proseWord(credential)) return m;
       return `${head}${scheme ? `${scheme} ` : ''}${HIDDEN}`;
@@ -363,9 +364,8 @@ function hideOptionValues(text: string): string {
 /**
  * Short password options: mysql's (and mariadb's) `-p<password>`, joined (`-p` alone asks for
  * it), redis-cli's `-a <password>`, a registry login's and sshpass' `-p <password>`. Hidden only in
- * that program's command: the
- * text back to the command's start (`;`, `|`, `&`, a line's start; at most CLIENT_LOOK_BACK
- * characters) names it, so `mkdir -p`, `docker run -p8080:80` and `cp -a` stay.
+ * that program's command: the text back to the command's start (`;`, `|`, `&`, a line's start; at
+ * most CLIENT_LOOK_BACK characters) names it, so `mkdir -p`, `docker run -p8080:80` and `cp -a` stay.
  */
 const CLIENT_OPTIONS: { option: RegExp; client: RegExp }[] = [
   // `docker login -u ci -p …` (and podman's, helm registry's, az's), `sshpass -p …`: after a space.
