@@ -564,7 +564,8 @@ function readSqlValue(text: string, at: number, literal: (start: number, end: nu
  */
 const SET_LIST_END = /\s(?:where|returning|from)(?![A-Za-z0-9_])/iy;
 
-function hideSqlValues(text: string): string {
+/** Where the literals an SQL write puts into secret columns are in `text`, in order (see SQL_WRITE). */
+function sqlSecretSpans(text: string): [number, number][] {
   const hide: [number, number][] = [];
   const re = new RegExp(SQL_WRITE);
   const form = (): NamedForm => ({ nameQuoted: false, valueQuoted: true, spaced: false, colon: false, wordsFollow: false });
@@ -602,14 +603,55 @@ function hideSqlValues(text: string): string {
     }
     re.lastIndex = Math.max(i, re.lastIndex);
   }
-  if (hide.length === 0) return text;
+  return hide;
+}
+
+/** `text` with its spans (in order, not overlapping) shown as `***`. */
+function hideSpans(text: string, spans: readonly [number, number][]): string {
   let out = '';
   let done = 0;
-  for (const [start, end] of hide) {
+  for (const [start, end] of spans) {
     out += text.slice(done, start) + HIDDEN;
     done = end;
   }
   return out + text.slice(done);
+}
+
+function hideSqlValues(text: string): string {
+  return hideSpans(text, sqlSecretSpans(text));
+}
+
+/** How many lines an SQL write is followed over by sqlWriteLines, from the line with its head. */
+const SQL_LINES = 20;
+const SQL_HEAD = /(?<![A-Za-z0-9_])(?:insert\s+into|update)(?![A-Za-z0-9_])/i;
+
+/**
+ * A line filter for output read line by line (a command's), as privateKeyLines is: an SQL write
+ * printed over several lines (`INSERT INTO api_keys (name, key)` then `VALUES ('ci', '…');`, as
+ * `psql -e` echoes a seed file) is read from the line with its head, up to SQL_LINES lines, so a
+ * secret on a later line is hidden as on one line. A line with a head starts again; a statement on
+ * one line was read whole by hideKnownTokens. Give it each line after hideKnownTokens.
+ */
+export function sqlWriteLines(): (line: string) => string {
+  let lines: string[] = [];
+  return (line) => {
+    if (SQL_HEAD.test(line)) lines = [];
+    else if (lines.length === 0 || lines.length >= SQL_LINES) {
+      lines = [];
+      return line;
+    }
+    const before = lines.join('\n');
+    const from = lines.length ? before.length + 1 : 0;
+    let shown = line;
+    if (lines.length) {
+      const spans = sqlSecretSpans(`${before}\n${line}`)
+        .filter(([, end]) => end > from)
+        .map(([start, end]): [number, number] => [Math.max(start, from) - from, end - from]);
+      shown = hideSpans(line, spans);
+    }
+    lines.push(shown);
+    return shown;
+  };
 }
 
 /**

@@ -3,7 +3,7 @@
 // steps); the assertions are on the results only.
 import { describe, expect, it } from 'vitest';
 import { secretStrength } from '../../src/core/secrets.js';
-import { hideKnownTokens } from '../../src/core/token-shapes.js';
+import { hideKnownTokens, sqlWriteLines } from '../../src/core/token-shapes.js';
 import { splitStatements } from '../../src/migrations/sql-split.js';
 import { nextPageLink } from '../../src/report/incident.js';
 
@@ -171,5 +171,17 @@ describe('hideKnownTokens', () => {
     expect(hideKnownTokens(`${'-----BEGIN PRIVATE KEY-----'.repeat(10_000)}\nMIIE`)).toMatch(/-----\*\*\*$/);
     expect(hideKnownTokens(`${'Cookie: '.repeat(40_000)}sid=Ck_1`)).toMatch(/Cookie: \*\*\*$/);
     expect(hideKnownTokens(`${'cookie '.repeat(40_000)}sid=Ck_1 ok`)).toMatch(/cookie \*\*\* ok$/);
+  });
+});
+
+describe('sqlWriteLines', () => {
+  it('reads each line against a bounded number before it: 100,000 lines after a head, and a head on each of 100,000 lines', () => {
+    const after = sqlWriteLines();
+    const shown = ['INSERT INTO api_keys (name, key) VALUES', ...Array.from({ length: 100_000 }, (_v, i) => `('k${i}', 'Key_${i}x'),`)].map(after);
+    // The rows read with the head are hidden; past SQL_LINES lines a row has no head to go by.
+    expect(shown[1]).toBe("('k0', '***'),");
+    expect(shown.at(-1)).toBe("('k99999', 'Key_99999x'),");
+    const each = sqlWriteLines();
+    for (let i = 0; i < 100_000; i++) each(`INSERT INTO api_keys (key) VALUES ('${'a'.repeat(20)}')`);
   });
 });

@@ -2,8 +2,12 @@
 // written in prose or passed to curl, a secret stored by an SQL INSERT, a URL percent-encoded inside
 // another URL's query, and `Bearer` hiding more than its token. Each case states the whole line
 // shown, so a fix that hides too much fails as one that hides too little does.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { memoryLog } from '../../src/core/log.js';
+import { runRollbackCommand } from '../../src/platforms/command/run.js';
 
 const log = memoryLog();
 
@@ -135,6 +139,30 @@ describe('what an on-call engineer\'s tools print', () => {
       'first pass: done, second pass: running now',
     ]) {
       expect(log.redact(text)).toBe(text);
+    }
+  });
+});
+
+describe('an SQL write a command prints over several lines', () => {
+  it('hides the secret on a later line, and leaves the lines after the statement alone', async () => {
+    const cwd = await mkdtemp(join(tmpdir(), 'rk-sql-lines-'));
+    try {
+      const log = memoryLog();
+      // As `psql -e -f seed.sql` echoes a seed file, line by line.
+      await writeFile(
+        join(cwd, 'seed.sql'),
+        ["INSERT INTO api_keys (name, key)", "  VALUES ('ci', 'MultiLineKey_1x'),", "         ('deploy', 'MultiLineKey_2x');", 'INSERT INTO settings (key, value)', "  VALUES ('theme', 'dark');", "done: 'MultiLineKey_3x' was not written", ''].join('\n'),
+      );
+      await runRollbackCommand({ command: 'cat seed.sql', target: 'app:v1', timeoutSeconds: 20, dryRun: false, cwd, baseEnv: { ...process.env } }, log);
+      const all = log.lines.join('\n');
+      expect(all).not.toContain('MultiLineKey_1x');
+      expect(all).not.toContain('MultiLineKey_2x');
+      expect(all).toContain("  VALUES ('ci', '***'),");
+      expect(all).toContain("         ('deploy', '***');");
+      expect(all).toContain("  VALUES ('theme', 'dark');");
+      expect(all).toContain("done: 'MultiLineKey_3x' was not written");
+    } finally {
+      await rm(cwd, { recursive: true, force: true });
     }
   });
 });

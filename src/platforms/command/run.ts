@@ -25,7 +25,7 @@ import { RollbackKitError } from '../../core/errors.js';
 import { runProcess } from '../../core/process.js';
 import type { Log } from '../../core/log.js';
 import { hideUrlSecrets } from '../../core/url-secrets.js';
-import { privateKeyLines } from '../../core/token-shapes.js';
+import { privateKeyLines, sqlWriteLines } from '../../core/token-shapes.js';
 import type { ChangeGuard } from '../change-guard.js';
 
 export interface CommandOptions {
@@ -231,14 +231,15 @@ function namedTarget(target: string): { to?: string } {
  */
 async function runBash(what: string, command: string, seconds: number, env: Record<string, string>, opts: CommandOptions, log: Log): Promise<Ended> {
   const tail: string[] = [];
-  // A private key printed over many lines: each line alone does not show it is inside one.
+  // A private key, or an SQL write, printed over many lines: each line alone does not show it is inside one.
   const keyLines = privateKeyLines();
+  const sqlLines = sqlWriteLines();
   const line = (raw: string) => {
     // What the user's script prints is theirs: a database URL or a signed link it echoes holds a
     // secret we were never given, so the log mask cannot know it.
     // Registered secrets first: the mask knows them whole, and a URL shown without its userinfo
     // no longer reads as the whole secret (a webhook URL whose path is its credential).
-    const text = keyLines(hideUrlSecrets(log.redact(raw)));
+    const text = sqlLines(keyLines(hideUrlSecrets(log.redact(raw))));
     log.info(text);
     tail.push(text);
     if (tail.length > OUTPUT_TAIL_LINES) tail.shift();
