@@ -40,11 +40,12 @@ function isBasicCredential(value: string): boolean {
  * Names of values that are credentials, in free text. Narrower than the URL parameters' list
  * (url-secrets.ts): `code=1`, `session=3` and `author:` are ordinary there. `auth` only as a whole
  * word of the name (`auth`, `basic_auth`, `auth-key`), never `author` or `authority`; `pass` as
- * the last word of a name (`DB_PASS`, `redis-cli --pass`), not alone (`first pass: done`). A session
+ * the last word of a name (`DB_PASS`, `redis-cli --pass`, keytool's `-storepass`), not alone
+ * (`first pass: done`). A session
  * only as a cookie well known to carry one (`JSESSIONID`, `PHPSESSID`, Django's `sessionid`,
  * Express's `connect.sid`, Rails' `_app_session`).
  */
-const NAMED_SECRET = /passw|pwd|secret|token|passphrase|bypass|api[-_]?key|access[-_]?key|private[-_]?key|credential|(?:^|[-_.])auth(?:[-_]?key)?$|[-_.]key$|(?:^|[-_.])cookie$|^(?:j|php)?sess(?:ion)?id$|^connect\.sid$|^asp\.net_sessionid$|^(?:laravel|_[a-z0-9]+)_session$|[-_.]pass$/i;
+const NAMED_SECRET = /passw|pwd|secret|token|passphrase|bypass|api[-_]?key|access[-_]?key|private[-_]?key|credential|(?:^|[-_.])auth(?:[-_]?key)?$|[-_.]key$|(?:^|[-_.])cookie$|^(?:j|php)?sess(?:ion)?id$|^connect\.sid$|^asp\.net_sessionid$|^(?:laravel|_[a-z0-9]+)_session$|[-_.]pass$|(?:store|key)pass$/i;
 /**
  * Names ending `_key` that name a row or a cache entry, not a credential (`primary_key: id`,
  * `cache-key: linux-npm-3f2a`): `session_key`, `signing_key` and `x-functions-key` stay secret.
@@ -210,6 +211,10 @@ const SHAPES: Shape[] = [
   { pattern: /(?<![A-Za-z0-9_])([sr]k_(?:live|test)_)[A-Za-z0-9]{10,}/g, replace: (_m, prefix) => `${prefix}${HIDDEN}` },
   { pattern: /(?<![A-Za-z0-9_])(npm_)[A-Za-z0-9]{30,}/g, replace: (_m, prefix) => `${prefix}${HIDDEN}` },
   { pattern: /(?<![A-Za-z0-9_-])(HRKU-)[A-Za-z0-9_-]{16,}/g, replace: (_m, prefix) => `${prefix}${HIDDEN}` },
+  // Google's OAuth access tokens (`gcloud auth print-access-token`), and OpenSSL's `-passin pass:…`
+  // (`env:`, `file:` and `fd:` name where the password is, and stay).
+  { pattern: /(?<![A-Za-z0-9_.-])(ya29\.)[A-Za-z0-9_-]{20,}/g, replace: (_m, prefix) => `${prefix}${HIDDEN}` },
+  { pattern: /(?<![A-Za-z0-9_-])(-pass(?:in|out)?[ \t]+["']?pass:)([^\s'"]+)/g, replace: (m, head, password) => (password === HIDDEN || isPlaceholder(password) ? m : `${head}${HIDDEN}`) },
   // GitLab's tokens (personal, deploy, runner, trigger, CI job), Google's API keys, OpenAI's and
   // Anthropic's keys, Slack's app-level tokens, Docker Hub's and PyPI's tokens, SendGrid's keys,
   // Vault's service, batch and recovery tokens, DigitalOcean's and Shopify's tokens.
@@ -342,11 +347,13 @@ const INNER_NAMED = /^([A-Za-z0-9_.-]+)=(.+)$/;
 
 /**
  * A long option whose last word says secret and its value after a space (`--password s3cr3t`,
- * `--api-key 'k'`); `--name=value` is a NAMED_VALUE. Not `--no-password`, nor a flag such as
- * `--password-stdin` (its last word is no secret's). A value never starts with `-` (the next option).
+ * `--api-key 'k'`, and with one dash as Java's and some databases' tools write them: keytool's
+ * `-storepass`, influx's `-password`); `--name=value` is a NAMED_VALUE. Not `--no-password`, nor a
+ * flag such as `--password-stdin` (its last word is no secret's). A value never starts with `-`
+ * (the next option).
  */
-const OPTION_VALUE = /(?<![A-Za-z0-9_-])(--(?!no-)[A-Za-z0-9][A-Za-z0-9_-]*)([ \t]+)(?:'([^'\r\n]*)'|"([^"\r\n]*)"|([^\s"'`<>|&;()-][^\s"'`<>|&;()]*))/g;
-const OPTION_SECRET = /(?:passw(?:or)?d|(?:^|-)pass|pwd|secret|token|passphrase|api[-_]?key|access[-_]?key|private[-_]?key|credentials?|auth)$/i;
+const OPTION_VALUE = /(?<![A-Za-z0-9_-])(--(?!no-)[A-Za-z0-9][A-Za-z0-9_-]*|-[A-Za-z][A-Za-z0-9_-]+)([ \t]+)(?:'([^'\r\n]*)'|"([^"\r\n]*)"|([^\s"'`<>|&;()-][^\s"'`<>|&;()]*))/g;
+const OPTION_SECRET = /(?:passw(?:or)?d|(?:^|-)pass|(?:store|key)pass|pwd|secret|token|passphrase|api[-_]?key|access[-_]?key|private[-_]?key|credentials?|auth)$/i;
 
 function hideOptionValues(text: string): string {
   return text.replace(OPTION_VALUE, (m: string, name: string, space: string, single: string | undefined, double: string | undefined, bare: string | undefined, at: number) => {
@@ -368,11 +375,13 @@ function hideOptionValues(text: string): string {
  * most CLIENT_LOOK_BACK characters) names it, so `mkdir -p`, `docker run -p8080:80` and `cp -a` stay.
  */
 const CLIENT_OPTIONS: { option: RegExp; client: RegExp }[] = [
-  // `docker login -u ci -p …` (and podman's, helm registry's, az's), `sshpass -p …`: after a space.
+  // `docker login -u ci -p …` (and podman's, helm registry's, az's), `sshpass -p …`, MongoDB's
+  // shells and tools: after a space. SQL Server's sqlcmd and bcp: `-P …`.
   {
     option: /(?<![A-Za-z0-9_-])(-p[ \t]+)(?:'([^'\r\n]*)'|"([^"\r\n]*)"|([^\s'";|&-][^\s'";|&]*))/g,
-    client: /(?:^|[\s/"'])(?:(?:docker|podman|nerdctl|buildah|skopeo|oras|helm[ \t]+registry|az|cf)[ \t]+login|sshpass)[ \t]/,
+    client: /(?:^|[\s/"'])(?:(?:docker|podman|nerdctl|buildah|skopeo|oras|helm[ \t]+registry|az|cf)[ \t]+login|sshpass|mongo(?:sh|dump|restore|export|import|stat|top)?)[ \t]/,
   },
+  { option: /(?<![A-Za-z0-9_-])(-P[ \t]+)(?:'([^'\r\n]*)'|"([^"\r\n]*)"|([^\s'";|&-][^\s'";|&]*))/g, client: /(?:^|[\s/"'])(?:sqlcmd|bcp)[ \t]/ },
   { option: /(?<![A-Za-z0-9_-])(-p)(?:'([^'\r\n]*)'|"([^"\r\n]*)"|([^\s'";|&]+))/g, client: /(?:^|[\s/"'])(?:mysql[a-z]*|mariadb(?:-[a-z]+)?)[ \t]/ },
   { option: /(?<![A-Za-z0-9_-])(-a[ \t]+)(?:'([^'\r\n]*)'|"([^"\r\n]*)"|([^\s'";|&-][^\s'";|&]*))/g, client: /(?:^|[\s/"'])redis-cli[ \t]/ },
 ];

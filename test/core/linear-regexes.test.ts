@@ -163,6 +163,12 @@ describe('hideKnownTokens', () => {
       'set-cookie:['.repeat(25_000),
       `set-cookie:[${'"a=b",'.repeat(50_000)}`,
       '-H "token:ab'.repeat(25_000),
+      // One-dash long options, OpenSSL's pass:, Google's ya29., sqlcmd's -P.
+      '-storepass '.repeat(27_000),
+      `-password ${'-'.repeat(300_000)}`,
+      '-passin pass:'.repeat(23_000),
+      'ya29.'.repeat(60_000),
+      'sqlcmd -P '.repeat(30_000),
     ];
     for (const text of runs) expect(hideKnownTokens(text).length, text.slice(0, 20)).toBeLessThanOrEqual(text.length);
     expect(hideKnownTokens(`${'A_'.repeat(150_000)}TOKEN=abcdefgh1`)).toMatch(/TOKEN=\*\*\*$/);

@@ -113,6 +113,10 @@ describe('what an on-call engineer\'s tools print', () => {
     ['a .pgpass file', 'db.internal:5432:shop:app:Pgpass_1x\n*:*:*:app:Pgpass_2x\n12:30:45 started', 'db.internal:5432:shop:app:***\n*:*:*:app:***\n12:30:45 started'],
     ['kubectl --from-literal, helm --set=', 'kubectl create secret generic db --from-literal=password=Kc_1x --from-literal=user=app; helm install x --set=db.password=Hm_1x', 'kubectl create secret generic db --from-literal=password=*** --from-literal=user=app; helm install x --set=db.password=***'],
     ['a header given to curl with no space after its colon', 'curl -H "X-Api-Key:Ak_8x" -H \'PRIVATE-TOKEN:Pt_8x\' -H "Accept:application/json" x', 'curl -H "X-Api-Key:***" -H \'PRIVATE-TOKEN:***\' -H "Accept:application/json" x'],
+    ['MongoDB\'s and SQL Server\'s clients', 'mongosh "mongodb://db" -u app -p Mg_2x; sqlcmd -S db -U sa -P Mss_1x -Q "select 1"', 'mongosh "mongodb://db" -u app -p ***; sqlcmd -S db -U sa -P *** -Q "select 1"'],
+    ['one-dash long options: keytool, influx', 'keytool -importkeystore -srcstorepass Ks_1x -deststorepass Ks_2x -keypass Ks_3x; influx -username admin -password Ix_1x', 'keytool -importkeystore -srcstorepass *** -deststorepass *** -keypass ***; influx -username admin -password ***'],
+    ['OpenSSL\'s pass: (env: stays)', 'openssl pkcs12 -in a.p12 -passin pass:Os_1x -passout env:PW', 'openssl pkcs12 -in a.p12 -passin pass:*** -passout env:PW'],
+    ['a Google access token', 'gcloud auth print-access-token: ya29.a0AfH6SMBx3AbCdEfGhIjKlMnOpQrStUv', 'gcloud auth print-access-token: ya29.***'],
     ['more token prefixes', 'glpat-AbCdEfGhIjKlMnOpQrSt AIzaSyA-1234567890abcdefghijklmnopqrstu sk-proj-AbCdEfGhIjKlMnOpQrStUvWxYz012345 sk-ant-api03-AbCdEfGhIjKlMnOpQrStUvWx sk-AbCdEfGhIjKlMnOpQrStUvWxYz0123456789', 'glpat-*** AIza*** sk-proj-*** sk-ant-*** sk-***'],
     ['and more', 'xapp-1-A0123456789-1234567890123-abcdef dckr_pat_AbCdEfGhIjKlMnOpQrStUvWxYz0 pypi-AgEIcHlwaS5vcmcCJGFiY2RlZmdo SG.abcdefghijklmnopqrstuv.abcdefghijklmnopqrstuvwxyz0123 hvs.CAESIAbCdEfGhIjKlMnOpQrStUvWxYz01 dop_v1_0123456789abcdef0123456789abcdef shpat_0123456789abcdef0123456789abcdef', 'xapp-*** dckr_pat_*** pypi-*** SG.*** hvs.*** dop_v1_*** shpat_***'],
   ])('%s', (_what, text, shown) => {
@@ -125,6 +129,7 @@ describe('what an on-call engineer\'s tools print', () => {
       'aws configure set default.region us-east-1; git config --global user.name bob',
       'Authorization: Negotiate',
       'docker login -u ci --password-stdin registry.example; docker run -p 8080:80 img',
+      'find . -name secret -newer x; ls -la; tar -czf x.tgz .; ssh -o PasswordAuthentication=no h; psql -P pager=off',
     ]) {
       expect(log.redact(text)).toBe(text);
     }
