@@ -4,7 +4,7 @@
  * and neither does a credential of a well-known shape that we were never given (token-shapes.ts).
  */
 import { clip, MIN_SECRET_LENGTH, SecretSet, type SecretSource } from './secrets.js';
-import { hideKnownTokens, privateKeyLines } from './token-shapes.js';
+import { hideKnownTokens, privateKeyLines, sqlWriteLines } from './token-shapes.js';
 
 export interface Log {
   info(message: string): void;
@@ -34,8 +34,8 @@ export interface Log {
    * A writer of info lines for what a user's own program prints (the command provider's commands
    * and their output), which can hold secrets we were never given: each line is redacted once, as
    * every line is, with every URL's user name dropped too (an HTTP user name alone can be the
-   * credential), and a private key printed over many lines is hidden line by line
-   * (privateKeyLines). Returns each line as written, to be said again (failedOutput).
+   * credential), and a private key or an SQL write printed over many lines is hidden line by line
+   * (privateKeyLines, sqlWriteLines). Returns each line as written, to be said again (failedOutput).
    */
   programLines(): (line: string) => string;
 }
@@ -84,11 +84,13 @@ export function createLog(sink: LogSink): Log {
     excerpt: (text, max) => clip(redact(text), max),
     failedOutput: (heading, lines) => sink.failedOutput?.(redact(heading), lines.map((line) => redact(line))),
     programLines() {
+      // A private key, or an SQL write, printed over many lines: each line alone does not show it is inside one.
       const keyLines = privateKeyLines();
+      const sqlLines = sqlWriteLines();
       return (line) => {
         // Registered secrets first (redact): the mask knows them whole, and a URL shown without its
         // userinfo no longer reads as the whole secret (a webhook URL whose path is its credential).
-        const text = keyLines(redact(line, { dropUserinfo: true }));
+        const text = sqlLines(keyLines(redact(line, { dropUserinfo: true })));
         sink.info(text);
         return text;
       };

@@ -22,6 +22,19 @@ export function isSensitiveName(name: string): boolean {
   return SENSITIVE_NAME.test(name) && !NOT_SENSITIVE.test(name);
 }
 
+/**
+ * A URL password that stands for one: already hidden, the word itself in an example
+ * (`postgres://user:password@host`), or a shell variable. A real password we were given is hidden
+ * before this list runs (Log.redact), whatever it is.
+ */
+const PLACEHOLDER = /^(?:\*\*\*|password|pass|passwd|pw)$/i;
+/**
+ * A shell variable or substitution standing for a value: `$NAME` in capitals, `${…}` (and
+ * `${{ secrets.X }}`), `$(…)`, or a lone `$` (a bare value ends at a bracket). `$ecret…` is a value.
+ */
+const VARIABLE = /^\$(?:[A-Z_][A-Z0-9_]*|\{.*\}|\(.*\))?$/;
+export const isPlaceholder = (value: string): boolean => PLACEHOLDER.test(value) || VARIABLE.test(value);
+
 /** `scheme://` then the authority up to its last `@`, as the WHATWG URL parser reads it. */
 const USERINFO = /^[a-z][a-z0-9+.-]*:\/\/([^/?#\\]*)@/i;
 
@@ -178,9 +191,80 @@ export function displayUrl(text: string, opts: { keepUserinfo?: boolean } = {}):
   const noUserinfo = opts.keepUserinfo ? text : text.replace(USERINFO, (match, userinfo: string) => match.slice(0, match.length - userinfo.length - 1));
   // The name holds no `?`: each `?` would otherwise start a scan to the URL's end, quadratic on `?????…`.
   const params = noUserinfo.replace(/([?&#])([^=&#?]+)=([^&#]*)/g, (match, sep: string, name: string, value: string) =>
-    isSensitiveName(decode(name) ?? name) && value !== '' && value !== '***' ? `${sep}${name}=***` : match,
+    isSensitiveName(decode(name) ?? name) && value !== '' && value !== '***' ? `${sep}${name}=***` : `${sep}${name}=${hideEncodedSecrets(value)}`,
   );
   return hideWebhookPath(params);
+}
+
+/** How many times a value is percent-decoded looking for a URL inside it (`%3A`, `%253A`, `%25253A`). */
+const MAX_ENCODINGS = 3;
+const HEX = /^[0-9A-Fa-f]{2}$/;
+
+/**
+ * `text` with its ASCII escapes (`%3A`, `%2f`) decoded once, and for each character where it was
+ * written in the original (`at`, one longer than the text: the end maps to the end).
+ */
+function decodeOnce(text: string, at: number[]): { text: string; at: number[] } {
+  let out = '';
+  const map: number[] = [];
+  for (let i = 0; i < text.length; ) {
+    const code = text[i] === '%' && HEX.test(text.slice(i + 1, i + 3)) ? parseInt(text.slice(i + 1, i + 3), 16) : -1;
+    map.push(at[i]!);
+    if (code >= 0 && code < 0x80) {
+      out += String.fromCharCode(code);
+      i += 3;
+    } else {
+      out += text[i];
+      i++;
+    }
+  }
+  map.push(at[text.length]!);
+  return { text: out, at: map };
+}
+
+/**
+ * A URL's password, and a query or fragment value under a sensitive name, in decoded text. A value
+ * ends at a `?` too: in `redirect_uri=https://h/?token=…` the URL inside is a value, and its query
+ * is read as well.
+ */
+const INNER_PASSWORD = /:\/\/[^\s/?#@:"'<>\\]*:([^\s/?#@"'<>\\]+)@/g;
+const INNER_PARAMETER = /(?:^|[?&#;])([^=&#?;]+)=([^&#;?]*)/g;
+
+/**
+ * A query value holding a URL percent-encoded once or more (`?next=https%3A%2F%2Fuser%3Apw%40db%2F%3Ftoken%3D…`):
+ * the inner URL's password and sensitive parameters hidden where they are written, encoded as
+ * they are; the rest stays as written. Each decoding is one pass, at most MAX_ENCODINGS of them.
+ */
+function hideEncodedSecrets(value: string): string {
+  if (!value.includes('%')) return value;
+  const hide: [number, number][] = [];
+  let level = { text: value, at: Array.from({ length: value.length + 1 }, (_v, i) => i) };
+  for (let n = 0; n < MAX_ENCODINGS && level.text.includes('%'); n++) {
+    const next = decodeOnce(level.text, level.at);
+    if (next.text === level.text) break;
+    level = next;
+    const { text, at } = level;
+    for (const m of text.matchAll(INNER_PASSWORD)) {
+      const start = m.index + m[0].length - 1 - m[1]!.length;
+      if (!isPlaceholder(m[1]!)) hide.push([at[start]!, at[start + m[1]!.length]!]);
+    }
+    for (const m of text.matchAll(INNER_PARAMETER)) {
+      const [whole, name, inner] = m as unknown as [string, string, string];
+      if (inner === '' || inner === '***' || !isSensitiveName(name)) continue;
+      const start = m.index + whole.length - inner.length;
+      hide.push([at[start]!, at[start + inner.length]!]);
+    }
+  }
+  if (hide.length === 0) return value;
+  hide.sort((a, b) => a[0] - b[0]);
+  let out = '';
+  let done = 0;
+  for (const [start, end] of hide) {
+    if (end <= done) continue;
+    out += `${value.slice(done, Math.max(done, start))}${start >= done ? '***' : ''}`;
+    done = end;
+  }
+  return out + value.slice(done);
 }
 
 /** How far back from a `://` a scheme is looked for: schemes are short, and the bound keeps the scan linear. */
@@ -232,7 +316,7 @@ function ownEnd(text: string, start: number, end: number): number {
  */
 export function hideUrlSecrets(text: string, opts: { keepUserinfo?: boolean } = {}): string {
   let at = text.indexOf('://');
-  if (at === -1) return text;
+  if (at === -1) return hideEncodedUrls(text);
   let out = '';
   let done = 0;
   while (at !== -1) {
@@ -247,6 +331,31 @@ export function hideUrlSecrets(text: string, opts: { keepUserinfo?: boolean } = 
       done = end;
     }
     at = text.indexOf('://', end);
+  }
+  return hideEncodedUrls(out + text.slice(done));
+}
+
+/** `://` percent-encoded once or more (`%3A%2F%2F`, `%253A%252F%252F`). */
+const ENCODED_SCHEME = /%(?:25)*3A%(?:25)*2F%(?:25)*2F/gi;
+
+/**
+ * A percent-encoded URL written outside any URL (`redirect_uri=https%3A%2F%2Fu%3Apw%40h…` in a
+ * log line): the run of text around it read as hideEncodedSecrets reads a query value. A run with
+ * a `://` in it was read as a URL already. Each run is read once.
+ */
+function hideEncodedUrls(text: string): string {
+  const re = new RegExp(ENCODED_SCHEME);
+  let out = '';
+  let done = 0;
+  for (let m = re.exec(text); m; m = re.exec(text)) {
+    let start = m.index;
+    while (start > done && !URL_END.test(text[start - 1]!)) start--;
+    let end = m.index + m[0].length;
+    while (end < text.length && !URL_END.test(text[end]!)) end++;
+    const run = text.slice(start, end);
+    out += text.slice(done, start) + (run.includes('://') ? run : hideEncodedSecrets(run));
+    done = end;
+    re.lastIndex = end;
   }
   return out + text.slice(done);
 }

@@ -3,7 +3,7 @@
 // steps); the assertions are on the results only.
 import { describe, expect, it } from 'vitest';
 import { secretStrength } from '../../src/core/secrets.js';
-import { hideKnownTokens } from '../../src/core/token-shapes.js';
+import { hideKnownTokens, sqlWriteLines } from '../../src/core/token-shapes.js';
 import { splitStatements } from '../../src/migrations/sql-split.js';
 import { nextPageLink } from '../../src/report/incident.js';
 
@@ -101,6 +101,74 @@ describe('hideKnownTokens', () => {
       '-----BEGIN RSA PRIVATE KEY-----xyz-----END RSA PRIVATE KEY-----'.repeat(5_000),
       `secret: 333 ${'a'.repeat(300_000)}`,
       'token: 333 '.repeat(30_000),
+      // Bearer's challenge parameters and prose words, a scheme with no credential.
+      'Bearer realm='.repeat(25_000),
+      `Bearer ${'a'.repeat(300_000)}=`,
+      'Authorization: Bearer '.repeat(15_000),
+      // Cookie pairs, in each way a cookie is named.
+      'cookie:'.repeat(40_000),
+      'cookie '.repeat(40_000),
+      `cookie: a=${'; b'.repeat(100_000)}`,
+      `cookie: a=1${', b'.repeat(100_000)}`,
+      'cookie=a=;'.repeat(30_000),
+      '-b a'.repeat(75_000),
+      `Cookie header: ${'a'.repeat(300_000)}`,
+      // SQL that writes a secret: heads, rows, brackets, quotes and white space.
+      'insert into t ('.repeat(20_000),
+      "insert into api_keys (key) values ('".repeat(8_000),
+      `insert into api_keys (name, key) values ${'(1, 2), '.repeat(30_000)}`,
+      `insert into api_keys (key) values (${'('.repeat(300_000)}`,
+      `insert into api_keys (key) values ('${"''".repeat(150_000)}`,
+      `insert into api_keys (key) values (E'${'\\\''.repeat(100_000)}`,
+      `insert into api_keys (key) values (${"E'\\', ".repeat(40_000)}`,
+      `update api_keys set key = 1${' '.repeat(300_000)}where`,
+      `update api_keys set ${'key = 1, '.repeat(30_000)}`,
+      'update t set '.repeat(25_000),
+      // A URL percent-encoded in a query value, once and more.
+      `https://x/?next=${'%253A%252F%252Fa%253A'.repeat(15_000)}`,
+      `https://x/?next=${'%3A%2F%2Fa%3A'.repeat(20_000)}`,
+      `https://x/?next=${'%3Fa'.repeat(75_000)}`,
+      `https://x/?next=${'%26token%3D'.repeat(25_000)}`,
+      `https://x/?next=${'%'.repeat(300_000)}`,
+      // Clients' short password options, a single-quoted value's escapes, `_pass`.
+      `mysql ${'-p'.repeat(150_000)}`,
+      `mysql -p'${'-p'.repeat(150_000)}`,
+      `redis-cli ${'-a '.repeat(100_000)}`,
+      'redis-cli -a '.repeat(25_000),
+      `password='${'\\\''.repeat(100_000)}`,
+      'db_pass='.repeat(35_000),
+      // Authorization schemes, token prefixes, `config set`, .pgpass lines, a value that is a name and a value.
+      'Authorization: Negotiate '.repeat(12_000),
+      'glpat-'.repeat(50_000),
+      'sk-proj-'.repeat(37_000),
+      'sk-'.repeat(100_000),
+      'SG.'.repeat(100_000),
+      `SG.${'a'.repeat(300_000)}`,
+      'hvs.'.repeat(75_000),
+      'pypi-AgE'.repeat(37_000),
+      'dop_v1_'.repeat(42_000),
+      `git config ${'--a '.repeat(75_000)}`,
+      `git config${' -a'.repeat(100_000)}\n`,
+      'config set '.repeat(27_000),
+      `${'a:1:b:c:'.repeat(37_000)}`,
+      `a:1:b:c${':'.repeat(300_000)}`,
+      'docker login -p '.repeat(18_000),
+      `--from-literal=${'a='.repeat(150_000)}`,
+      // A percent-encoded URL outside any URL.
+      '%3A%2F%2F'.repeat(33_000),
+      `%${'25'.repeat(150_000)}3A`,
+      'a%3A%2F%2F '.repeat(27_000),
+      `x=https%3A%2F%2F${'%3Fa%3D'.repeat(40_000)}`,
+      // Set-Cookie lists, curl's -H before a name.
+      'set-cookie:['.repeat(25_000),
+      `set-cookie:[${'"a=b",'.repeat(50_000)}`,
+      '-H "token:ab'.repeat(25_000),
+      // One-dash long options, OpenSSL's pass:, Google's ya29., sqlcmd's -P.
+      '-storepass '.repeat(27_000),
+      `-password ${'-'.repeat(300_000)}`,
+      '-passin pass:'.repeat(23_000),
+      'ya29.'.repeat(60_000),
+      'sqlcmd -P '.repeat(30_000),
     ];
     for (const text of runs) expect(hideKnownTokens(text).length, text.slice(0, 20)).toBeLessThanOrEqual(text.length);
     expect(hideKnownTokens(`${'A_'.repeat(150_000)}TOKEN=abcdefgh1`)).toMatch(/TOKEN=\*\*\*$/);
@@ -108,5 +176,18 @@ describe('hideKnownTokens', () => {
     expect(hideKnownTokens(`https://x/${'?'.repeat(300_000)}token=Tok_1`)).toMatch(/\?token=\*\*\*$/);
     expect(hideKnownTokens(`${'-----BEGIN PRIVATE KEY-----'.repeat(10_000)}\nMIIE`)).toMatch(/-----\*\*\*$/);
     expect(hideKnownTokens(`${'Cookie: '.repeat(40_000)}sid=Ck_1`)).toMatch(/Cookie: \*\*\*$/);
+    expect(hideKnownTokens(`${'cookie '.repeat(40_000)}sid=Ck_1 ok`)).toMatch(/cookie \*\*\* ok$/);
+  });
+});
+
+describe('sqlWriteLines', () => {
+  it('reads each line against a bounded number before it: 100,000 lines after a head, and a head on each of 100,000 lines', () => {
+    const after = sqlWriteLines();
+    const shown = ['INSERT INTO api_keys (name, key) VALUES', ...Array.from({ length: 100_000 }, (_v, i) => `('k${i}', 'Key_${i}x'),`)].map(after);
+    // The rows read with the head are hidden; past SQL_LINES lines a row has no head to go by.
+    expect(shown[1]).toBe("('k0', '***'),");
+    expect(shown.at(-1)).toBe("('k99999', 'Key_99999x'),");
+    const each = sqlWriteLines();
+    for (let i = 0; i < 100_000; i++) each(`INSERT INTO api_keys (key) VALUES ('${'a'.repeat(20)}')`);
   });
 });
