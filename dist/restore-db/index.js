@@ -495,23 +495,15 @@ function isBasicCredential(value) {
     return decoded.includes(':') && /^[\x20-\x7e]+$/.test(decoded);
 }
 /**
- * A URL password that stands for one: already hidden, the word itself in an example
- * (`postgres://user:password@host`), or a shell variable. A real password we were given is hidden
- * before this list runs (Log.redact), whatever it is.
- */
-const PLACEHOLDER = /^(?:\*\*\*|password|pass|passwd|pw)$/i;
-/**
- * A shell variable or substitution standing for a value: `$NAME` in capitals, `${…}` (and
- * `${{ secrets.X }}`), `$(…)`, or a lone `$` (a bare value ends at a bracket). `$ecret…` is a value.
- */
-const VARIABLE = /^\$(?:[A-Z_][A-Z0-9_]*|\{.*\}|\(.*\))?$/;
-const isPlaceholder = (value) => PLACEHOLDER.test(value) || VARIABLE.test(value);
-/**
  * Names of values that are credentials, in free text. Narrower than the URL parameters' list
  * (url-secrets.ts): `code=1`, `session=3` and `author:` are ordinary there. `auth` only as a whole
- * word of the name (`auth`, `basic_auth`, `auth-key`), never `author` or `authority`.
+ * word of the name (`auth`, `basic_auth`, `auth-key`), never `author` or `authority`; `pass` as
+ * the last word of a name (`DB_PASS`, `redis-cli --pass`, keytool's `-storepass`), not alone
+ * (`first pass: done`). A session
+ * only as a cookie well known to carry one (`JSESSIONID`, `PHPSESSID`, Django's `sessionid`,
+ * Express's `connect.sid`, Rails' `_app_session`).
  */
-const NAMED_SECRET = /passw|pwd|secret|token|passphrase|bypass|api[-_]?key|access[-_]?key|private[-_]?key|credential|(?:^|[-_.])auth(?:[-_]?key)?$|[-_.]key$/i;
+const NAMED_SECRET = /passw|pwd|secret|token|passphrase|bypass|api[-_]?key|access[-_]?key|private[-_]?key|credential|(?:^|[-_.])auth(?:[-_]?key)?$|[-_.]key$|(?:^|[-_.])cookie$|^(?:j|php)?sess(?:ion)?id$|^connect\.sid$|^asp\.net_sessionid$|^(?:laravel|_[a-z0-9]+)_session$|[-_.]pass$|(?:store|key)pass$/i;
 /**
  * Names ending `_key` that name a row or a cache entry, not a credential (`primary_key: id`,
  * `cache-key: linux-npm-3f2a`): `session_key`, `signing_key` and `x-functions-key` stay secret.
@@ -589,16 +581,38 @@ function namedSecret(name, value, formOf) {
     // read: Vercel's `"invalidToken":true`, `"token_count":3`).
     if (form.nameQuoted && !form.valueQuoted && !(NUMERIC_SECRET.test(name) && JSON_NUMBER.test(value)))
         return false;
-    if (value.includes(HIDDEN) || isPlaceholder(value) || NOT_A_VALUE.test(value) || value.includes('://'))
+    if (value.includes(HIDDEN) || (0,url_secrets/* isPlaceholder */.wK)(value) || NOT_A_VALUE.test(value) || value.includes('://'))
         return false;
     if (/^(?:\/|~\/|\.\.?\/)/.test(value) && (PATH_NAME.test(name) || DIR_VARIABLE.test(name)))
         return false;
     if ((0,core_secrets/* isCommonValue */.Tp)(value) && !(NUMERIC_SECRET.test(name) && /^\d+$/.test(value)))
         return false;
-    if (form.colon && !form.nameQuoted && !form.valueQuoted && (!form.spaced || (form.wordsFollow && /^[A-Za-z][A-Za-z-]*[.,:;!?)]?$/.test(value))))
+    if (form.colon && !form.nameQuoted && !form.valueQuoted && ((!form.spaced && !form.header) || (form.wordsFollow && /^[A-Za-z][A-Za-z-]*[.,:;!?)]?$/.test(value))))
         return false;
     return true;
 }
+/**
+ * A word of prose after `Bearer` or a scheme (`tokens.`, `token-based`, `JWT`, `OAuth2`): a short
+ * word of letters, perhaps hyphenated, or one of the acronyms written there. A real token has
+ * digits, capitals inside or more length.
+ */
+function proseWord(value) {
+    const word = value.replace(/\.+$/, '');
+    return word.length < 16 && (/^[A-Za-z][a-z]*(?:-[a-z]+)*$/.test(word) || /^(?:JWTs?|OAuth2?|OIDC|API|HTTPS?|SSO)$/.test(word));
+}
+/**
+ * Cookie pairs: `name=value`, then `; name=value` or an attribute (`; HttpOnly`), or `, name=value`.
+ * A name has none of the separators a value ends at, nor `=` or `:`, so each pair is read one way.
+ */
+const COOKIE_NAME = `[^\\s=;,:"'\\\\/()<>@[\\]?{}]+`;
+const COOKIE_VALUE = `[^\\s;,"'\\\\]*`;
+const COOKIE_PAIRS = `${COOKIE_NAME}=${COOKIE_VALUE}(?:;[ \\t]*${COOKIE_NAME}(?:=${COOKIE_VALUE})?|,[ \\t]*${COOKIE_NAME}=${COOKIE_VALUE})*`;
+/**
+ * Authorization schemes (RFC 9110's registry and what APIs use: Okta's SSWS, Splunk's, Kerberos'
+ * Negotiate, NTLM): kept, the credential after them hidden.
+ */
+const AUTH_SCHEMES = 'bearer|basic|token|bot|api-?key|key|negotiate|ntlm|kerberos|ssws|splunk|dpop|digest|oauth|aws4-hmac-sha256';
+const AUTH_SCHEME = new RegExp(`^(?:${AUTH_SCHEMES})$`, 'i');
 const SHAPES = [
     // GitHub: personal (ghp_), OAuth (gho_), user-to-server (ghu_), installation and Actions (ghs_),
     // refresh (ghr_): 36 or more letters and digits; fine-grained personal tokens: github_pat_….
@@ -615,50 +629,99 @@ const SHAPES = [
     // and inside a JSON string, `authorization: \"Bearer x\"`): the scheme is kept, the credential
     // hidden. A backslash ends the credential: it begins an escape, which must stay whole, or the JSON
     // it is in no longer parses.
+    // Left alone: a variable or a placeholder standing for the credential (`Bearer $TOKEN`,
+    // `Bearer ${{ secrets.T }}`, `Bearer <token>`), a scheme with no credential (`Authorization:
+    // Bearer`), the header named in prose (`the Authorization: Bearer header is missing`), and a
+    // scheme's parameters (Digest's `username="a"`; a secret-named one, OAuth's `oauth_token=`, is
+    // hidden by its name).
     {
-        pattern: /(?<![A-Za-z0-9-])((?:proxy-)?authorization\\?["']?[ \t]*[:=][ \t]*\\?["']?)(?:(bearer|basic|token|bot|api-key)[ \t]+)?([^\s"',;\\]+)/gi,
-        replace: (_m, head, scheme) => `${head}${scheme ? `${scheme} ` : ''}${HIDDEN}`,
+        pattern: new RegExp(`(?<![A-Za-z0-9-])((?:proxy-)?authorization\\\\?["']?[ \\t]*[:=][ \\t]*\\\\?["']?)(?:(${AUTH_SCHEMES})[ \\t]+)?([^\\s"',;\\\\]+)(?=([ \\t]+[A-Za-z])?)`, 'gi'),
+        replace: (m, head, scheme, credential, wordAfter) => {
+            if ((0,url_secrets/* isPlaceholder */.wK)(credential) || /^\$[{(]/.test(credential) || /^<[^>]*>$/.test(credential))
+                return m;
+            if (!scheme && AUTH_SCHEME.test(credential))
+                return m;
+            if (scheme && /^[A-Za-z_-]+=(?:"|$)/.test(credential))
+                return m;
+            if (scheme && wordAfter && proseWord(credential))
+                return m;
+            return `${head}${scheme ? `${scheme} ` : ''}${HIDDEN}`;
+        },
     },
     // A bearer token or a Basic credential written anywhere else (curl -v, a debug dump); a Basic
     // value only when it decodes to `user:password`, so the word "Basic" in a sentence stays.
-    // `Bearer: x` too. A short one only when it is not a plain word: "a Bearer token" stays.
+    // `Bearer: x` too. Not a word of prose ("a Bearer token", "Bearer tokens.", "a Bearer JWT"),
+    // nor a challenge's parameters (`WWW-Authenticate: Bearer realm="api", error="invalid_token"`).
     {
-        pattern: /(?<![A-Za-z0-9_-])(bearer(?:[ \t]*:)?[ \t]+)([A-Za-z0-9._~+/-]+=*)/gi,
-        replace: (m, head, value) => (value.length < 16 && /^[A-Za-z][a-z]*$/.test(value) ? m : `${head}${HIDDEN}`),
+        pattern: /(?<![A-Za-z0-9_-])(bearer(?:[ \t]*:)?[ \t]+)([A-Za-z0-9._~+/-]+=*)(?=(["A-Za-z0-9._~+/-])?)/gi,
+        replace: (m, head, value, next) => {
+            if (proseWord(value))
+                return m;
+            if (next && /^[a-z_]+=$/.test(value))
+                return m;
+            return `${head}${HIDDEN}`;
+        },
     },
     { pattern: /(?<![A-Za-z0-9_-])(Basic[ \t]+)([A-Za-z0-9+/]{8,}={0,2})/g, replace: (m, head, value) => (isBasicCredential(value) ? `${head}${HIDDEN}` : m) },
     // Stripe secret and restricted keys, npm access tokens, Heroku's HRKU- tokens.
     { pattern: /(?<![A-Za-z0-9_])([sr]k_(?:live|test)_)[A-Za-z0-9]{10,}/g, replace: (_m, prefix) => `${prefix}${HIDDEN}` },
     { pattern: /(?<![A-Za-z0-9_])(npm_)[A-Za-z0-9]{30,}/g, replace: (_m, prefix) => `${prefix}${HIDDEN}` },
     { pattern: /(?<![A-Za-z0-9_-])(HRKU-)[A-Za-z0-9_-]{16,}/g, replace: (_m, prefix) => `${prefix}${HIDDEN}` },
-    // A Cookie or Set-Cookie header's value (`sid=…; Path=/`): all of it, to the end of the line or
-    // of the string it is quoted in. Only a value with `name=` in it, so "the Cookie: header" stays.
+    // Google's OAuth access tokens (`gcloud auth print-access-token`), and OpenSSL's `-passin pass:…`
+    // (`env:`, `file:` and `fd:` name where the password is, and stay).
+    { pattern: /(?<![A-Za-z0-9_.-])(ya29\.)[A-Za-z0-9_-]{20,}/g, replace: (_m, prefix) => `${prefix}${HIDDEN}` },
+    { pattern: /(?<![A-Za-z0-9_-])(-pass(?:in|out)?[ \t]+["']?pass:)([^\s'"]+)/g, replace: (m, head, password) => (password === HIDDEN || (0,url_secrets/* isPlaceholder */.wK)(password) ? m : `${head}${HIDDEN}`) },
+    // GitLab's tokens (personal, deploy, runner, trigger, CI job), Google's API keys, OpenAI's and
+    // Anthropic's keys, Slack's app-level tokens, Docker Hub's and PyPI's tokens, SendGrid's keys,
+    // Vault's service, batch and recovery tokens, DigitalOcean's and Shopify's tokens.
+    { pattern: /(?<![A-Za-z0-9_-])(gl(?:pat|dt|rt|ptt|cbt)-)[A-Za-z0-9_-]{20,}/g, replace: (_m, prefix) => `${prefix}${HIDDEN}` },
+    { pattern: /(?<![A-Za-z0-9_-])(AIza)[A-Za-z0-9_-]{35}(?![A-Za-z0-9_-])/g, replace: (_m, prefix) => `${prefix}${HIDDEN}` },
+    { pattern: /(?<![A-Za-z0-9_-])(sk-(?:proj|ant|svcacct|admin)-)[A-Za-z0-9_-]{20,}/g, replace: (_m, prefix) => `${prefix}${HIDDEN}` },
+    { pattern: /(?<![A-Za-z0-9_-])(sk-)[A-Za-z0-9]{32,}/g, replace: (_m, prefix) => `${prefix}${HIDDEN}` },
+    { pattern: /(?<![A-Za-z0-9-])(xapp-)[A-Za-z0-9-]{10,}/g, replace: (_m, prefix) => `${prefix}${HIDDEN}` },
+    { pattern: /(?<![A-Za-z0-9_-])(dckr_pat_|pypi-(?=AgE))[A-Za-z0-9_-]{20,}/g, replace: (_m, prefix) => `${prefix}${HIDDEN}` },
+    { pattern: /(?<![A-Za-z0-9_.-])(SG\.)[A-Za-z0-9_-]{16,}\.[A-Za-z0-9_-]{16,}/g, replace: (_m, prefix) => `${prefix}${HIDDEN}` },
+    { pattern: /(?<![A-Za-z0-9_.-])(hv[sbr]\.)[A-Za-z0-9_-]{24,}/g, replace: (_m, prefix) => `${prefix}${HIDDEN}` },
+    { pattern: /(?<![A-Za-z0-9_-])(do[por]_v1_|shp(?:at|ca|pa|ss)_)[A-Fa-f0-9]{32,}/g, replace: (_m, prefix) => `${prefix}${HIDDEN}` },
+    // Cookies (`sid=…; theme=dark`, `sid=…; Path=/; HttpOnly`): every `name=value` pair and
+    // attribute, as a Cookie or Set-Cookie header, a `cookie:` or `cookie=` in any case, `cookie …`
+    // in prose and curl's `-b` / `--cookie`; what follows the pairs (the rest of a sentence, a
+    // closing bracket) stays. Only a value with `name=` in it, so "the Cookie: header" and
+    // `curl -b cookies.txt` stay.
     {
-        pattern: /(?<![A-Za-z0-9-])((?:set-)?cookie\\?["']?[ \t]*:[ \t]*\\?["']?)([^\s=;"'\\]+=[^\r\n"'\\]*)/gi,
-        replace: (_m, head) => `${head}${HIDDEN}`,
+        pattern: new RegExp(`(?<![A-Za-z0-9-])((?:(?:set-)?cookies?(?:[ \\t]+header)?(?:\\\\?["']?[ \\t]*[:=][ \\t]*|[ \\t]+)|(?:-b|--cookie)(?:[ \\t]+|=))\\\\?["']?)(${COOKIE_PAIRS})`, 'gi'),
+        replace: (_m, head, pairs) => `${head}${HIDDEN}${/[)\]}]*$/.exec(pairs)[0]}`,
+    },
+    // Set-Cookie as a list, as JSON and Node print a response's headers (`"set-cookie":["sid=…; Path=/","b=…"]`):
+    // every cookie in it, to the list's end or the line's.
+    {
+        pattern: /(?<![A-Za-z0-9-])(set-cookie\\?["']?[ \t]*:[ \t]*\[)([^\]\r\n]*)/gi,
+        replace: (_m, head, list) => `${head}${list.replace(new RegExp(COOKIE_PAIRS, 'g'), HIDDEN)}`,
     },
     // curl's `-u user:password` / `--user user:password`: the user stays. `-u 1000:1000` (docker's
-    // uid:gid) and `-u user:$PASS` are no password.
+    // uid:gid) and `-u user:$PASS` are no password, and `-u redis://…` is a URL (redis-cli's), whose
+    // password the URL shape hides.
     {
         pattern: /(?<![A-Za-z0-9_-])((?:-u|--user)(?:[ \t]+|=)(?:(['"])[^\s:'"]+:|[^\s:'"]+:))((?<=['"][^\s:'"]+:)[^'"\r\n]+|[^\s'"]+)/g,
-        replace: (m, head, _quote, password) => (isPlaceholder(password) || /^\d+$/.test(password) ? m : `${head}${HIDDEN}`),
+        replace: (m, head, _quote, password) => ((0,url_secrets/* isPlaceholder */.wK)(password) || /^\d+$/.test(password) || password.startsWith('//') ? m : `${head}${HIDDEN}`),
     },
     // A DSN whose URL user is a 32-hex key (Sentry's `https://<key>@o1.ingest.sentry.io/1`).
     { pattern: /(:\/\/)[0-9a-f]{32}@/gi, replace: (_m, head) => `${head}${HIDDEN}@` },
     // A password in a URL's userinfo (postgres://app:pw@db, https://x-access-token:…@github.com),
     // unless already hidden.
-    { pattern: /(:\/\/[^\s/?#@:"'<>\\]*:)([^\s/?#@"'<>\\]+)@/g, replace: (m, head, password) => (isPlaceholder(password) ? m : `${head}${HIDDEN}@`) },
+    { pattern: /(:\/\/[^\s/?#@:"'<>\\]*:)([^\s/?#@"'<>\\]+)@/g, replace: (m, head, password) => ((0,url_secrets/* isPlaceholder */.wK)(password) ? m : `${head}${HIDDEN}@`) },
     // SQL's `PASSWORD '…'` (CREATE/ALTER ROLE, CREATE USER … WITH ENCRYPTED PASSWORD), `''` inside
     // as SQL writes a quote; a statement quoted in a log line or a JSON string too.
     { pattern: /(?<![A-Za-z0-9_])(password[ \t]+)'((?:[^'\r\n]|'')*)'/gi, replace: (m, head, value) => (value === '' || value === HIDDEN ? m : `${head}'${HIDDEN}'`) },
 ];
 /**
  * A name, how it is separated from its value, and the value: a JSON string (escapes and all), one
- * inside a JSON string (`\"…`, ending at the next backslash), a single-quoted one, or a bare word
+ * inside a JSON string (`\"…`, ending at the next backslash), a single-quoted one (escapes and all,
+ * as libpq reads `password='a\'b'`), or a bare word
  * (which ends at a bracket: `{"a":{"token":true}}`).
  * The name is read as a whole run (the look-behind) and judged afterwards, so a run is scanned once.
  */
-const NAMED_VALUE = /(?<![A-Za-z0-9_.-])([A-Za-z0-9_.-]+)(\\?["']?)([ \t]*(?:=>|[:=])[ \t]*)(?:(")((?:[^"\\\r\n]|\\.)*)|(\\")([^"\\\r\n]*)|(')([^'\\\r\n]*)|([^\s"'`,;&<>\\{}[\]()]+))/g;
+const NAMED_VALUE = /(?<![A-Za-z0-9_.-])([A-Za-z0-9_.-]+)(\\?["']?)([ \t]*(?:=>|[:=])[ \t]*)(?:(")((?:[^"\\\r\n]|\\.)*)|(\\")([^"\\\r\n]*)|(')((?:[^'\\\r\n]|\\.)*)|([^\s"'`,;&<>\\{}[\]()]+))/g;
 /**
  * Whether a quoted value ends where a value can end: at its closing quote, followed by the end, a
  * space, `,;)}]`, or a quote of another kind or a backslash that ends what holds it. A quote that does not
@@ -672,6 +735,8 @@ function token_shapes_closed(text, end, quote) {
     // Another quote or a backslash ends what the value was quoted in (`"cmd":"psql password='x'"`).
     return next === undefined || (/[\s,;)}\]"'`\\]/.test(next) && next !== quote.at(-1));
 }
+/** What precedes a header given to curl: `-H "`, `--header '`, `-H=`. */
+const CURL_HEADER = /(?:^|\s)(?:-H|--header)(?:[ \t]+|=)["']?$/;
 /** The rest of a bare value from an `&`, and white space then a word after a value. */
 const AMPERSAND_RUN = /[^\s"'`,;<>\\{}[\]()]*/y;
 const WORDS_FOLLOW = /[ \t]+\S/y;
@@ -706,7 +771,8 @@ function hideNamedValues(text) {
         const value = v1 ?? v2 ?? v3 ?? text.slice(head, end);
         const form = () => {
             WORDS_FOLLOW.lastIndex = end;
-            return { nameQuoted: Boolean(nameQuote), valueQuoted: Boolean(quote), spaced: /:[ \t]/.test(sep), colon, wordsFollow: WORDS_FOLLOW.test(text), nextWord: nextWord(text, end) };
+            const header = CURL_HEADER.test(text.slice(Math.max(0, m.index - 12), m.index));
+            return { nameQuoted: Boolean(nameQuote), valueQuoted: Boolean(quote), spaced: /:[ \t]/.test(sep), colon, wordsFollow: WORDS_FOLLOW.test(text), nextWord: nextWord(text, end), header };
         };
         if (quote && !token_shapes_closed(text, end, quote)) {
             re.lastIndex = head;
@@ -719,16 +785,29 @@ function hideNamedValues(text) {
         else if (quote) {
             re.lastIndex = head;
         }
+        else {
+            // A bare value that is a name and a value itself (kubectl's `--from-literal=password=…`,
+            // helm's `--set=db.password=…`), read once: its own value is not read again.
+            const inner = INNER_NAMED.exec(value);
+            const innerName = inner?.[1]?.slice(inner[1].lastIndexOf('.') + 1);
+            if (inner && innerName && namedSecret(innerName, inner[2], form)) {
+                out += `${text.slice(done, head + inner[1].length + 1)}${HIDDEN}`;
+                done = end;
+            }
+        }
     }
     return out + text.slice(done);
 }
+const INNER_NAMED = /^([A-Za-z0-9_.-]+)=(.+)$/;
 /**
  * A long option whose last word says secret and its value after a space (`--password s3cr3t`,
- * `--api-key 'k'`); `--name=value` is a NAMED_VALUE. Not `--no-password`, nor a flag such as
- * `--password-stdin` (its last word is no secret's). A value never starts with `-` (the next option).
+ * `--api-key 'k'`, and with one dash as Java's and some databases' tools write them: keytool's
+ * `-storepass`, influx's `-password`); `--name=value` is a NAMED_VALUE. Not `--no-password`, nor a
+ * flag such as `--password-stdin` (its last word is no secret's). A value never starts with `-`
+ * (the next option).
  */
-const OPTION_VALUE = /(?<![A-Za-z0-9_-])(--(?!no-)[A-Za-z0-9][A-Za-z0-9_-]*)([ \t]+)(?:'([^'\r\n]*)'|"([^"\r\n]*)"|([^\s"'`<>|&;()-][^\s"'`<>|&;()]*))/g;
-const OPTION_SECRET = /(?:passw(?:or)?d|pwd|secret|token|passphrase|api[-_]?key|access[-_]?key|private[-_]?key|credentials?|auth)$/i;
+const OPTION_VALUE = /(?<![A-Za-z0-9_-])(--(?!no-)[A-Za-z0-9][A-Za-z0-9_-]*|-[A-Za-z][A-Za-z0-9_-]+)([ \t]+)(?:'([^'\r\n]*)'|"([^"\r\n]*)"|([^\s"'`<>|&;()-][^\s"'`<>|&;()]*))/g;
+const OPTION_SECRET = /(?:passw(?:or)?d|(?:^|-)pass|(?:store|key)pass|pwd|secret|token|passphrase|api[-_]?key|access[-_]?key|private[-_]?key|credentials?|auth)$/i;
 function hideOptionValues(text) {
     return text.replace(OPTION_VALUE, (m, name, space, single, double, bare, at) => {
         const value = single ?? double ?? bare ?? '';
@@ -741,6 +820,64 @@ function hideOptionValues(text) {
         const quote = single !== undefined ? "'" : double !== undefined ? '"' : '';
         return `${name}${space}${quote}${HIDDEN}${quote}`;
     });
+}
+/**
+ * Short password options: mysql's (and mariadb's) `-p<password>`, joined (`-p` alone asks for
+ * it), redis-cli's `-a <password>`, a registry login's and sshpass' `-p <password>`. Hidden only in
+ * that program's command: the text back to the command's start (`;`, `|`, `&`, a line's start; at
+ * most CLIENT_LOOK_BACK characters) names it, so `mkdir -p`, `docker run -p8080:80` and `cp -a` stay.
+ */
+const CLIENT_OPTIONS = [
+    // `docker login -u ci -p …` (and podman's, helm registry's, az's), `sshpass -p …`, MongoDB's
+    // shells and tools: after a space. SQL Server's sqlcmd and bcp: `-P …`.
+    {
+        option: /(?<![A-Za-z0-9_-])(-p[ \t]+)(?:'([^'\r\n]*)'|"([^"\r\n]*)"|([^\s'";|&-][^\s'";|&]*))/g,
+        client: /(?:^|[\s/"'])(?:(?:docker|podman|nerdctl|buildah|skopeo|oras|helm[ \t]+registry|az|cf)[ \t]+login|sshpass|mongo(?:sh|dump|restore|export|import|stat|top)?)[ \t]/,
+    },
+    { option: /(?<![A-Za-z0-9_-])(-P[ \t]+)(?:'([^'\r\n]*)'|"([^"\r\n]*)"|([^\s'";|&-][^\s'";|&]*))/g, client: /(?:^|[\s/"'])(?:sqlcmd|bcp)[ \t]/ },
+    { option: /(?<![A-Za-z0-9_-])(-p)(?:'([^'\r\n]*)'|"([^"\r\n]*)"|([^\s'";|&]+))/g, client: /(?:^|[\s/"'])(?:mysql[a-z]*|mariadb(?:-[a-z]+)?)[ \t]/ },
+    { option: /(?<![A-Za-z0-9_-])(-a[ \t]+)(?:'([^'\r\n]*)'|"([^"\r\n]*)"|([^\s'";|&-][^\s'";|&]*))/g, client: /(?:^|[\s/"'])redis-cli[ \t]/ },
+];
+const CLIENT_LOOK_BACK = 200;
+function hideClientPasswords(text) {
+    let out = text;
+    for (const { option, client } of CLIENT_OPTIONS) {
+        out = out.replace(option, (m, flag, single, double, bare, at, all) => {
+            const value = single ?? double ?? bare ?? '';
+            const before = all.slice(Math.max(0, at - CLIENT_LOOK_BACK), at);
+            const command = before.slice(Math.max(...[';', '|', '&', '\n'].map((c) => before.lastIndexOf(c))) + 1);
+            if (!client.test(command) || value === '' || value === HIDDEN || (0,url_secrets/* isPlaceholder */.wK)(value))
+                return m;
+            const quote = single !== undefined ? "'" : double !== undefined ? '"' : '';
+            return `${flag}${quote}${HIDDEN}${quote}`;
+        });
+    }
+    return out;
+}
+/**
+ * A setting written by a tool's `config set` (`aws configure set aws_secret_access_key …`,
+ * `yarn config set npmAuthToken …`, `git config --global github.token …`): the value after a space
+ * when the setting's last word (after `.`, `:` or `/`) says secret.
+ */
+const CONFIG_SET = /(?<![A-Za-z0-9_-])((?:config(?:ure)?[ \t]+set|git[ \t]+config)(?:[ \t]+--?[A-Za-z][A-Za-z-]*)*[ \t]+)([A-Za-z0-9_.:/@-]+)([ \t]+)(?:'([^'\r\n]*)'|"([^"\r\n]*)"|([^\s'";|&]+))/g;
+function hideConfigValues(text) {
+    return text.replace(CONFIG_SET, (m, head, setting, space, single, double, bare) => {
+        const value = single ?? double ?? bare ?? '';
+        const name = setting.slice(Math.max(setting.lastIndexOf('.'), setting.lastIndexOf(':'), setting.lastIndexOf('/')) + 1);
+        const form = () => ({ nameQuoted: false, valueQuoted: bare === undefined, spaced: true, colon: false, wordsFollow: false });
+        if (!namedSecret(name, value, form))
+            return m;
+        const quote = single !== undefined ? "'" : double !== undefined ? '"' : '';
+        return `${head}${setting}${space}${quote}${HIDDEN}${quote}`;
+    });
+}
+/**
+ * A line of a libpq password file (`host:port:database:user:password`, as `cat ~/.pgpass` prints
+ * it): the port a number or `*`, the password the rest of the line.
+ */
+const PGPASS_LINE = /^([^\s:]+:(?:\d{1,5}|\*):[^\s:]+:[^\s:]+:)(\S+)$/gm;
+function hidePgpassLines(text) {
+    return text.replace(PGPASS_LINE, (m, head, password) => (password === HIDDEN || (0,url_secrets/* isPlaceholder */.wK)(password) ? m : `${head}${HIDDEN}`));
 }
 const PEM_BEGIN = /-----BEGIN ([A-Z0-9 ]{0,40})PRIVATE KEY-----/g;
 /**
@@ -799,6 +936,188 @@ function hideXmlValues(text) {
     });
 }
 /**
+ * SQL that writes a secret into a table: `INSERT INTO api_keys (name, key) VALUES ('ci', '…')` and
+ * `UPDATE api_keys SET key = '…'`. A string literal is hidden where its column's name says secret
+ * (`token`, `password_hash`, `api_secret`), or where the column is a `key` or `value` of a table
+ * whose name says so (`api_keys`, `secrets`); `('theme', 'dark')` into `settings (key, value)`
+ * stays. Each statement is read once from its head to the end of its rows, and the search goes
+ * on after them: a literal's quotes, `''` inside, and brackets (`crypt('…', gen_salt('bf'))`) are
+ * followed, nothing more.
+ */
+const SQL_WRITE = /(?<![A-Za-z0-9_])(?:insert\s+into\s+([A-Za-z0-9_."]+)\s*\(([^()]*)\)\s*values\s*|update\s+([A-Za-z0-9_."]+)\s+set\s+)/gi;
+const SQL_IDENTIFIER = /^\s*"?([A-Za-z0-9_]+)"?\s*$/;
+const SQL_ASSIGNMENT = /\s*"?([A-Za-z0-9_]+)"?\s*=/y;
+/** The name a column's values are judged under, when they are secret; undefined when they are not. */
+function secretColumn(table, column) {
+    if (NAMED_SECRET.test(column))
+        return column;
+    const name = table.replace(/"/g, '').split('.').at(-1);
+    const singular = name.replace(/s$/i, '');
+    const secretTable = [name, singular].some((n) => NAMED_SECRET.test(n) && !NOT_A_KEY.test(n));
+    return secretTable && /^(?:key|value)$/i.test(column) ? singular : undefined;
+}
+/** Where a backslash-escaped literal's next unescaped quote is, from `at`; -1 if none. */
+function closingQuote(text, at) {
+    for (let j = at; j < text.length; j++) {
+        if (text[j] === '\\')
+            j++;
+        else if (text[j] === "'")
+            return j;
+    }
+    return -1;
+}
+/**
+ * Reads one value of a row or an assignment from `at`: to a `,` or a `)` outside brackets and
+ * literals. Calls `literal` with the content span of each string literal that is the value or an
+ * argument of the function around it (`crypt('…', gen_salt('bf'))`: not `'bf'`, deeper in); returns
+ * where it stopped (the `,` or `)`, the end of the text, or the end of the line of an unclosed literal).
+ */
+function readSqlValue(text, at, literal, stopAtWord) {
+    let depth = 0;
+    let i = at;
+    while (i < text.length) {
+        const c = text[i];
+        if (c === "'") {
+            // `E'…'` takes backslash escapes (`E'it\'s'`); a plain literal only `''`.
+            const escapes = /[Ee]/.test(text[i - 1] ?? '') && !/[A-Za-z0-9_]/.test(text[i - 2] ?? '');
+            let j = i + 1;
+            for (;;) {
+                const q = escapes ? closingQuote(text, j) : text.indexOf("'", j);
+                if (q < 0) {
+                    // Cut short (a log line's end): hidden to the end of its line, as far as it can be seen.
+                    const eol = text.indexOf('\n', i);
+                    const stop = eol < 0 ? text.length : eol;
+                    if (depth <= 1)
+                        literal(i + 1, stop);
+                    return stop;
+                }
+                if (text[q + 1] === "'") {
+                    j = q + 2;
+                    continue;
+                }
+                if (depth <= 1)
+                    literal(i + 1, q);
+                i = q + 1;
+                break;
+            }
+            continue;
+        }
+        if (c === '(')
+            depth++;
+        else if (c === ')') {
+            if (depth === 0)
+                return i;
+            depth--;
+        }
+        else if ((c === ',' || c === ';') && depth === 0)
+            return i;
+        else if (stopAtWord && depth === 0 && /\s/.test(c)) {
+            stopAtWord.lastIndex = i;
+            if (stopAtWord.test(text))
+                return i;
+        }
+        i++;
+    }
+    return i;
+}
+/**
+ * An UPDATE's SET list ends at a clause's keyword or at the statement's end. Tried at each white
+ * space character, so it reads one: the last before the keyword is where it matches.
+ */
+const SET_LIST_END = /\s(?:where|returning|from)(?![A-Za-z0-9_])/iy;
+/** Where the literals an SQL write puts into secret columns are in `text`, in order (see SQL_WRITE). */
+function sqlSecretSpans(text) {
+    const hide = [];
+    const re = new RegExp(SQL_WRITE);
+    const form = () => ({ nameQuoted: false, valueQuoted: true, spaced: false, colon: false, wordsFollow: false });
+    const judge = (name) => (start, end) => {
+        if (name !== undefined && namedSecret(name, text.slice(start, end), form))
+            hide.push([start, end]);
+    };
+    for (let m = re.exec(text); m; m = re.exec(text)) {
+        let i = m.index + m[0].length;
+        if (m[1] !== undefined) {
+            const columns = m[2].split(',').map((c) => SQL_IDENTIFIER.exec(c)?.[1]);
+            // Rows: `(…, …)`, `, (…)` and so on.
+            while (text[i] === '(') {
+                i++;
+                for (let column = 0;; column++) {
+                    const name = columns[column];
+                    i = readSqlValue(text, i, judge(name === undefined ? undefined : secretColumn(m[1], name)));
+                    if (text[i] !== ',')
+                        break;
+                    i++;
+                }
+                if (text[i] !== ')')
+                    break;
+                const next = /\s*,\s*/y;
+                next.lastIndex = i + 1;
+                i = next.test(text) ? next.lastIndex : i + 1;
+            }
+        }
+        else {
+            // Assignments: `col = value, col = value` to WHERE, RETURNING, FROM or the end.
+            for (;;) {
+                SQL_ASSIGNMENT.lastIndex = i;
+                const a = SQL_ASSIGNMENT.exec(text);
+                if (!a)
+                    break;
+                i = readSqlValue(text, SQL_ASSIGNMENT.lastIndex, judge(secretColumn(m[3], a[1])), SET_LIST_END);
+                if (text[i] !== ',')
+                    break;
+                i++;
+            }
+        }
+        re.lastIndex = Math.max(i, re.lastIndex);
+    }
+    return hide;
+}
+/** `text` with its spans (in order, not overlapping) shown as `***`. */
+function hideSpans(text, spans) {
+    let out = '';
+    let done = 0;
+    for (const [start, end] of spans) {
+        out += text.slice(done, start) + HIDDEN;
+        done = end;
+    }
+    return out + text.slice(done);
+}
+function hideSqlValues(text) {
+    return hideSpans(text, sqlSecretSpans(text));
+}
+/** How many lines an SQL write is followed over by sqlWriteLines, from the line with its head. */
+const SQL_LINES = 20;
+const SQL_HEAD = /(?<![A-Za-z0-9_])(?:insert\s+into|update)(?![A-Za-z0-9_])/i;
+/**
+ * A line filter for output read line by line (a command's), as privateKeyLines is: an SQL write
+ * printed over several lines (`INSERT INTO api_keys (name, key)` then `VALUES ('ci', '…');`, as
+ * `psql -e` echoes a seed file) is read from the line with its head, up to SQL_LINES lines, so a
+ * secret on a later line is hidden as on one line. A line with a head starts again; a statement on
+ * one line was read whole by hideKnownTokens. Give it each line after hideKnownTokens.
+ */
+function sqlWriteLines() {
+    let lines = [];
+    return (line) => {
+        if (SQL_HEAD.test(line))
+            lines = [];
+        else if (lines.length === 0 || lines.length >= SQL_LINES) {
+            lines = [];
+            return line;
+        }
+        const before = lines.join('\n');
+        const from = lines.length ? before.length + 1 : 0;
+        let shown = line;
+        if (lines.length) {
+            const spans = sqlSecretSpans(`${before}\n${line}`)
+                .filter(([, end]) => end > from)
+                .map(([start, end]) => [Math.max(start, from) - from, end - from]);
+            shown = hideSpans(line, spans);
+        }
+        lines.push(shown);
+        return shown;
+    };
+}
+/**
  * `text` with every credential of a known shape hidden (see the list above), every value a name
  * says is secret (hideNamedValues), and every URL's sensitive parameters (`?token=`, `&sig=`) and a
  * chat webhook's secret path (hideUrlSecrets). `dropUserinfo`: every URL's userinfo too, the user
@@ -809,7 +1128,8 @@ function hideKnownTokens(text, opts = {}) {
     let out = (0,url_secrets/* hideUrlSecrets */.BF)(text, { keepUserinfo: !opts.dropUserinfo });
     for (const { pattern, replace } of SHAPES)
         out = out.replace(pattern, replace);
-    return hideNamedValues(hideOptionValues(hideXmlValues(hidePrivateKeys(out))));
+    const commands = hidePgpassLines(hideConfigValues(hideClientPasswords(out)));
+    return hideNamedValues(hideOptionValues(hideXmlValues(hideSqlValues(hidePrivateKeys(commands)))));
 }
 
 ;// CONCATENATED MODULE: ./.build/core/log.js
@@ -848,11 +1168,13 @@ function createLog(sink) {
         excerpt: (text, max) => (0,core_secrets/* clip */.$Q)(redact(text), max),
         failedOutput: (heading, lines) => sink.failedOutput?.(redact(heading), lines.map((line) => redact(line))),
         programLines() {
+            // A private key, or an SQL write, printed over many lines: each line alone does not show it is inside one.
             const keyLines = privateKeyLines();
+            const sqlLines = sqlWriteLines();
             return (line) => {
                 // Registered secrets first (redact): the mask knows them whole, and a URL shown without its
                 // userinfo no longer reads as the whole secret (a webhook URL whose path is its credential).
-                const text = keyLines(redact(line, { dropUserinfo: true }));
+                const text = sqlLines(keyLines(redact(line, { dropUserinfo: true })));
                 sink.info(text);
                 return text;
             };
@@ -2384,7 +2706,8 @@ class SecretSet {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   AI: () => (/* binding */ registerUrlSecrets),
-/* harmony export */   BF: () => (/* binding */ hideUrlSecrets)
+/* harmony export */   BF: () => (/* binding */ hideUrlSecrets),
+/* harmony export */   wK: () => (/* binding */ isPlaceholder)
 /* harmony export */ });
 /* unused harmony exports isSensitiveName, decodedForms, urlSecrets, splitCredentials, displayUrl */
 /**
@@ -2400,6 +2723,18 @@ const NOT_SENSITIVE = /^x-vercel-set-bypass-cookie$/i;
 function isSensitiveName(name) {
     return SENSITIVE_NAME.test(name) && !NOT_SENSITIVE.test(name);
 }
+/**
+ * A URL password that stands for one: already hidden, the word itself in an example
+ * (`postgres://user:password@host`), or a shell variable. A real password we were given is hidden
+ * before this list runs (Log.redact), whatever it is.
+ */
+const PLACEHOLDER = /^(?:\*\*\*|password|pass|passwd|pw)$/i;
+/**
+ * A shell variable or substitution standing for a value: `$NAME` in capitals, `${…}` (and
+ * `${{ secrets.X }}`), `$(…)`, or a lone `$` (a bare value ends at a bracket). `$ecret…` is a value.
+ */
+const VARIABLE = /^\$(?:[A-Z_][A-Z0-9_]*|\{.*\}|\(.*\))?$/;
+const isPlaceholder = (value) => PLACEHOLDER.test(value) || VARIABLE.test(value);
 /** `scheme://` then the authority up to its last `@`, as the WHATWG URL parser reads it. */
 const USERINFO = /^[a-z][a-z0-9+.-]*:\/\/([^/?#\\]*)@/i;
 const decode = (text) => {
@@ -2540,8 +2875,82 @@ function hideWebhookPath(text) {
 function displayUrl(text, opts = {}) {
     const noUserinfo = opts.keepUserinfo ? text : text.replace(USERINFO, (match, userinfo) => match.slice(0, match.length - userinfo.length - 1));
     // The name holds no `?`: each `?` would otherwise start a scan to the URL's end, quadratic on `?????…`.
-    const params = noUserinfo.replace(/([?&#])([^=&#?]+)=([^&#]*)/g, (match, sep, name, value) => isSensitiveName(decode(name) ?? name) && value !== '' && value !== '***' ? `${sep}${name}=***` : match);
+    const params = noUserinfo.replace(/([?&#])([^=&#?]+)=([^&#]*)/g, (match, sep, name, value) => isSensitiveName(decode(name) ?? name) && value !== '' && value !== '***' ? `${sep}${name}=***` : `${sep}${name}=${hideEncodedSecrets(value)}`);
     return hideWebhookPath(params);
+}
+/** How many times a value is percent-decoded looking for a URL inside it (`%3A`, `%253A`, `%25253A`). */
+const MAX_ENCODINGS = 3;
+const HEX = /^[0-9A-Fa-f]{2}$/;
+/**
+ * `text` with its ASCII escapes (`%3A`, `%2f`) decoded once, and for each character where it was
+ * written in the original (`at`, one longer than the text: the end maps to the end).
+ */
+function decodeOnce(text, at) {
+    let out = '';
+    const map = [];
+    for (let i = 0; i < text.length;) {
+        const code = text[i] === '%' && HEX.test(text.slice(i + 1, i + 3)) ? parseInt(text.slice(i + 1, i + 3), 16) : -1;
+        map.push(at[i]);
+        if (code >= 0 && code < 0x80) {
+            out += String.fromCharCode(code);
+            i += 3;
+        }
+        else {
+            out += text[i];
+            i++;
+        }
+    }
+    map.push(at[text.length]);
+    return { text: out, at: map };
+}
+/**
+ * A URL's password, and a query or fragment value under a sensitive name, in decoded text. A value
+ * ends at a `?` too: in `redirect_uri=https://h/?token=…` the URL inside is a value, and its query
+ * is read as well.
+ */
+const INNER_PASSWORD = /:\/\/[^\s/?#@:"'<>\\]*:([^\s/?#@"'<>\\]+)@/g;
+const INNER_PARAMETER = /(?:^|[?&#;])([^=&#?;]+)=([^&#;?]*)/g;
+/**
+ * A query value holding a URL percent-encoded once or more (`?next=https%3A%2F%2Fuser%3Apw%40db%2F%3Ftoken%3D…`):
+ * the inner URL's password and sensitive parameters hidden where they are written, encoded as
+ * they are; the rest stays as written. Each decoding is one pass, at most MAX_ENCODINGS of them.
+ */
+function hideEncodedSecrets(value) {
+    if (!value.includes('%'))
+        return value;
+    const hide = [];
+    let level = { text: value, at: Array.from({ length: value.length + 1 }, (_v, i) => i) };
+    for (let n = 0; n < MAX_ENCODINGS && level.text.includes('%'); n++) {
+        const next = decodeOnce(level.text, level.at);
+        if (next.text === level.text)
+            break;
+        level = next;
+        const { text, at } = level;
+        for (const m of text.matchAll(INNER_PASSWORD)) {
+            const start = m.index + m[0].length - 1 - m[1].length;
+            if (!isPlaceholder(m[1]))
+                hide.push([at[start], at[start + m[1].length]]);
+        }
+        for (const m of text.matchAll(INNER_PARAMETER)) {
+            const [whole, name, inner] = m;
+            if (inner === '' || inner === '***' || !isSensitiveName(name))
+                continue;
+            const start = m.index + whole.length - inner.length;
+            hide.push([at[start], at[start + inner.length]]);
+        }
+    }
+    if (hide.length === 0)
+        return value;
+    hide.sort((a, b) => a[0] - b[0]);
+    let out = '';
+    let done = 0;
+    for (const [start, end] of hide) {
+        if (end <= done)
+            continue;
+        out += `${value.slice(done, Math.max(done, start))}${start >= done ? '***' : ''}`;
+        done = end;
+    }
+    return out + value.slice(done);
 }
 /** How far back from a `://` a scheme is looked for: schemes are short, and the bound keeps the scan linear. */
 const MAX_SCHEME = 32;
@@ -2595,7 +3004,7 @@ function ownEnd(text, start, end) {
 function hideUrlSecrets(text, opts = {}) {
     let at = text.indexOf('://');
     if (at === -1)
-        return text;
+        return hideEncodedUrls(text);
     let out = '';
     let done = 0;
     while (at !== -1) {
@@ -2613,6 +3022,31 @@ function hideUrlSecrets(text, opts = {}) {
             done = end;
         }
         at = text.indexOf('://', end);
+    }
+    return hideEncodedUrls(out + text.slice(done));
+}
+/** `://` percent-encoded once or more (`%3A%2F%2F`, `%253A%252F%252F`). */
+const ENCODED_SCHEME = /%(?:25)*3A%(?:25)*2F%(?:25)*2F/gi;
+/**
+ * A percent-encoded URL written outside any URL (`redirect_uri=https%3A%2F%2Fu%3Apw%40h…` in a
+ * log line): the run of text around it read as hideEncodedSecrets reads a query value. A run with
+ * a `://` in it was read as a URL already. Each run is read once.
+ */
+function hideEncodedUrls(text) {
+    const re = new RegExp(ENCODED_SCHEME);
+    let out = '';
+    let done = 0;
+    for (let m = re.exec(text); m; m = re.exec(text)) {
+        let start = m.index;
+        while (start > done && !URL_END.test(text[start - 1]))
+            start--;
+        let end = m.index + m[0].length;
+        while (end < text.length && !URL_END.test(text[end]))
+            end++;
+        const run = text.slice(start, end);
+        out += text.slice(done, start) + (run.includes('://') ? run : hideEncodedSecrets(run));
+        done = end;
+        re.lastIndex = end;
     }
     return out + text.slice(done);
 }
