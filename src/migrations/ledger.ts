@@ -21,8 +21,11 @@ import { literal } from './sql-split.js';
 const NEWER = ['applied', 'snapshot'] as const;
 const NEWER_TYPE = "text[] DEFAULT '{}'";
 
+/** The ledger's name, as to_regclass and every statement write it. */
+export const LEDGER_TABLE = 'rollback_kit.rollbacks';
+
 const ROLLBACKS: OwnTable = {
-  name: 'rollback_kit.rollbacks',
+  name: LEDGER_TABLE,
   definition: `incident_key text PRIMARY KEY, method text NOT NULL, keep_version text,
        planned text[] NOT NULL DEFAULT '{}', reverted text[] NOT NULL DEFAULT '{}', status text NOT NULL,
        started_at timestamptz NOT NULL DEFAULT now(), updated_at timestamptz NOT NULL DEFAULT now(), kept text[] NOT NULL DEFAULT '{}',
@@ -71,15 +74,19 @@ export type LedgerStatus = 'started' | 'done' | 'superseded';
 /** Rows whose work is over: nothing reads them as a rollback in progress or a plan to finish. */
 export const isClosed = (row: Pick<LedgerRow, 'status'> | undefined): boolean => row !== undefined && row.status !== 'started';
 
-/** The row for `incidentKey`, or undefined (also when the table does not exist yet: read-only). */
-export async function readLedger(session: Session, incidentKey: string): Promise<LedgerRow | undefined> {
-  return (await readLedgerRows(session, [incidentKey]))[0];
+/**
+ * The row for `incidentKey`, or undefined (also when the table does not exist yet: read-only).
+ * `exists`: whether the table exists, when the caller asked already in a round trip of its own
+ * (to_regclass of LEDGER_TABLE): then no round trip asks again, and none at all reads a table not there.
+ */
+export async function readLedger(session: Session, incidentKey: string, exists?: boolean): Promise<LedgerRow | undefined> {
+  return (await readLedgerRows(session, [incidentKey], exists))[0];
 }
 
-/** The rows under any of `incidentKeys` (a key and its earlier spelling), in one query. */
-export async function readLedgerRows(session: Session, incidentKeys: string[]): Promise<LedgerRow[]> {
-  const exists = await session.query<{ t: string | null }>(`SELECT to_regclass('rollback_kit.rollbacks')::text AS t`);
-  if (!exists.rows[0]?.t) return [];
+/** The rows under any of `incidentKeys` (a key and its earlier spelling), in one query; `exists` as readLedger's. */
+export async function readLedgerRows(session: Session, incidentKeys: string[], exists?: boolean): Promise<LedgerRow[]> {
+  if (exists === undefined) exists = !!(await session.query<{ t: string | null }>(`SELECT to_regclass(${literal(LEDGER_TABLE)})::text AS t`)).rows[0]?.t;
+  if (!exists) return [];
   // kept applied and snapshot through to_jsonb: a table an earlier version created has no such column
   // until the next write (and a role that may not add applied/snapshot writes without them); a NULL
   // (an earlier version put the rows back after a restore) is an empty array too.

@@ -1,9 +1,11 @@
 /**
  * `steps` counts from what is still applied: run again after a failure partway, it reverts that
  * many more. GitHub's "Re-run failed jobs" does exactly that (the same run id, the next attempt,
- * the same inputs), so the first attempt writes its plan in the ledger (ledger.ts) before
- * reverting anything, keyed by run, job, step and tracking table, and a later attempt finishes that
- * plan instead of counting again. `to-version` and `since-ref` name their target already.
+ * the same inputs), and so does a step run twice in one attempt (a shell retry loop around
+ * `rollback-kit down`; matrix legs, which share the job's name), so every run writes its plan in
+ * the ledger (ledger.ts) before reverting anything, keyed by run, job, step and tracking table, and
+ * a later run of the same step, in any attempt, finishes that plan instead of counting again (or
+ * finds it finished: nothing to do). `to-version` and `since-ref` name their target already.
  */
 import { RollbackKitError } from '../core/errors.js';
 import type { Log } from '../core/log.js';
@@ -36,21 +38,36 @@ export class RecordedPlan {
     this.row = earlier;
   }
 
-  /** Reads what an earlier attempt recorded; the first attempt reads nothing and plans. */
-  static async read(session: Session, run: WorkflowRun, table: string): Promise<RecordedPlan> {
+  /**
+   * Reads what an earlier run of this step recorded, in this attempt or an earlier one. `ledger`:
+   * whether the ledger table exists, asked in the round trip that took the lock (revert.ts
+   * lockAndFindTables): without it nothing is read, and with it one query reads the row.
+   */
+  static async read(session: Session, run: WorkflowRun, table: string, ledger: boolean): Promise<RecordedPlan> {
     const key = `${METHOD}:${run.id}:${run.job}:${run.step}:${table}`;
-    const row = run.attempt > 1 ? await readLedger(session, key) : undefined;
+    const row = await readLedger(session, key, ledger);
     return new RecordedPlan(run, key, row?.method === METHOD ? row : undefined);
   }
 
-  /** The earlier attempt's plan as the planner's selector, said in the log; undefined when this attempt plans. */
+  /** The earlier run's plan as the planner's selector, said in the log; undefined when this run plans. */
   selector(asked: Selector, log: Log): Selector | undefined {
     if (!this.earlier) return undefined;
+    const plan = `revert ${this.earlier.planned.join(', ')}${this.earlier.status === 'started' ? '' : '; done'}`;
+    const instead = `instead of counting ${asked.kind === 'steps' ? `\`steps: ${asked.steps}\`` : 'steps'} again from what is still applied.`;
+    const step = `job ${this.run.job || '?'}, step ${this.run.step || '?'}`;
     log.info(
-      `Re-run: attempt ${this.run.attempt} of workflow run ${this.run.id} (job ${this.run.job || '?'}, step ${this.run.step || '?'}) finishes the plan an earlier attempt recorded (revert ${this.earlier.planned.join(', ')}), what is left of it, instead of counting ${asked.kind === 'steps' ? `\`steps: ${asked.steps}\`` : 'steps'} again from what is still applied.`,
+      this.run.attempt > 1
+        ? `Re-run: attempt ${this.run.attempt} of workflow run ${this.run.id} (${step}) finishes the plan an earlier attempt recorded (${plan}), what is left of it, ${instead}`
+        : // The first attempt too: the step ran before in it (a retry loop, a matrix leg of the same job).
+          `This step (${step}) ran before in attempt 1 of workflow run ${this.run.id}: this run finishes the plan that run recorded (${plan}), what is left of it, ${instead}`,
     );
     // What was applied when it planned: a migration a deploy applied since is refused, not left applied under "nothing to do".
-    return { kind: 'recorded', planned: this.earlier.planned, appliedAtPlan: this.earlier.applied };
+    return {
+      kind: 'recorded',
+      planned: this.earlier.planned,
+      appliedAtPlan: this.earlier.applied,
+      ...(this.run.attempt > 1 ? {} : { origin: { who: 'An earlier run of this step in this attempt of the workflow run', hint: 'Run it with to-version (the last migration to keep), after checking what the migrations applied since need; or give the second revert a step of its own.' } }),
+    };
   }
 
   /** Whether a re-run of this job finishes this plan: it is written down. */
@@ -88,6 +105,8 @@ export class RecordedPlan {
    */
   async update(session: Session, reverted: string[], done: boolean, log: Log): Promise<void> {
     if (!this.row) return;
+    // A finished row found finished stays as its run wrote it: nothing to add to the record.
+    if (this.row.status === 'done' && done && reverted.every((v) => this.row!.reverted.includes(v))) return;
     this.row = { ...this.row, reverted: [...new Set([...this.row.reverted, ...reverted])], status: done ? 'done' : 'started' };
     await writeLedger(session, this.row, { log }).catch((err: Error) => log.warning(`Could not update this run's row in rollback_kit.rollbacks (${err.message}); a re-run still finishes the plan from what the tracking table says.`));
   }

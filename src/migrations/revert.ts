@@ -20,6 +20,7 @@ import { pickFormat, resolveMigrationsDir } from './registry.js';
 import { PROGRESS_TABLE } from './run-failure.js';
 import { MigrationFailed, runPlan, type RevertedMigration, type StoppedIn } from './runner.js';
 import { literal } from './sql-split.js';
+import { LEDGER_TABLE } from './ledger.js';
 import type { FormatName, MigrationFile, MigrationFormat, ToolSettings, Tracking } from './types.js';
 import { requireWayBack, warnIfOlderThanReverted, type WayBack } from './way-back.js';
 
@@ -183,6 +184,8 @@ interface LockAndTables {
   trackingTable: boolean;
   /** Whether rollback_kit.down_progress exists, where earlier runs would have left their progress. */
   progressTable: boolean;
+  /** Whether the ledger (rollback_kit.rollbacks) exists, where an earlier run of this step would have recorded its plan (rerun.ts). */
+  ledgerTable: boolean;
   /** The session's server process, whose lock wait a stop may end from another connection. */
   pid: number;
 }
@@ -193,13 +196,13 @@ interface LockAndTables {
  * runs them in order, so the tables are looked up once the lock is granted.
  */
 async function lockAndFindTables(session: Session, tracking: Tracking, first: string[], key: string | undefined): Promise<LockAndTables> {
-  const tables = `SELECT to_regclass(${literal(tracking.relation)}) IS NOT NULL AS tracking, to_regclass(${literal(PROGRESS_TABLE)}) IS NOT NULL AS progress, pg_backend_pid() AS pid`;
+  const tables = `SELECT to_regclass(${literal(tracking.relation)}) IS NOT NULL AS tracking, to_regclass(${literal(PROGRESS_TABLE)}) IS NOT NULL AS progress, to_regclass(${literal(LEDGER_TABLE)}) IS NOT NULL AS ledger, pg_backend_pid() AS pid`;
   const statements = [...first, ...(key ? [tryLockSql(key)] : []), tables];
   const answer: QueryResult | QueryResult[] = await session.query(statements.join(';\n'));
   // One result per statement; a query of one statement gets just that one.
   const results = Array.isArray(answer) ? answer : [answer];
-  const found = results.at(-1)!.rows[0] as { tracking: boolean; progress: boolean; pid: number };
-  return { locked: key ? results.at(-2)!.rows[0]?.locked === true : true, trackingTable: found.tracking, progressTable: found.progress, pid: found.pid };
+  const found = results.at(-1)!.rows[0] as { tracking: boolean; progress: boolean; ledger: boolean; pid: number };
+  return { locked: key ? results.at(-2)!.rows[0]?.locked === true : true, trackingTable: found.tracking, progressTable: found.progress, ledgerTable: found.ledger, pid: found.pid };
 }
 
 async function readAppliedIds(session: Session, format: MigrationFormat, tracking: Tracking, files: MigrationFile[], target: string, state: LockAndTables): Promise<string[]> {
@@ -302,7 +305,7 @@ export async function revertMigrations(opts: RevertOptions, log: Log): Promise<R
           : 'recorded' in opts.choice
             ? { kind: 'recorded', ...opts.choice.recorded }
             : { kind: 'since-ref', ref: opts.choice.sinceRef, added: added! };
-    recorded = opts.run && asked.kind === 'steps' ? await RecordedPlan.read(session, opts.run, tracking.table) : undefined;
+    recorded = opts.run && asked.kind === 'steps' ? await RecordedPlan.read(session, opts.run, tracking.table, state.ledgerTable) : undefined;
     const selector = recorded?.selector(asked, log) ?? asked;
     const ownDown = format.ownDownCommand && ((count: number) => format.ownDownCommand!(count, relative(opts.root, dir) || '.', table));
     // The value each migration starts from: the runner's RESET ALL brings the session back to it.

@@ -31,6 +31,9 @@ export interface TimelineEntry<P extends string = PhaseName> {
    * An app row whose change went live: the deployment the component served before and serves now
    * (id, else commit, else URL). A later job of a split rollback reads them back to say where
    * production is (earlierMoves); rows without them (an earlier version wrote them) still parse.
+   * `from` alone on an app row that found the rollback already made (nothing-to-do): the deployment
+   * it was made from, as the platform records it. Either way a later job names the incident by it
+   * as this job did (rollback.ts keyFacts).
    */
   from?: string;
   to?: string;
@@ -42,6 +45,12 @@ export interface TimelineEntry<P extends string = PhaseName> {
    */
   frozen?: string;
   undo?: string;
+  /**
+   * An app row whose `from` input matched production through an address that follows it (a Vercel
+   * production domain or alias), not one deployment: the incident is named by the row's `from`, and
+   * a later job, which cannot ask Vercel, names it so too (PromoteOutcome.fromFollowsProduction).
+   */
+  'from-follows-production'?: true;
 }
 
 /** Where an earlier job of the rollback put a component, as its app row says. */

@@ -36,7 +36,7 @@ import type { ComponentRecord, DatabaseRecord, PhaseName, PhaseStatus, RollbackR
 import { checkCanPush } from './git-revert-access.js';
 import { DATABASE } from './scope.js';
 import { ChatHeartbeat, type HeartbeatOptions, type HeartbeatUpdate } from '../report/heartbeat.js';
-import { changedSomething, deploymentName, earlierMoves, phaseLine, standingFailures, stoppedIn, Timeline } from './timeline.js';
+import { changedSomething, deploymentName, earlierFroms, earlierMoves, phaseLine, standingFailures, stoppedIn, Timeline, type RowFacts } from './timeline.js';
 import { inThisJob } from './job-words.js';
 import { componentKey, keyParts, keyRef, namesRun, runRef } from './incident-key.js';
 import { namesServiceNotDeploy } from '../platforms/from-ref.js';
@@ -200,6 +200,8 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
   let downPlan: DownPlan | undefined;
   /** The key as an earlier version spelled it, when it differs: its ledger row is this incident's (legacyIncidentKey). */
   let legacy: LegacyKey | undefined;
+  /** Each component's row facts at plan (madeFromFacts): a run with nothing to do says them in its app rows. */
+  let planned: RowFacts[] = [];
   /** Method restore: the restore planned as it will run, nothing locked (previewRestore), beside the rest of the plan. */
   let previewing: Promise<RestorePreview> | undefined;
   try {
@@ -234,14 +236,16 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
       record.plannedChecks = checks.map((c) => c.name);
       if (!checks.length) checks = undefined;
     }
-    const planned = inScope.map((c) => planRequest(c, request, budget));
-    const outcomes = await Promise.all(planned.map((req) => promotePrevious(req, log)));
+    const requests = inScope.map((c) => planRequest(c, request, budget));
+    const outcomes = await Promise.all(requests.map((req) => promotePrevious(req, log)));
     outcomes.forEach((o, i) => applyOutcome(record.components[i]!, o, { preview: !request.dryRun }));
+    planned = outcomes.map((o) => madeFromFacts(o, log));
     // A revert to push: the job must be able to, or the app phase would stop halfway.
-    for (const [i, c] of inScope.entries()) if (c.provider === 'git-revert' && outcomes[i]!.status === 'dry-run') await checkCanPush(request.workspace, c.name, planned[i]!.timeoutSeconds, log, request.signal);
-    record.incidentKey = incidentKey(plan.environment, plan.components, inScope, outcomes, request);
-    keyNotes(plan.components, inScope, outcomes, request.github.runId, log);
-    const aliases = incidentAliases(plan.environment, plan.components, inScope, outcomes, record.incidentKey, request.github.runId);
+    for (const [i, c] of inScope.entries()) if (c.provider === 'git-revert' && outcomes[i]!.status === 'dry-run') await checkCanPush(request.workspace, c.name, requests[i]!.timeoutSeconds, log, request.signal);
+    const facts = keyFacts(plan.components, inScope, outcomes, request.earlierTimeline);
+    record.incidentKey = incidentKey(plan.environment, plan.components, inScope, facts, request.github.runId);
+    keyNotes(plan.components, facts, request.github.runId, log);
+    const aliases = incidentAliases(plan.environment, plan.components, facts, record.incidentKey, request.github.runId);
     const legacyKey = legacyIncidentKey(plan.environment, plan.components, inScope, outcomes, request.github.runId);
     // The issue an earlier version opened carries that spelling in its marker, so it is an alias too:
     // unless it held a secret (a URL's password: looked up in the ledger only, never written out), or
@@ -249,7 +253,7 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
     // incident to an earlier one's open issue. Such a spelling is this incident's only when its
     // ledger row is found under it (below).
     const aliasable = legacyKey !== record.incidentKey && hideUrlSecrets(legacyKey) === legacyKey ? legacyKey : undefined;
-    const serviceWide = plan.components.some((c) => fromNamesNoDeploy(c, outcomes[inScope.indexOf(c)]));
+    const serviceWide = plan.components.some((c, i) => fromNamesNoDeploy(c, facts[i]));
     legacy = legacyKey !== record.incidentKey ? { key: legacyKey, closedRows: !serviceWide } : undefined;
     if (aliasable && !serviceWide && !aliases.includes(aliasable)) aliases.push(aliasable);
     if (aliases.length) record.incidentAliases = aliases;
@@ -360,16 +364,17 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
     const notAgain = guardNote(record);
     for (const phase of ['notify-start', 'app', 'snapshot', 'database', 'environment', 'verify'] as const) {
       const superseded = phase === 'database' && ledger?.status === 'superseded';
-      timeline.skip(
-        phase,
-        superseded
-          ? `${SUPERSEDED_ROW}; nothing to do`
-          : !notAgain
-            ? 'an earlier run already rolled this back; nothing to do'
-            : phase === 'app'
-              ? notAgain
-              : 'not rolled back again (the app row says why)',
-      );
+      const detail = superseded
+        ? `${SUPERSEDED_ROW}; nothing to do`
+        : !notAgain
+          ? 'an earlier run already rolled this back; nothing to do'
+          : phase === 'app'
+            ? notAgain
+            : 'not rolled back again (the app row says why)';
+      // A row per component, saying what the rollback already made was made from: a later job of a
+      // split rollback ("Re-run all jobs") names the incident by it, as this job did (keyFacts).
+      if (phase === 'app' && inScope.length) inScope.forEach((c, i) => timeline.skip(phase, detail, c.name, planned[i]));
+      else timeline.skip(phase, detail);
     }
     // A later job's re-run: the earlier job of the rollback did change production (inThisJob). Said
     // first, before the steps that still stand (Vercel's promotion): it is why nothing was done.
@@ -424,9 +429,11 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
             return;
           }
           if (changedProduction(outcome.status)) changed = true;
+          const follows = outcome.fromFollowsProduction ? { 'from-follows-production': true as const } : {};
+          const madeFrom = madeFromFacts(outcome, log);
           // Finishing what an earlier run left (a lock) is work done: the row says what it did. When
           // the cascade guard stopped the run, its words lead the row (the workflows look for them).
-          if (unfinished && outcome.status === 'already-current') await finished(t.end('ok', log.redact(outcome.notes.slice(outcome.putThereByRollback ? 0 : 1).join(' ') || `finished: ${unfinished}`)));
+          if (unfinished && outcome.status === 'already-current') await finished(t.end('ok', log.redact(outcome.notes.slice(outcome.putThereByRollback ? 0 : 1).join(' ') || `finished: ${unfinished}`), madeFrom));
           else {
             // Where it went, and what it froze, for a later job of a split rollback to say where
             // production is and what stays to undo (earlierMoves, nextSteps).
@@ -437,8 +444,9 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
                   to: deploymentName(rec.to) && log.redact(deploymentName(rec.to)!),
                   ...(rec.autoAssignOff ? { 'auto-assign-off': true as const } : {}),
                   ...(frozen ? { frozen: log.redact(frozen.what), ...(frozen.undo ? { undo: log.redact(frozen.undo) } : {}) } : {}),
+                  ...follows,
                 }
-              : {};
+              : madeFrom;
             await finished(t.end(outcome.status === 'already-current' ? 'nothing-to-do' : 'ok', log.redact(outcome.notes[0] ?? outcome.status), moved));
           }
         } catch (err) {
@@ -761,20 +769,56 @@ function applyOutcome(rec: ComponentRecord, o: PromoteOutcome, { preview = false
 }
 
 /**
+ * What names a component's incident, one per component of the plan (`all`): this job's outcome at
+ * plan for a component it rolls back (the deployment it rolls back from, or the one a rollback
+ * already made was made from), else what an earlier job of this rollback said in its app row (the
+ * `timeline` input: the deployment it rolled back from, or found the rollback made from, and
+ * whether `from` followed production); undefined when neither tells.
+ */
+type KeyFacts = Pick<PromoteOutcome, 'rolledBackFrom' | 'fromFollowsProduction' | 'putThereByRollback'> & Partial<Pick<PromoteOutcome, 'from' | 'status'>>;
+
+function keyFacts(all: ComponentPlan[], components: ComponentPlan[], outcomes: PromoteOutcome[], earlier: TimelineEntry[]): (KeyFacts | undefined)[] {
+  const rows = earlierFroms(earlier);
+  return all.map((c) => {
+    const i = components.indexOf(c);
+    if (i >= 0) return outcomes[i];
+    const row = rows.get(c.name);
+    return row?.from ? { rolledBackFrom: row.from, ...(row['from-follows-production'] ? { fromFollowsProduction: true } : {}) } : undefined;
+  });
+}
+
+/**
+ * What an app row that changed nothing says names the incident, for a later job of a split rollback
+ * to name it so too (keyFacts): the deployment the rollback already made was made from.
+ */
+function madeFromFacts(o: PromoteOutcome, log: Log): RowFacts {
+  return o.rolledBackFrom ? { from: log.redact(o.rolledBackFrom), ...(o.fromFollowsProduction ? { 'from-follows-production': true as const } : {}) } : {};
+}
+
+/**
  * Names this incident across re-runs and jobs. The bad deployment (`from`) says it best; without
- * it, the workflow run (a "Re-run jobs" keeps GITHUB_RUN_ID); without that (the CLI), what
- * production served when this run planned, or, once a rollback is live, what production served
- * when that rollback was made, as the platform records it (PromoteOutcome.rolledBackFrom: every
- * platform provider and git-revert; a command provider cannot say, so there `from` keeps the key).
+ * it, the deployment rolled back from, as the app phase found it at plan (what production serves,
+ * or, once a rollback is live, what production served when that rollback was made, as the platform
+ * records it: PromoteOutcome.rolledBackFrom, every platform provider and git-revert), or as an
+ * earlier job of this rollback said in its app row (keyFacts): a second workflow run ("Run
+ * workflow" pressed twice, queued behind the first), a re-run, the later jobs of a split rollback
+ * and the command line all name one incident so, with `from` or without. Only when no component
+ * says (a command provider cannot; the database alone): the workflow run (a "Re-run jobs" keeps
+ * GITHUB_RUN_ID), else, on the command line, `?` for each component, or `database`.
  * Written and read by incident-key.ts: a URL from keeps its commas and `@` to itself, and its secrets out.
  */
-function incidentKey(environment: string, all: ComponentPlan[], components: ComponentPlan[], outcomes: PromoteOutcome[], request: RollbackRequest): string {
+function incidentKey(environment: string, all: ComponentPlan[], components: ComponentPlan[], facts: (KeyFacts | undefined)[], runId: string | undefined): string {
   // Every component's `from`, in scope or not: the app job and the database job of one rollback
   // share the key.
-  const explicit = all.filter((c) => c.from).map((c) => ({ name: c.name, ref: namedFrom(c, components, outcomes, request.github.runId) }));
+  const explicit = all.flatMap((c, i) => (c.from ? [{ name: c.name, ref: namedFrom(c, facts[i], runId) }] : []));
   if (explicit.length) return componentKey(environment, explicit);
-  if (request.github.runId) return `${environment}:run-${request.github.runId}`;
-  const resolved = components.map((c, i) => ({ name: c.name, ref: keyRef(outcomes[i]?.rolledBackFrom ?? outcomes[i]?.from.id ?? outcomes[i]?.from.commitSha ?? '?') }));
+  // A component this job rolls back that cannot say is `?`, as the command line always named it.
+  const resolved = all.flatMap((c, i) => {
+    const f = facts[i];
+    const ref = f?.rolledBackFrom ?? f?.from?.id ?? f?.from?.commitSha;
+    return ref ? [{ name: c.name, ref: keyRef(ref) }] : components.includes(c) ? [{ name: c.name, ref: '?' }] : [];
+  });
+  if (runId && !resolved.some((p) => p.ref !== '?')) return `${environment}:run-${runId}`;
   return resolved.length ? componentKey(environment, resolved) : `${environment}:database`;
 }
 
@@ -783,14 +827,13 @@ function incidentKey(environment: string, all: ComponentPlan[], components: Comp
  * the deployment a rollback put there (the promotion event of our own rollback): the incident is the
  * one that rollback was made for, named by the platform's id of what it rolled back from. A from
  * that names no deployment of its own (fromNamesNoDeploy) is named by the deploy the provider found
- * to roll back from, as a run without from is; a job that does not roll that component back cannot
- * find it (serviceFrom).
+ * to roll back from, as a run without from is, or an earlier job's app row said; a job that neither
+ * rolls that component back nor was told cannot find it (serviceFrom).
  */
-function namedFrom(c: ComponentPlan, components: ComponentPlan[], outcomes: PromoteOutcome[], runId: string | undefined): string {
-  const o = outcomes[components.indexOf(c)];
-  if (o?.putThereByRollback && o.rolledBackFrom) return keyRef(o.rolledBackFrom);
-  if (!fromNamesNoDeploy(c, o)) return keyRef(c.from!);
-  const id = o?.rolledBackFrom ?? o?.from.id;
+function namedFrom(c: ComponentPlan, f: KeyFacts | undefined, runId: string | undefined): string {
+  if (f?.putThereByRollback && f.rolledBackFrom) return keyRef(f.rolledBackFrom);
+  if (!fromNamesNoDeploy(c, f)) return keyRef(c.from!);
+  const id = f?.rolledBackFrom ?? f?.from?.id;
   return id ? keyRef(id) : serviceFrom(c.from!, runId);
 }
 
@@ -798,11 +841,11 @@ function namedFrom(c: ComponentPlan, components: ComponentPlan[], outcomes: Prom
  * Whether a component's `from` is the same for every deploy, so it cannot name an incident: a Render
  * or Fly service URL, a Netlify site domain, known from the plan (namesServiceNotDeploy); or a
  * Vercel production domain or alias, known only once Vercel matched it to what serves through an
- * alias (PromoteOutcome.fromFollowsProduction: a custom domain looks like any URL). `o` is this
- * job's outcome for the component, undefined when the job does not roll it back.
+ * alias (PromoteOutcome.fromFollowsProduction: a custom domain looks like any URL), by this job or,
+ * as its app row says, an earlier one. `f`: keyFacts, undefined when no job said.
  */
-function fromNamesNoDeploy(c: ComponentPlan, o: PromoteOutcome | undefined): boolean {
-  return namesServiceNotDeploy(c.provider, c.from) || !!o?.fromFollowsProduction;
+function fromNamesNoDeploy(c: ComponentPlan, f: KeyFacts | undefined): boolean {
+  return namesServiceNotDeploy(c.provider, c.from) || !!f?.fromFollowsProduction;
 }
 
 /**
@@ -833,11 +876,11 @@ function legacyIncidentKey(environment: string, all: ComponentPlan[], components
 }
 
 /** Tells the user how a from that names a service (or a Vercel domain), not a deploy, named the incident. */
-function keyNotes(all: ComponentPlan[], components: ComponentPlan[], outcomes: PromoteOutcome[], runId: string | undefined, log: Log): void {
-  for (const c of all) {
-    const o = outcomes[components.indexOf(c)];
+function keyNotes(all: ComponentPlan[], facts: (KeyFacts | undefined)[], runId: string | undefined, log: Log): void {
+  for (const [i, c] of all.entries()) {
+    const o = facts[i];
     if (!fromNamesNoDeploy(c, o)) continue;
-    const id = o?.rolledBackFrom ?? o?.from.id;
+    const id = o?.rolledBackFrom ?? o?.from?.id;
     const said = namesServiceNotDeploy(c.provider, c.from)
       ? `from of ${c.name} (${keyRef(c.from!)}) is the URL of the ${c.provider} service, the same for every deploy`
       : `from of ${c.name} (${keyRef(c.from!)}) is an address that follows production on ${c.provider} (a domain or alias of whatever deployment serves), not one deployment's id or own URL`;
@@ -860,16 +903,15 @@ function keyNotes(all: ComponentPlan[], components: ComponentPlan[], outcomes: P
  * A service URL this run resolved to a deploy is also named as a job that cannot resolve it names
  * it (serviceFrom): the database job of a split rollback then finds this job's incident issue.
  */
-function incidentAliases(environment: string, all: ComponentPlan[], components: ComponentPlan[], outcomes: PromoteOutcome[], key: string, runId: string | undefined): string[] {
-  const explicit = all.filter((c) => c.from);
+function incidentAliases(environment: string, all: ComponentPlan[], facts: (KeyFacts | undefined)[], key: string, runId: string | undefined): string[] {
+  const explicit = all.flatMap((c, i) => (c.from ? [{ c, f: facts[i] }] : []));
   if (!explicit.length) return [];
-  const parts = explicit.map((c) => {
-    const o = outcomes[components.indexOf(c)];
+  const parts = explicit.map(({ c, f }) => {
     // The plan's preview (dry-run): the deployment this run rolls back from.
-    const id = o && (o.status === 'dry-run' || changedProduction(o.status)) ? o.from.id : undefined;
-    return { name: c.name, ref: id ? keyRef(id) : namedFrom(c, components, outcomes, runId) };
+    const id = f && (f.status === 'dry-run' || changedProduction(f.status)) ? f.from?.id : undefined;
+    return { name: c.name, ref: id ? keyRef(id) : namedFrom(c, f, runId) };
   });
-  const unresolved = explicit.map((c) => ({ name: c.name, ref: namesServiceNotDeploy(c.provider, c.from) ? serviceFrom(c.from!, runId) : namedFrom(c, components, outcomes, runId) }));
+  const unresolved = explicit.map(({ c, f }) => ({ name: c.name, ref: namesServiceNotDeploy(c.provider, c.from) ? serviceFrom(c.from!, runId) : namedFrom(c, f, runId) }));
   return [...new Set([componentKey(environment, parts), componentKey(environment, unresolved)])].filter((alias) => alias !== key);
 }
 

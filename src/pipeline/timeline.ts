@@ -21,7 +21,7 @@ export function deploymentName(d: DeploymentRef | undefined): string | undefined
 }
 
 /** What a row says beside its detail: a stop, and for an app row that went live, from where to where. */
-export type RowFacts = Pick<TimelineEntry, 'stopped' | 'from' | 'to' | 'auto-assign-off' | 'frozen' | 'undo'>;
+export type RowFacts = Pick<TimelineEntry, 'stopped' | 'from' | 'to' | 'auto-assign-off' | 'frozen' | 'undo' | 'from-follows-production'>;
 
 export class Timeline<P extends string = PhaseName> {
   readonly entries: TimelineEntry<P>[];
@@ -55,6 +55,7 @@ export class Timeline<P extends string = PhaseName> {
           ...(facts?.to ? { to: facts.to } : {}),
           ...(facts?.['auto-assign-off'] ? { 'auto-assign-off': true as const } : {}),
           ...(facts?.frozen ? { frozen: facts.frozen, ...(facts.undo ? { undo: facts.undo } : {}) } : {}),
+          ...(facts?.['from-follows-production'] ? { 'from-follows-production': true as const } : {}),
         };
         this.entries.push(entry);
         this.onEntry(entry);
@@ -64,8 +65,8 @@ export class Timeline<P extends string = PhaseName> {
   }
 
   /** A phase that did not run: recorded so every report shows why. */
-  skip(phase: P, detail: string, component?: string): TimelineEntry<P> {
-    return this.start(phase, component).end('skipped', detail);
+  skip(phase: P, detail: string, component?: string, facts?: RowFacts): TimelineEntry<P> {
+    return this.start(phase, component).end('skipped', detail, facts);
   }
 }
 
@@ -123,7 +124,7 @@ export function parseTimeline(raw: string | undefined, redact: (text: string) =>
     if (r.component !== undefined && (typeof r.component !== 'string' || r.component.length > 100)) throw fail(`${at}: component must be a short text`);
     if (typeof r.detail !== 'string') throw fail(`${at}: detail must be text`);
     if (r.stopped !== undefined && r.stopped !== true) throw fail(`${at}: stopped must be true when given`);
-    if (r['auto-assign-off'] !== undefined && r['auto-assign-off'] !== true) throw fail(`${at}: auto-assign-off must be true when given`);
+    for (const k of ['auto-assign-off', 'from-follows-production']) if (r[k] !== undefined && r[k] !== true) throw fail(`${at}: ${k} must be true when given`);
     for (const k of ['from', 'to', 'frozen', 'undo']) if (r[k] !== undefined && typeof r[k] !== 'string') throw fail(`${at}: ${k} must be text when given`);
     return {
       phase: r.phase as PhaseName,
@@ -138,6 +139,7 @@ export function parseTimeline(raw: string | undefined, redact: (text: string) =>
       ...(typeof r.to === 'string' && r.to ? { to: clip(redact(r.to), MAX_REF) } : {}),
       ...(r['auto-assign-off'] ? { 'auto-assign-off': true as const } : {}),
       ...(typeof r.frozen === 'string' && r.frozen ? { frozen: clip(redact(r.frozen), MAX_TEXT), ...(typeof r.undo === 'string' && r.undo ? { undo: clip(redact(r.undo), MAX_TEXT) } : {}) } : {}),
+      ...(r['from-follows-production'] ? { 'from-follows-production': true as const } : {}),
     };
   });
 }
@@ -159,6 +161,20 @@ export function earlierMoves(rows: TimelineEntry[]): EarlierMove[] {
     });
   }
   return [...moves.values()];
+}
+
+/**
+ * What the earlier jobs' app rows say each component was rolled back from, by that job or by the
+ * rollback it found already made (the last row of a component with a `from` wins: a re-run's), for a
+ * later job to name the incident as they did (rollback.ts keyFacts).
+ */
+export function earlierFroms(rows: TimelineEntry[]): Map<string, Pick<TimelineEntry, 'from' | 'from-follows-production'>> {
+  const froms = new Map<string, Pick<TimelineEntry, 'from' | 'from-follows-production'>>();
+  for (const e of rows) {
+    if (e.phase !== 'app' || !e.component || !e.from || e.status === 'failed') continue;
+    froms.set(e.component, { from: e.from, ...(e['from-follows-production'] ? { 'from-follows-production': true as const } : {}) });
+  }
+  return froms;
 }
 
 /**

@@ -280,9 +280,9 @@ describe('a whole rollback from the command line', () => {
     const run = await runCli(['rollback', 'app', '--reason', 'again'], { cwd: w.workspace, env: { VERCEL_TOKEN: TOKEN, DATABASE_URL: w.databaseUrl }, timeoutMs: 170_000 });
     expect(run.code).toBe(0);
     expect(run.stderr).toMatch(/^✓ plan +ok +[\d.]+ m?s of 30\.0 s +web: already current/m);
-    expect(run.stderr).toMatch(/^– app +skipped +an earlier run already rolled this back/m);
+    expect(run.stderr).toMatch(/^– app \(web\) +skipped +an earlier run already rolled this back/m);
     expect(run.stdout).toMatch(/^phase +status +time +budget +share of total +detail$/m);
-    expect(run.stdout).toMatch(/^app +skipped .*an earlier run already rolled this back/m);
+    expect(run.stdout).toMatch(/^app \(web\) +skipped .*an earlier run already rolled this back/m);
     expect(run.stdout).toMatch(/Nothing to roll back: production is already on .* of the 15 min 0 s budget\)/);
     expect(run.stdout).not.toContain(TOKEN);
   });

@@ -196,6 +196,71 @@ describe('run-down-migrations re-run after its plan finished', () => {
   });
 });
 
+// A step run twice in one attempt: a shell retry loop around `rollback-kit down`, or matrix legs
+// (they share GITHUB_JOB and the step's id). Read only from the second attempt on, the ledger let the
+// second run count `steps: 1` again and revert the migration before the bad one, writing its own
+// plan over the first run's finished row.
+describe('the same step run twice in one attempt', () => {
+  const ledger = async (db: { query: (sql: string) => Promise<{ rows: unknown[] }> }) => (await db.query('SELECT incident_key, planned, reverted, status FROM rollback_kit.rollbacks ORDER BY incident_key')).rows;
+
+  it('run-down-migrations: the second run finds the plan done and reverts nothing; the row keeps the first run\'s record', async () => {
+    const db = await createTestDatabase('rk_rerun_same_attempt');
+    const ws = await workspace();
+    const steps = tables(3);
+    await applyMigrations(db, 'dbmate', await writeMigrations(ws, 'dbmate', steps), steps);
+    const down = () => runAction('run-down-migrations', { 'database-url': db.url, 'require-snapshot': 'false', 'migrations-dir': 'db/migrations', steps: '1' }, { cwd: ws, env: job('7201', 1) });
+    const first = await down();
+    expect(JSON.parse(first.outputs.reverted!)).toEqual([steps[2]!.version]);
+    const again = await down();
+    expect(again.errors).toEqual([]);
+    expect(again.outputs.status).toBe('nothing-to-do');
+    expect(again.log).toContain(`This step (job rollback, step down) ran before in attempt 1 of workflow run 7201: this run finishes the plan that run recorded (revert ${steps[2]!.version}; done)`);
+    expect(await existingTables(db)).toEqual(['t1', 't2']);
+    expect(await ledger(db)).toEqual([{ incident_key: expect.stringContaining('run-down-migrations:7201:rollback:down:'), planned: [steps[2]!.version], reverted: [steps[2]!.version], status: 'done' }]);
+  });
+
+  it('rollback-kit down in a workflow step: the second run reverts nothing', async () => {
+    const db = await createTestDatabase('rk_rerun_same_attempt_cli');
+    const ws = await workspace();
+    const steps = tables(3);
+    await applyMigrations(db, 'dbmate', await writeMigrations(ws, 'dbmate', steps), steps);
+    const env = { DATABASE_URL: db.url, GITHUB_ACTIONS: 'true', ...job('7202', 1) };
+    const down = () => runCli(['down', '--steps', '1', '--migrations-dir', 'db/migrations', '--no-require-snapshot', '--yes'], { cwd: ws, env });
+    expect((await down()).code).toBe(0);
+    const again = await down();
+    expect(again.code).toBe(0);
+    expect(await existingTables(db)).toEqual(['t1', 't2']);
+    expect(await ledger(db)).toEqual([expect.objectContaining({ planned: [steps[2]!.version], status: 'done' })]);
+  });
+
+  it('a migration applied between the two runs of the step: refused, naming it, and nothing changes', async () => {
+    const db = await createTestDatabase('rk_rerun_same_attempt_since');
+    const ws = await workspace();
+    const [one, two, three] = tables(3);
+    const dir = await writeMigrations(ws, 'dbmate', [one!, two!]);
+    await applyMigrations(db, 'dbmate', dir, [one!, two!]);
+    const down = () => runAction('run-down-migrations', { 'database-url': db.url, 'require-snapshot': 'false', 'migrations-dir': 'db/migrations', steps: '1' }, { cwd: ws, env: job('7203', 1) });
+    expect(JSON.parse((await down()).outputs.reverted!)).toEqual([two!.version]);
+    // The fix dropped 002; the next deploy applies 003, between the loop's two runs.
+    await rm(join(dir, `${two!.version}_${two!.name}.sql`));
+    await writeMigrations(ws, 'dbmate', [three!]);
+    await applyMigrations(db, 'dbmate', dir, [three!]);
+    const again = await down();
+    expect(again.code).not.toBe(0);
+    expect(again.errors.join('\n')).toContain(`An earlier run of this step in this attempt of the workflow run planned to revert ${two!.version}, but ${three!.version}_create_t3.sql was applied since`);
+    expect(await trackingState(db, 'dbmate')).toEqual([one!.version, three!.version]);
+  });
+
+  it('after a failure partway, the same step again finishes the plan: only what is left of it goes', async () => {
+    const { db, down, fix } = await failedAtThree('rk_rerun_same_attempt_fail');
+    await fix();
+    const again = await down(job('7001', 1));
+    expect(again.errors).toEqual([]);
+    expect(JSON.parse(again.outputs.reverted!)).toEqual(['003']);
+    expect(await pTables(db)).toEqual(['p1', 'p2']);
+  });
+});
+
 describe('the planner', () => {
   const file = (v: string): MigrationFile => ({ version: v, id: v, name: `${v}_x.down.sql`, addedPath: `${v}_x.sql`, downFile: `${v}_x.down.sql`, downSql: 'SELECT 1;', downLine: 1, noTransaction: false });
   const files = ['001', '002', '003', '004'].map(file);

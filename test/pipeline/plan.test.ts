@@ -10,7 +10,7 @@ import { memoryLog } from '../../src/core/log.js';
 import { resolvePlan } from '../../src/pipeline/plan-inputs.js';
 import { checkEnvironment } from '../../src/pipeline/plan-source.js';
 import { selectScope } from '../../src/pipeline/scope.js';
-import { earlierMoves, parseTimeline, Timeline } from '../../src/pipeline/timeline.js';
+import { earlierFroms, earlierMoves, parseTimeline, Timeline } from '../../src/pipeline/timeline.js';
 
 const GOOD = `budget-minutes: 15
 components:
@@ -370,6 +370,16 @@ describe('timeline', () => {
     ]);
     expect(() => parseTimeline(JSON.stringify([row('web', { to: 3 })]), (t) => t)).toThrow(/row 1: to must be text when given/);
     expect(() => parseTimeline(JSON.stringify([row('web', { 'auto-assign-off': 'yes' })]), (t) => t)).toThrow(/row 1: auto-assign-off must be true when given/);
+  });
+
+  it('reads what each earlier app row says the incident is named by: a rollback made (ok) or found made (skipped), never a failed row', () => {
+    const row = (component: string, status: string, extra: object) => ({ phase: 'app', component, started: '2026-12-01T08:59:00.000Z', 'duration-ms': 4000, 'budget-ms': 180000, status, detail: 'x', ...extra });
+    const rows = parseTimeline(
+      JSON.stringify([row('web', 'ok', { from: 'dpl_bad', to: 'dpl_3', 'from-follows-production': true }), row('api', 'skipped', { from: 'dep-bad' }), row('jobs', 'failed', { from: 'v41' }), row('web', 'skipped', {})]),
+      (t) => t,
+    );
+    expect(earlierFroms(rows)).toEqual(new Map([['web', { from: 'dpl_bad', 'from-follows-production': true }], ['api', { from: 'dep-bad' }]]));
+    expect(() => parseTimeline(JSON.stringify([row('web', 'ok', { 'from-follows-production': 1 })]), (t) => t)).toThrow(/row 1: from-follows-production must be true when given/);
   });
 
   it.each([

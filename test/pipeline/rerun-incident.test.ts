@@ -12,6 +12,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { memoryLog } from '../../src/core/log.js';
 import { parseConnectionString } from '../../src/db/connection.js';
+import { withSession } from '../../src/db/session.js';
+import { writeLedger } from '../../src/migrations/ledger.js';
 import type { ComponentPlan } from '../../src/pipeline/plan-file.js';
 import { runRollback, type RollbackRequest } from '../../src/pipeline/rollback.js';
 import { tellingDeps } from '../../src/report/rollback-deps.js';
@@ -154,5 +156,101 @@ describe.each(Object.keys(PLATFORMS))('the command line run twice (%s, no from, 
     expect(await appliedVersions(db)).toEqual(['20240101000001', '20240101000002']);
     expect(issues.issues).toHaveLength(1);
     expect(issues.issues[0]!.comments).toHaveLength(1);
+  });
+});
+
+// Without `from`, a workflow run once named the incident by its run id alone: "Run workflow" pressed
+// twice (the second queued behind the first by the concurrency group), or the command line after a
+// workflow run, named it anew, found no ledger row, and `steps: 1` reverted the migration before the
+// bad one. The app phase knows the incident at plan whether or not the rollback is made already: the
+// deployment rolled back from. Every run without `from` names it so, as a run with `from` does.
+describe('workflow runs without from (vercel)', () => {
+  const setup = async () => {
+    const shop = await shopFixture({ historySize: 3 });
+    closing.push(() => shop.vercel.close());
+    const run = (r: { runId?: string; scope?: string[]; from?: string; earlierTimeline?: RollbackRequest['earlierTimeline'] }) => {
+      const request: RollbackRequest = {
+        plan: {
+          source: 'rollback-kit.yml',
+          environment: 'production',
+          budgetMinutes: 15,
+          components: [{ ...common, provider: 'vercel', project: 'shop', team: TEAM_ID, apiUrl: shop.vercel.url, ...(r.from ? { from: r.from } : {}) }],
+          database: { method: 'down-migrations', migrationsDir: 'db/migrations', format: 'dbmate', choice: { steps: 1 }, lockTimeoutSeconds: 10 },
+          labels: ['incident'],
+        },
+        scope: r.scope ?? ['web', 'database'],
+        reason: 'checkout returns 500',
+        severity: 'critical',
+        dryRun: false,
+        earlierTimeline: r.earlierTimeline ?? [],
+        secrets: { vercelToken: VERCEL_TOKEN, githubToken: GH_TOKEN },
+        database: parseConnectionString(db.url),
+        workspace: ws,
+        snapshotDir: join(ws, 'snapshots'),
+        github: { repository: 'acme/shop', apiUrl: issues.url, ...(r.runId ? { runId: r.runId, runUrl: `https://github.com/acme/shop/actions/runs/${r.runId}` } : {}) },
+        commandEnv: {},
+        vercelPollIntervalMs: 10,
+        pollIntervalMs: 10,
+      };
+      const log = memoryLog();
+      return runRollback(request, tellingDeps({ githubToken: GH_TOKEN, repository: 'acme/shop', githubApiUrl: issues.url }, log), log);
+    };
+    return { shop, run };
+  };
+  const key = (shop: { bad: { uid: string } }) => `production:web@${shop.bad.uid}`;
+  const twoLeft = ['20240101000001', '20240101000002'];
+
+  it('a second workflow run, a run with from and the command line all name the first run\'s incident: nothing more reverted, one issue', async () => {
+    const { shop, run } = await setup();
+    const first = await run({ runId: '7080' });
+    expect(first).toMatchObject({ status: 'rolled-back', incidentKey: key(shop), database: { status: 'reverted', reverted: ['20240101000003'] } });
+    // The run id stays a name of it: an issue an earlier version opened for this run carries it.
+    expect(first.incidentAliases).toContain('production:run-7080');
+    expect(issues.issues).toHaveLength(1);
+
+    const second = await run({ runId: '7081' });
+    expect(second).toMatchObject({ status: 'nothing-to-do', incidentKey: key(shop), database: { status: 'nothing-to-do', reverted: ['20240101000003'] } });
+    const named = await run({ runId: '7082', from: shop.bad.uid });
+    expect(named).toMatchObject({ status: 'nothing-to-do', incidentKey: key(shop) });
+    const cli = await run({});
+    expect(cli).toMatchObject({ status: 'nothing-to-do', incidentKey: key(shop) });
+    expect(await appliedVersions(db)).toEqual(twoLeft);
+    expect(issues.issues).toHaveLength(1);
+    expect(issues.issues[0]!.comments).toHaveLength(3);
+  });
+
+  it('a workflow run after the command line rolled back finds its ledger row', async () => {
+    const { shop, run } = await setup();
+    expect(await run({})).toMatchObject({ status: 'rolled-back', incidentKey: key(shop) });
+    expect(await run({ runId: '7090' })).toMatchObject({ status: 'nothing-to-do', incidentKey: key(shop) });
+    expect(await appliedVersions(db)).toEqual(twoLeft);
+    expect(issues.issues).toHaveLength(1);
+  });
+
+  it('a split rollback: the database job names the incident by the app job\'s row, so "Re-run all jobs" and a new whole run revert nothing more', async () => {
+    const { shop, run } = await setup();
+    const app = await run({ runId: '7100', scope: ['web'] });
+    expect(app).toMatchObject({ status: 'rolled-back', incidentKey: key(shop) });
+    const database = await run({ runId: '7100', scope: ['database'], earlierTimeline: app.timeline });
+    expect(database).toMatchObject({ status: 'rolled-back', incidentKey: key(shop), database: { status: 'reverted' } });
+    // Re-run all jobs: the app job finds the rollback made, and its row says from what.
+    const appAgain = await run({ runId: '7100', scope: ['web'] });
+    expect(appAgain).toMatchObject({ status: 'nothing-to-do', incidentKey: key(shop) });
+    const databaseAgain = await run({ runId: '7100', scope: ['database'], earlierTimeline: appAgain.timeline });
+    expect(databaseAgain).toMatchObject({ status: 'nothing-to-do', incidentKey: key(shop), database: { status: 'nothing-to-do' } });
+    expect(await run({ runId: '7101' })).toMatchObject({ status: 'nothing-to-do', incidentKey: key(shop) });
+    expect(await appliedVersions(db)).toEqual(twoLeft);
+    expect(issues.issues).toHaveLength(1);
+  });
+
+  it('a row an earlier version wrote under the run id is found by a re-run of that run (the upgrade path)', async () => {
+    const { shop, run } = await setup();
+    // Half done, under the run id: the plan was 003 and 002, and 003 is reverted.
+    await withSession(parseConnectionString(db.url), (s) =>
+      writeLedger(s, { incidentKey: 'production:run-7110', method: 'down-migrations', planned: ['20240101000003', '20240101000002'], kept: ['20240101000001'], applied: ['20240101000001', '20240101000002', '20240101000003'], reverted: [], status: 'started' }),
+    );
+    const rerun = await run({ runId: '7110' });
+    expect(rerun).toMatchObject({ status: 'rolled-back', incidentKey: key(shop), database: { status: 'reverted', planned: ['20240101000003', '20240101000002'] } });
+    expect(await appliedVersions(db)).toEqual(['20240101000001']);
   });
 });

@@ -115,7 +115,7 @@ describe('rollback (root action)', () => {
     expect(w.issues.created().filter((i) => i.title)).toHaveLength(1);
     expect(w.issues.issues[0]!.comments).toHaveLength(1);
     expect(again.outputs['incident-issue-url']).toContain(w.issues.issues[0]!.html_url);
-    expect(phases(again)).toEqual(expect.arrayContaining(['plan=ok', 'app=skipped', 'verify=skipped', 'report=ok']));
+    expect(phases(again)).toEqual(expect.arrayContaining(['plan=ok', 'app:web=skipped', 'verify=skipped', 'report=ok']));
   });
 
   it('scope db with steps: a re-run never reverts one more migration', async () => {

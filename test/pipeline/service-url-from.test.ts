@@ -135,7 +135,7 @@ describe('a from that is the Render service URL', () => {
     expect(issues.issues).toHaveLength(1);
   });
 
-  it('in a split rollback, the database job names the incident by the workflow run, says so, and comments on the app job\'s issue', async () => {
+  it('in a split rollback, the database job names the incident by the deploy the app job\'s timeline row says it rolled back from, and comments on the app job\'s issue', async () => {
     const { f, run } = await render();
     f.deploy();
     f.deploy();
@@ -145,15 +145,30 @@ describe('a from that is the Render service URL', () => {
     expect(app.incidentAliases).toContain(`production:web@${URL}|run-201`);
     const log = memoryLog();
     const database = await run({ from: URL, runId: '201', scope: ['database'], earlierTimeline: app.timeline, log });
-    expect(database).toMatchObject({ status: 'rolled-back', incidentKey: `production:web@${URL}|run-201`, database: { status: 'reverted' } });
-    expect(log.lines.join('\n')).toMatch(/from of web \(https:\/\/shop-web\.onrender\.com\/\) is the URL of the render service, the same for every deploy, and this job does not roll web back, so it cannot find the deploy that URL served: the incident is named by this workflow run as well/);
+    expect(database).toMatchObject({ status: 'rolled-back', incidentKey: app.incidentKey, database: { status: 'reverted' } });
+    expect(log.lines.join('\n')).toContain(`the incident is named by the deploy rolled back from, ${bad.id}`);
     expect(issues.issues).toHaveLength(1);
     expect(issues.issues[0]!.comments).toHaveLength(1);
     // "Re-run jobs" of the database job: the same incident, its ledger row found.
     const rerun = await run({ from: URL, runId: '201', scope: ['database'], earlierTimeline: app.timeline });
     expect(rerun).toMatchObject({ incidentKey: database.incidentKey, database: { status: 'nothing-to-do' } });
+    // A new workflow run for the same incident (the whole rollback, from the same URL): the same key, nothing more reverted.
+    const whole = await run({ from: URL, runId: '202' });
+    expect(whole).toMatchObject({ status: 'nothing-to-do', incidentKey: database.incidentKey, database: { status: 'nothing-to-do' } });
     expect(await appliedVersions(db)).toEqual(['20240101000001', '20240101000002']);
+    expect(issues.issues).toHaveLength(1);
   });
+
+  it('a database job given no timeline names the incident by the URL and the workflow run, and says so', async () => {
+    const { f, run } = await render();
+    f.deploy();
+    f.deploy();
+    const log = memoryLog();
+    const database = await run({ from: URL, runId: '301', scope: ['database'], log });
+    expect(database).toMatchObject({ status: 'rolled-back', incidentKey: `production:web@${URL}|run-301`, database: { status: 'reverted' } });
+    expect(log.lines.join('\n')).toMatch(/from of web \(https:\/\/shop-web\.onrender\.com\/\) is the URL of the render service, the same for every deploy, and this job does not roll web back, so it cannot find the deploy that URL served: the incident is named by this workflow run as well/);
+  });
+
   it('a URL with a user name, a password and a comma names the incident whole, and never with its secrets', async () => {
     const { f, run } = await render();
     f.deploy();
@@ -240,6 +255,36 @@ describe('a from that is a Vercel production domain or alias', () => {
     const first = await run({ from: own, runId: '611', log });
     expect(first).toMatchObject({ status: 'rolled-back', incidentKey: `production:web@${own}` });
     expect(log.lines.join('\n')).not.toContain('follows production');
+  });
+
+  it('in a split rollback from the domain, the database job names the incident by the deployment the app job\'s row says, as the app job did: one issue', async () => {
+    const DOMAIN = 'https://shop.example.com';
+    const { bad, run } = await vercel();
+    const app = await run({ from: DOMAIN, runId: '641', scope: ['web'] });
+    expect(app).toMatchObject({ status: 'rolled-back', incidentKey: `production:web@${bad.uid}` });
+    expect(app.timeline.find((r) => r.phase === 'app')).toMatchObject({ from: bad.uid, 'from-follows-production': true });
+    const database = await run({ from: DOMAIN, runId: '641', scope: ['database'], earlierTimeline: app.timeline });
+    expect(database).toMatchObject({ status: 'rolled-back', incidentKey: app.incidentKey, database: { status: 'reverted' } });
+    expect(database.incidentAliases ?? []).not.toContain(`production:web@${DOMAIN}`);
+    expect(issues.issues).toHaveLength(1);
+    expect(issues.issues[0]!.comments).toHaveLength(1);
+    // "Re-run all jobs": the app job finds the rollback made (its row says from what), the database job its ledger row.
+    const appAgain = await run({ from: DOMAIN, runId: '641', scope: ['web'] });
+    expect(appAgain.timeline.find((r) => r.phase === 'app')).toMatchObject({ component: 'web', status: 'skipped', from: bad.uid, 'from-follows-production': true });
+    const dbAgain = await run({ from: DOMAIN, runId: '641', scope: ['database'], earlierTimeline: appAgain.timeline });
+    expect(dbAgain).toMatchObject({ status: 'nothing-to-do', incidentKey: app.incidentKey, database: { status: 'nothing-to-do' } });
+    expect(await appliedVersions(db)).toEqual(['20240101000001', '20240101000002']);
+    expect(issues.issues).toHaveLength(1);
+  });
+
+  it("in a split rollback from a deployment's own URL, the database job names the incident by that URL, as the app job did", async () => {
+    const { bad, run } = await vercel();
+    const own = `https://${bad.url}`;
+    const app = await run({ from: own, runId: '651', scope: ['web'] });
+    expect(app).toMatchObject({ status: 'rolled-back', incidentKey: `production:web@${own}` });
+    const database = await run({ from: own, runId: '651', scope: ['database'], earlierTimeline: app.timeline });
+    expect(database).toMatchObject({ status: 'rolled-back', incidentKey: app.incidentKey });
+    expect(issues.issues).toHaveLength(1);
   });
 
   it("an earlier incident's finished row under the old spelling (the domain as given) is not this incident's", async () => {
