@@ -1546,6 +1546,7 @@ const PHASES = ['plan', 'notify-start', 'app', 'snapshot', 'database', 'environm
 /* harmony export */   Ne: () => (/* binding */ changedSomething),
 /* harmony export */   f2: () => (/* binding */ earlierMoves),
 /* harmony export */   fL: () => (/* binding */ stoppedIn),
+/* harmony export */   gv: () => (/* binding */ earlierFroms),
 /* harmony export */   pC: () => (/* binding */ deploymentName),
 /* harmony export */   pv: () => (/* binding */ parseTimeline)
 /* harmony export */ });
@@ -1604,6 +1605,7 @@ class Timeline {
                     ...(facts?.to ? { to: facts.to } : {}),
                     ...(facts?.['auto-assign-off'] ? { 'auto-assign-off': true } : {}),
                     ...(facts?.frozen ? { frozen: facts.frozen, ...(facts.undo ? { undo: facts.undo } : {}) } : {}),
+                    ...(facts?.['from-follows-production'] ? { 'from-follows-production': true } : {}),
                 };
                 this.entries.push(entry);
                 this.onEntry(entry);
@@ -1612,8 +1614,8 @@ class Timeline {
         };
     }
     /** A phase that did not run: recorded so every report shows why. */
-    skip(phase, detail, component) {
-        return this.start(phase, component).end('skipped', detail);
+    skip(phase, detail, component, facts) {
+        return this.start(phase, component).end('skipped', detail, facts);
     }
 }
 /** A row as a log line: "[app web] ok in 2 s (budget 3 min 0 s): …"; `tag` ("drill") leads the bracket. */
@@ -1678,8 +1680,9 @@ function parseTimeline(raw, redact) {
             throw fail(`${at}: detail must be text`);
         if (r.stopped !== undefined && r.stopped !== true)
             throw fail(`${at}: stopped must be true when given`);
-        if (r['auto-assign-off'] !== undefined && r['auto-assign-off'] !== true)
-            throw fail(`${at}: auto-assign-off must be true when given`);
+        for (const k of ['auto-assign-off', 'from-follows-production'])
+            if (r[k] !== undefined && r[k] !== true)
+                throw fail(`${at}: ${k} must be true when given`);
         for (const k of ['from', 'to', 'frozen', 'undo'])
             if (r[k] !== undefined && typeof r[k] !== 'string')
                 throw fail(`${at}: ${k} must be text when given`);
@@ -1696,6 +1699,7 @@ function parseTimeline(raw, redact) {
             ...(typeof r.to === 'string' && r.to ? { to: (0,_core_secrets_js__WEBPACK_IMPORTED_MODULE_1__/* .clip */ .$Q)(redact(r.to), MAX_REF) } : {}),
             ...(r['auto-assign-off'] ? { 'auto-assign-off': true } : {}),
             ...(typeof r.frozen === 'string' && r.frozen ? { frozen: (0,_core_secrets_js__WEBPACK_IMPORTED_MODULE_1__/* .clip */ .$Q)(redact(r.frozen), MAX_TEXT), ...(typeof r.undo === 'string' && r.undo ? { undo: (0,_core_secrets_js__WEBPACK_IMPORTED_MODULE_1__/* .clip */ .$Q)(redact(r.undo), MAX_TEXT) } : {}) } : {}),
+            ...(r['from-follows-production'] ? { 'from-follows-production': true } : {}),
         };
     });
 }
@@ -1717,6 +1721,20 @@ function earlierMoves(rows) {
         });
     }
     return [...moves.values()];
+}
+/**
+ * What the earlier jobs' app rows say each component was rolled back from, by that job or by the
+ * rollback it found already made (the last row of a component with a `from` wins: a re-run's), for a
+ * later job to name the incident as they did (rollback.ts keyFacts).
+ */
+function earlierFroms(rows) {
+    const froms = new Map();
+    for (const e of rows) {
+        if (e.phase !== 'app' || !e.component || !e.from || e.status === 'failed')
+            continue;
+        froms.set(e.component, { from: e.from, ...(e['from-follows-production'] ? { 'from-follows-production': true } : {}) });
+    }
+    return froms;
 }
 /**
  * Whether the phase the run failed in was ended by a stop (its rows say so: Ctrl-C, a cancelled job),

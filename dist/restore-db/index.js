@@ -7101,8 +7101,10 @@ async function own_tables_ensureTable(session, table, then, before) {
  */
 const NEWER = ['applied', 'snapshot'];
 const NEWER_TYPE = "text[] DEFAULT '{}'";
+/** The ledger's name, as to_regclass and every statement write it. */
+const LEDGER_TABLE = 'rollback_kit.rollbacks';
 const ROLLBACKS = {
-    name: 'rollback_kit.rollbacks',
+    name: LEDGER_TABLE,
     definition: `incident_key text PRIMARY KEY, method text NOT NULL, keep_version text,
        planned text[] NOT NULL DEFAULT '{}', reverted text[] NOT NULL DEFAULT '{}', status text NOT NULL,
        started_at timestamptz NOT NULL DEFAULT now(), updated_at timestamptz NOT NULL DEFAULT now(), kept text[] NOT NULL DEFAULT '{}',
@@ -7113,14 +7115,19 @@ const ROLLBACKS = {
 };
 /** Rows whose work is over: nothing reads them as a rollback in progress or a plan to finish. */
 const isClosed = (row) => row !== undefined && row.status !== 'started';
-/** The row for `incidentKey`, or undefined (also when the table does not exist yet: read-only). */
-async function readLedger(session, incidentKey) {
-    return (await readLedgerRows(session, [incidentKey]))[0];
+/**
+ * The row for `incidentKey`, or undefined (also when the table does not exist yet: read-only).
+ * `exists`: whether the table exists, when the caller asked already in a round trip of its own
+ * (to_regclass of LEDGER_TABLE): then no round trip asks again, and none at all reads a table not there.
+ */
+async function readLedger(session, incidentKey, exists) {
+    return (await readLedgerRows(session, [incidentKey], exists))[0];
 }
-/** The rows under any of `incidentKeys` (a key and its earlier spelling), in one query. */
-async function readLedgerRows(session, incidentKeys) {
-    const exists = await session.query(`SELECT to_regclass('rollback_kit.rollbacks')::text AS t`);
-    if (!exists.rows[0]?.t)
+/** The rows under any of `incidentKeys` (a key and its earlier spelling), in one query; `exists` as readLedger's. */
+async function readLedgerRows(session, incidentKeys, exists) {
+    if (exists === undefined)
+        exists = !!(await session.query(`SELECT to_regclass(${literal(LEDGER_TABLE)})::text AS t`)).rows[0]?.t;
+    if (!exists)
         return [];
     // kept applied and snapshot through to_jsonb: a table an earlier version created has no such column
     // until the next write (and a role that may not add applied/snapshot writes without them); a NULL

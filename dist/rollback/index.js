@@ -15831,6 +15831,7 @@ const FIND_INVALID_SQL = 'SELECT indexrelid::regclass FROM pg_index WHERE NOT in
 /* harmony export */   Lx: () => (/* binding */ isClosed),
 /* harmony export */   Mo: () => (/* binding */ ledgerDoneWithRestore),
 /* harmony export */   PN: () => (/* binding */ ledgerKeptAcrossRestore),
+/* harmony export */   R9: () => (/* binding */ LEDGER_TABLE),
 /* harmony export */   SC: () => (/* binding */ readLedger),
 /* harmony export */   XL: () => (/* binding */ writeLedger),
 /* harmony export */   r1: () => (/* binding */ supersedeSql)
@@ -15851,8 +15852,10 @@ const FIND_INVALID_SQL = 'SELECT indexrelid::regclass FROM pg_index WHERE NOT in
  */
 const NEWER = ['applied', 'snapshot'];
 const NEWER_TYPE = "text[] DEFAULT '{}'";
+/** The ledger's name, as to_regclass and every statement write it. */
+const LEDGER_TABLE = 'rollback_kit.rollbacks';
 const ROLLBACKS = {
-    name: 'rollback_kit.rollbacks',
+    name: LEDGER_TABLE,
     definition: `incident_key text PRIMARY KEY, method text NOT NULL, keep_version text,
        planned text[] NOT NULL DEFAULT '{}', reverted text[] NOT NULL DEFAULT '{}', status text NOT NULL,
        started_at timestamptz NOT NULL DEFAULT now(), updated_at timestamptz NOT NULL DEFAULT now(), kept text[] NOT NULL DEFAULT '{}',
@@ -15863,14 +15866,19 @@ const ROLLBACKS = {
 };
 /** Rows whose work is over: nothing reads them as a rollback in progress or a plan to finish. */
 const isClosed = (row) => row !== undefined && row.status !== 'started';
-/** The row for `incidentKey`, or undefined (also when the table does not exist yet: read-only). */
-async function readLedger(session, incidentKey) {
-    return (await readLedgerRows(session, [incidentKey]))[0];
+/**
+ * The row for `incidentKey`, or undefined (also when the table does not exist yet: read-only).
+ * `exists`: whether the table exists, when the caller asked already in a round trip of its own
+ * (to_regclass of LEDGER_TABLE): then no round trip asks again, and none at all reads a table not there.
+ */
+async function readLedger(session, incidentKey, exists) {
+    return (await readLedgerRows(session, [incidentKey], exists))[0];
 }
-/** The rows under any of `incidentKeys` (a key and its earlier spelling), in one query. */
-async function readLedgerRows(session, incidentKeys) {
-    const exists = await session.query(`SELECT to_regclass('rollback_kit.rollbacks')::text AS t`);
-    if (!exists.rows[0]?.t)
+/** The rows under any of `incidentKeys` (a key and its earlier spelling), in one query; `exists` as readLedger's. */
+async function readLedgerRows(session, incidentKeys, exists) {
+    if (exists === undefined)
+        exists = !!(await session.query(`SELECT to_regclass(${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(LEDGER_TABLE)})::text AS t`)).rows[0]?.t;
+    if (!exists)
         return [];
     // kept applied and snapshot through to_jsonb: a table an earlier version created has no such column
     // until the next write (and a role that may not add applied/snapshot writes without them); a NULL
@@ -16888,14 +16896,16 @@ const plain = {
 // EXTERNAL MODULE: ./.build/migrations/progress.js
 var migrations_progress = __nccwpck_require__(38891);
 // EXTERNAL MODULE: ./.build/migrations/ledger.js
-var ledger = __nccwpck_require__(67485);
+var migrations_ledger = __nccwpck_require__(67485);
 ;// CONCATENATED MODULE: ./.build/migrations/rerun.js
 /**
  * `steps` counts from what is still applied: run again after a failure partway, it reverts that
  * many more. GitHub's "Re-run failed jobs" does exactly that (the same run id, the next attempt,
- * the same inputs), so the first attempt writes its plan in the ledger (ledger.ts) before
- * reverting anything, keyed by run, job, step and tracking table, and a later attempt finishes that
- * plan instead of counting again. `to-version` and `since-ref` name their target already.
+ * the same inputs), and so does a step run twice in one attempt (a shell retry loop around
+ * `rollback-kit down`; matrix legs, which share the job's name), so every run writes its plan in
+ * the ledger (ledger.ts) before reverting anything, keyed by run, job, step and tracking table, and
+ * a later run of the same step, in any attempt, finishes that plan instead of counting again (or
+ * finds it finished: nothing to do). `to-version` and `since-ref` name their target already.
  */
 
 
@@ -16915,19 +16925,34 @@ class RecordedPlan {
         this.earlier = earlier;
         this.row = earlier;
     }
-    /** Reads what an earlier attempt recorded; the first attempt reads nothing and plans. */
-    static async read(session, run, table) {
+    /**
+     * Reads what an earlier run of this step recorded, in this attempt or an earlier one. `ledger`:
+     * whether the ledger table exists, asked in the round trip that took the lock (revert.ts
+     * lockAndFindTables): without it nothing is read, and with it one query reads the row.
+     */
+    static async read(session, run, table, ledger) {
         const key = `${METHOD}:${run.id}:${run.job}:${run.step}:${table}`;
-        const row = run.attempt > 1 ? await (0,ledger/* readLedger */.SC)(session, key) : undefined;
+        const row = await (0,migrations_ledger/* readLedger */.SC)(session, key, ledger);
         return new RecordedPlan(run, key, row?.method === METHOD ? row : undefined);
     }
-    /** The earlier attempt's plan as the planner's selector, said in the log; undefined when this attempt plans. */
+    /** The earlier run's plan as the planner's selector, said in the log; undefined when this run plans. */
     selector(asked, log) {
         if (!this.earlier)
             return undefined;
-        log.info(`Re-run: attempt ${this.run.attempt} of workflow run ${this.run.id} (job ${this.run.job || '?'}, step ${this.run.step || '?'}) finishes the plan an earlier attempt recorded (revert ${this.earlier.planned.join(', ')}), what is left of it, instead of counting ${asked.kind === 'steps' ? `\`steps: ${asked.steps}\`` : 'steps'} again from what is still applied.`);
+        const plan = `revert ${this.earlier.planned.join(', ')}${this.earlier.status === 'started' ? '' : '; done'}`;
+        const instead = `instead of counting ${asked.kind === 'steps' ? `\`steps: ${asked.steps}\`` : 'steps'} again from what is still applied.`;
+        const step = `job ${this.run.job || '?'}, step ${this.run.step || '?'}`;
+        log.info(this.run.attempt > 1
+            ? `Re-run: attempt ${this.run.attempt} of workflow run ${this.run.id} (${step}) finishes the plan an earlier attempt recorded (${plan}), what is left of it, ${instead}`
+            : // The first attempt too: the step ran before in it (a retry loop, a matrix leg of the same job).
+                `This step (${step}) ran before in attempt 1 of workflow run ${this.run.id}: this run finishes the plan that run recorded (${plan}), what is left of it, ${instead}`);
         // What was applied when it planned: a migration a deploy applied since is refused, not left applied under "nothing to do".
-        return { kind: 'recorded', planned: this.earlier.planned, appliedAtPlan: this.earlier.applied };
+        return {
+            kind: 'recorded',
+            planned: this.earlier.planned,
+            appliedAtPlan: this.earlier.applied,
+            ...(this.run.attempt > 1 ? {} : { origin: { who: 'An earlier run of this step in this attempt of the workflow run', hint: 'Run it with to-version (the last migration to keep), after checking what the migrations applied since need; or give the second revert a step of its own.' } }),
+        };
     }
     /** Whether a re-run of this job finishes this plan: it is written down. */
     get recorded() {
@@ -16947,7 +16972,7 @@ class RecordedPlan {
             status: 'started',
         };
         try {
-            await (0,ledger/* writeLedger */.XL)(session, row, { log });
+            await (0,migrations_ledger/* writeLedger */.XL)(session, row, { log });
             this.row = row;
         }
         catch (err) {
@@ -16964,8 +16989,11 @@ class RecordedPlan {
     async update(session, reverted, done, log) {
         if (!this.row)
             return;
+        // A finished row found finished stays as its run wrote it: nothing to add to the record.
+        if (this.row.status === 'done' && done && reverted.every((v) => this.row.reverted.includes(v)))
+            return;
         this.row = { ...this.row, reverted: [...new Set([...this.row.reverted, ...reverted])], status: done ? 'done' : 'started' };
-        await (0,ledger/* writeLedger */.XL)(session, this.row, { log }).catch((err) => log.warning(`Could not update this run's row in rollback_kit.rollbacks (${err.message}); a re-run still finishes the plan from what the tracking table says.`));
+        await (0,migrations_ledger/* writeLedger */.XL)(session, this.row, { log }).catch((err) => log.warning(`Could not update this run's row in rollback_kit.rollbacks (${err.message}); a re-run still finishes the plan from what the tracking table says.`));
     }
 }
 /**
@@ -18180,6 +18208,7 @@ async function warnIfOlderThanReverted(session, tracking, reverting, wayBack, lo
 
 
 
+
 /** A failure after some migrations were reverted: carries what was done, for the outputs and summary. */
 class RevertFailed extends errors/* RollbackKitError */.dp {
     failure;
@@ -18269,13 +18298,13 @@ function queryDeadline(opts) {
  * runs them in order, so the tables are looked up once the lock is granted.
  */
 async function lockAndFindTables(session, tracking, first, key) {
-    const tables = `SELECT to_regclass(${(0,sql_split/* literal */.eu)(tracking.relation)}) IS NOT NULL AS tracking, to_regclass(${(0,sql_split/* literal */.eu)(run_failure/* PROGRESS_TABLE */.Ll)}) IS NOT NULL AS progress, pg_backend_pid() AS pid`;
+    const tables = `SELECT to_regclass(${(0,sql_split/* literal */.eu)(tracking.relation)}) IS NOT NULL AS tracking, to_regclass(${(0,sql_split/* literal */.eu)(run_failure/* PROGRESS_TABLE */.Ll)}) IS NOT NULL AS progress, to_regclass(${(0,sql_split/* literal */.eu)(migrations_ledger/* LEDGER_TABLE */.R9)}) IS NOT NULL AS ledger, pg_backend_pid() AS pid`;
     const statements = [...first, ...(key ? [(0,lock/* tryLockSql */.$g)(key)] : []), tables];
     const answer = await session.query(statements.join(';\n'));
     // One result per statement; a query of one statement gets just that one.
     const results = Array.isArray(answer) ? answer : [answer];
     const found = results.at(-1).rows[0];
-    return { locked: key ? results.at(-2).rows[0]?.locked === true : true, trackingTable: found.tracking, progressTable: found.progress, pid: found.pid };
+    return { locked: key ? results.at(-2).rows[0]?.locked === true : true, trackingTable: found.tracking, progressTable: found.progress, ledgerTable: found.ledger, pid: found.pid };
 }
 async function readAppliedIds(session, format, tracking, files, target, state) {
     if (!state.trackingTable) {
@@ -18363,7 +18392,7 @@ async function revertMigrations(opts, log) {
                 : 'recorded' in opts.choice
                     ? { kind: 'recorded', ...opts.choice.recorded }
                     : { kind: 'since-ref', ref: opts.choice.sinceRef, added: added };
-        recorded = opts.run && asked.kind === 'steps' ? await RecordedPlan.read(session, opts.run, tracking.table) : undefined;
+        recorded = opts.run && asked.kind === 'steps' ? await RecordedPlan.read(session, opts.run, tracking.table, state.ledgerTable) : undefined;
         const selector = recorded?.selector(asked, log) ?? asked;
         const ownDown = format.ownDownCommand && ((count) => format.ownDownCommand(count, (0,external_node_path_.relative)(opts.root, dir) || '.', table));
         // The value each migration starts from: the runner's RESET ALL brings the session back to it.
@@ -23351,6 +23380,8 @@ async function rollbackPhases(request, deps, log, heartbeat) {
     let downPlan;
     /** The key as an earlier version spelled it, when it differs: its ledger row is this incident's (legacyIncidentKey). */
     let legacy;
+    /** Each component's row facts at plan (madeFromFacts): a run with nothing to do says them in its app rows. */
+    let planned = [];
     /** Method restore: the restore planned as it will run, nothing locked (previewRestore), beside the rest of the plan. */
     let previewing;
     try {
@@ -23387,16 +23418,18 @@ async function rollbackPhases(request, deps, log, heartbeat) {
             if (!checks.length)
                 checks = undefined;
         }
-        const planned = inScope.map((c) => planRequest(c, request, budget));
-        const outcomes = await Promise.all(planned.map((req) => (0,promote/* promotePrevious */.Ay)(req, log)));
+        const requests = inScope.map((c) => planRequest(c, request, budget));
+        const outcomes = await Promise.all(requests.map((req) => (0,promote/* promotePrevious */.Ay)(req, log)));
         outcomes.forEach((o, i) => applyOutcome(record.components[i], o, { preview: !request.dryRun }));
+        planned = outcomes.map((o) => madeFromFacts(o, log));
         // A revert to push: the job must be able to, or the app phase would stop halfway.
         for (const [i, c] of inScope.entries())
             if (c.provider === 'git-revert' && outcomes[i].status === 'dry-run')
-                await checkCanPush(request.workspace, c.name, planned[i].timeoutSeconds, log, request.signal);
-        record.incidentKey = incidentKey(plan.environment, plan.components, inScope, outcomes, request);
-        keyNotes(plan.components, inScope, outcomes, request.github.runId, log);
-        const aliases = incidentAliases(plan.environment, plan.components, inScope, outcomes, record.incidentKey, request.github.runId);
+                await checkCanPush(request.workspace, c.name, requests[i].timeoutSeconds, log, request.signal);
+        const facts = keyFacts(plan.components, inScope, outcomes, request.earlierTimeline);
+        record.incidentKey = incidentKey(plan.environment, plan.components, inScope, facts, request.github.runId);
+        keyNotes(plan.components, facts, request.github.runId, log);
+        const aliases = incidentAliases(plan.environment, plan.components, facts, record.incidentKey, request.github.runId);
         const legacyKey = legacyIncidentKey(plan.environment, plan.components, inScope, outcomes, request.github.runId);
         // The issue an earlier version opened carries that spelling in its marker, so it is an alias too:
         // unless it held a secret (a URL's password: looked up in the ledger only, never written out), or
@@ -23404,7 +23437,7 @@ async function rollbackPhases(request, deps, log, heartbeat) {
         // incident to an earlier one's open issue. Such a spelling is this incident's only when its
         // ledger row is found under it (below).
         const aliasable = legacyKey !== record.incidentKey && (0,url_secrets/* hideUrlSecrets */.BF)(legacyKey) === legacyKey ? legacyKey : undefined;
-        const serviceWide = plan.components.some((c) => fromNamesNoDeploy(c, outcomes[inScope.indexOf(c)]));
+        const serviceWide = plan.components.some((c, i) => fromNamesNoDeploy(c, facts[i]));
         legacy = legacyKey !== record.incidentKey ? { key: legacyKey, closedRows: !serviceWide } : undefined;
         if (aliasable && !serviceWide && !aliases.includes(aliasable))
             aliases.push(aliasable);
@@ -23534,13 +23567,19 @@ async function rollbackPhases(request, deps, log, heartbeat) {
         const notAgain = guardNote(record);
         for (const phase of ['notify-start', 'app', 'snapshot', 'database', 'environment', 'verify']) {
             const superseded = phase === 'database' && ledger?.status === 'superseded';
-            timeline.skip(phase, superseded
+            const detail = superseded
                 ? `${SUPERSEDED_ROW}; nothing to do`
                 : !notAgain
                     ? 'an earlier run already rolled this back; nothing to do'
                     : phase === 'app'
                         ? notAgain
-                        : 'not rolled back again (the app row says why)');
+                        : 'not rolled back again (the app row says why)';
+            // A row per component, saying what the rollback already made was made from: a later job of a
+            // split rollback ("Re-run all jobs") names the incident by it, as this job did (keyFacts).
+            if (phase === 'app' && inScope.length)
+                inScope.forEach((c, i) => timeline.skip(phase, detail, c.name, planned[i]));
+            else
+                timeline.skip(phase, detail);
         }
         // A later job's re-run: the earlier job of the rollback did change production (inThisJob). Said
         // first, before the steps that still stand (Vercel's promotion): it is why nothing was done.
@@ -23593,10 +23632,12 @@ async function rollbackPhases(request, deps, log, heartbeat) {
                 }
                 if ((0,promote/* changedProduction */.QF)(outcome.status))
                     changed = true;
+                const follows = outcome.fromFollowsProduction ? { 'from-follows-production': true } : {};
+                const madeFrom = madeFromFacts(outcome, log);
                 // Finishing what an earlier run left (a lock) is work done: the row says what it did. When
                 // the cascade guard stopped the run, its words lead the row (the workflows look for them).
                 if (unfinished && outcome.status === 'already-current')
-                    await finished(t.end('ok', log.redact(outcome.notes.slice(outcome.putThereByRollback ? 0 : 1).join(' ') || `finished: ${unfinished}`)));
+                    await finished(t.end('ok', log.redact(outcome.notes.slice(outcome.putThereByRollback ? 0 : 1).join(' ') || `finished: ${unfinished}`), madeFrom));
                 else {
                     // Where it went, and what it froze, for a later job of a split rollback to say where
                     // production is and what stays to undo (earlierMoves, nextSteps).
@@ -23607,8 +23648,9 @@ async function rollbackPhases(request, deps, log, heartbeat) {
                             to: (0,pipeline_timeline/* deploymentName */.pC)(rec.to) && log.redact((0,pipeline_timeline/* deploymentName */.pC)(rec.to)),
                             ...(rec.autoAssignOff ? { 'auto-assign-off': true } : {}),
                             ...(frozen ? { frozen: log.redact(frozen.what), ...(frozen.undo ? { undo: log.redact(frozen.undo) } : {}) } : {}),
+                            ...follows,
                         }
-                        : {};
+                        : madeFrom;
                     await finished(t.end(outcome.status === 'already-current' ? 'nothing-to-do' : 'ok', log.redact(outcome.notes[0] ?? outcome.status), moved));
                 }
             }
@@ -23949,23 +23991,49 @@ function applyOutcome(rec, o, { preview = false } = {}) {
     else
         delete rec.autoAssignOff;
 }
+function keyFacts(all, components, outcomes, earlier) {
+    const rows = (0,pipeline_timeline/* earlierFroms */.gv)(earlier);
+    return all.map((c) => {
+        const i = components.indexOf(c);
+        if (i >= 0)
+            return outcomes[i];
+        const row = rows.get(c.name);
+        return row?.from ? { rolledBackFrom: row.from, ...(row['from-follows-production'] ? { fromFollowsProduction: true } : {}) } : undefined;
+    });
+}
+/**
+ * What an app row that changed nothing says names the incident, for a later job of a split rollback
+ * to name it so too (keyFacts): the deployment the rollback already made was made from.
+ */
+function madeFromFacts(o, log) {
+    return o.rolledBackFrom ? { from: log.redact(o.rolledBackFrom), ...(o.fromFollowsProduction ? { 'from-follows-production': true } : {}) } : {};
+}
 /**
  * Names this incident across re-runs and jobs. The bad deployment (`from`) says it best; without
- * it, the workflow run (a "Re-run jobs" keeps GITHUB_RUN_ID); without that (the CLI), what
- * production served when this run planned, or, once a rollback is live, what production served
- * when that rollback was made, as the platform records it (PromoteOutcome.rolledBackFrom: every
- * platform provider and git-revert; a command provider cannot say, so there `from` keeps the key).
+ * it, the deployment rolled back from, as the app phase found it at plan (what production serves,
+ * or, once a rollback is live, what production served when that rollback was made, as the platform
+ * records it: PromoteOutcome.rolledBackFrom, every platform provider and git-revert), or as an
+ * earlier job of this rollback said in its app row (keyFacts): a second workflow run ("Run
+ * workflow" pressed twice, queued behind the first), a re-run, the later jobs of a split rollback
+ * and the command line all name one incident so, with `from` or without. Only when no component
+ * says (a command provider cannot; the database alone): the workflow run (a "Re-run jobs" keeps
+ * GITHUB_RUN_ID), else, on the command line, `?` for each component, or `database`.
  * Written and read by incident-key.ts: a URL from keeps its commas and `@` to itself, and its secrets out.
  */
-function incidentKey(environment, all, components, outcomes, request) {
+function incidentKey(environment, all, components, facts, runId) {
     // Every component's `from`, in scope or not: the app job and the database job of one rollback
     // share the key.
-    const explicit = all.filter((c) => c.from).map((c) => ({ name: c.name, ref: namedFrom(c, components, outcomes, request.github.runId) }));
+    const explicit = all.flatMap((c, i) => (c.from ? [{ name: c.name, ref: namedFrom(c, facts[i], runId) }] : []));
     if (explicit.length)
         return (0,incident_key/* componentKey */.bA)(environment, explicit);
-    if (request.github.runId)
-        return `${environment}:run-${request.github.runId}`;
-    const resolved = components.map((c, i) => ({ name: c.name, ref: (0,incident_key/* keyRef */.nP)(outcomes[i]?.rolledBackFrom ?? outcomes[i]?.from.id ?? outcomes[i]?.from.commitSha ?? '?') }));
+    // A component this job rolls back that cannot say is `?`, as the command line always named it.
+    const resolved = all.flatMap((c, i) => {
+        const f = facts[i];
+        const ref = f?.rolledBackFrom ?? f?.from?.id ?? f?.from?.commitSha;
+        return ref ? [{ name: c.name, ref: (0,incident_key/* keyRef */.nP)(ref) }] : components.includes(c) ? [{ name: c.name, ref: '?' }] : [];
+    });
+    if (runId && !resolved.some((p) => p.ref !== '?'))
+        return `${environment}:run-${runId}`;
     return resolved.length ? (0,incident_key/* componentKey */.bA)(environment, resolved) : `${environment}:database`;
 }
 /**
@@ -23973,27 +24041,26 @@ function incidentKey(environment, all, components, outcomes, request) {
  * the deployment a rollback put there (the promotion event of our own rollback): the incident is the
  * one that rollback was made for, named by the platform's id of what it rolled back from. A from
  * that names no deployment of its own (fromNamesNoDeploy) is named by the deploy the provider found
- * to roll back from, as a run without from is; a job that does not roll that component back cannot
- * find it (serviceFrom).
+ * to roll back from, as a run without from is, or an earlier job's app row said; a job that neither
+ * rolls that component back nor was told cannot find it (serviceFrom).
  */
-function namedFrom(c, components, outcomes, runId) {
-    const o = outcomes[components.indexOf(c)];
-    if (o?.putThereByRollback && o.rolledBackFrom)
-        return (0,incident_key/* keyRef */.nP)(o.rolledBackFrom);
-    if (!fromNamesNoDeploy(c, o))
+function namedFrom(c, f, runId) {
+    if (f?.putThereByRollback && f.rolledBackFrom)
+        return (0,incident_key/* keyRef */.nP)(f.rolledBackFrom);
+    if (!fromNamesNoDeploy(c, f))
         return (0,incident_key/* keyRef */.nP)(c.from);
-    const id = o?.rolledBackFrom ?? o?.from.id;
+    const id = f?.rolledBackFrom ?? f?.from?.id;
     return id ? (0,incident_key/* keyRef */.nP)(id) : serviceFrom(c.from, runId);
 }
 /**
  * Whether a component's `from` is the same for every deploy, so it cannot name an incident: a Render
  * or Fly service URL, a Netlify site domain, known from the plan (namesServiceNotDeploy); or a
  * Vercel production domain or alias, known only once Vercel matched it to what serves through an
- * alias (PromoteOutcome.fromFollowsProduction: a custom domain looks like any URL). `o` is this
- * job's outcome for the component, undefined when the job does not roll it back.
+ * alias (PromoteOutcome.fromFollowsProduction: a custom domain looks like any URL), by this job or,
+ * as its app row says, an earlier one. `f`: keyFacts, undefined when no job said.
  */
-function fromNamesNoDeploy(c, o) {
-    return (0,from_ref/* namesServiceNotDeploy */.I3)(c.provider, c.from) || !!o?.fromFollowsProduction;
+function fromNamesNoDeploy(c, f) {
+    return (0,from_ref/* namesServiceNotDeploy */.I3)(c.provider, c.from) || !!f?.fromFollowsProduction;
 }
 /**
  * A service URL no deploy was found for here, made incident-specific by the workflow run (a re-run,
@@ -24023,12 +24090,12 @@ function legacyIncidentKey(environment, all, components, outcomes, runId) {
     return `${environment}:${resolved.join(',') || 'database'}`;
 }
 /** Tells the user how a from that names a service (or a Vercel domain), not a deploy, named the incident. */
-function keyNotes(all, components, outcomes, runId, log) {
-    for (const c of all) {
-        const o = outcomes[components.indexOf(c)];
+function keyNotes(all, facts, runId, log) {
+    for (const [i, c] of all.entries()) {
+        const o = facts[i];
         if (!fromNamesNoDeploy(c, o))
             continue;
-        const id = o?.rolledBackFrom ?? o?.from.id;
+        const id = o?.rolledBackFrom ?? o?.from?.id;
         const said = (0,from_ref/* namesServiceNotDeploy */.I3)(c.provider, c.from)
             ? `from of ${c.name} (${(0,incident_key/* keyRef */.nP)(c.from)}) is the URL of the ${c.provider} service, the same for every deploy`
             : `from of ${c.name} (${(0,incident_key/* keyRef */.nP)(c.from)}) is an address that follows production on ${c.provider} (a domain or alias of whatever deployment serves), not one deployment's id or own URL`;
@@ -24050,17 +24117,16 @@ function keyNotes(all, components, outcomes, runId, log) {
  * A service URL this run resolved to a deploy is also named as a job that cannot resolve it names
  * it (serviceFrom): the database job of a split rollback then finds this job's incident issue.
  */
-function incidentAliases(environment, all, components, outcomes, key, runId) {
-    const explicit = all.filter((c) => c.from);
+function incidentAliases(environment, all, facts, key, runId) {
+    const explicit = all.flatMap((c, i) => (c.from ? [{ c, f: facts[i] }] : []));
     if (!explicit.length)
         return [];
-    const parts = explicit.map((c) => {
-        const o = outcomes[components.indexOf(c)];
+    const parts = explicit.map(({ c, f }) => {
         // The plan's preview (dry-run): the deployment this run rolls back from.
-        const id = o && (o.status === 'dry-run' || (0,promote/* changedProduction */.QF)(o.status)) ? o.from.id : undefined;
-        return { name: c.name, ref: id ? (0,incident_key/* keyRef */.nP)(id) : namedFrom(c, components, outcomes, runId) };
+        const id = f && (f.status === 'dry-run' || (0,promote/* changedProduction */.QF)(f.status)) ? f.from?.id : undefined;
+        return { name: c.name, ref: id ? (0,incident_key/* keyRef */.nP)(id) : namedFrom(c, f, runId) };
     });
-    const unresolved = explicit.map((c) => ({ name: c.name, ref: (0,from_ref/* namesServiceNotDeploy */.I3)(c.provider, c.from) ? serviceFrom(c.from, runId) : namedFrom(c, components, outcomes, runId) }));
+    const unresolved = explicit.map(({ c, f }) => ({ name: c.name, ref: (0,from_ref/* namesServiceNotDeploy */.I3)(c.provider, c.from) ? serviceFrom(c.from, runId) : namedFrom(c, f, runId) }));
     return [...new Set([(0,incident_key/* componentKey */.bA)(environment, parts), (0,incident_key/* componentKey */.bA)(environment, unresolved)])].filter((alias) => alias !== key);
 }
 /** `check`: the dry run looks at what is applied for a refusal, and is not the plan this run will carry out. */
@@ -24692,6 +24758,7 @@ function selectScope(plan, raw) {
 /* harmony export */   Ne: () => (/* binding */ changedSomething),
 /* harmony export */   f2: () => (/* binding */ earlierMoves),
 /* harmony export */   fL: () => (/* binding */ stoppedIn),
+/* harmony export */   gv: () => (/* binding */ earlierFroms),
 /* harmony export */   pC: () => (/* binding */ deploymentName),
 /* harmony export */   pv: () => (/* binding */ parseTimeline)
 /* harmony export */ });
@@ -24750,6 +24817,7 @@ class Timeline {
                     ...(facts?.to ? { to: facts.to } : {}),
                     ...(facts?.['auto-assign-off'] ? { 'auto-assign-off': true } : {}),
                     ...(facts?.frozen ? { frozen: facts.frozen, ...(facts.undo ? { undo: facts.undo } : {}) } : {}),
+                    ...(facts?.['from-follows-production'] ? { 'from-follows-production': true } : {}),
                 };
                 this.entries.push(entry);
                 this.onEntry(entry);
@@ -24758,8 +24826,8 @@ class Timeline {
         };
     }
     /** A phase that did not run: recorded so every report shows why. */
-    skip(phase, detail, component) {
-        return this.start(phase, component).end('skipped', detail);
+    skip(phase, detail, component, facts) {
+        return this.start(phase, component).end('skipped', detail, facts);
     }
 }
 /** A row as a log line: "[app web] ok in 2 s (budget 3 min 0 s): …"; `tag` ("drill") leads the bracket. */
@@ -24824,8 +24892,9 @@ function parseTimeline(raw, redact) {
             throw fail(`${at}: detail must be text`);
         if (r.stopped !== undefined && r.stopped !== true)
             throw fail(`${at}: stopped must be true when given`);
-        if (r['auto-assign-off'] !== undefined && r['auto-assign-off'] !== true)
-            throw fail(`${at}: auto-assign-off must be true when given`);
+        for (const k of ['auto-assign-off', 'from-follows-production'])
+            if (r[k] !== undefined && r[k] !== true)
+                throw fail(`${at}: ${k} must be true when given`);
         for (const k of ['from', 'to', 'frozen', 'undo'])
             if (r[k] !== undefined && typeof r[k] !== 'string')
                 throw fail(`${at}: ${k} must be text when given`);
@@ -24842,6 +24911,7 @@ function parseTimeline(raw, redact) {
             ...(typeof r.to === 'string' && r.to ? { to: (0,_core_secrets_js__WEBPACK_IMPORTED_MODULE_1__/* .clip */ .$Q)(redact(r.to), MAX_REF) } : {}),
             ...(r['auto-assign-off'] ? { 'auto-assign-off': true } : {}),
             ...(typeof r.frozen === 'string' && r.frozen ? { frozen: (0,_core_secrets_js__WEBPACK_IMPORTED_MODULE_1__/* .clip */ .$Q)(redact(r.frozen), MAX_TEXT), ...(typeof r.undo === 'string' && r.undo ? { undo: (0,_core_secrets_js__WEBPACK_IMPORTED_MODULE_1__/* .clip */ .$Q)(redact(r.undo), MAX_TEXT) } : {}) } : {}),
+            ...(r['from-follows-production'] ? { 'from-follows-production': true } : {}),
         };
     });
 }
@@ -24863,6 +24933,20 @@ function earlierMoves(rows) {
         });
     }
     return [...moves.values()];
+}
+/**
+ * What the earlier jobs' app rows say each component was rolled back from, by that job or by the
+ * rollback it found already made (the last row of a component with a `from` wins: a re-run's), for a
+ * later job to name the incident as they did (rollback.ts keyFacts).
+ */
+function earlierFroms(rows) {
+    const froms = new Map();
+    for (const e of rows) {
+        if (e.phase !== 'app' || !e.component || !e.from || e.status === 'failed')
+            continue;
+        froms.set(e.component, { from: e.from, ...(e['from-follows-production'] ? { 'from-follows-production': true } : {}) });
+    }
+    return froms;
 }
 /**
  * Whether the phase the run failed in was ended by a stop (its rows say so: Ctrl-C, a cancelled job),

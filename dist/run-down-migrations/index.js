@@ -5424,8 +5424,10 @@ function progressAcrossRestore() {
  */
 const NEWER = ['applied', 'snapshot'];
 const NEWER_TYPE = "text[] DEFAULT '{}'";
+/** The ledger's name, as to_regclass and every statement write it. */
+const LEDGER_TABLE = 'rollback_kit.rollbacks';
 const ROLLBACKS = {
-    name: 'rollback_kit.rollbacks',
+    name: LEDGER_TABLE,
     definition: `incident_key text PRIMARY KEY, method text NOT NULL, keep_version text,
        planned text[] NOT NULL DEFAULT '{}', reverted text[] NOT NULL DEFAULT '{}', status text NOT NULL,
        started_at timestamptz NOT NULL DEFAULT now(), updated_at timestamptz NOT NULL DEFAULT now(), kept text[] NOT NULL DEFAULT '{}',
@@ -5436,14 +5438,19 @@ const ROLLBACKS = {
 };
 /** Rows whose work is over: nothing reads them as a rollback in progress or a plan to finish. */
 const isClosed = (row) => row !== undefined && row.status !== 'started';
-/** The row for `incidentKey`, or undefined (also when the table does not exist yet: read-only). */
-async function readLedger(session, incidentKey) {
-    return (await readLedgerRows(session, [incidentKey]))[0];
+/**
+ * The row for `incidentKey`, or undefined (also when the table does not exist yet: read-only).
+ * `exists`: whether the table exists, when the caller asked already in a round trip of its own
+ * (to_regclass of LEDGER_TABLE): then no round trip asks again, and none at all reads a table not there.
+ */
+async function readLedger(session, incidentKey, exists) {
+    return (await readLedgerRows(session, [incidentKey], exists))[0];
 }
-/** The rows under any of `incidentKeys` (a key and its earlier spelling), in one query. */
-async function readLedgerRows(session, incidentKeys) {
-    const exists = await session.query(`SELECT to_regclass('rollback_kit.rollbacks')::text AS t`);
-    if (!exists.rows[0]?.t)
+/** The rows under any of `incidentKeys` (a key and its earlier spelling), in one query; `exists` as readLedger's. */
+async function readLedgerRows(session, incidentKeys, exists) {
+    if (exists === undefined)
+        exists = !!(await session.query(`SELECT to_regclass(${(0,sql_split/* literal */.eu)(LEDGER_TABLE)})::text AS t`)).rows[0]?.t;
+    if (!exists)
         return [];
     // kept applied and snapshot through to_jsonb: a table an earlier version created has no such column
     // until the next write (and a role that may not add applied/snapshot writes without them); a NULL
@@ -5614,9 +5621,11 @@ function ledgerDoneWithRestore(done) {
 /**
  * `steps` counts from what is still applied: run again after a failure partway, it reverts that
  * many more. GitHub's "Re-run failed jobs" does exactly that (the same run id, the next attempt,
- * the same inputs), so the first attempt writes its plan in the ledger (ledger.ts) before
- * reverting anything, keyed by run, job, step and tracking table, and a later attempt finishes that
- * plan instead of counting again. `to-version` and `since-ref` name their target already.
+ * the same inputs), and so does a step run twice in one attempt (a shell retry loop around
+ * `rollback-kit down`; matrix legs, which share the job's name), so every run writes its plan in
+ * the ledger (ledger.ts) before reverting anything, keyed by run, job, step and tracking table, and
+ * a later run of the same step, in any attempt, finishes that plan instead of counting again (or
+ * finds it finished: nothing to do). `to-version` and `since-ref` name their target already.
  */
 
 
@@ -5636,19 +5645,34 @@ class RecordedPlan {
         this.earlier = earlier;
         this.row = earlier;
     }
-    /** Reads what an earlier attempt recorded; the first attempt reads nothing and plans. */
-    static async read(session, run, table) {
+    /**
+     * Reads what an earlier run of this step recorded, in this attempt or an earlier one. `ledger`:
+     * whether the ledger table exists, asked in the round trip that took the lock (revert.ts
+     * lockAndFindTables): without it nothing is read, and with it one query reads the row.
+     */
+    static async read(session, run, table, ledger) {
         const key = `${METHOD}:${run.id}:${run.job}:${run.step}:${table}`;
-        const row = run.attempt > 1 ? await readLedger(session, key) : undefined;
+        const row = await readLedger(session, key, ledger);
         return new RecordedPlan(run, key, row?.method === METHOD ? row : undefined);
     }
-    /** The earlier attempt's plan as the planner's selector, said in the log; undefined when this attempt plans. */
+    /** The earlier run's plan as the planner's selector, said in the log; undefined when this run plans. */
     selector(asked, log) {
         if (!this.earlier)
             return undefined;
-        log.info(`Re-run: attempt ${this.run.attempt} of workflow run ${this.run.id} (job ${this.run.job || '?'}, step ${this.run.step || '?'}) finishes the plan an earlier attempt recorded (revert ${this.earlier.planned.join(', ')}), what is left of it, instead of counting ${asked.kind === 'steps' ? `\`steps: ${asked.steps}\`` : 'steps'} again from what is still applied.`);
+        const plan = `revert ${this.earlier.planned.join(', ')}${this.earlier.status === 'started' ? '' : '; done'}`;
+        const instead = `instead of counting ${asked.kind === 'steps' ? `\`steps: ${asked.steps}\`` : 'steps'} again from what is still applied.`;
+        const step = `job ${this.run.job || '?'}, step ${this.run.step || '?'}`;
+        log.info(this.run.attempt > 1
+            ? `Re-run: attempt ${this.run.attempt} of workflow run ${this.run.id} (${step}) finishes the plan an earlier attempt recorded (${plan}), what is left of it, ${instead}`
+            : // The first attempt too: the step ran before in it (a retry loop, a matrix leg of the same job).
+                `This step (${step}) ran before in attempt 1 of workflow run ${this.run.id}: this run finishes the plan that run recorded (${plan}), what is left of it, ${instead}`);
         // What was applied when it planned: a migration a deploy applied since is refused, not left applied under "nothing to do".
-        return { kind: 'recorded', planned: this.earlier.planned, appliedAtPlan: this.earlier.applied };
+        return {
+            kind: 'recorded',
+            planned: this.earlier.planned,
+            appliedAtPlan: this.earlier.applied,
+            ...(this.run.attempt > 1 ? {} : { origin: { who: 'An earlier run of this step in this attempt of the workflow run', hint: 'Run it with to-version (the last migration to keep), after checking what the migrations applied since need; or give the second revert a step of its own.' } }),
+        };
     }
     /** Whether a re-run of this job finishes this plan: it is written down. */
     get recorded() {
@@ -5684,6 +5708,9 @@ class RecordedPlan {
      */
     async update(session, reverted, done, log) {
         if (!this.row)
+            return;
+        // A finished row found finished stays as its run wrote it: nothing to add to the record.
+        if (this.row.status === 'done' && done && reverted.every((v) => this.row.reverted.includes(v)))
             return;
         this.row = { ...this.row, reverted: [...new Set([...this.row.reverted, ...reverted])], status: done ? 'done' : 'started' };
         await writeLedger(session, this.row, { log }).catch((err) => log.warning(`Could not update this run's row in rollback_kit.rollbacks (${err.message}); a re-run still finishes the plan from what the tracking table says.`));
@@ -6450,6 +6477,7 @@ var way_back = __nccwpck_require__(8331);
 
 
 
+
 /** A failure after some migrations were reverted: carries what was done, for the outputs and summary. */
 class RevertFailed extends errors/* RollbackKitError */.dp {
     failure;
@@ -6539,13 +6567,13 @@ function queryDeadline(opts) {
  * runs them in order, so the tables are looked up once the lock is granted.
  */
 async function lockAndFindTables(session, tracking, first, key) {
-    const tables = `SELECT to_regclass(${(0,sql_split/* literal */.eu)(tracking.relation)}) IS NOT NULL AS tracking, to_regclass(${(0,sql_split/* literal */.eu)(PROGRESS_TABLE)}) IS NOT NULL AS progress, pg_backend_pid() AS pid`;
+    const tables = `SELECT to_regclass(${(0,sql_split/* literal */.eu)(tracking.relation)}) IS NOT NULL AS tracking, to_regclass(${(0,sql_split/* literal */.eu)(PROGRESS_TABLE)}) IS NOT NULL AS progress, to_regclass(${(0,sql_split/* literal */.eu)(LEDGER_TABLE)}) IS NOT NULL AS ledger, pg_backend_pid() AS pid`;
     const statements = [...first, ...(key ? [tryLockSql(key)] : []), tables];
     const answer = await session.query(statements.join(';\n'));
     // One result per statement; a query of one statement gets just that one.
     const results = Array.isArray(answer) ? answer : [answer];
     const found = results.at(-1).rows[0];
-    return { locked: key ? results.at(-2).rows[0]?.locked === true : true, trackingTable: found.tracking, progressTable: found.progress, pid: found.pid };
+    return { locked: key ? results.at(-2).rows[0]?.locked === true : true, trackingTable: found.tracking, progressTable: found.progress, ledgerTable: found.ledger, pid: found.pid };
 }
 async function readAppliedIds(session, format, tracking, files, target, state) {
     if (!state.trackingTable) {
@@ -6633,7 +6661,7 @@ async function revertMigrations(opts, log) {
                 : 'recorded' in opts.choice
                     ? { kind: 'recorded', ...opts.choice.recorded }
                     : { kind: 'since-ref', ref: opts.choice.sinceRef, added: added };
-        recorded = opts.run && asked.kind === 'steps' ? await RecordedPlan.read(session, opts.run, tracking.table) : undefined;
+        recorded = opts.run && asked.kind === 'steps' ? await RecordedPlan.read(session, opts.run, tracking.table, state.ledgerTable) : undefined;
         const selector = recorded?.selector(asked, log) ?? asked;
         const ownDown = format.ownDownCommand && ((count) => format.ownDownCommand(count, (0,external_node_path_.relative)(opts.root, dir) || '.', table));
         // The value each migration starts from: the runner's RESET ALL brings the session back to it.
