@@ -16,7 +16,6 @@ import { within } from '../core/bounded-wait.js';
 import { RollbackKitError, type ErrorFacts } from '../core/errors.js';
 import type { Log } from '../core/log.js';
 import { stopName } from '../core/stop-signals.js';
-import { hideUrlSecrets } from '../core/url-secrets.js';
 import { RevertFailed, type Choice } from '../migrations/revert.js';
 import { describeTarget, type ConnectionTarget } from '../db/connection.js';
 import { isLockTimeout, lockTimeoutError, lockTimeoutMs, type Blocker } from '../db/lock-wait.js';
@@ -93,6 +92,12 @@ async function readLedgerUnderLock(session: Session, target: ConnectionTarget, i
 export interface LegacyKey {
   key: string;
   closedRows: boolean;
+  /**
+   * The key as it may be said, when `key` holds a secret (a from URL's user name and password or a
+   * secret parameter): each part's ref hidden on its own (rollback.ts legacyIncidentKey), never the
+   * joined key, where a ref's end and the next part's `name@` read as one URL's userinfo.
+   */
+  shown?: string;
 }
 
 /**
@@ -106,11 +111,11 @@ export interface LegacyKey {
  * legacy spelling may hold a URL's password, and is never said. `underLegacy`: found only there;
  * `rowKey`: the key the row has until then, for the DELETE a refusal gives (deleteRowSql) and nothing else.
  */
-export async function readLedgerAtPlanOrLegacy(target: ConnectionTarget, incidentKey: string, legacy: LegacyKey | undefined, lockTimeoutSeconds: number, log: Log, opts: { signal?: AbortSignal } = {}): Promise<{ row?: LedgerRow; underLegacy: boolean; rowKey: string }> {
+export async function readLedgerAtPlanOrLegacy(target: ConnectionTarget, incidentKey: string, legacy: LegacyKey | undefined, lockTimeoutSeconds: number, log: Log, opts: { signal?: AbortSignal } = {}): Promise<{ row?: LedgerRow; underLegacy: boolean; rowKey: RowKey }> {
   const found = incidentRow(await readLedgerAtPlan(target, keysOf(incidentKey, legacy), lockTimeoutSeconds, log, opts), incidentKey, legacy);
   if (!found.underLegacy || !legacy) return { ...found, rowKey: incidentKey };
   log.info(`Incident ${incidentKey}: its row in rollback_kit.rollbacks was written by an earlier version of rollback-kit, under an earlier spelling of the key; this run takes it up, and renames it to this key under the whole-rollback lock.`);
-  return { ...found, rowKey: legacy.key };
+  return { ...found, rowKey: legacy };
 }
 
 /** The keys this incident's row may be under: its own, and its earlier spelling. */
@@ -421,7 +426,7 @@ export function freshPlan(plan: string[], applied: string[], keepVersion: string
  * applied above it since. `rowKey`: the key the incident's row has, for the DELETE its refusal
  * gives (deleteRowSql).
  */
-export function finishChoice(incidentKey: string, plan: DownPlan, rowKey = incidentKey): Choice {
+export function finishChoice(incidentKey: string, plan: DownPlan, rowKey: RowKey = incidentKey): Choice {
   return {
     recorded: {
       planned: plan.planned,
@@ -437,17 +442,21 @@ export function finishChoice(incidentKey: string, plan: DownPlan, rowKey = incid
   };
 }
 
+/** The key an incident's row has: this version's (said as it is), or the earlier spelling it was found under. */
+export type RowKey = string | LegacyKey;
+
 /**
  * The DELETE that clears an incident's row, for a hint, under the key the row has: before the
  * whole-rollback lock renames it (readLedgerUnderLockOrLegacy), a row found under the key's earlier
- * spelling still has that one (readLedgerAtPlanOrLegacy). That spelling kept a from URL's userinfo
- * and secret parameters, which are never said: the key is shown without them, and the words say
- * to write them back.
+ * spelling still has that one (readLedgerAtPlanOrLegacy). That spelling may have kept a from URL's
+ * userinfo and secret parameters, which are never said: such a key is shown without them
+ * (LegacyKey.shown), and the words say to write them back. Any other key is said exactly.
  */
-export function deleteRowSql(rowKey: string): string {
-  const shown = hideUrlSecrets(rowKey);
-  const sql = `DELETE FROM rollback_kit.rollbacks WHERE incident_key = ${literal(shown)}`;
-  return shown === rowKey ? sql : `${sql}, with each URL in the key written as in the from you gave, its user name, password and secret parameters included: an earlier version of rollback-kit wrote the row under that spelling, and they are not shown here`;
+export function deleteRowSql(rowKey: RowKey): string {
+  const key = typeof rowKey === 'string' ? rowKey : rowKey.key;
+  const shown = typeof rowKey === 'string' ? undefined : rowKey.shown;
+  const sql = `DELETE FROM rollback_kit.rollbacks WHERE incident_key = ${literal(shown ?? key)}`;
+  return shown === undefined ? sql : `${sql}, with each URL in the key written as in the from you gave, its user name, password and secret parameters included: an earlier version of rollback-kit wrote the row under that spelling, and they are not shown here`;
 }
 
 /**

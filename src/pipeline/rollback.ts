@@ -30,7 +30,7 @@ import { loadChecks } from '../smoke/smoke-test.js';
 import type { Check } from '../smoke/spec.js';
 import { budgets, type Budgets } from './budgets.js';
 import { isClosed, ledgerDoneWithRestore, type LedgerRow } from '../migrations/ledger.js';
-import { deleteRowSql, DOWN_MIGRATIONS, finishChoice, readLedgerAtPlanOrLegacy, readLedgerUnderLockOrLegacy, writeLedgerUnderLock, freshPlan, LOCK_LOST_AFTER_PLAN, lockLostWhileReverting, lockRollback, requireRollbackLock, revertedOfPlan, supersedeUnderLock, unfinishedPlan, unlockRollback, watchRollbackLock, type DownPlan, type LegacyKey } from './ledger.js';
+import { deleteRowSql, DOWN_MIGRATIONS, finishChoice, readLedgerAtPlanOrLegacy, readLedgerUnderLockOrLegacy, writeLedgerUnderLock, freshPlan, LOCK_LOST_AFTER_PLAN, lockLostWhileReverting, lockRollback, requireRollbackLock, revertedOfPlan, supersedeUnderLock, unfinishedPlan, unlockRollback, watchRollbackLock, type DownPlan, type LegacyKey, type RowKey } from './ledger.js';
 import type { ComponentPlan, RollbackPlan } from './plan-file.js';
 import type { ComponentRecord, DatabaseRecord, PhaseName, PhaseStatus, RollbackRecord, Severity, SnapshotRecord, TimelineEntry } from './record.js';
 import { checkCanPush } from './git-revert-access.js';
@@ -38,7 +38,7 @@ import { DATABASE } from './scope.js';
 import { ChatHeartbeat, type HeartbeatOptions, type HeartbeatUpdate } from '../report/heartbeat.js';
 import { changedSomething, deploymentName, earlierFroms, earlierMoves, phaseLine, standingFailures, stoppedIn, Timeline, type RowFacts } from './timeline.js';
 import { inThisJob } from './job-words.js';
-import { componentKey, keyParts, keyRef, namesRun, runRef } from './incident-key.js';
+import { componentKey, keyParts, keyRef, namesRun, runRef, type KeyPart } from './incident-key.js';
 import { namesServiceNotDeploy } from '../platforms/from-ref.js';
 import { hideUrlSecrets } from '../core/url-secrets.js';
 import { verifyWithChecks } from './verify.js';
@@ -252,9 +252,9 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
     // names a Render or Fly service or a Vercel domain, which every incident on it shared: the alias would join a new
     // incident to an earlier one's open issue. Such a spelling is this incident's only when its
     // ledger row is found under it (below).
-    const aliasable = legacyKey !== record.incidentKey && hideUrlSecrets(legacyKey) === legacyKey ? legacyKey : undefined;
+    const aliasable = legacyKey.key !== record.incidentKey && legacyKey.shown === undefined ? legacyKey.key : undefined;
     const serviceWide = plan.components.some((c, i) => fromNamesNoDeploy(c, facts[i]));
-    legacy = legacyKey !== record.incidentKey ? { key: legacyKey, closedRows: !serviceWide } : undefined;
+    legacy = legacyKey.key !== record.incidentKey ? { ...legacyKey, closedRows: !serviceWide } : undefined;
     if (aliasable && !serviceWide && !aliases.includes(aliasable)) aliases.push(aliasable);
     if (aliases.length) record.incidentAliases = aliases;
 
@@ -864,15 +864,26 @@ function serviceFrom(from: string, runId: string | undefined): string {
  * given. Only looked up (readLedgerAtPlanOrLegacy): new rows are written under incidentKey. Keep
  * this as it is: it is that version's spelling, not a second way to name an incident.
  */
-function legacyIncidentKey(environment: string, all: ComponentPlan[], components: ComponentPlan[], outcomes: PromoteOutcome[], runId: string | undefined): string {
+function legacyIncidentKey(environment: string, all: ComponentPlan[], components: ComponentPlan[], outcomes: PromoteOutcome[], runId: string | undefined): { key: string; shown?: string } {
   const explicit = all.filter((c) => c.from).map((c) => {
     const o = outcomes[components.indexOf(c)];
-    return `${c.name}@${o?.putThereByRollback && o.rolledBackFrom ? o.rolledBackFrom : c.from}`;
+    return { name: c.name, ref: o?.putThereByRollback && o.rolledBackFrom ? o.rolledBackFrom : c.from! };
   });
-  if (explicit.length) return `${environment}:${explicit.join(',')}`;
-  if (runId) return `${environment}:run-${runId}`;
-  const resolved = components.map((c, i) => `${c.name}@${outcomes[i]?.rolledBackFrom ?? outcomes[i]?.from.id ?? outcomes[i]?.from.commitSha ?? '?'}`);
-  return `${environment}:${resolved.join(',') || 'database'}`;
+  if (explicit.length) return spelled(environment, explicit);
+  if (runId) return { key: `${environment}:run-${runId}` };
+  const resolved = components.map((c, i) => ({ name: c.name, ref: outcomes[i]?.rolledBackFrom ?? outcomes[i]?.from.id ?? outcomes[i]?.from.commitSha ?? '?' }));
+  return resolved.length ? spelled(environment, resolved) : { key: `${environment}:database` };
+}
+
+/**
+ * That version's key of these parts, and (`shown`) how it may be said when a ref holds a secret:
+ * each ref hidden on its own, since in the joined key a URL without a path reads the next part's
+ * `name@` as its userinfo (`web@https://h,api@abc`).
+ */
+function spelled(environment: string, parts: KeyPart[]): { key: string; shown?: string } {
+  const key = `${environment}:${parts.map((p) => `${p.name}@${p.ref}`).join(',')}`;
+  const shown = `${environment}:${parts.map((p) => `${p.name}@${hideUrlSecrets(p.ref)}`).join(',')}`;
+  return shown === key ? { key } : { key, shown };
 }
 
 /** Tells the user how a from that names a service (or a Vercel domain), not a deploy, named the incident. */
@@ -1374,7 +1385,7 @@ const NOTHING_CHANGED = { changed: 'no' } as const;
  * database rolled back, leaving the new deploy's migrations applied: it stops in plan instead,
  * before anything changes, naming them and how to name the new incident.
  */
-async function refuseAnotherIncident(closed: LedgerRow, incidentKey: string, rowKey: string, request: RollbackRequest, log: Log): Promise<void> {
+async function refuseAnotherIncident(closed: LedgerRow, incidentKey: string, rowKey: RowKey, request: RollbackRequest, log: Log): Promise<void> {
   // The row's own check on what was applied when it planned is left to this function, which words
   // it for a finished plan: without it, the dry run lists the plan's migrations applied again.
   const dry = await revertMigrations(revertOptions(request, finishChoice(incidentKey, { planned: closed.planned, kept: closed.kept ?? [], applied: [] }, rowKey), { dryRun: true, check: true }), log);
@@ -1418,7 +1429,7 @@ async function refuseAnotherIncident(closed: LedgerRow, incidentKey: string, row
  * A finished row of the other method (a restore, where this run reverts migrations, or the reverse)
  * says nothing of what this run's plan would change: finding it done would leave that undone.
  */
-function refuseAnotherMethod(closed: LedgerRow, incidentKey: string, rowKey: string, request: RollbackRequest): void {
+function refuseAnotherMethod(closed: LedgerRow, incidentKey: string, rowKey: RowKey, request: RollbackRequest): void {
   const mine = request.plan.database!.method;
   if (closed.method === mine || (closed.method !== DOWN_MIGRATIONS && closed.method !== 'restore')) return;
   const unnamed = unnamedKey(incidentKey, request.plan.environment);
@@ -1440,7 +1451,7 @@ function refuseAnotherMethod(closed: LedgerRow, incidentKey: string, rowKey: str
  * restore between this run's plan and its whole-rollback lock), the app phase may have changed the
  * app: only the database is untouched, and the words say that.
  */
-async function refuseAnotherRestore(closed: LedgerRow, incidentKey: string, rowKey: string, request: RollbackRequest, phase: 'plan' | 'database'): Promise<void> {
+async function refuseAnotherRestore(closed: LedgerRow, incidentKey: string, rowKey: RowKey, request: RollbackRequest, phase: 'plan' | 'database'): Promise<void> {
   const unchanged = phase === 'plan' ? 'Nothing was changed.' : 'Another run finished that restore after this run planned; this run changed nothing in the database.';
   const db = request.plan.database!;
   if (db.method !== 'restore' || !db.snapshotPath || !existsSync(db.snapshotPath)) return;
@@ -1478,7 +1489,7 @@ function unnamedKey(incidentKey: string, environment: string): string | undefine
 }
 
 /** What to do when a run under a finished incident's key is another incident's; `rowKey`: the key that incident's row has (deleteRowSql). */
-function nameTheNewIncident(incidentKey: string, rowKey: string, environment: string): string {
+function nameTheNewIncident(incidentKey: string, rowKey: RowKey, environment: string): string {
   const name = namesRun(incidentKey, environment)
     ? 'Start a new workflow run for the new incident rather than re-running the finished one, or pass from with the release that went bad'
     : 'Name the new incident: pass from (--from on the command line) with the release that went bad (name=ref for each component when there are several), so that it gets a key, and a plan, of its own';

@@ -5,7 +5,8 @@ import { parseConnectionString } from '../../src/db/connection.js';
 import { withSession } from '../../src/db/session.js';
 import { memoryLog } from '../../src/core/log.js';
 import { readLedger, writeLedger } from '../../src/migrations/ledger.js';
-import { readLedgerAtPlanOrLegacy } from '../../src/pipeline/ledger.js';
+import { deleteRowSql, readLedgerAtPlanOrLegacy } from '../../src/pipeline/ledger.js';
+import { componentKey } from '../../src/pipeline/incident-key.js';
 import { createTestDatabase } from '../helpers/pg.js';
 import { startWireLog } from '../helpers/wire-log.js';
 
@@ -49,5 +50,25 @@ describe('the plan read of a key and its earlier spelling', () => {
     } finally {
       await wire.stop();
     }
+  });
+});
+
+describe('the DELETE a refusal gives', () => {
+  it("says this version's key exactly: a URL without a path is not read as userinfo up to the next part's @", () => {
+    for (const parts of [
+      [{ name: 'web', ref: 'https://web.example.com' }, { name: 'api', ref: 'abc123' }],
+      [{ name: 'web', ref: 'https://web.example.com' }, { name: 'api', ref: 'https://api.example.com' }],
+      [{ name: 'web', ref: 'https://h.example.com/d?session=1' }],
+    ]) {
+      const key = componentKey('production', parts);
+      expect(deleteRowSql(key)).toBe(`DELETE FROM rollback_kit.rollbacks WHERE incident_key = '${key}'`);
+    }
+  });
+
+  it('says an earlier spelling that held a secret as shown, with the words to write it back', () => {
+    const sql = deleteRowSql({ key: 'production:web@https://u:pw@h/', shown: 'production:web@https://h/', closedRows: true });
+    expect(sql).toMatch(/^DELETE FROM rollback_kit\.rollbacks WHERE incident_key = 'production:web@https:\/\/h\/', with each URL in the key written as in the from you gave/);
+    expect(sql).not.toContain('pw');
+    expect(deleteRowSql({ key: 'production:web@https://h,api@x', closedRows: true })).toBe("DELETE FROM rollback_kit.rollbacks WHERE incident_key = 'production:web@https://h,api@x'");
   });
 });

@@ -43,7 +43,7 @@ afterEach(async () => {
 });
 
 /** A Render web component with `from`, and a database section whose `steps: 1` would plan only 3 afresh. */
-async function run(r: { from: string; runId: string; scope: string[]; log: ReturnType<typeof memoryLog> }) {
+async function run(r: { from: string; runId: string; scope: string[]; log: ReturnType<typeof memoryLog>; apiFrom?: string }) {
   const f = await startFakeRender();
   f.addToken(RENDER_TOKEN);
   closing.push(() => f.close());
@@ -55,7 +55,10 @@ async function run(r: { from: string; runId: string; scope: string[]; log: Retur
       source: 'rollback-kit.yml',
       environment: 'production',
       budgetMinutes: 15,
-      components: [{ name: 'web', provider: 'render', service: SERVICE_ID, apiUrl: f.url, target: 'previous', method: 'rollback', timeoutSeconds: 60, from: r.from }],
+      components: [
+        { name: 'web', provider: 'render', service: SERVICE_ID, apiUrl: f.url, target: 'previous', method: 'rollback', timeoutSeconds: 60, from: r.from },
+        ...(r.apiFrom ? [{ name: 'api', provider: 'render' as const, service: SERVICE_ID, apiUrl: f.url, target: 'previous' as const, method: 'rollback' as const, timeoutSeconds: 60, from: r.apiFrom }] : []),
+      ],
       database: { method: 'down-migrations', migrationsDir: 'db/migrations', format: 'dbmate', choice: { steps: 1 }, lockTimeoutSeconds: 10 },
       labels: ['incident'],
     },
@@ -153,4 +156,19 @@ it('refused under an old spelling that held a password: the DELETE names the key
   const said = record.timeline.find((e) => e.phase === 'plan')!.detail;
   expect(said).toContain("(DELETE FROM rollback_kit.rollbacks WHERE incident_key = 'production:web@https://shop-web.onrender.com/a,b', with each URL in the key written as in the from you gave");
   expect([said, log.lines.join('\n'), JSON.stringify(record)].join('\n')).not.toContain('pw-S3cr3t-value');
+});
+
+it('refused under an old two-part spelling whose URL has no path: the DELETE names that key exactly, and it is an alias', async () => {
+  // `web@https://shop-web.onrender.com,api@dep-abc`: read as one URL, `shop-web.onrender.com,api` is
+  // its userinfo; the key holds no secret, and is said as it is.
+  const legacy = 'production:web@https://shop-web.onrender.com,api@dep-abc';
+  await withSession(parseConnectionString(db.url), (s) => writeLedger(s, { incidentKey: legacy, method: 'down-migrations', planned: [V(2)], kept: [V(1)], applied: [V(1), V(2)], reverted: [], status: 'started' }));
+  const { record } = await run({ from: 'https://shop-web.onrender.com', apiFrom: 'dep-abc', runId: '706', scope: ['database'], log: memoryLog() });
+  expect(record).toMatchObject({ status: 'failed', failedPhase: 'plan' });
+  const said = record.timeline.find((e) => e.phase === 'plan')!.detail!;
+  expect(said).toContain(`delete the incident's row first (DELETE FROM rollback_kit.rollbacks WHERE incident_key = '${legacy}') and re-run`);
+  expect(said).not.toContain('an earlier version of rollback-kit wrote the row under that spelling');
+  expect(record.incidentAliases).toContain(legacy);
+  await db.query(/DELETE FROM rollback_kit\.rollbacks WHERE incident_key = '[^']*'/.exec(said)![0]);
+  expect(await rows()).toEqual([]);
 });
