@@ -10,11 +10,15 @@
 import { changedSomething, parseTimeline } from './timeline.js';
 
 /** The sentences that claim nothing changed, as the errors write them (linear: no nested repeats). */
-const NOTHING_CHANGED = /\b(?:nothing was changed|(?:this|the) run changed nothing)\b/gi;
+const NOTHING_CHANGED = /\b(?:nothing was (?:contacted or )?changed|(?:this|the) run changed nothing)\b/gi;
 
 export function inThisJob(text: string, laterJob: boolean): string {
   if (!laterJob) return text;
-  return text.replace(NOTHING_CHANGED, (said) => (said[0] === said[0]!.toUpperCase() ? 'This job changed nothing' : 'this job changed nothing'));
+  return text.replace(NOTHING_CHANGED, (said) => {
+    // A dry run of scope verify's "nothing was contacted or changed": the earlier job contacted and changed production.
+    const words = /contacted/i.test(said) ? 'this job contacted nothing and changed nothing' : 'this job changed nothing';
+    return said[0] === said[0]!.toUpperCase() ? `T${words.slice(1)}` : words;
+  });
 }
 
 /**

@@ -350,7 +350,7 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
     record.status = 'dry-run';
     record.nextSteps.push(
       verifyOnly
-        ? 'Dry run of scope verify: the plan and the inputs were read and checked; nothing was contacted or changed.'
+        ? inThisJob('Dry run of scope verify: the plan and the inputs were read and checked; nothing was contacted or changed.', changedEarlier)
         : inThisJob('Dry run: nothing was changed. Run again with dry-run false to do what the plan says.', changedEarlier),
     );
     return finish();

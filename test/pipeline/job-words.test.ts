@@ -10,3 +10,8 @@ it('a rollback in one job keeps the error\'s own words', () => {
   const said = 'Stopped while still connecting: nothing had been sent to the database, so nothing was changed.';
   expect(inThisJob(said, false)).toBe(said);
 });
+
+it("a later job's dry run of scope verify says this job contacted nothing, not that nothing was contacted or changed", () => {
+  expect(inThisJob('read and checked; nothing was contacted or changed. Nothing was contacted or changed.', true)).toBe('read and checked; this job contacted nothing and changed nothing. This job contacted nothing and changed nothing.');
+  expect(inThisJob('read and checked; nothing was contacted or changed.', false)).toBe('read and checked; nothing was contacted or changed.');
+});

@@ -32,7 +32,7 @@ afterEach(async () => {
 /** The app job's row: it rolled web back. */
 const appRolledBack = { phase: 'app' as const, component: 'web', started: new Date().toISOString(), 'duration-ms': 900, 'budget-ms': 60_000, status: 'ok' as const, detail: 'dpl_bad → dpl_good', from: 'dpl_bad', to: 'dpl_good' };
 
-function dbJob(opts: { dryRun?: boolean; later?: boolean } = {}) {
+function dbJob(opts: { dryRun?: boolean; later?: boolean; scope?: string[] } = {}) {
   return {
     ...databaseRollbackRequest(
       { method: 'down-migrations', migrationsDir: 'db/migrations', format: 'dbmate', choice: { steps: 1 }, lockTimeoutSeconds: 5 },
@@ -40,6 +40,7 @@ function dbJob(opts: { dryRun?: boolean; later?: boolean } = {}) {
     ),
     earlierTimeline: opts.later === false ? [] : [appRolledBack],
     dryRun: opts.dryRun ?? false,
+    ...(opts.scope ? { scope: opts.scope } : {}),
   };
 }
 
@@ -64,6 +65,15 @@ it('the database job\'s dry run: "this job changed nothing", never "nothing was 
   expect(dry.nextSteps).toContain('Dry run: this job changed nothing. Run again with dry-run false to do what the plan says.');
   expect(closingLines(dry)[0]).toMatch(/^Rollback plan \(dry run\): this job changed nothing in production/);
   expect(said(dry)).not.toMatch(/nothing was changed/i);
+});
+
+it('the verify job\'s dry run: "this job contacted nothing", never "nothing was contacted or changed"', async () => {
+  const dry = await runRollback(dbJob({ dryRun: true, scope: [] }), {}, memoryLog());
+  expect(dry.status).toBe('dry-run');
+  expect(dry.nextSteps).toContain('Dry run of scope verify: the plan and the inputs were read and checked; this job contacted nothing and changed nothing.');
+  expect(said(dry)).not.toMatch(/nothing was (contacted or )?changed/i);
+  const one = await runRollback(dbJob({ dryRun: true, scope: [], later: false }), {}, memoryLog());
+  expect(one.nextSteps).toContain('Dry run of scope verify: the plan and the inputs were read and checked; nothing was contacted or changed.');
 });
 
 it('a rollback in one job keeps its words', async () => {
