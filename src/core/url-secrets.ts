@@ -311,14 +311,19 @@ function ownEnd(text: string, start: number, end: number): number {
  * with `keepUserinfo`, since any free text (a program's output, an API error, the reason a person
  * typed) can hold a signed URL we were never given; the command provider's lines (Log.programLines)
  * drop the userinfo of their URLs whole (an HTTP user name alone can be the credential). Linear: each `://`
- * is found once, its scheme looked for a bounded way back. A closing bracket after a URL that the URL
- * does not open is the text's, not the URL's (ownEnd).
+ * is found once, its scheme looked for a bounded way back, and the text between URLs read once for
+ * its brackets. A closing bracket after a URL that the URL does not open is the text's, not the URL's
+ * (ownEnd), and so is the punctuation after it; but when a hidden value runs to where the URL ends,
+ * what ownEnd left out may be the value's own (`?token=s3cr3t!!`), and is hidden with it (secretEnd).
  */
 export function hideUrlSecrets(text: string, opts: { keepUserinfo?: boolean } = {}): string {
   let at = text.indexOf('://');
   if (at === -1) return hideEncodedUrls(text);
   let out = '';
   let done = 0;
+  /** The brackets the text outside URLs opened and has not closed, read up to `read`. */
+  const opened: Record<string, number> = { '(': 0, '[': 0, '{': 0 };
+  let read = 0;
   while (at !== -1) {
     let start = at;
     while (start > done && at - start < MAX_SCHEME && SCHEME_CHAR.test(text[start - 1]!)) start--;
@@ -326,13 +331,45 @@ export function hideUrlSecrets(text: string, opts: { keepUserinfo?: boolean } = 
     let end = at + 3;
     while (end < text.length && !URL_END.test(text[end]!)) end++;
     if (start < at) {
-      end = ownEnd(text, start, end);
-      out += text.slice(done, start) + displayUrl(text.slice(start, end), opts);
-      done = end;
+      for (; read < start; read++) countBracket(opened, text[read]!);
+      const own = ownEnd(text, start, end);
+      let shown = displayUrl(text.slice(start, own), opts);
+      let until = own;
+      if (own < end && shown.endsWith('***') && !text.slice(start, own).endsWith('***')) {
+        until = secretEnd(text, own, end, opened);
+        shown = displayUrl(text.slice(start, until), opts);
+      }
+      out += text.slice(done, start) + shown;
+      done = until;
+      read = until;
     }
     at = text.indexOf('://', end);
   }
   return hideEncodedUrls(out + text.slice(done));
+}
+
+/** An opening bracket counted, a closing one closing the one it pairs with, if open. */
+function countBracket(opened: Record<string, number>, c: string): void {
+  if (c in opened) opened[c]!++;
+  else if (CLOSERS[c] && opened[CLOSERS[c]]! > 0) opened[CLOSERS[c]]!--;
+}
+
+/**
+ * Where a hidden value that runs to a URL's own end (ownEnd) ends, when the characters ownEnd left
+ * out (`cut`, from `own` to `end`) may be its own: a secret never shows a character of itself, so
+ * they are hidden with it, but for what is plausibly the text's. That is a closing bracket the text
+ * opened before the URL (`(see https://h/?token=…)`), and all after it; or, with none, a single `.`
+ * or `,` at the end followed by white space or the end of the text (the end of a sentence). Every
+ * other `!`, `?`, `;`, `:`, bracket and further `.` is taken as the value's (`?token=s3cr3t!!`,
+ * `?password=hunter2)`).
+ */
+function secretEnd(text: string, own: number, end: number, opened: Record<string, number>): number {
+  for (let i = own; i < end; i++) {
+    const opener = CLOSERS[text[i]!];
+    if (opener && opened[opener]! > 0) return i;
+  }
+  const last = text[end - 1]!;
+  return (last === '.' || last === ',') && (end === text.length || /\s/.test(text[end]!)) ? end - 1 : end;
 }
 
 /** `://` percent-encoded once or more (`%3A%2F%2F`, `%253A%252F%252F`). */

@@ -27,6 +27,24 @@ describe('hideUrlSecrets', () => {
     ['[https://h.example/?token=t-123456], {https://h.example/?sig=s-123456}', '[https://h.example/?token=***], {https://h.example/?sig=***}'],
     ['see (https://h.example/wiki/A_(b)?token=t-123456)).', 'see (https://h.example/wiki/A_(b)?token=***)).'],
     ['(https://h.example/?token=a(b)c)', '(https://h.example/?token=***)'],
+    // What ownEnd leaves out after a value that runs to the URL's end may be the value's own: it is
+    // hidden with it, but for a bracket the text opened before the URL (and what follows it) and a
+    // single `.` or `,` that ends a sentence.
+    ['token https://h.example/?token=s3cr3t!! now', 'token https://h.example/?token=*** now'],
+    ['failed: https://h.example/?password=hunter2)', 'failed: https://h.example/?password=***'],
+    ['got https://h.example/?token=abc.def.', 'got https://h.example/?token=***.'],
+    ['got https://h.example/?token=abc.def.. then', 'got https://h.example/?token=***. then'],
+    ['got https://h.example/?token=abc, then', 'got https://h.example/?token=***, then'],
+    ['"https://h.example/?token=abc.def."', '"https://h.example/?token=***"'],
+    ['(see https://h.example/?token=x1!?).', '(see https://h.example/?token=***).'],
+    ['(see https://h.example/?token=x1.)', '(see https://h.example/?token=***)'],
+    ['[a (see https://h.example/?token=x1)], done', '[a (see https://h.example/?token=***)], done'],
+    ['(a) https://h.example/?token=x1)', '(a) https://h.example/?token=***'],
+    ['https://h.example/#access_token=x1;:', 'https://h.example/#access_token=***'],
+    ['https://hooks.slack.com/services/T0/B0/x1!', 'https://hooks.slack.com/services/***'],
+    // Nothing hidden at the end: the text keeps its punctuation.
+    ['see https://h.example/?token=x1&page=2.', 'see https://h.example/?token=***&page=2.'],
+    ['see (https://h.example/docs?a=1)!', 'see (https://h.example/docs?a=1)!'],
   ])('%s', (text, shown) => {
     expect(hideUrlSecrets(text)).toBe(shown);
   });
@@ -40,6 +58,10 @@ describe('hideUrlSecrets', () => {
     expect(hideUrlSecrets(colons)).not.toContain('@');
     const closers = `(http://h/?token=t-123456${')'.repeat(200_000)}`;
     expect(hideUrlSecrets(closers)).toBe(`(http://h/?token=***${')'.repeat(200_000)}`);
+    const nested = `${'('.repeat(200_000)}http://h/?token=t-1!${')'.repeat(200_000)}`;
+    expect(hideUrlSecrets(nested)).toBe(`${'('.repeat(200_000)}http://h/?token=***${')'.repeat(200_000)}`);
+    const cut = '(http://h/?token=t-1!!) '.repeat(50_000);
+    expect(hideUrlSecrets(cut)).toBe('(http://h/?token=***) '.repeat(50_000));
   });
 });
 
