@@ -17,7 +17,7 @@ import { doBlock, qualified, quoteLiteral } from './catalog.js';
 import { corruptSnapshot, fingerprint, onDisk } from './archive.js';
 import type { SnapshotManifest } from './manifest.js';
 import { describeTarget, libpqEnv, toolConnectMs, toolConninfo, transactionPoolerRefusal, type ConnectionTarget } from './connection.js';
-import { DEFAULT_STALL_MS, isLockTimeout, STALL_CAUSE, LockCycleError, lockCycleError, lockTimeoutError, lockTimeoutMs, notWatching, sessionTag, watchBlockers, type Blocker, type BlockerWatch, type CycleWording, type StallWatch } from './lock-wait.js';
+import { DEFAULT_STALL_MS, isLockTimeout, STALL_CAUSE, LockCycleError, lockCycleError, lockHolders, lockTimeoutError, lockTimeoutMs, notWatching, sessionTag, watchBlockers, type Blocker, type BlockerWatch, type CycleWording, type StallWatch } from './lock-wait.js';
 import { markerLines, markerNumber } from './marker-lines.js';
 import { exactTablePattern } from './patterns.js';
 import { findPgTool, majorFromVersionNum, toolErrorLine, warmPgTools, type FindToolOptions, type PgTool } from './pg-tools.js';
@@ -504,8 +504,9 @@ export function fewerRowsThanBefore(before: Pick<SnapshotManifest, 'tables'>, re
 const PLANNING_DEADLINE: QueryDeadline = { statementMs: 300_000, marginMs: 10_000 };
 
 /**
- * A session for what the restore reads before it changes anything. A system catalogue another
- * session has locked (VACUUM FULL pg_depend) is waited for no longer than any lock of the restore.
+ * A session for what the restore reads before it changes anything. A table or system catalogue
+ * another session has locked (an ALTER TABLE left open, VACUUM FULL pg_depend) is waited for no
+ * longer than any lock of the restore, and the error names that session.
  */
 async function withPlanningSession<T>(req: RestoreRequest, where: string, log: Log, fn: (s: Session) => Promise<T>, onClose?: (gone: Promise<void>) => void): Promise<T> {
   let session: Session;
@@ -526,7 +527,9 @@ async function withPlanningSession<T>(req: RestoreRequest, where: string, log: L
   } catch (err) {
     const code = (err as { code?: string }).code;
     const what = `Planning the restore into ${where}`;
-    if (isLockTimeout(code)) throw lockTimeoutError(what, req.lockTimeoutSeconds, [], 'Nothing was changed.', log, UNCHANGED);
+    // Its queries only read the catalogue: what blocks them holds an ACCESS EXCLUSIVE lock (a stuck
+    // migration's ALTER TABLE, a LOCK TABLE, a VACUUM FULL of a catalogue), and most often still does.
+    if (isLockTimeout(code)) throw lockTimeoutError(what, req.lockTimeoutSeconds, await lockHolders(session, 'reads'), 'Nothing was changed.', log, UNCHANGED);
     if (code === '57014') {
       throw new RollbackKitError(`${what} stopped: a query of its catalogue ran longer than ${seconds(PLANNING_DEADLINE.statementMs)} s, or was cancelled.`, 'Nothing was changed. Run again; if it happens again, report it with the number of tables and functions the database has.', UNCHANGED);
     }
