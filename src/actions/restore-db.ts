@@ -18,7 +18,7 @@ await runAction('restore-db', async (log, signal) => {
   const upload = readUploadChoice(input.string('upload-artifact'), onGitHub);
   const retentionDays = input.integer('retention-days', { min: 1, max: 90 });
   if (upload === 'asked' && !request.preRestoreSnapshot) throw new RollbackKitError('upload-artifact uploads the pre-restore snapshot, and pre-restore-snapshot is false.', 'Set pre-restore-snapshot: true, or upload-artifact: false. Nothing was changed.');
-  if (upload === 'asked') requireArtifactRuntime(onGitHub);
+  if (upload === 'asked') requireArtifactRuntime(onGitHub, 'restore');
   const result = await restoreSnapshot(
     {
       ...request,

@@ -16,7 +16,7 @@ await runAction('snapshot-db', async (log, signal) => {
   const request = readSnapshotRequest(input, input.required('database-url'), { defaultDir: join(process.env.RUNNER_TEMP || process.cwd(), 'rollback-kit', 'snapshots'), searchPath: process.env.PATH ?? '' }, log);
   const upload = input.boolean('upload-artifact', false);
   const retentionDays = input.integer('retention-days', { min: 1, max: 90 });
-  if (upload) requireArtifactRuntime(Boolean(process.env.ACTIONS_RUNTIME_TOKEN));
+  if (upload) requireArtifactRuntime(Boolean(process.env.ACTIONS_RUNTIME_TOKEN), 'snapshot');
   const result = (snapshot = await takeSnapshot({ ...request, signal }, log));
   setOutputs({
     path: result.path,

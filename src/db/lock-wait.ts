@@ -429,6 +429,43 @@ export async function watchBlockers(target: ConnectionTarget, applicationName: s
   };
 }
 
+/**
+ * What a session waited for, to find who holds it once the wait has failed (lockHolders): a lock on
+ * `relation` (any mode), or, for a session that only reads (`reads`: catalogue queries, whose waits
+ * are all for ACCESS SHARE locks, which nothing but ACCESS EXCLUSIVE blocks), an ACCESS EXCLUSIVE lock
+ * on any table, view or catalogue of its database: an ALTER TABLE, a LOCK TABLE, a VACUUM FULL.
+ */
+export type HeldLock = { relation: string } | 'reads';
+
+/**
+ * Who holds what a session waited for (HeldLock), asked on that session once its wait has failed: a
+ * lock_timeout only ends the statement, so the session can still ask, and the holder (an idle
+ * transaction, a stuck migration) most often holds it still. The watcher (watchBlockers) has to look
+ * during the wait, and takes a connection of its own: this is for a session that had none watching.
+ * Nothing when it cannot ask (the error then names no session).
+ */
+export async function lockHolders(session: Session, held: HeldLock): Promise<Blocker[]> {
+  // Another session's temporary tables and tables not committed yet are never what ours read.
+  const which =
+    held === 'reads'
+      ? `l.mode = 'AccessExclusiveLock' AND l.database IN (0, (SELECT oid FROM pg_catalog.pg_database WHERE datname = current_database()))
+           AND EXISTS (SELECT 1 FROM pg_catalog.pg_class c WHERE c.oid = l.relation AND c.relpersistence <> 't')`
+      : 'l.relation = to_regclass($1)';
+  try {
+    const { rows } = await session.query<{ pid: number; user: string | null; state: string | null; seconds: number | null; query: string | null }>(
+      `SELECT DISTINCT a.pid, a.usename AS user, a.state, extract(epoch FROM now() - coalesce(a.xact_start, a.query_start))::int AS seconds,
+              left(regexp_replace(a.query, '[[:space:]]+', ' ', 'g'), ${QUERY_READ_CHARS}) AS query
+         FROM pg_catalog.pg_locks l JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid
+        WHERE l.granted AND l.locktype = 'relation' AND l.pid <> pg_backend_pid() AND ${which}
+        ORDER BY a.pid`,
+      held === 'reads' ? [] : [held.relation],
+    );
+    return rows.map((r) => ({ pid: r.pid, user: r.user ?? '?', state: r.state ?? 'unknown', seconds: r.seconds, query: r.query ?? '' }));
+  } catch {
+    return [];
+  }
+}
+
 /** `pid 4242 (user app, idle in transaction for 35 s): "LOCK TABLE …"`, redacted and cut short. */
 export function describeBlockers(blockers: Blocker[], log: Log): string {
   return blockers

@@ -507,6 +507,55 @@ const REMEDIES: { kind: RegExp; fix: (m: RegExpExecArray) => string }[] = [
   { kind: /^(function|procedure) (.+)$/, fix: (m) => `for a ${m[1]}: DROP ${m[1]!.toUpperCase()} ${m[2]}, or CREATE OR REPLACE it without what it uses` },
 ];
 
+/** How many objects an error names before it says how many more. */
+const NAMED = 8;
+
+const KIND_WORD: Record<string, string> = { r: 'table', p: 'table', v: 'view', m: 'materialized view', S: 'sequence', f: 'foreign table' };
+
+/**
+ * What the restore needs of the role it connects as, asked while it is planned, before anything is
+ * locked, kept or changed: it drops every relation of the plan (the snapshot's that exist, and the
+ * views it keeps, dropped and created again) and creates it again, and PostgreSQL lets only a role
+ * with its owner's privileges (the owner, a member of the owning role, a superuser) drop an object,
+ * and only one with CREATE on its schema create it there. SELECT and UPDATE alone would get a role
+ * through the table locks and the pre-restore snapshot, and fail at the first DROP.
+ */
+export async function requireRestorePrivileges(session: Session, plan: Pick<RestorePlan, 'dropped' | 'keptViews'>): Promise<void> {
+  const relations = [...plan.dropped, ...plan.keptViews];
+  if (!relations.length) return;
+  // Names quoted by the server, as it quotes them (quote_ident): only where they need it.
+  const { rows } = await session.query<{ me: string; schema: string; name: string; relkind: string; owner: string; owner_super: boolean; owned: boolean; creates: boolean }>(
+    `SELECT quote_ident(current_user) AS me, quote_ident(n.nspname) AS schema, format('%I.%I', n.nspname, c.relname) AS name, c.relkind::text AS relkind, quote_ident(o.rolname) AS owner, o.rolsuper AS owner_super,
+            pg_has_role(current_user, c.relowner, 'USAGE') AS owned, has_schema_privilege(current_user, n.oid, 'CREATE') AS creates
+       FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS t(schema, name, pos)
+       JOIN pg_namespace n ON n.nspname = t.schema
+       JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = t.name
+       JOIN pg_roles o ON o.oid = c.relowner
+      ORDER BY t.pos`,
+    [relations.map((r) => r.schema), relations.map((r) => r.name)],
+  );
+  const me = rows[0]?.me ?? '';
+  const notOwned = new Map<string, string[]>();
+  for (const r of rows.filter((r) => !r.owned)) notOwned.set(r.owner, [...(notOwned.get(r.owner) ?? []), `${KIND_WORD[r.relkind] ?? 'relation'} ${r.name}`]);
+  const noCreate = [...new Set(rows.filter((r) => !r.creates).map((r) => r.schema))];
+  if (!notOwned.size && !noCreate.length) return;
+  const named = (items: string[]) => (items.length > NAMED ? `${items.slice(0, NAMED).join(', ')} and ${items.length - NAMED} more` : items.join(', '));
+  const lacks = [
+    ...[...notOwned].map(([owner, objects]) => `the privileges of ${owner}, which owns ${named(objects)}`),
+    ...(noCreate.length ? [`CREATE on schema ${named(noCreate)}`] : []),
+  ];
+  // Membership of a superuser role is no grant to suggest: restore as that role instead.
+  const supers = new Set(rows.filter((r) => r.owner_super).map((r) => r.owner));
+  const grants = [
+    ...[...notOwned.keys()].filter((owner) => !supers.has(owner)).map((owner) => `GRANT ${owner} TO ${me};`),
+    ...noCreate.map((schema) => `GRANT CREATE ON SCHEMA ${schema} TO ${me};`),
+  ];
+  throw new RollbackKitError(
+    `User ${me} cannot restore this snapshot: the restore drops what the snapshot holds and creates it again, which PostgreSQL lets only the objects' owner (or a member of the owning role, or a superuser) do, and it lacks ${lacks.join('; ')}.`,
+    `Restore as the role that owns them (the one the migrations run as)${grants.length ? `, or grant it: ${grants.join(' ')}` : '.'} Nothing was changed: the check ran before anything was locked.`,
+  );
+}
+
 /** The remedies for these objects, one per kind, in the order of REMEDIES. */
 export function remedies(objects: string[]): string[] {
   const out: string[] = [];

@@ -17,11 +17,11 @@ import { doBlock, qualified, quoteLiteral } from './catalog.js';
 import { corruptSnapshot, fingerprint, onDisk } from './archive.js';
 import type { SnapshotManifest } from './manifest.js';
 import { describeTarget, libpqEnv, toolConnectMs, toolConninfo, transactionPoolerRefusal, type ConnectionTarget } from './connection.js';
-import { DEFAULT_STALL_MS, isLockTimeout, STALL_CAUSE, LockCycleError, lockCycleError, lockTimeoutError, lockTimeoutMs, notWatching, sessionTag, watchBlockers, type Blocker, type BlockerWatch, type CycleWording, type StallWatch } from './lock-wait.js';
+import { DEFAULT_STALL_MS, isLockTimeout, STALL_CAUSE, LockCycleError, lockCycleError, lockHolders, lockTimeoutError, lockTimeoutMs, notWatching, sessionTag, watchBlockers, type Blocker, type BlockerWatch, type CycleWording, type StallWatch } from './lock-wait.js';
 import { markerLines, markerNumber } from './marker-lines.js';
 import { exactTablePattern } from './patterns.js';
 import { findPgTool, majorFromVersionNum, toolErrorLine, warmPgTools, type FindToolOptions, type PgTool } from './pg-tools.js';
-import { attachStatements, dropStatements, foreignKeyStatements, leftAsTheyAre, planRestore, readSnapshotContents, type RestorePlan } from './restore-plan.js';
+import { attachStatements, dropStatements, foreignKeyStatements, leftAsTheyAre, planRestore, readSnapshotContents, requireRestorePrivileges, type RestorePlan } from './restore-plan.js';
 import { prepareDataPath, verboseErrors, type DataPath } from './restore-data.js';
 import { describeColumn, type DiscardedFromTable } from './restore-discarded.js';
 import { putBackDefaultPrivileges, readOwnDefaultPrivileges, resetSchemaPrivileges, setAsideDefaultPrivileges } from './restore-privileges.js';
@@ -289,6 +289,8 @@ async function restoreOrPreview(req: RestoreRequest, log: Log, dryRun: boolean):
       const extra = await leftAsTheyAre(s, contents, manifest);
       // Planned before anything is written: a dependent that cannot be put back refuses the restore here.
       const plan: RestorePlan = req.clean ? await planRestore(s, contents, where) : { dropped: [], keptPartitions: [], droppedForeignKeys: [], keptForeignKeys: [], keptViews: [], discarded: [] };
+      // Before anything is locked or kept: a role that may not drop what the plan drops would fail only at the first DROP.
+      await requireRestorePrivileges(s, plan);
       return { serverMajor, pgRestore, contents, plan, extra, notMemberOf, defaults, source };
     }, planningGone);
     if (contents.largeObjects && manifest.format === 'plain') {
@@ -504,8 +506,9 @@ export function fewerRowsThanBefore(before: Pick<SnapshotManifest, 'tables'>, re
 const PLANNING_DEADLINE: QueryDeadline = { statementMs: 300_000, marginMs: 10_000 };
 
 /**
- * A session for what the restore reads before it changes anything. A system catalogue another
- * session has locked (VACUUM FULL pg_depend) is waited for no longer than any lock of the restore.
+ * A session for what the restore reads before it changes anything. A table or system catalogue
+ * another session has locked (an ALTER TABLE left open, VACUUM FULL pg_depend) is waited for no
+ * longer than any lock of the restore, and the error names that session.
  */
 async function withPlanningSession<T>(req: RestoreRequest, where: string, log: Log, fn: (s: Session) => Promise<T>, onClose?: (gone: Promise<void>) => void): Promise<T> {
   let session: Session;
@@ -526,7 +529,9 @@ async function withPlanningSession<T>(req: RestoreRequest, where: string, log: L
   } catch (err) {
     const code = (err as { code?: string }).code;
     const what = `Planning the restore into ${where}`;
-    if (isLockTimeout(code)) throw lockTimeoutError(what, req.lockTimeoutSeconds, [], 'Nothing was changed.', log, UNCHANGED);
+    // Its queries only read the catalogue: what blocks them holds an ACCESS EXCLUSIVE lock (a stuck
+    // migration's ALTER TABLE, a LOCK TABLE, a VACUUM FULL of a catalogue), and most often still does.
+    if (isLockTimeout(code)) throw lockTimeoutError(what, req.lockTimeoutSeconds, await lockHolders(session, 'reads'), 'Nothing was changed.', log, UNCHANGED);
     if (code === '57014') {
       throw new RollbackKitError(`${what} stopped: a query of its catalogue ran longer than ${seconds(PLANNING_DEADLINE.statementMs)} s, or was cancelled.`, 'Nothing was changed. Run again; if it happens again, report it with the number of tables and functions the database has.', UNCHANGED);
     }
@@ -1078,7 +1083,7 @@ async function applySnapshot(a: Apply, processes: RestoreProcesses, log: Log): P
   if (isLockTimeout(error) || watch.cancelled()) throw lockTimeoutError(`Restore into ${where}`, req.lockTimeoutSeconds, blockers, `${state}${undo}`, log, UNCHANGED);
   if (feedError instanceof RollbackKitError && (!error || loaded?.code)) throw new RollbackKitError(log.redact(feedError.message), `${feedError.hint ? `${feedError.hint} ` : ''}${state}${undo}`, UNCHANGED);
   const reason = error || (feedError instanceof Error ? feedError.message : '') || (applied.signal ? `psql ended by ${applied.signal}` : 'psql exited before the restore committed');
-  throw new RollbackKitError(`Restore into ${where} failed: ${log.redact(reason).replace(/\.$/, '')}.`, `${state}${undo}${advice(reason, a.plan)}`, UNCHANGED);
+  throw new RollbackKitError(`Restore into ${where} failed: ${log.redact(reason).replace(/\.$/, '')}.`, `${state}${undo}${advice(reason, a.plan, req.target.user)}`, UNCHANGED);
 }
 
 /**
@@ -1133,7 +1138,7 @@ function preRestoreStalled(where: string, goneMs: number): RollbackKitError {
 }
 
 /** What to change, for the failures whose cause is known. */
-function advice(reason: string, plan: RestorePlan): string {
+function advice(reason: string, plan: RestorePlan, user: string): string {
   if (/violates foreign key constraint/.test(reason) && plan.keptForeignKeys.length) {
     return ' Rows of tables the snapshot does not have point at rows it does not have, so their foreign keys cannot be re-created: delete those rows (or the foreign key), then run again.';
   }
@@ -1142,6 +1147,11 @@ function advice(reason: string, plan: RestorePlan): string {
   }
   if (plan.keptPartitions.length && /partition|not found in parent/i.test(reason)) {
     return ` A partition the snapshot does not have (${plan.keptPartitions.map((p) => p.partition).join(', ')}) could not be attached to the restored table. Detach it yourself (ALTER TABLE <table> DETACH PARTITION <partition>): it then stays as a table of its own with its rows, and the restore leaves it as it is. Then run again.`;
+  }
+  // Relations are checked while the restore is planned (requireRestorePrivileges); the snapshot's
+  // functions, types and other objects, which its script drops and creates again too, are not.
+  if (/must be owner of|permission denied for/.test(reason)) {
+    return ` User "${user}" may not drop or create an object of the snapshot: the restore drops what the snapshot holds and creates it again, which PostgreSQL lets only its owner (a member of the owning role, or a superuser) do. Restore as the role that owns them (the one the migrations run as), or GRANT that role TO "${user}", then run again.`;
   }
   // A transaction that touches every table needs a lock for each.
   if (!/max_locks_per_transaction|out of shared memory/i.test(reason)) return '';

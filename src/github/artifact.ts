@@ -30,14 +30,20 @@ export function readUploadChoice(raw: string | undefined, onGitHub: boolean): 'a
   throw new RollbackKitError(`Input upload-artifact must be true, false or auto, got "${raw}".`, 'auto (the default) uploads when the step runs on GitHub Actions.');
 }
 
-/** Checked before any work: an upload that cannot happen should not wait for a long dump to say so. */
-export function requireArtifactRuntime(available: boolean): void {
-  if (!available) {
-    throw new RollbackKitError(
-      'upload-artifact needs the GitHub Actions runtime (ACTIONS_RUNTIME_TOKEN), which this run does not have.',
-      'Run inside a GitHub Actions job, or set upload-artifact: false. Nothing was dumped.',
-    );
-  }
+/**
+ * Checked before any work: an upload that cannot happen should not wait for a long dump to say so.
+ * `step` says what was not done in its words: snapshot-db dumped nothing; restore-db (whose input
+ * may also be `auto`) changed nothing.
+ */
+export function requireArtifactRuntime(available: boolean, step: 'snapshot' | 'restore'): void {
+  if (available) return;
+  const what = 'upload-artifact needs the GitHub Actions runtime (ACTIONS_RUNTIME_TOKEN), which this run does not have.';
+  if (step === 'snapshot') throw new RollbackKitError(what, 'Run inside a GitHub Actions job, or set upload-artifact: false. Nothing was dumped.');
+  throw new RollbackKitError(
+    what,
+    'Run inside a GitHub Actions job, or set upload-artifact: auto (uploads only when the step runs on GitHub Actions) or false. Nothing was changed: the restore did not start.',
+    { changed: 'no' },
+  );
 }
 
 /** Uploads the snapshot, its manifest and any exports under one artifact named after the snapshot. */

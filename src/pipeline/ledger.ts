@@ -18,7 +18,7 @@ import type { Log } from '../core/log.js';
 import { stopName } from '../core/stop-signals.js';
 import { RevertFailed, type Choice } from '../migrations/revert.js';
 import { describeTarget, type ConnectionTarget } from '../db/connection.js';
-import { isLockTimeout, lockTimeoutError, lockTimeoutMs, type Blocker } from '../db/lock-wait.js';
+import { isLockTimeout, lockHolders, lockTimeoutError, lockTimeoutMs } from '../db/lock-wait.js';
 import { closeAtStop, closeSession, connect, QueryDeadlineExceeded, seconds, type QueryDeadline, type Session } from '../db/session.js';
 import { isClosed, readLedgerRows, supersedeSql, writeLedger, type LedgerRow } from '../migrations/ledger.js';
 import { acquireMigrationLock, holdsLock, releaseMigrationLock, ROLLBACK_KIT_LOCK_KEY } from '../migrations/lock.js';
@@ -274,28 +274,9 @@ function localBounds(bounds: LedgerBounds): string {
 async function boundsError(session: Session, bounds: LedgerBounds, err: unknown): Promise<unknown> {
   const { lockTimeoutSeconds, deadline, what, log, left } = bounds;
   const code = (err as { code?: string }).code;
-  if (isLockTimeout(code)) return lockTimeoutError(what, lockTimeoutSeconds, await ledgerHolders(session), left.state, log, left.facts);
+  if (isLockTimeout(code)) return lockTimeoutError(what, lockTimeoutSeconds, await lockHolders(session, { relation: 'rollback_kit.rollbacks' }), left.state, log, left.facts);
   if (code === '57014') return new RollbackKitError(`${what} stopped: its query ran longer than ${seconds(deadline.statementMs)} s.`, `${left.state} Check what keeps the server that busy, then run again.`, left.facts);
   return err;
-}
-
-/**
- * Who holds a lock on the ledger table, asked once the wait for it has failed: a lock_timeout only
- * ends the statement, so the session can still ask. Nothing when it cannot (it is then only unnamed).
- */
-async function ledgerHolders(session: Session): Promise<Blocker[]> {
-  try {
-    const { rows } = await session.query<{ pid: number; user: string | null; state: string | null; seconds: number | null; query: string | null }>(
-      `SELECT DISTINCT a.pid, a.usename AS user, a.state, extract(epoch FROM now() - coalesce(a.xact_start, a.query_start))::int AS seconds,
-              left(regexp_replace(a.query, '[[:space:]]+', ' ', 'g'), 1000) AS query
-         FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-        WHERE l.granted AND l.relation = to_regclass('rollback_kit.rollbacks') AND l.pid <> pg_backend_pid()
-        ORDER BY a.pid`,
-    );
-    return rows.map((r) => ({ pid: r.pid, user: r.user ?? '?', state: r.state ?? 'unknown', seconds: r.seconds, query: r.query ?? '' }));
-  } catch {
-    return [];
-  }
 }
 
 /**

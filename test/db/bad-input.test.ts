@@ -187,6 +187,30 @@ describe('restore-db refuses bad input and changes nothing', () => {
     expect(await fingerprintDatabase(db)).toEqual(before);
   });
 
+  it('upload-artifact: true outside GitHub Actions: says nothing was changed (it was not), and that auto exists', async () => {
+    const damaged = await createTestDatabase('rk_bad_upload');
+    await damaged.query('CREATE TABLE prices (id int PRIMARY KEY); INSERT INTO prices SELECT generate_series(1, 10)');
+    const snap = await runAction('snapshot-db', { 'database-url': damaged.url, 'output-dir': await mkdtemp(join(tmpdir(), 'rk-bad-')) });
+    expect(snap.code).toBe(0);
+    // What a restore would undo.
+    await damaged.query('DELETE FROM prices WHERE id > 3');
+    const preDir = await mkdtemp(join(tmpdir(), 'rk-bad-pre-'));
+    const run = await runAction('restore-db', {
+      'database-url': withPassword(damaged.url),
+      'snapshot-path': snap.outputs.path!,
+      confirm: damaged.name,
+      'upload-artifact': 'true',
+      'pre-restore-dir': preDir,
+    });
+    await expectCleanFailure(
+      run,
+      /^upload-artifact needs the GitHub Actions runtime \(ACTIONS_RUNTIME_TOKEN\), which this run does not have\. Run inside a GitHub Actions job, or set upload-artifact: auto \(uploads only when the step runs on GitHub Actions\) or false\. Nothing was changed: the restore did not start\.$/,
+    );
+    expect(run.errors[0]).not.toContain('dumped');
+    expect((await damaged.query('SELECT count(*)::int AS n FROM prices')).rows[0]).toEqual({ n: 3 });
+    expect(snapshotsIn(preDir)).toEqual([]);
+  });
+
   it('snapshot file missing', async () => {
     await expectCleanFailure(await restoreWith('/nonexistent/snap.dump'), /Snapshot \/nonexistent\/snap\.dump does not exist/);
   });
