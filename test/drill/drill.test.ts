@@ -63,7 +63,7 @@ describe('rollback drill (root action, mode drill)', () => {
     expect(ready.target!.status).toBe('ok');
     expect(ready.target!.detail).toContain(`${w.current.uid} can go back to ${w.previous.uid}`);
     expect(ready['down-migrations']!.detail).toContain('20240101000003');
-    expect(ready.snapshot!.detail).toMatch(/server PostgreSQL \d+: pg_dump \d+/);
+    expect(ready.snapshot!.detail).toMatch(/^connected to 127\.0\.0\.1:5432\/rk_drill_\w+, PostgreSQL \d+: pg_dump [\d.]+ and pg_restore [\d.]+ fit$/);
     expect(ready.token!.unproven!.join(' ')).toMatch(/roll back and promote/);
 
     // One issue, labelled, with a comment whose trend has this drill.
