@@ -5,6 +5,7 @@
 import { tmpdir } from 'node:os';
 import { input, runAction, setOutputs } from '../core/action.js';
 import { RollbackKitError } from '../core/errors.js';
+import { sentence } from '../core/sentence.js';
 import { output } from '../core/output.js';
 import { SpecError } from '../smoke/parse-spec.js';
 import { annotations, reportPaths, writeReportFiles } from '../smoke/report.js';
@@ -58,12 +59,13 @@ await runAction('smoke-test', async (log, signal, report) => {
   });
 
   if (!verdict.passed) {
-    // The reason often ends in "(SQLSTATE 42P01)" or a quote: end it as a sentence before the hint.
+    // The reason is a clause ("check … failed: …", often ending in "(SQLSTATE 42P01)" or a quote):
+    // said as a sentence of its own after the verdict's, before the hint.
     const reason = verdict.reasons[0]?.trim();
     const line =
       verdict.decision === 'inconclusive'
         ? `Smoke test inconclusive: ${reason}.`
-        : `Smoke test failed: ${verdict.failed} of ${measured.checks.length} checks failed; severity ${verdict.severity}, decision ${verdict.decision}.${reason ? ` ${/[.!?]$/.test(reason) ? reason : `${reason}.`}` : ''}`;
+        : `Smoke test failed: ${verdict.failed} of ${measured.checks.length} checks failed; severity ${verdict.severity}, decision ${verdict.decision}.${reason ? ` ${sentence(reason)}` : ''}`;
     if (failStep) throw new RollbackKitError(line, 'See the job summary and the report; with fail-step: false the step stays green and a later step can act on the decision output.');
     log.warning(`${line} (fail-step is false: the step stays green; act on the decision output)`);
   }

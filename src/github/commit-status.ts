@@ -60,6 +60,8 @@ export class CommitStatuses {
     return {
       doing: `${doing} of commit ${sha.slice(0, 12)} in ${this.name}`,
       tokenInput: 'github-token',
+      // Its address is the runner's GITHUB_API_URL: no step that sets these statuses has an api-url input.
+      api: { name: 'the GitHub API', urlSetting: 'GITHUB_API_URL (the runner sets it to the API of the GitHub it runs for)' },
       notFound: `Repository ${this.name} or commit ${sha.slice(0, 12)}`,
       notFoundHint: 'Check that the commit was pushed to this repository and that github-token can read it (secrets.GITHUB_TOKEN of this repository).',
     };

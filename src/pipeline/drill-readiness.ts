@@ -38,6 +38,26 @@ async function serverMajor(target: ConnectionTarget, signal: AbortSignal | undef
 /** A token is checked for expiry this far ahead: past the next quarterly drill. */
 export const TOKEN_WARN_DAYS = 100;
 
+/**
+ * Providers a drill refuses before anything changes, and why: a drill never changes what it cannot
+ * put back. A provider whose current deployment has no id or commit SHA is refused too, once asked.
+ */
+const NOT_DRILLABLE = {
+  // Its rollback is a pull request on the repository itself: a drill would open one for real,
+  // on the code every environment deploys from, and could not take it back.
+  'git-revert': 'a git-revert component cannot be drilled: its rollback is a pull request on this repository, which a drill would open for real',
+  // The command provider cannot be asked what serves: the roll-forward would have nothing to run the
+  // command with, and a `from` written in the plan names an incident, not what staging serves today.
+  command: 'a command component cannot be drilled: the drill could run the command back, but nothing tells it what staging serves now, so it could not roll forward again (a from in the plan names an incident\'s release, not what staging serves on the drill\'s day)',
+} as const;
+
+const WITHOUT_IT = 'drill a plan without it (rollback-kit.staging.yml naming only the platform components and the database)';
+
+/** What the roll-forward promotes back by: the deployment's id, else its commit SHA. */
+export function forwardTo(d: DeploymentRef | undefined): string | undefined {
+  return d?.id ?? d?.commitSha;
+}
+
 export interface ReadinessCheck {
   /** target | token | snapshot | down-migrations | checks | budget (only when a wait is longer than its phase's budget) */
   check: string;
@@ -64,10 +84,9 @@ export async function readiness(request: RollbackRequest, components: ComponentP
   const outcomes: (PromoteOutcome | undefined)[] = await Promise.all(
     components.map(async (c, i) => {
       const rec = record.components[i]!;
-      if (c.provider === 'git-revert') {
-        // Its rollback is a pull request on the repository itself: a drill would open one for real,
-        // on the code every environment deploys from, and could not take it back.
-        add({ check: 'target', component: c.name, status: 'failed', detail: 'a git-revert component cannot be drilled: its rollback is a pull request on this repository, which a drill would open for real; drill a plan without it (rollback-kit.staging.yml naming only the platform components and the database)' });
+      const refused = NOT_DRILLABLE[c.provider as keyof typeof NOT_DRILLABLE];
+      if (refused) {
+        add({ check: 'target', component: c.name, status: 'failed', detail: `${refused}; ${WITHOUT_IT}` });
         return undefined;
       }
       try {
@@ -78,6 +97,8 @@ export async function readiness(request: RollbackRequest, components: ComponentP
         rec.previous = ref(o.to);
         if (o.status === 'already-current') {
           add({ check: 'target', component: c.name, status: 'failed', detail: `no eligible target: ${log.redact(o.notes[0] ?? 'nothing to roll back to')}` });
+        } else if (!forwardTo(rec.original)) {
+          add({ check: 'target', component: c.name, status: 'failed', detail: `what serves now has no id or commit SHA to promote back by (${c.provider} named none): the drill could roll it back, but not forward again; ${WITHOUT_IT}` });
         } else {
           const skipped = o.skipped.length ? `; ${o.skipped.length} newer deployment(s) passed over` : '';
           add({ check: 'target', component: c.name, status: 'ok', detail: `${label(rec.original, 'what serves now')} can go back to ${label(rec.previous, 'the previous deployment')} (eligible${skipped})` });

@@ -21,7 +21,7 @@ import type { Check } from '../smoke/spec.js';
 import { budgets as rollbackBudgets } from './budgets.js';
 import type { ComponentPlan } from './plan-file.js';
 import type { DeploymentRef, PhaseName, SnapshotRecord, TimelineEntry, VerifyRecord } from './record.js';
-import { label, readiness, ref, type ReadinessCheck } from './drill-readiness.js';
+import { forwardTo, label, readiness, ref, type ReadinessCheck } from './drill-readiness.js';
 import { promoteRequest, type RollbackRequest } from './rollback.js';
 
 export type { ReadinessCheck };
@@ -309,10 +309,10 @@ export async function runDrill(request: DrillRequest, deps: DrillDeps, log: Log)
       const c = components[i]!;
       const rec = record.components[i]!;
       const t = timeline.start('forward', c.name);
-      const original = rec.original?.id ?? rec.original?.commitSha;
+      const original = forwardTo(rec.original);
       try {
         if (!original) throw new RollbackKitError(`The deployment ${c.name} started on has no id or commit SHA to promote back.`, 'Roll staging forward by hand.');
-        const forward: ComponentPlan = { ...c, target: original, method: 'promote', from: rec.previous?.id ?? rec.previous?.commitSha };
+        const forward: ComponentPlan = { ...c, target: original, method: 'promote', from: forwardTo(rec.previous) };
         const outcome = await promotePrevious(promoteRequest(forward, asRollback, false), log);
         rec.forward = outcome.status;
         const queued = notLiveYet(outcome, c.name);
@@ -349,7 +349,7 @@ export async function runDrill(request: DrillRequest, deps: DrillDeps, log: Log)
     const c = components[i]!;
     const rec = record.components[i]!;
     const t = timeline.start('forward', c.name);
-    const original = rec.original?.id ?? rec.original?.commitSha;
+    const original = forwardTo(rec.original);
     const look = (now: string) =>
       `${c.name}'s way back stopped halfway and ${c.provider} may still finish it: ${now}. Check which deployment staging serves${original ? `; if it is not ${original}, promote ${original} back by hand` : ' and promote the one it served before the drill back by hand'}.`;
     try {

@@ -84,7 +84,17 @@ export async function probeHttp(check: HttpCheck, url: string, opts: ProbeOption
           return { ok: false, ms: elapsed(), status: res.status, failures: [`redirected (${res.status}) ${next.notFollowed}`] };
         }
       }
-      const { text, cut } = method === 'HEAD' ? { text: '', cut: false } : await readCapped(res, MAX_BODY_BYTES);
+      let read: { text: string; cut: boolean };
+      try {
+        read = method === 'HEAD' ? { text: '', cut: false } : await readCapped(res, MAX_BODY_BYTES);
+      } catch (err) {
+        // The service answered (status and headers came back): a body that stalls or breaks off is a
+        // failed check, never an unreachable service. Only the overall deadline is our own doing.
+        const network = classify(err, timeout, opts.deadline);
+        if (network === 'deadline') throw err;
+        return { ok: false, ms: elapsed(), status: res.status, failures: [describeBodyFailure(network, err, res.status, timeoutWords(check, opts), current)] };
+      }
+      const { text, cut } = read;
       const ms = elapsed();
       const matchBudgetMs = opts.deadlineAt === undefined ? undefined : opts.deadlineAt - performance.now();
       const failures = assertResponse(check, { status: res.status, headers: res.headers, body: text, bodyCutAt: cut ? MAX_BODY_BYTES : undefined, ms }, opts.log, { matchBudgetMs });
@@ -93,7 +103,7 @@ export async function probeHttp(check: HttpCheck, url: string, opts: ProbeOption
   } catch (err) {
     if (err instanceof CheckConfigError) throw err;
     const network = classify(err, timeout, opts.deadline);
-    return { ok: false, ms: elapsed(), failures: [describeFailure(network, err, `${opts.timeoutMs / 1000} s (${timeoutSetting(check)})`, url)], network };
+    return { ok: false, ms: elapsed(), failures: [describeFailure(network, err, timeoutWords(check, opts), url)], network };
   }
 }
 
@@ -195,6 +205,24 @@ function describeFailure(kind: NetworkFailure, err: unknown, timeout: string, ur
       return DEADLINE_FAILURE;
     default:
       return `request to ${host} failed: ${causeMessage(err)}`;
+  }
+}
+
+/** How long a request was given and by which setting: "10 s (timeout-seconds)". */
+function timeoutWords(check: HttpCheck, opts: ProbeOptions): string {
+  return `${opts.timeoutMs / 1000} s (${timeoutSetting(check)})`;
+}
+
+/** A response whose status and headers came back but whose body did not: what the service did, not "no answer". */
+function describeBodyFailure(kind: NetworkFailure, err: unknown, status: number, timeout: string, url: string): string {
+  const answered = `${new URL(url).host} answered ${status}`;
+  switch (kind) {
+    case 'timeout':
+      return `${answered}, but its body did not finish within ${timeout}`;
+    case 'reset':
+      return `${answered}, but closed the connection before its body ended`;
+    default:
+      return `${answered}, but reading its body failed: ${causeMessage(err)}`;
   }
 }
 

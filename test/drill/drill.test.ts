@@ -162,6 +162,20 @@ describe('rollback drill (root action, mode drill)', () => {
     expect(changes(w)).toEqual([]);
   });
 
+  it('refuses a command component in readiness, even with a from: it could run the command back but not forward', async () => {
+    const plan = await readFile(join(w.workspace, 'rollback-kit.yml'), 'utf8');
+    const api = '  api:\n    provider: command\n    command: echo rolling to "$ROLLBACK_TARGET" >> ran.txt\n    target: v1\n    from: v2\n';
+    await writeFile(join(w.workspace, 'rollback-kit.yml'), plan.replace('components:\n', `components:\n${api}`));
+    const run = await drill(w);
+    expect(run.code).toBe(1);
+    expect(run.outputs['failed-phase']).toBe('readiness');
+    const check = json<Check[]>(run.outputs.readiness).find((c) => c.check === 'target' && c.component === 'api');
+    expect(check?.status).toBe('failed');
+    expect(check?.detail).toContain('a command component cannot be drilled');
+    expect(existsSync(join(w.workspace, 'ran.txt'))).toBe(false);
+    expect(changes(w)).toEqual([]);
+  });
+
   it('refuses an unknown mode with one error line and changes nothing', async () => {
     const run = await drill(w, { mode: 'drlil' });
     expect(run.code).toBe(1);

@@ -75,12 +75,14 @@ describe('smoke-test action', () => {
     const run = await runAction('smoke-test', { 'base-url': server.url, checks: '- {name: reports, url: /status/500}', samples: 1, ...fast });
     expect(run.code).toBe(1);
     expect(run.outputs).toMatchObject({ passed: 'false', severity: 'major', decision: 'rollback' });
-    expect(run.errors.at(-1)).toMatch(/^Smoke test failed: 1 of 1 checks failed; severity major, decision rollback\. check "reports" failed: status 500, expected 200\.\.299/);
+    expect(run.errors.at(-1)).toMatch(/^Smoke test failed: 1 of 1 checks failed; severity major, decision rollback\. Check "reports" failed: status 500, expected 200\.\.299/);
   });
 
   it('an unreachable service is critical', async () => {
     const run = await runAction('smoke-test', { 'base-url': await refusedUrl(), checks: HEALTHY, 'fail-step': false, ...fast });
     expect(run.outputs).toMatchObject({ severity: 'critical', decision: 'rollback', failed: '2', 'p95-ms': '' });
+    // The warning's sentences each start with a capital (the reason is a clause, joined after the verdict).
+    expect(run.stdout).toMatch(/^::warning::Smoke test failed: 2 of 2 checks failed; severity critical, decision rollback\. The service is unreachable: /m);
   });
 
   it('a baseline regression alone: minor, fix-forward, step green', async () => {

@@ -12,7 +12,7 @@ describe('error lines end each sentence before the hint', () => {
     const run = await runAction('smoke-test', { 'database-url': db.url, checks: '- {name: broken, query: select * from nope}', attempts: 1 });
     expect(run.code).toBe(1);
     // The check's own annotation, then the step's line.
-    expect(run.errors.at(-1)).toMatch(/decision rollback\. check "broken" failed: the query failed: relation "nope" does not exist \(SQLSTATE 42P01\)\. See the job summary/);
+    expect(run.errors.at(-1)).toMatch(/decision rollback\. Check "broken" failed: the query failed: relation "nope" does not exist \(SQLSTATE 42P01\)\. See the job summary/);
   });
 
   it('promote-previous: what Vercel said, then the hint', async () => {

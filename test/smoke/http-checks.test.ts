@@ -6,6 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { memoryLog } from '../../src/core/log.js';
 import { parseChecks } from '../../src/smoke/parse-spec.js';
 import { delaySeconds, runChecks, type CheckResult, type SmokeOptions } from '../../src/smoke/run-checks.js';
+import { decide } from '../../src/smoke/verdict.js';
 import { ROOT } from '../helpers/run-action.js';
 import { refusedUrl, startServer, type ScriptedServer } from './servers.js';
 
@@ -187,6 +188,26 @@ describe('errors count as failures, never as passes', () => {
     const r = await one('- {name: hang, url: /hang, status: [2xx, 5xx], json: {x: {exists: false}}}', { timeoutSeconds: 0.2 });
     expect(r).toMatchObject({ passed: false, unreachable: true, errorRate: 100 });
     expect(r.reason).toBe(`no answer from ${new URL(server.url).host} within 0.2 s (timeout-seconds)`);
+  });
+
+  it('a body that stalls after status 200 is a failed check that says so, not an unreachable service', async () => {
+    const host = new URL(server.url).host;
+    const r = await one('- {name: login, url: /stall-body, body-contains: form}', { timeoutSeconds: 0.3 });
+    expect(r).toMatchObject({ passed: false, unreachable: false, status: 200, errorRate: 100 });
+    expect(r.reason).toBe(`${host} answered 200, but its body did not finish within 0.3 s (timeout-seconds)`);
+    const verdict = decide([r]);
+    expect(verdict).toMatchObject({ unreachable: false, severity: 'major', decision: 'rollback' });
+    expect(verdict.reasons).toEqual([`check "login" failed: ${r.reason}`]);
+    // Critical, it is a critical check that failed: still never "unreachable".
+    const critical = decide([await one('- {name: login, url: /stall-body, body-contains: form, critical: true}', { timeoutSeconds: 0.3 })]);
+    expect(critical).toMatchObject({ unreachable: false, severity: 'critical' });
+    expect(critical.reasons.join(' ')).not.toContain('unreachable');
+  });
+
+  it('a body cut off after status 200 says the service closed the connection, not that it is unreachable', async () => {
+    const r = await one('- {name: login, url: /cut-body, body-contains: form}', { timeoutSeconds: 5 });
+    expect(r).toMatchObject({ passed: false, unreachable: false, status: 200 });
+    expect(r.reason).toBe(`${new URL(server.url).host} answered 200, but closed the connection before its body ended`);
   });
 
   it("a check's own timeout-seconds is named as the check's, not as the input", async () => {

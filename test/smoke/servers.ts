@@ -59,6 +59,13 @@ function route(req: IncomingMessage, res: ServerResponse, body: string, n: numbe
     }
     if (path.startsWith('/status/')) return json(res, Number(path.split('/')[2]), { status: 'x' });
     if (path === '/hang') return; // never answers
+    // Status, headers and part of the body, then nothing more (stall) or a dropped connection (cut).
+    if (path === '/stall-body' || path === '/cut-body') {
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.write('<html><title>Sign in</title>');
+      if (path === '/cut-body') setTimeout(() => res.destroy(), 20);
+      return;
+    }
     if (path === '/redirect') {
       res.writeHead(302, { location: url.searchParams.get('to') ?? '/health' });
       return res.end();

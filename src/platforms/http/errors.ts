@@ -4,6 +4,7 @@
  * from the platform's answer and names we chose, never from the token.
  */
 import { RollbackKitError } from '../../core/errors.js';
+import { sentence } from '../../core/sentence.js';
 import { HttpApiError, HttpNetworkError } from './client.js';
 import { GraphQLError } from './graphql.js';
 
@@ -18,7 +19,15 @@ export interface PlatformErrorContext {
   notFoundHint: string;
   /** Where the platform reports incidents. */
   statusPage?: string;
+  /**
+   * The API called and the setting that names its address, for a call that got no answer or an
+   * answer no such API gives: "the platform API" and the provider's api-url unless said otherwise
+   * (the GitHub API's address is GITHUB_API_URL, which smoke-test, say, has no input for).
+   */
+  api?: { name: string; urlSetting: string };
 }
+
+const PLATFORM_API = { name: 'the platform API', urlSetting: 'api-url' };
 
 /** A response that lacks what we cannot do without (an id): the API is not the one we expect. */
 export class UnexpectedShape extends Error {
@@ -32,11 +41,12 @@ const SAFE = 'Re-running the step is safe.';
 
 export function platformError(err: unknown, ctx: PlatformErrorContext): Error {
   if (err instanceof RollbackKitError) return err;
+  const api = ctx.api ?? PLATFORM_API;
   if (err instanceof HttpNetworkError) {
-    return new RollbackKitError(`The platform API could not be reached while ${ctx.doing}: ${err.message} (retried).`, `Check the runner network and api-url. ${SAFE}`);
+    return new RollbackKitError(sentence(`${api.name} could not be reached while ${ctx.doing}: ${err.message} (retried).`), `Check the runner network and ${api.urlSetting}. ${SAFE}`);
   }
   if (err instanceof UnexpectedShape) {
-    return new RollbackKitError(`The API answered with an ${err.message} while ${ctx.doing}.`, 'Check that api-url points at the platform API.');
+    return new RollbackKitError(`The API answered with an ${err.message} while ${ctx.doing}.`, `Check that ${api.urlSetting} points at ${api.name}.`);
   }
   if (err instanceof GraphQLError) {
     const said = `${err.service} said: "${err.messages.join('; ')}".`;
