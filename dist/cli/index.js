@@ -471,7 +471,7 @@ __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependen
 // First the stop handler (signals.ts); the rest is loaded after it, as a chunk of its own, so that a
 // stop while the command line loads (most of its start) is said, not Node's silent default.
 
-const { run } = await Promise.all(/* import() */[__nccwpck_require__.e(541), __nccwpck_require__.e(673)]).then(__nccwpck_require__.bind(__nccwpck_require__, 7673));
+const { run } = await Promise.all(/* import() */[__nccwpck_require__.e(541), __nccwpck_require__.e(654)]).then(__nccwpck_require__.bind(__nccwpck_require__, 2654));
 // Node hands a caught signal to its handler only when the event loop next looks for events: one
 // turn here, so that a stop that came while the rest loaded is said before the command starts.
 await new Promise((resolve) => setImmediate(resolve));
@@ -1500,11 +1500,15 @@ function stopName(signal) {
  */
 
 /** The sentences that claim nothing changed, as the errors write them (linear: no nested repeats). */
-const NOTHING_CHANGED = /\b(?:nothing was changed|(?:this|the) run changed nothing)\b/gi;
+const NOTHING_CHANGED = /\b(?:nothing was (?:contacted or )?changed|(?:this|the) run changed nothing)\b/gi;
 function inThisJob(text, laterJob) {
     if (!laterJob)
         return text;
-    return text.replace(NOTHING_CHANGED, (said) => (said[0] === said[0].toUpperCase() ? 'This job changed nothing' : 'this job changed nothing'));
+    return text.replace(NOTHING_CHANGED, (said) => {
+        // A dry run of scope verify's "nothing was contacted or changed": the earlier job contacted and changed production.
+        const words = /contacted/i.test(said) ? 'this job contacted nothing and changed nothing' : 'this job changed nothing';
+        return said[0] === said[0].toUpperCase() ? `T${words.slice(1)}` : words;
+    });
 }
 /**
  * Whether a `timeline` (the root action's input, the CLI's --timeline) says an earlier job of this

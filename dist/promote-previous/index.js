@@ -245,7 +245,7 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _core_action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8481);
 /* harmony import */ var _platforms_not_live_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(19);
-/* harmony import */ var _platforms_promote_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3845);
+/* harmony import */ var _platforms_promote_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(2874);
 /* harmony import */ var _platforms_promote_inputs_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(5755);
 /* harmony import */ var _pipeline_automatic_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(9430);
 /* harmony import */ var _report_promote_previous_summary_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(1719);
@@ -2487,8 +2487,10 @@ function ownEnd(text, start, end) {
  * with `keepUserinfo`, since any free text (a program's output, an API error, the reason a person
  * typed) can hold a signed URL we were never given; the command provider's lines (Log.programLines)
  * drop the userinfo of their URLs whole (an HTTP user name alone can be the credential). Linear: each `://`
- * is found once, its scheme looked for a bounded way back. A closing bracket after a URL that the URL
- * does not open is the text's, not the URL's (ownEnd).
+ * is found once, its scheme looked for a bounded way back, and the text between URLs read once for
+ * its brackets. A closing bracket after a URL that the URL does not open is the text's, not the URL's
+ * (ownEnd), and so is the punctuation after it; but when a hidden value runs to where the URL ends,
+ * what ownEnd left out may be the value's own (`?token=s3cr3t!!`), and is hidden with it (secretEnd).
  */
 function hideUrlSecrets(text, opts = {}) {
     let at = text.indexOf('://');
@@ -2496,6 +2498,9 @@ function hideUrlSecrets(text, opts = {}) {
         return hideEncodedUrls(text);
     let out = '';
     let done = 0;
+    /** The brackets the text outside URLs opened and has not closed, read up to `read`. */
+    const opened = { '(': 0, '[': 0, '{': 0 };
+    let read = 0;
     while (at !== -1) {
         let start = at;
         while (start > done && at - start < MAX_SCHEME && SCHEME_CHAR.test(text[start - 1]))
@@ -2506,13 +2511,47 @@ function hideUrlSecrets(text, opts = {}) {
         while (end < text.length && !URL_END.test(text[end]))
             end++;
         if (start < at) {
-            end = ownEnd(text, start, end);
-            out += text.slice(done, start) + displayUrl(text.slice(start, end), opts);
-            done = end;
+            for (; read < start; read++)
+                countBracket(opened, text[read]);
+            const own = ownEnd(text, start, end);
+            let shown = displayUrl(text.slice(start, own), opts);
+            let until = own;
+            if (own < end && shown.endsWith('***') && !text.slice(start, own).endsWith('***')) {
+                until = secretEnd(text, own, end, opened);
+                shown = displayUrl(text.slice(start, until), opts);
+            }
+            out += text.slice(done, start) + shown;
+            done = until;
+            read = until;
         }
         at = text.indexOf('://', end);
     }
     return hideEncodedUrls(out + text.slice(done));
+}
+/** An opening bracket counted, a closing one closing the one it pairs with, if open. */
+function countBracket(opened, c) {
+    if (c in opened)
+        opened[c]++;
+    else if (CLOSERS[c] && opened[CLOSERS[c]] > 0)
+        opened[CLOSERS[c]]--;
+}
+/**
+ * Where a hidden value that runs to a URL's own end (ownEnd) ends, when the characters ownEnd left
+ * out (`cut`, from `own` to `end`) may be its own: a secret never shows a character of itself, so
+ * they are hidden with it, but for what is plausibly the text's. That is a closing bracket the text
+ * opened before the URL (`(see https://h/?token=…)`), and all after it; or, with none, a single `.`
+ * or `,` at the end followed by white space or the end of the text (the end of a sentence). Every
+ * other `!`, `?`, `;`, `:`, bracket and further `.` is taken as the value's (`?token=s3cr3t!!`,
+ * `?password=hunter2)`).
+ */
+function secretEnd(text, own, end, opened) {
+    for (let i = own; i < end; i++) {
+        const opener = CLOSERS[text[i]];
+        if (opener && opened[opener] > 0)
+            return i;
+    }
+    const last = text[end - 1];
+    return (last === '.' || last === ',') && (end === text.length || /\s/.test(text[end])) ? end - 1 : end;
 }
 /** `://` percent-encoded once or more (`%3A%2F%2F`, `%253A%252F%252F`). */
 const ENCODED_SCHEME = /%(?:25)*3A%(?:25)*2F%(?:25)*2F/gi;
@@ -2603,7 +2642,7 @@ function componentUrls(component) {
 /* harmony export */   C: () => (/* binding */ refuseNotLive)
 /* harmony export */ });
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8005);
-/* harmony import */ var _promote_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3845);
+/* harmony import */ var _promote_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2874);
 /**
  * promote-previous on its own (the action, `rollback-kit promote`): a change the platform accepted
  * but did not make live (a promotion Vercel queued behind a rolling release) fails the step, as it
@@ -2632,7 +2671,7 @@ function refuseNotLive(outcome, request) {
 /* harmony import */ var _core_secret_input_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8347);
 /* harmony import */ var _core_url_secrets_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9041);
 /* harmony import */ var _component_urls_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(8877);
-/* harmony import */ var _promote_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(3845);
+/* harmony import */ var _promote_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(2874);
 
 
 
@@ -2712,7 +2751,7 @@ function readPromoteRequest(inputs, ctx, log) {
 
 /***/ }),
 
-/***/ 3845:
+/***/ 2874:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -3711,6 +3750,22 @@ async function graphql(client, path, operation, query, variables = {}) {
     return data;
 }
 
+;// CONCATENATED MODULE: ./.build/core/sentence.js
+/**
+ * Text said as a sentence of its own where sentences are joined ("… decision rollback. Check
+ * "reports" failed: …"): a clause made to follow a colon starts in lower case, and one that ends in
+ * a quote or a code "(SQLSTATE 42P01)" has no full stop. Starts with a capital, ends with . ! or ?.
+ * For prose only: a hint that starts with a name as written (since-ref, verified-sha, a command)
+ * keeps it, so RollbackKitError.line joins message and hint as they are.
+ */
+function sentence(text) {
+    const t = text.trim();
+    if (!t)
+        return t;
+    const capital = t[0].toUpperCase() + t.slice(1);
+    return /[.!?]$/.test(capital) ? capital : `${capital}.`;
+}
+
 ;// CONCATENATED MODULE: ./.build/platforms/http/errors.js
 /**
  * Turns a failed platform call into the one line the on-call engineer reads: what we were doing,
@@ -3720,6 +3775,8 @@ async function graphql(client, path, operation, query, variables = {}) {
 
 
 
+
+const PLATFORM_API = { name: 'the platform API', urlSetting: 'api-url' };
 /** A response that lacks what we cannot do without (an id): the API is not the one we expect. */
 class UnexpectedShape extends Error {
     constructor(what) {
@@ -3731,11 +3788,12 @@ const SAFE = 'Re-running the step is safe.';
 function platformError(err, ctx) {
     if (err instanceof errors/* RollbackKitError */.dp)
         return err;
+    const api = ctx.api ?? PLATFORM_API;
     if (err instanceof HttpNetworkError) {
-        return new errors/* RollbackKitError */.dp(`The platform API could not be reached while ${ctx.doing}: ${err.message} (retried).`, `Check the runner network and api-url. ${SAFE}`);
+        return new errors/* RollbackKitError */.dp(sentence(`${api.name} could not be reached while ${ctx.doing}: ${err.message} (retried).`), `Check the runner network and ${api.urlSetting}. ${SAFE}`);
     }
     if (err instanceof UnexpectedShape) {
-        return new errors/* RollbackKitError */.dp(`The API answered with an ${err.message} while ${ctx.doing}.`, 'Check that api-url points at the platform API.');
+        return new errors/* RollbackKitError */.dp(`The API answered with an ${err.message} while ${ctx.doing}.`, `Check that ${api.urlSetting} points at ${api.name}.`);
     }
     if (err instanceof GraphQLError) {
         const said = `${err.service} said: "${err.messages.join('; ')}".`;
@@ -7210,6 +7268,8 @@ class CommitStatuses {
         return {
             doing: `${doing} of commit ${sha.slice(0, 12)} in ${this.name}`,
             tokenInput: 'github-token',
+            // Its address is the runner's GITHUB_API_URL: no step that sets these statuses has an api-url input.
+            api: { name: 'the GitHub API', urlSetting: 'GITHUB_API_URL (the runner sets it to the API of the GitHub it runs for)' },
             notFound: `Repository ${this.name} or commit ${sha.slice(0, 12)}`,
             notFoundHint: 'Check that the commit was pushed to this repository and that github-token can read it (secrets.GITHUB_TOKEN of this repository).',
         };
@@ -7682,8 +7742,8 @@ function formatDuration(ms) {
     return `${Math.floor(seconds / 60)} min ${seconds % 60} s`;
 }
 
-// EXTERNAL MODULE: ./.build/platforms/promote.js + 42 modules
-var promote = __nccwpck_require__(3845);
+// EXTERNAL MODULE: ./.build/platforms/promote.js + 43 modules
+var promote = __nccwpck_require__(2874);
 // EXTERNAL MODULE: ./.build/report/markdown.js
 var markdown = __nccwpck_require__(4348);
 ;// CONCATENATED MODULE: ./.build/report/promote-previous-summary.js

@@ -404,7 +404,7 @@ await (0,_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .runAction */ .Cs)('rest
     if (upload === 'asked' && !request.preRestoreSnapshot)
         throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp('upload-artifact uploads the pre-restore snapshot, and pre-restore-snapshot is false.', 'Set pre-restore-snapshot: true, or upload-artifact: false. Nothing was changed.');
     if (upload === 'asked')
-        (0,_github_artifact_js__WEBPACK_IMPORTED_MODULE_5__/* .requireArtifactRuntime */ ._n)(onGitHub);
+        (0,_github_artifact_js__WEBPACK_IMPORTED_MODULE_5__/* .requireArtifactRuntime */ ._n)(onGitHub, 'restore');
     const result = await (0,_db_restore_js__WEBPACK_IMPORTED_MODULE_4__/* .restoreSnapshot */ .n5)({
         ...request,
         signal,
@@ -2998,8 +2998,10 @@ function ownEnd(text, start, end) {
  * with `keepUserinfo`, since any free text (a program's output, an API error, the reason a person
  * typed) can hold a signed URL we were never given; the command provider's lines (Log.programLines)
  * drop the userinfo of their URLs whole (an HTTP user name alone can be the credential). Linear: each `://`
- * is found once, its scheme looked for a bounded way back. A closing bracket after a URL that the URL
- * does not open is the text's, not the URL's (ownEnd).
+ * is found once, its scheme looked for a bounded way back, and the text between URLs read once for
+ * its brackets. A closing bracket after a URL that the URL does not open is the text's, not the URL's
+ * (ownEnd), and so is the punctuation after it; but when a hidden value runs to where the URL ends,
+ * what ownEnd left out may be the value's own (`?token=s3cr3t!!`), and is hidden with it (secretEnd).
  */
 function hideUrlSecrets(text, opts = {}) {
     let at = text.indexOf('://');
@@ -3007,6 +3009,9 @@ function hideUrlSecrets(text, opts = {}) {
         return hideEncodedUrls(text);
     let out = '';
     let done = 0;
+    /** The brackets the text outside URLs opened and has not closed, read up to `read`. */
+    const opened = { '(': 0, '[': 0, '{': 0 };
+    let read = 0;
     while (at !== -1) {
         let start = at;
         while (start > done && at - start < MAX_SCHEME && SCHEME_CHAR.test(text[start - 1]))
@@ -3017,13 +3022,47 @@ function hideUrlSecrets(text, opts = {}) {
         while (end < text.length && !URL_END.test(text[end]))
             end++;
         if (start < at) {
-            end = ownEnd(text, start, end);
-            out += text.slice(done, start) + displayUrl(text.slice(start, end), opts);
-            done = end;
+            for (; read < start; read++)
+                countBracket(opened, text[read]);
+            const own = ownEnd(text, start, end);
+            let shown = displayUrl(text.slice(start, own), opts);
+            let until = own;
+            if (own < end && shown.endsWith('***') && !text.slice(start, own).endsWith('***')) {
+                until = secretEnd(text, own, end, opened);
+                shown = displayUrl(text.slice(start, until), opts);
+            }
+            out += text.slice(done, start) + shown;
+            done = until;
+            read = until;
         }
         at = text.indexOf('://', end);
     }
     return hideEncodedUrls(out + text.slice(done));
+}
+/** An opening bracket counted, a closing one closing the one it pairs with, if open. */
+function countBracket(opened, c) {
+    if (c in opened)
+        opened[c]++;
+    else if (CLOSERS[c] && opened[CLOSERS[c]] > 0)
+        opened[CLOSERS[c]]--;
+}
+/**
+ * Where a hidden value that runs to a URL's own end (ownEnd) ends, when the characters ownEnd left
+ * out (`cut`, from `own` to `end`) may be its own: a secret never shows a character of itself, so
+ * they are hidden with it, but for what is plausibly the text's. That is a closing bracket the text
+ * opened before the URL (`(see https://h/?token=…)`), and all after it; or, with none, a single `.`
+ * or `,` at the end followed by white space or the end of the text (the end of a sentence). Every
+ * other `!`, `?`, `;`, `:`, bracket and further `.` is taken as the value's (`?token=s3cr3t!!`,
+ * `?password=hunter2)`).
+ */
+function secretEnd(text, own, end, opened) {
+    for (let i = own; i < end; i++) {
+        const opener = CLOSERS[text[i]];
+        if (opener && opened[opener] > 0)
+            return i;
+    }
+    const last = text[end - 1];
+    return (last === '.' || last === ',') && (end === text.length || /\s/.test(text[end])) ? end - 1 : end;
 }
 /** `://` percent-encoded once or more (`%3A%2F%2F`, `%253A%252F%252F`). */
 const ENCODED_SCHEME = /%(?:25)*3A%(?:25)*2F%(?:25)*2F/gi;
@@ -3894,6 +3933,7 @@ function readRestoreRequest(inputs, databaseUrl, ctx, log) {
 /* harmony export */   F_: () => (/* binding */ STALL_CAUSE),
 /* harmony export */   MX: () => (/* binding */ DEFAULT_STALL_MS),
 /* harmony export */   NP: () => (/* binding */ notWatching),
+/* harmony export */   NY: () => (/* binding */ lockHolders),
 /* harmony export */   OP: () => (/* binding */ LockCycleError),
 /* harmony export */   Td: () => (/* binding */ isLockTimeout),
 /* harmony export */   Vc: () => (/* binding */ cancelQuery),
@@ -4204,6 +4244,31 @@ async function watchBlockers(target, applicationName, log, opts = {}) {
             return last;
         },
     };
+}
+/**
+ * Who holds what a session waited for (HeldLock), asked on that session once its wait has failed: a
+ * lock_timeout only ends the statement, so the session can still ask, and the holder (an idle
+ * transaction, a stuck migration) most often holds it still. The watcher (watchBlockers) has to look
+ * during the wait, and takes a connection of its own: this is for a session that had none watching.
+ * Nothing when it cannot ask (the error then names no session).
+ */
+async function lockHolders(session, held) {
+    // Another session's temporary tables and tables not committed yet are never what ours read.
+    const which = held === 'reads'
+        ? `l.mode = 'AccessExclusiveLock' AND l.database IN (0, (SELECT oid FROM pg_catalog.pg_database WHERE datname = current_database()))
+           AND EXISTS (SELECT 1 FROM pg_catalog.pg_class c WHERE c.oid = l.relation AND c.relpersistence <> 't')`
+        : 'l.relation = to_regclass($1)';
+    try {
+        const { rows } = await session.query(`SELECT DISTINCT a.pid, a.usename AS user, a.state, extract(epoch FROM now() - coalesce(a.xact_start, a.query_start))::int AS seconds,
+              left(regexp_replace(a.query, '[[:space:]]+', ' ', 'g'), ${QUERY_READ_CHARS}) AS query
+         FROM pg_catalog.pg_locks l JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid
+        WHERE l.granted AND l.locktype = 'relation' AND l.pid <> pg_backend_pid() AND ${which}
+        ORDER BY a.pid`, held === 'reads' ? [] : [held.relation]);
+        return rows.map((r) => ({ pid: r.pid, user: r.user ?? '?', state: r.state ?? 'unknown', seconds: r.seconds, query: r.query ?? '' }));
+    }
+    catch {
+        return [];
+    }
 }
 /** `pid 4242 (user app, idle in transaction for 35 s): "LOCK TABLE …"`, redacted and cut short. */
 function describeBlockers(blockers, log) {
@@ -5798,6 +5863,49 @@ const REMEDIES = [
     { kind: /^rule (.+) on (view|materialized view) (.+)$/, fix: (m) => `for a ${m[2]}: DROP ${m[2].toUpperCase()} ${m[3]}, and create it again after the restore` },
     { kind: /^(function|procedure) (.+)$/, fix: (m) => `for a ${m[1]}: DROP ${m[1].toUpperCase()} ${m[2]}, or CREATE OR REPLACE it without what it uses` },
 ];
+/** How many objects an error names before it says how many more. */
+const NAMED = 8;
+const KIND_WORD = { r: 'table', p: 'table', v: 'view', m: 'materialized view', S: 'sequence', f: 'foreign table' };
+/**
+ * What the restore needs of the role it connects as, asked while it is planned, before anything is
+ * locked, kept or changed: it drops every relation of the plan (the snapshot's that exist, and the
+ * views it keeps, dropped and created again) and creates it again, and PostgreSQL lets only a role
+ * with its owner's privileges (the owner, a member of the owning role, a superuser) drop an object,
+ * and only one with CREATE on its schema create it there. SELECT and UPDATE alone would get a role
+ * through the table locks and the pre-restore snapshot, and fail at the first DROP.
+ */
+async function requireRestorePrivileges(session, plan) {
+    const relations = [...plan.dropped, ...plan.keptViews];
+    if (!relations.length)
+        return;
+    // Names quoted by the server, as it quotes them (quote_ident): only where they need it.
+    const { rows } = await session.query(`SELECT quote_ident(current_user) AS me, quote_ident(n.nspname) AS schema, format('%I.%I', n.nspname, c.relname) AS name, c.relkind::text AS relkind, quote_ident(o.rolname) AS owner, o.rolsuper AS owner_super,
+            pg_has_role(current_user, c.relowner, 'USAGE') AS owned, has_schema_privilege(current_user, n.oid, 'CREATE') AS creates
+       FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS t(schema, name, pos)
+       JOIN pg_namespace n ON n.nspname = t.schema
+       JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = t.name
+       JOIN pg_roles o ON o.oid = c.relowner
+      ORDER BY t.pos`, [relations.map((r) => r.schema), relations.map((r) => r.name)]);
+    const me = rows[0]?.me ?? '';
+    const notOwned = new Map();
+    for (const r of rows.filter((r) => !r.owned))
+        notOwned.set(r.owner, [...(notOwned.get(r.owner) ?? []), `${KIND_WORD[r.relkind] ?? 'relation'} ${r.name}`]);
+    const noCreate = [...new Set(rows.filter((r) => !r.creates).map((r) => r.schema))];
+    if (!notOwned.size && !noCreate.length)
+        return;
+    const named = (items) => (items.length > NAMED ? `${items.slice(0, NAMED).join(', ')} and ${items.length - NAMED} more` : items.join(', '));
+    const lacks = [
+        ...[...notOwned].map(([owner, objects]) => `the privileges of ${owner}, which owns ${named(objects)}`),
+        ...(noCreate.length ? [`CREATE on schema ${named(noCreate)}`] : []),
+    ];
+    // Membership of a superuser role is no grant to suggest: restore as that role instead.
+    const supers = new Set(rows.filter((r) => r.owner_super).map((r) => r.owner));
+    const grants = [
+        ...[...notOwned.keys()].filter((owner) => !supers.has(owner)).map((owner) => `GRANT ${owner} TO ${me};`),
+        ...noCreate.map((schema) => `GRANT CREATE ON SCHEMA ${schema} TO ${me};`),
+    ];
+    throw new errors/* RollbackKitError */.dp(`User ${me} cannot restore this snapshot: the restore drops what the snapshot holds and creates it again, which PostgreSQL lets only the objects' owner (or a member of the owning role, or a superuser) do, and it lacks ${lacks.join('; ')}.`, `Restore as the role that owns them (the one the migrations run as)${grants.length ? `, or grant it: ${grants.join(' ')}` : '.'} Nothing was changed: the check ran before anything was locked.`);
+}
 /** The remedies for these objects, one per kind, in the order of REMEDIES. */
 function remedies(objects) {
     const out = [];
@@ -7668,6 +7776,8 @@ async function restoreOrPreview(req, log, dryRun) {
             const extra = await leftAsTheyAre(s, contents, manifest);
             // Planned before anything is written: a dependent that cannot be put back refuses the restore here.
             const plan = req.clean ? await planRestore(s, contents, where) : { dropped: [], keptPartitions: [], droppedForeignKeys: [], keptForeignKeys: [], keptViews: [], discarded: [] };
+            // Before anything is locked or kept: a role that may not drop what the plan drops would fail only at the first DROP.
+            await requireRestorePrivileges(s, plan);
             return { serverMajor, pgRestore, contents, plan, extra, notMemberOf, defaults, source };
         }, planningGone);
         if (contents.largeObjects && manifest.format === 'plain') {
@@ -7857,8 +7967,9 @@ function fewerRowsThanBefore(before, restored) {
  */
 const PLANNING_DEADLINE = { statementMs: 300_000, marginMs: 10_000 };
 /**
- * A session for what the restore reads before it changes anything. A system catalogue another
- * session has locked (VACUUM FULL pg_depend) is waited for no longer than any lock of the restore.
+ * A session for what the restore reads before it changes anything. A table or system catalogue
+ * another session has locked (an ALTER TABLE left open, VACUUM FULL pg_depend) is waited for no
+ * longer than any lock of the restore, and the error names that session.
  */
 async function withPlanningSession(req, where, log, fn, onClose) {
     let session;
@@ -7881,8 +7992,10 @@ async function withPlanningSession(req, where, log, fn, onClose) {
     catch (err) {
         const code = err.code;
         const what = `Planning the restore into ${where}`;
+        // Its queries only read the catalogue: what blocks them holds an ACCESS EXCLUSIVE lock (a stuck
+        // migration's ALTER TABLE, a LOCK TABLE, a VACUUM FULL of a catalogue), and most often still does.
         if ((0,lock_wait/* isLockTimeout */.Td)(code))
-            throw (0,lock_wait/* lockTimeoutError */.rB)(what, req.lockTimeoutSeconds, [], 'Nothing was changed.', log, UNCHANGED);
+            throw (0,lock_wait/* lockTimeoutError */.rB)(what, req.lockTimeoutSeconds, await (0,lock_wait/* lockHolders */.NY)(session, 'reads'), 'Nothing was changed.', log, UNCHANGED);
         if (code === '57014') {
             throw new errors/* RollbackKitError */.dp(`${what} stopped: a query of its catalogue ran longer than ${(0,db_session/* seconds */.YA)(PLANNING_DEADLINE.statementMs)} s, or was cancelled.`, 'Nothing was changed. Run again; if it happens again, report it with the number of tables and functions the database has.', UNCHANGED);
         }
@@ -8334,7 +8447,7 @@ async function applySnapshot(a, processes, log) {
     if (feedError instanceof errors/* RollbackKitError */.dp && (!error || loaded?.code))
         throw new errors/* RollbackKitError */.dp(log.redact(feedError.message), `${feedError.hint ? `${feedError.hint} ` : ''}${state}${undo}`, UNCHANGED);
     const reason = error || (feedError instanceof Error ? feedError.message : '') || (applied.signal ? `psql ended by ${applied.signal}` : 'psql exited before the restore committed');
-    throw new errors/* RollbackKitError */.dp(`Restore into ${where} failed: ${log.redact(reason).replace(/\.$/, '')}.`, `${state}${undo}${advice(reason, a.plan)}`, UNCHANGED);
+    throw new errors/* RollbackKitError */.dp(`Restore into ${where} failed: ${log.redact(reason).replace(/\.$/, '')}.`, `${state}${undo}${advice(reason, a.plan, req.target.user)}`, UNCHANGED);
 }
 /**
  * How the restore's transaction `txid` ended, asked on a connection of its own once psql's session is
@@ -8375,7 +8488,7 @@ function preRestoreStalled(where, goneMs) {
     return new errors/* RollbackKitError */.dp(`Restore into ${where} stopped before it changed anything, in its pre-restore snapshot: ${dumpStalled(goneMs)}, and what it had written was removed. Nothing of the restore was applied: the database was not changed.`, `${lock_wait/* STALL_CAUSE */.F_} and run again.`, UNCHANGED);
 }
 /** What to change, for the failures whose cause is known. */
-function advice(reason, plan) {
+function advice(reason, plan, user) {
     if (/violates foreign key constraint/.test(reason) && plan.keptForeignKeys.length) {
         return ' Rows of tables the snapshot does not have point at rows it does not have, so their foreign keys cannot be re-created: delete those rows (or the foreign key), then run again.';
     }
@@ -8384,6 +8497,11 @@ function advice(reason, plan) {
     }
     if (plan.keptPartitions.length && /partition|not found in parent/i.test(reason)) {
         return ` A partition the snapshot does not have (${plan.keptPartitions.map((p) => p.partition).join(', ')}) could not be attached to the restored table. Detach it yourself (ALTER TABLE <table> DETACH PARTITION <partition>): it then stays as a table of its own with its rows, and the restore leaves it as it is. Then run again.`;
+    }
+    // Relations are checked while the restore is planned (requireRestorePrivileges); the snapshot's
+    // functions, types and other objects, which its script drops and creates again too, are not.
+    if (/must be owner of|permission denied for/.test(reason)) {
+        return ` User "${user}" may not drop or create an object of the snapshot: the restore drops what the snapshot holds and creates it again, which PostgreSQL lets only its owner (a member of the owning role, or a superuser) do. Restore as the role that owns them (the one the migrations run as), or GRANT that role TO "${user}", then run again.`;
     }
     // A transaction that touches every table needs a lock for each.
     if (!/max_locks_per_transaction|out of shared memory/i.test(reason))
@@ -9227,11 +9345,18 @@ function readUploadChoice(raw, onGitHub) {
         return 'no';
     throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp(`Input upload-artifact must be true, false or auto, got "${raw}".`, 'auto (the default) uploads when the step runs on GitHub Actions.');
 }
-/** Checked before any work: an upload that cannot happen should not wait for a long dump to say so. */
-function requireArtifactRuntime(available) {
-    if (!available) {
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp('upload-artifact needs the GitHub Actions runtime (ACTIONS_RUNTIME_TOKEN), which this run does not have.', 'Run inside a GitHub Actions job, or set upload-artifact: false. Nothing was dumped.');
-    }
+/**
+ * Checked before any work: an upload that cannot happen should not wait for a long dump to say so.
+ * `step` says what was not done in its words: snapshot-db dumped nothing; restore-db (whose input
+ * may also be `auto`) changed nothing.
+ */
+function requireArtifactRuntime(available, step) {
+    if (available)
+        return;
+    const what = 'upload-artifact needs the GitHub Actions runtime (ACTIONS_RUNTIME_TOKEN), which this run does not have.';
+    if (step === 'snapshot')
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp(what, 'Run inside a GitHub Actions job, or set upload-artifact: false. Nothing was dumped.');
+    throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp(what, 'Run inside a GitHub Actions job, or set upload-artifact: auto (uploads only when the step runs on GitHub Actions) or false. Nothing was changed: the restore did not start.', { changed: 'no' });
 }
 /** Uploads the snapshot, its manifest and any exports under one artifact named after the snapshot. */
 async function uploadSnapshotArtifact(paths, retentionDays) {

@@ -11906,8 +11906,10 @@ function ownEnd(text, start, end) {
  * with `keepUserinfo`, since any free text (a program's output, an API error, the reason a person
  * typed) can hold a signed URL we were never given; the command provider's lines (Log.programLines)
  * drop the userinfo of their URLs whole (an HTTP user name alone can be the credential). Linear: each `://`
- * is found once, its scheme looked for a bounded way back. A closing bracket after a URL that the URL
- * does not open is the text's, not the URL's (ownEnd).
+ * is found once, its scheme looked for a bounded way back, and the text between URLs read once for
+ * its brackets. A closing bracket after a URL that the URL does not open is the text's, not the URL's
+ * (ownEnd), and so is the punctuation after it; but when a hidden value runs to where the URL ends,
+ * what ownEnd left out may be the value's own (`?token=s3cr3t!!`), and is hidden with it (secretEnd).
  */
 function hideUrlSecrets(text, opts = {}) {
     let at = text.indexOf('://');
@@ -11915,6 +11917,9 @@ function hideUrlSecrets(text, opts = {}) {
         return hideEncodedUrls(text);
     let out = '';
     let done = 0;
+    /** The brackets the text outside URLs opened and has not closed, read up to `read`. */
+    const opened = { '(': 0, '[': 0, '{': 0 };
+    let read = 0;
     while (at !== -1) {
         let start = at;
         while (start > done && at - start < MAX_SCHEME && SCHEME_CHAR.test(text[start - 1]))
@@ -11925,13 +11930,47 @@ function hideUrlSecrets(text, opts = {}) {
         while (end < text.length && !URL_END.test(text[end]))
             end++;
         if (start < at) {
-            end = ownEnd(text, start, end);
-            out += text.slice(done, start) + displayUrl(text.slice(start, end), opts);
-            done = end;
+            for (; read < start; read++)
+                countBracket(opened, text[read]);
+            const own = ownEnd(text, start, end);
+            let shown = displayUrl(text.slice(start, own), opts);
+            let until = own;
+            if (own < end && shown.endsWith('***') && !text.slice(start, own).endsWith('***')) {
+                until = secretEnd(text, own, end, opened);
+                shown = displayUrl(text.slice(start, until), opts);
+            }
+            out += text.slice(done, start) + shown;
+            done = until;
+            read = until;
         }
         at = text.indexOf('://', end);
     }
     return hideEncodedUrls(out + text.slice(done));
+}
+/** An opening bracket counted, a closing one closing the one it pairs with, if open. */
+function countBracket(opened, c) {
+    if (c in opened)
+        opened[c]++;
+    else if (CLOSERS[c] && opened[CLOSERS[c]] > 0)
+        opened[CLOSERS[c]]--;
+}
+/**
+ * Where a hidden value that runs to a URL's own end (ownEnd) ends, when the characters ownEnd left
+ * out (`cut`, from `own` to `end`) may be its own: a secret never shows a character of itself, so
+ * they are hidden with it, but for what is plausibly the text's. That is a closing bracket the text
+ * opened before the URL (`(see https://h/?token=…)`), and all after it; or, with none, a single `.`
+ * or `,` at the end followed by white space or the end of the text (the end of a sentence). Every
+ * other `!`, `?`, `;`, `:`, bracket and further `.` is taken as the value's (`?token=s3cr3t!!`,
+ * `?password=hunter2)`).
+ */
+function secretEnd(text, own, end, opened) {
+    for (let i = own; i < end; i++) {
+        const opener = CLOSERS[text[i]];
+        if (opener && opened[opener] > 0)
+            return i;
+    }
+    const last = text[end - 1];
+    return (last === '.' || last === ',') && (end === text.length || /\s/.test(text[end])) ? end - 1 : end;
 }
 /** `://` percent-encoded once or more (`%3A%2F%2F`, `%253A%252F%252F`). */
 const ENCODED_SCHEME = /%(?:25)*3A%(?:25)*2F%(?:25)*2F/gi;
@@ -12954,6 +12993,7 @@ function libpqEnv(t) {
 /* harmony export */   F_: () => (/* binding */ STALL_CAUSE),
 /* harmony export */   MX: () => (/* binding */ DEFAULT_STALL_MS),
 /* harmony export */   NP: () => (/* binding */ notWatching),
+/* harmony export */   NY: () => (/* binding */ lockHolders),
 /* harmony export */   OP: () => (/* binding */ LockCycleError),
 /* harmony export */   Td: () => (/* binding */ isLockTimeout),
 /* harmony export */   Vc: () => (/* binding */ cancelQuery),
@@ -13264,6 +13304,31 @@ async function watchBlockers(target, applicationName, log, opts = {}) {
             return last;
         },
     };
+}
+/**
+ * Who holds what a session waited for (HeldLock), asked on that session once its wait has failed: a
+ * lock_timeout only ends the statement, so the session can still ask, and the holder (an idle
+ * transaction, a stuck migration) most often holds it still. The watcher (watchBlockers) has to look
+ * during the wait, and takes a connection of its own: this is for a session that had none watching.
+ * Nothing when it cannot ask (the error then names no session).
+ */
+async function lockHolders(session, held) {
+    // Another session's temporary tables and tables not committed yet are never what ours read.
+    const which = held === 'reads'
+        ? `l.mode = 'AccessExclusiveLock' AND l.database IN (0, (SELECT oid FROM pg_catalog.pg_database WHERE datname = current_database()))
+           AND EXISTS (SELECT 1 FROM pg_catalog.pg_class c WHERE c.oid = l.relation AND c.relpersistence <> 't')`
+        : 'l.relation = to_regclass($1)';
+    try {
+        const { rows } = await session.query(`SELECT DISTINCT a.pid, a.usename AS user, a.state, extract(epoch FROM now() - coalesce(a.xact_start, a.query_start))::int AS seconds,
+              left(regexp_replace(a.query, '[[:space:]]+', ' ', 'g'), ${QUERY_READ_CHARS}) AS query
+         FROM pg_catalog.pg_locks l JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid
+        WHERE l.granted AND l.locktype = 'relation' AND l.pid <> pg_backend_pid() AND ${which}
+        ORDER BY a.pid`, held === 'reads' ? [] : [held.relation]);
+        return rows.map((r) => ({ pid: r.pid, user: r.user ?? '?', state: r.state ?? 'unknown', seconds: r.seconds, query: r.query ?? '' }));
+    }
+    catch {
+        return [];
+    }
 }
 /** `pid 4242 (user app, idle in transaction for 35 s): "LOCK TABLE …"`, redacted and cut short. */
 function describeBlockers(blockers, log) {
@@ -15655,11 +15720,18 @@ function readUploadChoice(raw, onGitHub) {
         return 'no';
     throw new RollbackKitError(`Input upload-artifact must be true, false or auto, got "${raw}".`, 'auto (the default) uploads when the step runs on GitHub Actions.');
 }
-/** Checked before any work: an upload that cannot happen should not wait for a long dump to say so. */
-function requireArtifactRuntime(available) {
-    if (!available) {
-        throw new RollbackKitError('upload-artifact needs the GitHub Actions runtime (ACTIONS_RUNTIME_TOKEN), which this run does not have.', 'Run inside a GitHub Actions job, or set upload-artifact: false. Nothing was dumped.');
-    }
+/**
+ * Checked before any work: an upload that cannot happen should not wait for a long dump to say so.
+ * `step` says what was not done in its words: snapshot-db dumped nothing; restore-db (whose input
+ * may also be `auto`) changed nothing.
+ */
+function requireArtifactRuntime(available, step) {
+    if (available)
+        return;
+    const what = 'upload-artifact needs the GitHub Actions runtime (ACTIONS_RUNTIME_TOKEN), which this run does not have.';
+    if (step === 'snapshot')
+        throw new RollbackKitError(what, 'Run inside a GitHub Actions job, or set upload-artifact: false. Nothing was dumped.');
+    throw new RollbackKitError(what, 'Run inside a GitHub Actions job, or set upload-artifact: auto (uploads only when the step runs on GitHub Actions) or false. Nothing was changed: the restore did not start.', { changed: 'no' });
 }
 /** Uploads the snapshot, its manifest and any exports under one artifact named after the snapshot. */
 async function uploadSnapshotArtifact(paths, retentionDays) {
@@ -19023,8 +19095,8 @@ var errors = __nccwpck_require__(8005);
 var connection = __nccwpck_require__(401);
 // EXTERNAL MODULE: ./.build/db/snapshot.js
 var snapshot = __nccwpck_require__(17257);
-// EXTERNAL MODULE: ./.build/platforms/promote.js + 24 modules
-var promote = __nccwpck_require__(51640);
+// EXTERNAL MODULE: ./.build/platforms/promote.js + 25 modules
+var promote = __nccwpck_require__(54395);
 // EXTERNAL MODULE: ./.build/pipeline/budgets.js
 var budgets = __nccwpck_require__(51583);
 // EXTERNAL MODULE: ./.build/db/pg-tools.js
@@ -19134,6 +19206,23 @@ async function serverMajor(target, signal) {
 }
 /** A token is checked for expiry this far ahead: past the next quarterly drill. */
 const TOKEN_WARN_DAYS = 100;
+/**
+ * Providers a drill refuses before anything changes, and why: a drill never changes what it cannot
+ * put back. A provider whose current deployment has no id or commit SHA is refused too, once asked.
+ */
+const NOT_DRILLABLE = {
+    // Its rollback is a pull request on the repository itself: a drill would open one for real,
+    // on the code every environment deploys from, and could not take it back.
+    'git-revert': 'a git-revert component cannot be drilled: its rollback is a pull request on this repository, which a drill would open for real',
+    // The command provider cannot be asked what serves: the roll-forward would have nothing to run the
+    // command with, and a `from` written in the plan names an incident, not what staging serves today.
+    command: 'a command component cannot be drilled: the drill could run the command back, but nothing tells it what staging serves now, so it could not roll forward again (a from in the plan names an incident\'s release, not what staging serves on the drill\'s day)',
+};
+const WITHOUT_IT = 'drill a plan without it (rollback-kit.staging.yml naming only the platform components and the database)';
+/** What the roll-forward promotes back by: the deployment's id, else its commit SHA. */
+function forwardTo(d) {
+    return d?.id ?? d?.commitSha;
+}
 /** Every readiness check; none changes anything; failures land in record.readiness. */
 async function readiness(request, components, record, log) {
     const plan = request.plan;
@@ -19145,10 +19234,9 @@ async function readiness(request, components, record, log) {
     // Targets (and with them: the token reads the project and its deployments).
     const outcomes = await Promise.all(components.map(async (c, i) => {
         const rec = record.components[i];
-        if (c.provider === 'git-revert') {
-            // Its rollback is a pull request on the repository itself: a drill would open one for real,
-            // on the code every environment deploys from, and could not take it back.
-            add({ check: 'target', component: c.name, status: 'failed', detail: 'a git-revert component cannot be drilled: its rollback is a pull request on this repository, which a drill would open for real; drill a plan without it (rollback-kit.staging.yml naming only the platform components and the database)' });
+        const refused = NOT_DRILLABLE[c.provider];
+        if (refused) {
+            add({ check: 'target', component: c.name, status: 'failed', detail: `${refused}; ${WITHOUT_IT}` });
             return undefined;
         }
         try {
@@ -19159,6 +19247,9 @@ async function readiness(request, components, record, log) {
             rec.previous = ref(o.to);
             if (o.status === 'already-current') {
                 add({ check: 'target', component: c.name, status: 'failed', detail: `no eligible target: ${log.redact(o.notes[0] ?? 'nothing to roll back to')}` });
+            }
+            else if (!forwardTo(rec.original)) {
+                add({ check: 'target', component: c.name, status: 'failed', detail: `what serves now has no id or commit SHA to promote back by (${c.provider} named none): the drill could roll it back, but not forward again; ${WITHOUT_IT}` });
             }
             else {
                 const skipped = o.skipped.length ? `; ${o.skipped.length} newer deployment(s) passed over` : '';
@@ -19547,11 +19638,11 @@ async function runDrill(request, deps, log) {
         const c = components[i];
         const rec = record.components[i];
         const t = timeline.start('forward', c.name);
-        const original = rec.original?.id ?? rec.original?.commitSha;
+        const original = forwardTo(rec.original);
         try {
             if (!original)
                 throw new errors/* RollbackKitError */.dp(`The deployment ${c.name} started on has no id or commit SHA to promote back.`, 'Roll staging forward by hand.');
-            const forward = { ...c, target: original, method: 'promote', from: rec.previous?.id ?? rec.previous?.commitSha };
+            const forward = { ...c, target: original, method: 'promote', from: forwardTo(rec.previous) };
             const outcome = await (0,promote/* promotePrevious */.Ay)((0,rollback/* promoteRequest */.ET)(forward, asRollback, false), log);
             rec.forward = outcome.status;
             const queued = (0,promote/* notLiveYet */.E)(outcome, c.name);
@@ -19591,7 +19682,7 @@ async function runDrill(request, deps, log) {
         const c = components[i];
         const rec = record.components[i];
         const t = timeline.start('forward', c.name);
-        const original = rec.original?.id ?? rec.original?.commitSha;
+        const original = forwardTo(rec.original);
         const look = (now) => `${c.name}'s way back stopped halfway and ${c.provider} may still finish it: ${now}. Check which deployment staging serves${original ? `; if it is not ${original}, promote ${original} back by hand` : ' and promote the one it served before the drill back by hand'}.`;
         try {
             if (!original)
@@ -19795,11 +19886,15 @@ function namesRun(key, environment) {
  */
 
 /** The sentences that claim nothing changed, as the errors write them (linear: no nested repeats). */
-const NOTHING_CHANGED = /\b(?:nothing was changed|(?:this|the) run changed nothing)\b/gi;
+const NOTHING_CHANGED = /\b(?:nothing was (?:contacted or )?changed|(?:this|the) run changed nothing)\b/gi;
 function inThisJob(text, laterJob) {
     if (!laterJob)
         return text;
-    return text.replace(NOTHING_CHANGED, (said) => (said[0] === said[0].toUpperCase() ? 'This job changed nothing' : 'this job changed nothing'));
+    return text.replace(NOTHING_CHANGED, (said) => {
+        // A dry run of scope verify's "nothing was contacted or changed": the earlier job contacted and changed production.
+        const words = /contacted/i.test(said) ? 'this job contacted nothing and changed nothing' : 'this job changed nothing';
+        return said[0] === said[0].toUpperCase() ? `T${words.slice(1)}` : words;
+    });
 }
 /**
  * Whether a `timeline` (the root action's input, the CLI's --timeline) says an earlier job of this
@@ -19852,8 +19947,8 @@ var secret_input = __nccwpck_require__(8347);
 var parse = __nccwpck_require__(30151);
 // EXTERNAL MODULE: ./.build/migrations/types.js
 var types = __nccwpck_require__(6431);
-// EXTERNAL MODULE: ./.build/platforms/promote.js + 24 modules
-var promote = __nccwpck_require__(51640);
+// EXTERNAL MODULE: ./.build/platforms/promote.js + 25 modules
+var promote = __nccwpck_require__(54395);
 // EXTERNAL MODULE: ./.build/core/yaml.js
 var core_yaml = __nccwpck_require__(15773);
 // EXTERNAL MODULE: ./.build/smoke/parse-spec.js
@@ -21614,6 +21709,49 @@ const REMEDIES = [
     { kind: /^rule (.+) on (view|materialized view) (.+)$/, fix: (m) => `for a ${m[2]}: DROP ${m[2].toUpperCase()} ${m[3]}, and create it again after the restore` },
     { kind: /^(function|procedure) (.+)$/, fix: (m) => `for a ${m[1]}: DROP ${m[1].toUpperCase()} ${m[2]}, or CREATE OR REPLACE it without what it uses` },
 ];
+/** How many objects an error names before it says how many more. */
+const NAMED = 8;
+const KIND_WORD = { r: 'table', p: 'table', v: 'view', m: 'materialized view', S: 'sequence', f: 'foreign table' };
+/**
+ * What the restore needs of the role it connects as, asked while it is planned, before anything is
+ * locked, kept or changed: it drops every relation of the plan (the snapshot's that exist, and the
+ * views it keeps, dropped and created again) and creates it again, and PostgreSQL lets only a role
+ * with its owner's privileges (the owner, a member of the owning role, a superuser) drop an object,
+ * and only one with CREATE on its schema create it there. SELECT and UPDATE alone would get a role
+ * through the table locks and the pre-restore snapshot, and fail at the first DROP.
+ */
+async function requireRestorePrivileges(session, plan) {
+    const relations = [...plan.dropped, ...plan.keptViews];
+    if (!relations.length)
+        return;
+    // Names quoted by the server, as it quotes them (quote_ident): only where they need it.
+    const { rows } = await session.query(`SELECT quote_ident(current_user) AS me, quote_ident(n.nspname) AS schema, format('%I.%I', n.nspname, c.relname) AS name, c.relkind::text AS relkind, quote_ident(o.rolname) AS owner, o.rolsuper AS owner_super,
+            pg_has_role(current_user, c.relowner, 'USAGE') AS owned, has_schema_privilege(current_user, n.oid, 'CREATE') AS creates
+       FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS t(schema, name, pos)
+       JOIN pg_namespace n ON n.nspname = t.schema
+       JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = t.name
+       JOIN pg_roles o ON o.oid = c.relowner
+      ORDER BY t.pos`, [relations.map((r) => r.schema), relations.map((r) => r.name)]);
+    const me = rows[0]?.me ?? '';
+    const notOwned = new Map();
+    for (const r of rows.filter((r) => !r.owned))
+        notOwned.set(r.owner, [...(notOwned.get(r.owner) ?? []), `${KIND_WORD[r.relkind] ?? 'relation'} ${r.name}`]);
+    const noCreate = [...new Set(rows.filter((r) => !r.creates).map((r) => r.schema))];
+    if (!notOwned.size && !noCreate.length)
+        return;
+    const named = (items) => (items.length > NAMED ? `${items.slice(0, NAMED).join(', ')} and ${items.length - NAMED} more` : items.join(', '));
+    const lacks = [
+        ...[...notOwned].map(([owner, objects]) => `the privileges of ${owner}, which owns ${named(objects)}`),
+        ...(noCreate.length ? [`CREATE on schema ${named(noCreate)}`] : []),
+    ];
+    // Membership of a superuser role is no grant to suggest: restore as that role instead.
+    const supers = new Set(rows.filter((r) => r.owner_super).map((r) => r.owner));
+    const grants = [
+        ...[...notOwned.keys()].filter((owner) => !supers.has(owner)).map((owner) => `GRANT ${owner} TO ${me};`),
+        ...noCreate.map((schema) => `GRANT CREATE ON SCHEMA ${schema} TO ${me};`),
+    ];
+    throw new errors/* RollbackKitError */.dp(`User ${me} cannot restore this snapshot: the restore drops what the snapshot holds and creates it again, which PostgreSQL lets only the objects' owner (or a member of the owning role, or a superuser) do, and it lacks ${lacks.join('; ')}.`, `Restore as the role that owns them (the one the migrations run as)${grants.length ? `, or grant it: ${grants.join(' ')}` : '.'} Nothing was changed: the check ran before anything was locked.`);
+}
 /** The remedies for these objects, one per kind, in the order of REMEDIES. */
 function remedies(objects) {
     const out = [];
@@ -21998,6 +22136,8 @@ async function restoreOrPreview(req, log, dryRun) {
             const extra = await leftAsTheyAre(s, contents, manifest);
             // Planned before anything is written: a dependent that cannot be put back refuses the restore here.
             const plan = req.clean ? await planRestore(s, contents, where) : { dropped: [], keptPartitions: [], droppedForeignKeys: [], keptForeignKeys: [], keptViews: [], discarded: [] };
+            // Before anything is locked or kept: a role that may not drop what the plan drops would fail only at the first DROP.
+            await requireRestorePrivileges(s, plan);
             return { serverMajor, pgRestore, contents, plan, extra, notMemberOf, defaults, source };
         }, planningGone);
         if (contents.largeObjects && manifest.format === 'plain') {
@@ -22187,8 +22327,9 @@ function fewerRowsThanBefore(before, restored) {
  */
 const PLANNING_DEADLINE = { statementMs: 300_000, marginMs: 10_000 };
 /**
- * A session for what the restore reads before it changes anything. A system catalogue another
- * session has locked (VACUUM FULL pg_depend) is waited for no longer than any lock of the restore.
+ * A session for what the restore reads before it changes anything. A table or system catalogue
+ * another session has locked (an ALTER TABLE left open, VACUUM FULL pg_depend) is waited for no
+ * longer than any lock of the restore, and the error names that session.
  */
 async function withPlanningSession(req, where, log, fn, onClose) {
     let session;
@@ -22211,8 +22352,10 @@ async function withPlanningSession(req, where, log, fn, onClose) {
     catch (err) {
         const code = err.code;
         const what = `Planning the restore into ${where}`;
+        // Its queries only read the catalogue: what blocks them holds an ACCESS EXCLUSIVE lock (a stuck
+        // migration's ALTER TABLE, a LOCK TABLE, a VACUUM FULL of a catalogue), and most often still does.
         if ((0,lock_wait/* isLockTimeout */.Td)(code))
-            throw (0,lock_wait/* lockTimeoutError */.rB)(what, req.lockTimeoutSeconds, [], 'Nothing was changed.', log, UNCHANGED);
+            throw (0,lock_wait/* lockTimeoutError */.rB)(what, req.lockTimeoutSeconds, await (0,lock_wait/* lockHolders */.NY)(session, 'reads'), 'Nothing was changed.', log, UNCHANGED);
         if (code === '57014') {
             throw new errors/* RollbackKitError */.dp(`${what} stopped: a query of its catalogue ran longer than ${(0,db_session/* seconds */.YA)(PLANNING_DEADLINE.statementMs)} s, or was cancelled.`, 'Nothing was changed. Run again; if it happens again, report it with the number of tables and functions the database has.', UNCHANGED);
         }
@@ -22664,7 +22807,7 @@ async function applySnapshot(a, processes, log) {
     if (feedError instanceof errors/* RollbackKitError */.dp && (!error || loaded?.code))
         throw new errors/* RollbackKitError */.dp(log.redact(feedError.message), `${feedError.hint ? `${feedError.hint} ` : ''}${state}${undo}`, UNCHANGED);
     const reason = error || (feedError instanceof Error ? feedError.message : '') || (applied.signal ? `psql ended by ${applied.signal}` : 'psql exited before the restore committed');
-    throw new errors/* RollbackKitError */.dp(`Restore into ${where} failed: ${log.redact(reason).replace(/\.$/, '')}.`, `${state}${undo}${advice(reason, a.plan)}`, UNCHANGED);
+    throw new errors/* RollbackKitError */.dp(`Restore into ${where} failed: ${log.redact(reason).replace(/\.$/, '')}.`, `${state}${undo}${advice(reason, a.plan, req.target.user)}`, UNCHANGED);
 }
 /**
  * How the restore's transaction `txid` ended, asked on a connection of its own once psql's session is
@@ -22705,7 +22848,7 @@ function preRestoreStalled(where, goneMs) {
     return new errors/* RollbackKitError */.dp(`Restore into ${where} stopped before it changed anything, in its pre-restore snapshot: ${(0,db_snapshot/* dumpStalled */.I6)(goneMs)}, and what it had written was removed. Nothing of the restore was applied: the database was not changed.`, `${lock_wait/* STALL_CAUSE */.F_} and run again.`, UNCHANGED);
 }
 /** What to change, for the failures whose cause is known. */
-function advice(reason, plan) {
+function advice(reason, plan, user) {
     if (/violates foreign key constraint/.test(reason) && plan.keptForeignKeys.length) {
         return ' Rows of tables the snapshot does not have point at rows it does not have, so their foreign keys cannot be re-created: delete those rows (or the foreign key), then run again.';
     }
@@ -22714,6 +22857,11 @@ function advice(reason, plan) {
     }
     if (plan.keptPartitions.length && /partition|not found in parent/i.test(reason)) {
         return ` A partition the snapshot does not have (${plan.keptPartitions.map((p) => p.partition).join(', ')}) could not be attached to the restored table. Detach it yourself (ALTER TABLE <table> DETACH PARTITION <partition>): it then stays as a table of its own with its rows, and the restore leaves it as it is. Then run again.`;
+    }
+    // Relations are checked while the restore is planned (requireRestorePrivileges); the snapshot's
+    // functions, types and other objects, which its script drops and creates again too, are not.
+    if (/must be owner of|permission denied for/.test(reason)) {
+        return ` User "${user}" may not drop or create an object of the snapshot: the restore drops what the snapshot holds and creates it again, which PostgreSQL lets only its owner (a member of the owning role, or a superuser) do. Restore as the role that owns them (the one the migrations run as), or GRANT that role TO "${user}", then run again.`;
     }
     // A transaction that touches every table needs a lock for each.
     if (!/max_locks_per_transaction|out of shared memory/i.test(reason))
@@ -22727,8 +22875,8 @@ var files = __nccwpck_require__(32019);
 var revert = __nccwpck_require__(66758);
 // EXTERNAL MODULE: ./.build/migrations/run-failure.js
 var run_failure = __nccwpck_require__(72048);
-// EXTERNAL MODULE: ./.build/platforms/promote.js + 24 modules
-var promote = __nccwpck_require__(51640);
+// EXTERNAL MODULE: ./.build/platforms/promote.js + 25 modules
+var promote = __nccwpck_require__(54395);
 // EXTERNAL MODULE: ./.build/platforms/http/deadline.js
 var http_deadline = __nccwpck_require__(97096);
 // EXTERNAL MODULE: ./.build/platforms/vercel/client.js
@@ -22791,8 +22939,6 @@ var stop_signals = __nccwpck_require__(61042);
 var smoke_test = __nccwpck_require__(44259);
 // EXTERNAL MODULE: ./.build/pipeline/budgets.js
 var budgets = __nccwpck_require__(51583);
-// EXTERNAL MODULE: ./.build/core/url-secrets.js
-var url_secrets = __nccwpck_require__(9041);
 // EXTERNAL MODULE: ./.build/migrations/lock.js
 var lock = __nccwpck_require__(43683);
 // EXTERNAL MODULE: ./.build/migrations/sql-split.js
@@ -22812,7 +22958,6 @@ var sql_split = __nccwpck_require__(37063);
  * the end of the database change, so a second concurrent run waits, holding no table lock, and
  * then finds the row finished (or, for another incident's run, the plan reverted) before it dumps.
  */
-
 
 
 
@@ -22900,7 +23045,7 @@ async function readLedgerAtPlanOrLegacy(target, incidentKey, legacy, lockTimeout
     if (!found.underLegacy || !legacy)
         return { ...found, rowKey: incidentKey };
     log.info(`Incident ${incidentKey}: its row in rollback_kit.rollbacks was written by an earlier version of rollback-kit, under an earlier spelling of the key; this run takes it up, and renames it to this key under the whole-rollback lock.`);
-    return { ...found, rowKey: legacy.key };
+    return { ...found, rowKey: legacy };
 }
 /** The keys this incident's row may be under: its own, and its earlier spelling. */
 function keysOf(incidentKey, legacy) {
@@ -23040,27 +23185,10 @@ async function boundsError(session, bounds, err) {
     const { lockTimeoutSeconds, deadline, what, log, left } = bounds;
     const code = err.code;
     if ((0,lock_wait/* isLockTimeout */.Td)(code))
-        return (0,lock_wait/* lockTimeoutError */.rB)(what, lockTimeoutSeconds, await ledgerHolders(session), left.state, log, left.facts);
+        return (0,lock_wait/* lockTimeoutError */.rB)(what, lockTimeoutSeconds, await (0,lock_wait/* lockHolders */.NY)(session, { relation: 'rollback_kit.rollbacks' }), left.state, log, left.facts);
     if (code === '57014')
         return new errors/* RollbackKitError */.dp(`${what} stopped: its query ran longer than ${(0,db_session/* seconds */.YA)(deadline.statementMs)} s.`, `${left.state} Check what keeps the server that busy, then run again.`, left.facts);
     return err;
-}
-/**
- * Who holds a lock on the ledger table, asked once the wait for it has failed: a lock_timeout only
- * ends the statement, so the session can still ask. Nothing when it cannot (it is then only unnamed).
- */
-async function ledgerHolders(session) {
-    try {
-        const { rows } = await session.query(`SELECT DISTINCT a.pid, a.usename AS user, a.state, extract(epoch FROM now() - coalesce(a.xact_start, a.query_start))::int AS seconds,
-              left(regexp_replace(a.query, '[[:space:]]+', ' ', 'g'), 1000) AS query
-         FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-        WHERE l.granted AND l.relation = to_regclass('rollback_kit.rollbacks') AND l.pid <> pg_backend_pid()
-        ORDER BY a.pid`);
-        return rows.map((r) => ({ pid: r.pid, user: r.user ?? '?', state: r.state ?? 'unknown', seconds: r.seconds, query: r.query ?? '' }));
-    }
-    catch {
-        return [];
-    }
 }
 /**
  * Before the database changes: the lock's session sat idle through the snapshot, and a session that
@@ -23177,14 +23305,15 @@ function finishChoice(incidentKey, plan, rowKey = incidentKey) {
 /**
  * The DELETE that clears an incident's row, for a hint, under the key the row has: before the
  * whole-rollback lock renames it (readLedgerUnderLockOrLegacy), a row found under the key's earlier
- * spelling still has that one (readLedgerAtPlanOrLegacy). That spelling kept a from URL's userinfo
- * and secret parameters, which are never said: the key is shown without them, and the words say
- * to write them back.
+ * spelling still has that one (readLedgerAtPlanOrLegacy). That spelling may have kept a from URL's
+ * userinfo and secret parameters, which are never said: such a key is shown without them
+ * (LegacyKey.shown), and the words say to write them back. Any other key is said exactly.
  */
 function deleteRowSql(rowKey) {
-    const shown = (0,url_secrets/* hideUrlSecrets */.BF)(rowKey);
-    const sql = `DELETE FROM rollback_kit.rollbacks WHERE incident_key = ${(0,sql_split/* literal */.eu)(shown)}`;
-    return shown === rowKey ? sql : `${sql}, with each URL in the key written as in the from you gave, its user name, password and secret parameters included: an earlier version of rollback-kit wrote the row under that spelling, and they are not shown here`;
+    const key = typeof rowKey === 'string' ? rowKey : rowKey.key;
+    const shown = typeof rowKey === 'string' ? undefined : rowKey.shown;
+    const sql = `DELETE FROM rollback_kit.rollbacks WHERE incident_key = ${(0,sql_split/* literal */.eu)(shown ?? key)}`;
+    return shown === undefined ? sql : `${sql}, with each URL in the key written as in the from you gave, its user name, password and secret parameters included: an earlier version of rollback-kit wrote the row under that spelling, and they are not shown here`;
 }
 /**
  * The plan's migrations that are reverted, in the order they run: those not among `applied`, read
@@ -23247,6 +23376,8 @@ var job_words = __nccwpck_require__(90074);
 var incident_key = __nccwpck_require__(87197);
 // EXTERNAL MODULE: ./.build/platforms/from-ref.js
 var from_ref = __nccwpck_require__(61857);
+// EXTERNAL MODULE: ./.build/core/url-secrets.js
+var url_secrets = __nccwpck_require__(9041);
 // EXTERNAL MODULE: ./.build/pipeline/verify.js
 var pipeline_verify = __nccwpck_require__(14616);
 ;// CONCATENATED MODULE: ./.build/pipeline/rollback.js
@@ -23436,9 +23567,9 @@ async function rollbackPhases(request, deps, log, heartbeat) {
         // names a Render or Fly service or a Vercel domain, which every incident on it shared: the alias would join a new
         // incident to an earlier one's open issue. Such a spelling is this incident's only when its
         // ledger row is found under it (below).
-        const aliasable = legacyKey !== record.incidentKey && (0,url_secrets/* hideUrlSecrets */.BF)(legacyKey) === legacyKey ? legacyKey : undefined;
+        const aliasable = legacyKey.key !== record.incidentKey && legacyKey.shown === undefined ? legacyKey.key : undefined;
         const serviceWide = plan.components.some((c, i) => fromNamesNoDeploy(c, facts[i]));
-        legacy = legacyKey !== record.incidentKey ? { key: legacyKey, closedRows: !serviceWide } : undefined;
+        legacy = legacyKey.key !== record.incidentKey ? { ...legacyKey, closedRows: !serviceWide } : undefined;
         if (aliasable && !serviceWide && !aliases.includes(aliasable))
             aliases.push(aliasable);
         if (aliases.length)
@@ -23555,7 +23686,7 @@ async function rollbackPhases(request, deps, log, heartbeat) {
             record.database.status = 'dry-run';
         record.status = 'dry-run';
         record.nextSteps.push(verifyOnly
-            ? 'Dry run of scope verify: the plan and the inputs were read and checked; nothing was contacted or changed.'
+            ? (0,job_words/* inThisJob */.j)('Dry run of scope verify: the plan and the inputs were read and checked; nothing was contacted or changed.', changedEarlier)
             : (0,job_words/* inThisJob */.j)('Dry run: nothing was changed. Run again with dry-run false to do what the plan says.', changedEarlier));
         return finish();
     }
@@ -24080,14 +24211,24 @@ function serviceFrom(from, runId) {
 function legacyIncidentKey(environment, all, components, outcomes, runId) {
     const explicit = all.filter((c) => c.from).map((c) => {
         const o = outcomes[components.indexOf(c)];
-        return `${c.name}@${o?.putThereByRollback && o.rolledBackFrom ? o.rolledBackFrom : c.from}`;
+        return { name: c.name, ref: o?.putThereByRollback && o.rolledBackFrom ? o.rolledBackFrom : c.from };
     });
     if (explicit.length)
-        return `${environment}:${explicit.join(',')}`;
+        return spelled(environment, explicit);
     if (runId)
-        return `${environment}:run-${runId}`;
-    const resolved = components.map((c, i) => `${c.name}@${outcomes[i]?.rolledBackFrom ?? outcomes[i]?.from.id ?? outcomes[i]?.from.commitSha ?? '?'}`);
-    return `${environment}:${resolved.join(',') || 'database'}`;
+        return { key: `${environment}:run-${runId}` };
+    const resolved = components.map((c, i) => ({ name: c.name, ref: outcomes[i]?.rolledBackFrom ?? outcomes[i]?.from.id ?? outcomes[i]?.from.commitSha ?? '?' }));
+    return resolved.length ? spelled(environment, resolved) : { key: `${environment}:database` };
+}
+/**
+ * That version's key of these parts, and (`shown`) how it may be said when a ref holds a secret:
+ * each ref hidden on its own, since in the joined key a URL without a path reads the next part's
+ * `name@` as its userinfo (`web@https://h,api@abc`).
+ */
+function spelled(environment, parts) {
+    const key = `${environment}:${parts.map((p) => `${p.name}@${p.ref}`).join(',')}`;
+    const shown = `${environment}:${parts.map((p) => `${p.name}@${(0,url_secrets/* hideUrlSecrets */.BF)(p.ref)}`).join(',')}`;
+    return shown === key ? { key } : { key, shown };
 }
 /** Tells the user how a from that names a service (or a Vercel domain), not a deploy, named the incident. */
 function keyNotes(all, facts, runId, log) {
@@ -26104,7 +26245,7 @@ function notPutBackAgain(current, how, status, opts) {
 
 /***/ }),
 
-/***/ 51640:
+/***/ 54395:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -26460,6 +26601,22 @@ async function graphql(client, path, operation, query, variables = {}) {
     return data;
 }
 
+;// CONCATENATED MODULE: ./.build/core/sentence.js
+/**
+ * Text said as a sentence of its own where sentences are joined ("… decision rollback. Check
+ * "reports" failed: …"): a clause made to follow a colon starts in lower case, and one that ends in
+ * a quote or a code "(SQLSTATE 42P01)" has no full stop. Starts with a capital, ends with . ! or ?.
+ * For prose only: a hint that starts with a name as written (since-ref, verified-sha, a command)
+ * keeps it, so RollbackKitError.line joins message and hint as they are.
+ */
+function sentence(text) {
+    const t = text.trim();
+    if (!t)
+        return t;
+    const capital = t[0].toUpperCase() + t.slice(1);
+    return /[.!?]$/.test(capital) ? capital : `${capital}.`;
+}
+
 ;// CONCATENATED MODULE: ./.build/platforms/http/errors.js
 /**
  * Turns a failed platform call into the one line the on-call engineer reads: what we were doing,
@@ -26469,6 +26626,8 @@ async function graphql(client, path, operation, query, variables = {}) {
 
 
 
+
+const PLATFORM_API = { name: 'the platform API', urlSetting: 'api-url' };
 /** A response that lacks what we cannot do without (an id): the API is not the one we expect. */
 class UnexpectedShape extends Error {
     constructor(what) {
@@ -26480,11 +26639,12 @@ const SAFE = 'Re-running the step is safe.';
 function platformError(err, ctx) {
     if (err instanceof errors/* RollbackKitError */.dp)
         return err;
+    const api = ctx.api ?? PLATFORM_API;
     if (err instanceof http_client/* HttpNetworkError */.z3) {
-        return new errors/* RollbackKitError */.dp(`The platform API could not be reached while ${ctx.doing}: ${err.message} (retried).`, `Check the runner network and api-url. ${SAFE}`);
+        return new errors/* RollbackKitError */.dp(sentence(`${api.name} could not be reached while ${ctx.doing}: ${err.message} (retried).`), `Check the runner network and ${api.urlSetting}. ${SAFE}`);
     }
     if (err instanceof UnexpectedShape) {
-        return new errors/* RollbackKitError */.dp(`The API answered with an ${err.message} while ${ctx.doing}.`, 'Check that api-url points at the platform API.');
+        return new errors/* RollbackKitError */.dp(`The API answered with an ${err.message} while ${ctx.doing}.`, `Check that ${api.urlSetting} points at ${api.name}.`);
     }
     if (err instanceof GraphQLError) {
         const said = `${err.service} said: "${err.messages.join('; ')}".`;
@@ -29218,6 +29378,8 @@ class CommitStatuses {
         return {
             doing: `${doing} of commit ${sha.slice(0, 12)} in ${this.name}`,
             tokenInput: 'github-token',
+            // Its address is the runner's GITHUB_API_URL: no step that sets these statuses has an api-url input.
+            api: { name: 'the GitHub API', urlSetting: 'GITHUB_API_URL (the runner sets it to the API of the GitHub it runs for)' },
             notFound: `Repository ${this.name} or commit ${sha.slice(0, 12)}`,
             notFoundHint: 'Check that the commit was pushed to this repository and that github-token can read it (secrets.GITHUB_TOKEN of this repository).',
         };
@@ -33262,7 +33424,19 @@ async function probeHttp(check, url, opts) {
                     return { ok: false, ms: elapsed(), status: res.status, failures: [`redirected (${res.status}) ${next.notFollowed}`] };
                 }
             }
-            const { text, cut } = method === 'HEAD' ? { text: '', cut: false } : await (0,read_body/* readCapped */.E)(res, MAX_BODY_BYTES);
+            let read;
+            try {
+                read = method === 'HEAD' ? { text: '', cut: false } : await (0,read_body/* readCapped */.E)(res, MAX_BODY_BYTES);
+            }
+            catch (err) {
+                // The service answered (status and headers came back): a body that stalls or breaks off is a
+                // failed check, never an unreachable service. Only the overall deadline is our own doing.
+                const network = classify(err, timeout, opts.deadline);
+                if (network === 'deadline')
+                    throw err;
+                return { ok: false, ms: elapsed(), status: res.status, failures: [describeBodyFailure(network, err, res.status, timeoutWords(check, opts), current)] };
+            }
+            const { text, cut } = read;
             const ms = elapsed();
             const matchBudgetMs = opts.deadlineAt === undefined ? undefined : opts.deadlineAt - performance.now();
             const failures = assertResponse(check, { status: res.status, headers: res.headers, body: text, bodyCutAt: cut ? MAX_BODY_BYTES : undefined, ms }, opts.log, { matchBudgetMs });
@@ -33273,7 +33447,7 @@ async function probeHttp(check, url, opts) {
         if (err instanceof CheckConfigError)
             throw err;
         const network = classify(err, timeout, opts.deadline);
-        return { ok: false, ms: elapsed(), failures: [describeFailure(network, err, `${opts.timeoutMs / 1000} s (${timeoutSetting(check)})`, url)], network };
+        return { ok: false, ms: elapsed(), failures: [describeFailure(network, err, timeoutWords(check, opts), url)], network };
     }
 }
 /**
@@ -33385,6 +33559,22 @@ function describeFailure(kind, err, timeout, url) {
             return DEADLINE_FAILURE;
         default:
             return `request to ${host} failed: ${causeMessage(err)}`;
+    }
+}
+/** How long a request was given and by which setting: "10 s (timeout-seconds)". */
+function timeoutWords(check, opts) {
+    return `${opts.timeoutMs / 1000} s (${timeoutSetting(check)})`;
+}
+/** A response whose status and headers came back but whose body did not: what the service did, not "no answer". */
+function describeBodyFailure(kind, err, status, timeout, url) {
+    const answered = `${new URL(url).host} answered ${status}`;
+    switch (kind) {
+        case 'timeout':
+            return `${answered}, but its body did not finish within ${timeout}`;
+        case 'reset':
+            return `${answered}, but closed the connection before its body ended`;
+        default:
+            return `${answered}, but reading its body failed: ${causeMessage(err)}`;
     }
 }
 function causeMessage(err) {

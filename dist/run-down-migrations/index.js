@@ -2621,8 +2621,10 @@ function ownEnd(text, start, end) {
  * with `keepUserinfo`, since any free text (a program's output, an API error, the reason a person
  * typed) can hold a signed URL we were never given; the command provider's lines (Log.programLines)
  * drop the userinfo of their URLs whole (an HTTP user name alone can be the credential). Linear: each `://`
- * is found once, its scheme looked for a bounded way back. A closing bracket after a URL that the URL
- * does not open is the text's, not the URL's (ownEnd).
+ * is found once, its scheme looked for a bounded way back, and the text between URLs read once for
+ * its brackets. A closing bracket after a URL that the URL does not open is the text's, not the URL's
+ * (ownEnd), and so is the punctuation after it; but when a hidden value runs to where the URL ends,
+ * what ownEnd left out may be the value's own (`?token=s3cr3t!!`), and is hidden with it (secretEnd).
  */
 function hideUrlSecrets(text, opts = {}) {
     let at = text.indexOf('://');
@@ -2630,6 +2632,9 @@ function hideUrlSecrets(text, opts = {}) {
         return hideEncodedUrls(text);
     let out = '';
     let done = 0;
+    /** The brackets the text outside URLs opened and has not closed, read up to `read`. */
+    const opened = { '(': 0, '[': 0, '{': 0 };
+    let read = 0;
     while (at !== -1) {
         let start = at;
         while (start > done && at - start < MAX_SCHEME && SCHEME_CHAR.test(text[start - 1]))
@@ -2640,13 +2645,47 @@ function hideUrlSecrets(text, opts = {}) {
         while (end < text.length && !URL_END.test(text[end]))
             end++;
         if (start < at) {
-            end = ownEnd(text, start, end);
-            out += text.slice(done, start) + displayUrl(text.slice(start, end), opts);
-            done = end;
+            for (; read < start; read++)
+                countBracket(opened, text[read]);
+            const own = ownEnd(text, start, end);
+            let shown = displayUrl(text.slice(start, own), opts);
+            let until = own;
+            if (own < end && shown.endsWith('***') && !text.slice(start, own).endsWith('***')) {
+                until = secretEnd(text, own, end, opened);
+                shown = displayUrl(text.slice(start, until), opts);
+            }
+            out += text.slice(done, start) + shown;
+            done = until;
+            read = until;
         }
         at = text.indexOf('://', end);
     }
     return hideEncodedUrls(out + text.slice(done));
+}
+/** An opening bracket counted, a closing one closing the one it pairs with, if open. */
+function countBracket(opened, c) {
+    if (c in opened)
+        opened[c]++;
+    else if (CLOSERS[c] && opened[CLOSERS[c]] > 0)
+        opened[CLOSERS[c]]--;
+}
+/**
+ * Where a hidden value that runs to a URL's own end (ownEnd) ends, when the characters ownEnd left
+ * out (`cut`, from `own` to `end`) may be its own: a secret never shows a character of itself, so
+ * they are hidden with it, but for what is plausibly the text's. That is a closing bracket the text
+ * opened before the URL (`(see https://h/?token=…)`), and all after it; or, with none, a single `.`
+ * or `,` at the end followed by white space or the end of the text (the end of a sentence). Every
+ * other `!`, `?`, `;`, `:`, bracket and further `.` is taken as the value's (`?token=s3cr3t!!`,
+ * `?password=hunter2)`).
+ */
+function secretEnd(text, own, end, opened) {
+    for (let i = own; i < end; i++) {
+        const opener = CLOSERS[text[i]];
+        if (opener && opened[opener] > 0)
+            return i;
+    }
+    const last = text[end - 1];
+    return (last === '.' || last === ',') && (end === text.length || /\s/.test(text[end])) ? end - 1 : end;
 }
 /** `://` percent-encoded once or more (`%3A%2F%2F`, `%253A%252F%252F`). */
 const ENCODED_SCHEME = /%(?:25)*3A%(?:25)*2F%(?:25)*2F/gi;
@@ -4846,6 +4885,31 @@ async function watchBlockers(target, applicationName, log, opts = {}) {
         },
     };
 }
+/**
+ * Who holds what a session waited for (HeldLock), asked on that session once its wait has failed: a
+ * lock_timeout only ends the statement, so the session can still ask, and the holder (an idle
+ * transaction, a stuck migration) most often holds it still. The watcher (watchBlockers) has to look
+ * during the wait, and takes a connection of its own: this is for a session that had none watching.
+ * Nothing when it cannot ask (the error then names no session).
+ */
+async function lockHolders(session, held) {
+    // Another session's temporary tables and tables not committed yet are never what ours read.
+    const which = held === 'reads'
+        ? `l.mode = 'AccessExclusiveLock' AND l.database IN (0, (SELECT oid FROM pg_catalog.pg_database WHERE datname = current_database()))
+           AND EXISTS (SELECT 1 FROM pg_catalog.pg_class c WHERE c.oid = l.relation AND c.relpersistence <> 't')`
+        : 'l.relation = to_regclass($1)';
+    try {
+        const { rows } = await session.query(`SELECT DISTINCT a.pid, a.usename AS user, a.state, extract(epoch FROM now() - coalesce(a.xact_start, a.query_start))::int AS seconds,
+              left(regexp_replace(a.query, '[[:space:]]+', ' ', 'g'), ${QUERY_READ_CHARS}) AS query
+         FROM pg_catalog.pg_locks l JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid
+        WHERE l.granted AND l.locktype = 'relation' AND l.pid <> pg_backend_pid() AND ${which}
+        ORDER BY a.pid`, held === 'reads' ? [] : [held.relation]);
+        return rows.map((r) => ({ pid: r.pid, user: r.user ?? '?', state: r.state ?? 'unknown', seconds: r.seconds, query: r.query ?? '' }));
+    }
+    catch {
+        return [];
+    }
+}
 /** `pid 4242 (user app, idle in transaction for 35 s): "LOCK TABLE …"`, redacted and cut short. */
 function describeBlockers(blockers, log) {
     return blockers
@@ -4915,7 +4979,7 @@ const GRANTED_ADVISORY_LOCK = `l.locktype = 'advisory' AND l.granted AND l.objsu
         AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
         AND ((l.classid::bigint << 32) | l.objid::bigint) = $1::bigint`;
 /** Who else holds the advisory lock `key` in this database. */
-async function lockHolders(session, key) {
+async function lock_lockHolders(session, key) {
     const r = await session.query(`SELECT l.pid, a.application_name AS application, host(a.client_addr) AS client, a.usename,
             coalesce(a.xact_start, a.backend_start) AS since, a.state
        FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid
@@ -4951,7 +5015,7 @@ const MIGRATION_LOCK = { lock: 'the migration lock', holder: 'Another migration 
 async function acquireMigrationLock(session, key, timeoutSeconds, log, what, names = MIGRATION_LOCK, signal) {
     if (await tryLock(session, key))
         return;
-    const first = await lockHolders(session, key);
+    const first = await lock_lockHolders(session, key);
     log.info(`Waiting up to ${timeoutSeconds} s for ${names.lock} (${what}, key ${key}), held by ${first.map(describeHolder).join(', ') || 'another session'}.`);
     const deadline = Date.now() + timeoutSeconds * 1000;
     const stopped = () => new errors/* RollbackKitError */.dp(`Stopped while waiting for ${names.lock} (${what}): nothing was changed.`, 'Re-run when the other run has finished.', { changed: 'no', stopped: true });
@@ -4964,7 +5028,7 @@ async function acquireMigrationLock(session, key, timeoutSeconds, log, what, nam
         if (await tryLock(session, key))
             return;
     }
-    const holders = await lockHolders(session, key);
+    const holders = await lock_lockHolders(session, key);
     throw new errors/* RollbackKitError */.dp(`${names.holder} holds ${names.lock} (${what}, advisory key ${key}) and did not release it within ${timeoutSeconds} s: ${holders.map(describeHolder).join(', ') || 'a session that has just ended'}.`, holders.length
         ? `Wait for it to finish and re-run. If it is stuck (its runner was killed), end it with SELECT pg_terminate_backend(${holders[0].pid}); a session lock dies with its session.`
         : 'Re-run: the lock was released as the wait ended.');

@@ -8869,6 +8869,7 @@ __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependen
 /* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8161);
 /* harmony import */ var _core_action_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2284);
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8005);
+/* harmony import */ var _core_sentence_js__WEBPACK_IMPORTED_MODULE_11__ = __nccwpck_require__(7823);
 /* harmony import */ var _core_output_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(8975);
 /* harmony import */ var _smoke_parse_spec_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(3238);
 /* harmony import */ var _smoke_report_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(6000);
@@ -8881,6 +8882,7 @@ __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependen
  * smoke-test: decide with evidence whether production is healthy, and whether to roll back.
  * Reads inputs, runs src/smoke, writes outputs, reports, the job summary and annotations.
  */
+
 
 
 
@@ -8930,11 +8932,12 @@ await (0,_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .runAction */ .Cs)('smok
         verified: recorded,
     });
     if (!verdict.passed) {
-        // The reason often ends in "(SQLSTATE 42P01)" or a quote: end it as a sentence before the hint.
+        // The reason is a clause ("check … failed: …", often ending in "(SQLSTATE 42P01)" or a quote):
+        // said as a sentence of its own after the verdict's, before the hint.
         const reason = verdict.reasons[0]?.trim();
         const line = verdict.decision === 'inconclusive'
             ? `Smoke test inconclusive: ${reason}.`
-            : `Smoke test failed: ${verdict.failed} of ${measured.checks.length} checks failed; severity ${verdict.severity}, decision ${verdict.decision}.${reason ? ` ${/[.!?]$/.test(reason) ? reason : `${reason}.`}` : ''}`;
+            : `Smoke test failed: ${verdict.failed} of ${measured.checks.length} checks failed; severity ${verdict.severity}, decision ${verdict.decision}.${reason ? ` ${(0,_core_sentence_js__WEBPACK_IMPORTED_MODULE_11__/* .sentence */ .e)(reason)}` : ''}`;
         if (failStep)
             throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp(line, 'See the job summary and the report; with fail-step: false the step stays green and a later step can act on the decision output.');
         log.warning(`${line} (fail-step is false: the step stays green; act on the decision output)`);
@@ -10755,6 +10758,30 @@ class SecretSet {
 
 /***/ }),
 
+/***/ 7823:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   e: () => (/* binding */ sentence)
+/* harmony export */ });
+/**
+ * Text said as a sentence of its own where sentences are joined ("… decision rollback. Check
+ * "reports" failed: …"): a clause made to follow a colon starts in lower case, and one that ends in
+ * a quote or a code "(SQLSTATE 42P01)" has no full stop. Starts with a capital, ends with . ! or ?.
+ * For prose only: a hint that starts with a name as written (since-ref, verified-sha, a command)
+ * keeps it, so RollbackKitError.line joins message and hint as they are.
+ */
+function sentence(text) {
+    const t = text.trim();
+    if (!t)
+        return t;
+    const capital = t[0].toUpperCase() + t.slice(1);
+    return /[.!?]$/.test(capital) ? capital : `${capital}.`;
+}
+
+
+/***/ }),
+
 /***/ 1042:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
@@ -11214,8 +11241,10 @@ function ownEnd(text, start, end) {
  * with `keepUserinfo`, since any free text (a program's output, an API error, the reason a person
  * typed) can hold a signed URL we were never given; the command provider's lines (Log.programLines)
  * drop the userinfo of their URLs whole (an HTTP user name alone can be the credential). Linear: each `://`
- * is found once, its scheme looked for a bounded way back. A closing bracket after a URL that the URL
- * does not open is the text's, not the URL's (ownEnd).
+ * is found once, its scheme looked for a bounded way back, and the text between URLs read once for
+ * its brackets. A closing bracket after a URL that the URL does not open is the text's, not the URL's
+ * (ownEnd), and so is the punctuation after it; but when a hidden value runs to where the URL ends,
+ * what ownEnd left out may be the value's own (`?token=s3cr3t!!`), and is hidden with it (secretEnd).
  */
 function hideUrlSecrets(text, opts = {}) {
     let at = text.indexOf('://');
@@ -11223,6 +11252,9 @@ function hideUrlSecrets(text, opts = {}) {
         return hideEncodedUrls(text);
     let out = '';
     let done = 0;
+    /** The brackets the text outside URLs opened and has not closed, read up to `read`. */
+    const opened = { '(': 0, '[': 0, '{': 0 };
+    let read = 0;
     while (at !== -1) {
         let start = at;
         while (start > done && at - start < MAX_SCHEME && SCHEME_CHAR.test(text[start - 1]))
@@ -11233,13 +11265,47 @@ function hideUrlSecrets(text, opts = {}) {
         while (end < text.length && !URL_END.test(text[end]))
             end++;
         if (start < at) {
-            end = ownEnd(text, start, end);
-            out += text.slice(done, start) + displayUrl(text.slice(start, end), opts);
-            done = end;
+            for (; read < start; read++)
+                countBracket(opened, text[read]);
+            const own = ownEnd(text, start, end);
+            let shown = displayUrl(text.slice(start, own), opts);
+            let until = own;
+            if (own < end && shown.endsWith('***') && !text.slice(start, own).endsWith('***')) {
+                until = secretEnd(text, own, end, opened);
+                shown = displayUrl(text.slice(start, until), opts);
+            }
+            out += text.slice(done, start) + shown;
+            done = until;
+            read = until;
         }
         at = text.indexOf('://', end);
     }
     return hideEncodedUrls(out + text.slice(done));
+}
+/** An opening bracket counted, a closing one closing the one it pairs with, if open. */
+function countBracket(opened, c) {
+    if (c in opened)
+        opened[c]++;
+    else if (CLOSERS[c] && opened[CLOSERS[c]] > 0)
+        opened[CLOSERS[c]]--;
+}
+/**
+ * Where a hidden value that runs to a URL's own end (ownEnd) ends, when the characters ownEnd left
+ * out (`cut`, from `own` to `end`) may be its own: a secret never shows a character of itself, so
+ * they are hidden with it, but for what is plausibly the text's. That is a closing bracket the text
+ * opened before the URL (`(see https://h/?token=…)`), and all after it; or, with none, a single `.`
+ * or `,` at the end followed by white space or the end of the text (the end of a sentence). Every
+ * other `!`, `?`, `;`, `:`, bracket and further `.` is taken as the value's (`?token=s3cr3t!!`,
+ * `?password=hunter2)`).
+ */
+function secretEnd(text, own, end, opened) {
+    for (let i = own; i < end; i++) {
+        const opener = CLOSERS[text[i]];
+        if (opener && opened[opener] > 0)
+            return i;
+    }
+    const last = text[end - 1];
+    return (last === '.' || last === ',') && (end === text.length || /\s/.test(text[end])) ? end - 1 : end;
 }
 /** `://` percent-encoded once or more (`%3A%2F%2F`, `%253A%252F%252F`). */
 const ENCODED_SCHEME = /%(?:25)*3A%(?:25)*2F%(?:25)*2F/gi;
@@ -13524,6 +13590,8 @@ function githubClient(apiUrl, token, log, tuning = {}) {
     });
 }
 
+// EXTERNAL MODULE: ./.build/core/sentence.js
+var sentence = __nccwpck_require__(7823);
 ;// CONCATENATED MODULE: ./.build/platforms/http/graphql.js
 /** The server answered 200 with `errors` (and maybe partial data): the operation did not happen. */
 class GraphQLError extends Error {
@@ -13567,6 +13635,8 @@ async function graphql(client, path, operation, query, variables = {}) {
 
 
 
+
+const PLATFORM_API = { name: 'the platform API', urlSetting: 'api-url' };
 /** A response that lacks what we cannot do without (an id): the API is not the one we expect. */
 class UnexpectedShape extends Error {
     constructor(what) {
@@ -13578,11 +13648,12 @@ const SAFE = 'Re-running the step is safe.';
 function platformError(err, ctx) {
     if (err instanceof errors/* RollbackKitError */.dp)
         return err;
+    const api = ctx.api ?? PLATFORM_API;
     if (err instanceof HttpNetworkError) {
-        return new errors/* RollbackKitError */.dp(`The platform API could not be reached while ${ctx.doing}: ${err.message} (retried).`, `Check the runner network and api-url. ${SAFE}`);
+        return new errors/* RollbackKitError */.dp((0,sentence/* sentence */.e)(`${api.name} could not be reached while ${ctx.doing}: ${err.message} (retried).`), `Check the runner network and ${api.urlSetting}. ${SAFE}`);
     }
     if (err instanceof UnexpectedShape) {
-        return new errors/* RollbackKitError */.dp(`The API answered with an ${err.message} while ${ctx.doing}.`, 'Check that api-url points at the platform API.');
+        return new errors/* RollbackKitError */.dp(`The API answered with an ${err.message} while ${ctx.doing}.`, `Check that ${api.urlSetting} points at ${api.name}.`);
     }
     if (err instanceof GraphQLError) {
         const said = `${err.service} said: "${err.messages.join('; ')}".`;
@@ -13914,6 +13985,8 @@ class CommitStatuses {
         return {
             doing: `${doing} of commit ${sha.slice(0, 12)} in ${this.name}`,
             tokenInput: 'github-token',
+            // Its address is the runner's GITHUB_API_URL: no step that sets these statuses has an api-url input.
+            api: { name: 'the GitHub API', urlSetting: 'GITHUB_API_URL (the runner sets it to the API of the GitHub it runs for)' },
             notFound: `Repository ${this.name} or commit ${sha.slice(0, 12)}`,
             notFoundHint: 'Check that the commit was pushed to this repository and that github-token can read it (secrets.GITHUB_TOKEN of this repository).',
         };
@@ -14798,7 +14871,19 @@ async function probeHttp(check, url, opts) {
                     return { ok: false, ms: elapsed(), status: res.status, failures: [`redirected (${res.status}) ${next.notFollowed}`] };
                 }
             }
-            const { text, cut } = method === 'HEAD' ? { text: '', cut: false } : await (0,read_body/* readCapped */.E)(res, MAX_BODY_BYTES);
+            let read;
+            try {
+                read = method === 'HEAD' ? { text: '', cut: false } : await (0,read_body/* readCapped */.E)(res, MAX_BODY_BYTES);
+            }
+            catch (err) {
+                // The service answered (status and headers came back): a body that stalls or breaks off is a
+                // failed check, never an unreachable service. Only the overall deadline is our own doing.
+                const network = classify(err, timeout, opts.deadline);
+                if (network === 'deadline')
+                    throw err;
+                return { ok: false, ms: elapsed(), status: res.status, failures: [describeBodyFailure(network, err, res.status, timeoutWords(check, opts), current)] };
+            }
+            const { text, cut } = read;
             const ms = elapsed();
             const matchBudgetMs = opts.deadlineAt === undefined ? undefined : opts.deadlineAt - performance.now();
             const failures = assertResponse(check, { status: res.status, headers: res.headers, body: text, bodyCutAt: cut ? MAX_BODY_BYTES : undefined, ms }, opts.log, { matchBudgetMs });
@@ -14809,7 +14894,7 @@ async function probeHttp(check, url, opts) {
         if (err instanceof CheckConfigError)
             throw err;
         const network = classify(err, timeout, opts.deadline);
-        return { ok: false, ms: elapsed(), failures: [describeFailure(network, err, `${opts.timeoutMs / 1000} s (${timeoutSetting(check)})`, url)], network };
+        return { ok: false, ms: elapsed(), failures: [describeFailure(network, err, timeoutWords(check, opts), url)], network };
     }
 }
 /**
@@ -14921,6 +15006,22 @@ function describeFailure(kind, err, timeout, url) {
             return DEADLINE_FAILURE;
         default:
             return `request to ${host} failed: ${causeMessage(err)}`;
+    }
+}
+/** How long a request was given and by which setting: "10 s (timeout-seconds)". */
+function timeoutWords(check, opts) {
+    return `${opts.timeoutMs / 1000} s (${timeoutSetting(check)})`;
+}
+/** A response whose status and headers came back but whose body did not: what the service did, not "no answer". */
+function describeBodyFailure(kind, err, status, timeout, url) {
+    const answered = `${new URL(url).host} answered ${status}`;
+    switch (kind) {
+        case 'timeout':
+            return `${answered}, but its body did not finish within ${timeout}`;
+        case 'reset':
+            return `${answered}, but closed the connection before its body ended`;
+        default:
+            return `${answered}, but reading its body failed: ${causeMessage(err)}`;
     }
 }
 function causeMessage(err) {
