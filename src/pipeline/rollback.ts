@@ -242,8 +242,12 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
     planned = outcomes.map((o) => madeFromFacts(o, log));
     // A revert to push: the job must be able to, or the app phase would stop halfway.
     for (const [i, c] of inScope.entries()) if (c.provider === 'git-revert' && outcomes[i]!.status === 'dry-run') await checkCanPush(request.workspace, c.name, requests[i]!.timeoutSeconds, log, request.signal);
-    const facts = keyFacts(plan.components, inScope, outcomes, request.earlierTimeline);
+    const earlierFacts = keyFacts(plan.components, inScope, outcomes, request.earlierTimeline);
+    // The database alone: asked of the platforms as a full rollback's plan asks, only for the key.
+    const alone = wantsDatabase && !inScope.length ? await databaseAloneFacts(request, earlierFacts, budget, log) : undefined;
+    const facts = alone && 'facts' in alone ? alone.facts : earlierFacts;
     record.incidentKey = incidentKey(plan.environment, plan.components, inScope, facts, request.github.runId);
+    if (alone) sayDatabaseAloneKey(alone, record.incidentKey, log);
     keyNotes(plan.components, facts, request.github.runId, log);
     const aliases = incidentAliases(plan.environment, plan.components, facts, record.incidentKey, request.github.runId);
     const legacyKey = legacyIncidentKey(plan.environment, plan.components, inScope, outcomes, request.github.runId);
@@ -785,6 +789,59 @@ function keyFacts(all: ComponentPlan[], components: ComponentPlan[], outcomes: P
     const row = rows.get(c.name);
     return row?.from ? { rolledBackFrom: row.from, ...(row['from-follows-production'] ? { fromFollowsProduction: true } : {}) } : undefined;
   });
+}
+
+/** What databaseAloneFacts found: the facts that name the incident, or why it could not ask (`cannot`) or the asking failed (`failed`). */
+type AloneFacts = { facts: (KeyFacts | undefined)[]; asked: string } | { cannot: string } | { failed: string };
+
+/**
+ * A run of the database alone (scope db) that neither `from` nor an earlier job's app row (the
+ * `timeline`) names the incident for asks each app component's platform what a full rollback's plan
+ * asks (planRequest: a dry run, read only, bounded by the plan's budget), only to name the incident
+ * as that rollback names it: the deployment rolled back from, or what production serves. Keyed by the
+ * workflow run instead, "Run workflow" pressed twice with scope db was two incidents, and the second
+ * reverted one migration more. Undefined when a `from` or a row names it already. It asks only when
+ * every component can be asked (a command component cannot say what it serves; a platform needs its
+ * token), since a key that leaves a component out is not the one a full rollback computes. A failed
+ * look-up never fails the database's rollback: the key is then the workflow run's, with a warning.
+ */
+async function databaseAloneFacts(request: RollbackRequest, facts: (KeyFacts | undefined)[], budget: Budgets, log: Log): Promise<AloneFacts | undefined> {
+  const components = request.plan.components;
+  if (!components.length || components.some((c) => c.from) || facts.some(Boolean)) return undefined;
+  const cannot = components.flatMap((c) => {
+    if (c.provider === 'command') return [`${c.name} is a command component, which cannot say what it serves`];
+    try {
+      checkPromoteRequest(promoteRequest(c, request, true), placeOf(c, request.plan));
+      return [];
+    } catch (err) {
+      return [`${c.name} (${c.provider}) cannot be asked: ${(err instanceof Error ? err.message : String(err)).replace(/\.$/, '')}`];
+    }
+  });
+  if (cannot.length) return { cannot: cannot.join('; ') };
+  const asked = components.map((c) => `${c.name} (${c.provider})`).join(', ');
+  log.info(`This run rolls back the database alone, without from: asking ${asked} which deployment production serves or was rolled back from (read only, as a full rollback's plan does), to name the incident as that rollback does.`);
+  // The dry run's own lines speak of a rollback of the app this run does not make: kept for --verbose (debug).
+  const quiet: Log = { ...log, info: (m) => log.debug(m), warning: (m) => log.debug(m) };
+  try {
+    const outcomes = await Promise.all(components.map((c) => promotePrevious(planRequest(c, request, budget), quiet)));
+    return { facts: outcomes, asked };
+  } catch (err) {
+    // A stop is the run's to say (the plan fails as it does for any look-up a stop cuts short).
+    if (request.signal?.aborted) throw err;
+    return { failed: log.redact(errorLine(err)).replace(/\.$/, '') };
+  }
+}
+
+/** What the key of a run of the database alone is named by, said once it is known. */
+function sayDatabaseAloneKey(alone: AloneFacts, key: string, log: Log): void {
+  if ('facts' in alone) {
+    log.info(`Incident ${key}: named by the deployment of ${alone.asked}, as a full rollback names it: every run of the database alone for this incident, and its full rollback, share one ledger row and one issue.`);
+    return;
+  }
+  const why = 'cannot' in alone ? `it cannot ask which deployment the incident is of (${alone.cannot})` : `asking which deployment the incident is of failed (${alone.failed})`;
+  log.warning(
+    `This run rolls back the database alone, without from, and ${why}: the incident could not be named by the deployment, so it is named ${key}, and a new workflow run would be a new incident whose steps count again from what is still applied (reverting more). Pass from (the bad deployment's id) on every run of this incident, or give the platform's token to this job.`,
+  );
 }
 
 /**
