@@ -3,8 +3,8 @@
 // done. Keyed by their run ids, the second reverted one migration more (DROP TABLE of the migration
 // before the bad one). Given the Vercel token, the run asks Vercel (read only, as a full rollback's
 // plan does) which deployment the incident is of, and names it so: a second db run, a full rollback
-// after it and a db run after that find one ledger row and one issue. Without the token it cannot
-// ask: it keeps the run's key and says so.
+// after it, a db run after that and the command line's `rollback db` find one ledger row and one
+// issue. Without the token, or when Vercel refuses it, it keeps the run's key and says so.
 // Real PostgreSQL (dbmate), the stand-in Vercel and GitHub issues servers.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -13,9 +13,10 @@ import { afterEach, expect, it } from 'vitest';
 import { startGitHubIssues, type GitHubIssuesFake } from '../fakes/github-issues.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
 import { runAction } from '../helpers/run-action.js';
+import { runCli } from '../cli/run-cli.js';
 import { applyMigrations, tables, writeMigrations } from '../migrations/fixtures.js';
 import { appliedVersions } from '../pipeline/world.js';
-import { OTHER_TOKEN, shopFixture, vercelInputs, type ShopFixture } from '../promote-previous/fixture.js';
+import { OTHER_TOKEN, shopFixture, TEAM_ID, TOKEN, vercelInputs, type ShopFixture } from '../promote-previous/fixture.js';
 
 const GH_TOKEN = 'ghs_Test0Token1For2Db3Second4Run567890';
 
@@ -80,6 +81,16 @@ it('scope db run twice without from names the incident by the deployment, as a f
   expect(await ledgerKeys(db)).toEqual([`production:shop@${shop.bad.uid}`]);
   expect(issues.issues).toHaveLength(1);
   expect(issues.issues[0]!.comments).toHaveLength(3);
+
+  // `rollback-kit rollback db` from a terminal, once named production:database: the same incident.
+  const cli = await runCli(['rollback', 'db', '--reason', 'checkout returns 500', '--provider', 'vercel', '--project', 'shop', '--team', TEAM_ID, '--api-url', shop.vercel.url, '--migrations-dir', 'db/migrations', '--steps', '1', '--yes', '--json'], {
+    cwd: ws,
+    env: { VERCEL_TOKEN: TOKEN, DATABASE_URL: db.url, GITHUB_TOKEN: GH_TOKEN, GITHUB_REPOSITORY: 'acme/shop', GITHUB_API_URL: issues.url },
+  });
+  expect(cli.code).toBe(0);
+  expect(JSON.parse(cli.stdout)).toMatchObject({ status: 'nothing-to-do', record: { incidentKey: `production:shop@${shop.bad.uid}` } });
+  expect(await appliedVersions(db)).toEqual(['20240101000001', '20240101000002', '20240101000003']);
+  expect(issues.issues).toHaveLength(1);
 });
 
 it('scope db without the platform token keeps the workflow run\'s key and says a second run could revert more', async () => {
