@@ -860,7 +860,8 @@ function madeFromFacts(o: PromoteOutcome, log: Log): RowFacts {
  * earlier job of this rollback said in its app row (keyFacts): a second workflow run ("Run
  * workflow" pressed twice, queued behind the first), a re-run, the later jobs of a split rollback
  * and the command line all name one incident so, with `from` or without. Only when no component
- * says (a command provider cannot; the database alone): the workflow run (a "Re-run jobs" keeps
+ * says (a command provider cannot; the database alone, when it cannot ask a platform or the asking
+ * failed: databaseAloneFacts): the workflow run (a "Re-run jobs" keeps
  * GITHUB_RUN_ID), else, on the command line, `?` for each component, or `database`.
  * Written and read by incident-key.ts: a URL from keeps its commas and `@` to itself, and its secrets out.
  */
