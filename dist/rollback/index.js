@@ -23557,8 +23557,13 @@ async function rollbackPhases(request, deps, log, heartbeat) {
         for (const [i, c] of inScope.entries())
             if (c.provider === 'git-revert' && outcomes[i].status === 'dry-run')
                 await checkCanPush(request.workspace, c.name, requests[i].timeoutSeconds, log, request.signal);
-        const facts = keyFacts(plan.components, inScope, outcomes, request.earlierTimeline);
+        const earlierFacts = keyFacts(plan.components, inScope, outcomes, request.earlierTimeline);
+        // The database alone: asked of the platforms as a full rollback's plan asks, only for the key.
+        const alone = wantsDatabase && !inScope.length ? await databaseAloneFacts(request, earlierFacts, budget, log) : undefined;
+        const facts = alone && 'facts' in alone ? alone.facts : earlierFacts;
         record.incidentKey = incidentKey(plan.environment, plan.components, inScope, facts, request.github.runId);
+        if (alone)
+            sayDatabaseAloneKey(alone, record.incidentKey, log);
         keyNotes(plan.components, facts, request.github.runId, log);
         const aliases = incidentAliases(plan.environment, plan.components, facts, record.incidentKey, request.github.runId);
         const legacyKey = legacyIncidentKey(plan.environment, plan.components, inScope, outcomes, request.github.runId);
@@ -24133,6 +24138,58 @@ function keyFacts(all, components, outcomes, earlier) {
     });
 }
 /**
+ * A run of the database alone (scope db) that neither `from` nor an earlier job's app row (the
+ * `timeline`) names the incident for asks each app component's platform what a full rollback's plan
+ * asks (planRequest: a dry run, read only, bounded by the plan's budget), only to name the incident
+ * as that rollback names it: the deployment rolled back from, or what production serves. Keyed by the
+ * workflow run instead, "Run workflow" pressed twice with scope db was two incidents, and the second
+ * reverted one migration more. Undefined when a `from` or a row names it already. It asks only when
+ * every component can be asked (a command component cannot say what it serves; a platform needs its
+ * token), since a key that leaves a component out is not the one a full rollback computes. A failed
+ * look-up never fails the database's rollback: the key is then the workflow run's, with a warning.
+ */
+async function databaseAloneFacts(request, facts, budget, log) {
+    const components = request.plan.components;
+    if (!components.length || components.some((c) => c.from) || facts.some(Boolean))
+        return undefined;
+    const cannot = components.flatMap((c) => {
+        if (c.provider === 'command')
+            return [`${c.name} is a command component, which cannot say what it serves`];
+        try {
+            (0,promote/* checkPromoteRequest */.Qc)(promoteRequest(c, request, true), placeOf(c, request.plan));
+            return [];
+        }
+        catch (err) {
+            return [`${c.name} (${c.provider}) cannot be asked: ${(err instanceof Error ? err.message : String(err)).replace(/\.$/, '')}`];
+        }
+    });
+    if (cannot.length)
+        return { cannot: cannot.join('; ') };
+    const asked = components.map((c) => `${c.name} (${c.provider})`).join(', ');
+    log.info(`This run rolls back the database alone, without from: asking ${asked} which deployment production serves or was rolled back from (read only, as a full rollback's plan does), to name the incident as that rollback does.`);
+    // The dry run's own lines speak of a rollback of the app this run does not make: kept for --verbose (debug).
+    const quiet = { ...log, info: (m) => log.debug(m), warning: (m) => log.debug(m) };
+    try {
+        const outcomes = await Promise.all(components.map((c) => (0,promote/* promotePrevious */.Ay)(planRequest(c, request, budget), quiet)));
+        return { facts: outcomes, asked };
+    }
+    catch (err) {
+        // A stop is the run's to say (the plan fails as it does for any look-up a stop cuts short).
+        if (request.signal?.aborted)
+            throw err;
+        return { failed: log.redact((0,errors/* errorLine */.BP)(err)).replace(/\.$/, '') };
+    }
+}
+/** What the key of a run of the database alone is named by, said once it is known. */
+function sayDatabaseAloneKey(alone, key, log) {
+    if ('facts' in alone) {
+        log.info(`Incident ${key}: named by the deployment of ${alone.asked}, as a full rollback names it: every run of the database alone for this incident, and its full rollback, share one ledger row and one issue.`);
+        return;
+    }
+    const why = 'cannot' in alone ? `it cannot ask which deployment the incident is of (${alone.cannot})` : `asking which deployment the incident is of failed (${alone.failed})`;
+    log.warning(`This run rolls back the database alone, without from, and ${why}: the incident could not be named by the deployment, so it is named ${key}, and a new workflow run would be a new incident whose steps count again from what is still applied (reverting more). Pass from (the bad deployment's id) on every run of this incident, or give the platform's token to this job.`);
+}
+/**
  * What an app row that changed nothing says names the incident, for a later job of a split rollback
  * to name it so too (keyFacts): the deployment the rollback already made was made from.
  */
@@ -24147,7 +24204,8 @@ function madeFromFacts(o, log) {
  * earlier job of this rollback said in its app row (keyFacts): a second workflow run ("Run
  * workflow" pressed twice, queued behind the first), a re-run, the later jobs of a split rollback
  * and the command line all name one incident so, with `from` or without. Only when no component
- * says (a command provider cannot; the database alone): the workflow run (a "Re-run jobs" keeps
+ * says (a command provider cannot; the database alone, when it cannot ask a platform or the asking
+ * failed: databaseAloneFacts): the workflow run (a "Re-run jobs" keeps
  * GITHUB_RUN_ID), else, on the command line, `?` for each component, or `database`.
  * Written and read by incident-key.ts: a URL from keeps its commas and `@` to itself, and its secrets out.
  */
