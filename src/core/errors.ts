@@ -1,3 +1,5 @@
+import { ended } from './sentence.js';
+
 /**
  * An error the user can act on: `message` says what failed and why, `hint` what to do next.
  * Entry points print it as one `::error::` line; anything else is treated as a bug.
@@ -30,9 +32,9 @@ export class RollbackKitError extends Error {
     if (facts.blocked) this.blocked = true;
   }
 
-  /** The single line shown to the on-call engineer. */
+  /** The single line shown to the on-call engineer: the message ends its sentence before the hint. */
   get line(): string {
-    return this.hint ? `${this.message} ${this.hint}` : this.message;
+    return this.hint ? `${ended(this.message)} ${this.hint}` : this.message;
   }
 }
 

@@ -8,6 +8,15 @@
 export function sentence(text: string): string {
   const t = text.trim();
   if (!t) return t;
-  const capital = t[0]!.toUpperCase() + t.slice(1);
-  return /[.!?]$/.test(capital) ? capital : `${capital}.`;
+  return ended(t[0]!.toUpperCase() + t.slice(1));
+}
+
+/**
+ * Text that another sentence follows, with its full stop: one that ends in a bracket, a quote or a
+ * name ("… and the database)") gets one; one that ends in . ! or ? is kept. Nothing else is changed
+ * (a message may start with an input's name, as written).
+ */
+export function ended(text: string): string {
+  const t = text.trimEnd();
+  return !t || /[.!?]$/.test(t) ? t : `${t}.`;
 }

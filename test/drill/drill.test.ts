@@ -172,6 +172,8 @@ describe('rollback drill (root action, mode drill)', () => {
     const check = json<Check[]>(run.outputs.readiness).find((c) => c.check === 'target' && c.component === 'api');
     expect(check?.status).toBe('failed');
     expect(check?.detail).toContain('a command component cannot be drilled');
+    // The refusal ends in a bracket; its sentence still ends before the next one starts.
+    expect(run.errors).toEqual([expect.stringMatching(/naming only the platform components and the database\)\. Nothing was changed\. Fix /)]);
     expect(existsSync(join(w.workspace, 'ran.txt'))).toBe(false);
     expect(changes(w)).toEqual([]);
   });
