@@ -19,7 +19,7 @@ export interface Sample {
   status?: number;
   /** Why the sample failed: assertion failures or one network failure. */
   failures: string[];
-  /** Set when no response came back at all. */
+  /** Set when no response came back at all; 'deadline' also when the overall deadline cut a body short. */
   network?: NetworkFailure;
 }
 
@@ -89,10 +89,12 @@ export async function probeHttp(check: HttpCheck, url: string, opts: ProbeOption
         read = method === 'HEAD' ? { text: '', cut: false } : await readCapped(res, MAX_BODY_BYTES);
       } catch (err) {
         // The service answered (status and headers came back): a body that stalls or breaks off is a
-        // failed check, never an unreachable service. Only the overall deadline is our own doing.
+        // failed check, never an unreachable service. Only the overall deadline is our own doing: the
+        // sample is cut short as one still waiting for its answer is (no latency, not unreachable),
+        // and says what the service had done by then.
         const network = classify(err, timeout, opts.deadline);
-        if (network === 'deadline') throw err;
-        return { ok: false, ms: elapsed(), status: res.status, failures: [describeBodyFailure(network, err, res.status, timeoutWords(check, opts), current)] };
+        const failures = [describeBodyFailure(network, err, res.status, timeoutWords(check, opts), current)];
+        return { ok: false, ms: elapsed(), status: res.status, failures, ...(network === 'deadline' ? { network } : {}) };
       }
       const { text, cut } = read;
       const ms = elapsed();
@@ -202,7 +204,7 @@ function describeFailure(kind: NetworkFailure, err: unknown, timeout: string, ur
     case 'tls':
       return `TLS error with ${host}: ${causeMessage(err)}`;
     case 'deadline':
-      return DEADLINE_FAILURE;
+      return `no answer from ${host} yet when it was ${DEADLINE_FAILURE}`;
     default:
       return `request to ${host} failed: ${causeMessage(err)}`;
   }
@@ -219,6 +221,8 @@ function describeBodyFailure(kind: NetworkFailure, err: unknown, status: number,
   switch (kind) {
     case 'timeout':
       return `${answered}, but its body did not finish within ${timeout}`;
+    case 'deadline':
+      return `${answered}, but its body had not finished when it was ${DEADLINE_FAILURE}`;
     case 'reset':
       return `${answered}, but closed the connection before its body ended`;
     default:

@@ -227,6 +227,17 @@ describe('errors count as failures, never as passes', () => {
     }
   });
 
+  it('a request the deadline cuts short says what it was waiting for: an answer, or the rest of a body after 200', async () => {
+    const host = new URL(server.url).host;
+    const [stalled, hang] = await run('- {name: login, url: /stall-body, body-contains: form}\n- {name: hang, url: /hang}', { samples: 2, timeoutSeconds: 5, deadlineSeconds: 0.4 });
+    expect(stalled).toMatchObject({ passed: false, attempts: 1, status: 200, unreachable: false, errorRate: 100 });
+    expect(stalled!.reason).toContain(`${host} answered 200, but its body had not finished when it was cut short by the overall deadline (deadline-seconds)`);
+    expect(hang).toMatchObject({ passed: false, attempts: 1, unreachable: false });
+    expect(hang!.reason).toContain(`no answer from ${host} yet when it was cut short by the overall deadline (deadline-seconds)`);
+    // Cut short by us is no latency of the service's.
+    expect(stalled!.p95Ms).toBeUndefined();
+  });
+
   it('checks left when the deadline passes are reported as not measured', async () => {
     const results = await run('- {name: a, url: /hang}\n- {name: b, url: /health}', { timeoutSeconds: 30, deadlineSeconds: 0.2, checkConcurrency: 1 });
     expect(results[1]).toMatchObject({ name: 'b', passed: false, attempts: 0, reason: expect.stringMatching(/^not measured: the overall deadline/) });
