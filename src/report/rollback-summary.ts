@@ -303,12 +303,14 @@ function planSection(record: RollbackRecord): string[] {
   if (db) {
     const method = db.method === 'restore' ? 'restore from the snapshot' : 'down migrations';
     out.push(
-      db.planned.length
-        ? `Database (${method}), migrations to revert in this order:\n\n${db.planned.map((m, i) => `${i + 1}. ${codeSpan(m)}`).join('\n')}`
-        : // Still `planned` with nothing listed after a failed run: the plan stopped before it read the migrations.
-          db.status === 'planned' && record.status === 'failed' && db.method === 'down-migrations'
-          ? `Database (${method}): not worked out; the run stopped before it read which migrations to revert.`
-          : `Database (${method}): no migration to revert.`,
+      db.status === 'nothing-to-do' && (db.planned.length || db.method === 'restore')
+        ? `Database (${method}): ${nothingLeft(db)}`
+        : db.planned.length
+          ? `Database (${method}), migrations to revert in this order:\n\n${ordered(db.planned)}`
+          : // Still `planned` with nothing listed after a failed run: the plan stopped before it read the migrations.
+            db.status === 'planned' && record.status === 'failed' && db.method === 'down-migrations'
+            ? `Database (${method}): not worked out; the run stopped before it read which migrations to revert.`
+            : `Database (${method}): no migration to revert.`,
     );
     // A dry run's: what the restore would discard, as restore-db's dry run plans it.
     if (record.status === 'dry-run' && db.discarded?.length) out.push(discardedSection(db.discarded, 'would discard', 'the snapshot the rollback takes before it restores'));
@@ -319,6 +321,23 @@ function planSection(record: RollbackRecord): string[] {
   out.push(budgetPlan(record));
   if (record.scope.length) out.push(`Scope: ${record.scope.map((s) => inlineText(s)).join(', ')}.`);
   return out;
+}
+
+/**
+ * The database's plan when this run found nothing left to change: the plan it found is an earlier
+ * run's for the incident (its ledger row, or the tracking table under the whole-rollback lock), and
+ * what that plan reverted was reverted before this run, never by it. Why, and by which run: the
+ * timeline's database row.
+ */
+function nothingLeft(db: DatabaseRecord): string {
+  const verb = db.method === 'restore' ? 'restore' : 'revert';
+  if (!db.reverted.length) return `nothing to ${verb} (the timeline's database row says why).`;
+  const rest = db.planned.some((m) => !db.reverted.includes(m)) ? "\n\nThe timeline's database row says why the rest of that plan is not reverted now." : '';
+  return `nothing to ${verb}: already reverted by an earlier run, in this order:\n\n${ordered(db.reverted)}${rest}`;
+}
+
+function ordered(migrations: string[]): string {
+  return migrations.map((m, i) => `${i + 1}. ${codeSpan(m)}`).join('\n');
 }
 
 /** "Budget: 15 min 0 s: plan 30.0 s, …" — each phase's share of the budget, as the pipeline scales it. */
@@ -366,7 +385,9 @@ function databaseSection(record: RollbackRecord): string[] {
   // A dry run's migrations are in the plan; there is nothing reverted to show.
   if (db && record.status !== 'dry-run') {
     const head = `### Database: ${inlineText(db.status)}${db.error ? ` — ${inlineText(db.error)}` : ''}`;
-    const reverted = db.reverted.length ? `Reverted, in order:\n\n${db.reverted.map((m, i) => `${i + 1}. ${codeSpan(m)}`).join('\n')}` : 'No migration was reverted.';
+    // Nothing to do: what the plan reverted, an earlier run did (this run reverted nothing).
+    const by = db.status === 'nothing-to-do' ? ' by an earlier run' : '';
+    const reverted = db.reverted.length ? `Reverted${by}, in order:\n\n${ordered(db.reverted)}` : 'No migration was reverted.';
     const left = db.planned.filter((m) => !db.reverted.includes(m));
     out.push(head, reverted);
     if (left.length) out.push(`Planned but not reverted: ${left.map((m) => codeSpan(m)).join(', ')}.`);

@@ -8,6 +8,7 @@ import { afterEach, beforeEach, expect, it } from 'vitest';
 import { memoryLog } from '../../src/core/log.js';
 import { parseConnectionString } from '../../src/db/connection.js';
 import { runRollback, type RollbackRequest } from '../../src/pipeline/rollback.js';
+import { rollbackSummaryMarkdown } from '../../src/report/rollback-summary.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
 import { applyMigrations, tables, writeMigrations } from '../migrations/fixtures.js';
 import { databaseRollbackRequest } from './requests.js';
@@ -45,4 +46,17 @@ it('a dry run still says "Dry run: would revert"', async () => {
   expect(record.status).toBe('dry-run');
   expect(log.lines.some((l) => l.startsWith('Dry run: would revert 1 migration(s) on '))).toBe(true);
   expect(log.lines.some((l) => l.startsWith('Plan: will revert'))).toBe(false);
+});
+
+it("a second run for the incident finds the first one's revert done: its summary's plan reverts nothing, and says who did", async () => {
+  const first = await runRollback(request(false), {}, memoryLog());
+  expect(first.status).toBe('rolled-back');
+  const again = await runRollback(request(false), {}, memoryLog());
+  expect(again.status).toBe('nothing-to-do');
+  const summary = rollbackSummaryMarkdown(again);
+  const reverted = tables(2)[1]!.version;
+  const plan = summary.split('### Plan')[1]!.split('\n### ')[0]!;
+  expect(plan).toContain(`Database (down migrations): nothing to revert: already reverted by an earlier run, in this order:\n\n1. \`${reverted}\``);
+  expect(plan).not.toContain('to revert in this order');
+  expect(summary).toContain(`### Database: nothing-to-do\n\nReverted by an earlier run, in order:\n\n1. \`${reverted}\``);
 });
