@@ -471,7 +471,7 @@ __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependen
 // First the stop handler (signals.ts); the rest is loaded after it, as a chunk of its own, so that a
 // stop while the command line loads (most of its start) is said, not Node's silent default.
 
-const { run } = await Promise.all(/* import() */[__nccwpck_require__.e(541), __nccwpck_require__.e(654)]).then(__nccwpck_require__.bind(__nccwpck_require__, 2654));
+const { run } = await Promise.all(/* import() */[__nccwpck_require__.e(541), __nccwpck_require__.e(673)]).then(__nccwpck_require__.bind(__nccwpck_require__, 7673));
 // Node hands a caught signal to its handler only when the event loop next looks for events: one
 // turn here, so that a stop that came while the rest loaded is said before the command starts.
 await new Promise((resolve) => setImmediate(resolve));
@@ -877,6 +877,8 @@ function formatDuration(ms) {
 /* harmony export */   rZ: () => (/* binding */ systemErrorMeaning),
 /* harmony export */   u2: () => (/* binding */ errorFacts)
 /* harmony export */ });
+/* harmony import */ var _sentence_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7823);
+
 /**
  * An error the user can act on: `message` says what failed and why, `hint` what to do next.
  * Entry points print it as one `::error::` line; anything else is treated as a bug.
@@ -908,9 +910,9 @@ class RollbackKitError extends Error {
         if (facts.blocked)
             this.blocked = true;
     }
-    /** The single line shown to the on-call engineer. */
+    /** The single line shown to the on-call engineer: the message ends its sentence before the hint. */
     get line() {
-        return this.hint ? `${this.message} ${this.hint}` : this.message;
+        return this.hint ? `${(0,_sentence_js__WEBPACK_IMPORTED_MODULE_0__/* .ended */ .v)(this.message)} ${this.hint}` : this.message;
     }
 }
 /** The facts `err` carries: none for an error that is not ours. */
@@ -1316,6 +1318,39 @@ class SecretSet {
         const alternatives = all.map(({ s, weak }) => (weak ? `(?<![\\p{L}\\p{N}])${escapeRegExp(s)}(?![\\p{L}\\p{N}])` : escapeRegExp(s)));
         return new RegExp(alternatives.join('|'), 'gu');
     }
+}
+
+
+/***/ }),
+
+/***/ 7823:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   e: () => (/* binding */ sentence),
+/* harmony export */   v: () => (/* binding */ ended)
+/* harmony export */ });
+/**
+ * Text said as a sentence of its own where sentences are joined ("… decision rollback. Check
+ * "reports" failed: …"): a clause made to follow a colon starts in lower case, and one that ends in
+ * a quote or a code "(SQLSTATE 42P01)" has no full stop. Starts with a capital, ends with . ! or ?.
+ * For prose only: a hint that starts with a name as written (since-ref, verified-sha, a command)
+ * keeps it, so RollbackKitError.line joins message and hint as they are.
+ */
+function sentence(text) {
+    const t = text.trim();
+    if (!t)
+        return t;
+    return ended(t[0].toUpperCase() + t.slice(1));
+}
+/**
+ * Text that another sentence follows, with its full stop: one that ends in a bracket, a quote or a
+ * name ("… and the database)") gets one; one that ends in . ! or ? is kept. Nothing else is changed
+ * (a message may start with an input's name, as written).
+ */
+function ended(text) {
+    const t = text.trimEnd();
+    return !t || /[.!?]$/.test(t) ? t : `${t}.`;
 }
 
 

@@ -245,7 +245,7 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _core_action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8481);
 /* harmony import */ var _platforms_not_live_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(19);
-/* harmony import */ var _platforms_promote_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(2874);
+/* harmony import */ var _platforms_promote_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3845);
 /* harmony import */ var _platforms_promote_inputs_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(5755);
 /* harmony import */ var _pipeline_automatic_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(9430);
 /* harmony import */ var _report_promote_previous_summary_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(1719);
@@ -1573,6 +1573,8 @@ const core = {
 /* harmony export */   u2: () => (/* binding */ errorFacts)
 /* harmony export */ });
 /* unused harmony exports withFacts, systemErrorMeaning */
+/* harmony import */ var _sentence_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7823);
+
 /**
  * An error the user can act on: `message` says what failed and why, `hint` what to do next.
  * Entry points print it as one `::error::` line; anything else is treated as a bug.
@@ -1604,9 +1606,9 @@ class RollbackKitError extends Error {
         if (facts.blocked)
             this.blocked = true;
     }
-    /** The single line shown to the on-call engineer. */
+    /** The single line shown to the on-call engineer: the message ends its sentence before the hint. */
     get line() {
-        return this.hint ? `${this.message} ${this.hint}` : this.message;
+        return this.hint ? `${(0,_sentence_js__WEBPACK_IMPORTED_MODULE_0__/* .ended */ .v)(this.message)} ${this.hint}` : this.message;
     }
 }
 /** The facts `err` carries: none for an error that is not ours. */
@@ -2026,6 +2028,39 @@ class SecretSet {
         const alternatives = all.map(({ s, weak }) => (weak ? `(?<![\\p{L}\\p{N}])${escapeRegExp(s)}(?![\\p{L}\\p{N}])` : escapeRegExp(s)));
         return new RegExp(alternatives.join('|'), 'gu');
     }
+}
+
+
+/***/ }),
+
+/***/ 7823:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   e: () => (/* binding */ sentence),
+/* harmony export */   v: () => (/* binding */ ended)
+/* harmony export */ });
+/**
+ * Text said as a sentence of its own where sentences are joined ("… decision rollback. Check
+ * "reports" failed: …"): a clause made to follow a colon starts in lower case, and one that ends in
+ * a quote or a code "(SQLSTATE 42P01)" has no full stop. Starts with a capital, ends with . ! or ?.
+ * For prose only: a hint that starts with a name as written (since-ref, verified-sha, a command)
+ * keeps it, so RollbackKitError.line joins message and hint as they are.
+ */
+function sentence(text) {
+    const t = text.trim();
+    if (!t)
+        return t;
+    return ended(t[0].toUpperCase() + t.slice(1));
+}
+/**
+ * Text that another sentence follows, with its full stop: one that ends in a bracket, a quote or a
+ * name ("… and the database)") gets one; one that ends in . ! or ? is kept. Nothing else is changed
+ * (a message may start with an input's name, as written).
+ */
+function ended(text) {
+    const t = text.trimEnd();
+    return !t || /[.!?]$/.test(t) ? t : `${t}.`;
 }
 
 
@@ -2642,7 +2677,7 @@ function componentUrls(component) {
 /* harmony export */   C: () => (/* binding */ refuseNotLive)
 /* harmony export */ });
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8005);
-/* harmony import */ var _promote_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2874);
+/* harmony import */ var _promote_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3845);
 /**
  * promote-previous on its own (the action, `rollback-kit promote`): a change the platform accepted
  * but did not make live (a promotion Vercel queued behind a rolling release) fails the step, as it
@@ -2671,7 +2706,7 @@ function refuseNotLive(outcome, request) {
 /* harmony import */ var _core_secret_input_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8347);
 /* harmony import */ var _core_url_secrets_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9041);
 /* harmony import */ var _component_urls_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(8877);
-/* harmony import */ var _promote_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(2874);
+/* harmony import */ var _promote_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(3845);
 
 
 
@@ -2751,7 +2786,7 @@ function readPromoteRequest(inputs, ctx, log) {
 
 /***/ }),
 
-/***/ 2874:
+/***/ 3845:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -3750,22 +3785,8 @@ async function graphql(client, path, operation, query, variables = {}) {
     return data;
 }
 
-;// CONCATENATED MODULE: ./.build/core/sentence.js
-/**
- * Text said as a sentence of its own where sentences are joined ("… decision rollback. Check
- * "reports" failed: …"): a clause made to follow a colon starts in lower case, and one that ends in
- * a quote or a code "(SQLSTATE 42P01)" has no full stop. Starts with a capital, ends with . ! or ?.
- * For prose only: a hint that starts with a name as written (since-ref, verified-sha, a command)
- * keeps it, so RollbackKitError.line joins message and hint as they are.
- */
-function sentence(text) {
-    const t = text.trim();
-    if (!t)
-        return t;
-    const capital = t[0].toUpperCase() + t.slice(1);
-    return /[.!?]$/.test(capital) ? capital : `${capital}.`;
-}
-
+// EXTERNAL MODULE: ./.build/core/sentence.js
+var sentence = __nccwpck_require__(7823);
 ;// CONCATENATED MODULE: ./.build/platforms/http/errors.js
 /**
  * Turns a failed platform call into the one line the on-call engineer reads: what we were doing,
@@ -3790,7 +3811,7 @@ function platformError(err, ctx) {
         return err;
     const api = ctx.api ?? PLATFORM_API;
     if (err instanceof HttpNetworkError) {
-        return new errors/* RollbackKitError */.dp(sentence(`${api.name} could not be reached while ${ctx.doing}: ${err.message} (retried).`), `Check the runner network and ${api.urlSetting}. ${SAFE}`);
+        return new errors/* RollbackKitError */.dp((0,sentence/* sentence */.e)(`${api.name} could not be reached while ${ctx.doing}: ${err.message} (retried).`), `Check the runner network and ${api.urlSetting}. ${SAFE}`);
     }
     if (err instanceof UnexpectedShape) {
         return new errors/* RollbackKitError */.dp(`The API answered with an ${err.message} while ${ctx.doing}.`, `Check that ${api.urlSetting} points at ${api.name}.`);
@@ -7742,8 +7763,8 @@ function formatDuration(ms) {
     return `${Math.floor(seconds / 60)} min ${seconds % 60} s`;
 }
 
-// EXTERNAL MODULE: ./.build/platforms/promote.js + 43 modules
-var promote = __nccwpck_require__(2874);
+// EXTERNAL MODULE: ./.build/platforms/promote.js + 42 modules
+var promote = __nccwpck_require__(3845);
 // EXTERNAL MODULE: ./.build/report/markdown.js
 var markdown = __nccwpck_require__(4348);
 ;// CONCATENATED MODULE: ./.build/report/promote-previous-summary.js

@@ -378,7 +378,7 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("zlib");
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(76760);
 /* harmony import */ var _core_action_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(40007);
-/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8005);
+/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(53867);
 /* harmony import */ var _db_db_inputs_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(51581);
 /* harmony import */ var _db_restore_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(3370);
 /* harmony import */ var _github_artifact_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(81260);
@@ -458,8 +458,8 @@ __nccwpck_require__.d(__webpack_exports__, {
 
 // EXTERNAL MODULE: ./.build/core/actions-core.js
 var actions_core = __nccwpck_require__(73475);
-// EXTERNAL MODULE: ./.build/core/errors.js
-var errors = __nccwpck_require__(8005);
+// EXTERNAL MODULE: ./.build/core/errors.js + 1 modules
+var errors = __nccwpck_require__(53867);
 // EXTERNAL MODULE: ./.build/core/secrets.js
 var core_secrets = __nccwpck_require__(79205);
 // EXTERNAL MODULE: ./.build/core/url-secrets.js
@@ -1846,17 +1846,47 @@ function within(promise, ms, fallback) {
 
 /***/ }),
 
-/***/ 8005:
+/***/ 53867:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   BP: () => (/* binding */ errorLine),
-/* harmony export */   Qj: () => (/* binding */ withFacts),
-/* harmony export */   dp: () => (/* binding */ RollbackKitError),
-/* harmony export */   o3: () => (/* binding */ systemErrorLine),
-/* harmony export */   rZ: () => (/* binding */ systemErrorMeaning)
-/* harmony export */ });
-/* unused harmony export errorFacts */
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  dp: () => (/* binding */ RollbackKitError),
+  BP: () => (/* binding */ errorLine),
+  o3: () => (/* binding */ systemErrorLine),
+  rZ: () => (/* binding */ systemErrorMeaning),
+  Qj: () => (/* binding */ withFacts)
+});
+
+// UNUSED EXPORTS: errorFacts
+
+;// CONCATENATED MODULE: ./.build/core/sentence.js
+/**
+ * Text said as a sentence of its own where sentences are joined ("… decision rollback. Check
+ * "reports" failed: …"): a clause made to follow a colon starts in lower case, and one that ends in
+ * a quote or a code "(SQLSTATE 42P01)" has no full stop. Starts with a capital, ends with . ! or ?.
+ * For prose only: a hint that starts with a name as written (since-ref, verified-sha, a command)
+ * keeps it, so RollbackKitError.line joins message and hint as they are.
+ */
+function sentence(text) {
+    const t = text.trim();
+    if (!t)
+        return t;
+    return ended(t[0].toUpperCase() + t.slice(1));
+}
+/**
+ * Text that another sentence follows, with its full stop: one that ends in a bracket, a quote or a
+ * name ("… and the database)") gets one; one that ends in . ! or ? is kept. Nothing else is changed
+ * (a message may start with an input's name, as written).
+ */
+function ended(text) {
+    const t = text.trimEnd();
+    return !t || /[.!?]$/.test(t) ? t : `${t}.`;
+}
+
+;// CONCATENATED MODULE: ./.build/core/errors.js
+
 /**
  * An error the user can act on: `message` says what failed and why, `hint` what to do next.
  * Entry points print it as one `::error::` line; anything else is treated as a bug.
@@ -1888,9 +1918,9 @@ class RollbackKitError extends Error {
         if (facts.blocked)
             this.blocked = true;
     }
-    /** The single line shown to the on-call engineer. */
+    /** The single line shown to the on-call engineer: the message ends its sentence before the hint. */
     get line() {
-        return this.hint ? `${this.message} ${this.hint}` : this.message;
+        return this.hint ? `${ended(this.message)} ${this.hint}` : this.message;
     }
 }
 /** The facts `err` carries: none for an error that is not ours. */
@@ -2010,7 +2040,7 @@ function errorLine(err) {
 /* unused harmony exports PRIVATE_FILE_MODE, PRIVATE_FOLDER_MODE */
 /* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(73024);
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(76760);
-/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8005);
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(53867);
 /* harmony import */ var _lazy_builtins_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(60325);
 /**
  * Files the actions write where a user pointed them (output-dir, reports): folders created one
@@ -2281,7 +2311,7 @@ function nodeFsPromises() {
 /* harmony export */   yG: () => (/* binding */ parseBoolean)
 /* harmony export */ });
 /* unused harmony exports decimalNumber, parseTime */
-/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8005);
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(53867);
 /** Parsing of the string values actions and the CLI receive; every error names the input. */
 
 function parseBoolean(raw, name, fallback) {
@@ -3109,7 +3139,7 @@ function hideEncodedUrls(text) {
 /* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(73024);
 /* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(51455);
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(76760);
-/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(8005);
+/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(53867);
 /* harmony import */ var _core_process_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(95713);
 /* harmony import */ var _pg_tools_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(61934);
 /**
@@ -3377,7 +3407,7 @@ async function readCatalog(session, schemas) {
 /* unused harmony exports withDatabase, connectionUrl */
 /* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(73024);
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(76760);
-/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8005);
+/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(53867);
 /* harmony import */ var _core_url_secrets_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(9041);
 /**
  * Connection strings, the one way every module learns where a database is. Parses URLs and libpq
@@ -3870,7 +3900,7 @@ function libpqEnv(t) {
 /* harmony export */   U: () => (/* binding */ readRestoreRequest)
 /* harmony export */ });
 /* unused harmony export readSnapshotRequest */
-/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8005);
+/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(53867);
 /* harmony import */ var _core_parse_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(30151);
 /* harmony import */ var _archive_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(44263);
 /* harmony import */ var _connection_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(401);
@@ -3944,7 +3974,7 @@ function readRestoreRequest(inputs, databaseUrl, ctx, log) {
 /* harmony export */   vZ: () => (/* binding */ sessionTag)
 /* harmony export */ });
 /* unused harmony export describeBlockers */
-/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8005);
+/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(53867);
 /* harmony import */ var _core_lazy_builtins_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(60325);
 /* harmony import */ var _connection_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(401);
 /* harmony import */ var _core_bounded_wait_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(51699);
@@ -4323,7 +4353,7 @@ function lockTimeoutError(what, seconds, blockers, state, log, facts = {}) {
 /* unused harmony exports DEFAULT_VERSIONED_ROOT, toolVersion */
 /* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(73024);
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(76760);
-/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8005);
+/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(53867);
 /* harmony import */ var _core_process_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(95713);
 /**
  * Finding pg_dump / pg_restore / psql whose major version fits the server. pg_dump refuses a newer
@@ -4745,8 +4775,8 @@ var external_node_fs_ = __nccwpck_require__(73024);
 var external_node_stream_ = __nccwpck_require__(57075);
 // EXTERNAL MODULE: ./.build/core/bounded-wait.js
 var bounded_wait = __nccwpck_require__(51699);
-// EXTERNAL MODULE: ./.build/core/errors.js
-var errors = __nccwpck_require__(8005);
+// EXTERNAL MODULE: ./.build/core/errors.js + 1 modules
+var errors = __nccwpck_require__(53867);
 // EXTERNAL MODULE: ./.build/core/process.js
 var core_process = __nccwpck_require__(95713);
 // EXTERNAL MODULE: ./.build/db/catalog.js
@@ -8527,7 +8557,7 @@ function advice(reason, plan, user) {
 /* harmony export */ });
 /* unused harmony exports ConnectionError, withQueryDeadline, standardConformingStrings, connectionError */
 /* harmony import */ var node_stream__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(57075);
-/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8005);
+/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(53867);
 /* harmony import */ var _connection_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(401);
 /**
  * Opening a database session, with PostgreSQL's and the network's failures turned into messages
@@ -9316,7 +9346,7 @@ function parseBool(value) {
 /* harmony export */ });
 /* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(51455);
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(76760);
-/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8005);
+/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(53867);
 /** Uploading a snapshot as a workflow artifact, so it outlives the runner that took it. */
 
 
@@ -9639,7 +9669,7 @@ function preRestoreSnapshotDetails(k) {
 /* harmony export */   S: () => (/* binding */ writeSummary)
 /* harmony export */ });
 /* harmony import */ var _core_actions_core_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(73475);
-/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8005);
+/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(53867);
 /**
  * The one way a job summary reaches GITHUB_STEP_SUMMARY: the Markdown is redacted as a whole (a
  * last net: builders redact outside text before escaping it), and a summary that cannot be written

@@ -10358,6 +10358,8 @@ function formatDuration(ms) {
 /* harmony export */   rZ: () => (/* binding */ systemErrorMeaning),
 /* harmony export */   u2: () => (/* binding */ errorFacts)
 /* harmony export */ });
+/* harmony import */ var _sentence_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(97823);
+
 /**
  * An error the user can act on: `message` says what failed and why, `hint` what to do next.
  * Entry points print it as one `::error::` line; anything else is treated as a bug.
@@ -10389,9 +10391,9 @@ class RollbackKitError extends Error {
         if (facts.blocked)
             this.blocked = true;
     }
-    /** The single line shown to the on-call engineer. */
+    /** The single line shown to the on-call engineer: the message ends its sentence before the hint. */
     get line() {
-        return this.hint ? `${this.message} ${this.hint}` : this.message;
+        return this.hint ? `${(0,_sentence_js__WEBPACK_IMPORTED_MODULE_0__/* .ended */ .v)(this.message)} ${this.hint}` : this.message;
     }
 }
 /** The facts `err` carries: none for an error that is not ours. */
@@ -11440,6 +11442,39 @@ class SecretSet {
         const alternatives = all.map(({ s, weak }) => (weak ? `(?<![\\p{L}\\p{N}])${escapeRegExp(s)}(?![\\p{L}\\p{N}])` : escapeRegExp(s)));
         return new RegExp(alternatives.join('|'), 'gu');
     }
+}
+
+
+/***/ }),
+
+/***/ 97823:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   e: () => (/* binding */ sentence),
+/* harmony export */   v: () => (/* binding */ ended)
+/* harmony export */ });
+/**
+ * Text said as a sentence of its own where sentences are joined ("… decision rollback. Check
+ * "reports" failed: …"): a clause made to follow a colon starts in lower case, and one that ends in
+ * a quote or a code "(SQLSTATE 42P01)" has no full stop. Starts with a capital, ends with . ! or ?.
+ * For prose only: a hint that starts with a name as written (since-ref, verified-sha, a command)
+ * keeps it, so RollbackKitError.line joins message and hint as they are.
+ */
+function sentence(text) {
+    const t = text.trim();
+    if (!t)
+        return t;
+    return ended(t[0].toUpperCase() + t.slice(1));
+}
+/**
+ * Text that another sentence follows, with its full stop: one that ends in a bracket, a quote or a
+ * name ("… and the database)") gets one; one that ends in . ! or ? is kept. Nothing else is changed
+ * (a message may start with an input's name, as written).
+ */
+function ended(text) {
+    const t = text.trimEnd();
+    return !t || /[.!?]$/.test(t) ? t : `${t}.`;
 }
 
 
@@ -19095,8 +19130,8 @@ var errors = __nccwpck_require__(8005);
 var connection = __nccwpck_require__(401);
 // EXTERNAL MODULE: ./.build/db/snapshot.js
 var snapshot = __nccwpck_require__(17257);
-// EXTERNAL MODULE: ./.build/platforms/promote.js + 25 modules
-var promote = __nccwpck_require__(54395);
+// EXTERNAL MODULE: ./.build/platforms/promote.js + 24 modules
+var promote = __nccwpck_require__(51640);
 // EXTERNAL MODULE: ./.build/pipeline/budgets.js
 var budgets = __nccwpck_require__(51583);
 // EXTERNAL MODULE: ./.build/db/pg-tools.js
@@ -19947,8 +19982,8 @@ var secret_input = __nccwpck_require__(8347);
 var parse = __nccwpck_require__(30151);
 // EXTERNAL MODULE: ./.build/migrations/types.js
 var types = __nccwpck_require__(6431);
-// EXTERNAL MODULE: ./.build/platforms/promote.js + 25 modules
-var promote = __nccwpck_require__(54395);
+// EXTERNAL MODULE: ./.build/platforms/promote.js + 24 modules
+var promote = __nccwpck_require__(51640);
 // EXTERNAL MODULE: ./.build/core/yaml.js
 var core_yaml = __nccwpck_require__(15773);
 // EXTERNAL MODULE: ./.build/smoke/parse-spec.js
@@ -22875,8 +22910,8 @@ var files = __nccwpck_require__(32019);
 var revert = __nccwpck_require__(66758);
 // EXTERNAL MODULE: ./.build/migrations/run-failure.js
 var run_failure = __nccwpck_require__(72048);
-// EXTERNAL MODULE: ./.build/platforms/promote.js + 25 modules
-var promote = __nccwpck_require__(54395);
+// EXTERNAL MODULE: ./.build/platforms/promote.js + 24 modules
+var promote = __nccwpck_require__(51640);
 // EXTERNAL MODULE: ./.build/platforms/http/deadline.js
 var http_deadline = __nccwpck_require__(97096);
 // EXTERNAL MODULE: ./.build/platforms/vercel/client.js
@@ -26303,7 +26338,7 @@ function notPutBackAgain(current, how, status, opts) {
 
 /***/ }),
 
-/***/ 54395:
+/***/ 51640:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -26659,22 +26694,8 @@ async function graphql(client, path, operation, query, variables = {}) {
     return data;
 }
 
-;// CONCATENATED MODULE: ./.build/core/sentence.js
-/**
- * Text said as a sentence of its own where sentences are joined ("… decision rollback. Check
- * "reports" failed: …"): a clause made to follow a colon starts in lower case, and one that ends in
- * a quote or a code "(SQLSTATE 42P01)" has no full stop. Starts with a capital, ends with . ! or ?.
- * For prose only: a hint that starts with a name as written (since-ref, verified-sha, a command)
- * keeps it, so RollbackKitError.line joins message and hint as they are.
- */
-function sentence(text) {
-    const t = text.trim();
-    if (!t)
-        return t;
-    const capital = t[0].toUpperCase() + t.slice(1);
-    return /[.!?]$/.test(capital) ? capital : `${capital}.`;
-}
-
+// EXTERNAL MODULE: ./.build/core/sentence.js
+var sentence = __nccwpck_require__(97823);
 ;// CONCATENATED MODULE: ./.build/platforms/http/errors.js
 /**
  * Turns a failed platform call into the one line the on-call engineer reads: what we were doing,
@@ -26699,7 +26720,7 @@ function platformError(err, ctx) {
         return err;
     const api = ctx.api ?? PLATFORM_API;
     if (err instanceof http_client/* HttpNetworkError */.z3) {
-        return new errors/* RollbackKitError */.dp(sentence(`${api.name} could not be reached while ${ctx.doing}: ${err.message} (retried).`), `Check the runner network and ${api.urlSetting}. ${SAFE}`);
+        return new errors/* RollbackKitError */.dp((0,sentence/* sentence */.e)(`${api.name} could not be reached while ${ctx.doing}: ${err.message} (retried).`), `Check the runner network and ${api.urlSetting}. ${SAFE}`);
     }
     if (err instanceof UnexpectedShape) {
         return new errors/* RollbackKitError */.dp(`The API answered with an ${err.message} while ${ctx.doing}.`, `Check that ${api.urlSetting} points at ${api.name}.`);
@@ -32057,12 +32078,14 @@ function planSection(record) {
     const db = record.database;
     if (db) {
         const method = db.method === 'restore' ? 'restore from the snapshot' : 'down migrations';
-        out.push(db.planned.length
-            ? `Database (${method}), migrations to revert in this order:\n\n${db.planned.map((m, i) => `${i + 1}. ${(0,markdown/* codeSpan */.SS)(m)}`).join('\n')}`
-            : // Still `planned` with nothing listed after a failed run: the plan stopped before it read the migrations.
-                db.status === 'planned' && record.status === 'failed' && db.method === 'down-migrations'
-                    ? `Database (${method}): not worked out; the run stopped before it read which migrations to revert.`
-                    : `Database (${method}): no migration to revert.`);
+        out.push(db.status === 'nothing-to-do' && (db.planned.length || db.method === 'restore')
+            ? `Database (${method}): ${nothingLeft(db)}`
+            : db.planned.length
+                ? `Database (${method}), migrations to revert in this order:\n\n${ordered(db.planned)}`
+                : // Still `planned` with nothing listed after a failed run: the plan stopped before it read the migrations.
+                    db.status === 'planned' && record.status === 'failed' && db.method === 'down-migrations'
+                        ? `Database (${method}): not worked out; the run stopped before it read which migrations to revert.`
+                        : `Database (${method}): no migration to revert.`);
         // A dry run's: what the restore would discard, as restore-db's dry run plans it.
         if (record.status === 'dry-run' && db.discarded?.length)
             out.push(discardedSection(db.discarded, 'would discard', 'the snapshot the rollback takes before it restores'));
@@ -32075,6 +32098,22 @@ function planSection(record) {
     if (record.scope.length)
         out.push(`Scope: ${record.scope.map((s) => (0,markdown/* inlineText */.ln)(s)).join(', ')}.`);
     return out;
+}
+/**
+ * The database's plan when this run found nothing left to change: the plan it found is an earlier
+ * run's for the incident (its ledger row, or the tracking table under the whole-rollback lock), and
+ * what that plan reverted was reverted before this run, never by it. Why, and by which run: the
+ * timeline's database row.
+ */
+function nothingLeft(db) {
+    const verb = db.method === 'restore' ? 'restore' : 'revert';
+    if (!db.reverted.length)
+        return `nothing to ${verb} (the timeline's database row says why).`;
+    const rest = db.planned.some((m) => !db.reverted.includes(m)) ? "\n\nThe timeline's database row says why the rest of that plan is not reverted now." : '';
+    return `nothing to ${verb}: already reverted by an earlier run, in this order:\n\n${ordered(db.reverted)}${rest}`;
+}
+function ordered(migrations) {
+    return migrations.map((m, i) => `${i + 1}. ${(0,markdown/* codeSpan */.SS)(m)}`).join('\n');
 }
 /** "Budget: 15 min 0 s: plan 30.0 s, …" — each phase's share of the budget, as the pipeline scales it. */
 function budgetPlan(record) {
@@ -32116,7 +32155,9 @@ function databaseSection(record) {
     // A dry run's migrations are in the plan; there is nothing reverted to show.
     if (db && record.status !== 'dry-run') {
         const head = `### Database: ${(0,markdown/* inlineText */.ln)(db.status)}${db.error ? ` — ${(0,markdown/* inlineText */.ln)(db.error)}` : ''}`;
-        const reverted = db.reverted.length ? `Reverted, in order:\n\n${db.reverted.map((m, i) => `${i + 1}. ${(0,markdown/* codeSpan */.SS)(m)}`).join('\n')}` : 'No migration was reverted.';
+        // Nothing to do: what the plan reverted, an earlier run did (this run reverted nothing).
+        const by = db.status === 'nothing-to-do' ? ' by an earlier run' : '';
+        const reverted = db.reverted.length ? `Reverted${by}, in order:\n\n${ordered(db.reverted)}` : 'No migration was reverted.';
         const left = db.planned.filter((m) => !db.reverted.includes(m));
         out.push(head, reverted);
         if (left.length)
@@ -33488,11 +33529,12 @@ async function probeHttp(check, url, opts) {
             }
             catch (err) {
                 // The service answered (status and headers came back): a body that stalls or breaks off is a
-                // failed check, never an unreachable service. Only the overall deadline is our own doing.
+                // failed check, never an unreachable service. Only the overall deadline is our own doing: the
+                // sample is cut short as one still waiting for its answer is (no latency, not unreachable),
+                // and says what the service had done by then.
                 const network = classify(err, timeout, opts.deadline);
-                if (network === 'deadline')
-                    throw err;
-                return { ok: false, ms: elapsed(), status: res.status, failures: [describeBodyFailure(network, err, res.status, timeoutWords(check, opts), current)] };
+                const failures = [describeBodyFailure(network, err, res.status, timeoutWords(check, opts), current)];
+                return { ok: false, ms: elapsed(), status: res.status, failures, ...(network === 'deadline' ? { network } : {}) };
             }
             const { text, cut } = read;
             const ms = elapsed();
@@ -33614,7 +33656,7 @@ function describeFailure(kind, err, timeout, url) {
         case 'tls':
             return `TLS error with ${host}: ${causeMessage(err)}`;
         case 'deadline':
-            return DEADLINE_FAILURE;
+            return `no answer from ${host} yet when it was ${DEADLINE_FAILURE}`;
         default:
             return `request to ${host} failed: ${causeMessage(err)}`;
     }
@@ -33629,6 +33671,8 @@ function describeBodyFailure(kind, err, status, timeout, url) {
     switch (kind) {
         case 'timeout':
             return `${answered}, but its body did not finish within ${timeout}`;
+        case 'deadline':
+            return `${answered}, but its body had not finished when it was ${DEADLINE_FAILURE}`;
         case 'reset':
             return `${answered}, but closed the connection before its body ended`;
         default:

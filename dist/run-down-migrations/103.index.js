@@ -252,8 +252,8 @@ __webpack_require__.d(__webpack_exports__, {
 
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __webpack_require__(3024);
-// EXTERNAL MODULE: ./.build/core/errors.js
-var errors = __webpack_require__(8005);
+// EXTERNAL MODULE: ./.build/core/errors.js + 1 modules
+var errors = __webpack_require__(3867);
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __webpack_require__(7598);
 // EXTERNAL MODULE: external "node:fs/promises"

@@ -246,7 +246,7 @@ __webpack_require__.r(__webpack_exports__);
 /* harmony export */ __webpack_require__.d(__webpack_exports__, {
 /* harmony export */   filesAddedSince: () => (/* binding */ filesAddedSince)
 /* harmony export */ });
-/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(8005);
+/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(3867);
 /* harmony import */ var _core_process_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(5713);
 /**
  * Which migration files a deploy brought: files added to the migrations folder between a commit

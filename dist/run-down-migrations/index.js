@@ -139,7 +139,7 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util/types")
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _core_action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(330);
-/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8005);
+/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3867);
 /* harmony import */ var _core_stop_signals_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(1042);
 /* harmony import */ var _migrations_revert_inputs_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(1742);
 /* harmony import */ var _migrations_revert_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(463);
@@ -215,8 +215,8 @@ __nccwpck_require__.d(__webpack_exports__, {
 
 // EXTERNAL MODULE: ./.build/core/actions-core.js + 3 modules
 var actions_core = __nccwpck_require__(7313);
-// EXTERNAL MODULE: ./.build/core/errors.js
-var errors = __nccwpck_require__(8005);
+// EXTERNAL MODULE: ./.build/core/errors.js + 1 modules
+var errors = __nccwpck_require__(3867);
 ;// CONCATENATED MODULE: ./.build/core/secrets.js
 /**
  * What counts as a secret, in which written forms it can turn up, and how it is taken out of text.
@@ -1589,16 +1589,46 @@ const core = {
 
 /***/ }),
 
-/***/ 8005:
+/***/ 3867:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   BP: () => (/* binding */ errorLine),
-/* harmony export */   dp: () => (/* binding */ RollbackKitError),
-/* harmony export */   o3: () => (/* binding */ systemErrorLine),
-/* harmony export */   rZ: () => (/* binding */ systemErrorMeaning)
-/* harmony export */ });
-/* unused harmony exports errorFacts, withFacts */
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  dp: () => (/* binding */ RollbackKitError),
+  BP: () => (/* binding */ errorLine),
+  o3: () => (/* binding */ systemErrorLine),
+  rZ: () => (/* binding */ systemErrorMeaning)
+});
+
+// UNUSED EXPORTS: errorFacts, withFacts
+
+;// CONCATENATED MODULE: ./.build/core/sentence.js
+/**
+ * Text said as a sentence of its own where sentences are joined ("… decision rollback. Check
+ * "reports" failed: …"): a clause made to follow a colon starts in lower case, and one that ends in
+ * a quote or a code "(SQLSTATE 42P01)" has no full stop. Starts with a capital, ends with . ! or ?.
+ * For prose only: a hint that starts with a name as written (since-ref, verified-sha, a command)
+ * keeps it, so RollbackKitError.line joins message and hint as they are.
+ */
+function sentence(text) {
+    const t = text.trim();
+    if (!t)
+        return t;
+    return ended(t[0].toUpperCase() + t.slice(1));
+}
+/**
+ * Text that another sentence follows, with its full stop: one that ends in a bracket, a quote or a
+ * name ("… and the database)") gets one; one that ends in . ! or ? is kept. Nothing else is changed
+ * (a message may start with an input's name, as written).
+ */
+function ended(text) {
+    const t = text.trimEnd();
+    return !t || /[.!?]$/.test(t) ? t : `${t}.`;
+}
+
+;// CONCATENATED MODULE: ./.build/core/errors.js
+
 /**
  * An error the user can act on: `message` says what failed and why, `hint` what to do next.
  * Entry points print it as one `::error::` line; anything else is treated as a bug.
@@ -1630,9 +1660,9 @@ class RollbackKitError extends Error {
         if (facts.blocked)
             this.blocked = true;
     }
-    /** The single line shown to the on-call engineer. */
+    /** The single line shown to the on-call engineer: the message ends its sentence before the hint. */
     get line() {
-        return this.hint ? `${this.message} ${this.hint}` : this.message;
+        return this.hint ? `${ended(this.message)} ${this.hint}` : this.message;
     }
 }
 /** The facts `err` carries: none for an error that is not ours. */
@@ -1743,7 +1773,7 @@ function errorLine(err) {
 /* unused harmony exports PRIVATE_FILE_MODE, PRIVATE_FOLDER_MODE, PRIVATE_UMASK, makePrivateFolder, createPrivateFile, writePrivateFile, isInside, makeDirectory, probeWritable, writeFileAtomic, asFileError */
 /* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3024);
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6760);
-/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8005);
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3867);
 /* harmony import */ var _lazy_builtins_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(6156);
 /**
  * Files the actions write where a user pointed them (output-dir, reports): folders created one
@@ -2176,7 +2206,7 @@ const output = {
 /* harmony export */   w3: () => (/* binding */ stopCause)
 /* harmony export */ });
 /* unused harmony exports holdStopSignals, stopName */
-/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8005);
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3867);
 /* harmony import */ var _output_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8975);
 /**
  * SIGTERM, SIGINT and SIGHUP while work that must wind down runs (an action's step, the CLI's
@@ -2838,7 +2868,7 @@ async function readCatalog(session, schemas) {
 /* unused harmony exports withDatabase, connectionUrl, clientApplicationName, toolConnectMs, toolConninfo, libpqEnv */
 /* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3024);
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6760);
-/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8005);
+/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3867);
 /* harmony import */ var _core_url_secrets_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(9041);
 /**
  * Connection strings, the one way every module learns where a database is. Parses URLs and libpq
@@ -3344,7 +3374,7 @@ function libpqEnv(t) {
 /* unused harmony export MAX_MIGRATION_BYTES */
 /* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3024);
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6760);
-/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8005);
+/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3867);
 /* harmony import */ var _core_files_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(2019);
 /** Reading a migrations folder: the helpers every format shares. */
 
@@ -3534,8 +3564,8 @@ __nccwpck_require__.d(__webpack_exports__, {
 var external_node_fs_ = __nccwpck_require__(3024);
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(6760);
-// EXTERNAL MODULE: ./.build/core/errors.js
-var errors = __nccwpck_require__(8005);
+// EXTERNAL MODULE: ./.build/core/errors.js + 1 modules
+var errors = __nccwpck_require__(3867);
 // EXTERNAL MODULE: ./.build/migrations/files.js
 var migrations_files = __nccwpck_require__(5133);
 // EXTERNAL MODULE: ./.build/migrations/tracking.js
@@ -4182,7 +4212,7 @@ async function pickFormat(dir, format) {
 /* harmony export */   tM: () => (/* binding */ workflowRun)
 /* harmony export */ });
 /* unused harmony export readChoice */
-/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8005);
+/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3867);
 /* harmony import */ var _db_connection_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(401);
 /* harmony import */ var _registry_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(4703);
 
@@ -4247,8 +4277,8 @@ __nccwpck_require__.d(__webpack_exports__, {
 
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(6760);
-// EXTERNAL MODULE: ./.build/core/errors.js
-var errors = __nccwpck_require__(8005);
+// EXTERNAL MODULE: ./.build/core/errors.js + 1 modules
+var errors = __nccwpck_require__(3867);
 // EXTERNAL MODULE: ./.build/db/connection.js
 var connection = __nccwpck_require__(401);
 // EXTERNAL MODULE: ./.build/core/lazy-builtins.js + 1 modules
@@ -7477,7 +7507,7 @@ const literal = catalog/* quoteLiteral */.ce;
 /* harmony export */   yE: () => (/* binding */ splitTableOption),
 /* harmony export */   yl: () => (/* binding */ rowVersionsSql)
 /* harmony export */ });
-/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8005);
+/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3867);
 /* harmony import */ var _db_catalog_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(9066);
 /* harmony import */ var _files_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5133);
 /* harmony import */ var _sql_split_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9247);
@@ -7570,8 +7600,8 @@ __nccwpck_require__.d(__webpack_exports__, {
 
 // UNUSED EXPORTS: ageText
 
-// EXTERNAL MODULE: ./.build/core/errors.js
-var errors = __nccwpck_require__(8005);
+// EXTERNAL MODULE: ./.build/core/errors.js + 1 modules
+var errors = __nccwpck_require__(3867);
 ;// CONCATENATED MODULE: ./.build/db/patterns.js
 /**
  * Schema and table names as pg_dump reads them (`-n`, `-N`, `--exclude-table-data`), resolved to
@@ -8137,7 +8167,7 @@ function wayBack(w) {
 /* harmony export */   S: () => (/* binding */ writeSummary)
 /* harmony export */ });
 /* harmony import */ var _core_actions_core_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7313);
-/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8005);
+/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3867);
 /**
  * The one way a job summary reaches GITHUB_STEP_SUMMARY: the Markdown is redacted as a whole (a
  * last net: builders redact outside text before escaping it), and a summary that cannot be written

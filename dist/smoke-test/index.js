@@ -10202,6 +10202,8 @@ const core = {
 /* harmony export */   rZ: () => (/* binding */ systemErrorMeaning)
 /* harmony export */ });
 /* unused harmony exports errorFacts, withFacts */
+/* harmony import */ var _sentence_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7823);
+
 /**
  * An error the user can act on: `message` says what failed and why, `hint` what to do next.
  * Entry points print it as one `::error::` line; anything else is treated as a bug.
@@ -10233,9 +10235,9 @@ class RollbackKitError extends Error {
         if (facts.blocked)
             this.blocked = true;
     }
-    /** The single line shown to the on-call engineer. */
+    /** The single line shown to the on-call engineer: the message ends its sentence before the hint. */
     get line() {
-        return this.hint ? `${this.message} ${this.hint}` : this.message;
+        return this.hint ? `${(0,_sentence_js__WEBPACK_IMPORTED_MODULE_0__/* .ended */ .v)(this.message)} ${this.hint}` : this.message;
     }
 }
 /** The facts `err` carries: none for an error that is not ours. */
@@ -10762,7 +10764,8 @@ class SecretSet {
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   e: () => (/* binding */ sentence)
+/* harmony export */   e: () => (/* binding */ sentence),
+/* harmony export */   v: () => (/* binding */ ended)
 /* harmony export */ });
 /**
  * Text said as a sentence of its own where sentences are joined ("… decision rollback. Check
@@ -10775,8 +10778,16 @@ function sentence(text) {
     const t = text.trim();
     if (!t)
         return t;
-    const capital = t[0].toUpperCase() + t.slice(1);
-    return /[.!?]$/.test(capital) ? capital : `${capital}.`;
+    return ended(t[0].toUpperCase() + t.slice(1));
+}
+/**
+ * Text that another sentence follows, with its full stop: one that ends in a bracket, a quote or a
+ * name ("… and the database)") gets one; one that ends in . ! or ? is kept. Nothing else is changed
+ * (a message may start with an input's name, as written).
+ */
+function ended(text) {
+    const t = text.trimEnd();
+    return !t || /[.!?]$/.test(t) ? t : `${t}.`;
 }
 
 
@@ -14877,11 +14888,12 @@ async function probeHttp(check, url, opts) {
             }
             catch (err) {
                 // The service answered (status and headers came back): a body that stalls or breaks off is a
-                // failed check, never an unreachable service. Only the overall deadline is our own doing.
+                // failed check, never an unreachable service. Only the overall deadline is our own doing: the
+                // sample is cut short as one still waiting for its answer is (no latency, not unreachable),
+                // and says what the service had done by then.
                 const network = classify(err, timeout, opts.deadline);
-                if (network === 'deadline')
-                    throw err;
-                return { ok: false, ms: elapsed(), status: res.status, failures: [describeBodyFailure(network, err, res.status, timeoutWords(check, opts), current)] };
+                const failures = [describeBodyFailure(network, err, res.status, timeoutWords(check, opts), current)];
+                return { ok: false, ms: elapsed(), status: res.status, failures, ...(network === 'deadline' ? { network } : {}) };
             }
             const { text, cut } = read;
             const ms = elapsed();
@@ -15003,7 +15015,7 @@ function describeFailure(kind, err, timeout, url) {
         case 'tls':
             return `TLS error with ${host}: ${causeMessage(err)}`;
         case 'deadline':
-            return DEADLINE_FAILURE;
+            return `no answer from ${host} yet when it was ${DEADLINE_FAILURE}`;
         default:
             return `request to ${host} failed: ${causeMessage(err)}`;
     }
@@ -15018,6 +15030,8 @@ function describeBodyFailure(kind, err, status, timeout, url) {
     switch (kind) {
         case 'timeout':
             return `${answered}, but its body did not finish within ${timeout}`;
+        case 'deadline':
+            return `${answered}, but its body had not finished when it was ${DEADLINE_FAILURE}`;
         case 'reset':
             return `${answered}, but closed the connection before its body ended`;
         default:

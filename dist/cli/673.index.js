@@ -1,8 +1,8 @@
-export const id = 654;
-export const ids = [654];
+export const id = 673;
+export const ids = [673];
 export const modules = {
 
-/***/ 2654:
+/***/ 7673:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __webpack_require__) => {
 
 
@@ -10730,22 +10730,8 @@ async function graphql(client, path, operation, query, variables = {}) {
     return data;
 }
 
-;// CONCATENATED MODULE: ./.build/core/sentence.js
-/**
- * Text said as a sentence of its own where sentences are joined ("… decision rollback. Check
- * "reports" failed: …"): a clause made to follow a colon starts in lower case, and one that ends in
- * a quote or a code "(SQLSTATE 42P01)" has no full stop. Starts with a capital, ends with . ! or ?.
- * For prose only: a hint that starts with a name as written (since-ref, verified-sha, a command)
- * keeps it, so RollbackKitError.line joins message and hint as they are.
- */
-function sentence(text) {
-    const t = text.trim();
-    if (!t)
-        return t;
-    const capital = t[0].toUpperCase() + t.slice(1);
-    return /[.!?]$/.test(capital) ? capital : `${capital}.`;
-}
-
+// EXTERNAL MODULE: ./.build/core/sentence.js
+var sentence = __webpack_require__(7823);
 ;// CONCATENATED MODULE: ./.build/platforms/http/errors.js
 /**
  * Turns a failed platform call into the one line the on-call engineer reads: what we were doing,
@@ -10770,7 +10756,7 @@ function platformError(err, ctx) {
         return err;
     const api = ctx.api ?? PLATFORM_API;
     if (err instanceof HttpNetworkError) {
-        return new errors/* RollbackKitError */.dp(sentence(`${api.name} could not be reached while ${ctx.doing}: ${err.message} (retried).`), `Check the runner network and ${api.urlSetting}. ${SAFE}`);
+        return new errors/* RollbackKitError */.dp((0,sentence/* sentence */.e)(`${api.name} could not be reached while ${ctx.doing}: ${err.message} (retried).`), `Check the runner network and ${api.urlSetting}. ${SAFE}`);
     }
     if (err instanceof UnexpectedShape) {
         return new errors/* RollbackKitError */.dp(`The API answered with an ${err.message} while ${ctx.doing}.`, `Check that ${api.urlSetting} points at ${api.name}.`);
@@ -16943,11 +16929,12 @@ async function probeHttp(check, url, opts) {
             }
             catch (err) {
                 // The service answered (status and headers came back): a body that stalls or breaks off is a
-                // failed check, never an unreachable service. Only the overall deadline is our own doing.
+                // failed check, never an unreachable service. Only the overall deadline is our own doing: the
+                // sample is cut short as one still waiting for its answer is (no latency, not unreachable),
+                // and says what the service had done by then.
                 const network = classify(err, timeout, opts.deadline);
-                if (network === 'deadline')
-                    throw err;
-                return { ok: false, ms: elapsed(), status: res.status, failures: [describeBodyFailure(network, err, res.status, timeoutWords(check, opts), current)] };
+                const failures = [describeBodyFailure(network, err, res.status, timeoutWords(check, opts), current)];
+                return { ok: false, ms: elapsed(), status: res.status, failures, ...(network === 'deadline' ? { network } : {}) };
             }
             const { text, cut } = read;
             const ms = elapsed();
@@ -17069,7 +17056,7 @@ function describeFailure(kind, err, timeout, url) {
         case 'tls':
             return `TLS error with ${host}: ${causeMessage(err)}`;
         case 'deadline':
-            return DEADLINE_FAILURE;
+            return `no answer from ${host} yet when it was ${DEADLINE_FAILURE}`;
         default:
             return `request to ${host} failed: ${causeMessage(err)}`;
     }
@@ -17084,6 +17071,8 @@ function describeBodyFailure(kind, err, status, timeout, url) {
     switch (kind) {
         case 'timeout':
             return `${answered}, but its body did not finish within ${timeout}`;
+        case 'deadline':
+            return `${answered}, but its body had not finished when it was ${DEADLINE_FAILURE}`;
         case 'reset':
             return `${answered}, but closed the connection before its body ended`;
         default:
@@ -21365,12 +21354,14 @@ function planSection(record) {
     const db = record.database;
     if (db) {
         const method = db.method === 'restore' ? 'restore from the snapshot' : 'down migrations';
-        out.push(db.planned.length
-            ? `Database (${method}), migrations to revert in this order:\n\n${db.planned.map((m, i) => `${i + 1}. ${codeSpan(m)}`).join('\n')}`
-            : // Still `planned` with nothing listed after a failed run: the plan stopped before it read the migrations.
-                db.status === 'planned' && record.status === 'failed' && db.method === 'down-migrations'
-                    ? `Database (${method}): not worked out; the run stopped before it read which migrations to revert.`
-                    : `Database (${method}): no migration to revert.`);
+        out.push(db.status === 'nothing-to-do' && (db.planned.length || db.method === 'restore')
+            ? `Database (${method}): ${nothingLeft(db)}`
+            : db.planned.length
+                ? `Database (${method}), migrations to revert in this order:\n\n${ordered(db.planned)}`
+                : // Still `planned` with nothing listed after a failed run: the plan stopped before it read the migrations.
+                    db.status === 'planned' && record.status === 'failed' && db.method === 'down-migrations'
+                        ? `Database (${method}): not worked out; the run stopped before it read which migrations to revert.`
+                        : `Database (${method}): no migration to revert.`);
         // A dry run's: what the restore would discard, as restore-db's dry run plans it.
         if (record.status === 'dry-run' && db.discarded?.length)
             out.push(discardedSection(db.discarded, 'would discard', 'the snapshot the rollback takes before it restores'));
@@ -21383,6 +21374,22 @@ function planSection(record) {
     if (record.scope.length)
         out.push(`Scope: ${record.scope.map((s) => inlineText(s)).join(', ')}.`);
     return out;
+}
+/**
+ * The database's plan when this run found nothing left to change: the plan it found is an earlier
+ * run's for the incident (its ledger row, or the tracking table under the whole-rollback lock), and
+ * what that plan reverted was reverted before this run, never by it. Why, and by which run: the
+ * timeline's database row.
+ */
+function nothingLeft(db) {
+    const verb = db.method === 'restore' ? 'restore' : 'revert';
+    if (!db.reverted.length)
+        return `nothing to ${verb} (the timeline's database row says why).`;
+    const rest = db.planned.some((m) => !db.reverted.includes(m)) ? "\n\nThe timeline's database row says why the rest of that plan is not reverted now." : '';
+    return `nothing to ${verb}: already reverted by an earlier run, in this order:\n\n${ordered(db.reverted)}${rest}`;
+}
+function ordered(migrations) {
+    return migrations.map((m, i) => `${i + 1}. ${codeSpan(m)}`).join('\n');
 }
 /** "Budget: 15 min 0 s: plan 30.0 s, …" — each phase's share of the budget, as the pipeline scales it. */
 function budgetPlan(record) {
@@ -21424,7 +21431,9 @@ function databaseSection(record) {
     // A dry run's migrations are in the plan; there is nothing reverted to show.
     if (db && record.status !== 'dry-run') {
         const head = `### Database: ${inlineText(db.status)}${db.error ? ` — ${inlineText(db.error)}` : ''}`;
-        const reverted = db.reverted.length ? `Reverted, in order:\n\n${db.reverted.map((m, i) => `${i + 1}. ${codeSpan(m)}`).join('\n')}` : 'No migration was reverted.';
+        // Nothing to do: what the plan reverted, an earlier run did (this run reverted nothing).
+        const by = db.status === 'nothing-to-do' ? ' by an earlier run' : '';
+        const reverted = db.reverted.length ? `Reverted${by}, in order:\n\n${ordered(db.reverted)}` : 'No migration was reverted.';
         const left = db.planned.filter((m) => !db.reverted.includes(m));
         out.push(head, reverted);
         if (left.length)
