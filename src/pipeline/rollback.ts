@@ -26,6 +26,7 @@ import { changedProduction, checkPromoteRequest, FLY_MACHINES_API_URL, frozenNot
 import { changedProductionEnv } from '../platforms/vercel/env.js';
 import { NOT_ROLLED_BACK_AGAIN } from '../platforms/outcome.js';
 import { stopName } from '../core/stop-signals.js';
+import { within } from '../core/bounded-wait.js';
 import { loadChecks } from '../smoke/smoke-test.js';
 import type { Check } from '../smoke/spec.js';
 import { budgets, type Budgets } from './budgets.js';
@@ -623,6 +624,41 @@ function guardNote(record: RollbackRecord): string | undefined {
   return record.components.flatMap((c) => c.notes).find((n) => n.startsWith(NOT_ROLLED_BACK_AGAIN));
 }
 
+/**
+ * The most the report may take once the run is stopped, from the stop (or from its start, when it
+ * starts stopped): its own bound (incident.ts STOPPED_ISSUE_MS, 2 s) with room to spare, well inside
+ * the stop's grace (5 s). Whatever it awaits, it cannot hold the run past that grace, where the run
+ * would end saying what it changed is not known while its timeline says exactly what.
+ */
+export const REPORT_AFTER_STOP_MS = 3000;
+
+/** What a stopped run's report that did not end within REPORT_AFTER_STOP_MS left unrecorded. */
+function reportOutlasted(signal: AbortSignal | undefined): string {
+  return `The incident was not recorded: the run was stopped (${stopName(signal)}) and the incident issue was not written within ${REPORT_AFTER_STOP_MS / 1000} s of the stop. Record the incident by hand, with what the rows above say.`;
+}
+
+/** `work`, ended at `fallback()` once `signal` is aborted and `ms` more have passed (at once bounded when it starts aborted). */
+async function afterStopWithin<T, F>(work: Promise<T>, signal: AbortSignal | undefined, ms: number, fallback: () => F): Promise<T | F> {
+  if (!signal) return work;
+  const bounded = async () => {
+    const late = Symbol('late');
+    const got = await within(work, ms, late);
+    return got === late ? fallback() : (got as T);
+  };
+  if (signal.aborted) return bounded();
+  let onAbort = (): void => undefined;
+  const stopped = new Promise<'stopped'>((resolve) => {
+    onAbort = () => resolve('stopped');
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    const first = await Promise.race([work.then((value) => ({ value })), stopped]);
+    return first === 'stopped' ? await bounded() : first.value;
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
+}
+
 /** report and notify-end: always run (except dry runs), never change the outcome. */
 async function closeOut(
   record: RollbackRecord,
@@ -638,7 +674,7 @@ async function closeOut(
   finish();
   const rt = timeline.start('report');
   if (deps.report) {
-    const got = await deps.report(record, { signal });
+    const got = await afterStopWithin(deps.report(record, { signal }), signal, REPORT_AFTER_STOP_MS, () => ({ missed: reportOutlasted(signal) }));
     const url = typeof got === 'string' ? got : undefined;
     if (url) record.incidentIssueUrl = url;
     if (url) rt.end('ok', 'incident recorded');
