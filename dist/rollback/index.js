@@ -20777,7 +20777,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   el: () => (/* binding */ runRollback)
 });
 
-// UNUSED EXPORTS: MIN_PLAN_LOOKUP_SECONDS, nextSteps, notLive, planRequest, sayNothingChanged
+// UNUSED EXPORTS: MIN_PLAN_LOOKUP_SECONDS, REPORT_AFTER_STOP_MS, nextSteps, notLive, planRequest, sayNothingChanged
 
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __nccwpck_require__(73024);
@@ -23454,6 +23454,7 @@ var pipeline_verify = __nccwpck_require__(14616);
 
 
 
+
 /** The shortest wait of a second run for the first to finish the database (the budgets may be smaller). */
 const MIN_LOCK_WAIT_SECONDS = 30;
 /** The wait for another rollback of the database: what its snapshot and database phases may take together. */
@@ -24011,6 +24012,41 @@ async function rollbackPhases(request, deps, log, heartbeat) {
 function guardNote(record) {
     return record.components.flatMap((c) => c.notes).find((n) => n.startsWith(outcome/* NOT_ROLLED_BACK_AGAIN */.OD));
 }
+/**
+ * The most the report may take once the run is stopped, from the stop (or from its start, when it
+ * starts stopped): its own bound (incident.ts STOPPED_ISSUE_MS, 2 s) with room to spare, well inside
+ * the stop's grace (5 s). Whatever it awaits, it cannot hold the run past that grace, where the run
+ * would end saying what it changed is not known while its timeline says exactly what.
+ */
+const REPORT_AFTER_STOP_MS = 3000;
+/** What a stopped run's report that did not end within REPORT_AFTER_STOP_MS left unrecorded. */
+function reportOutlasted(signal) {
+    return `The incident was not recorded: the run was stopped (${(0,stop_signals/* stopName */.ws)(signal)}) and the incident issue was not written within ${REPORT_AFTER_STOP_MS / 1000} s of the stop. Record the incident by hand, with what the rows above say.`;
+}
+/** `work`, ended at `fallback()` once `signal` is aborted and `ms` more have passed (at once bounded when it starts aborted). */
+async function afterStopWithin(work, signal, ms, fallback) {
+    if (!signal)
+        return work;
+    const bounded = async () => {
+        const late = Symbol('late');
+        const got = await (0,bounded_wait/* within */.u)(work, ms, late);
+        return got === late ? fallback() : got;
+    };
+    if (signal.aborted)
+        return bounded();
+    let onAbort = () => undefined;
+    const stopped = new Promise((resolve) => {
+        onAbort = () => resolve('stopped');
+        signal.addEventListener('abort', onAbort, { once: true });
+    });
+    try {
+        const first = await Promise.race([work.then((value) => ({ value })), stopped]);
+        return first === 'stopped' ? await bounded() : first.value;
+    }
+    finally {
+        signal.removeEventListener('abort', onAbort);
+    }
+}
 /** report and notify-end: always run (except dry runs), never change the outcome. */
 async function closeOut(record, timeline, notify, deps, finish, signal, 
 /** Why the run ended as it did, said before the steps the record gives (nextSteps). */
@@ -24019,7 +24055,7 @@ lead) {
     finish();
     const rt = timeline.start('report');
     if (deps.report) {
-        const got = await deps.report(record, { signal });
+        const got = await afterStopWithin(deps.report(record, { signal }), signal, REPORT_AFTER_STOP_MS, () => ({ missed: reportOutlasted(signal) }));
         const url = typeof got === 'string' ? got : undefined;
         if (url)
             record.incidentIssueUrl = url;
