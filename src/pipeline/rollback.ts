@@ -26,7 +26,7 @@ import { changedProduction, checkPromoteRequest, FLY_MACHINES_API_URL, frozenNot
 import { changedProductionEnv } from '../platforms/vercel/env.js';
 import { NOT_ROLLED_BACK_AGAIN } from '../platforms/outcome.js';
 import { stopName } from '../core/stop-signals.js';
-import { within } from '../core/bounded-wait.js';
+import { afterStopWithin } from '../core/bounded-wait.js';
 import { loadChecks } from '../smoke/smoke-test.js';
 import type { Check } from '../smoke/spec.js';
 import { budgets, type Budgets } from './budgets.js';
@@ -635,28 +635,6 @@ export const REPORT_AFTER_STOP_MS = 3000;
 /** What a stopped run's report that did not end within REPORT_AFTER_STOP_MS left unrecorded. */
 function reportOutlasted(signal: AbortSignal | undefined): string {
   return `The incident was not recorded: the run was stopped (${stopName(signal)}) and the incident issue was not written within ${REPORT_AFTER_STOP_MS / 1000} s of the stop. Record the incident by hand, with what the rows above say.`;
-}
-
-/** `work`, ended at `fallback()` once `signal` is aborted and `ms` more have passed (at once bounded when it starts aborted). */
-async function afterStopWithin<T, F>(work: Promise<T>, signal: AbortSignal | undefined, ms: number, fallback: () => F): Promise<T | F> {
-  if (!signal) return work;
-  const bounded = async () => {
-    const late = Symbol('late');
-    const got = await within(work, ms, late);
-    return got === late ? fallback() : (got as T);
-  };
-  if (signal.aborted) return bounded();
-  let onAbort = (): void => undefined;
-  const stopped = new Promise<'stopped'>((resolve) => {
-    onAbort = () => resolve('stopped');
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-  try {
-    const first = await Promise.race([work.then((value) => ({ value })), stopped]);
-    return first === 'stopped' ? await bounded() : first.value;
-  } finally {
-    signal.removeEventListener('abort', onAbort);
-  }
 }
 
 /** report and notify-end: always run (except dry runs), never change the outcome. */

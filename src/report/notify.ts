@@ -16,6 +16,7 @@ import { HEARTBEAT_INTERVAL_MS, type HeartbeatUpdate } from './heartbeat.js';
 import { noAutolink } from './markdown.js';
 import { formatDuration } from '../core/duration.js';
 import { stopName } from '../core/stop-signals.js';
+import { cutAfterStop } from '../core/bounded-wait.js';
 import { budgetText, deploymentLabel, moveLabels, STATUS_EMOJI, statusLine, timeText, totalText, wholeRollback } from './rollback-summary.js';
 
 export type ChatEvent = { kind: 'start' } | { kind: 'phase'; entry: TimelineEntry } | { kind: 'update'; update: HeartbeatUpdate } | { kind: 'end' };
@@ -394,7 +395,7 @@ async function sendChatMessage(webhookUrl: string, message: ChatMessage, log: Lo
     }
     const body = JSON.stringify(redactDeep(message, log.redact));
     const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    const cut = cutAfterStop(opts.stop);
+    const cut = cutAfterStop(opts.stop, STOPPED_UNDER_WAY_MS);
     try {
       return await deliver(url, body, timeoutMs, log, opts, cut.signal);
     } finally {
@@ -405,26 +406,6 @@ async function sendChatMessage(webhookUrl: string, message: ChatMessage, log: Lo
     log.warning(`The chat message could not be sent: ${(err as Error)?.name ?? 'error'}. The rollback goes on.`);
     return false;
   }
-}
-
-/**
- * Aborted STOPPED_UNDER_WAY_MS after the run's stop (its reason kept, for stopName), and never
- * without one. Not unref'd: the run awaits what this timer ends (bounded-wait.ts says why).
- */
-function cutAfterStop(stop: AbortSignal | undefined): { signal?: AbortSignal; dispose(): void } {
-  if (!stop) return { dispose: () => undefined };
-  const cut = new AbortController();
-  let timer: NodeJS.Timeout | undefined;
-  const onStop = () => (timer = setTimeout(() => cut.abort(stop.reason), STOPPED_UNDER_WAY_MS));
-  if (stop.aborted) onStop();
-  else stop.addEventListener('abort', onStop, { once: true });
-  return {
-    signal: cut.signal,
-    dispose() {
-      clearTimeout(timer);
-      stop.removeEventListener('abort', onStop);
-    },
-  };
 }
 
 /** One attempt, and one retry unless the run was stopped by then. */
