@@ -1926,6 +1926,48 @@ function within(promise, ms, fallback) {
     });
     return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }
+/**
+ * A signal aborted `ms` after `stop` is (counting from now when it already is), with the stop's
+ * reason (for stopName), and none without a stop: what a stopped run still awaits gets that long.
+ * Not unref'd: the run awaits what this timer ends (see within).
+ */
+function cutAfterStop(stop, ms) {
+    if (!stop)
+        return { dispose: () => undefined };
+    const cut = new AbortController();
+    let timer;
+    const onStop = () => (timer = setTimeout(() => cut.abort(stop.reason), ms));
+    if (stop.aborted)
+        onStop();
+    else
+        stop.addEventListener('abort', onStop, { once: true });
+    return {
+        signal: cut.signal,
+        dispose() {
+            clearTimeout(timer);
+            stop.removeEventListener('abort', onStop);
+        },
+    };
+}
+/**
+ * `work`'s value, or `fallback()` once `ms` have passed since `stop` (cutAfterStop). `work` itself
+ * is not cancelled: this only bounds how long the run waits for it after a stop.
+ */
+async function afterStopWithin(work, stop, ms, fallback) {
+    const cut = cutAfterStop(stop, ms);
+    const cutSignal = cut.signal;
+    if (!cutSignal)
+        return work;
+    const late = Symbol('late');
+    const ended = new Promise((resolve) => cutSignal.addEventListener('abort', () => resolve(late), { once: true }));
+    try {
+        const got = await Promise.race([work, ended]);
+        return got === late ? fallback() : got;
+    }
+    finally {
+        cut.dispose();
+    }
+}
 
 // EXTERNAL MODULE: external "node:stream"
 var external_node_stream_ = __webpack_require__(7075);
@@ -19136,30 +19178,6 @@ const REPORT_AFTER_STOP_MS = 3000;
 function reportOutlasted(signal) {
     return `The incident was not recorded: the run was stopped (${(0,stop_signals/* stopName */.ws)(signal)}) and the incident issue was not written within ${REPORT_AFTER_STOP_MS / 1000} s of the stop. Record the incident by hand, with what the rows above say.`;
 }
-/** `work`, ended at `fallback()` once `signal` is aborted and `ms` more have passed (at once bounded when it starts aborted). */
-async function afterStopWithin(work, signal, ms, fallback) {
-    if (!signal)
-        return work;
-    const bounded = async () => {
-        const late = Symbol('late');
-        const got = await within(work, ms, late);
-        return got === late ? fallback() : got;
-    };
-    if (signal.aborted)
-        return bounded();
-    let onAbort = () => undefined;
-    const stopped = new Promise((resolve) => {
-        onAbort = () => resolve('stopped');
-        signal.addEventListener('abort', onAbort, { once: true });
-    });
-    try {
-        const first = await Promise.race([work.then((value) => ({ value })), stopped]);
-        return first === 'stopped' ? await bounded() : first.value;
-    }
-    finally {
-        signal.removeEventListener('abort', onAbort);
-    }
-}
 /** report and notify-end: always run (except dry runs), never change the outcome. */
 async function closeOut(record, timeline, notify, deps, finish, signal, 
 /** Why the run ended as it did, said before the steps the record gives (nextSteps). */
@@ -23671,6 +23689,7 @@ async function runSandboxDrill(opts, cleanup, cliLog) {
 
 
 
+
 /** The runbook speaks of P0–P2. */
 const notify_PRIORITY = { critical: 'P0', major: 'P1', minor: 'P2' };
 // Slack's limits: a header block's text, a section's text, a field's text.
@@ -23996,7 +24015,7 @@ async function sendChatMessage(webhookUrl, message, log, opts = {}) {
         }
         const body = JSON.stringify((0,core_secrets/* redactDeep */.KL)(message, log.redact));
         const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-        const cut = cutAfterStop(opts.stop);
+        const cut = cutAfterStop(opts.stop, STOPPED_UNDER_WAY_MS);
         try {
             return await deliver(url, body, timeoutMs, log, opts, cut.signal);
         }
@@ -24009,28 +24028,6 @@ async function sendChatMessage(webhookUrl, message, log, opts = {}) {
         log.warning(`The chat message could not be sent: ${err?.name ?? 'error'}. The rollback goes on.`);
         return false;
     }
-}
-/**
- * Aborted STOPPED_UNDER_WAY_MS after the run's stop (its reason kept, for stopName), and never
- * without one. Not unref'd: the run awaits what this timer ends (bounded-wait.ts says why).
- */
-function cutAfterStop(stop) {
-    if (!stop)
-        return { dispose: () => undefined };
-    const cut = new AbortController();
-    let timer;
-    const onStop = () => (timer = setTimeout(() => cut.abort(stop.reason), STOPPED_UNDER_WAY_MS));
-    if (stop.aborted)
-        onStop();
-    else
-        stop.addEventListener('abort', onStop, { once: true });
-    return {
-        signal: cut.signal,
-        dispose() {
-            clearTimeout(timer);
-            stop.removeEventListener('abort', onStop);
-        },
-    };
 }
 /** One attempt, and one retry unless the run was stopped by then. */
 async function deliver(url, body, timeoutMs, log, opts, cut) {

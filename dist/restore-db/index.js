@@ -1824,8 +1824,9 @@ const core = {
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   u: () => (/* binding */ within)
+/* harmony export */   ux: () => (/* binding */ within)
 /* harmony export */ });
+/* unused harmony exports cutAfterStop, afterStopWithin */
 /**
  * A wait with an end: `promise`'s value, or `fallback` once `ms` have passed, whichever comes first.
  *
@@ -1841,6 +1842,48 @@ function within(promise, ms, fallback) {
         timer = setTimeout(() => resolve(fallback), ms);
     });
     return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
+/**
+ * A signal aborted `ms` after `stop` is (counting from now when it already is), with the stop's
+ * reason (for stopName), and none without a stop: what a stopped run still awaits gets that long.
+ * Not unref'd: the run awaits what this timer ends (see within).
+ */
+function cutAfterStop(stop, ms) {
+    if (!stop)
+        return { dispose: () => undefined };
+    const cut = new AbortController();
+    let timer;
+    const onStop = () => (timer = setTimeout(() => cut.abort(stop.reason), ms));
+    if (stop.aborted)
+        onStop();
+    else
+        stop.addEventListener('abort', onStop, { once: true });
+    return {
+        signal: cut.signal,
+        dispose() {
+            clearTimeout(timer);
+            stop.removeEventListener('abort', onStop);
+        },
+    };
+}
+/**
+ * `work`'s value, or `fallback()` once `ms` have passed since `stop` (cutAfterStop). `work` itself
+ * is not cancelled: this only bounds how long the run waits for it after a stop.
+ */
+async function afterStopWithin(work, stop, ms, fallback) {
+    const cut = cutAfterStop(stop, ms);
+    const cutSignal = cut.signal;
+    if (!cutSignal)
+        return work;
+    const late = Symbol('late');
+    const ended = new Promise((resolve) => cutSignal.addEventListener('abort', () => resolve(late), { once: true }));
+    try {
+        const got = await Promise.race([work, ended]);
+        return got === late ? fallback() : got;
+    }
+    finally {
+        cut.dispose();
+    }
 }
 
 
@@ -4248,7 +4291,7 @@ async function watchBlockers(target, applicationName, log, opts = {}) {
     polling = poll()
         .catch(() => undefined)
         .finally(() => (busy = false));
-    await (0,_core_bounded_wait_js__WEBPACK_IMPORTED_MODULE_4__/* .within */ .u)(polling, STOP_WAIT_MS, undefined);
+    await (0,_core_bounded_wait_js__WEBPACK_IMPORTED_MODULE_4__/* .within */ .ux)(polling, STOP_WAIT_MS, undefined);
     const timer = setInterval(() => {
         if (busy)
             return;
@@ -4266,7 +4309,7 @@ async function watchBlockers(target, applicationName, log, opts = {}) {
         cancelled: () => cancelled,
         async stop() {
             clearInterval(timer);
-            const polled = await (0,_core_bounded_wait_js__WEBPACK_IMPORTED_MODULE_4__/* .within */ .u)(polling.then(() => true), STOP_WAIT_MS, false);
+            const polled = await (0,_core_bounded_wait_js__WEBPACK_IMPORTED_MODULE_4__/* .within */ .ux)(polling.then(() => true), STOP_WAIT_MS, false);
             (0,_session_js__WEBPACK_IMPORTED_MODULE_3__/* .closeSession */ .Vu)(session);
             // A poll still in flight (a stalled connection) fails as its connection closes.
             if (!polled)
@@ -8038,7 +8081,7 @@ async function withPlanningSession(req, where, log, fn, onClose) {
         // Told when its backend is gone, and no later than PLANNING_CLOSE_MS: a server that does not
         // answer the Terminate does not hold the restore up.
         const gone = (0,db_session/* closeSession */.Vu)(session);
-        onClose?.((0,bounded_wait/* within */.u)(gone, PLANNING_CLOSE_MS, undefined));
+        onClose?.((0,bounded_wait/* within */.ux)(gone, PLANNING_CLOSE_MS, undefined));
     }
 }
 /** How long the lock watcher waits for the planning session's backend to go before it connects all the same. */

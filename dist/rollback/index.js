@@ -10261,7 +10261,9 @@ const core = {
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   u: () => (/* binding */ within)
+/* harmony export */   cG: () => (/* binding */ afterStopWithin),
+/* harmony export */   ph: () => (/* binding */ cutAfterStop),
+/* harmony export */   ux: () => (/* binding */ within)
 /* harmony export */ });
 /**
  * A wait with an end: `promise`'s value, or `fallback` once `ms` have passed, whichever comes first.
@@ -10278,6 +10280,48 @@ function within(promise, ms, fallback) {
         timer = setTimeout(() => resolve(fallback), ms);
     });
     return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
+/**
+ * A signal aborted `ms` after `stop` is (counting from now when it already is), with the stop's
+ * reason (for stopName), and none without a stop: what a stopped run still awaits gets that long.
+ * Not unref'd: the run awaits what this timer ends (see within).
+ */
+function cutAfterStop(stop, ms) {
+    if (!stop)
+        return { dispose: () => undefined };
+    const cut = new AbortController();
+    let timer;
+    const onStop = () => (timer = setTimeout(() => cut.abort(stop.reason), ms));
+    if (stop.aborted)
+        onStop();
+    else
+        stop.addEventListener('abort', onStop, { once: true });
+    return {
+        signal: cut.signal,
+        dispose() {
+            clearTimeout(timer);
+            stop.removeEventListener('abort', onStop);
+        },
+    };
+}
+/**
+ * `work`'s value, or `fallback()` once `ms` have passed since `stop` (cutAfterStop). `work` itself
+ * is not cancelled: this only bounds how long the run waits for it after a stop.
+ */
+async function afterStopWithin(work, stop, ms, fallback) {
+    const cut = cutAfterStop(stop, ms);
+    const cutSignal = cut.signal;
+    if (!cutSignal)
+        return work;
+    const late = Symbol('late');
+    const ended = new Promise((resolve) => cutSignal.addEventListener('abort', () => resolve(late), { once: true }));
+    try {
+        const got = await Promise.race([work, ended]);
+        return got === late ? fallback() : got;
+    }
+    finally {
+        cut.dispose();
+    }
 }
 
 
@@ -13313,7 +13357,7 @@ async function watchBlockers(target, applicationName, log, opts = {}) {
     polling = poll()
         .catch(() => undefined)
         .finally(() => (busy = false));
-    await (0,_core_bounded_wait_js__WEBPACK_IMPORTED_MODULE_4__/* .within */ .u)(polling, STOP_WAIT_MS, undefined);
+    await (0,_core_bounded_wait_js__WEBPACK_IMPORTED_MODULE_4__/* .within */ .ux)(polling, STOP_WAIT_MS, undefined);
     const timer = setInterval(() => {
         if (busy)
             return;
@@ -13331,7 +13375,7 @@ async function watchBlockers(target, applicationName, log, opts = {}) {
         cancelled: () => cancelled,
         async stop() {
             clearInterval(timer);
-            const polled = await (0,_core_bounded_wait_js__WEBPACK_IMPORTED_MODULE_4__/* .within */ .u)(polling.then(() => true), STOP_WAIT_MS, false);
+            const polled = await (0,_core_bounded_wait_js__WEBPACK_IMPORTED_MODULE_4__/* .within */ .ux)(polling.then(() => true), STOP_WAIT_MS, false);
             (0,_session_js__WEBPACK_IMPORTED_MODULE_3__/* .closeSession */ .Vu)(session);
             // A poll still in flight (a stalled connection) fails as its connection closes.
             if (!polled)
@@ -22403,7 +22447,7 @@ async function withPlanningSession(req, where, log, fn, onClose) {
         // Told when its backend is gone, and no later than PLANNING_CLOSE_MS: a server that does not
         // answer the Terminate does not hold the restore up.
         const gone = (0,db_session/* closeSession */.Vu)(session);
-        onClose?.((0,bounded_wait/* within */.u)(gone, PLANNING_CLOSE_MS, undefined));
+        onClose?.((0,bounded_wait/* within */.ux)(gone, PLANNING_CLOSE_MS, undefined));
     }
 }
 /** How long the lock watcher waits for the planning session's backend to go before it connects all the same. */
@@ -23302,7 +23346,7 @@ const LOCK_CLOSE_MS = 2000;
  */
 async function unlockRollback(session) {
     await (0,lock/* releaseMigrationLock */.Dv)(session, ROLLBACK_LOCK_KEY);
-    await (0,bounded_wait/* within */.u)((0,db_session/* closeSession */.Vu)(session), LOCK_CLOSE_MS, undefined);
+    await (0,bounded_wait/* within */.ux)((0,db_session/* closeSession */.Vu)(session), LOCK_CLOSE_MS, undefined);
 }
 /** The plan an earlier run for this incident wrote down and did not finish, which this run finishes. */
 function unfinishedPlan(row) {
@@ -24023,30 +24067,6 @@ const REPORT_AFTER_STOP_MS = 3000;
 function reportOutlasted(signal) {
     return `The incident was not recorded: the run was stopped (${(0,stop_signals/* stopName */.ws)(signal)}) and the incident issue was not written within ${REPORT_AFTER_STOP_MS / 1000} s of the stop. Record the incident by hand, with what the rows above say.`;
 }
-/** `work`, ended at `fallback()` once `signal` is aborted and `ms` more have passed (at once bounded when it starts aborted). */
-async function afterStopWithin(work, signal, ms, fallback) {
-    if (!signal)
-        return work;
-    const bounded = async () => {
-        const late = Symbol('late');
-        const got = await (0,bounded_wait/* within */.u)(work, ms, late);
-        return got === late ? fallback() : got;
-    };
-    if (signal.aborted)
-        return bounded();
-    let onAbort = () => undefined;
-    const stopped = new Promise((resolve) => {
-        onAbort = () => resolve('stopped');
-        signal.addEventListener('abort', onAbort, { once: true });
-    });
-    try {
-        const first = await Promise.race([work.then((value) => ({ value })), stopped]);
-        return first === 'stopped' ? await bounded() : first.value;
-    }
-    finally {
-        signal.removeEventListener('abort', onAbort);
-    }
-}
 /** report and notify-end: always run (except dry runs), never change the outcome. */
 async function closeOut(record, timeline, notify, deps, finish, signal, 
 /** Why the run ended as it did, said before the steps the record gives (nextSteps). */
@@ -24055,7 +24075,7 @@ lead) {
     finish();
     const rt = timeline.start('report');
     if (deps.report) {
-        const got = await afterStopWithin(deps.report(record, { signal }), signal, REPORT_AFTER_STOP_MS, () => ({ missed: reportOutlasted(signal) }));
+        const got = await (0,bounded_wait/* afterStopWithin */.cG)(deps.report(record, { signal }), signal, REPORT_AFTER_STOP_MS, () => ({ missed: reportOutlasted(signal) }));
         const url = typeof got === 'string' ? got : undefined;
         if (url)
             record.incidentIssueUrl = url;
@@ -31235,9 +31255,12 @@ var markdown = __nccwpck_require__(54348);
 var duration = __nccwpck_require__(41634);
 // EXTERNAL MODULE: ./.build/core/stop-signals.js
 var stop_signals = __nccwpck_require__(61042);
+// EXTERNAL MODULE: ./.build/core/bounded-wait.js
+var bounded_wait = __nccwpck_require__(51699);
 // EXTERNAL MODULE: ./.build/report/rollback-summary.js + 2 modules
 var rollback_summary = __nccwpck_require__(43685);
 ;// CONCATENATED MODULE: ./.build/report/notify.js
+
 
 
 
@@ -31575,7 +31598,7 @@ async function sendChatMessage(webhookUrl, message, log, opts = {}) {
         }
         const body = JSON.stringify((0,secrets/* redactDeep */.KL)(message, log.redact));
         const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-        const cut = cutAfterStop(opts.stop);
+        const cut = (0,bounded_wait/* cutAfterStop */.ph)(opts.stop, STOPPED_UNDER_WAY_MS);
         try {
             return await deliver(url, body, timeoutMs, log, opts, cut.signal);
         }
@@ -31588,28 +31611,6 @@ async function sendChatMessage(webhookUrl, message, log, opts = {}) {
         log.warning(`The chat message could not be sent: ${err?.name ?? 'error'}. The rollback goes on.`);
         return false;
     }
-}
-/**
- * Aborted STOPPED_UNDER_WAY_MS after the run's stop (its reason kept, for stopName), and never
- * without one. Not unref'd: the run awaits what this timer ends (bounded-wait.ts says why).
- */
-function cutAfterStop(stop) {
-    if (!stop)
-        return { dispose: () => undefined };
-    const cut = new AbortController();
-    let timer;
-    const onStop = () => (timer = setTimeout(() => cut.abort(stop.reason), STOPPED_UNDER_WAY_MS));
-    if (stop.aborted)
-        onStop();
-    else
-        stop.addEventListener('abort', onStop, { once: true });
-    return {
-        signal: cut.signal,
-        dispose() {
-            clearTimeout(timer);
-            stop.removeEventListener('abort', onStop);
-        },
-    };
 }
 /** One attempt, and one retry unless the run was stopped by then. */
 async function deliver(url, body, timeoutMs, log, opts, cut) {
