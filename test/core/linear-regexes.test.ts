@@ -180,6 +180,51 @@ describe('hideKnownTokens', () => {
   });
 });
 
+describe('hideKnownTokens, the forms added for the redactor\'s gaps', () => {
+  it('reads long adversarial runs (100,000 characters and more) through, and still finds what ends them', () => {
+    const ghpBody = 'Ab3dE'.repeat(7);
+    const cases: [string, RegExp][] = [
+      // Digest's params before `response=`, and runs that never reach one.
+      [`Authorization: Digest username="u", ${'a=b, '.repeat(60_000)}response="6629fae4"`, /, response="\*\*\*"$/],
+      [`digest ${'a=b'.repeat(100_000)}, response=6629fae4`, /response=\*\*\*$/],
+      [`digest a=${'x'.repeat(300_000)} response=1`, /x response=1$/],
+      [`digest a="${'\\"'.repeat(150_000)} response=1`, /response=1$/],
+      ['digest '.repeat(50_000), /digest $/],
+      [`Signature=${'a'.repeat(300_000)}`, /^Signature=\*\*\*$/],
+      // Cookie pairs with spaces around `=`, and a Set-Cookie list of one long name (was n²).
+      [`Cookie: a${' '.repeat(300_000)}= b`, /^Cookie: \*\*\*$/],
+      [`Cookie: ${'a '.repeat(150_000)}`, /a $/],
+      [`cookie: a =${'; b = '.repeat(50_000)}c`, /^cookie: \*\*\*$/],
+      [`set-cookie:[${'a'.repeat(300_000)}`, /a$/],
+      [`set-cookie:[${'a '.repeat(150_000)}"b = c"]`, /"\*\*\*"]$/],
+      // Tokens glued to what follows them.
+      [`ghp_${ghpBody}${'.a'.repeat(150_000)}`, /^ghp_\*\*\*$/],
+      [`ghp_${ghpBody}${'ghp_'.repeat(75_000)}`, /^ghp_\*\*\*$/],
+      [`${'AKIAIOSFODNN7EXAMPLE'.repeat(15_000)}`, /^AKIA\*\*\*$/],
+      ['.a'.repeat(150_000), /\.a$/],
+      // INSERTs without a column list, dollar quotes.
+      [`insert into users values ${"('a', $$b$$), ".repeat(20_000)}('c', 'Pw_1x')`, /\('\*\*\*', '\*\*\*'\)$/],
+      [`update users set password = ${'$a'.repeat(150_000)}`, /\$a$/],
+      [`update users set password = $a$${'$'.repeat(300_000)}`, /\$a\$\*\*\*$/],
+      [`insert into users values (${'$x$'.repeat(100_000)}`, /\$x\$$/],
+      ['insert into users values '.repeat(12_000), /values $/],
+      // sshpass' options before its -p, headers given as --header=name:value or glued to -H.
+      ['sshpass -p '.repeat(25_000), /-p $/],
+      [`${'sshpass -e '.repeat(10_000)}-p Ss_1x ssh -p 22 h`, /-e -p \*\*\* ssh -p 22 h$/],
+      [`sshpass ${'-e '.repeat(60)}-p Ss_1x ssh -p 22 h`, /-e -p \*\*\* ssh -p 22 h$/],
+      [`--header=${'a:'.repeat(150_000)}token:x1`, /a:token:x1$/],
+      [`--header=token:${'a:'.repeat(150_000)}`, /^--header=token:\*\*\*$/],
+      [" -H'token:ab'".repeat(25_000), /^ -H'token:\*\*\*' .* -H'token:\*\*\*'$/],
+      [`-H'token:${"'".repeat(300_000)}`, /'$/],
+    ];
+    for (const [text, shown] of cases) {
+      const out = hideKnownTokens(text);
+      // The ends only in the message: a whole 300,000-character line would drown the report.
+      expect(shown.test(out), `${text.slice(0, 30)} … shown as … ${out.slice(-60)}`).toBe(true);
+    }
+  });
+});
+
 describe('sqlWriteLines', () => {
   it('reads each line against a bounded number before it: 100,000 lines after a head, and a head on each of 100,000 lines', () => {
     const after = sqlWriteLines();

@@ -171,3 +171,58 @@ describe('an SQL write a command prints over several lines', () => {
     }
   });
 });
+
+// The redactor's known gaps (redact-gaps): each line leaked, or hid what was no secret, before.
+describe('forms the redactor missed', () => {
+  const ghp = `ghp_${'Ab3dE'.repeat(7)}x`;
+  it.each([
+    ['a cookie pair with spaces around its =', 'Cookie: a = b; sid = Ck_sp1x was sent', 'Cookie: *** was sent'],
+    ['Set-Cookie with spaces, then its attributes', 'Set-Cookie: sid = Ck_sp2x; Path=/', 'Set-Cookie: ***'],
+    ['Set-Cookie as a list, with spaces', `{"set-cookie":["sid = Ck_sp3x; Path=/"]}`, `{"set-cookie":["***"]}`],
+    [
+      'HTTP Digest: the response only, the params sent in the clear stay',
+      'Authorization: Digest username="u", realm="r", nonce="n", uri="/", cnonce="0a4f113b", nc=00000001, qop=auth, response="6629fae49393a05397450978507c4ef1", opaque="5c"',
+      'Authorization: Digest username="u", realm="r", nonce="n", uri="/", cnonce="0a4f113b", nc=00000001, qop=auth, response="***", opaque="5c"',
+    ],
+    ['HTTP Digest inside a JSON string', '{"h":"Proxy-Authorization: Digest username=\\"u\\", response=\\"6629fae49393a05397450978507c4ef1\\""}', '{"h":"Proxy-Authorization: Digest username=\\"u\\", response=\\"***\\""}'],
+    [
+      'AWS SigV4: the access key id and the signature',
+      'Authorization: AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20130524/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=fe5f80f77d5fa3beca038a248ff027d0445342fe2855ddc963176630326f1024',
+      'Authorization: AWS4-HMAC-SHA256 ***, SignedHeaders=host, Signature=***',
+    ],
+    [
+      'X-Amz-Signature= outside a URL, and in one',
+      'X-Amz-Signature=fe5f80f77d5fa3beca038a248ff027d0445342fe2855ddc963176630326f1024&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE/20130524 https://b.s3.amazonaws.com/k?X-Amz-Date=1&X-Amz-Signature=fe5f80f77d5fa3beca038a248ff027d0445342fe2855ddc963176630326f1024',
+      'X-Amz-Signature=***&X-Amz-Credential=AKIA***/20130524 https://b.s3.amazonaws.com/k?X-Amz-Date=1&X-Amz-Signature=***',
+    ],
+    ['an INSERT into an account table without a column list: every string', "INSERT INTO users VALUES ('alice', 'hunter2-secret')", "INSERT INTO users VALUES ('***', '***')"],
+    ['an INSERT into a secrets table without a column list, several rows', "INSERT INTO public.api_keys VALUES (1, 'R4nd0m_1x'), (2, $$R4nd0m_2x$$);", "INSERT INTO public.api_keys VALUES (1, '***'), (2, $$***$$);"],
+    ['a dollar-quoted password', 'UPDATE users SET password = $$hunter2$$', 'UPDATE users SET password = $$***$$'],
+    ['a tagged dollar-quoted password with a space in it', 'UPDATE users SET password = $pw$correct horse$pw$ WHERE id = 1', 'UPDATE users SET password = $pw$***$pw$ WHERE id = 1'],
+    ['dollar-quoted under a key column, and in an INSERT', "UPDATE api_keys SET key = $$R4nd0m$$; INSERT INTO users (name, password_hash) VALUES ('a', $h$Pw 1$h$)", "UPDATE api_keys SET key = $$***$$; INSERT INTO users (name, password_hash) VALUES ('a', $h$***$h$)"],
+    ['a header given to wget or curl as --header=name:value', 'wget --header=token:Hd_1x --header=X-Api-Key:Hd_2x --header=Accept:text/html https://x', 'wget --header=token:*** --header=X-Api-Key:*** --header=Accept:text/html https://x'],
+    ['a header glued to -H, quoted', `curl -H'Authorization: token Hd_3x' -H'X-Api-Key:Hd_4x' -H"token:Hd_5x" --header=Authorization:Bearer Hd_6x x`, `curl -H'Authorization: token ***' -H'X-Api-Key:***' -H"token:***" --header=Authorization:Bearer *** x`],
+    ['two GitHub tokens glued', `${ghp}${ghp} used`, 'ghp_*** used'],
+    ['a token glued to another known prefix', `${ghp}xoxb-1234567890-0987654321-AbCd xoxb-1234567890-0987654321-AbCd${ghp} ${ghp}ya29.a0AfH6SMBx3AbCdEfGhIjKlMn`, 'ghp_*** xoxb-*** ghp_***'],
+    ['two AWS key ids glued', 'AKIAIOSFODNN7EXAMPLEASIAIOSFODNN7EXAMPLE', 'AKIA***'],
+    ['a Google key glued to a token', `AIza${'b'.repeat(35)}${ghp}`, 'AIza***'],
+    ['sshpass\' -p, and the port of the ssh it runs', 'sshpass -p Ss_2x ssh -p 2222 host; sshpass -e -f pw.txt ssh -p 22 h; sshpass -v -p Ss_3x ssh -p 22 h', 'sshpass -p *** ssh -p 2222 host; sshpass -e -f pw.txt ssh -p 22 h; sshpass -v -p *** ssh -p 22 h'],
+  ])('%s', (_what, text, shown) => {
+    expect(log.redact(text)).toBe(shown);
+  });
+
+  it('leaves what only looks like those alone', () => {
+    for (const text of [
+      'cookie size = 4096; curl -b a = b',
+      'Authorization: Digest username="u", realm="r"; the digest response was 401',
+      'INSERT INTO orders VALUES (1, \'shipped\'); INSERT INTO user_settings VALUES (\'theme\', \'dark\'); INSERT INTO users VALUES ($1, $2)',
+      'INSERT INTO schema_migrations VALUES (\'003_secret_store\')',
+      'UPDATE settings SET note = $$a$$; UPDATE users SET name = $n$bob$n$',
+      'signature: valid; token ghp_short.',
+      'curl --header=Accept:application/json -H\'Content-Type: text/plain\' x',
+      'ssh -p 2222 host; sshpass -f pw.txt ssh -p 2222 host',
+    ]) {
+      expect(log.redact(text)).toBe(text);
+    }
+  });
+});
