@@ -15,6 +15,7 @@ import type { RollbackRecord, TimelineEntry } from '../pipeline/record.js';
 import { runRollback } from '../pipeline/rollback.js';
 import { startedByDeploymentEvent } from '../pipeline/automatic.js';
 import { changedSomething, deploymentName, parseTimeline } from '../pipeline/timeline.js';
+import { keyFrom } from '../pipeline/incident-key.js';
 import { inThisJob } from '../pipeline/job-words.js';
 import { recordDrill } from '../report/drill-issue.js';
 import { drillSummaryMarkdown } from '../report/drill-summary.js';
@@ -54,6 +55,8 @@ function outputs(record: RollbackRecord): void {
     reverted: JSON.stringify(record.database?.reverted ?? []),
     decision: record.verify?.decision ?? '',
     'incident-issue-url': record.incidentIssueUrl ?? '',
+    // For a later job that cannot find it itself (rollback.yml's database job holds no platform token).
+    'incident-from': keyFrom(record.incidentKey, record.environment),
   });
 }
 

@@ -51,3 +51,17 @@ export function namesRun(key: string, environment: string): boolean {
   // `run-<id>` and nothing else: a component may be named run-something.
   return /^run-[^@,]+$/.test(key.startsWith(`${environment}:`) ? key.slice(environment.length + 1) : '') || (keyParts(key, environment)?.some((p) => RUN_REF.test(p.ref)) ?? false);
 }
+
+/**
+ * The `from` (`name=ref` pairs) that names the same incident as this key, for a later job to pass
+ * as its from input (rollback.yml: the incident job's look-up, for the database job that holds no
+ * platform token). A from names a key part by part (rollback.ts incidentKey: a ref is keyRef'd, so
+ * it has no bare comma and a second keyRef leaves it as it is). Empty when the key names no
+ * deployment of some part: the workflow run (`run-…`, runRef), a component that could not say (`?`),
+ * the database alone or an unresolved plan; a from made of the rest would name another incident.
+ */
+export function keyFrom(key: string, environment: string): string {
+  const parts = keyParts(key, environment);
+  if (!parts || namesRun(key, environment) || parts.some((p) => p.ref === '?')) return '';
+  return parts.map((p) => `${p.name}=${p.ref}`).join(',');
+}

@@ -2,7 +2,7 @@
 // incident key joined name@from pairs with `,` and was read back splitting at every `,` and the
 // last `@`, and `from` itself was split at every `,` as name=ref pairs: such a URL was taken apart.
 import { describe, expect, it } from 'vitest';
-import { componentKey, keyParts, keyRef, namesRun, runRef } from '../../src/pipeline/incident-key.js';
+import { componentKey, keyFrom, keyParts, keyRef, namesRun, runRef } from '../../src/pipeline/incident-key.js';
 import { parsePlanFile } from '../../src/pipeline/plan-file.js';
 import { resolvePlan } from '../../src/pipeline/plan-inputs.js';
 import { incidentBody, incidentMarker, olderIssueNames } from '../../src/report/incident.js';
@@ -72,5 +72,36 @@ describe('the key', () => {
     expect(namesRun(componentKey('production', [{ name: 'web', ref: runRef(keyRef('https://shop-web.onrender.com/'), '42') }]), 'production')).toBe(true);
     expect(namesRun(componentKey('production', [{ name: 'web', ref: 'dep-bad' }]), 'production')).toBe(false);
     expect(namesRun(componentKey('production', [{ name: 'run-1', ref: 'dep-bad' }]), 'production')).toBe(false);
+  });
+});
+
+// The root action's incident-from output: the from a later job passes to name the same incident
+// (rollback.yml's database job, handed what the incident job's look-up found).
+describe('the from that names a key', () => {
+  const TWO_VERCEL = `components:
+  web: { provider: vercel, project: shop }
+  api: { provider: vercel, project: api }
+`;
+  const keyOfFrom = (from: string) => componentKey('production', resolvePlan(parsePlanFile(TWO_VERCEL), { from }, { hasDatabaseUrl: false }).components.map((c) => ({ name: c.name, ref: c.from! })));
+
+  it('given as from, names the same key: ids, and a URL with a comma, an @ and a secret parameter', () => {
+    const keys = [
+      componentKey('production', [{ name: 'web', ref: 'dpl_bad' }, { name: 'api', ref: 'dpl_api1' }]),
+      componentKey('production', [{ name: 'web', ref: 'https://u:p@shop-abc.vercel.app/a,b?token=s3cret&x=1,2' }, { name: 'api', ref: 'a@b' }]),
+    ];
+    for (const key of keys) {
+      expect(keyFrom(key, 'production')).toMatch(/^web=.+,api=.+$/);
+      expect(keyOfFrom(keyFrom(key, 'production'))).toBe(key);
+    }
+    expect(keyFrom(keys[1]!, 'production')).not.toContain('s3cret');
+  });
+
+  it('is empty when a part names no deployment: the workflow run, a component that could not say, the database alone', () => {
+    expect(keyFrom('production:run-4242', 'production')).toBe('');
+    expect(keyFrom(componentKey('production', [{ name: 'web', ref: runRef(keyRef('https://shop-web.onrender.com/'), '42') }]), 'production')).toBe('');
+    expect(keyFrom(componentKey('production', [{ name: 'web', ref: 'dpl_bad' }, { name: 'jobs', ref: '?' }]), 'production')).toBe('');
+    expect(keyFrom('production:database', 'production')).toBe('');
+    expect(keyFrom('production:unresolved', 'production')).toBe('');
+    expect(keyFrom(componentKey('staging', [{ name: 'web', ref: 'dpl_bad' }]), 'production')).toBe('');
   });
 });
