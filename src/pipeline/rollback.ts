@@ -460,6 +460,8 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
           // Stopped (change-guard.ts): production not touched, or a change sent and not confirmed.
           const facts = errorFacts(err);
           if (facts.stopped) rec.stopped = facts.changed === 'no' ? 'not-touched' : 'unknown';
+          // A Vercel rollback sent and not confirmed may have gone through, and with it assignment went off.
+          if (rec.stopped === 'unknown' && c.provider === 'vercel' && c.method === 'rollback') rec.autoAssignOffIfSent = true;
           // The plan's notes said where it stood before this run touched it (a setting it may have
           // changed since, what it would do): after a failure only the error says what happened.
           rec.notes = [];
@@ -1318,6 +1320,9 @@ export function nextSteps(record: RollbackRecord): string[] {
     // earlier run's rollback, perhaps one stopped before it could say so): new pushes stay held back
     // until a promotion, whichever run made the change, so every such run says it.
     if (c.autoAssignOff || (c.provider === 'vercel' && c.frozen && c.status === 'already-current')) steps.push(vercelPromoteStep(c.name));
+    // Stopped after the rollback was sent: the run cannot know whether it went through, so it says
+    // what follows if it did (a re-run that finds it so says it plainly, above).
+    else if (c.autoAssignOffIfSent) steps.push(vercelPromoteStep(c.name, { ifSent: true }));
     const frozen = leftFrozen(c.provider, c.frozen);
     if (frozen) steps.push(undoStep(c.name, frozen));
   }
@@ -1341,9 +1346,12 @@ export function nextSteps(record: RollbackRecord): string[] {
   return steps;
 }
 
-/** After a Vercel rollback that left automatic production domain assignment off. */
-function vercelPromoteStep(name: string): string {
-  return `Vercel will not put new pushes of ${name} live until a deployment is promoted: promote the fixed deployment when it is ready.`;
+/**
+ * After a Vercel rollback that left automatic production domain assignment off; `ifSent`, after one
+ * sent and not confirmed (a stopped run): the same sentence, said of the rollback if it went through.
+ */
+function vercelPromoteStep(name: string, { ifSent = false } = {}): string {
+  return `${ifSent ? `If the rollback of ${name} went through, Vercel` : 'Vercel'} will not put new pushes of ${name} live until a deployment is promoted: promote the fixed deployment when it is ready.`;
 }
 
 /**

@@ -117,9 +117,11 @@ it('from the source: SIGINT while the rollback request is on its way, it finishe
   post.release();
   const run = await running;
   expect(run.code).toBe(130);
-  const tail = run.stdout.trimEnd().split('\n').slice(-3).join('\n');
+  const tail = run.stdout.trimEnd().split('\n').slice(-4).join('\n');
   expect(tail).toMatch(/web: Vercel project shop: the run was stopped \(SIGINT\) after POST \/v1\/projects\/[^ ]+ to Vercel was sent, before the rollback was confirmed live: production may be rolled back or may still serve the bad release \(sent, not confirmed\)\./);
   expect(tail).toContain('Check what production serves in the Vercel dashboard (project shop → Deployments: which one is Current). Re-running the same rollback continues it');
+  // If the rollback went through, Vercel holds new pushes back: said as the re-run below says it.
+  expect(tail).toContain('• If the rollback of web went through, Vercel will not put new pushes of web live until a deployment is promoted: promote the fixed deployment when it is ready.');
   expect(run.stdout).not.toContain('not known');
   expect(shop.vercel.requestsTo(ROLLBACK)).toHaveLength(1);
 });
