@@ -104,8 +104,11 @@ export interface RollbackDeps {
    * returns the artifact's name. A failure is warned about, and the rollback goes on.
    */
   keepSnapshot?: (snapshot: { path: string; manifestPath: string }) => Promise<string>;
-  /** Each phase as it starts and ends (a terminal's spinner and its rows); must never throw. */
-  progress?: { started(phase: PhaseName, component?: string): void; finished(entry: TimelineEntry): void };
+  /**
+   * Each phase as it starts and ends (a terminal's spinner and its rows), each row with the record
+   * as it stands then (what a run that outlasts its stop's grace had said: KnownSoFar); must never throw.
+   */
+  progress?: { started(phase: PhaseName, component?: string): void; finished(entry: TimelineEntry, record: RollbackRecord): void };
   /** The chat updates' interval and timer (report/heartbeat.ts): every 5 minutes on real timers unless tests shorten it. */
   heartbeat?: HeartbeatOptions;
 }
@@ -164,7 +167,7 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
   };
   // Every row is logged where it is recorded, the skipped ones and report's and the notify rows too:
   // the action's log has the rows the command line shows (its log once stopped at verify).
-  const timeline = new Timeline(budget, request.earlierTimeline, (entry) => (log.info(phaseLine(entry)), deps.progress?.finished(entry)), now, (phase, component) => deps.progress?.started(phase, component));
+  const timeline = new Timeline(budget, request.earlierTimeline, (entry) => (log.info(phaseLine(entry)), deps.progress?.finished(entry, record)), now, (phase, component) => deps.progress?.started(phase, component));
   record.timeline = timeline.entries;
   // A later job of a split rollback: an earlier job changed production (its timeline rows say so).
   const changedEarlier = changedSomething(request.earlierTimeline);
