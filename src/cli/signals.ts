@@ -7,6 +7,9 @@
  * command has begun that no stop logic hears (a command without one, a report being printed) gets
  * Node's default, as before. Light on purpose: it loads before the rest of the command line.
  */
+import { existsSync, lstatSync, readdirSync, rmdirSync, unlinkSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { errorLine } from '../core/errors.js';
 import { output } from '../core/output.js';
 import { holdStopSignals } from '../core/stop-signals.js';
 import { inThisJob, laterJob } from '../pipeline/job-words.js';
@@ -21,14 +24,48 @@ import { COMMAND_FLAGS } from './flags.js';
 export const SIGNAL_EXIT: Partial<Record<NodeJS.Signals, number>> = { SIGHUP: 129, SIGINT: 130, SIGPIPE: 141, SIGTERM: 143 };
 
 let begun = false;
+/** What the command made before it began (its output folder, a file in it), in the order it made them. */
+const madeEarly: string[] = [];
 
 /** The command has read and checked what it was given and starts its work (Cli.begin). */
 export function commandBegan(): void {
   begun = true;
 }
 
-/** The bin's first act (stop-first.ts): the stop handler, held until the process ends. */
-export function holdStopsFromTheStart(argv: readonly string[]): void {
+/**
+ * A folder or file the command made before it began (Cli.made): a stop before it begins removes it
+ * again, so that "nothing was changed" stays true. Only what this run created is given here.
+ */
+export function madeBeforeStart(path: string): void {
+  if (!begun) madeEarly.push(resolve(path));
+}
+
+/**
+ * Removes what the command made before it began, the last made first, when the folders it made hold
+ * only what it made: one that holds anything else is left with all the rest (nothing of it is
+ * removed, the .gitignore in it neither). Returns the outermost folder left and why, or undefined
+ * when all is gone. Synchronous: the process exits right after.
+ */
+export function undoMadeBeforeStart(): { folder: string; why: string } | undefined {
+  const made = madeEarly.splice(0).filter((p) => existsSync(p));
+  if (!made.length) return undefined;
+  const ours = new Set(made);
+  const folder = made[0]!;
+  try {
+    const isFolder = (p: string) => lstatSync(p).isDirectory();
+    if (made.some((p) => isFolder(p) && readdirSync(p).some((name) => !ours.has(join(p, name))))) return { folder, why: 'something else is in it now' };
+    for (const p of made.reverse()) {
+      if (isFolder(p)) rmdirSync(p);
+      else unlinkSync(p);
+    }
+    return undefined;
+  } catch (err) {
+    return { folder, why: `it could not be removed (${(err as NodeJS.ErrnoException).code ?? errorLine(err)})` };
+  }
+}
+
+/** The bin's first act (stop-first.ts): the stop handler, held until the process ends (or the returned release). */
+export function holdStopsFromTheStart(argv: readonly string[]): () => void {
   const release = holdStopSignals((name) => {
     if (begun) {
       // Nothing of the command listens (yet, or any more): Node's default, as it always was.
@@ -36,22 +73,25 @@ export function holdStopsFromTheStart(argv: readonly string[]): void {
       process.kill(process.pid, name);
       return;
     }
-    const line = stoppedBeforeStart(name, argv);
+    const line = stoppedBeforeStart(name, argv, undoMadeBeforeStart());
     output.line(line, 'stderr');
     const command = commandOf(argv);
     if (wantsJson(argv)) output.line(JSON.stringify({ command: command ?? null, ok: false, status: 'failed', error: line }, null, 2), 'stdout');
     process.exit(SIGNAL_EXIT[name] ?? 1);
   });
+  return release;
 }
 
 /**
  * "Stopped (SIGINT) before rollback-kit rollback started: nothing was changed.", in the words of the
  * job (job-words.ts): a later job of a split rollback (its --timeline says an earlier job changed
- * production) says "this job changed nothing", as the command's own refusals do.
+ * production) says "this job changed nothing", as the command's own refusals do. `left`: a folder
+ * the command made before it began that could not be removed (undoMadeBeforeStart), named.
  */
-export function stoppedBeforeStart(name: NodeJS.Signals, argv: readonly string[]): string {
+export function stoppedBeforeStart(name: NodeJS.Signals, argv: readonly string[], left?: { folder: string; why: string }): string {
   const command = commandOf(argv);
-  return inThisJob(`Stopped (${name}) before rollback-kit${command ? ` ${command}` : ''} started: nothing was changed.`, laterJob(flagValue(argv, 'timeline')));
+  const made = left ? ` except the folder ${left.folder} it made, which is left as it is: ${left.why}` : '';
+  return inThisJob(`Stopped (${name}) before rollback-kit${command ? ` ${command}` : ''} started: nothing was changed${made}.`, laterJob(flagValue(argv, 'timeline')));
 }
 
 /** The options: what comes before `--` (after it, everything is an argument). */

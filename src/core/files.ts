@@ -80,9 +80,10 @@ async function existingAncestor(path: string): Promise<string> {
  * depth), after refusing paths that are, or lead through a link to, /proc, /sys or /dev.
  * `input` names the input the path came from, for the error. `private`: the folders it creates are
  * PRIVATE_FOLDER_MODE; one that was there is left as it is (its mode is its owner's choice).
- * Returns the folders it created, outermost first.
+ * Returns the folders it created, outermost first; `made` hears of each as soon as it is created
+ * (a stop while it runs must know what it made so far).
  */
-export async function makeDirectory(dir: string, input: string, opts: { private?: boolean } = {}): Promise<string[]> {
+export async function makeDirectory(dir: string, input: string, opts: { private?: boolean; made?: (path: string) => void } = {}): Promise<string[]> {
   const absolute = resolve(dir);
   const pseudo = onPseudoFileSystem(absolute) ?? onPseudoFileSystem(await existingAncestor(absolute));
   if (pseudo) {
@@ -110,6 +111,7 @@ export async function makeDirectory(dir: string, input: string, opts: { private?
       if (opts.private) await makePrivateFolder(d);
       else await nodeFsPromises().mkdir(d);
       created.push(d);
+      opts.made?.(d);
     } catch (err) {
       // Made meanwhile by a run beside this one: not ours, so left as it is.
       const e = err as NodeJS.ErrnoException;

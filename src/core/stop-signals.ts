@@ -143,14 +143,15 @@ export class StopOutlasted extends RollbackKitError {}
 /**
  * What a stopped piece of work (`what`: the action or command) failed with, given how it settled:
  * its own error said to be a stop (what it knew, committed or not, is in its words); that its state
- * is not known when it did not end within the grace time; or that it was done when the stop came.
- * Undefined when no signal came.
+ * is not known when it did not end within the grace time (`known`: what the work had already said
+ * it changed, which is said instead, and what is not known is the work's to say); or that it was
+ * done when the stop came. Undefined when no signal came.
  */
-export function stoppedFailure(what: string, signal: NodeJS.Signals | undefined, settled: Settled<unknown>, graceMs: number): RollbackKitError | undefined {
+export function stoppedFailure(what: string, signal: NodeJS.Signals | undefined, settled: Settled<unknown>, graceMs: number, known?: string): RollbackKitError | undefined {
   if (!signal) return undefined;
   if (settled === 'expired') {
     return new StopOutlasted(
-      `${what} was stopped by ${signal} and its work did not end within ${graceMs / 1000} s: what it had changed by then is not known.`,
+      `${what} was stopped by ${signal} and its work did not end within ${graceMs / 1000} s: ${known ?? 'what it had changed by then is not known'}.`,
       'Check the state of what it works on (its log above says how far it got) before running it again.',
     );
   }

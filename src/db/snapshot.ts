@@ -211,15 +211,20 @@ export const SNAPSHOT_FOLDER_GITIGNORE = '# rollback-kit snapshots: database dum
  * when created here, gets a .gitignore of `*`: the command line's default is in the current folder,
  * usually the user's repository, one `git add -A` from committing a dump of production. A folder
  * that was there is the user's: its mode is left as it is, and nothing is added to it (the
- * snapshot's own files are private wherever they are).
+ * snapshot's own files are private wherever they are). `made` hears of each folder and file it
+ * creates, as it creates them.
  */
-export async function prepareSnapshotFolder(dir: string, input: string): Promise<void> {
-  const created = await makeDirectory(dir, input, { private: true });
+export async function prepareSnapshotFolder(dir: string, input: string, made?: (path: string) => void): Promise<void> {
+  const created = await makeDirectory(dir, input, { private: true, made });
   if (created.at(-1) === resolve(dir)) {
-    await writePrivateFile(join(dir, '.gitignore'), SNAPSHOT_FOLDER_GITIGNORE).catch((err: unknown) => {
-      // Written meanwhile by a run beside this one.
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw asFileError(err, input);
-    });
+    const ignore = join(dir, '.gitignore');
+    await writePrivateFile(ignore, SNAPSHOT_FOLDER_GITIGNORE).then(
+      () => made?.(ignore),
+      (err: unknown) => {
+        // Written meanwhile by a run beside this one.
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw asFileError(err, input);
+      },
+    );
   }
   await probeWritable(dir, input);
 }

@@ -98,6 +98,11 @@ export interface ComponentRecord {
   frozen?: { what: string; undo?: string };
   /** Vercel: this run's rollback left automatic production domain assignment off, so new pushes do not go live. */
   autoAssignOff?: true;
+  /**
+   * Vercel: the run was stopped after it sent a rollback (method rollback), before it was confirmed
+   * (stopped: unknown): if that rollback went through, assignment is off as after autoAssignOff.
+   */
+  autoAssignOffIfSent?: true;
   /** Already current, with work the app phase still does (a Netlify deploy restored but not locked): what. */
   unfinished?: string;
   /**

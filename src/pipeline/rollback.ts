@@ -104,8 +104,11 @@ export interface RollbackDeps {
    * returns the artifact's name. A failure is warned about, and the rollback goes on.
    */
   keepSnapshot?: (snapshot: { path: string; manifestPath: string }) => Promise<string>;
-  /** Each phase as it starts and ends (a terminal's spinner and its rows); must never throw. */
-  progress?: { started(phase: PhaseName, component?: string): void; finished(entry: TimelineEntry): void };
+  /**
+   * Each phase as it starts and ends (a terminal's spinner and its rows), each row with the record
+   * as it stands then (what a run that outlasts its stop's grace had said: KnownSoFar); must never throw.
+   */
+  progress?: { started(phase: PhaseName, component?: string): void; finished(entry: TimelineEntry, record: RollbackRecord): void };
   /** The chat updates' interval and timer (report/heartbeat.ts): every 5 minutes on real timers unless tests shorten it. */
   heartbeat?: HeartbeatOptions;
 }
@@ -164,7 +167,7 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
   };
   // Every row is logged where it is recorded, the skipped ones and report's and the notify rows too:
   // the action's log has the rows the command line shows (its log once stopped at verify).
-  const timeline = new Timeline(budget, request.earlierTimeline, (entry) => (log.info(phaseLine(entry)), deps.progress?.finished(entry)), now, (phase, component) => deps.progress?.started(phase, component));
+  const timeline = new Timeline(budget, request.earlierTimeline, (entry) => (log.info(phaseLine(entry)), deps.progress?.finished(entry, record)), now, (phase, component) => deps.progress?.started(phase, component));
   record.timeline = timeline.entries;
   // A later job of a split rollback: an earlier job changed production (its timeline rows say so).
   const changedEarlier = changedSomething(request.earlierTimeline);
@@ -460,6 +463,8 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
           // Stopped (change-guard.ts): production not touched, or a change sent and not confirmed.
           const facts = errorFacts(err);
           if (facts.stopped) rec.stopped = facts.changed === 'no' ? 'not-touched' : 'unknown';
+          // A Vercel rollback sent and not confirmed may have gone through, and with it assignment went off.
+          if (rec.stopped === 'unknown' && c.provider === 'vercel' && c.method === 'rollback') rec.autoAssignOffIfSent = true;
           // The plan's notes said where it stood before this run touched it (a setting it may have
           // changed since, what it would do): after a failure only the error says what happened.
           rec.notes = [];
@@ -1318,6 +1323,9 @@ export function nextSteps(record: RollbackRecord): string[] {
     // earlier run's rollback, perhaps one stopped before it could say so): new pushes stay held back
     // until a promotion, whichever run made the change, so every such run says it.
     if (c.autoAssignOff || (c.provider === 'vercel' && c.frozen && c.status === 'already-current')) steps.push(vercelPromoteStep(c.name));
+    // Stopped after the rollback was sent: the run cannot know whether it went through, so it says
+    // what follows if it did (a re-run that finds it so says it plainly, above).
+    else if (c.autoAssignOffIfSent) steps.push(vercelPromoteStep(c.name, { ifSent: true }));
     const frozen = leftFrozen(c.provider, c.frozen);
     if (frozen) steps.push(undoStep(c.name, frozen));
   }
@@ -1341,9 +1349,12 @@ export function nextSteps(record: RollbackRecord): string[] {
   return steps;
 }
 
-/** After a Vercel rollback that left automatic production domain assignment off. */
-function vercelPromoteStep(name: string): string {
-  return `Vercel will not put new pushes of ${name} live until a deployment is promoted: promote the fixed deployment when it is ready.`;
+/**
+ * After a Vercel rollback that left automatic production domain assignment off; `ifSent`, after one
+ * sent and not confirmed (a stopped run): the same sentence, said of the rollback if it went through.
+ */
+function vercelPromoteStep(name: string, { ifSent = false } = {}): string {
+  return `${ifSent ? `If the rollback of ${name} went through, Vercel` : 'Vercel'} will not put new pushes of ${name} live until a deployment is promoted: promote the fixed deployment when it is ready.`;
 }
 
 /**

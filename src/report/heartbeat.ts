@@ -91,9 +91,9 @@ export class ChatHeartbeat {
           this.running.set(key(phase, component), { phase, component, since: this.now() });
           progress?.started(phase, component);
         },
-        finished: (entry) => {
+        finished: (entry, record) => {
           this.running.delete(key(entry.phase, entry.component));
-          progress?.finished(entry);
+          progress?.finished(entry, record);
         },
       },
     };

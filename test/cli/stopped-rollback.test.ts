@@ -6,6 +6,8 @@
 // what it changed was not known). Once from the source in this process (the signal emitted here),
 // once as its own process from the bundle (dist/cli/index.js: it needs a rebuilt dist).
 import { existsSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -117,9 +119,11 @@ it('from the source: SIGINT while the rollback request is on its way, it finishe
   post.release();
   const run = await running;
   expect(run.code).toBe(130);
-  const tail = run.stdout.trimEnd().split('\n').slice(-3).join('\n');
+  const tail = run.stdout.trimEnd().split('\n').slice(-4).join('\n');
   expect(tail).toMatch(/web: Vercel project shop: the run was stopped \(SIGINT\) after POST \/v1\/projects\/[^ ]+ to Vercel was sent, before the rollback was confirmed live: production may be rolled back or may still serve the bad release \(sent, not confirmed\)\./);
   expect(tail).toContain('Check what production serves in the Vercel dashboard (project shop → Deployments: which one is Current). Re-running the same rollback continues it');
+  // If the rollback went through, Vercel holds new pushes back: said as the re-run below says it.
+  expect(tail).toContain('• If the rollback of web went through, Vercel will not put new pushes of web live until a deployment is promoted: promote the fixed deployment when it is ready.');
   expect(run.stdout).not.toContain('not known');
   expect(shop.vercel.requestsTo(ROLLBACK)).toHaveLength(1);
 });
@@ -181,4 +185,45 @@ it('from the source: the re-run after a stop that sent the Vercel rollback says 
   expect(record.status).toBe('nothing-to-do');
   expect(record.nextSteps).toContain('Vercel will not put new pushes of web live until a deployment is promoted: promote the fixed deployment when it is ready.');
   expect(shop.vercel.requestsTo(ROLLBACK)).toHaveLength(1);
+});
+
+// Stopped after the rollback request was sent, then stopped again while the closing chat message was
+// on its way (a webhook that does not answer): the run did not end within its grace, and the last
+// line used to say only that what it had changed was not known, while the rows above said where the
+// app stood. It now says what the rows say, and "not known" only of the phase still under way.
+it('from the source: a second SIGINT past the app row: the last line says what the rows say, "not known" only of the phase under way', async () => {
+  shop = await shopFixture({ historySize: 3 });
+  ws = await mkdtemp(join(tmpdir(), 'rk-cli-stopped-rollback-'));
+  await writeFile(join(ws, 'rollback-kit.yml'), ['components:', `  web: { provider: vercel, project: shop, team: ${TEAM_ID}, api-url: "${shop.vercel.url}" }`, ''].join('\n'));
+  // The chat webhook: the start message is taken, the closing one never answered.
+  let messages = 0;
+  let closing = (): void => undefined;
+  const closingReached = new Promise<void>((resolve) => (closing = resolve));
+  const webhook = createServer((req, res) => {
+    req.resume();
+    if (++messages === 1) res.writeHead(200).end('ok');
+    else closing();
+  });
+  await new Promise<void>((resolve) => webhook.listen(0, '127.0.0.1', resolve));
+  try {
+    const hook = `http://127.0.0.1:${(webhook.address() as AddressInfo).port}/hook`;
+    const post = shop.vercel.hold(ROLLBACK);
+    const running = runMain(['rollback', 'app', '--reason', 'checkout returns 500', '--yes'], { cwd: ws, env: { VERCEL_TOKEN: TOKEN, ROLLBACK_WEBHOOK_URL: hook } });
+    await reachedBefore(post.reached, running);
+    process.emit('SIGINT', 'SIGINT');
+    post.release();
+    await reachedBefore(closingReached, running);
+    // The second stop ends the wait for the closing message at once.
+    process.emit('SIGINT', 'SIGINT');
+    const run = await running;
+    expect(run.code).toBe(130);
+    expect(run.stderr).toMatch(/app \(web\).*sent, not confirmed/);
+    expect(run.stderr).toContain(
+      'rollback-kit rollback was stopped by SIGINT and its work did not end within 5 s: the app rollback of web was sent (not confirmed); what the notify-end phase had done by then is not known.',
+    );
+    expect(run.stderr).not.toContain('what it had changed by then is not known');
+  } finally {
+    webhook.closeAllConnections();
+    await new Promise((resolve) => webhook.close(resolve));
+  }
 });

@@ -41,7 +41,7 @@ export const snapshot: CommandSpec = {
     const request = readSnapshotRequest(cli.inputs, cli.secret('database-url'), { defaultDir: join(cli.cwd, 'rollback-kit-snapshots'), searchPath: cli.searchPath }, cli.log);
     validateRequest(request);
     refuseTransactionPooler(request.target, "pg_dump's one consistent view of the whole database");
-    if (!cli.dryRun) await prepareSnapshotFolder(request.outputDir, 'output-dir');
+    if (!cli.dryRun) await prepareSnapshotFolder(request.outputDir, 'output-dir', (made) => cli.made(made));
     cli.begin();
     if (cli.dryRun) {
       cli.term.say(`Dry run: would snapshot ${describeTarget(request.target)} (${request.format}) into ${request.outputDir}. Nothing was done.`);
@@ -108,7 +108,7 @@ export const restore: CommandSpec = {
       cli.term.say(`Dry run: would restore ${request.snapshotPath} over ${where}${request.preRestoreSnapshot ? ', after snapshotting its current state' : ''}. Nothing was changed.`);
       return { ok: true, status: 'dry-run', ...preview };
     }
-    if (request.preRestoreSnapshot) await prepareSnapshotFolder(request.preRestoreDir, 'pre-restore-dir');
+    if (request.preRestoreSnapshot) await prepareSnapshotFolder(request.preRestoreDir, 'pre-restore-dir', (made) => cli.made(made));
     if (!request.confirm) {
       await cli.confirm(`This replaces the data of ${where} with ${request.snapshotPath}`, request.target.database);
       request.confirm = request.target.database;

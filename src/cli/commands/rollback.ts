@@ -7,7 +7,8 @@ import type { TOKEN_ENV } from '../../core/secret-input.js';
 import { parseConnectionString } from '../../db/connection.js';
 import { readRollbackPlan, readSeverity } from '../../pipeline/plan-source.js';
 import type { RollbackRecord } from '../../pipeline/record.js';
-import { runRollback, type RollbackRequest } from '../../pipeline/rollback.js';
+import { KnownSoFar } from '../../pipeline/known-so-far.js';
+import { runRollback, type RollbackDeps, type RollbackRequest } from '../../pipeline/rollback.js';
 import { DATABASE } from '../../pipeline/scope.js';
 import { parseTimeline } from '../../pipeline/timeline.js';
 import { tellingDeps } from '../../report/rollback-deps.js';
@@ -87,7 +88,9 @@ export const rollback: CommandSpec = {
       },
       cli.log,
     );
-    const record = await stoppable(cli, (signal) => runRollback({ ...request, signal }, { ...telling, progress: phaseProgress(cli) }, cli.log));
+    // Past the stop's grace the record never comes: the rows printed by then say what is known.
+    const known = new KnownSoFar();
+    const record = await stoppable(cli, (signal) => runRollback({ ...request, signal }, { ...telling, progress: keptProgress(cli, known) }, cli.log), () => known.say());
     return reportRecord(cli, record);
   },
 };
@@ -97,6 +100,15 @@ export function phaseProgress(cli: Cli) {
   return {
     started: (phase: string, component?: string) => cli.term.started(`${phase}${component ? ` (${component})` : ''}`),
     finished: (entry: Parameters<typeof cli.term.finished>[0]) => cli.term.finished(entry),
+  };
+}
+
+/** The rollback's rows on the terminal (phaseProgress), kept as they come by `known`. */
+function keptProgress(cli: Cli, known: KnownSoFar): NonNullable<RollbackDeps['progress']> {
+  const rows = phaseProgress(cli);
+  return {
+    started: (phase, component) => (known.started(phase, component), rows.started(phase, component)),
+    finished: (entry, record) => (known.finished(entry, record), rows.finished(entry)),
   };
 }
 

@@ -75,7 +75,8 @@ export async function sandboxOptions(cli: Cli, extra: Record<string, unknown>, p
   const given = typeof extra.reportDir === 'string' && extra.reportDir ? extra.reportDir : undefined;
   const reportDir = given ? resolve(cli.cwd, given) : join(cli.cwd, 'rollback-kit-sandbox', `${prefix}${stamp}`);
   const made = missingFolders(reportDir);
-  await makeDirectory(reportDir, '--report-dir');
+  // A stop before the command begins removes again what this made (signals.ts), as removeIfEmpty does after.
+  await makeDirectory(reportDir, '--report-dir', { made: (made) => cli.made(made) });
   await probeWritable(reportDir, '--report-dir');
   return { databaseUrl, databaseUrlFrom, throwaway, searchPath: cli.searchPath, cwd: cli.cwd, reportDir, dryRun: cli.dryRun, made };
 }

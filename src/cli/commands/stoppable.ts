@@ -12,9 +12,10 @@ import type { Cli } from '../context.js';
 /**
  * Runs `work` with the stop's signal. A result it returns stands, even when a signal came as it
  * ended (a rollback's record says itself what the stop did); its error is said to be a stop; work
- * that did not end in time fails saying its state is not known.
+ * that did not end in time fails saying its state is not known, or, with `known`, what the work had
+ * already said it changed (and what of it is not known).
  */
-export async function stoppable<T>(cli: Cli, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+export async function stoppable<T>(cli: Cli, work: (signal: AbortSignal) => Promise<T>, known?: () => string | undefined): Promise<T> {
   const stop = stopOnSignals({
     graceMs: STOP_GRACE_MS,
     onFirst: (name) => cli.term.note(`${stopCause(name)}: stopping; waiting up to ${STOP_GRACE_MS / 1000} s for the work under way to end (again to stop waiting)…`),
@@ -22,7 +23,7 @@ export async function stoppable<T>(cli: Cli, work: (signal: AbortSignal) => Prom
   try {
     const settled = await stop.settle(work(stop.signal));
     if (settled !== 'expired' && settled.ok) return settled.value;
-    throw stoppedFailure(`rollback-kit ${cli.command}`, stop.received(), settled, STOP_GRACE_MS) ?? (settled as { err: unknown }).err;
+    throw stoppedFailure(`rollback-kit ${cli.command}`, stop.received(), settled, STOP_GRACE_MS, settled === 'expired' ? known?.() : undefined) ?? (settled as { err: unknown }).err;
   } finally {
     cli.stoppedBy ??= stop.received();
     stop.dispose();
