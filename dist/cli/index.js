@@ -471,7 +471,7 @@ __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependen
 // First the stop handler (signals.ts); the rest is loaded after it, as a chunk of its own, so that a
 // stop while the command line loads (most of its start) is said, not Node's silent default.
 
-const { run } = await Promise.all(/* import() */[__nccwpck_require__.e(541), __nccwpck_require__.e(673)]).then(__nccwpck_require__.bind(__nccwpck_require__, 7673));
+const { run } = await Promise.all(/* import() */[__nccwpck_require__.e(541), __nccwpck_require__.e(242)]).then(__nccwpck_require__.bind(__nccwpck_require__, 7242));
 // Node hands a caught signal to its handler only when the event loop next looks for events: one
 // turn here, so that a stop that came while the rest loaded is said before the command starts.
 await new Promise((resolve) => setImmediate(resolve));
@@ -489,14 +489,18 @@ __webpack_async_result__();
 /* harmony export */   IJ: () => (/* binding */ holdStopsFromTheStart),
 /* harmony export */   Kx: () => (/* binding */ SIGNAL_EXIT),
 /* harmony export */   Nl: () => (/* binding */ commandOf),
+/* harmony export */   Ns: () => (/* binding */ madeBeforeStart),
 /* harmony export */   Rt: () => (/* binding */ commandBegan),
 /* harmony export */   k0: () => (/* binding */ wantsJson)
 /* harmony export */ });
-/* unused harmony export stoppedBeforeStart */
-/* harmony import */ var _core_output_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8975);
-/* harmony import */ var _core_stop_signals_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1042);
-/* harmony import */ var _pipeline_job_words_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(74);
-/* harmony import */ var _flags_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(3380);
+/* unused harmony exports undoMadeBeforeStart, stoppedBeforeStart */
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3024);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6760);
+/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8005);
+/* harmony import */ var _core_output_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(8975);
+/* harmony import */ var _core_stop_signals_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(1042);
+/* harmony import */ var _pipeline_job_words_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(74);
+/* harmony import */ var _flags_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(3380);
 /**
  * The command line's signals from its first line to its last. The bin holds the one stop handler
  * (stop-signals.ts) before the rest of it loads (stop-first.ts): a command's stop logic (stoppable.ts,
@@ -510,6 +514,9 @@ __webpack_async_result__();
 
 
 
+
+
+
 /**
  * The exit code of a command stopped by a signal and not done: 128 + the signal's number, as a shell
  * reports a command it interrupted, so a script can tell "someone stopped it" (do not retry) from
@@ -518,35 +525,76 @@ __webpack_async_result__();
  */
 const SIGNAL_EXIT = { SIGHUP: 129, SIGINT: 130, SIGPIPE: 141, SIGTERM: 143 };
 let begun = false;
+/** What the command made before it began (its output folder, a file in it), in the order it made them. */
+const madeEarly = [];
 /** The command has read and checked what it was given and starts its work (Cli.begin). */
 function commandBegan() {
     begun = true;
 }
-/** The bin's first act (stop-first.ts): the stop handler, held until the process ends. */
+/**
+ * A folder or file the command made before it began (Cli.made): a stop before it begins removes it
+ * again, so that "nothing was changed" stays true. Only what this run created is given here.
+ */
+function madeBeforeStart(path) {
+    if (!begun)
+        madeEarly.push((0,node_path__WEBPACK_IMPORTED_MODULE_1__.resolve)(path));
+}
+/**
+ * Removes what the command made before it began, the last made first, when the folders it made hold
+ * only what it made: one that holds anything else is left with all the rest (nothing of it is
+ * removed, the .gitignore in it neither). Returns the outermost folder left and why, or undefined
+ * when all is gone. Synchronous: the process exits right after.
+ */
+function undoMadeBeforeStart() {
+    const made = madeEarly.splice(0).filter((p) => (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.existsSync)(p));
+    if (!made.length)
+        return undefined;
+    const ours = new Set(made);
+    const folder = made[0];
+    try {
+        const isFolder = (p) => (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.lstatSync)(p).isDirectory();
+        if (made.some((p) => isFolder(p) && (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.readdirSync)(p).some((name) => !ours.has((0,node_path__WEBPACK_IMPORTED_MODULE_1__.join)(p, name)))))
+            return { folder, why: 'something else is in it now' };
+        for (const p of made.reverse()) {
+            if (isFolder(p))
+                (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.rmdirSync)(p);
+            else
+                (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.unlinkSync)(p);
+        }
+        return undefined;
+    }
+    catch (err) {
+        return { folder, why: `it could not be removed (${err.code ?? (0,_core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .errorLine */ .BP)(err)})` };
+    }
+}
+/** The bin's first act (stop-first.ts): the stop handler, held until the process ends (or the returned release). */
 function holdStopsFromTheStart(argv) {
-    const release = (0,_core_stop_signals_js__WEBPACK_IMPORTED_MODULE_1__/* .holdStopSignals */ .ZQ)((name) => {
+    const release = (0,_core_stop_signals_js__WEBPACK_IMPORTED_MODULE_4__/* .holdStopSignals */ .ZQ)((name) => {
         if (begun) {
             // Nothing of the command listens (yet, or any more): Node's default, as it always was.
             release();
             process.kill(process.pid, name);
             return;
         }
-        const line = stoppedBeforeStart(name, argv);
-        _core_output_js__WEBPACK_IMPORTED_MODULE_0__/* .output */ .CG.line(line, 'stderr');
+        const line = stoppedBeforeStart(name, argv, undoMadeBeforeStart());
+        _core_output_js__WEBPACK_IMPORTED_MODULE_3__/* .output */ .CG.line(line, 'stderr');
         const command = commandOf(argv);
         if (wantsJson(argv))
-            _core_output_js__WEBPACK_IMPORTED_MODULE_0__/* .output */ .CG.line(JSON.stringify({ command: command ?? null, ok: false, status: 'failed', error: line }, null, 2), 'stdout');
+            _core_output_js__WEBPACK_IMPORTED_MODULE_3__/* .output */ .CG.line(JSON.stringify({ command: command ?? null, ok: false, status: 'failed', error: line }, null, 2), 'stdout');
         process.exit(SIGNAL_EXIT[name] ?? 1);
     });
+    return release;
 }
 /**
  * "Stopped (SIGINT) before rollback-kit rollback started: nothing was changed.", in the words of the
  * job (job-words.ts): a later job of a split rollback (its --timeline says an earlier job changed
- * production) says "this job changed nothing", as the command's own refusals do.
+ * production) says "this job changed nothing", as the command's own refusals do. `left`: a folder
+ * the command made before it began that could not be removed (undoMadeBeforeStart), named.
  */
-function stoppedBeforeStart(name, argv) {
+function stoppedBeforeStart(name, argv, left) {
     const command = commandOf(argv);
-    return (0,_pipeline_job_words_js__WEBPACK_IMPORTED_MODULE_2__/* .inThisJob */ .j)(`Stopped (${name}) before rollback-kit${command ? ` ${command}` : ''} started: nothing was changed.`, (0,_pipeline_job_words_js__WEBPACK_IMPORTED_MODULE_2__/* .laterJob */ .M)(flagValue(argv, 'timeline')));
+    const made = left ? ` except the folder ${left.folder} it made, which is left as it is: ${left.why}` : '';
+    return (0,_pipeline_job_words_js__WEBPACK_IMPORTED_MODULE_5__/* .inThisJob */ .j)(`Stopped (${name}) before rollback-kit${command ? ` ${command}` : ''} started: nothing was changed${made}.`, (0,_pipeline_job_words_js__WEBPACK_IMPORTED_MODULE_5__/* .laterJob */ .M)(flagValue(argv, 'timeline')));
 }
 /** The options: what comes before `--` (after it, everything is an argument). */
 function options(argv) {
@@ -559,7 +607,7 @@ function wantsJson(argv) {
 }
 /** The command named on the command line, if one is. */
 function commandOf(argv) {
-    return argv.find((a) => Object.hasOwn(_flags_js__WEBPACK_IMPORTED_MODULE_3__/* .COMMAND_FLAGS */ .Kr, a));
+    return argv.find((a) => Object.hasOwn(_flags_js__WEBPACK_IMPORTED_MODULE_6__/* .COMMAND_FLAGS */ .Kr, a));
 }
 /** A flag's value as given (`--name value` or `--name=value`), before commander has read it. */
 function flagValue(argv, name) {
@@ -1486,14 +1534,15 @@ class StopOutlasted extends _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackK
 /**
  * What a stopped piece of work (`what`: the action or command) failed with, given how it settled:
  * its own error said to be a stop (what it knew, committed or not, is in its words); that its state
- * is not known when it did not end within the grace time; or that it was done when the stop came.
- * Undefined when no signal came.
+ * is not known when it did not end within the grace time (`known`: what the work had already said
+ * it changed, which is said instead, and what is not known is the work's to say); or that it was
+ * done when the stop came. Undefined when no signal came.
  */
-function stoppedFailure(what, signal, settled, graceMs) {
+function stoppedFailure(what, signal, settled, graceMs, known) {
     if (!signal)
         return undefined;
     if (settled === 'expired') {
-        return new StopOutlasted(`${what} was stopped by ${signal} and its work did not end within ${graceMs / 1000} s: what it had changed by then is not known.`, 'Check the state of what it works on (its log above says how far it got) before running it again.');
+        return new StopOutlasted(`${what} was stopped by ${signal} and its work did not end within ${graceMs / 1000} s: ${known ?? 'what it had changed by then is not known'}.`, 'Check the state of what it works on (its log above says how far it got) before running it again.');
     }
     if (settled.ok)
         return new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`${what} was stopped by ${signal} as its work ended: that work was done, and what it reports stands (its report follows in the summary).`);

@@ -8975,16 +8975,18 @@ __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependen
 /* harmony import */ var _pipeline_rollback_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(33814);
 /* harmony import */ var _pipeline_automatic_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(39430);
 /* harmony import */ var _pipeline_timeline_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(96994);
-/* harmony import */ var _pipeline_job_words_js__WEBPACK_IMPORTED_MODULE_11__ = __nccwpck_require__(90074);
-/* harmony import */ var _report_drill_issue_js__WEBPACK_IMPORTED_MODULE_12__ = __nccwpck_require__(34354);
-/* harmony import */ var _report_drill_summary_js__WEBPACK_IMPORTED_MODULE_13__ = __nccwpck_require__(34649);
-/* harmony import */ var _report_rollback_deps_js__WEBPACK_IMPORTED_MODULE_14__ = __nccwpck_require__(2580);
-/* harmony import */ var _report_rollback_summary_js__WEBPACK_IMPORTED_MODULE_15__ = __nccwpck_require__(43685);
-/* harmony import */ var _github_artifact_js__WEBPACK_IMPORTED_MODULE_16__ = __nccwpck_require__(81260);
+/* harmony import */ var _pipeline_incident_key_js__WEBPACK_IMPORTED_MODULE_11__ = __nccwpck_require__(87197);
+/* harmony import */ var _pipeline_job_words_js__WEBPACK_IMPORTED_MODULE_12__ = __nccwpck_require__(90074);
+/* harmony import */ var _report_drill_issue_js__WEBPACK_IMPORTED_MODULE_13__ = __nccwpck_require__(34354);
+/* harmony import */ var _report_drill_summary_js__WEBPACK_IMPORTED_MODULE_14__ = __nccwpck_require__(34649);
+/* harmony import */ var _report_rollback_deps_js__WEBPACK_IMPORTED_MODULE_15__ = __nccwpck_require__(2580);
+/* harmony import */ var _report_rollback_summary_js__WEBPACK_IMPORTED_MODULE_16__ = __nccwpck_require__(43685);
+/* harmony import */ var _github_artifact_js__WEBPACK_IMPORTED_MODULE_17__ = __nccwpck_require__(81260);
 /**
  * The root action: the whole rollback, or (mode drill) its rehearsal against staging. Reads the inputs and the rollback plan, hands them to the
  * pipeline, and wires what people see: the job summary, the chat messages and the incident issue.
  */
+
 
 
 
@@ -9025,6 +9027,8 @@ function outputs(record) {
         reverted: JSON.stringify(record.database?.reverted ?? []),
         decision: record.verify?.decision ?? '',
         'incident-issue-url': record.incidentIssueUrl ?? '',
+        // For a later job that cannot find it itself (rollback.yml's database job holds no platform token).
+        'incident-from': (0,_pipeline_incident_key_js__WEBPACK_IMPORTED_MODULE_11__/* .keyFrom */ .S)(record.incidentKey, record.environment),
     });
 }
 function drillOutputs(record) {
@@ -9071,7 +9075,7 @@ async function refusedInThisJob(body) {
     catch (err) {
         if (started || !later || !(err instanceof _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp))
             throw err;
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp((0,_pipeline_job_words_js__WEBPACK_IMPORTED_MODULE_11__/* .inThisJob */ .j)(err.message, true), err.hint && (0,_pipeline_job_words_js__WEBPACK_IMPORTED_MODULE_11__/* .inThisJob */ .j)(err.hint, true), (0,_core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .errorFacts */ .u2)(err));
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp((0,_pipeline_job_words_js__WEBPACK_IMPORTED_MODULE_12__/* .inThisJob */ .j)(err.message, true), err.hint && (0,_pipeline_job_words_js__WEBPACK_IMPORTED_MODULE_12__/* .inThisJob */ .j)(err.hint, true), (0,_core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .errorFacts */ .u2)(err));
     }
 }
 const body = async (log, signal, report) => {
@@ -9131,16 +9135,16 @@ const body = async (log, signal, report) => {
         const wantsIssue = _core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.boolean('incident-issue', Boolean(githubToken));
         const github = { apiUrl: request.github.apiUrl, repository: request.github.repository, token: githubToken ?? '' };
         started = true;
-        const result = await (0,_pipeline_drill_js__WEBPACK_IMPORTED_MODULE_6__/* .runDrill */ .BT)(request, { report: wantsIssue && githubToken && github.repository ? (r) => (0,_report_drill_issue_js__WEBPACK_IMPORTED_MODULE_12__/* .recordDrill */ .v$)(github, r, log) : undefined }, log);
+        const result = await (0,_pipeline_drill_js__WEBPACK_IMPORTED_MODULE_6__/* .runDrill */ .BT)(request, { report: wantsIssue && githubToken && github.repository ? (r) => (0,_report_drill_issue_js__WEBPACK_IMPORTED_MODULE_13__/* .recordDrill */ .v$)(github, r, log) : undefined }, log);
         finished = result;
         drillOutputs(result);
-        report((0,_report_drill_summary_js__WEBPACK_IMPORTED_MODULE_13__/* .drillSummaryMarkdown */ .$e)(result, log));
+        report((0,_report_drill_summary_js__WEBPACK_IMPORTED_MODULE_14__/* .drillSummaryMarkdown */ .$e)(result, log));
         if (result.status === 'failed') {
             throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp(`Rollback drill failed in ${result.failedPhase ?? 'an unknown phase'}: ${result.failures[0] ?? 'see the job summary'}`, result.nextSteps[0] ?? 'See the job summary: in an incident this rollback would not work as the runbook says.');
         }
         return;
     }
-    const telling = (0,_report_rollback_deps_js__WEBPACK_IMPORTED_MODULE_14__/* .tellingDeps */ .m)({
+    const telling = (0,_report_rollback_deps_js__WEBPACK_IMPORTED_MODULE_15__/* .tellingDeps */ .m)({
         webhookUrl,
         githubToken,
         incidentIssue: _core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.boolean('incident-issue', Boolean(githubToken)),
@@ -9148,25 +9152,25 @@ const body = async (log, signal, report) => {
         githubApiUrl: process.env.GITHUB_API_URL || 'https://api.github.com',
     }, log);
     // On GitHub the snapshot taken before the database changes is uploaded: RUNNER_TEMP goes with the job.
-    const keepSnapshot = process.env.ACTIONS_RUNTIME_TOKEN ? async (s) => (await (0,_github_artifact_js__WEBPACK_IMPORTED_MODULE_16__/* .uploadSnapshotArtifact */ .eh)([s.path, s.manifestPath], undefined)).name : undefined;
+    const keepSnapshot = process.env.ACTIONS_RUNTIME_TOKEN ? async (s) => (await (0,_github_artifact_js__WEBPACK_IMPORTED_MODULE_17__/* .uploadSnapshotArtifact */ .eh)([s.path, s.manifestPath], undefined)).name : undefined;
     started = true;
     const record = await (0,_pipeline_rollback_js__WEBPACK_IMPORTED_MODULE_8__/* .runRollback */ .el)(request, { ...telling, keepSnapshot }, log);
     finished = record;
     // The last lines of the log, as the command line's: how it ended, against the budget, and what to do.
-    for (const line of (0,_report_rollback_summary_js__WEBPACK_IMPORTED_MODULE_15__/* .closingLines */ .Po)(record))
+    for (const line of (0,_report_rollback_summary_js__WEBPACK_IMPORTED_MODULE_16__/* .closingLines */ .Po)(record))
         log.info(line);
     outputs(record);
-    report((0,_report_rollback_summary_js__WEBPACK_IMPORTED_MODULE_15__/* .rollbackSummaryMarkdown */ .sy)(record, log));
+    report((0,_report_rollback_summary_js__WEBPACK_IMPORTED_MODULE_16__/* .rollbackSummaryMarkdown */ .sy)(record, log));
     // Stopped once the rollback's own work was done (in its report or last message): the last line
     // says where production is, which the stop did not change, not only that the work was done.
     if (signal.aborted && (record.status === 'rolled-back' || record.status === 'nothing-to-do')) {
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp(`${(0,_report_rollback_summary_js__WEBPACK_IMPORTED_MODULE_15__/* .statusLine */ .Bs)(record)}. The stop came after that was done: only telling people may have been cut short (the job summary says what was not).`);
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp(`${(0,_report_rollback_summary_js__WEBPACK_IMPORTED_MODULE_16__/* .statusLine */ .Bs)(record)}. The stop came after that was done: only telling people may have been cut short (the job summary says what was not).`);
     }
     if (record.status === 'unverified') {
         throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp('Rollback unverified: production still looks broken after the rollback; a person must act now.', 'Look at the failing checks in the job summary, check the platform dashboards, and escalate to the deployment lead.');
     }
     if (record.status === 'failed') {
-        const { message, hint } = (0,_report_rollback_summary_js__WEBPACK_IMPORTED_MODULE_15__/* .failedRunError */ .Jk)(record);
+        const { message, hint } = (0,_report_rollback_summary_js__WEBPACK_IMPORTED_MODULE_16__/* .failedRunError */ .Jk)(record);
         throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp(message, hint);
     }
 };
@@ -9177,7 +9181,7 @@ await (0,_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .runAction */ .Cs)('roll
     if (!finished)
         (0,_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .setOutputs */ .n0)({ status: 'failed', 'failed-phase': started ? '' : firstPhase });
     // A run stopped that outlasted the grace time may have changed anything: nothing is claimed for it.
-    return finished || err instanceof _core_stop_signals_js__WEBPACK_IMPORTED_MODULE_4__/* .StopOutlasted */ .K5 ? undefined : (0,_pipeline_job_words_js__WEBPACK_IMPORTED_MODULE_11__/* .inThisJob */ .j)(_report_rollback_summary_js__WEBPACK_IMPORTED_MODULE_15__/* .NOTHING_CHANGED */ .Dh, later);
+    return finished || err instanceof _core_stop_signals_js__WEBPACK_IMPORTED_MODULE_4__/* .StopOutlasted */ .K5 ? undefined : (0,_pipeline_job_words_js__WEBPACK_IMPORTED_MODULE_12__/* .inThisJob */ .j)(_report_rollback_summary_js__WEBPACK_IMPORTED_MODULE_16__/* .NOTHING_CHANGED */ .Dh, later);
 });
 
 __webpack_async_result__();
@@ -9243,9 +9247,11 @@ function isBasicCredential(value) {
  * the last word of a name (`DB_PASS`, `redis-cli --pass`, keytool's `-storepass`), not alone
  * (`first pass: done`). A session
  * only as a cookie well known to carry one (`JSESSIONID`, `PHPSESSID`, Django's `sessionid`,
- * Express's `connect.sid`, Rails' `_app_session`).
+ * Express's `connect.sid`, Rails' `_app_session`). `signature` as the last word of a name (AWS
+ * SigV4's `Signature=` and `X-Amz-Signature=`: a signature made with the secret key lets anyone
+ * replay the request until it expires).
  */
-const NAMED_SECRET = /passw|pwd|secret|token|passphrase|bypass|api[-_]?key|access[-_]?key|private[-_]?key|credential|(?:^|[-_.])auth(?:[-_]?key)?$|[-_.]key$|(?:^|[-_.])cookie$|^(?:j|php)?sess(?:ion)?id$|^connect\.sid$|^asp\.net_sessionid$|^(?:laravel|_[a-z0-9]+)_session$|[-_.]pass$|(?:store|key)pass$/i;
+const NAMED_SECRET = /passw|pwd|secret|token|passphrase|bypass|api[-_]?key|access[-_]?key|private[-_]?key|credential|(?:^|[-_.])signature$|(?:^|[-_.])auth(?:[-_]?key)?$|[-_.]key$|(?:^|[-_.])cookie$|^(?:j|php)?sess(?:ion)?id$|^connect\.sid$|^asp\.net_sessionid$|^(?:laravel|_[a-z0-9]+)_session$|[-_.]pass$|(?:store|key)pass$/i;
 /**
  * Names ending `_key` that name a row or a cache entry, not a credential (`primary_key: id`,
  * `cache-key: linux-npm-3f2a`): `session_key`, `signing_key` and `x-functions-key` stay secret.
@@ -9345,28 +9351,46 @@ function proseWord(value) {
 /**
  * Cookie pairs: `name=value`, then `; name=value` or an attribute (`; HttpOnly`), or `, name=value`.
  * A name has none of the separators a value ends at, nor `=` or `:`, so each pair is read one way.
+ * Spaces around the `=` are taken (`Cookie: sid = x`, as some clients and people write it): a value
+ * starts after them, so they are read one way too.
  */
 const COOKIE_NAME = `[^\\s=;,:"'\\\\/()<>@[\\]?{}]+`;
 const COOKIE_VALUE = `[^\\s;,"'\\\\]*`;
-const COOKIE_PAIRS = `${COOKIE_NAME}=${COOKIE_VALUE}(?:;[ \\t]*${COOKIE_NAME}(?:=${COOKIE_VALUE})?|,[ \\t]*${COOKIE_NAME}=${COOKIE_VALUE})*`;
+const COOKIE_EQ = `[ \\t]*=[ \\t]*`;
+const COOKIE_PAIRS = `${COOKIE_NAME}${COOKIE_EQ}${COOKIE_VALUE}(?:;[ \\t]*${COOKIE_NAME}(?:${COOKIE_EQ}${COOKIE_VALUE})?|,[ \\t]*${COOKIE_NAME}${COOKIE_EQ}${COOKIE_VALUE})*`;
+/** Where a cookie name may start: not inside a run of a name's characters, so each run is tried once. */
+const COOKIE_NAME_START = `(?<![^\\s=;,:"'\\\\/()<>@[\\]?{}])`;
 /**
  * Authorization schemes (RFC 9110's registry and what APIs use: Okta's SSWS, Splunk's, Kerberos'
  * Negotiate, NTLM): kept, the credential after them hidden.
  */
 const AUTH_SCHEMES = 'bearer|basic|token|bot|api-?key|key|negotiate|ntlm|kerberos|ssws|splunk|dpop|digest|oauth|aws4-hmac-sha256';
 const AUTH_SCHEME = new RegExp(`^(?:${AUTH_SCHEMES})$`, 'i');
+/**
+ * What is glued to a known token with no separator: more token characters, and a `.` between them
+ * (not a sentence's last `.`). Two tokens pasted together (`ghp_…ghp_…`, `xoxb-…ya29.…`) would
+ * otherwise show the second one's body: the first's ended where its characters did, and the second's
+ * prefix, read as part of the first, was not found at a word's start. Hidden with the first; one `*`
+ * with a one-character look-ahead, so linear.
+ */
+const GLUED = '(?:[A-Za-z0-9_-]|\\.(?=[A-Za-z0-9_-]))*';
+/** A token known by its prefix (the pattern's first group), kept; the rest and whatever is glued to it hidden. */
+function prefixed(pattern) {
+    return { pattern: new RegExp(`${pattern.source}${GLUED}`, pattern.flags), replace: (_m, prefix) => `${prefix}${HIDDEN}` };
+}
 const SHAPES = [
     // GitHub: personal (ghp_), OAuth (gho_), user-to-server (ghu_), installation and Actions (ghs_),
     // refresh (ghr_): 36 or more letters and digits; fine-grained personal tokens: github_pat_….
-    { pattern: /(?<![A-Za-z0-9_])(gh[pousr]_)[A-Za-z0-9]{30,}/g, replace: (_m, prefix) => `${prefix}${HIDDEN}` },
-    { pattern: /(?<![A-Za-z0-9_])(github_pat_)[A-Za-z0-9_]{22,}/g, replace: (_m, prefix) => `${prefix}${HIDDEN}` },
+    prefixed(/(?<![A-Za-z0-9_])(gh[pousr]_)[A-Za-z0-9]{30,}/g),
+    prefixed(/(?<![A-Za-z0-9_])(github_pat_)[A-Za-z0-9_]{22,}/g),
     // Slack: bot, user, app-level legacy, refresh, session and config tokens (xoxb-123-456-abc).
-    { pattern: /(?<![A-Za-z0-9-])(xox[abeoprs]-)[A-Za-z0-9-]{10,}/g, replace: (_m, prefix) => `${prefix}${HIDDEN}` },
-    // AWS access key ids: long-term (AKIA) and temporary (ASIA), 16 more capitals and digits.
-    { pattern: /(?<![A-Z0-9])(AKIA|ASIA)[A-Z0-9]{16}(?![A-Z0-9])/g, replace: (_m, prefix) => `${prefix}${HIDDEN}` },
+    prefixed(/(?<![A-Za-z0-9-])(xox[abeoprs]-)[A-Za-z0-9-]{10,}/g),
+    // AWS access key ids: long-term (AKIA) and temporary (ASIA), 16 more capitals and digits, not
+    // inside a longer run of capitals unless what follows is another key's prefix (two glued).
+    prefixed(/(?<![A-Z0-9])(AKIA|ASIA)[A-Z0-9]{16}(?:(?![A-Z0-9])|(?=AKIA|ASIA|AIza|HRKU-|SG\.))/g),
     // A JSON Web Token (an OIDC id token, Vercel's OIDC token): base64url header and payload, both
     // JSON objects (`eyJ` is `{"`), and a signature.
-    { pattern: /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]*\.eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+/g, replace: () => HIDDEN },
+    { pattern: new RegExp(`(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]*\\.eyJ[A-Za-z0-9_-]*\\.[A-Za-z0-9_-]+${GLUED}`, 'g'), replace: () => HIDDEN },
     // An Authorization header, however quoted (`Authorization: Bearer x`, `"authorization":"token x"`,
     // and inside a JSON string, `authorization: \"Bearer x\"`): the scheme is kept, the credential
     // hidden. A backslash ends the credential: it begins an escape, which must stay whole, or the JSON
@@ -9374,8 +9398,8 @@ const SHAPES = [
     // Left alone: a variable or a placeholder standing for the credential (`Bearer $TOKEN`,
     // `Bearer ${{ secrets.T }}`, `Bearer <token>`), a scheme with no credential (`Authorization:
     // Bearer`), the header named in prose (`the Authorization: Bearer header is missing`), and a
-    // scheme's parameters (Digest's `username="a"`; a secret-named one, OAuth's `oauth_token=`, is
-    // hidden by its name).
+    // scheme's parameters (Digest's `username="a"`; Digest's `response=`, below; a secret-named one,
+    // OAuth's `oauth_token=`, AWS SigV4's `Signature=`, is hidden by its name).
     {
         pattern: new RegExp(`(?<![A-Za-z0-9-])((?:proxy-)?authorization\\\\?["']?[ \\t]*[:=][ \\t]*\\\\?["']?)(?:(${AUTH_SCHEMES})[ \\t]+)?([^\\s"',;\\\\]+)(?=([ \\t]+[A-Za-z])?)`, 'gi'),
         replace: (m, head, scheme, credential, wordAfter) => {
@@ -9389,6 +9413,13 @@ const SHAPES = [
                 return m;
             return `${head}${scheme ? `${scheme} ` : ''}${HIDDEN}`;
         },
+    },
+    // HTTP Digest's `response=` (RFC 7616), the one auth-param computed from the password (a hash of
+    // it with the nonce and the request); username, realm, nonce, uri, cnonce, qop and nc are sent in
+    // the clear, and stay. Each param before it is read one way: a `,` ends every one.
+    {
+        pattern: /(?<![A-Za-z0-9_-])(digest[ \t]+(?:[A-Za-z0-9_-]+[ \t]*=[ \t]*(?:\\?"[^"\r\n]*"|[^\s",]*)[ \t]*,[ \t]*)*response[ \t]*=[ \t]*\\?"?)([^\s",\\]+)/gi,
+        replace: (m, head, value) => (value === HIDDEN ? m : `${head}${HIDDEN}`),
     },
     // A bearer token or a Basic credential written anywhere else (curl -v, a debug dump); a Basic
     // value only when it decodes to `user:password`, so the word "Basic" in a sentence stays.
@@ -9406,25 +9437,25 @@ const SHAPES = [
     },
     { pattern: /(?<![A-Za-z0-9_-])(Basic[ \t]+)([A-Za-z0-9+/]{8,}={0,2})/g, replace: (m, head, value) => (isBasicCredential(value) ? `${head}${HIDDEN}` : m) },
     // Stripe secret and restricted keys, npm access tokens, Heroku's HRKU- tokens.
-    { pattern: /(?<![A-Za-z0-9_])([sr]k_(?:live|test)_)[A-Za-z0-9]{10,}/g, replace: (_m, prefix) => `${prefix}${HIDDEN}` },
-    { pattern: /(?<![A-Za-z0-9_])(npm_)[A-Za-z0-9]{30,}/g, replace: (_m, prefix) => `${prefix}${HIDDEN}` },
-    { pattern: /(?<![A-Za-z0-9_-])(HRKU-)[A-Za-z0-9_-]{16,}/g, replace: (_m, prefix) => `${prefix}${HIDDEN}` },
+    prefixed(/(?<![A-Za-z0-9_])([sr]k_(?:live|test)_)[A-Za-z0-9]{10,}/g),
+    prefixed(/(?<![A-Za-z0-9_])(npm_)[A-Za-z0-9]{30,}/g),
+    prefixed(/(?<![A-Za-z0-9_-])(HRKU-)[A-Za-z0-9_-]{16,}/g),
     // Google's OAuth access tokens (`gcloud auth print-access-token`), and OpenSSL's `-passin pass:…`
     // (`env:`, `file:` and `fd:` name where the password is, and stay).
-    { pattern: /(?<![A-Za-z0-9_.-])(ya29\.)[A-Za-z0-9_-]{20,}/g, replace: (_m, prefix) => `${prefix}${HIDDEN}` },
+    prefixed(/(?<![A-Za-z0-9_.-])(ya29\.)[A-Za-z0-9_-]{20,}/g),
     { pattern: /(?<![A-Za-z0-9_-])(-pass(?:in|out)?[ \t]+["']?pass:)([^\s'"]+)/g, replace: (m, head, password) => (password === HIDDEN || (0,url_secrets/* isPlaceholder */.wK)(password) ? m : `${head}${HIDDEN}`) },
     // GitLab's tokens (personal, deploy, runner, trigger, CI job), Google's API keys, OpenAI's and
     // Anthropic's keys, Slack's app-level tokens, Docker Hub's and PyPI's tokens, SendGrid's keys,
     // Vault's service, batch and recovery tokens, DigitalOcean's and Shopify's tokens.
-    { pattern: /(?<![A-Za-z0-9_-])(gl(?:pat|dt|rt|ptt|cbt)-)[A-Za-z0-9_-]{20,}/g, replace: (_m, prefix) => `${prefix}${HIDDEN}` },
-    { pattern: /(?<![A-Za-z0-9_-])(AIza)[A-Za-z0-9_-]{35}(?![A-Za-z0-9_-])/g, replace: (_m, prefix) => `${prefix}${HIDDEN}` },
-    { pattern: /(?<![A-Za-z0-9_-])(sk-(?:proj|ant|svcacct|admin)-)[A-Za-z0-9_-]{20,}/g, replace: (_m, prefix) => `${prefix}${HIDDEN}` },
-    { pattern: /(?<![A-Za-z0-9_-])(sk-)[A-Za-z0-9]{32,}/g, replace: (_m, prefix) => `${prefix}${HIDDEN}` },
-    { pattern: /(?<![A-Za-z0-9-])(xapp-)[A-Za-z0-9-]{10,}/g, replace: (_m, prefix) => `${prefix}${HIDDEN}` },
-    { pattern: /(?<![A-Za-z0-9_-])(dckr_pat_|pypi-(?=AgE))[A-Za-z0-9_-]{20,}/g, replace: (_m, prefix) => `${prefix}${HIDDEN}` },
-    { pattern: /(?<![A-Za-z0-9_.-])(SG\.)[A-Za-z0-9_-]{16,}\.[A-Za-z0-9_-]{16,}/g, replace: (_m, prefix) => `${prefix}${HIDDEN}` },
-    { pattern: /(?<![A-Za-z0-9_.-])(hv[sbr]\.)[A-Za-z0-9_-]{24,}/g, replace: (_m, prefix) => `${prefix}${HIDDEN}` },
-    { pattern: /(?<![A-Za-z0-9_-])(do[por]_v1_|shp(?:at|ca|pa|ss)_)[A-Fa-f0-9]{32,}/g, replace: (_m, prefix) => `${prefix}${HIDDEN}` },
+    prefixed(/(?<![A-Za-z0-9_-])(gl(?:pat|dt|rt|ptt|cbt)-)[A-Za-z0-9_-]{20,}/g),
+    prefixed(/(?<![A-Za-z0-9_-])(AIza)[A-Za-z0-9_-]{35}/g),
+    prefixed(/(?<![A-Za-z0-9_-])(sk-(?:proj|ant|svcacct|admin)-)[A-Za-z0-9_-]{20,}/g),
+    prefixed(/(?<![A-Za-z0-9_-])(sk-)[A-Za-z0-9]{32,}/g),
+    prefixed(/(?<![A-Za-z0-9-])(xapp-)[A-Za-z0-9-]{10,}/g),
+    prefixed(/(?<![A-Za-z0-9_-])(dckr_pat_|pypi-(?=AgE))[A-Za-z0-9_-]{20,}/g),
+    prefixed(/(?<![A-Za-z0-9_.-])(SG\.)[A-Za-z0-9_-]{16,}\.[A-Za-z0-9_-]{16,}/g),
+    prefixed(/(?<![A-Za-z0-9_.-])(hv[sbr]\.)[A-Za-z0-9_-]{24,}/g),
+    prefixed(/(?<![A-Za-z0-9_-])(do[por]_v1_|shp(?:at|ca|pa|ss)_)[A-Fa-f0-9]{32,}/g),
     // Cookies (`sid=…; theme=dark`, `sid=…; Path=/; HttpOnly`): every `name=value` pair and
     // attribute, as a Cookie or Set-Cookie header, a `cookie:` or `cookie=` in any case, `cookie …`
     // in prose and curl's `-b` / `--cookie`; what follows the pairs (the rest of a sentence, a
@@ -9432,13 +9463,20 @@ const SHAPES = [
     // `curl -b cookies.txt` stay.
     {
         pattern: new RegExp(`(?<![A-Za-z0-9-])((?:(?:set-)?cookies?(?:[ \\t]+header)?(?:\\\\?["']?[ \\t]*[:=][ \\t]*|[ \\t]+)|(?:-b|--cookie)(?:[ \\t]+|=))\\\\?["']?)(${COOKIE_PAIRS})`, 'gi'),
-        replace: (_m, head, pairs) => `${head}${HIDDEN}${/[)\]}]*$/.exec(pairs)[0]}`,
+        replace: (m, head, pairs) => {
+            // Spaces around the first `=` only in a header (`Cookie: a = b`): in prose and after curl's
+            // -b they are other words (`cookie size = 4096`).
+            const eq = pairs.indexOf('=');
+            if (!head.includes(':') && /[ \t]/.test(`${pairs[eq - 1]}${pairs[eq + 1] ?? ''}`))
+                return m;
+            return `${head}${HIDDEN}${/[)\]}]*$/.exec(pairs)[0]}`;
+        },
     },
     // Set-Cookie as a list, as JSON and Node print a response's headers (`"set-cookie":["sid=…; Path=/","b=…"]`):
     // every cookie in it, to the list's end or the line's.
     {
         pattern: /(?<![A-Za-z0-9-])(set-cookie\\?["']?[ \t]*:[ \t]*\[)([^\]\r\n]*)/gi,
-        replace: (_m, head, list) => `${head}${list.replace(new RegExp(COOKIE_PAIRS, 'g'), HIDDEN)}`,
+        replace: (_m, head, list) => `${head}${list.replace(new RegExp(`${COOKIE_NAME_START}${COOKIE_PAIRS}`, 'g'), HIDDEN)}`,
     },
     // curl's `-u user:password` / `--user user:password`: the user stays. `-u 1000:1000` (docker's
     // uid:gid) and `-u user:$PASS` are no password, and `-u redis://…` is a URL (redis-cli's), whose
@@ -9477,8 +9515,8 @@ function token_shapes_closed(text, end, quote) {
     // Another quote or a backslash ends what the value was quoted in (`"cmd":"psql password='x'"`).
     return next === undefined || (/[\s,;)}\]"'`\\]/.test(next) && next !== quote.at(-1));
 }
-/** What precedes a header given to curl: `-H "`, `--header '`, `-H=`. */
-const CURL_HEADER = /(?:^|\s)(?:-H|--header)(?:[ \t]+|=)["']?$/;
+/** What precedes a header given to curl or wget: `-H "`, `--header '`, `-H=`, and glued, `-H'`. */
+const CURL_HEADER = /(?:^|\s)(?:-H|--header)(?:[ \t]+|=)?["']?$/;
 /** The rest of a bare value from an `&`, and white space then a word after a value. */
 const AMPERSAND_RUN = /[^\s"'`,;<>\\{}[\]()]*/y;
 const WORDS_FOLLOW = /[ \t]+\S/y;
@@ -9529,18 +9567,24 @@ function hideNamedValues(text) {
         }
         else {
             // A bare value that is a name and a value itself (kubectl's `--from-literal=password=…`,
-            // helm's `--set=db.password=…`), read once: its own value is not read again.
-            const inner = INNER_NAMED.exec(value);
-            const innerName = inner?.[1]?.slice(inner[1].lastIndexOf('.') + 1);
-            if (inner && innerName && namedSecret(innerName, inner[2], form)) {
-                out += `${text.slice(done, head + inner[1].length + 1)}${HIDDEN}`;
+            // helm's `--set=db.password=…`, a header given to curl or wget unquoted, `--header=token:…`),
+            // read once: its own value is not read again.
+            const asHeader = HEADER_OPTION.test(name);
+            const inner = (asHeader ? INNER_HEADER : INNER_NAMED).exec(value);
+            const innerName = inner?.[1]?.slice(asHeader ? 0 : inner[1].lastIndexOf('.') + 1);
+            const innerForm = asHeader ? () => ({ ...form(), colon: true, spaced: false, header: true }) : form;
+            if (inner && innerName && namedSecret(innerName, inner[3], innerForm)) {
+                out += `${text.slice(done, head + inner[1].length + inner[2].length)}${HIDDEN}`;
                 done = end;
             }
         }
     }
     return out + text.slice(done);
 }
-const INNER_NAMED = /^([A-Za-z0-9_.-]+)=(.+)$/;
+const INNER_NAMED = /^([A-Za-z0-9_.-]+)(=)(.+)$/;
+/** `--header=name:value` (curl's and wget's): a header's name, its colon, and its value. */
+const HEADER_OPTION = /^(?:-H|--header)$/;
+const INNER_HEADER = /^([A-Za-z0-9_.-]+)(:)(.+)$/;
 /**
  * A long option whose last word says secret and its value after a space (`--password s3cr3t`,
  * `--api-key 'k'`, and with one dash as Java's and some databases' tools write them: keytool's
@@ -9570,11 +9614,18 @@ function hideOptionValues(text) {
  * most CLIENT_LOOK_BACK characters) names it, so `mkdir -p`, `docker run -p8080:80` and `cp -a` stay.
  */
 const CLIENT_OPTIONS = [
-    // `docker login -u ci -p …` (and podman's, helm registry's, az's), `sshpass -p …`, MongoDB's
-    // shells and tools: after a space. SQL Server's sqlcmd and bcp: `-P …`.
+    // `docker login -u ci -p …` (and podman's, helm registry's, az's), MongoDB's shells and tools:
+    // after a space. SQL Server's sqlcmd and bcp: `-P …`.
     {
         option: /(?<![A-Za-z0-9_-])(-p[ \t]+)(?:'([^'\r\n]*)'|"([^"\r\n]*)"|([^\s'";|&-][^\s'";|&]*))/g,
-        client: /(?:^|[\s/"'])(?:(?:docker|podman|nerdctl|buildah|skopeo|oras|helm[ \t]+registry|az|cf)[ \t]+login|sshpass|mongo(?:sh|dump|restore|export|import|stat|top)?)[ \t]/,
+        client: /(?:^|[\s/"'])(?:(?:docker|podman|nerdctl|buildah|skopeo|oras|helm[ \t]+registry|az|cf)[ \t]+login|mongo(?:sh|dump|restore|export|import|stat|top)?)[ \t]/,
+    },
+    // `sshpass -p …`: sshpass runs the command after its own options, so only a -p among those is
+    // its password; in `sshpass -p … ssh -p 2222 host` the second is ssh's port. Its options with a
+    // value are -f, -d, -p and -P, and -e, -v, -h and -V have none (each read one way).
+    {
+        option: /(?<![A-Za-z0-9_-])(-p[ \t]+)(?:'([^'\r\n]*)'|"([^"\r\n]*)"|([^\s'";|&-][^\s'";|&]*))/g,
+        client: /(?:^|[\s/"'])sshpass(?:[ \t]+(?:-[fdpP][ \t]*(?:'[^'\r\n]*'|"[^"\r\n]*"|[^\s'"]+)|-[evhV]+))*[ \t]+$/,
     },
     { option: /(?<![A-Za-z0-9_-])(-P[ \t]+)(?:'([^'\r\n]*)'|"([^"\r\n]*)"|([^\s'";|&-][^\s'";|&]*))/g, client: /(?:^|[\s/"'])(?:sqlcmd|bcp)[ \t]/ },
     { option: /(?<![A-Za-z0-9_-])(-p)(?:'([^'\r\n]*)'|"([^"\r\n]*)"|([^\s'";|&]+))/g, client: /(?:^|[\s/"'])(?:mysql[a-z]*|mariadb(?:-[a-z]+)?)[ \t]/ },
@@ -9682,21 +9733,45 @@ function hideXmlValues(text) {
  * `UPDATE api_keys SET key = '…'`. A string literal is hidden where its column's name says secret
  * (`token`, `password_hash`, `api_secret`), or where the column is a `key` or `value` of a table
  * whose name says so (`api_keys`, `secrets`); `('theme', 'dark')` into `settings (key, value)`
- * stays. Each statement is read once from its head to the end of its rows, and the search goes
- * on after them: a literal's quotes, `''` inside, and brackets (`crypt('…', gen_salt('bf'))`) are
- * followed, nothing more.
+ * stays. An INSERT without a column list is judged by its table alone (secretRow). A literal is
+ * quoted (`'…'`, `E'…'`) or dollar-quoted (`$$…$$`, `$tag$…$tag$`). Each statement is read once
+ * from its head to the end of its rows, and the search goes on after them: a literal's quotes,
+ * `''` inside, and brackets (`crypt('…', gen_salt('bf'))`) are followed, nothing more.
  */
-const SQL_WRITE = /(?<![A-Za-z0-9_])(?:insert\s+into\s+([A-Za-z0-9_."]+)\s*\(([^()]*)\)\s*values\s*|update\s+([A-Za-z0-9_."]+)\s+set\s+)/gi;
+const SQL_WRITE = /(?<![A-Za-z0-9_])(?:insert\s+into\s+([A-Za-z0-9_."]+)(?:\s*\(([^()]*)\)\s*|\s+)values\s*|update\s+([A-Za-z0-9_."]+)\s+set\s+)/gi;
 const SQL_IDENTIFIER = /^\s*"?([A-Za-z0-9_]+)"?\s*$/;
 const SQL_ASSIGNMENT = /\s*"?([A-Za-z0-9_]+)"?\s*=/y;
+/** A table's own name (the last of `schema.table`) and its singular, and whether its name says it holds secrets. */
+function tableName(table) {
+    const name = table.replace(/"/g, '').split('.').at(-1);
+    const singular = name.replace(/s$/i, '');
+    return { name, singular, secret: [name, singular].some((n) => NAMED_SECRET.test(n) && !NOT_A_KEY.test(n)) };
+}
 /** The name a column's values are judged under, when they are secret; undefined when they are not. */
 function secretColumn(table, column) {
     if (NAMED_SECRET.test(column))
         return column;
-    const name = table.replace(/"/g, '').split('.').at(-1);
-    const singular = name.replace(/s$/i, '');
-    const secretTable = [name, singular].some((n) => NAMED_SECRET.test(n) && !NOT_A_KEY.test(n));
-    return secretTable && /^(?:key|value)$/i.test(column) ? singular : undefined;
+    const { singular, secret } = tableName(table);
+    return secret && /^(?:key|value)$/i.test(column) ? singular : undefined;
+}
+/** Tables whose rows by custom hold an account's password or its hash beside its name. */
+const ACCOUNT_TABLE = /^(?:auth_)?(?:users?|accounts?|logins?|members?|admins?)$/i;
+/**
+ * The name every value of an INSERT without a column list (`INSERT INTO users VALUES ('alice',
+ * 'hunter2')`) is judged under, or undefined when they are not secret. Which value goes into
+ * which column is in the table's definition, which the text does not show, so the table's name
+ * decides for the whole row: one named for secrets (`api_keys`, `secrets`, `user_tokens`) or for
+ * accounts (`users`, `accounts`, Django's `auth_user`), where a password conventionally sits beside
+ * the user's name. The row's other strings (the name, an email) are hidden with it: a write of
+ * accounts that names no columns is rare, and a name hidden costs less than a password shown.
+ * Every other table's rows stay (`INSERT INTO orders VALUES (1, 'shipped')`), so ordinary SQL is
+ * not hidden for lack of a column list; numbers, NULL and placeholders (`$1`) are no literals.
+ */
+function secretRow(table) {
+    const { name, singular, secret } = tableName(table);
+    if (secret)
+        return singular;
+    return ACCOUNT_TABLE.test(name) ? 'password' : undefined;
 }
 /** Where a backslash-escaped literal's next unescaped quote is, from `at`; -1 if none. */
 function closingQuote(text, at) {
@@ -9707,6 +9782,18 @@ function closingQuote(text, at) {
             return j;
     }
     return -1;
+}
+const DOLLAR_TAG = /\$(?:[A-Za-z_][A-Za-z0-9_]*)?\$/y;
+/**
+ * A literal opened at `open` and cut short (a log line's end): hidden from `start` to the end of
+ * its line, as far as it can be seen. Returns where the value's reading stops.
+ */
+function unclosed(text, open, start, depth, literal) {
+    const eol = text.indexOf('\n', open);
+    const stop = eol < 0 ? text.length : eol;
+    if (depth <= 1)
+        literal(start, stop);
+    return stop;
 }
 /**
  * Reads one value of a row or an assignment from `at`: to a `,` or a `)` outside brackets and
@@ -9719,20 +9806,27 @@ function readSqlValue(text, at, literal, stopAtWord) {
     let i = at;
     while (i < text.length) {
         const c = text[i];
+        // A dollar-quoted literal (`$$…$$`, `$pw$…$pw$`): nothing inside is special up to the same tag.
+        // `$1` (a parameter) and a `$` inside a name (`a$b`) open none.
+        DOLLAR_TAG.lastIndex = i;
+        const tag = c === '$' && !/[A-Za-z0-9_$]/.test(text[i - 1] ?? '') ? DOLLAR_TAG.exec(text)?.[0] : undefined;
+        if (tag !== undefined) {
+            const close = text.indexOf(tag, i + tag.length);
+            if (close < 0)
+                return unclosed(text, i, i + tag.length, depth, literal);
+            if (depth <= 1)
+                literal(i + tag.length, close);
+            i = close + tag.length;
+            continue;
+        }
         if (c === "'") {
             // `E'…'` takes backslash escapes (`E'it\'s'`); a plain literal only `''`.
             const escapes = /[Ee]/.test(text[i - 1] ?? '') && !/[A-Za-z0-9_]/.test(text[i - 2] ?? '');
             let j = i + 1;
             for (;;) {
                 const q = escapes ? closingQuote(text, j) : text.indexOf("'", j);
-                if (q < 0) {
-                    // Cut short (a log line's end): hidden to the end of its line, as far as it can be seen.
-                    const eol = text.indexOf('\n', i);
-                    const stop = eol < 0 ? text.length : eol;
-                    if (depth <= 1)
-                        literal(i + 1, stop);
-                    return stop;
-                }
+                if (q < 0)
+                    return unclosed(text, i, i + 1, depth, literal);
                 if (text[q + 1] === "'") {
                     j = q + 2;
                     continue;
@@ -9779,13 +9873,14 @@ function sqlSecretSpans(text) {
     for (let m = re.exec(text); m; m = re.exec(text)) {
         let i = m.index + m[0].length;
         if (m[1] !== undefined) {
-            const columns = m[2].split(',').map((c) => SQL_IDENTIFIER.exec(c)?.[1]);
+            const columns = m[2]?.split(',').map((c) => SQL_IDENTIFIER.exec(c)?.[1]);
+            const row = columns ? undefined : secretRow(m[1]);
             // Rows: `(…, …)`, `, (…)` and so on.
             while (text[i] === '(') {
                 i++;
                 for (let column = 0;; column++) {
-                    const name = columns[column];
-                    i = readSqlValue(text, i, judge(name === undefined ? undefined : secretColumn(m[1], name)));
+                    const name = columns?.[column];
+                    i = readSqlValue(text, i, judge(columns ? name && secretColumn(m[1], name) : row));
                     if (text[i] !== ',')
                         break;
                     i++;
@@ -10636,7 +10731,8 @@ async function existingAncestor(path) {
  * depth), after refusing paths that are, or lead through a link to, /proc, /sys or /dev.
  * `input` names the input the path came from, for the error. `private`: the folders it creates are
  * PRIVATE_FOLDER_MODE; one that was there is left as it is (its mode is its owner's choice).
- * Returns the folders it created, outermost first.
+ * Returns the folders it created, outermost first; `made` hears of each as soon as it is created
+ * (a stop while it runs must know what it made so far).
  */
 async function makeDirectory(dir, input, opts = {}) {
     const absolute = (0,node_path__WEBPACK_IMPORTED_MODULE_1__.resolve)(dir);
@@ -10671,6 +10767,7 @@ async function makeDirectory(dir, input, opts = {}) {
             else
                 await (0,_lazy_builtins_js__WEBPACK_IMPORTED_MODULE_3__/* .nodeFsPromises */ .O)().mkdir(d);
             created.push(d);
+            opts.made?.(d);
         }
         catch (err) {
             // Made meanwhile by a run beside this one: not ours, so left as it is.
@@ -11654,14 +11751,15 @@ class StopOutlasted extends _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackK
 /**
  * What a stopped piece of work (`what`: the action or command) failed with, given how it settled:
  * its own error said to be a stop (what it knew, committed or not, is in its words); that its state
- * is not known when it did not end within the grace time; or that it was done when the stop came.
- * Undefined when no signal came.
+ * is not known when it did not end within the grace time (`known`: what the work had already said
+ * it changed, which is said instead, and what is not known is the work's to say); or that it was
+ * done when the stop came. Undefined when no signal came.
  */
-function stoppedFailure(what, signal, settled, graceMs) {
+function stoppedFailure(what, signal, settled, graceMs, known) {
     if (!signal)
         return undefined;
     if (settled === 'expired') {
-        return new StopOutlasted(`${what} was stopped by ${signal} and its work did not end within ${graceMs / 1000} s: what it had changed by then is not known.`, 'Check the state of what it works on (its log above says how far it got) before running it again.');
+        return new StopOutlasted(`${what} was stopped by ${signal} and its work did not end within ${graceMs / 1000} s: ${known ?? 'what it had changed by then is not known'}.`, 'Check the state of what it works on (its log above says how far it got) before running it again.');
     }
     if (settled.ok)
         return new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`${what} was stopped by ${signal} as its work ended: that work was done, and what it reports stands (its report follows in the summary).`);
@@ -14755,12 +14853,14 @@ const SNAPSHOT_FOLDER_GITIGNORE = '# rollback-kit snapshots: database dumps, nev
  * when created here, gets a .gitignore of `*`: the command line's default is in the current folder,
  * usually the user's repository, one `git add -A` from committing a dump of production. A folder
  * that was there is the user's: its mode is left as it is, and nothing is added to it (the
- * snapshot's own files are private wherever they are).
+ * snapshot's own files are private wherever they are). `made` hears of each folder and file it
+ * creates, as it creates them.
  */
-async function prepareSnapshotFolder(dir, input) {
-    const created = await (0,_core_files_js__WEBPACK_IMPORTED_MODULE_5__/* .makeDirectory */ .Oh)(dir, input, { private: true });
+async function prepareSnapshotFolder(dir, input, made) {
+    const created = await (0,_core_files_js__WEBPACK_IMPORTED_MODULE_5__/* .makeDirectory */ .Oh)(dir, input, { private: true, made });
     if (created.at(-1) === (0,node_path__WEBPACK_IMPORTED_MODULE_2__.resolve)(dir)) {
-        await (0,_core_files_js__WEBPACK_IMPORTED_MODULE_5__/* .writePrivateFile */ .Pl)((0,node_path__WEBPACK_IMPORTED_MODULE_2__.join)(dir, '.gitignore'), SNAPSHOT_FOLDER_GITIGNORE).catch((err) => {
+        const ignore = (0,node_path__WEBPACK_IMPORTED_MODULE_2__.join)(dir, '.gitignore');
+        await (0,_core_files_js__WEBPACK_IMPORTED_MODULE_5__/* .writePrivateFile */ .Pl)(ignore, SNAPSHOT_FOLDER_GITIGNORE).then(() => made?.(ignore), (err) => {
             // Written meanwhile by a run beside this one.
             if (err.code !== 'EEXIST')
                 throw (0,_core_files_js__WEBPACK_IMPORTED_MODULE_5__/* .asFileError */ .dH)(err, input);
@@ -19893,6 +19993,7 @@ const seconds = duration/* formatDuration */.a;
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   Af: () => (/* binding */ URL_SHAPED),
 /* harmony export */   Qi: () => (/* binding */ keyParts),
+/* harmony export */   S: () => (/* binding */ keyFrom),
 /* harmony export */   bA: () => (/* binding */ componentKey),
 /* harmony export */   gZ: () => (/* binding */ namesRun),
 /* harmony export */   nP: () => (/* binding */ keyRef),
@@ -19941,6 +20042,20 @@ const RUN_REF = /\|run-[^|]+$/;
 function namesRun(key, environment) {
     // `run-<id>` and nothing else: a component may be named run-something.
     return /^run-[^@,]+$/.test(key.startsWith(`${environment}:`) ? key.slice(environment.length + 1) : '') || (keyParts(key, environment)?.some((p) => RUN_REF.test(p.ref)) ?? false);
+}
+/**
+ * The `from` (`name=ref` pairs) that names the same incident as this key, for a later job to pass
+ * as its from input (rollback.yml: the incident job's look-up, for the database job that holds no
+ * platform token). A from names a key part by part (rollback.ts incidentKey: a ref is keyRef'd, so
+ * it has no bare comma and a second keyRef leaves it as it is). Empty when the key names no
+ * deployment of some part: the workflow run (`run-…`, runRef), a component that could not say (`?`),
+ * the database alone or an unresolved plan; a from made of the rest would name another incident.
+ */
+function keyFrom(key, environment) {
+    const parts = keyParts(key, environment);
+    if (!parts || namesRun(key, environment) || parts.some((p) => p.ref === '?'))
+        return '';
+    return parts.map((p) => `${p.name}=${p.ref}`).join(',');
 }
 
 
@@ -23552,7 +23667,7 @@ async function rollbackPhases(request, deps, log, heartbeat) {
     };
     // Every row is logged where it is recorded, the skipped ones and report's and the notify rows too:
     // the action's log has the rows the command line shows (its log once stopped at verify).
-    const timeline = new pipeline_timeline/* Timeline */.Kf(budget, request.earlierTimeline, (entry) => (log.info((0,pipeline_timeline/* phaseLine */.Kl)(entry)), deps.progress?.finished(entry)), now, (phase, component) => deps.progress?.started(phase, component));
+    const timeline = new pipeline_timeline/* Timeline */.Kf(budget, request.earlierTimeline, (entry) => (log.info((0,pipeline_timeline/* phaseLine */.Kl)(entry)), deps.progress?.finished(entry, record)), now, (phase, component) => deps.progress?.started(phase, component));
     record.timeline = timeline.entries;
     // A later job of a split rollback: an earlier job changed production (its timeline rows say so).
     const changedEarlier = (0,pipeline_timeline/* changedSomething */.Ne)(request.earlierTimeline);
@@ -23877,6 +23992,9 @@ async function rollbackPhases(request, deps, log, heartbeat) {
                 const facts = (0,errors/* errorFacts */.u2)(err);
                 if (facts.stopped)
                     rec.stopped = facts.changed === 'no' ? 'not-touched' : 'unknown';
+                // A Vercel rollback sent and not confirmed may have gone through, and with it assignment went off.
+                if (rec.stopped === 'unknown' && c.provider === 'vercel' && c.method === 'rollback')
+                    rec.autoAssignOffIfSent = true;
                 // The plan's notes said where it stood before this run touched it (a setting it may have
                 // changed since, what it would do): after a failure only the error says what happened.
                 rec.notes = [];
@@ -24735,6 +24853,10 @@ function nextSteps(record) {
         // until a promotion, whichever run made the change, so every such run says it.
         if (c.autoAssignOff || (c.provider === 'vercel' && c.frozen && c.status === 'already-current'))
             steps.push(vercelPromoteStep(c.name));
+        // Stopped after the rollback was sent: the run cannot know whether it went through, so it says
+        // what follows if it did (a re-run that finds it so says it plainly, above).
+        else if (c.autoAssignOffIfSent)
+            steps.push(vercelPromoteStep(c.name, { ifSent: true }));
         const frozen = leftFrozen(c.provider, c.frozen);
         if (frozen)
             steps.push(undoStep(c.name, frozen));
@@ -24762,9 +24884,12 @@ function nextSteps(record) {
         steps.push(`Keep the snapshot taken before the rollback (${snap.path}) until the incident is closed.`);
     return steps;
 }
-/** After a Vercel rollback that left automatic production domain assignment off. */
-function vercelPromoteStep(name) {
-    return `Vercel will not put new pushes of ${name} live until a deployment is promoted: promote the fixed deployment when it is ready.`;
+/**
+ * After a Vercel rollback that left automatic production domain assignment off; `ifSent`, after one
+ * sent and not confirmed (a stopped run): the same sentence, said of the rollback if it went through.
+ */
+function vercelPromoteStep(name, { ifSent = false } = {}) {
+    return `${ifSent ? `If the rollback of ${name} went through, Vercel` : 'Vercel'} will not put new pushes of ${name} live until a deployment is promoted: promote the fixed deployment when it is ready.`;
 }
 /**
  * What a component's rollback froze that stays until someone undoes it (Render's auto-deploy,
@@ -30402,9 +30527,9 @@ class ChatHeartbeat {
                     this.running.set(key(phase, component), { phase, component, since: this.now() });
                     progress?.started(phase, component);
                 },
-                finished: (entry) => {
+                finished: (entry, record) => {
                     this.running.delete(key(entry.phase, entry.component));
-                    progress?.finished(entry);
+                    progress?.finished(entry, record);
                 },
             },
         };

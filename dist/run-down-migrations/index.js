@@ -364,9 +364,11 @@ function isBasicCredential(value) {
  * the last word of a name (`DB_PASS`, `redis-cli --pass`, keytool's `-storepass`), not alone
  * (`first pass: done`). A session
  * only as a cookie well known to carry one (`JSESSIONID`, `PHPSESSID`, Django's `sessionid`,
- * Express's `connect.sid`, Rails' `_app_session`).
+ * Express's `connect.sid`, Rails' `_app_session`). `signature` as the last word of a name (AWS
+ * SigV4's `Signature=` and `X-Amz-Signature=`: a signature made with the secret key lets anyone
+ * replay the request until it expires).
  */
-const NAMED_SECRET = /passw|pwd|secret|token|passphrase|bypass|api[-_]?key|access[-_]?key|private[-_]?key|credential|(?:^|[-_.])auth(?:[-_]?key)?$|[-_.]key$|(?:^|[-_.])cookie$|^(?:j|php)?sess(?:ion)?id$|^connect\.sid$|^asp\.net_sessionid$|^(?:laravel|_[a-z0-9]+)_session$|[-_.]pass$|(?:store|key)pass$/i;
+const NAMED_SECRET = /passw|pwd|secret|token|passphrase|bypass|api[-_]?key|access[-_]?key|private[-_]?key|credential|(?:^|[-_.])signature$|(?:^|[-_.])auth(?:[-_]?key)?$|[-_.]key$|(?:^|[-_.])cookie$|^(?:j|php)?sess(?:ion)?id$|^connect\.sid$|^asp\.net_sessionid$|^(?:laravel|_[a-z0-9]+)_session$|[-_.]pass$|(?:store|key)pass$/i;
 /**
  * Names ending `_key` that name a row or a cache entry, not a credential (`primary_key: id`,
  * `cache-key: linux-npm-3f2a`): `session_key`, `signing_key` and `x-functions-key` stay secret.
@@ -466,28 +468,46 @@ function proseWord(value) {
 /**
  * Cookie pairs: `name=value`, then `; name=value` or an attribute (`; HttpOnly`), or `, name=value`.
  * A name has none of the separators a value ends at, nor `=` or `:`, so each pair is read one way.
+ * Spaces around the `=` are taken (`Cookie: sid = x`, as some clients and people write it): a value
+ * starts after them, so they are read one way too.
  */
 const COOKIE_NAME = `[^\\s=;,:"'\\\\/()<>@[\\]?{}]+`;
 const COOKIE_VALUE = `[^\\s;,"'\\\\]*`;
-const COOKIE_PAIRS = `${COOKIE_NAME}=${COOKIE_VALUE}(?:;[ \\t]*${COOKIE_NAME}(?:=${COOKIE_VALUE})?|,[ \\t]*${COOKIE_NAME}=${COOKIE_VALUE})*`;
+const COOKIE_EQ = `[ \\t]*=[ \\t]*`;
+const COOKIE_PAIRS = `${COOKIE_NAME}${COOKIE_EQ}${COOKIE_VALUE}(?:;[ \\t]*${COOKIE_NAME}(?:${COOKIE_EQ}${COOKIE_VALUE})?|,[ \\t]*${COOKIE_NAME}${COOKIE_EQ}${COOKIE_VALUE})*`;
+/** Where a cookie name may start: not inside a run of a name's characters, so each run is tried once. */
+const COOKIE_NAME_START = `(?<![^\\s=;,:"'\\\\/()<>@[\\]?{}])`;
 /**
  * Authorization schemes (RFC 9110's registry and what APIs use: Okta's SSWS, Splunk's, Kerberos'
  * Negotiate, NTLM): kept, the credential after them hidden.
  */
 const AUTH_SCHEMES = 'bearer|basic|token|bot|api-?key|key|negotiate|ntlm|kerberos|ssws|splunk|dpop|digest|oauth|aws4-hmac-sha256';
 const AUTH_SCHEME = new RegExp(`^(?:${AUTH_SCHEMES})$`, 'i');
+/**
+ * What is glued to a known token with no separator: more token characters, and a `.` between them
+ * (not a sentence's last `.`). Two tokens pasted together (`ghp_…ghp_…`, `xoxb-…ya29.…`) would
+ * otherwise show the second one's body: the first's ended where its characters did, and the second's
+ * prefix, read as part of the first, was not found at a word's start. Hidden with the first; one `*`
+ * with a one-character look-ahead, so linear.
+ */
+const GLUED = '(?:[A-Za-z0-9_-]|\\.(?=[A-Za-z0-9_-]))*';
+/** A token known by its prefix (the pattern's first group), kept; the rest and whatever is glued to it hidden. */
+function prefixed(pattern) {
+    return { pattern: new RegExp(`${pattern.source}${GLUED}`, pattern.flags), replace: (_m, prefix) => `${prefix}${HIDDEN}` };
+}
 const SHAPES = [
     // GitHub: personal (ghp_), OAuth (gho_), user-to-server (ghu_), installation and Actions (ghs_),
     // refresh (ghr_): 36 or more letters and digits; fine-grained personal tokens: github_pat_….
-    { pattern: /(?<![A-Za-z0-9_])(gh[pousr]_)[A-Za-z0-9]{30,}/g, replace: (_m, prefix) => `${prefix}${HIDDEN}` },
-    { pattern: /(?<![A-Za-z0-9_])(github_pat_)[A-Za-z0-9_]{22,}/g, replace: (_m, prefix) => `${prefix}${HIDDEN}` },
+    prefixed(/(?<![A-Za-z0-9_])(gh[pousr]_)[A-Za-z0-9]{30,}/g),
+    prefixed(/(?<![A-Za-z0-9_])(github_pat_)[A-Za-z0-9_]{22,}/g),
     // Slack: bot, user, app-level legacy, refresh, session and config tokens (xoxb-123-456-abc).
-    { pattern: /(?<![A-Za-z0-9-])(xox[abeoprs]-)[A-Za-z0-9-]{10,}/g, replace: (_m, prefix) => `${prefix}${HIDDEN}` },
-    // AWS access key ids: long-term (AKIA) and temporary (ASIA), 16 more capitals and digits.
-    { pattern: /(?<![A-Z0-9])(AKIA|ASIA)[A-Z0-9]{16}(?![A-Z0-9])/g, replace: (_m, prefix) => `${prefix}${HIDDEN}` },
+    prefixed(/(?<![A-Za-z0-9-])(xox[abeoprs]-)[A-Za-z0-9-]{10,}/g),
+    // AWS access key ids: long-term (AKIA) and temporary (ASIA), 16 more capitals and digits, not
+    // inside a longer run of capitals unless what follows is another key's prefix (two glued).
+    prefixed(/(?<![A-Z0-9])(AKIA|ASIA)[A-Z0-9]{16}(?:(?![A-Z0-9])|(?=AKIA|ASIA|AIza|HRKU-|SG\.))/g),
     // A JSON Web Token (an OIDC id token, Vercel's OIDC token): base64url header and payload, both
     // JSON objects (`eyJ` is `{"`), and a signature.
-    { pattern: /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]*\.eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+/g, replace: () => HIDDEN },
+    { pattern: new RegExp(`(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]*\\.eyJ[A-Za-z0-9_-]*\\.[A-Za-z0-9_-]+${GLUED}`, 'g'), replace: () => HIDDEN },
     // An Authorization header, however quoted (`Authorization: Bearer x`, `"authorization":"token x"`,
     // and inside a JSON string, `authorization: \"Bearer x\"`): the scheme is kept, the credential
     // hidden. A backslash ends the credential: it begins an escape, which must stay whole, or the JSON
@@ -495,8 +515,8 @@ const SHAPES = [
     // Left alone: a variable or a placeholder standing for the credential (`Bearer $TOKEN`,
     // `Bearer ${{ secrets.T }}`, `Bearer <token>`), a scheme with no credential (`Authorization:
     // Bearer`), the header named in prose (`the Authorization: Bearer header is missing`), and a
-    // scheme's parameters (Digest's `username="a"`; a secret-named one, OAuth's `oauth_token=`, is
-    // hidden by its name).
+    // scheme's parameters (Digest's `username="a"`; Digest's `response=`, below; a secret-named one,
+    // OAuth's `oauth_token=`, AWS SigV4's `Signature=`, is hidden by its name).
     {
         pattern: new RegExp(`(?<![A-Za-z0-9-])((?:proxy-)?authorization\\\\?["']?[ \\t]*[:=][ \\t]*\\\\?["']?)(?:(${AUTH_SCHEMES})[ \\t]+)?([^\\s"',;\\\\]+)(?=([ \\t]+[A-Za-z])?)`, 'gi'),
         replace: (m, head, scheme, credential, wordAfter) => {
@@ -510,6 +530,13 @@ const SHAPES = [
                 return m;
             return `${head}${scheme ? `${scheme} ` : ''}${HIDDEN}`;
         },
+    },
+    // HTTP Digest's `response=` (RFC 7616), the one auth-param computed from the password (a hash of
+    // it with the nonce and the request); username, realm, nonce, uri, cnonce, qop and nc are sent in
+    // the clear, and stay. Each param before it is read one way: a `,` ends every one.
+    {
+        pattern: /(?<![A-Za-z0-9_-])(digest[ \t]+(?:[A-Za-z0-9_-]+[ \t]*=[ \t]*(?:\\?"[^"\r\n]*"|[^\s",]*)[ \t]*,[ \t]*)*response[ \t]*=[ \t]*\\?"?)([^\s",\\]+)/gi,
+        replace: (m, head, value) => (value === HIDDEN ? m : `${head}${HIDDEN}`),
     },
     // A bearer token or a Basic credential written anywhere else (curl -v, a debug dump); a Basic
     // value only when it decodes to `user:password`, so the word "Basic" in a sentence stays.
@@ -527,25 +554,25 @@ const SHAPES = [
     },
     { pattern: /(?<![A-Za-z0-9_-])(Basic[ \t]+)([A-Za-z0-9+/]{8,}={0,2})/g, replace: (m, head, value) => (isBasicCredential(value) ? `${head}${HIDDEN}` : m) },
     // Stripe secret and restricted keys, npm access tokens, Heroku's HRKU- tokens.
-    { pattern: /(?<![A-Za-z0-9_])([sr]k_(?:live|test)_)[A-Za-z0-9]{10,}/g, replace: (_m, prefix) => `${prefix}${HIDDEN}` },
-    { pattern: /(?<![A-Za-z0-9_])(npm_)[A-Za-z0-9]{30,}/g, replace: (_m, prefix) => `${prefix}${HIDDEN}` },
-    { pattern: /(?<![A-Za-z0-9_-])(HRKU-)[A-Za-z0-9_-]{16,}/g, replace: (_m, prefix) => `${prefix}${HIDDEN}` },
+    prefixed(/(?<![A-Za-z0-9_])([sr]k_(?:live|test)_)[A-Za-z0-9]{10,}/g),
+    prefixed(/(?<![A-Za-z0-9_])(npm_)[A-Za-z0-9]{30,}/g),
+    prefixed(/(?<![A-Za-z0-9_-])(HRKU-)[A-Za-z0-9_-]{16,}/g),
     // Google's OAuth access tokens (`gcloud auth print-access-token`), and OpenSSL's `-passin pass:…`
     // (`env:`, `file:` and `fd:` name where the password is, and stay).
-    { pattern: /(?<![A-Za-z0-9_.-])(ya29\.)[A-Za-z0-9_-]{20,}/g, replace: (_m, prefix) => `${prefix}${HIDDEN}` },
+    prefixed(/(?<![A-Za-z0-9_.-])(ya29\.)[A-Za-z0-9_-]{20,}/g),
     { pattern: /(?<![A-Za-z0-9_-])(-pass(?:in|out)?[ \t]+["']?pass:)([^\s'"]+)/g, replace: (m, head, password) => (password === HIDDEN || (0,url_secrets/* isPlaceholder */.wK)(password) ? m : `${head}${HIDDEN}`) },
     // GitLab's tokens (personal, deploy, runner, trigger, CI job), Google's API keys, OpenAI's and
     // Anthropic's keys, Slack's app-level tokens, Docker Hub's and PyPI's tokens, SendGrid's keys,
     // Vault's service, batch and recovery tokens, DigitalOcean's and Shopify's tokens.
-    { pattern: /(?<![A-Za-z0-9_-])(gl(?:pat|dt|rt|ptt|cbt)-)[A-Za-z0-9_-]{20,}/g, replace: (_m, prefix) => `${prefix}${HIDDEN}` },
-    { pattern: /(?<![A-Za-z0-9_-])(AIza)[A-Za-z0-9_-]{35}(?![A-Za-z0-9_-])/g, replace: (_m, prefix) => `${prefix}${HIDDEN}` },
-    { pattern: /(?<![A-Za-z0-9_-])(sk-(?:proj|ant|svcacct|admin)-)[A-Za-z0-9_-]{20,}/g, replace: (_m, prefix) => `${prefix}${HIDDEN}` },
-    { pattern: /(?<![A-Za-z0-9_-])(sk-)[A-Za-z0-9]{32,}/g, replace: (_m, prefix) => `${prefix}${HIDDEN}` },
-    { pattern: /(?<![A-Za-z0-9-])(xapp-)[A-Za-z0-9-]{10,}/g, replace: (_m, prefix) => `${prefix}${HIDDEN}` },
-    { pattern: /(?<![A-Za-z0-9_-])(dckr_pat_|pypi-(?=AgE))[A-Za-z0-9_-]{20,}/g, replace: (_m, prefix) => `${prefix}${HIDDEN}` },
-    { pattern: /(?<![A-Za-z0-9_.-])(SG\.)[A-Za-z0-9_-]{16,}\.[A-Za-z0-9_-]{16,}/g, replace: (_m, prefix) => `${prefix}${HIDDEN}` },
-    { pattern: /(?<![A-Za-z0-9_.-])(hv[sbr]\.)[A-Za-z0-9_-]{24,}/g, replace: (_m, prefix) => `${prefix}${HIDDEN}` },
-    { pattern: /(?<![A-Za-z0-9_-])(do[por]_v1_|shp(?:at|ca|pa|ss)_)[A-Fa-f0-9]{32,}/g, replace: (_m, prefix) => `${prefix}${HIDDEN}` },
+    prefixed(/(?<![A-Za-z0-9_-])(gl(?:pat|dt|rt|ptt|cbt)-)[A-Za-z0-9_-]{20,}/g),
+    prefixed(/(?<![A-Za-z0-9_-])(AIza)[A-Za-z0-9_-]{35}/g),
+    prefixed(/(?<![A-Za-z0-9_-])(sk-(?:proj|ant|svcacct|admin)-)[A-Za-z0-9_-]{20,}/g),
+    prefixed(/(?<![A-Za-z0-9_-])(sk-)[A-Za-z0-9]{32,}/g),
+    prefixed(/(?<![A-Za-z0-9-])(xapp-)[A-Za-z0-9-]{10,}/g),
+    prefixed(/(?<![A-Za-z0-9_-])(dckr_pat_|pypi-(?=AgE))[A-Za-z0-9_-]{20,}/g),
+    prefixed(/(?<![A-Za-z0-9_.-])(SG\.)[A-Za-z0-9_-]{16,}\.[A-Za-z0-9_-]{16,}/g),
+    prefixed(/(?<![A-Za-z0-9_.-])(hv[sbr]\.)[A-Za-z0-9_-]{24,}/g),
+    prefixed(/(?<![A-Za-z0-9_-])(do[por]_v1_|shp(?:at|ca|pa|ss)_)[A-Fa-f0-9]{32,}/g),
     // Cookies (`sid=…; theme=dark`, `sid=…; Path=/; HttpOnly`): every `name=value` pair and
     // attribute, as a Cookie or Set-Cookie header, a `cookie:` or `cookie=` in any case, `cookie …`
     // in prose and curl's `-b` / `--cookie`; what follows the pairs (the rest of a sentence, a
@@ -553,13 +580,20 @@ const SHAPES = [
     // `curl -b cookies.txt` stay.
     {
         pattern: new RegExp(`(?<![A-Za-z0-9-])((?:(?:set-)?cookies?(?:[ \\t]+header)?(?:\\\\?["']?[ \\t]*[:=][ \\t]*|[ \\t]+)|(?:-b|--cookie)(?:[ \\t]+|=))\\\\?["']?)(${COOKIE_PAIRS})`, 'gi'),
-        replace: (_m, head, pairs) => `${head}${HIDDEN}${/[)\]}]*$/.exec(pairs)[0]}`,
+        replace: (m, head, pairs) => {
+            // Spaces around the first `=` only in a header (`Cookie: a = b`): in prose and after curl's
+            // -b they are other words (`cookie size = 4096`).
+            const eq = pairs.indexOf('=');
+            if (!head.includes(':') && /[ \t]/.test(`${pairs[eq - 1]}${pairs[eq + 1] ?? ''}`))
+                return m;
+            return `${head}${HIDDEN}${/[)\]}]*$/.exec(pairs)[0]}`;
+        },
     },
     // Set-Cookie as a list, as JSON and Node print a response's headers (`"set-cookie":["sid=…; Path=/","b=…"]`):
     // every cookie in it, to the list's end or the line's.
     {
         pattern: /(?<![A-Za-z0-9-])(set-cookie\\?["']?[ \t]*:[ \t]*\[)([^\]\r\n]*)/gi,
-        replace: (_m, head, list) => `${head}${list.replace(new RegExp(COOKIE_PAIRS, 'g'), HIDDEN)}`,
+        replace: (_m, head, list) => `${head}${list.replace(new RegExp(`${COOKIE_NAME_START}${COOKIE_PAIRS}`, 'g'), HIDDEN)}`,
     },
     // curl's `-u user:password` / `--user user:password`: the user stays. `-u 1000:1000` (docker's
     // uid:gid) and `-u user:$PASS` are no password, and `-u redis://…` is a URL (redis-cli's), whose
@@ -598,8 +632,8 @@ function token_shapes_closed(text, end, quote) {
     // Another quote or a backslash ends what the value was quoted in (`"cmd":"psql password='x'"`).
     return next === undefined || (/[\s,;)}\]"'`\\]/.test(next) && next !== quote.at(-1));
 }
-/** What precedes a header given to curl: `-H "`, `--header '`, `-H=`. */
-const CURL_HEADER = /(?:^|\s)(?:-H|--header)(?:[ \t]+|=)["']?$/;
+/** What precedes a header given to curl or wget: `-H "`, `--header '`, `-H=`, and glued, `-H'`. */
+const CURL_HEADER = /(?:^|\s)(?:-H|--header)(?:[ \t]+|=)?["']?$/;
 /** The rest of a bare value from an `&`, and white space then a word after a value. */
 const AMPERSAND_RUN = /[^\s"'`,;<>\\{}[\]()]*/y;
 const WORDS_FOLLOW = /[ \t]+\S/y;
@@ -650,18 +684,24 @@ function hideNamedValues(text) {
         }
         else {
             // A bare value that is a name and a value itself (kubectl's `--from-literal=password=…`,
-            // helm's `--set=db.password=…`), read once: its own value is not read again.
-            const inner = INNER_NAMED.exec(value);
-            const innerName = inner?.[1]?.slice(inner[1].lastIndexOf('.') + 1);
-            if (inner && innerName && namedSecret(innerName, inner[2], form)) {
-                out += `${text.slice(done, head + inner[1].length + 1)}${HIDDEN}`;
+            // helm's `--set=db.password=…`, a header given to curl or wget unquoted, `--header=token:…`),
+            // read once: its own value is not read again.
+            const asHeader = HEADER_OPTION.test(name);
+            const inner = (asHeader ? INNER_HEADER : INNER_NAMED).exec(value);
+            const innerName = inner?.[1]?.slice(asHeader ? 0 : inner[1].lastIndexOf('.') + 1);
+            const innerForm = asHeader ? () => ({ ...form(), colon: true, spaced: false, header: true }) : form;
+            if (inner && innerName && namedSecret(innerName, inner[3], innerForm)) {
+                out += `${text.slice(done, head + inner[1].length + inner[2].length)}${HIDDEN}`;
                 done = end;
             }
         }
     }
     return out + text.slice(done);
 }
-const INNER_NAMED = /^([A-Za-z0-9_.-]+)=(.+)$/;
+const INNER_NAMED = /^([A-Za-z0-9_.-]+)(=)(.+)$/;
+/** `--header=name:value` (curl's and wget's): a header's name, its colon, and its value. */
+const HEADER_OPTION = /^(?:-H|--header)$/;
+const INNER_HEADER = /^([A-Za-z0-9_.-]+)(:)(.+)$/;
 /**
  * A long option whose last word says secret and its value after a space (`--password s3cr3t`,
  * `--api-key 'k'`, and with one dash as Java's and some databases' tools write them: keytool's
@@ -691,11 +731,18 @@ function hideOptionValues(text) {
  * most CLIENT_LOOK_BACK characters) names it, so `mkdir -p`, `docker run -p8080:80` and `cp -a` stay.
  */
 const CLIENT_OPTIONS = [
-    // `docker login -u ci -p …` (and podman's, helm registry's, az's), `sshpass -p …`, MongoDB's
-    // shells and tools: after a space. SQL Server's sqlcmd and bcp: `-P …`.
+    // `docker login -u ci -p …` (and podman's, helm registry's, az's), MongoDB's shells and tools:
+    // after a space. SQL Server's sqlcmd and bcp: `-P …`.
     {
         option: /(?<![A-Za-z0-9_-])(-p[ \t]+)(?:'([^'\r\n]*)'|"([^"\r\n]*)"|([^\s'";|&-][^\s'";|&]*))/g,
-        client: /(?:^|[\s/"'])(?:(?:docker|podman|nerdctl|buildah|skopeo|oras|helm[ \t]+registry|az|cf)[ \t]+login|sshpass|mongo(?:sh|dump|restore|export|import|stat|top)?)[ \t]/,
+        client: /(?:^|[\s/"'])(?:(?:docker|podman|nerdctl|buildah|skopeo|oras|helm[ \t]+registry|az|cf)[ \t]+login|mongo(?:sh|dump|restore|export|import|stat|top)?)[ \t]/,
+    },
+    // `sshpass -p …`: sshpass runs the command after its own options, so only a -p among those is
+    // its password; in `sshpass -p … ssh -p 2222 host` the second is ssh's port. Its options with a
+    // value are -f, -d, -p and -P, and -e, -v, -h and -V have none (each read one way).
+    {
+        option: /(?<![A-Za-z0-9_-])(-p[ \t]+)(?:'([^'\r\n]*)'|"([^"\r\n]*)"|([^\s'";|&-][^\s'";|&]*))/g,
+        client: /(?:^|[\s/"'])sshpass(?:[ \t]+(?:-[fdpP][ \t]*(?:'[^'\r\n]*'|"[^"\r\n]*"|[^\s'"]+)|-[evhV]+))*[ \t]+$/,
     },
     { option: /(?<![A-Za-z0-9_-])(-P[ \t]+)(?:'([^'\r\n]*)'|"([^"\r\n]*)"|([^\s'";|&-][^\s'";|&]*))/g, client: /(?:^|[\s/"'])(?:sqlcmd|bcp)[ \t]/ },
     { option: /(?<![A-Za-z0-9_-])(-p)(?:'([^'\r\n]*)'|"([^"\r\n]*)"|([^\s'";|&]+))/g, client: /(?:^|[\s/"'])(?:mysql[a-z]*|mariadb(?:-[a-z]+)?)[ \t]/ },
@@ -803,21 +850,45 @@ function hideXmlValues(text) {
  * `UPDATE api_keys SET key = '…'`. A string literal is hidden where its column's name says secret
  * (`token`, `password_hash`, `api_secret`), or where the column is a `key` or `value` of a table
  * whose name says so (`api_keys`, `secrets`); `('theme', 'dark')` into `settings (key, value)`
- * stays. Each statement is read once from its head to the end of its rows, and the search goes
- * on after them: a literal's quotes, `''` inside, and brackets (`crypt('…', gen_salt('bf'))`) are
- * followed, nothing more.
+ * stays. An INSERT without a column list is judged by its table alone (secretRow). A literal is
+ * quoted (`'…'`, `E'…'`) or dollar-quoted (`$$…$$`, `$tag$…$tag$`). Each statement is read once
+ * from its head to the end of its rows, and the search goes on after them: a literal's quotes,
+ * `''` inside, and brackets (`crypt('…', gen_salt('bf'))`) are followed, nothing more.
  */
-const SQL_WRITE = /(?<![A-Za-z0-9_])(?:insert\s+into\s+([A-Za-z0-9_."]+)\s*\(([^()]*)\)\s*values\s*|update\s+([A-Za-z0-9_."]+)\s+set\s+)/gi;
+const SQL_WRITE = /(?<![A-Za-z0-9_])(?:insert\s+into\s+([A-Za-z0-9_."]+)(?:\s*\(([^()]*)\)\s*|\s+)values\s*|update\s+([A-Za-z0-9_."]+)\s+set\s+)/gi;
 const SQL_IDENTIFIER = /^\s*"?([A-Za-z0-9_]+)"?\s*$/;
 const SQL_ASSIGNMENT = /\s*"?([A-Za-z0-9_]+)"?\s*=/y;
+/** A table's own name (the last of `schema.table`) and its singular, and whether its name says it holds secrets. */
+function tableName(table) {
+    const name = table.replace(/"/g, '').split('.').at(-1);
+    const singular = name.replace(/s$/i, '');
+    return { name, singular, secret: [name, singular].some((n) => NAMED_SECRET.test(n) && !NOT_A_KEY.test(n)) };
+}
 /** The name a column's values are judged under, when they are secret; undefined when they are not. */
 function secretColumn(table, column) {
     if (NAMED_SECRET.test(column))
         return column;
-    const name = table.replace(/"/g, '').split('.').at(-1);
-    const singular = name.replace(/s$/i, '');
-    const secretTable = [name, singular].some((n) => NAMED_SECRET.test(n) && !NOT_A_KEY.test(n));
-    return secretTable && /^(?:key|value)$/i.test(column) ? singular : undefined;
+    const { singular, secret } = tableName(table);
+    return secret && /^(?:key|value)$/i.test(column) ? singular : undefined;
+}
+/** Tables whose rows by custom hold an account's password or its hash beside its name. */
+const ACCOUNT_TABLE = /^(?:auth_)?(?:users?|accounts?|logins?|members?|admins?)$/i;
+/**
+ * The name every value of an INSERT without a column list (`INSERT INTO users VALUES ('alice',
+ * 'hunter2')`) is judged under, or undefined when they are not secret. Which value goes into
+ * which column is in the table's definition, which the text does not show, so the table's name
+ * decides for the whole row: one named for secrets (`api_keys`, `secrets`, `user_tokens`) or for
+ * accounts (`users`, `accounts`, Django's `auth_user`), where a password conventionally sits beside
+ * the user's name. The row's other strings (the name, an email) are hidden with it: a write of
+ * accounts that names no columns is rare, and a name hidden costs less than a password shown.
+ * Every other table's rows stay (`INSERT INTO orders VALUES (1, 'shipped')`), so ordinary SQL is
+ * not hidden for lack of a column list; numbers, NULL and placeholders (`$1`) are no literals.
+ */
+function secretRow(table) {
+    const { name, singular, secret } = tableName(table);
+    if (secret)
+        return singular;
+    return ACCOUNT_TABLE.test(name) ? 'password' : undefined;
 }
 /** Where a backslash-escaped literal's next unescaped quote is, from `at`; -1 if none. */
 function closingQuote(text, at) {
@@ -828,6 +899,18 @@ function closingQuote(text, at) {
             return j;
     }
     return -1;
+}
+const DOLLAR_TAG = /\$(?:[A-Za-z_][A-Za-z0-9_]*)?\$/y;
+/**
+ * A literal opened at `open` and cut short (a log line's end): hidden from `start` to the end of
+ * its line, as far as it can be seen. Returns where the value's reading stops.
+ */
+function unclosed(text, open, start, depth, literal) {
+    const eol = text.indexOf('\n', open);
+    const stop = eol < 0 ? text.length : eol;
+    if (depth <= 1)
+        literal(start, stop);
+    return stop;
 }
 /**
  * Reads one value of a row or an assignment from `at`: to a `,` or a `)` outside brackets and
@@ -840,20 +923,27 @@ function readSqlValue(text, at, literal, stopAtWord) {
     let i = at;
     while (i < text.length) {
         const c = text[i];
+        // A dollar-quoted literal (`$$…$$`, `$pw$…$pw$`): nothing inside is special up to the same tag.
+        // `$1` (a parameter) and a `$` inside a name (`a$b`) open none.
+        DOLLAR_TAG.lastIndex = i;
+        const tag = c === '$' && !/[A-Za-z0-9_$]/.test(text[i - 1] ?? '') ? DOLLAR_TAG.exec(text)?.[0] : undefined;
+        if (tag !== undefined) {
+            const close = text.indexOf(tag, i + tag.length);
+            if (close < 0)
+                return unclosed(text, i, i + tag.length, depth, literal);
+            if (depth <= 1)
+                literal(i + tag.length, close);
+            i = close + tag.length;
+            continue;
+        }
         if (c === "'") {
             // `E'…'` takes backslash escapes (`E'it\'s'`); a plain literal only `''`.
             const escapes = /[Ee]/.test(text[i - 1] ?? '') && !/[A-Za-z0-9_]/.test(text[i - 2] ?? '');
             let j = i + 1;
             for (;;) {
                 const q = escapes ? closingQuote(text, j) : text.indexOf("'", j);
-                if (q < 0) {
-                    // Cut short (a log line's end): hidden to the end of its line, as far as it can be seen.
-                    const eol = text.indexOf('\n', i);
-                    const stop = eol < 0 ? text.length : eol;
-                    if (depth <= 1)
-                        literal(i + 1, stop);
-                    return stop;
-                }
+                if (q < 0)
+                    return unclosed(text, i, i + 1, depth, literal);
                 if (text[q + 1] === "'") {
                     j = q + 2;
                     continue;
@@ -900,13 +990,14 @@ function sqlSecretSpans(text) {
     for (let m = re.exec(text); m; m = re.exec(text)) {
         let i = m.index + m[0].length;
         if (m[1] !== undefined) {
-            const columns = m[2].split(',').map((c) => SQL_IDENTIFIER.exec(c)?.[1]);
+            const columns = m[2]?.split(',').map((c) => SQL_IDENTIFIER.exec(c)?.[1]);
+            const row = columns ? undefined : secretRow(m[1]);
             // Rows: `(…, …)`, `, (…)` and so on.
             while (text[i] === '(') {
                 i++;
                 for (let column = 0;; column++) {
-                    const name = columns[column];
-                    i = readSqlValue(text, i, judge(name === undefined ? undefined : secretColumn(m[1], name)));
+                    const name = columns?.[column];
+                    i = readSqlValue(text, i, judge(columns ? name && secretColumn(m[1], name) : row));
                     if (text[i] !== ',')
                         break;
                     i++;
@@ -1852,7 +1943,8 @@ async function existingAncestor(path) {
  * depth), after refusing paths that are, or lead through a link to, /proc, /sys or /dev.
  * `input` names the input the path came from, for the error. `private`: the folders it creates are
  * PRIVATE_FOLDER_MODE; one that was there is left as it is (its mode is its owner's choice).
- * Returns the folders it created, outermost first.
+ * Returns the folders it created, outermost first; `made` hears of each as soon as it is created
+ * (a stop while it runs must know what it made so far).
  */
 async function makeDirectory(dir, input, opts = {}) {
     const absolute = resolve(dir);
@@ -1887,6 +1979,7 @@ async function makeDirectory(dir, input, opts = {}) {
             else
                 await nodeFsPromises().mkdir(d);
             created.push(d);
+            opts.made?.(d);
         }
         catch (err) {
             // Made meanwhile by a run beside this one: not ours, so left as it is.
@@ -2324,14 +2417,15 @@ class StopOutlasted extends _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackK
 /**
  * What a stopped piece of work (`what`: the action or command) failed with, given how it settled:
  * its own error said to be a stop (what it knew, committed or not, is in its words); that its state
- * is not known when it did not end within the grace time; or that it was done when the stop came.
- * Undefined when no signal came.
+ * is not known when it did not end within the grace time (`known`: what the work had already said
+ * it changed, which is said instead, and what is not known is the work's to say); or that it was
+ * done when the stop came. Undefined when no signal came.
  */
-function stoppedFailure(what, signal, settled, graceMs) {
+function stoppedFailure(what, signal, settled, graceMs, known) {
     if (!signal)
         return undefined;
     if (settled === 'expired') {
-        return new StopOutlasted(`${what} was stopped by ${signal} and its work did not end within ${graceMs / 1000} s: what it had changed by then is not known.`, 'Check the state of what it works on (its log above says how far it got) before running it again.');
+        return new StopOutlasted(`${what} was stopped by ${signal} and its work did not end within ${graceMs / 1000} s: ${known ?? 'what it had changed by then is not known'}.`, 'Check the state of what it works on (its log above says how far it got) before running it again.');
     }
     if (settled.ok)
         return new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`${what} was stopped by ${signal} as its work ended: that work was done, and what it reports stands (its report follows in the summary).`);
