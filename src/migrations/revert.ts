@@ -22,7 +22,7 @@ import { MigrationFailed, runPlan, type RevertedMigration, type StoppedIn } from
 import { literal } from './sql-split.js';
 import { LEDGER_TABLE } from './ledger.js';
 import type { FormatName, MigrationFile, MigrationFormat, ToolSettings, Tracking } from './types.js';
-import { requireWayBack, warnIfOlderThanReverted, type WayBack } from './way-back.js';
+import { requireCoverage, requireWayBack, warnIfOlderThanReverted, type WayBack } from './way-back.js';
 
 /**
  * What to revert. `recorded`: what is left of a plan made earlier (the whole rollback's, kept in its
@@ -322,7 +322,12 @@ export async function revertMigrations(opts: RevertOptions, log: Log): Promise<R
       printPlan(plan, log);
       result.status = 'dry-run';
     } else {
-      if (result.snapshot) await warnIfOlderThanReverted(session, tracking, plan.toRevert.map((m) => m.file), result.snapshot, log);
+      if (result.snapshot) {
+        // Under the migration lock, before the plan is recorded or anything reverted: a snapshot that
+        // predates tables holding rows now is refused here, with nothing changed.
+        await requireCoverage(session, verified!, result.snapshot, log);
+        await warnIfOlderThanReverted(session, tracking, plan.toRevert.map((m) => m.file), result.snapshot, log);
+      }
       // Written before the first statement: a re-run must find the plan even if this run dies.
       await recorded?.record(session, plan, log);
       log.info(`Reverting ${plan.toRevert.length} migration(s) on ${where}, newest first.`);

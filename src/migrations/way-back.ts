@@ -6,11 +6,14 @@
  */
 import { errorLine, RollbackKitError } from '../core/errors.js';
 import type { Log } from '../core/log.js';
+import { COUNT_BATCH, listTables, qualified, tableKey } from '../db/catalog.js';
 import type { ConnectionTarget } from '../db/connection.js';
-import { userSchemas } from '../db/patterns.js';
+import { userSchemas, type TableName } from '../db/patterns.js';
 import { compareSource, readServerIdentity, snapshotSource } from '../db/server-identity.js';
 import type { Session } from '../db/session.js';
 import type { VerifiedSnapshot } from '../db/verify.js';
+import { LEDGER_TABLE } from './ledger.js';
+import { PROGRESS_TABLE } from './run-failure.js';
 import { describeTable } from './tracking.js';
 import type { MigrationFile, Tracking } from './types.js';
 
@@ -27,6 +30,12 @@ export interface WayBack {
    * snapshot was taken: rows written since then are not in the snapshot. `file`: its up file.
    */
   appliedSince?: { version: string; file: string; appliedAt: string };
+  /**
+   * Set once its tables were compared with the database's, before the first change (requireCoverage):
+   * the tables here now that it holds nothing of, each empty then (one with rows is refused).
+   * Undefined when nothing was reverted, so nothing was compared.
+   */
+  notHeld?: string[];
 }
 
 /** Names shown in one message; the rest are counted. */
@@ -122,16 +131,94 @@ async function requireEveryRow(session: Session, snapshot: VerifiedSnapshot): Pr
 
 /**
  * Checks the verified snapshot against the database, before anything changes: the same database,
- * every table's rows. Says in the log when it was taken.
+ * every table's rows as far as its filters go. Whether it lacks tables made since it was taken is
+ * requireCoverage's to say, once the run knows it reverts something.
  */
 export async function requireWayBack(session: Session, target: ConnectionTarget, snapshot: VerifiedSnapshot, log: Log): Promise<WayBack> {
   await requireSameDatabase(session, target, snapshot, log);
   await requireEveryRow(session, snapshot);
   const takenAt = snapshot.manifest.createdAt;
   const taken = Date.parse(takenAt);
-  const wayBack: WayBack = { path: snapshot.path, sha256: snapshot.sha256, takenAt, ageMs: Number.isNaN(taken) ? undefined : Date.now() - taken };
-  log.info(`Way back: snapshot ${snapshot.path}, ${takenText(wayBack)}; it holds every table's rows.`);
-  return wayBack;
+  return { path: snapshot.path, sha256: snapshot.sha256, takenAt, ageMs: Number.isNaN(taken) ? undefined : Date.now() - taken };
+}
+
+/**
+ * What the snapshot holds of this database's tables, one builder for the log's and the summary's
+ * "Way back" line: never "every table's rows" for one that lacks a table, nor for one not compared.
+ */
+export function holdsText(w: Pick<WayBack, 'notHeld'>): string {
+  if (!w.notHeld) return 'its tables were not compared with the database\'s, as nothing was reverted';
+  if (!w.notHeld.length) return "it holds every table's rows";
+  const one = w.notHeld.length === 1;
+  return `it holds every table's rows but ${one ? 'that' : 'those'} of ${one ? 'table' : 'tables'} ${nameList(w.notHeld)}, which it does not have (created since it was taken) and which ${one ? 'was' : 'were'} empty before this run changed anything`;
+}
+
+/**
+ * rollback-kit's own bookkeeping, made by a run after the snapshot it was given (the whole rollback
+ * writes its ledger row after its snapshot; a re-run finds the first attempt's rows): no down SQL
+ * drops them, and a restore keeps the ledger as it is (db/restore.ts). Not the plain format's
+ * tracking table, rollback_kit.schema_migrations: a snapshot without it is no way back for it.
+ */
+const OWN_BOOKKEEPING = new Set([LEDGER_TABLE, PROGRESS_TABLE]);
+
+/** Rows counted per table at most: enough to tell a table's rows are there, and how many, without reading a huge one whole. */
+export const COUNT_CAP = 1_000_000;
+
+/**
+ * The tables here now whose rows the snapshot does not hold, each with its rows counted up to
+ * COUNT_CAP (`FROM ONLY`, as the snapshot counts them). The schemas are every user schema:
+ * requireEveryRow has refused a snapshot that leaves one out by its filters, so a table it does
+ * not list was made since it was taken. Bounded by the run's lock_timeout and statement_timeout.
+ */
+async function tablesNotHeld(session: Session, snapshot: VerifiedSnapshot): Promise<{ table: TableName; rows: number }[]> {
+  const held = new Set(snapshot.manifest.tables.map(tableKey));
+  const here = await listTables(session, await userSchemas(session));
+  const missing = here.filter((t) => !held.has(tableKey(t)) && !OWN_BOOKKEEPING.has(`${t.schema}.${t.name}`));
+  const out: { table: TableName; rows: number }[] = [];
+  for (let at = 0; at < missing.length; at += COUNT_BATCH) {
+    const batch = missing.slice(at, at + COUNT_BATCH);
+    const sql = batch.map((t, i) => `SELECT ${i} AS i, (SELECT count(*) FROM (SELECT 1 FROM ONLY ${qualified(t.schema, t.name)} LIMIT ${COUNT_CAP + 1}) s) AS n`).join('\nUNION ALL ');
+    const { rows } = await session.query<{ i: number; n: string }>(sql);
+    for (const r of rows) out.push({ table: batch[r.i]!, rows: Number(r.n) });
+  }
+  return out;
+}
+
+function rowsText(n: number): string {
+  return n > COUNT_CAP ? `more than ${COUNT_CAP} rows` : `${n} ${n === 1 ? 'row' : 'rows'}`;
+}
+
+/**
+ * Refuses a snapshot taken before tables that hold rows now (an old snapshot-db snapshot passed
+ * to a later rollback): a down migration that drops one would take rows the snapshot never had,
+ * while the run spoke of a way back. An empty one loses nothing (a table the reverted migration
+ * made and nothing wrote): allowed, and the "Way back" line names it. Run once the run knows it
+ * reverts something, before its first change; logs the "Way back" line and sets `wayBack.notHeld`.
+ * A re-run after a partial revert is not refused for tables its first attempt dropped: they are
+ * gone, and only tables here now are compared.
+ */
+export async function requireCoverage(session: Session, snapshot: VerifiedSnapshot, wayBack: WayBack, log: Log): Promise<void> {
+  let notHeld: { table: TableName; rows: number }[];
+  try {
+    notHeld = await tablesNotHeld(session, snapshot);
+  } catch (err) {
+    throw new RollbackKitError(
+      `Could not compare the tables of snapshot ${snapshot.path} with the database's: ${log.redact(errorLine(err))}.`,
+      'A session holding a table (a migration, a long transaction) may have kept the row counts waiting past lock-timeout-seconds or statement-timeout-seconds. Run again once it is done. Nothing was changed.',
+    );
+  }
+  const withRows = notHeld.filter((t) => t.rows > 0);
+  if (withRows.length) {
+    const one = withRows.length === 1;
+    const shown = withRows.slice(0, NAMES_SHOWN).map((t) => `${describeTable(t.table)} (${rowsText(t.rows)})`);
+    const more = withRows.length > NAMES_SHOWN ? ` and ${withRows.length - NAMES_SHOWN} more` : '';
+    throw new RollbackKitError(
+      `Snapshot ${snapshot.path} (${takenText(wayBack)}) is no way back for ${one ? 'table' : 'tables'} ${shown.join(', ')}${more}: its manifest does not list ${one ? 'it' : 'them'}, so the snapshot predates ${one ? 'it' : 'them'} and holds none of ${one ? 'its' : 'their'} rows. A down migration that drops ${one ? 'it' : 'them'} would leave those rows nowhere.`,
+      'Take a fresh snapshot now with the snapshot-db action and pass its path as snapshot-path; or, if those rows may be lost, set require-snapshot: false to revert without a snapshot. Nothing was changed.',
+    );
+  }
+  wayBack.notHeld = notHeld.map((t) => describeTable(t.table));
+  log.info(`Way back: snapshot ${snapshot.path}, ${takenText(wayBack)}; ${holdsText(wayBack)}.`);
 }
 
 /**

@@ -1,6 +1,6 @@
 /** run-down-migrations' job summary: what was reverted and how long each took, and what is still applied. */
 import type { RevertResult } from '../migrations/revert.js';
-import { appliedSinceText, takenText, type WayBack } from '../migrations/way-back.js';
+import { appliedSinceText, holdsText, takenText, type WayBack } from '../migrations/way-back.js';
 import { code, table, text } from './markdown.js';
 
 const STILL_APPLIED_SHOWN = 15;
@@ -43,6 +43,6 @@ function details(result: RevertResult): string {
 
 /** The snapshot the run could go back to: which, when it was taken, and what it lacks of the rows written since. */
 function wayBack(w: WayBack): string {
-  const line = `Way back: snapshot ${code(w.path)} (sha256 ${w.sha256.slice(0, 12)}…), ${text(takenText(w))}; verified before the run, with every table's rows.`;
+  const line = `Way back: snapshot ${code(w.path)} (sha256 ${w.sha256.slice(0, 12)}…), ${text(takenText(w))}, verified before the run; ${text(holdsText(w))}.`;
   return w.appliedSince ? `${line}\n\n**Older than the migrations reverted:** ${text(appliedSinceText(w.appliedSince))}; any of them the down SQL dropped has no way back.` : line;
 }

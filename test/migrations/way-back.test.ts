@@ -1,11 +1,13 @@
 // The snapshot run-down-migrations requires is the only place the rows a down migration drops are
 // still kept. One taken without some table's rows (exclude-table-data, a schemas filter,
 // exclude-schemas) is refused before anything changes, naming what it lacks; every run says when
-// its snapshot was taken, and warns when the migrations it reverts were applied after that. Real
-// snapshots by snapshot-db's own code, real dbmate and node-pg-migrate, the real server.
+// its snapshot was taken, and warns when the migrations it reverts were applied after that. One
+// taken before a table that holds rows now is refused too, naming it (snapshot-cover.test.ts runs
+// the bundles). Real snapshots by snapshot-db's own code, real dbmate and node-pg-migrate, the real server.
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { RollbackKitError } from '../../src/core/errors.js';
 import { memoryLog } from '../../src/core/log.js';
@@ -117,7 +119,7 @@ describe('when the snapshot was taken', () => {
     expect(result.snapshot!.ageMs).toBeGreaterThanOrEqual(0);
     const when = `${takenAt.slice(0, 10)} ${takenAt.slice(11, 19)} UTC`;
     expect(log.lines).toContainEqual(expect.stringMatching(new RegExp(`^Way back: snapshot .+, taken ${when}, \\d+ s before this run; it holds every table's rows\\.$`)));
-    expect(revertSummary(result)).toMatch(new RegExp(`Way back: snapshot \`[^\`]+\` \\(sha256 [0-9a-f]{12}…\\), taken ${when}, \\d+ s before this run; verified before the run, with every table's rows\\.`));
+    expect(revertSummary(result)).toMatch(new RegExp(`Way back: snapshot \`[^\`]+\` \\(sha256 [0-9a-f]{12}…\\), taken ${when}, \\d+ s before this run, verified before the run; it holds every table's rows\\.`));
     // dbmate records no time: nothing to compare with, and the log says so.
     expect(log.lines).toContain('public.schema_migrations records no time a migration was applied, so whether the snapshot is older than the migrations reverted cannot be told.');
   });
@@ -131,12 +133,18 @@ describe('a snapshot older than the migrations it reverts', () => {
   // Tools whose tracking table records when each migration was applied. Tokyo's zone makes a
   // timestamp without time zone (node-pg-migrate's run_on) read 9 hours off if read as UTC.
   const formats: FormatName[] = ['plain', 'node-pg-migrate', 'prisma'];
+  // The second deploy writes rows into a table the snapshot has: it holds that table, not those rows.
+  // (One that made a table the snapshot lacks, holding rows, is refused: the describe below.)
+  const DEPLOYS: Step[] = [
+    SHOP[0]!,
+    { version: '', name: 'discount_codes', up: "ALTER TABLE orders ADD COLUMN discount_code text;\nUPDATE orders SET discount_code = 'SPRING';", down: 'ALTER TABLE orders DROP COLUMN discount_code;' },
+  ];
 
   async function twoDeploys(format: FormatName) {
     const db = await createTestDatabase('rk_wayback_stale');
     await db.query(`ALTER DATABASE "${db.name}" SET timezone = 'Asia/Tokyo'`);
     const ws = await workspace();
-    const steps = SHOP.map((s, i) => ({ ...s, version: VERSION_STYLE[format](i + 1) }));
+    const steps = DEPLOYS.map((s, i) => ({ ...s, version: VERSION_STYLE[format](i + 1) }));
     const dir = await writeMigrations(ws, format, steps);
     // One file at a time, as two deploys apply them (node-pg-migrate applies what it finds).
     const firstOnly = await writeMigrations(await workspace(), format, steps.slice(0, 1));
@@ -174,5 +182,44 @@ describe('a snapshot older than the migrations it reverts', () => {
     expect(since.file).toMatch(/discount_codes/);
     expect(since.file).not.toMatch(/down/);
     expect(revertSummary(result)).toMatch(/\*\*Older than the migrations reverted:\*\* migration \S+ \(.+\) was applied .+ UTC, after the snapshot was taken, so rows written since then are not in it; any of them the down SQL dropped has no way back\./);
+  });
+});
+
+describe('a snapshot taken before tables that hold rows now', () => {
+  it('refuses one that predates a schema made since, naming its table and rows; says nothing of every row when nothing is reverted', async () => {
+    const { db, ws } = await shop('rk_snapshot_cover_lib');
+    const path = await snapshot(db);
+    await db.query('CREATE SCHEMA audit; CREATE TABLE audit.events (id int); INSERT INTO audit.events VALUES (1), (2), (3)');
+    const err = await refusal(db, ws, path);
+    expect(err.message).toContain('is no way back for table audit.events (3 rows): its manifest does not list it, so the snapshot predates it and holds none of its rows.');
+    await unchanged(db);
+
+    // Nothing to revert: no table was compared, and the summary does not claim any were.
+    const nothing = await revertMigrations(options(db, ws, { snapshotPath: path, choice: { toVersion: '20240101000002' } }), memoryLog());
+    expect(nothing.status).toBe('nothing-to-do');
+    expect(revertSummary(nothing)).toContain("verified before the run; its tables were not compared with the database's, as nothing was reverted.");
+    expect(revertSummary(nothing)).not.toContain("every table's rows");
+  });
+});
+
+describe('counting the rows of a table the snapshot lacks', () => {
+  it('waits no longer than lock-timeout-seconds for a session holding it, and changes nothing', async () => {
+    const { db, ws } = await shop('rk_snapshot_cover_held');
+    const path = await snapshot(db);
+    await db.query('CREATE TABLE promo (id int)');
+    const holder = new pg.Client({ connectionString: db.url });
+    await holder.connect();
+    try {
+      await holder.query('BEGIN; LOCK TABLE promo IN ACCESS EXCLUSIVE MODE');
+      const started = Date.now();
+      const err = await revertMigrations(options(db, ws, { snapshotPath: path, lockTimeoutSeconds: 1 }), memoryLog()).catch((e: unknown) => e);
+      expect(Date.now() - started).toBeLessThan(15_000);
+      expect(err).toBeInstanceOf(RollbackKitError);
+      expect((err as RollbackKitError).message).toMatch(/^Could not compare the tables of snapshot .+ with the database's: .*lock timeout/);
+      expect((err as RollbackKitError).hint).toContain('Nothing was changed.');
+    } finally {
+      await holder.end();
+    }
+    await unchanged(db);
   });
 });
