@@ -7,6 +7,7 @@ import { core } from './actions-core.js';
 import { RollbackKitError, errorLine } from './errors.js';
 import { createLog, type Log } from './log.js';
 import { output } from './output.js';
+import { withinSize } from './input-size.js';
 import { declareEnvironmentSecrets } from './secret-input.js';
 import { parseBoolean, parseInteger, parseList, parseNumber } from './parse.js';
 import { stopCause, stopOnSignals, stoppedFailure } from './stop-signals.js';
@@ -25,7 +26,8 @@ export function actionLog(): Log {
 
 /** Reads inputs by their public names from `get` (the runner's INPUT_* variables, or the CLI's flags); every parse error names the input. */
 export function inputsFrom(get: (name: string) => string) {
-  const raw = (name: string) => get(name) ?? '';
+  // Every read goes through here: an input longer than it may be is refused before it is used or printed.
+  const raw = (name: string) => withinSize(name, get(name) ?? '');
   const inputs = {
     string(name: string, opts: { required?: boolean; default?: string } = {}): string | undefined {
       const value = raw(name).trim();

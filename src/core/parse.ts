@@ -31,8 +31,11 @@ export function parseNumber(
   if (!Number.isFinite(n) || (opts.integer && !Number.isInteger(n))) {
     throw new RollbackKitError(`Input ${name} must be ${kind}, got "${raw}".`);
   }
-  if (opts.min !== undefined && n < opts.min) throw new RollbackKitError(`Input ${name} must be at least ${opts.min}, got ${n}.`);
-  if (opts.max !== undefined && n > opts.max) throw new RollbackKitError(`Input ${name} must be at most ${opts.max}, got ${n}.`);
+  // Past 2^53 a number no longer holds every whole value (99999999999999999999999 reads as 1e+23,
+  // and later messages would say so): out of range for anything we count. Values quoted as typed.
+  if (Math.abs(n) > Number.MAX_SAFE_INTEGER) throw new RollbackKitError(`Input ${name} is out of range: beyond ±${Number.MAX_SAFE_INTEGER}, got ${value}.`);
+  if (opts.min !== undefined && n < opts.min) throw new RollbackKitError(`Input ${name} must be at least ${opts.min}, got ${value}.`);
+  if (opts.max !== undefined && n > opts.max) throw new RollbackKitError(`Input ${name} must be at most ${opts.max}, got ${value}.`);
   return n;
 }
 

@@ -4,6 +4,7 @@
  * CLI needs no second secret. Masked the moment it is read.
  */
 import { input, type Inputs } from './action.js';
+import { withinSize } from './input-size.js';
 import type { Log } from './log.js';
 
 /** The documented environment variable of each token input (DESIGN, "The whole rollback"). */
@@ -24,7 +25,8 @@ export const TOKEN_ENV = {
  * inputs or the CLI's flags.
  */
 export function secretInput(name: keyof typeof TOKEN_ENV, env: Record<string, string | undefined>, log: Log, inputs: Inputs = input): string | undefined {
-  const value = inputs.secret(name, log) ?? (env[TOKEN_ENV[name]]?.trim() || undefined);
+  const fromEnv = env[TOKEN_ENV[name]]?.trim() || undefined;
+  const value = inputs.secret(name, log) ?? (fromEnv && withinSize(name, fromEnv, TOKEN_ENV[name]));
   log.secret(value, 'declared', TOKEN_ENV[name]);
   return value;
 }

@@ -46,6 +46,35 @@ export function encodedForms(value: string): string[] {
 }
 
 /**
+ * The shortest base64 piece registered: 8 characters carry 48 bits, the same as the 6 bytes
+ * MIN_SECRET_LENGTH asks of a value written as it is. Shorter pieces (a 6-character secret at an
+ * offset of 1 or 2 leaves 7 characters) say less than a value we already call too short to hide.
+ */
+export const MIN_BASE64_CORE = Math.ceil((MIN_SECRET_LENGTH * 8) / 6);
+
+/**
+ * The value as it reads inside any base64 text, as the runner's masker finds it: `Basic
+ * base64(user:token)`, `base64("Bearer " + token)`, `printf %s "$TOKEN" | base64`. Where the
+ * value starts 0, 1 or 2 bytes into a 3-byte group, the characters whose 6 bits all come from the
+ * value are the same whatever comes before or after it; the first characters (mixed with what
+ * precedes) and the last ones (mixed with what follows, or padding) are left out. Each in the
+ * standard and the URL-safe alphabet; pieces shorter than MIN_BASE64_CORE are left out.
+ */
+export function base64Forms(value: string): string[] {
+  const bytes = Buffer.from(value, 'utf8');
+  const forms: string[] = [];
+  for (const offset of [0, 1, 2]) {
+    // The value's bits run from 8·offset to 8·(offset + length); character i holds bits 6i to 6i + 6.
+    const first = Math.ceil((8 * offset) / 6);
+    const end = Math.floor((8 * (offset + bytes.length)) / 6);
+    if (end - first < MIN_BASE64_CORE) continue;
+    const core = Buffer.concat([Buffer.alloc(offset), bytes]).toString('base64').slice(first, end);
+    forms.push(core, core.replace(/\+/g, '-').replace(/\//g, '_'));
+  }
+  return [...new Set(forms)];
+}
+
+/**
  * Cuts text to at most `max` characters with an ellipsis, at a space when there is one in the
  * second half, so a word (a token) is kept whole or left out. Still redact first (`Log.excerpt`):
  * text without spaces is cut where it must be, and a cut secret no longer matches the redactor.
@@ -74,17 +103,37 @@ export function redactDeep<T>(value: T, redact: (text: string) => string): T {
 }
 
 const REDACTED = '***';
-const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-/** The registered values and one pattern that replaces them all. */
+/** A letter or digit, the characters a weak secret must not touch to be a whole word. */
+const WORD_CHAR = /[\p{L}\p{N}]/u;
+const isWordChar = (ch: string | undefined) => ch !== undefined && WORD_CHAR.test(ch);
+
+/** The character (whole code point) that ends right before `index`. */
+function charBefore(text: string, index: number): string | undefined {
+  if (index <= 0) return undefined;
+  const low = text.charCodeAt(index - 1);
+  const pair = index >= 2 && low >= 0xdc00 && low <= 0xdfff && text.charCodeAt(index - 2) >= 0xd800 && text.charCodeAt(index - 2) <= 0xdbff;
+  return text.slice(pair ? index - 2 : index - 1, index);
+}
+
+/** The character (whole code point) that starts at `index`. */
+const charAt = (text: string, index: number): string | undefined => (index < text.length ? String.fromCodePoint(text.codePointAt(index)!) : undefined);
+
+/**
+ * The registered values, found by plain string search rather than one pattern of them all: a
+ * regular expression has a size limit (a 32,000-character value passed it), and the engine's
+ * error quotes the whole pattern, which here is every secret in the clear.
+ */
 export class SecretSet {
   private readonly strong = new Set<string>();
   private readonly weak = new Set<string>();
-  private pattern: RegExp | undefined;
+  /** Each registered form once, longest first; rebuilt after an add. */
+  private sorted: { form: string; weak: boolean }[] | undefined;
 
   /**
-   * Registers `value` and its encoded forms. Returns what the runner may mask (strong forms only)
-   * and whether it was new, or undefined when nothing was registered.
+   * Registers `value` and its encoded forms (strong values also their base64 pieces). Returns
+   * what the runner may mask (strong forms only) and whether it was new, or undefined when
+   * nothing was registered.
    *
    * The choice for weak values: a guessed one (`?x-vercel-set-bypass-cookie=true`, `?token=abc`)
    * is not a secret at all. A declared one (a 4-character database password) is still a secret,
@@ -98,23 +147,40 @@ export class SecretSet {
     const strength = secretStrength(value);
     if (!strength || (strength === 'weak' && source === 'guessed')) return undefined;
     const set = strength === 'strong' ? this.strong : this.weak;
-    const fresh = encodedForms(value).filter((form) => !this.strong.has(form) && !set.has(form));
+    const forms = strength === 'strong' ? [...encodedForms(value), ...base64Forms(value)] : encodedForms(value);
+    const fresh = [...new Set(forms)].filter((form) => !this.strong.has(form) && !set.has(form));
     if (!fresh.length) return { strength, maskable: [], fresh: false };
     for (const form of fresh) set.add(form);
-    this.pattern = undefined;
+    this.sorted = undefined;
     return { strength, maskable: strength === 'strong' ? fresh : [], fresh: true };
   }
 
+  /**
+   * Every place a registered form stands replaced by ***: strong forms wherever they are, weak ones
+   * where no letter or digit touches them. Overlapping places are replaced as one, so two secrets
+   * sharing characters leave no piece of either.
+   */
   redact(text: string): string {
     if (!this.strong.size && !this.weak.size) return text;
-    this.pattern ??= this.compile();
-    return text.replace(this.pattern, REDACTED);
-  }
-
-  private compile(): RegExp {
-    // Longest first, so a secret that contains another is replaced whole.
-    const all = [...[...this.strong].map((s) => ({ s, weak: false })), ...[...this.weak].map((s) => ({ s, weak: true }))].sort((a, b) => b.s.length - a.s.length);
-    const alternatives = all.map(({ s, weak }) => (weak ? `(?<![\\p{L}\\p{N}])${escapeRegExp(s)}(?![\\p{L}\\p{N}])` : escapeRegExp(s)));
-    return new RegExp(alternatives.join('|'), 'gu');
+    this.sorted ??= [...[...this.strong].map((form) => ({ form, weak: false })), ...[...this.weak].map((form) => ({ form, weak: true }))].sort((a, b) => b.form.length - a.form.length);
+    const spans: [number, number][] = [];
+    for (const { form, weak } of this.sorted) {
+      for (let at = text.indexOf(form); at !== -1; at = text.indexOf(form, at + 1)) {
+        const end = at + form.length;
+        if (weak && (isWordChar(charBefore(text, at)) || isWordChar(charAt(text, end)))) continue;
+        spans.push([at, end]);
+      }
+    }
+    if (!spans.length) return text;
+    spans.sort((a, b) => a[0] - b[0]);
+    let out = '';
+    let done = 0;
+    for (const [start, end] of spans) {
+      if (end <= done) continue;
+      // Overlapping the span just replaced: the part past it joins that ***.
+      if (start >= done) out += `${text.slice(done, start)}${REDACTED}`;
+      done = end;
+    }
+    return out + text.slice(done);
   }
 }

@@ -58,6 +58,8 @@ describe('run-down-migrations inputs', () => {
       [{}, /Nothing says which migrations to revert.*exactly one of steps/],
       [{ steps: '0' }, /Input steps must be at least 1/],
       [{ steps: 'two' }, /Input steps must be a whole number/],
+      // Past 2^53 it would read as 1e+23: refused, quoted as typed.
+      [{ steps: '99999999999999999999999' }, /Input steps is out of range: beyond ±9007199254740991, got 99999999999999999999999\./],
       [{ steps: '9' }, /steps is 9, but only 3 migration\(s\) are applied/],
       [{ 'to-version': '20240101000004' }, /Version 20240101000004 is not applied.*newest applied is 20240101000003/],
       [{ 'to-version': '42' }, /No migration has version 42/],

@@ -7,13 +7,13 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../cli/run-cli.js';
+import { cliEnv, runCli } from '../cli/run-cli.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../fakes/webhook-receiver.js';
 import { expectNoLeaks, listTree } from '../helpers/leak-scan.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
 import { runAction } from '../helpers/run-action.js';
 import { applyMigrations, tables, workspace, writeMigrations } from '../migrations/fixtures.js';
-import { shopFixture, TOKEN, vercelInputs, type ShopFixture } from '../promote-previous/fixture.js';
+import { shopFixture, TEAM_ID, TOKEN, vercelInputs, type ShopFixture } from '../promote-previous/fixture.js';
 import { startServer, type ScriptedServer } from '../smoke/servers.js';
 
 const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
@@ -204,6 +204,81 @@ describe('promote-previous: a token the API echoes, and a proxy password in api-
     expect(run.errors[0]).toContain('Input api-url holds a user name and password');
     expect(f.vercel.requests).toEqual([]);
     await expectNoLeaks(run, [...userinfoForms('proxyuser', password), TOKEN]);
+  });
+});
+
+describe('promote-previous: a token the API echoes in base64 (a proxy quoting the Authorization header)', () => {
+  let fixture: ShopFixture | undefined;
+  afterEach(async () => {
+    await fixture?.vercel.close();
+    fixture = undefined;
+  });
+  const b64 = (s: string) => Buffer.from(s).toString('base64');
+  const echoB64 = (authorization: string) => ` auth=${authorization} b64=${b64(authorization)} url=${Buffer.from(authorization).toString('base64url')}`;
+  // "Bearer " is 7 bytes: the token's own characters in base64(header) are the 10th to the 3rd from the end.
+  const forms = [TOKEN, encodeURIComponent(TOKEN), b64(TOKEN), b64(`Bearer ${TOKEN}`), b64(`Bearer ${TOKEN}`).slice(10, -3), Buffer.from(`Bearer ${TOKEN}`).toString('base64url').slice(10, -3)];
+
+  it('the bundle: not in the log, the summary, the outputs or any file', async () => {
+    const f = (fixture = await shopFixture({ historySize: 3 }));
+    f.vercel.fault('GET /v9/projects/', { status: 500, message: 'upstream proxy error debug:', echoAuthorization: echoB64 }, 10);
+    const run = await runAction('promote-previous', vercelInputs(f));
+    expect(run.code).toBe(1);
+    expect(run.errors[0]).toMatch(/upstream proxy error debug: auth=Bearer \*\*\* b64=QmVhcmVyIH\*\*\*/);
+    await expectNoLeaks(run, forms);
+  });
+
+  it('the root action: not in the timeline output either', async () => {
+    const f = (fixture = await shopFixture({ historySize: 3 }));
+    f.vercel.fault('GET /v9/projects/', { status: 500, message: 'upstream proxy error debug:', echoAuthorization: echoB64 }, 10);
+    const ws = await mkdtemp(join(tmpdir(), 'rk-secret-b64-'));
+    const run = await runAction('rollback', { reason: 'checkout 500s', provider: 'vercel', 'vercel-token': TOKEN, project: 'shop', team: TEAM_ID, 'api-url': f.vercel.url, 'incident-issue': 'false' }, { cwd: ws });
+    expect(run.code).toBe(1);
+    expect(run.outputs.timeline).toContain('b64=QmVhcmVyIH***');
+    await expectNoLeaks(run, forms, [ws]);
+  });
+
+  it('rollback-kit promote --json: not on stdout or stderr', async () => {
+    const f = (fixture = await shopFixture({ historySize: 3 }));
+    f.vercel.fault('GET /v9/projects/', { status: 500, message: 'upstream proxy error debug:', echoAuthorization: echoB64 }, 10);
+    for (const json of [[], ['--json']]) {
+      const run = await runCli(['promote', '--project', 'shop', '--team', TEAM_ID, '--api-url', f.vercel.url, ...json], { env: cliEnv({ VERCEL_TOKEN: TOKEN }) });
+      expect(run.stdout + run.stderr).toContain('b64=QmVhcmVyIH***');
+      for (const form of forms) expect(run.stdout + run.stderr, `a form of the token (${form.length} chars)`).not.toContain(form);
+    }
+  });
+
+  it('a command provider printing `printf %s "$TOKEN" | base64`: redacted', async () => {
+    const run = await runAction('promote-previous', { provider: 'command', command: 'printf %s "$VERCEL_TOKEN" | base64; printf %s "x:$VERCEL_TOKEN" | base64' }, { env: { VERCEL_TOKEN: TOKEN } });
+    expect(run.code).toBe(0);
+    await expectNoLeaks(run, [...forms, b64(`x:${TOKEN}`).slice(3, -3)]);
+  });
+});
+
+describe('a secret input of 40,000 characters: refused in one line, no secret printed', () => {
+  const PASSWORD = 'pw_SECRET_rev1ew';
+  const url = `postgres://postgres:${PASSWORD}@127.0.0.1:5432/${'d'.repeat(40_000)}`;
+  const forms = [PASSWORD, encodeURIComponent(PASSWORD), TOKEN, url.slice(0, 60)];
+
+  it('snapshot-db and the root action (with a Vercel token registered too)', async () => {
+    const snap = await runAction('snapshot-db', { 'database-url': url });
+    expect(snap.code).toBe(1);
+    expect(snap.errors).toEqual(['Input database-url is 40052 characters long; a URL or a token is at most 8192.']);
+    expect(snap.stderr).not.toMatch(/Invalid regular expression|at .*\.js:\d+/);
+    await expectNoLeaks(snap, forms);
+    const ws = await mkdtemp(join(tmpdir(), 'rk-secret-long-'));
+    const root = await runAction('rollback', { reason: 'x', scope: 'db', 'database-url': url, 'vercel-token': TOKEN, 'incident-issue': 'false' }, { cwd: ws });
+    expect(root.code).toBe(1);
+    expect(root.errors.join('\n')).toContain('Input database-url is 40052 characters long');
+    await expectNoLeaks(root, forms, [ws]);
+  });
+
+  it('rollback-kit snapshot, the URL as a flag and from DATABASE_URL', async () => {
+    for (const [args, env] of [[['--database-url', url], {}], [[], { DATABASE_URL: url }]] as const) {
+      const run = await runCli(['snapshot', ...args], { env: cliEnv(env) });
+      expect(run.code).not.toBe(0);
+      expect(run.stdout + run.stderr).toMatch(/(--database-url|DATABASE_URL) is 40052 characters long; a URL or a token is at most 8192/);
+      for (const form of forms) expect(run.stdout + run.stderr).not.toContain(form);
+    }
   });
 });
 

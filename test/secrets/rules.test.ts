@@ -2,7 +2,7 @@
 // and redaction before cutting.
 import { describe, expect, it } from 'vitest';
 import { createLog, memoryLog } from '../../src/core/log.js';
-import { clip, redactDeep, secretStrength } from '../../src/core/secrets.js';
+import { base64Forms, clip, redactDeep, secretStrength } from '../../src/core/secrets.js';
 import { displayUrl, isSensitiveName, registerUrlSecrets, splitCredentials, urlSecrets } from '../../src/core/url-secrets.js';
 
 describe('what counts as a secret', () => {
@@ -24,7 +24,7 @@ describe('what counts as a secret', () => {
     expect(masked).toEqual([]);
     expect(warnings).toHaveLength(1);
     log.secret('S3cret value/x');
-    expect(masked).toEqual(['S3cret value/x', 'S3cret%20value%2Fx', 'S3cret+value%2Fx']);
+    expect(masked).toEqual(['S3cret value/x', 'S3cret%20value%2Fx', 'S3cret+value%2Fx', ...base64Forms('S3cret value/x')]);
     expect(log.redact('a=S3cret+value%2Fx b=S3cret%20value%2Fx c=S3cret value/x')).toBe('a=*** b=*** c=***');
   });
 

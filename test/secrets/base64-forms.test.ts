@@ -1,0 +1,77 @@
+// A registered secret inside base64 text, at each of the three places it can start in a 3-byte
+// group, in both alphabets; and secrets of any length redacted without a regular expression.
+import { describe, expect, it } from 'vitest';
+import { base64Forms, MIN_BASE64_CORE, SecretSet } from '../../src/core/secrets.js';
+
+const TOKEN = 'tok_SECRET_rev1ew_XYZ';
+const b64 = (s: string) => Buffer.from(s).toString('base64');
+const b64url = (s: string) => Buffer.from(s).toString('base64url');
+
+function set(...values: string[]): SecretSet {
+  const secrets = new SecretSet();
+  for (const v of values) secrets.add(v, 'declared');
+  return secrets;
+}
+
+describe('base64 forms of a strong secret', () => {
+  it('are redacted at offsets 0, 1 and 2, in the standard and URL-safe alphabets', () => {
+    const secrets = set(TOKEN);
+    // Prefixes of 0, 1, 2 bytes (mod 3), and text after the secret that changes its last characters.
+    for (const prefix of ['', 'a', 'ab', 'abc', 'Bearer ', 'Basic:', 'user:']) {
+      for (const suffix of ['', '!', '\n??', '~~~>>>']) {
+        for (const encoded of [b64(prefix + TOKEN + suffix), b64url(prefix + TOKEN + suffix)]) {
+          const shown = secrets.redact(`b64=${encoded} end`);
+          expect(shown, `${prefix}|${suffix}`).toContain('***');
+          // What is left around *** is at most the characters mixed with the prefix or suffix.
+          const [before, after] = shown.slice(4, -4).split('***');
+          expect(before!.length, `${prefix}|${suffix}`).toBeLessThanOrEqual(Math.ceil((prefix.length * 8) / 6) + 1);
+          expect(after!.length, `${prefix}|${suffix}`).toBeLessThanOrEqual(Math.ceil(((suffix.length + 1) * 8) / 6) + 2);
+        }
+      }
+    }
+  });
+
+  it('covers Bearer and Basic headers encoded whole, and `printf %s "$TOKEN" | base64`', () => {
+    const secrets = set(TOKEN);
+    expect(secrets.redact(`b64=${b64(`Bearer ${TOKEN}`)}`)).not.toContain('VEVDUkVU');
+    // "Bearer " is 7 bytes: the token starts 1 byte into a group, so 10 characters mix with the prefix.
+    expect(secrets.redact('b64=QmVhcmVyIHRva19TRUNSRVRfcmV2MWV3X1hZWg==')).toBe('b64=QmVhcmVyIH***g==');
+    expect(secrets.redact('dG9rX1NFQ1JFVF9yZXYxZXdfWFla')).toBe('***');
+    for (const user of ['x', 'xy', 'xyz', 'deploy-bot']) expect(secrets.redact(b64(`${user}:${TOKEN}`))).toContain('***');
+  });
+
+  it('a piece shorter than MIN_BASE64_CORE is not registered; weak values get no base64 forms', () => {
+    expect(MIN_BASE64_CORE).toBe(8);
+    // 6 bytes: 8 characters at offset 0; at offsets 1 and 2 only 7, too few to tell from chance.
+    expect(base64Forms('abcdef')).toEqual([b64('abcdef')]);
+    for (const form of base64Forms('x'.repeat(40))) expect(form.length).toBeGreaterThanOrEqual(MIN_BASE64_CORE);
+    const secrets = new SecretSet();
+    secrets.add('pw', 'declared');
+    expect(secrets.redact(`${b64('pw')} ${b64('pwpwpw')}`)).toBe(`${b64('pw')} ${b64('pwpwpw')}`);
+  });
+
+  it('are masked by the runner too', () => {
+    const maskable = new SecretSet().add(TOKEN, 'declared')!.maskable;
+    expect(maskable).toEqual([TOKEN, ...base64Forms(TOKEN)]);
+    expect(maskable).toContain('dG9rX1NFQ1JFVF9yZXYxZXdfWFla');
+  });
+});
+
+describe('secrets of any length', () => {
+  it('a 40,000-character secret is redacted, with every other one, and no regular expression fails', () => {
+    const long = `postgres://postgres:pw_SECRET_rev1ew@127.0.0.1:5432/${'d'.repeat(40_000)}`;
+    const secrets = set(long, TOKEN, 'pw');
+    const text = `url=${long} token=${TOKEN} b64=${b64(long)} enc=${encodeURIComponent(long)} password=pw pwd`;
+    // At most the one character mixed with the padding is left after the base64 form's ***.
+    expect(secrets.redact(text)).toMatch(/^url=\*\*\* token=\*\*\* b64=\*\*\*[A-Za-z0-9+/]?=* enc=\*\*\* password=\*\*\* pwd$/);
+    for (const n of [32_000, 100_000]) expect(set('s'.repeat(n)).redact(`<${'s'.repeat(n)}>`)).toBe('<***>');
+  });
+
+  it('overlapping secrets leave no piece of either; weak ones only as whole words', () => {
+    const secrets = set('abcdef12', 'ef12345x', 'käse');
+    expect(secrets.redact('abcdef12345x!')).toBe('***!');
+    expect(secrets.redact('abcdef12 ef12345x')).toBe('*** ***');
+    // Letters of any script count as a word's: the weak value inside a longer word stays.
+    expect(secrets.redact('käse, Käsekäse, ékäse, käse1, (käse)')).toBe('***, Käsekäse, ékäse, käse1, (***)');
+  });
+});
