@@ -11,6 +11,7 @@ import { TOKEN_ENV } from '../core/secret-input.js';
 import { decimalNumber, parseList } from '../core/parse.js';
 import type { Choice } from '../migrations/revert.js';
 import { STATEMENT_TIMEOUT_SECONDS } from '../migrations/revert-inputs.js';
+import { isTableOption } from '../migrations/tracking.js';
 import { FORMAT_NAMES, type FormatName } from '../migrations/types.js';
 import { defaultApiUrl, isHttpUrl, METHODS, PROVIDERS, type Provider } from '../platforms/promote.js';
 import { PLAIN_DECIMALS, readYaml, writtenNumber, YamlError, type YamlDocument, type YamlPath } from '../core/yaml.js';
@@ -514,6 +515,8 @@ function readDatabase(reader: Reader, raw: unknown): DatabasePlan | undefined {
   if (given.length > 1) reader.problem(['database'], `${given.join(' and ')} conflict: give exactly one of steps, to-version and since-ref`);
   if (method === 'restore' && given.length) reader.problem(['database'], `${given.join(', ')} select migrations to revert, but method is restore`);
   if (method === 'down-migrations' && fields.has('snapshot-path')) reader.problem(['database'], 'snapshot-path is for method restore; down migrations use the snapshot the rollback takes', 'snapshot-path');
+  const table = str(fields, 'migrations-table');
+  if (table !== undefined && !isTableOption(table)) reader.problem(['database'], 'must be table or schema.table, as the migration tool takes it', 'migrations-table');
   // A restore reads no tracking table and runs no down statement: such a key would be read by nobody.
   for (const key of ['migrations-table', 'statement-timeout-seconds']) {
     if (method === 'restore' && fields.has(key)) reader.problem(['database'], `${key} is for method down-migrations (run-down-migrations' input); a restore does not read it`, key);

@@ -77,9 +77,10 @@ describe('keys the whole rollback honours', () => {
   });
 
   it('checks their values by place', () => {
-    expect(problems('database:\n  statement-timeout-seconds: 0\nverify:\n  backoff: linear\n')).toEqual([
+    expect(problems('database:\n  statement-timeout-seconds: 0\n  migrations-table: a.b.c\nverify:\n  backoff: linear\n')).toEqual([
       'line 2, database.statement-timeout-seconds: must be between 1 and 86400, got 0',
-      'line 4, verify.backoff: must be one of fixed, exponential',
+      'line 3, database.migrations-table: must be table or schema.table, as the migration tool takes it',
+      'line 5, verify.backoff: must be one of fixed, exponential',
     ]);
   });
 
