@@ -107,7 +107,7 @@ export const FLAGS: Record<string, Flag> = {
 
 const TOKENS = ['vercel-token', 'fly-token', 'railway-token', 'render-token', 'netlify-token', 'github-token'];
 const COMPONENT = ['provider', 'project', 'team', 'target', 'from', 'api-url', 'method', 'command', 'timeout-seconds'];
-const DATABASE = ['migrations-dir', 'format', 'steps', 'to-version', 'since-ref', 'db-method', 'snapshot-path'];
+const DATABASE = ['migrations-dir', 'format', 'migrations-table', 'steps', 'to-version', 'since-ref', 'db-method', 'snapshot-path'];
 const VERIFY = ['base-url', 'checks', 'checks-file'];
 
 /** Each command's flags, by input name: the same as its action's inputs, less GitHub-only ones (artifacts). */

@@ -8,6 +8,9 @@ import { parseFormatName } from './registry.js';
 import type { WorkflowRun } from './rerun.js';
 import type { Choice, RevertOptions } from './revert.js';
 
+/** statement-timeout-seconds' default and range, for the action and the whole rollback's plan alike. */
+export const STATEMENT_TIMEOUT_SECONDS = { default: 300, min: 1, max: 86_400 } as const;
+
 export function readChoice(inputs: Inputs): Choice {
   const steps = inputs.integer('steps', { min: 1 });
   const toVersion = inputs.string('to-version');
@@ -48,7 +51,7 @@ export function readRevertOptions(inputs: Inputs, databaseUrl: string | undefine
     snapshotPath: inputs.string('snapshot-path'),
     requireSnapshot: inputs.boolean('require-snapshot', true),
     lockTimeoutSeconds: inputs.number('lock-timeout-seconds', { default: 10, min: 0, max: 3600 })!,
-    statementTimeoutSeconds: inputs.number('statement-timeout-seconds', { default: 300, min: 1, max: 86_400 })!,
+    statementTimeoutSeconds: inputs.number('statement-timeout-seconds', STATEMENT_TIMEOUT_SECONDS)!,
     tools: ctx.tools,
     run: ctx.run,
   };

@@ -33,13 +33,19 @@ export function firstSearchPathSchema(searchPath: string | undefined): string | 
   return searchPath?.split(',')[0]?.trim() || undefined;
 }
 
+/** Whether `option` is `table` or `schema.table`: at most one dot, no empty part. */
+export function isTableOption(option: string): boolean {
+  const parts = option.trim().split('.');
+  return parts.length <= 2 && parts.every(Boolean);
+}
+
 /**
  * A `schema.table` or `table` option, split as dbmate and node-pg-migrate split it (at the dot);
  * more than one dot, or an empty part, is refused.
  */
 export function splitTableOption(option: string, format: FormatName): { schema?: string; name: string } {
   const parts = option.trim().split('.');
-  if (parts.length > 2 || parts.some((p) => !p)) {
+  if (!isTableOption(option)) {
     throw new RollbackKitError(`migrations-table "${option}" is not a table name: give table or schema.table, as ${format} takes it.`);
   }
   return parts.length === 2 ? { schema: parts[0]!, name: parts[1]! } : { name: parts[0]! };

@@ -180,6 +180,7 @@ export async function readiness(request: RollbackRequest, components: ComponentP
               migrationsDir: db.migrationsDir,
               migrationsDirName: db.migrationsDirName,
               format: db.format,
+              migrationsTable: db.migrationsTable,
               choice,
               dryRun: true,
               preview: 'check',

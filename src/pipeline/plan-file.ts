@@ -10,10 +10,13 @@ import { closest } from '../core/closest.js';
 import { TOKEN_ENV } from '../core/secret-input.js';
 import { decimalNumber, parseList } from '../core/parse.js';
 import type { Choice } from '../migrations/revert.js';
+import { STATEMENT_TIMEOUT_SECONDS } from '../migrations/revert-inputs.js';
+import { isTableOption } from '../migrations/tracking.js';
 import { FORMAT_NAMES, type FormatName } from '../migrations/types.js';
 import { defaultApiUrl, isHttpUrl, METHODS, PROVIDERS, type Provider } from '../platforms/promote.js';
 import { PLAIN_DECIMALS, readYaml, writtenNumber, YamlError, type YamlDocument, type YamlPath } from '../core/yaml.js';
 import { locate } from '../smoke/parse-spec.js';
+import type { Backoff } from '../smoke/spec.js';
 import { MAX_BUDGET_MINUTES, MIN_BUDGET_MINUTES, RUNBOOK_MINUTES } from './budgets.js';
 import { findSecretValues } from './secret-values.js';
 
@@ -59,6 +62,10 @@ export interface DatabasePlan {
   /** The snapshot to restore (restore). */
   snapshotPath?: string;
   lockTimeoutSeconds: number;
+  /** The tool's own tracking-table option (dbmate --migrations-table, …), as run-down-migrations' input. */
+  migrationsTable?: string;
+  /** PostgreSQL's statement_timeout for each down statement (down-migrations); unset, run-down-migrations' default. */
+  statementTimeoutSeconds?: number;
 }
 
 export interface VerifyPlan {
@@ -69,6 +76,8 @@ export interface VerifyPlan {
   checksFileName?: string;
   attempts: number;
   intervalSeconds: number;
+  /** Unset, fixed (smoke-test's default). */
+  backoff?: Backoff;
   timeoutSeconds: number;
   samples: number;
   maxErrorRate: number;
@@ -185,6 +194,8 @@ const DATABASE_FIELDS: Record<string, Kind> = {
   'since-ref': STRING,
   'snapshot-path': STRING,
   'lock-timeout-seconds': num(0, 3600),
+  'migrations-table': STRING,
+  'statement-timeout-seconds': int(STATEMENT_TIMEOUT_SECONDS.min, STATEMENT_TIMEOUT_SECONDS.max),
 };
 const VERIFY_FIELDS: Record<string, Kind> = {
   'base-url': { type: 'url' },
@@ -192,6 +203,7 @@ const VERIFY_FIELDS: Record<string, Kind> = {
   'checks-file': STRING,
   attempts: int(1, 100),
   'interval-seconds': num(0, 3600),
+  backoff: { type: 'enum', values: ['fixed', 'exponential'] },
   'timeout-seconds': num(0.001, 3600),
   samples: int(1, 10_000),
   'max-error-rate': num(0, 100),
@@ -209,9 +221,61 @@ const isObject = (v: unknown): v is Raw => v !== null && typeof v === 'object' &
  */
 export const SECRETS_GO = `pass them as the root action's inputs from secrets (${Object.keys(TOKEN_ENV).join(', ')}) or the documented environment variables`;
 
+/** An input of `of` that the whole rollback does not take, and why. */
+interface NotHere {
+  /** Whose input, as a possessive: "smoke-test's". */
+  of: string;
+  /** Why, after "it": "is a secret, …". */
+  why: string;
+}
+const SECRETS_NEVER = 'is a secret, and secrets never go in the rollback plan (it is committed)';
+const A_SECRET = `${SECRETS_NEVER}: ${SECRETS_GO}`;
+const WHOLE_DRY_RUN = "is the whole run's to decide: the root action's dry-run input (the command line's --dry-run) makes every phase a dry run";
+
+/**
+ * The inputs of the single actions a section's keys come from (the README: "keys are
+ * promote-previous's inputs", …) that the whole rollback does not take, each with why, so such a
+ * key is refused as what it is rather than as an unknown field.
+ */
+const NOT_IN_COMPONENTS: Record<string, NotHere> = {
+  'vercel-token': { of: "promote-previous's", why: A_SECRET },
+  'fly-token': { of: "promote-previous's", why: A_SECRET },
+  'railway-token': { of: "promote-previous's", why: A_SECRET },
+  'render-token': { of: "promote-previous's", why: A_SECRET },
+  'netlify-token': { of: "promote-previous's", why: A_SECRET },
+  'github-token': { of: "promote-previous's", why: A_SECRET },
+  reason: { of: "promote-previous's", why: "is the incident's, not the component's: every component is rolled back with the run's reason (the root action's reason input, the command line's --reason), which changes with each incident while the plan is committed" },
+  'dry-run': { of: "promote-previous's", why: WHOLE_DRY_RUN },
+};
+const NOT_IN_DATABASE: Record<string, NotHere> = {
+  'database-url': { of: "run-down-migrations' and restore-db's", why: `is the connection, a secret: ${SECRETS_GO}` },
+  'dry-run': { of: "run-down-migrations'", why: WHOLE_DRY_RUN },
+  'require-snapshot': { of: "run-down-migrations'", why: 'cannot be turned off here: the whole rollback always takes and verifies its own snapshot before the database phase changes anything, as its way back' },
+  confirm: { of: "restore-db's", why: "is not needed: putting the database in scope with method restore is the confirmation, and the whole rollback restores into the database database-url names" },
+  'from-another-database': { of: "restore-db's", why: "does not apply: the whole rollback puts back a snapshot of this same database; restoring another database's snapshot is restore-db's, run on purpose" },
+  'pre-restore-snapshot': { of: "restore-db's", why: "cannot be turned off here: the whole rollback's snapshot phase always snapshots the database before a restore, as its way back" },
+  'pre-restore-dir': { of: "restore-db's", why: "is the whole rollback's to decide: its snapshot goes to the runner's temporary folder, and the snapshot-path output names it" },
+  jobs: { of: "restore-db's", why: 'is not used, by restore-db either: a restore runs in one transaction, which parallel workers cannot share' },
+  clean: { of: "restore-db's", why: "is the whole rollback's to decide: it always restores with clean (the snapshot's objects dropped and re-created in the restore's transaction), so its tables are the snapshot's again" },
+  'upload-artifact': { of: "restore-db's", why: "is the whole rollback's to decide: on GitHub Actions it always uploads the snapshot it took before the database phase as an artifact" },
+  'retention-days': { of: "restore-db's", why: "is the whole rollback's to decide: the artifact of its snapshot is kept for the repository's default retention" },
+};
+const NOT_IN_VERIFY: Record<string, NotHere> = {
+  'database-url': { of: "smoke-test's", why: `is a secret: the verify phase's SQL checks use the rollback's own connection; ${SECRETS_GO}` },
+  'bypass-token': { of: "smoke-test's", why: `${SECRETS_NEVER}; the whole rollback takes no bypass token, so its checks go to URLs Vercel's Deployment Protection leaves open (the production domain, by default); check a protected URL with smoke-test as its own step` },
+  'github-token': { of: "smoke-test's", why: A_SECRET },
+  'verified-sha': { of: "smoke-test's", why: "does not apply: it marks a newly deployed commit as good after that deploy's smoke test (for promote-previous target last-verified); the whole rollback's verify checks the release it put back and marks no commit" },
+  'baseline-url': { of: "smoke-test's", why: "does not apply: it compares a new deployment's latency with the one before it; after a rollback, the deployment serving is the one before" },
+  'confirm-after-seconds': { of: "smoke-test's", why: 'does not apply: verify deciding rollback ends the whole rollback as unverified, for a person to act on, never in another automatic rollback, so there is no decision to confirm by measuring again' },
+  'fail-step': { of: "smoke-test's", why: "is the whole rollback's to decide: verify deciding rollback ends it unverified (the status output), which fails the step" },
+  'dry-run': { of: "smoke-test's", why: WHOLE_DRY_RUN },
+};
+
 /** Collects problems while reading one parsed document. */
 class Reader {
   readonly problems: PlanProblem[] = [];
+  /** Dotted places already reported as holding a secret. */
+  readonly secretPlaces = new Set<string>();
   constructor(
     private readonly lineOf: (path: YamlPath, keyOf?: string) => number | undefined,
     /** A number as written (core/yaml.ts): YAML reads `0x2` and `1e1` as numbers, which the plan does not. */
@@ -222,8 +286,11 @@ class Reader {
     this.problems.push({ line: this.lineOf(path, keyOf), place: [...path, ...(keyOf !== undefined ? [keyOf] : [])].join('.') || '(top level)', message });
   }
 
-  /** A map's fields against `fields`; unknown keys are problems. Returns the values read. */
-  section(raw: unknown, path: YamlPath, fields: Record<string, Kind>): Map<string, string | number | string[]> {
+  /**
+   * A map's fields against `fields`; unknown keys are problems, and so are the keys in `notHere`
+   * (an action's inputs the whole rollback does not take), with their reason. Returns the values read.
+   */
+  section(raw: unknown, path: YamlPath, fields: Record<string, Kind>, notHere: Record<string, NotHere> = {}): Map<string, string | number | string[]> {
     const out = new Map<string, string | number | string[]>();
     if (raw === undefined || raw === null) return out;
     if (!isObject(raw)) {
@@ -232,6 +299,12 @@ class Reader {
     }
     for (const [key, value] of Object.entries(raw)) {
       const kind = fields[key];
+      const not = Object.hasOwn(notHere, key) ? notHere[key] : undefined;
+      if (not) {
+        // A secret's value is already named by its place (findSecretValues); one problem is enough.
+        if (!this.secretPlaces.has([...path, key].join('.'))) this.problem(path, `is ${not.of} input, but not the whole rollback's: it ${not.why}`, key);
+        continue;
+      }
       if (!kind) {
         // As the smoke spec guesses a mistyped field: `projct` is most likely project.
         const guess = closest(key, Object.keys(fields));
@@ -325,6 +398,7 @@ export function parsePlanFile(text: string, source: string = PLAN_FILE): Rollbac
   // taken out of those messages too (a key that is a token is named in an unknown-field problem).
   const secrets = findSecretValues(root);
   for (const s of secrets) {
+    reader.secretPlaces.add(s.path.join('.'));
     reader.problem(
       s.path,
       `looks like ${s.kind}. Secrets never go in the rollback plan (it is committed); ${SECRETS_GO}, and rotate this one: it is in your git history`,
@@ -356,7 +430,7 @@ export function parsePlanFile(text: string, source: string = PLAN_FILE): Rollbac
   const components = readComponents(reader, root.components);
   const database = readDatabase(reader, root.database);
   if (database?.migrationsDir) database.migrationsDirName = fileKey('database.migrations-dir', source);
-  const verify = root.verify === undefined || root.verify === null ? undefined : readVerify(reader.section(root.verify, ['verify'], VERIFY_FIELDS));
+  const verify = root.verify === undefined || root.verify === null ? undefined : readVerify(reader.section(root.verify, ['verify'], VERIFY_FIELDS, NOT_IN_VERIFY));
   if (verify?.checksFile) verify.checksFileName = fileKey('verify.checks-file', source);
   const incident = reader.section(root.incident, ['incident'], { labels: { type: 'list' } });
   if (!components.length && !database) reader.problem([], 'the plan names no components and no database, so there is nothing to roll back');
@@ -394,7 +468,7 @@ function readComponents(reader: Reader, raw: unknown): ComponentPlan[] {
     const path = ['components', name];
     if (!/^[A-Za-z0-9][A-Za-z0-9_-]*$/.test(name)) reader.problem(['components'], 'a component name may hold only letters, digits, - and _', name);
     else if (RESERVED_NAMES.includes(name.toLowerCase())) reader.problem(['components'], `"${name}" is a scope word (${RESERVED_NAMES.join(', ')}); call the component something else`, name);
-    const fields = reader.section(body, path, COMPONENT_FIELDS);
+    const fields = reader.section(body, path, COMPONENT_FIELDS, NOT_IN_COMPONENTS);
     const provider = str(fields, 'provider');
     if (!isObject(body)) continue;
     if (!provider) {
@@ -432,7 +506,7 @@ function readComponents(reader: Reader, raw: unknown): ComponentPlan[] {
 
 function readDatabase(reader: Reader, raw: unknown): DatabasePlan | undefined {
   if (raw === undefined || raw === null) return undefined;
-  const fields = reader.section(raw, ['database'], DATABASE_FIELDS);
+  const fields = reader.section(raw, ['database'], DATABASE_FIELDS, NOT_IN_DATABASE);
   const steps = n(fields, 'steps');
   const toVersion = str(fields, 'to-version');
   const sinceRef = str(fields, 'since-ref');
@@ -441,6 +515,12 @@ function readDatabase(reader: Reader, raw: unknown): DatabasePlan | undefined {
   if (given.length > 1) reader.problem(['database'], `${given.join(' and ')} conflict: give exactly one of steps, to-version and since-ref`);
   if (method === 'restore' && given.length) reader.problem(['database'], `${given.join(', ')} select migrations to revert, but method is restore`);
   if (method === 'down-migrations' && fields.has('snapshot-path')) reader.problem(['database'], 'snapshot-path is for method restore; down migrations use the snapshot the rollback takes', 'snapshot-path');
+  const table = str(fields, 'migrations-table');
+  if (table !== undefined && !isTableOption(table)) reader.problem(['database'], 'must be table or schema.table, as the migration tool takes it', 'migrations-table');
+  // A restore reads no tracking table and runs no down statement: such a key would be read by nobody.
+  for (const key of ['migrations-table', 'statement-timeout-seconds']) {
+    if (method === 'restore' && fields.has(key)) reader.problem(['database'], `${key} is for method down-migrations (run-down-migrations' input); a restore does not read it`, key);
+  }
   return {
     method,
     migrationsDir: str(fields, 'migrations-dir'),
@@ -448,6 +528,8 @@ function readDatabase(reader: Reader, raw: unknown): DatabasePlan | undefined {
     choice: steps !== undefined ? { steps } : toVersion ? { toVersion } : sinceRef ? { sinceRef } : undefined,
     snapshotPath: str(fields, 'snapshot-path'),
     lockTimeoutSeconds: n(fields, 'lock-timeout-seconds') ?? 10,
+    migrationsTable: str(fields, 'migrations-table'),
+    statementTimeoutSeconds: n(fields, 'statement-timeout-seconds'),
   };
 }
 
@@ -458,6 +540,7 @@ function readVerify(fields: Map<string, string | number | string[]>): VerifyPlan
     checksFile: str(fields, 'checks-file'),
     attempts: n(fields, 'attempts') ?? 3,
     intervalSeconds: n(fields, 'interval-seconds') ?? 5,
+    backoff: str(fields, 'backoff') as Backoff | undefined,
     timeoutSeconds: n(fields, 'timeout-seconds') ?? 10,
     samples: n(fields, 'samples') ?? 1,
     maxErrorRate: n(fields, 'max-error-rate') ?? 5,

@@ -25,6 +25,7 @@ export interface PlanInputs {
   'timeout-seconds'?: number;
   'migrations-dir'?: string;
   format?: string;
+  'migrations-table'?: string;
   steps?: number;
   'to-version'?: string;
   'since-ref'?: string;
@@ -40,7 +41,7 @@ export interface PlanInputs {
 /** Providers the root action's single-component inputs can describe without a plan file. */
 const INPUT_PROVIDERS = ['vercel', 'git-revert', 'command'] as const;
 const COMPONENT_INPUTS = ['provider', 'project', 'team', 'api-url', 'method', 'command'] as const;
-const DATABASE_INPUTS = ['migrations-dir', 'format', 'steps', 'to-version', 'since-ref', 'db-method', 'snapshot-path'] as const;
+const DATABASE_INPUTS = ['migrations-dir', 'format', 'migrations-table', 'steps', 'to-version', 'since-ref', 'db-method', 'snapshot-path'] as const;
 
 /**
  * `file` is the plan file's parsed content (or undefined); `hasDatabaseUrl` says whether a database
@@ -195,6 +196,8 @@ function mergeDatabase(file: DatabasePlan | undefined, inputs: PlanInputs, wante
     choice,
     snapshotPath: inputs['snapshot-path'] ?? file?.snapshotPath,
     lockTimeoutSeconds: file?.lockTimeoutSeconds ?? 10,
+    migrationsTable: inputs['migrations-table'] ?? file?.migrationsTable,
+    statementTimeoutSeconds: file?.statementTimeoutSeconds,
   };
 }
 

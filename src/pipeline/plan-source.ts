@@ -51,6 +51,7 @@ export function planInputs(inputs: Inputs, minBudgetMinutes: number = MIN_BUDGET
     'timeout-seconds': inputs.integer('timeout-seconds', { min: 1, max: 3600 }),
     'migrations-dir': inputs.string('migrations-dir'),
     format: inputs.string('format'),
+    'migrations-table': inputs.string('migrations-table'),
     steps: inputs.integer('steps', { min: 1, max: 1000 }),
     'to-version': inputs.string('to-version'),
     'since-ref': inputs.string('since-ref'),

@@ -21,6 +21,7 @@ import type { Session } from '../db/session.js';
 import { takeSnapshot, wholeDatabaseSnapshot, type SnapshotResult } from '../db/snapshot.js';
 import { isInside } from '../core/files.js';
 import { RevertFailed, revertMigrations, type Choice, type RevertOptions } from '../migrations/revert.js';
+import { STATEMENT_TIMEOUT_SECONDS } from '../migrations/revert-inputs.js';
 import { isConnectionLoss } from '../migrations/run-failure.js';
 import { changedProduction, checkPromoteRequest, FLY_MACHINES_API_URL, frozenNotes, notLiveYet, promotePrevious, type PromoteOutcome, type PromoteRequest } from '../platforms/promote.js';
 import { changedProductionEnv } from '../platforms/vercel/env.js';
@@ -1012,6 +1013,7 @@ function revertOptions(request: RollbackRequest, choice: Choice, opts: { dryRun:
     migrationsDir: db.migrationsDir,
     migrationsDirName: db.migrationsDirName,
     format: db.format,
+    migrationsTable: db.migrationsTable,
     choice,
     dryRun: opts.dryRun,
     // A real run plans with a dry run: its log says what the run will do, not what a dry run would.
@@ -1019,7 +1021,7 @@ function revertOptions(request: RollbackRequest, choice: Choice, opts: { dryRun:
     snapshotPath: opts.snapshotPath,
     requireSnapshot: !opts.dryRun,
     lockTimeoutSeconds: db.lockTimeoutSeconds,
-    statementTimeoutSeconds: 300,
+    statementTimeoutSeconds: db.statementTimeoutSeconds ?? STATEMENT_TIMEOUT_SECONDS.default,
     tools: request.tools,
     signal: request.signal,
   };

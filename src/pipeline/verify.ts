@@ -15,7 +15,7 @@ export async function verifyWithChecks(checks: Check[], v: VerifyPlan, database:
     {
       attempts: v.attempts,
       intervalSeconds: v.intervalSeconds,
-      backoff: 'fixed',
+      backoff: v.backoff ?? 'fixed',
       timeoutSeconds: v.timeoutSeconds,
       samples: v.samples,
       maxErrorRate: v.maxErrorRate,
