@@ -8,7 +8,7 @@
 import type { Session } from '../db/session.js';
 import { doBlock } from '../db/catalog.js';
 import type { Log } from '../core/log.js';
-import { ensureTable, ensureTableSql, OMITTED_WARNING, type OwnTable } from './own-tables.js';
+import { ensureTable, ensureTableSql, OMITTED_WARNING, requireColumns, type OwnTable } from './own-tables.js';
 import { literal } from './sql-split.js';
 
 /**
@@ -145,6 +145,16 @@ export function ledgerUpsertSql(row: LedgerRow): string {
     'END',
   ];
   return doBlock('rk_ledger_write', lines.join('\n'));
+}
+
+/**
+ * Refuses (ColumnRefused), changing nothing, a ledger an earlier version created that lacks a column
+ * this version's writes need and this role may not add (it does not own the table): asked while a
+ * run is planned, so that the refusal writeLedger would give comes before the run changes anything
+ * (an app rolled back, a snapshot taken), not at its first write.
+ */
+export async function requireLedgerColumns(session: Session): Promise<void> {
+  await requireColumns(session, ROLLBACKS);
 }
 
 /** Logs already told that the table lacks the NEWER columns: said once a run. */

@@ -51,6 +51,48 @@ export function addColumnsSql(table: OwnTable): string {
 }
 
 /**
+ * The check of a column later runs rely on (not `optional`): where it is missing and this role does
+ * not own the table, refused (insufficient_privilege) with the owner and the statement they run;
+ * else `then` (the ALTER that adds it, or nothing).
+ */
+function requiredColumn(table: OwnTable, column: string, then?: string): string {
+  const [schema, name] = table.name.split('.') as [string, string];
+  const oid = `${literal(table.name)}::regclass`;
+  const refusal = [
+    literal(`${table.name} lacks the column ${column}, which this version of rollback-kit writes (an earlier version created the table), and only the table's owner may add it: it belongs to role `),
+    'rk_owner::regrole::text',
+    literal(', and this run connects as role '),
+    'quote_ident(current_user)',
+    literal('. Have '),
+    'rk_owner::regrole::text',
+    literal(` (or a superuser) run once: ${addColumnsSql(table)}; then run again.`),
+  ].join(' || ');
+  return [
+    `  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute WHERE attrelid = ${oid} AND attname = ${literal(column)} AND NOT attisdropped) THEN`,
+    `    SELECT relowner INTO rk_owner FROM pg_catalog.pg_class WHERE oid = ${oid};`,
+    `    IF NOT pg_has_role(rk_owner, 'USAGE') THEN`,
+    `      RAISE EXCEPTION USING ERRCODE = 'insufficient_privilege', MESSAGE = ${refusal}, SCHEMA = ${literal(schema)}, TABLE = ${literal(name)}, COLUMN = ${literal(column)};`,
+    '    END IF;',
+    ...(then ? [then] : []),
+    '  END IF;',
+  ].join('\n');
+}
+
+/**
+ * One statement that changes nothing and refuses, as ensureTableSql would, a table that exists and
+ * lacks a column later runs rely on which this role may not add: for a run to ask before it changes
+ * anything (a read-only transaction will do), rather than at its first write. A missing table is
+ * no refusal: it is made by the first write, where this role may.
+ */
+export function requiredColumnsSql(table: OwnTable): string {
+  const optional = new Set(table.optional ?? []);
+  const required = Object.keys(table.added).filter((column) => !optional.has(column));
+  // Statements after an IF are planned only when reached: the ::regclass of a table not there is never read.
+  const body = ['DECLARE rk_owner oid;', 'BEGIN', `  IF to_regclass(${literal(table.name)}) IS NULL THEN`, '    RETURN;', '  END IF;', ...required.map((column) => requiredColumn(table, column)), 'END'];
+  return doBlock('rk_own_table_check', body.join('\n'));
+}
+
+/**
  * One statement (a DO block, literals inlined) that makes `table` as this version uses it. A column
  * that is missing while this role does not own the table is refused (insufficient_privilege) with
  * the owner and the statement they run: a column we added is one a later run relies on (the ledger's
@@ -78,24 +120,7 @@ export function ensureTableSql(table: OwnTable, opts: { quiet?: boolean } = {}):
         '  END IF;',
       ].join('\n');
     }
-    const refusal = [
-      literal(`${table.name} lacks the column ${column}, which this version of rollback-kit writes (an earlier version created the table), and only the table's owner may add it: it belongs to role `),
-      'rk_owner::regrole::text',
-      literal(', and this run connects as role '),
-      'quote_ident(current_user)',
-      literal('. Have '),
-      'rk_owner::regrole::text',
-      literal(` (or a superuser) run once: ${addColumnsSql(table)}; then run again.`),
-    ].join(' || ');
-    return [
-      `  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute WHERE attrelid = ${oid} AND attname = ${literal(column)} AND NOT attisdropped) THEN`,
-      `    SELECT relowner INTO rk_owner FROM pg_catalog.pg_class WHERE oid = ${oid};`,
-      `    IF NOT pg_has_role(rk_owner, 'USAGE') THEN`,
-      `      RAISE EXCEPTION USING ERRCODE = 'insufficient_privilege', MESSAGE = ${refusal}, SCHEMA = ${literal(schema)}, TABLE = ${literal(name)}, COLUMN = ${literal(column)};`,
-      '    END IF;',
-      `    ${alter};`,
-      '  END IF;',
-    ].join('\n');
+    return requiredColumn(table, column, `    ${alter};`);
   });
   const omitted = [
     literal(`${table.name} lacks the column(s) `),
@@ -146,8 +171,17 @@ export class ColumnRefused extends RollbackKitError {
  * after `before` (SET LOCAL bounds, say: one query is one implicit transaction, which they last).
  */
 export async function ensureTable(session: Session, table: OwnTable, then?: string, before?: string): Promise<void> {
+  await refusedAsColumn(session.query([before, ensureTableSql(table), then].filter((sql) => sql !== undefined).join(';\n')));
+}
+
+/** Refuses, as a ColumnRefused, before anything is changed, a table that lacks a column this role may not add (requiredColumnsSql). */
+export async function requireColumns(session: Session, table: OwnTable): Promise<void> {
+  await refusedAsColumn(session.query(requiredColumnsSql(table)));
+}
+
+async function refusedAsColumn(query: Promise<unknown>): Promise<void> {
   try {
-    await session.query([before, ensureTableSql(table), then].filter((sql) => sql !== undefined).join(';\n'));
+    await query;
   } catch (err) {
     // PostgreSQL's own refusals (CREATE on the database, say) name no column and pass as they are.
     const e = err as { code?: string; column?: string; message: string };

@@ -20,7 +20,7 @@ import { RevertFailed, type Choice } from '../migrations/revert.js';
 import { describeTarget, type ConnectionTarget } from '../db/connection.js';
 import { isLockTimeout, lockHolders, lockTimeoutError, lockTimeoutMs } from '../db/lock-wait.js';
 import { closeAtStop, closeSession, connect, QueryDeadlineExceeded, seconds, type QueryDeadline, type Session } from '../db/session.js';
-import { isClosed, readLedgerRows, supersedeSql, writeLedger, type LedgerRow } from '../migrations/ledger.js';
+import { isClosed, readLedgerRows, requireLedgerColumns, supersedeSql, writeLedger, type LedgerRow } from '../migrations/ledger.js';
 import { acquireMigrationLock, holdsLock, releaseMigrationLock, ROLLBACK_KIT_LOCK_KEY } from '../migrations/lock.js';
 import { literal } from '../migrations/sql-split.js';
 
@@ -67,7 +67,11 @@ async function readLedgerAtPlan(target: ConnectionTarget, incidentKeys: string[]
   // It only reads: a stop ends a wait for the table (up to lock-timeout) at once.
   const release = closeAtStop(session, opts.signal);
   try {
-    return await readLedgerBounded(session, incidentKeys, lockTimeoutSeconds, log, what, deadline);
+    const rows = await readLedgerBounded(session, incidentKeys, lockTimeoutSeconds, log, what, deadline);
+    // The run writes its row later, after it may have rolled the app back: a table it could not
+    // write then is refused now, with nothing changed (catalogue reads only, no lock on the table).
+    await requireLedgerColumns(session);
+    return rows;
   } catch (err) {
     if (!opts.signal?.aborted) throw err;
     throw new RollbackKitError(`${what} was stopped (${stopName(opts.signal)}): nothing was changed.`, 'Run it again when it can run to its end.', { changed: 'no', stopped: true });
