@@ -8,7 +8,7 @@
 import type { Session } from '../db/session.js';
 import { doBlock } from '../db/catalog.js';
 import type { Log } from '../core/log.js';
-import { ensureTable, ensureTableSql, OMITTED_WARNING, requireColumns, type OwnTable } from './own-tables.js';
+import { ensureTable, ensureTableSql, OMITTED_WARNING, writableTableSql, type OwnTable } from './own-tables.js';
 import { literal } from './sql-split.js';
 
 /**
@@ -148,13 +148,16 @@ export function ledgerUpsertSql(row: LedgerRow): string {
 }
 
 /**
- * Refuses (ColumnRefused), changing nothing, a ledger an earlier version created that lacks a column
- * this version's writes need and this role may not add (it does not own the table): asked while a
- * run is planned, so that the refusal writeLedger would give comes before the run changes anything
- * (an app rolled back, a snapshot taken), not at its first write.
+ * One statement that changes nothing (a read-only transaction will do) and refuses a ledger this
+ * role's writes would fail on: one an earlier version created that lacks a column this version
+ * needs and this role may not add (as writeLedger refuses it), one it may not read and upsert, or
+ * none, where it may not make one. Each refusal names the role to ask and what it runs; own-tables.ts
+ * writableRefusal makes it the user's error. For a run to ask while it is planned, so that the
+ * refusal comes before it changes anything (an app rolled back, a snapshot taken), not at its first write.
  */
-export async function requireLedgerColumns(session: Session): Promise<void> {
-  await requireColumns(session, ROLLBACKS);
+export function ledgerWritableSql(): string {
+  // An upsert (ledgerUpsertSql): INSERT … ON CONFLICT DO UPDATE, which reads the row it updates.
+  return writableTableSql(ROLLBACKS, ['SELECT', 'INSERT', 'UPDATE']);
 }
 
 /** Logs already told that the table lacks the NEWER columns: said once a run. */

@@ -3,8 +3,9 @@
 // which this version needs (a re-run tells a plan's kept migrations from ones applied since by it).
 // The refusal came at the run's first ledger write, in the database phase: after the plan, after the
 // before-rollback snapshot, and after the app phase had rolled the app back, a half-done rollback.
-// It now comes while the run is planned, before anything is changed, naming the table, its owner
-// and the statement the owner runs. Real roles, real PostgreSQL (dbmate migrations).
+// So did a ledger the role may read but not write, and no ledger where it may not make one. Each is
+// now refused while the run is planned, before anything is changed, naming the table, its owner and
+// the statement (ALTER, GRANT) to run. Real roles, real PostgreSQL (dbmate migrations).
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -99,10 +100,39 @@ it('is refused while planned, before its snapshot or any change, naming the tabl
   expect((await runRollback(request(), {}, memoryLog())).status).toBe('nothing-to-do');
 });
 
-it('a ledger whose columns are all there, or no ledger yet, is not refused by the check', async () => {
+it('a ledger whose needed columns are all there, or no ledger yet where the role may make one, is not refused', async () => {
   await db.query(`SET ROLE ${migrator}; ALTER TABLE rollback_kit.rollbacks ADD COLUMN kept text[] NOT NULL DEFAULT '{}'; RESET ROLE`);
   // Without applied and snapshot (optional: written without them, warned), as the release with kept left it.
   expect((await runRollback(request(true), {}, memoryLog())).timeline.find((t) => t.phase === 'plan')?.status).toBe('dry-run');
   await db.query('DROP SCHEMA rollback_kit CASCADE');
+  await adminQuery(`GRANT CREATE ON DATABASE "${db.name}" TO ${ci}`);
   expect((await runRollback(request(true), {}, memoryLog())).timeline.find((t) => t.phase === 'plan')?.status).toBe('dry-run');
+});
+
+it('a ledger the role may read but not write is refused while planned, naming the privileges, the owner and the GRANT', async () => {
+  await db.query(`SET ROLE ${migrator}; ALTER TABLE rollback_kit.rollbacks ADD COLUMN kept text[] NOT NULL DEFAULT '{}', ADD COLUMN applied text[] DEFAULT '{}', ADD COLUMN snapshot text[] DEFAULT '{}';
+    REVOKE INSERT, UPDATE ON rollback_kit.rollbacks FROM ${ci}; RESET ROLE`);
+  const before = await ledger();
+  const result = await runRollback(request(), {}, memoryLog());
+  const plan = result.timeline.find((t) => t.phase === 'plan');
+  expect(plan?.status).toBe('failed');
+  expect(plan?.detail).toContain(
+    `This run writes its row to rollback_kit.rollbacks, and role ${ci} lacks INSERT, UPDATE on it; it belongs to role ${migrator}. Have ${migrator} (or a superuser) run once: GRANT SELECT, INSERT, UPDATE ON rollback_kit.rollbacks TO ${ci}; then run again.`,
+  );
+  expect(result.timeline.filter((t) => t.phase !== 'plan' && t.status !== 'skipped')).toEqual([]);
+  expect(await appliedVersions(db)).toEqual([V(1), V(2), V(3)]);
+  expect(await ledger()).toEqual(before);
+});
+
+it('no ledger yet, where the role may not make one, is refused while planned, naming the GRANT', async () => {
+  await db.query('DROP SCHEMA rollback_kit CASCADE');
+  const result = await runRollback(request(), {}, memoryLog());
+  const plan = result.timeline.find((t) => t.phase === 'plan');
+  expect(plan?.status).toBe('failed');
+  expect(plan?.detail).toContain(
+    `rollback_kit.rollbacks is not there yet, and this run makes it at its first write, schema rollback_kit with it, which takes CREATE on the database; role ${ci} lacks it. Have its owner (or a superuser) run once: GRANT CREATE ON DATABASE ${db.name} TO ${ci};`,
+  );
+  expect(result.timeline.filter((t) => t.phase !== 'plan' && t.status !== 'skipped')).toEqual([]);
+  expect(await appliedVersions(db)).toEqual([V(1), V(2), V(3)]);
+  expect((await db.query(`SELECT to_regnamespace('rollback_kit') AS n`)).rows[0]).toEqual({ n: null });
 });
