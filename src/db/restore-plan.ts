@@ -58,6 +58,8 @@ export interface SnapshotContents {
   objects: SnapshotObject[];
   /** The snapshot holds large objects (a plain script commits those on its own). */
   largeObjects: boolean;
+  /** The schemas it creates (`CREATE SCHEMA IF NOT EXISTS`, restore-script.ts keepSchema), as its table of contents names them. */
+  schemas: string[];
 }
 
 const RELATION_TYPES = new Set(['TABLE', 'VIEW', 'MATERIALIZED VIEW', 'SEQUENCE', 'FOREIGN TABLE']);
@@ -133,6 +135,7 @@ function tocReader(into: SnapshotContents): Transform {
       if (RELATION_TYPES.has(type)) into.relations.push({ schema, name, type });
       else if (OBJECT_TYPES.has(type)) into.objects.push({ schema, name, type });
       else if (TABLE_OBJECT_TYPES.has(type)) into.tableObjects.push({ schema, name, type });
+      else if (type === 'SCHEMA') into.schemas.push(name);
       else if (/^(BLOB|BLOBS|LARGE OBJECT)/.test(type)) into.largeObjects = true;
     },
   });
@@ -146,7 +149,7 @@ function tocReader(into: SnapshotContents): Transform {
  * pg_restore --clean's DROP statements (archives), or the script itself (plain, dumped with them).
  */
 export async function readSnapshotContents(path: string, format: SnapshotFormat, pgRestore: string | undefined): Promise<SnapshotContents> {
-  const contents: SnapshotContents = { relations: [], tables: [], tableObjects: [], objects: [], largeObjects: false };
+  const contents: SnapshotContents = { relations: [], tables: [], tableObjects: [], objects: [], largeObjects: false, schemas: [] };
   const sink = tocReader(contents);
   if (format === 'plain') {
     try {
@@ -548,11 +551,13 @@ interface Replaced {
  * owner's privileges (the owner, a member of the owning role, a superuser) drop an object, only one
  * with CREATE on its schema create it there, and only a superuser create some kinds (an event
  * trigger, an operator class …). SELECT and UPDATE alone would get a role through the table locks
- * and the pre-restore snapshot, and fail at the first DROP.
+ * and the pre-restore snapshot, and fail at the first DROP. The snapshot's `schemas` are kept, but
+ * created where missing (CREATE SCHEMA IF NOT EXISTS), for which PostgreSQL asks CREATE on the
+ * database first, whether the schema is there or not.
  */
-export async function requireRestorePrivileges(session: Session, plan: Pick<RestorePlan, 'dropped' | 'keptViews'>, objects: SnapshotObject[] = []): Promise<void> {
+export async function requireRestorePrivileges(session: Session, plan: Pick<RestorePlan, 'dropped' | 'keptViews'>, objects: SnapshotObject[] = [], schemas: string[] = []): Promise<void> {
   const relations = [...plan.dropped, ...plan.keptViews];
-  if (!relations.length && !objects.length) return;
+  if (!relations.length && !objects.length && !schemas.length) return;
   const fields = (owned: string) => `quote_ident(current_user) AS me, ${owned} AS owned, coalesce(o.rolsuper, false) AS owner_super`;
   // Names quoted by the server, as it quotes them (quote_ident): only where they need it. Described
   // with the empty search_path planRestore set, so with their schema.
@@ -581,6 +586,11 @@ export async function requireRestorePrivileges(session: Session, plan: Pick<Rest
         [objects.map((o) => o.type), objects.map((o) => o.schema), objects.map((o) => o.name)],
       )
     : { rows: [] };
+  // PostgreSQL asks for CREATE on the database before it looks whether the schema is there.
+  const { rows: database } = schemas.length
+    ? await session.query<{ me: string; db: string; creates: boolean }>("SELECT quote_ident(current_user) AS me, quote_ident(current_database()) AS db, has_database_privilege(current_database(), 'CREATE') AS creates")
+    : { rows: [] };
+  const noDatabase = database[0]?.creates === false ? database[0] : undefined;
   const rows = [...ofRelations, ...ofObjects];
   const notOwned = new Map<string, string[]>();
   const superOnly: string[] = [];
@@ -589,19 +599,21 @@ export async function requireRestorePrivileges(session: Session, plan: Pick<Rest
     else notOwned.set(r.owner, [...(notOwned.get(r.owner) ?? []), r.what]);
   }
   const noCreate = [...new Set(rows.filter((r) => !r.creates && r.schema !== null).map((r) => r.schema!))];
-  if (!notOwned.size && !noCreate.length && !superOnly.length) return;
-  const role = rows[0]!.me;
+  if (!notOwned.size && !noCreate.length && !superOnly.length && !noDatabase) return;
+  const role = rows[0]?.me ?? noDatabase!.me;
   const named = (items: string[]) => (items.length > NAMED ? `${items.slice(0, NAMED).join(', ')} and ${items.length - NAMED} more` : items.join(', '));
   const lacks = [
     ...[...notOwned].map(([owner, owned]) => `the privileges of ${owner}, which owns ${named(owned)}`),
     ...(superOnly.length ? [`superuser, which alone may create ${named(superOnly)}`] : []),
     ...(noCreate.length ? [`CREATE on schema ${named(noCreate)}`] : []),
+    ...(noDatabase ? [`CREATE on database ${noDatabase.db}, which the restore's CREATE SCHEMA IF NOT EXISTS of ${named(schemas)} takes even where the schema is there`] : []),
   ];
   // Membership of a superuser role is no grant to suggest: restore as that role instead.
   const supers = new Set(rows.filter((r) => r.owner_super && r.owner !== null).map((r) => r.owner!));
   const grants = [
     ...[...notOwned.keys()].filter((owner) => !supers.has(owner)).map((owner) => `GRANT ${owner} TO ${role};`),
     ...noCreate.map((schema) => `GRANT CREATE ON SCHEMA ${schema} TO ${role};`),
+    ...(noDatabase ? [`GRANT CREATE ON DATABASE ${noDatabase.db} TO ${role};`] : []),
   ];
   throw new RollbackKitError(
     `User ${role} cannot restore this snapshot: the restore drops what the snapshot holds and creates it again, which PostgreSQL lets only the objects' owner (or a member of the owning role, or a superuser) do, and it lacks ${lacks.join('; ')}.`,

@@ -106,3 +106,36 @@ it('a member of the tables\' owner is refused up front for the functions, proced
     await adminQuery(`REVOKE ${ADMIN} FROM ${RESTORER}`);
   }
 });
+
+it('a snapshot with a schema of its own, restored by a member of its owner without CREATE on the database, is refused up front with the GRANT', async () => {
+  const other = await createTestDatabase('rk_restore_owners_schema');
+  try {
+    await other.query(`CREATE SCHEMA app AUTHORIZATION ${OWNER};
+      SET ROLE ${OWNER};
+      CREATE TABLE app.items (id int PRIMARY KEY); INSERT INTO app.items SELECT generate_series(1, 10);
+      RESET ROLE`);
+    const otherSnapshot = (await takeSnapshot(wholeDatabaseSnapshot(parseConnectionString(other.url), { outputDir: await mkdtemp(join(tmpdir(), 'rk-restore-owners-')) }), memoryLog())).path;
+    await other.query('DELETE FROM app.items WHERE id > 4');
+    const url = Object.assign(new URL(other.url), { username: RESTORER }).toString();
+    const preRestoreDir = await mkdtemp(join(tmpdir(), 'rk-restore-owners-pre-'));
+    const log = memoryLog();
+    // It used to get through the locks and the pre-restore snapshot, and fail at CREATE SCHEMA IF NOT EXISTS app: "permission denied for database".
+    const err = await restoreSnapshot(await restoreRequest(url, otherSnapshot, { preRestoreDir, lockTimeoutSeconds: 5 }), log).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(RollbackKitError);
+    expect((err as RollbackKitError).line).toContain(`it lacks CREATE on database ${other.name}, which the restore's CREATE SCHEMA IF NOT EXISTS of app takes even where the schema is there.`);
+    expect((err as RollbackKitError).line).toContain(`or grant it: GRANT CREATE ON DATABASE ${other.name} TO ${RESTORER}; Nothing was changed`);
+    expect(errorFacts(err)).toEqual({ changed: 'no' });
+    expect(log.lines.join('\n')).not.toContain('Locking the');
+    expect(await readdir(preRestoreDir)).toEqual([]);
+    expect((await other.query('SELECT count(*)::int AS n FROM app.items')).rows[0]).toEqual({ n: 4 });
+
+    await adminQuery(`GRANT CREATE ON DATABASE "${other.name}" TO ${RESTORER}`);
+    expect((await restoreSnapshot(await restoreRequest(url, otherSnapshot, { lockTimeoutSeconds: 5 }), memoryLog())).verified).toBe(true);
+    expect((await other.query('SELECT count(*)::int AS n FROM app.items')).rows[0]).toEqual({ n: 10 });
+  } finally {
+    await other.drop();
+  }
+});
