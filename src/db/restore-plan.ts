@@ -603,7 +603,7 @@ export async function requireRestorePrivileges(session: Session, plan: Pick<Rest
   const role = rows[0]?.me ?? noDatabase!.me;
   const named = (items: string[]) => (items.length > NAMED ? `${items.slice(0, NAMED).join(', ')} and ${items.length - NAMED} more` : items.join(', '));
   const lacks = [
-    ...[...notOwned].map(([owner, owned]) => `the privileges of ${owner}, which owns ${named(owned)}`),
+    ...[...notOwned].map(([owner, theirs]) => `the privileges of ${owner}, which owns ${named(theirs)}`),
     ...(superOnly.length ? [`superuser, which alone may create ${named(superOnly)}`] : []),
     ...(noCreate.length ? [`CREATE on schema ${named(noCreate)}`] : []),
     ...(noDatabase ? [`CREATE on database ${noDatabase.db}, which the restore's CREATE SCHEMA IF NOT EXISTS of ${named(schemas)} takes even where the schema is there`] : []),
