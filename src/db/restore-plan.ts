@@ -58,6 +58,8 @@ export interface SnapshotContents {
   objects: SnapshotObject[];
   /** The snapshot holds large objects (a plain script commits those on its own). */
   largeObjects: boolean;
+  /** The schemas it creates (`CREATE SCHEMA IF NOT EXISTS`, restore-script.ts keepSchema), as its table of contents names them. */
+  schemas: string[];
 }
 
 const RELATION_TYPES = new Set(['TABLE', 'VIEW', 'MATERIALIZED VIEW', 'SEQUENCE', 'FOREIGN TABLE']);
@@ -133,6 +135,7 @@ function tocReader(into: SnapshotContents): Transform {
       if (RELATION_TYPES.has(type)) into.relations.push({ schema, name, type });
       else if (OBJECT_TYPES.has(type)) into.objects.push({ schema, name, type });
       else if (TABLE_OBJECT_TYPES.has(type)) into.tableObjects.push({ schema, name, type });
+      else if (type === 'SCHEMA') into.schemas.push(name);
       else if (/^(BLOB|BLOBS|LARGE OBJECT)/.test(type)) into.largeObjects = true;
     },
   });
@@ -146,7 +149,7 @@ function tocReader(into: SnapshotContents): Transform {
  * pg_restore --clean's DROP statements (archives), or the script itself (plain, dumped with them).
  */
 export async function readSnapshotContents(path: string, format: SnapshotFormat, pgRestore: string | undefined): Promise<SnapshotContents> {
-  const contents: SnapshotContents = { relations: [], tables: [], tableObjects: [], objects: [], largeObjects: false };
+  const contents: SnapshotContents = { relations: [], tables: [], tableObjects: [], objects: [], largeObjects: false, schemas: [] };
   const sink = tocReader(contents);
   if (format === 'plain') {
     try {
@@ -276,6 +279,62 @@ interface KeptUser {
 }
 
 /**
+ * The snapshot's objects of OBJECT_TYPES and DROPPED_AS that exist now, as `snapshot` (classid,
+ * objid, type, namespace, name, owners), from $1, $2, $3: the types, schemas and names of its table
+ * of contents. Each kind is named as pg_dump names it (see OBJECT_TYPES and DROPPED_AS). `owners`:
+ * the roles whose privileges let one drop it (any one of them: a cast's source or target type's
+ * owner); none for the kinds only a superuser may create (an access method, an event trigger, a
+ * foreign-data wrapper, a text search parser or template, an operator class or family).
+ */
+const SNAPSHOT_OBJECTS = `toc AS (
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) AS t(type, schema, name)
+     ), named(classid, objid, type, namespace, name, owners) AS (
+       -- Each kind under the name pg_dump gives it (see OBJECT_TYPES and DROPPED_AS).
+       SELECT 'pg_type'::regclass, t.oid, CASE t.typtype WHEN 'd' THEN 'DOMAIN' ELSE 'TYPE' END, t.typnamespace, t.typname::text, ARRAY[t.typowner] FROM pg_type t
+       UNION ALL
+       SELECT 'pg_proc'::regclass, p.oid, CASE p.prokind WHEN 'p' THEN 'PROCEDURE' WHEN 'a' THEN 'AGGREGATE' ELSE 'FUNCTION' END, p.pronamespace,
+              p.proname || '(' || CASE WHEN p.prokind = 'a' AND p.pronargs = 0 THEN '*'
+                ELSE array_to_string(ARRAY(SELECT format_type(a.t, NULL) FROM unnest(p.proargtypes::oid[]) WITH ORDINALITY AS a(t, i) ORDER BY a.i), ', ') END || ')',
+              ARRAY[p.proowner]
+         FROM pg_proc p
+       UNION ALL SELECT 'pg_extension'::regclass, e.oid, 'EXTENSION', NULL, e.extname::text, ARRAY[e.extowner] FROM pg_extension e
+       UNION ALL SELECT 'pg_collation'::regclass, c.oid, 'COLLATION', c.collnamespace, c.collname::text, ARRAY[c.collowner] FROM pg_collation c
+       UNION ALL SELECT 'pg_conversion'::regclass, c.oid, 'CONVERSION', c.connamespace, c.conname::text, ARRAY[c.conowner] FROM pg_conversion c
+       UNION ALL SELECT 'pg_cast'::regclass, c.oid, 'CAST', NULL, 'CAST (' || format_type(c.castsource, NULL) || ' AS ' || format_type(c.casttarget, NULL) || ')',
+              ARRAY(SELECT t.typowner FROM pg_type t WHERE t.oid IN (c.castsource, c.casttarget)) FROM pg_cast c
+       UNION ALL
+       SELECT 'pg_transform'::regclass, t.oid, 'TRANSFORM', NULL, 'TRANSFORM FOR ' || format_type(t.trftype, NULL) || ' LANGUAGE ' || quote_ident(l.lanname),
+              ARRAY(SELECT y.typowner FROM pg_type y WHERE y.oid = t.trftype)
+         FROM pg_transform t JOIN pg_language l ON l.oid = t.trflang
+       UNION ALL SELECT 'pg_language'::regclass, l.oid, 'PROCEDURAL LANGUAGE', NULL, l.lanname::text, ARRAY[l.lanowner] FROM pg_language l
+       UNION ALL SELECT 'pg_am'::regclass, a.oid, 'ACCESS METHOD', NULL, a.amname::text, '{}'::oid[] FROM pg_am a
+       UNION ALL SELECT 'pg_event_trigger'::regclass, e.oid, 'EVENT TRIGGER', NULL, e.evtname::text, '{}'::oid[] FROM pg_event_trigger e
+       UNION ALL SELECT 'pg_ts_config'::regclass, c.oid, 'TEXT SEARCH CONFIGURATION', c.cfgnamespace, c.cfgname::text, ARRAY[c.cfgowner] FROM pg_ts_config c
+       UNION ALL SELECT 'pg_ts_dict'::regclass, d.oid, 'TEXT SEARCH DICTIONARY', d.dictnamespace, d.dictname::text, ARRAY[d.dictowner] FROM pg_ts_dict d
+       UNION ALL SELECT 'pg_ts_parser'::regclass, p.oid, 'TEXT SEARCH PARSER', p.prsnamespace, p.prsname::text, '{}'::oid[] FROM pg_ts_parser p
+       UNION ALL SELECT 'pg_ts_template'::regclass, t.oid, 'TEXT SEARCH TEMPLATE', t.tmplnamespace, t.tmplname::text, '{}'::oid[] FROM pg_ts_template t
+       UNION ALL SELECT 'pg_foreign_data_wrapper'::regclass, w.oid, 'FOREIGN DATA WRAPPER', NULL, w.fdwname::text, '{}'::oid[] FROM pg_foreign_data_wrapper w
+       UNION ALL SELECT 'pg_foreign_server'::regclass, s.oid, 'SERVER', NULL, s.srvname::text, ARRAY[s.srvowner] FROM pg_foreign_server s
+       -- The view, not pg_user_mapping: only a superuser may read that.
+       UNION ALL SELECT 'pg_user_mapping'::regclass, m.umid, 'USER MAPPING', NULL, 'USER MAPPING ' || m.usename || ' SERVER ' || m.srvname,
+              ARRAY(SELECT s.srvowner FROM pg_foreign_server s WHERE s.oid = m.srvid) FROM pg_user_mappings m
+       UNION ALL
+       SELECT 'pg_operator'::regclass, o.oid, 'OPERATOR', NULL,
+              quote_ident(n.nspname) || '.' || o.oprname || ' (' || coalesce(format_type(nullif(o.oprleft, 0), NULL), 'NONE') || ', ' || coalesce(format_type(nullif(o.oprright, 0), NULL), 'NONE') || ')',
+              ARRAY[o.oprowner]
+         FROM pg_operator o JOIN pg_namespace n ON n.oid = o.oprnamespace
+       UNION ALL
+       SELECT 'pg_opclass'::regclass, c.oid, 'OPERATOR CLASS', NULL, quote_ident(n.nspname) || '.' || quote_ident(c.opcname) || ' USING ' || quote_ident(a.amname), '{}'::oid[]
+         FROM pg_opclass c JOIN pg_namespace n ON n.oid = c.opcnamespace JOIN pg_am a ON a.oid = c.opcmethod
+       UNION ALL
+       SELECT 'pg_opfamily'::regclass, f.oid, 'OPERATOR FAMILY', NULL, quote_ident(n.nspname) || '.' || quote_ident(f.opfname) || ' USING ' || quote_ident(a.amname), '{}'::oid[]
+         FROM pg_opfamily f JOIN pg_namespace n ON n.oid = f.opfnamespace JOIN pg_am a ON a.oid = f.opfmethod
+     ), snapshot AS (
+       SELECT o.* FROM named o LEFT JOIN pg_namespace n ON n.oid = o.namespace
+         JOIN toc ON toc.type = o.type AND toc.schema = coalesce(translate(n.nspname, E'\\n\\r', '  '), '-') AND toc.name = translate(o.name, E'\\n\\r', '  ')
+     )`;
+
+/**
  * Objects the restore keeps that use a type, function, operator, extension … the snapshot's own
  * script drops (`DROP … IF EXISTS`, no CASCADE) and creates again: that DROP would fail the restore,
  * or, for an object marked DEPENDS ON EXTENSION, take it along without a word. The snapshot's
@@ -291,48 +350,7 @@ interface KeptUser {
 async function keptUsersOf(session: Session, objects: SnapshotObject[], dropped: number[]): Promise<KeptUser[]> {
   if (!objects.length) return [];
   const { rows } = await session.query<KeptUser>(
-    `WITH RECURSIVE toc AS (
-       SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) AS t(type, schema, name)
-     ), named(classid, objid, type, namespace, name) AS (
-       -- Each kind under the name pg_dump gives it (see OBJECT_TYPES and DROPPED_AS).
-       SELECT 'pg_type'::regclass, t.oid, CASE t.typtype WHEN 'd' THEN 'DOMAIN' ELSE 'TYPE' END, t.typnamespace, t.typname::text FROM pg_type t
-       UNION ALL
-       SELECT 'pg_proc'::regclass, p.oid, CASE p.prokind WHEN 'p' THEN 'PROCEDURE' WHEN 'a' THEN 'AGGREGATE' ELSE 'FUNCTION' END, p.pronamespace,
-              p.proname || '(' || CASE WHEN p.prokind = 'a' AND p.pronargs = 0 THEN '*'
-                ELSE array_to_string(ARRAY(SELECT format_type(a.t, NULL) FROM unnest(p.proargtypes::oid[]) WITH ORDINALITY AS a(t, i) ORDER BY a.i), ', ') END || ')'
-         FROM pg_proc p
-       UNION ALL SELECT 'pg_extension'::regclass, e.oid, 'EXTENSION', NULL, e.extname::text FROM pg_extension e
-       UNION ALL SELECT 'pg_collation'::regclass, c.oid, 'COLLATION', c.collnamespace, c.collname::text FROM pg_collation c
-       UNION ALL SELECT 'pg_conversion'::regclass, c.oid, 'CONVERSION', c.connamespace, c.conname::text FROM pg_conversion c
-       UNION ALL SELECT 'pg_cast'::regclass, c.oid, 'CAST', NULL, 'CAST (' || format_type(c.castsource, NULL) || ' AS ' || format_type(c.casttarget, NULL) || ')' FROM pg_cast c
-       UNION ALL
-       SELECT 'pg_transform'::regclass, t.oid, 'TRANSFORM', NULL, 'TRANSFORM FOR ' || format_type(t.trftype, NULL) || ' LANGUAGE ' || quote_ident(l.lanname)
-         FROM pg_transform t JOIN pg_language l ON l.oid = t.trflang
-       UNION ALL SELECT 'pg_language'::regclass, l.oid, 'PROCEDURAL LANGUAGE', NULL, l.lanname::text FROM pg_language l
-       UNION ALL SELECT 'pg_am'::regclass, a.oid, 'ACCESS METHOD', NULL, a.amname::text FROM pg_am a
-       UNION ALL SELECT 'pg_event_trigger'::regclass, e.oid, 'EVENT TRIGGER', NULL, e.evtname::text FROM pg_event_trigger e
-       UNION ALL SELECT 'pg_ts_config'::regclass, c.oid, 'TEXT SEARCH CONFIGURATION', c.cfgnamespace, c.cfgname::text FROM pg_ts_config c
-       UNION ALL SELECT 'pg_ts_dict'::regclass, d.oid, 'TEXT SEARCH DICTIONARY', d.dictnamespace, d.dictname::text FROM pg_ts_dict d
-       UNION ALL SELECT 'pg_ts_parser'::regclass, p.oid, 'TEXT SEARCH PARSER', p.prsnamespace, p.prsname::text FROM pg_ts_parser p
-       UNION ALL SELECT 'pg_ts_template'::regclass, t.oid, 'TEXT SEARCH TEMPLATE', t.tmplnamespace, t.tmplname::text FROM pg_ts_template t
-       UNION ALL SELECT 'pg_foreign_data_wrapper'::regclass, w.oid, 'FOREIGN DATA WRAPPER', NULL, w.fdwname::text FROM pg_foreign_data_wrapper w
-       UNION ALL SELECT 'pg_foreign_server'::regclass, s.oid, 'SERVER', NULL, s.srvname::text FROM pg_foreign_server s
-       -- The view, not pg_user_mapping: only a superuser may read that.
-       UNION ALL SELECT 'pg_user_mapping'::regclass, m.umid, 'USER MAPPING', NULL, 'USER MAPPING ' || m.usename || ' SERVER ' || m.srvname FROM pg_user_mappings m
-       UNION ALL
-       SELECT 'pg_operator'::regclass, o.oid, 'OPERATOR', NULL,
-              quote_ident(n.nspname) || '.' || o.oprname || ' (' || coalesce(format_type(nullif(o.oprleft, 0), NULL), 'NONE') || ', ' || coalesce(format_type(nullif(o.oprright, 0), NULL), 'NONE') || ')'
-         FROM pg_operator o JOIN pg_namespace n ON n.oid = o.oprnamespace
-       UNION ALL
-       SELECT 'pg_opclass'::regclass, c.oid, 'OPERATOR CLASS', NULL, quote_ident(n.nspname) || '.' || quote_ident(c.opcname) || ' USING ' || quote_ident(a.amname)
-         FROM pg_opclass c JOIN pg_namespace n ON n.oid = c.opcnamespace JOIN pg_am a ON a.oid = c.opcmethod
-       UNION ALL
-       SELECT 'pg_opfamily'::regclass, f.oid, 'OPERATOR FAMILY', NULL, quote_ident(n.nspname) || '.' || quote_ident(f.opfname) || ' USING ' || quote_ident(a.amname)
-         FROM pg_opfamily f JOIN pg_namespace n ON n.oid = f.opfnamespace JOIN pg_am a ON a.oid = f.opfmethod
-     ), snapshot(classid, objid) AS (
-       SELECT o.classid, o.objid FROM named o LEFT JOIN pg_namespace n ON n.oid = o.namespace
-         JOIN toc ON toc.type = o.type AND toc.schema = coalesce(translate(n.nspname, E'\\n\\r', '  '), '-') AND toc.name = translate(o.name, E'\\n\\r', '  ')
-     ), goes(classid, objid, rootclass, rootobj) AS (
+    `WITH RECURSIVE ${SNAPSHOT_OBJECTS}, goes(classid, objid, rootclass, rootobj) AS (
        -- Dropped along without CASCADE: internal, automatic and extension-member dependents. Not
        -- one marked DEPENDS ON EXTENSION ('x'): the snapshot has it (and so names it) or it is kept,
        -- and would go without a word, so it counts as a user below.
@@ -510,49 +528,96 @@ const REMEDIES: { kind: RegExp; fix: (m: RegExpExecArray) => string }[] = [
 /** How many objects an error names before it says how many more. */
 const NAMED = 8;
 
-const KIND_WORD: Record<string, string> = { r: 'table', p: 'table', v: 'view', m: 'materialized view', S: 'sequence', f: 'foreign table' };
+/** What requireRestorePrivileges reads of each object the restore drops and creates again. */
+interface Replaced {
+  me: string;
+  /** The object as the error names it: `table public.orders`, `function public.tax(numeric)`. */
+  what: string;
+  /** Its schema (quoted where it needs it), or null for an object of the database (an extension, a cast …). */
+  schema: string | null;
+  /** Its owner (quoted where it needs it), or null for the kinds only a superuser may create. */
+  owner: string | null;
+  owner_super: boolean;
+  owned: boolean;
+  creates: boolean;
+}
 
 /**
  * What the restore needs of the role it connects as, asked while it is planned, before anything is
  * locked, kept or changed: it drops every relation of the plan (the snapshot's that exist, and the
- * views it keeps, dropped and created again) and creates it again, and PostgreSQL lets only a role
- * with its owner's privileges (the owner, a member of the owning role, a superuser) drop an object,
- * and only one with CREATE on its schema create it there. SELECT and UPDATE alone would get a role
- * through the table locks and the pre-restore snapshot, and fail at the first DROP.
+ * views it keeps, dropped and created again) and, with the snapshot's own script (pg_restore
+ * --clean), every other object the snapshot holds that exists (its functions, procedures, types,
+ * domains, operators … `objects`), and creates each again. PostgreSQL lets only a role with its
+ * owner's privileges (the owner, a member of the owning role, a superuser) drop an object, only one
+ * with CREATE on its schema create it there, and only a superuser create some kinds (an event
+ * trigger, an operator class …). SELECT and UPDATE alone would get a role through the table locks
+ * and the pre-restore snapshot, and fail at the first DROP. The snapshot's `schemas` are kept, but
+ * created where missing (CREATE SCHEMA IF NOT EXISTS), for which PostgreSQL asks CREATE on the
+ * database first, whether the schema is there or not.
  */
-export async function requireRestorePrivileges(session: Session, plan: Pick<RestorePlan, 'dropped' | 'keptViews'>): Promise<void> {
+export async function requireRestorePrivileges(session: Session, plan: Pick<RestorePlan, 'dropped' | 'keptViews'>, objects: SnapshotObject[] = [], schemas: string[] = []): Promise<void> {
   const relations = [...plan.dropped, ...plan.keptViews];
-  if (!relations.length) return;
-  // Names quoted by the server, as it quotes them (quote_ident): only where they need it.
-  const { rows } = await session.query<{ me: string; schema: string; name: string; relkind: string; owner: string; owner_super: boolean; owned: boolean; creates: boolean }>(
-    `SELECT quote_ident(current_user) AS me, quote_ident(n.nspname) AS schema, format('%I.%I', n.nspname, c.relname) AS name, c.relkind::text AS relkind, quote_ident(o.rolname) AS owner, o.rolsuper AS owner_super,
-            pg_has_role(current_user, c.relowner, 'USAGE') AS owned, has_schema_privilege(current_user, n.oid, 'CREATE') AS creates
-       FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS t(schema, name, pos)
-       JOIN pg_namespace n ON n.nspname = t.schema
-       JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = t.name
-       JOIN pg_roles o ON o.oid = c.relowner
-      ORDER BY t.pos`,
-    [relations.map((r) => r.schema), relations.map((r) => r.name)],
-  );
-  const me = rows[0]?.me ?? '';
+  if (!relations.length && !objects.length && !schemas.length) return;
+  const fields = (owned: string) => `quote_ident(current_user) AS me, ${owned} AS owned, coalesce(o.rolsuper, false) AS owner_super`;
+  // Names quoted by the server, as it quotes them (quote_ident): only where they need it. Described
+  // with the empty search_path planRestore set, so with their schema.
+  const { rows: ofRelations } = relations.length
+    ? await session.query<Replaced>(
+        `SELECT ${fields("pg_has_role(current_user, o.oid, 'USAGE')")}, pg_describe_object('pg_class'::regclass, c.oid, 0) AS what,
+                quote_ident(n.nspname) AS schema, quote_ident(o.rolname) AS owner, has_schema_privilege(current_user, n.oid, 'CREATE') AS creates
+           FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS t(schema, name, pos)
+           JOIN pg_namespace n ON n.nspname = t.schema
+           JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = t.name
+           JOIN pg_roles o ON o.oid = c.relowner
+          ORDER BY t.pos`,
+        [relations.map((r) => r.schema), relations.map((r) => r.name)],
+      )
+    : { rows: [] };
+  // A kind with no owner to ask for (owners empty) is one only a superuser may create.
+  const owned = `CASE WHEN cardinality(s.owners) = 0 THEN (SELECT r.rolsuper FROM pg_roles r WHERE r.rolname = current_user)
+                      ELSE EXISTS (SELECT 1 FROM unnest(s.owners) w WHERE pg_has_role(current_user, w, 'USAGE')) END`;
+  const { rows: ofObjects } = objects.length
+    ? await session.query<Replaced>(
+        `WITH RECURSIVE ${SNAPSHOT_OBJECTS}
+         SELECT DISTINCT ${fields(owned)}, pg_describe_object(s.classid, s.objid, 0) AS what, quote_ident(n.nspname) AS schema, quote_ident(o.rolname) AS owner,
+                n.oid IS NULL OR has_schema_privilege(current_user, n.oid, 'CREATE') AS creates
+           FROM snapshot s LEFT JOIN pg_namespace n ON n.oid = s.namespace LEFT JOIN pg_roles o ON o.oid = s.owners[1]
+          ORDER BY what`,
+        [objects.map((o) => o.type), objects.map((o) => o.schema), objects.map((o) => o.name)],
+      )
+    : { rows: [] };
+  // PostgreSQL asks for CREATE on the database before it looks whether the schema is there.
+  const { rows: database } = schemas.length
+    ? await session.query<{ me: string; db: string; creates: boolean }>("SELECT quote_ident(current_user) AS me, quote_ident(current_database()) AS db, has_database_privilege(current_database(), 'CREATE') AS creates")
+    : { rows: [] };
+  const noDatabase = database[0]?.creates === false ? database[0] : undefined;
+  const rows = [...ofRelations, ...ofObjects];
   const notOwned = new Map<string, string[]>();
-  for (const r of rows.filter((r) => !r.owned)) notOwned.set(r.owner, [...(notOwned.get(r.owner) ?? []), `${KIND_WORD[r.relkind] ?? 'relation'} ${r.name}`]);
-  const noCreate = [...new Set(rows.filter((r) => !r.creates).map((r) => r.schema))];
-  if (!notOwned.size && !noCreate.length) return;
+  const superOnly: string[] = [];
+  for (const r of rows.filter((r) => !r.owned)) {
+    if (r.owner === null) superOnly.push(r.what);
+    else notOwned.set(r.owner, [...(notOwned.get(r.owner) ?? []), r.what]);
+  }
+  const noCreate = [...new Set(rows.filter((r) => !r.creates && r.schema !== null).map((r) => r.schema!))];
+  if (!notOwned.size && !noCreate.length && !superOnly.length && !noDatabase) return;
+  const role = rows[0]?.me ?? noDatabase!.me;
   const named = (items: string[]) => (items.length > NAMED ? `${items.slice(0, NAMED).join(', ')} and ${items.length - NAMED} more` : items.join(', '));
   const lacks = [
-    ...[...notOwned].map(([owner, objects]) => `the privileges of ${owner}, which owns ${named(objects)}`),
+    ...[...notOwned].map(([owner, theirs]) => `the privileges of ${owner}, which owns ${named(theirs)}`),
+    ...(superOnly.length ? [`superuser, which alone may create ${named(superOnly)}`] : []),
     ...(noCreate.length ? [`CREATE on schema ${named(noCreate)}`] : []),
+    ...(noDatabase ? [`CREATE on database ${noDatabase.db}, which the restore's CREATE SCHEMA IF NOT EXISTS of ${named(schemas)} takes even where the schema is there`] : []),
   ];
   // Membership of a superuser role is no grant to suggest: restore as that role instead.
-  const supers = new Set(rows.filter((r) => r.owner_super).map((r) => r.owner));
+  const supers = new Set(rows.filter((r) => r.owner_super && r.owner !== null).map((r) => r.owner!));
   const grants = [
-    ...[...notOwned.keys()].filter((owner) => !supers.has(owner)).map((owner) => `GRANT ${owner} TO ${me};`),
-    ...noCreate.map((schema) => `GRANT CREATE ON SCHEMA ${schema} TO ${me};`),
+    ...[...notOwned.keys()].filter((owner) => !supers.has(owner)).map((owner) => `GRANT ${owner} TO ${role};`),
+    ...noCreate.map((schema) => `GRANT CREATE ON SCHEMA ${schema} TO ${role};`),
+    ...(noDatabase ? [`GRANT CREATE ON DATABASE ${noDatabase.db} TO ${role};`] : []),
   ];
   throw new RollbackKitError(
-    `User ${me} cannot restore this snapshot: the restore drops what the snapshot holds and creates it again, which PostgreSQL lets only the objects' owner (or a member of the owning role, or a superuser) do, and it lacks ${lacks.join('; ')}.`,
-    `Restore as the role that owns them (the one the migrations run as)${grants.length ? `, or grant it: ${grants.join(' ')}` : '.'} Nothing was changed: the check ran before anything was locked.`,
+    `User ${role} cannot restore this snapshot: the restore drops what the snapshot holds and creates it again, which PostgreSQL lets only the objects' owner (or a member of the owning role, or a superuser) do, and it lacks ${lacks.join('; ')}.`,
+    `Restore as the role that owns them (the one the migrations run as${superOnly.length ? ', or a superuser' : ''})${grants.length ? `, or grant it: ${grants.join(' ')}` : '.'} Nothing was changed: the check ran before anything was locked.`,
   );
 }
 

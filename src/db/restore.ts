@@ -289,8 +289,8 @@ async function restoreOrPreview(req: RestoreRequest, log: Log, dryRun: boolean):
       const extra = await leftAsTheyAre(s, contents, manifest);
       // Planned before anything is written: a dependent that cannot be put back refuses the restore here.
       const plan: RestorePlan = req.clean ? await planRestore(s, contents, where) : { dropped: [], keptPartitions: [], droppedForeignKeys: [], keptForeignKeys: [], keptViews: [], discarded: [] };
-      // Before anything is locked or kept: a role that may not drop what the plan drops would fail only at the first DROP.
-      await requireRestorePrivileges(s, plan);
+      // Before anything is locked or kept: a role that may not drop what the plan and the snapshot's script drop would fail only at the first DROP.
+      await requireRestorePrivileges(s, plan, req.clean ? contents.objects : [], contents.schemas);
       return { serverMajor, pgRestore, contents, plan, extra, notMemberOf, defaults, source };
     }, planningGone);
     if (contents.largeObjects && manifest.format === 'plain') {
@@ -1148,8 +1148,8 @@ function advice(reason: string, plan: RestorePlan, user: string): string {
   if (plan.keptPartitions.length && /partition|not found in parent/i.test(reason)) {
     return ` A partition the snapshot does not have (${plan.keptPartitions.map((p) => p.partition).join(', ')}) could not be attached to the restored table. Detach it yourself (ALTER TABLE <table> DETACH PARTITION <partition>): it then stays as a table of its own with its rows, and the restore leaves it as it is. Then run again.`;
   }
-  // Relations are checked while the restore is planned (requireRestorePrivileges); the snapshot's
-  // functions, types and other objects, which its script drops and creates again too, are not.
+  // What the restore drops and creates again, and the schemas it creates, are checked while it is
+  // planned (requireRestorePrivileges); what else its script changes (a schema's comment, say) is not.
   if (/must be owner of|permission denied for/.test(reason)) {
     return ` User "${user}" may not drop or create an object of the snapshot: the restore drops what the snapshot holds and creates it again, which PostgreSQL lets only its owner (a member of the owning role, or a superuser) do. Restore as the role that owns them (the one the migrations run as), or GRANT that role TO "${user}", then run again.`;
   }

@@ -8,7 +8,7 @@
 import type { Session } from '../db/session.js';
 import { doBlock } from '../db/catalog.js';
 import type { Log } from '../core/log.js';
-import { ensureTable, ensureTableSql, OMITTED_WARNING, type OwnTable } from './own-tables.js';
+import { ensureTable, ensureTableSql, OMITTED_WARNING, writableTableSql, type OwnTable } from './own-tables.js';
 import { literal } from './sql-split.js';
 
 /**
@@ -145,6 +145,19 @@ export function ledgerUpsertSql(row: LedgerRow): string {
     'END',
   ];
   return doBlock('rk_ledger_write', lines.join('\n'));
+}
+
+/**
+ * One statement that changes nothing (a read-only transaction will do) and refuses a ledger this
+ * role's writes would fail on: one an earlier version created that lacks a column this version
+ * needs and this role may not add (as writeLedger refuses it), one it may not read and upsert, or
+ * none, where it may not make one. Each refusal names the role to ask and what it runs; own-tables.ts
+ * writableRefusal makes it the user's error. For a run to ask while it is planned, so that the
+ * refusal comes before it changes anything (an app rolled back, a snapshot taken), not at its first write.
+ */
+export function ledgerWritableSql(): string {
+  // An upsert (ledgerUpsertSql): INSERT … ON CONFLICT DO UPDATE, which reads the row it updates.
+  return writableTableSql(ROLLBACKS, ['SELECT', 'INSERT', 'UPDATE']);
 }
 
 /** Logs already told that the table lacks the NEWER columns: said once a run. */

@@ -51,6 +51,110 @@ export function addColumnsSql(table: OwnTable): string {
 }
 
 /**
+ * The check of a column later runs rely on (not `optional`): where it is missing and this role does
+ * not own the table, refused (insufficient_privilege) with the owner and the statement they run;
+ * else `then` (the ALTER that adds it, or nothing).
+ */
+function requiredColumn(table: OwnTable, column: string, then?: string): string {
+  const [schema, name] = table.name.split('.') as [string, string];
+  const oid = `${literal(table.name)}::regclass`;
+  const refusal = [
+    literal(`${table.name} lacks the column ${column}, which this version of rollback-kit writes (an earlier version created the table), and only the table's owner may add it: it belongs to role `),
+    'rk_owner::regrole::text',
+    literal(', and this run connects as role '),
+    'quote_ident(current_user)',
+    literal('. Have '),
+    'rk_owner::regrole::text',
+    literal(` (or a superuser) run once: ${addColumnsSql(table)}; then run again.`),
+  ].join(' || ');
+  return [
+    `  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute WHERE attrelid = ${oid} AND attname = ${literal(column)} AND NOT attisdropped) THEN`,
+    `    SELECT relowner INTO rk_owner FROM pg_catalog.pg_class WHERE oid = ${oid};`,
+    `    IF NOT pg_has_role(rk_owner, 'USAGE') THEN`,
+    `      RAISE EXCEPTION USING ERRCODE = 'insufficient_privilege', MESSAGE = ${refusal}, SCHEMA = ${literal(schema)}, TABLE = ${literal(name)}, COLUMN = ${literal(column)};`,
+    '    END IF;',
+    ...(then ? [then] : []),
+    '  END IF;',
+  ].join('\n');
+}
+
+/**
+ * One statement that changes nothing and refuses (insufficient_privilege, the table named in its
+ * TABLE field) what this role's first write of `table` would fail on: a column later runs rely on
+ * that it may not add (as ensureTableSql refuses it, COLUMN named too), one of `privileges` it lacks
+ * on the table, or, where the table is not there yet, the CREATE that making it takes. For a run to
+ * ask before it changes anything (a read-only transaction will do), rather than at its first write.
+ * Each refusal names the role to ask and the statement it runs.
+ */
+export function writableTableSql(table: OwnTable, privileges: readonly string[]): string {
+  const [schema, name] = table.name.split('.') as [string, string];
+  const optional = new Set(table.optional ?? []);
+  const required = Object.keys(table.added).filter((column) => !optional.has(column));
+  const raise = (message: string) => `    RAISE EXCEPTION USING ERRCODE = 'insufficient_privilege', MESSAGE = ${message}, SCHEMA = ${literal(schema)}, TABLE = ${literal(name)};`;
+  const who = (parts: string[]) => parts.join(' || ');
+  const makes = `${table.name} is not there yet, and this run makes it at its first write`;
+  const body = [
+    'DECLARE rk_owner oid; rk_lacks text;',
+    'BEGIN',
+    `  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = ${literal(schema)}) THEN`,
+    "    IF NOT has_database_privilege(current_database(), 'CREATE') THEN",
+    raise(
+      who([
+        literal(`${makes}, schema ${schema} with it, which takes CREATE on the database; role `),
+        'quote_ident(current_user)',
+        literal(' lacks it. Have its owner (or a superuser) run once: GRANT CREATE ON DATABASE '),
+        'quote_ident(current_database())',
+        literal(' TO '),
+        'quote_ident(current_user)',
+        literal(`; (or create the schema and table as a role that may, and grant this one SELECT, INSERT, UPDATE on it); then run again.`),
+      ]),
+    ),
+    '    END IF;',
+    '    RETURN;',
+    '  END IF;',
+    `  IF to_regclass(${literal(table.name)}) IS NULL THEN`,
+    `    IF NOT has_schema_privilege(${literal(schema)}, 'CREATE') THEN`,
+    raise(
+      who([
+        literal(`${makes}, which takes CREATE on schema ${schema}; role `),
+        'quote_ident(current_user)',
+        literal(' lacks it. Have '),
+        `(SELECT n.nspowner::regrole::text FROM pg_catalog.pg_namespace n WHERE n.nspname = ${literal(schema)})`,
+        literal(` (or a superuser) run once: GRANT CREATE ON SCHEMA ${schema} TO `),
+        'quote_ident(current_user)',
+        literal('; then run again.'),
+      ]),
+    ),
+    '    END IF;',
+    '    RETURN;',
+    '  END IF;',
+    // Statements after an IF are planned only when reached: the ::regclass of a table not there is never read.
+    `  SELECT relowner INTO rk_owner FROM pg_catalog.pg_class WHERE oid = ${literal(table.name)}::regclass;`,
+    `  SELECT string_agg(p, ', ') INTO rk_lacks FROM unnest(ARRAY[${privileges.map(literal).join(', ')}]) AS p WHERE NOT has_table_privilege(${literal(table.name)}, p);`,
+    '  IF rk_lacks IS NOT NULL THEN',
+    raise(
+      who([
+        literal(`This run writes its row to ${table.name}, and role `),
+        'quote_ident(current_user)',
+        literal(' lacks '),
+        'rk_lacks',
+        literal(' on it; it belongs to role '),
+        'rk_owner::regrole::text',
+        literal('. Have '),
+        'rk_owner::regrole::text',
+        literal(` (or a superuser) run once: GRANT ${privileges.join(', ')} ON ${table.name} TO `),
+        'quote_ident(current_user)',
+        literal('; then run again.'),
+      ]),
+    ),
+    '  END IF;',
+    ...required.map((column) => requiredColumn(table, column)),
+    'END',
+  ];
+  return doBlock('rk_own_table_check', body.join('\n'));
+}
+
+/**
  * One statement (a DO block, literals inlined) that makes `table` as this version uses it. A column
  * that is missing while this role does not own the table is refused (insufficient_privilege) with
  * the owner and the statement they run: a column we added is one a later run relies on (the ledger's
@@ -78,24 +182,7 @@ export function ensureTableSql(table: OwnTable, opts: { quiet?: boolean } = {}):
         '  END IF;',
       ].join('\n');
     }
-    const refusal = [
-      literal(`${table.name} lacks the column ${column}, which this version of rollback-kit writes (an earlier version created the table), and only the table's owner may add it: it belongs to role `),
-      'rk_owner::regrole::text',
-      literal(', and this run connects as role '),
-      'quote_ident(current_user)',
-      literal('. Have '),
-      'rk_owner::regrole::text',
-      literal(` (or a superuser) run once: ${addColumnsSql(table)}; then run again.`),
-    ].join(' || ');
-    return [
-      `  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute WHERE attrelid = ${oid} AND attname = ${literal(column)} AND NOT attisdropped) THEN`,
-      `    SELECT relowner INTO rk_owner FROM pg_catalog.pg_class WHERE oid = ${oid};`,
-      `    IF NOT pg_has_role(rk_owner, 'USAGE') THEN`,
-      `      RAISE EXCEPTION USING ERRCODE = 'insufficient_privilege', MESSAGE = ${refusal}, SCHEMA = ${literal(schema)}, TABLE = ${literal(name)}, COLUMN = ${literal(column)};`,
-      '    END IF;',
-      `    ${alter};`,
-      '  END IF;',
-    ].join('\n');
+    return requiredColumn(table, column, `    ${alter};`);
   });
   const omitted = [
     literal(`${table.name} lacks the column(s) `),
@@ -149,9 +236,22 @@ export async function ensureTable(session: Session, table: OwnTable, then?: stri
   try {
     await session.query([before, ensureTableSql(table), then].filter((sql) => sql !== undefined).join(';\n'));
   } catch (err) {
-    // PostgreSQL's own refusals (CREATE on the database, say) name no column and pass as they are.
-    const e = err as { code?: string; column?: string; message: string };
-    if (e.code === INSUFFICIENT_PRIVILEGE && e.column) throw new ColumnRefused(e.message);
-    throw err;
+    throw columnRefused(err);
   }
+}
+
+/**
+ * What writableTableSql refused, as the user's error: a column this role may not add as a
+ * ColumnRefused (as ensureTable refuses it), the rest as a RollbackKitError; anything else as it came.
+ */
+export function writableRefusal(err: unknown): unknown {
+  const e = err as { code?: string; table?: string; column?: string; message: string };
+  if (e.code === INSUFFICIENT_PRIVILEGE && e.table && !e.column) return new RollbackKitError(e.message);
+  return columnRefused(err);
+}
+
+/** ensureTableSql's refusal of a column as a ColumnRefused; PostgreSQL's own refusals (CREATE on the database, say) name no column and pass as they are. */
+function columnRefused(err: unknown): unknown {
+  const e = err as { code?: string; column?: string; message: string };
+  return e.code === INSUFFICIENT_PRIVILEGE && e.column ? new ColumnRefused(e.message) : err;
 }

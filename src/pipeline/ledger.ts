@@ -20,7 +20,8 @@ import { RevertFailed, type Choice } from '../migrations/revert.js';
 import { describeTarget, type ConnectionTarget } from '../db/connection.js';
 import { isLockTimeout, lockHolders, lockTimeoutError, lockTimeoutMs } from '../db/lock-wait.js';
 import { closeAtStop, closeSession, connect, QueryDeadlineExceeded, seconds, type QueryDeadline, type Session } from '../db/session.js';
-import { isClosed, readLedgerRows, supersedeSql, writeLedger, type LedgerRow } from '../migrations/ledger.js';
+import { isClosed, ledgerWritableSql, readLedgerRows, supersedeSql, writeLedger, type LedgerRow } from '../migrations/ledger.js';
+import { writableRefusal } from '../migrations/own-tables.js';
 import { acquireMigrationLock, holdsLock, releaseMigrationLock, ROLLBACK_KIT_LOCK_KEY } from '../migrations/lock.js';
 import { literal } from '../migrations/sql-split.js';
 
@@ -67,7 +68,9 @@ async function readLedgerAtPlan(target: ConnectionTarget, incidentKeys: string[]
   // It only reads: a stop ends a wait for the table (up to lock-timeout) at once.
   const release = closeAtStop(session, opts.signal);
   try {
-    return await readLedgerBounded(session, incidentKeys, lockTimeoutSeconds, log, what, deadline);
+    // The run writes its row later, after it may have rolled the app back: a ledger it could not
+    // write then is refused now, with nothing changed (catalogue reads only, no lock on the table).
+    return await readLedgerBounded(session, incidentKeys, lockTimeoutSeconds, log, what, deadline, ledgerWritableSql());
   } catch (err) {
     if (!opts.signal?.aborted) throw err;
     throw new RollbackKitError(`${what} was stopped (${stopName(opts.signal)}): nothing was changed.`, 'Run it again when it can run to its end.', { changed: 'no', stopped: true });
@@ -238,21 +241,25 @@ export async function supersedeUnderLock(session: Session, target: ConnectionTar
   }
 }
 
-/** The ledger rows under `incidentKeys`, read with their waits bounded (LedgerBounds); an answer that never comes ends it too, nothing changed. */
-async function readLedgerBounded(session: Session, incidentKeys: string[], lockTimeoutSeconds: number, log: Log, what: string, deadline: QueryDeadline): Promise<LedgerRow[]> {
+/**
+ * The ledger rows under `incidentKeys`, read with their waits bounded (LedgerBounds); an answer that
+ * never comes ends it too, nothing changed. `check`: a read-only statement sent with the COMMIT (no
+ * round trip of its own) whose refusal (own-tables.ts writableRefusal) ends the read.
+ */
+async function readLedgerBounded(session: Session, incidentKeys: string[], lockTimeoutSeconds: number, log: Log, what: string, deadline: QueryDeadline, check?: string): Promise<LedgerRow[]> {
   const bounds: LedgerBounds = { lockTimeoutSeconds, deadline, what, log, left: NOTHING_CHANGED };
   try {
     // A read-only transaction of its own: SET LOCAL ends with it, so on the lock's session it bounds
     // these two queries only, never the session's advisory lock or the writes it makes later.
     await session.query(`BEGIN READ ONLY; ${localBounds(bounds)}`);
     const rows = await readLedgerRows(session, incidentKeys);
-    await session.query('COMMIT');
+    await session.query(check ? `${check};\nCOMMIT` : 'COMMIT');
     return rows;
   } catch (err) {
     if (err instanceof QueryDeadlineExceeded) throw new RollbackKitError(`${what} stopped: ${err.message}.`, 'Nothing was changed. Check the network path to the database and run again.', { changed: 'no' });
     // Out of the failed transaction first: the holders are asked on the same session.
     await session.query('ROLLBACK').catch(() => undefined);
-    throw await boundsError(session, bounds, err);
+    throw await boundsError(session, bounds, writableRefusal(err));
   }
 }
 
