@@ -432,7 +432,7 @@ const FLAGS = {
 };
 const TOKENS = ['vercel-token', 'fly-token', 'railway-token', 'render-token', 'netlify-token', 'github-token'];
 const COMPONENT = ['provider', 'project', 'team', 'target', 'from', 'api-url', 'method', 'command', 'timeout-seconds'];
-const DATABASE = ['migrations-dir', 'format', 'steps', 'to-version', 'since-ref', 'db-method', 'snapshot-path'];
+const DATABASE = ['migrations-dir', 'format', 'migrations-table', 'steps', 'to-version', 'since-ref', 'db-method', 'snapshot-path'];
 const VERIFY = ['base-url', 'checks', 'checks-file'];
 /** Each command's flags, by input name: the same as its action's inputs, less GitHub-only ones (artifacts). */
 const COMMAND_FLAGS = {
@@ -471,7 +471,7 @@ __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependen
 // First the stop handler (signals.ts); the rest is loaded after it, as a chunk of its own, so that a
 // stop while the command line loads (most of its start) is said, not Node's silent default.
 
-const { run } = await Promise.all(/* import() */[__nccwpck_require__.e(541), __nccwpck_require__.e(242)]).then(__nccwpck_require__.bind(__nccwpck_require__, 7242));
+const { run } = await Promise.all(/* import() */[__nccwpck_require__.e(541), __nccwpck_require__.e(655)]).then(__nccwpck_require__.bind(__nccwpck_require__, 9655));
 // Node hands a caught signal to its handler only when the event loop next looks for events: one
 // turn here, so that a stop that came while the rest loaded is said before the command starts.
 await new Promise((resolve) => setImmediate(resolve));
@@ -1260,7 +1260,7 @@ const output = {
 /* harmony export */   rE: () => (/* binding */ SecretSet),
 /* harmony export */   vb: () => (/* binding */ MIN_SECRET_LENGTH)
 /* harmony export */ });
-/* unused harmony exports secretStrength, encodedForms */
+/* unused harmony exports secretStrength, encodedForms, MIN_BASE64_CORE, base64Forms */
 /**
  * What counts as a secret, in which written forms it can turn up, and how it is taken out of text.
  * The one rule for every value registered anywhere (inputs, passwords, URLs, spec headers), used by
@@ -1290,6 +1290,34 @@ function encodedForms(value) {
     const form = new URLSearchParams({ v: value }).toString().slice(2);
     const json = JSON.stringify(value).slice(1, -1);
     return [...new Set([value, uri, form, json])];
+}
+/**
+ * The shortest base64 piece registered: 8 characters carry 48 bits, the same as the 6 bytes
+ * MIN_SECRET_LENGTH asks of a value written as it is. Shorter pieces (a 6-character secret at an
+ * offset of 1 or 2 leaves 7 characters) say less than a value we already call too short to hide.
+ */
+const MIN_BASE64_CORE = Math.ceil((MIN_SECRET_LENGTH * 8) / 6);
+/**
+ * The value as it reads inside any base64 text, as the runner's masker finds it: `Basic
+ * base64(user:token)`, `base64("Bearer " + token)`, `printf %s "$TOKEN" | base64`. Where the
+ * value starts 0, 1 or 2 bytes into a 3-byte group, the characters whose 6 bits all come from the
+ * value are the same whatever comes before or after it; the first characters (mixed with what
+ * precedes) and the last ones (mixed with what follows, or padding) are left out. Each in the
+ * standard and the URL-safe alphabet; pieces shorter than MIN_BASE64_CORE are left out.
+ */
+function base64Forms(value) {
+    const bytes = Buffer.from(value, 'utf8');
+    const forms = [];
+    for (const offset of [0, 1, 2]) {
+        // The value's bits run from 8·offset to 8·(offset + length); character i holds bits 6i to 6i + 6.
+        const first = Math.ceil((8 * offset) / 6);
+        const end = Math.floor((8 * (offset + bytes.length)) / 6);
+        if (end - first < MIN_BASE64_CORE)
+            continue;
+        const core = Buffer.concat([Buffer.alloc(offset), bytes]).toString('base64').slice(first, end);
+        forms.push(core, core.replace(/\+/g, '-').replace(/\//g, '_'));
+    }
+    return [...new Set(forms)];
 }
 /**
  * Cuts text to at most `max` characters with an ellipsis, at a space when there is one in the
@@ -1322,15 +1350,33 @@ function redactDeep(value, redact) {
     return value;
 }
 const REDACTED = '***';
-const escapeRegExp = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-/** The registered values and one pattern that replaces them all. */
+/** A letter or digit, the characters a weak secret must not touch to be a whole word. */
+const WORD_CHAR = /[\p{L}\p{N}]/u;
+const isWordChar = (ch) => ch !== undefined && WORD_CHAR.test(ch);
+/** The character (whole code point) that ends right before `index`. */
+function charBefore(text, index) {
+    if (index <= 0)
+        return undefined;
+    const low = text.charCodeAt(index - 1);
+    const pair = index >= 2 && low >= 0xdc00 && low <= 0xdfff && text.charCodeAt(index - 2) >= 0xd800 && text.charCodeAt(index - 2) <= 0xdbff;
+    return text.slice(pair ? index - 2 : index - 1, index);
+}
+/** The character (whole code point) that starts at `index`. */
+const charAt = (text, index) => (index < text.length ? String.fromCodePoint(text.codePointAt(index)) : undefined);
+/**
+ * The registered values, found by plain string search rather than one pattern of them all: a
+ * regular expression has a size limit (a 32,000-character value passed it), and the engine's
+ * error quotes the whole pattern, which here is every secret in the clear.
+ */
 class SecretSet {
     strong = new Set();
     weak = new Set();
-    pattern;
+    /** Each registered form once, longest first; rebuilt after an add. */
+    sorted;
     /**
-     * Registers `value` and its encoded forms. Returns what the runner may mask (strong forms only)
-     * and whether it was new, or undefined when nothing was registered.
+     * Registers `value` and its encoded forms (strong values also their base64 pieces). Returns
+     * what the runner may mask (strong forms only) and whether it was new, or undefined when
+     * nothing was registered.
      *
      * The choice for weak values: a guessed one (`?x-vercel-set-bypass-cookie=true`, `?token=abc`)
      * is not a secret at all. A declared one (a 4-character database password) is still a secret,
@@ -1346,25 +1392,47 @@ class SecretSet {
         if (!strength || (strength === 'weak' && source === 'guessed'))
             return undefined;
         const set = strength === 'strong' ? this.strong : this.weak;
-        const fresh = encodedForms(value).filter((form) => !this.strong.has(form) && !set.has(form));
+        const forms = strength === 'strong' ? [...encodedForms(value), ...base64Forms(value)] : encodedForms(value);
+        const fresh = [...new Set(forms)].filter((form) => !this.strong.has(form) && !set.has(form));
         if (!fresh.length)
             return { strength, maskable: [], fresh: false };
         for (const form of fresh)
             set.add(form);
-        this.pattern = undefined;
+        this.sorted = undefined;
         return { strength, maskable: strength === 'strong' ? fresh : [], fresh: true };
     }
+    /**
+     * Every place a registered form stands replaced by ***: strong forms wherever they are, weak ones
+     * where no letter or digit touches them. Overlapping places are replaced as one, so two secrets
+     * sharing characters leave no piece of either.
+     */
     redact(text) {
         if (!this.strong.size && !this.weak.size)
             return text;
-        this.pattern ??= this.compile();
-        return text.replace(this.pattern, REDACTED);
-    }
-    compile() {
-        // Longest first, so a secret that contains another is replaced whole.
-        const all = [...[...this.strong].map((s) => ({ s, weak: false })), ...[...this.weak].map((s) => ({ s, weak: true }))].sort((a, b) => b.s.length - a.s.length);
-        const alternatives = all.map(({ s, weak }) => (weak ? `(?<![\\p{L}\\p{N}])${escapeRegExp(s)}(?![\\p{L}\\p{N}])` : escapeRegExp(s)));
-        return new RegExp(alternatives.join('|'), 'gu');
+        this.sorted ??= [...[...this.strong].map((form) => ({ form, weak: false })), ...[...this.weak].map((form) => ({ form, weak: true }))].sort((a, b) => b.form.length - a.form.length);
+        const spans = [];
+        for (const { form, weak } of this.sorted) {
+            for (let at = text.indexOf(form); at !== -1; at = text.indexOf(form, at + 1)) {
+                const end = at + form.length;
+                if (weak && (isWordChar(charBefore(text, at)) || isWordChar(charAt(text, end))))
+                    continue;
+                spans.push([at, end]);
+            }
+        }
+        if (!spans.length)
+            return text;
+        spans.sort((a, b) => a[0] - b[0]);
+        let out = '';
+        let done = 0;
+        for (const [start, end] of spans) {
+            if (end <= done)
+                continue;
+            // Overlapping the span just replaced: the part past it joins that ***.
+            if (start >= done)
+                out += `${text.slice(done, start)}${REDACTED}`;
+            done = end;
+        }
+        return out + text.slice(done);
     }
 }
 

@@ -377,7 +377,7 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("zlib");
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(76760);
-/* harmony import */ var _core_action_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(40007);
+/* harmony import */ var _core_action_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(62497);
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(53867);
 /* harmony import */ var _db_db_inputs_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(51581);
 /* harmony import */ var _db_restore_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(3370);
@@ -443,7 +443,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 40007:
+/***/ 62497:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -1429,12 +1429,60 @@ const output = {
     },
 };
 
+;// CONCATENATED MODULE: ./.build/core/input-size.js
+/**
+ * The most characters an input may hold, checked where inputs are read (inputsFrom, and the
+ * environment variables secretInput falls back to), before anything uses or prints the value. A
+ * value past it is a mistake (a file pasted into a URL input), and one long enough once crashed
+ * the redactor: it is refused in one line that names the limit and never quotes the value.
+ */
+
+/** A URL or a token: real ones are a few hundred characters; 8 KiB is what HTTP servers take in a request line or header. */
+const URL_OR_TOKEN = { max: 8 * 1024, what: 'a URL or a token' };
+/** Vercel's project names are at most 100 characters; the other platforms' ids and names are shorter. */
+const NAME = { max: 100, what: 'a project, team, app or service name or id' };
+/** A Netlify site is named by its id or its domain, and a domain name is at most 253 characters. */
+const SITE = { max: 253, what: 'a site id or domain' };
+const LIMITS = {
+    'database-url': URL_OR_TOKEN,
+    'notify-webhook-url': URL_OR_TOKEN,
+    'api-url': URL_OR_TOKEN,
+    'machines-api-url': URL_OR_TOKEN,
+    'registry-url': URL_OR_TOKEN,
+    'base-url': URL_OR_TOKEN,
+    'baseline-url': URL_OR_TOKEN,
+    'vercel-token': URL_OR_TOKEN,
+    'fly-token': URL_OR_TOKEN,
+    'railway-token': URL_OR_TOKEN,
+    'render-token': URL_OR_TOKEN,
+    'netlify-token': URL_OR_TOKEN,
+    'github-token': URL_OR_TOKEN,
+    'bypass-token': URL_OR_TOKEN,
+    project: NAME,
+    team: NAME,
+    app: NAME,
+    service: NAME,
+    site: SITE,
+};
+/**
+ * `value` of input `name`, or a refusal when it is longer than that input takes. `shownAs` is how
+ * the message names where it came from (an environment variable the input falls back to).
+ */
+function input_size_withinSize(name, value, shownAs = `Input ${name}`) {
+    const limit = LIMITS[name];
+    if (limit && value.length > limit.max) {
+        throw new errors/* RollbackKitError */.dp(`${shownAs} is ${value.length} characters long; ${limit.what} is at most ${limit.max}.`);
+    }
+    return value;
+}
+
 ;// CONCATENATED MODULE: ./.build/core/secret-input.js
 /**
  * Platform tokens for the entry points: each from its input or, when that is empty, from the
  * environment variable the platform's own CLI reads, so a workflow that already exports it for the
  * CLI needs no second secret. Masked the moment it is read.
  */
+
 
 /** The documented environment variable of each token input (DESIGN, "The whole rollback"). */
 const TOKEN_ENV = {
@@ -1453,7 +1501,8 @@ const TOKEN_ENV = {
  * inputs or the CLI's flags.
  */
 function secretInput(name, env, log, inputs = input) {
-    const value = inputs.secret(name, log) ?? (env[TOKEN_ENV[name]]?.trim() || undefined);
+    const fromEnv = env[TOKEN_ENV[name]]?.trim() || undefined;
+    const value = inputs.secret(name, log) ?? (fromEnv && withinSize(name, fromEnv, TOKEN_ENV[name]));
     log.secret(value, 'declared', TOKEN_ENV[name]);
     return value;
 }
@@ -1673,6 +1722,7 @@ var write_summary = __nccwpck_require__(44039);
 
 
 
+
 function actionLog() {
     return createLog({
         info: (m) => output.info(m),
@@ -1683,7 +1733,8 @@ function actionLog() {
 }
 /** Reads inputs by their public names from `get` (the runner's INPUT_* variables, or the CLI's flags); every parse error names the input. */
 function inputsFrom(get) {
-    const raw = (name) => get(name) ?? '';
+    // Every read goes through here: an input longer than it may be is refused before it is used or printed.
+    const raw = (name) => input_size_withinSize(name, get(name) ?? '');
     const inputs = {
         string(name, opts = {}) {
             const value = raw(name).trim();
@@ -2479,10 +2530,14 @@ function parseNumber(raw, name, opts = {}) {
     if (!Number.isFinite(n) || (opts.integer && !Number.isInteger(n))) {
         throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`Input ${name} must be ${kind}, got "${raw}".`);
     }
+    // Past 2^53 a number no longer holds every whole value (99999999999999999999999 reads as 1e+23,
+    // and later messages would say so): out of range for anything we count. Values quoted as typed.
+    if (Math.abs(n) > Number.MAX_SAFE_INTEGER)
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`Input ${name} is out of range: beyond ±${Number.MAX_SAFE_INTEGER}, got ${value}.`);
     if (opts.min !== undefined && n < opts.min)
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`Input ${name} must be at least ${opts.min}, got ${n}.`);
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`Input ${name} must be at least ${opts.min}, got ${value}.`);
     if (opts.max !== undefined && n > opts.max)
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`Input ${name} must be at most ${opts.max}, got ${n}.`);
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`Input ${name} must be at most ${opts.max}, got ${value}.`);
     return n;
 }
 function parseInteger(raw, name, opts = {}) {
@@ -2757,7 +2812,7 @@ function wholeLines(text, wasCut) {
 /* harmony export */   rE: () => (/* binding */ SecretSet),
 /* harmony export */   vb: () => (/* binding */ MIN_SECRET_LENGTH)
 /* harmony export */ });
-/* unused harmony exports secretStrength, encodedForms */
+/* unused harmony exports secretStrength, encodedForms, MIN_BASE64_CORE, base64Forms */
 /**
  * What counts as a secret, in which written forms it can turn up, and how it is taken out of text.
  * The one rule for every value registered anywhere (inputs, passwords, URLs, spec headers), used by
@@ -2787,6 +2842,34 @@ function encodedForms(value) {
     const form = new URLSearchParams({ v: value }).toString().slice(2);
     const json = JSON.stringify(value).slice(1, -1);
     return [...new Set([value, uri, form, json])];
+}
+/**
+ * The shortest base64 piece registered: 8 characters carry 48 bits, the same as the 6 bytes
+ * MIN_SECRET_LENGTH asks of a value written as it is. Shorter pieces (a 6-character secret at an
+ * offset of 1 or 2 leaves 7 characters) say less than a value we already call too short to hide.
+ */
+const MIN_BASE64_CORE = Math.ceil((MIN_SECRET_LENGTH * 8) / 6);
+/**
+ * The value as it reads inside any base64 text, as the runner's masker finds it: `Basic
+ * base64(user:token)`, `base64("Bearer " + token)`, `printf %s "$TOKEN" | base64`. Where the
+ * value starts 0, 1 or 2 bytes into a 3-byte group, the characters whose 6 bits all come from the
+ * value are the same whatever comes before or after it; the first characters (mixed with what
+ * precedes) and the last ones (mixed with what follows, or padding) are left out. Each in the
+ * standard and the URL-safe alphabet; pieces shorter than MIN_BASE64_CORE are left out.
+ */
+function base64Forms(value) {
+    const bytes = Buffer.from(value, 'utf8');
+    const forms = [];
+    for (const offset of [0, 1, 2]) {
+        // The value's bits run from 8·offset to 8·(offset + length); character i holds bits 6i to 6i + 6.
+        const first = Math.ceil((8 * offset) / 6);
+        const end = Math.floor((8 * (offset + bytes.length)) / 6);
+        if (end - first < MIN_BASE64_CORE)
+            continue;
+        const core = Buffer.concat([Buffer.alloc(offset), bytes]).toString('base64').slice(first, end);
+        forms.push(core, core.replace(/\+/g, '-').replace(/\//g, '_'));
+    }
+    return [...new Set(forms)];
 }
 /**
  * Cuts text to at most `max` characters with an ellipsis, at a space when there is one in the
@@ -2819,15 +2902,33 @@ function redactDeep(value, redact) {
     return value;
 }
 const REDACTED = '***';
-const escapeRegExp = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-/** The registered values and one pattern that replaces them all. */
+/** A letter or digit, the characters a weak secret must not touch to be a whole word. */
+const WORD_CHAR = /[\p{L}\p{N}]/u;
+const isWordChar = (ch) => ch !== undefined && WORD_CHAR.test(ch);
+/** The character (whole code point) that ends right before `index`. */
+function charBefore(text, index) {
+    if (index <= 0)
+        return undefined;
+    const low = text.charCodeAt(index - 1);
+    const pair = index >= 2 && low >= 0xdc00 && low <= 0xdfff && text.charCodeAt(index - 2) >= 0xd800 && text.charCodeAt(index - 2) <= 0xdbff;
+    return text.slice(pair ? index - 2 : index - 1, index);
+}
+/** The character (whole code point) that starts at `index`. */
+const charAt = (text, index) => (index < text.length ? String.fromCodePoint(text.codePointAt(index)) : undefined);
+/**
+ * The registered values, found by plain string search rather than one pattern of them all: a
+ * regular expression has a size limit (a 32,000-character value passed it), and the engine's
+ * error quotes the whole pattern, which here is every secret in the clear.
+ */
 class SecretSet {
     strong = new Set();
     weak = new Set();
-    pattern;
+    /** Each registered form once, longest first; rebuilt after an add. */
+    sorted;
     /**
-     * Registers `value` and its encoded forms. Returns what the runner may mask (strong forms only)
-     * and whether it was new, or undefined when nothing was registered.
+     * Registers `value` and its encoded forms (strong values also their base64 pieces). Returns
+     * what the runner may mask (strong forms only) and whether it was new, or undefined when
+     * nothing was registered.
      *
      * The choice for weak values: a guessed one (`?x-vercel-set-bypass-cookie=true`, `?token=abc`)
      * is not a secret at all. A declared one (a 4-character database password) is still a secret,
@@ -2843,25 +2944,47 @@ class SecretSet {
         if (!strength || (strength === 'weak' && source === 'guessed'))
             return undefined;
         const set = strength === 'strong' ? this.strong : this.weak;
-        const fresh = encodedForms(value).filter((form) => !this.strong.has(form) && !set.has(form));
+        const forms = strength === 'strong' ? [...encodedForms(value), ...base64Forms(value)] : encodedForms(value);
+        const fresh = [...new Set(forms)].filter((form) => !this.strong.has(form) && !set.has(form));
         if (!fresh.length)
             return { strength, maskable: [], fresh: false };
         for (const form of fresh)
             set.add(form);
-        this.pattern = undefined;
+        this.sorted = undefined;
         return { strength, maskable: strength === 'strong' ? fresh : [], fresh: true };
     }
+    /**
+     * Every place a registered form stands replaced by ***: strong forms wherever they are, weak ones
+     * where no letter or digit touches them. Overlapping places are replaced as one, so two secrets
+     * sharing characters leave no piece of either.
+     */
     redact(text) {
         if (!this.strong.size && !this.weak.size)
             return text;
-        this.pattern ??= this.compile();
-        return text.replace(this.pattern, REDACTED);
-    }
-    compile() {
-        // Longest first, so a secret that contains another is replaced whole.
-        const all = [...[...this.strong].map((s) => ({ s, weak: false })), ...[...this.weak].map((s) => ({ s, weak: true }))].sort((a, b) => b.s.length - a.s.length);
-        const alternatives = all.map(({ s, weak }) => (weak ? `(?<![\\p{L}\\p{N}])${escapeRegExp(s)}(?![\\p{L}\\p{N}])` : escapeRegExp(s)));
-        return new RegExp(alternatives.join('|'), 'gu');
+        this.sorted ??= [...[...this.strong].map((form) => ({ form, weak: false })), ...[...this.weak].map((form) => ({ form, weak: true }))].sort((a, b) => b.form.length - a.form.length);
+        const spans = [];
+        for (const { form, weak } of this.sorted) {
+            for (let at = text.indexOf(form); at !== -1; at = text.indexOf(form, at + 1)) {
+                const end = at + form.length;
+                if (weak && (isWordChar(charBefore(text, at)) || isWordChar(charAt(text, end))))
+                    continue;
+                spans.push([at, end]);
+            }
+        }
+        if (!spans.length)
+            return text;
+        spans.sort((a, b) => a[0] - b[0]);
+        let out = '';
+        let done = 0;
+        for (const [start, end] of spans) {
+            if (end <= done)
+                continue;
+            // Overlapping the span just replaced: the part past it joins that ***.
+            if (start >= done)
+                out += `${text.slice(done, start)}${REDACTED}`;
+            done = end;
+        }
+        return out + text.slice(done);
     }
 }
 
@@ -5737,6 +5860,8 @@ function tocReader(into) {
                 into.objects.push({ schema, name, type });
             else if (restore_discarded/* TABLE_OBJECT_TYPES */.nT.has(type))
                 into.tableObjects.push({ schema, name, type });
+            else if (type === 'SCHEMA')
+                into.schemas.push(name);
             else if (/^(BLOB|BLOBS|LARGE OBJECT)/.test(type))
                 into.largeObjects = true;
         },
@@ -5750,7 +5875,7 @@ function tocReader(into) {
  * pg_restore --clean's DROP statements (archives), or the script itself (plain, dumped with them).
  */
 async function readSnapshotContents(path, format, pgRestore) {
-    const contents = { relations: [], tables: [], tableObjects: [], objects: [], largeObjects: false };
+    const contents = { relations: [], tables: [], tableObjects: [], objects: [], largeObjects: false, schemas: [] };
     const sink = tocReader(contents);
     if (format === 'plain') {
         try {
@@ -5814,6 +5939,61 @@ async function dependentsOf(session, oids) {
     return rows;
 }
 /**
+ * The snapshot's objects of OBJECT_TYPES and DROPPED_AS that exist now, as `snapshot` (classid,
+ * objid, type, namespace, name, owners), from $1, $2, $3: the types, schemas and names of its table
+ * of contents. Each kind is named as pg_dump names it (see OBJECT_TYPES and DROPPED_AS). `owners`:
+ * the roles whose privileges let one drop it (any one of them: a cast's source or target type's
+ * owner); none for the kinds only a superuser may create (an access method, an event trigger, a
+ * foreign-data wrapper, a text search parser or template, an operator class or family).
+ */
+const SNAPSHOT_OBJECTS = `toc AS (
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) AS t(type, schema, name)
+     ), named(classid, objid, type, namespace, name, owners) AS (
+       -- Each kind under the name pg_dump gives it (see OBJECT_TYPES and DROPPED_AS).
+       SELECT 'pg_type'::regclass, t.oid, CASE t.typtype WHEN 'd' THEN 'DOMAIN' ELSE 'TYPE' END, t.typnamespace, t.typname::text, ARRAY[t.typowner] FROM pg_type t
+       UNION ALL
+       SELECT 'pg_proc'::regclass, p.oid, CASE p.prokind WHEN 'p' THEN 'PROCEDURE' WHEN 'a' THEN 'AGGREGATE' ELSE 'FUNCTION' END, p.pronamespace,
+              p.proname || '(' || CASE WHEN p.prokind = 'a' AND p.pronargs = 0 THEN '*'
+                ELSE array_to_string(ARRAY(SELECT format_type(a.t, NULL) FROM unnest(p.proargtypes::oid[]) WITH ORDINALITY AS a(t, i) ORDER BY a.i), ', ') END || ')',
+              ARRAY[p.proowner]
+         FROM pg_proc p
+       UNION ALL SELECT 'pg_extension'::regclass, e.oid, 'EXTENSION', NULL, e.extname::text, ARRAY[e.extowner] FROM pg_extension e
+       UNION ALL SELECT 'pg_collation'::regclass, c.oid, 'COLLATION', c.collnamespace, c.collname::text, ARRAY[c.collowner] FROM pg_collation c
+       UNION ALL SELECT 'pg_conversion'::regclass, c.oid, 'CONVERSION', c.connamespace, c.conname::text, ARRAY[c.conowner] FROM pg_conversion c
+       UNION ALL SELECT 'pg_cast'::regclass, c.oid, 'CAST', NULL, 'CAST (' || format_type(c.castsource, NULL) || ' AS ' || format_type(c.casttarget, NULL) || ')',
+              ARRAY(SELECT t.typowner FROM pg_type t WHERE t.oid IN (c.castsource, c.casttarget)) FROM pg_cast c
+       UNION ALL
+       SELECT 'pg_transform'::regclass, t.oid, 'TRANSFORM', NULL, 'TRANSFORM FOR ' || format_type(t.trftype, NULL) || ' LANGUAGE ' || quote_ident(l.lanname),
+              ARRAY(SELECT y.typowner FROM pg_type y WHERE y.oid = t.trftype)
+         FROM pg_transform t JOIN pg_language l ON l.oid = t.trflang
+       UNION ALL SELECT 'pg_language'::regclass, l.oid, 'PROCEDURAL LANGUAGE', NULL, l.lanname::text, ARRAY[l.lanowner] FROM pg_language l
+       UNION ALL SELECT 'pg_am'::regclass, a.oid, 'ACCESS METHOD', NULL, a.amname::text, '{}'::oid[] FROM pg_am a
+       UNION ALL SELECT 'pg_event_trigger'::regclass, e.oid, 'EVENT TRIGGER', NULL, e.evtname::text, '{}'::oid[] FROM pg_event_trigger e
+       UNION ALL SELECT 'pg_ts_config'::regclass, c.oid, 'TEXT SEARCH CONFIGURATION', c.cfgnamespace, c.cfgname::text, ARRAY[c.cfgowner] FROM pg_ts_config c
+       UNION ALL SELECT 'pg_ts_dict'::regclass, d.oid, 'TEXT SEARCH DICTIONARY', d.dictnamespace, d.dictname::text, ARRAY[d.dictowner] FROM pg_ts_dict d
+       UNION ALL SELECT 'pg_ts_parser'::regclass, p.oid, 'TEXT SEARCH PARSER', p.prsnamespace, p.prsname::text, '{}'::oid[] FROM pg_ts_parser p
+       UNION ALL SELECT 'pg_ts_template'::regclass, t.oid, 'TEXT SEARCH TEMPLATE', t.tmplnamespace, t.tmplname::text, '{}'::oid[] FROM pg_ts_template t
+       UNION ALL SELECT 'pg_foreign_data_wrapper'::regclass, w.oid, 'FOREIGN DATA WRAPPER', NULL, w.fdwname::text, '{}'::oid[] FROM pg_foreign_data_wrapper w
+       UNION ALL SELECT 'pg_foreign_server'::regclass, s.oid, 'SERVER', NULL, s.srvname::text, ARRAY[s.srvowner] FROM pg_foreign_server s
+       -- The view, not pg_user_mapping: only a superuser may read that.
+       UNION ALL SELECT 'pg_user_mapping'::regclass, m.umid, 'USER MAPPING', NULL, 'USER MAPPING ' || m.usename || ' SERVER ' || m.srvname,
+              ARRAY(SELECT s.srvowner FROM pg_foreign_server s WHERE s.oid = m.srvid) FROM pg_user_mappings m
+       UNION ALL
+       SELECT 'pg_operator'::regclass, o.oid, 'OPERATOR', NULL,
+              quote_ident(n.nspname) || '.' || o.oprname || ' (' || coalesce(format_type(nullif(o.oprleft, 0), NULL), 'NONE') || ', ' || coalesce(format_type(nullif(o.oprright, 0), NULL), 'NONE') || ')',
+              ARRAY[o.oprowner]
+         FROM pg_operator o JOIN pg_namespace n ON n.oid = o.oprnamespace
+       UNION ALL
+       SELECT 'pg_opclass'::regclass, c.oid, 'OPERATOR CLASS', NULL, quote_ident(n.nspname) || '.' || quote_ident(c.opcname) || ' USING ' || quote_ident(a.amname), '{}'::oid[]
+         FROM pg_opclass c JOIN pg_namespace n ON n.oid = c.opcnamespace JOIN pg_am a ON a.oid = c.opcmethod
+       UNION ALL
+       SELECT 'pg_opfamily'::regclass, f.oid, 'OPERATOR FAMILY', NULL, quote_ident(n.nspname) || '.' || quote_ident(f.opfname) || ' USING ' || quote_ident(a.amname), '{}'::oid[]
+         FROM pg_opfamily f JOIN pg_namespace n ON n.oid = f.opfnamespace JOIN pg_am a ON a.oid = f.opfmethod
+     ), snapshot AS (
+       SELECT o.* FROM named o LEFT JOIN pg_namespace n ON n.oid = o.namespace
+         JOIN toc ON toc.type = o.type AND toc.schema = coalesce(translate(n.nspname, E'\\n\\r', '  '), '-') AND toc.name = translate(o.name, E'\\n\\r', '  ')
+     )`;
+/**
  * Objects the restore keeps that use a type, function, operator, extension … the snapshot's own
  * script drops (`DROP … IF EXISTS`, no CASCADE) and creates again: that DROP would fail the restore,
  * or, for an object marked DEPENDS ON EXTENSION, take it along without a word. The snapshot's
@@ -5829,48 +6009,7 @@ async function dependentsOf(session, oids) {
 async function keptUsersOf(session, objects, dropped) {
     if (!objects.length)
         return [];
-    const { rows } = await session.query(`WITH RECURSIVE toc AS (
-       SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) AS t(type, schema, name)
-     ), named(classid, objid, type, namespace, name) AS (
-       -- Each kind under the name pg_dump gives it (see OBJECT_TYPES and DROPPED_AS).
-       SELECT 'pg_type'::regclass, t.oid, CASE t.typtype WHEN 'd' THEN 'DOMAIN' ELSE 'TYPE' END, t.typnamespace, t.typname::text FROM pg_type t
-       UNION ALL
-       SELECT 'pg_proc'::regclass, p.oid, CASE p.prokind WHEN 'p' THEN 'PROCEDURE' WHEN 'a' THEN 'AGGREGATE' ELSE 'FUNCTION' END, p.pronamespace,
-              p.proname || '(' || CASE WHEN p.prokind = 'a' AND p.pronargs = 0 THEN '*'
-                ELSE array_to_string(ARRAY(SELECT format_type(a.t, NULL) FROM unnest(p.proargtypes::oid[]) WITH ORDINALITY AS a(t, i) ORDER BY a.i), ', ') END || ')'
-         FROM pg_proc p
-       UNION ALL SELECT 'pg_extension'::regclass, e.oid, 'EXTENSION', NULL, e.extname::text FROM pg_extension e
-       UNION ALL SELECT 'pg_collation'::regclass, c.oid, 'COLLATION', c.collnamespace, c.collname::text FROM pg_collation c
-       UNION ALL SELECT 'pg_conversion'::regclass, c.oid, 'CONVERSION', c.connamespace, c.conname::text FROM pg_conversion c
-       UNION ALL SELECT 'pg_cast'::regclass, c.oid, 'CAST', NULL, 'CAST (' || format_type(c.castsource, NULL) || ' AS ' || format_type(c.casttarget, NULL) || ')' FROM pg_cast c
-       UNION ALL
-       SELECT 'pg_transform'::regclass, t.oid, 'TRANSFORM', NULL, 'TRANSFORM FOR ' || format_type(t.trftype, NULL) || ' LANGUAGE ' || quote_ident(l.lanname)
-         FROM pg_transform t JOIN pg_language l ON l.oid = t.trflang
-       UNION ALL SELECT 'pg_language'::regclass, l.oid, 'PROCEDURAL LANGUAGE', NULL, l.lanname::text FROM pg_language l
-       UNION ALL SELECT 'pg_am'::regclass, a.oid, 'ACCESS METHOD', NULL, a.amname::text FROM pg_am a
-       UNION ALL SELECT 'pg_event_trigger'::regclass, e.oid, 'EVENT TRIGGER', NULL, e.evtname::text FROM pg_event_trigger e
-       UNION ALL SELECT 'pg_ts_config'::regclass, c.oid, 'TEXT SEARCH CONFIGURATION', c.cfgnamespace, c.cfgname::text FROM pg_ts_config c
-       UNION ALL SELECT 'pg_ts_dict'::regclass, d.oid, 'TEXT SEARCH DICTIONARY', d.dictnamespace, d.dictname::text FROM pg_ts_dict d
-       UNION ALL SELECT 'pg_ts_parser'::regclass, p.oid, 'TEXT SEARCH PARSER', p.prsnamespace, p.prsname::text FROM pg_ts_parser p
-       UNION ALL SELECT 'pg_ts_template'::regclass, t.oid, 'TEXT SEARCH TEMPLATE', t.tmplnamespace, t.tmplname::text FROM pg_ts_template t
-       UNION ALL SELECT 'pg_foreign_data_wrapper'::regclass, w.oid, 'FOREIGN DATA WRAPPER', NULL, w.fdwname::text FROM pg_foreign_data_wrapper w
-       UNION ALL SELECT 'pg_foreign_server'::regclass, s.oid, 'SERVER', NULL, s.srvname::text FROM pg_foreign_server s
-       -- The view, not pg_user_mapping: only a superuser may read that.
-       UNION ALL SELECT 'pg_user_mapping'::regclass, m.umid, 'USER MAPPING', NULL, 'USER MAPPING ' || m.usename || ' SERVER ' || m.srvname FROM pg_user_mappings m
-       UNION ALL
-       SELECT 'pg_operator'::regclass, o.oid, 'OPERATOR', NULL,
-              quote_ident(n.nspname) || '.' || o.oprname || ' (' || coalesce(format_type(nullif(o.oprleft, 0), NULL), 'NONE') || ', ' || coalesce(format_type(nullif(o.oprright, 0), NULL), 'NONE') || ')'
-         FROM pg_operator o JOIN pg_namespace n ON n.oid = o.oprnamespace
-       UNION ALL
-       SELECT 'pg_opclass'::regclass, c.oid, 'OPERATOR CLASS', NULL, quote_ident(n.nspname) || '.' || quote_ident(c.opcname) || ' USING ' || quote_ident(a.amname)
-         FROM pg_opclass c JOIN pg_namespace n ON n.oid = c.opcnamespace JOIN pg_am a ON a.oid = c.opcmethod
-       UNION ALL
-       SELECT 'pg_opfamily'::regclass, f.oid, 'OPERATOR FAMILY', NULL, quote_ident(n.nspname) || '.' || quote_ident(f.opfname) || ' USING ' || quote_ident(a.amname)
-         FROM pg_opfamily f JOIN pg_namespace n ON n.oid = f.opfnamespace JOIN pg_am a ON a.oid = f.opfmethod
-     ), snapshot(classid, objid) AS (
-       SELECT o.classid, o.objid FROM named o LEFT JOIN pg_namespace n ON n.oid = o.namespace
-         JOIN toc ON toc.type = o.type AND toc.schema = coalesce(translate(n.nspname, E'\\n\\r', '  '), '-') AND toc.name = translate(o.name, E'\\n\\r', '  ')
-     ), goes(classid, objid, rootclass, rootobj) AS (
+    const { rows } = await session.query(`WITH RECURSIVE ${SNAPSHOT_OBJECTS}, goes(classid, objid, rootclass, rootobj) AS (
        -- Dropped along without CASCADE: internal, automatic and extension-member dependents. Not
        -- one marked DEPENDS ON EXTENSION ('x'): the snapshot has it (and so names it) or it is kept,
        -- and would go without a word, so it counts as a user below.
@@ -6032,46 +6171,78 @@ const REMEDIES = [
 ];
 /** How many objects an error names before it says how many more. */
 const NAMED = 8;
-const KIND_WORD = { r: 'table', p: 'table', v: 'view', m: 'materialized view', S: 'sequence', f: 'foreign table' };
 /**
  * What the restore needs of the role it connects as, asked while it is planned, before anything is
  * locked, kept or changed: it drops every relation of the plan (the snapshot's that exist, and the
- * views it keeps, dropped and created again) and creates it again, and PostgreSQL lets only a role
- * with its owner's privileges (the owner, a member of the owning role, a superuser) drop an object,
- * and only one with CREATE on its schema create it there. SELECT and UPDATE alone would get a role
- * through the table locks and the pre-restore snapshot, and fail at the first DROP.
+ * views it keeps, dropped and created again) and, with the snapshot's own script (pg_restore
+ * --clean), every other object the snapshot holds that exists (its functions, procedures, types,
+ * domains, operators … `objects`), and creates each again. PostgreSQL lets only a role with its
+ * owner's privileges (the owner, a member of the owning role, a superuser) drop an object, only one
+ * with CREATE on its schema create it there, and only a superuser create some kinds (an event
+ * trigger, an operator class …). SELECT and UPDATE alone would get a role through the table locks
+ * and the pre-restore snapshot, and fail at the first DROP. The snapshot's `schemas` are kept, but
+ * created where missing (CREATE SCHEMA IF NOT EXISTS), for which PostgreSQL asks CREATE on the
+ * database first, whether the schema is there or not.
  */
-async function requireRestorePrivileges(session, plan) {
+async function requireRestorePrivileges(session, plan, objects = [], schemas = []) {
     const relations = [...plan.dropped, ...plan.keptViews];
-    if (!relations.length)
+    if (!relations.length && !objects.length && !schemas.length)
         return;
-    // Names quoted by the server, as it quotes them (quote_ident): only where they need it.
-    const { rows } = await session.query(`SELECT quote_ident(current_user) AS me, quote_ident(n.nspname) AS schema, format('%I.%I', n.nspname, c.relname) AS name, c.relkind::text AS relkind, quote_ident(o.rolname) AS owner, o.rolsuper AS owner_super,
-            pg_has_role(current_user, c.relowner, 'USAGE') AS owned, has_schema_privilege(current_user, n.oid, 'CREATE') AS creates
-       FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS t(schema, name, pos)
-       JOIN pg_namespace n ON n.nspname = t.schema
-       JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = t.name
-       JOIN pg_roles o ON o.oid = c.relowner
-      ORDER BY t.pos`, [relations.map((r) => r.schema), relations.map((r) => r.name)]);
-    const me = rows[0]?.me ?? '';
+    const fields = (owned) => `quote_ident(current_user) AS me, ${owned} AS owned, coalesce(o.rolsuper, false) AS owner_super`;
+    // Names quoted by the server, as it quotes them (quote_ident): only where they need it. Described
+    // with the empty search_path planRestore set, so with their schema.
+    const { rows: ofRelations } = relations.length
+        ? await session.query(`SELECT ${fields("pg_has_role(current_user, o.oid, 'USAGE')")}, pg_describe_object('pg_class'::regclass, c.oid, 0) AS what,
+                quote_ident(n.nspname) AS schema, quote_ident(o.rolname) AS owner, has_schema_privilege(current_user, n.oid, 'CREATE') AS creates
+           FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS t(schema, name, pos)
+           JOIN pg_namespace n ON n.nspname = t.schema
+           JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = t.name
+           JOIN pg_roles o ON o.oid = c.relowner
+          ORDER BY t.pos`, [relations.map((r) => r.schema), relations.map((r) => r.name)])
+        : { rows: [] };
+    // A kind with no owner to ask for (owners empty) is one only a superuser may create.
+    const owned = `CASE WHEN cardinality(s.owners) = 0 THEN (SELECT r.rolsuper FROM pg_roles r WHERE r.rolname = current_user)
+                      ELSE EXISTS (SELECT 1 FROM unnest(s.owners) w WHERE pg_has_role(current_user, w, 'USAGE')) END`;
+    const { rows: ofObjects } = objects.length
+        ? await session.query(`WITH RECURSIVE ${SNAPSHOT_OBJECTS}
+         SELECT DISTINCT ${fields(owned)}, pg_describe_object(s.classid, s.objid, 0) AS what, quote_ident(n.nspname) AS schema, quote_ident(o.rolname) AS owner,
+                n.oid IS NULL OR has_schema_privilege(current_user, n.oid, 'CREATE') AS creates
+           FROM snapshot s LEFT JOIN pg_namespace n ON n.oid = s.namespace LEFT JOIN pg_roles o ON o.oid = s.owners[1]
+          ORDER BY what`, [objects.map((o) => o.type), objects.map((o) => o.schema), objects.map((o) => o.name)])
+        : { rows: [] };
+    // PostgreSQL asks for CREATE on the database before it looks whether the schema is there.
+    const { rows: database } = schemas.length
+        ? await session.query("SELECT quote_ident(current_user) AS me, quote_ident(current_database()) AS db, has_database_privilege(current_database(), 'CREATE') AS creates")
+        : { rows: [] };
+    const noDatabase = database[0]?.creates === false ? database[0] : undefined;
+    const rows = [...ofRelations, ...ofObjects];
     const notOwned = new Map();
-    for (const r of rows.filter((r) => !r.owned))
-        notOwned.set(r.owner, [...(notOwned.get(r.owner) ?? []), `${KIND_WORD[r.relkind] ?? 'relation'} ${r.name}`]);
-    const noCreate = [...new Set(rows.filter((r) => !r.creates).map((r) => r.schema))];
-    if (!notOwned.size && !noCreate.length)
+    const superOnly = [];
+    for (const r of rows.filter((r) => !r.owned)) {
+        if (r.owner === null)
+            superOnly.push(r.what);
+        else
+            notOwned.set(r.owner, [...(notOwned.get(r.owner) ?? []), r.what]);
+    }
+    const noCreate = [...new Set(rows.filter((r) => !r.creates && r.schema !== null).map((r) => r.schema))];
+    if (!notOwned.size && !noCreate.length && !superOnly.length && !noDatabase)
         return;
+    const role = rows[0]?.me ?? noDatabase.me;
     const named = (items) => (items.length > NAMED ? `${items.slice(0, NAMED).join(', ')} and ${items.length - NAMED} more` : items.join(', '));
     const lacks = [
-        ...[...notOwned].map(([owner, objects]) => `the privileges of ${owner}, which owns ${named(objects)}`),
+        ...[...notOwned].map(([owner, theirs]) => `the privileges of ${owner}, which owns ${named(theirs)}`),
+        ...(superOnly.length ? [`superuser, which alone may create ${named(superOnly)}`] : []),
         ...(noCreate.length ? [`CREATE on schema ${named(noCreate)}`] : []),
+        ...(noDatabase ? [`CREATE on database ${noDatabase.db}, which the restore's CREATE SCHEMA IF NOT EXISTS of ${named(schemas)} takes even where the schema is there`] : []),
     ];
     // Membership of a superuser role is no grant to suggest: restore as that role instead.
-    const supers = new Set(rows.filter((r) => r.owner_super).map((r) => r.owner));
+    const supers = new Set(rows.filter((r) => r.owner_super && r.owner !== null).map((r) => r.owner));
     const grants = [
-        ...[...notOwned.keys()].filter((owner) => !supers.has(owner)).map((owner) => `GRANT ${owner} TO ${me};`),
-        ...noCreate.map((schema) => `GRANT CREATE ON SCHEMA ${schema} TO ${me};`),
+        ...[...notOwned.keys()].filter((owner) => !supers.has(owner)).map((owner) => `GRANT ${owner} TO ${role};`),
+        ...noCreate.map((schema) => `GRANT CREATE ON SCHEMA ${schema} TO ${role};`),
+        ...(noDatabase ? [`GRANT CREATE ON DATABASE ${noDatabase.db} TO ${role};`] : []),
     ];
-    throw new errors/* RollbackKitError */.dp(`User ${me} cannot restore this snapshot: the restore drops what the snapshot holds and creates it again, which PostgreSQL lets only the objects' owner (or a member of the owning role, or a superuser) do, and it lacks ${lacks.join('; ')}.`, `Restore as the role that owns them (the one the migrations run as)${grants.length ? `, or grant it: ${grants.join(' ')}` : '.'} Nothing was changed: the check ran before anything was locked.`);
+    throw new errors/* RollbackKitError */.dp(`User ${role} cannot restore this snapshot: the restore drops what the snapshot holds and creates it again, which PostgreSQL lets only the objects' owner (or a member of the owning role, or a superuser) do, and it lacks ${lacks.join('; ')}.`, `Restore as the role that owns them (the one the migrations run as${superOnly.length ? ', or a superuser' : ''})${grants.length ? `, or grant it: ${grants.join(' ')}` : '.'} Nothing was changed: the check ran before anything was locked.`);
 }
 /** The remedies for these objects, one per kind, in the order of REMEDIES. */
 function remedies(objects) {
@@ -6323,8 +6494,23 @@ const REDACTED = '***';
 function recordedAs(recorded, actual, fold = (s) => s) {
     if (!recorded.includes(REDACTED))
         return fold(recorded) === fold(actual);
-    const pattern = recorded.split(REDACTED).map((part) => fold(part).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('[\\s\\S]+');
-    return new RegExp(`^${pattern}$`).test(fold(actual));
+    // A scan, not a pattern built from the manifest's text: a long name would pass a regular
+    // expression's size limit, whose error quotes it.
+    const parts = recorded.split(REDACTED).map(fold);
+    const text = fold(actual);
+    const head = parts[0];
+    const tail = parts[parts.length - 1];
+    if (!text.startsWith(head))
+        return false;
+    // Each *** stands for one character or more; each part in between goes where it is first found.
+    let at = head.length;
+    for (const part of parts.slice(1, -1)) {
+        const found = text.indexOf(part, at + 1);
+        if (found === -1)
+            return false;
+        at = found + part.length;
+    }
+    return text.length - tail.length >= at + 1 && text.endsWith(tail);
 }
 function sameHost(recorded, actual) {
     return recordedAs(recorded, actual, (s) => s.toLowerCase());
@@ -7261,6 +7447,102 @@ function addColumnsSql(table) {
         .join(', ')}`;
 }
 /**
+ * The check of a column later runs rely on (not `optional`): where it is missing and this role does
+ * not own the table, refused (insufficient_privilege) with the owner and the statement they run;
+ * else `then` (the ALTER that adds it, or nothing).
+ */
+function requiredColumn(table, column, then) {
+    const [schema, name] = table.name.split('.');
+    const oid = `${sql_split_literal(table.name)}::regclass`;
+    const refusal = [
+        sql_split_literal(`${table.name} lacks the column ${column}, which this version of rollback-kit writes (an earlier version created the table), and only the table's owner may add it: it belongs to role `),
+        'rk_owner::regrole::text',
+        sql_split_literal(', and this run connects as role '),
+        'quote_ident(current_user)',
+        sql_split_literal('. Have '),
+        'rk_owner::regrole::text',
+        sql_split_literal(` (or a superuser) run once: ${addColumnsSql(table)}; then run again.`),
+    ].join(' || ');
+    return [
+        `  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute WHERE attrelid = ${oid} AND attname = ${sql_split_literal(column)} AND NOT attisdropped) THEN`,
+        `    SELECT relowner INTO rk_owner FROM pg_catalog.pg_class WHERE oid = ${oid};`,
+        `    IF NOT pg_has_role(rk_owner, 'USAGE') THEN`,
+        `      RAISE EXCEPTION USING ERRCODE = 'insufficient_privilege', MESSAGE = ${refusal}, SCHEMA = ${sql_split_literal(schema)}, TABLE = ${sql_split_literal(name)}, COLUMN = ${sql_split_literal(column)};`,
+        '    END IF;',
+        ...(then ? [then] : []),
+        '  END IF;',
+    ].join('\n');
+}
+/**
+ * One statement that changes nothing and refuses (insufficient_privilege, the table named in its
+ * TABLE field) what this role's first write of `table` would fail on: a column later runs rely on
+ * that it may not add (as ensureTableSql refuses it, COLUMN named too), one of `privileges` it lacks
+ * on the table, or, where the table is not there yet, the CREATE that making it takes. For a run to
+ * ask before it changes anything (a read-only transaction will do), rather than at its first write.
+ * Each refusal names the role to ask and the statement it runs.
+ */
+function own_tables_writableTableSql(table, privileges) {
+    const [schema, name] = table.name.split('.');
+    const optional = new Set(table.optional ?? []);
+    const required = Object.keys(table.added).filter((column) => !optional.has(column));
+    const raise = (message) => `    RAISE EXCEPTION USING ERRCODE = 'insufficient_privilege', MESSAGE = ${message}, SCHEMA = ${literal(schema)}, TABLE = ${literal(name)};`;
+    const who = (parts) => parts.join(' || ');
+    const makes = `${table.name} is not there yet, and this run makes it at its first write`;
+    const body = [
+        'DECLARE rk_owner oid; rk_lacks text;',
+        'BEGIN',
+        `  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = ${literal(schema)}) THEN`,
+        "    IF NOT has_database_privilege(current_database(), 'CREATE') THEN",
+        raise(who([
+            literal(`${makes}, schema ${schema} with it, which takes CREATE on the database; role `),
+            'quote_ident(current_user)',
+            literal(' lacks it. Have its owner (or a superuser) run once: GRANT CREATE ON DATABASE '),
+            'quote_ident(current_database())',
+            literal(' TO '),
+            'quote_ident(current_user)',
+            literal(`; (or create the schema and table as a role that may, and grant this one SELECT, INSERT, UPDATE on it); then run again.`),
+        ])),
+        '    END IF;',
+        '    RETURN;',
+        '  END IF;',
+        `  IF to_regclass(${literal(table.name)}) IS NULL THEN`,
+        `    IF NOT has_schema_privilege(${literal(schema)}, 'CREATE') THEN`,
+        raise(who([
+            literal(`${makes}, which takes CREATE on schema ${schema}; role `),
+            'quote_ident(current_user)',
+            literal(' lacks it. Have '),
+            `(SELECT n.nspowner::regrole::text FROM pg_catalog.pg_namespace n WHERE n.nspname = ${literal(schema)})`,
+            literal(` (or a superuser) run once: GRANT CREATE ON SCHEMA ${schema} TO `),
+            'quote_ident(current_user)',
+            literal('; then run again.'),
+        ])),
+        '    END IF;',
+        '    RETURN;',
+        '  END IF;',
+        // Statements after an IF are planned only when reached: the ::regclass of a table not there is never read.
+        `  SELECT relowner INTO rk_owner FROM pg_catalog.pg_class WHERE oid = ${literal(table.name)}::regclass;`,
+        `  SELECT string_agg(p, ', ') INTO rk_lacks FROM unnest(ARRAY[${privileges.map(literal).join(', ')}]) AS p WHERE NOT has_table_privilege(${literal(table.name)}, p);`,
+        '  IF rk_lacks IS NOT NULL THEN',
+        raise(who([
+            literal(`This run writes its row to ${table.name}, and role `),
+            'quote_ident(current_user)',
+            literal(' lacks '),
+            'rk_lacks',
+            literal(' on it; it belongs to role '),
+            'rk_owner::regrole::text',
+            literal('. Have '),
+            'rk_owner::regrole::text',
+            literal(` (or a superuser) run once: GRANT ${privileges.join(', ')} ON ${table.name} TO `),
+            'quote_ident(current_user)',
+            literal('; then run again.'),
+        ])),
+        '  END IF;',
+        ...required.map((column) => requiredColumn(table, column)),
+        'END',
+    ];
+    return doBlock('rk_own_table_check', body.join('\n'));
+}
+/**
  * One statement (a DO block, literals inlined) that makes `table` as this version uses it. A column
  * that is missing while this role does not own the table is refused (insufficient_privilege) with
  * the owner and the statement they run: a column we added is one a later run relies on (the ledger's
@@ -7288,24 +7570,7 @@ function own_tables_ensureTableSql(table, opts = {}) {
                 '  END IF;',
             ].join('\n');
         }
-        const refusal = [
-            sql_split_literal(`${table.name} lacks the column ${column}, which this version of rollback-kit writes (an earlier version created the table), and only the table's owner may add it: it belongs to role `),
-            'rk_owner::regrole::text',
-            sql_split_literal(', and this run connects as role '),
-            'quote_ident(current_user)',
-            sql_split_literal('. Have '),
-            'rk_owner::regrole::text',
-            sql_split_literal(` (or a superuser) run once: ${addColumnsSql(table)}; then run again.`),
-        ].join(' || ');
-        return [
-            `  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute WHERE attrelid = ${oid} AND attname = ${sql_split_literal(column)} AND NOT attisdropped) THEN`,
-            `    SELECT relowner INTO rk_owner FROM pg_catalog.pg_class WHERE oid = ${oid};`,
-            `    IF NOT pg_has_role(rk_owner, 'USAGE') THEN`,
-            `      RAISE EXCEPTION USING ERRCODE = 'insufficient_privilege', MESSAGE = ${refusal}, SCHEMA = ${sql_split_literal(schema)}, TABLE = ${sql_split_literal(name)}, COLUMN = ${sql_split_literal(column)};`,
-            '    END IF;',
-            `    ${alter};`,
-            '  END IF;',
-        ].join('\n');
+        return requiredColumn(table, column, `    ${alter};`);
     });
     const omitted = [
         sql_split_literal(`${table.name} lacks the column(s) `),
@@ -7357,12 +7622,23 @@ async function own_tables_ensureTable(session, table, then, before) {
         await session.query([before, own_tables_ensureTableSql(table), then].filter((sql) => sql !== undefined).join(';\n'));
     }
     catch (err) {
-        // PostgreSQL's own refusals (CREATE on the database, say) name no column and pass as they are.
-        const e = err;
-        if (e.code === INSUFFICIENT_PRIVILEGE && e.column)
-            throw new ColumnRefused(e.message);
-        throw err;
+        throw columnRefused(err);
     }
+}
+/**
+ * What writableTableSql refused, as the user's error: a column this role may not add as a
+ * ColumnRefused (as ensureTable refuses it), the rest as a RollbackKitError; anything else as it came.
+ */
+function writableRefusal(err) {
+    const e = err;
+    if (e.code === INSUFFICIENT_PRIVILEGE && e.table && !e.column)
+        return new RollbackKitError(e.message);
+    return columnRefused(err);
+}
+/** ensureTableSql's refusal of a column as a ColumnRefused; PostgreSQL's own refusals (CREATE on the database, say) name no column and pass as they are. */
+function columnRefused(err) {
+    const e = err;
+    return e.code === INSUFFICIENT_PRIVILEGE && e.column ? new ColumnRefused(e.message) : err;
 }
 
 ;// CONCATENATED MODULE: ./.build/migrations/ledger.js
@@ -7459,6 +7735,18 @@ function ledgerUpsertSql(row) {
         'END',
     ];
     return doBlock('rk_ledger_write', lines.join('\n'));
+}
+/**
+ * One statement that changes nothing (a read-only transaction will do) and refuses a ledger this
+ * role's writes would fail on: one an earlier version created that lacks a column this version
+ * needs and this role may not add (as writeLedger refuses it), one it may not read and upsert, or
+ * none, where it may not make one. Each refusal names the role to ask and what it runs; own-tables.ts
+ * writableRefusal makes it the user's error. For a run to ask while it is planned, so that the
+ * refusal comes before it changes anything (an app rolled back, a snapshot taken), not at its first write.
+ */
+function ledgerWritableSql() {
+    // An upsert (ledgerUpsertSql): INSERT … ON CONFLICT DO UPDATE, which reads the row it updates.
+    return writableTableSql(ROLLBACKS, ['SELECT', 'INSERT', 'UPDATE']);
 }
 /** Logs already told that the table lacks the NEWER columns: said once a run. */
 const toldOmitted = new WeakSet();
@@ -7945,8 +8233,8 @@ async function restoreOrPreview(req, log, dryRun) {
             const extra = await leftAsTheyAre(s, contents, manifest);
             // Planned before anything is written: a dependent that cannot be put back refuses the restore here.
             const plan = req.clean ? await planRestore(s, contents, where) : { dropped: [], keptPartitions: [], droppedForeignKeys: [], keptForeignKeys: [], keptViews: [], discarded: [] };
-            // Before anything is locked or kept: a role that may not drop what the plan drops would fail only at the first DROP.
-            await requireRestorePrivileges(s, plan);
+            // Before anything is locked or kept: a role that may not drop what the plan and the snapshot's script drop would fail only at the first DROP.
+            await requireRestorePrivileges(s, plan, req.clean ? contents.objects : [], contents.schemas);
             return { serverMajor, pgRestore, contents, plan, extra, notMemberOf, defaults, source };
         }, planningGone);
         if (contents.largeObjects && manifest.format === 'plain') {
@@ -8667,8 +8955,8 @@ function advice(reason, plan, user) {
     if (plan.keptPartitions.length && /partition|not found in parent/i.test(reason)) {
         return ` A partition the snapshot does not have (${plan.keptPartitions.map((p) => p.partition).join(', ')}) could not be attached to the restored table. Detach it yourself (ALTER TABLE <table> DETACH PARTITION <partition>): it then stays as a table of its own with its rows, and the restore leaves it as it is. Then run again.`;
     }
-    // Relations are checked while the restore is planned (requireRestorePrivileges); the snapshot's
-    // functions, types and other objects, which its script drops and creates again too, are not.
+    // What the restore drops and creates again, and the schemas it creates, are checked while it is
+    // planned (requireRestorePrivileges); what else its script changes (a schema's comment, say) is not.
     if (/must be owner of|permission denied for/.test(reason)) {
         return ` User "${user}" may not drop or create an object of the snapshot: the restore drops what the snapshot holds and creates it again, which PostgreSQL lets only its owner (a member of the owning role, or a superuser) do. Restore as the role that owns them (the one the migrations run as), or GRANT that role TO "${user}", then run again.`;
     }

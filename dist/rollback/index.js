@@ -10031,6 +10031,8 @@ function memoryLog() {
 
 // EXTERNAL MODULE: ./.build/core/output.js
 var output = __nccwpck_require__(58975);
+// EXTERNAL MODULE: ./.build/core/input-size.js
+var input_size = __nccwpck_require__(30228);
 // EXTERNAL MODULE: ./.build/core/secret-input.js
 var secret_input = __nccwpck_require__(8347);
 // EXTERNAL MODULE: ./.build/core/parse.js
@@ -10113,6 +10115,7 @@ async function writeSummary(markdown, log) {
 
 
 
+
 function actionLog() {
     return createLog({
         info: (m) => output/* output */.CG.info(m),
@@ -10123,7 +10126,8 @@ function actionLog() {
 }
 /** Reads inputs by their public names from `get` (the runner's INPUT_* variables, or the CLI's flags); every parse error names the input. */
 function inputsFrom(get) {
-    const raw = (name) => get(name) ?? '';
+    // Every read goes through here: an input longer than it may be is refused before it is used or printed.
+    const raw = (name) => (0,input_size/* withinSize */.L)(name, get(name) ?? '');
     const inputs = {
         string(name, opts = {}) {
             const value = raw(name).trim();
@@ -10886,6 +10890,62 @@ function readRegularFile(path, maxBytes) {
 
 /***/ }),
 
+/***/ 30228:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   L: () => (/* binding */ withinSize)
+/* harmony export */ });
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8005);
+/**
+ * The most characters an input may hold, checked where inputs are read (inputsFrom, and the
+ * environment variables secretInput falls back to), before anything uses or prints the value. A
+ * value past it is a mistake (a file pasted into a URL input), and one long enough once crashed
+ * the redactor: it is refused in one line that names the limit and never quotes the value.
+ */
+
+/** A URL or a token: real ones are a few hundred characters; 8 KiB is what HTTP servers take in a request line or header. */
+const URL_OR_TOKEN = { max: 8 * 1024, what: 'a URL or a token' };
+/** Vercel's project names are at most 100 characters; the other platforms' ids and names are shorter. */
+const NAME = { max: 100, what: 'a project, team, app or service name or id' };
+/** A Netlify site is named by its id or its domain, and a domain name is at most 253 characters. */
+const SITE = { max: 253, what: 'a site id or domain' };
+const LIMITS = {
+    'database-url': URL_OR_TOKEN,
+    'notify-webhook-url': URL_OR_TOKEN,
+    'api-url': URL_OR_TOKEN,
+    'machines-api-url': URL_OR_TOKEN,
+    'registry-url': URL_OR_TOKEN,
+    'base-url': URL_OR_TOKEN,
+    'baseline-url': URL_OR_TOKEN,
+    'vercel-token': URL_OR_TOKEN,
+    'fly-token': URL_OR_TOKEN,
+    'railway-token': URL_OR_TOKEN,
+    'render-token': URL_OR_TOKEN,
+    'netlify-token': URL_OR_TOKEN,
+    'github-token': URL_OR_TOKEN,
+    'bypass-token': URL_OR_TOKEN,
+    project: NAME,
+    team: NAME,
+    app: NAME,
+    service: NAME,
+    site: SITE,
+};
+/**
+ * `value` of input `name`, or a refusal when it is longer than that input takes. `shownAs` is how
+ * the message names where it came from (an environment variable the input falls back to).
+ */
+function withinSize(name, value, shownAs = `Input ${name}`) {
+    const limit = LIMITS[name];
+    if (limit && value.length > limit.max) {
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`${shownAs} is ${value.length} characters long; ${limit.what} is at most ${limit.max}.`);
+    }
+    return value;
+}
+
+
+/***/ }),
+
 /***/ 60325:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
@@ -11112,10 +11172,14 @@ function parseNumber(raw, name, opts = {}) {
     if (!Number.isFinite(n) || (opts.integer && !Number.isInteger(n))) {
         throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`Input ${name} must be ${kind}, got "${raw}".`);
     }
+    // Past 2^53 a number no longer holds every whole value (99999999999999999999999 reads as 1e+23,
+    // and later messages would say so): out of range for anything we count. Values quoted as typed.
+    if (Math.abs(n) > Number.MAX_SAFE_INTEGER)
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`Input ${name} is out of range: beyond ±${Number.MAX_SAFE_INTEGER}, got ${value}.`);
     if (opts.min !== undefined && n < opts.min)
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`Input ${name} must be at least ${opts.min}, got ${n}.`);
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`Input ${name} must be at least ${opts.min}, got ${value}.`);
     if (opts.max !== undefined && n > opts.max)
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`Input ${name} must be at most ${opts.max}, got ${n}.`);
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`Input ${name} must be at most ${opts.max}, got ${value}.`);
     return n;
 }
 function parseInteger(raw, name, opts = {}) {
@@ -11427,11 +11491,13 @@ async function readCapped(res, maxBytes) {
 /* harmony export */   o4: () => (/* binding */ TOKEN_ENV)
 /* harmony export */ });
 /* harmony import */ var _action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(46872);
+/* harmony import */ var _input_size_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(30228);
 /**
  * Platform tokens for the entry points: each from its input or, when that is empty, from the
  * environment variable the platform's own CLI reads, so a workflow that already exports it for the
  * CLI needs no second secret. Masked the moment it is read.
  */
+
 
 /** The documented environment variable of each token input (DESIGN, "The whole rollback"). */
 const TOKEN_ENV = {
@@ -11450,7 +11516,8 @@ const TOKEN_ENV = {
  * inputs or the CLI's flags.
  */
 function secretInput(name, env, log, inputs = _action_js__WEBPACK_IMPORTED_MODULE_0__/* .input */ .hF) {
-    const value = inputs.secret(name, log) ?? (env[TOKEN_ENV[name]]?.trim() || undefined);
+    const fromEnv = env[TOKEN_ENV[name]]?.trim() || undefined;
+    const value = inputs.secret(name, log) ?? (fromEnv && (0,_input_size_js__WEBPACK_IMPORTED_MODULE_1__/* .withinSize */ .L)(name, fromEnv, TOKEN_ENV[name]));
     log.secret(value, 'declared', TOKEN_ENV[name]);
     return value;
 }
@@ -11477,7 +11544,7 @@ function declareEnvironmentSecrets(env, log) {
 /* harmony export */   rE: () => (/* binding */ SecretSet),
 /* harmony export */   vb: () => (/* binding */ MIN_SECRET_LENGTH)
 /* harmony export */ });
-/* unused harmony exports secretStrength, encodedForms */
+/* unused harmony exports secretStrength, encodedForms, MIN_BASE64_CORE, base64Forms */
 /**
  * What counts as a secret, in which written forms it can turn up, and how it is taken out of text.
  * The one rule for every value registered anywhere (inputs, passwords, URLs, spec headers), used by
@@ -11507,6 +11574,34 @@ function encodedForms(value) {
     const form = new URLSearchParams({ v: value }).toString().slice(2);
     const json = JSON.stringify(value).slice(1, -1);
     return [...new Set([value, uri, form, json])];
+}
+/**
+ * The shortest base64 piece registered: 8 characters carry 48 bits, the same as the 6 bytes
+ * MIN_SECRET_LENGTH asks of a value written as it is. Shorter pieces (a 6-character secret at an
+ * offset of 1 or 2 leaves 7 characters) say less than a value we already call too short to hide.
+ */
+const MIN_BASE64_CORE = Math.ceil((MIN_SECRET_LENGTH * 8) / 6);
+/**
+ * The value as it reads inside any base64 text, as the runner's masker finds it: `Basic
+ * base64(user:token)`, `base64("Bearer " + token)`, `printf %s "$TOKEN" | base64`. Where the
+ * value starts 0, 1 or 2 bytes into a 3-byte group, the characters whose 6 bits all come from the
+ * value are the same whatever comes before or after it; the first characters (mixed with what
+ * precedes) and the last ones (mixed with what follows, or padding) are left out. Each in the
+ * standard and the URL-safe alphabet; pieces shorter than MIN_BASE64_CORE are left out.
+ */
+function base64Forms(value) {
+    const bytes = Buffer.from(value, 'utf8');
+    const forms = [];
+    for (const offset of [0, 1, 2]) {
+        // The value's bits run from 8·offset to 8·(offset + length); character i holds bits 6i to 6i + 6.
+        const first = Math.ceil((8 * offset) / 6);
+        const end = Math.floor((8 * (offset + bytes.length)) / 6);
+        if (end - first < MIN_BASE64_CORE)
+            continue;
+        const core = Buffer.concat([Buffer.alloc(offset), bytes]).toString('base64').slice(first, end);
+        forms.push(core, core.replace(/\+/g, '-').replace(/\//g, '_'));
+    }
+    return [...new Set(forms)];
 }
 /**
  * Cuts text to at most `max` characters with an ellipsis, at a space when there is one in the
@@ -11539,15 +11634,33 @@ function redactDeep(value, redact) {
     return value;
 }
 const REDACTED = '***';
-const escapeRegExp = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-/** The registered values and one pattern that replaces them all. */
+/** A letter or digit, the characters a weak secret must not touch to be a whole word. */
+const WORD_CHAR = /[\p{L}\p{N}]/u;
+const isWordChar = (ch) => ch !== undefined && WORD_CHAR.test(ch);
+/** The character (whole code point) that ends right before `index`. */
+function charBefore(text, index) {
+    if (index <= 0)
+        return undefined;
+    const low = text.charCodeAt(index - 1);
+    const pair = index >= 2 && low >= 0xdc00 && low <= 0xdfff && text.charCodeAt(index - 2) >= 0xd800 && text.charCodeAt(index - 2) <= 0xdbff;
+    return text.slice(pair ? index - 2 : index - 1, index);
+}
+/** The character (whole code point) that starts at `index`. */
+const charAt = (text, index) => (index < text.length ? String.fromCodePoint(text.codePointAt(index)) : undefined);
+/**
+ * The registered values, found by plain string search rather than one pattern of them all: a
+ * regular expression has a size limit (a 32,000-character value passed it), and the engine's
+ * error quotes the whole pattern, which here is every secret in the clear.
+ */
 class SecretSet {
     strong = new Set();
     weak = new Set();
-    pattern;
+    /** Each registered form once, longest first; rebuilt after an add. */
+    sorted;
     /**
-     * Registers `value` and its encoded forms. Returns what the runner may mask (strong forms only)
-     * and whether it was new, or undefined when nothing was registered.
+     * Registers `value` and its encoded forms (strong values also their base64 pieces). Returns
+     * what the runner may mask (strong forms only) and whether it was new, or undefined when
+     * nothing was registered.
      *
      * The choice for weak values: a guessed one (`?x-vercel-set-bypass-cookie=true`, `?token=abc`)
      * is not a secret at all. A declared one (a 4-character database password) is still a secret,
@@ -11563,25 +11676,47 @@ class SecretSet {
         if (!strength || (strength === 'weak' && source === 'guessed'))
             return undefined;
         const set = strength === 'strong' ? this.strong : this.weak;
-        const fresh = encodedForms(value).filter((form) => !this.strong.has(form) && !set.has(form));
+        const forms = strength === 'strong' ? [...encodedForms(value), ...base64Forms(value)] : encodedForms(value);
+        const fresh = [...new Set(forms)].filter((form) => !this.strong.has(form) && !set.has(form));
         if (!fresh.length)
             return { strength, maskable: [], fresh: false };
         for (const form of fresh)
             set.add(form);
-        this.pattern = undefined;
+        this.sorted = undefined;
         return { strength, maskable: strength === 'strong' ? fresh : [], fresh: true };
     }
+    /**
+     * Every place a registered form stands replaced by ***: strong forms wherever they are, weak ones
+     * where no letter or digit touches them. Overlapping places are replaced as one, so two secrets
+     * sharing characters leave no piece of either.
+     */
     redact(text) {
         if (!this.strong.size && !this.weak.size)
             return text;
-        this.pattern ??= this.compile();
-        return text.replace(this.pattern, REDACTED);
-    }
-    compile() {
-        // Longest first, so a secret that contains another is replaced whole.
-        const all = [...[...this.strong].map((s) => ({ s, weak: false })), ...[...this.weak].map((s) => ({ s, weak: true }))].sort((a, b) => b.s.length - a.s.length);
-        const alternatives = all.map(({ s, weak }) => (weak ? `(?<![\\p{L}\\p{N}])${escapeRegExp(s)}(?![\\p{L}\\p{N}])` : escapeRegExp(s)));
-        return new RegExp(alternatives.join('|'), 'gu');
+        this.sorted ??= [...[...this.strong].map((form) => ({ form, weak: false })), ...[...this.weak].map((form) => ({ form, weak: true }))].sort((a, b) => b.form.length - a.form.length);
+        const spans = [];
+        for (const { form, weak } of this.sorted) {
+            for (let at = text.indexOf(form); at !== -1; at = text.indexOf(form, at + 1)) {
+                const end = at + form.length;
+                if (weak && (isWordChar(charBefore(text, at)) || isWordChar(charAt(text, end))))
+                    continue;
+                spans.push([at, end]);
+            }
+        }
+        if (!spans.length)
+            return text;
+        spans.sort((a, b) => a[0] - b[0]);
+        let out = '';
+        let done = 0;
+        for (const [start, end] of spans) {
+            if (end <= done)
+                continue;
+            // Overlapping the span just replaced: the part past it joins that ***.
+            if (start >= done)
+                out += `${text.slice(done, start)}${REDACTED}`;
+            done = end;
+        }
+        return out + text.slice(done);
     }
 }
 
@@ -12553,13 +12688,14 @@ async function readWhole(path, format, pgRestore) {
 /* harmony export */   BO: () => (/* binding */ countRows),
 /* harmony export */   LX: () => (/* binding */ qualified),
 /* harmony export */   WS: () => (/* binding */ listTables),
+/* harmony export */   Zl: () => (/* binding */ COUNT_BATCH),
 /* harmony export */   ce: () => (/* binding */ quoteLiteral),
 /* harmony export */   hq: () => (/* binding */ doBlock),
 /* harmony export */   ih: () => (/* binding */ tableKey),
 /* harmony export */   uM: () => (/* binding */ readCatalog),
 /* harmony export */   v4: () => (/* binding */ quoteIdent)
 /* harmony export */ });
-/* unused harmony exports COUNT_BATCH, countObjects */
+/* unused harmony export countObjects */
 /** A table as a map key: schema and name can both hold dots, so they are joined by a NUL. */
 const tableKey = (t) => `${t.schema}\0${t.name}`;
 function quoteIdent(name) {
@@ -14310,8 +14446,23 @@ const REDACTED = '***';
 function recordedAs(recorded, actual, fold = (s) => s) {
     if (!recorded.includes(REDACTED))
         return fold(recorded) === fold(actual);
-    const pattern = recorded.split(REDACTED).map((part) => fold(part).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('[\\s\\S]+');
-    return new RegExp(`^${pattern}$`).test(fold(actual));
+    // A scan, not a pattern built from the manifest's text: a long name would pass a regular
+    // expression's size limit, whose error quotes it.
+    const parts = recorded.split(REDACTED).map(fold);
+    const text = fold(actual);
+    const head = parts[0];
+    const tail = parts[parts.length - 1];
+    if (!text.startsWith(head))
+        return false;
+    // Each *** stands for one character or more; each part in between goes where it is first found.
+    let at = head.length;
+    for (const part of parts.slice(1, -1)) {
+        const found = text.indexOf(part, at + 1);
+        if (found === -1)
+            return false;
+        at = found + part.length;
+    }
+    return text.length - tail.length >= at + 1 && text.endsWith(tail);
 }
 function sameHost(recorded, actual) {
     return recordedAs(recorded, actual, (s) => s.toLowerCase());
@@ -15953,6 +16104,199 @@ function githubClient(apiUrl, token, log, tuning = {}) {
 
 /***/ }),
 
+/***/ 25133:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Af: () => (/* binding */ anyFileMatches),
+/* harmony export */   CS: () => (/* binding */ listFiles),
+/* harmony export */   M7: () => (/* binding */ sortVersions),
+/* harmony export */   MP: () => (/* binding */ compareNames),
+/* harmony export */   Zv: () => (/* binding */ listNames),
+/* harmony export */   Zy: () => (/* binding */ compareVersions),
+/* harmony export */   n5: () => (/* binding */ orderWarning),
+/* harmony export */   tP: () => (/* binding */ leadingVersion),
+/* harmony export */   tp: () => (/* binding */ outOfNumericOrder),
+/* harmony export */   uT: () => (/* binding */ listFolders),
+/* harmony export */   w$: () => (/* binding */ inFileOrder),
+/* harmony export */   yR: () => (/* binding */ readText)
+/* harmony export */ });
+/* unused harmony export MAX_MIGRATION_BYTES */
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(73024);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(76760);
+/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8005);
+/* harmony import */ var _core_files_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(32019);
+/** Reading a migrations folder: the helpers every format shares. */
+
+
+
+
+/**
+ * A folder's entries; none when it cannot be read. node:fs's callback form, not fs/promises: loading
+ * that module (and the readline it brings) would be start-up every run of every format pays for one
+ * readdir.
+ */
+function entriesOf(dir) {
+    return new Promise((resolve) => (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.readdir)(dir, { withFileTypes: true }, (err, entries) => resolve(err ? [] : entries)));
+}
+/** Names in `dir` (files and folders), hidden ones left out, as the tools do. */
+async function listNames(dir) {
+    const entries = await entriesOf(dir);
+    return entries.filter((e) => !e.name.startsWith('.')).map((e) => e.name);
+}
+async function listFiles(dir) {
+    const entries = await entriesOf(dir);
+    return entries.filter((e) => !e.name.startsWith('.') && (e.isFile() || e.isSymbolicLink())).map((e) => e.name);
+}
+async function listFolders(dir) {
+    const entries = await entriesOf(dir);
+    return entries.filter((e) => !e.name.startsWith('.') && e.isDirectory()).map((e) => e.name);
+}
+/**
+ * The most of one migration file read: its down SQL is sent as one query, and a migration that
+ * loads data may be large, but past this it is not a migration (a dump, a file written in a loop).
+ */
+const MAX_MIGRATION_BYTES = 64 * 1024 * 1024;
+/**
+ * A migration file's text, or undefined when it cannot be read (it does not exist). A link to a
+ * file is read as the file; anything else that is not a regular file (a FIFO would block the step
+ * forever), or a file larger than MAX_MIGRATION_BYTES, fails the step, saying which.
+ */
+async function readText(dir, name) {
+    try {
+        return (0,_core_files_js__WEBPACK_IMPORTED_MODULE_3__/* .readRegularFile */ .XF)((0,node_path__WEBPACK_IMPORTED_MODULE_1__.join)(dir, name), MAX_MIGRATION_BYTES);
+    }
+    catch (err) {
+        if (err instanceof _core_files_js__WEBPACK_IMPORTED_MODULE_3__/* .FileRefused */ .rV) {
+            throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp(`Cannot read the migration file ${err.path}: ${err.why}.`, 'Migration files must be regular files (or links to them) of SQL; move anything else out of the migrations folder.');
+        }
+        return undefined;
+    }
+}
+/** The leading digits every tool uses as the version (`20240101120000_add_users.sql` → 20240101120000). */
+function leadingVersion(name) {
+    return /^(\d+)/.exec(name)?.[1];
+}
+/** Numeric order of versions (they outgrow Number), then by name. */
+function compareVersions(a, b) {
+    if (/^\d+$/.test(a.version) && /^\d+$/.test(b.version)) {
+        const x = BigInt(a.version);
+        const y = BigInt(b.version);
+        if (x !== y)
+            return x < y ? -1 : 1;
+    }
+    else if (a.version !== b.version)
+        return a.version < b.version ? -1 : 1;
+    return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+}
+/**
+ * Names compared byte by byte (UTF-8), as Go compares strings and Rust compares &str: the order of
+ * Go's os.ReadDir and of Rust's `a.cmp(b)` on names. `10_ten` comes before `9_nine`.
+ */
+function compareNames(a, b) {
+    return Buffer.compare(Buffer.from(a), Buffer.from(b));
+}
+/** Ids (from the tracking table) in the order of their files; an id with no file sorts by itself. */
+function inFileOrder(ids, files) {
+    const place = new Map(files.map((f, i) => [f.id, i]));
+    return [...ids].sort((a, b) => (place.get(a) ?? Infinity) - (place.get(b) ?? Infinity) || compareNames(a, b));
+}
+/** The first two neighbours (in a tool's order) whose version numbers go down: where text order and numeric order part. */
+function outOfNumericOrder(files) {
+    const numeric = (v) => (/^\d+$/.test(v) ? BigInt(v) : undefined);
+    for (let i = 1; i < files.length; i++) {
+        const x = numeric(files[i - 1].version);
+        const y = numeric(files[i].version);
+        if (x !== undefined && y !== undefined && x > y)
+            return [files[i - 1], files[i]];
+    }
+    return undefined;
+}
+/** The warning a format gives when its tool's order is not the order of the version numbers. */
+function orderWarning(tool, rule, pair) {
+    if (!pair)
+        return [];
+    const [first, second] = pair;
+    return [
+        `${tool} orders migrations by ${rule}, not by version number: ${first.name} comes before ${second.name}, so ${second.name} is the newer of the two to ${tool} and is reverted before ${first.name}. ` +
+            'This run follows that order, as the tool would. Versions of one width keep the two orders the same.',
+    ];
+}
+/** Sorts tracking-table versions the way files are sorted. */
+function sortVersions(versions) {
+    return versions.sort((a, b) => compareVersions({ version: a, name: a }, { version: b, name: b }));
+}
+/** Whether any of the files has text that `matches` (format detection). */
+async function anyFileMatches(dir, names, matches) {
+    for (const name of names) {
+        const text = await readText(dir, name);
+        if (text && matches(text))
+            return true;
+    }
+    return false;
+}
+
+
+/***/ }),
+
+/***/ 37669:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   p: () => (/* binding */ plain),
+/* harmony export */   q: () => (/* binding */ PLAIN_TRACKING_DDL)
+/* harmony export */ });
+/* harmony import */ var _files_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(25133);
+/* harmony import */ var _tracking_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(88641);
+/**
+ * Plain SQL: `<version>_name.down.sql` files (with `<version>_name.sql` or `.up.sql` beside them
+ * when the up is kept too) and a tracking table of our own, rollback_kit.schema_migrations, that
+ * the deploy fills as it applies migrations.
+ */
+
+
+const DOWN_FILE = /^(\d+)_(.*)\.down\.sql$/;
+const TABLE = { schema: 'rollback_kit', name: 'schema_migrations' };
+const PLAIN_TRACKING_DDL = `CREATE SCHEMA IF NOT EXISTS rollback_kit;
+CREATE TABLE IF NOT EXISTS rollback_kit.schema_migrations (
+  version text PRIMARY KEY,
+  name text NOT NULL DEFAULT '',
+  applied_at timestamptz NOT NULL DEFAULT now()
+);`;
+const plain = {
+    name: 'plain',
+    defaultDirs: ['migrations'],
+    async detect(_dir, entries) {
+        return entries.some((n) => DOWN_FILE.test(n)) ? 1 : 0;
+    },
+    async load(dir) {
+        const files = await (0,_files_js__WEBPACK_IMPORTED_MODULE_0__/* .listFiles */ .CS)(dir);
+        const out = [];
+        for (const downFile of files) {
+            const m = DOWN_FILE.exec(downFile);
+            if (!m)
+                continue;
+            const stem = `${m[1]}_${m[2]}`;
+            const up = [`${stem}.up.sql`, `${stem}.sql`].find((f) => files.includes(f));
+            const downSql = await (0,_files_js__WEBPACK_IMPORTED_MODULE_0__/* .readText */ .yR)(dir, downFile);
+            out.push({ version: m[1], id: m[1], name: downFile, addedPath: up ?? downFile, downFile, downSql, downLine: 1, noTransaction: false });
+        }
+        return out.sort(_files_js__WEBPACK_IMPORTED_MODULE_0__/* .compareVersions */ .Zy);
+    },
+    settings(config) {
+        (0,_tracking_js__WEBPACK_IMPORTED_MODULE_1__/* .refuseTableOption */ .iX)(config, 'plain', (0,_tracking_js__WEBPACK_IMPORTED_MODULE_1__/* .describeTable */ .uq)(TABLE));
+        // Our own format: the search_path the URL asks for is the one the down SQL means.
+        return { searchPath: config.params.search_path, trackingTable: async () => TABLE };
+    },
+    tracking: (table) => ({
+        ...(0,_tracking_js__WEBPACK_IMPORTED_MODULE_1__/* .versionTableTracking */ .__)(table),
+        appliedAt: (session, ids) => (0,_tracking_js__WEBPACK_IMPORTED_MODULE_1__/* .readAppliedTimes */ .kD)(session, `SELECT version AS id, applied_at::timestamptz AS at FROM ${(0,_tracking_js__WEBPACK_IMPORTED_MODULE_1__/* .sqlTable */ .XJ)(table)} WHERE version = ANY($1::text[])`, ids),
+    }),
+};
+
+
+/***/ }),
+
 /***/ 54040:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
@@ -16085,7 +16429,8 @@ const FIND_INVALID_SQL = 'SELECT indexrelid::regclass FROM pg_index WHERE NOT in
 /* harmony export */   R9: () => (/* binding */ LEDGER_TABLE),
 /* harmony export */   SC: () => (/* binding */ readLedger),
 /* harmony export */   XL: () => (/* binding */ writeLedger),
-/* harmony export */   r1: () => (/* binding */ supersedeSql)
+/* harmony export */   r1: () => (/* binding */ supersedeSql),
+/* harmony export */   wx: () => (/* binding */ ledgerWritableSql)
 /* harmony export */ });
 /* unused harmony export ledgerUpsertSql */
 /* harmony import */ var _db_catalog_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(59066);
@@ -16184,6 +16529,18 @@ function ledgerUpsertSql(row) {
         'END',
     ];
     return (0,_db_catalog_js__WEBPACK_IMPORTED_MODULE_2__/* .doBlock */ .hq)('rk_ledger_write', lines.join('\n'));
+}
+/**
+ * One statement that changes nothing (a read-only transaction will do) and refuses a ledger this
+ * role's writes would fail on: one an earlier version created that lacks a column this version
+ * needs and this role may not add (as writeLedger refuses it), one it may not read and upsert, or
+ * none, where it may not make one. Each refusal names the role to ask and what it runs; own-tables.ts
+ * writableRefusal makes it the user's error. For a run to ask while it is planned, so that the
+ * refusal comes before it changes anything (an app rolled back, a snapshot taken), not at its first write.
+ */
+function ledgerWritableSql() {
+    // An upsert (ledgerUpsertSql): INSERT … ON CONFLICT DO UPDATE, which reads the row it updates.
+    return (0,_own_tables_js__WEBPACK_IMPORTED_MODULE_0__/* .writableTableSql */ .Hn)(ROLLBACKS, ['SELECT', 'INSERT', 'UPDATE']);
 }
 /** Logs already told that the table lacks the NEWER columns: said once a run. */
 const toldOmitted = new WeakSet();
@@ -16405,7 +16762,9 @@ async function releaseMigrationLock(session, key) {
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Hn: () => (/* binding */ writableTableSql),
 /* harmony export */   Rf: () => (/* binding */ ensureTableSql),
+/* harmony export */   Z5: () => (/* binding */ writableRefusal),
 /* harmony export */   pI: () => (/* binding */ ensureTable),
 /* harmony export */   qh: () => (/* binding */ OMITTED_WARNING)
 /* harmony export */ });
@@ -16444,6 +16803,102 @@ function addColumnsSql(table) {
         .join(', ')}`;
 }
 /**
+ * The check of a column later runs rely on (not `optional`): where it is missing and this role does
+ * not own the table, refused (insufficient_privilege) with the owner and the statement they run;
+ * else `then` (the ALTER that adds it, or nothing).
+ */
+function requiredColumn(table, column, then) {
+    const [schema, name] = table.name.split('.');
+    const oid = `${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(table.name)}::regclass`;
+    const refusal = [
+        (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(`${table.name} lacks the column ${column}, which this version of rollback-kit writes (an earlier version created the table), and only the table's owner may add it: it belongs to role `),
+        'rk_owner::regrole::text',
+        (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(', and this run connects as role '),
+        'quote_ident(current_user)',
+        (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)('. Have '),
+        'rk_owner::regrole::text',
+        (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(` (or a superuser) run once: ${addColumnsSql(table)}; then run again.`),
+    ].join(' || ');
+    return [
+        `  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute WHERE attrelid = ${oid} AND attname = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(column)} AND NOT attisdropped) THEN`,
+        `    SELECT relowner INTO rk_owner FROM pg_catalog.pg_class WHERE oid = ${oid};`,
+        `    IF NOT pg_has_role(rk_owner, 'USAGE') THEN`,
+        `      RAISE EXCEPTION USING ERRCODE = 'insufficient_privilege', MESSAGE = ${refusal}, SCHEMA = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(schema)}, TABLE = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(name)}, COLUMN = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(column)};`,
+        '    END IF;',
+        ...(then ? [then] : []),
+        '  END IF;',
+    ].join('\n');
+}
+/**
+ * One statement that changes nothing and refuses (insufficient_privilege, the table named in its
+ * TABLE field) what this role's first write of `table` would fail on: a column later runs rely on
+ * that it may not add (as ensureTableSql refuses it, COLUMN named too), one of `privileges` it lacks
+ * on the table, or, where the table is not there yet, the CREATE that making it takes. For a run to
+ * ask before it changes anything (a read-only transaction will do), rather than at its first write.
+ * Each refusal names the role to ask and the statement it runs.
+ */
+function writableTableSql(table, privileges) {
+    const [schema, name] = table.name.split('.');
+    const optional = new Set(table.optional ?? []);
+    const required = Object.keys(table.added).filter((column) => !optional.has(column));
+    const raise = (message) => `    RAISE EXCEPTION USING ERRCODE = 'insufficient_privilege', MESSAGE = ${message}, SCHEMA = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(schema)}, TABLE = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(name)};`;
+    const who = (parts) => parts.join(' || ');
+    const makes = `${table.name} is not there yet, and this run makes it at its first write`;
+    const body = [
+        'DECLARE rk_owner oid; rk_lacks text;',
+        'BEGIN',
+        `  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(schema)}) THEN`,
+        "    IF NOT has_database_privilege(current_database(), 'CREATE') THEN",
+        raise(who([
+            (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(`${makes}, schema ${schema} with it, which takes CREATE on the database; role `),
+            'quote_ident(current_user)',
+            (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(' lacks it. Have its owner (or a superuser) run once: GRANT CREATE ON DATABASE '),
+            'quote_ident(current_database())',
+            (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(' TO '),
+            'quote_ident(current_user)',
+            (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(`; (or create the schema and table as a role that may, and grant this one SELECT, INSERT, UPDATE on it); then run again.`),
+        ])),
+        '    END IF;',
+        '    RETURN;',
+        '  END IF;',
+        `  IF to_regclass(${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(table.name)}) IS NULL THEN`,
+        `    IF NOT has_schema_privilege(${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(schema)}, 'CREATE') THEN`,
+        raise(who([
+            (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(`${makes}, which takes CREATE on schema ${schema}; role `),
+            'quote_ident(current_user)',
+            (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(' lacks it. Have '),
+            `(SELECT n.nspowner::regrole::text FROM pg_catalog.pg_namespace n WHERE n.nspname = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(schema)})`,
+            (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(` (or a superuser) run once: GRANT CREATE ON SCHEMA ${schema} TO `),
+            'quote_ident(current_user)',
+            (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)('; then run again.'),
+        ])),
+        '    END IF;',
+        '    RETURN;',
+        '  END IF;',
+        // Statements after an IF are planned only when reached: the ::regclass of a table not there is never read.
+        `  SELECT relowner INTO rk_owner FROM pg_catalog.pg_class WHERE oid = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(table.name)}::regclass;`,
+        `  SELECT string_agg(p, ', ') INTO rk_lacks FROM unnest(ARRAY[${privileges.map(_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu).join(', ')}]) AS p WHERE NOT has_table_privilege(${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(table.name)}, p);`,
+        '  IF rk_lacks IS NOT NULL THEN',
+        raise(who([
+            (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(`This run writes its row to ${table.name}, and role `),
+            'quote_ident(current_user)',
+            (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(' lacks '),
+            'rk_lacks',
+            (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(' on it; it belongs to role '),
+            'rk_owner::regrole::text',
+            (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)('. Have '),
+            'rk_owner::regrole::text',
+            (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(` (or a superuser) run once: GRANT ${privileges.join(', ')} ON ${table.name} TO `),
+            'quote_ident(current_user)',
+            (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)('; then run again.'),
+        ])),
+        '  END IF;',
+        ...required.map((column) => requiredColumn(table, column)),
+        'END',
+    ];
+    return (0,_db_catalog_js__WEBPACK_IMPORTED_MODULE_2__/* .doBlock */ .hq)('rk_own_table_check', body.join('\n'));
+}
+/**
  * One statement (a DO block, literals inlined) that makes `table` as this version uses it. A column
  * that is missing while this role does not own the table is refused (insufficient_privilege) with
  * the owner and the statement they run: a column we added is one a later run relies on (the ledger's
@@ -16471,24 +16926,7 @@ function ensureTableSql(table, opts = {}) {
                 '  END IF;',
             ].join('\n');
         }
-        const refusal = [
-            (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(`${table.name} lacks the column ${column}, which this version of rollback-kit writes (an earlier version created the table), and only the table's owner may add it: it belongs to role `),
-            'rk_owner::regrole::text',
-            (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(', and this run connects as role '),
-            'quote_ident(current_user)',
-            (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)('. Have '),
-            'rk_owner::regrole::text',
-            (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(` (or a superuser) run once: ${addColumnsSql(table)}; then run again.`),
-        ].join(' || ');
-        return [
-            `  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute WHERE attrelid = ${oid} AND attname = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(column)} AND NOT attisdropped) THEN`,
-            `    SELECT relowner INTO rk_owner FROM pg_catalog.pg_class WHERE oid = ${oid};`,
-            `    IF NOT pg_has_role(rk_owner, 'USAGE') THEN`,
-            `      RAISE EXCEPTION USING ERRCODE = 'insufficient_privilege', MESSAGE = ${refusal}, SCHEMA = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(schema)}, TABLE = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(name)}, COLUMN = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(column)};`,
-            '    END IF;',
-            `    ${alter};`,
-            '  END IF;',
-        ].join('\n');
+        return requiredColumn(table, column, `    ${alter};`);
     });
     const omitted = [
         (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(`${table.name} lacks the column(s) `),
@@ -16540,12 +16978,23 @@ async function ensureTable(session, table, then, before) {
         await session.query([before, ensureTableSql(table), then].filter((sql) => sql !== undefined).join(';\n'));
     }
     catch (err) {
-        // PostgreSQL's own refusals (CREATE on the database, say) name no column and pass as they are.
-        const e = err;
-        if (e.code === INSUFFICIENT_PRIVILEGE && e.column)
-            throw new ColumnRefused(e.message);
-        throw err;
+        throw columnRefused(err);
     }
+}
+/**
+ * What writableTableSql refused, as the user's error: a column this role may not add as a
+ * ColumnRefused (as ensureTable refuses it), the rest as a RollbackKitError; anything else as it came.
+ */
+function writableRefusal(err) {
+    const e = err;
+    if (e.code === INSUFFICIENT_PRIVILEGE && e.table && !e.column)
+        return new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(e.message);
+    return columnRefused(err);
+}
+/** ensureTableSql's refusal of a column as a ColumnRefused; PostgreSQL's own refusals (CREATE on the database, say) name no column and pass as they are. */
+function columnRefused(err) {
+    const e = err;
+    return e.code === INSUFFICIENT_PRIVILEGE && e.column ? new ColumnRefused(e.message) : err;
 }
 
 
@@ -16881,7 +17330,724 @@ function progressAcrossRestore() {
 
 /***/ }),
 
-/***/ 66758:
+/***/ 18130:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  NV: () => (/* binding */ pickFormat),
+  xM: () => (/* binding */ resolveMigrationsDir)
+});
+
+// UNUSED EXPORTS: FORMATS, parseFormatName
+
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(73024);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(76760);
+// EXTERNAL MODULE: ./.build/core/errors.js
+var errors = __nccwpck_require__(8005);
+// EXTERNAL MODULE: ./.build/migrations/files.js
+var migrations_files = __nccwpck_require__(25133);
+// EXTERNAL MODULE: ./.build/migrations/tracking.js
+var tracking = __nccwpck_require__(88641);
+// EXTERNAL MODULE: ./.build/migrations/sql-split.js
+var sql_split = __nccwpck_require__(37063);
+;// CONCATENATED MODULE: ./.build/migrations/formats/dbmate.js
+/**
+ * dbmate: one file per migration with `-- migrate:up` and `-- migrate:down` sections;
+ * `transaction:false` on the marker line opts out of the transaction. Its rollback deletes the
+ * version from schema_migrations in the same transaction as the down SQL; it takes no lock.
+ * The table is `--migrations-table` (DBMATE_MIGRATIONS_TABLE), in its own schema when qualified,
+ * else in the first schema of the URL's search_path, else the current schema (pkg/driver/postgres).
+ * The URL's search_path reaches the server as a session setting, so the migrations run under it.
+ *
+ * The rest follows dbmate's own rules (pkg/dbmate/db.go and migration.go, checked against its
+ * binary), not what they look like:
+ * - A migration is a file named `<digits><anything>.sql`; the digits are its version.
+ * - Migrations are in the order of their file names compared as text, not of their versions:
+ *   `10_ten.sql` comes before `9_nine.sql`, so `dbmate rollback` reverts `9_nine.sql` first. An
+ *   applied version without a file is not a migration to dbmate.
+ * - A file is one or more sections, each from a `-- migrate:up` line to the next one, each with
+ *   one `-- migrate:down` line; rollback runs every section's down, in file order.
+ * - A marker starts a line and is followed by the line's end or by white space and options:
+ *   `-- migrate:up-to-date check` is a comment inside the SQL, not a marker.
+ */
+
+
+
+// Go's \s and \S (RE2: ASCII only), and its (?m) ^ and $, where only \n ends a line. JavaScript's
+// \s also takes \v and Unicode spaces, and its m flag also ends lines at \r, U+2028 and U+2029.
+const GO_SPACE = '[\\t\\n\\f\\r ]';
+const GO_NON_SPACE = '[^\\t\\n\\f\\r ]';
+/** dbmate's `(?m)^--\s*migrate:<dir>(\s*$|\s+\S+)`. */
+const markerSource = (dir) => `(?<=^|\\n)--${GO_SPACE}*migrate:${dir}(?:${GO_SPACE}*(?=\\n|$)|${GO_SPACE}+${GO_NON_SPACE}+)`;
+const UP_MARKER = new RegExp(markerSource('up'));
+const starts = (text, dir) => [...text.matchAll(new RegExp(markerSource(dir), 'g'))].map((m) => m.index);
+/** dbmate's `^(\d+).*\.sql$`, `.` being anything but \n as in Go. */
+const MIGRATION_FILE = /^(\d+)[^\n]*\.sql$/;
+/** What Go's strings.TrimSpace trims: Unicode white space. */
+const GO_TRIM = /^[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+|[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+$/g;
+/**
+ * The options on a block's marker line, read as dbmate reads them: the first line, the marker cut
+ * off, split at white space into `key:value` pairs; anything else is ignored, and a later pair wins.
+ */
+function markerOptions(block) {
+    const options = new Map();
+    const line = block.split('\n', 1)[0].replace(new RegExp(`^--${GO_SPACE}*migrate:(up|down)`), '').replace(GO_TRIM, '');
+    if (!line)
+        return options;
+    for (const pair of line.split(new RegExp(`${GO_SPACE}+`))) {
+        const parts = pair.split(':');
+        if (parts.length === 2)
+            options.set(parts[0], parts[1]);
+    }
+    return options;
+}
+const onlyCommentsOrBlank = (line) => new RegExp(`^${GO_SPACE}*(--|$)`).test(line);
+/**
+ * The down SQL dbmate's rollback runs for a file: every section's down block, in file order. When
+ * there are several, each up block between them is blanked (lines kept, so errors point at the
+ * file's own lines) behind a `;`, as dbmate sends each block as a query of its own. A file dbmate
+ * refuses to read gets no down SQL and the reason, as its rollback would stop there.
+ */
+function parseDbmate(text) {
+    const refused = (why) => ({ downLine: 1, noTransaction: false, missingReason: `${why}: dbmate refuses to read the file, and its own rollback stops there too` });
+    const ups = starts(text, 'up');
+    if (ups.length === 0)
+        return starts(text, 'down').length ? refused('no "-- migrate:up" line') : { downLine: 1, noTransaction: false };
+    const before = text.slice(0, ups[0]).split('\n');
+    const statement = before.findIndex((line) => !onlyCommentsOrBlank(line));
+    if (statement >= 0)
+        return refused(`line ${statement + 1}: SQL before the first "-- migrate:up" line`);
+    const sections = ups.map((start, i) => ({ start, end: ups[i + 1] ?? text.length }));
+    const downs = [];
+    for (const s of sections) {
+        const found = starts(text.slice(s.start, s.end), 'down').map((at) => s.start + at);
+        if (found.length > 1)
+            return refused(`line ${(0,sql_split/* lineAt */.mh)(text, found[1])}: a second "-- migrate:down" line with no "-- migrate:up" line before it`);
+        if (found.length === 0) {
+            return sections.length === 1 ? { downLine: 1, noTransaction: false } : refused(`line ${(0,sql_split/* lineAt */.mh)(text, s.start)}: a "-- migrate:up" section with no "-- migrate:down" line`);
+        }
+        downs.push(found[0]);
+    }
+    // From the end of the first down marker's line: dbmate sends that line too, but it is a comment.
+    const lineEnd = text.indexOf('\n', downs[0]);
+    const start = lineEnd < 0 ? text.length : lineEnd;
+    let downSql = '';
+    let at = start;
+    for (let i = 1; i < sections.length; i++) {
+        const up = text.slice(sections[i].start, downs[i]);
+        downSql += text.slice(at, sections[i].start) + ';' + up.slice(1).replace(/[^\n]/g, ' ');
+        at = downs[i];
+    }
+    downSql += text.slice(at);
+    const noTransaction = downs.some((d, i) => markerOptions(text.slice(d, sections[i].end)).get('transaction') === 'false');
+    return { downSql, downLine: (0,sql_split/* lineAt */.mh)(text, start), noTransaction };
+}
+/** dbmate's order: file names compared byte by byte, as Go compares strings. */
+const byFileName = (a, b) => (0,migrations_files/* compareNames */.MP)(a.name, b.name);
+async function load(dir) {
+    const out = [];
+    for (const name of await (0,migrations_files/* listFiles */.CS)(dir)) {
+        const version = MIGRATION_FILE.exec(name)?.[1];
+        if (!version)
+            continue;
+        const text = (await (0,migrations_files/* readText */.yR)(dir, name)) ?? '';
+        const parsed = parseDbmate(text);
+        out.push({ version, id: version, name, addedPath: name, downFile: parsed.downSql === undefined ? undefined : name, ...parsed });
+    }
+    return out.sort(byFileName);
+}
+/**
+ * Applied versions in dbmate's order: where their files sort (the last file with that version, the
+ * one dbmate's rollback picks). A version with no file, which dbmate does not see, sorts by itself.
+ */
+function inDbmateOrder(versions, files) {
+    const nameOf = new Map(files.map((f) => [f.id, f.name]));
+    return versions.map((v) => ({ v, name: nameOf.get(v) ?? v })).sort(byFileName).map((x) => x.v);
+}
+const dbmate = {
+    name: 'dbmate',
+    defaultDirs: ['db/migrations'],
+    async detect(dir, entries) {
+        const sql = entries.filter((n) => n.endsWith('.sql'));
+        return (await (0,migrations_files/* anyFileMatches */.Af)(dir, sql, (text) => UP_MARKER.test(text))) ? 10 : 0;
+    },
+    load,
+    layoutWarnings(_dir, files) {
+        const pair = (0,migrations_files/* outOfNumericOrder */.tp)(files);
+        if (!pair)
+            return [];
+        const [first, second] = pair;
+        return [
+            `dbmate orders migrations by file name compared as text, not by version number: ${first.name} comes before ${second.name}, so \`dbmate rollback\` reverts ${second.name} before ${first.name}. ` +
+                'This run follows dbmate\'s order, as dbmate would. Versions of one width (dbmate new writes 14-digit timestamps) keep the two orders the same.',
+        ];
+    },
+    settings(config) {
+        const option = (0,tracking/* splitTableOption */.yE)(config.migrationsTable ?? 'schema_migrations', 'dbmate');
+        const searchPath = config.params.search_path;
+        return {
+            searchPath,
+            trackingTable: async (session) => ({ schema: option.schema ?? (0,tracking/* firstSearchPathSchema */.By)(searchPath) ?? (await (0,tracking/* currentSchema */.r9)(session)), name: option.name }),
+        };
+    },
+    tracking(table) {
+        return {
+            ...(0,tracking/* versionTableTracking */.__)(table),
+            appliedIds: (rows, files) => inDbmateOrder(rows.map((r) => String(r.version)), files),
+        };
+    },
+};
+
+;// CONCATENATED MODULE: ./.build/migrations/formats/golang-migrate.js
+/**
+ * golang-migrate: `<version>_<title>.up.sql` / `.down.sql`. schema_migrations holds one row, the
+ * current version and a dirty flag. A down step writes (previous version, dirty) before running
+ * the SQL and (previous version, clean) after; reverting the first migration empties the table.
+ * The tool locks with pg_advisory_lock on crc32(schema, table, database) times a salt. The URL's
+ * `x-migrations-table` names the table (one identifier; with `x-migrations-table-quoted=true` it is
+ * `"schema"."table"`), in the current schema unless quoted with one; the rest of the URL, search_path
+ * included, reaches the server as session settings (database/postgres/postgres.go).
+ */
+
+
+
+
+const FILE = /^(\d+)_(.*)\.(up|down)\.sql$/;
+const LOCK_SALT = 1486364155;
+/** golang-migrate's GenerateAdvisoryLockId(database, schema, table): names joined by NUL, crc32, times the salt, mod 2^32. */
+async function golangMigrateLockKey(database, schema, table) {
+    // zlib only for this format's lock: not loaded at every run's start.
+    const { crc32 } = await Promise.resolve(/* import() */).then(__nccwpck_require__.t.bind(__nccwpck_require__, 38522, 19));
+    const sum = crc32(Buffer.from([schema, table, database].join('\0'), 'utf8'));
+    return String(BigInt.asUintN(32, BigInt(sum) * BigInt(LOCK_SALT)));
+}
+async function golang_migrate_load(dir) {
+    const byVersion = new Map();
+    for (const name of await (0,migrations_files/* listFiles */.CS)(dir)) {
+        const m = FILE.exec(name);
+        if (!m)
+            continue;
+        // The tool parses the version as a number: 0003 and 3 are the same migration.
+        const id = BigInt(m[1]).toString();
+        const entry = byVersion.get(id) ?? { digits: m[1] };
+        if (m[3] === 'up')
+            entry.up = name;
+        else
+            entry.down = name;
+        byVersion.set(id, entry);
+    }
+    const out = [];
+    for (const [id, e] of byVersion) {
+        const downSql = e.down ? await (0,migrations_files/* readText */.yR)(dir, e.down) : undefined;
+        const name = e.up ?? e.down;
+        out.push({ version: id, id, name, addedPath: name, downFile: e.down, downSql, downLine: 1, noTransaction: false });
+    }
+    return out.sort(migrations_files/* compareVersions */.Zy);
+}
+/** Go's strconv.ParseBool, which the tool reads x-migrations-table-quoted with. */
+function parseGoBool(value) {
+    if (['1', 't', 'T', 'TRUE', 'true', 'True'].includes(value))
+        return true;
+    if (['0', 'f', 'F', 'FALSE', 'false', 'False'].includes(value))
+        return false;
+    throw new errors/* RollbackKitError */.dp(`x-migrations-table-quoted in database-url is "${value}", which golang-migrate cannot read as true or false.`);
+}
+/** The table option as the tool reads it: { schema } only when quoted as "schema"."table". */
+function tableOption(config) {
+    const fromUrl = config.params['x-migrations-table'];
+    if (config.migrationsTable && fromUrl && config.migrationsTable !== fromUrl) {
+        throw new errors/* RollbackKitError */.dp(`migrations-table "${config.migrationsTable}" and x-migrations-table "${fromUrl}" in database-url disagree.`, 'golang-migrate reads x-migrations-table: give the table once.');
+    }
+    const option = config.migrationsTable || fromUrl || 'schema_migrations';
+    const quoted = config.params['x-migrations-table-quoted'] ? parseGoBool(config.params['x-migrations-table-quoted']) : false;
+    if (!quoted)
+        return { name: option };
+    const parts = [...option.matchAll(/"(.*?)"/g)].map((m) => m[1]);
+    if (!option.startsWith('"') || !option.endsWith('"') || parts.length === 0 || parts.length > 2) {
+        throw new errors/* RollbackKitError */.dp(`x-migrations-table is "${option}", but with x-migrations-table-quoted it must read "schema"."table" or "table".`);
+    }
+    return parts.length === 2 ? { schema: parts[0], name: parts[1] } : { name: parts[0] };
+}
+/** The tool's SetVersion: TRUNCATE, then one row unless it is "no version" and clean. */
+function setVersion(table, version, dirty) {
+    const sql = [`TRUNCATE ${(0,tracking/* sqlTable */.XJ)(table)}`];
+    if (version !== undefined || dirty)
+        sql.push(`INSERT INTO ${(0,tracking/* sqlTable */.XJ)(table)} (version, dirty) VALUES (${(0,sql_split/* literal */.eu)(version ?? '-1')}, ${dirty})`);
+    return sql;
+}
+const golangMigrate = {
+    name: 'golang-migrate',
+    defaultDirs: ['migrations', 'db/migrations'],
+    linearHistory: true,
+    async detect(_dir, entries) {
+        return entries.some((n) => FILE.exec(n)?.[3] === 'up') ? 8 : 0;
+    },
+    load: golang_migrate_load,
+    settings(config) {
+        const option = tableOption(config);
+        return {
+            searchPath: config.params.search_path,
+            trackingTable: async (session) => ({ schema: option.schema ?? (await (0,tracking/* currentSchema */.r9)(session)), name: option.name }),
+        };
+    },
+    tracking: (table) => ({
+        table: (0,tracking/* describeTable */.uq)(table),
+        relation: (0,tracking/* sqlTable */.XJ)(table),
+        async lockKey(session) {
+            const r = await session.query('SELECT current_database() AS database');
+            return golangMigrateLockKey(r.rows[0].database, table.schema, table.name);
+        },
+        appliedSql: `SELECT version::text AS version FROM ${(0,tracking/* sqlTable */.XJ)(table)} LIMIT 1`,
+        appliedIds(rows, files) {
+            const current = rows[0]?.version;
+            if (current === undefined || current === '-1')
+                return [];
+            if (!files.some((f) => f.id === current)) {
+                throw new errors/* RollbackKitError */.dp(`${(0,tracking/* describeTable */.uq)(table)} says version ${current} is applied, but the migrations folder has no file for version ${current}.`, 'Check that migrations-dir points at the folder this database was migrated from (and that the checkout is the deployed commit).');
+            }
+            return files.filter((f) => BigInt(f.id) <= BigInt(current)).map((f) => f.id);
+        },
+        startSql: (_m, previous) => setVersion(table, previous?.id, true),
+        revertSql: (_m, previous) => setVersion(table, previous?.id, false),
+        // One row for the whole table: (previous, dirty) while a down is partly done.
+        rowVersionSql: () => (0,tracking/* rowVersionsSql */.yl)(table),
+        async dirtyVersion(session) {
+            const r = await session.query(`SELECT version::text AS version FROM ${(0,tracking/* sqlTable */.XJ)(table)} WHERE dirty LIMIT 1`);
+            return r.rows[0]?.version;
+        },
+    }),
+};
+
+;// CONCATENATED MODULE: ./.build/migrations/formats/node-pg-migrate.js
+/**
+ * node-pg-migrate: SQL files with `-- Up Migration` / `-- Down Migration` markers (JS and TS
+ * migrations hold their down in code, which we do not run). `pgmigrations` records the file name
+ * without extension; the tool's down deletes that row in the same transaction and locks with
+ * pg_try_advisory_lock(7241865325823964). Its next `up` refuses a gap (checkOrder), so only the
+ * newest applied migrations can be reverted. Its table is `--migrations-schema`.`--migrations-table`
+ * (default public.pgmigrations); it connects with node-postgres, which does not read a URL's
+ * search_path, so neither do we for this format.
+ */
+
+
+
+
+const NODE_PG_MIGRATE_LOCK_KEY = '7241865325823964';
+const SPACE = /\s/;
+/** Where the m flag's ^ matches after: JavaScript's line terminators. */
+const LINE_END = /[\n\r\u2028\u2029]/;
+/**
+ * Where the tool's own marker expression (src/sqlMigration.ts) `/^\s*--[\s-]*<direction>\s+migration/im`
+ * first matches in `text`, or -1: text.search() with it, without its backtracking. That search
+ * tries the expression at every line start, and from each one `\s*` and `[\s-]*` may run over the
+ * following lines: a run of n blank lines, or of n lines of dashes, costs it n² steps (15 s for a
+ * file of 80,000 blank lines). Here every line start in a run shares one answer, so each character
+ * is looked at a bounded number of times.
+ */
+function findMarker(text, direction) {
+    const rest = new RegExp(`${direction}\\s+migration`, 'iy');
+    const n = text.length;
+    // The run of [\s-] read last, [runFrom, runEnd), and whether the marker's words follow it.
+    let runFrom = -1;
+    let runEnd = -1;
+    let runMatches = false;
+    for (let p = 0; p <= n;) {
+        // ^\s*: the first character after the line start that is not white space.
+        let q = p;
+        while (q < n && SPACE.test(text[q]))
+            q++;
+        if (text[q] === '-' && text[q + 1] === '-') {
+            // --[\s-]*: the words must start where the run of dashes and white space ends.
+            const from = q + 2;
+            if (from < runFrom || from > runEnd) {
+                runFrom = from;
+                runEnd = from;
+                while (runEnd < n && (text[runEnd] === '-' || SPACE.test(text[runEnd])))
+                    runEnd++;
+                rest.lastIndex = runEnd;
+                runMatches = rest.test(text);
+            }
+            if (runMatches)
+                return p;
+        }
+        // Every line start up to q reaches the same q, and fails the same way: the next one to try is after q.
+        let next = q;
+        while (next < n && !LINE_END.test(text[next]))
+            next++;
+        p = next + 1;
+    }
+    return -1;
+}
+/** Migrations in code, named as the tool names them: a numeric (timestamp) prefix. */
+const CODE_MIGRATION = /^\d+.*\.(js|cjs|mjs|ts|cts|mts)$/;
+/** The argument every node-pg-migrate migration in code receives. */
+const PGM = /\bpgm\b/;
+function parseNodePgMigrate(text) {
+    const up = findMarker(text, 'up');
+    const down = findMarker(text, 'down');
+    if (down < 0)
+        return { downLine: 1 };
+    return { downSql: text.slice(down, up < down ? undefined : up), downLine: (0,sql_split/* lineAt */.mh)(text, down) };
+}
+/**
+ * The tool's own timestamp of a file (src/migration.ts getNumericPrefix): the name up to its first
+ * `_`; 13 digits are milliseconds, 17 digits a UTC time (yyyymmddhhmmssSSS) read as milliseconds,
+ * anything else Number(prefix) or 0. So `20240101000000000_a` (17 digits) sorts with the 13-digit
+ * millisecond names by the time it means, and `3-add.sql` has timestamp 0.
+ */
+function timestampOf(name) {
+    const prefix = name.split('_')[0];
+    if (/^\d+$/.test(prefix)) {
+        if (prefix.length === 13)
+            return Number(prefix);
+        if (prefix.length === 17) {
+            const [y, mo, d, h, mi, s, ms] = [0, 4, 6, 8, 10, 12, 14].map((at, i, all) => prefix.slice(at, all[i + 1] ?? 17));
+            return new Date(`${y}-${mo}-${d}T${h}:${mi}:${s}.${ms}Z`).valueOf();
+        }
+    }
+    return Number(prefix) || 0;
+}
+/**
+ * The tool's own order of files (src/migration.ts getMigrationFilePaths): timestamps subtracted,
+ * then names compared by localeCompare with the tool's options. Kept as the tool writes it, NaN
+ * of an impossible date included, so that one sort of the same listing gives the same order.
+ */
+function compare(a, b) {
+    return (timestampOf(a.name) - timestampOf(b.name) ||
+        a.name.localeCompare(b.name, undefined, { usage: 'sort', numeric: true, sensitivity: 'variant', ignorePunctuation: true }));
+}
+const nodePgMigrate = {
+    name: 'node-pg-migrate',
+    defaultDirs: ['migrations'],
+    linearHistory: true,
+    async detect(dir, entries) {
+        if (await (0,migrations_files/* anyFileMatches */.Af)(dir, entries.filter((n) => n.endsWith('.sql')), (text) => findMarker(text, 'up') >= 0))
+            return 9;
+        const code = entries.filter((n) => CODE_MIGRATION.test(n));
+        if (code.length === 0)
+            return 0;
+        // Timestamped JS/TS files are the tool's layout; the pgm argument makes it certain.
+        return (await (0,migrations_files/* anyFileMatches */.Af)(dir, code, (text) => PGM.test(text))) ? 7 : 2;
+    },
+    async load(dir) {
+        const out = [];
+        for (const name of await (0,migrations_files/* listFiles */.CS)(dir)) {
+            const id = name.slice(0, name.length - (0,external_node_path_.extname)(name).length);
+            const version = (0,migrations_files/* leadingVersion */.tP)(name) ?? '';
+            if ((0,external_node_path_.extname)(name) !== '.sql') {
+                out.push({ version, id, name, addedPath: name, downLine: 1, noTransaction: false, missingReason: 'a JavaScript/TypeScript migration: its down is code, not SQL', downCode: true });
+                continue;
+            }
+            const parsed = parseNodePgMigrate((await (0,migrations_files/* readText */.yR)(dir, name)) ?? '');
+            out.push({ version, id, name, addedPath: name, downFile: parsed.downSql === undefined ? undefined : name, noTransaction: false, ...parsed });
+        }
+        return out.sort(compare);
+    },
+    layoutWarnings: (_dir, files) => (0,migrations_files/* orderWarning */.n5)('node-pg-migrate', 'the timestamp before the first "_" in the file name (13 digits are milliseconds, 17 a UTC time)', (0,migrations_files/* outOfNumericOrder */.tp)(files)),
+    settings(config) {
+        const option = (0,tracking/* splitTableOption */.yE)(config.migrationsTable ?? 'pgmigrations', 'node-pg-migrate');
+        return { trackingTable: async () => ({ schema: option.schema ?? 'public', name: option.name }) };
+    },
+    tracking: (table) => ({
+        table: (0,tracking/* describeTable */.uq)(table),
+        relation: (0,tracking/* sqlTable */.XJ)(table),
+        lockKey: async () => NODE_PG_MIGRATE_LOCK_KEY,
+        // The tool's own order of what ran (runner.ts getRunMigrations).
+        appliedSql: `SELECT name FROM ${(0,tracking/* sqlTable */.XJ)(table)} ORDER BY run_on, id`,
+        appliedIds: (rows) => rows.map((r) => String(r.name)),
+        // run_on is a timestamp without time zone, written with NOW() in the tool's session: read in
+        // this session's time zone, the server's default, as the tool's own session has it.
+        appliedAt: (session, ids) => (0,tracking/* readAppliedTimes */.kD)(session, `SELECT name AS id, max(run_on)::timestamptz AS at FROM ${(0,tracking/* sqlTable */.XJ)(table)} WHERE name = ANY($1::text[]) GROUP BY 1`, ids),
+        revertSql: (m) => [`DELETE FROM ${(0,tracking/* sqlTable */.XJ)(table)} WHERE name = ${(0,sql_split/* literal */.eu)(m.id)}`],
+        rowVersionSql: (m) => (0,tracking/* rowVersionsSql */.yl)(table, `name = ${(0,sql_split/* literal */.eu)(m.id)}`),
+    }),
+    ownDownCommand(count, dir, table) {
+        const options = [`-m ${shellWord(dir)}`];
+        if (table.schema !== 'public')
+            options.push(`--migrations-schema ${shellWord(table.schema)}`);
+        if (table.name !== 'pgmigrations')
+            options.push(`--migrations-table ${shellWord(table.name)}`);
+        return `npx node-pg-migrate down ${count} ${options.join(' ')}`;
+    },
+};
+/** A word for a shell command line: quoted when it holds anything but plain path characters. */
+function shellWord(word) {
+    return /^[\w./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+// EXTERNAL MODULE: ./.build/migrations/formats/plain.js
+var plain = __nccwpck_require__(37669);
+// EXTERNAL MODULE: ./.build/db/catalog.js
+var catalog = __nccwpck_require__(59066);
+;// CONCATENATED MODULE: ./.build/migrations/formats/prisma.js
+/**
+ * Prisma Migrate: `prisma/migrations/<timestamp>_name/migration.sql`, with `down.sql` beside it as
+ * in Prisma's documented down-migration workflow. Reverting sets `rolled_back_at` on the
+ * migration's row, which is what `prisma migrate resolve --rolled-back` does; `migrate deploy` then
+ * applies it again. A row neither finished nor rolled back is a migration that failed midway (the
+ * partial deploy the runbooks describe): it counts as applied, so its down SQL can clean it up.
+ * Prisma locks with pg_advisory_lock(72707369). The URL's `schema` parameter (default public) is
+ * where Prisma keeps _prisma_migrations and the search_path its migrations run with.
+ */
+
+
+
+
+const PRISMA_LOCK_KEY = '72707369';
+const prisma = {
+    name: 'prisma',
+    defaultDirs: ['prisma/migrations'],
+    async detect(dir, entries) {
+        for (const name of entries)
+            if ((await (0,migrations_files/* readText */.yR)(dir, `${name}/migration.sql`)) !== undefined)
+                return 12;
+        return 0;
+    },
+    async load(dir) {
+        const out = [];
+        for (const folder of await (0,migrations_files/* listFolders */.uT)(dir)) {
+            if ((await (0,migrations_files/* readText */.yR)(dir, `${folder}/migration.sql`)) === undefined)
+                continue;
+            const downSql = await (0,migrations_files/* readText */.yR)(dir, `${folder}/down.sql`);
+            out.push({
+                version: (0,migrations_files/* leadingVersion */.tP)(folder) ?? '0',
+                id: folder,
+                name: `${folder}/migration.sql`,
+                addedPath: `${folder}/migration.sql`,
+                downFile: downSql === undefined ? undefined : `${folder}/down.sql`,
+                downSql,
+                downLine: 1,
+                noTransaction: false,
+            });
+        }
+        // Prisma's order: folder names compared as Rust compares strings, byte by byte (prisma-engines,
+        // schema-connector migrations_directory.rs list_migrations: `a.migration_name().cmp(b.migration_name())`).
+        return out.sort((a, b) => (0,migrations_files/* compareNames */.MP)(a.id, b.id));
+    },
+    layoutWarnings: (_dir, files) => (0,migrations_files/* orderWarning */.n5)('Prisma', 'folder name compared as text', (0,migrations_files/* outOfNumericOrder */.tp)(files)),
+    settings(config) {
+        const schema = config.params.schema || 'public';
+        (0,tracking/* refuseTableOption */.iX)(config, 'prisma', (0,tracking/* describeTable */.uq)({ schema, name: '_prisma_migrations' }));
+        return { searchPath: (0,catalog/* quoteIdent */.v4)(schema), trackingTable: async () => ({ schema, name: '_prisma_migrations' }) };
+    },
+    tracking: (table) => ({
+        table: (0,tracking/* describeTable */.uq)(table),
+        relation: (0,tracking/* sqlTable */.XJ)(table),
+        lockKey: async () => PRISMA_LOCK_KEY,
+        appliedSql: `SELECT DISTINCT migration_name FROM ${(0,tracking/* sqlTable */.XJ)(table)} WHERE rolled_back_at IS NULL`,
+        // In Prisma's order of the folders.
+        appliedIds: (rows, files) => (0,migrations_files/* inFileOrder */.w$)(rows.map((r) => String(r.migration_name)), files),
+        // A row whose migration failed midway has no finished_at: when it started is when it was applied.
+        appliedAt: (session, ids) => (0,tracking/* readAppliedTimes */.kD)(session, `SELECT migration_name AS id, max(coalesce(finished_at, started_at)) AS at FROM ${(0,tracking/* sqlTable */.XJ)(table)} WHERE migration_name = ANY($1::text[]) AND rolled_back_at IS NULL GROUP BY 1`, ids),
+        revertSql: (m) => [`UPDATE ${(0,tracking/* sqlTable */.XJ)(table)} SET rolled_back_at = now() WHERE migration_name = ${(0,sql_split/* literal */.eu)(m.id)} AND rolled_back_at IS NULL`],
+        rowVersionSql: (m) => (0,tracking/* rowVersionsSql */.yl)(table, `migration_name = ${(0,sql_split/* literal */.eu)(m.id)} AND rolled_back_at IS NULL`),
+    }),
+};
+
+;// CONCATENATED MODULE: ./.build/migrations/formats/supabase.js
+/**
+ * Supabase CLI: `supabase/migrations/<timestamp>_name.sql`, no down files of its own; we read the
+ * down SQL from a `down/` folder (which the CLI does not read) or, for folders written before that
+ * was recommended, from `<timestamp>_name.down.sql` beside the migration. The CLI takes that second
+ * file for a migration of its own with the same version, so it is read with a warning. Reverting
+ * deletes the row from supabase_migrations.schema_migrations, as `migration repair --status
+ * reverted` does.
+ */
+
+
+// The CLI's own migration pattern: every file in the folder that matches it is a migration to the CLI.
+const UP_FILE = /^(\d+)_(.*)\.sql$/;
+const TABLE = { schema: 'supabase_migrations', name: 'schema_migrations' };
+const supabase = {
+    name: 'supabase',
+    defaultDirs: ['supabase/migrations'],
+    async detect(dir, entries) {
+        const inSupabase = /(^|[\\/])supabase[\\/]migrations[\\/]*$/.test(dir);
+        return inSupabase && entries.some((n) => UP_FILE.test(n)) ? 11 : 0;
+    },
+    async load(dir) {
+        const files = await (0,migrations_files/* listFiles */.CS)(dir);
+        const downFolder = await (0,migrations_files/* listFiles */.CS)(`${dir}/down`);
+        const out = [];
+        for (const name of files) {
+            const m = UP_FILE.exec(name);
+            if (!m || name.endsWith('.down.sql'))
+                continue;
+            const base = name.slice(0, -'.sql'.length);
+            const candidates = [`${base}.down.sql`].filter((f) => files.includes(f));
+            candidates.push(...[`${base}.sql`, `${base}.down.sql`].filter((f) => downFolder.includes(f)).map((f) => `down/${f}`));
+            const downFile = candidates[0];
+            const downSql = downFile ? await (0,migrations_files/* readText */.yR)(dir, downFile) : undefined;
+            out.push({ version: m[1], id: m[1], name, addedPath: name, downFile, downSql, downLine: 1, noTransaction: false });
+        }
+        // The CLI's order: file names as Go's fs.ReadDir sorts them, byte by byte (supabase/cli
+        // pkg/migration/list.go ListLocalMigrations), not versions as numbers.
+        return out.sort((a, b) => (0,migrations_files/* compareNames */.MP)(a.name, b.name));
+    },
+    settings(config) {
+        (0,tracking/* refuseTableOption */.iX)(config, 'supabase', (0,tracking/* describeTable */.uq)(TABLE));
+        // The CLI connects with pgx, which sends the URL's search_path as a session setting.
+        return { searchPath: config.params.search_path, trackingTable: async () => TABLE };
+    },
+    layoutWarnings(_dir, files) {
+        return [...(0,migrations_files/* orderWarning */.n5)('The Supabase CLI', 'file name compared as text', (0,migrations_files/* outOfNumericOrder */.tp)(files)), ...besideWarning(files)];
+    },
+    tracking: (table) => ({
+        ...(0,tracking/* versionTableTracking */.__)(table),
+        appliedIds: (rows, files) => (0,migrations_files/* inFileOrder */.w$)(rows.map((r) => String(r.version)), files),
+    }),
+};
+function besideWarning(files) {
+    const beside = files.map((f) => f.downFile).filter((f) => f !== undefined && !f.startsWith('down/'));
+    if (beside.length === 0)
+        return [];
+    const shown = beside.slice(0, 3).join(', ') + (beside.length > 3 ? ` and ${beside.length - 3} more` : '');
+    return [
+        `Down files ${shown} sit beside the migrations, where the Supabase CLI takes every <timestamp>_name.sql file for a migration: \`supabase db push\` would see each as a second migration with the version of the one it undoes, and could apply it. ` +
+            'Move them to supabase/migrations/down/<timestamp>_name.sql (the CLI does not read that folder); this run reads them where they are.',
+    ];
+}
+
+// EXTERNAL MODULE: ./.build/migrations/types.js
+var types = __nccwpck_require__(6431);
+;// CONCATENATED MODULE: ./.build/migrations/registry.js
+/** The formats we know, and picking one for a folder: the `format` input, or what the folder looks like. */
+
+
+
+
+
+
+
+
+
+
+
+const FORMATS = {
+    dbmate: dbmate,
+    'golang-migrate': golangMigrate,
+    'node-pg-migrate': nodePgMigrate,
+    supabase: supabase,
+    prisma: prisma,
+    plain: plain/* plain */.p,
+};
+function parseFormatName(raw) {
+    const value = (raw ?? '').trim().toLowerCase() || 'auto';
+    if (value === 'auto' || FORMAT_NAMES.includes(value))
+        return value;
+    throw new RollbackKitError(`Input format must be auto or one of ${FORMAT_NAMES.join(', ')}, got "${raw}".`);
+}
+/**
+ * The folder to read: the one given, or the first of the tools' default folders that exists under
+ * `root`. `name` is how messages name the given folder: the input, or the plan file's key that gave it.
+ */
+function resolveMigrationsDir(root, given, format, name = 'migrations-dir') {
+    if (given) {
+        const dir = (0,external_node_path_.resolve)(root, given);
+        if (!(0,external_node_fs_.existsSync)(dir) || !(0,external_node_fs_.statSync)(dir).isDirectory()) {
+            throw new errors/* RollbackKitError */.dp(`${name} ${given} is not a folder in ${root}.`, 'Check the path (relative to the workspace) and that actions/checkout ran before this step.');
+        }
+        return dir;
+    }
+    const candidates = format === 'auto' ? [...new Set(Object.values(FORMATS).flatMap((f) => f.defaultDirs))] : FORMATS[format].defaultDirs;
+    const found = candidates.map((c) => (0,external_node_path_.join)(root, c)).filter((d) => (0,external_node_fs_.existsSync)(d) && (0,external_node_fs_.statSync)(d).isDirectory());
+    if (found.length === 0) {
+        throw new errors/* RollbackKitError */.dp(`No migrations folder found: none of ${candidates.join(', ')} exists in the workspace.`, 'Set migrations-dir to the folder holding your migrations.');
+    }
+    if (found.length > 1 && format === 'auto') {
+        throw new errors/* RollbackKitError */.dp(`Several migrations folders exist (${found.map((d) => d.slice(root.length + 1)).join(', ')}), so which one to revert is unclear.`, 'Set migrations-dir (and format) explicitly.');
+    }
+    return found[0];
+}
+async function pickFormat(dir, format) {
+    if (format !== 'auto')
+        return FORMATS[format];
+    const entries = await (0,migrations_files/* listNames */.Zv)(dir);
+    if (entries.length === 0) {
+        throw new errors/* RollbackKitError */.dp(`The migrations folder ${dir} is empty.`, 'Point migrations-dir at the folder that holds the migration files.');
+    }
+    let best;
+    for (const f of Object.values(FORMATS)) {
+        const score = await f.detect(dir, entries);
+        if (score > 0 && (!best || score > best.score))
+            best = { format: f, score };
+    }
+    if (!best) {
+        throw new errors/* RollbackKitError */.dp(`Cannot tell which migration tool the files in ${dir} belong to.`, `Set format to one of ${types/* FORMAT_NAMES */.B.join(', ')} (see the docs for the file layout each expects).`);
+    }
+    return best.format;
+}
+
+
+/***/ }),
+
+/***/ 81742:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   G4: () => (/* binding */ STATEMENT_TIMEOUT_SECONDS)
+/* harmony export */ });
+/* unused harmony exports readChoice, workflowRun, readRevertOptions */
+/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8005);
+/* harmony import */ var _db_connection_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(401);
+/* harmony import */ var _registry_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(18130);
+
+
+
+/** statement-timeout-seconds' default and range, for the action and the whole rollback's plan alike. */
+const STATEMENT_TIMEOUT_SECONDS = { default: 300, min: 1, max: 86_400 };
+function readChoice(inputs) {
+    const steps = inputs.integer('steps', { min: 1 });
+    const toVersion = inputs.string('to-version');
+    const sinceRef = inputs.string('since-ref');
+    const given = [steps !== undefined && 'steps', toVersion && 'to-version', sinceRef && 'since-ref'].filter(Boolean);
+    if (given.length !== 1) {
+        throw new RollbackKitError(given.length === 0 ? 'Nothing says which migrations to revert.' : `Inputs ${given.join(' and ')} conflict: they select migrations in different ways.`, 'Give exactly one of steps (how many of the newest), to-version (the last migration to keep) or since-ref (the last good commit).');
+    }
+    if (steps !== undefined)
+        return { steps };
+    return toVersion ? { toVersion } : { sinceRef: sinceRef };
+}
+/**
+ * The workflow step from the runner's variables (`env`: the entry point's environment), so a
+ * GitHub re-run of it is known as one; undefined outside GitHub Actions.
+ */
+function workflowRun(env) {
+    if (env.GITHUB_ACTIONS !== 'true' || !env.GITHUB_RUN_ID)
+        return undefined;
+    const attempt = Number(env.GITHUB_RUN_ATTEMPT);
+    return { id: env.GITHUB_RUN_ID, attempt: Number.isInteger(attempt) && attempt > 0 ? attempt : 1, job: env.GITHUB_JOB ?? '', step: env.GITHUB_ACTION ?? '' };
+}
+/** `databaseUrl`: the database-url input, or the CLI's DATABASE_URL. */
+function readRevertOptions(inputs, databaseUrl, ctx, log) {
+    if (!databaseUrl)
+        throw new RollbackKitError('Input required and not supplied: database-url.');
+    const target = parseConnectionString(databaseUrl, log);
+    return {
+        target,
+        root: ctx.workspace,
+        migrationsDir: inputs.string('migrations-dir'),
+        format: parseFormatName(inputs.string('format')),
+        migrationsTable: inputs.string('migrations-table'),
+        choice: readChoice(inputs),
+        dryRun: inputs.boolean('dry-run', false),
+        snapshotPath: inputs.string('snapshot-path'),
+        requireSnapshot: inputs.boolean('require-snapshot', true),
+        lockTimeoutSeconds: inputs.number('lock-timeout-seconds', { default: 10, min: 0, max: 3600 }),
+        statementTimeoutSeconds: inputs.number('statement-timeout-seconds', STATEMENT_TIMEOUT_SECONDS),
+        tools: ctx.tools,
+        run: ctx.run,
+    };
+}
+
+
+/***/ }),
+
+/***/ 7403:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -16905,245 +18071,8 @@ var db_session = __nccwpck_require__(14441);
 var lock = __nccwpck_require__(43683);
 // EXTERNAL MODULE: ./.build/migrations/planner.js
 var planner = __nccwpck_require__(93170);
-// EXTERNAL MODULE: external "node:fs"
-var external_node_fs_ = __nccwpck_require__(73024);
-// EXTERNAL MODULE: ./.build/core/files.js
-var files = __nccwpck_require__(32019);
-;// CONCATENATED MODULE: ./.build/migrations/files.js
-/** Reading a migrations folder: the helpers every format shares. */
-
-
-
-
-/**
- * A folder's entries; none when it cannot be read. node:fs's callback form, not fs/promises: loading
- * that module (and the readline it brings) would be start-up every run of every format pays for one
- * readdir.
- */
-function entriesOf(dir) {
-    return new Promise((resolve) => (0,external_node_fs_.readdir)(dir, { withFileTypes: true }, (err, entries) => resolve(err ? [] : entries)));
-}
-/** Names in `dir` (files and folders), hidden ones left out, as the tools do. */
-async function listNames(dir) {
-    const entries = await entriesOf(dir);
-    return entries.filter((e) => !e.name.startsWith('.')).map((e) => e.name);
-}
-async function listFiles(dir) {
-    const entries = await entriesOf(dir);
-    return entries.filter((e) => !e.name.startsWith('.') && (e.isFile() || e.isSymbolicLink())).map((e) => e.name);
-}
-async function listFolders(dir) {
-    const entries = await entriesOf(dir);
-    return entries.filter((e) => !e.name.startsWith('.') && e.isDirectory()).map((e) => e.name);
-}
-/**
- * The most of one migration file read: its down SQL is sent as one query, and a migration that
- * loads data may be large, but past this it is not a migration (a dump, a file written in a loop).
- */
-const MAX_MIGRATION_BYTES = 64 * 1024 * 1024;
-/**
- * A migration file's text, or undefined when it cannot be read (it does not exist). A link to a
- * file is read as the file; anything else that is not a regular file (a FIFO would block the step
- * forever), or a file larger than MAX_MIGRATION_BYTES, fails the step, saying which.
- */
-async function readText(dir, name) {
-    try {
-        return (0,files/* readRegularFile */.XF)((0,external_node_path_.join)(dir, name), MAX_MIGRATION_BYTES);
-    }
-    catch (err) {
-        if (err instanceof files/* FileRefused */.rV) {
-            throw new errors/* RollbackKitError */.dp(`Cannot read the migration file ${err.path}: ${err.why}.`, 'Migration files must be regular files (or links to them) of SQL; move anything else out of the migrations folder.');
-        }
-        return undefined;
-    }
-}
-/** The leading digits every tool uses as the version (`20240101120000_add_users.sql` → 20240101120000). */
-function leadingVersion(name) {
-    return /^(\d+)/.exec(name)?.[1];
-}
-/** Numeric order of versions (they outgrow Number), then by name. */
-function compareVersions(a, b) {
-    if (/^\d+$/.test(a.version) && /^\d+$/.test(b.version)) {
-        const x = BigInt(a.version);
-        const y = BigInt(b.version);
-        if (x !== y)
-            return x < y ? -1 : 1;
-    }
-    else if (a.version !== b.version)
-        return a.version < b.version ? -1 : 1;
-    return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
-}
-/**
- * Names compared byte by byte (UTF-8), as Go compares strings and Rust compares &str: the order of
- * Go's os.ReadDir and of Rust's `a.cmp(b)` on names. `10_ten` comes before `9_nine`.
- */
-function compareNames(a, b) {
-    return Buffer.compare(Buffer.from(a), Buffer.from(b));
-}
-/** Ids (from the tracking table) in the order of their files; an id with no file sorts by itself. */
-function inFileOrder(ids, files) {
-    const place = new Map(files.map((f, i) => [f.id, i]));
-    return [...ids].sort((a, b) => (place.get(a) ?? Infinity) - (place.get(b) ?? Infinity) || compareNames(a, b));
-}
-/** The first two neighbours (in a tool's order) whose version numbers go down: where text order and numeric order part. */
-function outOfNumericOrder(files) {
-    const numeric = (v) => (/^\d+$/.test(v) ? BigInt(v) : undefined);
-    for (let i = 1; i < files.length; i++) {
-        const x = numeric(files[i - 1].version);
-        const y = numeric(files[i].version);
-        if (x !== undefined && y !== undefined && x > y)
-            return [files[i - 1], files[i]];
-    }
-    return undefined;
-}
-/** The warning a format gives when its tool's order is not the order of the version numbers. */
-function orderWarning(tool, rule, pair) {
-    if (!pair)
-        return [];
-    const [first, second] = pair;
-    return [
-        `${tool} orders migrations by ${rule}, not by version number: ${first.name} comes before ${second.name}, so ${second.name} is the newer of the two to ${tool} and is reverted before ${first.name}. ` +
-            'This run follows that order, as the tool would. Versions of one width keep the two orders the same.',
-    ];
-}
-/** Sorts tracking-table versions the way files are sorted. */
-function sortVersions(versions) {
-    return versions.sort((a, b) => compareVersions({ version: a, name: a }, { version: b, name: b }));
-}
-/** Whether any of the files has text that `matches` (format detection). */
-async function anyFileMatches(dir, names, matches) {
-    for (const name of names) {
-        const text = await readText(dir, name);
-        if (text && matches(text))
-            return true;
-    }
-    return false;
-}
-
-// EXTERNAL MODULE: ./.build/db/catalog.js
-var catalog = __nccwpck_require__(59066);
-// EXTERNAL MODULE: ./.build/migrations/sql-split.js
-var sql_split = __nccwpck_require__(37063);
-;// CONCATENATED MODULE: ./.build/migrations/tracking.js
-/**
- * Tracking tables: naming them as SQL and in messages, finding the schema a tool puts them in, and
- * reading the ones that keep one row per applied migration under a `version` column.
- */
-
-
-
-
-/** The table as SQL: each part quoted, so case and odd characters mean what the tool meant. */
-function sqlTable(t) {
-    return (0,catalog/* qualified */.LX)(t.schema, t.name);
-}
-const PLAIN_NAME = /^[a-z_][a-z0-9_$]*$/;
-/** The table as messages name it: `schema.table`, parts quoted only where PostgreSQL would need it. */
-function describeTable(t) {
-    const part = (p) => (PLAIN_NAME.test(p) ? p : `"${p.replace(/"/g, '""')}"`);
-    return `${part(t.schema)}.${part(t.name)}`;
-}
-/** The session's current schema (the first schema of its search_path that exists), or `public` when none does. */
-async function currentSchema(session) {
-    const r = await session.query('SELECT current_schema() AS schema');
-    return r.rows[0]?.schema || 'public';
-}
-/** The first entry of a search_path value, trimmed, as dbmate takes it; undefined when there is none. */
-function firstSearchPathSchema(searchPath) {
-    return searchPath?.split(',')[0]?.trim() || undefined;
-}
-/**
- * A `schema.table` or `table` option, split as dbmate and node-pg-migrate split it (at the dot);
- * more than one dot, or an empty part, is refused.
- */
-function splitTableOption(option, format) {
-    const parts = option.trim().split('.');
-    if (parts.length > 2 || parts.some((p) => !p)) {
-        throw new errors/* RollbackKitError */.dp(`migrations-table "${option}" is not a table name: give table or schema.table, as ${format} takes it.`);
-    }
-    return parts.length === 2 ? { schema: parts[0], name: parts[1] } : { name: parts[0] };
-}
-/** For tools whose tracking table is fixed: a migrations-table input would be read by nobody. */
-function refuseTableOption(config, format, table) {
-    if (config.migrationsTable) {
-        throw new errors/* RollbackKitError */.dp(`migrations-table is set, but ${format} has no option for its tracking table: it always uses ${table}.`, 'Remove migrations-table, or set format if the migrations belong to another tool.');
-    }
-}
-/**
- * The row versions of `table` (those matching `where`, literals inlined), as one text value: each
- * row's xmin, the transaction that wrote it, which a restore or an UPDATE changes and VACUUM keeps.
- */
-function rowVersionsSql(table, where) {
-    return `SELECT coalesce(string_agg(xmin::text, ',' ORDER BY xmin::text), '') FROM ${sqlTable(table)}${where ? ` WHERE ${where}` : ''}`;
-}
-/** The bookkeeping of tools that keep one row per applied migration, keyed by a `version` column (dbmate, Supabase, ours). */
-function versionTableTracking(table) {
-    return {
-        table: describeTable(table),
-        relation: sqlTable(table),
-        lockKey: async () => undefined,
-        appliedSql: `SELECT version FROM ${sqlTable(table)}`,
-        appliedIds: (rows) => sortVersions(rows.map((r) => String(r.version))),
-        revertSql: (m) => [`DELETE FROM ${sqlTable(table)} WHERE version = ${(0,sql_split/* literal */.eu)(m.id)}`],
-        rowVersionSql: (m) => rowVersionsSql(table, `version = ${(0,sql_split/* literal */.eu)(m.id)}`),
-    };
-}
-/**
- * When each id was applied: `sql` selects `id` and `at` (a timestamptz) for the ids in `$1`. The
- * driver turns timestamptz into an instant, whatever the session's time zone.
- */
-async function readAppliedTimes(session, sql, ids) {
-    const { rows } = await session.query(sql, [ids]);
-    return new Map(rows.filter((r) => r.at !== null).map((r) => [r.id, r.at]));
-}
-
-;// CONCATENATED MODULE: ./.build/migrations/formats/plain.js
-/**
- * Plain SQL: `<version>_name.down.sql` files (with `<version>_name.sql` or `.up.sql` beside them
- * when the up is kept too) and a tracking table of our own, rollback_kit.schema_migrations, that
- * the deploy fills as it applies migrations.
- */
-
-
-const DOWN_FILE = /^(\d+)_(.*)\.down\.sql$/;
-const TABLE = { schema: 'rollback_kit', name: 'schema_migrations' };
-const PLAIN_TRACKING_DDL = `CREATE SCHEMA IF NOT EXISTS rollback_kit;
-CREATE TABLE IF NOT EXISTS rollback_kit.schema_migrations (
-  version text PRIMARY KEY,
-  name text NOT NULL DEFAULT '',
-  applied_at timestamptz NOT NULL DEFAULT now()
-);`;
-const plain = {
-    name: 'plain',
-    defaultDirs: ['migrations'],
-    async detect(_dir, entries) {
-        return entries.some((n) => DOWN_FILE.test(n)) ? 1 : 0;
-    },
-    async load(dir) {
-        const files = await listFiles(dir);
-        const out = [];
-        for (const downFile of files) {
-            const m = DOWN_FILE.exec(downFile);
-            if (!m)
-                continue;
-            const stem = `${m[1]}_${m[2]}`;
-            const up = [`${stem}.up.sql`, `${stem}.sql`].find((f) => files.includes(f));
-            const downSql = await readText(dir, downFile);
-            out.push({ version: m[1], id: m[1], name: downFile, addedPath: up ?? downFile, downFile, downSql, downLine: 1, noTransaction: false });
-        }
-        return out.sort(compareVersions);
-    },
-    settings(config) {
-        refuseTableOption(config, 'plain', describeTable(TABLE));
-        // Our own format: the search_path the URL asks for is the one the down SQL means.
-        return { searchPath: config.params.search_path, trackingTable: async () => TABLE };
-    },
-    tracking: (table) => ({
-        ...versionTableTracking(table),
-        appliedAt: (session, ids) => readAppliedTimes(session, `SELECT version AS id, applied_at::timestamptz AS at FROM ${sqlTable(table)} WHERE version = ANY($1::text[])`, ids),
-    }),
-};
-
+// EXTERNAL MODULE: ./.build/migrations/formats/plain.js
+var plain = __nccwpck_require__(37669);
 // EXTERNAL MODULE: ./.build/migrations/progress.js
 var migrations_progress = __nccwpck_require__(38891);
 // EXTERNAL MODULE: ./.build/migrations/ledger.js
@@ -17266,636 +18195,16 @@ function withHowToFinish(err, how) {
     return new errors/* RollbackKitError */.dp(err.message, err.hint ? `${err.hint} ${how}` : how, err.stopped ? { stopped: true } : {});
 }
 
-;// CONCATENATED MODULE: ./.build/migrations/formats/dbmate.js
-/**
- * dbmate: one file per migration with `-- migrate:up` and `-- migrate:down` sections;
- * `transaction:false` on the marker line opts out of the transaction. Its rollback deletes the
- * version from schema_migrations in the same transaction as the down SQL; it takes no lock.
- * The table is `--migrations-table` (DBMATE_MIGRATIONS_TABLE), in its own schema when qualified,
- * else in the first schema of the URL's search_path, else the current schema (pkg/driver/postgres).
- * The URL's search_path reaches the server as a session setting, so the migrations run under it.
- *
- * The rest follows dbmate's own rules (pkg/dbmate/db.go and migration.go, checked against its
- * binary), not what they look like:
- * - A migration is a file named `<digits><anything>.sql`; the digits are its version.
- * - Migrations are in the order of their file names compared as text, not of their versions:
- *   `10_ten.sql` comes before `9_nine.sql`, so `dbmate rollback` reverts `9_nine.sql` first. An
- *   applied version without a file is not a migration to dbmate.
- * - A file is one or more sections, each from a `-- migrate:up` line to the next one, each with
- *   one `-- migrate:down` line; rollback runs every section's down, in file order.
- * - A marker starts a line and is followed by the line's end or by white space and options:
- *   `-- migrate:up-to-date check` is a comment inside the SQL, not a marker.
- */
-
-
-
-// Go's \s and \S (RE2: ASCII only), and its (?m) ^ and $, where only \n ends a line. JavaScript's
-// \s also takes \v and Unicode spaces, and its m flag also ends lines at \r, U+2028 and U+2029.
-const GO_SPACE = '[\\t\\n\\f\\r ]';
-const GO_NON_SPACE = '[^\\t\\n\\f\\r ]';
-/** dbmate's `(?m)^--\s*migrate:<dir>(\s*$|\s+\S+)`. */
-const markerSource = (dir) => `(?<=^|\\n)--${GO_SPACE}*migrate:${dir}(?:${GO_SPACE}*(?=\\n|$)|${GO_SPACE}+${GO_NON_SPACE}+)`;
-const UP_MARKER = new RegExp(markerSource('up'));
-const starts = (text, dir) => [...text.matchAll(new RegExp(markerSource(dir), 'g'))].map((m) => m.index);
-/** dbmate's `^(\d+).*\.sql$`, `.` being anything but \n as in Go. */
-const MIGRATION_FILE = /^(\d+)[^\n]*\.sql$/;
-/** What Go's strings.TrimSpace trims: Unicode white space. */
-const GO_TRIM = /^[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+|[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+$/g;
-/**
- * The options on a block's marker line, read as dbmate reads them: the first line, the marker cut
- * off, split at white space into `key:value` pairs; anything else is ignored, and a later pair wins.
- */
-function markerOptions(block) {
-    const options = new Map();
-    const line = block.split('\n', 1)[0].replace(new RegExp(`^--${GO_SPACE}*migrate:(up|down)`), '').replace(GO_TRIM, '');
-    if (!line)
-        return options;
-    for (const pair of line.split(new RegExp(`${GO_SPACE}+`))) {
-        const parts = pair.split(':');
-        if (parts.length === 2)
-            options.set(parts[0], parts[1]);
-    }
-    return options;
-}
-const onlyCommentsOrBlank = (line) => new RegExp(`^${GO_SPACE}*(--|$)`).test(line);
-/**
- * The down SQL dbmate's rollback runs for a file: every section's down block, in file order. When
- * there are several, each up block between them is blanked (lines kept, so errors point at the
- * file's own lines) behind a `;`, as dbmate sends each block as a query of its own. A file dbmate
- * refuses to read gets no down SQL and the reason, as its rollback would stop there.
- */
-function parseDbmate(text) {
-    const refused = (why) => ({ downLine: 1, noTransaction: false, missingReason: `${why}: dbmate refuses to read the file, and its own rollback stops there too` });
-    const ups = starts(text, 'up');
-    if (ups.length === 0)
-        return starts(text, 'down').length ? refused('no "-- migrate:up" line') : { downLine: 1, noTransaction: false };
-    const before = text.slice(0, ups[0]).split('\n');
-    const statement = before.findIndex((line) => !onlyCommentsOrBlank(line));
-    if (statement >= 0)
-        return refused(`line ${statement + 1}: SQL before the first "-- migrate:up" line`);
-    const sections = ups.map((start, i) => ({ start, end: ups[i + 1] ?? text.length }));
-    const downs = [];
-    for (const s of sections) {
-        const found = starts(text.slice(s.start, s.end), 'down').map((at) => s.start + at);
-        if (found.length > 1)
-            return refused(`line ${(0,sql_split/* lineAt */.mh)(text, found[1])}: a second "-- migrate:down" line with no "-- migrate:up" line before it`);
-        if (found.length === 0) {
-            return sections.length === 1 ? { downLine: 1, noTransaction: false } : refused(`line ${(0,sql_split/* lineAt */.mh)(text, s.start)}: a "-- migrate:up" section with no "-- migrate:down" line`);
-        }
-        downs.push(found[0]);
-    }
-    // From the end of the first down marker's line: dbmate sends that line too, but it is a comment.
-    const lineEnd = text.indexOf('\n', downs[0]);
-    const start = lineEnd < 0 ? text.length : lineEnd;
-    let downSql = '';
-    let at = start;
-    for (let i = 1; i < sections.length; i++) {
-        const up = text.slice(sections[i].start, downs[i]);
-        downSql += text.slice(at, sections[i].start) + ';' + up.slice(1).replace(/[^\n]/g, ' ');
-        at = downs[i];
-    }
-    downSql += text.slice(at);
-    const noTransaction = downs.some((d, i) => markerOptions(text.slice(d, sections[i].end)).get('transaction') === 'false');
-    return { downSql, downLine: (0,sql_split/* lineAt */.mh)(text, start), noTransaction };
-}
-/** dbmate's order: file names compared byte by byte, as Go compares strings. */
-const byFileName = (a, b) => compareNames(a.name, b.name);
-async function load(dir) {
-    const out = [];
-    for (const name of await listFiles(dir)) {
-        const version = MIGRATION_FILE.exec(name)?.[1];
-        if (!version)
-            continue;
-        const text = (await readText(dir, name)) ?? '';
-        const parsed = parseDbmate(text);
-        out.push({ version, id: version, name, addedPath: name, downFile: parsed.downSql === undefined ? undefined : name, ...parsed });
-    }
-    return out.sort(byFileName);
-}
-/**
- * Applied versions in dbmate's order: where their files sort (the last file with that version, the
- * one dbmate's rollback picks). A version with no file, which dbmate does not see, sorts by itself.
- */
-function inDbmateOrder(versions, files) {
-    const nameOf = new Map(files.map((f) => [f.id, f.name]));
-    return versions.map((v) => ({ v, name: nameOf.get(v) ?? v })).sort(byFileName).map((x) => x.v);
-}
-const dbmate = {
-    name: 'dbmate',
-    defaultDirs: ['db/migrations'],
-    async detect(dir, entries) {
-        const sql = entries.filter((n) => n.endsWith('.sql'));
-        return (await anyFileMatches(dir, sql, (text) => UP_MARKER.test(text))) ? 10 : 0;
-    },
-    load,
-    layoutWarnings(_dir, files) {
-        const pair = outOfNumericOrder(files);
-        if (!pair)
-            return [];
-        const [first, second] = pair;
-        return [
-            `dbmate orders migrations by file name compared as text, not by version number: ${first.name} comes before ${second.name}, so \`dbmate rollback\` reverts ${second.name} before ${first.name}. ` +
-                'This run follows dbmate\'s order, as dbmate would. Versions of one width (dbmate new writes 14-digit timestamps) keep the two orders the same.',
-        ];
-    },
-    settings(config) {
-        const option = splitTableOption(config.migrationsTable ?? 'schema_migrations', 'dbmate');
-        const searchPath = config.params.search_path;
-        return {
-            searchPath,
-            trackingTable: async (session) => ({ schema: option.schema ?? firstSearchPathSchema(searchPath) ?? (await currentSchema(session)), name: option.name }),
-        };
-    },
-    tracking(table) {
-        return {
-            ...versionTableTracking(table),
-            appliedIds: (rows, files) => inDbmateOrder(rows.map((r) => String(r.version)), files),
-        };
-    },
-};
-
-;// CONCATENATED MODULE: ./.build/migrations/formats/golang-migrate.js
-/**
- * golang-migrate: `<version>_<title>.up.sql` / `.down.sql`. schema_migrations holds one row, the
- * current version and a dirty flag. A down step writes (previous version, dirty) before running
- * the SQL and (previous version, clean) after; reverting the first migration empties the table.
- * The tool locks with pg_advisory_lock on crc32(schema, table, database) times a salt. The URL's
- * `x-migrations-table` names the table (one identifier; with `x-migrations-table-quoted=true` it is
- * `"schema"."table"`), in the current schema unless quoted with one; the rest of the URL, search_path
- * included, reaches the server as session settings (database/postgres/postgres.go).
- */
-
-
-
-
-const FILE = /^(\d+)_(.*)\.(up|down)\.sql$/;
-const LOCK_SALT = 1486364155;
-/** golang-migrate's GenerateAdvisoryLockId(database, schema, table): names joined by NUL, crc32, times the salt, mod 2^32. */
-async function golangMigrateLockKey(database, schema, table) {
-    // zlib only for this format's lock: not loaded at every run's start.
-    const { crc32 } = await Promise.resolve(/* import() */).then(__nccwpck_require__.t.bind(__nccwpck_require__, 38522, 19));
-    const sum = crc32(Buffer.from([schema, table, database].join('\0'), 'utf8'));
-    return String(BigInt.asUintN(32, BigInt(sum) * BigInt(LOCK_SALT)));
-}
-async function golang_migrate_load(dir) {
-    const byVersion = new Map();
-    for (const name of await listFiles(dir)) {
-        const m = FILE.exec(name);
-        if (!m)
-            continue;
-        // The tool parses the version as a number: 0003 and 3 are the same migration.
-        const id = BigInt(m[1]).toString();
-        const entry = byVersion.get(id) ?? { digits: m[1] };
-        if (m[3] === 'up')
-            entry.up = name;
-        else
-            entry.down = name;
-        byVersion.set(id, entry);
-    }
-    const out = [];
-    for (const [id, e] of byVersion) {
-        const downSql = e.down ? await readText(dir, e.down) : undefined;
-        const name = e.up ?? e.down;
-        out.push({ version: id, id, name, addedPath: name, downFile: e.down, downSql, downLine: 1, noTransaction: false });
-    }
-    return out.sort(compareVersions);
-}
-/** Go's strconv.ParseBool, which the tool reads x-migrations-table-quoted with. */
-function parseGoBool(value) {
-    if (['1', 't', 'T', 'TRUE', 'true', 'True'].includes(value))
-        return true;
-    if (['0', 'f', 'F', 'FALSE', 'false', 'False'].includes(value))
-        return false;
-    throw new errors/* RollbackKitError */.dp(`x-migrations-table-quoted in database-url is "${value}", which golang-migrate cannot read as true or false.`);
-}
-/** The table option as the tool reads it: { schema } only when quoted as "schema"."table". */
-function tableOption(config) {
-    const fromUrl = config.params['x-migrations-table'];
-    if (config.migrationsTable && fromUrl && config.migrationsTable !== fromUrl) {
-        throw new errors/* RollbackKitError */.dp(`migrations-table "${config.migrationsTable}" and x-migrations-table "${fromUrl}" in database-url disagree.`, 'golang-migrate reads x-migrations-table: give the table once.');
-    }
-    const option = config.migrationsTable || fromUrl || 'schema_migrations';
-    const quoted = config.params['x-migrations-table-quoted'] ? parseGoBool(config.params['x-migrations-table-quoted']) : false;
-    if (!quoted)
-        return { name: option };
-    const parts = [...option.matchAll(/"(.*?)"/g)].map((m) => m[1]);
-    if (!option.startsWith('"') || !option.endsWith('"') || parts.length === 0 || parts.length > 2) {
-        throw new errors/* RollbackKitError */.dp(`x-migrations-table is "${option}", but with x-migrations-table-quoted it must read "schema"."table" or "table".`);
-    }
-    return parts.length === 2 ? { schema: parts[0], name: parts[1] } : { name: parts[0] };
-}
-/** The tool's SetVersion: TRUNCATE, then one row unless it is "no version" and clean. */
-function setVersion(table, version, dirty) {
-    const sql = [`TRUNCATE ${sqlTable(table)}`];
-    if (version !== undefined || dirty)
-        sql.push(`INSERT INTO ${sqlTable(table)} (version, dirty) VALUES (${(0,sql_split/* literal */.eu)(version ?? '-1')}, ${dirty})`);
-    return sql;
-}
-const golangMigrate = {
-    name: 'golang-migrate',
-    defaultDirs: ['migrations', 'db/migrations'],
-    linearHistory: true,
-    async detect(_dir, entries) {
-        return entries.some((n) => FILE.exec(n)?.[3] === 'up') ? 8 : 0;
-    },
-    load: golang_migrate_load,
-    settings(config) {
-        const option = tableOption(config);
-        return {
-            searchPath: config.params.search_path,
-            trackingTable: async (session) => ({ schema: option.schema ?? (await currentSchema(session)), name: option.name }),
-        };
-    },
-    tracking: (table) => ({
-        table: describeTable(table),
-        relation: sqlTable(table),
-        async lockKey(session) {
-            const r = await session.query('SELECT current_database() AS database');
-            return golangMigrateLockKey(r.rows[0].database, table.schema, table.name);
-        },
-        appliedSql: `SELECT version::text AS version FROM ${sqlTable(table)} LIMIT 1`,
-        appliedIds(rows, files) {
-            const current = rows[0]?.version;
-            if (current === undefined || current === '-1')
-                return [];
-            if (!files.some((f) => f.id === current)) {
-                throw new errors/* RollbackKitError */.dp(`${describeTable(table)} says version ${current} is applied, but the migrations folder has no file for version ${current}.`, 'Check that migrations-dir points at the folder this database was migrated from (and that the checkout is the deployed commit).');
-            }
-            return files.filter((f) => BigInt(f.id) <= BigInt(current)).map((f) => f.id);
-        },
-        startSql: (_m, previous) => setVersion(table, previous?.id, true),
-        revertSql: (_m, previous) => setVersion(table, previous?.id, false),
-        // One row for the whole table: (previous, dirty) while a down is partly done.
-        rowVersionSql: () => rowVersionsSql(table),
-        async dirtyVersion(session) {
-            const r = await session.query(`SELECT version::text AS version FROM ${sqlTable(table)} WHERE dirty LIMIT 1`);
-            return r.rows[0]?.version;
-        },
-    }),
-};
-
-;// CONCATENATED MODULE: ./.build/migrations/formats/node-pg-migrate.js
-/**
- * node-pg-migrate: SQL files with `-- Up Migration` / `-- Down Migration` markers (JS and TS
- * migrations hold their down in code, which we do not run). `pgmigrations` records the file name
- * without extension; the tool's down deletes that row in the same transaction and locks with
- * pg_try_advisory_lock(7241865325823964). Its next `up` refuses a gap (checkOrder), so only the
- * newest applied migrations can be reverted. Its table is `--migrations-schema`.`--migrations-table`
- * (default public.pgmigrations); it connects with node-postgres, which does not read a URL's
- * search_path, so neither do we for this format.
- */
-
-
-
-
-const NODE_PG_MIGRATE_LOCK_KEY = '7241865325823964';
-const SPACE = /\s/;
-/** Where the m flag's ^ matches after: JavaScript's line terminators. */
-const LINE_END = /[\n\r\u2028\u2029]/;
-/**
- * Where the tool's own marker expression (src/sqlMigration.ts) `/^\s*--[\s-]*<direction>\s+migration/im`
- * first matches in `text`, or -1: text.search() with it, without its backtracking. That search
- * tries the expression at every line start, and from each one `\s*` and `[\s-]*` may run over the
- * following lines: a run of n blank lines, or of n lines of dashes, costs it n² steps (15 s for a
- * file of 80,000 blank lines). Here every line start in a run shares one answer, so each character
- * is looked at a bounded number of times.
- */
-function findMarker(text, direction) {
-    const rest = new RegExp(`${direction}\\s+migration`, 'iy');
-    const n = text.length;
-    // The run of [\s-] read last, [runFrom, runEnd), and whether the marker's words follow it.
-    let runFrom = -1;
-    let runEnd = -1;
-    let runMatches = false;
-    for (let p = 0; p <= n;) {
-        // ^\s*: the first character after the line start that is not white space.
-        let q = p;
-        while (q < n && SPACE.test(text[q]))
-            q++;
-        if (text[q] === '-' && text[q + 1] === '-') {
-            // --[\s-]*: the words must start where the run of dashes and white space ends.
-            const from = q + 2;
-            if (from < runFrom || from > runEnd) {
-                runFrom = from;
-                runEnd = from;
-                while (runEnd < n && (text[runEnd] === '-' || SPACE.test(text[runEnd])))
-                    runEnd++;
-                rest.lastIndex = runEnd;
-                runMatches = rest.test(text);
-            }
-            if (runMatches)
-                return p;
-        }
-        // Every line start up to q reaches the same q, and fails the same way: the next one to try is after q.
-        let next = q;
-        while (next < n && !LINE_END.test(text[next]))
-            next++;
-        p = next + 1;
-    }
-    return -1;
-}
-/** Migrations in code, named as the tool names them: a numeric (timestamp) prefix. */
-const CODE_MIGRATION = /^\d+.*\.(js|cjs|mjs|ts|cts|mts)$/;
-/** The argument every node-pg-migrate migration in code receives. */
-const PGM = /\bpgm\b/;
-function parseNodePgMigrate(text) {
-    const up = findMarker(text, 'up');
-    const down = findMarker(text, 'down');
-    if (down < 0)
-        return { downLine: 1 };
-    return { downSql: text.slice(down, up < down ? undefined : up), downLine: (0,sql_split/* lineAt */.mh)(text, down) };
-}
-/**
- * The tool's own timestamp of a file (src/migration.ts getNumericPrefix): the name up to its first
- * `_`; 13 digits are milliseconds, 17 digits a UTC time (yyyymmddhhmmssSSS) read as milliseconds,
- * anything else Number(prefix) or 0. So `20240101000000000_a` (17 digits) sorts with the 13-digit
- * millisecond names by the time it means, and `3-add.sql` has timestamp 0.
- */
-function timestampOf(name) {
-    const prefix = name.split('_')[0];
-    if (/^\d+$/.test(prefix)) {
-        if (prefix.length === 13)
-            return Number(prefix);
-        if (prefix.length === 17) {
-            const [y, mo, d, h, mi, s, ms] = [0, 4, 6, 8, 10, 12, 14].map((at, i, all) => prefix.slice(at, all[i + 1] ?? 17));
-            return new Date(`${y}-${mo}-${d}T${h}:${mi}:${s}.${ms}Z`).valueOf();
-        }
-    }
-    return Number(prefix) || 0;
-}
-/**
- * The tool's own order of files (src/migration.ts getMigrationFilePaths): timestamps subtracted,
- * then names compared by localeCompare with the tool's options. Kept as the tool writes it, NaN
- * of an impossible date included, so that one sort of the same listing gives the same order.
- */
-function compare(a, b) {
-    return (timestampOf(a.name) - timestampOf(b.name) ||
-        a.name.localeCompare(b.name, undefined, { usage: 'sort', numeric: true, sensitivity: 'variant', ignorePunctuation: true }));
-}
-const nodePgMigrate = {
-    name: 'node-pg-migrate',
-    defaultDirs: ['migrations'],
-    linearHistory: true,
-    async detect(dir, entries) {
-        if (await anyFileMatches(dir, entries.filter((n) => n.endsWith('.sql')), (text) => findMarker(text, 'up') >= 0))
-            return 9;
-        const code = entries.filter((n) => CODE_MIGRATION.test(n));
-        if (code.length === 0)
-            return 0;
-        // Timestamped JS/TS files are the tool's layout; the pgm argument makes it certain.
-        return (await anyFileMatches(dir, code, (text) => PGM.test(text))) ? 7 : 2;
-    },
-    async load(dir) {
-        const out = [];
-        for (const name of await listFiles(dir)) {
-            const id = name.slice(0, name.length - (0,external_node_path_.extname)(name).length);
-            const version = leadingVersion(name) ?? '';
-            if ((0,external_node_path_.extname)(name) !== '.sql') {
-                out.push({ version, id, name, addedPath: name, downLine: 1, noTransaction: false, missingReason: 'a JavaScript/TypeScript migration: its down is code, not SQL', downCode: true });
-                continue;
-            }
-            const parsed = parseNodePgMigrate((await readText(dir, name)) ?? '');
-            out.push({ version, id, name, addedPath: name, downFile: parsed.downSql === undefined ? undefined : name, noTransaction: false, ...parsed });
-        }
-        return out.sort(compare);
-    },
-    layoutWarnings: (_dir, files) => orderWarning('node-pg-migrate', 'the timestamp before the first "_" in the file name (13 digits are milliseconds, 17 a UTC time)', outOfNumericOrder(files)),
-    settings(config) {
-        const option = splitTableOption(config.migrationsTable ?? 'pgmigrations', 'node-pg-migrate');
-        return { trackingTable: async () => ({ schema: option.schema ?? 'public', name: option.name }) };
-    },
-    tracking: (table) => ({
-        table: describeTable(table),
-        relation: sqlTable(table),
-        lockKey: async () => NODE_PG_MIGRATE_LOCK_KEY,
-        // The tool's own order of what ran (runner.ts getRunMigrations).
-        appliedSql: `SELECT name FROM ${sqlTable(table)} ORDER BY run_on, id`,
-        appliedIds: (rows) => rows.map((r) => String(r.name)),
-        // run_on is a timestamp without time zone, written with NOW() in the tool's session: read in
-        // this session's time zone, the server's default, as the tool's own session has it.
-        appliedAt: (session, ids) => readAppliedTimes(session, `SELECT name AS id, max(run_on)::timestamptz AS at FROM ${sqlTable(table)} WHERE name = ANY($1::text[]) GROUP BY 1`, ids),
-        revertSql: (m) => [`DELETE FROM ${sqlTable(table)} WHERE name = ${(0,sql_split/* literal */.eu)(m.id)}`],
-        rowVersionSql: (m) => rowVersionsSql(table, `name = ${(0,sql_split/* literal */.eu)(m.id)}`),
-    }),
-    ownDownCommand(count, dir, table) {
-        const options = [`-m ${shellWord(dir)}`];
-        if (table.schema !== 'public')
-            options.push(`--migrations-schema ${shellWord(table.schema)}`);
-        if (table.name !== 'pgmigrations')
-            options.push(`--migrations-table ${shellWord(table.name)}`);
-        return `npx node-pg-migrate down ${count} ${options.join(' ')}`;
-    },
-};
-/** A word for a shell command line: quoted when it holds anything but plain path characters. */
-function shellWord(word) {
-    return /^[\w./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
-}
-
-;// CONCATENATED MODULE: ./.build/migrations/formats/prisma.js
-/**
- * Prisma Migrate: `prisma/migrations/<timestamp>_name/migration.sql`, with `down.sql` beside it as
- * in Prisma's documented down-migration workflow. Reverting sets `rolled_back_at` on the
- * migration's row, which is what `prisma migrate resolve --rolled-back` does; `migrate deploy` then
- * applies it again. A row neither finished nor rolled back is a migration that failed midway (the
- * partial deploy the runbooks describe): it counts as applied, so its down SQL can clean it up.
- * Prisma locks with pg_advisory_lock(72707369). The URL's `schema` parameter (default public) is
- * where Prisma keeps _prisma_migrations and the search_path its migrations run with.
- */
-
-
-
-
-const PRISMA_LOCK_KEY = '72707369';
-const prisma = {
-    name: 'prisma',
-    defaultDirs: ['prisma/migrations'],
-    async detect(dir, entries) {
-        for (const name of entries)
-            if ((await readText(dir, `${name}/migration.sql`)) !== undefined)
-                return 12;
-        return 0;
-    },
-    async load(dir) {
-        const out = [];
-        for (const folder of await listFolders(dir)) {
-            if ((await readText(dir, `${folder}/migration.sql`)) === undefined)
-                continue;
-            const downSql = await readText(dir, `${folder}/down.sql`);
-            out.push({
-                version: leadingVersion(folder) ?? '0',
-                id: folder,
-                name: `${folder}/migration.sql`,
-                addedPath: `${folder}/migration.sql`,
-                downFile: downSql === undefined ? undefined : `${folder}/down.sql`,
-                downSql,
-                downLine: 1,
-                noTransaction: false,
-            });
-        }
-        // Prisma's order: folder names compared as Rust compares strings, byte by byte (prisma-engines,
-        // schema-connector migrations_directory.rs list_migrations: `a.migration_name().cmp(b.migration_name())`).
-        return out.sort((a, b) => compareNames(a.id, b.id));
-    },
-    layoutWarnings: (_dir, files) => orderWarning('Prisma', 'folder name compared as text', outOfNumericOrder(files)),
-    settings(config) {
-        const schema = config.params.schema || 'public';
-        refuseTableOption(config, 'prisma', describeTable({ schema, name: '_prisma_migrations' }));
-        return { searchPath: (0,catalog/* quoteIdent */.v4)(schema), trackingTable: async () => ({ schema, name: '_prisma_migrations' }) };
-    },
-    tracking: (table) => ({
-        table: describeTable(table),
-        relation: sqlTable(table),
-        lockKey: async () => PRISMA_LOCK_KEY,
-        appliedSql: `SELECT DISTINCT migration_name FROM ${sqlTable(table)} WHERE rolled_back_at IS NULL`,
-        // In Prisma's order of the folders.
-        appliedIds: (rows, files) => inFileOrder(rows.map((r) => String(r.migration_name)), files),
-        // A row whose migration failed midway has no finished_at: when it started is when it was applied.
-        appliedAt: (session, ids) => readAppliedTimes(session, `SELECT migration_name AS id, max(coalesce(finished_at, started_at)) AS at FROM ${sqlTable(table)} WHERE migration_name = ANY($1::text[]) AND rolled_back_at IS NULL GROUP BY 1`, ids),
-        revertSql: (m) => [`UPDATE ${sqlTable(table)} SET rolled_back_at = now() WHERE migration_name = ${(0,sql_split/* literal */.eu)(m.id)} AND rolled_back_at IS NULL`],
-        rowVersionSql: (m) => rowVersionsSql(table, `migration_name = ${(0,sql_split/* literal */.eu)(m.id)} AND rolled_back_at IS NULL`),
-    }),
-};
-
-;// CONCATENATED MODULE: ./.build/migrations/formats/supabase.js
-/**
- * Supabase CLI: `supabase/migrations/<timestamp>_name.sql`, no down files of its own; we read the
- * down SQL from a `down/` folder (which the CLI does not read) or, for folders written before that
- * was recommended, from `<timestamp>_name.down.sql` beside the migration. The CLI takes that second
- * file for a migration of its own with the same version, so it is read with a warning. Reverting
- * deletes the row from supabase_migrations.schema_migrations, as `migration repair --status
- * reverted` does.
- */
-
-
-// The CLI's own migration pattern: every file in the folder that matches it is a migration to the CLI.
-const UP_FILE = /^(\d+)_(.*)\.sql$/;
-const supabase_TABLE = { schema: 'supabase_migrations', name: 'schema_migrations' };
-const supabase = {
-    name: 'supabase',
-    defaultDirs: ['supabase/migrations'],
-    async detect(dir, entries) {
-        const inSupabase = /(^|[\\/])supabase[\\/]migrations[\\/]*$/.test(dir);
-        return inSupabase && entries.some((n) => UP_FILE.test(n)) ? 11 : 0;
-    },
-    async load(dir) {
-        const files = await listFiles(dir);
-        const downFolder = await listFiles(`${dir}/down`);
-        const out = [];
-        for (const name of files) {
-            const m = UP_FILE.exec(name);
-            if (!m || name.endsWith('.down.sql'))
-                continue;
-            const base = name.slice(0, -'.sql'.length);
-            const candidates = [`${base}.down.sql`].filter((f) => files.includes(f));
-            candidates.push(...[`${base}.sql`, `${base}.down.sql`].filter((f) => downFolder.includes(f)).map((f) => `down/${f}`));
-            const downFile = candidates[0];
-            const downSql = downFile ? await readText(dir, downFile) : undefined;
-            out.push({ version: m[1], id: m[1], name, addedPath: name, downFile, downSql, downLine: 1, noTransaction: false });
-        }
-        // The CLI's order: file names as Go's fs.ReadDir sorts them, byte by byte (supabase/cli
-        // pkg/migration/list.go ListLocalMigrations), not versions as numbers.
-        return out.sort((a, b) => compareNames(a.name, b.name));
-    },
-    settings(config) {
-        refuseTableOption(config, 'supabase', describeTable(supabase_TABLE));
-        // The CLI connects with pgx, which sends the URL's search_path as a session setting.
-        return { searchPath: config.params.search_path, trackingTable: async () => supabase_TABLE };
-    },
-    layoutWarnings(_dir, files) {
-        return [...orderWarning('The Supabase CLI', 'file name compared as text', outOfNumericOrder(files)), ...besideWarning(files)];
-    },
-    tracking: (table) => ({
-        ...versionTableTracking(table),
-        appliedIds: (rows, files) => inFileOrder(rows.map((r) => String(r.version)), files),
-    }),
-};
-function besideWarning(files) {
-    const beside = files.map((f) => f.downFile).filter((f) => f !== undefined && !f.startsWith('down/'));
-    if (beside.length === 0)
-        return [];
-    const shown = beside.slice(0, 3).join(', ') + (beside.length > 3 ? ` and ${beside.length - 3} more` : '');
-    return [
-        `Down files ${shown} sit beside the migrations, where the Supabase CLI takes every <timestamp>_name.sql file for a migration: \`supabase db push\` would see each as a second migration with the version of the one it undoes, and could apply it. ` +
-            'Move them to supabase/migrations/down/<timestamp>_name.sql (the CLI does not read that folder); this run reads them where they are.',
-    ];
-}
-
-// EXTERNAL MODULE: ./.build/migrations/types.js
-var types = __nccwpck_require__(6431);
-;// CONCATENATED MODULE: ./.build/migrations/registry.js
-/** The formats we know, and picking one for a folder: the `format` input, or what the folder looks like. */
-
-
-
-
-
-
-
-
-
-
-
-const FORMATS = {
-    dbmate: dbmate,
-    'golang-migrate': golangMigrate,
-    'node-pg-migrate': nodePgMigrate,
-    supabase: supabase,
-    prisma: prisma,
-    plain: plain,
-};
-function parseFormatName(raw) {
-    const value = (raw ?? '').trim().toLowerCase() || 'auto';
-    if (value === 'auto' || FORMAT_NAMES.includes(value))
-        return value;
-    throw new RollbackKitError(`Input format must be auto or one of ${FORMAT_NAMES.join(', ')}, got "${raw}".`);
-}
-/**
- * The folder to read: the one given, or the first of the tools' default folders that exists under
- * `root`. `name` is how messages name the given folder: the input, or the plan file's key that gave it.
- */
-function resolveMigrationsDir(root, given, format, name = 'migrations-dir') {
-    if (given) {
-        const dir = (0,external_node_path_.resolve)(root, given);
-        if (!(0,external_node_fs_.existsSync)(dir) || !(0,external_node_fs_.statSync)(dir).isDirectory()) {
-            throw new errors/* RollbackKitError */.dp(`${name} ${given} is not a folder in ${root}.`, 'Check the path (relative to the workspace) and that actions/checkout ran before this step.');
-        }
-        return dir;
-    }
-    const candidates = format === 'auto' ? [...new Set(Object.values(FORMATS).flatMap((f) => f.defaultDirs))] : FORMATS[format].defaultDirs;
-    const found = candidates.map((c) => (0,external_node_path_.join)(root, c)).filter((d) => (0,external_node_fs_.existsSync)(d) && (0,external_node_fs_.statSync)(d).isDirectory());
-    if (found.length === 0) {
-        throw new errors/* RollbackKitError */.dp(`No migrations folder found: none of ${candidates.join(', ')} exists in the workspace.`, 'Set migrations-dir to the folder holding your migrations.');
-    }
-    if (found.length > 1 && format === 'auto') {
-        throw new errors/* RollbackKitError */.dp(`Several migrations folders exist (${found.map((d) => d.slice(root.length + 1)).join(', ')}), so which one to revert is unclear.`, 'Set migrations-dir (and format) explicitly.');
-    }
-    return found[0];
-}
-async function pickFormat(dir, format) {
-    if (format !== 'auto')
-        return FORMATS[format];
-    const entries = await listNames(dir);
-    if (entries.length === 0) {
-        throw new errors/* RollbackKitError */.dp(`The migrations folder ${dir} is empty.`, 'Point migrations-dir at the folder that holds the migration files.');
-    }
-    let best;
-    for (const f of Object.values(FORMATS)) {
-        const score = await f.detect(dir, entries);
-        if (score > 0 && (!best || score > best.score))
-            best = { format: f, score };
-    }
-    if (!best) {
-        throw new errors/* RollbackKitError */.dp(`Cannot tell which migration tool the files in ${dir} belong to.`, `Set format to one of ${types/* FORMAT_NAMES */.B.join(', ')} (see the docs for the file layout each expects).`);
-    }
-    return best.format;
-}
-
+// EXTERNAL MODULE: ./.build/migrations/registry.js + 5 modules
+var registry = __nccwpck_require__(18130);
 // EXTERNAL MODULE: ./.build/migrations/run-failure.js
 var run_failure = __nccwpck_require__(72048);
 // EXTERNAL MODULE: external "node:timers/promises"
 var promises_ = __nccwpck_require__(58500);
 // EXTERNAL MODULE: ./.build/migrations/invalid-indexes.js
 var invalid_indexes = __nccwpck_require__(54040);
+// EXTERNAL MODULE: ./.build/migrations/sql-split.js
+var sql_split = __nccwpck_require__(37063);
 ;// CONCATENATED MODULE: ./.build/migrations/runner.js
 /**
  * Runs a plan: each migration's down SQL and its bookkeeping in one transaction, or, for a
@@ -18287,10 +18596,14 @@ async function runPlan(plan, opts) {
     }
 }
 
+// EXTERNAL MODULE: ./.build/db/catalog.js
+var catalog = __nccwpck_require__(59066);
 // EXTERNAL MODULE: ./.build/db/patterns.js
 var patterns = __nccwpck_require__(15570);
 // EXTERNAL MODULE: ./.build/db/server-identity.js
 var server_identity = __nccwpck_require__(65941);
+// EXTERNAL MODULE: ./.build/migrations/tracking.js
+var tracking = __nccwpck_require__(88641);
 ;// CONCATENATED MODULE: ./.build/migrations/way-back.js
 /**
  * Whether the verified snapshot run-down-migrations was given is a way back for what the run may
@@ -18298,6 +18611,9 @@ var server_identity = __nccwpck_require__(65941);
  * the run reverts. A down migration that drops a table takes its rows with it; the snapshot is
  * the only place they are still kept.
  */
+
+
+
 
 
 
@@ -18374,7 +18690,7 @@ async function requireEveryRow(session, snapshot) {
     // them as `schema.name`, which a dot in a name makes ambiguous, so it only adds what the tables miss.
     const noRows = tables.filter((t) => t.rows === null);
     const named = new Set(noRows.map((t) => `${t.schema}.${t.name}`));
-    const tablesMissing = [...noRows.map(describeTable), ...filter.excludeTableData.filter((t) => !named.has(t))];
+    const tablesMissing = [...noRows.map(tracking/* describeTable */.uq), ...filter.excludeTableData.filter((t) => !named.has(t))];
     const schemas = await schemasMissing(session, filter);
     if (!tablesMissing.length && !schemas.length)
         return;
@@ -18391,16 +18707,86 @@ async function requireEveryRow(session, snapshot) {
 }
 /**
  * Checks the verified snapshot against the database, before anything changes: the same database,
- * every table's rows. Says in the log when it was taken.
+ * every table's rows as far as its filters go. Whether it lacks tables made since it was taken is
+ * requireCoverage's to say, once the run knows it reverts something.
  */
 async function requireWayBack(session, target, snapshot, log) {
     await requireSameDatabase(session, target, snapshot, log);
     await requireEveryRow(session, snapshot);
     const takenAt = snapshot.manifest.createdAt;
     const taken = Date.parse(takenAt);
-    const wayBack = { path: snapshot.path, sha256: snapshot.sha256, takenAt, ageMs: Number.isNaN(taken) ? undefined : Date.now() - taken };
-    log.info(`Way back: snapshot ${snapshot.path}, ${takenText(wayBack)}; it holds every table's rows.`);
-    return wayBack;
+    return { path: snapshot.path, sha256: snapshot.sha256, takenAt, ageMs: Number.isNaN(taken) ? undefined : Date.now() - taken };
+}
+/**
+ * What the snapshot holds of this database's tables, one builder for the log's and the summary's
+ * "Way back" line: never "every table's rows" for one that lacks a table, nor for one not compared.
+ */
+function holdsText(w) {
+    if (!w.notHeld)
+        return 'its tables were not compared with the database\'s, as nothing was reverted';
+    if (!w.notHeld.length)
+        return "it holds every table's rows";
+    const one = w.notHeld.length === 1;
+    return `it holds every table's rows but ${one ? 'that' : 'those'} of ${one ? 'table' : 'tables'} ${nameList(w.notHeld)}, which it does not have (created since it was taken) and which ${one ? 'was' : 'were'} empty before this run changed anything`;
+}
+/**
+ * rollback-kit's own bookkeeping, made by a run after the snapshot it was given (the whole rollback
+ * writes its ledger row after its snapshot; a re-run finds the first attempt's rows): no down SQL
+ * drops them, and a restore keeps the ledger as it is (db/restore.ts). Not the plain format's
+ * tracking table, rollback_kit.schema_migrations: a snapshot without it is no way back for it.
+ */
+const OWN_BOOKKEEPING = new Set([migrations_ledger/* LEDGER_TABLE */.R9, run_failure/* PROGRESS_TABLE */.Ll]);
+/** Rows counted per table at most: enough to tell a table's rows are there, and how many, without reading a huge one whole. */
+const COUNT_CAP = 1_000_000;
+/**
+ * The tables here now whose rows the snapshot does not hold, each with its rows counted up to
+ * COUNT_CAP (`FROM ONLY`, as the snapshot counts them). The schemas are every user schema:
+ * requireEveryRow has refused a snapshot that leaves one out by its filters, so a table it does
+ * not list was made since it was taken. Bounded by the run's lock_timeout and statement_timeout.
+ */
+async function tablesNotHeld(session, snapshot) {
+    const held = new Set(snapshot.manifest.tables.map(catalog/* tableKey */.ih));
+    const here = await (0,catalog/* listTables */.WS)(session, await (0,patterns/* userSchemas */.cY)(session));
+    const missing = here.filter((t) => !held.has((0,catalog/* tableKey */.ih)(t)) && !OWN_BOOKKEEPING.has(`${t.schema}.${t.name}`));
+    const out = [];
+    for (let at = 0; at < missing.length; at += catalog/* COUNT_BATCH */.Zl) {
+        const batch = missing.slice(at, at + catalog/* COUNT_BATCH */.Zl);
+        const sql = batch.map((t, i) => `SELECT ${i} AS i, (SELECT count(*) FROM (SELECT 1 FROM ONLY ${(0,catalog/* qualified */.LX)(t.schema, t.name)} LIMIT ${COUNT_CAP + 1}) s) AS n`).join('\nUNION ALL ');
+        const { rows } = await session.query(sql);
+        for (const r of rows)
+            out.push({ table: batch[r.i], rows: Number(r.n) });
+    }
+    return out;
+}
+function rowsText(n) {
+    return n > COUNT_CAP ? `more than ${COUNT_CAP} rows` : `${n} ${n === 1 ? 'row' : 'rows'}`;
+}
+/**
+ * Refuses a snapshot taken before tables that hold rows now (an old snapshot-db snapshot passed
+ * to a later rollback): a down migration that drops one would take rows the snapshot never had,
+ * while the run spoke of a way back. An empty one loses nothing (a table the reverted migration
+ * made and nothing wrote): allowed, and the "Way back" line names it. Run once the run knows it
+ * reverts something, before its first change; logs the "Way back" line and sets `wayBack.notHeld`.
+ * A re-run after a partial revert is not refused for tables its first attempt dropped: they are
+ * gone, and only tables here now are compared.
+ */
+async function requireCoverage(session, snapshot, wayBack, log) {
+    let notHeld;
+    try {
+        notHeld = await tablesNotHeld(session, snapshot);
+    }
+    catch (err) {
+        throw new errors/* RollbackKitError */.dp(`Could not compare the tables of snapshot ${snapshot.path} with the database's: ${log.redact((0,errors/* errorLine */.BP)(err))}.`, 'A session holding a table (a migration, a long transaction) may have kept the row counts waiting past lock-timeout-seconds or statement-timeout-seconds. Run again once it is done. Nothing was changed.');
+    }
+    const withRows = notHeld.filter((t) => t.rows > 0);
+    if (withRows.length) {
+        const one = withRows.length === 1;
+        const shown = withRows.slice(0, NAMES_SHOWN).map((t) => `${(0,tracking/* describeTable */.uq)(t.table)} (${rowsText(t.rows)})`);
+        const more = withRows.length > NAMES_SHOWN ? ` and ${withRows.length - NAMES_SHOWN} more` : '';
+        throw new errors/* RollbackKitError */.dp(`Snapshot ${snapshot.path} (${takenText(wayBack)}) is no way back for ${one ? 'table' : 'tables'} ${shown.join(', ')}${more}: its manifest does not list ${one ? 'it' : 'them'}, so the snapshot predates ${one ? 'it' : 'them'} and holds none of ${one ? 'its' : 'their'} rows. A down migration that drops ${one ? 'it' : 'them'} would leave those rows nowhere.`, 'Take a fresh snapshot now with the snapshot-db action and pass its path as snapshot-path; or, if those rows may be lost, set require-snapshot: false to revert without a snapshot. Nothing was changed.');
+    }
+    wayBack.notHeld = notHeld.map((t) => (0,tracking/* describeTable */.uq)(t.table));
+    log.info(`Way back: snapshot ${snapshot.path}, ${takenText(wayBack)}; ${holdsText(wayBack)}.`);
 }
 /**
  * Warns when the snapshot is older than the migrations the run reverts, as far as the tracking
@@ -18560,7 +18946,7 @@ async function lockAndFindTables(session, tracking, first, key) {
 async function readAppliedIds(session, format, tracking, files, target, state) {
     if (!state.trackingTable) {
         throw new errors/* RollbackKitError */.dp(`The ${format.name} tracking table ${tracking.table} does not exist in ${target}: nothing was ever applied there with ${format.name}.`, format.name === 'plain'
-            ? `Check database-url. The plain format reads the table your deploy fills: ${PLAIN_TRACKING_DDL.replace(/\s+/g, ' ')}`
+            ? `Check database-url. The plain format reads the table your deploy fills: ${plain/* PLAIN_TRACKING_DDL */.q.replace(/\s+/g, ' ')}`
             : `Check database-url (its search_path and other parameters, as the tool reads them), migrations-dir, format, and migrations-table if the tool is told another table.`);
     }
     const ids = tracking.appliedIds((await session.query(tracking.appliedSql)).rows, files);
@@ -18576,8 +18962,8 @@ async function readAppliedIds(session, format, tracking, files, target, state) {
     return [...ids, resumable.id];
 }
 async function prepare(opts, log) {
-    const dir = resolveMigrationsDir(opts.root, opts.migrationsDir, opts.format, opts.migrationsDirName);
-    const format = await pickFormat(dir, opts.format);
+    const dir = (0,registry/* resolveMigrationsDir */.xM)(opts.root, opts.migrationsDir, opts.format, opts.migrationsDirName);
+    const format = await (0,registry/* pickFormat */.NV)(dir, opts.format);
     const files = await format.load(dir);
     if (files.length === 0) {
         throw new errors/* RollbackKitError */.dp(`The migrations folder ${dir} holds no ${format.name} migrations.`, 'Check migrations-dir and format.');
@@ -18663,8 +19049,12 @@ async function revertMigrations(opts, log) {
             result.status = 'dry-run';
         }
         else {
-            if (result.snapshot)
+            if (result.snapshot) {
+                // Under the migration lock, before the plan is recorded or anything reverted: a snapshot that
+                // predates tables holding rows now is refused here, with nothing changed.
+                await requireCoverage(session, verified, result.snapshot, log);
                 await warnIfOlderThanReverted(session, tracking, plan.toRevert.map((m) => m.file), result.snapshot, log);
+            }
             // Written before the first statement: a re-run must find the plan even if this run dies.
             await recorded?.record(session, plan, log);
             log.info(`Reverting ${plan.toRevert.length} migration(s) on ${where}, newest first.`);
@@ -19183,6 +19573,105 @@ const literal = _db_catalog_js__WEBPACK_IMPORTED_MODULE_1__/* .quoteLiteral */ .
 
 /***/ }),
 
+/***/ 88641:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   By: () => (/* binding */ firstSearchPathSchema),
+/* harmony export */   SB: () => (/* binding */ isTableOption),
+/* harmony export */   XJ: () => (/* binding */ sqlTable),
+/* harmony export */   __: () => (/* binding */ versionTableTracking),
+/* harmony export */   iX: () => (/* binding */ refuseTableOption),
+/* harmony export */   kD: () => (/* binding */ readAppliedTimes),
+/* harmony export */   r9: () => (/* binding */ currentSchema),
+/* harmony export */   uq: () => (/* binding */ describeTable),
+/* harmony export */   yE: () => (/* binding */ splitTableOption),
+/* harmony export */   yl: () => (/* binding */ rowVersionsSql)
+/* harmony export */ });
+/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8005);
+/* harmony import */ var _db_catalog_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(59066);
+/* harmony import */ var _files_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(25133);
+/* harmony import */ var _sql_split_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(37063);
+/**
+ * Tracking tables: naming them as SQL and in messages, finding the schema a tool puts them in, and
+ * reading the ones that keep one row per applied migration under a `version` column.
+ */
+
+
+
+
+/** The table as SQL: each part quoted, so case and odd characters mean what the tool meant. */
+function sqlTable(t) {
+    return (0,_db_catalog_js__WEBPACK_IMPORTED_MODULE_3__/* .qualified */ .LX)(t.schema, t.name);
+}
+const PLAIN_NAME = /^[a-z_][a-z0-9_$]*$/;
+/** The table as messages name it: `schema.table`, parts quoted only where PostgreSQL would need it. */
+function describeTable(t) {
+    const part = (p) => (PLAIN_NAME.test(p) ? p : `"${p.replace(/"/g, '""')}"`);
+    return `${part(t.schema)}.${part(t.name)}`;
+}
+/** The session's current schema (the first schema of its search_path that exists), or `public` when none does. */
+async function currentSchema(session) {
+    const r = await session.query('SELECT current_schema() AS schema');
+    return r.rows[0]?.schema || 'public';
+}
+/** The first entry of a search_path value, trimmed, as dbmate takes it; undefined when there is none. */
+function firstSearchPathSchema(searchPath) {
+    return searchPath?.split(',')[0]?.trim() || undefined;
+}
+/** Whether `option` is `table` or `schema.table`: at most one dot, no empty part. */
+function isTableOption(option) {
+    const parts = option.trim().split('.');
+    return parts.length <= 2 && parts.every(Boolean);
+}
+/**
+ * A `schema.table` or `table` option, split as dbmate and node-pg-migrate split it (at the dot);
+ * more than one dot, or an empty part, is refused.
+ */
+function splitTableOption(option, format) {
+    const parts = option.trim().split('.');
+    if (!isTableOption(option)) {
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`migrations-table "${option}" is not a table name: give table or schema.table, as ${format} takes it.`);
+    }
+    return parts.length === 2 ? { schema: parts[0], name: parts[1] } : { name: parts[0] };
+}
+/** For tools whose tracking table is fixed: a migrations-table input would be read by nobody. */
+function refuseTableOption(config, format, table) {
+    if (config.migrationsTable) {
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`migrations-table is set, but ${format} has no option for its tracking table: it always uses ${table}.`, 'Remove migrations-table, or set format if the migrations belong to another tool.');
+    }
+}
+/**
+ * The row versions of `table` (those matching `where`, literals inlined), as one text value: each
+ * row's xmin, the transaction that wrote it, which a restore or an UPDATE changes and VACUUM keeps.
+ */
+function rowVersionsSql(table, where) {
+    return `SELECT coalesce(string_agg(xmin::text, ',' ORDER BY xmin::text), '') FROM ${sqlTable(table)}${where ? ` WHERE ${where}` : ''}`;
+}
+/** The bookkeeping of tools that keep one row per applied migration, keyed by a `version` column (dbmate, Supabase, ours). */
+function versionTableTracking(table) {
+    return {
+        table: describeTable(table),
+        relation: sqlTable(table),
+        lockKey: async () => undefined,
+        appliedSql: `SELECT version FROM ${sqlTable(table)}`,
+        appliedIds: (rows) => (0,_files_js__WEBPACK_IMPORTED_MODULE_1__/* .sortVersions */ .M7)(rows.map((r) => String(r.version))),
+        revertSql: (m) => [`DELETE FROM ${sqlTable(table)} WHERE version = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(m.id)}`],
+        rowVersionSql: (m) => rowVersionsSql(table, `version = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(m.id)}`),
+    };
+}
+/**
+ * When each id was applied: `sql` selects `id` and `at` (a timestamptz) for the ids in `$1`. The
+ * driver turns timestamptz into an instant, whatever the session's time zone.
+ */
+async function readAppliedTimes(session, sql, ids) {
+    const { rows } = await session.query(sql, [ids]);
+    return new Map(rows.filter((r) => r.at !== null).map((r) => [r.id, r.at]));
+}
+
+
+/***/ }),
+
 /***/ 6431:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
@@ -19282,8 +19771,8 @@ var budgets = __nccwpck_require__(51583);
 var pg_tools = __nccwpck_require__(61934);
 // EXTERNAL MODULE: ./.build/db/session.js
 var session = __nccwpck_require__(14441);
-// EXTERNAL MODULE: ./.build/migrations/revert.js + 12 modules
-var revert = __nccwpck_require__(66758);
+// EXTERNAL MODULE: ./.build/migrations/revert.js + 3 modules
+var revert = __nccwpck_require__(7403);
 // EXTERNAL MODULE: ./.build/platforms/http/deadline.js
 var http_deadline = __nccwpck_require__(97096);
 // EXTERNAL MODULE: ./.build/platforms/vercel/client.js
@@ -19512,6 +20001,7 @@ async function readiness(request, components, record, log) {
                         migrationsDir: db.migrationsDir,
                         migrationsDirName: db.migrationsDirName,
                         format: db.format,
+                        migrationsTable: db.migrationsTable,
                         choice,
                         dryRun: true,
                         preview: 'check',
@@ -20139,6 +20629,10 @@ var closest = __nccwpck_require__(91303);
 var secret_input = __nccwpck_require__(8347);
 // EXTERNAL MODULE: ./.build/core/parse.js
 var parse = __nccwpck_require__(30151);
+// EXTERNAL MODULE: ./.build/migrations/revert-inputs.js
+var revert_inputs = __nccwpck_require__(81742);
+// EXTERNAL MODULE: ./.build/migrations/tracking.js
+var tracking = __nccwpck_require__(88641);
 // EXTERNAL MODULE: ./.build/migrations/types.js
 var types = __nccwpck_require__(6431);
 // EXTERNAL MODULE: ./.build/platforms/promote.js + 24 modules
@@ -20238,6 +20732,8 @@ function findSecretValues(root) {
 
 
 
+
+
 const PLAN_FILE = 'rollback-kit.yml';
 /** Words `scope` gives a meaning of its own, so no component may be called that. */
 const RESERVED_NAMES = ['app', 'db', 'full', 'database', 'verify'];
@@ -20314,6 +20810,8 @@ const DATABASE_FIELDS = {
     'since-ref': STRING,
     'snapshot-path': STRING,
     'lock-timeout-seconds': num(0, 3600),
+    'migrations-table': STRING,
+    'statement-timeout-seconds': plan_file_int(revert_inputs/* STATEMENT_TIMEOUT_SECONDS */.G4.min, revert_inputs/* STATEMENT_TIMEOUT_SECONDS */.G4.max),
 };
 const VERIFY_FIELDS = {
     'base-url': { type: 'url' },
@@ -20321,6 +20819,7 @@ const VERIFY_FIELDS = {
     'checks-file': STRING,
     attempts: plan_file_int(1, 100),
     'interval-seconds': num(0, 3600),
+    backoff: { type: 'enum', values: ['fixed', 'exponential'] },
     'timeout-seconds': num(0.001, 3600),
     samples: plan_file_int(1, 10_000),
     'max-error-rate': num(0, 100),
@@ -20334,11 +20833,54 @@ const isObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v)
  * can say it in its own (src/cli/wording.ts): its words one by one read as flags.
  */
 const SECRETS_GO = `pass them as the root action's inputs from secrets (${Object.keys(secret_input/* TOKEN_ENV */.o4).join(', ')}) or the documented environment variables`;
+const SECRETS_NEVER = 'is a secret, and secrets never go in the rollback plan (it is committed)';
+const A_SECRET = `${SECRETS_NEVER}: ${SECRETS_GO}`;
+const WHOLE_DRY_RUN = "is the whole run's to decide: the root action's dry-run input (the command line's --dry-run) makes every phase a dry run";
+/**
+ * The inputs of the single actions a section's keys come from (the README: "keys are
+ * promote-previous's inputs", …) that the whole rollback does not take, each with why, so such a
+ * key is refused as what it is rather than as an unknown field.
+ */
+const NOT_IN_COMPONENTS = {
+    'vercel-token': { of: "promote-previous's", why: A_SECRET },
+    'fly-token': { of: "promote-previous's", why: A_SECRET },
+    'railway-token': { of: "promote-previous's", why: A_SECRET },
+    'render-token': { of: "promote-previous's", why: A_SECRET },
+    'netlify-token': { of: "promote-previous's", why: A_SECRET },
+    'github-token': { of: "promote-previous's", why: A_SECRET },
+    reason: { of: "promote-previous's", why: "is the incident's, not the component's: every component is rolled back with the run's reason (the root action's reason input, the command line's --reason), which changes with each incident while the plan is committed" },
+    'dry-run': { of: "promote-previous's", why: WHOLE_DRY_RUN },
+};
+const NOT_IN_DATABASE = {
+    'database-url': { of: "run-down-migrations' and restore-db's", why: `is the connection, a secret: ${SECRETS_GO}` },
+    'dry-run': { of: "run-down-migrations'", why: WHOLE_DRY_RUN },
+    'require-snapshot': { of: "run-down-migrations'", why: 'cannot be turned off here: the whole rollback always takes and verifies its own snapshot before the database phase changes anything, as its way back' },
+    confirm: { of: "restore-db's", why: "is not needed: putting the database in scope with method restore is the confirmation, and the whole rollback restores into the database database-url names" },
+    'from-another-database': { of: "restore-db's", why: "does not apply: the whole rollback puts back a snapshot of this same database; restoring another database's snapshot is restore-db's, run on purpose" },
+    'pre-restore-snapshot': { of: "restore-db's", why: "cannot be turned off here: the whole rollback's snapshot phase always snapshots the database before a restore, as its way back" },
+    'pre-restore-dir': { of: "restore-db's", why: "is the whole rollback's to decide: its snapshot goes to the runner's temporary folder, and the snapshot-path output names it" },
+    jobs: { of: "restore-db's", why: 'is not used, by restore-db either: a restore runs in one transaction, which parallel workers cannot share' },
+    clean: { of: "restore-db's", why: "is the whole rollback's to decide: it always restores with clean (the snapshot's objects dropped and re-created in the restore's transaction), so its tables are the snapshot's again" },
+    'upload-artifact': { of: "restore-db's", why: "is the whole rollback's to decide: on GitHub Actions it always uploads the snapshot it took before the database phase as an artifact" },
+    'retention-days': { of: "restore-db's", why: "is the whole rollback's to decide: the artifact of its snapshot is kept for the repository's default retention" },
+};
+const NOT_IN_VERIFY = {
+    'database-url': { of: "smoke-test's", why: `is a secret: the verify phase's SQL checks use the rollback's own connection; ${SECRETS_GO}` },
+    'bypass-token': { of: "smoke-test's", why: `${SECRETS_NEVER}; the whole rollback takes no bypass token, so its checks go to URLs Vercel's Deployment Protection leaves open (the production domain, by default); check a protected URL with smoke-test as its own step` },
+    'github-token': { of: "smoke-test's", why: A_SECRET },
+    'verified-sha': { of: "smoke-test's", why: "does not apply: it marks a newly deployed commit as good after that deploy's smoke test (for promote-previous target last-verified); the whole rollback's verify checks the release it put back and marks no commit" },
+    'baseline-url': { of: "smoke-test's", why: "does not apply: it compares a new deployment's latency with the one before it; after a rollback, the deployment serving is the one before" },
+    'confirm-after-seconds': { of: "smoke-test's", why: 'does not apply: verify deciding rollback ends the whole rollback as unverified, for a person to act on, never in another automatic rollback, so there is no decision to confirm by measuring again' },
+    'fail-step': { of: "smoke-test's", why: "is the whole rollback's to decide: verify deciding rollback ends it unverified (the status output), which fails the step" },
+    'dry-run': { of: "smoke-test's", why: WHOLE_DRY_RUN },
+};
 /** Collects problems while reading one parsed document. */
 class Reader {
     lineOf;
     numberOf;
     problems = [];
+    /** Dotted places already reported as holding a secret. */
+    secretPlaces = new Set();
     constructor(lineOf, 
     /** A number as written (core/yaml.ts): YAML reads `0x2` and `1e1` as numbers, which the plan does not. */
     numberOf) {
@@ -20348,8 +20890,11 @@ class Reader {
     problem(path, message, keyOf) {
         this.problems.push({ line: this.lineOf(path, keyOf), place: [...path, ...(keyOf !== undefined ? [keyOf] : [])].join('.') || '(top level)', message });
     }
-    /** A map's fields against `fields`; unknown keys are problems. Returns the values read. */
-    section(raw, path, fields) {
+    /**
+     * A map's fields against `fields`; unknown keys are problems, and so are the keys in `notHere`
+     * (an action's inputs the whole rollback does not take), with their reason. Returns the values read.
+     */
+    section(raw, path, fields, notHere = {}) {
         const out = new Map();
         if (raw === undefined || raw === null)
             return out;
@@ -20359,6 +20904,13 @@ class Reader {
         }
         for (const [key, value] of Object.entries(raw)) {
             const kind = fields[key];
+            const not = Object.hasOwn(notHere, key) ? notHere[key] : undefined;
+            if (not) {
+                // A secret's value is already named by its place (findSecretValues); one problem is enough.
+                if (!this.secretPlaces.has([...path, key].join('.')))
+                    this.problem(path, `is ${not.of} input, but not the whole rollback's: it ${not.why}`, key);
+                continue;
+            }
             if (!kind) {
                 // As the smoke spec guesses a mistyped field: `projct` is most likely project.
                 const guess = (0,closest/* closest */.k)(key, Object.keys(fields));
@@ -20448,6 +21000,7 @@ function parsePlanFile(text, source = PLAN_FILE) {
     // taken out of those messages too (a key that is a token is named in an unknown-field problem).
     const secrets = findSecretValues(root);
     for (const s of secrets) {
+        reader.secretPlaces.add(s.path.join('.'));
         reader.problem(s.path, `looks like ${s.kind}. Secrets never go in the rollback plan (it is committed); ${SECRETS_GO}, and rotate this one: it is in your git history`);
     }
     // Messages never quote a text value; a key, or a number's digits, they may. Shorter texts would cut ordinary words.
@@ -20474,7 +21027,7 @@ function parsePlanFile(text, source = PLAN_FILE) {
     const database = readDatabase(reader, root.database);
     if (database?.migrationsDir)
         database.migrationsDirName = fileKey('database.migrations-dir', source);
-    const verify = root.verify === undefined || root.verify === null ? undefined : readVerify(reader.section(root.verify, ['verify'], VERIFY_FIELDS));
+    const verify = root.verify === undefined || root.verify === null ? undefined : readVerify(reader.section(root.verify, ['verify'], VERIFY_FIELDS, NOT_IN_VERIFY));
     if (verify?.checksFile)
         verify.checksFileName = fileKey('verify.checks-file', source);
     const incident = reader.section(root.incident, ['incident'], { labels: { type: 'list' } });
@@ -20516,7 +21069,7 @@ function readComponents(reader, raw) {
             reader.problem(['components'], 'a component name may hold only letters, digits, - and _', name);
         else if (RESERVED_NAMES.includes(name.toLowerCase()))
             reader.problem(['components'], `"${name}" is a scope word (${RESERVED_NAMES.join(', ')}); call the component something else`, name);
-        const fields = reader.section(body, path, COMPONENT_FIELDS);
+        const fields = reader.section(body, path, COMPONENT_FIELDS, NOT_IN_COMPONENTS);
         const provider = str(fields, 'provider');
         if (!isObject(body))
             continue;
@@ -20560,7 +21113,7 @@ function readComponents(reader, raw) {
 function readDatabase(reader, raw) {
     if (raw === undefined || raw === null)
         return undefined;
-    const fields = reader.section(raw, ['database'], DATABASE_FIELDS);
+    const fields = reader.section(raw, ['database'], DATABASE_FIELDS, NOT_IN_DATABASE);
     const steps = n(fields, 'steps');
     const toVersion = str(fields, 'to-version');
     const sinceRef = str(fields, 'since-ref');
@@ -20572,6 +21125,14 @@ function readDatabase(reader, raw) {
         reader.problem(['database'], `${given.join(', ')} select migrations to revert, but method is restore`);
     if (method === 'down-migrations' && fields.has('snapshot-path'))
         reader.problem(['database'], 'snapshot-path is for method restore; down migrations use the snapshot the rollback takes', 'snapshot-path');
+    const table = str(fields, 'migrations-table');
+    if (table !== undefined && !(0,tracking/* isTableOption */.SB)(table))
+        reader.problem(['database'], 'must be table or schema.table, as the migration tool takes it', 'migrations-table');
+    // A restore reads no tracking table and runs no down statement: such a key would be read by nobody.
+    for (const key of ['migrations-table', 'statement-timeout-seconds']) {
+        if (method === 'restore' && fields.has(key))
+            reader.problem(['database'], `${key} is for method down-migrations (run-down-migrations' input); a restore does not read it`, key);
+    }
     return {
         method,
         migrationsDir: str(fields, 'migrations-dir'),
@@ -20579,6 +21140,8 @@ function readDatabase(reader, raw) {
         choice: steps !== undefined ? { steps } : toVersion ? { toVersion } : sinceRef ? { sinceRef } : undefined,
         snapshotPath: str(fields, 'snapshot-path'),
         lockTimeoutSeconds: n(fields, 'lock-timeout-seconds') ?? 10,
+        migrationsTable: str(fields, 'migrations-table'),
+        statementTimeoutSeconds: n(fields, 'statement-timeout-seconds'),
     };
 }
 function readVerify(fields) {
@@ -20588,6 +21151,7 @@ function readVerify(fields) {
         checksFile: str(fields, 'checks-file'),
         attempts: n(fields, 'attempts') ?? 3,
         intervalSeconds: n(fields, 'interval-seconds') ?? 5,
+        backoff: str(fields, 'backoff'),
         timeoutSeconds: n(fields, 'timeout-seconds') ?? 10,
         samples: n(fields, 'samples') ?? 1,
         maxErrorRate: n(fields, 'max-error-rate') ?? 5,
@@ -20609,7 +21173,7 @@ var incident_key = __nccwpck_require__(87197);
 /** Providers the root action's single-component inputs can describe without a plan file. */
 const INPUT_PROVIDERS = ['vercel', 'git-revert', 'command'];
 const COMPONENT_INPUTS = ['provider', 'project', 'team', 'api-url', 'method', 'command'];
-const DATABASE_INPUTS = ['migrations-dir', 'format', 'steps', 'to-version', 'since-ref', 'db-method', 'snapshot-path'];
+const DATABASE_INPUTS = ['migrations-dir', 'format', 'migrations-table', 'steps', 'to-version', 'since-ref', 'db-method', 'snapshot-path'];
 /**
  * `file` is the plan file's parsed content (or undefined); `hasDatabaseUrl` says whether a database
  * connection was given, which is what puts the database into a plan without a file.
@@ -20780,6 +21344,8 @@ function mergeDatabase(file, inputs, wanted, bad) {
         choice,
         snapshotPath: inputs['snapshot-path'] ?? file?.snapshotPath,
         lockTimeoutSeconds: file?.lockTimeoutSeconds ?? 10,
+        migrationsTable: inputs['migrations-table'] ?? file?.migrationsTable,
+        statementTimeoutSeconds: file?.statementTimeoutSeconds,
     };
 }
 function mergeVerify(file, inputs, bad) {
@@ -20857,6 +21423,7 @@ function planInputs(inputs, minBudgetMinutes = budgets/* MIN_BUDGET_MINUTES */.V
         'timeout-seconds': inputs.integer('timeout-seconds', { min: 1, max: 3600 }),
         'migrations-dir': inputs.string('migrations-dir'),
         format: inputs.string('format'),
+        'migrations-table': inputs.string('migrations-table'),
         steps: inputs.integer('steps', { min: 1, max: 1000 }),
         'to-version': inputs.string('to-version'),
         'since-ref': inputs.string('since-ref'),
@@ -21610,6 +22177,8 @@ function tocReader(into) {
                 into.objects.push({ schema, name, type });
             else if (restore_discarded/* TABLE_OBJECT_TYPES */.nT.has(type))
                 into.tableObjects.push({ schema, name, type });
+            else if (type === 'SCHEMA')
+                into.schemas.push(name);
             else if (/^(BLOB|BLOBS|LARGE OBJECT)/.test(type))
                 into.largeObjects = true;
         },
@@ -21623,7 +22192,7 @@ function tocReader(into) {
  * pg_restore --clean's DROP statements (archives), or the script itself (plain, dumped with them).
  */
 async function readSnapshotContents(path, format, pgRestore) {
-    const contents = { relations: [], tables: [], tableObjects: [], objects: [], largeObjects: false };
+    const contents = { relations: [], tables: [], tableObjects: [], objects: [], largeObjects: false, schemas: [] };
     const sink = tocReader(contents);
     if (format === 'plain') {
         try {
@@ -21687,6 +22256,61 @@ async function dependentsOf(session, oids) {
     return rows;
 }
 /**
+ * The snapshot's objects of OBJECT_TYPES and DROPPED_AS that exist now, as `snapshot` (classid,
+ * objid, type, namespace, name, owners), from $1, $2, $3: the types, schemas and names of its table
+ * of contents. Each kind is named as pg_dump names it (see OBJECT_TYPES and DROPPED_AS). `owners`:
+ * the roles whose privileges let one drop it (any one of them: a cast's source or target type's
+ * owner); none for the kinds only a superuser may create (an access method, an event trigger, a
+ * foreign-data wrapper, a text search parser or template, an operator class or family).
+ */
+const SNAPSHOT_OBJECTS = `toc AS (
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) AS t(type, schema, name)
+     ), named(classid, objid, type, namespace, name, owners) AS (
+       -- Each kind under the name pg_dump gives it (see OBJECT_TYPES and DROPPED_AS).
+       SELECT 'pg_type'::regclass, t.oid, CASE t.typtype WHEN 'd' THEN 'DOMAIN' ELSE 'TYPE' END, t.typnamespace, t.typname::text, ARRAY[t.typowner] FROM pg_type t
+       UNION ALL
+       SELECT 'pg_proc'::regclass, p.oid, CASE p.prokind WHEN 'p' THEN 'PROCEDURE' WHEN 'a' THEN 'AGGREGATE' ELSE 'FUNCTION' END, p.pronamespace,
+              p.proname || '(' || CASE WHEN p.prokind = 'a' AND p.pronargs = 0 THEN '*'
+                ELSE array_to_string(ARRAY(SELECT format_type(a.t, NULL) FROM unnest(p.proargtypes::oid[]) WITH ORDINALITY AS a(t, i) ORDER BY a.i), ', ') END || ')',
+              ARRAY[p.proowner]
+         FROM pg_proc p
+       UNION ALL SELECT 'pg_extension'::regclass, e.oid, 'EXTENSION', NULL, e.extname::text, ARRAY[e.extowner] FROM pg_extension e
+       UNION ALL SELECT 'pg_collation'::regclass, c.oid, 'COLLATION', c.collnamespace, c.collname::text, ARRAY[c.collowner] FROM pg_collation c
+       UNION ALL SELECT 'pg_conversion'::regclass, c.oid, 'CONVERSION', c.connamespace, c.conname::text, ARRAY[c.conowner] FROM pg_conversion c
+       UNION ALL SELECT 'pg_cast'::regclass, c.oid, 'CAST', NULL, 'CAST (' || format_type(c.castsource, NULL) || ' AS ' || format_type(c.casttarget, NULL) || ')',
+              ARRAY(SELECT t.typowner FROM pg_type t WHERE t.oid IN (c.castsource, c.casttarget)) FROM pg_cast c
+       UNION ALL
+       SELECT 'pg_transform'::regclass, t.oid, 'TRANSFORM', NULL, 'TRANSFORM FOR ' || format_type(t.trftype, NULL) || ' LANGUAGE ' || quote_ident(l.lanname),
+              ARRAY(SELECT y.typowner FROM pg_type y WHERE y.oid = t.trftype)
+         FROM pg_transform t JOIN pg_language l ON l.oid = t.trflang
+       UNION ALL SELECT 'pg_language'::regclass, l.oid, 'PROCEDURAL LANGUAGE', NULL, l.lanname::text, ARRAY[l.lanowner] FROM pg_language l
+       UNION ALL SELECT 'pg_am'::regclass, a.oid, 'ACCESS METHOD', NULL, a.amname::text, '{}'::oid[] FROM pg_am a
+       UNION ALL SELECT 'pg_event_trigger'::regclass, e.oid, 'EVENT TRIGGER', NULL, e.evtname::text, '{}'::oid[] FROM pg_event_trigger e
+       UNION ALL SELECT 'pg_ts_config'::regclass, c.oid, 'TEXT SEARCH CONFIGURATION', c.cfgnamespace, c.cfgname::text, ARRAY[c.cfgowner] FROM pg_ts_config c
+       UNION ALL SELECT 'pg_ts_dict'::regclass, d.oid, 'TEXT SEARCH DICTIONARY', d.dictnamespace, d.dictname::text, ARRAY[d.dictowner] FROM pg_ts_dict d
+       UNION ALL SELECT 'pg_ts_parser'::regclass, p.oid, 'TEXT SEARCH PARSER', p.prsnamespace, p.prsname::text, '{}'::oid[] FROM pg_ts_parser p
+       UNION ALL SELECT 'pg_ts_template'::regclass, t.oid, 'TEXT SEARCH TEMPLATE', t.tmplnamespace, t.tmplname::text, '{}'::oid[] FROM pg_ts_template t
+       UNION ALL SELECT 'pg_foreign_data_wrapper'::regclass, w.oid, 'FOREIGN DATA WRAPPER', NULL, w.fdwname::text, '{}'::oid[] FROM pg_foreign_data_wrapper w
+       UNION ALL SELECT 'pg_foreign_server'::regclass, s.oid, 'SERVER', NULL, s.srvname::text, ARRAY[s.srvowner] FROM pg_foreign_server s
+       -- The view, not pg_user_mapping: only a superuser may read that.
+       UNION ALL SELECT 'pg_user_mapping'::regclass, m.umid, 'USER MAPPING', NULL, 'USER MAPPING ' || m.usename || ' SERVER ' || m.srvname,
+              ARRAY(SELECT s.srvowner FROM pg_foreign_server s WHERE s.oid = m.srvid) FROM pg_user_mappings m
+       UNION ALL
+       SELECT 'pg_operator'::regclass, o.oid, 'OPERATOR', NULL,
+              quote_ident(n.nspname) || '.' || o.oprname || ' (' || coalesce(format_type(nullif(o.oprleft, 0), NULL), 'NONE') || ', ' || coalesce(format_type(nullif(o.oprright, 0), NULL), 'NONE') || ')',
+              ARRAY[o.oprowner]
+         FROM pg_operator o JOIN pg_namespace n ON n.oid = o.oprnamespace
+       UNION ALL
+       SELECT 'pg_opclass'::regclass, c.oid, 'OPERATOR CLASS', NULL, quote_ident(n.nspname) || '.' || quote_ident(c.opcname) || ' USING ' || quote_ident(a.amname), '{}'::oid[]
+         FROM pg_opclass c JOIN pg_namespace n ON n.oid = c.opcnamespace JOIN pg_am a ON a.oid = c.opcmethod
+       UNION ALL
+       SELECT 'pg_opfamily'::regclass, f.oid, 'OPERATOR FAMILY', NULL, quote_ident(n.nspname) || '.' || quote_ident(f.opfname) || ' USING ' || quote_ident(a.amname), '{}'::oid[]
+         FROM pg_opfamily f JOIN pg_namespace n ON n.oid = f.opfnamespace JOIN pg_am a ON a.oid = f.opfmethod
+     ), snapshot AS (
+       SELECT o.* FROM named o LEFT JOIN pg_namespace n ON n.oid = o.namespace
+         JOIN toc ON toc.type = o.type AND toc.schema = coalesce(translate(n.nspname, E'\\n\\r', '  '), '-') AND toc.name = translate(o.name, E'\\n\\r', '  ')
+     )`;
+/**
  * Objects the restore keeps that use a type, function, operator, extension … the snapshot's own
  * script drops (`DROP … IF EXISTS`, no CASCADE) and creates again: that DROP would fail the restore,
  * or, for an object marked DEPENDS ON EXTENSION, take it along without a word. The snapshot's
@@ -21702,48 +22326,7 @@ async function dependentsOf(session, oids) {
 async function keptUsersOf(session, objects, dropped) {
     if (!objects.length)
         return [];
-    const { rows } = await session.query(`WITH RECURSIVE toc AS (
-       SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) AS t(type, schema, name)
-     ), named(classid, objid, type, namespace, name) AS (
-       -- Each kind under the name pg_dump gives it (see OBJECT_TYPES and DROPPED_AS).
-       SELECT 'pg_type'::regclass, t.oid, CASE t.typtype WHEN 'd' THEN 'DOMAIN' ELSE 'TYPE' END, t.typnamespace, t.typname::text FROM pg_type t
-       UNION ALL
-       SELECT 'pg_proc'::regclass, p.oid, CASE p.prokind WHEN 'p' THEN 'PROCEDURE' WHEN 'a' THEN 'AGGREGATE' ELSE 'FUNCTION' END, p.pronamespace,
-              p.proname || '(' || CASE WHEN p.prokind = 'a' AND p.pronargs = 0 THEN '*'
-                ELSE array_to_string(ARRAY(SELECT format_type(a.t, NULL) FROM unnest(p.proargtypes::oid[]) WITH ORDINALITY AS a(t, i) ORDER BY a.i), ', ') END || ')'
-         FROM pg_proc p
-       UNION ALL SELECT 'pg_extension'::regclass, e.oid, 'EXTENSION', NULL, e.extname::text FROM pg_extension e
-       UNION ALL SELECT 'pg_collation'::regclass, c.oid, 'COLLATION', c.collnamespace, c.collname::text FROM pg_collation c
-       UNION ALL SELECT 'pg_conversion'::regclass, c.oid, 'CONVERSION', c.connamespace, c.conname::text FROM pg_conversion c
-       UNION ALL SELECT 'pg_cast'::regclass, c.oid, 'CAST', NULL, 'CAST (' || format_type(c.castsource, NULL) || ' AS ' || format_type(c.casttarget, NULL) || ')' FROM pg_cast c
-       UNION ALL
-       SELECT 'pg_transform'::regclass, t.oid, 'TRANSFORM', NULL, 'TRANSFORM FOR ' || format_type(t.trftype, NULL) || ' LANGUAGE ' || quote_ident(l.lanname)
-         FROM pg_transform t JOIN pg_language l ON l.oid = t.trflang
-       UNION ALL SELECT 'pg_language'::regclass, l.oid, 'PROCEDURAL LANGUAGE', NULL, l.lanname::text FROM pg_language l
-       UNION ALL SELECT 'pg_am'::regclass, a.oid, 'ACCESS METHOD', NULL, a.amname::text FROM pg_am a
-       UNION ALL SELECT 'pg_event_trigger'::regclass, e.oid, 'EVENT TRIGGER', NULL, e.evtname::text FROM pg_event_trigger e
-       UNION ALL SELECT 'pg_ts_config'::regclass, c.oid, 'TEXT SEARCH CONFIGURATION', c.cfgnamespace, c.cfgname::text FROM pg_ts_config c
-       UNION ALL SELECT 'pg_ts_dict'::regclass, d.oid, 'TEXT SEARCH DICTIONARY', d.dictnamespace, d.dictname::text FROM pg_ts_dict d
-       UNION ALL SELECT 'pg_ts_parser'::regclass, p.oid, 'TEXT SEARCH PARSER', p.prsnamespace, p.prsname::text FROM pg_ts_parser p
-       UNION ALL SELECT 'pg_ts_template'::regclass, t.oid, 'TEXT SEARCH TEMPLATE', t.tmplnamespace, t.tmplname::text FROM pg_ts_template t
-       UNION ALL SELECT 'pg_foreign_data_wrapper'::regclass, w.oid, 'FOREIGN DATA WRAPPER', NULL, w.fdwname::text FROM pg_foreign_data_wrapper w
-       UNION ALL SELECT 'pg_foreign_server'::regclass, s.oid, 'SERVER', NULL, s.srvname::text FROM pg_foreign_server s
-       -- The view, not pg_user_mapping: only a superuser may read that.
-       UNION ALL SELECT 'pg_user_mapping'::regclass, m.umid, 'USER MAPPING', NULL, 'USER MAPPING ' || m.usename || ' SERVER ' || m.srvname FROM pg_user_mappings m
-       UNION ALL
-       SELECT 'pg_operator'::regclass, o.oid, 'OPERATOR', NULL,
-              quote_ident(n.nspname) || '.' || o.oprname || ' (' || coalesce(format_type(nullif(o.oprleft, 0), NULL), 'NONE') || ', ' || coalesce(format_type(nullif(o.oprright, 0), NULL), 'NONE') || ')'
-         FROM pg_operator o JOIN pg_namespace n ON n.oid = o.oprnamespace
-       UNION ALL
-       SELECT 'pg_opclass'::regclass, c.oid, 'OPERATOR CLASS', NULL, quote_ident(n.nspname) || '.' || quote_ident(c.opcname) || ' USING ' || quote_ident(a.amname)
-         FROM pg_opclass c JOIN pg_namespace n ON n.oid = c.opcnamespace JOIN pg_am a ON a.oid = c.opcmethod
-       UNION ALL
-       SELECT 'pg_opfamily'::regclass, f.oid, 'OPERATOR FAMILY', NULL, quote_ident(n.nspname) || '.' || quote_ident(f.opfname) || ' USING ' || quote_ident(a.amname)
-         FROM pg_opfamily f JOIN pg_namespace n ON n.oid = f.opfnamespace JOIN pg_am a ON a.oid = f.opfmethod
-     ), snapshot(classid, objid) AS (
-       SELECT o.classid, o.objid FROM named o LEFT JOIN pg_namespace n ON n.oid = o.namespace
-         JOIN toc ON toc.type = o.type AND toc.schema = coalesce(translate(n.nspname, E'\\n\\r', '  '), '-') AND toc.name = translate(o.name, E'\\n\\r', '  ')
-     ), goes(classid, objid, rootclass, rootobj) AS (
+    const { rows } = await session.query(`WITH RECURSIVE ${SNAPSHOT_OBJECTS}, goes(classid, objid, rootclass, rootobj) AS (
        -- Dropped along without CASCADE: internal, automatic and extension-member dependents. Not
        -- one marked DEPENDS ON EXTENSION ('x'): the snapshot has it (and so names it) or it is kept,
        -- and would go without a word, so it counts as a user below.
@@ -21905,46 +22488,78 @@ const REMEDIES = [
 ];
 /** How many objects an error names before it says how many more. */
 const NAMED = 8;
-const KIND_WORD = { r: 'table', p: 'table', v: 'view', m: 'materialized view', S: 'sequence', f: 'foreign table' };
 /**
  * What the restore needs of the role it connects as, asked while it is planned, before anything is
  * locked, kept or changed: it drops every relation of the plan (the snapshot's that exist, and the
- * views it keeps, dropped and created again) and creates it again, and PostgreSQL lets only a role
- * with its owner's privileges (the owner, a member of the owning role, a superuser) drop an object,
- * and only one with CREATE on its schema create it there. SELECT and UPDATE alone would get a role
- * through the table locks and the pre-restore snapshot, and fail at the first DROP.
+ * views it keeps, dropped and created again) and, with the snapshot's own script (pg_restore
+ * --clean), every other object the snapshot holds that exists (its functions, procedures, types,
+ * domains, operators … `objects`), and creates each again. PostgreSQL lets only a role with its
+ * owner's privileges (the owner, a member of the owning role, a superuser) drop an object, only one
+ * with CREATE on its schema create it there, and only a superuser create some kinds (an event
+ * trigger, an operator class …). SELECT and UPDATE alone would get a role through the table locks
+ * and the pre-restore snapshot, and fail at the first DROP. The snapshot's `schemas` are kept, but
+ * created where missing (CREATE SCHEMA IF NOT EXISTS), for which PostgreSQL asks CREATE on the
+ * database first, whether the schema is there or not.
  */
-async function requireRestorePrivileges(session, plan) {
+async function requireRestorePrivileges(session, plan, objects = [], schemas = []) {
     const relations = [...plan.dropped, ...plan.keptViews];
-    if (!relations.length)
+    if (!relations.length && !objects.length && !schemas.length)
         return;
-    // Names quoted by the server, as it quotes them (quote_ident): only where they need it.
-    const { rows } = await session.query(`SELECT quote_ident(current_user) AS me, quote_ident(n.nspname) AS schema, format('%I.%I', n.nspname, c.relname) AS name, c.relkind::text AS relkind, quote_ident(o.rolname) AS owner, o.rolsuper AS owner_super,
-            pg_has_role(current_user, c.relowner, 'USAGE') AS owned, has_schema_privilege(current_user, n.oid, 'CREATE') AS creates
-       FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS t(schema, name, pos)
-       JOIN pg_namespace n ON n.nspname = t.schema
-       JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = t.name
-       JOIN pg_roles o ON o.oid = c.relowner
-      ORDER BY t.pos`, [relations.map((r) => r.schema), relations.map((r) => r.name)]);
-    const me = rows[0]?.me ?? '';
+    const fields = (owned) => `quote_ident(current_user) AS me, ${owned} AS owned, coalesce(o.rolsuper, false) AS owner_super`;
+    // Names quoted by the server, as it quotes them (quote_ident): only where they need it. Described
+    // with the empty search_path planRestore set, so with their schema.
+    const { rows: ofRelations } = relations.length
+        ? await session.query(`SELECT ${fields("pg_has_role(current_user, o.oid, 'USAGE')")}, pg_describe_object('pg_class'::regclass, c.oid, 0) AS what,
+                quote_ident(n.nspname) AS schema, quote_ident(o.rolname) AS owner, has_schema_privilege(current_user, n.oid, 'CREATE') AS creates
+           FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS t(schema, name, pos)
+           JOIN pg_namespace n ON n.nspname = t.schema
+           JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = t.name
+           JOIN pg_roles o ON o.oid = c.relowner
+          ORDER BY t.pos`, [relations.map((r) => r.schema), relations.map((r) => r.name)])
+        : { rows: [] };
+    // A kind with no owner to ask for (owners empty) is one only a superuser may create.
+    const owned = `CASE WHEN cardinality(s.owners) = 0 THEN (SELECT r.rolsuper FROM pg_roles r WHERE r.rolname = current_user)
+                      ELSE EXISTS (SELECT 1 FROM unnest(s.owners) w WHERE pg_has_role(current_user, w, 'USAGE')) END`;
+    const { rows: ofObjects } = objects.length
+        ? await session.query(`WITH RECURSIVE ${SNAPSHOT_OBJECTS}
+         SELECT DISTINCT ${fields(owned)}, pg_describe_object(s.classid, s.objid, 0) AS what, quote_ident(n.nspname) AS schema, quote_ident(o.rolname) AS owner,
+                n.oid IS NULL OR has_schema_privilege(current_user, n.oid, 'CREATE') AS creates
+           FROM snapshot s LEFT JOIN pg_namespace n ON n.oid = s.namespace LEFT JOIN pg_roles o ON o.oid = s.owners[1]
+          ORDER BY what`, [objects.map((o) => o.type), objects.map((o) => o.schema), objects.map((o) => o.name)])
+        : { rows: [] };
+    // PostgreSQL asks for CREATE on the database before it looks whether the schema is there.
+    const { rows: database } = schemas.length
+        ? await session.query("SELECT quote_ident(current_user) AS me, quote_ident(current_database()) AS db, has_database_privilege(current_database(), 'CREATE') AS creates")
+        : { rows: [] };
+    const noDatabase = database[0]?.creates === false ? database[0] : undefined;
+    const rows = [...ofRelations, ...ofObjects];
     const notOwned = new Map();
-    for (const r of rows.filter((r) => !r.owned))
-        notOwned.set(r.owner, [...(notOwned.get(r.owner) ?? []), `${KIND_WORD[r.relkind] ?? 'relation'} ${r.name}`]);
-    const noCreate = [...new Set(rows.filter((r) => !r.creates).map((r) => r.schema))];
-    if (!notOwned.size && !noCreate.length)
+    const superOnly = [];
+    for (const r of rows.filter((r) => !r.owned)) {
+        if (r.owner === null)
+            superOnly.push(r.what);
+        else
+            notOwned.set(r.owner, [...(notOwned.get(r.owner) ?? []), r.what]);
+    }
+    const noCreate = [...new Set(rows.filter((r) => !r.creates && r.schema !== null).map((r) => r.schema))];
+    if (!notOwned.size && !noCreate.length && !superOnly.length && !noDatabase)
         return;
+    const role = rows[0]?.me ?? noDatabase.me;
     const named = (items) => (items.length > NAMED ? `${items.slice(0, NAMED).join(', ')} and ${items.length - NAMED} more` : items.join(', '));
     const lacks = [
-        ...[...notOwned].map(([owner, objects]) => `the privileges of ${owner}, which owns ${named(objects)}`),
+        ...[...notOwned].map(([owner, theirs]) => `the privileges of ${owner}, which owns ${named(theirs)}`),
+        ...(superOnly.length ? [`superuser, which alone may create ${named(superOnly)}`] : []),
         ...(noCreate.length ? [`CREATE on schema ${named(noCreate)}`] : []),
+        ...(noDatabase ? [`CREATE on database ${noDatabase.db}, which the restore's CREATE SCHEMA IF NOT EXISTS of ${named(schemas)} takes even where the schema is there`] : []),
     ];
     // Membership of a superuser role is no grant to suggest: restore as that role instead.
-    const supers = new Set(rows.filter((r) => r.owner_super).map((r) => r.owner));
+    const supers = new Set(rows.filter((r) => r.owner_super && r.owner !== null).map((r) => r.owner));
     const grants = [
-        ...[...notOwned.keys()].filter((owner) => !supers.has(owner)).map((owner) => `GRANT ${owner} TO ${me};`),
-        ...noCreate.map((schema) => `GRANT CREATE ON SCHEMA ${schema} TO ${me};`),
+        ...[...notOwned.keys()].filter((owner) => !supers.has(owner)).map((owner) => `GRANT ${owner} TO ${role};`),
+        ...noCreate.map((schema) => `GRANT CREATE ON SCHEMA ${schema} TO ${role};`),
+        ...(noDatabase ? [`GRANT CREATE ON DATABASE ${noDatabase.db} TO ${role};`] : []),
     ];
-    throw new errors/* RollbackKitError */.dp(`User ${me} cannot restore this snapshot: the restore drops what the snapshot holds and creates it again, which PostgreSQL lets only the objects' owner (or a member of the owning role, or a superuser) do, and it lacks ${lacks.join('; ')}.`, `Restore as the role that owns them (the one the migrations run as)${grants.length ? `, or grant it: ${grants.join(' ')}` : '.'} Nothing was changed: the check ran before anything was locked.`);
+    throw new errors/* RollbackKitError */.dp(`User ${role} cannot restore this snapshot: the restore drops what the snapshot holds and creates it again, which PostgreSQL lets only the objects' owner (or a member of the owning role, or a superuser) do, and it lacks ${lacks.join('; ')}.`, `Restore as the role that owns them (the one the migrations run as${superOnly.length ? ', or a superuser' : ''})${grants.length ? `, or grant it: ${grants.join(' ')}` : '.'} Nothing was changed: the check ran before anything was locked.`);
 }
 /** The remedies for these objects, one per kind, in the order of REMEDIES. */
 function remedies(objects) {
@@ -22330,8 +22945,8 @@ async function restoreOrPreview(req, log, dryRun) {
             const extra = await leftAsTheyAre(s, contents, manifest);
             // Planned before anything is written: a dependent that cannot be put back refuses the restore here.
             const plan = req.clean ? await planRestore(s, contents, where) : { dropped: [], keptPartitions: [], droppedForeignKeys: [], keptForeignKeys: [], keptViews: [], discarded: [] };
-            // Before anything is locked or kept: a role that may not drop what the plan drops would fail only at the first DROP.
-            await requireRestorePrivileges(s, plan);
+            // Before anything is locked or kept: a role that may not drop what the plan and the snapshot's script drop would fail only at the first DROP.
+            await requireRestorePrivileges(s, plan, req.clean ? contents.objects : [], contents.schemas);
             return { serverMajor, pgRestore, contents, plan, extra, notMemberOf, defaults, source };
         }, planningGone);
         if (contents.largeObjects && manifest.format === 'plain') {
@@ -23052,8 +23667,8 @@ function advice(reason, plan, user) {
     if (plan.keptPartitions.length && /partition|not found in parent/i.test(reason)) {
         return ` A partition the snapshot does not have (${plan.keptPartitions.map((p) => p.partition).join(', ')}) could not be attached to the restored table. Detach it yourself (ALTER TABLE <table> DETACH PARTITION <partition>): it then stays as a table of its own with its rows, and the restore leaves it as it is. Then run again.`;
     }
-    // Relations are checked while the restore is planned (requireRestorePrivileges); the snapshot's
-    // functions, types and other objects, which its script drops and creates again too, are not.
+    // What the restore drops and creates again, and the schemas it creates, are checked while it is
+    // planned (requireRestorePrivileges); what else its script changes (a schema's comment, say) is not.
     if (/must be owner of|permission denied for/.test(reason)) {
         return ` User "${user}" may not drop or create an object of the snapshot: the restore drops what the snapshot holds and creates it again, which PostgreSQL lets only its owner (a member of the owning role, or a superuser) do. Restore as the role that owns them (the one the migrations run as), or GRANT that role TO "${user}", then run again.`;
     }
@@ -23065,8 +23680,10 @@ function advice(reason, plan, user) {
 
 // EXTERNAL MODULE: ./.build/core/files.js
 var files = __nccwpck_require__(32019);
-// EXTERNAL MODULE: ./.build/migrations/revert.js + 12 modules
-var revert = __nccwpck_require__(66758);
+// EXTERNAL MODULE: ./.build/migrations/revert.js + 3 modules
+var revert = __nccwpck_require__(7403);
+// EXTERNAL MODULE: ./.build/migrations/revert-inputs.js
+var revert_inputs = __nccwpck_require__(81742);
 // EXTERNAL MODULE: ./.build/migrations/run-failure.js
 var run_failure = __nccwpck_require__(72048);
 // EXTERNAL MODULE: ./.build/platforms/promote.js + 24 modules
@@ -23133,6 +23750,8 @@ var stop_signals = __nccwpck_require__(61042);
 var smoke_test = __nccwpck_require__(44259);
 // EXTERNAL MODULE: ./.build/pipeline/budgets.js
 var budgets = __nccwpck_require__(51583);
+// EXTERNAL MODULE: ./.build/migrations/own-tables.js
+var own_tables = __nccwpck_require__(52438);
 // EXTERNAL MODULE: ./.build/migrations/lock.js
 var lock = __nccwpck_require__(43683);
 // EXTERNAL MODULE: ./.build/migrations/sql-split.js
@@ -23152,6 +23771,7 @@ var sql_split = __nccwpck_require__(37063);
  * the end of the database change, so a second concurrent run waits, holding no table lock, and
  * then finds the row finished (or, for another incident's run, the plan reverted) before it dumps.
  */
+
 
 
 
@@ -23201,7 +23821,9 @@ async function readLedgerAtPlan(target, incidentKeys, lockTimeoutSeconds, log, o
     // It only reads: a stop ends a wait for the table (up to lock-timeout) at once.
     const release = (0,db_session/* closeAtStop */.ur)(session, opts.signal);
     try {
-        return await readLedgerBounded(session, incidentKeys, lockTimeoutSeconds, log, what, deadline);
+        // The run writes its row later, after it may have rolled the app back: a ledger it could not
+        // write then is refused now, with nothing changed (catalogue reads only, no lock on the table).
+        return await readLedgerBounded(session, incidentKeys, lockTimeoutSeconds, log, what, deadline, (0,migrations_ledger/* ledgerWritableSql */.wx)());
     }
     catch (err) {
         if (!opts.signal?.aborted)
@@ -23351,15 +23973,19 @@ async function supersedeUnderLock(session, target, incidentKey, applied, lockTim
         return [];
     }
 }
-/** The ledger rows under `incidentKeys`, read with their waits bounded (LedgerBounds); an answer that never comes ends it too, nothing changed. */
-async function readLedgerBounded(session, incidentKeys, lockTimeoutSeconds, log, what, deadline) {
+/**
+ * The ledger rows under `incidentKeys`, read with their waits bounded (LedgerBounds); an answer that
+ * never comes ends it too, nothing changed. `check`: a read-only statement sent with the COMMIT (no
+ * round trip of its own) whose refusal (own-tables.ts writableRefusal) ends the read.
+ */
+async function readLedgerBounded(session, incidentKeys, lockTimeoutSeconds, log, what, deadline, check) {
     const bounds = { lockTimeoutSeconds, deadline, what, log, left: NOTHING_CHANGED };
     try {
         // A read-only transaction of its own: SET LOCAL ends with it, so on the lock's session it bounds
         // these two queries only, never the session's advisory lock or the writes it makes later.
         await session.query(`BEGIN READ ONLY; ${localBounds(bounds)}`);
         const rows = await (0,migrations_ledger/* readLedgerRows */.Dj)(session, incidentKeys);
-        await session.query('COMMIT');
+        await session.query(check ? `${check};\nCOMMIT` : 'COMMIT');
         return rows;
     }
     catch (err) {
@@ -23367,7 +23993,7 @@ async function readLedgerBounded(session, incidentKeys, lockTimeoutSeconds, log,
             throw new errors/* RollbackKitError */.dp(`${what} stopped: ${err.message}.`, 'Nothing was changed. Check the network path to the database and run again.', { changed: 'no' });
         // Out of the failed transaction first: the holders are asked on the same session.
         await session.query('ROLLBACK').catch(() => undefined);
-        throw await boundsError(session, bounds, err);
+        throw await boundsError(session, bounds, (0,own_tables/* writableRefusal */.Z5)(err));
     }
 }
 /** The transaction's bounds on a ledger query's waits. Numbers, inlined: no round trip of their own. */
@@ -23586,6 +24212,7 @@ var pipeline_verify = __nccwpck_require__(14616);
  * or under an app that failed to roll back; verify whenever anything changed; a verify that still
  * says "roll back" means a person must act now; telling people never stops the rollback.
  */
+
 
 
 
@@ -24546,6 +25173,7 @@ function revertOptions(request, choice, opts) {
         migrationsDir: db.migrationsDir,
         migrationsDirName: db.migrationsDirName,
         format: db.format,
+        migrationsTable: db.migrationsTable,
         choice,
         dryRun: opts.dryRun,
         // A real run plans with a dry run: its log says what the run will do, not what a dry run would.
@@ -24553,7 +25181,7 @@ function revertOptions(request, choice, opts) {
         snapshotPath: opts.snapshotPath,
         requireSnapshot: !opts.dryRun,
         lockTimeoutSeconds: db.lockTimeoutSeconds,
-        statementTimeoutSeconds: 300,
+        statementTimeoutSeconds: db.statementTimeoutSeconds ?? revert_inputs/* STATEMENT_TIMEOUT_SECONDS */.G4.default,
         tools: request.tools,
         signal: request.signal,
     };
@@ -25389,7 +26017,7 @@ async function verifyWithChecks(checks, v, database, log, signal) {
     const { verdict, results } = await (0,_smoke_smoke_test_js__WEBPACK_IMPORTED_MODULE_0__/* .runSmokeTest */ .pb)(checks, {
         attempts: v.attempts,
         intervalSeconds: v.intervalSeconds,
-        backoff: 'fixed',
+        backoff: v.backoff ?? 'fixed',
         timeoutSeconds: v.timeoutSeconds,
         samples: v.samples,
         maxErrorRate: v.maxErrorRate,

@@ -2214,7 +2214,7 @@ var array = __webpack_require__(3879)
 var arrayParser = __webpack_require__(6471);
 var parseDate = __webpack_require__(2690);
 var parseInterval = __webpack_require__(8755);
-var parseByteA = __webpack_require__(2844);
+var parseByteA = __webpack_require__(463);
 
 function allowNull (fn) {
   return function nullAllowed (value) {
@@ -6147,7 +6147,7 @@ function identity (value) {
 
 /***/ }),
 
-/***/ 2844:
+/***/ 463:
 /***/ ((module) => {
 
 

@@ -138,11 +138,11 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util/types")
 /***/ ((__webpack_module__, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _core_action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(330);
+/* harmony import */ var _core_action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8670);
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3867);
 /* harmony import */ var _core_stop_signals_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(1042);
 /* harmony import */ var _migrations_revert_inputs_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(1742);
-/* harmony import */ var _migrations_revert_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(463);
+/* harmony import */ var _migrations_revert_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(4577);
 /* harmony import */ var _report_run_down_migrations_summary_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(266);
 /* harmony import */ var _report_markdown_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(4348);
 /* harmony import */ var _report_write_summary_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(4039);
@@ -200,7 +200,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 330:
+/***/ 8670:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -249,6 +249,34 @@ function encodedForms(value) {
     return [...new Set([value, uri, form, json])];
 }
 /**
+ * The shortest base64 piece registered: 8 characters carry 48 bits, the same as the 6 bytes
+ * MIN_SECRET_LENGTH asks of a value written as it is. Shorter pieces (a 6-character secret at an
+ * offset of 1 or 2 leaves 7 characters) say less than a value we already call too short to hide.
+ */
+const MIN_BASE64_CORE = Math.ceil((MIN_SECRET_LENGTH * 8) / 6);
+/**
+ * The value as it reads inside any base64 text, as the runner's masker finds it: `Basic
+ * base64(user:token)`, `base64("Bearer " + token)`, `printf %s "$TOKEN" | base64`. Where the
+ * value starts 0, 1 or 2 bytes into a 3-byte group, the characters whose 6 bits all come from the
+ * value are the same whatever comes before or after it; the first characters (mixed with what
+ * precedes) and the last ones (mixed with what follows, or padding) are left out. Each in the
+ * standard and the URL-safe alphabet; pieces shorter than MIN_BASE64_CORE are left out.
+ */
+function base64Forms(value) {
+    const bytes = Buffer.from(value, 'utf8');
+    const forms = [];
+    for (const offset of [0, 1, 2]) {
+        // The value's bits run from 8·offset to 8·(offset + length); character i holds bits 6i to 6i + 6.
+        const first = Math.ceil((8 * offset) / 6);
+        const end = Math.floor((8 * (offset + bytes.length)) / 6);
+        if (end - first < MIN_BASE64_CORE)
+            continue;
+        const core = Buffer.concat([Buffer.alloc(offset), bytes]).toString('base64').slice(first, end);
+        forms.push(core, core.replace(/\+/g, '-').replace(/\//g, '_'));
+    }
+    return [...new Set(forms)];
+}
+/**
  * Cuts text to at most `max` characters with an ellipsis, at a space when there is one in the
  * second half, so a word (a token) is kept whole or left out. Still redact first (`Log.excerpt`):
  * text without spaces is cut where it must be, and a cut secret no longer matches the redactor.
@@ -279,15 +307,33 @@ function redactDeep(value, redact) {
     return value;
 }
 const REDACTED = '***';
-const escapeRegExp = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-/** The registered values and one pattern that replaces them all. */
+/** A letter or digit, the characters a weak secret must not touch to be a whole word. */
+const WORD_CHAR = /[\p{L}\p{N}]/u;
+const isWordChar = (ch) => ch !== undefined && WORD_CHAR.test(ch);
+/** The character (whole code point) that ends right before `index`. */
+function charBefore(text, index) {
+    if (index <= 0)
+        return undefined;
+    const low = text.charCodeAt(index - 1);
+    const pair = index >= 2 && low >= 0xdc00 && low <= 0xdfff && text.charCodeAt(index - 2) >= 0xd800 && text.charCodeAt(index - 2) <= 0xdbff;
+    return text.slice(pair ? index - 2 : index - 1, index);
+}
+/** The character (whole code point) that starts at `index`. */
+const charAt = (text, index) => (index < text.length ? String.fromCodePoint(text.codePointAt(index)) : undefined);
+/**
+ * The registered values, found by plain string search rather than one pattern of them all: a
+ * regular expression has a size limit (a 32,000-character value passed it), and the engine's
+ * error quotes the whole pattern, which here is every secret in the clear.
+ */
 class SecretSet {
     strong = new Set();
     weak = new Set();
-    pattern;
+    /** Each registered form once, longest first; rebuilt after an add. */
+    sorted;
     /**
-     * Registers `value` and its encoded forms. Returns what the runner may mask (strong forms only)
-     * and whether it was new, or undefined when nothing was registered.
+     * Registers `value` and its encoded forms (strong values also their base64 pieces). Returns
+     * what the runner may mask (strong forms only) and whether it was new, or undefined when
+     * nothing was registered.
      *
      * The choice for weak values: a guessed one (`?x-vercel-set-bypass-cookie=true`, `?token=abc`)
      * is not a secret at all. A declared one (a 4-character database password) is still a secret,
@@ -303,25 +349,47 @@ class SecretSet {
         if (!strength || (strength === 'weak' && source === 'guessed'))
             return undefined;
         const set = strength === 'strong' ? this.strong : this.weak;
-        const fresh = encodedForms(value).filter((form) => !this.strong.has(form) && !set.has(form));
+        const forms = strength === 'strong' ? [...encodedForms(value), ...base64Forms(value)] : encodedForms(value);
+        const fresh = [...new Set(forms)].filter((form) => !this.strong.has(form) && !set.has(form));
         if (!fresh.length)
             return { strength, maskable: [], fresh: false };
         for (const form of fresh)
             set.add(form);
-        this.pattern = undefined;
+        this.sorted = undefined;
         return { strength, maskable: strength === 'strong' ? fresh : [], fresh: true };
     }
+    /**
+     * Every place a registered form stands replaced by ***: strong forms wherever they are, weak ones
+     * where no letter or digit touches them. Overlapping places are replaced as one, so two secrets
+     * sharing characters leave no piece of either.
+     */
     redact(text) {
         if (!this.strong.size && !this.weak.size)
             return text;
-        this.pattern ??= this.compile();
-        return text.replace(this.pattern, REDACTED);
-    }
-    compile() {
-        // Longest first, so a secret that contains another is replaced whole.
-        const all = [...[...this.strong].map((s) => ({ s, weak: false })), ...[...this.weak].map((s) => ({ s, weak: true }))].sort((a, b) => b.s.length - a.s.length);
-        const alternatives = all.map(({ s, weak }) => (weak ? `(?<![\\p{L}\\p{N}])${escapeRegExp(s)}(?![\\p{L}\\p{N}])` : escapeRegExp(s)));
-        return new RegExp(alternatives.join('|'), 'gu');
+        this.sorted ??= [...[...this.strong].map((form) => ({ form, weak: false })), ...[...this.weak].map((form) => ({ form, weak: true }))].sort((a, b) => b.form.length - a.form.length);
+        const spans = [];
+        for (const { form, weak } of this.sorted) {
+            for (let at = text.indexOf(form); at !== -1; at = text.indexOf(form, at + 1)) {
+                const end = at + form.length;
+                if (weak && (isWordChar(charBefore(text, at)) || isWordChar(charAt(text, end))))
+                    continue;
+                spans.push([at, end]);
+            }
+        }
+        if (!spans.length)
+            return text;
+        spans.sort((a, b) => a[0] - b[0]);
+        let out = '';
+        let done = 0;
+        for (const [start, end] of spans) {
+            if (end <= done)
+                continue;
+            // Overlapping the span just replaced: the part past it joins that ***.
+            if (start >= done)
+                out += `${text.slice(done, start)}${REDACTED}`;
+            done = end;
+        }
+        return out + text.slice(done);
     }
 }
 
@@ -1148,12 +1216,60 @@ function memoryLog() {
 
 // EXTERNAL MODULE: ./.build/core/output.js
 var output = __nccwpck_require__(8975);
+;// CONCATENATED MODULE: ./.build/core/input-size.js
+/**
+ * The most characters an input may hold, checked where inputs are read (inputsFrom, and the
+ * environment variables secretInput falls back to), before anything uses or prints the value. A
+ * value past it is a mistake (a file pasted into a URL input), and one long enough once crashed
+ * the redactor: it is refused in one line that names the limit and never quotes the value.
+ */
+
+/** A URL or a token: real ones are a few hundred characters; 8 KiB is what HTTP servers take in a request line or header. */
+const URL_OR_TOKEN = { max: 8 * 1024, what: 'a URL or a token' };
+/** Vercel's project names are at most 100 characters; the other platforms' ids and names are shorter. */
+const NAME = { max: 100, what: 'a project, team, app or service name or id' };
+/** A Netlify site is named by its id or its domain, and a domain name is at most 253 characters. */
+const SITE = { max: 253, what: 'a site id or domain' };
+const LIMITS = {
+    'database-url': URL_OR_TOKEN,
+    'notify-webhook-url': URL_OR_TOKEN,
+    'api-url': URL_OR_TOKEN,
+    'machines-api-url': URL_OR_TOKEN,
+    'registry-url': URL_OR_TOKEN,
+    'base-url': URL_OR_TOKEN,
+    'baseline-url': URL_OR_TOKEN,
+    'vercel-token': URL_OR_TOKEN,
+    'fly-token': URL_OR_TOKEN,
+    'railway-token': URL_OR_TOKEN,
+    'render-token': URL_OR_TOKEN,
+    'netlify-token': URL_OR_TOKEN,
+    'github-token': URL_OR_TOKEN,
+    'bypass-token': URL_OR_TOKEN,
+    project: NAME,
+    team: NAME,
+    app: NAME,
+    service: NAME,
+    site: SITE,
+};
+/**
+ * `value` of input `name`, or a refusal when it is longer than that input takes. `shownAs` is how
+ * the message names where it came from (an environment variable the input falls back to).
+ */
+function input_size_withinSize(name, value, shownAs = `Input ${name}`) {
+    const limit = LIMITS[name];
+    if (limit && value.length > limit.max) {
+        throw new errors/* RollbackKitError */.dp(`${shownAs} is ${value.length} characters long; ${limit.what} is at most ${limit.max}.`);
+    }
+    return value;
+}
+
 ;// CONCATENATED MODULE: ./.build/core/secret-input.js
 /**
  * Platform tokens for the entry points: each from its input or, when that is empty, from the
  * environment variable the platform's own CLI reads, so a workflow that already exports it for the
  * CLI needs no second secret. Masked the moment it is read.
  */
+
 
 /** The documented environment variable of each token input (DESIGN, "The whole rollback"). */
 const TOKEN_ENV = {
@@ -1172,7 +1288,8 @@ const TOKEN_ENV = {
  * inputs or the CLI's flags.
  */
 function secretInput(name, env, log, inputs = input) {
-    const value = inputs.secret(name, log) ?? (env[TOKEN_ENV[name]]?.trim() || undefined);
+    const fromEnv = env[TOKEN_ENV[name]]?.trim() || undefined;
+    const value = inputs.secret(name, log) ?? (fromEnv && withinSize(name, fromEnv, TOKEN_ENV[name]));
     log.secret(value, 'declared', TOKEN_ENV[name]);
     return value;
 }
@@ -1217,10 +1334,14 @@ function parseNumber(raw, name, opts = {}) {
     if (!Number.isFinite(n) || (opts.integer && !Number.isInteger(n))) {
         throw new errors/* RollbackKitError */.dp(`Input ${name} must be ${kind}, got "${raw}".`);
     }
+    // Past 2^53 a number no longer holds every whole value (99999999999999999999999 reads as 1e+23,
+    // and later messages would say so): out of range for anything we count. Values quoted as typed.
+    if (Math.abs(n) > Number.MAX_SAFE_INTEGER)
+        throw new errors/* RollbackKitError */.dp(`Input ${name} is out of range: beyond ±${Number.MAX_SAFE_INTEGER}, got ${value}.`);
     if (opts.min !== undefined && n < opts.min)
-        throw new errors/* RollbackKitError */.dp(`Input ${name} must be at least ${opts.min}, got ${n}.`);
+        throw new errors/* RollbackKitError */.dp(`Input ${name} must be at least ${opts.min}, got ${value}.`);
     if (opts.max !== undefined && n > opts.max)
-        throw new errors/* RollbackKitError */.dp(`Input ${name} must be at most ${opts.max}, got ${n}.`);
+        throw new errors/* RollbackKitError */.dp(`Input ${name} must be at most ${opts.max}, got ${value}.`);
     return n;
 }
 function parseInteger(raw, name, opts = {}) {
@@ -1306,6 +1427,7 @@ var write_summary = __nccwpck_require__(4039);
 
 
 
+
 function actionLog() {
     return createLog({
         info: (m) => output/* output */.CG.info(m),
@@ -1316,7 +1438,8 @@ function actionLog() {
 }
 /** Reads inputs by their public names from `get` (the runner's INPUT_* variables, or the CLI's flags); every parse error names the input. */
 function inputsFrom(get) {
-    const raw = (name) => get(name) ?? '';
+    // Every read goes through here: an input longer than it may be is refused before it is used or printed.
+    const raw = (name) => input_size_withinSize(name, get(name) ?? '');
     const inputs = {
         string(name, opts = {}) {
             const value = raw(name).trim();
@@ -2845,11 +2968,14 @@ function hideEncodedUrls(text) {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   LX: () => (/* binding */ qualified),
+/* harmony export */   WS: () => (/* binding */ listTables),
+/* harmony export */   Zl: () => (/* binding */ COUNT_BATCH),
 /* harmony export */   ce: () => (/* binding */ quoteLiteral),
 /* harmony export */   hq: () => (/* binding */ doBlock),
+/* harmony export */   ih: () => (/* binding */ tableKey),
 /* harmony export */   v4: () => (/* binding */ quoteIdent)
 /* harmony export */ });
-/* unused harmony exports tableKey, listTables, COUNT_BATCH, countRows, countObjects, readCatalog */
+/* unused harmony exports countRows, countObjects, readCatalog */
 /** A table as a map key: schema and name can both hold dots, so they are joined by a NUL. */
 const tableKey = (t) => `${t.schema}\0${t.name}`;
 function quoteIdent(name) {
@@ -3641,6 +3767,928 @@ const plain = {
 
 /***/ }),
 
+/***/ 4040:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   NW: () => (/* binding */ concurrentIndexStatement),
+/* harmony export */   PJ: () => (/* binding */ beforeConcurrentIndex),
+/* harmony export */   SA: () => (/* binding */ dropSql),
+/* harmony export */   X1: () => (/* binding */ FIND_INVALID_SQL),
+/* harmony export */   _N: () => (/* binding */ IndexInTheWay),
+/* harmony export */   cH: () => (/* binding */ leftByConcurrentIndex)
+/* harmony export */ });
+/* harmony import */ var _sql_split_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9247);
+
+const IDENT = String.raw `(?:"(?:[^"]|"")+"|[A-Za-z_\u0080-\uffff][\w$\u0080-\uffff]*)`;
+const QNAME = String.raw `${IDENT}(?:\s*\.\s*${IDENT}){0,2}`;
+const CREATE = new RegExp(String.raw `^create\s+(?:unique\s+)?index\s+concurrently\s+(?:if\s+not\s+exists\s+)?(?:(${IDENT})\s+)?on\s+(?:only\s+)?(${QNAME})`, 'i');
+const REINDEX = new RegExp(String.raw `^reindex\s+(\([^)]*\)\s*)?(index|table|schema|database|system)\s+(concurrently\s+)?(${QNAME})?`, 'i');
+const DROP = new RegExp(String.raw `^drop\s+index\s+concurrently\s+(?:if\s+exists\s+)?(${QNAME})`, 'i');
+/** `"a"."b"` from a name as written (quoted or not, one to three parts): the last two parts, each quoted. */
+function regclassText(written) {
+    const parts = written.match(new RegExp(IDENT, 'g')).map((p) => (p.startsWith('"') ? p.slice(1, -1).replace(/""/g, '"') : p.toLowerCase()));
+    return parts
+        .slice(-2)
+        .map((p) => `"${p.replace(/"/g, '""')}"`)
+        .join('.');
+}
+/** The statement as a CONCURRENTLY index statement, or undefined when it is none. */
+function concurrentIndexStatement(s) {
+    const text = (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_0__/* .stripComments */ .nY)(s).trim();
+    const create = CREATE.exec(text);
+    if (create)
+        return { kind: 'create', name: create[1] && regclassText(create[1]), table: regclassText(create[2]) };
+    const reindex = REINDEX.exec(text);
+    if (reindex && (reindex[3] || /\bconcurrently\b/i.test(reindex[1] ?? ''))) {
+        return { kind: 'reindex', index: reindex[2].toLowerCase() === 'index' && reindex[4] ? regclassText(reindex[4]) : undefined };
+    }
+    const drop = DROP.exec(text);
+    if (drop)
+        return { kind: 'drop', index: regclassText(drop[1]) };
+    return undefined;
+}
+/**
+ * Every invalid index of the database but those being built right now (another session's build in
+ * progress looks the same), each with whether the statement names it. $1: the index it names; $2
+ * and $3: CREATE's index name and table (the index goes in the table's schema).
+ */
+const INVALID_SQL = `SELECT i.indexrelid::text AS oid, format('%I.%I', n.nspname, c.relname) AS name,
+       coalesce(i.indexrelid = to_regclass($1) OR (c.relname = $2 AND c.relnamespace = (SELECT relnamespace FROM pg_class WHERE oid = to_regclass($3))), false) AS named
+  FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+ WHERE NOT i.indisvalid AND NOT EXISTS (SELECT 1 FROM pg_stat_progress_create_index p WHERE p.index_relid = i.indexrelid)
+ ORDER BY 2`;
+async function invalidIndexes(session, st) {
+    const unquoted = st.name === undefined ? null : st.name.slice(1, -1).replace(/""/g, '"');
+    return (await session.query(INVALID_SQL, [st.index ?? null, unquoted, st.table ?? null])).rows;
+}
+/**
+ * Read just before the statement. A CREATE whose index is there already, invalid (left by an
+ * earlier run that was stopped or killed, or by hand), is not run: it would fail on it, or with IF
+ * NOT EXISTS keep it and the migration would count as reverted with an index queries never use.
+ * Throws IndexInTheWay then.
+ */
+async function beforeConcurrentIndex(session, st) {
+    let rows;
+    try {
+        rows = await invalidIndexes(session, st);
+    }
+    catch (err) {
+        // A server before PostgreSQL 12 has no pg_stat_progress_create_index, say: the statement runs
+        // all the same, as it did before this check, and a failure of it says to look by hand.
+        return { unchecked: err.message };
+    }
+    const inTheWay = st.kind === 'create' ? rows.filter((r) => r.named).map((r) => r.name) : [];
+    if (inTheWay.length)
+        throw new IndexInTheWay(inTheWay);
+    return { oids: new Set(rows.map((r) => r.oid)) };
+}
+/** A CREATE INDEX CONCURRENTLY not sent: an invalid index of that name is there already. */
+class IndexInTheWay extends Error {
+    indexes;
+    constructor(indexes) {
+        super(`not sent: the index ${indexes.join(', ')} is there already and is invalid (a CREATE INDEX CONCURRENTLY that did not finish, in an earlier run or by hand, left it): ` +
+            'this statement would fail on it, or with IF NOT EXISTS keep it as it is, never used by queries');
+        this.indexes = indexes;
+    }
+}
+/**
+ * After the statement ended in error: the invalid indexes it names or that were not invalid before
+ * it ran. `before` is undefined when the statement failed before it was sent (nothing to look for).
+ */
+async function leftByConcurrentIndex(session, st, before, failure) {
+    if (failure instanceof IndexInTheWay)
+        return { drop: failure.indexes, finishing: [] };
+    if (!before)
+        return undefined;
+    if ('unchecked' in before)
+        return { drop: [], finishing: [], unchecked: before.unchecked };
+    let rows;
+    try {
+        rows = await invalidIndexes(session, st);
+    }
+    catch (err) {
+        return { drop: [], finishing: [], unchecked: err.message };
+    }
+    // A REINDEX's own index, invalid before it ran (rebuilding a failed CREATE INDEX CONCURRENTLY is
+    // what it is for), was not left by it: dropping it would make the re-run fail on a missing index.
+    const left = rows.filter((r) => (r.named && st.kind !== 'reindex') || !before.oids.has(r.oid));
+    if (left.length === 0)
+        return undefined;
+    const finishing = st.kind === 'drop' ? left.filter((r) => r.named).map((r) => r.name) : [];
+    return { drop: left.filter((r) => !finishing.includes(r.name)).map((r) => r.name), finishing };
+}
+/** The statement that clears one left index: what the error tells the user to run. */
+function dropSql(name) {
+    return `DROP INDEX CONCURRENTLY IF EXISTS ${name};`;
+}
+/** How to find them by hand, when they could not be read. */
+const FIND_INVALID_SQL = 'SELECT indexrelid::regclass FROM pg_index WHERE NOT indisvalid;';
+
+
+/***/ }),
+
+/***/ 7485:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   R9: () => (/* binding */ LEDGER_TABLE),
+/* harmony export */   SC: () => (/* binding */ readLedger),
+/* harmony export */   XL: () => (/* binding */ writeLedger)
+/* harmony export */ });
+/* unused harmony exports isClosed, readLedgerRows, ledgerUpsertSql, ledgerWritableSql, supersedeSql, ledgerKeptAcrossRestore, ledgerDoneWithRestore */
+/* harmony import */ var _db_catalog_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9066);
+/* harmony import */ var _own_tables_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2438);
+/* harmony import */ var _sql_split_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9247);
+
+
+
+/**
+ * Columns a run goes on without where this role may not add them (it does not own the table): every
+ * reader takes a missing or empty one as a row an earlier version wrote, and is the more careful
+ * for it (planner.ts appliedAtPlan, rollback.ts refuseAnotherRestore). Nullable: an earlier version
+ * that puts the ledger back after a restore (ledgerKeptAcrossRestore) fills only the columns it
+ * knows, NULL in these, and a NOT NULL would roll its whole restore back.
+ */
+const NEWER = ['applied', 'snapshot'];
+const NEWER_TYPE = "text[] DEFAULT '{}'";
+/** The ledger's name, as to_regclass and every statement write it. */
+const LEDGER_TABLE = 'rollback_kit.rollbacks';
+const ROLLBACKS = {
+    name: LEDGER_TABLE,
+    definition: `incident_key text PRIMARY KEY, method text NOT NULL, keep_version text,
+       planned text[] NOT NULL DEFAULT '{}', reverted text[] NOT NULL DEFAULT '{}', status text NOT NULL,
+       started_at timestamptz NOT NULL DEFAULT now(), updated_at timestamptz NOT NULL DEFAULT now(), kept text[] NOT NULL DEFAULT '{}',
+       ${NEWER.map((column) => `${column} ${NEWER_TYPE}`).join(', ')}`,
+    // Every one an array, empty by default: the restore puts rows of an older table back with [] (ledgerKeptAcrossRestore).
+    added: { kept: "text[] NOT NULL DEFAULT '{}'", ...Object.fromEntries(NEWER.map((column) => [column, NEWER_TYPE])) },
+    optional: NEWER,
+};
+/** Rows whose work is over: nothing reads them as a rollback in progress or a plan to finish. */
+const isClosed = (row) => row !== undefined && row.status !== 'started';
+/**
+ * The row for `incidentKey`, or undefined (also when the table does not exist yet: read-only).
+ * `exists`: whether the table exists, when the caller asked already in a round trip of its own
+ * (to_regclass of LEDGER_TABLE): then no round trip asks again, and none at all reads a table not there.
+ */
+async function readLedger(session, incidentKey, exists) {
+    return (await readLedgerRows(session, [incidentKey], exists))[0];
+}
+/** The rows under any of `incidentKeys` (a key and its earlier spelling), in one query; `exists` as readLedger's. */
+async function readLedgerRows(session, incidentKeys, exists) {
+    if (exists === undefined)
+        exists = !!(await session.query(`SELECT to_regclass(${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(LEDGER_TABLE)})::text AS t`)).rows[0]?.t;
+    if (!exists)
+        return [];
+    // kept applied and snapshot through to_jsonb: a table an earlier version created has no such column
+    // until the next write (and a role that may not add applied/snapshot writes without them); a NULL
+    // (an earlier version put the rows back after a restore) is an empty array too.
+    const array = (column) => `ARRAY(SELECT jsonb_array_elements_text(coalesce(nullif(to_jsonb(r) -> '${column}', 'null'::jsonb), '[]'))) AS ${column}`;
+    const r = await session.query(`SELECT incident_key, method, keep_version, planned, ${array('kept')}, ${array('applied')}, ${array('snapshot')}, reverted, status
+       FROM rollback_kit.rollbacks r WHERE incident_key = ANY($1::text[])`, [incidentKeys]);
+    return r.rows.map((row) => ({
+        incidentKey: row.incident_key,
+        method: row.method,
+        keepVersion: row.keep_version ?? undefined,
+        planned: row.planned,
+        kept: row.kept ?? [],
+        applied: row.applied ?? [],
+        snapshot: row.snapshot ?? [],
+        reverted: row.reverted,
+        status: row.status === 'done' || row.status === 'superseded' ? row.status : 'started',
+    }));
+}
+function textArray(values) {
+    return `ARRAY[${values.map(_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu).join(', ')}]::text[]`;
+}
+/**
+ * The statement that writes `row` (literals inlined), into a table as ensureTableSql leaves it: the
+ * NEWER columns only where the table has them (a role that may not add them writes without them).
+ */
+function ledgerUpsertSql(row) {
+    const always = [
+        ['incident_key', (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(row.incidentKey)],
+        ['method', (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(row.method)],
+        ['keep_version', row.keepVersion === undefined ? 'NULL' : (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(row.keepVersion)],
+        ['planned', textArray(row.planned)],
+        ['kept', textArray(row.kept ?? [])],
+        ['reverted', textArray(row.reverted)],
+        ['status', (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(row.status)],
+    ];
+    const newer = { applied: textArray(row.applied ?? []), snapshot: textArray(row.snapshot ?? []) };
+    const set = (column) => `${column} = excluded.${column}`;
+    const lines = [
+        `DECLARE rk_columns text := ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(always.map(([c]) => c).join(', '))};`,
+        `  rk_values text := ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(always.map(([, v]) => v).join(', '))};`,
+        `  rk_set text := ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(always.filter(([c]) => c !== 'incident_key').map(([c]) => set(c)).join(', '))};`,
+        'BEGIN',
+        ...NEWER.flatMap((column) => [
+            `  IF EXISTS (SELECT 1 FROM pg_catalog.pg_attribute WHERE attrelid = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(ROLLBACKS.name)}::regclass AND attname = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(column)} AND NOT attisdropped) THEN`,
+            `    rk_columns := rk_columns || ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(`, ${column}`)};`,
+            `    rk_values := rk_values || ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(`, ${newer[column]}`)};`,
+            `    rk_set := rk_set || ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(`, ${set(column)}`)};`,
+            '  END IF;',
+        ]),
+        `  EXECUTE 'INSERT INTO ${ROLLBACKS.name} (' || rk_columns || ') VALUES (' || rk_values || ') ON CONFLICT (incident_key) DO UPDATE SET ' || rk_set || ', updated_at = now()';`,
+        'END',
+    ];
+    return (0,_db_catalog_js__WEBPACK_IMPORTED_MODULE_2__/* .doBlock */ .hq)('rk_ledger_write', lines.join('\n'));
+}
+/**
+ * One statement that changes nothing (a read-only transaction will do) and refuses a ledger this
+ * role's writes would fail on: one an earlier version created that lacks a column this version
+ * needs and this role may not add (as writeLedger refuses it), one it may not read and upsert, or
+ * none, where it may not make one. Each refusal names the role to ask and what it runs; own-tables.ts
+ * writableRefusal makes it the user's error. For a run to ask while it is planned, so that the
+ * refusal comes before it changes anything (an app rolled back, a snapshot taken), not at its first write.
+ */
+function ledgerWritableSql() {
+    // An upsert (ledgerUpsertSql): INSERT … ON CONFLICT DO UPDATE, which reads the row it updates.
+    return writableTableSql(ROLLBACKS, ['SELECT', 'INSERT', 'UPDATE']);
+}
+/** Logs already told that the table lacks the NEWER columns: said once a run. */
+const toldOmitted = new WeakSet();
+/**
+ * One query (literals inlined), so one round trip: the table made where it is missing, then the row;
+ * after `before` (statements of the same implicit transaction: SET LOCAL bounds on its waits). A
+ * table that lacks the NEWER columns, which this role may not add, is written without them, and
+ * `log` is told once which statement its owner runs.
+ */
+async function writeLedger(session, row, opts = {}) {
+    const omitted = [];
+    const notice = (msg) => {
+        if (msg.code === _own_tables_js__WEBPACK_IMPORTED_MODULE_0__/* .OMITTED_WARNING */ .qh && msg.message)
+            omitted.push(msg.message);
+    };
+    session.on('notice', notice);
+    try {
+        // Made, or given the columns this version added, only where it lacks them: a role that may write the
+        // rows but not own the table (a CI role after a migration role) needs no more (own-tables.ts).
+        await (0,_own_tables_js__WEBPACK_IMPORTED_MODULE_0__/* .ensureTable */ .pI)(session, ROLLBACKS, ledgerUpsertSql(row), opts.before);
+    }
+    finally {
+        session.off('notice', notice);
+    }
+    const log = opts.log;
+    if (omitted[0] && log && !toldOmitted.has(log)) {
+        toldOmitted.add(log);
+        log.warning(omitted[0]);
+    }
+}
+/**
+ * Marks `superseded` the whole rollback's rows (method `method`, another key than `key`) left
+ * 'started' by a run that stopped, once the run of `key` has finished their work: a new workflow run
+ * (a "Run workflow" after the first run died midway) is another incident key, so nothing else would
+ * ever close them, and the table would show a rollback in progress forever. Run where no whole
+ * rollback can be under way: under the whole-rollback lock, which every whole rollback's ledger
+ * write holds (run-down-migrations' rows, another method, are never touched). Down migrations:
+ * only rows none of whose planned migrations is among `applied` (the tracking table, as this run
+ * leaves it), so a plan with work left stays 'started' for its own re-run. A restore: the restore
+ * that committed replaced what every earlier unfinished restore was for.
+ */
+function supersedeSql(key, method, opts = {}) {
+    const work = opts.applied ? ` AND NOT (planned && ${textArray(opts.applied)})` : '';
+    return `UPDATE rollback_kit.rollbacks SET status = 'superseded', updated_at = now()
+     WHERE status = 'started' AND method = ${literal(method)} AND incident_key <> ${literal(key)}${work}${opts.returning ? ' RETURNING incident_key' : ''};`;
+}
+/** Where the ledger's rows wait, in the restore's transaction, while the snapshot's script runs (set_config's is_local: gone at its end). */
+const KEPT_SETTING = 'rollback_kit.ledger_before_restore';
+/**
+ * Statements every restore runs in its transaction (db/restore.ts), so that the ledger comes out of
+ * it as it went in: `first` before the snapshot's script holds the rows as they are, `last` after
+ * everything else puts them back. A snapshot taken after an earlier rollback holds the ledger of
+ * that time: restored as it is, it would forget every incident rolled back since (or bring back its
+ * 'started' row), and a re-run of one would do its work again, a restore discarding the writes made
+ * since or migrations reverted twice. The ledger says what runs did, which a restore of the data
+ * does not undo.
+ *
+ * A target without the table (or whose rows this role may not read) has nothing to keep, and the
+ * snapshot's copy, if it has one, stays as restored. For a re-run that is the safe side: the restored
+ * data carries the work of every incident that copy says is done, and its 'done' rows stop a re-run
+ * from doing it over again; without them the same re-run would plan afresh and restore or revert once
+ * more. Removing them could only make a re-run do more, never less. (An unreadable table is one this
+ * role does not own, which the snapshot's script then could not have replaced either.)
+ */
+function ledgerKeptAcrossRestore() {
+    const rows = (from) => `(SELECT coalesce(jsonb_agg(r ORDER BY r ->> 'incident_key'), '[]') FROM ${from})`;
+    const table = literal(ROLLBACKS.name);
+    const added = `${literal(JSON.stringify(Object.fromEntries(Object.keys(ROLLBACKS.added).map((column) => [column, []]))))}::jsonb`;
+    return {
+        table: ROLLBACKS.name,
+        first: doBlock('rk_ledger_kept', [
+            'BEGIN',
+            `  IF to_regclass(${table}) IS NOT NULL AND has_table_privilege(${table}, 'SELECT') THEN`,
+            `    PERFORM set_config(${literal(KEPT_SETTING)}, ${rows('rollback_kit.rollbacks t, to_jsonb(t) r')}::text, true);`,
+            '  END IF;',
+            'END',
+        ].join('\n')),
+        // Statements after an IF are planned only when reached: the table may not exist in either state.
+        last: doBlock('rk_ledger_back', [
+            `DECLARE rk_kept jsonb := nullif(current_setting(${literal(KEPT_SETTING)}, true), '')::jsonb;`,
+            'BEGIN',
+            '  IF rk_kept IS NULL THEN',
+            '    RETURN;',
+            '  END IF;',
+            // Written only where the snapshot brought other rows: a role that may write the ledger but
+            // not delete from it still restores a snapshot that has no ledger of its own (the table is
+            // then left as it is), or the same one.
+            `  IF to_regclass(${table}) IS NOT NULL THEN`,
+            `    IF ${rows('rollback_kit.rollbacks t, to_jsonb(t) r')} = ${rows('jsonb_array_elements(rk_kept) r')} THEN`,
+            '      RETURN;',
+            '    END IF;',
+            '  END IF;',
+            // The snapshot's table may be an earlier version's, without the columns the kept rows have.
+            // Quiet: the run's own ledger writes, on its session, said what the owner runs.
+            `  EXECUTE ${literal(ensureTableSql(ROLLBACKS, { quiet: true }))};`,
+            '  DELETE FROM rollback_kit.rollbacks;',
+            // Rows an earlier version's table held lack the columns added since: their defaults (every one an empty array).
+            `  INSERT INTO rollback_kit.rollbacks SELECT * FROM jsonb_populate_recordset(NULL::rollback_kit.rollbacks, (SELECT jsonb_agg(${added} || r) FROM jsonb_array_elements(rk_kept) r));`,
+            'END',
+        ].join('\n')),
+    };
+}
+/**
+ * The whole rollback's `done` row (this incident's), in the restore's transaction (after the restore
+ * has put the ledger back as it was: ledgerKeptAcrossRestore), so the restore and its 'done' row
+ * commit together: a run that dies after the COMMIT leaves no 'started' row to restore again.
+ */
+function ledgerDoneWithRestore(done) {
+    // Earlier incidents' restores left 'started' by runs that stopped are closed with it (supersedeSql).
+    return { first: [], last: [ensureTableSql(ROLLBACKS, { quiet: true }), ledgerUpsertSql(done), supersedeSql(done.incidentKey, done.method)] };
+}
+
+
+/***/ }),
+
+/***/ 2438:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Rf: () => (/* binding */ ensureTableSql),
+/* harmony export */   pI: () => (/* binding */ ensureTable),
+/* harmony export */   qh: () => (/* binding */ OMITTED_WARNING)
+/* harmony export */ });
+/* unused harmony exports INSUFFICIENT_PRIVILEGE, addColumnSql, addColumnsSql, writableTableSql, ColumnRefused, writableRefusal */
+/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3867);
+/* harmony import */ var _db_catalog_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9066);
+/* harmony import */ var _sql_split_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9247);
+/**
+ * The tables rollback-kit keeps in the database it rolls back (schema rollback_kit), made where
+ * missing and given the columns later versions added.
+ *
+ * The role that made them is often not the one running now: a migration role creates them, and the
+ * CI role that reverts later may read and write them but owns none of them. PostgreSQL checks the
+ * privilege of CREATE SCHEMA / CREATE TABLE … IF NOT EXISTS (CREATE on the database or the schema)
+ * and of ALTER TABLE … ADD COLUMN IF NOT EXISTS (the table's ownership) before it looks whether
+ * there is anything to do, so each statement runs only when the catalog says it is needed.
+ */
+
+
+
+/** PostgreSQL's insufficient_privilege. */
+const INSUFFICIENT_PRIVILEGE = '42501';
+/** The SQLSTATE of ensureTableSql's warning that optional columns are missing (a notice, not an error): PostgreSQL's warning class. */
+const OMITTED_WARNING = '01RK1';
+/** The statement an owner of `table` runs to give it `column`. */
+function addColumnSql(table, column) {
+    return `ALTER TABLE ${table.name} ADD COLUMN IF NOT EXISTS ${column} ${table.added[column]}`;
+}
+/**
+ * The one statement an owner runs to give `table` every column later versions added: a table two
+ * versions behind lacks more than the first column found missing, and one "run once" must be enough.
+ */
+function addColumnsSql(table) {
+    return `ALTER TABLE ${table.name} ${Object.entries(table.added)
+        .map(([column, type]) => `ADD COLUMN IF NOT EXISTS ${column} ${type}`)
+        .join(', ')}`;
+}
+/**
+ * The check of a column later runs rely on (not `optional`): where it is missing and this role does
+ * not own the table, refused (insufficient_privilege) with the owner and the statement they run;
+ * else `then` (the ALTER that adds it, or nothing).
+ */
+function requiredColumn(table, column, then) {
+    const [schema, name] = table.name.split('.');
+    const oid = `${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(table.name)}::regclass`;
+    const refusal = [
+        (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(`${table.name} lacks the column ${column}, which this version of rollback-kit writes (an earlier version created the table), and only the table's owner may add it: it belongs to role `),
+        'rk_owner::regrole::text',
+        (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(', and this run connects as role '),
+        'quote_ident(current_user)',
+        (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)('. Have '),
+        'rk_owner::regrole::text',
+        (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(` (or a superuser) run once: ${addColumnsSql(table)}; then run again.`),
+    ].join(' || ');
+    return [
+        `  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute WHERE attrelid = ${oid} AND attname = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(column)} AND NOT attisdropped) THEN`,
+        `    SELECT relowner INTO rk_owner FROM pg_catalog.pg_class WHERE oid = ${oid};`,
+        `    IF NOT pg_has_role(rk_owner, 'USAGE') THEN`,
+        `      RAISE EXCEPTION USING ERRCODE = 'insufficient_privilege', MESSAGE = ${refusal}, SCHEMA = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(schema)}, TABLE = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(name)}, COLUMN = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(column)};`,
+        '    END IF;',
+        ...(then ? [then] : []),
+        '  END IF;',
+    ].join('\n');
+}
+/**
+ * One statement that changes nothing and refuses (insufficient_privilege, the table named in its
+ * TABLE field) what this role's first write of `table` would fail on: a column later runs rely on
+ * that it may not add (as ensureTableSql refuses it, COLUMN named too), one of `privileges` it lacks
+ * on the table, or, where the table is not there yet, the CREATE that making it takes. For a run to
+ * ask before it changes anything (a read-only transaction will do), rather than at its first write.
+ * Each refusal names the role to ask and the statement it runs.
+ */
+function writableTableSql(table, privileges) {
+    const [schema, name] = table.name.split('.');
+    const optional = new Set(table.optional ?? []);
+    const required = Object.keys(table.added).filter((column) => !optional.has(column));
+    const raise = (message) => `    RAISE EXCEPTION USING ERRCODE = 'insufficient_privilege', MESSAGE = ${message}, SCHEMA = ${literal(schema)}, TABLE = ${literal(name)};`;
+    const who = (parts) => parts.join(' || ');
+    const makes = `${table.name} is not there yet, and this run makes it at its first write`;
+    const body = [
+        'DECLARE rk_owner oid; rk_lacks text;',
+        'BEGIN',
+        `  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = ${literal(schema)}) THEN`,
+        "    IF NOT has_database_privilege(current_database(), 'CREATE') THEN",
+        raise(who([
+            literal(`${makes}, schema ${schema} with it, which takes CREATE on the database; role `),
+            'quote_ident(current_user)',
+            literal(' lacks it. Have its owner (or a superuser) run once: GRANT CREATE ON DATABASE '),
+            'quote_ident(current_database())',
+            literal(' TO '),
+            'quote_ident(current_user)',
+            literal(`; (or create the schema and table as a role that may, and grant this one SELECT, INSERT, UPDATE on it); then run again.`),
+        ])),
+        '    END IF;',
+        '    RETURN;',
+        '  END IF;',
+        `  IF to_regclass(${literal(table.name)}) IS NULL THEN`,
+        `    IF NOT has_schema_privilege(${literal(schema)}, 'CREATE') THEN`,
+        raise(who([
+            literal(`${makes}, which takes CREATE on schema ${schema}; role `),
+            'quote_ident(current_user)',
+            literal(' lacks it. Have '),
+            `(SELECT n.nspowner::regrole::text FROM pg_catalog.pg_namespace n WHERE n.nspname = ${literal(schema)})`,
+            literal(` (or a superuser) run once: GRANT CREATE ON SCHEMA ${schema} TO `),
+            'quote_ident(current_user)',
+            literal('; then run again.'),
+        ])),
+        '    END IF;',
+        '    RETURN;',
+        '  END IF;',
+        // Statements after an IF are planned only when reached: the ::regclass of a table not there is never read.
+        `  SELECT relowner INTO rk_owner FROM pg_catalog.pg_class WHERE oid = ${literal(table.name)}::regclass;`,
+        `  SELECT string_agg(p, ', ') INTO rk_lacks FROM unnest(ARRAY[${privileges.map(literal).join(', ')}]) AS p WHERE NOT has_table_privilege(${literal(table.name)}, p);`,
+        '  IF rk_lacks IS NOT NULL THEN',
+        raise(who([
+            literal(`This run writes its row to ${table.name}, and role `),
+            'quote_ident(current_user)',
+            literal(' lacks '),
+            'rk_lacks',
+            literal(' on it; it belongs to role '),
+            'rk_owner::regrole::text',
+            literal('. Have '),
+            'rk_owner::regrole::text',
+            literal(` (or a superuser) run once: GRANT ${privileges.join(', ')} ON ${table.name} TO `),
+            'quote_ident(current_user)',
+            literal('; then run again.'),
+        ])),
+        '  END IF;',
+        ...required.map((column) => requiredColumn(table, column)),
+        'END',
+    ];
+    return doBlock('rk_own_table_check', body.join('\n'));
+}
+/**
+ * One statement (a DO block, literals inlined) that makes `table` as this version uses it. A column
+ * that is missing while this role does not own the table is refused (insufficient_privilege) with
+ * the owner and the statement they run: a column we added is one a later run relies on (the ledger's
+ * `kept` tells a finished plan from one to refuse; progress's `tracking_rows` tells statements done
+ * from statements to run again), so going on without it is not safe. An `optional` one is left out
+ * instead, with one warning (OMITTED_WARNING, the columns in its COLUMN field) naming the statement
+ * the owner runs: a run in the middle of an incident is not stopped for a column it can do without.
+ * `quiet`: without that warning.
+ */
+function ensureTableSql(table, opts = {}) {
+    const [schema, name] = table.name.split('.');
+    const oid = `${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(table.name)}::regclass`;
+    const optional = new Set(table.optional ?? []);
+    const columns = Object.keys(table.added).map((column) => {
+        const alter = addColumnSql(table, column);
+        if (optional.has(column)) {
+            return [
+                `  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute WHERE attrelid = ${oid} AND attname = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(column)} AND NOT attisdropped) THEN`,
+                `    SELECT relowner INTO rk_owner FROM pg_catalog.pg_class WHERE oid = ${oid};`,
+                `    IF NOT pg_has_role(rk_owner, 'USAGE') THEN`,
+                `      rk_omitted := rk_omitted || ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(column)}::text;`,
+                '    ELSE',
+                `      ${alter};`,
+                '    END IF;',
+                '  END IF;',
+            ].join('\n');
+        }
+        return requiredColumn(table, column, `    ${alter};`);
+    });
+    const omitted = [
+        (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(`${table.name} lacks the column(s) `),
+        "array_to_string(rk_omitted, ', ')",
+        (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(", which this version of rollback-kit writes (an earlier version created the table), and only the table's owner may add them: it belongs to role "),
+        'rk_owner::regrole::text',
+        (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(', and this run connects as role '),
+        'quote_ident(current_user)',
+        (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(`. Its rows are written without them, as an earlier version wrote them, so a re-run has only the checks such rows get. Have `),
+        'rk_owner::regrole::text',
+        (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(` (or a superuser) run once: ${addColumnsSql(table)};`),
+    ].join(' || ');
+    // Quiet where nobody reads the server's notices as ours (a restore's psql, whose output is read for its errors).
+    const warn = optional.size === 0 || opts.quiet
+        ? []
+        : [
+            '  IF cardinality(rk_omitted) > 0 THEN',
+            `    RAISE WARNING USING ERRCODE = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(OMITTED_WARNING)}, MESSAGE = ${omitted}, SCHEMA = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(schema)}, TABLE = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(name)}, COLUMN = array_to_string(rk_omitted, ',');`,
+            '  END IF;',
+        ];
+    const body = [
+        `DECLARE rk_owner oid;${optional.size === 0 ? '' : " rk_omitted text[] := '{}';"}`,
+        'BEGIN',
+        `  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(schema)}) THEN`,
+        `    CREATE SCHEMA IF NOT EXISTS ${schema};`,
+        '  END IF;',
+        `  IF to_regclass(${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(table.name)}) IS NULL THEN`,
+        `    CREATE TABLE IF NOT EXISTS ${table.name} (${table.definition});`,
+        '  END IF;',
+        ...columns,
+        ...warn,
+        'END',
+    ].join('\n');
+    return (0,_db_catalog_js__WEBPACK_IMPORTED_MODULE_2__/* .doBlock */ .hq)('rk_own_table', body);
+}
+/**
+ * A column ensureTableSql could not add, as the user's error (not an unexpected one); `code` stays
+ * insufficient_privilege for callers that go on without the table (rerun.ts).
+ */
+class ColumnRefused extends _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp {
+    code = INSUFFICIENT_PRIVILEGE;
+}
+/**
+ * Makes `table` as this version uses it, then runs `then` (its first use) in the same round trip,
+ * after `before` (SET LOCAL bounds, say: one query is one implicit transaction, which they last).
+ */
+async function ensureTable(session, table, then, before) {
+    try {
+        await session.query([before, ensureTableSql(table), then].filter((sql) => sql !== undefined).join(';\n'));
+    }
+    catch (err) {
+        throw columnRefused(err);
+    }
+}
+/**
+ * What writableTableSql refused, as the user's error: a column this role may not add as a
+ * ColumnRefused (as ensureTable refuses it), the rest as a RollbackKitError; anything else as it came.
+ */
+function writableRefusal(err) {
+    const e = err;
+    if (e.code === INSUFFICIENT_PRIVILEGE && e.table && !e.column)
+        return new RollbackKitError(e.message);
+    return columnRefused(err);
+}
+/** ensureTableSql's refusal of a column as a ColumnRefused; PostgreSQL's own refusals (CREATE on the database, say) name no column and pass as they are. */
+function columnRefused(err) {
+    const e = err;
+    return e.code === INSUFFICIENT_PRIVILEGE && e.column ? new ColumnRefused(e.message) : err;
+}
+
+
+/***/ }),
+
+/***/ 3170:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Pj: () => (/* binding */ planReverts),
+/* harmony export */   kQ: () => (/* binding */ firstCodeLine)
+/* harmony export */ });
+/* unused harmony export appliedMigrations */
+/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3867);
+/* harmony import */ var _sql_split_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9247);
+/**
+ * Which migrations to revert, newest first, and how each one runs. Everything that could stop the
+ * run (a version that is not applied, a migration without down SQL, a transaction statement that
+ * would break ours) is found here, before a single statement executes.
+ */
+
+
+const RERUN_ORIGIN = {
+    who: 'An earlier attempt of this workflow run',
+    hint: 'Start a new run with to-version (the last migration to keep), after checking what the migrations applied since need.',
+};
+const NO_FILE = 'no file for it in the migrations folder';
+/** Applied ids matched to files; an id with no file gets a stand-in that cannot be reverted. */
+function appliedMigrations(files, appliedIds) {
+    const byId = new Map(files.map((f) => [f.id, f]));
+    return appliedIds.map((id) => byId.get(id) ?? { version: id, id, name: id, addedPath: id, downLine: 1, noTransaction: false, missingReason: NO_FILE });
+}
+function sameVersion(f, v) {
+    if (f.version === v || f.id === v)
+        return true;
+    return /^\d+$/.test(v) && /^\d+$/.test(f.version) && BigInt(v) === BigInt(f.version);
+}
+function select(format, table, files, applied, selector) {
+    if (selector.kind === 'steps') {
+        if (selector.steps > applied.length) {
+            throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`steps is ${selector.steps}, but only ${applied.length} migration(s) are applied according to ${table}.`, 'Lower steps, or use to-version to name the last migration to keep.');
+        }
+        return applied.slice(applied.length - selector.steps).reverse();
+    }
+    if (selector.kind === 'to-version') {
+        const at = applied.findIndex((f) => sameVersion(f, selector.version));
+        if (at < 0) {
+            const known = files.some((f) => sameVersion(f, selector.version));
+            const newest = applied.at(-1);
+            throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(known
+                ? `Version ${selector.version} is not applied according to ${table}, so there is nothing to revert back to.`
+                : `No migration has version ${selector.version}.`, `to-version must name an applied migration to keep${newest ? `; the newest applied is ${newest.version} (${newest.name})` : '; none is applied'}.`);
+        }
+        return applied.slice(at + 1).reverse();
+    }
+    if (selector.kind === 'recorded') {
+        const kept = selector.kept ?? [];
+        const chosen = applied.filter((f) => selector.planned.some((v) => sameVersion(f, v))).reverse();
+        const above = chosen.length ? applied.slice(applied.indexOf(chosen.at(-1))).filter((f) => !chosen.includes(f) && !kept.some((v) => sameVersion(f, v))) : [];
+        const known = selector.appliedAtPlan?.length ? selector.appliedAtPlan : undefined;
+        const since = known ? applied.filter((f) => !known.some((v) => sameVersion(f, v)) && !chosen.includes(f)) : above;
+        if (since.length > 0) {
+            const origin = selector.origin ?? RERUN_ORIGIN;
+            const names = since.map((f) => f.name).join(', ');
+            const left = chosen.map((f) => f.name).join(', ');
+            const where = !chosen.length
+                ? `, and none of that plan is applied any more: finishing it would leave ${since.length === 1 ? 'it' : 'them'} applied`
+                : since.every((f) => above.includes(f))
+                    ? `, above ${left}, which are left of that plan`
+                    : `; ${left} ${chosen.length === 1 ? 'is' : 'are'} left of that plan, which did not count ${since.length === 1 ? 'it' : 'them'}`;
+            throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`${origin.who} planned to revert ${selector.planned.join(', ')}, but ${names} ${since.length === 1 ? 'was' : 'were'} applied since${where}. Nothing was run.`, origin.hint);
+        }
+        return chosen;
+    }
+    const gone = filesGoneSince(applied);
+    if (gone.length > 0) {
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`since-ref ${selector.ref}: ${gone.map((f) => f.version).join(', ')} ${gone.length === 1 ? 'is' : 'are'} applied according to ${table}, newer than every migration in the migrations folder, with no file in it: most likely the bad deploy's migrations, and this checkout is from before it (the last good commit, or a \`git revert\` of the bad one). Nothing was run.`, "Check out the commit that was deployed (the one that brought those files, with their down SQL; actions/checkout with ref: <that commit> and fetch-depth: 0) and keep since-ref at the last good commit.");
+    }
+    const chosen = applied.filter((f) => selector.added.has(f.addedPath)).reverse();
+    if (format.linearHistory && chosen.length > 0) {
+        const oldest = applied.indexOf(chosen[chosen.length - 1]);
+        const skipped = applied.slice(oldest).filter((f) => !chosen.includes(f));
+        if (skipped.length > 0) {
+            throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`since-ref ${selector.ref} selects ${chosen.map((f) => f.name).join(', ')}, but ${skipped.map((f) => f.name).join(', ')} (applied after them, not added since ${selector.ref}) would have to stay: ${format.name} can only revert the newest migrations.`, 'Use to-version to revert everything after the last migration to keep.');
+        }
+    }
+    return chosen;
+}
+/** Applied migrations newer than the newest one with a file: a checkout that does not have them yet, or no longer. */
+function filesGoneSince(applied) {
+    let newestWithFile = applied.length - 1;
+    while (newestWithFile >= 0 && applied[newestWithFile].missingReason === NO_FILE)
+        newestWithFile--;
+    return applied.slice(newestWithFile + 1);
+}
+const DOWN_HINTS = {
+    dbmate: 'Add a "-- migrate:down" section with the SQL that undoes the migration.',
+    'golang-migrate': 'Add the <version>_<title>.down.sql file beside the .up.sql.',
+    'node-pg-migrate': 'Add a "-- Down Migration" section with the SQL that undoes the migration.',
+    supabase: 'Add supabase/migrations/down/<timestamp>_name.sql (a folder the Supabase CLI does not read).',
+    prisma: 'Add down.sql beside migration.sql (prisma migrate diff --script can write it).',
+    plain: 'Add the <version>_name.down.sql file.',
+};
+/** Down SQL that is there but holds no statement: "add a section" would send the reader looking for one they already have. */
+const EMPTY_DOWN_HINTS = {
+    dbmate: 'Write the SQL that undoes the migration under its "-- migrate:down" line: the section is there, but empty.',
+    'golang-migrate': 'Write the SQL that undoes the migration in its .down.sql file: the file is there, but empty.',
+    'node-pg-migrate': 'Write the SQL that undoes the migration under its "-- Down Migration" line: the section is there, but empty.',
+    supabase: 'Write the SQL that undoes the migration in its file under supabase/migrations/down/: the file is there, but empty.',
+    prisma: 'Write the SQL that undoes the migration in its down.sql: the file is there, but empty.',
+    plain: 'Write the SQL that undoes the migration in its .down.sql file: the file is there, but empty.',
+};
+/** The hint for migrations with a file and nothing to run: every one empty, or some with no down SQL at all. */
+function downHint(format, withFile) {
+    return withFile.every((f) => f.downSql !== undefined && !f.missingReason) ? EMPTY_DOWN_HINTS[format] : DOWN_HINTS[format];
+}
+function prepare(file, standardConformingStrings, log) {
+    const sql = file.downSql ?? '';
+    let statements = (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .splitStatements */ .Xd)({ text: sql, standardConformingStrings }).map((s) => ({
+        ...s,
+        line: file.downLine + (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .lineAt */ .mh)(sql, s.offset + (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .codeStart */ .iy)(s)) - 1,
+        textLine: file.downLine + (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .lineAt */ .mh)(sql, s.offset) - 1,
+    }));
+    // A down file wrapped in BEGIN … COMMIT (golang-migrate's docs suggest it): we supply that transaction.
+    if (statements.length >= 2 && (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .transactionControl */ .my)(statements[0]) === 'begin' && (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .transactionControl */ .my)(statements.at(-1)) === 'commit') {
+        statements = statements.slice(1, -1);
+    }
+    const copy = statements.find((s) => (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .copyFromStdin */ .ql)(s));
+    if (copy) {
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`${file.downFile ?? file.name} line ${copy.line}: "${log.excerpt(firstCodeLine(copy.text), 100)}" reads its rows from the client, as psql sends the lines after it; the down SQL is sent as SQL only, so it would get no rows. Nothing was run.`, 'Write the rows as INSERT statements, or COPY them FROM a file on the database server.');
+    }
+    const control = statements.find((s) => (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .transactionControl */ .my)(s));
+    if (control) {
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`${file.downFile ?? file.name} line ${control.line}: "${log.excerpt(firstCodeLine(control.text), 100)}" inside a down migration would break the transaction each migration runs in. Nothing was run.`, 'Remove transaction statements from the down SQL: each migration runs in a transaction of its own (or statement by statement when it holds CONCURRENTLY and similar).');
+    }
+    return { file, statements, transactional: !file.noTransaction && !statements.some((s) => (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .needsOwnTransaction */ .i7)(s)) };
+}
+/** The statement's first line of code (comment lines skipped): how messages name a statement. */
+function firstCodeLine(text) {
+    const lines = text.split('\n').filter((l) => l.trim());
+    return (lines.find((l) => !l.trim().startsWith('--')) ?? lines[0] ?? '').trim();
+}
+function planReverts(format, files, appliedIds, selector, context) {
+    const applied = appliedMigrations(files, appliedIds);
+    const chosen = select(format, context.table, files, applied, selector);
+    const standardConformingStrings = context.standardConformingStrings ?? true;
+    const missing = chosen.filter((f) => f.downSql === undefined || !(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .hasCode */ .up)({ text: f.downSql, standardConformingStrings }));
+    if (missing.length > 0) {
+        const list = missing.map((f) => `${f.name} (${f.missingReason ?? (f.downSql === undefined ? 'no down SQL' : 'the down SQL is empty')})`).join(', ');
+        // A down in code (node-pg-migrate's JS/TS) runs only in the tool: the whole plan goes through it, in its order.
+        const inCode = missing.some((f) => f.downCode) && context.ownDown;
+        // A migration with no file at all needs its file back, not a down section added to it.
+        const noFile = missing.filter((f) => f.missingReason === NO_FILE);
+        const withFile = missing.filter((f) => f.missingReason !== NO_FILE);
+        const fileHint = noFile.length
+            ? `${noFile.length === 1 ? 'Its file is' : 'Their files are'} not in this checkout: run from the commit that was deployed (the one that brought ${noFile.length === 1 ? 'it' : 'them'}, with the down SQL; actions/checkout with ref: <that commit> and fetch-depth: 0), or point migrations-dir at the folder that holds ${noFile.length === 1 ? 'it' : 'them'}.`
+            : undefined;
+        const hint = inCode
+            ? `Revert with the tool's own down, which runs that code: ${context.ownDown(chosen.length)} (with the DATABASE_URL and options your deploy uses).`
+            : fileHint
+                ? `${fileHint}${withFile.length ? ` For the others: ${downHint(format.name, withFile)}` : ''}`
+                : downHint(format.name, withFile);
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`Cannot revert ${list}: nothing to run, and marking it reverted would lie. Nothing was run.`, hint);
+    }
+    const kept = applied.length - chosen.length - 1;
+    const suffix = chosen.every((f, i) => applied[applied.length - 1 - i] === f);
+    return { format: format.name, toRevert: chosen.map((f) => prepare(f, standardConformingStrings, context.log)), applied, keep: suffix && kept >= 0 ? applied[kept] : undefined };
+}
+
+
+/***/ }),
+
+/***/ 8891:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   FI: () => (/* binding */ recordStatement),
+/* harmony export */   G7: () => (/* binding */ statementsAlreadyRun),
+/* harmony export */   K$: () => (/* binding */ progressStillHolds),
+/* harmony export */   PQ: () => (/* binding */ clearProgressSql),
+/* harmony export */   gQ: () => (/* binding */ readProgress),
+/* harmony export */   q1: () => (/* binding */ statementHash),
+/* harmony export */   sZ: () => (/* binding */ startProgressSql)
+/* harmony export */ });
+/* unused harmony export progressAcrossRestore */
+/* harmony import */ var _core_lazy_builtins_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6156);
+/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3867);
+/* harmony import */ var _own_tables_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(2438);
+/* harmony import */ var _sql_split_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(9247);
+/**
+ * A non-transactional migration cannot be undone as a whole when a statement fails, so we record
+ * each statement as it completes (rollback_kit.down_progress). The re-run after a fix skips the
+ * statements that already ran instead of failing on objects that are already gone. The row is
+ * deleted in the same transaction that marks the migration reverted.
+ *
+ * Progress describes one state of the database: the one where the migration's tracking rows are
+ * the versions recorded with it (Tracking.rowVersionSql). A re-apply writes those rows again, and
+ * whatever the progress lists as done may be undone by then, so it no longer counts; nor does
+ * progress a restore keeps while it writes the tracking rows back (progressAcrossRestore).
+ *
+ * A restore brings this table back with the snapshot, unlike the ledger (migrations/ledger.ts
+ * ledgerKeptAcrossRestore): the snapshot's rows describe the schema it brings back, recorded against
+ * its tracking rows, so a later revert resumes where that schema stands. The restore writes both
+ * anew in its one transaction, which is how progressStillHolds still knows them for a pair. The
+ * target's rows kept instead would say statements ran that the restore undid, and their re-run
+ * would skip them.
+ */
+
+
+
+
+
+function statementHash(text) {
+    return (0,_core_lazy_builtins_js__WEBPACK_IMPORTED_MODULE_0__/* .nodeCrypto */ .S)().createHash('sha256').update(text).digest('hex');
+}
+async function tableExists(session) {
+    const r = await session.query(`SELECT to_regclass('rollback_kit.down_progress')::text AS t`);
+    return Boolean(r.rows[0]?.t);
+}
+/** `exists`: whether the table exists, when the caller has asked already (else it is asked here). */
+async function readProgress(session, tracking, exists) {
+    const out = new Map();
+    if (!(exists ?? (await tableExists(session))))
+        return out;
+    // Through to_jsonb: a table an earlier version created has no tracking_rows column until the next start.
+    const r = await session.query(`SELECT migration, done, to_jsonb(p) ->> 'tracking_rows' AS rows, p.xmin::text AS written FROM rollback_kit.down_progress p WHERE tracking = $1`, [tracking]);
+    for (const row of r.rows)
+        out.set(row.migration, { done: row.done, rows: row.rows, written: row.written });
+    return out;
+}
+/** A list of row versions as rowVersionsSql writes it: not the mark a restore leaves (progressAcrossRestore). */
+const ROW_VERSIONS = /^[0-9]+(,[0-9]+)*$/;
+/**
+ * Whether `progress` describes the tracking rows as they are now (`rowVersionSql` gives them):
+ * recorded against them, or written with them by one transaction, which only a restore does (the
+ * runner's own transactions that write both end the progress, or read the rows they wrote). A
+ * restore writes every row it brings back anew, so the snapshot's progress never reads its own
+ * tracking rows' versions again; it was recorded against them when the snapshot was taken, unless
+ * a restore made it stale before then, which that restore marks (progressAcrossRestore).
+ */
+async function progressStillHolds(session, progress, rowVersionSql) {
+    if (progress.rows === null)
+        return false;
+    const r = await session.query(`SELECT (${rowVersionSql}) AS rows`);
+    const now = r.rows[0]?.rows;
+    if (now === progress.rows)
+        return true;
+    if (!now || !ROW_VERSIONS.test(progress.rows))
+        return false;
+    return now.split(',').every((version) => version === progress.written);
+}
+const DOWN_PROGRESS = {
+    name: 'rollback_kit.down_progress',
+    definition: `tracking text NOT NULL, migration text NOT NULL, done text[] NOT NULL DEFAULT '{}',
+       updated_at timestamptz NOT NULL DEFAULT now(), tracking_rows text, PRIMARY KEY (tracking, migration)`,
+    added: { tracking_rows: 'text' },
+};
+/**
+ * Statements (literals inlined) that make the migration's progress row belong to the tracking
+ * rows as `rowVersionSql` reads them in the same transaction, keeping the statements done or
+ * starting over. The table is made where needed, and given the tracking_rows column where an
+ * earlier version made it without one (own-tables.ts).
+ */
+function startProgressSql(tracking, migration, rowVersionSql, keepDone) {
+    return [
+        (0,_own_tables_js__WEBPACK_IMPORTED_MODULE_2__/* .ensureTableSql */ .Rf)(DOWN_PROGRESS),
+        `INSERT INTO rollback_kit.down_progress AS p (tracking, migration, tracking_rows) VALUES (${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_3__/* .literal */ .eu)(tracking)}, ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_3__/* .literal */ .eu)(migration)}, (${rowVersionSql}))
+       ON CONFLICT (tracking, migration) DO UPDATE SET tracking_rows = excluded.tracking_rows, updated_at = now()${keepDone ? '' : `, done = '{}'`}`,
+    ];
+}
+async function recordStatement(session, tracking, migration, hash) {
+    await session.query(`UPDATE rollback_kit.down_progress SET done = done || $3::text, updated_at = now() WHERE tracking = $1 AND migration = $2`, [tracking, migration, hash]);
+}
+/** The statement (literals inlined) that ends the migration's progress, in the transaction that marks it reverted. */
+function clearProgressSql(tracking, migration) {
+    return `DELETE FROM rollback_kit.down_progress WHERE tracking = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_3__/* .literal */ .eu)(tracking)} AND migration = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_3__/* .literal */ .eu)(migration)}`;
+}
+/** How many leading statements already ran; refuses when those statements were edited since. */
+function statementsAlreadyRun(progress, hashes, file) {
+    if (!progress || progress.done.length === 0)
+        return 0;
+    const matching = progress.done.findIndex((h, i) => h !== hashes[i]);
+    if (matching >= 0) {
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .RollbackKitError */ .dp(`${file} was partly reverted by an earlier run (${progress.done.length} statement(s) ran), but statement ${matching + 1}, which already ran, has changed since.`, 'Edit only the statements that have not run yet (the one that failed and after). Check the schema by hand; then delete its row from rollback_kit.down_progress to start that migration over.');
+    }
+    return progress.done.length;
+}
+/** A tracking table as Tracking.table names it (describeTable): two parts, each plain or quoted, so parse_ident cannot fail on it. */
+const TRACKING_NAME = (/* unused pure expression or super */ null && (String.raw `^("([^"]|"")+"|[a-z_][a-z0-9_$]*)\.("([^"]|"")+"|[a-z_][a-z0-9_$]*)$`));
+/** What tracking_rows reads once a restore has written a progress row's tracking rows anew under it (not ROW_VERSIONS). */
+const RESTORED_OVER = 'restored over';
+/**
+ * The statement every restore runs in its transaction after the snapshot's script (db/restore.ts).
+ * A progress row the restore keeps (the snapshot has no down_progress, or not this row) while it
+ * writes the tracking rows anew is stale: the schema is the snapshot's. Its own tracking_rows says
+ * so already, but a snapshot taken later holds it beside those tracking rows, and restoring that
+ * snapshot would write both in one transaction, which progressStillHolds takes for progress taken
+ * with its tracking rows. Marked here, it stays stale in every later snapshot. Rows the snapshot
+ * brought are its own, written in this transaction, and left as they are; so is a row whose
+ * tracking table this role may not read (it cannot have restored that table either). The table is
+ * looked up in the catalog, not by to_regclass, which fails on a schema the role may not use.
+ */
+function progressAcrossRestore() {
+    const table = literal(DOWN_PROGRESS.name);
+    // This transaction's xid as xmin reads it (txid_current has the epoch on top).
+    const thisTransaction = '(txid_current() % 4294967296)::text';
+    return doBlock('rk_progress_restored', [
+        'DECLARE p record; t regclass; ns oid; restored boolean;',
+        'BEGIN',
+        `  IF to_regclass(${table}) IS NULL OR NOT has_table_privilege(${table}, 'SELECT, UPDATE') THEN`,
+        '    RETURN;',
+        '  END IF;',
+        // A table an earlier version made has no tracking_rows: its rows are discarded anyway.
+        `  IF NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = ${table}::regclass AND attname = 'tracking_rows' AND NOT attisdropped) THEN`,
+        '    RETURN;',
+        '  END IF;',
+        `  FOR p IN SELECT tracking, migration, parse_ident(tracking) AS name FROM rollback_kit.down_progress WHERE xmin::text <> ${thisTransaction} AND tracking ~ ${literal(TRACKING_NAME)} LOOP`,
+        '    t := NULL;',
+        '    SELECT c.oid, n.oid INTO t, ns FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = p.name[1] AND c.relname = p.name[2];',
+        `    IF t IS NULL OR NOT has_schema_privilege(ns, 'USAGE') OR NOT has_table_privilege(t, 'SELECT') THEN`,
+        '      CONTINUE;',
+        '    END IF;',
+        `    EXECUTE format('SELECT EXISTS (SELECT 1 FROM %s WHERE xmin::text = ${thisTransaction.replace('%', '%%')})', t) INTO restored;`,
+        '    IF restored THEN',
+        `      UPDATE rollback_kit.down_progress SET tracking_rows = ${literal(RESTORED_OVER)}, updated_at = now() WHERE tracking = p.tracking AND migration = p.migration;`,
+        '    END IF;',
+        '  END LOOP;',
+        'END',
+    ].join('\n'));
+}
+
+
+/***/ }),
+
 /***/ 4703:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
@@ -4305,13 +5353,15 @@ async function pickFormat(dir, format) {
 /* harmony export */   $O: () => (/* binding */ readRevertOptions),
 /* harmony export */   tM: () => (/* binding */ workflowRun)
 /* harmony export */ });
-/* unused harmony export readChoice */
+/* unused harmony exports STATEMENT_TIMEOUT_SECONDS, readChoice */
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3867);
 /* harmony import */ var _db_connection_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(401);
 /* harmony import */ var _registry_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(4703);
 
 
 
+/** statement-timeout-seconds' default and range, for the action and the whole rollback's plan alike. */
+const STATEMENT_TIMEOUT_SECONDS = { default: 300, min: 1, max: 86_400 };
 function readChoice(inputs) {
     const steps = inputs.integer('steps', { min: 1 });
     const toVersion = inputs.string('to-version');
@@ -4350,7 +5400,7 @@ function readRevertOptions(inputs, databaseUrl, ctx, log) {
         snapshotPath: inputs.string('snapshot-path'),
         requireSnapshot: inputs.boolean('require-snapshot', true),
         lockTimeoutSeconds: inputs.number('lock-timeout-seconds', { default: 10, min: 0, max: 3600 }),
-        statementTimeoutSeconds: inputs.number('statement-timeout-seconds', { default: 300, min: 1, max: 86_400 }),
+        statementTimeoutSeconds: inputs.number('statement-timeout-seconds', STATEMENT_TIMEOUT_SECONDS),
         tools: ctx.tools,
         run: ctx.run,
     };
@@ -4359,7 +5409,7 @@ function readRevertOptions(inputs, databaseUrl, ctx, log) {
 
 /***/ }),
 
-/***/ 463:
+/***/ 4577:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -5161,650 +6211,14 @@ async function releaseMigrationLock(session, key) {
     await session.query(`SELECT pg_advisory_unlock(${(0,sql_split/* literal */.eu)(key)}::bigint)`).catch(() => undefined);
 }
 
-;// CONCATENATED MODULE: ./.build/migrations/planner.js
-/**
- * Which migrations to revert, newest first, and how each one runs. Everything that could stop the
- * run (a version that is not applied, a migration without down SQL, a transaction statement that
- * would break ours) is found here, before a single statement executes.
- */
-
-
-const RERUN_ORIGIN = {
-    who: 'An earlier attempt of this workflow run',
-    hint: 'Start a new run with to-version (the last migration to keep), after checking what the migrations applied since need.',
-};
-const NO_FILE = 'no file for it in the migrations folder';
-/** Applied ids matched to files; an id with no file gets a stand-in that cannot be reverted. */
-function appliedMigrations(files, appliedIds) {
-    const byId = new Map(files.map((f) => [f.id, f]));
-    return appliedIds.map((id) => byId.get(id) ?? { version: id, id, name: id, addedPath: id, downLine: 1, noTransaction: false, missingReason: NO_FILE });
-}
-function sameVersion(f, v) {
-    if (f.version === v || f.id === v)
-        return true;
-    return /^\d+$/.test(v) && /^\d+$/.test(f.version) && BigInt(v) === BigInt(f.version);
-}
-function planner_select(format, table, files, applied, selector) {
-    if (selector.kind === 'steps') {
-        if (selector.steps > applied.length) {
-            throw new errors/* RollbackKitError */.dp(`steps is ${selector.steps}, but only ${applied.length} migration(s) are applied according to ${table}.`, 'Lower steps, or use to-version to name the last migration to keep.');
-        }
-        return applied.slice(applied.length - selector.steps).reverse();
-    }
-    if (selector.kind === 'to-version') {
-        const at = applied.findIndex((f) => sameVersion(f, selector.version));
-        if (at < 0) {
-            const known = files.some((f) => sameVersion(f, selector.version));
-            const newest = applied.at(-1);
-            throw new errors/* RollbackKitError */.dp(known
-                ? `Version ${selector.version} is not applied according to ${table}, so there is nothing to revert back to.`
-                : `No migration has version ${selector.version}.`, `to-version must name an applied migration to keep${newest ? `; the newest applied is ${newest.version} (${newest.name})` : '; none is applied'}.`);
-        }
-        return applied.slice(at + 1).reverse();
-    }
-    if (selector.kind === 'recorded') {
-        const kept = selector.kept ?? [];
-        const chosen = applied.filter((f) => selector.planned.some((v) => sameVersion(f, v))).reverse();
-        const above = chosen.length ? applied.slice(applied.indexOf(chosen.at(-1))).filter((f) => !chosen.includes(f) && !kept.some((v) => sameVersion(f, v))) : [];
-        const known = selector.appliedAtPlan?.length ? selector.appliedAtPlan : undefined;
-        const since = known ? applied.filter((f) => !known.some((v) => sameVersion(f, v)) && !chosen.includes(f)) : above;
-        if (since.length > 0) {
-            const origin = selector.origin ?? RERUN_ORIGIN;
-            const names = since.map((f) => f.name).join(', ');
-            const left = chosen.map((f) => f.name).join(', ');
-            const where = !chosen.length
-                ? `, and none of that plan is applied any more: finishing it would leave ${since.length === 1 ? 'it' : 'them'} applied`
-                : since.every((f) => above.includes(f))
-                    ? `, above ${left}, which are left of that plan`
-                    : `; ${left} ${chosen.length === 1 ? 'is' : 'are'} left of that plan, which did not count ${since.length === 1 ? 'it' : 'them'}`;
-            throw new errors/* RollbackKitError */.dp(`${origin.who} planned to revert ${selector.planned.join(', ')}, but ${names} ${since.length === 1 ? 'was' : 'were'} applied since${where}. Nothing was run.`, origin.hint);
-        }
-        return chosen;
-    }
-    const gone = filesGoneSince(applied);
-    if (gone.length > 0) {
-        throw new errors/* RollbackKitError */.dp(`since-ref ${selector.ref}: ${gone.map((f) => f.version).join(', ')} ${gone.length === 1 ? 'is' : 'are'} applied according to ${table}, newer than every migration in the migrations folder, with no file in it: most likely the bad deploy's migrations, and this checkout is from before it (the last good commit, or a \`git revert\` of the bad one). Nothing was run.`, "Check out the commit that was deployed (the one that brought those files, with their down SQL; actions/checkout with ref: <that commit> and fetch-depth: 0) and keep since-ref at the last good commit.");
-    }
-    const chosen = applied.filter((f) => selector.added.has(f.addedPath)).reverse();
-    if (format.linearHistory && chosen.length > 0) {
-        const oldest = applied.indexOf(chosen[chosen.length - 1]);
-        const skipped = applied.slice(oldest).filter((f) => !chosen.includes(f));
-        if (skipped.length > 0) {
-            throw new errors/* RollbackKitError */.dp(`since-ref ${selector.ref} selects ${chosen.map((f) => f.name).join(', ')}, but ${skipped.map((f) => f.name).join(', ')} (applied after them, not added since ${selector.ref}) would have to stay: ${format.name} can only revert the newest migrations.`, 'Use to-version to revert everything after the last migration to keep.');
-        }
-    }
-    return chosen;
-}
-/** Applied migrations newer than the newest one with a file: a checkout that does not have them yet, or no longer. */
-function filesGoneSince(applied) {
-    let newestWithFile = applied.length - 1;
-    while (newestWithFile >= 0 && applied[newestWithFile].missingReason === NO_FILE)
-        newestWithFile--;
-    return applied.slice(newestWithFile + 1);
-}
-const DOWN_HINTS = {
-    dbmate: 'Add a "-- migrate:down" section with the SQL that undoes the migration.',
-    'golang-migrate': 'Add the <version>_<title>.down.sql file beside the .up.sql.',
-    'node-pg-migrate': 'Add a "-- Down Migration" section with the SQL that undoes the migration.',
-    supabase: 'Add supabase/migrations/down/<timestamp>_name.sql (a folder the Supabase CLI does not read).',
-    prisma: 'Add down.sql beside migration.sql (prisma migrate diff --script can write it).',
-    plain: 'Add the <version>_name.down.sql file.',
-};
-/** Down SQL that is there but holds no statement: "add a section" would send the reader looking for one they already have. */
-const EMPTY_DOWN_HINTS = {
-    dbmate: 'Write the SQL that undoes the migration under its "-- migrate:down" line: the section is there, but empty.',
-    'golang-migrate': 'Write the SQL that undoes the migration in its .down.sql file: the file is there, but empty.',
-    'node-pg-migrate': 'Write the SQL that undoes the migration under its "-- Down Migration" line: the section is there, but empty.',
-    supabase: 'Write the SQL that undoes the migration in its file under supabase/migrations/down/: the file is there, but empty.',
-    prisma: 'Write the SQL that undoes the migration in its down.sql: the file is there, but empty.',
-    plain: 'Write the SQL that undoes the migration in its .down.sql file: the file is there, but empty.',
-};
-/** The hint for migrations with a file and nothing to run: every one empty, or some with no down SQL at all. */
-function downHint(format, withFile) {
-    return withFile.every((f) => f.downSql !== undefined && !f.missingReason) ? EMPTY_DOWN_HINTS[format] : DOWN_HINTS[format];
-}
-function prepare(file, standardConformingStrings, log) {
-    const sql = file.downSql ?? '';
-    let statements = (0,sql_split/* splitStatements */.Xd)({ text: sql, standardConformingStrings }).map((s) => ({
-        ...s,
-        line: file.downLine + (0,sql_split/* lineAt */.mh)(sql, s.offset + (0,sql_split/* codeStart */.iy)(s)) - 1,
-        textLine: file.downLine + (0,sql_split/* lineAt */.mh)(sql, s.offset) - 1,
-    }));
-    // A down file wrapped in BEGIN … COMMIT (golang-migrate's docs suggest it): we supply that transaction.
-    if (statements.length >= 2 && (0,sql_split/* transactionControl */.my)(statements[0]) === 'begin' && (0,sql_split/* transactionControl */.my)(statements.at(-1)) === 'commit') {
-        statements = statements.slice(1, -1);
-    }
-    const copy = statements.find((s) => (0,sql_split/* copyFromStdin */.ql)(s));
-    if (copy) {
-        throw new errors/* RollbackKitError */.dp(`${file.downFile ?? file.name} line ${copy.line}: "${log.excerpt(firstCodeLine(copy.text), 100)}" reads its rows from the client, as psql sends the lines after it; the down SQL is sent as SQL only, so it would get no rows. Nothing was run.`, 'Write the rows as INSERT statements, or COPY them FROM a file on the database server.');
-    }
-    const control = statements.find((s) => (0,sql_split/* transactionControl */.my)(s));
-    if (control) {
-        throw new errors/* RollbackKitError */.dp(`${file.downFile ?? file.name} line ${control.line}: "${log.excerpt(firstCodeLine(control.text), 100)}" inside a down migration would break the transaction each migration runs in. Nothing was run.`, 'Remove transaction statements from the down SQL: each migration runs in a transaction of its own (or statement by statement when it holds CONCURRENTLY and similar).');
-    }
-    return { file, statements, transactional: !file.noTransaction && !statements.some((s) => (0,sql_split/* needsOwnTransaction */.i7)(s)) };
-}
-/** The statement's first line of code (comment lines skipped): how messages name a statement. */
-function firstCodeLine(text) {
-    const lines = text.split('\n').filter((l) => l.trim());
-    return (lines.find((l) => !l.trim().startsWith('--')) ?? lines[0] ?? '').trim();
-}
-function planReverts(format, files, appliedIds, selector, context) {
-    const applied = appliedMigrations(files, appliedIds);
-    const chosen = planner_select(format, context.table, files, applied, selector);
-    const standardConformingStrings = context.standardConformingStrings ?? true;
-    const missing = chosen.filter((f) => f.downSql === undefined || !(0,sql_split/* hasCode */.up)({ text: f.downSql, standardConformingStrings }));
-    if (missing.length > 0) {
-        const list = missing.map((f) => `${f.name} (${f.missingReason ?? (f.downSql === undefined ? 'no down SQL' : 'the down SQL is empty')})`).join(', ');
-        // A down in code (node-pg-migrate's JS/TS) runs only in the tool: the whole plan goes through it, in its order.
-        const inCode = missing.some((f) => f.downCode) && context.ownDown;
-        // A migration with no file at all needs its file back, not a down section added to it.
-        const noFile = missing.filter((f) => f.missingReason === NO_FILE);
-        const withFile = missing.filter((f) => f.missingReason !== NO_FILE);
-        const fileHint = noFile.length
-            ? `${noFile.length === 1 ? 'Its file is' : 'Their files are'} not in this checkout: run from the commit that was deployed (the one that brought ${noFile.length === 1 ? 'it' : 'them'}, with the down SQL; actions/checkout with ref: <that commit> and fetch-depth: 0), or point migrations-dir at the folder that holds ${noFile.length === 1 ? 'it' : 'them'}.`
-            : undefined;
-        const hint = inCode
-            ? `Revert with the tool's own down, which runs that code: ${context.ownDown(chosen.length)} (with the DATABASE_URL and options your deploy uses).`
-            : fileHint
-                ? `${fileHint}${withFile.length ? ` For the others: ${downHint(format.name, withFile)}` : ''}`
-                : downHint(format.name, withFile);
-        throw new errors/* RollbackKitError */.dp(`Cannot revert ${list}: nothing to run, and marking it reverted would lie. Nothing was run.`, hint);
-    }
-    const kept = applied.length - chosen.length - 1;
-    const suffix = chosen.every((f, i) => applied[applied.length - 1 - i] === f);
-    return { format: format.name, toRevert: chosen.map((f) => prepare(f, standardConformingStrings, context.log)), applied, keep: suffix && kept >= 0 ? applied[kept] : undefined };
-}
-
+// EXTERNAL MODULE: ./.build/migrations/planner.js
+var planner = __nccwpck_require__(3170);
 // EXTERNAL MODULE: ./.build/migrations/formats/plain.js
 var plain = __nccwpck_require__(7669);
-// EXTERNAL MODULE: ./.build/db/catalog.js
-var catalog = __nccwpck_require__(9066);
-;// CONCATENATED MODULE: ./.build/migrations/own-tables.js
-/**
- * The tables rollback-kit keeps in the database it rolls back (schema rollback_kit), made where
- * missing and given the columns later versions added.
- *
- * The role that made them is often not the one running now: a migration role creates them, and the
- * CI role that reverts later may read and write them but owns none of them. PostgreSQL checks the
- * privilege of CREATE SCHEMA / CREATE TABLE … IF NOT EXISTS (CREATE on the database or the schema)
- * and of ALTER TABLE … ADD COLUMN IF NOT EXISTS (the table's ownership) before it looks whether
- * there is anything to do, so each statement runs only when the catalog says it is needed.
- */
-
-
-
-/** PostgreSQL's insufficient_privilege. */
-const INSUFFICIENT_PRIVILEGE = '42501';
-/** The SQLSTATE of ensureTableSql's warning that optional columns are missing (a notice, not an error): PostgreSQL's warning class. */
-const OMITTED_WARNING = '01RK1';
-/** The statement an owner of `table` runs to give it `column`. */
-function addColumnSql(table, column) {
-    return `ALTER TABLE ${table.name} ADD COLUMN IF NOT EXISTS ${column} ${table.added[column]}`;
-}
-/**
- * The one statement an owner runs to give `table` every column later versions added: a table two
- * versions behind lacks more than the first column found missing, and one "run once" must be enough.
- */
-function addColumnsSql(table) {
-    return `ALTER TABLE ${table.name} ${Object.entries(table.added)
-        .map(([column, type]) => `ADD COLUMN IF NOT EXISTS ${column} ${type}`)
-        .join(', ')}`;
-}
-/**
- * One statement (a DO block, literals inlined) that makes `table` as this version uses it. A column
- * that is missing while this role does not own the table is refused (insufficient_privilege) with
- * the owner and the statement they run: a column we added is one a later run relies on (the ledger's
- * `kept` tells a finished plan from one to refuse; progress's `tracking_rows` tells statements done
- * from statements to run again), so going on without it is not safe. An `optional` one is left out
- * instead, with one warning (OMITTED_WARNING, the columns in its COLUMN field) naming the statement
- * the owner runs: a run in the middle of an incident is not stopped for a column it can do without.
- * `quiet`: without that warning.
- */
-function own_tables_ensureTableSql(table, opts = {}) {
-    const [schema, name] = table.name.split('.');
-    const oid = `${(0,sql_split/* literal */.eu)(table.name)}::regclass`;
-    const optional = new Set(table.optional ?? []);
-    const columns = Object.keys(table.added).map((column) => {
-        const alter = addColumnSql(table, column);
-        if (optional.has(column)) {
-            return [
-                `  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute WHERE attrelid = ${oid} AND attname = ${(0,sql_split/* literal */.eu)(column)} AND NOT attisdropped) THEN`,
-                `    SELECT relowner INTO rk_owner FROM pg_catalog.pg_class WHERE oid = ${oid};`,
-                `    IF NOT pg_has_role(rk_owner, 'USAGE') THEN`,
-                `      rk_omitted := rk_omitted || ${(0,sql_split/* literal */.eu)(column)}::text;`,
-                '    ELSE',
-                `      ${alter};`,
-                '    END IF;',
-                '  END IF;',
-            ].join('\n');
-        }
-        const refusal = [
-            (0,sql_split/* literal */.eu)(`${table.name} lacks the column ${column}, which this version of rollback-kit writes (an earlier version created the table), and only the table's owner may add it: it belongs to role `),
-            'rk_owner::regrole::text',
-            (0,sql_split/* literal */.eu)(', and this run connects as role '),
-            'quote_ident(current_user)',
-            (0,sql_split/* literal */.eu)('. Have '),
-            'rk_owner::regrole::text',
-            (0,sql_split/* literal */.eu)(` (or a superuser) run once: ${addColumnsSql(table)}; then run again.`),
-        ].join(' || ');
-        return [
-            `  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute WHERE attrelid = ${oid} AND attname = ${(0,sql_split/* literal */.eu)(column)} AND NOT attisdropped) THEN`,
-            `    SELECT relowner INTO rk_owner FROM pg_catalog.pg_class WHERE oid = ${oid};`,
-            `    IF NOT pg_has_role(rk_owner, 'USAGE') THEN`,
-            `      RAISE EXCEPTION USING ERRCODE = 'insufficient_privilege', MESSAGE = ${refusal}, SCHEMA = ${(0,sql_split/* literal */.eu)(schema)}, TABLE = ${(0,sql_split/* literal */.eu)(name)}, COLUMN = ${(0,sql_split/* literal */.eu)(column)};`,
-            '    END IF;',
-            `    ${alter};`,
-            '  END IF;',
-        ].join('\n');
-    });
-    const omitted = [
-        (0,sql_split/* literal */.eu)(`${table.name} lacks the column(s) `),
-        "array_to_string(rk_omitted, ', ')",
-        (0,sql_split/* literal */.eu)(", which this version of rollback-kit writes (an earlier version created the table), and only the table's owner may add them: it belongs to role "),
-        'rk_owner::regrole::text',
-        (0,sql_split/* literal */.eu)(', and this run connects as role '),
-        'quote_ident(current_user)',
-        (0,sql_split/* literal */.eu)(`. Its rows are written without them, as an earlier version wrote them, so a re-run has only the checks such rows get. Have `),
-        'rk_owner::regrole::text',
-        (0,sql_split/* literal */.eu)(` (or a superuser) run once: ${addColumnsSql(table)};`),
-    ].join(' || ');
-    // Quiet where nobody reads the server's notices as ours (a restore's psql, whose output is read for its errors).
-    const warn = optional.size === 0 || opts.quiet
-        ? []
-        : [
-            '  IF cardinality(rk_omitted) > 0 THEN',
-            `    RAISE WARNING USING ERRCODE = ${(0,sql_split/* literal */.eu)(OMITTED_WARNING)}, MESSAGE = ${omitted}, SCHEMA = ${(0,sql_split/* literal */.eu)(schema)}, TABLE = ${(0,sql_split/* literal */.eu)(name)}, COLUMN = array_to_string(rk_omitted, ',');`,
-            '  END IF;',
-        ];
-    const body = [
-        `DECLARE rk_owner oid;${optional.size === 0 ? '' : " rk_omitted text[] := '{}';"}`,
-        'BEGIN',
-        `  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = ${(0,sql_split/* literal */.eu)(schema)}) THEN`,
-        `    CREATE SCHEMA IF NOT EXISTS ${schema};`,
-        '  END IF;',
-        `  IF to_regclass(${(0,sql_split/* literal */.eu)(table.name)}) IS NULL THEN`,
-        `    CREATE TABLE IF NOT EXISTS ${table.name} (${table.definition});`,
-        '  END IF;',
-        ...columns,
-        ...warn,
-        'END',
-    ].join('\n');
-    return (0,catalog/* doBlock */.hq)('rk_own_table', body);
-}
-/**
- * A column ensureTableSql could not add, as the user's error (not an unexpected one); `code` stays
- * insufficient_privilege for callers that go on without the table (rerun.ts).
- */
-class ColumnRefused extends errors/* RollbackKitError */.dp {
-    code = INSUFFICIENT_PRIVILEGE;
-}
-/**
- * Makes `table` as this version uses it, then runs `then` (its first use) in the same round trip,
- * after `before` (SET LOCAL bounds, say: one query is one implicit transaction, which they last).
- */
-async function ensureTable(session, table, then, before) {
-    try {
-        await session.query([before, own_tables_ensureTableSql(table), then].filter((sql) => sql !== undefined).join(';\n'));
-    }
-    catch (err) {
-        // PostgreSQL's own refusals (CREATE on the database, say) name no column and pass as they are.
-        const e = err;
-        if (e.code === INSUFFICIENT_PRIVILEGE && e.column)
-            throw new ColumnRefused(e.message);
-        throw err;
-    }
-}
-
-;// CONCATENATED MODULE: ./.build/migrations/progress.js
-/**
- * A non-transactional migration cannot be undone as a whole when a statement fails, so we record
- * each statement as it completes (rollback_kit.down_progress). The re-run after a fix skips the
- * statements that already ran instead of failing on objects that are already gone. The row is
- * deleted in the same transaction that marks the migration reverted.
- *
- * Progress describes one state of the database: the one where the migration's tracking rows are
- * the versions recorded with it (Tracking.rowVersionSql). A re-apply writes those rows again, and
- * whatever the progress lists as done may be undone by then, so it no longer counts; nor does
- * progress a restore keeps while it writes the tracking rows back (progressAcrossRestore).
- *
- * A restore brings this table back with the snapshot, unlike the ledger (migrations/ledger.ts
- * ledgerKeptAcrossRestore): the snapshot's rows describe the schema it brings back, recorded against
- * its tracking rows, so a later revert resumes where that schema stands. The restore writes both
- * anew in its one transaction, which is how progressStillHolds still knows them for a pair. The
- * target's rows kept instead would say statements ran that the restore undid, and their re-run
- * would skip them.
- */
-
-
-
-
-
-function statementHash(text) {
-    return (0,lazy_builtins/* nodeCrypto */.S)().createHash('sha256').update(text).digest('hex');
-}
-async function tableExists(session) {
-    const r = await session.query(`SELECT to_regclass('rollback_kit.down_progress')::text AS t`);
-    return Boolean(r.rows[0]?.t);
-}
-/** `exists`: whether the table exists, when the caller has asked already (else it is asked here). */
-async function readProgress(session, tracking, exists) {
-    const out = new Map();
-    if (!(exists ?? (await tableExists(session))))
-        return out;
-    // Through to_jsonb: a table an earlier version created has no tracking_rows column until the next start.
-    const r = await session.query(`SELECT migration, done, to_jsonb(p) ->> 'tracking_rows' AS rows, p.xmin::text AS written FROM rollback_kit.down_progress p WHERE tracking = $1`, [tracking]);
-    for (const row of r.rows)
-        out.set(row.migration, { done: row.done, rows: row.rows, written: row.written });
-    return out;
-}
-/** A list of row versions as rowVersionsSql writes it: not the mark a restore leaves (progressAcrossRestore). */
-const ROW_VERSIONS = /^[0-9]+(,[0-9]+)*$/;
-/**
- * Whether `progress` describes the tracking rows as they are now (`rowVersionSql` gives them):
- * recorded against them, or written with them by one transaction, which only a restore does (the
- * runner's own transactions that write both end the progress, or read the rows they wrote). A
- * restore writes every row it brings back anew, so the snapshot's progress never reads its own
- * tracking rows' versions again; it was recorded against them when the snapshot was taken, unless
- * a restore made it stale before then, which that restore marks (progressAcrossRestore).
- */
-async function progressStillHolds(session, progress, rowVersionSql) {
-    if (progress.rows === null)
-        return false;
-    const r = await session.query(`SELECT (${rowVersionSql}) AS rows`);
-    const now = r.rows[0]?.rows;
-    if (now === progress.rows)
-        return true;
-    if (!now || !ROW_VERSIONS.test(progress.rows))
-        return false;
-    return now.split(',').every((version) => version === progress.written);
-}
-const DOWN_PROGRESS = {
-    name: 'rollback_kit.down_progress',
-    definition: `tracking text NOT NULL, migration text NOT NULL, done text[] NOT NULL DEFAULT '{}',
-       updated_at timestamptz NOT NULL DEFAULT now(), tracking_rows text, PRIMARY KEY (tracking, migration)`,
-    added: { tracking_rows: 'text' },
-};
-/**
- * Statements (literals inlined) that make the migration's progress row belong to the tracking
- * rows as `rowVersionSql` reads them in the same transaction, keeping the statements done or
- * starting over. The table is made where needed, and given the tracking_rows column where an
- * earlier version made it without one (own-tables.ts).
- */
-function startProgressSql(tracking, migration, rowVersionSql, keepDone) {
-    return [
-        own_tables_ensureTableSql(DOWN_PROGRESS),
-        `INSERT INTO rollback_kit.down_progress AS p (tracking, migration, tracking_rows) VALUES (${(0,sql_split/* literal */.eu)(tracking)}, ${(0,sql_split/* literal */.eu)(migration)}, (${rowVersionSql}))
-       ON CONFLICT (tracking, migration) DO UPDATE SET tracking_rows = excluded.tracking_rows, updated_at = now()${keepDone ? '' : `, done = '{}'`}`,
-    ];
-}
-async function recordStatement(session, tracking, migration, hash) {
-    await session.query(`UPDATE rollback_kit.down_progress SET done = done || $3::text, updated_at = now() WHERE tracking = $1 AND migration = $2`, [tracking, migration, hash]);
-}
-/** The statement (literals inlined) that ends the migration's progress, in the transaction that marks it reverted. */
-function clearProgressSql(tracking, migration) {
-    return `DELETE FROM rollback_kit.down_progress WHERE tracking = ${(0,sql_split/* literal */.eu)(tracking)} AND migration = ${(0,sql_split/* literal */.eu)(migration)}`;
-}
-/** How many leading statements already ran; refuses when those statements were edited since. */
-function statementsAlreadyRun(progress, hashes, file) {
-    if (!progress || progress.done.length === 0)
-        return 0;
-    const matching = progress.done.findIndex((h, i) => h !== hashes[i]);
-    if (matching >= 0) {
-        throw new errors/* RollbackKitError */.dp(`${file} was partly reverted by an earlier run (${progress.done.length} statement(s) ran), but statement ${matching + 1}, which already ran, has changed since.`, 'Edit only the statements that have not run yet (the one that failed and after). Check the schema by hand; then delete its row from rollback_kit.down_progress to start that migration over.');
-    }
-    return progress.done.length;
-}
-/** A tracking table as Tracking.table names it (describeTable): two parts, each plain or quoted, so parse_ident cannot fail on it. */
-const TRACKING_NAME = (/* unused pure expression or super */ null && (String.raw `^("([^"]|"")+"|[a-z_][a-z0-9_$]*)\.("([^"]|"")+"|[a-z_][a-z0-9_$]*)$`));
-/** What tracking_rows reads once a restore has written a progress row's tracking rows anew under it (not ROW_VERSIONS). */
-const RESTORED_OVER = 'restored over';
-/**
- * The statement every restore runs in its transaction after the snapshot's script (db/restore.ts).
- * A progress row the restore keeps (the snapshot has no down_progress, or not this row) while it
- * writes the tracking rows anew is stale: the schema is the snapshot's. Its own tracking_rows says
- * so already, but a snapshot taken later holds it beside those tracking rows, and restoring that
- * snapshot would write both in one transaction, which progressStillHolds takes for progress taken
- * with its tracking rows. Marked here, it stays stale in every later snapshot. Rows the snapshot
- * brought are its own, written in this transaction, and left as they are; so is a row whose
- * tracking table this role may not read (it cannot have restored that table either). The table is
- * looked up in the catalog, not by to_regclass, which fails on a schema the role may not use.
- */
-function progressAcrossRestore() {
-    const table = literal(DOWN_PROGRESS.name);
-    // This transaction's xid as xmin reads it (txid_current has the epoch on top).
-    const thisTransaction = '(txid_current() % 4294967296)::text';
-    return doBlock('rk_progress_restored', [
-        'DECLARE p record; t regclass; ns oid; restored boolean;',
-        'BEGIN',
-        `  IF to_regclass(${table}) IS NULL OR NOT has_table_privilege(${table}, 'SELECT, UPDATE') THEN`,
-        '    RETURN;',
-        '  END IF;',
-        // A table an earlier version made has no tracking_rows: its rows are discarded anyway.
-        `  IF NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = ${table}::regclass AND attname = 'tracking_rows' AND NOT attisdropped) THEN`,
-        '    RETURN;',
-        '  END IF;',
-        `  FOR p IN SELECT tracking, migration, parse_ident(tracking) AS name FROM rollback_kit.down_progress WHERE xmin::text <> ${thisTransaction} AND tracking ~ ${literal(TRACKING_NAME)} LOOP`,
-        '    t := NULL;',
-        '    SELECT c.oid, n.oid INTO t, ns FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = p.name[1] AND c.relname = p.name[2];',
-        `    IF t IS NULL OR NOT has_schema_privilege(ns, 'USAGE') OR NOT has_table_privilege(t, 'SELECT') THEN`,
-        '      CONTINUE;',
-        '    END IF;',
-        `    EXECUTE format('SELECT EXISTS (SELECT 1 FROM %s WHERE xmin::text = ${thisTransaction.replace('%', '%%')})', t) INTO restored;`,
-        '    IF restored THEN',
-        `      UPDATE rollback_kit.down_progress SET tracking_rows = ${literal(RESTORED_OVER)}, updated_at = now() WHERE tracking = p.tracking AND migration = p.migration;`,
-        '    END IF;',
-        '  END LOOP;',
-        'END',
-    ].join('\n'));
-}
-
-;// CONCATENATED MODULE: ./.build/migrations/ledger.js
-
-
-
-/**
- * Columns a run goes on without where this role may not add them (it does not own the table): every
- * reader takes a missing or empty one as a row an earlier version wrote, and is the more careful
- * for it (planner.ts appliedAtPlan, rollback.ts refuseAnotherRestore). Nullable: an earlier version
- * that puts the ledger back after a restore (ledgerKeptAcrossRestore) fills only the columns it
- * knows, NULL in these, and a NOT NULL would roll its whole restore back.
- */
-const NEWER = ['applied', 'snapshot'];
-const NEWER_TYPE = "text[] DEFAULT '{}'";
-/** The ledger's name, as to_regclass and every statement write it. */
-const LEDGER_TABLE = 'rollback_kit.rollbacks';
-const ROLLBACKS = {
-    name: LEDGER_TABLE,
-    definition: `incident_key text PRIMARY KEY, method text NOT NULL, keep_version text,
-       planned text[] NOT NULL DEFAULT '{}', reverted text[] NOT NULL DEFAULT '{}', status text NOT NULL,
-       started_at timestamptz NOT NULL DEFAULT now(), updated_at timestamptz NOT NULL DEFAULT now(), kept text[] NOT NULL DEFAULT '{}',
-       ${NEWER.map((column) => `${column} ${NEWER_TYPE}`).join(', ')}`,
-    // Every one an array, empty by default: the restore puts rows of an older table back with [] (ledgerKeptAcrossRestore).
-    added: { kept: "text[] NOT NULL DEFAULT '{}'", ...Object.fromEntries(NEWER.map((column) => [column, NEWER_TYPE])) },
-    optional: NEWER,
-};
-/** Rows whose work is over: nothing reads them as a rollback in progress or a plan to finish. */
-const isClosed = (row) => row !== undefined && row.status !== 'started';
-/**
- * The row for `incidentKey`, or undefined (also when the table does not exist yet: read-only).
- * `exists`: whether the table exists, when the caller asked already in a round trip of its own
- * (to_regclass of LEDGER_TABLE): then no round trip asks again, and none at all reads a table not there.
- */
-async function readLedger(session, incidentKey, exists) {
-    return (await readLedgerRows(session, [incidentKey], exists))[0];
-}
-/** The rows under any of `incidentKeys` (a key and its earlier spelling), in one query; `exists` as readLedger's. */
-async function readLedgerRows(session, incidentKeys, exists) {
-    if (exists === undefined)
-        exists = !!(await session.query(`SELECT to_regclass(${(0,sql_split/* literal */.eu)(LEDGER_TABLE)})::text AS t`)).rows[0]?.t;
-    if (!exists)
-        return [];
-    // kept applied and snapshot through to_jsonb: a table an earlier version created has no such column
-    // until the next write (and a role that may not add applied/snapshot writes without them); a NULL
-    // (an earlier version put the rows back after a restore) is an empty array too.
-    const array = (column) => `ARRAY(SELECT jsonb_array_elements_text(coalesce(nullif(to_jsonb(r) -> '${column}', 'null'::jsonb), '[]'))) AS ${column}`;
-    const r = await session.query(`SELECT incident_key, method, keep_version, planned, ${array('kept')}, ${array('applied')}, ${array('snapshot')}, reverted, status
-       FROM rollback_kit.rollbacks r WHERE incident_key = ANY($1::text[])`, [incidentKeys]);
-    return r.rows.map((row) => ({
-        incidentKey: row.incident_key,
-        method: row.method,
-        keepVersion: row.keep_version ?? undefined,
-        planned: row.planned,
-        kept: row.kept ?? [],
-        applied: row.applied ?? [],
-        snapshot: row.snapshot ?? [],
-        reverted: row.reverted,
-        status: row.status === 'done' || row.status === 'superseded' ? row.status : 'started',
-    }));
-}
-function textArray(values) {
-    return `ARRAY[${values.map(sql_split/* literal */.eu).join(', ')}]::text[]`;
-}
-/**
- * The statement that writes `row` (literals inlined), into a table as ensureTableSql leaves it: the
- * NEWER columns only where the table has them (a role that may not add them writes without them).
- */
-function ledgerUpsertSql(row) {
-    const always = [
-        ['incident_key', (0,sql_split/* literal */.eu)(row.incidentKey)],
-        ['method', (0,sql_split/* literal */.eu)(row.method)],
-        ['keep_version', row.keepVersion === undefined ? 'NULL' : (0,sql_split/* literal */.eu)(row.keepVersion)],
-        ['planned', textArray(row.planned)],
-        ['kept', textArray(row.kept ?? [])],
-        ['reverted', textArray(row.reverted)],
-        ['status', (0,sql_split/* literal */.eu)(row.status)],
-    ];
-    const newer = { applied: textArray(row.applied ?? []), snapshot: textArray(row.snapshot ?? []) };
-    const set = (column) => `${column} = excluded.${column}`;
-    const lines = [
-        `DECLARE rk_columns text := ${(0,sql_split/* literal */.eu)(always.map(([c]) => c).join(', '))};`,
-        `  rk_values text := ${(0,sql_split/* literal */.eu)(always.map(([, v]) => v).join(', '))};`,
-        `  rk_set text := ${(0,sql_split/* literal */.eu)(always.filter(([c]) => c !== 'incident_key').map(([c]) => set(c)).join(', '))};`,
-        'BEGIN',
-        ...NEWER.flatMap((column) => [
-            `  IF EXISTS (SELECT 1 FROM pg_catalog.pg_attribute WHERE attrelid = ${(0,sql_split/* literal */.eu)(ROLLBACKS.name)}::regclass AND attname = ${(0,sql_split/* literal */.eu)(column)} AND NOT attisdropped) THEN`,
-            `    rk_columns := rk_columns || ${(0,sql_split/* literal */.eu)(`, ${column}`)};`,
-            `    rk_values := rk_values || ${(0,sql_split/* literal */.eu)(`, ${newer[column]}`)};`,
-            `    rk_set := rk_set || ${(0,sql_split/* literal */.eu)(`, ${set(column)}`)};`,
-            '  END IF;',
-        ]),
-        `  EXECUTE 'INSERT INTO ${ROLLBACKS.name} (' || rk_columns || ') VALUES (' || rk_values || ') ON CONFLICT (incident_key) DO UPDATE SET ' || rk_set || ', updated_at = now()';`,
-        'END',
-    ];
-    return (0,catalog/* doBlock */.hq)('rk_ledger_write', lines.join('\n'));
-}
-/** Logs already told that the table lacks the NEWER columns: said once a run. */
-const toldOmitted = new WeakSet();
-/**
- * One query (literals inlined), so one round trip: the table made where it is missing, then the row;
- * after `before` (statements of the same implicit transaction: SET LOCAL bounds on its waits). A
- * table that lacks the NEWER columns, which this role may not add, is written without them, and
- * `log` is told once which statement its owner runs.
- */
-async function writeLedger(session, row, opts = {}) {
-    const omitted = [];
-    const notice = (msg) => {
-        if (msg.code === OMITTED_WARNING && msg.message)
-            omitted.push(msg.message);
-    };
-    session.on('notice', notice);
-    try {
-        // Made, or given the columns this version added, only where it lacks them: a role that may write the
-        // rows but not own the table (a CI role after a migration role) needs no more (own-tables.ts).
-        await ensureTable(session, ROLLBACKS, ledgerUpsertSql(row), opts.before);
-    }
-    finally {
-        session.off('notice', notice);
-    }
-    const log = opts.log;
-    if (omitted[0] && log && !toldOmitted.has(log)) {
-        toldOmitted.add(log);
-        log.warning(omitted[0]);
-    }
-}
-/**
- * Marks `superseded` the whole rollback's rows (method `method`, another key than `key`) left
- * 'started' by a run that stopped, once the run of `key` has finished their work: a new workflow run
- * (a "Run workflow" after the first run died midway) is another incident key, so nothing else would
- * ever close them, and the table would show a rollback in progress forever. Run where no whole
- * rollback can be under way: under the whole-rollback lock, which every whole rollback's ledger
- * write holds (run-down-migrations' rows, another method, are never touched). Down migrations:
- * only rows none of whose planned migrations is among `applied` (the tracking table, as this run
- * leaves it), so a plan with work left stays 'started' for its own re-run. A restore: the restore
- * that committed replaced what every earlier unfinished restore was for.
- */
-function supersedeSql(key, method, opts = {}) {
-    const work = opts.applied ? ` AND NOT (planned && ${textArray(opts.applied)})` : '';
-    return `UPDATE rollback_kit.rollbacks SET status = 'superseded', updated_at = now()
-     WHERE status = 'started' AND method = ${literal(method)} AND incident_key <> ${literal(key)}${work}${opts.returning ? ' RETURNING incident_key' : ''};`;
-}
-/** Where the ledger's rows wait, in the restore's transaction, while the snapshot's script runs (set_config's is_local: gone at its end). */
-const KEPT_SETTING = 'rollback_kit.ledger_before_restore';
-/**
- * Statements every restore runs in its transaction (db/restore.ts), so that the ledger comes out of
- * it as it went in: `first` before the snapshot's script holds the rows as they are, `last` after
- * everything else puts them back. A snapshot taken after an earlier rollback holds the ledger of
- * that time: restored as it is, it would forget every incident rolled back since (or bring back its
- * 'started' row), and a re-run of one would do its work again, a restore discarding the writes made
- * since or migrations reverted twice. The ledger says what runs did, which a restore of the data
- * does not undo.
- *
- * A target without the table (or whose rows this role may not read) has nothing to keep, and the
- * snapshot's copy, if it has one, stays as restored. For a re-run that is the safe side: the restored
- * data carries the work of every incident that copy says is done, and its 'done' rows stop a re-run
- * from doing it over again; without them the same re-run would plan afresh and restore or revert once
- * more. Removing them could only make a re-run do more, never less. (An unreadable table is one this
- * role does not own, which the snapshot's script then could not have replaced either.)
- */
-function ledgerKeptAcrossRestore() {
-    const rows = (from) => `(SELECT coalesce(jsonb_agg(r ORDER BY r ->> 'incident_key'), '[]') FROM ${from})`;
-    const table = literal(ROLLBACKS.name);
-    const added = `${literal(JSON.stringify(Object.fromEntries(Object.keys(ROLLBACKS.added).map((column) => [column, []]))))}::jsonb`;
-    return {
-        table: ROLLBACKS.name,
-        first: doBlock('rk_ledger_kept', [
-            'BEGIN',
-            `  IF to_regclass(${table}) IS NOT NULL AND has_table_privilege(${table}, 'SELECT') THEN`,
-            `    PERFORM set_config(${literal(KEPT_SETTING)}, ${rows('rollback_kit.rollbacks t, to_jsonb(t) r')}::text, true);`,
-            '  END IF;',
-            'END',
-        ].join('\n')),
-        // Statements after an IF are planned only when reached: the table may not exist in either state.
-        last: doBlock('rk_ledger_back', [
-            `DECLARE rk_kept jsonb := nullif(current_setting(${literal(KEPT_SETTING)}, true), '')::jsonb;`,
-            'BEGIN',
-            '  IF rk_kept IS NULL THEN',
-            '    RETURN;',
-            '  END IF;',
-            // Written only where the snapshot brought other rows: a role that may write the ledger but
-            // not delete from it still restores a snapshot that has no ledger of its own (the table is
-            // then left as it is), or the same one.
-            `  IF to_regclass(${table}) IS NOT NULL THEN`,
-            `    IF ${rows('rollback_kit.rollbacks t, to_jsonb(t) r')} = ${rows('jsonb_array_elements(rk_kept) r')} THEN`,
-            '      RETURN;',
-            '    END IF;',
-            '  END IF;',
-            // The snapshot's table may be an earlier version's, without the columns the kept rows have.
-            // Quiet: the run's own ledger writes, on its session, said what the owner runs.
-            `  EXECUTE ${literal(ensureTableSql(ROLLBACKS, { quiet: true }))};`,
-            '  DELETE FROM rollback_kit.rollbacks;',
-            // Rows an earlier version's table held lack the columns added since: their defaults (every one an empty array).
-            `  INSERT INTO rollback_kit.rollbacks SELECT * FROM jsonb_populate_recordset(NULL::rollback_kit.rollbacks, (SELECT jsonb_agg(${added} || r) FROM jsonb_array_elements(rk_kept) r));`,
-            'END',
-        ].join('\n')),
-    };
-}
-/**
- * The whole rollback's `done` row (this incident's), in the restore's transaction (after the restore
- * has put the ledger back as it was: ledgerKeptAcrossRestore), so the restore and its 'done' row
- * commit together: a run that dies after the COMMIT leaves no 'started' row to restore again.
- */
-function ledgerDoneWithRestore(done) {
-    // Earlier incidents' restores left 'started' by runs that stopped are closed with it (supersedeSql).
-    return { first: [], last: [ensureTableSql(ROLLBACKS, { quiet: true }), ledgerUpsertSql(done), supersedeSql(done.incidentKey, done.method)] };
-}
-
+// EXTERNAL MODULE: ./.build/migrations/progress.js
+var migrations_progress = __nccwpck_require__(8891);
+// EXTERNAL MODULE: ./.build/migrations/ledger.js
+var migrations_ledger = __nccwpck_require__(7485);
 ;// CONCATENATED MODULE: ./.build/migrations/rerun.js
 /**
  * `steps` counts from what is still applied: run again after a failure partway, it reverts that
@@ -5840,7 +6254,7 @@ class RecordedPlan {
      */
     static async read(session, run, table, ledger) {
         const key = `${METHOD}:${run.id}:${run.job}:${run.step}:${table}`;
-        const row = await readLedger(session, key, ledger);
+        const row = await (0,migrations_ledger/* readLedger */.SC)(session, key, ledger);
         return new RecordedPlan(run, key, row?.method === METHOD ? row : undefined);
     }
     /** The earlier run's plan as the planner's selector, said in the log; undefined when this run plans. */
@@ -5880,7 +6294,7 @@ class RecordedPlan {
             status: 'started',
         };
         try {
-            await writeLedger(session, row, { log });
+            await (0,migrations_ledger/* writeLedger */.XL)(session, row, { log });
             this.row = row;
         }
         catch (err) {
@@ -5901,7 +6315,7 @@ class RecordedPlan {
         if (this.row.status === 'done' && done && reverted.every((v) => this.row.reverted.includes(v)))
             return;
         this.row = { ...this.row, reverted: [...new Set([...this.row.reverted, ...reverted])], status: done ? 'done' : 'started' };
-        await writeLedger(session, this.row, { log }).catch((err) => log.warning(`Could not update this run's row in rollback_kit.rollbacks (${err.message}); a re-run still finishes the plan from what the tracking table says.`));
+        await (0,migrations_ledger/* writeLedger */.XL)(session, this.row, { log }).catch((err) => log.warning(`Could not update this run's row in rollback_kit.rollbacks (${err.message}); a re-run still finishes the plan from what the tracking table says.`));
     }
 }
 /**
@@ -5925,116 +6339,757 @@ function withHowToFinish(err, how) {
 
 // EXTERNAL MODULE: ./.build/migrations/registry.js + 6 modules
 var registry = __nccwpck_require__(4703);
-// EXTERNAL MODULE: ./.build/core/stop-signals.js
-var stop_signals = __nccwpck_require__(1042);
-;// CONCATENATED MODULE: ./.build/migrations/invalid-indexes.js
+// EXTERNAL MODULE: ./.build/migrations/run-failure.js
+var run_failure = __nccwpck_require__(2048);
+// EXTERNAL MODULE: ./.build/migrations/invalid-indexes.js
+var invalid_indexes = __nccwpck_require__(4040);
+;// CONCATENATED MODULE: ./.build/migrations/runner.js
+/**
+ * Runs a plan: each migration's down SQL and its bookkeeping in one transaction, or, for a
+ * non-transactional migration, statement by statement with each completed statement recorded so a
+ * re-run resumes. Stops at the first failure with the file, statement, line and PostgreSQL's message.
+ */
 
-const IDENT = String.raw `(?:"(?:[^"]|"")+"|[A-Za-z_\u0080-\uffff][\w$\u0080-\uffff]*)`;
-const QNAME = String.raw `${IDENT}(?:\s*\.\s*${IDENT}){0,2}`;
-const CREATE = new RegExp(String.raw `^create\s+(?:unique\s+)?index\s+concurrently\s+(?:if\s+not\s+exists\s+)?(?:(${IDENT})\s+)?on\s+(?:only\s+)?(${QNAME})`, 'i');
-const REINDEX = new RegExp(String.raw `^reindex\s+(\([^)]*\)\s*)?(index|table|schema|database|system)\s+(concurrently\s+)?(${QNAME})?`, 'i');
-const DROP = new RegExp(String.raw `^drop\s+index\s+concurrently\s+(?:if\s+exists\s+)?(${QNAME})`, 'i');
-/** `"a"."b"` from a name as written (quoted or not, one to three parts): the last two parts, each quoted. */
-function regclassText(written) {
-    const parts = written.match(new RegExp(IDENT, 'g')).map((p) => (p.startsWith('"') ? p.slice(1, -1).replace(/""/g, '"') : p.toLowerCase()));
-    return parts
-        .slice(-2)
-        .map((p) => `"${p.replace(/"/g, '""')}"`)
-        .join('.');
+
+
+
+
+
+
+
+
+/**
+ * The session would read the statement otherwise than the planner split it: its
+ * standard_conforming_strings is not the one the statement was read with, and a backslash in one of
+ * the statement's '…' strings makes a difference.
+ */
+function readOtherwise(s, conforming) {
+    return s.standardConformingStrings !== conforming && !(0,sql_split/* readsAlike */.GD)(s);
 }
-/** The statement as a CONCURRENTLY index statement, or undefined when it is none. */
-function concurrentIndexStatement(s) {
-    const text = (0,sql_split/* stripComments */.nY)(s).trim();
-    const create = CREATE.exec(text);
-    if (create)
-        return { kind: 'create', name: create[1] && regclassText(create[1]), table: regclassText(create[2]) };
-    const reindex = REINDEX.exec(text);
-    if (reindex && (reindex[3] || /\bconcurrently\b/i.test(reindex[1] ?? ''))) {
-        return { kind: 'reindex', index: reindex[2].toLowerCase() === 'index' && reindex[4] ? regclassText(reindex[4]) : undefined };
+const onOff = (on) => (on ? 'on' : 'off');
+/** Why a statement is not sent (readOtherwise): nothing of it ran. */
+function readOtherwiseError(s, conforming) {
+    return new Error(`not sent: standard_conforming_strings is ${onOff(conforming)} in the session here, but the down SQL was read with it ${onOff(s.standardConformingStrings)} at this statement ` +
+        `(its value at the start, or as a SET or RESET of it before the statement left it), and a backslash in one of the statement's '…' strings means something else under each. ` +
+        `Change it in the down SQL only with SET or RESET standard_conforming_strings, not with set_config() or in a function, or write those strings as E'…'`);
+}
+/** A non-transactional migration stopped before statement `index` (the step being stopped): those before it ran and are recorded. */
+class StoppedBefore extends Error {
+    index;
+    constructor(index) {
+        super(`stopped before statement ${index + 1}`);
+        this.index = index;
     }
-    const drop = DROP.exec(text);
-    if (drop)
-        return { kind: 'drop', index: regclassText(drop[1]) };
-    return undefined;
 }
 /**
- * Every invalid index of the database but those being built right now (another session's build in
- * progress looks the same), each with whether the statement names it. $1: the index it names; $2
- * and $3: CREATE's index name and table (the index goes in the table's schema).
+ * Runs the statements at `indices` one query each; `after` follows each one that completed. Once
+ * `signal` is aborted, the next statement is not started (StoppedBefore): the one running ends
+ * first, and its record with it.
  */
-const INVALID_SQL = `SELECT i.indexrelid::text AS oid, format('%I.%I', n.nspname, c.relname) AS name,
-       coalesce(i.indexrelid = to_regclass($1) OR (c.relname = $2 AND c.relnamespace = (SELECT relnamespace FROM pg_class WHERE oid = to_regclass($3))), false) AS named
-  FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace
- WHERE NOT i.indisvalid AND NOT EXISTS (SELECT 1 FROM pg_stat_progress_create_index p WHERE p.index_relid = i.indexrelid)
- ORDER BY 2`;
-async function invalidIndexes(session, st) {
-    const unquoted = st.name === undefined ? null : st.name.slice(1, -1).replace(/""/g, '"');
-    return (await session.query(INVALID_SQL, [st.index ?? null, unquoted, st.table ?? null])).rows;
+async function exec(session, statements, indices, after, signal) {
+    for (const i of indices) {
+        if (signal?.aborted)
+            throw new StoppedBefore(i);
+        const s = statements[i];
+        // A CONCURRENTLY index statement commits an invalid index before its work is done: what it
+        // leaves when it fails is looked for (invalid-indexes.ts). Only such a statement pays for it.
+        const concurrent = (0,invalid_indexes/* concurrentIndexStatement */.NW)(s);
+        let before;
+        try {
+            const conforming = await standardConformingStrings(session);
+            if (readOtherwise(s, conforming))
+                throw readOtherwiseError(s, conforming);
+            if (concurrent)
+                before = await (0,invalid_indexes/* beforeConcurrentIndex */.PJ)(session, concurrent);
+            await session.query(s.text);
+        }
+        catch (err) {
+            const failed = new run_failure/* StatementFailed */.l3(s, i, err);
+            if (concurrent)
+                failed.leftIndexes = (0,run_failure/* isConnectionLoss */.y7)(err) ? lostWith(before) : await (0,invalid_indexes/* leftByConcurrentIndex */.cH)(session, concurrent, before, err);
+            throw failed;
+        }
+        if (!after)
+            continue;
+        try {
+            await after(s);
+        }
+        catch (err) {
+            // The statement completed: only the record of it failed.
+            throw new run_failure/* StatementFailed */.l3(s, i, err, 'record');
+        }
+    }
 }
-/**
- * Read just before the statement. A CREATE whose index is there already, invalid (left by an
- * earlier run that was stopped or killed, or by hand), is not run: it would fail on it, or with IF
- * NOT EXISTS keep it and the migration would count as reverted with an index queries never use.
- * Throws IndexInTheWay then.
- */
-async function beforeConcurrentIndex(session, st) {
-    let rows;
+/** The connection went while a CONCURRENTLY index statement was sent: what it left cannot be read here. */
+function lostWith(before) {
+    return before ? { drop: [], finishing: [], unchecked: 'the connection went' } : undefined;
+}
+function range(from, to) {
+    return Array.from({ length: Math.max(0, to - from) }, (_, k) => from + k);
+}
+async function bookkeeping(session, sql, index) {
     try {
-        rows = await invalidIndexes(session, st);
+        for (const text of sql)
+            await session.query(text);
     }
     catch (err) {
-        // A server before PostgreSQL 12 has no pg_stat_progress_create_index, say: the statement runs
-        // all the same, as it did before this check, and a failure of it says to look by hand.
-        return { unchecked: err.message };
-    }
-    const inTheWay = st.kind === 'create' ? rows.filter((r) => r.named).map((r) => r.name) : [];
-    if (inTheWay.length)
-        throw new IndexInTheWay(inTheWay);
-    return { oids: new Set(rows.map((r) => r.oid)) };
-}
-/** A CREATE INDEX CONCURRENTLY not sent: an invalid index of that name is there already. */
-class IndexInTheWay extends Error {
-    indexes;
-    constructor(indexes) {
-        super(`not sent: the index ${indexes.join(', ')} is there already and is invalid (a CREATE INDEX CONCURRENTLY that did not finish, in an earlier run or by hand, left it): ` +
-            'this statement would fail on it, or with IF NOT EXISTS keep it as it is, never used by queries');
-        this.indexes = indexes;
+        throw new run_failure/* StatementFailed */.l3(undefined, index, err);
     }
 }
+const FRESH = { from: 0, replay: [], hasProgress: false };
 /**
- * After the statement ended in error: the invalid indexes it names or that were not invalid before
- * it ran. `before` is undefined when the statement failed before it was sent (nothing to look for).
+ * What the migration's progress row (if any) leaves to run. Progress recorded against other
+ * tracking rows than those there now (a restore, a re-apply since) is discarded: what it lists as
+ * done may have been undone. One round trip, only for a migration that has a progress row.
  */
-async function leftByConcurrentIndex(session, st, before, failure) {
-    if (failure instanceof IndexInTheWay)
-        return { drop: failure.indexes, finishing: [] };
-    if (!before)
-        return undefined;
-    if ('unchecked' in before)
-        return { drop: [], finishing: [], unchecked: before.unchecked };
-    let rows;
+async function remaining(session, tracking, m, saved, log) {
+    if (!saved)
+        return FRESH;
+    let holds;
     try {
-        rows = await invalidIndexes(session, st);
+        holds = await (0,migrations_progress/* progressStillHolds */.K$)(session, saved, tracking.rowVersionSql(m.file));
     }
     catch (err) {
-        return { drop: [], finishing: [], unchecked: err.message };
+        throw new run_failure/* StatementFailed */.l3(undefined, -1, err, 'prepare');
     }
-    // A REINDEX's own index, invalid before it ran (rebuilding a failed CREATE INDEX CONCURRENTLY is
-    // what it is for), was not left by it: dropping it would make the re-run fail on a missing index.
-    const left = rows.filter((r) => (r.named && st.kind !== 'reindex') || !before.oids.has(r.oid));
-    if (left.length === 0)
-        return undefined;
-    const finishing = st.kind === 'drop' ? left.filter((r) => r.named).map((r) => r.name) : [];
-    return { drop: left.filter((r) => !finishing.includes(r.name)).map((r) => r.name), finishing };
+    if (!holds) {
+        const why = saved.rows === null
+            ? 'it does not say which tracking rows it belongs to (an earlier rollback-kit version wrote it)'
+            : `${tracking.table} has recorded the migration anew since (a restore, or the migration applied again), so what it lists as done may be undone`;
+        log.info(`  discarding the progress an earlier run recorded for ${m.file.name} (${saved.done.length} statement(s) done): ${why}; starting at statement 1`);
+        return { ...FRESH, hasProgress: true };
+    }
+    const from = (0,migrations_progress/* statementsAlreadyRun */.G7)(saved, m.statements.map((s) => (0,migrations_progress/* statementHash */.q1)(s.text)), m.file.name);
+    if (from > 0)
+        log.info(`  resuming ${m.file.name} at statement ${from + 1} of ${m.statements.length}: the first ${from} ran in an earlier run`);
+    const replay = range(0, from).filter((i) => (0,sql_split/* sessionSetting */.ls)(m.statements[i]));
+    // A new session has none of the settings the statements that ran made: the rest would run without them.
+    if (replay.length > 0)
+        log.info(`  running again the session setting(s) among the statements that ran: ${replay.map((i) => log.excerpt((0,planner/* firstCodeLine */.kQ)(m.statements[i].text), 100)).join('; ')}`);
+    return { from, replay, hasProgress: true };
 }
-/** The statement that clears one left index: what the error tells the user to run. */
-function dropSql(name) {
-    return `DROP INDEX CONCURRENTLY IF EXISTS ${name};`;
+/**
+ * Back to the run's own settings before each migration, so that no down file's session-level SET
+ * (a timeout, search_path, SET ROLE) reaches the migrations after it. RESET ALL leaves the role and
+ * the session authorization alone, hence their own RESETs. Sent inside the migration's first query.
+ */
+function resetSql(settings) {
+    return ['RESET SESSION AUTHORIZATION', 'RESET ROLE', 'RESET ALL', ...settings];
 }
-/** How to find them by hand, when they could not be read. */
-const FIND_INVALID_SQL = 'SELECT indexrelid::regclass FROM pg_index WHERE NOT indisvalid;';
+/**
+ * The client-side deadline allows for this many statements in a query; none for a migration that
+ * sets statement_timeout itself (SET LOCAL statement_timeout for a long statement) or resets it to
+ * the server's (RESET ALL, DISCARD ALL), which the deadline would cut short.
+ */
+function allowance(m, statements) {
+    return m.statements.some(sql_split/* setsStatementTimeout */.i0) ? undefined : statements;
+}
+/**
+ * The whole migration as one query: the run's settings, BEGIN, bookkeeping, down statements (after
+ * an earlier run: those it did not run, behind the session settings of those it did),
+ * bookkeeping, COMMIT. One round trip instead of one per statement; PostgreSQL still runs the
+ * statements one after the other and skips the rest after an error, leaving the transaction to
+ * roll back. Unless standard_conforming_strings changes: PostgreSQL reads a whole query with the
+ * value the session has when it arrives (`conforming`), so a down statement read with another
+ * (after a SET of it, or after the RESET ALL when the migration before left another) starts the
+ * next query, sent once the statements before it have set it. Our own SQL reads alike either way.
+ */
+function migrationQueries(m, reset, start, end, rest, conforming) {
+    const queries = [];
+    let query = { text: '', parts: [], statements: 0 };
+    const add = (sql, statement, index, counts) => {
+        if (statement && query.parts.length && readOtherwise(statement, conforming)) {
+            queries.push(query);
+            query = { text: '', parts: [], statements: 0 };
+            conforming = statement.standardConformingStrings;
+        }
+        query.parts.push({ offset: query.text.length, statement, index });
+        // The newline keeps the semicolon out of a trailing "--" comment.
+        query.text += `${sql}\n;\n`;
+        if (counts)
+            query.statements++;
+    };
+    for (const sql of reset)
+        add(sql, undefined, -1, false);
+    add('BEGIN', undefined, rest.from, false);
+    for (const sql of start)
+        add(sql, undefined, rest.from, true);
+    for (const i of [...rest.replay, ...range(rest.from, m.statements.length)])
+        add(m.statements[i].text, m.statements[i], i, true);
+    for (const sql of end)
+        add(sql, undefined, m.statements.length, true);
+    add('COMMIT', undefined, m.statements.length, false);
+    queries.push(query);
+    return queries;
+}
+/** SQLSTATE of a statement cancelled (pg_cancel_backend, statement_timeout). */
+const QUERY_CANCELED = '57014';
+/** The part an error position (1-based, in its query) falls in. */
+function partAt(parts, position) {
+    let found;
+    for (const p of parts)
+        if (p.offset <= position - 1)
+            found = p;
+    return found;
+}
+/**
+ * PostgreSQL gives no position for many errors (a missing table, a constraint): run the migration
+ * again statement by statement in a transaction that is always rolled back, to name the statement.
+ */
+async function diagnose(ctx, m, start, end, rest, original) {
+    const { session } = ctx;
+    const code = original.code;
+    try {
+        // The failed transaction took the reset with it: the same settings as the query that failed.
+        await session.query([...ctx.reset, 'BEGIN'].join(';\n'));
+        await bookkeeping(session, start, rest.from);
+        await exec(session, m.statements, [...rest.replay, ...range(rest.from, m.statements.length)]);
+        await bookkeeping(session, end, m.statements.length);
+    }
+    catch (err) {
+        if (err instanceof run_failure/* StatementFailed */.l3 && err.error.code === code)
+            return new run_failure/* StatementFailed */.l3(err.statement, err.index, original);
+    }
+    finally {
+        await session.query('ROLLBACK').catch(() => undefined);
+    }
+    return new run_failure/* StatementFailed */.l3(undefined, -1, original);
+}
+/**
+ * `retrying`: a lock timeout or deadlock of this attempt will be tried again, so it is not run a
+ * second time to name its statement (diagnose would wait for the same lock as long again): only the
+ * last attempt's failure is named.
+ */
+async function revertInTransaction(ctx, m, previous, rest, retrying = false) {
+    const { session, tracking } = ctx;
+    const start = tracking.startSql?.(m.file, previous) ?? [];
+    // After an earlier run, its progress goes in the same transaction: the statements it lists ran, and the rest with them.
+    const end = [...tracking.revertSql(m.file, previous), ...(rest.hasProgress ? [(0,migrations_progress/* clearProgressSql */.PQ)(tracking.table, m.file.id)] : [])];
+    for (const { text, parts, statements } of migrationQueries(m, ctx.reset, start, end, rest, await standardConformingStrings(session))) {
+        // A query after the first is sent once the SET before it ran: it must have set what the statements were read with.
+        const conforming = await standardConformingStrings(session);
+        const otherwise = parts.find((p) => p.statement && readOtherwise(p.statement, conforming));
+        if (otherwise) {
+            await session.query('ROLLBACK').catch(() => undefined);
+            throw new run_failure/* StatementFailed */.l3(otherwise.statement, otherwise.index, readOtherwiseError(otherwise.statement, conforming));
+        }
+        try {
+            await withQueryDeadline(session, allowance(m, statements), () => session.query(text));
+        }
+        catch (err) {
+            if ((0,run_failure/* isConnectionLoss */.y7)(err))
+                throw new run_failure/* StatementFailed */.l3(undefined, -1, err);
+            await session.query('ROLLBACK').catch(() => undefined);
+            const position = Number(err.position);
+            const part = Number.isInteger(position) && position > 0 ? partAt(parts, position) : undefined;
+            // A cancelled statement (a stop ending its lock wait, statement_timeout) is not run again to be
+            // named: that would wait, or run, as long once more.
+            const code = err.code;
+            if (!part)
+                throw code === QUERY_CANCELED || (retrying && RETRYABLE.has(code ?? '')) ? new run_failure/* StatementFailed */.l3(undefined, -1, err) : await diagnose(ctx, m, start, end, rest, err);
+            const e = err;
+            // The position is in the query: make it the statement's own.
+            const statementError = part.statement ? { code: e.code, message: e.message, detail: e.detail, hint: e.hint, position: String(position - part.offset) } : e;
+            throw new run_failure/* StatementFailed */.l3(part.statement, part.index, statementError);
+        }
+    }
+}
+/** Runs bookkeeping statements as one query in a transaction of their own; a failure is StatementFailed at `index`. */
+async function inTransaction(ctx, m, sql, statements, index) {
+    const { session } = ctx;
+    try {
+        await withQueryDeadline(session, allowance(m, statements), () => session.query(sql.join('\n;\n')));
+    }
+    catch (err) {
+        if (!(0,run_failure/* isConnectionLoss */.y7)(err))
+            await session.query('ROLLBACK').catch(() => undefined);
+        throw new run_failure/* StatementFailed */.l3(undefined, index, err);
+    }
+}
+async function revertStatementByStatement(ctx, m, previous, rest, signal) {
+    const { session, tracking } = ctx;
+    const id = m.file.id;
+    // golang-migrate: (previous, dirty) is committed before the first statement, in one transaction
+    // as the tool does. The progress row is made this state's in the same one, and the session set
+    // back to the run's settings just before: one round trip.
+    const start = tracking.startSql?.(m.file, previous) ?? [];
+    const progress = (0,migrations_progress/* startProgressSql */.sZ)(tracking.table, id, tracking.rowVersionSql(m.file), rest.from > 0);
+    await inTransaction(ctx, m, [...ctx.reset, 'BEGIN', ...start, ...progress, 'COMMIT'], start.length + 1, rest.from);
+    await exec(session, m.statements, rest.replay);
+    try {
+        await exec(session, m.statements, range(rest.from, m.statements.length), (s) => (0,migrations_progress/* recordStatement */.FI)(session, tracking.table, id, (0,migrations_progress/* statementHash */.q1)(s.text)), signal);
+    }
+    catch (err) {
+        if (err instanceof StoppedBefore)
+            throw stoppedBetweenStatements(m, err.index, tracking);
+        throw err;
+    }
+    const end = tracking.revertSql(m.file, previous);
+    await inTransaction(ctx, m, ['BEGIN', ...end, (0,migrations_progress/* clearProgressSql */.PQ)(tracking.table, id), 'COMMIT'], end.length + 1, m.statements.length);
+}
+/** A non-transactional migration stopped before statement `index`: those before it committed and are recorded, a re-run starts there. */
+function stoppedBetweenStatements(m, index, tracking) {
+    const n = m.statements.length;
+    const state = `It runs statement by statement (non-transactional): ${index} of ${n} statement(s) ran and are recorded in ${run_failure/* PROGRESS_TABLE */.Ll}; ${tracking.table} ${(0,run_failure/* markedUntilDone */.Nz)(tracking)}. ` +
+        `A re-run starts at statement ${index + 1}.`;
+    const file = m.file.downFile ?? m.file.name;
+    return new run_failure/* MigrationFailed */.g6(`Stopped in ${m.file.name} before its statement ${index + 1} of ${n}. ${state}`, 'Run it again to finish the plan: it goes on from this migration.', {
+        version: m.file.version,
+        id: m.file.id,
+        file,
+        transactional: false,
+        statements: n,
+        ran: index,
+        resumeAt: index + 1,
+        unsure: false,
+        state,
+    }, { stopped: true });
+}
+/**
+ * The run stopped between migrations (the step being stopped): each migration before `next`
+ * committed with its bookkeeping, and `next` and those after it never started.
+ */
+function stoppedBetweenMigrations(plan, next, tracking) {
+    const left = plan.slice(next).map((m) => m.file.name);
+    const done = next === 0 ? 'no migration was reverted' : `the ${next} migration(s) before it were reverted and committed`;
+    return new errors/* RollbackKitError */.dp(`Stopped before reverting ${plan[next].file.name}: ${done}; ${left.join(', ')} ${left.length === 1 ? 'was' : 'were'} not started and ${left.length === 1 ? 'is' : 'are'} still applied in ${tracking.table}.`, 'Run it again to finish the plan: it reads the tracking table and reverts what is still applied of it.', { stopped: true });
+}
+/**
+ * A lock not granted within lock_timeout, or a deadlock with production traffic, rolls the whole
+ * migration back and leaves nothing behind, so it is safe to try again after a pause. Short lock
+ * waits retried beat one long wait that queues every production query behind the rollback.
+ */
+const RETRYABLE = new Set(['55P03', '40P01']);
+const RETRY_DELAYS_MS = [500, 1000, 2000];
+/**
+ * A stop (`signal`) ends the retries: the attempt that failed rolled back, so its error (nothing of
+ * this migration applied) is what the stopped run reports, rather than trying on past the step's
+ * grace time, after which its state would read "not known".
+ */
+async function revertWithRetries(ctx, m, previous, rest, log, signal) {
+    for (let attempt = 0;; attempt++) {
+        try {
+            await revertInTransaction(ctx, m, previous, rest, attempt < RETRY_DELAYS_MS.length && !signal?.aborted);
+            return;
+        }
+        catch (err) {
+            const code = err instanceof run_failure/* StatementFailed */.l3 ? err.error.code : undefined;
+            const delay = RETRY_DELAYS_MS[attempt];
+            const gaveUp = () => {
+                if (err instanceof run_failure/* StatementFailed */.l3)
+                    err.attempts = attempt + 1;
+                return err;
+            };
+            if (!code || !RETRYABLE.has(code) || delay === undefined || signal?.aborted)
+                throw gaveUp();
+            log.info(`  ${code === '40P01' ? 'deadlock with another session' : 'a table lock was not granted within lock-timeout-seconds'}; nothing was changed; trying again in ${delay} ms (attempt ${attempt + 2} of ${RETRY_DELAYS_MS.length + 1})`);
+            await (0,promises_namespaceObject.setTimeout)(delay, undefined, { signal }).catch(() => undefined);
+            if (signal?.aborted)
+                throw gaveUp();
+        }
+    }
+}
+/** What earlier runs recorded, read before anything runs: a failure here changed nothing. */
+async function earlierProgress(session, table, target, exists) {
+    try {
+        return await (0,migrations_progress/* readProgress */.gQ)(session, table, exists);
+    }
+    catch (err) {
+        const lost = (0,run_failure/* isConnectionLoss */.y7)(err);
+        throw new errors/* RollbackKitError */.dp(`${lost ? `Lost the connection to ${target} while reading` : 'Could not read'} the progress of earlier runs from ${run_failure/* PROGRESS_TABLE */.Ll}: ${(0,run_failure/* describeError */.Uc)(err)}. Nothing was changed.`, lost ? 'Check the database is up and reachable, then re-run.' : `Fix what blocks that read (PostgreSQL's message above), then re-run.`);
+    }
+}
+async function runPlan(plan, opts) {
+    const { session, tracking, log } = opts;
+    const ctx = { session, tracking, reset: resetSql(opts.sessionSettings) };
+    const progress = await earlierProgress(session, tracking.table, opts.target, opts.progressTable);
+    const applied = [...opts.applied];
+    for (const [n, m] of plan.entries()) {
+        if (opts.signal?.aborted)
+            throw stoppedBetweenMigrations(plan, n, tracking);
+        const at = applied.findIndex((f) => f.id === m.file.id);
+        const previous = at > 0 ? applied[at - 1] : undefined;
+        log.info(`[${n + 1}/${plan.length}] reverting ${m.file.name}${m.transactional ? '' : ' (non-transactional: statement by statement)'}`);
+        const started = Date.now();
+        let rest = FRESH;
+        try {
+            // Each query of the migration, one statement by default, within the client-side deadline.
+            await withQueryDeadline(session, allowance(m, 1), async () => {
+                rest = await remaining(session, tracking, m, progress.get(m.file.id), log);
+                if (m.transactional)
+                    await revertWithRetries(ctx, m, previous, rest, log, opts.signal);
+                else
+                    await revertStatementByStatement(ctx, m, previous, rest, opts.signal);
+            });
+        }
+        catch (err) {
+            if (err instanceof run_failure/* StatementFailed */.l3)
+                throw (0,run_failure/* failure */.V2)(m, err, rest.from, progress.get(m.file.id), tracking, opts.target, log, opts.signal);
+            throw err;
+        }
+        const durationMs = Date.now() - started;
+        applied.splice(at, 1);
+        log.info(`  reverted ${m.file.name} in ${durationMs} ms`);
+        opts.onReverted({ version: m.file.version, id: m.file.id, file: m.file.downFile ?? m.file.name, transactional: m.transactional, statements: m.statements.length, durationMs });
+    }
+}
 
-;// CONCATENATED MODULE: ./.build/migrations/run-failure.js
+// EXTERNAL MODULE: ./.build/migrations/way-back.js + 2 modules
+var way_back = __nccwpck_require__(8331);
+;// CONCATENATED MODULE: ./.build/migrations/revert.js
+/**
+ * run-down-migrations as a library call: find the folder and its format, decide what to revert,
+ * check the way back (a verified snapshot), then lock, plan against the tracking table and run.
+ */
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+/** A failure after some migrations were reverted: carries what was done, for the outputs and summary. */
+class RevertFailed extends errors/* RollbackKitError */.dp {
+    failure;
+    partial;
+    constructor(
+    /** The failure itself, without what was reverted before it: for a caller that says more of why (a lost lock). */
+    failure, partial) {
+        // A stop stays a stop (the callers report it as one); what changed is the partial result's to say.
+        super(partial.reverted.length ? `${failure.message} Reverted before the failure: ${partial.reverted.map((r) => r.file).join(', ')}.` : failure.message, failure.hint, failure.stopped ? { stopped: true } : {});
+        this.failure = failure;
+        this.partial = partial;
+    }
+}
+const APPLICATION_NAME = 'rollback-kit run-down-migrations';
+/**
+ * How long after a stop a down statement may still wait for a lock, or a transactional migration
+ * still run: well inside a stopped step's 5 s grace (core/action.ts).
+ */
+const STOP_CANCEL_MS = 2000;
+function planEntries(plan) {
+    return plan.toRevert.map((m) => ({ version: m.file.version, id: m.file.id, file: m.file.downFile ?? m.file.name, transactional: m.transactional, statements: m.statements.length }));
+}
+/** The line before a dry run's plan: a real run's own plan is no dry run, and a check reverts nothing. */
+function planWords(preview, count, where) {
+    if (preview === 'real-run')
+        return `Plan: will revert ${count} migration(s) on ${where}, in this order:`;
+    if (preview === 'check')
+        return `Checked, nothing reverted here: ${count} selected migration(s) are applied on ${where}, in the order a revert would run them:`;
+    return `Dry run: would revert ${count} migration(s) on ${where}, in this order:`;
+}
+function printPlan(plan, log) {
+    for (const [n, m] of plan.toRevert.entries()) {
+        log.info(`${n + 1}. ${m.file.downFile ?? m.file.name} (version ${m.file.version}, ${m.statements.length} statement(s)${m.transactional ? '' : ', non-transactional'})`);
+        for (const s of m.statements.slice(0, 3))
+            log.info(`     ${log.excerpt((0,planner/* firstCodeLine */.kQ)(s.text), 120)}`);
+        if (m.statements.length > 3)
+            log.info(`     … ${m.statements.length - 3} more`);
+    }
+}
+async function requireVerifiedSnapshot(opts, log) {
+    if (!opts.requireSnapshot) {
+        log.warning('require-snapshot is false: reverting without a verified snapshot to go back to.');
+        return undefined;
+    }
+    if (!opts.snapshotPath) {
+        throw new errors/* RollbackKitError */.dp('run-down-migrations refuses to change the database without a verified snapshot: snapshot-path is empty.', 'Take one with the snapshot-db action first and pass its path output as snapshot-path (or set require-snapshot: false to go without).');
+    }
+    // Loaded here, not with the bundle: the archive reader and the child processes it brings (zlib,
+    // child_process, readline) are start-up a dry run or require-snapshot: false never uses.
+    const { verifySnapshot } = await __nccwpck_require__.e(/* import() */ 103).then(__nccwpck_require__.bind(__nccwpck_require__, 9103));
+    return verifySnapshot(opts.snapshotPath, log, { ...opts.tools });
+}
+/** The search_path the tool's own session has, set as the tool's connection sets it: for the whole session. */
+async function applySearchPath(session, searchPath) {
+    if (searchPath === undefined)
+        return;
+    try {
+        await session.query("SELECT set_config('search_path', $1, false)", [searchPath]);
+    }
+    catch (err) {
+        throw new errors/* RollbackKitError */.dp(`The search_path in database-url ("${searchPath}") is not one PostgreSQL accepts: ${err.message}.`, 'Give it as the tool reads it: comma-separated schema names.');
+    }
+}
+/** The run's own session settings: numbers we computed and a constant, nothing from outside. */
+function runSettings(opts) {
+    // A rollback must not queue production behind its locks for long, nor run unbounded.
+    // 0 would mean "wait forever" to PostgreSQL; here it means "do not wait".
+    const settings = [`SET lock_timeout = ${Math.max(1, Math.round(opts.lockTimeoutSeconds * 1000))}`, `SET statement_timeout = ${Math.round(opts.statementTimeoutSeconds * 1000)}`];
+    if (!opts.target.params.application_name)
+        settings.push(`SET application_name = '${APPLICATION_NAME}'`);
+    return settings;
+}
+/** Room above statement_timeout for an answer to come back over a slow network. */
+const ANSWER_MARGIN_MS = 5_000;
+/**
+ * The client-side bound on a query's answer, for a connection that stalls without closing (the
+ * server answers every statement within statement_timeout, so past that and the margin the answer
+ * is not coming). None when statement-timeout-seconds is 0: statements may then run for ever.
+ */
+function queryDeadline(opts) {
+    const statementMs = Math.round(opts.statementTimeoutSeconds * 1000);
+    return statementMs > 0 ? { statementMs, marginMs: ANSWER_MARGIN_MS } : undefined;
+}
+/**
+ * `first` (the run's settings), the lock's first try (`key`; none for a dry run) and which of the
+ * tables the run reads exist, as one query: one round trip where each took its own. PostgreSQL
+ * runs them in order, so the tables are looked up once the lock is granted.
+ */
+async function lockAndFindTables(session, tracking, first, key) {
+    const tables = `SELECT to_regclass(${(0,sql_split/* literal */.eu)(tracking.relation)}) IS NOT NULL AS tracking, to_regclass(${(0,sql_split/* literal */.eu)(run_failure/* PROGRESS_TABLE */.Ll)}) IS NOT NULL AS progress, to_regclass(${(0,sql_split/* literal */.eu)(migrations_ledger/* LEDGER_TABLE */.R9)}) IS NOT NULL AS ledger, pg_backend_pid() AS pid`;
+    const statements = [...first, ...(key ? [tryLockSql(key)] : []), tables];
+    const answer = await session.query(statements.join(';\n'));
+    // One result per statement; a query of one statement gets just that one.
+    const results = Array.isArray(answer) ? answer : [answer];
+    const found = results.at(-1).rows[0];
+    return { locked: key ? results.at(-2).rows[0]?.locked === true : true, trackingTable: found.tracking, progressTable: found.progress, ledgerTable: found.ledger, pid: found.pid };
+}
+async function readAppliedIds(session, format, tracking, files, target, state) {
+    if (!state.trackingTable) {
+        throw new errors/* RollbackKitError */.dp(`The ${format.name} tracking table ${tracking.table} does not exist in ${target}: nothing was ever applied there with ${format.name}.`, format.name === 'plain'
+            ? `Check database-url. The plain format reads the table your deploy fills: ${plain/* PLAIN_TRACKING_DDL */.q.replace(/\s+/g, ' ')}`
+            : `Check database-url (its search_path and other parameters, as the tool reads them), migrations-dir, format, and migrations-table if the tool is told another table.`);
+    }
+    const ids = tracking.appliedIds((await session.query(tracking.appliedSql)).rows, files);
+    const dirty = await tracking.dirtyVersion?.(session);
+    if (dirty === undefined)
+        return ids;
+    // A dirty version we can resume is one of ours: a non-transactional step that stopped midway.
+    const progress = await (0,migrations_progress/* readProgress */.gQ)(session, tracking.table, state.progressTable);
+    const resumable = files.find((f, i) => progress.has(f.id) && (i > 0 ? files[i - 1].id : '-1') === dirty);
+    if (!resumable) {
+        throw new errors/* RollbackKitError */.dp(`${tracking.table} is dirty at version ${dirty}: a migration stopped midway, so the schema may be half changed.`, `Check the schema by hand and finish or undo that migration, then run \`migrate force <version>\` (golang-migrate refuses to run until then too), and re-run.`);
+    }
+    return [...ids, resumable.id];
+}
+async function prepare(opts, log) {
+    const dir = (0,registry/* resolveMigrationsDir */.xM)(opts.root, opts.migrationsDir, opts.format, opts.migrationsDirName);
+    const format = await (0,registry/* pickFormat */.NV)(dir, opts.format);
+    const files = await format.load(dir);
+    if (files.length === 0) {
+        throw new errors/* RollbackKitError */.dp(`The migrations folder ${dir} holds no ${format.name} migrations.`, 'Check migrations-dir and format.');
+    }
+    log.info(`Migrations: ${files.length} ${format.name} migration(s) in ${dir}.`);
+    for (const warning of format.layoutWarnings?.(dir, files) ?? [])
+        log.warning(warning);
+    const settings = format.settings({ params: opts.target.params, migrationsTable: opts.migrationsTable });
+    // git runs only for since-ref: loaded then, as the snapshot's verification is.
+    const added = 'sinceRef' in opts.choice ? await (await __nccwpck_require__.e(/* import() */ 265).then(__nccwpck_require__.bind(__nccwpck_require__, 2265))).filesAddedSince(dir, opts.choice.sinceRef) : undefined;
+    const verified = opts.dryRun ? undefined : await requireVerifiedSnapshot(opts, log);
+    return { dir, format, files, settings, added, verified };
+}
+async function revertMigrations(opts, log) {
+    const started = Date.now();
+    const where = (0,connection/* describeTarget */.ff)(opts.target);
+    const pooler = (0,connection/* transactionPoolerRefusal */.id)(opts.target, 'the migration lock and the session timeouts');
+    if (pooler)
+        throw pooler;
+    // Opened while the folder is read and the snapshot verified: the driver's loading and the
+    // server's start of a backend overlap that work. Nothing is sent on it before they are done.
+    const opening = session_connect(opts.target, { queryDeadline: queryDeadline(opts), signal: opts.signal });
+    // Its failure is thrown where it is awaited, after any of the folder's: never unhandled meanwhile.
+    opening.catch(() => undefined);
+    let prepared;
+    let session;
+    try {
+        prepared = await prepare(opts, log);
+        session = await opening;
+    }
+    catch (err) {
+        // A session that opens after all is closed at once.
+        void opening.then(session_closeSession, () => undefined);
+        throw err;
+    }
+    const { dir, format, files, settings, added, verified } = prepared;
+    const result = { status: 'reverted', format: format.name, target: where, dir, plan: [], reverted: [], stillApplied: [], durationMs: 0 };
+    let lockKey;
+    let applied = [];
+    const steps = 'steps' in opts.choice ? opts.choice.steps : undefined;
+    let recorded;
+    try {
+        if (verified)
+            result.snapshot = await (0,way_back/* requireWayBack */.qo)(session, opts.target, verified, log);
+        // The search_path first and apart, so a bad one gets its own message; the tracking table may depend on it.
+        await applySearchPath(session, settings.searchPath);
+        const table = await settings.trackingTable(session);
+        const tracking = format.tracking(table);
+        log.info(`Tracking table ${tracking.table}${settings.searchPath === undefined ? '' : `, search_path ${settings.searchPath}`}.`);
+        const key = opts.dryRun ? undefined : ((await tracking.lockKey(session)) ?? ROLLBACK_KIT_LOCK_KEY);
+        let state = await lockAndFindTables(session, tracking, runSettings(opts), key);
+        if (!state.locked) {
+            await acquireMigrationLock(session, key, opts.lockTimeoutSeconds, log, `${format.name}, ${tracking.table}`, undefined, opts.signal);
+            // The tables again, as they are once the lock is ours.
+            state = await lockAndFindTables(session, tracking, [], undefined);
+        }
+        lockKey = key;
+        const appliedIds = await readAppliedIds(session, format, tracking, files, where, state);
+        const asked = 'steps' in opts.choice
+            ? { kind: 'steps', steps: opts.choice.steps }
+            : 'toVersion' in opts.choice
+                ? { kind: 'to-version', version: opts.choice.toVersion }
+                : 'recorded' in opts.choice
+                    ? { kind: 'recorded', ...opts.choice.recorded }
+                    : { kind: 'since-ref', ref: opts.choice.sinceRef, added: added };
+        recorded = opts.run && asked.kind === 'steps' ? await RecordedPlan.read(session, opts.run, tracking.table, state.ledgerTable) : undefined;
+        const selector = recorded?.selector(asked, log) ?? asked;
+        const ownDown = format.ownDownCommand && ((count) => format.ownDownCommand(count, (0,external_node_path_.relative)(opts.root, dir) || '.', table));
+        // The value each migration starts from: the runner's RESET ALL brings the session back to it.
+        const plan = (0,planner/* planReverts */.Pj)(format, files, appliedIds, selector, { table: tracking.table, ownDown, log, standardConformingStrings: await standardConformingStrings(session) });
+        applied = plan.applied;
+        result.plan = planEntries(plan);
+        result.keepVersion = plan.keep?.version;
+        if (plan.toRevert.length === 0) {
+            log.info(`Nothing to do: none of the selected migrations is applied on ${where}.`);
+            result.status = 'nothing-to-do';
+            if (!opts.dryRun)
+                await recorded?.update(session, [], true, log);
+        }
+        else if (opts.dryRun) {
+            log.info(planWords(opts.preview, plan.toRevert.length, where));
+            printPlan(plan, log);
+            result.status = 'dry-run';
+        }
+        else {
+            if (result.snapshot) {
+                // Under the migration lock, before the plan is recorded or anything reverted: a snapshot that
+                // predates tables holding rows now is refused here, with nothing changed.
+                await (0,way_back/* requireCoverage */.eL)(session, verified, result.snapshot, log);
+                await (0,way_back/* warnIfOlderThanReverted */.aK)(session, tracking, plan.toRevert.map((m) => m.file), result.snapshot, log);
+            }
+            // Written before the first statement: a re-run must find the plan even if this run dies.
+            await recorded?.record(session, plan, log);
+            log.info(`Reverting ${plan.toRevert.length} migration(s) on ${where}, newest first.`);
+            // A stop while a migration runs: one that ends soon commits (or fails) as it would anyway. One
+            // still going STOP_CANCEL_MS later is cancelled, rather than running on past the step's grace
+            // time, after which its state would read "not known":
+            // - a transactional migration, whatever its statement does (waits for a lock, sleeps, updates):
+            //   its down SQL and its bookkeeping roll back together, so it fails as cancelled and is still
+            //   applied, exactly as the error says (run-failure.ts). A cancel that lands after its COMMIT
+            //   finds the next query (the plan's row, the lock's release: both best effort) or nothing.
+            // - a non-transactional one only while its statement waits for a lock, as it does before it
+            //   changes anything. Once running it is left to finish: each statement runs on its own, and
+            //   those that make a migration non-transactional (CREATE/DROP INDEX CONCURRENTLY, a procedure
+            //   that commits) commit part of their work as they go, which a cancel would leave behind
+            //   unrecorded (progress.ts records a statement only once it completed): a re-run would run it
+            //   again over that half. The run stops before its next statement with its progress recorded.
+            //   A CONCURRENTLY index statement's lock waits come after its first commit too: CREATE INDEX
+            //   CONCURRENTLY and REINDEX CONCURRENTLY have committed their invalid index by the time they
+            //   wait for older transactions to end, DROP INDEX CONCURRENTLY has marked its index invalid.
+            //   Those waits are cancelled all the same, rather than let run to the end of the grace: they
+            //   last as long as the oldest transaction in the database, which is no one's to bound, and
+            //   past the grace the step would end saying the state is not known while the statement may
+            //   still finish on the server, unrecorded. Cancelled, its state is known: the runner reads
+            //   the invalid index it left and the error names it with the DROP INDEX CONCURRENTLY that
+            //   clears it (invalid-indexes.ts), within the grace. The cost is that the build starts over.
+            // The migration in flight is the first of the plan not reverted yet; the backend's pid came with
+            // the lock's round trip: the session is busy with the migration by then.
+            const pid = state.pid;
+            let ending;
+            const cancelOnStop = () => {
+                ending = setTimeout(() => {
+                    const inFlight = plan.toRevert[result.reverted.length];
+                    void cancelQuery(opts.target, pid, log, { onlyLockWait: !inFlight?.transactional });
+                }, STOP_CANCEL_MS).unref();
+            };
+            opts.signal?.addEventListener('abort', cancelOnStop, { once: true });
+            await runPlan(plan.toRevert, {
+                session,
+                tracking,
+                applied,
+                log,
+                target: where,
+                // Each migration starts from these: the search_path as applySearchPath set it, which accepted it.
+                sessionSettings: [...runSettings(opts), ...(settings.searchPath === undefined ? [] : [`SELECT set_config('search_path', ${(0,sql_split/* literal */.eu)(settings.searchPath)}, false)`])],
+                progressTable: state.progressTable,
+                onReverted: (r) => result.reverted.push(r),
+                signal: opts.signal,
+            }).finally(() => {
+                opts.signal?.removeEventListener('abort', cancelOnStop);
+                clearTimeout(ending);
+            });
+            await recorded?.update(session, result.reverted.map((r) => r.version), true, log);
+            const reverted = new Set(plan.toRevert.map((m) => m.file.id));
+            const still = plan.applied.filter((f) => !reverted.has(f.id));
+            log.info(`Reverted ${plan.toRevert.length} migration(s); ${still.length} still applied${still.length ? `, the newest ${still.at(-1).name}` : ''}.`);
+        }
+    }
+    catch (err) {
+        // Once there is a plan, migrations may have committed: every failure from here on carries what
+        // was done, whatever threw it.
+        if (result.plan.length > 0) {
+            // Never "reverted" for a run that failed: a later `if: always()` step reads this status.
+            result.status = 'failed';
+            if (err instanceof run_failure/* MigrationFailed */.g6)
+                result.stoppedIn = err.stoppedIn;
+            const cause = err instanceof errors/* RollbackKitError */.dp ? err : unexpected(err, log);
+            if (!opts.dryRun)
+                await recorded?.update(session, result.reverted.map((r) => r.version), false, log);
+            // `steps` again would count from what is left: say what finishes this plan.
+            // A migration whose commit may have landed counts as one that went.
+            const partway = steps !== undefined && (result.reverted.length > 0 || result.stoppedIn?.unsure === true || recorded?.earlier !== undefined);
+            const how = partway ? howToFinish(steps, result.keepVersion, result.plan.length - result.reverted.length, recorded?.recorded === true) : undefined;
+            throw new RevertFailed(how ? withHowToFinish(cause, how) : cause, finish(result, applied, started));
+        }
+        throw err;
+    }
+    finally {
+        if (lockKey)
+            await releaseMigrationLock(session, lockKey);
+        session_closeSession(session);
+    }
+    return finish(result, applied, started);
+}
+/**
+ * An error that is not one of ours (a bug, or a failure nothing above turned into a message) after
+ * planning: the run may have changed the database, so it is said where the state is read. Its stack
+ * stays in the debug log, as the entry point keeps it for errors it does not know.
+ */
+function unexpected(err, log) {
+    if (err instanceof Error && err.stack)
+        log.debug(err.stack);
+    return new errors/* RollbackKitError */.dp((0,errors/* errorLine */.BP)(err), 'The migrations reverted before it are listed here; the tracking table and rollback_kit.down_progress say where the database is now, and a re-run continues from there.');
+}
+function finish(result, applied, started) {
+    const gone = new Set(result.reverted.map((r) => r.id));
+    result.stillApplied = applied
+        .filter((f) => !gone.has(f.id))
+        .reverse()
+        .map((f) => ({ version: f.version, name: f.name }));
+    result.durationMs = Date.now() - started;
+    return result;
+}
+
+
+/***/ }),
+
+/***/ 2048:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Ll: () => (/* binding */ PROGRESS_TABLE),
+/* harmony export */   Nz: () => (/* binding */ markedUntilDone),
+/* harmony export */   Uc: () => (/* binding */ describeError),
+/* harmony export */   V2: () => (/* binding */ failure),
+/* harmony export */   g6: () => (/* binding */ MigrationFailed),
+/* harmony export */   l3: () => (/* binding */ StatementFailed),
+/* harmony export */   y7: () => (/* binding */ isConnectionLoss)
+/* harmony export */ });
+/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3867);
+/* harmony import */ var _core_stop_signals_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1042);
+/* harmony import */ var _invalid_indexes_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(4040);
+/* harmony import */ var _planner_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(3170);
+/* harmony import */ var _progress_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(8891);
+/* harmony import */ var _sql_split_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(9247);
 /**
  * What a failure inside one migration of a plan means: where it came (a statement, the
  * bookkeeping, the record of a completed statement, the check of an earlier run's progress), what
@@ -6072,7 +7127,7 @@ class StatementFailed extends Error {
     }
 }
 /** A failure inside one migration of the plan, with how far that migration got. */
-class MigrationFailed extends errors/* RollbackKitError */.dp {
+class MigrationFailed extends _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp {
     stoppedIn;
     constructor(message, hint, stoppedIn, facts = {}) {
         super(message, hint, facts);
@@ -6091,11 +7146,11 @@ function where(m, f, err, table, log) {
     if (!s)
         return f.index < 0 ? file : `${file} (bookkeeping in ${table})`;
     const pos = Number(err.position);
-    const line = Number.isInteger(pos) && pos > 0 ? s.textLine + (0,sql_split/* lineAt */.mh)(s.text, pos - 1) - 1 : s.line;
+    const line = Number.isInteger(pos) && pos > 0 ? s.textLine + (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_5__/* .lineAt */ .mh)(s.text, pos - 1) - 1 : s.line;
     return statementAt(m, s, log, line);
 }
 function statementAt(m, s, log, line = s.line) {
-    return `${m.file.downFile ?? m.file.name} line ${line}, statement "${log.excerpt(firstCodeLine(s.text), 100)}"`;
+    return `${m.file.downFile ?? m.file.name} line ${line}, statement "${log.excerpt((0,_planner_js__WEBPACK_IMPORTED_MODULE_3__/* .firstCodeLine */ .kQ)(s.text), 100)}"`;
 }
 function statementsUpTo(n) {
     return n === 1 ? 'statement 1' : `statements 1 to ${n}`;
@@ -6121,7 +7176,7 @@ function beforeFirstStatement({ m, saved, tracking, target, lost, pgMessage }) {
 function recordFailed({ m, f, tracking, target, log, lost, pgMessage, marked }) {
     const i = f.index;
     const n = m.statements.length;
-    const record = `UPDATE ${PROGRESS_TABLE} SET done = done || ${(0,sql_split/* literal */.eu)(statementHash(f.statement.text))}::text WHERE tracking = ${(0,sql_split/* literal */.eu)(tracking.table)} AND migration = ${(0,sql_split/* literal */.eu)(m.file.id)} AND cardinality(done) = ${i}`;
+    const record = `UPDATE ${PROGRESS_TABLE} SET done = done || ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_5__/* .literal */ .eu)((0,_progress_js__WEBPACK_IMPORTED_MODULE_4__/* .statementHash */ .q1)(f.statement.text))}::text WHERE tracking = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_5__/* .literal */ .eu)(tracking.table)} AND migration = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_5__/* .literal */ .eu)(m.file.id)} AND cardinality(done) = ${i}`;
     return {
         head: `${lost ? `Lost the connection to ${target} while reverting` : 'Reverting'} ${m.file.name}: statement ${i + 1} of ${n} ran (${statementAt(m, f.statement, log)}), but recording it as done in ${PROGRESS_TABLE} failed: ${pgMessage}.`,
         state: `It runs statement by statement (non-transactional): ${statementsUpTo(i + 1)} of ${n} ran and cannot be rolled back, but ${PROGRESS_TABLE} records ${i} of them` +
@@ -6212,7 +7267,7 @@ function failure(m, f, skipped, saved, tracking, target, log, stop) {
     const { ran, resumeAt, unsure } = account;
     const state = `${account.state}${left?.state ?? ''}`;
     const stoppedIn = { version: m.file.version, id: m.file.id, file: m.file.downFile ?? m.file.name, transactional: m.transactional, statements: m.statements.length, ran, resumeAt, unsure, state };
-    const by = (0,stop_signals/* stopSignalName */.gi)(stop);
+    const by = (0,_core_stop_signals_js__WEBPACK_IMPORTED_MODULE_1__/* .stopSignalName */ .gi)(stop);
     const head = ours ? `Stopped${by ? ` (${by})` : ''} while reverting ${m.file.name}${f.statement ? `, at ${where(m, f, f.error, tracking.table, log)}` : ''}: the stop cancelled it.` : account.head;
     return new MigrationFailed(`${head} ${state}`, `${hint}${account.then ?? ''}`, stoppedIn, ours ? { stopped: true } : {});
 }
@@ -6226,7 +7281,7 @@ const list = (names) => `${names.length === 1 ? 'index' : 'indexes'} ${names.joi
 function leftIndexesAccount(f, left) {
     const k = f.index + 1;
     let state = '';
-    if (left.drop.length && f.error instanceof IndexInTheWay) {
+    if (left.drop.length && f.error instanceof _invalid_indexes_js__WEBPACK_IMPORTED_MODULE_2__/* .IndexInTheWay */ ._N) {
         state += ` Statement ${k} did not run: the invalid ${list(left.drop)} must go first.`;
     }
     else if (left.drop.length) {
@@ -6238,740 +7293,18 @@ function leftIndexesAccount(f, left) {
         state += ` Statement ${k} left the ${list(left.finishing)} invalid and half dropped (queries no longer use it): the re-run runs statement ${k} again, which finishes the drop.`;
     if (left.unchecked) {
         state +=
-            ` Statement ${k} builds or drops an index CONCURRENTLY, which can leave an invalid index behind when it ends early, and that could not be checked (${left.unchecked}): ${FIND_INVALID_SQL} lists them.` +
+            ` Statement ${k} builds or drops an index CONCURRENTLY, which can leave an invalid index behind when it ends early, and that could not be checked (${left.unchecked}): ${_invalid_indexes_js__WEBPACK_IMPORTED_MODULE_2__/* .FIND_INVALID_SQL */ .X1} lists them.` +
                 ` Drop one it left (not one it was dropping) with DROP INDEX CONCURRENTLY IF EXISTS <name>; before the re-run.`;
     }
     if (!left.drop.length)
         return { state, hint: (hint) => hint };
-    const drops = left.drop.map(dropSql).join(' ');
+    const drops = left.drop.map(_invalid_indexes_js__WEBPACK_IMPORTED_MODULE_2__/* .dropSql */ .SA).join(' ');
     return {
         state,
-        hint: (hint) => f.error instanceof IndexInTheWay
+        hint: (hint) => f.error instanceof _invalid_indexes_js__WEBPACK_IMPORTED_MODULE_2__/* .IndexInTheWay */ ._N
             ? `Drop it (once no session is building it: pg_stat_progress_create_index): ${drops} Then re-run: the run continues from this migration.`
             : `First drop what statement ${k} left: ${drops} Then: ${hint}`,
     };
-}
-
-;// CONCATENATED MODULE: ./.build/migrations/runner.js
-/**
- * Runs a plan: each migration's down SQL and its bookkeeping in one transaction, or, for a
- * non-transactional migration, statement by statement with each completed statement recorded so a
- * re-run resumes. Stops at the first failure with the file, statement, line and PostgreSQL's message.
- */
-
-
-
-
-
-
-
-
-
-/**
- * The session would read the statement otherwise than the planner split it: its
- * standard_conforming_strings is not the one the statement was read with, and a backslash in one of
- * the statement's '…' strings makes a difference.
- */
-function readOtherwise(s, conforming) {
-    return s.standardConformingStrings !== conforming && !(0,sql_split/* readsAlike */.GD)(s);
-}
-const onOff = (on) => (on ? 'on' : 'off');
-/** Why a statement is not sent (readOtherwise): nothing of it ran. */
-function readOtherwiseError(s, conforming) {
-    return new Error(`not sent: standard_conforming_strings is ${onOff(conforming)} in the session here, but the down SQL was read with it ${onOff(s.standardConformingStrings)} at this statement ` +
-        `(its value at the start, or as a SET or RESET of it before the statement left it), and a backslash in one of the statement's '…' strings means something else under each. ` +
-        `Change it in the down SQL only with SET or RESET standard_conforming_strings, not with set_config() or in a function, or write those strings as E'…'`);
-}
-/** A non-transactional migration stopped before statement `index` (the step being stopped): those before it ran and are recorded. */
-class StoppedBefore extends Error {
-    index;
-    constructor(index) {
-        super(`stopped before statement ${index + 1}`);
-        this.index = index;
-    }
-}
-/**
- * Runs the statements at `indices` one query each; `after` follows each one that completed. Once
- * `signal` is aborted, the next statement is not started (StoppedBefore): the one running ends
- * first, and its record with it.
- */
-async function exec(session, statements, indices, after, signal) {
-    for (const i of indices) {
-        if (signal?.aborted)
-            throw new StoppedBefore(i);
-        const s = statements[i];
-        // A CONCURRENTLY index statement commits an invalid index before its work is done: what it
-        // leaves when it fails is looked for (invalid-indexes.ts). Only such a statement pays for it.
-        const concurrent = concurrentIndexStatement(s);
-        let before;
-        try {
-            const conforming = await standardConformingStrings(session);
-            if (readOtherwise(s, conforming))
-                throw readOtherwiseError(s, conforming);
-            if (concurrent)
-                before = await beforeConcurrentIndex(session, concurrent);
-            await session.query(s.text);
-        }
-        catch (err) {
-            const failed = new StatementFailed(s, i, err);
-            if (concurrent)
-                failed.leftIndexes = isConnectionLoss(err) ? lostWith(before) : await leftByConcurrentIndex(session, concurrent, before, err);
-            throw failed;
-        }
-        if (!after)
-            continue;
-        try {
-            await after(s);
-        }
-        catch (err) {
-            // The statement completed: only the record of it failed.
-            throw new StatementFailed(s, i, err, 'record');
-        }
-    }
-}
-/** The connection went while a CONCURRENTLY index statement was sent: what it left cannot be read here. */
-function lostWith(before) {
-    return before ? { drop: [], finishing: [], unchecked: 'the connection went' } : undefined;
-}
-function range(from, to) {
-    return Array.from({ length: Math.max(0, to - from) }, (_, k) => from + k);
-}
-async function bookkeeping(session, sql, index) {
-    try {
-        for (const text of sql)
-            await session.query(text);
-    }
-    catch (err) {
-        throw new StatementFailed(undefined, index, err);
-    }
-}
-const FRESH = { from: 0, replay: [], hasProgress: false };
-/**
- * What the migration's progress row (if any) leaves to run. Progress recorded against other
- * tracking rows than those there now (a restore, a re-apply since) is discarded: what it lists as
- * done may have been undone. One round trip, only for a migration that has a progress row.
- */
-async function remaining(session, tracking, m, saved, log) {
-    if (!saved)
-        return FRESH;
-    let holds;
-    try {
-        holds = await progressStillHolds(session, saved, tracking.rowVersionSql(m.file));
-    }
-    catch (err) {
-        throw new StatementFailed(undefined, -1, err, 'prepare');
-    }
-    if (!holds) {
-        const why = saved.rows === null
-            ? 'it does not say which tracking rows it belongs to (an earlier rollback-kit version wrote it)'
-            : `${tracking.table} has recorded the migration anew since (a restore, or the migration applied again), so what it lists as done may be undone`;
-        log.info(`  discarding the progress an earlier run recorded for ${m.file.name} (${saved.done.length} statement(s) done): ${why}; starting at statement 1`);
-        return { ...FRESH, hasProgress: true };
-    }
-    const from = statementsAlreadyRun(saved, m.statements.map((s) => statementHash(s.text)), m.file.name);
-    if (from > 0)
-        log.info(`  resuming ${m.file.name} at statement ${from + 1} of ${m.statements.length}: the first ${from} ran in an earlier run`);
-    const replay = range(0, from).filter((i) => (0,sql_split/* sessionSetting */.ls)(m.statements[i]));
-    // A new session has none of the settings the statements that ran made: the rest would run without them.
-    if (replay.length > 0)
-        log.info(`  running again the session setting(s) among the statements that ran: ${replay.map((i) => log.excerpt(firstCodeLine(m.statements[i].text), 100)).join('; ')}`);
-    return { from, replay, hasProgress: true };
-}
-/**
- * Back to the run's own settings before each migration, so that no down file's session-level SET
- * (a timeout, search_path, SET ROLE) reaches the migrations after it. RESET ALL leaves the role and
- * the session authorization alone, hence their own RESETs. Sent inside the migration's first query.
- */
-function resetSql(settings) {
-    return ['RESET SESSION AUTHORIZATION', 'RESET ROLE', 'RESET ALL', ...settings];
-}
-/**
- * The client-side deadline allows for this many statements in a query; none for a migration that
- * sets statement_timeout itself (SET LOCAL statement_timeout for a long statement) or resets it to
- * the server's (RESET ALL, DISCARD ALL), which the deadline would cut short.
- */
-function allowance(m, statements) {
-    return m.statements.some(sql_split/* setsStatementTimeout */.i0) ? undefined : statements;
-}
-/**
- * The whole migration as one query: the run's settings, BEGIN, bookkeeping, down statements (after
- * an earlier run: those it did not run, behind the session settings of those it did),
- * bookkeeping, COMMIT. One round trip instead of one per statement; PostgreSQL still runs the
- * statements one after the other and skips the rest after an error, leaving the transaction to
- * roll back. Unless standard_conforming_strings changes: PostgreSQL reads a whole query with the
- * value the session has when it arrives (`conforming`), so a down statement read with another
- * (after a SET of it, or after the RESET ALL when the migration before left another) starts the
- * next query, sent once the statements before it have set it. Our own SQL reads alike either way.
- */
-function migrationQueries(m, reset, start, end, rest, conforming) {
-    const queries = [];
-    let query = { text: '', parts: [], statements: 0 };
-    const add = (sql, statement, index, counts) => {
-        if (statement && query.parts.length && readOtherwise(statement, conforming)) {
-            queries.push(query);
-            query = { text: '', parts: [], statements: 0 };
-            conforming = statement.standardConformingStrings;
-        }
-        query.parts.push({ offset: query.text.length, statement, index });
-        // The newline keeps the semicolon out of a trailing "--" comment.
-        query.text += `${sql}\n;\n`;
-        if (counts)
-            query.statements++;
-    };
-    for (const sql of reset)
-        add(sql, undefined, -1, false);
-    add('BEGIN', undefined, rest.from, false);
-    for (const sql of start)
-        add(sql, undefined, rest.from, true);
-    for (const i of [...rest.replay, ...range(rest.from, m.statements.length)])
-        add(m.statements[i].text, m.statements[i], i, true);
-    for (const sql of end)
-        add(sql, undefined, m.statements.length, true);
-    add('COMMIT', undefined, m.statements.length, false);
-    queries.push(query);
-    return queries;
-}
-/** SQLSTATE of a statement cancelled (pg_cancel_backend, statement_timeout). */
-const QUERY_CANCELED = '57014';
-/** The part an error position (1-based, in its query) falls in. */
-function partAt(parts, position) {
-    let found;
-    for (const p of parts)
-        if (p.offset <= position - 1)
-            found = p;
-    return found;
-}
-/**
- * PostgreSQL gives no position for many errors (a missing table, a constraint): run the migration
- * again statement by statement in a transaction that is always rolled back, to name the statement.
- */
-async function diagnose(ctx, m, start, end, rest, original) {
-    const { session } = ctx;
-    const code = original.code;
-    try {
-        // The failed transaction took the reset with it: the same settings as the query that failed.
-        await session.query([...ctx.reset, 'BEGIN'].join(';\n'));
-        await bookkeeping(session, start, rest.from);
-        await exec(session, m.statements, [...rest.replay, ...range(rest.from, m.statements.length)]);
-        await bookkeeping(session, end, m.statements.length);
-    }
-    catch (err) {
-        if (err instanceof StatementFailed && err.error.code === code)
-            return new StatementFailed(err.statement, err.index, original);
-    }
-    finally {
-        await session.query('ROLLBACK').catch(() => undefined);
-    }
-    return new StatementFailed(undefined, -1, original);
-}
-/**
- * `retrying`: a lock timeout or deadlock of this attempt will be tried again, so it is not run a
- * second time to name its statement (diagnose would wait for the same lock as long again): only the
- * last attempt's failure is named.
- */
-async function revertInTransaction(ctx, m, previous, rest, retrying = false) {
-    const { session, tracking } = ctx;
-    const start = tracking.startSql?.(m.file, previous) ?? [];
-    // After an earlier run, its progress goes in the same transaction: the statements it lists ran, and the rest with them.
-    const end = [...tracking.revertSql(m.file, previous), ...(rest.hasProgress ? [clearProgressSql(tracking.table, m.file.id)] : [])];
-    for (const { text, parts, statements } of migrationQueries(m, ctx.reset, start, end, rest, await standardConformingStrings(session))) {
-        // A query after the first is sent once the SET before it ran: it must have set what the statements were read with.
-        const conforming = await standardConformingStrings(session);
-        const otherwise = parts.find((p) => p.statement && readOtherwise(p.statement, conforming));
-        if (otherwise) {
-            await session.query('ROLLBACK').catch(() => undefined);
-            throw new StatementFailed(otherwise.statement, otherwise.index, readOtherwiseError(otherwise.statement, conforming));
-        }
-        try {
-            await withQueryDeadline(session, allowance(m, statements), () => session.query(text));
-        }
-        catch (err) {
-            if (isConnectionLoss(err))
-                throw new StatementFailed(undefined, -1, err);
-            await session.query('ROLLBACK').catch(() => undefined);
-            const position = Number(err.position);
-            const part = Number.isInteger(position) && position > 0 ? partAt(parts, position) : undefined;
-            // A cancelled statement (a stop ending its lock wait, statement_timeout) is not run again to be
-            // named: that would wait, or run, as long once more.
-            const code = err.code;
-            if (!part)
-                throw code === QUERY_CANCELED || (retrying && RETRYABLE.has(code ?? '')) ? new StatementFailed(undefined, -1, err) : await diagnose(ctx, m, start, end, rest, err);
-            const e = err;
-            // The position is in the query: make it the statement's own.
-            const statementError = part.statement ? { code: e.code, message: e.message, detail: e.detail, hint: e.hint, position: String(position - part.offset) } : e;
-            throw new StatementFailed(part.statement, part.index, statementError);
-        }
-    }
-}
-/** Runs bookkeeping statements as one query in a transaction of their own; a failure is StatementFailed at `index`. */
-async function inTransaction(ctx, m, sql, statements, index) {
-    const { session } = ctx;
-    try {
-        await withQueryDeadline(session, allowance(m, statements), () => session.query(sql.join('\n;\n')));
-    }
-    catch (err) {
-        if (!isConnectionLoss(err))
-            await session.query('ROLLBACK').catch(() => undefined);
-        throw new StatementFailed(undefined, index, err);
-    }
-}
-async function revertStatementByStatement(ctx, m, previous, rest, signal) {
-    const { session, tracking } = ctx;
-    const id = m.file.id;
-    // golang-migrate: (previous, dirty) is committed before the first statement, in one transaction
-    // as the tool does. The progress row is made this state's in the same one, and the session set
-    // back to the run's settings just before: one round trip.
-    const start = tracking.startSql?.(m.file, previous) ?? [];
-    const progress = startProgressSql(tracking.table, id, tracking.rowVersionSql(m.file), rest.from > 0);
-    await inTransaction(ctx, m, [...ctx.reset, 'BEGIN', ...start, ...progress, 'COMMIT'], start.length + 1, rest.from);
-    await exec(session, m.statements, rest.replay);
-    try {
-        await exec(session, m.statements, range(rest.from, m.statements.length), (s) => recordStatement(session, tracking.table, id, statementHash(s.text)), signal);
-    }
-    catch (err) {
-        if (err instanceof StoppedBefore)
-            throw stoppedBetweenStatements(m, err.index, tracking);
-        throw err;
-    }
-    const end = tracking.revertSql(m.file, previous);
-    await inTransaction(ctx, m, ['BEGIN', ...end, clearProgressSql(tracking.table, id), 'COMMIT'], end.length + 1, m.statements.length);
-}
-/** A non-transactional migration stopped before statement `index`: those before it committed and are recorded, a re-run starts there. */
-function stoppedBetweenStatements(m, index, tracking) {
-    const n = m.statements.length;
-    const state = `It runs statement by statement (non-transactional): ${index} of ${n} statement(s) ran and are recorded in ${PROGRESS_TABLE}; ${tracking.table} ${markedUntilDone(tracking)}. ` +
-        `A re-run starts at statement ${index + 1}.`;
-    const file = m.file.downFile ?? m.file.name;
-    return new MigrationFailed(`Stopped in ${m.file.name} before its statement ${index + 1} of ${n}. ${state}`, 'Run it again to finish the plan: it goes on from this migration.', {
-        version: m.file.version,
-        id: m.file.id,
-        file,
-        transactional: false,
-        statements: n,
-        ran: index,
-        resumeAt: index + 1,
-        unsure: false,
-        state,
-    }, { stopped: true });
-}
-/**
- * The run stopped between migrations (the step being stopped): each migration before `next`
- * committed with its bookkeeping, and `next` and those after it never started.
- */
-function stoppedBetweenMigrations(plan, next, tracking) {
-    const left = plan.slice(next).map((m) => m.file.name);
-    const done = next === 0 ? 'no migration was reverted' : `the ${next} migration(s) before it were reverted and committed`;
-    return new errors/* RollbackKitError */.dp(`Stopped before reverting ${plan[next].file.name}: ${done}; ${left.join(', ')} ${left.length === 1 ? 'was' : 'were'} not started and ${left.length === 1 ? 'is' : 'are'} still applied in ${tracking.table}.`, 'Run it again to finish the plan: it reads the tracking table and reverts what is still applied of it.', { stopped: true });
-}
-/**
- * A lock not granted within lock_timeout, or a deadlock with production traffic, rolls the whole
- * migration back and leaves nothing behind, so it is safe to try again after a pause. Short lock
- * waits retried beat one long wait that queues every production query behind the rollback.
- */
-const RETRYABLE = new Set(['55P03', '40P01']);
-const RETRY_DELAYS_MS = [500, 1000, 2000];
-/**
- * A stop (`signal`) ends the retries: the attempt that failed rolled back, so its error (nothing of
- * this migration applied) is what the stopped run reports, rather than trying on past the step's
- * grace time, after which its state would read "not known".
- */
-async function revertWithRetries(ctx, m, previous, rest, log, signal) {
-    for (let attempt = 0;; attempt++) {
-        try {
-            await revertInTransaction(ctx, m, previous, rest, attempt < RETRY_DELAYS_MS.length && !signal?.aborted);
-            return;
-        }
-        catch (err) {
-            const code = err instanceof StatementFailed ? err.error.code : undefined;
-            const delay = RETRY_DELAYS_MS[attempt];
-            const gaveUp = () => {
-                if (err instanceof StatementFailed)
-                    err.attempts = attempt + 1;
-                return err;
-            };
-            if (!code || !RETRYABLE.has(code) || delay === undefined || signal?.aborted)
-                throw gaveUp();
-            log.info(`  ${code === '40P01' ? 'deadlock with another session' : 'a table lock was not granted within lock-timeout-seconds'}; nothing was changed; trying again in ${delay} ms (attempt ${attempt + 2} of ${RETRY_DELAYS_MS.length + 1})`);
-            await (0,promises_namespaceObject.setTimeout)(delay, undefined, { signal }).catch(() => undefined);
-            if (signal?.aborted)
-                throw gaveUp();
-        }
-    }
-}
-/** What earlier runs recorded, read before anything runs: a failure here changed nothing. */
-async function earlierProgress(session, table, target, exists) {
-    try {
-        return await readProgress(session, table, exists);
-    }
-    catch (err) {
-        const lost = isConnectionLoss(err);
-        throw new errors/* RollbackKitError */.dp(`${lost ? `Lost the connection to ${target} while reading` : 'Could not read'} the progress of earlier runs from ${PROGRESS_TABLE}: ${describeError(err)}. Nothing was changed.`, lost ? 'Check the database is up and reachable, then re-run.' : `Fix what blocks that read (PostgreSQL's message above), then re-run.`);
-    }
-}
-async function runPlan(plan, opts) {
-    const { session, tracking, log } = opts;
-    const ctx = { session, tracking, reset: resetSql(opts.sessionSettings) };
-    const progress = await earlierProgress(session, tracking.table, opts.target, opts.progressTable);
-    const applied = [...opts.applied];
-    for (const [n, m] of plan.entries()) {
-        if (opts.signal?.aborted)
-            throw stoppedBetweenMigrations(plan, n, tracking);
-        const at = applied.findIndex((f) => f.id === m.file.id);
-        const previous = at > 0 ? applied[at - 1] : undefined;
-        log.info(`[${n + 1}/${plan.length}] reverting ${m.file.name}${m.transactional ? '' : ' (non-transactional: statement by statement)'}`);
-        const started = Date.now();
-        let rest = FRESH;
-        try {
-            // Each query of the migration, one statement by default, within the client-side deadline.
-            await withQueryDeadline(session, allowance(m, 1), async () => {
-                rest = await remaining(session, tracking, m, progress.get(m.file.id), log);
-                if (m.transactional)
-                    await revertWithRetries(ctx, m, previous, rest, log, opts.signal);
-                else
-                    await revertStatementByStatement(ctx, m, previous, rest, opts.signal);
-            });
-        }
-        catch (err) {
-            if (err instanceof StatementFailed)
-                throw failure(m, err, rest.from, progress.get(m.file.id), tracking, opts.target, log, opts.signal);
-            throw err;
-        }
-        const durationMs = Date.now() - started;
-        applied.splice(at, 1);
-        log.info(`  reverted ${m.file.name} in ${durationMs} ms`);
-        opts.onReverted({ version: m.file.version, id: m.file.id, file: m.file.downFile ?? m.file.name, transactional: m.transactional, statements: m.statements.length, durationMs });
-    }
-}
-
-// EXTERNAL MODULE: ./.build/migrations/way-back.js + 2 modules
-var way_back = __nccwpck_require__(8331);
-;// CONCATENATED MODULE: ./.build/migrations/revert.js
-/**
- * run-down-migrations as a library call: find the folder and its format, decide what to revert,
- * check the way back (a verified snapshot), then lock, plan against the tracking table and run.
- */
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-/** A failure after some migrations were reverted: carries what was done, for the outputs and summary. */
-class RevertFailed extends errors/* RollbackKitError */.dp {
-    failure;
-    partial;
-    constructor(
-    /** The failure itself, without what was reverted before it: for a caller that says more of why (a lost lock). */
-    failure, partial) {
-        // A stop stays a stop (the callers report it as one); what changed is the partial result's to say.
-        super(partial.reverted.length ? `${failure.message} Reverted before the failure: ${partial.reverted.map((r) => r.file).join(', ')}.` : failure.message, failure.hint, failure.stopped ? { stopped: true } : {});
-        this.failure = failure;
-        this.partial = partial;
-    }
-}
-const APPLICATION_NAME = 'rollback-kit run-down-migrations';
-/**
- * How long after a stop a down statement may still wait for a lock, or a transactional migration
- * still run: well inside a stopped step's 5 s grace (core/action.ts).
- */
-const STOP_CANCEL_MS = 2000;
-function planEntries(plan) {
-    return plan.toRevert.map((m) => ({ version: m.file.version, id: m.file.id, file: m.file.downFile ?? m.file.name, transactional: m.transactional, statements: m.statements.length }));
-}
-/** The line before a dry run's plan: a real run's own plan is no dry run, and a check reverts nothing. */
-function planWords(preview, count, where) {
-    if (preview === 'real-run')
-        return `Plan: will revert ${count} migration(s) on ${where}, in this order:`;
-    if (preview === 'check')
-        return `Checked, nothing reverted here: ${count} selected migration(s) are applied on ${where}, in the order a revert would run them:`;
-    return `Dry run: would revert ${count} migration(s) on ${where}, in this order:`;
-}
-function printPlan(plan, log) {
-    for (const [n, m] of plan.toRevert.entries()) {
-        log.info(`${n + 1}. ${m.file.downFile ?? m.file.name} (version ${m.file.version}, ${m.statements.length} statement(s)${m.transactional ? '' : ', non-transactional'})`);
-        for (const s of m.statements.slice(0, 3))
-            log.info(`     ${log.excerpt(firstCodeLine(s.text), 120)}`);
-        if (m.statements.length > 3)
-            log.info(`     … ${m.statements.length - 3} more`);
-    }
-}
-async function requireVerifiedSnapshot(opts, log) {
-    if (!opts.requireSnapshot) {
-        log.warning('require-snapshot is false: reverting without a verified snapshot to go back to.');
-        return undefined;
-    }
-    if (!opts.snapshotPath) {
-        throw new errors/* RollbackKitError */.dp('run-down-migrations refuses to change the database without a verified snapshot: snapshot-path is empty.', 'Take one with the snapshot-db action first and pass its path output as snapshot-path (or set require-snapshot: false to go without).');
-    }
-    // Loaded here, not with the bundle: the archive reader and the child processes it brings (zlib,
-    // child_process, readline) are start-up a dry run or require-snapshot: false never uses.
-    const { verifySnapshot } = await __nccwpck_require__.e(/* import() */ 103).then(__nccwpck_require__.bind(__nccwpck_require__, 9103));
-    return verifySnapshot(opts.snapshotPath, log, { ...opts.tools });
-}
-/** The search_path the tool's own session has, set as the tool's connection sets it: for the whole session. */
-async function applySearchPath(session, searchPath) {
-    if (searchPath === undefined)
-        return;
-    try {
-        await session.query("SELECT set_config('search_path', $1, false)", [searchPath]);
-    }
-    catch (err) {
-        throw new errors/* RollbackKitError */.dp(`The search_path in database-url ("${searchPath}") is not one PostgreSQL accepts: ${err.message}.`, 'Give it as the tool reads it: comma-separated schema names.');
-    }
-}
-/** The run's own session settings: numbers we computed and a constant, nothing from outside. */
-function runSettings(opts) {
-    // A rollback must not queue production behind its locks for long, nor run unbounded.
-    // 0 would mean "wait forever" to PostgreSQL; here it means "do not wait".
-    const settings = [`SET lock_timeout = ${Math.max(1, Math.round(opts.lockTimeoutSeconds * 1000))}`, `SET statement_timeout = ${Math.round(opts.statementTimeoutSeconds * 1000)}`];
-    if (!opts.target.params.application_name)
-        settings.push(`SET application_name = '${APPLICATION_NAME}'`);
-    return settings;
-}
-/** Room above statement_timeout for an answer to come back over a slow network. */
-const ANSWER_MARGIN_MS = 5_000;
-/**
- * The client-side bound on a query's answer, for a connection that stalls without closing (the
- * server answers every statement within statement_timeout, so past that and the margin the answer
- * is not coming). None when statement-timeout-seconds is 0: statements may then run for ever.
- */
-function queryDeadline(opts) {
-    const statementMs = Math.round(opts.statementTimeoutSeconds * 1000);
-    return statementMs > 0 ? { statementMs, marginMs: ANSWER_MARGIN_MS } : undefined;
-}
-/**
- * `first` (the run's settings), the lock's first try (`key`; none for a dry run) and which of the
- * tables the run reads exist, as one query: one round trip where each took its own. PostgreSQL
- * runs them in order, so the tables are looked up once the lock is granted.
- */
-async function lockAndFindTables(session, tracking, first, key) {
-    const tables = `SELECT to_regclass(${(0,sql_split/* literal */.eu)(tracking.relation)}) IS NOT NULL AS tracking, to_regclass(${(0,sql_split/* literal */.eu)(PROGRESS_TABLE)}) IS NOT NULL AS progress, to_regclass(${(0,sql_split/* literal */.eu)(LEDGER_TABLE)}) IS NOT NULL AS ledger, pg_backend_pid() AS pid`;
-    const statements = [...first, ...(key ? [tryLockSql(key)] : []), tables];
-    const answer = await session.query(statements.join(';\n'));
-    // One result per statement; a query of one statement gets just that one.
-    const results = Array.isArray(answer) ? answer : [answer];
-    const found = results.at(-1).rows[0];
-    return { locked: key ? results.at(-2).rows[0]?.locked === true : true, trackingTable: found.tracking, progressTable: found.progress, ledgerTable: found.ledger, pid: found.pid };
-}
-async function readAppliedIds(session, format, tracking, files, target, state) {
-    if (!state.trackingTable) {
-        throw new errors/* RollbackKitError */.dp(`The ${format.name} tracking table ${tracking.table} does not exist in ${target}: nothing was ever applied there with ${format.name}.`, format.name === 'plain'
-            ? `Check database-url. The plain format reads the table your deploy fills: ${plain/* PLAIN_TRACKING_DDL */.q.replace(/\s+/g, ' ')}`
-            : `Check database-url (its search_path and other parameters, as the tool reads them), migrations-dir, format, and migrations-table if the tool is told another table.`);
-    }
-    const ids = tracking.appliedIds((await session.query(tracking.appliedSql)).rows, files);
-    const dirty = await tracking.dirtyVersion?.(session);
-    if (dirty === undefined)
-        return ids;
-    // A dirty version we can resume is one of ours: a non-transactional step that stopped midway.
-    const progress = await readProgress(session, tracking.table, state.progressTable);
-    const resumable = files.find((f, i) => progress.has(f.id) && (i > 0 ? files[i - 1].id : '-1') === dirty);
-    if (!resumable) {
-        throw new errors/* RollbackKitError */.dp(`${tracking.table} is dirty at version ${dirty}: a migration stopped midway, so the schema may be half changed.`, `Check the schema by hand and finish or undo that migration, then run \`migrate force <version>\` (golang-migrate refuses to run until then too), and re-run.`);
-    }
-    return [...ids, resumable.id];
-}
-async function revert_prepare(opts, log) {
-    const dir = (0,registry/* resolveMigrationsDir */.xM)(opts.root, opts.migrationsDir, opts.format, opts.migrationsDirName);
-    const format = await (0,registry/* pickFormat */.NV)(dir, opts.format);
-    const files = await format.load(dir);
-    if (files.length === 0) {
-        throw new errors/* RollbackKitError */.dp(`The migrations folder ${dir} holds no ${format.name} migrations.`, 'Check migrations-dir and format.');
-    }
-    log.info(`Migrations: ${files.length} ${format.name} migration(s) in ${dir}.`);
-    for (const warning of format.layoutWarnings?.(dir, files) ?? [])
-        log.warning(warning);
-    const settings = format.settings({ params: opts.target.params, migrationsTable: opts.migrationsTable });
-    // git runs only for since-ref: loaded then, as the snapshot's verification is.
-    const added = 'sinceRef' in opts.choice ? await (await __nccwpck_require__.e(/* import() */ 265).then(__nccwpck_require__.bind(__nccwpck_require__, 2265))).filesAddedSince(dir, opts.choice.sinceRef) : undefined;
-    const verified = opts.dryRun ? undefined : await requireVerifiedSnapshot(opts, log);
-    return { dir, format, files, settings, added, verified };
-}
-async function revertMigrations(opts, log) {
-    const started = Date.now();
-    const where = (0,connection/* describeTarget */.ff)(opts.target);
-    const pooler = (0,connection/* transactionPoolerRefusal */.id)(opts.target, 'the migration lock and the session timeouts');
-    if (pooler)
-        throw pooler;
-    // Opened while the folder is read and the snapshot verified: the driver's loading and the
-    // server's start of a backend overlap that work. Nothing is sent on it before they are done.
-    const opening = session_connect(opts.target, { queryDeadline: queryDeadline(opts), signal: opts.signal });
-    // Its failure is thrown where it is awaited, after any of the folder's: never unhandled meanwhile.
-    opening.catch(() => undefined);
-    let prepared;
-    let session;
-    try {
-        prepared = await revert_prepare(opts, log);
-        session = await opening;
-    }
-    catch (err) {
-        // A session that opens after all is closed at once.
-        void opening.then(session_closeSession, () => undefined);
-        throw err;
-    }
-    const { dir, format, files, settings, added, verified } = prepared;
-    const result = { status: 'reverted', format: format.name, target: where, dir, plan: [], reverted: [], stillApplied: [], durationMs: 0 };
-    let lockKey;
-    let applied = [];
-    const steps = 'steps' in opts.choice ? opts.choice.steps : undefined;
-    let recorded;
-    try {
-        if (verified)
-            result.snapshot = await (0,way_back/* requireWayBack */.qo)(session, opts.target, verified, log);
-        // The search_path first and apart, so a bad one gets its own message; the tracking table may depend on it.
-        await applySearchPath(session, settings.searchPath);
-        const table = await settings.trackingTable(session);
-        const tracking = format.tracking(table);
-        log.info(`Tracking table ${tracking.table}${settings.searchPath === undefined ? '' : `, search_path ${settings.searchPath}`}.`);
-        const key = opts.dryRun ? undefined : ((await tracking.lockKey(session)) ?? ROLLBACK_KIT_LOCK_KEY);
-        let state = await lockAndFindTables(session, tracking, runSettings(opts), key);
-        if (!state.locked) {
-            await acquireMigrationLock(session, key, opts.lockTimeoutSeconds, log, `${format.name}, ${tracking.table}`, undefined, opts.signal);
-            // The tables again, as they are once the lock is ours.
-            state = await lockAndFindTables(session, tracking, [], undefined);
-        }
-        lockKey = key;
-        const appliedIds = await readAppliedIds(session, format, tracking, files, where, state);
-        const asked = 'steps' in opts.choice
-            ? { kind: 'steps', steps: opts.choice.steps }
-            : 'toVersion' in opts.choice
-                ? { kind: 'to-version', version: opts.choice.toVersion }
-                : 'recorded' in opts.choice
-                    ? { kind: 'recorded', ...opts.choice.recorded }
-                    : { kind: 'since-ref', ref: opts.choice.sinceRef, added: added };
-        recorded = opts.run && asked.kind === 'steps' ? await RecordedPlan.read(session, opts.run, tracking.table, state.ledgerTable) : undefined;
-        const selector = recorded?.selector(asked, log) ?? asked;
-        const ownDown = format.ownDownCommand && ((count) => format.ownDownCommand(count, (0,external_node_path_.relative)(opts.root, dir) || '.', table));
-        // The value each migration starts from: the runner's RESET ALL brings the session back to it.
-        const plan = planReverts(format, files, appliedIds, selector, { table: tracking.table, ownDown, log, standardConformingStrings: await standardConformingStrings(session) });
-        applied = plan.applied;
-        result.plan = planEntries(plan);
-        result.keepVersion = plan.keep?.version;
-        if (plan.toRevert.length === 0) {
-            log.info(`Nothing to do: none of the selected migrations is applied on ${where}.`);
-            result.status = 'nothing-to-do';
-            if (!opts.dryRun)
-                await recorded?.update(session, [], true, log);
-        }
-        else if (opts.dryRun) {
-            log.info(planWords(opts.preview, plan.toRevert.length, where));
-            printPlan(plan, log);
-            result.status = 'dry-run';
-        }
-        else {
-            if (result.snapshot)
-                await (0,way_back/* warnIfOlderThanReverted */.aK)(session, tracking, plan.toRevert.map((m) => m.file), result.snapshot, log);
-            // Written before the first statement: a re-run must find the plan even if this run dies.
-            await recorded?.record(session, plan, log);
-            log.info(`Reverting ${plan.toRevert.length} migration(s) on ${where}, newest first.`);
-            // A stop while a migration runs: one that ends soon commits (or fails) as it would anyway. One
-            // still going STOP_CANCEL_MS later is cancelled, rather than running on past the step's grace
-            // time, after which its state would read "not known":
-            // - a transactional migration, whatever its statement does (waits for a lock, sleeps, updates):
-            //   its down SQL and its bookkeeping roll back together, so it fails as cancelled and is still
-            //   applied, exactly as the error says (run-failure.ts). A cancel that lands after its COMMIT
-            //   finds the next query (the plan's row, the lock's release: both best effort) or nothing.
-            // - a non-transactional one only while its statement waits for a lock, as it does before it
-            //   changes anything. Once running it is left to finish: each statement runs on its own, and
-            //   those that make a migration non-transactional (CREATE/DROP INDEX CONCURRENTLY, a procedure
-            //   that commits) commit part of their work as they go, which a cancel would leave behind
-            //   unrecorded (progress.ts records a statement only once it completed): a re-run would run it
-            //   again over that half. The run stops before its next statement with its progress recorded.
-            //   A CONCURRENTLY index statement's lock waits come after its first commit too: CREATE INDEX
-            //   CONCURRENTLY and REINDEX CONCURRENTLY have committed their invalid index by the time they
-            //   wait for older transactions to end, DROP INDEX CONCURRENTLY has marked its index invalid.
-            //   Those waits are cancelled all the same, rather than let run to the end of the grace: they
-            //   last as long as the oldest transaction in the database, which is no one's to bound, and
-            //   past the grace the step would end saying the state is not known while the statement may
-            //   still finish on the server, unrecorded. Cancelled, its state is known: the runner reads
-            //   the invalid index it left and the error names it with the DROP INDEX CONCURRENTLY that
-            //   clears it (invalid-indexes.ts), within the grace. The cost is that the build starts over.
-            // The migration in flight is the first of the plan not reverted yet; the backend's pid came with
-            // the lock's round trip: the session is busy with the migration by then.
-            const pid = state.pid;
-            let ending;
-            const cancelOnStop = () => {
-                ending = setTimeout(() => {
-                    const inFlight = plan.toRevert[result.reverted.length];
-                    void cancelQuery(opts.target, pid, log, { onlyLockWait: !inFlight?.transactional });
-                }, STOP_CANCEL_MS).unref();
-            };
-            opts.signal?.addEventListener('abort', cancelOnStop, { once: true });
-            await runPlan(plan.toRevert, {
-                session,
-                tracking,
-                applied,
-                log,
-                target: where,
-                // Each migration starts from these: the search_path as applySearchPath set it, which accepted it.
-                sessionSettings: [...runSettings(opts), ...(settings.searchPath === undefined ? [] : [`SELECT set_config('search_path', ${(0,sql_split/* literal */.eu)(settings.searchPath)}, false)`])],
-                progressTable: state.progressTable,
-                onReverted: (r) => result.reverted.push(r),
-                signal: opts.signal,
-            }).finally(() => {
-                opts.signal?.removeEventListener('abort', cancelOnStop);
-                clearTimeout(ending);
-            });
-            await recorded?.update(session, result.reverted.map((r) => r.version), true, log);
-            const reverted = new Set(plan.toRevert.map((m) => m.file.id));
-            const still = plan.applied.filter((f) => !reverted.has(f.id));
-            log.info(`Reverted ${plan.toRevert.length} migration(s); ${still.length} still applied${still.length ? `, the newest ${still.at(-1).name}` : ''}.`);
-        }
-    }
-    catch (err) {
-        // Once there is a plan, migrations may have committed: every failure from here on carries what
-        // was done, whatever threw it.
-        if (result.plan.length > 0) {
-            // Never "reverted" for a run that failed: a later `if: always()` step reads this status.
-            result.status = 'failed';
-            if (err instanceof MigrationFailed)
-                result.stoppedIn = err.stoppedIn;
-            const cause = err instanceof errors/* RollbackKitError */.dp ? err : unexpected(err, log);
-            if (!opts.dryRun)
-                await recorded?.update(session, result.reverted.map((r) => r.version), false, log);
-            // `steps` again would count from what is left: say what finishes this plan.
-            // A migration whose commit may have landed counts as one that went.
-            const partway = steps !== undefined && (result.reverted.length > 0 || result.stoppedIn?.unsure === true || recorded?.earlier !== undefined);
-            const how = partway ? howToFinish(steps, result.keepVersion, result.plan.length - result.reverted.length, recorded?.recorded === true) : undefined;
-            throw new RevertFailed(how ? withHowToFinish(cause, how) : cause, finish(result, applied, started));
-        }
-        throw err;
-    }
-    finally {
-        if (lockKey)
-            await releaseMigrationLock(session, lockKey);
-        session_closeSession(session);
-    }
-    return finish(result, applied, started);
-}
-/**
- * An error that is not one of ours (a bug, or a failure nothing above turned into a message) after
- * planning: the run may have changed the database, so it is said where the state is read. Its stack
- * stays in the debug log, as the entry point keeps it for errors it does not know.
- */
-function unexpected(err, log) {
-    if (err instanceof Error && err.stack)
-        log.debug(err.stack);
-    return new errors/* RollbackKitError */.dp((0,errors/* errorLine */.BP)(err), 'The migrations reverted before it are listed here; the tracking table and rollback_kit.down_progress say where the database is now, and a re-run continues from there.');
-}
-function finish(result, applied, started) {
-    const gone = new Set(result.reverted.map((r) => r.id));
-    result.stillApplied = applied
-        .filter((f) => !gone.has(f.id))
-        .reverse()
-        .map((f) => ({ version: f.version, name: f.name }));
-    result.durationMs = Date.now() - started;
-    return result;
 }
 
 
@@ -7601,6 +7934,7 @@ const literal = catalog/* quoteLiteral */.ce;
 /* harmony export */   yE: () => (/* binding */ splitTableOption),
 /* harmony export */   yl: () => (/* binding */ rowVersionsSql)
 /* harmony export */ });
+/* unused harmony export isTableOption */
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3867);
 /* harmony import */ var _db_catalog_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(9066);
 /* harmony import */ var _files_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5133);
@@ -7632,13 +7966,18 @@ async function currentSchema(session) {
 function firstSearchPathSchema(searchPath) {
     return searchPath?.split(',')[0]?.trim() || undefined;
 }
+/** Whether `option` is `table` or `schema.table`: at most one dot, no empty part. */
+function isTableOption(option) {
+    const parts = option.trim().split('.');
+    return parts.length <= 2 && parts.every(Boolean);
+}
 /**
  * A `schema.table` or `table` option, split as dbmate and node-pg-migrate split it (at the dot);
  * more than one dot, or an empty part, is refused.
  */
 function splitTableOption(option, format) {
     const parts = option.trim().split('.');
-    if (parts.length > 2 || parts.some((p) => !p)) {
+    if (!isTableOption(option)) {
         throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`migrations-table "${option}" is not a table name: give table or schema.table, as ${format} takes it.`);
     }
     return parts.length === 2 ? { schema: parts[0], name: parts[1] } : { name: parts[0] };
@@ -7687,15 +8026,19 @@ async function readAppliedTimes(session, sql, ids) {
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
   vA: () => (/* binding */ appliedSinceText),
+  My: () => (/* binding */ holdsText),
+  eL: () => (/* binding */ requireCoverage),
   qo: () => (/* binding */ requireWayBack),
   dV: () => (/* binding */ takenText),
   aK: () => (/* binding */ warnIfOlderThanReverted)
 });
 
-// UNUSED EXPORTS: ageText
+// UNUSED EXPORTS: COUNT_CAP, ageText
 
 // EXTERNAL MODULE: ./.build/core/errors.js + 1 modules
 var errors = __nccwpck_require__(3867);
+// EXTERNAL MODULE: ./.build/db/catalog.js
+var catalog = __nccwpck_require__(9066);
 ;// CONCATENATED MODULE: ./.build/db/patterns.js
 /**
  * Schema and table names as pg_dump reads them (`-n`, `-N`, `--exclude-table-data`), resolved to
@@ -7902,8 +8245,23 @@ const REDACTED = '***';
 function recordedAs(recorded, actual, fold = (s) => s) {
     if (!recorded.includes(REDACTED))
         return fold(recorded) === fold(actual);
-    const pattern = recorded.split(REDACTED).map((part) => fold(part).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('[\\s\\S]+');
-    return new RegExp(`^${pattern}$`).test(fold(actual));
+    // A scan, not a pattern built from the manifest's text: a long name would pass a regular
+    // expression's size limit, whose error quotes it.
+    const parts = recorded.split(REDACTED).map(fold);
+    const text = fold(actual);
+    const head = parts[0];
+    const tail = parts[parts.length - 1];
+    if (!text.startsWith(head))
+        return false;
+    // Each *** stands for one character or more; each part in between goes where it is first found.
+    let at = head.length;
+    for (const part of parts.slice(1, -1)) {
+        const found = text.indexOf(part, at + 1);
+        if (found === -1)
+            return false;
+        at = found + part.length;
+    }
+    return text.length - tail.length >= at + 1 && text.endsWith(tail);
 }
 function sameHost(recorded, actual) {
     return recordedAs(recorded, actual, (s) => s.toLowerCase());
@@ -7937,6 +8295,10 @@ function compareSource(snapshot, target) {
     };
 }
 
+// EXTERNAL MODULE: ./.build/migrations/ledger.js
+var ledger = __nccwpck_require__(7485);
+// EXTERNAL MODULE: ./.build/migrations/run-failure.js
+var run_failure = __nccwpck_require__(2048);
 // EXTERNAL MODULE: ./.build/migrations/tracking.js
 var tracking = __nccwpck_require__(8641);
 ;// CONCATENATED MODULE: ./.build/migrations/way-back.js
@@ -7946,6 +8308,9 @@ var tracking = __nccwpck_require__(8641);
  * the run reverts. A down migration that drops a table takes its rows with it; the snapshot is
  * the only place they are still kept.
  */
+
+
+
 
 
 
@@ -8039,16 +8404,86 @@ async function requireEveryRow(session, snapshot) {
 }
 /**
  * Checks the verified snapshot against the database, before anything changes: the same database,
- * every table's rows. Says in the log when it was taken.
+ * every table's rows as far as its filters go. Whether it lacks tables made since it was taken is
+ * requireCoverage's to say, once the run knows it reverts something.
  */
 async function requireWayBack(session, target, snapshot, log) {
     await requireSameDatabase(session, target, snapshot, log);
     await requireEveryRow(session, snapshot);
     const takenAt = snapshot.manifest.createdAt;
     const taken = Date.parse(takenAt);
-    const wayBack = { path: snapshot.path, sha256: snapshot.sha256, takenAt, ageMs: Number.isNaN(taken) ? undefined : Date.now() - taken };
-    log.info(`Way back: snapshot ${snapshot.path}, ${takenText(wayBack)}; it holds every table's rows.`);
-    return wayBack;
+    return { path: snapshot.path, sha256: snapshot.sha256, takenAt, ageMs: Number.isNaN(taken) ? undefined : Date.now() - taken };
+}
+/**
+ * What the snapshot holds of this database's tables, one builder for the log's and the summary's
+ * "Way back" line: never "every table's rows" for one that lacks a table, nor for one not compared.
+ */
+function holdsText(w) {
+    if (!w.notHeld)
+        return 'its tables were not compared with the database\'s, as nothing was reverted';
+    if (!w.notHeld.length)
+        return "it holds every table's rows";
+    const one = w.notHeld.length === 1;
+    return `it holds every table's rows but ${one ? 'that' : 'those'} of ${one ? 'table' : 'tables'} ${nameList(w.notHeld)}, which it does not have (created since it was taken) and which ${one ? 'was' : 'were'} empty before this run changed anything`;
+}
+/**
+ * rollback-kit's own bookkeeping, made by a run after the snapshot it was given (the whole rollback
+ * writes its ledger row after its snapshot; a re-run finds the first attempt's rows): no down SQL
+ * drops them, and a restore keeps the ledger as it is (db/restore.ts). Not the plain format's
+ * tracking table, rollback_kit.schema_migrations: a snapshot without it is no way back for it.
+ */
+const OWN_BOOKKEEPING = new Set([ledger/* LEDGER_TABLE */.R9, run_failure/* PROGRESS_TABLE */.Ll]);
+/** Rows counted per table at most: enough to tell a table's rows are there, and how many, without reading a huge one whole. */
+const COUNT_CAP = 1_000_000;
+/**
+ * The tables here now whose rows the snapshot does not hold, each with its rows counted up to
+ * COUNT_CAP (`FROM ONLY`, as the snapshot counts them). The schemas are every user schema:
+ * requireEveryRow has refused a snapshot that leaves one out by its filters, so a table it does
+ * not list was made since it was taken. Bounded by the run's lock_timeout and statement_timeout.
+ */
+async function tablesNotHeld(session, snapshot) {
+    const held = new Set(snapshot.manifest.tables.map(catalog/* tableKey */.ih));
+    const here = await (0,catalog/* listTables */.WS)(session, await userSchemas(session));
+    const missing = here.filter((t) => !held.has((0,catalog/* tableKey */.ih)(t)) && !OWN_BOOKKEEPING.has(`${t.schema}.${t.name}`));
+    const out = [];
+    for (let at = 0; at < missing.length; at += catalog/* COUNT_BATCH */.Zl) {
+        const batch = missing.slice(at, at + catalog/* COUNT_BATCH */.Zl);
+        const sql = batch.map((t, i) => `SELECT ${i} AS i, (SELECT count(*) FROM (SELECT 1 FROM ONLY ${(0,catalog/* qualified */.LX)(t.schema, t.name)} LIMIT ${COUNT_CAP + 1}) s) AS n`).join('\nUNION ALL ');
+        const { rows } = await session.query(sql);
+        for (const r of rows)
+            out.push({ table: batch[r.i], rows: Number(r.n) });
+    }
+    return out;
+}
+function rowsText(n) {
+    return n > COUNT_CAP ? `more than ${COUNT_CAP} rows` : `${n} ${n === 1 ? 'row' : 'rows'}`;
+}
+/**
+ * Refuses a snapshot taken before tables that hold rows now (an old snapshot-db snapshot passed
+ * to a later rollback): a down migration that drops one would take rows the snapshot never had,
+ * while the run spoke of a way back. An empty one loses nothing (a table the reverted migration
+ * made and nothing wrote): allowed, and the "Way back" line names it. Run once the run knows it
+ * reverts something, before its first change; logs the "Way back" line and sets `wayBack.notHeld`.
+ * A re-run after a partial revert is not refused for tables its first attempt dropped: they are
+ * gone, and only tables here now are compared.
+ */
+async function requireCoverage(session, snapshot, wayBack, log) {
+    let notHeld;
+    try {
+        notHeld = await tablesNotHeld(session, snapshot);
+    }
+    catch (err) {
+        throw new errors/* RollbackKitError */.dp(`Could not compare the tables of snapshot ${snapshot.path} with the database's: ${log.redact((0,errors/* errorLine */.BP)(err))}.`, 'A session holding a table (a migration, a long transaction) may have kept the row counts waiting past lock-timeout-seconds or statement-timeout-seconds. Run again once it is done. Nothing was changed.');
+    }
+    const withRows = notHeld.filter((t) => t.rows > 0);
+    if (withRows.length) {
+        const one = withRows.length === 1;
+        const shown = withRows.slice(0, NAMES_SHOWN).map((t) => `${(0,tracking/* describeTable */.uq)(t.table)} (${rowsText(t.rows)})`);
+        const more = withRows.length > NAMES_SHOWN ? ` and ${withRows.length - NAMES_SHOWN} more` : '';
+        throw new errors/* RollbackKitError */.dp(`Snapshot ${snapshot.path} (${takenText(wayBack)}) is no way back for ${one ? 'table' : 'tables'} ${shown.join(', ')}${more}: its manifest does not list ${one ? 'it' : 'them'}, so the snapshot predates ${one ? 'it' : 'them'} and holds none of ${one ? 'its' : 'their'} rows. A down migration that drops ${one ? 'it' : 'them'} would leave those rows nowhere.`, 'Take a fresh snapshot now with the snapshot-db action and pass its path as snapshot-path; or, if those rows may be lost, set require-snapshot: false to revert without a snapshot. Nothing was changed.');
+    }
+    wayBack.notHeld = notHeld.map((t) => (0,tracking/* describeTable */.uq)(t.table));
+    log.info(`Way back: snapshot ${snapshot.path}, ${takenText(wayBack)}; ${holdsText(wayBack)}.`);
 }
 /**
  * Warns when the snapshot is older than the migrations the run reverts, as far as the tracking
@@ -8247,7 +8682,7 @@ function details(result) {
 }
 /** The snapshot the run could go back to: which, when it was taken, and what it lacks of the rows written since. */
 function wayBack(w) {
-    const line = `Way back: snapshot ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .code */ .aY)(w.path)} (sha256 ${w.sha256.slice(0, 12)}…), ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .text */ .Qq)((0,_migrations_way_back_js__WEBPACK_IMPORTED_MODULE_0__/* .takenText */ .dV)(w))}; verified before the run, with every table's rows.`;
+    const line = `Way back: snapshot ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .code */ .aY)(w.path)} (sha256 ${w.sha256.slice(0, 12)}…), ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .text */ .Qq)((0,_migrations_way_back_js__WEBPACK_IMPORTED_MODULE_0__/* .takenText */ .dV)(w))}, verified before the run; ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .text */ .Qq)((0,_migrations_way_back_js__WEBPACK_IMPORTED_MODULE_0__/* .holdsText */ .My)(w))}.`;
     return w.appliedSince ? `${line}\n\n**Older than the migrations reverted:** ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .text */ .Qq)((0,_migrations_way_back_js__WEBPACK_IMPORTED_MODULE_0__/* .appliedSinceText */ .vA)(w.appliedSince))}; any of them the down SQL dropped has no way back.` : line;
 }
 

@@ -8867,7 +8867,7 @@ exports.visitAsync = visitAsync;
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8161);
-/* harmony import */ var _core_action_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2284);
+/* harmony import */ var _core_action_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8011);
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8005);
 /* harmony import */ var _core_sentence_js__WEBPACK_IMPORTED_MODULE_11__ = __nccwpck_require__(7823);
 /* harmony import */ var _core_output_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(8975);
@@ -8949,7 +8949,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 2284:
+/***/ 8011:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -9791,12 +9791,60 @@ function memoryLog() {
 
 // EXTERNAL MODULE: ./.build/core/output.js
 var output = __nccwpck_require__(8975);
+;// CONCATENATED MODULE: ./.build/core/input-size.js
+/**
+ * The most characters an input may hold, checked where inputs are read (inputsFrom, and the
+ * environment variables secretInput falls back to), before anything uses or prints the value. A
+ * value past it is a mistake (a file pasted into a URL input), and one long enough once crashed
+ * the redactor: it is refused in one line that names the limit and never quotes the value.
+ */
+
+/** A URL or a token: real ones are a few hundred characters; 8 KiB is what HTTP servers take in a request line or header. */
+const URL_OR_TOKEN = { max: 8 * 1024, what: 'a URL or a token' };
+/** Vercel's project names are at most 100 characters; the other platforms' ids and names are shorter. */
+const NAME = { max: 100, what: 'a project, team, app or service name or id' };
+/** A Netlify site is named by its id or its domain, and a domain name is at most 253 characters. */
+const SITE = { max: 253, what: 'a site id or domain' };
+const LIMITS = {
+    'database-url': URL_OR_TOKEN,
+    'notify-webhook-url': URL_OR_TOKEN,
+    'api-url': URL_OR_TOKEN,
+    'machines-api-url': URL_OR_TOKEN,
+    'registry-url': URL_OR_TOKEN,
+    'base-url': URL_OR_TOKEN,
+    'baseline-url': URL_OR_TOKEN,
+    'vercel-token': URL_OR_TOKEN,
+    'fly-token': URL_OR_TOKEN,
+    'railway-token': URL_OR_TOKEN,
+    'render-token': URL_OR_TOKEN,
+    'netlify-token': URL_OR_TOKEN,
+    'github-token': URL_OR_TOKEN,
+    'bypass-token': URL_OR_TOKEN,
+    project: NAME,
+    team: NAME,
+    app: NAME,
+    service: NAME,
+    site: SITE,
+};
+/**
+ * `value` of input `name`, or a refusal when it is longer than that input takes. `shownAs` is how
+ * the message names where it came from (an environment variable the input falls back to).
+ */
+function input_size_withinSize(name, value, shownAs = `Input ${name}`) {
+    const limit = LIMITS[name];
+    if (limit && value.length > limit.max) {
+        throw new errors/* RollbackKitError */.dp(`${shownAs} is ${value.length} characters long; ${limit.what} is at most ${limit.max}.`);
+    }
+    return value;
+}
+
 ;// CONCATENATED MODULE: ./.build/core/secret-input.js
 /**
  * Platform tokens for the entry points: each from its input or, when that is empty, from the
  * environment variable the platform's own CLI reads, so a workflow that already exports it for the
  * CLI needs no second secret. Masked the moment it is read.
  */
+
 
 /** The documented environment variable of each token input (DESIGN, "The whole rollback"). */
 const TOKEN_ENV = {
@@ -9815,7 +9863,8 @@ const TOKEN_ENV = {
  * inputs or the CLI's flags.
  */
 function secretInput(name, env, log, inputs = input) {
-    const value = inputs.secret(name, log) ?? (env[TOKEN_ENV[name]]?.trim() || undefined);
+    const fromEnv = env[TOKEN_ENV[name]]?.trim() || undefined;
+    const value = inputs.secret(name, log) ?? (fromEnv && withinSize(name, fromEnv, TOKEN_ENV[name]));
     log.secret(value, 'declared', TOKEN_ENV[name]);
     return value;
 }
@@ -9909,6 +9958,7 @@ async function writeSummary(markdown, log) {
 
 
 
+
 function actionLog() {
     return createLog({
         info: (m) => output/* output */.CG.info(m),
@@ -9919,7 +9969,8 @@ function actionLog() {
 }
 /** Reads inputs by their public names from `get` (the runner's INPUT_* variables, or the CLI's flags); every parse error names the input. */
 function inputsFrom(get) {
-    const raw = (name) => get(name) ?? '';
+    // Every read goes through here: an input longer than it may be is refused before it is used or printed.
+    const raw = (name) => input_size_withinSize(name, get(name) ?? '');
     const inputs = {
         string(name, opts = {}) {
             const value = raw(name).trim();
@@ -10661,10 +10712,14 @@ function parseNumber(raw, name, opts = {}) {
     if (!Number.isFinite(n) || (opts.integer && !Number.isInteger(n))) {
         throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`Input ${name} must be ${kind}, got "${raw}".`);
     }
+    // Past 2^53 a number no longer holds every whole value (99999999999999999999999 reads as 1e+23,
+    // and later messages would say so): out of range for anything we count. Values quoted as typed.
+    if (Math.abs(n) > Number.MAX_SAFE_INTEGER)
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`Input ${name} is out of range: beyond ±${Number.MAX_SAFE_INTEGER}, got ${value}.`);
     if (opts.min !== undefined && n < opts.min)
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`Input ${name} must be at least ${opts.min}, got ${n}.`);
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`Input ${name} must be at least ${opts.min}, got ${value}.`);
     if (opts.max !== undefined && n > opts.max)
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`Input ${name} must be at most ${opts.max}, got ${n}.`);
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`Input ${name} must be at most ${opts.max}, got ${value}.`);
     return n;
 }
 function parseInteger(raw, name, opts = {}) {
@@ -10740,7 +10795,7 @@ async function readCapped(res, maxBytes) {
 /* harmony export */   rE: () => (/* binding */ SecretSet),
 /* harmony export */   vb: () => (/* binding */ MIN_SECRET_LENGTH)
 /* harmony export */ });
-/* unused harmony exports secretStrength, encodedForms */
+/* unused harmony exports secretStrength, encodedForms, MIN_BASE64_CORE, base64Forms */
 /**
  * What counts as a secret, in which written forms it can turn up, and how it is taken out of text.
  * The one rule for every value registered anywhere (inputs, passwords, URLs, spec headers), used by
@@ -10770,6 +10825,34 @@ function encodedForms(value) {
     const form = new URLSearchParams({ v: value }).toString().slice(2);
     const json = JSON.stringify(value).slice(1, -1);
     return [...new Set([value, uri, form, json])];
+}
+/**
+ * The shortest base64 piece registered: 8 characters carry 48 bits, the same as the 6 bytes
+ * MIN_SECRET_LENGTH asks of a value written as it is. Shorter pieces (a 6-character secret at an
+ * offset of 1 or 2 leaves 7 characters) say less than a value we already call too short to hide.
+ */
+const MIN_BASE64_CORE = Math.ceil((MIN_SECRET_LENGTH * 8) / 6);
+/**
+ * The value as it reads inside any base64 text, as the runner's masker finds it: `Basic
+ * base64(user:token)`, `base64("Bearer " + token)`, `printf %s "$TOKEN" | base64`. Where the
+ * value starts 0, 1 or 2 bytes into a 3-byte group, the characters whose 6 bits all come from the
+ * value are the same whatever comes before or after it; the first characters (mixed with what
+ * precedes) and the last ones (mixed with what follows, or padding) are left out. Each in the
+ * standard and the URL-safe alphabet; pieces shorter than MIN_BASE64_CORE are left out.
+ */
+function base64Forms(value) {
+    const bytes = Buffer.from(value, 'utf8');
+    const forms = [];
+    for (const offset of [0, 1, 2]) {
+        // The value's bits run from 8·offset to 8·(offset + length); character i holds bits 6i to 6i + 6.
+        const first = Math.ceil((8 * offset) / 6);
+        const end = Math.floor((8 * (offset + bytes.length)) / 6);
+        if (end - first < MIN_BASE64_CORE)
+            continue;
+        const core = Buffer.concat([Buffer.alloc(offset), bytes]).toString('base64').slice(first, end);
+        forms.push(core, core.replace(/\+/g, '-').replace(/\//g, '_'));
+    }
+    return [...new Set(forms)];
 }
 /**
  * Cuts text to at most `max` characters with an ellipsis, at a space when there is one in the
@@ -10802,15 +10885,33 @@ function redactDeep(value, redact) {
     return value;
 }
 const REDACTED = '***';
-const escapeRegExp = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-/** The registered values and one pattern that replaces them all. */
+/** A letter or digit, the characters a weak secret must not touch to be a whole word. */
+const WORD_CHAR = /[\p{L}\p{N}]/u;
+const isWordChar = (ch) => ch !== undefined && WORD_CHAR.test(ch);
+/** The character (whole code point) that ends right before `index`. */
+function charBefore(text, index) {
+    if (index <= 0)
+        return undefined;
+    const low = text.charCodeAt(index - 1);
+    const pair = index >= 2 && low >= 0xdc00 && low <= 0xdfff && text.charCodeAt(index - 2) >= 0xd800 && text.charCodeAt(index - 2) <= 0xdbff;
+    return text.slice(pair ? index - 2 : index - 1, index);
+}
+/** The character (whole code point) that starts at `index`. */
+const charAt = (text, index) => (index < text.length ? String.fromCodePoint(text.codePointAt(index)) : undefined);
+/**
+ * The registered values, found by plain string search rather than one pattern of them all: a
+ * regular expression has a size limit (a 32,000-character value passed it), and the engine's
+ * error quotes the whole pattern, which here is every secret in the clear.
+ */
 class SecretSet {
     strong = new Set();
     weak = new Set();
-    pattern;
+    /** Each registered form once, longest first; rebuilt after an add. */
+    sorted;
     /**
-     * Registers `value` and its encoded forms. Returns what the runner may mask (strong forms only)
-     * and whether it was new, or undefined when nothing was registered.
+     * Registers `value` and its encoded forms (strong values also their base64 pieces). Returns
+     * what the runner may mask (strong forms only) and whether it was new, or undefined when
+     * nothing was registered.
      *
      * The choice for weak values: a guessed one (`?x-vercel-set-bypass-cookie=true`, `?token=abc`)
      * is not a secret at all. A declared one (a 4-character database password) is still a secret,
@@ -10826,25 +10927,47 @@ class SecretSet {
         if (!strength || (strength === 'weak' && source === 'guessed'))
             return undefined;
         const set = strength === 'strong' ? this.strong : this.weak;
-        const fresh = encodedForms(value).filter((form) => !this.strong.has(form) && !set.has(form));
+        const forms = strength === 'strong' ? [...encodedForms(value), ...base64Forms(value)] : encodedForms(value);
+        const fresh = [...new Set(forms)].filter((form) => !this.strong.has(form) && !set.has(form));
         if (!fresh.length)
             return { strength, maskable: [], fresh: false };
         for (const form of fresh)
             set.add(form);
-        this.pattern = undefined;
+        this.sorted = undefined;
         return { strength, maskable: strength === 'strong' ? fresh : [], fresh: true };
     }
+    /**
+     * Every place a registered form stands replaced by ***: strong forms wherever they are, weak ones
+     * where no letter or digit touches them. Overlapping places are replaced as one, so two secrets
+     * sharing characters leave no piece of either.
+     */
     redact(text) {
         if (!this.strong.size && !this.weak.size)
             return text;
-        this.pattern ??= this.compile();
-        return text.replace(this.pattern, REDACTED);
-    }
-    compile() {
-        // Longest first, so a secret that contains another is replaced whole.
-        const all = [...[...this.strong].map((s) => ({ s, weak: false })), ...[...this.weak].map((s) => ({ s, weak: true }))].sort((a, b) => b.s.length - a.s.length);
-        const alternatives = all.map(({ s, weak }) => (weak ? `(?<![\\p{L}\\p{N}])${escapeRegExp(s)}(?![\\p{L}\\p{N}])` : escapeRegExp(s)));
-        return new RegExp(alternatives.join('|'), 'gu');
+        this.sorted ??= [...[...this.strong].map((form) => ({ form, weak: false })), ...[...this.weak].map((form) => ({ form, weak: true }))].sort((a, b) => b.form.length - a.form.length);
+        const spans = [];
+        for (const { form, weak } of this.sorted) {
+            for (let at = text.indexOf(form); at !== -1; at = text.indexOf(form, at + 1)) {
+                const end = at + form.length;
+                if (weak && (isWordChar(charBefore(text, at)) || isWordChar(charAt(text, end))))
+                    continue;
+                spans.push([at, end]);
+            }
+        }
+        if (!spans.length)
+            return text;
+        spans.sort((a, b) => a[0] - b[0]);
+        let out = '';
+        let done = 0;
+        for (const [start, end] of spans) {
+            if (end <= done)
+                continue;
+            // Overlapping the span just replaced: the part past it joins that ***.
+            if (start >= done)
+                out += `${text.slice(done, start)}${REDACTED}`;
+            done = end;
+        }
+        return out + text.slice(done);
     }
 }
 
