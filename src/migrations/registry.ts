@@ -27,8 +27,17 @@ export function parseFormatName(raw: string | undefined): FormatName | 'auto' {
 }
 
 /**
- * The folder to read: the one given, or the first of the tools' default folders that exists under
- * `root`. `name` is how messages name the given folder: the input, or the plan file's key that gave it.
+ * Where a migrations folder is looked for when none is given, whatever the format: every tool's own
+ * folder (db/migrations, migrations, supabase/migrations, prisma/migrations), so a plain or
+ * golang-migrate layout kept in any of them is found as with format auto. The one list the docs give.
+ */
+export const MIGRATIONS_DIRS: readonly string[] = [...new Set(Object.values(FORMATS).flatMap((f) => (f.ownDir ? [f.ownDir] : [])))];
+
+/**
+ * The folder to read: the one given, or the one of MIGRATIONS_DIRS that exists under `root`, the
+ * format's own folder first: where the tool itself looks wins, as it would for the tool. Without it,
+ * several existing folders leave which one to revert unclear, and are refused. `name` is how
+ * messages name the given folder: the input, or the plan file's key that gave it.
  */
 export function resolveMigrationsDir(root: string, given: string | undefined, format: FormatName | 'auto', name = 'migrations-dir'): string {
   if (given) {
@@ -38,12 +47,13 @@ export function resolveMigrationsDir(root: string, given: string | undefined, fo
     }
     return dir;
   }
-  const candidates = format === 'auto' ? [...new Set(Object.values(FORMATS).flatMap((f) => f.defaultDirs))] : FORMATS[format].defaultDirs;
+  const own = format === 'auto' ? undefined : FORMATS[format].ownDir;
+  const candidates = own ? [own, ...MIGRATIONS_DIRS.filter((d) => d !== own)] : MIGRATIONS_DIRS;
   const found = candidates.map((c) => join(root, c)).filter((d) => existsSync(d) && statSync(d).isDirectory());
   if (found.length === 0) {
     throw new RollbackKitError(`No migrations folder found: none of ${candidates.join(', ')} exists in the workspace.`, 'Set migrations-dir to the folder holding your migrations.');
   }
-  if (found.length > 1 && format === 'auto') {
+  if (found.length > 1 && !(own && found[0] === join(root, own))) {
     throw new RollbackKitError(`Several migrations folders exist (${found.map((d) => d.slice(root.length + 1)).join(', ')}), so which one to revert is unclear.`, 'Set migrations-dir (and format) explicitly.');
   }
   return found[0]!;

@@ -100,8 +100,11 @@ export interface Tracking {
 
 export interface MigrationFormat {
   name: FormatName;
-  /** Where the tool keeps migrations by default, relative to the repository root. */
-  defaultDirs: string[];
+  /**
+   * The folder the tool itself reads when told none, relative to the repository root; undefined for
+   * a tool with no such default (golang-migrate's -path is required; plain is ours).
+   */
+  ownDir?: string;
   /** How sure we are that `dir` holds this format: 0 = not at all. */
   detect(dir: string, entries: string[]): Promise<number>;
   /** The folder's migrations, oldest first. */

@@ -14,7 +14,7 @@ import { vercelTokenReadiness } from '../platforms/vercel/token.js';
 import { loadChecks } from '../smoke/smoke-test.js';
 import type { Check } from '../smoke/spec.js';
 import type { DrillRecord } from './drill.js';
-import type { ComponentPlan } from './plan-file.js';
+import { fileKey, type ComponentPlan } from './plan-file.js';
 import type { DeploymentRef, PhaseName } from './record.js';
 import { budgets } from './budgets.js';
 import { placeOf, promoteRequest, type RollbackRequest } from './rollback.js';
@@ -231,16 +231,20 @@ export async function readiness(request: RollbackRequest, components: ComponentP
 /**
  * The plan's waits that are longer than the budget of the phase they wait in. Budgets are reported,
  * never enforced, so such a wait is only seen once an incident has run over: the drill says so first.
+ * Each is named where it is set: a plan file's key (its default when the file leaves it out), else
+ * the input. With a plan file the timeout-seconds input does not apply, and naming it (the command
+ * line's `--timeout-seconds`) sent people to a flag that changes nothing.
  */
 function waitsOverBudget(plan: RollbackRequest['plan'], components: ComponentPlan[]): string[] {
   const b = budgets(plan.budgetMinutes);
   const out: string[] = [];
+  const where = (key: string, input: string) => (plan.source === 'inputs' ? input : fileKey(key, plan.source));
   const over = (what: string, seconds: number, phase: PhaseName) => {
     if (seconds * 1000 > b.phase(phase)) out.push(`${what} ${seconds} s > ${phase}'s ${b.phase(phase) / 1000} s`);
   };
-  for (const c of components) over(`${c.name} timeout-seconds`, c.timeoutSeconds, 'app');
-  if (plan.database) over('database lock-timeout-seconds', plan.database.lockTimeoutSeconds, 'database');
-  if (plan.verify) over('verify deadline-seconds', plan.verify.deadlineSeconds, 'verify');
+  for (const c of components) over(where(`components.${c.name}.timeout-seconds`, `${c.name} timeout-seconds`), c.timeoutSeconds, 'app');
+  if (plan.database) over(where('database.lock-timeout-seconds', 'database lock-timeout-seconds'), plan.database.lockTimeoutSeconds, 'database');
+  if (plan.verify) over(where('verify.deadline-seconds', 'verify deadline-seconds'), plan.verify.deadlineSeconds, 'verify');
   return out;
 }
 

@@ -60,9 +60,17 @@ export function planInputs(inputs: Inputs, minBudgetMinutes: number = MIN_BUDGET
     'base-url': inputs.string('base-url'),
     checks: inputs.string('checks'),
     'checks-file': inputs.string('checks-file'),
-    'budget-minutes': inputs.number('budget-minutes', { min: minBudgetMinutes, max: MAX_BUDGET_MINUTES }),
+    'budget-minutes': budgetMinutesInput(inputs, minBudgetMinutes),
     environment: inputs.string('environment'),
   };
+}
+
+/**
+ * The budget-minutes input, checked: the rollback's and the drill's (a drill may go as low as
+ * MIN_DRILL_BUDGET_MINUTES, to rehearse a budget that fails), the sandbox drill's too.
+ */
+export function budgetMinutesInput(inputs: Inputs, min: number = MIN_BUDGET_MINUTES): number | undefined {
+  return inputs.number('budget-minutes', { min, max: MAX_BUDGET_MINUTES });
 }
 
 export function readSeverity(inputs: Inputs): Severity {

@@ -149,7 +149,7 @@ export function assertLoopback(databaseUrl: string, from = DEFAULT_FROM): void {
   const hosts = [...target.host.split(','), ...(target.params.hostaddr ? target.params.hostaddr.split(',') : [])];
   if (hosts.every(isLoopbackHost)) return;
   throw new RollbackKitError(
-    `The sandbox runs only on this machine, and ${from} points at ${describeTarget(target)}: it creates and drops databases, so it refuses any host but 127.0.0.1, ::1, localhost or a Unix socket. Nothing was touched.`,
+    `The sandbox runs only on this machine, and ${from} points at ${describeTarget(target)}: it creates and drops databases, so it refuses any host but a loopback address (127.0.0.0/8, ::1), localhost or a Unix socket. Nothing was touched.`,
     `${capital(withoutIt(from))} (the sandbox then uses the local server or a throwaway cluster), or point it at a local server.`,
   );
 }

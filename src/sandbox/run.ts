@@ -208,8 +208,11 @@ async function setUp(opts: Omit<SandboxOptions, 'reportDir' | 'dryRun'>, brokenV
   return { pgSource: pgServer.source, adminUrl: pgServer.adminUrl, dbName, databaseUrl, workspace, migrations, dbmateBin, vercel, token, shop, v2, before };
 }
 
-/** The plan the sandbox writes into its workspace, as a project would keep it in rollback-kit.yml. */
-function planFor(w: SandboxWorld, environment: string): RollbackPlan {
+/**
+ * The plan the sandbox writes into its workspace, as a project would keep it in rollback-kit.yml;
+ * `budgetMinutes` overrides its 15 as the budget-minutes input overrides a project's file.
+ */
+function planFor(w: SandboxWorld, environment: string, budgetMinutes?: number): RollbackPlan {
   const planText = [
     `environment: ${environment}`,
     'budget-minutes: 15',
@@ -226,7 +229,7 @@ function planFor(w: SandboxWorld, environment: string): RollbackPlan {
     '  interval-seconds: 0',
     '',
   ].join('\n');
-  return resolvePlan(parsePlanFile(planText, 'rollback-kit.yml'), {}, { hasDatabaseUrl: true });
+  return resolvePlan(parsePlanFile(planText, 'rollback-kit.yml'), { 'budget-minutes': budgetMinutes }, { hasDatabaseUrl: true });
 }
 
 export async function runSandbox(opts: SandboxOptions, cleanup: Cleanup, cliLog: Log): Promise<SandboxResult> {
@@ -290,6 +293,14 @@ export async function runSandbox(opts: SandboxOptions, cleanup: Cleanup, cliLog:
     record: safe, plan, before, serving: shop.serving(), dbmateStatus, files, totalMs: Date.now() - started };
 }
 
+/** What `drill --sandbox` takes beyond the sandbox's own options: the drill flags that apply to it. */
+export interface SandboxDrillOptions extends SandboxOptions {
+  /** The budget its phases are timed against (default the plan's 15). */
+  budgetMinutes?: number;
+  /** Why the drill runs: the reason the way back's rollback carries, as a staging drill's does. */
+  reason?: string;
+}
+
 export interface SandboxDrillResult {
   postgres: string;
   started: SandboxResult['started'];
@@ -304,7 +315,7 @@ export interface SandboxDrillResult {
  * The rehearsal (`rollback-kit drill --sandbox`): the same shop as staging, v2 healthy this time,
  * and the real drill (runDrill): readiness, snapshot, back to v1, verify, forward to v2, verify.
  */
-export async function runSandboxDrill(opts: SandboxOptions, cleanup: Cleanup, cliLog: Log): Promise<SandboxDrillResult> {
+export async function runSandboxDrill(opts: SandboxDrillOptions, cleanup: Cleanup, cliLog: Log): Promise<SandboxDrillResult> {
   const started = Date.now();
   const log = quietLog(cliLog, cleanup);
   const w = await setUp(opts, false, cleanup, log);
@@ -312,8 +323,8 @@ export async function runSandboxDrill(opts: SandboxOptions, cleanup: Cleanup, cl
   cleanup.check();
   const record = await runDrill(
     {
-      plan: planFor(w, 'staging'),
-      reason: 'rollback-kit sandbox drill',
+      plan: planFor(w, 'staging', opts.budgetMinutes),
+      reason: opts.reason ?? 'rollback-kit sandbox drill',
       dryRun: opts.dryRun,
       secrets: { vercelToken: w.token },
       database: parseConnectionString(w.databaseUrl, log),

@@ -96,8 +96,15 @@ describe('runDrill (library): waits that cannot fit the budget', () => {
     expect(budget).toMatchObject({
       status: 'warning',
       detail:
-        'waits longer than their phase\'s budget (budget-minutes 15): web timeout-seconds 600 s > app\'s 180 s; verify deadline-seconds 300 s > verify\'s 120 s. In an incident each alone could overrun the runbook: shorten them, or raise budget-minutes deliberately',
+        'waits longer than their phase\'s budget (budget-minutes 15): rollback-kit.yml\'s components.web.timeout-seconds 600 s > app\'s 180 s; rollback-kit.yml\'s verify.deadline-seconds 300 s > verify\'s 120 s. In an incident each alone could overrun the runbook: shorten them, or raise budget-minutes deliberately',
     });
+  });
+
+  it('names a wait of a plan made from the inputs by its input: there is no file to point at', async () => {
+    const req = await request({ dryRun: true });
+    req.plan = { ...req.plan, source: 'inputs', components: [{ ...req.plan.components[0]!, timeoutSeconds: 600 }] };
+    const record = await runDrill(req, {}, memoryLog());
+    expect(record.readiness.find((r) => r.check === 'budget')?.detail).toContain(": web timeout-seconds 600 s > app's 180 s.");
   });
 
   it('adds no budget row when every wait fits', async () => {

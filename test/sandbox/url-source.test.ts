@@ -36,6 +36,14 @@ it('DATABASE_URL on another host: the refusal names DATABASE_URL and says to uns
   expect(run.stderr).toContain('The sandbox runs only on this machine, and DATABASE_URL points at db.example.com:5432/shop');
   expect(run.stderr).toContain('Unset DATABASE_URL (the sandbox then uses');
   expect(run.stderr).not.toContain('--database-url points');
+  // What it accepts, as README says: all of 127.0.0.0/8, not 127.0.0.1 alone.
+  expect(run.stderr).toContain('it refuses any host but a loopback address (127.0.0.0/8, ::1), localhost or a Unix socket.');
+});
+
+it('a host elsewhere in 127.0.0.0/8 is this machine: tried, not refused', async () => {
+  const run = await runMain(['sandbox', '--database-url', 'postgres://postgres@127.0.0.2:1/postgres', '--report-dir', 'report'], { cwd: await folder() });
+  expect(run.code).toBe(1);
+  expect(run.stderr).toContain('The PostgreSQL server at --database-url (127.0.0.2:1/postgres) does not answer');
 });
 
 it('--database-url where nothing answers: the failure names --database-url, not DATABASE_URL', async () => {

@@ -5,13 +5,14 @@
  */
 import { join, relative } from 'node:path';
 import { parseConnectionString } from '../../db/connection.js';
-import { runDrill, UNTRIED_WAY_BACK, type DrillRecord } from '../../pipeline/drill.js';
-import { readDrillPlan } from '../../pipeline/plan-source.js';
+import { MIN_DRILL_BUDGET_MINUTES, runDrill, UNTRIED_WAY_BACK, type DrillRecord } from '../../pipeline/drill.js';
+import { budgetMinutesInput, readDrillPlan } from '../../pipeline/plan-source.js';
 import { recordDrill } from '../../report/drill-issue.js';
 import { redactDeep } from '../../core/secrets.js';
 import { runSandboxDrill } from '../../sandbox/run.js';
 import type { CommandResult, CommandSpec } from '../command.js';
-import type { Cli } from '../context.js';
+import { camel, UsageError, type Cli } from '../context.js';
+import { COMMAND_FLAGS, FLAGS, flagOf } from '../flags.js';
 import { formatDuration } from '../../core/duration.js';
 import { phaseProgress } from './rollback.js';
 import { removeIfEmpty, sandboxOptions, sandboxProgress, withCleanup } from './sandbox.js';
@@ -22,11 +23,12 @@ export const drill: CommandSpec = {
   summary: 'Rehearse the rollback on staging: readiness, snapshot, back, verify, forward, verify, against the budget (--sandbox: on this machine)',
   examples: ['rollback-kit drill --sandbox', 'rollback-kit drill --config ops/rollback-kit.staging.yml', 'rollback-kit drill --dry-run   # readiness only: is the way back there?'],
   extra: [
-    { flags: '--sandbox', help: 'rehearse on the sandbox (local PostgreSQL, shop app, Vercel API); no accounts' },
+    { flags: '--sandbox', help: 'rehearse on the sandbox (local PostgreSQL, shop app, Vercel API); no accounts. Takes --reason, --dry-run, --budget-minutes and --database-url (a local server); the other drill flags describe a staging and are refused' },
     { flags: '--report-dir <dir>', help: 'with --sandbox: where the drill report goes (default ./rollback-kit-sandbox/drill-<time>)' },
     { flags: '--throwaway-postgres', help: 'with --sandbox: use a throwaway cluster even when a server is running' },
   ],
   async run(cli, _argument, extra) {
+    refuseMixedFlags(extra);
     if (extra.sandbox === true) return sandboxDrill(cli, extra);
     const secrets = cli.platformSecrets();
     const databaseUrl = cli.secret('database-url');
@@ -61,14 +63,54 @@ export const drill: CommandSpec = {
   },
 };
 
+/**
+ * The drill flags `--sandbox` takes: the sandbox drill rehearses on a staging of its own (its shop,
+ * dbmate migrations, a local Vercel API) with a plan of its own, so what describes a staging
+ * (--config, a component, the database's migrations, the checks, tokens) has nothing to act on.
+ */
+const SANDBOX_TAKES: readonly string[] = ['reason', 'dry-run', 'budget-minutes', 'database-url'];
+/** The drill's own flags that only the sandbox drill has. */
+const SANDBOX_ONLY = ['--report-dir', '--throwaway-postgres'];
+
+/** Whether the person gave flag `name` (an input name); an on-unless-turned-off flag is given as its --no- form. */
+function given(extra: Record<string, unknown>, name: string): boolean {
+  const value = extra[camel(name)];
+  return FLAGS[name]?.kind === 'on' ? value === false : value !== undefined && value !== false;
+}
+
+/**
+ * Flags that cannot apply to the drill asked for are refused (exit 2), not ignored: a --config
+ * beside --sandbox, or a --report-dir without it, would otherwise read as honoured.
+ */
+function refuseMixedFlags(extra: Record<string, unknown>): void {
+  if (extra.sandbox === true) {
+    const unused = COMMAND_FLAGS.drill.filter((name) => !SANDBOX_TAKES.includes(name) && given(extra, name)).map(flagOf);
+    if (!unused.length) return;
+    throw new UsageError(
+      `${unused.join(', ')} cannot be used with --sandbox: the sandbox drill rehearses on a staging of its own (the shop, its dbmate migrations, a local Vercel API) with a plan of its own, so ${unused.length > 1 ? 'they have' : 'it has'} nothing to act on. Nothing was started.`,
+      `With --sandbox give only ${SANDBOX_TAKES.map(flagOf).join(', ')}, ${SANDBOX_ONLY.join(', ')}; to drill the staging your flags describe, leave out --sandbox.`,
+    );
+  }
+  const sandboxOnly = SANDBOX_ONLY.filter((flag) => extra[camel(flag.slice(2))] !== undefined);
+  if (sandboxOnly.length) {
+    throw new UsageError(
+      `${sandboxOnly.join(', ')} ${sandboxOnly.length > 1 ? 'work' : 'works'} only with --sandbox: a drill on staging keeps no report folder and starts no PostgreSQL (its record is the drill issue and the output above). Nothing was started.`,
+      'Add --sandbox to rehearse on this machine, or leave it out.',
+    );
+  }
+}
+
 async function sandboxDrill(cli: Cli, extra: Record<string, unknown>): Promise<CommandResult> {
+  // Read before anything starts: a bad value is bad usage (exit 2), as in the drill on staging.
+  const budgetMinutes = budgetMinutesInput(cli.inputs, MIN_DRILL_BUDGET_MINUTES);
+  const reason = cli.inputs.string('reason');
   const options = await sandboxOptions(cli, extra, 'drill-');
   cli.begin();
   const t = cli.term;
   return withCleanup(cli, async (cleanup) => {
     removeIfEmpty(cleanup, options.made);
     t.say(t.paint('bold', 'rollback-kit drill --sandbox: the rollback rehearsed on a staging shop, on this machine'));
-    const result = await runSandboxDrill({ ...options, progress: sandboxProgress(cli) }, cleanup, cli.log);
+    const result = await runSandboxDrill({ ...options, budgetMinutes, reason, progress: sandboxProgress(cli) }, cleanup, cli.log);
     const shown = drillResult(cli, result.record);
     t.say(`Staging serves ${result.serving ?? 'nothing'} after the drill. Report: ${relative(cli.cwd, result.files.markdown)}`);
     return { ...shown, postgres: result.postgres, started: result.started, serving: result.serving, files: result.files, totalMs: result.totalMs };

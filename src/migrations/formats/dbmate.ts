@@ -126,7 +126,7 @@ export function inDbmateOrder(versions: string[], files: MigrationFile[]): strin
 
 export const dbmate: MigrationFormat = {
   name: 'dbmate',
-  defaultDirs: ['db/migrations'],
+  ownDir: 'db/migrations',
   async detect(dir, entries) {
     const sql = entries.filter((n) => n.endsWith('.sql'));
     return (await anyFileMatches(dir, sql, (text) => UP_MARKER.test(text))) ? 10 : 0;

@@ -77,7 +77,6 @@ function setVersion(table: TableName, version: string | undefined, dirty: boolea
 
 export const golangMigrate: MigrationFormat = {
   name: 'golang-migrate',
-  defaultDirs: ['migrations', 'db/migrations'],
   linearHistory: true,
   async detect(_dir, entries) {
     return entries.some((n) => FILE.exec(n)?.[3] === 'up') ? 8 : 0;

@@ -101,7 +101,8 @@ function compare(a: MigrationFile, b: MigrationFile): number {
 
 export const nodePgMigrate: MigrationFormat = {
   name: 'node-pg-migrate',
-  defaultDirs: ['migrations'],
+  // node-pg-migrate's --migrations-dir defaults to ./migrations.
+  ownDir: 'migrations',
   linearHistory: true,
   async detect(dir, entries) {
     if (await anyFileMatches(dir, entries.filter((n) => n.endsWith('.sql')), (text) => findMarker(text, 'up') >= 0)) return 9;

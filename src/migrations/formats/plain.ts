@@ -19,7 +19,6 @@ CREATE TABLE IF NOT EXISTS rollback_kit.schema_migrations (
 
 export const plain: MigrationFormat = {
   name: 'plain',
-  defaultDirs: ['migrations'],
   async detect(_dir, entries) {
     return entries.some((n) => DOWN_FILE.test(n)) ? 1 : 0;
   },

@@ -17,7 +17,7 @@ export const PRISMA_LOCK_KEY = '72707369';
 
 export const prisma: MigrationFormat = {
   name: 'prisma',
-  defaultDirs: ['prisma/migrations'],
+  ownDir: 'prisma/migrations',
   async detect(dir, entries) {
     for (const name of entries) if ((await readText(dir, `${name}/migration.sql`)) !== undefined) return 12;
     return 0;

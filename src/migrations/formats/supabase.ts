@@ -16,7 +16,7 @@ const TABLE: TableName = { schema: 'supabase_migrations', name: 'schema_migratio
 
 export const supabase: MigrationFormat = {
   name: 'supabase',
-  defaultDirs: ['supabase/migrations'],
+  ownDir: 'supabase/migrations',
   async detect(dir, entries) {
     const inSupabase = /(^|[\\/])supabase[\\/]migrations[\\/]*$/.test(dir);
     return inSupabase && entries.some((n) => UP_FILE.test(n)) ? 11 : 0;
