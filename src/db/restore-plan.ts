@@ -58,9 +58,12 @@ export interface SnapshotContents {
   objects: SnapshotObject[];
   /** The snapshot holds large objects (a plain script commits those on its own). */
   largeObjects: boolean;
-  /** The schemas it creates (`CREATE SCHEMA IF NOT EXISTS`, restore-script.ts keepSchema), as its table of contents names them. */
+  /** The schemas it creates (`CREATE SCHEMA IF NOT EXISTS`, restore-script.ts keepSchema), as its CREATE SCHEMA statements name them (quoted where needed). */
   schemas: string[];
 }
+
+/** pg_dump's `CREATE SCHEMA name;`, the name as the statement quotes it (a quoted name may hold a newline). */
+const CREATED_SCHEMA = /^CREATE SCHEMA ([\s\S]+?);\r?\n?$/;
 
 const RELATION_TYPES = new Set(['TABLE', 'VIEW', 'MATERIALIZED VIEW', 'SEQUENCE', 'FOREIGN TABLE']);
 /**
@@ -119,6 +122,10 @@ function tocReader(into: SnapshotContents): Transform {
         if (shape) into.tables.push(shape);
       },
     },
+    onCreateSchema: (statement) => {
+      const created = CREATED_SCHEMA.exec(decode(statement));
+      if (created) into.schemas.push(created[1]!);
+    },
     onTopLevelLine: (raw) => {
       const ascii = raw.toString('latin1').replace(/\r?\n$/, '');
       const encoding = CLIENT_ENCODING.exec(ascii);
@@ -135,7 +142,6 @@ function tocReader(into: SnapshotContents): Transform {
       if (RELATION_TYPES.has(type)) into.relations.push({ schema, name, type });
       else if (OBJECT_TYPES.has(type)) into.objects.push({ schema, name, type });
       else if (TABLE_OBJECT_TYPES.has(type)) into.tableObjects.push({ schema, name, type });
-      else if (type === 'SCHEMA') into.schemas.push(name);
       else if (/^(BLOB|BLOBS|LARGE OBJECT)/.test(type)) into.largeObjects = true;
     },
   });
