@@ -58,9 +58,12 @@ export interface SnapshotContents {
   objects: SnapshotObject[];
   /** The snapshot holds large objects (a plain script commits those on its own). */
   largeObjects: boolean;
-  /** The schemas it creates (`CREATE SCHEMA IF NOT EXISTS`, restore-script.ts keepSchema), as its table of contents names them. */
+  /** The schemas it creates (`CREATE SCHEMA IF NOT EXISTS`, restore-script.ts keepSchema), as its CREATE SCHEMA statements name them (quoted where needed). */
   schemas: string[];
 }
+
+/** pg_dump's `CREATE SCHEMA name;`, the name as the statement quotes it (a quoted name may hold a newline). */
+const CREATED_SCHEMA = /^CREATE SCHEMA ([\s\S]+?);\r?\n?$/;
 
 const RELATION_TYPES = new Set(['TABLE', 'VIEW', 'MATERIALIZED VIEW', 'SEQUENCE', 'FOREIGN TABLE']);
 /**
@@ -119,6 +122,10 @@ function tocReader(into: SnapshotContents): Transform {
         if (shape) into.tables.push(shape);
       },
     },
+    onCreateSchema: (statement) => {
+      const created = CREATED_SCHEMA.exec(decode(statement));
+      if (created) into.schemas.push(created[1]!);
+    },
     onTopLevelLine: (raw) => {
       const ascii = raw.toString('latin1').replace(/\r?\n$/, '');
       const encoding = CLIENT_ENCODING.exec(ascii);
@@ -135,7 +142,6 @@ function tocReader(into: SnapshotContents): Transform {
       if (RELATION_TYPES.has(type)) into.relations.push({ schema, name, type });
       else if (OBJECT_TYPES.has(type)) into.objects.push({ schema, name, type });
       else if (TABLE_OBJECT_TYPES.has(type)) into.tableObjects.push({ schema, name, type });
-      else if (type === 'SCHEMA') into.schemas.push(name);
       else if (/^(BLOB|BLOBS|LARGE OBJECT)/.test(type)) into.largeObjects = true;
     },
   });
@@ -283,7 +289,7 @@ interface KeptUser {
  * objid, type, namespace, name, owners), from $1, $2, $3: the types, schemas and names of its table
  * of contents. Each kind is named as pg_dump names it (see OBJECT_TYPES and DROPPED_AS). `owners`:
  * the roles whose privileges let one drop it (any one of them: a cast's source or target type's
- * owner); none for the kinds only a superuser may create (an access method, an event trigger, a
+ * owner, one that is not a superuser first, as the refusal names the first and a GRANT of it helps); none for the kinds only a superuser may create (an access method, an event trigger, a
  * foreign-data wrapper, a text search parser or template, an operator class or family).
  */
 const SNAPSHOT_OBJECTS = `toc AS (
@@ -301,7 +307,7 @@ const SNAPSHOT_OBJECTS = `toc AS (
        UNION ALL SELECT 'pg_collation'::regclass, c.oid, 'COLLATION', c.collnamespace, c.collname::text, ARRAY[c.collowner] FROM pg_collation c
        UNION ALL SELECT 'pg_conversion'::regclass, c.oid, 'CONVERSION', c.connamespace, c.conname::text, ARRAY[c.conowner] FROM pg_conversion c
        UNION ALL SELECT 'pg_cast'::regclass, c.oid, 'CAST', NULL, 'CAST (' || format_type(c.castsource, NULL) || ' AS ' || format_type(c.casttarget, NULL) || ')',
-              ARRAY(SELECT t.typowner FROM pg_type t WHERE t.oid IN (c.castsource, c.casttarget)) FROM pg_cast c
+              ARRAY(SELECT t.typowner FROM pg_type t JOIN pg_roles r ON r.oid = t.typowner WHERE t.oid IN (c.castsource, c.casttarget) ORDER BY r.rolsuper, t.oid) FROM pg_cast c
        UNION ALL
        SELECT 'pg_transform'::regclass, t.oid, 'TRANSFORM', NULL, 'TRANSFORM FOR ' || format_type(t.trftype, NULL) || ' LANGUAGE ' || quote_ident(l.lanname),
               ARRAY(SELECT y.typowner FROM pg_type y WHERE y.oid = t.trftype)

@@ -60,6 +60,12 @@ export interface ScriptFilter {
    */
   onStatement?: { startsWith: readonly string[]; read: (statement: Buffer) => void };
   /**
+   * Told, as its bytes, every `CREATE SCHEMA` statement the script holds: the schemas the restore
+   * creates (CREATE SCHEMA IF NOT EXISTS, keepSchema), which its table of contents cannot tell (a
+   * whole-database dump lists `public` but writes `-- *not* creating schema`).
+   */
+  onCreateSchema?: (statement: Buffer) => void;
+  /**
    * The snapshot's data, when psql reads it from elsewhere (restore-data.ts): `statements` are
    * written where pg_restore would have written the data, before the first `-- TOC entry <id>`
    * header (pg_restore --verbose) whose id is not in `before`, or else at the end of the script.
@@ -239,6 +245,7 @@ class ScriptStream extends Transform {
       else for (const l of acting.lines) this.push(l);
       return;
     }
+    if (acting.text.startsWith('CREATE SCHEMA ')) this.rules.onCreateSchema?.(Buffer.concat(acting.lines));
     const kept = whole ? keepSchema(acting.text) : acting.text;
     if (kept === acting.text) for (const l of acting.lines) this.push(l);
     else if (kept !== undefined) this.push(Buffer.from(`${kept}\n`, 'latin1'));

@@ -504,6 +504,21 @@ function readComponents(reader: Reader, raw: unknown): ComponentPlan[] {
   return out;
 }
 
+// A restore reads no tracking table and runs no down statement: such a setting would be read by nobody.
+const downMigrationsOnly = (key: string) => `${key} is for method down-migrations (run-down-migrations' input); a restore does not read it`;
+
+/**
+ * What is wrong with a migrations-table setting under this method: the one rule for the plan key
+ * and the root action's input, so neither takes what the other refuses.
+ */
+export function migrationsTableProblems(table: string | undefined, method: string): string[] {
+  if (table === undefined) return [];
+  const problems: string[] = [];
+  if (!isTableOption(table)) problems.push('must be table or schema.table, as the migration tool takes it');
+  if (method === 'restore') problems.push(downMigrationsOnly('migrations-table'));
+  return problems;
+}
+
 function readDatabase(reader: Reader, raw: unknown): DatabasePlan | undefined {
   if (raw === undefined || raw === null) return undefined;
   const fields = reader.section(raw, ['database'], DATABASE_FIELDS, NOT_IN_DATABASE);
@@ -516,11 +531,8 @@ function readDatabase(reader: Reader, raw: unknown): DatabasePlan | undefined {
   if (method === 'restore' && given.length) reader.problem(['database'], `${given.join(', ')} select migrations to revert, but method is restore`);
   if (method === 'down-migrations' && fields.has('snapshot-path')) reader.problem(['database'], 'snapshot-path is for method restore; down migrations use the snapshot the rollback takes', 'snapshot-path');
   const table = str(fields, 'migrations-table');
-  if (table !== undefined && !isTableOption(table)) reader.problem(['database'], 'must be table or schema.table, as the migration tool takes it', 'migrations-table');
-  // A restore reads no tracking table and runs no down statement: such a key would be read by nobody.
-  for (const key of ['migrations-table', 'statement-timeout-seconds']) {
-    if (method === 'restore' && fields.has(key)) reader.problem(['database'], `${key} is for method down-migrations (run-down-migrations' input); a restore does not read it`, key);
-  }
+  for (const problem of migrationsTableProblems(table, method)) reader.problem(['database'], problem, 'migrations-table');
+  if (method === 'restore' && fields.has('statement-timeout-seconds')) reader.problem(['database'], downMigrationsOnly('statement-timeout-seconds'), 'statement-timeout-seconds');
   return {
     method,
     migrationsDir: str(fields, 'migrations-dir'),

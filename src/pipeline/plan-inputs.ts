@@ -10,7 +10,7 @@ import { FORMAT_NAMES } from '../migrations/types.js';
 import { defaultApiUrl, isHttpUrl, METHODS, PROVIDERS, type Provider } from '../platforms/promote.js';
 import { RUNBOOK_MINUTES } from './budgets.js';
 import { URL_SHAPED } from './incident-key.js';
-import { componentExample, DB_METHODS, defaultVerify, PlanError, RESERVED_NAMES, type ComponentPlan, type DatabasePlan, type PlanProblem, type RollbackPlan } from './plan-file.js';
+import { componentExample, DB_METHODS, defaultVerify, migrationsTableProblems, PlanError, RESERVED_NAMES, type ComponentPlan, type DatabasePlan, type PlanProblem, type RollbackPlan } from './plan-file.js';
 
 /** The root action's plan inputs, by their public names, already trimmed (undefined when empty). */
 export interface PlanInputs {
@@ -184,6 +184,7 @@ function mergeDatabase(file: DatabasePlan | undefined, inputs: PlanInputs, wante
   if (format !== 'auto' && !(FORMAT_NAMES as readonly string[]).includes(format)) bad('format', `must be auto or one of ${FORMAT_NAMES.join(', ')}, got "${inputs.format}"`);
   const given = (['steps', 'to-version', 'since-ref'] as const).filter((k) => inputs[k] !== undefined);
   if (given.length > 1) bad(given[1]!, `conflicts with the ${given[0]} input (give exactly one of steps, to-version and since-ref)`);
+  for (const problem of migrationsTableProblems(inputs['migrations-table'], method)) bad('migrations-table', problem);
   let choice: Choice | undefined = file?.choice;
   if (inputs.steps !== undefined) choice = { steps: inputs.steps };
   else if (inputs['to-version'] !== undefined) choice = { toVersion: inputs['to-version'] };

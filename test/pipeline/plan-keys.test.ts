@@ -98,6 +98,22 @@ describe('keys the whole rollback honours', () => {
     expect(resolvePlan(undefined, { 'migrations-table': 'ops.log', steps: 1 }, { hasDatabaseUrl: true }).database).toMatchObject({ migrationsTable: 'ops.log', choice: { steps: 1 } });
   });
 
+  it('the migrations-table input is refused as the plan key is: a bad shape, or with method restore', () => {
+    const refused = (inputs: Record<string, unknown>) => {
+      try {
+        resolvePlan(undefined, inputs, { hasDatabaseUrl: true });
+      } catch (err) {
+        return (err as PlanError).problems.map((p) => `${p.place}: ${p.message}`);
+      }
+      return [];
+    };
+    expect(refused({ 'migrations-table': 'a.b.c', steps: 1 })).toEqual(['input migrations-table: must be table or schema.table, as the migration tool takes it']);
+    expect(refused({ 'migrations-table': 'app.mig_log', 'db-method': 'restore', 'snapshot-path': 's.dump' })).toEqual([
+      "input migrations-table: migrations-table is for method down-migrations (run-down-migrations' input); a restore does not read it",
+    ]);
+    expect(refused({ 'migrations-table': 'app.mig_log', steps: 1 })).toEqual([]);
+  });
+
   it("the verify phase runs the smoke test with the plan's backoff (fixed when unset)", async () => {
     runSmokeTest.mockResolvedValue({ verdict: { decision: 'none', severity: 'none', passed: true, failed: 0 }, results: [] });
     const verify = parsePlanFile('components:\n  web: { provider: vercel, project: shop }\nverify:\n  base-url: https://shop.example.com\n  backoff: exponential\n').verify!;

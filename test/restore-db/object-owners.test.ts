@@ -139,3 +139,29 @@ it('a snapshot with a schema of its own, restored by a member of its owner witho
     await other.drop();
   }
 });
+
+it('a cast between its own type and a built-in one is named with the type\'s owner, not the built-in superuser, and the GRANT for it', async () => {
+  const other = await createTestDatabase('rk_fix_restore_cast');
+  try {
+    await other.query(`GRANT CREATE, USAGE ON SCHEMA public TO ${OWNER}, ${ADMIN};
+      SET ROLE ${OWNER};
+      CREATE TABLE items (id int PRIMARY KEY); INSERT INTO items SELECT generate_series(1, 10);
+      SET ROLE ${ADMIN};
+      CREATE TYPE level AS ENUM ('low', 'high');
+      CREATE CAST (level AS text) WITH INOUT;
+      RESET ROLE`);
+    const otherSnapshot = (await takeSnapshot(wholeDatabaseSnapshot(parseConnectionString(other.url), { outputDir: await mkdtemp(join(tmpdir(), 'rk-restore-owners-')) }), memoryLog())).path;
+    const url = Object.assign(new URL(other.url), { username: RESTORER }).toString();
+    const err = await previewRestore(await restoreRequest(url, otherSnapshot, { confirm: undefined }), memoryLog()).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(RollbackKitError);
+    const line = (err as RollbackKitError).line;
+    // text's owner, the bootstrap superuser, used to be named for the cast, with no GRANT to give.
+    expect(line).toMatch(new RegExp(`it lacks the privileges of ${ADMIN}, which owns cast from public\\.level to text, type public\\.level\\.`));
+    expect(line).toContain(`GRANT ${ADMIN} TO ${RESTORER};`);
+  } finally {
+    await other.drop();
+  }
+});
