@@ -98,15 +98,17 @@ export const COUNT_BATCH = 50;
 /**
  * Exact row counts of each table's own rows (`FROM ONLY`: a parent's count leaves out its
  * inheritance children, as pg_dump's COPY of it does), so they are what the archive holds for it.
- * Runs in the caller's transaction, so it sees the same snapshot as pg_dump.
+ * Runs in the caller's transaction, so it sees the same snapshot as pg_dump. `atMost`: stop counting
+ * a table there (its count reads `atMost`), for a caller that only asks whether and roughly how many.
  */
-export async function countRows(session: Session, tables: TableName[], excludeData: TableName[] = []): Promise<TableCount[]> {
+export async function countRows(session: Session, tables: TableName[], excludeData: TableName[] = [], atMost?: number): Promise<TableCount[]> {
   const excluded = new Set(excludeData.map(tableKey));
   const out: TableCount[] = tables.map((t) => ({ schema: t.schema, name: t.name, rows: null }));
   const counted = tables.map((t, i) => ({ t, i })).filter(({ t }) => !excluded.has(tableKey(t)));
   for (let at = 0; at < counted.length; at += COUNT_BATCH) {
     const batch = counted.slice(at, at + COUNT_BATCH);
-    const sql = batch.map(({ t, i }) => `SELECT ${i} AS i, count(*) AS n FROM ONLY ${qualified(t.schema, t.name)}`).join('\nUNION ALL ');
+    const rowsOf = (t: TableName) => (atMost === undefined ? `ONLY ${qualified(t.schema, t.name)}` : `(SELECT 1 FROM ONLY ${qualified(t.schema, t.name)} LIMIT ${Math.floor(atMost)}) s`);
+    const sql = batch.map(({ t, i }) => `SELECT ${i} AS i, count(*) AS n FROM ${rowsOf(t)}`).join('\nUNION ALL ');
     const { rows } = await session.query<{ i: number; n: string }>(sql);
     for (const r of rows) out[r.i]!.rows = Number(r.n);
   }

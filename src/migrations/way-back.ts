@@ -6,13 +6,14 @@
  */
 import { errorLine, RollbackKitError } from '../core/errors.js';
 import type { Log } from '../core/log.js';
-import { COUNT_BATCH, listTables, qualified, tableKey } from '../db/catalog.js';
+import { countRows, listTables, qualified, quoteIdent, tableKey } from '../db/catalog.js';
 import type { ConnectionTarget } from '../db/connection.js';
 import { userSchemas, type TableName } from '../db/patterns.js';
 import { compareSource, readServerIdentity, snapshotSource } from '../db/server-identity.js';
 import type { Session } from '../db/session.js';
 import type { VerifiedSnapshot } from '../db/verify.js';
 import { LEDGER_TABLE } from './ledger.js';
+import { INSUFFICIENT_PRIVILEGE } from './own-tables.js';
 import { PROGRESS_TABLE } from './run-failure.js';
 import { describeTable } from './tracking.js';
 import type { MigrationFile, Tracking } from './types.js';
@@ -161,31 +162,64 @@ export function holdsText(w: Pick<WayBack, 'notHeld'>): string {
  */
 const OWN_BOOKKEEPING = new Set([LEDGER_TABLE, PROGRESS_TABLE]);
 
-/** Rows counted per table at most: enough to tell a table's rows are there, and how many, without reading a huge one whole. */
-export const COUNT_CAP = 1_000_000;
-
 /**
- * The tables here now whose rows the snapshot does not hold, each with its rows counted up to
- * COUNT_CAP (`FROM ONLY`, as the snapshot counts them). The schemas are every user schema:
- * requireEveryRow has refused a snapshot that leaves one out by its filters, so a table it does
- * not list was made since it was taken. Bounded by the run's lock_timeout and statement_timeout.
+ * Rows named per table at most: only whether a table holds rows decides anything, and a rough size
+ * is enough for the message. Counting stops one past it, under the migration lock, so the check
+ * cannot use up statement-timeout-seconds on a large table.
  */
-async function tablesNotHeld(session: Session, snapshot: VerifiedSnapshot): Promise<{ table: TableName; rows: number }[]> {
+export const COUNT_CAP = 1_000;
+
+/** The tables here now whose rows the snapshot does not hold (made since it was taken), not rollback-kit's own. */
+async function tablesNotHeld(session: Session, snapshot: VerifiedSnapshot): Promise<TableName[]> {
   const held = new Set(snapshot.manifest.tables.map(tableKey));
   const here = await listTables(session, await userSchemas(session));
-  const missing = here.filter((t) => !held.has(tableKey(t)) && !OWN_BOOKKEEPING.has(`${t.schema}.${t.name}`));
-  const out: { table: TableName; rows: number }[] = [];
-  for (let at = 0; at < missing.length; at += COUNT_BATCH) {
-    const batch = missing.slice(at, at + COUNT_BATCH);
-    const sql = batch.map((t, i) => `SELECT ${i} AS i, (SELECT count(*) FROM (SELECT 1 FROM ONLY ${qualified(t.schema, t.name)} LIMIT ${COUNT_CAP + 1}) s) AS n`).join('\nUNION ALL ');
-    const { rows } = await session.query<{ i: number; n: string }>(sql);
-    for (const r of rows) out.push({ table: batch[r.i]!, rows: Number(r.n) });
-  }
-  return out;
+  return here.filter((t) => !held.has(tableKey(t)) && !OWN_BOOKKEEPING.has(`${t.schema}.${t.name}`));
+}
+
+/**
+ * Of these tables, those this role may not read (no USAGE on the schema, or SELECT on no column),
+ * with the role: asked before counting, so a missing grant is named, not met as "permission denied"
+ * for one of a batch.
+ */
+async function unreadable(session: Session, tables: TableName[]): Promise<{ who: string; tables: { table: TableName; usage: boolean }[] }> {
+  const { rows } = await session.query<{ who: string; i: number | null; usage: boolean | null }>(
+    `SELECT quote_ident(current_user) AS who, u.i, u.usage
+       FROM (SELECT 1) one
+       LEFT JOIN (SELECT t.i::int AS i, has_schema_privilege(ns.oid, 'USAGE') AS usage
+                    FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS t(schema, name, i)
+                    JOIN pg_namespace ns ON ns.nspname = t.schema
+                    JOIN pg_class c ON c.relnamespace = ns.oid AND c.relname = t.name
+                   WHERE NOT (has_schema_privilege(ns.oid, 'USAGE') AND has_any_column_privilege(c.oid, 'SELECT'))) u ON true
+      ORDER BY u.i`,
+    [tables.map((t) => t.schema), tables.map((t) => t.name)],
+  );
+  const found = rows.filter((r) => r.i !== null);
+  return { who: rows[0]!.who, tables: found.map((r) => ({ table: tables[r.i! - 1]!, usage: r.usage! })) };
+}
+
+/** The rows of each table counted up to one past COUNT_CAP (`FROM ONLY`, as the snapshot counts them). Bounded by the run's lock_timeout and statement_timeout. */
+async function countNotHeld(session: Session, tables: TableName[]): Promise<{ table: TableName; rows: number }[]> {
+  const counts = await countRows(session, tables, [], COUNT_CAP + 1);
+  return counts.map((c, i) => ({ table: tables[i]!, rows: c.rows ?? 0 }));
 }
 
 function rowsText(n: number): string {
-  return n > COUNT_CAP ? `more than ${COUNT_CAP} rows` : `${n} ${n === 1 ? 'row' : 'rows'}`;
+  return n > COUNT_CAP ? `more than ${COUNT_CAP.toLocaleString('en-US')} rows` : `${n} ${n === 1 ? 'row' : 'rows'}`;
+}
+
+/** A snapshot that lacks tables this role may not read: whether they hold rows cannot be told, so it is refused, naming the grant. */
+function refuseUnreadable(snapshot: VerifiedSnapshot, wayBack: WayBack, who: string, tables: { table: TableName; usage: boolean }[]): never {
+  const one = tables.length === 1;
+  const names = nameList(tables.map((t) => describeTable(t.table)));
+  const schemas = [...new Set(tables.filter((t) => !t.usage).map((t) => quoteIdent(t.table.schema)))];
+  const grants = [
+    ...schemas.map((s) => `GRANT USAGE ON SCHEMA ${s} TO ${who};`),
+    `GRANT SELECT ON ${tables.slice(0, NAMES_SHOWN).map((t) => qualified(t.table.schema, t.table.name)).join(', ')} TO ${who};`,
+  ].join(' ');
+  throw new RollbackKitError(
+    `Snapshot ${snapshot.path} (${takenText(wayBack)}) does not list ${one ? 'table' : 'tables'} ${names} (made since it was taken), and user ${who} may not read ${one ? 'it' : 'them'}, so whether ${one ? 'it holds' : 'they hold'} rows the snapshot lacks cannot be told.`,
+    `Let the user read ${one ? 'it' : 'them'} (${grants}) and run again; or take a fresh snapshot now with the snapshot-db action and pass its path as snapshot-path; or, if those rows may be lost, set require-snapshot: false to revert without a snapshot. Nothing was changed.`,
+  );
 }
 
 /**
@@ -200,11 +234,18 @@ function rowsText(n: number): string {
 export async function requireCoverage(session: Session, snapshot: VerifiedSnapshot, wayBack: WayBack, log: Log): Promise<void> {
   let notHeld: { table: TableName; rows: number }[];
   try {
-    notHeld = await tablesNotHeld(session, snapshot);
+    const missing = await tablesNotHeld(session, snapshot);
+    const cannotRead = missing.length ? await unreadable(session, missing) : undefined;
+    if (cannotRead?.tables.length) refuseUnreadable(snapshot, wayBack, cannotRead.who, cannotRead.tables);
+    notHeld = await countNotHeld(session, missing);
   } catch (err) {
+    if (err instanceof RollbackKitError) throw err;
+    const denied = (err as { code?: string }).code === INSUFFICIENT_PRIVILEGE;
     throw new RollbackKitError(
       `Could not compare the tables of snapshot ${snapshot.path} with the database's: ${log.redact(errorLine(err))}.`,
-      'A session holding a table (a migration, a long transaction) may have kept the row counts waiting past lock-timeout-seconds or statement-timeout-seconds. Run again once it is done. Nothing was changed.',
+      denied
+        ? 'The user may not read a table the snapshot does not list: grant it SELECT on that table and run again; or take a fresh snapshot now with the snapshot-db action and pass its path as snapshot-path; or set require-snapshot: false to revert without a snapshot. Nothing was changed.'
+        : 'A session holding a table (a migration, a long transaction) may have kept the row counts waiting past lock-timeout-seconds or statement-timeout-seconds. Run again once it is done. Nothing was changed.',
     );
   }
   const withRows = notHeld.filter((t) => t.rows > 0);

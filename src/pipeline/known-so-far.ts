@@ -6,22 +6,21 @@
  * record as it stands); only a phase under way without a row is said to be not known.
  */
 import type { PhaseName, RollbackRecord, TimelineEntry } from './record.js';
-
-const key = (phase: PhaseName, component?: string) => `${phase}\u0000${component ?? ''}`;
+import { RunningPhases } from './running-phases.js';
 
 export class KnownSoFar {
   /** The phases started and not ended yet, in the order they started. */
-  private readonly running = new Map<string, { phase: PhaseName; component?: string }>();
+  private readonly running = new RunningPhases();
   /** This run's rows (not an earlier job's), in the order they ended. */
   private readonly rows: TimelineEntry[] = [];
   private record: RollbackRecord | undefined;
 
   started(phase: PhaseName, component?: string): void {
-    this.running.set(key(phase, component), { phase, component });
+    this.running.started(phase, component, {});
   }
 
   finished(entry: TimelineEntry, record: RollbackRecord): void {
-    this.running.delete(key(entry.phase, entry.component));
+    this.running.finished(entry.phase, entry.component);
     this.rows.push(entry);
     this.record = record;
   }
@@ -41,10 +40,10 @@ export class KnownSoFar {
       // No database in this run's plan (none configured, or out of scope): its skipped row says nothing of it.
       else if (row.phase === 'database' && record.database) parts.push(databaseRow(row, record));
     }
-    const reached = (phase: PhaseName, component?: string) => this.rows.some((r) => r.phase === phase && r.component === component) || this.running.has(key(phase, component));
+    const reached = (phase: PhaseName, component?: string) => this.rows.some((r) => r.phase === phase && r.component === component) || this.running.has(phase, component);
     for (const c of record.components) if (!reached('app', c.name)) parts.push(`${c.name} was not touched`);
     if (record.database && !reached('database')) parts.push('the database was not touched');
-    for (const { phase, component } of this.running.values()) {
+    for (const { phase, component } of this.running.list()) {
       if (phase === 'app') parts.push(`what the app rollback of ${component ?? 'the app'} had changed by then is not known`);
       else if (phase === 'database') parts.push('what the database phase had changed by then is not known');
       else parts.push(`what the ${phase} phase had done by then is not known`);

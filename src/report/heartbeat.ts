@@ -13,6 +13,7 @@ import type { Log } from '../core/log.js';
 import { budgets, OFF_CRITICAL_PATH } from '../pipeline/budgets.js';
 import { PHASES, type PhaseName, type RollbackRecord, type TimelineEntry } from '../pipeline/record.js';
 import type { RollbackDeps, RollbackEvent } from '../pipeline/rollback.js';
+import { RunningPhases } from '../pipeline/running-phases.js';
 
 /** The runbook's interval. */
 export const HEARTBEAT_INTERVAL_MS = 5 * 60_000;
@@ -49,12 +50,10 @@ export interface HeartbeatOptions {
   timer?: HeartbeatTimer;
 }
 
-const key = (phase: string, component?: string) => `${phase}\u0000${component ?? ''}`;
-
 export class ChatHeartbeat {
   private readonly intervalMs: number;
   private readonly timer: HeartbeatTimer;
-  private readonly running = new Map<string, { phase: PhaseName; component?: string; since: number }>();
+  private readonly running = new RunningPhases<{ since: number }>();
   private record: RollbackRecord | undefined;
   private handle: unknown;
   private stopped = false;
@@ -88,11 +87,11 @@ export class ChatHeartbeat {
         : undefined,
       progress: {
         started: (phase, component) => {
-          this.running.set(key(phase, component), { phase, component, since: this.now() });
+          this.running.started(phase, component, { since: this.now() });
           progress?.started(phase, component);
         },
         finished: (entry, record) => {
-          this.running.delete(key(entry.phase, entry.component));
+          this.running.finished(entry.phase, entry.component);
           progress?.finished(entry, record);
         },
       },
@@ -138,7 +137,7 @@ export class ChatHeartbeat {
   private update(record: RollbackRecord): HeartbeatUpdate {
     const now = this.now();
     const budget = budgets(record.budgetMs / 60_000);
-    const rows = [...this.running.values()];
+    const rows = this.running.list();
     const current = rows.length ? rows.reduce((a, b) => (PHASES.indexOf(b.phase) > PHASES.indexOf(a.phase) ? b : a)).phase : lastPhase(record.timeline);
     const since = Math.min(...rows.filter((r) => r.phase === current).map((r) => r.since));
     const components = rows.filter((r) => r.phase === current && r.component).map((r) => r.component);

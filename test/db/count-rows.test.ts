@@ -31,4 +31,12 @@ describe('countRows', () => {
       expect(await countRows(s, [])).toEqual([]);
     });
   });
+
+  it('stops counting a table at atMost, and counts a smaller one whole', async () => {
+    const db = await createTestDatabase('rk_fix_cover_counts');
+    await db.query('CREATE TABLE big (x int); INSERT INTO big SELECT generate_series(1, 30); CREATE TABLE small (x int); INSERT INTO small VALUES (1), (2)');
+    const tables = [{ schema: 'public', name: 'big' }, { schema: 'public', name: 'small' }];
+    const counts = await withSession(parseConnectionString(db.url), (s) => countRows(s, tables, [], 11));
+    expect(counts.map((c) => c.rows)).toEqual([11, 2]);
+  });
 });

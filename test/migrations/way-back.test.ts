@@ -4,6 +4,7 @@
 // its snapshot was taken, and warns when the migrations it reverts were applied after that. One
 // taken before a table that holds rows now is refused too, naming it (snapshot-cover.test.ts runs
 // the bundles). Real snapshots by snapshot-db's own code, real dbmate and node-pg-migrate, the real server.
+import { randomBytes } from 'node:crypto';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,7 +18,7 @@ import { revertMigrations, type RevertOptions } from '../../src/migrations/rever
 import type { FormatName } from '../../src/migrations/types.js';
 import { ageText } from '../../src/migrations/way-back.js';
 import { revertSummary } from '../../src/report/run-down-migrations-summary.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
+import { adminQuery, createTestDatabase, type TestDatabase } from '../helpers/pg.js';
 import { applyMigrations, trackingState, VERSION_STYLE, workspace, writeMigrations, type Step } from './fixtures.js';
 
 /** The sandbox's incident: v1 brings orders, v2 brings discount_codes; both have rows. */
@@ -221,5 +222,40 @@ describe('counting the rows of a table the snapshot lacks', () => {
       await holder.end();
     }
     await unchanged(db);
+  });
+
+  it('stops at a bound: a table with more rows than it reads as "more than 1,000 rows"', async () => {
+    const { db, ws } = await shop('rk_fix_cover_many');
+    const path = await snapshot(db);
+    await db.query('CREATE TABLE promo (id int); INSERT INTO promo SELECT generate_series(1, 1500)');
+    const err = await refusal(db, ws, path);
+    expect(err.message).toContain('is no way back for table public.promo (more than 1,000 rows): its manifest does not list it');
+    await unchanged(db);
+  });
+
+  it('refuses, naming the table and the grant, when the user may not read it, and changes nothing', async () => {
+    const { db, ws } = await shop('rk_fix_cover_denied');
+    const role = `rk_fix_cover_${randomBytes(4).toString('hex')}`;
+    await adminQuery(`CREATE ROLE ${role} LOGIN`);
+    try {
+      await db.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO ${role}`);
+      const path = await snapshot(db);
+      // Made since the snapshot by another role (a runtime table, a partition), with no grant to this one.
+      await db.query('CREATE TABLE promo (id int); INSERT INTO promo VALUES (1)');
+      const target = parseConnectionString(db.url);
+      const err = await revertMigrations(options(db, ws, { snapshotPath: path, target: { ...target, user: role } }), memoryLog()).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(RollbackKitError);
+      const { message, hint } = err as RollbackKitError;
+      expect(message).toContain(`does not list table public.promo (made since it was taken), and user ${role} may not read it, so whether it holds rows the snapshot lacks cannot be told.`);
+      expect(message).not.toMatch(/timeout/);
+      expect(hint).toBe(
+        `Let the user read it (GRANT SELECT ON "public"."promo" TO ${role};) and run again; or take a fresh snapshot now with the snapshot-db action and pass its path as snapshot-path; or, if those rows may be lost, set require-snapshot: false to revert without a snapshot. Nothing was changed.`,
+      );
+      await unchanged(db);
+      expect((await db.query("SELECT to_regclass('rollback_kit.rollbacks') AS t")).rows[0]?.t).toBeNull();
+    } finally {
+      await db.drop();
+      await adminQuery(`DROP ROLE IF EXISTS ${role}`);
+    }
   });
 });

@@ -4,7 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import { lstat, readdir, rmdir } from 'node:fs/promises';
-import { dirname, join, relative, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { RollbackKitError } from '../../core/errors.js';
 import { stopCause, stopOnSignals, type Settled } from '../../core/stop-signals.js';
 import { makeDirectory, probeWritable } from '../../core/files.js';
@@ -74,18 +74,11 @@ export async function sandboxOptions(cli: Cli, extra: Record<string, unknown>, p
   if (databaseUrl && !throwaway) assertLoopback(databaseUrl, databaseUrlFrom);
   const given = typeof extra.reportDir === 'string' && extra.reportDir ? extra.reportDir : undefined;
   const reportDir = given ? resolve(cli.cwd, given) : join(cli.cwd, 'rollback-kit-sandbox', `${prefix}${stamp}`);
-  const made = missingFolders(reportDir);
-  // A stop before the command begins removes again what this made (signals.ts), as removeIfEmpty does after.
-  await makeDirectory(reportDir, '--report-dir', { made: (made) => cli.made(made) });
+  // A stop before the command begins removes again what this made (signals.ts), as removeIfEmpty
+  // does after: both from makeDirectory's own account of what it created, deepest first.
+  const made = (await makeDirectory(reportDir, '--report-dir', { made: (folder) => cli.made(folder) })).reverse();
   await probeWritable(reportDir, '--report-dir');
   return { databaseUrl, databaseUrlFrom, throwaway, searchPath: cli.searchPath, cwd: cli.cwd, reportDir, dryRun: cli.dryRun, made };
-}
-
-/** `dir` and those of its parents that do not exist yet, deepest first: what making it creates. */
-function missingFolders(dir: string): string[] {
-  const missing: string[] = [];
-  for (let d = dir; !existsSync(d) && dirname(d) !== d; d = dirname(d)) missing.push(d);
-  return missing;
 }
 
 /**
