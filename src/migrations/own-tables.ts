@@ -82,7 +82,7 @@ function requiredColumn(table: OwnTable, column: string, then?: string): string 
  * One statement that changes nothing and refuses (insufficient_privilege, the table named in its
  * TABLE field) what this role's first write of `table` would fail on: a column later runs rely on
  * that it may not add (as ensureTableSql refuses it, COLUMN named too), one of `privileges` it lacks
- * on the table, or, where the table is not there yet, the CREATE that making it takes. For a run to
+ * on the table, USAGE on its schema, or, where the table is not there yet, the CREATE that making it takes. For a run to
  * ask before it changes anything (a read-only transaction will do), rather than at its first write.
  * Each refusal names the role to ask and the statement it runs.
  */
@@ -94,7 +94,7 @@ export function writableTableSql(table: OwnTable, privileges: readonly string[])
   const who = (parts: string[]) => parts.join(' || ');
   const makes = `${table.name} is not there yet, and this run makes it at its first write`;
   const body = [
-    'DECLARE rk_owner oid; rk_lacks text;',
+    'DECLARE rk_owner oid; rk_table oid; rk_lacks text; rk_schema text;',
     'BEGIN',
     `  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = ${literal(schema)}) THEN`,
     "    IF NOT has_database_privilege(current_database(), 'CREATE') THEN",
@@ -111,6 +111,34 @@ export function writableTableSql(table: OwnTable, privileges: readonly string[])
     ),
     '    END IF;',
     '    RETURN;',
+    '  END IF;',
+    // Before any lookup by name: to_regclass and ::regclass fail on a schema this role may not use.
+    `  IF NOT has_schema_privilege(${literal(schema)}, 'USAGE') THEN`,
+    `    SELECT c.oid, c.relowner INTO rk_table, rk_owner FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = ${literal(schema)} AND c.relname = ${literal(name)};`,
+    `    rk_schema := CASE WHEN rk_owner IS NULL AND NOT has_schema_privilege(${literal(schema)}, 'CREATE') THEN 'USAGE, CREATE' ELSE 'USAGE' END;`,
+    '    IF rk_owner IS NOT NULL THEN',
+    `      SELECT string_agg(p, ', ') INTO rk_lacks FROM unnest(ARRAY[${privileges.map(literal).join(', ')}]) AS p WHERE NOT has_table_privilege(rk_table, p);`,
+    '    END IF;',
+    raise(
+      who([
+        literal(`This run writes its row to ${table.name}`),
+        `CASE WHEN rk_owner IS NULL THEN ${literal(', which it makes at its first write')} ELSE '' END`,
+        literal(', and role '),
+        'quote_ident(current_user)',
+        literal(` lacks `),
+        'rk_schema',
+        literal(` on schema ${schema}. Have `),
+        `(SELECT n.nspowner::regrole::text FROM pg_catalog.pg_namespace n WHERE n.nspname = ${literal(schema)})`,
+        literal(` (or a superuser) run once: GRANT `),
+        'rk_schema',
+        literal(` ON SCHEMA ${schema} TO `),
+        'quote_ident(current_user)',
+        literal(';'),
+        // The table's grants too, when they are also missing: one "run once" is enough.
+        `CASE WHEN rk_lacks IS NULL THEN '' ELSE ${literal(' and have ')} || rk_owner::regrole::text || ${literal(` (or a superuser) run once: GRANT ${privileges.join(', ')} ON ${table.name} TO `)} || quote_ident(current_user) || ';' END`,
+        literal(' then run again.'),
+      ]),
+    ),
     '  END IF;',
     `  IF to_regclass(${literal(table.name)}) IS NULL THEN`,
     `    IF NOT has_schema_privilege(${literal(schema)}, 'CREATE') THEN`,

@@ -196,13 +196,22 @@ interface LockAndTables {
  * runs them in order, so the tables are looked up once the lock is granted.
  */
 async function lockAndFindTables(session: Session, tracking: Tracking, first: string[], key: string | undefined): Promise<LockAndTables> {
-  const tables = `SELECT to_regclass(${literal(tracking.relation)}) IS NOT NULL AS tracking, to_regclass(${literal(PROGRESS_TABLE)}) IS NOT NULL AS progress, to_regclass(${literal(LEDGER_TABLE)}) IS NOT NULL AS ledger, pg_backend_pid() AS pid`;
+  // Our tables looked up in the catalogue: to_regclass fails on a schema this role may not use (another
+  // role made rollback_kit). The ledger is for the record only: one it may not use is read as none, and
+  // its write then warns (rerun.ts record). Progress is not: one there is read, and its refusal named.
+  const tables = `SELECT to_regclass(${literal(tracking.relation)}) IS NOT NULL AS tracking, ${ownTable(PROGRESS_TABLE)} AS progress, ${ownTable(LEDGER_TABLE, "AND has_schema_privilege(n.oid, 'USAGE')")} AS ledger, pg_backend_pid() AS pid`;
   const statements = [...first, ...(key ? [tryLockSql(key)] : []), tables];
   const answer: QueryResult | QueryResult[] = await session.query(statements.join(';\n'));
   // One result per statement; a query of one statement gets just that one.
   const results = Array.isArray(answer) ? answer : [answer];
   const found = results.at(-1)!.rows[0] as { tracking: boolean; progress: boolean; ledger: boolean; pid: number };
   return { locked: key ? results.at(-2)!.rows[0]?.locked === true : true, trackingTable: found.tracking, progressTable: found.progress, ledgerTable: found.ledger, pid: found.pid };
+}
+
+/** Whether rollback_kit's `name` (schema.table) is in the catalogue, and `and`; no lookup by name that fails on a schema this role may not use. */
+function ownTable(name: string, and = ''): string {
+  const [schema, table] = name.split('.') as [string, string];
+  return `EXISTS (SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = ${literal(schema)} AND c.relname = ${literal(table)} ${and})`;
 }
 
 async function readAppliedIds(session: Session, format: MigrationFormat, tracking: Tracking, files: MigrationFile[], target: string, state: LockAndTables): Promise<string[]> {

@@ -243,17 +243,19 @@ export async function supersedeUnderLock(session: Session, target: ConnectionTar
 
 /**
  * The ledger rows under `incidentKeys`, read with their waits bounded (LedgerBounds); an answer that
- * never comes ends it too, nothing changed. `check`: a read-only statement sent with the COMMIT (no
- * round trip of its own) whose refusal (own-tables.ts writableRefusal) ends the read.
+ * never comes ends it too, nothing changed. `check`: a read-only statement sent with the BEGIN (no
+ * round trip of its own) whose refusal (own-tables.ts writableRefusal) ends the read before it starts.
  */
 async function readLedgerBounded(session: Session, incidentKeys: string[], lockTimeoutSeconds: number, log: Log, what: string, deadline: QueryDeadline, check?: string): Promise<LedgerRow[]> {
   const bounds: LedgerBounds = { lockTimeoutSeconds, deadline, what, log, left: NOTHING_CHANGED };
   try {
     // A read-only transaction of its own: SET LOCAL ends with it, so on the lock's session it bounds
     // these two queries only, never the session's advisory lock or the writes it makes later.
-    await session.query(`BEGIN READ ONLY; ${localBounds(bounds)}`);
+    // The check goes first, with BEGIN (no round trip of its own): the read fails, unexplained, on a
+    // schema this role may not use, which the check refuses with the GRANT to run.
+    await session.query(`BEGIN READ ONLY; ${localBounds(bounds)}${check ? `;\n${check}` : ''}`);
     const rows = await readLedgerRows(session, incidentKeys);
-    await session.query(check ? `${check};\nCOMMIT` : 'COMMIT');
+    await session.query('COMMIT');
     return rows;
   } catch (err) {
     if (err instanceof QueryDeadlineExceeded) throw new RollbackKitError(`${what} stopped: ${err.message}.`, 'Nothing was changed. Check the network path to the database and run again.', { changed: 'no' });

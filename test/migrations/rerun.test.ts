@@ -120,6 +120,32 @@ describe('run-down-migrations with steps, after a failure partway', () => {
     }
   });
 
+  it('a role without USAGE on the rollback_kit schema (another role made the ledger) still reverts, warned as a role that may not create it', async () => {
+    const db = await createTestDatabase('rk_fix_ledger_rerun_usage');
+    const role = `rk_fix_ledger_nousage_${randomBytes(4).toString('hex')}`;
+    await adminQuery(`CREATE ROLE ${role} LOGIN`);
+    try {
+      const ws = await workspace();
+      const steps = tables(3);
+      const dir = await writeMigrations(ws, 'dbmate', steps);
+      await applyMigrations(db, 'dbmate', dir, steps);
+      await db.query(`ALTER TABLE t1 OWNER TO ${role}; ALTER TABLE t2 OWNER TO ${role}; ALTER TABLE t3 OWNER TO ${role}; ALTER TABLE schema_migrations OWNER TO ${role}`);
+      // The ledger an earlier run as the database owner made, with no grant to this role.
+      await db.query(`CREATE SCHEMA rollback_kit; CREATE TABLE rollback_kit.rollbacks (incident_key text PRIMARY KEY, method text NOT NULL, keep_version text,
+         planned text[] NOT NULL DEFAULT '{}', reverted text[] NOT NULL DEFAULT '{}', status text NOT NULL,
+         started_at timestamptz NOT NULL DEFAULT now(), updated_at timestamptz NOT NULL DEFAULT now(), kept text[] NOT NULL DEFAULT '{}')`);
+      const url = Object.assign(new URL(db.url), { username: role }).toString();
+      const run = await runAction('run-down-migrations', { 'database-url': url, 'require-snapshot': 'false', steps: '2' }, { cwd: ws, env: job('7006', 1) });
+      expect(run.errors).toEqual([]);
+      expect(run.log).toMatch(/::warning::Could not write the plan to rollback_kit\.rollbacks \(permission denied for schema rollback_kit\), so a re-run of this job would count steps again/);
+      expect(JSON.parse(run.outputs.reverted!)).toEqual([steps[2]!.version, steps[1]!.version]);
+      expect(await existingTables(db)).toEqual(['t1']);
+    } finally {
+      await db.drop();
+      await adminQuery(`DROP ROLE IF EXISTS ${role}`);
+    }
+  });
+
   it('a role that does not own a ledger without applied still records its plan, warned once what the owner runs', async () => {
     const db = await createTestDatabase('rk_rerun_not_owner');
     const id = randomBytes(4).toString('hex');

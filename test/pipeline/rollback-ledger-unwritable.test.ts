@@ -136,3 +136,35 @@ it('no ledger yet, where the role may not make one, is refused while planned, na
   expect(await appliedVersions(db)).toEqual([V(1), V(2), V(3)]);
   expect((await db.query(`SELECT to_regnamespace('rollback_kit') AS n`)).rows[0]).toEqual({ n: null });
 });
+
+it('a ledger schema the role may not use is refused while planned, naming GRANT USAGE (and the table grants it also lacks)', async () => {
+  await db.query(`SET ROLE ${migrator}; ALTER TABLE rollback_kit.rollbacks ADD COLUMN kept text[] NOT NULL DEFAULT '{}', ADD COLUMN applied text[] DEFAULT '{}', ADD COLUMN snapshot text[] DEFAULT '{}';
+    REVOKE USAGE ON SCHEMA rollback_kit FROM ${ci}; REVOKE INSERT, UPDATE ON rollback_kit.rollbacks FROM ${ci}; RESET ROLE`);
+  const before = await ledger();
+  const result = await runRollback(request(), {}, memoryLog());
+  const plan = result.timeline.find((t) => t.phase === 'plan');
+  expect(plan?.status).toBe('failed');
+  expect(plan?.detail).not.toContain('Unexpected error');
+  expect(plan?.detail).toContain(
+    `This run writes its row to rollback_kit.rollbacks, and role ${ci} lacks USAGE on schema rollback_kit. Have ${migrator} (or a superuser) run once: GRANT USAGE ON SCHEMA rollback_kit TO ${ci}; and have ${migrator} (or a superuser) run once: GRANT SELECT, INSERT, UPDATE ON rollback_kit.rollbacks TO ${ci}; then run again.`,
+  );
+  expect(result.timeline.filter((t) => t.phase !== 'plan' && t.status !== 'skipped')).toEqual([]);
+  expect(await appliedVersions(db)).toEqual([V(1), V(2), V(3)]);
+  expect(await ledger()).toEqual(before);
+
+  // The statements it names are enough: the run then goes through.
+  for (const statement of plan!.detail.match(/GRANT [^;]+;/g) ?? []) await db.query(`SET ROLE ${migrator}; ${statement} RESET ROLE`);
+  expect((await runRollback(request(), {}, memoryLog())).status).toBe('rolled-back');
+  expect(await appliedVersions(db)).toEqual([V(1), V(2)]);
+});
+
+it('no ledger table yet in a schema the role may not use is refused while planned, naming GRANT USAGE, CREATE ON SCHEMA', async () => {
+  await db.query(`DROP TABLE rollback_kit.rollbacks; REVOKE USAGE ON SCHEMA rollback_kit FROM ${ci}`);
+  const result = await runRollback(request(true), {}, memoryLog());
+  const plan = result.timeline.find((t) => t.phase === 'plan');
+  expect(plan?.status).toBe('failed');
+  expect(plan?.detail).toContain(
+    `This run writes its row to rollback_kit.rollbacks, which it makes at its first write, and role ${ci} lacks USAGE, CREATE on schema rollback_kit. Have ${migrator} (or a superuser) run once: GRANT USAGE, CREATE ON SCHEMA rollback_kit TO ${ci}; then run again.`,
+  );
+  expect((await db.query(`SELECT to_regclass('rollback_kit.rollbacks') AS t`)).rows[0]).toEqual({ t: null });
+});
