@@ -12,7 +12,10 @@ import { parseConnectionString } from '../db/connection.js';
 import { DRILL_PHASES, runDrill, type DrillRecord } from '../pipeline/drill.js';
 import { readDrillPlan, readRollbackPlan, readSeverity } from '../pipeline/plan-source.js';
 import type { RollbackRecord, TimelineEntry } from '../pipeline/record.js';
-import { runRollback } from '../pipeline/rollback.js';
+import { nameIncident, runRollback } from '../pipeline/rollback.js';
+import { namesIncidentOnly } from '../pipeline/scope.js';
+import { output } from '../core/output.js';
+import { incidentLookupLine, incidentLookupMarkdown } from '../report/incident-lookup-summary.js';
 import { startedByDeploymentEvent } from '../pipeline/automatic.js';
 import { changedSomething, deploymentName, parseTimeline } from '../pipeline/timeline.js';
 import { keyFrom } from '../pipeline/incident-key.js';
@@ -133,7 +136,9 @@ const body = async (log: Log, signal: AbortSignal, report: Report): Promise<void
     throw new RollbackKitError('Input reason is required for a rollback: nothing was changed.', 'Set reason to why it runs (it is shown in every message, the summary and the incident issue), e.g. reason: checkout 500s after v42; or use mode: drill for the rehearsal, which fills it in.');
   }
   const severity = readSeverity(input);
-  const { plan, scope } = drill ? { plan: await readDrillPlan(input, workspace, { hasDatabaseUrl: Boolean(database) }), scope: [] } : await readRollbackPlan(input, workspace, { hasDatabaseUrl: Boolean(database) });
+  // scope incident (scope.ts INCIDENT_ONLY): only the read-only look-up for a later database job.
+  const incidentLookup = !drill && namesIncidentOnly(input.string('scope'));
+  const { plan, scope } = drill ? { plan: await readDrillPlan(input, workspace, { hasDatabaseUrl: Boolean(database) }), scope: [] } : await readRollbackPlan(input, workspace, { hasDatabaseUrl: Boolean(database), incidentLookup });
   const { GITHUB_SERVER_URL: server, GITHUB_REPOSITORY: repository, GITHUB_RUN_ID: runId } = process.env;
   const request = {
     plan,
@@ -171,6 +176,18 @@ const body = async (log: Log, signal: AbortSignal, report: Report): Promise<void
     if (result.status === 'failed') {
       throw new RollbackKitError(`Rollback drill failed in ${result.failedPhase ?? 'an unknown phase'}: ${result.failures[0] ?? 'see the job summary'}`, result.nextSteps[0] ?? 'See the job summary: in an incident this rollback would not work as the runbook says.');
     }
+    return;
+  }
+  if (incidentLookup) {
+    started = true;
+    const found = await nameIncident(request, log);
+    const { line, notice } = incidentLookupLine(found);
+    // A plan nothing names by a deployment is no failure of this job: a notice, and the database job warns too.
+    if (notice) output.annotate('notice', log.redact(line));
+    else log.info(line);
+    // It changed nothing, as a dry run: status dry-run; no timeline, no issue, no message.
+    setOutputs({ status: 'dry-run', 'failed-phase': '', 'incident-from': found.from });
+    report(incidentLookupMarkdown(found, plan.environment));
     return;
   }
   const telling = tellingDeps(

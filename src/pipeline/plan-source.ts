@@ -80,11 +80,11 @@ export function readSeverity(inputs: Inputs): Severity {
 }
 
 /** The plan this run acts on and what of it the scope selects; nothing is contacted. */
-export async function readRollbackPlan(inputs: Inputs, workspace: string, opts: { hasDatabaseUrl: boolean; scope?: string }): Promise<{ plan: RollbackPlan; scope: string[] }> {
+export async function readRollbackPlan(inputs: Inputs, workspace: string, opts: { hasDatabaseUrl: boolean; scope?: string; incidentLookup?: boolean }): Promise<{ plan: RollbackPlan; scope: string[] }> {
   const file = await readPlanFile(inputs, workspace);
   checkEnvironment(file, inputs.string('environment'));
   const plan = resolvePlan(file, planInputs(inputs), opts);
-  return { plan, scope: selectScope(plan, opts.scope ?? inputs.string('scope')) };
+  return { plan, scope: selectScope(plan, opts.scope ?? inputs.string('scope'), opts) };
 }
 
 /**

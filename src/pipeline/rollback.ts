@@ -40,7 +40,7 @@ import { DATABASE } from './scope.js';
 import { ChatHeartbeat, type HeartbeatOptions, type HeartbeatUpdate } from '../report/heartbeat.js';
 import { changedSomething, deploymentName, earlierFroms, earlierMoves, phaseLine, standingFailures, stoppedIn, Timeline, type RowFacts } from './timeline.js';
 import { inThisJob } from './job-words.js';
-import { componentKey, keyParts, keyRef, namesRun, runRef, type KeyPart } from './incident-key.js';
+import { componentKey, keyFrom, keyParts, keyRef, namesRun, runRef, type KeyPart } from './incident-key.js';
 import { namesServiceNotDeploy } from '../platforms/from-ref.js';
 import { hideUrlSecrets } from '../core/url-secrets.js';
 import { verifyWithChecks } from './verify.js';
@@ -825,7 +825,7 @@ type AloneFacts = { facts: (KeyFacts | undefined)[]; asked: string } | { cannot:
  * token), since a key that leaves a component out is not the one a full rollback computes. A failed
  * look-up never fails the database's rollback: the key is then the workflow run's, with a warning.
  */
-async function databaseAloneFacts(request: RollbackRequest, facts: (KeyFacts | undefined)[], budget: Budgets, log: Log): Promise<AloneFacts | undefined> {
+async function databaseAloneFacts(request: RollbackRequest, facts: (KeyFacts | undefined)[], budget: Budgets, log: Log, who = 'This run rolls back the database alone, without from'): Promise<AloneFacts | undefined> {
   const components = request.plan.components;
   if (!components.length || components.some((c) => c.from) || facts.some(Boolean)) return undefined;
   const cannot = components.flatMap((c) => {
@@ -839,7 +839,7 @@ async function databaseAloneFacts(request: RollbackRequest, facts: (KeyFacts | u
   });
   if (cannot.length) return { cannot: cannot.join('; ') };
   const asked = components.map((c) => `${c.name} (${c.provider})`).join(', ');
-  log.info(`This run rolls back the database alone, without from: asking ${asked} which deployment production serves or was rolled back from (read only, as a full rollback's plan does), to name the incident as that rollback does.`);
+  log.info(`${who}: asking ${asked} which deployment production serves or was rolled back from (read only, as a full rollback's plan does), to name the incident as that rollback does.`);
   // The dry run's own lines speak of a rollback of the app this run does not make: kept for --verbose (debug).
   const quiet: Log = { ...log, info: (m) => log.debug(m), warning: (m) => log.debug(m) };
   try {
@@ -850,6 +850,37 @@ async function databaseAloneFacts(request: RollbackRequest, facts: (KeyFacts | u
     if (request.signal?.aborted) throw err;
     return { failed: log.redact(errorLine(err)).replace(/\.$/, '') };
   }
+}
+
+/** What scope incident found: the key and its from, and what was asked, or why nothing names it by a deployment. */
+export type IncidentLookup = { key: string; from: string } & ({ asked: string } | { cannot: string } | { given: true });
+
+/**
+ * Scope incident (scope.ts INCIDENT_ONLY): only the look-up a run of the database alone makes
+ * (databaseAloneFacts), for rollback.yml's database job, which holds no platform token: the key a
+ * full rollback would name this incident by, and the from (keyFrom) that names it so in that job.
+ * Read only: nothing is changed, nobody is told, no issue is opened, no database is touched. A plan
+ * whose components cannot be asked (none at all, a command, a git-revert, whose dry run checks
+ * history and push access this job is not given) is no failure: the from is then empty and
+ * `cannot` says why (the database job names the incident by the workflow run, and warns). A
+ * look-up that fails is: it throws, so the job says why.
+ */
+export async function nameIncident(request: RollbackRequest, log: Log): Promise<IncidentLookup> {
+  const plan = request.plan;
+  for (const token of Object.values(request.secrets)) log.secret(token);
+  const unasked = !plan.components.length
+    ? 'the rollback plan has no app components'
+    : plan.components.filter((c) => c.provider === 'git-revert').map((c) => `${c.name} is a git-revert component, which this look-up does not ask`).join('; ');
+  const none = plan.components.map(() => undefined);
+  const alone = unasked ? { cannot: unasked } : await databaseAloneFacts(request, none, budgets(plan.budgetMinutes), log, 'Naming the incident of this database rollback, which runs without from');
+  if (alone && 'failed' in alone) {
+    throw new RollbackKitError(`The incident of this database rollback could not be named by the deployment: ${alone.failed}. Nothing was changed.`, 'The database job names it by the workflow run (a new workflow run is then a new incident); give from (the bad deployment\'s id) to name it by the deployment.');
+  }
+  const key = incidentKey(plan.environment, plan.components, [], alone && 'facts' in alone ? alone.facts : none, request.github.runId);
+  const from = keyFrom(key, plan.environment);
+  // A from in the plan file names it already (databaseAloneFacts asks nothing then).
+  if (!alone) return { key, from, given: true };
+  return 'facts' in alone ? { key, from, asked: alone.asked } : { key, from, cannot: alone.cannot };
 }
 
 /** What the key of a run of the database alone is named by, said once it is known. */

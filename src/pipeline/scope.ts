@@ -1,7 +1,7 @@
 /**
  * What `scope` selects: `app` (every component: the default, so a database change stays a
- * deliberate choice), `db` (the database only), `full` (both), `verify` (nothing: verify and report), or a comma list of component names
- * and `database`. A frontend-and-backend runbook's frontend | backend | database | full maps onto this directly.
+ * deliberate choice), `db` (the database only), `full` (both), `verify` (nothing: verify and report), `incident` (nothing: only name the
+ * incident, for a later job), or a comma list of component names and `database`. A frontend-and-backend runbook's frontend | backend | database | full maps onto this directly.
  */
 import { RollbackKitError } from '../core/errors.js';
 import { parseList } from '../core/parse.js';
@@ -14,11 +14,32 @@ export const DATABASE = 'database';
  * selects no component, so an empty scope means "verify only".
  */
 export const VERIFY_ONLY = 'verify';
+/**
+ * `incident`: roll nothing back and verify nothing, only ask the platforms (read only) which
+ * deployment names the incident, for a later job that cannot ask (rollback.yml's incident job, for
+ * its database job, which holds no platform token: the action's incident-from output). Only the
+ * root action knows it (`incidentLookup`); it selects no component, as verify does.
+ */
+export const INCIDENT_ONLY = 'incident';
+
+/** Whether a scope input is `incident` (INCIDENT_ONLY); selectScope refuses it mixed with other names. */
+export const namesIncidentOnly = (raw: string | undefined): boolean => parseList(raw ?? '').some((w) => w.trim().toLowerCase() === INCIDENT_ONLY);
 
 /** The component names and/or "database" this run rolls back, in plan order. */
-export function selectScope(plan: RollbackPlan, raw: string | undefined): string[] {
+export function selectScope(plan: RollbackPlan, raw: string | undefined, opts: { incidentLookup?: boolean } = {}): string[] {
   const names = plan.components.map((c) => c.name);
   const words = parseList(raw ?? '').map((w) => w.trim());
+  // A plan's component may be called incident (the word was not reserved before): the command line
+  // still selects it by name; the root action refuses it rather than roll it back or change nothing.
+  const component = names.find((n) => n.toLowerCase() === INCIDENT_ONLY);
+  if (component && opts.incidentLookup) {
+    throw new RollbackKitError(`Input scope incident means the incident look-up only (rollback.yml's incident job), and the rollback plan (${plan.source}) has a component called "${component}": which one is meant is not clear, so nothing was done.`, `Select that component with scope app or full, or call it something else.`);
+  }
+  if (namesIncidentOnly(raw) && !component) {
+    if (words.length > 1) throw new RollbackKitError(`Input scope "${raw}" mixes incident with other names; incident rolls nothing back, so it stands alone.`, 'Use scope: incident in a job that only names the incident for a later database job, or list only what to roll back.');
+    if (!opts.incidentLookup) throw new RollbackKitError('Scope incident is the root action\'s (rollback.yml\'s incident job): it only names the incident for a later job, which the command line has no use for.', 'Give from (the bad deployment\'s id) to name the incident, and a scope of what to roll back.');
+    return [];
+  }
   if (words.some((w) => w.toLowerCase() === VERIFY_ONLY)) {
     if (words.length > 1) throw new RollbackKitError(`Input scope "${raw}" mixes verify with other names; verify rolls nothing back, so it stands alone.`, 'Use scope: verify in a final job, or list only what to roll back.');
     return [];

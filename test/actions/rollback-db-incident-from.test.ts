@@ -80,6 +80,11 @@ it('scope db without from, "Run workflow" pressed twice: the incident job hands 
   expect(first.look.errors).toEqual([]);
   expect(first.look.outputs.status).toBe('dry-run');
   expect(first.look.log).not.toContain(d.url);
+  // Its log and summary say only the look-up, never an app plan to run for real (review 6).
+  expect(first.look.log).toContain(`Named the incident of this database rollback by shop=${bad.uid} (read only; nothing was changed)`);
+  expect(first.look.summary).toContain(`Named the incident of this database rollback by \`shop=${bad.uid}\` (read only; nothing was changed)`);
+  expect(first.look.summary).not.toMatch(/dry-run false|Run again|→/);
+  expect(first.look.outputs.timeline).toBeUndefined();
   expect(vercel.production(project)?.uid).toBe(bad.uid);
   expect(first.outputs.from).toBe(`shop=${bad.uid}`);
   expect(first.rollback.errors).toEqual([]);
@@ -106,4 +111,30 @@ it('scope db without from, "Run workflow" pressed twice: the incident job hands 
   expect(third.rollback.outputs.status).toBe('nothing-to-do');
   expect(await appliedVersions(d)).toEqual(['20240101000001', '20240101000002', '20240101000003']);
   expect(issues.issues).toHaveLength(1);
+});
+
+it('scope db without from, a plan without app components (or one the look-up cannot ask): the incident job ends green, with a notice and no from', async () => {
+  ws = await mkdtemp(join(tmpdir(), 'rk-db-incident-none-'));
+  const inputs = { environment: 'production', scope: 'db', reason: 'orders table migration broke checkout', target: '', from: '', 'dry-run': false };
+  const look = () => {
+    const given = evaluateAll(rootStep(jobs.incident!).with, { inputs, secrets: { VERCEL_TOKEN: TOKEN }, needs: {}, github: { token: GH_TOKEN }, vars: {} });
+    return runAction('rollback', given, { cwd: ws, env: { GITHUB_RUN_ID: '8201', GITHUB_RUN_ATTEMPT: '1', GITHUB_JOB: 'incident', VERCEL_TOKEN: undefined, DATABASE_URL: undefined } });
+  };
+  const database = ['database:', '  migrations-dir: db/migrations', '  format: dbmate', '  steps: 1', ''];
+  for (const [components, why] of [
+    [[], 'the rollback plan has no app components'],
+    [['components:', '  jobs: { provider: command, command: "echo rolled back" }'], 'jobs is a command component, which cannot say what it serves'],
+  ] as const) {
+    await writeFile(join(ws, 'rollback-kit.yml'), [...components, ...database].join('\n'));
+    const run = await look();
+    expect(run.errors).toEqual([]);
+    expect(run.code).toBe(0);
+    expect(run.outputs['incident-from']).toBe('');
+    expect(run.outputs.status).toBe('dry-run');
+    const notice = run.stdout.split('\n').find((l) => l.startsWith('::notice'));
+    expect(notice).toContain(`${why}. The database job names it by the workflow run`);
+    expect(notice).toContain("give from (the bad deployment's id) to avoid that");
+    expect(run.summary).toContain('The incident of this database rollback is not named by a deployment (read only; nothing was changed)');
+    expect(run.summary).not.toMatch(/dry-run false|Run again/);
+  }
 });

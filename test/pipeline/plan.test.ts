@@ -323,6 +323,18 @@ describe('scope', () => {
     expect(() => selectScope(plan, 'frontend,api')).toThrow('Input scope names "frontend", which the rollback plan (rollback-kit.yml) does not have; valid: app, db, full, verify, web, api, database.');
   });
 
+  it('incident: only the root action\'s look-up, selecting nothing; alone, and refused elsewhere (the command line)', () => {
+    expect(selectScope(plan, 'incident', { incidentLookup: true })).toEqual([]);
+    expect(selectScope(plan, ' Incident ', { incidentLookup: true })).toEqual([]);
+    expect(() => selectScope(plan, 'incident,web', { incidentLookup: true })).toThrow('mixes incident with other names');
+    expect(() => selectScope(plan, 'incident')).toThrow(/Scope incident is the root action's/);
+    // A component called incident (the word was not reserved): the command line still selects it; the action refuses rather than guess.
+    const named = resolvePlan(undefined, { provider: 'command', command: 'true', project: 'incident' }, { hasDatabaseUrl: false });
+    expect(named.components.map((c) => c.name)).toEqual(['incident']);
+    expect(selectScope(named, 'incident')).toEqual(['incident']);
+    expect(() => selectScope(named, 'incident', { incidentLookup: true })).toThrow(/has a component called "incident"/);
+  });
+
   it('refuses the database when the plan has none', () => {
     const noDb = resolvePlan(undefined, { provider: 'command', command: 'true' }, { hasDatabaseUrl: false });
     expect(() => selectScope(noDb, 'full')).toThrow(/scope includes the database, but the rollback plan \(inputs\) has none/);

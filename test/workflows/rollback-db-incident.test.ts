@@ -1,7 +1,7 @@
 // rollback.yml with scope db and no from: its database job holds no platform token, so it could not
 // ask which deployment names the incident, named it by the workflow run, and "Run workflow" pressed
 // twice reverted two migrations. An incident job that holds the platform tokens and no database URL
-// asks (a dry run of the app) and hands the database job its from.
+// asks (scope incident: the read-only look-up only) and hands the database job its from.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -33,7 +33,7 @@ const rootStep = (job: Job) => job.steps!.find((s) => s.uses === 'rollback-kit/r
 const secretsOf = (job: Job): string[] => [...JSON.stringify([job.env, job.steps]).matchAll(/secrets\.([A-Za-z0-9_]+)/g)].map((m) => m[1]!);
 
 describe('rollback.yml, scope db without from', () => {
-  it('an incident job holds every platform token and no database URL, and asks only: a dry run of the app, no issue, no message', () => {
+  it('an incident job holds every platform token and no database URL, and asks only: scope incident, no issue, no message', () => {
     expect(incident, 'rollback.yml has no incident job').toBeDefined();
     expect(new Set(secretsOf(incident!))).toEqual(new Set(PLATFORM_SECRETS));
     expect(JSON.stringify(incident)).not.toMatch(/DATABASE_URL|database-url/);
@@ -41,7 +41,8 @@ describe('rollback.yml, scope db without from', () => {
     expect(incident!.environment).toBeUndefined();
     expect(incident!.permissions).toEqual({ contents: 'read', statuses: 'read' });
     const step = rootStep(incident!);
-    expect(step.with).toMatchObject({ scope: 'app', 'dry-run': true, 'incident-issue': false });
+    // Not an app dry run, whose summary shows an app plan and says to run it for real.
+    expect(step.with).toMatchObject({ scope: 'incident', 'incident-issue': false });
     expect(step.with).not.toHaveProperty('notify-webhook-url');
     expect(step.with).not.toHaveProperty('from');
     // A failed look-up must not hold the database job back: it then runs named by the run, and warns.
