@@ -3602,15 +3602,17 @@ const COUNT_BATCH = 50;
 /**
  * Exact row counts of each table's own rows (`FROM ONLY`: a parent's count leaves out its
  * inheritance children, as pg_dump's COPY of it does), so they are what the archive holds for it.
- * Runs in the caller's transaction, so it sees the same snapshot as pg_dump.
+ * Runs in the caller's transaction, so it sees the same snapshot as pg_dump. `atMost`: stop counting
+ * a table there (its count reads `atMost`), for a caller that only asks whether and roughly how many.
  */
-async function countRows(session, tables, excludeData = []) {
+async function countRows(session, tables, excludeData = [], atMost) {
     const excluded = new Set(excludeData.map(tableKey));
     const out = tables.map((t) => ({ schema: t.schema, name: t.name, rows: null }));
     const counted = tables.map((t, i) => ({ t, i })).filter(({ t }) => !excluded.has(tableKey(t)));
     for (let at = 0; at < counted.length; at += COUNT_BATCH) {
         const batch = counted.slice(at, at + COUNT_BATCH);
-        const sql = batch.map(({ t, i }) => `SELECT ${i} AS i, count(*) AS n FROM ONLY ${qualified(t.schema, t.name)}`).join('\nUNION ALL ');
+        const rowsOf = (t) => (atMost === undefined ? `ONLY ${qualified(t.schema, t.name)}` : `(SELECT 1 FROM ONLY ${qualified(t.schema, t.name)} LIMIT ${Math.floor(atMost)}) s`);
+        const sql = batch.map(({ t, i }) => `SELECT ${i} AS i, count(*) AS n FROM ${rowsOf(t)}`).join('\nUNION ALL ');
         const { rows } = await session.query(sql);
         for (const r of rows)
             out[r.i].rows = Number(r.n);
@@ -5600,6 +5602,8 @@ class ScriptStream extends external_node_stream_.Transform {
                     this.push(l);
             return;
         }
+        if (acting.text.startsWith('CREATE SCHEMA '))
+            this.rules.onCreateSchema?.(Buffer.concat(acting.lines));
         const kept = whole ? keepSchema(acting.text) : acting.text;
         if (kept === acting.text)
             for (const l of acting.lines)
@@ -5781,6 +5785,8 @@ function psqlError(stderr, log) {
 
 
 
+/** pg_dump's `CREATE SCHEMA name;`, the name as the statement quotes it (a quoted name may hold a newline). */
+const CREATED_SCHEMA = /^CREATE SCHEMA ([\s\S]+?);\r?\n?$/;
 const RELATION_TYPES = new Set(['TABLE', 'VIEW', 'MATERIALIZED VIEW', 'SEQUENCE', 'FOREIGN TABLE']);
 /**
  * Objects whose table-of-contents name keptUsersOf matches in the catalogue (see there): every kind
@@ -5837,6 +5843,11 @@ function tocReader(into) {
                     into.tables.push(shape);
             },
         },
+        onCreateSchema: (statement) => {
+            const created = CREATED_SCHEMA.exec(decode(statement));
+            if (created)
+                into.schemas.push(created[1]);
+        },
         onTopLevelLine: (raw) => {
             const ascii = raw.toString('latin1').replace(/\r?\n$/, '');
             const encoding = CLIENT_ENCODING.exec(ascii);
@@ -5860,8 +5871,6 @@ function tocReader(into) {
                 into.objects.push({ schema, name, type });
             else if (restore_discarded/* TABLE_OBJECT_TYPES */.nT.has(type))
                 into.tableObjects.push({ schema, name, type });
-            else if (type === 'SCHEMA')
-                into.schemas.push(name);
             else if (/^(BLOB|BLOBS|LARGE OBJECT)/.test(type))
                 into.largeObjects = true;
         },
@@ -5943,7 +5952,7 @@ async function dependentsOf(session, oids) {
  * objid, type, namespace, name, owners), from $1, $2, $3: the types, schemas and names of its table
  * of contents. Each kind is named as pg_dump names it (see OBJECT_TYPES and DROPPED_AS). `owners`:
  * the roles whose privileges let one drop it (any one of them: a cast's source or target type's
- * owner); none for the kinds only a superuser may create (an access method, an event trigger, a
+ * owner, one that is not a superuser first, as the refusal names the first and a GRANT of it helps); none for the kinds only a superuser may create (an access method, an event trigger, a
  * foreign-data wrapper, a text search parser or template, an operator class or family).
  */
 const SNAPSHOT_OBJECTS = `toc AS (
@@ -5961,7 +5970,7 @@ const SNAPSHOT_OBJECTS = `toc AS (
        UNION ALL SELECT 'pg_collation'::regclass, c.oid, 'COLLATION', c.collnamespace, c.collname::text, ARRAY[c.collowner] FROM pg_collation c
        UNION ALL SELECT 'pg_conversion'::regclass, c.oid, 'CONVERSION', c.connamespace, c.conname::text, ARRAY[c.conowner] FROM pg_conversion c
        UNION ALL SELECT 'pg_cast'::regclass, c.oid, 'CAST', NULL, 'CAST (' || format_type(c.castsource, NULL) || ' AS ' || format_type(c.casttarget, NULL) || ')',
-              ARRAY(SELECT t.typowner FROM pg_type t WHERE t.oid IN (c.castsource, c.casttarget)) FROM pg_cast c
+              ARRAY(SELECT t.typowner FROM pg_type t JOIN pg_roles r ON r.oid = t.typowner WHERE t.oid IN (c.castsource, c.casttarget) ORDER BY r.rolsuper, t.oid) FROM pg_cast c
        UNION ALL
        SELECT 'pg_transform'::regclass, t.oid, 'TRANSFORM', NULL, 'TRANSFORM FOR ' || format_type(t.trftype, NULL) || ' LANGUAGE ' || quote_ident(l.lanname),
               ARRAY(SELECT y.typowner FROM pg_type y WHERE y.oid = t.trftype)
@@ -7477,7 +7486,7 @@ function requiredColumn(table, column, then) {
  * One statement that changes nothing and refuses (insufficient_privilege, the table named in its
  * TABLE field) what this role's first write of `table` would fail on: a column later runs rely on
  * that it may not add (as ensureTableSql refuses it, COLUMN named too), one of `privileges` it lacks
- * on the table, or, where the table is not there yet, the CREATE that making it takes. For a run to
+ * on the table, USAGE on its schema, or, where the table is not there yet, the CREATE that making it takes. For a run to
  * ask before it changes anything (a read-only transaction will do), rather than at its first write.
  * Each refusal names the role to ask and the statement it runs.
  */
@@ -7489,7 +7498,7 @@ function own_tables_writableTableSql(table, privileges) {
     const who = (parts) => parts.join(' || ');
     const makes = `${table.name} is not there yet, and this run makes it at its first write`;
     const body = [
-        'DECLARE rk_owner oid; rk_lacks text;',
+        'DECLARE rk_owner oid; rk_table oid; rk_lacks text; rk_schema text;',
         'BEGIN',
         `  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = ${literal(schema)}) THEN`,
         "    IF NOT has_database_privilege(current_database(), 'CREATE') THEN",
@@ -7504,6 +7513,32 @@ function own_tables_writableTableSql(table, privileges) {
         ])),
         '    END IF;',
         '    RETURN;',
+        '  END IF;',
+        // Before any lookup by name: to_regclass and ::regclass fail on a schema this role may not use.
+        `  IF NOT has_schema_privilege(${literal(schema)}, 'USAGE') THEN`,
+        `    SELECT c.oid, c.relowner INTO rk_table, rk_owner FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = ${literal(schema)} AND c.relname = ${literal(name)};`,
+        `    rk_schema := CASE WHEN rk_owner IS NULL AND NOT has_schema_privilege(${literal(schema)}, 'CREATE') THEN 'USAGE, CREATE' ELSE 'USAGE' END;`,
+        '    IF rk_owner IS NOT NULL THEN',
+        `      SELECT string_agg(p, ', ') INTO rk_lacks FROM unnest(ARRAY[${privileges.map(literal).join(', ')}]) AS p WHERE NOT has_table_privilege(rk_table, p);`,
+        '    END IF;',
+        raise(who([
+            literal(`This run writes its row to ${table.name}`),
+            `CASE WHEN rk_owner IS NULL THEN ${literal(', which it makes at its first write')} ELSE '' END`,
+            literal(', and role '),
+            'quote_ident(current_user)',
+            literal(` lacks `),
+            'rk_schema',
+            literal(` on schema ${schema}. Have `),
+            `(SELECT n.nspowner::regrole::text FROM pg_catalog.pg_namespace n WHERE n.nspname = ${literal(schema)})`,
+            literal(` (or a superuser) run once: GRANT `),
+            'rk_schema',
+            literal(` ON SCHEMA ${schema} TO `),
+            'quote_ident(current_user)',
+            literal(';'),
+            // The table's grants too, when they are also missing: one "run once" is enough.
+            `CASE WHEN rk_lacks IS NULL THEN '' ELSE ${literal(' and have ')} || rk_owner::regrole::text || ${literal(` (or a superuser) run once: GRANT ${privileges.join(', ')} ON ${table.name} TO `)} || quote_ident(current_user) || ';' END`,
+            literal(' then run again.'),
+        ])),
         '  END IF;',
         `  IF to_regclass(${literal(table.name)}) IS NULL THEN`,
         `    IF NOT has_schema_privilege(${literal(schema)}, 'CREATE') THEN`,

@@ -8971,17 +8971,20 @@ __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependen
 /* harmony import */ var _core_stop_signals_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(61042);
 /* harmony import */ var _db_connection_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(401);
 /* harmony import */ var _pipeline_drill_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(94273);
-/* harmony import */ var _pipeline_plan_source_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(67218);
+/* harmony import */ var _pipeline_plan_source_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(69590);
 /* harmony import */ var _pipeline_rollback_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(33814);
-/* harmony import */ var _pipeline_automatic_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(39430);
-/* harmony import */ var _pipeline_timeline_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(96994);
-/* harmony import */ var _pipeline_incident_key_js__WEBPACK_IMPORTED_MODULE_11__ = __nccwpck_require__(87197);
-/* harmony import */ var _pipeline_job_words_js__WEBPACK_IMPORTED_MODULE_12__ = __nccwpck_require__(90074);
-/* harmony import */ var _report_drill_issue_js__WEBPACK_IMPORTED_MODULE_13__ = __nccwpck_require__(34354);
-/* harmony import */ var _report_drill_summary_js__WEBPACK_IMPORTED_MODULE_14__ = __nccwpck_require__(34649);
-/* harmony import */ var _report_rollback_deps_js__WEBPACK_IMPORTED_MODULE_15__ = __nccwpck_require__(2580);
-/* harmony import */ var _report_rollback_summary_js__WEBPACK_IMPORTED_MODULE_16__ = __nccwpck_require__(43685);
-/* harmony import */ var _github_artifact_js__WEBPACK_IMPORTED_MODULE_17__ = __nccwpck_require__(81260);
+/* harmony import */ var _pipeline_scope_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(94969);
+/* harmony import */ var _core_output_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(58975);
+/* harmony import */ var _report_incident_lookup_summary_js__WEBPACK_IMPORTED_MODULE_20__ = __nccwpck_require__(54375);
+/* harmony import */ var _pipeline_automatic_js__WEBPACK_IMPORTED_MODULE_11__ = __nccwpck_require__(39430);
+/* harmony import */ var _pipeline_timeline_js__WEBPACK_IMPORTED_MODULE_12__ = __nccwpck_require__(96994);
+/* harmony import */ var _pipeline_incident_key_js__WEBPACK_IMPORTED_MODULE_13__ = __nccwpck_require__(87197);
+/* harmony import */ var _pipeline_job_words_js__WEBPACK_IMPORTED_MODULE_14__ = __nccwpck_require__(90074);
+/* harmony import */ var _report_drill_issue_js__WEBPACK_IMPORTED_MODULE_15__ = __nccwpck_require__(34354);
+/* harmony import */ var _report_drill_summary_js__WEBPACK_IMPORTED_MODULE_16__ = __nccwpck_require__(34649);
+/* harmony import */ var _report_rollback_deps_js__WEBPACK_IMPORTED_MODULE_17__ = __nccwpck_require__(2580);
+/* harmony import */ var _report_rollback_summary_js__WEBPACK_IMPORTED_MODULE_18__ = __nccwpck_require__(43685);
+/* harmony import */ var _github_artifact_js__WEBPACK_IMPORTED_MODULE_19__ = __nccwpck_require__(81260);
 /**
  * The root action: the whole rollback, or (mode drill) its rehearsal against staging. Reads the inputs and the rollback plan, hands them to the
  * pipeline, and wires what people see: the job summary, the chat messages and the incident issue.
@@ -9004,8 +9007,11 @@ __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependen
 
 
 
+
+
+
 /** How a deployment is named in the `components` output: its id, else its commit, else its URL. */
-const ref = (d) => (0,_pipeline_timeline_js__WEBPACK_IMPORTED_MODULE_10__/* .deploymentName */ .pC)(d) ?? null;
+const ref = (d) => (0,_pipeline_timeline_js__WEBPACK_IMPORTED_MODULE_12__/* .deploymentName */ .pC)(d) ?? null;
 /** The outputs a rollback and its drill share, from the fields their records share. */
 function runOutputs(record, components) {
     return {
@@ -9028,7 +9034,7 @@ function outputs(record) {
         decision: record.verify?.decision ?? '',
         'incident-issue-url': record.incidentIssueUrl ?? '',
         // For a later job that cannot find it itself (rollback.yml's database job holds no platform token).
-        'incident-from': (0,_pipeline_incident_key_js__WEBPACK_IMPORTED_MODULE_11__/* .keyFrom */ .S)(record.incidentKey, record.environment),
+        'incident-from': (0,_pipeline_incident_key_js__WEBPACK_IMPORTED_MODULE_13__/* .keyFrom */ .S)(record.incidentKey, record.environment),
     });
 }
 function drillOutputs(record) {
@@ -9054,8 +9060,8 @@ let firstPhase = 'plan';
  */
 function earlierTimeline(log) {
     try {
-        const rows = (0,_pipeline_timeline_js__WEBPACK_IMPORTED_MODULE_10__/* .parseTimeline */ .pv)(_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.string('timeline'), log.redact);
-        return { later: (0,_pipeline_timeline_js__WEBPACK_IMPORTED_MODULE_10__/* .changedSomething */ .Ne)(rows), rows: () => rows };
+        const rows = (0,_pipeline_timeline_js__WEBPACK_IMPORTED_MODULE_12__/* .parseTimeline */ .pv)(_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.string('timeline'), log.redact);
+        return { later: (0,_pipeline_timeline_js__WEBPACK_IMPORTED_MODULE_12__/* .changedSomething */ .Ne)(rows), rows: () => rows };
     }
     catch (err) {
         return {
@@ -9075,7 +9081,7 @@ async function refusedInThisJob(body) {
     catch (err) {
         if (started || !later || !(err instanceof _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp))
             throw err;
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp((0,_pipeline_job_words_js__WEBPACK_IMPORTED_MODULE_12__/* .inThisJob */ .j)(err.message, true), err.hint && (0,_pipeline_job_words_js__WEBPACK_IMPORTED_MODULE_12__/* .inThisJob */ .j)(err.hint, true), (0,_core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .errorFacts */ .u2)(err));
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp((0,_pipeline_job_words_js__WEBPACK_IMPORTED_MODULE_14__/* .inThisJob */ .j)(err.message, true), err.hint && (0,_pipeline_job_words_js__WEBPACK_IMPORTED_MODULE_14__/* .inThisJob */ .j)(err.hint, true), (0,_core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .errorFacts */ .u2)(err));
     }
 }
 const body = async (log, signal, report) => {
@@ -9104,7 +9110,9 @@ const body = async (log, signal, report) => {
         throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp('Input reason is required for a rollback: nothing was changed.', 'Set reason to why it runs (it is shown in every message, the summary and the incident issue), e.g. reason: checkout 500s after v42; or use mode: drill for the rehearsal, which fills it in.');
     }
     const severity = (0,_pipeline_plan_source_js__WEBPACK_IMPORTED_MODULE_7__/* .readSeverity */ .MW)(_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF);
-    const { plan, scope } = drill ? { plan: await (0,_pipeline_plan_source_js__WEBPACK_IMPORTED_MODULE_7__/* .readDrillPlan */ .dI)(_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF, workspace, { hasDatabaseUrl: Boolean(database) }), scope: [] } : await (0,_pipeline_plan_source_js__WEBPACK_IMPORTED_MODULE_7__/* .readRollbackPlan */ .uN)(_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF, workspace, { hasDatabaseUrl: Boolean(database) });
+    // scope incident (scope.ts INCIDENT_ONLY): only the read-only look-up for a later database job.
+    const incidentLookup = !drill && (0,_pipeline_scope_js__WEBPACK_IMPORTED_MODULE_9__/* .namesIncidentOnly */ .RN)(_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.string('scope'));
+    const { plan, scope } = drill ? { plan: await (0,_pipeline_plan_source_js__WEBPACK_IMPORTED_MODULE_7__/* .readDrillPlan */ .dI)(_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF, workspace, { hasDatabaseUrl: Boolean(database) }), scope: [] } : await (0,_pipeline_plan_source_js__WEBPACK_IMPORTED_MODULE_7__/* .readRollbackPlan */ .uN)(_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF, workspace, { hasDatabaseUrl: Boolean(database), incidentLookup });
     const { GITHUB_SERVER_URL: server, GITHUB_REPOSITORY: repository, GITHUB_RUN_ID: runId } = process.env;
     const request = {
         plan,
@@ -9129,22 +9137,36 @@ const body = async (log, signal, report) => {
         tools: { searchPath: process.env.PATH ?? '' },
         signal,
         // An event (auto-rollback), not a person: the rollback-cascade guard applies.
-        automatic: (0,_pipeline_automatic_js__WEBPACK_IMPORTED_MODULE_9__/* .startedByDeploymentEvent */ .U)(process.env.GITHUB_EVENT_NAME),
+        automatic: (0,_pipeline_automatic_js__WEBPACK_IMPORTED_MODULE_11__/* .startedByDeploymentEvent */ .U)(process.env.GITHUB_EVENT_NAME),
     };
     if (drill) {
         const wantsIssue = _core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.boolean('incident-issue', Boolean(githubToken));
         const github = { apiUrl: request.github.apiUrl, repository: request.github.repository, token: githubToken ?? '' };
         started = true;
-        const result = await (0,_pipeline_drill_js__WEBPACK_IMPORTED_MODULE_6__/* .runDrill */ .BT)(request, { report: wantsIssue && githubToken && github.repository ? (r) => (0,_report_drill_issue_js__WEBPACK_IMPORTED_MODULE_13__/* .recordDrill */ .v$)(github, r, log) : undefined }, log);
+        const result = await (0,_pipeline_drill_js__WEBPACK_IMPORTED_MODULE_6__/* .runDrill */ .BT)(request, { report: wantsIssue && githubToken && github.repository ? (r) => (0,_report_drill_issue_js__WEBPACK_IMPORTED_MODULE_15__/* .recordDrill */ .v$)(github, r, log) : undefined }, log);
         finished = result;
         drillOutputs(result);
-        report((0,_report_drill_summary_js__WEBPACK_IMPORTED_MODULE_14__/* .drillSummaryMarkdown */ .$e)(result, log));
+        report((0,_report_drill_summary_js__WEBPACK_IMPORTED_MODULE_16__/* .drillSummaryMarkdown */ .$e)(result, log));
         if (result.status === 'failed') {
             throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp(`Rollback drill failed in ${result.failedPhase ?? 'an unknown phase'}: ${result.failures[0] ?? 'see the job summary'}`, result.nextSteps[0] ?? 'See the job summary: in an incident this rollback would not work as the runbook says.');
         }
         return;
     }
-    const telling = (0,_report_rollback_deps_js__WEBPACK_IMPORTED_MODULE_15__/* .tellingDeps */ .m)({
+    if (incidentLookup) {
+        started = true;
+        const found = await (0,_pipeline_rollback_js__WEBPACK_IMPORTED_MODULE_8__/* .nameIncident */ .Wq)(request, log);
+        const { line, notice } = (0,_report_incident_lookup_summary_js__WEBPACK_IMPORTED_MODULE_20__/* .incidentLookupLine */ .L)(found);
+        // A plan nothing names by a deployment is no failure of this job: a notice, and the database job warns too.
+        if (notice)
+            _core_output_js__WEBPACK_IMPORTED_MODULE_10__/* .output */ .CG.annotate('notice', log.redact(line));
+        else
+            log.info(line);
+        // It changed nothing, as a dry run: status dry-run; no timeline, no issue, no message.
+        (0,_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .setOutputs */ .n0)({ status: 'dry-run', 'failed-phase': '', 'incident-from': found.from });
+        report((0,_report_incident_lookup_summary_js__WEBPACK_IMPORTED_MODULE_20__/* .incidentLookupMarkdown */ .C)(found, plan.environment));
+        return;
+    }
+    const telling = (0,_report_rollback_deps_js__WEBPACK_IMPORTED_MODULE_17__/* .tellingDeps */ .m)({
         webhookUrl,
         githubToken,
         incidentIssue: _core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.boolean('incident-issue', Boolean(githubToken)),
@@ -9152,25 +9174,25 @@ const body = async (log, signal, report) => {
         githubApiUrl: process.env.GITHUB_API_URL || 'https://api.github.com',
     }, log);
     // On GitHub the snapshot taken before the database changes is uploaded: RUNNER_TEMP goes with the job.
-    const keepSnapshot = process.env.ACTIONS_RUNTIME_TOKEN ? async (s) => (await (0,_github_artifact_js__WEBPACK_IMPORTED_MODULE_17__/* .uploadSnapshotArtifact */ .eh)([s.path, s.manifestPath], undefined)).name : undefined;
+    const keepSnapshot = process.env.ACTIONS_RUNTIME_TOKEN ? async (s) => (await (0,_github_artifact_js__WEBPACK_IMPORTED_MODULE_19__/* .uploadSnapshotArtifact */ .eh)([s.path, s.manifestPath], undefined)).name : undefined;
     started = true;
     const record = await (0,_pipeline_rollback_js__WEBPACK_IMPORTED_MODULE_8__/* .runRollback */ .el)(request, { ...telling, keepSnapshot }, log);
     finished = record;
     // The last lines of the log, as the command line's: how it ended, against the budget, and what to do.
-    for (const line of (0,_report_rollback_summary_js__WEBPACK_IMPORTED_MODULE_16__/* .closingLines */ .Po)(record))
+    for (const line of (0,_report_rollback_summary_js__WEBPACK_IMPORTED_MODULE_18__/* .closingLines */ .Po)(record))
         log.info(line);
     outputs(record);
-    report((0,_report_rollback_summary_js__WEBPACK_IMPORTED_MODULE_16__/* .rollbackSummaryMarkdown */ .sy)(record, log));
+    report((0,_report_rollback_summary_js__WEBPACK_IMPORTED_MODULE_18__/* .rollbackSummaryMarkdown */ .sy)(record, log));
     // Stopped once the rollback's own work was done (in its report or last message): the last line
     // says where production is, which the stop did not change, not only that the work was done.
     if (signal.aborted && (record.status === 'rolled-back' || record.status === 'nothing-to-do')) {
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp(`${(0,_report_rollback_summary_js__WEBPACK_IMPORTED_MODULE_16__/* .statusLine */ .Bs)(record)}. The stop came after that was done: only telling people may have been cut short (the job summary says what was not).`);
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp(`${(0,_report_rollback_summary_js__WEBPACK_IMPORTED_MODULE_18__/* .statusLine */ .Bs)(record)}. The stop came after that was done: only telling people may have been cut short (the job summary says what was not).`);
     }
     if (record.status === 'unverified') {
         throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp('Rollback unverified: production still looks broken after the rollback; a person must act now.', 'Look at the failing checks in the job summary, check the platform dashboards, and escalate to the deployment lead.');
     }
     if (record.status === 'failed') {
-        const { message, hint } = (0,_report_rollback_summary_js__WEBPACK_IMPORTED_MODULE_16__/* .failedRunError */ .Jk)(record);
+        const { message, hint } = (0,_report_rollback_summary_js__WEBPACK_IMPORTED_MODULE_18__/* .failedRunError */ .Jk)(record);
         throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp(message, hint);
     }
 };
@@ -9181,7 +9203,7 @@ await (0,_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .runAction */ .Cs)('roll
     if (!finished)
         (0,_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .setOutputs */ .n0)({ status: 'failed', 'failed-phase': started ? '' : firstPhase });
     // A run stopped that outlasted the grace time may have changed anything: nothing is claimed for it.
-    return finished || err instanceof _core_stop_signals_js__WEBPACK_IMPORTED_MODULE_4__/* .StopOutlasted */ .K5 ? undefined : (0,_pipeline_job_words_js__WEBPACK_IMPORTED_MODULE_12__/* .inThisJob */ .j)(_report_rollback_summary_js__WEBPACK_IMPORTED_MODULE_16__/* .NOTHING_CHANGED */ .Dh, later);
+    return finished || err instanceof _core_stop_signals_js__WEBPACK_IMPORTED_MODULE_4__/* .StopOutlasted */ .K5 ? undefined : (0,_pipeline_job_words_js__WEBPACK_IMPORTED_MODULE_14__/* .inThisJob */ .j)(_report_rollback_summary_js__WEBPACK_IMPORTED_MODULE_18__/* .NOTHING_CHANGED */ .Dh, later);
 });
 
 __webpack_async_result__();
@@ -12688,14 +12710,13 @@ async function readWhole(path, format, pgRestore) {
 /* harmony export */   BO: () => (/* binding */ countRows),
 /* harmony export */   LX: () => (/* binding */ qualified),
 /* harmony export */   WS: () => (/* binding */ listTables),
-/* harmony export */   Zl: () => (/* binding */ COUNT_BATCH),
 /* harmony export */   ce: () => (/* binding */ quoteLiteral),
 /* harmony export */   hq: () => (/* binding */ doBlock),
 /* harmony export */   ih: () => (/* binding */ tableKey),
 /* harmony export */   uM: () => (/* binding */ readCatalog),
 /* harmony export */   v4: () => (/* binding */ quoteIdent)
 /* harmony export */ });
-/* unused harmony export countObjects */
+/* unused harmony exports COUNT_BATCH, countObjects */
 /** A table as a map key: schema and name can both hold dots, so they are joined by a NUL. */
 const tableKey = (t) => `${t.schema}\0${t.name}`;
 function quoteIdent(name) {
@@ -12747,15 +12768,17 @@ const COUNT_BATCH = 50;
 /**
  * Exact row counts of each table's own rows (`FROM ONLY`: a parent's count leaves out its
  * inheritance children, as pg_dump's COPY of it does), so they are what the archive holds for it.
- * Runs in the caller's transaction, so it sees the same snapshot as pg_dump.
+ * Runs in the caller's transaction, so it sees the same snapshot as pg_dump. `atMost`: stop counting
+ * a table there (its count reads `atMost`), for a caller that only asks whether and roughly how many.
  */
-async function countRows(session, tables, excludeData = []) {
+async function countRows(session, tables, excludeData = [], atMost) {
     const excluded = new Set(excludeData.map(tableKey));
     const out = tables.map((t) => ({ schema: t.schema, name: t.name, rows: null }));
     const counted = tables.map((t, i) => ({ t, i })).filter(({ t }) => !excluded.has(tableKey(t)));
     for (let at = 0; at < counted.length; at += COUNT_BATCH) {
         const batch = counted.slice(at, at + COUNT_BATCH);
-        const sql = batch.map(({ t, i }) => `SELECT ${i} AS i, count(*) AS n FROM ONLY ${qualified(t.schema, t.name)}`).join('\nUNION ALL ');
+        const rowsOf = (t) => (atMost === undefined ? `ONLY ${qualified(t.schema, t.name)}` : `(SELECT 1 FROM ONLY ${qualified(t.schema, t.name)} LIMIT ${Math.floor(atMost)}) s`);
+        const sql = batch.map(({ t, i }) => `SELECT ${i} AS i, count(*) AS n FROM ${rowsOf(t)}`).join('\nUNION ALL ');
         const { rows } = await session.query(sql);
         for (const r of rows)
             out[r.i].rows = Number(r.n);
@@ -16265,7 +16288,6 @@ CREATE TABLE IF NOT EXISTS rollback_kit.schema_migrations (
 );`;
 const plain = {
     name: 'plain',
-    defaultDirs: ['migrations'],
     async detect(_dir, entries) {
         return entries.some((n) => DOWN_FILE.test(n)) ? 1 : 0;
     },
@@ -16763,12 +16785,13 @@ async function releaseMigrationLock(session, key) {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   Hn: () => (/* binding */ writableTableSql),
+/* harmony export */   OJ: () => (/* binding */ INSUFFICIENT_PRIVILEGE),
 /* harmony export */   Rf: () => (/* binding */ ensureTableSql),
 /* harmony export */   Z5: () => (/* binding */ writableRefusal),
 /* harmony export */   pI: () => (/* binding */ ensureTable),
 /* harmony export */   qh: () => (/* binding */ OMITTED_WARNING)
 /* harmony export */ });
-/* unused harmony exports INSUFFICIENT_PRIVILEGE, addColumnSql, addColumnsSql, ColumnRefused */
+/* unused harmony exports addColumnSql, addColumnsSql, ColumnRefused */
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8005);
 /* harmony import */ var _db_catalog_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(59066);
 /* harmony import */ var _sql_split_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(37063);
@@ -16833,7 +16856,7 @@ function requiredColumn(table, column, then) {
  * One statement that changes nothing and refuses (insufficient_privilege, the table named in its
  * TABLE field) what this role's first write of `table` would fail on: a column later runs rely on
  * that it may not add (as ensureTableSql refuses it, COLUMN named too), one of `privileges` it lacks
- * on the table, or, where the table is not there yet, the CREATE that making it takes. For a run to
+ * on the table, USAGE on its schema, or, where the table is not there yet, the CREATE that making it takes. For a run to
  * ask before it changes anything (a read-only transaction will do), rather than at its first write.
  * Each refusal names the role to ask and the statement it runs.
  */
@@ -16845,7 +16868,7 @@ function writableTableSql(table, privileges) {
     const who = (parts) => parts.join(' || ');
     const makes = `${table.name} is not there yet, and this run makes it at its first write`;
     const body = [
-        'DECLARE rk_owner oid; rk_lacks text;',
+        'DECLARE rk_owner oid; rk_table oid; rk_lacks text; rk_schema text;',
         'BEGIN',
         `  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(schema)}) THEN`,
         "    IF NOT has_database_privilege(current_database(), 'CREATE') THEN",
@@ -16860,6 +16883,32 @@ function writableTableSql(table, privileges) {
         ])),
         '    END IF;',
         '    RETURN;',
+        '  END IF;',
+        // Before any lookup by name: to_regclass and ::regclass fail on a schema this role may not use.
+        `  IF NOT has_schema_privilege(${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(schema)}, 'USAGE') THEN`,
+        `    SELECT c.oid, c.relowner INTO rk_table, rk_owner FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(schema)} AND c.relname = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(name)};`,
+        `    rk_schema := CASE WHEN rk_owner IS NULL AND NOT has_schema_privilege(${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(schema)}, 'CREATE') THEN 'USAGE, CREATE' ELSE 'USAGE' END;`,
+        '    IF rk_owner IS NOT NULL THEN',
+        `      SELECT string_agg(p, ', ') INTO rk_lacks FROM unnest(ARRAY[${privileges.map(_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu).join(', ')}]) AS p WHERE NOT has_table_privilege(rk_table, p);`,
+        '    END IF;',
+        raise(who([
+            (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(`This run writes its row to ${table.name}`),
+            `CASE WHEN rk_owner IS NULL THEN ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(', which it makes at its first write')} ELSE '' END`,
+            (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(', and role '),
+            'quote_ident(current_user)',
+            (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(` lacks `),
+            'rk_schema',
+            (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(` on schema ${schema}. Have `),
+            `(SELECT n.nspowner::regrole::text FROM pg_catalog.pg_namespace n WHERE n.nspname = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(schema)})`,
+            (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(` (or a superuser) run once: GRANT `),
+            'rk_schema',
+            (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(` ON SCHEMA ${schema} TO `),
+            'quote_ident(current_user)',
+            (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(';'),
+            // The table's grants too, when they are also missing: one "run once" is enough.
+            `CASE WHEN rk_lacks IS NULL THEN '' ELSE ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(' and have ')} || rk_owner::regrole::text || ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(` (or a superuser) run once: GRANT ${privileges.join(', ')} ON ${table.name} TO `)} || quote_ident(current_user) || ';' END`,
+            (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(' then run again.'),
+        ])),
         '  END IF;',
         `  IF to_regclass(${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(table.name)}) IS NULL THEN`,
         `    IF NOT has_schema_privilege(${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(schema)}, 'CREATE') THEN`,
@@ -17340,7 +17389,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   xM: () => (/* binding */ resolveMigrationsDir)
 });
 
-// UNUSED EXPORTS: FORMATS, parseFormatName
+// UNUSED EXPORTS: FORMATS, MIGRATIONS_DIRS, parseFormatName
 
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __nccwpck_require__(73024);
@@ -17470,7 +17519,7 @@ function inDbmateOrder(versions, files) {
 }
 const dbmate = {
     name: 'dbmate',
-    defaultDirs: ['db/migrations'],
+    ownDir: 'db/migrations',
     async detect(dir, entries) {
         const sql = entries.filter((n) => n.endsWith('.sql'));
         return (await (0,migrations_files/* anyFileMatches */.Af)(dir, sql, (text) => UP_MARKER.test(text))) ? 10 : 0;
@@ -17581,7 +17630,6 @@ function setVersion(table, version, dirty) {
 }
 const golangMigrate = {
     name: 'golang-migrate',
-    defaultDirs: ['migrations', 'db/migrations'],
     linearHistory: true,
     async detect(_dir, entries) {
         return entries.some((n) => FILE.exec(n)?.[3] === 'up') ? 8 : 0;
@@ -17722,7 +17770,8 @@ function compare(a, b) {
 }
 const nodePgMigrate = {
     name: 'node-pg-migrate',
-    defaultDirs: ['migrations'],
+    // node-pg-migrate's --migrations-dir defaults to ./migrations.
+    ownDir: 'migrations',
     linearHistory: true,
     async detect(dir, entries) {
         if (await (0,migrations_files/* anyFileMatches */.Af)(dir, entries.filter((n) => n.endsWith('.sql')), (text) => findMarker(text, 'up') >= 0))
@@ -17800,7 +17849,7 @@ var catalog = __nccwpck_require__(59066);
 const PRISMA_LOCK_KEY = '72707369';
 const prisma = {
     name: 'prisma',
-    defaultDirs: ['prisma/migrations'],
+    ownDir: 'prisma/migrations',
     async detect(dir, entries) {
         for (const name of entries)
             if ((await (0,migrations_files/* readText */.yR)(dir, `${name}/migration.sql`)) !== undefined)
@@ -17864,7 +17913,7 @@ const UP_FILE = /^(\d+)_(.*)\.sql$/;
 const TABLE = { schema: 'supabase_migrations', name: 'schema_migrations' };
 const supabase = {
     name: 'supabase',
-    defaultDirs: ['supabase/migrations'],
+    ownDir: 'supabase/migrations',
     async detect(dir, entries) {
         const inSupabase = /(^|[\\/])supabase[\\/]migrations[\\/]*$/.test(dir);
         return inSupabase && entries.some((n) => UP_FILE.test(n)) ? 11 : 0;
@@ -17942,8 +17991,16 @@ function parseFormatName(raw) {
     throw new RollbackKitError(`Input format must be auto or one of ${FORMAT_NAMES.join(', ')}, got "${raw}".`);
 }
 /**
- * The folder to read: the one given, or the first of the tools' default folders that exists under
- * `root`. `name` is how messages name the given folder: the input, or the plan file's key that gave it.
+ * Where a migrations folder is looked for when none is given, whatever the format: every tool's own
+ * folder (db/migrations, migrations, supabase/migrations, prisma/migrations), so a plain or
+ * golang-migrate layout kept in any of them is found as with format auto. The one list the docs give.
+ */
+const MIGRATIONS_DIRS = [...new Set(Object.values(FORMATS).flatMap((f) => (f.ownDir ? [f.ownDir] : [])))];
+/**
+ * The folder to read: the one given, or the one of MIGRATIONS_DIRS that exists under `root`, the
+ * format's own folder first: where the tool itself looks wins, as it would for the tool. Without it,
+ * several existing folders leave which one to revert unclear, and are refused. `name` is how
+ * messages name the given folder: the input, or the plan file's key that gave it.
  */
 function resolveMigrationsDir(root, given, format, name = 'migrations-dir') {
     if (given) {
@@ -17953,12 +18010,13 @@ function resolveMigrationsDir(root, given, format, name = 'migrations-dir') {
         }
         return dir;
     }
-    const candidates = format === 'auto' ? [...new Set(Object.values(FORMATS).flatMap((f) => f.defaultDirs))] : FORMATS[format].defaultDirs;
+    const own = format === 'auto' ? undefined : FORMATS[format].ownDir;
+    const candidates = own ? [own, ...MIGRATIONS_DIRS.filter((d) => d !== own)] : MIGRATIONS_DIRS;
     const found = candidates.map((c) => (0,external_node_path_.join)(root, c)).filter((d) => (0,external_node_fs_.existsSync)(d) && (0,external_node_fs_.statSync)(d).isDirectory());
     if (found.length === 0) {
         throw new errors/* RollbackKitError */.dp(`No migrations folder found: none of ${candidates.join(', ')} exists in the workspace.`, 'Set migrations-dir to the folder holding your migrations.');
     }
-    if (found.length > 1 && format === 'auto') {
+    if (found.length > 1 && !(own && found[0] === (0,external_node_path_.join)(root, own))) {
         throw new errors/* RollbackKitError */.dp(`Several migrations folders exist (${found.map((d) => d.slice(root.length + 1)).join(', ')}), so which one to revert is unclear.`, 'Set migrations-dir (and format) explicitly.');
     }
     return found[0];
@@ -18602,6 +18660,8 @@ var catalog = __nccwpck_require__(59066);
 var patterns = __nccwpck_require__(15570);
 // EXTERNAL MODULE: ./.build/db/server-identity.js
 var server_identity = __nccwpck_require__(65941);
+// EXTERNAL MODULE: ./.build/migrations/own-tables.js
+var own_tables = __nccwpck_require__(52438);
 // EXTERNAL MODULE: ./.build/migrations/tracking.js
 var tracking = __nccwpck_require__(88641);
 ;// CONCATENATED MODULE: ./.build/migrations/way-back.js
@@ -18611,6 +18671,7 @@ var tracking = __nccwpck_require__(88641);
  * the run reverts. A down migration that drops a table takes its rows with it; the snapshot is
  * the only place they are still kept.
  */
+
 
 
 
@@ -18736,30 +18797,53 @@ function holdsText(w) {
  * tracking table, rollback_kit.schema_migrations: a snapshot without it is no way back for it.
  */
 const OWN_BOOKKEEPING = new Set([migrations_ledger/* LEDGER_TABLE */.R9, run_failure/* PROGRESS_TABLE */.Ll]);
-/** Rows counted per table at most: enough to tell a table's rows are there, and how many, without reading a huge one whole. */
-const COUNT_CAP = 1_000_000;
 /**
- * The tables here now whose rows the snapshot does not hold, each with its rows counted up to
- * COUNT_CAP (`FROM ONLY`, as the snapshot counts them). The schemas are every user schema:
- * requireEveryRow has refused a snapshot that leaves one out by its filters, so a table it does
- * not list was made since it was taken. Bounded by the run's lock_timeout and statement_timeout.
+ * Rows named per table at most: only whether a table holds rows decides anything, and a rough size
+ * is enough for the message. Counting stops one past it, under the migration lock, so the check
+ * cannot use up statement-timeout-seconds on a large table.
  */
+const COUNT_CAP = 1_000;
+/** The tables here now whose rows the snapshot does not hold (made since it was taken), not rollback-kit's own. */
 async function tablesNotHeld(session, snapshot) {
     const held = new Set(snapshot.manifest.tables.map(catalog/* tableKey */.ih));
     const here = await (0,catalog/* listTables */.WS)(session, await (0,patterns/* userSchemas */.cY)(session));
-    const missing = here.filter((t) => !held.has((0,catalog/* tableKey */.ih)(t)) && !OWN_BOOKKEEPING.has(`${t.schema}.${t.name}`));
-    const out = [];
-    for (let at = 0; at < missing.length; at += catalog/* COUNT_BATCH */.Zl) {
-        const batch = missing.slice(at, at + catalog/* COUNT_BATCH */.Zl);
-        const sql = batch.map((t, i) => `SELECT ${i} AS i, (SELECT count(*) FROM (SELECT 1 FROM ONLY ${(0,catalog/* qualified */.LX)(t.schema, t.name)} LIMIT ${COUNT_CAP + 1}) s) AS n`).join('\nUNION ALL ');
-        const { rows } = await session.query(sql);
-        for (const r of rows)
-            out.push({ table: batch[r.i], rows: Number(r.n) });
-    }
-    return out;
+    return here.filter((t) => !held.has((0,catalog/* tableKey */.ih)(t)) && !OWN_BOOKKEEPING.has(`${t.schema}.${t.name}`));
+}
+/**
+ * Of these tables, those this role may not read (no USAGE on the schema, or SELECT on no column),
+ * with the role: asked before counting, so a missing grant is named, not met as "permission denied"
+ * for one of a batch.
+ */
+async function unreadable(session, tables) {
+    const { rows } = await session.query(`SELECT quote_ident(current_user) AS who, u.i, u.usage
+       FROM (SELECT 1) one
+       LEFT JOIN (SELECT t.i::int AS i, has_schema_privilege(ns.oid, 'USAGE') AS usage
+                    FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS t(schema, name, i)
+                    JOIN pg_namespace ns ON ns.nspname = t.schema
+                    JOIN pg_class c ON c.relnamespace = ns.oid AND c.relname = t.name
+                   WHERE NOT (has_schema_privilege(ns.oid, 'USAGE') AND has_any_column_privilege(c.oid, 'SELECT'))) u ON true
+      ORDER BY u.i`, [tables.map((t) => t.schema), tables.map((t) => t.name)]);
+    const found = rows.filter((r) => r.i !== null);
+    return { who: rows[0].who, tables: found.map((r) => ({ table: tables[r.i - 1], usage: r.usage })) };
+}
+/** The rows of each table counted up to one past COUNT_CAP (`FROM ONLY`, as the snapshot counts them). Bounded by the run's lock_timeout and statement_timeout. */
+async function countNotHeld(session, tables) {
+    const counts = await (0,catalog/* countRows */.BO)(session, tables, [], COUNT_CAP + 1);
+    return counts.map((c, i) => ({ table: tables[i], rows: c.rows ?? 0 }));
 }
 function rowsText(n) {
-    return n > COUNT_CAP ? `more than ${COUNT_CAP} rows` : `${n} ${n === 1 ? 'row' : 'rows'}`;
+    return n > COUNT_CAP ? `more than ${COUNT_CAP.toLocaleString('en-US')} rows` : `${n} ${n === 1 ? 'row' : 'rows'}`;
+}
+/** A snapshot that lacks tables this role may not read: whether they hold rows cannot be told, so it is refused, naming the grant. */
+function refuseUnreadable(snapshot, wayBack, who, tables) {
+    const one = tables.length === 1;
+    const names = nameList(tables.map((t) => (0,tracking/* describeTable */.uq)(t.table)));
+    const schemas = [...new Set(tables.filter((t) => !t.usage).map((t) => (0,catalog/* quoteIdent */.v4)(t.table.schema)))];
+    const grants = [
+        ...schemas.map((s) => `GRANT USAGE ON SCHEMA ${s} TO ${who};`),
+        `GRANT SELECT ON ${tables.slice(0, NAMES_SHOWN).map((t) => (0,catalog/* qualified */.LX)(t.table.schema, t.table.name)).join(', ')} TO ${who};`,
+    ].join(' ');
+    throw new errors/* RollbackKitError */.dp(`Snapshot ${snapshot.path} (${takenText(wayBack)}) does not list ${one ? 'table' : 'tables'} ${names} (made since it was taken), and user ${who} may not read ${one ? 'it' : 'them'}, so whether ${one ? 'it holds' : 'they hold'} rows the snapshot lacks cannot be told.`, `Let the user read ${one ? 'it' : 'them'} (${grants}) and run again; or take a fresh snapshot now with the snapshot-db action and pass its path as snapshot-path; or, if those rows may be lost, set require-snapshot: false to revert without a snapshot. Nothing was changed.`);
 }
 /**
  * Refuses a snapshot taken before tables that hold rows now (an old snapshot-db snapshot passed
@@ -18773,10 +18857,19 @@ function rowsText(n) {
 async function requireCoverage(session, snapshot, wayBack, log) {
     let notHeld;
     try {
-        notHeld = await tablesNotHeld(session, snapshot);
+        const missing = await tablesNotHeld(session, snapshot);
+        const cannotRead = missing.length ? await unreadable(session, missing) : undefined;
+        if (cannotRead?.tables.length)
+            refuseUnreadable(snapshot, wayBack, cannotRead.who, cannotRead.tables);
+        notHeld = await countNotHeld(session, missing);
     }
     catch (err) {
-        throw new errors/* RollbackKitError */.dp(`Could not compare the tables of snapshot ${snapshot.path} with the database's: ${log.redact((0,errors/* errorLine */.BP)(err))}.`, 'A session holding a table (a migration, a long transaction) may have kept the row counts waiting past lock-timeout-seconds or statement-timeout-seconds. Run again once it is done. Nothing was changed.');
+        if (err instanceof errors/* RollbackKitError */.dp)
+            throw err;
+        const denied = err.code === own_tables/* INSUFFICIENT_PRIVILEGE */.OJ;
+        throw new errors/* RollbackKitError */.dp(`Could not compare the tables of snapshot ${snapshot.path} with the database's: ${log.redact((0,errors/* errorLine */.BP)(err))}.`, denied
+            ? 'The user may not read a table the snapshot does not list: grant it SELECT on that table and run again; or take a fresh snapshot now with the snapshot-db action and pass its path as snapshot-path; or set require-snapshot: false to revert without a snapshot. Nothing was changed.'
+            : 'A session holding a table (a migration, a long transaction) may have kept the row counts waiting past lock-timeout-seconds or statement-timeout-seconds. Run again once it is done. Nothing was changed.');
     }
     const withRows = notHeld.filter((t) => t.rows > 0);
     if (withRows.length) {
@@ -18935,13 +19028,21 @@ function queryDeadline(opts) {
  * runs them in order, so the tables are looked up once the lock is granted.
  */
 async function lockAndFindTables(session, tracking, first, key) {
-    const tables = `SELECT to_regclass(${(0,sql_split/* literal */.eu)(tracking.relation)}) IS NOT NULL AS tracking, to_regclass(${(0,sql_split/* literal */.eu)(run_failure/* PROGRESS_TABLE */.Ll)}) IS NOT NULL AS progress, to_regclass(${(0,sql_split/* literal */.eu)(migrations_ledger/* LEDGER_TABLE */.R9)}) IS NOT NULL AS ledger, pg_backend_pid() AS pid`;
+    // Our tables looked up in the catalogue: to_regclass fails on a schema this role may not use (another
+    // role made rollback_kit). The ledger is for the record only: one it may not use is read as none, and
+    // its write then warns (rerun.ts record). Progress is not: one there is read, and its refusal named.
+    const tables = `SELECT to_regclass(${(0,sql_split/* literal */.eu)(tracking.relation)}) IS NOT NULL AS tracking, ${ownTable(run_failure/* PROGRESS_TABLE */.Ll)} AS progress, ${ownTable(migrations_ledger/* LEDGER_TABLE */.R9, "AND has_schema_privilege(n.oid, 'USAGE')")} AS ledger, pg_backend_pid() AS pid`;
     const statements = [...first, ...(key ? [(0,lock/* tryLockSql */.$g)(key)] : []), tables];
     const answer = await session.query(statements.join(';\n'));
     // One result per statement; a query of one statement gets just that one.
     const results = Array.isArray(answer) ? answer : [answer];
     const found = results.at(-1).rows[0];
     return { locked: key ? results.at(-2).rows[0]?.locked === true : true, trackingTable: found.tracking, progressTable: found.progress, ledgerTable: found.ledger, pid: found.pid };
+}
+/** Whether rollback_kit's `name` (schema.table) is in the catalogue, and `and`; no lookup by name that fails on a schema this role may not use. */
+function ownTable(name, and = '') {
+    const [schema, table] = name.split('.');
+    return `EXISTS (SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = ${(0,sql_split/* literal */.eu)(schema)} AND c.relname = ${(0,sql_split/* literal */.eu)(table)} ${and})`;
 }
 async function readAppliedIds(session, format, tracking, files, target, state) {
     if (!state.trackingTable) {
@@ -19838,6 +19939,8 @@ async function vercelTokenReadiness(opts, log) {
 
 // EXTERNAL MODULE: ./.build/smoke/smoke-test.js + 13 modules
 var smoke_test = __nccwpck_require__(44259);
+// EXTERNAL MODULE: ./.build/pipeline/plan-file.js + 1 modules
+var plan_file = __nccwpck_require__(23473);
 // EXTERNAL MODULE: ./.build/pipeline/rollback.js + 9 modules
 var rollback = __nccwpck_require__(33814);
 ;// CONCATENATED MODULE: ./.build/pipeline/drill-readiness.js
@@ -19846,6 +19949,7 @@ var rollback = __nccwpck_require__(33814);
  * dry-run drill says whether the way back is open. Each check says what it proved and, where an
  * API cannot tell (a token's permissions), what it could not.
  */
+
 
 
 
@@ -20050,20 +20154,24 @@ async function readiness(request, components, record, log) {
 /**
  * The plan's waits that are longer than the budget of the phase they wait in. Budgets are reported,
  * never enforced, so such a wait is only seen once an incident has run over: the drill says so first.
+ * Each is named where it is set: a plan file's key (its default when the file leaves it out), else
+ * the input. With a plan file the timeout-seconds input does not apply, and naming it (the command
+ * line's `--timeout-seconds`) sent people to a flag that changes nothing.
  */
 function waitsOverBudget(plan, components) {
     const b = (0,budgets/* budgets */.RK)(plan.budgetMinutes);
     const out = [];
+    const where = (key, input) => (plan.source === 'inputs' ? input : (0,plan_file/* fileKey */.wm)(key, plan.source));
     const over = (what, seconds, phase) => {
         if (seconds * 1000 > b.phase(phase))
             out.push(`${what} ${seconds} s > ${phase}'s ${b.phase(phase) / 1000} s`);
     };
     for (const c of components)
-        over(`${c.name} timeout-seconds`, c.timeoutSeconds, 'app');
+        over(where(`components.${c.name}.timeout-seconds`, `${c.name} timeout-seconds`), c.timeoutSeconds, 'app');
     if (plan.database)
-        over('database lock-timeout-seconds', plan.database.lockTimeoutSeconds, 'database');
+        over(where('database.lock-timeout-seconds', 'database lock-timeout-seconds'), plan.database.lockTimeoutSeconds, 'database');
     if (plan.verify)
-        over('verify deadline-seconds', plan.verify.deadlineSeconds, 'verify');
+        over(where('verify.deadline-seconds', 'verify deadline-seconds'), plan.verify.deadlineSeconds, 'verify');
     return out;
 }
 /** The parts of a provider's deployment a report names. */
@@ -20598,31 +20706,27 @@ function laterJob(timeline) {
 
 /***/ }),
 
-/***/ 67218:
+/***/ 23473:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  dI: () => (/* binding */ readDrillPlan),
-  uN: () => (/* binding */ readRollbackPlan),
-  MW: () => (/* binding */ readSeverity)
+  mJ: () => (/* binding */ DB_METHODS),
+  VI: () => (/* binding */ PLAN_FILE),
+  W6: () => (/* binding */ PlanError),
+  gO: () => (/* binding */ RESERVED_NAMES),
+  yB: () => (/* binding */ componentExample),
+  zw: () => (/* binding */ defaultVerify),
+  wm: () => (/* binding */ fileKey),
+  Sk: () => (/* binding */ migrationsTableProblems),
+  FU: () => (/* binding */ parsePlanFile)
 });
 
-// UNUSED EXPORTS: SEVERITIES, checkEnvironment, planInputs, readPlanFile
+// UNUSED EXPORTS: SECRETS_GO, formatPlanProblem
 
-// EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __nccwpck_require__(76760);
 // EXTERNAL MODULE: ./.build/core/errors.js
 var errors = __nccwpck_require__(8005);
-// EXTERNAL MODULE: ./.build/core/files.js
-var files = __nccwpck_require__(32019);
-// EXTERNAL MODULE: ./.build/core/secrets.js
-var secrets = __nccwpck_require__(79205);
-// EXTERNAL MODULE: ./.build/pipeline/budgets.js
-var budgets = __nccwpck_require__(51583);
-// EXTERNAL MODULE: ./.build/pipeline/drill.js + 2 modules
-var drill = __nccwpck_require__(94273);
 // EXTERNAL MODULE: ./.build/core/closest.js
 var closest = __nccwpck_require__(91303);
 // EXTERNAL MODULE: ./.build/core/secret-input.js
@@ -20641,6 +20745,8 @@ var promote = __nccwpck_require__(51640);
 var core_yaml = __nccwpck_require__(15773);
 // EXTERNAL MODULE: ./.build/smoke/parse-spec.js
 var parse_spec = __nccwpck_require__(71467);
+// EXTERNAL MODULE: ./.build/pipeline/budgets.js
+var budgets = __nccwpck_require__(51583);
 ;// CONCATENATED MODULE: ./.build/pipeline/secret-values.js
 /**
  * Recognises values that look like secrets, for files that must never hold one (the rollback plan
@@ -21110,6 +21216,22 @@ function readComponents(reader, raw) {
     }
     return out;
 }
+// A restore reads no tracking table and runs no down statement: such a setting would be read by nobody.
+const downMigrationsOnly = (key) => `${key} is for method down-migrations (run-down-migrations' input); a restore does not read it`;
+/**
+ * What is wrong with a migrations-table setting under this method: the one rule for the plan key
+ * and the root action's input, so neither takes what the other refuses.
+ */
+function migrationsTableProblems(table, method) {
+    if (table === undefined)
+        return [];
+    const problems = [];
+    if (!(0,tracking/* isTableOption */.SB)(table))
+        problems.push('must be table or schema.table, as the migration tool takes it');
+    if (method === 'restore')
+        problems.push(downMigrationsOnly('migrations-table'));
+    return problems;
+}
 function readDatabase(reader, raw) {
     if (raw === undefined || raw === null)
         return undefined;
@@ -21126,13 +21248,10 @@ function readDatabase(reader, raw) {
     if (method === 'down-migrations' && fields.has('snapshot-path'))
         reader.problem(['database'], 'snapshot-path is for method restore; down migrations use the snapshot the rollback takes', 'snapshot-path');
     const table = str(fields, 'migrations-table');
-    if (table !== undefined && !(0,tracking/* isTableOption */.SB)(table))
-        reader.problem(['database'], 'must be table or schema.table, as the migration tool takes it', 'migrations-table');
-    // A restore reads no tracking table and runs no down statement: such a key would be read by nobody.
-    for (const key of ['migrations-table', 'statement-timeout-seconds']) {
-        if (method === 'restore' && fields.has(key))
-            reader.problem(['database'], `${key} is for method down-migrations (run-down-migrations' input); a restore does not read it`, key);
-    }
+    for (const problem of migrationsTableProblems(table, method))
+        reader.problem(['database'], problem, 'migrations-table');
+    if (method === 'restore' && fields.has('statement-timeout-seconds'))
+        reader.problem(['database'], downMigrationsOnly('statement-timeout-seconds'), 'statement-timeout-seconds');
     return {
         method,
         migrationsDir: str(fields, 'migrations-dir'),
@@ -21162,6 +21281,40 @@ function readVerify(fields) {
 /** The verify section's defaults, for a plan whose checks come from inputs. */
 const defaultVerify = () => readVerify(new Map());
 
+
+/***/ }),
+
+/***/ 69590:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  dI: () => (/* binding */ readDrillPlan),
+  uN: () => (/* binding */ readRollbackPlan),
+  MW: () => (/* binding */ readSeverity)
+});
+
+// UNUSED EXPORTS: SEVERITIES, budgetMinutesInput, checkEnvironment, planInputs, readPlanFile
+
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(76760);
+// EXTERNAL MODULE: ./.build/core/errors.js
+var errors = __nccwpck_require__(8005);
+// EXTERNAL MODULE: ./.build/core/files.js
+var files = __nccwpck_require__(32019);
+// EXTERNAL MODULE: ./.build/core/secrets.js
+var secrets = __nccwpck_require__(79205);
+// EXTERNAL MODULE: ./.build/pipeline/budgets.js
+var budgets = __nccwpck_require__(51583);
+// EXTERNAL MODULE: ./.build/pipeline/drill.js + 2 modules
+var drill = __nccwpck_require__(94273);
+// EXTERNAL MODULE: ./.build/pipeline/plan-file.js + 1 modules
+var plan_file = __nccwpck_require__(23473);
+// EXTERNAL MODULE: ./.build/migrations/types.js
+var types = __nccwpck_require__(6431);
+// EXTERNAL MODULE: ./.build/platforms/promote.js + 24 modules
+var promote = __nccwpck_require__(51640);
 // EXTERNAL MODULE: ./.build/pipeline/incident-key.js
 var incident_key = __nccwpck_require__(87197);
 ;// CONCATENATED MODULE: ./.build/pipeline/plan-inputs.js
@@ -21209,7 +21362,7 @@ function resolvePlan(file, inputs, opts) {
         });
     }
     if (problems.length)
-        throw new PlanError(problems, source === 'inputs' ? 'the root action inputs' : `${source} and the inputs`);
+        throw new plan_file/* PlanError */.W6(problems, source === 'inputs' ? 'the root action inputs' : `${source} and the inputs`);
     return {
         source,
         environment: inputs.environment ?? file?.environment ?? 'production',
@@ -21231,7 +21384,7 @@ function componentFromInputs(inputs, bad) {
     if (!INPUT_PROVIDERS.includes(provider)) {
         // Their ids (app, service, site, Railway's environment) have no root action input: the root
         // action's environment input is the plan's environment name, not a Railway environment id.
-        bad('provider', `${provider} components are described in the rollback plan file: add ${componentExample(provider)} to rollback-kit.yml (or the file config names); the single-component inputs describe ${INPUT_PROVIDERS.join(', ')} only`);
+        bad('provider', `${provider} components are described in the rollback plan file: add ${(0,plan_file/* componentExample */.yB)(provider)} to rollback-kit.yml (or the file config names); the single-component inputs describe ${INPUT_PROVIDERS.join(', ')} only`);
         return [];
     }
     const method = (inputs.method ?? 'rollback').toLowerCase();
@@ -21246,7 +21399,7 @@ function componentFromInputs(inputs, bad) {
     if (provider === 'command' && !inputs.command)
         bad('command', 'is required when provider is command');
     // The component's name shows in every report: the project says most, the provider otherwise.
-    const fromProject = inputs.project && /^[A-Za-z0-9][A-Za-z0-9_-]*$/.test(inputs.project) && !RESERVED_NAMES.includes(inputs.project.toLowerCase()) ? inputs.project : undefined;
+    const fromProject = inputs.project && /^[A-Za-z0-9][A-Za-z0-9_-]*$/.test(inputs.project) && !plan_file/* RESERVED_NAMES */.gO.includes(inputs.project.toLowerCase()) ? inputs.project : undefined;
     return [
         {
             name: fromProject ?? provider,
@@ -21321,14 +21474,16 @@ function mergeDatabase(file, inputs, wanted, bad) {
     if (!file && !wanted && !anyInput)
         return undefined;
     const method = (inputs['db-method'] ?? file?.method ?? 'down-migrations').toLowerCase();
-    if (!DB_METHODS.includes(method))
-        bad('db-method', `must be one of ${DB_METHODS.join(', ')}, got "${inputs['db-method']}"`);
+    if (!plan_file/* DB_METHODS */.mJ.includes(method))
+        bad('db-method', `must be one of ${plan_file/* DB_METHODS */.mJ.join(', ')}, got "${inputs['db-method']}"`);
     const format = (inputs.format ?? file?.format ?? 'auto').toLowerCase();
     if (format !== 'auto' && !types/* FORMAT_NAMES */.B.includes(format))
         bad('format', `must be auto or one of ${types/* FORMAT_NAMES */.B.join(', ')}, got "${inputs.format}"`);
     const given = ['steps', 'to-version', 'since-ref'].filter((k) => inputs[k] !== undefined);
     if (given.length > 1)
         bad(given[1], `conflicts with the ${given[0]} input (give exactly one of steps, to-version and since-ref)`);
+    for (const problem of (0,plan_file/* migrationsTableProblems */.Sk)(inputs['migrations-table'], method))
+        bad('migrations-table', problem);
     let choice = file?.choice;
     if (inputs.steps !== undefined)
         choice = { steps: inputs.steps };
@@ -21352,7 +21507,7 @@ function mergeVerify(file, inputs, bad) {
     const fromInputs = inputs['base-url'] !== undefined || inputs.checks !== undefined || inputs['checks-file'] !== undefined;
     if (!file?.verify && !fromInputs)
         return undefined;
-    const base = file?.verify ?? defaultVerify();
+    const base = file?.verify ?? (0,plan_file/* defaultVerify */.zw)();
     if (inputs['base-url'] !== undefined && !(0,promote/* isHttpUrl */.q$)(inputs['base-url']))
         bad('base-url', 'must be an absolute http(s) URL such as https://my-app.vercel.app');
     // Inline checks and a checks file are alternatives: an input of either kind replaces both.
@@ -21392,14 +21547,14 @@ const MAX_PLAN_BYTES = 256 * 1024;
 /** The plan file the `config` input names, else rollback-kit.yml in the workspace if there is one. */
 async function readPlanFile(inputs, workspace) {
     const given = inputs.string('config');
-    const path = (0,external_node_path_.resolve)(workspace, given ?? PLAN_FILE);
+    const path = (0,external_node_path_.resolve)(workspace, given ?? plan_file/* PLAN_FILE */.VI);
     let text;
     try {
         text = (0,files/* readRegularFile */.XF)(path, MAX_PLAN_BYTES);
     }
     catch (err) {
         if (err instanceof files/* FileRefused */.rV)
-            throw new errors/* RollbackKitError */.dp(`The rollback plan ${given ?? PLAN_FILE} is not a file of at most ${MAX_PLAN_BYTES / 1024} KB: ${err.why}.`);
+            throw new errors/* RollbackKitError */.dp(`The rollback plan ${given ?? plan_file/* PLAN_FILE */.VI} is not a file of at most ${MAX_PLAN_BYTES / 1024} KB: ${err.why}.`);
         const code = err.code;
         if (code !== 'ENOENT' && code !== 'ENOTDIR')
             throw err;
@@ -21407,7 +21562,7 @@ async function readPlanFile(inputs, workspace) {
             throw new errors/* RollbackKitError */.dp(`The rollback plan ${given} (input config) does not exist in the workspace.`, 'Check the path (relative to the repository root; in a workflow, that actions/checkout ran first).');
         return undefined;
     }
-    return parsePlanFile(text, given ?? PLAN_FILE);
+    return (0,plan_file/* parsePlanFile */.FU)(text, given ?? plan_file/* PLAN_FILE */.VI);
 }
 /** The root action's plan inputs (also the CLI's flags of the same names). */
 function planInputs(inputs, minBudgetMinutes = budgets/* MIN_BUDGET_MINUTES */.V9) {
@@ -21432,9 +21587,16 @@ function planInputs(inputs, minBudgetMinutes = budgets/* MIN_BUDGET_MINUTES */.V
         'base-url': inputs.string('base-url'),
         checks: inputs.string('checks'),
         'checks-file': inputs.string('checks-file'),
-        'budget-minutes': inputs.number('budget-minutes', { min: minBudgetMinutes, max: budgets/* MAX_BUDGET_MINUTES */.jj }),
+        'budget-minutes': budgetMinutesInput(inputs, minBudgetMinutes),
         environment: inputs.string('environment'),
     };
+}
+/**
+ * The budget-minutes input, checked: the rollback's and the drill's (a drill may go as low as
+ * MIN_DRILL_BUDGET_MINUTES, to rehearse a budget that fails), the sandbox drill's too.
+ */
+function budgetMinutesInput(inputs, min = budgets/* MIN_BUDGET_MINUTES */.V9) {
+    return inputs.number('budget-minutes', { min, max: budgets/* MAX_BUDGET_MINUTES */.jj });
 }
 function readSeverity(inputs) {
     const severity = (inputs.string('severity') ?? 'major').toLowerCase();
@@ -21447,7 +21609,7 @@ async function readRollbackPlan(inputs, workspace, opts) {
     const file = await readPlanFile(inputs, workspace);
     checkEnvironment(file, inputs.string('environment'));
     const plan = resolvePlan(file, planInputs(inputs), opts);
-    return { plan, scope: (0,scope/* selectScope */.D6)(plan, opts.scope ?? inputs.string('scope')) };
+    return { plan, scope: (0,scope/* selectScope */.D6)(plan, opts.scope ?? inputs.string('scope'), opts) };
 }
 /**
  * With a plan file, the environment input names the environment the file describes; it cannot
@@ -21498,6 +21660,7 @@ const PHASES = ['plan', 'notify-start', 'app', 'snapshot', 'database', 'environm
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
+  Wq: () => (/* binding */ nameIncident),
   $t: () => (/* binding */ placeOf),
   ET: () => (/* binding */ promoteRequest),
   el: () => (/* binding */ runRollback)
@@ -21917,6 +22080,8 @@ class ScriptStream extends external_node_stream_.Transform {
                     this.push(l);
             return;
         }
+        if (acting.text.startsWith('CREATE SCHEMA '))
+            this.rules.onCreateSchema?.(Buffer.concat(acting.lines));
         const kept = whole ? keepSchema(acting.text) : acting.text;
         if (kept === acting.text)
             for (const l of acting.lines)
@@ -22098,6 +22263,8 @@ function psqlError(stderr, log) {
 
 
 
+/** pg_dump's `CREATE SCHEMA name;`, the name as the statement quotes it (a quoted name may hold a newline). */
+const CREATED_SCHEMA = /^CREATE SCHEMA ([\s\S]+?);\r?\n?$/;
 const RELATION_TYPES = new Set(['TABLE', 'VIEW', 'MATERIALIZED VIEW', 'SEQUENCE', 'FOREIGN TABLE']);
 /**
  * Objects whose table-of-contents name keptUsersOf matches in the catalogue (see there): every kind
@@ -22154,6 +22321,11 @@ function tocReader(into) {
                     into.tables.push(shape);
             },
         },
+        onCreateSchema: (statement) => {
+            const created = CREATED_SCHEMA.exec(decode(statement));
+            if (created)
+                into.schemas.push(created[1]);
+        },
         onTopLevelLine: (raw) => {
             const ascii = raw.toString('latin1').replace(/\r?\n$/, '');
             const encoding = CLIENT_ENCODING.exec(ascii);
@@ -22177,8 +22349,6 @@ function tocReader(into) {
                 into.objects.push({ schema, name, type });
             else if (restore_discarded/* TABLE_OBJECT_TYPES */.nT.has(type))
                 into.tableObjects.push({ schema, name, type });
-            else if (type === 'SCHEMA')
-                into.schemas.push(name);
             else if (/^(BLOB|BLOBS|LARGE OBJECT)/.test(type))
                 into.largeObjects = true;
         },
@@ -22260,7 +22430,7 @@ async function dependentsOf(session, oids) {
  * objid, type, namespace, name, owners), from $1, $2, $3: the types, schemas and names of its table
  * of contents. Each kind is named as pg_dump names it (see OBJECT_TYPES and DROPPED_AS). `owners`:
  * the roles whose privileges let one drop it (any one of them: a cast's source or target type's
- * owner); none for the kinds only a superuser may create (an access method, an event trigger, a
+ * owner, one that is not a superuser first, as the refusal names the first and a GRANT of it helps); none for the kinds only a superuser may create (an access method, an event trigger, a
  * foreign-data wrapper, a text search parser or template, an operator class or family).
  */
 const SNAPSHOT_OBJECTS = `toc AS (
@@ -22278,7 +22448,7 @@ const SNAPSHOT_OBJECTS = `toc AS (
        UNION ALL SELECT 'pg_collation'::regclass, c.oid, 'COLLATION', c.collnamespace, c.collname::text, ARRAY[c.collowner] FROM pg_collation c
        UNION ALL SELECT 'pg_conversion'::regclass, c.oid, 'CONVERSION', c.connamespace, c.conname::text, ARRAY[c.conowner] FROM pg_conversion c
        UNION ALL SELECT 'pg_cast'::regclass, c.oid, 'CAST', NULL, 'CAST (' || format_type(c.castsource, NULL) || ' AS ' || format_type(c.casttarget, NULL) || ')',
-              ARRAY(SELECT t.typowner FROM pg_type t WHERE t.oid IN (c.castsource, c.casttarget)) FROM pg_cast c
+              ARRAY(SELECT t.typowner FROM pg_type t JOIN pg_roles r ON r.oid = t.typowner WHERE t.oid IN (c.castsource, c.casttarget) ORDER BY r.rolsuper, t.oid) FROM pg_cast c
        UNION ALL
        SELECT 'pg_transform'::regclass, t.oid, 'TRANSFORM', NULL, 'TRANSFORM FOR ' || format_type(t.trftype, NULL) || ' LANGUAGE ' || quote_ident(l.lanname),
               ARRAY(SELECT y.typowner FROM pg_type y WHERE y.oid = t.trftype)
@@ -23975,17 +24145,19 @@ async function supersedeUnderLock(session, target, incidentKey, applied, lockTim
 }
 /**
  * The ledger rows under `incidentKeys`, read with their waits bounded (LedgerBounds); an answer that
- * never comes ends it too, nothing changed. `check`: a read-only statement sent with the COMMIT (no
- * round trip of its own) whose refusal (own-tables.ts writableRefusal) ends the read.
+ * never comes ends it too, nothing changed. `check`: a read-only statement sent with the BEGIN (no
+ * round trip of its own) whose refusal (own-tables.ts writableRefusal) ends the read before it starts.
  */
 async function readLedgerBounded(session, incidentKeys, lockTimeoutSeconds, log, what, deadline, check) {
     const bounds = { lockTimeoutSeconds, deadline, what, log, left: NOTHING_CHANGED };
     try {
         // A read-only transaction of its own: SET LOCAL ends with it, so on the lock's session it bounds
         // these two queries only, never the session's advisory lock or the writes it makes later.
-        await session.query(`BEGIN READ ONLY; ${localBounds(bounds)}`);
+        // The check goes first, with BEGIN (no round trip of its own): the read fails, unexplained, on a
+        // schema this role may not use, which the check refuses with the GRANT to run.
+        await session.query(`BEGIN READ ONLY; ${localBounds(bounds)}${check ? `;\n${check}` : ''}`);
         const rows = await (0,migrations_ledger/* readLedgerRows */.Dj)(session, incidentKeys);
-        await session.query(check ? `${check};\nCOMMIT` : 'COMMIT');
+        await session.query('COMMIT');
         return rows;
     }
     catch (err) {
@@ -24186,8 +24358,8 @@ async function checkCanPush(workspace, component, timeoutSeconds, log, signal) {
 
 // EXTERNAL MODULE: ./.build/pipeline/scope.js
 var scope = __nccwpck_require__(94969);
-// EXTERNAL MODULE: ./.build/report/heartbeat.js
-var report_heartbeat = __nccwpck_require__(70449);
+// EXTERNAL MODULE: ./.build/report/heartbeat.js + 1 modules
+var report_heartbeat = __nccwpck_require__(17426);
 // EXTERNAL MODULE: ./.build/pipeline/timeline.js
 var pipeline_timeline = __nccwpck_require__(96994);
 // EXTERNAL MODULE: ./.build/pipeline/job-words.js
@@ -24984,7 +25156,7 @@ function keyFacts(all, components, outcomes, earlier) {
  * token), since a key that leaves a component out is not the one a full rollback computes. A failed
  * look-up never fails the database's rollback: the key is then the workflow run's, with a warning.
  */
-async function databaseAloneFacts(request, facts, budget, log) {
+async function databaseAloneFacts(request, facts, budget, log, who = 'This run rolls back the database alone, without from') {
     const components = request.plan.components;
     if (!components.length || components.some((c) => c.from) || facts.some(Boolean))
         return undefined;
@@ -25002,7 +25174,7 @@ async function databaseAloneFacts(request, facts, budget, log) {
     if (cannot.length)
         return { cannot: cannot.join('; ') };
     const asked = components.map((c) => `${c.name} (${c.provider})`).join(', ');
-    log.info(`This run rolls back the database alone, without from: asking ${asked} which deployment production serves or was rolled back from (read only, as a full rollback's plan does), to name the incident as that rollback does.`);
+    log.info(`${who}: asking ${asked} which deployment production serves or was rolled back from (read only, as a full rollback's plan does), to name the incident as that rollback does.`);
     // The dry run's own lines speak of a rollback of the app this run does not make: kept for --verbose (debug).
     const quiet = { ...log, info: (m) => log.debug(m), warning: (m) => log.debug(m) };
     try {
@@ -25015,6 +25187,35 @@ async function databaseAloneFacts(request, facts, budget, log) {
             throw err;
         return { failed: log.redact((0,errors/* errorLine */.BP)(err)).replace(/\.$/, '') };
     }
+}
+/**
+ * Scope incident (scope.ts INCIDENT_ONLY): only the look-up a run of the database alone makes
+ * (databaseAloneFacts), for rollback.yml's database job, which holds no platform token: the key a
+ * full rollback would name this incident by, and the from (keyFrom) that names it so in that job.
+ * Read only: nothing is changed, nobody is told, no issue is opened, no database is touched. A plan
+ * whose components cannot be asked (none at all, a command, a git-revert, whose dry run checks
+ * history and push access this job is not given) is no failure: the from is then empty and
+ * `cannot` says why (the database job names the incident by the workflow run, and warns). A
+ * look-up that fails is: it throws, so the job says why.
+ */
+async function nameIncident(request, log) {
+    const plan = request.plan;
+    for (const token of Object.values(request.secrets))
+        log.secret(token);
+    const unasked = !plan.components.length
+        ? 'the rollback plan has no app components'
+        : plan.components.filter((c) => c.provider === 'git-revert').map((c) => `${c.name} is a git-revert component, which this look-up does not ask`).join('; ');
+    const none = plan.components.map(() => undefined);
+    const alone = unasked ? { cannot: unasked } : await databaseAloneFacts(request, none, (0,budgets/* budgets */.RK)(plan.budgetMinutes), log, 'Naming the incident of this database rollback, which runs without from');
+    if (alone && 'failed' in alone) {
+        throw new errors/* RollbackKitError */.dp(`The incident of this database rollback could not be named by the deployment: ${alone.failed}. Nothing was changed.`, 'The database job names it by the workflow run (a new workflow run is then a new incident); give from (the bad deployment\'s id) to name it by the deployment.');
+    }
+    const key = incidentKey(plan.environment, plan.components, [], alone && 'facts' in alone ? alone.facts : none, request.github.runId);
+    const from = (0,incident_key/* keyFrom */.S)(key, plan.environment);
+    // A from in the plan file names it already (databaseAloneFacts asks nothing then).
+    if (!alone)
+        return { key, from, given: true };
+    return 'facts' in alone ? { key, from, asked: alone.asked } : { key, from, cannot: alone.cannot };
 }
 /** What the key of a run of the database alone is named by, said once it is known. */
 function sayDatabaseAloneKey(alone, key, log) {
@@ -25732,15 +25933,16 @@ function nameTheNewIncident(incidentKey, rowKey, environment) {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   D6: () => (/* binding */ selectScope),
+/* harmony export */   RN: () => (/* binding */ namesIncidentOnly),
 /* harmony export */   cX: () => (/* binding */ DATABASE)
 /* harmony export */ });
-/* unused harmony export VERIFY_ONLY */
+/* unused harmony exports VERIFY_ONLY, INCIDENT_ONLY */
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8005);
 /* harmony import */ var _core_parse_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(30151);
 /**
  * What `scope` selects: `app` (every component: the default, so a database change stays a
- * deliberate choice), `db` (the database only), `full` (both), `verify` (nothing: verify and report), or a comma list of component names
- * and `database`. A frontend-and-backend runbook's frontend | backend | database | full maps onto this directly.
+ * deliberate choice), `db` (the database only), `full` (both), `verify` (nothing: verify and report), `incident` (nothing: only name the
+ * incident, for a later job), or a comma list of component names and `database`. A frontend-and-backend runbook's frontend | backend | database | full maps onto this directly.
  */
 
 
@@ -25751,10 +25953,32 @@ const DATABASE = 'database';
  * selects no component, so an empty scope means "verify only".
  */
 const VERIFY_ONLY = 'verify';
+/**
+ * `incident`: roll nothing back and verify nothing, only ask the platforms (read only) which
+ * deployment names the incident, for a later job that cannot ask (rollback.yml's incident job, for
+ * its database job, which holds no platform token: the action's incident-from output). Only the
+ * root action knows it (`incidentLookup`); it selects no component, as verify does.
+ */
+const INCIDENT_ONLY = 'incident';
+/** Whether a scope input is `incident` (INCIDENT_ONLY); selectScope refuses it mixed with other names. */
+const namesIncidentOnly = (raw) => (0,_core_parse_js__WEBPACK_IMPORTED_MODULE_1__/* .parseList */ .E1)(raw ?? '').some((w) => w.trim().toLowerCase() === INCIDENT_ONLY);
 /** The component names and/or "database" this run rolls back, in plan order. */
-function selectScope(plan, raw) {
+function selectScope(plan, raw, opts = {}) {
     const names = plan.components.map((c) => c.name);
     const words = (0,_core_parse_js__WEBPACK_IMPORTED_MODULE_1__/* .parseList */ .E1)(raw ?? '').map((w) => w.trim());
+    // A plan's component may be called incident (the word was not reserved before): the command line
+    // still selects it by name; the root action refuses it rather than roll it back or change nothing.
+    const component = names.find((n) => n.toLowerCase() === INCIDENT_ONLY);
+    if (component && opts.incidentLookup) {
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`Input scope incident means the incident look-up only (rollback.yml's incident job), and the rollback plan (${plan.source}) has a component called "${component}": which one is meant is not clear, so nothing was done.`, `Select that component with scope app or full, or call it something else.`);
+    }
+    if (namesIncidentOnly(raw) && !component) {
+        if (words.length > 1)
+            throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`Input scope "${raw}" mixes incident with other names; incident rolls nothing back, so it stands alone.`, 'Use scope: incident in a job that only names the incident for a later database job, or list only what to roll back.');
+        if (!opts.incidentLookup)
+            throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp('Scope incident is the root action\'s (rollback.yml\'s incident job): it only names the incident for a later job, which the command line has no use for.', 'Give from (the bad deployment\'s id) to name the incident, and a scope of what to roll back.');
+        return [];
+    }
     if (words.some((w) => w.toLowerCase() === VERIFY_ONLY)) {
         if (words.length > 1)
             throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`Input scope "${raw}" mixes verify with other names; verify rolls nothing back, so it stands alone.`, 'Use scope: verify in a final job, or list only what to roll back.');
@@ -31081,16 +31305,42 @@ function drillSummaryMarkdown(input, log) {
 
 /***/ }),
 
-/***/ 70449:
+/***/ 17426:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   H: () => (/* binding */ ChatHeartbeat),
-/* harmony export */   s: () => (/* binding */ HEARTBEAT_INTERVAL_MS)
-/* harmony export */ });
-/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8005);
-/* harmony import */ var _pipeline_budgets_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(51583);
-/* harmony import */ var _pipeline_record_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(2108);
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  H: () => (/* binding */ ChatHeartbeat),
+  s: () => (/* binding */ HEARTBEAT_INTERVAL_MS)
+});
+
+// EXTERNAL MODULE: ./.build/core/errors.js
+var errors = __nccwpck_require__(8005);
+// EXTERNAL MODULE: ./.build/pipeline/budgets.js
+var budgets = __nccwpck_require__(51583);
+// EXTERNAL MODULE: ./.build/pipeline/record.js
+var pipeline_record = __nccwpck_require__(2108);
+;// CONCATENATED MODULE: ./.build/pipeline/running-phases.js
+const key = (phase, component) => `${phase}\u0000${component ?? ''}`;
+class RunningPhases {
+    byKey = new Map();
+    started(phase, component, extra) {
+        this.byKey.set(key(phase, component), { ...extra, phase, component });
+    }
+    finished(phase, component) {
+        this.byKey.delete(key(phase, component));
+    }
+    has(phase, component) {
+        return this.byKey.has(key(phase, component));
+    }
+    /** In the order they started. */
+    list() {
+        return [...this.byKey.values()];
+    }
+}
+
+;// CONCATENATED MODULE: ./.build/report/heartbeat.js
 /**
  * The runbook's "status updates every 5 minutes during rollback": whenever HEARTBEAT_INTERVAL_MS
  * pass without a chat message (a 6-minute database phase, a long verify), an update says which
@@ -31104,13 +31354,13 @@ function drillSummaryMarkdown(input, log) {
 
 
 
+
 /** The runbook's interval. */
 const HEARTBEAT_INTERVAL_MS = 5 * 60_000;
 const realTimer = {
     set: (tick, ms) => setTimeout(tick, ms),
     clear: (handle) => clearTimeout(handle),
 };
-const key = (phase, component) => `${phase}\u0000${component ?? ''}`;
 class ChatHeartbeat {
     deps;
     now;
@@ -31118,7 +31368,7 @@ class ChatHeartbeat {
     runStop;
     intervalMs;
     timer;
-    running = new Map();
+    running = new RunningPhases();
     record;
     handle;
     stopped = false;
@@ -31152,11 +31402,11 @@ class ChatHeartbeat {
                 : undefined,
             progress: {
                 started: (phase, component) => {
-                    this.running.set(key(phase, component), { phase, component, since: this.now() });
+                    this.running.started(phase, component, { since: this.now() });
                     progress?.started(phase, component);
                 },
                 finished: (entry, record) => {
-                    this.running.delete(key(entry.phase, entry.component));
+                    this.running.finished(entry.phase, entry.component);
                     progress?.finished(entry, record);
                 },
             },
@@ -31195,22 +31445,22 @@ class ChatHeartbeat {
         const event = { kind: 'update', update: this.update(record) };
         this.inFlight = Promise.resolve()
             .then(() => notify(event, record, { signal: this.runStop }))
-            .catch((err) => this.log.warning(`A chat update could not be sent (${this.log.redact((0,_core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .errorLine */ .BP)(err))}); the rollback goes on.`))
+            .catch((err) => this.log.warning(`A chat update could not be sent (${this.log.redact((0,errors/* errorLine */.BP)(err))}); the rollback goes on.`))
             .finally(() => (this.inFlight = undefined));
     }
     update(record) {
         const now = this.now();
-        const budget = (0,_pipeline_budgets_js__WEBPACK_IMPORTED_MODULE_1__/* .budgets */ .RK)(record.budgetMs / 60_000);
-        const rows = [...this.running.values()];
-        const current = rows.length ? rows.reduce((a, b) => (_pipeline_record_js__WEBPACK_IMPORTED_MODULE_2__/* .PHASES */ .Z.indexOf(b.phase) > _pipeline_record_js__WEBPACK_IMPORTED_MODULE_2__/* .PHASES */ .Z.indexOf(a.phase) ? b : a)).phase : lastPhase(record.timeline);
+        const budget = (0,budgets/* budgets */.RK)(record.budgetMs / 60_000);
+        const rows = this.running.list();
+        const current = rows.length ? rows.reduce((a, b) => (pipeline_record/* PHASES */.Z.indexOf(b.phase) > pipeline_record/* PHASES */.Z.indexOf(a.phase) ? b : a)).phase : lastPhase(record.timeline);
         const since = Math.min(...rows.filter((r) => r.phase === current).map((r) => r.since));
         const components = rows.filter((r) => r.phase === current && r.component).map((r) => r.component);
         const runningMs = rows.length ? Math.max(0, now - since) : 0;
         const budgetMs = current ? budget.phase(current) : 0;
-        const after = current ? _pipeline_record_js__WEBPACK_IMPORTED_MODULE_2__/* .PHASES */ .Z.slice(_pipeline_record_js__WEBPACK_IMPORTED_MODULE_2__/* .PHASES */ .Z.indexOf(current) + 1) : [..._pipeline_record_js__WEBPACK_IMPORTED_MODULE_2__/* .PHASES */ .Z];
+        const after = current ? pipeline_record/* PHASES */.Z.slice(pipeline_record/* PHASES */.Z.indexOf(current) + 1) : [...pipeline_record/* PHASES */.Z];
         // Without a database in the plan, snapshot and database do not run (notify.ts's nextPhase).
         const coming = after.filter((p) => record.database || (p !== 'snapshot' && p !== 'database'));
-        const left = (rows.length ? Math.max(0, budgetMs - runningMs) : 0) + coming.filter((p) => !_pipeline_budgets_js__WEBPACK_IMPORTED_MODULE_1__/* .OFF_CRITICAL_PATH */ .Yp.includes(p)).reduce((sum, p) => sum + budget.phase(p), 0);
+        const left = (rows.length ? Math.max(0, budgetMs - runningMs) : 0) + coming.filter((p) => !budgets/* OFF_CRITICAL_PATH */.Yp.includes(p)).reduce((sum, p) => sum + budget.phase(p), 0);
         return {
             at: new Date(now).toISOString(),
             running: rows.length ? `${current}${components.length ? ` (${components.join(', ')})` : ''}` : undefined,
@@ -31224,6 +31474,43 @@ class ChatHeartbeat {
 }
 function lastPhase(rows) {
     return rows.at(-1)?.phase;
+}
+
+
+/***/ }),
+
+/***/ 54375:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   C: () => (/* binding */ incidentLookupMarkdown),
+/* harmony export */   L: () => (/* binding */ incidentLookupLine)
+/* harmony export */ });
+/* harmony import */ var _markdown_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(54348);
+
+/** The words around the from (`from` empty: nothing names it by a deployment, said as a notice). */
+function words(found) {
+    if (found.from) {
+        const how = 'asked' in found ? `as ${found.asked} said` : 'as from in the rollback plan says';
+        return { before: 'Named the incident of this database rollback by ', after: ` (read only; nothing was changed), ${how}, for the database job: every run of this database rollback, and its full rollback, are one incident.` };
+    }
+    const why = 'cannot' in found ? found.cannot : 'no deployment was found that names it';
+    return {
+        before: `The incident of this database rollback is not named by a deployment (read only; nothing was changed): ${why.replace(/\.$/, '')}. The database job names it by the workflow run, so a new workflow run is a new incident; give from (the bad deployment's id) to avoid that.`,
+        after: '',
+    };
+}
+/** The line the log says; `notice`: nothing names the incident by a deployment, which the job annotates. */
+function incidentLookupLine(found) {
+    const { before, after } = words(found);
+    return { line: `${before}${found.from}${after}`, notice: !found.from };
+}
+/** The job summary: the same words, the from as code. */
+function incidentLookupMarkdown(found, environment) {
+    const { before, after } = words(found);
+    const said = found.from ? `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_0__/* .inlineText */ .ln)(before)}${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_0__/* .codeSpan */ .SS)(found.from)}${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_0__/* .inlineText */ .ln)(after)}` : (0,_markdown_js__WEBPACK_IMPORTED_MODULE_0__/* .inlineText */ .ln)(before);
+    const handed = found.from ? `\n\nThe database job is handed it as its from (output incident-from).` : '';
+    return `## 🔎 Incident of the database rollback (${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_0__/* .inlineText */ .ln)(environment)})\n\n${said}${handed}\n`;
 }
 
 
@@ -32000,8 +32287,8 @@ var timeline = __nccwpck_require__(96994);
 var retry = __nccwpck_require__(48372);
 // EXTERNAL MODULE: ./.build/smoke/pool.js
 var pool = __nccwpck_require__(77944);
-// EXTERNAL MODULE: ./.build/report/heartbeat.js
-var heartbeat = __nccwpck_require__(70449);
+// EXTERNAL MODULE: ./.build/report/heartbeat.js + 1 modules
+var heartbeat = __nccwpck_require__(17426);
 // EXTERNAL MODULE: ./.build/report/markdown.js
 var markdown = __nccwpck_require__(54348);
 // EXTERNAL MODULE: ./.build/core/duration.js

@@ -2967,15 +2967,15 @@ function hideEncodedUrls(text) {
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   BO: () => (/* binding */ countRows),
 /* harmony export */   LX: () => (/* binding */ qualified),
 /* harmony export */   WS: () => (/* binding */ listTables),
-/* harmony export */   Zl: () => (/* binding */ COUNT_BATCH),
 /* harmony export */   ce: () => (/* binding */ quoteLiteral),
 /* harmony export */   hq: () => (/* binding */ doBlock),
 /* harmony export */   ih: () => (/* binding */ tableKey),
 /* harmony export */   v4: () => (/* binding */ quoteIdent)
 /* harmony export */ });
-/* unused harmony exports countRows, countObjects, readCatalog */
+/* unused harmony exports COUNT_BATCH, countObjects, readCatalog */
 /** A table as a map key: schema and name can both hold dots, so they are joined by a NUL. */
 const tableKey = (t) => `${t.schema}\0${t.name}`;
 function quoteIdent(name) {
@@ -3027,15 +3027,17 @@ const COUNT_BATCH = 50;
 /**
  * Exact row counts of each table's own rows (`FROM ONLY`: a parent's count leaves out its
  * inheritance children, as pg_dump's COPY of it does), so they are what the archive holds for it.
- * Runs in the caller's transaction, so it sees the same snapshot as pg_dump.
+ * Runs in the caller's transaction, so it sees the same snapshot as pg_dump. `atMost`: stop counting
+ * a table there (its count reads `atMost`), for a caller that only asks whether and roughly how many.
  */
-async function countRows(session, tables, excludeData = []) {
+async function countRows(session, tables, excludeData = [], atMost) {
     const excluded = new Set(excludeData.map(tableKey));
     const out = tables.map((t) => ({ schema: t.schema, name: t.name, rows: null }));
     const counted = tables.map((t, i) => ({ t, i })).filter(({ t }) => !excluded.has(tableKey(t)));
     for (let at = 0; at < counted.length; at += COUNT_BATCH) {
         const batch = counted.slice(at, at + COUNT_BATCH);
-        const sql = batch.map(({ t, i }) => `SELECT ${i} AS i, count(*) AS n FROM ONLY ${qualified(t.schema, t.name)}`).join('\nUNION ALL ');
+        const rowsOf = (t) => (atMost === undefined ? `ONLY ${qualified(t.schema, t.name)}` : `(SELECT 1 FROM ONLY ${qualified(t.schema, t.name)} LIMIT ${Math.floor(atMost)}) s`);
+        const sql = batch.map(({ t, i }) => `SELECT ${i} AS i, count(*) AS n FROM ${rowsOf(t)}`).join('\nUNION ALL ');
         const { rows } = await session.query(sql);
         for (const r of rows)
             out[r.i].rows = Number(r.n);
@@ -3735,7 +3737,6 @@ CREATE TABLE IF NOT EXISTS rollback_kit.schema_migrations (
 );`;
 const plain = {
     name: 'plain',
-    defaultDirs: ['migrations'],
     async detect(_dir, entries) {
         return entries.some((n) => DOWN_FILE.test(n)) ? 1 : 0;
     },
@@ -4124,11 +4125,12 @@ function ledgerDoneWithRestore(done) {
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   OJ: () => (/* binding */ INSUFFICIENT_PRIVILEGE),
 /* harmony export */   Rf: () => (/* binding */ ensureTableSql),
 /* harmony export */   pI: () => (/* binding */ ensureTable),
 /* harmony export */   qh: () => (/* binding */ OMITTED_WARNING)
 /* harmony export */ });
-/* unused harmony exports INSUFFICIENT_PRIVILEGE, addColumnSql, addColumnsSql, writableTableSql, ColumnRefused, writableRefusal */
+/* unused harmony exports addColumnSql, addColumnsSql, writableTableSql, ColumnRefused, writableRefusal */
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3867);
 /* harmony import */ var _db_catalog_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9066);
 /* harmony import */ var _sql_split_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9247);
@@ -4193,7 +4195,7 @@ function requiredColumn(table, column, then) {
  * One statement that changes nothing and refuses (insufficient_privilege, the table named in its
  * TABLE field) what this role's first write of `table` would fail on: a column later runs rely on
  * that it may not add (as ensureTableSql refuses it, COLUMN named too), one of `privileges` it lacks
- * on the table, or, where the table is not there yet, the CREATE that making it takes. For a run to
+ * on the table, USAGE on its schema, or, where the table is not there yet, the CREATE that making it takes. For a run to
  * ask before it changes anything (a read-only transaction will do), rather than at its first write.
  * Each refusal names the role to ask and the statement it runs.
  */
@@ -4205,7 +4207,7 @@ function writableTableSql(table, privileges) {
     const who = (parts) => parts.join(' || ');
     const makes = `${table.name} is not there yet, and this run makes it at its first write`;
     const body = [
-        'DECLARE rk_owner oid; rk_lacks text;',
+        'DECLARE rk_owner oid; rk_table oid; rk_lacks text; rk_schema text;',
         'BEGIN',
         `  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = ${literal(schema)}) THEN`,
         "    IF NOT has_database_privilege(current_database(), 'CREATE') THEN",
@@ -4220,6 +4222,32 @@ function writableTableSql(table, privileges) {
         ])),
         '    END IF;',
         '    RETURN;',
+        '  END IF;',
+        // Before any lookup by name: to_regclass and ::regclass fail on a schema this role may not use.
+        `  IF NOT has_schema_privilege(${literal(schema)}, 'USAGE') THEN`,
+        `    SELECT c.oid, c.relowner INTO rk_table, rk_owner FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = ${literal(schema)} AND c.relname = ${literal(name)};`,
+        `    rk_schema := CASE WHEN rk_owner IS NULL AND NOT has_schema_privilege(${literal(schema)}, 'CREATE') THEN 'USAGE, CREATE' ELSE 'USAGE' END;`,
+        '    IF rk_owner IS NOT NULL THEN',
+        `      SELECT string_agg(p, ', ') INTO rk_lacks FROM unnest(ARRAY[${privileges.map(literal).join(', ')}]) AS p WHERE NOT has_table_privilege(rk_table, p);`,
+        '    END IF;',
+        raise(who([
+            literal(`This run writes its row to ${table.name}`),
+            `CASE WHEN rk_owner IS NULL THEN ${literal(', which it makes at its first write')} ELSE '' END`,
+            literal(', and role '),
+            'quote_ident(current_user)',
+            literal(` lacks `),
+            'rk_schema',
+            literal(` on schema ${schema}. Have `),
+            `(SELECT n.nspowner::regrole::text FROM pg_catalog.pg_namespace n WHERE n.nspname = ${literal(schema)})`,
+            literal(` (or a superuser) run once: GRANT `),
+            'rk_schema',
+            literal(` ON SCHEMA ${schema} TO `),
+            'quote_ident(current_user)',
+            literal(';'),
+            // The table's grants too, when they are also missing: one "run once" is enough.
+            `CASE WHEN rk_lacks IS NULL THEN '' ELSE ${literal(' and have ')} || rk_owner::regrole::text || ${literal(` (or a superuser) run once: GRANT ${privileges.join(', ')} ON ${table.name} TO `)} || quote_ident(current_user) || ';' END`,
+            literal(' then run again.'),
+        ])),
         '  END IF;',
         `  IF to_regclass(${literal(table.name)}) IS NULL THEN`,
         `    IF NOT has_schema_privilege(${literal(schema)}, 'CREATE') THEN`,
@@ -4700,7 +4728,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   xM: () => (/* binding */ resolveMigrationsDir)
 });
 
-// UNUSED EXPORTS: FORMATS
+// UNUSED EXPORTS: FORMATS, MIGRATIONS_DIRS
 
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __nccwpck_require__(3024);
@@ -4830,7 +4858,7 @@ function inDbmateOrder(versions, files) {
 }
 const dbmate = {
     name: 'dbmate',
-    defaultDirs: ['db/migrations'],
+    ownDir: 'db/migrations',
     async detect(dir, entries) {
         const sql = entries.filter((n) => n.endsWith('.sql'));
         return (await (0,migrations_files/* anyFileMatches */.Af)(dir, sql, (text) => UP_MARKER.test(text))) ? 10 : 0;
@@ -4941,7 +4969,6 @@ function setVersion(table, version, dirty) {
 }
 const golangMigrate = {
     name: 'golang-migrate',
-    defaultDirs: ['migrations', 'db/migrations'],
     linearHistory: true,
     async detect(_dir, entries) {
         return entries.some((n) => FILE.exec(n)?.[3] === 'up') ? 8 : 0;
@@ -5082,7 +5109,8 @@ function compare(a, b) {
 }
 const nodePgMigrate = {
     name: 'node-pg-migrate',
-    defaultDirs: ['migrations'],
+    // node-pg-migrate's --migrations-dir defaults to ./migrations.
+    ownDir: 'migrations',
     linearHistory: true,
     async detect(dir, entries) {
         if (await (0,migrations_files/* anyFileMatches */.Af)(dir, entries.filter((n) => n.endsWith('.sql')), (text) => findMarker(text, 'up') >= 0))
@@ -5160,7 +5188,7 @@ var catalog = __nccwpck_require__(9066);
 const PRISMA_LOCK_KEY = '72707369';
 const prisma = {
     name: 'prisma',
-    defaultDirs: ['prisma/migrations'],
+    ownDir: 'prisma/migrations',
     async detect(dir, entries) {
         for (const name of entries)
             if ((await (0,migrations_files/* readText */.yR)(dir, `${name}/migration.sql`)) !== undefined)
@@ -5224,7 +5252,7 @@ const UP_FILE = /^(\d+)_(.*)\.sql$/;
 const TABLE = { schema: 'supabase_migrations', name: 'schema_migrations' };
 const supabase = {
     name: 'supabase',
-    defaultDirs: ['supabase/migrations'],
+    ownDir: 'supabase/migrations',
     async detect(dir, entries) {
         const inSupabase = /(^|[\\/])supabase[\\/]migrations[\\/]*$/.test(dir);
         return inSupabase && entries.some((n) => UP_FILE.test(n)) ? 11 : 0;
@@ -5303,8 +5331,16 @@ function parseFormatName(raw) {
     throw new errors/* RollbackKitError */.dp(`Input format must be auto or one of ${FORMAT_NAMES.join(', ')}, got "${raw}".`);
 }
 /**
- * The folder to read: the one given, or the first of the tools' default folders that exists under
- * `root`. `name` is how messages name the given folder: the input, or the plan file's key that gave it.
+ * Where a migrations folder is looked for when none is given, whatever the format: every tool's own
+ * folder (db/migrations, migrations, supabase/migrations, prisma/migrations), so a plain or
+ * golang-migrate layout kept in any of them is found as with format auto. The one list the docs give.
+ */
+const MIGRATIONS_DIRS = [...new Set(Object.values(FORMATS).flatMap((f) => (f.ownDir ? [f.ownDir] : [])))];
+/**
+ * The folder to read: the one given, or the one of MIGRATIONS_DIRS that exists under `root`, the
+ * format's own folder first: where the tool itself looks wins, as it would for the tool. Without it,
+ * several existing folders leave which one to revert unclear, and are refused. `name` is how
+ * messages name the given folder: the input, or the plan file's key that gave it.
  */
 function resolveMigrationsDir(root, given, format, name = 'migrations-dir') {
     if (given) {
@@ -5314,12 +5350,13 @@ function resolveMigrationsDir(root, given, format, name = 'migrations-dir') {
         }
         return dir;
     }
-    const candidates = format === 'auto' ? [...new Set(Object.values(FORMATS).flatMap((f) => f.defaultDirs))] : FORMATS[format].defaultDirs;
+    const own = format === 'auto' ? undefined : FORMATS[format].ownDir;
+    const candidates = own ? [own, ...MIGRATIONS_DIRS.filter((d) => d !== own)] : MIGRATIONS_DIRS;
     const found = candidates.map((c) => (0,external_node_path_.join)(root, c)).filter((d) => (0,external_node_fs_.existsSync)(d) && (0,external_node_fs_.statSync)(d).isDirectory());
     if (found.length === 0) {
         throw new errors/* RollbackKitError */.dp(`No migrations folder found: none of ${candidates.join(', ')} exists in the workspace.`, 'Set migrations-dir to the folder holding your migrations.');
     }
-    if (found.length > 1 && format === 'auto') {
+    if (found.length > 1 && !(own && found[0] === (0,external_node_path_.join)(root, own))) {
         throw new errors/* RollbackKitError */.dp(`Several migrations folders exist (${found.map((d) => d.slice(root.length + 1)).join(', ')}), so which one to revert is unclear.`, 'Set migrations-dir (and format) explicitly.');
     }
     return found[0];
@@ -6846,13 +6883,21 @@ function queryDeadline(opts) {
  * runs them in order, so the tables are looked up once the lock is granted.
  */
 async function lockAndFindTables(session, tracking, first, key) {
-    const tables = `SELECT to_regclass(${(0,sql_split/* literal */.eu)(tracking.relation)}) IS NOT NULL AS tracking, to_regclass(${(0,sql_split/* literal */.eu)(run_failure/* PROGRESS_TABLE */.Ll)}) IS NOT NULL AS progress, to_regclass(${(0,sql_split/* literal */.eu)(migrations_ledger/* LEDGER_TABLE */.R9)}) IS NOT NULL AS ledger, pg_backend_pid() AS pid`;
+    // Our tables looked up in the catalogue: to_regclass fails on a schema this role may not use (another
+    // role made rollback_kit). The ledger is for the record only: one it may not use is read as none, and
+    // its write then warns (rerun.ts record). Progress is not: one there is read, and its refusal named.
+    const tables = `SELECT to_regclass(${(0,sql_split/* literal */.eu)(tracking.relation)}) IS NOT NULL AS tracking, ${ownTable(run_failure/* PROGRESS_TABLE */.Ll)} AS progress, ${ownTable(migrations_ledger/* LEDGER_TABLE */.R9, "AND has_schema_privilege(n.oid, 'USAGE')")} AS ledger, pg_backend_pid() AS pid`;
     const statements = [...first, ...(key ? [tryLockSql(key)] : []), tables];
     const answer = await session.query(statements.join(';\n'));
     // One result per statement; a query of one statement gets just that one.
     const results = Array.isArray(answer) ? answer : [answer];
     const found = results.at(-1).rows[0];
     return { locked: key ? results.at(-2).rows[0]?.locked === true : true, trackingTable: found.tracking, progressTable: found.progress, ledgerTable: found.ledger, pid: found.pid };
+}
+/** Whether rollback_kit's `name` (schema.table) is in the catalogue, and `and`; no lookup by name that fails on a schema this role may not use. */
+function ownTable(name, and = '') {
+    const [schema, table] = name.split('.');
+    return `EXISTS (SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = ${(0,sql_split/* literal */.eu)(schema)} AND c.relname = ${(0,sql_split/* literal */.eu)(table)} ${and})`;
 }
 async function readAppliedIds(session, format, tracking, files, target, state) {
     if (!state.trackingTable) {
@@ -8297,6 +8342,8 @@ function compareSource(snapshot, target) {
 
 // EXTERNAL MODULE: ./.build/migrations/ledger.js
 var ledger = __nccwpck_require__(7485);
+// EXTERNAL MODULE: ./.build/migrations/own-tables.js
+var own_tables = __nccwpck_require__(2438);
 // EXTERNAL MODULE: ./.build/migrations/run-failure.js
 var run_failure = __nccwpck_require__(2048);
 // EXTERNAL MODULE: ./.build/migrations/tracking.js
@@ -8308,6 +8355,7 @@ var tracking = __nccwpck_require__(8641);
  * the run reverts. A down migration that drops a table takes its rows with it; the snapshot is
  * the only place they are still kept.
  */
+
 
 
 
@@ -8433,30 +8481,53 @@ function holdsText(w) {
  * tracking table, rollback_kit.schema_migrations: a snapshot without it is no way back for it.
  */
 const OWN_BOOKKEEPING = new Set([ledger/* LEDGER_TABLE */.R9, run_failure/* PROGRESS_TABLE */.Ll]);
-/** Rows counted per table at most: enough to tell a table's rows are there, and how many, without reading a huge one whole. */
-const COUNT_CAP = 1_000_000;
 /**
- * The tables here now whose rows the snapshot does not hold, each with its rows counted up to
- * COUNT_CAP (`FROM ONLY`, as the snapshot counts them). The schemas are every user schema:
- * requireEveryRow has refused a snapshot that leaves one out by its filters, so a table it does
- * not list was made since it was taken. Bounded by the run's lock_timeout and statement_timeout.
+ * Rows named per table at most: only whether a table holds rows decides anything, and a rough size
+ * is enough for the message. Counting stops one past it, under the migration lock, so the check
+ * cannot use up statement-timeout-seconds on a large table.
  */
+const COUNT_CAP = 1_000;
+/** The tables here now whose rows the snapshot does not hold (made since it was taken), not rollback-kit's own. */
 async function tablesNotHeld(session, snapshot) {
     const held = new Set(snapshot.manifest.tables.map(catalog/* tableKey */.ih));
     const here = await (0,catalog/* listTables */.WS)(session, await userSchemas(session));
-    const missing = here.filter((t) => !held.has((0,catalog/* tableKey */.ih)(t)) && !OWN_BOOKKEEPING.has(`${t.schema}.${t.name}`));
-    const out = [];
-    for (let at = 0; at < missing.length; at += catalog/* COUNT_BATCH */.Zl) {
-        const batch = missing.slice(at, at + catalog/* COUNT_BATCH */.Zl);
-        const sql = batch.map((t, i) => `SELECT ${i} AS i, (SELECT count(*) FROM (SELECT 1 FROM ONLY ${(0,catalog/* qualified */.LX)(t.schema, t.name)} LIMIT ${COUNT_CAP + 1}) s) AS n`).join('\nUNION ALL ');
-        const { rows } = await session.query(sql);
-        for (const r of rows)
-            out.push({ table: batch[r.i], rows: Number(r.n) });
-    }
-    return out;
+    return here.filter((t) => !held.has((0,catalog/* tableKey */.ih)(t)) && !OWN_BOOKKEEPING.has(`${t.schema}.${t.name}`));
+}
+/**
+ * Of these tables, those this role may not read (no USAGE on the schema, or SELECT on no column),
+ * with the role: asked before counting, so a missing grant is named, not met as "permission denied"
+ * for one of a batch.
+ */
+async function unreadable(session, tables) {
+    const { rows } = await session.query(`SELECT quote_ident(current_user) AS who, u.i, u.usage
+       FROM (SELECT 1) one
+       LEFT JOIN (SELECT t.i::int AS i, has_schema_privilege(ns.oid, 'USAGE') AS usage
+                    FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS t(schema, name, i)
+                    JOIN pg_namespace ns ON ns.nspname = t.schema
+                    JOIN pg_class c ON c.relnamespace = ns.oid AND c.relname = t.name
+                   WHERE NOT (has_schema_privilege(ns.oid, 'USAGE') AND has_any_column_privilege(c.oid, 'SELECT'))) u ON true
+      ORDER BY u.i`, [tables.map((t) => t.schema), tables.map((t) => t.name)]);
+    const found = rows.filter((r) => r.i !== null);
+    return { who: rows[0].who, tables: found.map((r) => ({ table: tables[r.i - 1], usage: r.usage })) };
+}
+/** The rows of each table counted up to one past COUNT_CAP (`FROM ONLY`, as the snapshot counts them). Bounded by the run's lock_timeout and statement_timeout. */
+async function countNotHeld(session, tables) {
+    const counts = await (0,catalog/* countRows */.BO)(session, tables, [], COUNT_CAP + 1);
+    return counts.map((c, i) => ({ table: tables[i], rows: c.rows ?? 0 }));
 }
 function rowsText(n) {
-    return n > COUNT_CAP ? `more than ${COUNT_CAP} rows` : `${n} ${n === 1 ? 'row' : 'rows'}`;
+    return n > COUNT_CAP ? `more than ${COUNT_CAP.toLocaleString('en-US')} rows` : `${n} ${n === 1 ? 'row' : 'rows'}`;
+}
+/** A snapshot that lacks tables this role may not read: whether they hold rows cannot be told, so it is refused, naming the grant. */
+function refuseUnreadable(snapshot, wayBack, who, tables) {
+    const one = tables.length === 1;
+    const names = nameList(tables.map((t) => (0,tracking/* describeTable */.uq)(t.table)));
+    const schemas = [...new Set(tables.filter((t) => !t.usage).map((t) => (0,catalog/* quoteIdent */.v4)(t.table.schema)))];
+    const grants = [
+        ...schemas.map((s) => `GRANT USAGE ON SCHEMA ${s} TO ${who};`),
+        `GRANT SELECT ON ${tables.slice(0, NAMES_SHOWN).map((t) => (0,catalog/* qualified */.LX)(t.table.schema, t.table.name)).join(', ')} TO ${who};`,
+    ].join(' ');
+    throw new errors/* RollbackKitError */.dp(`Snapshot ${snapshot.path} (${takenText(wayBack)}) does not list ${one ? 'table' : 'tables'} ${names} (made since it was taken), and user ${who} may not read ${one ? 'it' : 'them'}, so whether ${one ? 'it holds' : 'they hold'} rows the snapshot lacks cannot be told.`, `Let the user read ${one ? 'it' : 'them'} (${grants}) and run again; or take a fresh snapshot now with the snapshot-db action and pass its path as snapshot-path; or, if those rows may be lost, set require-snapshot: false to revert without a snapshot. Nothing was changed.`);
 }
 /**
  * Refuses a snapshot taken before tables that hold rows now (an old snapshot-db snapshot passed
@@ -8470,10 +8541,19 @@ function rowsText(n) {
 async function requireCoverage(session, snapshot, wayBack, log) {
     let notHeld;
     try {
-        notHeld = await tablesNotHeld(session, snapshot);
+        const missing = await tablesNotHeld(session, snapshot);
+        const cannotRead = missing.length ? await unreadable(session, missing) : undefined;
+        if (cannotRead?.tables.length)
+            refuseUnreadable(snapshot, wayBack, cannotRead.who, cannotRead.tables);
+        notHeld = await countNotHeld(session, missing);
     }
     catch (err) {
-        throw new errors/* RollbackKitError */.dp(`Could not compare the tables of snapshot ${snapshot.path} with the database's: ${log.redact((0,errors/* errorLine */.BP)(err))}.`, 'A session holding a table (a migration, a long transaction) may have kept the row counts waiting past lock-timeout-seconds or statement-timeout-seconds. Run again once it is done. Nothing was changed.');
+        if (err instanceof errors/* RollbackKitError */.dp)
+            throw err;
+        const denied = err.code === own_tables/* INSUFFICIENT_PRIVILEGE */.OJ;
+        throw new errors/* RollbackKitError */.dp(`Could not compare the tables of snapshot ${snapshot.path} with the database's: ${log.redact((0,errors/* errorLine */.BP)(err))}.`, denied
+            ? 'The user may not read a table the snapshot does not list: grant it SELECT on that table and run again; or take a fresh snapshot now with the snapshot-db action and pass its path as snapshot-path; or set require-snapshot: false to revert without a snapshot. Nothing was changed.'
+            : 'A session holding a table (a migration, a long transaction) may have kept the row counts waiting past lock-timeout-seconds or statement-timeout-seconds. Run again once it is done. Nothing was changed.');
     }
     const withRows = notHeld.filter((t) => t.rows > 0);
     if (withRows.length) {

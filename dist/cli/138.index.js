@@ -1,8 +1,8 @@
-export const id = 655;
-export const ids = [655];
+export const id = 138;
+export const ids = [138];
 export const modules = {
 
-/***/ 9655:
+/***/ 9138:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __webpack_require__) => {
 
 
@@ -2911,15 +2911,17 @@ const COUNT_BATCH = 50;
 /**
  * Exact row counts of each table's own rows (`FROM ONLY`: a parent's count leaves out its
  * inheritance children, as pg_dump's COPY of it does), so they are what the archive holds for it.
- * Runs in the caller's transaction, so it sees the same snapshot as pg_dump.
+ * Runs in the caller's transaction, so it sees the same snapshot as pg_dump. `atMost`: stop counting
+ * a table there (its count reads `atMost`), for a caller that only asks whether and roughly how many.
  */
-async function countRows(session, tables, excludeData = []) {
+async function countRows(session, tables, excludeData = [], atMost) {
     const excluded = new Set(excludeData.map(tableKey));
     const out = tables.map((t) => ({ schema: t.schema, name: t.name, rows: null }));
     const counted = tables.map((t, i) => ({ t, i })).filter(({ t }) => !excluded.has(tableKey(t)));
     for (let at = 0; at < counted.length; at += COUNT_BATCH) {
         const batch = counted.slice(at, at + COUNT_BATCH);
-        const sql = batch.map(({ t, i }) => `SELECT ${i} AS i, count(*) AS n FROM ONLY ${qualified(t.schema, t.name)}`).join('\nUNION ALL ');
+        const rowsOf = (t) => (atMost === undefined ? `ONLY ${qualified(t.schema, t.name)}` : `(SELECT 1 FROM ONLY ${qualified(t.schema, t.name)} LIMIT ${Math.floor(atMost)}) s`);
+        const sql = batch.map(({ t, i }) => `SELECT ${i} AS i, count(*) AS n FROM ${rowsOf(t)}`).join('\nUNION ALL ');
         const { rows } = await session.query(sql);
         for (const r of rows)
             out[r.i].rows = Number(r.n);
@@ -4159,6 +4161,8 @@ class ScriptStream extends external_node_stream_.Transform {
                     this.push(l);
             return;
         }
+        if (acting.text.startsWith('CREATE SCHEMA '))
+            this.rules.onCreateSchema?.(Buffer.concat(acting.lines));
         const kept = whole ? keepSchema(acting.text) : acting.text;
         if (kept === acting.text)
             for (const l of acting.lines)
@@ -4340,6 +4344,8 @@ function psqlError(stderr, log) {
 
 
 
+/** pg_dump's `CREATE SCHEMA name;`, the name as the statement quotes it (a quoted name may hold a newline). */
+const CREATED_SCHEMA = /^CREATE SCHEMA ([\s\S]+?);\r?\n?$/;
 const RELATION_TYPES = new Set(['TABLE', 'VIEW', 'MATERIALIZED VIEW', 'SEQUENCE', 'FOREIGN TABLE']);
 /**
  * Objects whose table-of-contents name keptUsersOf matches in the catalogue (see there): every kind
@@ -4396,6 +4402,11 @@ function tocReader(into) {
                     into.tables.push(shape);
             },
         },
+        onCreateSchema: (statement) => {
+            const created = CREATED_SCHEMA.exec(decode(statement));
+            if (created)
+                into.schemas.push(created[1]);
+        },
         onTopLevelLine: (raw) => {
             const ascii = raw.toString('latin1').replace(/\r?\n$/, '');
             const encoding = CLIENT_ENCODING.exec(ascii);
@@ -4419,8 +4430,6 @@ function tocReader(into) {
                 into.objects.push({ schema, name, type });
             else if (TABLE_OBJECT_TYPES.has(type))
                 into.tableObjects.push({ schema, name, type });
-            else if (type === 'SCHEMA')
-                into.schemas.push(name);
             else if (/^(BLOB|BLOBS|LARGE OBJECT)/.test(type))
                 into.largeObjects = true;
         },
@@ -4502,7 +4511,7 @@ async function dependentsOf(session, oids) {
  * objid, type, namespace, name, owners), from $1, $2, $3: the types, schemas and names of its table
  * of contents. Each kind is named as pg_dump names it (see OBJECT_TYPES and DROPPED_AS). `owners`:
  * the roles whose privileges let one drop it (any one of them: a cast's source or target type's
- * owner); none for the kinds only a superuser may create (an access method, an event trigger, a
+ * owner, one that is not a superuser first, as the refusal names the first and a GRANT of it helps); none for the kinds only a superuser may create (an access method, an event trigger, a
  * foreign-data wrapper, a text search parser or template, an operator class or family).
  */
 const SNAPSHOT_OBJECTS = `toc AS (
@@ -4520,7 +4529,7 @@ const SNAPSHOT_OBJECTS = `toc AS (
        UNION ALL SELECT 'pg_collation'::regclass, c.oid, 'COLLATION', c.collnamespace, c.collname::text, ARRAY[c.collowner] FROM pg_collation c
        UNION ALL SELECT 'pg_conversion'::regclass, c.oid, 'CONVERSION', c.connamespace, c.conname::text, ARRAY[c.conowner] FROM pg_conversion c
        UNION ALL SELECT 'pg_cast'::regclass, c.oid, 'CAST', NULL, 'CAST (' || format_type(c.castsource, NULL) || ' AS ' || format_type(c.casttarget, NULL) || ')',
-              ARRAY(SELECT t.typowner FROM pg_type t WHERE t.oid IN (c.castsource, c.casttarget)) FROM pg_cast c
+              ARRAY(SELECT t.typowner FROM pg_type t JOIN pg_roles r ON r.oid = t.typowner WHERE t.oid IN (c.castsource, c.casttarget) ORDER BY r.rolsuper, t.oid) FROM pg_cast c
        UNION ALL
        SELECT 'pg_transform'::regclass, t.oid, 'TRANSFORM', NULL, 'TRANSFORM FOR ' || format_type(t.trftype, NULL) || ' LANGUAGE ' || quote_ident(l.lanname),
               ARRAY(SELECT y.typowner FROM pg_type y WHERE y.oid = t.trftype)
@@ -5933,7 +5942,7 @@ function requiredColumn(table, column, then) {
  * One statement that changes nothing and refuses (insufficient_privilege, the table named in its
  * TABLE field) what this role's first write of `table` would fail on: a column later runs rely on
  * that it may not add (as ensureTableSql refuses it, COLUMN named too), one of `privileges` it lacks
- * on the table, or, where the table is not there yet, the CREATE that making it takes. For a run to
+ * on the table, USAGE on its schema, or, where the table is not there yet, the CREATE that making it takes. For a run to
  * ask before it changes anything (a read-only transaction will do), rather than at its first write.
  * Each refusal names the role to ask and the statement it runs.
  */
@@ -5945,7 +5954,7 @@ function writableTableSql(table, privileges) {
     const who = (parts) => parts.join(' || ');
     const makes = `${table.name} is not there yet, and this run makes it at its first write`;
     const body = [
-        'DECLARE rk_owner oid; rk_lacks text;',
+        'DECLARE rk_owner oid; rk_table oid; rk_lacks text; rk_schema text;',
         'BEGIN',
         `  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = ${literal(schema)}) THEN`,
         "    IF NOT has_database_privilege(current_database(), 'CREATE') THEN",
@@ -5960,6 +5969,32 @@ function writableTableSql(table, privileges) {
         ])),
         '    END IF;',
         '    RETURN;',
+        '  END IF;',
+        // Before any lookup by name: to_regclass and ::regclass fail on a schema this role may not use.
+        `  IF NOT has_schema_privilege(${literal(schema)}, 'USAGE') THEN`,
+        `    SELECT c.oid, c.relowner INTO rk_table, rk_owner FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = ${literal(schema)} AND c.relname = ${literal(name)};`,
+        `    rk_schema := CASE WHEN rk_owner IS NULL AND NOT has_schema_privilege(${literal(schema)}, 'CREATE') THEN 'USAGE, CREATE' ELSE 'USAGE' END;`,
+        '    IF rk_owner IS NOT NULL THEN',
+        `      SELECT string_agg(p, ', ') INTO rk_lacks FROM unnest(ARRAY[${privileges.map(literal).join(', ')}]) AS p WHERE NOT has_table_privilege(rk_table, p);`,
+        '    END IF;',
+        raise(who([
+            literal(`This run writes its row to ${table.name}`),
+            `CASE WHEN rk_owner IS NULL THEN ${literal(', which it makes at its first write')} ELSE '' END`,
+            literal(', and role '),
+            'quote_ident(current_user)',
+            literal(` lacks `),
+            'rk_schema',
+            literal(` on schema ${schema}. Have `),
+            `(SELECT n.nspowner::regrole::text FROM pg_catalog.pg_namespace n WHERE n.nspname = ${literal(schema)})`,
+            literal(` (or a superuser) run once: GRANT `),
+            'rk_schema',
+            literal(` ON SCHEMA ${schema} TO `),
+            'quote_ident(current_user)',
+            literal(';'),
+            // The table's grants too, when they are also missing: one "run once" is enough.
+            `CASE WHEN rk_lacks IS NULL THEN '' ELSE ${literal(' and have ')} || rk_owner::regrole::text || ${literal(` (or a superuser) run once: GRANT ${privileges.join(', ')} ON ${table.name} TO `)} || quote_ident(current_user) || ';' END`,
+            literal(' then run again.'),
+        ])),
         '  END IF;',
         `  IF to_regclass(${literal(table.name)}) IS NULL THEN`,
         `    IF NOT has_schema_privilege(${literal(schema)}, 'CREATE') THEN`,
@@ -7663,7 +7698,7 @@ function inDbmateOrder(versions, files) {
 }
 const dbmate = {
     name: 'dbmate',
-    defaultDirs: ['db/migrations'],
+    ownDir: 'db/migrations',
     async detect(dir, entries) {
         const sql = entries.filter((n) => n.endsWith('.sql'));
         return (await anyFileMatches(dir, sql, (text) => UP_MARKER.test(text))) ? 10 : 0;
@@ -7774,7 +7809,6 @@ function setVersion(table, version, dirty) {
 }
 const golangMigrate = {
     name: 'golang-migrate',
-    defaultDirs: ['migrations', 'db/migrations'],
     linearHistory: true,
     async detect(_dir, entries) {
         return entries.some((n) => FILE.exec(n)?.[3] === 'up') ? 8 : 0;
@@ -7915,7 +7949,8 @@ function compare(a, b) {
 }
 const nodePgMigrate = {
     name: 'node-pg-migrate',
-    defaultDirs: ['migrations'],
+    // node-pg-migrate's --migrations-dir defaults to ./migrations.
+    ownDir: 'migrations',
     linearHistory: true,
     async detect(dir, entries) {
         if (await anyFileMatches(dir, entries.filter((n) => n.endsWith('.sql')), (text) => findMarker(text, 'up') >= 0))
@@ -7990,7 +8025,6 @@ CREATE TABLE IF NOT EXISTS rollback_kit.schema_migrations (
 );`;
 const plain = {
     name: 'plain',
-    defaultDirs: ['migrations'],
     async detect(_dir, entries) {
         return entries.some((n) => DOWN_FILE.test(n)) ? 1 : 0;
     },
@@ -8036,7 +8070,7 @@ const plain = {
 const PRISMA_LOCK_KEY = '72707369';
 const prisma = {
     name: 'prisma',
-    defaultDirs: ['prisma/migrations'],
+    ownDir: 'prisma/migrations',
     async detect(dir, entries) {
         for (const name of entries)
             if ((await readText(dir, `${name}/migration.sql`)) !== undefined)
@@ -8100,7 +8134,7 @@ const UP_FILE = /^(\d+)_(.*)\.sql$/;
 const supabase_TABLE = { schema: 'supabase_migrations', name: 'schema_migrations' };
 const supabase = {
     name: 'supabase',
-    defaultDirs: ['supabase/migrations'],
+    ownDir: 'supabase/migrations',
     async detect(dir, entries) {
         const inSupabase = /(^|[\\/])supabase[\\/]migrations[\\/]*$/.test(dir);
         return inSupabase && entries.some((n) => UP_FILE.test(n)) ? 11 : 0;
@@ -8179,8 +8213,16 @@ function parseFormatName(raw) {
     throw new errors/* RollbackKitError */.dp(`Input format must be auto or one of ${FORMAT_NAMES.join(', ')}, got "${raw}".`);
 }
 /**
- * The folder to read: the one given, or the first of the tools' default folders that exists under
- * `root`. `name` is how messages name the given folder: the input, or the plan file's key that gave it.
+ * Where a migrations folder is looked for when none is given, whatever the format: every tool's own
+ * folder (db/migrations, migrations, supabase/migrations, prisma/migrations), so a plain or
+ * golang-migrate layout kept in any of them is found as with format auto. The one list the docs give.
+ */
+const MIGRATIONS_DIRS = [...new Set(Object.values(FORMATS).flatMap((f) => (f.ownDir ? [f.ownDir] : [])))];
+/**
+ * The folder to read: the one given, or the one of MIGRATIONS_DIRS that exists under `root`, the
+ * format's own folder first: where the tool itself looks wins, as it would for the tool. Without it,
+ * several existing folders leave which one to revert unclear, and are refused. `name` is how
+ * messages name the given folder: the input, or the plan file's key that gave it.
  */
 function resolveMigrationsDir(root, given, format, name = 'migrations-dir') {
     if (given) {
@@ -8190,12 +8232,13 @@ function resolveMigrationsDir(root, given, format, name = 'migrations-dir') {
         }
         return dir;
     }
-    const candidates = format === 'auto' ? [...new Set(Object.values(FORMATS).flatMap((f) => f.defaultDirs))] : FORMATS[format].defaultDirs;
+    const own = format === 'auto' ? undefined : FORMATS[format].ownDir;
+    const candidates = own ? [own, ...MIGRATIONS_DIRS.filter((d) => d !== own)] : MIGRATIONS_DIRS;
     const found = candidates.map((c) => (0,external_node_path_.join)(root, c)).filter((d) => (0,external_node_fs_.existsSync)(d) && (0,external_node_fs_.statSync)(d).isDirectory());
     if (found.length === 0) {
         throw new errors/* RollbackKitError */.dp(`No migrations folder found: none of ${candidates.join(', ')} exists in the workspace.`, 'Set migrations-dir to the folder holding your migrations.');
     }
-    if (found.length > 1 && format === 'auto') {
+    if (found.length > 1 && !(own && found[0] === (0,external_node_path_.join)(root, own))) {
         throw new errors/* RollbackKitError */.dp(`Several migrations folders exist (${found.map((d) => d.slice(root.length + 1)).join(', ')}), so which one to revert is unclear.`, 'Set migrations-dir (and format) explicitly.');
     }
     return found[0];
@@ -9360,6 +9403,7 @@ async function runPlan(plan, opts) {
 
 
 
+
 /** Names shown in one message; the rest are counted. */
 const way_back_NAMES_SHOWN = 10;
 function nameList(names) {
@@ -9478,30 +9522,53 @@ function holdsText(w) {
  * tracking table, rollback_kit.schema_migrations: a snapshot without it is no way back for it.
  */
 const OWN_BOOKKEEPING = new Set([LEDGER_TABLE, PROGRESS_TABLE]);
-/** Rows counted per table at most: enough to tell a table's rows are there, and how many, without reading a huge one whole. */
-const COUNT_CAP = 1_000_000;
 /**
- * The tables here now whose rows the snapshot does not hold, each with its rows counted up to
- * COUNT_CAP (`FROM ONLY`, as the snapshot counts them). The schemas are every user schema:
- * requireEveryRow has refused a snapshot that leaves one out by its filters, so a table it does
- * not list was made since it was taken. Bounded by the run's lock_timeout and statement_timeout.
+ * Rows named per table at most: only whether a table holds rows decides anything, and a rough size
+ * is enough for the message. Counting stops one past it, under the migration lock, so the check
+ * cannot use up statement-timeout-seconds on a large table.
  */
+const COUNT_CAP = 1_000;
+/** The tables here now whose rows the snapshot does not hold (made since it was taken), not rollback-kit's own. */
 async function tablesNotHeld(session, snapshot) {
     const held = new Set(snapshot.manifest.tables.map(tableKey));
     const here = await listTables(session, await userSchemas(session));
-    const missing = here.filter((t) => !held.has(tableKey(t)) && !OWN_BOOKKEEPING.has(`${t.schema}.${t.name}`));
-    const out = [];
-    for (let at = 0; at < missing.length; at += COUNT_BATCH) {
-        const batch = missing.slice(at, at + COUNT_BATCH);
-        const sql = batch.map((t, i) => `SELECT ${i} AS i, (SELECT count(*) FROM (SELECT 1 FROM ONLY ${qualified(t.schema, t.name)} LIMIT ${COUNT_CAP + 1}) s) AS n`).join('\nUNION ALL ');
-        const { rows } = await session.query(sql);
-        for (const r of rows)
-            out.push({ table: batch[r.i], rows: Number(r.n) });
-    }
-    return out;
+    return here.filter((t) => !held.has(tableKey(t)) && !OWN_BOOKKEEPING.has(`${t.schema}.${t.name}`));
+}
+/**
+ * Of these tables, those this role may not read (no USAGE on the schema, or SELECT on no column),
+ * with the role: asked before counting, so a missing grant is named, not met as "permission denied"
+ * for one of a batch.
+ */
+async function unreadable(session, tables) {
+    const { rows } = await session.query(`SELECT quote_ident(current_user) AS who, u.i, u.usage
+       FROM (SELECT 1) one
+       LEFT JOIN (SELECT t.i::int AS i, has_schema_privilege(ns.oid, 'USAGE') AS usage
+                    FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS t(schema, name, i)
+                    JOIN pg_namespace ns ON ns.nspname = t.schema
+                    JOIN pg_class c ON c.relnamespace = ns.oid AND c.relname = t.name
+                   WHERE NOT (has_schema_privilege(ns.oid, 'USAGE') AND has_any_column_privilege(c.oid, 'SELECT'))) u ON true
+      ORDER BY u.i`, [tables.map((t) => t.schema), tables.map((t) => t.name)]);
+    const found = rows.filter((r) => r.i !== null);
+    return { who: rows[0].who, tables: found.map((r) => ({ table: tables[r.i - 1], usage: r.usage })) };
+}
+/** The rows of each table counted up to one past COUNT_CAP (`FROM ONLY`, as the snapshot counts them). Bounded by the run's lock_timeout and statement_timeout. */
+async function countNotHeld(session, tables) {
+    const counts = await countRows(session, tables, [], COUNT_CAP + 1);
+    return counts.map((c, i) => ({ table: tables[i], rows: c.rows ?? 0 }));
 }
 function rowsText(n) {
-    return n > COUNT_CAP ? `more than ${COUNT_CAP} rows` : `${n} ${n === 1 ? 'row' : 'rows'}`;
+    return n > COUNT_CAP ? `more than ${COUNT_CAP.toLocaleString('en-US')} rows` : `${n} ${n === 1 ? 'row' : 'rows'}`;
+}
+/** A snapshot that lacks tables this role may not read: whether they hold rows cannot be told, so it is refused, naming the grant. */
+function refuseUnreadable(snapshot, wayBack, who, tables) {
+    const one = tables.length === 1;
+    const names = nameList(tables.map((t) => describeTable(t.table)));
+    const schemas = [...new Set(tables.filter((t) => !t.usage).map((t) => quoteIdent(t.table.schema)))];
+    const grants = [
+        ...schemas.map((s) => `GRANT USAGE ON SCHEMA ${s} TO ${who};`),
+        `GRANT SELECT ON ${tables.slice(0, way_back_NAMES_SHOWN).map((t) => qualified(t.table.schema, t.table.name)).join(', ')} TO ${who};`,
+    ].join(' ');
+    throw new errors/* RollbackKitError */.dp(`Snapshot ${snapshot.path} (${takenText(wayBack)}) does not list ${one ? 'table' : 'tables'} ${names} (made since it was taken), and user ${who} may not read ${one ? 'it' : 'them'}, so whether ${one ? 'it holds' : 'they hold'} rows the snapshot lacks cannot be told.`, `Let the user read ${one ? 'it' : 'them'} (${grants}) and run again; or take a fresh snapshot now with the snapshot-db action and pass its path as snapshot-path; or, if those rows may be lost, set require-snapshot: false to revert without a snapshot. Nothing was changed.`);
 }
 /**
  * Refuses a snapshot taken before tables that hold rows now (an old snapshot-db snapshot passed
@@ -9515,10 +9582,19 @@ function rowsText(n) {
 async function requireCoverage(session, snapshot, wayBack, log) {
     let notHeld;
     try {
-        notHeld = await tablesNotHeld(session, snapshot);
+        const missing = await tablesNotHeld(session, snapshot);
+        const cannotRead = missing.length ? await unreadable(session, missing) : undefined;
+        if (cannotRead?.tables.length)
+            refuseUnreadable(snapshot, wayBack, cannotRead.who, cannotRead.tables);
+        notHeld = await countNotHeld(session, missing);
     }
     catch (err) {
-        throw new errors/* RollbackKitError */.dp(`Could not compare the tables of snapshot ${snapshot.path} with the database's: ${log.redact((0,errors/* errorLine */.BP)(err))}.`, 'A session holding a table (a migration, a long transaction) may have kept the row counts waiting past lock-timeout-seconds or statement-timeout-seconds. Run again once it is done. Nothing was changed.');
+        if (err instanceof errors/* RollbackKitError */.dp)
+            throw err;
+        const denied = err.code === INSUFFICIENT_PRIVILEGE;
+        throw new errors/* RollbackKitError */.dp(`Could not compare the tables of snapshot ${snapshot.path} with the database's: ${log.redact((0,errors/* errorLine */.BP)(err))}.`, denied
+            ? 'The user may not read a table the snapshot does not list: grant it SELECT on that table and run again; or take a fresh snapshot now with the snapshot-db action and pass its path as snapshot-path; or set require-snapshot: false to revert without a snapshot. Nothing was changed.'
+            : 'A session holding a table (a migration, a long transaction) may have kept the row counts waiting past lock-timeout-seconds or statement-timeout-seconds. Run again once it is done. Nothing was changed.');
     }
     const withRows = notHeld.filter((t) => t.rows > 0);
     if (withRows.length) {
@@ -9677,13 +9753,21 @@ function queryDeadline(opts) {
  * runs them in order, so the tables are looked up once the lock is granted.
  */
 async function lockAndFindTables(session, tracking, first, key) {
-    const tables = `SELECT to_regclass(${literal(tracking.relation)}) IS NOT NULL AS tracking, to_regclass(${literal(PROGRESS_TABLE)}) IS NOT NULL AS progress, to_regclass(${literal(LEDGER_TABLE)}) IS NOT NULL AS ledger, pg_backend_pid() AS pid`;
+    // Our tables looked up in the catalogue: to_regclass fails on a schema this role may not use (another
+    // role made rollback_kit). The ledger is for the record only: one it may not use is read as none, and
+    // its write then warns (rerun.ts record). Progress is not: one there is read, and its refusal named.
+    const tables = `SELECT to_regclass(${literal(tracking.relation)}) IS NOT NULL AS tracking, ${ownTable(PROGRESS_TABLE)} AS progress, ${ownTable(LEDGER_TABLE, "AND has_schema_privilege(n.oid, 'USAGE')")} AS ledger, pg_backend_pid() AS pid`;
     const statements = [...first, ...(key ? [tryLockSql(key)] : []), tables];
     const answer = await session.query(statements.join(';\n'));
     // One result per statement; a query of one statement gets just that one.
     const results = Array.isArray(answer) ? answer : [answer];
     const found = results.at(-1).rows[0];
     return { locked: key ? results.at(-2).rows[0]?.locked === true : true, trackingTable: found.tracking, progressTable: found.progress, ledgerTable: found.ledger, pid: found.pid };
+}
+/** Whether rollback_kit's `name` (schema.table) is in the catalogue, and `and`; no lookup by name that fails on a schema this role may not use. */
+function ownTable(name, and = '') {
+    const [schema, table] = name.split('.');
+    return `EXISTS (SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = ${literal(schema)} AND c.relname = ${literal(table)} ${and})`;
 }
 async function readAppliedIds(session, format, tracking, files, target, state) {
     if (!state.trackingTable) {
@@ -15913,7 +15997,7 @@ const RUNBOOK_SECONDS = {
 const OFF_CRITICAL_PATH = ['report', 'notify-end'];
 const MIN_BUDGET_MINUTES = 1;
 const MAX_BUDGET_MINUTES = 240;
-function budgets(budgetMinutes = RUNBOOK_MINUTES) {
+function budgets_budgets(budgetMinutes = RUNBOOK_MINUTES) {
     const scale = budgetMinutes / RUNBOOK_MINUTES;
     return {
         totalMs: Math.round(budgetMinutes * 60_000),
@@ -16390,6 +16474,22 @@ function readComponents(reader, raw) {
     }
     return out;
 }
+// A restore reads no tracking table and runs no down statement: such a setting would be read by nobody.
+const downMigrationsOnly = (key) => `${key} is for method down-migrations (run-down-migrations' input); a restore does not read it`;
+/**
+ * What is wrong with a migrations-table setting under this method: the one rule for the plan key
+ * and the root action's input, so neither takes what the other refuses.
+ */
+function migrationsTableProblems(table, method) {
+    if (table === undefined)
+        return [];
+    const problems = [];
+    if (!isTableOption(table))
+        problems.push('must be table or schema.table, as the migration tool takes it');
+    if (method === 'restore')
+        problems.push(downMigrationsOnly('migrations-table'));
+    return problems;
+}
 function readDatabase(reader, raw) {
     if (raw === undefined || raw === null)
         return undefined;
@@ -16406,13 +16506,10 @@ function readDatabase(reader, raw) {
     if (method === 'down-migrations' && fields.has('snapshot-path'))
         reader.problem(['database'], 'snapshot-path is for method restore; down migrations use the snapshot the rollback takes', 'snapshot-path');
     const table = plan_file_str(fields, 'migrations-table');
-    if (table !== undefined && !isTableOption(table))
-        reader.problem(['database'], 'must be table or schema.table, as the migration tool takes it', 'migrations-table');
-    // A restore reads no tracking table and runs no down statement: such a key would be read by nobody.
-    for (const key of ['migrations-table', 'statement-timeout-seconds']) {
-        if (method === 'restore' && fields.has(key))
-            reader.problem(['database'], `${key} is for method down-migrations (run-down-migrations' input); a restore does not read it`, key);
-    }
+    for (const problem of migrationsTableProblems(table, method))
+        reader.problem(['database'], problem, 'migrations-table');
+    if (method === 'restore' && fields.has('statement-timeout-seconds'))
+        reader.problem(['database'], downMigrationsOnly('statement-timeout-seconds'), 'statement-timeout-seconds');
     return {
         method,
         migrationsDir: plan_file_str(fields, 'migrations-dir'),
@@ -18617,17 +18714,19 @@ async function supersedeUnderLock(session, target, incidentKey, applied, lockTim
 }
 /**
  * The ledger rows under `incidentKeys`, read with their waits bounded (LedgerBounds); an answer that
- * never comes ends it too, nothing changed. `check`: a read-only statement sent with the COMMIT (no
- * round trip of its own) whose refusal (own-tables.ts writableRefusal) ends the read.
+ * never comes ends it too, nothing changed. `check`: a read-only statement sent with the BEGIN (no
+ * round trip of its own) whose refusal (own-tables.ts writableRefusal) ends the read before it starts.
  */
 async function readLedgerBounded(session, incidentKeys, lockTimeoutSeconds, log, what, deadline, check) {
     const bounds = { lockTimeoutSeconds, deadline, what, log, left: NOTHING_CHANGED };
     try {
         // A read-only transaction of its own: SET LOCAL ends with it, so on the lock's session it bounds
         // these two queries only, never the session's advisory lock or the writes it makes later.
-        await session.query(`BEGIN READ ONLY; ${localBounds(bounds)}`);
+        // The check goes first, with BEGIN (no round trip of its own): the read fails, unexplained, on a
+        // schema this role may not use, which the check refuses with the GRANT to run.
+        await session.query(`BEGIN READ ONLY; ${localBounds(bounds)}${check ? `;\n${check}` : ''}`);
         const rows = await readLedgerRows(session, incidentKeys);
-        await session.query(check ? `${check};\nCOMMIT` : 'COMMIT');
+        await session.query('COMMIT');
         return rows;
     }
     catch (err) {
@@ -18789,8 +18888,8 @@ function revertedOfPlan(planned, applied) {
 ;// CONCATENATED MODULE: ./.build/pipeline/scope.js
 /**
  * What `scope` selects: `app` (every component: the default, so a database change stays a
- * deliberate choice), `db` (the database only), `full` (both), `verify` (nothing: verify and report), or a comma list of component names
- * and `database`. A frontend-and-backend runbook's frontend | backend | database | full maps onto this directly.
+ * deliberate choice), `db` (the database only), `full` (both), `verify` (nothing: verify and report), `incident` (nothing: only name the
+ * incident, for a later job), or a comma list of component names and `database`. A frontend-and-backend runbook's frontend | backend | database | full maps onto this directly.
  */
 
 
@@ -18801,10 +18900,32 @@ const DATABASE = 'database';
  * selects no component, so an empty scope means "verify only".
  */
 const VERIFY_ONLY = 'verify';
+/**
+ * `incident`: roll nothing back and verify nothing, only ask the platforms (read only) which
+ * deployment names the incident, for a later job that cannot ask (rollback.yml's incident job, for
+ * its database job, which holds no platform token: the action's incident-from output). Only the
+ * root action knows it (`incidentLookup`); it selects no component, as verify does.
+ */
+const INCIDENT_ONLY = 'incident';
+/** Whether a scope input is `incident` (INCIDENT_ONLY); selectScope refuses it mixed with other names. */
+const namesIncidentOnly = (raw) => parseList(raw ?? '').some((w) => w.trim().toLowerCase() === INCIDENT_ONLY);
 /** The component names and/or "database" this run rolls back, in plan order. */
-function selectScope(plan, raw) {
+function selectScope(plan, raw, opts = {}) {
     const names = plan.components.map((c) => c.name);
     const words = parseList(raw ?? '').map((w) => w.trim());
+    // A plan's component may be called incident (the word was not reserved before): the command line
+    // still selects it by name; the root action refuses it rather than roll it back or change nothing.
+    const component = names.find((n) => n.toLowerCase() === INCIDENT_ONLY);
+    if (component && opts.incidentLookup) {
+        throw new errors/* RollbackKitError */.dp(`Input scope incident means the incident look-up only (rollback.yml's incident job), and the rollback plan (${plan.source}) has a component called "${component}": which one is meant is not clear, so nothing was done.`, `Select that component with scope app or full, or call it something else.`);
+    }
+    if (namesIncidentOnly(raw) && !component) {
+        if (words.length > 1)
+            throw new errors/* RollbackKitError */.dp(`Input scope "${raw}" mixes incident with other names; incident rolls nothing back, so it stands alone.`, 'Use scope: incident in a job that only names the incident for a later database job, or list only what to roll back.');
+        if (!opts.incidentLookup)
+            throw new errors/* RollbackKitError */.dp('Scope incident is the root action\'s (rollback.yml\'s incident job): it only names the incident for a later job, which the command line has no use for.', 'Give from (the bad deployment\'s id) to name the incident, and a scope of what to roll back.');
+        return [];
+    }
     if (words.some((w) => w.toLowerCase() === VERIFY_ONLY)) {
         if (words.length > 1)
             throw new errors/* RollbackKitError */.dp(`Input scope "${raw}" mixes verify with other names; verify rolls nothing back, so it stands alone.`, 'Use scope: verify in a final job, or list only what to roll back.');
@@ -18840,6 +18961,25 @@ function selectScope(plan, raw) {
 
 // EXTERNAL MODULE: ./.build/pipeline/record.js
 var pipeline_record = __webpack_require__(2108);
+;// CONCATENATED MODULE: ./.build/pipeline/running-phases.js
+const key = (phase, component) => `${phase}\u0000${component ?? ''}`;
+class RunningPhases {
+    byKey = new Map();
+    started(phase, component, extra) {
+        this.byKey.set(key(phase, component), { ...extra, phase, component });
+    }
+    finished(phase, component) {
+        this.byKey.delete(key(phase, component));
+    }
+    has(phase, component) {
+        return this.byKey.has(key(phase, component));
+    }
+    /** In the order they started. */
+    list() {
+        return [...this.byKey.values()];
+    }
+}
+
 ;// CONCATENATED MODULE: ./.build/report/heartbeat.js
 /**
  * The runbook's "status updates every 5 minutes during rollback": whenever HEARTBEAT_INTERVAL_MS
@@ -18854,13 +18994,13 @@ var pipeline_record = __webpack_require__(2108);
 
 
 
+
 /** The runbook's interval. */
 const HEARTBEAT_INTERVAL_MS = 5 * 60_000;
 const realTimer = {
     set: (tick, ms) => setTimeout(tick, ms),
     clear: (handle) => clearTimeout(handle),
 };
-const key = (phase, component) => `${phase}\u0000${component ?? ''}`;
 class ChatHeartbeat {
     deps;
     now;
@@ -18868,7 +19008,7 @@ class ChatHeartbeat {
     runStop;
     intervalMs;
     timer;
-    running = new Map();
+    running = new RunningPhases();
     record;
     handle;
     stopped = false;
@@ -18902,11 +19042,11 @@ class ChatHeartbeat {
                 : undefined,
             progress: {
                 started: (phase, component) => {
-                    this.running.set(key(phase, component), { phase, component, since: this.now() });
+                    this.running.started(phase, component, { since: this.now() });
                     progress?.started(phase, component);
                 },
                 finished: (entry, record) => {
-                    this.running.delete(key(entry.phase, entry.component));
+                    this.running.finished(entry.phase, entry.component);
                     progress?.finished(entry, record);
                 },
             },
@@ -18950,8 +19090,8 @@ class ChatHeartbeat {
     }
     update(record) {
         const now = this.now();
-        const budget = budgets(record.budgetMs / 60_000);
-        const rows = [...this.running.values()];
+        const budget = budgets_budgets(record.budgetMs / 60_000);
+        const rows = this.running.list();
         const current = rows.length ? rows.reduce((a, b) => (pipeline_record/* PHASES */.Z.indexOf(b.phase) > pipeline_record/* PHASES */.Z.indexOf(a.phase) ? b : a)).phase : lastPhase(record.timeline);
         const since = Math.min(...rows.filter((r) => r.phase === current).map((r) => r.since));
         const components = rows.filter((r) => r.phase === current && r.component).map((r) => r.component);
@@ -19030,7 +19170,7 @@ function namesRun(key, environment) {
  * deployment of some part: the workflow run (`run-…`, runRef), a component that could not say (`?`),
  * the database alone or an unresolved plan; a from made of the rest would name another incident.
  */
-function keyFrom(key, environment) {
+function incident_key_keyFrom(key, environment) {
     const parts = keyParts(key, environment);
     if (!parts || namesRun(key, environment) || parts.some((p) => p.ref === '?'))
         return '';
@@ -19123,7 +19263,7 @@ async function runRollback(request, deps, log) {
 async function rollbackPhases(request, deps, log, heartbeat) {
     const now = deps.now ?? Date.now;
     const plan = request.plan;
-    const budget = budgets(plan.budgetMinutes);
+    const budget = budgets_budgets(plan.budgetMinutes);
     for (const token of Object.values(request.secrets))
         log.secret(token);
     const started = now();
@@ -19847,7 +19987,7 @@ function keyFacts(all, components, outcomes, earlier) {
  * token), since a key that leaves a component out is not the one a full rollback computes. A failed
  * look-up never fails the database's rollback: the key is then the workflow run's, with a warning.
  */
-async function databaseAloneFacts(request, facts, budget, log) {
+async function databaseAloneFacts(request, facts, budget, log, who = 'This run rolls back the database alone, without from') {
     const components = request.plan.components;
     if (!components.length || components.some((c) => c.from) || facts.some(Boolean))
         return undefined;
@@ -19865,7 +20005,7 @@ async function databaseAloneFacts(request, facts, budget, log) {
     if (cannot.length)
         return { cannot: cannot.join('; ') };
     const asked = components.map((c) => `${c.name} (${c.provider})`).join(', ');
-    log.info(`This run rolls back the database alone, without from: asking ${asked} which deployment production serves or was rolled back from (read only, as a full rollback's plan does), to name the incident as that rollback does.`);
+    log.info(`${who}: asking ${asked} which deployment production serves or was rolled back from (read only, as a full rollback's plan does), to name the incident as that rollback does.`);
     // The dry run's own lines speak of a rollback of the app this run does not make: kept for --verbose (debug).
     const quiet = { ...log, info: (m) => log.debug(m), warning: (m) => log.debug(m) };
     try {
@@ -19878,6 +20018,35 @@ async function databaseAloneFacts(request, facts, budget, log) {
             throw err;
         return { failed: log.redact((0,errors/* errorLine */.BP)(err)).replace(/\.$/, '') };
     }
+}
+/**
+ * Scope incident (scope.ts INCIDENT_ONLY): only the look-up a run of the database alone makes
+ * (databaseAloneFacts), for rollback.yml's database job, which holds no platform token: the key a
+ * full rollback would name this incident by, and the from (keyFrom) that names it so in that job.
+ * Read only: nothing is changed, nobody is told, no issue is opened, no database is touched. A plan
+ * whose components cannot be asked (none at all, a command, a git-revert, whose dry run checks
+ * history and push access this job is not given) is no failure: the from is then empty and
+ * `cannot` says why (the database job names the incident by the workflow run, and warns). A
+ * look-up that fails is: it throws, so the job says why.
+ */
+async function nameIncident(request, log) {
+    const plan = request.plan;
+    for (const token of Object.values(request.secrets))
+        log.secret(token);
+    const unasked = !plan.components.length
+        ? 'the rollback plan has no app components'
+        : plan.components.filter((c) => c.provider === 'git-revert').map((c) => `${c.name} is a git-revert component, which this look-up does not ask`).join('; ');
+    const none = plan.components.map(() => undefined);
+    const alone = unasked ? { cannot: unasked } : await databaseAloneFacts(request, none, budgets(plan.budgetMinutes), log, 'Naming the incident of this database rollback, which runs without from');
+    if (alone && 'failed' in alone) {
+        throw new RollbackKitError(`The incident of this database rollback could not be named by the deployment: ${alone.failed}. Nothing was changed.`, 'The database job names it by the workflow run (a new workflow run is then a new incident); give from (the bad deployment\'s id) to name it by the deployment.');
+    }
+    const key = incidentKey(plan.environment, plan.components, [], alone && 'facts' in alone ? alone.facts : none, request.github.runId);
+    const from = keyFrom(key, plan.environment);
+    // A from in the plan file names it already (databaseAloneFacts asks nothing then).
+    if (!alone)
+        return { key, from, given: true };
+    return 'facts' in alone ? { key, from, asked: alone.asked } : { key, from, cannot: alone.cannot };
 }
 /** What the key of a run of the database alone is named by, said once it is known. */
 function sayDatabaseAloneKey(alone, key, log) {
@@ -20603,6 +20772,7 @@ function nameTheNewIncident(incidentKey, rowKey, environment) {
 
 
 
+
 /**
  * The server's version, asked to choose pg_dump, is a setting read in microseconds that takes no
  * lock: it needs no statement_timeout, only a bound on the wait for its answer, so that a connection
@@ -20797,20 +20967,24 @@ async function readiness(request, components, record, log) {
 /**
  * The plan's waits that are longer than the budget of the phase they wait in. Budgets are reported,
  * never enforced, so such a wait is only seen once an incident has run over: the drill says so first.
+ * Each is named where it is set: a plan file's key (its default when the file leaves it out), else
+ * the input. With a plan file the timeout-seconds input does not apply, and naming it (the command
+ * line's `--timeout-seconds`) sent people to a flag that changes nothing.
  */
 function waitsOverBudget(plan, components) {
-    const b = budgets(plan.budgetMinutes);
+    const b = budgets_budgets(plan.budgetMinutes);
     const out = [];
+    const where = (key, input) => (plan.source === 'inputs' ? input : fileKey(key, plan.source));
     const over = (what, seconds, phase) => {
         if (seconds * 1000 > b.phase(phase))
             out.push(`${what} ${seconds} s > ${phase}'s ${b.phase(phase) / 1000} s`);
     };
     for (const c of components)
-        over(`${c.name} timeout-seconds`, c.timeoutSeconds, 'app');
+        over(where(`components.${c.name}.timeout-seconds`, `${c.name} timeout-seconds`), c.timeoutSeconds, 'app');
     if (plan.database)
-        over('database lock-timeout-seconds', plan.database.lockTimeoutSeconds, 'database');
+        over(where('database.lock-timeout-seconds', 'database lock-timeout-seconds'), plan.database.lockTimeoutSeconds, 'database');
     if (plan.verify)
-        over('verify deadline-seconds', plan.verify.deadlineSeconds, 'verify');
+        over(where('verify.deadline-seconds', 'verify deadline-seconds'), plan.verify.deadlineSeconds, 'verify');
     return out;
 }
 /** The parts of a provider's deployment a report names. */
@@ -20883,7 +21057,7 @@ function trendRow(record) {
 }
 /** The drill's phase budgets: the rollback's, scaled by budget-minutes the same way. */
 function drillBudgets(budgetMinutes) {
-    const b = budgets(budgetMinutes);
+    const b = budgets_budgets(budgetMinutes);
     const phase = (name) => b.phase(RUNBOOK_PHASE[name]);
     return { phase, wayBackMs: WAY_BACK.reduce((sum, p) => sum + phase(p), 0) };
 }
@@ -21380,6 +21554,8 @@ function mergeDatabase(file, inputs, wanted, bad) {
     const given = ['steps', 'to-version', 'since-ref'].filter((k) => inputs[k] !== undefined);
     if (given.length > 1)
         bad(given[1], `conflicts with the ${given[0]} input (give exactly one of steps, to-version and since-ref)`);
+    for (const problem of migrationsTableProblems(inputs['migrations-table'], method))
+        bad('migrations-table', problem);
     let choice = file?.choice;
     if (inputs.steps !== undefined)
         choice = { steps: inputs.steps };
@@ -21481,9 +21657,16 @@ function planInputs(inputs, minBudgetMinutes = MIN_BUDGET_MINUTES) {
         'base-url': inputs.string('base-url'),
         checks: inputs.string('checks'),
         'checks-file': inputs.string('checks-file'),
-        'budget-minutes': inputs.number('budget-minutes', { min: minBudgetMinutes, max: MAX_BUDGET_MINUTES }),
+        'budget-minutes': budgetMinutesInput(inputs, minBudgetMinutes),
         environment: inputs.string('environment'),
     };
+}
+/**
+ * The budget-minutes input, checked: the rollback's and the drill's (a drill may go as low as
+ * MIN_DRILL_BUDGET_MINUTES, to rehearse a budget that fails), the sandbox drill's too.
+ */
+function budgetMinutesInput(inputs, min = MIN_BUDGET_MINUTES) {
+    return inputs.number('budget-minutes', { min, max: MAX_BUDGET_MINUTES });
 }
 function readSeverity(inputs) {
     const severity = (inputs.string('severity') ?? 'major').toLowerCase();
@@ -21496,7 +21679,7 @@ async function readRollbackPlan(inputs, workspace, opts) {
     const file = await readPlanFile(inputs, workspace);
     checkEnvironment(file, inputs.string('environment'));
     const plan = resolvePlan(file, planInputs(inputs), opts);
-    return { plan, scope: selectScope(plan, opts.scope ?? inputs.string('scope')) };
+    return { plan, scope: selectScope(plan, opts.scope ?? inputs.string('scope'), opts) };
 }
 /**
  * With a plan file, the environment input names the environment the file describes; it cannot
@@ -21956,7 +22139,7 @@ function ordered(migrations) {
 }
 /** "Budget: 15 min 0 s: plan 30.0 s, …" — each phase's share of the budget, as the pipeline scales it. */
 function budgetPlan(record) {
-    const b = budgets(record.budgetMs / 60_000);
+    const b = budgets_budgets(record.budgetMs / 60_000);
     const runs = pipeline_record/* PHASES */.Z.filter((p) => record.database || (p !== 'snapshot' && p !== 'database'));
     const critical = runs.filter((p) => !OFF_CRITICAL_PATH.includes(p)).map((p) => `${p} ${(0,duration/* formatDuration */.a)(b.phase(p))}`);
     const off = runs.filter((p) => OFF_CRITICAL_PATH.includes(p)).map((p) => `${p} ${(0,duration/* formatDuration */.a)(b.phase(p))}`);
@@ -23383,7 +23566,7 @@ function assertLoopback(databaseUrl, from = DEFAULT_FROM) {
     const hosts = [...target.host.split(','), ...(target.params.hostaddr ? target.params.hostaddr.split(',') : [])];
     if (hosts.every(isLoopbackHost))
         return;
-    throw new errors/* RollbackKitError */.dp(`The sandbox runs only on this machine, and ${from} points at ${describeTarget(target)}: it creates and drops databases, so it refuses any host but 127.0.0.1, ::1, localhost or a Unix socket. Nothing was touched.`, `${capital(withoutIt(from))} (the sandbox then uses the local server or a throwaway cluster), or point it at a local server.`);
+    throw new errors/* RollbackKitError */.dp(`The sandbox runs only on this machine, and ${from} points at ${describeTarget(target)}: it creates and drops databases, so it refuses any host but a loopback address (127.0.0.0/8, ::1), localhost or a Unix socket. Nothing was touched.`, `${capital(withoutIt(from))} (the sandbox then uses the local server or a throwaway cluster), or point it at a local server.`);
 }
 async function sandboxPostgres(opts, cleanup) {
     if (opts.databaseUrl && !opts.throwaway) {
@@ -24072,8 +24255,11 @@ async function setUp(opts, brokenV2, cleanup, log) {
     say(`Smoke checks on v2: ${failing.map((c) => `${c.name} fails (${c.detail})`).join('; ') || 'all pass'}; decision ${before.decision}`);
     return { pgSource: pgServer.source, adminUrl: pgServer.adminUrl, dbName, databaseUrl, workspace, migrations, dbmateBin, vercel, token, shop, v2, before };
 }
-/** The plan the sandbox writes into its workspace, as a project would keep it in rollback-kit.yml. */
-function planFor(w, environment) {
+/**
+ * The plan the sandbox writes into its workspace, as a project would keep it in rollback-kit.yml;
+ * `budgetMinutes` overrides its 15 as the budget-minutes input overrides a project's file.
+ */
+function planFor(w, environment, budgetMinutes) {
     const planText = [
         `environment: ${environment}`,
         'budget-minutes: 15',
@@ -24090,7 +24276,7 @@ function planFor(w, environment) {
         '  interval-seconds: 0',
         '',
     ].join('\n');
-    return resolvePlan(parsePlanFile(planText, 'rollback-kit.yml'), {}, { hasDatabaseUrl: true });
+    return resolvePlan(parsePlanFile(planText, 'rollback-kit.yml'), { 'budget-minutes': budgetMinutes }, { hasDatabaseUrl: true });
 }
 async function runSandbox(opts, cleanup, cliLog) {
     const started = Date.now();
@@ -24158,8 +24344,8 @@ async function runSandboxDrill(opts, cleanup, cliLog) {
     await (0,external_node_fs_promises_.mkdir)(opts.reportDir, { recursive: true });
     cleanup.check();
     const record = await runDrill({
-        plan: planFor(w, 'staging'),
-        reason: 'rollback-kit sandbox drill',
+        plan: planFor(w, 'staging', opts.budgetMinutes),
+        reason: opts.reason ?? 'rollback-kit sandbox drill',
         dryRun: opts.dryRun,
         secrets: { vercelToken: w.token },
         database: parseConnectionString(w.databaseUrl, log),
@@ -24186,18 +24372,18 @@ async function runSandboxDrill(opts, cleanup, cliLog) {
 }
 
 ;// CONCATENATED MODULE: ./.build/pipeline/known-so-far.js
-const known_so_far_key = (phase, component) => `${phase}\u0000${component ?? ''}`;
+
 class KnownSoFar {
     /** The phases started and not ended yet, in the order they started. */
-    running = new Map();
+    running = new RunningPhases();
     /** This run's rows (not an earlier job's), in the order they ended. */
     rows = [];
     record;
     started(phase, component) {
-        this.running.set(known_so_far_key(phase, component), { phase, component });
+        this.running.started(phase, component, {});
     }
     finished(entry, record) {
-        this.running.delete(known_so_far_key(entry.phase, entry.component));
+        this.running.finished(entry.phase, entry.component);
         this.rows.push(entry);
         this.record = record;
     }
@@ -24219,13 +24405,13 @@ class KnownSoFar {
             else if (row.phase === 'database' && record.database)
                 parts.push(databaseRow(row, record));
         }
-        const reached = (phase, component) => this.rows.some((r) => r.phase === phase && r.component === component) || this.running.has(known_so_far_key(phase, component));
+        const reached = (phase, component) => this.rows.some((r) => r.phase === phase && r.component === component) || this.running.has(phase, component);
         for (const c of record.components)
             if (!reached('app', c.name))
                 parts.push(`${c.name} was not touched`);
         if (record.database && !reached('database'))
             parts.push('the database was not touched');
-        for (const { phase, component } of this.running.values()) {
+        for (const { phase, component } of this.running.list()) {
             if (phase === 'app')
                 parts.push(`what the app rollback of ${component ?? 'the app'} had changed by then is not known`);
             else if (phase === 'database')
@@ -24888,18 +25074,11 @@ async function sandboxOptions(cli, extra, prefix) {
         assertLoopback(databaseUrl, databaseUrlFrom);
     const given = typeof extra.reportDir === 'string' && extra.reportDir ? extra.reportDir : undefined;
     const reportDir = given ? (0,external_node_path_.resolve)(cli.cwd, given) : (0,external_node_path_.join)(cli.cwd, 'rollback-kit-sandbox', `${prefix}${stamp}`);
-    const made = missingFolders(reportDir);
-    // A stop before the command begins removes again what this made (signals.ts), as removeIfEmpty does after.
-    await (0,files/* makeDirectory */.Oh)(reportDir, '--report-dir', { made: (made) => cli.made(made) });
+    // A stop before the command begins removes again what this made (signals.ts), as removeIfEmpty
+    // does after: both from makeDirectory's own account of what it created, deepest first.
+    const made = (await (0,files/* makeDirectory */.Oh)(reportDir, '--report-dir', { made: (folder) => cli.made(folder) })).reverse();
     await (0,files/* probeWritable */.Jg)(reportDir, '--report-dir');
     return { databaseUrl, databaseUrlFrom, throwaway, searchPath: cli.searchPath, cwd: cli.cwd, reportDir, dryRun: cli.dryRun, made };
-}
-/** `dir` and those of its parents that do not exist yet, deepest first: what making it creates. */
-function missingFolders(dir) {
-    const missing = [];
-    for (let d = dir; !(0,external_node_fs_.existsSync)(d) && (0,external_node_path_.dirname)(d) !== d; d = (0,external_node_path_.dirname)(d))
-        missing.push(d);
-    return missing;
 }
 /**
  * Registered first, so it runs last: the report folders this run made are removed again when they
@@ -25023,16 +25202,19 @@ async function withCleanup(cli, body, report) {
 
 
 
+
+
 const drill = {
     name: 'drill',
     summary: 'Rehearse the rollback on staging: readiness, snapshot, back, verify, forward, verify, against the budget (--sandbox: on this machine)',
     examples: ['rollback-kit drill --sandbox', 'rollback-kit drill --config ops/rollback-kit.staging.yml', 'rollback-kit drill --dry-run   # readiness only: is the way back there?'],
     extra: [
-        { flags: '--sandbox', help: 'rehearse on the sandbox (local PostgreSQL, shop app, Vercel API); no accounts' },
+        { flags: '--sandbox', help: 'rehearse on the sandbox (local PostgreSQL, shop app, Vercel API); no accounts. Takes --reason, --dry-run, --budget-minutes and --database-url (a local server); the other drill flags describe a staging and are refused' },
         { flags: '--report-dir <dir>', help: 'with --sandbox: where the drill report goes (default ./rollback-kit-sandbox/drill-<time>)' },
         { flags: '--throwaway-postgres', help: 'with --sandbox: use a throwaway cluster even when a server is running' },
     ],
     async run(cli, _argument, extra) {
+        refuseMixedFlags(extra);
         if (extra.sandbox === true)
             return sandboxDrill(cli, extra);
         const secrets = cli.platformSecrets();
@@ -25061,14 +25243,46 @@ const drill = {
         return drillResult(cli, record);
     },
 };
+/**
+ * The drill flags `--sandbox` takes: the sandbox drill rehearses on a staging of its own (its shop,
+ * dbmate migrations, a local Vercel API) with a plan of its own, so what describes a staging
+ * (--config, a component, the database's migrations, the checks, tokens) has nothing to act on.
+ */
+const SANDBOX_TAKES = ['reason', 'dry-run', 'budget-minutes', 'database-url'];
+/** The drill's own flags that only the sandbox drill has. */
+const SANDBOX_ONLY = ['--report-dir', '--throwaway-postgres'];
+/** Whether the person gave flag `name` (an input name); an on-unless-turned-off flag is given as its --no- form. */
+function given(extra, name) {
+    const value = extra[camel(name)];
+    return cli_flags/* FLAGS */.Wg[name]?.kind === 'on' ? value === false : value !== undefined && value !== false;
+}
+/**
+ * Flags that cannot apply to the drill asked for are refused (exit 2), not ignored: a --config
+ * beside --sandbox, or a --report-dir without it, would otherwise read as honoured.
+ */
+function refuseMixedFlags(extra) {
+    if (extra.sandbox === true) {
+        const unused = cli_flags/* COMMAND_FLAGS */.Kr.drill.filter((name) => !SANDBOX_TAKES.includes(name) && given(extra, name)).map(cli_flags/* flagOf */.iP);
+        if (!unused.length)
+            return;
+        throw new UsageError(`${unused.join(', ')} cannot be used with --sandbox: the sandbox drill rehearses on a staging of its own (the shop, its dbmate migrations, a local Vercel API) with a plan of its own, so ${unused.length > 1 ? 'they have' : 'it has'} nothing to act on. Nothing was started.`, `With --sandbox give only ${SANDBOX_TAKES.map(cli_flags/* flagOf */.iP).join(', ')}, ${SANDBOX_ONLY.join(', ')}; to drill the staging your flags describe, leave out --sandbox.`);
+    }
+    const sandboxOnly = SANDBOX_ONLY.filter((flag) => extra[camel(flag.slice(2))] !== undefined);
+    if (sandboxOnly.length) {
+        throw new UsageError(`${sandboxOnly.join(', ')} ${sandboxOnly.length > 1 ? 'work' : 'works'} only with --sandbox: a drill on staging keeps no report folder and starts no PostgreSQL (its record is the drill issue and the output above). Nothing was started.`, 'Add --sandbox to rehearse on this machine, or leave it out.');
+    }
+}
 async function sandboxDrill(cli, extra) {
+    // Read before anything starts: a bad value is bad usage (exit 2), as in the drill on staging.
+    const budgetMinutes = budgetMinutesInput(cli.inputs, MIN_DRILL_BUDGET_MINUTES);
+    const reason = cli.inputs.string('reason');
     const options = await sandboxOptions(cli, extra, 'drill-');
     cli.begin();
     const t = cli.term;
     return withCleanup(cli, async (cleanup) => {
         removeIfEmpty(cleanup, options.made);
         t.say(t.paint('bold', 'rollback-kit drill --sandbox: the rollback rehearsed on a staging shop, on this machine'));
-        const result = await runSandboxDrill({ ...options, progress: sandboxProgress(cli) }, cleanup, cli.log);
+        const result = await runSandboxDrill({ ...options, budgetMinutes, reason, progress: sandboxProgress(cli) }, cleanup, cli.log);
         const shown = drillResult(cli, result.record);
         t.say(`Staging serves ${result.serving ?? 'nothing'} after the drill. Report: ${(0,external_node_path_.relative)(cli.cwd, result.files.markdown)}`);
         return { ...shown, postgres: result.postgres, started: result.started, serving: result.serving, files: result.files, totalMs: result.totalMs };
