@@ -13,7 +13,7 @@ import type { RollbackRequest } from '../pipeline/rollback.js';
 import { Terminal, type TerminalOptions } from './terminal.js';
 import { COMMAND_FLAGS } from './flags.js';
 import { wordingFor } from './wording.js';
-import { commandBegan, madeBeforeStart } from './signals.js';
+import { commandBegan, madeByThisRun } from './signals.js';
 
 /** Wrong flags, a missing required value, a refusal without --yes: exit 2 with the usage line. */
 export class UsageError extends RollbackKitError {}
@@ -148,9 +148,9 @@ export class Cli {
     return this.started ? line : inThisJob(line, laterJob(this.inputs.string('timeline')));
   }
 
-  /** A folder or file the command made before `begin()` (its output folder): a stop before it begins removes it again (signals.ts). */
+  /** A folder or file this run made (its output folder, the .gitignore in it): a stop at any point removes it again while it holds nothing else (signals.ts). */
   made(path: string): void {
-    madeBeforeStart(path);
+    madeByThisRun(path);
   }
 
   /** Everything the command was given is read and checked: failures from here on are exit 1. */

@@ -13,7 +13,7 @@ import type { CommandResult, CommandSpec } from './command.js';
 import { COMMANDS } from './commands/index.js';
 import { Cli, UsageError, type CliEnvironment } from './context.js';
 import { COMMAND_FLAGS, flagHelp, flagOf, FLAGS } from './flags.js';
-import { commandOf, SIGNAL_EXIT, wantsJson } from './signals.js';
+import { commandOf, forgetMade, madeFolderLeft, SIGNAL_EXIT, undoMade, wantsJson } from './signals.js';
 import { terminalOptions } from './terminal.js';
 import { VERSION } from './version.js';
 
@@ -87,7 +87,8 @@ async function runCommand(spec: CommandSpec, argument: string | undefined, flags
   } catch (err) {
     cli.term.stopSpinner();
     const usage = err instanceof UsageError || (!cli.started && err instanceof RollbackKitError);
-    const line = cli.log.redact(cli.inThisJob(errorLine(err)));
+    const left = undoIfStopped(cli);
+    const line = cli.log.redact(`${cli.inThisJob(errorLine(err))}${left ? ` ${left}` : ''}`);
     if (!(err instanceof RollbackKitError) && err instanceof Error && err.stack) cli.log.debug(err.stack);
     if (cli.term.options.json) cli.term.json({ command: spec.name, ok: false, status: usage ? 'usage' : 'failed', error: line });
     else {
@@ -96,8 +97,23 @@ async function runCommand(spec: CommandSpec, argument: string | undefined, flags
     }
     return usage ? EXIT.usage : failedExit(cli);
   }
+  const left = undoIfStopped(cli);
+  if (left) cli.term.note(cli.log.redact(left));
   if (cli.term.options.json) cli.term.json({ command: spec.name, ...result });
   return result.ok ? EXIT.done : failedExit(cli);
+}
+
+/**
+ * A stop once the command began: the folders this run made are removed while they hold nothing but
+ * what it put there (its .gitignore; what it wrote besides was removed by the stop), as a stop before
+ * it began does (signals.ts). Returns what is left, said; '' when nothing is.
+ */
+function undoIfStopped(cli: Cli): string {
+  if (!cli.stoppedBy) {
+    forgetMade();
+    return '';
+  }
+  return madeFolderLeft(undoMade('it is not empty'));
 }
 
 /** 1, or 128 + the signal's number (SIGNAL_EXIT) when a signal or a closed stdout stopped the work before it was done (a result that came anyway stands: exit 0). */

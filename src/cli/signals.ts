@@ -24,7 +24,7 @@ import { COMMAND_FLAGS } from './flags.js';
 export const SIGNAL_EXIT: Partial<Record<NodeJS.Signals, number>> = { SIGHUP: 129, SIGINT: 130, SIGPIPE: 141, SIGTERM: 143 };
 
 let begun = false;
-/** What the command made before it began (its output folder, a file in it), in the order it made them. */
+/** What this run made (its output folder, the .gitignore in it), in the order it made them. */
 const madeEarly: string[] = [];
 
 /** The command has read and checked what it was given and starts its work (Cli.begin). */
@@ -33,27 +33,28 @@ export function commandBegan(): void {
 }
 
 /**
- * A folder or file the command made before it began (Cli.made): a stop before it begins removes it
- * again, so that "nothing was changed" stays true. Only what this run created is given here.
+ * A folder or file this run made (Cli.made), before the command began or after: a stop, before it
+ * begins or at any point of its work, removes it again (undoMade), so that "nothing was changed" or
+ * "what it had written was removed" stays true. Only what this run created is given here.
  */
-export function madeBeforeStart(path: string): void {
-  if (!begun) madeEarly.push(resolve(path));
+export function madeByThisRun(path: string): void {
+  madeEarly.push(resolve(path));
 }
 
 /**
- * Removes what the command made before it began, the last made first, when the folders it made hold
- * only what it made: one that holds anything else is left with all the rest (nothing of it is
- * removed, the .gitignore in it neither). Returns the outermost folder left and why, or undefined
- * when all is gone. Synchronous: the process exits right after.
+ * Removes what this run made, the last made first, when the folders it made hold only what it
+ * made: one that holds anything else (a snapshot kept, someone's file) is left with all the rest
+ * (nothing of it is removed, the .gitignore in it neither). Returns the outermost folder left and
+ * why, or undefined when all is gone. Synchronous: the process may exit right after.
  */
-export function undoMadeBeforeStart(): { folder: string; why: string } | undefined {
+export function undoMade(otherThings = 'something else is in it now'): { folder: string; why: string } | undefined {
   const made = madeEarly.splice(0).filter((p) => existsSync(p));
   if (!made.length) return undefined;
   const ours = new Set(made);
   const folder = made[0]!;
   try {
     const isFolder = (p: string) => lstatSync(p).isDirectory();
-    if (made.some((p) => isFolder(p) && readdirSync(p).some((name) => !ours.has(join(p, name))))) return { folder, why: 'something else is in it now' };
+    if (made.some((p) => isFolder(p) && readdirSync(p).some((name) => !ours.has(join(p, name))))) return { folder, why: otherThings };
     for (const p of made.reverse()) {
       if (isFolder(p)) rmdirSync(p);
       else unlinkSync(p);
@@ -73,7 +74,7 @@ export function holdStopsFromTheStart(argv: readonly string[]): () => void {
       process.kill(process.pid, name);
       return;
     }
-    const line = stoppedBeforeStart(name, argv, undoMadeBeforeStart());
+    const line = stoppedBeforeStart(name, argv, undoMade());
     output.line(line, 'stderr');
     const command = commandOf(argv);
     if (wantsJson(argv)) output.line(JSON.stringify({ command: command ?? null, ok: false, status: 'failed', error: line }, null, 2), 'stdout');
@@ -86,8 +87,18 @@ export function holdStopsFromTheStart(argv: readonly string[]): () => void {
  * "Stopped (SIGINT) before rollback-kit rollback started: nothing was changed.", in the words of the
  * job (job-words.ts): a later job of a split rollback (its --timeline says an earlier job changed
  * production) says "this job changed nothing", as the command's own refusals do. `left`: a folder
- * the command made before it began that could not be removed (undoMadeBeforeStart), named.
+ * the command made before it began that could not be removed (undoMade), named.
  */
+/** A run that was not stopped keeps what it made: none of it is this process' to remove later (a test's next run). */
+export function forgetMade(): void {
+  madeEarly.splice(0);
+}
+
+/** What a stop once the command began left of the folders this run made (undoMade), as a sentence; '' when nothing is left. */
+export function madeFolderLeft(left: { folder: string; why: string } | undefined): string {
+  return left ? `The folder ${left.folder} this run made is left as it is: ${left.why}.` : '';
+}
+
 export function stoppedBeforeStart(name: NodeJS.Signals, argv: readonly string[], left?: { folder: string; why: string }): string {
   const command = commandOf(argv);
   const made = left ? ` except the folder ${left.folder} it made, which is left as it is: ${left.why}` : '';

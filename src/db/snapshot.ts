@@ -59,6 +59,8 @@ export interface SnapshotRequest {
    * what it wrote is removed, and the snapshot fails saying no snapshot was made (snapshotStopped).
    */
   signal?: AbortSignal;
+  /** Hears of each folder and file the snapshot makes for its output folder (prepareSnapshotFolder): a stop removes them again (the command line's signals.ts). */
+  made?: (path: string) => void;
   /**
    * The application_name (sessionTag) of a caller's sessions that hold locks the snapshot may wait
    * behind: restore-db's psql, under whose table locks its pre-restore snapshot runs. A session
@@ -463,7 +465,7 @@ export async function takeSnapshot(req: SnapshotRequest, log: Log): Promise<Snap
   const where = describeTarget(req.target);
   const pooler = transactionPoolerRefusal(req.target, "pg_dump's one session for the whole dump");
   if (pooler) throw pooler;
-  await prepareSnapshotFolder(req.outputDir, req.outputDirInput ?? 'output-dir');
+  await prepareSnapshotFolder(req.outputDir, req.outputDirInput ?? 'output-dir', req.made);
   const lockTimeoutSeconds = req.lockTimeoutSeconds ?? DEFAULT_LOCK_TIMEOUT_SECONDS;
   const lockTimeout = lockTimeoutMs(lockTimeoutSeconds);
   // pg_dump and our counting session carry one name, so a watcher can see who blocks them.

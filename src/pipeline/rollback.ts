@@ -60,6 +60,8 @@ export interface RollbackRequest {
   workspace: string;
   /** Where the snapshot goes. */
   snapshotDir: string;
+  /** Hears of each folder and file the snapshot phase makes in snapshotDir (SnapshotRequest.made). */
+  made?: (path: string) => void;
   /** The runner's temporary folder, which GitHub deletes when the job ends: a snapshot there must be uploaded to be kept. */
   runnerTemp?: string;
   github: { repository: string; apiUrl: string; baseBranch?: string; runId?: string; runUrl?: string };
@@ -535,7 +537,7 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
         if (db.method !== 'restore') {
           try {
             // The root action has no output-dir input: its snapshots go under $RUNNER_TEMP.
-            await snapshotTaken(await takeSnapshot({ ...wholeDatabaseSnapshot(target, { outputDir: request.snapshotDir, outputDirInput: 'RUNNER_TEMP', label: 'before-rollback', tools: request.tools }), signal: request.signal }, log));
+            await snapshotTaken(await takeSnapshot({ ...wholeDatabaseSnapshot(target, { outputDir: request.snapshotDir, outputDirInput: 'RUNNER_TEMP', label: 'before-rollback', tools: request.tools }), signal: request.signal, made: request.made }, log));
           } catch (err) {
             fail('snapshot');
             db.status = 'skipped';
