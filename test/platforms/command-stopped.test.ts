@@ -50,10 +50,14 @@ async function eventually(test: () => boolean): Promise<boolean> {
   return false;
 }
 
-/** The background job's pid, once the command has written it. */
+/**
+ * The background job's pid, once the command has written it and the job its first heartbeat: the pid
+ * is written as the job forks, so a stop right after it could end the job before it ever wrote one,
+ * and heartbeatStopped would have no file to compare.
+ */
 async function backgroundPid(dir: string): Promise<number> {
   const file = join(dir, 'bg.pid');
-  expect(await eventually(() => existsSync(file) && readFileSync(file, 'utf8').endsWith('\n'))).toBe(true);
+  expect(await eventually(() => existsSync(file) && readFileSync(file, 'utf8').endsWith('\n') && existsSync(join(dir, 'heartbeat')))).toBe(true);
   const pid = Number(readFileSync(file, 'utf8'));
   pids.push(pid);
   return pid;
