@@ -486,14 +486,17 @@ __webpack_async_result__();
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   H5: () => (/* binding */ madeFolderLeft),
+/* harmony export */   IE: () => (/* binding */ undoMade),
 /* harmony export */   IJ: () => (/* binding */ holdStopsFromTheStart),
 /* harmony export */   Kx: () => (/* binding */ SIGNAL_EXIT),
 /* harmony export */   Nl: () => (/* binding */ commandOf),
-/* harmony export */   Ns: () => (/* binding */ madeBeforeStart),
+/* harmony export */   Od: () => (/* binding */ madeByThisRun),
+/* harmony export */   Ri: () => (/* binding */ forgetMade),
 /* harmony export */   Rt: () => (/* binding */ commandBegan),
 /* harmony export */   k0: () => (/* binding */ wantsJson)
 /* harmony export */ });
-/* unused harmony exports undoMadeBeforeStart, stoppedBeforeStart */
+/* unused harmony export stoppedBeforeStart */
 /* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3024);
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6760);
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8005);
@@ -525,27 +528,27 @@ __webpack_async_result__();
  */
 const SIGNAL_EXIT = { SIGHUP: 129, SIGINT: 130, SIGPIPE: 141, SIGTERM: 143 };
 let begun = false;
-/** What the command made before it began (its output folder, a file in it), in the order it made them. */
+/** What this run made (its output folder, the .gitignore in it), in the order it made them. */
 const madeEarly = [];
 /** The command has read and checked what it was given and starts its work (Cli.begin). */
 function commandBegan() {
     begun = true;
 }
 /**
- * A folder or file the command made before it began (Cli.made): a stop before it begins removes it
- * again, so that "nothing was changed" stays true. Only what this run created is given here.
+ * A folder or file this run made (Cli.made), before the command began or after: a stop, before it
+ * begins or at any point of its work, removes it again (undoMade), so that "nothing was changed" or
+ * "what it had written was removed" stays true. Only what this run created is given here.
  */
-function madeBeforeStart(path) {
-    if (!begun)
-        madeEarly.push((0,node_path__WEBPACK_IMPORTED_MODULE_1__.resolve)(path));
+function madeByThisRun(path) {
+    madeEarly.push((0,node_path__WEBPACK_IMPORTED_MODULE_1__.resolve)(path));
 }
 /**
- * Removes what the command made before it began, the last made first, when the folders it made hold
- * only what it made: one that holds anything else is left with all the rest (nothing of it is
- * removed, the .gitignore in it neither). Returns the outermost folder left and why, or undefined
- * when all is gone. Synchronous: the process exits right after.
+ * Removes what this run made, the last made first, when the folders it made hold only what it
+ * made: one that holds anything else (a snapshot kept, someone's file) is left with all the rest
+ * (nothing of it is removed, the .gitignore in it neither). Returns the outermost folder left and
+ * why, or undefined when all is gone. Synchronous: the process may exit right after.
  */
-function undoMadeBeforeStart() {
+function undoMade(otherThings = 'something else is in it now') {
     const made = madeEarly.splice(0).filter((p) => (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.existsSync)(p));
     if (!made.length)
         return undefined;
@@ -554,7 +557,7 @@ function undoMadeBeforeStart() {
     try {
         const isFolder = (p) => (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.lstatSync)(p).isDirectory();
         if (made.some((p) => isFolder(p) && (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.readdirSync)(p).some((name) => !ours.has((0,node_path__WEBPACK_IMPORTED_MODULE_1__.join)(p, name)))))
-            return { folder, why: 'something else is in it now' };
+            return { folder, why: otherThings };
         for (const p of made.reverse()) {
             if (isFolder(p))
                 (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.rmdirSync)(p);
@@ -576,7 +579,7 @@ function holdStopsFromTheStart(argv) {
             process.kill(process.pid, name);
             return;
         }
-        const line = stoppedBeforeStart(name, argv, undoMadeBeforeStart());
+        const line = stoppedBeforeStart(name, argv, undoMade());
         _core_output_js__WEBPACK_IMPORTED_MODULE_3__/* .output */ .CG.line(line, 'stderr');
         const command = commandOf(argv);
         if (wantsJson(argv))
@@ -589,8 +592,16 @@ function holdStopsFromTheStart(argv) {
  * "Stopped (SIGINT) before rollback-kit rollback started: nothing was changed.", in the words of the
  * job (job-words.ts): a later job of a split rollback (its --timeline says an earlier job changed
  * production) says "this job changed nothing", as the command's own refusals do. `left`: a folder
- * the command made before it began that could not be removed (undoMadeBeforeStart), named.
+ * the command made before it began that could not be removed (undoMade), named.
  */
+/** A run that was not stopped keeps what it made: none of it is this process' to remove later (a test's next run). */
+function forgetMade() {
+    madeEarly.splice(0);
+}
+/** What a stop once the command began left of the folders this run made (undoMade), as a sentence; '' when nothing is left. */
+function madeFolderLeft(left) {
+    return left ? `The folder ${left.folder} this run made is left as it is: ${left.why}.` : '';
+}
 function stoppedBeforeStart(name, argv, left) {
     const command = commandOf(argv);
     const made = left ? ` except the folder ${left.folder} it made, which is left as it is: ${left.why}` : '';

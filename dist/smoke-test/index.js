@@ -9004,14 +9004,15 @@ function isBasicCredential(value) {
  * Names of values that are credentials, in free text. Narrower than the URL parameters' list
  * (url-secrets.ts): `code=1`, `session=3` and `author:` are ordinary there. `auth` only as a whole
  * word of the name (`auth`, `basic_auth`, `auth-key`), never `author` or `authority`; `pass` as
- * the last word of a name (`DB_PASS`, `redis-cli --pass`, keytool's `-storepass`), not alone
- * (`first pass: done`). A session
+ * the last word of a name (`DB_PASS`, `redis-cli --pass`, keytool's `-storepass`) or glued to what
+ * it is for (`SSHPASS`, as sshpass -e reads it, `PGPASS`, `ROOTPASS`), not alone (`first pass: done`)
+ * nor in a word (`compass`). A session
  * only as a cookie well known to carry one (`JSESSIONID`, `PHPSESSID`, Django's `sessionid`,
  * Express's `connect.sid`, Rails' `_app_session`). `signature` as the last word of a name (AWS
  * SigV4's `Signature=` and `X-Amz-Signature=`: a signature made with the secret key lets anyone
  * replay the request until it expires).
  */
-const NAMED_SECRET = /passw|pwd|secret|token|passphrase|bypass|api[-_]?key|access[-_]?key|private[-_]?key|credential|(?:^|[-_.])signature$|(?:^|[-_.])auth(?:[-_]?key)?$|[-_.]key$|(?:^|[-_.])cookie$|^(?:j|php)?sess(?:ion)?id$|^connect\.sid$|^asp\.net_sessionid$|^(?:laravel|_[a-z0-9]+)_session$|[-_.]pass$|(?:store|key)pass$/i;
+const NAMED_SECRET = /passw|pwd|secret|token|passphrase|bypass|api[-_]?key|access[-_]?key|private[-_]?key|credential|(?:^|[-_.])signature$|(?:^|[-_.])auth(?:[-_]?key)?$|[-_.]key$|(?:^|[-_.])cookie$|^(?:j|php)?sess(?:ion)?id$|^connect\.sid$|^asp\.net_sessionid$|^(?:laravel|_[a-z0-9]+)_session$|[-_.]pass$|(?:store|key|ssh|pg|db|ldap|smb|ftp|root|admin|user|mail|vnc)pass$/i;
 /**
  * Names ending `_key` that name a row or a cache entry, not a credential (`primary_key: id`,
  * `cache-key: linux-npm-3f2a`): `session_key`, `signing_key` and `x-functions-key` stay secret.
@@ -9041,10 +9042,11 @@ const MIGRATION_STATUS = /^(?:\d+(?:\.\d+)?(?:ms|s|m|min|h|rows?)?|[A-Za-z]+[.,:
 /** Values that say something about a credential without being one. */
 const NOT_A_VALUE = /^(?:…+|\.{3,}|x+|<[^>]*>|%s|optional|hidden|masked|redacted|bearer|basic|token)$/i;
 /**
- * A status said about a credential (`token: expired, password: incorrect, auth: ok`), a word and
- * perhaps the punctuation that ends it.
+ * A status said about a credential (`token: expired, password: incorrect, auth: ok`, `Signature:
+ * verified`, `token: refreshed`), a word and perhaps the punctuation that ends it: a plain English
+ * word is rarely a secret, and these are what tools print about one.
  */
-const STATUS_WORD = /^(?:expired|incorrect|invalid|valid|missing|ok|set|unset|not[-_]set|required|none|true|false|empty|revoked|wrong|present|absent|configured|provided)[.,:;!?)]?$/i;
+const STATUS_WORD = /^(?:expired|incorrect|invalid|valid|missing|ok|set|unset|not[-_]set|required|none|true|false|empty|revoked|wrong|present|absent|configured|provided|verified|unverified|refreshed|renewed|rotated|pending|accepted|rejected|denied|granted|failed|passed|matched|mismatch|unknown|changed|updated|generated)[.,:;!?)]?$/i;
 /** The name of an environment variable or a secret (`Secret: VERCEL_TOKEN`), not its value. */
 const ENV_NAME = /^[A-Z][A-Z0-9]*(?:_[A-Z][A-Z0-9]*)+$/;
 /** What a count is counted in, after a number (`secret_store: 3 rows`, `token refresh: 12 ms`). */
@@ -9138,6 +9140,14 @@ const GLUED = '(?:[A-Za-z0-9_-]|\\.(?=[A-Za-z0-9_-]))*';
 function prefixed(pattern) {
     return { pattern: new RegExp(`${pattern.source}${GLUED}`, pattern.flags), replace: (_m, prefix) => `${prefix}${HIDDEN}` };
 }
+/**
+ * A dollar-quoted SQL literal (`$$…$$`, `$tag$…$tag$`) where a secret value stands, in groups: the
+ * opening tag, the content (spaces and all: nothing inside is special), and the closing tag, absent
+ * when the literal is cut short (a line's end), whose content is then hidden as far as it is seen.
+ * The content is bounded, so a tag that never closes is read at most that far once (linear);
+ * `$1` (a parameter) and `$TOKEN` open none.
+ */
+const DOLLAR_LITERAL = '(?<tag>\\$(?:[A-Za-z_][A-Za-z0-9_]*)?\\$)((?:(?!\\k<tag>)[^\\r\\n]){0,1000})(\\k<tag>)?';
 const SHAPES = [
     // GitHub: personal (ghp_), OAuth (gho_), user-to-server (ghu_), installation and Actions (ghs_),
     // refresh (ghr_): 36 or more letters and digits; fine-grained personal tokens: github_pat_….
@@ -9165,7 +9175,7 @@ const SHAPES = [
         replace: (m, head, scheme, credential, wordAfter) => {
             if ((0,url_secrets/* isPlaceholder */.wK)(credential) || /^\$[{(]/.test(credential) || /^<[^>]*>$/.test(credential))
                 return m;
-            if (!scheme && AUTH_SCHEME.test(credential))
+            if (!scheme && (AUTH_SCHEME.test(credential) || STATUS_WORD.test(credential)))
                 return m;
             if (scheme && /^[A-Za-z_-]+=(?:"|$)/.test(credential))
                 return m;
@@ -9253,15 +9263,21 @@ const SHAPES = [
     // SQL's `PASSWORD '…'` (CREATE/ALTER ROLE, CREATE USER … WITH ENCRYPTED PASSWORD), `''` inside
     // as SQL writes a quote; a statement quoted in a log line or a JSON string too.
     { pattern: /(?<![A-Za-z0-9_])(password[ \t]+)'((?:[^'\r\n]|'')*)'/gi, replace: (m, head, value) => (value === '' || value === HIDDEN ? m : `${head}'${HIDDEN}'`) },
+    // …and dollar-quoted (`PASSWORD $$…$$`, `$x$…$x$`), taken whole, spaces and all (DOLLAR_LITERAL).
+    {
+        pattern: new RegExp(`(?<![A-Za-z0-9_])(password[ \\t]+)${DOLLAR_LITERAL}`, 'gi'),
+        replace: (m, head, tag, value, close) => (value === '' || value === HIDDEN ? m : `${head}${tag}${HIDDEN}${close ?? ''}`),
+    },
 ];
 /**
  * A name, how it is separated from its value, and the value: a JSON string (escapes and all), one
  * inside a JSON string (`\"…`, ending at the next backslash), a single-quoted one (escapes and all,
- * as libpq reads `password='a\'b'`), or a bare word
+ * as libpq reads `password='a\'b'`), a dollar-quoted SQL literal (`SET password = $pw$a b$pw$`,
+ * DOLLAR_LITERAL), or a bare word
  * (which ends at a bracket: `{"a":{"token":true}}`).
  * The name is read as a whole run (the look-behind) and judged afterwards, so a run is scanned once.
  */
-const NAMED_VALUE = /(?<![A-Za-z0-9_.-])([A-Za-z0-9_.-]+)(\\?["']?)([ \t]*(?:=>|[:=])[ \t]*)(?:(")((?:[^"\\\r\n]|\\.)*)|(\\")([^"\\\r\n]*)|(')((?:[^'\\\r\n]|\\.)*)|([^\s"'`,;&<>\\{}[\]()]+))/g;
+const NAMED_VALUE = new RegExp(`(?<![A-Za-z0-9_.-])([A-Za-z0-9_.-]+)(\\\\?["']?)([ \\t]*(?:=>|[:=])[ \\t]*)(?:(")((?:[^"\\\\\\r\\n]|\\\\.)*)|(\\\\")([^"\\\\\\r\\n]*)|(')((?:[^'\\\\\\r\\n]|\\\\.)*)|${DOLLAR_LITERAL}|([^\\s"'\`,;&<>\\\\{}[\\]()]+))`, 'g');
 /**
  * Whether a quoted value ends where a value can end: at its closing quote, followed by the end, a
  * space, `,;)}]`, or a quote of another kind or a backslash that ends what holds it. A quote that does not
@@ -9298,7 +9314,19 @@ function hideNamedValues(text) {
     let done = 0;
     const re = new RegExp(NAMED_VALUE);
     for (let m = re.exec(text); m; m = re.exec(text)) {
-        const [whole, name, nameQuote, sep, q1, v1, q2, v2, q3, v3, bare] = m;
+        const [whole, name, nameQuote, sep, q1, v1, q2, v2, q3, v3, tag, dollarValue, closeTag, bare] = m;
+        if (tag !== undefined) {
+            // A dollar-quoted literal: taken whole, its tags kept; one cut short hidden as far as it is
+            // seen. Read on after it (a `$` run that is no value is read once: the next match starts past it).
+            const start = m.index + whole.length - (dollarValue?.length ?? 0) - (closeTag?.length ?? 0);
+            if (namedSecret(name, dollarValue ?? '', () => ({ nameQuoted: Boolean(nameQuote), valueQuoted: true, spaced: /:[ \t]/.test(sep), colon: sep.includes(':'), wordsFollow: false }))) {
+                out += `${text.slice(done, start)}${HIDDEN}${closeTag ?? ''}`;
+                done = m.index + whole.length;
+            }
+            else
+                re.lastIndex = start;
+            continue;
+        }
         const quote = q1 ?? q2 ?? q3;
         const head = m.index + name.length + nameQuote.length + sep.length;
         const colon = sep.includes(':');
@@ -9385,6 +9413,11 @@ const CLIENT_OPTIONS = [
     // value are -f, -d, -p and -P, and -e, -v, -h and -V have none (each read one way).
     {
         option: /(?<![A-Za-z0-9_-])(-p[ \t]+)(?:'([^'\r\n]*)'|"([^"\r\n]*)"|([^\s'";|&-][^\s'";|&]*))/g,
+        client: /(?:^|[\s/"'])sshpass(?:[ \t]+(?:-[fdpP][ \t]*(?:'[^'\r\n]*'|"[^"\r\n]*"|[^\s'"]+)|-[evhV]+))*[ \t]+$/,
+    },
+    // …and glued (`sshpass -pPASS ssh -p 2222 host`: getopt reads `-pPASS` as `-p PASS`).
+    {
+        option: /(?<![A-Za-z0-9_-])(-p)(?:'([^'\r\n]*)'|"([^"\r\n]*)"|([^\s'";|&-][^\s'";|&]*))/g,
         client: /(?:^|[\s/"'])sshpass(?:[ \t]+(?:-[fdpP][ \t]*(?:'[^'\r\n]*'|"[^"\r\n]*"|[^\s'"]+)|-[evhV]+))*[ \t]+$/,
     },
     { option: /(?<![A-Za-z0-9_-])(-P[ \t]+)(?:'([^'\r\n]*)'|"([^"\r\n]*)"|([^\s'";|&-][^\s'";|&]*))/g, client: /(?:^|[\s/"'])(?:sqlcmd|bcp)[ \t]/ },
