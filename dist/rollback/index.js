@@ -22849,7 +22849,7 @@ function foreignKeyStatements(plan) {
 /**
  * Privileges an in-place restore must not widen. pg_dump writes each object's GRANT and REVOKE
  * relative to a baseline: the built-in default ACL (acldefault) for what it creates, a schema's
- * initial ACL (pg_init_privs, as `public` has) where there is one. Two things break that baseline in
+ * initial ACL (pg_init_privs) where there is one, a fixed one for `public` (SCHEMA_BASELINE). Two things break that baseline in
  * a live database:
  *
  * - Objects the restore creates get the default privileges (ALTER DEFAULT PRIVILEGES) of the role
@@ -22944,21 +22944,35 @@ function putBackDefaultPrivileges() {
     return changeBlock(`SELECT * FROM (SELECT 0 AS step, * FROM (${before}) p UNION ALL SELECT 1, * FROM (${restored}) q) r ORDER BY step`);
 }
 /**
+ * pg_dump's baseline for a schema's ACL. For `public` (pg_dump 15 on) a fixed one,
+ * {owner=UC/owner,=U/owner} with the schema's actual owner: it ignores public's pg_init_privs, which
+ * keep naming pg_database_owner after ALTER SCHEMA public OWNER, and writes no GRANT for a public at
+ * that ACL. Taking pg_init_privs there would take USAGE and CREATE away from public's real owner.
+ * Other schemas: their initial ACL (pg_init_privs) where they have one, else the built-in default.
+ */
+const SCHEMA_BASELINE = `CASE WHEN n.nspname = 'public'
+            THEN ARRAY[makeaclitem(n.nspowner, n.nspowner, 'USAGE', false), makeaclitem(n.nspowner, n.nspowner, 'CREATE', false), makeaclitem(0, n.nspowner, 'USAGE', false)]
+            ELSE coalesce(p.initprivs, acldefault('n', n.nspowner)) END`;
+/**
  * Resets every schema named that exists (the snapshot's, which the restore keeps) to the ACL pg_dump
- * writes its grants relative to: the initial one (pg_init_privs) where it has one, `public`'s say,
- * else the built-in default. Grants made since the snapshot go (with CASCADE, those made by grantees
- * of a grant option too); the snapshot's own grants then come from its script. A schema already at
- * its baseline is left as it is.
+ * writes its grants relative to (SCHEMA_BASELINE). Grants made since the snapshot go (with CASCADE,
+ * those made by grantees of a grant option too); the snapshot's own grants then come from its script.
+ * A schema already at its baseline is left as it is.
  */
 function resetSchemaPrivileges(schemas) {
     if (!schemas.length)
         return '';
-    const rows = `SELECT '' AS head, 'SCHEMA ' || quote_ident(n.nspname) AS target, ' CASCADE' AS tail,
-          coalesce(n.nspacl, acldefault('n', n.nspowner)) AS revoke_acl, coalesce(p.initprivs, acldefault('n', n.nspowner)) AS grant_acl
-     FROM pg_catalog.pg_namespace n
-     LEFT JOIN pg_catalog.pg_init_privs p ON p.classoid = 'pg_catalog.pg_namespace'::regclass AND p.objoid = n.oid AND p.objsubid = 0
-    WHERE n.nspname = ANY (ARRAY[${schemas.map(catalog/* quoteLiteral */.ce).join(', ')}]::text[])
-      AND coalesce(n.nspacl, acldefault('n', n.nspowner)) <> coalesce(p.initprivs, acldefault('n', n.nspowner))`;
+    // aclitem has no ordering, so "at its baseline" compares the arrays as sets (makeaclitem gives one
+    // item per privilege; aclexplode splits both alike).
+    const rows = `SELECT '' AS head, 'SCHEMA ' || quote_ident(b.nspname) AS target, ' CASCADE' AS tail, b.current AS revoke_acl, b.base AS grant_acl
+     FROM (SELECT n.nspname, coalesce(n.nspacl, acldefault('n', n.nspowner)) AS current, ${SCHEMA_BASELINE} AS base
+             FROM pg_catalog.pg_namespace n
+             LEFT JOIN pg_catalog.pg_init_privs p ON p.classoid = 'pg_catalog.pg_namespace'::regclass AND p.objoid = n.oid AND p.objsubid = 0
+            WHERE n.nspname = ANY (ARRAY[${schemas.map(catalog/* quoteLiteral */.ce).join(', ')}]::text[])) b
+    WHERE EXISTS (SELECT e.grantor, e.grantee, e.privilege_type, e.is_grantable FROM aclexplode(b.current) e
+                  EXCEPT SELECT e.grantor, e.grantee, e.privilege_type, e.is_grantable FROM aclexplode(b.base) e)
+       OR EXISTS (SELECT e.grantor, e.grantee, e.privilege_type, e.is_grantable FROM aclexplode(b.base) e
+                  EXCEPT SELECT e.grantor, e.grantee, e.privilege_type, e.is_grantable FROM aclexplode(b.current) e)`;
     return changeBlock(rows);
 }
 /** What the restore does with the restoring role's default privileges, to say so; and the entries it cannot set aside. */

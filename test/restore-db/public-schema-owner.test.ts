@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { memoryLog } from '../../src/core/log.js';
 import { parseConnectionString } from '../../src/db/connection.js';
-import { previewRestore } from '../../src/db/restore.js';
+import { previewRestore, restoreSnapshot } from '../../src/db/restore.js';
 import { takeSnapshot, wholeDatabaseSnapshot } from '../../src/db/snapshot.js';
 import type { SnapshotFormat } from '../../src/db/archive.js';
 import { adminQuery, createTestDatabase, type TestDatabase } from '../helpers/pg.js';
@@ -47,10 +47,23 @@ describe.each(['plain', 'custom'] as const)('%s format', (format) => {
   it('a whole-database snapshot, with public owned by another role than the default, is planned for the tables\' owner', async () => {
     const snapshot = await snapshotOf(format);
     // The preview plans as the restore does, up to its script: not refused for CREATE on the database.
-    // (The restore itself then fails at CREATE TABLE: resetSchemaPrivileges takes public's pg_init_privs,
-    // which name pg_database_owner, as the baseline, and so revokes its owner's CREATE. Left to its own fix.)
     const result = await previewRestore(await restoreRequest(as(), snapshot, { confirm: undefined }), memoryLog());
     expect(result.tablesRestored).toBe(1);
+  });
+
+  // pg_dump writes no GRANT for public when its ACL is {owner=UC/owner,=U/owner}: its baseline for
+  // public is that, with the schema's real owner, not pg_init_privs' pg_database_owner. Reset to the
+  // latter, public's owner lost USAGE and CREATE on it: the owner's restore failed at CREATE TABLE,
+  // and a superuser's left the application unable to use its own schema.
+  it.each([['the schema\'s owner', as], ['a superuser', () => db.url]])('restored as %s, public keeps the ACL it had and its owner can create in it', async (_who, url) => {
+    const aclOf = async () => (await db.query("SELECT nspacl::text AS acl FROM pg_namespace WHERE nspname = 'public'")).rows[0];
+    const before = await aclOf();
+    expect(before).toEqual({ acl: `{${OWNER}=UC/${OWNER},=U/${OWNER}}` });
+    const snapshot = await snapshotOf(format);
+    const result = await restoreSnapshot(await restoreRequest(url(), snapshot), memoryLog());
+    expect(result.tablesRestored).toBe(1);
+    expect(await aclOf()).toEqual(before);
+    await db.query(`SET ROLE ${OWNER}; CREATE TABLE public.after_restore (id int); DROP TABLE public.after_restore; RESET ROLE`);
   });
 
   it('a snapshot of schema public alone, which does create it, is still refused for CREATE on the database', async () => {
