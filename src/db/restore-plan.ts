@@ -60,6 +60,12 @@ export interface SnapshotContents {
   largeObjects: boolean;
   /** The schemas it creates (`CREATE SCHEMA IF NOT EXISTS`, restore-script.ts keepSchema), as its CREATE SCHEMA statements name them (quoted where needed). */
   schemas: string[];
+  /**
+   * Each schema's GRANT and REVOKE statements (its `Type: ACL` entry), by the name its table of
+   * contents gives it (`SCHEMA "Mixed Case"`: quoted where needed): what restore-privileges.ts replays on the schema's baseline to know what its
+   * privileges will be. A schema with none is restored to its baseline.
+   */
+  schemaGrants: Record<string, string[]>;
 }
 
 /** pg_dump's `CREATE SCHEMA name;`, the name as the statement quotes it (a quoted name may hold a newline). */
@@ -113,6 +119,8 @@ function decoder(encoding: string): (bytes: Buffer) => string {
  */
 function tocReader(into: SnapshotContents): Transform {
   let decode = decoder('UTF8');
+  /** The statements of the schema ACL entry being read, until the next header. */
+  let grants: string[] | undefined;
   const reader = scriptFilter({
     unwrap: false,
     onStatement: {
@@ -135,10 +143,15 @@ function tocReader(into: SnapshotContents): Transform {
         if (dropped) into.objects.push({ type: dropped[1]!, schema: '-', name: dropped[2]! });
         return;
       }
+      // Its statements come after the header's closing `--`; the next comment ends them (`\unrestrict` is psql's).
+      if (grants && ascii.startsWith('--') && grants.length) grants = undefined;
+      else if (grants && !ascii.startsWith('--') && !ascii.startsWith('\\') && ascii.trim()) grants.push(decode(raw).replace(/\r?\n$/, ''));
       if (!ascii.startsWith('-- Name: ')) return;
+      grants = undefined;
       const m = TOC_COMMENT.exec(decode(raw).replace(/\r?\n$/, ''));
       if (!m) return;
       const [, name, type, schema] = m as unknown as [string, string, string, string];
+      if (type === 'ACL' && name.startsWith('SCHEMA ')) grants = into.schemaGrants[name.slice('SCHEMA '.length)] ??= [];
       if (RELATION_TYPES.has(type)) into.relations.push({ schema, name, type });
       else if (OBJECT_TYPES.has(type)) into.objects.push({ schema, name, type });
       else if (TABLE_OBJECT_TYPES.has(type)) into.tableObjects.push({ schema, name, type });
@@ -155,7 +168,7 @@ function tocReader(into: SnapshotContents): Transform {
  * pg_restore --clean's DROP statements (archives), or the script itself (plain, dumped with them).
  */
 export async function readSnapshotContents(path: string, format: SnapshotFormat, pgRestore: string | undefined): Promise<SnapshotContents> {
-  const contents: SnapshotContents = { relations: [], tables: [], tableObjects: [], objects: [], largeObjects: false, schemas: [] };
+  const contents: SnapshotContents = { relations: [], tables: [], tableObjects: [], objects: [], largeObjects: false, schemas: [], schemaGrants: {} };
   const sink = tocReader(contents);
   if (format === 'plain') {
     try {

@@ -16,6 +16,7 @@
  * Everything is read and changed inside the restore's transaction, by DO blocks: what they change is
  * what is there when the restore runs, not what a planning session saw minutes earlier.
  */
+import { RollbackKitError } from '../core/errors.js';
 import { doBlock, quoteLiteral } from './catalog.js';
 import type { Session } from './session.js';
 
@@ -129,15 +130,126 @@ export function resetSchemaPrivileges(schemas: string[]): string {
   // aclitem has no ordering, so "at its baseline" compares the arrays as sets (makeaclitem gives one
   // item per privilege; aclexplode splits both alike).
   const rows = `SELECT '' AS head, 'SCHEMA ' || quote_ident(b.nspname) AS target, ' CASCADE' AS tail, b.current AS revoke_acl, b.base AS grant_acl
-     FROM (SELECT n.nspname, coalesce(n.nspacl, acldefault('n', n.nspowner)) AS current, ${SCHEMA_BASELINE} AS base
-             FROM pg_catalog.pg_namespace n
-             LEFT JOIN pg_catalog.pg_init_privs p ON p.classoid = 'pg_catalog.pg_namespace'::regclass AND p.objoid = n.oid AND p.objsubid = 0
-            WHERE n.nspname = ANY (ARRAY[${schemas.map(quoteLiteral).join(', ')}]::text[])) b
+     FROM (${schemaAcls(schemas)}) b
     WHERE EXISTS (SELECT e.grantor, e.grantee, e.privilege_type, e.is_grantable FROM aclexplode(b.current) e
                   EXCEPT SELECT e.grantor, e.grantee, e.privilege_type, e.is_grantable FROM aclexplode(b.base) e)
        OR EXISTS (SELECT e.grantor, e.grantee, e.privilege_type, e.is_grantable FROM aclexplode(b.base) e
                   EXCEPT SELECT e.grantor, e.grantee, e.privilege_type, e.is_grantable FROM aclexplode(b.current) e)`;
   return changeBlock(rows);
+}
+
+/** (nspname, nspowner, oid, current, base) of each schema named that exists: its ACL now, and its SCHEMA_BASELINE. */
+const schemaAcls = (schemas: string[]) => `SELECT n.nspname, n.nspowner, n.oid, coalesce(n.nspacl, acldefault('n', n.nspowner)) AS current, ${SCHEMA_BASELINE} AS base
+             FROM pg_catalog.pg_namespace n
+             LEFT JOIN pg_catalog.pg_init_privs p ON p.classoid = 'pg_catalog.pg_namespace'::regclass AND p.objoid = n.oid AND p.objsubid = 0
+            WHERE n.nspname = ANY (ARRAY[${schemas.map(quoteLiteral).join(', ')}]::text[])`;
+
+/** One privilege of an ACL, its roles as GRANT names them (quoted where needed, `PUBLIC`). */
+interface AclEntry {
+  grantor: string;
+  grantee: string;
+  privilege: string;
+  grantable: boolean;
+}
+
+const IDENT = String.raw`"(?:[^"]|"")+"|[^\s";,]+`;
+/** pg_dump's statements for a schema's ACL (buildACLCommands), one a line. */
+const ACL_STATEMENT = new RegExp(String.raw`^(GRANT|REVOKE)( GRANT OPTION FOR)? ([A-Z]+(?:, ?[A-Z]+)*) ON SCHEMA [\s\S]+ (?:TO|FROM) (${IDENT})( WITH GRANT OPTION)?;$`);
+const SET_AUTHORIZATION = new RegExp(String.raw`^SET SESSION AUTHORIZATION (${IDENT});$`);
+const SCHEMA_PRIVILEGES = ['USAGE', 'CREATE'];
+
+/**
+ * The ACL a kept schema ends with: its `base` (what resetSchemaPrivileges resets it to) with the
+ * snapshot's `statements` for it replayed, as its script runs them after the reset. A grant is the
+ * owner's unless the script set the session's authorization to its grantor. Undefined when a
+ * statement is not one pg_dump writes.
+ */
+export function replayGrants(base: AclEntry[], statements: string[], owner: string): AclEntry[] | undefined {
+  const acl = new Map(base.map((e) => [`${e.grantor} ${e.grantee} ${e.privilege}`, { ...e }]));
+  let grantor = owner;
+  for (const statement of statements) {
+    if (statement === 'RESET SESSION AUTHORIZATION;') grantor = owner;
+    else if (SET_AUTHORIZATION.test(statement)) grantor = SET_AUTHORIZATION.exec(statement)![1]!;
+    else {
+      const m = ACL_STATEMENT.exec(statement);
+      if (!m) return undefined;
+      const [, verb, optionOnly, list, grantee, withOption] = m as unknown as [string, string, string | undefined, string, string, string | undefined];
+      const privileges = list === 'ALL' ? SCHEMA_PRIVILEGES : list.split(/, ?/);
+      if (privileges.some((p) => !SCHEMA_PRIVILEGES.includes(p))) return undefined;
+      for (const privilege of privileges) {
+        const key = `${grantor} ${grantee} ${privilege}`;
+        const had = acl.get(key);
+        if (verb === 'GRANT') acl.set(key, { grantor, grantee, privilege, grantable: Boolean(withOption) || Boolean(had?.grantable) });
+        else if (optionOnly && had) had.grantable = false;
+        else acl.delete(key);
+      }
+    }
+  }
+  return [...acl.values()];
+}
+
+const sameEntry = (a: AclEntry, b: AclEntry) => a.grantor === b.grantor && a.grantee === b.grantee && a.privilege === b.privilege && a.grantable === b.grantable;
+const describeEntry = (e: AclEntry) => `${e.privilege}${e.grantable ? ' WITH GRANT OPTION' : ''} for ${e.grantee}${e.grantor === '' ? '' : ` (granted by ${e.grantor})`}`;
+
+/**
+ * Refuses, while the restore is planned, a restore that would leave a kept schema's privileges other
+ * than the snapshot's. resetSchemaPrivileges and the script's grants change a schema's ACL only where
+ * PostgreSQL lets the restoring role: acting as its owner (the owner, a member of the owning role, a
+ * superuser). Any other role's REVOKE takes back only the grants it made itself, and PostgreSQL only
+ * warns for the rest (or, with a grant option, not even that), so a grant made since the snapshot
+ * (`GRANT CREATE ON SCHEMA public TO intruder`) would outlive a restore that says it succeeded. So
+ * each kept schema's ACL now is compared with the one the restore would give it (replayGrants);
+ * a role that cannot make the difference go is refused, naming it. `grants` are the snapshot's
+ * statements by schema, its name quoted where needed (SnapshotContents.schemaGrants).
+ */
+export async function requireSchemaPrivileges(session: Session, schemas: string[], grants: Record<string, string[]>): Promise<void> {
+  if (!schemas.length) return;
+  const entries = (acl: string) =>
+    `coalesce((SELECT json_agg(json_build_object('grantor', ${GRANTEE('e.grantor')}, 'grantee', ${GRANTEE('e.grantee')}, 'privilege', e.privilege_type, 'grantable', e.is_grantable)) FROM aclexplode(${acl}) e), '[]')`;
+  const { rows } = await session.query<{ quoted: string; me: string; owner: string; acts_as_owner: boolean; grantable_owner: boolean; current: AclEntry[]; base: AclEntry[] }>(
+    `SELECT quote_ident(b.nspname) AS quoted, ${GRANTEE(ME)} AS me, ${GRANTEE('b.nspowner')} AS owner,
+            pg_has_role(current_user, b.nspowner, 'USAGE') AS acts_as_owner,
+            NOT o.rolsuper AND o.rolname <> 'pg_database_owner' AS grantable_owner,
+            ${entries('b.current')} AS current, ${entries('b.base')} AS base
+       FROM (${schemaAcls(schemas)}) b JOIN pg_catalog.pg_roles o ON o.oid = b.nspowner
+      ORDER BY b.nspname`,
+  );
+  const refused: { schema: string; what: string; fix: string[] }[] = [];
+  for (const r of rows.filter((r) => !r.acts_as_owner)) {
+    const target = replayGrants(r.base, grants[r.quoted] ?? [], r.owner);
+    // Its script's own grants run as they are; only a difference the role cannot undo is refused.
+    const changeable = (e: AclEntry) => e.grantor === r.me;
+    if (!target) {
+      refused.push({ schema: r.quoted, what: `the snapshot's privileges for it are written in a way restore-db does not read (${(grants[r.quoted] ?? []).join(' ')}), so it cannot tell whether the restore would give them back`, fix: [] });
+      continue;
+    }
+    const stays = r.current.filter((e) => !target.some((t) => sameEntry(t, e)) && !changeable(e));
+    const missing = target.filter((t) => !r.current.some((e) => sameEntry(t, e)) && !changeable(t));
+    if (!stays.length && !missing.length) continue;
+    const what = [
+      ...(stays.length ? [`${stays.map(describeEntry).join(', ')} would stay, which the snapshot does not have`] : []),
+      ...(missing.length ? [`${missing.map(describeEntry).join(', ')} would be missing, which the snapshot has`] : []),
+    ].join('; ');
+    // As the owner, what brings its ACL to the snapshot's (grants another grantor made are theirs to revoke).
+    const fix = [
+      ...stays.filter((e) => e.grantor === r.owner).map((e) => `REVOKE ${e.privilege} ON SCHEMA ${r.quoted} FROM ${e.grantee} CASCADE;`),
+      ...missing.filter((e) => e.grantor === r.owner).map((e) => `GRANT ${e.privilege} ON SCHEMA ${r.quoted} TO ${e.grantee}${e.grantable ? ' WITH GRANT OPTION' : ''};`),
+    ];
+    refused.push({ schema: r.quoted, what: `it is owned by ${r.owner}, and ${what}`, fix });
+  }
+  if (!refused.length) return;
+  const me = rows[0]!.me;
+  const owners = rows.filter((r) => !r.acts_as_owner && refused.some((f) => f.schema === r.quoted));
+  const ways = [
+    ...owners.filter((r) => r.grantable_owner).map((r) => `GRANT ${r.owner} TO ${me};`),
+    ...owners.map((r) => `ALTER SCHEMA ${r.quoted} OWNER TO ${me};`),
+  ];
+  const fixes = refused.flatMap((f) => f.fix);
+  throw new RollbackKitError(
+    `User ${me} cannot restore the privileges of ${refused.map((f) => `schema ${f.schema}`).join(', ')} to the snapshot's: the restore keeps the schema and resets its privileges, which PostgreSQL lets only its owner (or a member of the owning role, or a superuser) do, and ${refused.map((f) => `for ${f.schema} ${f.what}`).join('; ')}.`,
+    `Restore as the schema's owner, or let ${me} act as it: ${ways.join(' ')} A grant option (GRANT … WITH GRANT OPTION) is not enough: it lets a role take back only the grants it made itself.` +
+      `${fixes.length ? ` Or, as the owner, make its privileges the snapshot's first: ${fixes.join(' ')}` : ''} Then run again. Nothing was changed: the check ran before anything was locked.`,
+  );
 }
 
 /** What the restore does with the restoring role's default privileges, to say so; and the entries it cannot set aside. */

@@ -24,7 +24,7 @@ import { findPgTool, majorFromVersionNum, toolErrorLine, warmPgTools, type FindT
 import { attachStatements, dropStatements, foreignKeyStatements, leftAsTheyAre, planRestore, readSnapshotContents, requireRestorePrivileges, type RestorePlan } from './restore-plan.js';
 import { prepareDataPath, verboseErrors, type DataPath } from './restore-data.js';
 import { describeColumn, type DiscardedFromTable } from './restore-discarded.js';
-import { putBackDefaultPrivileges, readOwnDefaultPrivileges, resetSchemaPrivileges, setAsideDefaultPrivileges } from './restore-privileges.js';
+import { putBackDefaultPrivileges, readOwnDefaultPrivileges, requireSchemaPrivileges, resetSchemaPrivileges, setAsideDefaultPrivileges } from './restore-privileges.js';
 import { COMMITTED, filterScript, psqlError, restoreScript } from './restore-script.js';
 import { compareSource, describeIdentity, readServerIdentity, snapshotSource, type ServerIdentity } from './server-identity.js';
 import { closeAtStop, closeSession, connect, ConnectStopped, QueryDeadlineExceeded, seconds, type QueryDeadline, type Session, withSession } from './session.js';
@@ -291,6 +291,8 @@ async function restoreOrPreview(req: RestoreRequest, log: Log, dryRun: boolean):
       const plan: RestorePlan = req.clean ? await planRestore(s, contents, where) : { dropped: [], keptPartitions: [], droppedForeignKeys: [], keptForeignKeys: [], keptViews: [], discarded: [] };
       // Before anything is locked or kept: a role that may not drop what the plan and the snapshot's script drop would fail only at the first DROP.
       await requireRestorePrivileges(s, plan, req.clean ? contents.objects : [], contents.schemas);
+      // The schemas resetSchemaPrivileges resets: a difference the role could not undo would outlive the restore.
+      await requireSchemaPrivileges(s, manifest.filter.schemas, contents.schemaGrants);
       return { serverMajor, pgRestore, contents, plan, extra, notMemberOf, defaults, source };
     }, planningGone);
     if (contents.largeObjects && manifest.format === 'plain') {
