@@ -189,7 +189,7 @@ export function replayGrants(base: AclEntry[], statements: string[], owner: stri
 }
 
 const sameEntry = (a: AclEntry, b: AclEntry) => a.grantor === b.grantor && a.grantee === b.grantee && a.privilege === b.privilege && a.grantable === b.grantable;
-const describeEntry = (e: AclEntry) => `${e.privilege}${e.grantable ? ' WITH GRANT OPTION' : ''} for ${e.grantee}${e.grantor === '' ? '' : ` (granted by ${e.grantor})`}`;
+const describeEntry = (e: AclEntry) => `${e.privilege}${e.grantable ? ' WITH GRANT OPTION' : ''} for ${e.grantee} (granted by ${e.grantor})`;
 
 /**
  * Refuses, while the restore is planned, a restore that would leave a kept schema's privileges other
