@@ -32,9 +32,9 @@ export class MadeRecord {
 
   /**
    * Removes what was made, the last made first: each folder while it holds nothing but files this
-   * run made (they go with it) and folders this run made that are already gone. The first folder
-   * that holds anything else (a snapshot, a report, someone's file, a run beside this one's folder)
-   * stops it: that folder, what is in it (our .gitignore too) and the folders around it stay.
+   * run made (they go with it) and folders this run made that are already gone. A folder that holds
+   * anything else (a snapshot, a report, someone's file, a run beside this one's folder) stays with
+   * all that is in it (our .gitignore too), and so do the folders around it.
    * Returns the outermost of the made folders left and why, or undefined when all is gone.
    * Synchronous, so the process may exit right after; it never throws (what it could not remove
    * is said in the return). Forgets what it was given either way.
@@ -43,6 +43,7 @@ export class MadeRecord {
     const made = this.paths.splice(0).filter((p) => existsSync(p));
     if (!made.length) return undefined;
     const ours = new Set(made);
+    const kept = new Set<string>();
     const left = (why: string) => ({ folder: made.find((p) => existsSync(p)) ?? made[0]!, why });
     try {
       for (const p of [...made].reverse()) {
@@ -51,12 +52,15 @@ export class MadeRecord {
           if (!ours.has(dirname(p))) unlinkSync(p);
           continue;
         }
-        const names = readdirSync(p);
-        if (names.some((name) => !ours.has(join(p, name)))) return left(otherThings);
-        for (const name of names) unlinkSync(join(p, name));
+        const names = readdirSync(p).map((name) => join(p, name));
+        if (names.some((name) => !ours.has(name) || kept.has(name))) {
+          kept.add(p);
+          continue;
+        }
+        for (const name of names) unlinkSync(name);
         rmdirSync(p);
       }
-      return undefined;
+      return kept.size ? left(otherThings) : undefined;
     } catch (err) {
       return left(`it could not be removed (${(err as NodeJS.ErrnoException).code ?? errorLine(err)})`);
     }

@@ -67,6 +67,18 @@ it('an empty folder it made inside one that holds another run\'s folder goes; th
   expect(await readdir(shared)).toEqual(['run-2']);
 });
 
+it('folders made side by side: the empty one goes, the one holding a snapshot stays', async () => {
+  const made = new MadeRecord();
+  const [empty, full] = [join(ws, 'empty'), join(ws, 'full')];
+  for (const d of [full, empty]) {
+    await mkdir(d);
+    made.add(d);
+  }
+  await writeFile(join(full, 'before-rollback.dump'), 'PGDMP');
+  expect(made.removeWhileEmpty()).toEqual({ folder: full, why: 'something else is in it now' });
+  expect(await readdir(ws)).toEqual(['full']);
+});
+
 it('what is gone already is passed over; a second removal has nothing left to do', async () => {
   const { made, a } = await madeSnapshotFolder();
   await rm(join(a, 'b'), { recursive: true });
