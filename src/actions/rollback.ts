@@ -3,7 +3,7 @@
  * pipeline, and wires what people see: the job summary, the chat messages and the incident issue.
  */
 import { join } from 'node:path';
-import { input, runAction, setOutputs, type Report } from '../core/action.js';
+import { input, madeThisStep, runAction, setOutputs, type Report } from '../core/action.js';
 import { errorFacts, RollbackKitError } from '../core/errors.js';
 import type { Log } from '../core/log.js';
 import { secretInput } from '../core/secret-input.js';
@@ -152,6 +152,7 @@ const body = async (log: Log, signal: AbortSignal, report: Report): Promise<void
     workspace,
     snapshotDir: join(process.env.RUNNER_TEMP || process.cwd(), 'rollback-kit', 'snapshots'),
     runnerTemp: process.env.RUNNER_TEMP || undefined,
+    made: (path: string) => madeThisStep.add(path),
     github: {
       repository: repository ?? '',
       apiUrl: process.env.GITHUB_API_URL || 'https://api.github.com',

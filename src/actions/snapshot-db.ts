@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { input, runAction, setOutputs } from '../core/action.js';
+import { input, madeThisStep, runAction, setOutputs } from '../core/action.js';
 import { readSnapshotRequest } from '../db/db-inputs.js';
 import { takeSnapshot, type SnapshotResult } from '../db/snapshot.js';
 import { requireArtifactRuntime, uploadSnapshotArtifact } from '../github/artifact.js';
@@ -17,7 +17,7 @@ await runAction('snapshot-db', async (log, signal) => {
   const upload = input.boolean('upload-artifact', false);
   const retentionDays = input.integer('retention-days', { min: 1, max: 90 });
   if (upload) requireArtifactRuntime(Boolean(process.env.ACTIONS_RUNTIME_TOKEN), 'snapshot');
-  const result = (snapshot = await takeSnapshot({ ...request, signal }, log));
+  const result = (snapshot = await takeSnapshot({ ...request, signal, made: (path) => madeThisStep.add(path) }, log));
   setOutputs({
     path: result.path,
     format: result.format,

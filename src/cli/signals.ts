@@ -7,9 +7,7 @@
  * command has begun that no stop logic hears (a command without one, a report being printed) gets
  * Node's default, as before. Light on purpose: it loads before the rest of the command line.
  */
-import { existsSync, lstatSync, readdirSync, rmdirSync, unlinkSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { errorLine } from '../core/errors.js';
+import { MadeRecord, type MadeLeft } from '../core/made.js';
 import { output } from '../core/output.js';
 import { holdStopSignals } from '../core/stop-signals.js';
 import { inThisJob, laterJob } from '../pipeline/job-words.js';
@@ -24,8 +22,11 @@ import { COMMAND_FLAGS } from './flags.js';
 export const SIGNAL_EXIT: Partial<Record<NodeJS.Signals, number>> = { SIGHUP: 129, SIGINT: 130, SIGPIPE: 141, SIGTERM: 143 };
 
 let begun = false;
-/** What this run made (its output folder, the .gitignore in it), in the order it made them. */
-const madeEarly: string[] = [];
+/**
+ * What this run made (its output folder, the .gitignore in it), in the order it made them, at any
+ * point of the run: a stop removes it again (undoMade), as the sandbox's cleanup does after a failure.
+ */
+export const madeThisRun = new MadeRecord();
 
 /** The command has read and checked what it was given and starts its work (Cli.begin). */
 export function commandBegan(): void {
@@ -38,31 +39,16 @@ export function commandBegan(): void {
  * "what it had written was removed" stays true. Only what this run created is given here.
  */
 export function madeByThisRun(path: string): void {
-  madeEarly.push(resolve(path));
+  madeThisRun.add(path);
 }
 
 /**
- * Removes what this run made, the last made first, when the folders it made hold only what it
- * made: one that holds anything else (a snapshot kept, someone's file) is left with all the rest
- * (nothing of it is removed, the .gitignore in it neither). Returns the outermost folder left and
- * why, or undefined when all is gone. Synchronous: the process may exit right after.
+ * Removes what this run made while it holds nothing else (MadeRecord.removeWhileEmpty): returns the
+ * outermost folder left and why, or undefined when all is gone. Synchronous: the process may exit
+ * right after.
  */
-export function undoMade(otherThings = 'something else is in it now'): { folder: string; why: string } | undefined {
-  const made = madeEarly.splice(0).filter((p) => existsSync(p));
-  if (!made.length) return undefined;
-  const ours = new Set(made);
-  const folder = made[0]!;
-  try {
-    const isFolder = (p: string) => lstatSync(p).isDirectory();
-    if (made.some((p) => isFolder(p) && readdirSync(p).some((name) => !ours.has(join(p, name))))) return { folder, why: otherThings };
-    for (const p of made.reverse()) {
-      if (isFolder(p)) rmdirSync(p);
-      else unlinkSync(p);
-    }
-    return undefined;
-  } catch (err) {
-    return { folder, why: `it could not be removed (${(err as NodeJS.ErrnoException).code ?? errorLine(err)})` };
-  }
+export function undoMade(otherThings?: string): MadeLeft | undefined {
+  return madeThisRun.removeWhileEmpty(otherThings);
 }
 
 /** The bin's first act (stop-first.ts): the stop handler, held until the process ends (or the returned release). */
@@ -83,23 +69,23 @@ export function holdStopsFromTheStart(argv: readonly string[]): () => void {
   return release;
 }
 
+/** A run that was not stopped keeps what it made: none of it is this process' to remove later (a test's next run). */
+export function forgetMade(): void {
+  madeThisRun.forget();
+}
+
+/** What a stop once the command began left of the folders this run made (undoMade), as a sentence; '' when nothing is left. */
+export function madeFolderLeft(left: MadeLeft | undefined): string {
+  return left ? `The folder ${left.folder} this run made is left as it is: ${left.why}.` : '';
+}
+
 /**
  * "Stopped (SIGINT) before rollback-kit rollback started: nothing was changed.", in the words of the
  * job (job-words.ts): a later job of a split rollback (its --timeline says an earlier job changed
  * production) says "this job changed nothing", as the command's own refusals do. `left`: a folder
  * the command made before it began that could not be removed (undoMade), named.
  */
-/** A run that was not stopped keeps what it made: none of it is this process' to remove later (a test's next run). */
-export function forgetMade(): void {
-  madeEarly.splice(0);
-}
-
-/** What a stop once the command began left of the folders this run made (undoMade), as a sentence; '' when nothing is left. */
-export function madeFolderLeft(left: { folder: string; why: string } | undefined): string {
-  return left ? `The folder ${left.folder} this run made is left as it is: ${left.why}.` : '';
-}
-
-export function stoppedBeforeStart(name: NodeJS.Signals, argv: readonly string[], left?: { folder: string; why: string }): string {
+export function stoppedBeforeStart(name: NodeJS.Signals, argv: readonly string[], left?: MadeLeft): string {
   const command = commandOf(argv);
   const made = left ? ` except the folder ${left.folder} it made, which is left as it is: ${left.why}` : '';
   return inThisJob(`Stopped (${name}) before rollback-kit${command ? ` ${command}` : ''} started: nothing was changed${made}.`, laterJob(flagValue(argv, 'timeline')));

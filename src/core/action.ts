@@ -6,6 +6,7 @@
 import { core } from './actions-core.js';
 import { RollbackKitError, errorLine } from './errors.js';
 import { createLog, type Log } from './log.js';
+import { MadeRecord } from './made.js';
 import { output } from './output.js';
 import { withinSize } from './input-size.js';
 import { declareEnvironmentSecrets } from './secret-input.js';
@@ -99,6 +100,13 @@ export type Report = (markdown: string) => void;
  * `signal` is aborted, the step waits up to STOP_GRACE_MS, a second signal ends the wait) fails the
  * same way, saying so, with what the action knew of its own state (its error), and exits non-zero.
  */
+/**
+ * What this step made where it was pointed (the snapshot folder, its parents, its .gitignore): a
+ * stop takes it away again while it holds nothing else, by the command line's rules (MadeRecord).
+ * A run that ends otherwise keeps it.
+ */
+export const madeThisStep = new MadeRecord();
+
 export async function runAction(action: string, body: (log: Log, signal: AbortSignal, report: Report) => Promise<void>, details?: FailureDetails): Promise<void> {
   const log = actionLog();
   // eslint-disable-next-line no-restricted-properties -- the job's environment, which every command the step runs inherits
@@ -131,7 +139,10 @@ export async function runAction(action: string, body: (log: Log, signal: AbortSi
     stop.dispose();
     // Whatever is still running (a connection, a program that ignored the stop) must not keep a
     // stopped step alive: the runner would kill it before anything else is said.
-    if (stop.received()) process.exit(process.exitCode || 1);
+    if (stop.received()) {
+      madeThisStep.removeWhileEmpty();
+      process.exit(process.exitCode || 1);
+    }
   }
 }
 

@@ -20,8 +20,47 @@ export function deploymentName(d: DeploymentRef | undefined): string | undefined
   return d?.id ?? d?.commitSha ?? d?.url;
 }
 
+/**
+ * What a row may say beside its detail (a stop; for an app row that went live, from where to where
+ * and what it froze), in the order a row carries them, each with what it holds: `true` only, a
+ * deployment's name (MAX_REF), or a text (MAX_TEXT). The one list the rows are written from
+ * (Timeline) and read back from (parseTimeline); the README's and action.yml's `timeline` say the same.
+ */
+const ROW_FACTS = {
+  stopped: 'flag',
+  from: 'ref',
+  to: 'ref',
+  'auto-assign-off': 'flag',
+  frozen: 'text',
+  undo: 'text',
+  'from-follows-production': 'flag',
+} as const satisfies { [K in OptionalRowField]: 'flag' | 'ref' | 'text' };
+
+/** The optional fields of a row besides its component: every one of them is in ROW_FACTS. */
+type OptionalRowField = Exclude<{ [K in keyof TimelineEntry]-?: object extends Pick<TimelineEntry, K> ? K : never }[keyof TimelineEntry], 'component'>;
+
 /** What a row says beside its detail: a stop, and for an app row that went live, from where to where. */
-export type RowFacts = Pick<TimelineEntry, 'stopped' | 'from' | 'to' | 'auto-assign-off' | 'frozen' | 'undo' | 'from-follows-production'>;
+export type RowFacts = Pick<TimelineEntry, keyof typeof ROW_FACTS>;
+
+/** Every field of a row, in the order a row carries them, `?` on those a row may leave out: public interface (the `timeline` output). */
+export const TIMELINE_FIELDS: readonly string[] = ['phase', 'component?', 'started', 'duration-ms', 'budget-ms', 'status', 'detail', ...Object.keys(ROW_FACTS).map((k) => `${k}?`)];
+
+/**
+ * The facts of `source` as a row carries them: flags when true, texts when not empty, each through
+ * `clean` (a row read back is redacted and cut to its kind's length); `undo` only beside a `frozen`.
+ */
+function rowFacts(source: Partial<Record<keyof RowFacts, unknown>> | undefined, clean: (text: string, max: number) => string = (text) => text): RowFacts {
+  const facts: Record<string, unknown> = {};
+  if (!source) return facts;
+  for (const [key, kind] of Object.entries(ROW_FACTS) as [keyof RowFacts, (typeof ROW_FACTS)[keyof RowFacts]][]) {
+    const value = source[key];
+    if (key === 'undo' && !facts.frozen) continue;
+    if (kind === 'flag') {
+      if (value === true) facts[key] = true;
+    } else if (typeof value === 'string' && value) facts[key] = clean(value, kind === 'ref' ? MAX_REF : MAX_TEXT);
+  }
+  return facts;
+}
 
 export class Timeline<P extends string = PhaseName> {
   readonly entries: TimelineEntry<P>[];
@@ -50,12 +89,7 @@ export class Timeline<P extends string = PhaseName> {
           'budget-ms': this.budgets.phase(phase),
           status,
           detail,
-          ...(facts?.stopped ? { stopped: true as const } : {}),
-          ...(facts?.from ? { from: facts.from } : {}),
-          ...(facts?.to ? { to: facts.to } : {}),
-          ...(facts?.['auto-assign-off'] ? { 'auto-assign-off': true as const } : {}),
-          ...(facts?.frozen ? { frozen: facts.frozen, ...(facts.undo ? { undo: facts.undo } : {}) } : {}),
-          ...(facts?.['from-follows-production'] ? { 'from-follows-production': true as const } : {}),
+          ...rowFacts(facts),
         };
         this.entries.push(entry);
         this.onEntry(entry);
@@ -123,9 +157,11 @@ export function parseTimeline(raw: string | undefined, redact: (text: string) =>
     }
     if (r.component !== undefined && (typeof r.component !== 'string' || r.component.length > 100)) throw fail(`${at}: component must be a short text`);
     if (typeof r.detail !== 'string') throw fail(`${at}: detail must be text`);
-    if (r.stopped !== undefined && r.stopped !== true) throw fail(`${at}: stopped must be true when given`);
-    for (const k of ['auto-assign-off', 'from-follows-production']) if (r[k] !== undefined && r[k] !== true) throw fail(`${at}: ${k} must be true when given`);
-    for (const k of ['from', 'to', 'frozen', 'undo']) if (r[k] !== undefined && typeof r[k] !== 'string') throw fail(`${at}: ${k} must be text when given`);
+    for (const [k, kind] of Object.entries(ROW_FACTS)) {
+      if (r[k] === undefined) continue;
+      if (kind === 'flag' && r[k] !== true) throw fail(`${at}: ${k} must be true when given`);
+      if (kind !== 'flag' && typeof r[k] !== 'string') throw fail(`${at}: ${k} must be text when given`);
+    }
     return {
       phase: r.phase as PhaseName,
       ...(r.component !== undefined ? { component: r.component as string } : {}),
@@ -134,12 +170,7 @@ export function parseTimeline(raw: string | undefined, redact: (text: string) =>
       'budget-ms': r['budget-ms'] as number,
       status: r.status as PhaseStatus,
       detail: clip(redact(r.detail), MAX_TEXT),
-      ...(r.stopped ? { stopped: true as const } : {}),
-      ...(typeof r.from === 'string' && r.from ? { from: clip(redact(r.from), MAX_REF) } : {}),
-      ...(typeof r.to === 'string' && r.to ? { to: clip(redact(r.to), MAX_REF) } : {}),
-      ...(r['auto-assign-off'] ? { 'auto-assign-off': true as const } : {}),
-      ...(typeof r.frozen === 'string' && r.frozen ? { frozen: clip(redact(r.frozen), MAX_TEXT), ...(typeof r.undo === 'string' && r.undo ? { undo: clip(redact(r.undo), MAX_TEXT) } : {}) } : {}),
-      ...(r['from-follows-production'] ? { 'from-follows-production': true as const } : {}),
+      ...rowFacts(r, (text, max) => clip(redact(text), max)),
     };
   });
 }

@@ -2,11 +2,13 @@
 // on a signal the work is told to stop and waited for up to 10 s, then everything is removed and
 // the process exits 130 (SIGINT) or 143 (SIGTERM); without a signal the cleanup runs and the
 // work's value or error comes back.
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Cli } from '../../src/cli/context.js';
+import { MadeRecord } from '../../src/core/made.js';
 import { removeIfEmpty, withCleanup } from '../../src/cli/commands/sandbox.js';
 import type { Cleanup } from '../../src/sandbox/cleanup.js';
 
@@ -91,6 +93,38 @@ describe('withCleanup', () => {
   });
 });
 
+// A sandbox that fails (no signal): the report folders it made go again while it wrote nothing in
+// them, by the rules a stop follows (MadeRecord); a report written is kept, folder and all.
+describe('the report folders of a failed sandbox', () => {
+  async function failedAfter(write: (dir: string) => Promise<void>) {
+    const cwd = await mkdtemp(join(tmpdir(), 'rk-with-cleanup-failed-'));
+    const parent = join(cwd, 'rollback-kit-sandbox');
+    const dir = join(parent, 'run-1');
+    const made = new MadeRecord();
+    for (const folder of [parent, dir]) {
+      await mkdir(folder);
+      made.add(folder);
+    }
+    const run = withCleanup(quietCli(cwd), async (cleanup) => {
+      removeIfEmpty(cleanup, made);
+      await write(dir);
+      throw new Error('the shop did not start');
+    });
+    await expect(run).rejects.toThrow('the shop did not start');
+    const left = existsSync(parent) ? await readdir(parent, { recursive: true }) : undefined;
+    await rm(cwd, { recursive: true, force: true });
+    return left;
+  }
+
+  it('nothing written: both folders it made are removed', async () => {
+    expect(await failedAfter(async () => undefined)).toBeUndefined();
+  });
+
+  it('part of a report written: kept as it is', async () => {
+    expect((await failedAfter((dir) => writeFile(join(dir, 'incident.md'), '# incident\n')))?.sort()).toEqual(['run-1', join('run-1', 'incident.md')]);
+  });
+});
+
 // Ctrl-C once the sandbox's rollback has begun: it has written part of its report (the incident
 // record) and not the rest. The last line says it was stopped, and what is left where.
 describe('the closing line of a stopped sandbox', () => {
@@ -103,7 +137,9 @@ describe('the closing line of a stopped sandbox', () => {
     void withCleanup(
       cli,
       async (cleanup) => {
-        removeIfEmpty(cleanup, [dir, join(cwd, 'rollback-kit-sandbox')]);
+        const made = new MadeRecord();
+        for (const folder of [join(cwd, 'rollback-kit-sandbox'), dir]) made.add(folder);
+        removeIfEmpty(cleanup, made);
         cleanup.add('database', async () => undefined);
         await write(dir);
         process.emit('SIGINT', 'SIGINT');

@@ -2,7 +2,7 @@
 // with what the action knew of its own state, a failed summary, and a non-zero exit; never Node's
 // silent exit by signal.
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
@@ -10,11 +10,11 @@ import { expect, it } from 'vitest';
 const ROOT = join(import.meta.dirname, '../..');
 
 /** Runs the fixture, sends `signals` once it says "working", and returns its exit, stdout and summary. */
-async function stopped(how: string, signals: NodeJS.Signals[]) {
-  const dir = await mkdtemp(join(tmpdir(), 'rk-stopped-action-'));
+async function stopped(how: string, signals: NodeJS.Signals[], dir?: string) {
+  dir ??= await mkdtemp(join(tmpdir(), 'rk-stopped-action-'));
   const summaryFile = join(dir, 'summary.md');
   await writeFile(summaryFile, '');
-  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'fixtures/stopped-action.ts'), how], {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'fixtures/stopped-action.ts'), how, dir], {
     cwd: ROOT,
     env: { ...process.env, GITHUB_STEP_SUMMARY: summaryFile, GITHUB_ACTIONS: 'true' },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -53,4 +53,15 @@ it('work that was done when the stop came: said so, still a failure', async () =
   const run = await stopped('finishes', ['SIGTERM']);
   expect([run.code, run.signal]).toEqual([1, null]);
   expect(run.errors).toEqual(['fixture was stopped by SIGTERM as its work ended: that work was done, and what it reports stands (its report follows in the summary).']);
+});
+
+// A snapshot-db or rollback step stopped while its snapshot folder holds only the .gitignore it gave
+// it: the folder goes again, as the command line's does (MadeRecord); one with a snapshot stays.
+it('what the step made and left empty is removed; what holds a snapshot is kept', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'rk-stopped-action-made-'));
+  const run = await stopped('makes', ['SIGTERM'], dir);
+  expect([run.code, run.signal]).toEqual([1, null]);
+  expect((await readdir(dir)).sort()).toEqual(['kept', 'summary.md']);
+  expect(await readdir(join(dir, 'kept'))).toEqual(['before-rollback.dump']);
+  await rm(dir, { recursive: true, force: true });
 });

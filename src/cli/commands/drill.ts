@@ -108,7 +108,7 @@ async function sandboxDrill(cli: Cli, extra: Record<string, unknown>): Promise<C
   cli.begin();
   const t = cli.term;
   return withCleanup(cli, async (cleanup) => {
-    removeIfEmpty(cleanup, options.made);
+    removeIfEmpty(cleanup);
     t.say(t.paint('bold', 'rollback-kit drill --sandbox: the rollback rehearsed on a staging shop, on this machine'));
     const result = await runSandboxDrill({ ...options, budgetMinutes, reason, progress: sandboxProgress(cli) }, cleanup, cli.log);
     const shown = drillResult(cli, result.record);

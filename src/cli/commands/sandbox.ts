@@ -3,7 +3,7 @@
  * with no accounts. Cleans up everything it started on success, on failure and on Ctrl-C.
  */
 import { existsSync } from 'node:fs';
-import { lstat, readdir, rmdir } from 'node:fs/promises';
+import { lstat, readdir } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import { RollbackKitError } from '../../core/errors.js';
 import { stopCause, stopOnSignals, type Settled } from '../../core/stop-signals.js';
@@ -13,7 +13,8 @@ import { assertLoopback } from '../../sandbox/postgres.js';
 import { runSandbox, type SandboxOptions } from '../../sandbox/run.js';
 import type { CommandSpec } from '../command.js';
 import type { Cli } from '../context.js';
-import { SIGNAL_EXIT } from '../signals.js';
+import type { MadeRecord } from '../../core/made.js';
+import { madeThisRun, SIGNAL_EXIT } from '../signals.js';
 import { formatDuration } from '../../core/duration.js';
 import { wholeRollback } from '../../report/rollback-summary.js';
 import { phaseProgress, reportRecord } from './rollback.js';
@@ -33,7 +34,7 @@ export const sandbox: CommandSpec = {
     cli.begin();
     const t = cli.term;
     return withCleanup(cli, async (cleanup) => {
-      removeIfEmpty(cleanup, options.made);
+      removeIfEmpty(cleanup);
       t.say(t.paint('bold', 'rollback-kit sandbox: a bad release and its rollback, on this machine'));
       const result = await runSandbox({ ...options, progress: sandboxProgress(cli) }, cleanup, cli.log);
       const shown = reportRecord(cli, result.record);
@@ -66,7 +67,7 @@ export const sandbox: CommandSpec = {
  * machine, and a report folder that cannot be made or written to, are bad usage (exit 2), refused
  * before anything starts rather than found once the whole run is done.
  */
-export async function sandboxOptions(cli: Cli, extra: Record<string, unknown>, prefix: string): Promise<Omit<SandboxOptions, 'progress'> & { made: string[] }> {
+export async function sandboxOptions(cli: Cli, extra: Record<string, unknown>, prefix: string): Promise<Omit<SandboxOptions, 'progress'>> {
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const databaseUrl = cli.secret('database-url');
   const databaseUrlFrom = cli.secretSource('database-url');
@@ -74,21 +75,20 @@ export async function sandboxOptions(cli: Cli, extra: Record<string, unknown>, p
   if (databaseUrl && !throwaway) assertLoopback(databaseUrl, databaseUrlFrom);
   const given = typeof extra.reportDir === 'string' && extra.reportDir ? extra.reportDir : undefined;
   const reportDir = given ? resolve(cli.cwd, given) : join(cli.cwd, 'rollback-kit-sandbox', `${prefix}${stamp}`);
-  // A stop before the command begins removes again what this made (signals.ts), as removeIfEmpty
-  // does after: both from makeDirectory's own account of what it created, deepest first.
-  const made = (await makeDirectory(reportDir, '--report-dir', { made: (folder) => cli.made(folder) })).reverse();
+  // What this makes is recorded for the run (signals.ts): a stop before the command begins removes
+  // it again, and so does the cleanup once it has begun (removeIfEmpty).
+  await makeDirectory(reportDir, '--report-dir', { made: (folder) => cli.made(folder) });
   await probeWritable(reportDir, '--report-dir');
-  return { databaseUrl, databaseUrlFrom, throwaway, searchPath: cli.searchPath, cwd: cli.cwd, reportDir, dryRun: cli.dryRun, made };
+  return { databaseUrl, databaseUrlFrom, throwaway, searchPath: cli.searchPath, cwd: cli.cwd, reportDir, dryRun: cli.dryRun };
 }
 
 /**
  * Registered first, so it runs last: the report folders this run made are removed again when they
- * are still empty (the run failed before writing a report), and kept as soon as they hold anything.
+ * are still empty (the run failed or was stopped before writing a report), and kept as soon as they
+ * hold anything; by the rules a stop before the command began follows (MadeRecord).
  */
-export function removeIfEmpty(cleanup: Cleanup, made: string[]): void {
-  cleanup.add('the empty report folder', async () => {
-    for (const d of made) if (!(await rmdir(d).then(() => true, () => false))) return;
-  });
+export function removeIfEmpty(cleanup: Cleanup, made: MadeRecord = madeThisRun): void {
+  cleanup.add('the empty report folder', async () => void made.removeWhileEmpty());
 }
 
 /** The sandbox's own steps and the pipeline's phases as terminal rows. */

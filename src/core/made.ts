@@ -1,0 +1,68 @@
+/**
+ * What a run made where a user pointed it (an output folder, its parents, the .gitignore in a
+ * snapshot folder), recorded as it is made (makeDirectory's `made`), so that a run that ends without
+ * its result (stopped, or a sandbox that failed) takes away again what is still empty of anything
+ * else, and leaves everything else as it is. One set of rules for every caller: the command line's
+ * stop handler (signals.ts), which must finish before the process exits, and the sandbox's cleanup.
+ * Light on purpose: signals.ts loads it before the rest of the command line.
+ */
+import { existsSync, lstatSync, readdirSync, rmdirSync, unlinkSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { errorLine } from './errors.js';
+
+/** The outermost folder a removal left, and why it is there. */
+export interface MadeLeft {
+  folder: string;
+  why: string;
+}
+
+export class MadeRecord {
+  /** In the order they were made: a folder before what is in it. */
+  private readonly paths: string[] = [];
+
+  /** A folder or file this run created (never one that was there before). */
+  add(path: string): void {
+    this.paths.push(resolve(path));
+  }
+
+  /** A run that ended with its result keeps what it made: none of it is this record's to remove later. */
+  forget(): void {
+    this.paths.splice(0);
+  }
+
+  /**
+   * Removes what was made, the last made first: each folder while it holds nothing but files this
+   * run made (they go with it) and folders this run made that are already gone. A folder that holds
+   * anything else (a snapshot, a report, someone's file, a run beside this one's folder) stays with
+   * all that is in it (our .gitignore too), and so do the folders around it.
+   * Returns the outermost of the made folders left and why, or undefined when all is gone.
+   * Synchronous, so the process may exit right after; it never throws (what it could not remove
+   * is said in the return). Forgets what it was given either way.
+   */
+  removeWhileEmpty(otherThings = 'something else is in it now'): MadeLeft | undefined {
+    const made = this.paths.splice(0).filter((p) => existsSync(p));
+    if (!made.length) return undefined;
+    const ours = new Set(made);
+    const kept = new Set<string>();
+    const left = (why: string) => ({ folder: made.find((p) => existsSync(p)) ?? made[0]!, why });
+    try {
+      for (const p of [...made].reverse()) {
+        if (!lstatSync(p).isDirectory()) {
+          // A file in a folder this run made goes with that folder, once it is known to hold only ours.
+          if (!ours.has(dirname(p))) unlinkSync(p);
+          continue;
+        }
+        const names = readdirSync(p).map((name) => join(p, name));
+        if (names.some((name) => !ours.has(name) || kept.has(name))) {
+          kept.add(p);
+          continue;
+        }
+        for (const name of names) unlinkSync(name);
+        rmdirSync(p);
+      }
+      return kept.size ? left(otherThings) : undefined;
+    } catch (err) {
+      return left(`it could not be removed (${(err as NodeJS.ErrnoException).code ?? errorLine(err)})`);
+    }
+  }
+}
