@@ -45,6 +45,24 @@ import { namesServiceNotDeploy } from '../platforms/from-ref.js';
 import { hideUrlSecrets } from '../core/url-secrets.js';
 import { verifyWithChecks } from './verify.js';
 
+/** The platforms' tokens and GitHub's, as the root action and the command line read them. */
+export interface RequestSecrets {
+  vercelToken?: string;
+  flyToken?: string;
+  railwayToken?: string;
+  renderToken?: string;
+  netlifyToken?: string;
+  githubToken?: string;
+}
+
+/**
+ * Every token of the run registered with the log before anything can print: the rollback, the
+ * drill and the incident look-up each start with it, whichever of them a run is.
+ */
+export function registerRequestSecrets(secrets: RequestSecrets, log: Log): void {
+  for (const token of Object.values(secrets)) log.secret(token);
+}
+
 export interface RollbackRequest {
   plan: RollbackPlan;
   /** Component names and/or "database" (selectScope). */
@@ -54,7 +72,7 @@ export interface RollbackRequest {
   dryRun: boolean;
   /** Rows of earlier jobs of the same rollback (the `timeline` input). */
   earlierTimeline: TimelineEntry[];
-  secrets: { vercelToken?: string; flyToken?: string; railwayToken?: string; renderToken?: string; netlifyToken?: string; githubToken?: string };
+  secrets: RequestSecrets;
   database?: ConnectionTarget;
   /** The checkout: relative paths in the plan start here. */
   workspace: string;
@@ -139,7 +157,7 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
   const now = deps.now ?? Date.now;
   const plan = request.plan;
   const budget = budgets(plan.budgetMinutes);
-  for (const token of Object.values(request.secrets)) log.secret(token);
+  registerRequestSecrets(request.secrets, log);
   const started = now();
   const inScope = plan.components.filter((c) => request.scope.includes(c.name));
   // scope verify (src/pipeline/scope.ts): change nothing, verify what earlier jobs of this rollback did.
@@ -869,7 +887,7 @@ export type IncidentLookup = { key: string; from: string } & ({ asked: string } 
  */
 export async function nameIncident(request: RollbackRequest, log: Log): Promise<IncidentLookup> {
   const plan = request.plan;
-  for (const token of Object.values(request.secrets)) log.secret(token);
+  registerRequestSecrets(request.secrets, log);
   const unasked = !plan.components.length
     ? 'the rollback plan has no app components'
     : plan.components.filter((c) => c.provider === 'git-revert').map((c) => `${c.name} is a git-revert component, which this look-up does not ask`).join('; ');
