@@ -229,6 +229,8 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
   let planned: RowFacts[] = [];
   /** Method restore: the restore planned as it will run, nothing locked (previewRestore), beside the rest of the plan. */
   let previewing: Promise<RestorePreview> | undefined;
+  /** A dry run's finding: what would refuse the real run, which a dry run (writing nothing) plans past. */
+  let wouldRefuse: string | undefined;
   try {
     for (const c of inScope) checkPromoteRequest(promoteRequest(c, request, true), placeOf(c, plan));
     if (wantsDatabase && !request.database) {
@@ -290,8 +292,13 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
     if (wantsDatabase) {
       const db = plan.database!;
       const target = request.database!;
-      const found = await readLedgerAtPlanOrLegacy(target, record.incidentKey, legacy, db.lockTimeoutSeconds, log, { signal: request.signal });
+      const found = await readLedgerAtPlanOrLegacy(target, record.incidentKey, legacy, db.lockTimeoutSeconds, log, { signal: request.signal, dryRun: request.dryRun });
       ledger = found.row;
+      if (found.refused) {
+        const unread = found.unread ? ' This role may not read the ledger either, so this dry run planned as if it held no row for the incident.' : '';
+        wouldRefuse = `The real run would be refused: ${found.refused}${unread}`;
+        log.warning(wouldRefuse);
+      }
       if (found.underLegacy && aliasable && !aliases.includes(aliasable)) record.incidentAliases = [...aliases, aliasable];
       // A row another incident's run superseded is finished as a done one is (its work was done for it).
       const closed = isClosed(ledger) ? ledger : undefined;
@@ -350,7 +357,8 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
       ...(checks ? [`verify: ${checks.length} check(s)`] : []),
       ...(record.skippedChecks ? [`SQL checks not run (no database-url): ${record.skippedChecks.join(', ')}`] : []),
     ];
-    await finished(planTimer.end(request.dryRun ? 'dry-run' : 'ok', `${parts.join('; ') || (verifyOnly ? 'nothing to roll back (scope verify)' : 'nothing in scope')}; budget ${plan.budgetMinutes} min.`));
+    const planText = `${parts.join('; ') || (verifyOnly ? 'nothing to roll back (scope verify)' : 'nothing in scope')}; budget ${plan.budgetMinutes} min.`;
+    await finished(planTimer.end(wouldRefuse ? 'warning' : request.dryRun ? 'dry-run' : 'ok', wouldRefuse ? `${planText} ${wouldRefuse}` : planText));
   } catch (err) {
     // Its planning session is gone before the run ends (a preview, read only, still running).
     await previewing?.catch(() => undefined);
@@ -377,6 +385,8 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
     for (const c of record.components) if (c.status === 'planned') c.status = 'dry-run';
     if (record.database && record.database.status === 'planned') record.database.status = 'dry-run';
     record.status = 'dry-run';
+    // First: what the person must do before the real run can.
+    if (wouldRefuse) record.nextSteps.push(wouldRefuse);
     record.nextSteps.push(
       verifyOnly
         ? inThisJob('Dry run of scope verify: the plan and the inputs were read and checked; nothing was contacted or changed.', changedEarlier)
