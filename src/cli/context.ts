@@ -47,7 +47,9 @@ export class Cli {
       return value === undefined || value === null ? '' : String(value);
     });
     // The one boundary every printed line crosses: secrets out, workflow wording into this command's flags.
-    this.term = new Terminal(options, (text) => this.log.redact(text), wordingFor(COMMAND_FLAGS[command]));
+    // A secret given by its variable only: messages about its value name the variable (wordingFor).
+    const fromVariable = (Object.keys(TOKEN_ENV) as (keyof typeof TOKEN_ENV)[]).filter((name) => !this.inputs.string(name) && host.env[TOKEN_ENV[name]]?.trim());
+    this.term = new Terminal(options, (text) => this.log.redact(text), wordingFor(COMMAND_FLAGS[command], undefined, fromVariable));
     this.log = createLog({
       info: (m) => this.term.detail(m),
       // Shown without --verbose: a phase that waits on a silent platform must not look hung.

@@ -60,8 +60,13 @@ const like = (word: string, as: string) => (/^[A-Z]/.test(word) ? as[0]!.toUpper
 
 type Rule = [RegExp, (match: string, ...groups: string[]) => string];
 
-/** The wording for a command whose flags are `names` (input names, as COMMAND_FLAGS lists them). */
-export function wordingFor(names: readonly string[], tempDir: string = tmpdir()): Wording {
+/**
+ * The wording for a command whose flags are `names` (input names, as COMMAND_FLAGS lists them).
+ * `fromVariable`: the secrets given by their environment variable rather than their flag (DATABASE_URL
+ * for database-url): where a message points at the value ("Check the host in database-url"), it
+ * names the variable the person set, not a flag they never gave.
+ */
+export function wordingFor(names: readonly string[], tempDir: string = tmpdir(), fromVariable: readonly string[] = []): Wording {
   const known = names.filter((n) => n in FLAGS);
   const valued = known.filter((n) => (FLAGS[n]!.kind ?? 'value') === 'value');
   const toggles = known.filter((n) => !valued.includes(n));
@@ -86,7 +91,16 @@ export function wordingFor(names: readonly string[], tempDir: string = tmpdir())
   /** Where a message says "give the GitHub token", the way to give it here. */
   const orGithubFlag = known.includes('github-token') ? ` (or give ${flagOf('github-token')})` : '';
 
+  const VARIABLE = either(fromVariable.filter((n) => secrets.includes(n)));
+  const variableOf = (name: string) => TOKEN_ENV[name as keyof typeof TOKEN_ENV];
+
   const rules: Rule[] = [
+    // A secret's value, where it came from: "in database-url", "Check database-url", "database-url
+    // has none", "the github-token (401)". How to give one ("Pass database-url", "no database-url
+    // was given", "the database-url input") still names the flag, with its variable where it says so.
+    [re(`\\b(in|to|of|as|that|Check|check) (${VARIABLE})${AFTER}`), (_, word, name) => `${word} ${variableOf(name!)}`],
+    [re(`\\bthe (${VARIABLE})${AFTER}(?! (?:secret|inputs?)\\b)`), (_, name) => `the ${variableOf(name!)}`],
+    [re(`${BEFORE}(${VARIABLE})(?= (?:has none|requires it|is wrong)\\b)`), (_, name) => variableOf(name!)],
     // Whole workflow sentences, before any of their words is taken for a flag.
     [new RegExp(escape(GIT_REVERT_NEEDS), 'g'), () => GIT_REVERT_NEEDS_HERE],
     // The restore after a failed database phase (src/pipeline/rollback.ts), given for both: here its other form is the same command again.

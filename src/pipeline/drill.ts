@@ -22,7 +22,7 @@ import { budgets as rollbackBudgets } from './budgets.js';
 import type { ComponentPlan } from './plan-file.js';
 import type { DeploymentRef, PhaseName, SnapshotRecord, TimelineEntry, VerifyRecord } from './record.js';
 import { forwardTo, label, readiness, ref, type ReadinessCheck } from './drill-readiness.js';
-import { promoteRequest, type RollbackRequest } from './rollback.js';
+import { promoteRequest, registerRequestSecrets, type RollbackRequest } from './rollback.js';
 
 export type { ReadinessCheck };
 import { phaseLine, Timeline } from './timeline.js';
@@ -165,7 +165,7 @@ export function drillBudgets(budgetMinutes: number): { phase(name: DrillPhase): 
 export async function runDrill(request: DrillRequest, deps: DrillDeps, log: Log): Promise<DrillRecord> {
   const now = deps.now ?? Date.now;
   const plan = request.plan;
-  for (const token of Object.values(request.secrets)) log.secret(token);
+  registerRequestSecrets(request.secrets, log);
   const budget = drillBudgets(plan.budgetMinutes);
   const started = now();
   // A drill rehearses going back from what serves now: a configured `from` names an incident.

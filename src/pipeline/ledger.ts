@@ -21,7 +21,7 @@ import { describeTarget, type ConnectionTarget } from '../db/connection.js';
 import { isLockTimeout, lockHolders, lockTimeoutError, lockTimeoutMs } from '../db/lock-wait.js';
 import { closeAtStop, closeSession, connect, QueryDeadlineExceeded, seconds, type QueryDeadline, type Session } from '../db/session.js';
 import { isClosed, ledgerWritableSql, readLedgerRows, supersedeSql, writeLedger, type LedgerRow } from '../migrations/ledger.js';
-import { writableRefusal } from '../migrations/own-tables.js';
+import { INSUFFICIENT_PRIVILEGE, writableRefusal } from '../migrations/own-tables.js';
 import { acquireMigrationLock, holdsLock, releaseMigrationLock, ROLLBACK_KIT_LOCK_KEY } from '../migrations/lock.js';
 import { literal } from '../migrations/sql-split.js';
 
@@ -61,7 +61,24 @@ export async function lockRollback(target: ConnectionTarget, timeoutSeconds: num
  */
 const LEDGER_READ_DEADLINE: QueryDeadline = { statementMs: 30_000, marginMs: 5_000 };
 
-async function readLedgerAtPlan(target: ConnectionTarget, incidentKeys: string[], lockTimeoutSeconds: number, log: Log, opts: { signal?: AbortSignal } = {}): Promise<LedgerRow[]> {
+/**
+ * The plan's ledger read. `refused`: a dry run's finding that the real run would be refused, for a
+ * ledger this role could not write (the refusal, with the GRANT or ALTER it names); the rows are
+ * then those it may read, or none when it may not read them either (`unread`).
+ */
+interface AtPlan {
+  rows: LedgerRow[];
+  refused?: string;
+  unread?: true;
+}
+
+/** Options of the plan's read: `dryRun` makes a ledger this role could not write a finding (AtPlan.refused), not a refusal. */
+export interface AtPlanOptions {
+  signal?: AbortSignal;
+  dryRun?: boolean;
+}
+
+async function readLedgerAtPlan(target: ConnectionTarget, incidentKeys: string[], lockTimeoutSeconds: number, log: Log, opts: AtPlanOptions = {}): Promise<AtPlan> {
   const deadline = LEDGER_READ_DEADLINE;
   const session = await connect(target, { queryDeadline: deadline, signal: opts.signal });
   const what = `Reading the rollback ledger (rollback_kit.rollbacks) of ${describeTarget(target)} to plan`;
@@ -70,7 +87,20 @@ async function readLedgerAtPlan(target: ConnectionTarget, incidentKeys: string[]
   try {
     // The run writes its row later, after it may have rolled the app back: a ledger it could not
     // write then is refused now, with nothing changed (catalogue reads only, no lock on the table).
-    return await readLedgerBounded(session, incidentKeys, lockTimeoutSeconds, log, what, deadline, ledgerWritableSql());
+    try {
+      return { rows: await readLedgerBounded(session, incidentKeys, lockTimeoutSeconds, log, what, deadline, ledgerWritableSql()) };
+    } catch (err) {
+      // A dry run writes nothing: it plans on with what the role may read, and says what the real run would meet.
+      if (!opts.dryRun || opts.signal?.aborted || !WRITE_REFUSALS.has(err as object)) throw err;
+      const refused = (err as Error).message;
+      try {
+        return { rows: await readLedgerBounded(session, incidentKeys, lockTimeoutSeconds, log, what, deadline), refused };
+      } catch (unreadable) {
+        // Only what the role may not read: anything else (a lock held past lock-timeout) is the read's own error.
+        if (opts.signal?.aborted || (unreadable as { code?: string }).code !== INSUFFICIENT_PRIVILEGE) throw unreadable;
+        return { rows: [], refused, unread: true };
+      }
+    }
   } catch (err) {
     if (!opts.signal?.aborted) throw err;
     throw new RollbackKitError(`${what} was stopped (${stopName(opts.signal)}): nothing was changed.`, 'Run it again when it can run to its end.', { changed: 'no', stopped: true });
@@ -114,8 +144,16 @@ export interface LegacyKey {
  * legacy spelling may hold a URL's password, and is never said. `underLegacy`: found only there;
  * `rowKey`: the key the row has until then, for the DELETE a refusal gives (deleteRowSql) and nothing else.
  */
-export async function readLedgerAtPlanOrLegacy(target: ConnectionTarget, incidentKey: string, legacy: LegacyKey | undefined, lockTimeoutSeconds: number, log: Log, opts: { signal?: AbortSignal } = {}): Promise<{ row?: LedgerRow; underLegacy: boolean; rowKey: RowKey }> {
-  const found = incidentRow(await readLedgerAtPlan(target, keysOf(incidentKey, legacy), lockTimeoutSeconds, log, opts), incidentKey, legacy);
+export async function readLedgerAtPlanOrLegacy(
+  target: ConnectionTarget,
+  incidentKey: string,
+  legacy: LegacyKey | undefined,
+  lockTimeoutSeconds: number,
+  log: Log,
+  opts: AtPlanOptions = {},
+): Promise<{ row?: LedgerRow; underLegacy: boolean; rowKey: RowKey; refused?: string; unread?: true }> {
+  const { rows, refused, unread } = await readLedgerAtPlan(target, keysOf(incidentKey, legacy), lockTimeoutSeconds, log, opts);
+  const found = { ...incidentRow(rows, incidentKey, legacy), ...(refused ? { refused } : {}), ...(unread ? { unread } : {}) };
   if (!found.underLegacy || !legacy) return { ...found, rowKey: incidentKey };
   log.info(`Incident ${incidentKey}: its row in rollback_kit.rollbacks was written by an earlier version of rollback-kit, under an earlier spelling of the key; this run takes it up, and renames it to this key under the whole-rollback lock.`);
   return { ...found, rowKey: legacy };
@@ -261,9 +299,14 @@ async function readLedgerBounded(session: Session, incidentKeys: string[], lockT
     if (err instanceof QueryDeadlineExceeded) throw new RollbackKitError(`${what} stopped: ${err.message}.`, 'Nothing was changed. Check the network path to the database and run again.', { changed: 'no' });
     // Out of the failed transaction first: the holders are asked on the same session.
     await session.query('ROLLBACK').catch(() => undefined);
-    throw await boundsError(session, bounds, writableRefusal(err));
+    const refusal = writableRefusal(err);
+    if (check && refusal !== err && refusal instanceof Error) WRITE_REFUSALS.add(refusal);
+    throw await boundsError(session, bounds, refusal);
   }
 }
+
+/** The check's refusals (readLedgerBounded's `check`), told from the read's own errors: a dry run goes on past them. */
+const WRITE_REFUSALS = new WeakSet<object>();
 
 interface LedgerBounds {
   lockTimeoutSeconds: number;

@@ -505,7 +505,7 @@ function readComponents(reader: Reader, raw: unknown): ComponentPlan[] {
 }
 
 // A restore reads no tracking table and runs no down statement: such a setting would be read by nobody.
-const downMigrationsOnly = (key: string) => `${key} is for method down-migrations (run-down-migrations' input); a restore does not read it`;
+export const downMigrationsOnly = (key: string) => `${key} is for method down-migrations (run-down-migrations' input); a restore does not read it`;
 
 /**
  * What is wrong with a migrations-table setting under this method: the one rule for the plan key

@@ -10,7 +10,7 @@ import { FORMAT_NAMES } from '../migrations/types.js';
 import { defaultApiUrl, isHttpUrl, METHODS, PROVIDERS, type Provider } from '../platforms/promote.js';
 import { RUNBOOK_MINUTES } from './budgets.js';
 import { URL_SHAPED } from './incident-key.js';
-import { componentExample, DB_METHODS, defaultVerify, migrationsTableProblems, PlanError, RESERVED_NAMES, type ComponentPlan, type DatabasePlan, type PlanProblem, type RollbackPlan } from './plan-file.js';
+import { componentExample, DB_METHODS, defaultVerify, downMigrationsOnly, fileKey, migrationsTableProblems, PlanError, RESERVED_NAMES, type ComponentPlan, type DatabasePlan, type PlanProblem, type RollbackPlan } from './plan-file.js';
 
 /** The root action's plan inputs, by their public names, already trimmed (undefined when empty). */
 export interface PlanInputs {
@@ -57,6 +57,12 @@ export function resolvePlan(file: RollbackPlan | undefined, inputs: PlanInputs, 
     for (const name of COMPONENT_INPUTS) {
       if (inputs[name] !== undefined) bad(name, `describes a component only when there is no rollback plan file; ${file.source} describes the components, so set it there`);
     }
+    // Each component waits for its platform as long as its own key says: one input for them all
+    // would either override every key or fill only the gaps, and a person typing it means neither for sure.
+    if (inputs['timeout-seconds'] !== undefined) {
+      const keys = file.components.map((c) => `${fileKey(`components.${c.name}.timeout-seconds`, file.source)} (now ${c.timeoutSeconds})`);
+      bad('timeout-seconds', `is the wait of a component given by inputs, and ${file.source} describes the components: ${keys.length ? `set ${keys.join(', ')} instead, and drop the input` : 'it has none, so drop the input'}`);
+    }
     components = file.components.map((c) => ({ ...c }));
     // Where to go back to changes per incident ("that deployment, now"), so it overrides the file.
     if (inputs.target && /^(previous|last-verified)$/i.test(inputs.target.trim())) for (const c of components) c.target = inputs.target.trim().toLowerCase();
@@ -66,7 +72,7 @@ export function resolvePlan(file: RollbackPlan | undefined, inputs: PlanInputs, 
   }
   applyPerComponent(components, 'from', inputs.from, bad);
 
-  const database = mergeDatabase(file?.database, inputs, opts.hasDatabaseUrl || Boolean(file?.database), bad);
+  const database = mergeDatabase(file?.database, source, inputs, opts.hasDatabaseUrl || Boolean(file?.database), bad);
   const verify = mergeVerify(file, inputs, bad);
   if (!components.length && !database) {
     problems.push({
@@ -175,7 +181,7 @@ function namedPairs(raw: string, names: string[]): [string, string][] | undefine
   return pairs.length ? pairs : undefined;
 }
 
-function mergeDatabase(file: DatabasePlan | undefined, inputs: PlanInputs, wanted: boolean, bad: (name: string, message: string) => void): DatabasePlan | undefined {
+function mergeDatabase(file: DatabasePlan | undefined, source: string, inputs: PlanInputs, wanted: boolean, bad: (name: string, message: string) => void): DatabasePlan | undefined {
   const anyInput = DATABASE_INPUTS.some((name) => inputs[name] !== undefined);
   if (!file && !wanted && !anyInput) return undefined;
   const method = (inputs['db-method'] ?? file?.method ?? 'down-migrations').toLowerCase();
@@ -185,6 +191,15 @@ function mergeDatabase(file: DatabasePlan | undefined, inputs: PlanInputs, wante
   const given = (['steps', 'to-version', 'since-ref'] as const).filter((k) => inputs[k] !== undefined);
   if (given.length > 1) bad(given[1]!, `conflicts with the ${given[0]} input (give exactly one of steps, to-version and since-ref)`);
   for (const problem of migrationsTableProblems(inputs['migrations-table'], method)) bad('migrations-table', problem);
+  // The file's down-migrations settings under a restore the input asks for: refused as the file
+  // refuses them beside its own method restore, never dropped in silence.
+  if (file && inputs['db-method'] !== undefined && method === 'restore') {
+    const downOnly = [
+      ...(inputs['migrations-table'] === undefined ? migrationsTableProblems(file.migrationsTable, method).map((problem) => ['migrations-table', problem] as const) : []),
+      ...(file.statementTimeoutSeconds !== undefined ? [['statement-timeout-seconds', downMigrationsOnly('statement-timeout-seconds')] as const] : []),
+    ];
+    for (const [key, problem] of downOnly) bad('db-method', `is restore, but ${fileKey(`database.${key}`, source)} is set: ${problem}. Remove the key from the file, or leave db-method to the file (method ${file.method})`);
+  }
   let choice: Choice | undefined = file?.choice;
   if (inputs.steps !== undefined) choice = { steps: inputs.steps };
   else if (inputs['to-version'] !== undefined) choice = { toVersion: inputs['to-version'] };

@@ -45,6 +45,24 @@ import { namesServiceNotDeploy } from '../platforms/from-ref.js';
 import { hideUrlSecrets } from '../core/url-secrets.js';
 import { verifyWithChecks } from './verify.js';
 
+/** The platforms' tokens and GitHub's, as the root action and the command line read them. */
+export interface RequestSecrets {
+  vercelToken?: string;
+  flyToken?: string;
+  railwayToken?: string;
+  renderToken?: string;
+  netlifyToken?: string;
+  githubToken?: string;
+}
+
+/**
+ * Every token of the run registered with the log before anything can print: the rollback, the
+ * drill and the incident look-up each start with it, whichever of them a run is.
+ */
+export function registerRequestSecrets(secrets: RequestSecrets, log: Log): void {
+  for (const token of Object.values(secrets)) log.secret(token);
+}
+
 export interface RollbackRequest {
   plan: RollbackPlan;
   /** Component names and/or "database" (selectScope). */
@@ -54,7 +72,7 @@ export interface RollbackRequest {
   dryRun: boolean;
   /** Rows of earlier jobs of the same rollback (the `timeline` input). */
   earlierTimeline: TimelineEntry[];
-  secrets: { vercelToken?: string; flyToken?: string; railwayToken?: string; renderToken?: string; netlifyToken?: string; githubToken?: string };
+  secrets: RequestSecrets;
   database?: ConnectionTarget;
   /** The checkout: relative paths in the plan start here. */
   workspace: string;
@@ -139,7 +157,7 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
   const now = deps.now ?? Date.now;
   const plan = request.plan;
   const budget = budgets(plan.budgetMinutes);
-  for (const token of Object.values(request.secrets)) log.secret(token);
+  registerRequestSecrets(request.secrets, log);
   const started = now();
   const inScope = plan.components.filter((c) => request.scope.includes(c.name));
   // scope verify (src/pipeline/scope.ts): change nothing, verify what earlier jobs of this rollback did.
@@ -211,6 +229,8 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
   let planned: RowFacts[] = [];
   /** Method restore: the restore planned as it will run, nothing locked (previewRestore), beside the rest of the plan. */
   let previewing: Promise<RestorePreview> | undefined;
+  /** A dry run's finding: what would refuse the real run, which a dry run (writing nothing) plans past. */
+  let wouldRefuse: string | undefined;
   try {
     for (const c of inScope) checkPromoteRequest(promoteRequest(c, request, true), placeOf(c, plan));
     if (wantsDatabase && !request.database) {
@@ -272,8 +292,13 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
     if (wantsDatabase) {
       const db = plan.database!;
       const target = request.database!;
-      const found = await readLedgerAtPlanOrLegacy(target, record.incidentKey, legacy, db.lockTimeoutSeconds, log, { signal: request.signal });
+      const found = await readLedgerAtPlanOrLegacy(target, record.incidentKey, legacy, db.lockTimeoutSeconds, log, { signal: request.signal, dryRun: request.dryRun });
       ledger = found.row;
+      if (found.refused) {
+        const unread = found.unread ? ' This role may not read the ledger either, so this dry run planned as if it held no row for the incident.' : '';
+        wouldRefuse = `The real run would be refused: ${found.refused}${unread}`;
+        log.warning(wouldRefuse);
+      }
       if (found.underLegacy && aliasable && !aliases.includes(aliasable)) record.incidentAliases = [...aliases, aliasable];
       // A row another incident's run superseded is finished as a done one is (its work was done for it).
       const closed = isClosed(ledger) ? ledger : undefined;
@@ -332,7 +357,8 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
       ...(checks ? [`verify: ${checks.length} check(s)`] : []),
       ...(record.skippedChecks ? [`SQL checks not run (no database-url): ${record.skippedChecks.join(', ')}`] : []),
     ];
-    await finished(planTimer.end(request.dryRun ? 'dry-run' : 'ok', `${parts.join('; ') || (verifyOnly ? 'nothing to roll back (scope verify)' : 'nothing in scope')}; budget ${plan.budgetMinutes} min.`));
+    const planText = `${parts.join('; ') || (verifyOnly ? 'nothing to roll back (scope verify)' : 'nothing in scope')}; budget ${plan.budgetMinutes} min.`;
+    await finished(planTimer.end(wouldRefuse ? 'warning' : request.dryRun ? 'dry-run' : 'ok', wouldRefuse ? `${planText} ${wouldRefuse}` : planText));
   } catch (err) {
     // Its planning session is gone before the run ends (a preview, read only, still running).
     await previewing?.catch(() => undefined);
@@ -359,6 +385,8 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
     for (const c of record.components) if (c.status === 'planned') c.status = 'dry-run';
     if (record.database && record.database.status === 'planned') record.database.status = 'dry-run';
     record.status = 'dry-run';
+    // First: what the person must do before the real run can.
+    if (wouldRefuse) record.nextSteps.push(wouldRefuse);
     record.nextSteps.push(
       verifyOnly
         ? inThisJob('Dry run of scope verify: the plan and the inputs were read and checked; nothing was contacted or changed.', changedEarlier)
@@ -869,7 +897,7 @@ export type IncidentLookup = { key: string; from: string } & ({ asked: string } 
  */
 export async function nameIncident(request: RollbackRequest, log: Log): Promise<IncidentLookup> {
   const plan = request.plan;
-  for (const token of Object.values(request.secrets)) log.secret(token);
+  registerRequestSecrets(request.secrets, log);
   const unasked = !plan.components.length
     ? 'the rollback plan has no app components'
     : plan.components.filter((c) => c.provider === 'git-revert').map((c) => `${c.name} is a git-revert component, which this look-up does not ask`).join('; ');

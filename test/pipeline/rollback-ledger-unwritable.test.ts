@@ -14,6 +14,7 @@ import { afterEach, beforeEach, expect, it } from 'vitest';
 import { memoryLog } from '../../src/core/log.js';
 import { parseConnectionString } from '../../src/db/connection.js';
 import { runRollback, type RollbackRequest } from '../../src/pipeline/rollback.js';
+import { closingLines, rollbackSummaryMarkdown } from '../../src/report/rollback-summary.js';
 import { adminQuery, createTestDatabase, type TestDatabase } from '../helpers/pg.js';
 import { applyMigrations, tables, writeMigrations } from '../migrations/fixtures.js';
 import { databaseRollbackRequest } from './requests.js';
@@ -88,9 +89,26 @@ it('is refused while planned, before its snapshot or any change, naming the tabl
   expect(await appliedVersions(db)).toEqual([V(1), V(2), V(3)]);
   expect(await ledger()).toEqual(before);
 
-  // The dry run says the same.
-  const dry = await runRollback(request(true), {}, memoryLog());
-  expect(dry.timeline.find((t) => t.phase === 'plan')?.detail).toContain('rollback_kit.rollbacks lacks the column kept');
+  // The dry run changes nothing, so it is not refused: it plans to its end and says, as its finding,
+  // that the real run would be, with the same ALTER (plan row, log, next steps first).
+  const log = memoryLog();
+  const dry = await runRollback(request(true), {}, log);
+  expect(dry.status).toBe('dry-run');
+  const dryPlan = dry.timeline.find((t) => t.phase === 'plan');
+  expect(dryPlan?.status).toBe('warning');
+  const finding = `The real run would be refused: rollback_kit.rollbacks lacks the column kept, which this version of rollback-kit writes`;
+  expect(dryPlan?.detail).toContain(`database: revert ${V(3)}`);
+  expect(dryPlan?.detail).toContain(finding);
+  expect(dryPlan?.detail).toContain(`Have ${migrator} (or a superuser) run once: ALTER TABLE rollback_kit.rollbacks ADD COLUMN IF NOT EXISTS kept`);
+  expect(dry.nextSteps[0]).toContain(finding);
+  expect(dry.nextSteps[0]).toContain('run once: ALTER TABLE rollback_kit.rollbacks');
+  expect(log.lines.filter((l) => l.startsWith(`warning: ${finding}`))).toHaveLength(1);
+  expect(dry.database).toMatchObject({ planned: [V(3)], status: 'dry-run' });
+  // Where people read it: the command line's closing lines, the job summary.
+  expect(closingLines(dry)[1]).toContain(`• ${finding}`);
+  expect(rollbackSummaryMarkdown(dry, log)).toMatch(/1\. The real run would be refused: rollback\\?_kit\.rollbacks lacks the column kept/);
+  expect(await appliedVersions(db)).toEqual([V(1), V(2), V(3)]);
+  expect(await ledger()).toEqual(before);
 
   // The owner runs what it says; the same run then goes through, and a re-run finds it done.
   const statement = /run once: (ALTER TABLE [^;]+);/.exec(plan!.detail)?.[1];
@@ -160,11 +178,17 @@ it('a ledger schema the role may not use is refused while planned, naming GRANT 
 
 it('no ledger table yet in a schema the role may not use is refused while planned, naming GRANT USAGE, CREATE ON SCHEMA', async () => {
   await db.query(`DROP TABLE rollback_kit.rollbacks; REVOKE USAGE ON SCHEMA rollback_kit FROM ${ci}`);
-  const result = await runRollback(request(true), {}, memoryLog());
+  const said = `This run writes its row to rollback_kit.rollbacks, which it makes at its first write, and role ${ci} lacks USAGE, CREATE on schema rollback_kit. Have ${migrator} (or a superuser) run once: GRANT USAGE, CREATE ON SCHEMA rollback_kit TO ${ci}; then run again.`;
+  const result = await runRollback(request(), {}, memoryLog());
   const plan = result.timeline.find((t) => t.phase === 'plan');
   expect(plan?.status).toBe('failed');
-  expect(plan?.detail).toContain(
-    `This run writes its row to rollback_kit.rollbacks, which it makes at its first write, and role ${ci} lacks USAGE, CREATE on schema rollback_kit. Have ${migrator} (or a superuser) run once: GRANT USAGE, CREATE ON SCHEMA rollback_kit TO ${ci}; then run again.`,
-  );
+  expect(plan?.detail).toContain(said);
+  // A dry run, which may not even read the ledger here, plans on as if it held no row, and says both.
+  const dry = await runRollback(request(true), {}, memoryLog());
+  expect(dry.status).toBe('dry-run');
+  expect(dry.timeline.find((t) => t.phase === 'plan')).toMatchObject({ status: 'warning' });
+  expect(dry.nextSteps[0]).toBe(`The real run would be refused: ${said} This role may not read the ledger either, so this dry run planned as if it held no row for the incident.`);
+  expect(dry.database).toMatchObject({ planned: [V(3)], status: 'dry-run' });
   expect((await db.query(`SELECT to_regclass('rollback_kit.rollbacks') AS t`)).rows[0]).toEqual({ t: null });
+  expect(await appliedVersions(db)).toEqual([V(1), V(2), V(3)]);
 });
