@@ -6,7 +6,7 @@
  */
 import { errorLine, RollbackKitError } from '../core/errors.js';
 import type { Log } from '../core/log.js';
-import { countRows, listTables, qualified, quoteIdent, tableKey } from '../db/catalog.js';
+import { countRows, listTables, qualified, quoteIdent, RowSecurityHidesRows, seeAllRows, tableKey } from '../db/catalog.js';
 import type { ConnectionTarget } from '../db/connection.js';
 import { userSchemas, type TableName } from '../db/patterns.js';
 import { compareSource, readServerIdentity, snapshotSource } from '../db/server-identity.js';
@@ -223,6 +223,20 @@ function refuseUnreadable(snapshot: VerifiedSnapshot, wayBack: WayBack, who: str
 }
 
 /**
+ * A snapshot that lacks tables whose rows row-level security hides from this role: its count shows
+ * only what the policies let it see, so "empty" cannot be told from "holds rows" (and the down SQL
+ * may drop them). Refused, naming what would let it see every row.
+ */
+function refuseHidden(snapshot: VerifiedSnapshot, wayBack: WayBack, hidden: RowSecurityHidesRows): never {
+  const one = hidden.tables.length === 1;
+  const names = nameList(hidden.tables.map(describeTable));
+  throw new RollbackKitError(
+    `Snapshot ${snapshot.path} (${takenText(wayBack)}) does not list ${one ? 'table' : 'tables'} ${names} (made since it was taken), and row-level security hides ${one ? 'its' : 'their'} rows from user ${hidden.who}, so whether ${one ? 'it holds' : 'they hold'} rows the snapshot lacks cannot be told.`,
+    `To count them, ${seeAllRows(hidden.who, hidden.tables)}, and run again; or take a fresh snapshot now with the snapshot-db action and pass its path as snapshot-path; or, if those rows may be lost, set require-snapshot: false to revert without a snapshot. Nothing was changed.`,
+  );
+}
+
+/**
  * Refuses a snapshot taken before tables that hold rows now (an old snapshot-db snapshot passed
  * to a later rollback): a down migration that drops one would take rows the snapshot never had,
  * while the run spoke of a way back. An empty one loses nothing (a table the reverted migration
@@ -239,6 +253,7 @@ export async function requireCoverage(session: Session, snapshot: VerifiedSnapsh
     if (cannotRead?.tables.length) refuseUnreadable(snapshot, wayBack, cannotRead.who, cannotRead.tables);
     notHeld = await countNotHeld(session, missing);
   } catch (err) {
+    if (err instanceof RowSecurityHidesRows) refuseHidden(snapshot, wayBack, err);
     if (err instanceof RollbackKitError) throw err;
     const denied = (err as { code?: string }).code === INSUFFICIENT_PRIVILEGE;
     throw new RollbackKitError(

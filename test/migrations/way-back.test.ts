@@ -259,3 +259,42 @@ describe('counting the rows of a table the snapshot lacks', () => {
     }
   });
 });
+
+describe('a table the snapshot lacks whose rows row-level security hides from the user', () => {
+  it('is refused, naming the table and what lets the user see its rows; the old count read it as empty and dropped its rows', async () => {
+    const { db, ws } = await shop('rk_coverage_rls_run');
+    const role = `rk_coverage_rls_${randomBytes(4).toString('hex')}`;
+    await adminQuery(`CREATE ROLE ${role} LOGIN`);
+    try {
+      await db.query(`GRANT CREATE ON DATABASE "${db.name}" TO ${role}; GRANT ALL ON SCHEMA public TO ${role}; GRANT ALL ON ALL TABLES IN SCHEMA public TO ${role}`);
+      const path = await snapshot(db);
+      // The deploy after the snapshot: a tenant table its owner (the migrations' role) sees through
+      // its policies too (FORCE), as a multi-tenant app sets it, and rows no policy shows this session.
+      const PROMO: Step = { version: '20240101000003', name: 'promo', up: 'CREATE TABLE promo (id int, tenant text);', down: 'DROP TABLE promo;' };
+      await applyMigrations(db, 'dbmate', await writeMigrations(ws, 'dbmate', [...SHOP, PROMO]), [...SHOP, PROMO]);
+      await db.query(`ALTER TABLE promo OWNER TO ${role}; ALTER TABLE promo ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
+        CREATE POLICY by_tenant ON promo USING (tenant = current_setting('app.tenant', true));
+        INSERT INTO promo VALUES (1, 'a'), (2, 'b'), (3, 'c')`);
+      const target = parseConnectionString(db.url);
+      const err = await revertMigrations(options(db, ws, { snapshotPath: path, choice: { steps: 1 }, target: { ...target, user: role } }), memoryLog()).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(RollbackKitError);
+      const { message, hint } = err as RollbackKitError;
+      expect(message).toContain(`does not list table public.promo (made since it was taken), and row-level security hides its rows from user ${role}, so whether it holds rows the snapshot lacks cannot be told.`);
+      // Its owner is subject to it (FORCE): only BYPASSRLS helps.
+      expect(hint).toBe(
+        `To count them, let user ${role} bypass row-level security (ALTER ROLE ${role} BYPASSRLS;), and run again; or take a fresh snapshot now with the snapshot-db action and pass its path as snapshot-path; or, if those rows may be lost, set require-snapshot: false to revert without a snapshot. Nothing was changed.`,
+      );
+      expect((await db.query('SELECT count(*)::int AS n FROM promo')).rows[0]?.n).toBe(3);
+      expect(await trackingState(db, 'dbmate')).toEqual(['20240101000001', '20240101000002', '20240101000003']);
+
+      // With BYPASSRLS its count is the table's: three rows the snapshot lacks, refused as any such table.
+      await adminQuery(`ALTER ROLE ${role} BYPASSRLS`);
+      const counted = await revertMigrations(options(db, ws, { snapshotPath: path, choice: { steps: 1 }, target: { ...target, user: role } }), memoryLog()).catch((e: unknown) => e);
+      expect((counted as RollbackKitError).message).toContain('is no way back for table public.promo (3 rows)');
+      expect((await db.query('SELECT count(*)::int AS n FROM promo')).rows[0]?.n).toBe(3);
+    } finally {
+      await db.drop();
+      await adminQuery(`DROP ROLE IF EXISTS ${role}`);
+    }
+  });
+});
