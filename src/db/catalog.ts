@@ -12,6 +12,11 @@ export interface TableCount {
   name: string;
   /** null when the table's data is not in the snapshot (exclude-table-data). */
   rows: number | null;
+  /**
+   * Its OID when the snapshot was taken: the same while the table lives, whatever it is renamed to
+   * (a restore makes it anew, under another). Absent in manifests written before it was recorded.
+   */
+  oid?: number;
 }
 
 export interface ObjectCounts {
@@ -57,8 +62,9 @@ function schemaCondition(schemas: string[], params: unknown[]): string {
 const NOT_FROM_EXTENSION = (oidExpr: string, classExpr: string) =>
   `NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = '${classExpr}'::regclass AND d.objid = ${oidExpr} AND d.deptype = 'e')`;
 
-/** A table and the size of its main data file now (pg_relation_size: a file's size, not a scan). */
+/** A table, its OID and the size of its main data file now (pg_relation_size: a file's size, not a scan). */
 export interface SizedTable extends TableName {
+  oid: number;
   bytes: number;
 }
 
@@ -78,14 +84,14 @@ export async function listTables(session: Session, schemas: string[], kinds: rea
   const params: unknown[] = [];
   const schemaIn = schemaCondition(schemas, params);
   params.push(kinds);
-  const { rows } = await session.query<{ schema: string; name: string; bytes: string }>(
-    `SELECT n.nspname AS schema, c.relname AS name, pg_relation_size(c.oid) AS bytes
+  const { rows } = await session.query<{ schema: string; name: string; oid: string; bytes: string }>(
+    `SELECT n.nspname AS schema, c.relname AS name, c.oid::text AS oid, pg_relation_size(c.oid) AS bytes
        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE c.relkind = ANY($${params.length}::"char"[]) AND ${schemaIn} AND ${NOT_FROM_EXTENSION('c.oid', 'pg_class')}
       ORDER BY 1, 2`,
     params,
   );
-  return rows.map((r) => ({ schema: r.schema, name: r.name, bytes: Number(r.bytes) }));
+  return rows.map((r) => ({ schema: r.schema, name: r.name, oid: Number(r.oid), bytes: Number(r.bytes) }));
 }
 
 /**

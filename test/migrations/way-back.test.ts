@@ -5,7 +5,7 @@
 // taken before a table that holds rows now is refused too, naming it (snapshot-cover.test.ts runs
 // the bundles). Real snapshots by snapshot-db's own code, real dbmate and node-pg-migrate, the real server.
 import { randomBytes } from 'node:crypto';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -296,5 +296,28 @@ describe('a table the snapshot lacks whose rows row-level security hides from th
       await db.drop();
       await adminQuery(`DROP ROLE IF EXISTS ${role}`);
     }
+  });
+});
+
+describe('a table renamed since the snapshot', () => {
+  it('is refused, saying the name it had then, not that the snapshot predates it; an older manifest claims neither', async () => {
+    const { db, ws } = await shop('rk_coverage_rls_renamed');
+    const path = await snapshot(db);
+    await db.query('ALTER TABLE discount_codes RENAME TO vouchers');
+    const err = await refusal(db, ws, path);
+    expect(err.message).toContain(
+      'is no way back for table public.vouchers (2 rows; renamed since the snapshot from public.discount_codes): its manifest does not list it under this name, so the snapshot may not hold its rows as they are now. A down migration that drops it would leave those rows nowhere.',
+    );
+    expect(err.message).not.toContain('predates');
+    expect(err.hint).toContain('Take a fresh snapshot now with the snapshot-db action');
+
+    // A manifest written before OIDs were recorded cannot tell a rename from a new table.
+    const manifestPath = `${path}.manifest.json`;
+    const manifest = JSON.parse(await readFile(manifestPath, 'utf8'));
+    for (const t of manifest.tables) delete t.oid;
+    await writeFile(manifestPath, JSON.stringify(manifest));
+    const older = await refusal(db, ws, path);
+    expect(older.message).toContain('is no way back for table public.vouchers (2 rows): its manifest does not list it under this name (made or renamed since it was taken), so the snapshot may not hold its rows as they are now.');
+    expect((await db.query('SELECT count(*)::int AS n FROM vouchers')).rows[0]?.n).toBe(2);
   });
 });
