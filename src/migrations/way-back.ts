@@ -276,7 +276,7 @@ function refuseHidden(snapshot: VerifiedSnapshot, wayBack: WayBack, hidden: RowS
  * A re-run after a partial revert is not refused for tables its first attempt dropped: they are
  * gone, and only tables here now are compared.
  */
-export async function requireCoverage(session: Session, snapshot: VerifiedSnapshot, wayBack: WayBack, log: Log): Promise<void> {
+export async function requireCoverage(session: Session, snapshot: VerifiedSnapshot, wayBack: WayBack, log: Log, revertedEarlier: string[] = []): Promise<void> {
   let notHeld: (NotHeld & { rows: number })[];
   let missing: NotHeld[] = [];
   try {
@@ -306,9 +306,17 @@ export async function requireCoverage(session: Session, snapshot: VerifiedSnapsh
     const why = withRows.every((t) => t.made)
       ? `its manifest does not list ${it}, so the snapshot predates ${it} and holds none of ${its} rows`
       : `its manifest does not list ${it} under ${one ? 'this name' : 'these names'}${withRows.some((t) => !t.made && !t.renamedFrom) ? ' (made or renamed since it was taken)' : ''}, so the snapshot may not hold ${its} rows as they are now`;
+    // A re-run with the snapshot its first attempt had: that attempt's down SQL may have made and
+    // filled these tables. Which statement wrote which row is not recorded, so it is refused all the
+    // same, saying why, and that the same snapshot will not do.
+    const earlier = revertedEarlier.length && withRows.some((t) => !t.renamedFrom)
+      ? ` An earlier attempt of this step already reverted ${nameList(revertedEarlier)} after the snapshot was taken: a table its down SQL made and filled is not in the snapshot either.`
+      : '';
     throw new RollbackKitError(
-      `Snapshot ${snapshot.path} (${takenText(wayBack)}) is no way back for ${one ? 'table' : 'tables'} ${shown.join(', ')}${more}: ${why}. A down migration that drops ${it} would leave those rows nowhere.`,
-      'Take a fresh snapshot now with the snapshot-db action and pass its path as snapshot-path; or, if those rows may be lost, set require-snapshot: false to revert without a snapshot. Nothing was changed.',
+      `Snapshot ${snapshot.path} (${takenText(wayBack)}) is no way back for ${one ? 'table' : 'tables'} ${shown.join(', ')}${more}: ${why}. A down migration that drops ${it} would leave those rows nowhere.${earlier}`,
+      earlier
+        ? 'Take a fresh snapshot now with the snapshot-db action (it holds what that attempt wrote) and pass its path as snapshot-path in a new run: a re-run that passes this same snapshot is refused again. Or, if those rows may be lost, set require-snapshot: false to revert without a snapshot. Nothing was changed.'
+        : 'Take a fresh snapshot now with the snapshot-db action and pass its path as snapshot-path; or, if those rows may be lost, set require-snapshot: false to revert without a snapshot. Nothing was changed.',
     );
   }
   wayBack.notHeld = notHeld.map((t) => describeTable(t.table));

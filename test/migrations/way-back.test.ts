@@ -321,3 +321,30 @@ describe('a table renamed since the snapshot', () => {
     expect((await db.query('SELECT count(*)::int AS n FROM vouchers')).rows[0]?.n).toBe(2);
   });
 });
+
+describe('a re-run whose first attempt\'s down SQL made and filled a table, with the same snapshot', () => {
+  it('is refused, saying what that attempt reverted and that a fresh snapshot in a new run is the way on', async () => {
+    // v2's down SQL moves the codes into a table of their own: made and filled after the snapshot.
+    const steps: Step[] = [
+      { ...SHOP[0]!, down: 'DROP TABLE orders;\nSELECT 1/0;' },
+      { ...SHOP[1]!, down: 'CREATE TABLE legacy_codes AS SELECT code FROM discount_codes;\nDROP TABLE discount_codes;' },
+    ];
+    const db = await createTestDatabase('rk_coverage_rls_rerun');
+    const ws = await workspace();
+    await applyMigrations(db, 'dbmate', await writeMigrations(ws, 'dbmate', steps), steps);
+    const path = await snapshot(db);
+    const run = (attempt: number) => ({ id: '99', attempt, job: 'rollback', step: 'down' });
+    const first = await revertMigrations(options(db, ws, { snapshotPath: path, run: run(1) }), memoryLog()).catch((e: unknown) => e);
+    expect(first).toBeInstanceOf(RollbackKitError);
+    expect((await db.query('SELECT count(*)::int AS n FROM legacy_codes')).rows[0]?.n).toBe(2);
+
+    const err = await revertMigrations(options(db, ws, { snapshotPath: path, run: run(2) }), memoryLog()).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RollbackKitError);
+    const { message, hint } = err as RollbackKitError;
+    expect(message).toContain('is no way back for table public.legacy_codes (2 rows): its manifest does not list it, so the snapshot predates it');
+    expect(message).toContain('An earlier attempt of this step already reverted 20240101000002 after the snapshot was taken: a table its down SQL made and filled is not in the snapshot either.');
+    expect(hint).toContain('pass its path as snapshot-path in a new run: a re-run that passes this same snapshot is refused again.');
+    expect(hint).toContain('a new run finishes it with `steps: 1`');
+    expect((await db.query('SELECT count(*)::int AS n FROM orders')).rows[0]?.n).toBe(1);
+  });
+});
