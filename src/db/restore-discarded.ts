@@ -231,16 +231,18 @@ export async function discardedBy(session: Session, shapes: SnapshotTableShape[]
 
 /**
  * Counts the values the discarded columns hold, in one scan, when the table and everything under
- * it is at most COUNT_BYTES_LIMIT; a count that cannot be made (a lock, row security) is left out.
+ * it is at most COUNT_BYTES_LIMIT; a count that cannot be made (a lock) or trusted (row-level security
+ * hides rows from the user) is left out.
  */
 async function countValues(session: Session, t: DiscardedFromTable & { oid: number }): Promise<void> {
   try {
-    const { rows } = await session.query<{ bytes: string }>(
+    const { rows } = await session.query<{ bytes: string; hidden: boolean }>(
       `WITH RECURSIVE tree(oid) AS (SELECT $1::oid UNION SELECT h.inhrelid FROM pg_inherits h JOIN tree ON h.inhparent = tree.oid)
-       SELECT coalesce(sum(pg_relation_size(oid)), 0)::text AS bytes FROM tree`,
+       SELECT coalesce(sum(pg_relation_size(oid)), 0)::text AS bytes, row_security_active($1::oid) AS hidden FROM tree`,
       [t.oid],
     );
-    if (Number(rows[0]!.bytes) > COUNT_BYTES_LIMIT) return;
+    // A count the policies cut would show fewer values than the restore discards: "not counted" instead.
+    if (Number(rows[0]!.bytes) > COUNT_BYTES_LIMIT || rows[0]!.hidden) return;
     const { rows: counted } = await session.query<Record<string, string>>(`SELECT ${t.columns.map((c, i) => `count(${quoteIdent(c.name)})::text AS c${i}`).join(', ')} FROM ${t.table}`);
     t.columns.forEach((c, i) => (c.nonNull = Number(counted[0]![`c${i}`])));
   } catch (err) {

@@ -615,7 +615,7 @@ export async function takeSnapshot(req: SnapshotRequest, log: Log): Promise<Snap
           try {
             const big = await countRows(session, catalog.tables.filter((t) => t.bytes >= SMALL_TABLE_BYTES), selection.excludeData);
             const counted = new Map([...side.value.small, ...big].map((t) => [tableKey(t), t]));
-            return catalog.tables.map((t) => counted.get(tableKey(t))!);
+            return catalog.tables.map((t) => ({ ...counted.get(tableKey(t))!, oid: t.oid }));
           } catch (err) {
             throw sideError(err, where, req.target.user, log);
           } finally {

@@ -334,7 +334,9 @@ export async function revertMigrations(opts: RevertOptions, log: Log): Promise<R
       if (result.snapshot) {
         // Under the migration lock, before the plan is recorded or anything reverted: a snapshot that
         // predates tables holding rows now is refused here, with nothing changed.
-        await requireCoverage(session, verified!, result.snapshot, log);
+        // What an earlier attempt of this step reverted (its plan, less what is still applied): its down SQL ran after the snapshot too.
+        const earlier = recorded?.earlier?.planned.filter((v) => !plan.applied.some((m) => m.version === v)) ?? [];
+        await requireCoverage(session, verified!, result.snapshot, log, earlier);
         await warnIfOlderThanReverted(session, tracking, plan.toRevert.map((m) => m.file), result.snapshot, log);
       }
       // Written before the first statement: a re-run must find the plan even if this run dies.

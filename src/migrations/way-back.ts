@@ -6,7 +6,7 @@
  */
 import { errorLine, RollbackKitError } from '../core/errors.js';
 import type { Log } from '../core/log.js';
-import { countRows, listTables, qualified, quoteIdent, tableKey } from '../db/catalog.js';
+import { countRows, listTables, qualified, quoteIdent, RowSecurityHidesRows, seeAllRows, tableKey } from '../db/catalog.js';
 import type { ConnectionTarget } from '../db/connection.js';
 import { userSchemas, type TableName } from '../db/patterns.js';
 import { compareSource, readServerIdentity, snapshotSource } from '../db/server-identity.js';
@@ -169,11 +169,42 @@ const OWN_BOOKKEEPING = new Set([LEDGER_TABLE, PROGRESS_TABLE]);
  */
 export const COUNT_CAP = 1_000;
 
-/** The tables here now whose rows the snapshot does not hold (made since it was taken), not rollback-kit's own. */
-async function tablesNotHeld(session: Session, snapshot: VerifiedSnapshot): Promise<TableName[]> {
-  const held = new Set(snapshot.manifest.tables.map(tableKey));
+/**
+ * A table here now that the manifest does not list by its name, with what the manifest's OIDs (new
+ * manifests record them) tell of it: `renamedFrom`, the name it had when the snapshot was taken
+ * (its OID is listed, under a name no table has now); `made`, made since (the manifest lists every
+ * table's OID, and not its); neither, when the manifest cannot tell.
+ */
+interface NotHeld {
+  table: TableName;
+  renamedFrom?: string;
+  made?: true;
+}
+
+/** The tables here now whose rows the snapshot does not hold under their names, not rollback-kit's own. */
+async function tablesNotHeld(session: Session, snapshot: VerifiedSnapshot): Promise<NotHeld[]> {
+  const { tables } = snapshot.manifest;
+  const held = new Set(tables.map(tableKey));
   const here = await listTables(session, await userSchemas(session));
-  return here.filter((t) => !held.has(tableKey(t)) && !OWN_BOOKKEEPING.has(`${t.schema}.${t.name}`));
+  const names = new Set(here.map(tableKey));
+  const byOid = new Map(tables.filter((t) => t.oid !== undefined).map((t) => [t.oid!, t]));
+  const everyOid = tables.every((t) => t.oid !== undefined);
+  return here
+    .filter((t) => !held.has(tableKey(t)) && !OWN_BOOKKEEPING.has(`${t.schema}.${t.name}`))
+    .map(({ schema, name, oid }) => {
+      const then = byOid.get(oid);
+      // An OID is not reused while its table lives, nor soon after: its old name gone too makes it the same table.
+      if (then && !names.has(tableKey(then))) return { table: { schema, name }, renamedFrom: describeTable(then) };
+      return everyOid && !then ? { table: { schema, name }, made: true } : { table: { schema, name } };
+    });
+}
+
+/** Why the manifest lacks these tables, as far as it can tell: "made since it was taken" only when its OIDs say so. */
+function sinceText(missing: NotHeld[], tables: TableName[]): string {
+  const keys = new Set(tables.map(tableKey));
+  const these = missing.filter((t) => keys.has(tableKey(t.table)));
+  if (these.every((t) => t.made)) return 'made since it was taken';
+  return these.every((t) => t.renamedFrom) ? 'renamed since it was taken' : 'made or renamed since it was taken';
 }
 
 /**
@@ -198,9 +229,9 @@ async function unreadable(session: Session, tables: TableName[]): Promise<{ who:
 }
 
 /** The rows of each table counted up to one past COUNT_CAP (`FROM ONLY`, as the snapshot counts them). Bounded by the run's lock_timeout and statement_timeout. */
-async function countNotHeld(session: Session, tables: TableName[]): Promise<{ table: TableName; rows: number }[]> {
-  const counts = await countRows(session, tables, [], COUNT_CAP + 1);
-  return counts.map((c, i) => ({ table: tables[i]!, rows: c.rows ?? 0 }));
+async function countNotHeld(session: Session, tables: NotHeld[]): Promise<(NotHeld & { rows: number })[]> {
+  const counts = await countRows(session, tables.map((t) => t.table), [], COUNT_CAP + 1);
+  return counts.map((c, i) => ({ ...tables[i]!, rows: c.rows ?? 0 }));
 }
 
 function rowsText(n: number): string {
@@ -208,7 +239,7 @@ function rowsText(n: number): string {
 }
 
 /** A snapshot that lacks tables this role may not read: whether they hold rows cannot be told, so it is refused, naming the grant. */
-function refuseUnreadable(snapshot: VerifiedSnapshot, wayBack: WayBack, who: string, tables: { table: TableName; usage: boolean }[]): never {
+function refuseUnreadable(snapshot: VerifiedSnapshot, wayBack: WayBack, who: string, tables: { table: TableName; usage: boolean }[], missing: NotHeld[]): never {
   const one = tables.length === 1;
   const names = nameList(tables.map((t) => describeTable(t.table)));
   const schemas = [...new Set(tables.filter((t) => !t.usage).map((t) => quoteIdent(t.table.schema)))];
@@ -217,8 +248,22 @@ function refuseUnreadable(snapshot: VerifiedSnapshot, wayBack: WayBack, who: str
     `GRANT SELECT ON ${tables.slice(0, NAMES_SHOWN).map((t) => qualified(t.table.schema, t.table.name)).join(', ')} TO ${who};`,
   ].join(' ');
   throw new RollbackKitError(
-    `Snapshot ${snapshot.path} (${takenText(wayBack)}) does not list ${one ? 'table' : 'tables'} ${names} (made since it was taken), and user ${who} may not read ${one ? 'it' : 'them'}, so whether ${one ? 'it holds' : 'they hold'} rows the snapshot lacks cannot be told.`,
+    `Snapshot ${snapshot.path} (${takenText(wayBack)}) does not list ${one ? 'table' : 'tables'} ${names} (${sinceText(missing, tables.map((t) => t.table))}), and user ${who} may not read ${one ? 'it' : 'them'}, so whether ${one ? 'it holds' : 'they hold'} rows the snapshot lacks cannot be told.`,
     `Let the user read ${one ? 'it' : 'them'} (${grants}) and run again; or take a fresh snapshot now with the snapshot-db action and pass its path as snapshot-path; or, if those rows may be lost, set require-snapshot: false to revert without a snapshot. Nothing was changed.`,
+  );
+}
+
+/**
+ * A snapshot that lacks tables whose rows row-level security hides from this role: its count shows
+ * only what the policies let it see, so "empty" cannot be told from "holds rows" (and the down SQL
+ * may drop them). Refused, naming what would let it see every row.
+ */
+function refuseHidden(snapshot: VerifiedSnapshot, wayBack: WayBack, hidden: RowSecurityHidesRows, missing: NotHeld[]): never {
+  const one = hidden.tables.length === 1;
+  const names = nameList(hidden.tables.map(describeTable));
+  throw new RollbackKitError(
+    `Snapshot ${snapshot.path} (${takenText(wayBack)}) does not list ${one ? 'table' : 'tables'} ${names} (${sinceText(missing, hidden.tables)}), and row-level security hides ${one ? 'its' : 'their'} rows from user ${hidden.who}, so whether ${one ? 'it holds' : 'they hold'} rows the snapshot lacks cannot be told.`,
+    `To count them, ${seeAllRows(hidden.who, hidden.tables)}, and run again; or take a fresh snapshot now with the snapshot-db action and pass its path as snapshot-path; or, if those rows may be lost, set require-snapshot: false to revert without a snapshot. Nothing was changed.`,
   );
 }
 
@@ -231,14 +276,16 @@ function refuseUnreadable(snapshot: VerifiedSnapshot, wayBack: WayBack, who: str
  * A re-run after a partial revert is not refused for tables its first attempt dropped: they are
  * gone, and only tables here now are compared.
  */
-export async function requireCoverage(session: Session, snapshot: VerifiedSnapshot, wayBack: WayBack, log: Log): Promise<void> {
-  let notHeld: { table: TableName; rows: number }[];
+export async function requireCoverage(session: Session, snapshot: VerifiedSnapshot, wayBack: WayBack, log: Log, revertedEarlier: string[] = []): Promise<void> {
+  let notHeld: (NotHeld & { rows: number })[];
+  let missing: NotHeld[] = [];
   try {
-    const missing = await tablesNotHeld(session, snapshot);
-    const cannotRead = missing.length ? await unreadable(session, missing) : undefined;
-    if (cannotRead?.tables.length) refuseUnreadable(snapshot, wayBack, cannotRead.who, cannotRead.tables);
+    missing = await tablesNotHeld(session, snapshot);
+    const cannotRead = missing.length ? await unreadable(session, missing.map((t) => t.table)) : undefined;
+    if (cannotRead?.tables.length) refuseUnreadable(snapshot, wayBack, cannotRead.who, cannotRead.tables, missing);
     notHeld = await countNotHeld(session, missing);
   } catch (err) {
+    if (err instanceof RowSecurityHidesRows) refuseHidden(snapshot, wayBack, err, missing);
     if (err instanceof RollbackKitError) throw err;
     const denied = (err as { code?: string }).code === INSUFFICIENT_PRIVILEGE;
     throw new RollbackKitError(
@@ -251,11 +298,25 @@ export async function requireCoverage(session: Session, snapshot: VerifiedSnapsh
   const withRows = notHeld.filter((t) => t.rows > 0);
   if (withRows.length) {
     const one = withRows.length === 1;
-    const shown = withRows.slice(0, NAMES_SHOWN).map((t) => `${describeTable(t.table)} (${rowsText(t.rows)})`);
+    const shown = withRows.slice(0, NAMES_SHOWN).map((t) => `${describeTable(t.table)} (${rowsText(t.rows)}${t.renamedFrom ? `; renamed since the snapshot from ${t.renamedFrom}` : ''})`);
     const more = withRows.length > NAMES_SHOWN ? ` and ${withRows.length - NAMES_SHOWN} more` : '';
+    const [it, its] = one ? ['it', 'its'] : ['them', 'their'];
+    // "Predates" only when the manifest's OIDs say so: a table renamed since has its rows of then in
+    // the snapshot, under its old name.
+    const why = withRows.every((t) => t.made)
+      ? `its manifest does not list ${it}, so the snapshot predates ${it} and holds none of ${its} rows`
+      : `its manifest does not list ${it} under ${one ? 'this name' : 'these names'}${withRows.some((t) => !t.made && !t.renamedFrom) ? ' (made or renamed since it was taken)' : ''}, so the snapshot may not hold ${its} rows as they are now`;
+    // A re-run with the snapshot its first attempt had: that attempt's down SQL may have made and
+    // filled these tables. Which statement wrote which row is not recorded, so it is refused all the
+    // same, saying why, and that the same snapshot will not do.
+    const earlier = revertedEarlier.length && withRows.some((t) => !t.renamedFrom)
+      ? ` An earlier attempt of this step already reverted ${nameList(revertedEarlier)} after the snapshot was taken: a table its down SQL made and filled is not in the snapshot either.`
+      : '';
     throw new RollbackKitError(
-      `Snapshot ${snapshot.path} (${takenText(wayBack)}) is no way back for ${one ? 'table' : 'tables'} ${shown.join(', ')}${more}: its manifest does not list ${one ? 'it' : 'them'}, so the snapshot predates ${one ? 'it' : 'them'} and holds none of ${one ? 'its' : 'their'} rows. A down migration that drops ${one ? 'it' : 'them'} would leave those rows nowhere.`,
-      'Take a fresh snapshot now with the snapshot-db action and pass its path as snapshot-path; or, if those rows may be lost, set require-snapshot: false to revert without a snapshot. Nothing was changed.',
+      `Snapshot ${snapshot.path} (${takenText(wayBack)}) is no way back for ${one ? 'table' : 'tables'} ${shown.join(', ')}${more}: ${why}. A down migration that drops ${it} would leave those rows nowhere.${earlier}`,
+      earlier
+        ? 'Take a fresh snapshot now with the snapshot-db action (it holds what that attempt wrote) and pass its path as snapshot-path in a new run: a re-run that passes this same snapshot is refused again. Or, if those rows may be lost, set require-snapshot: false to revert without a snapshot. Nothing was changed.'
+        : 'Take a fresh snapshot now with the snapshot-db action and pass its path as snapshot-path; or, if those rows may be lost, set require-snapshot: false to revert without a snapshot. Nothing was changed.',
     );
   }
   wayBack.notHeld = notHeld.map((t) => describeTable(t.table));

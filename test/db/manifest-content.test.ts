@@ -55,7 +55,8 @@ describe('snapshot manifest content', () => {
 
   const table = (m: Record<string, unknown>) => (m.tables as Record<string, unknown>[])[0]!;
   for (const [name, edit, field] of [
-    ['rows-text', (m) => (table(m).rows = "10) AS v; SELECT 1; --"), /tables must be a list of \{schema, name, rows\} with rows a count or null \(entry 1 is not\)/],
+    ['rows-text', (m) => (table(m).rows = "10) AS v; SELECT 1; --"), /tables must be a list of \{schema, name, rows\} with rows a count or null \(and oid a number when present\) \(entry 1 is not\)/],
+    ['oid-text', (m) => (table(m).oid = '16384'), /tables must be a list/],
     ['rows-negative', (m) => (table(m).rows = -1), /tables must be a list/],
     ['name-missing', (m) => delete table(m).name, /tables must be a list/],
     ['format', (m) => (m.format = 'tar'), /format must be custom, directory or plain/],

@@ -1,11 +1,12 @@
 // restore-db's row check (rowCheckStatement), run in a transaction of its own against real tables:
 // partitions are compared per partitioned table (a hash partition on an enum may route rows to other
 // partitions than they came from), and a failure names the tables in order, five at most.
+import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import type { SnapshotManifest } from '../../src/db/manifest.js';
 import { rowCheckStatement, tablesBeforeStatement } from '../../src/db/restore.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
+import { adminQuery, createTestDatabase, type TestDatabase } from '../helpers/pg.js';
 
 const manifestOf = (tables: { schema: string; name: string; rows: number | null }[]) => ({ rowCounts: 'dumped', tables }) as unknown as SnapshotManifest;
 
@@ -182,5 +183,30 @@ describe('the row check', () => {
         'rollback-kit: the restore does not hold the rows the snapshot holds: clustered (7 expected, 6 restored), frozen (7 expected, 6 restored), rewritten (7 expected, 6 restored), unlogged (7 expected, 6 restored)',
       );
     });
+  });
+});
+
+describe('the row check under row-level security', () => {
+  it('fails on a table whose rows the policies hide from the user, instead of comparing what they show', async () => {
+    const db = await createTestDatabase('rk_coverage_rls_rowcheck');
+    const role = `rk_coverage_rls_${randomBytes(4).toString('hex')}`;
+    await adminQuery(`CREATE ROLE ${role}`);
+    try {
+      // RLS on and no policy for the role: it sees none of the five rows.
+      await db.query(`CREATE TABLE guarded (x int); INSERT INTO guarded SELECT generate_series(1, 5); ALTER TABLE guarded ENABLE ROW LEVEL SECURITY; GRANT SELECT ON guarded TO ${role}`);
+      const as = (rows: number) =>
+        db.query(`BEGIN; SET LOCAL ROLE ${role}; SET LOCAL row_security = on; ${rowCheckStatement(manifestOf([{ schema: 'public', name: 'guarded', rows }]), 15)}; ROLLBACK`).then(
+          () => undefined,
+          (err: Error) => err.message,
+        );
+      // A manifest of no rows matched the nothing it saw, with five rows there; now neither passes.
+      expect(await as(0)).toBe('rollback-kit: row-level security hides rows of table guarded');
+      expect(await as(5)).toBe('rollback-kit: row-level security hides rows of table guarded');
+      // A role it does not apply to (the owner here) is compared as before.
+      expect(await check(db, manifestOf([{ schema: 'public', name: 'guarded', rows: 5 }]))).toBeUndefined();
+    } finally {
+      await db.drop();
+      await adminQuery(`DROP ROLE IF EXISTS ${role}`);
+    }
   });
 });

@@ -5,7 +5,7 @@
 // taken before a table that holds rows now is refused too, naming it (snapshot-cover.test.ts runs
 // the bundles). Real snapshots by snapshot-db's own code, real dbmate and node-pg-migrate, the real server.
 import { randomBytes } from 'node:crypto';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -257,5 +257,94 @@ describe('counting the rows of a table the snapshot lacks', () => {
       await db.drop();
       await adminQuery(`DROP ROLE IF EXISTS ${role}`);
     }
+  });
+});
+
+describe('a table the snapshot lacks whose rows row-level security hides from the user', () => {
+  it('is refused, naming the table and what lets the user see its rows; the old count read it as empty and dropped its rows', async () => {
+    const { db, ws } = await shop('rk_coverage_rls_run');
+    const role = `rk_coverage_rls_${randomBytes(4).toString('hex')}`;
+    await adminQuery(`CREATE ROLE ${role} LOGIN`);
+    try {
+      await db.query(`GRANT CREATE ON DATABASE "${db.name}" TO ${role}; GRANT ALL ON SCHEMA public TO ${role}; GRANT ALL ON ALL TABLES IN SCHEMA public TO ${role}`);
+      const path = await snapshot(db);
+      // The deploy after the snapshot: a tenant table its owner (the migrations' role) sees through
+      // its policies too (FORCE), as a multi-tenant app sets it, and rows no policy shows this session.
+      const PROMO: Step = { version: '20240101000003', name: 'promo', up: 'CREATE TABLE promo (id int, tenant text);', down: 'DROP TABLE promo;' };
+      await applyMigrations(db, 'dbmate', await writeMigrations(ws, 'dbmate', [...SHOP, PROMO]), [...SHOP, PROMO]);
+      await db.query(`ALTER TABLE promo OWNER TO ${role}; ALTER TABLE promo ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
+        CREATE POLICY by_tenant ON promo USING (tenant = current_setting('app.tenant', true));
+        INSERT INTO promo VALUES (1, 'a'), (2, 'b'), (3, 'c')`);
+      const target = parseConnectionString(db.url);
+      const err = await revertMigrations(options(db, ws, { snapshotPath: path, choice: { steps: 1 }, target: { ...target, user: role } }), memoryLog()).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(RollbackKitError);
+      const { message, hint } = err as RollbackKitError;
+      expect(message).toContain(`does not list table public.promo (made since it was taken), and row-level security hides its rows from user ${role}, so whether it holds rows the snapshot lacks cannot be told.`);
+      // Its owner is subject to it (FORCE): only BYPASSRLS helps.
+      expect(hint).toBe(
+        `To count them, let user ${role} bypass row-level security (ALTER ROLE ${role} BYPASSRLS;), and run again; or take a fresh snapshot now with the snapshot-db action and pass its path as snapshot-path; or, if those rows may be lost, set require-snapshot: false to revert without a snapshot. Nothing was changed.`,
+      );
+      expect((await db.query('SELECT count(*)::int AS n FROM promo')).rows[0]?.n).toBe(3);
+      expect(await trackingState(db, 'dbmate')).toEqual(['20240101000001', '20240101000002', '20240101000003']);
+
+      // With BYPASSRLS its count is the table's: three rows the snapshot lacks, refused as any such table.
+      await adminQuery(`ALTER ROLE ${role} BYPASSRLS`);
+      const counted = await revertMigrations(options(db, ws, { snapshotPath: path, choice: { steps: 1 }, target: { ...target, user: role } }), memoryLog()).catch((e: unknown) => e);
+      expect((counted as RollbackKitError).message).toContain('is no way back for table public.promo (3 rows)');
+      expect((await db.query('SELECT count(*)::int AS n FROM promo')).rows[0]?.n).toBe(3);
+    } finally {
+      await db.drop();
+      await adminQuery(`DROP ROLE IF EXISTS ${role}`);
+    }
+  });
+});
+
+describe('a table renamed since the snapshot', () => {
+  it('is refused, saying the name it had then, not that the snapshot predates it; an older manifest claims neither', async () => {
+    const { db, ws } = await shop('rk_coverage_rls_renamed');
+    const path = await snapshot(db);
+    await db.query('ALTER TABLE discount_codes RENAME TO vouchers');
+    const err = await refusal(db, ws, path);
+    expect(err.message).toContain(
+      'is no way back for table public.vouchers (2 rows; renamed since the snapshot from public.discount_codes): its manifest does not list it under this name, so the snapshot may not hold its rows as they are now. A down migration that drops it would leave those rows nowhere.',
+    );
+    expect(err.message).not.toContain('predates');
+    expect(err.hint).toContain('Take a fresh snapshot now with the snapshot-db action');
+
+    // A manifest written before OIDs were recorded cannot tell a rename from a new table.
+    const manifestPath = `${path}.manifest.json`;
+    const manifest = JSON.parse(await readFile(manifestPath, 'utf8'));
+    for (const t of manifest.tables) delete t.oid;
+    await writeFile(manifestPath, JSON.stringify(manifest));
+    const older = await refusal(db, ws, path);
+    expect(older.message).toContain('is no way back for table public.vouchers (2 rows): its manifest does not list it under this name (made or renamed since it was taken), so the snapshot may not hold its rows as they are now.');
+    expect((await db.query('SELECT count(*)::int AS n FROM vouchers')).rows[0]?.n).toBe(2);
+  });
+});
+
+describe('a re-run whose first attempt\'s down SQL made and filled a table, with the same snapshot', () => {
+  it('is refused, saying what that attempt reverted and that a fresh snapshot in a new run is the way on', async () => {
+    // v2's down SQL moves the codes into a table of their own: made and filled after the snapshot.
+    const steps: Step[] = [
+      { ...SHOP[0]!, down: 'DROP TABLE orders;\nSELECT 1/0;' },
+      { ...SHOP[1]!, down: 'CREATE TABLE legacy_codes AS SELECT code FROM discount_codes;\nDROP TABLE discount_codes;' },
+    ];
+    const db = await createTestDatabase('rk_coverage_rls_rerun');
+    const ws = await workspace();
+    await applyMigrations(db, 'dbmate', await writeMigrations(ws, 'dbmate', steps), steps);
+    const path = await snapshot(db);
+    const run = (attempt: number) => ({ id: '99', attempt, job: 'rollback', step: 'down' });
+    const first = await revertMigrations(options(db, ws, { snapshotPath: path, run: run(1) }), memoryLog()).catch((e: unknown) => e);
+    expect(first).toBeInstanceOf(RollbackKitError);
+    expect((await db.query('SELECT count(*)::int AS n FROM legacy_codes')).rows[0]?.n).toBe(2);
+
+    const err = await revertMigrations(options(db, ws, { snapshotPath: path, run: run(2) }), memoryLog()).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RollbackKitError);
+    const { message, hint } = err as RollbackKitError;
+    expect(message).toContain('is no way back for table public.legacy_codes (2 rows): its manifest does not list it, so the snapshot predates it');
+    expect(message).toContain('An earlier attempt of this step already reverted 20240101000002 after the snapshot was taken: a table its down SQL made and filled is not in the snapshot either.');
+    expect(hint).toContain('pass its path as snapshot-path in a new run: a re-run that passes this same snapshot is refused again.');
+    expect(hint).toContain('a new run finishes it with `steps: 1`');
+    expect((await db.query('SELECT count(*)::int AS n FROM orders')).rows[0]?.n).toBe(1);
   });
 });

@@ -2,6 +2,7 @@
 // columns added since (with their values counted) and indexes, constraints, triggers, policies and
 // rules added since, each named with what creates it again, in the plan log (before anything
 // changes) and the summary. What the snapshot does have is never named, however it is written.
+import { randomBytes } from 'node:crypto';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +14,7 @@ import { parseCreateTable } from '../../src/db/restore-discarded.js';
 import type { SnapshotFormat } from '../../src/db/archive.js';
 import { takeSnapshot, wholeDatabaseSnapshot } from '../../src/db/snapshot.js';
 import { restoreSummary } from '../../src/report/restore-db-summary.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
+import { adminQuery, createTestDatabase, type TestDatabase } from '../helpers/pg.js';
 import { restoreRequest } from './request.js';
 
 describe('parseCreateTable reads a pg_dump CREATE TABLE', () => {
@@ -153,5 +154,26 @@ describe('a restore over tables that gained columns and objects since the snapsh
     expect(result.discarded).toEqual([]);
     expect(lines.filter((l) => /discards/.test(l))).toEqual([]);
     expect(restoreSummary(result)).not.toContain('discarded (added');
+  });
+});
+
+describe('values of a discarded column row-level security hides from the user', () => {
+  it('are "not counted", never a count of only what the policies show', async () => {
+    const db = await createTestDatabase('rk_coverage_rls_discarded');
+    const role = `rk_coverage_rls_${randomBytes(4).toString('hex')}`;
+    await adminQuery(`CREATE ROLE ${role} LOGIN`);
+    try {
+      await db.query(`CREATE TABLE orders (id int PRIMARY KEY); INSERT INTO orders SELECT generate_series(1, 10); ALTER TABLE orders OWNER TO ${role}; GRANT CREATE ON SCHEMA public TO ${role}`);
+      const snap = await takeSnapshot(wholeDatabaseSnapshot(parseConnectionString(db.url), { outputDir: await mkdtemp(join(tmpdir(), 'rk-discarded-')) }), memoryLog());
+      // Its owner sees through its policies too (FORCE), and no policy shows it any row.
+      await db.query("ALTER TABLE orders ADD COLUMN note text; UPDATE orders SET note = 'x' WHERE id <= 7; ALTER TABLE orders ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY");
+      const u = new URL(db.url);
+      u.username = role;
+      const preview = await previewRestore(await restoreRequest(u.toString(), snap.path, { confirm: undefined }), memoryLog());
+      expect(preview.discarded[0]?.columns).toEqual([{ name: 'note', type: 'text', nonNull: null }]);
+    } finally {
+      await db.drop();
+      await adminQuery(`DROP ROLE IF EXISTS ${role}`);
+    }
   });
 });
