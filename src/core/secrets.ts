@@ -119,6 +119,35 @@ function charBefore(text: string, index: number): string | undefined {
 /** The character (whole code point) that starts at `index`. */
 const charAt = (text: string, index: number): string | undefined => (index < text.length ? String.fromCodePoint(text.codePointAt(index)!) : undefined);
 
+/** A character of either base64 alphabet (padding aside): what a wrapped form's line breaks stand between. */
+const isBase64Char = (code: number) => (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || (code >= 48 && code <= 57) || code === 43 || code === 47 || code === 45 || code === 95;
+
+/**
+ * `text` with every line break (`\n` or `\r\n`) that stands between two base64 characters taken
+ * out, and where each character of it came from in `text`; undefined when there is none. A tool
+ * that prints base64 wrapped (MIME and `base64`: 76 columns; PEM: 64) breaks a registered form at
+ * whatever column it reaches, so the form is looked for in this text, read once.
+ */
+function unwrapBase64(text: string): { joined: string; from: Int32Array } | undefined {
+  let at = text.indexOf('\n');
+  if (at < 0) return undefined;
+  const from = new Int32Array(text.length);
+  const parts: string[] = [];
+  let n = 0;
+  let done = 0;
+  for (; at >= 0; at = text.indexOf('\n', at + 1)) {
+    const start = at > 0 && text.charCodeAt(at - 1) === 13 ? at - 1 : at;
+    if (start === 0 || !isBase64Char(text.charCodeAt(start - 1)) || !isBase64Char(text.charCodeAt(at + 1))) continue;
+    parts.push(text.slice(done, start));
+    for (let i = done; i < start; i++) from[n++] = i;
+    done = at + 1;
+  }
+  if (!parts.length) return undefined;
+  parts.push(text.slice(done));
+  for (let i = done; i < text.length; i++) from[n++] = i;
+  return { joined: parts.join(''), from: from.subarray(0, n) };
+}
+
 /**
  * The registered values, found by plain string search rather than one pattern of them all: a
  * regular expression has a size limit (a 32,000-character value passed it), and the engine's
@@ -127,6 +156,8 @@ const charAt = (text: string, index: number): string | undefined => (index < tex
 export class SecretSet {
   private readonly strong = new Set<string>();
   private readonly weak = new Set<string>();
+  /** The base64 pieces among the strong forms: the ones a tool may print wrapped over lines. */
+  private readonly base64 = new Set<string>();
   /** Each registered form once, longest first; rebuilt after an add. */
   private sorted: { form: string; weak: boolean }[] | undefined;
 
@@ -147,10 +178,12 @@ export class SecretSet {
     const strength = secretStrength(value);
     if (!strength || (strength === 'weak' && source === 'guessed')) return undefined;
     const set = strength === 'strong' ? this.strong : this.weak;
-    const forms = strength === 'strong' ? [...encodedForms(value), ...base64Forms(value)] : encodedForms(value);
+    const pieces = strength === 'strong' ? base64Forms(value) : [];
+    const forms = [...encodedForms(value), ...pieces];
     const fresh = [...new Set(forms)].filter((form) => !this.strong.has(form) && !set.has(form));
     if (!fresh.length) return { strength, maskable: [], fresh: false };
     for (const form of fresh) set.add(form);
+    for (const piece of pieces) this.base64.add(piece);
     this.sorted = undefined;
     return { strength, maskable: strength === 'strong' ? fresh : [], fresh: true };
   }
@@ -171,6 +204,7 @@ export class SecretSet {
         spans.push([at, end]);
       }
     }
+    this.wrappedSpans(text, spans);
     if (!spans.length) return text;
     spans.sort((a, b) => a[0] - b[0]);
     let out = '';
@@ -182,5 +216,35 @@ export class SecretSet {
       done = end;
     }
     return out + text.slice(done);
+  }
+
+  /**
+   * Adds to `spans` each base64 form found with line breaks inside it, line by line: each line's
+   * piece becomes its own ***, so the lines stay lines. One more search of each form, in the text
+   * with its base64 line breaks taken out (unwrapBase64).
+   */
+  private wrappedSpans(text: string, spans: [number, number][]): void {
+    if (!this.base64.size) return;
+    const unwrapped = unwrapBase64(text);
+    if (!unwrapped) return;
+    const { joined, from } = unwrapped;
+    for (const form of this.base64) {
+      // Up to where this form's spans reach: an overlapping find is split into lines past it only.
+      let covered = 0;
+      for (let at = joined.indexOf(form); at !== -1; at = joined.indexOf(form, at + 1)) {
+        const last = at + form.length - 1;
+        // Found whole by the plain search already.
+        if (from[last]! - from[at]! === last - at) continue;
+        const first = Math.max(at, covered);
+        let start = from[first]!;
+        for (let i = first + 1; i <= last; i++) {
+          if (from[i]! === from[i - 1]! + 1) continue;
+          spans.push([start, from[i - 1]! + 1]);
+          start = from[i]!;
+        }
+        spans.push([start, from[last]! + 1]);
+        covered = last + 1;
+      }
+    }
   }
 }
