@@ -206,6 +206,11 @@ describe('forms the redactor missed', () => {
     ['a token glued to another known prefix', `${ghp}xoxb-1234567890-0987654321-AbCd xoxb-1234567890-0987654321-AbCd${ghp} ${ghp}ya29.a0AfH6SMBx3AbCdEfGhIjKlMn`, 'ghp_*** xoxb-*** ghp_***'],
     ['two AWS key ids glued', 'AKIAIOSFODNN7EXAMPLEASIAIOSFODNN7EXAMPLE', 'AKIA***'],
     ['a Google key glued to a token', `AIza${'b'.repeat(35)}${ghp}`, 'AIza***'],
+    ['a header glued to -H with no quote', 'curl -Htoken:Hg_1x -HX-Api-Key:Hg_2x -HPRIVATE-TOKEN:Hg_3x -HAuthorization:Hg_4x -HCookie:sid=Hg_5x x', 'curl -Htoken:*** -HX-Api-Key:*** -HPRIVATE-TOKEN:*** -HAuthorization:*** -HCookie:*** x'],
+    ['a header after -H and --header, spaced, =-joined and quoted', `curl -H token:Hs_1x --header token:Hs_2x -H=token:Hs_3x --header=token:Hs_4x -H 'token:Hs_5x' --header "token: Hs_6x" -H"token:Hs_7x" --header='token:Hs_8x' x`, `curl -H token:*** --header token:*** -H=token:*** --header=token:*** -H 'token:***' --header "token: ***" -H"token:***" --header='token:***' x`],
+    ['curl\'s -u glued to its user, bare and quoted', `curl -uci:Ug_1x x; curl -u'ci:Ug_2x' x; curl -u"ci:Ug 3x" x; curl --user='ci:Ug_4x' x`, `curl -uci:*** x; curl -u'ci:***' x; curl -u"ci:***" x; curl --user='ci:***' x`],
+    ['curl\'s -b glued to its cookie, bare and quoted', `curl -bsid=Bg_1x x; curl -b'sid=Bg_2x; a=b' x`, `curl -b*** x; curl -b'***' x`],
+    ['a client\'s password option glued to its value', 'docker login -u ci -pDg_1x r; sqlcmd -S db -PSq_1x -Q x; sshpass -pSp_1x ssh h', 'docker login -u ci -p*** r; sqlcmd -S db -P*** -Q x; sshpass -p*** ssh h'],
     ['sshpass\' -p, and the port of the ssh it runs', 'sshpass -p Ss_2x ssh -p 2222 host; sshpass -e -f pw.txt ssh -p 22 h; sshpass -v -p Ss_3x ssh -p 22 h', 'sshpass -p *** ssh -p 2222 host; sshpass -e -f pw.txt ssh -p 22 h; sshpass -v -p *** ssh -p 22 h'],
   ])('%s', (_what, text, shown) => {
     expect(log.redact(text)).toBe(shown);
@@ -221,6 +226,8 @@ describe('forms the redactor missed', () => {
       'signature: valid; token ghp_short.',
       'curl --header=Accept:application/json -H\'Content-Type: text/plain\' x',
       'ssh -p 2222 host; sshpass -f pw.txt ssh -p 2222 host',
+      'curl -HAccept:application/json -HContent-Type:text/plain -bcookies.txt -uci x; tar -Hgnu -cf x.tar .; docker run -u1000:1000 -p8080:80 img; sort -u -t: -k2 f',
+      'git checkout -bfix-login; docker login -u ci --password-stdin r; sqlcmd -S db -Q "select 1"',
     ]) {
       expect(log.redact(text)).toBe(text);
     }
