@@ -630,12 +630,14 @@ function hideXmlValues(text: string): string {
  * `UPDATE api_keys SET key = '…'`. A string literal is hidden where its column's name says secret
  * (`token`, `password_hash`, `api_secret`), or where the column is a `key` or `value` of a table
  * whose name says so (`api_keys`, `secrets`); `('theme', 'dark')` into `settings (key, value)`
- * stays. An INSERT without a column list is judged by its table alone (secretRow). A literal is
+ * stays. `INSERT … SELECT 'ci', '…'` too: the SELECT list's values go into the columns as a row's
+ * do (and on after each `UNION [ALL] SELECT`); its FROM, WHERE and the rest are read past, not
+ * judged. An INSERT without a column list is judged by its table alone (secretRow). A literal is
  * quoted (`'…'`, `E'…'`) or dollar-quoted (`$$…$$`, `$tag$…$tag$`). Each statement is read once
  * from its head to the end of its rows, and the search goes on after them: a literal's quotes,
  * `''` inside, and brackets (`crypt('…', gen_salt('bf'))`) are followed, nothing more.
  */
-const SQL_WRITE = /(?<![A-Za-z0-9_])(?:insert\s+into\s+([A-Za-z0-9_."]+)(?:\s*\(([^()]*)\)\s*|\s+)values\s*|update\s+([A-Za-z0-9_."]+)\s+set\s+)/gi;
+const SQL_WRITE = /(?<![A-Za-z0-9_])(?:insert\s+into\s+([A-Za-z0-9_."]+)(?:\s*\(([^()]*)\)\s*|\s+)(values\s*|select(?![A-Za-z0-9_])\s*)|update\s+([A-Za-z0-9_."]+)\s+set\s+)/gi;
 const SQL_IDENTIFIER = /^\s*"?([A-Za-z0-9_]+)"?\s*$/;
 const SQL_ASSIGNMENT = /\s*"?([A-Za-z0-9_]+)"?\s*=/y;
 
@@ -753,6 +755,11 @@ function readSqlValue(text: string, at: number, literal: (start: number, end: nu
  * space character, so it reads one: the last before the keyword is where it matches.
  */
 const SET_LIST_END = /\s(?:where|returning|from)(?![A-Za-z0-9_])/iy;
+/** A SELECT list ends at its first clause's keyword (or a UNION's); tried as SET_LIST_END is. */
+const SELECT_LIST_END = /\s(?:from|where|group|having|window|order|limit|offset|fetch|for|union|intersect|except|returning|on)(?![A-Za-z0-9_])/iy;
+/** Where the rest of a SELECT stops being read past: a UNION that may bring another SELECT list. */
+const UNION_AT = /\sunion(?![A-Za-z0-9_])/iy;
+const UNION_SELECT = /\s+union(?:\s+all|\s+distinct)?\s+select(?![A-Za-z0-9_])\s*/iy;
 
 /** Where the literals an SQL write puts into secret columns are in `text`, in order (see SQL_WRITE). */
 function sqlSecretSpans(text: string): [number, number][] {
@@ -767,12 +774,28 @@ function sqlSecretSpans(text: string): [number, number][] {
     if (m[1] !== undefined) {
       const columns = m[2]?.split(',').map((c) => SQL_IDENTIFIER.exec(c)?.[1]);
       const row = columns ? undefined : secretRow(m[1]);
+      const judgeColumn = (column: number) => {
+        const name = columns?.[column];
+        return judge(columns ? name && secretColumn(m[1]!, name) : row);
+      };
+      // SELECT lists: `'a', 'b' FROM … UNION ALL SELECT 'c', 'd'`.
+      while (/^select/i.test(m[3]!)) {
+        for (let column = 0; ; column++) {
+          i = readSqlValue(text, i, judgeColumn(column), SELECT_LIST_END);
+          if (text[i] !== ',') break;
+          i++;
+        }
+        // The rest of this SELECT (FROM, WHERE, a subquery's literals) writes nothing: read past it.
+        while ((i = readSqlValue(text, i, () => {}, UNION_AT)) < text.length && text[i] === ',') i++;
+        UNION_SELECT.lastIndex = i;
+        if (!UNION_SELECT.test(text)) break;
+        i = UNION_SELECT.lastIndex;
+      }
       // Rows: `(…, …)`, `, (…)` and so on.
-      while (text[i] === '(') {
+      while (/^values/i.test(m[3]!) && text[i] === '(') {
         i++;
         for (let column = 0; ; column++) {
-          const name = columns?.[column];
-          i = readSqlValue(text, i, judge(columns ? name && secretColumn(m[1], name) : row));
+          i = readSqlValue(text, i, judgeColumn(column));
           if (text[i] !== ',') break;
           i++;
         }
@@ -787,7 +810,7 @@ function sqlSecretSpans(text: string): [number, number][] {
         SQL_ASSIGNMENT.lastIndex = i;
         const a = SQL_ASSIGNMENT.exec(text);
         if (!a) break;
-        i = readSqlValue(text, SQL_ASSIGNMENT.lastIndex, judge(secretColumn(m[3]!, a[1]!)), SET_LIST_END);
+        i = readSqlValue(text, SQL_ASSIGNMENT.lastIndex, judge(secretColumn(m[4]!, a[1]!)), SET_LIST_END);
         if (text[i] !== ',') break;
         i++;
       }

@@ -43,6 +43,10 @@ describe('a secret stored by an SQL INSERT', () => {
     ['a statement over several lines', "INSERT INTO secrets (name, value)\n  VALUES ('stripe', 'Str_9x');", "INSERT INTO secrets (name, value)\n  VALUES ('stripe', '***');"],
     ['an E\'…\' literal with an escaped quote', "INSERT INTO users (name, password_hash) VALUES (E'bob\\'s', E'it\\'s Pw_9x'), ('e', 'Pw_10x')", "INSERT INTO users (name, password_hash) VALUES (E'bob\\'s', E'***'), ('e', '***')"],
     ['a statement cut short: hidden to the end of its line only', "INSERT INTO users (name, password_hash) VALUES ('bob', 'Cut_1x\nthe next line stays", "INSERT INTO users (name, password_hash) VALUES ('bob', '***\nthe next line stays"],
+    ['INSERT … SELECT with a column list', "INSERT INTO users (email, password) SELECT 'a@x.io', 'Sel_1x'", "INSERT INTO users (email, password) SELECT 'a@x.io', '***'"],
+    ['INSERT … SELECT into a credentials table without a column list: every string', "INSERT INTO credentials SELECT 'ci', 'Sel_2x' FROM dual; SELECT 'Sel_3x'", "INSERT INTO credentials SELECT '***', '***' FROM dual; SELECT 'Sel_3x'"],
+    ['INSERT … SELECT into an account table, with aliases, a function, a WHERE and a UNION', "insert into public.users select 'bob' as name, crypt('Sel_4x', gen_salt('bf')) where not exists (select 1 from users where name = 'bob') union all select 'eve', 'Sel_5x';", "insert into public.users select '***' as name, crypt('***', gen_salt('bf')) where not exists (select 1 from users where name = 'bob') union all select '***', '***';"],
+    ['INSERT … SELECT over several lines', "INSERT INTO api_keys (name, key)\n  SELECT 'ci', 'Sel_6x'\n  FROM generate_series(1, 1);", "INSERT INTO api_keys (name, key)\n  SELECT 'ci', '***'\n  FROM generate_series(1, 1);"],
     ['an UPDATE of a key column in a keys table', "UPDATE api_keys SET key = 'R4nd0mV4lu3Xyz' WHERE id = 1", "UPDATE api_keys SET key = '***' WHERE id = 1"],
   ])('%s', (_what, text, shown) => {
     expect(log.redact(text)).toBe(shown);
@@ -58,6 +62,11 @@ describe('a secret stored by an SQL INSERT', () => {
       "INSERT INTO api_keys (name, key) VALUES ('ci', '***')",
       'INSERT 0 1',
       'UPDATE settings SET key = 1',
+      "INSERT INTO users (name, email) SELECT 'bob', 'bob@x.io'",
+      "INSERT INTO orders SELECT g, 'shipped' FROM generate_series(1, 3) g",
+      "INSERT INTO users (email, password_hash) SELECT email, password_hash FROM staging WHERE note = 'moved'",
+      "SELECT 'a', 'b' FROM users WHERE email = 'bob@x.io'; SELECT 'x' AS password",
+      "INSERT INTO settings (key, value) SELECT 'theme', 'dark'",
     ]) {
       expect(log.redact(text)).toBe(text);
     }
