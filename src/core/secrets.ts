@@ -148,6 +148,38 @@ function unwrapBase64(text: string): { joined: string; from: Int32Array } | unde
   return { joined: parts.join(''), from: from.subarray(0, n) };
 }
 
+/** `text` with each of `spans` (in any order, overlapping or not) as one ***, overlapping ones merged. */
+function hideSpans(text: string, spans: [number, number][]): string {
+  if (!spans.length) return text;
+  spans.sort((a, b) => a[0] - b[0]);
+  let out = '';
+  let done = 0;
+  for (const [start, end] of spans) {
+    if (end <= done) continue;
+    // Overlapping the span just replaced: the part past it joins that ***.
+    if (start >= done) out += `${text.slice(done, start)}${REDACTED}`;
+    done = end;
+  }
+  return out + text.slice(done);
+}
+
+/** For each prefix of `form`, the length of its longest proper prefix that is also its suffix (KMP). */
+function failureTable(form: string): Int32Array {
+  const fail = new Int32Array(form.length);
+  for (let i = 1, k = 0; i < form.length; i++) {
+    while (k > 0 && form[i] !== form[k]) k = fail[k - 1]!;
+    if (form[i] === form[k]) k++;
+    fail[i] = k;
+  }
+  return fail;
+}
+
+/**
+ * A line as PEM (64 columns) or MIME and `base64` (76) wrap base64: only its characters, not only
+ * hex digits (a SHA-256 printed alone is 64 of those).
+ */
+const FULL_BASE64_LINE = /^(?=[A-Za-z0-9+/]*[g-zG-Z+/])(?:[A-Za-z0-9+/]{64}|[A-Za-z0-9+/]{76})$/;
+
 /**
  * The registered values, found by plain string search rather than one pattern of them all: a
  * regular expression has a size limit (a 32,000-character value passed it), and the engine's
@@ -156,8 +188,11 @@ function unwrapBase64(text: string): { joined: string; from: Int32Array } | unde
 export class SecretSet {
   private readonly strong = new Set<string>();
   private readonly weak = new Set<string>();
-  /** The base64 pieces among the strong forms: the ones a tool may print wrapped over lines. */
-  private readonly base64 = new Set<string>();
+  /**
+   * The base64 pieces among the strong forms, the ones a tool may print wrapped over lines, each
+   * with its KMP failure table (wrappedLines reads a piece's matches one character at a time).
+   */
+  private readonly base64 = new Map<string, Int32Array>();
   /** Each registered form once, longest first; rebuilt after an add. */
   private sorted: { form: string; weak: boolean }[] | undefined;
 
@@ -183,7 +218,7 @@ export class SecretSet {
     const fresh = [...new Set(forms)].filter((form) => !this.strong.has(form) && !set.has(form));
     if (!fresh.length) return { strength, maskable: [], fresh: false };
     for (const form of fresh) set.add(form);
-    for (const piece of pieces) this.base64.add(piece);
+    for (const piece of pieces) if (!this.base64.has(piece)) this.base64.set(piece, failureTable(piece));
     this.sorted = undefined;
     return { strength, maskable: strength === 'strong' ? fresh : [], fresh: true };
   }
@@ -205,17 +240,45 @@ export class SecretSet {
       }
     }
     this.wrappedSpans(text, spans);
-    if (!spans.length) return text;
-    spans.sort((a, b) => a[0] - b[0]);
-    let out = '';
-    let done = 0;
-    for (const [start, end] of spans) {
-      if (end <= done) continue;
-      // Overlapping the span just replaced: the part past it joins that ***.
-      if (start >= done) out += `${text.slice(done, start)}${REDACTED}`;
-      done = end;
-    }
-    return out + text.slice(done);
+    return hideSpans(text, spans);
+  }
+
+  /**
+   * A line filter for text read one line at a time (a program's output), after redact: a base64
+   * form a tool wrapped over lines is in no one line whole. Each piece's match is followed through
+   * the line breaks between base64 characters (a KMP automaton per piece, its state kept from line
+   * to line: linear in the text). A line's part of a whole match is hidden, and so is the line's
+   * tail where it begins a piece, before the next line is seen: 8 characters or more (as many bits
+   * as the shortest piece registered), or fewer at the end of a full 64- or 76-column base64 line,
+   * where a wrapped secret breaks; such a line's last few characters are then hidden by chance
+   * now and then (one in 64 per piece), a cost in a base64 dump nobody reads by eye.
+   */
+  wrappedLines(): (line: string) => string {
+    const carried = new Map<string, number>();
+    let endsInBase64 = false;
+    return (line) => {
+      if (!this.base64.size) return line;
+      const end = line.endsWith('\r') ? line.length - 1 : line.length;
+      const continues = endsInBase64 && end > 0 && isBase64Char(line.charCodeAt(0));
+      endsInBase64 = end > 0 && isBase64Char(line.charCodeAt(end - 1));
+      const fullWidth = FULL_BASE64_LINE.test(line.slice(0, end));
+      const spans: [number, number][] = [];
+      for (const [form, fail] of this.base64) {
+        let q = continues ? (carried.get(form) ?? 0) : 0;
+        for (let i = 0; i < end; i++) {
+          const c = line.charCodeAt(i);
+          while (q > 0 && form.charCodeAt(q) !== c) q = fail[q - 1]!;
+          if (form.charCodeAt(q) === c) q++;
+          if (q === form.length) {
+            spans.push([Math.max(0, i + 1 - q), i + 1]);
+            q = fail[q - 1]!;
+          }
+        }
+        carried.set(form, endsInBase64 ? q : 0);
+        if (q > 0 && (q >= MIN_BASE64_CORE || fullWidth)) spans.push([end - Math.min(q, end), end]);
+      }
+      return hideSpans(line, spans);
+    };
   }
 
   /**
@@ -228,7 +291,7 @@ export class SecretSet {
     const unwrapped = unwrapBase64(text);
     if (!unwrapped) return;
     const { joined, from } = unwrapped;
-    for (const form of this.base64) {
+    for (const form of this.base64.keys()) {
       // Up to where this form's spans reach: an overlapping find is split into lines past it only.
       let covered = 0;
       for (let at = joined.indexOf(form); at !== -1; at = joined.indexOf(form, at + 1)) {

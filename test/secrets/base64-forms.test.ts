@@ -107,6 +107,34 @@ describe('base64 forms wrapped over lines', () => {
     }
   });
 
+  it('are redacted line by line too (wrappedLines), as a program\'s output is read', () => {
+    const secrets = set(LONG);
+    for (const width of [76, 64]) {
+      for (const eol of ['\n', '\r\n']) {
+        for (let p = 0; p <= 60; p++) {
+          const full = b64(`${'p'.repeat(p)}${LONG}!`);
+          const filter = secrets.wrappedLines();
+          const lines = ['body:', ...wrap(full, width, eol).split('\n'), 'end'].map((line) => filter(secrets.redact(line)));
+          const where = `${width}|${JSON.stringify(eol)}|${p}`;
+          expect([lines[0], lines.at(-1)], where).toEqual(['body:', 'end']);
+          const joined = lines.slice(1, -1).join('').replace(/\r/g, '');
+          expect(joined, where).toMatch(/^[A-Za-z0-9+/]*(?:\*\*\*)+[A-Za-z0-9+/=]*$/);
+          expect(joined.indexOf('***'), where).toBeLessThanOrEqual(Math.ceil((8 * p) / 6));
+          expect(joined.length - joined.lastIndexOf('***') - 3, where).toBeLessThanOrEqual(full.length - Math.floor((8 * (p + LONG.length)) / 6));
+        }
+      }
+    }
+  });
+
+  it('line by line, leaves other lines alone: a hash, prose, base64 that is not wrapped', () => {
+    const secrets = set(LONG);
+    const filter = secrets.wrappedLines();
+    const form = base64Forms(LONG)[0]!;
+    // A line that only ends like a form begins (fewer than 8 characters), but is no full-width base64 line.
+    const lines = ['e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855', 'status: ok', `short ${form.slice(0, 5)}`, 'rows: 3'];
+    for (const line of lines) expect(filter(line)).toBe(line);
+  });
+
   it('leaves wrapped base64 without the secret, and line breaks between other words, as they are', () => {
     const secrets = set(LONG);
     const other = wrap(b64('x'.repeat(200)), 76, '\n');
