@@ -175,6 +175,23 @@ function failureTable(form: string): Int32Array {
 }
 
 /**
+ * `text` from `from` to `to` read through the KMP automaton of `form` from state `q` (how much of
+ * the form the text before matched): each whole match is added to `spans`; returns the state at `to`.
+ */
+function kmpScan(text: string, from: number, to: number, form: string, fail: Int32Array, q: number, spans: [number, number][]): number {
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i);
+    while (q > 0 && form.charCodeAt(q) !== c) q = fail[q - 1]!;
+    if (form.charCodeAt(q) === c) q++;
+    if (q === form.length) {
+      spans.push([Math.max(0, i + 1 - q), i + 1]);
+      q = fail[q - 1]!;
+    }
+  }
+  return q;
+}
+
+/**
  * A line as PEM (64 columns) or MIME and `base64` (76) wrap base64: only its characters, not only
  * hex digits (a SHA-256 printed alone is 64 of those).
  */
@@ -260,21 +277,31 @@ export class SecretSet {
       if (!this.base64.size) return line;
       const end = line.endsWith('\r') ? line.length - 1 : line.length;
       const continues = endsInBase64 && end > 0 && isBase64Char(line.charCodeAt(0));
-      endsInBase64 = end > 0 && isBase64Char(line.charCodeAt(end - 1));
+      // Only the run of base64 characters the line begins with (going on from the line before) and
+      // the one it ends with (going on into the next) can hold part of a match over a break: a
+      // match inside the line is redact's.
+      let tail = end;
+      while (tail > 0 && isBase64Char(line.charCodeAt(tail - 1))) tail--;
+      endsInBase64 = tail < end;
+      if (!continues && !endsInBase64) {
+        carried.clear();
+        return line;
+      }
+      let lead = 0;
+      if (continues) while (lead < end && isBase64Char(line.charCodeAt(lead))) lead++;
       const fullWidth = FULL_BASE64_LINE.test(line.slice(0, end));
       const spans: [number, number][] = [];
       for (const [form, fail] of this.base64) {
         let q = continues ? (carried.get(form) ?? 0) : 0;
-        for (let i = 0; i < end; i++) {
-          const c = line.charCodeAt(i);
-          while (q > 0 && form.charCodeAt(q) !== c) q = fail[q - 1]!;
-          if (form.charCodeAt(q) === c) q++;
-          if (q === form.length) {
-            spans.push([Math.max(0, i + 1 - q), i + 1]);
-            q = fail[q - 1]!;
-          }
+        let from = tail;
+        if (q > 0) {
+          q = kmpScan(line, 0, lead, form, fail, q, spans);
+          // A line of base64 only was read whole; else its last run is read afresh.
+          if (lead === end) from = end;
+          else q = 0;
         }
-        carried.set(form, endsInBase64 ? q : 0);
+        q = kmpScan(line, from, end, form, fail, q, spans);
+        carried.set(form, q);
         if (q > 0 && (q >= MIN_BASE64_CORE || fullWidth)) spans.push([end - Math.min(q, end), end]);
       }
       return hideSpans(line, spans);
