@@ -4,6 +4,9 @@
 // them, against `line.split(secret).join('***')` over the ten raw secrets only.
 //
 //   node --import tsx bench/redact/run.mjs [rounds]        (default 15)
+//   BENCH_BEFORE=<another src/> node --import tsx bench/redact/run.mjs   also runs that tree's
+//   SecretSet.redact and Log.redact in the same rounds ("before" rows), e.g. `git archive` of an
+//   earlier commit's src/.
 //
 // Run it with `--import tsx`: it measures the TypeScript sources as the tests load them. Per
 // round, every contender redacts the same lines; the order of the contenders turns each round,
@@ -14,6 +17,7 @@
 // - SecretSet.redact + wrappedLines: as a program's output is read, one line at a time;
 // - Log.redact: what every line goes through (registered forms, then the shapes of credentials
 //   never registered: hideKnownTokens).
+import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { median } from '../runner.mjs';
 import { createLog } from '../../src/core/log.ts';
@@ -49,6 +53,20 @@ for (const s of secrets) set.add(s, 'declared');
 const log = createLog({ info() {}, warning() {}, debug() {} });
 for (const s of secrets) log.secret(s);
 
+const before = {};
+if (process.env.BENCH_BEFORE) {
+  const { SecretSet: OldSet } = await import(join(resolve(process.env.BENCH_BEFORE), 'core/secrets.ts'));
+  const { createLog: oldLog } = await import(join(resolve(process.env.BENCH_BEFORE), 'core/log.ts'));
+  const oldSet = new OldSet();
+  const old = oldLog({ info() {}, warning() {}, debug() {} });
+  for (const s of secrets) {
+    oldSet.add(s, 'declared');
+    old.secret(s);
+  }
+  before['before: SecretSet.redact'] = (line) => oldSet.redact(line);
+  before['before: Log.redact'] = (line) => old.redact(line);
+}
+
 const contenders = {
   'split/join, raw secrets': (line) => {
     for (const s of secrets) line = line.split(s).join('***');
@@ -60,6 +78,7 @@ const contenders = {
     return (line) => filter(set.redact(line));
   })(),
   'Log.redact': (line) => log.redact(line),
+  ...before,
 };
 const names = Object.keys(contenders);
 const times = Object.fromEntries(names.map((n) => [n, []]));
