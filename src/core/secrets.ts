@@ -119,6 +119,84 @@ function charBefore(text: string, index: number): string | undefined {
 /** The character (whole code point) that starts at `index`. */
 const charAt = (text: string, index: number): string | undefined => (index < text.length ? String.fromCodePoint(text.codePointAt(index)!) : undefined);
 
+/** A character of either base64 alphabet (padding aside): what a wrapped form's line breaks stand between. */
+const isBase64Char = (code: number) => (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || (code >= 48 && code <= 57) || code === 43 || code === 47 || code === 45 || code === 95;
+
+/**
+ * `text` with every line break (`\n` or `\r\n`) that stands between two base64 characters taken
+ * out, and where each character of it came from in `text`; undefined when there is none. A tool
+ * that prints base64 wrapped (MIME and `base64`: 76 columns; PEM: 64) breaks a registered form at
+ * whatever column it reaches, so the form is looked for in this text, read once.
+ */
+function unwrapBase64(text: string): { joined: string; from: Int32Array } | undefined {
+  let at = text.indexOf('\n');
+  if (at < 0) return undefined;
+  const from = new Int32Array(text.length);
+  const parts: string[] = [];
+  let n = 0;
+  let done = 0;
+  for (; at >= 0; at = text.indexOf('\n', at + 1)) {
+    const start = at > 0 && text.charCodeAt(at - 1) === 13 ? at - 1 : at;
+    if (start === 0 || !isBase64Char(text.charCodeAt(start - 1)) || !isBase64Char(text.charCodeAt(at + 1))) continue;
+    parts.push(text.slice(done, start));
+    for (let i = done; i < start; i++) from[n++] = i;
+    done = at + 1;
+  }
+  if (!parts.length) return undefined;
+  parts.push(text.slice(done));
+  for (let i = done; i < text.length; i++) from[n++] = i;
+  return { joined: parts.join(''), from: from.subarray(0, n) };
+}
+
+/** `text` with each of `spans` (in any order, overlapping or not) as one ***, overlapping ones merged. */
+function hideSpans(text: string, spans: [number, number][]): string {
+  if (!spans.length) return text;
+  spans.sort((a, b) => a[0] - b[0]);
+  let out = '';
+  let done = 0;
+  for (const [start, end] of spans) {
+    if (end <= done) continue;
+    // Overlapping the span just replaced: the part past it joins that ***.
+    if (start >= done) out += `${text.slice(done, start)}${REDACTED}`;
+    done = end;
+  }
+  return out + text.slice(done);
+}
+
+/** For each prefix of `form`, the length of its longest proper prefix that is also its suffix (KMP). */
+function failureTable(form: string): Int32Array {
+  const fail = new Int32Array(form.length);
+  for (let i = 1, k = 0; i < form.length; i++) {
+    while (k > 0 && form[i] !== form[k]) k = fail[k - 1]!;
+    if (form[i] === form[k]) k++;
+    fail[i] = k;
+  }
+  return fail;
+}
+
+/**
+ * `text` from `from` to `to` read through the KMP automaton of `form` from state `q` (how much of
+ * the form the text before matched): each whole match is added to `spans`; returns the state at `to`.
+ */
+function kmpScan(text: string, from: number, to: number, form: string, fail: Int32Array, q: number, spans: [number, number][]): number {
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i);
+    while (q > 0 && form.charCodeAt(q) !== c) q = fail[q - 1]!;
+    if (form.charCodeAt(q) === c) q++;
+    if (q === form.length) {
+      spans.push([Math.max(0, i + 1 - q), i + 1]);
+      q = fail[q - 1]!;
+    }
+  }
+  return q;
+}
+
+/**
+ * A line as PEM (64 columns) or MIME and `base64` (76) wrap base64: only its characters, not only
+ * hex digits (a SHA-256 printed alone is 64 of those).
+ */
+const FULL_BASE64_LINE = /^(?=[A-Za-z0-9+/]*[g-zG-Z+/])(?:[A-Za-z0-9+/]{64}|[A-Za-z0-9+/]{76})$/;
+
 /**
  * The registered values, found by plain string search rather than one pattern of them all: a
  * regular expression has a size limit (a 32,000-character value passed it), and the engine's
@@ -127,6 +205,11 @@ const charAt = (text: string, index: number): string | undefined => (index < tex
 export class SecretSet {
   private readonly strong = new Set<string>();
   private readonly weak = new Set<string>();
+  /**
+   * The base64 pieces among the strong forms, the ones a tool may print wrapped over lines, each
+   * with its KMP failure table (wrappedLines reads a piece's matches one character at a time).
+   */
+  private readonly base64 = new Map<string, Int32Array>();
   /** Each registered form once, longest first; rebuilt after an add. */
   private sorted: { form: string; weak: boolean }[] | undefined;
 
@@ -147,10 +230,12 @@ export class SecretSet {
     const strength = secretStrength(value);
     if (!strength || (strength === 'weak' && source === 'guessed')) return undefined;
     const set = strength === 'strong' ? this.strong : this.weak;
-    const forms = strength === 'strong' ? [...encodedForms(value), ...base64Forms(value)] : encodedForms(value);
+    const pieces = strength === 'strong' ? base64Forms(value) : [];
+    const forms = [...encodedForms(value), ...pieces];
     const fresh = [...new Set(forms)].filter((form) => !this.strong.has(form) && !set.has(form));
     if (!fresh.length) return { strength, maskable: [], fresh: false };
     for (const form of fresh) set.add(form);
+    for (const piece of pieces) if (!this.base64.has(piece)) this.base64.set(piece, failureTable(piece));
     this.sorted = undefined;
     return { strength, maskable: strength === 'strong' ? fresh : [], fresh: true };
   }
@@ -171,16 +256,85 @@ export class SecretSet {
         spans.push([at, end]);
       }
     }
-    if (!spans.length) return text;
-    spans.sort((a, b) => a[0] - b[0]);
-    let out = '';
-    let done = 0;
-    for (const [start, end] of spans) {
-      if (end <= done) continue;
-      // Overlapping the span just replaced: the part past it joins that ***.
-      if (start >= done) out += `${text.slice(done, start)}${REDACTED}`;
-      done = end;
+    this.wrappedSpans(text, spans);
+    return hideSpans(text, spans);
+  }
+
+  /**
+   * A line filter for text read one line at a time (a program's output), after redact: a base64
+   * form a tool wrapped over lines is in no one line whole. Each piece's match is followed through
+   * the line breaks between base64 characters (a KMP automaton per piece, its state kept from line
+   * to line: linear in the text). A line's part of a whole match is hidden, and so is the line's
+   * tail where it begins a piece, before the next line is seen: 8 characters or more (as many bits
+   * as the shortest piece registered), or fewer at the end of a full 64- or 76-column base64 line,
+   * where a wrapped secret breaks; such a line's last few characters are then hidden by chance
+   * now and then (one in 64 per piece), a cost in a base64 dump nobody reads by eye.
+   */
+  wrappedLines(): (line: string) => string {
+    const carried = new Map<string, number>();
+    let endsInBase64 = false;
+    return (line) => {
+      if (!this.base64.size) return line;
+      const end = line.endsWith('\r') ? line.length - 1 : line.length;
+      const continues = endsInBase64 && end > 0 && isBase64Char(line.charCodeAt(0));
+      // Only the run of base64 characters the line begins with (going on from the line before) and
+      // the one it ends with (going on into the next) can hold part of a match over a break: a
+      // match inside the line is redact's.
+      let tail = end;
+      while (tail > 0 && isBase64Char(line.charCodeAt(tail - 1))) tail--;
+      endsInBase64 = tail < end;
+      if (!continues && !endsInBase64) {
+        carried.clear();
+        return line;
+      }
+      let lead = 0;
+      if (continues) while (lead < end && isBase64Char(line.charCodeAt(lead))) lead++;
+      const fullWidth = FULL_BASE64_LINE.test(line.slice(0, end));
+      const spans: [number, number][] = [];
+      for (const [form, fail] of this.base64) {
+        let q = continues ? (carried.get(form) ?? 0) : 0;
+        let from = tail;
+        if (q > 0) {
+          q = kmpScan(line, 0, lead, form, fail, q, spans);
+          // A line of base64 only was read whole; else its last run is read afresh.
+          if (lead === end) from = end;
+          else q = 0;
+        }
+        q = kmpScan(line, from, end, form, fail, q, spans);
+        carried.set(form, q);
+        if (q > 0 && (q >= MIN_BASE64_CORE || fullWidth)) spans.push([end - Math.min(q, end), end]);
+      }
+      return hideSpans(line, spans);
+    };
+  }
+
+  /**
+   * Adds to `spans` each base64 form found with line breaks inside it, line by line: each line's
+   * piece becomes its own ***, so the lines stay lines. One more search of each form, in the text
+   * with its base64 line breaks taken out (unwrapBase64).
+   */
+  private wrappedSpans(text: string, spans: [number, number][]): void {
+    if (!this.base64.size) return;
+    const unwrapped = unwrapBase64(text);
+    if (!unwrapped) return;
+    const { joined, from } = unwrapped;
+    for (const form of this.base64.keys()) {
+      // Up to where this form's spans reach: an overlapping find is split into lines past it only.
+      let covered = 0;
+      for (let at = joined.indexOf(form); at !== -1; at = joined.indexOf(form, at + 1)) {
+        const last = at + form.length - 1;
+        // Found whole by the plain search already.
+        if (from[last]! - from[at]! === last - at) continue;
+        const first = Math.max(at, covered);
+        let start = from[first]!;
+        for (let i = first + 1; i <= last; i++) {
+          if (from[i]! === from[i - 1]! + 1) continue;
+          spans.push([start, from[i - 1]! + 1]);
+          start = from[i]!;
+        }
+        spans.push([start, from[last]! + 1]);
+        covered = last + 1;
+      }
     }
-    return out + text.slice(done);
   }
 }

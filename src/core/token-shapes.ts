@@ -173,6 +173,12 @@ const AUTH_SCHEMES = 'bearer|basic|token|bot|api-?key|key|negotiate|ntlm|kerbero
 const AUTH_SCHEME = new RegExp(`^(?:${AUTH_SCHEMES})$`, 'i');
 
 /**
+ * Where a header's name may start: not inside a word, or right after curl's or wget's `-H` glued
+ * to it with no space or quote (`-HAuthorization:…`, `-HCookie:…`), which getopt reads as `-H …`.
+ */
+const HEADER_NAME_START = `(?:(?<![A-Za-z0-9-])|(?<=(?:^|[\\s"'=])-H))`;
+
+/**
  * What is glued to a known token with no separator: more token characters, and a `.` between them
  * (not a sentence's last `.`). Two tokens pasted together (`ghp_…ghp_…`, `xoxb-…ya29.…`) would
  * otherwise show the second one's body: the first's ended where its characters did, and the second's
@@ -218,7 +224,7 @@ const SHAPES: Shape[] = [
   // scheme's parameters (Digest's `username="a"`; Digest's `response=`, below; a secret-named one,
   // OAuth's `oauth_token=`, AWS SigV4's `Signature=`, is hidden by its name).
   {
-    pattern: new RegExp(`(?<![A-Za-z0-9-])((?:proxy-)?authorization\\\\?["']?[ \\t]*[:=][ \\t]*\\\\?["']?)(?:(${AUTH_SCHEMES})[ \\t]+)?([^\\s"',;\\\\]+)(?=([ \\t]+[A-Za-z])?)`, 'gi'),
+    pattern: new RegExp(`${HEADER_NAME_START}((?:proxy-)?authorization\\\\?["']?[ \\t]*[:=][ \\t]*\\\\?["']?)(?:(${AUTH_SCHEMES})[ \\t]+)?([^\\s"',;\\\\]+)(?=([ \\t]+[A-Za-z])?)`, 'gi'),
     replace: (m, head, scheme, credential, wordAfter) => {
       if (isPlaceholder(credential) || /^\$[{(]/.test(credential) || /^<[^>]*>$/.test(credential)) return m;
       if (!scheme && (AUTH_SCHEME.test(credential) || STATUS_WORD.test(credential))) return m;
@@ -269,11 +275,11 @@ const SHAPES: Shape[] = [
   prefixed(/(?<![A-Za-z0-9_-])(do[por]_v1_|shp(?:at|ca|pa|ss)_)[A-Fa-f0-9]{32,}/g),
   // Cookies (`sid=…; theme=dark`, `sid=…; Path=/; HttpOnly`): every `name=value` pair and
   // attribute, as a Cookie or Set-Cookie header, a `cookie:` or `cookie=` in any case, `cookie …`
-  // in prose and curl's `-b` / `--cookie`; what follows the pairs (the rest of a sentence, a
+  // in prose and curl's `-b` (glued too: `-bsid=…`) / `--cookie`; what follows the pairs (the rest of a sentence, a
   // closing bracket) stays. Only a value with `name=` in it, so "the Cookie: header" and
   // `curl -b cookies.txt` stay.
   {
-    pattern: new RegExp(`(?<![A-Za-z0-9-])((?:(?:set-)?cookies?(?:[ \\t]+header)?(?:\\\\?["']?[ \\t]*[:=][ \\t]*|[ \\t]+)|(?:-b|--cookie)(?:[ \\t]+|=))\\\\?["']?)(${COOKIE_PAIRS})`, 'gi'),
+    pattern: new RegExp(`${HEADER_NAME_START}((?:(?:set-)?cookies?(?:[ \\t]+header)?(?:\\\\?["']?[ \\t]*[:=][ \\t]*|[ \\t]+)|-b(?:[ \\t]+|=)?|--cookie(?:[ \\t]+|=))\\\\?["']?)(${COOKIE_PAIRS})`, 'gi'),
     replace: (m, head, pairs) => {
       // Spaces around the first `=` only in a header (`Cookie: a = b`): in prose and after curl's
       // -b they are other words (`cookie size = 4096`).
@@ -288,11 +294,11 @@ const SHAPES: Shape[] = [
     pattern: /(?<![A-Za-z0-9-])(set-cookie\\?["']?[ \t]*:[ \t]*\[)([^\]\r\n]*)/gi,
     replace: (_m, head, list) => `${head}${list.replace(new RegExp(`${COOKIE_NAME_START}${COOKIE_PAIRS}`, 'g'), HIDDEN)}`,
   },
-  // curl's `-u user:password` / `--user user:password`: the user stays. `-u 1000:1000` (docker's
+  // curl's `-u user:password` (glued too: `-uuser:password`) / `--user user:password`: the user stays. `-u 1000:1000` (docker's
   // uid:gid) and `-u user:$PASS` are no password, and `-u redis://…` is a URL (redis-cli's), whose
   // password the URL shape hides.
   {
-    pattern: /(?<![A-Za-z0-9_-])((?:-u|--user)(?:[ \t]+|=)(?:(['"])[^\s:'"]+:|[^\s:'"]+:))((?<=['"][^\s:'"]+:)[^'"\r\n]+|[^\s'"]+)/g,
+    pattern: /(?<![A-Za-z0-9_-])((?:-u(?:[ \t]+|=)?|--user(?:[ \t]+|=))(?:(['"])[^\s:'"]+:|[^\s:'"]+:))((?<=['"][^\s:'"]+:)[^'"\r\n]+|[^\s'"]+)/g,
     replace: (m, head, _quote, password) => (isPlaceholder(password) || /^\d+$/.test(password) || password.startsWith('//') ? m : `${head}${HIDDEN}`),
   },
   // A DSN whose URL user is a 32-hex key (Sentry's `https://<key>@o1.ingest.sentry.io/1`).
@@ -335,6 +341,8 @@ function closed(text: string, end: number, quote: string): boolean {
 
 /** What precedes a header given to curl or wget: `-H "`, `--header '`, `-H=`, and glued, `-H'`. */
 const CURL_HEADER = /(?:^|\s)(?:-H|--header)(?:[ \t]+|=)?["']?$/;
+/** A header's name glued to `-H` with nothing between (`-Htoken`), read as one name run by NAMED_VALUE. */
+const GLUED_HEADER = /^-H[A-Za-z]/;
 /** The rest of a bare value from an `&`, and white space then a word after a value. */
 const AMPERSAND_RUN = /[^\s"'`,;<>\\{}[\]()]*/y;
 const WORDS_FOLLOW = /[ \t]+\S/y;
@@ -357,7 +365,10 @@ function hideNamedValues(text: string): string {
   let done = 0;
   const re = new RegExp(NAMED_VALUE);
   for (let m = re.exec(text); m; m = re.exec(text)) {
-    const [whole, name, nameQuote, sep, q1, v1, q2, v2, q3, v3, tag, dollarValue, closeTag, bare] = m as unknown as [string, string, string, string, ...(string | undefined)[]];
+    const [whole, written, nameQuote, sep, q1, v1, q2, v2, q3, v3, tag, dollarValue, closeTag, bare] = m as unknown as [string, string, string, string, ...(string | undefined)[]];
+    // A header glued to curl's or wget's -H (`-Htoken:…`, `-HX-Api-Key:…`): the name is what follows it.
+    const glued = sep.includes(':') && GLUED_HEADER.test(written);
+    const name = glued ? written.slice(2) : written;
     if (tag !== undefined) {
       // A dollar-quoted literal: taken whole, its tags kept; one cut short hidden as far as it is
       // seen. Read on after it (a `$` run that is no value is read once: the next match starts past it).
@@ -369,7 +380,7 @@ function hideNamedValues(text: string): string {
       continue;
     }
     const quote = q1 ?? q2 ?? q3;
-    const head = m.index + name.length + nameQuote.length + sep.length;
+    const head = m.index + written.length + nameQuote.length + sep.length;
     const colon = sep.includes(':');
     let end = m.index + whole.length;
     // `&` ends a value in a URL's query (`a=b&c=d`), not in `Password: Tr0ub4dor&3`.
@@ -380,7 +391,7 @@ function hideNamedValues(text: string): string {
     const value = v1 ?? v2 ?? v3 ?? text.slice(head, end);
     const form = (): NamedForm => {
       WORDS_FOLLOW.lastIndex = end;
-      const header = CURL_HEADER.test(text.slice(Math.max(0, m.index - 12), m.index));
+      const header = glued || CURL_HEADER.test(text.slice(Math.max(0, m.index - 12), m.index));
       return { nameQuoted: Boolean(nameQuote), valueQuoted: Boolean(quote), spaced: /:[ \t]/.test(sep), colon, wordsFollow: WORDS_FOLLOW.test(text), nextWord: nextWord(text, end), header };
     };
     if (quote && !closed(text, end, quote)) {
@@ -438,48 +449,94 @@ function hideOptionValues(text: string): string {
 
 /**
  * Short password options: mysql's (and mariadb's) `-p<password>`, joined (`-p` alone asks for
- * it), redis-cli's `-a <password>`, a registry login's and sshpass' `-p <password>`. Hidden only in
- * that program's command: the text back to the command's start (`;`, `|`, `&`, a line's start; at
- * most CLIENT_LOOK_BACK characters) names it, so `mkdir -p`, `docker run -p8080:80` and `cp -a` stay.
+ * it), redis-cli's `-a <password>`, a registry login's `-p <password>` and sqlcmd's `-P
+ * <password>`, spaced or glued (`-pPASS`: their parsers read it as `-p PASS`). Hidden only in that
+ * program's command: after its name, before the command's end (`;`, `|`, `&`, a line's end), so
+ * `mkdir -p`, `docker run -p8080:80` and `cp -a` stay. sshpass' -p is read apart (hideSshpass).
  */
 const CLIENT_OPTIONS: { option: RegExp; client: RegExp }[] = [
-  // `docker login -u ci -p …` (and podman's, helm registry's, az's), MongoDB's shells and tools:
-  // after a space. SQL Server's sqlcmd and bcp: `-P …`.
+  // `docker login -u ci -p …` (and podman's, helm registry's, az's), MongoDB's shells and tools.
+  // SQL Server's sqlcmd and bcp: `-P …`.
   {
-    option: /(?<![A-Za-z0-9_-])(-p[ \t]+)(?:'([^'\r\n]*)'|"([^"\r\n]*)"|([^\s'";|&-][^\s'";|&]*))/g,
-    client: /(?:^|[\s/"'])(?:(?:docker|podman|nerdctl|buildah|skopeo|oras|helm[ \t]+registry|az|cf)[ \t]+login|mongo(?:sh|dump|restore|export|import|stat|top)?)[ \t]/,
+    option: /(?<![A-Za-z0-9_-])(-p[ \t]*)(?:'([^'\r\n]*)'|"([^"\r\n]*)"|([^\s'";|&-][^\s'";|&]*))/g,
+    client: /(?:^|[\s/"'])(?:(?:docker|podman|nerdctl|buildah|skopeo|oras|helm[ \t]+registry|az|cf)[ \t]+login|mongo(?:sh|dump|restore|export|import|stat|top)?)[ \t]/g,
   },
-  // `sshpass -p …`: sshpass runs the command after its own options, so only a -p among those is
-  // its password; in `sshpass -p … ssh -p 2222 host` the second is ssh's port. Its options with a
-  // value are -f, -d, -p and -P, and -e, -v, -h and -V have none (each read one way).
-  {
-    option: /(?<![A-Za-z0-9_-])(-p[ \t]+)(?:'([^'\r\n]*)'|"([^"\r\n]*)"|([^\s'";|&-][^\s'";|&]*))/g,
-    client: /(?:^|[\s/"'])sshpass(?:[ \t]+(?:-[fdpP][ \t]*(?:'[^'\r\n]*'|"[^"\r\n]*"|[^\s'"]+)|-[evhV]+))*[ \t]+$/,
-  },
-  // …and glued (`sshpass -pPASS ssh -p 2222 host`: getopt reads `-pPASS` as `-p PASS`).
-  {
-    option: /(?<![A-Za-z0-9_-])(-p)(?:'([^'\r\n]*)'|"([^"\r\n]*)"|([^\s'";|&-][^\s'";|&]*))/g,
-    client: /(?:^|[\s/"'])sshpass(?:[ \t]+(?:-[fdpP][ \t]*(?:'[^'\r\n]*'|"[^"\r\n]*"|[^\s'"]+)|-[evhV]+))*[ \t]+$/,
-  },
-  { option: /(?<![A-Za-z0-9_-])(-P[ \t]+)(?:'([^'\r\n]*)'|"([^"\r\n]*)"|([^\s'";|&-][^\s'";|&]*))/g, client: /(?:^|[\s/"'])(?:sqlcmd|bcp)[ \t]/ },
-  { option: /(?<![A-Za-z0-9_-])(-p)(?:'([^'\r\n]*)'|"([^"\r\n]*)"|([^\s'";|&]+))/g, client: /(?:^|[\s/"'])(?:mysql[a-z]*|mariadb(?:-[a-z]+)?)[ \t]/ },
-  { option: /(?<![A-Za-z0-9_-])(-a[ \t]+)(?:'([^'\r\n]*)'|"([^"\r\n]*)"|([^\s'";|&-][^\s'";|&]*))/g, client: /(?:^|[\s/"'])redis-cli[ \t]/ },
+  { option: /(?<![A-Za-z0-9_-])(-P[ \t]*)(?:'([^'\r\n]*)'|"([^"\r\n]*)"|([^\s'";|&-][^\s'";|&]*))/g, client: /(?:^|[\s/"'])(?:sqlcmd|bcp)[ \t]/g },
+  { option: /(?<![A-Za-z0-9_-])(-p)(?:'([^'\r\n]*)'|"([^"\r\n]*)"|([^\s'";|&]+))/g, client: /(?:^|[\s/"'])(?:mysql[a-z]*|mariadb(?:-[a-z]+)?)[ \t]/g },
+  { option: /(?<![A-Za-z0-9_-])(-a[ \t]+)(?:'([^'\r\n]*)'|"([^"\r\n]*)"|([^\s'";|&-][^\s'";|&]*))/g, client: /(?:^|[\s/"'])redis-cli[ \t]/g },
 ];
-const CLIENT_LOOK_BACK = 200;
+const COMMAND_END = /[;|&\n]/g;
+
+/**
+ * Where in `text` each command of `client` has its arguments: from after the client's name to the
+ * command's end, in order. Each search goes on from the last command's end, so the text is read once.
+ */
+function clientCommands(text: string, client: RegExp): [number, number][] {
+  const commands: [number, number][] = [];
+  const re = new RegExp(client);
+  for (let m = re.exec(text); m; m = re.exec(text)) {
+    const start = m.index + m[0].length;
+    COMMAND_END.lastIndex = start;
+    const end = COMMAND_END.exec(text)?.index ?? text.length;
+    commands.push([start, end]);
+    re.lastIndex = end;
+  }
+  return commands;
+}
+
+/** Whether a password option's value is one to hide: not empty, not hidden already, no placeholder. */
+const hideable = (value: string) => value !== '' && value !== HIDDEN && !isPlaceholder(value);
 
 function hideClientPasswords(text: string): string {
-  let out = text;
+  let out = hideSshpass(text);
   for (const { option, client } of CLIENT_OPTIONS) {
-    out = out.replace(option, (m: string, flag: string, single: string | undefined, double: string | undefined, bare: string | undefined, at: number, all: string) => {
-      const value = single ?? double ?? bare ?? '';
-      const before = all.slice(Math.max(0, at - CLIENT_LOOK_BACK), at);
-      const command = before.slice(Math.max(...[';', '|', '&', '\n'].map((c) => before.lastIndexOf(c))) + 1);
-      if (!client.test(command) || value === '' || value === HIDDEN || isPlaceholder(value)) return m;
+    const commands = clientCommands(out, client);
+    if (!commands.length) continue;
+    let k = 0;
+    out = out.replace(option, (m: string, flag: string, single: string | undefined, double: string | undefined, bare: string | undefined, at: number) => {
+      // Matches come in order: the commands that end before this one are passed once.
+      while (k < commands.length && commands[k]![1] <= at) k++;
+      const inside = k < commands.length && commands[k]![0] <= at;
+      if (!inside || !hideable(single ?? double ?? bare ?? '')) return m;
       const quote = single !== undefined ? "'" : double !== undefined ? '"' : '';
       return `${flag}${quote}${HIDDEN}${quote}`;
     });
   }
   return out;
+}
+
+/**
+ * `sshpass -p …`: sshpass runs the command after its own options, so only a -p among those is its
+ * password; in `sshpass -p … ssh -p 2222 host` the second is ssh's port. Its options are read
+ * forward from its name, however many and however long (`-f` with a long path): -f, -d, -p and -P
+ * take a value, spaced or glued (`-pPASS`, as getopt reads it), and -e, -v, -h and -V none. Each
+ * option is read one way, and the search goes on after the last one, so the text is read once.
+ */
+const SSHPASS = /(?:^|[\s/"'])sshpass(?=[ \t])/g;
+const SSHPASS_OPTION = /[ \t]+(?:(-[fdpP])([ \t]*)(?:'([^'\r\n]*)'|"([^"\r\n]*)"|([^\s'";|&]+))|-[evhV]+(?![^\s;|&]))/y;
+
+function hideSshpass(text: string): string {
+  let out = '';
+  let done = 0;
+  const re = new RegExp(SSHPASS);
+  for (let m = re.exec(text); m; m = re.exec(text)) {
+    let i = m.index + m[0].length;
+    for (;;) {
+      SSHPASS_OPTION.lastIndex = i;
+      const o = SSHPASS_OPTION.exec(text);
+      if (!o) break;
+      const [whole, flag, space, single, double, bare] = o;
+      if (flag === '-p' && hideable(single ?? double ?? bare ?? '')) {
+        const quote = single !== undefined ? "'" : double !== undefined ? '"' : '';
+        const value = i + whole.indexOf(flag) + flag.length + space!.length;
+        out += `${text.slice(done, value)}${quote}${HIDDEN}${quote}`;
+        done = i + whole.length;
+      }
+      i += whole.length;
+    }
+    re.lastIndex = Math.max(i, re.lastIndex);
+  }
+  return out + text.slice(done);
 }
 
 /**
@@ -573,12 +630,14 @@ function hideXmlValues(text: string): string {
  * `UPDATE api_keys SET key = '…'`. A string literal is hidden where its column's name says secret
  * (`token`, `password_hash`, `api_secret`), or where the column is a `key` or `value` of a table
  * whose name says so (`api_keys`, `secrets`); `('theme', 'dark')` into `settings (key, value)`
- * stays. An INSERT without a column list is judged by its table alone (secretRow). A literal is
+ * stays. `INSERT … SELECT 'ci', '…'` too: the SELECT list's values go into the columns as a row's
+ * do (and on after each `UNION [ALL] SELECT`); its FROM, WHERE and the rest are read past, not
+ * judged. An INSERT without a column list is judged by its table alone (secretRow). A literal is
  * quoted (`'…'`, `E'…'`) or dollar-quoted (`$$…$$`, `$tag$…$tag$`). Each statement is read once
  * from its head to the end of its rows, and the search goes on after them: a literal's quotes,
  * `''` inside, and brackets (`crypt('…', gen_salt('bf'))`) are followed, nothing more.
  */
-const SQL_WRITE = /(?<![A-Za-z0-9_])(?:insert\s+into\s+([A-Za-z0-9_."]+)(?:\s*\(([^()]*)\)\s*|\s+)values\s*|update\s+([A-Za-z0-9_."]+)\s+set\s+)/gi;
+const SQL_WRITE = /(?<![A-Za-z0-9_])(?:insert\s+into\s+([A-Za-z0-9_."]+)(?:\s*\(([^()]*)\)\s*|\s+)(values\s*|select(?![A-Za-z0-9_])\s*)|update\s+([A-Za-z0-9_."]+)\s+set\s+)/gi;
 const SQL_IDENTIFIER = /^\s*"?([A-Za-z0-9_]+)"?\s*$/;
 const SQL_ASSIGNMENT = /\s*"?([A-Za-z0-9_]+)"?\s*=/y;
 
@@ -696,6 +755,11 @@ function readSqlValue(text: string, at: number, literal: (start: number, end: nu
  * space character, so it reads one: the last before the keyword is where it matches.
  */
 const SET_LIST_END = /\s(?:where|returning|from)(?![A-Za-z0-9_])/iy;
+/** A SELECT list ends at its first clause's keyword (or a UNION's); tried as SET_LIST_END is. */
+const SELECT_LIST_END = /\s(?:from|where|group|having|window|order|limit|offset|fetch|for|union|intersect|except|returning|on)(?![A-Za-z0-9_])/iy;
+/** Where the rest of a SELECT stops being read past: a UNION that may bring another SELECT list. */
+const UNION_AT = /\sunion(?![A-Za-z0-9_])/iy;
+const UNION_SELECT = /\s+union(?:\s+all|\s+distinct)?\s+select(?![A-Za-z0-9_])\s*/iy;
 
 /** Where the literals an SQL write puts into secret columns are in `text`, in order (see SQL_WRITE). */
 function sqlSecretSpans(text: string): [number, number][] {
@@ -710,12 +774,28 @@ function sqlSecretSpans(text: string): [number, number][] {
     if (m[1] !== undefined) {
       const columns = m[2]?.split(',').map((c) => SQL_IDENTIFIER.exec(c)?.[1]);
       const row = columns ? undefined : secretRow(m[1]);
+      const judgeColumn = (column: number) => {
+        const name = columns?.[column];
+        return judge(columns ? name && secretColumn(m[1]!, name) : row);
+      };
+      // SELECT lists: `'a', 'b' FROM … UNION ALL SELECT 'c', 'd'`.
+      while (/^select/i.test(m[3]!)) {
+        for (let column = 0; ; column++) {
+          i = readSqlValue(text, i, judgeColumn(column), SELECT_LIST_END);
+          if (text[i] !== ',') break;
+          i++;
+        }
+        // The rest of this SELECT (FROM, WHERE, a subquery's literals) writes nothing: read past it.
+        while ((i = readSqlValue(text, i, () => {}, UNION_AT)) < text.length && text[i] === ',') i++;
+        UNION_SELECT.lastIndex = i;
+        if (!UNION_SELECT.test(text)) break;
+        i = UNION_SELECT.lastIndex;
+      }
       // Rows: `(…, …)`, `, (…)` and so on.
-      while (text[i] === '(') {
+      while (/^values/i.test(m[3]!) && text[i] === '(') {
         i++;
         for (let column = 0; ; column++) {
-          const name = columns?.[column];
-          i = readSqlValue(text, i, judge(columns ? name && secretColumn(m[1], name) : row));
+          i = readSqlValue(text, i, judgeColumn(column));
           if (text[i] !== ',') break;
           i++;
         }
@@ -730,7 +810,7 @@ function sqlSecretSpans(text: string): [number, number][] {
         SQL_ASSIGNMENT.lastIndex = i;
         const a = SQL_ASSIGNMENT.exec(text);
         if (!a) break;
-        i = readSqlValue(text, SQL_ASSIGNMENT.lastIndex, judge(secretColumn(m[3]!, a[1]!)), SET_LIST_END);
+        i = readSqlValue(text, SQL_ASSIGNMENT.lastIndex, judge(secretColumn(m[4]!, a[1]!)), SET_LIST_END);
         if (text[i] !== ',') break;
         i++;
       }

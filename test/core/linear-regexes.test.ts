@@ -225,6 +225,24 @@ describe('hideKnownTokens, the forms added for the redactor\'s gaps', () => {
       [`--header=token:${'a:'.repeat(150_000)}`, /^--header=token:\*\*\*$/],
       [" -H'token:ab'".repeat(25_000), /^ -H'token:\*\*\*' .* -H'token:\*\*\*'$/],
       [`-H'token:${"'".repeat(300_000)}`, /'$/],
+      // INSERT … SELECT: long lists, clauses read past, UNIONs, brackets and heads that never close.
+      [`insert into users select ${"'a', ".repeat(50_000)}'Pw_1x'`, /'\*\*\*', '\*\*\*'$/],
+      [`insert into users select 'a' from t where ${"x = 'b' and ".repeat(25_000)}true union all select 'Pw_2x'`, /and true union all select '\*\*\*'$/],
+      [`insert into users select 1 ${'union all select 1 '.repeat(20_000)}union select 'Pw_3x'`, /union select '\*\*\*'$/],
+      ['insert into users select '.repeat(12_000), /select $/],
+      [`insert into users select ${'('.repeat(300_000)}`, /\($/],
+      [`insert into users select 'a' from t ${'union '.repeat(50_000)}`, /union $/],
+      // sshpass' options read forward however far its -p is, a client's command to its end, -H glued.
+      [`sshpass ${'-f x '.repeat(60_000)}-p Ss_2x ssh -p 22 h`, /-f x -p \*\*\* ssh -p 22 h$/],
+      [`sshpass -f ${'a'.repeat(300_000)} -pSs_3x`, /a -p\*\*\*$/],
+      [`sshpass -P '${'a'.repeat(300_000)}`, /a$/],
+      ['sshpass -e'.repeat(30_000), /-e$/],
+      [`docker login ${'-p '.repeat(100_000)}Dk_1x`, /-p -p \*\*\*$/],
+      [`docker login ${'-u x '.repeat(50_000)}-pDk_2x`, /-u x -p\*\*\*$/],
+      ['docker login '.repeat(25_000), /login $/],
+      [`curl ${'-Htoken:'.repeat(40_000)}Hg_1x`, /:\*\*\*$/],
+      [`curl ${'-HCookie:'.repeat(30_000)}a=b`, /-HCookie:\*\*\*$/],
+      [`curl ${'-u'.repeat(150_000)}a:b`, /-ua:\*\*\*$/],
     ];
     for (const [text, shown] of cases) {
       const out = hideKnownTokens(text);

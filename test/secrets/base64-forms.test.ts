@@ -75,3 +75,85 @@ describe('secrets of any length', () => {
     expect(secrets.redact('käse, Käsekäse, ékäse, käse1, (käse)')).toBe('***, Käsekäse, ékäse, käse1, (***)');
   });
 });
+
+describe('base64 forms wrapped over lines', () => {
+  // 100 bytes: a form of 133 characters, over two or three lines at any wrap.
+  const LONG = `Lng_${'k9Xq2'.repeat(19)}_end`;
+  /** `text` cut into lines of `width` characters, as MIME and `base64` (76) and PEM (64) print it. */
+  const wrap = (text: string, width: number, eol: string) => text.match(new RegExp(`.{1,${width}}`, 'g'))!.join(eol);
+
+  it('are redacted whatever column the wrap falls at, at each offset, with \\n and \\r\\n', () => {
+    const secrets = set(LONG);
+    for (const width of [76, 64]) {
+      for (const eol of ['\n', '\r\n']) {
+        // Prefixes of 0 to 60 bytes move the form through every column and every offset in a group.
+        for (let p = 0; p <= 60; p++) {
+          const prefix = 'p'.repeat(p);
+          const full = b64(`${prefix}${LONG}!`);
+          const shown = secrets.redact(`body:\n${wrap(full, width, eol)}\nend`);
+          const where = `${width}|${JSON.stringify(eol)}|${p}`;
+          expect(shown.startsWith('body:\n') && shown.endsWith('\nend'), where).toBe(true);
+          // Each line keeps its break; what is left around the ***s is only what mixes with the prefix or suffix.
+          const lines = shown.slice(6, -4).split(eol);
+          expect(lines.length, where).toBe(Math.ceil(full.length / width));
+          const joined = lines.join('');
+          expect(joined, where).toMatch(/^[A-Za-z0-9+/]*(?:\*\*\*)+[A-Za-z0-9+/=]*$/);
+          const before = joined.indexOf('***');
+          const after = joined.length - joined.lastIndexOf('***') - 3;
+          expect(before, where).toBeLessThanOrEqual(Math.ceil((8 * p) / 6));
+          expect(after, where).toBeLessThanOrEqual(full.length - Math.floor((8 * (p + LONG.length)) / 6));
+        }
+      }
+    }
+  });
+
+  it('are redacted line by line too (wrappedLines), as a program\'s output is read', () => {
+    const secrets = set(LONG);
+    for (const width of [76, 64]) {
+      for (const eol of ['\n', '\r\n']) {
+        for (let p = 0; p <= 60; p++) {
+          const full = b64(`${'p'.repeat(p)}${LONG}!`);
+          const filter = secrets.wrappedLines();
+          const lines = ['body:', ...wrap(full, width, eol).split('\n'), 'end'].map((line) => filter(secrets.redact(line)));
+          const where = `${width}|${JSON.stringify(eol)}|${p}`;
+          expect([lines[0], lines.at(-1)], where).toEqual(['body:', 'end']);
+          const joined = lines.slice(1, -1).join('').replace(/\r/g, '');
+          expect(joined, where).toMatch(/^[A-Za-z0-9+/]*(?:\*\*\*)+[A-Za-z0-9+/=]*$/);
+          expect(joined.indexOf('***'), where).toBeLessThanOrEqual(Math.ceil((8 * p) / 6));
+          expect(joined.length - joined.lastIndexOf('***') - 3, where).toBeLessThanOrEqual(full.length - Math.floor((8 * (p + LONG.length)) / 6));
+        }
+      }
+    }
+  });
+
+  it('line by line, leaves other lines alone: a hash, prose, base64 that is not wrapped', () => {
+    const secrets = set(LONG);
+    const filter = secrets.wrappedLines();
+    const form = base64Forms(LONG)[0]!;
+    // A line that only ends like a form begins (fewer than 8 characters), but is no full-width base64 line.
+    const lines = ['e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855', 'status: ok', `short ${form.slice(0, 5)}`, 'rows: 3'];
+    for (const line of lines) expect(filter(line)).toBe(line);
+  });
+
+  it('leaves wrapped base64 without the secret, and line breaks between other words, as they are', () => {
+    const secrets = set(LONG);
+    const other = wrap(b64('x'.repeat(200)), 76, '\n');
+    expect(secrets.redact(other)).toBe(other);
+    expect(secrets.redact('status: ok\nrows: 3\r\ndone')).toBe('status: ok\nrows: 3\r\ndone');
+  });
+
+  it('line by line, a repeating secret\'s base64 over 900 lines: every line hidden, each character read once per piece', () => {
+    const periodic = 'x'.repeat(300);
+    const secrets = set(periodic);
+    const filter = secrets.wrappedLines();
+    const lines = wrap(b64(periodic.repeat(170)), 76, '\n').split('\n');
+    const shown = lines.map((line) => filter(secrets.redact(line)));
+    expect(shown.slice(1, -1).every((line) => /^(?:\*\*\*)+$/.test(line))).toBe(true);
+  });
+
+  it('reads a long text of many short lines once per form (200,000 lines)', () => {
+    const secrets = set(LONG, TOKEN);
+    const text = `${'QUJD\n'.repeat(200_000)}${wrap(b64(LONG), 64, '\n')}`;
+    expect(secrets.redact(text)).toMatch(/QUJD\n\*\*\*\n\*\*\*\n\*\*\*[A-Za-z0-9+/=]*$/);
+  });
+});

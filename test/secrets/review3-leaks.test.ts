@@ -34,6 +34,17 @@ describe('sshpass', () => {
     expect(log.redact(text)).toBe(shown);
   });
 
+  it('hides -p however far after sshpass its own options put it (a long -f path, many flags)', () => {
+    const path = `/home/deploy/${'a-long-directory-name/'.repeat(12)}pw.txt`;
+    expect(log.redact(`sshpass -f ${path} -p FarSshZ5 ssh -p 2222 h`)).toBe(`sshpass -f ${path} -p *** ssh -p 2222 h`);
+    expect(log.redact(`sshpass -d 3 ${'-v '.repeat(120)}-pFarSshZ6 ssh -p 22 h`)).toBe(`sshpass -d 3 ${'-v '.repeat(120)}-p*** ssh -p 22 h`);
+    expect(log.redact(`sshpass -P 'assphrase for key ${'x'.repeat(300)}' -p 'Far Ssh Z7' ssh h`)).toBe(`sshpass -P 'assphrase for key ${'x'.repeat(300)}' -p '***' ssh h`);
+    // …and the same for a registry login's -p after long options.
+    expect(log.redact(`docker login -u ci --server ${'r'.repeat(400)} -p FarDkZ8 r`)).toBe(`docker login -u ci --server ${'r'.repeat(400)} -p *** r`);
+    // Past sshpass' options, a far -p is still the command's own: ssh's port.
+    expect(log.redact(`sshpass -f ${path} ssh -o ${'x'.repeat(300)} -p 2222 h`)).toBe(`sshpass -f ${path} ssh -o ${'x'.repeat(300)} -p 2222 h`);
+  });
+
   it('leaves -p glued outside sshpass\' own options, and pass inside a word, alone', () => {
     for (const text of ['ssh -p2222 host', 'sshpass -e ssh -p2222 host', 'docker run -p8080:80 img', 'compass=north', 'first pass: done'])
       expect(log.redact(text), text).toBe(text);

@@ -43,6 +43,10 @@ describe('a secret stored by an SQL INSERT', () => {
     ['a statement over several lines', "INSERT INTO secrets (name, value)\n  VALUES ('stripe', 'Str_9x');", "INSERT INTO secrets (name, value)\n  VALUES ('stripe', '***');"],
     ['an E\'…\' literal with an escaped quote', "INSERT INTO users (name, password_hash) VALUES (E'bob\\'s', E'it\\'s Pw_9x'), ('e', 'Pw_10x')", "INSERT INTO users (name, password_hash) VALUES (E'bob\\'s', E'***'), ('e', '***')"],
     ['a statement cut short: hidden to the end of its line only', "INSERT INTO users (name, password_hash) VALUES ('bob', 'Cut_1x\nthe next line stays", "INSERT INTO users (name, password_hash) VALUES ('bob', '***\nthe next line stays"],
+    ['INSERT … SELECT with a column list', "INSERT INTO users (email, password) SELECT 'a@x.io', 'Sel_1x'", "INSERT INTO users (email, password) SELECT 'a@x.io', '***'"],
+    ['INSERT … SELECT into a credentials table without a column list: every string', "INSERT INTO credentials SELECT 'ci', 'Sel_2x' FROM dual; SELECT 'Sel_3x'", "INSERT INTO credentials SELECT '***', '***' FROM dual; SELECT 'Sel_3x'"],
+    ['INSERT … SELECT into an account table, with aliases, a function, a WHERE and a UNION', "insert into public.users select 'bob' as name, crypt('Sel_4x', gen_salt('bf')) where not exists (select 1 from users where name = 'bob') union all select 'eve', 'Sel_5x';", "insert into public.users select '***' as name, crypt('***', gen_salt('bf')) where not exists (select 1 from users where name = 'bob') union all select '***', '***';"],
+    ['INSERT … SELECT over several lines', "INSERT INTO api_keys (name, key)\n  SELECT 'ci', 'Sel_6x'\n  FROM generate_series(1, 1);", "INSERT INTO api_keys (name, key)\n  SELECT 'ci', '***'\n  FROM generate_series(1, 1);"],
     ['an UPDATE of a key column in a keys table', "UPDATE api_keys SET key = 'R4nd0mV4lu3Xyz' WHERE id = 1", "UPDATE api_keys SET key = '***' WHERE id = 1"],
   ])('%s', (_what, text, shown) => {
     expect(log.redact(text)).toBe(shown);
@@ -58,6 +62,11 @@ describe('a secret stored by an SQL INSERT', () => {
       "INSERT INTO api_keys (name, key) VALUES ('ci', '***')",
       'INSERT 0 1',
       'UPDATE settings SET key = 1',
+      "INSERT INTO users (name, email) SELECT 'bob', 'bob@x.io'",
+      "INSERT INTO orders SELECT g, 'shipped' FROM generate_series(1, 3) g",
+      "INSERT INTO users (email, password_hash) SELECT email, password_hash FROM staging WHERE note = 'moved'",
+      "SELECT 'a', 'b' FROM users WHERE email = 'bob@x.io'; SELECT 'x' AS password",
+      "INSERT INTO settings (key, value) SELECT 'theme', 'dark'",
     ]) {
       expect(log.redact(text)).toBe(text);
     }
@@ -206,6 +215,11 @@ describe('forms the redactor missed', () => {
     ['a token glued to another known prefix', `${ghp}xoxb-1234567890-0987654321-AbCd xoxb-1234567890-0987654321-AbCd${ghp} ${ghp}ya29.a0AfH6SMBx3AbCdEfGhIjKlMn`, 'ghp_*** xoxb-*** ghp_***'],
     ['two AWS key ids glued', 'AKIAIOSFODNN7EXAMPLEASIAIOSFODNN7EXAMPLE', 'AKIA***'],
     ['a Google key glued to a token', `AIza${'b'.repeat(35)}${ghp}`, 'AIza***'],
+    ['a header glued to -H with no quote', 'curl -Htoken:Hg_1x -HX-Api-Key:Hg_2x -HPRIVATE-TOKEN:Hg_3x -HAuthorization:Hg_4x -HCookie:sid=Hg_5x x', 'curl -Htoken:*** -HX-Api-Key:*** -HPRIVATE-TOKEN:*** -HAuthorization:*** -HCookie:*** x'],
+    ['a header after -H and --header, spaced, =-joined and quoted', `curl -H token:Hs_1x --header token:Hs_2x -H=token:Hs_3x --header=token:Hs_4x -H 'token:Hs_5x' --header "token: Hs_6x" -H"token:Hs_7x" --header='token:Hs_8x' x`, `curl -H token:*** --header token:*** -H=token:*** --header=token:*** -H 'token:***' --header "token: ***" -H"token:***" --header='token:***' x`],
+    ['curl\'s -u glued to its user, bare and quoted', `curl -uci:Ug_1x x; curl -u'ci:Ug_2x' x; curl -u"ci:Ug 3x" x; curl --user='ci:Ug_4x' x`, `curl -uci:*** x; curl -u'ci:***' x; curl -u"ci:***" x; curl --user='ci:***' x`],
+    ['curl\'s -b glued to its cookie, bare and quoted', `curl -bsid=Bg_1x x; curl -b'sid=Bg_2x; a=b' x`, `curl -b*** x; curl -b'***' x`],
+    ['a client\'s password option glued to its value', 'docker login -u ci -pDg_1x r; sqlcmd -S db -PSq_1x -Q x; sshpass -pSp_1x ssh h', 'docker login -u ci -p*** r; sqlcmd -S db -P*** -Q x; sshpass -p*** ssh h'],
     ['sshpass\' -p, and the port of the ssh it runs', 'sshpass -p Ss_2x ssh -p 2222 host; sshpass -e -f pw.txt ssh -p 22 h; sshpass -v -p Ss_3x ssh -p 22 h', 'sshpass -p *** ssh -p 2222 host; sshpass -e -f pw.txt ssh -p 22 h; sshpass -v -p *** ssh -p 22 h'],
   ])('%s', (_what, text, shown) => {
     expect(log.redact(text)).toBe(shown);
@@ -221,6 +235,8 @@ describe('forms the redactor missed', () => {
       'signature: valid; token ghp_short.',
       'curl --header=Accept:application/json -H\'Content-Type: text/plain\' x',
       'ssh -p 2222 host; sshpass -f pw.txt ssh -p 2222 host',
+      'curl -HAccept:application/json -HContent-Type:text/plain -bcookies.txt -uci x; tar -Hgnu -cf x.tar .; docker run -u1000:1000 -p8080:80 img; sort -u -t: -k2 f',
+      'git checkout -bfix-login; docker login -u ci --password-stdin r; sqlcmd -S db -Q "select 1"',
     ]) {
       expect(log.redact(text)).toBe(text);
     }
