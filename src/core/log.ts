@@ -87,10 +87,12 @@ export function createLog(sink: LogSink): Log {
       // A private key, or an SQL write, printed over many lines: each line alone does not show it is inside one.
       const keyLines = privateKeyLines();
       const sqlLines = sqlWriteLines();
+      // A base64 form a tool wrapped over lines (76 or 64 columns): each line holds only a piece.
+      const wrapped = secrets.wrappedLines();
       return (line) => {
         // Registered secrets first (redact): the mask knows them whole, and a URL shown without its
         // userinfo no longer reads as the whole secret (a webhook URL whose path is its credential).
-        const text = sqlLines(keyLines(redact(line, { dropUserinfo: true })));
+        const text = sqlLines(keyLines(wrapped(redact(line, { dropUserinfo: true }))));
         sink.info(text);
         return text;
       };

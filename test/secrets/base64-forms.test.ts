@@ -1,6 +1,7 @@
 // A registered secret inside base64 text, at each of the three places it can start in a 3-byte
 // group, in both alphabets; and secrets of any length redacted without a regular expression.
 import { describe, expect, it } from 'vitest';
+import { memoryLog } from '../../src/core/log.js';
 import { base64Forms, MIN_BASE64_CORE, SecretSet } from '../../src/core/secrets.js';
 
 const TOKEN = 'tok_SECRET_rev1ew_XYZ';
@@ -155,5 +156,23 @@ describe('base64 forms wrapped over lines', () => {
     const secrets = set(LONG, TOKEN);
     const text = `${'QUJD\n'.repeat(200_000)}${wrap(b64(LONG), 64, '\n')}`;
     expect(secrets.redact(text)).toMatch(/QUJD\n\*\*\*\n\*\*\*\n\*\*\*[A-Za-z0-9+/=]*$/);
+  });
+});
+
+describe('a program\'s output read line by line (Log.programLines)', () => {
+  const LONG = `Lng_${'k9Xq2'.repeat(19)}_end`;
+  const wrap = (text: string, width: number, eol: string) => text.match(new RegExp(`.{1,${width}}`, 'g'))!.join(eol);
+
+  it('hides a registered secret\'s base64 that the program printed wrapped', () => {
+    const log = memoryLog();
+    log.secret(LONG);
+    const read = log.programLines();
+    const printed = wrap(b64(`Bearer ${LONG}`), 76, '\n').split('\n');
+    expect(printed.length).toBeGreaterThan(1);
+    for (const line of printed) read(line);
+    const shown = log.lines.join('\n');
+    // No line shows more of the encoded secret than the 8 characters a piece may leave.
+    for (const piece of base64Forms(LONG)) for (let i = 0; i + 12 <= piece.length; i++) expect(shown).not.toContain(piece.slice(i, i + 12));
+    expect(shown).toContain('***');
   });
 });
