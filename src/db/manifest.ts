@@ -87,18 +87,21 @@ export async function readManifest(path: string): Promise<SnapshotManifest> {
     parsed = JSON.parse(readRegularFile(path, MAX_MANIFEST_BYTES));
   } catch (err) {
     if (err instanceof FileRefused) throw new RollbackKitError(`${path} is not a rollback-kit snapshot manifest: ${err.why}.`, BROKEN_HINT);
-    const why = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'it does not exist' : 'it is not valid JSON';
+    // Only a manifest that is not there is a matter of keeping it beside its snapshot; one that is
+    // there and cannot be parsed (cut short, overwritten) is damaged, as a dump that fails its hash.
+    if (err instanceof SyntaxError) throw new RollbackKitError(`Cannot read the snapshot manifest ${path}: it is not valid JSON.`, BROKEN_HINT);
+    const why = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'it does not exist' : (err as Error).message.replace(/\.$/, '');
     throw new RollbackKitError(`Cannot read the snapshot manifest ${path}: ${why}.`, 'snapshot-db writes it next to each snapshot; keep the two together.');
   }
   const m = parsed as Partial<SnapshotManifest> | null;
-  if (m?.tool !== 'rollback-kit') throw new RollbackKitError(`${path} is not a rollback-kit snapshot manifest.`);
+  if (m?.tool !== 'rollback-kit') throw new RollbackKitError(`${path} is not a rollback-kit snapshot manifest.`, BROKEN_HINT);
   const problem = manifestProblem(m);
   if (problem) throw new RollbackKitError(`${path} is not a valid rollback-kit snapshot manifest: ${problem}.`, BROKEN_HINT);
   // Written before the field was: hashed as version 1.
   return { ...m, fingerprint: m.fingerprint ?? 1 } as SnapshotManifest;
 }
 
-const BROKEN_HINT = 'It was edited or damaged, so its snapshot cannot be checked against it: do not restore that snapshot; take or pick another one.';
+const BROKEN_HINT = "It was edited or damaged, so its snapshot cannot be checked against it (the dump's sha256 is recorded only there): do not restore that snapshot; take or pick another one.";
 
 /**
  * What is wrong with a parsed manifest, or undefined. Every field restore-db, run-down-migrations

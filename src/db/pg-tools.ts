@@ -172,9 +172,17 @@ const TOOL_PREFIX = /^(pg_dump|pg_restore|psql):\s*/;
 export function toolErrorLine(stderr: string): string {
   const lines = stderr.split('\n').map((l) => l.trim().replace(/\s+/g, ' ')).filter(Boolean);
   const at = Math.max(0, lines.findIndex((l) => /error|fatal|could not/i.test(l)));
-  const main = (lines[at] ?? '').replace(TOOL_PREFIX, '').replace(/^error:\s*/, '');
+  let main = (lines[at] ?? '').replace(TOOL_PREFIX, '').replace(/^error:\s*/, '');
   const reasons: string[] = [];
+  // A server message quoting a name that holds a newline runs over lines without the tool's prefix:
+  // they are its message up to the next field, joined by `\n` written out so the line stays one.
+  let inMain = true;
   for (const line of lines.slice(at + 1)) {
+    if (inMain && !TOOL_PREFIX.test(line) && !/^(?:[A-Z]+(?: \d+)?|Command was|Query was):/.test(line)) {
+      main += `\\n${line}`;
+      continue;
+    }
+    inMain = false;
     const rest = line.replace(TOOL_PREFIX, '');
     if (/^error:/.test(rest)) break;
     const reason = /^detail: Error message from server: (.+)$/.exec(rest)?.[1] ?? /^(?:hint|HINT|DETAIL): (.+)$/.exec(rest)?.[0];

@@ -364,20 +364,29 @@ export async function filterScript(script: string, filter: ScriptFilter): Promis
 /**
  * PostgreSQL's own words from psql's stderr: the ERROR, with the DETAIL (which objects) and HINT
  * (what to change) lines that follow it, without psql's `psql:<stdin>:123:` prefix.
+ *
+ * psql prints each field as it is, so a name the server quotes may run over lines: the ERROR's
+ * lines up to the next field are its message, joined by `\n` written out (as the row check writes
+ * them, visibleText in restore.ts), so a name keeps what follows its newline and the message stays
+ * one line. A name holding "\nHINT:  " still reads as a field here: messages rollback-kit raises
+ * itself escape their names in SQL and never depend on this.
  */
 /** `log` redacts the reason before it is cut: a DETAIL may quote row data. */
 export function psqlError(stderr: string, log: Pick<Log, 'excerpt'>): string {
-  const lines = stderr.split('\n').map((l) => l.replace(/^psql:[^:]*:\d+:\s*/, '').trim());
+  const lines = stderr.replace(/\n$/, '').split('\n').map((l) => l.replace(/^psql:[^:]*:\d+:\s*/, '').trim());
   const at = lines.findIndex((l) => /^(ERROR|FATAL):/.test(l));
   if (at < 0) return lines.find((l) => /error|fatal|could not/i.test(l)) ?? lines.find(Boolean) ?? '';
   const out = [lines[at]!.replace(/^(ERROR|FATAL):\s*/, '')];
-  let field: string | undefined;
+  let field: string | undefined = 'ERROR';
   for (const l of lines.slice(at + 1)) {
-    const m = /^([A-Z]+):\s*(.*)$/.exec(l);
+    // psql's own fields, and its `LINE 12:` that quotes the statement.
+    const m = /^([A-Z]+)(?: \d+)?:\s*(.*)$/.exec(l);
     if (m && /^(ERROR|FATAL)$/.test(m[1]!)) break;
     // DETAIL (which objects) may run over several lines; LINE, QUERY and CONTEXT (row data) are left out.
     if (m) field = m[1] === 'DETAIL' || m[1] === 'HINT' ? m[1] : undefined;
-    if (field && l) out.push(m ? `${m[1]}: ${m[2]}` : l);
+    else if (field === 'ERROR') out[0] += `\\n${l}`;
+    if (m && field) out.push(`${m[1]}: ${m[2]}`);
+    else if (field && field !== 'ERROR' && l) out.push(l);
   }
   return log.excerpt(out.join(' '), 600);
 }

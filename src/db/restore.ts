@@ -557,6 +557,18 @@ const ROW_CHECK_PREFIX = 'rollback-kit: the restore does not hold the rows the s
 const ROW_SECURITY_PREFIX = 'rollback-kit: row-level security hides rows of table ';
 
 /**
+ * The SQL text expression `expr` with its control characters written as escapes (a newline as `\n`,
+ * others as `\x1b`), for a message rollback-kit raises that quotes names: psql prints a message as
+ * it is, and its stderr is read line by line (psqlError), so a name holding a newline would end the
+ * message there, and one holding "\nCONTEXT:  " could not be told from psql's own fields. One line,
+ * it is read whole. (chr(92), a backslash, whatever standard_conforming_strings the script left.)
+ */
+function visibleText(expr: string): string {
+  const escape = "chr(92) || CASE ascii(c) WHEN 10 THEN 'n' WHEN 13 THEN 'r' WHEN 9 THEN 't' ELSE 'x' || lpad(to_hex(ascii(c)), 2, '0') END";
+  return `(SELECT string_agg(CASE WHEN ascii(c) < 32 OR ascii(c) BETWEEN 127 AND 159 THEN ${escape} ELSE c END, '' ORDER BY i) FROM unnest(string_to_array(${expr}, NULL)) WITH ORDINALITY AS u(c, i))`;
+}
+
+/**
  * Tables at least this big (128 MB) are counted with the server's parallel workers, smaller ones
  * without: measured on the restore's own transaction, a 260 MB table counted in 75 ms with two
  * workers and 140 ms without, a 40 MB one in 20 ms with and 18 ms without (the workers' start).
@@ -640,7 +652,7 @@ export function rowCheckStatement(manifest: SnapshotManifest, serverMajor: numbe
     '  END LOOP;',
     "  SELECT array_agg(format('%s (%s expected, %s restored)', x.k, x.e, x.got) ORDER BY x.k) INTO bad",
     '    FROM (SELECT u.k, sum(u.e) AS e, sum(u.got) AS got FROM unnest(keys, expected, restored) AS u(k, e, got) GROUP BY u.k) AS x WHERE x.e <> x.got;',
-    `  IF bad IS NOT NULL THEN RAISE EXCEPTION '${ROW_CHECK_PREFIX}%', array_to_string(bad[1:5], ', ') || CASE WHEN cardinality(bad) > 5 THEN format(' and %s more', cardinality(bad) - 5) ELSE '' END; END IF;`,
+    `  IF bad IS NOT NULL THEN RAISE EXCEPTION '${ROW_CHECK_PREFIX}%', ${visibleText("array_to_string(bad[1:5], ', ') || CASE WHEN cardinality(bad) > 5 THEN format(' and %s more', cardinality(bad) - 5) ELSE '' END")}; END IF;`,
     'END',
   ].join('\n');
   return doBlock('rk_rows', body);

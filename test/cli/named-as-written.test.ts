@@ -107,12 +107,12 @@ describe('restore and down: the damaged snapshot, named and exited alike', () =>
     return copy;
   };
 
-  it('a manifest that is not JSON: the command that writes it is rollback-kit snapshot, exit 1, as a corrupt dump', async () => {
+  it('a manifest that is not JSON: damaged, exit 1, as a corrupt dump', async () => {
     const badManifest = await copyWith('bad-manifest', { manifest: notJson });
     const corruptDump = await copyWith('corrupt-dump', { dump: flipped });
     for (const command of [['restore'], ['down', '--steps', '1', '--migrations-dir', 'db/migrations', '--format', 'dbmate']]) {
       const manifestRun = await runMain([...command, '--snapshot-path', badManifest, '--yes'], { cwd, env: { DATABASE_URL: db.url } });
-      expect(manifestRun.stderr).toMatch(/^error: Cannot read the snapshot manifest .*: it is not valid JSON\. rollback-kit snapshot writes it next to each snapshot; keep the two together\./m);
+      expect(manifestRun.stderr).toMatch(/^error: Cannot read the snapshot manifest .*: it is not valid JSON\. It was edited or damaged.*take or pick another one\./m);
       expect(manifestRun.stderr).not.toContain('snapshot-db');
       expect(manifestRun.stderr).not.toContain('Usage:');
       expect(manifestRun.code, `${command[0]}: ${manifestRun.stderr}`).toBe(1);

@@ -46,4 +46,15 @@ describe('a pg_dump killed mid-dump', () => {
     ].join('\n');
     expect(toolErrorLine(stderr)).toBe('could not execute query: ERROR: out of shared memory; HINT: You might need to increase max_locks_per_transaction');
   });
+
+  // The server quotes the name as it is: the lines after its newline are the message, not dropped.
+  it('keeps a message that runs over lines (a name holding a newline), with the newline written out', () => {
+    const stderr = [
+      'pg_dump: error: query failed: ERROR:  permission denied for table "sch',
+      '::add-mask::x".t',
+      'pg_dump: detail: Query was: LOCK TABLE "sch',
+      '::add-mask::x".t IN ACCESS SHARE MODE',
+    ].join('\n');
+    expect(toolErrorLine(stderr)).toBe('query failed: ERROR: permission denied for table "sch\\n::add-mask::x".t');
+  });
 });

@@ -23,13 +23,13 @@ beforeAll(async () => {
   await db.query("CREATE TABLE orders (id int PRIMARY KEY); INSERT INTO orders SELECT generate_series(1, 10)");
   dir = await mkdtemp(join(tmpdir(), 'rk-manifest-'));
   const run = await runAction('snapshot-db', { 'database-url': db.url, 'output-dir': dir });
-
-afterAll(async () => {
-  if (dir) await rm(dir, { recursive: true, force: true });
-});
   expect(run.code, run.log).toBe(0);
   snapshotPath = run.outputs.path!;
   manifest = JSON.parse(readFileSync(`${snapshotPath}.manifest.json`, 'utf8')) as Record<string, unknown>;
+});
+
+afterAll(async () => {
+  if (dir) await rm(dir, { recursive: true, force: true });
 });
 
 /** A copy of the snapshot beside a manifest changed by `edit`. */
@@ -89,6 +89,26 @@ describe('snapshot manifest content', () => {
       delete m.largeObjects;
     });
     await expect(openSnapshot(path)).resolves.toMatchObject({ path });
+  });
+
+  // A manifest beside its dump that cannot be parsed is damaged, as a dump that fails its hash is:
+  // keeping the two together is advice only for one that is not there.
+  it('a manifest cut short is damaged (use another snapshot); a missing one is to be kept beside its dump', async () => {
+    const cut = join(dir, 'cut.dump');
+    copyFileSync(snapshotPath, cut);
+    copyFileSync(`${snapshotPath}.manifest.json`, `${cut}.manifest.json`);
+    truncateSync(`${cut}.manifest.json`, 600);
+    const damaged = await refusal(cut);
+    expect(damaged.message).toBe(`Cannot read the snapshot manifest ${cut}.manifest.json: it is not valid JSON.`);
+    expect(damaged.hint).toMatch(/damaged.*sha256.*do not restore that snapshot; take or pick another one/);
+    expect(damaged.hint).not.toMatch(/keep the two together/);
+
+    const alone = join(dir, 'alone.dump');
+    copyFileSync(snapshotPath, alone);
+    const missing = await refusal(alone);
+    expect(missing.message).toMatch(/has no manifest/);
+    expect(missing.hint).toMatch(/keep its \.manifest\.json beside it/);
+    expect(missing.hint).not.toMatch(/another/);
   });
 
   it('a file larger than any manifest is refused without being read into memory', async () => {

@@ -316,6 +316,21 @@ describe('psqlError', () => {
   });
 });
 
+describe('psqlError, on a name the server quotes that holds a newline', () => {
+  // psql prints the message as it is: its lines up to psql's next field are the message, not dropped.
+  it('keeps the lines after it, with the newline written out', () => {
+    const stderr = [
+      'psql:<stdin>:40: ERROR:  relation "sch',
+      '::add-mask::x.t" does not exist',
+      'LINE 1: SELECT count(*) FROM "sch',
+      '                             ^',
+      'HINT:  Check the name.',
+      '',
+    ].join('\n');
+    expect(psqlError(stderr, memoryLog())).toBe('relation "sch\\n::add-mask::x.t" does not exist HINT: Check the name.');
+  });
+});
+
 describe('the data read by psql from elsewhere (dataAt)', () => {
   const SCRIPT = [
     '\\restrict k1',

@@ -5,7 +5,9 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import type { SnapshotManifest } from '../../src/db/manifest.js';
+import { memoryLog } from '../../src/core/log.js';
 import { rowCheckStatement, tablesBeforeStatement } from '../../src/db/restore.js';
+import { psqlError } from '../../src/db/restore-script.js';
 import { adminQuery, createTestDatabase, type TestDatabase } from '../helpers/pg.js';
 
 const manifestOf = (tables: { schema: string; name: string; rows: number | null }[]) => ({ rowCounts: 'dumped', tables }) as unknown as SnapshotManifest;
@@ -62,6 +64,25 @@ describe('the row check', () => {
       'rollback-kit: the restore does not hold the rows the snapshot holds: t1 (1 expected, 2 restored), t2 (1 expected, 2 restored), t3 (1 expected, 2 restored), t4 (1 expected, 2 restored), t5 (1 expected, 2 restored) and 3 more',
     );
     expect(await check(db, manifestOf(tables.map((t) => ({ ...t, rows: 2 }))))).toBeUndefined();
+  });
+
+  // psql prints the message as it is and psqlError reads its stderr line by line: a newline in a
+  // name ended the message there ("sch"), and "\nCONTEXT:  " in one passed for psql's own field.
+  it('writes the control characters of names as escapes, so the message is one line', async () => {
+    await db.query(`
+      CREATE SCHEMA "sch${'\n'}::add-mask::x"; CREATE TABLE "sch${'\n'}::add-mask::x".t (x int);
+      CREATE TABLE "a${'\n'}CONTEXT:  b${'\t'}c${'\x1b'}" (x int); INSERT INTO "a${'\n'}CONTEXT:  b${'\t'}c${'\x1b'}" VALUES (1);`);
+    const error = await check(
+      db,
+      manifestOf([
+        { schema: 'sch\n::add-mask::x', name: 't', rows: 7 },
+        { schema: 'public', name: 'a\nCONTEXT:  b\tc\x1b', rows: 8 },
+      ]),
+    );
+    expect(error).toBe(
+      'rollback-kit: the restore does not hold the rows the snapshot holds: "a\\nCONTEXT:  b\\tc\\x1b" (8 expected, 1 restored), "sch\\n::add-mask::x".t (7 expected, 0 restored)',
+    );
+    expect(psqlError(`psql:<stdin>:40: ERROR:  ${error}\nCONTEXT:  PL/pgSQL function inline_code_block line 24 at RAISE\n`, memoryLog())).toBe(error);
   });
 
   describe('on the tables the restore created, from the counts of its transaction', () => {
