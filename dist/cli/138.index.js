@@ -561,6 +561,11 @@ const COOKIE_NAME_START = `(?<![^\\s=;,:"'\\\\/()<>@[\\]?{}])`;
 const AUTH_SCHEMES = 'bearer|basic|token|bot|api-?key|key|negotiate|ntlm|kerberos|ssws|splunk|dpop|digest|oauth|aws4-hmac-sha256';
 const AUTH_SCHEME = new RegExp(`^(?:${AUTH_SCHEMES})$`, 'i');
 /**
+ * Where a header's name may start: not inside a word, or right after curl's or wget's `-H` glued
+ * to it with no space or quote (`-HAuthorization:…`, `-HCookie:…`), which getopt reads as `-H …`.
+ */
+const HEADER_NAME_START = `(?:(?<![A-Za-z0-9-])|(?<=(?:^|[\\s"'=])-H))`;
+/**
  * What is glued to a known token with no separator: more token characters, and a `.` between them
  * (not a sentence's last `.`). Two tokens pasted together (`ghp_…ghp_…`, `xoxb-…ya29.…`) would
  * otherwise show the second one's body: the first's ended where its characters did, and the second's
@@ -603,7 +608,7 @@ const SHAPES = [
     // scheme's parameters (Digest's `username="a"`; Digest's `response=`, below; a secret-named one,
     // OAuth's `oauth_token=`, AWS SigV4's `Signature=`, is hidden by its name).
     {
-        pattern: new RegExp(`(?<![A-Za-z0-9-])((?:proxy-)?authorization\\\\?["']?[ \\t]*[:=][ \\t]*\\\\?["']?)(?:(${AUTH_SCHEMES})[ \\t]+)?([^\\s"',;\\\\]+)(?=([ \\t]+[A-Za-z])?)`, 'gi'),
+        pattern: new RegExp(`${HEADER_NAME_START}((?:proxy-)?authorization\\\\?["']?[ \\t]*[:=][ \\t]*\\\\?["']?)(?:(${AUTH_SCHEMES})[ \\t]+)?([^\\s"',;\\\\]+)(?=([ \\t]+[A-Za-z])?)`, 'gi'),
         replace: (m, head, scheme, credential, wordAfter) => {
             if (isPlaceholder(credential) || /^\$[{(]/.test(credential) || /^<[^>]*>$/.test(credential))
                 return m;
@@ -660,11 +665,11 @@ const SHAPES = [
     prefixed(/(?<![A-Za-z0-9_-])(do[por]_v1_|shp(?:at|ca|pa|ss)_)[A-Fa-f0-9]{32,}/g),
     // Cookies (`sid=…; theme=dark`, `sid=…; Path=/; HttpOnly`): every `name=value` pair and
     // attribute, as a Cookie or Set-Cookie header, a `cookie:` or `cookie=` in any case, `cookie …`
-    // in prose and curl's `-b` / `--cookie`; what follows the pairs (the rest of a sentence, a
+    // in prose and curl's `-b` (glued too: `-bsid=…`) / `--cookie`; what follows the pairs (the rest of a sentence, a
     // closing bracket) stays. Only a value with `name=` in it, so "the Cookie: header" and
     // `curl -b cookies.txt` stay.
     {
-        pattern: new RegExp(`(?<![A-Za-z0-9-])((?:(?:set-)?cookies?(?:[ \\t]+header)?(?:\\\\?["']?[ \\t]*[:=][ \\t]*|[ \\t]+)|(?:-b|--cookie)(?:[ \\t]+|=))\\\\?["']?)(${COOKIE_PAIRS})`, 'gi'),
+        pattern: new RegExp(`${HEADER_NAME_START}((?:(?:set-)?cookies?(?:[ \\t]+header)?(?:\\\\?["']?[ \\t]*[:=][ \\t]*|[ \\t]+)|-b(?:[ \\t]+|=)?|--cookie(?:[ \\t]+|=))\\\\?["']?)(${COOKIE_PAIRS})`, 'gi'),
         replace: (m, head, pairs) => {
             // Spaces around the first `=` only in a header (`Cookie: a = b`): in prose and after curl's
             // -b they are other words (`cookie size = 4096`).
@@ -680,11 +685,11 @@ const SHAPES = [
         pattern: /(?<![A-Za-z0-9-])(set-cookie\\?["']?[ \t]*:[ \t]*\[)([^\]\r\n]*)/gi,
         replace: (_m, head, list) => `${head}${list.replace(new RegExp(`${COOKIE_NAME_START}${COOKIE_PAIRS}`, 'g'), HIDDEN)}`,
     },
-    // curl's `-u user:password` / `--user user:password`: the user stays. `-u 1000:1000` (docker's
+    // curl's `-u user:password` (glued too: `-uuser:password`) / `--user user:password`: the user stays. `-u 1000:1000` (docker's
     // uid:gid) and `-u user:$PASS` are no password, and `-u redis://…` is a URL (redis-cli's), whose
     // password the URL shape hides.
     {
-        pattern: /(?<![A-Za-z0-9_-])((?:-u|--user)(?:[ \t]+|=)(?:(['"])[^\s:'"]+:|[^\s:'"]+:))((?<=['"][^\s:'"]+:)[^'"\r\n]+|[^\s'"]+)/g,
+        pattern: /(?<![A-Za-z0-9_-])((?:-u(?:[ \t]+|=)?|--user(?:[ \t]+|=))(?:(['"])[^\s:'"]+:|[^\s:'"]+:))((?<=['"][^\s:'"]+:)[^'"\r\n]+|[^\s'"]+)/g,
         replace: (m, head, _quote, password) => (isPlaceholder(password) || /^\d+$/.test(password) || password.startsWith('//') ? m : `${head}${HIDDEN}`),
     },
     // A DSN whose URL user is a 32-hex key (Sentry's `https://<key>@o1.ingest.sentry.io/1`).
@@ -725,6 +730,8 @@ function token_shapes_closed(text, end, quote) {
 }
 /** What precedes a header given to curl or wget: `-H "`, `--header '`, `-H=`, and glued, `-H'`. */
 const CURL_HEADER = /(?:^|\s)(?:-H|--header)(?:[ \t]+|=)?["']?$/;
+/** A header's name glued to `-H` with nothing between (`-Htoken`), read as one name run by NAMED_VALUE. */
+const GLUED_HEADER = /^-H[A-Za-z]/;
 /** The rest of a bare value from an `&`, and white space then a word after a value. */
 const AMPERSAND_RUN = /[^\s"'`,;<>\\{}[\]()]*/y;
 const WORDS_FOLLOW = /[ \t]+\S/y;
@@ -746,7 +753,10 @@ function hideNamedValues(text) {
     let done = 0;
     const re = new RegExp(NAMED_VALUE);
     for (let m = re.exec(text); m; m = re.exec(text)) {
-        const [whole, name, nameQuote, sep, q1, v1, q2, v2, q3, v3, tag, dollarValue, closeTag, bare] = m;
+        const [whole, written, nameQuote, sep, q1, v1, q2, v2, q3, v3, tag, dollarValue, closeTag, bare] = m;
+        // A header glued to curl's or wget's -H (`-Htoken:…`, `-HX-Api-Key:…`): the name is what follows it.
+        const glued = sep.includes(':') && GLUED_HEADER.test(written);
+        const name = glued ? written.slice(2) : written;
         if (tag !== undefined) {
             // A dollar-quoted literal: taken whole, its tags kept; one cut short hidden as far as it is
             // seen. Read on after it (a `$` run that is no value is read once: the next match starts past it).
@@ -760,7 +770,7 @@ function hideNamedValues(text) {
             continue;
         }
         const quote = q1 ?? q2 ?? q3;
-        const head = m.index + name.length + nameQuote.length + sep.length;
+        const head = m.index + written.length + nameQuote.length + sep.length;
         const colon = sep.includes(':');
         let end = m.index + whole.length;
         // `&` ends a value in a URL's query (`a=b&c=d`), not in `Password: Tr0ub4dor&3`.
@@ -771,7 +781,7 @@ function hideNamedValues(text) {
         const value = v1 ?? v2 ?? v3 ?? text.slice(head, end);
         const form = () => {
             WORDS_FOLLOW.lastIndex = end;
-            const header = CURL_HEADER.test(text.slice(Math.max(0, m.index - 12), m.index));
+            const header = glued || CURL_HEADER.test(text.slice(Math.max(0, m.index - 12), m.index));
             return { nameQuoted: Boolean(nameQuote), valueQuoted: Boolean(quote), spaced: /:[ \t]/.test(sep), colon, wordsFollow: WORDS_FOLLOW.test(text), nextWord: nextWord(text, end), header };
         };
         if (quote && !token_shapes_closed(text, end, quote)) {
@@ -829,48 +839,93 @@ function hideOptionValues(text) {
 }
 /**
  * Short password options: mysql's (and mariadb's) `-p<password>`, joined (`-p` alone asks for
- * it), redis-cli's `-a <password>`, a registry login's and sshpass' `-p <password>`. Hidden only in
- * that program's command: the text back to the command's start (`;`, `|`, `&`, a line's start; at
- * most CLIENT_LOOK_BACK characters) names it, so `mkdir -p`, `docker run -p8080:80` and `cp -a` stay.
+ * it), redis-cli's `-a <password>`, a registry login's `-p <password>` and sqlcmd's `-P
+ * <password>`, spaced or glued (`-pPASS`: their parsers read it as `-p PASS`). Hidden only in that
+ * program's command: after its name, before the command's end (`;`, `|`, `&`, a line's end), so
+ * `mkdir -p`, `docker run -p8080:80` and `cp -a` stay. sshpass' -p is read apart (hideSshpass).
  */
 const CLIENT_OPTIONS = [
-    // `docker login -u ci -p …` (and podman's, helm registry's, az's), MongoDB's shells and tools:
-    // after a space. SQL Server's sqlcmd and bcp: `-P …`.
+    // `docker login -u ci -p …` (and podman's, helm registry's, az's), MongoDB's shells and tools.
+    // SQL Server's sqlcmd and bcp: `-P …`.
     {
-        option: /(?<![A-Za-z0-9_-])(-p[ \t]+)(?:'([^'\r\n]*)'|"([^"\r\n]*)"|([^\s'";|&-][^\s'";|&]*))/g,
-        client: /(?:^|[\s/"'])(?:(?:docker|podman|nerdctl|buildah|skopeo|oras|helm[ \t]+registry|az|cf)[ \t]+login|mongo(?:sh|dump|restore|export|import|stat|top)?)[ \t]/,
+        option: /(?<![A-Za-z0-9_-])(-p[ \t]*)(?:'([^'\r\n]*)'|"([^"\r\n]*)"|([^\s'";|&-][^\s'";|&]*))/g,
+        client: /(?:^|[\s/"'])(?:(?:docker|podman|nerdctl|buildah|skopeo|oras|helm[ \t]+registry|az|cf)[ \t]+login|mongo(?:sh|dump|restore|export|import|stat|top)?)[ \t]/g,
     },
-    // `sshpass -p …`: sshpass runs the command after its own options, so only a -p among those is
-    // its password; in `sshpass -p … ssh -p 2222 host` the second is ssh's port. Its options with a
-    // value are -f, -d, -p and -P, and -e, -v, -h and -V have none (each read one way).
-    {
-        option: /(?<![A-Za-z0-9_-])(-p[ \t]+)(?:'([^'\r\n]*)'|"([^"\r\n]*)"|([^\s'";|&-][^\s'";|&]*))/g,
-        client: /(?:^|[\s/"'])sshpass(?:[ \t]+(?:-[fdpP][ \t]*(?:'[^'\r\n]*'|"[^"\r\n]*"|[^\s'"]+)|-[evhV]+))*[ \t]+$/,
-    },
-    // …and glued (`sshpass -pPASS ssh -p 2222 host`: getopt reads `-pPASS` as `-p PASS`).
-    {
-        option: /(?<![A-Za-z0-9_-])(-p)(?:'([^'\r\n]*)'|"([^"\r\n]*)"|([^\s'";|&-][^\s'";|&]*))/g,
-        client: /(?:^|[\s/"'])sshpass(?:[ \t]+(?:-[fdpP][ \t]*(?:'[^'\r\n]*'|"[^"\r\n]*"|[^\s'"]+)|-[evhV]+))*[ \t]+$/,
-    },
-    { option: /(?<![A-Za-z0-9_-])(-P[ \t]+)(?:'([^'\r\n]*)'|"([^"\r\n]*)"|([^\s'";|&-][^\s'";|&]*))/g, client: /(?:^|[\s/"'])(?:sqlcmd|bcp)[ \t]/ },
-    { option: /(?<![A-Za-z0-9_-])(-p)(?:'([^'\r\n]*)'|"([^"\r\n]*)"|([^\s'";|&]+))/g, client: /(?:^|[\s/"'])(?:mysql[a-z]*|mariadb(?:-[a-z]+)?)[ \t]/ },
-    { option: /(?<![A-Za-z0-9_-])(-a[ \t]+)(?:'([^'\r\n]*)'|"([^"\r\n]*)"|([^\s'";|&-][^\s'";|&]*))/g, client: /(?:^|[\s/"'])redis-cli[ \t]/ },
+    { option: /(?<![A-Za-z0-9_-])(-P[ \t]*)(?:'([^'\r\n]*)'|"([^"\r\n]*)"|([^\s'";|&-][^\s'";|&]*))/g, client: /(?:^|[\s/"'])(?:sqlcmd|bcp)[ \t]/g },
+    { option: /(?<![A-Za-z0-9_-])(-p)(?:'([^'\r\n]*)'|"([^"\r\n]*)"|([^\s'";|&]+))/g, client: /(?:^|[\s/"'])(?:mysql[a-z]*|mariadb(?:-[a-z]+)?)[ \t]/g },
+    { option: /(?<![A-Za-z0-9_-])(-a[ \t]+)(?:'([^'\r\n]*)'|"([^"\r\n]*)"|([^\s'";|&-][^\s'";|&]*))/g, client: /(?:^|[\s/"'])redis-cli[ \t]/g },
 ];
-const CLIENT_LOOK_BACK = 200;
+const COMMAND_END = /[;|&\n]/g;
+/**
+ * Where in `text` each command of `client` has its arguments: from after the client's name to the
+ * command's end, in order. Each search goes on from the last command's end, so the text is read once.
+ */
+function clientCommands(text, client) {
+    const commands = [];
+    const re = new RegExp(client);
+    for (let m = re.exec(text); m; m = re.exec(text)) {
+        const start = m.index + m[0].length;
+        COMMAND_END.lastIndex = start;
+        const end = COMMAND_END.exec(text)?.index ?? text.length;
+        commands.push([start, end]);
+        re.lastIndex = end;
+    }
+    return commands;
+}
+/** Whether a password option's value is one to hide: not empty, not hidden already, no placeholder. */
+const hideable = (value) => value !== '' && value !== HIDDEN && !isPlaceholder(value);
 function hideClientPasswords(text) {
-    let out = text;
+    let out = hideSshpass(text);
     for (const { option, client } of CLIENT_OPTIONS) {
-        out = out.replace(option, (m, flag, single, double, bare, at, all) => {
-            const value = single ?? double ?? bare ?? '';
-            const before = all.slice(Math.max(0, at - CLIENT_LOOK_BACK), at);
-            const command = before.slice(Math.max(...[';', '|', '&', '\n'].map((c) => before.lastIndexOf(c))) + 1);
-            if (!client.test(command) || value === '' || value === HIDDEN || isPlaceholder(value))
+        const commands = clientCommands(out, client);
+        if (!commands.length)
+            continue;
+        let k = 0;
+        out = out.replace(option, (m, flag, single, double, bare, at) => {
+            // Matches come in order: the commands that end before this one are passed once.
+            while (k < commands.length && commands[k][1] <= at)
+                k++;
+            const inside = k < commands.length && commands[k][0] <= at;
+            if (!inside || !hideable(single ?? double ?? bare ?? ''))
                 return m;
             const quote = single !== undefined ? "'" : double !== undefined ? '"' : '';
             return `${flag}${quote}${HIDDEN}${quote}`;
         });
     }
     return out;
+}
+/**
+ * `sshpass -p …`: sshpass runs the command after its own options, so only a -p among those is its
+ * password; in `sshpass -p … ssh -p 2222 host` the second is ssh's port. Its options are read
+ * forward from its name, however many and however long (`-f` with a long path): -f, -d, -p and -P
+ * take a value, spaced or glued (`-pPASS`, as getopt reads it), and -e, -v, -h and -V none. Each
+ * option is read one way, and the search goes on after the last one, so the text is read once.
+ */
+const SSHPASS = /(?:^|[\s/"'])sshpass(?=[ \t])/g;
+const SSHPASS_OPTION = /[ \t]+(?:(-[fdpP])([ \t]*)(?:'([^'\r\n]*)'|"([^"\r\n]*)"|([^\s'";|&]+))|-[evhV]+(?![^\s;|&]))/y;
+function hideSshpass(text) {
+    let out = '';
+    let done = 0;
+    const re = new RegExp(SSHPASS);
+    for (let m = re.exec(text); m; m = re.exec(text)) {
+        let i = m.index + m[0].length;
+        for (;;) {
+            SSHPASS_OPTION.lastIndex = i;
+            const o = SSHPASS_OPTION.exec(text);
+            if (!o)
+                break;
+            const [whole, flag, space, single, double, bare] = o;
+            if (flag === '-p' && hideable(single ?? double ?? bare ?? '')) {
+                const quote = single !== undefined ? "'" : double !== undefined ? '"' : '';
+                const value = i + whole.indexOf(flag) + flag.length + space.length;
+                out += `${text.slice(done, value)}${quote}${HIDDEN}${quote}`;
+                done = i + whole.length;
+            }
+            i += whole.length;
+        }
+        re.lastIndex = Math.max(i, re.lastIndex);
+    }
+    return out + text.slice(done);
 }
 /**
  * A setting written by a tool's `config set` (`aws configure set aws_secret_access_key …`,
@@ -958,12 +1013,14 @@ function hideXmlValues(text) {
  * `UPDATE api_keys SET key = '…'`. A string literal is hidden where its column's name says secret
  * (`token`, `password_hash`, `api_secret`), or where the column is a `key` or `value` of a table
  * whose name says so (`api_keys`, `secrets`); `('theme', 'dark')` into `settings (key, value)`
- * stays. An INSERT without a column list is judged by its table alone (secretRow). A literal is
+ * stays. `INSERT … SELECT 'ci', '…'` too: the SELECT list's values go into the columns as a row's
+ * do (and on after each `UNION [ALL] SELECT`); its FROM, WHERE and the rest are read past, not
+ * judged. An INSERT without a column list is judged by its table alone (secretRow). A literal is
  * quoted (`'…'`, `E'…'`) or dollar-quoted (`$$…$$`, `$tag$…$tag$`). Each statement is read once
  * from its head to the end of its rows, and the search goes on after them: a literal's quotes,
  * `''` inside, and brackets (`crypt('…', gen_salt('bf'))`) are followed, nothing more.
  */
-const SQL_WRITE = /(?<![A-Za-z0-9_])(?:insert\s+into\s+([A-Za-z0-9_."]+)(?:\s*\(([^()]*)\)\s*|\s+)values\s*|update\s+([A-Za-z0-9_."]+)\s+set\s+)/gi;
+const SQL_WRITE = /(?<![A-Za-z0-9_])(?:insert\s+into\s+([A-Za-z0-9_."]+)(?:\s*\(([^()]*)\)\s*|\s+)(values\s*|select(?![A-Za-z0-9_])\s*)|update\s+([A-Za-z0-9_."]+)\s+set\s+)/gi;
 const SQL_IDENTIFIER = /^\s*"?([A-Za-z0-9_]+)"?\s*$/;
 const SQL_ASSIGNMENT = /\s*"?([A-Za-z0-9_]+)"?\s*=/y;
 /** A table's own name (the last of `schema.table`) and its singular, and whether its name says it holds secrets. */
@@ -1086,6 +1143,11 @@ function readSqlValue(text, at, literal, stopAtWord) {
  * space character, so it reads one: the last before the keyword is where it matches.
  */
 const SET_LIST_END = /\s(?:where|returning|from)(?![A-Za-z0-9_])/iy;
+/** A SELECT list ends at its first clause's keyword (or a UNION's); tried as SET_LIST_END is. */
+const SELECT_LIST_END = /\s(?:from|where|group|having|window|order|limit|offset|fetch|for|union|intersect|except|returning|on)(?![A-Za-z0-9_])/iy;
+/** Where the rest of a SELECT stops being read past: a UNION that may bring another SELECT list. */
+const UNION_AT = /\sunion(?![A-Za-z0-9_])/iy;
+const UNION_SELECT = /\s+union(?:\s+all|\s+distinct)?\s+select(?![A-Za-z0-9_])\s*/iy;
 /** Where the literals an SQL write puts into secret columns are in `text`, in order (see SQL_WRITE). */
 function sqlSecretSpans(text) {
     const hide = [];
@@ -1100,12 +1162,31 @@ function sqlSecretSpans(text) {
         if (m[1] !== undefined) {
             const columns = m[2]?.split(',').map((c) => SQL_IDENTIFIER.exec(c)?.[1]);
             const row = columns ? undefined : secretRow(m[1]);
+            const judgeColumn = (column) => {
+                const name = columns?.[column];
+                return judge(columns ? name && secretColumn(m[1], name) : row);
+            };
+            // SELECT lists: `'a', 'b' FROM … UNION ALL SELECT 'c', 'd'`.
+            while (/^select/i.test(m[3])) {
+                for (let column = 0;; column++) {
+                    i = readSqlValue(text, i, judgeColumn(column), SELECT_LIST_END);
+                    if (text[i] !== ',')
+                        break;
+                    i++;
+                }
+                // The rest of this SELECT (FROM, WHERE, a subquery's literals) writes nothing: read past it.
+                while ((i = readSqlValue(text, i, () => { }, UNION_AT)) < text.length && text[i] === ',')
+                    i++;
+                UNION_SELECT.lastIndex = i;
+                if (!UNION_SELECT.test(text))
+                    break;
+                i = UNION_SELECT.lastIndex;
+            }
             // Rows: `(…, …)`, `, (…)` and so on.
-            while (text[i] === '(') {
+            while (/^values/i.test(m[3]) && text[i] === '(') {
                 i++;
                 for (let column = 0;; column++) {
-                    const name = columns?.[column];
-                    i = readSqlValue(text, i, judge(columns ? name && secretColumn(m[1], name) : row));
+                    i = readSqlValue(text, i, judgeColumn(column));
                     if (text[i] !== ',')
                         break;
                     i++;
@@ -1124,7 +1205,7 @@ function sqlSecretSpans(text) {
                 const a = SQL_ASSIGNMENT.exec(text);
                 if (!a)
                     break;
-                i = readSqlValue(text, SQL_ASSIGNMENT.lastIndex, judge(secretColumn(m[3], a[1])), SET_LIST_END);
+                i = readSqlValue(text, SQL_ASSIGNMENT.lastIndex, judge(secretColumn(m[4], a[1])), SET_LIST_END);
                 if (text[i] !== ',')
                     break;
                 i++;
@@ -1233,10 +1314,12 @@ function log_createLog(sink) {
             // A private key, or an SQL write, printed over many lines: each line alone does not show it is inside one.
             const keyLines = privateKeyLines();
             const sqlLines = sqlWriteLines();
+            // A base64 form a tool wrapped over lines (76 or 64 columns): each line holds only a piece.
+            const wrapped = secrets.wrappedLines();
             return (line) => {
                 // Registered secrets first (redact): the mask knows them whole, and a URL shown without its
                 // userinfo no longer reads as the whole secret (a webhook URL whose path is its credential).
-                const text = sqlLines(keyLines(redact(line, { dropUserinfo: true })));
+                const text = sqlLines(keyLines(wrapped(redact(line, { dropUserinfo: true }))));
                 sink.info(text);
                 return text;
             };
@@ -1254,6 +1337,8 @@ function memoryLog() {
     return Object.assign(log, { lines });
 }
 
+// EXTERNAL MODULE: ./.build/core/made.js
+var made = __webpack_require__(6443);
 ;// CONCATENATED MODULE: ./.build/core/input-size.js
 /**
  * The most characters an input may hold, checked where inputs are read (inputsFrom, and the
@@ -1441,6 +1526,7 @@ async function write_summary_writeSummary(markdown, log) {
 
 
 
+
 function actionLog() {
     return createLog({
         info: (m) => output.info(m),
@@ -1508,6 +1594,12 @@ const STOP_GRACE_MS = 5_000;
  * `signal` is aborted, the step waits up to STOP_GRACE_MS, a second signal ends the wait) fails the
  * same way, saying so, with what the action knew of its own state (its error), and exits non-zero.
  */
+/**
+ * What this step made where it was pointed (the snapshot folder, its parents, its .gitignore): a
+ * stop takes it away again while it holds nothing else, by the command line's rules (MadeRecord).
+ * A run that ends otherwise keeps it.
+ */
+const madeThisStep = new made/* MadeRecord */.l();
 async function runAction(action, body, details) {
     const log = actionLog();
     // eslint-disable-next-line no-restricted-properties -- the job's environment, which every command the step runs inherits
@@ -1543,8 +1635,10 @@ async function runAction(action, body, details) {
         stop.dispose();
         // Whatever is still running (a connection, a program that ignored the stop) must not keep a
         // stopped step alive: the runner would kill it before anything else is said.
-        if (stop.received())
+        if (stop.received()) {
+            madeThisStep.removeWhileEmpty();
             process.exit(process.exitCode || 1);
+        }
     }
 }
 /** The action's details, or none: a failure while describing the failure must not hide the failure. */
@@ -2893,6 +2987,12 @@ function readRestoreRequest(inputs, databaseUrl, ctx, log) {
 // EXTERNAL MODULE: ./.build/core/process.js
 var core_process = __webpack_require__(5713);
 ;// CONCATENATED MODULE: ./.build/db/catalog.js
+/**
+ * What a database holds, as the snapshot manifest records it and restore-db compares it: each
+ * table's row count, and counts of the objects a restore must bring back (views, functions,
+ * triggers, sequences, RLS policies). Objects owned by extensions are left out, as pg_dump does.
+ */
+
 /** A table as a map key: schema and name can both hold dots, so they are joined by a NUL. */
 const tableKey = (t) => `${t.schema}\0${t.name}`;
 function quoteIdent(name) {
@@ -2928,11 +3028,11 @@ async function listTables(session, schemas, kinds = ['r']) {
     const params = [];
     const schemaIn = schemaCondition(schemas, params);
     params.push(kinds);
-    const { rows } = await session.query(`SELECT n.nspname AS schema, c.relname AS name, pg_relation_size(c.oid) AS bytes
+    const { rows } = await session.query(`SELECT n.nspname AS schema, c.relname AS name, c.oid::text AS oid, pg_relation_size(c.oid) AS bytes
        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE c.relkind = ANY($${params.length}::"char"[]) AND ${schemaIn} AND ${NOT_FROM_EXTENSION('c.oid', 'pg_class')}
       ORDER BY 1, 2`, params);
-    return rows.map((r) => ({ schema: r.schema, name: r.name, bytes: Number(r.bytes) }));
+    return rows.map((r) => ({ schema: r.schema, name: r.name, oid: Number(r.oid), bytes: Number(r.bytes) }));
 }
 /**
  * Tables counted per query: one round trip per table cost seconds at a few thousand tables, yet the
@@ -2942,23 +3042,70 @@ async function listTables(session, schemas, kinds = ['r']) {
  */
 const COUNT_BATCH = 50;
 /**
+ * A count row-level security would cut: with row_security on, count(*) sees only the rows the
+ * policies show the user (none, with RLS on and no policy for it), so an "empty" table may hold rows.
+ * Such a count is refused, never returned.
+ */
+class RowSecurityHidesRows extends errors/* RollbackKitError */.dp {
+    who;
+    tables;
+    constructor(who, tables) {
+        const one = tables.length === 1;
+        super(`Row-level security hides rows of ${one ? 'table' : 'tables'} ${someNames(tables.map((t) => `${t.schema}.${t.name}`))} from user ${who}, so ${one ? 'its' : 'their'} rows cannot be counted.`, `To count them, ${seeAllRows(who, tables)}; then run again.`);
+        this.who = who;
+        this.tables = tables;
+    }
+}
+/**
+ * What lets `who` see every row of these tables, as "let user … bypass row-level security (…), or
+ * connect as its owner …": BYPASSRLS always; their owners only when none is set to FORCE it.
+ */
+function seeAllRows(who, tables) {
+    const bypass = `let user ${who} bypass row-level security (ALTER ROLE ${who} BYPASSRLS;)`;
+    if (tables.some((t) => t.forced))
+        return bypass;
+    const owners = [...new Set(tables.map((t) => t.owner))];
+    const whose = owners.length > 1 ? 'their owners' : tables.length > 1 ? 'their owner' : 'its owner';
+    return `${bypass}, or connect as ${whose} ${owners.join(', ')}`;
+}
+function someNames(names) {
+    return names.length > 10 ? `${names.slice(0, 10).join(', ')} and ${names.length - 10} more` : names.join(', ');
+}
+async function hiddenTables(session, tables) {
+    const { rows } = await session.query(`SELECT quote_ident(current_user) AS who, quote_ident(pg_get_userbyid(c.relowner)) AS owner, c.relforcerowsecurity AS forced
+       FROM unnest($1::text[]) WITH ORDINALITY AS t(rel, i) JOIN pg_class c ON c.oid = t.rel::regclass
+      ORDER BY t.i`, [tables.map((t) => qualified(t.schema, t.name))]);
+    return new RowSecurityHidesRows(rows[0].who, tables.map((t, i) => ({ ...t, owner: rows[i].owner, forced: rows[i].forced })));
+}
+/**
  * Exact row counts of each table's own rows (`FROM ONLY`: a parent's count leaves out its
  * inheritance children, as pg_dump's COPY of it does), so they are what the archive holds for it.
  * Runs in the caller's transaction, so it sees the same snapshot as pg_dump. `atMost`: stop counting
  * a table there (its count reads `atMost`), for a caller that only asks whether and roughly how many.
+ *
+ * Never a count row-level security cut: with row_security off (snapshot-db, as pg_dump) the server
+ * refuses such a count; with it on, each count says whether the policies filtered it
+ * (row_security_active, asked in the same statement), and one that did throws RowSecurityHidesRows.
  */
 async function countRows(session, tables, excludeData = [], atMost) {
     const excluded = new Set(excludeData.map(tableKey));
     const out = tables.map((t) => ({ schema: t.schema, name: t.name, rows: null }));
     const counted = tables.map((t, i) => ({ t, i })).filter(({ t }) => !excluded.has(tableKey(t)));
+    const hidden = [];
     for (let at = 0; at < counted.length; at += COUNT_BATCH) {
         const batch = counted.slice(at, at + COUNT_BATCH);
         const rowsOf = (t) => (atMost === undefined ? `ONLY ${qualified(t.schema, t.name)}` : `(SELECT 1 FROM ONLY ${qualified(t.schema, t.name)} LIMIT ${Math.floor(atMost)}) s`);
-        const sql = batch.map(({ t, i }) => `SELECT ${i} AS i, count(*) AS n FROM ${rowsOf(t)}`).join('\nUNION ALL ');
+        const filtered = (t) => `row_security_active(${quoteLiteral(qualified(t.schema, t.name))}::regclass)`;
+        const sql = batch.map(({ t, i }) => `SELECT ${i} AS i, count(*) AS n, ${filtered(t)} AS filtered FROM ${rowsOf(t)}`).join('\nUNION ALL ');
         const { rows } = await session.query(sql);
-        for (const r of rows)
+        for (const r of rows) {
             out[r.i].rows = Number(r.n);
+            if (r.filtered)
+                hidden.push(tables[r.i]);
+        }
     }
+    if (hidden.length)
+        throw await hiddenTables(session, hidden);
     return out;
 }
 async function countObjects(session, schemas) {
@@ -3840,13 +3987,15 @@ async function discardedBy(session, shapes, headers, dropped) {
 }
 /**
  * Counts the values the discarded columns hold, in one scan, when the table and everything under
- * it is at most COUNT_BYTES_LIMIT; a count that cannot be made (a lock, row security) is left out.
+ * it is at most COUNT_BYTES_LIMIT; a count that cannot be made (a lock) or trusted (row-level security
+ * hides rows from the user) is left out.
  */
 async function countValues(session, t) {
     try {
         const { rows } = await session.query(`WITH RECURSIVE tree(oid) AS (SELECT $1::oid UNION SELECT h.inhrelid FROM pg_inherits h JOIN tree ON h.inhparent = tree.oid)
-       SELECT coalesce(sum(pg_relation_size(oid)), 0)::text AS bytes FROM tree`, [t.oid]);
-        if (Number(rows[0].bytes) > COUNT_BYTES_LIMIT)
+       SELECT coalesce(sum(pg_relation_size(oid)), 0)::text AS bytes, row_security_active($1::oid) AS hidden FROM tree`, [t.oid]);
+        // A count the policies cut would show fewer values than the restore discards: "not counted" instead.
+        if (Number(rows[0].bytes) > COUNT_BYTES_LIMIT || rows[0].hidden)
             return;
         const { rows: counted } = await session.query(`SELECT ${t.columns.map((c, i) => `count(${quoteIdent(c.name)})::text AS c${i}`).join(', ')} FROM ${t.table}`);
         t.columns.forEach((c, i) => (c.nonNull = Number(counted[0][`c${i}`])));
@@ -4327,24 +4476,35 @@ async function filterScript(script, filter) {
 /**
  * PostgreSQL's own words from psql's stderr: the ERROR, with the DETAIL (which objects) and HINT
  * (what to change) lines that follow it, without psql's `psql:<stdin>:123:` prefix.
+ *
+ * psql prints each field as it is, so a name the server quotes may run over lines: the ERROR's
+ * lines up to the next field are its message, joined by `\n` written out (as the row check writes
+ * them, visibleText in restore.ts), so a name keeps what follows its newline and the message stays
+ * one line. A name holding "\nHINT:  " still reads as a field here: messages rollback-kit raises
+ * itself escape their names in SQL and never depend on this.
  */
 /** `log` redacts the reason before it is cut: a DETAIL may quote row data. */
 function psqlError(stderr, log) {
-    const lines = stderr.split('\n').map((l) => l.replace(/^psql:[^:]*:\d+:\s*/, '').trim());
+    const lines = stderr.replace(/\n$/, '').split('\n').map((l) => l.replace(/^psql:[^:]*:\d+:\s*/, '').trim());
     const at = lines.findIndex((l) => /^(ERROR|FATAL):/.test(l));
     if (at < 0)
         return lines.find((l) => /error|fatal|could not/i.test(l)) ?? lines.find(Boolean) ?? '';
     const out = [lines[at].replace(/^(ERROR|FATAL):\s*/, '')];
-    let field;
+    let field = 'ERROR';
     for (const l of lines.slice(at + 1)) {
-        const m = /^([A-Z]+):\s*(.*)$/.exec(l);
+        // psql's own fields, and its `LINE 12:` that quotes the statement.
+        const m = /^([A-Z]+)(?: \d+)?:\s*(.*)$/.exec(l);
         if (m && /^(ERROR|FATAL)$/.test(m[1]))
             break;
         // DETAIL (which objects) may run over several lines; LINE, QUERY and CONTEXT (row data) are left out.
         if (m)
             field = m[1] === 'DETAIL' || m[1] === 'HINT' ? m[1] : undefined;
-        if (field && l)
-            out.push(m ? `${m[1]}: ${m[2]}` : l);
+        else if (field === 'ERROR')
+            out[0] += `\\n${l}`;
+        if (m && field)
+            out.push(`${m[1]}: ${m[2]}`);
+        else if (field && field !== 'ERROR' && l)
+            out.push(l);
     }
     return log.excerpt(out.join(' '), 600);
 }
@@ -4425,6 +4585,8 @@ function decoder(encoding) {
  */
 function tocReader(into) {
     let decode = decoder('UTF8');
+    /** The statements of the schema ACL entry being read, until the next header. */
+    let grants;
     const reader = scriptFilter({
         unwrap: false,
         onStatement: {
@@ -4451,12 +4613,20 @@ function tocReader(into) {
                     into.objects.push({ type: dropped[1], schema: '-', name: dropped[2] });
                 return;
             }
+            // Its statements come after the header's closing `--`; the next comment ends them (`\unrestrict` is psql's).
+            if (grants && ascii.startsWith('--') && grants.length)
+                grants = undefined;
+            else if (grants && !ascii.startsWith('--') && !ascii.startsWith('\\') && ascii.trim())
+                grants.push(decode(raw).replace(/\r?\n$/, ''));
             if (!ascii.startsWith('-- Name: '))
                 return;
+            grants = undefined;
             const m = TOC_COMMENT.exec(decode(raw).replace(/\r?\n$/, ''));
             if (!m)
                 return;
             const [, name, type, schema] = m;
+            if (type === 'ACL' && name.startsWith('SCHEMA '))
+                grants = into.schemaGrants[name.slice('SCHEMA '.length)] ??= [];
             if (RELATION_TYPES.has(type))
                 into.relations.push({ schema, name, type });
             else if (OBJECT_TYPES.has(type))
@@ -4476,7 +4646,7 @@ function tocReader(into) {
  * pg_restore --clean's DROP statements (archives), or the script itself (plain, dumped with them).
  */
 async function readSnapshotContents(path, format, pgRestore) {
-    const contents = { relations: [], tables: [], tableObjects: [], objects: [], largeObjects: false, schemas: [] };
+    const contents = { relations: [], tables: [], tableObjects: [], objects: [], largeObjects: false, schemas: [], schemaGrants: {} };
     const sink = tocReader(contents);
     if (format === 'plain') {
         try {
@@ -4946,6 +5116,7 @@ function foreignKeyStatements(plan) {
  * what is there when the restore runs, not what a planning session saw minutes earlier.
  */
 
+
 /** pg_default_acl's object types, as ALTER DEFAULT PRIVILEGES names them. */
 const restore_privileges_OBJECT_TYPES = { r: 'TABLES', S: 'SEQUENCES', f: 'FUNCTIONS', T: 'TYPES', n: 'SCHEMAS', L: 'LARGE OBJECTS' };
 const objectsCase = (col) => `CASE ${col} ${Object.entries(restore_privileges_OBJECT_TYPES).map(([t, k]) => `WHEN '${t}' THEN '${k}'`).join(' ')} END`;
@@ -5046,15 +5217,117 @@ function resetSchemaPrivileges(schemas) {
     // aclitem has no ordering, so "at its baseline" compares the arrays as sets (makeaclitem gives one
     // item per privilege; aclexplode splits both alike).
     const rows = `SELECT '' AS head, 'SCHEMA ' || quote_ident(b.nspname) AS target, ' CASCADE' AS tail, b.current AS revoke_acl, b.base AS grant_acl
-     FROM (SELECT n.nspname, coalesce(n.nspacl, acldefault('n', n.nspowner)) AS current, ${SCHEMA_BASELINE} AS base
-             FROM pg_catalog.pg_namespace n
-             LEFT JOIN pg_catalog.pg_init_privs p ON p.classoid = 'pg_catalog.pg_namespace'::regclass AND p.objoid = n.oid AND p.objsubid = 0
-            WHERE n.nspname = ANY (ARRAY[${schemas.map(quoteLiteral).join(', ')}]::text[])) b
+     FROM (${schemaAcls(schemas)}) b
     WHERE EXISTS (SELECT e.grantor, e.grantee, e.privilege_type, e.is_grantable FROM aclexplode(b.current) e
                   EXCEPT SELECT e.grantor, e.grantee, e.privilege_type, e.is_grantable FROM aclexplode(b.base) e)
        OR EXISTS (SELECT e.grantor, e.grantee, e.privilege_type, e.is_grantable FROM aclexplode(b.base) e
                   EXCEPT SELECT e.grantor, e.grantee, e.privilege_type, e.is_grantable FROM aclexplode(b.current) e)`;
     return changeBlock(rows);
+}
+/** (nspname, nspowner, oid, current, base) of each schema named that exists: its ACL now, and its SCHEMA_BASELINE. */
+const schemaAcls = (schemas) => `SELECT n.nspname, n.nspowner, n.oid, coalesce(n.nspacl, acldefault('n', n.nspowner)) AS current, ${SCHEMA_BASELINE} AS base
+             FROM pg_catalog.pg_namespace n
+             LEFT JOIN pg_catalog.pg_init_privs p ON p.classoid = 'pg_catalog.pg_namespace'::regclass AND p.objoid = n.oid AND p.objsubid = 0
+            WHERE n.nspname = ANY (ARRAY[${schemas.map(quoteLiteral).join(', ')}]::text[])`;
+const IDENT = String.raw `"(?:[^"]|"")+"|[^\s";,]+`;
+/** pg_dump's statements for a schema's ACL (buildACLCommands), one a line. */
+const ACL_STATEMENT = new RegExp(String.raw `^(GRANT|REVOKE)( GRANT OPTION FOR)? ([A-Z]+(?:, ?[A-Z]+)*) ON SCHEMA [\s\S]+ (?:TO|FROM) (${IDENT})( WITH GRANT OPTION)?;$`);
+const SET_AUTHORIZATION = new RegExp(String.raw `^SET SESSION AUTHORIZATION (${IDENT});$`);
+const SCHEMA_PRIVILEGES = ['USAGE', 'CREATE'];
+/**
+ * The ACL a kept schema ends with: its `base` (what resetSchemaPrivileges resets it to) with the
+ * snapshot's `statements` for it replayed, as its script runs them after the reset. A grant is the
+ * owner's unless the script set the session's authorization to its grantor. Undefined when a
+ * statement is not one pg_dump writes.
+ */
+function replayGrants(base, statements, owner) {
+    const acl = new Map(base.map((e) => [`${e.grantor} ${e.grantee} ${e.privilege}`, { ...e }]));
+    let grantor = owner;
+    for (const statement of statements) {
+        if (statement === 'RESET SESSION AUTHORIZATION;')
+            grantor = owner;
+        else if (SET_AUTHORIZATION.test(statement))
+            grantor = SET_AUTHORIZATION.exec(statement)[1];
+        else {
+            const m = ACL_STATEMENT.exec(statement);
+            if (!m)
+                return undefined;
+            const [, verb, optionOnly, list, grantee, withOption] = m;
+            const privileges = list === 'ALL' ? SCHEMA_PRIVILEGES : list.split(/, ?/);
+            if (privileges.some((p) => !SCHEMA_PRIVILEGES.includes(p)))
+                return undefined;
+            for (const privilege of privileges) {
+                const key = `${grantor} ${grantee} ${privilege}`;
+                const had = acl.get(key);
+                if (verb === 'GRANT')
+                    acl.set(key, { grantor, grantee, privilege, grantable: Boolean(withOption) || Boolean(had?.grantable) });
+                else if (optionOnly && had)
+                    had.grantable = false;
+                else
+                    acl.delete(key);
+            }
+        }
+    }
+    return [...acl.values()];
+}
+const sameEntry = (a, b) => a.grantor === b.grantor && a.grantee === b.grantee && a.privilege === b.privilege && a.grantable === b.grantable;
+const describeEntry = (e) => `${e.privilege}${e.grantable ? ' WITH GRANT OPTION' : ''} for ${e.grantee} (granted by ${e.grantor})`;
+/**
+ * Refuses, while the restore is planned, a restore that would leave a kept schema's privileges other
+ * than the snapshot's. resetSchemaPrivileges and the script's grants change a schema's ACL only where
+ * PostgreSQL lets the restoring role: acting as its owner (the owner, a member of the owning role, a
+ * superuser). Any other role's REVOKE takes back only the grants it made itself, and PostgreSQL only
+ * warns for the rest (or, with a grant option, not even that), so a grant made since the snapshot
+ * (`GRANT CREATE ON SCHEMA public TO intruder`) would outlive a restore that says it succeeded. So
+ * each kept schema's ACL now is compared with the one the restore would give it (replayGrants);
+ * a role that cannot make the difference go is refused, naming it. `grants` are the snapshot's
+ * statements by schema, its name quoted where needed (SnapshotContents.schemaGrants).
+ */
+async function requireSchemaPrivileges(session, schemas, grants) {
+    if (!schemas.length)
+        return;
+    const entries = (acl) => `coalesce((SELECT json_agg(json_build_object('grantor', ${GRANTEE('e.grantor')}, 'grantee', ${GRANTEE('e.grantee')}, 'privilege', e.privilege_type, 'grantable', e.is_grantable)) FROM aclexplode(${acl}) e), '[]')`;
+    const { rows } = await session.query(`SELECT quote_ident(b.nspname) AS quoted, ${GRANTEE(ME)} AS me, ${GRANTEE('b.nspowner')} AS owner,
+            pg_has_role(current_user, b.nspowner, 'USAGE') AS acts_as_owner,
+            NOT o.rolsuper AND o.rolname <> 'pg_database_owner' AS grantable_owner,
+            ${entries('b.current')} AS current, ${entries('b.base')} AS base
+       FROM (${schemaAcls(schemas)}) b JOIN pg_catalog.pg_roles o ON o.oid = b.nspowner
+      ORDER BY b.nspname`);
+    const refused = [];
+    for (const r of rows.filter((r) => !r.acts_as_owner)) {
+        const target = replayGrants(r.base, grants[r.quoted] ?? [], r.owner);
+        // Its script's own grants run as they are; only a difference the role cannot undo is refused.
+        const changeable = (e) => e.grantor === r.me;
+        if (!target) {
+            refused.push({ schema: r.quoted, what: `the snapshot's privileges for it are written in a way restore-db does not read (${(grants[r.quoted] ?? []).join(' ')}), so it cannot tell whether the restore would give them back`, fix: [] });
+            continue;
+        }
+        const stays = r.current.filter((e) => !target.some((t) => sameEntry(t, e)) && !changeable(e));
+        const missing = target.filter((t) => !r.current.some((e) => sameEntry(t, e)) && !changeable(t));
+        if (!stays.length && !missing.length)
+            continue;
+        const what = [
+            ...(stays.length ? [`${stays.map(describeEntry).join(', ')} would stay, which the snapshot does not have`] : []),
+            ...(missing.length ? [`${missing.map(describeEntry).join(', ')} would be missing, which the snapshot has`] : []),
+        ].join('; ');
+        // As the owner, what brings its ACL to the snapshot's (grants another grantor made are theirs to revoke).
+        const fix = [
+            ...stays.filter((e) => e.grantor === r.owner).map((e) => `REVOKE ${e.privilege} ON SCHEMA ${r.quoted} FROM ${e.grantee} CASCADE;`),
+            ...missing.filter((e) => e.grantor === r.owner).map((e) => `GRANT ${e.privilege} ON SCHEMA ${r.quoted} TO ${e.grantee}${e.grantable ? ' WITH GRANT OPTION' : ''};`),
+        ];
+        refused.push({ schema: r.quoted, what: `it is owned by ${r.owner}, and ${what}`, fix });
+    }
+    if (!refused.length)
+        return;
+    const me = rows[0].me;
+    const owners = rows.filter((r) => !r.acts_as_owner && refused.some((f) => f.schema === r.quoted));
+    const ways = [
+        ...owners.filter((r) => r.grantable_owner).map((r) => `GRANT ${r.owner} TO ${me};`),
+        ...owners.map((r) => `ALTER SCHEMA ${r.quoted} OWNER TO ${me};`),
+    ];
+    const fixes = refused.flatMap((f) => f.fix);
+    throw new errors/* RollbackKitError */.dp(`User ${me} cannot restore the privileges of ${refused.map((f) => `schema ${f.schema}`).join(', ')} to the snapshot's: the restore keeps the schema and resets its privileges, which PostgreSQL lets only its owner (or a member of the owning role, or a superuser) do, and ${refused.map((f) => `for ${f.schema} ${f.what}`).join('; ')}.`, `Restore as the schema's owner, or let ${me} act as it: ${ways.join(' ')} A grant option (GRANT … WITH GRANT OPTION) is not enough: it lets a role take back only the grants it made itself.` +
+        `${fixes.length ? ` Or, as the owner, make its privileges the snapshot's first: ${fixes.join(' ')}` : ''} Then run again. Nothing was changed: the check ran before anything was locked.`);
 }
 /** What the restore does with the restoring role's default privileges, to say so; and the entries it cannot set aside. */
 async function readOwnDefaultPrivileges(session) {
@@ -5452,7 +5725,7 @@ function sideError(err, where, user, log) {
 }
 /** At most this many names in a message; the rest are counted. */
 const NAMES_SHOWN = 10;
-function someNames(names) {
+function snapshot_someNames(names) {
     return names.length > NAMES_SHOWN ? `${names.slice(0, NAMES_SHOWN).join(', ')} and ${names.length - NAMES_SHOWN} more` : names.join(', ');
 }
 /**
@@ -5477,9 +5750,9 @@ async function checkReadable(session, schemas) {
     const of = (kind) => rows.filter((r) => r.kind === kind).map((r) => r.name);
     const [[who], noUsage, tables, sequences] = [of('user'), of('schema'), of('table'), of('sequence')];
     const missing = [
-        noUsage.length ? `USAGE on schema ${someNames(noUsage)}` : '',
-        tables.length ? `SELECT on table ${someNames(tables)}` : '',
-        sequences.length ? `SELECT on sequence ${someNames(sequences)}` : '',
+        noUsage.length ? `USAGE on schema ${snapshot_someNames(noUsage)}` : '',
+        tables.length ? `SELECT on table ${snapshot_someNames(tables)}` : '',
+        sequences.length ? `SELECT on sequence ${snapshot_someNames(sequences)}` : '',
     ].filter(Boolean);
     const grants = [
         ...noUsage.map((n) => `GRANT USAGE ON SCHEMA ${n} TO ${who};`),
@@ -5675,7 +5948,7 @@ async function takeSnapshot(req, log) {
                     try {
                         const big = await countRows(session, catalog.tables.filter((t) => t.bytes >= SMALL_TABLE_BYTES), selection.excludeData);
                         const counted = new Map([...side.value.small, ...big].map((t) => [tableKey(t), t]));
-                        return catalog.tables.map((t) => counted.get(tableKey(t)));
+                        return catalog.tables.map((t) => ({ ...counted.get(tableKey(t)), oid: t.oid }));
                     }
                     catch (err) {
                         throw sideError(err, where, req.target.user, log);
@@ -6709,6 +6982,8 @@ async function restoreOrPreview(req, log, dryRun) {
             const plan = req.clean ? await planRestore(s, contents, where) : { dropped: [], keptPartitions: [], droppedForeignKeys: [], keptForeignKeys: [], keptViews: [], discarded: [] };
             // Before anything is locked or kept: a role that may not drop what the plan and the snapshot's script drop would fail only at the first DROP.
             await requireRestorePrivileges(s, plan, req.clean ? contents.objects : [], contents.schemas);
+            // The schemas resetSchemaPrivileges resets: a difference the role could not undo would outlive the restore.
+            await requireSchemaPrivileges(s, manifest.filter.schemas, contents.schemaGrants);
             return { serverMajor, pgRestore, contents, plan, extra, notMemberOf, defaults, source };
         }, planningGone);
         if (contents.largeObjects && manifest.format === 'plain') {
@@ -6946,6 +7221,19 @@ async function withPlanningSession(req, where, log, fn, onClose) {
 const PLANNING_CLOSE_MS = 2000;
 /** What the epilogue's check raises: psql reports it as the reason the restore did not commit. */
 const ROW_CHECK_PREFIX = 'rollback-kit: the restore does not hold the rows the snapshot holds: ';
+/** The row check's failure for a table whose rows row-level security hides from the user: its count could not be trusted. */
+const ROW_SECURITY_PREFIX = 'rollback-kit: row-level security hides rows of table ';
+/**
+ * The SQL text expression `expr` with its control characters written as escapes (a newline as `\n`,
+ * others as `\x1b`), for a message rollback-kit raises that quotes names: psql prints a message as
+ * it is, and its stderr is read line by line (psqlError), so a name holding a newline would end the
+ * message there, and one holding "\nCONTEXT:  " could not be told from psql's own fields. One line,
+ * it is read whole. (chr(92), a backslash, whatever standard_conforming_strings the script left.)
+ */
+function visibleText(expr) {
+    const escape = "chr(92) || CASE ascii(c) WHEN 10 THEN 'n' WHEN 13 THEN 'r' WHEN 9 THEN 't' ELSE 'x' || lpad(to_hex(ascii(c)), 2, '0') END";
+    return `(SELECT string_agg(CASE WHEN ascii(c) < 32 OR ascii(c) BETWEEN 127 AND 159 THEN ${escape} ELSE c END, '' ORDER BY i) FROM unnest(string_to_array(${expr}, NULL)) WITH ORDINALITY AS u(c, i))`;
+}
 /**
  * Tables at least this big (128 MB) are counted with the server's parallel workers, smaller ones
  * without: measured on the restore's own transaction, a 260 MB table counted in 75 ms with two
@@ -6989,6 +7277,8 @@ function tablesBeforeStatement() {
  * plan per table (a UNION ALL of thousands plans slower than it runs; batches of 50 or 200 counts per
  * statement measured no faster). The counts are kept in arrays, which PL/pgSQL appends to in place: a
  * jsonb rebuilt for every table made the check quadratic (at 1,000 small tables, 0.42 s → 0.15 s).
+ * A table counted whose rows row-level security hides from the user (row_security_active) fails the
+ * check: its count is only what the policies show, and could match the manifest with other rows there.
  */
 function rowCheckStatement(manifest, serverMajor) {
     const tables = manifest.tables.filter((t) => t.rows !== null);
@@ -7012,6 +7302,8 @@ function rowCheckStatement(manifest, serverMajor) {
         '    END IF;',
         // Counts that disagree with the manifest are not taken at their word: the table is counted.
         '    IF n IS DISTINCT FROM r.rows THEN',
+        // A count the policies cut could match the manifest while the table holds other rows.
+        `      IF row_security_active(rel) THEN RAISE EXCEPTION '${ROW_SECURITY_PREFIX}%', rel; END IF;`,
         `      PERFORM set_config('max_parallel_workers_per_gather', CASE WHEN pg_relation_size(rel) >= ${PARALLEL_COUNT_BYTES} THEN workers ELSE '0' END, true);`,
         `      EXECUTE format('SELECT count(*) FROM ${only}%s', rel) INTO n;`,
         '    END IF;',
@@ -7021,7 +7313,7 @@ function rowCheckStatement(manifest, serverMajor) {
         '  END LOOP;',
         "  SELECT array_agg(format('%s (%s expected, %s restored)', x.k, x.e, x.got) ORDER BY x.k) INTO bad",
         '    FROM (SELECT u.k, sum(u.e) AS e, sum(u.got) AS got FROM unnest(keys, expected, restored) AS u(k, e, got) GROUP BY u.k) AS x WHERE x.e <> x.got;',
-        `  IF bad IS NOT NULL THEN RAISE EXCEPTION '${ROW_CHECK_PREFIX}%', array_to_string(bad[1:5], ', ') || CASE WHEN cardinality(bad) > 5 THEN format(' and %s more', cardinality(bad) - 5) ELSE '' END; END IF;`,
+        `  IF bad IS NOT NULL THEN RAISE EXCEPTION '${ROW_CHECK_PREFIX}%', ${visibleText("array_to_string(bad[1:5], ', ') || CASE WHEN cardinality(bad) > 5 THEN format(' and %s more', cardinality(bad) - 5) ELSE '' END")}; END IF;`,
         'END',
     ].join('\n');
     return doBlock('rk_rows', body);
@@ -7372,6 +7664,10 @@ async function applySnapshot(a, processes, log) {
     }
     if (error.startsWith(ROW_CHECK_PREFIX)) {
         throw new errors/* RollbackKitError */.dp(`Restore into ${where} was rolled back: the tables did not hold the rows the snapshot holds before the commit: ${log.redact(error.slice(ROW_CHECK_PREFIX.length)).replace(/\.$/, '')}.`, `${state}${undo} The snapshot and its manifest disagree: take or pick another snapshot, and report this if it repeats.`, UNCHANGED);
+    }
+    if (error.startsWith(ROW_SECURITY_PREFIX)) {
+        const who = quoteIdent(req.target.user);
+        throw new errors/* RollbackKitError */.dp(`Restore into ${where} was rolled back: row-level security hides rows of table ${log.redact(error.slice(ROW_SECURITY_PREFIX.length)).replace(/\.$/, '')} from user ${who}, so whether it holds the snapshot's rows could not be checked.`, `${state}${undo} Let user ${who} bypass row-level security (ALTER ROLE ${who} BYPASSRLS;), or restore as a superuser, then run again.`, UNCHANGED);
     }
     if (isLockTimeout(error) || watch.cancelled())
         throw lockTimeoutError(`Restore into ${where}`, req.lockTimeoutSeconds, blockers, `${state}${undo}`, log, UNCHANGED);
@@ -8722,14 +9018,14 @@ function withHowToFinish(err, how) {
 
 ;// CONCATENATED MODULE: ./.build/migrations/invalid-indexes.js
 
-const IDENT = String.raw `(?:"(?:[^"]|"")+"|[A-Za-z_\u0080-\uffff][\w$\u0080-\uffff]*)`;
-const QNAME = String.raw `${IDENT}(?:\s*\.\s*${IDENT}){0,2}`;
-const CREATE = new RegExp(String.raw `^create\s+(?:unique\s+)?index\s+concurrently\s+(?:if\s+not\s+exists\s+)?(?:(${IDENT})\s+)?on\s+(?:only\s+)?(${QNAME})`, 'i');
+const invalid_indexes_IDENT = String.raw `(?:"(?:[^"]|"")+"|[A-Za-z_\u0080-\uffff][\w$\u0080-\uffff]*)`;
+const QNAME = String.raw `${invalid_indexes_IDENT}(?:\s*\.\s*${invalid_indexes_IDENT}){0,2}`;
+const CREATE = new RegExp(String.raw `^create\s+(?:unique\s+)?index\s+concurrently\s+(?:if\s+not\s+exists\s+)?(?:(${invalid_indexes_IDENT})\s+)?on\s+(?:only\s+)?(${QNAME})`, 'i');
 const REINDEX = new RegExp(String.raw `^reindex\s+(\([^)]*\)\s*)?(index|table|schema|database|system)\s+(concurrently\s+)?(${QNAME})?`, 'i');
 const DROP = new RegExp(String.raw `^drop\s+index\s+concurrently\s+(?:if\s+exists\s+)?(${QNAME})`, 'i');
 /** `"a"."b"` from a name as written (quoted or not, one to three parts): the last two parts, each quoted. */
 function regclassText(written) {
-    const parts = written.match(new RegExp(IDENT, 'g')).map((p) => (p.startsWith('"') ? p.slice(1, -1).replace(/""/g, '"') : p.toLowerCase()));
+    const parts = written.match(new RegExp(invalid_indexes_IDENT, 'g')).map((p) => (p.startsWith('"') ? p.slice(1, -1).replace(/""/g, '"') : p.toLowerCase()));
     return parts
         .slice(-2)
         .map((p) => `"${p.replace(/"/g, '""')}"`)
@@ -9575,11 +9871,31 @@ const OWN_BOOKKEEPING = new Set([LEDGER_TABLE, PROGRESS_TABLE]);
  * cannot use up statement-timeout-seconds on a large table.
  */
 const COUNT_CAP = 1_000;
-/** The tables here now whose rows the snapshot does not hold (made since it was taken), not rollback-kit's own. */
+/** The tables here now whose rows the snapshot does not hold under their names, not rollback-kit's own. */
 async function tablesNotHeld(session, snapshot) {
-    const held = new Set(snapshot.manifest.tables.map(tableKey));
+    const { tables } = snapshot.manifest;
+    const held = new Set(tables.map(tableKey));
     const here = await listTables(session, await userSchemas(session));
-    return here.filter((t) => !held.has(tableKey(t)) && !OWN_BOOKKEEPING.has(`${t.schema}.${t.name}`));
+    const names = new Set(here.map(tableKey));
+    const byOid = new Map(tables.filter((t) => t.oid !== undefined).map((t) => [t.oid, t]));
+    const everyOid = tables.every((t) => t.oid !== undefined);
+    return here
+        .filter((t) => !held.has(tableKey(t)) && !OWN_BOOKKEEPING.has(`${t.schema}.${t.name}`))
+        .map(({ schema, name, oid }) => {
+        const then = byOid.get(oid);
+        // An OID is not reused while its table lives, nor soon after: its old name gone too makes it the same table.
+        if (then && !names.has(tableKey(then)))
+            return { table: { schema, name }, renamedFrom: describeTable(then) };
+        return everyOid && !then ? { table: { schema, name }, made: true } : { table: { schema, name } };
+    });
+}
+/** Why the manifest lacks these tables, as far as it can tell: "made since it was taken" only when its OIDs say so. */
+function sinceText(missing, tables) {
+    const keys = new Set(tables.map(tableKey));
+    const these = missing.filter((t) => keys.has(tableKey(t.table)));
+    if (these.every((t) => t.made))
+        return 'made since it was taken';
+    return these.every((t) => t.renamedFrom) ? 'renamed since it was taken' : 'made or renamed since it was taken';
 }
 /**
  * Of these tables, those this role may not read (no USAGE on the schema, or SELECT on no column),
@@ -9600,14 +9916,14 @@ async function unreadable(session, tables) {
 }
 /** The rows of each table counted up to one past COUNT_CAP (`FROM ONLY`, as the snapshot counts them). Bounded by the run's lock_timeout and statement_timeout. */
 async function countNotHeld(session, tables) {
-    const counts = await countRows(session, tables, [], COUNT_CAP + 1);
-    return counts.map((c, i) => ({ table: tables[i], rows: c.rows ?? 0 }));
+    const counts = await countRows(session, tables.map((t) => t.table), [], COUNT_CAP + 1);
+    return counts.map((c, i) => ({ ...tables[i], rows: c.rows ?? 0 }));
 }
 function rowsText(n) {
     return n > COUNT_CAP ? `more than ${COUNT_CAP.toLocaleString('en-US')} rows` : `${n} ${n === 1 ? 'row' : 'rows'}`;
 }
 /** A snapshot that lacks tables this role may not read: whether they hold rows cannot be told, so it is refused, naming the grant. */
-function refuseUnreadable(snapshot, wayBack, who, tables) {
+function refuseUnreadable(snapshot, wayBack, who, tables, missing) {
     const one = tables.length === 1;
     const names = nameList(tables.map((t) => describeTable(t.table)));
     const schemas = [...new Set(tables.filter((t) => !t.usage).map((t) => quoteIdent(t.table.schema)))];
@@ -9615,7 +9931,17 @@ function refuseUnreadable(snapshot, wayBack, who, tables) {
         ...schemas.map((s) => `GRANT USAGE ON SCHEMA ${s} TO ${who};`),
         `GRANT SELECT ON ${tables.slice(0, way_back_NAMES_SHOWN).map((t) => qualified(t.table.schema, t.table.name)).join(', ')} TO ${who};`,
     ].join(' ');
-    throw new errors/* RollbackKitError */.dp(`Snapshot ${snapshot.path} (${takenText(wayBack)}) does not list ${one ? 'table' : 'tables'} ${names} (made since it was taken), and user ${who} may not read ${one ? 'it' : 'them'}, so whether ${one ? 'it holds' : 'they hold'} rows the snapshot lacks cannot be told.`, `Let the user read ${one ? 'it' : 'them'} (${grants}) and run again; or take a fresh snapshot now with the snapshot-db action and pass its path as snapshot-path; or, if those rows may be lost, set require-snapshot: false to revert without a snapshot. Nothing was changed.`);
+    throw new errors/* RollbackKitError */.dp(`Snapshot ${snapshot.path} (${takenText(wayBack)}) does not list ${one ? 'table' : 'tables'} ${names} (${sinceText(missing, tables.map((t) => t.table))}), and user ${who} may not read ${one ? 'it' : 'them'}, so whether ${one ? 'it holds' : 'they hold'} rows the snapshot lacks cannot be told.`, `Let the user read ${one ? 'it' : 'them'} (${grants}) and run again; or take a fresh snapshot now with the snapshot-db action and pass its path as snapshot-path; or, if those rows may be lost, set require-snapshot: false to revert without a snapshot. Nothing was changed.`);
+}
+/**
+ * A snapshot that lacks tables whose rows row-level security hides from this role: its count shows
+ * only what the policies let it see, so "empty" cannot be told from "holds rows" (and the down SQL
+ * may drop them). Refused, naming what would let it see every row.
+ */
+function refuseHidden(snapshot, wayBack, hidden, missing) {
+    const one = hidden.tables.length === 1;
+    const names = nameList(hidden.tables.map(describeTable));
+    throw new errors/* RollbackKitError */.dp(`Snapshot ${snapshot.path} (${takenText(wayBack)}) does not list ${one ? 'table' : 'tables'} ${names} (${sinceText(missing, hidden.tables)}), and row-level security hides ${one ? 'its' : 'their'} rows from user ${hidden.who}, so whether ${one ? 'it holds' : 'they hold'} rows the snapshot lacks cannot be told.`, `To count them, ${seeAllRows(hidden.who, hidden.tables)}, and run again; or take a fresh snapshot now with the snapshot-db action and pass its path as snapshot-path; or, if those rows may be lost, set require-snapshot: false to revert without a snapshot. Nothing was changed.`);
 }
 /**
  * Refuses a snapshot taken before tables that hold rows now (an old snapshot-db snapshot passed
@@ -9626,16 +9952,19 @@ function refuseUnreadable(snapshot, wayBack, who, tables) {
  * A re-run after a partial revert is not refused for tables its first attempt dropped: they are
  * gone, and only tables here now are compared.
  */
-async function requireCoverage(session, snapshot, wayBack, log) {
+async function requireCoverage(session, snapshot, wayBack, log, revertedEarlier = []) {
     let notHeld;
+    let missing = [];
     try {
-        const missing = await tablesNotHeld(session, snapshot);
-        const cannotRead = missing.length ? await unreadable(session, missing) : undefined;
+        missing = await tablesNotHeld(session, snapshot);
+        const cannotRead = missing.length ? await unreadable(session, missing.map((t) => t.table)) : undefined;
         if (cannotRead?.tables.length)
-            refuseUnreadable(snapshot, wayBack, cannotRead.who, cannotRead.tables);
+            refuseUnreadable(snapshot, wayBack, cannotRead.who, cannotRead.tables, missing);
         notHeld = await countNotHeld(session, missing);
     }
     catch (err) {
+        if (err instanceof RowSecurityHidesRows)
+            refuseHidden(snapshot, wayBack, err, missing);
         if (err instanceof errors/* RollbackKitError */.dp)
             throw err;
         const denied = err.code === INSUFFICIENT_PRIVILEGE;
@@ -9646,9 +9975,23 @@ async function requireCoverage(session, snapshot, wayBack, log) {
     const withRows = notHeld.filter((t) => t.rows > 0);
     if (withRows.length) {
         const one = withRows.length === 1;
-        const shown = withRows.slice(0, way_back_NAMES_SHOWN).map((t) => `${describeTable(t.table)} (${rowsText(t.rows)})`);
+        const shown = withRows.slice(0, way_back_NAMES_SHOWN).map((t) => `${describeTable(t.table)} (${rowsText(t.rows)}${t.renamedFrom ? `; renamed since the snapshot from ${t.renamedFrom}` : ''})`);
         const more = withRows.length > way_back_NAMES_SHOWN ? ` and ${withRows.length - way_back_NAMES_SHOWN} more` : '';
-        throw new errors/* RollbackKitError */.dp(`Snapshot ${snapshot.path} (${takenText(wayBack)}) is no way back for ${one ? 'table' : 'tables'} ${shown.join(', ')}${more}: its manifest does not list ${one ? 'it' : 'them'}, so the snapshot predates ${one ? 'it' : 'them'} and holds none of ${one ? 'its' : 'their'} rows. A down migration that drops ${one ? 'it' : 'them'} would leave those rows nowhere.`, 'Take a fresh snapshot now with the snapshot-db action and pass its path as snapshot-path; or, if those rows may be lost, set require-snapshot: false to revert without a snapshot. Nothing was changed.');
+        const [it, its] = one ? ['it', 'its'] : ['them', 'their'];
+        // "Predates" only when the manifest's OIDs say so: a table renamed since has its rows of then in
+        // the snapshot, under its old name.
+        const why = withRows.every((t) => t.made)
+            ? `its manifest does not list ${it}, so the snapshot predates ${it} and holds none of ${its} rows`
+            : `its manifest does not list ${it} under ${one ? 'this name' : 'these names'}${withRows.some((t) => !t.made && !t.renamedFrom) ? ' (made or renamed since it was taken)' : ''}, so the snapshot may not hold ${its} rows as they are now`;
+        // A re-run with the snapshot its first attempt had: that attempt's down SQL may have made and
+        // filled these tables. Which statement wrote which row is not recorded, so it is refused all the
+        // same, saying why, and that the same snapshot will not do.
+        const earlier = revertedEarlier.length && withRows.some((t) => !t.renamedFrom)
+            ? ` An earlier attempt of this step already reverted ${nameList(revertedEarlier)} after the snapshot was taken: a table its down SQL made and filled is not in the snapshot either.`
+            : '';
+        throw new errors/* RollbackKitError */.dp(`Snapshot ${snapshot.path} (${takenText(wayBack)}) is no way back for ${one ? 'table' : 'tables'} ${shown.join(', ')}${more}: ${why}. A down migration that drops ${it} would leave those rows nowhere.${earlier}`, earlier
+            ? 'Take a fresh snapshot now with the snapshot-db action (it holds what that attempt wrote) and pass its path as snapshot-path in a new run: a re-run that passes this same snapshot is refused again. Or, if those rows may be lost, set require-snapshot: false to revert without a snapshot. Nothing was changed.'
+            : 'Take a fresh snapshot now with the snapshot-db action and pass its path as snapshot-path; or, if those rows may be lost, set require-snapshot: false to revert without a snapshot. Nothing was changed.');
     }
     wayBack.notHeld = notHeld.map((t) => describeTable(t.table));
     log.info(`Way back: snapshot ${snapshot.path}, ${takenText(wayBack)}; ${holdsText(wayBack)}.`);
@@ -9925,7 +10268,9 @@ async function revertMigrations(opts, log) {
             if (result.snapshot) {
                 // Under the migration lock, before the plan is recorded or anything reverted: a snapshot that
                 // predates tables holding rows now is refused here, with nothing changed.
-                await requireCoverage(session, verified, result.snapshot, log);
+                // What an earlier attempt of this step reverted (its plan, less what is still applied): its down SQL ran after the snapshot too.
+                const earlier = recorded?.earlier?.planned.filter((v) => !plan.applied.some((m) => m.version === v)) ?? [];
+                await requireCoverage(session, verified, result.snapshot, log, earlier);
                 await warnIfOlderThanReverted(session, tracking, plan.toRevert.map((m) => m.file), result.snapshot, log);
             }
             // Written before the first statement: a re-run must find the plan even if this run dies.
@@ -16640,8 +16985,13 @@ const wording_escape = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const either = (names) => (names.length ? [...names].sort((a, b) => b.length - a.length).map(wording_escape).join('|') : '(?!)');
 /** "Set" keeps its capital: "Give", "give". */
 const like = (word, as) => (/^[A-Z]/.test(word) ? as[0].toUpperCase() + as.slice(1) : as);
-/** The wording for a command whose flags are `names` (input names, as COMMAND_FLAGS lists them). */
-function wordingFor(names, tempDir = (0,external_node_os_.tmpdir)()) {
+/**
+ * The wording for a command whose flags are `names` (input names, as COMMAND_FLAGS lists them).
+ * `fromVariable`: the secrets given by their environment variable rather than their flag (DATABASE_URL
+ * for database-url): where a message points at the value ("Check the host in database-url"), it
+ * names the variable the person set, not a flag they never gave.
+ */
+function wordingFor(names, tempDir = (0,external_node_os_.tmpdir)(), fromVariable = []) {
     const known = names.filter((n) => n in cli_flags/* FLAGS */.Wg);
     const valued = known.filter((n) => (cli_flags/* FLAGS */.Wg[n].kind ?? 'value') === 'value');
     const toggles = known.filter((n) => !valued.includes(n));
@@ -16662,7 +17012,15 @@ function wordingFor(names, tempDir = (0,external_node_os_.tmpdir)()) {
     const toggle = (name, value) => cli_flags/* FLAGS */.Wg[name].kind === 'on' ? { flag: `--no-${name}`, given: value === 'false' } : { flag: `--${name}`, given: value === 'true' };
     /** Where a message says "give the GitHub token", the way to give it here. */
     const orGithubFlag = known.includes('github-token') ? ` (or give ${(0,cli_flags/* flagOf */.iP)('github-token')})` : '';
+    const VARIABLE = either(fromVariable.filter((n) => secrets.includes(n)));
+    const variableOf = (name) => TOKEN_ENV[name];
     const rules = [
+        // A secret's value, where it came from: "in database-url", "Check database-url", "database-url
+        // has none", "the github-token (401)". How to give one ("Pass database-url", "no database-url
+        // was given", "the database-url input") still names the flag, with its variable where it says so.
+        [re(`\\b(in|to|of|as|that|Check|check) (${VARIABLE})${AFTER}`), (_, word, name) => `${word} ${variableOf(name)}`],
+        [re(`\\bthe (${VARIABLE})${AFTER}(?! (?:secret|inputs?)\\b)`), (_, name) => `the ${variableOf(name)}`],
+        [re(`${BEFORE}(${VARIABLE})(?= (?:has none|requires it|is wrong)\\b)`), (_, name) => variableOf(name)],
         // Whole workflow sentences, before any of their words is taken for a flag.
         [new RegExp(wording_escape(GIT_REVERT_NEEDS), 'g'), () => GIT_REVERT_NEEDS_HERE],
         // The restore after a failed database phase (src/pipeline/rollback.ts), given for both: here its other form is the same command again.
@@ -16831,7 +17189,9 @@ class Cli {
             return value === undefined || value === null ? '' : String(value);
         });
         // The one boundary every printed line crosses: secrets out, workflow wording into this command's flags.
-        this.term = new Terminal(options, (text) => this.log.redact(text), wordingFor(cli_flags/* COMMAND_FLAGS */.Kr[command]));
+        // A secret given by its variable only: messages about its value name the variable (wordingFor).
+        const fromVariable = Object.keys(TOKEN_ENV).filter((name) => !this.inputs.string(name) && host.env[TOKEN_ENV[name]]?.trim());
+        this.term = new Terminal(options, (text) => this.log.redact(text), wordingFor(cli_flags/* COMMAND_FLAGS */.Kr[command], undefined, fromVariable));
         this.log = log_createLog({
             info: (m) => this.term.detail(m),
             // Shown without --verbose: a phase that waits on a silent platform must not look hung.
@@ -18609,7 +18969,24 @@ async function readLedgerAtPlan(target, incidentKeys, lockTimeoutSeconds, log, o
     try {
         // The run writes its row later, after it may have rolled the app back: a ledger it could not
         // write then is refused now, with nothing changed (catalogue reads only, no lock on the table).
-        return await readLedgerBounded(session, incidentKeys, lockTimeoutSeconds, log, what, deadline, ledgerWritableSql());
+        try {
+            return { rows: await readLedgerBounded(session, incidentKeys, lockTimeoutSeconds, log, what, deadline, ledgerWritableSql()) };
+        }
+        catch (err) {
+            // A dry run writes nothing: it plans on with what the role may read, and says what the real run would meet.
+            if (!opts.dryRun || opts.signal?.aborted || !WRITE_REFUSALS.has(err))
+                throw err;
+            const refused = err.message;
+            try {
+                return { rows: await readLedgerBounded(session, incidentKeys, lockTimeoutSeconds, log, what, deadline), refused };
+            }
+            catch (unreadable) {
+                // Only what the role may not read: anything else (a lock held past lock-timeout) is the read's own error.
+                if (opts.signal?.aborted || unreadable.code !== INSUFFICIENT_PRIVILEGE)
+                    throw unreadable;
+                return { rows: [], refused, unread: true };
+            }
+        }
     }
     catch (err) {
         if (!opts.signal?.aborted)
@@ -18643,7 +19020,8 @@ async function readLedgerUnderLock(session, target, incidentKeys, lockTimeoutSec
  * `rowKey`: the key the row has until then, for the DELETE a refusal gives (deleteRowSql) and nothing else.
  */
 async function readLedgerAtPlanOrLegacy(target, incidentKey, legacy, lockTimeoutSeconds, log, opts = {}) {
-    const found = incidentRow(await readLedgerAtPlan(target, keysOf(incidentKey, legacy), lockTimeoutSeconds, log, opts), incidentKey, legacy);
+    const { rows, refused, unread } = await readLedgerAtPlan(target, keysOf(incidentKey, legacy), lockTimeoutSeconds, log, opts);
+    const found = { ...incidentRow(rows, incidentKey, legacy), ...(refused ? { refused } : {}), ...(unread ? { unread } : {}) };
     if (!found.underLegacy || !legacy)
         return { ...found, rowKey: incidentKey };
     log.info(`Incident ${incidentKey}: its row in rollback_kit.rollbacks was written by an earlier version of rollback-kit, under an earlier spelling of the key; this run takes it up, and renames it to this key under the whole-rollback lock.`);
@@ -18781,9 +19159,14 @@ async function readLedgerBounded(session, incidentKeys, lockTimeoutSeconds, log,
             throw new errors/* RollbackKitError */.dp(`${what} stopped: ${err.message}.`, 'Nothing was changed. Check the network path to the database and run again.', { changed: 'no' });
         // Out of the failed transaction first: the holders are asked on the same session.
         await session.query('ROLLBACK').catch(() => undefined);
-        throw await boundsError(session, bounds, writableRefusal(err));
+        const refusal = writableRefusal(err);
+        if (check && refusal !== err && refusal instanceof Error)
+            WRITE_REFUSALS.add(refusal);
+        throw await boundsError(session, bounds, refusal);
     }
 }
+/** The check's refusals (readLedgerBounded's `check`), told from the read's own errors: a dry run goes on past them. */
+const WRITE_REFUSALS = new WeakSet();
 /** The transaction's bounds on a ledger query's waits. Numbers, inlined: no round trip of their own. */
 function localBounds(bounds) {
     return `SET LOCAL lock_timeout = ${lockTimeoutMs(bounds.lockTimeoutSeconds)}; SET LOCAL statement_timeout = ${bounds.deadline.statementMs}`;
@@ -19291,6 +19674,14 @@ async function verifyWithChecks(checks, v, database, log, signal) {
 
 
 
+/**
+ * Every token of the run registered with the log before anything can print: the rollback, the
+ * drill and the incident look-up each start with it, whichever of them a run is.
+ */
+function registerRequestSecrets(secrets, log) {
+    for (const token of Object.values(secrets))
+        log.secret(token);
+}
 /** The shortest wait of a second run for the first to finish the database (the budgets may be smaller). */
 const MIN_LOCK_WAIT_SECONDS = 30;
 /** The wait for another rollback of the database: what its snapshot and database phases may take together. */
@@ -19311,8 +19702,7 @@ async function rollbackPhases(request, deps, log, heartbeat) {
     const now = deps.now ?? Date.now;
     const plan = request.plan;
     const budget = budgets_budgets(plan.budgetMinutes);
-    for (const token of Object.values(request.secrets))
-        log.secret(token);
+    registerRequestSecrets(request.secrets, log);
     const started = now();
     const inScope = plan.components.filter((c) => request.scope.includes(c.name));
     // scope verify (src/pipeline/scope.ts): change nothing, verify what earlier jobs of this rollback did.
@@ -19387,6 +19777,8 @@ async function rollbackPhases(request, deps, log, heartbeat) {
     let planned = [];
     /** Method restore: the restore planned as it will run, nothing locked (previewRestore), beside the rest of the plan. */
     let previewing;
+    /** A dry run's finding: what would refuse the real run, which a dry run (writing nothing) plans past. */
+    let wouldRefuse;
     try {
         for (const c of inScope)
             checkPromoteRequest(promoteRequest(c, request, true), placeOf(c, plan));
@@ -19454,8 +19846,13 @@ async function rollbackPhases(request, deps, log, heartbeat) {
         if (wantsDatabase) {
             const db = plan.database;
             const target = request.database;
-            const found = await readLedgerAtPlanOrLegacy(target, record.incidentKey, legacy, db.lockTimeoutSeconds, log, { signal: request.signal });
+            const found = await readLedgerAtPlanOrLegacy(target, record.incidentKey, legacy, db.lockTimeoutSeconds, log, { signal: request.signal, dryRun: request.dryRun });
             ledger = found.row;
+            if (found.refused) {
+                const unread = found.unread ? ' This role may not read the ledger either, so this dry run planned as if it held no row for the incident.' : '';
+                wouldRefuse = `The real run would be refused: ${found.refused}${unread}`;
+                log.warning(wouldRefuse);
+            }
             if (found.underLegacy && aliasable && !aliases.includes(aliasable))
                 record.incidentAliases = [...aliases, aliasable];
             // A row another incident's run superseded is finished as a done one is (its work was done for it).
@@ -19529,7 +19926,8 @@ async function rollbackPhases(request, deps, log, heartbeat) {
             ...(checks ? [`verify: ${checks.length} check(s)`] : []),
             ...(record.skippedChecks ? [`SQL checks not run (no database-url): ${record.skippedChecks.join(', ')}`] : []),
         ];
-        await finished(planTimer.end(request.dryRun ? 'dry-run' : 'ok', `${parts.join('; ') || (verifyOnly ? 'nothing to roll back (scope verify)' : 'nothing in scope')}; budget ${plan.budgetMinutes} min.`));
+        const planText = `${parts.join('; ') || (verifyOnly ? 'nothing to roll back (scope verify)' : 'nothing in scope')}; budget ${plan.budgetMinutes} min.`;
+        await finished(planTimer.end(wouldRefuse ? 'warning' : request.dryRun ? 'dry-run' : 'ok', wouldRefuse ? `${planText} ${wouldRefuse}` : planText));
     }
     catch (err) {
         // Its planning session is gone before the run ends (a preview, read only, still running).
@@ -19562,6 +19960,9 @@ async function rollbackPhases(request, deps, log, heartbeat) {
         if (record.database && record.database.status === 'planned')
             record.database.status = 'dry-run';
         record.status = 'dry-run';
+        // First: what the person must do before the real run can.
+        if (wouldRefuse)
+            record.nextSteps.push(wouldRefuse);
         record.nextSteps.push(verifyOnly
             ? (0,job_words/* inThisJob */.j)('Dry run of scope verify: the plan and the inputs were read and checked; nothing was contacted or changed.', changedEarlier)
             : (0,job_words/* inThisJob */.j)('Dry run: nothing was changed. Run again with dry-run false to do what the plan says.', changedEarlier));
@@ -20078,8 +20479,7 @@ async function databaseAloneFacts(request, facts, budget, log, who = 'This run r
  */
 async function nameIncident(request, log) {
     const plan = request.plan;
-    for (const token of Object.values(request.secrets))
-        log.secret(token);
+    registerRequestSecrets(request.secrets, log);
     const unasked = !plan.components.length
         ? 'the rollback plan has no app components'
         : plan.components.filter((c) => c.provider === 'git-revert').map((c) => `${c.name} is a git-revert component, which this look-up does not ask`).join('; ');
@@ -21119,8 +21519,7 @@ function drillBudgets(budgetMinutes) {
 async function runDrill(request, deps, log) {
     const now = deps.now ?? Date.now;
     const plan = request.plan;
-    for (const token of Object.values(request.secrets))
-        log.secret(token);
+    registerRequestSecrets(request.secrets, log);
     const budget = drillBudgets(plan.budgetMinutes);
     const started = now();
     // A drill rehearses going back from what serves now: a configured `from` names an incident.
@@ -21460,6 +21859,12 @@ function resolvePlan(file, inputs, opts) {
             if (inputs[name] !== undefined)
                 bad(name, `describes a component only when there is no rollback plan file; ${file.source} describes the components, so set it there`);
         }
+        // Each component waits for its platform as long as its own key says: one input for them all
+        // would either override every key or fill only the gaps, and a person typing it means neither for sure.
+        if (inputs['timeout-seconds'] !== undefined) {
+            const keys = file.components.map((c) => `${fileKey(`components.${c.name}.timeout-seconds`, file.source)} (now ${c.timeoutSeconds})`);
+            bad('timeout-seconds', `is the wait of a component given by inputs, and ${file.source} describes the components: ${keys.length ? `set ${keys.join(', ')} instead, and drop the input` : 'it has none, so drop the input'}`);
+        }
         components = file.components.map((c) => ({ ...c }));
         // Where to go back to changes per incident ("that deployment, now"), so it overrides the file.
         if (inputs.target && /^(previous|last-verified)$/i.test(inputs.target.trim()))
@@ -21472,7 +21877,7 @@ function resolvePlan(file, inputs, opts) {
         components = componentFromInputs(inputs, bad);
     }
     applyPerComponent(components, 'from', inputs.from, bad);
-    const database = mergeDatabase(file?.database, inputs, opts.hasDatabaseUrl || Boolean(file?.database), bad);
+    const database = mergeDatabase(file?.database, source, inputs, opts.hasDatabaseUrl || Boolean(file?.database), bad);
     const verify = mergeVerify(file, inputs, bad);
     if (!components.length && !database) {
         problems.push({
@@ -21588,7 +21993,7 @@ function namedPairs(raw, names) {
         p[1] = p[1].trim();
     return pairs.length ? pairs : undefined;
 }
-function mergeDatabase(file, inputs, wanted, bad) {
+function mergeDatabase(file, source, inputs, wanted, bad) {
     const anyInput = DATABASE_INPUTS.some((name) => inputs[name] !== undefined);
     if (!file && !wanted && !anyInput)
         return undefined;
@@ -21603,6 +22008,16 @@ function mergeDatabase(file, inputs, wanted, bad) {
         bad(given[1], `conflicts with the ${given[0]} input (give exactly one of steps, to-version and since-ref)`);
     for (const problem of migrationsTableProblems(inputs['migrations-table'], method))
         bad('migrations-table', problem);
+    // The file's down-migrations settings under a restore the input asks for: refused as the file
+    // refuses them beside its own method restore, never dropped in silence.
+    if (file && inputs['db-method'] !== undefined && method === 'restore') {
+        const downOnly = [
+            ...(inputs['migrations-table'] === undefined ? migrationsTableProblems(file.migrationsTable, method).map((problem) => ['migrations-table', problem]) : []),
+            ...(file.statementTimeoutSeconds !== undefined ? [['statement-timeout-seconds', downMigrationsOnly('statement-timeout-seconds')]] : []),
+        ];
+        for (const [key, problem] of downOnly)
+            bad('db-method', `is restore, but ${fileKey(`database.${key}`, source)} is set: ${problem}. Remove the key from the file, or leave db-method to the file (method ${file.method})`);
+    }
     let choice = file?.choice;
     if (inputs.steps !== undefined)
         choice = { steps: inputs.steps };
@@ -25080,7 +25495,7 @@ const sandbox = {
         cli.begin();
         const t = cli.term;
         return withCleanup(cli, async (cleanup) => {
-            removeIfEmpty(cleanup, options.made);
+            removeIfEmpty(cleanup);
             t.say(t.paint('bold', 'rollback-kit sandbox: a bad release and its rollback, on this machine'));
             const result = await runSandbox({ ...options, progress: sandboxProgress(cli) }, cleanup, cli.log);
             const shown = reportRecord(cli, result.record);
@@ -25122,22 +25537,19 @@ async function sandboxOptions(cli, extra, prefix) {
         assertLoopback(databaseUrl, databaseUrlFrom);
     const given = typeof extra.reportDir === 'string' && extra.reportDir ? extra.reportDir : undefined;
     const reportDir = given ? (0,external_node_path_.resolve)(cli.cwd, given) : (0,external_node_path_.join)(cli.cwd, 'rollback-kit-sandbox', `${prefix}${stamp}`);
-    // A stop before the command begins removes again what this made (signals.ts), as removeIfEmpty
-    // does after: both from makeDirectory's own account of what it created, deepest first.
-    const made = (await (0,files/* makeDirectory */.Oh)(reportDir, '--report-dir', { made: (folder) => cli.made(folder) })).reverse();
+    // What this makes is recorded for the run (signals.ts): a stop before the command begins removes
+    // it again, and so does the cleanup once it has begun (removeIfEmpty).
+    await (0,files/* makeDirectory */.Oh)(reportDir, '--report-dir', { made: (folder) => cli.made(folder) });
     await (0,files/* probeWritable */.Jg)(reportDir, '--report-dir');
-    return { databaseUrl, databaseUrlFrom, throwaway, searchPath: cli.searchPath, cwd: cli.cwd, reportDir, dryRun: cli.dryRun, made };
+    return { databaseUrl, databaseUrlFrom, throwaway, searchPath: cli.searchPath, cwd: cli.cwd, reportDir, dryRun: cli.dryRun };
 }
 /**
  * Registered first, so it runs last: the report folders this run made are removed again when they
- * are still empty (the run failed before writing a report), and kept as soon as they hold anything.
+ * are still empty (the run failed or was stopped before writing a report), and kept as soon as they
+ * hold anything; by the rules a stop before the command began follows (MadeRecord).
  */
-function removeIfEmpty(cleanup, made) {
-    cleanup.add('the empty report folder', async () => {
-        for (const d of made)
-            if (!(await (0,external_node_fs_promises_.rmdir)(d).then(() => true, () => false)))
-                return;
-    });
+function removeIfEmpty(cleanup, made = signals/* madeThisRun */.vj) {
+    cleanup.add('the empty report folder', async () => void made.removeWhileEmpty());
 }
 /** The sandbox's own steps and the pipeline's phases as terminal rows. */
 function sandboxProgress(cli) {
@@ -25328,7 +25740,7 @@ async function sandboxDrill(cli, extra) {
     cli.begin();
     const t = cli.term;
     return withCleanup(cli, async (cleanup) => {
-        removeIfEmpty(cleanup, options.made);
+        removeIfEmpty(cleanup);
         t.say(t.paint('bold', 'rollback-kit drill --sandbox: the rollback rehearsed on a staging shop, on this machine'));
         const result = await runSandboxDrill({ ...options, budgetMinutes, reason, progress: sandboxProgress(cli) }, cleanup, cli.log);
         const shown = drillResult(cli, result.record);
@@ -26713,19 +27125,23 @@ async function readManifest(path) {
     catch (err) {
         if (err instanceof _core_files_js__WEBPACK_IMPORTED_MODULE_1__/* .FileRefused */ .rV)
             throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`${path} is not a rollback-kit snapshot manifest: ${err.why}.`, BROKEN_HINT);
-        const why = err.code === 'ENOENT' ? 'it does not exist' : 'it is not valid JSON';
+        // Only a manifest that is not there is a matter of keeping it beside its snapshot; one that is
+        // there and cannot be parsed (cut short, overwritten) is damaged, as a dump that fails its hash.
+        if (err instanceof SyntaxError)
+            throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`Cannot read the snapshot manifest ${path}: it is not valid JSON.`, BROKEN_HINT);
+        const why = err.code === 'ENOENT' ? 'it does not exist' : err.message.replace(/\.$/, '');
         throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`Cannot read the snapshot manifest ${path}: ${why}.`, 'snapshot-db writes it next to each snapshot; keep the two together.');
     }
     const m = parsed;
     if (m?.tool !== 'rollback-kit')
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`${path} is not a rollback-kit snapshot manifest.`);
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`${path} is not a rollback-kit snapshot manifest.`, BROKEN_HINT);
     const problem = manifestProblem(m);
     if (problem)
         throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`${path} is not a valid rollback-kit snapshot manifest: ${problem}.`, BROKEN_HINT);
     // Written before the field was: hashed as version 1.
     return { ...m, fingerprint: m.fingerprint ?? 1 };
 }
-const BROKEN_HINT = 'It was edited or damaged, so its snapshot cannot be checked against it: do not restore that snapshot; take or pick another one.';
+const BROKEN_HINT = "It was edited or damaged, so its snapshot cannot be checked against it (the dump's sha256 is recorded only there): do not restore that snapshot; take or pick another one.";
 /**
  * What is wrong with a parsed manifest, or undefined. Every field restore-db, run-down-migrations
  * and the reports rely on is checked for its type and range, as snapshot-db writes it (older
@@ -26766,8 +27182,8 @@ function manifestProblem(m) {
         obj(filter) && strings(filter.schemas) && strings(filter.excludeSchemas) && strings(filter.excludeTableData) && (filter.everySchema === undefined || typeof filter.everySchema === 'boolean'),
     ]);
     const tables = m.tables;
-    const badTable = Array.isArray(tables) ? tables.findIndex((t) => !(obj(t) && str(t.schema) && str(t.name) && (t.rows === null || count(t.rows)))) : 0;
-    checks.push([`tables must be a list of {schema, name, rows} with rows a count or null${Array.isArray(tables) ? ` (entry ${badTable + 1} is not)` : ''}`, badTable < 0]);
+    const badTable = Array.isArray(tables) ? tables.findIndex((t) => !(obj(t) && str(t.schema) && str(t.name) && (t.rows === null || count(t.rows)) && (t.oid === undefined || count(t.oid)))) : 0;
+    checks.push([`tables must be a list of {schema, name, rows} with rows a count or null (and oid a number when present)${Array.isArray(tables) ? ` (entry ${badTable + 1} is not)` : ''}`, badTable < 0]);
     checks.push(['rowCounts must be "dumped" when present', m.rowCounts === undefined || m.rowCounts === 'dumped']);
     const objects = m.objects;
     const OBJECTS = ['schemas', 'tables', 'views', 'materializedViews', 'functions', 'triggers', 'sequences', 'policies'];
@@ -26948,9 +27364,17 @@ const TOOL_PREFIX = /^(pg_dump|pg_restore|psql):\s*/;
 function toolErrorLine(stderr) {
     const lines = stderr.split('\n').map((l) => l.trim().replace(/\s+/g, ' ')).filter(Boolean);
     const at = Math.max(0, lines.findIndex((l) => /error|fatal|could not/i.test(l)));
-    const main = (lines[at] ?? '').replace(TOOL_PREFIX, '').replace(/^error:\s*/, '');
+    let main = (lines[at] ?? '').replace(TOOL_PREFIX, '').replace(/^error:\s*/, '');
     const reasons = [];
+    // A server message quoting a name that holds a newline runs over lines without the tool's prefix:
+    // they are its message up to the next field, joined by `\n` written out so the line stays one.
+    let inMain = true;
     for (const line of lines.slice(at + 1)) {
+        if (inMain && !TOOL_PREFIX.test(line) && !/^(?:[A-Z]+(?: \d+)?|Command was|Query was):/.test(line)) {
+            main += `\\n${line}`;
+            continue;
+        }
+        inMain = false;
         const rest = line.replace(TOOL_PREFIX, '');
         if (/^error:/.test(rest))
             break;

@@ -494,16 +494,15 @@ __webpack_async_result__();
 /* harmony export */   Od: () => (/* binding */ madeByThisRun),
 /* harmony export */   Ri: () => (/* binding */ forgetMade),
 /* harmony export */   Rt: () => (/* binding */ commandBegan),
-/* harmony export */   k0: () => (/* binding */ wantsJson)
+/* harmony export */   k0: () => (/* binding */ wantsJson),
+/* harmony export */   vj: () => (/* binding */ madeThisRun)
 /* harmony export */ });
 /* unused harmony export stoppedBeforeStart */
-/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3024);
-/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6760);
-/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8005);
-/* harmony import */ var _core_output_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(8975);
-/* harmony import */ var _core_stop_signals_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(1042);
-/* harmony import */ var _pipeline_job_words_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(74);
-/* harmony import */ var _flags_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(3380);
+/* harmony import */ var _core_made_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6443);
+/* harmony import */ var _core_output_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8975);
+/* harmony import */ var _core_stop_signals_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(1042);
+/* harmony import */ var _pipeline_job_words_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(74);
+/* harmony import */ var _flags_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(3380);
 /**
  * The command line's signals from its first line to its last. The bin holds the one stop handler
  * (stop-signals.ts) before the rest of it loads (stop-first.ts): a command's stop logic (stoppable.ts,
@@ -518,8 +517,6 @@ __webpack_async_result__();
 
 
 
-
-
 /**
  * The exit code of a command stopped by a signal and not done: 128 + the signal's number, as a shell
  * reports a command it interrupted, so a script can tell "someone stopped it" (do not retry) from
@@ -528,8 +525,11 @@ __webpack_async_result__();
  */
 const SIGNAL_EXIT = { SIGHUP: 129, SIGINT: 130, SIGPIPE: 141, SIGTERM: 143 };
 let begun = false;
-/** What this run made (its output folder, the .gitignore in it), in the order it made them. */
-const madeEarly = [];
+/**
+ * What this run made (its output folder, the .gitignore in it), in the order it made them, at any
+ * point of the run: a stop removes it again (undoMade), as the sandbox's cleanup does after a failure.
+ */
+const madeThisRun = new _core_made_js__WEBPACK_IMPORTED_MODULE_0__/* .MadeRecord */ .l();
 /** The command has read and checked what it was given and starts its work (Cli.begin). */
 function commandBegan() {
     begun = true;
@@ -540,39 +540,19 @@ function commandBegan() {
  * "what it had written was removed" stays true. Only what this run created is given here.
  */
 function madeByThisRun(path) {
-    madeEarly.push((0,node_path__WEBPACK_IMPORTED_MODULE_1__.resolve)(path));
+    madeThisRun.add(path);
 }
 /**
- * Removes what this run made, the last made first, when the folders it made hold only what it
- * made: one that holds anything else (a snapshot kept, someone's file) is left with all the rest
- * (nothing of it is removed, the .gitignore in it neither). Returns the outermost folder left and
- * why, or undefined when all is gone. Synchronous: the process may exit right after.
+ * Removes what this run made while it holds nothing else (MadeRecord.removeWhileEmpty): returns the
+ * outermost folder left and why, or undefined when all is gone. Synchronous: the process may exit
+ * right after.
  */
-function undoMade(otherThings = 'something else is in it now') {
-    const made = madeEarly.splice(0).filter((p) => (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.existsSync)(p));
-    if (!made.length)
-        return undefined;
-    const ours = new Set(made);
-    const folder = made[0];
-    try {
-        const isFolder = (p) => (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.lstatSync)(p).isDirectory();
-        if (made.some((p) => isFolder(p) && (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.readdirSync)(p).some((name) => !ours.has((0,node_path__WEBPACK_IMPORTED_MODULE_1__.join)(p, name)))))
-            return { folder, why: otherThings };
-        for (const p of made.reverse()) {
-            if (isFolder(p))
-                (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.rmdirSync)(p);
-            else
-                (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.unlinkSync)(p);
-        }
-        return undefined;
-    }
-    catch (err) {
-        return { folder, why: `it could not be removed (${err.code ?? (0,_core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .errorLine */ .BP)(err)})` };
-    }
+function undoMade(otherThings) {
+    return madeThisRun.removeWhileEmpty(otherThings);
 }
 /** The bin's first act (stop-first.ts): the stop handler, held until the process ends (or the returned release). */
 function holdStopsFromTheStart(argv) {
-    const release = (0,_core_stop_signals_js__WEBPACK_IMPORTED_MODULE_4__/* .holdStopSignals */ .ZQ)((name) => {
+    const release = (0,_core_stop_signals_js__WEBPACK_IMPORTED_MODULE_2__/* .holdStopSignals */ .ZQ)((name) => {
         if (begun) {
             // Nothing of the command listens (yet, or any more): Node's default, as it always was.
             release();
@@ -580,13 +560,21 @@ function holdStopsFromTheStart(argv) {
             return;
         }
         const line = stoppedBeforeStart(name, argv, undoMade());
-        _core_output_js__WEBPACK_IMPORTED_MODULE_3__/* .output */ .CG.line(line, 'stderr');
+        _core_output_js__WEBPACK_IMPORTED_MODULE_1__/* .output */ .CG.line(line, 'stderr');
         const command = commandOf(argv);
         if (wantsJson(argv))
-            _core_output_js__WEBPACK_IMPORTED_MODULE_3__/* .output */ .CG.line(JSON.stringify({ command: command ?? null, ok: false, status: 'failed', error: line }, null, 2), 'stdout');
+            _core_output_js__WEBPACK_IMPORTED_MODULE_1__/* .output */ .CG.line(JSON.stringify({ command: command ?? null, ok: false, status: 'failed', error: line }, null, 2), 'stdout');
         process.exit(SIGNAL_EXIT[name] ?? 1);
     });
     return release;
+}
+/** A run that was not stopped keeps what it made: none of it is this process' to remove later (a test's next run). */
+function forgetMade() {
+    madeThisRun.forget();
+}
+/** What a stop once the command began left of the folders this run made (undoMade), as a sentence; '' when nothing is left. */
+function madeFolderLeft(left) {
+    return left ? `The folder ${left.folder} this run made is left as it is: ${left.why}.` : '';
 }
 /**
  * "Stopped (SIGINT) before rollback-kit rollback started: nothing was changed.", in the words of the
@@ -594,18 +582,10 @@ function holdStopsFromTheStart(argv) {
  * production) says "this job changed nothing", as the command's own refusals do. `left`: a folder
  * the command made before it began that could not be removed (undoMade), named.
  */
-/** A run that was not stopped keeps what it made: none of it is this process' to remove later (a test's next run). */
-function forgetMade() {
-    madeEarly.splice(0);
-}
-/** What a stop once the command began left of the folders this run made (undoMade), as a sentence; '' when nothing is left. */
-function madeFolderLeft(left) {
-    return left ? `The folder ${left.folder} this run made is left as it is: ${left.why}.` : '';
-}
 function stoppedBeforeStart(name, argv, left) {
     const command = commandOf(argv);
     const made = left ? ` except the folder ${left.folder} it made, which is left as it is: ${left.why}` : '';
-    return (0,_pipeline_job_words_js__WEBPACK_IMPORTED_MODULE_5__/* .inThisJob */ .j)(`Stopped (${name}) before rollback-kit${command ? ` ${command}` : ''} started: nothing was changed${made}.`, (0,_pipeline_job_words_js__WEBPACK_IMPORTED_MODULE_5__/* .laterJob */ .M)(flagValue(argv, 'timeline')));
+    return (0,_pipeline_job_words_js__WEBPACK_IMPORTED_MODULE_3__/* .inThisJob */ .j)(`Stopped (${name}) before rollback-kit${command ? ` ${command}` : ''} started: nothing was changed${made}.`, (0,_pipeline_job_words_js__WEBPACK_IMPORTED_MODULE_3__/* .laterJob */ .M)(flagValue(argv, 'timeline')));
 }
 /** The options: what comes before `--` (after it, everything is an argument). */
 function options(argv) {
@@ -618,7 +598,7 @@ function wantsJson(argv) {
 }
 /** The command named on the command line, if one is. */
 function commandOf(argv) {
-    return argv.find((a) => Object.hasOwn(_flags_js__WEBPACK_IMPORTED_MODULE_6__/* .COMMAND_FLAGS */ .Kr, a));
+    return argv.find((a) => Object.hasOwn(_flags_js__WEBPACK_IMPORTED_MODULE_4__/* .COMMAND_FLAGS */ .Kr, a));
 }
 /** A flag's value as given (`--name value` or `--name=value`), before commander has read it. */
 function flagValue(argv, name) {
@@ -1106,6 +1086,81 @@ function nodeFsPromises() {
 
 /***/ }),
 
+/***/ 6443:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   l: () => (/* binding */ MadeRecord)
+/* harmony export */ });
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3024);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6760);
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8005);
+/**
+ * What a run made where a user pointed it (an output folder, its parents, the .gitignore in a
+ * snapshot folder), recorded as it is made (makeDirectory's `made`), so that a run that ends without
+ * its result (stopped, or a sandbox that failed) takes away again what is still empty of anything
+ * else, and leaves everything else as it is. One set of rules for every caller: the command line's
+ * stop handler (signals.ts), which must finish before the process exits, and the sandbox's cleanup.
+ * Light on purpose: signals.ts loads it before the rest of the command line.
+ */
+
+
+
+class MadeRecord {
+    /** In the order they were made: a folder before what is in it. */
+    paths = [];
+    /** A folder or file this run created (never one that was there before). */
+    add(path) {
+        this.paths.push((0,node_path__WEBPACK_IMPORTED_MODULE_1__.resolve)(path));
+    }
+    /** A run that ended with its result keeps what it made: none of it is this record's to remove later. */
+    forget() {
+        this.paths.splice(0);
+    }
+    /**
+     * Removes what was made, the last made first: each folder while it holds nothing but files this
+     * run made (they go with it) and folders this run made that are already gone. A folder that holds
+     * anything else (a snapshot, a report, someone's file, a run beside this one's folder) stays with
+     * all that is in it (our .gitignore too), and so do the folders around it.
+     * Returns the outermost of the made folders left and why, or undefined when all is gone.
+     * Synchronous, so the process may exit right after; it never throws (what it could not remove
+     * is said in the return). Forgets what it was given either way.
+     */
+    removeWhileEmpty(otherThings = 'something else is in it now') {
+        const made = this.paths.splice(0).filter((p) => (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.existsSync)(p));
+        if (!made.length)
+            return undefined;
+        const ours = new Set(made);
+        const kept = new Set();
+        const left = (why) => ({ folder: made.find((p) => (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.existsSync)(p)) ?? made[0], why });
+        try {
+            for (const p of [...made].reverse()) {
+                if (!(0,node_fs__WEBPACK_IMPORTED_MODULE_0__.lstatSync)(p).isDirectory()) {
+                    // A file in a folder this run made goes with that folder, once it is known to hold only ours.
+                    if (!ours.has((0,node_path__WEBPACK_IMPORTED_MODULE_1__.dirname)(p)))
+                        (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.unlinkSync)(p);
+                    continue;
+                }
+                const names = (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.readdirSync)(p).map((name) => (0,node_path__WEBPACK_IMPORTED_MODULE_1__.join)(p, name));
+                if (names.some((name) => !ours.has(name) || kept.has(name))) {
+                    kept.add(p);
+                    continue;
+                }
+                for (const name of names)
+                    (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.unlinkSync)(name);
+                (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.rmdirSync)(p);
+            }
+            return kept.size ? left(otherThings) : undefined;
+        }
+        catch (err) {
+            return left(`it could not be removed (${err.code ?? (0,_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .errorLine */ .BP)(err)})`);
+        }
+    }
+}
+
+
+/***/ }),
+
 /***/ 8975:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
@@ -1374,6 +1429,90 @@ function charBefore(text, index) {
 }
 /** The character (whole code point) that starts at `index`. */
 const charAt = (text, index) => (index < text.length ? String.fromCodePoint(text.codePointAt(index)) : undefined);
+/** A character of either base64 alphabet (padding aside): what a wrapped form's line breaks stand between. */
+const isBase64Char = (code) => (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || (code >= 48 && code <= 57) || code === 43 || code === 47 || code === 45 || code === 95;
+/**
+ * `text` with every line break (`\n` or `\r\n`) that stands between two base64 characters taken
+ * out, and where each character of it came from in `text`; undefined when there is none. A tool
+ * that prints base64 wrapped (MIME and `base64`: 76 columns; PEM: 64) breaks a registered form at
+ * whatever column it reaches, so the form is looked for in this text, read once.
+ */
+function unwrapBase64(text) {
+    let at = text.indexOf('\n');
+    if (at < 0)
+        return undefined;
+    const from = new Int32Array(text.length);
+    const parts = [];
+    let n = 0;
+    let done = 0;
+    for (; at >= 0; at = text.indexOf('\n', at + 1)) {
+        const start = at > 0 && text.charCodeAt(at - 1) === 13 ? at - 1 : at;
+        if (start === 0 || !isBase64Char(text.charCodeAt(start - 1)) || !isBase64Char(text.charCodeAt(at + 1)))
+            continue;
+        parts.push(text.slice(done, start));
+        for (let i = done; i < start; i++)
+            from[n++] = i;
+        done = at + 1;
+    }
+    if (!parts.length)
+        return undefined;
+    parts.push(text.slice(done));
+    for (let i = done; i < text.length; i++)
+        from[n++] = i;
+    return { joined: parts.join(''), from: from.subarray(0, n) };
+}
+/** `text` with each of `spans` (in any order, overlapping or not) as one ***, overlapping ones merged. */
+function hideSpans(text, spans) {
+    if (!spans.length)
+        return text;
+    spans.sort((a, b) => a[0] - b[0]);
+    let out = '';
+    let done = 0;
+    for (const [start, end] of spans) {
+        if (end <= done)
+            continue;
+        // Overlapping the span just replaced: the part past it joins that ***.
+        if (start >= done)
+            out += `${text.slice(done, start)}${REDACTED}`;
+        done = end;
+    }
+    return out + text.slice(done);
+}
+/** For each prefix of `form`, the length of its longest proper prefix that is also its suffix (KMP). */
+function failureTable(form) {
+    const fail = new Int32Array(form.length);
+    for (let i = 1, k = 0; i < form.length; i++) {
+        while (k > 0 && form[i] !== form[k])
+            k = fail[k - 1];
+        if (form[i] === form[k])
+            k++;
+        fail[i] = k;
+    }
+    return fail;
+}
+/**
+ * `text` from `from` to `to` read through the KMP automaton of `form` from state `q` (how much of
+ * the form the text before matched): each whole match is added to `spans`; returns the state at `to`.
+ */
+function kmpScan(text, from, to, form, fail, q, spans) {
+    for (let i = from; i < to; i++) {
+        const c = text.charCodeAt(i);
+        while (q > 0 && form.charCodeAt(q) !== c)
+            q = fail[q - 1];
+        if (form.charCodeAt(q) === c)
+            q++;
+        if (q === form.length) {
+            spans.push([Math.max(0, i + 1 - q), i + 1]);
+            q = fail[q - 1];
+        }
+    }
+    return q;
+}
+/**
+ * A line as PEM (64 columns) or MIME and `base64` (76) wrap base64: only its characters, not only
+ * hex digits (a SHA-256 printed alone is 64 of those).
+ */
+const FULL_BASE64_LINE = /^(?=[A-Za-z0-9+/]*[g-zG-Z+/])(?:[A-Za-z0-9+/]{64}|[A-Za-z0-9+/]{76})$/;
 /**
  * The registered values, found by plain string search rather than one pattern of them all: a
  * regular expression has a size limit (a 32,000-character value passed it), and the engine's
@@ -1382,6 +1521,11 @@ const charAt = (text, index) => (index < text.length ? String.fromCodePoint(text
 class SecretSet {
     strong = new Set();
     weak = new Set();
+    /**
+     * The base64 pieces among the strong forms, the ones a tool may print wrapped over lines, each
+     * with its KMP failure table (wrappedLines reads a piece's matches one character at a time).
+     */
+    base64 = new Map();
     /** Each registered form once, longest first; rebuilt after an add. */
     sorted;
     /**
@@ -1403,12 +1547,16 @@ class SecretSet {
         if (!strength || (strength === 'weak' && source === 'guessed'))
             return undefined;
         const set = strength === 'strong' ? this.strong : this.weak;
-        const forms = strength === 'strong' ? [...encodedForms(value), ...base64Forms(value)] : encodedForms(value);
+        const pieces = strength === 'strong' ? base64Forms(value) : [];
+        const forms = [...encodedForms(value), ...pieces];
         const fresh = [...new Set(forms)].filter((form) => !this.strong.has(form) && !set.has(form));
         if (!fresh.length)
             return { strength, maskable: [], fresh: false };
         for (const form of fresh)
             set.add(form);
+        for (const piece of pieces)
+            if (!this.base64.has(piece))
+                this.base64.set(piece, failureTable(piece));
         this.sorted = undefined;
         return { strength, maskable: strength === 'strong' ? fresh : [], fresh: true };
     }
@@ -1430,20 +1578,95 @@ class SecretSet {
                 spans.push([at, end]);
             }
         }
-        if (!spans.length)
-            return text;
-        spans.sort((a, b) => a[0] - b[0]);
-        let out = '';
-        let done = 0;
-        for (const [start, end] of spans) {
-            if (end <= done)
-                continue;
-            // Overlapping the span just replaced: the part past it joins that ***.
-            if (start >= done)
-                out += `${text.slice(done, start)}${REDACTED}`;
-            done = end;
+        this.wrappedSpans(text, spans);
+        return hideSpans(text, spans);
+    }
+    /**
+     * A line filter for text read one line at a time (a program's output), after redact: a base64
+     * form a tool wrapped over lines is in no one line whole. Each piece's match is followed through
+     * the line breaks between base64 characters (a KMP automaton per piece, its state kept from line
+     * to line: linear in the text). A line's part of a whole match is hidden, and so is the line's
+     * tail where it begins a piece, before the next line is seen: 8 characters or more (as many bits
+     * as the shortest piece registered), or fewer at the end of a full 64- or 76-column base64 line,
+     * where a wrapped secret breaks; such a line's last few characters are then hidden by chance
+     * now and then (one in 64 per piece), a cost in a base64 dump nobody reads by eye.
+     */
+    wrappedLines() {
+        const carried = new Map();
+        let endsInBase64 = false;
+        return (line) => {
+            if (!this.base64.size)
+                return line;
+            const end = line.endsWith('\r') ? line.length - 1 : line.length;
+            const continues = endsInBase64 && end > 0 && isBase64Char(line.charCodeAt(0));
+            // Only the run of base64 characters the line begins with (going on from the line before) and
+            // the one it ends with (going on into the next) can hold part of a match over a break: a
+            // match inside the line is redact's.
+            let tail = end;
+            while (tail > 0 && isBase64Char(line.charCodeAt(tail - 1)))
+                tail--;
+            endsInBase64 = tail < end;
+            if (!continues && !endsInBase64) {
+                carried.clear();
+                return line;
+            }
+            let lead = 0;
+            if (continues)
+                while (lead < end && isBase64Char(line.charCodeAt(lead)))
+                    lead++;
+            const fullWidth = FULL_BASE64_LINE.test(line.slice(0, end));
+            const spans = [];
+            for (const [form, fail] of this.base64) {
+                let q = continues ? (carried.get(form) ?? 0) : 0;
+                let from = tail;
+                if (q > 0) {
+                    q = kmpScan(line, 0, lead, form, fail, q, spans);
+                    // A line of base64 only was read whole; else its last run is read afresh.
+                    if (lead === end)
+                        from = end;
+                    else
+                        q = 0;
+                }
+                q = kmpScan(line, from, end, form, fail, q, spans);
+                carried.set(form, q);
+                if (q > 0 && (q >= MIN_BASE64_CORE || fullWidth))
+                    spans.push([end - Math.min(q, end), end]);
+            }
+            return hideSpans(line, spans);
+        };
+    }
+    /**
+     * Adds to `spans` each base64 form found with line breaks inside it, line by line: each line's
+     * piece becomes its own ***, so the lines stay lines. One more search of each form, in the text
+     * with its base64 line breaks taken out (unwrapBase64).
+     */
+    wrappedSpans(text, spans) {
+        if (!this.base64.size)
+            return;
+        const unwrapped = unwrapBase64(text);
+        if (!unwrapped)
+            return;
+        const { joined, from } = unwrapped;
+        for (const form of this.base64.keys()) {
+            // Up to where this form's spans reach: an overlapping find is split into lines past it only.
+            let covered = 0;
+            for (let at = joined.indexOf(form); at !== -1; at = joined.indexOf(form, at + 1)) {
+                const last = at + form.length - 1;
+                // Found whole by the plain search already.
+                if (from[last] - from[at] === last - at)
+                    continue;
+                const first = Math.max(at, covered);
+                let start = from[first];
+                for (let i = first + 1; i <= last; i++) {
+                    if (from[i] === from[i - 1] + 1)
+                        continue;
+                    spans.push([start, from[i - 1] + 1]);
+                    start = from[i];
+                }
+                spans.push([start, from[last] + 1]);
+                covered = last + 1;
+            }
         }
-        return out + text.slice(done);
     }
 }
 
@@ -1717,6 +1940,7 @@ const PHASES = ['plan', 'notify-start', 'app', 'snapshot', 'database', 'environm
 /* harmony export */   pC: () => (/* binding */ deploymentName),
 /* harmony export */   pv: () => (/* binding */ parseTimeline)
 /* harmony export */ });
+/* unused harmony export TIMELINE_FIELDS */
 /* harmony import */ var _core_duration_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(1634);
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8005);
 /* harmony import */ var _core_secrets_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9205);
@@ -1739,6 +1963,44 @@ const MAX_REF = 300;
 /** How a row and the `components` output name a deployment: its id, else its commit, else its URL. */
 function deploymentName(d) {
     return d?.id ?? d?.commitSha ?? d?.url;
+}
+/**
+ * What a row may say beside its detail (a stop; for an app row that went live, from where to where
+ * and what it froze), in the order a row carries them, each with what it holds: `true` only, a
+ * deployment's name (MAX_REF), or a text (MAX_TEXT). The one list the rows are written from
+ * (Timeline) and read back from (parseTimeline); the README's and action.yml's `timeline` say the same.
+ */
+const ROW_FACTS = {
+    stopped: 'flag',
+    from: 'ref',
+    to: 'ref',
+    'auto-assign-off': 'flag',
+    frozen: 'text',
+    undo: 'text',
+    'from-follows-production': 'flag',
+};
+/** Every field of a row, in the order a row carries them, `?` on those a row may leave out: public interface (the `timeline` output). */
+const TIMELINE_FIELDS = ['phase', 'component?', 'started', 'duration-ms', 'budget-ms', 'status', 'detail', ...Object.keys(ROW_FACTS).map((k) => `${k}?`)];
+/**
+ * The facts of `source` as a row carries them: flags when true, texts when not empty, each through
+ * `clean` (a row read back is redacted and cut to its kind's length); `undo` only beside a `frozen`.
+ */
+function rowFacts(source, clean = (text) => text) {
+    const facts = {};
+    if (!source)
+        return facts;
+    for (const [key, kind] of Object.entries(ROW_FACTS)) {
+        const value = source[key];
+        if (key === 'undo' && !facts.frozen)
+            continue;
+        if (kind === 'flag') {
+            if (value === true)
+                facts[key] = true;
+        }
+        else if (typeof value === 'string' && value)
+            facts[key] = clean(value, kind === 'ref' ? MAX_REF : MAX_TEXT);
+    }
+    return facts;
 }
 class Timeline {
     budgets;
@@ -1767,12 +2029,7 @@ class Timeline {
                     'budget-ms': this.budgets.phase(phase),
                     status,
                     detail,
-                    ...(facts?.stopped ? { stopped: true } : {}),
-                    ...(facts?.from ? { from: facts.from } : {}),
-                    ...(facts?.to ? { to: facts.to } : {}),
-                    ...(facts?.['auto-assign-off'] ? { 'auto-assign-off': true } : {}),
-                    ...(facts?.frozen ? { frozen: facts.frozen, ...(facts.undo ? { undo: facts.undo } : {}) } : {}),
-                    ...(facts?.['from-follows-production'] ? { 'from-follows-production': true } : {}),
+                    ...rowFacts(facts),
                 };
                 this.entries.push(entry);
                 this.onEntry(entry);
@@ -1845,14 +2102,14 @@ function parseTimeline(raw, redact) {
             throw fail(`${at}: component must be a short text`);
         if (typeof r.detail !== 'string')
             throw fail(`${at}: detail must be text`);
-        if (r.stopped !== undefined && r.stopped !== true)
-            throw fail(`${at}: stopped must be true when given`);
-        for (const k of ['auto-assign-off', 'from-follows-production'])
-            if (r[k] !== undefined && r[k] !== true)
+        for (const [k, kind] of Object.entries(ROW_FACTS)) {
+            if (r[k] === undefined)
+                continue;
+            if (kind === 'flag' && r[k] !== true)
                 throw fail(`${at}: ${k} must be true when given`);
-        for (const k of ['from', 'to', 'frozen', 'undo'])
-            if (r[k] !== undefined && typeof r[k] !== 'string')
+            if (kind !== 'flag' && typeof r[k] !== 'string')
                 throw fail(`${at}: ${k} must be text when given`);
+        }
         return {
             phase: r.phase,
             ...(r.component !== undefined ? { component: r.component } : {}),
@@ -1861,12 +2118,7 @@ function parseTimeline(raw, redact) {
             'budget-ms': r['budget-ms'],
             status: r.status,
             detail: (0,_core_secrets_js__WEBPACK_IMPORTED_MODULE_1__/* .clip */ .$Q)(redact(r.detail), MAX_TEXT),
-            ...(r.stopped ? { stopped: true } : {}),
-            ...(typeof r.from === 'string' && r.from ? { from: (0,_core_secrets_js__WEBPACK_IMPORTED_MODULE_1__/* .clip */ .$Q)(redact(r.from), MAX_REF) } : {}),
-            ...(typeof r.to === 'string' && r.to ? { to: (0,_core_secrets_js__WEBPACK_IMPORTED_MODULE_1__/* .clip */ .$Q)(redact(r.to), MAX_REF) } : {}),
-            ...(r['auto-assign-off'] ? { 'auto-assign-off': true } : {}),
-            ...(typeof r.frozen === 'string' && r.frozen ? { frozen: (0,_core_secrets_js__WEBPACK_IMPORTED_MODULE_1__/* .clip */ .$Q)(redact(r.frozen), MAX_TEXT), ...(typeof r.undo === 'string' && r.undo ? { undo: (0,_core_secrets_js__WEBPACK_IMPORTED_MODULE_1__/* .clip */ .$Q)(redact(r.undo), MAX_TEXT) } : {}) } : {}),
-            ...(r['from-follows-production'] ? { 'from-follows-production': true } : {}),
+            ...rowFacts(r, (text, max) => (0,_core_secrets_js__WEBPACK_IMPORTED_MODULE_1__/* .clip */ .$Q)(redact(text), max)),
         };
     });
 }

@@ -141,6 +141,13 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
 
 /***/ }),
 
+/***/ 6760:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
+
+/***/ }),
+
 /***/ 643:
 /***/ ((module) => {
 
@@ -243,9 +250,9 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
 /***/ ((__webpack_module__, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _core_action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8481);
+/* harmony import */ var _core_action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6643);
 /* harmony import */ var _platforms_not_live_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(19);
-/* harmony import */ var _platforms_promote_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3845);
+/* harmony import */ var _platforms_promote_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(2068);
 /* harmony import */ var _platforms_promote_inputs_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(5755);
 /* harmony import */ var _pipeline_automatic_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(9430);
 /* harmony import */ var _report_promote_previous_summary_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(1719);
@@ -297,7 +304,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 8481:
+/***/ 6643:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -308,7 +315,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   n0: () => (/* binding */ setOutputs)
 });
 
-// UNUSED EXPORTS: STOP_GRACE_MS, actionLog, inputsFrom
+// UNUSED EXPORTS: STOP_GRACE_MS, actionLog, inputsFrom, madeThisStep
 
 // EXTERNAL MODULE: ./.build/core/actions-core.js + 4 modules
 var actions_core = __nccwpck_require__(152);
@@ -477,6 +484,11 @@ const COOKIE_NAME_START = `(?<![^\\s=;,:"'\\\\/()<>@[\\]?{}])`;
 const AUTH_SCHEMES = 'bearer|basic|token|bot|api-?key|key|negotiate|ntlm|kerberos|ssws|splunk|dpop|digest|oauth|aws4-hmac-sha256';
 const AUTH_SCHEME = new RegExp(`^(?:${AUTH_SCHEMES})$`, 'i');
 /**
+ * Where a header's name may start: not inside a word, or right after curl's or wget's `-H` glued
+ * to it with no space or quote (`-HAuthorization:…`, `-HCookie:…`), which getopt reads as `-H …`.
+ */
+const HEADER_NAME_START = `(?:(?<![A-Za-z0-9-])|(?<=(?:^|[\\s"'=])-H))`;
+/**
  * What is glued to a known token with no separator: more token characters, and a `.` between them
  * (not a sentence's last `.`). Two tokens pasted together (`ghp_…ghp_…`, `xoxb-…ya29.…`) would
  * otherwise show the second one's body: the first's ended where its characters did, and the second's
@@ -519,7 +531,7 @@ const SHAPES = [
     // scheme's parameters (Digest's `username="a"`; Digest's `response=`, below; a secret-named one,
     // OAuth's `oauth_token=`, AWS SigV4's `Signature=`, is hidden by its name).
     {
-        pattern: new RegExp(`(?<![A-Za-z0-9-])((?:proxy-)?authorization\\\\?["']?[ \\t]*[:=][ \\t]*\\\\?["']?)(?:(${AUTH_SCHEMES})[ \\t]+)?([^\\s"',;\\\\]+)(?=([ \\t]+[A-Za-z])?)`, 'gi'),
+        pattern: new RegExp(`${HEADER_NAME_START}((?:proxy-)?authorization\\\\?["']?[ \\t]*[:=][ \\t]*\\\\?["']?)(?:(${AUTH_SCHEMES})[ \\t]+)?([^\\s"',;\\\\]+)(?=([ \\t]+[A-Za-z])?)`, 'gi'),
         replace: (m, head, scheme, credential, wordAfter) => {
             if ((0,url_secrets/* isPlaceholder */.wK)(credential) || /^\$[{(]/.test(credential) || /^<[^>]*>$/.test(credential))
                 return m;
@@ -576,11 +588,11 @@ const SHAPES = [
     prefixed(/(?<![A-Za-z0-9_-])(do[por]_v1_|shp(?:at|ca|pa|ss)_)[A-Fa-f0-9]{32,}/g),
     // Cookies (`sid=…; theme=dark`, `sid=…; Path=/; HttpOnly`): every `name=value` pair and
     // attribute, as a Cookie or Set-Cookie header, a `cookie:` or `cookie=` in any case, `cookie …`
-    // in prose and curl's `-b` / `--cookie`; what follows the pairs (the rest of a sentence, a
+    // in prose and curl's `-b` (glued too: `-bsid=…`) / `--cookie`; what follows the pairs (the rest of a sentence, a
     // closing bracket) stays. Only a value with `name=` in it, so "the Cookie: header" and
     // `curl -b cookies.txt` stay.
     {
-        pattern: new RegExp(`(?<![A-Za-z0-9-])((?:(?:set-)?cookies?(?:[ \\t]+header)?(?:\\\\?["']?[ \\t]*[:=][ \\t]*|[ \\t]+)|(?:-b|--cookie)(?:[ \\t]+|=))\\\\?["']?)(${COOKIE_PAIRS})`, 'gi'),
+        pattern: new RegExp(`${HEADER_NAME_START}((?:(?:set-)?cookies?(?:[ \\t]+header)?(?:\\\\?["']?[ \\t]*[:=][ \\t]*|[ \\t]+)|-b(?:[ \\t]+|=)?|--cookie(?:[ \\t]+|=))\\\\?["']?)(${COOKIE_PAIRS})`, 'gi'),
         replace: (m, head, pairs) => {
             // Spaces around the first `=` only in a header (`Cookie: a = b`): in prose and after curl's
             // -b they are other words (`cookie size = 4096`).
@@ -596,11 +608,11 @@ const SHAPES = [
         pattern: /(?<![A-Za-z0-9-])(set-cookie\\?["']?[ \t]*:[ \t]*\[)([^\]\r\n]*)/gi,
         replace: (_m, head, list) => `${head}${list.replace(new RegExp(`${COOKIE_NAME_START}${COOKIE_PAIRS}`, 'g'), HIDDEN)}`,
     },
-    // curl's `-u user:password` / `--user user:password`: the user stays. `-u 1000:1000` (docker's
+    // curl's `-u user:password` (glued too: `-uuser:password`) / `--user user:password`: the user stays. `-u 1000:1000` (docker's
     // uid:gid) and `-u user:$PASS` are no password, and `-u redis://…` is a URL (redis-cli's), whose
     // password the URL shape hides.
     {
-        pattern: /(?<![A-Za-z0-9_-])((?:-u|--user)(?:[ \t]+|=)(?:(['"])[^\s:'"]+:|[^\s:'"]+:))((?<=['"][^\s:'"]+:)[^'"\r\n]+|[^\s'"]+)/g,
+        pattern: /(?<![A-Za-z0-9_-])((?:-u(?:[ \t]+|=)?|--user(?:[ \t]+|=))(?:(['"])[^\s:'"]+:|[^\s:'"]+:))((?<=['"][^\s:'"]+:)[^'"\r\n]+|[^\s'"]+)/g,
         replace: (m, head, _quote, password) => ((0,url_secrets/* isPlaceholder */.wK)(password) || /^\d+$/.test(password) || password.startsWith('//') ? m : `${head}${HIDDEN}`),
     },
     // A DSN whose URL user is a 32-hex key (Sentry's `https://<key>@o1.ingest.sentry.io/1`).
@@ -641,6 +653,8 @@ function token_shapes_closed(text, end, quote) {
 }
 /** What precedes a header given to curl or wget: `-H "`, `--header '`, `-H=`, and glued, `-H'`. */
 const CURL_HEADER = /(?:^|\s)(?:-H|--header)(?:[ \t]+|=)?["']?$/;
+/** A header's name glued to `-H` with nothing between (`-Htoken`), read as one name run by NAMED_VALUE. */
+const GLUED_HEADER = /^-H[A-Za-z]/;
 /** The rest of a bare value from an `&`, and white space then a word after a value. */
 const AMPERSAND_RUN = /[^\s"'`,;<>\\{}[\]()]*/y;
 const WORDS_FOLLOW = /[ \t]+\S/y;
@@ -662,7 +676,10 @@ function hideNamedValues(text) {
     let done = 0;
     const re = new RegExp(NAMED_VALUE);
     for (let m = re.exec(text); m; m = re.exec(text)) {
-        const [whole, name, nameQuote, sep, q1, v1, q2, v2, q3, v3, tag, dollarValue, closeTag, bare] = m;
+        const [whole, written, nameQuote, sep, q1, v1, q2, v2, q3, v3, tag, dollarValue, closeTag, bare] = m;
+        // A header glued to curl's or wget's -H (`-Htoken:…`, `-HX-Api-Key:…`): the name is what follows it.
+        const glued = sep.includes(':') && GLUED_HEADER.test(written);
+        const name = glued ? written.slice(2) : written;
         if (tag !== undefined) {
             // A dollar-quoted literal: taken whole, its tags kept; one cut short hidden as far as it is
             // seen. Read on after it (a `$` run that is no value is read once: the next match starts past it).
@@ -676,7 +693,7 @@ function hideNamedValues(text) {
             continue;
         }
         const quote = q1 ?? q2 ?? q3;
-        const head = m.index + name.length + nameQuote.length + sep.length;
+        const head = m.index + written.length + nameQuote.length + sep.length;
         const colon = sep.includes(':');
         let end = m.index + whole.length;
         // `&` ends a value in a URL's query (`a=b&c=d`), not in `Password: Tr0ub4dor&3`.
@@ -687,7 +704,7 @@ function hideNamedValues(text) {
         const value = v1 ?? v2 ?? v3 ?? text.slice(head, end);
         const form = () => {
             WORDS_FOLLOW.lastIndex = end;
-            const header = CURL_HEADER.test(text.slice(Math.max(0, m.index - 12), m.index));
+            const header = glued || CURL_HEADER.test(text.slice(Math.max(0, m.index - 12), m.index));
             return { nameQuoted: Boolean(nameQuote), valueQuoted: Boolean(quote), spaced: /:[ \t]/.test(sep), colon, wordsFollow: WORDS_FOLLOW.test(text), nextWord: nextWord(text, end), header };
         };
         if (quote && !token_shapes_closed(text, end, quote)) {
@@ -745,48 +762,93 @@ function hideOptionValues(text) {
 }
 /**
  * Short password options: mysql's (and mariadb's) `-p<password>`, joined (`-p` alone asks for
- * it), redis-cli's `-a <password>`, a registry login's and sshpass' `-p <password>`. Hidden only in
- * that program's command: the text back to the command's start (`;`, `|`, `&`, a line's start; at
- * most CLIENT_LOOK_BACK characters) names it, so `mkdir -p`, `docker run -p8080:80` and `cp -a` stay.
+ * it), redis-cli's `-a <password>`, a registry login's `-p <password>` and sqlcmd's `-P
+ * <password>`, spaced or glued (`-pPASS`: their parsers read it as `-p PASS`). Hidden only in that
+ * program's command: after its name, before the command's end (`;`, `|`, `&`, a line's end), so
+ * `mkdir -p`, `docker run -p8080:80` and `cp -a` stay. sshpass' -p is read apart (hideSshpass).
  */
 const CLIENT_OPTIONS = [
-    // `docker login -u ci -p …` (and podman's, helm registry's, az's), MongoDB's shells and tools:
-    // after a space. SQL Server's sqlcmd and bcp: `-P …`.
+    // `docker login -u ci -p …` (and podman's, helm registry's, az's), MongoDB's shells and tools.
+    // SQL Server's sqlcmd and bcp: `-P …`.
     {
-        option: /(?<![A-Za-z0-9_-])(-p[ \t]+)(?:'([^'\r\n]*)'|"([^"\r\n]*)"|([^\s'";|&-][^\s'";|&]*))/g,
-        client: /(?:^|[\s/"'])(?:(?:docker|podman|nerdctl|buildah|skopeo|oras|helm[ \t]+registry|az|cf)[ \t]+login|mongo(?:sh|dump|restore|export|import|stat|top)?)[ \t]/,
+        option: /(?<![A-Za-z0-9_-])(-p[ \t]*)(?:'([^'\r\n]*)'|"([^"\r\n]*)"|([^\s'";|&-][^\s'";|&]*))/g,
+        client: /(?:^|[\s/"'])(?:(?:docker|podman|nerdctl|buildah|skopeo|oras|helm[ \t]+registry|az|cf)[ \t]+login|mongo(?:sh|dump|restore|export|import|stat|top)?)[ \t]/g,
     },
-    // `sshpass -p …`: sshpass runs the command after its own options, so only a -p among those is
-    // its password; in `sshpass -p … ssh -p 2222 host` the second is ssh's port. Its options with a
-    // value are -f, -d, -p and -P, and -e, -v, -h and -V have none (each read one way).
-    {
-        option: /(?<![A-Za-z0-9_-])(-p[ \t]+)(?:'([^'\r\n]*)'|"([^"\r\n]*)"|([^\s'";|&-][^\s'";|&]*))/g,
-        client: /(?:^|[\s/"'])sshpass(?:[ \t]+(?:-[fdpP][ \t]*(?:'[^'\r\n]*'|"[^"\r\n]*"|[^\s'"]+)|-[evhV]+))*[ \t]+$/,
-    },
-    // …and glued (`sshpass -pPASS ssh -p 2222 host`: getopt reads `-pPASS` as `-p PASS`).
-    {
-        option: /(?<![A-Za-z0-9_-])(-p)(?:'([^'\r\n]*)'|"([^"\r\n]*)"|([^\s'";|&-][^\s'";|&]*))/g,
-        client: /(?:^|[\s/"'])sshpass(?:[ \t]+(?:-[fdpP][ \t]*(?:'[^'\r\n]*'|"[^"\r\n]*"|[^\s'"]+)|-[evhV]+))*[ \t]+$/,
-    },
-    { option: /(?<![A-Za-z0-9_-])(-P[ \t]+)(?:'([^'\r\n]*)'|"([^"\r\n]*)"|([^\s'";|&-][^\s'";|&]*))/g, client: /(?:^|[\s/"'])(?:sqlcmd|bcp)[ \t]/ },
-    { option: /(?<![A-Za-z0-9_-])(-p)(?:'([^'\r\n]*)'|"([^"\r\n]*)"|([^\s'";|&]+))/g, client: /(?:^|[\s/"'])(?:mysql[a-z]*|mariadb(?:-[a-z]+)?)[ \t]/ },
-    { option: /(?<![A-Za-z0-9_-])(-a[ \t]+)(?:'([^'\r\n]*)'|"([^"\r\n]*)"|([^\s'";|&-][^\s'";|&]*))/g, client: /(?:^|[\s/"'])redis-cli[ \t]/ },
+    { option: /(?<![A-Za-z0-9_-])(-P[ \t]*)(?:'([^'\r\n]*)'|"([^"\r\n]*)"|([^\s'";|&-][^\s'";|&]*))/g, client: /(?:^|[\s/"'])(?:sqlcmd|bcp)[ \t]/g },
+    { option: /(?<![A-Za-z0-9_-])(-p)(?:'([^'\r\n]*)'|"([^"\r\n]*)"|([^\s'";|&]+))/g, client: /(?:^|[\s/"'])(?:mysql[a-z]*|mariadb(?:-[a-z]+)?)[ \t]/g },
+    { option: /(?<![A-Za-z0-9_-])(-a[ \t]+)(?:'([^'\r\n]*)'|"([^"\r\n]*)"|([^\s'";|&-][^\s'";|&]*))/g, client: /(?:^|[\s/"'])redis-cli[ \t]/g },
 ];
-const CLIENT_LOOK_BACK = 200;
+const COMMAND_END = /[;|&\n]/g;
+/**
+ * Where in `text` each command of `client` has its arguments: from after the client's name to the
+ * command's end, in order. Each search goes on from the last command's end, so the text is read once.
+ */
+function clientCommands(text, client) {
+    const commands = [];
+    const re = new RegExp(client);
+    for (let m = re.exec(text); m; m = re.exec(text)) {
+        const start = m.index + m[0].length;
+        COMMAND_END.lastIndex = start;
+        const end = COMMAND_END.exec(text)?.index ?? text.length;
+        commands.push([start, end]);
+        re.lastIndex = end;
+    }
+    return commands;
+}
+/** Whether a password option's value is one to hide: not empty, not hidden already, no placeholder. */
+const hideable = (value) => value !== '' && value !== HIDDEN && !(0,url_secrets/* isPlaceholder */.wK)(value);
 function hideClientPasswords(text) {
-    let out = text;
+    let out = hideSshpass(text);
     for (const { option, client } of CLIENT_OPTIONS) {
-        out = out.replace(option, (m, flag, single, double, bare, at, all) => {
-            const value = single ?? double ?? bare ?? '';
-            const before = all.slice(Math.max(0, at - CLIENT_LOOK_BACK), at);
-            const command = before.slice(Math.max(...[';', '|', '&', '\n'].map((c) => before.lastIndexOf(c))) + 1);
-            if (!client.test(command) || value === '' || value === HIDDEN || (0,url_secrets/* isPlaceholder */.wK)(value))
+        const commands = clientCommands(out, client);
+        if (!commands.length)
+            continue;
+        let k = 0;
+        out = out.replace(option, (m, flag, single, double, bare, at) => {
+            // Matches come in order: the commands that end before this one are passed once.
+            while (k < commands.length && commands[k][1] <= at)
+                k++;
+            const inside = k < commands.length && commands[k][0] <= at;
+            if (!inside || !hideable(single ?? double ?? bare ?? ''))
                 return m;
             const quote = single !== undefined ? "'" : double !== undefined ? '"' : '';
             return `${flag}${quote}${HIDDEN}${quote}`;
         });
     }
     return out;
+}
+/**
+ * `sshpass -p …`: sshpass runs the command after its own options, so only a -p among those is its
+ * password; in `sshpass -p … ssh -p 2222 host` the second is ssh's port. Its options are read
+ * forward from its name, however many and however long (`-f` with a long path): -f, -d, -p and -P
+ * take a value, spaced or glued (`-pPASS`, as getopt reads it), and -e, -v, -h and -V none. Each
+ * option is read one way, and the search goes on after the last one, so the text is read once.
+ */
+const SSHPASS = /(?:^|[\s/"'])sshpass(?=[ \t])/g;
+const SSHPASS_OPTION = /[ \t]+(?:(-[fdpP])([ \t]*)(?:'([^'\r\n]*)'|"([^"\r\n]*)"|([^\s'";|&]+))|-[evhV]+(?![^\s;|&]))/y;
+function hideSshpass(text) {
+    let out = '';
+    let done = 0;
+    const re = new RegExp(SSHPASS);
+    for (let m = re.exec(text); m; m = re.exec(text)) {
+        let i = m.index + m[0].length;
+        for (;;) {
+            SSHPASS_OPTION.lastIndex = i;
+            const o = SSHPASS_OPTION.exec(text);
+            if (!o)
+                break;
+            const [whole, flag, space, single, double, bare] = o;
+            if (flag === '-p' && hideable(single ?? double ?? bare ?? '')) {
+                const quote = single !== undefined ? "'" : double !== undefined ? '"' : '';
+                const value = i + whole.indexOf(flag) + flag.length + space.length;
+                out += `${text.slice(done, value)}${quote}${HIDDEN}${quote}`;
+                done = i + whole.length;
+            }
+            i += whole.length;
+        }
+        re.lastIndex = Math.max(i, re.lastIndex);
+    }
+    return out + text.slice(done);
 }
 /**
  * A setting written by a tool's `config set` (`aws configure set aws_secret_access_key …`,
@@ -874,12 +936,14 @@ function hideXmlValues(text) {
  * `UPDATE api_keys SET key = '…'`. A string literal is hidden where its column's name says secret
  * (`token`, `password_hash`, `api_secret`), or where the column is a `key` or `value` of a table
  * whose name says so (`api_keys`, `secrets`); `('theme', 'dark')` into `settings (key, value)`
- * stays. An INSERT without a column list is judged by its table alone (secretRow). A literal is
+ * stays. `INSERT … SELECT 'ci', '…'` too: the SELECT list's values go into the columns as a row's
+ * do (and on after each `UNION [ALL] SELECT`); its FROM, WHERE and the rest are read past, not
+ * judged. An INSERT without a column list is judged by its table alone (secretRow). A literal is
  * quoted (`'…'`, `E'…'`) or dollar-quoted (`$$…$$`, `$tag$…$tag$`). Each statement is read once
  * from its head to the end of its rows, and the search goes on after them: a literal's quotes,
  * `''` inside, and brackets (`crypt('…', gen_salt('bf'))`) are followed, nothing more.
  */
-const SQL_WRITE = /(?<![A-Za-z0-9_])(?:insert\s+into\s+([A-Za-z0-9_."]+)(?:\s*\(([^()]*)\)\s*|\s+)values\s*|update\s+([A-Za-z0-9_."]+)\s+set\s+)/gi;
+const SQL_WRITE = /(?<![A-Za-z0-9_])(?:insert\s+into\s+([A-Za-z0-9_."]+)(?:\s*\(([^()]*)\)\s*|\s+)(values\s*|select(?![A-Za-z0-9_])\s*)|update\s+([A-Za-z0-9_."]+)\s+set\s+)/gi;
 const SQL_IDENTIFIER = /^\s*"?([A-Za-z0-9_]+)"?\s*$/;
 const SQL_ASSIGNMENT = /\s*"?([A-Za-z0-9_]+)"?\s*=/y;
 /** A table's own name (the last of `schema.table`) and its singular, and whether its name says it holds secrets. */
@@ -1002,6 +1066,11 @@ function readSqlValue(text, at, literal, stopAtWord) {
  * space character, so it reads one: the last before the keyword is where it matches.
  */
 const SET_LIST_END = /\s(?:where|returning|from)(?![A-Za-z0-9_])/iy;
+/** A SELECT list ends at its first clause's keyword (or a UNION's); tried as SET_LIST_END is. */
+const SELECT_LIST_END = /\s(?:from|where|group|having|window|order|limit|offset|fetch|for|union|intersect|except|returning|on)(?![A-Za-z0-9_])/iy;
+/** Where the rest of a SELECT stops being read past: a UNION that may bring another SELECT list. */
+const UNION_AT = /\sunion(?![A-Za-z0-9_])/iy;
+const UNION_SELECT = /\s+union(?:\s+all|\s+distinct)?\s+select(?![A-Za-z0-9_])\s*/iy;
 /** Where the literals an SQL write puts into secret columns are in `text`, in order (see SQL_WRITE). */
 function sqlSecretSpans(text) {
     const hide = [];
@@ -1016,12 +1085,31 @@ function sqlSecretSpans(text) {
         if (m[1] !== undefined) {
             const columns = m[2]?.split(',').map((c) => SQL_IDENTIFIER.exec(c)?.[1]);
             const row = columns ? undefined : secretRow(m[1]);
+            const judgeColumn = (column) => {
+                const name = columns?.[column];
+                return judge(columns ? name && secretColumn(m[1], name) : row);
+            };
+            // SELECT lists: `'a', 'b' FROM … UNION ALL SELECT 'c', 'd'`.
+            while (/^select/i.test(m[3])) {
+                for (let column = 0;; column++) {
+                    i = readSqlValue(text, i, judgeColumn(column), SELECT_LIST_END);
+                    if (text[i] !== ',')
+                        break;
+                    i++;
+                }
+                // The rest of this SELECT (FROM, WHERE, a subquery's literals) writes nothing: read past it.
+                while ((i = readSqlValue(text, i, () => { }, UNION_AT)) < text.length && text[i] === ',')
+                    i++;
+                UNION_SELECT.lastIndex = i;
+                if (!UNION_SELECT.test(text))
+                    break;
+                i = UNION_SELECT.lastIndex;
+            }
             // Rows: `(…, …)`, `, (…)` and so on.
-            while (text[i] === '(') {
+            while (/^values/i.test(m[3]) && text[i] === '(') {
                 i++;
                 for (let column = 0;; column++) {
-                    const name = columns?.[column];
-                    i = readSqlValue(text, i, judge(columns ? name && secretColumn(m[1], name) : row));
+                    i = readSqlValue(text, i, judgeColumn(column));
                     if (text[i] !== ',')
                         break;
                     i++;
@@ -1040,7 +1128,7 @@ function sqlSecretSpans(text) {
                 const a = SQL_ASSIGNMENT.exec(text);
                 if (!a)
                     break;
-                i = readSqlValue(text, SQL_ASSIGNMENT.lastIndex, judge(secretColumn(m[3], a[1])), SET_LIST_END);
+                i = readSqlValue(text, SQL_ASSIGNMENT.lastIndex, judge(secretColumn(m[4], a[1])), SET_LIST_END);
                 if (text[i] !== ',')
                     break;
                 i++;
@@ -1149,10 +1237,12 @@ function createLog(sink) {
             // A private key, or an SQL write, printed over many lines: each line alone does not show it is inside one.
             const keyLines = privateKeyLines();
             const sqlLines = sqlWriteLines();
+            // A base64 form a tool wrapped over lines (76 or 64 columns): each line holds only a piece.
+            const wrapped = secrets.wrappedLines();
             return (line) => {
                 // Registered secrets first (redact): the mask knows them whole, and a URL shown without its
                 // userinfo no longer reads as the whole secret (a webhook URL whose path is its credential).
-                const text = sqlLines(keyLines(redact(line, { dropUserinfo: true })));
+                const text = sqlLines(keyLines(wrapped(redact(line, { dropUserinfo: true }))));
                 sink.info(text);
                 return text;
             };
@@ -1168,6 +1258,74 @@ function memoryLog() {
         debug: (m) => lines.push(`debug: ${m}`),
     });
     return Object.assign(log, { lines });
+}
+
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+;// CONCATENATED MODULE: ./.build/core/made.js
+/**
+ * What a run made where a user pointed it (an output folder, its parents, the .gitignore in a
+ * snapshot folder), recorded as it is made (makeDirectory's `made`), so that a run that ends without
+ * its result (stopped, or a sandbox that failed) takes away again what is still empty of anything
+ * else, and leaves everything else as it is. One set of rules for every caller: the command line's
+ * stop handler (signals.ts), which must finish before the process exits, and the sandbox's cleanup.
+ * Light on purpose: signals.ts loads it before the rest of the command line.
+ */
+
+
+
+class MadeRecord {
+    /** In the order they were made: a folder before what is in it. */
+    paths = [];
+    /** A folder or file this run created (never one that was there before). */
+    add(path) {
+        this.paths.push((0,external_node_path_.resolve)(path));
+    }
+    /** A run that ended with its result keeps what it made: none of it is this record's to remove later. */
+    forget() {
+        this.paths.splice(0);
+    }
+    /**
+     * Removes what was made, the last made first: each folder while it holds nothing but files this
+     * run made (they go with it) and folders this run made that are already gone. A folder that holds
+     * anything else (a snapshot, a report, someone's file, a run beside this one's folder) stays with
+     * all that is in it (our .gitignore too), and so do the folders around it.
+     * Returns the outermost of the made folders left and why, or undefined when all is gone.
+     * Synchronous, so the process may exit right after; it never throws (what it could not remove
+     * is said in the return). Forgets what it was given either way.
+     */
+    removeWhileEmpty(otherThings = 'something else is in it now') {
+        const made = this.paths.splice(0).filter((p) => (0,external_node_fs_.existsSync)(p));
+        if (!made.length)
+            return undefined;
+        const ours = new Set(made);
+        const kept = new Set();
+        const left = (why) => ({ folder: made.find((p) => (0,external_node_fs_.existsSync)(p)) ?? made[0], why });
+        try {
+            for (const p of [...made].reverse()) {
+                if (!(0,external_node_fs_.lstatSync)(p).isDirectory()) {
+                    // A file in a folder this run made goes with that folder, once it is known to hold only ours.
+                    if (!ours.has((0,external_node_path_.dirname)(p)))
+                        (0,external_node_fs_.unlinkSync)(p);
+                    continue;
+                }
+                const names = (0,external_node_fs_.readdirSync)(p).map((name) => (0,external_node_path_.join)(p, name));
+                if (names.some((name) => !ours.has(name) || kept.has(name))) {
+                    kept.add(p);
+                    continue;
+                }
+                for (const name of names)
+                    (0,external_node_fs_.unlinkSync)(name);
+                (0,external_node_fs_.rmdirSync)(p);
+            }
+            return kept.size ? left(otherThings) : undefined;
+        }
+        catch (err) {
+            return left(`it could not be removed (${err.code ?? (0,errors/* errorLine */.BP)(err)})`);
+        }
+    }
 }
 
 // EXTERNAL MODULE: ./.build/core/output.js
@@ -1301,6 +1459,7 @@ var write_summary = __nccwpck_require__(4039);
 
 
 
+
 function actionLog() {
     return createLog({
         info: (m) => output/* output */.CG.info(m),
@@ -1368,6 +1527,12 @@ const STOP_GRACE_MS = 5_000;
  * `signal` is aborted, the step waits up to STOP_GRACE_MS, a second signal ends the wait) fails the
  * same way, saying so, with what the action knew of its own state (its error), and exits non-zero.
  */
+/**
+ * What this step made where it was pointed (the snapshot folder, its parents, its .gitignore): a
+ * stop takes it away again while it holds nothing else, by the command line's rules (MadeRecord).
+ * A run that ends otherwise keeps it.
+ */
+const madeThisStep = new MadeRecord();
 async function runAction(action, body, details) {
     const log = actionLog();
     // eslint-disable-next-line no-restricted-properties -- the job's environment, which every command the step runs inherits
@@ -1403,8 +1568,10 @@ async function runAction(action, body, details) {
         stop.dispose();
         // Whatever is still running (a connection, a program that ignored the stop) must not keep a
         // stopped step alive: the runner would kill it before anything else is said.
-        if (stop.received())
+        if (stop.received()) {
+            madeThisStep.removeWhileEmpty();
             process.exit(process.exitCode || 1);
+        }
     }
 }
 /** The action's details, or none: a failure while describing the failure must not hide the failure. */
@@ -2060,7 +2227,7 @@ const output = {
 /* harmony export */   jY: () => (/* binding */ secretInput)
 /* harmony export */ });
 /* unused harmony export TOKEN_ENV */
-/* harmony import */ var _action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8481);
+/* harmony import */ var _action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6643);
 /* harmony import */ var _input_size_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(228);
 /**
  * Platform tokens for the entry points: each from its input or, when that is empty, from the
@@ -2216,6 +2383,90 @@ function charBefore(text, index) {
 }
 /** The character (whole code point) that starts at `index`. */
 const charAt = (text, index) => (index < text.length ? String.fromCodePoint(text.codePointAt(index)) : undefined);
+/** A character of either base64 alphabet (padding aside): what a wrapped form's line breaks stand between. */
+const isBase64Char = (code) => (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || (code >= 48 && code <= 57) || code === 43 || code === 47 || code === 45 || code === 95;
+/**
+ * `text` with every line break (`\n` or `\r\n`) that stands between two base64 characters taken
+ * out, and where each character of it came from in `text`; undefined when there is none. A tool
+ * that prints base64 wrapped (MIME and `base64`: 76 columns; PEM: 64) breaks a registered form at
+ * whatever column it reaches, so the form is looked for in this text, read once.
+ */
+function unwrapBase64(text) {
+    let at = text.indexOf('\n');
+    if (at < 0)
+        return undefined;
+    const from = new Int32Array(text.length);
+    const parts = [];
+    let n = 0;
+    let done = 0;
+    for (; at >= 0; at = text.indexOf('\n', at + 1)) {
+        const start = at > 0 && text.charCodeAt(at - 1) === 13 ? at - 1 : at;
+        if (start === 0 || !isBase64Char(text.charCodeAt(start - 1)) || !isBase64Char(text.charCodeAt(at + 1)))
+            continue;
+        parts.push(text.slice(done, start));
+        for (let i = done; i < start; i++)
+            from[n++] = i;
+        done = at + 1;
+    }
+    if (!parts.length)
+        return undefined;
+    parts.push(text.slice(done));
+    for (let i = done; i < text.length; i++)
+        from[n++] = i;
+    return { joined: parts.join(''), from: from.subarray(0, n) };
+}
+/** `text` with each of `spans` (in any order, overlapping or not) as one ***, overlapping ones merged. */
+function hideSpans(text, spans) {
+    if (!spans.length)
+        return text;
+    spans.sort((a, b) => a[0] - b[0]);
+    let out = '';
+    let done = 0;
+    for (const [start, end] of spans) {
+        if (end <= done)
+            continue;
+        // Overlapping the span just replaced: the part past it joins that ***.
+        if (start >= done)
+            out += `${text.slice(done, start)}${REDACTED}`;
+        done = end;
+    }
+    return out + text.slice(done);
+}
+/** For each prefix of `form`, the length of its longest proper prefix that is also its suffix (KMP). */
+function failureTable(form) {
+    const fail = new Int32Array(form.length);
+    for (let i = 1, k = 0; i < form.length; i++) {
+        while (k > 0 && form[i] !== form[k])
+            k = fail[k - 1];
+        if (form[i] === form[k])
+            k++;
+        fail[i] = k;
+    }
+    return fail;
+}
+/**
+ * `text` from `from` to `to` read through the KMP automaton of `form` from state `q` (how much of
+ * the form the text before matched): each whole match is added to `spans`; returns the state at `to`.
+ */
+function kmpScan(text, from, to, form, fail, q, spans) {
+    for (let i = from; i < to; i++) {
+        const c = text.charCodeAt(i);
+        while (q > 0 && form.charCodeAt(q) !== c)
+            q = fail[q - 1];
+        if (form.charCodeAt(q) === c)
+            q++;
+        if (q === form.length) {
+            spans.push([Math.max(0, i + 1 - q), i + 1]);
+            q = fail[q - 1];
+        }
+    }
+    return q;
+}
+/**
+ * A line as PEM (64 columns) or MIME and `base64` (76) wrap base64: only its characters, not only
+ * hex digits (a SHA-256 printed alone is 64 of those).
+ */
+const FULL_BASE64_LINE = /^(?=[A-Za-z0-9+/]*[g-zG-Z+/])(?:[A-Za-z0-9+/]{64}|[A-Za-z0-9+/]{76})$/;
 /**
  * The registered values, found by plain string search rather than one pattern of them all: a
  * regular expression has a size limit (a 32,000-character value passed it), and the engine's
@@ -2224,6 +2475,11 @@ const charAt = (text, index) => (index < text.length ? String.fromCodePoint(text
 class SecretSet {
     strong = new Set();
     weak = new Set();
+    /**
+     * The base64 pieces among the strong forms, the ones a tool may print wrapped over lines, each
+     * with its KMP failure table (wrappedLines reads a piece's matches one character at a time).
+     */
+    base64 = new Map();
     /** Each registered form once, longest first; rebuilt after an add. */
     sorted;
     /**
@@ -2245,12 +2501,16 @@ class SecretSet {
         if (!strength || (strength === 'weak' && source === 'guessed'))
             return undefined;
         const set = strength === 'strong' ? this.strong : this.weak;
-        const forms = strength === 'strong' ? [...encodedForms(value), ...base64Forms(value)] : encodedForms(value);
+        const pieces = strength === 'strong' ? base64Forms(value) : [];
+        const forms = [...encodedForms(value), ...pieces];
         const fresh = [...new Set(forms)].filter((form) => !this.strong.has(form) && !set.has(form));
         if (!fresh.length)
             return { strength, maskable: [], fresh: false };
         for (const form of fresh)
             set.add(form);
+        for (const piece of pieces)
+            if (!this.base64.has(piece))
+                this.base64.set(piece, failureTable(piece));
         this.sorted = undefined;
         return { strength, maskable: strength === 'strong' ? fresh : [], fresh: true };
     }
@@ -2272,20 +2532,95 @@ class SecretSet {
                 spans.push([at, end]);
             }
         }
-        if (!spans.length)
-            return text;
-        spans.sort((a, b) => a[0] - b[0]);
-        let out = '';
-        let done = 0;
-        for (const [start, end] of spans) {
-            if (end <= done)
-                continue;
-            // Overlapping the span just replaced: the part past it joins that ***.
-            if (start >= done)
-                out += `${text.slice(done, start)}${REDACTED}`;
-            done = end;
+        this.wrappedSpans(text, spans);
+        return hideSpans(text, spans);
+    }
+    /**
+     * A line filter for text read one line at a time (a program's output), after redact: a base64
+     * form a tool wrapped over lines is in no one line whole. Each piece's match is followed through
+     * the line breaks between base64 characters (a KMP automaton per piece, its state kept from line
+     * to line: linear in the text). A line's part of a whole match is hidden, and so is the line's
+     * tail where it begins a piece, before the next line is seen: 8 characters or more (as many bits
+     * as the shortest piece registered), or fewer at the end of a full 64- or 76-column base64 line,
+     * where a wrapped secret breaks; such a line's last few characters are then hidden by chance
+     * now and then (one in 64 per piece), a cost in a base64 dump nobody reads by eye.
+     */
+    wrappedLines() {
+        const carried = new Map();
+        let endsInBase64 = false;
+        return (line) => {
+            if (!this.base64.size)
+                return line;
+            const end = line.endsWith('\r') ? line.length - 1 : line.length;
+            const continues = endsInBase64 && end > 0 && isBase64Char(line.charCodeAt(0));
+            // Only the run of base64 characters the line begins with (going on from the line before) and
+            // the one it ends with (going on into the next) can hold part of a match over a break: a
+            // match inside the line is redact's.
+            let tail = end;
+            while (tail > 0 && isBase64Char(line.charCodeAt(tail - 1)))
+                tail--;
+            endsInBase64 = tail < end;
+            if (!continues && !endsInBase64) {
+                carried.clear();
+                return line;
+            }
+            let lead = 0;
+            if (continues)
+                while (lead < end && isBase64Char(line.charCodeAt(lead)))
+                    lead++;
+            const fullWidth = FULL_BASE64_LINE.test(line.slice(0, end));
+            const spans = [];
+            for (const [form, fail] of this.base64) {
+                let q = continues ? (carried.get(form) ?? 0) : 0;
+                let from = tail;
+                if (q > 0) {
+                    q = kmpScan(line, 0, lead, form, fail, q, spans);
+                    // A line of base64 only was read whole; else its last run is read afresh.
+                    if (lead === end)
+                        from = end;
+                    else
+                        q = 0;
+                }
+                q = kmpScan(line, from, end, form, fail, q, spans);
+                carried.set(form, q);
+                if (q > 0 && (q >= MIN_BASE64_CORE || fullWidth))
+                    spans.push([end - Math.min(q, end), end]);
+            }
+            return hideSpans(line, spans);
+        };
+    }
+    /**
+     * Adds to `spans` each base64 form found with line breaks inside it, line by line: each line's
+     * piece becomes its own ***, so the lines stay lines. One more search of each form, in the text
+     * with its base64 line breaks taken out (unwrapBase64).
+     */
+    wrappedSpans(text, spans) {
+        if (!this.base64.size)
+            return;
+        const unwrapped = unwrapBase64(text);
+        if (!unwrapped)
+            return;
+        const { joined, from } = unwrapped;
+        for (const form of this.base64.keys()) {
+            // Up to where this form's spans reach: an overlapping find is split into lines past it only.
+            let covered = 0;
+            for (let at = joined.indexOf(form); at !== -1; at = joined.indexOf(form, at + 1)) {
+                const last = at + form.length - 1;
+                // Found whole by the plain search already.
+                if (from[last] - from[at] === last - at)
+                    continue;
+                const first = Math.max(at, covered);
+                let start = from[first];
+                for (let i = first + 1; i <= last; i++) {
+                    if (from[i] === from[i - 1] + 1)
+                        continue;
+                    spans.push([start, from[i - 1] + 1]);
+                    start = from[i];
+                }
+                spans.push([start, from[last] + 1]);
+                covered = last + 1;
+            }
         }
-        return out + text.slice(done);
     }
 }
 
@@ -2937,7 +3272,7 @@ function componentUrls(component) {
 /* harmony export */   C: () => (/* binding */ refuseNotLive)
 /* harmony export */ });
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8005);
-/* harmony import */ var _promote_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3845);
+/* harmony import */ var _promote_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2068);
 /**
  * promote-previous on its own (the action, `rollback-kit promote`): a change the platform accepted
  * but did not make live (a promotion Vercel queued behind a rolling release) fails the step, as it
@@ -2966,7 +3301,7 @@ function refuseNotLive(outcome, request) {
 /* harmony import */ var _core_secret_input_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8347);
 /* harmony import */ var _core_url_secrets_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9041);
 /* harmony import */ var _component_urls_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(8877);
-/* harmony import */ var _promote_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(3845);
+/* harmony import */ var _promote_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(2068);
 
 
 
@@ -3046,7 +3381,7 @@ function readPromoteRequest(inputs, ctx, log) {
 
 /***/ }),
 
-/***/ 3845:
+/***/ 2068:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -3075,8 +3410,8 @@ var external_node_fs_ = __nccwpck_require__(3024);
 const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
 // EXTERNAL MODULE: external "node:os"
 var external_node_os_ = __nccwpck_require__(8161);
-;// CONCATENATED MODULE: external "node:path"
-const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
 ;// CONCATENATED MODULE: ./.build/core/process.js
 /**
  * How long a program asked to end may take before it is killed. A gentler signal lets it end its
@@ -3426,9 +3761,9 @@ async function runRollbackCommand(opts, log) {
             env[k] = v;
     Object.assign(env, vars);
     // A fresh directory only this step uses (RUNNER_TEMP on a runner, which the job cleans up).
-    const outcomeDir = await (0,promises_namespaceObject.mkdtemp)((0,external_node_path_namespaceObject.join)(opts.baseEnv.RUNNER_TEMP || (0,external_node_os_.tmpdir)(), 'rollback-kit-outcome-'));
+    const outcomeDir = await (0,promises_namespaceObject.mkdtemp)((0,external_node_path_.join)(opts.baseEnv.RUNNER_TEMP || (0,external_node_os_.tmpdir)(), 'rollback-kit-outcome-'));
     try {
-        const outcomeFile = (0,external_node_path_namespaceObject.join)(outcomeDir, 'outcome');
+        const outcomeFile = (0,external_node_path_.join)(outcomeDir, 'outcome');
         await (await (0,promises_namespaceObject.open)(outcomeFile, 'w', 0o600)).close();
         env[OUTCOME_VARIABLE] = outcomeFile;
         const result = await runWithOutcome(command, verify, outcomeFile, env, opts, log);
@@ -8023,8 +8358,8 @@ function formatDuration(ms) {
     return `${Math.floor(seconds / 60)} min ${seconds % 60} s`;
 }
 
-// EXTERNAL MODULE: ./.build/platforms/promote.js + 42 modules
-var promote = __nccwpck_require__(3845);
+// EXTERNAL MODULE: ./.build/platforms/promote.js + 41 modules
+var promote = __nccwpck_require__(2068);
 // EXTERNAL MODULE: ./.build/report/markdown.js
 var markdown = __nccwpck_require__(4348);
 ;// CONCATENATED MODULE: ./.build/report/promote-previous-summary.js

@@ -377,7 +377,7 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("zlib");
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(76760);
-/* harmony import */ var _core_action_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(62497);
+/* harmony import */ var _core_action_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(71507);
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(53867);
 /* harmony import */ var _db_db_inputs_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(51581);
 /* harmony import */ var _db_restore_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(3370);
@@ -443,7 +443,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 62497:
+/***/ 71507:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -454,7 +454,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   n0: () => (/* binding */ setOutputs)
 });
 
-// UNUSED EXPORTS: STOP_GRACE_MS, actionLog, inputsFrom
+// UNUSED EXPORTS: STOP_GRACE_MS, actionLog, inputsFrom, madeThisStep
 
 // EXTERNAL MODULE: ./.build/core/actions-core.js
 var actions_core = __nccwpck_require__(73475);
@@ -623,6 +623,11 @@ const COOKIE_NAME_START = `(?<![^\\s=;,:"'\\\\/()<>@[\\]?{}])`;
 const AUTH_SCHEMES = 'bearer|basic|token|bot|api-?key|key|negotiate|ntlm|kerberos|ssws|splunk|dpop|digest|oauth|aws4-hmac-sha256';
 const AUTH_SCHEME = new RegExp(`^(?:${AUTH_SCHEMES})$`, 'i');
 /**
+ * Where a header's name may start: not inside a word, or right after curl's or wget's `-H` glued
+ * to it with no space or quote (`-HAuthorization:…`, `-HCookie:…`), which getopt reads as `-H …`.
+ */
+const HEADER_NAME_START = `(?:(?<![A-Za-z0-9-])|(?<=(?:^|[\\s"'=])-H))`;
+/**
  * What is glued to a known token with no separator: more token characters, and a `.` between them
  * (not a sentence's last `.`). Two tokens pasted together (`ghp_…ghp_…`, `xoxb-…ya29.…`) would
  * otherwise show the second one's body: the first's ended where its characters did, and the second's
@@ -665,7 +670,7 @@ const SHAPES = [
     // scheme's parameters (Digest's `username="a"`; Digest's `response=`, below; a secret-named one,
     // OAuth's `oauth_token=`, AWS SigV4's `Signature=`, is hidden by its name).
     {
-        pattern: new RegExp(`(?<![A-Za-z0-9-])((?:proxy-)?authorization\\\\?["']?[ \\t]*[:=][ \\t]*\\\\?["']?)(?:(${AUTH_SCHEMES})[ \\t]+)?([^\\s"',;\\\\]+)(?=([ \\t]+[A-Za-z])?)`, 'gi'),
+        pattern: new RegExp(`${HEADER_NAME_START}((?:proxy-)?authorization\\\\?["']?[ \\t]*[:=][ \\t]*\\\\?["']?)(?:(${AUTH_SCHEMES})[ \\t]+)?([^\\s"',;\\\\]+)(?=([ \\t]+[A-Za-z])?)`, 'gi'),
         replace: (m, head, scheme, credential, wordAfter) => {
             if ((0,url_secrets/* isPlaceholder */.wK)(credential) || /^\$[{(]/.test(credential) || /^<[^>]*>$/.test(credential))
                 return m;
@@ -722,11 +727,11 @@ const SHAPES = [
     prefixed(/(?<![A-Za-z0-9_-])(do[por]_v1_|shp(?:at|ca|pa|ss)_)[A-Fa-f0-9]{32,}/g),
     // Cookies (`sid=…; theme=dark`, `sid=…; Path=/; HttpOnly`): every `name=value` pair and
     // attribute, as a Cookie or Set-Cookie header, a `cookie:` or `cookie=` in any case, `cookie …`
-    // in prose and curl's `-b` / `--cookie`; what follows the pairs (the rest of a sentence, a
+    // in prose and curl's `-b` (glued too: `-bsid=…`) / `--cookie`; what follows the pairs (the rest of a sentence, a
     // closing bracket) stays. Only a value with `name=` in it, so "the Cookie: header" and
     // `curl -b cookies.txt` stay.
     {
-        pattern: new RegExp(`(?<![A-Za-z0-9-])((?:(?:set-)?cookies?(?:[ \\t]+header)?(?:\\\\?["']?[ \\t]*[:=][ \\t]*|[ \\t]+)|(?:-b|--cookie)(?:[ \\t]+|=))\\\\?["']?)(${COOKIE_PAIRS})`, 'gi'),
+        pattern: new RegExp(`${HEADER_NAME_START}((?:(?:set-)?cookies?(?:[ \\t]+header)?(?:\\\\?["']?[ \\t]*[:=][ \\t]*|[ \\t]+)|-b(?:[ \\t]+|=)?|--cookie(?:[ \\t]+|=))\\\\?["']?)(${COOKIE_PAIRS})`, 'gi'),
         replace: (m, head, pairs) => {
             // Spaces around the first `=` only in a header (`Cookie: a = b`): in prose and after curl's
             // -b they are other words (`cookie size = 4096`).
@@ -742,11 +747,11 @@ const SHAPES = [
         pattern: /(?<![A-Za-z0-9-])(set-cookie\\?["']?[ \t]*:[ \t]*\[)([^\]\r\n]*)/gi,
         replace: (_m, head, list) => `${head}${list.replace(new RegExp(`${COOKIE_NAME_START}${COOKIE_PAIRS}`, 'g'), HIDDEN)}`,
     },
-    // curl's `-u user:password` / `--user user:password`: the user stays. `-u 1000:1000` (docker's
+    // curl's `-u user:password` (glued too: `-uuser:password`) / `--user user:password`: the user stays. `-u 1000:1000` (docker's
     // uid:gid) and `-u user:$PASS` are no password, and `-u redis://…` is a URL (redis-cli's), whose
     // password the URL shape hides.
     {
-        pattern: /(?<![A-Za-z0-9_-])((?:-u|--user)(?:[ \t]+|=)(?:(['"])[^\s:'"]+:|[^\s:'"]+:))((?<=['"][^\s:'"]+:)[^'"\r\n]+|[^\s'"]+)/g,
+        pattern: /(?<![A-Za-z0-9_-])((?:-u(?:[ \t]+|=)?|--user(?:[ \t]+|=))(?:(['"])[^\s:'"]+:|[^\s:'"]+:))((?<=['"][^\s:'"]+:)[^'"\r\n]+|[^\s'"]+)/g,
         replace: (m, head, _quote, password) => ((0,url_secrets/* isPlaceholder */.wK)(password) || /^\d+$/.test(password) || password.startsWith('//') ? m : `${head}${HIDDEN}`),
     },
     // A DSN whose URL user is a 32-hex key (Sentry's `https://<key>@o1.ingest.sentry.io/1`).
@@ -787,6 +792,8 @@ function token_shapes_closed(text, end, quote) {
 }
 /** What precedes a header given to curl or wget: `-H "`, `--header '`, `-H=`, and glued, `-H'`. */
 const CURL_HEADER = /(?:^|\s)(?:-H|--header)(?:[ \t]+|=)?["']?$/;
+/** A header's name glued to `-H` with nothing between (`-Htoken`), read as one name run by NAMED_VALUE. */
+const GLUED_HEADER = /^-H[A-Za-z]/;
 /** The rest of a bare value from an `&`, and white space then a word after a value. */
 const AMPERSAND_RUN = /[^\s"'`,;<>\\{}[\]()]*/y;
 const WORDS_FOLLOW = /[ \t]+\S/y;
@@ -808,7 +815,10 @@ function hideNamedValues(text) {
     let done = 0;
     const re = new RegExp(NAMED_VALUE);
     for (let m = re.exec(text); m; m = re.exec(text)) {
-        const [whole, name, nameQuote, sep, q1, v1, q2, v2, q3, v3, tag, dollarValue, closeTag, bare] = m;
+        const [whole, written, nameQuote, sep, q1, v1, q2, v2, q3, v3, tag, dollarValue, closeTag, bare] = m;
+        // A header glued to curl's or wget's -H (`-Htoken:…`, `-HX-Api-Key:…`): the name is what follows it.
+        const glued = sep.includes(':') && GLUED_HEADER.test(written);
+        const name = glued ? written.slice(2) : written;
         if (tag !== undefined) {
             // A dollar-quoted literal: taken whole, its tags kept; one cut short hidden as far as it is
             // seen. Read on after it (a `$` run that is no value is read once: the next match starts past it).
@@ -822,7 +832,7 @@ function hideNamedValues(text) {
             continue;
         }
         const quote = q1 ?? q2 ?? q3;
-        const head = m.index + name.length + nameQuote.length + sep.length;
+        const head = m.index + written.length + nameQuote.length + sep.length;
         const colon = sep.includes(':');
         let end = m.index + whole.length;
         // `&` ends a value in a URL's query (`a=b&c=d`), not in `Password: Tr0ub4dor&3`.
@@ -833,7 +843,7 @@ function hideNamedValues(text) {
         const value = v1 ?? v2 ?? v3 ?? text.slice(head, end);
         const form = () => {
             WORDS_FOLLOW.lastIndex = end;
-            const header = CURL_HEADER.test(text.slice(Math.max(0, m.index - 12), m.index));
+            const header = glued || CURL_HEADER.test(text.slice(Math.max(0, m.index - 12), m.index));
             return { nameQuoted: Boolean(nameQuote), valueQuoted: Boolean(quote), spaced: /:[ \t]/.test(sep), colon, wordsFollow: WORDS_FOLLOW.test(text), nextWord: nextWord(text, end), header };
         };
         if (quote && !token_shapes_closed(text, end, quote)) {
@@ -891,48 +901,93 @@ function hideOptionValues(text) {
 }
 /**
  * Short password options: mysql's (and mariadb's) `-p<password>`, joined (`-p` alone asks for
- * it), redis-cli's `-a <password>`, a registry login's and sshpass' `-p <password>`. Hidden only in
- * that program's command: the text back to the command's start (`;`, `|`, `&`, a line's start; at
- * most CLIENT_LOOK_BACK characters) names it, so `mkdir -p`, `docker run -p8080:80` and `cp -a` stay.
+ * it), redis-cli's `-a <password>`, a registry login's `-p <password>` and sqlcmd's `-P
+ * <password>`, spaced or glued (`-pPASS`: their parsers read it as `-p PASS`). Hidden only in that
+ * program's command: after its name, before the command's end (`;`, `|`, `&`, a line's end), so
+ * `mkdir -p`, `docker run -p8080:80` and `cp -a` stay. sshpass' -p is read apart (hideSshpass).
  */
 const CLIENT_OPTIONS = [
-    // `docker login -u ci -p …` (and podman's, helm registry's, az's), MongoDB's shells and tools:
-    // after a space. SQL Server's sqlcmd and bcp: `-P …`.
+    // `docker login -u ci -p …` (and podman's, helm registry's, az's), MongoDB's shells and tools.
+    // SQL Server's sqlcmd and bcp: `-P …`.
     {
-        option: /(?<![A-Za-z0-9_-])(-p[ \t]+)(?:'([^'\r\n]*)'|"([^"\r\n]*)"|([^\s'";|&-][^\s'";|&]*))/g,
-        client: /(?:^|[\s/"'])(?:(?:docker|podman|nerdctl|buildah|skopeo|oras|helm[ \t]+registry|az|cf)[ \t]+login|mongo(?:sh|dump|restore|export|import|stat|top)?)[ \t]/,
+        option: /(?<![A-Za-z0-9_-])(-p[ \t]*)(?:'([^'\r\n]*)'|"([^"\r\n]*)"|([^\s'";|&-][^\s'";|&]*))/g,
+        client: /(?:^|[\s/"'])(?:(?:docker|podman|nerdctl|buildah|skopeo|oras|helm[ \t]+registry|az|cf)[ \t]+login|mongo(?:sh|dump|restore|export|import|stat|top)?)[ \t]/g,
     },
-    // `sshpass -p …`: sshpass runs the command after its own options, so only a -p among those is
-    // its password; in `sshpass -p … ssh -p 2222 host` the second is ssh's port. Its options with a
-    // value are -f, -d, -p and -P, and -e, -v, -h and -V have none (each read one way).
-    {
-        option: /(?<![A-Za-z0-9_-])(-p[ \t]+)(?:'([^'\r\n]*)'|"([^"\r\n]*)"|([^\s'";|&-][^\s'";|&]*))/g,
-        client: /(?:^|[\s/"'])sshpass(?:[ \t]+(?:-[fdpP][ \t]*(?:'[^'\r\n]*'|"[^"\r\n]*"|[^\s'"]+)|-[evhV]+))*[ \t]+$/,
-    },
-    // …and glued (`sshpass -pPASS ssh -p 2222 host`: getopt reads `-pPASS` as `-p PASS`).
-    {
-        option: /(?<![A-Za-z0-9_-])(-p)(?:'([^'\r\n]*)'|"([^"\r\n]*)"|([^\s'";|&-][^\s'";|&]*))/g,
-        client: /(?:^|[\s/"'])sshpass(?:[ \t]+(?:-[fdpP][ \t]*(?:'[^'\r\n]*'|"[^"\r\n]*"|[^\s'"]+)|-[evhV]+))*[ \t]+$/,
-    },
-    { option: /(?<![A-Za-z0-9_-])(-P[ \t]+)(?:'([^'\r\n]*)'|"([^"\r\n]*)"|([^\s'";|&-][^\s'";|&]*))/g, client: /(?:^|[\s/"'])(?:sqlcmd|bcp)[ \t]/ },
-    { option: /(?<![A-Za-z0-9_-])(-p)(?:'([^'\r\n]*)'|"([^"\r\n]*)"|([^\s'";|&]+))/g, client: /(?:^|[\s/"'])(?:mysql[a-z]*|mariadb(?:-[a-z]+)?)[ \t]/ },
-    { option: /(?<![A-Za-z0-9_-])(-a[ \t]+)(?:'([^'\r\n]*)'|"([^"\r\n]*)"|([^\s'";|&-][^\s'";|&]*))/g, client: /(?:^|[\s/"'])redis-cli[ \t]/ },
+    { option: /(?<![A-Za-z0-9_-])(-P[ \t]*)(?:'([^'\r\n]*)'|"([^"\r\n]*)"|([^\s'";|&-][^\s'";|&]*))/g, client: /(?:^|[\s/"'])(?:sqlcmd|bcp)[ \t]/g },
+    { option: /(?<![A-Za-z0-9_-])(-p)(?:'([^'\r\n]*)'|"([^"\r\n]*)"|([^\s'";|&]+))/g, client: /(?:^|[\s/"'])(?:mysql[a-z]*|mariadb(?:-[a-z]+)?)[ \t]/g },
+    { option: /(?<![A-Za-z0-9_-])(-a[ \t]+)(?:'([^'\r\n]*)'|"([^"\r\n]*)"|([^\s'";|&-][^\s'";|&]*))/g, client: /(?:^|[\s/"'])redis-cli[ \t]/g },
 ];
-const CLIENT_LOOK_BACK = 200;
+const COMMAND_END = /[;|&\n]/g;
+/**
+ * Where in `text` each command of `client` has its arguments: from after the client's name to the
+ * command's end, in order. Each search goes on from the last command's end, so the text is read once.
+ */
+function clientCommands(text, client) {
+    const commands = [];
+    const re = new RegExp(client);
+    for (let m = re.exec(text); m; m = re.exec(text)) {
+        const start = m.index + m[0].length;
+        COMMAND_END.lastIndex = start;
+        const end = COMMAND_END.exec(text)?.index ?? text.length;
+        commands.push([start, end]);
+        re.lastIndex = end;
+    }
+    return commands;
+}
+/** Whether a password option's value is one to hide: not empty, not hidden already, no placeholder. */
+const hideable = (value) => value !== '' && value !== HIDDEN && !(0,url_secrets/* isPlaceholder */.wK)(value);
 function hideClientPasswords(text) {
-    let out = text;
+    let out = hideSshpass(text);
     for (const { option, client } of CLIENT_OPTIONS) {
-        out = out.replace(option, (m, flag, single, double, bare, at, all) => {
-            const value = single ?? double ?? bare ?? '';
-            const before = all.slice(Math.max(0, at - CLIENT_LOOK_BACK), at);
-            const command = before.slice(Math.max(...[';', '|', '&', '\n'].map((c) => before.lastIndexOf(c))) + 1);
-            if (!client.test(command) || value === '' || value === HIDDEN || (0,url_secrets/* isPlaceholder */.wK)(value))
+        const commands = clientCommands(out, client);
+        if (!commands.length)
+            continue;
+        let k = 0;
+        out = out.replace(option, (m, flag, single, double, bare, at) => {
+            // Matches come in order: the commands that end before this one are passed once.
+            while (k < commands.length && commands[k][1] <= at)
+                k++;
+            const inside = k < commands.length && commands[k][0] <= at;
+            if (!inside || !hideable(single ?? double ?? bare ?? ''))
                 return m;
             const quote = single !== undefined ? "'" : double !== undefined ? '"' : '';
             return `${flag}${quote}${HIDDEN}${quote}`;
         });
     }
     return out;
+}
+/**
+ * `sshpass -p …`: sshpass runs the command after its own options, so only a -p among those is its
+ * password; in `sshpass -p … ssh -p 2222 host` the second is ssh's port. Its options are read
+ * forward from its name, however many and however long (`-f` with a long path): -f, -d, -p and -P
+ * take a value, spaced or glued (`-pPASS`, as getopt reads it), and -e, -v, -h and -V none. Each
+ * option is read one way, and the search goes on after the last one, so the text is read once.
+ */
+const SSHPASS = /(?:^|[\s/"'])sshpass(?=[ \t])/g;
+const SSHPASS_OPTION = /[ \t]+(?:(-[fdpP])([ \t]*)(?:'([^'\r\n]*)'|"([^"\r\n]*)"|([^\s'";|&]+))|-[evhV]+(?![^\s;|&]))/y;
+function hideSshpass(text) {
+    let out = '';
+    let done = 0;
+    const re = new RegExp(SSHPASS);
+    for (let m = re.exec(text); m; m = re.exec(text)) {
+        let i = m.index + m[0].length;
+        for (;;) {
+            SSHPASS_OPTION.lastIndex = i;
+            const o = SSHPASS_OPTION.exec(text);
+            if (!o)
+                break;
+            const [whole, flag, space, single, double, bare] = o;
+            if (flag === '-p' && hideable(single ?? double ?? bare ?? '')) {
+                const quote = single !== undefined ? "'" : double !== undefined ? '"' : '';
+                const value = i + whole.indexOf(flag) + flag.length + space.length;
+                out += `${text.slice(done, value)}${quote}${HIDDEN}${quote}`;
+                done = i + whole.length;
+            }
+            i += whole.length;
+        }
+        re.lastIndex = Math.max(i, re.lastIndex);
+    }
+    return out + text.slice(done);
 }
 /**
  * A setting written by a tool's `config set` (`aws configure set aws_secret_access_key …`,
@@ -1020,12 +1075,14 @@ function hideXmlValues(text) {
  * `UPDATE api_keys SET key = '…'`. A string literal is hidden where its column's name says secret
  * (`token`, `password_hash`, `api_secret`), or where the column is a `key` or `value` of a table
  * whose name says so (`api_keys`, `secrets`); `('theme', 'dark')` into `settings (key, value)`
- * stays. An INSERT without a column list is judged by its table alone (secretRow). A literal is
+ * stays. `INSERT … SELECT 'ci', '…'` too: the SELECT list's values go into the columns as a row's
+ * do (and on after each `UNION [ALL] SELECT`); its FROM, WHERE and the rest are read past, not
+ * judged. An INSERT without a column list is judged by its table alone (secretRow). A literal is
  * quoted (`'…'`, `E'…'`) or dollar-quoted (`$$…$$`, `$tag$…$tag$`). Each statement is read once
  * from its head to the end of its rows, and the search goes on after them: a literal's quotes,
  * `''` inside, and brackets (`crypt('…', gen_salt('bf'))`) are followed, nothing more.
  */
-const SQL_WRITE = /(?<![A-Za-z0-9_])(?:insert\s+into\s+([A-Za-z0-9_."]+)(?:\s*\(([^()]*)\)\s*|\s+)values\s*|update\s+([A-Za-z0-9_."]+)\s+set\s+)/gi;
+const SQL_WRITE = /(?<![A-Za-z0-9_])(?:insert\s+into\s+([A-Za-z0-9_."]+)(?:\s*\(([^()]*)\)\s*|\s+)(values\s*|select(?![A-Za-z0-9_])\s*)|update\s+([A-Za-z0-9_."]+)\s+set\s+)/gi;
 const SQL_IDENTIFIER = /^\s*"?([A-Za-z0-9_]+)"?\s*$/;
 const SQL_ASSIGNMENT = /\s*"?([A-Za-z0-9_]+)"?\s*=/y;
 /** A table's own name (the last of `schema.table`) and its singular, and whether its name says it holds secrets. */
@@ -1148,6 +1205,11 @@ function readSqlValue(text, at, literal, stopAtWord) {
  * space character, so it reads one: the last before the keyword is where it matches.
  */
 const SET_LIST_END = /\s(?:where|returning|from)(?![A-Za-z0-9_])/iy;
+/** A SELECT list ends at its first clause's keyword (or a UNION's); tried as SET_LIST_END is. */
+const SELECT_LIST_END = /\s(?:from|where|group|having|window|order|limit|offset|fetch|for|union|intersect|except|returning|on)(?![A-Za-z0-9_])/iy;
+/** Where the rest of a SELECT stops being read past: a UNION that may bring another SELECT list. */
+const UNION_AT = /\sunion(?![A-Za-z0-9_])/iy;
+const UNION_SELECT = /\s+union(?:\s+all|\s+distinct)?\s+select(?![A-Za-z0-9_])\s*/iy;
 /** Where the literals an SQL write puts into secret columns are in `text`, in order (see SQL_WRITE). */
 function sqlSecretSpans(text) {
     const hide = [];
@@ -1162,12 +1224,31 @@ function sqlSecretSpans(text) {
         if (m[1] !== undefined) {
             const columns = m[2]?.split(',').map((c) => SQL_IDENTIFIER.exec(c)?.[1]);
             const row = columns ? undefined : secretRow(m[1]);
+            const judgeColumn = (column) => {
+                const name = columns?.[column];
+                return judge(columns ? name && secretColumn(m[1], name) : row);
+            };
+            // SELECT lists: `'a', 'b' FROM … UNION ALL SELECT 'c', 'd'`.
+            while (/^select/i.test(m[3])) {
+                for (let column = 0;; column++) {
+                    i = readSqlValue(text, i, judgeColumn(column), SELECT_LIST_END);
+                    if (text[i] !== ',')
+                        break;
+                    i++;
+                }
+                // The rest of this SELECT (FROM, WHERE, a subquery's literals) writes nothing: read past it.
+                while ((i = readSqlValue(text, i, () => { }, UNION_AT)) < text.length && text[i] === ',')
+                    i++;
+                UNION_SELECT.lastIndex = i;
+                if (!UNION_SELECT.test(text))
+                    break;
+                i = UNION_SELECT.lastIndex;
+            }
             // Rows: `(…, …)`, `, (…)` and so on.
-            while (text[i] === '(') {
+            while (/^values/i.test(m[3]) && text[i] === '(') {
                 i++;
                 for (let column = 0;; column++) {
-                    const name = columns?.[column];
-                    i = readSqlValue(text, i, judge(columns ? name && secretColumn(m[1], name) : row));
+                    i = readSqlValue(text, i, judgeColumn(column));
                     if (text[i] !== ',')
                         break;
                     i++;
@@ -1186,7 +1267,7 @@ function sqlSecretSpans(text) {
                 const a = SQL_ASSIGNMENT.exec(text);
                 if (!a)
                     break;
-                i = readSqlValue(text, SQL_ASSIGNMENT.lastIndex, judge(secretColumn(m[3], a[1])), SET_LIST_END);
+                i = readSqlValue(text, SQL_ASSIGNMENT.lastIndex, judge(secretColumn(m[4], a[1])), SET_LIST_END);
                 if (text[i] !== ',')
                     break;
                 i++;
@@ -1295,10 +1376,12 @@ function createLog(sink) {
             // A private key, or an SQL write, printed over many lines: each line alone does not show it is inside one.
             const keyLines = privateKeyLines();
             const sqlLines = sqlWriteLines();
+            // A base64 form a tool wrapped over lines (76 or 64 columns): each line holds only a piece.
+            const wrapped = secrets.wrappedLines();
             return (line) => {
                 // Registered secrets first (redact): the mask knows them whole, and a URL shown without its
                 // userinfo no longer reads as the whole secret (a webhook URL whose path is its credential).
-                const text = sqlLines(keyLines(redact(line, { dropUserinfo: true })));
+                const text = sqlLines(keyLines(wrapped(redact(line, { dropUserinfo: true }))));
                 sink.info(text);
                 return text;
             };
@@ -1314,6 +1397,74 @@ function memoryLog() {
         debug: (m) => lines.push(`debug: ${m}`),
     });
     return Object.assign(log, { lines });
+}
+
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(73024);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(76760);
+;// CONCATENATED MODULE: ./.build/core/made.js
+/**
+ * What a run made where a user pointed it (an output folder, its parents, the .gitignore in a
+ * snapshot folder), recorded as it is made (makeDirectory's `made`), so that a run that ends without
+ * its result (stopped, or a sandbox that failed) takes away again what is still empty of anything
+ * else, and leaves everything else as it is. One set of rules for every caller: the command line's
+ * stop handler (signals.ts), which must finish before the process exits, and the sandbox's cleanup.
+ * Light on purpose: signals.ts loads it before the rest of the command line.
+ */
+
+
+
+class MadeRecord {
+    /** In the order they were made: a folder before what is in it. */
+    paths = [];
+    /** A folder or file this run created (never one that was there before). */
+    add(path) {
+        this.paths.push((0,external_node_path_.resolve)(path));
+    }
+    /** A run that ended with its result keeps what it made: none of it is this record's to remove later. */
+    forget() {
+        this.paths.splice(0);
+    }
+    /**
+     * Removes what was made, the last made first: each folder while it holds nothing but files this
+     * run made (they go with it) and folders this run made that are already gone. A folder that holds
+     * anything else (a snapshot, a report, someone's file, a run beside this one's folder) stays with
+     * all that is in it (our .gitignore too), and so do the folders around it.
+     * Returns the outermost of the made folders left and why, or undefined when all is gone.
+     * Synchronous, so the process may exit right after; it never throws (what it could not remove
+     * is said in the return). Forgets what it was given either way.
+     */
+    removeWhileEmpty(otherThings = 'something else is in it now') {
+        const made = this.paths.splice(0).filter((p) => (0,external_node_fs_.existsSync)(p));
+        if (!made.length)
+            return undefined;
+        const ours = new Set(made);
+        const kept = new Set();
+        const left = (why) => ({ folder: made.find((p) => (0,external_node_fs_.existsSync)(p)) ?? made[0], why });
+        try {
+            for (const p of [...made].reverse()) {
+                if (!(0,external_node_fs_.lstatSync)(p).isDirectory()) {
+                    // A file in a folder this run made goes with that folder, once it is known to hold only ours.
+                    if (!ours.has((0,external_node_path_.dirname)(p)))
+                        (0,external_node_fs_.unlinkSync)(p);
+                    continue;
+                }
+                const names = (0,external_node_fs_.readdirSync)(p).map((name) => (0,external_node_path_.join)(p, name));
+                if (names.some((name) => !ours.has(name) || kept.has(name))) {
+                    kept.add(p);
+                    continue;
+                }
+                for (const name of names)
+                    (0,external_node_fs_.unlinkSync)(name);
+                (0,external_node_fs_.rmdirSync)(p);
+            }
+            return kept.size ? left(otherThings) : undefined;
+        }
+        catch (err) {
+            return left(`it could not be removed (${err.code ?? (0,errors/* errorLine */.BP)(err)})`);
+        }
+    }
 }
 
 // EXTERNAL MODULE: external "node:os"
@@ -1756,6 +1907,7 @@ var write_summary = __nccwpck_require__(44039);
 
 
 
+
 function actionLog() {
     return createLog({
         info: (m) => output.info(m),
@@ -1823,6 +1975,12 @@ const STOP_GRACE_MS = 5_000;
  * `signal` is aborted, the step waits up to STOP_GRACE_MS, a second signal ends the wait) fails the
  * same way, saying so, with what the action knew of its own state (its error), and exits non-zero.
  */
+/**
+ * What this step made where it was pointed (the snapshot folder, its parents, its .gitignore): a
+ * stop takes it away again while it holds nothing else, by the command line's rules (MadeRecord).
+ * A run that ends otherwise keeps it.
+ */
+const madeThisStep = new MadeRecord();
 async function runAction(action, body, details) {
     const log = actionLog();
     // eslint-disable-next-line no-restricted-properties -- the job's environment, which every command the step runs inherits
@@ -1858,8 +2016,10 @@ async function runAction(action, body, details) {
         stop.dispose();
         // Whatever is still running (a connection, a program that ignored the stop) must not keep a
         // stopped step alive: the runner would kill it before anything else is said.
-        if (stop.received())
+        if (stop.received()) {
+            madeThisStep.removeWhileEmpty();
             process.exit(process.exitCode || 1);
+        }
     }
 }
 /** The action's details, or none: a failure while describing the failure must not hide the failure. */
@@ -2948,6 +3108,90 @@ function charBefore(text, index) {
 }
 /** The character (whole code point) that starts at `index`. */
 const charAt = (text, index) => (index < text.length ? String.fromCodePoint(text.codePointAt(index)) : undefined);
+/** A character of either base64 alphabet (padding aside): what a wrapped form's line breaks stand between. */
+const isBase64Char = (code) => (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || (code >= 48 && code <= 57) || code === 43 || code === 47 || code === 45 || code === 95;
+/**
+ * `text` with every line break (`\n` or `\r\n`) that stands between two base64 characters taken
+ * out, and where each character of it came from in `text`; undefined when there is none. A tool
+ * that prints base64 wrapped (MIME and `base64`: 76 columns; PEM: 64) breaks a registered form at
+ * whatever column it reaches, so the form is looked for in this text, read once.
+ */
+function unwrapBase64(text) {
+    let at = text.indexOf('\n');
+    if (at < 0)
+        return undefined;
+    const from = new Int32Array(text.length);
+    const parts = [];
+    let n = 0;
+    let done = 0;
+    for (; at >= 0; at = text.indexOf('\n', at + 1)) {
+        const start = at > 0 && text.charCodeAt(at - 1) === 13 ? at - 1 : at;
+        if (start === 0 || !isBase64Char(text.charCodeAt(start - 1)) || !isBase64Char(text.charCodeAt(at + 1)))
+            continue;
+        parts.push(text.slice(done, start));
+        for (let i = done; i < start; i++)
+            from[n++] = i;
+        done = at + 1;
+    }
+    if (!parts.length)
+        return undefined;
+    parts.push(text.slice(done));
+    for (let i = done; i < text.length; i++)
+        from[n++] = i;
+    return { joined: parts.join(''), from: from.subarray(0, n) };
+}
+/** `text` with each of `spans` (in any order, overlapping or not) as one ***, overlapping ones merged. */
+function hideSpans(text, spans) {
+    if (!spans.length)
+        return text;
+    spans.sort((a, b) => a[0] - b[0]);
+    let out = '';
+    let done = 0;
+    for (const [start, end] of spans) {
+        if (end <= done)
+            continue;
+        // Overlapping the span just replaced: the part past it joins that ***.
+        if (start >= done)
+            out += `${text.slice(done, start)}${REDACTED}`;
+        done = end;
+    }
+    return out + text.slice(done);
+}
+/** For each prefix of `form`, the length of its longest proper prefix that is also its suffix (KMP). */
+function failureTable(form) {
+    const fail = new Int32Array(form.length);
+    for (let i = 1, k = 0; i < form.length; i++) {
+        while (k > 0 && form[i] !== form[k])
+            k = fail[k - 1];
+        if (form[i] === form[k])
+            k++;
+        fail[i] = k;
+    }
+    return fail;
+}
+/**
+ * `text` from `from` to `to` read through the KMP automaton of `form` from state `q` (how much of
+ * the form the text before matched): each whole match is added to `spans`; returns the state at `to`.
+ */
+function kmpScan(text, from, to, form, fail, q, spans) {
+    for (let i = from; i < to; i++) {
+        const c = text.charCodeAt(i);
+        while (q > 0 && form.charCodeAt(q) !== c)
+            q = fail[q - 1];
+        if (form.charCodeAt(q) === c)
+            q++;
+        if (q === form.length) {
+            spans.push([Math.max(0, i + 1 - q), i + 1]);
+            q = fail[q - 1];
+        }
+    }
+    return q;
+}
+/**
+ * A line as PEM (64 columns) or MIME and `base64` (76) wrap base64: only its characters, not only
+ * hex digits (a SHA-256 printed alone is 64 of those).
+ */
+const FULL_BASE64_LINE = /^(?=[A-Za-z0-9+/]*[g-zG-Z+/])(?:[A-Za-z0-9+/]{64}|[A-Za-z0-9+/]{76})$/;
 /**
  * The registered values, found by plain string search rather than one pattern of them all: a
  * regular expression has a size limit (a 32,000-character value passed it), and the engine's
@@ -2956,6 +3200,11 @@ const charAt = (text, index) => (index < text.length ? String.fromCodePoint(text
 class SecretSet {
     strong = new Set();
     weak = new Set();
+    /**
+     * The base64 pieces among the strong forms, the ones a tool may print wrapped over lines, each
+     * with its KMP failure table (wrappedLines reads a piece's matches one character at a time).
+     */
+    base64 = new Map();
     /** Each registered form once, longest first; rebuilt after an add. */
     sorted;
     /**
@@ -2977,12 +3226,16 @@ class SecretSet {
         if (!strength || (strength === 'weak' && source === 'guessed'))
             return undefined;
         const set = strength === 'strong' ? this.strong : this.weak;
-        const forms = strength === 'strong' ? [...encodedForms(value), ...base64Forms(value)] : encodedForms(value);
+        const pieces = strength === 'strong' ? base64Forms(value) : [];
+        const forms = [...encodedForms(value), ...pieces];
         const fresh = [...new Set(forms)].filter((form) => !this.strong.has(form) && !set.has(form));
         if (!fresh.length)
             return { strength, maskable: [], fresh: false };
         for (const form of fresh)
             set.add(form);
+        for (const piece of pieces)
+            if (!this.base64.has(piece))
+                this.base64.set(piece, failureTable(piece));
         this.sorted = undefined;
         return { strength, maskable: strength === 'strong' ? fresh : [], fresh: true };
     }
@@ -3004,20 +3257,95 @@ class SecretSet {
                 spans.push([at, end]);
             }
         }
-        if (!spans.length)
-            return text;
-        spans.sort((a, b) => a[0] - b[0]);
-        let out = '';
-        let done = 0;
-        for (const [start, end] of spans) {
-            if (end <= done)
-                continue;
-            // Overlapping the span just replaced: the part past it joins that ***.
-            if (start >= done)
-                out += `${text.slice(done, start)}${REDACTED}`;
-            done = end;
+        this.wrappedSpans(text, spans);
+        return hideSpans(text, spans);
+    }
+    /**
+     * A line filter for text read one line at a time (a program's output), after redact: a base64
+     * form a tool wrapped over lines is in no one line whole. Each piece's match is followed through
+     * the line breaks between base64 characters (a KMP automaton per piece, its state kept from line
+     * to line: linear in the text). A line's part of a whole match is hidden, and so is the line's
+     * tail where it begins a piece, before the next line is seen: 8 characters or more (as many bits
+     * as the shortest piece registered), or fewer at the end of a full 64- or 76-column base64 line,
+     * where a wrapped secret breaks; such a line's last few characters are then hidden by chance
+     * now and then (one in 64 per piece), a cost in a base64 dump nobody reads by eye.
+     */
+    wrappedLines() {
+        const carried = new Map();
+        let endsInBase64 = false;
+        return (line) => {
+            if (!this.base64.size)
+                return line;
+            const end = line.endsWith('\r') ? line.length - 1 : line.length;
+            const continues = endsInBase64 && end > 0 && isBase64Char(line.charCodeAt(0));
+            // Only the run of base64 characters the line begins with (going on from the line before) and
+            // the one it ends with (going on into the next) can hold part of a match over a break: a
+            // match inside the line is redact's.
+            let tail = end;
+            while (tail > 0 && isBase64Char(line.charCodeAt(tail - 1)))
+                tail--;
+            endsInBase64 = tail < end;
+            if (!continues && !endsInBase64) {
+                carried.clear();
+                return line;
+            }
+            let lead = 0;
+            if (continues)
+                while (lead < end && isBase64Char(line.charCodeAt(lead)))
+                    lead++;
+            const fullWidth = FULL_BASE64_LINE.test(line.slice(0, end));
+            const spans = [];
+            for (const [form, fail] of this.base64) {
+                let q = continues ? (carried.get(form) ?? 0) : 0;
+                let from = tail;
+                if (q > 0) {
+                    q = kmpScan(line, 0, lead, form, fail, q, spans);
+                    // A line of base64 only was read whole; else its last run is read afresh.
+                    if (lead === end)
+                        from = end;
+                    else
+                        q = 0;
+                }
+                q = kmpScan(line, from, end, form, fail, q, spans);
+                carried.set(form, q);
+                if (q > 0 && (q >= MIN_BASE64_CORE || fullWidth))
+                    spans.push([end - Math.min(q, end), end]);
+            }
+            return hideSpans(line, spans);
+        };
+    }
+    /**
+     * Adds to `spans` each base64 form found with line breaks inside it, line by line: each line's
+     * piece becomes its own ***, so the lines stay lines. One more search of each form, in the text
+     * with its base64 line breaks taken out (unwrapBase64).
+     */
+    wrappedSpans(text, spans) {
+        if (!this.base64.size)
+            return;
+        const unwrapped = unwrapBase64(text);
+        if (!unwrapped)
+            return;
+        const { joined, from } = unwrapped;
+        for (const form of this.base64.keys()) {
+            // Up to where this form's spans reach: an overlapping find is split into lines past it only.
+            let covered = 0;
+            for (let at = joined.indexOf(form); at !== -1; at = joined.indexOf(form, at + 1)) {
+                const last = at + form.length - 1;
+                // Found whole by the plain search already.
+                if (from[last] - from[at] === last - at)
+                    continue;
+                const first = Math.max(at, covered);
+                let start = from[first];
+                for (let i = first + 1; i <= last; i++) {
+                    if (from[i] === from[i - 1] + 1)
+                        continue;
+                    spans.push([start, from[i - 1] + 1]);
+                    start = from[i];
+                }
+                spans.push([start, from[last] + 1]);
+                covered = last + 1;
+            }
         }
-        return out + text.slice(done);
     }
 }
 
@@ -3583,7 +3911,14 @@ async function readWhole(path, format, pgRestore) {
 /* harmony export */   uM: () => (/* binding */ readCatalog),
 /* harmony export */   v4: () => (/* binding */ quoteIdent)
 /* harmony export */ });
-/* unused harmony exports COUNT_BATCH, countObjects */
+/* unused harmony exports COUNT_BATCH, RowSecurityHidesRows, seeAllRows, countObjects */
+/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(53867);
+/**
+ * What a database holds, as the snapshot manifest records it and restore-db compares it: each
+ * table's row count, and counts of the objects a restore must bring back (views, functions,
+ * triggers, sequences, RLS policies). Objects owned by extensions are left out, as pg_dump does.
+ */
+
 /** A table as a map key: schema and name can both hold dots, so they are joined by a NUL. */
 const tableKey = (t) => `${t.schema}\0${t.name}`;
 function quoteIdent(name) {
@@ -3619,11 +3954,11 @@ async function listTables(session, schemas, kinds = ['r']) {
     const params = [];
     const schemaIn = schemaCondition(schemas, params);
     params.push(kinds);
-    const { rows } = await session.query(`SELECT n.nspname AS schema, c.relname AS name, pg_relation_size(c.oid) AS bytes
+    const { rows } = await session.query(`SELECT n.nspname AS schema, c.relname AS name, c.oid::text AS oid, pg_relation_size(c.oid) AS bytes
        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE c.relkind = ANY($${params.length}::"char"[]) AND ${schemaIn} AND ${NOT_FROM_EXTENSION('c.oid', 'pg_class')}
       ORDER BY 1, 2`, params);
-    return rows.map((r) => ({ schema: r.schema, name: r.name, bytes: Number(r.bytes) }));
+    return rows.map((r) => ({ schema: r.schema, name: r.name, oid: Number(r.oid), bytes: Number(r.bytes) }));
 }
 /**
  * Tables counted per query: one round trip per table cost seconds at a few thousand tables, yet the
@@ -3633,23 +3968,70 @@ async function listTables(session, schemas, kinds = ['r']) {
  */
 const COUNT_BATCH = 50;
 /**
+ * A count row-level security would cut: with row_security on, count(*) sees only the rows the
+ * policies show the user (none, with RLS on and no policy for it), so an "empty" table may hold rows.
+ * Such a count is refused, never returned.
+ */
+class RowSecurityHidesRows extends _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp {
+    who;
+    tables;
+    constructor(who, tables) {
+        const one = tables.length === 1;
+        super(`Row-level security hides rows of ${one ? 'table' : 'tables'} ${someNames(tables.map((t) => `${t.schema}.${t.name}`))} from user ${who}, so ${one ? 'its' : 'their'} rows cannot be counted.`, `To count them, ${seeAllRows(who, tables)}; then run again.`);
+        this.who = who;
+        this.tables = tables;
+    }
+}
+/**
+ * What lets `who` see every row of these tables, as "let user … bypass row-level security (…), or
+ * connect as its owner …": BYPASSRLS always; their owners only when none is set to FORCE it.
+ */
+function seeAllRows(who, tables) {
+    const bypass = `let user ${who} bypass row-level security (ALTER ROLE ${who} BYPASSRLS;)`;
+    if (tables.some((t) => t.forced))
+        return bypass;
+    const owners = [...new Set(tables.map((t) => t.owner))];
+    const whose = owners.length > 1 ? 'their owners' : tables.length > 1 ? 'their owner' : 'its owner';
+    return `${bypass}, or connect as ${whose} ${owners.join(', ')}`;
+}
+function someNames(names) {
+    return names.length > 10 ? `${names.slice(0, 10).join(', ')} and ${names.length - 10} more` : names.join(', ');
+}
+async function hiddenTables(session, tables) {
+    const { rows } = await session.query(`SELECT quote_ident(current_user) AS who, quote_ident(pg_get_userbyid(c.relowner)) AS owner, c.relforcerowsecurity AS forced
+       FROM unnest($1::text[]) WITH ORDINALITY AS t(rel, i) JOIN pg_class c ON c.oid = t.rel::regclass
+      ORDER BY t.i`, [tables.map((t) => qualified(t.schema, t.name))]);
+    return new RowSecurityHidesRows(rows[0].who, tables.map((t, i) => ({ ...t, owner: rows[i].owner, forced: rows[i].forced })));
+}
+/**
  * Exact row counts of each table's own rows (`FROM ONLY`: a parent's count leaves out its
  * inheritance children, as pg_dump's COPY of it does), so they are what the archive holds for it.
  * Runs in the caller's transaction, so it sees the same snapshot as pg_dump. `atMost`: stop counting
  * a table there (its count reads `atMost`), for a caller that only asks whether and roughly how many.
+ *
+ * Never a count row-level security cut: with row_security off (snapshot-db, as pg_dump) the server
+ * refuses such a count; with it on, each count says whether the policies filtered it
+ * (row_security_active, asked in the same statement), and one that did throws RowSecurityHidesRows.
  */
 async function countRows(session, tables, excludeData = [], atMost) {
     const excluded = new Set(excludeData.map(tableKey));
     const out = tables.map((t) => ({ schema: t.schema, name: t.name, rows: null }));
     const counted = tables.map((t, i) => ({ t, i })).filter(({ t }) => !excluded.has(tableKey(t)));
+    const hidden = [];
     for (let at = 0; at < counted.length; at += COUNT_BATCH) {
         const batch = counted.slice(at, at + COUNT_BATCH);
         const rowsOf = (t) => (atMost === undefined ? `ONLY ${qualified(t.schema, t.name)}` : `(SELECT 1 FROM ONLY ${qualified(t.schema, t.name)} LIMIT ${Math.floor(atMost)}) s`);
-        const sql = batch.map(({ t, i }) => `SELECT ${i} AS i, count(*) AS n FROM ${rowsOf(t)}`).join('\nUNION ALL ');
+        const filtered = (t) => `row_security_active(${quoteLiteral(qualified(t.schema, t.name))}::regclass)`;
+        const sql = batch.map(({ t, i }) => `SELECT ${i} AS i, count(*) AS n, ${filtered(t)} AS filtered FROM ${rowsOf(t)}`).join('\nUNION ALL ');
         const { rows } = await session.query(sql);
-        for (const r of rows)
+        for (const r of rows) {
             out[r.i].rows = Number(r.n);
+            if (r.filtered)
+                hidden.push(tables[r.i]);
+        }
     }
+    if (hidden.length)
+        throw await hiddenTables(session, hidden);
     return out;
 }
 async function countObjects(session, schemas) {
@@ -4796,9 +5178,17 @@ const TOOL_PREFIX = /^(pg_dump|pg_restore|psql):\s*/;
 function toolErrorLine(stderr) {
     const lines = stderr.split('\n').map((l) => l.trim().replace(/\s+/g, ' ')).filter(Boolean);
     const at = Math.max(0, lines.findIndex((l) => /error|fatal|could not/i.test(l)));
-    const main = (lines[at] ?? '').replace(TOOL_PREFIX, '').replace(/^error:\s*/, '');
+    let main = (lines[at] ?? '').replace(TOOL_PREFIX, '').replace(/^error:\s*/, '');
     const reasons = [];
+    // A server message quoting a name that holds a newline runs over lines without the tool's prefix:
+    // they are its message up to the next field, joined by `\n` written out so the line stays one.
+    let inMain = true;
     for (const line of lines.slice(at + 1)) {
+        if (inMain && !TOOL_PREFIX.test(line) && !/^(?:[A-Z]+(?: \d+)?|Command was|Query was):/.test(line)) {
+            main += `\\n${line}`;
+            continue;
+        }
+        inMain = false;
         const rest = line.replace(TOOL_PREFIX, '');
         if (/^error:/.test(rest))
             break;
@@ -4823,9 +5213,9 @@ function toolErrorLine(stderr) {
 /* harmony export */   nT: () => (/* binding */ TABLE_OBJECT_TYPES)
 /* harmony export */ });
 /* unused harmony export COUNT_BYTES_LIMIT */
-/* harmony import */ var _catalog_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(59066);
-/* harmony import */ var _sql_lexer_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(17614);
-/* harmony import */ var _session_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(14441);
+/* harmony import */ var _catalog_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(59066);
+/* harmony import */ var _sql_lexer_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(17614);
+/* harmony import */ var _session_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(14441);
 /**
  * What an in-place restore throws away on the tables it replaces: columns, indexes, constraints,
  * triggers, policies and rules added to a snapshot table since the snapshot was taken go with its
@@ -4866,7 +5256,7 @@ function readIdent(s, at) {
  * end. pg_dump writes its scripts with standard_conforming_strings on (it sets it at their top).
  */
 function listParts(s, open) {
-    const code = (0,_sql_lexer_js__WEBPACK_IMPORTED_MODULE_0__/* .blankSql */ .hh)({ text: s, standardConformingStrings: true }, { quoted: true });
+    const code = (0,_sql_lexer_js__WEBPACK_IMPORTED_MODULE_1__/* .blankSql */ .hh)({ text: s, standardConformingStrings: true }, { quoted: true });
     const parts = [];
     let depth = 0;
     let from = open + 1;
@@ -5027,20 +5417,22 @@ async function discardedBy(session, shapes, headers, dropped) {
 }
 /**
  * Counts the values the discarded columns hold, in one scan, when the table and everything under
- * it is at most COUNT_BYTES_LIMIT; a count that cannot be made (a lock, row security) is left out.
+ * it is at most COUNT_BYTES_LIMIT; a count that cannot be made (a lock) or trusted (row-level security
+ * hides rows from the user) is left out.
  */
 async function countValues(session, t) {
     try {
         const { rows } = await session.query(`WITH RECURSIVE tree(oid) AS (SELECT $1::oid UNION SELECT h.inhrelid FROM pg_inherits h JOIN tree ON h.inhparent = tree.oid)
-       SELECT coalesce(sum(pg_relation_size(oid)), 0)::text AS bytes FROM tree`, [t.oid]);
-        if (Number(rows[0].bytes) > COUNT_BYTES_LIMIT)
+       SELECT coalesce(sum(pg_relation_size(oid)), 0)::text AS bytes, row_security_active($1::oid) AS hidden FROM tree`, [t.oid]);
+        // A count the policies cut would show fewer values than the restore discards: "not counted" instead.
+        if (Number(rows[0].bytes) > COUNT_BYTES_LIMIT || rows[0].hidden)
             return;
-        const { rows: counted } = await session.query(`SELECT ${t.columns.map((c, i) => `count(${(0,_catalog_js__WEBPACK_IMPORTED_MODULE_2__/* .quoteIdent */ .v4)(c.name)})::text AS c${i}`).join(', ')} FROM ${t.table}`);
+        const { rows: counted } = await session.query(`SELECT ${t.columns.map((c, i) => `count(${(0,_catalog_js__WEBPACK_IMPORTED_MODULE_0__/* .quoteIdent */ .v4)(c.name)})::text AS c${i}`).join(', ')} FROM ${t.table}`);
         t.columns.forEach((c, i) => (c.nonNull = Number(counted[0][`c${i}`])));
     }
     catch (err) {
         // The connection is gone: the planning fails as any of its queries would.
-        if (err instanceof _session_js__WEBPACK_IMPORTED_MODULE_1__/* .QueryDeadlineExceeded */ .q1)
+        if (err instanceof _session_js__WEBPACK_IMPORTED_MODULE_2__/* .QueryDeadlineExceeded */ .q1)
             throw err;
     }
 }
@@ -5768,24 +6160,35 @@ async function filterScript(script, filter) {
 /**
  * PostgreSQL's own words from psql's stderr: the ERROR, with the DETAIL (which objects) and HINT
  * (what to change) lines that follow it, without psql's `psql:<stdin>:123:` prefix.
+ *
+ * psql prints each field as it is, so a name the server quotes may run over lines: the ERROR's
+ * lines up to the next field are its message, joined by `\n` written out (as the row check writes
+ * them, visibleText in restore.ts), so a name keeps what follows its newline and the message stays
+ * one line. A name holding "\nHINT:  " still reads as a field here: messages rollback-kit raises
+ * itself escape their names in SQL and never depend on this.
  */
 /** `log` redacts the reason before it is cut: a DETAIL may quote row data. */
 function psqlError(stderr, log) {
-    const lines = stderr.split('\n').map((l) => l.replace(/^psql:[^:]*:\d+:\s*/, '').trim());
+    const lines = stderr.replace(/\n$/, '').split('\n').map((l) => l.replace(/^psql:[^:]*:\d+:\s*/, '').trim());
     const at = lines.findIndex((l) => /^(ERROR|FATAL):/.test(l));
     if (at < 0)
         return lines.find((l) => /error|fatal|could not/i.test(l)) ?? lines.find(Boolean) ?? '';
     const out = [lines[at].replace(/^(ERROR|FATAL):\s*/, '')];
-    let field;
+    let field = 'ERROR';
     for (const l of lines.slice(at + 1)) {
-        const m = /^([A-Z]+):\s*(.*)$/.exec(l);
+        // psql's own fields, and its `LINE 12:` that quotes the statement.
+        const m = /^([A-Z]+)(?: \d+)?:\s*(.*)$/.exec(l);
         if (m && /^(ERROR|FATAL)$/.test(m[1]))
             break;
         // DETAIL (which objects) may run over several lines; LINE, QUERY and CONTEXT (row data) are left out.
         if (m)
             field = m[1] === 'DETAIL' || m[1] === 'HINT' ? m[1] : undefined;
-        if (field && l)
-            out.push(m ? `${m[1]}: ${m[2]}` : l);
+        else if (field === 'ERROR')
+            out[0] += `\\n${l}`;
+        if (m && field)
+            out.push(`${m[1]}: ${m[2]}`);
+        else if (field && field !== 'ERROR' && l)
+            out.push(l);
     }
     return log.excerpt(out.join(' '), 600);
 }
@@ -5866,6 +6269,8 @@ function decoder(encoding) {
  */
 function tocReader(into) {
     let decode = decoder('UTF8');
+    /** The statements of the schema ACL entry being read, until the next header. */
+    let grants;
     const reader = scriptFilter({
         unwrap: false,
         onStatement: {
@@ -5892,12 +6297,20 @@ function tocReader(into) {
                     into.objects.push({ type: dropped[1], schema: '-', name: dropped[2] });
                 return;
             }
+            // Its statements come after the header's closing `--`; the next comment ends them (`\unrestrict` is psql's).
+            if (grants && ascii.startsWith('--') && grants.length)
+                grants = undefined;
+            else if (grants && !ascii.startsWith('--') && !ascii.startsWith('\\') && ascii.trim())
+                grants.push(decode(raw).replace(/\r?\n$/, ''));
             if (!ascii.startsWith('-- Name: '))
                 return;
+            grants = undefined;
             const m = TOC_COMMENT.exec(decode(raw).replace(/\r?\n$/, ''));
             if (!m)
                 return;
             const [, name, type, schema] = m;
+            if (type === 'ACL' && name.startsWith('SCHEMA '))
+                grants = into.schemaGrants[name.slice('SCHEMA '.length)] ??= [];
             if (RELATION_TYPES.has(type))
                 into.relations.push({ schema, name, type });
             else if (OBJECT_TYPES.has(type))
@@ -5917,7 +6330,7 @@ function tocReader(into) {
  * pg_restore --clean's DROP statements (archives), or the script itself (plain, dumped with them).
  */
 async function readSnapshotContents(path, format, pgRestore) {
-    const contents = { relations: [], tables: [], tableObjects: [], objects: [], largeObjects: false, schemas: [] };
+    const contents = { relations: [], tables: [], tableObjects: [], objects: [], largeObjects: false, schemas: [], schemaGrants: {} };
     const sink = tocReader(contents);
     if (format === 'plain') {
         try {
@@ -6387,6 +6800,7 @@ function foreignKeyStatements(plan) {
  * what is there when the restore runs, not what a planning session saw minutes earlier.
  */
 
+
 /** pg_default_acl's object types, as ALTER DEFAULT PRIVILEGES names them. */
 const restore_privileges_OBJECT_TYPES = { r: 'TABLES', S: 'SEQUENCES', f: 'FUNCTIONS', T: 'TYPES', n: 'SCHEMAS', L: 'LARGE OBJECTS' };
 const objectsCase = (col) => `CASE ${col} ${Object.entries(restore_privileges_OBJECT_TYPES).map(([t, k]) => `WHEN '${t}' THEN '${k}'`).join(' ')} END`;
@@ -6487,15 +6901,117 @@ function resetSchemaPrivileges(schemas) {
     // aclitem has no ordering, so "at its baseline" compares the arrays as sets (makeaclitem gives one
     // item per privilege; aclexplode splits both alike).
     const rows = `SELECT '' AS head, 'SCHEMA ' || quote_ident(b.nspname) AS target, ' CASCADE' AS tail, b.current AS revoke_acl, b.base AS grant_acl
-     FROM (SELECT n.nspname, coalesce(n.nspacl, acldefault('n', n.nspowner)) AS current, ${SCHEMA_BASELINE} AS base
-             FROM pg_catalog.pg_namespace n
-             LEFT JOIN pg_catalog.pg_init_privs p ON p.classoid = 'pg_catalog.pg_namespace'::regclass AND p.objoid = n.oid AND p.objsubid = 0
-            WHERE n.nspname = ANY (ARRAY[${schemas.map(db_catalog/* quoteLiteral */.ce).join(', ')}]::text[])) b
+     FROM (${schemaAcls(schemas)}) b
     WHERE EXISTS (SELECT e.grantor, e.grantee, e.privilege_type, e.is_grantable FROM aclexplode(b.current) e
                   EXCEPT SELECT e.grantor, e.grantee, e.privilege_type, e.is_grantable FROM aclexplode(b.base) e)
        OR EXISTS (SELECT e.grantor, e.grantee, e.privilege_type, e.is_grantable FROM aclexplode(b.base) e
                   EXCEPT SELECT e.grantor, e.grantee, e.privilege_type, e.is_grantable FROM aclexplode(b.current) e)`;
     return changeBlock(rows);
+}
+/** (nspname, nspowner, oid, current, base) of each schema named that exists: its ACL now, and its SCHEMA_BASELINE. */
+const schemaAcls = (schemas) => `SELECT n.nspname, n.nspowner, n.oid, coalesce(n.nspacl, acldefault('n', n.nspowner)) AS current, ${SCHEMA_BASELINE} AS base
+             FROM pg_catalog.pg_namespace n
+             LEFT JOIN pg_catalog.pg_init_privs p ON p.classoid = 'pg_catalog.pg_namespace'::regclass AND p.objoid = n.oid AND p.objsubid = 0
+            WHERE n.nspname = ANY (ARRAY[${schemas.map(db_catalog/* quoteLiteral */.ce).join(', ')}]::text[])`;
+const IDENT = String.raw `"(?:[^"]|"")+"|[^\s";,]+`;
+/** pg_dump's statements for a schema's ACL (buildACLCommands), one a line. */
+const ACL_STATEMENT = new RegExp(String.raw `^(GRANT|REVOKE)( GRANT OPTION FOR)? ([A-Z]+(?:, ?[A-Z]+)*) ON SCHEMA [\s\S]+ (?:TO|FROM) (${IDENT})( WITH GRANT OPTION)?;$`);
+const SET_AUTHORIZATION = new RegExp(String.raw `^SET SESSION AUTHORIZATION (${IDENT});$`);
+const SCHEMA_PRIVILEGES = ['USAGE', 'CREATE'];
+/**
+ * The ACL a kept schema ends with: its `base` (what resetSchemaPrivileges resets it to) with the
+ * snapshot's `statements` for it replayed, as its script runs them after the reset. A grant is the
+ * owner's unless the script set the session's authorization to its grantor. Undefined when a
+ * statement is not one pg_dump writes.
+ */
+function replayGrants(base, statements, owner) {
+    const acl = new Map(base.map((e) => [`${e.grantor} ${e.grantee} ${e.privilege}`, { ...e }]));
+    let grantor = owner;
+    for (const statement of statements) {
+        if (statement === 'RESET SESSION AUTHORIZATION;')
+            grantor = owner;
+        else if (SET_AUTHORIZATION.test(statement))
+            grantor = SET_AUTHORIZATION.exec(statement)[1];
+        else {
+            const m = ACL_STATEMENT.exec(statement);
+            if (!m)
+                return undefined;
+            const [, verb, optionOnly, list, grantee, withOption] = m;
+            const privileges = list === 'ALL' ? SCHEMA_PRIVILEGES : list.split(/, ?/);
+            if (privileges.some((p) => !SCHEMA_PRIVILEGES.includes(p)))
+                return undefined;
+            for (const privilege of privileges) {
+                const key = `${grantor} ${grantee} ${privilege}`;
+                const had = acl.get(key);
+                if (verb === 'GRANT')
+                    acl.set(key, { grantor, grantee, privilege, grantable: Boolean(withOption) || Boolean(had?.grantable) });
+                else if (optionOnly && had)
+                    had.grantable = false;
+                else
+                    acl.delete(key);
+            }
+        }
+    }
+    return [...acl.values()];
+}
+const sameEntry = (a, b) => a.grantor === b.grantor && a.grantee === b.grantee && a.privilege === b.privilege && a.grantable === b.grantable;
+const describeEntry = (e) => `${e.privilege}${e.grantable ? ' WITH GRANT OPTION' : ''} for ${e.grantee} (granted by ${e.grantor})`;
+/**
+ * Refuses, while the restore is planned, a restore that would leave a kept schema's privileges other
+ * than the snapshot's. resetSchemaPrivileges and the script's grants change a schema's ACL only where
+ * PostgreSQL lets the restoring role: acting as its owner (the owner, a member of the owning role, a
+ * superuser). Any other role's REVOKE takes back only the grants it made itself, and PostgreSQL only
+ * warns for the rest (or, with a grant option, not even that), so a grant made since the snapshot
+ * (`GRANT CREATE ON SCHEMA public TO intruder`) would outlive a restore that says it succeeded. So
+ * each kept schema's ACL now is compared with the one the restore would give it (replayGrants);
+ * a role that cannot make the difference go is refused, naming it. `grants` are the snapshot's
+ * statements by schema, its name quoted where needed (SnapshotContents.schemaGrants).
+ */
+async function requireSchemaPrivileges(session, schemas, grants) {
+    if (!schemas.length)
+        return;
+    const entries = (acl) => `coalesce((SELECT json_agg(json_build_object('grantor', ${GRANTEE('e.grantor')}, 'grantee', ${GRANTEE('e.grantee')}, 'privilege', e.privilege_type, 'grantable', e.is_grantable)) FROM aclexplode(${acl}) e), '[]')`;
+    const { rows } = await session.query(`SELECT quote_ident(b.nspname) AS quoted, ${GRANTEE(ME)} AS me, ${GRANTEE('b.nspowner')} AS owner,
+            pg_has_role(current_user, b.nspowner, 'USAGE') AS acts_as_owner,
+            NOT o.rolsuper AND o.rolname <> 'pg_database_owner' AS grantable_owner,
+            ${entries('b.current')} AS current, ${entries('b.base')} AS base
+       FROM (${schemaAcls(schemas)}) b JOIN pg_catalog.pg_roles o ON o.oid = b.nspowner
+      ORDER BY b.nspname`);
+    const refused = [];
+    for (const r of rows.filter((r) => !r.acts_as_owner)) {
+        const target = replayGrants(r.base, grants[r.quoted] ?? [], r.owner);
+        // Its script's own grants run as they are; only a difference the role cannot undo is refused.
+        const changeable = (e) => e.grantor === r.me;
+        if (!target) {
+            refused.push({ schema: r.quoted, what: `the snapshot's privileges for it are written in a way restore-db does not read (${(grants[r.quoted] ?? []).join(' ')}), so it cannot tell whether the restore would give them back`, fix: [] });
+            continue;
+        }
+        const stays = r.current.filter((e) => !target.some((t) => sameEntry(t, e)) && !changeable(e));
+        const missing = target.filter((t) => !r.current.some((e) => sameEntry(t, e)) && !changeable(t));
+        if (!stays.length && !missing.length)
+            continue;
+        const what = [
+            ...(stays.length ? [`${stays.map(describeEntry).join(', ')} would stay, which the snapshot does not have`] : []),
+            ...(missing.length ? [`${missing.map(describeEntry).join(', ')} would be missing, which the snapshot has`] : []),
+        ].join('; ');
+        // As the owner, what brings its ACL to the snapshot's (grants another grantor made are theirs to revoke).
+        const fix = [
+            ...stays.filter((e) => e.grantor === r.owner).map((e) => `REVOKE ${e.privilege} ON SCHEMA ${r.quoted} FROM ${e.grantee} CASCADE;`),
+            ...missing.filter((e) => e.grantor === r.owner).map((e) => `GRANT ${e.privilege} ON SCHEMA ${r.quoted} TO ${e.grantee}${e.grantable ? ' WITH GRANT OPTION' : ''};`),
+        ];
+        refused.push({ schema: r.quoted, what: `it is owned by ${r.owner}, and ${what}`, fix });
+    }
+    if (!refused.length)
+        return;
+    const me = rows[0].me;
+    const owners = rows.filter((r) => !r.acts_as_owner && refused.some((f) => f.schema === r.quoted));
+    const ways = [
+        ...owners.filter((r) => r.grantable_owner).map((r) => `GRANT ${r.owner} TO ${me};`),
+        ...owners.map((r) => `ALTER SCHEMA ${r.quoted} OWNER TO ${me};`),
+    ];
+    const fixes = refused.flatMap((f) => f.fix);
+    throw new errors/* RollbackKitError */.dp(`User ${me} cannot restore the privileges of ${refused.map((f) => `schema ${f.schema}`).join(', ')} to the snapshot's: the restore keeps the schema and resets its privileges, which PostgreSQL lets only its owner (or a member of the owning role, or a superuser) do, and ${refused.map((f) => `for ${f.schema} ${f.what}`).join('; ')}.`, `Restore as the schema's owner, or let ${me} act as it: ${ways.join(' ')} A grant option (GRANT … WITH GRANT OPTION) is not enough: it lets a role take back only the grants it made itself.` +
+        `${fixes.length ? ` Or, as the owner, make its privileges the snapshot's first: ${fixes.join(' ')}` : ''} Then run again. Nothing was changed: the check ran before anything was locked.`);
 }
 /** What the restore does with the restoring role's default privileges, to say so; and the entries it cannot set aside. */
 async function readOwnDefaultPrivileges(session) {
@@ -6638,19 +7154,23 @@ async function readManifest(path) {
     catch (err) {
         if (err instanceof files/* FileRefused */.rV)
             throw new errors/* RollbackKitError */.dp(`${path} is not a rollback-kit snapshot manifest: ${err.why}.`, BROKEN_HINT);
-        const why = err.code === 'ENOENT' ? 'it does not exist' : 'it is not valid JSON';
+        // Only a manifest that is not there is a matter of keeping it beside its snapshot; one that is
+        // there and cannot be parsed (cut short, overwritten) is damaged, as a dump that fails its hash.
+        if (err instanceof SyntaxError)
+            throw new errors/* RollbackKitError */.dp(`Cannot read the snapshot manifest ${path}: it is not valid JSON.`, BROKEN_HINT);
+        const why = err.code === 'ENOENT' ? 'it does not exist' : err.message.replace(/\.$/, '');
         throw new errors/* RollbackKitError */.dp(`Cannot read the snapshot manifest ${path}: ${why}.`, 'snapshot-db writes it next to each snapshot; keep the two together.');
     }
     const m = parsed;
     if (m?.tool !== 'rollback-kit')
-        throw new errors/* RollbackKitError */.dp(`${path} is not a rollback-kit snapshot manifest.`);
+        throw new errors/* RollbackKitError */.dp(`${path} is not a rollback-kit snapshot manifest.`, BROKEN_HINT);
     const problem = manifestProblem(m);
     if (problem)
         throw new errors/* RollbackKitError */.dp(`${path} is not a valid rollback-kit snapshot manifest: ${problem}.`, BROKEN_HINT);
     // Written before the field was: hashed as version 1.
     return { ...m, fingerprint: m.fingerprint ?? 1 };
 }
-const BROKEN_HINT = 'It was edited or damaged, so its snapshot cannot be checked against it: do not restore that snapshot; take or pick another one.';
+const BROKEN_HINT = "It was edited or damaged, so its snapshot cannot be checked against it (the dump's sha256 is recorded only there): do not restore that snapshot; take or pick another one.";
 /**
  * What is wrong with a parsed manifest, or undefined. Every field restore-db, run-down-migrations
  * and the reports rely on is checked for its type and range, as snapshot-db writes it (older
@@ -6691,8 +7211,8 @@ function manifestProblem(m) {
         obj(filter) && strings(filter.schemas) && strings(filter.excludeSchemas) && strings(filter.excludeTableData) && (filter.everySchema === undefined || typeof filter.everySchema === 'boolean'),
     ]);
     const tables = m.tables;
-    const badTable = Array.isArray(tables) ? tables.findIndex((t) => !(obj(t) && str(t.schema) && str(t.name) && (t.rows === null || count(t.rows)))) : 0;
-    checks.push([`tables must be a list of {schema, name, rows} with rows a count or null${Array.isArray(tables) ? ` (entry ${badTable + 1} is not)` : ''}`, badTable < 0]);
+    const badTable = Array.isArray(tables) ? tables.findIndex((t) => !(obj(t) && str(t.schema) && str(t.name) && (t.rows === null || count(t.rows)) && (t.oid === undefined || count(t.oid)))) : 0;
+    checks.push([`tables must be a list of {schema, name, rows} with rows a count or null (and oid a number when present)${Array.isArray(tables) ? ` (entry ${badTable + 1} is not)` : ''}`, badTable < 0]);
     checks.push(['rowCounts must be "dumped" when present', m.rowCounts === undefined || m.rowCounts === 'dumped']);
     const objects = m.objects;
     const OBJECTS = ['schemas', 'tables', 'views', 'materializedViews', 'functions', 'triggers', 'sequences', 'policies'];
@@ -7219,7 +7739,7 @@ async function takeSnapshot(req, log) {
                     try {
                         const big = await (0,db_catalog/* countRows */.BO)(session, catalog.tables.filter((t) => t.bytes >= SMALL_TABLE_BYTES), selection.excludeData);
                         const counted = new Map([...side.value.small, ...big].map((t) => [(0,db_catalog/* tableKey */.ih)(t), t]));
-                        return catalog.tables.map((t) => counted.get((0,db_catalog/* tableKey */.ih)(t)));
+                        return catalog.tables.map((t) => ({ ...counted.get((0,db_catalog/* tableKey */.ih)(t)), oid: t.oid }));
                     }
                     catch (err) {
                         throw sideError(err, where, req.target.user, log);
@@ -8317,6 +8837,8 @@ async function restoreOrPreview(req, log, dryRun) {
             const plan = req.clean ? await planRestore(s, contents, where) : { dropped: [], keptPartitions: [], droppedForeignKeys: [], keptForeignKeys: [], keptViews: [], discarded: [] };
             // Before anything is locked or kept: a role that may not drop what the plan and the snapshot's script drop would fail only at the first DROP.
             await requireRestorePrivileges(s, plan, req.clean ? contents.objects : [], contents.schemas);
+            // The schemas resetSchemaPrivileges resets: a difference the role could not undo would outlive the restore.
+            await requireSchemaPrivileges(s, manifest.filter.schemas, contents.schemaGrants);
             return { serverMajor, pgRestore, contents, plan, extra, notMemberOf, defaults, source };
         }, planningGone);
         if (contents.largeObjects && manifest.format === 'plain') {
@@ -8554,6 +9076,19 @@ async function withPlanningSession(req, where, log, fn, onClose) {
 const PLANNING_CLOSE_MS = 2000;
 /** What the epilogue's check raises: psql reports it as the reason the restore did not commit. */
 const ROW_CHECK_PREFIX = 'rollback-kit: the restore does not hold the rows the snapshot holds: ';
+/** The row check's failure for a table whose rows row-level security hides from the user: its count could not be trusted. */
+const ROW_SECURITY_PREFIX = 'rollback-kit: row-level security hides rows of table ';
+/**
+ * The SQL text expression `expr` with its control characters written as escapes (a newline as `\n`,
+ * others as `\x1b`), for a message rollback-kit raises that quotes names: psql prints a message as
+ * it is, and its stderr is read line by line (psqlError), so a name holding a newline would end the
+ * message there, and one holding "\nCONTEXT:  " could not be told from psql's own fields. One line,
+ * it is read whole. (chr(92), a backslash, whatever standard_conforming_strings the script left.)
+ */
+function visibleText(expr) {
+    const escape = "chr(92) || CASE ascii(c) WHEN 10 THEN 'n' WHEN 13 THEN 'r' WHEN 9 THEN 't' ELSE 'x' || lpad(to_hex(ascii(c)), 2, '0') END";
+    return `(SELECT string_agg(CASE WHEN ascii(c) < 32 OR ascii(c) BETWEEN 127 AND 159 THEN ${escape} ELSE c END, '' ORDER BY i) FROM unnest(string_to_array(${expr}, NULL)) WITH ORDINALITY AS u(c, i))`;
+}
 /**
  * Tables at least this big (128 MB) are counted with the server's parallel workers, smaller ones
  * without: measured on the restore's own transaction, a 260 MB table counted in 75 ms with two
@@ -8597,6 +9132,8 @@ function tablesBeforeStatement() {
  * plan per table (a UNION ALL of thousands plans slower than it runs; batches of 50 or 200 counts per
  * statement measured no faster). The counts are kept in arrays, which PL/pgSQL appends to in place: a
  * jsonb rebuilt for every table made the check quadratic (at 1,000 small tables, 0.42 s → 0.15 s).
+ * A table counted whose rows row-level security hides from the user (row_security_active) fails the
+ * check: its count is only what the policies show, and could match the manifest with other rows there.
  */
 function rowCheckStatement(manifest, serverMajor) {
     const tables = manifest.tables.filter((t) => t.rows !== null);
@@ -8620,6 +9157,8 @@ function rowCheckStatement(manifest, serverMajor) {
         '    END IF;',
         // Counts that disagree with the manifest are not taken at their word: the table is counted.
         '    IF n IS DISTINCT FROM r.rows THEN',
+        // A count the policies cut could match the manifest while the table holds other rows.
+        `      IF row_security_active(rel) THEN RAISE EXCEPTION '${ROW_SECURITY_PREFIX}%', rel; END IF;`,
         `      PERFORM set_config('max_parallel_workers_per_gather', CASE WHEN pg_relation_size(rel) >= ${PARALLEL_COUNT_BYTES} THEN workers ELSE '0' END, true);`,
         `      EXECUTE format('SELECT count(*) FROM ${only}%s', rel) INTO n;`,
         '    END IF;',
@@ -8629,7 +9168,7 @@ function rowCheckStatement(manifest, serverMajor) {
         '  END LOOP;',
         "  SELECT array_agg(format('%s (%s expected, %s restored)', x.k, x.e, x.got) ORDER BY x.k) INTO bad",
         '    FROM (SELECT u.k, sum(u.e) AS e, sum(u.got) AS got FROM unnest(keys, expected, restored) AS u(k, e, got) GROUP BY u.k) AS x WHERE x.e <> x.got;',
-        `  IF bad IS NOT NULL THEN RAISE EXCEPTION '${ROW_CHECK_PREFIX}%', array_to_string(bad[1:5], ', ') || CASE WHEN cardinality(bad) > 5 THEN format(' and %s more', cardinality(bad) - 5) ELSE '' END; END IF;`,
+        `  IF bad IS NOT NULL THEN RAISE EXCEPTION '${ROW_CHECK_PREFIX}%', ${visibleText("array_to_string(bad[1:5], ', ') || CASE WHEN cardinality(bad) > 5 THEN format(' and %s more', cardinality(bad) - 5) ELSE '' END")}; END IF;`,
         'END',
     ].join('\n');
     return (0,db_catalog/* doBlock */.hq)('rk_rows', body);
@@ -8980,6 +9519,10 @@ async function applySnapshot(a, processes, log) {
     }
     if (error.startsWith(ROW_CHECK_PREFIX)) {
         throw new errors/* RollbackKitError */.dp(`Restore into ${where} was rolled back: the tables did not hold the rows the snapshot holds before the commit: ${log.redact(error.slice(ROW_CHECK_PREFIX.length)).replace(/\.$/, '')}.`, `${state}${undo} The snapshot and its manifest disagree: take or pick another snapshot, and report this if it repeats.`, UNCHANGED);
+    }
+    if (error.startsWith(ROW_SECURITY_PREFIX)) {
+        const who = (0,db_catalog/* quoteIdent */.v4)(req.target.user);
+        throw new errors/* RollbackKitError */.dp(`Restore into ${where} was rolled back: row-level security hides rows of table ${log.redact(error.slice(ROW_SECURITY_PREFIX.length)).replace(/\.$/, '')} from user ${who}, so whether it holds the snapshot's rows could not be checked.`, `${state}${undo} Let user ${who} bypass row-level security (ALTER ROLE ${who} BYPASSRLS;), or restore as a superuser, then run again.`, UNCHANGED);
     }
     if ((0,lock_wait/* isLockTimeout */.Td)(error) || watch.cancelled())
         throw (0,lock_wait/* lockTimeoutError */.rB)(`Restore into ${where}`, req.lockTimeoutSeconds, blockers, `${state}${undo}`, log, UNCHANGED);

@@ -8965,7 +8965,7 @@ exports.visitAsync = visitAsync;
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(76760);
-/* harmony import */ var _core_action_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(46872);
+/* harmony import */ var _core_action_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(58245);
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8005);
 /* harmony import */ var _core_secret_input_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(8347);
 /* harmony import */ var _core_stop_signals_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(61042);
@@ -9126,6 +9126,7 @@ const body = async (log, signal, report) => {
         workspace,
         snapshotDir: (0,node_path__WEBPACK_IMPORTED_MODULE_0__.join)(process.env.RUNNER_TEMP || process.cwd(), 'rollback-kit', 'snapshots'),
         runnerTemp: process.env.RUNNER_TEMP || undefined,
+        made: (path) => _core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .madeThisStep */ .IC.add(path),
         github: {
             repository: repository ?? '',
             apiUrl: process.env.GITHUB_API_URL || 'https://api.github.com',
@@ -9211,13 +9212,14 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 46872:
+/***/ 58245:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
   hF: () => (/* binding */ input),
+  IC: () => (/* binding */ madeThisStep),
   Cs: () => (/* binding */ runAction),
   n0: () => (/* binding */ setOutputs)
 });
@@ -9391,6 +9393,11 @@ const COOKIE_NAME_START = `(?<![^\\s=;,:"'\\\\/()<>@[\\]?{}])`;
 const AUTH_SCHEMES = 'bearer|basic|token|bot|api-?key|key|negotiate|ntlm|kerberos|ssws|splunk|dpop|digest|oauth|aws4-hmac-sha256';
 const AUTH_SCHEME = new RegExp(`^(?:${AUTH_SCHEMES})$`, 'i');
 /**
+ * Where a header's name may start: not inside a word, or right after curl's or wget's `-H` glued
+ * to it with no space or quote (`-HAuthorization:…`, `-HCookie:…`), which getopt reads as `-H …`.
+ */
+const HEADER_NAME_START = `(?:(?<![A-Za-z0-9-])|(?<=(?:^|[\\s"'=])-H))`;
+/**
  * What is glued to a known token with no separator: more token characters, and a `.` between them
  * (not a sentence's last `.`). Two tokens pasted together (`ghp_…ghp_…`, `xoxb-…ya29.…`) would
  * otherwise show the second one's body: the first's ended where its characters did, and the second's
@@ -9433,7 +9440,7 @@ const SHAPES = [
     // scheme's parameters (Digest's `username="a"`; Digest's `response=`, below; a secret-named one,
     // OAuth's `oauth_token=`, AWS SigV4's `Signature=`, is hidden by its name).
     {
-        pattern: new RegExp(`(?<![A-Za-z0-9-])((?:proxy-)?authorization\\\\?["']?[ \\t]*[:=][ \\t]*\\\\?["']?)(?:(${AUTH_SCHEMES})[ \\t]+)?([^\\s"',;\\\\]+)(?=([ \\t]+[A-Za-z])?)`, 'gi'),
+        pattern: new RegExp(`${HEADER_NAME_START}((?:proxy-)?authorization\\\\?["']?[ \\t]*[:=][ \\t]*\\\\?["']?)(?:(${AUTH_SCHEMES})[ \\t]+)?([^\\s"',;\\\\]+)(?=([ \\t]+[A-Za-z])?)`, 'gi'),
         replace: (m, head, scheme, credential, wordAfter) => {
             if ((0,url_secrets/* isPlaceholder */.wK)(credential) || /^\$[{(]/.test(credential) || /^<[^>]*>$/.test(credential))
                 return m;
@@ -9490,11 +9497,11 @@ const SHAPES = [
     prefixed(/(?<![A-Za-z0-9_-])(do[por]_v1_|shp(?:at|ca|pa|ss)_)[A-Fa-f0-9]{32,}/g),
     // Cookies (`sid=…; theme=dark`, `sid=…; Path=/; HttpOnly`): every `name=value` pair and
     // attribute, as a Cookie or Set-Cookie header, a `cookie:` or `cookie=` in any case, `cookie …`
-    // in prose and curl's `-b` / `--cookie`; what follows the pairs (the rest of a sentence, a
+    // in prose and curl's `-b` (glued too: `-bsid=…`) / `--cookie`; what follows the pairs (the rest of a sentence, a
     // closing bracket) stays. Only a value with `name=` in it, so "the Cookie: header" and
     // `curl -b cookies.txt` stay.
     {
-        pattern: new RegExp(`(?<![A-Za-z0-9-])((?:(?:set-)?cookies?(?:[ \\t]+header)?(?:\\\\?["']?[ \\t]*[:=][ \\t]*|[ \\t]+)|(?:-b|--cookie)(?:[ \\t]+|=))\\\\?["']?)(${COOKIE_PAIRS})`, 'gi'),
+        pattern: new RegExp(`${HEADER_NAME_START}((?:(?:set-)?cookies?(?:[ \\t]+header)?(?:\\\\?["']?[ \\t]*[:=][ \\t]*|[ \\t]+)|-b(?:[ \\t]+|=)?|--cookie(?:[ \\t]+|=))\\\\?["']?)(${COOKIE_PAIRS})`, 'gi'),
         replace: (m, head, pairs) => {
             // Spaces around the first `=` only in a header (`Cookie: a = b`): in prose and after curl's
             // -b they are other words (`cookie size = 4096`).
@@ -9510,11 +9517,11 @@ const SHAPES = [
         pattern: /(?<![A-Za-z0-9-])(set-cookie\\?["']?[ \t]*:[ \t]*\[)([^\]\r\n]*)/gi,
         replace: (_m, head, list) => `${head}${list.replace(new RegExp(`${COOKIE_NAME_START}${COOKIE_PAIRS}`, 'g'), HIDDEN)}`,
     },
-    // curl's `-u user:password` / `--user user:password`: the user stays. `-u 1000:1000` (docker's
+    // curl's `-u user:password` (glued too: `-uuser:password`) / `--user user:password`: the user stays. `-u 1000:1000` (docker's
     // uid:gid) and `-u user:$PASS` are no password, and `-u redis://…` is a URL (redis-cli's), whose
     // password the URL shape hides.
     {
-        pattern: /(?<![A-Za-z0-9_-])((?:-u|--user)(?:[ \t]+|=)(?:(['"])[^\s:'"]+:|[^\s:'"]+:))((?<=['"][^\s:'"]+:)[^'"\r\n]+|[^\s'"]+)/g,
+        pattern: /(?<![A-Za-z0-9_-])((?:-u(?:[ \t]+|=)?|--user(?:[ \t]+|=))(?:(['"])[^\s:'"]+:|[^\s:'"]+:))((?<=['"][^\s:'"]+:)[^'"\r\n]+|[^\s'"]+)/g,
         replace: (m, head, _quote, password) => ((0,url_secrets/* isPlaceholder */.wK)(password) || /^\d+$/.test(password) || password.startsWith('//') ? m : `${head}${HIDDEN}`),
     },
     // A DSN whose URL user is a 32-hex key (Sentry's `https://<key>@o1.ingest.sentry.io/1`).
@@ -9555,6 +9562,8 @@ function token_shapes_closed(text, end, quote) {
 }
 /** What precedes a header given to curl or wget: `-H "`, `--header '`, `-H=`, and glued, `-H'`. */
 const CURL_HEADER = /(?:^|\s)(?:-H|--header)(?:[ \t]+|=)?["']?$/;
+/** A header's name glued to `-H` with nothing between (`-Htoken`), read as one name run by NAMED_VALUE. */
+const GLUED_HEADER = /^-H[A-Za-z]/;
 /** The rest of a bare value from an `&`, and white space then a word after a value. */
 const AMPERSAND_RUN = /[^\s"'`,;<>\\{}[\]()]*/y;
 const WORDS_FOLLOW = /[ \t]+\S/y;
@@ -9576,7 +9585,10 @@ function hideNamedValues(text) {
     let done = 0;
     const re = new RegExp(NAMED_VALUE);
     for (let m = re.exec(text); m; m = re.exec(text)) {
-        const [whole, name, nameQuote, sep, q1, v1, q2, v2, q3, v3, tag, dollarValue, closeTag, bare] = m;
+        const [whole, written, nameQuote, sep, q1, v1, q2, v2, q3, v3, tag, dollarValue, closeTag, bare] = m;
+        // A header glued to curl's or wget's -H (`-Htoken:…`, `-HX-Api-Key:…`): the name is what follows it.
+        const glued = sep.includes(':') && GLUED_HEADER.test(written);
+        const name = glued ? written.slice(2) : written;
         if (tag !== undefined) {
             // A dollar-quoted literal: taken whole, its tags kept; one cut short hidden as far as it is
             // seen. Read on after it (a `$` run that is no value is read once: the next match starts past it).
@@ -9590,7 +9602,7 @@ function hideNamedValues(text) {
             continue;
         }
         const quote = q1 ?? q2 ?? q3;
-        const head = m.index + name.length + nameQuote.length + sep.length;
+        const head = m.index + written.length + nameQuote.length + sep.length;
         const colon = sep.includes(':');
         let end = m.index + whole.length;
         // `&` ends a value in a URL's query (`a=b&c=d`), not in `Password: Tr0ub4dor&3`.
@@ -9601,7 +9613,7 @@ function hideNamedValues(text) {
         const value = v1 ?? v2 ?? v3 ?? text.slice(head, end);
         const form = () => {
             WORDS_FOLLOW.lastIndex = end;
-            const header = CURL_HEADER.test(text.slice(Math.max(0, m.index - 12), m.index));
+            const header = glued || CURL_HEADER.test(text.slice(Math.max(0, m.index - 12), m.index));
             return { nameQuoted: Boolean(nameQuote), valueQuoted: Boolean(quote), spaced: /:[ \t]/.test(sep), colon, wordsFollow: WORDS_FOLLOW.test(text), nextWord: nextWord(text, end), header };
         };
         if (quote && !token_shapes_closed(text, end, quote)) {
@@ -9659,48 +9671,93 @@ function hideOptionValues(text) {
 }
 /**
  * Short password options: mysql's (and mariadb's) `-p<password>`, joined (`-p` alone asks for
- * it), redis-cli's `-a <password>`, a registry login's and sshpass' `-p <password>`. Hidden only in
- * that program's command: the text back to the command's start (`;`, `|`, `&`, a line's start; at
- * most CLIENT_LOOK_BACK characters) names it, so `mkdir -p`, `docker run -p8080:80` and `cp -a` stay.
+ * it), redis-cli's `-a <password>`, a registry login's `-p <password>` and sqlcmd's `-P
+ * <password>`, spaced or glued (`-pPASS`: their parsers read it as `-p PASS`). Hidden only in that
+ * program's command: after its name, before the command's end (`;`, `|`, `&`, a line's end), so
+ * `mkdir -p`, `docker run -p8080:80` and `cp -a` stay. sshpass' -p is read apart (hideSshpass).
  */
 const CLIENT_OPTIONS = [
-    // `docker login -u ci -p …` (and podman's, helm registry's, az's), MongoDB's shells and tools:
-    // after a space. SQL Server's sqlcmd and bcp: `-P …`.
+    // `docker login -u ci -p …` (and podman's, helm registry's, az's), MongoDB's shells and tools.
+    // SQL Server's sqlcmd and bcp: `-P …`.
     {
-        option: /(?<![A-Za-z0-9_-])(-p[ \t]+)(?:'([^'\r\n]*)'|"([^"\r\n]*)"|([^\s'";|&-][^\s'";|&]*))/g,
-        client: /(?:^|[\s/"'])(?:(?:docker|podman|nerdctl|buildah|skopeo|oras|helm[ \t]+registry|az|cf)[ \t]+login|mongo(?:sh|dump|restore|export|import|stat|top)?)[ \t]/,
+        option: /(?<![A-Za-z0-9_-])(-p[ \t]*)(?:'([^'\r\n]*)'|"([^"\r\n]*)"|([^\s'";|&-][^\s'";|&]*))/g,
+        client: /(?:^|[\s/"'])(?:(?:docker|podman|nerdctl|buildah|skopeo|oras|helm[ \t]+registry|az|cf)[ \t]+login|mongo(?:sh|dump|restore|export|import|stat|top)?)[ \t]/g,
     },
-    // `sshpass -p …`: sshpass runs the command after its own options, so only a -p among those is
-    // its password; in `sshpass -p … ssh -p 2222 host` the second is ssh's port. Its options with a
-    // value are -f, -d, -p and -P, and -e, -v, -h and -V have none (each read one way).
-    {
-        option: /(?<![A-Za-z0-9_-])(-p[ \t]+)(?:'([^'\r\n]*)'|"([^"\r\n]*)"|([^\s'";|&-][^\s'";|&]*))/g,
-        client: /(?:^|[\s/"'])sshpass(?:[ \t]+(?:-[fdpP][ \t]*(?:'[^'\r\n]*'|"[^"\r\n]*"|[^\s'"]+)|-[evhV]+))*[ \t]+$/,
-    },
-    // …and glued (`sshpass -pPASS ssh -p 2222 host`: getopt reads `-pPASS` as `-p PASS`).
-    {
-        option: /(?<![A-Za-z0-9_-])(-p)(?:'([^'\r\n]*)'|"([^"\r\n]*)"|([^\s'";|&-][^\s'";|&]*))/g,
-        client: /(?:^|[\s/"'])sshpass(?:[ \t]+(?:-[fdpP][ \t]*(?:'[^'\r\n]*'|"[^"\r\n]*"|[^\s'"]+)|-[evhV]+))*[ \t]+$/,
-    },
-    { option: /(?<![A-Za-z0-9_-])(-P[ \t]+)(?:'([^'\r\n]*)'|"([^"\r\n]*)"|([^\s'";|&-][^\s'";|&]*))/g, client: /(?:^|[\s/"'])(?:sqlcmd|bcp)[ \t]/ },
-    { option: /(?<![A-Za-z0-9_-])(-p)(?:'([^'\r\n]*)'|"([^"\r\n]*)"|([^\s'";|&]+))/g, client: /(?:^|[\s/"'])(?:mysql[a-z]*|mariadb(?:-[a-z]+)?)[ \t]/ },
-    { option: /(?<![A-Za-z0-9_-])(-a[ \t]+)(?:'([^'\r\n]*)'|"([^"\r\n]*)"|([^\s'";|&-][^\s'";|&]*))/g, client: /(?:^|[\s/"'])redis-cli[ \t]/ },
+    { option: /(?<![A-Za-z0-9_-])(-P[ \t]*)(?:'([^'\r\n]*)'|"([^"\r\n]*)"|([^\s'";|&-][^\s'";|&]*))/g, client: /(?:^|[\s/"'])(?:sqlcmd|bcp)[ \t]/g },
+    { option: /(?<![A-Za-z0-9_-])(-p)(?:'([^'\r\n]*)'|"([^"\r\n]*)"|([^\s'";|&]+))/g, client: /(?:^|[\s/"'])(?:mysql[a-z]*|mariadb(?:-[a-z]+)?)[ \t]/g },
+    { option: /(?<![A-Za-z0-9_-])(-a[ \t]+)(?:'([^'\r\n]*)'|"([^"\r\n]*)"|([^\s'";|&-][^\s'";|&]*))/g, client: /(?:^|[\s/"'])redis-cli[ \t]/g },
 ];
-const CLIENT_LOOK_BACK = 200;
+const COMMAND_END = /[;|&\n]/g;
+/**
+ * Where in `text` each command of `client` has its arguments: from after the client's name to the
+ * command's end, in order. Each search goes on from the last command's end, so the text is read once.
+ */
+function clientCommands(text, client) {
+    const commands = [];
+    const re = new RegExp(client);
+    for (let m = re.exec(text); m; m = re.exec(text)) {
+        const start = m.index + m[0].length;
+        COMMAND_END.lastIndex = start;
+        const end = COMMAND_END.exec(text)?.index ?? text.length;
+        commands.push([start, end]);
+        re.lastIndex = end;
+    }
+    return commands;
+}
+/** Whether a password option's value is one to hide: not empty, not hidden already, no placeholder. */
+const hideable = (value) => value !== '' && value !== HIDDEN && !(0,url_secrets/* isPlaceholder */.wK)(value);
 function hideClientPasswords(text) {
-    let out = text;
+    let out = hideSshpass(text);
     for (const { option, client } of CLIENT_OPTIONS) {
-        out = out.replace(option, (m, flag, single, double, bare, at, all) => {
-            const value = single ?? double ?? bare ?? '';
-            const before = all.slice(Math.max(0, at - CLIENT_LOOK_BACK), at);
-            const command = before.slice(Math.max(...[';', '|', '&', '\n'].map((c) => before.lastIndexOf(c))) + 1);
-            if (!client.test(command) || value === '' || value === HIDDEN || (0,url_secrets/* isPlaceholder */.wK)(value))
+        const commands = clientCommands(out, client);
+        if (!commands.length)
+            continue;
+        let k = 0;
+        out = out.replace(option, (m, flag, single, double, bare, at) => {
+            // Matches come in order: the commands that end before this one are passed once.
+            while (k < commands.length && commands[k][1] <= at)
+                k++;
+            const inside = k < commands.length && commands[k][0] <= at;
+            if (!inside || !hideable(single ?? double ?? bare ?? ''))
                 return m;
             const quote = single !== undefined ? "'" : double !== undefined ? '"' : '';
             return `${flag}${quote}${HIDDEN}${quote}`;
         });
     }
     return out;
+}
+/**
+ * `sshpass -p …`: sshpass runs the command after its own options, so only a -p among those is its
+ * password; in `sshpass -p … ssh -p 2222 host` the second is ssh's port. Its options are read
+ * forward from its name, however many and however long (`-f` with a long path): -f, -d, -p and -P
+ * take a value, spaced or glued (`-pPASS`, as getopt reads it), and -e, -v, -h and -V none. Each
+ * option is read one way, and the search goes on after the last one, so the text is read once.
+ */
+const SSHPASS = /(?:^|[\s/"'])sshpass(?=[ \t])/g;
+const SSHPASS_OPTION = /[ \t]+(?:(-[fdpP])([ \t]*)(?:'([^'\r\n]*)'|"([^"\r\n]*)"|([^\s'";|&]+))|-[evhV]+(?![^\s;|&]))/y;
+function hideSshpass(text) {
+    let out = '';
+    let done = 0;
+    const re = new RegExp(SSHPASS);
+    for (let m = re.exec(text); m; m = re.exec(text)) {
+        let i = m.index + m[0].length;
+        for (;;) {
+            SSHPASS_OPTION.lastIndex = i;
+            const o = SSHPASS_OPTION.exec(text);
+            if (!o)
+                break;
+            const [whole, flag, space, single, double, bare] = o;
+            if (flag === '-p' && hideable(single ?? double ?? bare ?? '')) {
+                const quote = single !== undefined ? "'" : double !== undefined ? '"' : '';
+                const value = i + whole.indexOf(flag) + flag.length + space.length;
+                out += `${text.slice(done, value)}${quote}${HIDDEN}${quote}`;
+                done = i + whole.length;
+            }
+            i += whole.length;
+        }
+        re.lastIndex = Math.max(i, re.lastIndex);
+    }
+    return out + text.slice(done);
 }
 /**
  * A setting written by a tool's `config set` (`aws configure set aws_secret_access_key …`,
@@ -9788,12 +9845,14 @@ function hideXmlValues(text) {
  * `UPDATE api_keys SET key = '…'`. A string literal is hidden where its column's name says secret
  * (`token`, `password_hash`, `api_secret`), or where the column is a `key` or `value` of a table
  * whose name says so (`api_keys`, `secrets`); `('theme', 'dark')` into `settings (key, value)`
- * stays. An INSERT without a column list is judged by its table alone (secretRow). A literal is
+ * stays. `INSERT … SELECT 'ci', '…'` too: the SELECT list's values go into the columns as a row's
+ * do (and on after each `UNION [ALL] SELECT`); its FROM, WHERE and the rest are read past, not
+ * judged. An INSERT without a column list is judged by its table alone (secretRow). A literal is
  * quoted (`'…'`, `E'…'`) or dollar-quoted (`$$…$$`, `$tag$…$tag$`). Each statement is read once
  * from its head to the end of its rows, and the search goes on after them: a literal's quotes,
  * `''` inside, and brackets (`crypt('…', gen_salt('bf'))`) are followed, nothing more.
  */
-const SQL_WRITE = /(?<![A-Za-z0-9_])(?:insert\s+into\s+([A-Za-z0-9_."]+)(?:\s*\(([^()]*)\)\s*|\s+)values\s*|update\s+([A-Za-z0-9_."]+)\s+set\s+)/gi;
+const SQL_WRITE = /(?<![A-Za-z0-9_])(?:insert\s+into\s+([A-Za-z0-9_."]+)(?:\s*\(([^()]*)\)\s*|\s+)(values\s*|select(?![A-Za-z0-9_])\s*)|update\s+([A-Za-z0-9_."]+)\s+set\s+)/gi;
 const SQL_IDENTIFIER = /^\s*"?([A-Za-z0-9_]+)"?\s*$/;
 const SQL_ASSIGNMENT = /\s*"?([A-Za-z0-9_]+)"?\s*=/y;
 /** A table's own name (the last of `schema.table`) and its singular, and whether its name says it holds secrets. */
@@ -9916,6 +9975,11 @@ function readSqlValue(text, at, literal, stopAtWord) {
  * space character, so it reads one: the last before the keyword is where it matches.
  */
 const SET_LIST_END = /\s(?:where|returning|from)(?![A-Za-z0-9_])/iy;
+/** A SELECT list ends at its first clause's keyword (or a UNION's); tried as SET_LIST_END is. */
+const SELECT_LIST_END = /\s(?:from|where|group|having|window|order|limit|offset|fetch|for|union|intersect|except|returning|on)(?![A-Za-z0-9_])/iy;
+/** Where the rest of a SELECT stops being read past: a UNION that may bring another SELECT list. */
+const UNION_AT = /\sunion(?![A-Za-z0-9_])/iy;
+const UNION_SELECT = /\s+union(?:\s+all|\s+distinct)?\s+select(?![A-Za-z0-9_])\s*/iy;
 /** Where the literals an SQL write puts into secret columns are in `text`, in order (see SQL_WRITE). */
 function sqlSecretSpans(text) {
     const hide = [];
@@ -9930,12 +9994,31 @@ function sqlSecretSpans(text) {
         if (m[1] !== undefined) {
             const columns = m[2]?.split(',').map((c) => SQL_IDENTIFIER.exec(c)?.[1]);
             const row = columns ? undefined : secretRow(m[1]);
+            const judgeColumn = (column) => {
+                const name = columns?.[column];
+                return judge(columns ? name && secretColumn(m[1], name) : row);
+            };
+            // SELECT lists: `'a', 'b' FROM … UNION ALL SELECT 'c', 'd'`.
+            while (/^select/i.test(m[3])) {
+                for (let column = 0;; column++) {
+                    i = readSqlValue(text, i, judgeColumn(column), SELECT_LIST_END);
+                    if (text[i] !== ',')
+                        break;
+                    i++;
+                }
+                // The rest of this SELECT (FROM, WHERE, a subquery's literals) writes nothing: read past it.
+                while ((i = readSqlValue(text, i, () => { }, UNION_AT)) < text.length && text[i] === ',')
+                    i++;
+                UNION_SELECT.lastIndex = i;
+                if (!UNION_SELECT.test(text))
+                    break;
+                i = UNION_SELECT.lastIndex;
+            }
             // Rows: `(…, …)`, `, (…)` and so on.
-            while (text[i] === '(') {
+            while (/^values/i.test(m[3]) && text[i] === '(') {
                 i++;
                 for (let column = 0;; column++) {
-                    const name = columns?.[column];
-                    i = readSqlValue(text, i, judge(columns ? name && secretColumn(m[1], name) : row));
+                    i = readSqlValue(text, i, judgeColumn(column));
                     if (text[i] !== ',')
                         break;
                     i++;
@@ -9954,7 +10037,7 @@ function sqlSecretSpans(text) {
                 const a = SQL_ASSIGNMENT.exec(text);
                 if (!a)
                     break;
-                i = readSqlValue(text, SQL_ASSIGNMENT.lastIndex, judge(secretColumn(m[3], a[1])), SET_LIST_END);
+                i = readSqlValue(text, SQL_ASSIGNMENT.lastIndex, judge(secretColumn(m[4], a[1])), SET_LIST_END);
                 if (text[i] !== ',')
                     break;
                 i++;
@@ -10063,10 +10146,12 @@ function createLog(sink) {
             // A private key, or an SQL write, printed over many lines: each line alone does not show it is inside one.
             const keyLines = privateKeyLines();
             const sqlLines = sqlWriteLines();
+            // A base64 form a tool wrapped over lines (76 or 64 columns): each line holds only a piece.
+            const wrapped = secrets.wrappedLines();
             return (line) => {
                 // Registered secrets first (redact): the mask knows them whole, and a URL shown without its
                 // userinfo no longer reads as the whole secret (a webhook URL whose path is its credential).
-                const text = sqlLines(keyLines(redact(line, { dropUserinfo: true })));
+                const text = sqlLines(keyLines(wrapped(redact(line, { dropUserinfo: true }))));
                 sink.info(text);
                 return text;
             };
@@ -10082,6 +10167,74 @@ function memoryLog() {
         debug: (m) => lines.push(`debug: ${m}`),
     });
     return Object.assign(log, { lines });
+}
+
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(73024);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(76760);
+;// CONCATENATED MODULE: ./.build/core/made.js
+/**
+ * What a run made where a user pointed it (an output folder, its parents, the .gitignore in a
+ * snapshot folder), recorded as it is made (makeDirectory's `made`), so that a run that ends without
+ * its result (stopped, or a sandbox that failed) takes away again what is still empty of anything
+ * else, and leaves everything else as it is. One set of rules for every caller: the command line's
+ * stop handler (signals.ts), which must finish before the process exits, and the sandbox's cleanup.
+ * Light on purpose: signals.ts loads it before the rest of the command line.
+ */
+
+
+
+class MadeRecord {
+    /** In the order they were made: a folder before what is in it. */
+    paths = [];
+    /** A folder or file this run created (never one that was there before). */
+    add(path) {
+        this.paths.push((0,external_node_path_.resolve)(path));
+    }
+    /** A run that ended with its result keeps what it made: none of it is this record's to remove later. */
+    forget() {
+        this.paths.splice(0);
+    }
+    /**
+     * Removes what was made, the last made first: each folder while it holds nothing but files this
+     * run made (they go with it) and folders this run made that are already gone. A folder that holds
+     * anything else (a snapshot, a report, someone's file, a run beside this one's folder) stays with
+     * all that is in it (our .gitignore too), and so do the folders around it.
+     * Returns the outermost of the made folders left and why, or undefined when all is gone.
+     * Synchronous, so the process may exit right after; it never throws (what it could not remove
+     * is said in the return). Forgets what it was given either way.
+     */
+    removeWhileEmpty(otherThings = 'something else is in it now') {
+        const made = this.paths.splice(0).filter((p) => (0,external_node_fs_.existsSync)(p));
+        if (!made.length)
+            return undefined;
+        const ours = new Set(made);
+        const kept = new Set();
+        const left = (why) => ({ folder: made.find((p) => (0,external_node_fs_.existsSync)(p)) ?? made[0], why });
+        try {
+            for (const p of [...made].reverse()) {
+                if (!(0,external_node_fs_.lstatSync)(p).isDirectory()) {
+                    // A file in a folder this run made goes with that folder, once it is known to hold only ours.
+                    if (!ours.has((0,external_node_path_.dirname)(p)))
+                        (0,external_node_fs_.unlinkSync)(p);
+                    continue;
+                }
+                const names = (0,external_node_fs_.readdirSync)(p).map((name) => (0,external_node_path_.join)(p, name));
+                if (names.some((name) => !ours.has(name) || kept.has(name))) {
+                    kept.add(p);
+                    continue;
+                }
+                for (const name of names)
+                    (0,external_node_fs_.unlinkSync)(name);
+                (0,external_node_fs_.rmdirSync)(p);
+            }
+            return kept.size ? left(otherThings) : undefined;
+        }
+        catch (err) {
+            return left(`it could not be removed (${err.code ?? (0,errors/* errorLine */.BP)(err)})`);
+        }
+    }
 }
 
 // EXTERNAL MODULE: ./.build/core/output.js
@@ -10171,6 +10324,7 @@ async function writeSummary(markdown, log) {
 
 
 
+
 function actionLog() {
     return createLog({
         info: (m) => output/* output */.CG.info(m),
@@ -10238,6 +10392,12 @@ const STOP_GRACE_MS = 5_000;
  * `signal` is aborted, the step waits up to STOP_GRACE_MS, a second signal ends the wait) fails the
  * same way, saying so, with what the action knew of its own state (its error), and exits non-zero.
  */
+/**
+ * What this step made where it was pointed (the snapshot folder, its parents, its .gitignore): a
+ * stop takes it away again while it holds nothing else, by the command line's rules (MadeRecord).
+ * A run that ends otherwise keeps it.
+ */
+const madeThisStep = new MadeRecord();
 async function runAction(action, body, details) {
     const log = actionLog();
     // eslint-disable-next-line no-restricted-properties -- the job's environment, which every command the step runs inherits
@@ -10273,8 +10433,10 @@ async function runAction(action, body, details) {
         stop.dispose();
         // Whatever is still running (a connection, a program that ignored the stop) must not keep a
         // stopped step alive: the runner would kill it before anything else is said.
-        if (stop.received())
+        if (stop.received()) {
+            madeThisStep.removeWhileEmpty();
             process.exit(process.exitCode || 1);
+        }
     }
 }
 /** The action's details, or none: a failure while describing the failure must not hide the failure. */
@@ -11545,7 +11707,7 @@ async function readCapped(res, maxBytes) {
 /* harmony export */   jY: () => (/* binding */ secretInput),
 /* harmony export */   o4: () => (/* binding */ TOKEN_ENV)
 /* harmony export */ });
-/* harmony import */ var _action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(46872);
+/* harmony import */ var _action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(58245);
 /* harmony import */ var _input_size_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(30228);
 /**
  * Platform tokens for the entry points: each from its input or, when that is empty, from the
@@ -11702,6 +11864,90 @@ function charBefore(text, index) {
 }
 /** The character (whole code point) that starts at `index`. */
 const charAt = (text, index) => (index < text.length ? String.fromCodePoint(text.codePointAt(index)) : undefined);
+/** A character of either base64 alphabet (padding aside): what a wrapped form's line breaks stand between. */
+const isBase64Char = (code) => (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || (code >= 48 && code <= 57) || code === 43 || code === 47 || code === 45 || code === 95;
+/**
+ * `text` with every line break (`\n` or `\r\n`) that stands between two base64 characters taken
+ * out, and where each character of it came from in `text`; undefined when there is none. A tool
+ * that prints base64 wrapped (MIME and `base64`: 76 columns; PEM: 64) breaks a registered form at
+ * whatever column it reaches, so the form is looked for in this text, read once.
+ */
+function unwrapBase64(text) {
+    let at = text.indexOf('\n');
+    if (at < 0)
+        return undefined;
+    const from = new Int32Array(text.length);
+    const parts = [];
+    let n = 0;
+    let done = 0;
+    for (; at >= 0; at = text.indexOf('\n', at + 1)) {
+        const start = at > 0 && text.charCodeAt(at - 1) === 13 ? at - 1 : at;
+        if (start === 0 || !isBase64Char(text.charCodeAt(start - 1)) || !isBase64Char(text.charCodeAt(at + 1)))
+            continue;
+        parts.push(text.slice(done, start));
+        for (let i = done; i < start; i++)
+            from[n++] = i;
+        done = at + 1;
+    }
+    if (!parts.length)
+        return undefined;
+    parts.push(text.slice(done));
+    for (let i = done; i < text.length; i++)
+        from[n++] = i;
+    return { joined: parts.join(''), from: from.subarray(0, n) };
+}
+/** `text` with each of `spans` (in any order, overlapping or not) as one ***, overlapping ones merged. */
+function hideSpans(text, spans) {
+    if (!spans.length)
+        return text;
+    spans.sort((a, b) => a[0] - b[0]);
+    let out = '';
+    let done = 0;
+    for (const [start, end] of spans) {
+        if (end <= done)
+            continue;
+        // Overlapping the span just replaced: the part past it joins that ***.
+        if (start >= done)
+            out += `${text.slice(done, start)}${REDACTED}`;
+        done = end;
+    }
+    return out + text.slice(done);
+}
+/** For each prefix of `form`, the length of its longest proper prefix that is also its suffix (KMP). */
+function failureTable(form) {
+    const fail = new Int32Array(form.length);
+    for (let i = 1, k = 0; i < form.length; i++) {
+        while (k > 0 && form[i] !== form[k])
+            k = fail[k - 1];
+        if (form[i] === form[k])
+            k++;
+        fail[i] = k;
+    }
+    return fail;
+}
+/**
+ * `text` from `from` to `to` read through the KMP automaton of `form` from state `q` (how much of
+ * the form the text before matched): each whole match is added to `spans`; returns the state at `to`.
+ */
+function kmpScan(text, from, to, form, fail, q, spans) {
+    for (let i = from; i < to; i++) {
+        const c = text.charCodeAt(i);
+        while (q > 0 && form.charCodeAt(q) !== c)
+            q = fail[q - 1];
+        if (form.charCodeAt(q) === c)
+            q++;
+        if (q === form.length) {
+            spans.push([Math.max(0, i + 1 - q), i + 1]);
+            q = fail[q - 1];
+        }
+    }
+    return q;
+}
+/**
+ * A line as PEM (64 columns) or MIME and `base64` (76) wrap base64: only its characters, not only
+ * hex digits (a SHA-256 printed alone is 64 of those).
+ */
+const FULL_BASE64_LINE = /^(?=[A-Za-z0-9+/]*[g-zG-Z+/])(?:[A-Za-z0-9+/]{64}|[A-Za-z0-9+/]{76})$/;
 /**
  * The registered values, found by plain string search rather than one pattern of them all: a
  * regular expression has a size limit (a 32,000-character value passed it), and the engine's
@@ -11710,6 +11956,11 @@ const charAt = (text, index) => (index < text.length ? String.fromCodePoint(text
 class SecretSet {
     strong = new Set();
     weak = new Set();
+    /**
+     * The base64 pieces among the strong forms, the ones a tool may print wrapped over lines, each
+     * with its KMP failure table (wrappedLines reads a piece's matches one character at a time).
+     */
+    base64 = new Map();
     /** Each registered form once, longest first; rebuilt after an add. */
     sorted;
     /**
@@ -11731,12 +11982,16 @@ class SecretSet {
         if (!strength || (strength === 'weak' && source === 'guessed'))
             return undefined;
         const set = strength === 'strong' ? this.strong : this.weak;
-        const forms = strength === 'strong' ? [...encodedForms(value), ...base64Forms(value)] : encodedForms(value);
+        const pieces = strength === 'strong' ? base64Forms(value) : [];
+        const forms = [...encodedForms(value), ...pieces];
         const fresh = [...new Set(forms)].filter((form) => !this.strong.has(form) && !set.has(form));
         if (!fresh.length)
             return { strength, maskable: [], fresh: false };
         for (const form of fresh)
             set.add(form);
+        for (const piece of pieces)
+            if (!this.base64.has(piece))
+                this.base64.set(piece, failureTable(piece));
         this.sorted = undefined;
         return { strength, maskable: strength === 'strong' ? fresh : [], fresh: true };
     }
@@ -11758,20 +12013,95 @@ class SecretSet {
                 spans.push([at, end]);
             }
         }
-        if (!spans.length)
-            return text;
-        spans.sort((a, b) => a[0] - b[0]);
-        let out = '';
-        let done = 0;
-        for (const [start, end] of spans) {
-            if (end <= done)
-                continue;
-            // Overlapping the span just replaced: the part past it joins that ***.
-            if (start >= done)
-                out += `${text.slice(done, start)}${REDACTED}`;
-            done = end;
+        this.wrappedSpans(text, spans);
+        return hideSpans(text, spans);
+    }
+    /**
+     * A line filter for text read one line at a time (a program's output), after redact: a base64
+     * form a tool wrapped over lines is in no one line whole. Each piece's match is followed through
+     * the line breaks between base64 characters (a KMP automaton per piece, its state kept from line
+     * to line: linear in the text). A line's part of a whole match is hidden, and so is the line's
+     * tail where it begins a piece, before the next line is seen: 8 characters or more (as many bits
+     * as the shortest piece registered), or fewer at the end of a full 64- or 76-column base64 line,
+     * where a wrapped secret breaks; such a line's last few characters are then hidden by chance
+     * now and then (one in 64 per piece), a cost in a base64 dump nobody reads by eye.
+     */
+    wrappedLines() {
+        const carried = new Map();
+        let endsInBase64 = false;
+        return (line) => {
+            if (!this.base64.size)
+                return line;
+            const end = line.endsWith('\r') ? line.length - 1 : line.length;
+            const continues = endsInBase64 && end > 0 && isBase64Char(line.charCodeAt(0));
+            // Only the run of base64 characters the line begins with (going on from the line before) and
+            // the one it ends with (going on into the next) can hold part of a match over a break: a
+            // match inside the line is redact's.
+            let tail = end;
+            while (tail > 0 && isBase64Char(line.charCodeAt(tail - 1)))
+                tail--;
+            endsInBase64 = tail < end;
+            if (!continues && !endsInBase64) {
+                carried.clear();
+                return line;
+            }
+            let lead = 0;
+            if (continues)
+                while (lead < end && isBase64Char(line.charCodeAt(lead)))
+                    lead++;
+            const fullWidth = FULL_BASE64_LINE.test(line.slice(0, end));
+            const spans = [];
+            for (const [form, fail] of this.base64) {
+                let q = continues ? (carried.get(form) ?? 0) : 0;
+                let from = tail;
+                if (q > 0) {
+                    q = kmpScan(line, 0, lead, form, fail, q, spans);
+                    // A line of base64 only was read whole; else its last run is read afresh.
+                    if (lead === end)
+                        from = end;
+                    else
+                        q = 0;
+                }
+                q = kmpScan(line, from, end, form, fail, q, spans);
+                carried.set(form, q);
+                if (q > 0 && (q >= MIN_BASE64_CORE || fullWidth))
+                    spans.push([end - Math.min(q, end), end]);
+            }
+            return hideSpans(line, spans);
+        };
+    }
+    /**
+     * Adds to `spans` each base64 form found with line breaks inside it, line by line: each line's
+     * piece becomes its own ***, so the lines stay lines. One more search of each form, in the text
+     * with its base64 line breaks taken out (unwrapBase64).
+     */
+    wrappedSpans(text, spans) {
+        if (!this.base64.size)
+            return;
+        const unwrapped = unwrapBase64(text);
+        if (!unwrapped)
+            return;
+        const { joined, from } = unwrapped;
+        for (const form of this.base64.keys()) {
+            // Up to where this form's spans reach: an overlapping find is split into lines past it only.
+            let covered = 0;
+            for (let at = joined.indexOf(form); at !== -1; at = joined.indexOf(form, at + 1)) {
+                const last = at + form.length - 1;
+                // Found whole by the plain search already.
+                if (from[last] - from[at] === last - at)
+                    continue;
+                const first = Math.max(at, covered);
+                let start = from[first];
+                for (let i = first + 1; i <= last; i++) {
+                    if (from[i] === from[i - 1] + 1)
+                        continue;
+                    spans.push([start, from[i - 1] + 1]);
+                    start = from[i];
+                }
+                spans.push([start, from[last] + 1]);
+                covered = last + 1;
+            }
         }
-        return out + text.slice(done);
     }
 }
 
@@ -12741,15 +13071,24 @@ async function readWhole(path, format, pgRestore) {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   BO: () => (/* binding */ countRows),
+/* harmony export */   FX: () => (/* binding */ RowSecurityHidesRows),
 /* harmony export */   LX: () => (/* binding */ qualified),
 /* harmony export */   WS: () => (/* binding */ listTables),
 /* harmony export */   ce: () => (/* binding */ quoteLiteral),
 /* harmony export */   hq: () => (/* binding */ doBlock),
 /* harmony export */   ih: () => (/* binding */ tableKey),
 /* harmony export */   uM: () => (/* binding */ readCatalog),
-/* harmony export */   v4: () => (/* binding */ quoteIdent)
+/* harmony export */   v4: () => (/* binding */ quoteIdent),
+/* harmony export */   wU: () => (/* binding */ seeAllRows)
 /* harmony export */ });
 /* unused harmony exports COUNT_BATCH, countObjects */
+/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8005);
+/**
+ * What a database holds, as the snapshot manifest records it and restore-db compares it: each
+ * table's row count, and counts of the objects a restore must bring back (views, functions,
+ * triggers, sequences, RLS policies). Objects owned by extensions are left out, as pg_dump does.
+ */
+
 /** A table as a map key: schema and name can both hold dots, so they are joined by a NUL. */
 const tableKey = (t) => `${t.schema}\0${t.name}`;
 function quoteIdent(name) {
@@ -12785,11 +13124,11 @@ async function listTables(session, schemas, kinds = ['r']) {
     const params = [];
     const schemaIn = schemaCondition(schemas, params);
     params.push(kinds);
-    const { rows } = await session.query(`SELECT n.nspname AS schema, c.relname AS name, pg_relation_size(c.oid) AS bytes
+    const { rows } = await session.query(`SELECT n.nspname AS schema, c.relname AS name, c.oid::text AS oid, pg_relation_size(c.oid) AS bytes
        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE c.relkind = ANY($${params.length}::"char"[]) AND ${schemaIn} AND ${NOT_FROM_EXTENSION('c.oid', 'pg_class')}
       ORDER BY 1, 2`, params);
-    return rows.map((r) => ({ schema: r.schema, name: r.name, bytes: Number(r.bytes) }));
+    return rows.map((r) => ({ schema: r.schema, name: r.name, oid: Number(r.oid), bytes: Number(r.bytes) }));
 }
 /**
  * Tables counted per query: one round trip per table cost seconds at a few thousand tables, yet the
@@ -12799,23 +13138,70 @@ async function listTables(session, schemas, kinds = ['r']) {
  */
 const COUNT_BATCH = 50;
 /**
+ * A count row-level security would cut: with row_security on, count(*) sees only the rows the
+ * policies show the user (none, with RLS on and no policy for it), so an "empty" table may hold rows.
+ * Such a count is refused, never returned.
+ */
+class RowSecurityHidesRows extends _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp {
+    who;
+    tables;
+    constructor(who, tables) {
+        const one = tables.length === 1;
+        super(`Row-level security hides rows of ${one ? 'table' : 'tables'} ${someNames(tables.map((t) => `${t.schema}.${t.name}`))} from user ${who}, so ${one ? 'its' : 'their'} rows cannot be counted.`, `To count them, ${seeAllRows(who, tables)}; then run again.`);
+        this.who = who;
+        this.tables = tables;
+    }
+}
+/**
+ * What lets `who` see every row of these tables, as "let user … bypass row-level security (…), or
+ * connect as its owner …": BYPASSRLS always; their owners only when none is set to FORCE it.
+ */
+function seeAllRows(who, tables) {
+    const bypass = `let user ${who} bypass row-level security (ALTER ROLE ${who} BYPASSRLS;)`;
+    if (tables.some((t) => t.forced))
+        return bypass;
+    const owners = [...new Set(tables.map((t) => t.owner))];
+    const whose = owners.length > 1 ? 'their owners' : tables.length > 1 ? 'their owner' : 'its owner';
+    return `${bypass}, or connect as ${whose} ${owners.join(', ')}`;
+}
+function someNames(names) {
+    return names.length > 10 ? `${names.slice(0, 10).join(', ')} and ${names.length - 10} more` : names.join(', ');
+}
+async function hiddenTables(session, tables) {
+    const { rows } = await session.query(`SELECT quote_ident(current_user) AS who, quote_ident(pg_get_userbyid(c.relowner)) AS owner, c.relforcerowsecurity AS forced
+       FROM unnest($1::text[]) WITH ORDINALITY AS t(rel, i) JOIN pg_class c ON c.oid = t.rel::regclass
+      ORDER BY t.i`, [tables.map((t) => qualified(t.schema, t.name))]);
+    return new RowSecurityHidesRows(rows[0].who, tables.map((t, i) => ({ ...t, owner: rows[i].owner, forced: rows[i].forced })));
+}
+/**
  * Exact row counts of each table's own rows (`FROM ONLY`: a parent's count leaves out its
  * inheritance children, as pg_dump's COPY of it does), so they are what the archive holds for it.
  * Runs in the caller's transaction, so it sees the same snapshot as pg_dump. `atMost`: stop counting
  * a table there (its count reads `atMost`), for a caller that only asks whether and roughly how many.
+ *
+ * Never a count row-level security cut: with row_security off (snapshot-db, as pg_dump) the server
+ * refuses such a count; with it on, each count says whether the policies filtered it
+ * (row_security_active, asked in the same statement), and one that did throws RowSecurityHidesRows.
  */
 async function countRows(session, tables, excludeData = [], atMost) {
     const excluded = new Set(excludeData.map(tableKey));
     const out = tables.map((t) => ({ schema: t.schema, name: t.name, rows: null }));
     const counted = tables.map((t, i) => ({ t, i })).filter(({ t }) => !excluded.has(tableKey(t)));
+    const hidden = [];
     for (let at = 0; at < counted.length; at += COUNT_BATCH) {
         const batch = counted.slice(at, at + COUNT_BATCH);
         const rowsOf = (t) => (atMost === undefined ? `ONLY ${qualified(t.schema, t.name)}` : `(SELECT 1 FROM ONLY ${qualified(t.schema, t.name)} LIMIT ${Math.floor(atMost)}) s`);
-        const sql = batch.map(({ t, i }) => `SELECT ${i} AS i, count(*) AS n FROM ${rowsOf(t)}`).join('\nUNION ALL ');
+        const filtered = (t) => `row_security_active(${quoteLiteral(qualified(t.schema, t.name))}::regclass)`;
+        const sql = batch.map(({ t, i }) => `SELECT ${i} AS i, count(*) AS n, ${filtered(t)} AS filtered FROM ${rowsOf(t)}`).join('\nUNION ALL ');
         const { rows } = await session.query(sql);
-        for (const r of rows)
+        for (const r of rows) {
             out[r.i].rows = Number(r.n);
+            if (r.filtered)
+                hidden.push(tables[r.i]);
+        }
     }
+    if (hidden.length)
+        throw await hiddenTables(session, hidden);
     return out;
 }
 async function countObjects(session, schemas) {
@@ -13782,19 +14168,23 @@ async function readManifest(path) {
     catch (err) {
         if (err instanceof _core_files_js__WEBPACK_IMPORTED_MODULE_1__/* .FileRefused */ .rV)
             throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`${path} is not a rollback-kit snapshot manifest: ${err.why}.`, BROKEN_HINT);
-        const why = err.code === 'ENOENT' ? 'it does not exist' : 'it is not valid JSON';
+        // Only a manifest that is not there is a matter of keeping it beside its snapshot; one that is
+        // there and cannot be parsed (cut short, overwritten) is damaged, as a dump that fails its hash.
+        if (err instanceof SyntaxError)
+            throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`Cannot read the snapshot manifest ${path}: it is not valid JSON.`, BROKEN_HINT);
+        const why = err.code === 'ENOENT' ? 'it does not exist' : err.message.replace(/\.$/, '');
         throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`Cannot read the snapshot manifest ${path}: ${why}.`, 'snapshot-db writes it next to each snapshot; keep the two together.');
     }
     const m = parsed;
     if (m?.tool !== 'rollback-kit')
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`${path} is not a rollback-kit snapshot manifest.`);
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`${path} is not a rollback-kit snapshot manifest.`, BROKEN_HINT);
     const problem = manifestProblem(m);
     if (problem)
         throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`${path} is not a valid rollback-kit snapshot manifest: ${problem}.`, BROKEN_HINT);
     // Written before the field was: hashed as version 1.
     return { ...m, fingerprint: m.fingerprint ?? 1 };
 }
-const BROKEN_HINT = 'It was edited or damaged, so its snapshot cannot be checked against it: do not restore that snapshot; take or pick another one.';
+const BROKEN_HINT = "It was edited or damaged, so its snapshot cannot be checked against it (the dump's sha256 is recorded only there): do not restore that snapshot; take or pick another one.";
 /**
  * What is wrong with a parsed manifest, or undefined. Every field restore-db, run-down-migrations
  * and the reports rely on is checked for its type and range, as snapshot-db writes it (older
@@ -13835,8 +14225,8 @@ function manifestProblem(m) {
         obj(filter) && strings(filter.schemas) && strings(filter.excludeSchemas) && strings(filter.excludeTableData) && (filter.everySchema === undefined || typeof filter.everySchema === 'boolean'),
     ]);
     const tables = m.tables;
-    const badTable = Array.isArray(tables) ? tables.findIndex((t) => !(obj(t) && str(t.schema) && str(t.name) && (t.rows === null || count(t.rows)))) : 0;
-    checks.push([`tables must be a list of {schema, name, rows} with rows a count or null${Array.isArray(tables) ? ` (entry ${badTable + 1} is not)` : ''}`, badTable < 0]);
+    const badTable = Array.isArray(tables) ? tables.findIndex((t) => !(obj(t) && str(t.schema) && str(t.name) && (t.rows === null || count(t.rows)) && (t.oid === undefined || count(t.oid)))) : 0;
+    checks.push([`tables must be a list of {schema, name, rows} with rows a count or null (and oid a number when present)${Array.isArray(tables) ? ` (entry ${badTable + 1} is not)` : ''}`, badTable < 0]);
     checks.push(['rowCounts must be "dumped" when present', m.rowCounts === undefined || m.rowCounts === 'dumped']);
     const objects = m.objects;
     const OBJECTS = ['schemas', 'tables', 'views', 'materializedViews', 'functions', 'triggers', 'sequences', 'policies'];
@@ -14194,9 +14584,17 @@ const TOOL_PREFIX = /^(pg_dump|pg_restore|psql):\s*/;
 function toolErrorLine(stderr) {
     const lines = stderr.split('\n').map((l) => l.trim().replace(/\s+/g, ' ')).filter(Boolean);
     const at = Math.max(0, lines.findIndex((l) => /error|fatal|could not/i.test(l)));
-    const main = (lines[at] ?? '').replace(TOOL_PREFIX, '').replace(/^error:\s*/, '');
+    let main = (lines[at] ?? '').replace(TOOL_PREFIX, '').replace(/^error:\s*/, '');
     const reasons = [];
+    // A server message quoting a name that holds a newline runs over lines without the tool's prefix:
+    // they are its message up to the next field, joined by `\n` written out so the line stays one.
+    let inMain = true;
     for (const line of lines.slice(at + 1)) {
+        if (inMain && !TOOL_PREFIX.test(line) && !/^(?:[A-Z]+(?: \d+)?|Command was|Query was):/.test(line)) {
+            main += `\\n${line}`;
+            continue;
+        }
+        inMain = false;
         const rest = line.replace(TOOL_PREFIX, '');
         if (/^error:/.test(rest))
             break;
@@ -14221,9 +14619,9 @@ function toolErrorLine(stderr) {
 /* harmony export */   nT: () => (/* binding */ TABLE_OBJECT_TYPES)
 /* harmony export */ });
 /* unused harmony export COUNT_BYTES_LIMIT */
-/* harmony import */ var _catalog_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(59066);
-/* harmony import */ var _sql_lexer_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(17614);
-/* harmony import */ var _session_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(14441);
+/* harmony import */ var _catalog_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(59066);
+/* harmony import */ var _sql_lexer_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(17614);
+/* harmony import */ var _session_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(14441);
 /**
  * What an in-place restore throws away on the tables it replaces: columns, indexes, constraints,
  * triggers, policies and rules added to a snapshot table since the snapshot was taken go with its
@@ -14264,7 +14662,7 @@ function readIdent(s, at) {
  * end. pg_dump writes its scripts with standard_conforming_strings on (it sets it at their top).
  */
 function listParts(s, open) {
-    const code = (0,_sql_lexer_js__WEBPACK_IMPORTED_MODULE_0__/* .blankSql */ .hh)({ text: s, standardConformingStrings: true }, { quoted: true });
+    const code = (0,_sql_lexer_js__WEBPACK_IMPORTED_MODULE_1__/* .blankSql */ .hh)({ text: s, standardConformingStrings: true }, { quoted: true });
     const parts = [];
     let depth = 0;
     let from = open + 1;
@@ -14425,20 +14823,22 @@ async function discardedBy(session, shapes, headers, dropped) {
 }
 /**
  * Counts the values the discarded columns hold, in one scan, when the table and everything under
- * it is at most COUNT_BYTES_LIMIT; a count that cannot be made (a lock, row security) is left out.
+ * it is at most COUNT_BYTES_LIMIT; a count that cannot be made (a lock) or trusted (row-level security
+ * hides rows from the user) is left out.
  */
 async function countValues(session, t) {
     try {
         const { rows } = await session.query(`WITH RECURSIVE tree(oid) AS (SELECT $1::oid UNION SELECT h.inhrelid FROM pg_inherits h JOIN tree ON h.inhparent = tree.oid)
-       SELECT coalesce(sum(pg_relation_size(oid)), 0)::text AS bytes FROM tree`, [t.oid]);
-        if (Number(rows[0].bytes) > COUNT_BYTES_LIMIT)
+       SELECT coalesce(sum(pg_relation_size(oid)), 0)::text AS bytes, row_security_active($1::oid) AS hidden FROM tree`, [t.oid]);
+        // A count the policies cut would show fewer values than the restore discards: "not counted" instead.
+        if (Number(rows[0].bytes) > COUNT_BYTES_LIMIT || rows[0].hidden)
             return;
-        const { rows: counted } = await session.query(`SELECT ${t.columns.map((c, i) => `count(${(0,_catalog_js__WEBPACK_IMPORTED_MODULE_2__/* .quoteIdent */ .v4)(c.name)})::text AS c${i}`).join(', ')} FROM ${t.table}`);
+        const { rows: counted } = await session.query(`SELECT ${t.columns.map((c, i) => `count(${(0,_catalog_js__WEBPACK_IMPORTED_MODULE_0__/* .quoteIdent */ .v4)(c.name)})::text AS c${i}`).join(', ')} FROM ${t.table}`);
         t.columns.forEach((c, i) => (c.nonNull = Number(counted[0][`c${i}`])));
     }
     catch (err) {
         // The connection is gone: the planning fails as any of its queries would.
-        if (err instanceof _session_js__WEBPACK_IMPORTED_MODULE_1__/* .QueryDeadlineExceeded */ .q1)
+        if (err instanceof _session_js__WEBPACK_IMPORTED_MODULE_2__/* .QueryDeadlineExceeded */ .q1)
             throw err;
     }
 }
@@ -14928,13 +15328,13 @@ function connectionError(target, err) {
 /* harmony import */ var _core_files_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(32019);
 /* harmony import */ var _core_process_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(95713);
 /* harmony import */ var _archive_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(44263);
-/* harmony import */ var _catalog_js__WEBPACK_IMPORTED_MODULE_14__ = __nccwpck_require__(59066);
-/* harmony import */ var _connection_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(401);
-/* harmony import */ var _lock_wait_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(60882);
-/* harmony import */ var _manifest_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(42584);
-/* harmony import */ var _patterns_js__WEBPACK_IMPORTED_MODULE_11__ = __nccwpck_require__(15570);
-/* harmony import */ var _pg_tools_js__WEBPACK_IMPORTED_MODULE_12__ = __nccwpck_require__(61934);
-/* harmony import */ var _session_js__WEBPACK_IMPORTED_MODULE_13__ = __nccwpck_require__(14441);
+/* harmony import */ var _catalog_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(59066);
+/* harmony import */ var _connection_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(401);
+/* harmony import */ var _lock_wait_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(60882);
+/* harmony import */ var _manifest_js__WEBPACK_IMPORTED_MODULE_11__ = __nccwpck_require__(42584);
+/* harmony import */ var _patterns_js__WEBPACK_IMPORTED_MODULE_12__ = __nccwpck_require__(15570);
+/* harmony import */ var _pg_tools_js__WEBPACK_IMPORTED_MODULE_13__ = __nccwpck_require__(61934);
+/* harmony import */ var _session_js__WEBPACK_IMPORTED_MODULE_14__ = __nccwpck_require__(14441);
 /* harmony import */ var _server_identity_js__WEBPACK_IMPORTED_MODULE_15__ = __nccwpck_require__(65941);
 /**
  * snapshot-db: a pg_dump that can be trusted mid-incident. The manifest's tables, row counts and
@@ -14985,7 +15385,7 @@ function dumpStalled(goneMs) {
 class SnapshotStalledError extends _core_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .RollbackKitError */ .dp {
     goneMs;
     constructor(where, goneMs) {
-        super(`Snapshot of ${where} stopped: ${dumpStalled(goneMs)}. No snapshot was made: what it had written was removed, and the database was only read, never changed.`, `${_lock_wait_js__WEBPACK_IMPORTED_MODULE_9__/* .STALL_CAUSE */ .F_} and run again.`);
+        super(`Snapshot of ${where} stopped: ${dumpStalled(goneMs)}. No snapshot was made: what it had written was removed, and the database was only read, never changed.`, `${_lock_wait_js__WEBPACK_IMPORTED_MODULE_10__/* .STALL_CAUSE */ .F_} and run again.`);
         this.goneMs = goneMs;
     }
 }
@@ -15030,7 +15430,7 @@ function exportFileName(t) {
     if (PLAIN_NAME.test(t.schema) && PLAIN_NAME.test(t.name))
         return `${t.schema}.${t.name}.csv`;
     const word = (text, fallback) => safeName(text, /[^A-Za-z0-9_-]+/g, fallback).slice(0, 40);
-    const hash = (0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.createHash)('sha256').update((0,_catalog_js__WEBPACK_IMPORTED_MODULE_14__/* .tableKey */ .ih)(t)).digest('hex').slice(0, 12);
+    const hash = (0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.createHash)('sha256').update((0,_catalog_js__WEBPACK_IMPORTED_MODULE_8__/* .tableKey */ .ih)(t)).digest('hex').slice(0, 12);
     return `${word(t.schema, 'schema')}.${word(t.name, 'table')}.${hash}.csv`;
 }
 /** `<db>-<label>-<UTC time>`: sorts by time, says what it is, and holds no secret. */
@@ -15095,7 +15495,7 @@ async function taken(path) {
 async function claimSnapshotPath(dir, base, format) {
     for (let n = 1;; n++) {
         const candidate = (0,node_path__WEBPACK_IMPORTED_MODULE_2__.join)(dir, `${base}${n > 1 ? `-${n}` : ''}${EXTENSIONS[format]}`);
-        if ((await taken((0,_manifest_js__WEBPACK_IMPORTED_MODULE_10__/* .manifestPathFor */ .ev)(candidate))) || (await taken(`${candidate}.exports`)))
+        if ((await taken((0,_manifest_js__WEBPACK_IMPORTED_MODULE_11__/* .manifestPathFor */ .ev)(candidate))) || (await taken(`${candidate}.exports`)))
             continue;
         try {
             // Private from the start: pg_dump writes into this file (keeping its mode) or this folder.
@@ -15113,7 +15513,7 @@ async function claimSnapshotPath(dir, base, format) {
 }
 function pgDumpArgs(req, pgDump, path, snapshotId, sel, lockTimeout, largeObjects) {
     const formatFlag = { custom: 'c', directory: 'd', plain: 'p' }[req.format];
-    const args = [`--dbname=${(0,_connection_js__WEBPACK_IMPORTED_MODULE_8__/* .toolConninfo */ .xE)(pgDump.major)}`, `--format=${formatFlag}`, '--file', path, '--no-password', `--snapshot=${snapshotId}`, `--lock-wait-timeout=${lockTimeout}`];
+    const args = [`--dbname=${(0,_connection_js__WEBPACK_IMPORTED_MODULE_9__/* .toolConninfo */ .xE)(pgDump.major)}`, `--format=${formatFlag}`, '--file', path, '--no-password', `--snapshot=${snapshotId}`, `--lock-wait-timeout=${lockTimeout}`];
     if (req.format === 'directory' && req.jobs > 1)
         args.push('--jobs', String(req.jobs));
     // A plain script must be able to replace what is there when restore-db feeds it to psql.
@@ -15124,22 +15524,22 @@ function pgDumpArgs(req, pgDump, path, snapshotId, sel, lockTimeout, largeObject
         args.push('-b');
     // Exact quoted names only: pg_dump then dumps precisely what the manifest describes.
     for (const s of sel.include)
-        args.push('--schema', (0,_catalog_js__WEBPACK_IMPORTED_MODULE_14__/* .quoteIdent */ .v4)(s));
+        args.push('--schema', (0,_catalog_js__WEBPACK_IMPORTED_MODULE_8__/* .quoteIdent */ .v4)(s));
     for (const s of sel.exclude)
-        args.push('--exclude-schema', (0,_catalog_js__WEBPACK_IMPORTED_MODULE_14__/* .quoteIdent */ .v4)(s));
+        args.push('--exclude-schema', (0,_catalog_js__WEBPACK_IMPORTED_MODULE_8__/* .quoteIdent */ .v4)(s));
     for (const t of sel.excludeData)
-        args.push('--exclude-table-data', (0,_patterns_js__WEBPACK_IMPORTED_MODULE_11__/* .exactTablePattern */ .mN)(t));
+        args.push('--exclude-table-data', (0,_patterns_js__WEBPACK_IMPORTED_MODULE_12__/* .exactTablePattern */ .mN)(t));
     return args;
 }
 async function resolveSelection(session, req, log) {
-    const all = await (0,_patterns_js__WEBPACK_IMPORTED_MODULE_11__/* .userSchemas */ .cY)(session);
+    const all = await (0,_patterns_js__WEBPACK_IMPORTED_MODULE_12__/* .userSchemas */ .cY)(session);
     const add = (list, items) => items.forEach((i) => list.includes(i) || list.push(i));
     const include = [];
     for (const p of req.filter.schemas)
-        add(include, await (0,_patterns_js__WEBPACK_IMPORTED_MODULE_11__/* .resolveSchemaPattern */ .YO)(session, p, 'schemas'));
+        add(include, await (0,_patterns_js__WEBPACK_IMPORTED_MODULE_12__/* .resolveSchemaPattern */ .YO)(session, p, 'schemas'));
     const exclude = [];
     for (const p of req.filter.excludeSchemas) {
-        const found = await (0,_patterns_js__WEBPACK_IMPORTED_MODULE_11__/* .resolveSchemaPattern */ .YO)(session, p, 'exclude-schemas');
+        const found = await (0,_patterns_js__WEBPACK_IMPORTED_MODULE_12__/* .resolveSchemaPattern */ .YO)(session, p, 'exclude-schemas');
         if (!found.length)
             log.warning(`exclude-schemas: "${p}" matches no schema, so it leaves nothing out.`);
         add(exclude, found);
@@ -15154,14 +15554,14 @@ async function resolveSelection(session, req, log) {
     const schemas = (include.length ? include : all).filter((s) => !exclude.includes(s));
     const excludeData = [];
     for (const p of req.excludeTableData) {
-        const found = await (0,_patterns_js__WEBPACK_IMPORTED_MODULE_11__/* .resolveTablePattern */ .Vc)(session, p);
+        const found = await (0,_patterns_js__WEBPACK_IMPORTED_MODULE_12__/* .resolveTablePattern */ .Vc)(session, p);
         if (!found.length)
             log.warning(`exclude-table-data: "${p}" matches no table, so all its rows are dumped.`);
         for (const t of found)
             if (!excludeData.some((e) => e.schema === t.schema && e.name === t.name))
                 excludeData.push(t);
     }
-    const exportTables = req.exportSince ? await (0,_patterns_js__WEBPACK_IMPORTED_MODULE_11__/* .resolveTablesStrict */ .RD)(session, req.exportTables, 'export-tables') : [];
+    const exportTables = req.exportSince ? await (0,_patterns_js__WEBPACK_IMPORTED_MODULE_12__/* .resolveTablesStrict */ .RD)(session, req.exportTables, 'export-tables') : [];
     return { schemas, include, exclude, excludeData, exportTables };
 }
 /**
@@ -15190,13 +15590,13 @@ const LOCK_BATCH = 500;
 /** ACCESS SHARE on every table, as pg_dump takes it: no TRUNCATE, rewrite or DROP until the transaction ends. */
 async function lockTables(session, tables) {
     for (let at = 0; at < tables.length; at += LOCK_BATCH) {
-        const names = tables.slice(at, at + LOCK_BATCH).map((t) => (0,_catalog_js__WEBPACK_IMPORTED_MODULE_14__/* .qualified */ .LX)(t.schema, t.name));
+        const names = tables.slice(at, at + LOCK_BATCH).map((t) => (0,_catalog_js__WEBPACK_IMPORTED_MODULE_8__/* .qualified */ .LX)(t.schema, t.name));
         await session.query(`LOCK TABLE ${names.join(', ')} IN ACCESS SHARE MODE`);
     }
 }
 /** What to do about a permission the server refused (SQLSTATE 42501), as pg_dump needs it too. */
 function privilegeHint(user, message) {
-    const who = (0,_catalog_js__WEBPACK_IMPORTED_MODULE_14__/* .quoteIdent */ .v4)(user);
+    const who = (0,_catalog_js__WEBPACK_IMPORTED_MODULE_8__/* .quoteIdent */ .v4)(user);
     if (/large object/i.test(message)) {
         return `pg_dump must read every large object: GRANT SELECT ON LARGE OBJECT <oid> TO ${who}; for each, or snapshot as their owner (or a superuser). Nothing was kept.`;
     }
@@ -15212,7 +15612,7 @@ function isServerError(err) {
 }
 /** A failure of our own session's work (listing, locking, counting, exporting) in the server's words. */
 function sideError(err, where, user, log) {
-    if (err instanceof _core_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .RollbackKitError */ .dp || err instanceof _session_js__WEBPACK_IMPORTED_MODULE_13__/* .QueryDeadlineExceeded */ .q1 || (0,_lock_wait_js__WEBPACK_IMPORTED_MODULE_9__/* .isLockTimeout */ .Td)(err.code))
+    if (err instanceof _core_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .RollbackKitError */ .dp || err instanceof _session_js__WEBPACK_IMPORTED_MODULE_14__/* .QueryDeadlineExceeded */ .q1 || (0,_lock_wait_js__WEBPACK_IMPORTED_MODULE_10__/* .isLockTimeout */ .Td)(err.code))
         return err;
     const e = err;
     if (typeof e.message !== 'string')
@@ -15276,11 +15676,11 @@ async function exportRows(session, tables, column, since, dir) {
     const out = [];
     for (const t of tables) {
         const file = exportFileName(t);
-        const table = (0,_catalog_js__WEBPACK_IMPORTED_MODULE_14__/* .qualified */ .LX)(t.schema, t.name);
+        const table = (0,_catalog_js__WEBPACK_IMPORTED_MODULE_8__/* .qualified */ .LX)(t.schema, t.name);
         // Ordered by the column that selects the rows: the table's first column may be of a type
         // without an ordering (json). toISOString() is digits and punctuation only: safe to inline
         // where COPY takes no parameters.
-        const sql = `COPY (SELECT * FROM ${table} WHERE ${table}.${(0,_catalog_js__WEBPACK_IMPORTED_MODULE_14__/* .quoteIdent */ .v4)(column)} > '${since.toISOString()}' ORDER BY ${table}.${(0,_catalog_js__WEBPACK_IMPORTED_MODULE_14__/* .quoteIdent */ .v4)(column)}) TO STDOUT WITH (FORMAT csv, HEADER true)`;
+        const sql = `COPY (SELECT * FROM ${table} WHERE ${table}.${(0,_catalog_js__WEBPACK_IMPORTED_MODULE_8__/* .quoteIdent */ .v4)(column)} > '${since.toISOString()}' ORDER BY ${table}.${(0,_catalog_js__WEBPACK_IMPORTED_MODULE_8__/* .quoteIdent */ .v4)(column)}) TO STDOUT WITH (FORMAT csv, HEADER true)`;
         const { to: copyTo } = await __nccwpck_require__.e(/* import() */ 901).then(__nccwpck_require__.t.bind(__nccwpck_require__, 26901, 19));
         const stream = session.query(copyTo(sql));
         await (0,node_stream_promises__WEBPACK_IMPORTED_MODULE_3__.pipeline)(stream, (await (0,_core_files_js__WEBPACK_IMPORTED_MODULE_5__/* .createPrivateFile */ .aP)((0,node_path__WEBPACK_IMPORTED_MODULE_2__.join)(dir, file))).createWriteStream());
@@ -15292,21 +15692,21 @@ async function takeSnapshot(req, log) {
     const started = Date.now();
     const now = req.now ?? (() => new Date());
     validateRequest(req);
-    const where = (0,_connection_js__WEBPACK_IMPORTED_MODULE_8__/* .describeTarget */ .ff)(req.target);
-    const pooler = (0,_connection_js__WEBPACK_IMPORTED_MODULE_8__/* .transactionPoolerRefusal */ .id)(req.target, "pg_dump's one session for the whole dump");
+    const where = (0,_connection_js__WEBPACK_IMPORTED_MODULE_9__/* .describeTarget */ .ff)(req.target);
+    const pooler = (0,_connection_js__WEBPACK_IMPORTED_MODULE_9__/* .transactionPoolerRefusal */ .id)(req.target, "pg_dump's one session for the whole dump");
     if (pooler)
         throw pooler;
     await prepareSnapshotFolder(req.outputDir, req.outputDirInput ?? 'output-dir', req.made);
-    const lockTimeoutSeconds = req.lockTimeoutSeconds ?? _lock_wait_js__WEBPACK_IMPORTED_MODULE_9__/* .DEFAULT_LOCK_TIMEOUT_SECONDS */ .sK;
-    const lockTimeout = (0,_lock_wait_js__WEBPACK_IMPORTED_MODULE_9__/* .lockTimeoutMs */ .D5)(lockTimeoutSeconds);
+    const lockTimeoutSeconds = req.lockTimeoutSeconds ?? _lock_wait_js__WEBPACK_IMPORTED_MODULE_10__/* .DEFAULT_LOCK_TIMEOUT_SECONDS */ .sK;
+    const lockTimeout = (0,_lock_wait_js__WEBPACK_IMPORTED_MODULE_10__/* .lockTimeoutMs */ .D5)(lockTimeoutSeconds);
     // pg_dump and our counting session carry one name, so a watcher can see who blocks them.
-    const tag = (0,_lock_wait_js__WEBPACK_IMPORTED_MODULE_9__/* .sessionTag */ .vZ)('snapshot');
+    const tag = (0,_lock_wait_js__WEBPACK_IMPORTED_MODULE_10__/* .sessionTag */ .vZ)('snapshot');
     // Which pg_dump fits is known only once the server answers; asking the installed ones meanwhile is free.
     if (!req.pgDumpPath)
-        (0,_pg_tools_js__WEBPACK_IMPORTED_MODULE_12__/* .warmPgTools */ .I3)(['pg_dump', 'pg_restore'], req.tools);
+        (0,_pg_tools_js__WEBPACK_IMPORTED_MODULE_13__/* .warmPgTools */ .I3)(['pg_dump', 'pg_restore'], req.tools);
     const deadline = req.queryDeadline ?? SNAPSHOT_DEADLINE;
-    const session = await (0,_session_js__WEBPACK_IMPORTED_MODULE_13__/* .connect */ .Ng)(req.target, { queryDeadline: deadline, signal: req.signal }).catch((err) => {
-        throw err instanceof _session_js__WEBPACK_IMPORTED_MODULE_13__/* .ConnectStopped */ .QE ? snapshotStoppedConnecting(where) : err;
+    const session = await (0,_session_js__WEBPACK_IMPORTED_MODULE_14__/* .connect */ .Ng)(req.target, { queryDeadline: deadline, signal: req.signal }).catch((err) => {
+        throw err instanceof _session_js__WEBPACK_IMPORTED_MODULE_14__/* .ConnectStopped */ .QE ? snapshotStoppedConnecting(where) : err;
     });
     let path;
     let exportsDir;
@@ -15321,17 +15721,17 @@ async function takeSnapshot(req, log) {
         // The session only reads: a stop cancels whatever it waits for (a table lock, up to lock-timeout)
         // or runs (a count) at once, instead of after the stopped step's grace time.
         const pid = rows[0].pid;
-        cancelOnStop = () => void (0,_lock_wait_js__WEBPACK_IMPORTED_MODULE_9__/* .cancelQuery */ .Vc)(req.target, pid, log);
+        cancelOnStop = () => void (0,_lock_wait_js__WEBPACK_IMPORTED_MODULE_10__/* .cancelQuery */ .Vc)(req.target, pid, log);
         req.signal?.addEventListener('abort', cancelOnStop, { once: true });
         const versionNum = Number(rows[0].num);
         const serverVersion = rows[0].version.split(' ')[0];
-        const major = (0,_pg_tools_js__WEBPACK_IMPORTED_MODULE_12__/* .majorFromVersionNum */ .qj)(versionNum);
+        const major = (0,_pg_tools_js__WEBPACK_IMPORTED_MODULE_13__/* .majorFromVersionNum */ .qj)(versionNum);
         const identity = await (0,_server_identity_js__WEBPACK_IMPORTED_MODULE_15__/* .readServerIdentity */ .I5)(session, req.target);
         if (identity.systemIdentifier === null) {
             log.warning(`${where} does not let user "${req.target.user}" read its system identifier (pg_control_system()): the manifest records host, port and database only, so a later run can match this snapshot to a database only by those.`);
         }
-        const pgDump = await (0,_pg_tools_js__WEBPACK_IMPORTED_MODULE_12__/* .findPgTool */ .fh)('pg_dump', major, { ...req.tools, explicitPath: req.pgDumpPath });
-        const pgRestore = req.format === 'plain' ? undefined : await (0,_pg_tools_js__WEBPACK_IMPORTED_MODULE_12__/* .siblingTool */ .zC)(pgDump, 'pg_restore', major, req.tools);
+        const pgDump = await (0,_pg_tools_js__WEBPACK_IMPORTED_MODULE_13__/* .findPgTool */ .fh)('pg_dump', major, { ...req.tools, explicitPath: req.pgDumpPath });
+        const pgRestore = req.format === 'plain' ? undefined : await (0,_pg_tools_js__WEBPACK_IMPORTED_MODULE_13__/* .siblingTool */ .zC)(pgDump, 'pg_restore', major, req.tools);
         log.info(`Server ${where} runs PostgreSQL ${serverVersion}; using pg_dump ${pgDump.version} (${pgDump.path}).`);
         const selection = await resolveSelection(session, req, log);
         await checkExportColumn(session, selection.exportTables, req.exportColumn);
@@ -15360,7 +15760,7 @@ async function takeSnapshot(req, log) {
             backendsInAll: req.jobs > 1 ? req.jobs + 1 : undefined,
             running: () => dumping,
             dueAt: () => dumpDueAt,
-            afterMs: req.stallAfterMs ?? _lock_wait_js__WEBPACK_IMPORTED_MODULE_9__/* .DEFAULT_STALL_MS */ .MX,
+            afterMs: req.stallAfterMs ?? _lock_wait_js__WEBPACK_IMPORTED_MODULE_10__/* .DEFAULT_STALL_MS */ .MX,
             progress: () => writtenBytes(path),
             onStall: (goneMs) => {
                 stalled = goneMs;
@@ -15368,8 +15768,8 @@ async function takeSnapshot(req, log) {
                 endDump.abort();
             },
         };
-        const watching = (0,_lock_wait_js__WEBPACK_IMPORTED_MODULE_9__/* .watchBlockers */ .v2)(req.target, tag, log, { onCycle: (blockers) => (cycle = blockers), stall, callerSessions: req.callerSessions, signal: req.signal });
-        const cycleError = (blockers) => (0,_lock_wait_js__WEBPACK_IMPORTED_MODULE_9__/* .lockCycleError */ .iP)(`Snapshot of ${where}`, blockers, 'Nothing was kept.', log);
+        const watching = (0,_lock_wait_js__WEBPACK_IMPORTED_MODULE_10__/* .watchBlockers */ .v2)(req.target, tag, log, { onCycle: (blockers) => (cycle = blockers), stall, callerSessions: req.callerSessions, signal: req.signal });
+        const cycleError = (blockers) => (0,_lock_wait_js__WEBPACK_IMPORTED_MODULE_10__/* .lockCycleError */ .iP)(`Snapshot of ${where}`, blockers, 'Nothing was kept.', log);
         let stopped;
         const stopWatching = () => (stopped ??= watching.then((w) => w.stop()));
         const done = await (async () => {
@@ -15377,7 +15777,7 @@ async function takeSnapshot(req, log) {
                 // Every table is locked (ACCESS SHARE, as pg_dump locks them) in the exported snapshot before
                 // pg_dump starts, and stays locked until the last count: a TRUNCATE or a rewrite, which older
                 // snapshots do not see through, cannot slip in between the dump and a count.
-                const catalog = await (0,_catalog_js__WEBPACK_IMPORTED_MODULE_14__/* .readCatalog */ .uM)(session, selection.schemas);
+                const catalog = await (0,_catalog_js__WEBPACK_IMPORTED_MODULE_8__/* .readCatalog */ .uM)(session, selection.schemas);
                 await checkReadable(session, selection.schemas);
                 await lockTables(session, catalog.tables);
                 if (req.signal?.aborted)
@@ -15389,10 +15789,10 @@ async function takeSnapshot(req, log) {
                 // read and the tables locked, so this rarely waits.
                 await watching;
                 const dumpStarted = Date.now();
-                dumpDueAt = dumpStarted + (0,_connection_js__WEBPACK_IMPORTED_MODULE_8__/* .toolConnectMs */ .tP)(req.target);
+                dumpDueAt = dumpStarted + (0,_connection_js__WEBPACK_IMPORTED_MODULE_9__/* .toolConnectMs */ .tP)(req.target);
                 dumping = true;
                 const dump = (0,_core_process_js__WEBPACK_IMPORTED_MODULE_6__/* .runProcess */ .R3)(pgDump.path, pgDumpArgs(req, pgDump, path, snapshotId, selection, lockTimeout, largeObjects), {
-                    env: { ...(0,_connection_js__WEBPACK_IMPORTED_MODULE_8__/* .libpqEnv */ .kY)(req.target), PGAPPNAME: tag },
+                    env: { ...(0,_connection_js__WEBPACK_IMPORTED_MODULE_9__/* .libpqEnv */ .kY)(req.target), PGAPPNAME: tag },
                     // What pg_dump creates itself (directory format's files) is private from its first byte.
                     umask: _core_files_js__WEBPACK_IMPORTED_MODULE_5__/* .PRIVATE_UMASK */ .Ix,
                     signal: req.signal ? AbortSignal.any([req.signal, endDump.signal]) : endDump.signal,
@@ -15401,7 +15801,7 @@ async function takeSnapshot(req, log) {
                 // rows. A small table's count costs opening it, which pg_dump's per-table work can share; a big
                 // one's is a scan of every row, kept until pg_dump is done so the two never compete.
                 const sideWork = (async () => {
-                    const small = await (0,_catalog_js__WEBPACK_IMPORTED_MODULE_14__/* .countRows */ .BO)(session, catalog.tables.filter((t) => t.bytes < SMALL_TABLE_BYTES), selection.excludeData);
+                    const small = await (0,_catalog_js__WEBPACK_IMPORTED_MODULE_8__/* .countRows */ .BO)(session, catalog.tables.filter((t) => t.bytes < SMALL_TABLE_BYTES), selection.excludeData);
                     let exported = [];
                     if (req.exportSince) {
                         exportsDir = (0,node_path__WEBPACK_IMPORTED_MODULE_2__.join)(req.outputDir, `${(0,node_path__WEBPACK_IMPORTED_MODULE_2__.basename)(path)}.exports`);
@@ -15419,17 +15819,17 @@ async function takeSnapshot(req, log) {
                         throw new SnapshotStalledError(where, stalled);
                     if (cycle)
                         throw cycleError(cycle);
-                    const lockWait = (dumped.status === 'fulfilled' && dumped.value.code !== 0 && (0,_lock_wait_js__WEBPACK_IMPORTED_MODULE_9__/* .isLockTimeout */ .Td)(dumped.value.stderr)) ||
-                        (side.status === 'rejected' && (0,_lock_wait_js__WEBPACK_IMPORTED_MODULE_9__/* .isLockTimeout */ .Td)(side.reason.code));
+                    const lockWait = (dumped.status === 'fulfilled' && dumped.value.code !== 0 && (0,_lock_wait_js__WEBPACK_IMPORTED_MODULE_10__/* .isLockTimeout */ .Td)(dumped.value.stderr)) ||
+                        (side.status === 'rejected' && (0,_lock_wait_js__WEBPACK_IMPORTED_MODULE_10__/* .isLockTimeout */ .Td)(side.reason.code));
                     if (lockWait)
-                        throw (0,_lock_wait_js__WEBPACK_IMPORTED_MODULE_9__/* .lockTimeoutError */ .rB)(`Snapshot of ${where}`, lockTimeoutSeconds, blockers, 'Nothing was kept.', log);
+                        throw (0,_lock_wait_js__WEBPACK_IMPORTED_MODULE_10__/* .lockTimeoutError */ .rB)(`Snapshot of ${where}`, lockTimeoutSeconds, blockers, 'Nothing was kept.', log);
                     // Our own query's reason first: its failure ends the exported snapshot, and pg_dump then only
                     // says it could not import it.
                     if (side.status === 'rejected')
                         throw sideError(side.reason, where, req.target.user, log);
                     if (dumped.status === 'rejected')
                         throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .RollbackKitError */ .dp(`Could not run pg_dump (${pgDump.path}): ${dumped.reason.message}.`);
-                    const why = (0,_pg_tools_js__WEBPACK_IMPORTED_MODULE_12__/* .toolErrorLine */ .$x)(dumped.value.stderr) || 'no message';
+                    const why = (0,_pg_tools_js__WEBPACK_IMPORTED_MODULE_13__/* .toolErrorLine */ .$x)(dumped.value.stderr) || 'no message';
                     const next = /permission denied|row-level security/i.test(why) ? privilegeHint(req.target.user, why) : 'Nothing was kept; fix the cause and run again.';
                     throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .RollbackKitError */ .dp(`pg_dump of ${where} failed: ${log.redact(why)}.`, next);
                 }
@@ -15443,9 +15843,9 @@ async function takeSnapshot(req, log) {
                 // The big tables are counted in the dump's snapshot, still open and still locked.
                 const counting = (async () => {
                     try {
-                        const big = await (0,_catalog_js__WEBPACK_IMPORTED_MODULE_14__/* .countRows */ .BO)(session, catalog.tables.filter((t) => t.bytes >= SMALL_TABLE_BYTES), selection.excludeData);
-                        const counted = new Map([...side.value.small, ...big].map((t) => [(0,_catalog_js__WEBPACK_IMPORTED_MODULE_14__/* .tableKey */ .ih)(t), t]));
-                        return catalog.tables.map((t) => counted.get((0,_catalog_js__WEBPACK_IMPORTED_MODULE_14__/* .tableKey */ .ih)(t)));
+                        const big = await (0,_catalog_js__WEBPACK_IMPORTED_MODULE_8__/* .countRows */ .BO)(session, catalog.tables.filter((t) => t.bytes >= SMALL_TABLE_BYTES), selection.excludeData);
+                        const counted = new Map([...side.value.small, ...big].map((t) => [(0,_catalog_js__WEBPACK_IMPORTED_MODULE_8__/* .tableKey */ .ih)(t), t]));
+                        return catalog.tables.map((t) => ({ ...counted.get((0,_catalog_js__WEBPACK_IMPORTED_MODULE_8__/* .tableKey */ .ih)(t)), oid: t.oid }));
                     }
                     catch (err) {
                         throw sideError(err, where, req.target.user, log);
@@ -15467,9 +15867,9 @@ async function takeSnapshot(req, log) {
                 await stopWatching();
                 if (cycle)
                     throw cycleError(cycle);
-                if (!(0,_lock_wait_js__WEBPACK_IMPORTED_MODULE_9__/* .isLockTimeout */ .Td)(err.code))
+                if (!(0,_lock_wait_js__WEBPACK_IMPORTED_MODULE_10__/* .isLockTimeout */ .Td)(err.code))
                     throw err;
-                throw (0,_lock_wait_js__WEBPACK_IMPORTED_MODULE_9__/* .lockTimeoutError */ .rB)(`Snapshot of ${where}`, lockTimeoutSeconds, await stopWatching(), 'Nothing was kept.', log);
+                throw (0,_lock_wait_js__WEBPACK_IMPORTED_MODULE_10__/* .lockTimeoutError */ .rB)(`Snapshot of ${where}`, lockTimeoutSeconds, await stopWatching(), 'Nothing was kept.', log);
             }
             finally {
                 await stopWatching();
@@ -15505,7 +15905,7 @@ async function takeSnapshot(req, log) {
             exports: req.exportSince ? { since: req.exportSince.toISOString(), column: req.exportColumn, dir: (0,node_path__WEBPACK_IMPORTED_MODULE_2__.basename)(exportsDir), tables: done.exported } : null,
             durationMs: Date.now() - started,
         };
-        const manifestPath = await (0,_manifest_js__WEBPACK_IMPORTED_MODULE_10__/* .writeManifest */ .HN)(path, manifest);
+        const manifestPath = await (0,_manifest_js__WEBPACK_IMPORTED_MODULE_11__/* .writeManifest */ .HN)(path, manifest);
         log.info(`Snapshot verified: ${sizeBytes} bytes, sha256 ${sha256}, ${manifest.tables.length} tables (dump ${dumpMs} ms, verification ${verifyMs} ms).`);
         return {
             path,
@@ -15530,7 +15930,7 @@ async function takeSnapshot(req, log) {
         // Whatever a stop interrupted (a query, pg_dump, the read back) failed because of it.
         if (req.signal?.aborted)
             throw snapshotStopped(where);
-        if (err instanceof _session_js__WEBPACK_IMPORTED_MODULE_13__/* .QueryDeadlineExceeded */ .q1) {
+        if (err instanceof _session_js__WEBPACK_IMPORTED_MODULE_14__/* .QueryDeadlineExceeded */ .q1) {
             throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .RollbackKitError */ .dp(`Snapshot of ${where} stopped: a query of its own session got ${err.message}.`, 'Nothing was kept. Check the network path to the database (a proxy or NAT box that stops forwarding) and run again.');
         }
         // A query the server refused (reading the catalogue, locking, resolving names) in its words,
@@ -15540,7 +15940,7 @@ async function takeSnapshot(req, log) {
     finally {
         if (cancelOnStop)
             req.signal?.removeEventListener('abort', cancelOnStop);
-        (0,_session_js__WEBPACK_IMPORTED_MODULE_13__/* .closeSession */ .Vu)(session);
+        (0,_session_js__WEBPACK_IMPORTED_MODULE_14__/* .closeSession */ .Vu)(session);
     }
 }
 
@@ -16488,9 +16888,9 @@ const FIND_INVALID_SQL = 'SELECT indexrelid::regclass FROM pg_index WHERE NOT in
 /* harmony export */   wx: () => (/* binding */ ledgerWritableSql)
 /* harmony export */ });
 /* unused harmony export ledgerUpsertSql */
-/* harmony import */ var _db_catalog_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(59066);
-/* harmony import */ var _own_tables_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(52438);
-/* harmony import */ var _sql_split_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(37063);
+/* harmony import */ var _db_catalog_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(59066);
+/* harmony import */ var _own_tables_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(52438);
+/* harmony import */ var _sql_split_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(37063);
 
 
 
@@ -16528,7 +16928,7 @@ async function readLedger(session, incidentKey, exists) {
 /** The rows under any of `incidentKeys` (a key and its earlier spelling), in one query; `exists` as readLedger's. */
 async function readLedgerRows(session, incidentKeys, exists) {
     if (exists === undefined)
-        exists = !!(await session.query(`SELECT to_regclass(${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(LEDGER_TABLE)})::text AS t`)).rows[0]?.t;
+        exists = !!(await session.query(`SELECT to_regclass(${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(LEDGER_TABLE)})::text AS t`)).rows[0]?.t;
     if (!exists)
         return [];
     // kept applied and snapshot through to_jsonb: a table an earlier version created has no such column
@@ -16550,7 +16950,7 @@ async function readLedgerRows(session, incidentKeys, exists) {
     }));
 }
 function textArray(values) {
-    return `ARRAY[${values.map(_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu).join(', ')}]::text[]`;
+    return `ARRAY[${values.map(_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu).join(', ')}]::text[]`;
 }
 /**
  * The statement that writes `row` (literals inlined), into a table as ensureTableSql leaves it: the
@@ -16558,32 +16958,32 @@ function textArray(values) {
  */
 function ledgerUpsertSql(row) {
     const always = [
-        ['incident_key', (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(row.incidentKey)],
-        ['method', (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(row.method)],
-        ['keep_version', row.keepVersion === undefined ? 'NULL' : (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(row.keepVersion)],
+        ['incident_key', (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(row.incidentKey)],
+        ['method', (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(row.method)],
+        ['keep_version', row.keepVersion === undefined ? 'NULL' : (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(row.keepVersion)],
         ['planned', textArray(row.planned)],
         ['kept', textArray(row.kept ?? [])],
         ['reverted', textArray(row.reverted)],
-        ['status', (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(row.status)],
+        ['status', (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(row.status)],
     ];
     const newer = { applied: textArray(row.applied ?? []), snapshot: textArray(row.snapshot ?? []) };
     const set = (column) => `${column} = excluded.${column}`;
     const lines = [
-        `DECLARE rk_columns text := ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(always.map(([c]) => c).join(', '))};`,
-        `  rk_values text := ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(always.map(([, v]) => v).join(', '))};`,
-        `  rk_set text := ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(always.filter(([c]) => c !== 'incident_key').map(([c]) => set(c)).join(', '))};`,
+        `DECLARE rk_columns text := ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(always.map(([c]) => c).join(', '))};`,
+        `  rk_values text := ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(always.map(([, v]) => v).join(', '))};`,
+        `  rk_set text := ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(always.filter(([c]) => c !== 'incident_key').map(([c]) => set(c)).join(', '))};`,
         'BEGIN',
         ...NEWER.flatMap((column) => [
-            `  IF EXISTS (SELECT 1 FROM pg_catalog.pg_attribute WHERE attrelid = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(ROLLBACKS.name)}::regclass AND attname = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(column)} AND NOT attisdropped) THEN`,
-            `    rk_columns := rk_columns || ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(`, ${column}`)};`,
-            `    rk_values := rk_values || ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(`, ${newer[column]}`)};`,
-            `    rk_set := rk_set || ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(`, ${set(column)}`)};`,
+            `  IF EXISTS (SELECT 1 FROM pg_catalog.pg_attribute WHERE attrelid = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(ROLLBACKS.name)}::regclass AND attname = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(column)} AND NOT attisdropped) THEN`,
+            `    rk_columns := rk_columns || ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(`, ${column}`)};`,
+            `    rk_values := rk_values || ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(`, ${newer[column]}`)};`,
+            `    rk_set := rk_set || ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(`, ${set(column)}`)};`,
             '  END IF;',
         ]),
         `  EXECUTE 'INSERT INTO ${ROLLBACKS.name} (' || rk_columns || ') VALUES (' || rk_values || ') ON CONFLICT (incident_key) DO UPDATE SET ' || rk_set || ', updated_at = now()';`,
         'END',
     ];
-    return (0,_db_catalog_js__WEBPACK_IMPORTED_MODULE_2__/* .doBlock */ .hq)('rk_ledger_write', lines.join('\n'));
+    return (0,_db_catalog_js__WEBPACK_IMPORTED_MODULE_0__/* .doBlock */ .hq)('rk_ledger_write', lines.join('\n'));
 }
 /**
  * One statement that changes nothing (a read-only transaction will do) and refuses a ledger this
@@ -16595,7 +16995,7 @@ function ledgerUpsertSql(row) {
  */
 function ledgerWritableSql() {
     // An upsert (ledgerUpsertSql): INSERT … ON CONFLICT DO UPDATE, which reads the row it updates.
-    return (0,_own_tables_js__WEBPACK_IMPORTED_MODULE_0__/* .writableTableSql */ .Hn)(ROLLBACKS, ['SELECT', 'INSERT', 'UPDATE']);
+    return (0,_own_tables_js__WEBPACK_IMPORTED_MODULE_1__/* .writableTableSql */ .Hn)(ROLLBACKS, ['SELECT', 'INSERT', 'UPDATE']);
 }
 /** Logs already told that the table lacks the NEWER columns: said once a run. */
 const toldOmitted = new WeakSet();
@@ -16608,14 +17008,14 @@ const toldOmitted = new WeakSet();
 async function writeLedger(session, row, opts = {}) {
     const omitted = [];
     const notice = (msg) => {
-        if (msg.code === _own_tables_js__WEBPACK_IMPORTED_MODULE_0__/* .OMITTED_WARNING */ .qh && msg.message)
+        if (msg.code === _own_tables_js__WEBPACK_IMPORTED_MODULE_1__/* .OMITTED_WARNING */ .qh && msg.message)
             omitted.push(msg.message);
     };
     session.on('notice', notice);
     try {
         // Made, or given the columns this version added, only where it lacks them: a role that may write the
         // rows but not own the table (a CI role after a migration role) needs no more (own-tables.ts).
-        await (0,_own_tables_js__WEBPACK_IMPORTED_MODULE_0__/* .ensureTable */ .pI)(session, ROLLBACKS, ledgerUpsertSql(row), opts.before);
+        await (0,_own_tables_js__WEBPACK_IMPORTED_MODULE_1__/* .ensureTable */ .pI)(session, ROLLBACKS, ledgerUpsertSql(row), opts.before);
     }
     finally {
         session.off('notice', notice);
@@ -16640,7 +17040,7 @@ async function writeLedger(session, row, opts = {}) {
 function supersedeSql(key, method, opts = {}) {
     const work = opts.applied ? ` AND NOT (planned && ${textArray(opts.applied)})` : '';
     return `UPDATE rollback_kit.rollbacks SET status = 'superseded', updated_at = now()
-     WHERE status = 'started' AND method = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(method)} AND incident_key <> ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(key)}${work}${opts.returning ? ' RETURNING incident_key' : ''};`;
+     WHERE status = 'started' AND method = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(method)} AND incident_key <> ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(key)}${work}${opts.returning ? ' RETURNING incident_key' : ''};`;
 }
 /** Where the ledger's rows wait, in the restore's transaction, while the snapshot's script runs (set_config's is_local: gone at its end). */
 const KEPT_SETTING = 'rollback_kit.ledger_before_restore';
@@ -16662,20 +17062,20 @@ const KEPT_SETTING = 'rollback_kit.ledger_before_restore';
  */
 function ledgerKeptAcrossRestore() {
     const rows = (from) => `(SELECT coalesce(jsonb_agg(r ORDER BY r ->> 'incident_key'), '[]') FROM ${from})`;
-    const table = (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(ROLLBACKS.name);
-    const added = `${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(JSON.stringify(Object.fromEntries(Object.keys(ROLLBACKS.added).map((column) => [column, []]))))}::jsonb`;
+    const table = (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(ROLLBACKS.name);
+    const added = `${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(JSON.stringify(Object.fromEntries(Object.keys(ROLLBACKS.added).map((column) => [column, []]))))}::jsonb`;
     return {
         table: ROLLBACKS.name,
-        first: (0,_db_catalog_js__WEBPACK_IMPORTED_MODULE_2__/* .doBlock */ .hq)('rk_ledger_kept', [
+        first: (0,_db_catalog_js__WEBPACK_IMPORTED_MODULE_0__/* .doBlock */ .hq)('rk_ledger_kept', [
             'BEGIN',
             `  IF to_regclass(${table}) IS NOT NULL AND has_table_privilege(${table}, 'SELECT') THEN`,
-            `    PERFORM set_config(${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(KEPT_SETTING)}, ${rows('rollback_kit.rollbacks t, to_jsonb(t) r')}::text, true);`,
+            `    PERFORM set_config(${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(KEPT_SETTING)}, ${rows('rollback_kit.rollbacks t, to_jsonb(t) r')}::text, true);`,
             '  END IF;',
             'END',
         ].join('\n')),
         // Statements after an IF are planned only when reached: the table may not exist in either state.
-        last: (0,_db_catalog_js__WEBPACK_IMPORTED_MODULE_2__/* .doBlock */ .hq)('rk_ledger_back', [
-            `DECLARE rk_kept jsonb := nullif(current_setting(${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(KEPT_SETTING)}, true), '')::jsonb;`,
+        last: (0,_db_catalog_js__WEBPACK_IMPORTED_MODULE_0__/* .doBlock */ .hq)('rk_ledger_back', [
+            `DECLARE rk_kept jsonb := nullif(current_setting(${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(KEPT_SETTING)}, true), '')::jsonb;`,
             'BEGIN',
             '  IF rk_kept IS NULL THEN',
             '    RETURN;',
@@ -16690,7 +17090,7 @@ function ledgerKeptAcrossRestore() {
             '  END IF;',
             // The snapshot's table may be an earlier version's, without the columns the kept rows have.
             // Quiet: the run's own ledger writes, on its session, said what the owner runs.
-            `  EXECUTE ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)((0,_own_tables_js__WEBPACK_IMPORTED_MODULE_0__/* .ensureTableSql */ .Rf)(ROLLBACKS, { quiet: true }))};`,
+            `  EXECUTE ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)((0,_own_tables_js__WEBPACK_IMPORTED_MODULE_1__/* .ensureTableSql */ .Rf)(ROLLBACKS, { quiet: true }))};`,
             '  DELETE FROM rollback_kit.rollbacks;',
             // Rows an earlier version's table held lack the columns added since: their defaults (every one an empty array).
             `  INSERT INTO rollback_kit.rollbacks SELECT * FROM jsonb_populate_recordset(NULL::rollback_kit.rollbacks, (SELECT jsonb_agg(${added} || r) FROM jsonb_array_elements(rk_kept) r));`,
@@ -16705,7 +17105,7 @@ function ledgerKeptAcrossRestore() {
  */
 function ledgerDoneWithRestore(done) {
     // Earlier incidents' restores left 'started' by runs that stopped are closed with it (supersedeSql).
-    return { first: [], last: [(0,_own_tables_js__WEBPACK_IMPORTED_MODULE_0__/* .ensureTableSql */ .Rf)(ROLLBACKS, { quiet: true }), ledgerUpsertSql(done), supersedeSql(done.incidentKey, done.method)] };
+    return { first: [], last: [(0,_own_tables_js__WEBPACK_IMPORTED_MODULE_1__/* .ensureTableSql */ .Rf)(ROLLBACKS, { quiet: true }), ledgerUpsertSql(done), supersedeSql(done.incidentKey, done.method)] };
 }
 
 
@@ -16826,8 +17226,8 @@ async function releaseMigrationLock(session, key) {
 /* harmony export */ });
 /* unused harmony exports addColumnSql, addColumnsSql, ColumnRefused */
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8005);
-/* harmony import */ var _db_catalog_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(59066);
-/* harmony import */ var _sql_split_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(37063);
+/* harmony import */ var _db_catalog_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(59066);
+/* harmony import */ var _sql_split_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(37063);
 /**
  * The tables rollback-kit keeps in the database it rolls back (schema rollback_kit), made where
  * missing and given the columns later versions added.
@@ -16865,21 +17265,21 @@ function addColumnsSql(table) {
  */
 function requiredColumn(table, column, then) {
     const [schema, name] = table.name.split('.');
-    const oid = `${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(table.name)}::regclass`;
+    const oid = `${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(table.name)}::regclass`;
     const refusal = [
-        (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(`${table.name} lacks the column ${column}, which this version of rollback-kit writes (an earlier version created the table), and only the table's owner may add it: it belongs to role `),
+        (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(`${table.name} lacks the column ${column}, which this version of rollback-kit writes (an earlier version created the table), and only the table's owner may add it: it belongs to role `),
         'rk_owner::regrole::text',
-        (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(', and this run connects as role '),
+        (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(', and this run connects as role '),
         'quote_ident(current_user)',
-        (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)('. Have '),
+        (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)('. Have '),
         'rk_owner::regrole::text',
-        (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(` (or a superuser) run once: ${addColumnsSql(table)}; then run again.`),
+        (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(` (or a superuser) run once: ${addColumnsSql(table)}; then run again.`),
     ].join(' || ');
     return [
-        `  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute WHERE attrelid = ${oid} AND attname = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(column)} AND NOT attisdropped) THEN`,
+        `  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute WHERE attrelid = ${oid} AND attname = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(column)} AND NOT attisdropped) THEN`,
         `    SELECT relowner INTO rk_owner FROM pg_catalog.pg_class WHERE oid = ${oid};`,
         `    IF NOT pg_has_role(rk_owner, 'USAGE') THEN`,
-        `      RAISE EXCEPTION USING ERRCODE = 'insufficient_privilege', MESSAGE = ${refusal}, SCHEMA = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(schema)}, TABLE = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(name)}, COLUMN = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(column)};`,
+        `      RAISE EXCEPTION USING ERRCODE = 'insufficient_privilege', MESSAGE = ${refusal}, SCHEMA = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(schema)}, TABLE = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(name)}, COLUMN = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(column)};`,
         '    END IF;',
         ...(then ? [then] : []),
         '  END IF;',
@@ -16897,88 +17297,88 @@ function writableTableSql(table, privileges) {
     const [schema, name] = table.name.split('.');
     const optional = new Set(table.optional ?? []);
     const required = Object.keys(table.added).filter((column) => !optional.has(column));
-    const raise = (message) => `    RAISE EXCEPTION USING ERRCODE = 'insufficient_privilege', MESSAGE = ${message}, SCHEMA = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(schema)}, TABLE = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(name)};`;
+    const raise = (message) => `    RAISE EXCEPTION USING ERRCODE = 'insufficient_privilege', MESSAGE = ${message}, SCHEMA = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(schema)}, TABLE = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(name)};`;
     const who = (parts) => parts.join(' || ');
     const makes = `${table.name} is not there yet, and this run makes it at its first write`;
     const body = [
         'DECLARE rk_owner oid; rk_table oid; rk_lacks text; rk_schema text;',
         'BEGIN',
-        `  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(schema)}) THEN`,
+        `  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(schema)}) THEN`,
         "    IF NOT has_database_privilege(current_database(), 'CREATE') THEN",
         raise(who([
-            (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(`${makes}, schema ${schema} with it, which takes CREATE on the database; role `),
+            (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(`${makes}, schema ${schema} with it, which takes CREATE on the database; role `),
             'quote_ident(current_user)',
-            (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(' lacks it. Have its owner (or a superuser) run once: GRANT CREATE ON DATABASE '),
+            (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(' lacks it. Have its owner (or a superuser) run once: GRANT CREATE ON DATABASE '),
             'quote_ident(current_database())',
-            (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(' TO '),
+            (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(' TO '),
             'quote_ident(current_user)',
-            (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(`; (or create the schema and table as a role that may, and grant this one SELECT, INSERT, UPDATE on it); then run again.`),
+            (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(`; (or create the schema and table as a role that may, and grant this one SELECT, INSERT, UPDATE on it); then run again.`),
         ])),
         '    END IF;',
         '    RETURN;',
         '  END IF;',
         // Before any lookup by name: to_regclass and ::regclass fail on a schema this role may not use.
-        `  IF NOT has_schema_privilege(${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(schema)}, 'USAGE') THEN`,
-        `    SELECT c.oid, c.relowner INTO rk_table, rk_owner FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(schema)} AND c.relname = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(name)};`,
-        `    rk_schema := CASE WHEN rk_owner IS NULL AND NOT has_schema_privilege(${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(schema)}, 'CREATE') THEN 'USAGE, CREATE' ELSE 'USAGE' END;`,
+        `  IF NOT has_schema_privilege(${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(schema)}, 'USAGE') THEN`,
+        `    SELECT c.oid, c.relowner INTO rk_table, rk_owner FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(schema)} AND c.relname = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(name)};`,
+        `    rk_schema := CASE WHEN rk_owner IS NULL AND NOT has_schema_privilege(${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(schema)}, 'CREATE') THEN 'USAGE, CREATE' ELSE 'USAGE' END;`,
         '    IF rk_owner IS NOT NULL THEN',
-        `      SELECT string_agg(p, ', ') INTO rk_lacks FROM unnest(ARRAY[${privileges.map(_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu).join(', ')}]) AS p WHERE NOT has_table_privilege(rk_table, p);`,
+        `      SELECT string_agg(p, ', ') INTO rk_lacks FROM unnest(ARRAY[${privileges.map(_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu).join(', ')}]) AS p WHERE NOT has_table_privilege(rk_table, p);`,
         '    END IF;',
         raise(who([
-            (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(`This run writes its row to ${table.name}`),
-            `CASE WHEN rk_owner IS NULL THEN ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(', which it makes at its first write')} ELSE '' END`,
-            (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(', and role '),
+            (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(`This run writes its row to ${table.name}`),
+            `CASE WHEN rk_owner IS NULL THEN ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(', which it makes at its first write')} ELSE '' END`,
+            (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(', and role '),
             'quote_ident(current_user)',
-            (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(` lacks `),
+            (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(` lacks `),
             'rk_schema',
-            (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(` on schema ${schema}. Have `),
-            `(SELECT n.nspowner::regrole::text FROM pg_catalog.pg_namespace n WHERE n.nspname = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(schema)})`,
-            (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(` (or a superuser) run once: GRANT `),
+            (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(` on schema ${schema}. Have `),
+            `(SELECT n.nspowner::regrole::text FROM pg_catalog.pg_namespace n WHERE n.nspname = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(schema)})`,
+            (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(` (or a superuser) run once: GRANT `),
             'rk_schema',
-            (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(` ON SCHEMA ${schema} TO `),
+            (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(` ON SCHEMA ${schema} TO `),
             'quote_ident(current_user)',
-            (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(';'),
+            (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(';'),
             // The table's grants too, when they are also missing: one "run once" is enough.
-            `CASE WHEN rk_lacks IS NULL THEN '' ELSE ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(' and have ')} || rk_owner::regrole::text || ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(` (or a superuser) run once: GRANT ${privileges.join(', ')} ON ${table.name} TO `)} || quote_ident(current_user) || ';' END`,
-            (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(' then run again.'),
+            `CASE WHEN rk_lacks IS NULL THEN '' ELSE ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(' and have ')} || rk_owner::regrole::text || ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(` (or a superuser) run once: GRANT ${privileges.join(', ')} ON ${table.name} TO `)} || quote_ident(current_user) || ';' END`,
+            (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(' then run again.'),
         ])),
         '  END IF;',
-        `  IF to_regclass(${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(table.name)}) IS NULL THEN`,
-        `    IF NOT has_schema_privilege(${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(schema)}, 'CREATE') THEN`,
+        `  IF to_regclass(${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(table.name)}) IS NULL THEN`,
+        `    IF NOT has_schema_privilege(${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(schema)}, 'CREATE') THEN`,
         raise(who([
-            (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(`${makes}, which takes CREATE on schema ${schema}; role `),
+            (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(`${makes}, which takes CREATE on schema ${schema}; role `),
             'quote_ident(current_user)',
-            (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(' lacks it. Have '),
-            `(SELECT n.nspowner::regrole::text FROM pg_catalog.pg_namespace n WHERE n.nspname = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(schema)})`,
-            (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(` (or a superuser) run once: GRANT CREATE ON SCHEMA ${schema} TO `),
+            (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(' lacks it. Have '),
+            `(SELECT n.nspowner::regrole::text FROM pg_catalog.pg_namespace n WHERE n.nspname = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(schema)})`,
+            (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(` (or a superuser) run once: GRANT CREATE ON SCHEMA ${schema} TO `),
             'quote_ident(current_user)',
-            (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)('; then run again.'),
+            (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)('; then run again.'),
         ])),
         '    END IF;',
         '    RETURN;',
         '  END IF;',
         // Statements after an IF are planned only when reached: the ::regclass of a table not there is never read.
-        `  SELECT relowner INTO rk_owner FROM pg_catalog.pg_class WHERE oid = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(table.name)}::regclass;`,
-        `  SELECT string_agg(p, ', ') INTO rk_lacks FROM unnest(ARRAY[${privileges.map(_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu).join(', ')}]) AS p WHERE NOT has_table_privilege(${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(table.name)}, p);`,
+        `  SELECT relowner INTO rk_owner FROM pg_catalog.pg_class WHERE oid = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(table.name)}::regclass;`,
+        `  SELECT string_agg(p, ', ') INTO rk_lacks FROM unnest(ARRAY[${privileges.map(_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu).join(', ')}]) AS p WHERE NOT has_table_privilege(${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(table.name)}, p);`,
         '  IF rk_lacks IS NOT NULL THEN',
         raise(who([
-            (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(`This run writes its row to ${table.name}, and role `),
+            (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(`This run writes its row to ${table.name}, and role `),
             'quote_ident(current_user)',
-            (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(' lacks '),
+            (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(' lacks '),
             'rk_lacks',
-            (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(' on it; it belongs to role '),
+            (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(' on it; it belongs to role '),
             'rk_owner::regrole::text',
-            (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)('. Have '),
+            (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)('. Have '),
             'rk_owner::regrole::text',
-            (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(` (or a superuser) run once: GRANT ${privileges.join(', ')} ON ${table.name} TO `),
+            (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(` (or a superuser) run once: GRANT ${privileges.join(', ')} ON ${table.name} TO `),
             'quote_ident(current_user)',
-            (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)('; then run again.'),
+            (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)('; then run again.'),
         ])),
         '  END IF;',
         ...required.map((column) => requiredColumn(table, column)),
         'END',
     ];
-    return (0,_db_catalog_js__WEBPACK_IMPORTED_MODULE_2__/* .doBlock */ .hq)('rk_own_table_check', body.join('\n'));
+    return (0,_db_catalog_js__WEBPACK_IMPORTED_MODULE_1__/* .doBlock */ .hq)('rk_own_table_check', body.join('\n'));
 }
 /**
  * One statement (a DO block, literals inlined) that makes `table` as this version uses it. A column
@@ -16992,16 +17392,16 @@ function writableTableSql(table, privileges) {
  */
 function ensureTableSql(table, opts = {}) {
     const [schema, name] = table.name.split('.');
-    const oid = `${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(table.name)}::regclass`;
+    const oid = `${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(table.name)}::regclass`;
     const optional = new Set(table.optional ?? []);
     const columns = Object.keys(table.added).map((column) => {
         const alter = addColumnSql(table, column);
         if (optional.has(column)) {
             return [
-                `  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute WHERE attrelid = ${oid} AND attname = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(column)} AND NOT attisdropped) THEN`,
+                `  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute WHERE attrelid = ${oid} AND attname = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(column)} AND NOT attisdropped) THEN`,
                 `    SELECT relowner INTO rk_owner FROM pg_catalog.pg_class WHERE oid = ${oid};`,
                 `    IF NOT pg_has_role(rk_owner, 'USAGE') THEN`,
-                `      rk_omitted := rk_omitted || ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(column)}::text;`,
+                `      rk_omitted := rk_omitted || ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(column)}::text;`,
                 '    ELSE',
                 `      ${alter};`,
                 '    END IF;',
@@ -17011,38 +17411,38 @@ function ensureTableSql(table, opts = {}) {
         return requiredColumn(table, column, `    ${alter};`);
     });
     const omitted = [
-        (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(`${table.name} lacks the column(s) `),
+        (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(`${table.name} lacks the column(s) `),
         "array_to_string(rk_omitted, ', ')",
-        (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(", which this version of rollback-kit writes (an earlier version created the table), and only the table's owner may add them: it belongs to role "),
+        (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(", which this version of rollback-kit writes (an earlier version created the table), and only the table's owner may add them: it belongs to role "),
         'rk_owner::regrole::text',
-        (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(', and this run connects as role '),
+        (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(', and this run connects as role '),
         'quote_ident(current_user)',
-        (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(`. Its rows are written without them, as an earlier version wrote them, so a re-run has only the checks such rows get. Have `),
+        (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(`. Its rows are written without them, as an earlier version wrote them, so a re-run has only the checks such rows get. Have `),
         'rk_owner::regrole::text',
-        (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(` (or a superuser) run once: ${addColumnsSql(table)};`),
+        (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(` (or a superuser) run once: ${addColumnsSql(table)};`),
     ].join(' || ');
     // Quiet where nobody reads the server's notices as ours (a restore's psql, whose output is read for its errors).
     const warn = optional.size === 0 || opts.quiet
         ? []
         : [
             '  IF cardinality(rk_omitted) > 0 THEN',
-            `    RAISE WARNING USING ERRCODE = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(OMITTED_WARNING)}, MESSAGE = ${omitted}, SCHEMA = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(schema)}, TABLE = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(name)}, COLUMN = array_to_string(rk_omitted, ',');`,
+            `    RAISE WARNING USING ERRCODE = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(OMITTED_WARNING)}, MESSAGE = ${omitted}, SCHEMA = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(schema)}, TABLE = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(name)}, COLUMN = array_to_string(rk_omitted, ',');`,
             '  END IF;',
         ];
     const body = [
         `DECLARE rk_owner oid;${optional.size === 0 ? '' : " rk_omitted text[] := '{}';"}`,
         'BEGIN',
-        `  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(schema)}) THEN`,
+        `  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(schema)}) THEN`,
         `    CREATE SCHEMA IF NOT EXISTS ${schema};`,
         '  END IF;',
-        `  IF to_regclass(${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(table.name)}) IS NULL THEN`,
+        `  IF to_regclass(${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(table.name)}) IS NULL THEN`,
         `    CREATE TABLE IF NOT EXISTS ${table.name} (${table.definition});`,
         '  END IF;',
         ...columns,
         ...warn,
         'END',
     ].join('\n');
-    return (0,_db_catalog_js__WEBPACK_IMPORTED_MODULE_2__/* .doBlock */ .hq)('rk_own_table', body);
+    return (0,_db_catalog_js__WEBPACK_IMPORTED_MODULE_1__/* .doBlock */ .hq)('rk_own_table', body);
 }
 /**
  * A column ensureTableSql could not add, as the user's error (not an unexpected one); `code` stays
@@ -17264,9 +17664,9 @@ function planReverts(format, files, appliedIds, selector, context) {
 /* harmony export */ });
 /* harmony import */ var _core_lazy_builtins_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(60325);
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8005);
-/* harmony import */ var _db_catalog_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(59066);
-/* harmony import */ var _own_tables_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(52438);
-/* harmony import */ var _sql_split_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(37063);
+/* harmony import */ var _db_catalog_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(59066);
+/* harmony import */ var _own_tables_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(52438);
+/* harmony import */ var _sql_split_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(37063);
 /**
  * A non-transactional migration cannot be undone as a whole when a statement fails, so we record
  * each statement as it completes (rollback_kit.down_progress). The re-run after a fix skips the
@@ -17343,8 +17743,8 @@ const DOWN_PROGRESS = {
  */
 function startProgressSql(tracking, migration, rowVersionSql, keepDone) {
     return [
-        (0,_own_tables_js__WEBPACK_IMPORTED_MODULE_2__/* .ensureTableSql */ .Rf)(DOWN_PROGRESS),
-        `INSERT INTO rollback_kit.down_progress AS p (tracking, migration, tracking_rows) VALUES (${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_3__/* .literal */ .eu)(tracking)}, ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_3__/* .literal */ .eu)(migration)}, (${rowVersionSql}))
+        (0,_own_tables_js__WEBPACK_IMPORTED_MODULE_3__/* .ensureTableSql */ .Rf)(DOWN_PROGRESS),
+        `INSERT INTO rollback_kit.down_progress AS p (tracking, migration, tracking_rows) VALUES (${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_4__/* .literal */ .eu)(tracking)}, ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_4__/* .literal */ .eu)(migration)}, (${rowVersionSql}))
        ON CONFLICT (tracking, migration) DO UPDATE SET tracking_rows = excluded.tracking_rows, updated_at = now()${keepDone ? '' : `, done = '{}'`}`,
     ];
 }
@@ -17353,7 +17753,7 @@ async function recordStatement(session, tracking, migration, hash) {
 }
 /** The statement (literals inlined) that ends the migration's progress, in the transaction that marks it reverted. */
 function clearProgressSql(tracking, migration) {
-    return `DELETE FROM rollback_kit.down_progress WHERE tracking = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_3__/* .literal */ .eu)(tracking)} AND migration = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_3__/* .literal */ .eu)(migration)}`;
+    return `DELETE FROM rollback_kit.down_progress WHERE tracking = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_4__/* .literal */ .eu)(tracking)} AND migration = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_4__/* .literal */ .eu)(migration)}`;
 }
 /** How many leading statements already ran; refuses when those statements were edited since. */
 function statementsAlreadyRun(progress, hashes, file) {
@@ -17381,10 +17781,10 @@ const RESTORED_OVER = 'restored over';
  * looked up in the catalog, not by to_regclass, which fails on a schema the role may not use.
  */
 function progressAcrossRestore() {
-    const table = (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_3__/* .literal */ .eu)(DOWN_PROGRESS.name);
+    const table = (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_4__/* .literal */ .eu)(DOWN_PROGRESS.name);
     // This transaction's xid as xmin reads it (txid_current has the epoch on top).
     const thisTransaction = '(txid_current() % 4294967296)::text';
-    return (0,_db_catalog_js__WEBPACK_IMPORTED_MODULE_4__/* .doBlock */ .hq)('rk_progress_restored', [
+    return (0,_db_catalog_js__WEBPACK_IMPORTED_MODULE_2__/* .doBlock */ .hq)('rk_progress_restored', [
         'DECLARE p record; t regclass; ns oid; restored boolean;',
         'BEGIN',
         `  IF to_regclass(${table}) IS NULL OR NOT has_table_privilege(${table}, 'SELECT, UPDATE') THEN`,
@@ -17394,7 +17794,7 @@ function progressAcrossRestore() {
         `  IF NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = ${table}::regclass AND attname = 'tracking_rows' AND NOT attisdropped) THEN`,
         '    RETURN;',
         '  END IF;',
-        `  FOR p IN SELECT tracking, migration, parse_ident(tracking) AS name FROM rollback_kit.down_progress WHERE xmin::text <> ${thisTransaction} AND tracking ~ ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_3__/* .literal */ .eu)(TRACKING_NAME)} LOOP`,
+        `  FOR p IN SELECT tracking, migration, parse_ident(tracking) AS name FROM rollback_kit.down_progress WHERE xmin::text <> ${thisTransaction} AND tracking ~ ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_4__/* .literal */ .eu)(TRACKING_NAME)} LOOP`,
         '    t := NULL;',
         '    SELECT c.oid, n.oid INTO t, ns FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = p.name[1] AND c.relname = p.name[2];',
         `    IF t IS NULL OR NOT has_schema_privilege(ns, 'USAGE') OR NOT has_table_privilege(t, 'SELECT') THEN`,
@@ -17402,7 +17802,7 @@ function progressAcrossRestore() {
         '    END IF;',
         `    EXECUTE format('SELECT EXISTS (SELECT 1 FROM %s WHERE xmin::text = ${thisTransaction.replace('%', '%%')})', t) INTO restored;`,
         '    IF restored THEN',
-        `      UPDATE rollback_kit.down_progress SET tracking_rows = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_3__/* .literal */ .eu)(RESTORED_OVER)}, updated_at = now() WHERE tracking = p.tracking AND migration = p.migration;`,
+        `      UPDATE rollback_kit.down_progress SET tracking_rows = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_4__/* .literal */ .eu)(RESTORED_OVER)}, updated_at = now() WHERE tracking = p.tracking AND migration = p.migration;`,
         '    END IF;',
         '  END LOOP;',
         'END',
@@ -18836,11 +19236,31 @@ const OWN_BOOKKEEPING = new Set([migrations_ledger/* LEDGER_TABLE */.R9, run_fai
  * cannot use up statement-timeout-seconds on a large table.
  */
 const COUNT_CAP = 1_000;
-/** The tables here now whose rows the snapshot does not hold (made since it was taken), not rollback-kit's own. */
+/** The tables here now whose rows the snapshot does not hold under their names, not rollback-kit's own. */
 async function tablesNotHeld(session, snapshot) {
-    const held = new Set(snapshot.manifest.tables.map(catalog/* tableKey */.ih));
+    const { tables } = snapshot.manifest;
+    const held = new Set(tables.map(catalog/* tableKey */.ih));
     const here = await (0,catalog/* listTables */.WS)(session, await (0,patterns/* userSchemas */.cY)(session));
-    return here.filter((t) => !held.has((0,catalog/* tableKey */.ih)(t)) && !OWN_BOOKKEEPING.has(`${t.schema}.${t.name}`));
+    const names = new Set(here.map(catalog/* tableKey */.ih));
+    const byOid = new Map(tables.filter((t) => t.oid !== undefined).map((t) => [t.oid, t]));
+    const everyOid = tables.every((t) => t.oid !== undefined);
+    return here
+        .filter((t) => !held.has((0,catalog/* tableKey */.ih)(t)) && !OWN_BOOKKEEPING.has(`${t.schema}.${t.name}`))
+        .map(({ schema, name, oid }) => {
+        const then = byOid.get(oid);
+        // An OID is not reused while its table lives, nor soon after: its old name gone too makes it the same table.
+        if (then && !names.has((0,catalog/* tableKey */.ih)(then)))
+            return { table: { schema, name }, renamedFrom: (0,tracking/* describeTable */.uq)(then) };
+        return everyOid && !then ? { table: { schema, name }, made: true } : { table: { schema, name } };
+    });
+}
+/** Why the manifest lacks these tables, as far as it can tell: "made since it was taken" only when its OIDs say so. */
+function sinceText(missing, tables) {
+    const keys = new Set(tables.map(catalog/* tableKey */.ih));
+    const these = missing.filter((t) => keys.has((0,catalog/* tableKey */.ih)(t.table)));
+    if (these.every((t) => t.made))
+        return 'made since it was taken';
+    return these.every((t) => t.renamedFrom) ? 'renamed since it was taken' : 'made or renamed since it was taken';
 }
 /**
  * Of these tables, those this role may not read (no USAGE on the schema, or SELECT on no column),
@@ -18861,14 +19281,14 @@ async function unreadable(session, tables) {
 }
 /** The rows of each table counted up to one past COUNT_CAP (`FROM ONLY`, as the snapshot counts them). Bounded by the run's lock_timeout and statement_timeout. */
 async function countNotHeld(session, tables) {
-    const counts = await (0,catalog/* countRows */.BO)(session, tables, [], COUNT_CAP + 1);
-    return counts.map((c, i) => ({ table: tables[i], rows: c.rows ?? 0 }));
+    const counts = await (0,catalog/* countRows */.BO)(session, tables.map((t) => t.table), [], COUNT_CAP + 1);
+    return counts.map((c, i) => ({ ...tables[i], rows: c.rows ?? 0 }));
 }
 function rowsText(n) {
     return n > COUNT_CAP ? `more than ${COUNT_CAP.toLocaleString('en-US')} rows` : `${n} ${n === 1 ? 'row' : 'rows'}`;
 }
 /** A snapshot that lacks tables this role may not read: whether they hold rows cannot be told, so it is refused, naming the grant. */
-function refuseUnreadable(snapshot, wayBack, who, tables) {
+function refuseUnreadable(snapshot, wayBack, who, tables, missing) {
     const one = tables.length === 1;
     const names = nameList(tables.map((t) => (0,tracking/* describeTable */.uq)(t.table)));
     const schemas = [...new Set(tables.filter((t) => !t.usage).map((t) => (0,catalog/* quoteIdent */.v4)(t.table.schema)))];
@@ -18876,7 +19296,17 @@ function refuseUnreadable(snapshot, wayBack, who, tables) {
         ...schemas.map((s) => `GRANT USAGE ON SCHEMA ${s} TO ${who};`),
         `GRANT SELECT ON ${tables.slice(0, NAMES_SHOWN).map((t) => (0,catalog/* qualified */.LX)(t.table.schema, t.table.name)).join(', ')} TO ${who};`,
     ].join(' ');
-    throw new errors/* RollbackKitError */.dp(`Snapshot ${snapshot.path} (${takenText(wayBack)}) does not list ${one ? 'table' : 'tables'} ${names} (made since it was taken), and user ${who} may not read ${one ? 'it' : 'them'}, so whether ${one ? 'it holds' : 'they hold'} rows the snapshot lacks cannot be told.`, `Let the user read ${one ? 'it' : 'them'} (${grants}) and run again; or take a fresh snapshot now with the snapshot-db action and pass its path as snapshot-path; or, if those rows may be lost, set require-snapshot: false to revert without a snapshot. Nothing was changed.`);
+    throw new errors/* RollbackKitError */.dp(`Snapshot ${snapshot.path} (${takenText(wayBack)}) does not list ${one ? 'table' : 'tables'} ${names} (${sinceText(missing, tables.map((t) => t.table))}), and user ${who} may not read ${one ? 'it' : 'them'}, so whether ${one ? 'it holds' : 'they hold'} rows the snapshot lacks cannot be told.`, `Let the user read ${one ? 'it' : 'them'} (${grants}) and run again; or take a fresh snapshot now with the snapshot-db action and pass its path as snapshot-path; or, if those rows may be lost, set require-snapshot: false to revert without a snapshot. Nothing was changed.`);
+}
+/**
+ * A snapshot that lacks tables whose rows row-level security hides from this role: its count shows
+ * only what the policies let it see, so "empty" cannot be told from "holds rows" (and the down SQL
+ * may drop them). Refused, naming what would let it see every row.
+ */
+function refuseHidden(snapshot, wayBack, hidden, missing) {
+    const one = hidden.tables.length === 1;
+    const names = nameList(hidden.tables.map(tracking/* describeTable */.uq));
+    throw new errors/* RollbackKitError */.dp(`Snapshot ${snapshot.path} (${takenText(wayBack)}) does not list ${one ? 'table' : 'tables'} ${names} (${sinceText(missing, hidden.tables)}), and row-level security hides ${one ? 'its' : 'their'} rows from user ${hidden.who}, so whether ${one ? 'it holds' : 'they hold'} rows the snapshot lacks cannot be told.`, `To count them, ${(0,catalog/* seeAllRows */.wU)(hidden.who, hidden.tables)}, and run again; or take a fresh snapshot now with the snapshot-db action and pass its path as snapshot-path; or, if those rows may be lost, set require-snapshot: false to revert without a snapshot. Nothing was changed.`);
 }
 /**
  * Refuses a snapshot taken before tables that hold rows now (an old snapshot-db snapshot passed
@@ -18887,16 +19317,19 @@ function refuseUnreadable(snapshot, wayBack, who, tables) {
  * A re-run after a partial revert is not refused for tables its first attempt dropped: they are
  * gone, and only tables here now are compared.
  */
-async function requireCoverage(session, snapshot, wayBack, log) {
+async function requireCoverage(session, snapshot, wayBack, log, revertedEarlier = []) {
     let notHeld;
+    let missing = [];
     try {
-        const missing = await tablesNotHeld(session, snapshot);
-        const cannotRead = missing.length ? await unreadable(session, missing) : undefined;
+        missing = await tablesNotHeld(session, snapshot);
+        const cannotRead = missing.length ? await unreadable(session, missing.map((t) => t.table)) : undefined;
         if (cannotRead?.tables.length)
-            refuseUnreadable(snapshot, wayBack, cannotRead.who, cannotRead.tables);
+            refuseUnreadable(snapshot, wayBack, cannotRead.who, cannotRead.tables, missing);
         notHeld = await countNotHeld(session, missing);
     }
     catch (err) {
+        if (err instanceof catalog/* RowSecurityHidesRows */.FX)
+            refuseHidden(snapshot, wayBack, err, missing);
         if (err instanceof errors/* RollbackKitError */.dp)
             throw err;
         const denied = err.code === own_tables/* INSUFFICIENT_PRIVILEGE */.OJ;
@@ -18907,9 +19340,23 @@ async function requireCoverage(session, snapshot, wayBack, log) {
     const withRows = notHeld.filter((t) => t.rows > 0);
     if (withRows.length) {
         const one = withRows.length === 1;
-        const shown = withRows.slice(0, NAMES_SHOWN).map((t) => `${(0,tracking/* describeTable */.uq)(t.table)} (${rowsText(t.rows)})`);
+        const shown = withRows.slice(0, NAMES_SHOWN).map((t) => `${(0,tracking/* describeTable */.uq)(t.table)} (${rowsText(t.rows)}${t.renamedFrom ? `; renamed since the snapshot from ${t.renamedFrom}` : ''})`);
         const more = withRows.length > NAMES_SHOWN ? ` and ${withRows.length - NAMES_SHOWN} more` : '';
-        throw new errors/* RollbackKitError */.dp(`Snapshot ${snapshot.path} (${takenText(wayBack)}) is no way back for ${one ? 'table' : 'tables'} ${shown.join(', ')}${more}: its manifest does not list ${one ? 'it' : 'them'}, so the snapshot predates ${one ? 'it' : 'them'} and holds none of ${one ? 'its' : 'their'} rows. A down migration that drops ${one ? 'it' : 'them'} would leave those rows nowhere.`, 'Take a fresh snapshot now with the snapshot-db action and pass its path as snapshot-path; or, if those rows may be lost, set require-snapshot: false to revert without a snapshot. Nothing was changed.');
+        const [it, its] = one ? ['it', 'its'] : ['them', 'their'];
+        // "Predates" only when the manifest's OIDs say so: a table renamed since has its rows of then in
+        // the snapshot, under its old name.
+        const why = withRows.every((t) => t.made)
+            ? `its manifest does not list ${it}, so the snapshot predates ${it} and holds none of ${its} rows`
+            : `its manifest does not list ${it} under ${one ? 'this name' : 'these names'}${withRows.some((t) => !t.made && !t.renamedFrom) ? ' (made or renamed since it was taken)' : ''}, so the snapshot may not hold ${its} rows as they are now`;
+        // A re-run with the snapshot its first attempt had: that attempt's down SQL may have made and
+        // filled these tables. Which statement wrote which row is not recorded, so it is refused all the
+        // same, saying why, and that the same snapshot will not do.
+        const earlier = revertedEarlier.length && withRows.some((t) => !t.renamedFrom)
+            ? ` An earlier attempt of this step already reverted ${nameList(revertedEarlier)} after the snapshot was taken: a table its down SQL made and filled is not in the snapshot either.`
+            : '';
+        throw new errors/* RollbackKitError */.dp(`Snapshot ${snapshot.path} (${takenText(wayBack)}) is no way back for ${one ? 'table' : 'tables'} ${shown.join(', ')}${more}: ${why}. A down migration that drops ${it} would leave those rows nowhere.${earlier}`, earlier
+            ? 'Take a fresh snapshot now with the snapshot-db action (it holds what that attempt wrote) and pass its path as snapshot-path in a new run: a re-run that passes this same snapshot is refused again. Or, if those rows may be lost, set require-snapshot: false to revert without a snapshot. Nothing was changed.'
+            : 'Take a fresh snapshot now with the snapshot-db action and pass its path as snapshot-path; or, if those rows may be lost, set require-snapshot: false to revert without a snapshot. Nothing was changed.');
     }
     wayBack.notHeld = notHeld.map((t) => (0,tracking/* describeTable */.uq)(t.table));
     log.info(`Way back: snapshot ${snapshot.path}, ${takenText(wayBack)}; ${holdsText(wayBack)}.`);
@@ -19186,7 +19633,9 @@ async function revertMigrations(opts, log) {
             if (result.snapshot) {
                 // Under the migration lock, before the plan is recorded or anything reverted: a snapshot that
                 // predates tables holding rows now is refused here, with nothing changed.
-                await requireCoverage(session, verified, result.snapshot, log);
+                // What an earlier attempt of this step reverted (its plan, less what is still applied): its down SQL ran after the snapshot too.
+                const earlier = recorded?.earlier?.planned.filter((v) => !plan.applied.some((m) => m.version === v)) ?? [];
+                await requireCoverage(session, verified, result.snapshot, log, earlier);
                 await warnIfOlderThanReverted(session, tracking, plan.toRevert.map((m) => m.file), result.snapshot, log);
             }
             // Written before the first statement: a re-run must find the plan even if this run dies.
@@ -19550,8 +19999,8 @@ function leftIndexesAccount(f, left) {
 /* harmony export */   ql: () => (/* binding */ copyFromStdin),
 /* harmony export */   up: () => (/* binding */ hasCode)
 /* harmony export */ });
-/* harmony import */ var _db_catalog_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(59066);
-/* harmony import */ var _db_sql_lexer_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(17614);
+/* harmony import */ var _db_catalog_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(59066);
+/* harmony import */ var _db_sql_lexer_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(17614);
 /**
  * Splits migration SQL into statements the way psql does, so each one can run alone: needed for
  * non-transactional migrations (PostgreSQL refuses CONCURRENTLY inside any transaction block,
@@ -19576,7 +20025,7 @@ function splitStatements(sql) {
             out.push({ text: raw.text.trim(), offset: start + lead, standardConformingStrings: conforming });
         }
     };
-    const lexer = new _db_sql_lexer_js__WEBPACK_IMPORTED_MODULE_0__/* .SqlLexer */ .bS({
+    const lexer = new _db_sql_lexer_js__WEBPACK_IMPORTED_MODULE_1__/* .SqlLexer */ .bS({
         standardConformingStrings: conforming,
         onEnd: (end) => {
             push(end);
@@ -19593,7 +20042,7 @@ function splitStatements(sql) {
  * what they hold: none of its '…' strings holds a backslash (E'…', dollar quotes and names never differ).
  */
 function readsAlike(s) {
-    const lexer = new _db_sql_lexer_js__WEBPACK_IMPORTED_MODULE_0__/* .SqlLexer */ .bS({ standardConformingStrings: s.standardConformingStrings });
+    const lexer = new _db_sql_lexer_js__WEBPACK_IMPORTED_MODULE_1__/* .SqlLexer */ .bS({ standardConformingStrings: s.standardConformingStrings });
     lexer.scan(s.text);
     return !lexer.backslashInString;
 }
@@ -19612,11 +20061,11 @@ function hasCode(sql) {
  * running it; offsets are those of `sql`.
  */
 function stripComments(sql) {
-    return (0,_db_sql_lexer_js__WEBPACK_IMPORTED_MODULE_0__/* .blankSql */ .hh)(sql, { quoted: false });
+    return (0,_db_sql_lexer_js__WEBPACK_IMPORTED_MODULE_1__/* .blankSql */ .hh)(sql, { quoted: false });
 }
 /** The statement's keywords and names only: comments, and the insides of strings, quoted identifiers and dollar-quoted bodies, blanked. */
 function codeOnly(s) {
-    return (0,_db_sql_lexer_js__WEBPACK_IMPORTED_MODULE_0__/* .blankSql */ .hh)(s, { quoted: true });
+    return (0,_db_sql_lexer_js__WEBPACK_IMPORTED_MODULE_1__/* .blankSql */ .hh)(s, { quoted: true });
 }
 /** The statement's leading words, lower-cased: enough to classify it. */
 function leadingWords(s, n) {
@@ -19634,7 +20083,7 @@ const TIMEOUT_WORDS = /\bstatement_timeout\b|\breset\s+all\b|\bdiscard\s+all\b/i
 function setsStatementTimeout(s) {
     if (TIMEOUT_WORDS.test(codeOnly(s)))
         return true;
-    return (0,_db_sql_lexer_js__WEBPACK_IMPORTED_MODULE_0__/* .sqlParts */ .bu)(s).some(({ part, text, quote }) => part === 'quoted' && (quote === '$' ? TIMEOUT_WORDS.test(text) : text.trim().toLowerCase() === 'statement_timeout'));
+    return (0,_db_sql_lexer_js__WEBPACK_IMPORTED_MODULE_1__/* .sqlParts */ .bu)(s).some(({ part, text, quote }) => part === 'quoted' && (quote === '$' ? TIMEOUT_WORDS.test(text) : text.trim().toLowerCase() === 'statement_timeout'));
 }
 /**
  * Statements PostgreSQL refuses inside a transaction block (error 25001): a migration holding one
@@ -19702,7 +20151,7 @@ function lineAt(text, offset) {
     return line;
 }
 /** A string literal for SQL text we build ourselves (bookkeeping): the db layer's one quoting helper. */
-const literal = _db_catalog_js__WEBPACK_IMPORTED_MODULE_1__/* .quoteLiteral */ .ce;
+const literal = _db_catalog_js__WEBPACK_IMPORTED_MODULE_0__/* .quoteLiteral */ .ce;
 
 
 /***/ }),
@@ -19723,9 +20172,9 @@ const literal = _db_catalog_js__WEBPACK_IMPORTED_MODULE_1__/* .quoteLiteral */ .
 /* harmony export */   yl: () => (/* binding */ rowVersionsSql)
 /* harmony export */ });
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8005);
-/* harmony import */ var _db_catalog_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(59066);
-/* harmony import */ var _files_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(25133);
-/* harmony import */ var _sql_split_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(37063);
+/* harmony import */ var _db_catalog_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(59066);
+/* harmony import */ var _files_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(25133);
+/* harmony import */ var _sql_split_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(37063);
 /**
  * Tracking tables: naming them as SQL and in messages, finding the schema a tool puts them in, and
  * reading the ones that keep one row per applied migration under a `version` column.
@@ -19736,7 +20185,7 @@ const literal = _db_catalog_js__WEBPACK_IMPORTED_MODULE_1__/* .quoteLiteral */ .
 
 /** The table as SQL: each part quoted, so case and odd characters mean what the tool meant. */
 function sqlTable(t) {
-    return (0,_db_catalog_js__WEBPACK_IMPORTED_MODULE_3__/* .qualified */ .LX)(t.schema, t.name);
+    return (0,_db_catalog_js__WEBPACK_IMPORTED_MODULE_1__/* .qualified */ .LX)(t.schema, t.name);
 }
 const PLAIN_NAME = /^[a-z_][a-z0-9_$]*$/;
 /** The table as messages name it: `schema.table`, parts quoted only where PostgreSQL would need it. */
@@ -19789,9 +20238,9 @@ function versionTableTracking(table) {
         relation: sqlTable(table),
         lockKey: async () => undefined,
         appliedSql: `SELECT version FROM ${sqlTable(table)}`,
-        appliedIds: (rows) => (0,_files_js__WEBPACK_IMPORTED_MODULE_1__/* .sortVersions */ .M7)(rows.map((r) => String(r.version))),
-        revertSql: (m) => [`DELETE FROM ${sqlTable(table)} WHERE version = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(m.id)}`],
-        rowVersionSql: (m) => rowVersionsSql(table, `version = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(m.id)}`),
+        appliedIds: (rows) => (0,_files_js__WEBPACK_IMPORTED_MODULE_2__/* .sortVersions */ .M7)(rows.map((r) => String(r.version))),
+        revertSql: (m) => [`DELETE FROM ${sqlTable(table)} WHERE version = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_3__/* .literal */ .eu)(m.id)}`],
+        rowVersionSql: (m) => rowVersionsSql(table, `version = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_3__/* .literal */ .eu)(m.id)}`),
     };
 }
 /**
@@ -20298,8 +20747,7 @@ function drillBudgets(budgetMinutes) {
 async function runDrill(request, deps, log) {
     const now = deps.now ?? Date.now;
     const plan = request.plan;
-    for (const token of Object.values(request.secrets))
-        log.secret(token);
+    (0,rollback/* registerRequestSecrets */.gy)(request.secrets, log);
     const budget = drillBudgets(plan.budgetMinutes);
     const started = now();
     // A drill rehearses going back from what serves now: a configured `from` names an incident.
@@ -20751,6 +21199,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   gO: () => (/* binding */ RESERVED_NAMES),
   yB: () => (/* binding */ componentExample),
   zw: () => (/* binding */ defaultVerify),
+  Mm: () => (/* binding */ downMigrationsOnly),
   wm: () => (/* binding */ fileKey),
   Sk: () => (/* binding */ migrationsTableProblems),
   FU: () => (/* binding */ parsePlanFile)
@@ -21374,6 +21823,12 @@ function resolvePlan(file, inputs, opts) {
             if (inputs[name] !== undefined)
                 bad(name, `describes a component only when there is no rollback plan file; ${file.source} describes the components, so set it there`);
         }
+        // Each component waits for its platform as long as its own key says: one input for them all
+        // would either override every key or fill only the gaps, and a person typing it means neither for sure.
+        if (inputs['timeout-seconds'] !== undefined) {
+            const keys = file.components.map((c) => `${(0,plan_file/* fileKey */.wm)(`components.${c.name}.timeout-seconds`, file.source)} (now ${c.timeoutSeconds})`);
+            bad('timeout-seconds', `is the wait of a component given by inputs, and ${file.source} describes the components: ${keys.length ? `set ${keys.join(', ')} instead, and drop the input` : 'it has none, so drop the input'}`);
+        }
         components = file.components.map((c) => ({ ...c }));
         // Where to go back to changes per incident ("that deployment, now"), so it overrides the file.
         if (inputs.target && /^(previous|last-verified)$/i.test(inputs.target.trim()))
@@ -21386,7 +21841,7 @@ function resolvePlan(file, inputs, opts) {
         components = componentFromInputs(inputs, bad);
     }
     applyPerComponent(components, 'from', inputs.from, bad);
-    const database = mergeDatabase(file?.database, inputs, opts.hasDatabaseUrl || Boolean(file?.database), bad);
+    const database = mergeDatabase(file?.database, source, inputs, opts.hasDatabaseUrl || Boolean(file?.database), bad);
     const verify = mergeVerify(file, inputs, bad);
     if (!components.length && !database) {
         problems.push({
@@ -21502,7 +21957,7 @@ function namedPairs(raw, names) {
         p[1] = p[1].trim();
     return pairs.length ? pairs : undefined;
 }
-function mergeDatabase(file, inputs, wanted, bad) {
+function mergeDatabase(file, source, inputs, wanted, bad) {
     const anyInput = DATABASE_INPUTS.some((name) => inputs[name] !== undefined);
     if (!file && !wanted && !anyInput)
         return undefined;
@@ -21517,6 +21972,16 @@ function mergeDatabase(file, inputs, wanted, bad) {
         bad(given[1], `conflicts with the ${given[0]} input (give exactly one of steps, to-version and since-ref)`);
     for (const problem of (0,plan_file/* migrationsTableProblems */.Sk)(inputs['migrations-table'], method))
         bad('migrations-table', problem);
+    // The file's down-migrations settings under a restore the input asks for: refused as the file
+    // refuses them beside its own method restore, never dropped in silence.
+    if (file && inputs['db-method'] !== undefined && method === 'restore') {
+        const downOnly = [
+            ...(inputs['migrations-table'] === undefined ? (0,plan_file/* migrationsTableProblems */.Sk)(file.migrationsTable, method).map((problem) => ['migrations-table', problem]) : []),
+            ...(file.statementTimeoutSeconds !== undefined ? [['statement-timeout-seconds', (0,plan_file/* downMigrationsOnly */.Mm)('statement-timeout-seconds')]] : []),
+        ];
+        for (const [key, problem] of downOnly)
+            bad('db-method', `is restore, but ${(0,plan_file/* fileKey */.wm)(`database.${key}`, source)} is set: ${problem}. Remove the key from the file, or leave db-method to the file (method ${file.method})`);
+    }
     let choice = file?.choice;
     if (inputs.steps !== undefined)
         choice = { steps: inputs.steps };
@@ -21696,6 +22161,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   Wq: () => (/* binding */ nameIncident),
   $t: () => (/* binding */ placeOf),
   ET: () => (/* binding */ promoteRequest),
+  gy: () => (/* binding */ registerRequestSecrets),
   el: () => (/* binding */ runRollback)
 });
 
@@ -22246,24 +22712,35 @@ async function filterScript(script, filter) {
 /**
  * PostgreSQL's own words from psql's stderr: the ERROR, with the DETAIL (which objects) and HINT
  * (what to change) lines that follow it, without psql's `psql:<stdin>:123:` prefix.
+ *
+ * psql prints each field as it is, so a name the server quotes may run over lines: the ERROR's
+ * lines up to the next field are its message, joined by `\n` written out (as the row check writes
+ * them, visibleText in restore.ts), so a name keeps what follows its newline and the message stays
+ * one line. A name holding "\nHINT:  " still reads as a field here: messages rollback-kit raises
+ * itself escape their names in SQL and never depend on this.
  */
 /** `log` redacts the reason before it is cut: a DETAIL may quote row data. */
 function psqlError(stderr, log) {
-    const lines = stderr.split('\n').map((l) => l.replace(/^psql:[^:]*:\d+:\s*/, '').trim());
+    const lines = stderr.replace(/\n$/, '').split('\n').map((l) => l.replace(/^psql:[^:]*:\d+:\s*/, '').trim());
     const at = lines.findIndex((l) => /^(ERROR|FATAL):/.test(l));
     if (at < 0)
         return lines.find((l) => /error|fatal|could not/i.test(l)) ?? lines.find(Boolean) ?? '';
     const out = [lines[at].replace(/^(ERROR|FATAL):\s*/, '')];
-    let field;
+    let field = 'ERROR';
     for (const l of lines.slice(at + 1)) {
-        const m = /^([A-Z]+):\s*(.*)$/.exec(l);
+        // psql's own fields, and its `LINE 12:` that quotes the statement.
+        const m = /^([A-Z]+)(?: \d+)?:\s*(.*)$/.exec(l);
         if (m && /^(ERROR|FATAL)$/.test(m[1]))
             break;
         // DETAIL (which objects) may run over several lines; LINE, QUERY and CONTEXT (row data) are left out.
         if (m)
             field = m[1] === 'DETAIL' || m[1] === 'HINT' ? m[1] : undefined;
-        if (field && l)
-            out.push(m ? `${m[1]}: ${m[2]}` : l);
+        else if (field === 'ERROR')
+            out[0] += `\\n${l}`;
+        if (m && field)
+            out.push(`${m[1]}: ${m[2]}`);
+        else if (field && field !== 'ERROR' && l)
+            out.push(l);
     }
     return log.excerpt(out.join(' '), 600);
 }
@@ -22344,6 +22821,8 @@ function decoder(encoding) {
  */
 function tocReader(into) {
     let decode = decoder('UTF8');
+    /** The statements of the schema ACL entry being read, until the next header. */
+    let grants;
     const reader = scriptFilter({
         unwrap: false,
         onStatement: {
@@ -22370,12 +22849,20 @@ function tocReader(into) {
                     into.objects.push({ type: dropped[1], schema: '-', name: dropped[2] });
                 return;
             }
+            // Its statements come after the header's closing `--`; the next comment ends them (`\unrestrict` is psql's).
+            if (grants && ascii.startsWith('--') && grants.length)
+                grants = undefined;
+            else if (grants && !ascii.startsWith('--') && !ascii.startsWith('\\') && ascii.trim())
+                grants.push(decode(raw).replace(/\r?\n$/, ''));
             if (!ascii.startsWith('-- Name: '))
                 return;
+            grants = undefined;
             const m = TOC_COMMENT.exec(decode(raw).replace(/\r?\n$/, ''));
             if (!m)
                 return;
             const [, name, type, schema] = m;
+            if (type === 'ACL' && name.startsWith('SCHEMA '))
+                grants = into.schemaGrants[name.slice('SCHEMA '.length)] ??= [];
             if (RELATION_TYPES.has(type))
                 into.relations.push({ schema, name, type });
             else if (OBJECT_TYPES.has(type))
@@ -22395,7 +22882,7 @@ function tocReader(into) {
  * pg_restore --clean's DROP statements (archives), or the script itself (plain, dumped with them).
  */
 async function readSnapshotContents(path, format, pgRestore) {
-    const contents = { relations: [], tables: [], tableObjects: [], objects: [], largeObjects: false, schemas: [] };
+    const contents = { relations: [], tables: [], tableObjects: [], objects: [], largeObjects: false, schemas: [], schemaGrants: {} };
     const sink = tocReader(contents);
     if (format === 'plain') {
         try {
@@ -22865,6 +23352,7 @@ function foreignKeyStatements(plan) {
  * what is there when the restore runs, not what a planning session saw minutes earlier.
  */
 
+
 /** pg_default_acl's object types, as ALTER DEFAULT PRIVILEGES names them. */
 const restore_privileges_OBJECT_TYPES = { r: 'TABLES', S: 'SEQUENCES', f: 'FUNCTIONS', T: 'TYPES', n: 'SCHEMAS', L: 'LARGE OBJECTS' };
 const objectsCase = (col) => `CASE ${col} ${Object.entries(restore_privileges_OBJECT_TYPES).map(([t, k]) => `WHEN '${t}' THEN '${k}'`).join(' ')} END`;
@@ -22965,15 +23453,117 @@ function resetSchemaPrivileges(schemas) {
     // aclitem has no ordering, so "at its baseline" compares the arrays as sets (makeaclitem gives one
     // item per privilege; aclexplode splits both alike).
     const rows = `SELECT '' AS head, 'SCHEMA ' || quote_ident(b.nspname) AS target, ' CASCADE' AS tail, b.current AS revoke_acl, b.base AS grant_acl
-     FROM (SELECT n.nspname, coalesce(n.nspacl, acldefault('n', n.nspowner)) AS current, ${SCHEMA_BASELINE} AS base
-             FROM pg_catalog.pg_namespace n
-             LEFT JOIN pg_catalog.pg_init_privs p ON p.classoid = 'pg_catalog.pg_namespace'::regclass AND p.objoid = n.oid AND p.objsubid = 0
-            WHERE n.nspname = ANY (ARRAY[${schemas.map(catalog/* quoteLiteral */.ce).join(', ')}]::text[])) b
+     FROM (${schemaAcls(schemas)}) b
     WHERE EXISTS (SELECT e.grantor, e.grantee, e.privilege_type, e.is_grantable FROM aclexplode(b.current) e
                   EXCEPT SELECT e.grantor, e.grantee, e.privilege_type, e.is_grantable FROM aclexplode(b.base) e)
        OR EXISTS (SELECT e.grantor, e.grantee, e.privilege_type, e.is_grantable FROM aclexplode(b.base) e
                   EXCEPT SELECT e.grantor, e.grantee, e.privilege_type, e.is_grantable FROM aclexplode(b.current) e)`;
     return changeBlock(rows);
+}
+/** (nspname, nspowner, oid, current, base) of each schema named that exists: its ACL now, and its SCHEMA_BASELINE. */
+const schemaAcls = (schemas) => `SELECT n.nspname, n.nspowner, n.oid, coalesce(n.nspacl, acldefault('n', n.nspowner)) AS current, ${SCHEMA_BASELINE} AS base
+             FROM pg_catalog.pg_namespace n
+             LEFT JOIN pg_catalog.pg_init_privs p ON p.classoid = 'pg_catalog.pg_namespace'::regclass AND p.objoid = n.oid AND p.objsubid = 0
+            WHERE n.nspname = ANY (ARRAY[${schemas.map(catalog/* quoteLiteral */.ce).join(', ')}]::text[])`;
+const IDENT = String.raw `"(?:[^"]|"")+"|[^\s";,]+`;
+/** pg_dump's statements for a schema's ACL (buildACLCommands), one a line. */
+const ACL_STATEMENT = new RegExp(String.raw `^(GRANT|REVOKE)( GRANT OPTION FOR)? ([A-Z]+(?:, ?[A-Z]+)*) ON SCHEMA [\s\S]+ (?:TO|FROM) (${IDENT})( WITH GRANT OPTION)?;$`);
+const SET_AUTHORIZATION = new RegExp(String.raw `^SET SESSION AUTHORIZATION (${IDENT});$`);
+const SCHEMA_PRIVILEGES = ['USAGE', 'CREATE'];
+/**
+ * The ACL a kept schema ends with: its `base` (what resetSchemaPrivileges resets it to) with the
+ * snapshot's `statements` for it replayed, as its script runs them after the reset. A grant is the
+ * owner's unless the script set the session's authorization to its grantor. Undefined when a
+ * statement is not one pg_dump writes.
+ */
+function replayGrants(base, statements, owner) {
+    const acl = new Map(base.map((e) => [`${e.grantor} ${e.grantee} ${e.privilege}`, { ...e }]));
+    let grantor = owner;
+    for (const statement of statements) {
+        if (statement === 'RESET SESSION AUTHORIZATION;')
+            grantor = owner;
+        else if (SET_AUTHORIZATION.test(statement))
+            grantor = SET_AUTHORIZATION.exec(statement)[1];
+        else {
+            const m = ACL_STATEMENT.exec(statement);
+            if (!m)
+                return undefined;
+            const [, verb, optionOnly, list, grantee, withOption] = m;
+            const privileges = list === 'ALL' ? SCHEMA_PRIVILEGES : list.split(/, ?/);
+            if (privileges.some((p) => !SCHEMA_PRIVILEGES.includes(p)))
+                return undefined;
+            for (const privilege of privileges) {
+                const key = `${grantor} ${grantee} ${privilege}`;
+                const had = acl.get(key);
+                if (verb === 'GRANT')
+                    acl.set(key, { grantor, grantee, privilege, grantable: Boolean(withOption) || Boolean(had?.grantable) });
+                else if (optionOnly && had)
+                    had.grantable = false;
+                else
+                    acl.delete(key);
+            }
+        }
+    }
+    return [...acl.values()];
+}
+const sameEntry = (a, b) => a.grantor === b.grantor && a.grantee === b.grantee && a.privilege === b.privilege && a.grantable === b.grantable;
+const describeEntry = (e) => `${e.privilege}${e.grantable ? ' WITH GRANT OPTION' : ''} for ${e.grantee} (granted by ${e.grantor})`;
+/**
+ * Refuses, while the restore is planned, a restore that would leave a kept schema's privileges other
+ * than the snapshot's. resetSchemaPrivileges and the script's grants change a schema's ACL only where
+ * PostgreSQL lets the restoring role: acting as its owner (the owner, a member of the owning role, a
+ * superuser). Any other role's REVOKE takes back only the grants it made itself, and PostgreSQL only
+ * warns for the rest (or, with a grant option, not even that), so a grant made since the snapshot
+ * (`GRANT CREATE ON SCHEMA public TO intruder`) would outlive a restore that says it succeeded. So
+ * each kept schema's ACL now is compared with the one the restore would give it (replayGrants);
+ * a role that cannot make the difference go is refused, naming it. `grants` are the snapshot's
+ * statements by schema, its name quoted where needed (SnapshotContents.schemaGrants).
+ */
+async function requireSchemaPrivileges(session, schemas, grants) {
+    if (!schemas.length)
+        return;
+    const entries = (acl) => `coalesce((SELECT json_agg(json_build_object('grantor', ${GRANTEE('e.grantor')}, 'grantee', ${GRANTEE('e.grantee')}, 'privilege', e.privilege_type, 'grantable', e.is_grantable)) FROM aclexplode(${acl}) e), '[]')`;
+    const { rows } = await session.query(`SELECT quote_ident(b.nspname) AS quoted, ${GRANTEE(ME)} AS me, ${GRANTEE('b.nspowner')} AS owner,
+            pg_has_role(current_user, b.nspowner, 'USAGE') AS acts_as_owner,
+            NOT o.rolsuper AND o.rolname <> 'pg_database_owner' AS grantable_owner,
+            ${entries('b.current')} AS current, ${entries('b.base')} AS base
+       FROM (${schemaAcls(schemas)}) b JOIN pg_catalog.pg_roles o ON o.oid = b.nspowner
+      ORDER BY b.nspname`);
+    const refused = [];
+    for (const r of rows.filter((r) => !r.acts_as_owner)) {
+        const target = replayGrants(r.base, grants[r.quoted] ?? [], r.owner);
+        // Its script's own grants run as they are; only a difference the role cannot undo is refused.
+        const changeable = (e) => e.grantor === r.me;
+        if (!target) {
+            refused.push({ schema: r.quoted, what: `the snapshot's privileges for it are written in a way restore-db does not read (${(grants[r.quoted] ?? []).join(' ')}), so it cannot tell whether the restore would give them back`, fix: [] });
+            continue;
+        }
+        const stays = r.current.filter((e) => !target.some((t) => sameEntry(t, e)) && !changeable(e));
+        const missing = target.filter((t) => !r.current.some((e) => sameEntry(t, e)) && !changeable(t));
+        if (!stays.length && !missing.length)
+            continue;
+        const what = [
+            ...(stays.length ? [`${stays.map(describeEntry).join(', ')} would stay, which the snapshot does not have`] : []),
+            ...(missing.length ? [`${missing.map(describeEntry).join(', ')} would be missing, which the snapshot has`] : []),
+        ].join('; ');
+        // As the owner, what brings its ACL to the snapshot's (grants another grantor made are theirs to revoke).
+        const fix = [
+            ...stays.filter((e) => e.grantor === r.owner).map((e) => `REVOKE ${e.privilege} ON SCHEMA ${r.quoted} FROM ${e.grantee} CASCADE;`),
+            ...missing.filter((e) => e.grantor === r.owner).map((e) => `GRANT ${e.privilege} ON SCHEMA ${r.quoted} TO ${e.grantee}${e.grantable ? ' WITH GRANT OPTION' : ''};`),
+        ];
+        refused.push({ schema: r.quoted, what: `it is owned by ${r.owner}, and ${what}`, fix });
+    }
+    if (!refused.length)
+        return;
+    const me = rows[0].me;
+    const owners = rows.filter((r) => !r.acts_as_owner && refused.some((f) => f.schema === r.quoted));
+    const ways = [
+        ...owners.filter((r) => r.grantable_owner).map((r) => `GRANT ${r.owner} TO ${me};`),
+        ...owners.map((r) => `ALTER SCHEMA ${r.quoted} OWNER TO ${me};`),
+    ];
+    const fixes = refused.flatMap((f) => f.fix);
+    throw new errors/* RollbackKitError */.dp(`User ${me} cannot restore the privileges of ${refused.map((f) => `schema ${f.schema}`).join(', ')} to the snapshot's: the restore keeps the schema and resets its privileges, which PostgreSQL lets only its owner (or a member of the owning role, or a superuser) do, and ${refused.map((f) => `for ${f.schema} ${f.what}`).join('; ')}.`, `Restore as the schema's owner, or let ${me} act as it: ${ways.join(' ')} A grant option (GRANT … WITH GRANT OPTION) is not enough: it lets a role take back only the grants it made itself.` +
+        `${fixes.length ? ` Or, as the owner, make its privileges the snapshot's first: ${fixes.join(' ')}` : ''} Then run again. Nothing was changed: the check ran before anything was locked.`);
 }
 /** What the restore does with the restoring role's default privileges, to say so; and the entries it cannot set aside. */
 async function readOwnDefaultPrivileges(session) {
@@ -23164,6 +23754,8 @@ async function restoreOrPreview(req, log, dryRun) {
             const plan = req.clean ? await planRestore(s, contents, where) : { dropped: [], keptPartitions: [], droppedForeignKeys: [], keptForeignKeys: [], keptViews: [], discarded: [] };
             // Before anything is locked or kept: a role that may not drop what the plan and the snapshot's script drop would fail only at the first DROP.
             await requireRestorePrivileges(s, plan, req.clean ? contents.objects : [], contents.schemas);
+            // The schemas resetSchemaPrivileges resets: a difference the role could not undo would outlive the restore.
+            await requireSchemaPrivileges(s, manifest.filter.schemas, contents.schemaGrants);
             return { serverMajor, pgRestore, contents, plan, extra, notMemberOf, defaults, source };
         }, planningGone);
         if (contents.largeObjects && manifest.format === 'plain') {
@@ -23401,6 +23993,19 @@ async function withPlanningSession(req, where, log, fn, onClose) {
 const PLANNING_CLOSE_MS = 2000;
 /** What the epilogue's check raises: psql reports it as the reason the restore did not commit. */
 const ROW_CHECK_PREFIX = 'rollback-kit: the restore does not hold the rows the snapshot holds: ';
+/** The row check's failure for a table whose rows row-level security hides from the user: its count could not be trusted. */
+const ROW_SECURITY_PREFIX = 'rollback-kit: row-level security hides rows of table ';
+/**
+ * The SQL text expression `expr` with its control characters written as escapes (a newline as `\n`,
+ * others as `\x1b`), for a message rollback-kit raises that quotes names: psql prints a message as
+ * it is, and its stderr is read line by line (psqlError), so a name holding a newline would end the
+ * message there, and one holding "\nCONTEXT:  " could not be told from psql's own fields. One line,
+ * it is read whole. (chr(92), a backslash, whatever standard_conforming_strings the script left.)
+ */
+function visibleText(expr) {
+    const escape = "chr(92) || CASE ascii(c) WHEN 10 THEN 'n' WHEN 13 THEN 'r' WHEN 9 THEN 't' ELSE 'x' || lpad(to_hex(ascii(c)), 2, '0') END";
+    return `(SELECT string_agg(CASE WHEN ascii(c) < 32 OR ascii(c) BETWEEN 127 AND 159 THEN ${escape} ELSE c END, '' ORDER BY i) FROM unnest(string_to_array(${expr}, NULL)) WITH ORDINALITY AS u(c, i))`;
+}
 /**
  * Tables at least this big (128 MB) are counted with the server's parallel workers, smaller ones
  * without: measured on the restore's own transaction, a 260 MB table counted in 75 ms with two
@@ -23444,6 +24049,8 @@ function tablesBeforeStatement() {
  * plan per table (a UNION ALL of thousands plans slower than it runs; batches of 50 or 200 counts per
  * statement measured no faster). The counts are kept in arrays, which PL/pgSQL appends to in place: a
  * jsonb rebuilt for every table made the check quadratic (at 1,000 small tables, 0.42 s → 0.15 s).
+ * A table counted whose rows row-level security hides from the user (row_security_active) fails the
+ * check: its count is only what the policies show, and could match the manifest with other rows there.
  */
 function rowCheckStatement(manifest, serverMajor) {
     const tables = manifest.tables.filter((t) => t.rows !== null);
@@ -23467,6 +24074,8 @@ function rowCheckStatement(manifest, serverMajor) {
         '    END IF;',
         // Counts that disagree with the manifest are not taken at their word: the table is counted.
         '    IF n IS DISTINCT FROM r.rows THEN',
+        // A count the policies cut could match the manifest while the table holds other rows.
+        `      IF row_security_active(rel) THEN RAISE EXCEPTION '${ROW_SECURITY_PREFIX}%', rel; END IF;`,
         `      PERFORM set_config('max_parallel_workers_per_gather', CASE WHEN pg_relation_size(rel) >= ${PARALLEL_COUNT_BYTES} THEN workers ELSE '0' END, true);`,
         `      EXECUTE format('SELECT count(*) FROM ${only}%s', rel) INTO n;`,
         '    END IF;',
@@ -23476,7 +24085,7 @@ function rowCheckStatement(manifest, serverMajor) {
         '  END LOOP;',
         "  SELECT array_agg(format('%s (%s expected, %s restored)', x.k, x.e, x.got) ORDER BY x.k) INTO bad",
         '    FROM (SELECT u.k, sum(u.e) AS e, sum(u.got) AS got FROM unnest(keys, expected, restored) AS u(k, e, got) GROUP BY u.k) AS x WHERE x.e <> x.got;',
-        `  IF bad IS NOT NULL THEN RAISE EXCEPTION '${ROW_CHECK_PREFIX}%', array_to_string(bad[1:5], ', ') || CASE WHEN cardinality(bad) > 5 THEN format(' and %s more', cardinality(bad) - 5) ELSE '' END; END IF;`,
+        `  IF bad IS NOT NULL THEN RAISE EXCEPTION '${ROW_CHECK_PREFIX}%', ${visibleText("array_to_string(bad[1:5], ', ') || CASE WHEN cardinality(bad) > 5 THEN format(' and %s more', cardinality(bad) - 5) ELSE '' END")}; END IF;`,
         'END',
     ].join('\n');
     return (0,catalog/* doBlock */.hq)('rk_rows', body);
@@ -23828,6 +24437,10 @@ async function applySnapshot(a, processes, log) {
     if (error.startsWith(ROW_CHECK_PREFIX)) {
         throw new errors/* RollbackKitError */.dp(`Restore into ${where} was rolled back: the tables did not hold the rows the snapshot holds before the commit: ${log.redact(error.slice(ROW_CHECK_PREFIX.length)).replace(/\.$/, '')}.`, `${state}${undo} The snapshot and its manifest disagree: take or pick another snapshot, and report this if it repeats.`, UNCHANGED);
     }
+    if (error.startsWith(ROW_SECURITY_PREFIX)) {
+        const who = (0,catalog/* quoteIdent */.v4)(req.target.user);
+        throw new errors/* RollbackKitError */.dp(`Restore into ${where} was rolled back: row-level security hides rows of table ${log.redact(error.slice(ROW_SECURITY_PREFIX.length)).replace(/\.$/, '')} from user ${who}, so whether it holds the snapshot's rows could not be checked.`, `${state}${undo} Let user ${who} bypass row-level security (ALTER ROLE ${who} BYPASSRLS;), or restore as a superuser, then run again.`, UNCHANGED);
+    }
     if ((0,lock_wait/* isLockTimeout */.Td)(error) || watch.cancelled())
         throw (0,lock_wait/* lockTimeoutError */.rB)(`Restore into ${where}`, req.lockTimeoutSeconds, blockers, `${state}${undo}`, log, UNCHANGED);
     if (feedError instanceof errors/* RollbackKitError */.dp && (!error || loaded?.code))
@@ -24040,7 +24653,24 @@ async function readLedgerAtPlan(target, incidentKeys, lockTimeoutSeconds, log, o
     try {
         // The run writes its row later, after it may have rolled the app back: a ledger it could not
         // write then is refused now, with nothing changed (catalogue reads only, no lock on the table).
-        return await readLedgerBounded(session, incidentKeys, lockTimeoutSeconds, log, what, deadline, (0,migrations_ledger/* ledgerWritableSql */.wx)());
+        try {
+            return { rows: await readLedgerBounded(session, incidentKeys, lockTimeoutSeconds, log, what, deadline, (0,migrations_ledger/* ledgerWritableSql */.wx)()) };
+        }
+        catch (err) {
+            // A dry run writes nothing: it plans on with what the role may read, and says what the real run would meet.
+            if (!opts.dryRun || opts.signal?.aborted || !WRITE_REFUSALS.has(err))
+                throw err;
+            const refused = err.message;
+            try {
+                return { rows: await readLedgerBounded(session, incidentKeys, lockTimeoutSeconds, log, what, deadline), refused };
+            }
+            catch (unreadable) {
+                // Only what the role may not read: anything else (a lock held past lock-timeout) is the read's own error.
+                if (opts.signal?.aborted || unreadable.code !== own_tables/* INSUFFICIENT_PRIVILEGE */.OJ)
+                    throw unreadable;
+                return { rows: [], refused, unread: true };
+            }
+        }
     }
     catch (err) {
         if (!opts.signal?.aborted)
@@ -24074,7 +24704,8 @@ async function readLedgerUnderLock(session, target, incidentKeys, lockTimeoutSec
  * `rowKey`: the key the row has until then, for the DELETE a refusal gives (deleteRowSql) and nothing else.
  */
 async function readLedgerAtPlanOrLegacy(target, incidentKey, legacy, lockTimeoutSeconds, log, opts = {}) {
-    const found = incidentRow(await readLedgerAtPlan(target, keysOf(incidentKey, legacy), lockTimeoutSeconds, log, opts), incidentKey, legacy);
+    const { rows, refused, unread } = await readLedgerAtPlan(target, keysOf(incidentKey, legacy), lockTimeoutSeconds, log, opts);
+    const found = { ...incidentRow(rows, incidentKey, legacy), ...(refused ? { refused } : {}), ...(unread ? { unread } : {}) };
     if (!found.underLegacy || !legacy)
         return { ...found, rowKey: incidentKey };
     log.info(`Incident ${incidentKey}: its row in rollback_kit.rollbacks was written by an earlier version of rollback-kit, under an earlier spelling of the key; this run takes it up, and renames it to this key under the whole-rollback lock.`);
@@ -24212,9 +24843,14 @@ async function readLedgerBounded(session, incidentKeys, lockTimeoutSeconds, log,
             throw new errors/* RollbackKitError */.dp(`${what} stopped: ${err.message}.`, 'Nothing was changed. Check the network path to the database and run again.', { changed: 'no' });
         // Out of the failed transaction first: the holders are asked on the same session.
         await session.query('ROLLBACK').catch(() => undefined);
-        throw await boundsError(session, bounds, (0,own_tables/* writableRefusal */.Z5)(err));
+        const refusal = (0,own_tables/* writableRefusal */.Z5)(err);
+        if (check && refusal !== err && refusal instanceof Error)
+            WRITE_REFUSALS.add(refusal);
+        throw await boundsError(session, bounds, refusal);
     }
 }
+/** The check's refusals (readLedgerBounded's `check`), told from the read's own errors: a dry run goes on past them. */
+const WRITE_REFUSALS = new WeakSet();
 /** The transaction's bounds on a ledger query's waits. Numbers, inlined: no round trip of their own. */
 function localBounds(bounds) {
     return `SET LOCAL lock_timeout = ${(0,lock_wait/* lockTimeoutMs */.D5)(bounds.lockTimeoutSeconds)}; SET LOCAL statement_timeout = ${bounds.deadline.statementMs}`;
@@ -24460,6 +25096,14 @@ var pipeline_verify = __nccwpck_require__(14616);
 
 
 
+/**
+ * Every token of the run registered with the log before anything can print: the rollback, the
+ * drill and the incident look-up each start with it, whichever of them a run is.
+ */
+function registerRequestSecrets(secrets, log) {
+    for (const token of Object.values(secrets))
+        log.secret(token);
+}
 /** The shortest wait of a second run for the first to finish the database (the budgets may be smaller). */
 const MIN_LOCK_WAIT_SECONDS = 30;
 /** The wait for another rollback of the database: what its snapshot and database phases may take together. */
@@ -24480,8 +25124,7 @@ async function rollbackPhases(request, deps, log, heartbeat) {
     const now = deps.now ?? Date.now;
     const plan = request.plan;
     const budget = (0,budgets/* budgets */.RK)(plan.budgetMinutes);
-    for (const token of Object.values(request.secrets))
-        log.secret(token);
+    registerRequestSecrets(request.secrets, log);
     const started = now();
     const inScope = plan.components.filter((c) => request.scope.includes(c.name));
     // scope verify (src/pipeline/scope.ts): change nothing, verify what earlier jobs of this rollback did.
@@ -24556,6 +25199,8 @@ async function rollbackPhases(request, deps, log, heartbeat) {
     let planned = [];
     /** Method restore: the restore planned as it will run, nothing locked (previewRestore), beside the rest of the plan. */
     let previewing;
+    /** A dry run's finding: what would refuse the real run, which a dry run (writing nothing) plans past. */
+    let wouldRefuse;
     try {
         for (const c of inScope)
             (0,promote/* checkPromoteRequest */.Qc)(promoteRequest(c, request, true), placeOf(c, plan));
@@ -24623,8 +25268,13 @@ async function rollbackPhases(request, deps, log, heartbeat) {
         if (wantsDatabase) {
             const db = plan.database;
             const target = request.database;
-            const found = await readLedgerAtPlanOrLegacy(target, record.incidentKey, legacy, db.lockTimeoutSeconds, log, { signal: request.signal });
+            const found = await readLedgerAtPlanOrLegacy(target, record.incidentKey, legacy, db.lockTimeoutSeconds, log, { signal: request.signal, dryRun: request.dryRun });
             ledger = found.row;
+            if (found.refused) {
+                const unread = found.unread ? ' This role may not read the ledger either, so this dry run planned as if it held no row for the incident.' : '';
+                wouldRefuse = `The real run would be refused: ${found.refused}${unread}`;
+                log.warning(wouldRefuse);
+            }
             if (found.underLegacy && aliasable && !aliases.includes(aliasable))
                 record.incidentAliases = [...aliases, aliasable];
             // A row another incident's run superseded is finished as a done one is (its work was done for it).
@@ -24698,7 +25348,8 @@ async function rollbackPhases(request, deps, log, heartbeat) {
             ...(checks ? [`verify: ${checks.length} check(s)`] : []),
             ...(record.skippedChecks ? [`SQL checks not run (no database-url): ${record.skippedChecks.join(', ')}`] : []),
         ];
-        await finished(planTimer.end(request.dryRun ? 'dry-run' : 'ok', `${parts.join('; ') || (verifyOnly ? 'nothing to roll back (scope verify)' : 'nothing in scope')}; budget ${plan.budgetMinutes} min.`));
+        const planText = `${parts.join('; ') || (verifyOnly ? 'nothing to roll back (scope verify)' : 'nothing in scope')}; budget ${plan.budgetMinutes} min.`;
+        await finished(planTimer.end(wouldRefuse ? 'warning' : request.dryRun ? 'dry-run' : 'ok', wouldRefuse ? `${planText} ${wouldRefuse}` : planText));
     }
     catch (err) {
         // Its planning session is gone before the run ends (a preview, read only, still running).
@@ -24731,6 +25382,9 @@ async function rollbackPhases(request, deps, log, heartbeat) {
         if (record.database && record.database.status === 'planned')
             record.database.status = 'dry-run';
         record.status = 'dry-run';
+        // First: what the person must do before the real run can.
+        if (wouldRefuse)
+            record.nextSteps.push(wouldRefuse);
         record.nextSteps.push(verifyOnly
             ? (0,job_words/* inThisJob */.j)('Dry run of scope verify: the plan and the inputs were read and checked; nothing was contacted or changed.', changedEarlier)
             : (0,job_words/* inThisJob */.j)('Dry run: nothing was changed. Run again with dry-run false to do what the plan says.', changedEarlier));
@@ -25247,8 +25901,7 @@ async function databaseAloneFacts(request, facts, budget, log, who = 'This run r
  */
 async function nameIncident(request, log) {
     const plan = request.plan;
-    for (const token of Object.values(request.secrets))
-        log.secret(token);
+    registerRequestSecrets(request.secrets, log);
     const unasked = !plan.components.length
         ? 'the rollback plan has no app components'
         : plan.components.filter((c) => c.provider === 'git-revert').map((c) => `${c.name} is a git-revert component, which this look-up does not ask`).join('; ');
@@ -26076,6 +26729,7 @@ function selectScope(plan, raw, opts = {}) {
 /* harmony export */   pC: () => (/* binding */ deploymentName),
 /* harmony export */   pv: () => (/* binding */ parseTimeline)
 /* harmony export */ });
+/* unused harmony export TIMELINE_FIELDS */
 /* harmony import */ var _core_duration_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(41634);
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8005);
 /* harmony import */ var _core_secrets_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(79205);
@@ -26098,6 +26752,44 @@ const MAX_REF = 300;
 /** How a row and the `components` output name a deployment: its id, else its commit, else its URL. */
 function deploymentName(d) {
     return d?.id ?? d?.commitSha ?? d?.url;
+}
+/**
+ * What a row may say beside its detail (a stop; for an app row that went live, from where to where
+ * and what it froze), in the order a row carries them, each with what it holds: `true` only, a
+ * deployment's name (MAX_REF), or a text (MAX_TEXT). The one list the rows are written from
+ * (Timeline) and read back from (parseTimeline); the README's and action.yml's `timeline` say the same.
+ */
+const ROW_FACTS = {
+    stopped: 'flag',
+    from: 'ref',
+    to: 'ref',
+    'auto-assign-off': 'flag',
+    frozen: 'text',
+    undo: 'text',
+    'from-follows-production': 'flag',
+};
+/** Every field of a row, in the order a row carries them, `?` on those a row may leave out: public interface (the `timeline` output). */
+const TIMELINE_FIELDS = ['phase', 'component?', 'started', 'duration-ms', 'budget-ms', 'status', 'detail', ...Object.keys(ROW_FACTS).map((k) => `${k}?`)];
+/**
+ * The facts of `source` as a row carries them: flags when true, texts when not empty, each through
+ * `clean` (a row read back is redacted and cut to its kind's length); `undo` only beside a `frozen`.
+ */
+function rowFacts(source, clean = (text) => text) {
+    const facts = {};
+    if (!source)
+        return facts;
+    for (const [key, kind] of Object.entries(ROW_FACTS)) {
+        const value = source[key];
+        if (key === 'undo' && !facts.frozen)
+            continue;
+        if (kind === 'flag') {
+            if (value === true)
+                facts[key] = true;
+        }
+        else if (typeof value === 'string' && value)
+            facts[key] = clean(value, kind === 'ref' ? MAX_REF : MAX_TEXT);
+    }
+    return facts;
 }
 class Timeline {
     budgets;
@@ -26126,12 +26818,7 @@ class Timeline {
                     'budget-ms': this.budgets.phase(phase),
                     status,
                     detail,
-                    ...(facts?.stopped ? { stopped: true } : {}),
-                    ...(facts?.from ? { from: facts.from } : {}),
-                    ...(facts?.to ? { to: facts.to } : {}),
-                    ...(facts?.['auto-assign-off'] ? { 'auto-assign-off': true } : {}),
-                    ...(facts?.frozen ? { frozen: facts.frozen, ...(facts.undo ? { undo: facts.undo } : {}) } : {}),
-                    ...(facts?.['from-follows-production'] ? { 'from-follows-production': true } : {}),
+                    ...rowFacts(facts),
                 };
                 this.entries.push(entry);
                 this.onEntry(entry);
@@ -26204,14 +26891,14 @@ function parseTimeline(raw, redact) {
             throw fail(`${at}: component must be a short text`);
         if (typeof r.detail !== 'string')
             throw fail(`${at}: detail must be text`);
-        if (r.stopped !== undefined && r.stopped !== true)
-            throw fail(`${at}: stopped must be true when given`);
-        for (const k of ['auto-assign-off', 'from-follows-production'])
-            if (r[k] !== undefined && r[k] !== true)
+        for (const [k, kind] of Object.entries(ROW_FACTS)) {
+            if (r[k] === undefined)
+                continue;
+            if (kind === 'flag' && r[k] !== true)
                 throw fail(`${at}: ${k} must be true when given`);
-        for (const k of ['from', 'to', 'frozen', 'undo'])
-            if (r[k] !== undefined && typeof r[k] !== 'string')
+            if (kind !== 'flag' && typeof r[k] !== 'string')
                 throw fail(`${at}: ${k} must be text when given`);
+        }
         return {
             phase: r.phase,
             ...(r.component !== undefined ? { component: r.component } : {}),
@@ -26220,12 +26907,7 @@ function parseTimeline(raw, redact) {
             'budget-ms': r['budget-ms'],
             status: r.status,
             detail: (0,_core_secrets_js__WEBPACK_IMPORTED_MODULE_1__/* .clip */ .$Q)(redact(r.detail), MAX_TEXT),
-            ...(r.stopped ? { stopped: true } : {}),
-            ...(typeof r.from === 'string' && r.from ? { from: (0,_core_secrets_js__WEBPACK_IMPORTED_MODULE_1__/* .clip */ .$Q)(redact(r.from), MAX_REF) } : {}),
-            ...(typeof r.to === 'string' && r.to ? { to: (0,_core_secrets_js__WEBPACK_IMPORTED_MODULE_1__/* .clip */ .$Q)(redact(r.to), MAX_REF) } : {}),
-            ...(r['auto-assign-off'] ? { 'auto-assign-off': true } : {}),
-            ...(typeof r.frozen === 'string' && r.frozen ? { frozen: (0,_core_secrets_js__WEBPACK_IMPORTED_MODULE_1__/* .clip */ .$Q)(redact(r.frozen), MAX_TEXT), ...(typeof r.undo === 'string' && r.undo ? { undo: (0,_core_secrets_js__WEBPACK_IMPORTED_MODULE_1__/* .clip */ .$Q)(redact(r.undo), MAX_TEXT) } : {}) } : {}),
-            ...(r['from-follows-production'] ? { 'from-follows-production': true } : {}),
+            ...rowFacts(r, (text, max) => (0,_core_secrets_js__WEBPACK_IMPORTED_MODULE_1__/* .clip */ .$Q)(redact(text), max)),
         };
     });
 }

@@ -409,9 +409,17 @@ const TOOL_PREFIX = /^(pg_dump|pg_restore|psql):\s*/;
 function toolErrorLine(stderr) {
     const lines = stderr.split('\n').map((l) => l.trim().replace(/\s+/g, ' ')).filter(Boolean);
     const at = Math.max(0, lines.findIndex((l) => /error|fatal|could not/i.test(l)));
-    const main = (lines[at] ?? '').replace(TOOL_PREFIX, '').replace(/^error:\s*/, '');
+    let main = (lines[at] ?? '').replace(TOOL_PREFIX, '').replace(/^error:\s*/, '');
     const reasons = [];
+    // A server message quoting a name that holds a newline runs over lines without the tool's prefix:
+    // they are its message up to the next field, joined by `\n` written out so the line stays one.
+    let inMain = true;
     for (const line of lines.slice(at + 1)) {
+        if (inMain && !TOOL_PREFIX.test(line) && !/^(?:[A-Z]+(?: \d+)?|Command was|Query was):/.test(line)) {
+            main += `\\n${line}`;
+            continue;
+        }
+        inMain = false;
         const rest = line.replace(TOOL_PREFIX, '');
         if (/^error:/.test(rest))
             break;
@@ -589,19 +597,23 @@ async function readManifest(path) {
     catch (err) {
         if (err instanceof files/* FileRefused */.rV)
             throw new errors/* RollbackKitError */.dp(`${path} is not a rollback-kit snapshot manifest: ${err.why}.`, BROKEN_HINT);
-        const why = err.code === 'ENOENT' ? 'it does not exist' : 'it is not valid JSON';
+        // Only a manifest that is not there is a matter of keeping it beside its snapshot; one that is
+        // there and cannot be parsed (cut short, overwritten) is damaged, as a dump that fails its hash.
+        if (err instanceof SyntaxError)
+            throw new errors/* RollbackKitError */.dp(`Cannot read the snapshot manifest ${path}: it is not valid JSON.`, BROKEN_HINT);
+        const why = err.code === 'ENOENT' ? 'it does not exist' : err.message.replace(/\.$/, '');
         throw new errors/* RollbackKitError */.dp(`Cannot read the snapshot manifest ${path}: ${why}.`, 'snapshot-db writes it next to each snapshot; keep the two together.');
     }
     const m = parsed;
     if (m?.tool !== 'rollback-kit')
-        throw new errors/* RollbackKitError */.dp(`${path} is not a rollback-kit snapshot manifest.`);
+        throw new errors/* RollbackKitError */.dp(`${path} is not a rollback-kit snapshot manifest.`, BROKEN_HINT);
     const problem = manifestProblem(m);
     if (problem)
         throw new errors/* RollbackKitError */.dp(`${path} is not a valid rollback-kit snapshot manifest: ${problem}.`, BROKEN_HINT);
     // Written before the field was: hashed as version 1.
     return { ...m, fingerprint: m.fingerprint ?? 1 };
 }
-const BROKEN_HINT = 'It was edited or damaged, so its snapshot cannot be checked against it: do not restore that snapshot; take or pick another one.';
+const BROKEN_HINT = "It was edited or damaged, so its snapshot cannot be checked against it (the dump's sha256 is recorded only there): do not restore that snapshot; take or pick another one.";
 /**
  * What is wrong with a parsed manifest, or undefined. Every field restore-db, run-down-migrations
  * and the reports rely on is checked for its type and range, as snapshot-db writes it (older
@@ -642,8 +654,8 @@ function manifestProblem(m) {
         obj(filter) && strings(filter.schemas) && strings(filter.excludeSchemas) && strings(filter.excludeTableData) && (filter.everySchema === undefined || typeof filter.everySchema === 'boolean'),
     ]);
     const tables = m.tables;
-    const badTable = Array.isArray(tables) ? tables.findIndex((t) => !(obj(t) && str(t.schema) && str(t.name) && (t.rows === null || count(t.rows)))) : 0;
-    checks.push([`tables must be a list of {schema, name, rows} with rows a count or null${Array.isArray(tables) ? ` (entry ${badTable + 1} is not)` : ''}`, badTable < 0]);
+    const badTable = Array.isArray(tables) ? tables.findIndex((t) => !(obj(t) && str(t.schema) && str(t.name) && (t.rows === null || count(t.rows)) && (t.oid === undefined || count(t.oid)))) : 0;
+    checks.push([`tables must be a list of {schema, name, rows} with rows a count or null (and oid a number when present)${Array.isArray(tables) ? ` (entry ${badTable + 1} is not)` : ''}`, badTable < 0]);
     checks.push(['rowCounts must be "dumped" when present', m.rowCounts === undefined || m.rowCounts === 'dumped']);
     const objects = m.objects;
     const OBJECTS = ['schemas', 'tables', 'views', 'materializedViews', 'functions', 'triggers', 'sequences', 'policies'];

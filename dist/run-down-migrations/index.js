@@ -138,7 +138,7 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util/types")
 /***/ ((__webpack_module__, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _core_action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8670);
+/* harmony import */ var _core_action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(253);
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3867);
 /* harmony import */ var _core_stop_signals_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(1042);
 /* harmony import */ var _migrations_revert_inputs_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(1742);
@@ -200,7 +200,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 8670:
+/***/ 253:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -211,7 +211,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   n0: () => (/* binding */ setOutputs)
 });
 
-// UNUSED EXPORTS: STOP_GRACE_MS, actionLog, inputsFrom
+// UNUSED EXPORTS: STOP_GRACE_MS, actionLog, inputsFrom, madeThisStep
 
 // EXTERNAL MODULE: ./.build/core/actions-core.js + 3 modules
 var actions_core = __nccwpck_require__(7313);
@@ -320,6 +320,90 @@ function charBefore(text, index) {
 }
 /** The character (whole code point) that starts at `index`. */
 const charAt = (text, index) => (index < text.length ? String.fromCodePoint(text.codePointAt(index)) : undefined);
+/** A character of either base64 alphabet (padding aside): what a wrapped form's line breaks stand between. */
+const isBase64Char = (code) => (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || (code >= 48 && code <= 57) || code === 43 || code === 47 || code === 45 || code === 95;
+/**
+ * `text` with every line break (`\n` or `\r\n`) that stands between two base64 characters taken
+ * out, and where each character of it came from in `text`; undefined when there is none. A tool
+ * that prints base64 wrapped (MIME and `base64`: 76 columns; PEM: 64) breaks a registered form at
+ * whatever column it reaches, so the form is looked for in this text, read once.
+ */
+function unwrapBase64(text) {
+    let at = text.indexOf('\n');
+    if (at < 0)
+        return undefined;
+    const from = new Int32Array(text.length);
+    const parts = [];
+    let n = 0;
+    let done = 0;
+    for (; at >= 0; at = text.indexOf('\n', at + 1)) {
+        const start = at > 0 && text.charCodeAt(at - 1) === 13 ? at - 1 : at;
+        if (start === 0 || !isBase64Char(text.charCodeAt(start - 1)) || !isBase64Char(text.charCodeAt(at + 1)))
+            continue;
+        parts.push(text.slice(done, start));
+        for (let i = done; i < start; i++)
+            from[n++] = i;
+        done = at + 1;
+    }
+    if (!parts.length)
+        return undefined;
+    parts.push(text.slice(done));
+    for (let i = done; i < text.length; i++)
+        from[n++] = i;
+    return { joined: parts.join(''), from: from.subarray(0, n) };
+}
+/** `text` with each of `spans` (in any order, overlapping or not) as one ***, overlapping ones merged. */
+function hideSpans(text, spans) {
+    if (!spans.length)
+        return text;
+    spans.sort((a, b) => a[0] - b[0]);
+    let out = '';
+    let done = 0;
+    for (const [start, end] of spans) {
+        if (end <= done)
+            continue;
+        // Overlapping the span just replaced: the part past it joins that ***.
+        if (start >= done)
+            out += `${text.slice(done, start)}${REDACTED}`;
+        done = end;
+    }
+    return out + text.slice(done);
+}
+/** For each prefix of `form`, the length of its longest proper prefix that is also its suffix (KMP). */
+function failureTable(form) {
+    const fail = new Int32Array(form.length);
+    for (let i = 1, k = 0; i < form.length; i++) {
+        while (k > 0 && form[i] !== form[k])
+            k = fail[k - 1];
+        if (form[i] === form[k])
+            k++;
+        fail[i] = k;
+    }
+    return fail;
+}
+/**
+ * `text` from `from` to `to` read through the KMP automaton of `form` from state `q` (how much of
+ * the form the text before matched): each whole match is added to `spans`; returns the state at `to`.
+ */
+function kmpScan(text, from, to, form, fail, q, spans) {
+    for (let i = from; i < to; i++) {
+        const c = text.charCodeAt(i);
+        while (q > 0 && form.charCodeAt(q) !== c)
+            q = fail[q - 1];
+        if (form.charCodeAt(q) === c)
+            q++;
+        if (q === form.length) {
+            spans.push([Math.max(0, i + 1 - q), i + 1]);
+            q = fail[q - 1];
+        }
+    }
+    return q;
+}
+/**
+ * A line as PEM (64 columns) or MIME and `base64` (76) wrap base64: only its characters, not only
+ * hex digits (a SHA-256 printed alone is 64 of those).
+ */
+const FULL_BASE64_LINE = /^(?=[A-Za-z0-9+/]*[g-zG-Z+/])(?:[A-Za-z0-9+/]{64}|[A-Za-z0-9+/]{76})$/;
 /**
  * The registered values, found by plain string search rather than one pattern of them all: a
  * regular expression has a size limit (a 32,000-character value passed it), and the engine's
@@ -328,6 +412,11 @@ const charAt = (text, index) => (index < text.length ? String.fromCodePoint(text
 class SecretSet {
     strong = new Set();
     weak = new Set();
+    /**
+     * The base64 pieces among the strong forms, the ones a tool may print wrapped over lines, each
+     * with its KMP failure table (wrappedLines reads a piece's matches one character at a time).
+     */
+    base64 = new Map();
     /** Each registered form once, longest first; rebuilt after an add. */
     sorted;
     /**
@@ -349,12 +438,16 @@ class SecretSet {
         if (!strength || (strength === 'weak' && source === 'guessed'))
             return undefined;
         const set = strength === 'strong' ? this.strong : this.weak;
-        const forms = strength === 'strong' ? [...encodedForms(value), ...base64Forms(value)] : encodedForms(value);
+        const pieces = strength === 'strong' ? base64Forms(value) : [];
+        const forms = [...encodedForms(value), ...pieces];
         const fresh = [...new Set(forms)].filter((form) => !this.strong.has(form) && !set.has(form));
         if (!fresh.length)
             return { strength, maskable: [], fresh: false };
         for (const form of fresh)
             set.add(form);
+        for (const piece of pieces)
+            if (!this.base64.has(piece))
+                this.base64.set(piece, failureTable(piece));
         this.sorted = undefined;
         return { strength, maskable: strength === 'strong' ? fresh : [], fresh: true };
     }
@@ -376,20 +469,95 @@ class SecretSet {
                 spans.push([at, end]);
             }
         }
-        if (!spans.length)
-            return text;
-        spans.sort((a, b) => a[0] - b[0]);
-        let out = '';
-        let done = 0;
-        for (const [start, end] of spans) {
-            if (end <= done)
-                continue;
-            // Overlapping the span just replaced: the part past it joins that ***.
-            if (start >= done)
-                out += `${text.slice(done, start)}${REDACTED}`;
-            done = end;
+        this.wrappedSpans(text, spans);
+        return hideSpans(text, spans);
+    }
+    /**
+     * A line filter for text read one line at a time (a program's output), after redact: a base64
+     * form a tool wrapped over lines is in no one line whole. Each piece's match is followed through
+     * the line breaks between base64 characters (a KMP automaton per piece, its state kept from line
+     * to line: linear in the text). A line's part of a whole match is hidden, and so is the line's
+     * tail where it begins a piece, before the next line is seen: 8 characters or more (as many bits
+     * as the shortest piece registered), or fewer at the end of a full 64- or 76-column base64 line,
+     * where a wrapped secret breaks; such a line's last few characters are then hidden by chance
+     * now and then (one in 64 per piece), a cost in a base64 dump nobody reads by eye.
+     */
+    wrappedLines() {
+        const carried = new Map();
+        let endsInBase64 = false;
+        return (line) => {
+            if (!this.base64.size)
+                return line;
+            const end = line.endsWith('\r') ? line.length - 1 : line.length;
+            const continues = endsInBase64 && end > 0 && isBase64Char(line.charCodeAt(0));
+            // Only the run of base64 characters the line begins with (going on from the line before) and
+            // the one it ends with (going on into the next) can hold part of a match over a break: a
+            // match inside the line is redact's.
+            let tail = end;
+            while (tail > 0 && isBase64Char(line.charCodeAt(tail - 1)))
+                tail--;
+            endsInBase64 = tail < end;
+            if (!continues && !endsInBase64) {
+                carried.clear();
+                return line;
+            }
+            let lead = 0;
+            if (continues)
+                while (lead < end && isBase64Char(line.charCodeAt(lead)))
+                    lead++;
+            const fullWidth = FULL_BASE64_LINE.test(line.slice(0, end));
+            const spans = [];
+            for (const [form, fail] of this.base64) {
+                let q = continues ? (carried.get(form) ?? 0) : 0;
+                let from = tail;
+                if (q > 0) {
+                    q = kmpScan(line, 0, lead, form, fail, q, spans);
+                    // A line of base64 only was read whole; else its last run is read afresh.
+                    if (lead === end)
+                        from = end;
+                    else
+                        q = 0;
+                }
+                q = kmpScan(line, from, end, form, fail, q, spans);
+                carried.set(form, q);
+                if (q > 0 && (q >= MIN_BASE64_CORE || fullWidth))
+                    spans.push([end - Math.min(q, end), end]);
+            }
+            return hideSpans(line, spans);
+        };
+    }
+    /**
+     * Adds to `spans` each base64 form found with line breaks inside it, line by line: each line's
+     * piece becomes its own ***, so the lines stay lines. One more search of each form, in the text
+     * with its base64 line breaks taken out (unwrapBase64).
+     */
+    wrappedSpans(text, spans) {
+        if (!this.base64.size)
+            return;
+        const unwrapped = unwrapBase64(text);
+        if (!unwrapped)
+            return;
+        const { joined, from } = unwrapped;
+        for (const form of this.base64.keys()) {
+            // Up to where this form's spans reach: an overlapping find is split into lines past it only.
+            let covered = 0;
+            for (let at = joined.indexOf(form); at !== -1; at = joined.indexOf(form, at + 1)) {
+                const last = at + form.length - 1;
+                // Found whole by the plain search already.
+                if (from[last] - from[at] === last - at)
+                    continue;
+                const first = Math.max(at, covered);
+                let start = from[first];
+                for (let i = first + 1; i <= last; i++) {
+                    if (from[i] === from[i - 1] + 1)
+                        continue;
+                    spans.push([start, from[i - 1] + 1]);
+                    start = from[i];
+                }
+                spans.push([start, from[last] + 1]);
+                covered = last + 1;
+            }
         }
-        return out + text.slice(done);
     }
 }
 
@@ -554,6 +722,11 @@ const COOKIE_NAME_START = `(?<![^\\s=;,:"'\\\\/()<>@[\\]?{}])`;
 const AUTH_SCHEMES = 'bearer|basic|token|bot|api-?key|key|negotiate|ntlm|kerberos|ssws|splunk|dpop|digest|oauth|aws4-hmac-sha256';
 const AUTH_SCHEME = new RegExp(`^(?:${AUTH_SCHEMES})$`, 'i');
 /**
+ * Where a header's name may start: not inside a word, or right after curl's or wget's `-H` glued
+ * to it with no space or quote (`-HAuthorization:…`, `-HCookie:…`), which getopt reads as `-H …`.
+ */
+const HEADER_NAME_START = `(?:(?<![A-Za-z0-9-])|(?<=(?:^|[\\s"'=])-H))`;
+/**
  * What is glued to a known token with no separator: more token characters, and a `.` between them
  * (not a sentence's last `.`). Two tokens pasted together (`ghp_…ghp_…`, `xoxb-…ya29.…`) would
  * otherwise show the second one's body: the first's ended where its characters did, and the second's
@@ -596,7 +769,7 @@ const SHAPES = [
     // scheme's parameters (Digest's `username="a"`; Digest's `response=`, below; a secret-named one,
     // OAuth's `oauth_token=`, AWS SigV4's `Signature=`, is hidden by its name).
     {
-        pattern: new RegExp(`(?<![A-Za-z0-9-])((?:proxy-)?authorization\\\\?["']?[ \\t]*[:=][ \\t]*\\\\?["']?)(?:(${AUTH_SCHEMES})[ \\t]+)?([^\\s"',;\\\\]+)(?=([ \\t]+[A-Za-z])?)`, 'gi'),
+        pattern: new RegExp(`${HEADER_NAME_START}((?:proxy-)?authorization\\\\?["']?[ \\t]*[:=][ \\t]*\\\\?["']?)(?:(${AUTH_SCHEMES})[ \\t]+)?([^\\s"',;\\\\]+)(?=([ \\t]+[A-Za-z])?)`, 'gi'),
         replace: (m, head, scheme, credential, wordAfter) => {
             if ((0,url_secrets/* isPlaceholder */.wK)(credential) || /^\$[{(]/.test(credential) || /^<[^>]*>$/.test(credential))
                 return m;
@@ -653,11 +826,11 @@ const SHAPES = [
     prefixed(/(?<![A-Za-z0-9_-])(do[por]_v1_|shp(?:at|ca|pa|ss)_)[A-Fa-f0-9]{32,}/g),
     // Cookies (`sid=…; theme=dark`, `sid=…; Path=/; HttpOnly`): every `name=value` pair and
     // attribute, as a Cookie or Set-Cookie header, a `cookie:` or `cookie=` in any case, `cookie …`
-    // in prose and curl's `-b` / `--cookie`; what follows the pairs (the rest of a sentence, a
+    // in prose and curl's `-b` (glued too: `-bsid=…`) / `--cookie`; what follows the pairs (the rest of a sentence, a
     // closing bracket) stays. Only a value with `name=` in it, so "the Cookie: header" and
     // `curl -b cookies.txt` stay.
     {
-        pattern: new RegExp(`(?<![A-Za-z0-9-])((?:(?:set-)?cookies?(?:[ \\t]+header)?(?:\\\\?["']?[ \\t]*[:=][ \\t]*|[ \\t]+)|(?:-b|--cookie)(?:[ \\t]+|=))\\\\?["']?)(${COOKIE_PAIRS})`, 'gi'),
+        pattern: new RegExp(`${HEADER_NAME_START}((?:(?:set-)?cookies?(?:[ \\t]+header)?(?:\\\\?["']?[ \\t]*[:=][ \\t]*|[ \\t]+)|-b(?:[ \\t]+|=)?|--cookie(?:[ \\t]+|=))\\\\?["']?)(${COOKIE_PAIRS})`, 'gi'),
         replace: (m, head, pairs) => {
             // Spaces around the first `=` only in a header (`Cookie: a = b`): in prose and after curl's
             // -b they are other words (`cookie size = 4096`).
@@ -673,11 +846,11 @@ const SHAPES = [
         pattern: /(?<![A-Za-z0-9-])(set-cookie\\?["']?[ \t]*:[ \t]*\[)([^\]\r\n]*)/gi,
         replace: (_m, head, list) => `${head}${list.replace(new RegExp(`${COOKIE_NAME_START}${COOKIE_PAIRS}`, 'g'), HIDDEN)}`,
     },
-    // curl's `-u user:password` / `--user user:password`: the user stays. `-u 1000:1000` (docker's
+    // curl's `-u user:password` (glued too: `-uuser:password`) / `--user user:password`: the user stays. `-u 1000:1000` (docker's
     // uid:gid) and `-u user:$PASS` are no password, and `-u redis://…` is a URL (redis-cli's), whose
     // password the URL shape hides.
     {
-        pattern: /(?<![A-Za-z0-9_-])((?:-u|--user)(?:[ \t]+|=)(?:(['"])[^\s:'"]+:|[^\s:'"]+:))((?<=['"][^\s:'"]+:)[^'"\r\n]+|[^\s'"]+)/g,
+        pattern: /(?<![A-Za-z0-9_-])((?:-u(?:[ \t]+|=)?|--user(?:[ \t]+|=))(?:(['"])[^\s:'"]+:|[^\s:'"]+:))((?<=['"][^\s:'"]+:)[^'"\r\n]+|[^\s'"]+)/g,
         replace: (m, head, _quote, password) => ((0,url_secrets/* isPlaceholder */.wK)(password) || /^\d+$/.test(password) || password.startsWith('//') ? m : `${head}${HIDDEN}`),
     },
     // A DSN whose URL user is a 32-hex key (Sentry's `https://<key>@o1.ingest.sentry.io/1`).
@@ -718,6 +891,8 @@ function token_shapes_closed(text, end, quote) {
 }
 /** What precedes a header given to curl or wget: `-H "`, `--header '`, `-H=`, and glued, `-H'`. */
 const CURL_HEADER = /(?:^|\s)(?:-H|--header)(?:[ \t]+|=)?["']?$/;
+/** A header's name glued to `-H` with nothing between (`-Htoken`), read as one name run by NAMED_VALUE. */
+const GLUED_HEADER = /^-H[A-Za-z]/;
 /** The rest of a bare value from an `&`, and white space then a word after a value. */
 const AMPERSAND_RUN = /[^\s"'`,;<>\\{}[\]()]*/y;
 const WORDS_FOLLOW = /[ \t]+\S/y;
@@ -739,7 +914,10 @@ function hideNamedValues(text) {
     let done = 0;
     const re = new RegExp(NAMED_VALUE);
     for (let m = re.exec(text); m; m = re.exec(text)) {
-        const [whole, name, nameQuote, sep, q1, v1, q2, v2, q3, v3, tag, dollarValue, closeTag, bare] = m;
+        const [whole, written, nameQuote, sep, q1, v1, q2, v2, q3, v3, tag, dollarValue, closeTag, bare] = m;
+        // A header glued to curl's or wget's -H (`-Htoken:…`, `-HX-Api-Key:…`): the name is what follows it.
+        const glued = sep.includes(':') && GLUED_HEADER.test(written);
+        const name = glued ? written.slice(2) : written;
         if (tag !== undefined) {
             // A dollar-quoted literal: taken whole, its tags kept; one cut short hidden as far as it is
             // seen. Read on after it (a `$` run that is no value is read once: the next match starts past it).
@@ -753,7 +931,7 @@ function hideNamedValues(text) {
             continue;
         }
         const quote = q1 ?? q2 ?? q3;
-        const head = m.index + name.length + nameQuote.length + sep.length;
+        const head = m.index + written.length + nameQuote.length + sep.length;
         const colon = sep.includes(':');
         let end = m.index + whole.length;
         // `&` ends a value in a URL's query (`a=b&c=d`), not in `Password: Tr0ub4dor&3`.
@@ -764,7 +942,7 @@ function hideNamedValues(text) {
         const value = v1 ?? v2 ?? v3 ?? text.slice(head, end);
         const form = () => {
             WORDS_FOLLOW.lastIndex = end;
-            const header = CURL_HEADER.test(text.slice(Math.max(0, m.index - 12), m.index));
+            const header = glued || CURL_HEADER.test(text.slice(Math.max(0, m.index - 12), m.index));
             return { nameQuoted: Boolean(nameQuote), valueQuoted: Boolean(quote), spaced: /:[ \t]/.test(sep), colon, wordsFollow: WORDS_FOLLOW.test(text), nextWord: nextWord(text, end), header };
         };
         if (quote && !token_shapes_closed(text, end, quote)) {
@@ -822,48 +1000,93 @@ function hideOptionValues(text) {
 }
 /**
  * Short password options: mysql's (and mariadb's) `-p<password>`, joined (`-p` alone asks for
- * it), redis-cli's `-a <password>`, a registry login's and sshpass' `-p <password>`. Hidden only in
- * that program's command: the text back to the command's start (`;`, `|`, `&`, a line's start; at
- * most CLIENT_LOOK_BACK characters) names it, so `mkdir -p`, `docker run -p8080:80` and `cp -a` stay.
+ * it), redis-cli's `-a <password>`, a registry login's `-p <password>` and sqlcmd's `-P
+ * <password>`, spaced or glued (`-pPASS`: their parsers read it as `-p PASS`). Hidden only in that
+ * program's command: after its name, before the command's end (`;`, `|`, `&`, a line's end), so
+ * `mkdir -p`, `docker run -p8080:80` and `cp -a` stay. sshpass' -p is read apart (hideSshpass).
  */
 const CLIENT_OPTIONS = [
-    // `docker login -u ci -p …` (and podman's, helm registry's, az's), MongoDB's shells and tools:
-    // after a space. SQL Server's sqlcmd and bcp: `-P …`.
+    // `docker login -u ci -p …` (and podman's, helm registry's, az's), MongoDB's shells and tools.
+    // SQL Server's sqlcmd and bcp: `-P …`.
     {
-        option: /(?<![A-Za-z0-9_-])(-p[ \t]+)(?:'([^'\r\n]*)'|"([^"\r\n]*)"|([^\s'";|&-][^\s'";|&]*))/g,
-        client: /(?:^|[\s/"'])(?:(?:docker|podman|nerdctl|buildah|skopeo|oras|helm[ \t]+registry|az|cf)[ \t]+login|mongo(?:sh|dump|restore|export|import|stat|top)?)[ \t]/,
+        option: /(?<![A-Za-z0-9_-])(-p[ \t]*)(?:'([^'\r\n]*)'|"([^"\r\n]*)"|([^\s'";|&-][^\s'";|&]*))/g,
+        client: /(?:^|[\s/"'])(?:(?:docker|podman|nerdctl|buildah|skopeo|oras|helm[ \t]+registry|az|cf)[ \t]+login|mongo(?:sh|dump|restore|export|import|stat|top)?)[ \t]/g,
     },
-    // `sshpass -p …`: sshpass runs the command after its own options, so only a -p among those is
-    // its password; in `sshpass -p … ssh -p 2222 host` the second is ssh's port. Its options with a
-    // value are -f, -d, -p and -P, and -e, -v, -h and -V have none (each read one way).
-    {
-        option: /(?<![A-Za-z0-9_-])(-p[ \t]+)(?:'([^'\r\n]*)'|"([^"\r\n]*)"|([^\s'";|&-][^\s'";|&]*))/g,
-        client: /(?:^|[\s/"'])sshpass(?:[ \t]+(?:-[fdpP][ \t]*(?:'[^'\r\n]*'|"[^"\r\n]*"|[^\s'"]+)|-[evhV]+))*[ \t]+$/,
-    },
-    // …and glued (`sshpass -pPASS ssh -p 2222 host`: getopt reads `-pPASS` as `-p PASS`).
-    {
-        option: /(?<![A-Za-z0-9_-])(-p)(?:'([^'\r\n]*)'|"([^"\r\n]*)"|([^\s'";|&-][^\s'";|&]*))/g,
-        client: /(?:^|[\s/"'])sshpass(?:[ \t]+(?:-[fdpP][ \t]*(?:'[^'\r\n]*'|"[^"\r\n]*"|[^\s'"]+)|-[evhV]+))*[ \t]+$/,
-    },
-    { option: /(?<![A-Za-z0-9_-])(-P[ \t]+)(?:'([^'\r\n]*)'|"([^"\r\n]*)"|([^\s'";|&-][^\s'";|&]*))/g, client: /(?:^|[\s/"'])(?:sqlcmd|bcp)[ \t]/ },
-    { option: /(?<![A-Za-z0-9_-])(-p)(?:'([^'\r\n]*)'|"([^"\r\n]*)"|([^\s'";|&]+))/g, client: /(?:^|[\s/"'])(?:mysql[a-z]*|mariadb(?:-[a-z]+)?)[ \t]/ },
-    { option: /(?<![A-Za-z0-9_-])(-a[ \t]+)(?:'([^'\r\n]*)'|"([^"\r\n]*)"|([^\s'";|&-][^\s'";|&]*))/g, client: /(?:^|[\s/"'])redis-cli[ \t]/ },
+    { option: /(?<![A-Za-z0-9_-])(-P[ \t]*)(?:'([^'\r\n]*)'|"([^"\r\n]*)"|([^\s'";|&-][^\s'";|&]*))/g, client: /(?:^|[\s/"'])(?:sqlcmd|bcp)[ \t]/g },
+    { option: /(?<![A-Za-z0-9_-])(-p)(?:'([^'\r\n]*)'|"([^"\r\n]*)"|([^\s'";|&]+))/g, client: /(?:^|[\s/"'])(?:mysql[a-z]*|mariadb(?:-[a-z]+)?)[ \t]/g },
+    { option: /(?<![A-Za-z0-9_-])(-a[ \t]+)(?:'([^'\r\n]*)'|"([^"\r\n]*)"|([^\s'";|&-][^\s'";|&]*))/g, client: /(?:^|[\s/"'])redis-cli[ \t]/g },
 ];
-const CLIENT_LOOK_BACK = 200;
+const COMMAND_END = /[;|&\n]/g;
+/**
+ * Where in `text` each command of `client` has its arguments: from after the client's name to the
+ * command's end, in order. Each search goes on from the last command's end, so the text is read once.
+ */
+function clientCommands(text, client) {
+    const commands = [];
+    const re = new RegExp(client);
+    for (let m = re.exec(text); m; m = re.exec(text)) {
+        const start = m.index + m[0].length;
+        COMMAND_END.lastIndex = start;
+        const end = COMMAND_END.exec(text)?.index ?? text.length;
+        commands.push([start, end]);
+        re.lastIndex = end;
+    }
+    return commands;
+}
+/** Whether a password option's value is one to hide: not empty, not hidden already, no placeholder. */
+const hideable = (value) => value !== '' && value !== HIDDEN && !(0,url_secrets/* isPlaceholder */.wK)(value);
 function hideClientPasswords(text) {
-    let out = text;
+    let out = hideSshpass(text);
     for (const { option, client } of CLIENT_OPTIONS) {
-        out = out.replace(option, (m, flag, single, double, bare, at, all) => {
-            const value = single ?? double ?? bare ?? '';
-            const before = all.slice(Math.max(0, at - CLIENT_LOOK_BACK), at);
-            const command = before.slice(Math.max(...[';', '|', '&', '\n'].map((c) => before.lastIndexOf(c))) + 1);
-            if (!client.test(command) || value === '' || value === HIDDEN || (0,url_secrets/* isPlaceholder */.wK)(value))
+        const commands = clientCommands(out, client);
+        if (!commands.length)
+            continue;
+        let k = 0;
+        out = out.replace(option, (m, flag, single, double, bare, at) => {
+            // Matches come in order: the commands that end before this one are passed once.
+            while (k < commands.length && commands[k][1] <= at)
+                k++;
+            const inside = k < commands.length && commands[k][0] <= at;
+            if (!inside || !hideable(single ?? double ?? bare ?? ''))
                 return m;
             const quote = single !== undefined ? "'" : double !== undefined ? '"' : '';
             return `${flag}${quote}${HIDDEN}${quote}`;
         });
     }
     return out;
+}
+/**
+ * `sshpass -p …`: sshpass runs the command after its own options, so only a -p among those is its
+ * password; in `sshpass -p … ssh -p 2222 host` the second is ssh's port. Its options are read
+ * forward from its name, however many and however long (`-f` with a long path): -f, -d, -p and -P
+ * take a value, spaced or glued (`-pPASS`, as getopt reads it), and -e, -v, -h and -V none. Each
+ * option is read one way, and the search goes on after the last one, so the text is read once.
+ */
+const SSHPASS = /(?:^|[\s/"'])sshpass(?=[ \t])/g;
+const SSHPASS_OPTION = /[ \t]+(?:(-[fdpP])([ \t]*)(?:'([^'\r\n]*)'|"([^"\r\n]*)"|([^\s'";|&]+))|-[evhV]+(?![^\s;|&]))/y;
+function hideSshpass(text) {
+    let out = '';
+    let done = 0;
+    const re = new RegExp(SSHPASS);
+    for (let m = re.exec(text); m; m = re.exec(text)) {
+        let i = m.index + m[0].length;
+        for (;;) {
+            SSHPASS_OPTION.lastIndex = i;
+            const o = SSHPASS_OPTION.exec(text);
+            if (!o)
+                break;
+            const [whole, flag, space, single, double, bare] = o;
+            if (flag === '-p' && hideable(single ?? double ?? bare ?? '')) {
+                const quote = single !== undefined ? "'" : double !== undefined ? '"' : '';
+                const value = i + whole.indexOf(flag) + flag.length + space.length;
+                out += `${text.slice(done, value)}${quote}${HIDDEN}${quote}`;
+                done = i + whole.length;
+            }
+            i += whole.length;
+        }
+        re.lastIndex = Math.max(i, re.lastIndex);
+    }
+    return out + text.slice(done);
 }
 /**
  * A setting written by a tool's `config set` (`aws configure set aws_secret_access_key …`,
@@ -951,12 +1174,14 @@ function hideXmlValues(text) {
  * `UPDATE api_keys SET key = '…'`. A string literal is hidden where its column's name says secret
  * (`token`, `password_hash`, `api_secret`), or where the column is a `key` or `value` of a table
  * whose name says so (`api_keys`, `secrets`); `('theme', 'dark')` into `settings (key, value)`
- * stays. An INSERT without a column list is judged by its table alone (secretRow). A literal is
+ * stays. `INSERT … SELECT 'ci', '…'` too: the SELECT list's values go into the columns as a row's
+ * do (and on after each `UNION [ALL] SELECT`); its FROM, WHERE and the rest are read past, not
+ * judged. An INSERT without a column list is judged by its table alone (secretRow). A literal is
  * quoted (`'…'`, `E'…'`) or dollar-quoted (`$$…$$`, `$tag$…$tag$`). Each statement is read once
  * from its head to the end of its rows, and the search goes on after them: a literal's quotes,
  * `''` inside, and brackets (`crypt('…', gen_salt('bf'))`) are followed, nothing more.
  */
-const SQL_WRITE = /(?<![A-Za-z0-9_])(?:insert\s+into\s+([A-Za-z0-9_."]+)(?:\s*\(([^()]*)\)\s*|\s+)values\s*|update\s+([A-Za-z0-9_."]+)\s+set\s+)/gi;
+const SQL_WRITE = /(?<![A-Za-z0-9_])(?:insert\s+into\s+([A-Za-z0-9_."]+)(?:\s*\(([^()]*)\)\s*|\s+)(values\s*|select(?![A-Za-z0-9_])\s*)|update\s+([A-Za-z0-9_."]+)\s+set\s+)/gi;
 const SQL_IDENTIFIER = /^\s*"?([A-Za-z0-9_]+)"?\s*$/;
 const SQL_ASSIGNMENT = /\s*"?([A-Za-z0-9_]+)"?\s*=/y;
 /** A table's own name (the last of `schema.table`) and its singular, and whether its name says it holds secrets. */
@@ -1079,6 +1304,11 @@ function readSqlValue(text, at, literal, stopAtWord) {
  * space character, so it reads one: the last before the keyword is where it matches.
  */
 const SET_LIST_END = /\s(?:where|returning|from)(?![A-Za-z0-9_])/iy;
+/** A SELECT list ends at its first clause's keyword (or a UNION's); tried as SET_LIST_END is. */
+const SELECT_LIST_END = /\s(?:from|where|group|having|window|order|limit|offset|fetch|for|union|intersect|except|returning|on)(?![A-Za-z0-9_])/iy;
+/** Where the rest of a SELECT stops being read past: a UNION that may bring another SELECT list. */
+const UNION_AT = /\sunion(?![A-Za-z0-9_])/iy;
+const UNION_SELECT = /\s+union(?:\s+all|\s+distinct)?\s+select(?![A-Za-z0-9_])\s*/iy;
 /** Where the literals an SQL write puts into secret columns are in `text`, in order (see SQL_WRITE). */
 function sqlSecretSpans(text) {
     const hide = [];
@@ -1093,12 +1323,31 @@ function sqlSecretSpans(text) {
         if (m[1] !== undefined) {
             const columns = m[2]?.split(',').map((c) => SQL_IDENTIFIER.exec(c)?.[1]);
             const row = columns ? undefined : secretRow(m[1]);
+            const judgeColumn = (column) => {
+                const name = columns?.[column];
+                return judge(columns ? name && secretColumn(m[1], name) : row);
+            };
+            // SELECT lists: `'a', 'b' FROM … UNION ALL SELECT 'c', 'd'`.
+            while (/^select/i.test(m[3])) {
+                for (let column = 0;; column++) {
+                    i = readSqlValue(text, i, judgeColumn(column), SELECT_LIST_END);
+                    if (text[i] !== ',')
+                        break;
+                    i++;
+                }
+                // The rest of this SELECT (FROM, WHERE, a subquery's literals) writes nothing: read past it.
+                while ((i = readSqlValue(text, i, () => { }, UNION_AT)) < text.length && text[i] === ',')
+                    i++;
+                UNION_SELECT.lastIndex = i;
+                if (!UNION_SELECT.test(text))
+                    break;
+                i = UNION_SELECT.lastIndex;
+            }
             // Rows: `(…, …)`, `, (…)` and so on.
-            while (text[i] === '(') {
+            while (/^values/i.test(m[3]) && text[i] === '(') {
                 i++;
                 for (let column = 0;; column++) {
-                    const name = columns?.[column];
-                    i = readSqlValue(text, i, judge(columns ? name && secretColumn(m[1], name) : row));
+                    i = readSqlValue(text, i, judgeColumn(column));
                     if (text[i] !== ',')
                         break;
                     i++;
@@ -1117,7 +1366,7 @@ function sqlSecretSpans(text) {
                 const a = SQL_ASSIGNMENT.exec(text);
                 if (!a)
                     break;
-                i = readSqlValue(text, SQL_ASSIGNMENT.lastIndex, judge(secretColumn(m[3], a[1])), SET_LIST_END);
+                i = readSqlValue(text, SQL_ASSIGNMENT.lastIndex, judge(secretColumn(m[4], a[1])), SET_LIST_END);
                 if (text[i] !== ',')
                     break;
                 i++;
@@ -1128,7 +1377,7 @@ function sqlSecretSpans(text) {
     return hide;
 }
 /** `text` with its spans (in order, not overlapping) shown as `***`. */
-function hideSpans(text, spans) {
+function token_shapes_hideSpans(text, spans) {
     let out = '';
     let done = 0;
     for (const [start, end] of spans) {
@@ -1138,7 +1387,7 @@ function hideSpans(text, spans) {
     return out + text.slice(done);
 }
 function hideSqlValues(text) {
-    return hideSpans(text, sqlSecretSpans(text));
+    return token_shapes_hideSpans(text, sqlSecretSpans(text));
 }
 /** How many lines an SQL write is followed over by sqlWriteLines, from the line with its head. */
 const SQL_LINES = 20;
@@ -1166,7 +1415,7 @@ function sqlWriteLines() {
             const spans = sqlSecretSpans(`${before}\n${line}`)
                 .filter(([, end]) => end > from)
                 .map(([start, end]) => [Math.max(start, from) - from, end - from]);
-            shown = hideSpans(line, spans);
+            shown = token_shapes_hideSpans(line, spans);
         }
         lines.push(shown);
         return shown;
@@ -1226,10 +1475,12 @@ function createLog(sink) {
             // A private key, or an SQL write, printed over many lines: each line alone does not show it is inside one.
             const keyLines = privateKeyLines();
             const sqlLines = sqlWriteLines();
+            // A base64 form a tool wrapped over lines (76 or 64 columns): each line holds only a piece.
+            const wrapped = secrets.wrappedLines();
             return (line) => {
                 // Registered secrets first (redact): the mask knows them whole, and a URL shown without its
                 // userinfo no longer reads as the whole secret (a webhook URL whose path is its credential).
-                const text = sqlLines(keyLines(redact(line, { dropUserinfo: true })));
+                const text = sqlLines(keyLines(wrapped(redact(line, { dropUserinfo: true }))));
                 sink.info(text);
                 return text;
             };
@@ -1245,6 +1496,74 @@ function memoryLog() {
         debug: (m) => lines.push(`debug: ${m}`),
     });
     return Object.assign(log, { lines });
+}
+
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+;// CONCATENATED MODULE: ./.build/core/made.js
+/**
+ * What a run made where a user pointed it (an output folder, its parents, the .gitignore in a
+ * snapshot folder), recorded as it is made (makeDirectory's `made`), so that a run that ends without
+ * its result (stopped, or a sandbox that failed) takes away again what is still empty of anything
+ * else, and leaves everything else as it is. One set of rules for every caller: the command line's
+ * stop handler (signals.ts), which must finish before the process exits, and the sandbox's cleanup.
+ * Light on purpose: signals.ts loads it before the rest of the command line.
+ */
+
+
+
+class MadeRecord {
+    /** In the order they were made: a folder before what is in it. */
+    paths = [];
+    /** A folder or file this run created (never one that was there before). */
+    add(path) {
+        this.paths.push((0,external_node_path_.resolve)(path));
+    }
+    /** A run that ended with its result keeps what it made: none of it is this record's to remove later. */
+    forget() {
+        this.paths.splice(0);
+    }
+    /**
+     * Removes what was made, the last made first: each folder while it holds nothing but files this
+     * run made (they go with it) and folders this run made that are already gone. A folder that holds
+     * anything else (a snapshot, a report, someone's file, a run beside this one's folder) stays with
+     * all that is in it (our .gitignore too), and so do the folders around it.
+     * Returns the outermost of the made folders left and why, or undefined when all is gone.
+     * Synchronous, so the process may exit right after; it never throws (what it could not remove
+     * is said in the return). Forgets what it was given either way.
+     */
+    removeWhileEmpty(otherThings = 'something else is in it now') {
+        const made = this.paths.splice(0).filter((p) => (0,external_node_fs_.existsSync)(p));
+        if (!made.length)
+            return undefined;
+        const ours = new Set(made);
+        const kept = new Set();
+        const left = (why) => ({ folder: made.find((p) => (0,external_node_fs_.existsSync)(p)) ?? made[0], why });
+        try {
+            for (const p of [...made].reverse()) {
+                if (!(0,external_node_fs_.lstatSync)(p).isDirectory()) {
+                    // A file in a folder this run made goes with that folder, once it is known to hold only ours.
+                    if (!ours.has((0,external_node_path_.dirname)(p)))
+                        (0,external_node_fs_.unlinkSync)(p);
+                    continue;
+                }
+                const names = (0,external_node_fs_.readdirSync)(p).map((name) => (0,external_node_path_.join)(p, name));
+                if (names.some((name) => !ours.has(name) || kept.has(name))) {
+                    kept.add(p);
+                    continue;
+                }
+                for (const name of names)
+                    (0,external_node_fs_.unlinkSync)(name);
+                (0,external_node_fs_.rmdirSync)(p);
+            }
+            return kept.size ? left(otherThings) : undefined;
+        }
+        catch (err) {
+            return left(`it could not be removed (${err.code ?? (0,errors/* errorLine */.BP)(err)})`);
+        }
+    }
 }
 
 // EXTERNAL MODULE: ./.build/core/output.js
@@ -1461,6 +1780,7 @@ var write_summary = __nccwpck_require__(4039);
 
 
 
+
 function actionLog() {
     return createLog({
         info: (m) => output/* output */.CG.info(m),
@@ -1528,6 +1848,12 @@ const STOP_GRACE_MS = 5_000;
  * `signal` is aborted, the step waits up to STOP_GRACE_MS, a second signal ends the wait) fails the
  * same way, saying so, with what the action knew of its own state (its error), and exits non-zero.
  */
+/**
+ * What this step made where it was pointed (the snapshot folder, its parents, its .gitignore): a
+ * stop takes it away again while it holds nothing else, by the command line's rules (MadeRecord).
+ * A run that ends otherwise keeps it.
+ */
+const madeThisStep = new MadeRecord();
 async function runAction(action, body, details) {
     const log = actionLog();
     // eslint-disable-next-line no-restricted-properties -- the job's environment, which every command the step runs inherits
@@ -1563,8 +1889,10 @@ async function runAction(action, body, details) {
         stop.dispose();
         // Whatever is still running (a connection, a program that ignored the stop) must not keep a
         // stopped step alive: the runner would kill it before anything else is said.
-        if (stop.received())
+        if (stop.received()) {
+            madeThisStep.removeWhileEmpty();
             process.exit(process.exitCode || 1);
+        }
     }
 }
 /** The action's details, or none: a failure while describing the failure must not hide the failure. */
@@ -3001,14 +3329,23 @@ function hideEncodedUrls(text) {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   BO: () => (/* binding */ countRows),
+/* harmony export */   FX: () => (/* binding */ RowSecurityHidesRows),
 /* harmony export */   LX: () => (/* binding */ qualified),
 /* harmony export */   WS: () => (/* binding */ listTables),
 /* harmony export */   ce: () => (/* binding */ quoteLiteral),
 /* harmony export */   hq: () => (/* binding */ doBlock),
 /* harmony export */   ih: () => (/* binding */ tableKey),
-/* harmony export */   v4: () => (/* binding */ quoteIdent)
+/* harmony export */   v4: () => (/* binding */ quoteIdent),
+/* harmony export */   wU: () => (/* binding */ seeAllRows)
 /* harmony export */ });
 /* unused harmony exports COUNT_BATCH, countObjects, readCatalog */
+/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3867);
+/**
+ * What a database holds, as the snapshot manifest records it and restore-db compares it: each
+ * table's row count, and counts of the objects a restore must bring back (views, functions,
+ * triggers, sequences, RLS policies). Objects owned by extensions are left out, as pg_dump does.
+ */
+
 /** A table as a map key: schema and name can both hold dots, so they are joined by a NUL. */
 const tableKey = (t) => `${t.schema}\0${t.name}`;
 function quoteIdent(name) {
@@ -3044,11 +3381,11 @@ async function listTables(session, schemas, kinds = ['r']) {
     const params = [];
     const schemaIn = schemaCondition(schemas, params);
     params.push(kinds);
-    const { rows } = await session.query(`SELECT n.nspname AS schema, c.relname AS name, pg_relation_size(c.oid) AS bytes
+    const { rows } = await session.query(`SELECT n.nspname AS schema, c.relname AS name, c.oid::text AS oid, pg_relation_size(c.oid) AS bytes
        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE c.relkind = ANY($${params.length}::"char"[]) AND ${schemaIn} AND ${NOT_FROM_EXTENSION('c.oid', 'pg_class')}
       ORDER BY 1, 2`, params);
-    return rows.map((r) => ({ schema: r.schema, name: r.name, bytes: Number(r.bytes) }));
+    return rows.map((r) => ({ schema: r.schema, name: r.name, oid: Number(r.oid), bytes: Number(r.bytes) }));
 }
 /**
  * Tables counted per query: one round trip per table cost seconds at a few thousand tables, yet the
@@ -3058,23 +3395,70 @@ async function listTables(session, schemas, kinds = ['r']) {
  */
 const COUNT_BATCH = 50;
 /**
+ * A count row-level security would cut: with row_security on, count(*) sees only the rows the
+ * policies show the user (none, with RLS on and no policy for it), so an "empty" table may hold rows.
+ * Such a count is refused, never returned.
+ */
+class RowSecurityHidesRows extends _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp {
+    who;
+    tables;
+    constructor(who, tables) {
+        const one = tables.length === 1;
+        super(`Row-level security hides rows of ${one ? 'table' : 'tables'} ${someNames(tables.map((t) => `${t.schema}.${t.name}`))} from user ${who}, so ${one ? 'its' : 'their'} rows cannot be counted.`, `To count them, ${seeAllRows(who, tables)}; then run again.`);
+        this.who = who;
+        this.tables = tables;
+    }
+}
+/**
+ * What lets `who` see every row of these tables, as "let user … bypass row-level security (…), or
+ * connect as its owner …": BYPASSRLS always; their owners only when none is set to FORCE it.
+ */
+function seeAllRows(who, tables) {
+    const bypass = `let user ${who} bypass row-level security (ALTER ROLE ${who} BYPASSRLS;)`;
+    if (tables.some((t) => t.forced))
+        return bypass;
+    const owners = [...new Set(tables.map((t) => t.owner))];
+    const whose = owners.length > 1 ? 'their owners' : tables.length > 1 ? 'their owner' : 'its owner';
+    return `${bypass}, or connect as ${whose} ${owners.join(', ')}`;
+}
+function someNames(names) {
+    return names.length > 10 ? `${names.slice(0, 10).join(', ')} and ${names.length - 10} more` : names.join(', ');
+}
+async function hiddenTables(session, tables) {
+    const { rows } = await session.query(`SELECT quote_ident(current_user) AS who, quote_ident(pg_get_userbyid(c.relowner)) AS owner, c.relforcerowsecurity AS forced
+       FROM unnest($1::text[]) WITH ORDINALITY AS t(rel, i) JOIN pg_class c ON c.oid = t.rel::regclass
+      ORDER BY t.i`, [tables.map((t) => qualified(t.schema, t.name))]);
+    return new RowSecurityHidesRows(rows[0].who, tables.map((t, i) => ({ ...t, owner: rows[i].owner, forced: rows[i].forced })));
+}
+/**
  * Exact row counts of each table's own rows (`FROM ONLY`: a parent's count leaves out its
  * inheritance children, as pg_dump's COPY of it does), so they are what the archive holds for it.
  * Runs in the caller's transaction, so it sees the same snapshot as pg_dump. `atMost`: stop counting
  * a table there (its count reads `atMost`), for a caller that only asks whether and roughly how many.
+ *
+ * Never a count row-level security cut: with row_security off (snapshot-db, as pg_dump) the server
+ * refuses such a count; with it on, each count says whether the policies filtered it
+ * (row_security_active, asked in the same statement), and one that did throws RowSecurityHidesRows.
  */
 async function countRows(session, tables, excludeData = [], atMost) {
     const excluded = new Set(excludeData.map(tableKey));
     const out = tables.map((t) => ({ schema: t.schema, name: t.name, rows: null }));
     const counted = tables.map((t, i) => ({ t, i })).filter(({ t }) => !excluded.has(tableKey(t)));
+    const hidden = [];
     for (let at = 0; at < counted.length; at += COUNT_BATCH) {
         const batch = counted.slice(at, at + COUNT_BATCH);
         const rowsOf = (t) => (atMost === undefined ? `ONLY ${qualified(t.schema, t.name)}` : `(SELECT 1 FROM ONLY ${qualified(t.schema, t.name)} LIMIT ${Math.floor(atMost)}) s`);
-        const sql = batch.map(({ t, i }) => `SELECT ${i} AS i, count(*) AS n FROM ${rowsOf(t)}`).join('\nUNION ALL ');
+        const filtered = (t) => `row_security_active(${quoteLiteral(qualified(t.schema, t.name))}::regclass)`;
+        const sql = batch.map(({ t, i }) => `SELECT ${i} AS i, count(*) AS n, ${filtered(t)} AS filtered FROM ${rowsOf(t)}`).join('\nUNION ALL ');
         const { rows } = await session.query(sql);
-        for (const r of rows)
+        for (const r of rows) {
             out[r.i].rows = Number(r.n);
+            if (r.filtered)
+                hidden.push(tables[r.i]);
+        }
     }
+    if (hidden.length)
+        throw await hiddenTables(session, hidden);
     return out;
 }
 async function countObjects(session, schemas) {
@@ -3931,9 +4315,9 @@ const FIND_INVALID_SQL = 'SELECT indexrelid::regclass FROM pg_index WHERE NOT in
 /* harmony export */   XL: () => (/* binding */ writeLedger)
 /* harmony export */ });
 /* unused harmony exports isClosed, readLedgerRows, ledgerUpsertSql, ledgerWritableSql, supersedeSql, ledgerKeptAcrossRestore, ledgerDoneWithRestore */
-/* harmony import */ var _db_catalog_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9066);
-/* harmony import */ var _own_tables_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2438);
-/* harmony import */ var _sql_split_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9247);
+/* harmony import */ var _db_catalog_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9066);
+/* harmony import */ var _own_tables_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2438);
+/* harmony import */ var _sql_split_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9247);
 
 
 
@@ -3971,7 +4355,7 @@ async function readLedger(session, incidentKey, exists) {
 /** The rows under any of `incidentKeys` (a key and its earlier spelling), in one query; `exists` as readLedger's. */
 async function readLedgerRows(session, incidentKeys, exists) {
     if (exists === undefined)
-        exists = !!(await session.query(`SELECT to_regclass(${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(LEDGER_TABLE)})::text AS t`)).rows[0]?.t;
+        exists = !!(await session.query(`SELECT to_regclass(${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(LEDGER_TABLE)})::text AS t`)).rows[0]?.t;
     if (!exists)
         return [];
     // kept applied and snapshot through to_jsonb: a table an earlier version created has no such column
@@ -3993,7 +4377,7 @@ async function readLedgerRows(session, incidentKeys, exists) {
     }));
 }
 function textArray(values) {
-    return `ARRAY[${values.map(_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu).join(', ')}]::text[]`;
+    return `ARRAY[${values.map(_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu).join(', ')}]::text[]`;
 }
 /**
  * The statement that writes `row` (literals inlined), into a table as ensureTableSql leaves it: the
@@ -4001,32 +4385,32 @@ function textArray(values) {
  */
 function ledgerUpsertSql(row) {
     const always = [
-        ['incident_key', (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(row.incidentKey)],
-        ['method', (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(row.method)],
-        ['keep_version', row.keepVersion === undefined ? 'NULL' : (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(row.keepVersion)],
+        ['incident_key', (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(row.incidentKey)],
+        ['method', (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(row.method)],
+        ['keep_version', row.keepVersion === undefined ? 'NULL' : (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(row.keepVersion)],
         ['planned', textArray(row.planned)],
         ['kept', textArray(row.kept ?? [])],
         ['reverted', textArray(row.reverted)],
-        ['status', (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(row.status)],
+        ['status', (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(row.status)],
     ];
     const newer = { applied: textArray(row.applied ?? []), snapshot: textArray(row.snapshot ?? []) };
     const set = (column) => `${column} = excluded.${column}`;
     const lines = [
-        `DECLARE rk_columns text := ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(always.map(([c]) => c).join(', '))};`,
-        `  rk_values text := ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(always.map(([, v]) => v).join(', '))};`,
-        `  rk_set text := ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(always.filter(([c]) => c !== 'incident_key').map(([c]) => set(c)).join(', '))};`,
+        `DECLARE rk_columns text := ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(always.map(([c]) => c).join(', '))};`,
+        `  rk_values text := ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(always.map(([, v]) => v).join(', '))};`,
+        `  rk_set text := ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(always.filter(([c]) => c !== 'incident_key').map(([c]) => set(c)).join(', '))};`,
         'BEGIN',
         ...NEWER.flatMap((column) => [
-            `  IF EXISTS (SELECT 1 FROM pg_catalog.pg_attribute WHERE attrelid = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(ROLLBACKS.name)}::regclass AND attname = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(column)} AND NOT attisdropped) THEN`,
-            `    rk_columns := rk_columns || ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(`, ${column}`)};`,
-            `    rk_values := rk_values || ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(`, ${newer[column]}`)};`,
-            `    rk_set := rk_set || ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(`, ${set(column)}`)};`,
+            `  IF EXISTS (SELECT 1 FROM pg_catalog.pg_attribute WHERE attrelid = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(ROLLBACKS.name)}::regclass AND attname = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(column)} AND NOT attisdropped) THEN`,
+            `    rk_columns := rk_columns || ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(`, ${column}`)};`,
+            `    rk_values := rk_values || ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(`, ${newer[column]}`)};`,
+            `    rk_set := rk_set || ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(`, ${set(column)}`)};`,
             '  END IF;',
         ]),
         `  EXECUTE 'INSERT INTO ${ROLLBACKS.name} (' || rk_columns || ') VALUES (' || rk_values || ') ON CONFLICT (incident_key) DO UPDATE SET ' || rk_set || ', updated_at = now()';`,
         'END',
     ];
-    return (0,_db_catalog_js__WEBPACK_IMPORTED_MODULE_2__/* .doBlock */ .hq)('rk_ledger_write', lines.join('\n'));
+    return (0,_db_catalog_js__WEBPACK_IMPORTED_MODULE_0__/* .doBlock */ .hq)('rk_ledger_write', lines.join('\n'));
 }
 /**
  * One statement that changes nothing (a read-only transaction will do) and refuses a ledger this
@@ -4051,14 +4435,14 @@ const toldOmitted = new WeakSet();
 async function writeLedger(session, row, opts = {}) {
     const omitted = [];
     const notice = (msg) => {
-        if (msg.code === _own_tables_js__WEBPACK_IMPORTED_MODULE_0__/* .OMITTED_WARNING */ .qh && msg.message)
+        if (msg.code === _own_tables_js__WEBPACK_IMPORTED_MODULE_1__/* .OMITTED_WARNING */ .qh && msg.message)
             omitted.push(msg.message);
     };
     session.on('notice', notice);
     try {
         // Made, or given the columns this version added, only where it lacks them: a role that may write the
         // rows but not own the table (a CI role after a migration role) needs no more (own-tables.ts).
-        await (0,_own_tables_js__WEBPACK_IMPORTED_MODULE_0__/* .ensureTable */ .pI)(session, ROLLBACKS, ledgerUpsertSql(row), opts.before);
+        await (0,_own_tables_js__WEBPACK_IMPORTED_MODULE_1__/* .ensureTable */ .pI)(session, ROLLBACKS, ledgerUpsertSql(row), opts.before);
     }
     finally {
         session.off('notice', notice);
@@ -4165,8 +4549,8 @@ function ledgerDoneWithRestore(done) {
 /* harmony export */ });
 /* unused harmony exports addColumnSql, addColumnsSql, writableTableSql, ColumnRefused, writableRefusal */
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3867);
-/* harmony import */ var _db_catalog_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9066);
-/* harmony import */ var _sql_split_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9247);
+/* harmony import */ var _db_catalog_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9066);
+/* harmony import */ var _sql_split_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9247);
 /**
  * The tables rollback-kit keeps in the database it rolls back (schema rollback_kit), made where
  * missing and given the columns later versions added.
@@ -4204,21 +4588,21 @@ function addColumnsSql(table) {
  */
 function requiredColumn(table, column, then) {
     const [schema, name] = table.name.split('.');
-    const oid = `${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(table.name)}::regclass`;
+    const oid = `${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(table.name)}::regclass`;
     const refusal = [
-        (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(`${table.name} lacks the column ${column}, which this version of rollback-kit writes (an earlier version created the table), and only the table's owner may add it: it belongs to role `),
+        (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(`${table.name} lacks the column ${column}, which this version of rollback-kit writes (an earlier version created the table), and only the table's owner may add it: it belongs to role `),
         'rk_owner::regrole::text',
-        (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(', and this run connects as role '),
+        (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(', and this run connects as role '),
         'quote_ident(current_user)',
-        (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)('. Have '),
+        (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)('. Have '),
         'rk_owner::regrole::text',
-        (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(` (or a superuser) run once: ${addColumnsSql(table)}; then run again.`),
+        (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(` (or a superuser) run once: ${addColumnsSql(table)}; then run again.`),
     ].join(' || ');
     return [
-        `  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute WHERE attrelid = ${oid} AND attname = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(column)} AND NOT attisdropped) THEN`,
+        `  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute WHERE attrelid = ${oid} AND attname = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(column)} AND NOT attisdropped) THEN`,
         `    SELECT relowner INTO rk_owner FROM pg_catalog.pg_class WHERE oid = ${oid};`,
         `    IF NOT pg_has_role(rk_owner, 'USAGE') THEN`,
-        `      RAISE EXCEPTION USING ERRCODE = 'insufficient_privilege', MESSAGE = ${refusal}, SCHEMA = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(schema)}, TABLE = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(name)}, COLUMN = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(column)};`,
+        `      RAISE EXCEPTION USING ERRCODE = 'insufficient_privilege', MESSAGE = ${refusal}, SCHEMA = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(schema)}, TABLE = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(name)}, COLUMN = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(column)};`,
         '    END IF;',
         ...(then ? [then] : []),
         '  END IF;',
@@ -4331,16 +4715,16 @@ function writableTableSql(table, privileges) {
  */
 function ensureTableSql(table, opts = {}) {
     const [schema, name] = table.name.split('.');
-    const oid = `${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(table.name)}::regclass`;
+    const oid = `${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(table.name)}::regclass`;
     const optional = new Set(table.optional ?? []);
     const columns = Object.keys(table.added).map((column) => {
         const alter = addColumnSql(table, column);
         if (optional.has(column)) {
             return [
-                `  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute WHERE attrelid = ${oid} AND attname = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(column)} AND NOT attisdropped) THEN`,
+                `  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute WHERE attrelid = ${oid} AND attname = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(column)} AND NOT attisdropped) THEN`,
                 `    SELECT relowner INTO rk_owner FROM pg_catalog.pg_class WHERE oid = ${oid};`,
                 `    IF NOT pg_has_role(rk_owner, 'USAGE') THEN`,
-                `      rk_omitted := rk_omitted || ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(column)}::text;`,
+                `      rk_omitted := rk_omitted || ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(column)}::text;`,
                 '    ELSE',
                 `      ${alter};`,
                 '    END IF;',
@@ -4350,38 +4734,38 @@ function ensureTableSql(table, opts = {}) {
         return requiredColumn(table, column, `    ${alter};`);
     });
     const omitted = [
-        (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(`${table.name} lacks the column(s) `),
+        (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(`${table.name} lacks the column(s) `),
         "array_to_string(rk_omitted, ', ')",
-        (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(", which this version of rollback-kit writes (an earlier version created the table), and only the table's owner may add them: it belongs to role "),
+        (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(", which this version of rollback-kit writes (an earlier version created the table), and only the table's owner may add them: it belongs to role "),
         'rk_owner::regrole::text',
-        (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(', and this run connects as role '),
+        (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(', and this run connects as role '),
         'quote_ident(current_user)',
-        (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(`. Its rows are written without them, as an earlier version wrote them, so a re-run has only the checks such rows get. Have `),
+        (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(`. Its rows are written without them, as an earlier version wrote them, so a re-run has only the checks such rows get. Have `),
         'rk_owner::regrole::text',
-        (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(` (or a superuser) run once: ${addColumnsSql(table)};`),
+        (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(` (or a superuser) run once: ${addColumnsSql(table)};`),
     ].join(' || ');
     // Quiet where nobody reads the server's notices as ours (a restore's psql, whose output is read for its errors).
     const warn = optional.size === 0 || opts.quiet
         ? []
         : [
             '  IF cardinality(rk_omitted) > 0 THEN',
-            `    RAISE WARNING USING ERRCODE = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(OMITTED_WARNING)}, MESSAGE = ${omitted}, SCHEMA = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(schema)}, TABLE = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(name)}, COLUMN = array_to_string(rk_omitted, ',');`,
+            `    RAISE WARNING USING ERRCODE = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(OMITTED_WARNING)}, MESSAGE = ${omitted}, SCHEMA = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(schema)}, TABLE = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(name)}, COLUMN = array_to_string(rk_omitted, ',');`,
             '  END IF;',
         ];
     const body = [
         `DECLARE rk_owner oid;${optional.size === 0 ? '' : " rk_omitted text[] := '{}';"}`,
         'BEGIN',
-        `  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(schema)}) THEN`,
+        `  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(schema)}) THEN`,
         `    CREATE SCHEMA IF NOT EXISTS ${schema};`,
         '  END IF;',
-        `  IF to_regclass(${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(table.name)}) IS NULL THEN`,
+        `  IF to_regclass(${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(table.name)}) IS NULL THEN`,
         `    CREATE TABLE IF NOT EXISTS ${table.name} (${table.definition});`,
         '  END IF;',
         ...columns,
         ...warn,
         'END',
     ].join('\n');
-    return (0,_db_catalog_js__WEBPACK_IMPORTED_MODULE_2__/* .doBlock */ .hq)('rk_own_table', body);
+    return (0,_db_catalog_js__WEBPACK_IMPORTED_MODULE_1__/* .doBlock */ .hq)('rk_own_table', body);
 }
 /**
  * A column ensureTableSql could not add, as the user's error (not an unexpected one); `code` stays
@@ -4603,8 +4987,9 @@ function planReverts(format, files, appliedIds, selector, context) {
 /* unused harmony export progressAcrossRestore */
 /* harmony import */ var _core_lazy_builtins_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6156);
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3867);
-/* harmony import */ var _own_tables_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(2438);
-/* harmony import */ var _sql_split_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(9247);
+/* harmony import */ var _db_catalog_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9066);
+/* harmony import */ var _own_tables_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(2438);
+/* harmony import */ var _sql_split_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(9247);
 /**
  * A non-transactional migration cannot be undone as a whole when a statement fails, so we record
  * each statement as it completes (rollback_kit.down_progress). The re-run after a fix skips the
@@ -4681,8 +5066,8 @@ const DOWN_PROGRESS = {
  */
 function startProgressSql(tracking, migration, rowVersionSql, keepDone) {
     return [
-        (0,_own_tables_js__WEBPACK_IMPORTED_MODULE_2__/* .ensureTableSql */ .Rf)(DOWN_PROGRESS),
-        `INSERT INTO rollback_kit.down_progress AS p (tracking, migration, tracking_rows) VALUES (${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_3__/* .literal */ .eu)(tracking)}, ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_3__/* .literal */ .eu)(migration)}, (${rowVersionSql}))
+        (0,_own_tables_js__WEBPACK_IMPORTED_MODULE_3__/* .ensureTableSql */ .Rf)(DOWN_PROGRESS),
+        `INSERT INTO rollback_kit.down_progress AS p (tracking, migration, tracking_rows) VALUES (${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_4__/* .literal */ .eu)(tracking)}, ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_4__/* .literal */ .eu)(migration)}, (${rowVersionSql}))
        ON CONFLICT (tracking, migration) DO UPDATE SET tracking_rows = excluded.tracking_rows, updated_at = now()${keepDone ? '' : `, done = '{}'`}`,
     ];
 }
@@ -4691,7 +5076,7 @@ async function recordStatement(session, tracking, migration, hash) {
 }
 /** The statement (literals inlined) that ends the migration's progress, in the transaction that marks it reverted. */
 function clearProgressSql(tracking, migration) {
-    return `DELETE FROM rollback_kit.down_progress WHERE tracking = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_3__/* .literal */ .eu)(tracking)} AND migration = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_3__/* .literal */ .eu)(migration)}`;
+    return `DELETE FROM rollback_kit.down_progress WHERE tracking = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_4__/* .literal */ .eu)(tracking)} AND migration = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_4__/* .literal */ .eu)(migration)}`;
 }
 /** How many leading statements already ran; refuses when those statements were edited since. */
 function statementsAlreadyRun(progress, hashes, file) {
@@ -7041,7 +7426,9 @@ async function revertMigrations(opts, log) {
             if (result.snapshot) {
                 // Under the migration lock, before the plan is recorded or anything reverted: a snapshot that
                 // predates tables holding rows now is refused here, with nothing changed.
-                await (0,way_back/* requireCoverage */.eL)(session, verified, result.snapshot, log);
+                // What an earlier attempt of this step reverted (its plan, less what is still applied): its down SQL ran after the snapshot too.
+                const earlier = recorded?.earlier?.planned.filter((v) => !plan.applied.some((m) => m.version === v)) ?? [];
+                await (0,way_back/* requireCoverage */.eL)(session, verified, result.snapshot, log, earlier);
                 await (0,way_back/* warnIfOlderThanReverted */.aK)(session, tracking, plan.toRevert.map((m) => m.file), result.snapshot, log);
             }
             // Written before the first statement: a re-run must find the plan even if this run dies.
@@ -8014,9 +8401,9 @@ const literal = catalog/* quoteLiteral */.ce;
 /* harmony export */ });
 /* unused harmony export isTableOption */
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3867);
-/* harmony import */ var _db_catalog_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(9066);
-/* harmony import */ var _files_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5133);
-/* harmony import */ var _sql_split_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9247);
+/* harmony import */ var _db_catalog_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9066);
+/* harmony import */ var _files_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(5133);
+/* harmony import */ var _sql_split_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(9247);
 /**
  * Tracking tables: naming them as SQL and in messages, finding the schema a tool puts them in, and
  * reading the ones that keep one row per applied migration under a `version` column.
@@ -8027,7 +8414,7 @@ const literal = catalog/* quoteLiteral */.ce;
 
 /** The table as SQL: each part quoted, so case and odd characters mean what the tool meant. */
 function sqlTable(t) {
-    return (0,_db_catalog_js__WEBPACK_IMPORTED_MODULE_3__/* .qualified */ .LX)(t.schema, t.name);
+    return (0,_db_catalog_js__WEBPACK_IMPORTED_MODULE_1__/* .qualified */ .LX)(t.schema, t.name);
 }
 const PLAIN_NAME = /^[a-z_][a-z0-9_$]*$/;
 /** The table as messages name it: `schema.table`, parts quoted only where PostgreSQL would need it. */
@@ -8080,9 +8467,9 @@ function versionTableTracking(table) {
         relation: sqlTable(table),
         lockKey: async () => undefined,
         appliedSql: `SELECT version FROM ${sqlTable(table)}`,
-        appliedIds: (rows) => (0,_files_js__WEBPACK_IMPORTED_MODULE_1__/* .sortVersions */ .M7)(rows.map((r) => String(r.version))),
-        revertSql: (m) => [`DELETE FROM ${sqlTable(table)} WHERE version = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(m.id)}`],
-        rowVersionSql: (m) => rowVersionsSql(table, `version = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(m.id)}`),
+        appliedIds: (rows) => (0,_files_js__WEBPACK_IMPORTED_MODULE_2__/* .sortVersions */ .M7)(rows.map((r) => String(r.version))),
+        revertSql: (m) => [`DELETE FROM ${sqlTable(table)} WHERE version = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_3__/* .literal */ .eu)(m.id)}`],
+        rowVersionSql: (m) => rowVersionsSql(table, `version = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_3__/* .literal */ .eu)(m.id)}`),
     };
 }
 /**
@@ -8520,11 +8907,31 @@ const OWN_BOOKKEEPING = new Set([ledger/* LEDGER_TABLE */.R9, run_failure/* PROG
  * cannot use up statement-timeout-seconds on a large table.
  */
 const COUNT_CAP = 1_000;
-/** The tables here now whose rows the snapshot does not hold (made since it was taken), not rollback-kit's own. */
+/** The tables here now whose rows the snapshot does not hold under their names, not rollback-kit's own. */
 async function tablesNotHeld(session, snapshot) {
-    const held = new Set(snapshot.manifest.tables.map(catalog/* tableKey */.ih));
+    const { tables } = snapshot.manifest;
+    const held = new Set(tables.map(catalog/* tableKey */.ih));
     const here = await (0,catalog/* listTables */.WS)(session, await userSchemas(session));
-    return here.filter((t) => !held.has((0,catalog/* tableKey */.ih)(t)) && !OWN_BOOKKEEPING.has(`${t.schema}.${t.name}`));
+    const names = new Set(here.map(catalog/* tableKey */.ih));
+    const byOid = new Map(tables.filter((t) => t.oid !== undefined).map((t) => [t.oid, t]));
+    const everyOid = tables.every((t) => t.oid !== undefined);
+    return here
+        .filter((t) => !held.has((0,catalog/* tableKey */.ih)(t)) && !OWN_BOOKKEEPING.has(`${t.schema}.${t.name}`))
+        .map(({ schema, name, oid }) => {
+        const then = byOid.get(oid);
+        // An OID is not reused while its table lives, nor soon after: its old name gone too makes it the same table.
+        if (then && !names.has((0,catalog/* tableKey */.ih)(then)))
+            return { table: { schema, name }, renamedFrom: (0,tracking/* describeTable */.uq)(then) };
+        return everyOid && !then ? { table: { schema, name }, made: true } : { table: { schema, name } };
+    });
+}
+/** Why the manifest lacks these tables, as far as it can tell: "made since it was taken" only when its OIDs say so. */
+function sinceText(missing, tables) {
+    const keys = new Set(tables.map(catalog/* tableKey */.ih));
+    const these = missing.filter((t) => keys.has((0,catalog/* tableKey */.ih)(t.table)));
+    if (these.every((t) => t.made))
+        return 'made since it was taken';
+    return these.every((t) => t.renamedFrom) ? 'renamed since it was taken' : 'made or renamed since it was taken';
 }
 /**
  * Of these tables, those this role may not read (no USAGE on the schema, or SELECT on no column),
@@ -8545,14 +8952,14 @@ async function unreadable(session, tables) {
 }
 /** The rows of each table counted up to one past COUNT_CAP (`FROM ONLY`, as the snapshot counts them). Bounded by the run's lock_timeout and statement_timeout. */
 async function countNotHeld(session, tables) {
-    const counts = await (0,catalog/* countRows */.BO)(session, tables, [], COUNT_CAP + 1);
-    return counts.map((c, i) => ({ table: tables[i], rows: c.rows ?? 0 }));
+    const counts = await (0,catalog/* countRows */.BO)(session, tables.map((t) => t.table), [], COUNT_CAP + 1);
+    return counts.map((c, i) => ({ ...tables[i], rows: c.rows ?? 0 }));
 }
 function rowsText(n) {
     return n > COUNT_CAP ? `more than ${COUNT_CAP.toLocaleString('en-US')} rows` : `${n} ${n === 1 ? 'row' : 'rows'}`;
 }
 /** A snapshot that lacks tables this role may not read: whether they hold rows cannot be told, so it is refused, naming the grant. */
-function refuseUnreadable(snapshot, wayBack, who, tables) {
+function refuseUnreadable(snapshot, wayBack, who, tables, missing) {
     const one = tables.length === 1;
     const names = nameList(tables.map((t) => (0,tracking/* describeTable */.uq)(t.table)));
     const schemas = [...new Set(tables.filter((t) => !t.usage).map((t) => (0,catalog/* quoteIdent */.v4)(t.table.schema)))];
@@ -8560,7 +8967,17 @@ function refuseUnreadable(snapshot, wayBack, who, tables) {
         ...schemas.map((s) => `GRANT USAGE ON SCHEMA ${s} TO ${who};`),
         `GRANT SELECT ON ${tables.slice(0, NAMES_SHOWN).map((t) => (0,catalog/* qualified */.LX)(t.table.schema, t.table.name)).join(', ')} TO ${who};`,
     ].join(' ');
-    throw new errors/* RollbackKitError */.dp(`Snapshot ${snapshot.path} (${takenText(wayBack)}) does not list ${one ? 'table' : 'tables'} ${names} (made since it was taken), and user ${who} may not read ${one ? 'it' : 'them'}, so whether ${one ? 'it holds' : 'they hold'} rows the snapshot lacks cannot be told.`, `Let the user read ${one ? 'it' : 'them'} (${grants}) and run again; or take a fresh snapshot now with the snapshot-db action and pass its path as snapshot-path; or, if those rows may be lost, set require-snapshot: false to revert without a snapshot. Nothing was changed.`);
+    throw new errors/* RollbackKitError */.dp(`Snapshot ${snapshot.path} (${takenText(wayBack)}) does not list ${one ? 'table' : 'tables'} ${names} (${sinceText(missing, tables.map((t) => t.table))}), and user ${who} may not read ${one ? 'it' : 'them'}, so whether ${one ? 'it holds' : 'they hold'} rows the snapshot lacks cannot be told.`, `Let the user read ${one ? 'it' : 'them'} (${grants}) and run again; or take a fresh snapshot now with the snapshot-db action and pass its path as snapshot-path; or, if those rows may be lost, set require-snapshot: false to revert without a snapshot. Nothing was changed.`);
+}
+/**
+ * A snapshot that lacks tables whose rows row-level security hides from this role: its count shows
+ * only what the policies let it see, so "empty" cannot be told from "holds rows" (and the down SQL
+ * may drop them). Refused, naming what would let it see every row.
+ */
+function refuseHidden(snapshot, wayBack, hidden, missing) {
+    const one = hidden.tables.length === 1;
+    const names = nameList(hidden.tables.map(tracking/* describeTable */.uq));
+    throw new errors/* RollbackKitError */.dp(`Snapshot ${snapshot.path} (${takenText(wayBack)}) does not list ${one ? 'table' : 'tables'} ${names} (${sinceText(missing, hidden.tables)}), and row-level security hides ${one ? 'its' : 'their'} rows from user ${hidden.who}, so whether ${one ? 'it holds' : 'they hold'} rows the snapshot lacks cannot be told.`, `To count them, ${(0,catalog/* seeAllRows */.wU)(hidden.who, hidden.tables)}, and run again; or take a fresh snapshot now with the snapshot-db action and pass its path as snapshot-path; or, if those rows may be lost, set require-snapshot: false to revert without a snapshot. Nothing was changed.`);
 }
 /**
  * Refuses a snapshot taken before tables that hold rows now (an old snapshot-db snapshot passed
@@ -8571,16 +8988,19 @@ function refuseUnreadable(snapshot, wayBack, who, tables) {
  * A re-run after a partial revert is not refused for tables its first attempt dropped: they are
  * gone, and only tables here now are compared.
  */
-async function requireCoverage(session, snapshot, wayBack, log) {
+async function requireCoverage(session, snapshot, wayBack, log, revertedEarlier = []) {
     let notHeld;
+    let missing = [];
     try {
-        const missing = await tablesNotHeld(session, snapshot);
-        const cannotRead = missing.length ? await unreadable(session, missing) : undefined;
+        missing = await tablesNotHeld(session, snapshot);
+        const cannotRead = missing.length ? await unreadable(session, missing.map((t) => t.table)) : undefined;
         if (cannotRead?.tables.length)
-            refuseUnreadable(snapshot, wayBack, cannotRead.who, cannotRead.tables);
+            refuseUnreadable(snapshot, wayBack, cannotRead.who, cannotRead.tables, missing);
         notHeld = await countNotHeld(session, missing);
     }
     catch (err) {
+        if (err instanceof catalog/* RowSecurityHidesRows */.FX)
+            refuseHidden(snapshot, wayBack, err, missing);
         if (err instanceof errors/* RollbackKitError */.dp)
             throw err;
         const denied = err.code === own_tables/* INSUFFICIENT_PRIVILEGE */.OJ;
@@ -8591,9 +9011,23 @@ async function requireCoverage(session, snapshot, wayBack, log) {
     const withRows = notHeld.filter((t) => t.rows > 0);
     if (withRows.length) {
         const one = withRows.length === 1;
-        const shown = withRows.slice(0, NAMES_SHOWN).map((t) => `${(0,tracking/* describeTable */.uq)(t.table)} (${rowsText(t.rows)})`);
+        const shown = withRows.slice(0, NAMES_SHOWN).map((t) => `${(0,tracking/* describeTable */.uq)(t.table)} (${rowsText(t.rows)}${t.renamedFrom ? `; renamed since the snapshot from ${t.renamedFrom}` : ''})`);
         const more = withRows.length > NAMES_SHOWN ? ` and ${withRows.length - NAMES_SHOWN} more` : '';
-        throw new errors/* RollbackKitError */.dp(`Snapshot ${snapshot.path} (${takenText(wayBack)}) is no way back for ${one ? 'table' : 'tables'} ${shown.join(', ')}${more}: its manifest does not list ${one ? 'it' : 'them'}, so the snapshot predates ${one ? 'it' : 'them'} and holds none of ${one ? 'its' : 'their'} rows. A down migration that drops ${one ? 'it' : 'them'} would leave those rows nowhere.`, 'Take a fresh snapshot now with the snapshot-db action and pass its path as snapshot-path; or, if those rows may be lost, set require-snapshot: false to revert without a snapshot. Nothing was changed.');
+        const [it, its] = one ? ['it', 'its'] : ['them', 'their'];
+        // "Predates" only when the manifest's OIDs say so: a table renamed since has its rows of then in
+        // the snapshot, under its old name.
+        const why = withRows.every((t) => t.made)
+            ? `its manifest does not list ${it}, so the snapshot predates ${it} and holds none of ${its} rows`
+            : `its manifest does not list ${it} under ${one ? 'this name' : 'these names'}${withRows.some((t) => !t.made && !t.renamedFrom) ? ' (made or renamed since it was taken)' : ''}, so the snapshot may not hold ${its} rows as they are now`;
+        // A re-run with the snapshot its first attempt had: that attempt's down SQL may have made and
+        // filled these tables. Which statement wrote which row is not recorded, so it is refused all the
+        // same, saying why, and that the same snapshot will not do.
+        const earlier = revertedEarlier.length && withRows.some((t) => !t.renamedFrom)
+            ? ` An earlier attempt of this step already reverted ${nameList(revertedEarlier)} after the snapshot was taken: a table its down SQL made and filled is not in the snapshot either.`
+            : '';
+        throw new errors/* RollbackKitError */.dp(`Snapshot ${snapshot.path} (${takenText(wayBack)}) is no way back for ${one ? 'table' : 'tables'} ${shown.join(', ')}${more}: ${why}. A down migration that drops ${it} would leave those rows nowhere.${earlier}`, earlier
+            ? 'Take a fresh snapshot now with the snapshot-db action (it holds what that attempt wrote) and pass its path as snapshot-path in a new run: a re-run that passes this same snapshot is refused again. Or, if those rows may be lost, set require-snapshot: false to revert without a snapshot. Nothing was changed.'
+            : 'Take a fresh snapshot now with the snapshot-db action and pass its path as snapshot-path; or, if those rows may be lost, set require-snapshot: false to revert without a snapshot. Nothing was changed.');
     }
     wayBack.notHeld = notHeld.map((t) => (0,tracking/* describeTable */.uq)(t.table));
     log.info(`Way back: snapshot ${snapshot.path}, ${takenText(wayBack)}; ${holdsText(wayBack)}.`);
