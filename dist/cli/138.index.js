@@ -17190,7 +17190,9 @@ class Cli {
         });
         // The one boundary every printed line crosses: secrets out, workflow wording into this command's flags.
         // A secret given by its variable only: messages about its value name the variable (wordingFor).
-        const fromVariable = Object.keys(TOKEN_ENV).filter((name) => !this.inputs.string(name) && host.env[TOKEN_ENV[name]]?.trim());
+        // Read from the flags as given: inputs.string checks the value's size, and its refusal must reach
+        // the terminal below to be worded.
+        const fromVariable = Object.keys(TOKEN_ENV).filter((name) => !String(flags[camel(name)] ?? '').trim() && host.env[TOKEN_ENV[name]]?.trim());
         this.term = new Terminal(options, (text) => this.log.redact(text), wordingFor(cli_flags/* COMMAND_FLAGS */.Kr[command], undefined, fromVariable));
         this.log = log_createLog({
             info: (m) => this.term.detail(m),

@@ -48,7 +48,9 @@ export class Cli {
     });
     // The one boundary every printed line crosses: secrets out, workflow wording into this command's flags.
     // A secret given by its variable only: messages about its value name the variable (wordingFor).
-    const fromVariable = (Object.keys(TOKEN_ENV) as (keyof typeof TOKEN_ENV)[]).filter((name) => !this.inputs.string(name) && host.env[TOKEN_ENV[name]]?.trim());
+    // Read from the flags as given: inputs.string checks the value's size, and its refusal must reach
+    // the terminal below to be worded.
+    const fromVariable = (Object.keys(TOKEN_ENV) as (keyof typeof TOKEN_ENV)[]).filter((name) => !String(flags[camel(name)] ?? '').trim() && host.env[TOKEN_ENV[name]]?.trim());
     this.term = new Terminal(options, (text) => this.log.redact(text), wordingFor(COMMAND_FLAGS[command], undefined, fromVariable));
     this.log = createLog({
       info: (m) => this.term.detail(m),
