@@ -158,8 +158,11 @@ export function wordingFor(names: readonly string[], tempDir: string = tmpdir())
     [/\b([Rr])e-run(ning)? the step\b/g, (_, r, ing) => `${r === 'R' ? 'R' : 'r'}un${ing ?? ''} the command again`],
     // A failed down migration (src/migrations/run-failure.ts): a job's re-run checks out the commit it
     // started from, so a fixed file needs a push and a new run; a command reads the file as it is now.
-    [/, push the fix and start a new run: Re-run jobs checks out the same commit and would run the same SQL again\b/g, () => ' and run the command again'],
-    [/\bre-run: the run continues from this migration\b/g, () => 'run the command again: it continues from this migration'],
+    // With the flag that finishes a `steps` plan when nothing recorded it (src/migrations/rerun.ts):
+    // on a terminal there is no run to record it, so the same command would count again.
+    [/, push the fix and start a new run( with `[^`]+`)?: Re-run jobs checks out the same commit and would run the same SQL again\b/g, (_, withFlag) => ` and run the command again${withFlag ?? ''}`],
+    [/\bre-run( with `[^`]+`)?: the run continues from this migration\b/g, (_, withFlag) => `run the command again${withFlag ?? ''}: it continues from this migration`],
+    [/\b([Rr])(?:e-run|un it again|un again) with (`--[^`]+`)/g, (_, r, flag) => `${r}un the command again with ${flag}`],
     [/ and that actions\/checkout ran before this step\b/g, () => ''],
     [/\bthe workspace\b/g, () => 'the current folder'],
     // Other actions are other commands.
