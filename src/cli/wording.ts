@@ -160,9 +160,10 @@ export function wordingFor(names: readonly string[], tempDir: string = tmpdir())
     // started from, so a fixed file needs a push and a new run; a command reads the file as it is now.
     // With the flag that finishes a `steps` plan when nothing recorded it (src/migrations/rerun.ts):
     // on a terminal there is no run to record it, so the same command would count again.
-    [/, push the fix and start a new run( with `[^`]+`)?: Re-run jobs checks out the same commit and would run the same SQL again\b/g, (_, withFlag) => ` and run the command again${withFlag ?? ''}`],
-    [/\bre-run( with `[^`]+`)?: the run continues from this migration\b/g, (_, withFlag) => `run the command again${withFlag ?? ''}: it continues from this migration`],
-    [/\b([Rr])(?:e-run|un it again|un again) with (`--[^`]+`)/g, (_, r, flag) => `${r}un the command again with ${flag}`],
+    // The `down` command puts the whole command there (src/cli/commands/database.ts): it is what to run.
+    [/, push the fix and start a new run(?: with (`[^`]+`))?: Re-run jobs checks out the same commit and would run the same SQL again\b/g, (_, what) => ` and ${runAgain('r', what)}`],
+    [/\bre-run(?: with (`[^`]+`))?: the run continues from this migration\b/g, (_, what) => `${runAgain('r', what)}: it continues from this migration`],
+    [/\b([Rr])(?:e-run|un it again|un again) with (`(?:--|rollback-kit )[^`]+`)/g, (_, r, what) => runAgain(r!, what)],
     [/ and that actions\/checkout ran before this step\b/g, () => ''],
     [/\bthe workspace\b/g, () => 'the current folder'],
     // Other actions are other commands.
@@ -211,6 +212,12 @@ export function wordingFor(names: readonly string[], tempDir: string = tmpdir())
       .split(PLAN_FILE_PROBLEM)
       .map((part, i) => (i % 2 ? part : rules.reduce((t, [pattern, to]) => t.replace(pattern, to as (m: string, ...g: string[]) => string), part)))
       .join('');
+}
+
+/** "run the command again", with the flag that changes (`--steps 2`), or the whole command to run. */
+function runAgain(r: string, what: string | undefined): string {
+  const run = r === 'R' ? 'Run' : 'run';
+  return what?.startsWith('`rollback-kit ') ? `${run} ${what}` : `${run} the command again${what ? ` with ${what}` : ''}`;
 }
 
 /** GIT_REVERT_NEEDS (what a workflow job must grant a git-revert component) as a clone needs it. */
