@@ -172,8 +172,12 @@ export function wordingFor(names: readonly string[], tempDir: string = tmpdir(),
     [/\b([Rr])e-run(ning)? the step\b/g, (_, r, ing) => `${r === 'R' ? 'R' : 'r'}un${ing ?? ''} the command again`],
     // A failed down migration (src/migrations/run-failure.ts): a job's re-run checks out the commit it
     // started from, so a fixed file needs a push and a new run; a command reads the file as it is now.
-    [/, push the fix and start a new run: Re-run jobs checks out the same commit and would run the same SQL again\b/g, () => ' and run the command again'],
-    [/\bre-run: the run continues from this migration\b/g, () => 'run the command again: it continues from this migration'],
+    // With the flag that finishes a `steps` plan when nothing recorded it (src/migrations/rerun.ts):
+    // on a terminal there is no run to record it, so the same command would count again.
+    // The `down` command puts the whole command there (src/cli/commands/database.ts): it is what to run.
+    [/, push the fix and start a new run(?: with (`[^`]+`))?: Re-run jobs checks out the same commit and would run the same SQL again\b/g, (_, what) => ` and ${runAgain('r', what)}`],
+    [/\bre-run(?: with (`[^`]+`))?: the run continues from this migration\b/g, (_, what) => `${runAgain('r', what)}: it continues from this migration`],
+    [/\b([Rr])(?:e-run|un it again|un again) with (`(?:--|rollback-kit )[^`]+`)/g, (_, r, what) => runAgain(r!, what)],
     [/ and that actions\/checkout ran before this step\b/g, () => ''],
     [/\bthe workspace\b/g, () => 'the current folder'],
     // Other actions are other commands.
@@ -222,6 +226,12 @@ export function wordingFor(names: readonly string[], tempDir: string = tmpdir(),
       .split(PLAN_FILE_PROBLEM)
       .map((part, i) => (i % 2 ? part : rules.reduce((t, [pattern, to]) => t.replace(pattern, to as (m: string, ...g: string[]) => string), part)))
       .join('');
+}
+
+/** "run the command again", with the flag that changes (`--steps 2`), or the whole command to run. */
+function runAgain(r: string, what: string | undefined): string {
+  const run = r === 'R' ? 'Run' : 'run';
+  return what?.startsWith('`rollback-kit ') ? `${run} ${what}` : `${run} the command again${what ? ` with ${what}` : ''}`;
 }
 
 /** GIT_REVERT_NEEDS (what a workflow job must grant a git-revert component) as a clone needs it. */

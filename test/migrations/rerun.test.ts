@@ -188,8 +188,10 @@ describe('run-down-migrations with steps, after a failure partway', () => {
     await applyMigrations(db, 'plain', dir, steps);
     const run = await runCli(['down', '--steps', '3', '--no-require-snapshot', '--yes'], { cwd: ws, env: { DATABASE_URL: db.url } });
     expect(run.code).toBe(1);
-    expect(run.stderr).toContain('`--to-version 002`');
     expect(run.stderr).toMatch(/`--steps 3`[^.]*revert 3 more/);
+    // The whole command to paste, every flag as given, --steps replaced (src/cli/commands/database.ts).
+    expect(run.stderr).toContain('fix that and run `rollback-kit down --to-version 002 --no-require-snapshot --yes`: it continues from this migration');
+    expect(run.stderr).not.toContain('run the command again');
     // Not in a workflow: there is no re-run of it to suggest.
     expect(run.stderr).not.toContain('re-run of this job');
     expect(await pTables(db)).toEqual(['p1', 'p2', 'p3']);

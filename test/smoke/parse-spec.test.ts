@@ -308,3 +308,44 @@ describe('parseChecks: malformed specs report every mistake with its place', () 
     expect(problems('- {name: a, url: /a, json: {x: {less-than: "5"}}}')[0]!.message).toMatch(/less-than must be a number/);
   });
 });
+
+describe('parseChecks: every problem in one pass, none left for the next run', () => {
+  it('a name used twice is said beside the typo that keeps the first check from being read', () => {
+    const p = problems(`
+- name: health
+  urll: /health
+  status: 200
+- name: health
+  url: /health
+`);
+    expect(p.map((x) => `${x.line} ${x.check}/${x.field ?? ''}`)).toEqual(['2 health/', '3 health/urll', '5 health/name']);
+    expect(p[2]!.message).toMatch(/^the name is already used by check #1/);
+  });
+
+  it('the fields of a check with neither url nor query, or both, are still checked', () => {
+    const p = problems(`
+- name: a
+  urll: /a
+  attempts: 0
+  status: 999
+  critical: maybe
+- name: b
+  url: /b
+  query: select 1
+  timeout-seconds: -1
+  method: FETCH
+  expect-rows: "5..1"
+- name: c
+  querry: select 1
+  expect-rows: lots
+`);
+    expect(p.map((x) => `${x.check}/${x.field ?? ''}`)).toEqual(['a/', 'a/urll', 'a/attempts', 'a/status', 'a/critical', 'b/query', 'b/timeout-seconds', 'b/method', 'b/expect-rows', 'c/', 'c/querry', 'c/expect-rows']);
+  });
+
+  it('no checks, beside a top-level field that does not belong: both', () => {
+    expect(problems('checks: []\nchecs: 1\n').map((x) => `${x.line} ${x.field ?? ''} ${x.message}`)).toEqual([
+      expect.stringMatching(/^1 {2}the spec has no checks$/),
+      expect.stringMatching(/^2 checs unknown top-level field/),
+    ]);
+  });
+});

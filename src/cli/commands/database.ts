@@ -20,6 +20,8 @@ import { formatBytes } from '../../report/markdown.js';
 import type { CommandSpec } from '../command.js';
 import { UsageError, type Cli } from '../context.js';
 import { formatDuration } from '../../core/duration.js';
+import { RollbackKitError } from '../../core/errors.js';
+import { FLAGS, COMMAND_FLAGS, flagOf } from '../flags.js';
 import { stoppable } from './stoppable.js';
 
 /**
@@ -157,7 +159,7 @@ export const down: CommandSpec = {
         return await revertMigrations({ ...options, signal }, cli.log);
       } catch (err) {
         if (err instanceof RevertFailed && err.partial.reverted.length) cli.term.note(`Reverted before the failure: ${err.partial.reverted.map((r) => r.file).join(', ')}.`);
-        throw err;
+        throw err instanceof RevertFailed && err.hint ? new RevertFailed(new RollbackKitError(err.failure.message, withCommandToFinish(err.hint, (name) => cli.inputs.string(name)), err.stopped ? { stopped: true } : {}), err.partial) : err;
       }
     });
     const t = cli.term;
@@ -167,3 +169,42 @@ export const down: CommandSpec = {
     return { ok: true, status: result.status, reverted: result.reverted.map((r) => r.version), plan: result.plan, stillApplied: result.stillApplied, durationMs: result.durationMs };
   },
 };
+
+/** The selector a `steps` plan no run recorded is finished with, as the library's hint gives it (src/migrations/rerun.ts). */
+const FINISH_WITH = /\bwith `(steps|to-version): ([^`\s]+)`/g;
+const SELECTORS = ['steps', 'to-version', 'since-ref'];
+
+/**
+ * A `steps` plan that stopped partway, from a terminal, is finished by this command with another
+ * selector: the hint's "with `steps: 2`" becomes the whole command to type, every flag as it was
+ * given and the selector replaced, so it can be pasted as it is. A secret given as a flag is not
+ * repeated: its variable stands in its place.
+ */
+export function withCommandToFinish(hint: string, given: (name: string) => string | undefined): string {
+  return hint.replace(FINISH_WITH, (_, selector: string, value: string) => {
+    const words = ['rollback-kit', 'down'];
+    for (const name of COMMAND_FLAGS.down) {
+      if (SELECTORS.includes(name)) {
+        if (name === selector) words.push(`--${name}`, shellWord(value));
+        continue;
+      }
+      const v = given(name);
+      const kind = FLAGS[name]?.kind;
+      if (v === undefined) continue;
+      if (kind === 'on') {
+        if (v === 'false') words.push(flagOf(name));
+      } else if (kind === 'switch') {
+        if (v === 'true') words.push(flagOf(name));
+      } else if (name === 'database-url') words.push(`--${name}`, '"$DATABASE_URL"');
+      else words.push(`--${name}`, shellWord(v));
+    }
+    for (const extra of ['yes', 'json', 'verbose']) if (given(extra) === 'true') words.push(`--${extra}`);
+    if (given('color') === 'false') words.push('--no-color');
+    return `with \`${words.join(' ')}\``;
+  });
+}
+
+/** A value as a shell reads it back: quoted unless it is plain. */
+function shellWord(value: string): string {
+  return /^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
+}
