@@ -8998,22 +8998,31 @@ class RecordedPlan {
     }
 }
 /**
- * The exact way to finish a `steps` plan that stopped partway, after the generic "run the step
- * again". `keep`: the version the plan keeps (none when it reverts every applied migration);
- * `left`: how many of it are still applied.
+ * The exact way to finish a `steps` plan that stopped partway. `keep`: the version the plan keeps
+ * (none when it reverts every applied migration); `left`: how many of it are still applied.
  */
 function howToFinish(steps, keep, left, rerunFinishes) {
-    const absolute = keep ? `\`to-version: ${keep}\`` : `\`steps: ${left}\`, what is left of it (everything still applied)`;
+    const again = keep ? `\`to-version: ${keep}\`` : `\`steps: ${left}\``;
+    const absolute = keep ? again : `${again}, what is left of it (everything still applied)`;
     // With nothing to keep, a larger steps is refused (more than is applied): no harm to warn of.
     const more = keep ? `\`steps: ${steps}\` would count from what is still applied and revert ${steps} more` : undefined;
     if (rerunFinishes)
-        return `With steps, a re-run of this job finishes this plan (the run recorded it); a new run finishes it with ${absolute}${more ? `, while ${more}` : ''}.`;
-    return `With steps, finish this plan with ${absolute}${more ? `: ${more}` : ''}.`;
+        return { say: `With steps, a re-run of this job finishes this plan (the run recorded it); a new run finishes it with ${absolute}${more ? `, while ${more}` : ''}.` };
+    return { say: `With steps, finish this plan with ${absolute}${more ? `: ${more}` : ''}.`, again };
 }
+/**
+ * The failure's own hints ("fix that and re-run", "Run it again to finish the plan", "start a new
+ * run") say how to go on from this migration, which holds for a run that finds the plan recorded
+ * or names its target. With no recorded plan, each of them needs the selector that finishes it:
+ * the same `steps` again would count from what is still applied. Not "Re-run jobs" (GitHub's
+ * button, named for what it checks out) nor a "re-run" that already says with what.
+ */
+const RUN_AGAIN = /\b([Rr]e-run|[Rr]un it again|[Rr]un again|start a new run)\b(?! jobs\b| with\b)/g;
 /** The failure, with how to finish the plan added to what to do. */
 function withHowToFinish(err, how) {
+    const own = err.hint && how.again ? err.hint.replace(RUN_AGAIN, (verb) => `${verb} with ${how.again}`) : err.hint;
     // A stop stays one: the callers report it as a stop, not a fault.
-    return new errors/* RollbackKitError */.dp(err.message, err.hint ? `${err.hint} ${how}` : how, err.stopped ? { stopped: true } : {});
+    return new errors/* RollbackKitError */.dp(err.message, own ? `${own} ${how.say}` : how.say, err.stopped ? { stopped: true } : {});
 }
 
 ;// CONCATENATED MODULE: ./.build/migrations/invalid-indexes.js
@@ -15837,23 +15846,27 @@ function parseChecks(text, ctx) {
             problems.push({ line: 1, message: 'the spec must be a YAML list of checks (each starting with "- name: ...")' });
         throw new SpecError(problems, source);
     }
+    // With the top-level problems found beside it: each is named in the one pass.
     if (!items.length)
-        throw new SpecError([{ line: lineOf(base), message: 'the spec has no checks' }], source);
+        throw new SpecError([...problems, { line: lineOf(base), message: 'the spec has no checks' }].sort((a, b) => (a.line ?? 0) - (b.line ?? 0)), source);
     const checks = [];
     const names = new Map();
     items.forEach((item, index) => {
         const path = [...base, index];
         const reader = new CheckReader(item, index, ctx, problems, (field) => lineOf(field ? [...path, field] : path, undefined), (field) => lineOf(path, field), (at, value) => writtenNumber(doc, [...path, ...at], value));
         const check = reader.read();
-        if (!check)
-            return;
-        const earlier = names.get(check.name);
-        if (earlier !== undefined) {
-            problems.push({ line: reader.keyLine('name'), check: check.name, field: 'name', message: `the name is already used by check #${earlier + 1}; names must be unique (they name the report rows)` });
+        // Whether or not the check could be read: a name used twice is a problem of its own, said in this pass, not the next.
+        const name = reader.givenName;
+        if (name !== undefined) {
+            const earlier = names.get(name);
+            if (earlier !== undefined) {
+                problems.push({ line: reader.keyLine('name'), check: name, field: 'name', message: `the name is already used by check #${earlier + 1}; names must be unique (they name the report rows)` });
+            }
+            else
+                names.set(name, index);
         }
-        else
-            names.set(check.name, index);
-        checks.push(check);
+        if (check)
+            checks.push(check);
     });
     // In file order, so the list reads top to bottom next to the YAML (sort is stable).
     problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
@@ -15887,7 +15900,11 @@ function locate(doc, lines, path, keyOf) {
 function isPlainObject(v) {
     return v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Date);
 }
-/** Reads one check, pushing a problem for each mistake; returns undefined when it cannot be typed. */
+/**
+ * Reads one check, pushing a problem for each mistake; returns undefined when it cannot be typed.
+ * A check that cannot be typed (no url or query, or both) still has each of its fields checked:
+ * every mistake of the spec is said in one pass.
+ */
 class CheckReader {
     ctx;
     problems;
@@ -15895,6 +15912,8 @@ class CheckReader {
     keyLine;
     numberOf;
     name;
+    /** The name as written, when it is one (a non-empty string): what must be unique. */
+    givenName;
     obj;
     isMapping;
     constructor(item, index, ctx, problems, valueLine, keyLine, 
@@ -15907,7 +15926,8 @@ class CheckReader {
         this.numberOf = numberOf;
         this.isMapping = isPlainObject(item);
         this.obj = this.isMapping ? item : {};
-        this.name = typeof this.obj.name === 'string' && this.obj.name.trim() ? this.obj.name.trim() : `#${index + 1}`;
+        this.givenName = typeof this.obj.name === 'string' && this.obj.name.trim() ? this.obj.name.trim() : undefined;
+        this.name = this.givenName ?? `#${index + 1}`;
         if (!this.isMapping)
             this.problem(undefined, 'each check must be a mapping of fields (name, url or query, assertions)');
     }
@@ -15927,17 +15947,24 @@ class CheckReader {
         const isSql = 'query' in this.obj;
         if (isHttp && isSql) {
             this.problem('query', 'a check has either url (HTTP) or query (SQL), not both', true);
-            return undefined;
+            this.unknownFields([...HTTP_FIELDS, ...SQL_FIELDS], [], '');
         }
-        if (!isHttp && !isSql) {
+        else if (!isHttp && !isSql) {
             // Its other fields are named too: `sql: select 1` is the likeliest reason it has no query.
             this.unknownFields([...HTTP_FIELDS, ...SQL_FIELDS], [], '');
             this.problem(undefined, 'a check needs url (an HTTP check) or query (an SQL check)');
-            return undefined;
         }
-        this.unknownFields(isHttp ? HTTP_FIELDS : SQL_FIELDS, isHttp ? SQL_FIELDS : HTTP_FIELDS, isHttp ? 'SQL' : 'HTTP');
+        else
+            this.unknownFields(isHttp ? HTTP_FIELDS : SQL_FIELDS, isHttp ? SQL_FIELDS : HTTP_FIELDS, isHttp ? 'SQL' : 'HTTP');
         const common = { name: this.name, critical: this.bool('critical') ?? false, ...this.measuring() };
-        return isHttp ? this.http(common) : this.sql(common);
+        if (isHttp !== isSql)
+            return isHttp ? this.http(common) : this.sql(common);
+        // Not one kind: the fields of each kind it has are checked all the same, the missing url or query not again.
+        if (isHttp || HTTP_FIELDS.some((f) => f in this.obj))
+            this.http(common, isHttp);
+        if (isSql || SQL_FIELDS.some((f) => f in this.obj))
+            this.sql(common, isSql);
+        return undefined;
     }
     unknownFields(own, other, otherKind) {
         for (const key of Object.keys(this.obj)) {
@@ -15970,7 +15997,8 @@ class CheckReader {
         }
         return m;
     }
-    http(common) {
+    /** `hasUrl`: false for a check with no url, already said, whose other HTTP fields are still checked. */
+    http(common, hasUrl = true) {
         const check = {
             kind: 'http',
             ...common,
@@ -15989,7 +16017,8 @@ class CheckReader {
             maxErrorRate: this.number('max-error-rate', { min: 0, max: 100 }),
             maxP95Ms: this.number('max-p95-ms', { min: 0.001 }),
         };
-        this.url(check);
+        if (hasUrl)
+            this.url(check);
         this.headers(check);
         this.methodAndBody(check);
         if (check.method === 'HEAD') {
@@ -16199,19 +16228,22 @@ class CheckReader {
         }
         return out;
     }
-    sql(common) {
+    /** `hasQuery`: false for a check with no query, already said, whose other SQL fields are still checked. */
+    sql(common, hasQuery = true) {
         const check = { kind: 'sql', ...common, query: '' };
         const query = this.obj.query;
-        if (typeof query !== 'string' || !query.trim())
-            this.problem('query', 'must be an SQL statement (a string)');
-        else {
-            check.query = query.trim();
-            const problem = sqlStatementProblem(check.query);
-            if (problem)
-                this.problem('query', problem);
+        if (hasQuery) {
+            if (typeof query !== 'string' || !query.trim())
+                this.problem('query', 'must be an SQL statement (a string)');
+            else {
+                check.query = query.trim();
+                const problem = sqlStatementProblem(check.query);
+                if (problem)
+                    this.problem('query', problem);
+            }
+            if (!this.ctx.hasDatabase)
+                this.problem('query', 'SQL checks need the database-url input, which is not set', true);
         }
-        if (!this.ctx.hasDatabase)
-            this.problem('query', 'SQL checks need the database-url input, which is not set', true);
         const written = this.obj['expect-rows'];
         const rows = typeof written === 'number' ? this.numberOf(['expect-rows'], written) : written;
         if (rows !== undefined) {
@@ -17092,8 +17124,12 @@ function wordingFor(names, tempDir = (0,external_node_os_.tmpdir)(), fromVariabl
         [/\b([Rr])e-run(ning)? the step\b/g, (_, r, ing) => `${r === 'R' ? 'R' : 'r'}un${ing ?? ''} the command again`],
         // A failed down migration (src/migrations/run-failure.ts): a job's re-run checks out the commit it
         // started from, so a fixed file needs a push and a new run; a command reads the file as it is now.
-        [/, push the fix and start a new run: Re-run jobs checks out the same commit and would run the same SQL again\b/g, () => ' and run the command again'],
-        [/\bre-run: the run continues from this migration\b/g, () => 'run the command again: it continues from this migration'],
+        // With the flag that finishes a `steps` plan when nothing recorded it (src/migrations/rerun.ts):
+        // on a terminal there is no run to record it, so the same command would count again.
+        // The `down` command puts the whole command there (src/cli/commands/database.ts): it is what to run.
+        [/, push the fix and start a new run(?: with (`[^`]+`))?: Re-run jobs checks out the same commit and would run the same SQL again\b/g, (_, what) => ` and ${runAgain('r', what)}`],
+        [/\bre-run(?: with (`[^`]+`))?: the run continues from this migration\b/g, (_, what) => `${runAgain('r', what)}: it continues from this migration`],
+        [/\b([Rr])(?:e-run|un it again|un again) with (`(?:--|rollback-kit )[^`]+`)/g, (_, r, what) => runAgain(r, what)],
         [/ and that actions\/checkout ran before this step\b/g, () => ''],
         [/\bthe workspace\b/g, () => 'the current folder'],
         // Other actions are other commands.
@@ -17140,6 +17176,11 @@ function wordingFor(names, tempDir = (0,external_node_os_.tmpdir)(), fromVariabl
         .split(PLAN_FILE_PROBLEM)
         .map((part, i) => (i % 2 ? part : rules.reduce((t, [pattern, to]) => t.replace(pattern, to), part)))
         .join('');
+}
+/** "run the command again", with the flag that changes (`--steps 2`), or the whole command to run. */
+function runAgain(r, what) {
+    const run = r === 'R' ? 'Run' : 'run';
+    return what?.startsWith('`rollback-kit ') ? `${run} ${what}` : `${run} the command again${what ? ` with ${what}` : ''}`;
 }
 /** GIT_REVERT_NEEDS (what a workflow job must grant a git-revert component) as a clone needs it. */
 const GIT_REVERT_NEEDS_HERE = 'A git-revert component needs push access to the repository from this clone (your git credentials for origin), its whole history (git fetch --unshallow), and a GITHUB_TOKEN that may open pull requests (contents: write and pull-requests: write).';
@@ -17358,6 +17399,8 @@ async function stoppable(cli, work, known) {
 
 
 
+
+
 /**
  * A transaction-mode pooler (Supabase's port 6543, pgbouncer=true) is told from the URL alone, so it
  * is bad usage like any other flag that cannot work: refused here, before anything is asked or
@@ -17497,7 +17540,7 @@ const down = {
             catch (err) {
                 if (err instanceof RevertFailed && err.partial.reverted.length)
                     cli.term.note(`Reverted before the failure: ${err.partial.reverted.map((r) => r.file).join(', ')}.`);
-                throw err;
+                throw err instanceof RevertFailed && err.hint ? new RevertFailed(new errors/* RollbackKitError */.dp(err.failure.message, withCommandToFinish(err.hint, (name) => cli.inputs.string(name)), err.stopped ? { stopped: true } : {}), err.partial) : err;
             }
         });
         const t = cli.term;
@@ -17510,6 +17553,53 @@ const down = {
         return { ok: true, status: result.status, reverted: result.reverted.map((r) => r.version), plan: result.plan, stillApplied: result.stillApplied, durationMs: result.durationMs };
     },
 };
+/** The selector a `steps` plan no run recorded is finished with, as the library's hint gives it (src/migrations/rerun.ts). */
+const FINISH_WITH = /\bwith `(steps|to-version): ([^`\s]+)`/g;
+const SELECTORS = ['steps', 'to-version', 'since-ref'];
+/**
+ * A `steps` plan that stopped partway, from a terminal, is finished by this command with another
+ * selector: the hint's "with `steps: 2`" becomes the whole command to type, every flag as it was
+ * given and the selector replaced, so it can be pasted as it is. A secret given as a flag is not
+ * repeated: its variable stands in its place.
+ */
+function withCommandToFinish(hint, given) {
+    return hint.replace(FINISH_WITH, (_, selector, value) => {
+        const words = ['rollback-kit', 'down'];
+        for (const name of cli_flags/* COMMAND_FLAGS */.Kr.down) {
+            if (SELECTORS.includes(name)) {
+                if (name === selector)
+                    words.push(`--${name}`, database_shellWord(value));
+                continue;
+            }
+            const v = given(name);
+            const kind = cli_flags/* FLAGS */.Wg[name]?.kind;
+            if (v === undefined)
+                continue;
+            if (kind === 'on') {
+                if (v === 'false')
+                    words.push((0,cli_flags/* flagOf */.iP)(name));
+            }
+            else if (kind === 'switch') {
+                if (v === 'true')
+                    words.push((0,cli_flags/* flagOf */.iP)(name));
+            }
+            else if (name === 'database-url')
+                words.push(`--${name}`, '"$DATABASE_URL"');
+            else
+                words.push(`--${name}`, database_shellWord(v));
+        }
+        for (const extra of ['yes', 'json', 'verbose'])
+            if (given(extra) === 'true')
+                words.push(`--${extra}`);
+        if (given('color') === 'false')
+            words.push('--no-color');
+        return `with \`${words.join(' ')}\``;
+    });
+}
+/** A value as a shell reads it back: quoted unless it is plain. */
+function database_shellWord(value) {
+    return /^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
+}
 
 ;// CONCATENATED MODULE: ./.build/platforms/vercel/token.js
 
@@ -21019,7 +21109,7 @@ function undoStep(name, frozen) {
  */
 function databaseFailedStep(record, db) {
     const snap = record.snapshot;
-    const again = runAgain(record);
+    const again = rollback_runAgain(record);
     const out = [];
     if (db.method === 'restore') {
         // A restore commits all or nothing; its errors say which (restore.ts: RollbackKitError.changed),
@@ -21065,7 +21155,7 @@ function databaseFailedStep(record, db) {
     return out.join(' ');
 }
 /** How to run the rollback again so that it is the same incident (the key names it: see incidentKey). */
-function runAgain(record) {
+function rollback_runAgain(record) {
     if (!record.runUrl)
         return 'run the same rollback again';
     // A key from the run id: only a re-run of this workflow run finishes the plan; a new run plans afresh.

@@ -18668,22 +18668,31 @@ class RecordedPlan {
     }
 }
 /**
- * The exact way to finish a `steps` plan that stopped partway, after the generic "run the step
- * again". `keep`: the version the plan keeps (none when it reverts every applied migration);
- * `left`: how many of it are still applied.
+ * The exact way to finish a `steps` plan that stopped partway. `keep`: the version the plan keeps
+ * (none when it reverts every applied migration); `left`: how many of it are still applied.
  */
 function howToFinish(steps, keep, left, rerunFinishes) {
-    const absolute = keep ? `\`to-version: ${keep}\`` : `\`steps: ${left}\`, what is left of it (everything still applied)`;
+    const again = keep ? `\`to-version: ${keep}\`` : `\`steps: ${left}\``;
+    const absolute = keep ? again : `${again}, what is left of it (everything still applied)`;
     // With nothing to keep, a larger steps is refused (more than is applied): no harm to warn of.
     const more = keep ? `\`steps: ${steps}\` would count from what is still applied and revert ${steps} more` : undefined;
     if (rerunFinishes)
-        return `With steps, a re-run of this job finishes this plan (the run recorded it); a new run finishes it with ${absolute}${more ? `, while ${more}` : ''}.`;
-    return `With steps, finish this plan with ${absolute}${more ? `: ${more}` : ''}.`;
+        return { say: `With steps, a re-run of this job finishes this plan (the run recorded it); a new run finishes it with ${absolute}${more ? `, while ${more}` : ''}.` };
+    return { say: `With steps, finish this plan with ${absolute}${more ? `: ${more}` : ''}.`, again };
 }
+/**
+ * The failure's own hints ("fix that and re-run", "Run it again to finish the plan", "start a new
+ * run") say how to go on from this migration, which holds for a run that finds the plan recorded
+ * or names its target. With no recorded plan, each of them needs the selector that finishes it:
+ * the same `steps` again would count from what is still applied. Not "Re-run jobs" (GitHub's
+ * button, named for what it checks out) nor a "re-run" that already says with what.
+ */
+const RUN_AGAIN = /\b([Rr]e-run|[Rr]un it again|[Rr]un again|start a new run)\b(?! jobs\b| with\b)/g;
 /** The failure, with how to finish the plan added to what to do. */
 function withHowToFinish(err, how) {
+    const own = err.hint && how.again ? err.hint.replace(RUN_AGAIN, (verb) => `${verb} with ${how.again}`) : err.hint;
     // A stop stays one: the callers report it as a stop, not a fault.
-    return new errors/* RollbackKitError */.dp(err.message, err.hint ? `${err.hint} ${how}` : how, err.stopped ? { stopped: true } : {});
+    return new errors/* RollbackKitError */.dp(err.message, own ? `${own} ${how.say}` : how.say, err.stopped ? { stopped: true } : {});
 }
 
 // EXTERNAL MODULE: ./.build/migrations/registry.js + 5 modules
@@ -34342,23 +34351,27 @@ function parseChecks(text, ctx) {
             problems.push({ line: 1, message: 'the spec must be a YAML list of checks (each starting with "- name: ...")' });
         throw new SpecError(problems, source);
     }
+    // With the top-level problems found beside it: each is named in the one pass.
     if (!items.length)
-        throw new SpecError([{ line: lineOf(base), message: 'the spec has no checks' }], source);
+        throw new SpecError([...problems, { line: lineOf(base), message: 'the spec has no checks' }].sort((a, b) => (a.line ?? 0) - (b.line ?? 0)), source);
     const checks = [];
     const names = new Map();
     items.forEach((item, index) => {
         const path = [...base, index];
         const reader = new CheckReader(item, index, ctx, problems, (field) => lineOf(field ? [...path, field] : path, undefined), (field) => lineOf(path, field), (at, value) => (0,_core_yaml_js__WEBPACK_IMPORTED_MODULE_1__/* .writtenNumber */ .x6)(doc, [...path, ...at], value));
         const check = reader.read();
-        if (!check)
-            return;
-        const earlier = names.get(check.name);
-        if (earlier !== undefined) {
-            problems.push({ line: reader.keyLine('name'), check: check.name, field: 'name', message: `the name is already used by check #${earlier + 1}; names must be unique (they name the report rows)` });
+        // Whether or not the check could be read: a name used twice is a problem of its own, said in this pass, not the next.
+        const name = reader.givenName;
+        if (name !== undefined) {
+            const earlier = names.get(name);
+            if (earlier !== undefined) {
+                problems.push({ line: reader.keyLine('name'), check: name, field: 'name', message: `the name is already used by check #${earlier + 1}; names must be unique (they name the report rows)` });
+            }
+            else
+                names.set(name, index);
         }
-        else
-            names.set(check.name, index);
-        checks.push(check);
+        if (check)
+            checks.push(check);
     });
     // In file order, so the list reads top to bottom next to the YAML (sort is stable).
     problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
@@ -34392,7 +34405,11 @@ function locate(doc, lines, path, keyOf) {
 function isPlainObject(v) {
     return v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Date);
 }
-/** Reads one check, pushing a problem for each mistake; returns undefined when it cannot be typed. */
+/**
+ * Reads one check, pushing a problem for each mistake; returns undefined when it cannot be typed.
+ * A check that cannot be typed (no url or query, or both) still has each of its fields checked:
+ * every mistake of the spec is said in one pass.
+ */
 class CheckReader {
     ctx;
     problems;
@@ -34400,6 +34417,8 @@ class CheckReader {
     keyLine;
     numberOf;
     name;
+    /** The name as written, when it is one (a non-empty string): what must be unique. */
+    givenName;
     obj;
     isMapping;
     constructor(item, index, ctx, problems, valueLine, keyLine, 
@@ -34412,7 +34431,8 @@ class CheckReader {
         this.numberOf = numberOf;
         this.isMapping = isPlainObject(item);
         this.obj = this.isMapping ? item : {};
-        this.name = typeof this.obj.name === 'string' && this.obj.name.trim() ? this.obj.name.trim() : `#${index + 1}`;
+        this.givenName = typeof this.obj.name === 'string' && this.obj.name.trim() ? this.obj.name.trim() : undefined;
+        this.name = this.givenName ?? `#${index + 1}`;
         if (!this.isMapping)
             this.problem(undefined, 'each check must be a mapping of fields (name, url or query, assertions)');
     }
@@ -34432,17 +34452,24 @@ class CheckReader {
         const isSql = 'query' in this.obj;
         if (isHttp && isSql) {
             this.problem('query', 'a check has either url (HTTP) or query (SQL), not both', true);
-            return undefined;
+            this.unknownFields([...HTTP_FIELDS, ...SQL_FIELDS], [], '');
         }
-        if (!isHttp && !isSql) {
+        else if (!isHttp && !isSql) {
             // Its other fields are named too: `sql: select 1` is the likeliest reason it has no query.
             this.unknownFields([...HTTP_FIELDS, ...SQL_FIELDS], [], '');
             this.problem(undefined, 'a check needs url (an HTTP check) or query (an SQL check)');
-            return undefined;
         }
-        this.unknownFields(isHttp ? HTTP_FIELDS : SQL_FIELDS, isHttp ? SQL_FIELDS : HTTP_FIELDS, isHttp ? 'SQL' : 'HTTP');
+        else
+            this.unknownFields(isHttp ? HTTP_FIELDS : SQL_FIELDS, isHttp ? SQL_FIELDS : HTTP_FIELDS, isHttp ? 'SQL' : 'HTTP');
         const common = { name: this.name, critical: this.bool('critical') ?? false, ...this.measuring() };
-        return isHttp ? this.http(common) : this.sql(common);
+        if (isHttp !== isSql)
+            return isHttp ? this.http(common) : this.sql(common);
+        // Not one kind: the fields of each kind it has are checked all the same, the missing url or query not again.
+        if (isHttp || HTTP_FIELDS.some((f) => f in this.obj))
+            this.http(common, isHttp);
+        if (isSql || SQL_FIELDS.some((f) => f in this.obj))
+            this.sql(common, isSql);
+        return undefined;
     }
     unknownFields(own, other, otherKind) {
         for (const key of Object.keys(this.obj)) {
@@ -34475,7 +34502,8 @@ class CheckReader {
         }
         return m;
     }
-    http(common) {
+    /** `hasUrl`: false for a check with no url, already said, whose other HTTP fields are still checked. */
+    http(common, hasUrl = true) {
         const check = {
             kind: 'http',
             ...common,
@@ -34494,7 +34522,8 @@ class CheckReader {
             maxErrorRate: this.number('max-error-rate', { min: 0, max: 100 }),
             maxP95Ms: this.number('max-p95-ms', { min: 0.001 }),
         };
-        this.url(check);
+        if (hasUrl)
+            this.url(check);
         this.headers(check);
         this.methodAndBody(check);
         if (check.method === 'HEAD') {
@@ -34704,19 +34733,22 @@ class CheckReader {
         }
         return out;
     }
-    sql(common) {
+    /** `hasQuery`: false for a check with no query, already said, whose other SQL fields are still checked. */
+    sql(common, hasQuery = true) {
         const check = { kind: 'sql', ...common, query: '' };
         const query = this.obj.query;
-        if (typeof query !== 'string' || !query.trim())
-            this.problem('query', 'must be an SQL statement (a string)');
-        else {
-            check.query = query.trim();
-            const problem = (0,_sql_statement_js__WEBPACK_IMPORTED_MODULE_4__/* .sqlStatementProblem */ .z)(check.query);
-            if (problem)
-                this.problem('query', problem);
+        if (hasQuery) {
+            if (typeof query !== 'string' || !query.trim())
+                this.problem('query', 'must be an SQL statement (a string)');
+            else {
+                check.query = query.trim();
+                const problem = (0,_sql_statement_js__WEBPACK_IMPORTED_MODULE_4__/* .sqlStatementProblem */ .z)(check.query);
+                if (problem)
+                    this.problem('query', problem);
+            }
+            if (!this.ctx.hasDatabase)
+                this.problem('query', 'SQL checks need the database-url input, which is not set', true);
         }
-        if (!this.ctx.hasDatabase)
-            this.problem('query', 'SQL checks need the database-url input, which is not set', true);
         const written = this.obj['expect-rows'];
         const rows = typeof written === 'number' ? this.numberOf(['expect-rows'], written) : written;
         if (rows !== undefined) {

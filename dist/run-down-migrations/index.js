@@ -6774,22 +6774,31 @@ class RecordedPlan {
     }
 }
 /**
- * The exact way to finish a `steps` plan that stopped partway, after the generic "run the step
- * again". `keep`: the version the plan keeps (none when it reverts every applied migration);
- * `left`: how many of it are still applied.
+ * The exact way to finish a `steps` plan that stopped partway. `keep`: the version the plan keeps
+ * (none when it reverts every applied migration); `left`: how many of it are still applied.
  */
 function howToFinish(steps, keep, left, rerunFinishes) {
-    const absolute = keep ? `\`to-version: ${keep}\`` : `\`steps: ${left}\`, what is left of it (everything still applied)`;
+    const again = keep ? `\`to-version: ${keep}\`` : `\`steps: ${left}\``;
+    const absolute = keep ? again : `${again}, what is left of it (everything still applied)`;
     // With nothing to keep, a larger steps is refused (more than is applied): no harm to warn of.
     const more = keep ? `\`steps: ${steps}\` would count from what is still applied and revert ${steps} more` : undefined;
     if (rerunFinishes)
-        return `With steps, a re-run of this job finishes this plan (the run recorded it); a new run finishes it with ${absolute}${more ? `, while ${more}` : ''}.`;
-    return `With steps, finish this plan with ${absolute}${more ? `: ${more}` : ''}.`;
+        return { say: `With steps, a re-run of this job finishes this plan (the run recorded it); a new run finishes it with ${absolute}${more ? `, while ${more}` : ''}.` };
+    return { say: `With steps, finish this plan with ${absolute}${more ? `: ${more}` : ''}.`, again };
 }
+/**
+ * The failure's own hints ("fix that and re-run", "Run it again to finish the plan", "start a new
+ * run") say how to go on from this migration, which holds for a run that finds the plan recorded
+ * or names its target. With no recorded plan, each of them needs the selector that finishes it:
+ * the same `steps` again would count from what is still applied. Not "Re-run jobs" (GitHub's
+ * button, named for what it checks out) nor a "re-run" that already says with what.
+ */
+const RUN_AGAIN = /\b([Rr]e-run|[Rr]un it again|[Rr]un again|start a new run)\b(?! jobs\b| with\b)/g;
 /** The failure, with how to finish the plan added to what to do. */
 function withHowToFinish(err, how) {
+    const own = err.hint && how.again ? err.hint.replace(RUN_AGAIN, (verb) => `${verb} with ${how.again}`) : err.hint;
     // A stop stays one: the callers report it as a stop, not a fault.
-    return new errors/* RollbackKitError */.dp(err.message, err.hint ? `${err.hint} ${how}` : how, err.stopped ? { stopped: true } : {});
+    return new errors/* RollbackKitError */.dp(err.message, own ? `${own} ${how.say}` : how.say, err.stopped ? { stopped: true } : {});
 }
 
 // EXTERNAL MODULE: ./.build/migrations/registry.js + 6 modules

@@ -13157,23 +13157,27 @@ function parseChecks(text, ctx) {
             problems.push({ line: 1, message: 'the spec must be a YAML list of checks (each starting with "- name: ...")' });
         throw new SpecError(problems, source);
     }
+    // With the top-level problems found beside it: each is named in the one pass.
     if (!items.length)
-        throw new SpecError([{ line: lineOf(base), message: 'the spec has no checks' }], source);
+        throw new SpecError([...problems, { line: lineOf(base), message: 'the spec has no checks' }].sort((a, b) => (a.line ?? 0) - (b.line ?? 0)), source);
     const checks = [];
     const names = new Map();
     items.forEach((item, index) => {
         const path = [...base, index];
         const reader = new CheckReader(item, index, ctx, problems, (field) => lineOf(field ? [...path, field] : path, undefined), (field) => lineOf(path, field), (at, value) => writtenNumber(doc, [...path, ...at], value));
         const check = reader.read();
-        if (!check)
-            return;
-        const earlier = names.get(check.name);
-        if (earlier !== undefined) {
-            problems.push({ line: reader.keyLine('name'), check: check.name, field: 'name', message: `the name is already used by check #${earlier + 1}; names must be unique (they name the report rows)` });
+        // Whether or not the check could be read: a name used twice is a problem of its own, said in this pass, not the next.
+        const name = reader.givenName;
+        if (name !== undefined) {
+            const earlier = names.get(name);
+            if (earlier !== undefined) {
+                problems.push({ line: reader.keyLine('name'), check: name, field: 'name', message: `the name is already used by check #${earlier + 1}; names must be unique (they name the report rows)` });
+            }
+            else
+                names.set(name, index);
         }
-        else
-            names.set(check.name, index);
-        checks.push(check);
+        if (check)
+            checks.push(check);
     });
     // In file order, so the list reads top to bottom next to the YAML (sort is stable).
     problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
@@ -13207,7 +13211,11 @@ function locate(doc, lines, path, keyOf) {
 function isPlainObject(v) {
     return v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Date);
 }
-/** Reads one check, pushing a problem for each mistake; returns undefined when it cannot be typed. */
+/**
+ * Reads one check, pushing a problem for each mistake; returns undefined when it cannot be typed.
+ * A check that cannot be typed (no url or query, or both) still has each of its fields checked:
+ * every mistake of the spec is said in one pass.
+ */
 class CheckReader {
     ctx;
     problems;
@@ -13215,6 +13223,8 @@ class CheckReader {
     keyLine;
     numberOf;
     name;
+    /** The name as written, when it is one (a non-empty string): what must be unique. */
+    givenName;
     obj;
     isMapping;
     constructor(item, index, ctx, problems, valueLine, keyLine, 
@@ -13227,7 +13237,8 @@ class CheckReader {
         this.numberOf = numberOf;
         this.isMapping = isPlainObject(item);
         this.obj = this.isMapping ? item : {};
-        this.name = typeof this.obj.name === 'string' && this.obj.name.trim() ? this.obj.name.trim() : `#${index + 1}`;
+        this.givenName = typeof this.obj.name === 'string' && this.obj.name.trim() ? this.obj.name.trim() : undefined;
+        this.name = this.givenName ?? `#${index + 1}`;
         if (!this.isMapping)
             this.problem(undefined, 'each check must be a mapping of fields (name, url or query, assertions)');
     }
@@ -13247,17 +13258,24 @@ class CheckReader {
         const isSql = 'query' in this.obj;
         if (isHttp && isSql) {
             this.problem('query', 'a check has either url (HTTP) or query (SQL), not both', true);
-            return undefined;
+            this.unknownFields([...HTTP_FIELDS, ...SQL_FIELDS], [], '');
         }
-        if (!isHttp && !isSql) {
+        else if (!isHttp && !isSql) {
             // Its other fields are named too: `sql: select 1` is the likeliest reason it has no query.
             this.unknownFields([...HTTP_FIELDS, ...SQL_FIELDS], [], '');
             this.problem(undefined, 'a check needs url (an HTTP check) or query (an SQL check)');
-            return undefined;
         }
-        this.unknownFields(isHttp ? HTTP_FIELDS : SQL_FIELDS, isHttp ? SQL_FIELDS : HTTP_FIELDS, isHttp ? 'SQL' : 'HTTP');
+        else
+            this.unknownFields(isHttp ? HTTP_FIELDS : SQL_FIELDS, isHttp ? SQL_FIELDS : HTTP_FIELDS, isHttp ? 'SQL' : 'HTTP');
         const common = { name: this.name, critical: this.bool('critical') ?? false, ...this.measuring() };
-        return isHttp ? this.http(common) : this.sql(common);
+        if (isHttp !== isSql)
+            return isHttp ? this.http(common) : this.sql(common);
+        // Not one kind: the fields of each kind it has are checked all the same, the missing url or query not again.
+        if (isHttp || HTTP_FIELDS.some((f) => f in this.obj))
+            this.http(common, isHttp);
+        if (isSql || SQL_FIELDS.some((f) => f in this.obj))
+            this.sql(common, isSql);
+        return undefined;
     }
     unknownFields(own, other, otherKind) {
         for (const key of Object.keys(this.obj)) {
@@ -13290,7 +13308,8 @@ class CheckReader {
         }
         return m;
     }
-    http(common) {
+    /** `hasUrl`: false for a check with no url, already said, whose other HTTP fields are still checked. */
+    http(common, hasUrl = true) {
         const check = {
             kind: 'http',
             ...common,
@@ -13309,7 +13328,8 @@ class CheckReader {
             maxErrorRate: this.number('max-error-rate', { min: 0, max: 100 }),
             maxP95Ms: this.number('max-p95-ms', { min: 0.001 }),
         };
-        this.url(check);
+        if (hasUrl)
+            this.url(check);
         this.headers(check);
         this.methodAndBody(check);
         if (check.method === 'HEAD') {
@@ -13519,19 +13539,22 @@ class CheckReader {
         }
         return out;
     }
-    sql(common) {
+    /** `hasQuery`: false for a check with no query, already said, whose other SQL fields are still checked. */
+    sql(common, hasQuery = true) {
         const check = { kind: 'sql', ...common, query: '' };
         const query = this.obj.query;
-        if (typeof query !== 'string' || !query.trim())
-            this.problem('query', 'must be an SQL statement (a string)');
-        else {
-            check.query = query.trim();
-            const problem = (0,sql_statement/* sqlStatementProblem */.z)(check.query);
-            if (problem)
-                this.problem('query', problem);
+        if (hasQuery) {
+            if (typeof query !== 'string' || !query.trim())
+                this.problem('query', 'must be an SQL statement (a string)');
+            else {
+                check.query = query.trim();
+                const problem = (0,sql_statement/* sqlStatementProblem */.z)(check.query);
+                if (problem)
+                    this.problem('query', problem);
+            }
+            if (!this.ctx.hasDatabase)
+                this.problem('query', 'SQL checks need the database-url input, which is not set', true);
         }
-        if (!this.ctx.hasDatabase)
-            this.problem('query', 'SQL checks need the database-url input, which is not set', true);
         const written = this.obj['expect-rows'];
         const rows = typeof written === 'number' ? this.numberOf(['expect-rows'], written) : written;
         if (rows !== undefined) {
