@@ -248,7 +248,8 @@ export function incidentBody(record: RollbackRecord, stoppedBy?: string): string
   const end = endTime(record);
   const impact = badSince && end ? `${inlineText(timeText(badSince, true))} – ${inlineText(timeText(end, true))} at most (from the bad deployment's creation to the end of the rollback; confirm)` : BLANK;
   const moved = record.components.flatMap((c) => {
-    const m = moveLabels(c);
+    // Cut short by a stop: its timeline row says whether it moved; "from … to …" would say it did.
+    const m = c.stopped ? undefined : moveLabels(c);
     return m ? [m.from ? `${c.name} from ${m.from} to ${m.to}` : `${c.name} back to ${m.to}`] : [];
   });
   const summary = [

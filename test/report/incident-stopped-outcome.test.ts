@@ -34,6 +34,7 @@ describe('incidentBody of a stopped run', () => {
     r.components[0] = { ...r.components[0]!, status: 'failed', stopped: 'not-touched' };
     const body = incidentBody(r, 'SIGINT');
     expect(body).not.toMatch(/web: failed, now on/);
+    expect(body).not.toMatch(/web from dpl\\?_bad4812/);
     expect(body).toContain('web: stopped (SIGINT) before its rollback was sent: not touched, still on `dpl_bad4812`');
   });
 
