@@ -111,7 +111,7 @@ export function stopOnSignals(opts: StopOptions): StopSignals {
     }
     received = name;
     opts.onFirst?.(name);
-    controller.abort(new Error(`stopped by ${name}`));
+    controller.abort(stopReason(name));
     timer = setTimeout(giveUp, opts.graceMs);
   };
   listening.add(onSignal);
@@ -162,7 +162,15 @@ export function stoppedFailure(what: string, signal: NodeJS.Signals | undefined,
   return new RollbackKitError(`${what} was stopped by ${signal}: ${message}`, hint);
 }
 
-/** "SIGINT" from a stop's reason (stopOnSignals aborts with "stopped by SIGINT"); undefined when it names none. */
+/**
+ * The reason every stop aborts its work with: stopName reads the signal back from it, so an abort
+ * without it (AbortController.abort()) made every stop text say "stopped (stopped)".
+ */
+export function stopReason(name: NodeJS.Signals): Error {
+  return new Error(`stopped by ${name}`);
+}
+
+/** "SIGINT" from a stop's reason (stopReason: "stopped by SIGINT"); undefined when it names none. */
 export function stopSignalName(signal: AbortSignal | undefined): string | undefined {
   const reason: unknown = signal?.reason;
   const text = reason instanceof Error ? reason.message : typeof reason === 'string' ? reason : '';

@@ -12,7 +12,8 @@
  * rollback tool. A drill that leaves staging on another deployment than it found says so in its
  * next steps, as does one whose way back stopped halfway (the platform may still finish it).
  */
-import { errorLine, RollbackKitError } from '../core/errors.js';
+import { errorFacts, errorLine, RollbackKitError } from '../core/errors.js';
+import { stopName } from '../core/stop-signals.js';
 import type { Log } from '../core/log.js';
 import { describeTarget } from '../db/connection.js';
 import { takeSnapshot, wholeDatabaseSnapshot } from '../db/snapshot.js';
@@ -130,6 +131,11 @@ export interface DrillRecord {
   issueUrl?: string;
   /** Earlier drills and this one, oldest first, as the drill issue shows them. */
   trend: DrillTrendRow[];
+  /**
+   * The drill was stopped (Ctrl-C, a cancelled job): `by` names the signal, `after` the last phase
+   * it finished. What the stop prevented is no finding of the way back: the failures say only the stop.
+   */
+  stopped?: { by: string; after: DrillPhase | 'the start' };
 }
 
 /** What a drill needs: the rollback's request without what only an incident has (scope, severity, earlier jobs). */
@@ -193,9 +199,28 @@ export async function runDrill(request: DrillRequest, deps: DrillDeps, log: Log)
   const timeline = new Timeline<DrillPhase>(budget, [], (entry) => (log.info(phaseLine(entry, 'drill')), deps.progress?.finished(entry)), now, (phase, component) => deps.progress?.started(phase, component));
   record.timeline = timeline.entries;
   const redact = (err: unknown) => log.redact(errorLine(err));
+  const stoppedBy = () => (request.signal?.aborted ? stopName(request.signal) : undefined);
   const fail = (phase: DrillPhase, why: string) => {
     record.failedPhase ??= phase;
-    record.failures.push(why);
+    // A phase the stop cut short proves nothing about the way back: its row says the stop, and so does stopHere.
+    if (!stoppedBy()) record.failures.push(why);
+  };
+  /** The last phase that ran to its end before the stop. */
+  let after: DrillPhase | 'the start' = 'the start';
+  /**
+   * The drill was stopped: nothing more is asked of staging (a promotion after the stop is refused
+   * anyway), the phases not run are skipped as such, and the record says where things stand.
+   */
+  const stopHere = (state: string[]): Promise<DrillRecord> => {
+    const by = stoppedBy()!;
+    const ran = new Set(record.timeline.map((e) => e.phase));
+    const notRun = DRILL_PHASES.filter((p) => p !== 'report' && !ran.has(p));
+    for (const phase of notRun) timeline.skip(phase, `not run: the drill was stopped (${by})`);
+    record.stopped = { by, after };
+    record.failedPhase ??= DRILL_PHASES.find((p) => !ran.has(p)) ?? 'report';
+    record.failures.push(`The drill was stopped (${by}) after ${after}${notRun.length ? `: ${notRun.join(', ')} did not run, so it says nothing about them` : ''}.`);
+    record.nextSteps.push(...state, 'Run the drill again when it can run to its end.');
+    return closeOut(record, timeline, budget, deps, now, started, false);
   };
 
   // ── readiness ─────────────────────────────────────────────────────────────────────────────
@@ -203,6 +228,8 @@ export async function runDrill(request: DrillRequest, deps: DrillDeps, log: Log)
   const ready = await readiness(asRollback, components, record, log);
   const readyFailed = record.readiness.filter((r) => r.status === 'failed');
   rt.end(readyFailed.length ? 'failed' : request.dryRun ? 'dry-run' : 'ok', readinessLine(record.readiness));
+  if (!readyFailed.length) after = 'readiness';
+  if (stoppedBy()) return stopHere(['Nothing was changed on staging: the drill was stopped before the way back.']);
   if (readyFailed.length) {
     fail('readiness', `${BROKEN_WAY_BACK}${readyFailed.map((r) => `${r.component ? `${r.component} ` : ''}${r.check}: ${r.detail}`).join('; ')}`);
     for (const phase of ['snapshot', 'back', 'verify-back', 'forward', 'verify-forward'] as const) timeline.skip(phase, 'readiness failed: nothing was changed');
@@ -228,12 +255,16 @@ export async function runDrill(request: DrillRequest, deps: DrillDeps, log: Log)
     } catch (err) {
       const why = redact(err);
       st.end('failed', why);
+      if (stoppedBy()) return stopHere(['Nothing was changed on staging: the drill was stopped during its snapshot, before the way back.']);
       fail('snapshot', `No verified snapshot could be taken: ${why}`);
       for (const phase of ['back', 'verify-back', 'forward', 'verify-forward'] as const) timeline.skip(phase, 'no verified snapshot: the drill changes nothing without one');
       record.nextSteps.push('Fix the snapshot first: in an incident the database could not be rolled back safely.');
       return closeOut(record, timeline, budget, deps, now, started);
     }
   }
+
+  if (request.database) after = 'snapshot';
+  if (stoppedBy()) return stopHere(['Nothing was changed on staging: the drill was stopped before the way back.']);
 
   // ── back ──────────────────────────────────────────────────────────────────────────────────
   const wentBack: number[] = [];
@@ -280,17 +311,39 @@ export async function runDrill(request: DrillRequest, deps: DrillDeps, log: Log)
         if (!freezeWarnings.has(i)) for (const m of warned) log.warning(m);
         rec.back = 'failed';
         rec.error = redact(err);
-        stoppedHalfway.push(i);
+        // Stopped before its request was sent: nothing is halfway, staging serves what it served.
+        if (errorFacts(err).changed !== 'no') stoppedHalfway.push(i);
         t.end('failed', rec.error);
         fail('back', `${c.name} did not roll back: ${rec.error}`);
       }
     }),
   );
 
+  /** Where each component stands when the drill is stopped after (or during) its way back. */
+  const leftAt = (): string[] => {
+    const by = stoppedBy();
+    const left = wentBack.map((i) => {
+      const c = components[i]!;
+      const rec = record.components[i]!;
+      const original = forwardTo(rec.original);
+      return `${c.name} is left on ${label(rec.previous, 'the previous deployment')}: the drill was stopped (${by}) before rolling it forward; promote ${original ?? 'the deployment it served before the drill'} back by hand.`;
+    });
+    const halfway = stoppedHalfway.map((i) => {
+      const c = components[i]!;
+      const original = forwardTo(record.components[i]!.original);
+      return `${c.name}'s way back was sent and not confirmed when the drill was stopped (${by}): check which deployment staging serves${original ? `; if it is not ${original}, promote ${original} back by hand` : ''}.`;
+    });
+    return left.length || halfway.length ? [...left, ...halfway] : ['Nothing was changed on staging: the drill was stopped before any way back was sent.'];
+  };
+  if (components.length && wentBack.length === components.length) after = 'back';
+  if (stoppedBy()) return stopHere(leftAt());
+
   // ── verify-back ───────────────────────────────────────────────────────────────────────────
   if (!wentBack.length) timeline.skip('verify-back', 'nothing was rolled back');
   else {
     record.verifyBack = await verifyPhase('verify-back', ready.checks!, request, timeline, fail, log);
+    if (stoppedBy()) return stopHere(leftAt());
+    after = 'verify-back';
     if (timeline.entries.at(-1)?.status === 'failed') {
       const landed = wentBack.map((i) => `${components[i]!.name}: ${label(record.components[i]!.previous)}`).join(', ');
       record.nextSteps.push(
@@ -300,6 +353,8 @@ export async function runDrill(request: DrillRequest, deps: DrillDeps, log: Log)
       );
     }
   }
+
+  if (stoppedBy()) return stopHere(leftAt());
 
   // ── forward: always attempted for what went back, so staging is left as it was found ──────
   if (!wentBack.length && !stoppedHalfway.length) timeline.skip('forward', 'nothing was rolled back, so there is nothing to roll forward');
@@ -374,10 +429,17 @@ export async function runDrill(request: DrillRequest, deps: DrillDeps, log: Log)
     }
   }
 
+  if (stoppedBy()) {
+    // Stopped while rolling forward: each row says what the promotion did; the stop's words say the rest.
+    return stopHere(record.components.some((c) => c.forward === 'failed') ? ['Check which deployment staging serves: a roll-forward was under way when the drill was stopped (see the forward rows).'] : []);
+  }
+  if (record.components.some((c) => changedProduction(c.forward))) after = 'forward';
+
   // ── verify-forward ────────────────────────────────────────────────────────────────────────
   if (!record.components.some((c) => changedProduction(c.forward))) timeline.skip('verify-forward', 'nothing was rolled forward');
   else {
     record.verifyForward = await verifyPhase('verify-forward', ready.checks!, request, timeline, fail, log);
+    if (stoppedBy()) return stopHere(['Staging was rolled forward to the deployments it started on; the checks on it were stopped before their verdict: look at staging now.']);
     if (timeline.entries.at(-1)?.status === 'failed') record.nextSteps.push('Staging, rolled forward to the deployments it started on, does not pass the smoke checks (see verify-forward): look at staging now.');
   }
 

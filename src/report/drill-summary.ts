@@ -13,15 +13,19 @@ export const DRILL_EMOJI: Record<DrillStatus, string> = { passed: '✅', failed:
 
 /** What a drill did, for the job summary and the drill issue alike: outcome, phases, readiness, trend. */
 export function drillReportMarkdown(record: DrillRecord, trend: DrillTrendRow[]): string {
-  const head = `**${DRILL_EMOJI[record.status]} Rollback drill ${inlineText(timeText(record.startedAt, true))}: ${record.status}**${record.dryRun ? ' (dry run: readiness only)' : ''}`;
+  // A stop is not a fault of the way back: "failed" would send people looking for one.
+  const status = record.stopped ? `stopped (${record.stopped.by}) after ${record.stopped.after}` : record.status;
+  const head = `**${record.stopped ? '⏹️' : DRILL_EMOJI[record.status]} Rollback drill ${inlineText(timeText(record.startedAt, true))}: ${status}**${record.dryRun ? ' (dry run: readiness only)' : ''}`;
   const parts = [
     head,
     record.status === 'dry-run'
       ? ''
-      : record.failedPhase === 'readiness'
+      : record.stopped
+        ? `The drill was stopped before its end: the times below are of the phases it ran (budget-minutes ${record.budgetMinutes}).`
+        : record.failedPhase === 'readiness'
         ? UNTRIED_WAY_BACK
         : `The way back took ${formatDuration(record.wayBackMs)} of its ${formatDuration(record.wayBackBudgetMs)} budget (budget-minutes ${record.budgetMinutes}); rolling forward took ${formatDuration(record.forwardMs)}.`,
-    ...(record.failures.length ? ['**Why it failed**', record.failures.map((f) => `- ${inlineText(f)}`).join('\n')] : []),
+    ...(record.failures.length ? [record.stopped ? '**Why it did not finish**' : '**Why it failed**', record.failures.map((f) => `- ${inlineText(f)}`).join('\n')] : []),
     table(
       ['Phase', 'Component', 'Took / budget', 'Status', 'Detail'],
       record.timeline.map((e) => [e.phase, e.component ? inlineText(e.component) : '', `${formatDuration(e['duration-ms'])} / ${formatDuration(e['budget-ms'])}`, `${e.status}${e.phase === 'report' ? '' : overBudget(e)}`, inlineText(e.detail)]),

@@ -6,7 +6,7 @@
  * is a warning that says what to change.
  */
 import type { Log } from '../core/log.js';
-import type { RollbackRecord } from '../pipeline/record.js';
+import type { DeploymentRef, RollbackRecord } from '../pipeline/record.js';
 import { parseRepository, type Repo } from '../platforms/git-revert/pulls.js';
 import { RollbackKitError } from '../core/errors.js';
 import { githubClient } from '../github/client.js';
@@ -14,7 +14,7 @@ import { HttpApiError, HttpNetworkError, OutOfTime, WaitTooLong, type HttpClient
 import { StepDeadline } from '../platforms/http/deadline.js';
 import { codeSpan, inlineText, linkText, table } from './markdown.js';
 import { formatDuration } from '../core/duration.js';
-import { changedEnv, checksTable, deploymentMarkdown, moveLabels, overBudget, statusLine, STATUS_EMOJI, timeText, totalText, verdictText, whyFailed } from './rollback-summary.js';
+import { changedEnv, checksTable, deploymentMarkdown, moveLabels, overBudget, statusLine, STATUS_EMOJI, stoppedBeforeChecks, timeText, totalText, verdictText, whyFailed } from './rollback-summary.js';
 import { redactDeep } from '../core/secrets.js';
 import { comparableUrl } from '../platforms/from-ref.js';
 import { keyParts, keyRef } from '../pipeline/incident-key.js';
@@ -164,7 +164,7 @@ function phaseEnd(record: RollbackRecord, phase: string, component?: string): { 
 }
 
 /** The template's timeline: what the run knows, in time order, and the rows only a person can fill. */
-function timelineRows(record: RollbackRecord): string[][] {
+function timelineRows(record: RollbackRecord, stoppedBy?: string): string[][] {
   // `mark`: the rows the order below is built around, named rather than read back from their words.
   const rows: { at?: string; event: string; mark?: 'initiated' | 'verified' }[] = [];
   for (const c of record.components) {
@@ -174,11 +174,11 @@ function timelineRows(record: RollbackRecord): string[][] {
   rows.push({ at: record.startedAt, event: `Rollback initiated by rollback-kit: ${inlineText(record.reason)}`, mark: 'initiated' });
   for (const c of record.components) {
     const done = phaseEnd(record, 'app', c.name);
-    if (done) rows.push({ at: done.at, event: `${inlineText(c.name)}: ${inlineText(c.status)}${c.to ? `, now on ${deploymentMarkdown({ ...c.to, createdAt: undefined })}` : ''}` });
+    if (done) rows.push({ at: done.at, event: `${inlineText(c.name)}: ${componentEvent(c, stoppedBy)}` });
   }
   const db = phaseEnd(record, 'database');
   if (db && record.database) rows.push({ at: db.at, event: `Database: ${inlineText(record.database.status)}, ${record.database.reverted.length} migration(s) reverted` });
-  rows.push({ at: endTime(record), event: inlineText(statusLine(record)) });
+  rows.push({ at: endTime(record), event: inlineText(statusLine(record, stoppedBy)) });
   const verify = phaseEnd(record, 'verify');
   if (verify && record.verify) {
     rows.push({ at: verify.at, event: record.verify.passed && record.verify.decision !== 'rollback' ? 'System verified stable by the smoke checks' : `Verification: ${verdictText(record)}` });
@@ -192,6 +192,18 @@ function timelineRows(record: RollbackRecord): string[][] {
   const tail = rows.filter((r) => !r.at && r.mark === 'verified');
   const ordered = [...known.slice(0, firstRollback), ...manual, ...known.slice(firstRollback), ...tail];
   return ordered.map((r) => [r.at ? inlineText(timeText(r.at, true)) : 'HH:MM', r.event]);
+}
+
+/**
+ * What a component's rollback left it on, as its app row says it: "now on" only when it went there;
+ * a stop says whether its rollback was sent (ComponentRecord.stopped).
+ */
+function componentEvent(c: RollbackRecord['components'][number], stoppedBy = 'stopped'): string {
+  const on = (ref: DeploymentRef | undefined) => deploymentMarkdown(ref && { ...ref, createdAt: undefined });
+  if (c.stopped === 'not-touched') return `stopped (${inlineText(stoppedBy)}) before its rollback was sent: not touched, still on ${on(c.from)}`;
+  if (c.stopped === 'unknown') return `stopped (${inlineText(stoppedBy)}) after its rollback to ${on(c.to)} was sent, not confirmed: on it, or still on ${on(c.from)}`;
+  if (!c.to) return inlineText(c.status);
+  return c.status === 'rolled-back' || c.status === 'promoted' ? `${inlineText(c.status)}, now on ${on(c.to)}` : `${inlineText(c.status)} (its target: ${on(c.to)})`;
 }
 
 function resolution(record: RollbackRecord): string[] {
@@ -229,19 +241,21 @@ function phasesTable(record: RollbackRecord): string {
   );
 }
 
-export function incidentBody(record: RollbackRecord): string {
+/** `stoppedBy`: the stop (SIGINT) the run saw before its report, which the outcome and timeline say. */
+export function incidentBody(record: RollbackRecord, stoppedBy?: string): string {
   const start = timeText(record.startedAt, true);
   const badSince = record.components.map((c) => c.from?.createdAt).filter((t): t is string => !!t && !Number.isNaN(Date.parse(t))).sort((a, b) => Date.parse(a) - Date.parse(b))[0];
   const end = endTime(record);
   const impact = badSince && end ? `${inlineText(timeText(badSince, true))} – ${inlineText(timeText(end, true))} at most (from the bad deployment's creation to the end of the rollback; confirm)` : BLANK;
   const moved = record.components.flatMap((c) => {
-    const m = moveLabels(c);
+    // Cut short by a stop: its timeline row says whether it moved; "from … to …" would say it did.
+    const m = c.stopped ? undefined : moveLabels(c);
     return m ? [m.from ? `${c.name} from ${m.from} to ${m.to}` : `${c.name} back to ${m.to}`] : [];
   });
   const summary = [
     `rollback-kit rolled ${inlineText(record.environment)} back because: ${inlineText(record.reason)}.`,
     moved.length ? `${inlineText(moved.join('; '))}.` : '',
-    `Outcome: ${STATUS_EMOJI[record.status]} ${inlineText(statusLine(record))}.`,
+    `Outcome: ${stoppedBeforeChecks(record, stoppedBy) ? '⚠️' : STATUS_EMOJI[record.status]} ${inlineText(statusLine(record, stoppedBy))}.`,
   ]
     .filter(Boolean)
     .join(' ');
@@ -261,7 +275,7 @@ export function incidentBody(record: RollbackRecord): string {
     '## Impact',
     [`- **Users Affected**: ${BLANK}`, `- **Features Affected**: ${BLANK}`, `- **Financial Impact**: ${BLANK}`, `- **Duration**: ${impact}`].join('\n'),
     '## Timeline',
-    table(['Time', 'Event'], timelineRows(record)),
+    table(['Time', 'Event'], timelineRows(record, stoppedBy)),
     ...(record.timeline.length ? ['<details><summary>Every phase of the rollback</summary>', phasesTable(record), '</details>'] : []),
     '## Root Cause',
     BLANK,
@@ -660,7 +674,7 @@ export async function recordIncident(target: GitHubTarget, input: RollbackRecord
 
     const reply = await gh.request('POST', gh.url(issues), {
       title: log.redact(incidentTitle(record)),
-      body: log.redact(incidentBody(record)),
+      body: log.redact(incidentBody(record, stop.signal?.aborted ? stopName(stop.signal) : undefined)),
       ...(record.labels.length ? { labels: record.labels.map((l) => log.redact(l)) } : {}),
     });
     if (!reply.ok) return notRecorded(reply, 'opening the incident issue');

@@ -64,10 +64,18 @@ function rolledBackBeside(record: RollbackRecord): string {
 }
 
 /** The outcome in plain words, as the heading of every report and message. */
-export function statusLine(record: RollbackRecord): string {
+/** Rolled back, and stopped (`stoppedBy`) before its smoke checks ran (the stop skips verify): nobody has verified it. */
+export function stoppedBeforeChecks(record: RollbackRecord, stoppedBy: string | undefined): boolean {
+  return Boolean(stoppedBy) && record.status === 'rolled-back' && !record.timeline.some((e) => e.phase === 'verify' && e.status !== 'skipped');
+}
+
+export function statusLine(record: RollbackRecord, stoppedBy?: string): string {
   const env = record.environment || 'production';
   switch (record.status) {
     case 'rolled-back':
+      if (stoppedBeforeChecks(record, stoppedBy)) {
+        return `Rolled back, then stopped (${stoppedBy}) before the smoke checks ran: ${env} is on ${whereNow(record)}, not verified`;
+      }
       // The app job of a split rollback: the database job is still to come, so nothing is complete yet.
       if (record.databaseLeft) return `App rolled back; the database was left out of this run's scope: ${env} is on ${whereNow(record)}`;
       return `Rollback complete: ${env} is on ${whereNow(record)}`;

@@ -5,6 +5,8 @@
  * made is undone the moment it exists: nothing can outlive the cleanup by starting during it.
  */
 
+import { stopReason } from '../core/stop-signals.js';
+
 /** Thrown by `check` once the sandbox is stopping: the step it guards never starts. */
 export class SandboxStopped extends Error {
   constructor() {
@@ -27,9 +29,12 @@ export class Cleanup {
   /** Aborted when the sandbox is stopping: its child processes (dbmate, initdb) are ended with it. */
   readonly signal: AbortSignal = this.stopper.signal;
 
-  /** Tells the sandbox's work to stop (Ctrl-C): the steps it has not begun never begin. */
-  stop(): void {
-    this.stopper.abort();
+  /**
+   * Tells the sandbox's work to stop (Ctrl-C: `signal` names it, and every stop text below says it
+   * from this signal's reason): the steps it has not begun never begin.
+   */
+  stop(signal?: NodeJS.Signals): void {
+    if (!this.signal.aborted) this.stopper.abort(signal ? stopReason(signal) : undefined);
   }
 
   /** Throws SandboxStopped when the sandbox is stopping. */

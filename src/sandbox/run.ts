@@ -23,6 +23,7 @@ import { incidentBody } from '../report/incident.js';
 import { rollbackSummaryMarkdown } from '../report/rollback-summary.js';
 import { redactDeep } from '../core/secrets.js';
 import { loadChecks, runSmokeTest } from '../smoke/smoke-test.js';
+import { stopName } from '../core/stop-signals.js';
 import { dropSandboxDatabase, stoppableAdminQuery } from './admin.js';
 import type { Cleanup } from './cleanup.js';
 import { dbmate, findDbmate } from './dbmate.js';
@@ -270,8 +271,8 @@ export async function runSandbox(opts: SandboxOptions, cleanup: Cleanup, cliLog:
     {
       progress: quiet(opts.progress, cleanup),
       // The sandbox's incident record is a file in the report folder instead of a GitHub issue.
-      report: async (r) => {
-        await writeFile(incidentPath, log.redact(incidentBody(redactDeep(r, log.redact))));
+      report: async (r, how) => {
+        await writeFile(incidentPath, log.redact(incidentBody(redactDeep(r, log.redact), how?.signal?.aborted ? stopName(how.signal) : undefined)));
         incidentWritten = true;
         return incidentPath;
       },

@@ -54,3 +54,12 @@ it('a Ctrl-C once the run has finished says the rollback finished and its report
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+it('a drill stopped after back that still wrote its report: the last line says where it stopped, not that it finished, and the work read the signal by name', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'rk-stopped-drill-'));
+  const run = await interrupted([['working', 'SIGINT']], 'stopped-drill-report.ts', [dir]).finally(() => rm(dir, { recursive: true, force: true }));
+  expect([run.code, run.signal]).toEqual([130, null]);
+  expect(run.lines).toContain('work stopped by SIGINT');
+  expect(run.lines.at(-1)).toMatch(/^Stopped \(SIGINT\) after back: everything it started is removed\. Kept in \.: drill\.md: the report up to the stop/);
+  expect(run.lines.join('\n')).not.toContain('finished');
+});

@@ -49,3 +49,12 @@ describe('Cleanup', () => {
     expect(() => c.check()).toThrow(SandboxStopped);
   });
 });
+
+describe('Cleanup.stop names the signal', () => {
+  it('aborts with a reason every stop text reads the signal from, never "(stopped)"', async () => {
+    const { stopName } = await import('../../src/core/stop-signals.js');
+    const cleanup = new Cleanup();
+    cleanup.stop('SIGTERM');
+    expect(stopName(cleanup.signal)).toBe('SIGTERM');
+  });
+});

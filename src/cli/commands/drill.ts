@@ -107,14 +107,16 @@ async function sandboxDrill(cli: Cli, extra: Record<string, unknown>): Promise<C
   const options = await sandboxOptions(cli, extra, 'drill-');
   cli.begin();
   const t = cli.term;
+  let stopped: DrillRecord['stopped'];
   return withCleanup(cli, async (cleanup) => {
     removeIfEmpty(cleanup);
     t.say(t.paint('bold', 'rollback-kit drill --sandbox: the rollback rehearsed on a staging shop, on this machine'));
     const result = await runSandboxDrill({ ...options, budgetMinutes, reason, progress: sandboxProgress(cli) }, cleanup, cli.log);
+    stopped = result.record.stopped;
     const shown = drillResult(cli, result.record);
     t.say(`Staging serves ${result.serving ?? 'nothing'} after the drill. Report: ${relative(cli.cwd, result.files.markdown)}`);
     return { ...shown, postgres: result.postgres, started: result.started, serving: result.serving, files: result.files, totalMs: result.totalMs };
-  }, { dir: options.reportDir, last: 'drill.md' });
+  }, { dir: options.reportDir, last: 'drill.md', stoppedAfter: () => stopped?.after });
 }
 
 function drillResult(cli: Cli, record: DrillRecord): CommandResult {
@@ -126,8 +128,9 @@ function drillResult(cli: Cli, record: DrillRecord): CommandResult {
   );
   t.say('');
   // Failed in readiness, the way back was never tried: no time of it to give.
-  const unready = record.failedPhase === 'readiness';
-  if (record.status === 'dry-run') t.say('Drill dry run: readiness only, nothing was changed.');
+  const unready = record.failedPhase === 'readiness' && !record.stopped;
+  if (record.stopped) t.say(`Drill stopped (${record.stopped.by}) after ${record.stopped.after}: it was not timed to its end, and what it did not run is no finding (below: where staging stands).`);
+  else if (record.status === 'dry-run') t.say('Drill dry run: readiness only, nothing was changed.');
   else if (unready) t.say(UNTRIED_WAY_BACK);
   else t.say(`Drill ${record.status}: the way back took ${formatDuration(record.wayBackMs)} of its ${formatDuration(record.wayBackBudgetMs)} budget; rolling forward took ${formatDuration(record.forwardMs)}.`);
   for (const r of record.readiness) t.item(r.status === 'ok' ? '✓' : r.status === 'failed' ? '✗' : r.status === 'warning' ? '!' : '–', `${r.component ? `${r.component} ` : ''}${r.check}`, r.detail);

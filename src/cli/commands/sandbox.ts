@@ -101,6 +101,11 @@ export function sandboxProgress(cli: Cli): SandboxOptions['progress'] {
 export interface ReportFolder {
   dir: string;
   last: string;
+  /**
+   * Where the work stood when it was stopped, when its last file says so itself ("after back": the
+   * drill writes drill.md for a stopped drill too): the file is then no sign that the run finished.
+   */
+  stoppedAfter?: () => string | undefined;
 }
 
 /**
@@ -122,6 +127,8 @@ async function stoppedLine(signal: NodeJS.Signals, problems: boolean, report: Re
   // its report is whole, and "what the run wrote before it was stopped" sent people looking for what
   // was missing. The report's last file is written only once the rollback has finished, so its being
   // there says so even when the stop cut short what the sandbox printed after it.
+  const after = report.stoppedAfter?.();
+  if (after) return `Stopped (${stopCause(signal)}) after ${after}: ${removed}. Kept in ${rel}: ${names.join(', ')}: the report up to the stop (${report.last} says where it stopped). Delete the folder when you no longer need it.`;
   if (names.includes(report.last)) {
     return `The rollback finished; the sandbox was stopped (${stopCause(signal)}) as it ended: ${removed}. Its whole report is kept in ${rel}: ${names.join(', ')}. Delete the folder when you no longer need it.`;
   }
@@ -163,7 +170,7 @@ export async function withCleanup<T>(cli: Cli, body: (cleanup: Cleanup) => Promi
     onFirst: (signal) => {
       t.stopSpinner();
       t.note(`${stopCause(signal)}: stopping the sandbox and removing what it started…`);
-      cleanup.stop();
+      cleanup.stop(signal);
     },
   });
   let problems: string[];
