@@ -21561,6 +21561,7 @@ function label(d, unknown = '?') {
 
 
 
+
 /** The drill's phases, in the order they run; names are public interface (the `timeline` output in mode drill). */
 const DRILL_PHASES = ['readiness', 'snapshot', 'back', 'verify-back', 'forward', 'verify-forward', 'report'];
 /** Each drill phase is timed against the runbook phase it rehearses. */
@@ -21639,15 +21640,40 @@ async function runDrill(request, deps, log) {
     const timeline = new pipeline_timeline/* Timeline */.Kf(budget, [], (entry) => (log.info((0,pipeline_timeline/* phaseLine */.Kl)(entry, 'drill')), deps.progress?.finished(entry)), now, (phase, component) => deps.progress?.started(phase, component));
     record.timeline = timeline.entries;
     const redact = (err) => log.redact((0,errors/* errorLine */.BP)(err));
+    const stoppedBy = () => (request.signal?.aborted ? (0,stop_signals/* stopName */.ws)(request.signal) : undefined);
     const fail = (phase, why) => {
         record.failedPhase ??= phase;
-        record.failures.push(why);
+        // A phase the stop cut short proves nothing about the way back: its row says the stop, and so does stopHere.
+        if (!stoppedBy())
+            record.failures.push(why);
+    };
+    /** The last phase that ran to its end before the stop. */
+    let after = 'the start';
+    /**
+     * The drill was stopped: nothing more is asked of staging (a promotion after the stop is refused
+     * anyway), the phases not run are skipped as such, and the record says where things stand.
+     */
+    const stopHere = (state) => {
+        const by = stoppedBy();
+        const ran = new Set(record.timeline.map((e) => e.phase));
+        const notRun = DRILL_PHASES.filter((p) => p !== 'report' && !ran.has(p));
+        for (const phase of notRun)
+            timeline.skip(phase, `not run: the drill was stopped (${by})`);
+        record.stopped = { by, after };
+        record.failedPhase ??= DRILL_PHASES.find((p) => !ran.has(p)) ?? 'report';
+        record.failures.push(`The drill was stopped (${by}) after ${after}${notRun.length ? `: ${notRun.join(', ')} did not run, so it says nothing about them` : ''}.`);
+        record.nextSteps.push(...state, 'Run the drill again when it can run to its end.');
+        return drill_closeOut(record, timeline, budget, deps, now, started, false);
     };
     // ── readiness ─────────────────────────────────────────────────────────────────────────────
     const rt = timeline.start('readiness');
     const ready = await readiness(asRollback, components, record, log);
     const readyFailed = record.readiness.filter((r) => r.status === 'failed');
     rt.end(readyFailed.length ? 'failed' : request.dryRun ? 'dry-run' : 'ok', readinessLine(record.readiness));
+    if (!readyFailed.length)
+        after = 'readiness';
+    if (stoppedBy())
+        return stopHere(['Nothing was changed on staging: the drill was stopped before the way back.']);
     if (readyFailed.length) {
         fail('readiness', `${BROKEN_WAY_BACK}${readyFailed.map((r) => `${r.component ? `${r.component} ` : ''}${r.check}: ${r.detail}`).join('; ')}`);
         for (const phase of ['snapshot', 'back', 'verify-back', 'forward', 'verify-forward'])
@@ -21675,6 +21701,8 @@ async function runDrill(request, deps, log) {
         catch (err) {
             const why = redact(err);
             st.end('failed', why);
+            if (stoppedBy())
+                return stopHere(['Nothing was changed on staging: the drill was stopped during its snapshot, before the way back.']);
             fail('snapshot', `No verified snapshot could be taken: ${why}`);
             for (const phase of ['back', 'verify-back', 'forward', 'verify-forward'])
                 timeline.skip(phase, 'no verified snapshot: the drill changes nothing without one');
@@ -21682,6 +21710,10 @@ async function runDrill(request, deps, log) {
             return drill_closeOut(record, timeline, budget, deps, now, started);
         }
     }
+    if (request.database)
+        after = 'snapshot';
+    if (stoppedBy())
+        return stopHere(['Nothing was changed on staging: the drill was stopped before the way back.']);
     // ── back ──────────────────────────────────────────────────────────────────────────────────
     const wentBack = [];
     /**
@@ -21735,16 +21767,41 @@ async function runDrill(request, deps, log) {
                     log.warning(m);
             rec.back = 'failed';
             rec.error = redact(err);
-            stoppedHalfway.push(i);
+            // Stopped before its request was sent: nothing is halfway, staging serves what it served.
+            if ((0,errors/* errorFacts */.u2)(err).changed !== 'no')
+                stoppedHalfway.push(i);
             t.end('failed', rec.error);
             fail('back', `${c.name} did not roll back: ${rec.error}`);
         }
     }));
+    /** Where each component stands when the drill is stopped after (or during) its way back. */
+    const leftAt = () => {
+        const by = stoppedBy();
+        const left = wentBack.map((i) => {
+            const c = components[i];
+            const rec = record.components[i];
+            const original = forwardTo(rec.original);
+            return `${c.name} is left on ${label(rec.previous, 'the previous deployment')}: the drill was stopped (${by}) before rolling it forward; promote ${original ?? 'the deployment it served before the drill'} back by hand.`;
+        });
+        const halfway = stoppedHalfway.map((i) => {
+            const c = components[i];
+            const original = forwardTo(record.components[i].original);
+            return `${c.name}'s way back was sent and not confirmed when the drill was stopped (${by}): check which deployment staging serves${original ? `; if it is not ${original}, promote ${original} back by hand` : ''}.`;
+        });
+        return left.length || halfway.length ? [...left, ...halfway] : ['Nothing was changed on staging: the drill was stopped before any way back was sent.'];
+    };
+    if (components.length && wentBack.length === components.length)
+        after = 'back';
+    if (stoppedBy())
+        return stopHere(leftAt());
     // ── verify-back ───────────────────────────────────────────────────────────────────────────
     if (!wentBack.length)
         timeline.skip('verify-back', 'nothing was rolled back');
     else {
         record.verifyBack = await verifyPhase('verify-back', ready.checks, request, timeline, fail, log);
+        if (stoppedBy())
+            return stopHere(leftAt());
+        after = 'verify-back';
         if (timeline.entries.at(-1)?.status === 'failed') {
             const landed = wentBack.map((i) => `${components[i].name}: ${label(record.components[i].previous)}`).join(', ');
             record.nextSteps.push(record.verifyBack
@@ -21752,6 +21809,8 @@ async function runDrill(request, deps, log) {
                 : 'The smoke checks could not run against staging (see verify-back): in an incident nothing would verify the rollback. Make them run before you need them.');
         }
     }
+    if (stoppedBy())
+        return stopHere(leftAt());
     // ── forward: always attempted for what went back, so staging is left as it was found ──────
     if (!wentBack.length && !stoppedHalfway.length)
         timeline.skip('forward', 'nothing was rolled back, so there is nothing to roll forward');
@@ -21830,11 +21889,19 @@ async function runDrill(request, deps, log) {
             record.nextSteps.push(look(`putting it back failed (${why})`));
         }
     }
+    if (stoppedBy()) {
+        // Stopped while rolling forward: each row says what the promotion did; the stop's words say the rest.
+        return stopHere(record.components.some((c) => c.forward === 'failed') ? ['Check which deployment staging serves: a roll-forward was under way when the drill was stopped (see the forward rows).'] : []);
+    }
+    if (record.components.some((c) => changedProduction(c.forward)))
+        after = 'forward';
     // ── verify-forward ────────────────────────────────────────────────────────────────────────
     if (!record.components.some((c) => changedProduction(c.forward)))
         timeline.skip('verify-forward', 'nothing was rolled forward');
     else {
         record.verifyForward = await verifyPhase('verify-forward', ready.checks, request, timeline, fail, log);
+        if (stoppedBy())
+            return stopHere(['Staging was rolled forward to the deployments it started on; the checks on it were stopped before their verdict: look at staging now.']);
         if (timeline.entries.at(-1)?.status === 'failed')
             record.nextSteps.push('Staging, rolled forward to the deployments it started on, does not pass the smoke checks (see verify-forward): look at staging now.');
     }
@@ -22423,10 +22490,17 @@ function rolledBackBeside(record) {
     return ` ${list} ${done.length === 1 ? 'was' : 'were'} rolled back all the same.`;
 }
 /** The outcome in plain words, as the heading of every report and message. */
-function statusLine(record) {
+/** Rolled back, and stopped (`stoppedBy`) before its smoke checks ran (the stop skips verify): nobody has verified it. */
+function stoppedBeforeChecks(record, stoppedBy) {
+    return Boolean(stoppedBy) && record.status === 'rolled-back' && !record.timeline.some((e) => e.phase === 'verify' && e.status !== 'skipped');
+}
+function statusLine(record, stoppedBy) {
     const env = record.environment || 'production';
     switch (record.status) {
         case 'rolled-back':
+            if (stoppedBeforeChecks(record, stoppedBy)) {
+                return `Rolled back, then stopped (${stoppedBy}) before the smoke checks ran: ${env} is on ${whereNow(record)}, not verified`;
+            }
             // The app job of a split rollback: the database job is still to come, so nothing is complete yet.
             if (record.databaseLeft)
                 return `App rolled back; the database was left out of this run's scope: ${env} is on ${whereNow(record)}`;
@@ -22969,7 +23043,7 @@ function phaseEnd(record, phase, component) {
     return { at: Number.isNaN(start) ? e.started : new Date(start + e['duration-ms']).toISOString(), status: e.status, detail: e.detail };
 }
 /** The template's timeline: what the run knows, in time order, and the rows only a person can fill. */
-function timelineRows(record) {
+function timelineRows(record, stoppedBy) {
     // `mark`: the rows the order below is built around, named rather than read back from their words.
     const rows = [];
     for (const c of record.components) {
@@ -22981,12 +23055,12 @@ function timelineRows(record) {
     for (const c of record.components) {
         const done = phaseEnd(record, 'app', c.name);
         if (done)
-            rows.push({ at: done.at, event: `${inlineText(c.name)}: ${inlineText(c.status)}${c.to ? `, now on ${deploymentMarkdown({ ...c.to, createdAt: undefined })}` : ''}` });
+            rows.push({ at: done.at, event: `${inlineText(c.name)}: ${componentEvent(c, stoppedBy)}` });
     }
     const db = phaseEnd(record, 'database');
     if (db && record.database)
         rows.push({ at: db.at, event: `Database: ${inlineText(record.database.status)}, ${record.database.reverted.length} migration(s) reverted` });
-    rows.push({ at: endTime(record), event: inlineText(statusLine(record)) });
+    rows.push({ at: endTime(record), event: inlineText(statusLine(record, stoppedBy)) });
     const verify = phaseEnd(record, 'verify');
     if (verify && record.verify) {
         rows.push({ at: verify.at, event: record.verify.passed && record.verify.decision !== 'rollback' ? 'System verified stable by the smoke checks' : `Verification: ${verdictText(record)}` });
@@ -23001,6 +23075,20 @@ function timelineRows(record) {
     const tail = rows.filter((r) => !r.at && r.mark === 'verified');
     const ordered = [...known.slice(0, firstRollback), ...manual, ...known.slice(firstRollback), ...tail];
     return ordered.map((r) => [r.at ? inlineText(timeText(r.at, true)) : 'HH:MM', r.event]);
+}
+/**
+ * What a component's rollback left it on, as its app row says it: "now on" only when it went there;
+ * a stop says whether its rollback was sent (ComponentRecord.stopped).
+ */
+function componentEvent(c, stoppedBy = 'stopped') {
+    const on = (ref) => deploymentMarkdown(ref && { ...ref, createdAt: undefined });
+    if (c.stopped === 'not-touched')
+        return `stopped (${inlineText(stoppedBy)}) before its rollback was sent: not touched, still on ${on(c.from)}`;
+    if (c.stopped === 'unknown')
+        return `stopped (${inlineText(stoppedBy)}) after its rollback to ${on(c.to)} was sent, not confirmed: on it, or still on ${on(c.from)}`;
+    if (!c.to)
+        return inlineText(c.status);
+    return c.status === 'rolled-back' || c.status === 'promoted' ? `${inlineText(c.status)}, now on ${on(c.to)}` : `${inlineText(c.status)} (its target: ${on(c.to)})`;
 }
 function resolution(record) {
     const out = [];
@@ -23034,19 +23122,21 @@ function resolution(record) {
 function phasesTable(record) {
     return markdown_table(['Phase', 'Component', 'Start', 'Took / budget', 'Status', 'Detail'], record.timeline.map((e) => [e.phase, e.component ? inlineText(e.component) : '', inlineText(timeText(e.started)), `${(0,duration/* formatDuration */.a)(e['duration-ms'])} / ${(0,duration/* formatDuration */.a)(e['budget-ms'])}`, `${inlineText(e.status)}${overBudget(e)}`, inlineText(e.detail)]));
 }
-function incidentBody(record) {
+/** `stoppedBy`: the stop (SIGINT) the run saw before its report, which the outcome and timeline say. */
+function incidentBody(record, stoppedBy) {
     const start = timeText(record.startedAt, true);
     const badSince = record.components.map((c) => c.from?.createdAt).filter((t) => !!t && !Number.isNaN(Date.parse(t))).sort((a, b) => Date.parse(a) - Date.parse(b))[0];
     const end = endTime(record);
     const impact = badSince && end ? `${inlineText(timeText(badSince, true))} – ${inlineText(timeText(end, true))} at most (from the bad deployment's creation to the end of the rollback; confirm)` : BLANK;
     const moved = record.components.flatMap((c) => {
-        const m = moveLabels(c);
+        // Cut short by a stop: its timeline row says whether it moved; "from … to …" would say it did.
+        const m = c.stopped ? undefined : moveLabels(c);
         return m ? [m.from ? `${c.name} from ${m.from} to ${m.to}` : `${c.name} back to ${m.to}`] : [];
     });
     const summary = [
         `rollback-kit rolled ${inlineText(record.environment)} back because: ${inlineText(record.reason)}.`,
         moved.length ? `${inlineText(moved.join('; '))}.` : '',
-        `Outcome: ${STATUS_EMOJI[record.status]} ${inlineText(statusLine(record))}.`,
+        `Outcome: ${stoppedBeforeChecks(record, stoppedBy) ? '⚠️' : STATUS_EMOJI[record.status]} ${inlineText(statusLine(record, stoppedBy))}.`,
     ]
         .filter(Boolean)
         .join(' ');
@@ -23066,7 +23156,7 @@ function incidentBody(record) {
         '## Impact',
         [`- **Users Affected**: ${BLANK}`, `- **Features Affected**: ${BLANK}`, `- **Financial Impact**: ${BLANK}`, `- **Duration**: ${impact}`].join('\n'),
         '## Timeline',
-        markdown_table(['Time', 'Event'], timelineRows(record)),
+        markdown_table(['Time', 'Event'], timelineRows(record, stoppedBy)),
         ...(record.timeline.length ? ['<details><summary>Every phase of the rollback</summary>', phasesTable(record), '</details>'] : []),
         '## Root Cause',
         BLANK,
@@ -23437,7 +23527,7 @@ async function recordIncident(target, input, log, options = {}, stop = {}) {
         }
         const reply = await gh.request('POST', gh.url(issues), {
             title: log.redact(incidentTitle(record)),
-            body: log.redact(incidentBody(record)),
+            body: log.redact(incidentBody(record, stop.signal?.aborted ? (0,stop_signals/* stopName */.ws)(stop.signal) : undefined)),
             ...(record.labels.length ? { labels: record.labels.map((l) => log.redact(l)) } : {}),
         });
         if (!reply.ok)
@@ -23465,15 +23555,19 @@ async function recordIncident(target, input, log, options = {}, stop = {}) {
 const DRILL_EMOJI = { passed: '✅', failed: '❌', 'dry-run': '🧪' };
 /** What a drill did, for the job summary and the drill issue alike: outcome, phases, readiness, trend. */
 function drillReportMarkdown(record, trend) {
-    const head = `**${DRILL_EMOJI[record.status]} Rollback drill ${inlineText(timeText(record.startedAt, true))}: ${record.status}**${record.dryRun ? ' (dry run: readiness only)' : ''}`;
+    // A stop is not a fault of the way back: "failed" would send people looking for one.
+    const status = record.stopped ? `stopped (${record.stopped.by}) after ${record.stopped.after}` : record.status;
+    const head = `**${record.stopped ? '⏹️' : DRILL_EMOJI[record.status]} Rollback drill ${inlineText(timeText(record.startedAt, true))}: ${status}**${record.dryRun ? ' (dry run: readiness only)' : ''}`;
     const parts = [
         head,
         record.status === 'dry-run'
             ? ''
-            : record.failedPhase === 'readiness'
-                ? UNTRIED_WAY_BACK
-                : `The way back took ${(0,duration/* formatDuration */.a)(record.wayBackMs)} of its ${(0,duration/* formatDuration */.a)(record.wayBackBudgetMs)} budget (budget-minutes ${record.budgetMinutes}); rolling forward took ${(0,duration/* formatDuration */.a)(record.forwardMs)}.`,
-        ...(record.failures.length ? ['**Why it failed**', record.failures.map((f) => `- ${inlineText(f)}`).join('\n')] : []),
+            : record.stopped
+                ? `The drill was stopped before its end: the times below are of the phases it ran (budget-minutes ${record.budgetMinutes}).`
+                : record.failedPhase === 'readiness'
+                    ? UNTRIED_WAY_BACK
+                    : `The way back took ${(0,duration/* formatDuration */.a)(record.wayBackMs)} of its ${(0,duration/* formatDuration */.a)(record.wayBackBudgetMs)} budget (budget-minutes ${record.budgetMinutes}); rolling forward took ${(0,duration/* formatDuration */.a)(record.forwardMs)}.`,
+        ...(record.failures.length ? [record.stopped ? '**Why it did not finish**' : '**Why it failed**', record.failures.map((f) => `- ${inlineText(f)}`).join('\n')] : []),
         markdown_table(['Phase', 'Component', 'Took / budget', 'Status', 'Detail'], record.timeline.map((e) => [e.phase, e.component ? inlineText(e.component) : '', `${(0,duration/* formatDuration */.a)(e['duration-ms'])} / ${(0,duration/* formatDuration */.a)(e['budget-ms'])}`, `${e.status}${e.phase === 'report' ? '' : overBudget(e)}`, inlineText(e.detail)])),
         '**Readiness**',
         record.readiness
@@ -23782,6 +23876,7 @@ ${opts.plan ? `<h2>The plan</h2>\n${html_planSection(opts.plan)}` : ''}
  * (`stop`, or `run`), the sandbox's own steps stop at the next `check`, and anything still being
  * made is undone the moment it exists: nothing can outlive the cleanup by starting during it.
  */
+
 /** Thrown by `check` once the sandbox is stopping: the step it guards never starts. */
 class SandboxStopped extends Error {
     constructor() {
@@ -23797,9 +23892,13 @@ class Cleanup {
     stopper = new AbortController();
     /** Aborted when the sandbox is stopping: its child processes (dbmate, initdb) are ended with it. */
     signal = this.stopper.signal;
-    /** Tells the sandbox's work to stop (Ctrl-C): the steps it has not begun never begin. */
-    stop() {
-        this.stopper.abort();
+    /**
+     * Tells the sandbox's work to stop (Ctrl-C: `signal` names it, and every stop text below says it
+     * from this signal's reason): the steps it has not begun never begin.
+     */
+    stop(signal) {
+        if (!this.signal.aborted)
+            this.stopper.abort(signal ? (0,stop_signals/* stopReason */.PJ)(signal) : undefined);
     }
     /** Throws SandboxStopped when the sandbox is stopping. */
     check() {
@@ -24709,6 +24808,7 @@ async function startFakeVercel() {
 
 
 
+
 const TEAM = 'team_sandbox';
 /** `signal`: the sandbox's stop, which ends the checks' requests and SQL queries. */
 async function smoke(baseUrl, databaseUrl, log, signal) {
@@ -24867,8 +24967,8 @@ async function runSandbox(opts, cleanup, cliLog) {
     }, {
         progress: quiet(opts.progress, cleanup),
         // The sandbox's incident record is a file in the report folder instead of a GitHub issue.
-        report: async (r) => {
-            await (0,external_node_fs_promises_.writeFile)(incidentPath, log.redact(incidentBody((0,core_secrets/* redactDeep */.KL)(r, log.redact))));
+        report: async (r, how) => {
+            await (0,external_node_fs_promises_.writeFile)(incidentPath, log.redact(incidentBody((0,core_secrets/* redactDeep */.KL)(r, log.redact), how?.signal?.aborted ? (0,stop_signals/* stopName */.ws)(how.signal) : undefined)));
             incidentWritten = true;
             return incidentPath;
         },
@@ -25669,6 +25769,9 @@ async function stoppedLine(signal, problems, report, cwd) {
     // its report is whole, and "what the run wrote before it was stopped" sent people looking for what
     // was missing. The report's last file is written only once the rollback has finished, so its being
     // there says so even when the stop cut short what the sandbox printed after it.
+    const after = report.stoppedAfter?.();
+    if (after)
+        return `Stopped (${(0,stop_signals/* stopCause */.w3)(signal)}) after ${after}: ${removed}. Kept in ${rel}: ${names.join(', ')}: the report up to the stop (${report.last} says where it stopped). Delete the folder when you no longer need it.`;
     if (names.includes(report.last)) {
         return `The rollback finished; the sandbox was stopped (${(0,stop_signals/* stopCause */.w3)(signal)}) as it ended: ${removed}. Its whole report is kept in ${rel}: ${names.join(', ')}. Delete the folder when you no longer need it.`;
     }
@@ -25711,7 +25814,7 @@ async function withCleanup(cli, body, report) {
         onFirst: (signal) => {
             t.stopSpinner();
             t.note(`${(0,stop_signals/* stopCause */.w3)(signal)}: stopping the sandbox and removing what it started…`);
-            cleanup.stop();
+            cleanup.stop(signal);
         },
     });
     let problems;
@@ -25831,14 +25934,16 @@ async function sandboxDrill(cli, extra) {
     const options = await sandboxOptions(cli, extra, 'drill-');
     cli.begin();
     const t = cli.term;
+    let stopped;
     return withCleanup(cli, async (cleanup) => {
         removeIfEmpty(cleanup);
         t.say(t.paint('bold', 'rollback-kit drill --sandbox: the rollback rehearsed on a staging shop, on this machine'));
         const result = await runSandboxDrill({ ...options, budgetMinutes, reason, progress: sandboxProgress(cli) }, cleanup, cli.log);
+        stopped = result.record.stopped;
         const shown = drillResult(cli, result.record);
         t.say(`Staging serves ${result.serving ?? 'nothing'} after the drill. Report: ${(0,external_node_path_.relative)(cli.cwd, result.files.markdown)}`);
         return { ...shown, postgres: result.postgres, started: result.started, serving: result.serving, files: result.files, totalMs: result.totalMs };
-    }, { dir: options.reportDir, last: 'drill.md' });
+    }, { dir: options.reportDir, last: 'drill.md', stoppedAfter: () => stopped?.after });
 }
 function drillResult(cli, record) {
     const t = cli.term;
@@ -25846,8 +25951,10 @@ function drillResult(cli, record) {
     t.table(['phase', 'status', 'time', 'budget'], record.timeline.map((e) => [`${e.phase}${e.component ? ` (${e.component})` : ''}`, e.status, (0,duration/* formatDuration */.a)(e['duration-ms']), (0,duration/* formatDuration */.a)(e['budget-ms'])]));
     t.say('');
     // Failed in readiness, the way back was never tried: no time of it to give.
-    const unready = record.failedPhase === 'readiness';
-    if (record.status === 'dry-run')
+    const unready = record.failedPhase === 'readiness' && !record.stopped;
+    if (record.stopped)
+        t.say(`Drill stopped (${record.stopped.by}) after ${record.stopped.after}: it was not timed to its end, and what it did not run is no finding (below: where staging stands).`);
+    else if (record.status === 'dry-run')
         t.say('Drill dry run: readiness only, nothing was changed.');
     else if (unready)
         t.say(UNTRIED_WAY_BACK);

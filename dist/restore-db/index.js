@@ -1791,7 +1791,7 @@ function stopOnSignals(opts) {
         }
         received = name;
         opts.onFirst?.(name);
-        controller.abort(new Error(`stopped by ${name}`));
+        controller.abort(stopReason(name));
         timer = setTimeout(giveUp, opts.graceMs);
     };
     listening.add(onSignal);
@@ -1836,7 +1836,14 @@ function stoppedFailure(what, signal, settled, graceMs, known) {
     const message = err instanceof errors/* RollbackKitError */.dp ? err.message : (0,errors/* errorLine */.BP)(err);
     return new errors/* RollbackKitError */.dp(`${what} was stopped by ${signal}: ${message}`, hint);
 }
-/** "SIGINT" from a stop's reason (stopOnSignals aborts with "stopped by SIGINT"); undefined when it names none. */
+/**
+ * The reason every stop aborts its work with: stopName reads the signal back from it, so an abort
+ * without it (AbortController.abort()) made every stop text say "stopped (stopped)".
+ */
+function stopReason(name) {
+    return new Error(`stopped by ${name}`);
+}
+/** "SIGINT" from a stop's reason (stopReason: "stopped by SIGINT"); undefined when it names none. */
 function stopSignalName(signal) {
     const reason = signal?.reason;
     const text = reason instanceof Error ? reason.message : typeof reason === 'string' ? reason : '';

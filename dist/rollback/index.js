@@ -12152,7 +12152,7 @@ function ended(text) {
 /* harmony export */   w3: () => (/* binding */ stopCause),
 /* harmony export */   ws: () => (/* binding */ stopName)
 /* harmony export */ });
-/* unused harmony export holdStopSignals */
+/* unused harmony exports holdStopSignals, stopReason */
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8005);
 /* harmony import */ var _output_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(58975);
 /**
@@ -12243,7 +12243,7 @@ function stopOnSignals(opts) {
         }
         received = name;
         opts.onFirst?.(name);
-        controller.abort(new Error(`stopped by ${name}`));
+        controller.abort(stopReason(name));
         timer = setTimeout(giveUp, opts.graceMs);
     };
     listening.add(onSignal);
@@ -12288,7 +12288,14 @@ function stoppedFailure(what, signal, settled, graceMs, known) {
     const message = err instanceof _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp ? err.message : (0,_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .errorLine */ .BP)(err);
     return new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`${what} was stopped by ${signal}: ${message}`, hint);
 }
-/** "SIGINT" from a stop's reason (stopOnSignals aborts with "stopped by SIGINT"); undefined when it names none. */
+/**
+ * The reason every stop aborts its work with: stopName reads the signal back from it, so an abort
+ * without it (AbortController.abort()) made every stop text say "stopped (stopped)".
+ */
+function stopReason(name) {
+    return new Error(`stopped by ${name}`);
+}
+/** "SIGINT" from a stop's reason (stopReason: "stopped by SIGINT"); undefined when it names none. */
 function stopSignalName(signal) {
     const reason = signal?.reason;
     const text = reason instanceof Error ? reason.message : typeof reason === 'string' ? reason : '';
@@ -20351,6 +20358,8 @@ __nccwpck_require__.d(__webpack_exports__, {
 
 // EXTERNAL MODULE: ./.build/core/errors.js
 var errors = __nccwpck_require__(8005);
+// EXTERNAL MODULE: ./.build/core/stop-signals.js
+var stop_signals = __nccwpck_require__(61042);
 // EXTERNAL MODULE: ./.build/db/connection.js
 var connection = __nccwpck_require__(401);
 // EXTERNAL MODULE: ./.build/db/snapshot.js
@@ -20706,6 +20715,7 @@ var duration = __nccwpck_require__(41634);
 
 
 
+
 /** The drill's phases, in the order they run; names are public interface (the `timeline` output in mode drill). */
 const DRILL_PHASES = ['readiness', 'snapshot', 'back', 'verify-back', 'forward', 'verify-forward', 'report'];
 /** Each drill phase is timed against the runbook phase it rehearses. */
@@ -20784,15 +20794,40 @@ async function runDrill(request, deps, log) {
     const timeline = new pipeline_timeline/* Timeline */.Kf(budget, [], (entry) => (log.info((0,pipeline_timeline/* phaseLine */.Kl)(entry, 'drill')), deps.progress?.finished(entry)), now, (phase, component) => deps.progress?.started(phase, component));
     record.timeline = timeline.entries;
     const redact = (err) => log.redact((0,errors/* errorLine */.BP)(err));
+    const stoppedBy = () => (request.signal?.aborted ? (0,stop_signals/* stopName */.ws)(request.signal) : undefined);
     const fail = (phase, why) => {
         record.failedPhase ??= phase;
-        record.failures.push(why);
+        // A phase the stop cut short proves nothing about the way back: its row says the stop, and so does stopHere.
+        if (!stoppedBy())
+            record.failures.push(why);
+    };
+    /** The last phase that ran to its end before the stop. */
+    let after = 'the start';
+    /**
+     * The drill was stopped: nothing more is asked of staging (a promotion after the stop is refused
+     * anyway), the phases not run are skipped as such, and the record says where things stand.
+     */
+    const stopHere = (state) => {
+        const by = stoppedBy();
+        const ran = new Set(record.timeline.map((e) => e.phase));
+        const notRun = DRILL_PHASES.filter((p) => p !== 'report' && !ran.has(p));
+        for (const phase of notRun)
+            timeline.skip(phase, `not run: the drill was stopped (${by})`);
+        record.stopped = { by, after };
+        record.failedPhase ??= DRILL_PHASES.find((p) => !ran.has(p)) ?? 'report';
+        record.failures.push(`The drill was stopped (${by}) after ${after}${notRun.length ? `: ${notRun.join(', ')} did not run, so it says nothing about them` : ''}.`);
+        record.nextSteps.push(...state, 'Run the drill again when it can run to its end.');
+        return closeOut(record, timeline, budget, deps, now, started, false);
     };
     // ── readiness ─────────────────────────────────────────────────────────────────────────────
     const rt = timeline.start('readiness');
     const ready = await readiness(asRollback, components, record, log);
     const readyFailed = record.readiness.filter((r) => r.status === 'failed');
     rt.end(readyFailed.length ? 'failed' : request.dryRun ? 'dry-run' : 'ok', readinessLine(record.readiness));
+    if (!readyFailed.length)
+        after = 'readiness';
+    if (stoppedBy())
+        return stopHere(['Nothing was changed on staging: the drill was stopped before the way back.']);
     if (readyFailed.length) {
         fail('readiness', `${BROKEN_WAY_BACK}${readyFailed.map((r) => `${r.component ? `${r.component} ` : ''}${r.check}: ${r.detail}`).join('; ')}`);
         for (const phase of ['snapshot', 'back', 'verify-back', 'forward', 'verify-forward'])
@@ -20820,6 +20855,8 @@ async function runDrill(request, deps, log) {
         catch (err) {
             const why = redact(err);
             st.end('failed', why);
+            if (stoppedBy())
+                return stopHere(['Nothing was changed on staging: the drill was stopped during its snapshot, before the way back.']);
             fail('snapshot', `No verified snapshot could be taken: ${why}`);
             for (const phase of ['back', 'verify-back', 'forward', 'verify-forward'])
                 timeline.skip(phase, 'no verified snapshot: the drill changes nothing without one');
@@ -20827,6 +20864,10 @@ async function runDrill(request, deps, log) {
             return closeOut(record, timeline, budget, deps, now, started);
         }
     }
+    if (request.database)
+        after = 'snapshot';
+    if (stoppedBy())
+        return stopHere(['Nothing was changed on staging: the drill was stopped before the way back.']);
     // ── back ──────────────────────────────────────────────────────────────────────────────────
     const wentBack = [];
     /**
@@ -20880,16 +20921,41 @@ async function runDrill(request, deps, log) {
                     log.warning(m);
             rec.back = 'failed';
             rec.error = redact(err);
-            stoppedHalfway.push(i);
+            // Stopped before its request was sent: nothing is halfway, staging serves what it served.
+            if ((0,errors/* errorFacts */.u2)(err).changed !== 'no')
+                stoppedHalfway.push(i);
             t.end('failed', rec.error);
             fail('back', `${c.name} did not roll back: ${rec.error}`);
         }
     }));
+    /** Where each component stands when the drill is stopped after (or during) its way back. */
+    const leftAt = () => {
+        const by = stoppedBy();
+        const left = wentBack.map((i) => {
+            const c = components[i];
+            const rec = record.components[i];
+            const original = forwardTo(rec.original);
+            return `${c.name} is left on ${label(rec.previous, 'the previous deployment')}: the drill was stopped (${by}) before rolling it forward; promote ${original ?? 'the deployment it served before the drill'} back by hand.`;
+        });
+        const halfway = stoppedHalfway.map((i) => {
+            const c = components[i];
+            const original = forwardTo(record.components[i].original);
+            return `${c.name}'s way back was sent and not confirmed when the drill was stopped (${by}): check which deployment staging serves${original ? `; if it is not ${original}, promote ${original} back by hand` : ''}.`;
+        });
+        return left.length || halfway.length ? [...left, ...halfway] : ['Nothing was changed on staging: the drill was stopped before any way back was sent.'];
+    };
+    if (components.length && wentBack.length === components.length)
+        after = 'back';
+    if (stoppedBy())
+        return stopHere(leftAt());
     // ── verify-back ───────────────────────────────────────────────────────────────────────────
     if (!wentBack.length)
         timeline.skip('verify-back', 'nothing was rolled back');
     else {
         record.verifyBack = await verifyPhase('verify-back', ready.checks, request, timeline, fail, log);
+        if (stoppedBy())
+            return stopHere(leftAt());
+        after = 'verify-back';
         if (timeline.entries.at(-1)?.status === 'failed') {
             const landed = wentBack.map((i) => `${components[i].name}: ${label(record.components[i].previous)}`).join(', ');
             record.nextSteps.push(record.verifyBack
@@ -20897,6 +20963,8 @@ async function runDrill(request, deps, log) {
                 : 'The smoke checks could not run against staging (see verify-back): in an incident nothing would verify the rollback. Make them run before you need them.');
         }
     }
+    if (stoppedBy())
+        return stopHere(leftAt());
     // ── forward: always attempted for what went back, so staging is left as it was found ──────
     if (!wentBack.length && !stoppedHalfway.length)
         timeline.skip('forward', 'nothing was rolled back, so there is nothing to roll forward');
@@ -20975,11 +21043,19 @@ async function runDrill(request, deps, log) {
             record.nextSteps.push(look(`putting it back failed (${why})`));
         }
     }
+    if (stoppedBy()) {
+        // Stopped while rolling forward: each row says what the promotion did; the stop's words say the rest.
+        return stopHere(record.components.some((c) => c.forward === 'failed') ? ['Check which deployment staging serves: a roll-forward was under way when the drill was stopped (see the forward rows).'] : []);
+    }
+    if (record.components.some((c) => (0,promote/* changedProduction */.QF)(c.forward)))
+        after = 'forward';
     // ── verify-forward ────────────────────────────────────────────────────────────────────────
     if (!record.components.some((c) => (0,promote/* changedProduction */.QF)(c.forward)))
         timeline.skip('verify-forward', 'nothing was rolled forward');
     else {
         record.verifyForward = await verifyPhase('verify-forward', ready.checks, request, timeline, fail, log);
+        if (stoppedBy())
+            return stopHere(['Staging was rolled forward to the deployments it started on; the checks on it were stopped before their verdict: look at staging now.']);
         if (timeline.entries.at(-1)?.status === 'failed')
             record.nextSteps.push('Staging, rolled forward to the deployments it started on, does not pass the smoke checks (see verify-forward): look at staging now.');
     }
@@ -31999,15 +32075,19 @@ async function recordDrill(target, input, log, options = {}) {
 const DRILL_EMOJI = { passed: '✅', failed: '❌', 'dry-run': '🧪' };
 /** What a drill did, for the job summary and the drill issue alike: outcome, phases, readiness, trend. */
 function drillReportMarkdown(record, trend) {
-    const head = `**${DRILL_EMOJI[record.status]} Rollback drill ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_1__/* .timeText */ .Tc)(record.startedAt, true))}: ${record.status}**${record.dryRun ? ' (dry run: readiness only)' : ''}`;
+    // A stop is not a fault of the way back: "failed" would send people looking for one.
+    const status = record.stopped ? `stopped (${record.stopped.by}) after ${record.stopped.after}` : record.status;
+    const head = `**${record.stopped ? '⏹️' : DRILL_EMOJI[record.status]} Rollback drill ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_1__/* .timeText */ .Tc)(record.startedAt, true))}: ${status}**${record.dryRun ? ' (dry run: readiness only)' : ''}`;
     const parts = [
         head,
         record.status === 'dry-run'
             ? ''
-            : record.failedPhase === 'readiness'
-                ? _pipeline_drill_js__WEBPACK_IMPORTED_MODULE_0__/* .UNTRIED_WAY_BACK */ .YR
-                : `The way back took ${(0,_core_duration_js__WEBPACK_IMPORTED_MODULE_4__/* .formatDuration */ .a)(record.wayBackMs)} of its ${(0,_core_duration_js__WEBPACK_IMPORTED_MODULE_4__/* .formatDuration */ .a)(record.wayBackBudgetMs)} budget (budget-minutes ${record.budgetMinutes}); rolling forward took ${(0,_core_duration_js__WEBPACK_IMPORTED_MODULE_4__/* .formatDuration */ .a)(record.forwardMs)}.`,
-        ...(record.failures.length ? ['**Why it failed**', record.failures.map((f) => `- ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)(f)}`).join('\n')] : []),
+            : record.stopped
+                ? `The drill was stopped before its end: the times below are of the phases it ran (budget-minutes ${record.budgetMinutes}).`
+                : record.failedPhase === 'readiness'
+                    ? _pipeline_drill_js__WEBPACK_IMPORTED_MODULE_0__/* .UNTRIED_WAY_BACK */ .YR
+                    : `The way back took ${(0,_core_duration_js__WEBPACK_IMPORTED_MODULE_4__/* .formatDuration */ .a)(record.wayBackMs)} of its ${(0,_core_duration_js__WEBPACK_IMPORTED_MODULE_4__/* .formatDuration */ .a)(record.wayBackBudgetMs)} budget (budget-minutes ${record.budgetMinutes}); rolling forward took ${(0,_core_duration_js__WEBPACK_IMPORTED_MODULE_4__/* .formatDuration */ .a)(record.forwardMs)}.`,
+        ...(record.failures.length ? [record.stopped ? '**Why it did not finish**' : '**Why it failed**', record.failures.map((f) => `- ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)(f)}`).join('\n')] : []),
         (0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .table */ .tp)(['Phase', 'Component', 'Took / budget', 'Status', 'Detail'], record.timeline.map((e) => [e.phase, e.component ? (0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)(e.component) : '', `${(0,_core_duration_js__WEBPACK_IMPORTED_MODULE_4__/* .formatDuration */ .a)(e['duration-ms'])} / ${(0,_core_duration_js__WEBPACK_IMPORTED_MODULE_4__/* .formatDuration */ .a)(e['budget-ms'])}`, `${e.status}${e.phase === 'report' ? '' : (0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_1__/* .overBudget */ .qj)(e)}`, (0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)(e.detail)])),
         '**Readiness**',
         record.readiness
@@ -32393,7 +32473,7 @@ function phaseEnd(record, phase, component) {
     return { at: Number.isNaN(start) ? e.started : new Date(start + e['duration-ms']).toISOString(), status: e.status, detail: e.detail };
 }
 /** The template's timeline: what the run knows, in time order, and the rows only a person can fill. */
-function timelineRows(record) {
+function timelineRows(record, stoppedBy) {
     // `mark`: the rows the order below is built around, named rather than read back from their words.
     const rows = [];
     for (const c of record.components) {
@@ -32405,12 +32485,12 @@ function timelineRows(record) {
     for (const c of record.components) {
         const done = phaseEnd(record, 'app', c.name);
         if (done)
-            rows.push({ at: done.at, event: `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .inlineText */ .ln)(c.name)}: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .inlineText */ .ln)(c.status)}${c.to ? `, now on ${(0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .deploymentMarkdown */ .ze)({ ...c.to, createdAt: undefined })}` : ''}` });
+            rows.push({ at: done.at, event: `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .inlineText */ .ln)(c.name)}: ${componentEvent(c, stoppedBy)}` });
     }
     const db = phaseEnd(record, 'database');
     if (db && record.database)
         rows.push({ at: db.at, event: `Database: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .inlineText */ .ln)(record.database.status)}, ${record.database.reverted.length} migration(s) reverted` });
-    rows.push({ at: endTime(record), event: (0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .statusLine */ .Bs)(record)) });
+    rows.push({ at: endTime(record), event: (0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .statusLine */ .Bs)(record, stoppedBy)) });
     const verify = phaseEnd(record, 'verify');
     if (verify && record.verify) {
         rows.push({ at: verify.at, event: record.verify.passed && record.verify.decision !== 'rollback' ? 'System verified stable by the smoke checks' : `Verification: ${(0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .verdictText */ .nt)(record)}` });
@@ -32425,6 +32505,20 @@ function timelineRows(record) {
     const tail = rows.filter((r) => !r.at && r.mark === 'verified');
     const ordered = [...known.slice(0, firstRollback), ...manual, ...known.slice(firstRollback), ...tail];
     return ordered.map((r) => [r.at ? (0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .timeText */ .Tc)(r.at, true)) : 'HH:MM', r.event]);
+}
+/**
+ * What a component's rollback left it on, as its app row says it: "now on" only when it went there;
+ * a stop says whether its rollback was sent (ComponentRecord.stopped).
+ */
+function componentEvent(c, stoppedBy = 'stopped') {
+    const on = (ref) => (0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .deploymentMarkdown */ .ze)(ref && { ...ref, createdAt: undefined });
+    if (c.stopped === 'not-touched')
+        return `stopped (${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .inlineText */ .ln)(stoppedBy)}) before its rollback was sent: not touched, still on ${on(c.from)}`;
+    if (c.stopped === 'unknown')
+        return `stopped (${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .inlineText */ .ln)(stoppedBy)}) after its rollback to ${on(c.to)} was sent, not confirmed: on it, or still on ${on(c.from)}`;
+    if (!c.to)
+        return (0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .inlineText */ .ln)(c.status);
+    return c.status === 'rolled-back' || c.status === 'promoted' ? `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .inlineText */ .ln)(c.status)}, now on ${on(c.to)}` : `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .inlineText */ .ln)(c.status)} (its target: ${on(c.to)})`;
 }
 function resolution(record) {
     const out = [];
@@ -32458,19 +32552,21 @@ function resolution(record) {
 function phasesTable(record) {
     return (0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .table */ .tp)(['Phase', 'Component', 'Start', 'Took / budget', 'Status', 'Detail'], record.timeline.map((e) => [e.phase, e.component ? (0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .inlineText */ .ln)(e.component) : '', (0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .timeText */ .Tc)(e.started)), `${(0,_core_duration_js__WEBPACK_IMPORTED_MODULE_10__/* .formatDuration */ .a)(e['duration-ms'])} / ${(0,_core_duration_js__WEBPACK_IMPORTED_MODULE_10__/* .formatDuration */ .a)(e['budget-ms'])}`, `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .inlineText */ .ln)(e.status)}${(0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .overBudget */ .qj)(e)}`, (0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .inlineText */ .ln)(e.detail)]));
 }
-function incidentBody(record) {
+/** `stoppedBy`: the stop (SIGINT) the run saw before its report, which the outcome and timeline say. */
+function incidentBody(record, stoppedBy) {
     const start = (0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .timeText */ .Tc)(record.startedAt, true);
     const badSince = record.components.map((c) => c.from?.createdAt).filter((t) => !!t && !Number.isNaN(Date.parse(t))).sort((a, b) => Date.parse(a) - Date.parse(b))[0];
     const end = endTime(record);
     const impact = badSince && end ? `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .timeText */ .Tc)(badSince, true))} – ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .timeText */ .Tc)(end, true))} at most (from the bad deployment's creation to the end of the rollback; confirm)` : BLANK;
     const moved = record.components.flatMap((c) => {
-        const m = (0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .moveLabels */ .D6)(c);
+        // Cut short by a stop: its timeline row says whether it moved; "from … to …" would say it did.
+        const m = c.stopped ? undefined : (0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .moveLabels */ .D6)(c);
         return m ? [m.from ? `${c.name} from ${m.from} to ${m.to}` : `${c.name} back to ${m.to}`] : [];
     });
     const summary = [
         `rollback-kit rolled ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .inlineText */ .ln)(record.environment)} back because: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .inlineText */ .ln)(record.reason)}.`,
         moved.length ? `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .inlineText */ .ln)(moved.join('; '))}.` : '',
-        `Outcome: ${_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .STATUS_EMOJI */ .cu[record.status]} ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .statusLine */ .Bs)(record))}.`,
+        `Outcome: ${(0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .stoppedBeforeChecks */ .mY)(record, stoppedBy) ? '⚠️' : _rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .STATUS_EMOJI */ .cu[record.status]} ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .statusLine */ .Bs)(record, stoppedBy))}.`,
     ]
         .filter(Boolean)
         .join(' ');
@@ -32490,7 +32586,7 @@ function incidentBody(record) {
         '## Impact',
         [`- **Users Affected**: ${BLANK}`, `- **Features Affected**: ${BLANK}`, `- **Financial Impact**: ${BLANK}`, `- **Duration**: ${impact}`].join('\n'),
         '## Timeline',
-        (0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .table */ .tp)(['Time', 'Event'], timelineRows(record)),
+        (0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .table */ .tp)(['Time', 'Event'], timelineRows(record, stoppedBy)),
         ...(record.timeline.length ? ['<details><summary>Every phase of the rollback</summary>', phasesTable(record), '</details>'] : []),
         '## Root Cause',
         BLANK,
@@ -32861,7 +32957,7 @@ async function recordIncident(target, input, log, options = {}, stop = {}) {
         }
         const reply = await gh.request('POST', gh.url(issues), {
             title: log.redact(incidentTitle(record)),
-            body: log.redact(incidentBody(record)),
+            body: log.redact(incidentBody(record, stop.signal?.aborted ? (0,_core_stop_signals_js__WEBPACK_IMPORTED_MODULE_7__/* .stopName */ .ws)(stop.signal) : undefined)),
             ...(record.labels.length ? { labels: record.labels.map((l) => log.redact(l)) } : {}),
         });
         if (!reply.ok)
@@ -33475,6 +33571,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   qj: () => (/* binding */ overBudget),
   sy: () => (/* binding */ rollbackSummaryMarkdown),
   Bs: () => (/* binding */ statusLine),
+  mY: () => (/* binding */ stoppedBeforeChecks),
   Tc: () => (/* binding */ timeText),
   IW: () => (/* binding */ totalText),
   nt: () => (/* binding */ verdictText),
@@ -33662,10 +33759,17 @@ function rolledBackBeside(record) {
     return ` ${list} ${done.length === 1 ? 'was' : 'were'} rolled back all the same.`;
 }
 /** The outcome in plain words, as the heading of every report and message. */
-function statusLine(record) {
+/** Rolled back, and stopped (`stoppedBy`) before its smoke checks ran (the stop skips verify): nobody has verified it. */
+function stoppedBeforeChecks(record, stoppedBy) {
+    return Boolean(stoppedBy) && record.status === 'rolled-back' && !record.timeline.some((e) => e.phase === 'verify' && e.status !== 'skipped');
+}
+function statusLine(record, stoppedBy) {
     const env = record.environment || 'production';
     switch (record.status) {
         case 'rolled-back':
+            if (stoppedBeforeChecks(record, stoppedBy)) {
+                return `Rolled back, then stopped (${stoppedBy}) before the smoke checks ran: ${env} is on ${whereNow(record)}, not verified`;
+            }
             // The app job of a split rollback: the database job is still to come, so nothing is complete yet.
             if (record.databaseLeft)
                 return `App rolled back; the database was left out of this run's scope: ${env} is on ${whereNow(record)}`;

@@ -11377,7 +11377,7 @@ function ended(text) {
 /* harmony export */   w3: () => (/* binding */ stopCause),
 /* harmony export */   ws: () => (/* binding */ stopName)
 /* harmony export */ });
-/* unused harmony exports holdStopSignals, StopOutlasted, stopSignalName */
+/* unused harmony exports holdStopSignals, StopOutlasted, stopReason, stopSignalName */
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8005);
 /* harmony import */ var _output_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8975);
 /**
@@ -11468,7 +11468,7 @@ function stopOnSignals(opts) {
         }
         received = name;
         opts.onFirst?.(name);
-        controller.abort(new Error(`stopped by ${name}`));
+        controller.abort(stopReason(name));
         timer = setTimeout(giveUp, opts.graceMs);
     };
     listening.add(onSignal);
@@ -11513,7 +11513,14 @@ function stoppedFailure(what, signal, settled, graceMs, known) {
     const message = err instanceof _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp ? err.message : (0,_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .errorLine */ .BP)(err);
     return new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`${what} was stopped by ${signal}: ${message}`, hint);
 }
-/** "SIGINT" from a stop's reason (stopOnSignals aborts with "stopped by SIGINT"); undefined when it names none. */
+/**
+ * The reason every stop aborts its work with: stopName reads the signal back from it, so an abort
+ * without it (AbortController.abort()) made every stop text say "stopped (stopped)".
+ */
+function stopReason(name) {
+    return new Error(`stopped by ${name}`);
+}
+/** "SIGINT" from a stop's reason (stopReason: "stopped by SIGINT"); undefined when it names none. */
 function stopSignalName(signal) {
     const reason = signal?.reason;
     const text = reason instanceof Error ? reason.message : typeof reason === 'string' ? reason : '';
