@@ -20,7 +20,7 @@ import { formatBytes } from '../../report/markdown.js';
 import type { CommandSpec } from '../command.js';
 import { UsageError, type Cli } from '../context.js';
 import { formatDuration } from '../../core/duration.js';
-import { RollbackKitError } from '../../core/errors.js';
+import { errorFacts, RollbackKitError } from '../../core/errors.js';
 import { FLAGS, COMMAND_FLAGS, flagOf } from '../flags.js';
 import { stoppable } from './stoppable.js';
 
@@ -159,7 +159,7 @@ export const down: CommandSpec = {
         return await revertMigrations({ ...options, signal }, cli.log);
       } catch (err) {
         if (err instanceof RevertFailed && err.partial.reverted.length) cli.term.note(`Reverted before the failure: ${err.partial.reverted.map((r) => r.file).join(', ')}.`);
-        throw err instanceof RevertFailed && err.hint ? new RevertFailed(new RollbackKitError(err.failure.message, withCommandToFinish(err.hint, (name) => cli.inputs.string(name)), err.stopped ? { stopped: true } : {}), err.partial) : err;
+        throw err instanceof RevertFailed && err.hint ? new RevertFailed(new RollbackKitError(err.failure.message, withCommandToFinish(err.hint, (name) => cli.inputs.string(name)), errorFacts(err.failure)), err.partial) : err;
       }
     });
     const t = cli.term;
@@ -173,12 +173,15 @@ export const down: CommandSpec = {
 /** The selector a `steps` plan no run recorded is finished with, as the library's hint gives it (src/migrations/rerun.ts). */
 const FINISH_WITH = /\bwith `(steps|to-version): ([^`\s]+)`/g;
 const SELECTORS = ['steps', 'to-version', 'since-ref'];
+/** In a command to paste, where the --database-url given stood: quoted, so a paste left as it is fails as an invalid URL. */
+const SAME_URL = "'<the same database URL>'";
 
 /**
  * A `steps` plan that stopped partway, from a terminal, is finished by this command with another
  * selector: the hint's "with `steps: 2`" becomes the whole command to type, every flag as it was
- * given and the selector replaced, so it can be pasted as it is. A secret given as a flag is not
- * repeated: its variable stands in its place.
+ * given and the selector replaced, so it can be pasted as it is. A URL given as a flag is not
+ * repeated (it may hold a password): a placeholder stands in its place, which the person fills in.
+ * Not "$DATABASE_URL": that variable may name another database than the flag did.
  */
 export function withCommandToFinish(hint: string, given: (name: string) => string | undefined): string {
   return hint.replace(FINISH_WITH, (_, selector: string, value: string) => {
@@ -195,7 +198,7 @@ export function withCommandToFinish(hint: string, given: (name: string) => strin
         if (v === 'false') words.push(flagOf(name));
       } else if (kind === 'switch') {
         if (v === 'true') words.push(flagOf(name));
-      } else if (name === 'database-url') words.push(`--${name}`, '"$DATABASE_URL"');
+      } else if (name === 'database-url') words.push(`--${name}`, SAME_URL);
       else words.push(`--${name}`, shellWord(v));
     }
     for (const extra of ['yes', 'json', 'verbose']) if (given(extra) === 'true') words.push(`--${extra}`);
