@@ -452,9 +452,11 @@ export interface RecordedSnapshot {
   artifact?: string;
   /** The workflow run it was uploaded in: a re-run in a later attempt, or a new run under the same incident, is told where to download it. */
   runUrl?: string;
+  /** 'yes': not uploaded, in that job's RUNNER_TEMP, which GitHub deleted with the job (record.ts SnapshotRecord.deletedWithJob). */
+  deletedWithJob?: string;
 }
 
-const SNAPSHOT_FIELDS = ['path', 'sha256', 'artifact', 'runUrl'] as const;
+const SNAPSHOT_FIELDS = ['path', 'sha256', 'artifact', 'runUrl', 'deletedWithJob'] as const;
 
 /** The row's first_snapshot column (migrations/ledger.ts LedgerRow.firstSnapshot): `key=value` elements, so a field added later is read by name. */
 export function firstSnapshotColumn(snap: RecordedSnapshot): string[] {

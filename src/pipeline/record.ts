@@ -158,6 +158,8 @@ export interface FirstSnapshotRecord {
   artifact?: string;
   /** The workflow run it was uploaded in. */
   runUrl?: string;
+  /** 'yes': not uploaded, and in the first job's RUNNER_TEMP: gone with that job unless a step of it kept it. */
+  deletedWithJob?: string;
   /** What of the plan earlier runs had reverted before this run's snapshot: what this run's snapshot lacks. */
   revertedBefore: string[];
 }

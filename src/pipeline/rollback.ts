@@ -1211,7 +1211,7 @@ async function databasePhase(
   dbRecord.planned = plan.planned;
   // The first run's snapshot stays the row's through every later run (none where its row did not record it: a later one's is not it).
   const mine = record.snapshot!;
-  const first = plan.earlierRun ? plan.earlierRun.snapshot : { path: mine.path, sha256: mine.sha256, artifact: mine.artifact, runUrl: record.runUrl };
+  const first = plan.earlierRun ? plan.earlierRun.snapshot : { path: mine.path, sha256: mine.sha256, artifact: mine.artifact, runUrl: record.runUrl, ...(mine.deletedWithJob ? { deletedWithJob: 'yes' } : {}) };
   const entry = (reverted: string[], status: 'started' | 'done'): LedgerRow => ({
     incidentKey: record.incidentKey,
     method: DOWN_MIGRATIONS,
@@ -1517,7 +1517,9 @@ function bothSnapshots(first: FirstSnapshotRecord, snap: SnapshotRecord, { resto
   const runId = first.runUrl?.match(/\/actions\/runs\/(\d+)/)?.[1];
   const place = first.artifact
     ? `artifact ${first.artifact} of workflow run ${first.runUrl ?? '(unknown)'} (download it with "gh run download ${runId ?? '<run-id>'} -n ${first.artifact}"; it holds ${basename(first.path)}${sha})`
-    : `${first.path}${sha}`;
+    : first.deletedWithJob
+      ? `${first.path}${sha}, on that job's runner only: it was not uploaded, so it is gone with that job unless a step of it uploaded or copied it`
+      : `${first.path}${sha}`;
   const back = restore ? ` To put the database back as it was before the rollback began, restore that one: ${restoreStep({ path: first.path, artifact: first.artifact })}.` : '';
   return `The snapshot taken before this incident's rollback began, by its first run, is ${place}: it alone holds the database as it was before the rollback; keep it until the incident is closed.${back} ${mine}`;
 }

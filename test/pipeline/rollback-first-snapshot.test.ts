@@ -114,6 +114,18 @@ describe('a re-run of a half-failed rollback', () => {
     expect(third.firstSnapshot?.artifact).toBe(artifact);
     expect(third.nextSteps.join('\n')).toContain(`is artifact ${artifact} of workflow run ${RUN_URL}`);
   });
+
+  it('on GitHub without an upload: the first snapshot is named with that it went with its job unless kept', async () => {
+    await breakTwo();
+    const first = await runRollback(request({ onGitHub: true }), {}, memoryLog());
+    expect(first.snapshot?.deletedWithJob).toBe(true);
+    await fixTwo();
+    const again = await runRollback(request({ onGitHub: true }), {}, memoryLog());
+    expect(again.status).toBe('rolled-back');
+    expect(again.nextSteps.join('\n')).toContain(`by its first run, is ${first.snapshot!.path}, sha256 ${first.snapshot!.sha256}, on that job's runner only: it was not uploaded`);
+    // This run's own, also not uploaded, is told to be uploaded, as this run's.
+    expect(again.nextSteps.join('\n')).toContain(`This run's snapshot (${again.snapshot!.path}) is on this runner only, in RUNNER_TEMP`);
+  });
 });
 
 // A table an earlier version created, owned by a migration role: the CI role may not add
