@@ -18,7 +18,7 @@ import { literal } from './sql-split.js';
  * that puts the ledger back after a restore (ledgerKeptAcrossRestore) fills only the columns it
  * knows, NULL in these, and a NOT NULL would roll its whole restore back.
  */
-const NEWER = ['applied', 'snapshot'] as const;
+const NEWER = ['applied', 'snapshot', 'first_snapshot'] as const;
 const NEWER_TYPE = "text[] DEFAULT '{}'";
 
 /** The ledger's name, as to_regclass and every statement write it. */
@@ -56,6 +56,14 @@ export interface LedgerRow {
    */
   snapshot?: string[];
   /**
+   * Down migrations: where the snapshot the incident's first run took before it changed anything is
+   * kept, as `key=value` elements (path, sha256, artifact, run: pipeline/ledger.ts firstSnapshotOf),
+   * written with the plan and carried over by every later run: a re-run's own snapshot holds the
+   * database after the earlier run's reverts, and only this one holds it as it was before the
+   * rollback. Empty in rows an earlier version wrote, or written without the column.
+   */
+  firstSnapshot?: string[];
+  /**
    * What the runs had reverted when they last wrote the row. For the record only: a run killed
    * between a migration's commit and this write leaves it behind the tracking table, which is the truth.
    */
@@ -87,12 +95,12 @@ export async function readLedger(session: Session, incidentKey: string, exists?:
 export async function readLedgerRows(session: Session, incidentKeys: string[], exists?: boolean): Promise<LedgerRow[]> {
   if (exists === undefined) exists = !!(await session.query<{ t: string | null }>(`SELECT to_regclass(${literal(LEDGER_TABLE)})::text AS t`)).rows[0]?.t;
   if (!exists) return [];
-  // kept applied and snapshot through to_jsonb: a table an earlier version created has no such column
+  // kept applied, snapshot and first_snapshot through to_jsonb: a table an earlier version created has no such column
   // until the next write (and a role that may not add applied/snapshot writes without them); a NULL
   // (an earlier version put the rows back after a restore) is an empty array too.
   const array = (column: string) => `ARRAY(SELECT jsonb_array_elements_text(coalesce(nullif(to_jsonb(r) -> '${column}', 'null'::jsonb), '[]'))) AS ${column}`;
-  const r = await session.query<{ incident_key: string; method: string; keep_version: string | null; planned: string[]; kept: string[] | null; applied: string[] | null; snapshot: string[] | null; reverted: string[]; status: string }>(
-    `SELECT incident_key, method, keep_version, planned, ${array('kept')}, ${array('applied')}, ${array('snapshot')}, reverted, status
+  const r = await session.query<{ incident_key: string; method: string; keep_version: string | null; planned: string[]; kept: string[] | null; applied: string[] | null; snapshot: string[] | null; first_snapshot: string[] | null; reverted: string[]; status: string }>(
+    `SELECT incident_key, method, keep_version, planned, ${array('kept')}, ${array('applied')}, ${array('snapshot')}, ${array('first_snapshot')}, reverted, status
        FROM rollback_kit.rollbacks r WHERE incident_key = ANY($1::text[])`,
     [incidentKeys],
   );
@@ -104,6 +112,7 @@ export async function readLedgerRows(session: Session, incidentKeys: string[], e
     kept: row.kept ?? [],
     applied: row.applied ?? [],
     snapshot: row.snapshot ?? [],
+    firstSnapshot: row.first_snapshot ?? [],
     reverted: row.reverted,
     status: row.status === 'done' || row.status === 'superseded' ? row.status : 'started',
   }));
@@ -127,7 +136,7 @@ export function ledgerUpsertSql(row: LedgerRow): string {
     ['reverted', textArray(row.reverted)],
     ['status', literal(row.status)],
   ];
-  const newer: Record<(typeof NEWER)[number], string> = { applied: textArray(row.applied ?? []), snapshot: textArray(row.snapshot ?? []) };
+  const newer: Record<(typeof NEWER)[number], string> = { applied: textArray(row.applied ?? []), snapshot: textArray(row.snapshot ?? []), first_snapshot: textArray(row.firstSnapshot ?? []) };
   const set = (column: string) => `${column} = excluded.${column}`;
   const lines = [
     `DECLARE rk_columns text := ${literal(always.map(([c]) => c).join(', '))};`,

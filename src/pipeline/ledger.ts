@@ -437,12 +437,46 @@ export interface DownPlan {
   applied: string[];
   /** The newest migration it keeps, when it reverts only newer ones (for the record). */
   keepVersion?: string;
+  /**
+   * A plan an earlier run wrote down: the snapshot that run (the incident's first) took before the
+   * rollback began, as its row recorded it, or undefined where the row does not say (written by an
+   * earlier version, or into a table without the column). Absent from a fresh plan.
+   */
+  earlierRun?: { snapshot?: RecordedSnapshot };
+}
+
+/** Where the incident's first snapshot is kept (record.ts FirstSnapshotRecord without what a run adds). */
+export interface RecordedSnapshot {
+  path: string;
+  sha256?: string;
+  artifact?: string;
+  /** The workflow run it was uploaded in: a re-run in a later attempt, or a new run under the same incident, is told where to download it. */
+  runUrl?: string;
+  /** 'yes': not uploaded, in that job's RUNNER_TEMP, which GitHub deleted with the job (record.ts SnapshotRecord.deletedWithJob). */
+  deletedWithJob?: string;
+}
+
+const SNAPSHOT_FIELDS = ['path', 'sha256', 'artifact', 'runUrl', 'deletedWithJob'] as const;
+
+/** The row's first_snapshot column (migrations/ledger.ts LedgerRow.firstSnapshot): `key=value` elements, so a field added later is read by name. */
+export function firstSnapshotColumn(snap: RecordedSnapshot): string[] {
+  return SNAPSHOT_FIELDS.flatMap((k) => (snap[k] ? [`${k}=${snap[k]}`] : []));
+}
+
+/** The first snapshot a row recorded, or undefined (no column, an empty one, or no path in it). */
+export function firstSnapshotOf(row: Pick<LedgerRow, 'firstSnapshot'> | undefined): RecordedSnapshot | undefined {
+  const fields = new Map((row?.firstSnapshot ?? []).map((e) => [e.slice(0, Math.max(0, e.indexOf('='))), e.slice(e.indexOf('=') + 1)] as const));
+  const path = fields.get('path');
+  if (!path) return undefined;
+  const snap: RecordedSnapshot = { path };
+  for (const k of SNAPSHOT_FIELDS) if (k !== 'path' && fields.get(k)) snap[k] = fields.get(k);
+  return snap;
 }
 
 /** The plan an earlier run for this incident wrote down and did not finish, which this run finishes. */
 export function unfinishedPlan(row: LedgerRow | undefined): DownPlan | undefined {
   if (!row || row.method !== DOWN_MIGRATIONS || isClosed(row) || row.planned.length === 0) return undefined;
-  return { planned: row.planned, kept: row.kept ?? [], applied: row.applied ?? [], keepVersion: row.keepVersion };
+  return { planned: row.planned, kept: row.kept ?? [], applied: row.applied ?? [], keepVersion: row.keepVersion, earlierRun: { snapshot: firstSnapshotOf(row) } };
 }
 
 /**

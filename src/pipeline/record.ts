@@ -146,6 +146,24 @@ export interface SnapshotRecord {
   deletedWithJob?: boolean;
 }
 
+/**
+ * A re-run's: the snapshot the incident's first run took before the rollback began (its ledger row
+ * says where), which alone holds the database as it was before it; this run's own snapshot holds it
+ * after the earlier run's reverts.
+ */
+export interface FirstSnapshotRecord {
+  /** Undefined where the incident's row does not record it (an earlier version's row, or a table without the column). */
+  path?: string;
+  sha256?: string;
+  artifact?: string;
+  /** The workflow run it was uploaded in. */
+  runUrl?: string;
+  /** 'yes': not uploaded, and in the first job's RUNNER_TEMP: gone with that job unless a step of it kept it. */
+  deletedWithJob?: string;
+  /** What of the plan earlier runs had reverted before this run's snapshot: what this run's snapshot lacks. */
+  revertedBefore: string[];
+}
+
 export interface CheckRecord {
   name: string;
   passed: boolean;
@@ -178,6 +196,8 @@ export interface RollbackRecord {
   components: ComponentRecord[];
   database?: DatabaseRecord;
   snapshot?: SnapshotRecord;
+  /** A re-run that finishes an earlier run's plan: that run's snapshot, taken before the rollback began. */
+  firstSnapshot?: FirstSnapshotRecord;
   verify?: VerifyRecord;
   /** Names of the checks the verify phase will run, as `plan` resolved them (shown before verify runs, e.g. in a dry run). */
   plannedChecks?: string[];

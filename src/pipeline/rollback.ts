@@ -32,9 +32,9 @@ import { loadChecks } from '../smoke/smoke-test.js';
 import type { Check } from '../smoke/spec.js';
 import { budgets, type Budgets } from './budgets.js';
 import { isClosed, ledgerDoneWithRestore, type LedgerRow } from '../migrations/ledger.js';
-import { deleteRowSql, DOWN_MIGRATIONS, finishChoice, readLedgerAtPlanOrLegacy, readLedgerUnderLockOrLegacy, writeLedgerUnderLock, freshPlan, LOCK_LOST_AFTER_PLAN, lockLostWhileReverting, lockRollback, requireRollbackLock, revertedOfPlan, supersedeUnderLock, unfinishedPlan, unlockRollback, watchRollbackLock, type DownPlan, type LegacyKey, type RowKey } from './ledger.js';
+import { deleteRowSql, DOWN_MIGRATIONS, finishChoice, firstSnapshotColumn, readLedgerAtPlanOrLegacy, readLedgerUnderLockOrLegacy, writeLedgerUnderLock, freshPlan, LOCK_LOST_AFTER_PLAN, lockLostWhileReverting, lockRollback, requireRollbackLock, revertedOfPlan, supersedeUnderLock, unfinishedPlan, unlockRollback, watchRollbackLock, type DownPlan, type LegacyKey, type RowKey } from './ledger.js';
 import type { ComponentPlan, RollbackPlan } from './plan-file.js';
-import type { ComponentRecord, DatabaseRecord, PhaseName, PhaseStatus, RollbackRecord, Severity, SnapshotRecord, TimelineEntry } from './record.js';
+import type { ComponentRecord, DatabaseRecord, FirstSnapshotRecord, PhaseName, PhaseStatus, RollbackRecord, Severity, SnapshotRecord, TimelineEntry } from './record.js';
 import { checkCanPush } from './git-revert-access.js';
 import { DATABASE } from './scope.js';
 import { ChatHeartbeat, type HeartbeatOptions, type HeartbeatUpdate } from '../report/heartbeat.js';
@@ -1155,7 +1155,12 @@ async function whatIsLeft(session: Session, request: RollbackRequest, record: Ro
   // written it since this one planned): a later run only reverts what is left of it.
   const plan = unfinishedPlan(row) ?? plannedHere!;
   const dry = await revertMigrations(revertOptions(request, finishChoice(record.incidentKey, plan), { dryRun: true }), log);
-  if (dry.status !== 'nothing-to-do') return { plan };
+  if (dry.status !== 'nothing-to-do') {
+    // This run's snapshot will hold the database after the earlier run's reverts: the reports name
+    // the first run's too, which alone holds it as it was before the rollback.
+    if (plan.earlierRun) record.firstSnapshot = { ...plan.earlierRun.snapshot, revertedBefore: revertedOfPlan(plan.planned, dry.plan) };
+    return { plan };
+  }
   dbRecord.planned = plan.planned;
   dbRecord.reverted = revertedOfPlan(plan.planned, dry.plan);
   return { done: `none of the planned migrations (${plan.planned.join(', ')}) is applied any more: another run reverted them after this one planned` };
@@ -1204,7 +1209,20 @@ async function databasePhase(
   // Down migrations: whatIsLeft always finds a plan for them.
   const plan = left!;
   dbRecord.planned = plan.planned;
-  const entry = (reverted: string[], status: 'started' | 'done'): LedgerRow => ({ incidentKey: record.incidentKey, method: DOWN_MIGRATIONS, keepVersion: plan.keepVersion, planned: plan.planned, kept: plan.kept, applied: plan.applied, reverted, status });
+  // The first run's snapshot stays the row's through every later run (none where its row did not record it: a later one's is not it).
+  const mine = record.snapshot!;
+  const first = plan.earlierRun ? plan.earlierRun.snapshot : { path: mine.path, sha256: mine.sha256, artifact: mine.artifact, runUrl: record.runUrl, ...(mine.deletedWithJob ? { deletedWithJob: 'yes' } : {}) };
+  const entry = (reverted: string[], status: 'started' | 'done'): LedgerRow => ({
+    incidentKey: record.incidentKey,
+    method: DOWN_MIGRATIONS,
+    keepVersion: plan.keepVersion,
+    planned: plan.planned,
+    kept: plan.kept,
+    applied: plan.applied,
+    firstSnapshot: first ? firstSnapshotColumn(first) : [],
+    reverted,
+    status,
+  });
   // Written before the first statement runs, so that a run killed midway leaves its plan behind.
   await writeLedgerUnderLock(session, request.database!, entry(dbRecord.reverted, 'started'), db.lockTimeoutSeconds, log);
   const lock = watchRollbackLock(session, request.signal);
@@ -1403,12 +1421,16 @@ export function nextSteps(record: RollbackRecord): string[] {
   const snap = record.snapshot;
   // A failed database phase's step already says where the snapshot is kept, and what it is for.
   const told = record.failedPhase === 'database' && record.database?.error !== undefined;
-  if (snap?.artifact && !told) steps.push(`Keep the snapshot taken before the rollback (artifact ${snap.artifact}, ${snap.path}) until the incident is closed.`);
-  else if (snap?.deletedWithJob) {
+  // A re-run's own snapshot came after the earlier run's reverts: the step names both, and which is which.
+  const first = record.firstSnapshot;
+  if (first && snap && !told) steps.push(bothSnapshots(first, snap));
+  if (snap?.artifact && !told) {
+    if (!first) steps.push(`Keep the snapshot taken before the rollback (artifact ${snap.artifact}, ${snap.path}) until the incident is closed.`);
+  } else if (snap?.deletedWithJob) {
     steps.push(
-      `The snapshot taken before the rollback (${snap.path}) is on this runner only, in RUNNER_TEMP, which GitHub deletes when this job ends, and it was not uploaded: upload it (actions/upload-artifact with if: always()) or copy it elsewhere in a later step of this job, and keep it until the incident is closed.`,
+      `${first ? "This run's snapshot" : 'The snapshot taken before the rollback'} (${snap.path}) is on this runner only, in RUNNER_TEMP, which GitHub deletes when this job ends, and it was not uploaded: upload it (actions/upload-artifact with if: always()) or copy it elsewhere in a later step of this job, and keep it until the incident is closed.`,
     );
-  } else if (snap && !told) steps.push(`Keep the snapshot taken before the rollback (${snap.path}) until the incident is closed.`);
+  } else if (snap && !told && !first) steps.push(`Keep the snapshot taken before the rollback (${snap.path}) until the incident is closed.`);
   return steps;
 }
 
@@ -1469,13 +1491,37 @@ function databaseFailedStep(record: RollbackRecord, db: DatabaseRecord): string 
     // A cancelled CONCURRENTLY index statement may leave an index to drop first: its error names the DROP.
     const first = db.error?.includes('DROP INDEX CONCURRENTLY') ? 'do what the error says, then ' : '';
     out.push(`The run was stopped, not failed: ${first}${again} when it can run to its end: ${finishes}.`);
+    if (snap && record.firstSnapshot) out.push(bothSnapshots(record.firstSnapshot, snap));
     return out.join(' ');
   }
   out.push(snap ? `The verified snapshot taken before this run changed it is ${snapshotPlace(record, snap)}.` : 'This run took no snapshot, since it stopped before changing anything.');
   out.push(`Do what the error says, then ${again}: ${finishes}.`);
   if (record.runUrl && left.length) out.push(`If the fix is to a migration's down SQL, push it first, then ${newRunWithFix(record, db, left)}: Re-run jobs checks out the same commit, so it would run the old SQL again.`);
   if (snap) out.push(`Or, to put the database back as it was before this run, restore that snapshot: ${restoreStep(snap)}.`);
+  if (snap && record.firstSnapshot) out.push(bothSnapshots(record.firstSnapshot, snap, { restore: true }));
   return out.join(' ');
+}
+
+/**
+ * A re-run's words on its two snapshots: the incident's first run's (its ledger row says where),
+ * the only one that holds the database as it was before the rollback began, and this run's, taken
+ * after the earlier run's reverts. `restore`: with the step that restores the first.
+ */
+function bothSnapshots(first: FirstSnapshotRecord, snap: SnapshotRecord, { restore = false } = {}): string {
+  const before = first.revertedBefore;
+  const mine = `This run's snapshot (${snap.artifact ? `artifact ${snap.artifact}, ` : ''}${snap.path}) was taken after the earlier run ${before.length ? `reverted ${before.join(', ')}` : 'for this incident, which reverted none of the plan'}: it holds the database as this run found it.`;
+  if (!first.path) {
+    return `The snapshot the first run for this incident took before the rollback began is not recorded in rollback_kit.rollbacks (its row was written by an earlier version of rollback-kit, or into a table without the first_snapshot column): find it in that run's output and keep it until the incident is closed, since it alone holds the database as it was before the rollback. ${mine}`;
+  }
+  const sha = first.sha256 ? `, sha256 ${first.sha256}` : '';
+  const runId = first.runUrl?.match(/\/actions\/runs\/(\d+)/)?.[1];
+  const place = first.artifact
+    ? `artifact ${first.artifact} of workflow run ${first.runUrl ?? '(unknown)'} (download it with "gh run download ${runId ?? '<run-id>'} -n ${first.artifact}"; it holds ${basename(first.path)}${sha})`
+    : first.deletedWithJob
+      ? `${first.path}${sha}, on that job's runner only: it was not uploaded, so it is gone with that job unless a step of it uploaded or copied it`
+      : `${first.path}${sha}`;
+  const back = restore ? ` To put the database back as it was before the rollback began, restore that one: ${restoreStep({ path: first.path, artifact: first.artifact })}.` : '';
+  return `The snapshot taken before this incident's rollback began, by its first run, is ${place}: it alone holds the database as it was before the rollback; keep it until the incident is closed.${back} ${mine}`;
 }
 
 /** How to run the rollback again so that it is the same incident (the key names it: see incidentKey). */
@@ -1505,7 +1551,7 @@ function snapshotPlace(record: RollbackRecord, snap: SnapshotRecord): string {
 }
 
 /** The step that restores the snapshot, to copy. */
-function restoreStep(snap: SnapshotRecord): string {
+function restoreStep(snap: Pick<SnapshotRecord, 'path' | 'artifact' | 'deletedWithJob'>): string {
   if (snap.artifact) {
     return `a job with the steps "uses: actions/download-artifact@v4, with: { name: ${snap.artifact} }" and "uses: <owner>/rollback-kit/actions/restore-db@v1, with: { database-url: \${{ secrets.DATABASE_URL }}, snapshot-path: ${basename(snap.path)}, confirm: <database name> }"`;
   }

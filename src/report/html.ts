@@ -79,7 +79,9 @@ export function rollbackHtml(input: RollbackRecord, options: HtmlOptions = {}, l
   const changed = [
     ...record.components.map((c) => [c.name, c.provider, `${ref(c.from)} → ${ref(c.to)}`, c.status]),
     ...(record.database ? [['database', record.database.method, record.database.reverted.length ? `reverted ${record.database.reverted.join(', ')}` : record.database.status, record.database.status]] : []),
-    ...(record.snapshot ? [['snapshot', 'pg_dump', `${record.snapshot.path} (${record.snapshot.sizeBytes} bytes, sha256 ${record.snapshot.sha256.slice(0, 12)}…)`, 'verified']] : []),
+    // A re-run's: the incident's first snapshot (before the rollback began), then this run's (after the earlier run's reverts).
+    ...(record.firstSnapshot && record.snapshot ? [['snapshot before the rollback (first run)', 'pg_dump', record.firstSnapshot.path ? `${record.firstSnapshot.path}${record.firstSnapshot.artifact ? ` (artifact ${record.firstSnapshot.artifact})` : ''}` : 'not recorded in rollback_kit.rollbacks', 'first run']] : []),
+    ...(record.snapshot ? [[record.firstSnapshot ? 'snapshot by this run (after earlier reverts)' : 'snapshot', 'pg_dump', `${record.snapshot.path} (${record.snapshot.sizeBytes} bytes, sha256 ${record.snapshot.sha256.slice(0, 12)}…)`, 'verified']] : []),
   ];
   const checks = (list: { name: string; passed: boolean; detail: string }[]) => table(['check', 'result', 'detail'], list.map((c) => [c.name, c.passed ? 'passed' : 'FAILED', c.detail]));
   const title = opts.title ?? `Rollback of ${record.environment}`;

@@ -214,7 +214,15 @@ function resolution(record: RollbackRecord): string[] {
   for (const c of record.components) {
     out.push(`- **${inlineText(c.name)}** (${inlineText(c.provider)}): ${inlineText(c.status)}${c.error ? ` — ${inlineText(c.error)}` : ''}\n  - from: ${deploymentMarkdown(c.from)}\n  - to: ${deploymentMarkdown(c.to)}`);
   }
-  if (record.snapshot) out.push(`**Snapshot before the database changed**: ${codeSpan(record.snapshot.path)}, sha256 ${codeSpan(record.snapshot.sha256)}, ${record.snapshot.sizeBytes} bytes.`);
+  const first = record.firstSnapshot;
+  if (first && record.snapshot) {
+    out.push(
+      first.path
+        ? `**Snapshot before the rollback began** (this incident's first run): ${codeSpan(first.path)}${first.artifact ? `, artifact ${codeSpan(first.artifact)}` : ''}${first.runUrl ? ` of ${first.runUrl}` : ''}${first.sha256 ? `, sha256 ${codeSpan(first.sha256)}` : ''}.`
+        : "**Snapshot before the rollback began** (this incident's first run): not recorded in rollback_kit.rollbacks; see that run's output.",
+    );
+  }
+  if (record.snapshot) out.push(`**Snapshot ${first ? "by this run, after the earlier run's reverts" : 'before the database changed'}**: ${codeSpan(record.snapshot.path)}, sha256 ${codeSpan(record.snapshot.sha256)}, ${record.snapshot.sizeBytes} bytes.`);
   if (record.database) {
     const db = record.database;
     out.push(

@@ -384,10 +384,20 @@ function timelineSection(record: RollbackRecord): string[] {
 
 function databaseSection(record: RollbackRecord): string[] {
   const out: string[] = [];
+  // A re-run's own snapshot holds the database after the earlier run's reverts: the first run's,
+  // from the incident's ledger row, is the one that holds it as it was before the rollback.
+  const first = record.firstSnapshot;
+  if (first && record.snapshot) {
+    const rows = first.path
+      ? [['Path', codeSpan(first.path)], ['Artifact', first.artifact ? codeSpan(first.artifact) : 'not uploaded'], ...(first.runUrl ? [['Workflow run', first.runUrl]] : []), ...(first.sha256 ? [['sha256', codeSpan(first.sha256)]] : [])]
+      : [['Path', 'not recorded in rollback_kit.rollbacks (a row an earlier version wrote, or a table without the first_snapshot column): see the first run\'s output']];
+    out.push("### Snapshot taken before the rollback began (this incident's first run)", table(['', ''], rows));
+  }
   if (record.snapshot) {
     const s = record.snapshot;
     const kept = s.artifact ? codeSpan(s.artifact) : s.deletedWithJob ? 'not uploaded: on this runner only, **deleted when this job ends**' : 'not uploaded';
-    out.push('### Snapshot taken before the database changed', table(['', ''], [['Path', codeSpan(s.path)], ['Artifact', kept], ['sha256', codeSpan(s.sha256)], ['Size', formatBytes(s.sizeBytes)]]));
+    const heading = first ? `### Snapshot taken by this run, after the earlier run ${first.revertedBefore.length ? `reverted ${first.revertedBefore.map((m) => codeSpan(m)).join(', ')}` : 'reverted none of the plan'}` : '### Snapshot taken before the database changed';
+    out.push(heading, table(['', ''], [['Path', codeSpan(s.path)], ['Artifact', kept], ['sha256', codeSpan(s.sha256)], ['Size', formatBytes(s.sizeBytes)]]));
   }
   const db = record.database;
   // A dry run's migrations are in the plan; there is nothing reverted to show.

@@ -74,7 +74,7 @@ describe("the ledger, written by a role that does not own it", () => {
     expect(message).toContain(`it belongs to role ${migrator}, and this run connects as role ${ci}`);
     const statement = /run once: (ALTER TABLE [^;]+);/.exec(message)?.[1];
     // Every column added since, in one statement: the owner runs it once, however old the table.
-    expect(statement).toBe("ALTER TABLE rollback_kit.rollbacks ADD COLUMN IF NOT EXISTS kept text[] NOT NULL DEFAULT '{}', ADD COLUMN IF NOT EXISTS applied text[] DEFAULT '{}', ADD COLUMN IF NOT EXISTS snapshot text[] DEFAULT '{}'");
+    expect(statement).toBe("ALTER TABLE rollback_kit.rollbacks ADD COLUMN IF NOT EXISTS kept text[] NOT NULL DEFAULT '{}', ADD COLUMN IF NOT EXISTS applied text[] DEFAULT '{}', ADD COLUMN IF NOT EXISTS snapshot text[] DEFAULT '{}', ADD COLUMN IF NOT EXISTS first_snapshot text[] DEFAULT '{}'");
     expect((await db.query(`SELECT count(*)::int AS n FROM rollback_kit.rollbacks`)).rows[0]?.n).toBe(0);
 
     // The owner runs what it says; then the CI role writes.
@@ -95,7 +95,7 @@ describe("the ledger, written by a role that does not own it", () => {
       await writeLedger(s, { ...row('k'), snapshot: ['abc'] }, { log });
       await writeLedger(s, { ...row('k'), reverted: ['2'], status: 'done' }, { log });
     });
-    expect(await withSession(as(ci), (s) => readLedger(s, 'k'))).toEqual({ ...row('k'), keepVersion: undefined, applied: [], snapshot: [], reverted: ['2'], status: 'done' });
+    expect(await withSession(as(ci), (s) => readLedger(s, 'k'))).toEqual({ ...row('k'), keepVersion: undefined, applied: [], snapshot: [], firstSnapshot: [], reverted: ['2'], status: 'done' });
     const warnings = log.lines.filter((l) => l.startsWith('warning: '));
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toContain('rollback_kit.rollbacks lacks the column(s) applied, snapshot');

@@ -22,7 +22,7 @@ describe('the ledger table', () => {
     await db.query(`INSERT INTO rollback_kit.rollbacks (incident_key, method, keep_version, planned, reverted, status) VALUES ('old', 'down-migrations', '1', '{3,2}', '{}', 'started')`);
     const target = parseConnectionString(db.url);
 
-    expect(await withSession(target, (s) => readLedger(s, 'old'))).toEqual({ incidentKey: 'old', method: 'down-migrations', keepVersion: '1', planned: ['3', '2'], kept: [], applied: [], snapshot: [], reverted: [], status: 'started' });
+    expect(await withSession(target, (s) => readLedger(s, 'old'))).toEqual({ incidentKey: 'old', method: 'down-migrations', keepVersion: '1', planned: ['3', '2'], kept: [], applied: [], snapshot: [], firstSnapshot: [], reverted: [], status: 'started' });
     await withSession(target, (s) => writeLedger(s, { incidentKey: 'new', method: 'down-migrations', planned: ['2'], kept: ['3'], applied: ['1', '2', '3'], reverted: [], status: 'started' }));
     expect(await withSession(target, (s) => readLedger(s, 'new'))).toMatchObject({ planned: ['2'], kept: ['3'], applied: ['1', '2', '3'] });
     // An old row says nothing of what was applied when it planned: empty, which the planner reads as unknown.

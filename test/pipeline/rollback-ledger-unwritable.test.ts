@@ -81,7 +81,7 @@ it('is refused while planned, before its snapshot or any change, naming the tabl
   expect(plan?.status).toBe('failed');
   expect(plan?.detail).toContain(`rollback_kit.rollbacks lacks the column kept, which this version of rollback-kit writes (an earlier version created the table), and only the table's owner may add it: it belongs to role ${migrator}, and this run connects as role ${ci}.`);
   expect(plan?.detail).toContain(
-    `Have ${migrator} (or a superuser) run once: ALTER TABLE rollback_kit.rollbacks ADD COLUMN IF NOT EXISTS kept text[] NOT NULL DEFAULT '{}', ADD COLUMN IF NOT EXISTS applied text[] DEFAULT '{}', ADD COLUMN IF NOT EXISTS snapshot text[] DEFAULT '{}'; then run again.`,
+    `Have ${migrator} (or a superuser) run once: ALTER TABLE rollback_kit.rollbacks ADD COLUMN IF NOT EXISTS kept text[] NOT NULL DEFAULT '{}', ADD COLUMN IF NOT EXISTS applied text[] DEFAULT '{}', ADD COLUMN IF NOT EXISTS snapshot text[] DEFAULT '{}', ADD COLUMN IF NOT EXISTS first_snapshot text[] DEFAULT '{}'; then run again.`,
   );
   // Nothing after the plan ran: no snapshot, no app, no database phase.
   expect(result.timeline.filter((t) => t.phase !== 'plan' && t.status !== 'skipped')).toEqual([]);
