@@ -192,6 +192,12 @@ export interface RollbackRecord {
   durationMs: number;
   status: RollbackStatus;
   failedPhase?: PhaseName;
+  /**
+   * The signal that stopped the run (SIGINT, SIGTERM) after its database phase, before the platforms
+   * and production were asked again: a run that changed what it set out to is "rolled back, then
+   * stopped", never "complete", in every report that states how it ended (statusLine).
+   */
+  stoppedBy?: string;
   timeline: TimelineEntry[];
   components: ComponentRecord[];
   database?: DatabaseRecord;

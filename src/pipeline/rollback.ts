@@ -612,6 +612,7 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
   // ── environment ───────────────────────────────────────────────────────────────────────────
   // Stopped: nothing more is asked of the platforms or of production; the report says where it stands.
   const stoppedBy = request.signal?.aborted ? stopName(request.signal) : undefined;
+  if (stoppedBy) record.stoppedBy = stoppedBy;
   if (stoppedBy) timeline.skip('environment', `the run was stopped (${stoppedBy})`);
   else await environmentPhase(request, inScope, record, timeline, finished, log);
 

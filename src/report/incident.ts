@@ -14,7 +14,7 @@ import { HttpApiError, HttpNetworkError, OutOfTime, WaitTooLong, type HttpClient
 import { StepDeadline } from '../platforms/http/deadline.js';
 import { codeSpan, inlineText, linkText, table } from './markdown.js';
 import { formatDuration } from '../core/duration.js';
-import { changedEnv, checksTable, deploymentMarkdown, moveLabels, overBudget, statusLine, STATUS_EMOJI, stoppedBeforeChecks, timeText, totalText, verdictText, whyFailed } from './rollback-summary.js';
+import { changedEnv, checksTable, deploymentMarkdown, moveLabels, overBudget, statusEmoji, statusLine, timeText, totalText, verdictText, whyFailed } from './rollback-summary.js';
 import { redactDeep } from '../core/secrets.js';
 import { comparableUrl } from '../platforms/from-ref.js';
 import { keyParts, keyRef } from '../pipeline/incident-key.js';
@@ -263,7 +263,7 @@ export function incidentBody(record: RollbackRecord, stoppedBy?: string): string
   const summary = [
     `rollback-kit rolled ${inlineText(record.environment)} back because: ${inlineText(record.reason)}.`,
     moved.length ? `${inlineText(moved.join('; '))}.` : '',
-    `Outcome: ${stoppedBeforeChecks(record, stoppedBy) ? '⚠️' : STATUS_EMOJI[record.status]} ${inlineText(statusLine(record, stoppedBy))}.`,
+    `Outcome: ${statusEmoji(record, stoppedBy)} ${inlineText(statusLine(record, stoppedBy))}.`,
   ]
     .filter(Boolean)
     .join(' ');
@@ -316,7 +316,7 @@ export function incidentBody(record: RollbackRecord, stoppedBy?: string): string
 export function incidentComment(record: RollbackRecord): string {
   const failing = record.status === 'failed' || record.status === 'unverified';
   const lines = [
-    `**${STATUS_EMOJI[record.status]} Rollback run ${inlineText(timeText(record.startedAt, true))}**: ${inlineText(statusLine(record))}.`,
+    `**${statusEmoji(record)} Rollback run ${inlineText(timeText(record.startedAt, true))}**: ${inlineText(statusLine(record))}.`,
     '',
     ...(failing ? [...whyFailed(record).map((w) => `- ${w}`), ''] : []),
     ...record.components.map((c) => `- ${inlineText(c.name)}: ${inlineText(c.status)}${c.to ? ` (on ${deploymentMarkdown({ ...c.to, createdAt: undefined })})` : ''}`),

@@ -17,7 +17,7 @@ import { noAutolink } from './markdown.js';
 import { formatDuration } from '../core/duration.js';
 import { stopName } from '../core/stop-signals.js';
 import { cutAfterStop } from '../core/bounded-wait.js';
-import { budgetText, deploymentLabel, moveLabels, STATUS_EMOJI, statusLine, timeText, totalText, wholeRollback } from './rollback-summary.js';
+import { budgetText, deploymentLabel, moveLabels, statusEmoji, statusLine, timeText, totalText, wholeRollback } from './rollback-summary.js';
 
 export type ChatEvent = { kind: 'start' } | { kind: 'phase'; entry: TimelineEntry } | { kind: 'update'; update: HeartbeatUpdate } | { kind: 'end' };
 
@@ -224,7 +224,7 @@ function updateMessage(update: HeartbeatUpdate, record: RollbackRecord): ChatMes
 }
 
 function endMessage(record: RollbackRecord): ChatMessage {
-  const title = `${STATUS_EMOJI[record.status]} ${statusLine(record)}`;
+  const title = `${statusEmoji(record)} ${statusLine(record)}`;
   const steps = record.nextSteps.map((s, i) => `${i + 1}. ${line(s)}`).join('\n');
   const failed = failedRows(record);
   const shown = new Set(failed.map((e) => e.detail));

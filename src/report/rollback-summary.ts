@@ -63,13 +63,13 @@ function rolledBackBeside(record: RollbackRecord): string {
   return ` ${list} ${done.length === 1 ? 'was' : 'were'} rolled back all the same.`;
 }
 
-/** The outcome in plain words, as the heading of every report and message. */
 /** Rolled back, and stopped (`stoppedBy`) before its smoke checks ran (the stop skips verify): nobody has verified it. */
-export function stoppedBeforeChecks(record: RollbackRecord, stoppedBy: string | undefined): boolean {
+export function stoppedBeforeChecks(record: RollbackRecord, stoppedBy = record.stoppedBy): boolean {
   return Boolean(stoppedBy) && record.status === 'rolled-back' && !record.timeline.some((e) => e.phase === 'verify' && e.status !== 'skipped');
 }
 
-export function statusLine(record: RollbackRecord, stoppedBy?: string): string {
+/** The outcome in plain words, as the heading of every report and message. */
+export function statusLine(record: RollbackRecord, stoppedBy = record.stoppedBy): string {
   const env = record.environment || 'production';
   switch (record.status) {
     case 'rolled-back':
@@ -110,6 +110,11 @@ export const STATUS_EMOJI: Record<RollbackRecord['status'], string> = {
   'nothing-to-do': '✅',
   'dry-run': '📝',
 };
+
+/** The outcome's mark beside statusLine: a rollback stopped before its checks is not a ✅. */
+export function statusEmoji(record: RollbackRecord, stoppedBy = record.stoppedBy): string {
+  return stoppedBeforeChecks(record, stoppedBy) ? '⚠️' : STATUS_EMOJI[record.status];
+}
 
 /** "web dpl_2 (abc1234), database before 20240102" — where each part ended. Plain text (callers escape). */
 export function whereNow(record: RollbackRecord): string {
@@ -495,7 +500,7 @@ export function whyFailed(record: RollbackRecord): string[] {
 /** With `log`, the record is redacted before anything is escaped (see redactDeep). */
 export function rollbackSummaryMarkdown(input: RollbackRecord, log?: Log): string {
   const record = log ? redactDeep(input, log.redact) : input;
-  const heading = `## ${STATUS_EMOJI[record.status]} ${inlineText(statusLine(record))}`;
+  const heading = `## ${statusEmoji(record)} ${inlineText(statusLine(record))}`;
   const facts = [
     `Reason: ${inlineText(record.reason)}`,
     `severity ${inlineText(record.severity)}`,
