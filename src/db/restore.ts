@@ -292,7 +292,7 @@ async function restoreOrPreview(req: RestoreRequest, log: Log, dryRun: boolean):
       // Before anything is locked or kept: a role that may not drop what the plan and the snapshot's script drop would fail only at the first DROP.
       await requireRestorePrivileges(s, plan, req.clean ? contents.objects : [], contents.schemas);
       // The schemas resetSchemaPrivileges resets: a difference the role could not undo would outlive the restore.
-      await requireSchemaPrivileges(s, manifest.filter.schemas, contents.schemaGrants);
+      await requireSchemaPrivileges(s, manifest.filter.schemas, contents.schemaGrants, manifest.pgDump.major);
       return { serverMajor, pgRestore, contents, plan, extra, notMemberOf, defaults, source };
     }, planningGone);
     if (contents.largeObjects && manifest.format === 'plain') {
@@ -995,7 +995,7 @@ async function applySnapshot(a: Apply, processes: RestoreProcesses, log: Log): P
       ...(req.inTransaction?.first ?? []),
       // Before anything is created: the snapshot's grants and revokes assume pg_dump's baseline (restore-privileges.ts).
       setAsideDefaultPrivileges('before'),
-      resetSchemaPrivileges(a.manifest.filter.schemas),
+      resetSchemaPrivileges(a.manifest.filter.schemas, a.manifest.pgDump.major),
       ...(req.clean ? dropStatements(a.plan) : []),
     ],
     source: a.pgRestore ? processes.archiveOut : createReadStream(a.snapshot),
