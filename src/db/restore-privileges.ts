@@ -223,11 +223,23 @@ export async function requireSchemaPrivileges(session: Session, schemas: string[
   );
   const refused: { schema: string; what: string; fix: string[] }[] = [];
   for (const r of rows.filter((r) => !r.acts_as_owner)) {
-    const target = replayGrants(r.base, grants[r.quoted] ?? [], r.owner);
+    // pg_dump's table of contents writes a newline in a name as a space: two kept schemas may then
+    // share an entry, and whose statements are whose cannot be told.
+    const key = r.quoted.replace(/[\r\n]/g, ' ');
+    if (key !== r.quoted && rows.some((o) => o.quoted === key)) {
+      refused.push({
+        schema: r.quoted,
+        what: `the snapshot's list of contents writes the newline in its name as a space, so its privileges cannot be told from those of schema ${key}, and restore-db cannot tell whether the restore would give them back`,
+        fix: [],
+      });
+      continue;
+    }
+    const statements = grants[r.quoted] ?? grants[key] ?? [];
+    const target = replayGrants(r.base, statements, r.owner);
     // Its script's own grants run as they are; only a difference the role cannot undo is refused.
     const changeable = (e: AclEntry) => e.grantor === r.me;
     if (!target) {
-      refused.push({ schema: r.quoted, what: `the snapshot's privileges for it are written in a way restore-db does not read (${(grants[r.quoted] ?? []).join(' ')}), so it cannot tell whether the restore would give them back`, fix: [] });
+      refused.push({ schema: r.quoted, what: `the snapshot's privileges for it are written in a way restore-db does not read (${statements.join(' ')}), so it cannot tell whether the restore would give them back`, fix: [] });
       continue;
     }
     const stays = r.current.filter((e) => !target.some((t) => sameEntry(t, e)) && !changeable(e));
