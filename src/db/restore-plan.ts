@@ -21,7 +21,7 @@ import { pipeline } from 'node:stream/promises';
 import { RollbackKitError } from '../core/errors.js';
 import { runProcess } from '../core/process.js';
 import { corruptSnapshot, type SnapshotFormat } from './archive.js';
-import { listTables, qualified, quoteIdent, tableKey } from './catalog.js';
+import { listTables, qualified, quoteIdent, someNames, tableKey } from './catalog.js';
 import type { SnapshotManifest } from './manifest.js';
 import { userSchemas } from './patterns.js';
 import { toolErrorLine } from './pg-tools.js';
@@ -629,7 +629,7 @@ export async function requireRestorePrivileges(session: Session, plan: Pick<Rest
   const noCreate = [...new Set(rows.filter((r) => !r.creates && r.schema !== null).map((r) => r.schema!))];
   if (!notOwned.size && !noCreate.length && !superOnly.length && !noDatabase) return;
   const role = rows[0]?.me ?? noDatabase!.me;
-  const named = (items: string[]) => (items.length > NAMED ? `${items.slice(0, NAMED).join(', ')} and ${items.length - NAMED} more` : items.join(', '));
+  const named = (items: string[]) => someNames(items, NAMED);
   const lacks = [
     ...[...notOwned].map(([owner, theirs]) => `the privileges of ${owner}, which owns ${named(theirs)}`),
     ...(superOnly.length ? [`superuser, which alone may create ${named(superOnly)}`] : []),
