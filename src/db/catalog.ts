@@ -140,8 +140,12 @@ export function seeAllRows(who: string, tables: HiddenTable[]): string {
   return `${bypass}, or connect as ${whose} ${owners.join(', ')}`;
 }
 
-function someNames(names: string[]): string {
-  return names.length > 10 ? `${names.slice(0, 10).join(', ')} and ${names.length - 10} more` : names.join(', ');
+/** At most this many names in a message; the rest are counted. */
+export const NAMES_SHOWN = 10;
+
+/** "a, b, c", or the first `shown` of them "and 4 more": every message that lists names says them so. */
+export function someNames(names: string[], shown = NAMES_SHOWN): string {
+  return names.length > shown ? `${names.slice(0, shown).join(', ')} and ${names.length - shown} more` : names.join(', ');
 }
 
 async function hiddenTables(session: Session, tables: TableName[]): Promise<RowSecurityHidesRows> {

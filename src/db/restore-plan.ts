@@ -21,7 +21,7 @@ import { pipeline } from 'node:stream/promises';
 import { RollbackKitError } from '../core/errors.js';
 import { runProcess } from '../core/process.js';
 import { corruptSnapshot, type SnapshotFormat } from './archive.js';
-import { listTables, qualified, quoteIdent, tableKey } from './catalog.js';
+import { listTables, qualified, quoteIdent, someNames, tableKey } from './catalog.js';
 import type { SnapshotManifest } from './manifest.js';
 import { userSchemas } from './patterns.js';
 import { toolErrorLine } from './pg-tools.js';
@@ -63,7 +63,8 @@ export interface SnapshotContents {
   /**
    * Each schema's GRANT and REVOKE statements (its `Type: ACL` entry), by the name its table of
    * contents gives it (`SCHEMA "Mixed Case"`: quoted where needed): what restore-privileges.ts replays on the schema's baseline to know what its
-   * privileges will be. A schema with none is restored to its baseline.
+   * privileges will be. A schema with none is restored to its baseline. pg_dump writes a newline in
+   * the name as a space there (requireSchemaPrivileges looks it up so too); a statement that runs over lines is one entry.
    */
   schemaGrants: Record<string, string[]>;
 }
@@ -112,6 +113,9 @@ function decoder(encoding: string): (bytes: Buffer) => string {
   return (bytes) => text.decode(bytes);
 }
 
+/** The statements of a schema's ACL entry, read whole: one naming a schema or role that holds a newline runs over lines. */
+const ACL_PREFIXES = ['GRANT ', 'REVOKE ', 'SET SESSION AUTHORIZATION ', 'RESET SESSION AUTHORIZATION'] as const;
+
 /**
  * Collects the `-- Name: …; Type: …; Schema: …` comments pg_dump writes before every object, and the
  * DROP statements of DROPPED_AS, read only between statements: the same text in a function body, a
@@ -124,10 +128,14 @@ function tocReader(into: SnapshotContents): Transform {
   const reader = scriptFilter({
     unwrap: false,
     onStatement: {
-      startsWith: CREATE_TABLE_PREFIXES,
+      startsWith: [...CREATE_TABLE_PREFIXES, ...ACL_PREFIXES],
       read: (statement) => {
-        const shape = parseCreateTable(decode(statement).replace(/\r?\n$/, ''));
-        if (shape) into.tables.push(shape);
+        const text = decode(statement).replace(/\r?\n$/, '');
+        if (ACL_PREFIXES.some((p) => text.startsWith(p))) grants?.push(text);
+        else {
+          const shape = parseCreateTable(text);
+          if (shape) into.tables.push(shape);
+        }
       },
     },
     onCreateSchema: (statement) => {
@@ -145,7 +153,8 @@ function tocReader(into: SnapshotContents): Transform {
       }
       // Its statements come after the header's closing `--`; the next comment ends them (`\unrestrict` is psql's).
       if (grants && ascii.startsWith('--') && grants.length) grants = undefined;
-      else if (grants && !ascii.startsWith('--') && !ascii.startsWith('\\') && ascii.trim()) grants.push(decode(raw).replace(/\r?\n$/, ''));
+      // Statements it reads whole (onStatement) are not taken line by line: a name may hold a newline.
+      else if (grants && !ascii.startsWith('--') && !ascii.startsWith('\\') && ascii.trim() && !ACL_PREFIXES.some((p) => ascii.startsWith(p))) grants.push(decode(raw).replace(/\r?\n$/, ''));
       if (!ascii.startsWith('-- Name: ')) return;
       grants = undefined;
       const m = TOC_COMMENT.exec(decode(raw).replace(/\r?\n$/, ''));
@@ -620,7 +629,7 @@ export async function requireRestorePrivileges(session: Session, plan: Pick<Rest
   const noCreate = [...new Set(rows.filter((r) => !r.creates && r.schema !== null).map((r) => r.schema!))];
   if (!notOwned.size && !noCreate.length && !superOnly.length && !noDatabase) return;
   const role = rows[0]?.me ?? noDatabase!.me;
-  const named = (items: string[]) => (items.length > NAMED ? `${items.slice(0, NAMED).join(', ')} and ${items.length - NAMED} more` : items.join(', '));
+  const named = (items: string[]) => someNames(items, NAMED);
   const lacks = [
     ...[...notOwned].map(([owner, theirs]) => `the privileges of ${owner}, which owns ${named(theirs)}`),
     ...(superOnly.length ? [`superuser, which alone may create ${named(superOnly)}`] : []),

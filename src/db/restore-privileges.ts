@@ -1,7 +1,7 @@
 /**
  * Privileges an in-place restore must not widen. pg_dump writes each object's GRANT and REVOKE
  * relative to a baseline: the built-in default ACL (acldefault) for what it creates, a schema's
- * initial ACL (pg_init_privs) where there is one, a fixed one for `public` (SCHEMA_BASELINE). Two things break that baseline in
+ * initial ACL (pg_init_privs) where there is one, a fixed one for `public` (schemaBaseline). Two things break that baseline in
  * a live database:
  *
  * - Objects the restore creates get the default privileges (ALTER DEFAULT PRIVILEGES) of the role
@@ -109,28 +109,33 @@ export function putBackDefaultPrivileges(): string {
 }
 
 /**
- * pg_dump's baseline for a schema's ACL. For `public` (pg_dump 15 on) a fixed one,
- * {owner=UC/owner,=U/owner} with the schema's actual owner: it ignores public's pg_init_privs, which
- * keep naming pg_database_owner after ALTER SCHEMA public OWNER, and writes no GRANT for a public at
- * that ACL. Taking pg_init_privs there would take USAGE and CREATE away from public's real owner.
+ * pg_dump's baseline for a schema's ACL, by the major version of the pg_dump that wrote the snapshot
+ * (`dumpMajor`). For `public` a fixed one with the schema's actual owner: from pg_dump 15 on
+ * {owner=UC/owner,=U/owner}; it ignores public's pg_init_privs, which keep naming pg_database_owner
+ * after ALTER SCHEMA public OWNER, and writes no GRANT for a public at that ACL. Taking pg_init_privs
+ * there would take USAGE and CREATE away from public's real owner. pg_dump 14 and older dump only
+ * servers as old, whose public is created {owner=UC/owner,=UC/owner}, and write nothing for a public
+ * at that ACL: read against 15's baseline, such a snapshot would take CREATE from PUBLIC.
  * Other schemas: their initial ACL (pg_init_privs) where they have one, else the built-in default.
  */
-const SCHEMA_BASELINE = `CASE WHEN n.nspname = 'public'
-            THEN ARRAY[makeaclitem(n.nspowner, n.nspowner, 'USAGE', false), makeaclitem(n.nspowner, n.nspowner, 'CREATE', false), makeaclitem(0, n.nspowner, 'USAGE', false)]
+const schemaBaseline = (dumpMajor: number) => `CASE WHEN n.nspname = 'public'
+            THEN ARRAY[makeaclitem(n.nspowner, n.nspowner, 'USAGE', false), makeaclitem(n.nspowner, n.nspowner, 'CREATE', false), makeaclitem(0, n.nspowner, 'USAGE', false)${
+              dumpMajor < 15 ? ", makeaclitem(0, n.nspowner, 'CREATE', false)" : ''
+            }]
             ELSE coalesce(p.initprivs, acldefault('n', n.nspowner)) END`;
 
 /**
  * Resets every schema named that exists (the snapshot's, which the restore keeps) to the ACL pg_dump
- * writes its grants relative to (SCHEMA_BASELINE). Grants made since the snapshot go (with CASCADE,
+ * writes its grants relative to (schemaBaseline of the snapshot's pg_dump, `dumpMajor`). Grants made since the snapshot go (with CASCADE,
  * those made by grantees of a grant option too); the snapshot's own grants then come from its script.
  * A schema already at its baseline is left as it is.
  */
-export function resetSchemaPrivileges(schemas: string[]): string {
+export function resetSchemaPrivileges(schemas: string[], dumpMajor: number): string {
   if (!schemas.length) return '';
   // aclitem has no ordering, so "at its baseline" compares the arrays as sets (makeaclitem gives one
   // item per privilege; aclexplode splits both alike).
   const rows = `SELECT '' AS head, 'SCHEMA ' || quote_ident(b.nspname) AS target, ' CASCADE' AS tail, b.current AS revoke_acl, b.base AS grant_acl
-     FROM (${schemaAcls(schemas)}) b
+     FROM (${schemaAcls(schemas, dumpMajor)}) b
     WHERE EXISTS (SELECT e.grantor, e.grantee, e.privilege_type, e.is_grantable FROM aclexplode(b.current) e
                   EXCEPT SELECT e.grantor, e.grantee, e.privilege_type, e.is_grantable FROM aclexplode(b.base) e)
        OR EXISTS (SELECT e.grantor, e.grantee, e.privilege_type, e.is_grantable FROM aclexplode(b.base) e
@@ -138,8 +143,8 @@ export function resetSchemaPrivileges(schemas: string[]): string {
   return changeBlock(rows);
 }
 
-/** (nspname, nspowner, oid, current, base) of each schema named that exists: its ACL now, and its SCHEMA_BASELINE. */
-const schemaAcls = (schemas: string[]) => `SELECT n.nspname, n.nspowner, n.oid, coalesce(n.nspacl, acldefault('n', n.nspowner)) AS current, ${SCHEMA_BASELINE} AS base
+/** (nspname, nspowner, oid, current, base) of each schema named that exists: its ACL now, and its schemaBaseline. */
+const schemaAcls = (schemas: string[], dumpMajor: number) => `SELECT n.nspname, n.nspowner, n.oid, coalesce(n.nspacl, acldefault('n', n.nspowner)) AS current, ${schemaBaseline(dumpMajor)} AS base
              FROM pg_catalog.pg_namespace n
              LEFT JOIN pg_catalog.pg_init_privs p ON p.classoid = 'pg_catalog.pg_namespace'::regclass AND p.objoid = n.oid AND p.objsubid = 0
             WHERE n.nspname = ANY (ARRAY[${schemas.map(quoteLiteral).join(', ')}]::text[])`;
@@ -200,9 +205,11 @@ const describeEntry = (e: AclEntry) => `${e.privilege}${e.grantable ? ' WITH GRA
  * (`GRANT CREATE ON SCHEMA public TO intruder`) would outlive a restore that says it succeeded. So
  * each kept schema's ACL now is compared with the one the restore would give it (replayGrants);
  * a role that cannot make the difference go is refused, naming it. `grants` are the snapshot's
- * statements by schema, its name quoted where needed (SnapshotContents.schemaGrants).
+ * statements by schema, its name quoted where needed (SnapshotContents.schemaGrants); `dumpMajor`
+ * the major version of the pg_dump that wrote them (the manifest's pgDump.major), which the baseline
+ * they are relative to depends on: the same target resetSchemaPrivileges resets to.
  */
-export async function requireSchemaPrivileges(session: Session, schemas: string[], grants: Record<string, string[]>): Promise<void> {
+export async function requireSchemaPrivileges(session: Session, schemas: string[], grants: Record<string, string[]>, dumpMajor: number): Promise<void> {
   if (!schemas.length) return;
   const entries = (acl: string) =>
     `coalesce((SELECT json_agg(json_build_object('grantor', ${GRANTEE('e.grantor')}, 'grantee', ${GRANTEE('e.grantee')}, 'privilege', e.privilege_type, 'grantable', e.is_grantable)) FROM aclexplode(${acl}) e), '[]')`;
@@ -211,16 +218,28 @@ export async function requireSchemaPrivileges(session: Session, schemas: string[
             pg_has_role(current_user, b.nspowner, 'USAGE') AS acts_as_owner,
             NOT o.rolsuper AND o.rolname <> 'pg_database_owner' AS grantable_owner,
             ${entries('b.current')} AS current, ${entries('b.base')} AS base
-       FROM (${schemaAcls(schemas)}) b JOIN pg_catalog.pg_roles o ON o.oid = b.nspowner
+       FROM (${schemaAcls(schemas, dumpMajor)}) b JOIN pg_catalog.pg_roles o ON o.oid = b.nspowner
       ORDER BY b.nspname`,
   );
   const refused: { schema: string; what: string; fix: string[] }[] = [];
   for (const r of rows.filter((r) => !r.acts_as_owner)) {
-    const target = replayGrants(r.base, grants[r.quoted] ?? [], r.owner);
+    // pg_dump's table of contents writes a newline in a name as a space: two kept schemas may then
+    // share an entry, and whose statements are whose cannot be told.
+    const key = r.quoted.replace(/[\r\n]/g, ' ');
+    if (key !== r.quoted && rows.some((o) => o.quoted === key)) {
+      refused.push({
+        schema: r.quoted,
+        what: `the snapshot's list of contents writes the newline in its name as a space, so its privileges cannot be told from those of schema ${key}, and restore-db cannot tell whether the restore would give them back`,
+        fix: [],
+      });
+      continue;
+    }
+    const statements = grants[r.quoted] ?? grants[key] ?? [];
+    const target = replayGrants(r.base, statements, r.owner);
     // Its script's own grants run as they are; only a difference the role cannot undo is refused.
     const changeable = (e: AclEntry) => e.grantor === r.me;
     if (!target) {
-      refused.push({ schema: r.quoted, what: `the snapshot's privileges for it are written in a way restore-db does not read (${(grants[r.quoted] ?? []).join(' ')}), so it cannot tell whether the restore would give them back`, fix: [] });
+      refused.push({ schema: r.quoted, what: `the snapshot's privileges for it are written in a way restore-db does not read (${statements.join(' ')}), so it cannot tell whether the restore would give them back`, fix: [] });
       continue;
     }
     const stays = r.current.filter((e) => !target.some((t) => sameEntry(t, e)) && !changeable(e));

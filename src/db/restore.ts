@@ -292,7 +292,7 @@ async function restoreOrPreview(req: RestoreRequest, log: Log, dryRun: boolean):
       // Before anything is locked or kept: a role that may not drop what the plan and the snapshot's script drop would fail only at the first DROP.
       await requireRestorePrivileges(s, plan, req.clean ? contents.objects : [], contents.schemas);
       // The schemas resetSchemaPrivileges resets: a difference the role could not undo would outlive the restore.
-      await requireSchemaPrivileges(s, manifest.filter.schemas, contents.schemaGrants);
+      await requireSchemaPrivileges(s, manifest.filter.schemas, contents.schemaGrants, manifest.pgDump.major);
       return { serverMajor, pgRestore, contents, plan, extra, notMemberOf, defaults, source };
     }, planningGone);
     if (contents.largeObjects && manifest.format === 'plain') {
@@ -561,7 +561,7 @@ const ROW_SECURITY_PREFIX = 'rollback-kit: row-level security hides rows of tabl
  * others as `\x1b`), for a message rollback-kit raises that quotes names: psql prints a message as
  * it is, and its stderr is read line by line (psqlError), so a name holding a newline would end the
  * message there, and one holding "\nCONTEXT:  " could not be told from psql's own fields. One line,
- * it is read whole. (chr(92), a backslash, whatever standard_conforming_strings the script left.)
+ * it is read whole. Every RAISE rollback-kit writes that quotes a name goes through this. (chr(92), a backslash, whatever standard_conforming_strings the script left.)
  */
 function visibleText(expr: string): string {
   const escape = "chr(92) || CASE ascii(c) WHEN 10 THEN 'n' WHEN 13 THEN 'r' WHEN 9 THEN 't' ELSE 'x' || lpad(to_hex(ascii(c)), 2, '0') END";
@@ -642,7 +642,7 @@ export function rowCheckStatement(manifest: SnapshotManifest, serverMajor: numbe
     // Counts that disagree with the manifest are not taken at their word: the table is counted.
     '    IF n IS DISTINCT FROM r.rows THEN',
     // A count the policies cut could match the manifest while the table holds other rows.
-    `      IF row_security_active(rel) THEN RAISE EXCEPTION '${ROW_SECURITY_PREFIX}%', rel; END IF;`,
+    `      IF row_security_active(rel) THEN RAISE EXCEPTION '${ROW_SECURITY_PREFIX}%', ${visibleText('rel::text')}; END IF;`,
     `      PERFORM set_config('max_parallel_workers_per_gather', CASE WHEN pg_relation_size(rel) >= ${PARALLEL_COUNT_BYTES} THEN workers ELSE '0' END, true);`,
     `      EXECUTE format('SELECT count(*) FROM ${only}%s', rel) INTO n;`,
     '    END IF;',
@@ -995,7 +995,7 @@ async function applySnapshot(a: Apply, processes: RestoreProcesses, log: Log): P
       ...(req.inTransaction?.first ?? []),
       // Before anything is created: the snapshot's grants and revokes assume pg_dump's baseline (restore-privileges.ts).
       setAsideDefaultPrivileges('before'),
-      resetSchemaPrivileges(a.manifest.filter.schemas),
+      resetSchemaPrivileges(a.manifest.filter.schemas, a.manifest.pgDump.major),
       ...(req.clean ? dropStatements(a.plan) : []),
     ],
     source: a.pgRestore ? processes.archiveOut : createReadStream(a.snapshot),

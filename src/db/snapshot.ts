@@ -18,7 +18,7 @@ import { asFileError, createPrivateFile, makeDirectory, makePrivateFolder, PRIVA
 import type { Log } from '../core/log.js';
 import { runProcess } from '../core/process.js';
 import { FINGERPRINT_VERSION, fingerprint, onDisk, readWhole, type SnapshotFormat } from './archive.js';
-import { countRows, qualified, quoteIdent, readCatalog, tableKey, type TableCount } from './catalog.js';
+import { countRows, qualified, quoteIdent, readCatalog, someNames, tableKey, type TableCount } from './catalog.js';
 import { describeTarget, libpqEnv, toolConnectMs, toolConninfo, transactionPoolerRefusal, type ConnectionTarget } from './connection.js';
 import { cancelQuery, DEFAULT_LOCK_TIMEOUT_SECONDS, DEFAULT_STALL_MS, isLockTimeout, STALL_CAUSE, lockCycleError, lockTimeoutError, lockTimeoutMs, sessionTag, watchBlockers, type Blocker, type StallWatch } from './lock-wait.js';
 import { manifestPathFor, writeManifest, type ExportedTable, type SnapshotManifest } from './manifest.js';
@@ -376,13 +376,6 @@ function sideError(err: unknown, where: string, user: string, log: Log): unknown
   if (typeof e.message !== 'string') return err;
   const next = e.code === '42501' ? privilegeHint(user, e.message) : 'Nothing was kept; fix the cause and run again.';
   return new RollbackKitError(`Snapshot of ${where} failed: ${log.redact(e.message)}${e.hint ? ` (HINT: ${log.redact(e.hint)})` : ''}.`, next);
-}
-
-/** At most this many names in a message; the rest are counted. */
-const NAMES_SHOWN = 10;
-
-function someNames(names: string[]): string {
-  return names.length > NAMES_SHOWN ? `${names.slice(0, NAMES_SHOWN).join(', ')} and ${names.length - NAMES_SHOWN} more` : names.join(', ');
 }
 
 /**

@@ -6,7 +6,7 @@
  */
 import { errorLine, RollbackKitError } from '../core/errors.js';
 import type { Log } from '../core/log.js';
-import { countRows, listTables, qualified, quoteIdent, RowSecurityHidesRows, seeAllRows, tableKey } from '../db/catalog.js';
+import { countRows, listTables, NAMES_SHOWN, qualified, quoteIdent, RowSecurityHidesRows, seeAllRows, someNames, tableKey } from '../db/catalog.js';
 import type { ConnectionTarget } from '../db/connection.js';
 import { userSchemas, type TableName } from '../db/patterns.js';
 import { compareSource, readServerIdentity, snapshotSource } from '../db/server-identity.js';
@@ -37,14 +37,6 @@ export interface WayBack {
    * Undefined when nothing was reverted, so nothing was compared.
    */
   notHeld?: string[];
-}
-
-/** Names shown in one message; the rest are counted. */
-const NAMES_SHOWN = 10;
-
-function nameList(names: string[]): string {
-  const shown = names.slice(0, NAMES_SHOWN).join(', ');
-  return names.length > NAMES_SHOWN ? `${shown} and ${names.length - NAMES_SHOWN} more` : shown;
 }
 
 /** "2024-05-01 10:00:00 UTC", or the text as given when it is no time. */
@@ -119,11 +111,11 @@ async function requireEveryRow(session: Session, snapshot: VerifiedSnapshot): Pr
   const schemas = await schemasMissing(session, filter);
   if (!tablesMissing.length && !schemas.length) return;
   const parts: string[] = [];
-  if (tablesMissing.length) parts.push(`no rows of ${tablesMissing.length === 1 ? 'table' : 'tables'} ${nameList(tablesMissing)} (taken with exclude-table-data)`);
+  if (tablesMissing.length) parts.push(`no rows of ${tablesMissing.length === 1 ? 'table' : 'tables'} ${someNames(tablesMissing)} (taken with exclude-table-data)`);
   const excluded = schemas.filter((s) => s.why === 'excluded').map((s) => s.name);
   const outside = schemas.filter((s) => s.why === 'outside').map((s) => s.name);
-  if (excluded.length) parts.push(`nothing of ${excluded.length === 1 ? 'schema' : 'schemas'} ${nameList(excluded)} (left out with exclude-schemas)`);
-  if (outside.length) parts.push(`nothing of ${outside.length === 1 ? 'schema' : 'schemas'} ${nameList(outside)} (outside its schemas filter, or created since it was taken)`);
+  if (excluded.length) parts.push(`nothing of ${excluded.length === 1 ? 'schema' : 'schemas'} ${someNames(excluded)} (left out with exclude-schemas)`);
+  if (outside.length) parts.push(`nothing of ${outside.length === 1 ? 'schema' : 'schemas'} ${someNames(outside)} (outside its schemas filter, or created since it was taken)`);
   throw new RollbackKitError(
     `Snapshot ${snapshot.path} does not hold every table's rows: it has ${parts.join(', and ')}. A down migration that drops them would leave those rows nowhere.`,
     'Take a snapshot of the whole database with snapshot-db (no schemas, exclude-schemas or exclude-table-data) and pass its path as snapshot-path; or, if those rows may be lost, set require-snapshot: false to revert without a snapshot. Nothing was changed.',
@@ -151,7 +143,7 @@ export function holdsText(w: Pick<WayBack, 'notHeld'>): string {
   if (!w.notHeld) return 'its tables were not compared with the database\'s, as nothing was reverted';
   if (!w.notHeld.length) return "it holds every table's rows";
   const one = w.notHeld.length === 1;
-  return `it holds every table's rows but ${one ? 'that' : 'those'} of ${one ? 'table' : 'tables'} ${nameList(w.notHeld)}, which it does not have (created since it was taken) and which ${one ? 'was' : 'were'} empty before this run changed anything`;
+  return `it holds every table's rows but ${one ? 'that' : 'those'} of ${one ? 'table' : 'tables'} ${someNames(w.notHeld)}, which it does not have (created since it was taken) and which ${one ? 'was' : 'were'} empty before this run changed anything`;
 }
 
 /**
@@ -241,7 +233,7 @@ function rowsText(n: number): string {
 /** A snapshot that lacks tables this role may not read: whether they hold rows cannot be told, so it is refused, naming the grant. */
 function refuseUnreadable(snapshot: VerifiedSnapshot, wayBack: WayBack, who: string, tables: { table: TableName; usage: boolean }[], missing: NotHeld[]): never {
   const one = tables.length === 1;
-  const names = nameList(tables.map((t) => describeTable(t.table)));
+  const names = someNames(tables.map((t) => describeTable(t.table)));
   const schemas = [...new Set(tables.filter((t) => !t.usage).map((t) => quoteIdent(t.table.schema)))];
   const grants = [
     ...schemas.map((s) => `GRANT USAGE ON SCHEMA ${s} TO ${who};`),
@@ -260,7 +252,7 @@ function refuseUnreadable(snapshot: VerifiedSnapshot, wayBack: WayBack, who: str
  */
 function refuseHidden(snapshot: VerifiedSnapshot, wayBack: WayBack, hidden: RowSecurityHidesRows, missing: NotHeld[]): never {
   const one = hidden.tables.length === 1;
-  const names = nameList(hidden.tables.map(describeTable));
+  const names = someNames(hidden.tables.map(describeTable));
   throw new RollbackKitError(
     `Snapshot ${snapshot.path} (${takenText(wayBack)}) does not list ${one ? 'table' : 'tables'} ${names} (${sinceText(missing, hidden.tables)}), and row-level security hides ${one ? 'its' : 'their'} rows from user ${hidden.who}, so whether ${one ? 'it holds' : 'they hold'} rows the snapshot lacks cannot be told.`,
     `To count them, ${seeAllRows(hidden.who, hidden.tables)}, and run again; or take a fresh snapshot now with the snapshot-db action and pass its path as snapshot-path; or, if those rows may be lost, set require-snapshot: false to revert without a snapshot. Nothing was changed.`,
@@ -298,8 +290,7 @@ export async function requireCoverage(session: Session, snapshot: VerifiedSnapsh
   const withRows = notHeld.filter((t) => t.rows > 0);
   if (withRows.length) {
     const one = withRows.length === 1;
-    const shown = withRows.slice(0, NAMES_SHOWN).map((t) => `${describeTable(t.table)} (${rowsText(t.rows)}${t.renamedFrom ? `; renamed since the snapshot from ${t.renamedFrom}` : ''})`);
-    const more = withRows.length > NAMES_SHOWN ? ` and ${withRows.length - NAMES_SHOWN} more` : '';
+    const shown = someNames(withRows.map((t) => `${describeTable(t.table)} (${rowsText(t.rows)}${t.renamedFrom ? `; renamed since the snapshot from ${t.renamedFrom}` : ''})`));
     const [it, its] = one ? ['it', 'its'] : ['them', 'their'];
     // "Predates" only when the manifest's OIDs say so: a table renamed since has its rows of then in
     // the snapshot, under its old name.
@@ -310,10 +301,10 @@ export async function requireCoverage(session: Session, snapshot: VerifiedSnapsh
     // filled these tables. Which statement wrote which row is not recorded, so it is refused all the
     // same, saying why, and that the same snapshot will not do.
     const earlier = revertedEarlier.length && withRows.some((t) => !t.renamedFrom)
-      ? ` An earlier attempt of this step already reverted ${nameList(revertedEarlier)} after the snapshot was taken: a table its down SQL made and filled is not in the snapshot either.`
+      ? ` An earlier attempt of this step already reverted ${someNames(revertedEarlier)} after the snapshot was taken: a table its down SQL made and filled is not in the snapshot either.`
       : '';
     throw new RollbackKitError(
-      `Snapshot ${snapshot.path} (${takenText(wayBack)}) is no way back for ${one ? 'table' : 'tables'} ${shown.join(', ')}${more}: ${why}. A down migration that drops ${it} would leave those rows nowhere.${earlier}`,
+      `Snapshot ${snapshot.path} (${takenText(wayBack)}) is no way back for ${one ? 'table' : 'tables'} ${shown}: ${why}. A down migration that drops ${it} would leave those rows nowhere.${earlier}`,
       earlier
         ? 'Take a fresh snapshot now with the snapshot-db action (it holds what that attempt wrote) and pass its path as snapshot-path in a new run: a re-run that passes this same snapshot is refused again. Or, if those rows may be lost, set require-snapshot: false to revert without a snapshot. Nothing was changed.'
         : 'Take a fresh snapshot now with the snapshot-db action and pass its path as snapshot-path; or, if those rows may be lost, set require-snapshot: false to revert without a snapshot. Nothing was changed.',

@@ -57,4 +57,22 @@ describe('a pg_dump killed mid-dump', () => {
     ].join('\n');
     expect(toolErrorLine(stderr)).toBe('query failed: ERROR: permission denied for table "sch\\n::add-mask::x".t');
   });
+
+  // libpq's hint after a failed connection is a line of its own, indented with a tab, and with more
+  // than one host each host's failure is another line: they were read as the message running on
+  // ("…failed: No such file or directory\nIs the server running…").
+  it("says libpq's hint in brackets, and leaves another host's failure out of the message", () => {
+    const socket = [
+      'pg_dump: error: connection to server on socket "/tmp/.s.PGSQL.5432" failed: No such file or directory',
+      '\tIs the server running locally and accepting connections on that socket?',
+    ].join('\n');
+    expect(toolErrorLine(socket)).toBe('connection to server on socket "/tmp/.s.PGSQL.5432" failed: No such file or directory (is the server running locally and accepting connections on that socket?)');
+    const hosts = [
+      'psql: error: connection to server at "localhost" (::1), port 5433 failed: Connection refused',
+      '\tIs the server running on that host and accepting TCP/IP connections?',
+      'connection to server at "localhost" (127.0.0.1), port 5433 failed: Connection refused',
+      '\tIs the server running on that host and accepting TCP/IP connections?',
+    ].join('\n');
+    expect(toolErrorLine(hosts)).toBe('connection to server at "localhost" (::1), port 5433 failed: Connection refused (is the server running on that host and accepting TCP/IP connections?)');
+  });
 });

@@ -230,4 +230,23 @@ describe('the row check under row-level security', () => {
       await adminQuery(`DROP ROLE IF EXISTS ${role}`);
     }
   });
+
+  // Its message quoted the name raw: psqlError read what follows a newline in it as a field of psql's own.
+  it('writes the control characters of the hidden table\'s name as escapes, so the message is one line', async () => {
+    const db = await createTestDatabase('rk_fix_db_rls_name');
+    const role = `rk_fix_db_rls_${randomBytes(4).toString('hex')}`;
+    const table = 'a\nDETAIL:  x\x1b';
+    await adminQuery(`CREATE ROLE ${role}`);
+    try {
+      await db.query(`CREATE TABLE "${table}" (x int); ALTER TABLE "${table}" ENABLE ROW LEVEL SECURITY; GRANT SELECT ON "${table}" TO ${role}`);
+      const error = await db
+        .query(`BEGIN; SET LOCAL ROLE ${role}; SET LOCAL row_security = on; ${rowCheckStatement(manifestOf([{ schema: 'public', name: table, rows: 0 }]), 15)}; ROLLBACK`)
+        .then(() => undefined, (err: Error) => err.message);
+      expect(error).toBe('rollback-kit: row-level security hides rows of table "a\\nDETAIL:  x\\x1b"');
+      expect(psqlError(`psql:<stdin>:40: ERROR:  ${error}\nCONTEXT:  PL/pgSQL function inline_code_block line 12 at RAISE\n`, memoryLog())).toBe(error);
+    } finally {
+      await db.drop();
+      await adminQuery(`DROP ROLE IF EXISTS ${role}`);
+    }
+  });
 });
