@@ -635,8 +635,9 @@ function hideXmlValues(text: string): string {
  * (`token`, `password_hash`, `api_secret`), or where the column is a `key` or `value` of a table
  * whose name says so (`api_keys`, `secrets`); `('theme', 'dark')` into `settings (key, value)`
  * stays. `INSERT … SELECT 'ci', '…'` too: the SELECT list's values go into the columns as a row's
- * do (and on after each `UNION [ALL] SELECT`, `INTERSECT SELECT`, `EXCEPT SELECT`); its FROM,
- * WHERE and the rest are read past, not judged. A source in any other form (`(SELECT …)` in
+ * do (and on after each `UNION [ALL] SELECT`, `INTERSECT SELECT`, `EXCEPT SELECT`); every string
+ * of its FROM is judged as the secret column's (a derived table, `FROM (SELECT '…' AS k) t`, may
+ * be what the list writes), and its WHERE and the rest are read past, not judged. A source in any other form (`(SELECT …)` in
  * brackets, `WITH … SELECT`, `SELECT DISTINCT ON (…)`, `UNION (SELECT …)`) has every string
  * literal from there to the statement's `;` hidden, at any depth, when a column it writes says
  * secret: which literal reaches which column is no longer plain, and a name hidden costs less than
@@ -770,6 +771,9 @@ const SELECT_LIST_END = /\s(?:from|where|group|having|window|order|limit|offset|
 /** Where the rest of a SELECT stops being read past: a UNION that may bring another SELECT list. */
 const UNION_AT = /\s(?:union|intersect|except)(?![A-Za-z0-9_])/iy;
 const UNION_SELECT = /\s+(?:union|intersect|except)(?:\s+all|\s+distinct)?\s+select(?![A-Za-z0-9_])\s*/iy;
+/** A SELECT's FROM, and where it ends: the clause after it (a JOIN's ON is read as the FROM's). */
+const FROM_AT = /\s+from(?![A-Za-z0-9_])/iy;
+const FROM_END = /\s(?:where|group|having|window|order|limit|offset|fetch|for|union|intersect|except|returning|on\s+conflict)(?![A-Za-z0-9_])/iy;
 /** A set operation whose next SELECT is not plain (`UNION ALL (SELECT …)`). */
 const SET_OPERATION = /\s+(?:union|intersect|except)(?![A-Za-z0-9_])/iy;
 /** A SELECT list whose values the plain reading cannot line up with the columns. */
@@ -819,7 +823,14 @@ function sqlSecretSpans(text: string): [number, number][] {
           if (text[i] !== ',') break;
           i++;
         }
-        // The rest of this SELECT (FROM, WHERE, a subquery's literals) writes nothing: read past it.
+        // A FROM's strings may be what the list writes (`FROM (SELECT '…' AS k) t`, `(VALUES …)`):
+        // all of them, at any depth, to the next clause.
+        FROM_AT.lastIndex = i;
+        if (FROM_AT.test(text)) {
+          i = FROM_AT.lastIndex;
+          while ((i = readSqlValue(text, i, judge(secretName), FROM_END, true)) < text.length && text[i] === ',') i++;
+        }
+        // The rest of this SELECT (WHERE, GROUP BY, a subquery's literals there) writes nothing: read past it.
         while ((i = readSqlValue(text, i, () => {}, UNION_AT)) < text.length && text[i] === ',') i++;
         UNION_SELECT.lastIndex = i;
         if (!UNION_SELECT.test(text)) {

@@ -55,6 +55,7 @@ describe('a secret stored by an SQL INSERT', () => {
     ['UNION ALL (SELECT …) in brackets', "INSERT INTO api_keys (name, key) SELECT 'ci','a' FROM t UNION ALL (SELECT 'b','otherValue1234')", "INSERT INTO api_keys (name, key) SELECT 'ci','***' FROM t UNION ALL (SELECT '***','***')"],
     ['INTERSECT and EXCEPT SELECT', "INSERT INTO api_keys (name, key) SELECT 'ci', 'Set_1x' INTERSECT SELECT 'ci', 'Set_2x' EXCEPT SELECT 'ci', 'Set_3x'", "INSERT INTO api_keys (name, key) SELECT 'ci', '***' INTERSECT SELECT 'ci', '***' EXCEPT SELECT 'ci', '***'"],
     ['a DISTINCT ON after a UNION', "INSERT INTO api_keys (name, key) SELECT 'ci', 'Set_4x' UNION SELECT DISTINCT ON (id) 'cd', 'Set_5x' FROM t", "INSERT INTO api_keys (name, key) SELECT 'ci', '***' UNION SELECT DISTINCT ON (id) '***', '***' FROM t"],
+    ['a FROM (SELECT …) or FROM (VALUES …) the list reads from: its strings, not the WHERE\'s', "INSERT INTO api_keys (name, key) SELECT 'ci', k FROM (SELECT 'From_1x' AS k) a, (VALUES ('From_2x')) v(k2) WHERE a.k <> 'old' UNION SELECT 'cd', 'From_3x'", "INSERT INTO api_keys (name, key) SELECT 'ci', k FROM (SELECT '***' AS k) a, (VALUES ('***')) v(k2) WHERE a.k <> 'old' UNION SELECT 'cd', '***'"],
     ['an UPDATE of a key column in a keys table', "UPDATE api_keys SET key = 'R4nd0mV4lu3Xyz' WHERE id = 1", "UPDATE api_keys SET key = '***' WHERE id = 1"],
   ])('%s', (_what, text, shown) => {
     expect(log.redact(text)).toBe(shown);
