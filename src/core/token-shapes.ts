@@ -434,6 +434,9 @@ const INNER_HEADER = /^([A-Za-z0-9_.-]+)(:)(.+)$/;
 const OPTION_VALUE = /(?<![A-Za-z0-9_-])(--(?!no-)[A-Za-z0-9][A-Za-z0-9_-]*|-[A-Za-z][A-Za-z0-9_-]+)([ \t]+)(?:'([^'\r\n]*)'|"([^"\r\n]*)"|([^\s"'`<>|&;()-][^\s"'`<>|&;()]*))/g;
 const OPTION_SECRET = /(?:passw(?:or)?d|(?:^|-)pass|(?:store|key)pass|pwd|secret|token|passphrase|api[-_]?key|access[-_]?key|private[-_]?key|credentials?|auth)$/i;
 
+/** The quote a value read by an option's pattern was written in (its single, double or bare group), to keep around ***. */
+const quoteOf = (single: string | undefined, double: string | undefined) => (single !== undefined ? "'" : double !== undefined ? '"' : '');
+
 function hideOptionValues(text: string): string {
   return text.replace(OPTION_VALUE, (m: string, name: string, space: string, single: string | undefined, double: string | undefined, bare: string | undefined, at: number) => {
     const value = single ?? double ?? bare ?? '';
@@ -442,7 +445,7 @@ function hideOptionValues(text: string): string {
       return { nameQuoted: false, valueQuoted: bare === undefined, spaced: true, colon: true, wordsFollow: WORDS_FOLLOW.test(text), nextWord: nextWord(text, at + m.length) };
     };
     if (!OPTION_SECRET.test(name) || !namedSecret(name, value, form)) return m;
-    const quote = single !== undefined ? "'" : double !== undefined ? '"' : '';
+    const quote = quoteOf(single, double);
     return `${name}${space}${quote}${HIDDEN}${quote}`;
   });
 }
@@ -487,6 +490,7 @@ function clientCommands(text: string, client: RegExp): [number, number][] {
 /** Whether a password option's value is one to hide: not empty, not hidden already, no placeholder. */
 const hideable = (value: string) => value !== '' && value !== HIDDEN && !isPlaceholder(value);
 
+
 function hideClientPasswords(text: string): string {
   let out = hideSshpass(text);
   for (const { option, client } of CLIENT_OPTIONS) {
@@ -498,7 +502,7 @@ function hideClientPasswords(text: string): string {
       while (k < commands.length && commands[k]![1] <= at) k++;
       const inside = k < commands.length && commands[k]![0] <= at;
       if (!inside || !hideable(single ?? double ?? bare ?? '')) return m;
-      const quote = single !== undefined ? "'" : double !== undefined ? '"' : '';
+      const quote = quoteOf(single, double);
       return `${flag}${quote}${HIDDEN}${quote}`;
     });
   }
@@ -527,7 +531,7 @@ function hideSshpass(text: string): string {
       if (!o) break;
       const [whole, flag, space, single, double, bare] = o;
       if (flag === '-p' && hideable(single ?? double ?? bare ?? '')) {
-        const quote = single !== undefined ? "'" : double !== undefined ? '"' : '';
+        const quote = quoteOf(single, double);
         const value = i + whole.indexOf(flag) + flag.length + space!.length;
         out += `${text.slice(done, value)}${quote}${HIDDEN}${quote}`;
         done = i + whole.length;
@@ -552,7 +556,7 @@ function hideConfigValues(text: string): string {
     const name = setting.slice(Math.max(setting.lastIndexOf('.'), setting.lastIndexOf(':'), setting.lastIndexOf('/')) + 1);
     const form = (): NamedForm => ({ nameQuoted: false, valueQuoted: bare === undefined, spaced: true, colon: false, wordsFollow: false });
     if (!namedSecret(name, value, form)) return m;
-    const quote = single !== undefined ? "'" : double !== undefined ? '"' : '';
+    const quote = quoteOf(single, double);
     return `${head}${setting}${space}${quote}${HIDDEN}${quote}`;
   });
 }
@@ -631,13 +635,18 @@ function hideXmlValues(text: string): string {
  * (`token`, `password_hash`, `api_secret`), or where the column is a `key` or `value` of a table
  * whose name says so (`api_keys`, `secrets`); `('theme', 'dark')` into `settings (key, value)`
  * stays. `INSERT … SELECT 'ci', '…'` too: the SELECT list's values go into the columns as a row's
- * do (and on after each `UNION [ALL] SELECT`); its FROM, WHERE and the rest are read past, not
- * judged. An INSERT without a column list is judged by its table alone (secretRow). A literal is
+ * do (and on after each `UNION [ALL] SELECT`, `INTERSECT SELECT`, `EXCEPT SELECT`); every string
+ * of its FROM is judged as the secret column's (a derived table, `FROM (SELECT '…' AS k) t`, may
+ * be what the list writes), and its WHERE and the rest are read past, not judged. A source in any other form (`(SELECT …)` in
+ * brackets, `WITH … SELECT`, `SELECT DISTINCT ON (…)`, `UNION (SELECT …)`) has every string
+ * literal from there to the statement's `;` hidden, at any depth, when a column it writes says
+ * secret: which literal reaches which column is no longer plain, and a name hidden costs less than
+ * a key shown (an INSERT into other tables stays as written). An INSERT without a column list is judged by its table alone (secretRow). A literal is
  * quoted (`'…'`, `E'…'`) or dollar-quoted (`$$…$$`, `$tag$…$tag$`). Each statement is read once
  * from its head to the end of its rows, and the search goes on after them: a literal's quotes,
  * `''` inside, and brackets (`crypt('…', gen_salt('bf'))`) are followed, nothing more.
  */
-const SQL_WRITE = /(?<![A-Za-z0-9_])(?:insert\s+into\s+([A-Za-z0-9_."]+)(?:\s*\(([^()]*)\)\s*|\s+)(values\s*|select(?![A-Za-z0-9_])\s*)|update\s+([A-Za-z0-9_."]+)\s+set\s+)/gi;
+const SQL_WRITE = /(?<![A-Za-z0-9_])(?:insert\s+into\s+([A-Za-z0-9_."]+)(?:\s*\((?!\s*(?:select|with|values)(?![A-Za-z0-9_]))([^()]*)\)\s*|\s+)(values\s*|select(?![A-Za-z0-9_])\s*|(?=\((?:\s*\()*\s*(?:select|with|values)(?![A-Za-z0-9_])|with(?![A-Za-z0-9_])))|update\s+([A-Za-z0-9_."]+)\s+set\s+)/gi;
 const SQL_IDENTIFIER = /^\s*"?([A-Za-z0-9_]+)"?\s*$/;
 const SQL_ASSIGNMENT = /\s*"?([A-Za-z0-9_]+)"?\s*=/y;
 
@@ -690,10 +699,10 @@ const DOLLAR_TAG = /\$(?:[A-Za-z_][A-Za-z0-9_]*)?\$/y;
  * A literal opened at `open` and cut short (a log line's end): hidden from `start` to the end of
  * its line, as far as it can be seen. Returns where the value's reading stops.
  */
-function unclosed(text: string, open: number, start: number, depth: number, literal: (start: number, end: number) => void): number {
+function unclosed(text: string, open: number, start: number, reported: boolean, literal: (start: number, end: number) => void): number {
   const eol = text.indexOf('\n', open);
   const stop = eol < 0 ? text.length : eol;
-  if (depth <= 1) literal(start, stop);
+  if (reported) literal(start, stop);
   return stop;
 }
 
@@ -703,8 +712,10 @@ function unclosed(text: string, open: number, start: number, depth: number, lite
  * argument of the function around it (`crypt('…', gen_salt('bf'))`: not `'bf'`, deeper in); returns
  * where it stopped (the `,` or `)`, the end of the text, or the end of the line of an unclosed literal).
  */
-function readSqlValue(text: string, at: number, literal: (start: number, end: number) => void, stopAtWord?: RegExp): number {
+function readSqlValue(text: string, at: number, literal: (start: number, end: number) => void, stopAtWord?: RegExp, anyDepth = false): number {
   let depth = 0;
+  // Literals nested deeper than a function's arguments count too (statementLiterals).
+  const reported = () => depth <= 1 || anyDepth;
   let i = at;
   while (i < text.length) {
     const c = text[i]!;
@@ -714,8 +725,8 @@ function readSqlValue(text: string, at: number, literal: (start: number, end: nu
     const tag = c === '$' && !/[A-Za-z0-9_$]/.test(text[i - 1] ?? '') ? DOLLAR_TAG.exec(text)?.[0] : undefined;
     if (tag !== undefined) {
       const close = text.indexOf(tag, i + tag.length);
-      if (close < 0) return unclosed(text, i, i + tag.length, depth, literal);
-      if (depth <= 1) literal(i + tag.length, close);
+      if (close < 0) return unclosed(text, i, i + tag.length, reported(), literal);
+      if (reported()) literal(i + tag.length, close);
       i = close + tag.length;
       continue;
     }
@@ -725,12 +736,12 @@ function readSqlValue(text: string, at: number, literal: (start: number, end: nu
       let j = i + 1;
       for (;;) {
         const q = escapes ? closingQuote(text, j) : text.indexOf("'", j);
-        if (q < 0) return unclosed(text, i, i + 1, depth, literal);
+        if (q < 0) return unclosed(text, i, i + 1, reported(), literal);
         if (text[q + 1] === "'") {
           j = q + 2;
           continue;
         }
-        if (depth <= 1) literal(i + 1, q);
+        if (reported()) literal(i + 1, q);
         i = q + 1;
         break;
       }
@@ -758,8 +769,26 @@ const SET_LIST_END = /\s(?:where|returning|from)(?![A-Za-z0-9_])/iy;
 /** A SELECT list ends at its first clause's keyword (or a UNION's); tried as SET_LIST_END is. */
 const SELECT_LIST_END = /\s(?:from|where|group|having|window|order|limit|offset|fetch|for|union|intersect|except|returning|on)(?![A-Za-z0-9_])/iy;
 /** Where the rest of a SELECT stops being read past: a UNION that may bring another SELECT list. */
-const UNION_AT = /\sunion(?![A-Za-z0-9_])/iy;
-const UNION_SELECT = /\s+union(?:\s+all|\s+distinct)?\s+select(?![A-Za-z0-9_])\s*/iy;
+const UNION_AT = /\s(?:union|intersect|except)(?![A-Za-z0-9_])/iy;
+const UNION_SELECT = /\s+(?:union|intersect|except)(?:\s+all|\s+distinct)?\s+select(?![A-Za-z0-9_])\s*/iy;
+/** A SELECT's FROM, and where it ends: the clause after it (a JOIN's ON is read as the FROM's). */
+const FROM_AT = /\s+from(?![A-Za-z0-9_])/iy;
+const FROM_END = /\s(?:where|group|having|window|order|limit|offset|fetch|for|union|intersect|except|returning|on\s+conflict)(?![A-Za-z0-9_])/iy;
+/** A set operation whose next SELECT is not plain (`UNION ALL (SELECT …)`). */
+const SET_OPERATION = /\s+(?:union|intersect|except)(?![A-Za-z0-9_])/iy;
+/** A SELECT list whose values the plain reading cannot line up with the columns. */
+const DISTINCT_ON = /distinct\s+on(?![A-Za-z0-9_])/iy;
+
+/**
+ * Calls `literal` with every string literal from `at` to the statement's end (a `;` outside
+ * brackets and literals, an unclosed literal's line end, or the text's end), at any depth;
+ * returns where it stopped. Each character is read once.
+ */
+function statementLiterals(text: string, at: number, literal: (start: number, end: number) => void): number {
+  let i = at;
+  while ((i = readSqlValue(text, i, literal, undefined, true)) < text.length && (text[i] === ',' || text[i] === ')')) i++;
+  return i;
+}
 
 /** Where the literals an SQL write puts into secret columns are in `text`, in order (see SQL_WRITE). */
 function sqlSecretSpans(text: string): [number, number][] {
@@ -778,17 +807,37 @@ function sqlSecretSpans(text: string): [number, number][] {
         const name = columns?.[column];
         return judge(columns ? name && secretColumn(m[1]!, name) : row);
       };
+      // What a source the plain reading does not follow writes: every literal to the statement's end.
+      const secretName = columns ? columns.map((name) => name && secretColumn(m[1]!, name)).find((name) => name) : row;
+      const hideRest = (from: number) => (secretName === undefined ? from : statementLiterals(text, from, judge(secretName)));
+      if (m[3] === '') i = hideRest(i);
       // SELECT lists: `'a', 'b' FROM … UNION ALL SELECT 'c', 'd'`.
       while (/^select/i.test(m[3]!)) {
+        DISTINCT_ON.lastIndex = i;
+        if (DISTINCT_ON.test(text)) {
+          i = hideRest(i);
+          break;
+        }
         for (let column = 0; ; column++) {
           i = readSqlValue(text, i, judgeColumn(column), SELECT_LIST_END);
           if (text[i] !== ',') break;
           i++;
         }
-        // The rest of this SELECT (FROM, WHERE, a subquery's literals) writes nothing: read past it.
+        // A FROM's strings may be what the list writes (`FROM (SELECT '…' AS k) t`, `(VALUES …)`):
+        // all of them, at any depth, to the next clause.
+        FROM_AT.lastIndex = i;
+        if (FROM_AT.test(text)) {
+          i = FROM_AT.lastIndex;
+          while ((i = readSqlValue(text, i, judge(secretName), FROM_END, true)) < text.length && text[i] === ',') i++;
+        }
+        // The rest of this SELECT (WHERE, GROUP BY, a subquery's literals there) writes nothing: read past it.
         while ((i = readSqlValue(text, i, () => {}, UNION_AT)) < text.length && text[i] === ',') i++;
         UNION_SELECT.lastIndex = i;
-        if (!UNION_SELECT.test(text)) break;
+        if (!UNION_SELECT.test(text)) {
+          SET_OPERATION.lastIndex = i;
+          if (SET_OPERATION.test(text)) i = hideRest(SET_OPERATION.lastIndex);
+          break;
+        }
         i = UNION_SELECT.lastIndex;
       }
       // Rows: `(…, …)`, `, (…)` and so on.

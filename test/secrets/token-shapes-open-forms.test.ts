@@ -47,6 +47,15 @@ describe('a secret stored by an SQL INSERT', () => {
     ['INSERT … SELECT into a credentials table without a column list: every string', "INSERT INTO credentials SELECT 'ci', 'Sel_2x' FROM dual; SELECT 'Sel_3x'", "INSERT INTO credentials SELECT '***', '***' FROM dual; SELECT 'Sel_3x'"],
     ['INSERT … SELECT into an account table, with aliases, a function, a WHERE and a UNION', "insert into public.users select 'bob' as name, crypt('Sel_4x', gen_salt('bf')) where not exists (select 1 from users where name = 'bob') union all select 'eve', 'Sel_5x';", "insert into public.users select '***' as name, crypt('***', gen_salt('bf')) where not exists (select 1 from users where name = 'bob') union all select '***', '***';"],
     ['INSERT … SELECT over several lines', "INSERT INTO api_keys (name, key)\n  SELECT 'ci', 'Sel_6x'\n  FROM generate_series(1, 1);", "INSERT INTO api_keys (name, key)\n  SELECT 'ci', '***'\n  FROM generate_series(1, 1);"],
+    ['INSERT … SELECT DISTINCT ON (…): every string of the statement', "INSERT INTO api_keys (name, key) SELECT DISTINCT ON (u.id) 'ci', 'plainValue9876' FROM users u", "INSERT INTO api_keys (name, key) SELECT DISTINCT ON (u.id) '***', '***' FROM users u"],
+    ['INSERT … (SELECT …) in brackets', "INSERT INTO api_keys (name, key) (SELECT 'ci', 'plainValue9876'); SELECT 'after'", "INSERT INTO api_keys (name, key) (SELECT '***', '***'); SELECT 'after'"],
+    ['INSERT … (SELECT …) in brackets, no column list', "INSERT INTO api_keys (SELECT 'ci', 'plainValue9876')", "INSERT INTO api_keys (SELECT '***', '***')"],
+    ['INSERT … WITH … SELECT', "INSERT INTO api_keys (name, key) WITH x AS (SELECT 1) SELECT 'ci', 'plainValue9876' FROM x", "INSERT INTO api_keys (name, key) WITH x AS (SELECT 1) SELECT '***', '***' FROM x"],
+    ['INSERT … WITH a literal in the WITH', "INSERT INTO users (email, password) WITH s AS (SELECT 'With_1x' AS p) SELECT 'a@x.io', p FROM s", "INSERT INTO users (email, password) WITH s AS (SELECT '***' AS p) SELECT '***', p FROM s"],
+    ['UNION ALL (SELECT …) in brackets', "INSERT INTO api_keys (name, key) SELECT 'ci','a' FROM t UNION ALL (SELECT 'b','otherValue1234')", "INSERT INTO api_keys (name, key) SELECT 'ci','***' FROM t UNION ALL (SELECT '***','***')"],
+    ['INTERSECT and EXCEPT SELECT', "INSERT INTO api_keys (name, key) SELECT 'ci', 'Set_1x' INTERSECT SELECT 'ci', 'Set_2x' EXCEPT SELECT 'ci', 'Set_3x'", "INSERT INTO api_keys (name, key) SELECT 'ci', '***' INTERSECT SELECT 'ci', '***' EXCEPT SELECT 'ci', '***'"],
+    ['a DISTINCT ON after a UNION', "INSERT INTO api_keys (name, key) SELECT 'ci', 'Set_4x' UNION SELECT DISTINCT ON (id) 'cd', 'Set_5x' FROM t", "INSERT INTO api_keys (name, key) SELECT 'ci', '***' UNION SELECT DISTINCT ON (id) '***', '***' FROM t"],
+    ['a FROM (SELECT …) or FROM (VALUES …) the list reads from: its strings, not the WHERE\'s', "INSERT INTO api_keys (name, key) SELECT 'ci', k FROM (SELECT 'From_1x' AS k) a, (VALUES ('From_2x')) v(k2) WHERE a.k <> 'old' UNION SELECT 'cd', 'From_3x'", "INSERT INTO api_keys (name, key) SELECT 'ci', k FROM (SELECT '***' AS k) a, (VALUES ('***')) v(k2) WHERE a.k <> 'old' UNION SELECT 'cd', '***'"],
     ['an UPDATE of a key column in a keys table', "UPDATE api_keys SET key = 'R4nd0mV4lu3Xyz' WHERE id = 1", "UPDATE api_keys SET key = '***' WHERE id = 1"],
   ])('%s', (_what, text, shown) => {
     expect(log.redact(text)).toBe(shown);
@@ -67,6 +76,9 @@ describe('a secret stored by an SQL INSERT', () => {
       "INSERT INTO users (email, password_hash) SELECT email, password_hash FROM staging WHERE note = 'moved'",
       "SELECT 'a', 'b' FROM users WHERE email = 'bob@x.io'; SELECT 'x' AS password",
       "INSERT INTO settings (key, value) SELECT 'theme', 'dark'",
+      "INSERT INTO users (name, email) WITH x AS (SELECT 1) SELECT 'bob', 'bob@x.io' FROM x",
+      "INSERT INTO orders (id, status) (SELECT DISTINCT ON (id) id, 'shipped' FROM t) UNION ALL (SELECT 2, 'new')",
+      "INSERT INTO orders SELECT 1, 'a' INTERSECT SELECT 1, 'a'",
     ]) {
       expect(log.redact(text)).toBe(text);
     }
