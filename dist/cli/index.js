@@ -1509,6 +1509,12 @@ function kmpScan(text, from, to, form, fail, q, spans) {
     return q;
 }
 /**
+ * How many characters of a piece a full-width base64 line must end with for wrappedLines to hide
+ * them: 3 characters (18 bits) of a wrapped secret may show at a line break, and a random line
+ * ends so by chance once in 64^4 (about 17 million) per piece.
+ */
+const WRAP_MATCH = 4;
+/**
  * A line as PEM (64 columns) or MIME and `base64` (76) wrap base64: only its characters, not only
  * hex digits (a SHA-256 printed alone is 64 of those).
  */
@@ -1586,10 +1592,14 @@ class SecretSet {
      * form a tool wrapped over lines is in no one line whole. Each piece's match is followed through
      * the line breaks between base64 characters (a KMP automaton per piece, its state kept from line
      * to line: linear in the text). A line's part of a whole match is hidden, and so is the line's
-     * tail where it begins a piece, before the next line is seen: 8 characters or more (as many bits
-     * as the shortest piece registered), or fewer at the end of a full 64- or 76-column base64 line,
-     * where a wrapped secret breaks; such a line's last few characters are then hidden by chance
-     * now and then (one in 64 per piece), a cost in a base64 dump nobody reads by eye.
+     * tail where it begins a piece, before the next line is seen: MIN_BASE64_CORE characters or more
+     * (as many bits as the shortest piece registered), or WRAP_MATCH or more at the end of a full 64-
+     * or 76-column base64 line, where a wrapped secret breaks. So where a wrap falls inside a piece,
+     * at most WRAP_MATCH - 1 of its characters show at the end of the line before it (the rest, on
+     * the next lines, is hidden as the match goes on), besides the one or two at each end of the
+     * encoded secret that mix with neighbouring bytes and are in no piece. A full-width line's tail
+     * is hidden by chance about once in 64^WRAP_MATCH lines per piece (60 pieces: a few lines in a
+     * million), not once in 64: printed certificates and base64 output stay readable.
      */
     wrappedLines() {
         const carried = new Map();
@@ -1629,7 +1639,7 @@ class SecretSet {
                 }
                 q = kmpScan(line, from, end, form, fail, q, spans);
                 carried.set(form, q);
-                if (q > 0 && (q >= MIN_BASE64_CORE || fullWidth))
+                if (q >= (fullWidth ? WRAP_MATCH : MIN_BASE64_CORE))
                     spans.push([end - Math.min(q, end), end]);
             }
             return hideSpans(line, spans);

@@ -9656,6 +9656,8 @@ const INNER_HEADER = /^([A-Za-z0-9_.-]+)(:)(.+)$/;
  */
 const OPTION_VALUE = /(?<![A-Za-z0-9_-])(--(?!no-)[A-Za-z0-9][A-Za-z0-9_-]*|-[A-Za-z][A-Za-z0-9_-]+)([ \t]+)(?:'([^'\r\n]*)'|"([^"\r\n]*)"|([^\s"'`<>|&;()-][^\s"'`<>|&;()]*))/g;
 const OPTION_SECRET = /(?:passw(?:or)?d|(?:^|-)pass|(?:store|key)pass|pwd|secret|token|passphrase|api[-_]?key|access[-_]?key|private[-_]?key|credentials?|auth)$/i;
+/** The quote a value read by an option's pattern was written in (its single, double or bare group), to keep around ***. */
+const quoteOf = (single, double) => (single !== undefined ? "'" : double !== undefined ? '"' : '');
 function hideOptionValues(text) {
     return text.replace(OPTION_VALUE, (m, name, space, single, double, bare, at) => {
         const value = single ?? double ?? bare ?? '';
@@ -9665,7 +9667,7 @@ function hideOptionValues(text) {
         };
         if (!OPTION_SECRET.test(name) || !namedSecret(name, value, form))
             return m;
-        const quote = single !== undefined ? "'" : double !== undefined ? '"' : '';
+        const quote = quoteOf(single, double);
         return `${name}${space}${quote}${HIDDEN}${quote}`;
     });
 }
@@ -9720,7 +9722,7 @@ function hideClientPasswords(text) {
             const inside = k < commands.length && commands[k][0] <= at;
             if (!inside || !hideable(single ?? double ?? bare ?? ''))
                 return m;
-            const quote = single !== undefined ? "'" : double !== undefined ? '"' : '';
+            const quote = quoteOf(single, double);
             return `${flag}${quote}${HIDDEN}${quote}`;
         });
     }
@@ -9748,7 +9750,7 @@ function hideSshpass(text) {
                 break;
             const [whole, flag, space, single, double, bare] = o;
             if (flag === '-p' && hideable(single ?? double ?? bare ?? '')) {
-                const quote = single !== undefined ? "'" : double !== undefined ? '"' : '';
+                const quote = quoteOf(single, double);
                 const value = i + whole.indexOf(flag) + flag.length + space.length;
                 out += `${text.slice(done, value)}${quote}${HIDDEN}${quote}`;
                 done = i + whole.length;
@@ -9772,7 +9774,7 @@ function hideConfigValues(text) {
         const form = () => ({ nameQuoted: false, valueQuoted: bare === undefined, spaced: true, colon: false, wordsFollow: false });
         if (!namedSecret(name, value, form))
             return m;
-        const quote = single !== undefined ? "'" : double !== undefined ? '"' : '';
+        const quote = quoteOf(single, double);
         return `${head}${setting}${space}${quote}${HIDDEN}${quote}`;
     });
 }
@@ -9846,13 +9848,18 @@ function hideXmlValues(text) {
  * (`token`, `password_hash`, `api_secret`), or where the column is a `key` or `value` of a table
  * whose name says so (`api_keys`, `secrets`); `('theme', 'dark')` into `settings (key, value)`
  * stays. `INSERT … SELECT 'ci', '…'` too: the SELECT list's values go into the columns as a row's
- * do (and on after each `UNION [ALL] SELECT`); its FROM, WHERE and the rest are read past, not
- * judged. An INSERT without a column list is judged by its table alone (secretRow). A literal is
+ * do (and on after each `UNION [ALL] SELECT`, `INTERSECT SELECT`, `EXCEPT SELECT`); every string
+ * of its FROM is judged as the secret column's (a derived table, `FROM (SELECT '…' AS k) t`, may
+ * be what the list writes), and its WHERE and the rest are read past, not judged. A source in any other form (`(SELECT …)` in
+ * brackets, `WITH … SELECT`, `SELECT DISTINCT ON (…)`, `UNION (SELECT …)`) has every string
+ * literal from there to the statement's `;` hidden, at any depth, when a column it writes says
+ * secret: which literal reaches which column is no longer plain, and a name hidden costs less than
+ * a key shown (an INSERT into other tables stays as written). An INSERT without a column list is judged by its table alone (secretRow). A literal is
  * quoted (`'…'`, `E'…'`) or dollar-quoted (`$$…$$`, `$tag$…$tag$`). Each statement is read once
  * from its head to the end of its rows, and the search goes on after them: a literal's quotes,
  * `''` inside, and brackets (`crypt('…', gen_salt('bf'))`) are followed, nothing more.
  */
-const SQL_WRITE = /(?<![A-Za-z0-9_])(?:insert\s+into\s+([A-Za-z0-9_."]+)(?:\s*\(([^()]*)\)\s*|\s+)(values\s*|select(?![A-Za-z0-9_])\s*)|update\s+([A-Za-z0-9_."]+)\s+set\s+)/gi;
+const SQL_WRITE = /(?<![A-Za-z0-9_])(?:insert\s+into\s+([A-Za-z0-9_."]+)(?:\s*\((?!\s*(?:select|with|values)(?![A-Za-z0-9_]))([^()]*)\)\s*|\s+)(values\s*|select(?![A-Za-z0-9_])\s*|(?=\((?:\s*\()*\s*(?:select|with|values)(?![A-Za-z0-9_])|with(?![A-Za-z0-9_])))|update\s+([A-Za-z0-9_."]+)\s+set\s+)/gi;
 const SQL_IDENTIFIER = /^\s*"?([A-Za-z0-9_]+)"?\s*$/;
 const SQL_ASSIGNMENT = /\s*"?([A-Za-z0-9_]+)"?\s*=/y;
 /** A table's own name (the last of `schema.table`) and its singular, and whether its name says it holds secrets. */
@@ -9902,10 +9909,10 @@ const DOLLAR_TAG = /\$(?:[A-Za-z_][A-Za-z0-9_]*)?\$/y;
  * A literal opened at `open` and cut short (a log line's end): hidden from `start` to the end of
  * its line, as far as it can be seen. Returns where the value's reading stops.
  */
-function unclosed(text, open, start, depth, literal) {
+function unclosed(text, open, start, reported, literal) {
     const eol = text.indexOf('\n', open);
     const stop = eol < 0 ? text.length : eol;
-    if (depth <= 1)
+    if (reported)
         literal(start, stop);
     return stop;
 }
@@ -9915,8 +9922,10 @@ function unclosed(text, open, start, depth, literal) {
  * argument of the function around it (`crypt('…', gen_salt('bf'))`: not `'bf'`, deeper in); returns
  * where it stopped (the `,` or `)`, the end of the text, or the end of the line of an unclosed literal).
  */
-function readSqlValue(text, at, literal, stopAtWord) {
+function readSqlValue(text, at, literal, stopAtWord, anyDepth = false) {
     let depth = 0;
+    // Literals nested deeper than a function's arguments count too (statementLiterals).
+    const reported = () => depth <= 1 || anyDepth;
     let i = at;
     while (i < text.length) {
         const c = text[i];
@@ -9927,8 +9936,8 @@ function readSqlValue(text, at, literal, stopAtWord) {
         if (tag !== undefined) {
             const close = text.indexOf(tag, i + tag.length);
             if (close < 0)
-                return unclosed(text, i, i + tag.length, depth, literal);
-            if (depth <= 1)
+                return unclosed(text, i, i + tag.length, reported(), literal);
+            if (reported())
                 literal(i + tag.length, close);
             i = close + tag.length;
             continue;
@@ -9940,12 +9949,12 @@ function readSqlValue(text, at, literal, stopAtWord) {
             for (;;) {
                 const q = escapes ? closingQuote(text, j) : text.indexOf("'", j);
                 if (q < 0)
-                    return unclosed(text, i, i + 1, depth, literal);
+                    return unclosed(text, i, i + 1, reported(), literal);
                 if (text[q + 1] === "'") {
                     j = q + 2;
                     continue;
                 }
-                if (depth <= 1)
+                if (reported())
                     literal(i + 1, q);
                 i = q + 1;
                 break;
@@ -9978,8 +9987,26 @@ const SET_LIST_END = /\s(?:where|returning|from)(?![A-Za-z0-9_])/iy;
 /** A SELECT list ends at its first clause's keyword (or a UNION's); tried as SET_LIST_END is. */
 const SELECT_LIST_END = /\s(?:from|where|group|having|window|order|limit|offset|fetch|for|union|intersect|except|returning|on)(?![A-Za-z0-9_])/iy;
 /** Where the rest of a SELECT stops being read past: a UNION that may bring another SELECT list. */
-const UNION_AT = /\sunion(?![A-Za-z0-9_])/iy;
-const UNION_SELECT = /\s+union(?:\s+all|\s+distinct)?\s+select(?![A-Za-z0-9_])\s*/iy;
+const UNION_AT = /\s(?:union|intersect|except)(?![A-Za-z0-9_])/iy;
+const UNION_SELECT = /\s+(?:union|intersect|except)(?:\s+all|\s+distinct)?\s+select(?![A-Za-z0-9_])\s*/iy;
+/** A SELECT's FROM, and where it ends: the clause after it (a JOIN's ON is read as the FROM's). */
+const FROM_AT = /\s+from(?![A-Za-z0-9_])/iy;
+const FROM_END = /\s(?:where|group|having|window|order|limit|offset|fetch|for|union|intersect|except|returning|on\s+conflict)(?![A-Za-z0-9_])/iy;
+/** A set operation whose next SELECT is not plain (`UNION ALL (SELECT …)`). */
+const SET_OPERATION = /\s+(?:union|intersect|except)(?![A-Za-z0-9_])/iy;
+/** A SELECT list whose values the plain reading cannot line up with the columns. */
+const DISTINCT_ON = /distinct\s+on(?![A-Za-z0-9_])/iy;
+/**
+ * Calls `literal` with every string literal from `at` to the statement's end (a `;` outside
+ * brackets and literals, an unclosed literal's line end, or the text's end), at any depth;
+ * returns where it stopped. Each character is read once.
+ */
+function statementLiterals(text, at, literal) {
+    let i = at;
+    while ((i = readSqlValue(text, i, literal, undefined, true)) < text.length && (text[i] === ',' || text[i] === ')'))
+        i++;
+    return i;
+}
 /** Where the literals an SQL write puts into secret columns are in `text`, in order (see SQL_WRITE). */
 function sqlSecretSpans(text) {
     const hide = [];
@@ -9998,20 +10025,42 @@ function sqlSecretSpans(text) {
                 const name = columns?.[column];
                 return judge(columns ? name && secretColumn(m[1], name) : row);
             };
+            // What a source the plain reading does not follow writes: every literal to the statement's end.
+            const secretName = columns ? columns.map((name) => name && secretColumn(m[1], name)).find((name) => name) : row;
+            const hideRest = (from) => (secretName === undefined ? from : statementLiterals(text, from, judge(secretName)));
+            if (m[3] === '')
+                i = hideRest(i);
             // SELECT lists: `'a', 'b' FROM … UNION ALL SELECT 'c', 'd'`.
             while (/^select/i.test(m[3])) {
+                DISTINCT_ON.lastIndex = i;
+                if (DISTINCT_ON.test(text)) {
+                    i = hideRest(i);
+                    break;
+                }
                 for (let column = 0;; column++) {
                     i = readSqlValue(text, i, judgeColumn(column), SELECT_LIST_END);
                     if (text[i] !== ',')
                         break;
                     i++;
                 }
-                // The rest of this SELECT (FROM, WHERE, a subquery's literals) writes nothing: read past it.
+                // A FROM's strings may be what the list writes (`FROM (SELECT '…' AS k) t`, `(VALUES …)`):
+                // all of them, at any depth, to the next clause.
+                FROM_AT.lastIndex = i;
+                if (FROM_AT.test(text)) {
+                    i = FROM_AT.lastIndex;
+                    while ((i = readSqlValue(text, i, judge(secretName), FROM_END, true)) < text.length && text[i] === ',')
+                        i++;
+                }
+                // The rest of this SELECT (WHERE, GROUP BY, a subquery's literals there) writes nothing: read past it.
                 while ((i = readSqlValue(text, i, () => { }, UNION_AT)) < text.length && text[i] === ',')
                     i++;
                 UNION_SELECT.lastIndex = i;
-                if (!UNION_SELECT.test(text))
+                if (!UNION_SELECT.test(text)) {
+                    SET_OPERATION.lastIndex = i;
+                    if (SET_OPERATION.test(text))
+                        i = hideRest(SET_OPERATION.lastIndex);
                     break;
+                }
                 i = UNION_SELECT.lastIndex;
             }
             // Rows: `(…, …)`, `, (…)` and so on.
@@ -11944,6 +11993,12 @@ function kmpScan(text, from, to, form, fail, q, spans) {
     return q;
 }
 /**
+ * How many characters of a piece a full-width base64 line must end with for wrappedLines to hide
+ * them: 3 characters (18 bits) of a wrapped secret may show at a line break, and a random line
+ * ends so by chance once in 64^4 (about 17 million) per piece.
+ */
+const WRAP_MATCH = 4;
+/**
  * A line as PEM (64 columns) or MIME and `base64` (76) wrap base64: only its characters, not only
  * hex digits (a SHA-256 printed alone is 64 of those).
  */
@@ -12021,10 +12076,14 @@ class SecretSet {
      * form a tool wrapped over lines is in no one line whole. Each piece's match is followed through
      * the line breaks between base64 characters (a KMP automaton per piece, its state kept from line
      * to line: linear in the text). A line's part of a whole match is hidden, and so is the line's
-     * tail where it begins a piece, before the next line is seen: 8 characters or more (as many bits
-     * as the shortest piece registered), or fewer at the end of a full 64- or 76-column base64 line,
-     * where a wrapped secret breaks; such a line's last few characters are then hidden by chance
-     * now and then (one in 64 per piece), a cost in a base64 dump nobody reads by eye.
+     * tail where it begins a piece, before the next line is seen: MIN_BASE64_CORE characters or more
+     * (as many bits as the shortest piece registered), or WRAP_MATCH or more at the end of a full 64-
+     * or 76-column base64 line, where a wrapped secret breaks. So where a wrap falls inside a piece,
+     * at most WRAP_MATCH - 1 of its characters show at the end of the line before it (the rest, on
+     * the next lines, is hidden as the match goes on), besides the one or two at each end of the
+     * encoded secret that mix with neighbouring bytes and are in no piece. A full-width line's tail
+     * is hidden by chance about once in 64^WRAP_MATCH lines per piece (60 pieces: a few lines in a
+     * million), not once in 64: printed certificates and base64 output stay readable.
      */
     wrappedLines() {
         const carried = new Map();
@@ -12064,7 +12123,7 @@ class SecretSet {
                 }
                 q = kmpScan(line, from, end, form, fail, q, spans);
                 carried.set(form, q);
-                if (q > 0 && (q >= MIN_BASE64_CORE || fullWidth))
+                if (q >= (fullWidth ? WRAP_MATCH : MIN_BASE64_CORE))
                     spans.push([end - Math.min(q, end), end]);
             }
             return hideSpans(line, spans);
@@ -13081,9 +13140,11 @@ async function readWhole(path, format, pgRestore) {
 /* harmony export */   FX: () => (/* binding */ RowSecurityHidesRows),
 /* harmony export */   LX: () => (/* binding */ qualified),
 /* harmony export */   WS: () => (/* binding */ listTables),
+/* harmony export */   Xq: () => (/* binding */ someNames),
 /* harmony export */   ce: () => (/* binding */ quoteLiteral),
 /* harmony export */   hq: () => (/* binding */ doBlock),
 /* harmony export */   ih: () => (/* binding */ tableKey),
+/* harmony export */   t6: () => (/* binding */ NAMES_SHOWN),
 /* harmony export */   uM: () => (/* binding */ readCatalog),
 /* harmony export */   v4: () => (/* binding */ quoteIdent),
 /* harmony export */   wU: () => (/* binding */ seeAllRows)
@@ -13171,8 +13232,11 @@ function seeAllRows(who, tables) {
     const whose = owners.length > 1 ? 'their owners' : tables.length > 1 ? 'their owner' : 'its owner';
     return `${bypass}, or connect as ${whose} ${owners.join(', ')}`;
 }
-function someNames(names) {
-    return names.length > 10 ? `${names.slice(0, 10).join(', ')} and ${names.length - 10} more` : names.join(', ');
+/** At most this many names in a message; the rest are counted. */
+const NAMES_SHOWN = 10;
+/** "a, b, c", or the first `shown` of them "and 4 more": every message that lists names says them so. */
+function someNames(names, shown = NAMES_SHOWN) {
+    return names.length > shown ? `${names.slice(0, shown).join(', ')} and ${names.length - shown} more` : names.join(', ');
 }
 async function hiddenTables(session, tables) {
     const { rows } = await session.query(`SELECT quote_ident(current_user) AS who, quote_ident(pg_get_userbyid(c.relowner)) AS owner, c.relforcerowsecurity AS forced
@@ -14585,19 +14649,32 @@ const TOOL_PREFIX = /^(pg_dump|pg_restore|psql):\s*/;
  * The line of a pg_dump / pg_restore / psql stderr worth showing: the first that reports an error,
  * else the first at all, without the tool's `name: error:` prefix, followed by the server's own
  * reason and hint that the tool printed after it ("detail: Error message from server: FATAL: …",
- * "HINT: …"): "PQgetCopyData() failed" alone does not say the connection was terminated.
+ * "HINT: …"): "PQgetCopyData() failed" alone does not say the connection was terminated. libpq's
+ * own hint after a failed connection (a line of its own, indented with a tab) is said in brackets,
+ * and a failure at another host (one line each) is left out: the first says what went wrong.
  * Empty when stderr is.
  */
 function toolErrorLine(stderr) {
-    const lines = stderr.split('\n').map((l) => l.trim().replace(/\s+/g, ' ')).filter(Boolean);
+    const raw = stderr.split('\n').filter((l) => l.trim());
+    const lines = raw.map((l) => l.trim().replace(/\s+/g, ' '));
     const at = Math.max(0, lines.findIndex((l) => /error|fatal|could not/i.test(l)));
     let main = (lines[at] ?? '').replace(TOOL_PREFIX, '').replace(/^error:\s*/, '');
     const reasons = [];
+    let hint = '';
     // A server message quoting a name that holds a newline runs over lines without the tool's prefix:
     // they are its message up to the next field, joined by `\n` written out so the line stays one.
     let inMain = true;
-    for (const line of lines.slice(at + 1)) {
-        if (inMain && !TOOL_PREFIX.test(line) && !/^(?:[A-Z]+(?: \d+)?|Command was|Query was):/.test(line)) {
+    for (const [i, line] of lines.entries()) {
+        if (i <= at)
+            continue;
+        if (raw[i].startsWith('\t')) {
+            if (inMain && !hint)
+                hint = line;
+            continue;
+        }
+        if (/^connection to server /.test(line))
+            inMain = false;
+        else if (inMain && !TOOL_PREFIX.test(line) && !/^(?:[A-Z]+(?: \d+)?|Command was|Query was):/.test(line)) {
             main += `\\n${line}`;
             continue;
         }
@@ -14609,6 +14686,8 @@ function toolErrorLine(stderr) {
         if (reason && !main.includes(reason) && !reasons.includes(reason))
             reasons.push(reason.replace(/^hint: /, 'HINT: '));
     }
+    if (hint)
+        main = `${main.replace(/\.+$/, '')} (${hint[0].toLowerCase()}${hint.slice(1)})`;
     return [main, ...reasons].map((part) => part.replace(/\.+$/, '')).join('; ');
 }
 
@@ -15627,11 +15706,6 @@ function sideError(err, where, user, log) {
     const next = e.code === '42501' ? privilegeHint(user, e.message) : 'Nothing was kept; fix the cause and run again.';
     return new _core_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .RollbackKitError */ .dp(`Snapshot of ${where} failed: ${log.redact(e.message)}${e.hint ? ` (HINT: ${log.redact(e.hint)})` : ''}.`, next);
 }
-/** At most this many names in a message; the rest are counted. */
-const NAMES_SHOWN = 10;
-function someNames(names) {
-    return names.length > NAMES_SHOWN ? `${names.slice(0, NAMES_SHOWN).join(', ')} and ${names.length - NAMES_SHOWN} more` : names.join(', ');
-}
 /**
  * Every schema, table and sequence pg_dump will read must be readable by the user: checked before
  * any lock is taken, so a missing grant is named with the GRANT that gives it, not met halfway
@@ -15654,9 +15728,9 @@ async function checkReadable(session, schemas) {
     const of = (kind) => rows.filter((r) => r.kind === kind).map((r) => r.name);
     const [[who], noUsage, tables, sequences] = [of('user'), of('schema'), of('table'), of('sequence')];
     const missing = [
-        noUsage.length ? `USAGE on schema ${someNames(noUsage)}` : '',
-        tables.length ? `SELECT on table ${someNames(tables)}` : '',
-        sequences.length ? `SELECT on sequence ${someNames(sequences)}` : '',
+        noUsage.length ? `USAGE on schema ${(0,_catalog_js__WEBPACK_IMPORTED_MODULE_8__/* .someNames */ .Xq)(noUsage)}` : '',
+        tables.length ? `SELECT on table ${(0,_catalog_js__WEBPACK_IMPORTED_MODULE_8__/* .someNames */ .Xq)(tables)}` : '',
+        sequences.length ? `SELECT on sequence ${(0,_catalog_js__WEBPACK_IMPORTED_MODULE_8__/* .someNames */ .Xq)(sequences)}` : '',
     ].filter(Boolean);
     const grants = [
         ...noUsage.map((n) => `GRANT USAGE ON SCHEMA ${n} TO ${who};`),
@@ -16908,7 +16982,7 @@ const FIND_INVALID_SQL = 'SELECT indexrelid::regclass FROM pg_index WHERE NOT in
  * that puts the ledger back after a restore (ledgerKeptAcrossRestore) fills only the columns it
  * knows, NULL in these, and a NOT NULL would roll its whole restore back.
  */
-const NEWER = ['applied', 'snapshot'];
+const NEWER = ['applied', 'snapshot', 'first_snapshot'];
 const NEWER_TYPE = "text[] DEFAULT '{}'";
 /** The ledger's name, as to_regclass and every statement write it. */
 const LEDGER_TABLE = 'rollback_kit.rollbacks';
@@ -16938,11 +17012,11 @@ async function readLedgerRows(session, incidentKeys, exists) {
         exists = !!(await session.query(`SELECT to_regclass(${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(LEDGER_TABLE)})::text AS t`)).rows[0]?.t;
     if (!exists)
         return [];
-    // kept applied and snapshot through to_jsonb: a table an earlier version created has no such column
+    // kept applied, snapshot and first_snapshot through to_jsonb: a table an earlier version created has no such column
     // until the next write (and a role that may not add applied/snapshot writes without them); a NULL
     // (an earlier version put the rows back after a restore) is an empty array too.
     const array = (column) => `ARRAY(SELECT jsonb_array_elements_text(coalesce(nullif(to_jsonb(r) -> '${column}', 'null'::jsonb), '[]'))) AS ${column}`;
-    const r = await session.query(`SELECT incident_key, method, keep_version, planned, ${array('kept')}, ${array('applied')}, ${array('snapshot')}, reverted, status
+    const r = await session.query(`SELECT incident_key, method, keep_version, planned, ${array('kept')}, ${array('applied')}, ${array('snapshot')}, ${array('first_snapshot')}, reverted, status
        FROM rollback_kit.rollbacks r WHERE incident_key = ANY($1::text[])`, [incidentKeys]);
     return r.rows.map((row) => ({
         incidentKey: row.incident_key,
@@ -16952,6 +17026,7 @@ async function readLedgerRows(session, incidentKeys, exists) {
         kept: row.kept ?? [],
         applied: row.applied ?? [],
         snapshot: row.snapshot ?? [],
+        firstSnapshot: row.first_snapshot ?? [],
         reverted: row.reverted,
         status: row.status === 'done' || row.status === 'superseded' ? row.status : 'started',
     }));
@@ -16973,7 +17048,7 @@ function ledgerUpsertSql(row) {
         ['reverted', textArray(row.reverted)],
         ['status', (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(row.status)],
     ];
-    const newer = { applied: textArray(row.applied ?? []), snapshot: textArray(row.snapshot ?? []) };
+    const newer = { applied: textArray(row.applied ?? []), snapshot: textArray(row.snapshot ?? []), first_snapshot: textArray(row.firstSnapshot ?? []) };
     const set = (column) => `${column} = excluded.${column}`;
     const lines = [
         `DECLARE rk_columns text := ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(always.map(([c]) => c).join(', '))};`,
@@ -19128,12 +19203,6 @@ var tracking = __nccwpck_require__(88641);
 
 
 
-/** Names shown in one message; the rest are counted. */
-const NAMES_SHOWN = 10;
-function nameList(names) {
-    const shown = names.slice(0, NAMES_SHOWN).join(', ');
-    return names.length > NAMES_SHOWN ? `${shown} and ${names.length - NAMES_SHOWN} more` : shown;
-}
 /** "2024-05-01 10:00:00 UTC", or the text as given when it is no time. */
 function utcText(iso) {
     const ms = Date.parse(iso);
@@ -19206,13 +19275,13 @@ async function requireEveryRow(session, snapshot) {
         return;
     const parts = [];
     if (tablesMissing.length)
-        parts.push(`no rows of ${tablesMissing.length === 1 ? 'table' : 'tables'} ${nameList(tablesMissing)} (taken with exclude-table-data)`);
+        parts.push(`no rows of ${tablesMissing.length === 1 ? 'table' : 'tables'} ${(0,catalog/* someNames */.Xq)(tablesMissing)} (taken with exclude-table-data)`);
     const excluded = schemas.filter((s) => s.why === 'excluded').map((s) => s.name);
     const outside = schemas.filter((s) => s.why === 'outside').map((s) => s.name);
     if (excluded.length)
-        parts.push(`nothing of ${excluded.length === 1 ? 'schema' : 'schemas'} ${nameList(excluded)} (left out with exclude-schemas)`);
+        parts.push(`nothing of ${excluded.length === 1 ? 'schema' : 'schemas'} ${(0,catalog/* someNames */.Xq)(excluded)} (left out with exclude-schemas)`);
     if (outside.length)
-        parts.push(`nothing of ${outside.length === 1 ? 'schema' : 'schemas'} ${nameList(outside)} (outside its schemas filter, or created since it was taken)`);
+        parts.push(`nothing of ${outside.length === 1 ? 'schema' : 'schemas'} ${(0,catalog/* someNames */.Xq)(outside)} (outside its schemas filter, or created since it was taken)`);
     throw new errors/* RollbackKitError */.dp(`Snapshot ${snapshot.path} does not hold every table's rows: it has ${parts.join(', and ')}. A down migration that drops them would leave those rows nowhere.`, 'Take a snapshot of the whole database with snapshot-db (no schemas, exclude-schemas or exclude-table-data) and pass its path as snapshot-path; or, if those rows may be lost, set require-snapshot: false to revert without a snapshot. Nothing was changed.');
 }
 /**
@@ -19237,7 +19306,7 @@ function holdsText(w) {
     if (!w.notHeld.length)
         return "it holds every table's rows";
     const one = w.notHeld.length === 1;
-    return `it holds every table's rows but ${one ? 'that' : 'those'} of ${one ? 'table' : 'tables'} ${nameList(w.notHeld)}, which it does not have (created since it was taken) and which ${one ? 'was' : 'were'} empty before this run changed anything`;
+    return `it holds every table's rows but ${one ? 'that' : 'those'} of ${one ? 'table' : 'tables'} ${(0,catalog/* someNames */.Xq)(w.notHeld)}, which it does not have (created since it was taken) and which ${one ? 'was' : 'were'} empty before this run changed anything`;
 }
 /**
  * rollback-kit's own bookkeeping, made by a run after the snapshot it was given (the whole rollback
@@ -19306,11 +19375,11 @@ function rowsText(n) {
 /** A snapshot that lacks tables this role may not read: whether they hold rows cannot be told, so it is refused, naming the grant. */
 function refuseUnreadable(snapshot, wayBack, who, tables, missing) {
     const one = tables.length === 1;
-    const names = nameList(tables.map((t) => (0,tracking/* describeTable */.uq)(t.table)));
+    const names = (0,catalog/* someNames */.Xq)(tables.map((t) => (0,tracking/* describeTable */.uq)(t.table)));
     const schemas = [...new Set(tables.filter((t) => !t.usage).map((t) => (0,catalog/* quoteIdent */.v4)(t.table.schema)))];
     const grants = [
         ...schemas.map((s) => `GRANT USAGE ON SCHEMA ${s} TO ${who};`),
-        `GRANT SELECT ON ${tables.slice(0, NAMES_SHOWN).map((t) => (0,catalog/* qualified */.LX)(t.table.schema, t.table.name)).join(', ')} TO ${who};`,
+        `GRANT SELECT ON ${tables.slice(0, catalog/* NAMES_SHOWN */.t6).map((t) => (0,catalog/* qualified */.LX)(t.table.schema, t.table.name)).join(', ')} TO ${who};`,
     ].join(' ');
     throw new errors/* RollbackKitError */.dp(`Snapshot ${snapshot.path} (${takenText(wayBack)}) does not list ${one ? 'table' : 'tables'} ${names} (${sinceText(missing, tables.map((t) => t.table))}), and user ${who} may not read ${one ? 'it' : 'them'}, so whether ${one ? 'it holds' : 'they hold'} rows the snapshot lacks cannot be told.`, `Let the user read ${one ? 'it' : 'them'} (${grants}) and run again; or take a fresh snapshot now with the snapshot-db action and pass its path as snapshot-path; or, if those rows may be lost, set require-snapshot: false to revert without a snapshot. Nothing was changed.`);
 }
@@ -19321,7 +19390,7 @@ function refuseUnreadable(snapshot, wayBack, who, tables, missing) {
  */
 function refuseHidden(snapshot, wayBack, hidden, missing) {
     const one = hidden.tables.length === 1;
-    const names = nameList(hidden.tables.map(tracking/* describeTable */.uq));
+    const names = (0,catalog/* someNames */.Xq)(hidden.tables.map(tracking/* describeTable */.uq));
     throw new errors/* RollbackKitError */.dp(`Snapshot ${snapshot.path} (${takenText(wayBack)}) does not list ${one ? 'table' : 'tables'} ${names} (${sinceText(missing, hidden.tables)}), and row-level security hides ${one ? 'its' : 'their'} rows from user ${hidden.who}, so whether ${one ? 'it holds' : 'they hold'} rows the snapshot lacks cannot be told.`, `To count them, ${(0,catalog/* seeAllRows */.wU)(hidden.who, hidden.tables)}, and run again; or take a fresh snapshot now with the snapshot-db action and pass its path as snapshot-path; or, if those rows may be lost, set require-snapshot: false to revert without a snapshot. Nothing was changed.`);
 }
 /**
@@ -19356,8 +19425,7 @@ async function requireCoverage(session, snapshot, wayBack, log, revertedEarlier 
     const withRows = notHeld.filter((t) => t.rows > 0);
     if (withRows.length) {
         const one = withRows.length === 1;
-        const shown = withRows.slice(0, NAMES_SHOWN).map((t) => `${(0,tracking/* describeTable */.uq)(t.table)} (${rowsText(t.rows)}${t.renamedFrom ? `; renamed since the snapshot from ${t.renamedFrom}` : ''})`);
-        const more = withRows.length > NAMES_SHOWN ? ` and ${withRows.length - NAMES_SHOWN} more` : '';
+        const shown = (0,catalog/* someNames */.Xq)(withRows.map((t) => `${(0,tracking/* describeTable */.uq)(t.table)} (${rowsText(t.rows)}${t.renamedFrom ? `; renamed since the snapshot from ${t.renamedFrom}` : ''})`));
         const [it, its] = one ? ['it', 'its'] : ['them', 'their'];
         // "Predates" only when the manifest's OIDs say so: a table renamed since has its rows of then in
         // the snapshot, under its old name.
@@ -19368,9 +19436,9 @@ async function requireCoverage(session, snapshot, wayBack, log, revertedEarlier 
         // filled these tables. Which statement wrote which row is not recorded, so it is refused all the
         // same, saying why, and that the same snapshot will not do.
         const earlier = revertedEarlier.length && withRows.some((t) => !t.renamedFrom)
-            ? ` An earlier attempt of this step already reverted ${nameList(revertedEarlier)} after the snapshot was taken: a table its down SQL made and filled is not in the snapshot either.`
+            ? ` An earlier attempt of this step already reverted ${(0,catalog/* someNames */.Xq)(revertedEarlier)} after the snapshot was taken: a table its down SQL made and filled is not in the snapshot either.`
             : '';
-        throw new errors/* RollbackKitError */.dp(`Snapshot ${snapshot.path} (${takenText(wayBack)}) is no way back for ${one ? 'table' : 'tables'} ${shown.join(', ')}${more}: ${why}. A down migration that drops ${it} would leave those rows nowhere.${earlier}`, earlier
+        throw new errors/* RollbackKitError */.dp(`Snapshot ${snapshot.path} (${takenText(wayBack)}) is no way back for ${one ? 'table' : 'tables'} ${shown}: ${why}. A down migration that drops ${it} would leave those rows nowhere.${earlier}`, earlier
             ? 'Take a fresh snapshot now with the snapshot-db action (it holds what that attempt wrote) and pass its path as snapshot-path in a new run: a re-run that passes this same snapshot is refused again. Or, if those rows may be lost, set require-snapshot: false to revert without a snapshot. Nothing was changed.'
             : 'Take a fresh snapshot now with the snapshot-db action and pass its path as snapshot-path; or, if those rows may be lost, set require-snapshot: false to revert without a snapshot. Nothing was changed.');
     }
@@ -22899,6 +22967,8 @@ function decoder(encoding) {
     const text = new TextDecoder(label);
     return (bytes) => text.decode(bytes);
 }
+/** The statements of a schema's ACL entry, read whole: one naming a schema or role that holds a newline runs over lines. */
+const ACL_PREFIXES = ['GRANT ', 'REVOKE ', 'SET SESSION AUTHORIZATION ', 'RESET SESSION AUTHORIZATION'];
 /**
  * Collects the `-- Name: …; Type: …; Schema: …` comments pg_dump writes before every object, and the
  * DROP statements of DROPPED_AS, read only between statements: the same text in a function body, a
@@ -22911,11 +22981,16 @@ function tocReader(into) {
     const reader = scriptFilter({
         unwrap: false,
         onStatement: {
-            startsWith: restore_discarded/* CREATE_TABLE_PREFIXES */.H8,
+            startsWith: [...restore_discarded/* CREATE_TABLE_PREFIXES */.H8, ...ACL_PREFIXES],
             read: (statement) => {
-                const shape = (0,restore_discarded/* parseCreateTable */.gn)(decode(statement).replace(/\r?\n$/, ''));
-                if (shape)
-                    into.tables.push(shape);
+                const text = decode(statement).replace(/\r?\n$/, '');
+                if (ACL_PREFIXES.some((p) => text.startsWith(p)))
+                    grants?.push(text);
+                else {
+                    const shape = (0,restore_discarded/* parseCreateTable */.gn)(text);
+                    if (shape)
+                        into.tables.push(shape);
+                }
             },
         },
         onCreateSchema: (statement) => {
@@ -22937,7 +23012,8 @@ function tocReader(into) {
             // Its statements come after the header's closing `--`; the next comment ends them (`\unrestrict` is psql's).
             if (grants && ascii.startsWith('--') && grants.length)
                 grants = undefined;
-            else if (grants && !ascii.startsWith('--') && !ascii.startsWith('\\') && ascii.trim())
+            // Statements it reads whole (onStatement) are not taken line by line: a name may hold a newline.
+            else if (grants && !ascii.startsWith('--') && !ascii.startsWith('\\') && ascii.trim() && !ACL_PREFIXES.some((p) => ascii.startsWith(p)))
                 grants.push(decode(raw).replace(/\r?\n$/, ''));
             if (!ascii.startsWith('-- Name: '))
                 return;
@@ -23320,7 +23396,7 @@ async function requireRestorePrivileges(session, plan, objects = [], schemas = [
     if (!notOwned.size && !noCreate.length && !superOnly.length && !noDatabase)
         return;
     const role = rows[0]?.me ?? noDatabase.me;
-    const named = (items) => (items.length > NAMED ? `${items.slice(0, NAMED).join(', ')} and ${items.length - NAMED} more` : items.join(', '));
+    const named = (items) => (0,catalog/* someNames */.Xq)(items, NAMED);
     const lacks = [
         ...[...notOwned].map(([owner, theirs]) => `the privileges of ${owner}, which owns ${named(theirs)}`),
         ...(superOnly.length ? [`superuser, which alone may create ${named(superOnly)}`] : []),
@@ -23421,7 +23497,7 @@ function foreignKeyStatements(plan) {
 /**
  * Privileges an in-place restore must not widen. pg_dump writes each object's GRANT and REVOKE
  * relative to a baseline: the built-in default ACL (acldefault) for what it creates, a schema's
- * initial ACL (pg_init_privs) where there is one, a fixed one for `public` (SCHEMA_BASELINE). Two things break that baseline in
+ * initial ACL (pg_init_privs) where there is one, a fixed one for `public` (schemaBaseline). Two things break that baseline in
  * a live database:
  *
  * - Objects the restore creates get the default privileges (ALTER DEFAULT PRIVILEGES) of the role
@@ -23517,36 +23593,39 @@ function putBackDefaultPrivileges() {
     return changeBlock(`SELECT * FROM (SELECT 0 AS step, * FROM (${before}) p UNION ALL SELECT 1, * FROM (${restored}) q) r ORDER BY step`);
 }
 /**
- * pg_dump's baseline for a schema's ACL. For `public` (pg_dump 15 on) a fixed one,
- * {owner=UC/owner,=U/owner} with the schema's actual owner: it ignores public's pg_init_privs, which
- * keep naming pg_database_owner after ALTER SCHEMA public OWNER, and writes no GRANT for a public at
- * that ACL. Taking pg_init_privs there would take USAGE and CREATE away from public's real owner.
+ * pg_dump's baseline for a schema's ACL, by the major version of the pg_dump that wrote the snapshot
+ * (`dumpMajor`). For `public` a fixed one with the schema's actual owner: from pg_dump 15 on
+ * {owner=UC/owner,=U/owner}; it ignores public's pg_init_privs, which keep naming pg_database_owner
+ * after ALTER SCHEMA public OWNER, and writes no GRANT for a public at that ACL. Taking pg_init_privs
+ * there would take USAGE and CREATE away from public's real owner. pg_dump 14 and older dump only
+ * servers as old, whose public is created {owner=UC/owner,=UC/owner}, and write nothing for a public
+ * at that ACL: read against 15's baseline, such a snapshot would take CREATE from PUBLIC.
  * Other schemas: their initial ACL (pg_init_privs) where they have one, else the built-in default.
  */
-const SCHEMA_BASELINE = `CASE WHEN n.nspname = 'public'
-            THEN ARRAY[makeaclitem(n.nspowner, n.nspowner, 'USAGE', false), makeaclitem(n.nspowner, n.nspowner, 'CREATE', false), makeaclitem(0, n.nspowner, 'USAGE', false)]
+const schemaBaseline = (dumpMajor) => `CASE WHEN n.nspname = 'public'
+            THEN ARRAY[makeaclitem(n.nspowner, n.nspowner, 'USAGE', false), makeaclitem(n.nspowner, n.nspowner, 'CREATE', false), makeaclitem(0, n.nspowner, 'USAGE', false)${dumpMajor < 15 ? ", makeaclitem(0, n.nspowner, 'CREATE', false)" : ''}]
             ELSE coalesce(p.initprivs, acldefault('n', n.nspowner)) END`;
 /**
  * Resets every schema named that exists (the snapshot's, which the restore keeps) to the ACL pg_dump
- * writes its grants relative to (SCHEMA_BASELINE). Grants made since the snapshot go (with CASCADE,
+ * writes its grants relative to (schemaBaseline of the snapshot's pg_dump, `dumpMajor`). Grants made since the snapshot go (with CASCADE,
  * those made by grantees of a grant option too); the snapshot's own grants then come from its script.
  * A schema already at its baseline is left as it is.
  */
-function resetSchemaPrivileges(schemas) {
+function resetSchemaPrivileges(schemas, dumpMajor) {
     if (!schemas.length)
         return '';
     // aclitem has no ordering, so "at its baseline" compares the arrays as sets (makeaclitem gives one
     // item per privilege; aclexplode splits both alike).
     const rows = `SELECT '' AS head, 'SCHEMA ' || quote_ident(b.nspname) AS target, ' CASCADE' AS tail, b.current AS revoke_acl, b.base AS grant_acl
-     FROM (${schemaAcls(schemas)}) b
+     FROM (${schemaAcls(schemas, dumpMajor)}) b
     WHERE EXISTS (SELECT e.grantor, e.grantee, e.privilege_type, e.is_grantable FROM aclexplode(b.current) e
                   EXCEPT SELECT e.grantor, e.grantee, e.privilege_type, e.is_grantable FROM aclexplode(b.base) e)
        OR EXISTS (SELECT e.grantor, e.grantee, e.privilege_type, e.is_grantable FROM aclexplode(b.base) e
                   EXCEPT SELECT e.grantor, e.grantee, e.privilege_type, e.is_grantable FROM aclexplode(b.current) e)`;
     return changeBlock(rows);
 }
-/** (nspname, nspowner, oid, current, base) of each schema named that exists: its ACL now, and its SCHEMA_BASELINE. */
-const schemaAcls = (schemas) => `SELECT n.nspname, n.nspowner, n.oid, coalesce(n.nspacl, acldefault('n', n.nspowner)) AS current, ${SCHEMA_BASELINE} AS base
+/** (nspname, nspowner, oid, current, base) of each schema named that exists: its ACL now, and its schemaBaseline. */
+const schemaAcls = (schemas, dumpMajor) => `SELECT n.nspname, n.nspowner, n.oid, coalesce(n.nspacl, acldefault('n', n.nspowner)) AS current, ${schemaBaseline(dumpMajor)} AS base
              FROM pg_catalog.pg_namespace n
              LEFT JOIN pg_catalog.pg_init_privs p ON p.classoid = 'pg_catalog.pg_namespace'::regclass AND p.objoid = n.oid AND p.objsubid = 0
             WHERE n.nspname = ANY (ARRAY[${schemas.map(catalog/* quoteLiteral */.ce).join(', ')}]::text[])`;
@@ -23602,9 +23681,11 @@ const describeEntry = (e) => `${e.privilege}${e.grantable ? ' WITH GRANT OPTION'
  * (`GRANT CREATE ON SCHEMA public TO intruder`) would outlive a restore that says it succeeded. So
  * each kept schema's ACL now is compared with the one the restore would give it (replayGrants);
  * a role that cannot make the difference go is refused, naming it. `grants` are the snapshot's
- * statements by schema, its name quoted where needed (SnapshotContents.schemaGrants).
+ * statements by schema, its name quoted where needed (SnapshotContents.schemaGrants); `dumpMajor`
+ * the major version of the pg_dump that wrote them (the manifest's pgDump.major), which the baseline
+ * they are relative to depends on: the same target resetSchemaPrivileges resets to.
  */
-async function requireSchemaPrivileges(session, schemas, grants) {
+async function requireSchemaPrivileges(session, schemas, grants, dumpMajor) {
     if (!schemas.length)
         return;
     const entries = (acl) => `coalesce((SELECT json_agg(json_build_object('grantor', ${GRANTEE('e.grantor')}, 'grantee', ${GRANTEE('e.grantee')}, 'privilege', e.privilege_type, 'grantable', e.is_grantable)) FROM aclexplode(${acl}) e), '[]')`;
@@ -23612,15 +23693,27 @@ async function requireSchemaPrivileges(session, schemas, grants) {
             pg_has_role(current_user, b.nspowner, 'USAGE') AS acts_as_owner,
             NOT o.rolsuper AND o.rolname <> 'pg_database_owner' AS grantable_owner,
             ${entries('b.current')} AS current, ${entries('b.base')} AS base
-       FROM (${schemaAcls(schemas)}) b JOIN pg_catalog.pg_roles o ON o.oid = b.nspowner
+       FROM (${schemaAcls(schemas, dumpMajor)}) b JOIN pg_catalog.pg_roles o ON o.oid = b.nspowner
       ORDER BY b.nspname`);
     const refused = [];
     for (const r of rows.filter((r) => !r.acts_as_owner)) {
-        const target = replayGrants(r.base, grants[r.quoted] ?? [], r.owner);
+        // pg_dump's table of contents writes a newline in a name as a space: two kept schemas may then
+        // share an entry, and whose statements are whose cannot be told.
+        const key = r.quoted.replace(/[\r\n]/g, ' ');
+        if (key !== r.quoted && rows.some((o) => o.quoted === key)) {
+            refused.push({
+                schema: r.quoted,
+                what: `the snapshot's list of contents writes the newline in its name as a space, so its privileges cannot be told from those of schema ${key}, and restore-db cannot tell whether the restore would give them back`,
+                fix: [],
+            });
+            continue;
+        }
+        const statements = grants[r.quoted] ?? grants[key] ?? [];
+        const target = replayGrants(r.base, statements, r.owner);
         // Its script's own grants run as they are; only a difference the role cannot undo is refused.
         const changeable = (e) => e.grantor === r.me;
         if (!target) {
-            refused.push({ schema: r.quoted, what: `the snapshot's privileges for it are written in a way restore-db does not read (${(grants[r.quoted] ?? []).join(' ')}), so it cannot tell whether the restore would give them back`, fix: [] });
+            refused.push({ schema: r.quoted, what: `the snapshot's privileges for it are written in a way restore-db does not read (${statements.join(' ')}), so it cannot tell whether the restore would give them back`, fix: [] });
             continue;
         }
         const stays = r.current.filter((e) => !target.some((t) => sameEntry(t, e)) && !changeable(e));
@@ -23840,7 +23933,7 @@ async function restoreOrPreview(req, log, dryRun) {
             // Before anything is locked or kept: a role that may not drop what the plan and the snapshot's script drop would fail only at the first DROP.
             await requireRestorePrivileges(s, plan, req.clean ? contents.objects : [], contents.schemas);
             // The schemas resetSchemaPrivileges resets: a difference the role could not undo would outlive the restore.
-            await requireSchemaPrivileges(s, manifest.filter.schemas, contents.schemaGrants);
+            await requireSchemaPrivileges(s, manifest.filter.schemas, contents.schemaGrants, manifest.pgDump.major);
             return { serverMajor, pgRestore, contents, plan, extra, notMemberOf, defaults, source };
         }, planningGone);
         if (contents.largeObjects && manifest.format === 'plain') {
@@ -24085,7 +24178,7 @@ const ROW_SECURITY_PREFIX = 'rollback-kit: row-level security hides rows of tabl
  * others as `\x1b`), for a message rollback-kit raises that quotes names: psql prints a message as
  * it is, and its stderr is read line by line (psqlError), so a name holding a newline would end the
  * message there, and one holding "\nCONTEXT:  " could not be told from psql's own fields. One line,
- * it is read whole. (chr(92), a backslash, whatever standard_conforming_strings the script left.)
+ * it is read whole. Every RAISE rollback-kit writes that quotes a name goes through this. (chr(92), a backslash, whatever standard_conforming_strings the script left.)
  */
 function visibleText(expr) {
     const escape = "chr(92) || CASE ascii(c) WHEN 10 THEN 'n' WHEN 13 THEN 'r' WHEN 9 THEN 't' ELSE 'x' || lpad(to_hex(ascii(c)), 2, '0') END";
@@ -24160,7 +24253,7 @@ function rowCheckStatement(manifest, serverMajor) {
         // Counts that disagree with the manifest are not taken at their word: the table is counted.
         '    IF n IS DISTINCT FROM r.rows THEN',
         // A count the policies cut could match the manifest while the table holds other rows.
-        `      IF row_security_active(rel) THEN RAISE EXCEPTION '${ROW_SECURITY_PREFIX}%', rel; END IF;`,
+        `      IF row_security_active(rel) THEN RAISE EXCEPTION '${ROW_SECURITY_PREFIX}%', ${visibleText('rel::text')}; END IF;`,
         `      PERFORM set_config('max_parallel_workers_per_gather', CASE WHEN pg_relation_size(rel) >= ${PARALLEL_COUNT_BYTES} THEN workers ELSE '0' END, true);`,
         `      EXECUTE format('SELECT count(*) FROM ${only}%s', rel) INTO n;`,
         '    END IF;',
@@ -24426,7 +24519,7 @@ async function applySnapshot(a, processes, log) {
             ...(req.inTransaction?.first ?? []),
             // Before anything is created: the snapshot's grants and revokes assume pg_dump's baseline (restore-privileges.ts).
             setAsideDefaultPrivileges('before'),
-            resetSchemaPrivileges(a.manifest.filter.schemas),
+            resetSchemaPrivileges(a.manifest.filter.schemas, a.manifest.pgDump.major),
             ...(req.clean ? dropStatements(a.plan) : []),
         ],
         source: a.pgRestore ? processes.archiveOut : (0,external_node_fs_.createReadStream)(a.snapshot),
@@ -25029,11 +25122,28 @@ async function unlockRollback(session) {
     await (0,lock/* releaseMigrationLock */.Dv)(session, ROLLBACK_LOCK_KEY);
     await (0,bounded_wait/* within */.ux)((0,db_session/* closeSession */.Vu)(session), LOCK_CLOSE_MS, undefined);
 }
+const SNAPSHOT_FIELDS = ['path', 'sha256', 'artifact', 'runUrl', 'deletedWithJob'];
+/** The row's first_snapshot column (migrations/ledger.ts LedgerRow.firstSnapshot): `key=value` elements, so a field added later is read by name. */
+function firstSnapshotColumn(snap) {
+    return SNAPSHOT_FIELDS.flatMap((k) => (snap[k] ? [`${k}=${snap[k]}`] : []));
+}
+/** The first snapshot a row recorded, or undefined (no column, an empty one, or no path in it). */
+function firstSnapshotOf(row) {
+    const fields = new Map((row?.firstSnapshot ?? []).map((e) => [e.slice(0, Math.max(0, e.indexOf('='))), e.slice(e.indexOf('=') + 1)]));
+    const path = fields.get('path');
+    if (!path)
+        return undefined;
+    const snap = { path };
+    for (const k of SNAPSHOT_FIELDS)
+        if (k !== 'path' && fields.get(k))
+            snap[k] = fields.get(k);
+    return snap;
+}
 /** The plan an earlier run for this incident wrote down and did not finish, which this run finishes. */
 function unfinishedPlan(row) {
     if (!row || row.method !== DOWN_MIGRATIONS || (0,migrations_ledger/* isClosed */.Lx)(row) || row.planned.length === 0)
         return undefined;
-    return { planned: row.planned, kept: row.kept ?? [], applied: row.applied ?? [], keepVersion: row.keepVersion };
+    return { planned: row.planned, kept: row.kept ?? [], applied: row.applied ?? [], keepVersion: row.keepVersion, earlierRun: { snapshot: firstSnapshotOf(row) } };
 }
 /**
  * A fresh plan as the dry run found it: `plan` the versions it reverts (newest first),
@@ -25705,6 +25815,8 @@ async function rollbackPhases(request, deps, log, heartbeat) {
     // Stopped: nothing more is asked of the platforms or of production; the report says where it stands.
     const stoppedBy = request.signal?.aborted ? (0,stop_signals/* stopName */.ws)(request.signal) : undefined;
     if (stoppedBy)
+        record.stoppedBy = stoppedBy;
+    if (stoppedBy)
         timeline.skip('environment', `the run was stopped (${stoppedBy})`);
     else
         await environmentPhase(request, inScope, record, timeline, finished, log);
@@ -26241,8 +26353,13 @@ async function whatIsLeft(session, request, record, plannedHere, legacy, log) {
     // written it since this one planned): a later run only reverts what is left of it.
     const plan = unfinishedPlan(row) ?? plannedHere;
     const dry = await (0,revert/* revertMigrations */.a)(revertOptions(request, finishChoice(record.incidentKey, plan), { dryRun: true }), log);
-    if (dry.status !== 'nothing-to-do')
+    if (dry.status !== 'nothing-to-do') {
+        // This run's snapshot will hold the database after the earlier run's reverts: the reports name
+        // the first run's too, which alone holds it as it was before the rollback.
+        if (plan.earlierRun)
+            record.firstSnapshot = { ...plan.earlierRun.snapshot, revertedBefore: revertedOfPlan(plan.planned, dry.plan) };
         return { plan };
+    }
     dbRecord.planned = plan.planned;
     dbRecord.reverted = revertedOfPlan(plan.planned, dry.plan);
     return { done: `none of the planned migrations (${plan.planned.join(', ')}) is applied any more: another run reverted them after this one planned` };
@@ -26282,7 +26399,20 @@ onRestoreSnapshot) {
     // Down migrations: whatIsLeft always finds a plan for them.
     const plan = left;
     dbRecord.planned = plan.planned;
-    const entry = (reverted, status) => ({ incidentKey: record.incidentKey, method: DOWN_MIGRATIONS, keepVersion: plan.keepVersion, planned: plan.planned, kept: plan.kept, applied: plan.applied, reverted, status });
+    // The first run's snapshot stays the row's through every later run (none where its row did not record it: a later one's is not it).
+    const mine = record.snapshot;
+    const first = plan.earlierRun ? plan.earlierRun.snapshot : { path: mine.path, sha256: mine.sha256, artifact: mine.artifact, runUrl: record.runUrl, ...(mine.deletedWithJob ? { deletedWithJob: 'yes' } : {}) };
+    const entry = (reverted, status) => ({
+        incidentKey: record.incidentKey,
+        method: DOWN_MIGRATIONS,
+        keepVersion: plan.keepVersion,
+        planned: plan.planned,
+        kept: plan.kept,
+        applied: plan.applied,
+        firstSnapshot: first ? firstSnapshotColumn(first) : [],
+        reverted,
+        status,
+    });
     // Written before the first statement runs, so that a run killed midway leaves its plan behind.
     await writeLedgerUnderLock(session, request.database, entry(dbRecord.reverted, 'started'), db.lockTimeoutSeconds, log);
     const lock = watchRollbackLock(session, request.signal);
@@ -26489,12 +26619,18 @@ function nextSteps(record) {
     const snap = record.snapshot;
     // A failed database phase's step already says where the snapshot is kept, and what it is for.
     const told = record.failedPhase === 'database' && record.database?.error !== undefined;
-    if (snap?.artifact && !told)
-        steps.push(`Keep the snapshot taken before the rollback (artifact ${snap.artifact}, ${snap.path}) until the incident is closed.`);
-    else if (snap?.deletedWithJob) {
-        steps.push(`The snapshot taken before the rollback (${snap.path}) is on this runner only, in RUNNER_TEMP, which GitHub deletes when this job ends, and it was not uploaded: upload it (actions/upload-artifact with if: always()) or copy it elsewhere in a later step of this job, and keep it until the incident is closed.`);
+    // A re-run's own snapshot came after the earlier run's reverts: the step names both, and which is which.
+    const first = record.firstSnapshot;
+    if (first && snap && !told)
+        steps.push(bothSnapshots(first, snap));
+    if (snap?.artifact && !told) {
+        if (!first)
+            steps.push(`Keep the snapshot taken before the rollback (artifact ${snap.artifact}, ${snap.path}) until the incident is closed.`);
     }
-    else if (snap && !told)
+    else if (snap?.deletedWithJob) {
+        steps.push(`${first ? "This run's snapshot" : 'The snapshot taken before the rollback'} (${snap.path}) is on this runner only, in RUNNER_TEMP, which GitHub deletes when this job ends, and it was not uploaded: upload it (actions/upload-artifact with if: always()) or copy it elsewhere in a later step of this job, and keep it until the incident is closed.`);
+    }
+    else if (snap && !told && !first)
         steps.push(`Keep the snapshot taken before the rollback (${snap.path}) until the incident is closed.`);
     return steps;
 }
@@ -26559,6 +26695,8 @@ function databaseFailedStep(record, db) {
         // A cancelled CONCURRENTLY index statement may leave an index to drop first: its error names the DROP.
         const first = db.error?.includes('DROP INDEX CONCURRENTLY') ? 'do what the error says, then ' : '';
         out.push(`The run was stopped, not failed: ${first}${again} when it can run to its end: ${finishes}.`);
+        if (snap && record.firstSnapshot)
+            out.push(bothSnapshots(record.firstSnapshot, snap));
         return out.join(' ');
     }
     out.push(snap ? `The verified snapshot taken before this run changed it is ${snapshotPlace(record, snap)}.` : 'This run took no snapshot, since it stopped before changing anything.');
@@ -26567,7 +26705,30 @@ function databaseFailedStep(record, db) {
         out.push(`If the fix is to a migration's down SQL, push it first, then ${newRunWithFix(record, db, left)}: Re-run jobs checks out the same commit, so it would run the old SQL again.`);
     if (snap)
         out.push(`Or, to put the database back as it was before this run, restore that snapshot: ${restoreStep(snap)}.`);
+    if (snap && record.firstSnapshot)
+        out.push(bothSnapshots(record.firstSnapshot, snap, { restore: true }));
     return out.join(' ');
+}
+/**
+ * A re-run's words on its two snapshots: the incident's first run's (its ledger row says where),
+ * the only one that holds the database as it was before the rollback began, and this run's, taken
+ * after the earlier run's reverts. `restore`: with the step that restores the first.
+ */
+function bothSnapshots(first, snap, { restore = false } = {}) {
+    const before = first.revertedBefore;
+    const mine = `This run's snapshot (${snap.artifact ? `artifact ${snap.artifact}, ` : ''}${snap.path}) was taken after the earlier run ${before.length ? `reverted ${before.join(', ')}` : 'for this incident, which reverted none of the plan'}: it holds the database as this run found it.`;
+    if (!first.path) {
+        return `The snapshot the first run for this incident took before the rollback began is not recorded in rollback_kit.rollbacks (its row was written by an earlier version of rollback-kit, or into a table without the first_snapshot column): find it in that run's output and keep it until the incident is closed, since it alone holds the database as it was before the rollback. ${mine}`;
+    }
+    const sha = first.sha256 ? `, sha256 ${first.sha256}` : '';
+    const runId = first.runUrl?.match(/\/actions\/runs\/(\d+)/)?.[1];
+    const place = first.artifact
+        ? `artifact ${first.artifact} of workflow run ${first.runUrl ?? '(unknown)'} (download it with "gh run download ${runId ?? '<run-id>'} -n ${first.artifact}"; it holds ${(0,external_node_path_.basename)(first.path)}${sha})`
+        : first.deletedWithJob
+            ? `${first.path}${sha}, on that job's runner only: it was not uploaded, so it is gone with that job unless a step of it uploaded or copied it`
+            : `${first.path}${sha}`;
+    const back = restore ? ` To put the database back as it was before the rollback began, restore that one: ${restoreStep({ path: first.path, artifact: first.artifact })}.` : '';
+    return `The snapshot taken before this incident's rollback began, by its first run, is ${place}: it alone holds the database as it was before the rollback; keep it until the incident is closed.${back} ${mine}`;
 }
 /** How to run the rollback again so that it is the same incident (the key names it: see incidentKey). */
 function runAgain(record) {
@@ -32529,8 +32690,14 @@ function resolution(record) {
     for (const c of record.components) {
         out.push(`- **${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .inlineText */ .ln)(c.name)}** (${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .inlineText */ .ln)(c.provider)}): ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .inlineText */ .ln)(c.status)}${c.error ? ` — ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .inlineText */ .ln)(c.error)}` : ''}\n  - from: ${(0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .deploymentMarkdown */ .ze)(c.from)}\n  - to: ${(0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .deploymentMarkdown */ .ze)(c.to)}`);
     }
+    const first = record.firstSnapshot;
+    if (first && record.snapshot) {
+        out.push(first.path
+            ? `**Snapshot before the rollback began** (this incident's first run): ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .codeSpan */ .SS)(first.path)}${first.artifact ? `, artifact ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .codeSpan */ .SS)(first.artifact)}` : ''}${first.runUrl ? ` of ${first.runUrl}` : ''}${first.sha256 ? `, sha256 ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .codeSpan */ .SS)(first.sha256)}` : ''}.`
+            : "**Snapshot before the rollback began** (this incident's first run): not recorded in rollback_kit.rollbacks; see that run's output.");
+    }
     if (record.snapshot)
-        out.push(`**Snapshot before the database changed**: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .codeSpan */ .SS)(record.snapshot.path)}, sha256 ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .codeSpan */ .SS)(record.snapshot.sha256)}, ${record.snapshot.sizeBytes} bytes.`);
+        out.push(`**Snapshot ${first ? "by this run, after the earlier run's reverts" : 'before the database changed'}**: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .codeSpan */ .SS)(record.snapshot.path)}, sha256 ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .codeSpan */ .SS)(record.snapshot.sha256)}, ${record.snapshot.sizeBytes} bytes.`);
     if (record.database) {
         const db = record.database;
         out.push(db.reverted.length
@@ -32566,7 +32733,7 @@ function incidentBody(record, stoppedBy) {
     const summary = [
         `rollback-kit rolled ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .inlineText */ .ln)(record.environment)} back because: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .inlineText */ .ln)(record.reason)}.`,
         moved.length ? `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .inlineText */ .ln)(moved.join('; '))}.` : '',
-        `Outcome: ${(0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .stoppedBeforeChecks */ .mY)(record, stoppedBy) ? '⚠️' : _rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .STATUS_EMOJI */ .cu[record.status]} ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .statusLine */ .Bs)(record, stoppedBy))}.`,
+        `Outcome: ${(0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .statusEmoji */ .H0)(record, stoppedBy)} ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .statusLine */ .Bs)(record, stoppedBy))}.`,
     ]
         .filter(Boolean)
         .join(' ');
@@ -32618,7 +32785,7 @@ function incidentBody(record, stoppedBy) {
 function incidentComment(record) {
     const failing = record.status === 'failed' || record.status === 'unverified';
     const lines = [
-        `**${_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .STATUS_EMOJI */ .cu[record.status]} Rollback run ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .timeText */ .Tc)(record.startedAt, true))}**: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .statusLine */ .Bs)(record))}.`,
+        `**${(0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .statusEmoji */ .H0)(record)} Rollback run ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .timeText */ .Tc)(record.startedAt, true))}**: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .statusLine */ .Bs)(record))}.`,
         '',
         ...(failing ? [...(0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .whyFailed */ .KE)(record).map((w) => `- ${w}`), ''] : []),
         ...record.components.map((c) => `- ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .inlineText */ .ln)(c.name)}: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .inlineText */ .ln)(c.status)}${c.to ? ` (on ${(0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .deploymentMarkdown */ .ze)({ ...c.to, createdAt: undefined })})` : ''}`),
@@ -33321,7 +33488,7 @@ function updateMessage(update, record) {
     ], links(record));
 }
 function endMessage(record) {
-    const title = `${rollback_summary/* STATUS_EMOJI */.cu[record.status]} ${(0,rollback_summary/* statusLine */.Bs)(record)}`;
+    const title = `${(0,rollback_summary/* statusEmoji */.H0)(record)} ${(0,rollback_summary/* statusLine */.Bs)(record)}`;
     const steps = record.nextSteps.map((s, i) => `${i + 1}. ${line(s)}`).join('\n');
     const failed = failedRows(record);
     const shown = new Set(failed.map((e) => e.detail));
@@ -33559,7 +33726,6 @@ function tellingDeps(opts, log) {
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
   Dh: () => (/* binding */ NOTHING_CHANGED),
-  cu: () => (/* binding */ STATUS_EMOJI),
   $e: () => (/* binding */ budgetText),
   Ec: () => (/* binding */ changedEnv),
   Et: () => (/* binding */ checksTable),
@@ -33570,8 +33736,8 @@ __nccwpck_require__.d(__webpack_exports__, {
   D6: () => (/* binding */ moveLabels),
   qj: () => (/* binding */ overBudget),
   sy: () => (/* binding */ rollbackSummaryMarkdown),
+  H0: () => (/* binding */ statusEmoji),
   Bs: () => (/* binding */ statusLine),
-  mY: () => (/* binding */ stoppedBeforeChecks),
   Tc: () => (/* binding */ timeText),
   IW: () => (/* binding */ totalText),
   nt: () => (/* binding */ verdictText),
@@ -33579,7 +33745,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   KE: () => (/* binding */ whyFailed)
 });
 
-// UNUSED EXPORTS: ERROR_HINT_MAX, componentsTable, ganttChart, mermaidName, notVerifiedText, stateNow, whereNow
+// UNUSED EXPORTS: ERROR_HINT_MAX, STATUS_EMOJI, componentsTable, ganttChart, mermaidName, notVerifiedText, stateNow, stoppedBeforeChecks, whereNow
 
 // EXTERNAL MODULE: ./.build/core/secrets.js
 var secrets = __nccwpck_require__(79205);
@@ -33758,12 +33924,12 @@ function rolledBackBeside(record) {
     const list = names.length === 1 ? names[0] : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
     return ` ${list} ${done.length === 1 ? 'was' : 'were'} rolled back all the same.`;
 }
-/** The outcome in plain words, as the heading of every report and message. */
 /** Rolled back, and stopped (`stoppedBy`) before its smoke checks ran (the stop skips verify): nobody has verified it. */
-function stoppedBeforeChecks(record, stoppedBy) {
+function stoppedBeforeChecks(record, stoppedBy = record.stoppedBy) {
     return Boolean(stoppedBy) && record.status === 'rolled-back' && !record.timeline.some((e) => e.phase === 'verify' && e.status !== 'skipped');
 }
-function statusLine(record, stoppedBy) {
+/** The outcome in plain words, as the heading of every report and message. */
+function statusLine(record, stoppedBy = record.stoppedBy) {
     const env = record.environment || 'production';
     switch (record.status) {
         case 'rolled-back':
@@ -33803,6 +33969,10 @@ const STATUS_EMOJI = {
     'nothing-to-do': '✅',
     'dry-run': '📝',
 };
+/** The outcome's mark beside statusLine: a rollback stopped before its checks is not a ✅. */
+function statusEmoji(record, stoppedBy = record.stoppedBy) {
+    return stoppedBeforeChecks(record, stoppedBy) ? '⚠️' : STATUS_EMOJI[record.status];
+}
 /** "web dpl_2 (abc1234), database before 20240102" — where each part ended. Plain text (callers escape). */
 function whereNow(record) {
     const parts = record.components.map((c) => `${c.name} ${deploymentLabel(c.to ?? c.from) ?? c.status}`);
@@ -34065,10 +34235,20 @@ function timelineSection(record) {
 }
 function databaseSection(record) {
     const out = [];
+    // A re-run's own snapshot holds the database after the earlier run's reverts: the first run's,
+    // from the incident's ledger row, is the one that holds it as it was before the rollback.
+    const first = record.firstSnapshot;
+    if (first && record.snapshot) {
+        const rows = first.path
+            ? [['Path', (0,markdown/* codeSpan */.SS)(first.path)], ['Artifact', first.artifact ? (0,markdown/* codeSpan */.SS)(first.artifact) : 'not uploaded'], ...(first.runUrl ? [['Workflow run', first.runUrl]] : []), ...(first.sha256 ? [['sha256', (0,markdown/* codeSpan */.SS)(first.sha256)]] : [])]
+            : [['Path', 'not recorded in rollback_kit.rollbacks (a row an earlier version wrote, or a table without the first_snapshot column): see the first run\'s output']];
+        out.push("### Snapshot taken before the rollback began (this incident's first run)", (0,markdown/* table */.tp)(['', ''], rows));
+    }
     if (record.snapshot) {
         const s = record.snapshot;
         const kept = s.artifact ? (0,markdown/* codeSpan */.SS)(s.artifact) : s.deletedWithJob ? 'not uploaded: on this runner only, **deleted when this job ends**' : 'not uploaded';
-        out.push('### Snapshot taken before the database changed', (0,markdown/* table */.tp)(['', ''], [['Path', (0,markdown/* codeSpan */.SS)(s.path)], ['Artifact', kept], ['sha256', (0,markdown/* codeSpan */.SS)(s.sha256)], ['Size', (0,markdown/* formatBytes */.z3)(s.sizeBytes)]]));
+        const heading = first ? `### Snapshot taken by this run, after the earlier run ${first.revertedBefore.length ? `reverted ${first.revertedBefore.map((m) => (0,markdown/* codeSpan */.SS)(m)).join(', ')}` : 'reverted none of the plan'}` : '### Snapshot taken before the database changed';
+        out.push(heading, (0,markdown/* table */.tp)(['', ''], [['Path', (0,markdown/* codeSpan */.SS)(s.path)], ['Artifact', kept], ['sha256', (0,markdown/* codeSpan */.SS)(s.sha256)], ['Size', (0,markdown/* formatBytes */.z3)(s.sizeBytes)]]));
     }
     const db = record.database;
     // A dry run's migrations are in the plan; there is nothing reverted to show.
@@ -34166,7 +34346,7 @@ function whyFailed(record) {
 /** With `log`, the record is redacted before anything is escaped (see redactDeep). */
 function rollbackSummaryMarkdown(input, log) {
     const record = log ? (0,secrets/* redactDeep */.KL)(input, log.redact) : input;
-    const heading = `## ${STATUS_EMOJI[record.status]} ${(0,markdown/* inlineText */.ln)(statusLine(record))}`;
+    const heading = `## ${statusEmoji(record)} ${(0,markdown/* inlineText */.ln)(statusLine(record))}`;
     const facts = [
         `Reason: ${(0,markdown/* inlineText */.ln)(record.reason)}`,
         `severity ${(0,markdown/* inlineText */.ln)(record.severity)}`,

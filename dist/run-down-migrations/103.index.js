@@ -403,19 +403,32 @@ const TOOL_PREFIX = /^(pg_dump|pg_restore|psql):\s*/;
  * The line of a pg_dump / pg_restore / psql stderr worth showing: the first that reports an error,
  * else the first at all, without the tool's `name: error:` prefix, followed by the server's own
  * reason and hint that the tool printed after it ("detail: Error message from server: FATAL: …",
- * "HINT: …"): "PQgetCopyData() failed" alone does not say the connection was terminated.
+ * "HINT: …"): "PQgetCopyData() failed" alone does not say the connection was terminated. libpq's
+ * own hint after a failed connection (a line of its own, indented with a tab) is said in brackets,
+ * and a failure at another host (one line each) is left out: the first says what went wrong.
  * Empty when stderr is.
  */
 function toolErrorLine(stderr) {
-    const lines = stderr.split('\n').map((l) => l.trim().replace(/\s+/g, ' ')).filter(Boolean);
+    const raw = stderr.split('\n').filter((l) => l.trim());
+    const lines = raw.map((l) => l.trim().replace(/\s+/g, ' '));
     const at = Math.max(0, lines.findIndex((l) => /error|fatal|could not/i.test(l)));
     let main = (lines[at] ?? '').replace(TOOL_PREFIX, '').replace(/^error:\s*/, '');
     const reasons = [];
+    let hint = '';
     // A server message quoting a name that holds a newline runs over lines without the tool's prefix:
     // they are its message up to the next field, joined by `\n` written out so the line stays one.
     let inMain = true;
-    for (const line of lines.slice(at + 1)) {
-        if (inMain && !TOOL_PREFIX.test(line) && !/^(?:[A-Z]+(?: \d+)?|Command was|Query was):/.test(line)) {
+    for (const [i, line] of lines.entries()) {
+        if (i <= at)
+            continue;
+        if (raw[i].startsWith('\t')) {
+            if (inMain && !hint)
+                hint = line;
+            continue;
+        }
+        if (/^connection to server /.test(line))
+            inMain = false;
+        else if (inMain && !TOOL_PREFIX.test(line) && !/^(?:[A-Z]+(?: \d+)?|Command was|Query was):/.test(line)) {
             main += `\\n${line}`;
             continue;
         }
@@ -427,6 +440,8 @@ function toolErrorLine(stderr) {
         if (reason && !main.includes(reason) && !reasons.includes(reason))
             reasons.push(reason.replace(/^hint: /, 'HINT: '));
     }
+    if (hint)
+        main = `${main.replace(/\.+$/, '')} (${hint[0].toLowerCase()}${hint.slice(1)})`;
     return [main, ...reasons].map((part) => part.replace(/\.+$/, '')).join('; ');
 }
 

@@ -400,6 +400,12 @@ function kmpScan(text, from, to, form, fail, q, spans) {
     return q;
 }
 /**
+ * How many characters of a piece a full-width base64 line must end with for wrappedLines to hide
+ * them: 3 characters (18 bits) of a wrapped secret may show at a line break, and a random line
+ * ends so by chance once in 64^4 (about 17 million) per piece.
+ */
+const WRAP_MATCH = 4;
+/**
  * A line as PEM (64 columns) or MIME and `base64` (76) wrap base64: only its characters, not only
  * hex digits (a SHA-256 printed alone is 64 of those).
  */
@@ -477,10 +483,14 @@ class SecretSet {
      * form a tool wrapped over lines is in no one line whole. Each piece's match is followed through
      * the line breaks between base64 characters (a KMP automaton per piece, its state kept from line
      * to line: linear in the text). A line's part of a whole match is hidden, and so is the line's
-     * tail where it begins a piece, before the next line is seen: 8 characters or more (as many bits
-     * as the shortest piece registered), or fewer at the end of a full 64- or 76-column base64 line,
-     * where a wrapped secret breaks; such a line's last few characters are then hidden by chance
-     * now and then (one in 64 per piece), a cost in a base64 dump nobody reads by eye.
+     * tail where it begins a piece, before the next line is seen: MIN_BASE64_CORE characters or more
+     * (as many bits as the shortest piece registered), or WRAP_MATCH or more at the end of a full 64-
+     * or 76-column base64 line, where a wrapped secret breaks. So where a wrap falls inside a piece,
+     * at most WRAP_MATCH - 1 of its characters show at the end of the line before it (the rest, on
+     * the next lines, is hidden as the match goes on), besides the one or two at each end of the
+     * encoded secret that mix with neighbouring bytes and are in no piece. A full-width line's tail
+     * is hidden by chance about once in 64^WRAP_MATCH lines per piece (60 pieces: a few lines in a
+     * million), not once in 64: printed certificates and base64 output stay readable.
      */
     wrappedLines() {
         const carried = new Map();
@@ -520,7 +530,7 @@ class SecretSet {
                 }
                 q = kmpScan(line, from, end, form, fail, q, spans);
                 carried.set(form, q);
-                if (q > 0 && (q >= MIN_BASE64_CORE || fullWidth))
+                if (q >= (fullWidth ? WRAP_MATCH : MIN_BASE64_CORE))
                     spans.push([end - Math.min(q, end), end]);
             }
             return hideSpans(line, spans);
@@ -985,6 +995,8 @@ const INNER_HEADER = /^([A-Za-z0-9_.-]+)(:)(.+)$/;
  */
 const OPTION_VALUE = /(?<![A-Za-z0-9_-])(--(?!no-)[A-Za-z0-9][A-Za-z0-9_-]*|-[A-Za-z][A-Za-z0-9_-]+)([ \t]+)(?:'([^'\r\n]*)'|"([^"\r\n]*)"|([^\s"'`<>|&;()-][^\s"'`<>|&;()]*))/g;
 const OPTION_SECRET = /(?:passw(?:or)?d|(?:^|-)pass|(?:store|key)pass|pwd|secret|token|passphrase|api[-_]?key|access[-_]?key|private[-_]?key|credentials?|auth)$/i;
+/** The quote a value read by an option's pattern was written in (its single, double or bare group), to keep around ***. */
+const quoteOf = (single, double) => (single !== undefined ? "'" : double !== undefined ? '"' : '');
 function hideOptionValues(text) {
     return text.replace(OPTION_VALUE, (m, name, space, single, double, bare, at) => {
         const value = single ?? double ?? bare ?? '';
@@ -994,7 +1006,7 @@ function hideOptionValues(text) {
         };
         if (!OPTION_SECRET.test(name) || !namedSecret(name, value, form))
             return m;
-        const quote = single !== undefined ? "'" : double !== undefined ? '"' : '';
+        const quote = quoteOf(single, double);
         return `${name}${space}${quote}${HIDDEN}${quote}`;
     });
 }
@@ -1049,7 +1061,7 @@ function hideClientPasswords(text) {
             const inside = k < commands.length && commands[k][0] <= at;
             if (!inside || !hideable(single ?? double ?? bare ?? ''))
                 return m;
-            const quote = single !== undefined ? "'" : double !== undefined ? '"' : '';
+            const quote = quoteOf(single, double);
             return `${flag}${quote}${HIDDEN}${quote}`;
         });
     }
@@ -1077,7 +1089,7 @@ function hideSshpass(text) {
                 break;
             const [whole, flag, space, single, double, bare] = o;
             if (flag === '-p' && hideable(single ?? double ?? bare ?? '')) {
-                const quote = single !== undefined ? "'" : double !== undefined ? '"' : '';
+                const quote = quoteOf(single, double);
                 const value = i + whole.indexOf(flag) + flag.length + space.length;
                 out += `${text.slice(done, value)}${quote}${HIDDEN}${quote}`;
                 done = i + whole.length;
@@ -1101,7 +1113,7 @@ function hideConfigValues(text) {
         const form = () => ({ nameQuoted: false, valueQuoted: bare === undefined, spaced: true, colon: false, wordsFollow: false });
         if (!namedSecret(name, value, form))
             return m;
-        const quote = single !== undefined ? "'" : double !== undefined ? '"' : '';
+        const quote = quoteOf(single, double);
         return `${head}${setting}${space}${quote}${HIDDEN}${quote}`;
     });
 }
@@ -1175,13 +1187,18 @@ function hideXmlValues(text) {
  * (`token`, `password_hash`, `api_secret`), or where the column is a `key` or `value` of a table
  * whose name says so (`api_keys`, `secrets`); `('theme', 'dark')` into `settings (key, value)`
  * stays. `INSERT … SELECT 'ci', '…'` too: the SELECT list's values go into the columns as a row's
- * do (and on after each `UNION [ALL] SELECT`); its FROM, WHERE and the rest are read past, not
- * judged. An INSERT without a column list is judged by its table alone (secretRow). A literal is
+ * do (and on after each `UNION [ALL] SELECT`, `INTERSECT SELECT`, `EXCEPT SELECT`); every string
+ * of its FROM is judged as the secret column's (a derived table, `FROM (SELECT '…' AS k) t`, may
+ * be what the list writes), and its WHERE and the rest are read past, not judged. A source in any other form (`(SELECT …)` in
+ * brackets, `WITH … SELECT`, `SELECT DISTINCT ON (…)`, `UNION (SELECT …)`) has every string
+ * literal from there to the statement's `;` hidden, at any depth, when a column it writes says
+ * secret: which literal reaches which column is no longer plain, and a name hidden costs less than
+ * a key shown (an INSERT into other tables stays as written). An INSERT without a column list is judged by its table alone (secretRow). A literal is
  * quoted (`'…'`, `E'…'`) or dollar-quoted (`$$…$$`, `$tag$…$tag$`). Each statement is read once
  * from its head to the end of its rows, and the search goes on after them: a literal's quotes,
  * `''` inside, and brackets (`crypt('…', gen_salt('bf'))`) are followed, nothing more.
  */
-const SQL_WRITE = /(?<![A-Za-z0-9_])(?:insert\s+into\s+([A-Za-z0-9_."]+)(?:\s*\(([^()]*)\)\s*|\s+)(values\s*|select(?![A-Za-z0-9_])\s*)|update\s+([A-Za-z0-9_."]+)\s+set\s+)/gi;
+const SQL_WRITE = /(?<![A-Za-z0-9_])(?:insert\s+into\s+([A-Za-z0-9_."]+)(?:\s*\((?!\s*(?:select|with|values)(?![A-Za-z0-9_]))([^()]*)\)\s*|\s+)(values\s*|select(?![A-Za-z0-9_])\s*|(?=\((?:\s*\()*\s*(?:select|with|values)(?![A-Za-z0-9_])|with(?![A-Za-z0-9_])))|update\s+([A-Za-z0-9_."]+)\s+set\s+)/gi;
 const SQL_IDENTIFIER = /^\s*"?([A-Za-z0-9_]+)"?\s*$/;
 const SQL_ASSIGNMENT = /\s*"?([A-Za-z0-9_]+)"?\s*=/y;
 /** A table's own name (the last of `schema.table`) and its singular, and whether its name says it holds secrets. */
@@ -1231,10 +1248,10 @@ const DOLLAR_TAG = /\$(?:[A-Za-z_][A-Za-z0-9_]*)?\$/y;
  * A literal opened at `open` and cut short (a log line's end): hidden from `start` to the end of
  * its line, as far as it can be seen. Returns where the value's reading stops.
  */
-function unclosed(text, open, start, depth, literal) {
+function unclosed(text, open, start, reported, literal) {
     const eol = text.indexOf('\n', open);
     const stop = eol < 0 ? text.length : eol;
-    if (depth <= 1)
+    if (reported)
         literal(start, stop);
     return stop;
 }
@@ -1244,8 +1261,10 @@ function unclosed(text, open, start, depth, literal) {
  * argument of the function around it (`crypt('…', gen_salt('bf'))`: not `'bf'`, deeper in); returns
  * where it stopped (the `,` or `)`, the end of the text, or the end of the line of an unclosed literal).
  */
-function readSqlValue(text, at, literal, stopAtWord) {
+function readSqlValue(text, at, literal, stopAtWord, anyDepth = false) {
     let depth = 0;
+    // Literals nested deeper than a function's arguments count too (statementLiterals).
+    const reported = () => depth <= 1 || anyDepth;
     let i = at;
     while (i < text.length) {
         const c = text[i];
@@ -1256,8 +1275,8 @@ function readSqlValue(text, at, literal, stopAtWord) {
         if (tag !== undefined) {
             const close = text.indexOf(tag, i + tag.length);
             if (close < 0)
-                return unclosed(text, i, i + tag.length, depth, literal);
-            if (depth <= 1)
+                return unclosed(text, i, i + tag.length, reported(), literal);
+            if (reported())
                 literal(i + tag.length, close);
             i = close + tag.length;
             continue;
@@ -1269,12 +1288,12 @@ function readSqlValue(text, at, literal, stopAtWord) {
             for (;;) {
                 const q = escapes ? closingQuote(text, j) : text.indexOf("'", j);
                 if (q < 0)
-                    return unclosed(text, i, i + 1, depth, literal);
+                    return unclosed(text, i, i + 1, reported(), literal);
                 if (text[q + 1] === "'") {
                     j = q + 2;
                     continue;
                 }
-                if (depth <= 1)
+                if (reported())
                     literal(i + 1, q);
                 i = q + 1;
                 break;
@@ -1307,8 +1326,26 @@ const SET_LIST_END = /\s(?:where|returning|from)(?![A-Za-z0-9_])/iy;
 /** A SELECT list ends at its first clause's keyword (or a UNION's); tried as SET_LIST_END is. */
 const SELECT_LIST_END = /\s(?:from|where|group|having|window|order|limit|offset|fetch|for|union|intersect|except|returning|on)(?![A-Za-z0-9_])/iy;
 /** Where the rest of a SELECT stops being read past: a UNION that may bring another SELECT list. */
-const UNION_AT = /\sunion(?![A-Za-z0-9_])/iy;
-const UNION_SELECT = /\s+union(?:\s+all|\s+distinct)?\s+select(?![A-Za-z0-9_])\s*/iy;
+const UNION_AT = /\s(?:union|intersect|except)(?![A-Za-z0-9_])/iy;
+const UNION_SELECT = /\s+(?:union|intersect|except)(?:\s+all|\s+distinct)?\s+select(?![A-Za-z0-9_])\s*/iy;
+/** A SELECT's FROM, and where it ends: the clause after it (a JOIN's ON is read as the FROM's). */
+const FROM_AT = /\s+from(?![A-Za-z0-9_])/iy;
+const FROM_END = /\s(?:where|group|having|window|order|limit|offset|fetch|for|union|intersect|except|returning|on\s+conflict)(?![A-Za-z0-9_])/iy;
+/** A set operation whose next SELECT is not plain (`UNION ALL (SELECT …)`). */
+const SET_OPERATION = /\s+(?:union|intersect|except)(?![A-Za-z0-9_])/iy;
+/** A SELECT list whose values the plain reading cannot line up with the columns. */
+const DISTINCT_ON = /distinct\s+on(?![A-Za-z0-9_])/iy;
+/**
+ * Calls `literal` with every string literal from `at` to the statement's end (a `;` outside
+ * brackets and literals, an unclosed literal's line end, or the text's end), at any depth;
+ * returns where it stopped. Each character is read once.
+ */
+function statementLiterals(text, at, literal) {
+    let i = at;
+    while ((i = readSqlValue(text, i, literal, undefined, true)) < text.length && (text[i] === ',' || text[i] === ')'))
+        i++;
+    return i;
+}
 /** Where the literals an SQL write puts into secret columns are in `text`, in order (see SQL_WRITE). */
 function sqlSecretSpans(text) {
     const hide = [];
@@ -1327,20 +1364,42 @@ function sqlSecretSpans(text) {
                 const name = columns?.[column];
                 return judge(columns ? name && secretColumn(m[1], name) : row);
             };
+            // What a source the plain reading does not follow writes: every literal to the statement's end.
+            const secretName = columns ? columns.map((name) => name && secretColumn(m[1], name)).find((name) => name) : row;
+            const hideRest = (from) => (secretName === undefined ? from : statementLiterals(text, from, judge(secretName)));
+            if (m[3] === '')
+                i = hideRest(i);
             // SELECT lists: `'a', 'b' FROM … UNION ALL SELECT 'c', 'd'`.
             while (/^select/i.test(m[3])) {
+                DISTINCT_ON.lastIndex = i;
+                if (DISTINCT_ON.test(text)) {
+                    i = hideRest(i);
+                    break;
+                }
                 for (let column = 0;; column++) {
                     i = readSqlValue(text, i, judgeColumn(column), SELECT_LIST_END);
                     if (text[i] !== ',')
                         break;
                     i++;
                 }
-                // The rest of this SELECT (FROM, WHERE, a subquery's literals) writes nothing: read past it.
+                // A FROM's strings may be what the list writes (`FROM (SELECT '…' AS k) t`, `(VALUES …)`):
+                // all of them, at any depth, to the next clause.
+                FROM_AT.lastIndex = i;
+                if (FROM_AT.test(text)) {
+                    i = FROM_AT.lastIndex;
+                    while ((i = readSqlValue(text, i, judge(secretName), FROM_END, true)) < text.length && text[i] === ',')
+                        i++;
+                }
+                // The rest of this SELECT (WHERE, GROUP BY, a subquery's literals there) writes nothing: read past it.
                 while ((i = readSqlValue(text, i, () => { }, UNION_AT)) < text.length && text[i] === ',')
                     i++;
                 UNION_SELECT.lastIndex = i;
-                if (!UNION_SELECT.test(text))
+                if (!UNION_SELECT.test(text)) {
+                    SET_OPERATION.lastIndex = i;
+                    if (SET_OPERATION.test(text))
+                        i = hideRest(SET_OPERATION.lastIndex);
                     break;
+                }
                 i = UNION_SELECT.lastIndex;
             }
             // Rows: `(…, …)`, `, (…)` and so on.
@@ -3339,9 +3398,11 @@ function hideEncodedUrls(text) {
 /* harmony export */   FX: () => (/* binding */ RowSecurityHidesRows),
 /* harmony export */   LX: () => (/* binding */ qualified),
 /* harmony export */   WS: () => (/* binding */ listTables),
+/* harmony export */   Xq: () => (/* binding */ someNames),
 /* harmony export */   ce: () => (/* binding */ quoteLiteral),
 /* harmony export */   hq: () => (/* binding */ doBlock),
 /* harmony export */   ih: () => (/* binding */ tableKey),
+/* harmony export */   t6: () => (/* binding */ NAMES_SHOWN),
 /* harmony export */   v4: () => (/* binding */ quoteIdent),
 /* harmony export */   wU: () => (/* binding */ seeAllRows)
 /* harmony export */ });
@@ -3428,8 +3489,11 @@ function seeAllRows(who, tables) {
     const whose = owners.length > 1 ? 'their owners' : tables.length > 1 ? 'their owner' : 'its owner';
     return `${bypass}, or connect as ${whose} ${owners.join(', ')}`;
 }
-function someNames(names) {
-    return names.length > 10 ? `${names.slice(0, 10).join(', ')} and ${names.length - 10} more` : names.join(', ');
+/** At most this many names in a message; the rest are counted. */
+const NAMES_SHOWN = 10;
+/** "a, b, c", or the first `shown` of them "and 4 more": every message that lists names says them so. */
+function someNames(names, shown = NAMES_SHOWN) {
+    return names.length > shown ? `${names.slice(0, shown).join(', ')} and ${names.length - shown} more` : names.join(', ');
 }
 async function hiddenTables(session, tables) {
     const { rows } = await session.query(`SELECT quote_ident(current_user) AS who, quote_ident(pg_get_userbyid(c.relowner)) AS owner, c.relforcerowsecurity AS forced
@@ -4335,7 +4399,7 @@ const FIND_INVALID_SQL = 'SELECT indexrelid::regclass FROM pg_index WHERE NOT in
  * that puts the ledger back after a restore (ledgerKeptAcrossRestore) fills only the columns it
  * knows, NULL in these, and a NOT NULL would roll its whole restore back.
  */
-const NEWER = ['applied', 'snapshot'];
+const NEWER = ['applied', 'snapshot', 'first_snapshot'];
 const NEWER_TYPE = "text[] DEFAULT '{}'";
 /** The ledger's name, as to_regclass and every statement write it. */
 const LEDGER_TABLE = 'rollback_kit.rollbacks';
@@ -4365,11 +4429,11 @@ async function readLedgerRows(session, incidentKeys, exists) {
         exists = !!(await session.query(`SELECT to_regclass(${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(LEDGER_TABLE)})::text AS t`)).rows[0]?.t;
     if (!exists)
         return [];
-    // kept applied and snapshot through to_jsonb: a table an earlier version created has no such column
+    // kept applied, snapshot and first_snapshot through to_jsonb: a table an earlier version created has no such column
     // until the next write (and a role that may not add applied/snapshot writes without them); a NULL
     // (an earlier version put the rows back after a restore) is an empty array too.
     const array = (column) => `ARRAY(SELECT jsonb_array_elements_text(coalesce(nullif(to_jsonb(r) -> '${column}', 'null'::jsonb), '[]'))) AS ${column}`;
-    const r = await session.query(`SELECT incident_key, method, keep_version, planned, ${array('kept')}, ${array('applied')}, ${array('snapshot')}, reverted, status
+    const r = await session.query(`SELECT incident_key, method, keep_version, planned, ${array('kept')}, ${array('applied')}, ${array('snapshot')}, ${array('first_snapshot')}, reverted, status
        FROM rollback_kit.rollbacks r WHERE incident_key = ANY($1::text[])`, [incidentKeys]);
     return r.rows.map((row) => ({
         incidentKey: row.incident_key,
@@ -4379,6 +4443,7 @@ async function readLedgerRows(session, incidentKeys, exists) {
         kept: row.kept ?? [],
         applied: row.applied ?? [],
         snapshot: row.snapshot ?? [],
+        firstSnapshot: row.first_snapshot ?? [],
         reverted: row.reverted,
         status: row.status === 'done' || row.status === 'superseded' ? row.status : 'started',
     }));
@@ -4400,7 +4465,7 @@ function ledgerUpsertSql(row) {
         ['reverted', textArray(row.reverted)],
         ['status', (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(row.status)],
     ];
-    const newer = { applied: textArray(row.applied ?? []), snapshot: textArray(row.snapshot ?? []) };
+    const newer = { applied: textArray(row.applied ?? []), snapshot: textArray(row.snapshot ?? []), first_snapshot: textArray(row.firstSnapshot ?? []) };
     const set = (column) => `${column} = excluded.${column}`;
     const lines = [
         `DECLARE rk_columns text := ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(always.map(([c]) => c).join(', '))};`,
@@ -8799,12 +8864,6 @@ var tracking = __nccwpck_require__(8641);
 
 
 
-/** Names shown in one message; the rest are counted. */
-const NAMES_SHOWN = 10;
-function nameList(names) {
-    const shown = names.slice(0, NAMES_SHOWN).join(', ');
-    return names.length > NAMES_SHOWN ? `${shown} and ${names.length - NAMES_SHOWN} more` : shown;
-}
 /** "2024-05-01 10:00:00 UTC", or the text as given when it is no time. */
 function utcText(iso) {
     const ms = Date.parse(iso);
@@ -8877,13 +8936,13 @@ async function requireEveryRow(session, snapshot) {
         return;
     const parts = [];
     if (tablesMissing.length)
-        parts.push(`no rows of ${tablesMissing.length === 1 ? 'table' : 'tables'} ${nameList(tablesMissing)} (taken with exclude-table-data)`);
+        parts.push(`no rows of ${tablesMissing.length === 1 ? 'table' : 'tables'} ${(0,catalog/* someNames */.Xq)(tablesMissing)} (taken with exclude-table-data)`);
     const excluded = schemas.filter((s) => s.why === 'excluded').map((s) => s.name);
     const outside = schemas.filter((s) => s.why === 'outside').map((s) => s.name);
     if (excluded.length)
-        parts.push(`nothing of ${excluded.length === 1 ? 'schema' : 'schemas'} ${nameList(excluded)} (left out with exclude-schemas)`);
+        parts.push(`nothing of ${excluded.length === 1 ? 'schema' : 'schemas'} ${(0,catalog/* someNames */.Xq)(excluded)} (left out with exclude-schemas)`);
     if (outside.length)
-        parts.push(`nothing of ${outside.length === 1 ? 'schema' : 'schemas'} ${nameList(outside)} (outside its schemas filter, or created since it was taken)`);
+        parts.push(`nothing of ${outside.length === 1 ? 'schema' : 'schemas'} ${(0,catalog/* someNames */.Xq)(outside)} (outside its schemas filter, or created since it was taken)`);
     throw new errors/* RollbackKitError */.dp(`Snapshot ${snapshot.path} does not hold every table's rows: it has ${parts.join(', and ')}. A down migration that drops them would leave those rows nowhere.`, 'Take a snapshot of the whole database with snapshot-db (no schemas, exclude-schemas or exclude-table-data) and pass its path as snapshot-path; or, if those rows may be lost, set require-snapshot: false to revert without a snapshot. Nothing was changed.');
 }
 /**
@@ -8908,7 +8967,7 @@ function holdsText(w) {
     if (!w.notHeld.length)
         return "it holds every table's rows";
     const one = w.notHeld.length === 1;
-    return `it holds every table's rows but ${one ? 'that' : 'those'} of ${one ? 'table' : 'tables'} ${nameList(w.notHeld)}, which it does not have (created since it was taken) and which ${one ? 'was' : 'were'} empty before this run changed anything`;
+    return `it holds every table's rows but ${one ? 'that' : 'those'} of ${one ? 'table' : 'tables'} ${(0,catalog/* someNames */.Xq)(w.notHeld)}, which it does not have (created since it was taken) and which ${one ? 'was' : 'were'} empty before this run changed anything`;
 }
 /**
  * rollback-kit's own bookkeeping, made by a run after the snapshot it was given (the whole rollback
@@ -8977,11 +9036,11 @@ function rowsText(n) {
 /** A snapshot that lacks tables this role may not read: whether they hold rows cannot be told, so it is refused, naming the grant. */
 function refuseUnreadable(snapshot, wayBack, who, tables, missing) {
     const one = tables.length === 1;
-    const names = nameList(tables.map((t) => (0,tracking/* describeTable */.uq)(t.table)));
+    const names = (0,catalog/* someNames */.Xq)(tables.map((t) => (0,tracking/* describeTable */.uq)(t.table)));
     const schemas = [...new Set(tables.filter((t) => !t.usage).map((t) => (0,catalog/* quoteIdent */.v4)(t.table.schema)))];
     const grants = [
         ...schemas.map((s) => `GRANT USAGE ON SCHEMA ${s} TO ${who};`),
-        `GRANT SELECT ON ${tables.slice(0, NAMES_SHOWN).map((t) => (0,catalog/* qualified */.LX)(t.table.schema, t.table.name)).join(', ')} TO ${who};`,
+        `GRANT SELECT ON ${tables.slice(0, catalog/* NAMES_SHOWN */.t6).map((t) => (0,catalog/* qualified */.LX)(t.table.schema, t.table.name)).join(', ')} TO ${who};`,
     ].join(' ');
     throw new errors/* RollbackKitError */.dp(`Snapshot ${snapshot.path} (${takenText(wayBack)}) does not list ${one ? 'table' : 'tables'} ${names} (${sinceText(missing, tables.map((t) => t.table))}), and user ${who} may not read ${one ? 'it' : 'them'}, so whether ${one ? 'it holds' : 'they hold'} rows the snapshot lacks cannot be told.`, `Let the user read ${one ? 'it' : 'them'} (${grants}) and run again; or take a fresh snapshot now with the snapshot-db action and pass its path as snapshot-path; or, if those rows may be lost, set require-snapshot: false to revert without a snapshot. Nothing was changed.`);
 }
@@ -8992,7 +9051,7 @@ function refuseUnreadable(snapshot, wayBack, who, tables, missing) {
  */
 function refuseHidden(snapshot, wayBack, hidden, missing) {
     const one = hidden.tables.length === 1;
-    const names = nameList(hidden.tables.map(tracking/* describeTable */.uq));
+    const names = (0,catalog/* someNames */.Xq)(hidden.tables.map(tracking/* describeTable */.uq));
     throw new errors/* RollbackKitError */.dp(`Snapshot ${snapshot.path} (${takenText(wayBack)}) does not list ${one ? 'table' : 'tables'} ${names} (${sinceText(missing, hidden.tables)}), and row-level security hides ${one ? 'its' : 'their'} rows from user ${hidden.who}, so whether ${one ? 'it holds' : 'they hold'} rows the snapshot lacks cannot be told.`, `To count them, ${(0,catalog/* seeAllRows */.wU)(hidden.who, hidden.tables)}, and run again; or take a fresh snapshot now with the snapshot-db action and pass its path as snapshot-path; or, if those rows may be lost, set require-snapshot: false to revert without a snapshot. Nothing was changed.`);
 }
 /**
@@ -9027,8 +9086,7 @@ async function requireCoverage(session, snapshot, wayBack, log, revertedEarlier 
     const withRows = notHeld.filter((t) => t.rows > 0);
     if (withRows.length) {
         const one = withRows.length === 1;
-        const shown = withRows.slice(0, NAMES_SHOWN).map((t) => `${(0,tracking/* describeTable */.uq)(t.table)} (${rowsText(t.rows)}${t.renamedFrom ? `; renamed since the snapshot from ${t.renamedFrom}` : ''})`);
-        const more = withRows.length > NAMES_SHOWN ? ` and ${withRows.length - NAMES_SHOWN} more` : '';
+        const shown = (0,catalog/* someNames */.Xq)(withRows.map((t) => `${(0,tracking/* describeTable */.uq)(t.table)} (${rowsText(t.rows)}${t.renamedFrom ? `; renamed since the snapshot from ${t.renamedFrom}` : ''})`));
         const [it, its] = one ? ['it', 'its'] : ['them', 'their'];
         // "Predates" only when the manifest's OIDs say so: a table renamed since has its rows of then in
         // the snapshot, under its old name.
@@ -9039,9 +9097,9 @@ async function requireCoverage(session, snapshot, wayBack, log, revertedEarlier 
         // filled these tables. Which statement wrote which row is not recorded, so it is refused all the
         // same, saying why, and that the same snapshot will not do.
         const earlier = revertedEarlier.length && withRows.some((t) => !t.renamedFrom)
-            ? ` An earlier attempt of this step already reverted ${nameList(revertedEarlier)} after the snapshot was taken: a table its down SQL made and filled is not in the snapshot either.`
+            ? ` An earlier attempt of this step already reverted ${(0,catalog/* someNames */.Xq)(revertedEarlier)} after the snapshot was taken: a table its down SQL made and filled is not in the snapshot either.`
             : '';
-        throw new errors/* RollbackKitError */.dp(`Snapshot ${snapshot.path} (${takenText(wayBack)}) is no way back for ${one ? 'table' : 'tables'} ${shown.join(', ')}${more}: ${why}. A down migration that drops ${it} would leave those rows nowhere.${earlier}`, earlier
+        throw new errors/* RollbackKitError */.dp(`Snapshot ${snapshot.path} (${takenText(wayBack)}) is no way back for ${one ? 'table' : 'tables'} ${shown}: ${why}. A down migration that drops ${it} would leave those rows nowhere.${earlier}`, earlier
             ? 'Take a fresh snapshot now with the snapshot-db action (it holds what that attempt wrote) and pass its path as snapshot-path in a new run: a re-run that passes this same snapshot is refused again. Or, if those rows may be lost, set require-snapshot: false to revert without a snapshot. Nothing was changed.'
             : 'Take a fresh snapshot now with the snapshot-db action and pass its path as snapshot-path; or, if those rows may be lost, set require-snapshot: false to revert without a snapshot. Nothing was changed.');
     }
