@@ -1,6 +1,7 @@
 // A snapshot stopped while pg_dump runs (the step being cancelled: SIGINT, then SIGTERM): pg_dump is
 // ended, nothing it wrote is left where someone could trust it, and the error says no snapshot was
 // made, rather than "pg_dump failed: no message" (pg_dump killed by a signal says nothing).
+import { existsSync } from 'node:fs';
 import { mkdtemp, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -97,8 +98,9 @@ describe('snapshot stopped mid-dump', () => {
     expect(run.errors[0]).toMatch(/^snapshot-db was stopped by SIGTERM: Snapshot of .* was stopped before it was verified, so no snapshot was made: .* Run it again when it can run to its end\.$/);
     expect(run.summary).toContain('### snapshot-db: failed');
     expect(run.outputs.path).toBeUndefined();
-    // Only the .gitignore written in the folder the action created.
-    expect(await readdir(`${run.runnerTemp}/rollback-kit/snapshots`)).toEqual(['.gitignore']);
+    // No partial file: the folders the action made held only its .gitignore, so they are gone too.
+    expect(existsSync(`${run.runnerTemp}/rollback-kit`)).toBe(false);
+    expect(await readdir(run.runnerTemp)).toEqual([]);
     expect(await dumpSessions(db)).toBe(0);
   });
 });
