@@ -1424,7 +1424,7 @@ export function nextSteps(record: RollbackRecord): string[] {
   const told = record.failedPhase === 'database' && record.database?.error !== undefined;
   // A re-run's own snapshot came after the earlier run's reverts: the step names both, and which is which.
   const first = record.firstSnapshot;
-  if (first && snap && !told) steps.push(bothSnapshots(first, snap));
+  if (first && !told) steps.push(bothSnapshots(first, snap));
   if (snap?.artifact && !told) {
     if (!first) steps.push(`Keep the snapshot taken before the rollback (artifact ${snap.artifact}, ${snap.path}) until the incident is closed.`);
   } else if (snap?.deletedWithJob) {
@@ -1476,7 +1476,7 @@ function databaseFailedStep(record: RollbackRecord, db: DatabaseRecord): string 
     else if (!unknown) out.push('The restore runs in one transaction and did not commit: the database is as it was before this run.');
     else out.push('Whether the restore committed is not known: check the database before anything else (the error says how).');
     if (snap) out.push(`The verified snapshot taken just before the restore is ${snapshotPlace(record, snap)}.`);
-    if (unknown) out.push(`If it did not commit, do what the error says and ${again}: it runs the restore again. If it did, and must be undone, restore that snapshot: ${restoreStep(snap!)}.`);
+    if (unknown) out.push(`If it did not commit, do what the error says and ${again}: it runs the restore again. If it did, and must be undone, restore that snapshot: ${restoreStep(snap!, runIdOf(record))}.`);
     else out.push(`Do what the error says, then ${again}: it runs the restore again${snap ? '; keep that snapshot until the incident is closed' : ''}.`);
     return out.join(' ');
   }
@@ -1492,14 +1492,14 @@ function databaseFailedStep(record: RollbackRecord, db: DatabaseRecord): string 
     // A cancelled CONCURRENTLY index statement may leave an index to drop first: its error names the DROP.
     const first = db.error?.includes('DROP INDEX CONCURRENTLY') ? 'do what the error says, then ' : '';
     out.push(`The run was stopped, not failed: ${first}${again} when it can run to its end: ${finishes}.`);
-    if (snap && record.firstSnapshot) out.push(bothSnapshots(record.firstSnapshot, snap));
+    if (record.firstSnapshot) out.push(bothSnapshots(record.firstSnapshot, snap));
     return out.join(' ');
   }
   out.push(snap ? `The verified snapshot taken before this run changed it is ${snapshotPlace(record, snap)}.` : 'This run took no snapshot, since it stopped before changing anything.');
   out.push(`Do what the error says, then ${again}: ${finishes}.`);
   if (record.runUrl && left.length) out.push(`If the fix is to a migration's down SQL, push it first, then ${newRunWithFix(record, db, left)}: Re-run jobs checks out the same commit, so it would run the old SQL again.`);
-  if (snap) out.push(`Or, to put the database back as it was before this run, restore that snapshot: ${restoreStep(snap)}.`);
-  if (snap && record.firstSnapshot) out.push(bothSnapshots(record.firstSnapshot, snap, { restore: true }));
+  if (snap) out.push(`Or, to put the database back as it was before this run, restore that snapshot: ${restoreStep(snap, runIdOf(record))}.`);
+  if (record.firstSnapshot) out.push(bothSnapshots(record.firstSnapshot, snap, { restore: true }));
   return out.join(' ');
 }
 
@@ -1508,9 +1508,11 @@ function databaseFailedStep(record: RollbackRecord, db: DatabaseRecord): string 
  * the only one that holds the database as it was before the rollback began, and this run's, taken
  * after the earlier run's reverts. `restore`: with the step that restores the first.
  */
-function bothSnapshots(first: FirstSnapshotRecord, snap: SnapshotRecord, { restore = false } = {}): string {
+function bothSnapshots(first: FirstSnapshotRecord, snap: SnapshotRecord | undefined, { restore = false } = {}): string {
   const before = first.revertedBefore;
-  const mine = `This run's snapshot (${snap.artifact ? `artifact ${snap.artifact}, ` : ''}${snap.path}) was taken after the earlier run ${before.length ? `reverted ${before.join(', ')}` : 'for this incident, which reverted none of the plan'}: it holds the database as this run found it.`;
+  const mine = !snap
+    ? 'This run took no snapshot of its own.'
+    : `This run's snapshot (${snap.artifact ? `artifact ${snap.artifact}, ` : ''}${snap.path}) was taken after the earlier run ${before.length ? `reverted ${before.join(', ')}` : 'for this incident, which reverted none of the plan'}: it holds the database as this run found it.`;
   if (!first.path) {
     return `The snapshot the first run for this incident took before the rollback began is not recorded in rollback_kit.rollbacks (its row was written by an earlier version of rollback-kit, or into a table without the first_snapshot column): find it in that run's output and keep it until the incident is closed, since it alone holds the database as it was before the rollback. ${mine}`;
   }
@@ -1521,7 +1523,11 @@ function bothSnapshots(first: FirstSnapshotRecord, snap: SnapshotRecord, { resto
     : first.deletedWithJob
       ? `${first.path}${sha}, on that job's runner only: it was not uploaded, so it is gone with that job unless a step of it uploaded or copied it`
       : `${first.path}${sha}`;
-  const back = restore ? ` To put the database back as it was before the rollback began, restore that one: ${restoreStep({ path: first.path, artifact: first.artifact })}.` : '';
+  const back = !restore
+    ? ''
+    : !first.artifact && first.deletedWithJob
+      ? ' To put the database back as it was before the rollback began, restore that one from wherever that job kept it (restore-db with its snapshot-path): its path above is gone with that job.'
+      : ` To put the database back as it was before the rollback began, restore that one: ${restoreStep({ path: first.path, artifact: first.artifact }, runId)}.`;
   return `The snapshot taken before this incident's rollback began, by its first run, is ${place}: it alone holds the database as it was before the rollback; keep it until the incident is closed.${back} ${mine}`;
 }
 
@@ -1552,9 +1558,11 @@ function snapshotPlace(record: RollbackRecord, snap: SnapshotRecord): string {
 }
 
 /** The step that restores the snapshot, to copy. */
-function restoreStep(snap: Pick<SnapshotRecord, 'path' | 'artifact' | 'deletedWithJob'>): string {
+function restoreStep(snap: Pick<SnapshotRecord, 'path' | 'artifact' | 'deletedWithJob'>, runId?: string): string {
   if (snap.artifact) {
-    return `a job with the steps "uses: actions/download-artifact@v4, with: { name: ${snap.artifact} }" and "uses: <owner>/rollback-kit/actions/restore-db@v1, with: { database-url: \${{ secrets.DATABASE_URL }}, snapshot-path: ${basename(snap.path)}, confirm: <database name> }"`;
+    // By name alone, download-artifact looks in the workflow run it runs in; a restore is often a new run.
+    const from = runId ? `, run-id: ${runId}, github-token: \${{ github.token }}` : '';
+    return `a job (permissions: actions: read) with the steps "uses: actions/download-artifact@v4, with: { name: ${snap.artifact}${from} }" and "uses: <owner>/rollback-kit/actions/restore-db@v1, with: { database-url: \${{ secrets.DATABASE_URL }}, snapshot-path: ${basename(snap.path)}, confirm: <database name> }"`;
   }
   if (snap.deletedWithJob) return `restore-db with snapshot-path: ${snap.path} in a later step of this job (if: failure()), or from wherever it is uploaded or copied to`;
   return `"rollback-kit restore --snapshot-path ${snap.path}" (or restore-db with snapshot-path: ${snap.path})`;

@@ -80,7 +80,7 @@ export function rollbackHtml(input: RollbackRecord, options: HtmlOptions = {}, l
     ...record.components.map((c) => [c.name, c.provider, `${ref(c.from)} → ${ref(c.to)}`, c.status]),
     ...(record.database ? [['database', record.database.method, record.database.reverted.length ? `reverted ${record.database.reverted.join(', ')}` : record.database.status, record.database.status]] : []),
     // A re-run's: the incident's first snapshot (before the rollback began), then this run's (after the earlier run's reverts).
-    ...(record.firstSnapshot && record.snapshot ? [['snapshot before the rollback (first run)', 'pg_dump', record.firstSnapshot.path ? `${record.firstSnapshot.path}${record.firstSnapshot.artifact ? ` (artifact ${record.firstSnapshot.artifact})` : ''}` : 'not recorded in rollback_kit.rollbacks', 'first run']] : []),
+    ...(record.firstSnapshot ? [['snapshot before the rollback (first run)', 'pg_dump', firstSnapshotText(record.firstSnapshot), 'first run']] : []),
     ...(record.snapshot ? [[record.firstSnapshot ? 'snapshot by this run (after earlier reverts)' : 'snapshot', 'pg_dump', `${record.snapshot.path} (${record.snapshot.sizeBytes} bytes, sha256 ${record.snapshot.sha256.slice(0, 12)}…)`, 'verified']] : []),
   ];
   const checks = (list: { name: string; passed: boolean; detail: string }[]) => table(['check', 'result', 'detail'], list.map((c) => [c.name, c.passed ? 'passed' : 'FAILED', c.detail]));
@@ -119,4 +119,11 @@ ${opts.plan ? `<h2>The plan</h2>\n${planSection(opts.plan)}` : ''}
 </body>
 </html>
 `;
+}
+
+/** Where the incident's first snapshot is, as the report's table says it. */
+function firstSnapshotText(first: NonNullable<RollbackRecord['firstSnapshot']>): string {
+  if (!first.path) return 'not recorded in rollback_kit.rollbacks';
+  if (first.artifact) return `${first.path} (artifact ${first.artifact})`;
+  return first.deletedWithJob ? `${first.path} (not uploaded: gone with the first job unless a step of it kept it)` : first.path;
 }

@@ -215,10 +215,10 @@ function resolution(record: RollbackRecord): string[] {
     out.push(`- **${inlineText(c.name)}** (${inlineText(c.provider)}): ${inlineText(c.status)}${c.error ? ` — ${inlineText(c.error)}` : ''}\n  - from: ${deploymentMarkdown(c.from)}\n  - to: ${deploymentMarkdown(c.to)}`);
   }
   const first = record.firstSnapshot;
-  if (first && record.snapshot) {
+  if (first) {
     out.push(
       first.path
-        ? `**Snapshot before the rollback began** (this incident's first run): ${codeSpan(first.path)}${first.artifact ? `, artifact ${codeSpan(first.artifact)}` : ''}${first.runUrl ? ` of ${first.runUrl}` : ''}${first.sha256 ? `, sha256 ${codeSpan(first.sha256)}` : ''}.`
+        ? `**Snapshot before the rollback began** (this incident's first run): ${codeSpan(first.path)}${first.artifact ? `, artifact ${codeSpan(first.artifact)}` : first.deletedWithJob ? " (not uploaded: on the first job's runner only, gone with that job unless a step of it kept it)" : ''}${first.runUrl ? ` of ${first.runUrl}` : ''}${first.sha256 ? `, sha256 ${codeSpan(first.sha256)}` : ''}.`
         : "**Snapshot before the rollback began** (this incident's first run): not recorded in rollback_kit.rollbacks; see that run's output.",
     );
   }

@@ -392,9 +392,9 @@ function databaseSection(record: RollbackRecord): string[] {
   // A re-run's own snapshot holds the database after the earlier run's reverts: the first run's,
   // from the incident's ledger row, is the one that holds it as it was before the rollback.
   const first = record.firstSnapshot;
-  if (first && record.snapshot) {
+  if (first) {
     const rows = first.path
-      ? [['Path', codeSpan(first.path)], ['Artifact', first.artifact ? codeSpan(first.artifact) : 'not uploaded'], ...(first.runUrl ? [['Workflow run', first.runUrl]] : []), ...(first.sha256 ? [['sha256', codeSpan(first.sha256)]] : [])]
+      ? [['Path', codeSpan(first.path)], ['Artifact', first.artifact ? codeSpan(first.artifact) : first.deletedWithJob ? "not uploaded: on the first job's runner only, **gone with that job** unless a step of it kept it" : 'not uploaded'], ...(first.runUrl ? [['Workflow run', first.runUrl]] : []), ...(first.sha256 ? [['sha256', codeSpan(first.sha256)]] : [])]
       : [['Path', 'not recorded in rollback_kit.rollbacks (a row an earlier version wrote, or a table without the first_snapshot column): see the first run\'s output']];
     out.push("### Snapshot taken before the rollback began (this incident's first run)", table(['', ''], rows));
   }

@@ -70,13 +70,13 @@ const cases: [keyof typeof COMMAND_FLAGS, string, string][] = [
   // The same, for a `steps` plan no run recorded (src/migrations/rerun.ts): the same command would count again, so each says with what.
   [
     'down',
-    "If the down SQL is wrong, fix it in 002_b.sql, push the fix and start a new run with `steps: 2`: Re-run jobs checks out the same commit and would run the same SQL again. If something else blocks it (PostgreSQL's message above), fix that and re-run with `steps: 2`: the run continues from this migration.",
+    "If the down SQL is wrong, fix it in 002_b.sql, push the fix and start a new run with `steps: 2`: Re-run jobs checks out the same commit and would run the same SQL again. If something else blocks it (PostgreSQL's message above), fix that and start a new run with `steps: 2`: the run continues from this migration.",
     "If the down SQL is wrong, fix it in 002_b.sql and run the command again with `--steps 2`. If something else blocks it (PostgreSQL's message above), fix that and run the command again with `--steps 2`: it continues from this migration.",
   ],
-  ['down', 'Run it again with `to-version: 001` to finish the plan: it goes on from this migration.', 'Run the command again with `--to-version 001` to finish the plan: it goes on from this migration.'],
+  ['down', 'Start a new run with `to-version: 001` to finish the plan: it goes on from this migration.', 'Run the command again with `--to-version 001` to finish the plan: it goes on from this migration.'],
   // With the whole command `down` put there (src/cli/commands/database.ts): a stop partway, Ctrl-C.
-  ['down', 'Run it again with `rollback-kit down --steps 2 --yes` to finish the plan: it goes on from this migration.', 'Run `rollback-kit down --steps 2 --yes` to finish the plan: it goes on from this migration.'],
-  ['down', 'Re-run with `steps: 2` when it is gone, or raise lock-timeout-seconds.', 'Run the command again with `--steps 2` when it is gone, or raise --lock-timeout-seconds.'],
+  ['down', 'Start a new run with `rollback-kit down --steps 2 --yes` to finish the plan: it goes on from this migration.', 'Run `rollback-kit down --steps 2 --yes` to finish the plan: it goes on from this migration.'],
+  ['down', 'Start a new run with `steps: 2` when it is gone, or raise lock-timeout-seconds.', 'Run the command again with `--steps 2` when it is gone, or raise --lock-timeout-seconds.'],
   ['rollback', "Fix what blocks that read (PostgreSQL's message above) and re-run: the run continues from this migration.", "Fix what blocks that read (PostgreSQL's message above) and run the command again: it continues from this migration."],
   // The restore after a failed database phase: src/pipeline/rollback.ts. Said once, not again as its action's form reworded into the same command.
   [

@@ -59,7 +59,7 @@ describe('run-down-migrations stopped', () => {
     expect(failed.message).toBe(
       'Stopped before reverting 20240101000002_create_t2.sql: the 1 migration(s) before it were reverted and committed; 20240101000002_create_t2.sql, 20240101000001_create_t1.sql were not started and are still applied in public.schema_migrations. Reverted before the failure: 20240101000003_create_t3.sql.',
     );
-    expect(failed.hint).toMatch(/^Run it again with `steps: 2` to finish the plan: it reads the tracking table and reverts what is still applied of it\. With steps, finish this plan with `steps: 2`/);
+    expect(failed.hint).toMatch(/^Start a new run with `steps: 2` to finish the plan: it reads the tracking table and reverts what is still applied of it\. With steps, finish this plan with `steps: 2`/);
     // The tracking table and the schema agree.
     expect(await trackingState(db, 'dbmate')).toEqual(['20240101000001', '20240101000002']);
     expect(await existingTables(db)).toEqual(['t1', 't2']);

@@ -105,7 +105,7 @@ describe('a re-run of a half-failed rollback', () => {
     expect(second.snapshot!.artifact).not.toBe(artifact);
     const failed = second.nextSteps.join('\n');
     expect(failed).toContain(`The snapshot taken before this incident's rollback began, by its first run, is artifact ${artifact} of workflow run ${RUN_URL} (download it with "gh run download ${RUN_ID} -n ${artifact}"`);
-    expect(failed).toContain(`To put the database back as it was before the rollback began, restore that one: a job with the steps "uses: actions/download-artifact@v4, with: { name: ${artifact} }"`);
+    expect(failed).toContain(`To put the database back as it was before the rollback began, restore that one: a job (permissions: actions: read) with the steps "uses: actions/download-artifact@v4, with: { name: ${artifact}, run-id: ${RUN_ID}, github-token: \${{ github.token }} }"`);
     expect(failed).toContain(`This run's snapshot (artifact ${second.snapshot!.artifact}, ${second.snapshot!.path}) was taken after the earlier run reverted ${V(3)}`);
 
     await fixTwo();
@@ -119,6 +119,11 @@ describe('a re-run of a half-failed rollback', () => {
     await breakTwo();
     const first = await runRollback(request({ onGitHub: true }), {}, memoryLog());
     expect(first.snapshot?.deletedWithJob).toBe(true);
+    // Re-run jobs with the SQL still broken: no restore step for a file gone with the first job.
+    const failedAgain = (await runRollback(request({ onGitHub: true }), {}, memoryLog())).nextSteps.join('\n');
+    expect(failedAgain).toContain('restore that one from wherever that job kept it (restore-db with its snapshot-path): its path above is gone with that job.');
+    expect(failedAgain).not.toContain(`snapshot-path: ${first.snapshot!.path}`);
+    expect(failedAgain).not.toContain(`--snapshot-path ${first.snapshot!.path}`);
     await fixTwo();
     const again = await runRollback(request({ onGitHub: true }), {}, memoryLog());
     expect(again.status).toBe('rolled-back');
