@@ -9093,7 +9093,8 @@ function howToFinish(steps, keep, left, rerunFinishes) {
 const RUN_AGAIN = /\b([Rr]e-run|[Rr]un it again|[Rr]un again|start a new run)\b(?! jobs\b| with\b)/g;
 /** The failure, with how to finish the plan added to what to do. */
 function withHowToFinish(err, how) {
-    const own = err.hint && how.again ? err.hint.replace(RUN_AGAIN, (verb) => `${verb} with ${how.again}`) : err.hint;
+    // Re-run jobs runs with the inputs it ran with, so the same steps again: only a new run can take another.
+    const own = err.hint && how.again ? err.hint.replace(RUN_AGAIN, (verb) => `${/^[A-Z]/.test(verb) ? 'Start' : 'start'} a new run with ${how.again}`) : err.hint;
     // A stop stays one: the callers report it as a stop, not a fault.
     return new errors/* RollbackKitError */.dp(err.message, own ? `${own} ${how.say}` : how.say, err.stopped ? { stopped: true } : {});
 }
@@ -17194,8 +17195,8 @@ function wordingFor(names, tempDir = (0,external_node_os_.tmpdir)(), fromVariabl
         // on a terminal there is no run to record it, so the same command would count again.
         // The `down` command puts the whole command there (src/cli/commands/database.ts): it is what to run.
         [/, push the fix and start a new run(?: with (`[^`]+`))?: Re-run jobs checks out the same commit and would run the same SQL again\b/g, (_, what) => ` and ${runAgain('r', what)}`],
-        [/\bre-run(?: with (`[^`]+`))?: the run continues from this migration\b/g, (_, what) => `${runAgain('r', what)}: it continues from this migration`],
-        [/\b([Rr])(?:e-run|un it again|un again) with (`(?:--|rollback-kit )[^`]+`)/g, (_, r, what) => runAgain(r, what)],
+        [/\b(?:re-run|start a new run)(?: with (`[^`]+`))?: the run continues from this migration\b/g, (_, what) => `${runAgain('r', what)}: it continues from this migration`],
+        [/\b(?:([Rr])(?:e-run|un it again|un again)|([Ss])tart a new run) with (`(?:--|rollback-kit )[^`]+`)/g, (_, r, s, what) => runAgain(r ?? (s === 'S' ? 'R' : 'r'), what)],
         [/ and that actions\/checkout ran before this step\b/g, () => ''],
         [/\bthe workspace\b/g, () => 'the current folder'],
         // Other actions are other commands.
@@ -21182,7 +21183,7 @@ function nextSteps(record) {
     const told = record.failedPhase === 'database' && record.database?.error !== undefined;
     // A re-run's own snapshot came after the earlier run's reverts: the step names both, and which is which.
     const first = record.firstSnapshot;
-    if (first && snap && !told)
+    if (first && !told)
         steps.push(bothSnapshots(first, snap));
     if (snap?.artifact && !told) {
         if (!first)
@@ -21238,7 +21239,7 @@ function databaseFailedStep(record, db) {
         if (snap)
             out.push(`The verified snapshot taken just before the restore is ${snapshotPlace(record, snap)}.`);
         if (unknown)
-            out.push(`If it did not commit, do what the error says and ${again}: it runs the restore again. If it did, and must be undone, restore that snapshot: ${restoreStep(snap)}.`);
+            out.push(`If it did not commit, do what the error says and ${again}: it runs the restore again. If it did, and must be undone, restore that snapshot: ${restoreStep(snap, runIdOf(record))}.`);
         else
             out.push(`Do what the error says, then ${again}: it runs the restore again${snap ? '; keep that snapshot until the incident is closed' : ''}.`);
         return out.join(' ');
@@ -21256,7 +21257,7 @@ function databaseFailedStep(record, db) {
         // A cancelled CONCURRENTLY index statement may leave an index to drop first: its error names the DROP.
         const first = db.error?.includes('DROP INDEX CONCURRENTLY') ? 'do what the error says, then ' : '';
         out.push(`The run was stopped, not failed: ${first}${again} when it can run to its end: ${finishes}.`);
-        if (snap && record.firstSnapshot)
+        if (record.firstSnapshot)
             out.push(bothSnapshots(record.firstSnapshot, snap));
         return out.join(' ');
     }
@@ -21265,8 +21266,8 @@ function databaseFailedStep(record, db) {
     if (record.runUrl && left.length)
         out.push(`If the fix is to a migration's down SQL, push it first, then ${newRunWithFix(record, db, left)}: Re-run jobs checks out the same commit, so it would run the old SQL again.`);
     if (snap)
-        out.push(`Or, to put the database back as it was before this run, restore that snapshot: ${restoreStep(snap)}.`);
-    if (snap && record.firstSnapshot)
+        out.push(`Or, to put the database back as it was before this run, restore that snapshot: ${restoreStep(snap, runIdOf(record))}.`);
+    if (record.firstSnapshot)
         out.push(bothSnapshots(record.firstSnapshot, snap, { restore: true }));
     return out.join(' ');
 }
@@ -21277,7 +21278,9 @@ function databaseFailedStep(record, db) {
  */
 function bothSnapshots(first, snap, { restore = false } = {}) {
     const before = first.revertedBefore;
-    const mine = `This run's snapshot (${snap.artifact ? `artifact ${snap.artifact}, ` : ''}${snap.path}) was taken after the earlier run ${before.length ? `reverted ${before.join(', ')}` : 'for this incident, which reverted none of the plan'}: it holds the database as this run found it.`;
+    const mine = !snap
+        ? 'This run took no snapshot of its own.'
+        : `This run's snapshot (${snap.artifact ? `artifact ${snap.artifact}, ` : ''}${snap.path}) was taken after the earlier run ${before.length ? `reverted ${before.join(', ')}` : 'for this incident, which reverted none of the plan'}: it holds the database as this run found it.`;
     if (!first.path) {
         return `The snapshot the first run for this incident took before the rollback began is not recorded in rollback_kit.rollbacks (its row was written by an earlier version of rollback-kit, or into a table without the first_snapshot column): find it in that run's output and keep it until the incident is closed, since it alone holds the database as it was before the rollback. ${mine}`;
     }
@@ -21288,7 +21291,11 @@ function bothSnapshots(first, snap, { restore = false } = {}) {
         : first.deletedWithJob
             ? `${first.path}${sha}, on that job's runner only: it was not uploaded, so it is gone with that job unless a step of it uploaded or copied it`
             : `${first.path}${sha}`;
-    const back = restore ? ` To put the database back as it was before the rollback began, restore that one: ${restoreStep({ path: first.path, artifact: first.artifact })}.` : '';
+    const back = !restore
+        ? ''
+        : !first.artifact && first.deletedWithJob
+            ? ' To put the database back as it was before the rollback began, restore that one from wherever that job kept it (restore-db with its snapshot-path): its path above is gone with that job.'
+            : ` To put the database back as it was before the rollback began, restore that one: ${restoreStep({ path: first.path, artifact: first.artifact }, runId)}.`;
     return `The snapshot taken before this incident's rollback began, by its first run, is ${place}: it alone holds the database as it was before the rollback; keep it until the incident is closed.${back} ${mine}`;
 }
 /** How to run the rollback again so that it is the same incident (the key names it: see incidentKey). */
@@ -21319,9 +21326,11 @@ function snapshotPlace(record, snap) {
     return snap.path;
 }
 /** The step that restores the snapshot, to copy. */
-function restoreStep(snap) {
+function restoreStep(snap, runId) {
     if (snap.artifact) {
-        return `a job with the steps "uses: actions/download-artifact@v4, with: { name: ${snap.artifact} }" and "uses: <owner>/rollback-kit/actions/restore-db@v1, with: { database-url: \${{ secrets.DATABASE_URL }}, snapshot-path: ${(0,external_node_path_.basename)(snap.path)}, confirm: <database name> }"`;
+        // By name alone, download-artifact looks in the workflow run it runs in; a restore is often a new run.
+        const from = runId ? `, run-id: ${runId}, github-token: \${{ github.token }}` : '';
+        return `a job (permissions: actions: read) with the steps "uses: actions/download-artifact@v4, with: { name: ${snap.artifact}${from} }" and "uses: <owner>/rollback-kit/actions/restore-db@v1, with: { database-url: \${{ secrets.DATABASE_URL }}, snapshot-path: ${(0,external_node_path_.basename)(snap.path)}, confirm: <database name> }"`;
     }
     if (snap.deletedWithJob)
         return `restore-db with snapshot-path: ${snap.path} in a later step of this job (if: failure()), or from wherever it is uploaded or copied to`;
@@ -22940,9 +22949,9 @@ function databaseSection(record) {
     // A re-run's own snapshot holds the database after the earlier run's reverts: the first run's,
     // from the incident's ledger row, is the one that holds it as it was before the rollback.
     const first = record.firstSnapshot;
-    if (first && record.snapshot) {
+    if (first) {
         const rows = first.path
-            ? [['Path', codeSpan(first.path)], ['Artifact', first.artifact ? codeSpan(first.artifact) : 'not uploaded'], ...(first.runUrl ? [['Workflow run', first.runUrl]] : []), ...(first.sha256 ? [['sha256', codeSpan(first.sha256)]] : [])]
+            ? [['Path', codeSpan(first.path)], ['Artifact', first.artifact ? codeSpan(first.artifact) : first.deletedWithJob ? "not uploaded: on the first job's runner only, **gone with that job** unless a step of it kept it" : 'not uploaded'], ...(first.runUrl ? [['Workflow run', first.runUrl]] : []), ...(first.sha256 ? [['sha256', codeSpan(first.sha256)]] : [])]
             : [['Path', 'not recorded in rollback_kit.rollbacks (a row an earlier version wrote, or a table without the first_snapshot column): see the first run\'s output']];
         out.push("### Snapshot taken before the rollback began (this incident's first run)", markdown_table(['', ''], rows));
     }
@@ -23251,9 +23260,9 @@ function resolution(record) {
         out.push(`- **${inlineText(c.name)}** (${inlineText(c.provider)}): ${inlineText(c.status)}${c.error ? ` — ${inlineText(c.error)}` : ''}\n  - from: ${deploymentMarkdown(c.from)}\n  - to: ${deploymentMarkdown(c.to)}`);
     }
     const first = record.firstSnapshot;
-    if (first && record.snapshot) {
+    if (first) {
         out.push(first.path
-            ? `**Snapshot before the rollback began** (this incident's first run): ${codeSpan(first.path)}${first.artifact ? `, artifact ${codeSpan(first.artifact)}` : ''}${first.runUrl ? ` of ${first.runUrl}` : ''}${first.sha256 ? `, sha256 ${codeSpan(first.sha256)}` : ''}.`
+            ? `**Snapshot before the rollback began** (this incident's first run): ${codeSpan(first.path)}${first.artifact ? `, artifact ${codeSpan(first.artifact)}` : first.deletedWithJob ? " (not uploaded: on the first job's runner only, gone with that job unless a step of it kept it)" : ''}${first.runUrl ? ` of ${first.runUrl}` : ''}${first.sha256 ? `, sha256 ${codeSpan(first.sha256)}` : ''}.`
             : "**Snapshot before the rollback began** (this incident's first run): not recorded in rollback_kit.rollbacks; see that run's output.");
     }
     if (record.snapshot)
@@ -23990,7 +23999,7 @@ function rollbackHtml(input, options = {}, log) {
         ...record.components.map((c) => [c.name, c.provider, `${ref(c.from)} → ${ref(c.to)}`, c.status]),
         ...(record.database ? [['database', record.database.method, record.database.reverted.length ? `reverted ${record.database.reverted.join(', ')}` : record.database.status, record.database.status]] : []),
         // A re-run's: the incident's first snapshot (before the rollback began), then this run's (after the earlier run's reverts).
-        ...(record.firstSnapshot && record.snapshot ? [['snapshot before the rollback (first run)', 'pg_dump', record.firstSnapshot.path ? `${record.firstSnapshot.path}${record.firstSnapshot.artifact ? ` (artifact ${record.firstSnapshot.artifact})` : ''}` : 'not recorded in rollback_kit.rollbacks', 'first run']] : []),
+        ...(record.firstSnapshot ? [['snapshot before the rollback (first run)', 'pg_dump', firstSnapshotText(record.firstSnapshot), 'first run']] : []),
         ...(record.snapshot ? [[record.firstSnapshot ? 'snapshot by this run (after earlier reverts)' : 'snapshot', 'pg_dump', `${record.snapshot.path} (${record.snapshot.sizeBytes} bytes, sha256 ${record.snapshot.sha256.slice(0, 12)}…)`, 'verified']] : []),
     ];
     const checks = (list) => html_table(['check', 'result', 'detail'], list.map((c) => [c.name, c.passed ? 'passed' : 'FAILED', c.detail]));
@@ -24026,6 +24035,14 @@ ${opts.plan ? `<h2>The plan</h2>\n${html_planSection(opts.plan)}` : ''}
 </body>
 </html>
 `;
+}
+/** Where the incident's first snapshot is, as the report's table says it. */
+function firstSnapshotText(first) {
+    if (!first.path)
+        return 'not recorded in rollback_kit.rollbacks';
+    if (first.artifact)
+        return `${first.path} (artifact ${first.artifact})`;
+    return first.deletedWithJob ? `${first.path} (not uploaded: gone with the first job unless a step of it kept it)` : first.path;
 }
 
 ;// CONCATENATED MODULE: ./.build/sandbox/cleanup.js

@@ -18772,7 +18772,8 @@ function howToFinish(steps, keep, left, rerunFinishes) {
 const RUN_AGAIN = /\b([Rr]e-run|[Rr]un it again|[Rr]un again|start a new run)\b(?! jobs\b| with\b)/g;
 /** The failure, with how to finish the plan added to what to do. */
 function withHowToFinish(err, how) {
-    const own = err.hint && how.again ? err.hint.replace(RUN_AGAIN, (verb) => `${verb} with ${how.again}`) : err.hint;
+    // Re-run jobs runs with the inputs it ran with, so the same steps again: only a new run can take another.
+    const own = err.hint && how.again ? err.hint.replace(RUN_AGAIN, (verb) => `${/^[A-Z]/.test(verb) ? 'Start' : 'start'} a new run with ${how.again}`) : err.hint;
     // A stop stays one: the callers report it as a stop, not a fault.
     return new errors/* RollbackKitError */.dp(err.message, own ? `${own} ${how.say}` : how.say, err.stopped ? { stopped: true } : {});
 }
@@ -26621,7 +26622,7 @@ function nextSteps(record) {
     const told = record.failedPhase === 'database' && record.database?.error !== undefined;
     // A re-run's own snapshot came after the earlier run's reverts: the step names both, and which is which.
     const first = record.firstSnapshot;
-    if (first && snap && !told)
+    if (first && !told)
         steps.push(bothSnapshots(first, snap));
     if (snap?.artifact && !told) {
         if (!first)
@@ -26677,7 +26678,7 @@ function databaseFailedStep(record, db) {
         if (snap)
             out.push(`The verified snapshot taken just before the restore is ${snapshotPlace(record, snap)}.`);
         if (unknown)
-            out.push(`If it did not commit, do what the error says and ${again}: it runs the restore again. If it did, and must be undone, restore that snapshot: ${restoreStep(snap)}.`);
+            out.push(`If it did not commit, do what the error says and ${again}: it runs the restore again. If it did, and must be undone, restore that snapshot: ${restoreStep(snap, runIdOf(record))}.`);
         else
             out.push(`Do what the error says, then ${again}: it runs the restore again${snap ? '; keep that snapshot until the incident is closed' : ''}.`);
         return out.join(' ');
@@ -26695,7 +26696,7 @@ function databaseFailedStep(record, db) {
         // A cancelled CONCURRENTLY index statement may leave an index to drop first: its error names the DROP.
         const first = db.error?.includes('DROP INDEX CONCURRENTLY') ? 'do what the error says, then ' : '';
         out.push(`The run was stopped, not failed: ${first}${again} when it can run to its end: ${finishes}.`);
-        if (snap && record.firstSnapshot)
+        if (record.firstSnapshot)
             out.push(bothSnapshots(record.firstSnapshot, snap));
         return out.join(' ');
     }
@@ -26704,8 +26705,8 @@ function databaseFailedStep(record, db) {
     if (record.runUrl && left.length)
         out.push(`If the fix is to a migration's down SQL, push it first, then ${newRunWithFix(record, db, left)}: Re-run jobs checks out the same commit, so it would run the old SQL again.`);
     if (snap)
-        out.push(`Or, to put the database back as it was before this run, restore that snapshot: ${restoreStep(snap)}.`);
-    if (snap && record.firstSnapshot)
+        out.push(`Or, to put the database back as it was before this run, restore that snapshot: ${restoreStep(snap, runIdOf(record))}.`);
+    if (record.firstSnapshot)
         out.push(bothSnapshots(record.firstSnapshot, snap, { restore: true }));
     return out.join(' ');
 }
@@ -26716,7 +26717,9 @@ function databaseFailedStep(record, db) {
  */
 function bothSnapshots(first, snap, { restore = false } = {}) {
     const before = first.revertedBefore;
-    const mine = `This run's snapshot (${snap.artifact ? `artifact ${snap.artifact}, ` : ''}${snap.path}) was taken after the earlier run ${before.length ? `reverted ${before.join(', ')}` : 'for this incident, which reverted none of the plan'}: it holds the database as this run found it.`;
+    const mine = !snap
+        ? 'This run took no snapshot of its own.'
+        : `This run's snapshot (${snap.artifact ? `artifact ${snap.artifact}, ` : ''}${snap.path}) was taken after the earlier run ${before.length ? `reverted ${before.join(', ')}` : 'for this incident, which reverted none of the plan'}: it holds the database as this run found it.`;
     if (!first.path) {
         return `The snapshot the first run for this incident took before the rollback began is not recorded in rollback_kit.rollbacks (its row was written by an earlier version of rollback-kit, or into a table without the first_snapshot column): find it in that run's output and keep it until the incident is closed, since it alone holds the database as it was before the rollback. ${mine}`;
     }
@@ -26727,7 +26730,11 @@ function bothSnapshots(first, snap, { restore = false } = {}) {
         : first.deletedWithJob
             ? `${first.path}${sha}, on that job's runner only: it was not uploaded, so it is gone with that job unless a step of it uploaded or copied it`
             : `${first.path}${sha}`;
-    const back = restore ? ` To put the database back as it was before the rollback began, restore that one: ${restoreStep({ path: first.path, artifact: first.artifact })}.` : '';
+    const back = !restore
+        ? ''
+        : !first.artifact && first.deletedWithJob
+            ? ' To put the database back as it was before the rollback began, restore that one from wherever that job kept it (restore-db with its snapshot-path): its path above is gone with that job.'
+            : ` To put the database back as it was before the rollback began, restore that one: ${restoreStep({ path: first.path, artifact: first.artifact }, runId)}.`;
     return `The snapshot taken before this incident's rollback began, by its first run, is ${place}: it alone holds the database as it was before the rollback; keep it until the incident is closed.${back} ${mine}`;
 }
 /** How to run the rollback again so that it is the same incident (the key names it: see incidentKey). */
@@ -26758,9 +26765,11 @@ function snapshotPlace(record, snap) {
     return snap.path;
 }
 /** The step that restores the snapshot, to copy. */
-function restoreStep(snap) {
+function restoreStep(snap, runId) {
     if (snap.artifact) {
-        return `a job with the steps "uses: actions/download-artifact@v4, with: { name: ${snap.artifact} }" and "uses: <owner>/rollback-kit/actions/restore-db@v1, with: { database-url: \${{ secrets.DATABASE_URL }}, snapshot-path: ${(0,external_node_path_.basename)(snap.path)}, confirm: <database name> }"`;
+        // By name alone, download-artifact looks in the workflow run it runs in; a restore is often a new run.
+        const from = runId ? `, run-id: ${runId}, github-token: \${{ github.token }}` : '';
+        return `a job (permissions: actions: read) with the steps "uses: actions/download-artifact@v4, with: { name: ${snap.artifact}${from} }" and "uses: <owner>/rollback-kit/actions/restore-db@v1, with: { database-url: \${{ secrets.DATABASE_URL }}, snapshot-path: ${(0,external_node_path_.basename)(snap.path)}, confirm: <database name> }"`;
     }
     if (snap.deletedWithJob)
         return `restore-db with snapshot-path: ${snap.path} in a later step of this job (if: failure()), or from wherever it is uploaded or copied to`;
@@ -32691,9 +32700,9 @@ function resolution(record) {
         out.push(`- **${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .inlineText */ .ln)(c.name)}** (${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .inlineText */ .ln)(c.provider)}): ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .inlineText */ .ln)(c.status)}${c.error ? ` — ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .inlineText */ .ln)(c.error)}` : ''}\n  - from: ${(0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .deploymentMarkdown */ .ze)(c.from)}\n  - to: ${(0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .deploymentMarkdown */ .ze)(c.to)}`);
     }
     const first = record.firstSnapshot;
-    if (first && record.snapshot) {
+    if (first) {
         out.push(first.path
-            ? `**Snapshot before the rollback began** (this incident's first run): ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .codeSpan */ .SS)(first.path)}${first.artifact ? `, artifact ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .codeSpan */ .SS)(first.artifact)}` : ''}${first.runUrl ? ` of ${first.runUrl}` : ''}${first.sha256 ? `, sha256 ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .codeSpan */ .SS)(first.sha256)}` : ''}.`
+            ? `**Snapshot before the rollback began** (this incident's first run): ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .codeSpan */ .SS)(first.path)}${first.artifact ? `, artifact ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .codeSpan */ .SS)(first.artifact)}` : first.deletedWithJob ? " (not uploaded: on the first job's runner only, gone with that job unless a step of it kept it)" : ''}${first.runUrl ? ` of ${first.runUrl}` : ''}${first.sha256 ? `, sha256 ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .codeSpan */ .SS)(first.sha256)}` : ''}.`
             : "**Snapshot before the rollback began** (this incident's first run): not recorded in rollback_kit.rollbacks; see that run's output.");
     }
     if (record.snapshot)
@@ -34238,9 +34247,9 @@ function databaseSection(record) {
     // A re-run's own snapshot holds the database after the earlier run's reverts: the first run's,
     // from the incident's ledger row, is the one that holds it as it was before the rollback.
     const first = record.firstSnapshot;
-    if (first && record.snapshot) {
+    if (first) {
         const rows = first.path
-            ? [['Path', (0,markdown/* codeSpan */.SS)(first.path)], ['Artifact', first.artifact ? (0,markdown/* codeSpan */.SS)(first.artifact) : 'not uploaded'], ...(first.runUrl ? [['Workflow run', first.runUrl]] : []), ...(first.sha256 ? [['sha256', (0,markdown/* codeSpan */.SS)(first.sha256)]] : [])]
+            ? [['Path', (0,markdown/* codeSpan */.SS)(first.path)], ['Artifact', first.artifact ? (0,markdown/* codeSpan */.SS)(first.artifact) : first.deletedWithJob ? "not uploaded: on the first job's runner only, **gone with that job** unless a step of it kept it" : 'not uploaded'], ...(first.runUrl ? [['Workflow run', first.runUrl]] : []), ...(first.sha256 ? [['sha256', (0,markdown/* codeSpan */.SS)(first.sha256)]] : [])]
             : [['Path', 'not recorded in rollback_kit.rollbacks (a row an earlier version wrote, or a table without the first_snapshot column): see the first run\'s output']];
         out.push("### Snapshot taken before the rollback began (this incident's first run)", (0,markdown/* table */.tp)(['', ''], rows));
     }

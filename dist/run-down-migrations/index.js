@@ -6868,7 +6868,8 @@ function howToFinish(steps, keep, left, rerunFinishes) {
 const RUN_AGAIN = /\b([Rr]e-run|[Rr]un it again|[Rr]un again|start a new run)\b(?! jobs\b| with\b)/g;
 /** The failure, with how to finish the plan added to what to do. */
 function withHowToFinish(err, how) {
-    const own = err.hint && how.again ? err.hint.replace(RUN_AGAIN, (verb) => `${verb} with ${how.again}`) : err.hint;
+    // Re-run jobs runs with the inputs it ran with, so the same steps again: only a new run can take another.
+    const own = err.hint && how.again ? err.hint.replace(RUN_AGAIN, (verb) => `${/^[A-Z]/.test(verb) ? 'Start' : 'start'} a new run with ${how.again}`) : err.hint;
     // A stop stays one: the callers report it as a stop, not a fault.
     return new errors/* RollbackKitError */.dp(err.message, own ? `${own} ${how.say}` : how.say, err.stopped ? { stopped: true } : {});
 }
