@@ -191,7 +191,8 @@ describe('rollback-drill.yml gate', () => {
     onRequest = (n, url) => {
       if (n > 1 && url.searchParams.get('status') === 'requested') runs = [];
     };
-    const r = await runGate({}, { WAIT_SECONDS: '10', POLL_SECONDS: '1' });
+    // The gate starts as soon as it has looked twice: the wait is only a bound, ample for a loaded machine.
+    const r = await runGate({}, { WAIT_SECONDS: '60', POLL_SECONDS: '1' });
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(`a rollback is running in this repository (run ${run.id}): the drill waits`);
     expect(r.outputs).toEqual({ start: 'true' });
@@ -238,8 +239,8 @@ describe('rollback-drill.yml gate', () => {
   it('1,000 runs in one status fill the 10 pages GitHub lists: read to the end, and the drill starts', async () => {
     await withPlan();
     runs = others(1000, 'in_progress');
-    // Long enough for two looks of 10 pages on a busy machine.
-    const r = await runGate({}, { WAIT_SECONDS: '10', POLL_SECONDS: '1' });
+    // Long enough for two looks of 10 pages on a busy machine (the gate starts once they agree).
+    const r = await runGate({}, { WAIT_SECONDS: '60', POLL_SECONDS: '1' });
     expect(r.code).toBe(0);
     expect(r.outputs).toEqual({ start: 'true' });
     const tenPages = Array.from({ length: 10 }, (_, i) => `${i + 1}/100`);
@@ -266,8 +267,8 @@ describe('rollback-drill.yml gate', () => {
     onRequest = (_n, url) => {
       if (url.searchParams.get('status') === 'in_progress' && url.searchParams.get('page') === '10' && runs.length === 1000) runs = [{ id: 1, status: 'in_progress', path: '.github/workflows/ci.yml' }, ...runs];
     };
-    // Long enough for a look of 10 pages on a busy machine to end before the wait does.
-    const r = await runGate({}, { WAIT_SECONDS: '8', POLL_SECONDS: '1' });
+    // Long enough for a look of 10 pages on a busy machine to end before the wait does (the run waits it all).
+    const r = await runGate({}, { WAIT_SECONDS: '25', POLL_SECONDS: '1' });
     expect(r.code).not.toBe(0);
     expect(r.stdout).toContain(`${beyondCap}: the drill waits`);
     expect(pagesAsked('in_progress')).not.toContain('11/100');
