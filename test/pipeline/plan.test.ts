@@ -410,7 +410,7 @@ describe('ledger', () => {
     expect(unfinishedPlan(undefined)).toBeUndefined();
     expect(unfinishedPlan({ ...row, status: 'done' })).toBeUndefined();
     expect(unfinishedPlan({ ...row, method: 'restore', planned: [] })).toBeUndefined();
-    expect(unfinishedPlan({ ...row, reverted: ['3'], keepVersion: '1' })).toEqual({ planned: ['3', '2'], kept: [], applied: [], keepVersion: '1' });
+    expect(unfinishedPlan({ ...row, reverted: ['3'], keepVersion: '1' })).toEqual({ planned: ['3', '2'], kept: [], applied: [], keepVersion: '1', earlierRun: { snapshot: undefined } });
     expect(unfinishedPlan({ ...row, applied: ['1', '2', '3'] })).toMatchObject({ applied: ['1', '2', '3'] });
   });
 
