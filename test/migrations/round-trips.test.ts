@@ -53,7 +53,7 @@ describe('run-down-migrations round trips', () => {
     try {
       const target = parseConnectionString(through(db, wire));
       // Values a user's deploy ids and step names can bring: quotes, backslashes, what array text would split on.
-      const row: LedgerRow = { incidentKey: `prod:web@o'k\\1,"2"`, method: 'run-down-migrations', keepVersion: `it's`, planned: ['3,4', '{2}', 'a"b', 'NULL'], kept: [`c\\d`], applied: ['1', '3,4', 'NULL'], snapshot: [`e'f`], reverted: [], status: 'started' };
+      const row: LedgerRow = { incidentKey: `prod:web@o'k\\1,"2"`, method: 'run-down-migrations', keepVersion: `it's`, planned: ['3,4', '{2}', 'a"b', 'NULL'], kept: [`c\\d`], applied: ['1', '3,4', 'NULL'], snapshot: [`e'f`], firstSnapshot: [`path=/s/it's,a.dump`, 'sha256=ab'], reverted: [], status: 'started' };
       await withSession(target, async (s) => {
         const before = wire.roundTrips;
         await writeLedger(s, row);
