@@ -17195,8 +17195,9 @@ function wordingFor(names, tempDir = (0,external_node_os_.tmpdir)(), fromVariabl
         // on a terminal there is no run to record it, so the same command would count again.
         // The `down` command puts the whole command there (src/cli/commands/database.ts): it is what to run.
         [/, push the fix and start a new run(?: with (`[^`]+`))?: Re-run jobs checks out the same commit and would run the same SQL again\b/g, (_, what) => ` and ${runAgain('r', what)}`],
-        [/\b(?:re-run|start a new run)(?: with (`[^`]+`))?: the run continues from this migration\b/g, (_, what) => `${runAgain('r', what)}: it continues from this migration`],
-        [/\b(?:([Rr])(?:e-run|un it again|un again)|([Ss])tart a new run) with (`(?:--|rollback-kit )[^`]+`)/g, (_, r, s, what) => runAgain(r ?? (s === 'S' ? 'R' : 'r'), what)],
+        // A re-run goes on by itself where a run recorded the plan; else the library says "start a new run with" the selector that finishes it (src/migrations/rerun.ts).
+        [/\b(?:re-run|start a new run with (`[^`]+`)): the run continues from this migration\b/g, (_, what) => `${runAgain('r', what)}: it continues from this migration`],
+        [/\b([Ss])tart a new run with (`(?:--|rollback-kit )[^`]+`)/g, (_, s, what) => runAgain(s === 'S' ? 'R' : 'r', what)],
         [/ and that actions\/checkout ran before this step\b/g, () => ''],
         [/\bthe workspace\b/g, () => 'the current folder'],
         // Other actions are other commands.
