@@ -113,40 +113,54 @@ export class RecordedPlan {
 }
 
 /**
- * How to finish a `steps` plan that stopped partway: `say`, added after the failure's own hint, and
- * `again`, the selector every "re-run" of that hint needs when no re-run finishes the plan by itself.
+ * A `steps` plan nothing recorded (no workflow run to key it by, or a role that may not write the
+ * ledger): a re-run would count steps again from what is still applied. Once part of it may have
+ * gone, every "run it again" a failure's hint says is said with the selector a new run finishes
+ * it with (finishWith), where the hint is written (run-failure.ts, runner.ts, revert.ts).
  */
-export interface Finish {
-  say: string;
-  again?: string;
+export interface Unrecorded {
+  /** The version the plan keeps; none when it reverts every applied migration. */
+  keep: string | undefined;
+  /** How many migrations the plan reverts. */
+  planned: number;
+}
+
+/** The selector a new run finishes the plan with, once `reverted` of it went (`unsure`: the one in flight may have); undefined while the same one still does. */
+export function finishWith(plan: Unrecorded | undefined, reverted: number, unsure: boolean): string | undefined {
+  if (!plan || (reverted === 0 && !unsure)) return undefined;
+  return selectorLeft(plan.keep, plan.planned - reverted);
+}
+
+/** The selector for what is left of a plan: the version it keeps, or, keeping none, the `left` migrations still applied. */
+function selectorLeft(keep: string | undefined, left: number): string {
+  return keep ? `\`to-version: ${keep}\`` : `\`steps: ${left}\``;
 }
 
 /**
- * The exact way to finish a `steps` plan that stopped partway. `keep`: the version the plan keeps
- * (none when it reverts every applied migration); `left`: how many of it are still applied.
+ * A hint's way on (`words`: "re-run", "Run it again", "start a new run"), or, for a plan only a new
+ * run with `again` finishes, "start a new run with" it: Re-run jobs runs with the inputs it ran
+ * with, the same steps again.
  */
-export function howToFinish(steps: number, keep: string | undefined, left: number, rerunFinishes: boolean): Finish {
-  const again = keep ? `\`to-version: ${keep}\`` : `\`steps: ${left}\``;
+export function runAgain(words: string, again: string | undefined): string {
+  return again ? `${/^[A-Z]/.test(words) ? 'Start' : 'start'} a new run with ${again}` : words;
+}
+
+/**
+ * The exact way to finish a `steps` plan that stopped partway, said after the failure's own hint.
+ * `keep`: the version the plan keeps (none when it reverts every applied migration); `left`: how
+ * many of it are still applied.
+ */
+export function howToFinish(steps: number, keep: string | undefined, left: number, rerunFinishes: boolean): string {
+  const again = selectorLeft(keep, left);
   const absolute = keep ? again : `${again}, what is left of it (everything still applied)`;
   // With nothing to keep, a larger steps is refused (more than is applied): no harm to warn of.
   const more = keep ? `\`steps: ${steps}\` would count from what is still applied and revert ${steps} more` : undefined;
-  if (rerunFinishes) return { say: `With steps, a re-run of this job finishes this plan (the run recorded it); a new run finishes it with ${absolute}${more ? `, while ${more}` : ''}.` };
-  return { say: `With steps, finish this plan with ${absolute}${more ? `: ${more}` : ''}.`, again };
+  if (rerunFinishes) return `With steps, a re-run of this job finishes this plan (the run recorded it); a new run finishes it with ${absolute}${more ? `, while ${more}` : ''}.`;
+  return `With steps, finish this plan with ${absolute}${more ? `: ${more}` : ''}.`;
 }
 
-/**
- * The failure's own hints ("fix that and re-run", "Run it again to finish the plan", "start a new
- * run") say how to go on from this migration, which holds for a run that finds the plan recorded
- * or names its target. With no recorded plan, each of them needs the selector that finishes it:
- * the same `steps` again would count from what is still applied. Not "Re-run jobs" (GitHub's
- * button, named for what it checks out) nor a "re-run" that already says with what.
- */
-const RUN_AGAIN = /\b([Rr]e-run|[Rr]un it again|[Rr]un again|start a new run)\b(?! jobs\b| with\b)/g;
-
-/** The failure, with how to finish the plan added to what to do. */
-export function withHowToFinish(err: RollbackKitError, how: Finish): RollbackKitError {
-  // Re-run jobs runs with the inputs it ran with, so the same steps again: only a new run can take another.
-  const own = err.hint && how.again ? err.hint.replace(RUN_AGAIN, (verb) => `${/^[A-Z]/.test(verb) ? 'Start' : 'start'} a new run with ${how.again}`) : err.hint;
+/** The failure, with how to finish the plan (howToFinish) added to what to do. */
+export function withHowToFinish(err: RollbackKitError, how: string): RollbackKitError {
   // A stop stays one: the callers report it as a stop, not a fault.
-  return new RollbackKitError(err.message, own ? `${own} ${how.say}` : how.say, err.stopped ? { stopped: true } : {});
+  return new RollbackKitError(err.message, err.hint ? `${err.hint} ${how}` : how, err.stopped ? { stopped: true } : {});
 }

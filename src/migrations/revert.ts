@@ -15,7 +15,7 @@ import { acquireMigrationLock, releaseMigrationLock, ROLLBACK_KIT_LOCK_KEY, tryL
 import { firstCodeLine, planReverts, type Plan, type RecordedSelector, type Selector } from './planner.js';
 import { PLAIN_TRACKING_DDL } from './formats/plain.js';
 import { readProgress } from './progress.js';
-import { howToFinish, RecordedPlan, withHowToFinish, type WorkflowRun } from './rerun.js';
+import { finishWith, howToFinish, RecordedPlan, withHowToFinish, type Unrecorded, type WorkflowRun } from './rerun.js';
 import { pickFormat, resolveMigrationsDir } from './registry.js';
 import { PROGRESS_TABLE } from './run-failure.js';
 import { MigrationFailed, runPlan, type RevertedMigration, type StoppedIn } from './runner.js';
@@ -290,6 +290,7 @@ export async function revertMigrations(opts: RevertOptions, log: Log): Promise<R
   let applied: MigrationFile[] = [];
   const steps = 'steps' in opts.choice ? opts.choice.steps : undefined;
   let recorded: RecordedPlan | undefined;
+  let unrecorded: Unrecorded | undefined;
   try {
     if (verified) result.snapshot = await requireWayBack(session, opts.target, verified, log);
     // The search_path first and apart, so a bad one gets its own message; the tracking table may depend on it.
@@ -341,6 +342,8 @@ export async function revertMigrations(opts: RevertOptions, log: Log): Promise<R
       }
       // Written before the first statement: a re-run must find the plan even if this run dies.
       await recorded?.record(session, plan, log);
+      // Nothing recorded a `steps` plan: the same steps again would count from what is still applied.
+      if (steps !== undefined && !recorded?.recorded) unrecorded = { keep: plan.keep?.version, planned: plan.toRevert.length };
       log.info(`Reverting ${plan.toRevert.length} migration(s) on ${where}, newest first.`);
       // A stop while a migration runs: one that ends soon commits (or fails) as it would anyway. One
       // still going STOP_CANCEL_MS later is cancelled, rather than running on past the step's grace
@@ -386,6 +389,7 @@ export async function revertMigrations(opts: RevertOptions, log: Log): Promise<R
         progressTable: state.progressTable,
         onReverted: (r) => result.reverted.push(r),
         signal: opts.signal,
+        unrecorded,
       }).finally(() => {
         opts.signal?.removeEventListener('abort', cancelOnStop);
         clearTimeout(ending);
@@ -402,7 +406,7 @@ export async function revertMigrations(opts: RevertOptions, log: Log): Promise<R
       // Never "reverted" for a run that failed: a later `if: always()` step reads this status.
       result.status = 'failed';
       if (err instanceof MigrationFailed) result.stoppedIn = err.stoppedIn;
-      const cause = err instanceof RollbackKitError ? err : unexpected(err, log);
+      const cause = err instanceof RollbackKitError ? err : unexpected(err, log, finishWith(unrecorded, result.reverted.length, result.stoppedIn?.unsure === true));
       if (!opts.dryRun) await recorded?.update(session, result.reverted.map((r) => r.version), false, log);
       // `steps` again would count from what is left: say what finishes this plan.
       // A migration whose commit may have landed counts as one that went.
@@ -423,11 +427,11 @@ export async function revertMigrations(opts: RevertOptions, log: Log): Promise<R
  * planning: the run may have changed the database, so it is said where the state is read. Its stack
  * stays in the debug log, as the entry point keeps it for errors it does not know.
  */
-function unexpected(err: unknown, log: Log): RollbackKitError {
+function unexpected(err: unknown, log: Log, again: string | undefined): RollbackKitError {
   if (err instanceof Error && err.stack) log.debug(err.stack);
   return new RollbackKitError(
     errorLine(err),
-    'The migrations reverted before it are listed here; the tracking table and rollback_kit.down_progress say where the database is now, and a re-run continues from there.',
+    `The migrations reverted before it are listed here; the tracking table and rollback_kit.down_progress say where the database is now, and ${again ? `a new run with ${again}` : 'a re-run'} continues from there.`,
   );
 }
 

@@ -10,6 +10,7 @@ import { stopSignalName } from '../core/stop-signals.js';
 import { dropSql, FIND_INVALID_SQL, IndexInTheWay, type LeftIndexes } from './invalid-indexes.js';
 import { firstCodeLine, type PlannedMigration, type PlannedStatement } from './planner.js';
 import { statementHash, type Progress } from './progress.js';
+import { runAgain } from './rerun.js';
 import { lineAt, literal } from './sql-split.js';
 import type { Tracking } from './types.js';
 
@@ -109,13 +110,16 @@ function statementsUpTo(n: number): string {
 
 export const PROGRESS_TABLE = 'rollback_kit.down_progress';
 
-/** What one failure says, before the hints every kind shares. */
+/**
+ * What one failure says, before the hints every kind shares. Its hint and `then` take `again`: the
+ * selector a new run needs to finish the plan (rerun.ts finishWith), or undefined where a re-run does.
+ */
 interface Account {
   head: string;
   state: string;
-  hint: string;
+  hint: (again: string | undefined) => string;
   /** Said after whichever hint: what the re-run will do that the user may need to prepare for. */
-  then?: string;
+  then?: (again: string | undefined) => string;
   ran: number;
   resumeAt: number;
   unsure: boolean;
@@ -137,7 +141,7 @@ interface Facts {
   marked: string;
 }
 
-const REACHABLE = 'Check the database is up and reachable, then re-run: the run continues from this migration.';
+const reachable = (again: string | undefined) => `Check the database is up and reachable, then ${runAgain('re-run', again)}: the run continues from this migration.`;
 
 /** The check of an earlier run's progress failed: a read, so nothing of the migration changed. */
 function beforeFirstStatement({ m, saved, tracking, target, lost, pgMessage }: Facts): Account {
@@ -148,7 +152,7 @@ function beforeFirstStatement({ m, saved, tracking, target, lost, pgMessage }: F
       ? `Lost the connection to ${target} while reverting ${m.file.name}, before its first statement (${check}): ${pgMessage}.`
       : `Reverting ${m.file.name} failed before its first statement, ${check}: ${pgMessage}.`,
     state: `Nothing of it ran in this run: ${tracking.table} and ${PROGRESS_TABLE} are as the earlier run left them (${ran} of ${m.statements.length} statement(s) recorded as done), and the re-run checks that record again and goes on from it.`,
-    hint: lost ? REACHABLE : "Fix what blocks that read (PostgreSQL's message above) and re-run: the run continues from this migration.",
+    hint: (again) => (lost ? reachable(again) : `Fix what blocks that read (PostgreSQL's message above) and ${runAgain('re-run', again)}: the run continues from this migration.`),
     ran,
     resumeAt: ran + 1,
     unsure: false,
@@ -166,9 +170,9 @@ function recordFailed({ m, f, tracking, target, log, lost, pgMessage, marked }: 
       `It runs statement by statement (non-transactional): ${statementsUpTo(i + 1)} of ${n} ran and cannot be rolled back, but ${PROGRESS_TABLE} records ${i} of them` +
       `${lost ? ` (${i + 1}, if the write landed before the connection went)` : ''}; ${tracking.table} ${marked}. ` +
       `The re-run starts at statement ${i + 1} and runs it again${lost ? ` (at statement ${i + 2}, if the write landed)` : ''}.`,
-    hint: lost ? REACHABLE : "Fix what stopped the write (PostgreSQL's message above), then re-run: the run continues from this migration.",
+    hint: (again) => (lost ? reachable(again) : `Fix what stopped the write (PostgreSQL's message above), then ${runAgain('re-run', again)}: the run continues from this migration.`),
     // The guarded UPDATE does nothing where the write did land.
-    then: ` Running statement ${i + 1} again is harmless when it is written to be repeated (IF EXISTS); if it is not, record it as done before the re-run: ${record};`,
+    then: (again) => ` Running statement ${i + 1} again is harmless when it is written to be repeated (IF EXISTS); if it is not, record it as done before the ${again ? 'new run' : 're-run'}: ${record};`,
     ran: i + 1,
     resumeAt: i + 1,
     unsure: lost,
@@ -180,9 +184,10 @@ function statementFailed({ m, f, skipped, tracking, target, log, lost, pgMessage
   const at = where(m, f, f.error as PgError, tracking.table, log);
   const head = lost ? `Lost the connection to ${target} while reverting ${m.file.name} at ${at}: ${pgMessage}.` : `Reverting ${m.file.name} failed at ${at}: ${pgMessage}.`;
   // A re-run (Re-run jobs) checks out the commit the run started from: a fixed file reaches only a new run.
-  const hint = lost
-    ? REACHABLE
-    : `If the down SQL is wrong, fix it in ${m.file.name}, push the fix and start a new run: Re-run jobs checks out the same commit and would run the same SQL again. If something else blocks it (PostgreSQL's message above), fix that and re-run: the run continues from this migration.`;
+  const hint = (again: string | undefined) =>
+    lost
+      ? reachable(again)
+      : `If the down SQL is wrong, fix it in ${m.file.name}, push the fix and ${runAgain('start a new run', again)}: Re-run jobs checks out the same commit and would run the same SQL again. If something else blocks it (PostgreSQL's message above), fix that and ${runAgain('re-run', again)}: the run continues from this migration.`;
   if (m.transactional) {
     let state: string;
     if (lost) {
@@ -213,9 +218,20 @@ export function markedUntilDone(tracking: Tracking): string {
 /**
  * The migration's state and what to do, for a failure at `f`. `skipped`: the statements an earlier
  * run did, which this one did not run again; `saved`: the progress that run recorded; `stop`: the
- * run's stop signal.
+ * run's stop signal; `finish`: the selector a new run finishes the plan with, given whether this
+ * migration may have committed (rerun.ts finishWith), undefined where running it again does.
  */
-export function failure(m: PlannedMigration, f: StatementFailed, skipped: number, saved: Progress | undefined, tracking: Tracking, target: string, log: Log, stop?: AbortSignal): MigrationFailed {
+export function failure(
+  m: PlannedMigration,
+  f: StatementFailed,
+  skipped: number,
+  saved: Progress | undefined,
+  tracking: Tracking,
+  target: string,
+  log: Log,
+  stop?: AbortSignal,
+  finish: (unsure: boolean) => string | undefined = () => undefined,
+): MigrationFailed {
   const code = (f.error as PgError).code;
   // Cancelled after the run's own stop (revert.ts cancels what still runs): a stop, not a fault to fix.
   const ours = stop?.aborted === true && code === '57014' && f.stage === 'run' && !/statement timeout/.test(describeError(f.error));
@@ -232,23 +248,24 @@ export function failure(m: PlannedMigration, f: StatementFailed, skipped: number
     marked: markedUntilDone(tracking),
   };
   const account = f.stage === 'prepare' ? beforeFirstStatement(facts) : f.stage === 'record' ? recordFailed(facts) : statementFailed(facts);
-  let hint = account.hint;
+  const again = finish(account.unsure);
+  let hint = account.hint(again);
   const tried = f.attempts > 1 ? ` (tried ${f.attempts} times)` : '';
-  if (ours) hint = 'The stop cancelled it, not a fault: run it again when it can run to its end; it continues from this migration.';
-  else if (code === '55P03') hint = `A table lock was not granted within lock-timeout-seconds${tried}: a long transaction or query holds it (see pg_stat_activity). Re-run when it is gone, or raise lock-timeout-seconds.`;
-  else if (code === '40P01') hint = `It deadlocked with another session${tried}. Re-run when traffic on those tables is lower.`;
+  if (ours) hint = `The stop cancelled it, not a fault: ${runAgain('run it again', again)} when it can run to its end; it continues from this migration.`;
+  else if (code === '55P03') hint = `A table lock was not granted within lock-timeout-seconds${tried}: a long transaction or query holds it (see pg_stat_activity). ${runAgain('Re-run', again)} when it is gone, or raise lock-timeout-seconds.`;
+  else if (code === '40P01') hint = `It deadlocked with another session${tried}. ${runAgain('Re-run', again)} when traffic on those tables is lower.`;
   // 57014 after the run's own stop is `ours` above; otherwise another session cancelled it: no timeout to raise either.
   else if (code === '57014' && f.stage === 'run' && /statement timeout/.test(describeError(f.error))) {
-    hint = 'The statement ran longer than statement-timeout-seconds. Raise it if the statement is expected to take that long, then re-run.';
-  } else if (code === '57014' && f.stage === 'run') hint = 'The statement was cancelled by another session (pg_cancel_backend): a stop of this step says so itself. Run it again when it can run to its end.';
-  const left = f.leftIndexes && leftIndexesAccount(f, f.leftIndexes);
+    hint = `The statement ran longer than statement-timeout-seconds. Raise it if the statement is expected to take that long, then ${runAgain('re-run', again)}.`;
+  } else if (code === '57014' && f.stage === 'run') hint = `The statement was cancelled by another session (pg_cancel_backend): a stop of this step says so itself. ${runAgain('Run it again', again)} when it can run to its end.`;
+  const left = f.leftIndexes && leftIndexesAccount(f, f.leftIndexes, again);
   if (left) hint = left.hint(hint);
   const { ran, resumeAt, unsure } = account;
   const state = `${account.state}${left?.state ?? ''}`;
   const stoppedIn: StoppedIn = { version: m.file.version, id: m.file.id, file: m.file.downFile ?? m.file.name, transactional: m.transactional, statements: m.statements.length, ran, resumeAt, unsure, state };
   const by = stopSignalName(stop);
   const head = ours ? `Stopped${by ? ` (${by})` : ''} while reverting ${m.file.name}${f.statement ? `, at ${where(m, f, f.error as PgError, tracking.table, log)}` : ''}: the stop cancelled it.` : account.head;
-  return new MigrationFailed(`${head} ${state}`, `${hint}${account.then ?? ''}`, stoppedIn, ours ? { stopped: true } : {});
+  return new MigrationFailed(`${head} ${state}`, `${hint}${account.then?.(again) ?? ''}`, stoppedIn, ours ? { stopped: true } : {});
 }
 
 const list = (names: string[]) => `${names.length === 1 ? 'index' : 'indexes'} ${names.join(', ')}`;
@@ -259,7 +276,7 @@ const list = (names: string[]) => `${names.length === 1 ? 'index' : 'indexes'} $
  * fail on them or, with IF NOT EXISTS, keep them invalid. Dropping them is left to the user: why, in
  * invalid-indexes.ts.
  */
-function leftIndexesAccount(f: StatementFailed, left: LeftIndexes): { state: string; hint: (hint: string) => string } {
+function leftIndexesAccount(f: StatementFailed, left: LeftIndexes, again: string | undefined): { state: string; hint: (hint: string) => string } {
   const k = f.index + 1;
   let state = '';
   if (left.drop.length && f.error instanceof IndexInTheWay) {
@@ -281,7 +298,7 @@ function leftIndexesAccount(f: StatementFailed, left: LeftIndexes): { state: str
     state,
     hint: (hint) =>
       f.error instanceof IndexInTheWay
-        ? `Drop it (once no session is building it: pg_stat_progress_create_index): ${drops} Then re-run: the run continues from this migration.`
+        ? `Drop it (once no session is building it: pg_stat_progress_create_index): ${drops} Then ${runAgain('re-run', again)}: the run continues from this migration.`
         : `First drop what statement ${k} left: ${drops} Then: ${hint}`,
   };
 }

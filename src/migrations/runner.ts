@@ -10,6 +10,7 @@ import { standardConformingStrings, withQueryDeadline, type Session } from '../d
 import { beforeConcurrentIndex, concurrentIndexStatement, leftByConcurrentIndex, type Before, type LeftIndexes } from './invalid-indexes.js';
 import { firstCodeLine, type PlannedMigration, type PlannedStatement } from './planner.js';
 import { clearProgressSql, progressStillHolds, readProgress, recordStatement, startProgressSql, statementHash, statementsAlreadyRun, type Progress } from './progress.js';
+import { finishWith, runAgain, type Unrecorded } from './rerun.js';
 import { describeError, failure, isConnectionLoss, markedUntilDone, MigrationFailed, PROGRESS_TABLE, StatementFailed, type PgError } from './run-failure.js';
 import { readsAlike, sessionSetting, setsStatementTimeout } from './sql-split.js';
 import type { MigrationFile, Tracking } from './types.js';
@@ -306,18 +307,14 @@ async function revertStatementByStatement(ctx: Context, m: PlannedMigration, pre
   const progress = startProgressSql(tracking.table, id, tracking.rowVersionSql(m.file), rest.from > 0);
   await inTransaction(ctx, m, [...ctx.reset, 'BEGIN', ...start, ...progress, 'COMMIT'], start.length + 1, rest.from);
   await exec(session, m.statements, rest.replay);
-  try {
-    await exec(session, m.statements, range(rest.from, m.statements.length), (s) => recordStatement(session, tracking.table, id, statementHash(s.text)), signal);
-  } catch (err) {
-    if (err instanceof StoppedBefore) throw stoppedBetweenStatements(m, err.index, tracking);
-    throw err;
-  }
+  // A stop before a statement throws StoppedBefore: runPlan says it (stoppedBetweenStatements).
+  await exec(session, m.statements, range(rest.from, m.statements.length), (s) => recordStatement(session, tracking.table, id, statementHash(s.text)), signal);
   const end = tracking.revertSql(m.file, previous);
   await inTransaction(ctx, m, ['BEGIN', ...end, clearProgressSql(tracking.table, id), 'COMMIT'], end.length + 1, m.statements.length);
 }
 
 /** A non-transactional migration stopped before statement `index`: those before it committed and are recorded, a re-run starts there. */
-function stoppedBetweenStatements(m: PlannedMigration, index: number, tracking: Tracking): MigrationFailed {
+function stoppedBetweenStatements(m: PlannedMigration, index: number, tracking: Tracking, again: string | undefined): MigrationFailed {
   const n = m.statements.length;
   const state =
     `It runs statement by statement (non-transactional): ${index} of ${n} statement(s) ran and are recorded in ${PROGRESS_TABLE}; ${tracking.table} ${markedUntilDone(tracking)}. ` +
@@ -325,7 +322,7 @@ function stoppedBetweenStatements(m: PlannedMigration, index: number, tracking: 
   const file = m.file.downFile ?? m.file.name;
   return new MigrationFailed(
     `Stopped in ${m.file.name} before its statement ${index + 1} of ${n}. ${state}`,
-    'Run it again to finish the plan: it goes on from this migration.',
+    `${runAgain('Run it again', again)} to finish the plan: it goes on from this migration.`,
     {
     version: m.file.version,
     id: m.file.id,
@@ -345,12 +342,12 @@ function stoppedBetweenStatements(m: PlannedMigration, index: number, tracking: 
  * The run stopped between migrations (the step being stopped): each migration before `next`
  * committed with its bookkeeping, and `next` and those after it never started.
  */
-function stoppedBetweenMigrations(plan: PlannedMigration[], next: number, tracking: Tracking): RollbackKitError {
+function stoppedBetweenMigrations(plan: PlannedMigration[], next: number, tracking: Tracking, again: string | undefined): RollbackKitError {
   const left = plan.slice(next).map((m) => m.file.name);
   const done = next === 0 ? 'no migration was reverted' : `the ${next} migration(s) before it were reverted and committed`;
   return new RollbackKitError(
     `Stopped before reverting ${plan[next]!.file.name}: ${done}; ${left.join(', ')} ${left.length === 1 ? 'was' : 'were'} not started and ${left.length === 1 ? 'is' : 'are'} still applied in ${tracking.table}.`,
-    'Run it again to finish the plan: it reads the tracking table and reverts what is still applied of it.',
+    `${runAgain('Run it again', again)} to finish the plan: it reads the tracking table and reverts what is still applied of it.`,
     { stopped: true },
   );
 }
@@ -405,6 +402,8 @@ export interface RunPlanOptions {
   progressTable: boolean;
   /** Receives each migration as it is reverted, so a later failure still reports what was done. */
   onReverted(r: RevertedMigration): void;
+  /** A `steps` plan nothing recorded: its failures' hints say the selector a new run finishes it with (rerun.ts). */
+  unrecorded?: Unrecorded;
   /**
    * Aborted when the step is being stopped: the run stops between migrations (the one in flight
    * commits or rolls back and says which; revert.ts cancels a transactional one still running
@@ -433,7 +432,9 @@ export async function runPlan(plan: PlannedMigration[], opts: RunPlanOptions): P
   const progress = await earlierProgress(session, tracking.table, opts.target, opts.progressTable);
   const applied = [...opts.applied];
   for (const [n, m] of plan.entries()) {
-    if (opts.signal?.aborted) throw stoppedBetweenMigrations(plan, n, tracking);
+    // What a new run needs once the n before this one went, or this one may have.
+    const again = (unsure: boolean) => finishWith(opts.unrecorded, n, unsure);
+    if (opts.signal?.aborted) throw stoppedBetweenMigrations(plan, n, tracking, again(false));
     const at = applied.findIndex((f) => f.id === m.file.id);
     const previous = at > 0 ? applied[at - 1] : undefined;
     log.info(`[${n + 1}/${plan.length}] reverting ${m.file.name}${m.transactional ? '' : ' (non-transactional: statement by statement)'}`);
@@ -447,7 +448,8 @@ export async function runPlan(plan: PlannedMigration[], opts: RunPlanOptions): P
         else await revertStatementByStatement(ctx, m, previous, rest, opts.signal);
       });
     } catch (err) {
-      if (err instanceof StatementFailed) throw failure(m, err, rest.from, progress.get(m.file.id), tracking, opts.target, log, opts.signal);
+      if (err instanceof StatementFailed) throw failure(m, err, rest.from, progress.get(m.file.id), tracking, opts.target, log, opts.signal, again);
+      if (err instanceof StoppedBefore) throw stoppedBetweenStatements(m, err.index, tracking, again(false));
       throw err;
     }
     const durationMs = Date.now() - started;
