@@ -172,11 +172,12 @@ export function wordingFor(names: readonly string[], tempDir: string = tmpdir(),
     [/\b([Rr])e-run(ning)? the step\b/g, (_, r, ing) => `${r === 'R' ? 'R' : 'r'}un${ing ?? ''} the command again`],
     // A failed down migration (src/migrations/run-failure.ts): a job's re-run checks out the commit it
     // started from, so a fixed file needs a push and a new run; a command reads the file as it is now.
-    // With the flag that finishes a `steps` plan when nothing recorded it (src/migrations/rerun.ts):
-    // on a terminal there is no run to record it, so the same command would count again.
-    // The `down` command puts the whole command there (src/cli/commands/database.ts): it is what to run.
+    // With the flag that finishes a `steps` plan when nothing recorded it (src/migrations/rerun.ts
+    // finishWith): on a terminal there is no run to record it, so the same command would count again.
+    // The `down` command puts the whole command in the first of them (src/cli/commands/database.ts):
+    // it is what to run, named once; the others are "the command again with" the flag.
     [/, push the fix and start a new run(?: with (`[^`]+`))?: Re-run jobs checks out the same commit and would run the same SQL again\b/g, (_, what) => ` and ${runAgain('r', what)}`],
-    // A re-run goes on by itself where a run recorded the plan; else the library says "start a new run with" the selector that finishes it (src/migrations/rerun.ts).
+    // A re-run goes on by itself where a run recorded the plan; else the library says "start a new run with" the selector that finishes it (src/migrations/run-failure.ts).
     [/\b(?:re-run|start a new run with (`[^`]+`)): the run continues from this migration\b/g, (_, what) => `${runAgain('r', what)}: it continues from this migration`],
     [/\b([Ss])tart a new run with (`(?:--|rollback-kit )[^`]+`)/g, (_, s, what) => runAgain(s === 'S' ? 'R' : 'r', what)],
     [/ and that actions\/checkout ran before this step\b/g, () => ''],

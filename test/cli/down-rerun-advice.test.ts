@@ -56,8 +56,10 @@ describe('rollback-kit down --steps, failed partway with no run to record the pl
     const command = words(withCommandToFinish(raw, (name) => given[name]));
     const exact = "`rollback-kit down --database-url '<the same database URL>' --steps 2 --snapshot-path 'rollback-kit-snapshots/shop one.dump' --yes`";
     expect(command).toContain(`fix it in 20240101000002_create_t2.sql and run ${exact}. `);
-    expect(command).toContain(`fix that and run ${exact}: it continues from this migration`);
-    expect(command).not.toMatch(/run the command again|pw@/);
+    // Named once: the other ways on say the flag that changes.
+    expect(command.split('`rollback-kit down').length - 1).toBe(1);
+    expect(command).toContain('fix that and run the command again with `--steps 2`: it continues from this migration');
+    expect(command).not.toMatch(/run the command again(?! with `--steps 2`)|pw@/);
     await fix();
     const rest = await revertMigrations(options(db!, ws, { steps: 2 }), memoryLog());
     expect(rest.reverted.map((r) => r.version)).toEqual(['20240101000002', '20240101000001']);

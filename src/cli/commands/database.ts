@@ -170,16 +170,18 @@ export const down: CommandSpec = {
   },
 };
 
-/** The selector a `steps` plan no run recorded is finished with, as the library's hint gives it (src/migrations/rerun.ts). */
-const FINISH_WITH = /\bwith `(steps|to-version): ([^`\s]+)`/g;
+/** The selector a `steps` plan no run recorded is finished with, as the library's hint gives it (src/migrations/rerun.ts finishWith): its first. */
+const FINISH_WITH = /\bwith `(steps|to-version): ([^`\s]+)`/;
 const SELECTORS = ['steps', 'to-version', 'since-ref'];
 /** In a command to paste, where the --database-url given stood: quoted, so a paste left as it is fails as an invalid URL. */
 const SAME_URL = "'<the same database URL>'";
 
 /**
  * A `steps` plan that stopped partway, from a terminal, is finished by this command with another
- * selector: the hint's "with `steps: 2`" becomes the whole command to type, every flag as it was
- * given and the selector replaced, so it can be pasted as it is. A URL given as a flag is not
+ * selector: the hint's first "with `steps: 2`" becomes the whole command to type, every flag as it
+ * was given and the selector replaced, so it can be pasted as it is. Its later ones (each way on the
+ * hint gives, and how to finish the plan) stay the selector, which the wording says as "the command
+ * again with `--steps 2`": one message names the command once. A URL given as a flag is not
  * repeated (it may hold a password): a placeholder stands in its place, which the person fills in.
  * Not "$DATABASE_URL": that variable may name another database than the flag did.
  */
