@@ -10,6 +10,7 @@ import type { RollbackPlan } from '../pipeline/plan-file.js';
 import type { DeploymentRef, RollbackRecord, TimelineEntry } from '../pipeline/record.js';
 import { deploymentName } from '../pipeline/timeline.js';
 import { formatDuration } from '../core/duration.js';
+import { factsLine, FIRST_SNAPSHOT_TITLE, firstSnapshotFacts, type SnapshotFact } from './first-snapshot.js';
 import { notVerifiedText, statusLine } from './rollback-summary.js';
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
@@ -52,8 +53,12 @@ export function timelineSvg(timeline: TimelineEntry[]): string {
   return `<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="Timeline: each phase against its budget" width="${label + track + 140}" height="${height}" viewBox="0 0 ${label + track + 140} ${height}" font-family="system-ui, sans-serif">${rows.join('')}</svg>`;
 }
 
-function table(headers: string[], rows: string[][]): string {
-  return `<table><thead><tr>${headers.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows.map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`).join('')}</tbody></table>`;
+/** A cell is text, escaped here, or `{ html }` already escaped by its writer. */
+type Cell = string | { html: string };
+
+function table(headers: string[], rows: Cell[][]): string {
+  const cell = (c: Cell) => (typeof c === 'string' ? esc(c) : c.html);
+  return `<table><thead><tr>${headers.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows.map((r) => `<tr>${r.map((c) => `<td>${cell(c)}</td>`).join('')}</tr>`).join('')}</tbody></table>`;
 }
 
 function planSection(plan: RollbackPlan): string {
@@ -76,11 +81,11 @@ export function rollbackHtml(input: RollbackRecord, options: HtmlOptions = {}, l
   const record = log ? redactDeep(input, log.redact) : input;
   const opts = log ? redactDeep(options, log.redact) : options;
   const ref = (d?: DeploymentRef) => deploymentName(d) ?? '—';
-  const changed = [
+  const changed: Cell[][] = [
     ...record.components.map((c) => [c.name, c.provider, `${ref(c.from)} → ${ref(c.to)}`, c.status]),
     ...(record.database ? [['database', record.database.method, record.database.reverted.length ? `reverted ${record.database.reverted.join(', ')}` : record.database.status, record.database.status]] : []),
     // A re-run's: the incident's first snapshot (before the rollback began), then this run's (after the earlier run's reverts).
-    ...(record.firstSnapshot ? [['snapshot before the rollback (first run)', 'pg_dump', firstSnapshotText(record.firstSnapshot), 'first run']] : []),
+    ...(record.firstSnapshot ? [[FIRST_SNAPSHOT_TITLE, 'pg_dump', { html: factsLine(firstSnapshotFacts(record.firstSnapshot), factHtml, esc) }, 'first run']] : []),
     ...(record.snapshot ? [[record.firstSnapshot ? 'snapshot by this run (after earlier reverts)' : 'snapshot', 'pg_dump', `${record.snapshot.path} (${record.snapshot.sizeBytes} bytes, sha256 ${record.snapshot.sha256.slice(0, 12)}…)`, 'verified']] : []),
   ];
   const checks = (list: { name: string; passed: boolean; detail: string }[]) => table(['check', 'result', 'detail'], list.map((c) => [c.name, c.passed ? 'passed' : 'FAILED', c.detail]));
@@ -121,9 +126,8 @@ ${opts.plan ? `<h2>The plan</h2>\n${planSection(opts.plan)}` : ''}
 `;
 }
 
-/** Where the incident's first snapshot is, as the report's table says it. */
-function firstSnapshotText(first: NonNullable<RollbackRecord['firstSnapshot']>): string {
-  if (!first.path) return 'not recorded in rollback_kit.rollbacks';
-  if (first.artifact) return `${first.path} (artifact ${first.artifact})`;
-  return first.deletedWithJob ? `${first.path} (not uploaded: gone with the first job unless a step of it kept it)` : first.path;
+/** A fact of the incident's first snapshot (first-snapshot.ts) in the page: escaped, a name as code. */
+function factHtml(fact: SnapshotFact): string {
+  const value = fact.as === 'code' ? `<code>${esc(fact.value)}</code>` : esc(fact.value);
+  return fact.warn ? `<b>${value}</b>` : value;
 }

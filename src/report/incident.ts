@@ -13,6 +13,7 @@ import { githubClient } from '../github/client.js';
 import { HttpApiError, HttpNetworkError, OutOfTime, WaitTooLong, type HttpClient } from '../platforms/http/client.js';
 import { StepDeadline } from '../platforms/http/deadline.js';
 import { codeSpan, inlineText, linkText, table } from './markdown.js';
+import { factMarkdown, factsLine, FIRST_SNAPSHOT_TITLE, firstSnapshotFacts } from './first-snapshot.js';
 import { formatDuration } from '../core/duration.js';
 import { changedEnv, checksTable, deploymentMarkdown, moveLabels, overBudget, statusEmoji, statusLine, timeText, totalText, verdictText, whyFailed } from './rollback-summary.js';
 import { redactDeep } from '../core/secrets.js';
@@ -215,13 +216,7 @@ function resolution(record: RollbackRecord): string[] {
     out.push(`- **${inlineText(c.name)}** (${inlineText(c.provider)}): ${inlineText(c.status)}${c.error ? ` — ${inlineText(c.error)}` : ''}\n  - from: ${deploymentMarkdown(c.from)}\n  - to: ${deploymentMarkdown(c.to)}`);
   }
   const first = record.firstSnapshot;
-  if (first) {
-    out.push(
-      first.path
-        ? `**Snapshot before the rollback began** (this incident's first run): ${codeSpan(first.path)}${first.artifact ? `, artifact ${codeSpan(first.artifact)}` : first.deletedWithJob ? " (not uploaded: on the first job's runner only, gone with that job unless a step of it kept it)" : ''}${first.runUrl ? ` of ${first.runUrl}` : ''}${first.sha256 ? `, sha256 ${codeSpan(first.sha256)}` : ''}.`
-        : "**Snapshot before the rollback began** (this incident's first run): not recorded in rollback_kit.rollbacks; see that run's output.",
-    );
-  }
+  if (first) out.push(`**${FIRST_SNAPSHOT_TITLE}**: ${factsLine(firstSnapshotFacts(first), factMarkdown)}.`);
   if (record.snapshot) out.push(`**Snapshot ${first ? "by this run, after the earlier run's reverts" : 'before the database changed'}**: ${codeSpan(record.snapshot.path)}, sha256 ${codeSpan(record.snapshot.sha256)}, ${record.snapshot.sizeBytes} bytes.`);
   if (record.database) {
     const db = record.database;

@@ -14,6 +14,7 @@ import { PHASES, type ComponentRecord, type DatabaseRecord, type DeploymentRef, 
 import type { DiscardedFromTable } from '../db/restore-discarded.js';
 import { discardedList } from './restore-db-summary.js';
 import { codeSpan, formatBytes, inlineText, linkText, table } from './markdown.js';
+import { factMarkdown, FIRST_SNAPSHOT_TITLE, firstSnapshotFacts } from './first-snapshot.js';
 import { formatDuration } from '../core/duration.js';
 
 /** Under the failure heading of a rollback that stopped before the pipeline returned a record. */
@@ -392,12 +393,7 @@ function databaseSection(record: RollbackRecord): string[] {
   // A re-run's own snapshot holds the database after the earlier run's reverts: the first run's,
   // from the incident's ledger row, is the one that holds it as it was before the rollback.
   const first = record.firstSnapshot;
-  if (first) {
-    const rows = first.path
-      ? [['Path', codeSpan(first.path)], ['Artifact', first.artifact ? codeSpan(first.artifact) : first.deletedWithJob ? "not uploaded: on the first job's runner only, **gone with that job** unless a step of it kept it" : 'not uploaded'], ...(first.runUrl ? [['Workflow run', first.runUrl]] : []), ...(first.sha256 ? [['sha256', codeSpan(first.sha256)]] : [])]
-      : [['Path', 'not recorded in rollback_kit.rollbacks (a row an earlier version wrote, or a table without the first_snapshot column): see the first run\'s output']];
-    out.push("### Snapshot taken before the rollback began (this incident's first run)", table(['', ''], rows));
-  }
+  if (first) out.push(`### ${FIRST_SNAPSHOT_TITLE}`, table(['', ''], firstSnapshotFacts(first).map((f) => [f.label, factMarkdown(f)])));
   if (record.snapshot) {
     const s = record.snapshot;
     const kept = s.artifact ? codeSpan(s.artifact) : s.deletedWithJob ? 'not uploaded: on this runner only, **deleted when this job ends**' : 'not uploaded';

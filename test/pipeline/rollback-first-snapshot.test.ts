@@ -87,7 +87,7 @@ describe('a re-run of a half-failed rollback', () => {
     const summary = summaryOf(again);
     expect(summary).toContain("### Snapshot taken before the rollback began (this incident's first run)");
     expect(summary).toContain(inlineText(firstPath));
-    expect(incidentBody(again)).toContain('**Snapshot before the rollback began**');
+    expect(incidentBody(again)).toContain("**Snapshot taken before the rollback began (this incident's first run)**");
     // The done row still names the first snapshot, not the re-run's.
     expect(firstSnapshotOf(await withSession(parseConnectionString(db.url), (s) => readLedger(s, first.incidentKey)))?.path).toBe(firstPath);
   });
