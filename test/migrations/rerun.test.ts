@@ -189,9 +189,12 @@ describe('run-down-migrations with steps, after a failure partway', () => {
     const run = await runCli(['down', '--steps', '3', '--no-require-snapshot', '--yes'], { cwd: ws, env: { DATABASE_URL: db.url } });
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/`--steps 3`[^.]*revert 3 more/);
-    // The whole command to paste, every flag as given, --steps replaced (src/cli/commands/database.ts).
-    expect(run.stderr).toContain('fix that and run `rollback-kit down --to-version 002 --no-require-snapshot --yes`: it continues from this migration');
-    expect(run.stderr).not.toContain('run the command again');
+    // The whole command to paste, every flag as given, --steps replaced (src/cli/commands/database.ts), named once:
+    // the other ways on say the flag that changes.
+    expect(run.stderr).toContain('fix it in 003_create_p3.down.sql and run `rollback-kit down --to-version 002 --no-require-snapshot --yes`.');
+    expect(run.stderr.split('`rollback-kit down').length - 1).toBe(1);
+    expect(run.stderr).toContain('fix that and run the command again with `--to-version 002`: it continues from this migration');
+    expect(run.stderr).not.toMatch(/run the command again(?! with `--to-version 002`)/);
     // Not in a workflow: there is no re-run of it to suggest.
     expect(run.stderr).not.toContain('re-run of this job');
     expect(await pTables(db)).toEqual(['p1', 'p2', 'p3']);
