@@ -306,6 +306,12 @@ function refuseHidden(snapshot: VerifiedSnapshot, wayBack: WayBack, hidden: RowS
 }
 
 /**
+ * The snapshot given lacks rows the database holds now: only another snapshot-path (or
+ * require-snapshot: false) gets past it, so a re-run with the same inputs meets it again.
+ */
+export class SnapshotLacksRows extends RollbackKitError {}
+
+/**
  * Refuses a snapshot taken before tables that hold rows now (an old snapshot-db snapshot passed
  * to a later rollback): a down migration that drops one would take rows the snapshot never had,
  * while the run spoke of a way back. An empty one loses nothing (a table the reverted migration
@@ -349,10 +355,11 @@ export async function requireCoverage(session: Session, snapshot: VerifiedSnapsh
     const earlier = revertedEarlier.length && withRows.some((t) => !t.renamedFrom)
       ? ` An earlier attempt of this step already reverted ${someNames(revertedEarlier)} after the snapshot was taken: a table its down SQL made and filled is not in the snapshot either.`
       : '';
-    throw new RollbackKitError(
+    throw new SnapshotLacksRows(
       `Snapshot ${snapshot.path} (${takenText(wayBack)}) is no way back for ${one ? 'table' : 'tables'} ${shown}: ${why}. A down migration that drops ${it} would leave those rows nowhere.${earlier}`,
       earlier
-        ? 'Take a fresh snapshot now with the snapshot-db action (it holds what that attempt wrote) and pass its path as snapshot-path in a new run: a re-run that passes this same snapshot is refused again. Or, if those rows may be lost, set require-snapshot: false to revert without a snapshot. Nothing was changed.'
+        ? // Re-run jobs runs with the inputs it ran with: never "re-run", which would pass this snapshot again.
+          'Take a fresh snapshot now with the snapshot-db action (it holds what that attempt wrote) and pass its path as snapshot-path in a new run: Re-run jobs passes the same snapshot and is refused again. Or, if those rows may be lost, set require-snapshot: false in a new run to revert without a snapshot. Nothing was changed.'
         : 'Take a fresh snapshot now with the snapshot-db action and pass its path as snapshot-path; or, if those rows may be lost, set require-snapshot: false to revert without a snapshot. Nothing was changed.',
     );
   }

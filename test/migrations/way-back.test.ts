@@ -382,8 +382,11 @@ describe('a re-run whose first attempt\'s down SQL made and filled a table, with
     const { message, hint } = err as RollbackKitError;
     expect(message).toContain('is no way back for table public.legacy_codes (2 rows): its manifest does not list it, so the snapshot predates it');
     expect(message).toContain('An earlier attempt of this step already reverted 20240101000002 after the snapshot was taken: a table its down SQL made and filled is not in the snapshot either.');
-    expect(hint).toContain('pass its path as snapshot-path in a new run: a re-run that passes this same snapshot is refused again.');
-    expect(hint).toContain('a new run finishes it with `steps: 1`');
+    // One way on, said once: a new run with a fresh snapshot and what is left of the plan. Never that
+    // a re-run of this job finishes it: it passes the same snapshot, and is refused again.
+    expect(hint).toBe(
+      'Take a fresh snapshot now with the snapshot-db action (it holds what that attempt wrote) and pass its path as snapshot-path in a new run: Re-run jobs passes the same snapshot and is refused again. Or, if those rows may be lost, set require-snapshot: false in a new run to revert without a snapshot. Nothing was changed. With steps, finish this plan with `steps: 1`, what is left of it (everything still applied).',
+    );
     expect((await db.query('SELECT count(*)::int AS n FROM orders')).rows[0]?.n).toBe(1);
   });
 });
