@@ -22,7 +22,7 @@ import { MigrationFailed, runPlan, type RevertedMigration, type StoppedIn } from
 import { literal } from './sql-split.js';
 import { LEDGER_TABLE } from './ledger.js';
 import type { FormatName, MigrationFile, MigrationFormat, ToolSettings, Tracking } from './types.js';
-import { requireCoverage, requireWayBack, warnIfOlderThanReverted, type WayBack } from './way-back.js';
+import { requireCoverage, requireWayBack, SnapshotLacksRows, warnIfOlderThanReverted, type WayBack } from './way-back.js';
 
 /**
  * What to revert. `recorded`: what is left of a plan made earlier (the whole rollback's, kept in its
@@ -411,7 +411,9 @@ export async function revertMigrations(opts: RevertOptions, log: Log): Promise<R
       // `steps` again would count from what is left: say what finishes this plan.
       // A migration whose commit may have landed counts as one that went.
       const partway = steps !== undefined && (result.reverted.length > 0 || result.stoppedIn?.unsure === true || recorded?.earlier !== undefined);
-      const how = partway ? howToFinish(steps, result.keepVersion, result.plan.length - result.reverted.length, recorded?.recorded === true) : undefined;
+      // A re-run has the same inputs: with a snapshot that lacks rows it is refused again, so it finishes nothing.
+      const rerunFinishes = recorded?.recorded === true && !(err instanceof SnapshotLacksRows);
+      const how = partway ? howToFinish(steps, result.keepVersion, result.plan.length - result.reverted.length, rerunFinishes) : undefined;
       throw new RevertFailed(how ? withHowToFinish(cause, how) : cause, finish(result, applied, started));
     }
     throw err;

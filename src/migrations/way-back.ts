@@ -33,10 +33,20 @@ export interface WayBack {
   appliedSince?: { version: string; file: string; appliedAt: string };
   /**
    * Set once its tables were compared with the database's, before the first change (requireCoverage):
-   * the tables here now that it holds nothing of, each empty then (one with rows is refused).
-   * Undefined when nothing was reverted, so nothing was compared.
+   * the tables here now that it holds under no name they have now, each empty then (one with rows is
+   * refused). Undefined when nothing was reverted, so nothing was compared.
    */
-  notHeld?: string[];
+  notHeld?: NotHeldTable[];
+}
+
+/** A table the snapshot does not hold under its name now, as the "Way back" line names it. */
+export interface NotHeldTable {
+  /** Its name now, as describeTable writes it. */
+  table: string;
+  /** The name it had when the snapshot was taken (the snapshot holds it under that name): renamed since. */
+  renamedFrom?: string;
+  /** The manifest's OIDs say it was made since (it lists every table's OID, and not this one's). */
+  made?: true;
 }
 
 /** "2024-05-01 10:00:00 UTC", or the text as given when it is no time. */
@@ -141,9 +151,21 @@ export async function requireWayBack(session: Session, target: ConnectionTarget,
  */
 export function holdsText(w: Pick<WayBack, 'notHeld'>): string {
   if (!w.notHeld) return 'its tables were not compared with the database\'s, as nothing was reverted';
-  if (!w.notHeld.length) return "it holds every table's rows";
-  const one = w.notHeld.length === 1;
-  return `it holds every table's rows but ${one ? 'that' : 'those'} of ${one ? 'table' : 'tables'} ${someNames(w.notHeld)}, which it does not have (created since it was taken) and which ${one ? 'was' : 'were'} empty before this run changed anything`;
+  const absent = w.notHeld.filter((t) => !t.renamedFrom);
+  const renamed = w.notHeld.filter((t) => t.renamedFrom);
+  let text = "it holds every table's rows";
+  if (absent.length) {
+    const one = absent.length === 1;
+    const since = absent.every((t) => t.made) ? 'made since it was taken' : 'made or renamed since it was taken';
+    text += ` but ${one ? 'that' : 'those'} of ${one ? 'table' : 'tables'} ${someNames(absent.map((t) => t.table))}, which it does not have (${since}) and which ${one ? 'was' : 'were'} empty before this run changed anything`;
+  }
+  if (renamed.length) {
+    // Its rows of then are in the snapshot, under the name it had: never "does not have", nor "made since".
+    const one = renamed.length === 1;
+    const moves = someNames(renamed.map((t) => `${t.renamedFrom} → ${t.table}`));
+    text += `; ${one ? 'table' : 'tables'} ${someNames(renamed.map((t) => t.table))} ${one ? 'was' : 'were'} renamed since it was taken (${moves}), so it holds ${one ? 'that table under its old name' : 'them under their old names'}, and ${one ? 'it was' : 'they were'} empty before this run changed anything`;
+  }
+  return text;
 }
 
 /**
@@ -162,33 +184,50 @@ const OWN_BOOKKEEPING = new Set([LEDGER_TABLE, PROGRESS_TABLE]);
 export const COUNT_CAP = 1_000;
 
 /**
- * A table here now that the manifest does not list by its name, with what the manifest's OIDs (new
- * manifests record them) tell of it: `renamedFrom`, the name it had when the snapshot was taken
- * (its OID is listed, under a name no table has now); `made`, made since (the manifest lists every
- * table's OID, and not its); neither, when the manifest cannot tell.
+ * A table here now that the manifest does not hold under its name, with what the manifest's OIDs
+ * (new manifests record them) tell of it: `renamedFrom`, the name it had when the snapshot was taken
+ * (its OID is listed under another name); `made`, made since (the manifest lists every table's OID,
+ * and not its); neither, when the manifest cannot tell. `nameWasOf`: made since under a name the
+ * manifest lists for another table, renamed away since to this name (a deploy that renames the old
+ * table aside and makes a new one in its place): the rows the snapshot holds under that name are
+ * the other table's.
  */
 interface NotHeld {
   table: TableName;
   renamedFrom?: string;
   made?: true;
+  nameWasOf?: string;
 }
 
-/** The tables here now whose rows the snapshot does not hold under their names, not rollback-kit's own. */
+/**
+ * The tables here now whose rows the snapshot does not hold under their names, not rollback-kit's
+ * own. A name the manifest lists is held, unless the OIDs say that table lives on under another
+ * name and this one is another table. OIDs are not reused while their table lives (only after the
+ * cluster's OID counter wraps round), so an OID listed and here is the same table; a database
+ * restored since has new OIDs throughout, none listed, and is read by its names as before.
+ */
 async function tablesNotHeld(session: Session, snapshot: VerifiedSnapshot): Promise<NotHeld[]> {
   const { tables } = snapshot.manifest;
-  const held = new Set(tables.map(tableKey));
+  const listed = new Map(tables.map((t) => [tableKey(t), t]));
   const here = await listTables(session, await userSchemas(session));
-  const names = new Set(here.map(tableKey));
+  const hereByOid = new Map(here.map((t) => [t.oid, t]));
   const byOid = new Map(tables.filter((t) => t.oid !== undefined).map((t) => [t.oid!, t]));
   const everyOid = tables.every((t) => t.oid !== undefined);
-  return here
-    .filter((t) => !held.has(tableKey(t)) && !OWN_BOOKKEEPING.has(`${t.schema}.${t.name}`))
-    .map(({ schema, name, oid }) => {
-      const then = byOid.get(oid);
-      // An OID is not reused while its table lives, nor soon after: its old name gone too makes it the same table.
-      if (then && !names.has(tableKey(then))) return { table: { schema, name }, renamedFrom: describeTable(then) };
-      return everyOid && !then ? { table: { schema, name }, made: true } : { table: { schema, name } };
-    });
+  const out: NotHeld[] = [];
+  for (const { schema, name, oid } of here) {
+    if (OWN_BOOKKEEPING.has(`${schema}.${name}`)) continue;
+    const table = { schema, name };
+    const then = byOid.get(oid);
+    if (then) {
+      if (tableKey(then) !== tableKey(table)) out.push({ table, renamedFrom: describeTable(then) });
+      continue;
+    }
+    const sameName = listed.get(tableKey(table));
+    const movedAway = sameName?.oid !== undefined ? hereByOid.get(sameName.oid) : undefined;
+    if (movedAway) out.push({ table, ...(everyOid ? { made: true } : {}), nameWasOf: describeTable(movedAway) });
+    else if (!sameName) out.push(everyOid ? { table, made: true } : { table });
+  }
+  return out;
 }
 
 /** Why the manifest lacks these tables, as far as it can tell: "made since it was taken" only when its OIDs say so. */
@@ -226,6 +265,13 @@ async function countNotHeld(session: Session, tables: NotHeld[]): Promise<(NotHe
   return counts.map((c, i) => ({ ...tables[i]!, rows: c.rows ?? 0 }));
 }
 
+/** What the OIDs tell of a table the refusal names, after its rows: "; renamed since the snapshot from …". */
+function noteText(t: NotHeld): string {
+  if (t.renamedFrom) return `; renamed since the snapshot from ${t.renamedFrom}`;
+  if (t.nameWasOf) return `; ${t.made ? 'made since the snapshot' : 'made or renamed since the snapshot'}, whose ${describeTable(t.table)} is the table now named ${t.nameWasOf}`;
+  return '';
+}
+
 function rowsText(n: number): string {
   return n > COUNT_CAP ? `more than ${COUNT_CAP.toLocaleString('en-US')} rows` : `${n} ${n === 1 ? 'row' : 'rows'}`;
 }
@@ -260,6 +306,12 @@ function refuseHidden(snapshot: VerifiedSnapshot, wayBack: WayBack, hidden: RowS
 }
 
 /**
+ * The snapshot given lacks rows the database holds now: only another snapshot-path (or
+ * require-snapshot: false) gets past it, so a re-run with the same inputs meets it again.
+ */
+export class SnapshotLacksRows extends RollbackKitError {}
+
+/**
  * Refuses a snapshot taken before tables that hold rows now (an old snapshot-db snapshot passed
  * to a later rollback): a down migration that drops one would take rows the snapshot never had,
  * while the run spoke of a way back. An empty one loses nothing (a table the reverted migration
@@ -290,7 +342,7 @@ export async function requireCoverage(session: Session, snapshot: VerifiedSnapsh
   const withRows = notHeld.filter((t) => t.rows > 0);
   if (withRows.length) {
     const one = withRows.length === 1;
-    const shown = someNames(withRows.map((t) => `${describeTable(t.table)} (${rowsText(t.rows)}${t.renamedFrom ? `; renamed since the snapshot from ${t.renamedFrom}` : ''})`));
+    const shown = someNames(withRows.map((t) => `${describeTable(t.table)} (${rowsText(t.rows)}${noteText(t)})`));
     const [it, its] = one ? ['it', 'its'] : ['them', 'their'];
     // "Predates" only when the manifest's OIDs say so: a table renamed since has its rows of then in
     // the snapshot, under its old name.
@@ -303,14 +355,15 @@ export async function requireCoverage(session: Session, snapshot: VerifiedSnapsh
     const earlier = revertedEarlier.length && withRows.some((t) => !t.renamedFrom)
       ? ` An earlier attempt of this step already reverted ${someNames(revertedEarlier)} after the snapshot was taken: a table its down SQL made and filled is not in the snapshot either.`
       : '';
-    throw new RollbackKitError(
+    throw new SnapshotLacksRows(
       `Snapshot ${snapshot.path} (${takenText(wayBack)}) is no way back for ${one ? 'table' : 'tables'} ${shown}: ${why}. A down migration that drops ${it} would leave those rows nowhere.${earlier}`,
       earlier
-        ? 'Take a fresh snapshot now with the snapshot-db action (it holds what that attempt wrote) and pass its path as snapshot-path in a new run: a re-run that passes this same snapshot is refused again. Or, if those rows may be lost, set require-snapshot: false to revert without a snapshot. Nothing was changed.'
+        ? // Re-run jobs runs with the inputs it ran with: never "re-run", which would pass this snapshot again.
+          'Take a fresh snapshot now with the snapshot-db action (it holds what that attempt wrote) and pass its path as snapshot-path in a new run: Re-run jobs passes the same snapshot and is refused again. Or, if those rows may be lost, set require-snapshot: false in a new run to revert without a snapshot. Nothing was changed.'
         : 'Take a fresh snapshot now with the snapshot-db action and pass its path as snapshot-path; or, if those rows may be lost, set require-snapshot: false to revert without a snapshot. Nothing was changed.',
     );
   }
-  wayBack.notHeld = notHeld.map((t) => describeTable(t.table));
+  wayBack.notHeld = notHeld.map(({ table, renamedFrom, made }) => ({ table: describeTable(table), ...(renamedFrom ? { renamedFrom } : {}), ...(made ? { made } : {}) }));
   log.info(`Way back: snapshot ${snapshot.path}, ${takenText(wayBack)}; ${holdsText(wayBack)}.`);
 }
 

@@ -70,6 +70,11 @@ export interface ReadinessCheck {
 
 export interface Ready {
   checks?: Check[];
+  /**
+   * The failed checks whose request the drill's stop cut short (the signal aborted when they
+   * failed): they prove nothing of the way back. Every other failure is the check's own, stop or not.
+   */
+  cut: ReadinessCheck[];
 }
 
 /** Every readiness check; none changes anything; failures land in record.readiness. */
@@ -77,7 +82,12 @@ export async function readiness(request: RollbackRequest, components: ComponentP
   const plan = request.plan;
   const add = (r: ReadinessCheck) => record.readiness.push(r);
   const redact = (err: unknown) => log.redact(errorLine(err));
-  const out: Ready = {};
+  const out: Ready = { cut: [] };
+  /** A failed check whose request was given the stop's signal: cut short by it when the signal has aborted. */
+  const failedOrCut = (r: ReadinessCheck) => {
+    add(r);
+    if (request.signal?.aborted) out.cut.push(r);
+  };
   if (!components.length && !plan.database) add({ check: 'target', status: 'failed', detail: 'the plan has no component and no database: there is nothing to drill' });
 
   // Targets (and with them: the token reads the project and its deployments).
@@ -105,7 +115,7 @@ export async function readiness(request: RollbackRequest, components: ComponentP
         }
         return o;
       } catch (err) {
-        add({ check: 'target', component: c.name, status: 'failed', detail: redact(err) });
+        failedOrCut({ check: 'target', component: c.name, status: 'failed', detail: redact(err) });
         return undefined;
       }
     }),
@@ -153,7 +163,7 @@ export async function readiness(request: RollbackRequest, components: ComponentP
         ...(request.dryRun ? { unproven: ['that its role may read every table (the full drill proves it with a verified snapshot)'] } : {}),
       });
     } catch (err) {
-      add({ check: 'snapshot', status: 'failed', detail: redact(err) });
+      failedOrCut({ check: 'snapshot', status: 'failed', detail: redact(err) });
     }
   }
 

@@ -200,12 +200,18 @@ export async function runDrill(request: DrillRequest, deps: DrillDeps, log: Log)
   record.timeline = timeline.entries;
   const redact = (err: unknown) => log.redact(errorLine(err));
   const stoppedBy = () => (request.signal?.aborted ? stopName(request.signal) : undefined);
+  /** Phases a failure of which came after the stop: the stop may have cut them short. */
+  const cut = new Set<DrillPhase>();
   const fail = (phase: DrillPhase, why: string) => {
     record.failedPhase ??= phase;
     // A phase the stop cut short proves nothing about the way back: its row says the stop, and so does stopHere.
-    if (!stoppedBy()) record.failures.push(why);
+    if (stoppedBy()) cut.add(phase);
+    else record.failures.push(why);
   };
-  /** The last phase that ran to its end before the stop. */
+  /**
+   * The last phase that ran to its end before the stop, whether it passed or failed on its own (a
+   * way back that failed for one component still ran): never one the stop cut short.
+   */
   let after: DrillPhase | 'the start' = 'the start';
   /**
    * The drill was stopped: nothing more is asked of staging (a promotion after the stop is refused
@@ -228,12 +234,19 @@ export async function runDrill(request: DrillRequest, deps: DrillDeps, log: Log)
   const ready = await readiness(asRollback, components, record, log);
   const readyFailed = record.readiness.filter((r) => r.status === 'failed');
   rt.end(readyFailed.length ? 'failed' : request.dryRun ? 'dry-run' : 'ok', readinessLine(record.readiness));
-  if (!readyFailed.length) after = 'readiness';
-  if (stoppedBy()) return stopHere(['Nothing was changed on staging: the drill was stopped before the way back.']);
+  // Only a check whose request the stop cut short says nothing of the way back: any other failure
+  // is the way back's, stop or not, and said first, as it came first.
+  const ownFailed = readyFailed.filter((r) => !ready.cut.includes(r));
+  if (!ready.cut.length) after = 'readiness';
+  const fixReadiness = 'Nothing was changed. Fix what the readiness checks say: in an incident, this rollback would have failed the same way.';
+  if (ownFailed.length) {
+    record.failedPhase ??= 'readiness';
+    record.failures.push(`${BROKEN_WAY_BACK}${ownFailed.map((r) => `${r.component ? `${r.component} ` : ''}${r.check}: ${r.detail}`).join('; ')}`);
+  }
+  if (stoppedBy()) return stopHere([ownFailed.length ? fixReadiness : 'Nothing was changed on staging: the drill was stopped before the way back.']);
   if (readyFailed.length) {
-    fail('readiness', `${BROKEN_WAY_BACK}${readyFailed.map((r) => `${r.component ? `${r.component} ` : ''}${r.check}: ${r.detail}`).join('; ')}`);
     for (const phase of ['snapshot', 'back', 'verify-back', 'forward', 'verify-forward'] as const) timeline.skip(phase, 'readiness failed: nothing was changed');
-    record.nextSteps.push('Nothing was changed. Fix what the readiness checks say: in an incident, this rollback would have failed the same way.');
+    record.nextSteps.push(fixReadiness);
     return closeOut(record, timeline, budget, deps, now, started);
   }
   if (request.dryRun) {
@@ -335,7 +348,8 @@ export async function runDrill(request: DrillRequest, deps: DrillDeps, log: Log)
     });
     return left.length || halfway.length ? [...left, ...halfway] : ['Nothing was changed on staging: the drill was stopped before any way back was sent.'];
   };
-  if (components.length && wentBack.length === components.length) after = 'back';
+  // Ran to its end, each component's way back done or failed on its own: none cut short by the stop.
+  if (components.length && !cut.has('back')) after = 'back';
   if (stoppedBy()) return stopHere(leftAt());
 
   // ── verify-back ───────────────────────────────────────────────────────────────────────────

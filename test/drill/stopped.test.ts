@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { memoryLog } from '../../src/core/log.js';
 import { stopReason } from '../../src/core/stop-signals.js';
-import { runDrill, type DrillPhase, type DrillRequest } from '../../src/pipeline/drill.js';
+import { BROKEN_WAY_BACK, runDrill, trendRow, type DrillPhase, type DrillRequest } from '../../src/pipeline/drill.js';
 import { parsePlanFile } from '../../src/pipeline/plan-file.js';
 import { resolvePlan } from '../../src/pipeline/plan-inputs.js';
 import type { TimelineEntry } from '../../src/pipeline/record.js';
@@ -25,11 +25,11 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function request(signal: AbortSignal): Promise<DrillRequest> {
+async function request(signal: AbortSignal, webOptions = ''): Promise<DrillRequest> {
   const text = [
     'environment: staging',
     'components:',
-    `  web: { provider: vercel, project: shop-staging, team: ${TEAM_ID}, api-url: "${w.vercel.url}" }`,
+    `  web: { provider: vercel, project: shop-staging, team: ${TEAM_ID}, api-url: "${w.vercel.url}"${webOptions} }`,
     'verify:',
     `  base-url: ${w.app.url}`,
     '  checks: "- {name: health, url: /api/health, critical: true}"',
@@ -54,12 +54,21 @@ async function request(signal: AbortSignal): Promise<DrillRequest> {
 }
 
 /** Runs the drill, stopped by SIGINT the moment `phase` ends. */
-async function stoppedAfter(phase: DrillPhase) {
+async function stoppedAfter(phase: DrillPhase, webOptions = '') {
   const stop = new AbortController();
   const finished = (e: TimelineEntry<DrillPhase>) => {
     if (e.phase === phase) stop.abort(stopReason('SIGINT'));
   };
-  return runDrill(await request(stop.signal), { progress: { started: () => undefined, finished } }, memoryLog());
+  return runDrill(await request(stop.signal, webOptions), { progress: { started: () => undefined, finished } }, memoryLog());
+}
+
+/** Runs the drill, stopped by SIGINT the moment `phase` starts. */
+async function stoppedAt(phase: DrillPhase, webOptions = '') {
+  const stop = new AbortController();
+  const started = (p: DrillPhase) => {
+    if (p === phase) stop.abort(stopReason('SIGINT'));
+  };
+  return runDrill(await request(stop.signal, webOptions), { progress: { started, finished: () => undefined } }, memoryLog());
 }
 
 describe('runDrill stopped', () => {
@@ -84,5 +93,43 @@ describe('runDrill stopped', () => {
     expect(said).not.toMatch(/halfway|by hand|could not run/);
     expect(said).toContain('Nothing was changed on staging');
     expect(w.vercel.requestsTo(/^POST /)).toHaveLength(0);
+  });
+
+  it('after readiness failed on its own: says that failure first, then the stop, and that the way back was not tried', async () => {
+    await w.close();
+    w = await startDrillWorld({ noEligible: true });
+    const record = await stoppedAfter('readiness');
+    expect(record.stopped).toEqual({ by: 'SIGINT', after: 'readiness' });
+    expect(record.failedPhase).toBe('readiness');
+    expect(record.failures).toHaveLength(2);
+    expect(record.failures[0]).toContain(`${BROKEN_WAY_BACK}web target: No earlier production deployment of project shop-staging can take over`);
+    expect(record.failures[1]).toBe('The drill was stopped (SIGINT) after readiness: snapshot, back, verify-back, forward, verify-forward did not run, so it says nothing about them.');
+    expect(record.nextSteps[0]).toBe('Nothing was changed. Fix what the readiness checks say: in an incident, this rollback would have failed the same way.');
+    expect(trendRow(record).untried).toBe(true);
+    expect(w.vercel.requestsTo(/^POST /)).toHaveLength(0);
+    const md = drillSummaryMarkdown(record, memoryLog());
+    expect(md).toContain('web target: No earlier production deployment');
+  });
+
+  it('during readiness, cutting a check short: says only the stop, never that the way back is broken', async () => {
+    const record = await stoppedAt('readiness');
+    // The target check's request was aborted by the stop: a failed check, but no finding.
+    expect(record.readiness.find((r) => r.check === 'target')?.status).toBe('failed');
+    expect(record.stopped).toEqual({ by: 'SIGINT', after: 'the start' });
+    expect(record.failures).toEqual(['The drill was stopped (SIGINT) after the start: snapshot, back, verify-back, forward, verify-forward did not run, so it says nothing about them.']);
+    expect(record.nextSteps.join('\n')).not.toContain('Fix what the readiness checks say');
+    expect(w.vercel.requestsTo(/^POST /)).toHaveLength(0);
+  });
+
+  it('after a way back that failed on its own, while putting staging back: names back as the last phase that ran, and says its failure', async () => {
+    // Vercel takes the rollback; its alias job is still running when the one-second wait ends.
+    w.project.job.outcome = 'stuck';
+    const record = await stoppedAt('forward', ', timeout-seconds: 1');
+    expect(record.stopped).toEqual({ by: 'SIGINT', after: 'back' });
+    expect(record.failedPhase).toBe('back');
+    expect(record.failures).toHaveLength(2);
+    expect(record.failures[0]).toMatch(/^web did not roll back: /);
+    expect(record.failures[1]).toBe('The drill was stopped (SIGINT) after back: verify-forward did not run, so it says nothing about them.');
+    expect(drillSummaryMarkdown(record, memoryLog())).toContain('stopped (SIGINT) after back');
   });
 });

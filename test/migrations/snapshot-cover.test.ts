@@ -80,7 +80,7 @@ describe('run-down-migrations with a snapshot that predates tables of the databa
     expect(run.errors).toEqual([]);
     expect(run.code).toBe(0);
     expect(run.outputs.status).toBe('reverted');
-    const says = "it holds every table's rows but that of table public.coupons, which it does not have (created since it was taken) and which was empty before this run changed anything.";
+    const says = "it holds every table's rows but that of table public.coupons, which it does not have (made since it was taken) and which was empty before this run changed anything.";
     expect(wayBackLine(run)).toContain(`; ${says}`);
     expect(run.summary).toContain(`, verified before the run; ${says}`);
     expect(`${run.log}\n${run.summary}`).not.toMatch(/every table's rows[.;]/);

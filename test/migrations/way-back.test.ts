@@ -322,6 +322,45 @@ describe('a table renamed since the snapshot', () => {
   });
 });
 
+describe('an empty table renamed since the snapshot', () => {
+  it('is allowed, and the "Way back" line and the summary say it was renamed (old name → new name), never that it was made since', async () => {
+    const { db, ws } = await shop('rk_coverage_renamed_empty');
+    const path = await snapshot(db);
+    // Renamed and emptied since: the snapshot holds its rows of then, under the name it had.
+    await db.query('ALTER TABLE orders RENAME TO purchases; DELETE FROM purchases');
+    const log = memoryLog();
+    const result = await revertMigrations(options(db, ws, { snapshotPath: path, choice: { steps: 1 } }), log);
+    expect(result.status).toBe('reverted');
+    const says = "it holds every table's rows; table public.purchases was renamed since it was taken (public.orders → public.purchases), so it holds that table under its old name, and it was empty before this run changed anything";
+    expect(log.lines).toContainEqual(expect.stringMatching(/^Way back: snapshot /));
+    expect(log.lines.find((l) => l.startsWith('Way back: snapshot '))).toContain(`; ${says}.`);
+    expect(revertSummary(result)).toContain(`, verified before the run; ${says}.`);
+    expect(`${log.lines.join('\n')}\n${revertSummary(result)}`).not.toMatch(/created since|made since|does not have/);
+  });
+
+  it('a table made since under the name of one renamed away is not taken for the one the snapshot holds: holding rows, it is refused', async () => {
+    const { db, ws } = await shop('rk_coverage_renamed_swap');
+    const path = await snapshot(db);
+    // The deploy renamed the old table away and made a new one in its place, which has rows now.
+    await db.query("ALTER TABLE discount_codes RENAME TO discount_codes_old; TRUNCATE discount_codes_old; CREATE TABLE discount_codes (code text PRIMARY KEY); INSERT INTO discount_codes VALUES ('A'), ('B'), ('C')");
+    const err = await refusal(db, ws, path);
+    expect(err.message).toContain(
+      'is no way back for table public.discount_codes (3 rows; made since the snapshot, whose public.discount_codes is the table now named public.discount_codes_old): its manifest does not list it, so the snapshot predates it and holds none of its rows.',
+    );
+    expect((await db.query('SELECT count(*)::int AS n FROM discount_codes')).rows[0]?.n).toBe(3);
+    expect(await trackingState(db, 'dbmate')).toEqual(['20240101000001', '20240101000002']);
+
+    // Emptied, it loses nothing: allowed, and the line says which is which.
+    await db.query('TRUNCATE discount_codes');
+    const log = memoryLog();
+    const result = await revertMigrations(options(db, ws, { snapshotPath: path, choice: { steps: 1 } }), log);
+    expect(result.status).toBe('reverted');
+    expect(log.lines.find((l) => l.startsWith('Way back: snapshot '))).toContain(
+      "it holds every table's rows but that of table public.discount_codes, which it does not have (made since it was taken) and which was empty before this run changed anything; table public.discount_codes_old was renamed since it was taken (public.discount_codes → public.discount_codes_old), so it holds that table under its old name, and it was empty before this run changed anything.",
+    );
+  });
+});
+
 describe('a re-run whose first attempt\'s down SQL made and filled a table, with the same snapshot', () => {
   it('is refused, saying what that attempt reverted and that a fresh snapshot in a new run is the way on', async () => {
     // v2's down SQL moves the codes into a table of their own: made and filled after the snapshot.
@@ -343,8 +382,11 @@ describe('a re-run whose first attempt\'s down SQL made and filled a table, with
     const { message, hint } = err as RollbackKitError;
     expect(message).toContain('is no way back for table public.legacy_codes (2 rows): its manifest does not list it, so the snapshot predates it');
     expect(message).toContain('An earlier attempt of this step already reverted 20240101000002 after the snapshot was taken: a table its down SQL made and filled is not in the snapshot either.');
-    expect(hint).toContain('pass its path as snapshot-path in a new run: a re-run that passes this same snapshot is refused again.');
-    expect(hint).toContain('a new run finishes it with `steps: 1`');
+    // One way on, said once: a new run with a fresh snapshot and what is left of the plan. Never that
+    // a re-run of this job finishes it: it passes the same snapshot, and is refused again.
+    expect(hint).toBe(
+      'Take a fresh snapshot now with the snapshot-db action (it holds what that attempt wrote) and pass its path as snapshot-path in a new run: Re-run jobs passes the same snapshot and is refused again. Or, if those rows may be lost, set require-snapshot: false in a new run to revert without a snapshot. Nothing was changed. With steps, finish this plan with `steps: 1`, what is left of it (everything still applied).',
+    );
     expect((await db.query('SELECT count(*)::int AS n FROM orders')).rows[0]?.n).toBe(1);
   });
 });
