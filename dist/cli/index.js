@@ -471,7 +471,7 @@ __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependen
 // First the stop handler (signals.ts); the rest is loaded after it, as a chunk of its own, so that a
 // stop while the command line loads (most of its start) is said, not Node's silent default.
 
-const { run } = await Promise.all(/* import() */[__nccwpck_require__.e(541), __nccwpck_require__.e(138)]).then(__nccwpck_require__.bind(__nccwpck_require__, 9138));
+const { run } = await Promise.all(/* import() */[__nccwpck_require__.e(541), __nccwpck_require__.e(408)]).then(__nccwpck_require__.bind(__nccwpck_require__, 8408));
 // Node hands a caught signal to its handler only when the event loop next looks for events: one
 // turn here, so that a stop that came while the rest loaded is said before the command starts.
 await new Promise((resolve) => setImmediate(resolve));

@@ -18558,6 +18558,157 @@ async function pickFormat(dir, format) {
 
 /***/ }),
 
+/***/ 36552:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Dm: () => (/* binding */ withHowToFinish),
+/* harmony export */   Zf: () => (/* binding */ howToFinish),
+/* harmony export */   o: () => (/* binding */ RecordedPlan),
+/* harmony export */   ok: () => (/* binding */ finishWith),
+/* harmony export */   qL: () => (/* binding */ runAgain)
+/* harmony export */ });
+/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8005);
+/* harmony import */ var _ledger_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(67485);
+/**
+ * `steps` counts from what is still applied: run again after a failure partway, it reverts that
+ * many more. GitHub's "Re-run failed jobs" does exactly that (the same run id, the next attempt,
+ * the same inputs), and so does a step run twice in one attempt (a shell retry loop around
+ * `rollback-kit down`; matrix legs, which share the job's name), so every run writes its plan in
+ * the ledger (ledger.ts) before reverting anything, keyed by run, job, step and tracking table, and
+ * a later run of the same step, in any attempt, finishes that plan instead of counting again (or
+ * finds it finished: nothing to do). `to-version` and `since-ref` name their target already.
+ */
+
+
+const METHOD = 'run-down-migrations';
+/** PostgreSQL's insufficient_privilege: a role that may revert but not create the rollback_kit schema. */
+const NO_PRIVILEGE = '42501';
+class RecordedPlan {
+    run;
+    key;
+    earlier;
+    row;
+    constructor(run, key, 
+    /** The plan an earlier attempt of this run wrote down, which this attempt finishes. */
+    earlier) {
+        this.run = run;
+        this.key = key;
+        this.earlier = earlier;
+        this.row = earlier;
+    }
+    /**
+     * Reads what an earlier run of this step recorded, in this attempt or an earlier one. `ledger`:
+     * whether the ledger table exists, asked in the round trip that took the lock (revert.ts
+     * lockAndFindTables): without it nothing is read, and with it one query reads the row.
+     */
+    static async read(session, run, table, ledger) {
+        const key = `${METHOD}:${run.id}:${run.job}:${run.step}:${table}`;
+        const row = await (0,_ledger_js__WEBPACK_IMPORTED_MODULE_1__/* .readLedger */ .SC)(session, key, ledger);
+        return new RecordedPlan(run, key, row?.method === METHOD ? row : undefined);
+    }
+    /** The earlier run's plan as the planner's selector, said in the log; undefined when this run plans. */
+    selector(asked, log) {
+        if (!this.earlier)
+            return undefined;
+        const plan = `revert ${this.earlier.planned.join(', ')}${this.earlier.status === 'started' ? '' : '; done'}`;
+        const instead = `instead of counting ${asked.kind === 'steps' ? `\`steps: ${asked.steps}\`` : 'steps'} again from what is still applied.`;
+        const step = `job ${this.run.job || '?'}, step ${this.run.step || '?'}`;
+        log.info(this.run.attempt > 1
+            ? `Re-run: attempt ${this.run.attempt} of workflow run ${this.run.id} (${step}) finishes the plan an earlier attempt recorded (${plan}), what is left of it, ${instead}`
+            : // The first attempt too: the step ran before in it (a retry loop, a matrix leg of the same job).
+                `This step (${step}) ran before in attempt 1 of workflow run ${this.run.id}: this run finishes the plan that run recorded (${plan}), what is left of it, ${instead}`);
+        // What was applied when it planned: a migration a deploy applied since is refused, not left applied under "nothing to do".
+        return {
+            kind: 'recorded',
+            planned: this.earlier.planned,
+            appliedAtPlan: this.earlier.applied,
+            ...(this.run.attempt > 1 ? {} : { origin: { who: 'An earlier run of this step in this attempt of the workflow run', hint: 'Run it with to-version (the last migration to keep), after checking what the migrations applied since need; or give the second revert a step of its own.' } }),
+        };
+    }
+    /** Whether a re-run of this job finishes this plan: it is written down. */
+    get recorded() {
+        return this.row !== undefined;
+    }
+    /** Writes the plan down before anything is reverted; a role that may not create the table gets a warning and the run goes on. */
+    async record(session, plan, log) {
+        if (this.row)
+            return;
+        const row = {
+            incidentKey: this.key,
+            method: METHOD,
+            keepVersion: plan.keep?.version,
+            planned: plan.toRevert.map((m) => m.file.version),
+            applied: plan.applied.map((m) => m.version),
+            reverted: [],
+            status: 'started',
+        };
+        try {
+            await (0,_ledger_js__WEBPACK_IMPORTED_MODULE_1__/* .writeLedger */ .XL)(session, row, { log });
+            this.row = row;
+        }
+        catch (err) {
+            if (err.code !== NO_PRIVILEGE)
+                throw err;
+            log.warning(`Could not write the plan to rollback_kit.rollbacks (${err.message}), so a re-run of this job would count steps again from what is still applied. If this step fails partway, finish with the to-version its error gives.`);
+        }
+    }
+    /**
+     * What this attempt reverted, added to the row; `done` once the plan is finished. For the record
+     * only: a re-run selects from the tracking table what is left of the plan, so a failure here
+     * changes nothing a re-run does, and is a warning.
+     */
+    async update(session, reverted, done, log) {
+        if (!this.row)
+            return;
+        // A finished row found finished stays as its run wrote it: nothing to add to the record.
+        if (this.row.status === 'done' && done && reverted.every((v) => this.row.reverted.includes(v)))
+            return;
+        this.row = { ...this.row, reverted: [...new Set([...this.row.reverted, ...reverted])], status: done ? 'done' : 'started' };
+        await (0,_ledger_js__WEBPACK_IMPORTED_MODULE_1__/* .writeLedger */ .XL)(session, this.row, { log }).catch((err) => log.warning(`Could not update this run's row in rollback_kit.rollbacks (${err.message}); a re-run still finishes the plan from what the tracking table says.`));
+    }
+}
+/** The selector a new run finishes the plan with, once `reverted` of it went (`unsure`: the one in flight may have); undefined while the same one still does. */
+function finishWith(plan, reverted, unsure) {
+    if (!plan || (reverted === 0 && !unsure))
+        return undefined;
+    return selectorLeft(plan.keep, plan.planned - reverted);
+}
+/** The selector for what is left of a plan: the version it keeps, or, keeping none, the `left` migrations still applied. */
+function selectorLeft(keep, left) {
+    return keep ? `\`to-version: ${keep}\`` : `\`steps: ${left}\``;
+}
+/**
+ * A hint's way on (`words`: "re-run", "Run it again", "start a new run"), or, for a plan only a new
+ * run with `again` finishes, "start a new run with" it: Re-run jobs runs with the inputs it ran
+ * with, the same steps again.
+ */
+function runAgain(words, again) {
+    return again ? `${/^[A-Z]/.test(words) ? 'Start' : 'start'} a new run with ${again}` : words;
+}
+/**
+ * The exact way to finish a `steps` plan that stopped partway, said after the failure's own hint.
+ * `keep`: the version the plan keeps (none when it reverts every applied migration); `left`: how
+ * many of it are still applied.
+ */
+function howToFinish(steps, keep, left, rerunFinishes) {
+    const again = selectorLeft(keep, left);
+    const absolute = keep ? again : `${again}, what is left of it (everything still applied)`;
+    // With nothing to keep, a larger steps is refused (more than is applied): no harm to warn of.
+    const more = keep ? `\`steps: ${steps}\` would count from what is still applied and revert ${steps} more` : undefined;
+    if (rerunFinishes)
+        return `With steps, a re-run of this job finishes this plan (the run recorded it); a new run finishes it with ${absolute}${more ? `, while ${more}` : ''}.`;
+    return `With steps, finish this plan with ${absolute}${more ? `: ${more}` : ''}.`;
+}
+/** The failure, with how to finish the plan (howToFinish) added to what to do. */
+function withHowToFinish(err, how) {
+    // A stop stays one: the callers report it as a stop, not a fault.
+    return new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(err.message, err.hint ? `${err.hint} ${how}` : how, err.stopped ? { stopped: true } : {});
+}
+
+
+/***/ }),
+
 /***/ 81742:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
@@ -18620,7 +18771,7 @@ function readRevertOptions(inputs, databaseUrl, ctx, log) {
 
 /***/ }),
 
-/***/ 7403:
+/***/ 25914:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -18648,136 +18799,8 @@ var planner = __nccwpck_require__(93170);
 var plain = __nccwpck_require__(37669);
 // EXTERNAL MODULE: ./.build/migrations/progress.js
 var migrations_progress = __nccwpck_require__(38891);
-// EXTERNAL MODULE: ./.build/migrations/ledger.js
-var migrations_ledger = __nccwpck_require__(67485);
-;// CONCATENATED MODULE: ./.build/migrations/rerun.js
-/**
- * `steps` counts from what is still applied: run again after a failure partway, it reverts that
- * many more. GitHub's "Re-run failed jobs" does exactly that (the same run id, the next attempt,
- * the same inputs), and so does a step run twice in one attempt (a shell retry loop around
- * `rollback-kit down`; matrix legs, which share the job's name), so every run writes its plan in
- * the ledger (ledger.ts) before reverting anything, keyed by run, job, step and tracking table, and
- * a later run of the same step, in any attempt, finishes that plan instead of counting again (or
- * finds it finished: nothing to do). `to-version` and `since-ref` name their target already.
- */
-
-
-const METHOD = 'run-down-migrations';
-/** PostgreSQL's insufficient_privilege: a role that may revert but not create the rollback_kit schema. */
-const NO_PRIVILEGE = '42501';
-class RecordedPlan {
-    run;
-    key;
-    earlier;
-    row;
-    constructor(run, key, 
-    /** The plan an earlier attempt of this run wrote down, which this attempt finishes. */
-    earlier) {
-        this.run = run;
-        this.key = key;
-        this.earlier = earlier;
-        this.row = earlier;
-    }
-    /**
-     * Reads what an earlier run of this step recorded, in this attempt or an earlier one. `ledger`:
-     * whether the ledger table exists, asked in the round trip that took the lock (revert.ts
-     * lockAndFindTables): without it nothing is read, and with it one query reads the row.
-     */
-    static async read(session, run, table, ledger) {
-        const key = `${METHOD}:${run.id}:${run.job}:${run.step}:${table}`;
-        const row = await (0,migrations_ledger/* readLedger */.SC)(session, key, ledger);
-        return new RecordedPlan(run, key, row?.method === METHOD ? row : undefined);
-    }
-    /** The earlier run's plan as the planner's selector, said in the log; undefined when this run plans. */
-    selector(asked, log) {
-        if (!this.earlier)
-            return undefined;
-        const plan = `revert ${this.earlier.planned.join(', ')}${this.earlier.status === 'started' ? '' : '; done'}`;
-        const instead = `instead of counting ${asked.kind === 'steps' ? `\`steps: ${asked.steps}\`` : 'steps'} again from what is still applied.`;
-        const step = `job ${this.run.job || '?'}, step ${this.run.step || '?'}`;
-        log.info(this.run.attempt > 1
-            ? `Re-run: attempt ${this.run.attempt} of workflow run ${this.run.id} (${step}) finishes the plan an earlier attempt recorded (${plan}), what is left of it, ${instead}`
-            : // The first attempt too: the step ran before in it (a retry loop, a matrix leg of the same job).
-                `This step (${step}) ran before in attempt 1 of workflow run ${this.run.id}: this run finishes the plan that run recorded (${plan}), what is left of it, ${instead}`);
-        // What was applied when it planned: a migration a deploy applied since is refused, not left applied under "nothing to do".
-        return {
-            kind: 'recorded',
-            planned: this.earlier.planned,
-            appliedAtPlan: this.earlier.applied,
-            ...(this.run.attempt > 1 ? {} : { origin: { who: 'An earlier run of this step in this attempt of the workflow run', hint: 'Run it with to-version (the last migration to keep), after checking what the migrations applied since need; or give the second revert a step of its own.' } }),
-        };
-    }
-    /** Whether a re-run of this job finishes this plan: it is written down. */
-    get recorded() {
-        return this.row !== undefined;
-    }
-    /** Writes the plan down before anything is reverted; a role that may not create the table gets a warning and the run goes on. */
-    async record(session, plan, log) {
-        if (this.row)
-            return;
-        const row = {
-            incidentKey: this.key,
-            method: METHOD,
-            keepVersion: plan.keep?.version,
-            planned: plan.toRevert.map((m) => m.file.version),
-            applied: plan.applied.map((m) => m.version),
-            reverted: [],
-            status: 'started',
-        };
-        try {
-            await (0,migrations_ledger/* writeLedger */.XL)(session, row, { log });
-            this.row = row;
-        }
-        catch (err) {
-            if (err.code !== NO_PRIVILEGE)
-                throw err;
-            log.warning(`Could not write the plan to rollback_kit.rollbacks (${err.message}), so a re-run of this job would count steps again from what is still applied. If this step fails partway, finish with the to-version its error gives.`);
-        }
-    }
-    /**
-     * What this attempt reverted, added to the row; `done` once the plan is finished. For the record
-     * only: a re-run selects from the tracking table what is left of the plan, so a failure here
-     * changes nothing a re-run does, and is a warning.
-     */
-    async update(session, reverted, done, log) {
-        if (!this.row)
-            return;
-        // A finished row found finished stays as its run wrote it: nothing to add to the record.
-        if (this.row.status === 'done' && done && reverted.every((v) => this.row.reverted.includes(v)))
-            return;
-        this.row = { ...this.row, reverted: [...new Set([...this.row.reverted, ...reverted])], status: done ? 'done' : 'started' };
-        await (0,migrations_ledger/* writeLedger */.XL)(session, this.row, { log }).catch((err) => log.warning(`Could not update this run's row in rollback_kit.rollbacks (${err.message}); a re-run still finishes the plan from what the tracking table says.`));
-    }
-}
-/**
- * The exact way to finish a `steps` plan that stopped partway. `keep`: the version the plan keeps
- * (none when it reverts every applied migration); `left`: how many of it are still applied.
- */
-function howToFinish(steps, keep, left, rerunFinishes) {
-    const again = keep ? `\`to-version: ${keep}\`` : `\`steps: ${left}\``;
-    const absolute = keep ? again : `${again}, what is left of it (everything still applied)`;
-    // With nothing to keep, a larger steps is refused (more than is applied): no harm to warn of.
-    const more = keep ? `\`steps: ${steps}\` would count from what is still applied and revert ${steps} more` : undefined;
-    if (rerunFinishes)
-        return { say: `With steps, a re-run of this job finishes this plan (the run recorded it); a new run finishes it with ${absolute}${more ? `, while ${more}` : ''}.` };
-    return { say: `With steps, finish this plan with ${absolute}${more ? `: ${more}` : ''}.`, again };
-}
-/**
- * The failure's own hints ("fix that and re-run", "Run it again to finish the plan", "start a new
- * run") say how to go on from this migration, which holds for a run that finds the plan recorded
- * or names its target. With no recorded plan, each of them needs the selector that finishes it:
- * the same `steps` again would count from what is still applied. Not "Re-run jobs" (GitHub's
- * button, named for what it checks out) nor a "re-run" that already says with what.
- */
-const RUN_AGAIN = /\b([Rr]e-run|[Rr]un it again|[Rr]un again|start a new run)\b(?! jobs\b| with\b)/g;
-/** The failure, with how to finish the plan added to what to do. */
-function withHowToFinish(err, how) {
-    // Re-run jobs runs with the inputs it ran with, so the same steps again: only a new run can take another.
-    const own = err.hint && how.again ? err.hint.replace(RUN_AGAIN, (verb) => `${/^[A-Z]/.test(verb) ? 'Start' : 'start'} a new run with ${how.again}`) : err.hint;
-    // A stop stays one: the callers report it as a stop, not a fault.
-    return new errors/* RollbackKitError */.dp(err.message, own ? `${own} ${how.say}` : how.say, err.stopped ? { stopped: true } : {});
-}
-
+// EXTERNAL MODULE: ./.build/migrations/rerun.js
+var rerun = __nccwpck_require__(36552);
 // EXTERNAL MODULE: ./.build/migrations/registry.js + 5 modules
 var registry = __nccwpck_require__(18130);
 // EXTERNAL MODULE: ./.build/migrations/run-failure.js
@@ -18794,6 +18817,7 @@ var sql_split = __nccwpck_require__(37063);
  * non-transactional migration, statement by statement with each completed statement recorded so a
  * re-run resumes. Stops at the first failure with the file, statement, line and PostgreSQL's message.
  */
+
 
 
 
@@ -19061,24 +19085,18 @@ async function revertStatementByStatement(ctx, m, previous, rest, signal) {
     const progress = (0,migrations_progress/* startProgressSql */.sZ)(tracking.table, id, tracking.rowVersionSql(m.file), rest.from > 0);
     await inTransaction(ctx, m, [...ctx.reset, 'BEGIN', ...start, ...progress, 'COMMIT'], start.length + 1, rest.from);
     await exec(session, m.statements, rest.replay);
-    try {
-        await exec(session, m.statements, range(rest.from, m.statements.length), (s) => (0,migrations_progress/* recordStatement */.FI)(session, tracking.table, id, (0,migrations_progress/* statementHash */.q1)(s.text)), signal);
-    }
-    catch (err) {
-        if (err instanceof StoppedBefore)
-            throw stoppedBetweenStatements(m, err.index, tracking);
-        throw err;
-    }
+    // A stop before a statement throws StoppedBefore: runPlan says it (stoppedBetweenStatements).
+    await exec(session, m.statements, range(rest.from, m.statements.length), (s) => (0,migrations_progress/* recordStatement */.FI)(session, tracking.table, id, (0,migrations_progress/* statementHash */.q1)(s.text)), signal);
     const end = tracking.revertSql(m.file, previous);
     await inTransaction(ctx, m, ['BEGIN', ...end, (0,migrations_progress/* clearProgressSql */.PQ)(tracking.table, id), 'COMMIT'], end.length + 1, m.statements.length);
 }
 /** A non-transactional migration stopped before statement `index`: those before it committed and are recorded, a re-run starts there. */
-function stoppedBetweenStatements(m, index, tracking) {
+function stoppedBetweenStatements(m, index, tracking, again) {
     const n = m.statements.length;
     const state = `It runs statement by statement (non-transactional): ${index} of ${n} statement(s) ran and are recorded in ${run_failure/* PROGRESS_TABLE */.Ll}; ${tracking.table} ${(0,run_failure/* markedUntilDone */.Nz)(tracking)}. ` +
         `A re-run starts at statement ${index + 1}.`;
     const file = m.file.downFile ?? m.file.name;
-    return new run_failure/* MigrationFailed */.g6(`Stopped in ${m.file.name} before its statement ${index + 1} of ${n}. ${state}`, 'Run it again to finish the plan: it goes on from this migration.', {
+    return new run_failure/* MigrationFailed */.g6(`Stopped in ${m.file.name} before its statement ${index + 1} of ${n}. ${state}`, `${(0,rerun/* runAgain */.qL)('Run it again', again)} to finish the plan: it goes on from this migration.`, {
         version: m.file.version,
         id: m.file.id,
         file,
@@ -19094,10 +19112,10 @@ function stoppedBetweenStatements(m, index, tracking) {
  * The run stopped between migrations (the step being stopped): each migration before `next`
  * committed with its bookkeeping, and `next` and those after it never started.
  */
-function stoppedBetweenMigrations(plan, next, tracking) {
+function stoppedBetweenMigrations(plan, next, tracking, again) {
     const left = plan.slice(next).map((m) => m.file.name);
     const done = next === 0 ? 'no migration was reverted' : `the ${next} migration(s) before it were reverted and committed`;
-    return new errors/* RollbackKitError */.dp(`Stopped before reverting ${plan[next].file.name}: ${done}; ${left.join(', ')} ${left.length === 1 ? 'was' : 'were'} not started and ${left.length === 1 ? 'is' : 'are'} still applied in ${tracking.table}.`, 'Run it again to finish the plan: it reads the tracking table and reverts what is still applied of it.', { stopped: true });
+    return new errors/* RollbackKitError */.dp(`Stopped before reverting ${plan[next].file.name}: ${done}; ${left.join(', ')} ${left.length === 1 ? 'was' : 'were'} not started and ${left.length === 1 ? 'is' : 'are'} still applied in ${tracking.table}.`, `${(0,rerun/* runAgain */.qL)('Run it again', again)} to finish the plan: it reads the tracking table and reverts what is still applied of it.`, { stopped: true });
 }
 /**
  * A lock not granted within lock_timeout, or a deadlock with production traffic, rolls the whole
@@ -19150,8 +19168,10 @@ async function runPlan(plan, opts) {
     const progress = await earlierProgress(session, tracking.table, opts.target, opts.progressTable);
     const applied = [...opts.applied];
     for (const [n, m] of plan.entries()) {
+        // What a new run needs once the n before this one went, or this one may have.
+        const again = (unsure) => (0,rerun/* finishWith */.ok)(opts.unrecorded, n, unsure);
         if (opts.signal?.aborted)
-            throw stoppedBetweenMigrations(plan, n, tracking);
+            throw stoppedBetweenMigrations(plan, n, tracking, again(false));
         const at = applied.findIndex((f) => f.id === m.file.id);
         const previous = at > 0 ? applied[at - 1] : undefined;
         log.info(`[${n + 1}/${plan.length}] reverting ${m.file.name}${m.transactional ? '' : ' (non-transactional: statement by statement)'}`);
@@ -19169,7 +19189,9 @@ async function runPlan(plan, opts) {
         }
         catch (err) {
             if (err instanceof run_failure/* StatementFailed */.l3)
-                throw (0,run_failure/* failure */.V2)(m, err, rest.from, progress.get(m.file.id), tracking, opts.target, log, opts.signal);
+                throw (0,run_failure/* failure */.V2)(m, err, rest.from, progress.get(m.file.id), tracking, opts.target, log, opts.signal, again);
+            if (err instanceof StoppedBefore)
+                throw stoppedBetweenStatements(m, err.index, tracking, again(false));
             throw err;
         }
         const durationMs = Date.now() - started;
@@ -19179,6 +19201,8 @@ async function runPlan(plan, opts) {
     }
 }
 
+// EXTERNAL MODULE: ./.build/migrations/ledger.js
+var ledger = __nccwpck_require__(67485);
 // EXTERNAL MODULE: ./.build/db/catalog.js
 var catalog = __nccwpck_require__(59066);
 // EXTERNAL MODULE: ./.build/db/patterns.js
@@ -19304,10 +19328,21 @@ async function requireWayBack(session, target, snapshot, log) {
 function holdsText(w) {
     if (!w.notHeld)
         return 'its tables were not compared with the database\'s, as nothing was reverted';
-    if (!w.notHeld.length)
-        return "it holds every table's rows";
-    const one = w.notHeld.length === 1;
-    return `it holds every table's rows but ${one ? 'that' : 'those'} of ${one ? 'table' : 'tables'} ${(0,catalog/* someNames */.Xq)(w.notHeld)}, which it does not have (created since it was taken) and which ${one ? 'was' : 'were'} empty before this run changed anything`;
+    const absent = w.notHeld.filter((t) => !t.renamedFrom);
+    const renamed = w.notHeld.filter((t) => t.renamedFrom);
+    let text = "it holds every table's rows";
+    if (absent.length) {
+        const one = absent.length === 1;
+        const since = absent.every((t) => t.made) ? 'made since it was taken' : 'made or renamed since it was taken';
+        text += ` but ${one ? 'that' : 'those'} of ${one ? 'table' : 'tables'} ${(0,catalog/* someNames */.Xq)(absent.map((t) => t.table))}, which it does not have (${since}) and which ${one ? 'was' : 'were'} empty before this run changed anything`;
+    }
+    if (renamed.length) {
+        // Its rows of then are in the snapshot, under the name it had: never "does not have", nor "made since".
+        const one = renamed.length === 1;
+        const moves = (0,catalog/* someNames */.Xq)(renamed.map((t) => `${t.renamedFrom} → ${t.table}`));
+        text += `; ${one ? 'table' : 'tables'} ${(0,catalog/* someNames */.Xq)(renamed.map((t) => t.table))} ${one ? 'was' : 'were'} renamed since it was taken (${moves}), so it holds ${one ? 'that table under its old name' : 'them under their old names'}, and ${one ? 'it was' : 'they were'} empty before this run changed anything`;
+    }
+    return text;
 }
 /**
  * rollback-kit's own bookkeeping, made by a run after the snapshot it was given (the whole rollback
@@ -19315,30 +19350,46 @@ function holdsText(w) {
  * drops them, and a restore keeps the ledger as it is (db/restore.ts). Not the plain format's
  * tracking table, rollback_kit.schema_migrations: a snapshot without it is no way back for it.
  */
-const OWN_BOOKKEEPING = new Set([migrations_ledger/* LEDGER_TABLE */.R9, run_failure/* PROGRESS_TABLE */.Ll]);
+const OWN_BOOKKEEPING = new Set([ledger/* LEDGER_TABLE */.R9, run_failure/* PROGRESS_TABLE */.Ll]);
 /**
  * Rows named per table at most: only whether a table holds rows decides anything, and a rough size
  * is enough for the message. Counting stops one past it, under the migration lock, so the check
  * cannot use up statement-timeout-seconds on a large table.
  */
 const COUNT_CAP = 1_000;
-/** The tables here now whose rows the snapshot does not hold under their names, not rollback-kit's own. */
+/**
+ * The tables here now whose rows the snapshot does not hold under their names, not rollback-kit's
+ * own. A name the manifest lists is held, unless the OIDs say that table lives on under another
+ * name and this one is another table. OIDs are not reused while their table lives (only after the
+ * cluster's OID counter wraps round), so an OID listed and here is the same table; a database
+ * restored since has new OIDs throughout, none listed, and is read by its names as before.
+ */
 async function tablesNotHeld(session, snapshot) {
     const { tables } = snapshot.manifest;
-    const held = new Set(tables.map(catalog/* tableKey */.ih));
+    const listed = new Map(tables.map((t) => [(0,catalog/* tableKey */.ih)(t), t]));
     const here = await (0,catalog/* listTables */.WS)(session, await (0,patterns/* userSchemas */.cY)(session));
-    const names = new Set(here.map(catalog/* tableKey */.ih));
+    const hereByOid = new Map(here.map((t) => [t.oid, t]));
     const byOid = new Map(tables.filter((t) => t.oid !== undefined).map((t) => [t.oid, t]));
     const everyOid = tables.every((t) => t.oid !== undefined);
-    return here
-        .filter((t) => !held.has((0,catalog/* tableKey */.ih)(t)) && !OWN_BOOKKEEPING.has(`${t.schema}.${t.name}`))
-        .map(({ schema, name, oid }) => {
+    const out = [];
+    for (const { schema, name, oid } of here) {
+        if (OWN_BOOKKEEPING.has(`${schema}.${name}`))
+            continue;
+        const table = { schema, name };
         const then = byOid.get(oid);
-        // An OID is not reused while its table lives, nor soon after: its old name gone too makes it the same table.
-        if (then && !names.has((0,catalog/* tableKey */.ih)(then)))
-            return { table: { schema, name }, renamedFrom: (0,tracking/* describeTable */.uq)(then) };
-        return everyOid && !then ? { table: { schema, name }, made: true } : { table: { schema, name } };
-    });
+        if (then) {
+            if ((0,catalog/* tableKey */.ih)(then) !== (0,catalog/* tableKey */.ih)(table))
+                out.push({ table, renamedFrom: (0,tracking/* describeTable */.uq)(then) });
+            continue;
+        }
+        const sameName = listed.get((0,catalog/* tableKey */.ih)(table));
+        const movedAway = sameName?.oid !== undefined ? hereByOid.get(sameName.oid) : undefined;
+        if (movedAway)
+            out.push({ table, ...(everyOid ? { made: true } : {}), nameWasOf: (0,tracking/* describeTable */.uq)(movedAway) });
+        else if (!sameName)
+            out.push(everyOid ? { table, made: true } : { table });
+    }
+    return out;
 }
 /** Why the manifest lacks these tables, as far as it can tell: "made since it was taken" only when its OIDs say so. */
 function sinceText(missing, tables) {
@@ -19370,6 +19421,14 @@ async function countNotHeld(session, tables) {
     const counts = await (0,catalog/* countRows */.BO)(session, tables.map((t) => t.table), [], COUNT_CAP + 1);
     return counts.map((c, i) => ({ ...tables[i], rows: c.rows ?? 0 }));
 }
+/** What the OIDs tell of a table the refusal names, after its rows: "; renamed since the snapshot from …". */
+function noteText(t) {
+    if (t.renamedFrom)
+        return `; renamed since the snapshot from ${t.renamedFrom}`;
+    if (t.nameWasOf)
+        return `; ${t.made ? 'made since the snapshot' : 'made or renamed since the snapshot'}, whose ${(0,tracking/* describeTable */.uq)(t.table)} is the table now named ${t.nameWasOf}`;
+    return '';
+}
 function rowsText(n) {
     return n > COUNT_CAP ? `more than ${COUNT_CAP.toLocaleString('en-US')} rows` : `${n} ${n === 1 ? 'row' : 'rows'}`;
 }
@@ -19393,6 +19452,12 @@ function refuseHidden(snapshot, wayBack, hidden, missing) {
     const one = hidden.tables.length === 1;
     const names = (0,catalog/* someNames */.Xq)(hidden.tables.map(tracking/* describeTable */.uq));
     throw new errors/* RollbackKitError */.dp(`Snapshot ${snapshot.path} (${takenText(wayBack)}) does not list ${one ? 'table' : 'tables'} ${names} (${sinceText(missing, hidden.tables)}), and row-level security hides ${one ? 'its' : 'their'} rows from user ${hidden.who}, so whether ${one ? 'it holds' : 'they hold'} rows the snapshot lacks cannot be told.`, `To count them, ${(0,catalog/* seeAllRows */.wU)(hidden.who, hidden.tables)}, and run again; or take a fresh snapshot now with the snapshot-db action and pass its path as snapshot-path; or, if those rows may be lost, set require-snapshot: false to revert without a snapshot. Nothing was changed.`);
+}
+/**
+ * The snapshot given lacks rows the database holds now: only another snapshot-path (or
+ * require-snapshot: false) gets past it, so a re-run with the same inputs meets it again.
+ */
+class SnapshotLacksRows extends errors/* RollbackKitError */.dp {
 }
 /**
  * Refuses a snapshot taken before tables that hold rows now (an old snapshot-db snapshot passed
@@ -19426,7 +19491,7 @@ async function requireCoverage(session, snapshot, wayBack, log, revertedEarlier 
     const withRows = notHeld.filter((t) => t.rows > 0);
     if (withRows.length) {
         const one = withRows.length === 1;
-        const shown = (0,catalog/* someNames */.Xq)(withRows.map((t) => `${(0,tracking/* describeTable */.uq)(t.table)} (${rowsText(t.rows)}${t.renamedFrom ? `; renamed since the snapshot from ${t.renamedFrom}` : ''})`));
+        const shown = (0,catalog/* someNames */.Xq)(withRows.map((t) => `${(0,tracking/* describeTable */.uq)(t.table)} (${rowsText(t.rows)}${noteText(t)})`));
         const [it, its] = one ? ['it', 'its'] : ['them', 'their'];
         // "Predates" only when the manifest's OIDs say so: a table renamed since has its rows of then in
         // the snapshot, under its old name.
@@ -19439,11 +19504,12 @@ async function requireCoverage(session, snapshot, wayBack, log, revertedEarlier 
         const earlier = revertedEarlier.length && withRows.some((t) => !t.renamedFrom)
             ? ` An earlier attempt of this step already reverted ${(0,catalog/* someNames */.Xq)(revertedEarlier)} after the snapshot was taken: a table its down SQL made and filled is not in the snapshot either.`
             : '';
-        throw new errors/* RollbackKitError */.dp(`Snapshot ${snapshot.path} (${takenText(wayBack)}) is no way back for ${one ? 'table' : 'tables'} ${shown}: ${why}. A down migration that drops ${it} would leave those rows nowhere.${earlier}`, earlier
-            ? 'Take a fresh snapshot now with the snapshot-db action (it holds what that attempt wrote) and pass its path as snapshot-path in a new run: a re-run that passes this same snapshot is refused again. Or, if those rows may be lost, set require-snapshot: false to revert without a snapshot. Nothing was changed.'
+        throw new SnapshotLacksRows(`Snapshot ${snapshot.path} (${takenText(wayBack)}) is no way back for ${one ? 'table' : 'tables'} ${shown}: ${why}. A down migration that drops ${it} would leave those rows nowhere.${earlier}`, earlier
+            ? // Re-run jobs runs with the inputs it ran with: never "re-run", which would pass this snapshot again.
+                'Take a fresh snapshot now with the snapshot-db action (it holds what that attempt wrote) and pass its path as snapshot-path in a new run: Re-run jobs passes the same snapshot and is refused again. Or, if those rows may be lost, set require-snapshot: false in a new run to revert without a snapshot. Nothing was changed.'
             : 'Take a fresh snapshot now with the snapshot-db action and pass its path as snapshot-path; or, if those rows may be lost, set require-snapshot: false to revert without a snapshot. Nothing was changed.');
     }
-    wayBack.notHeld = notHeld.map((t) => (0,tracking/* describeTable */.uq)(t.table));
+    wayBack.notHeld = notHeld.map(({ table, renamedFrom, made }) => ({ table: (0,tracking/* describeTable */.uq)(table), ...(renamedFrom ? { renamedFrom } : {}), ...(made ? { made } : {}) }));
     log.info(`Way back: snapshot ${snapshot.path}, ${takenText(wayBack)}; ${holdsText(wayBack)}.`);
 }
 /**
@@ -19596,7 +19662,7 @@ async function lockAndFindTables(session, tracking, first, key) {
     // Our tables looked up in the catalogue: to_regclass fails on a schema this role may not use (another
     // role made rollback_kit). The ledger is for the record only: one it may not use is read as none, and
     // its write then warns (rerun.ts record). Progress is not: one there is read, and its refusal named.
-    const tables = `SELECT to_regclass(${(0,sql_split/* literal */.eu)(tracking.relation)}) IS NOT NULL AS tracking, ${ownTable(run_failure/* PROGRESS_TABLE */.Ll)} AS progress, ${ownTable(migrations_ledger/* LEDGER_TABLE */.R9, "AND has_schema_privilege(n.oid, 'USAGE')")} AS ledger, pg_backend_pid() AS pid`;
+    const tables = `SELECT to_regclass(${(0,sql_split/* literal */.eu)(tracking.relation)}) IS NOT NULL AS tracking, ${ownTable(run_failure/* PROGRESS_TABLE */.Ll)} AS progress, ${ownTable(ledger/* LEDGER_TABLE */.R9, "AND has_schema_privilege(n.oid, 'USAGE')")} AS ledger, pg_backend_pid() AS pid`;
     const statements = [...first, ...(key ? [(0,lock/* tryLockSql */.$g)(key)] : []), tables];
     const answer = await session.query(statements.join(';\n'));
     // One result per statement; a query of one statement gets just that one.
@@ -19671,6 +19737,7 @@ async function revertMigrations(opts, log) {
     let applied = [];
     const steps = 'steps' in opts.choice ? opts.choice.steps : undefined;
     let recorded;
+    let unrecorded;
     try {
         if (verified)
             result.snapshot = await requireWayBack(session, opts.target, verified, log);
@@ -19695,7 +19762,7 @@ async function revertMigrations(opts, log) {
                 : 'recorded' in opts.choice
                     ? { kind: 'recorded', ...opts.choice.recorded }
                     : { kind: 'since-ref', ref: opts.choice.sinceRef, added: added };
-        recorded = opts.run && asked.kind === 'steps' ? await RecordedPlan.read(session, opts.run, tracking.table, state.ledgerTable) : undefined;
+        recorded = opts.run && asked.kind === 'steps' ? await rerun/* RecordedPlan */.o.read(session, opts.run, tracking.table, state.ledgerTable) : undefined;
         const selector = recorded?.selector(asked, log) ?? asked;
         const ownDown = format.ownDownCommand && ((count) => format.ownDownCommand(count, (0,external_node_path_.relative)(opts.root, dir) || '.', table));
         // The value each migration starts from: the runner's RESET ALL brings the session back to it.
@@ -19725,6 +19792,9 @@ async function revertMigrations(opts, log) {
             }
             // Written before the first statement: a re-run must find the plan even if this run dies.
             await recorded?.record(session, plan, log);
+            // Nothing recorded a `steps` plan: the same steps again would count from what is still applied.
+            if (steps !== undefined && !recorded?.recorded)
+                unrecorded = { keep: plan.keep?.version, planned: plan.toRevert.length };
             log.info(`Reverting ${plan.toRevert.length} migration(s) on ${where}, newest first.`);
             // A stop while a migration runs: one that ends soon commits (or fails) as it would anyway. One
             // still going STOP_CANCEL_MS later is cancelled, rather than running on past the step's grace
@@ -19770,6 +19840,7 @@ async function revertMigrations(opts, log) {
                 progressTable: state.progressTable,
                 onReverted: (r) => result.reverted.push(r),
                 signal: opts.signal,
+                unrecorded,
             }).finally(() => {
                 opts.signal?.removeEventListener('abort', cancelOnStop);
                 clearTimeout(ending);
@@ -19788,14 +19859,16 @@ async function revertMigrations(opts, log) {
             result.status = 'failed';
             if (err instanceof run_failure/* MigrationFailed */.g6)
                 result.stoppedIn = err.stoppedIn;
-            const cause = err instanceof errors/* RollbackKitError */.dp ? err : unexpected(err, log);
+            const cause = err instanceof errors/* RollbackKitError */.dp ? err : unexpected(err, log, (0,rerun/* finishWith */.ok)(unrecorded, result.reverted.length, result.stoppedIn?.unsure === true));
             if (!opts.dryRun)
                 await recorded?.update(session, result.reverted.map((r) => r.version), false, log);
             // `steps` again would count from what is left: say what finishes this plan.
             // A migration whose commit may have landed counts as one that went.
             const partway = steps !== undefined && (result.reverted.length > 0 || result.stoppedIn?.unsure === true || recorded?.earlier !== undefined);
-            const how = partway ? howToFinish(steps, result.keepVersion, result.plan.length - result.reverted.length, recorded?.recorded === true) : undefined;
-            throw new RevertFailed(how ? withHowToFinish(cause, how) : cause, finish(result, applied, started));
+            // A re-run has the same inputs: with a snapshot that lacks rows it is refused again, so it finishes nothing.
+            const rerunFinishes = recorded?.recorded === true && !(err instanceof SnapshotLacksRows);
+            const how = partway ? (0,rerun/* howToFinish */.Zf)(steps, result.keepVersion, result.plan.length - result.reverted.length, rerunFinishes) : undefined;
+            throw new RevertFailed(how ? (0,rerun/* withHowToFinish */.Dm)(cause, how) : cause, finish(result, applied, started));
         }
         throw err;
     }
@@ -19811,10 +19884,10 @@ async function revertMigrations(opts, log) {
  * planning: the run may have changed the database, so it is said where the state is read. Its stack
  * stays in the debug log, as the entry point keeps it for errors it does not know.
  */
-function unexpected(err, log) {
+function unexpected(err, log, again) {
     if (err instanceof Error && err.stack)
         log.debug(err.stack);
-    return new errors/* RollbackKitError */.dp((0,errors/* errorLine */.BP)(err), 'The migrations reverted before it are listed here; the tracking table and rollback_kit.down_progress say where the database is now, and a re-run continues from there.');
+    return new errors/* RollbackKitError */.dp((0,errors/* errorLine */.BP)(err), `The migrations reverted before it are listed here; the tracking table and rollback_kit.down_progress say where the database is now, and ${again ? `a new run with ${again}` : 'a re-run'} continues from there.`);
 }
 function finish(result, applied, started) {
     const gone = new Set(result.reverted.map((r) => r.id));
@@ -19846,13 +19919,15 @@ function finish(result, applied, started) {
 /* harmony import */ var _invalid_indexes_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(54040);
 /* harmony import */ var _planner_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(93170);
 /* harmony import */ var _progress_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(38891);
-/* harmony import */ var _sql_split_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(37063);
+/* harmony import */ var _rerun_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(36552);
+/* harmony import */ var _sql_split_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(37063);
 /**
  * What a failure inside one migration of a plan means: where it came (a statement, the
  * bookkeeping, the record of a completed statement, the check of an earlier run's progress), what
  * of the migration committed, and what the on-call user does next, in words and as the partial
  * result the step reports.
  */
+
 
 
 
@@ -19903,7 +19978,7 @@ function where(m, f, err, table, log) {
     if (!s)
         return f.index < 0 ? file : `${file} (bookkeeping in ${table})`;
     const pos = Number(err.position);
-    const line = Number.isInteger(pos) && pos > 0 ? s.textLine + (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_5__/* .lineAt */ .mh)(s.text, pos - 1) - 1 : s.line;
+    const line = Number.isInteger(pos) && pos > 0 ? s.textLine + (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_6__/* .lineAt */ .mh)(s.text, pos - 1) - 1 : s.line;
     return statementAt(m, s, log, line);
 }
 function statementAt(m, s, log, line = s.line) {
@@ -19913,7 +19988,7 @@ function statementsUpTo(n) {
     return n === 1 ? 'statement 1' : `statements 1 to ${n}`;
 }
 const PROGRESS_TABLE = 'rollback_kit.down_progress';
-const REACHABLE = 'Check the database is up and reachable, then re-run: the run continues from this migration.';
+const reachable = (again) => `Check the database is up and reachable, then ${(0,_rerun_js__WEBPACK_IMPORTED_MODULE_5__/* .runAgain */ .qL)('re-run', again)}: the run continues from this migration.`;
 /** The check of an earlier run's progress failed: a read, so nothing of the migration changed. */
 function beforeFirstStatement({ m, saved, tracking, target, lost, pgMessage }) {
     const check = `checking the progress an earlier run recorded for it against ${tracking.table}`;
@@ -19923,7 +19998,7 @@ function beforeFirstStatement({ m, saved, tracking, target, lost, pgMessage }) {
             ? `Lost the connection to ${target} while reverting ${m.file.name}, before its first statement (${check}): ${pgMessage}.`
             : `Reverting ${m.file.name} failed before its first statement, ${check}: ${pgMessage}.`,
         state: `Nothing of it ran in this run: ${tracking.table} and ${PROGRESS_TABLE} are as the earlier run left them (${ran} of ${m.statements.length} statement(s) recorded as done), and the re-run checks that record again and goes on from it.`,
-        hint: lost ? REACHABLE : "Fix what blocks that read (PostgreSQL's message above) and re-run: the run continues from this migration.",
+        hint: (again) => (lost ? reachable(again) : `Fix what blocks that read (PostgreSQL's message above) and ${(0,_rerun_js__WEBPACK_IMPORTED_MODULE_5__/* .runAgain */ .qL)('re-run', again)}: the run continues from this migration.`),
         ran,
         resumeAt: ran + 1,
         unsure: false,
@@ -19933,15 +20008,15 @@ function beforeFirstStatement({ m, saved, tracking, target, lost, pgMessage }) {
 function recordFailed({ m, f, tracking, target, log, lost, pgMessage, marked }) {
     const i = f.index;
     const n = m.statements.length;
-    const record = `UPDATE ${PROGRESS_TABLE} SET done = done || ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_5__/* .literal */ .eu)((0,_progress_js__WEBPACK_IMPORTED_MODULE_4__/* .statementHash */ .q1)(f.statement.text))}::text WHERE tracking = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_5__/* .literal */ .eu)(tracking.table)} AND migration = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_5__/* .literal */ .eu)(m.file.id)} AND cardinality(done) = ${i}`;
+    const record = `UPDATE ${PROGRESS_TABLE} SET done = done || ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_6__/* .literal */ .eu)((0,_progress_js__WEBPACK_IMPORTED_MODULE_4__/* .statementHash */ .q1)(f.statement.text))}::text WHERE tracking = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_6__/* .literal */ .eu)(tracking.table)} AND migration = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_6__/* .literal */ .eu)(m.file.id)} AND cardinality(done) = ${i}`;
     return {
         head: `${lost ? `Lost the connection to ${target} while reverting` : 'Reverting'} ${m.file.name}: statement ${i + 1} of ${n} ran (${statementAt(m, f.statement, log)}), but recording it as done in ${PROGRESS_TABLE} failed: ${pgMessage}.`,
         state: `It runs statement by statement (non-transactional): ${statementsUpTo(i + 1)} of ${n} ran and cannot be rolled back, but ${PROGRESS_TABLE} records ${i} of them` +
             `${lost ? ` (${i + 1}, if the write landed before the connection went)` : ''}; ${tracking.table} ${marked}. ` +
             `The re-run starts at statement ${i + 1} and runs it again${lost ? ` (at statement ${i + 2}, if the write landed)` : ''}.`,
-        hint: lost ? REACHABLE : "Fix what stopped the write (PostgreSQL's message above), then re-run: the run continues from this migration.",
+        hint: (again) => (lost ? reachable(again) : `Fix what stopped the write (PostgreSQL's message above), then ${(0,_rerun_js__WEBPACK_IMPORTED_MODULE_5__/* .runAgain */ .qL)('re-run', again)}: the run continues from this migration.`),
         // The guarded UPDATE does nothing where the write did land.
-        then: ` Running statement ${i + 1} again is harmless when it is written to be repeated (IF EXISTS); if it is not, record it as done before the re-run: ${record};`,
+        then: (again) => ` Running statement ${i + 1} again is harmless when it is written to be repeated (IF EXISTS); if it is not, record it as done before the ${again ? 'new run' : 're-run'}: ${record};`,
         ran: i + 1,
         resumeAt: i + 1,
         unsure: lost,
@@ -19952,9 +20027,9 @@ function statementFailed({ m, f, skipped, tracking, target, log, lost, pgMessage
     const at = where(m, f, f.error, tracking.table, log);
     const head = lost ? `Lost the connection to ${target} while reverting ${m.file.name} at ${at}: ${pgMessage}.` : `Reverting ${m.file.name} failed at ${at}: ${pgMessage}.`;
     // A re-run (Re-run jobs) checks out the commit the run started from: a fixed file reaches only a new run.
-    const hint = lost
-        ? REACHABLE
-        : `If the down SQL is wrong, fix it in ${m.file.name}, push the fix and start a new run: Re-run jobs checks out the same commit and would run the same SQL again. If something else blocks it (PostgreSQL's message above), fix that and re-run: the run continues from this migration.`;
+    const hint = (again) => lost
+        ? reachable(again)
+        : `If the down SQL is wrong, fix it in ${m.file.name}, push the fix and ${(0,_rerun_js__WEBPACK_IMPORTED_MODULE_5__/* .runAgain */ .qL)('start a new run', again)}: Re-run jobs checks out the same commit and would run the same SQL again. If something else blocks it (PostgreSQL's message above), fix that and ${(0,_rerun_js__WEBPACK_IMPORTED_MODULE_5__/* .runAgain */ .qL)('re-run', again)}: the run continues from this migration.`;
     if (m.transactional) {
         let state;
         if (lost) {
@@ -19985,9 +20060,10 @@ function markedUntilDone(tracking) {
 /**
  * The migration's state and what to do, for a failure at `f`. `skipped`: the statements an earlier
  * run did, which this one did not run again; `saved`: the progress that run recorded; `stop`: the
- * run's stop signal.
+ * run's stop signal; `finish`: the selector a new run finishes the plan with, given whether this
+ * migration may have committed (rerun.ts finishWith), undefined where running it again does.
  */
-function failure(m, f, skipped, saved, tracking, target, log, stop) {
+function failure(m, f, skipped, saved, tracking, target, log, stop, finish = () => undefined) {
     const code = f.error.code;
     // Cancelled after the run's own stop (revert.ts cancels what still runs): a stop, not a fault to fix.
     const ours = stop?.aborted === true && code === '57014' && f.stage === 'run' && !/statement timeout/.test(describeError(f.error));
@@ -20004,21 +20080,22 @@ function failure(m, f, skipped, saved, tracking, target, log, stop) {
         marked: markedUntilDone(tracking),
     };
     const account = f.stage === 'prepare' ? beforeFirstStatement(facts) : f.stage === 'record' ? recordFailed(facts) : statementFailed(facts);
-    let hint = account.hint;
+    const again = finish(account.unsure);
+    let hint = account.hint(again);
     const tried = f.attempts > 1 ? ` (tried ${f.attempts} times)` : '';
     if (ours)
-        hint = 'The stop cancelled it, not a fault: run it again when it can run to its end; it continues from this migration.';
+        hint = `The stop cancelled it, not a fault: ${(0,_rerun_js__WEBPACK_IMPORTED_MODULE_5__/* .runAgain */ .qL)('run it again', again)} when it can run to its end; it continues from this migration.`;
     else if (code === '55P03')
-        hint = `A table lock was not granted within lock-timeout-seconds${tried}: a long transaction or query holds it (see pg_stat_activity). Re-run when it is gone, or raise lock-timeout-seconds.`;
+        hint = `A table lock was not granted within lock-timeout-seconds${tried}: a long transaction or query holds it (see pg_stat_activity). ${(0,_rerun_js__WEBPACK_IMPORTED_MODULE_5__/* .runAgain */ .qL)('Re-run', again)} when it is gone, or raise lock-timeout-seconds.`;
     else if (code === '40P01')
-        hint = `It deadlocked with another session${tried}. Re-run when traffic on those tables is lower.`;
+        hint = `It deadlocked with another session${tried}. ${(0,_rerun_js__WEBPACK_IMPORTED_MODULE_5__/* .runAgain */ .qL)('Re-run', again)} when traffic on those tables is lower.`;
     // 57014 after the run's own stop is `ours` above; otherwise another session cancelled it: no timeout to raise either.
     else if (code === '57014' && f.stage === 'run' && /statement timeout/.test(describeError(f.error))) {
-        hint = 'The statement ran longer than statement-timeout-seconds. Raise it if the statement is expected to take that long, then re-run.';
+        hint = `The statement ran longer than statement-timeout-seconds. Raise it if the statement is expected to take that long, then ${(0,_rerun_js__WEBPACK_IMPORTED_MODULE_5__/* .runAgain */ .qL)('re-run', again)}.`;
     }
     else if (code === '57014' && f.stage === 'run')
-        hint = 'The statement was cancelled by another session (pg_cancel_backend): a stop of this step says so itself. Run it again when it can run to its end.';
-    const left = f.leftIndexes && leftIndexesAccount(f, f.leftIndexes);
+        hint = `The statement was cancelled by another session (pg_cancel_backend): a stop of this step says so itself. ${(0,_rerun_js__WEBPACK_IMPORTED_MODULE_5__/* .runAgain */ .qL)('Run it again', again)} when it can run to its end.`;
+    const left = f.leftIndexes && leftIndexesAccount(f, f.leftIndexes, again);
     if (left)
         hint = left.hint(hint);
     const { ran, resumeAt, unsure } = account;
@@ -20026,7 +20103,7 @@ function failure(m, f, skipped, saved, tracking, target, log, stop) {
     const stoppedIn = { version: m.file.version, id: m.file.id, file: m.file.downFile ?? m.file.name, transactional: m.transactional, statements: m.statements.length, ran, resumeAt, unsure, state };
     const by = (0,_core_stop_signals_js__WEBPACK_IMPORTED_MODULE_1__/* .stopSignalName */ .gi)(stop);
     const head = ours ? `Stopped${by ? ` (${by})` : ''} while reverting ${m.file.name}${f.statement ? `, at ${where(m, f, f.error, tracking.table, log)}` : ''}: the stop cancelled it.` : account.head;
-    return new MigrationFailed(`${head} ${state}`, `${hint}${account.then ?? ''}`, stoppedIn, ours ? { stopped: true } : {});
+    return new MigrationFailed(`${head} ${state}`, `${hint}${account.then?.(again) ?? ''}`, stoppedIn, ours ? { stopped: true } : {});
 }
 const list = (names) => `${names.length === 1 ? 'index' : 'indexes'} ${names.join(', ')}`;
 /**
@@ -20035,7 +20112,7 @@ const list = (names) => `${names.length === 1 ? 'index' : 'indexes'} ${names.joi
  * fail on them or, with IF NOT EXISTS, keep them invalid. Dropping them is left to the user: why, in
  * invalid-indexes.ts.
  */
-function leftIndexesAccount(f, left) {
+function leftIndexesAccount(f, left, again) {
     const k = f.index + 1;
     let state = '';
     if (left.drop.length && f.error instanceof _invalid_indexes_js__WEBPACK_IMPORTED_MODULE_2__/* .IndexInTheWay */ ._N) {
@@ -20059,7 +20136,7 @@ function leftIndexesAccount(f, left) {
     return {
         state,
         hint: (hint) => f.error instanceof _invalid_indexes_js__WEBPACK_IMPORTED_MODULE_2__/* .IndexInTheWay */ ._N
-            ? `Drop it (once no session is building it: pg_stat_progress_create_index): ${drops} Then re-run: the run continues from this migration.`
+            ? `Drop it (once no session is building it: pg_stat_progress_create_index): ${drops} Then ${(0,_rerun_js__WEBPACK_IMPORTED_MODULE_5__/* .runAgain */ .qL)('re-run', again)}: the run continues from this migration.`
             : `First drop what statement ${k} left: ${drops} Then: ${hint}`,
     };
 }
@@ -20441,8 +20518,8 @@ var budgets = __nccwpck_require__(51583);
 var pg_tools = __nccwpck_require__(61934);
 // EXTERNAL MODULE: ./.build/db/session.js
 var session = __nccwpck_require__(14441);
-// EXTERNAL MODULE: ./.build/migrations/revert.js + 3 modules
-var revert = __nccwpck_require__(7403);
+// EXTERNAL MODULE: ./.build/migrations/revert.js + 2 modules
+var revert = __nccwpck_require__(25914);
 // EXTERNAL MODULE: ./.build/platforms/http/deadline.js
 var http_deadline = __nccwpck_require__(97096);
 // EXTERNAL MODULE: ./.build/platforms/vercel/client.js
@@ -20569,7 +20646,13 @@ async function readiness(request, components, record, log) {
     const plan = request.plan;
     const add = (r) => record.readiness.push(r);
     const redact = (err) => log.redact((0,errors/* errorLine */.BP)(err));
-    const out = {};
+    const out = { cut: [] };
+    /** A failed check whose request was given the stop's signal: cut short by it when the signal has aborted. */
+    const failedOrCut = (r) => {
+        add(r);
+        if (request.signal?.aborted)
+            out.cut.push(r);
+    };
     if (!components.length && !plan.database)
         add({ check: 'target', status: 'failed', detail: 'the plan has no component and no database: there is nothing to drill' });
     // Targets (and with them: the token reads the project and its deployments).
@@ -20599,7 +20682,7 @@ async function readiness(request, components, record, log) {
             return o;
         }
         catch (err) {
-            add({ check: 'target', component: c.name, status: 'failed', detail: redact(err) });
+            failedOrCut({ check: 'target', component: c.name, status: 'failed', detail: redact(err) });
             return undefined;
         }
     }));
@@ -20648,7 +20731,7 @@ async function readiness(request, components, record, log) {
             });
         }
         catch (err) {
-            add({ check: 'snapshot', status: 'failed', detail: redact(err) });
+            failedOrCut({ check: 'snapshot', status: 'failed', detail: redact(err) });
         }
     }
     if (plan.database && !request.database) {
@@ -20864,13 +20947,20 @@ async function runDrill(request, deps, log) {
     record.timeline = timeline.entries;
     const redact = (err) => log.redact((0,errors/* errorLine */.BP)(err));
     const stoppedBy = () => (request.signal?.aborted ? (0,stop_signals/* stopName */.ws)(request.signal) : undefined);
+    /** Phases a failure of which came after the stop: the stop may have cut them short. */
+    const cut = new Set();
     const fail = (phase, why) => {
         record.failedPhase ??= phase;
         // A phase the stop cut short proves nothing about the way back: its row says the stop, and so does stopHere.
-        if (!stoppedBy())
+        if (stoppedBy())
+            cut.add(phase);
+        else
             record.failures.push(why);
     };
-    /** The last phase that ran to its end before the stop. */
+    /**
+     * The last phase that ran to its end before the stop, whether it passed or failed on its own (a
+     * way back that failed for one component still ran): never one the stop cut short.
+     */
     let after = 'the start';
     /**
      * The drill was stopped: nothing more is asked of staging (a promotion after the stop is refused
@@ -20893,15 +20983,22 @@ async function runDrill(request, deps, log) {
     const ready = await readiness(asRollback, components, record, log);
     const readyFailed = record.readiness.filter((r) => r.status === 'failed');
     rt.end(readyFailed.length ? 'failed' : request.dryRun ? 'dry-run' : 'ok', readinessLine(record.readiness));
-    if (!readyFailed.length)
+    // Only a check whose request the stop cut short says nothing of the way back: any other failure
+    // is the way back's, stop or not, and said first, as it came first.
+    const ownFailed = readyFailed.filter((r) => !ready.cut.includes(r));
+    if (!ready.cut.length)
         after = 'readiness';
+    const fixReadiness = 'Nothing was changed. Fix what the readiness checks say: in an incident, this rollback would have failed the same way.';
+    if (ownFailed.length) {
+        record.failedPhase ??= 'readiness';
+        record.failures.push(`${BROKEN_WAY_BACK}${ownFailed.map((r) => `${r.component ? `${r.component} ` : ''}${r.check}: ${r.detail}`).join('; ')}`);
+    }
     if (stoppedBy())
-        return stopHere(['Nothing was changed on staging: the drill was stopped before the way back.']);
+        return stopHere([ownFailed.length ? fixReadiness : 'Nothing was changed on staging: the drill was stopped before the way back.']);
     if (readyFailed.length) {
-        fail('readiness', `${BROKEN_WAY_BACK}${readyFailed.map((r) => `${r.component ? `${r.component} ` : ''}${r.check}: ${r.detail}`).join('; ')}`);
         for (const phase of ['snapshot', 'back', 'verify-back', 'forward', 'verify-forward'])
             timeline.skip(phase, 'readiness failed: nothing was changed');
-        record.nextSteps.push('Nothing was changed. Fix what the readiness checks say: in an incident, this rollback would have failed the same way.');
+        record.nextSteps.push(fixReadiness);
         return closeOut(record, timeline, budget, deps, now, started);
     }
     if (request.dryRun) {
@@ -21013,7 +21110,8 @@ async function runDrill(request, deps, log) {
         });
         return left.length || halfway.length ? [...left, ...halfway] : ['Nothing was changed on staging: the drill was stopped before any way back was sent.'];
     };
-    if (components.length && wentBack.length === components.length)
+    // Ran to its end, each component's way back done or failed on its own: none cut short by the stop.
+    if (components.length && !cut.has('back'))
         after = 'back';
     if (stoppedBy())
         return stopHere(leftAt());
@@ -24689,8 +24787,8 @@ function advice(reason, plan, user) {
 
 // EXTERNAL MODULE: ./.build/core/files.js
 var files = __nccwpck_require__(32019);
-// EXTERNAL MODULE: ./.build/migrations/revert.js + 3 modules
-var revert = __nccwpck_require__(7403);
+// EXTERNAL MODULE: ./.build/migrations/revert.js + 2 modules
+var revert = __nccwpck_require__(25914);
 // EXTERNAL MODULE: ./.build/migrations/revert-inputs.js
 var revert_inputs = __nccwpck_require__(81742);
 // EXTERNAL MODULE: ./.build/migrations/run-failure.js
@@ -32293,6 +32391,48 @@ function drillSummaryMarkdown(input, log) {
 
 /***/ }),
 
+/***/ 51348:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Mt: () => (/* binding */ firstSnapshotFacts),
+/* harmony export */   UM: () => (/* binding */ factsLine),
+/* harmony export */   Yg: () => (/* binding */ factMarkdown),
+/* harmony export */   dn: () => (/* binding */ FIRST_SNAPSHOT_TITLE)
+/* harmony export */ });
+/* harmony import */ var _markdown_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(54348);
+
+const FIRST_SNAPSHOT_TITLE = "Snapshot taken before the rollback began (this incident's first run)";
+/** What the reports say of the incident's first snapshot, in this order. */
+function firstSnapshotFacts(first) {
+    if (!first.path) {
+        return [{ label: 'Path', value: "not recorded in rollback_kit.rollbacks (a row an earlier version wrote, or a table without the first_snapshot column): see the first run's output", as: 'words' }];
+    }
+    const artifact = first.artifact
+        ? { label: 'Artifact', value: first.artifact, as: 'code' }
+        : first.deletedWithJob
+            ? { label: 'Artifact', value: "not uploaded: on the first job's runner only, gone with that job unless a step of it kept it", as: 'words', warn: true }
+            : { label: 'Artifact', value: 'not uploaded', as: 'words' };
+    return [
+        { label: 'Path', value: first.path, as: 'code' },
+        artifact,
+        ...(first.runUrl ? [{ label: 'Workflow run', value: first.runUrl, as: 'link' }] : []),
+        ...(first.sha256 ? [{ label: 'sha256', value: first.sha256, as: 'code' }] : []),
+    ];
+}
+/** The facts as one line ("Path: …; Artifact: …"), each value as `format` writes it and each label as `label` does (HTML: escaped). */
+function factsLine(facts, format, label = (text) => text) {
+    return facts.map((f) => `${label(f.label)}: ${format(f)}`).join('; ');
+}
+/** A fact's value in markdown (the job summary, the incident issue). */
+function factMarkdown(fact) {
+    const value = fact.as === 'code' ? (0,_markdown_js__WEBPACK_IMPORTED_MODULE_0__/* .codeSpan */ .SS)(fact.value) : fact.as === 'link' ? (0,_markdown_js__WEBPACK_IMPORTED_MODULE_0__/* .linkText */ .yX)(fact.value) : fact.value;
+    return fact.warn ? `**${value}**` : value;
+}
+
+
+/***/ }),
+
 /***/ 17426:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
@@ -32518,14 +32658,16 @@ function incidentLookupMarkdown(found, environment) {
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8005);
 /* harmony import */ var _github_client_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(73021);
 /* harmony import */ var _platforms_http_client_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(22607);
-/* harmony import */ var _platforms_http_deadline_js__WEBPACK_IMPORTED_MODULE_11__ = __nccwpck_require__(97096);
+/* harmony import */ var _platforms_http_deadline_js__WEBPACK_IMPORTED_MODULE_12__ = __nccwpck_require__(97096);
 /* harmony import */ var _markdown_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(54348);
-/* harmony import */ var _core_duration_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(41634);
+/* harmony import */ var _first_snapshot_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(51348);
+/* harmony import */ var _core_duration_js__WEBPACK_IMPORTED_MODULE_11__ = __nccwpck_require__(41634);
 /* harmony import */ var _rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(43685);
 /* harmony import */ var _core_secrets_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(79205);
 /* harmony import */ var _platforms_from_ref_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(61857);
 /* harmony import */ var _pipeline_incident_key_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(87197);
 /* harmony import */ var _core_stop_signals_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(61042);
+
 
 
 
@@ -32700,11 +32842,8 @@ function resolution(record) {
         out.push(`- **${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .inlineText */ .ln)(c.name)}** (${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .inlineText */ .ln)(c.provider)}): ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .inlineText */ .ln)(c.status)}${c.error ? ` — ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .inlineText */ .ln)(c.error)}` : ''}\n  - from: ${(0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .deploymentMarkdown */ .ze)(c.from)}\n  - to: ${(0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .deploymentMarkdown */ .ze)(c.to)}`);
     }
     const first = record.firstSnapshot;
-    if (first) {
-        out.push(first.path
-            ? `**Snapshot before the rollback began** (this incident's first run): ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .codeSpan */ .SS)(first.path)}${first.artifact ? `, artifact ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .codeSpan */ .SS)(first.artifact)}` : first.deletedWithJob ? " (not uploaded: on the first job's runner only, gone with that job unless a step of it kept it)" : ''}${first.runUrl ? ` of ${first.runUrl}` : ''}${first.sha256 ? `, sha256 ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .codeSpan */ .SS)(first.sha256)}` : ''}.`
-            : "**Snapshot before the rollback began** (this incident's first run): not recorded in rollback_kit.rollbacks; see that run's output.");
-    }
+    if (first)
+        out.push(`**${_first_snapshot_js__WEBPACK_IMPORTED_MODULE_10__/* .FIRST_SNAPSHOT_TITLE */ .dn}**: ${(0,_first_snapshot_js__WEBPACK_IMPORTED_MODULE_10__/* .factsLine */ .UM)((0,_first_snapshot_js__WEBPACK_IMPORTED_MODULE_10__/* .firstSnapshotFacts */ .Mt)(first), _first_snapshot_js__WEBPACK_IMPORTED_MODULE_10__/* .factMarkdown */ .Yg)}.`);
     if (record.snapshot)
         out.push(`**Snapshot ${first ? "by this run, after the earlier run's reverts" : 'before the database changed'}**: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .codeSpan */ .SS)(record.snapshot.path)}, sha256 ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .codeSpan */ .SS)(record.snapshot.sha256)}, ${record.snapshot.sizeBytes} bytes.`);
     if (record.database) {
@@ -32726,7 +32865,7 @@ function resolution(record) {
     return out;
 }
 function phasesTable(record) {
-    return (0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .table */ .tp)(['Phase', 'Component', 'Start', 'Took / budget', 'Status', 'Detail'], record.timeline.map((e) => [e.phase, e.component ? (0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .inlineText */ .ln)(e.component) : '', (0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .timeText */ .Tc)(e.started)), `${(0,_core_duration_js__WEBPACK_IMPORTED_MODULE_10__/* .formatDuration */ .a)(e['duration-ms'])} / ${(0,_core_duration_js__WEBPACK_IMPORTED_MODULE_10__/* .formatDuration */ .a)(e['budget-ms'])}`, `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .inlineText */ .ln)(e.status)}${(0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .overBudget */ .qj)(e)}`, (0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .inlineText */ .ln)(e.detail)]));
+    return (0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .table */ .tp)(['Phase', 'Component', 'Start', 'Took / budget', 'Status', 'Detail'], record.timeline.map((e) => [e.phase, e.component ? (0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .inlineText */ .ln)(e.component) : '', (0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .timeText */ .Tc)(e.started)), `${(0,_core_duration_js__WEBPACK_IMPORTED_MODULE_11__/* .formatDuration */ .a)(e['duration-ms'])} / ${(0,_core_duration_js__WEBPACK_IMPORTED_MODULE_11__/* .formatDuration */ .a)(e['budget-ms'])}`, `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .inlineText */ .ln)(e.status)}${(0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .overBudget */ .qj)(e)}`, (0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .inlineText */ .ln)(e.detail)]));
 }
 /** `stoppedBy`: the stop (SIGINT) the run saw before its report, which the outcome and timeline say. */
 function incidentBody(record, stoppedBy) {
@@ -32853,7 +32992,7 @@ class GitHubIssues {
         this.stop = stop;
         this.base = new URL(apiUrl.replace(/\/*$/, '/'));
         this.host = this.base.host;
-        this.deadline = new _platforms_http_deadline_js__WEBPACK_IMPORTED_MODULE_11__/* .StepDeadline */ .d(Date.now, opts.deadlineMs / 1000, 'the time allowed for the issue');
+        this.deadline = new _platforms_http_deadline_js__WEBPACK_IMPORTED_MODULE_12__/* .StepDeadline */ .d(Date.now, opts.deadlineMs / 1000, 'the time allowed for the issue');
         this.client = (0,_github_client_js__WEBPACK_IMPORTED_MODULE_2__/* .githubClient */ .$)(this.base.href, token, log, {
             requestTimeoutMs: opts.timeoutMs,
             retry: { rateLimitRetries: opts.retries, serverErrorRetries: opts.retries, baseDelayMs: opts.backoffMs, jitterMs: 0 },
@@ -32880,7 +33019,7 @@ class GitHubIssues {
     }
     /** Never throws: a refusal, a wait too long, no answer, or an answer that cannot be used is a Reply saying why. */
     async request(method, url, body) {
-        const allowed = `out of the ${(0,_core_duration_js__WEBPACK_IMPORTED_MODULE_10__/* .formatDuration */ .a)(this.opts.deadlineMs)} allowed for the incident issue`;
+        const allowed = `out of the ${(0,_core_duration_js__WEBPACK_IMPORTED_MODULE_11__/* .formatDuration */ .a)(this.opts.deadlineMs)} allowed for the incident issue`;
         const left = this.deadline.left();
         if (this.stop?.aborted && (left <= 0 || this.cut.signal.aborted))
             return this.cutShort();
@@ -32906,17 +33045,17 @@ class GitHubIssues {
      */
     cutShort(sent) {
         const by = (0,_core_stop_signals_js__WEBPACK_IMPORTED_MODULE_7__/* .stopName */ .ws)(this.stop);
-        const why = sent ? `GitHub did not answer within ${(0,_core_duration_js__WEBPACK_IMPORTED_MODULE_10__/* .formatDuration */ .a)(STOPPED_ISSUE_MS)} of the stop (${by})` : `not sent: the ${(0,_core_duration_js__WEBPACK_IMPORTED_MODULE_10__/* .formatDuration */ .a)(STOPPED_ISSUE_MS)} a stopped run (${by}) gives the incident issue had passed`;
+        const why = sent ? `GitHub did not answer within ${(0,_core_duration_js__WEBPACK_IMPORTED_MODULE_11__/* .formatDuration */ .a)(STOPPED_ISSUE_MS)} of the stop (${by})` : `not sent: the ${(0,_core_duration_js__WEBPACK_IMPORTED_MODULE_11__/* .formatDuration */ .a)(STOPPED_ISSUE_MS)} a stopped run (${by}) gives the incident issue had passed`;
         return { ok: false, message: '', why, stopped: by, ...(sent && sent !== 'GET' ? { unsure: true } : {}) };
     }
     /** What GitHub's refusal, or the client's, says. */
     answered(err, left, allowed) {
         if (err instanceof _platforms_http_client_js__WEBPACK_IMPORTED_MODULE_3__/* .WaitTooLong */ .iA) {
             const reply = this.failed(err.last);
-            return { ...reply, why: `${reply.why}; ${err.because === 'longest-wait' ? `GitHub asks to wait ${(0,_core_duration_js__WEBPACK_IMPORTED_MODULE_10__/* .formatDuration */ .a)(err.askedMs)}, longer than a rollback should` : `GitHub asks to wait ${(0,_core_duration_js__WEBPACK_IMPORTED_MODULE_10__/* .formatDuration */ .a)(err.askedMs)}, ${allowed}`}` };
+            return { ...reply, why: `${reply.why}; ${err.because === 'longest-wait' ? `GitHub asks to wait ${(0,_core_duration_js__WEBPACK_IMPORTED_MODULE_11__/* .formatDuration */ .a)(err.askedMs)}, longer than a rollback should` : `GitHub asks to wait ${(0,_core_duration_js__WEBPACK_IMPORTED_MODULE_11__/* .formatDuration */ .a)(err.askedMs)}, ${allowed}`}` };
         }
         if (err instanceof _platforms_http_client_js__WEBPACK_IMPORTED_MODULE_3__/* .OutOfTime */ .fg)
-            return { ok: false, message: '', why: `no answer within ${(0,_core_duration_js__WEBPACK_IMPORTED_MODULE_10__/* .formatDuration */ .a)(Math.min(left, this.opts.timeoutMs))}; ${allowed}` };
+            return { ok: false, message: '', why: `no answer within ${(0,_core_duration_js__WEBPACK_IMPORTED_MODULE_11__/* .formatDuration */ .a)(Math.min(left, this.opts.timeoutMs))}; ${allowed}` };
         return this.failed(err);
     }
     failed(err) {
@@ -32926,7 +33065,7 @@ class GitHubIssues {
         }
         if (err instanceof _platforms_http_client_js__WEBPACK_IMPORTED_MODULE_3__/* .HttpNetworkError */ .z3) {
             const code = err.underlying?.code;
-            return { ok: false, message: '', why: err.timedOut ? `no answer within ${(0,_core_duration_js__WEBPACK_IMPORTED_MODULE_10__/* .formatDuration */ .a)(this.opts.timeoutMs)}` : typeof code === 'string' ? code : 'network error' };
+            return { ok: false, message: '', why: err.timedOut ? `no answer within ${(0,_core_duration_js__WEBPACK_IMPORTED_MODULE_11__/* .formatDuration */ .a)(this.opts.timeoutMs)}` : typeof code === 'string' ? code : 'network error' };
         }
         // The client's own refusals (a redirect elsewhere, a body over the cap) name the host and path, never the token.
         if (err instanceof _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .RollbackKitError */ .dp)
@@ -33878,9 +34017,12 @@ function preRestoreSnapshotDetails(k) {
     return parts.join('\n\n');
 }
 
+// EXTERNAL MODULE: ./.build/report/first-snapshot.js
+var first_snapshot = __nccwpck_require__(51348);
 // EXTERNAL MODULE: ./.build/core/duration.js
 var duration = __nccwpck_require__(41634);
 ;// CONCATENATED MODULE: ./.build/report/rollback-summary.js
+
 
 
 
@@ -34247,12 +34389,8 @@ function databaseSection(record) {
     // A re-run's own snapshot holds the database after the earlier run's reverts: the first run's,
     // from the incident's ledger row, is the one that holds it as it was before the rollback.
     const first = record.firstSnapshot;
-    if (first) {
-        const rows = first.path
-            ? [['Path', (0,markdown/* codeSpan */.SS)(first.path)], ['Artifact', first.artifact ? (0,markdown/* codeSpan */.SS)(first.artifact) : first.deletedWithJob ? "not uploaded: on the first job's runner only, **gone with that job** unless a step of it kept it" : 'not uploaded'], ...(first.runUrl ? [['Workflow run', first.runUrl]] : []), ...(first.sha256 ? [['sha256', (0,markdown/* codeSpan */.SS)(first.sha256)]] : [])]
-            : [['Path', 'not recorded in rollback_kit.rollbacks (a row an earlier version wrote, or a table without the first_snapshot column): see the first run\'s output']];
-        out.push("### Snapshot taken before the rollback began (this incident's first run)", (0,markdown/* table */.tp)(['', ''], rows));
-    }
+    if (first)
+        out.push(`### ${first_snapshot/* FIRST_SNAPSHOT_TITLE */.dn}`, (0,markdown/* table */.tp)(['', ''], (0,first_snapshot/* firstSnapshotFacts */.Mt)(first).map((f) => [f.label, (0,first_snapshot/* factMarkdown */.Yg)(f)])));
     if (record.snapshot) {
         const s = record.snapshot;
         const kept = s.artifact ? (0,markdown/* codeSpan */.SS)(s.artifact) : s.deletedWithJob ? 'not uploaded: on this runner only, **deleted when this job ends**' : 'not uploaded';

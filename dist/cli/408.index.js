@@ -1,8 +1,8 @@
-export const id = 138;
-export const ids = [138];
+export const id = 408;
+export const ids = [408];
 export const modules = {
 
-/***/ 9138:
+/***/ 8408:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __webpack_require__) => {
 
 
@@ -9070,33 +9070,42 @@ class RecordedPlan {
         await writeLedger(session, this.row, { log }).catch((err) => log.warning(`Could not update this run's row in rollback_kit.rollbacks (${err.message}); a re-run still finishes the plan from what the tracking table says.`));
     }
 }
+/** The selector a new run finishes the plan with, once `reverted` of it went (`unsure`: the one in flight may have); undefined while the same one still does. */
+function finishWith(plan, reverted, unsure) {
+    if (!plan || (reverted === 0 && !unsure))
+        return undefined;
+    return selectorLeft(plan.keep, plan.planned - reverted);
+}
+/** The selector for what is left of a plan: the version it keeps, or, keeping none, the `left` migrations still applied. */
+function selectorLeft(keep, left) {
+    return keep ? `\`to-version: ${keep}\`` : `\`steps: ${left}\``;
+}
 /**
- * The exact way to finish a `steps` plan that stopped partway. `keep`: the version the plan keeps
- * (none when it reverts every applied migration); `left`: how many of it are still applied.
+ * A hint's way on (`words`: "re-run", "Run it again", "start a new run"), or, for a plan only a new
+ * run with `again` finishes, "start a new run with" it: Re-run jobs runs with the inputs it ran
+ * with, the same steps again.
+ */
+function runAgain(words, again) {
+    return again ? `${/^[A-Z]/.test(words) ? 'Start' : 'start'} a new run with ${again}` : words;
+}
+/**
+ * The exact way to finish a `steps` plan that stopped partway, said after the failure's own hint.
+ * `keep`: the version the plan keeps (none when it reverts every applied migration); `left`: how
+ * many of it are still applied.
  */
 function howToFinish(steps, keep, left, rerunFinishes) {
-    const again = keep ? `\`to-version: ${keep}\`` : `\`steps: ${left}\``;
+    const again = selectorLeft(keep, left);
     const absolute = keep ? again : `${again}, what is left of it (everything still applied)`;
     // With nothing to keep, a larger steps is refused (more than is applied): no harm to warn of.
     const more = keep ? `\`steps: ${steps}\` would count from what is still applied and revert ${steps} more` : undefined;
     if (rerunFinishes)
-        return { say: `With steps, a re-run of this job finishes this plan (the run recorded it); a new run finishes it with ${absolute}${more ? `, while ${more}` : ''}.` };
-    return { say: `With steps, finish this plan with ${absolute}${more ? `: ${more}` : ''}.`, again };
+        return `With steps, a re-run of this job finishes this plan (the run recorded it); a new run finishes it with ${absolute}${more ? `, while ${more}` : ''}.`;
+    return `With steps, finish this plan with ${absolute}${more ? `: ${more}` : ''}.`;
 }
-/**
- * The failure's own hints ("fix that and re-run", "Run it again to finish the plan", "start a new
- * run") say how to go on from this migration, which holds for a run that finds the plan recorded
- * or names its target. With no recorded plan, each of them needs the selector that finishes it:
- * the same `steps` again would count from what is still applied. Not "Re-run jobs" (GitHub's
- * button, named for what it checks out) nor a "re-run" that already says with what.
- */
-const RUN_AGAIN = /\b([Rr]e-run|[Rr]un it again|[Rr]un again|start a new run)\b(?! jobs\b| with\b)/g;
-/** The failure, with how to finish the plan added to what to do. */
+/** The failure, with how to finish the plan (howToFinish) added to what to do. */
 function withHowToFinish(err, how) {
-    // Re-run jobs runs with the inputs it ran with, so the same steps again: only a new run can take another.
-    const own = err.hint && how.again ? err.hint.replace(RUN_AGAIN, (verb) => `${/^[A-Z]/.test(verb) ? 'Start' : 'start'} a new run with ${how.again}`) : err.hint;
     // A stop stays one: the callers report it as a stop, not a fault.
-    return new errors/* RollbackKitError */.dp(err.message, own ? `${own} ${how.say}` : how.say, err.stopped ? { stopped: true } : {});
+    return new errors/* RollbackKitError */.dp(err.message, err.hint ? `${err.hint} ${how}` : how, err.stopped ? { stopped: true } : {});
 }
 
 ;// CONCATENATED MODULE: ./.build/migrations/invalid-indexes.js
@@ -9219,6 +9228,7 @@ const FIND_INVALID_SQL = 'SELECT indexrelid::regclass FROM pg_index WHERE NOT in
 
 
 
+
 /** The connection went away (terminated, network): PostgreSQL has rolled back whatever transaction was open. */
 function isConnectionLoss(err) {
     const e = err;
@@ -9273,7 +9283,7 @@ function statementsUpTo(n) {
     return n === 1 ? 'statement 1' : `statements 1 to ${n}`;
 }
 const PROGRESS_TABLE = 'rollback_kit.down_progress';
-const REACHABLE = 'Check the database is up and reachable, then re-run: the run continues from this migration.';
+const reachable = (again) => `Check the database is up and reachable, then ${runAgain('re-run', again)}: the run continues from this migration.`;
 /** The check of an earlier run's progress failed: a read, so nothing of the migration changed. */
 function beforeFirstStatement({ m, saved, tracking, target, lost, pgMessage }) {
     const check = `checking the progress an earlier run recorded for it against ${tracking.table}`;
@@ -9283,7 +9293,7 @@ function beforeFirstStatement({ m, saved, tracking, target, lost, pgMessage }) {
             ? `Lost the connection to ${target} while reverting ${m.file.name}, before its first statement (${check}): ${pgMessage}.`
             : `Reverting ${m.file.name} failed before its first statement, ${check}: ${pgMessage}.`,
         state: `Nothing of it ran in this run: ${tracking.table} and ${PROGRESS_TABLE} are as the earlier run left them (${ran} of ${m.statements.length} statement(s) recorded as done), and the re-run checks that record again and goes on from it.`,
-        hint: lost ? REACHABLE : "Fix what blocks that read (PostgreSQL's message above) and re-run: the run continues from this migration.",
+        hint: (again) => (lost ? reachable(again) : `Fix what blocks that read (PostgreSQL's message above) and ${runAgain('re-run', again)}: the run continues from this migration.`),
         ran,
         resumeAt: ran + 1,
         unsure: false,
@@ -9299,9 +9309,9 @@ function recordFailed({ m, f, tracking, target, log, lost, pgMessage, marked }) 
         state: `It runs statement by statement (non-transactional): ${statementsUpTo(i + 1)} of ${n} ran and cannot be rolled back, but ${PROGRESS_TABLE} records ${i} of them` +
             `${lost ? ` (${i + 1}, if the write landed before the connection went)` : ''}; ${tracking.table} ${marked}. ` +
             `The re-run starts at statement ${i + 1} and runs it again${lost ? ` (at statement ${i + 2}, if the write landed)` : ''}.`,
-        hint: lost ? REACHABLE : "Fix what stopped the write (PostgreSQL's message above), then re-run: the run continues from this migration.",
+        hint: (again) => (lost ? reachable(again) : `Fix what stopped the write (PostgreSQL's message above), then ${runAgain('re-run', again)}: the run continues from this migration.`),
         // The guarded UPDATE does nothing where the write did land.
-        then: ` Running statement ${i + 1} again is harmless when it is written to be repeated (IF EXISTS); if it is not, record it as done before the re-run: ${record};`,
+        then: (again) => ` Running statement ${i + 1} again is harmless when it is written to be repeated (IF EXISTS); if it is not, record it as done before the ${again ? 'new run' : 're-run'}: ${record};`,
         ran: i + 1,
         resumeAt: i + 1,
         unsure: lost,
@@ -9312,9 +9322,9 @@ function statementFailed({ m, f, skipped, tracking, target, log, lost, pgMessage
     const at = where(m, f, f.error, tracking.table, log);
     const head = lost ? `Lost the connection to ${target} while reverting ${m.file.name} at ${at}: ${pgMessage}.` : `Reverting ${m.file.name} failed at ${at}: ${pgMessage}.`;
     // A re-run (Re-run jobs) checks out the commit the run started from: a fixed file reaches only a new run.
-    const hint = lost
-        ? REACHABLE
-        : `If the down SQL is wrong, fix it in ${m.file.name}, push the fix and start a new run: Re-run jobs checks out the same commit and would run the same SQL again. If something else blocks it (PostgreSQL's message above), fix that and re-run: the run continues from this migration.`;
+    const hint = (again) => lost
+        ? reachable(again)
+        : `If the down SQL is wrong, fix it in ${m.file.name}, push the fix and ${runAgain('start a new run', again)}: Re-run jobs checks out the same commit and would run the same SQL again. If something else blocks it (PostgreSQL's message above), fix that and ${runAgain('re-run', again)}: the run continues from this migration.`;
     if (m.transactional) {
         let state;
         if (lost) {
@@ -9345,9 +9355,10 @@ function markedUntilDone(tracking) {
 /**
  * The migration's state and what to do, for a failure at `f`. `skipped`: the statements an earlier
  * run did, which this one did not run again; `saved`: the progress that run recorded; `stop`: the
- * run's stop signal.
+ * run's stop signal; `finish`: the selector a new run finishes the plan with, given whether this
+ * migration may have committed (rerun.ts finishWith), undefined where running it again does.
  */
-function failure(m, f, skipped, saved, tracking, target, log, stop) {
+function failure(m, f, skipped, saved, tracking, target, log, stop, finish = () => undefined) {
     const code = f.error.code;
     // Cancelled after the run's own stop (revert.ts cancels what still runs): a stop, not a fault to fix.
     const ours = stop?.aborted === true && code === '57014' && f.stage === 'run' && !/statement timeout/.test(describeError(f.error));
@@ -9364,21 +9375,22 @@ function failure(m, f, skipped, saved, tracking, target, log, stop) {
         marked: markedUntilDone(tracking),
     };
     const account = f.stage === 'prepare' ? beforeFirstStatement(facts) : f.stage === 'record' ? recordFailed(facts) : statementFailed(facts);
-    let hint = account.hint;
+    const again = finish(account.unsure);
+    let hint = account.hint(again);
     const tried = f.attempts > 1 ? ` (tried ${f.attempts} times)` : '';
     if (ours)
-        hint = 'The stop cancelled it, not a fault: run it again when it can run to its end; it continues from this migration.';
+        hint = `The stop cancelled it, not a fault: ${runAgain('run it again', again)} when it can run to its end; it continues from this migration.`;
     else if (code === '55P03')
-        hint = `A table lock was not granted within lock-timeout-seconds${tried}: a long transaction or query holds it (see pg_stat_activity). Re-run when it is gone, or raise lock-timeout-seconds.`;
+        hint = `A table lock was not granted within lock-timeout-seconds${tried}: a long transaction or query holds it (see pg_stat_activity). ${runAgain('Re-run', again)} when it is gone, or raise lock-timeout-seconds.`;
     else if (code === '40P01')
-        hint = `It deadlocked with another session${tried}. Re-run when traffic on those tables is lower.`;
+        hint = `It deadlocked with another session${tried}. ${runAgain('Re-run', again)} when traffic on those tables is lower.`;
     // 57014 after the run's own stop is `ours` above; otherwise another session cancelled it: no timeout to raise either.
     else if (code === '57014' && f.stage === 'run' && /statement timeout/.test(describeError(f.error))) {
-        hint = 'The statement ran longer than statement-timeout-seconds. Raise it if the statement is expected to take that long, then re-run.';
+        hint = `The statement ran longer than statement-timeout-seconds. Raise it if the statement is expected to take that long, then ${runAgain('re-run', again)}.`;
     }
     else if (code === '57014' && f.stage === 'run')
-        hint = 'The statement was cancelled by another session (pg_cancel_backend): a stop of this step says so itself. Run it again when it can run to its end.';
-    const left = f.leftIndexes && leftIndexesAccount(f, f.leftIndexes);
+        hint = `The statement was cancelled by another session (pg_cancel_backend): a stop of this step says so itself. ${runAgain('Run it again', again)} when it can run to its end.`;
+    const left = f.leftIndexes && leftIndexesAccount(f, f.leftIndexes, again);
     if (left)
         hint = left.hint(hint);
     const { ran, resumeAt, unsure } = account;
@@ -9386,7 +9398,7 @@ function failure(m, f, skipped, saved, tracking, target, log, stop) {
     const stoppedIn = { version: m.file.version, id: m.file.id, file: m.file.downFile ?? m.file.name, transactional: m.transactional, statements: m.statements.length, ran, resumeAt, unsure, state };
     const by = (0,stop_signals/* stopSignalName */.gi)(stop);
     const head = ours ? `Stopped${by ? ` (${by})` : ''} while reverting ${m.file.name}${f.statement ? `, at ${where(m, f, f.error, tracking.table, log)}` : ''}: the stop cancelled it.` : account.head;
-    return new MigrationFailed(`${head} ${state}`, `${hint}${account.then ?? ''}`, stoppedIn, ours ? { stopped: true } : {});
+    return new MigrationFailed(`${head} ${state}`, `${hint}${account.then?.(again) ?? ''}`, stoppedIn, ours ? { stopped: true } : {});
 }
 const list = (names) => `${names.length === 1 ? 'index' : 'indexes'} ${names.join(', ')}`;
 /**
@@ -9395,7 +9407,7 @@ const list = (names) => `${names.length === 1 ? 'index' : 'indexes'} ${names.joi
  * fail on them or, with IF NOT EXISTS, keep them invalid. Dropping them is left to the user: why, in
  * invalid-indexes.ts.
  */
-function leftIndexesAccount(f, left) {
+function leftIndexesAccount(f, left, again) {
     const k = f.index + 1;
     let state = '';
     if (left.drop.length && f.error instanceof IndexInTheWay) {
@@ -9419,7 +9431,7 @@ function leftIndexesAccount(f, left) {
     return {
         state,
         hint: (hint) => f.error instanceof IndexInTheWay
-            ? `Drop it (once no session is building it: pg_stat_progress_create_index): ${drops} Then re-run: the run continues from this migration.`
+            ? `Drop it (once no session is building it: pg_stat_progress_create_index): ${drops} Then ${runAgain('re-run', again)}: the run continues from this migration.`
             : `First drop what statement ${k} left: ${drops} Then: ${hint}`,
     };
 }
@@ -9430,6 +9442,7 @@ function leftIndexesAccount(f, left) {
  * non-transactional migration, statement by statement with each completed statement recorded so a
  * re-run resumes. Stops at the first failure with the file, statement, line and PostgreSQL's message.
  */
+
 
 
 
@@ -9697,24 +9710,18 @@ async function revertStatementByStatement(ctx, m, previous, rest, signal) {
     const progress = startProgressSql(tracking.table, id, tracking.rowVersionSql(m.file), rest.from > 0);
     await inTransaction(ctx, m, [...ctx.reset, 'BEGIN', ...start, ...progress, 'COMMIT'], start.length + 1, rest.from);
     await exec(session, m.statements, rest.replay);
-    try {
-        await exec(session, m.statements, range(rest.from, m.statements.length), (s) => recordStatement(session, tracking.table, id, statementHash(s.text)), signal);
-    }
-    catch (err) {
-        if (err instanceof StoppedBefore)
-            throw stoppedBetweenStatements(m, err.index, tracking);
-        throw err;
-    }
+    // A stop before a statement throws StoppedBefore: runPlan says it (stoppedBetweenStatements).
+    await exec(session, m.statements, range(rest.from, m.statements.length), (s) => recordStatement(session, tracking.table, id, statementHash(s.text)), signal);
     const end = tracking.revertSql(m.file, previous);
     await inTransaction(ctx, m, ['BEGIN', ...end, clearProgressSql(tracking.table, id), 'COMMIT'], end.length + 1, m.statements.length);
 }
 /** A non-transactional migration stopped before statement `index`: those before it committed and are recorded, a re-run starts there. */
-function stoppedBetweenStatements(m, index, tracking) {
+function stoppedBetweenStatements(m, index, tracking, again) {
     const n = m.statements.length;
     const state = `It runs statement by statement (non-transactional): ${index} of ${n} statement(s) ran and are recorded in ${PROGRESS_TABLE}; ${tracking.table} ${markedUntilDone(tracking)}. ` +
         `A re-run starts at statement ${index + 1}.`;
     const file = m.file.downFile ?? m.file.name;
-    return new MigrationFailed(`Stopped in ${m.file.name} before its statement ${index + 1} of ${n}. ${state}`, 'Run it again to finish the plan: it goes on from this migration.', {
+    return new MigrationFailed(`Stopped in ${m.file.name} before its statement ${index + 1} of ${n}. ${state}`, `${runAgain('Run it again', again)} to finish the plan: it goes on from this migration.`, {
         version: m.file.version,
         id: m.file.id,
         file,
@@ -9730,10 +9737,10 @@ function stoppedBetweenStatements(m, index, tracking) {
  * The run stopped between migrations (the step being stopped): each migration before `next`
  * committed with its bookkeeping, and `next` and those after it never started.
  */
-function stoppedBetweenMigrations(plan, next, tracking) {
+function stoppedBetweenMigrations(plan, next, tracking, again) {
     const left = plan.slice(next).map((m) => m.file.name);
     const done = next === 0 ? 'no migration was reverted' : `the ${next} migration(s) before it were reverted and committed`;
-    return new errors/* RollbackKitError */.dp(`Stopped before reverting ${plan[next].file.name}: ${done}; ${left.join(', ')} ${left.length === 1 ? 'was' : 'were'} not started and ${left.length === 1 ? 'is' : 'are'} still applied in ${tracking.table}.`, 'Run it again to finish the plan: it reads the tracking table and reverts what is still applied of it.', { stopped: true });
+    return new errors/* RollbackKitError */.dp(`Stopped before reverting ${plan[next].file.name}: ${done}; ${left.join(', ')} ${left.length === 1 ? 'was' : 'were'} not started and ${left.length === 1 ? 'is' : 'are'} still applied in ${tracking.table}.`, `${runAgain('Run it again', again)} to finish the plan: it reads the tracking table and reverts what is still applied of it.`, { stopped: true });
 }
 /**
  * A lock not granted within lock_timeout, or a deadlock with production traffic, rolls the whole
@@ -9786,8 +9793,10 @@ async function runPlan(plan, opts) {
     const progress = await earlierProgress(session, tracking.table, opts.target, opts.progressTable);
     const applied = [...opts.applied];
     for (const [n, m] of plan.entries()) {
+        // What a new run needs once the n before this one went, or this one may have.
+        const again = (unsure) => finishWith(opts.unrecorded, n, unsure);
         if (opts.signal?.aborted)
-            throw stoppedBetweenMigrations(plan, n, tracking);
+            throw stoppedBetweenMigrations(plan, n, tracking, again(false));
         const at = applied.findIndex((f) => f.id === m.file.id);
         const previous = at > 0 ? applied[at - 1] : undefined;
         log.info(`[${n + 1}/${plan.length}] reverting ${m.file.name}${m.transactional ? '' : ' (non-transactional: statement by statement)'}`);
@@ -9805,7 +9814,9 @@ async function runPlan(plan, opts) {
         }
         catch (err) {
             if (err instanceof StatementFailed)
-                throw failure(m, err, rest.from, progress.get(m.file.id), tracking, opts.target, log, opts.signal);
+                throw failure(m, err, rest.from, progress.get(m.file.id), tracking, opts.target, log, opts.signal, again);
+            if (err instanceof StoppedBefore)
+                throw stoppedBetweenStatements(m, err.index, tracking, again(false));
             throw err;
         }
         const durationMs = Date.now() - started;
@@ -9930,10 +9941,21 @@ async function requireWayBack(session, target, snapshot, log) {
 function holdsText(w) {
     if (!w.notHeld)
         return 'its tables were not compared with the database\'s, as nothing was reverted';
-    if (!w.notHeld.length)
-        return "it holds every table's rows";
-    const one = w.notHeld.length === 1;
-    return `it holds every table's rows but ${one ? 'that' : 'those'} of ${one ? 'table' : 'tables'} ${someNames(w.notHeld)}, which it does not have (created since it was taken) and which ${one ? 'was' : 'were'} empty before this run changed anything`;
+    const absent = w.notHeld.filter((t) => !t.renamedFrom);
+    const renamed = w.notHeld.filter((t) => t.renamedFrom);
+    let text = "it holds every table's rows";
+    if (absent.length) {
+        const one = absent.length === 1;
+        const since = absent.every((t) => t.made) ? 'made since it was taken' : 'made or renamed since it was taken';
+        text += ` but ${one ? 'that' : 'those'} of ${one ? 'table' : 'tables'} ${someNames(absent.map((t) => t.table))}, which it does not have (${since}) and which ${one ? 'was' : 'were'} empty before this run changed anything`;
+    }
+    if (renamed.length) {
+        // Its rows of then are in the snapshot, under the name it had: never "does not have", nor "made since".
+        const one = renamed.length === 1;
+        const moves = someNames(renamed.map((t) => `${t.renamedFrom} → ${t.table}`));
+        text += `; ${one ? 'table' : 'tables'} ${someNames(renamed.map((t) => t.table))} ${one ? 'was' : 'were'} renamed since it was taken (${moves}), so it holds ${one ? 'that table under its old name' : 'them under their old names'}, and ${one ? 'it was' : 'they were'} empty before this run changed anything`;
+    }
+    return text;
 }
 /**
  * rollback-kit's own bookkeeping, made by a run after the snapshot it was given (the whole rollback
@@ -9948,23 +9970,39 @@ const OWN_BOOKKEEPING = new Set([LEDGER_TABLE, PROGRESS_TABLE]);
  * cannot use up statement-timeout-seconds on a large table.
  */
 const COUNT_CAP = 1_000;
-/** The tables here now whose rows the snapshot does not hold under their names, not rollback-kit's own. */
+/**
+ * The tables here now whose rows the snapshot does not hold under their names, not rollback-kit's
+ * own. A name the manifest lists is held, unless the OIDs say that table lives on under another
+ * name and this one is another table. OIDs are not reused while their table lives (only after the
+ * cluster's OID counter wraps round), so an OID listed and here is the same table; a database
+ * restored since has new OIDs throughout, none listed, and is read by its names as before.
+ */
 async function tablesNotHeld(session, snapshot) {
     const { tables } = snapshot.manifest;
-    const held = new Set(tables.map(tableKey));
+    const listed = new Map(tables.map((t) => [tableKey(t), t]));
     const here = await listTables(session, await userSchemas(session));
-    const names = new Set(here.map(tableKey));
+    const hereByOid = new Map(here.map((t) => [t.oid, t]));
     const byOid = new Map(tables.filter((t) => t.oid !== undefined).map((t) => [t.oid, t]));
     const everyOid = tables.every((t) => t.oid !== undefined);
-    return here
-        .filter((t) => !held.has(tableKey(t)) && !OWN_BOOKKEEPING.has(`${t.schema}.${t.name}`))
-        .map(({ schema, name, oid }) => {
+    const out = [];
+    for (const { schema, name, oid } of here) {
+        if (OWN_BOOKKEEPING.has(`${schema}.${name}`))
+            continue;
+        const table = { schema, name };
         const then = byOid.get(oid);
-        // An OID is not reused while its table lives, nor soon after: its old name gone too makes it the same table.
-        if (then && !names.has(tableKey(then)))
-            return { table: { schema, name }, renamedFrom: describeTable(then) };
-        return everyOid && !then ? { table: { schema, name }, made: true } : { table: { schema, name } };
-    });
+        if (then) {
+            if (tableKey(then) !== tableKey(table))
+                out.push({ table, renamedFrom: describeTable(then) });
+            continue;
+        }
+        const sameName = listed.get(tableKey(table));
+        const movedAway = sameName?.oid !== undefined ? hereByOid.get(sameName.oid) : undefined;
+        if (movedAway)
+            out.push({ table, ...(everyOid ? { made: true } : {}), nameWasOf: describeTable(movedAway) });
+        else if (!sameName)
+            out.push(everyOid ? { table, made: true } : { table });
+    }
+    return out;
 }
 /** Why the manifest lacks these tables, as far as it can tell: "made since it was taken" only when its OIDs say so. */
 function sinceText(missing, tables) {
@@ -9996,6 +10034,14 @@ async function countNotHeld(session, tables) {
     const counts = await countRows(session, tables.map((t) => t.table), [], COUNT_CAP + 1);
     return counts.map((c, i) => ({ ...tables[i], rows: c.rows ?? 0 }));
 }
+/** What the OIDs tell of a table the refusal names, after its rows: "; renamed since the snapshot from …". */
+function noteText(t) {
+    if (t.renamedFrom)
+        return `; renamed since the snapshot from ${t.renamedFrom}`;
+    if (t.nameWasOf)
+        return `; ${t.made ? 'made since the snapshot' : 'made or renamed since the snapshot'}, whose ${describeTable(t.table)} is the table now named ${t.nameWasOf}`;
+    return '';
+}
 function rowsText(n) {
     return n > COUNT_CAP ? `more than ${COUNT_CAP.toLocaleString('en-US')} rows` : `${n} ${n === 1 ? 'row' : 'rows'}`;
 }
@@ -10019,6 +10065,12 @@ function refuseHidden(snapshot, wayBack, hidden, missing) {
     const one = hidden.tables.length === 1;
     const names = someNames(hidden.tables.map(describeTable));
     throw new errors/* RollbackKitError */.dp(`Snapshot ${snapshot.path} (${takenText(wayBack)}) does not list ${one ? 'table' : 'tables'} ${names} (${sinceText(missing, hidden.tables)}), and row-level security hides ${one ? 'its' : 'their'} rows from user ${hidden.who}, so whether ${one ? 'it holds' : 'they hold'} rows the snapshot lacks cannot be told.`, `To count them, ${seeAllRows(hidden.who, hidden.tables)}, and run again; or take a fresh snapshot now with the snapshot-db action and pass its path as snapshot-path; or, if those rows may be lost, set require-snapshot: false to revert without a snapshot. Nothing was changed.`);
+}
+/**
+ * The snapshot given lacks rows the database holds now: only another snapshot-path (or
+ * require-snapshot: false) gets past it, so a re-run with the same inputs meets it again.
+ */
+class SnapshotLacksRows extends errors/* RollbackKitError */.dp {
 }
 /**
  * Refuses a snapshot taken before tables that hold rows now (an old snapshot-db snapshot passed
@@ -10052,7 +10104,7 @@ async function requireCoverage(session, snapshot, wayBack, log, revertedEarlier 
     const withRows = notHeld.filter((t) => t.rows > 0);
     if (withRows.length) {
         const one = withRows.length === 1;
-        const shown = someNames(withRows.map((t) => `${describeTable(t.table)} (${rowsText(t.rows)}${t.renamedFrom ? `; renamed since the snapshot from ${t.renamedFrom}` : ''})`));
+        const shown = someNames(withRows.map((t) => `${describeTable(t.table)} (${rowsText(t.rows)}${noteText(t)})`));
         const [it, its] = one ? ['it', 'its'] : ['them', 'their'];
         // "Predates" only when the manifest's OIDs say so: a table renamed since has its rows of then in
         // the snapshot, under its old name.
@@ -10065,11 +10117,12 @@ async function requireCoverage(session, snapshot, wayBack, log, revertedEarlier 
         const earlier = revertedEarlier.length && withRows.some((t) => !t.renamedFrom)
             ? ` An earlier attempt of this step already reverted ${someNames(revertedEarlier)} after the snapshot was taken: a table its down SQL made and filled is not in the snapshot either.`
             : '';
-        throw new errors/* RollbackKitError */.dp(`Snapshot ${snapshot.path} (${takenText(wayBack)}) is no way back for ${one ? 'table' : 'tables'} ${shown}: ${why}. A down migration that drops ${it} would leave those rows nowhere.${earlier}`, earlier
-            ? 'Take a fresh snapshot now with the snapshot-db action (it holds what that attempt wrote) and pass its path as snapshot-path in a new run: a re-run that passes this same snapshot is refused again. Or, if those rows may be lost, set require-snapshot: false to revert without a snapshot. Nothing was changed.'
+        throw new SnapshotLacksRows(`Snapshot ${snapshot.path} (${takenText(wayBack)}) is no way back for ${one ? 'table' : 'tables'} ${shown}: ${why}. A down migration that drops ${it} would leave those rows nowhere.${earlier}`, earlier
+            ? // Re-run jobs runs with the inputs it ran with: never "re-run", which would pass this snapshot again.
+                'Take a fresh snapshot now with the snapshot-db action (it holds what that attempt wrote) and pass its path as snapshot-path in a new run: Re-run jobs passes the same snapshot and is refused again. Or, if those rows may be lost, set require-snapshot: false in a new run to revert without a snapshot. Nothing was changed.'
             : 'Take a fresh snapshot now with the snapshot-db action and pass its path as snapshot-path; or, if those rows may be lost, set require-snapshot: false to revert without a snapshot. Nothing was changed.');
     }
-    wayBack.notHeld = notHeld.map((t) => describeTable(t.table));
+    wayBack.notHeld = notHeld.map(({ table, renamedFrom, made }) => ({ table: describeTable(table), ...(renamedFrom ? { renamedFrom } : {}), ...(made ? { made } : {}) }));
     log.info(`Way back: snapshot ${snapshot.path}, ${takenText(wayBack)}; ${holdsText(wayBack)}.`);
 }
 /**
@@ -10297,6 +10350,7 @@ async function revertMigrations(opts, log) {
     let applied = [];
     const steps = 'steps' in opts.choice ? opts.choice.steps : undefined;
     let recorded;
+    let unrecorded;
     try {
         if (verified)
             result.snapshot = await requireWayBack(session, opts.target, verified, log);
@@ -10351,6 +10405,9 @@ async function revertMigrations(opts, log) {
             }
             // Written before the first statement: a re-run must find the plan even if this run dies.
             await recorded?.record(session, plan, log);
+            // Nothing recorded a `steps` plan: the same steps again would count from what is still applied.
+            if (steps !== undefined && !recorded?.recorded)
+                unrecorded = { keep: plan.keep?.version, planned: plan.toRevert.length };
             log.info(`Reverting ${plan.toRevert.length} migration(s) on ${where}, newest first.`);
             // A stop while a migration runs: one that ends soon commits (or fails) as it would anyway. One
             // still going STOP_CANCEL_MS later is cancelled, rather than running on past the step's grace
@@ -10396,6 +10453,7 @@ async function revertMigrations(opts, log) {
                 progressTable: state.progressTable,
                 onReverted: (r) => result.reverted.push(r),
                 signal: opts.signal,
+                unrecorded,
             }).finally(() => {
                 opts.signal?.removeEventListener('abort', cancelOnStop);
                 clearTimeout(ending);
@@ -10414,13 +10472,15 @@ async function revertMigrations(opts, log) {
             result.status = 'failed';
             if (err instanceof MigrationFailed)
                 result.stoppedIn = err.stoppedIn;
-            const cause = err instanceof errors/* RollbackKitError */.dp ? err : unexpected(err, log);
+            const cause = err instanceof errors/* RollbackKitError */.dp ? err : unexpected(err, log, finishWith(unrecorded, result.reverted.length, result.stoppedIn?.unsure === true));
             if (!opts.dryRun)
                 await recorded?.update(session, result.reverted.map((r) => r.version), false, log);
             // `steps` again would count from what is left: say what finishes this plan.
             // A migration whose commit may have landed counts as one that went.
             const partway = steps !== undefined && (result.reverted.length > 0 || result.stoppedIn?.unsure === true || recorded?.earlier !== undefined);
-            const how = partway ? howToFinish(steps, result.keepVersion, result.plan.length - result.reverted.length, recorded?.recorded === true) : undefined;
+            // A re-run has the same inputs: with a snapshot that lacks rows it is refused again, so it finishes nothing.
+            const rerunFinishes = recorded?.recorded === true && !(err instanceof SnapshotLacksRows);
+            const how = partway ? howToFinish(steps, result.keepVersion, result.plan.length - result.reverted.length, rerunFinishes) : undefined;
             throw new RevertFailed(how ? withHowToFinish(cause, how) : cause, revert_finish(result, applied, started));
         }
         throw err;
@@ -10437,10 +10497,10 @@ async function revertMigrations(opts, log) {
  * planning: the run may have changed the database, so it is said where the state is read. Its stack
  * stays in the debug log, as the entry point keeps it for errors it does not know.
  */
-function unexpected(err, log) {
+function unexpected(err, log, again) {
     if (err instanceof Error && err.stack)
         log.debug(err.stack);
-    return new errors/* RollbackKitError */.dp((0,errors/* errorLine */.BP)(err), 'The migrations reverted before it are listed here; the tracking table and rollback_kit.down_progress say where the database is now, and a re-run continues from there.');
+    return new errors/* RollbackKitError */.dp((0,errors/* errorLine */.BP)(err), `The migrations reverted before it are listed here; the tracking table and rollback_kit.down_progress say where the database is now, and ${again ? `a new run with ${again}` : 'a re-run'} continues from there.`);
 }
 function revert_finish(result, applied, started) {
     const gone = new Set(result.reverted.map((r) => r.id));
@@ -17191,13 +17251,14 @@ function wordingFor(names, tempDir = (0,external_node_os_.tmpdir)(), fromVariabl
         [/\b([Rr])e-run(ning)? the step\b/g, (_, r, ing) => `${r === 'R' ? 'R' : 'r'}un${ing ?? ''} the command again`],
         // A failed down migration (src/migrations/run-failure.ts): a job's re-run checks out the commit it
         // started from, so a fixed file needs a push and a new run; a command reads the file as it is now.
-        // With the flag that finishes a `steps` plan when nothing recorded it (src/migrations/rerun.ts):
-        // on a terminal there is no run to record it, so the same command would count again.
-        // The `down` command puts the whole command there (src/cli/commands/database.ts): it is what to run.
-        [/, push the fix and start a new run(?: with (`[^`]+`))?: Re-run jobs checks out the same commit and would run the same SQL again\b/g, (_, what) => ` and ${runAgain('r', what)}`],
-        // A re-run goes on by itself where a run recorded the plan; else the library says "start a new run with" the selector that finishes it (src/migrations/rerun.ts).
-        [/\b(?:re-run|start a new run with (`[^`]+`)): the run continues from this migration\b/g, (_, what) => `${runAgain('r', what)}: it continues from this migration`],
-        [/\b([Ss])tart a new run with (`(?:--|rollback-kit )[^`]+`)/g, (_, s, what) => runAgain(s === 'S' ? 'R' : 'r', what)],
+        // With the flag that finishes a `steps` plan when nothing recorded it (src/migrations/rerun.ts
+        // finishWith): on a terminal there is no run to record it, so the same command would count again.
+        // The `down` command puts the whole command in the first of them (src/cli/commands/database.ts):
+        // it is what to run, named once; the others are "the command again with" the flag.
+        [/, push the fix and start a new run(?: with (`[^`]+`))?: Re-run jobs checks out the same commit and would run the same SQL again\b/g, (_, what) => ` and ${wording_runAgain('r', what)}`],
+        // A re-run goes on by itself where a run recorded the plan; else the library says "start a new run with" the selector that finishes it (src/migrations/run-failure.ts).
+        [/\b(?:re-run|start a new run with (`[^`]+`)): the run continues from this migration\b/g, (_, what) => `${wording_runAgain('r', what)}: it continues from this migration`],
+        [/\b([Ss])tart a new run with (`(?:--|rollback-kit )[^`]+`)/g, (_, s, what) => wording_runAgain(s === 'S' ? 'R' : 'r', what)],
         [/ and that actions\/checkout ran before this step\b/g, () => ''],
         [/\bthe workspace\b/g, () => 'the current folder'],
         // Other actions are other commands.
@@ -17246,7 +17307,7 @@ function wordingFor(names, tempDir = (0,external_node_os_.tmpdir)(), fromVariabl
         .join('');
 }
 /** "run the command again", with the flag that changes (`--steps 2`), or the whole command to run. */
-function runAgain(r, what) {
+function wording_runAgain(r, what) {
     const run = r === 'R' ? 'Run' : 'run';
     return what?.startsWith('`rollback-kit ') ? `${run} ${what}` : `${run} the command again${what ? ` with ${what}` : ''}`;
 }
@@ -17621,15 +17682,17 @@ const down = {
         return { ok: true, status: result.status, reverted: result.reverted.map((r) => r.version), plan: result.plan, stillApplied: result.stillApplied, durationMs: result.durationMs };
     },
 };
-/** The selector a `steps` plan no run recorded is finished with, as the library's hint gives it (src/migrations/rerun.ts). */
-const FINISH_WITH = /\bwith `(steps|to-version): ([^`\s]+)`/g;
+/** The selector a `steps` plan no run recorded is finished with, as the library's hint gives it (src/migrations/rerun.ts finishWith): its first. */
+const FINISH_WITH = /\bwith `(steps|to-version): ([^`\s]+)`/;
 const SELECTORS = ['steps', 'to-version', 'since-ref'];
 /** In a command to paste, where the --database-url given stood: quoted, so a paste left as it is fails as an invalid URL. */
 const SAME_URL = "'<the same database URL>'";
 /**
  * A `steps` plan that stopped partway, from a terminal, is finished by this command with another
- * selector: the hint's "with `steps: 2`" becomes the whole command to type, every flag as it was
- * given and the selector replaced, so it can be pasted as it is. A URL given as a flag is not
+ * selector: the hint's first "with `steps: 2`" becomes the whole command to type, every flag as it
+ * was given and the selector replaced, so it can be pasted as it is. Its later ones (each way on the
+ * hint gives, and how to finish the plan) stay the selector, which the wording says as "the command
+ * again with `--steps 2`": one message names the command once. A URL given as a flag is not
  * repeated (it may hold a password): a placeholder stands in its place, which the person fills in.
  * Not "$DATABASE_URL": that variable may name another database than the flag did.
  */
@@ -21499,7 +21562,13 @@ async function readiness(request, components, record, log) {
     const plan = request.plan;
     const add = (r) => record.readiness.push(r);
     const redact = (err) => log.redact((0,errors/* errorLine */.BP)(err));
-    const out = {};
+    const out = { cut: [] };
+    /** A failed check whose request was given the stop's signal: cut short by it when the signal has aborted. */
+    const failedOrCut = (r) => {
+        add(r);
+        if (request.signal?.aborted)
+            out.cut.push(r);
+    };
     if (!components.length && !plan.database)
         add({ check: 'target', status: 'failed', detail: 'the plan has no component and no database: there is nothing to drill' });
     // Targets (and with them: the token reads the project and its deployments).
@@ -21529,7 +21598,7 @@ async function readiness(request, components, record, log) {
             return o;
         }
         catch (err) {
-            add({ check: 'target', component: c.name, status: 'failed', detail: redact(err) });
+            failedOrCut({ check: 'target', component: c.name, status: 'failed', detail: redact(err) });
             return undefined;
         }
     }));
@@ -21578,7 +21647,7 @@ async function readiness(request, components, record, log) {
             });
         }
         catch (err) {
-            add({ check: 'snapshot', status: 'failed', detail: redact(err) });
+            failedOrCut({ check: 'snapshot', status: 'failed', detail: redact(err) });
         }
     }
     if (plan.database && !request.database) {
@@ -21788,13 +21857,20 @@ async function runDrill(request, deps, log) {
     record.timeline = timeline.entries;
     const redact = (err) => log.redact((0,errors/* errorLine */.BP)(err));
     const stoppedBy = () => (request.signal?.aborted ? (0,stop_signals/* stopName */.ws)(request.signal) : undefined);
+    /** Phases a failure of which came after the stop: the stop may have cut them short. */
+    const cut = new Set();
     const fail = (phase, why) => {
         record.failedPhase ??= phase;
         // A phase the stop cut short proves nothing about the way back: its row says the stop, and so does stopHere.
-        if (!stoppedBy())
+        if (stoppedBy())
+            cut.add(phase);
+        else
             record.failures.push(why);
     };
-    /** The last phase that ran to its end before the stop. */
+    /**
+     * The last phase that ran to its end before the stop, whether it passed or failed on its own (a
+     * way back that failed for one component still ran): never one the stop cut short.
+     */
     let after = 'the start';
     /**
      * The drill was stopped: nothing more is asked of staging (a promotion after the stop is refused
@@ -21817,15 +21893,22 @@ async function runDrill(request, deps, log) {
     const ready = await readiness(asRollback, components, record, log);
     const readyFailed = record.readiness.filter((r) => r.status === 'failed');
     rt.end(readyFailed.length ? 'failed' : request.dryRun ? 'dry-run' : 'ok', readinessLine(record.readiness));
-    if (!readyFailed.length)
+    // Only a check whose request the stop cut short says nothing of the way back: any other failure
+    // is the way back's, stop or not, and said first, as it came first.
+    const ownFailed = readyFailed.filter((r) => !ready.cut.includes(r));
+    if (!ready.cut.length)
         after = 'readiness';
+    const fixReadiness = 'Nothing was changed. Fix what the readiness checks say: in an incident, this rollback would have failed the same way.';
+    if (ownFailed.length) {
+        record.failedPhase ??= 'readiness';
+        record.failures.push(`${BROKEN_WAY_BACK}${ownFailed.map((r) => `${r.component ? `${r.component} ` : ''}${r.check}: ${r.detail}`).join('; ')}`);
+    }
     if (stoppedBy())
-        return stopHere(['Nothing was changed on staging: the drill was stopped before the way back.']);
+        return stopHere([ownFailed.length ? fixReadiness : 'Nothing was changed on staging: the drill was stopped before the way back.']);
     if (readyFailed.length) {
-        fail('readiness', `${BROKEN_WAY_BACK}${readyFailed.map((r) => `${r.component ? `${r.component} ` : ''}${r.check}: ${r.detail}`).join('; ')}`);
         for (const phase of ['snapshot', 'back', 'verify-back', 'forward', 'verify-forward'])
             timeline.skip(phase, 'readiness failed: nothing was changed');
-        record.nextSteps.push('Nothing was changed. Fix what the readiness checks say: in an incident, this rollback would have failed the same way.');
+        record.nextSteps.push(fixReadiness);
         return drill_closeOut(record, timeline, budget, deps, now, started);
     }
     if (request.dryRun) {
@@ -21937,7 +22020,8 @@ async function runDrill(request, deps, log) {
         });
         return left.length || halfway.length ? [...left, ...halfway] : ['Nothing was changed on staging: the drill was stopped before any way back was sent.'];
     };
-    if (components.length && wentBack.length === components.length)
+    // Ran to its end, each component's way back done or failed on its own: none cut short by the stop.
+    if (components.length && !cut.has('back'))
         after = 'back';
     if (stoppedBy())
         return stopHere(leftAt());
@@ -22477,6 +22561,36 @@ async function readDrillPlan(inputs, workspace, opts) {
     return plan;
 }
 
+;// CONCATENATED MODULE: ./.build/report/first-snapshot.js
+
+const FIRST_SNAPSHOT_TITLE = "Snapshot taken before the rollback began (this incident's first run)";
+/** What the reports say of the incident's first snapshot, in this order. */
+function firstSnapshotFacts(first) {
+    if (!first.path) {
+        return [{ label: 'Path', value: "not recorded in rollback_kit.rollbacks (a row an earlier version wrote, or a table without the first_snapshot column): see the first run's output", as: 'words' }];
+    }
+    const artifact = first.artifact
+        ? { label: 'Artifact', value: first.artifact, as: 'code' }
+        : first.deletedWithJob
+            ? { label: 'Artifact', value: "not uploaded: on the first job's runner only, gone with that job unless a step of it kept it", as: 'words', warn: true }
+            : { label: 'Artifact', value: 'not uploaded', as: 'words' };
+    return [
+        { label: 'Path', value: first.path, as: 'code' },
+        artifact,
+        ...(first.runUrl ? [{ label: 'Workflow run', value: first.runUrl, as: 'link' }] : []),
+        ...(first.sha256 ? [{ label: 'sha256', value: first.sha256, as: 'code' }] : []),
+    ];
+}
+/** The facts as one line ("Path: …; Artifact: …"), each value as `format` writes it and each label as `label` does (HTML: escaped). */
+function factsLine(facts, format, label = (text) => text) {
+    return facts.map((f) => `${label(f.label)}: ${format(f)}`).join('; ');
+}
+/** A fact's value in markdown (the job summary, the incident issue). */
+function factMarkdown(fact) {
+    const value = fact.as === 'code' ? codeSpan(fact.value) : fact.as === 'link' ? linkText(fact.value) : fact.value;
+    return fact.warn ? `**${value}**` : value;
+}
+
 ;// CONCATENATED MODULE: ./.build/report/runner-temp.js
 /**
  * The warning for a snapshot left only under RUNNER_TEMP and not uploaded: GitHub deletes that
@@ -22584,6 +22698,7 @@ function preRestoreSnapshotDetails(k) {
 }
 
 ;// CONCATENATED MODULE: ./.build/report/rollback-summary.js
+
 
 
 
@@ -22950,12 +23065,8 @@ function databaseSection(record) {
     // A re-run's own snapshot holds the database after the earlier run's reverts: the first run's,
     // from the incident's ledger row, is the one that holds it as it was before the rollback.
     const first = record.firstSnapshot;
-    if (first) {
-        const rows = first.path
-            ? [['Path', codeSpan(first.path)], ['Artifact', first.artifact ? codeSpan(first.artifact) : first.deletedWithJob ? "not uploaded: on the first job's runner only, **gone with that job** unless a step of it kept it" : 'not uploaded'], ...(first.runUrl ? [['Workflow run', first.runUrl]] : []), ...(first.sha256 ? [['sha256', codeSpan(first.sha256)]] : [])]
-            : [['Path', 'not recorded in rollback_kit.rollbacks (a row an earlier version wrote, or a table without the first_snapshot column): see the first run\'s output']];
-        out.push("### Snapshot taken before the rollback began (this incident's first run)", markdown_table(['', ''], rows));
-    }
+    if (first)
+        out.push(`### ${FIRST_SNAPSHOT_TITLE}`, markdown_table(['', ''], firstSnapshotFacts(first).map((f) => [f.label, factMarkdown(f)])));
     if (record.snapshot) {
         const s = record.snapshot;
         const kept = s.artifact ? codeSpan(s.artifact) : s.deletedWithJob ? 'not uploaded: on this runner only, **deleted when this job ends**' : 'not uploaded';
@@ -23087,6 +23198,7 @@ function rollbackSummaryMarkdown(input, log) {
 }
 
 ;// CONCATENATED MODULE: ./.build/report/incident.js
+
 
 
 
@@ -23261,11 +23373,8 @@ function resolution(record) {
         out.push(`- **${inlineText(c.name)}** (${inlineText(c.provider)}): ${inlineText(c.status)}${c.error ? ` — ${inlineText(c.error)}` : ''}\n  - from: ${deploymentMarkdown(c.from)}\n  - to: ${deploymentMarkdown(c.to)}`);
     }
     const first = record.firstSnapshot;
-    if (first) {
-        out.push(first.path
-            ? `**Snapshot before the rollback began** (this incident's first run): ${codeSpan(first.path)}${first.artifact ? `, artifact ${codeSpan(first.artifact)}` : first.deletedWithJob ? " (not uploaded: on the first job's runner only, gone with that job unless a step of it kept it)" : ''}${first.runUrl ? ` of ${first.runUrl}` : ''}${first.sha256 ? `, sha256 ${codeSpan(first.sha256)}` : ''}.`
-            : "**Snapshot before the rollback began** (this incident's first run): not recorded in rollback_kit.rollbacks; see that run's output.");
-    }
+    if (first)
+        out.push(`**${FIRST_SNAPSHOT_TITLE}**: ${factsLine(firstSnapshotFacts(first), factMarkdown)}.`);
     if (record.snapshot)
         out.push(`**Snapshot ${first ? "by this run, after the earlier run's reverts" : 'before the database changed'}**: ${codeSpan(record.snapshot.path)}, sha256 ${codeSpan(record.snapshot.sha256)}, ${record.snapshot.sizeBytes} bytes.`);
     if (record.database) {
@@ -23940,6 +24049,7 @@ async function recordDrill(target, input, log, options = {}) {
 
 
 
+
 const ESCAPES = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 const esc = (text) => text.replace(/[&<>"']/g, (c) => ESCAPES[c]);
 const COLOURS = {
@@ -23978,7 +24088,8 @@ function timelineSvg(timeline) {
     return `<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="Timeline: each phase against its budget" width="${label + track + 140}" height="${height}" viewBox="0 0 ${label + track + 140} ${height}" font-family="system-ui, sans-serif">${rows.join('')}</svg>`;
 }
 function html_table(headers, rows) {
-    return `<table><thead><tr>${headers.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows.map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`).join('')}</tbody></table>`;
+    const cell = (c) => (typeof c === 'string' ? esc(c) : c.html);
+    return `<table><thead><tr>${headers.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows.map((r) => `<tr>${r.map((c) => `<td>${cell(c)}</td>`).join('')}</tr>`).join('')}</tbody></table>`;
 }
 function html_planSection(plan) {
     const parts = [
@@ -24000,7 +24111,7 @@ function rollbackHtml(input, options = {}, log) {
         ...record.components.map((c) => [c.name, c.provider, `${ref(c.from)} → ${ref(c.to)}`, c.status]),
         ...(record.database ? [['database', record.database.method, record.database.reverted.length ? `reverted ${record.database.reverted.join(', ')}` : record.database.status, record.database.status]] : []),
         // A re-run's: the incident's first snapshot (before the rollback began), then this run's (after the earlier run's reverts).
-        ...(record.firstSnapshot ? [['snapshot before the rollback (first run)', 'pg_dump', firstSnapshotText(record.firstSnapshot), 'first run']] : []),
+        ...(record.firstSnapshot ? [[FIRST_SNAPSHOT_TITLE, 'pg_dump', { html: factsLine(firstSnapshotFacts(record.firstSnapshot), factHtml, esc) }, 'first run']] : []),
         ...(record.snapshot ? [[record.firstSnapshot ? 'snapshot by this run (after earlier reverts)' : 'snapshot', 'pg_dump', `${record.snapshot.path} (${record.snapshot.sizeBytes} bytes, sha256 ${record.snapshot.sha256.slice(0, 12)}…)`, 'verified']] : []),
     ];
     const checks = (list) => html_table(['check', 'result', 'detail'], list.map((c) => [c.name, c.passed ? 'passed' : 'FAILED', c.detail]));
@@ -24037,13 +24148,10 @@ ${opts.plan ? `<h2>The plan</h2>\n${html_planSection(opts.plan)}` : ''}
 </html>
 `;
 }
-/** Where the incident's first snapshot is, as the report's table says it. */
-function firstSnapshotText(first) {
-    if (!first.path)
-        return 'not recorded in rollback_kit.rollbacks';
-    if (first.artifact)
-        return `${first.path} (artifact ${first.artifact})`;
-    return first.deletedWithJob ? `${first.path} (not uploaded: gone with the first job unless a step of it kept it)` : first.path;
+/** A fact of the incident's first snapshot (first-snapshot.ts) in the page: escaped, a name as code. */
+function factHtml(fact) {
+    const value = fact.as === 'code' ? `<code>${esc(fact.value)}</code>` : esc(fact.value);
+    return fact.warn ? `<b>${value}</b>` : value;
 }
 
 ;// CONCATENATED MODULE: ./.build/sandbox/cleanup.js
