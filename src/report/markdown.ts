@@ -98,7 +98,8 @@ export function inlineText(text: string): string {
  */
 export function codeSpan(text: string): string {
   const value = oneLine(text);
-  const longest = Math.max(0, ...[...value.matchAll(/`+/g)].map((m) => m[0].length));
+  // Reduced, not spread into Math.max: a long word of many backtick runs would overflow its arguments.
+  const longest = [...value.matchAll(/`+/g)].reduce((max, m) => Math.max(max, m[0].length), 0);
   const fence = '`'.repeat(longest + 1);
   const pad = value.startsWith('`') || value.endsWith('`') || longest > 0 ? ' ' : '';
   return `${fence}${pad}${value}${pad}${fence}`;

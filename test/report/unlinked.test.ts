@@ -76,7 +76,7 @@ describe('unlinked: copied text is the original', () => {
   });
 
   it('splits in linear time', () => {
-    const long = `${'.'.repeat(200_000)}https://x${'@'.repeat(200_000)}${' www.'.repeat(50_000)}`;
+    const long = `${'.'.repeat(200_000)}https://x${'@'.repeat(200_000)}${'`a'.repeat(200_000)}${' www.'.repeat(50_000)}`;
     const started = performance.now();
     expect(copiedMarkdown(inlineText(long))).toBe(long);
     chatText(long);
