@@ -154,7 +154,8 @@ interface Field {
  * (chatMessage): the cuts to Slack's limits come after the redaction, so none halves a secret.
  */
 function build(rawTitle: string, fields: Field[], footer: string[]): ChatMessage {
-  // A header's plain_text links nothing: only the pages are stopped there.
+  // A header's plain_text takes no formatting (a code span would show its backticks) and parses no
+  // links (`verbatim` is for mrkdwn only): it gets the title as written, only the pages stopped.
   const oneLine = rawTitle.replace(/\s*[\r\n]+\s*/g, ' ');
   const title = noBroadcast(oneLine);
   const text = [chatText(oneLine), '', ...fields.map((f) => `${f.label}: ${f.value}`), ...(footer.length ? ['', ...footer] : [])].join('\n');
