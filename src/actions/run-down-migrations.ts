@@ -5,7 +5,7 @@ import type { Log } from '../core/log.js';
 import { readRevertOptions, workflowRun } from '../migrations/revert-inputs.js';
 import { RevertFailed, revertMigrations, type RevertResult } from '../migrations/revert.js';
 import { NOTHING_REVERTED, partialRevertDetails, revertSummary } from '../report/run-down-migrations-summary.js';
-import { code, text } from '../report/markdown.js';
+import { codeSpan, text } from '../report/markdown.js';
 import { writeSummary } from '../report/write-summary.js';
 
 function outputs(result: RevertResult): void {
@@ -30,7 +30,7 @@ function failed(err: unknown, log: Log): string | undefined {
     outputs(err.partial);
     const stopped = err.partial.stoppedIn;
     // Outside text (file names): redacted before it is escaped.
-    const where = stopped ? `\n**Stopped in** ${code(stopped.file)} (version ${text(stopped.version)}): ${text(log.redact(stopped.state))}\n` : '';
+    const where = stopped ? `\n**Stopped in** ${codeSpan(stopped.file)} (version ${text(stopped.version)}): ${text(log.redact(stopped.state))}\n` : '';
     return `${partialRevertDetails(err.partial)}${where}`;
   }
   // Stopped, and the run did not end in time to say what it had reverted: no count may claim it.

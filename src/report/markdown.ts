@@ -1,44 +1,49 @@
 /**
  * Small pieces of the Markdown every job summary is made of. Outside text (paths, table and check
- * names, server messages) goes in through `text` or `code`, so it cannot end a table row, start a
- * heading, or bring in HTML, a link (a bare URL included) or an image.
+ * names, server messages) goes in through `text`, `inlineText` or `codeSpan`, so it cannot end a
+ * table row, start a heading, or bring in HTML, a link (a bare URL included) or an image. Nothing is
+ * added to the text: what a reader copies from the rendered page is what was written.
  */
 
 const LINE_BREAKS = /\r\n|\r|\n/g;
 
-const ZWJ = '\u200d';
+/**
+ * What GitHub's Markdown (and Slack, Discord, Mattermost) link or ping by themselves: a `scheme://`
+ * URL, a `www.` name, an e-mail address or a `@name`. Fixed-length alternatives: linear.
+ */
+const LINKABLE = /:\/\/|(?<![\p{L}\p{N}_])www\.|@[\p{L}\p{N}_]/iu;
+
+/** Around a link in prose, not part of it: left outside its code span, as a renderer leaves it outside the link. */
+const OPENING = '([{"\'<*_~';
+const CLOSING = '.,:;!?)]}"\'>*_~';
 
 /**
- * Outside text with nothing a renderer links by itself: GitHub's Markdown (and Slack and Discord)
- * turns a bare `https://…`, `www.…`, an e-mail address or a `@name` into a link or a mention, so a
- * server's header quoted in a summary could carry a phishing link. A zero-width joiner after the
- * scheme's colon, after `www` and after `@` breaks each pattern; the text reads the same.
+ * Outside text with nothing in it a renderer links or pings by itself: GitHub's Markdown turns a
+ * bare `https://…`, `www.…`, an e-mail address or a `@name` into a link or a mention (Slack and
+ * Discord link URLs too), so a server's header quoted in a summary could carry a phishing link.
+ * Each word holding one is written as a code span (`code`, codeSpan by default), which no renderer
+ * links, and the rest through `prose` (the caller's escaping). The text is not changed: what a
+ * reader copies from a code span is the word as it was, a host or a command that works when pasted
+ * (an invisible joiner inside it, as this once used, made the pasted command fail).
  */
-export function noAutolink(value: string): string {
+export function unlinked(value: string, prose: (text: string) => string, code: (text: string) => string = codeSpan): string {
+  // Whitespace and `|` end a word: a pipe stays in the prose, where the caller escapes it for tables.
   return value
-    .replace(/([a-z][a-z0-9+.-]*:)(?=\/\/)/gi, `$1${ZWJ}`)
-    .replace(/\b(www)(?=\.)/gi, `$1${ZWJ}`)
-    .replace(/@(?=[\p{L}\p{N}_])/gu, `@${ZWJ}`);
+    .split(/([\s|]+)/)
+    .map((part, i) => {
+      if (i % 2 === 1 || !LINKABLE.test(part)) return prose(part);
+      let start = 0;
+      let end = part.length;
+      while (start < end && OPENING.includes(part[start]!)) start++;
+      while (end > start && CLOSING.includes(part[end - 1]!)) end--;
+      return `${prose(part.slice(0, start))}${code(part.slice(start, end))}${prose(part.slice(end))}`;
+    })
+    .join('');
 }
 
-/** Outside text as inline Markdown: one line, no HTML, no links (bare URLs included) or images, no code spans. */
+/** Outside text as inline Markdown: one line, no HTML, no links (a word a renderer would link is a code span: unlinked) or images. */
 export function text(value: string): string {
-  return noAutolink(value)
-    .replace(LINE_BREAKS, ' ')
-    .replace(/[\\`[\]]/g, '\\$&')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/^(\s*)#/, '$1\\#');
-}
-
-/** Outside text as an inline code span whose fence no backtick inside can close. */
-export function code(value: string): string {
-  const oneLine = value.replace(LINE_BREAKS, ' ');
-  const longestRun = Math.max(0, ...(oneLine.match(/`+/g) ?? []).map((run) => run.length));
-  const fence = '`'.repeat(longestRun + 1);
-  // A span that starts or ends with a backtick needs a space between it and the fence.
-  const pad = /^`|`$/.test(oneLine) ? ' ' : '';
-  return `${fence}${pad}${oneLine}${pad}${fence}`;
+  return unlinked(value.replace(LINE_BREAKS, ' '), (prose) => prose.replace(/[\\`[\]]/g, '\\$&').replace(/</g, '&lt;').replace(/>/g, '&gt;')).replace(/^(\s*)#/, '$1\\#');
 }
 
 /** A table cell: `|` escaped (also inside code spans, as GFM reads it) and on one line. */
@@ -74,21 +79,27 @@ function oneLine(text: string): string {
  * Outside text (a reason, a name, a provider's message) made inert in Markdown: on one line, HTML
  * and table pipes written as entities (no raw `|` is left for a table row to split on), every
  * character that could open a link, emphasis, a code span or a heading backslash-escaped, and no
- * bare URL, address or mention left to link (noAutolink), so it renders as itself and nothing else.
+ * bare URL, address or mention left to link (each is a code span: unlinked), so it renders as itself and nothing else.
  */
 export function inlineText(text: string): string {
-  return noAutolink(oneLine(text))
-    .replace(/[\\`*_[\]#!~]/g, (c) => `\\${c}`)
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/\|/g, '&#124;');
+  return unlinked(oneLine(text), (prose) =>
+    prose
+      .replace(/[\\`*_[\]#!~]/g, (c) => `\\${c}`)
+      .replace(/&/g, '&amp;')
+      .replace(/</g, '&lt;')
+      .replace(/>/g, '&gt;')
+      .replace(/\|/g, '&#124;'),
+  );
 }
 
-/** Outside text as a code span (paths, ids, SHAs): on one line, fenced so no backtick inside can close it. */
+/**
+ * Outside text as a code span (paths, ids, SHAs, hosts, URLs not to link): on one line, fenced so no
+ * backtick inside can close it. The one code-span writer, of the summaries and the chat messages.
+ */
 export function codeSpan(text: string): string {
   const value = oneLine(text);
-  const longest = Math.max(0, ...[...value.matchAll(/`+/g)].map((m) => m[0].length));
+  // Reduced, not spread into Math.max: a long word of many backtick runs would overflow its arguments.
+  const longest = [...value.matchAll(/`+/g)].reduce((max, m) => Math.max(max, m[0].length), 0);
   const fence = '`'.repeat(longest + 1);
   const pad = value.startsWith('`') || value.endsWith('`') || longest > 0 ? ' ' : '';
   return `${fence}${pad}${value}${pad}${fence}`;

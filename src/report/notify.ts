@@ -13,7 +13,7 @@ import { changedSomething, standingFailures } from '../pipeline/timeline.js';
 import { parseRetryAfter } from '../platforms/http/retry.js';
 import { sleep } from '../smoke/pool.js';
 import { HEARTBEAT_INTERVAL_MS, type HeartbeatUpdate } from './heartbeat.js';
-import { noAutolink } from './markdown.js';
+import { codeSpan, unlinked } from './markdown.js';
 import { formatDuration } from '../core/duration.js';
 import { stopName } from '../core/stop-signals.js';
 import { cutAfterStop } from '../core/bounded-wait.js';
@@ -35,12 +35,17 @@ const SECTION_MAX = 3000;
 const FIELD_MAX = 2000;
 
 /**
- * Outside text for Slack mrkdwn (and Discord): `&`, `<`, `>` are Slack's only control characters
- * (`<!channel>`, `<url|label>`), `@everyone` / `@here` would page a whole Discord server, and a bare
- * URL would become a link (noAutolink; Slack's blocks are also sent `verbatim`).
+ * Outside text for Slack mrkdwn (and Discord, Mattermost): `&`, `<`, `>` are Slack's only control
+ * characters (`<!channel>`, `<url|label>`), and are escaped as Slack asks, in code too. A word a
+ * receiver would link (a bare URL, a `www.` name, an address) is in code formatting (unlinked), as
+ * in the job summary: it copies as it was. Slack's blocks are also sent `verbatim`.
  */
 export function chatText(text: string): string {
-  return noBroadcast(noAutolink(text).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;'));
+  return noBroadcast(unlinked(text, escapeChat, (word) => escapeChat(codeSpan(word))));
+}
+
+function escapeChat(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
 /**
@@ -63,8 +68,14 @@ function mrkdwn(text: string): { type: 'mrkdwn'; text: string; verbatim: true } 
   return { type: 'mrkdwn', text, verbatim: true };
 }
 
+/**
+ * `@everyone`, `@here`, `@channel` and `@all` page a whole server or channel (Discord, Mattermost,
+ * Rocket.Chat), in code formatting too on some: the one place a zero-width space is still written,
+ * after the `@`, since nothing else stops the page. No other text gets an invisible character.
+ */
 function noBroadcast(text: string): string {
-  return text.replace(/@(everyone|here|channel)/gi, '@\u200b$1');
+  // Not in an address (`ops@here.example`): a page is a word of its own.
+  return text.replace(/(?<![\p{L}\p{N}_.+-])@(everyone|here|channel|all)(?![\p{L}\p{N}_])/giu, '@\u200b$1');
 }
 
 /** One line of outside text: newlines in a reason or a provider message cannot fake another field. */
@@ -143,8 +154,11 @@ interface Field {
  * (chatMessage): the cuts to Slack's limits come after the redaction, so none halves a secret.
  */
 function build(rawTitle: string, fields: Field[], footer: string[]): ChatMessage {
-  const title = noBroadcast(noAutolink(rawTitle.replace(/\s*[\r\n]+\s*/g, ' ')));
-  const text = [chatText(title), '', ...fields.map((f) => `${f.label}: ${f.value}`), ...(footer.length ? ['', ...footer] : [])].join('\n');
+  // A header's plain_text takes no formatting (a code span would show its backticks) and parses no
+  // links (`verbatim` is for mrkdwn only): it gets the title as written, only the pages stopped.
+  const oneLine = rawTitle.replace(/\s*[\r\n]+\s*/g, ' ');
+  const title = noBroadcast(oneLine);
+  const text = [chatText(oneLine), '', ...fields.map((f) => `${f.label}: ${f.value}`), ...(footer.length ? ['', ...footer] : [])].join('\n');
   const short = fields.filter((f) => f.value.length <= 80 && !f.value.includes('\n'));
   const long = fields.filter((f) => !short.includes(f));
   const blocks: unknown[] = [{ type: 'header', text: { type: 'plain_text', text: clip(title, HEADER_MAX), emoji: true } }];

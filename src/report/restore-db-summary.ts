@@ -3,7 +3,7 @@ import type { Log } from '../core/log.js';
 import { redactDeep } from '../core/secrets.js';
 import type { RestoreResult } from '../db/restore.js';
 import { describeColumn, type DiscardedFromTable } from '../db/restore-discarded.js';
-import { code, table, text } from './markdown.js';
+import { codeSpan, table, text } from './markdown.js';
 import { deletedWithJobWarning } from './runner-temp.js';
 import { formatDuration } from '../core/duration.js';
 
@@ -29,9 +29,9 @@ export function keptSnapshot(path: string, runnerTemp: string | undefined): Kept
 
 function keptCell(k: KeptSnapshot | undefined, path: string | undefined): string {
   if (!path) return 'not taken (pre-restore-snapshot: false)';
-  if (k?.artifact) return `${code(path)}, uploaded as artifact ${code(k.artifact)}${k.retentionDays ? ` (kept ${k.retentionDays} days)` : ''}`;
-  if (k?.deletedWithJob) return `${code(path)}, on this runner only: **deleted when this job ends**`;
-  return code(path);
+  if (k?.artifact) return `${codeSpan(path)}, uploaded as artifact ${codeSpan(k.artifact)}${k.retentionDays ? ` (kept ${k.retentionDays} days)` : ''}`;
+  if (k?.deletedWithJob) return `${codeSpan(path)}, on this runner only: **deleted when this job ends**`;
+  return codeSpan(path);
 }
 
 /**
@@ -41,8 +41,8 @@ function keptCell(k: KeptSnapshot | undefined, path: string | undefined): string
 export function discardedList(discarded: DiscardedFromTable[]): string {
   return discarded
     .flatMap((t) => [
-      ...t.columns.map((c) => `- ${code(t.table)}: column ${code(describeColumn(c))}`),
-      ...t.objects.map((o) => `- ${code(t.table)}: ${o.kind} ${code(o.name)}: ${code(o.definition)}`),
+      ...t.columns.map((c) => `- ${codeSpan(t.table)}: column ${codeSpan(describeColumn(c))}`),
+      ...t.objects.map((o) => `- ${codeSpan(t.table)}: ${o.kind} ${codeSpan(o.name)}: ${codeSpan(o.definition)}`),
     ])
     .join('\n');
 }
@@ -55,7 +55,7 @@ export function restoreSummary(input: RestoreResult, kept?: KeptSnapshot, log?: 
     table(
       ['', ''],
       [
-        ['Snapshot', `${code(r.snapshotPath)} (taken ${text(r.snapshotTakenAt)})`],
+        ['Snapshot', `${codeSpan(r.snapshotPath)} (taken ${text(r.snapshotTakenAt)})`],
         ['Snapshot of', `${text(r.source)}${r.fromAnotherDatabase ? ' — **another database** (from-another-database: true)' : ''}`],
         ['Restored into', text(r.targetIdentity)],
         ['Pre-restore snapshot', keptCell(kept, r.preRestoreSnapshotPath)],
@@ -66,28 +66,28 @@ export function restoreSummary(input: RestoreResult, kept?: KeptSnapshot, log?: 
     ),
   ];
   if (r.fewerRows.length) {
-    const rows = r.fewerRows.map((f) => `- ${code(f.table)}: ${f.before - f.restored} row(s) discarded (${f.before} before, ${f.restored} restored)`);
-    parts.push(`### Rows the restore discarded\n\n${rows.join('\n')}\n\nThey are in the pre-restore snapshot ${code(r.preRestoreSnapshotPath!)}, with every row changed since the snapshot was taken (those were replaced too).`);
+    const rows = r.fewerRows.map((f) => `- ${codeSpan(f.table)}: ${f.before - f.restored} row(s) discarded (${f.before} before, ${f.restored} restored)`);
+    parts.push(`### Rows the restore discarded\n\n${rows.join('\n')}\n\nThey are in the pre-restore snapshot ${codeSpan(r.preRestoreSnapshotPath!)}, with every row changed since the snapshot was taken (those were replaced too).`);
   } else if (r.preRestoreSnapshotPath) {
-    parts.push(`No table holds fewer rows than before the restore; rows changed since the snapshot was taken were replaced, and are in the pre-restore snapshot ${code(r.preRestoreSnapshotPath)}.`);
+    parts.push(`No table holds fewer rows than before the restore; rows changed since the snapshot was taken were replaced, and are in the pre-restore snapshot ${codeSpan(r.preRestoreSnapshotPath)}.`);
   }
   if (r.discarded.length) {
-    const kept = r.preRestoreSnapshotPath ? `Their values and definitions are in the pre-restore snapshot ${code(r.preRestoreSnapshotPath)}.` : 'No pre-restore snapshot was taken: those values are not kept anywhere.';
+    const kept = r.preRestoreSnapshotPath ? `Their values and definitions are in the pre-restore snapshot ${codeSpan(r.preRestoreSnapshotPath)}.` : 'No pre-restore snapshot was taken: those values are not kept anywhere.';
     parts.push(`### Columns and objects the restore discarded (added to snapshot tables since the snapshot)\n\n${discardedList(r.discarded)}\n\n${kept} Create again what is still wanted.`);
   }
   if (r.restoredEmpty.length) {
-    parts.push(`### Restored without rows (the snapshot left their data out)\n\n${r.restoredEmpty.map((t) => `- ${code(t)}`).join('\n')}\n\nTheir rows from before the restore are in the pre-restore snapshot.`);
+    parts.push(`### Restored without rows (the snapshot left their data out)\n\n${r.restoredEmpty.map((t) => `- ${codeSpan(t)}`).join('\n')}\n\nTheir rows from before the restore are in the pre-restore snapshot.`);
   }
   if (r.extraTables.length) {
-    parts.push(`### Tables the snapshot does not have (left as they are)\n\n${r.extraTables.map((t) => `- ${code(t)}`).join('\n')}`);
+    parts.push(`### Tables the snapshot does not have (left as they are)\n\n${r.extraTables.map((t) => `- ${codeSpan(t)}`).join('\n')}`);
   }
   if (r.extraSchemas.length) {
-    parts.push(`### Schemas the snapshot does not have (left as they are)\n\n${r.extraSchemas.map((t) => `- ${code(t)}`).join('\n')}`);
+    parts.push(`### Schemas the snapshot does not have (left as they are)\n\n${r.extraSchemas.map((t) => `- ${codeSpan(t)}`).join('\n')}`);
   }
   if (kept?.deletedWithJob) parts.push(`> **Warning:** ${text(kept.deletedWithJob)}`);
   if (r.preRestoreSnapshotPath) {
-    const from = kept?.artifact ? ` (artifact ${code(kept.artifact)})` : '';
-    parts.push(`To undo this restore, restore ${code(r.preRestoreSnapshotPath)}${from} the same way.`);
+    const from = kept?.artifact ? ` (artifact ${codeSpan(kept.artifact)})` : '';
+    parts.push(`To undo this restore, restore ${codeSpan(r.preRestoreSnapshotPath)}${from} the same way.`);
   }
   return parts.join('\n\n') + '\n';
 }

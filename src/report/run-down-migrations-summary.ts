@@ -1,7 +1,7 @@
 /** run-down-migrations' job summary: what was reverted and how long each took, and what is still applied. */
 import type { RevertResult } from '../migrations/revert.js';
 import { appliedSinceText, holdsText, takenText, type WayBack } from '../migrations/way-back.js';
-import { code, table, text } from './markdown.js';
+import { codeSpan, table, text } from './markdown.js';
 
 const STILL_APPLIED_SHOWN = 15;
 
@@ -25,24 +25,24 @@ export const NOTHING_REVERTED = '**Failed before changing anything:** no migrati
 
 function details(result: RevertResult): string {
   const lines: string[] = [];
-  lines.push(`Database ${code(result.target)}, ${result.format} migrations in ${code(result.dir)}.`);
+  lines.push(`Database ${codeSpan(result.target)}, ${result.format} migrations in ${codeSpan(result.dir)}.`);
   lines.push(result.snapshot ? wayBack(result.snapshot) : result.status === 'dry-run' ? '' : 'No snapshot was required (require-snapshot: false).', '');
   const rows = result.status === 'dry-run' ? result.plan.map((p) => ({ ...p, durationMs: undefined })) : result.reverted;
   if (rows.length > 0) {
     const cells = rows.map((r, i) => {
       const time = 'durationMs' in r && r.durationMs !== undefined ? `${r.durationMs} ms` : '—';
-      return [i + 1, text(r.version), code(r.file), r.transactional ? 'transaction' : 'statement by statement', time];
+      return [i + 1, text(r.version), codeSpan(r.file), r.transactional ? 'transaction' : 'statement by statement', time];
     });
     lines.push(table(['#', 'version', 'down file', 'mode', 'time'], cells), '');
   }
   const still = result.stillApplied;
   lines.push(`**Still applied** (${still.length}${still.length > STILL_APPLIED_SHOWN ? `, newest ${STILL_APPLIED_SHOWN} shown` : ''}):${still.length ? '' : ' none'}`, '');
-  for (const m of still.slice(0, STILL_APPLIED_SHOWN)) lines.push(`- ${text(m.version)} ${code(m.name)}`);
+  for (const m of still.slice(0, STILL_APPLIED_SHOWN)) lines.push(`- ${text(m.version)} ${codeSpan(m.name)}`);
   return `${lines.join('\n')}\n`;
 }
 
 /** The snapshot the run could go back to: which, when it was taken, and what it lacks of the rows written since. */
 function wayBack(w: WayBack): string {
-  const line = `Way back: snapshot ${code(w.path)} (sha256 ${w.sha256.slice(0, 12)}…), ${text(takenText(w))}, verified before the run; ${text(holdsText(w))}.`;
+  const line = `Way back: snapshot ${codeSpan(w.path)} (sha256 ${w.sha256.slice(0, 12)}…), ${text(takenText(w))}, verified before the run; ${text(holdsText(w))}.`;
   return w.appliedSince ? `${line}\n\n**Older than the migrations reverted:** ${text(appliedSinceText(w.appliedSince))}; any of them the down SQL dropped has no way back.` : line;
 }

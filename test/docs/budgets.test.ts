@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { budgets, RUNBOOK_MINUTES } from '../../src/pipeline/budgets.js';
+import { budgets, OFF_CRITICAL_PATH, RUNBOOK_MINUTES } from '../../src/pipeline/budgets.js';
 import { DRILL_PHASES, drillBudgets } from '../../src/pipeline/drill.js';
 import { PHASES } from '../../src/pipeline/record.js';
 import { ROOT } from '../helpers/run-action.js';
@@ -54,6 +54,55 @@ describe('README.md budgets', () => {
     const section = readFileSync(join(ROOT, 'actions', 'run-down-migrations', 'README.md'), 'utf8').split('## Time budget')[1]!.split('\n## ')[0]!.replace(/\s+/g, ' ');
     const b = budgets(15);
     expect(section).toContain(`the snapshot ${b.phase('snapshot') / 60_000} minutes of it and the down migrations ${b.phase('database') / 60_000}`);
+  });
+
+  describe('"Time budgets": the whole rollback', () => {
+    const lines = README.split('\n');
+    const start = lines.findIndex((l) => l === '| runbook phase | runbook asks | rollback-kit phases | budget |');
+    const rows: string[][] = [];
+    for (let i = start + 2; start > -1 && i < lines.length && lines[i]!.startsWith('|'); i++) rows.push(lines[i]!.split('|').slice(1, -1).map((c) => c.trim()));
+    const minutes = (cell: string) => durationMs(cell.replace(/\*\*/g, '')) / 60_000;
+    /** `1 min` as [1, 1], `3–5 min` as [3, 5]. */
+    const range = (cell: string): [number, number] => {
+      const m = /^(\d+)(?:–(\d+))? min$/.exec(cell.replace(/\*\*/g, ''));
+      if (!m) throw new Error(`not a runbook range: ${cell}`);
+      return [Number(m[1]), Number(m[2] ?? m[1])];
+    };
+    const phasesOf = (row: string[]) => [...row[2]!.matchAll(/`([^`]+)`/g)].map((m) => m[1]!);
+    const totalAt = rows.findIndex((r) => r[0]!.startsWith('**whole rollback**'));
+    const critical = rows.slice(0, totalAt);
+    const after = rows.slice(totalAt + 1);
+    const b = budgets(15);
+
+    it('has the table, a total row, and rows on both sides of it', () => {
+      expect(start, 'the table').toBeGreaterThan(-1);
+      expect(totalAt).toBeGreaterThan(0);
+      expect(after.length).toBeGreaterThan(0);
+    });
+
+    it("each row's budget is what the code gives its phases, and every phase is in one row", () => {
+      for (const row of [...critical, ...after]) {
+        const phases = phasesOf(row);
+        expect(phases.length, row[0]).toBeGreaterThan(0);
+        expect(minutes(row[3]!) * 60_000, row[0]).toBe(phases.reduce((sum, p) => sum + b.phase(p as never), 0));
+      }
+      expect([...critical, ...after].flatMap(phasesOf).sort()).toEqual([...PHASES].sort());
+    });
+
+    it('the rows above the total are the critical path, and add up to it: the code\'s total at budget-minutes 15', () => {
+      expect(critical.flatMap(phasesOf).sort()).toEqual(PHASES.filter((p) => !OFF_CRITICAL_PATH.includes(p)).sort());
+      expect(after.flatMap(phasesOf).sort()).toEqual([...OFF_CRITICAL_PATH].sort());
+      const sum = critical.reduce((s, r) => s + minutes(r[3]!), 0);
+      expect(sum).toBe(minutes(rows[totalAt]![3]!));
+      expect(sum * 60_000).toBe(b.totalMs);
+    });
+
+    it("the runbook's ranges add up to the range the total and the text state (15–21 minutes)", () => {
+      const [low, high] = critical.map((r) => range(r[1]!)).reduce(([l, h], [a, z]) => [l + a, h + z], [0, 0]);
+      expect([low, high]).toEqual(range(rows[totalAt]![1]!));
+      expect([low, high]).toEqual([15, 21]);
+      expect(README).toContain(`the whole rollback in **${low}–${high} minutes**`);
+    });
   });
 
   it('reads budgets as written', () => {

@@ -619,7 +619,7 @@ describe('rollback (root action) with a git-revert component', () => {
       expect(run.errors[0]).toMatch(/web is not rolled back yet: pull request https:\/\/github.com\/acme\/shop\/pull\/1 reverts it .*until that pull request is merged and deployed/);
       expect(phases(run)).toEqual(expect.arrayContaining(['app:web=failed', 'snapshot=skipped', 'database=skipped', 'verify=skipped']));
       expect(run.summary).not.toMatch(/Rollback complete|Production is back on the previous version/);
-      expect(run.summary).toContain('Merge https:\u200d//github.com/acme/shop/pull/1 and wait for its deploy');
+      expect(run.summary).toContain('Merge `https://github.com/acme/shop/pull/1` and wait for its deploy');
       expect(run.summary).toContain('start a new run with scope db');
       expect(await appliedVersions(w.db)).toEqual(versionsBefore);
       expect(github.pulls).toHaveLength(1);

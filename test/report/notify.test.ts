@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { memoryLog } from '../../src/core/log.js';
 import { chatMessage, chatSender, STOPPED_SEND, STOPPED_UNDER_WAY_MS, type ChatMessage } from '../../src/report/notify.js';
 import { downWebhookUrl, startWebhookReceiver, type WebhookReceiver } from '../fakes/webhook-receiver.js';
+import { outsideCode } from '../helpers/rendered.js';
 import { failedRecord, fullRecord, splitVerifyJobRecord, unverifiedRecord } from './records.js';
 
 type Block = { type: string; text?: { type: string; text: string }; fields?: { type: string; text: string }[]; elements?: { type: string; text: string }[] };
@@ -126,7 +127,8 @@ describe('chat messages in the runbook templates', () => {
       expect(all).not.toMatch(/@(everyone|here)/);
       expect(m.text.split('\n').filter((l) => l.startsWith('Severity:')).length).toBeLessThanOrEqual(1);
     }
-    expect(chatMessage({ kind: 'start' }, r, memoryLog()).text).toContain('Issue: &lt;!channel&gt; @\u200deveryone &amp; &lt;https:\u200d//evil.example|click here&gt; Severity: P3');
+    // The URL is in code formatting, no link and copied as written; only the page gets a zero-width space.
+    expect(chatMessage({ kind: 'start' }, r, memoryLog()).text).toContain('Issue: &lt;!channel&gt; `@\u200beveryone` &amp; &lt;`https://evil.example`|click here&gt; Severity: P3');
   });
 
   it('bare URLs, www. names and addresses in outside text are not links; our own links are', () => {
@@ -135,14 +137,17 @@ describe('chat messages in the runbook templates', () => {
     r.components[0]!.error = 'HTTP://EVIL.EXAMPLE/upper';
     for (const m of [chatMessage({ kind: 'start' }, r, memoryLog()), chatMessage({ kind: 'end' }, r, memoryLog())]) {
       const all = `${m.text}\n${JSON.stringify(m.blocks)}`;
-      expect(all).not.toMatch(/https?:\/\/evil|www\.evil|@evil/i);
+      expect(outsideCode(all, { escapes: false })).not.toMatch(/https?:\/\/evil|www\.evil|@evil/i);
+      expect(all).not.toMatch(/[\u200b\u200d]/);
       // Slack scans no mrkdwn text of ours for URLs (it would link evil.com without a scheme).
       const texts = JSON.stringify(m.blocks).match(/"type":"mrkdwn"[^}]*}/g) ?? [];
       expect(texts.length).toBeGreaterThan(0);
       for (const t of texts) expect(t).toContain('"verbatim":true');
     }
     const end = chatMessage({ kind: 'end' }, r, memoryLog());
-    expect(end.text).toContain('https:\u200d//evil.example/phish');
+    expect(end.text).toContain('`https://evil.example/phish`');
+    expect(end.text).toContain('`www.evil.example`');
+    expect(end.text).toContain('`help@evil.example`');
     expect(end.text).toContain('Run: <https://github.com/acme/shop/actions/runs/123456789>');
   });
 
