@@ -38,7 +38,8 @@ export function refuseTransactionPooler(target: ConnectionTarget, what: string):
 export const snapshot: CommandSpec = {
   name: 'snapshot',
   summary: 'Take a verified snapshot of a PostgreSQL database (pg_dump, checksum and manifest)',
-  examples: ['DATABASE_URL=postgres://… rollback-kit snapshot --label before-deploy', 'rollback-kit snapshot --output-dir /backups --format directory --jobs 4'],
+  // Snapshot paths as snapshot makes them (snapshotBaseName): rollback-kit-snapshots/<db>-<label>-<UTC time>.dump.
+  examples: ["DATABASE_URL='postgres://…' rollback-kit snapshot --label before-deploy", 'rollback-kit snapshot --output-dir /backups --format directory --jobs 4'],
   async run(cli) {
     const request = readSnapshotRequest(cli.inputs, cli.secret('database-url'), { defaultDir: join(cli.cwd, 'rollback-kit-snapshots'), searchPath: cli.searchPath }, cli.log);
     validateRequest(request);
@@ -95,7 +96,11 @@ export const restore: CommandSpec = {
   name: 'restore',
   summary: 'Put a verified snapshot back over a database (the current state is snapshotted first); asks first',
   asks: true,
-  examples: ['rollback-kit restore --snapshot-path rollback-kit-snapshots/shop-before-deploy.dump', 'rollback-kit restore --snapshot-path snap.dump --confirm shop --yes'],
+  examples: [
+    'rollback-kit restore --snapshot-path rollback-kit-snapshots/shop-before-deploy-20260314T085800123Z.dump',
+    'rollback-kit restore --snapshot-path rollback-kit-snapshots/shop-before-deploy-20260314T085800123Z.dump --dry-run',
+    'rollback-kit restore --snapshot-path rollback-kit-snapshots/shop-before-deploy-20260314T085800123Z.dump --confirm shop --yes',
+  ],
   async run(cli) {
     const request = readRestoreRequest(cli.inputs, cli.secret('database-url'), { defaultDir: join(cli.cwd, 'rollback-kit-snapshots'), searchPath: cli.searchPath }, cli.log);
     const where = describeTarget(request.target);
@@ -130,9 +135,9 @@ export const down: CommandSpec = {
   summary: 'Revert the newest migrations with their down SQL (dbmate, golang-migrate, node-pg-migrate, Prisma, Supabase, plain); asks first',
   asks: true,
   examples: [
-    'rollback-kit down --steps 1 --snapshot-path rollback-kit-snapshots/shop-before-rollback.dump',
+    'rollback-kit down --steps 1 --snapshot-path rollback-kit-snapshots/shop-before-down-20260314T090100456Z.dump',
     'rollback-kit down --to-version 20251001000000 --dry-run',
-    'rollback-kit down --since-ref v1.4.2 --snapshot-path shop.dump --yes',
+    'rollback-kit down --since-ref v1.4.2 --snapshot-path rollback-kit-snapshots/shop-before-down-20260314T090100456Z.dump --yes',
   ],
   async run(cli) {
     // In a workflow's `run:` step, a re-run of it is one too: it finishes the recorded plan as the action does.

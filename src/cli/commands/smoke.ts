@@ -8,7 +8,7 @@ export const smoke: CommandSpec = {
   name: 'smoke',
   summary: 'Run smoke checks (HTTP and read-only SQL) and decide: rollback, fix-forward, none or inconclusive',
   examples: [
-    'rollback-kit smoke --base-url https://shop.example.com --checks "- {name: health, url: /api/health, critical: true}"',
+    "rollback-kit smoke --base-url https://shop.example.com --checks '- {name: health, url: /api/health, critical: true}'",
     'rollback-kit smoke --checks-file .github/smoke.yml --base-url https://shop.example.com --attempts 1',
   ],
   async run(cli) {
