@@ -23,6 +23,7 @@ import { formatDuration } from '../../core/duration.js';
 import { errorFacts, RollbackKitError } from '../../core/errors.js';
 import { FLAGS, COMMAND_FLAGS, flagOf } from '../flags.js';
 import { stoppable } from './stoppable.js';
+import { shellWord } from '../shell-word.js';
 
 /**
  * A transaction-mode pooler (Supabase's port 6543, pgbouncer=true) is told from the URL alone, so it
@@ -214,7 +215,3 @@ export function withCommandToFinish(hint: string, given: (name: string) => strin
   });
 }
 
-/** A value as a shell reads it back: quoted unless it is plain. */
-function shellWord(value: string): string {
-  return /^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
-}
