@@ -487,6 +487,17 @@ function checkSource(snapshot: ServerIdentity, target: ServerIdentity, req: Rest
   return { same: false, snapshot, target };
 }
 
+/** How many rows `fewer` adds up to: what a restore discarded (rows written since its snapshot, net of those deleted since). */
+export function fewerRowsCount(fewer: FewerRows[]): number {
+  return fewer.reduce((sum, f) => sum + f.before - f.restored, 0);
+}
+
+/** "7 row(s) (public.orders 5, public.payments 2)": fewerRows said in one phrase, each table's share named. */
+export function fewerRowsText(fewer: FewerRows[]): string {
+  const each = fewer.map((f) => `${f.table} ${f.before - f.restored}`).join(', ');
+  return `${fewerRowsCount(fewer)} row(s)${each ? ` (${each})` : ''}`;
+}
+
 /** Tables of the snapshot that held more rows before the restore (the pre-restore snapshot's count) than it restored. */
 export function fewerRowsThanBefore(before: Pick<SnapshotManifest, 'tables'>, restored: Pick<SnapshotManifest, 'tables'>): FewerRows[] {
   const had = new Map(before.tables.map((t) => [`${t.schema}\0${t.name}`, t.rows]));

@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { readRestoreRequest, readSnapshotRequest } from '../../db/db-inputs.js';
 import { describeTarget, transactionPoolerRefusal, type ConnectionTarget } from '../../db/connection.js';
-import { checkConfirmation, previewRestore, restoreSnapshot } from '../../db/restore.js';
+import { checkConfirmation, fewerRowsCount, fewerRowsText, previewRestore, restoreSnapshot } from '../../db/restore.js';
 import { prepareSnapshotFolder, takeSnapshot, validateRequest } from '../../db/snapshot.js';
 import { manifestPathFor } from '../../db/manifest.js';
 import { openSnapshot } from '../../db/verify.js';
@@ -126,8 +126,18 @@ export const restore: CommandSpec = {
     const result = await stoppable(cli, (signal) => restoreSnapshot({ ...request, signal }, cli.log));
     cli.term.stopSpinner();
     cli.term.say(`Restored ${result.tablesRestored} table(s) into ${where} in ${formatDuration(result.durationMs)}: every table’s row count matches the snapshot.`);
-    if (result.preRestoreSnapshotPath) cli.term.say(`The state before the restore is kept in ${result.preRestoreSnapshotPath}.`);
-    return { ok: true, status: 'restored', ...result };
+    const undo = result.preRestoreSnapshotPath ? undoRestore(result.preRestoreSnapshotPath, request.target.database, (name) => cli.inputs.string(name)) : undefined;
+    if (!result.preRestoreSnapshotPath) {
+      cli.term.say('How many rows the restore discarded is not known, and it cannot be undone from here: --no-pre-restore-snapshot kept no snapshot of the state before it.');
+    } else {
+      cli.term.say(
+        result.fewerRows.length
+          ? `Discarded ${fewerRowsText(result.fewerRows)}: each table holds that many fewer rows than before the restore (rows written since the snapshot, net of those deleted since).`
+          : 'Discarded no rows: no table holds fewer rows than before the restore.',
+      );
+      cli.term.say(`The state before the restore is kept in ${result.preRestoreSnapshotPath}. To undo the restore, restore that: ${undo}`);
+    }
+    return { ok: true, status: 'restored', ...result, discardedRows: result.preRestoreSnapshotPath ? fewerRowsCount(result.fewerRows) : null, undo: undo ?? null };
   },
 };
 
@@ -175,6 +185,17 @@ export const down: CommandSpec = {
     return { ok: true, status: result.status, reverted: result.reverted.map((r) => r.version), plan: result.plan, stillApplied: result.stillApplied, durationMs: result.durationMs };
   },
 };
+
+/**
+ * The command that puts back the state a restore replaced: the pre-restore snapshot restored over
+ * the same database, its name as --confirm (it asks nothing then). A URL given as a flag is not
+ * repeated (it may hold a password): SAME_URL stands in its place, as in withCommandToFinish.
+ */
+export function undoRestore(preRestoreSnapshotPath: string, database: string, given: (name: string) => string | undefined): string {
+  const words = ['rollback-kit', 'restore', '--snapshot-path', shellWord(preRestoreSnapshotPath), '--confirm', shellWord(database)];
+  if (given('database-url') !== undefined) words.push('--database-url', SAME_URL);
+  return words.join(' ');
+}
 
 /** The selector a `steps` plan no run recorded is finished with, as the library's hint gives it (src/migrations/rerun.ts finishWith): its first. */
 const FINISH_WITH = /\bwith `(steps|to-version): ([^`\s]+)`/;
