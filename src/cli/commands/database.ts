@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { readRestoreRequest, readSnapshotRequest } from '../../db/db-inputs.js';
 import { describeTarget, transactionPoolerRefusal, type ConnectionTarget } from '../../db/connection.js';
 import { checkConfirmation, fewerRowsCount, fewerRowsText, previewRestore, restoreSnapshot } from '../../db/restore.js';
+import { tableRowsLine } from '../../db/restore-rows.js';
 import { prepareSnapshotFolder, takeSnapshot, validateRequest } from '../../db/snapshot.js';
 import { manifestPathFor } from '../../db/manifest.js';
 import { openSnapshot } from '../../db/verify.js';
@@ -112,9 +113,18 @@ export const restore: CommandSpec = {
     if (cli.dryRun) {
       cli.begin();
       // Planned as the restore plans it: what it would throw away is logged, as the restore logs it.
-      const preview = await previewRestore(request, cli.log);
-      cli.term.say(`Dry run: would restore ${request.snapshotPath} over ${where}${request.preRestoreSnapshot ? ', after snapshotting its current state' : ''}. Nothing was changed.`);
-      return { ok: true, status: 'dry-run', ...preview };
+      // Rows counted too: a person deciding whether to restore asks first what it throws away.
+      const preview = await previewRestore(request, cli.log, { countRows: true });
+      const rows = preview.rows ?? [];
+      cli.term.say(`Dry run: would restore ${request.snapshotPath} over ${where}${request.preRestoreSnapshot ? ', after snapshotting its current state' : ''}, ${rows.length} table(s) in this order:`);
+      rows.forEach((t, i) => cli.term.say(`  ${i + 1}. ${tableRowsLine(t)}`));
+      const lost = rows.reduce((sum, t) => sum + (t.now !== null ? Math.max(0, t.now - (t.snapshot ?? 0)) : 0), 0);
+      const uncounted = rows.filter((t) => t.counted === 'timeout').length;
+      cli.term.say(`It would discard ${lost} row(s)${uncounted ? ` and whatever ${uncounted} table(s) not counted hold beyond the snapshot` : ''}: rows written since the snapshot, net of those deleted since.`);
+      // The columns and objects it would discard are warned of as the restore warns of them (restore.ts logDiscarded).
+      if (preview.extraTables.length) cli.term.say(`Left as they are (not in the snapshot): ${preview.extraTables.join(', ')}.`);
+      cli.term.say('Nothing was changed.');
+      return { ok: true, status: 'dry-run', ...preview, discardedRows: lost };
     }
     if (request.preRestoreSnapshot) await prepareSnapshotFolder(request.preRestoreDir, 'pre-restore-dir', (made) => cli.made(made));
     if (!request.confirm) {
@@ -179,7 +189,14 @@ export const down: CommandSpec = {
       }
     });
     const t = cli.term;
-    if (result.status === 'dry-run') t.say(`Dry run: would revert ${result.plan.map((p) => p.file).join(', ') || 'nothing'} on ${result.target}. Nothing was changed.`);
+    if (result.status === 'dry-run') {
+      if (!result.plan.length) t.say(`Dry run: would revert nothing on ${result.target}. Nothing was changed.`);
+      else {
+        t.say(`Dry run: would revert ${result.plan.length} migration(s) on ${result.target}, in the order they would run:`);
+        result.plan.forEach((p, i) => t.say(`  ${i + 1}. ${p.file}: ${p.statements} statement(s)${p.transactional ? ', in a transaction' : ', not in a transaction (as the migration asks)'}`));
+        t.say('Nothing was changed.');
+      }
+    }
     else if (result.status === 'nothing-to-do') t.say(`Nothing to do: none of the selected migrations is applied on ${result.target}.`);
     else t.say(`Reverted ${result.reverted.map((r) => r.file).join(', ')} on ${result.target} in ${formatDuration(result.durationMs)}; ${result.stillApplied.length} still applied.`);
     return { ok: true, status: result.status, reverted: result.reverted.map((r) => r.version), plan: result.plan, stillApplied: result.stillApplied, durationMs: result.durationMs };
