@@ -1211,7 +1211,8 @@ async function databasePhase(
     const rows = result.fewerRows.length
       ? `; it discarded ${fewerRowsText(result.fewerRows)} written since that snapshot, which the snapshot taken just before the restore holds`
       : '; it discarded no rows: no table holds fewer rows than before it';
-    return { status: 'restored', detail: `restored ${result.tablesRestored} table(s) from ${db.snapshotPath}${rows}` };
+    const emptied = result.restoredEmpty.length ? `; every row of ${result.restoredEmpty.join(', ')} is gone too (the snapshot holds none for them)` : '';
+    return { status: 'restored', detail: `restored ${result.tablesRestored} table(s) from ${db.snapshotPath}${rows}${emptied}` };
   }
   // Down migrations: whatIsLeft always finds a plan for them.
   const plan = left!;

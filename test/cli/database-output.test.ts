@@ -12,11 +12,11 @@ import { shellWords } from './shell-words.js';
 const cwd = mkdtempSync(join(tmpdir(), 'rk-database-output-'));
 afterAll(() => rmSync(cwd, { recursive: true, force: true }));
 
-async function shopWithASnapshot() {
+async function shopWithASnapshot(snapshotFlags: string[] = []) {
   const db = await createTestDatabase('rk_cli_restore_rows');
   await db.query('CREATE TABLE public.orders (id int PRIMARY KEY); INSERT INTO public.orders SELECT generate_series(1, 10); CREATE TABLE public.notes (id int PRIMARY KEY)');
   const env = { DATABASE_URL: db.url };
-  const snap = await runMain(['snapshot', '--label', 'before-deploy', '--json'], { cwd, env });
+  const snap = await runMain(['snapshot', '--label', 'before-deploy', ...snapshotFlags, '--json'], { cwd, env });
   expect(snap.code).toBe(0);
   // Written after the snapshot: 5 orders and 2 notes the restore throws away.
   await db.query('INSERT INTO public.orders SELECT generate_series(11, 15); INSERT INTO public.notes VALUES (1), (2)');
@@ -59,4 +59,11 @@ it('without a pre-restore snapshot: neither the count nor an undo', async () => 
   expect(run.code).toBe(0);
   expect(run.stdout).toContain('How many rows the restore discarded is not known, and it cannot be undone from here: --no-pre-restore-snapshot kept no snapshot of the state before it.');
   expect(run.stdout).not.toContain('To undo');
+});
+
+it('a table the snapshot holds no rows for: its rows are said gone too, beside the count', async () => {
+  const { db, env, path } = await shopWithASnapshot(['--exclude-table-data', 'public.notes']);
+  const run = await runMain(['restore', '--snapshot-path', path, '--confirm', db.name], { cwd, env });
+  expect(run.code).toBe(0);
+  expect(run.stdout).toContain('Discarded 5 row(s) (public.orders 5): each table holds that many fewer rows than before the restore (rows written since the snapshot, net of those deleted since). Every row of public.notes is gone too: the snapshot holds none for them.');
 });

@@ -140,10 +140,12 @@ export const restore: CommandSpec = {
     if (!result.preRestoreSnapshotPath) {
       cli.term.say('How many rows the restore discarded is not known, and it cannot be undone from here: --no-pre-restore-snapshot kept no snapshot of the state before it.');
     } else {
+      // Tables the snapshot holds no rows for lost every row; the restore warned of them, said here too so the count is not read as all of it.
+      const emptied = result.restoredEmpty.length ? ` Every row of ${result.restoredEmpty.join(', ')} is gone too: the snapshot holds none for them.` : '';
       cli.term.say(
         result.fewerRows.length
-          ? `Discarded ${fewerRowsText(result.fewerRows)}: each table holds that many fewer rows than before the restore (rows written since the snapshot, net of those deleted since).`
-          : 'Discarded no rows: no table holds fewer rows than before the restore.',
+          ? `Discarded ${fewerRowsText(result.fewerRows)}: each table holds that many fewer rows than before the restore (rows written since the snapshot, net of those deleted since).${emptied}`
+          : `Discarded no rows: no table holds fewer rows than before the restore.${emptied}`,
       );
       cli.term.say(`The state before the restore is kept in ${result.preRestoreSnapshotPath}. To undo the restore, restore that: ${undo}`);
     }
