@@ -70,7 +70,8 @@ export const FLAGS: Record<string, Flag> = {
   'statement-timeout-seconds': { help: 'how long one migration statement may run', placeholder: 'seconds' },
   'base-url': { help: 'where relative check URLs point (your production URL)', placeholder: 'url' },
   checks: { help: 'smoke checks as YAML', placeholder: 'yaml' },
-  'checks-file': { help: 'a YAML file of smoke checks', placeholder: 'file' },
+  // The limits loadChecks enforces (smoke-test.ts readChecksFile), said before someone runs into them.
+  'checks-file': { help: 'a YAML file of smoke checks: a regular file of at most 1 MB inside the current folder (symbolic links are followed first; a path that leads outside is refused)', placeholder: 'file' },
   attempts: { help: 'how many times to try before a check fails (default 3)', placeholder: 'n' },
   'interval-seconds': { help: 'pause between attempts (default 5)', placeholder: 'seconds' },
   backoff: { help: 'fixed (default) or exponential' },

@@ -24,6 +24,7 @@ import { findPgTool, majorFromVersionNum, toolErrorLine, warmPgTools, type FindT
 import { attachStatements, dropStatements, foreignKeyStatements, leftAsTheyAre, planRestore, readSnapshotContents, requireRestorePrivileges, type RestorePlan } from './restore-plan.js';
 import { prepareDataPath, verboseErrors, type DataPath } from './restore-data.js';
 import { describeColumn, type DiscardedFromTable } from './restore-discarded.js';
+import { countTableRows, type TableRowsPreview } from './restore-rows.js';
 import { putBackDefaultPrivileges, readOwnDefaultPrivileges, requireSchemaPrivileges, resetSchemaPrivileges, setAsideDefaultPrivileges } from './restore-privileges.js';
 import { COMMITTED, filterScript, psqlError, restoreScript } from './restore-script.js';
 import { compareSource, describeIdentity, readServerIdentity, snapshotSource, type ServerIdentity } from './server-identity.js';
@@ -170,6 +171,8 @@ export interface RestorePreview {
   extraSchemas: string[];
   /** Tables the snapshot has no rows for (exclude-table-data): the restore would empty them. */
   restoredEmpty: string[];
+  /** With countRows: each snapshot table's rows now against the snapshot's, in the manifest's order. */
+  rows?: TableRowsPreview[];
 }
 
 export function restoreSnapshot(req: RestoreRequest, log: Log): Promise<RestoreResult> {
@@ -181,11 +184,19 @@ export function restoreSnapshot(req: RestoreRequest, log: Log): Promise<RestoreR
  * plan, logged as the restore logs it, through the planning session alone; `confirm` is not needed,
  * and nothing is locked or changed. A restore the plan would refuse is refused here too.
  */
-export function previewRestore(req: RestoreRequest, log: Log): Promise<RestorePreview> {
-  return restoreOrPreview(req, log, true) as Promise<RestorePreview>;
+export function previewRestore(req: RestoreRequest, log: Log, options: PreviewOptions = {}): Promise<RestorePreview> {
+  return restoreOrPreview(req, log, true, options) as Promise<RestorePreview>;
 }
 
-async function restoreOrPreview(req: RestoreRequest, log: Log, dryRun: boolean): Promise<RestoreResult | RestorePreview> {
+export interface PreviewOptions {
+  /**
+   * Count each snapshot table's rows now (restore-rows.ts), for a dry run that a person reads: the
+   * plan alone never reads a table, and the whole rollback's preview, which the app waits for, does not ask.
+   */
+  countRows?: boolean;
+}
+
+async function restoreOrPreview(req: RestoreRequest, log: Log, dryRun: boolean, options: PreviewOptions = {}): Promise<RestoreResult | RestorePreview> {
   const started = Date.now();
   const where = describeTarget(req.target);
   if (!dryRun) checkConfirmation(req.target, req.confirm);
@@ -261,7 +272,7 @@ async function restoreOrPreview(req: RestoreRequest, log: Log, dryRun: boolean):
   /** What the caller does to keep the pre-restore snapshot (onPreRestoreSnapshot): awaited before the COMMIT. */
   let keeping: Promise<void> | undefined;
   try {
-    const { serverMajor, pgRestore, contents, plan, extra, notMemberOf, defaults, source } = await withPlanningSession(req, where, log, async (s) => {
+    const { serverMajor, pgRestore, contents, plan, extra, notMemberOf, defaults, source, rows } = await withPlanningSession(req, where, log, async (s) => {
       const serverMajor = majorFromVersionNum(Number((await s.query<{ n: string }>("SELECT current_setting('server_version_num') AS n")).rows[0]!.n));
       const pgRestore = manifest.format === 'plain' ? undefined : await findPgTool('pg_restore', Math.max(serverMajor, manifest.pgDump.major), req.tools);
       // Its table of contents is read by pg_restore while this session asks the server the rest.
@@ -293,7 +304,9 @@ async function restoreOrPreview(req: RestoreRequest, log: Log, dryRun: boolean):
       await requireRestorePrivileges(s, plan, req.clean ? contents.objects : [], contents.schemas);
       // The schemas resetSchemaPrivileges resets: a difference the role could not undo would outlive the restore.
       await requireSchemaPrivileges(s, manifest.filter.schemas, contents.schemaGrants, manifest.pgDump.major);
-      return { serverMajor, pgRestore, contents, plan, extra, notMemberOf, defaults, source };
+      // Last, once the plan stands: a restore it refuses is refused before any table is read.
+      const rows = dryRun && options.countRows ? await countTableRows(s, manifest, PLANNING_DEADLINE.statementMs) : undefined;
+      return { serverMajor, pgRestore, contents, plan, extra, notMemberOf, defaults, source, rows };
     }, planningGone);
     if (contents.largeObjects && manifest.format === 'plain') {
       throw new RollbackKitError(
@@ -313,7 +326,7 @@ async function restoreOrPreview(req: RestoreRequest, log: Log, dryRun: boolean):
     if (dryRun) {
       // A snapshot whose bytes are not its manifest's would be refused: the dry run says so too.
       await bytesChecked();
-      return { target: where, snapshotPath: snapshot.path, tablesRestored: manifest.tables.length, discarded: plan.discarded, extraTables: extra.tables, extraSchemas: extra.schemas, restoredEmpty: withoutRows };
+      return { target: where, snapshotPath: snapshot.path, tablesRestored: manifest.tables.length, discarded: plan.discarded, extraTables: extra.tables, extraSchemas: extra.schemas, restoredEmpty: withoutRows, ...(rows ? { rows } : {}) };
     }
 
     // Not worth locking tables, or keeping the current state, for a snapshot that will be refused.
@@ -485,6 +498,17 @@ function checkSource(snapshot: ServerIdentity, target: ServerIdentity, req: Rest
   }
   log.warning(`${source.message} It is restored into the target all the same: from-another-database is true.`);
   return { same: false, snapshot, target };
+}
+
+/** How many rows `fewer` adds up to: what a restore discarded (rows written since its snapshot, net of those deleted since). */
+export function fewerRowsCount(fewer: FewerRows[]): number {
+  return fewer.reduce((sum, f) => sum + f.before - f.restored, 0);
+}
+
+/** "7 row(s) (public.orders 5, public.payments 2)": fewerRows said in one phrase, each table's share named. */
+export function fewerRowsText(fewer: FewerRows[]): string {
+  const each = fewer.map((f) => `${f.table} ${f.before - f.restored}`).join(', ');
+  return `${fewerRowsCount(fewer)} row(s)${each ? ` (${each})` : ''}`;
 }
 
 /** Tables of the snapshot that held more rows before the restore (the pre-restore snapshot's count) than it restored. */

@@ -4,6 +4,7 @@
  * and the incident issue are all written from it, so they can never tell different stories.
  */
 import type { DiscardedFromTable } from '../db/restore-discarded.js';
+import type { FewerRows } from '../db/restore.js';
 
 /** Phase names are public interface (DESIGN, "The whole rollback"), in the order they run. */
 export const PHASES = ['plan', 'notify-start', 'app', 'snapshot', 'database', 'environment', 'verify', 'report', 'notify-end'] as const;
@@ -134,6 +135,12 @@ export interface DatabaseRecord {
    * run plans it, or as the restore found it.
    */
   discarded?: DiscardedFromTable[];
+  /**
+   * Method restore, once it committed: the tables that hold fewer rows than before it (the rows
+   * written since the snapshot, net of those deleted since), counted against the snapshot taken
+   * just before it, which holds them.
+   */
+  fewerRows?: FewerRows[];
 }
 
 export interface SnapshotRecord {

@@ -16,7 +16,7 @@ import type { Log } from '../core/log.js';
 import { describeTarget, type ConnectionTarget } from '../db/connection.js';
 import type { FindToolOptions } from '../db/pg-tools.js';
 import { manifestPathFor, readManifest } from '../db/manifest.js';
-import { previewRestore, restoreSnapshot, type RestorePreview, type RestoreRequest } from '../db/restore.js';
+import { fewerRowsText, previewRestore, restoreSnapshot, type RestorePreview, type RestoreRequest } from '../db/restore.js';
 import type { Session } from '../db/session.js';
 import { takeSnapshot, wholeDatabaseSnapshot, type SnapshotResult } from '../db/snapshot.js';
 import { isInside } from '../core/files.js';
@@ -1205,7 +1205,14 @@ async function databasePhase(
     // the two left 'started', and a re-run restored the snapshot again over every write made since.
     const result = await restoreSnapshot({ ...restoreRequest(request, onRestoreSnapshot), inTransaction: ledgerDoneWithRestore(entry('done')) }, log);
     dbRecord.discarded = result.discarded;
-    return { status: 'restored', detail: `restored ${result.tablesRestored} table(s) from ${db.snapshotPath}` };
+    dbRecord.fewerRows = result.fewerRows;
+    // The rows it threw away, said where people look first (the row, the summary's timeline): they are
+    // in the snapshot the restore took of the state before it (the snapshot phase's), and only there.
+    const rows = result.fewerRows.length
+      ? `; it discarded ${fewerRowsText(result.fewerRows)} written since that snapshot, which the snapshot taken just before the restore holds`
+      : '; it discarded no rows: no table holds fewer rows than before it';
+    const emptied = result.restoredEmpty.length ? `; every row of ${result.restoredEmpty.join(', ')} is gone too (the snapshot holds none for them)` : '';
+    return { status: 'restored', detail: `restored ${result.tablesRestored} table(s) from ${db.snapshotPath}${rows}${emptied}` };
   }
   // Down migrations: whatIsLeft always finds a plan for them.
   const plan = left!;

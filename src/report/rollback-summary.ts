@@ -95,13 +95,13 @@ export function statusLine(record: RollbackRecord, stoppedBy = record.stoppedBy)
 }
 
 /**
- * How a run ended, as its last lines say it: the status line against the budget (the total every
- * report holds: first row to the end of the run), then each next step. The command line prints
+ * How a run ended, as its last lines say it: the status line, each next step, then the time against
+ * the budget in the words the job summary's and the incident issue's Total line uses (totalText), so
+ * the terminal and the reports never give two numbers for one rollback. The command line prints
  * them and the root action logs them, so both end the same way.
  */
 export function closingLines(record: RollbackRecord): string[] {
-  const used = wholeRollback(record).durationMs;
-  return [`${statusLine(record)} (${formatDuration(used)} of the ${formatDuration(record.budgetMs)} budget)`, ...record.nextSteps.map((step) => `• ${step}`)];
+  return [statusLine(record), ...record.nextSteps.map((step) => `• ${step}`), `Total: ${totalText(record)}.`];
 }
 
 export const STATUS_EMOJI: Record<RollbackRecord['status'], string> = {

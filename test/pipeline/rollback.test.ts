@@ -79,7 +79,9 @@ describe('rollback (root action)', () => {
     // The log has a line for every row, notify-start, report and notify-end too, then how it ended.
     for (const r of json<Row[]>(run.outputs.timeline)) expect(run.log).toContain(`[${r.phase}${r.component ? ` ${r.component}` : ''}] ${r.status} in `);
     expect(run.log).toMatch(/^\[notify-end\] ok in .*told the team how it ended$/m);
-    expect(run.log).toMatch(/^Rollback complete: production is on .* budget\)$/m);
+    expect(run.log).toMatch(/^Rollback complete: production is on .*$/m);
+    // It ends with the total in the job summary's words.
+    expect(run.log).toMatch(/^Total: .* of 15 min 0 s budget \(within budget\): the whole rollback, all of it in this job.*\.$/m);
     const env = json<Row[]>(run.outputs.timeline).find((r) => r.phase === 'environment')!;
     expect(env.detail).toContain('PAYMENTS_API_KEY');
     expect(env.detail).not.toMatch(/OLD_FLAG|PREVIEW_ONLY/);

@@ -9,7 +9,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { readRestoreRequest, readSnapshotRequest } from '../../db/db-inputs.js';
 import { describeTarget, transactionPoolerRefusal, type ConnectionTarget } from '../../db/connection.js';
-import { checkConfirmation, previewRestore, restoreSnapshot } from '../../db/restore.js';
+import { checkConfirmation, fewerRowsCount, fewerRowsText, previewRestore, restoreSnapshot } from '../../db/restore.js';
+import { tableRowsLine } from '../../db/restore-rows.js';
 import { prepareSnapshotFolder, takeSnapshot, validateRequest } from '../../db/snapshot.js';
 import { manifestPathFor } from '../../db/manifest.js';
 import { openSnapshot } from '../../db/verify.js';
@@ -23,6 +24,7 @@ import { formatDuration } from '../../core/duration.js';
 import { errorFacts, RollbackKitError } from '../../core/errors.js';
 import { FLAGS, COMMAND_FLAGS, flagOf } from '../flags.js';
 import { stoppable } from './stoppable.js';
+import { shellWord } from '../shell-word.js';
 
 /**
  * A transaction-mode pooler (Supabase's port 6543, pgbouncer=true) is told from the URL alone, so it
@@ -38,7 +40,8 @@ export function refuseTransactionPooler(target: ConnectionTarget, what: string):
 export const snapshot: CommandSpec = {
   name: 'snapshot',
   summary: 'Take a verified snapshot of a PostgreSQL database (pg_dump, checksum and manifest)',
-  examples: ['DATABASE_URL=postgres://… rollback-kit snapshot --label before-deploy', 'rollback-kit snapshot --output-dir /backups --format directory --jobs 4'],
+  // Snapshot paths as snapshot makes them (snapshotBaseName): rollback-kit-snapshots/<db>-<label>-<UTC time>.dump.
+  examples: ["DATABASE_URL='postgres://…' rollback-kit snapshot --label before-deploy", 'rollback-kit snapshot --output-dir /backups --format directory --jobs 4'],
   async run(cli) {
     const request = readSnapshotRequest(cli.inputs, cli.secret('database-url'), { defaultDir: join(cli.cwd, 'rollback-kit-snapshots'), searchPath: cli.searchPath }, cli.log);
     validateRequest(request);
@@ -95,7 +98,11 @@ export const restore: CommandSpec = {
   name: 'restore',
   summary: 'Put a verified snapshot back over a database (the current state is snapshotted first); asks first',
   asks: true,
-  examples: ['rollback-kit restore --snapshot-path rollback-kit-snapshots/shop-before-deploy.dump', 'rollback-kit restore --snapshot-path snap.dump --confirm shop --yes'],
+  examples: [
+    'rollback-kit restore --snapshot-path rollback-kit-snapshots/shop-before-deploy-20260314T085800123Z.dump',
+    'rollback-kit restore --snapshot-path rollback-kit-snapshots/shop-before-deploy-20260314T085800123Z.dump --dry-run',
+    'rollback-kit restore --snapshot-path rollback-kit-snapshots/shop-before-deploy-20260314T085800123Z.dump --confirm shop --yes',
+  ],
   async run(cli) {
     const request = readRestoreRequest(cli.inputs, cli.secret('database-url'), { defaultDir: join(cli.cwd, 'rollback-kit-snapshots'), searchPath: cli.searchPath }, cli.log);
     const where = describeTarget(request.target);
@@ -106,9 +113,18 @@ export const restore: CommandSpec = {
     if (cli.dryRun) {
       cli.begin();
       // Planned as the restore plans it: what it would throw away is logged, as the restore logs it.
-      const preview = await previewRestore(request, cli.log);
-      cli.term.say(`Dry run: would restore ${request.snapshotPath} over ${where}${request.preRestoreSnapshot ? ', after snapshotting its current state' : ''}. Nothing was changed.`);
-      return { ok: true, status: 'dry-run', ...preview };
+      // Rows counted too: a person deciding whether to restore asks first what it throws away.
+      const preview = await previewRestore(request, cli.log, { countRows: true });
+      const rows = preview.rows ?? [];
+      cli.term.say(`Dry run: would restore ${request.snapshotPath} over ${where}${request.preRestoreSnapshot ? ', after snapshotting its current state' : ''}, ${rows.length} table(s) in this order:`);
+      rows.forEach((t, i) => cli.term.say(`  ${i + 1}. ${tableRowsLine(t)}`));
+      const lost = rows.reduce((sum, t) => sum + (t.now !== null ? Math.max(0, t.now - (t.snapshot ?? 0)) : 0), 0);
+      const uncounted = rows.filter((t) => t.counted === 'timeout').length;
+      cli.term.say(`It would discard ${lost} row(s)${uncounted ? ` and whatever ${uncounted} table(s) not counted hold beyond the snapshot` : ''}: rows written since the snapshot, net of those deleted since.`);
+      // The columns and objects it would discard are warned of as the restore warns of them (restore.ts logDiscarded).
+      if (preview.extraTables.length) cli.term.say(`Left as they are (not in the snapshot): ${preview.extraTables.join(', ')}.`);
+      cli.term.say('Nothing was changed.');
+      return { ok: true, status: 'dry-run', ...preview, discardedRows: lost };
     }
     if (request.preRestoreSnapshot) await prepareSnapshotFolder(request.preRestoreDir, 'pre-restore-dir', (made) => cli.made(made));
     if (!request.confirm) {
@@ -120,8 +136,20 @@ export const restore: CommandSpec = {
     const result = await stoppable(cli, (signal) => restoreSnapshot({ ...request, signal }, cli.log));
     cli.term.stopSpinner();
     cli.term.say(`Restored ${result.tablesRestored} table(s) into ${where} in ${formatDuration(result.durationMs)}: every table’s row count matches the snapshot.`);
-    if (result.preRestoreSnapshotPath) cli.term.say(`The state before the restore is kept in ${result.preRestoreSnapshotPath}.`);
-    return { ok: true, status: 'restored', ...result };
+    const undo = result.preRestoreSnapshotPath ? undoRestore(result.preRestoreSnapshotPath, request.target.database, (name) => cli.inputs.string(name)) : undefined;
+    if (!result.preRestoreSnapshotPath) {
+      cli.term.say('How many rows the restore discarded is not known, and it cannot be undone from here: --no-pre-restore-snapshot kept no snapshot of the state before it.');
+    } else {
+      // Tables the snapshot holds no rows for lost every row; the restore warned of them, said here too so the count is not read as all of it.
+      const emptied = result.restoredEmpty.length ? ` Every row of ${result.restoredEmpty.join(', ')} is gone too: the snapshot holds none for them.` : '';
+      cli.term.say(
+        result.fewerRows.length
+          ? `Discarded ${fewerRowsText(result.fewerRows)}: each table holds that many fewer rows than before the restore (rows written since the snapshot, net of those deleted since).${emptied}`
+          : `Discarded no rows: no table holds fewer rows than before the restore.${emptied}`,
+      );
+      cli.term.say(`The state before the restore is kept in ${result.preRestoreSnapshotPath}. To undo the restore, restore that: ${undo}`);
+    }
+    return { ok: true, status: 'restored', ...result, discardedRows: result.preRestoreSnapshotPath ? fewerRowsCount(result.fewerRows) : null, undo: undo ?? null };
   },
 };
 
@@ -130,9 +158,9 @@ export const down: CommandSpec = {
   summary: 'Revert the newest migrations with their down SQL (dbmate, golang-migrate, node-pg-migrate, Prisma, Supabase, plain); asks first',
   asks: true,
   examples: [
-    'rollback-kit down --steps 1 --snapshot-path rollback-kit-snapshots/shop-before-rollback.dump',
+    'rollback-kit down --steps 1 --snapshot-path rollback-kit-snapshots/shop-before-down-20260314T090100456Z.dump',
     'rollback-kit down --to-version 20251001000000 --dry-run',
-    'rollback-kit down --since-ref v1.4.2 --snapshot-path shop.dump --yes',
+    'rollback-kit down --since-ref v1.4.2 --snapshot-path rollback-kit-snapshots/shop-before-down-20260314T090100456Z.dump --yes',
   ],
   async run(cli) {
     // In a workflow's `run:` step, a re-run of it is one too: it finishes the recorded plan as the action does.
@@ -163,12 +191,30 @@ export const down: CommandSpec = {
       }
     });
     const t = cli.term;
-    if (result.status === 'dry-run') t.say(`Dry run: would revert ${result.plan.map((p) => p.file).join(', ') || 'nothing'} on ${result.target}. Nothing was changed.`);
+    if (result.status === 'dry-run') {
+      if (!result.plan.length) t.say(`Dry run: would revert nothing on ${result.target}. Nothing was changed.`);
+      else {
+        t.say(`Dry run: would revert ${result.plan.length} migration(s) on ${result.target}, in the order they would run:`);
+        result.plan.forEach((p, i) => t.say(`  ${i + 1}. ${p.file}: ${p.statements} statement(s)${p.transactional ? ', in a transaction' : ', not in a transaction (as the migration asks)'}`));
+        t.say('Nothing was changed.');
+      }
+    }
     else if (result.status === 'nothing-to-do') t.say(`Nothing to do: none of the selected migrations is applied on ${result.target}.`);
     else t.say(`Reverted ${result.reverted.map((r) => r.file).join(', ')} on ${result.target} in ${formatDuration(result.durationMs)}; ${result.stillApplied.length} still applied.`);
     return { ok: true, status: result.status, reverted: result.reverted.map((r) => r.version), plan: result.plan, stillApplied: result.stillApplied, durationMs: result.durationMs };
   },
 };
+
+/**
+ * The command that puts back the state a restore replaced: the pre-restore snapshot restored over
+ * the same database, its name as --confirm (it asks nothing then). A URL given as a flag is not
+ * repeated (it may hold a password): SAME_URL stands in its place, as in withCommandToFinish.
+ */
+export function undoRestore(preRestoreSnapshotPath: string, database: string, given: (name: string) => string | undefined): string {
+  const words = ['rollback-kit', 'restore', '--snapshot-path', shellWord(preRestoreSnapshotPath), '--confirm', shellWord(database)];
+  if (given('database-url') !== undefined) words.push('--database-url', SAME_URL);
+  return words.join(' ');
+}
 
 /** The selector a `steps` plan no run recorded is finished with, as the library's hint gives it (src/migrations/rerun.ts finishWith): its first. */
 const FINISH_WITH = /\bwith `(steps|to-version): ([^`\s]+)`/;
@@ -209,7 +255,3 @@ export function withCommandToFinish(hint: string, given: (name: string) => strin
   });
 }
 
-/** A value as a shell reads it back: quoted unless it is plain. */
-function shellWord(value: string): string {
-  return /^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
-}

@@ -15,7 +15,8 @@ export const promote: CommandSpec = {
   examples: [
     'VERCEL_TOKEN=… rollback-kit promote --project shop --team team_123',
     'rollback-kit promote --provider fly --app shop-api --dry-run',
-    'rollback-kit promote --provider command --command "./deploy.sh $ROLLBACK_TARGET" --target v1.4.2',
+    // Single quotes: $ROLLBACK_TARGET is promote's to set, not the shell's to expand as the command is typed.
+    `rollback-kit promote --provider command --command './deploy.sh "$ROLLBACK_TARGET"' --target v1.4.2`,
   ],
   async run(cli) {
     const request = readPromoteRequest(cli.inputs, { env: cli.env, workspace: cli.cwd, repository: cli.env.GITHUB_REPOSITORY, githubApiUrl: cli.env.GITHUB_API_URL, everyTokenFromEnv: true }, cli.log);

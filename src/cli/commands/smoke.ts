@@ -2,13 +2,17 @@
 import { loadChecks, runSmokeTest } from '../../smoke/smoke-test.js';
 import { recordVerified, verifiedRequest } from '../../smoke/record-verified.js';
 import { readSmokeInputs } from '../../smoke/smoke-inputs.js';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { PLAN_FILE } from '../../pipeline/plan-file.js';
 import type { CommandSpec } from '../command.js';
+import { smokeNext } from './smoke-next.js';
 
 export const smoke: CommandSpec = {
   name: 'smoke',
   summary: 'Run smoke checks (HTTP and read-only SQL) and decide: rollback, fix-forward, none or inconclusive',
   examples: [
-    'rollback-kit smoke --base-url https://shop.example.com --checks "- {name: health, url: /api/health, critical: true}"',
+    "rollback-kit smoke --base-url https://shop.example.com --checks '- {name: health, url: /api/health, critical: true}'",
     'rollback-kit smoke --checks-file .github/smoke.yml --base-url https://shop.example.com --attempts 1',
   ],
   async run(cli) {
@@ -30,6 +34,9 @@ export const smoke: CommandSpec = {
     cli.term.say(`${results.length - verdict.failed} of ${results.length} checks passed; severity ${verdict.severity}, decision ${verdict.decision}.`);
     if (confirmation) cli.term.say(confirmation.confirmed ? `Confirmed ${confirmation.afterSeconds} s later: both runs decided rollback.` : `Not confirmed ${confirmation.afterSeconds} s later${confirmation.flapped.length ? `; flapped: ${confirmation.flapped.join(', ')}` : ''}.`);
     const recorded = verified ? await recordVerified(verified, verdict, results.length, options.deadlineSeconds, cli.log) : false;
+    const failed = results.filter((r) => !r.passed).map((r) => cli.log.redact(r.name));
+    const next = smokeNext(verdict, failed, (confirmation?.flapped ?? []).map((n) => cli.log.redact(n)), existsSync(join(cli.cwd, PLAN_FILE)));
+    if (next) cli.term.say(next.text);
     return {
       ok: verdict.passed || !failStep,
       status: verdict.passed ? 'passed' : 'failed',
@@ -37,6 +44,7 @@ export const smoke: CommandSpec = {
       flapped: confirmation?.flapped ?? [],
       verified: recorded,
       severity: verdict.severity,
+      next: next ? { action: next.action, command: next.command } : null,
       checks: results.map((r) => ({ name: r.name, passed: r.passed, critical: r.critical, reason: r.reason ? cli.log.redact(r.reason) : undefined })),
     };
   },

@@ -1,0 +1,73 @@
+/**
+ * A dry run's count of what a restore would do to each snapshot table's rows: how many it holds now
+ * against how many the snapshot brings back. Opt-in (previewRestore's countRows): a count(*) reads
+ * the whole table, which the plan alone never does, so each count is bounded and the whole with it;
+ * a table not counted in time, or whose lock did not come, is said as not counted, never guessed.
+ */
+import { qualified } from './catalog.js';
+import type { Session } from './session.js';
+import type { SnapshotManifest } from './manifest.js';
+
+/** One snapshot table, in the manifest's order: the order the restore's summary and row check use. */
+export interface TableRowsPreview {
+  table: string;
+  /** Rows it holds now (its own: ONLY, as the manifest counts them); null when it is not there now, or was not counted (`counted`). */
+  now: number | null;
+  /** Rows the snapshot holds for it; null for a table dumped without rows (exclude-table-data): the restore empties it. */
+  snapshot: number | null;
+  /** `missing`: the table is not there now (the restore creates it); `timeout`: not counted within the bound. */
+  counted: 'yes' | 'missing' | 'timeout';
+}
+
+/** One table's count may take this long; a larger table is left uncounted rather than hold the dry run. */
+export const COUNT_STATEMENT_MS = 30_000;
+/** All the counts together: past this, the rest are left uncounted. */
+export const COUNT_TOTAL_MS = 120_000;
+
+/** query_canceled (statement_timeout) and lock_not_available (lock_timeout): a count given up, not a failure. */
+const GIVEN_UP = new Set(['57014', '55P03']);
+
+/**
+ * Counts each table of `manifest` now, in `session` (the restore's planning session, which reads
+ * only), each under COUNT_STATEMENT_MS and all within COUNT_TOTAL_MS; the session's own
+ * statement_timeout (`restoreMs`) is put back afterwards.
+ */
+export async function countTableRows(session: Session, manifest: Pick<SnapshotManifest, 'tables'>, restoreMs: number, bounds = { statementMs: COUNT_STATEMENT_MS, totalMs: COUNT_TOTAL_MS }): Promise<TableRowsPreview[]> {
+  const out: TableRowsPreview[] = [];
+  const until = Date.now() + bounds.totalMs;
+  await session.query("SELECT set_config('statement_timeout', $1, false)", [String(bounds.statementMs)]);
+  try {
+    for (const t of manifest.tables) {
+      const name = qualified(t.schema, t.name);
+      const row = { table: `${t.schema}.${t.name}`, snapshot: t.rows };
+      if (Date.now() >= until) {
+        out.push({ ...row, now: null, counted: 'timeout' });
+        continue;
+      }
+      const { rows: found } = await session.query<{ there: boolean }>('SELECT to_regclass($1) IS NOT NULL AS there', [name]);
+      if (!found[0]?.there) {
+        out.push({ ...row, now: null, counted: 'missing' });
+        continue;
+      }
+      try {
+        const { rows } = await session.query<{ n: string }>(`SELECT count(*)::text AS n FROM ONLY ${name}`);
+        out.push({ ...row, now: Number(rows[0]!.n), counted: 'yes' });
+      } catch (err) {
+        if (!GIVEN_UP.has((err as { code?: string }).code ?? '')) throw err;
+        out.push({ ...row, now: null, counted: 'timeout' });
+      }
+    }
+  } finally {
+    await session.query("SELECT set_config('statement_timeout', $1, false)", [String(restoreMs)]);
+  }
+  return out;
+}
+
+/** "public.orders: 14 now, 10 from the snapshot (4 discarded)": one table of the plan, for a line. */
+export function tableRowsLine(t: TableRowsPreview): string {
+  const from = t.snapshot === null ? 'emptied (the snapshot holds no rows for it)' : `${t.snapshot} from the snapshot`;
+  if (t.counted === 'missing') return `${t.table}: not there now, created with ${from}`;
+  if (t.counted === 'timeout' || t.now === null) return `${t.table}: not counted now (it took too long), ${from}`;
+  const lost = t.now - (t.snapshot ?? 0);
+  return `${t.table}: ${t.now} now, ${from}${lost > 0 ? ` (${lost} discarded)` : ''}`;
+}

@@ -1,0 +1,85 @@
+// After `rollback-kit smoke` fails, its last line is the command that rolls production back, ready
+// to paste (the failed checks as its reason, the verdict's severity), and --json gives it as `next`.
+// A run a confirming run disagreed with says to look first; a pass says nothing of the kind.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { program } from '../../src/cli/main.js';
+import { startServer } from '../smoke/servers.js';
+import { runMain } from './run-main.js';
+import { shellWords } from './shell-words.js';
+
+const withPlan = mkdtempSync(join(tmpdir(), 'rk-smoke-next-'));
+const withoutPlan = mkdtempSync(join(tmpdir(), 'rk-smoke-next-'));
+writeFileSync(join(withPlan, 'rollback-kit.yml'), 'components:\n  - name: web\n    provider: vercel\n    project: shop\n');
+afterAll(() => {
+  rmSync(withPlan, { recursive: true, force: true });
+  rmSync(withoutPlan, { recursive: true, force: true });
+});
+
+/** The `rollback-kit …` command inside a Next line's backticks. */
+const commandIn = (text: string) => /`(rollback-kit [^`]+)`/.exec(text)?.[1];
+
+/** The command as the real flag parser reads it: which command, and the flags it got. */
+async function parsed(command: string): Promise<{ name?: string; opts: Record<string, unknown> }> {
+  const words = shellWords(command);
+  expect(words[0]).toBe('rollback-kit');
+  const out: { name?: string; opts: Record<string, unknown> } = { opts: {} };
+  const root = program(() => undefined, []);
+  for (const cmd of root.commands) {
+    cmd.action(() => {
+      out.name = cmd.name();
+      out.opts = cmd.opts();
+    });
+  }
+  await root.parseAsync(words.slice(1), { from: 'user' });
+  return out;
+}
+
+describe('rollback-kit smoke: what next', () => {
+  it('a failed critical check: the rollback to paste, its reason the failed check, severity critical', async () => {
+    const site = await startServer();
+    const checks = "- {name: health, url: /health}\n- {name: 'checkout page', url: /status/503, critical: true}";
+    const run = await runMain(['smoke', '--base-url', site.url, '--checks', checks, '--attempts', '1'], { cwd: withPlan });
+    expect(run.code).toBe(1);
+    const last = run.stdout.trimEnd().split('\n').at(-1)!;
+    expect(last).toBe("Next: roll production back with `rollback-kit rollback --reason 'smoke checks failed: checkout page' --severity critical` (add --dry-run first to see what it would do).");
+    const { name, opts } = await parsed(commandIn(last)!);
+    expect(name).toBe('rollback');
+    expect(opts).toMatchObject({ reason: 'smoke checks failed: checkout page', severity: 'critical' });
+
+    const json = await runMain(['smoke', '--base-url', site.url, '--checks', checks, '--attempts', '1', '--json'], { cwd: withPlan });
+    expect(JSON.parse(json.stdout).next).toEqual({ action: 'rollback', command: commandIn(last) });
+  });
+
+  it('a major failure (no critical check) is rolled back as major', async () => {
+    const site = await startServer();
+    const run = await runMain(['smoke', '--base-url', site.url, '--checks', '- {name: api, url: /status/500}', '--attempts', '1', '--json'], { cwd: withPlan });
+    expect(JSON.parse(run.stdout).next.command).toBe("rollback-kit rollback --reason 'smoke checks failed: api' --severity major");
+  });
+
+  it('without a plan file in the folder it says what the command still needs', async () => {
+    const site = await startServer();
+    const run = await runMain(['smoke', '--base-url', site.url, '--checks', '- {name: api, url: /status/500}', '--attempts', '1'], { cwd: withoutPlan });
+    expect(run.stdout).toContain("Next: roll production back with `rollback-kit rollback --reason 'smoke checks failed: api' --severity major`, adding --config <plan file> or the component's flags: there is no rollback-kit.yml in this folder");
+  });
+
+  it('inconclusive (a confirming run disagreed): look first, then the same command if it fails again', async () => {
+    const site = await startServer();
+    const run = await runMain(['smoke', '--base-url', site.url, '--checks', '- {name: warmup, url: /flaky/next, critical: true}', '--attempts', '2', '--interval-seconds', '0.05', '--confirm-after-seconds', '0.2', '--json'], { cwd: withPlan });
+    const doc = JSON.parse(run.stdout);
+    expect(doc.decision).toBe('inconclusive');
+    expect(doc.next.action).toBe('look');
+    expect(doc.next.command).toMatch(/^rollback-kit rollback --reason 'smoke checks failed: warmup' --severity (critical|major)$/);
+  });
+
+  it('a pass has no next step', async () => {
+    const site = await startServer();
+    const text = await runMain(['smoke', '--base-url', site.url, '--checks', '- {name: health, url: /health}', '--attempts', '1'], { cwd: withPlan });
+    expect(text.code).toBe(0);
+    expect(text.stdout).not.toContain('Next:');
+    const json = await runMain(['smoke', '--base-url', site.url, '--checks', '- {name: health, url: /health}', '--attempts', '1', '--json'], { cwd: withPlan });
+    expect(JSON.parse(json.stdout).next).toBeNull();
+  });
+});
