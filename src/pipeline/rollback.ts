@@ -37,6 +37,7 @@ import type { ComponentPlan, RollbackPlan } from './plan-file.js';
 import type { ComponentRecord, DatabaseRecord, FirstSnapshotRecord, PhaseName, PhaseStatus, RollbackRecord, Severity, SnapshotRecord, TimelineEntry } from './record.js';
 import { checkCanPush } from './git-revert-access.js';
 import { DATABASE } from './scope.js';
+import { factsLine, FIRST_SNAPSHOT_TITLE, firstSnapshotFacts } from '../report/first-snapshot.js';
 import { ChatHeartbeat, type HeartbeatOptions, type HeartbeatUpdate } from '../report/heartbeat.js';
 import { changedSomething, deploymentName, earlierFroms, earlierMoves, phaseLine, standingFailures, stoppedIn, Timeline, type RowFacts } from './timeline.js';
 import { inThisJob } from './job-words.js';
@@ -1506,29 +1507,25 @@ function databaseFailedStep(record: RollbackRecord, db: DatabaseRecord): string 
 /**
  * A re-run's words on its two snapshots: the incident's first run's (its ledger row says where),
  * the only one that holds the database as it was before the rollback began, and this run's, taken
- * after the earlier run's reverts. `restore`: with the step that restores the first.
+ * after the earlier run's reverts. `restore`: with the step that restores the first. The first is
+ * named by the facts every report gives of it (report/first-snapshot.ts), so the next steps and the
+ * reports cannot describe it differently; this adds only what a step adds: how to fetch and restore it.
  */
 function bothSnapshots(first: FirstSnapshotRecord, snap: SnapshotRecord | undefined, { restore = false } = {}): string {
   const before = first.revertedBefore;
   const mine = !snap
     ? 'This run took no snapshot of its own.'
     : `This run's snapshot (${snap.artifact ? `artifact ${snap.artifact}, ` : ''}${snap.path}) was taken after the earlier run ${before.length ? `reverted ${before.join(', ')}` : 'for this incident, which reverted none of the plan'}: it holds the database as this run found it.`;
-  if (!first.path) {
-    return `The snapshot the first run for this incident took before the rollback began is not recorded in rollback_kit.rollbacks (its row was written by an earlier version of rollback-kit, or into a table without the first_snapshot column): find it in that run's output and keep it until the incident is closed, since it alone holds the database as it was before the rollback. ${mine}`;
-  }
-  const sha = first.sha256 ? `, sha256 ${first.sha256}` : '';
+  const facts = `${FIRST_SNAPSHOT_TITLE}: ${factsLine(firstSnapshotFacts(first), (f) => f.value)}.`;
+  if (!first.path) return `${facts} Find it in that run's output and keep it until the incident is closed, since it alone holds the database as it was before the rollback. ${mine}`;
   const runId = first.runUrl?.match(/\/actions\/runs\/(\d+)/)?.[1];
-  const place = first.artifact
-    ? `artifact ${first.artifact} of workflow run ${first.runUrl ?? '(unknown)'} (download it with "gh run download ${runId ?? '<run-id>'} -n ${first.artifact}"; it holds ${basename(first.path)}${sha})`
-    : first.deletedWithJob
-      ? `${first.path}${sha}, on that job's runner only: it was not uploaded, so it is gone with that job unless a step of it uploaded or copied it`
-      : `${first.path}${sha}`;
+  const fetch = first.artifact ? ` Download it with "gh run download ${runId ?? '<run-id>'} -n ${first.artifact}" (it holds ${basename(first.path)}).` : '';
   const back = !restore
     ? ''
     : !first.artifact && first.deletedWithJob
       ? ' To put the database back as it was before the rollback began, restore that one from wherever that job kept it (restore-db with its snapshot-path): its path above is gone with that job.'
       : ` To put the database back as it was before the rollback began, restore that one: ${restoreStep({ path: first.path, artifact: first.artifact }, runId)}.`;
-  return `The snapshot taken before this incident's rollback began, by its first run, is ${place}: it alone holds the database as it was before the rollback; keep it until the incident is closed.${back} ${mine}`;
+  return `${facts} It alone holds the database as it was before the rollback; keep it until the incident is closed.${fetch}${back} ${mine}`;
 }
 
 /** How to run the rollback again so that it is the same incident (the key names it: see incidentKey). */
