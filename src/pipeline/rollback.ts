@@ -694,6 +694,8 @@ async function closeOut(
     const url = typeof got === 'string' ? got : undefined;
     if (url) record.incidentIssueUrl = url;
     if (url) rt.end('ok', 'incident recorded');
+    // Pointed at only once the report is there: a step naming a report that was never written sends people looking for it.
+    if (url) record.nextSteps.push(postMortemStep(url));
     else if (typeof got === 'object') {
       // Stopped: what production is in stays the first step; recording the incident by hand comes after it.
       rt.end('warning', got.missed);
@@ -712,6 +714,11 @@ async function closeOut(
     record.nextSteps.push(missed);
   } else endNotice(nt, sent, 'told the team how it ended');
   return finish();
+}
+
+/** The post-mortem starts from the incident report the run wrote (its issue's URL, or the sandbox's file). */
+export function postMortemStep(where: string): string {
+  return `Write the post-mortem from the report at ${where}: it holds the timeline and what each phase did; fill in its root cause, action items and lessons learned.`;
 }
 
 /**
@@ -1388,15 +1395,15 @@ export function nextSteps(record: RollbackRecord): string[] {
       // Only a run that moved an app put production back on the previous version: a database-only
       // run (scope db, or every component already current) left the app serving what it served.
       if (record.databaseLeft) {
-        steps.push('The app is rolled back; the database was left out of this run\'s scope and not touched: roll it back with scope db (in a split rollback, the database job) if the bad deploy changed it. Keep the bad change out of the next deploy, and fill in the post-mortem.');
+        steps.push('The app is rolled back; the database was left out of this run\'s scope and not touched: roll it back with scope db (in a split rollback, the database job) if the bad deploy changed it. Keep the bad change out of the next deploy.');
       } else if (record.database && record.earlierComponents?.length && !record.components.some((c) => changedProduction(c.status))) {
         const names = record.earlierComponents.map((m) => `${m.name} (now on ${m.to})`).join(', ');
-        steps.push(`The database is rolled back, and the earlier job of this rollback rolled back ${names}: check that production works with both. Keep the bad change out of the next deploy, and fill in the post-mortem.`);
+        steps.push(`The database is rolled back, and the earlier job of this rollback rolled back ${names}: check that production works with both. Keep the bad change out of the next deploy.`);
       } else if (record.database && !record.components.some((c) => changedProduction(c.status))) {
         steps.push(
-          `The database is rolled back; this run changed no app, so ${record.environment || 'production'} still serves the release it served before: check that it works with the database as it is now. Keep the bad change out of the next deploy, and fill in the post-mortem.`,
+          `The database is rolled back; this run changed no app, so ${record.environment || 'production'} still serves the release it served before: check that it works with the database as it is now. Keep the bad change out of the next deploy.`,
         );
-      } else steps.push('Production is back on the previous version. Keep the bad change out of the next deploy, and fill in the post-mortem.');
+      } else steps.push('Production is back on the previous version. Keep the bad change out of the next deploy.');
       break;
   }
   if (record.skippedChecks && record.status !== 'dry-run') steps.push(`The SQL checks ${record.skippedChecks.join(', ')} were not run, because this job had no database connection: run them by hand, or give the job database-url (the DATABASE_URL secret).`);
