@@ -283,7 +283,7 @@ describe('a whole rollback from the command line', () => {
     expect(run.stderr).toMatch(/^– app \(web\) +skipped +an earlier run already rolled this back/m);
     expect(run.stdout).toMatch(/^phase +status +time +budget +share of total +detail$/m);
     expect(run.stdout).toMatch(/^app \(web\) +skipped .*an earlier run already rolled this back/m);
-    expect(run.stdout).toMatch(/Nothing to roll back: production is already on .* of the 15 min 0 s budget\)/);
+    expect(run.stdout).toMatch(/Nothing to roll back: production already runs .* of the 15 min 0 s budget\)/);
     expect(run.stdout).not.toContain(TOKEN);
   });
 });
