@@ -226,6 +226,8 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
   let downPlan: DownPlan | undefined;
   /** The key as an earlier version spelled it, when it differs: its ledger row is this incident's (legacyIncidentKey). */
   let legacy: LegacyKey | undefined;
+  /** The key the incident's ledger row has (readLedgerAtPlanOrLegacy), for the DELETE a finished incident's step gives. */
+  let rowKey: RowKey | undefined;
   /** Each component's row facts at plan (madeFromFacts): a run with nothing to do says them in its app rows. */
   let planned: RowFacts[] = [];
   /** Method restore: the restore planned as it will run, nothing locked (previewRestore), beside the rest of the plan. */
@@ -295,6 +297,7 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
       const target = request.database!;
       const found = await readLedgerAtPlanOrLegacy(target, record.incidentKey, legacy, db.lockTimeoutSeconds, log, { signal: request.signal, dryRun: request.dryRun });
       ledger = found.row;
+      rowKey = found.rowKey;
       if (found.refused) {
         const unread = found.unread ? ' This role may not read the ledger either, so this dry run planned as if it held no row for the incident.' : '';
         wouldRefuse = `The real run would be refused: ${found.refused}${unread}`;
@@ -418,7 +421,8 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
     }
     // A later job's re-run: the earlier job of the rollback did change production (inThisJob). Said
     // first, before the steps that still stand (Vercel's promotion): it is why nothing was done.
-    const why = notAgain ?? inThisJob('An earlier run already did this rollback; nothing was changed. If production is still broken, look at what the earlier run reported.', changedEarlier);
+    const finished = !notAgain && !changedEarlier && isClosed(ledger) ? finishedIncident(record, ledger!, rowKey ?? record.incidentKey, inScope.length === 0) : undefined;
+    const why = notAgain ?? finished ?? inThisJob('An earlier run already did this rollback; nothing was changed. If production is still broken, look at what the earlier run reported.', changedEarlier);
     return await closeOut(record, timeline, notify, deps, finish, request.signal, why);
   }
 
@@ -1577,6 +1581,19 @@ function runIdOf(record: RollbackRecord): string | undefined {
   return record.runUrl?.match(/\/actions\/runs\/(\d+)/)?.[1];
 }
 
+/**
+ * A run that found its incident's ledger row finished: said plainly, since "nothing to do" alone
+ * reads as if the run had looked and found production fine, and a new incident under the same key
+ * (the command line without --from) would be silently taken for the old one. A new incident needs
+ * a from of its own; a database-only run, whose key often names no deployment, is also given the
+ * exact statement that forgets the finished incident (deleteRowSql: the key as a quoted literal).
+ */
+function finishedIncident(record: RollbackRecord, row: LedgerRow, rowKey: RowKey, databaseOnly: boolean): string {
+  const did = row.method === 'restore' ? 'restored a snapshot' : row.reverted.length ? `reverted ${row.reverted.join(', ')}` : 'reverted nothing';
+  const base = `Incident ${record.incidentKey} is finished: an earlier run rolled it back (its database phase ${did}), so this run changed nothing. If production is still broken, look at what the earlier run reported. If this is a new incident, name it: pass from: <deployment> (the deployment that went bad, name=ref for each component when there are several), so that it gets a key, and a plan, of its own.`;
+  return databaseOnly ? `${base} To forget the finished incident and plan afresh under this name instead, delete its row first: ${deleteRowSql(rowKey)}.` : base;
+}
+
 /** The refusals below change nothing in the database (the ones in plan, nothing at all): their words say so, once. */
 const NOTHING_CHANGED = { changed: 'no' } as const;
 
@@ -1688,8 +1705,8 @@ async function snapshotSha(snapshotPath: string): Promise<string> {
 
 /** Why a key names no incident, when it names none: every incident of the environment then shares it. */
 function unnamedKey(incidentKey: string, environment: string): string | undefined {
-  if (incidentKey === `${environment}:database`) return 'it names no deployment: the run rolls back the database alone, and no from was given';
-  if (keyParts(incidentKey, environment)?.some((p) => p.ref === '?')) return 'it names no deployment: a command component cannot say what it serves, and no from was given';
+  if (incidentKey === `${environment}:database`) return 'it names no deployment: the run rolls back the database alone, and only from names one';
+  if (keyParts(incidentKey, environment)?.some((p) => p.ref === '?')) return 'it names no deployment: a command component cannot say what it serves, and only from names one';
   return undefined;
 }
 
