@@ -1590,7 +1590,9 @@ function runIdOf(record: RollbackRecord): string | undefined {
  */
 function finishedIncident(record: RollbackRecord, row: LedgerRow, rowKey: RowKey, databaseOnly: boolean): string {
   const did = row.method === 'restore' ? 'restored a snapshot' : row.reverted.length ? `reverted ${row.reverted.join(', ')}` : 'reverted nothing';
-  const base = `Incident ${record.incidentKey} is finished: an earlier run rolled it back (its database phase ${did}), so this run changed nothing. If production is still broken, look at what the earlier run reported. If this is a new incident, name it: pass from: <deployment> (the deployment that went bad, name=ref for each component when there are several), so that it gets a key, and a plan, of its own.`;
+  // Keyed by the workflow run (a re-run of it): a new workflow run is already a new incident.
+  const rerun = namesRun(record.incidentKey, record.environment) ? 'start a new workflow run for it rather than re-running this one, or ' : '';
+  const base = `Incident ${record.incidentKey} is finished: an earlier run rolled it back (its database phase ${did}), so this run changed nothing. If production is still broken, look at what the earlier run reported. If this is a new incident, ${rerun}name it: pass from: <deployment> (the deployment that went bad, name=ref for each component when there are several), so that it gets a key, and a plan, of its own.`;
   return databaseOnly ? `${base} To forget the finished incident and plan afresh under this name instead, delete its row first: ${deleteRowSql(rowKey)}.` : base;
 }
 
