@@ -128,16 +128,18 @@ export function whereNow(record: RollbackRecord, { again = false } = {}): string
   const apps = [...record.components.map((c) => `${c.name} ${deploymentLabel(c.to ?? c.from) ?? c.status}`), ...earlier.map((m) => `${m.name} ${m.to}`)];
   // A later job of a split rollback: what the earlier job moved is where production is too.
   const by = !earlier.length ? '' : earlier.length === apps.length ? ' (rolled back by the earlier job)' : ` (${andList(earlier.map((m) => m.name))} rolled back by the earlier job)`;
-  const runs = apps.length ? `runs ${andList(apps)}${again ? ' again' : ''}${by}` : 'runs the same deployments';
-  return `${runs}${databaseAfter(record.database)}`;
+  const database = databaseAfter(record.database);
+  // The database alone: no app moved, so nothing runs "again"; what is true is the database's state.
+  if (!apps.length) return database ? `has ${database}` : 'runs the same deployments';
+  return `runs ${andList(apps)}${again ? ' again' : ''}${by}${database ? `, with ${database}` : ''}`;
 }
 
-/** The database's part of whereNow: ", with 2 migrations reverted", ", with the database restored from the snapshot", or nothing. */
+/** The database's part of whereNow: "2 migrations reverted", "its database restored from the snapshot", or nothing. */
 function databaseAfter(db: DatabaseRecord | undefined): string {
   if (!db) return '';
   const n = db.reverted.length;
-  if (n) return `, with ${n} migration${n === 1 ? '' : 's'} reverted`;
-  return db.status === 'restored' ? ', with the database restored from the snapshot' : '';
+  if (n) return `${n} migration${n === 1 ? '' : 's'} reverted`;
+  return db.status === 'restored' ? 'its database restored from the snapshot' : '';
 }
 
 /** "a", "a and b", "a, b and c". */

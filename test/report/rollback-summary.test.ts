@@ -212,11 +212,13 @@ describe('the rollback job summary', () => {
     expect(statusLine(none)).toBe('Rollback complete: production runs web web-v41 again');
     expect(statusLine({ ...none, database: undefined })).toBe('Rollback complete: production runs web web-v41 again');
     expect(statusLine({ ...none, database: { method: 'restore', planned: [], reverted: [], status: 'restored' } })).toBe(
-      'Rollback complete: production runs web web-v41 again, with the database restored from the snapshot',
+      'Rollback complete: production runs web web-v41 again, with its database restored from the snapshot',
     );
     expect(statusLine({ ...fullRecord(), environment: 'staging' })).toBe('Rollback complete: staging runs web dpl_good4790 (beefcaf) and api deploy 75 again, with 2 migrations reverted');
     // The database alone: no app moved, so nothing runs "again".
-    expect(statusLine({ ...one, components: [] })).toBe('Rollback complete: production runs the same deployments, with 1 migration reverted');
+    expect(statusLine({ ...one, components: [] })).toBe('Rollback complete: production has 1 migration reverted');
+    expect(statusLine({ ...one, components: [], status: 'nothing-to-do' })).toBe('Nothing to roll back: production already has 1 migration reverted');
+    expect(statusLine({ ...none, components: [], status: 'nothing-to-do' })).toBe('Nothing to roll back: production already runs the same deployments');
     // The database job of a split rollback: the earlier job moved the app.
     expect(statusLine({ ...one, components: [], earlierComponents: [{ name: 'web', to: 'web-v41' }] })).toBe(
       'Rollback complete: production runs web web-v41 again (rolled back by the earlier job), with 1 migration reverted',
