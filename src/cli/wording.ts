@@ -115,9 +115,10 @@ export function wordingFor(names: readonly string[], tempDir: string = tmpdir(),
     [re(`\\b(Pass|pass|only) (${ONE})(?= with\\b| to\\b| names\\b)`), (_, word, name) => `${word} --${name}`],
     // A run of another scope is the rollback command with that scope: `rollback-kit rollback db`
     // (its argument); "in a split rollback, the database job" is a workflow's shape, not a terminal's.
-    [/\b([Rr])e-run with scope (app|db|full|verify)\b/g, (_, r, scope) => `${r}un \`rollback-kit rollback ${scope}\``],
-    [/\bstart a new run with scope (app|db|full|verify)\b/g, (_, scope) => `run \`rollback-kit rollback ${scope}\``],
-    [/\bwith scope (app|db|full|verify)(?: \(in a split rollback, the database job\))?/g, (_, scope) => `with \`rollback-kit rollback ${scope}\``],
+    [/\b([Rr])e-run with scope (app|db|full|verify)(?![\w-]| or\b| and\b|,)/g, (_, r, scope) => `${r}un \`rollback-kit rollback ${scope}\``],
+    [/\bstart a new run with scope (app|db|full|verify)(?![\w-]| or\b| and\b|,)/g, (_, scope) => `run \`rollback-kit rollback ${scope}\``],
+    // Not a choice of scopes ("with scope app or full"): that is the --scope flag's to say.
+    [/\bwith scope (app|db|full|verify)(?![\w-]| or\b| and\b|,)(?: \(in a split rollback, the database job\))?/g, (_, scope) => `with \`rollback-kit rollback ${scope}\``],
     // Every required input: the flag, and for a secret its variable too.
     [
       re(`\\bInput required and not supplied: (${ALL})\\.`),

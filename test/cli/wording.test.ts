@@ -24,6 +24,8 @@ describe('cliWording', () => {
     ['Name the new incident: pass from (--from on the command line) with the release that went bad.', 'Name the new incident: pass --from with the release that went bad.'],
     ['(it names no deployment: a command component cannot say what it serves, and only from names one)', '(it names no deployment: a command component cannot say what it serves, and only --from names one)'],
     ['If this is a new incident, name it: pass from: <deployment> (the deployment that went bad).', 'If this is a new incident, name it: pass --from <deployment> (the deployment that went bad).'],
+    // A choice of scopes is not one command: left as it is.
+    ['Select that component with scope app or full, or call it something else.', 'Select that component with scope app or full, or call it something else.'],
     // Left alone: a from that is not the setting, and another flag's own words.
     ['a copy made from the previous deployment', 'a copy made from the previous deployment'],
   ])('%s', (from, to) => {
