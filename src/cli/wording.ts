@@ -109,6 +109,16 @@ export function wordingFor(names: readonly string[], tempDir: string = tmpdir(),
     [new RegExp(escape(SECRETS_GO), 'g'), () => `export them (${Object.values(TOKEN_ENV).join(', ')}) or give them as flags (rollback-kit --help lists both)`],
     // "this action (method: promote, target: <deployment id>)": the promote-previous action's inputs.
     [/\bthis action \(((?:[a-z-]+: [^,)]+)(?:, [a-z-]+: [^,)]+)*)\)/g, (_, pairs) => `\`rollback-kit promote ${pairs!.split(', ').map((p) => `--${p.replace(': ', ' ')}`).join(' ')}\``],
+    // A message that gives both forms ("pass from (--from on the command line)"): here only the flag.
+    [re(`${BEFORE}(${ALL}) \\(--([a-z0-9-]+) on the command line\\)`), (whole, name, flag) => (flag === name ? flagOf(name!) : whole)],
+    // A setting to pass, said without its value ("pass from with the release", "only from names one").
+    [re(`\\b(Pass|pass|only) (${ONE})(?= with\\b| to\\b| names\\b)`), (_, word, name) => `${word} --${name}`],
+    // A run of another scope is the rollback command with that scope: `rollback-kit rollback db`
+    // (its argument); "in a split rollback, the database job" is a workflow's shape, not a terminal's.
+    [/\b([Rr])e-run with scope (app|db|full|verify)(?![\w-]| or\b| and\b|,)/g, (_, r, scope) => `${r}un \`rollback-kit rollback ${scope}\``],
+    [/\bstart a new run with scope (app|db|full|verify)(?![\w-]| or\b| and\b|,)/g, (_, scope) => `run \`rollback-kit rollback ${scope}\``],
+    // Not a choice of scopes ("with scope app or full"): that is the --scope flag's to say.
+    [/\bwith scope (app|db|full|verify)(?![\w-]| or\b| and\b|,)(?: \(in a split rollback, the database job\))?/g, (_, scope) => `with \`rollback-kit rollback ${scope}\``],
     // Every required input: the flag, and for a secret its variable too.
     [
       re(`\\bInput required and not supplied: (${ALL})\\.`),

@@ -37,6 +37,7 @@ import type { ComponentPlan, RollbackPlan } from './plan-file.js';
 import type { ComponentRecord, DatabaseRecord, FirstSnapshotRecord, PhaseName, PhaseStatus, RollbackRecord, Severity, SnapshotRecord, TimelineEntry } from './record.js';
 import { checkCanPush } from './git-revert-access.js';
 import { DATABASE } from './scope.js';
+import { factsLine, FIRST_SNAPSHOT_TITLE, firstSnapshotFacts } from '../report/first-snapshot.js';
 import { ChatHeartbeat, type HeartbeatOptions, type HeartbeatUpdate } from '../report/heartbeat.js';
 import { changedSomething, deploymentName, earlierFroms, earlierMoves, phaseLine, standingFailures, stoppedIn, Timeline, type RowFacts } from './timeline.js';
 import { inThisJob } from './job-words.js';
@@ -225,6 +226,8 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
   let downPlan: DownPlan | undefined;
   /** The key as an earlier version spelled it, when it differs: its ledger row is this incident's (legacyIncidentKey). */
   let legacy: LegacyKey | undefined;
+  /** The key the incident's ledger row has (readLedgerAtPlanOrLegacy), for the DELETE a finished incident's step gives. */
+  let rowKey: RowKey | undefined;
   /** Each component's row facts at plan (madeFromFacts): a run with nothing to do says them in its app rows. */
   let planned: RowFacts[] = [];
   /** Method restore: the restore planned as it will run, nothing locked (previewRestore), beside the rest of the plan. */
@@ -294,6 +297,7 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
       const target = request.database!;
       const found = await readLedgerAtPlanOrLegacy(target, record.incidentKey, legacy, db.lockTimeoutSeconds, log, { signal: request.signal, dryRun: request.dryRun });
       ledger = found.row;
+      rowKey = found.rowKey;
       if (found.refused) {
         const unread = found.unread ? ' This role may not read the ledger either, so this dry run planned as if it held no row for the incident.' : '';
         wouldRefuse = `The real run would be refused: ${found.refused}${unread}`;
@@ -417,7 +421,8 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
     }
     // A later job's re-run: the earlier job of the rollback did change production (inThisJob). Said
     // first, before the steps that still stand (Vercel's promotion): it is why nothing was done.
-    const why = notAgain ?? inThisJob('An earlier run already did this rollback; nothing was changed. If production is still broken, look at what the earlier run reported.', changedEarlier);
+    const finished = !notAgain && !changedEarlier && isClosed(ledger) ? finishedIncident(record, ledger!, rowKey ?? record.incidentKey, inScope.length === 0) : undefined;
+    const why = notAgain ?? finished ?? inThisJob('An earlier run already did this rollback; nothing was changed. If production is still broken, look at what the earlier run reported.', changedEarlier);
     return await closeOut(record, timeline, notify, deps, finish, request.signal, why);
   }
 
@@ -693,6 +698,8 @@ async function closeOut(
     const url = typeof got === 'string' ? got : undefined;
     if (url) record.incidentIssueUrl = url;
     if (url) rt.end('ok', 'incident recorded');
+    // Pointed at only once the report is there: a step naming a report that was never written sends people looking for it.
+    if (url) record.nextSteps.push(postMortemStep(url));
     else if (typeof got === 'object') {
       // Stopped: what production is in stays the first step; recording the incident by hand comes after it.
       rt.end('warning', got.missed);
@@ -711,6 +718,11 @@ async function closeOut(
     record.nextSteps.push(missed);
   } else endNotice(nt, sent, 'told the team how it ended');
   return finish();
+}
+
+/** The post-mortem starts from the incident report the run wrote (its issue's URL, or the sandbox's file). */
+export function postMortemStep(where: string): string {
+  return `Write the post-mortem from the report at ${where}: it holds the timeline and what each phase did; fill in its root cause, action items and lessons learned.`;
 }
 
 /**
@@ -1394,15 +1406,15 @@ export function nextSteps(record: RollbackRecord): string[] {
       // Only a run that moved an app put production back on the previous version: a database-only
       // run (scope db, or every component already current) left the app serving what it served.
       if (record.databaseLeft) {
-        steps.push('The app is rolled back; the database was left out of this run\'s scope and not touched: roll it back with scope db (in a split rollback, the database job) if the bad deploy changed it. Keep the bad change out of the next deploy, and fill in the post-mortem.');
+        steps.push('The app is rolled back; the database was left out of this run\'s scope and not touched: roll it back with scope db (in a split rollback, the database job) if the bad deploy changed it. Keep the bad change out of the next deploy.');
       } else if (record.database && record.earlierComponents?.length && !record.components.some((c) => changedProduction(c.status))) {
         const names = record.earlierComponents.map((m) => `${m.name} (now on ${m.to})`).join(', ');
-        steps.push(`The database is rolled back, and the earlier job of this rollback rolled back ${names}: check that production works with both. Keep the bad change out of the next deploy, and fill in the post-mortem.`);
+        steps.push(`The database is rolled back, and the earlier job of this rollback rolled back ${names}: check that production works with both. Keep the bad change out of the next deploy.`);
       } else if (record.database && !record.components.some((c) => changedProduction(c.status))) {
         steps.push(
-          `The database is rolled back; this run changed no app, so ${record.environment || 'production'} still serves the release it served before: check that it works with the database as it is now. Keep the bad change out of the next deploy, and fill in the post-mortem.`,
+          `The database is rolled back; this run changed no app, so ${record.environment || 'production'} still serves the release it served before: check that it works with the database as it is now. Keep the bad change out of the next deploy.`,
         );
-      } else steps.push('Production is back on the previous version. Keep the bad change out of the next deploy, and fill in the post-mortem.');
+      } else steps.push('Production is back on the previous version. Keep the bad change out of the next deploy.');
       break;
   }
   if (record.skippedChecks && record.status !== 'dry-run') steps.push(`The SQL checks ${record.skippedChecks.join(', ')} were not run, because this job had no database connection: run them by hand, or give the job database-url (the DATABASE_URL secret).`);
@@ -1513,29 +1525,25 @@ function databaseFailedStep(record: RollbackRecord, db: DatabaseRecord): string 
 /**
  * A re-run's words on its two snapshots: the incident's first run's (its ledger row says where),
  * the only one that holds the database as it was before the rollback began, and this run's, taken
- * after the earlier run's reverts. `restore`: with the step that restores the first.
+ * after the earlier run's reverts. `restore`: with the step that restores the first. The first is
+ * named by the facts every report gives of it (report/first-snapshot.ts), so the next steps and the
+ * reports cannot describe it differently; this adds only what a step adds: how to fetch and restore it.
  */
 function bothSnapshots(first: FirstSnapshotRecord, snap: SnapshotRecord | undefined, { restore = false } = {}): string {
   const before = first.revertedBefore;
   const mine = !snap
     ? 'This run took no snapshot of its own.'
     : `This run's snapshot (${snap.artifact ? `artifact ${snap.artifact}, ` : ''}${snap.path}) was taken after the earlier run ${before.length ? `reverted ${before.join(', ')}` : 'for this incident, which reverted none of the plan'}: it holds the database as this run found it.`;
-  if (!first.path) {
-    return `The snapshot the first run for this incident took before the rollback began is not recorded in rollback_kit.rollbacks (its row was written by an earlier version of rollback-kit, or into a table without the first_snapshot column): find it in that run's output and keep it until the incident is closed, since it alone holds the database as it was before the rollback. ${mine}`;
-  }
-  const sha = first.sha256 ? `, sha256 ${first.sha256}` : '';
+  const facts = `${FIRST_SNAPSHOT_TITLE}: ${factsLine(firstSnapshotFacts(first), (f) => f.value)}.`;
+  if (!first.path) return `${facts} Find it in that run's output and keep it until the incident is closed, since it alone holds the database as it was before the rollback. ${mine}`;
   const runId = first.runUrl?.match(/\/actions\/runs\/(\d+)/)?.[1];
-  const place = first.artifact
-    ? `artifact ${first.artifact} of workflow run ${first.runUrl ?? '(unknown)'} (download it with "gh run download ${runId ?? '<run-id>'} -n ${first.artifact}"; it holds ${basename(first.path)}${sha})`
-    : first.deletedWithJob
-      ? `${first.path}${sha}, on that job's runner only: it was not uploaded, so it is gone with that job unless a step of it uploaded or copied it`
-      : `${first.path}${sha}`;
+  const fetch = first.artifact ? ` Download it with "gh run download ${runId ?? '<run-id>'} -n ${first.artifact}" (it holds ${basename(first.path)}).` : '';
   const back = !restore
     ? ''
     : !first.artifact && first.deletedWithJob
       ? ' To put the database back as it was before the rollback began, restore that one from wherever that job kept it (restore-db with its snapshot-path): its path above is gone with that job.'
       : ` To put the database back as it was before the rollback began, restore that one: ${restoreStep({ path: first.path, artifact: first.artifact }, runId)}.`;
-  return `The snapshot taken before this incident's rollback began, by its first run, is ${place}: it alone holds the database as it was before the rollback; keep it until the incident is closed.${back} ${mine}`;
+  return `${facts} It alone holds the database as it was before the rollback; keep it until the incident is closed.${fetch}${back} ${mine}`;
 }
 
 /** How to run the rollback again so that it is the same incident (the key names it: see incidentKey). */
@@ -1578,6 +1586,21 @@ function restoreStep(snap: Pick<SnapshotRecord, 'path' | 'artifact' | 'deletedWi
 /** The workflow run's id, from its URL (…/actions/runs/<id>). */
 function runIdOf(record: RollbackRecord): string | undefined {
   return record.runUrl?.match(/\/actions\/runs\/(\d+)/)?.[1];
+}
+
+/**
+ * A run that found its incident's ledger row finished: said plainly, since "nothing to do" alone
+ * reads as if the run had looked and found production fine, and a new incident under the same key
+ * (the command line without --from) would be silently taken for the old one. A new incident needs
+ * a from of its own; a database-only run, whose key often names no deployment, is also given the
+ * exact statement that forgets the finished incident (deleteRowSql: the key as a quoted literal).
+ */
+function finishedIncident(record: RollbackRecord, row: LedgerRow, rowKey: RowKey, databaseOnly: boolean): string {
+  const did = row.method === 'restore' ? 'restored a snapshot' : row.reverted.length ? `reverted ${row.reverted.join(', ')}` : 'reverted nothing';
+  // Keyed by the workflow run (a re-run of it): a new workflow run is already a new incident.
+  const rerun = namesRun(record.incidentKey, record.environment) ? 'start a new workflow run for it rather than re-running this one, or ' : '';
+  const base = `Incident ${record.incidentKey} is finished: an earlier run rolled it back (its database phase ${did}), so this run changed nothing. If production is still broken, look at what the earlier run reported. If this is a new incident, ${rerun}name it: pass from: <deployment> (the deployment that went bad, name=ref for each component when there are several), so that it gets a key, and a plan, of its own.`;
+  return databaseOnly ? `${base} To forget the finished incident and plan afresh under this name instead, delete its row first: ${deleteRowSql(rowKey)}.` : base;
 }
 
 /** The refusals below change nothing in the database (the ones in plan, nothing at all): their words say so, once. */
@@ -1691,8 +1714,8 @@ async function snapshotSha(snapshotPath: string): Promise<string> {
 
 /** Why a key names no incident, when it names none: every incident of the environment then shares it. */
 function unnamedKey(incidentKey: string, environment: string): string | undefined {
-  if (incidentKey === `${environment}:database`) return 'it names no deployment: the run rolls back the database alone, and no from was given';
-  if (keyParts(incidentKey, environment)?.some((p) => p.ref === '?')) return 'it names no deployment: a command component cannot say what it serves, and no from was given';
+  if (incidentKey === `${environment}:database`) return 'it names no deployment: the run rolls back the database alone, and only from names one';
+  if (keyParts(incidentKey, environment)?.some((p) => p.ref === '?')) return 'it names no deployment: a command component cannot say what it serves, and only from names one';
   return undefined;
 }
 

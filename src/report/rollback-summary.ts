@@ -75,11 +75,11 @@ export function statusLine(record: RollbackRecord, stoppedBy = record.stoppedBy)
   switch (record.status) {
     case 'rolled-back':
       if (stoppedBeforeChecks(record, stoppedBy)) {
-        return `Rolled back, then stopped (${stoppedBy}) before the smoke checks ran: ${env} is on ${whereNow(record)}, not verified`;
+        return `Rolled back, then stopped (${stoppedBy}) before the smoke checks ran: ${env} ${whereNow(record, { again: true })}, not verified`;
       }
       // The app job of a split rollback: the database job is still to come, so nothing is complete yet.
-      if (record.databaseLeft) return `App rolled back; the database was left out of this run's scope: ${env} is on ${whereNow(record)}`;
-      return `Rollback complete: ${env} is on ${whereNow(record)}`;
+      if (record.databaseLeft) return `App rolled back; the database was left out of this run's scope: ${env} ${whereNow(record, { again: true })}`;
+      return `Rollback complete: ${env} ${whereNow(record, { again: true })}`;
     case 'unverified':
       return `Rollback UNVERIFIED: ${env} still looks broken — a person must act now`;
     case 'failed':
@@ -87,7 +87,7 @@ export function statusLine(record: RollbackRecord, stoppedBy = record.stoppedBy)
       // A stop (a cancelled job, Ctrl-C) is not a fault: "failed" would send people looking for one.
       return `Rollback ${stoppedIn(record) ? 'stopped' : 'failed'}${record.failedPhase ? ` in ${record.failedPhase}` : ''}${record.dryRun ? ' (dry run)' : ''}`;
     case 'nothing-to-do':
-      return `Nothing to roll back: ${env} is already on ${whereNow(record)}`;
+      return `Nothing to roll back: ${env} already ${whereNow(record)}`;
     case 'dry-run':
       // A dry run writes no app or database row: one that changed something is an earlier job's (inThisJob).
       return `Rollback plan (dry run): ${inThisJob('nothing was changed', changedSomething(record.timeline))} in ${env}`;
@@ -117,16 +117,34 @@ export function statusEmoji(record: RollbackRecord, stoppedBy = record.stoppedBy
   return stoppedBeforeChecks(record, stoppedBy) ? '⚠️' : STATUS_EMOJI[record.status];
 }
 
-/** "web dpl_2 (abc1234), database before 20240102" — where each part ended. Plain text (callers escape). */
-export function whereNow(record: RollbackRecord): string {
-  const parts = record.components.map((c) => `${c.name} ${deploymentLabel(c.to ?? c.from) ?? c.status}`);
+/**
+ * What production runs now, as the words after its name: "runs web dpl_2 (abc1234) again, with 1
+ * migration reverted". `again`: the run rolled it back, so what it runs is what it ran before the
+ * bad deploy. Migrations are named only when some are reverted, a restore only when it restored: a
+ * database this run left as it was is nothing to report. Plain text (callers escape).
+ */
+export function whereNow(record: RollbackRecord, { again = false } = {}): string {
+  const earlier = record.earlierComponents ?? [];
+  const apps = [...record.components.map((c) => `${c.name} ${deploymentLabel(c.to ?? c.from) ?? c.status}`), ...earlier.map((m) => `${m.name} ${m.to}`)];
   // A later job of a split rollback: what the earlier job moved is where production is too.
-  for (const m of record.earlierComponents ?? []) parts.push(`${m.to} (${m.name}, rolled back by the earlier job)`);
-  if (record.database) {
-    const n = record.database.reverted.length;
-    parts.push(n ? `database with ${n} migration${n === 1 ? '' : 's'} reverted` : 'database unchanged');
-  }
-  return parts.length ? parts.join(', ') : 'the same deployments';
+  const by = !earlier.length ? '' : earlier.length === apps.length ? ' (rolled back by the earlier job)' : ` (${andList(earlier.map((m) => m.name))} rolled back by the earlier job)`;
+  const database = databaseAfter(record.database);
+  // The database alone: no app moved, so nothing runs "again"; what is true is the database's state.
+  if (!apps.length) return database ? `has ${database}` : 'runs the same deployments';
+  return `runs ${andList(apps)}${again ? ' again' : ''}${by}${database ? `, with ${database}` : ''}`;
+}
+
+/** The database's part of whereNow: "2 migrations reverted", "its database restored from the snapshot", or nothing. */
+function databaseAfter(db: DatabaseRecord | undefined): string {
+  if (!db) return '';
+  const n = db.reverted.length;
+  if (n) return `${n} migration${n === 1 ? '' : 's'} reverted`;
+  return db.status === 'restored' ? 'its database restored from the snapshot' : '';
+}
+
+/** "a", "a and b", "a, b and c". */
+function andList(items: string[]): string {
+  return items.length < 2 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`;
 }
 
 /** A deployment in one short phrase: its id (or URL) and the first 7 characters of its commit. */

@@ -283,7 +283,7 @@ describe('a whole rollback from the command line', () => {
     expect(run.stderr).toMatch(/^– app \(web\) +skipped +an earlier run already rolled this back/m);
     expect(run.stdout).toMatch(/^phase +status +time +budget +share of total +detail$/m);
     expect(run.stdout).toMatch(/^app \(web\) +skipped .*an earlier run already rolled this back/m);
-    expect(run.stdout).toMatch(/Nothing to roll back: production is already on /);
+    expect(run.stdout).toMatch(/Nothing to roll back: production already runs /);
     expect(run.stdout).toMatch(/^Total: .* of 15 min 0 s budget \(within budget\): the whole rollback, all of it in this run.*\.$/m);
     expect(run.stdout).not.toContain(TOKEN);
   });

@@ -31,7 +31,7 @@ const record = {
 
 it('the last closing line is Total: the report’s total text, after the status line and the next steps', () => {
   const lines = closingLines(record);
-  expect(lines[0]).toMatch(/^Nothing to roll back: production is already on /);
+  expect(lines[0]).toMatch(/^Nothing to roll back: production already runs /);
   expect(lines[0]).not.toMatch(/budget/);
   expect(lines[1]).toBe('• Look at the dashboard.');
   expect(lines.at(-1)).toBe(`Total: ${totalText(record)}.`);

@@ -5,6 +5,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 import { afterEach, expect, it } from 'vitest';
 import { startGitHubIssues, type GitHubIssuesFake } from '../fakes/github-issues.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
@@ -87,8 +88,9 @@ it('a new incident under a key that names nothing: stops in plan, naming the mig
   const plan = second.record.timeline.find((r) => r.phase === 'plan')!;
   expect(plan.status).toBe('failed');
   expect(plan.detail).toContain(`An earlier run for incident production:jobs@? finished rolling the database back (it reverted ${two!.version}), and ${three!.version} was applied since, which that plan did not count`);
-  expect(plan.detail).toContain('a command component cannot say what it serves, and no from was given');
-  expect(plan.detail).toContain('pass from (--from on the command line) with the release that went bad');
+  expect(plan.detail).toContain('a command component cannot say what it serves, and only --from names one');
+  expect(plan.detail).toContain('Name the new incident: pass --from with the release that went bad');
+  expect(plan.detail).not.toMatch(/no from was given|pass from \(/);
   expect(plan.detail.match(/Nothing was changed/g)).toHaveLength(1);
   expect(await appliedVersions(db)).toEqual([one!.version, three!.version]);
 
@@ -136,4 +138,87 @@ it('a finished row without applied, under a key that names nothing: stops in pla
   // Not blamed on an earlier version alone: this version writes such rows too, for a role that may not add the column.
   expect(plan.detail).toContain("the earlier run's row does not say what was applied when it planned (an earlier version of rollback-kit wrote it, or a role that may not add the ledger's applied column)");
   expect(await appliedVersions(db)).toEqual([one!.version, three!.version]);
+});
+
+// `rollback-kit rollback db` typed again days later, for a new bad deploy, without --from: the key
+// (the database alone) names no deployment, so it is the finished incident's. The run must neither
+// revert again silently nor end with a bare "nothing to roll back": it says the incident is
+// finished, that a new one needs --from, and the exact DELETE that forgets the old one.
+it('rollback db again for a finished incident: says it is finished, that a new incident needs --from, and the DELETE that forgets it', async () => {
+  db = await createTestDatabase('rk_cli_finished');
+  ws = await mkdtemp(join(tmpdir(), 'rk-cli-finished-'));
+  const [one, two] = tables(2);
+  const dir = await writeMigrations(ws, 'dbmate', [one!, two!]);
+  await applyMigrations(db, 'dbmate', dir, [one!, two!]);
+  await writeFile(join(ws, 'rollback-kit.yml'), ['database:', '  migrations-dir: db/migrations', '  format: dbmate', '  steps: 1', ''].join('\n'));
+  const env = { DATABASE_URL: db.url };
+  const argv = ['rollback', 'db', '--reason', 'bad migration', '--yes'];
+
+  const first = await runMain([...argv, '--json'], { cwd: ws, env });
+  expect(first.code).toBe(0);
+  const key = (JSON.parse(first.stdout) as { record: { incidentKey: string } }).record.incidentKey;
+  expect(await appliedVersions(db)).toEqual([one!.version]);
+
+  const again = await runMain(argv, { cwd: ws, env });
+  expect(again.code).toBe(0);
+  expect(await appliedVersions(db)).toEqual([one!.version]);
+  const said = again.stdout.replace(/\s+/g, ' ');
+  expect(said).toContain(`Incident ${key} is finished: an earlier run rolled it back (its database phase reverted ${two!.version}), so this run changed nothing.`);
+  expect(said).toContain('If this is a new incident, name it: pass --from <deployment> (the deployment that went bad');
+  expect(said).toContain(`delete its row first: DELETE FROM rollback_kit.rollbacks WHERE incident_key = '${key}'.`);
+  expect(said).not.toMatch(/no from was given|pass from\b|scope db/);
+
+  // The statement, run as given, forgets the incident: the next run plans afresh and reverts one more.
+  const statement = /DELETE FROM rollback_kit\.rollbacks WHERE incident_key = '[^']*'/.exec(said)![0];
+  await db.query(statement);
+  expect((await db.query('SELECT count(*)::int AS n FROM rollback_kit.rollbacks')).rows[0]?.n).toBe(0);
+  expect((await runMain(argv, { cwd: ws, env })).code).toBe(0);
+  expect(await appliedVersions(db)).toEqual([]);
+});
+
+// The DELETE names the key as a SQL literal: a from with a quote and a backslash in it cannot end
+// the string early or change what the statement deletes, whatever standard_conforming_strings is.
+it("a finished incident whose key holds a quote and a backslash: the DELETE given deletes that row and no other", async () => {
+  db = await createTestDatabase('rk_cli_quoted');
+  ws = await mkdtemp(join(tmpdir(), 'rk-cli-quoted-'));
+  const [one, two, three] = tables(3);
+  const dir = await writeMigrations(ws, 'dbmate', [one!, two!, three!]);
+  await applyMigrations(db, 'dbmate', dir, [one!, two!, three!]);
+  await writeFile(
+    join(ws, 'rollback-kit.yml'),
+    ['components:', "  jobs: { provider: command, command: 'echo ok', target: v41 }", 'database:', '  migrations-dir: db/migrations', '  format: dbmate', '  steps: 1', ''].join('\n'),
+  );
+  const env = { DATABASE_URL: db.url };
+  const other = await runMain(['rollback', 'db', '--reason', 'a', '--yes', '--json', '--from', 'v40'], { cwd: ws, env });
+  expect(other.code).toBe(0);
+  const argv = ['rollback', 'db', '--reason', 'b', '--yes', '--from', "v42'x\\y"];
+  const first = await runMain([...argv, '--json'], { cwd: ws, env });
+  expect(first.code).toBe(0);
+  const key = (JSON.parse(first.stdout) as { record: { incidentKey: string } }).record.incidentKey;
+  expect(await appliedVersions(db)).toEqual([one!.version]);
+
+  const again = await runMain(argv, { cwd: ws, env });
+  expect(again.code).toBe(0);
+  const said = again.stdout.replace(/\s+/g, ' ');
+  expect(said).toContain(`Incident ${key} is finished`);
+  const statement = /DELETE FROM rollback_kit\.rollbacks WHERE incident_key = E?'(?:[^']|'')*'/.exec(said)![0];
+  const keys = async () => (await db!.query<{ k: string }>('SELECT incident_key AS k FROM rollback_kit.rollbacks ORDER BY 1')).rows.map((r) => r.k);
+  expect(await keys()).toHaveLength(2);
+  expect(key).toContain("'");
+  expect(key).toContain('\\');
+  const before = await keys();
+  expect(before).toHaveLength(2);
+  const session = new pg.Client({ connectionString: db.url });
+  await session.connect();
+  try {
+    for (const setting of ['off', 'on']) {
+      await session.query(`BEGIN; SET LOCAL standard_conforming_strings = ${setting}`);
+      expect((await session.query(statement)).rowCount, setting).toBe(1);
+      const left = (await session.query<{ k: string }>('SELECT incident_key AS k FROM rollback_kit.rollbacks')).rows.map((r) => r.k);
+      await session.query('ROLLBACK');
+      expect(left, setting).toEqual(before.filter((k) => k !== key));
+    }
+  } finally {
+    await session.end();
+  }
 });

@@ -178,7 +178,7 @@ it('from the source: the re-run after a stop that sent the Vercel rollback says 
   expect(again.code).toBe(0);
   expect(shop.vercel.production(shop.project)?.uid).toBe(shop.good.uid);
   expect(shop.project.autoAssignCustomDomains).toBe(false);
-  expect(again.stdout).toContain('Nothing to roll back: production is already on web');
+  expect(again.stdout).toContain('Nothing to roll back: production already runs web');
   expect(again.stdout).toContain('Vercel will not put new pushes of web live until a deployment is promoted');
   const json = await runMain([...argv, '--json'], { cwd: ws, env: { VERCEL_TOKEN: TOKEN } });
   const { record } = JSON.parse(json.stdout) as { record: { status: string; nextSteps: string[] } };

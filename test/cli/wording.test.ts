@@ -15,6 +15,19 @@ describe('cliWording', () => {
     ['components.web.project in rollback-kit.yml is required', 'components.web.project in rollback-kit.yml is required'],
     ['With steps, finish this plan with `to-version: 20240101000002`: `steps: 3` would count from what is still applied.', 'With steps, finish this plan with `--to-version 20240101000002`: `--steps 3` would count from what is still applied.'],
     ['Run `migrate force <version>` first; set since-ref: v1 and re-run.', 'Run `migrate force <version>` first; set --since-ref v1 and re-run.'],
+    // The real command for another scope (`rollback-kit rollback db`: the rollback command's argument), never "scope db".
+    ['Fix the snapshot error and re-run with scope db.', 'Fix the snapshot error and run `rollback-kit rollback db`.'],
+    ['The run was stopped while the snapshot was taken. Re-run with scope db when it can run to its end.', 'The run was stopped while the snapshot was taken. Run `rollback-kit rollback db` when it can run to its end.'],
+    ['roll it back with scope db (in a split rollback, the database job) if the bad deploy changed it.', 'roll it back with `rollback-kit rollback db` if the bad deploy changed it.'],
+    ['and only if the database must go back too, start a new run with scope db (or re-run this one', 'and only if the database must go back too, run `rollback-kit rollback db` (or re-run this one'],
+    // A new incident is named with the flag: "pass --from", not "no from was given" nor both forms.
+    ['Name the new incident: pass from (--from on the command line) with the release that went bad.', 'Name the new incident: pass --from with the release that went bad.'],
+    ['(it names no deployment: a command component cannot say what it serves, and only from names one)', '(it names no deployment: a command component cannot say what it serves, and only --from names one)'],
+    ['If this is a new incident, name it: pass from: <deployment> (the deployment that went bad).', 'If this is a new incident, name it: pass --from <deployment> (the deployment that went bad).'],
+    // A choice of scopes is not one command: left as it is.
+    ['Select that component with scope app or full, or call it something else.', 'Select that component with scope app or full, or call it something else.'],
+    // Left alone: a from that is not the setting, and another flag's own words.
+    ['a copy made from the previous deployment', 'a copy made from the previous deployment'],
   ])('%s', (from, to) => {
     expect(cliWording(from)).toBe(to);
   });

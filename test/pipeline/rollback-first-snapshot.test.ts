@@ -15,6 +15,7 @@ import { readLedger } from '../../src/migrations/ledger.js';
 import { firstSnapshotOf } from '../../src/pipeline/ledger.js';
 import { runRollback, type RollbackDeps, type RollbackRequest } from '../../src/pipeline/rollback.js';
 import { incidentBody } from '../../src/report/incident.js';
+import { FIRST_SNAPSHOT_TITLE as FIRST } from '../../src/report/first-snapshot.js';
 import { rollbackSummaryMarkdown } from '../../src/report/rollback-summary.js';
 import { inlineText } from '../../src/report/markdown.js';
 import { adminQuery, createTestDatabase, type TestDatabase } from '../helpers/pg.js';
@@ -81,7 +82,7 @@ describe('a re-run of a half-failed rollback', () => {
     expect(mine).not.toBe(firstPath);
     expect(again.firstSnapshot).toEqual({ path: firstPath, sha256: first.snapshot!.sha256, revertedBefore: [V(3)] });
     const steps = again.nextSteps.join('\n');
-    expect(steps).toContain(`The snapshot taken before this incident's rollback began, by its first run, is ${firstPath}, sha256 ${first.snapshot!.sha256}: it alone holds the database as it was before the rollback`);
+    expect(steps).toContain(`${FIRST}: Path: ${firstPath}; Artifact: not uploaded; sha256: ${first.snapshot!.sha256}. It alone holds the database as it was before the rollback`);
     expect(steps).toContain(`This run's snapshot (${mine}) was taken after the earlier run reverted ${V(3)}: it holds the database as this run found it.`);
     expect(steps).not.toContain('Keep the snapshot taken before the rollback');
     const summary = summaryOf(again);
@@ -104,7 +105,8 @@ describe('a re-run of a half-failed rollback', () => {
     expect(second.failedPhase).toBe('database');
     expect(second.snapshot!.artifact).not.toBe(artifact);
     const failed = second.nextSteps.join('\n');
-    expect(failed).toContain(`The snapshot taken before this incident's rollback began, by its first run, is artifact ${artifact} of workflow run ${RUN_URL} (download it with "gh run download ${RUN_ID} -n ${artifact}"`);
+    expect(failed).toContain(`${FIRST}: Path: ${first.snapshot!.path}; Artifact: ${artifact}; Workflow run: ${RUN_URL}; sha256: ${first.snapshot!.sha256}.`);
+    expect(failed).toContain(`Download it with "gh run download ${RUN_ID} -n ${artifact}" (it holds ${artifact}).`);
     expect(failed).toContain(`To put the database back as it was before the rollback began, restore that one: a job (permissions: actions: read) with the steps "uses: actions/download-artifact@v4, with: { name: ${artifact}, run-id: ${RUN_ID}, github-token: \${{ github.token }} }"`);
     expect(failed).toContain(`This run's snapshot (artifact ${second.snapshot!.artifact}, ${second.snapshot!.path}) was taken after the earlier run reverted ${V(3)}`);
 
@@ -112,7 +114,7 @@ describe('a re-run of a half-failed rollback', () => {
     const third = await runRollback(request({ onGitHub: true }), uploads(), memoryLog());
     expect(third.status).toBe('rolled-back');
     expect(third.firstSnapshot?.artifact).toBe(artifact);
-    expect(third.nextSteps.join('\n')).toContain(`is artifact ${artifact} of workflow run ${RUN_URL}`);
+    expect(third.nextSteps.join('\n')).toContain(`Artifact: ${artifact}; Workflow run: ${RUN_URL}`);
   });
 
   it('on GitHub without an upload: the first snapshot is named with that it went with its job unless kept', async () => {
@@ -127,7 +129,7 @@ describe('a re-run of a half-failed rollback', () => {
     await fixTwo();
     const again = await runRollback(request({ onGitHub: true }), {}, memoryLog());
     expect(again.status).toBe('rolled-back');
-    expect(again.nextSteps.join('\n')).toContain(`by its first run, is ${first.snapshot!.path}, sha256 ${first.snapshot!.sha256}, on that job's runner only: it was not uploaded`);
+    expect(again.nextSteps.join('\n')).toContain(`${FIRST}: Path: ${first.snapshot!.path}; Artifact: not uploaded: on the first job's runner only, gone with that job unless a step of it kept it; Workflow run: ${RUN_URL}; sha256: ${first.snapshot!.sha256}.`);
     // This run's own, also not uploaded, is told to be uploaded, as this run's.
     expect(again.nextSteps.join('\n')).toContain(`This run's snapshot (${again.snapshot!.path}) is on this runner only, in RUNNER_TEMP`);
   });
@@ -173,7 +175,8 @@ describe('a ledger table without the first_snapshot column', () => {
     expect(await appliedVersions(db)).toEqual([]);
     expect(again.firstSnapshot).toEqual({ revertedBefore: [V(3)] });
     const steps = again.nextSteps.join('\n');
-    expect(steps).toContain('The snapshot the first run for this incident took before the rollback began is not recorded in rollback_kit.rollbacks');
+    expect(steps).toContain(`${FIRST}: Path: not recorded in rollback_kit.rollbacks`);
+    expect(steps).toContain("Find it in that run's output and keep it until the incident is closed");
     expect(steps).toContain(`This run's snapshot (${again.snapshot!.path}) was taken after the earlier run reverted ${V(3)}`);
     expect(steps).not.toContain('Keep the snapshot taken before the rollback');
     expect(summaryOf(again)).toContain('not recorded in rollback_kit.rollbacks');

@@ -133,7 +133,7 @@ describe('the rollback action, SIGTERM while GitHub holds the incident issue', (
       expect(run.code).toBe(1);
       // The last line: where production is, which the stop did not change.
       expect(run.errors).toHaveLength(1);
-      expect(run.errors[0]).toMatch(/^rollback was stopped by SIGTERM: Rollback complete: production is on web dpl_\w+ .*\. The stop came after that was done: only telling people may have been cut short \(the job summary says what was not\)\.$/);
+      expect(run.errors[0]).toMatch(/^rollback was stopped by SIGTERM: Rollback complete: production runs web dpl_\w+ .* again.*\. The stop came after that was done: only telling people may have been cut short \(the job summary says what was not\)\.$/);
       expect(run.outputs.status).toBe('rolled-back');
       expect(shop.vercel.production(shop.project)?.uid).toBe(shop.good.uid);
       expect(run.summary).toContain('The incident issue was not recorded: the run was stopped while looking for an open incident issue in acme/shop');

@@ -136,7 +136,7 @@ it('a restore of another snapshot under a finished restore\'s key: stops in plan
   expect(refused).toMatchObject({ status: 'failed', failedPhase: 'plan', incidentKey: 'production:database' });
   const plan = refused.timeline.find((r) => r.phase === 'plan')!;
   expect(plan.detail).toMatch(/An earlier run for incident production:database finished rolling the database back \(it restored the snapshot with sha256 [0-9a-f]{12}…\), and this run restores another one/);
-  expect(plan.detail).toContain('the run rolls back the database alone, and no from was given');
+  expect(plan.detail).toContain('the run rolls back the database alone, and only from names one');
   expect(await count()).toBe(135);
 
   // A row an earlier version wrote does not say which snapshot: under this key, nothing tells.

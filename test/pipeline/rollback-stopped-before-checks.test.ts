@@ -1,5 +1,5 @@
 // The whole rollback stopped (a cancelled job, Ctrl-C) after its app phase went through, before its
-// smoke checks ran: production is on the previous version and nobody has verified it. Every report
+// smoke checks ran: production runs the previous version again and nobody has verified it. Every report
 // that says how the run ended (the closing lines, the job summary, the chat message's title, the
 // incident record) said "Rollback complete" with a ✅; now each says it was rolled back, then stopped.
 import { afterEach, describe, expect, it } from 'vitest';
@@ -63,7 +63,7 @@ describe('the whole rollback, stopped after the app went back and before the smo
     expect(shop.vercel.production(shop.project)?.uid).toBe(shop.good.uid);
     expect(record.status).toBe('rolled-back');
     expect(record.timeline.find((e) => e.phase === 'verify')?.status).toBe('skipped');
-    const said = /^Rolled back, then stopped \(SIGTERM\) before the smoke checks ran: production is on web .+, not verified/;
+    const said = /^Rolled back, then stopped \(SIGTERM\) before the smoke checks ran: production runs web .+ again, not verified/;
     expect(closingLines(record)[0]).toMatch(said);
     expect(rollbackSummaryMarkdown(record)).toMatch(/^## ⚠️ Rolled back, then stopped \(SIGTERM\) before the smoke checks ran/);
     const everything = [closingLines(record).join('\n'), rollbackSummaryMarkdown(record), incidentBody(record), incidentComment(record), JSON.stringify(chatMessage({ kind: 'end' }, record, log))].join('\n');

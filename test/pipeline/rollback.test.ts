@@ -79,7 +79,7 @@ describe('rollback (root action)', () => {
     // The log has a line for every row, notify-start, report and notify-end too, then how it ended.
     for (const r of json<Row[]>(run.outputs.timeline)) expect(run.log).toContain(`[${r.phase}${r.component ? ` ${r.component}` : ''}] ${r.status} in `);
     expect(run.log).toMatch(/^\[notify-end\] ok in .*told the team how it ended$/m);
-    expect(run.log).toMatch(/^Rollback complete: production is on .*$/m);
+    expect(run.log).toMatch(/^Rollback complete: production runs .* again(, with \d+ migrations? reverted)?$/m);
     // It ends with the total in the job summary's words.
     expect(run.log).toMatch(/^Total: .* of 15 min 0 s budget \(within budget\): the whole rollback, all of it in this job.*\.$/m);
     const env = json<Row[]>(run.outputs.timeline).find((r) => r.phase === 'environment')!;
@@ -453,12 +453,12 @@ describe('rollback (root action)', () => {
     expect(rows.slice(phases(appJob).length)).toEqual(expect.arrayContaining(['plan=ok', 'snapshot=ok', 'database=ok']));
     expect(dbJob.summary).toContain('app');
     // The app job says the database is still to come, not that the rollback is complete.
-    expect(appJob.log).toMatch(/^App rolled back; the database was left out of this run's scope: production is on web /m);
+    expect(appJob.log).toMatch(/^App rolled back; the database was left out of this run's scope: production runs web .* again \(/m);
     expect(appJob.summary).not.toMatch(/Rollback complete|Production is back on the previous version/);
     // The database job says where the earlier job put the app, not that production serves what it served before.
     const good = w.shop.good.uid;
     expect(json<Row[]>(appJob.outputs.timeline).find((r) => r.phase === 'app')).toMatchObject({ from: w.shop.bad.uid, to: good });
-    expect(dbJob.summary.split('\n')[0]).toBe(`## ✅ Rollback complete: production is on ${good.replace(/_/g, '\\_')} (web, rolled back by the earlier job), database with 1 migration reverted`);
+    expect(dbJob.summary.split('\n')[0]).toBe(`## ✅ Rollback complete: production runs web ${good.replace(/_/g, '\\_')} again (rolled back by the earlier job), with 1 migration reverted`);
     expect(dbJob.summary).not.toMatch(/still serves the release it served before|No application component is in scope\./);
     expect(json(dbJob.outputs.components)).toEqual({ web: { status: 'rolled-back', from: w.shop.bad.uid, to: good } });
     // The earlier job's Vercel step still stands: new pushes stay out of production until a promotion.

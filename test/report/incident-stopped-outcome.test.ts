@@ -19,7 +19,7 @@ describe('incidentBody of a stopped run', () => {
   it('does not say the rollback completed when the stop came before its checks', () => {
     const body = incidentBody(stoppedBeforeVerify(), 'SIGINT');
     expect(body).not.toContain('Rollback complete');
-    expect(body).toContain('Outcome: ⚠️ Rolled back, then stopped (SIGINT) before the smoke checks ran: production is on');
+    expect(body).toContain('Outcome: ⚠️ Rolled back, then stopped (SIGINT) before the smoke checks ran: production runs web dpl\\_good4790 (beefcaf) and api deploy 75 again, with 2 migrations reverted, not verified');
     expect(body).toMatch(/\| Rolled back, then stopped \(SIGINT\) before the smoke checks ran: .*not verified \|/);
   });
 

@@ -37,7 +37,7 @@ describe('the incident issue body', () => {
     expect(events.findIndex((e) => e?.startsWith('First error detected'))).toBeLessThan(events.findIndex((e) => e?.startsWith('Rollback initiated')));
     expect(timeline).toContain('| 2026-03-14 09:26:53 UTC | Rollback initiated by rollback-kit: Checkout returns 500 after deploy 4812 |');
     expect(timeline).toContain('| 2026-03-14 09:30:30 UTC | System verified stable by the smoke checks |');
-    expect(timeline).toContain('| 2026-03-14 09:31:53 UTC | Rollback complete: production is on web dpl\\_good4790');
+    expect(timeline).toContain('| 2026-03-14 09:31:53 UTC | Rollback complete: production runs web dpl\\_good4790 (beefcaf) and api deploy 75 again, with 2 migrations reverted |');
     // Resolution: method, from and to, snapshot, migrations, smoke results, changed variables, run.
     const resolution = body.slice(body.indexOf('## Resolution'), body.indexOf('## What Went Well'));
     for (const text of [
@@ -171,7 +171,7 @@ describe('recording the incident on GitHub', () => {
     expect(gets[1]!.path).toBe('/repositories/1296269/issues');
     expect(gets[1]!.query.page).toBe('2');
     expect(original.comments).toHaveLength(1);
-    expect(original.comments[0]!.body).toContain('Nothing to roll back: production is already on');
+    expect(original.comments[0]!.body).toContain('Nothing to roll back: production already runs web');
     expect(original.comments[0]!.body).toContain('web: already-current');
     expect(original.comments[0]!.body).toContain('<https://github.com/acme/shop/actions/runs/123456789>');
     expect(log.lines.join('\n')).toContain(`Incident issue #${original.number} already open for this rollback: added a comment`);

@@ -67,7 +67,7 @@ describe('chat messages in the runbook templates', () => {
   it('"rollback complete": duration, method, state of each part, next steps', () => {
     const m = chatMessage({ kind: 'end' }, fullRecord(), memoryLog());
     expectSlackBlocks(m);
-    expect(m.text.split('\n')[0]).toBe('✅ Rollback complete: production is on web dpl_good4790 (beefcaf), api deploy 75, database with 2 migrations reverted');
+    expect(m.text.split('\n')[0]).toBe('✅ Rollback complete: production runs web dpl_good4790 (beefcaf) and api deploy 75 again, with 2 migrations reverted');
     for (const line of [
       'Rollback Method: vercel, command, down migrations',
       'Duration: 5 min 0 s of 15 min 0 s budget (within budget): the whole rollback, all of it in this job',

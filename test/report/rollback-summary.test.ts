@@ -58,7 +58,7 @@ function expectSaneGantt(lines: string[]): void {
 describe('the rollback job summary', () => {
   it('tells a complete rollback: plan, timeline, from and to, snapshot, migrations, verdict, env, next steps', () => {
     const md = rollbackSummaryMarkdown(fullRecord());
-    expect(md.split('\n')[0]).toBe('## ✅ Rollback complete: production is on web dpl\\_good4790 (beefcaf), api deploy 75, database with 2 migrations reverted');
+    expect(md.split('\n')[0]).toBe('## ✅ Rollback complete: production runs web dpl\\_good4790 (beefcaf) and api deploy 75 again, with 2 migrations reverted');
 
     const plan = section(md, 'Plan');
     expect(plan).toContain('`dpl_err4805`: state ERROR; `dpl_prev4801`: preview deployment, not production');
@@ -200,9 +200,34 @@ describe('the rollback job summary', () => {
     expect(statusLine({ ...r, dryRun: false })).toBe('Rollback failed in plan');
   });
 
+  // What is true now, in plain words: the deployment each part runs again, the count of migrations
+  // reverted in the right number, and nothing of migrations when none was reverted.
+  it('the status line says what production runs again, and how many migrations were reverted', () => {
+    const web = (r: RollbackRecord): RollbackRecord => ({ ...r, components: r.components.filter((c) => c.name === 'web').map((c) => ({ ...c, to: { id: 'web-v41' } })) });
+    const one = web(fullRecord());
+    one.database = { ...one.database!, planned: ['20240102'], reverted: ['20240102'] };
+    expect(statusLine(one)).toBe('Rollback complete: production runs web web-v41 again, with 1 migration reverted');
+    const none = web(fullRecord());
+    none.database = { method: 'down-migrations', planned: [], reverted: [], status: 'nothing-to-do' };
+    expect(statusLine(none)).toBe('Rollback complete: production runs web web-v41 again');
+    expect(statusLine({ ...none, database: undefined })).toBe('Rollback complete: production runs web web-v41 again');
+    expect(statusLine({ ...none, database: { method: 'restore', planned: [], reverted: [], status: 'restored' } })).toBe(
+      'Rollback complete: production runs web web-v41 again, with its database restored from the snapshot',
+    );
+    expect(statusLine({ ...fullRecord(), environment: 'staging' })).toBe('Rollback complete: staging runs web dpl_good4790 (beefcaf) and api deploy 75 again, with 2 migrations reverted');
+    // The database alone: no app moved, so nothing runs "again".
+    expect(statusLine({ ...one, components: [] })).toBe('Rollback complete: production has 1 migration reverted');
+    expect(statusLine({ ...one, components: [], status: 'nothing-to-do' })).toBe('Nothing to roll back: production already has 1 migration reverted');
+    expect(statusLine({ ...none, components: [], status: 'nothing-to-do' })).toBe('Nothing to roll back: production already runs the same deployments');
+    // The database job of a split rollback: the earlier job moved the app.
+    expect(statusLine({ ...one, components: [], earlierComponents: [{ name: 'web', to: 'web-v41' }] })).toBe(
+      'Rollback complete: production runs web web-v41 again (rolled back by the earlier job), with 1 migration reverted',
+    );
+  });
+
   it('says a re-run found nothing to do', () => {
     const md = rollbackSummaryMarkdown(nothingToDoRecord());
-    expect(md.split('\n')[0]).toBe('## ✅ Nothing to roll back: production is already on web dpl\\_good4790 (beefcaf), api deploy 75, database unchanged');
+    expect(md.split('\n')[0]).toBe('## ✅ Nothing to roll back: production already runs web dpl\\_good4790 (beefcaf) and api deploy 75');
     expect(md).toContain('| app | web | 09:26:55 UTC | 900 ms | 3 min 0 s | ✔️ nothing-to-do | already current |');
     expect(md).toContain('No migration was reverted.');
     expect(section(md, 'Verification')).toContain('Not run: nothing changed.');

@@ -331,7 +331,7 @@ export async function promoteOnRailway(opts: RailwayPromoteOptions, log: Log): P
     // commit it carries) says it is the bad release and not an earlier rollback's copy.
     if (copy === 'unknown' && fromSays !== 'names-live') {
       throw new RollbackKitError(
-        `Railway cannot tell whether the live deployment ${live.id} is the bad release or a copy of ${source!.id} made by an earlier rollback: neither carries a commit or an image (a \`railway up\` upload records none), and ${from ? `from (${from.value}) is a commit SHA that cannot be compared with it` : 'no from was given'}. If it is such a copy, "previous" (${target.id}) is the release that rollback replaced, so nothing was changed.`,
+        `Railway cannot tell whether the live deployment ${live.id} is the bad release or a copy of ${source!.id} made by an earlier rollback: neither carries a commit or an image (a \`railway up\` upload records none), and ${from ? `from (${from.value}) is a commit SHA that cannot be compared with it` : 'no from names the bad release'}. If it is such a copy, "previous" (${target.id}) is the release that rollback replaced, so nothing was changed.`,
         `Check ${live.id} in the Railway dashboard. If it is the bad deployment itself, not a rollback, run again with from: ${live.id} (its deployment id); if it is a rollback, nothing needs doing. To put a given deployment back, name it in target (target: <deployment id>).`,
       );
     }
