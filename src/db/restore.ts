@@ -58,6 +58,12 @@ export interface RestoreRequest {
    */
   onPreRestoreSnapshot?: (snapshot: SnapshotResult) => Promise<void>;
   /**
+   * Hears of each folder and file the pre-restore snapshot makes for preRestoreDir (the folder, its
+   * parents, its .gitignore: SnapshotRequest.made), so that a stop during it removes them again while
+   * they hold nothing else. A pre-restore snapshot that completed is in that folder, which keeps it.
+   */
+  made?: (path: string) => void;
+  /**
    * Aborted when the step is being stopped (SIGTERM, SIGINT): the restore stops feeding psql and
    * ends its processes, and says whether its transaction committed or rolled back.
    */
@@ -341,6 +347,7 @@ async function restoreOrPreview(req: RestoreRequest, log: Log, dryRun: boolean):
             label: 'pre-restore',
             tools: req.tools,
           }),
+          made: req.made,
           // Its sessions carry a name of their own, so that its pg_dump is watched for a stall as
           // snapshot-db's is; a session that waits for the restore's table locks while the snapshot
           // queues behind it is seen as the cycle it is all the same.

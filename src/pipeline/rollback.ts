@@ -1120,6 +1120,7 @@ function restoreRequest(request: RollbackRequest, onRestoreSnapshot?: (snapshot:
     lockTimeoutSeconds: db.lockTimeoutSeconds,
     tools: request.tools,
     signal: request.signal,
+    made: request.made,
   };
 }
 
