@@ -106,3 +106,33 @@ it('a member of the owner without its privileges (NOINHERIT) gives the schema ba
   expect(log.lines.join('\n')).toContain(`Giving schema app back to ${OWNER} at the end of the restore`);
   expect(await state(db)).toEqual({ owner: OWNER, acl: `{${OWNER}=UC/${OWNER},${NOINHERIT}=UC/${OWNER}}`, comment: 'the app', rows: 10 });
 });
+
+// From PostgreSQL 15 public's owner is pg_database_owner, whose only member is the database's
+// owner: it takes no GRANT, so a role that is not that owner is told to become it, or restore as it.
+it('a snapshot that gives public back to pg_database_owner: refused for a role that does not own the database, with what to run; the owner restores it', async () => {
+  const db = await createTestDatabase('rk_schema_owners_public');
+  databases.push(db);
+  await db.query(`GRANT CREATE ON DATABASE "${db.name}" TO ${RESTORER}; GRANT CREATE ON SCHEMA public TO ${RESTORER};
+    SET ROLE ${RESTORER}; CREATE TABLE public.items (id int PRIMARY KEY); INSERT INTO public.items SELECT generate_series(1, 10); RESET ROLE`);
+  // A snapshot of public alone creates it, and gives it to its owner (ALTER SCHEMA public OWNER TO pg_database_owner).
+  const outputDir = await mkdtemp(join(tmpdir(), 'rk-schema-owners-'));
+  const snapshot = (await takeSnapshot({ ...wholeDatabaseSnapshot(parseConnectionString(db.url), { outputDir }), filter: { schemas: ['public'], excludeSchemas: [] } }, memoryLog())).path;
+  await db.query(`DELETE FROM public.items WHERE id > 4; ALTER SCHEMA public OWNER TO ${RESTORER}`);
+  const ownerOfPublic = async () => (await db.query("SELECT pg_get_userbyid(nspowner) AS owner, (SELECT count(*)::int FROM public.items) AS rows FROM pg_namespace WHERE nspname = 'public'")).rows[0];
+  const preRestoreDir = await mkdtemp(join(tmpdir(), 'rk-schema-owners-pre-'));
+  const err = await restoreSnapshot(await restoreRequest(as(db, RESTORER), snapshot, { preRestoreDir, lockTimeoutSeconds: 5 }), memoryLog()).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(RollbackKitError);
+  const line = (err as RollbackKitError).line;
+  expect(line).toContain(`schema public is owned by pg_database_owner in the snapshot, whose only member is the database's owner, which ${RESTORER} is not.`);
+  expect(line).toContain(`run: ALTER DATABASE ${db.name} OWNER TO ${RESTORER}; Then run again. Nothing was changed`);
+  expect(line).not.toContain('GRANT pg_database_owner');
+  expect(await readdir(preRestoreDir)).toEqual([]);
+  expect(await ownerOfPublic()).toEqual({ owner: RESTORER, rows: 4 });
+
+  await db.query(`ALTER DATABASE "${db.name}" OWNER TO ${RESTORER}`);
+  expect((await restoreSnapshot(await restoreRequest(as(db, RESTORER), snapshot, { lockTimeoutSeconds: 5 }), memoryLog())).verified).toBe(true);
+  expect(await ownerOfPublic()).toEqual({ owner: 'pg_database_owner', rows: 10 });
+});
