@@ -16,13 +16,25 @@ export interface MadeLeft {
   why: string;
 }
 
+/**
+ * Hears of a folder or file a run made as it makes it (MadeRecord.add), and may return how to take
+ * that one back off the record: what became the run's result (a verified snapshot) is no longer the
+ * record's to remove.
+ */
+export type MadeHook = (path: string) => (() => void) | void;
+
 export class MadeRecord {
   /** In the order they were made: a folder before what is in it. */
   private readonly paths: string[] = [];
 
-  /** A folder or file this run created (never one that was there before). */
-  add(path: string): void {
-    this.paths.push(resolve(path));
+  /** A folder or file this run created (never one that was there before). Returns what takes it off the record again (MadeHook). */
+  add(path: string): () => void {
+    const made = resolve(path);
+    this.paths.push(made);
+    return () => {
+      const at = this.paths.lastIndexOf(made);
+      if (at >= 0) this.paths.splice(at, 1);
+    };
   }
 
   /** A run that ended with its result keeps what it made: none of it is this record's to remove later. */

@@ -12,6 +12,7 @@ import { PassThrough } from 'node:stream';
 import { within } from '../core/bounded-wait.js';
 import { RollbackKitError, withFacts, type ErrorFacts } from '../core/errors.js';
 import type { Log } from '../core/log.js';
+import type { MadeHook } from '../core/made.js';
 import { runProcess, type ProcessResult } from '../core/process.js';
 import { doBlock, qualified, quoteIdent, quoteLiteral } from './catalog.js';
 import { corruptSnapshot, fingerprint, onDisk } from './archive.js';
@@ -59,11 +60,12 @@ export interface RestoreRequest {
    */
   onPreRestoreSnapshot?: (snapshot: SnapshotResult) => Promise<void>;
   /**
-   * Hears of each folder and file the pre-restore snapshot makes for preRestoreDir (the folder, its
-   * parents, its .gitignore: SnapshotRequest.made), so that a stop during it removes them again while
-   * they hold nothing else. A pre-restore snapshot that completed is in that folder, which keeps it.
+   * Hears of each folder and file the pre-restore snapshot makes (preRestoreDir, its parents, its
+   * .gitignore, the dump: SnapshotRequest.made), so that a stop during it removes them again while
+   * they hold nothing else. A pre-restore snapshot that completed is taken off that record, and
+   * keeps its folder.
    */
-  made?: (path: string) => void;
+  made?: MadeHook;
   /**
    * Aborted when the step is being stopped (SIGTERM, SIGINT): the restore stops feeding psql and
    * ends its processes, and says whether its transaction committed or rolled back.
