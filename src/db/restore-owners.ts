@@ -107,7 +107,8 @@ export async function requireSchemaOwners(session: Session, owners: SchemaOwner[
     }
     if (!r.acts_as_current) {
       refused.push(`schema ${schema} is owned by ${r.current} now, and only a role that acts as its owner may give it to ${owner}, the snapshot's owner`);
-      fixes.push(`ALTER SCHEMA ${schema} OWNER TO ${owner};`);
+      // As its owner now, or a superuser: the schema is then the snapshot's owner's already, and the script's statement changes nothing.
+      fixes.push(`(as ${r.current}) ALTER SCHEMA ${schema} OWNER TO ${owner};`);
     }
     if (!r.may_give) {
       refused.push(
