@@ -24,7 +24,7 @@ await runAction('restore-db', async (log, signal) => {
       ...request,
       signal,
       // A stop during the pre-restore snapshot takes away the folder it made for it while that holds nothing else.
-      made: (path) => madeThisStep.add(path),
+      made: (path, withContents) => madeThisStep.add(path, withContents),
       // Reported the moment it exists: a restore that fails after this still says where the way back
       // is. Uploaded beside the restore, which commits only once the upload is done.
       onPreRestoreSnapshot: async (pre) => {

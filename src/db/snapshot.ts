@@ -512,7 +512,8 @@ export async function takeSnapshot(req: SnapshotRequest, log: Log): Promise<Snap
     // A file name is printed and uploaded: built from redacted text, so it can never carry a secret.
     const base = snapshotBaseName(log.redact(req.target.database), req.label && log.redact(req.label), at);
     path = await claimSnapshotPath(req.outputDir, base, req.format);
-    const kept = req.made?.(path);
+    // A directory-format dump is a folder of pg_dump's files, all of them this run's.
+    const kept = req.made?.(path, req.format === 'directory');
 
     await session.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     const snapshotId = (await session.query<{ id: string }>('SELECT pg_export_snapshot() AS id')).rows[0]!.id;

@@ -122,3 +122,14 @@ it('a file taken off the record stays, and so does the folder that holds it; one
   expect(again.made.removeWhileEmpty()).toEqual({ folder: again.a, why: 'something else is in it now' });
   expect((await readdir(again.c)).sort()).toEqual(['.gitignore', 'done.dump']);
 });
+
+it('a folder recorded with its contents (a directory-format dump pg_dump wrote into) goes whole, and the folders around it with it', async () => {
+  const { made, a, c } = await madeSnapshotFolder();
+  const dump = join(c, 'db-20260101T000000000Z');
+  await mkdir(dump);
+  await writeFile(join(dump, 'toc.dat'), 'x');
+  await writeFile(join(dump, '3001.dat.gz'), 'x');
+  made.add(dump, true);
+  expect(made.removeWhileEmpty()).toBeUndefined();
+  expect(existsSync(a)).toBe(false);
+});

@@ -50,7 +50,7 @@ export const snapshot: CommandSpec = {
       return { ok: true, status: 'dry-run', target: describeTarget(request.target), outputDir: request.outputDir };
     }
     cli.term.started(`snapshot of ${describeTarget(request.target)}`);
-    const result = await stoppable(cli, (signal) => takeSnapshot({ ...request, signal, made: (path) => cli.made(path) }, cli.log));
+    const result = await stoppable(cli, (signal) => takeSnapshot({ ...request, signal, made: (path, withContents) => cli.made(path, withContents) }, cli.log));
     cli.term.stopSpinner();
     cli.term.say(`Verified snapshot of ${describeTarget(request.target)} in ${formatDuration(result.durationMs)}: ${result.path} (${formatBytes(result.sizeBytes)}, sha256 ${result.sha256})`);
     const exports = result.manifest.exports;
@@ -117,7 +117,7 @@ export const restore: CommandSpec = {
     }
     cli.begin();
     cli.term.started(`restore of ${where}`);
-    const result = await stoppable(cli, (signal) => restoreSnapshot({ ...request, signal, made: (path) => cli.made(path) }, cli.log));
+    const result = await stoppable(cli, (signal) => restoreSnapshot({ ...request, signal, made: (path, withContents) => cli.made(path, withContents) }, cli.log));
     cli.term.stopSpinner();
     cli.term.say(`Restored ${result.tablesRestored} table(s) into ${where} in ${formatDuration(result.durationMs)}: every table’s row count matches the snapshot.`);
     if (result.preRestoreSnapshotPath) cli.term.say(`The state before the restore is kept in ${result.preRestoreSnapshotPath}.`);
