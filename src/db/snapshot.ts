@@ -439,8 +439,9 @@ async function checkExportColumn(session: Session, tables: TableName[], column: 
  * Each table's rows newer than `since`, one CSV file each, in creation order. The folder is new
  * and every file is created exclusively: an export never replaces a file, its own or another's.
  */
-async function exportRows(session: Session, tables: TableName[], column: string, since: Date, dir: string): Promise<ExportedTable[]> {
+async function exportRows(session: Session, tables: TableName[], column: string, since: Date, dir: string, made?: () => void): Promise<ExportedTable[]> {
   await makePrivateFolder(dir);
+  made?.();
   const out: ExportedTable[] = [];
   for (const t of tables) {
     const file = exportFileName(t);
@@ -514,6 +515,7 @@ export async function takeSnapshot(req: SnapshotRequest, log: Log): Promise<Snap
     path = await claimSnapshotPath(req.outputDir, base, req.format);
     // A directory-format dump is a folder of pg_dump's files, all of them this run's.
     const kept = req.made?.(path, req.format === 'directory');
+    const exportsMade: { kept?: (() => void) | void } = {};
 
     await session.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     const snapshotId = (await session.query<{ id: string }>('SELECT pg_export_snapshot() AS id')).rows[0]!.id;
@@ -581,7 +583,8 @@ export async function takeSnapshot(req: SnapshotRequest, log: Log): Promise<Snap
           let exported: ExportedTable[] = [];
           if (req.exportSince) {
             exportsDir = join(req.outputDir, `${basename(path!)}.exports`);
-            exported = await exportRows(session, selection.exportTables, req.exportColumn, req.exportSince, exportsDir);
+            // Its CSV files are all this run's: a stop takes the folder whole until the snapshot is verified.
+            exported = await exportRows(session, selection.exportTables, req.exportColumn, req.exportSince, exportsDir, () => (exportsMade.kept = req.made?.(exportsDir!, true)));
           }
           return { small, exported };
         })();
@@ -676,6 +679,7 @@ export async function takeSnapshot(req: SnapshotRequest, log: Log): Promise<Snap
     };
     const manifestPath = await writeManifest(path, manifest);
     kept?.();
+    exportsMade.kept?.();
     log.info(`Snapshot verified: ${sizeBytes} bytes, sha256 ${sha256}, ${manifest.tables.length} tables (dump ${dumpMs} ms, verification ${verifyMs} ms).`);
     return {
       path,
