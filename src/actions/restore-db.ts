@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { input, runAction, setOutputs } from '../core/action.js';
+import { input, madeThisStep, runAction, setOutputs } from '../core/action.js';
 import { RollbackKitError } from '../core/errors.js';
 import { readRestoreRequest } from '../db/db-inputs.js';
 import { restoreSnapshot } from '../db/restore.js';
@@ -23,6 +23,8 @@ await runAction('restore-db', async (log, signal) => {
     {
       ...request,
       signal,
+      // A stop during the pre-restore snapshot takes away the folder it made for it while that holds nothing else.
+      made: (path, withContents) => madeThisStep.add(path, withContents),
       // Reported the moment it exists: a restore that fails after this still says where the way back
       // is. Uploaded beside the restore, which commits only once the upload is done.
       onPreRestoreSnapshot: async (pre) => {

@@ -152,7 +152,7 @@ const body = async (log: Log, signal: AbortSignal, report: Report): Promise<void
     workspace,
     snapshotDir: join(process.env.RUNNER_TEMP || process.cwd(), 'rollback-kit', 'snapshots'),
     runnerTemp: process.env.RUNNER_TEMP || undefined,
-    made: (path: string) => madeThisStep.add(path),
+    made: (path: string, withContents?: boolean) => madeThisStep.add(path, withContents),
     github: {
       repository: repository ?? '',
       apiUrl: process.env.GITHUB_API_URL || 'https://api.github.com',

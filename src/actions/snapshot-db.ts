@@ -17,7 +17,7 @@ await runAction('snapshot-db', async (log, signal) => {
   const upload = input.boolean('upload-artifact', false);
   const retentionDays = input.integer('retention-days', { min: 1, max: 90 });
   if (upload) requireArtifactRuntime(Boolean(process.env.ACTIONS_RUNTIME_TOKEN), 'snapshot');
-  const result = (snapshot = await takeSnapshot({ ...request, signal, made: (path) => madeThisStep.add(path) }, log));
+  const result = (snapshot = await takeSnapshot({ ...request, signal, made: (path, withContents) => madeThisStep.add(path, withContents) }, log));
   setOutputs({
     path: result.path,
     format: result.format,

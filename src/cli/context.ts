@@ -153,8 +153,8 @@ export class Cli {
   }
 
   /** A folder or file this run made (its output folder, the .gitignore in it): a stop at any point removes it again while it holds nothing else (signals.ts). */
-  made(path: string): void {
-    madeByThisRun(path);
+  made(path: string, withContents?: boolean): () => void {
+    return madeByThisRun(path, withContents);
   }
 
   /** Everything the command was given is read and checked: failures from here on are exit 1. */

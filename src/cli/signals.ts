@@ -38,8 +38,8 @@ export function commandBegan(): void {
  * begins or at any point of its work, removes it again (undoMade), so that "nothing was changed" or
  * "what it had written was removed" stays true. Only what this run created is given here.
  */
-export function madeByThisRun(path: string): void {
-  madeThisRun.add(path);
+export function madeByThisRun(path: string, withContents?: boolean): () => void {
+  return madeThisRun.add(path, withContents);
 }
 
 /**

@@ -67,7 +67,26 @@ export interface SnapshotContents {
    * the name as a space there (requireSchemaPrivileges looks it up so too); a statement that runs over lines is one entry.
    */
   schemaGrants: Record<string, string[]>;
+  /**
+   * The schemas its script gives to their owners (`ALTER SCHEMA name OWNER TO role;`, pg_dump's
+   * owner of each schema it creates, and of `public` where that is not the default), in script
+   * order: what restore-owners.ts checks before anything is changed.
+   */
+  schemaOwners: SchemaOwner[];
 }
+
+/** A schema's owner as the snapshot's script sets it. */
+export interface SchemaOwner {
+  /** The schema and the role, as the statement writes them (quoted where needed). */
+  schema: string;
+  owner: string;
+  /** The whole statement, as the script's bytes read as latin1 (ScriptFilter.deferSchemaOwners). */
+  statement: string;
+}
+
+const IDENTIFIER = String.raw`"(?:[^"]|"")+"|[^\s";]+`;
+/** pg_dump's owner statement for a schema: `ALTER SCHEMA name OWNER TO role;` (a quoted name may hold a newline). */
+const SCHEMA_OWNER = new RegExp(String.raw`^ALTER SCHEMA (${IDENTIFIER}) OWNER TO (${IDENTIFIER});$`);
 
 /** pg_dump's `CREATE SCHEMA name;`, the name as the statement quotes it (a quoted name may hold a newline). */
 const CREATED_SCHEMA = /^CREATE SCHEMA ([\s\S]+?);\r?\n?$/;
@@ -128,10 +147,14 @@ function tocReader(into: SnapshotContents): Transform {
   const reader = scriptFilter({
     unwrap: false,
     onStatement: {
-      startsWith: [...CREATE_TABLE_PREFIXES, ...ACL_PREFIXES],
+      startsWith: [...CREATE_TABLE_PREFIXES, ...ACL_PREFIXES, 'ALTER SCHEMA '],
       read: (statement) => {
         const text = decode(statement).replace(/\r?\n$/, '');
         if (ACL_PREFIXES.some((p) => text.startsWith(p))) grants?.push(text);
+        else if (text.startsWith('ALTER SCHEMA ')) {
+          const owned = SCHEMA_OWNER.exec(text);
+          if (owned) into.schemaOwners.push({ schema: owned[1]!, owner: owned[2]!, statement: statement.toString('latin1').replace(/\r?\n$/, '') });
+        }
         else {
           const shape = parseCreateTable(text);
           if (shape) into.tables.push(shape);
@@ -177,7 +200,7 @@ function tocReader(into: SnapshotContents): Transform {
  * pg_restore --clean's DROP statements (archives), or the script itself (plain, dumped with them).
  */
 export async function readSnapshotContents(path: string, format: SnapshotFormat, pgRestore: string | undefined): Promise<SnapshotContents> {
-  const contents: SnapshotContents = { relations: [], tables: [], tableObjects: [], objects: [], largeObjects: false, schemas: [], schemaGrants: {} };
+  const contents: SnapshotContents = { relations: [], tables: [], tableObjects: [], objects: [], largeObjects: false, schemas: [], schemaGrants: {}, schemaOwners: [] };
   const sink = tocReader(contents);
   if (format === 'plain') {
     try {

@@ -55,6 +55,12 @@ export interface ScriptFilter {
   leaveDefaultPrivilegesOf?: ReadonlySet<string>;
   onLeftOut?: (statement: string) => void;
   /**
+   * `ALTER SCHEMA … OWNER TO …;` statements, exactly as the script writes them (its bytes read as
+   * latin1), left out where the script has them: the caller runs them at the end instead
+   * (restore-owners.ts, a role that may hand a schema over but not use its owner's privileges).
+   */
+  leaveSchemaOwners?: ReadonlySet<string>;
+  /**
    * Told, as its bytes, every whole statement whose first line starts with one of `startsWith`
    * (read between statements, as onTopLevelLine); the statement itself goes on unchanged.
    */
@@ -94,7 +100,7 @@ export interface ScriptParts extends ScriptFilter {
 type Wrapping = Omit<ScriptParts, keyof ScriptFilter | 'source'>;
 
 /** A statement restore-db may change, by what its first line starts with. */
-type Acted = 'copy' | 'schema' | 'defaults' | 'read';
+type Acted = 'copy' | 'schema' | 'defaults' | 'read' | 'owner';
 
 const DEFAULTS_FOR_ROLE = 'ALTER DEFAULT PRIVILEGES FOR ROLE ';
 
@@ -199,6 +205,7 @@ class ScriptStream extends Transform {
     else if (line.startsWith('COPY ')) this.actingLine(raw, line, 'copy');
     else if (line.startsWith('DROP SCHEMA IF EXISTS ') || line.startsWith('CREATE SCHEMA ')) this.actingLine(raw, line, 'schema');
     else if (this.rules.leaveDefaultPrivilegesOf?.size && line.startsWith(DEFAULTS_FOR_ROLE)) this.actingLine(raw, line, 'defaults');
+    else if (this.rules.leaveSchemaOwners?.size && line.startsWith('ALTER SCHEMA ')) this.actingLine(raw, line, 'owner');
     else if (this.rules.onStatement?.startsWith.some((p) => line.startsWith(p))) this.actingLine(raw, line, 'read');
     else this.push(raw);
   }
@@ -237,6 +244,10 @@ class ScriptStream extends Transform {
     if (acting.kind === 'read') {
       this.rules.onStatement!.read(Buffer.concat(acting.lines));
       for (const l of acting.lines) this.push(l);
+      return;
+    }
+    if (acting.kind === 'owner') {
+      if (!(whole && this.rules.leaveSchemaOwners!.has(acting.text))) for (const l of acting.lines) this.push(l);
       return;
     }
     if (acting.kind === 'defaults') {

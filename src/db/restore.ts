@@ -12,6 +12,7 @@ import { PassThrough } from 'node:stream';
 import { within } from '../core/bounded-wait.js';
 import { RollbackKitError, withFacts, type ErrorFacts } from '../core/errors.js';
 import type { Log } from '../core/log.js';
+import type { MadeHook } from '../core/made.js';
 import { runProcess, type ProcessResult } from '../core/process.js';
 import { doBlock, qualified, quoteIdent, quoteLiteral } from './catalog.js';
 import { corruptSnapshot, fingerprint, onDisk } from './archive.js';
@@ -21,9 +22,10 @@ import { DEFAULT_STALL_MS, isLockTimeout, STALL_CAUSE, LockCycleError, lockCycle
 import { markerLines, markerNumber } from './marker-lines.js';
 import { exactTablePattern } from './patterns.js';
 import { findPgTool, majorFromVersionNum, toolErrorLine, warmPgTools, type FindToolOptions, type PgTool } from './pg-tools.js';
-import { attachStatements, dropStatements, foreignKeyStatements, leftAsTheyAre, planRestore, readSnapshotContents, requireRestorePrivileges, type RestorePlan } from './restore-plan.js';
+import { attachStatements, dropStatements, foreignKeyStatements, leftAsTheyAre, planRestore, readSnapshotContents, requireRestorePrivileges, type RestorePlan, type SnapshotContents } from './restore-plan.js';
 import { prepareDataPath, verboseErrors, type DataPath } from './restore-data.js';
 import { describeColumn, type DiscardedFromTable } from './restore-discarded.js';
+import { giveBackSchemas, requireSchemaOwners, type SchemaOwners } from './restore-owners.js';
 import { countTableRows, type TableRowsPreview } from './restore-rows.js';
 import { putBackDefaultPrivileges, readOwnDefaultPrivileges, requireSchemaPrivileges, resetSchemaPrivileges, setAsideDefaultPrivileges } from './restore-privileges.js';
 import { COMMITTED, filterScript, psqlError, restoreScript } from './restore-script.js';
@@ -58,6 +60,13 @@ export interface RestoreRequest {
    * does to keep the snapshot (an upload) is done before anything is changed, or nothing is.
    */
   onPreRestoreSnapshot?: (snapshot: SnapshotResult) => Promise<void>;
+  /**
+   * Hears of each folder and file the pre-restore snapshot makes (preRestoreDir, its parents, its
+   * .gitignore, the dump: SnapshotRequest.made), so that a stop during it removes them again while
+   * they hold nothing else. A pre-restore snapshot that completed is taken off that record, and
+   * keeps its folder.
+   */
+  made?: MadeHook;
   /**
    * Aborted when the step is being stopped (SIGTERM, SIGINT): the restore stops feeding psql and
    * ends its processes, and says whether its transaction committed or rolled back.
@@ -272,7 +281,7 @@ async function restoreOrPreview(req: RestoreRequest, log: Log, dryRun: boolean, 
   /** What the caller does to keep the pre-restore snapshot (onPreRestoreSnapshot): awaited before the COMMIT. */
   let keeping: Promise<void> | undefined;
   try {
-    const { serverMajor, pgRestore, contents, plan, extra, notMemberOf, defaults, source, rows } = await withPlanningSession(req, where, log, async (s) => {
+    const { serverMajor, pgRestore, contents, plan, extra, notMemberOf, defaults, source, owners, rows } = await withPlanningSession(req, where, log, async (s) => {
       const serverMajor = majorFromVersionNum(Number((await s.query<{ n: string }>("SELECT current_setting('server_version_num') AS n")).rows[0]!.n));
       const pgRestore = manifest.format === 'plain' ? undefined : await findPgTool('pg_restore', Math.max(serverMajor, manifest.pgDump.major), req.tools);
       // Its table of contents is read by pg_restore while this session asks the server the rest.
@@ -304,9 +313,11 @@ async function restoreOrPreview(req: RestoreRequest, log: Log, dryRun: boolean, 
       await requireRestorePrivileges(s, plan, req.clean ? contents.objects : [], contents.schemas);
       // The schemas resetSchemaPrivileges resets: a difference the role could not undo would outlive the restore.
       await requireSchemaPrivileges(s, manifest.filter.schemas, contents.schemaGrants, manifest.pgDump.major);
+      // The schemas' owners the script gives back: a role that may not would fail in the middle of the script.
+      const owners = await requireSchemaOwners(s, contents.schemaOwners, serverMajor);
       // Last, once the plan stands: a restore it refuses is refused before any table is read.
       const rows = dryRun && options.countRows ? await countTableRows(s, manifest, PLANNING_DEADLINE.statementMs) : undefined;
-      return { serverMajor, pgRestore, contents, plan, extra, notMemberOf, defaults, source, rows };
+      return { serverMajor, pgRestore, contents, plan, extra, notMemberOf, defaults, source, owners, rows };
     }, planningGone);
     if (contents.largeObjects && manifest.format === 'plain') {
       throw new RollbackKitError(
@@ -322,6 +333,7 @@ async function restoreOrPreview(req: RestoreRequest, log: Log, dryRun: boolean, 
     if (defaults.entries.length) {
       log.info(`Setting aside the default privileges of ${defaults.role} (ALTER DEFAULT PRIVILEGES: ${defaults.entries.join(', ')}) while the restore creates objects, so they get the snapshot's privileges and no others; put back before the commit.`);
     }
+    for (const o of owners.deferred) log.info(`Giving schema ${o.schema} back to ${o.owner} at the end of the restore: user "${req.target.user}" may hand it over but not use ${o.owner}'s privileges (NOINHERIT), which the snapshot's script needs in it first.`);
     if (defaults.unknown.length) log.warning(`Default privileges of ${defaults.role} that restore-db does not know how to set aside (${defaults.unknown.join(', ')}) still apply to what the restore creates.`);
     if (dryRun) {
       // A snapshot whose bytes are not its manifest's would be refused: the dry run says so too.
@@ -354,6 +366,7 @@ async function restoreOrPreview(req: RestoreRequest, log: Log, dryRun: boolean, 
             label: 'pre-restore',
             tools: req.tools,
           }),
+          made: req.made,
           // Its sessions carry a name of their own, so that its pg_dump is watched for a stall as
           // snapshot-db's is; a session that waits for the restore's table locks while the snapshot
           // queues behind it is seen as the cycle it is all the same.
@@ -388,7 +401,7 @@ async function restoreOrPreview(req: RestoreRequest, log: Log, dryRun: boolean, 
     log.info(`Restoring ${snapshot.path} into ${where} (${mode}) …`);
     const leftOut = new Set<string>();
     await applySnapshot(
-      { req, snapshot: snapshot.path, manifest, bytesChecked, kept: keeping, progress, pgRestore, plan, serverMajor, preRestoreSnapshotPath, notMemberOf, leftOut },
+      { req, snapshot: snapshot.path, manifest, bytesChecked, kept: keeping, progress, pgRestore, plan, serverMajor, preRestoreSnapshotPath, notMemberOf, leftOut, owners, contents },
       running,
       log,
     );
@@ -705,6 +718,10 @@ interface Apply {
   notMemberOf: ReadonlySet<string>;
   /** Receives those statements. */
   leftOut: Set<string>;
+  /** The schema owner statements run at the end instead of where the script has them (restore-owners.ts). */
+  owners: SchemaOwners;
+  /** The snapshot's schema grants, run again on the schemas given back at the end. */
+  contents: Pick<SnapshotContents, 'schemaGrants'>;
 }
 
 /** What put back kept views and materialized views exactly (definition, owner, grants, comments, data): pg_dump of just them. */
@@ -1026,6 +1043,7 @@ async function applySnapshot(a: Apply, processes: RestoreProcesses, log: Log): P
     unwrap: Boolean(a.pgRestore),
     lockTimeout,
     leaveDefaultPrivilegesOf: a.notMemberOf,
+    leaveSchemaOwners: new Set(a.owners.deferred.map((o) => o.statement)),
     onLeftOut: (statement) => a.leftOut.add(Buffer.from(statement, 'latin1').toString('utf8')),
     sourceDone: async () => {
       for (const read of [restoring, loading]) {
@@ -1050,6 +1068,8 @@ async function applySnapshot(a: Apply, processes: RestoreProcesses, log: Log): P
       ...attachStatements(a.plan),
       views,
       ...foreignKeyStatements(a.plan),
+      // Once everything is created in them: the snapshot's owners get their schemas back.
+      ...giveBackSchemas(a.owners.deferred, a.contents.schemaGrants, a.manifest.pgDump.major),
       putBackDefaultPrivileges(),
       PROGRESS,
       LEDGER.last,

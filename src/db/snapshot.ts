@@ -16,6 +16,7 @@ import { pipeline } from 'node:stream/promises';
 import { RollbackKitError } from '../core/errors.js';
 import { asFileError, createPrivateFile, makeDirectory, makePrivateFolder, PRIVATE_UMASK, probeWritable, writePrivateFile } from '../core/files.js';
 import type { Log } from '../core/log.js';
+import type { MadeHook } from '../core/made.js';
 import { runProcess } from '../core/process.js';
 import { FINGERPRINT_VERSION, fingerprint, onDisk, readWhole, type SnapshotFormat } from './archive.js';
 import { countRows, qualified, quoteIdent, readCatalog, someNames, tableKey, type TableCount } from './catalog.js';
@@ -59,8 +60,13 @@ export interface SnapshotRequest {
    * what it wrote is removed, and the snapshot fails saying no snapshot was made (snapshotStopped).
    */
   signal?: AbortSignal;
-  /** Hears of each folder and file the snapshot makes for its output folder (prepareSnapshotFolder): a stop removes them again (the command line's signals.ts). */
-  made?: (path: string) => void;
+  /**
+   * Hears of each folder and file the snapshot makes (its output folder: prepareSnapshotFolder; and
+   * the dump itself, as soon as its path is claimed): a stop removes them again (MadeRecord), also
+   * one that does not wait for this snapshot to remove what it wrote. The dump is taken off the
+   * record once it is verified and its manifest written: a snapshot is the run's result.
+   */
+  made?: MadeHook;
   /**
    * The application_name (sessionTag) of a caller's sessions that hold locks the snapshot may wait
    * behind: restore-db's psql, under whose table locks its pre-restore snapshot runs. A session
@@ -433,8 +439,9 @@ async function checkExportColumn(session: Session, tables: TableName[], column: 
  * Each table's rows newer than `since`, one CSV file each, in creation order. The folder is new
  * and every file is created exclusively: an export never replaces a file, its own or another's.
  */
-async function exportRows(session: Session, tables: TableName[], column: string, since: Date, dir: string): Promise<ExportedTable[]> {
+async function exportRows(session: Session, tables: TableName[], column: string, since: Date, dir: string, made?: () => void): Promise<ExportedTable[]> {
   await makePrivateFolder(dir);
+  made?.();
   const out: ExportedTable[] = [];
   for (const t of tables) {
     const file = exportFileName(t);
@@ -506,6 +513,9 @@ export async function takeSnapshot(req: SnapshotRequest, log: Log): Promise<Snap
     // A file name is printed and uploaded: built from redacted text, so it can never carry a secret.
     const base = snapshotBaseName(log.redact(req.target.database), req.label && log.redact(req.label), at);
     path = await claimSnapshotPath(req.outputDir, base, req.format);
+    // A directory-format dump is a folder of pg_dump's files, all of them this run's.
+    const kept = req.made?.(path, req.format === 'directory');
+    const exportsMade: { kept?: (() => void) | void } = {};
 
     await session.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     const snapshotId = (await session.query<{ id: string }>('SELECT pg_export_snapshot() AS id')).rows[0]!.id;
@@ -573,7 +583,8 @@ export async function takeSnapshot(req: SnapshotRequest, log: Log): Promise<Snap
           let exported: ExportedTable[] = [];
           if (req.exportSince) {
             exportsDir = join(req.outputDir, `${basename(path!)}.exports`);
-            exported = await exportRows(session, selection.exportTables, req.exportColumn, req.exportSince, exportsDir);
+            // Its CSV files are all this run's: a stop takes the folder whole until the snapshot is verified.
+            exported = await exportRows(session, selection.exportTables, req.exportColumn, req.exportSince, exportsDir, () => (exportsMade.kept = req.made?.(exportsDir!, true)));
           }
           return { small, exported };
         })();
@@ -667,6 +678,8 @@ export async function takeSnapshot(req: SnapshotRequest, log: Log): Promise<Snap
       durationMs: Date.now() - started,
     };
     const manifestPath = await writeManifest(path, manifest);
+    kept?.();
+    exportsMade.kept?.();
     log.info(`Snapshot verified: ${sizeBytes} bytes, sha256 ${sha256}, ${manifest.tables.length} tables (dump ${dumpMs} ms, verification ${verifyMs} ms).`);
     return {
       path,

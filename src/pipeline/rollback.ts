@@ -13,6 +13,7 @@ import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
 import { errorFacts, errorLine, RollbackKitError } from '../core/errors.js';
 import type { Log } from '../core/log.js';
+import type { MadeHook } from '../core/made.js';
 import { describeTarget, type ConnectionTarget } from '../db/connection.js';
 import type { FindToolOptions } from '../db/pg-tools.js';
 import { manifestPathFor, readManifest } from '../db/manifest.js';
@@ -80,7 +81,7 @@ export interface RollbackRequest {
   /** Where the snapshot goes. */
   snapshotDir: string;
   /** Hears of each folder and file the snapshot phase makes in snapshotDir (SnapshotRequest.made). */
-  made?: (path: string) => void;
+  made?: MadeHook;
   /** The runner's temporary folder, which GitHub deletes when the job ends: a snapshot there must be uploaded to be kept. */
   runnerTemp?: string;
   github: { repository: string; apiUrl: string; baseBranch?: string; runId?: string; runUrl?: string };
@@ -1132,6 +1133,7 @@ function restoreRequest(request: RollbackRequest, onRestoreSnapshot?: (snapshot:
     lockTimeoutSeconds: db.lockTimeoutSeconds,
     tools: request.tools,
     signal: request.signal,
+    made: request.made,
   };
 }
 

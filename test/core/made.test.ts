@@ -103,3 +103,33 @@ it.skipIf(process.getuid?.() === 0)('a folder that cannot be removed is named wi
   expect(made.removeWhileEmpty()).toEqual({ folder: a, why: 'it could not be removed (EACCES)' });
   expect(existsSync(a)).toBe(true);
 });
+
+// A snapshot's dump is recorded as soon as its path is claimed (a stop that does not wait for the
+// snapshot still takes it), and taken off the record once it is the run's result.
+it('a file taken off the record stays, and so does the folder that holds it; one still on it goes', async () => {
+  const { made, a, c } = await madeSnapshotFolder();
+  const half = join(c, 'half.dump');
+  await writeFile(half, 'x');
+  made.add(half);
+  expect(made.removeWhileEmpty()).toBeUndefined();
+  expect(existsSync(a)).toBe(false);
+
+  const again = await madeSnapshotFolder();
+  const done = join(again.c, 'done.dump');
+  await writeFile(done, 'x');
+  const keep = again.made.add(done);
+  keep();
+  expect(again.made.removeWhileEmpty()).toEqual({ folder: again.a, why: 'something else is in it now' });
+  expect((await readdir(again.c)).sort()).toEqual(['.gitignore', 'done.dump']);
+});
+
+it('a folder recorded with its contents (a directory-format dump pg_dump wrote into) goes whole, and the folders around it with it', async () => {
+  const { made, a, c } = await madeSnapshotFolder();
+  const dump = join(c, 'db-20260101T000000000Z');
+  await mkdir(dump);
+  await writeFile(join(dump, 'toc.dat'), 'x');
+  await writeFile(join(dump, '3001.dat.gz'), 'x');
+  made.add(dump, true);
+  expect(made.removeWhileEmpty()).toBeUndefined();
+  expect(existsSync(a)).toBe(false);
+});

@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 
@@ -37,6 +38,11 @@ export interface RunActionOptions {
   runnerTemp?: string;
   /** Run the bundle from this copy of dist/ instead of the repository's (no node_modules beside it). */
   dist?: string;
+  /**
+   * Run the action from its TypeScript source (src/actions/<name>.ts, through tsx) instead of the
+   * bundle: for a test of a change dist/ does not have yet. Same process, inputs and files.
+   */
+  source?: boolean;
   /** Run the bundle with this Node binary instead of the one running the tests (the runner's Node 24: node24.ts). */
   node?: string;
   /** Called once the action has started, with its process (to signal it while it runs). */
@@ -69,8 +75,10 @@ function decodeCommandValue(v: string): string {
 }
 
 export async function runAction(name: string, inputs: Record<string, string | number | boolean | undefined>, opts: RunActionOptions = {}): Promise<ActionRun> {
-  const bundle = join(opts.dist ?? join(ROOT, 'dist'), name, 'index.js');
+  const bundle = opts.source ? join(ROOT, 'src', 'actions', `${name}.ts`) : join(opts.dist ?? join(ROOT, 'dist'), name, 'index.js');
   if (!existsSync(bundle)) throw new Error(`${bundle} does not exist: run npm run build`);
+  // The repository's tsx by its path: the action runs in a folder of its own, where `tsx` is not to be found.
+  const args = opts.source ? ['--import', pathToFileURL(join(ROOT, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href, bundle] : [bundle];
   const workDir = await mkdtemp(join(tmpdir(), `rk-${name}-`));
   const runnerTemp = opts.runnerTemp ?? join(workDir, 'runner-temp');
   const files = {
@@ -106,7 +114,7 @@ export async function runAction(name: string, inputs: Record<string, string | nu
   }
 
   const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((done, fail) => {
-    const child = spawn(opts.node ?? process.execPath, [bundle], { env, cwd: opts.cwd ?? workDir, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(opts.node ?? process.execPath, args, { env, cwd: opts.cwd ?? workDir, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));

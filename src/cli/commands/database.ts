@@ -53,7 +53,7 @@ export const snapshot: CommandSpec = {
       return { ok: true, status: 'dry-run', target: describeTarget(request.target), outputDir: request.outputDir };
     }
     cli.term.started(`snapshot of ${describeTarget(request.target)}`);
-    const result = await stoppable(cli, (signal) => takeSnapshot({ ...request, signal }, cli.log));
+    const result = await stoppable(cli, (signal) => takeSnapshot({ ...request, signal, made: (path, withContents) => cli.made(path, withContents) }, cli.log));
     cli.term.stopSpinner();
     cli.term.say(`Verified snapshot of ${describeTarget(request.target)} in ${formatDuration(result.durationMs)}: ${result.path} (${formatBytes(result.sizeBytes)}, sha256 ${result.sha256})`);
     const exports = result.manifest.exports;
@@ -133,7 +133,7 @@ export const restore: CommandSpec = {
     }
     cli.begin();
     cli.term.started(`restore of ${where}`);
-    const result = await stoppable(cli, (signal) => restoreSnapshot({ ...request, signal }, cli.log));
+    const result = await stoppable(cli, (signal) => restoreSnapshot({ ...request, signal, made: (path, withContents) => cli.made(path, withContents) }, cli.log));
     cli.term.stopSpinner();
     cli.term.say(`Restored ${result.tablesRestored} table(s) into ${where} in ${formatDuration(result.durationMs)}: every table’s row count matches the snapshot.`);
     const undo = result.preRestoreSnapshotPath ? undoRestore(result.preRestoreSnapshotPath, request.target.database, (name) => cli.inputs.string(name)) : undefined;

@@ -69,7 +69,7 @@ export const rollback: CommandSpec = {
       database,
       workspace: cli.cwd,
       snapshotDir: join(cli.cwd, 'rollback-kit-snapshots'),
-      made: (path) => cli.made(path),
+      made: (path, withContents) => cli.made(path, withContents),
       github: { repository: cli.env.GITHUB_REPOSITORY ?? '', apiUrl: cli.env.GITHUB_API_URL || 'https://api.github.com' },
       commandEnv: cli.env,
       tools: { searchPath: cli.searchPath },
