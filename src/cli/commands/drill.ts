@@ -5,7 +5,7 @@
  */
 import { join, relative } from 'node:path';
 import { parseConnectionString } from '../../db/connection.js';
-import { MIN_DRILL_BUDGET_MINUTES, runDrill, UNTRIED_WAY_BACK, type DrillRecord } from '../../pipeline/drill.js';
+import { MIN_DRILL_BUDGET_MINUTES, runDrill, UNTRIED_WAY_BACK, type DrillRecord, type ReadinessCheck } from '../../pipeline/drill.js';
 import { budgetMinutesInput, readDrillPlan } from '../../pipeline/plan-source.js';
 import { recordDrill } from '../../report/drill-issue.js';
 import { redactDeep } from '../../core/secrets.js';
@@ -119,12 +119,16 @@ async function sandboxDrill(cli: Cli, extra: Record<string, unknown>): Promise<C
   }, { dir: options.reportDir, last: 'drill.md', stoppedAfter: () => stopped?.after });
 }
 
+/** A readiness check's mark in the list; ⏹ for one the stop cut short, which neither passed nor failed. */
+const CHECK_MARK: Record<ReadinessCheck['status'], string> = { ok: '✓', failed: '✗', warning: '!', skipped: '–', stopped: '⏹' };
+
 function drillResult(cli: Cli, record: DrillRecord): CommandResult {
   const t = cli.term;
   t.say('');
   t.table(
     ['phase', 'status', 'time', 'budget'],
-    record.timeline.map((e) => [`${e.phase}${e.component ? ` (${e.component})` : ''}`, e.status, formatDuration(e['duration-ms']), formatDuration(e['budget-ms'])]),
+    // A row the stop cut short timed only part of its phase: stopped, no time (as in the summary).
+    record.timeline.map((e) => [`${e.phase}${e.component ? ` (${e.component})` : ''}`, e.stopped ? 'stopped' : e.status, e.stopped ? '—' : formatDuration(e['duration-ms']), formatDuration(e['budget-ms'])]),
   );
   t.say('');
   // Failed in readiness, the way back was never tried: no time of it to give.
@@ -133,7 +137,7 @@ function drillResult(cli: Cli, record: DrillRecord): CommandResult {
   else if (record.status === 'dry-run') t.say('Drill dry run: readiness only, nothing was changed.');
   else if (unready) t.say(UNTRIED_WAY_BACK);
   else t.say(`Drill ${record.status}: the way back took ${formatDuration(record.wayBackMs)} of its ${formatDuration(record.wayBackBudgetMs)} budget; rolling forward took ${formatDuration(record.forwardMs)}.`);
-  for (const r of record.readiness) t.item(r.status === 'ok' ? '✓' : r.status === 'failed' ? '✗' : r.status === 'warning' ? '!' : '–', `${r.component ? `${r.component} ` : ''}${r.check}`, r.detail);
+  for (const r of record.readiness) t.item(CHECK_MARK[r.status], `${r.component ? `${r.component} ` : ''}${r.check}`, r.detail);
   // A readiness failure is the failed checks listed just above (✗): the record's failure repeats them
   // for the action's one error line, not for this list.
   for (const f of unready ? record.failures.slice(1) : record.failures) t.say(`✗ ${f}`);
