@@ -9,7 +9,7 @@ import type { Log } from '../core/log.js';
 import { secretInput } from '../core/secret-input.js';
 import { StopOutlasted } from '../core/stop-signals.js';
 import { parseConnectionString } from '../db/connection.js';
-import { DRILL_PHASES, runDrill, type DrillRecord } from '../pipeline/drill.js';
+import { DRILL_PHASES, runDrill, wayBackOutput, type DrillRecord } from '../pipeline/drill.js';
 import { readDrillPlan, readRollbackPlan, readSeverity } from '../pipeline/plan-source.js';
 import type { RollbackRecord, TimelineEntry } from '../pipeline/record.js';
 import { nameIncident, runRollback } from '../pipeline/rollback.js';
@@ -21,7 +21,7 @@ import { changedSomething, deploymentName, parseTimeline } from '../pipeline/tim
 import { keyFrom } from '../pipeline/incident-key.js';
 import { inThisJob } from '../pipeline/job-words.js';
 import { recordDrill } from '../report/drill-issue.js';
-import { drillSummaryMarkdown } from '../report/drill-summary.js';
+import { drillFailure, drillSummaryMarkdown } from '../report/drill-summary.js';
 import { tellingDeps } from '../report/rollback-deps.js';
 import { closingLines, failedRunError, NOTHING_CHANGED, rollbackSummaryMarkdown, statusLine } from '../report/rollback-summary.js';
 import { uploadSnapshotArtifact } from '../github/artifact.js';
@@ -66,7 +66,8 @@ function outputs(record: RollbackRecord): void {
 function drillOutputs(record: DrillRecord): void {
   setOutputs({
     ...runOutputs(record, record.components.map((c) => [c.name, { status: c.forward === 'planned' ? c.back : c.forward, from: ref(c.original), to: ref(c.previous) }])),
-    'way-back-ms': record.wayBackMs,
+    // Empty when the way back was not timed to its end (failed in readiness, stopped before verify-back ended).
+    'way-back-ms': wayBackOutput(record),
     readiness: JSON.stringify(record.readiness),
     'drill-issue-url': record.issueUrl ?? '',
   });
@@ -175,7 +176,8 @@ const body = async (log: Log, signal: AbortSignal, report: Report): Promise<void
     drillOutputs(result);
     report(drillSummaryMarkdown(result, log));
     if (result.status === 'failed') {
-      throw new RollbackKitError(`Rollback drill failed in ${result.failedPhase ?? 'an unknown phase'}: ${result.failures[0] ?? 'see the job summary'}`, result.nextSteps[0] ?? 'See the job summary: in an incident this rollback would not work as the runbook says.');
+      const { message, hint } = drillFailure(result);
+      throw new RollbackKitError(message, hint);
     }
     return;
   }

@@ -130,6 +130,14 @@ export function wayBackTimed(row: DrillTrendRow): boolean {
   return !row.untried && (!row.stopped || AFTER_WAY_BACK.includes(row.stopped.after));
 }
 
+/** The `way-back-ms` output: empty when the way back was not timed to its end (wayBackTimed), never a part of it. */
+export function wayBackOutput(record: DrillRecord): number | '' {
+  return wayBackTimed(trendRow(record)) ? record.wayBackMs : '';
+}
+
+/** How the stop's own failure begins (stopHere): the error line of a stopped drill is read from it. */
+export const DRILL_STOPPED = 'The drill was stopped';
+
 export interface DrillRecord {
   environment: string;
   dryRun: boolean;
@@ -251,7 +259,7 @@ export async function runDrill(request: DrillRequest, deps: DrillDeps, log: Log)
     for (const phase of notRun) timeline.skip(phase, `not run: the drill was stopped (${by})`);
     record.stopped = { by, after };
     record.failedPhase ??= DRILL_PHASES.find((p) => !ran.has(p)) ?? 'report';
-    record.failures.push(`The drill was stopped (${by}) after ${after}${notRun.length ? `: ${notRun.join(', ')} did not run, so it says nothing about them` : ''}.`);
+    record.failures.push(`${DRILL_STOPPED} (${by}) after ${after}${notRun.length ? `: ${notRun.join(', ')} did not run, so it says nothing about them` : ''}.`);
     record.nextSteps.push(...state, 'Run the drill again when it can run to its end.');
     return closeOut(record, timeline, budget, deps, now, started, false);
   };
@@ -383,9 +391,11 @@ export async function runDrill(request: DrillRequest, deps: DrillDeps, log: Log)
   if (!wentBack.length) timeline.skip('verify-back', 'nothing was rolled back');
   else {
     record.verifyBack = await verifyPhase('verify-back', ready.checks!, request, timeline, fail, log);
-    if (stoppedBy()) return stopHere(leftAt());
-    after = 'verify-back';
-    if (timeline.entries.at(-1)?.status === 'failed') {
+    // Ran to its end (its verdict given, passed or not) unless the stop cut its row short: its
+    // verdict then stands, stop or not, as a failed readiness check's does.
+    const verdict = !timeline.entries.at(-1)?.stopped;
+    if (verdict) after = 'verify-back';
+    if (verdict && timeline.entries.at(-1)?.status === 'failed') {
       const landed = wentBack.map((i) => `${components[i]!.name}: ${label(record.components[i]!.previous)}`).join(', ');
       record.nextSteps.push(
         record.verifyBack
@@ -480,8 +490,11 @@ export async function runDrill(request: DrillRequest, deps: DrillDeps, log: Log)
   if (!record.components.some((c) => changedProduction(c.forward))) timeline.skip('verify-forward', 'nothing was rolled forward');
   else {
     record.verifyForward = await verifyPhase('verify-forward', ready.checks!, request, timeline, fail, log);
-    if (stoppedBy()) return stopHere(['Staging was rolled forward to the deployments it started on; the checks on it were stopped before their verdict: look at staging now.']);
-    if (timeline.entries.at(-1)?.status === 'failed') record.nextSteps.push('Staging, rolled forward to the deployments it started on, does not pass the smoke checks (see verify-forward): look at staging now.');
+    const verdict = !timeline.entries.at(-1)?.stopped;
+    if (verdict) after = 'verify-forward';
+    if (verdict && timeline.entries.at(-1)?.status === 'failed') record.nextSteps.push('Staging, rolled forward to the deployments it started on, does not pass the smoke checks (see verify-forward): look at staging now.');
+    if (!verdict) return stopHere(['Staging was rolled forward to the deployments it started on; the checks on it were stopped before their verdict: look at staging now.']);
+    if (stoppedBy()) return stopHere([]);
   }
 
   return closeOut(record, timeline, budget, deps, now, started, Boolean(plan.database));

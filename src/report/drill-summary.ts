@@ -3,7 +3,7 @@
  * so they can never tell different stories. Outside text goes through the escaping helpers.
  */
 import type { Log } from '../core/log.js';
-import { trendRow, UNTRIED_WAY_BACK, wayBackTimed, type DrillPhase, type DrillRecord, type DrillStatus, type DrillTrendRow } from '../pipeline/drill.js';
+import { DRILL_STOPPED, trendRow, UNTRIED_WAY_BACK, wayBackTimed, type DrillPhase, type DrillRecord, type DrillStatus, type DrillTrendRow } from '../pipeline/drill.js';
 import type { ReadinessCheck } from '../pipeline/drill-readiness.js';
 import type { TimelineEntry } from '../pipeline/record.js';
 import { inlineText, linkText, table } from './markdown.js';
@@ -72,6 +72,18 @@ export function trendTable(rows: DrillTrendRow[]): string {
       r.untried || r.stopped ? NO_TIME : formatDuration(r.totalMs),
     ]),
   );
+}
+
+/**
+ * The error line of a drill that did not pass, and what to do: a stopped drill says it was stopped
+ * (a stop is no fault of the way back), with what it found before the stop; any other, where it failed.
+ */
+export function drillFailure(record: DrillRecord): { message: string; hint: string } {
+  const hint = record.nextSteps[0] ?? 'See the job summary: in an incident this rollback would not work as the runbook says.';
+  if (!record.stopped) return { message: `Rollback drill failed in ${record.failedPhase ?? 'an unknown phase'}: ${record.failures[0] ?? 'see the job summary'}`, hint };
+  const stop = record.failures.find((f) => f.startsWith(DRILL_STOPPED)) ?? `${DRILL_STOPPED} (${record.stopped.by}) after ${record.stopped.after}.`;
+  const found = record.failures.find((f) => f !== stop);
+  return { message: `Rollback drill stopped: ${stop[0]!.toLowerCase()}${stop.slice(1)}${found ? ` Before the stop it found: ${found}` : ''}`, hint };
 }
 
 /** The job summary of a drill run. */

@@ -7,11 +7,11 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { memoryLog } from '../../src/core/log.js';
 import { stopReason } from '../../src/core/stop-signals.js';
-import { BROKEN_WAY_BACK, runDrill, trendRow, wayBackTimed, type DrillPhase, type DrillRequest } from '../../src/pipeline/drill.js';
+import { BROKEN_WAY_BACK, runDrill, trendRow, wayBackOutput, wayBackTimed, type DrillPhase, type DrillRequest } from '../../src/pipeline/drill.js';
 import { parsePlanFile } from '../../src/pipeline/plan-file.js';
 import { resolvePlan } from '../../src/pipeline/plan-inputs.js';
 import type { TimelineEntry } from '../../src/pipeline/record.js';
-import { drillSummaryMarkdown } from '../../src/report/drill-summary.js';
+import { drillFailure, drillSummaryMarkdown } from '../../src/report/drill-summary.js';
 import { startDrillWorld, TEAM_ID, TOKEN, type DrillWorld } from './world.js';
 
 let w: DrillWorld;
@@ -84,6 +84,22 @@ describe('runDrill stopped', () => {
     const md = drillSummaryMarkdown(record, memoryLog());
     expect(md).toContain('stopped (SIGINT) after back');
     expect(md).not.toContain('Why it failed');
+    // The action's error line says stopped, never failed, and its hint where staging stands.
+    const { message, hint } = drillFailure(record);
+    expect(message).toBe('Rollback drill stopped: the drill was stopped (SIGINT) after back: verify-back, forward, verify-forward did not run, so it says nothing about them.');
+    expect(hint).toContain(`web is left on ${w.previous.uid}`);
+    // Stopped before verify-back ended: the way back was not timed to its end, so way-back-ms is empty.
+    expect(wayBackOutput(record)).toBe('');
+  });
+
+  it('after verify-back: the way back was timed to its end, so way-back-ms and the trend give it', async () => {
+    const record = await stoppedAfter('verify-back');
+    expect(record.stopped).toEqual({ by: 'SIGINT', after: 'verify-back' });
+    expect(record.wayBackMs).toBeGreaterThan(0);
+    expect(wayBackOutput(record)).toBe(record.wayBackMs);
+    expect(drillFailure(record).message).toMatch(/^Rollback drill stopped: the drill was stopped \(SIGINT\) after verify-back: /);
+    const md = drillSummaryMarkdown(record, memoryLog());
+    expect(md).toMatch(/\| ⏹️ stopped \(SIGINT\) after verify-back \| \d[^|]* \/ [^|]+ \| — \| — \|/);
   });
 
   it('after readiness: nothing was sent, so no way back "stopped halfway" and nothing to promote by hand', async () => {
@@ -107,6 +123,9 @@ describe('runDrill stopped', () => {
     expect(record.nextSteps[0]).toBe('Nothing was changed. Fix what the readiness checks say: in an incident, this rollback would have failed the same way.');
     expect(trendRow(record).untried).toBe(true);
     expect(w.vercel.requestsTo(/^POST /)).toHaveLength(0);
+    // Stopped, and what it found before the stop is said in the same line.
+    expect(drillFailure(record).message).toMatch(/^Rollback drill stopped: the drill was stopped \(SIGINT\) after readiness: .* Before the stop it found: The way back is broken: web target: /);
+    expect(wayBackOutput(record)).toBe('');
     const md = drillSummaryMarkdown(record, memoryLog());
     expect(md).toContain('web target: No earlier production deployment');
   });
