@@ -21,7 +21,7 @@ import { changedSomething, deploymentName, parseTimeline } from '../pipeline/tim
 import { keyFrom } from '../pipeline/incident-key.js';
 import { inThisJob } from '../pipeline/job-words.js';
 import { recordDrill } from '../report/drill-issue.js';
-import { drillFailure, drillSummaryMarkdown } from '../report/drill-summary.js';
+import { DRILL_NOT_STARTED, drillFailure, drillSummaryMarkdown } from '../report/drill-summary.js';
 import { tellingDeps } from '../report/rollback-deps.js';
 import { closingLines, failedRunError, NOTHING_CHANGED, rollbackSummaryMarkdown, statusLine } from '../report/rollback-summary.js';
 import { uploadSnapshotArtifact } from '../github/artifact.js';
@@ -79,6 +79,8 @@ let finished: RollbackRecord | DrillRecord | undefined;
 let started = false;
 /** The phase a refused input or plan fails in: the drill's first phase checks what a rollback's plan does. */
 let firstPhase = 'plan';
+/** Mode drill: a failure before it started says "the drill", not "the rollback", stopped before it started. */
+let drillMode = false;
 
 /**
  * The `timeline` input, read once, after the secrets (a long detail is cut after redaction) and
@@ -129,6 +131,7 @@ const body = async (log: Log, signal: AbortSignal, report: Report): Promise<void
   if (mode !== 'rollback' && mode !== 'drill') throw new RollbackKitError(`Input mode must be rollback or drill, got "${mode}".`, 'Leave mode empty for a rollback; use mode: drill for the rehearsal against staging.');
   const drill = mode === 'drill';
   if (drill) firstPhase = DRILL_PHASES[0];
+  drillMode = drill;
   const workspace = process.env.GITHUB_WORKSPACE || process.cwd();
   const database = databaseUrl ? parseConnectionString(databaseUrl, log) : undefined;
   // Not required in action.yml, since a drill fills it in; a rollback says why it runs.
@@ -236,5 +239,5 @@ await runAction('rollback', (log, signal, report) => refusedInThisJob(body(log, 
   // run failed in its first phase; a pipeline that did not return cannot say where it stopped.
   if (!finished) setOutputs({ status: 'failed', 'failed-phase': started ? '' : firstPhase });
   // A run stopped that outlasted the grace time may have changed anything: nothing is claimed for it.
-  return finished || err instanceof StopOutlasted ? undefined : inThisJob(NOTHING_CHANGED, later);
+  return finished || err instanceof StopOutlasted ? undefined : inThisJob(drillMode ? DRILL_NOT_STARTED : NOTHING_CHANGED, later);
 });

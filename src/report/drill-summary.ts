@@ -86,6 +86,9 @@ export function drillFailure(record: DrillRecord): { message: string; hint: stri
   return { message: `Rollback drill stopped: ${stop[0]!.toLowerCase()}${stop.slice(1)}${found ? ` Before the stop it found: ${found}` : ''}`, hint };
 }
 
+/** Under the failure heading of a drill refused or stopped before it started (the rollback's NOTHING_CHANGED, in a drill's words). */
+export const DRILL_NOT_STARTED = 'The drill stopped before it started. Nothing was changed.';
+
 /** The job summary of a drill run. */
 export function drillSummaryMarkdown(input: DrillRecord, log?: Log): string {
   const record = log ? redactDeep(input, log.redact) : input;
