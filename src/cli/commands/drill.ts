@@ -108,15 +108,19 @@ async function sandboxDrill(cli: Cli, extra: Record<string, unknown>): Promise<C
   cli.begin();
   const t = cli.term;
   let stopped: DrillRecord['stopped'];
+  // Until the drill's first phase starts, the sandbox is being set up: a stop then says so (stoppedLine).
+  let drillBegan = false;
+  const progress = sandboxProgress(cli);
   return withCleanup(cli, async (cleanup) => {
     removeIfEmpty(cleanup);
     t.say(t.paint('bold', 'rollback-kit drill --sandbox: the rollback rehearsed on a staging shop, on this machine'));
-    const result = await runSandboxDrill({ ...options, budgetMinutes, reason, progress: sandboxProgress(cli) }, cleanup, cli.log);
+    const started: typeof progress.started = (phase, component) => ((drillBegan = true), progress.started(phase, component));
+    const result = await runSandboxDrill({ ...options, budgetMinutes, reason, progress: { ...progress, started } }, cleanup, cli.log);
     stopped = result.record.stopped;
     const shown = drillResult(cli, result.record);
     t.say(`Staging serves ${result.serving ?? 'nothing'} after the drill. Report: ${relative(cli.cwd, result.files.markdown)}`);
     return { ...shown, postgres: result.postgres, started: result.started, serving: result.serving, files: result.files, totalMs: result.totalMs };
-  }, { dir: options.reportDir, last: 'drill.md', stoppedAfter: () => stopped?.after });
+  }, { dir: options.reportDir, last: 'drill.md', stoppedAfter: () => stopped?.after, settingUp: () => (drillBegan ? undefined : 'the drill') });
 }
 
 /** A readiness check's mark in the list; ⏹ for one the stop cut short, which neither passed nor failed. */
