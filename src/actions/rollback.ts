@@ -9,7 +9,7 @@ import type { Log } from '../core/log.js';
 import { secretInput } from '../core/secret-input.js';
 import { StopOutlasted } from '../core/stop-signals.js';
 import { parseConnectionString } from '../db/connection.js';
-import { DRILL_PHASES, runDrill, type DrillRecord } from '../pipeline/drill.js';
+import { DRILL_PHASES, runDrill, wayBackOutput, type DrillRecord } from '../pipeline/drill.js';
 import { readDrillPlan, readRollbackPlan, readSeverity } from '../pipeline/plan-source.js';
 import type { RollbackRecord, TimelineEntry } from '../pipeline/record.js';
 import { nameIncident, runRollback } from '../pipeline/rollback.js';
@@ -21,7 +21,7 @@ import { changedSomething, deploymentName, parseTimeline } from '../pipeline/tim
 import { keyFrom } from '../pipeline/incident-key.js';
 import { inThisJob } from '../pipeline/job-words.js';
 import { recordDrill } from '../report/drill-issue.js';
-import { drillSummaryMarkdown } from '../report/drill-summary.js';
+import { DRILL_NOT_STARTED, drillFailure, drillSummaryMarkdown } from '../report/drill-summary.js';
 import { tellingDeps } from '../report/rollback-deps.js';
 import { closingLines, failedRunError, NOTHING_CHANGED, rollbackSummaryMarkdown, statusLine } from '../report/rollback-summary.js';
 import { uploadSnapshotArtifact } from '../github/artifact.js';
@@ -66,7 +66,8 @@ function outputs(record: RollbackRecord): void {
 function drillOutputs(record: DrillRecord): void {
   setOutputs({
     ...runOutputs(record, record.components.map((c) => [c.name, { status: c.forward === 'planned' ? c.back : c.forward, from: ref(c.original), to: ref(c.previous) }])),
-    'way-back-ms': record.wayBackMs,
+    // Empty when the way back was not timed to its end (failed in readiness, stopped before verify-back ended).
+    'way-back-ms': wayBackOutput(record),
     readiness: JSON.stringify(record.readiness),
     'drill-issue-url': record.issueUrl ?? '',
   });
@@ -78,6 +79,8 @@ let finished: RollbackRecord | DrillRecord | undefined;
 let started = false;
 /** The phase a refused input or plan fails in: the drill's first phase checks what a rollback's plan does. */
 let firstPhase = 'plan';
+/** Mode drill: a failure before it started says "the drill", not "the rollback", stopped before it started. */
+let drillMode = false;
 
 /**
  * The `timeline` input, read once, after the secrets (a long detail is cut after redaction) and
@@ -128,6 +131,7 @@ const body = async (log: Log, signal: AbortSignal, report: Report): Promise<void
   if (mode !== 'rollback' && mode !== 'drill') throw new RollbackKitError(`Input mode must be rollback or drill, got "${mode}".`, 'Leave mode empty for a rollback; use mode: drill for the rehearsal against staging.');
   const drill = mode === 'drill';
   if (drill) firstPhase = DRILL_PHASES[0];
+  drillMode = drill;
   const workspace = process.env.GITHUB_WORKSPACE || process.cwd();
   const database = databaseUrl ? parseConnectionString(databaseUrl, log) : undefined;
   // Not required in action.yml, since a drill fills it in; a rollback says why it runs.
@@ -175,7 +179,8 @@ const body = async (log: Log, signal: AbortSignal, report: Report): Promise<void
     drillOutputs(result);
     report(drillSummaryMarkdown(result, log));
     if (result.status === 'failed') {
-      throw new RollbackKitError(`Rollback drill failed in ${result.failedPhase ?? 'an unknown phase'}: ${result.failures[0] ?? 'see the job summary'}`, result.nextSteps[0] ?? 'See the job summary: in an incident this rollback would not work as the runbook says.');
+      const { message, hint } = drillFailure(result);
+      throw new RollbackKitError(message, hint);
     }
     return;
   }
@@ -234,5 +239,5 @@ await runAction('rollback', (log, signal, report) => refusedInThisJob(body(log, 
   // run failed in its first phase; a pipeline that did not return cannot say where it stopped.
   if (!finished) setOutputs({ status: 'failed', 'failed-phase': started ? '' : firstPhase });
   // A run stopped that outlasted the grace time may have changed anything: nothing is claimed for it.
-  return finished || err instanceof StopOutlasted ? undefined : inThisJob(NOTHING_CHANGED, later);
+  return finished || err instanceof StopOutlasted ? undefined : inThisJob(drillMode ? DRILL_NOT_STARTED : NOTHING_CHANGED, later);
 });

@@ -5,6 +5,8 @@
  * prints it next to --no-clean); otherwise the flag takes a value. `helpFor`: where one name means
  * something else in a command (--format is a migration tool for down, an archive format for snapshot).
  */
+import type { CommandName } from './early-stop.js';
+
 export type FlagKind = 'value' | 'switch' | 'on';
 
 export interface Flag {
@@ -123,7 +125,7 @@ export const COMMAND_FLAGS = {
   smoke: ['base-url', 'checks', 'checks-file', 'database-url', 'attempts', 'interval-seconds', 'backoff', 'timeout-seconds', 'samples', 'max-error-rate', 'max-p95-ms', 'baseline-url', 'bypass-token', 'deadline-seconds', 'confirm-after-seconds', 'verified-sha', 'github-token', 'fail-step', 'dry-run'],
   sandbox: ['database-url', 'dry-run'],
   drill: ['config', 'reason', 'dry-run', 'budget-minutes', 'incident-issue', 'environment', ...TOKENS, 'database-url', ...COMPONENT, ...DATABASE, ...VERIFY],
-} satisfies Record<string, string[]>;
+} satisfies Record<CommandName, string[]>;
 
 /** What `--help` says of flag `name` in `command`. */
 export function flagHelp(name: string, command: string): string {

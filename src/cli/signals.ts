@@ -1,6 +1,7 @@
 /**
- * The command line's signals from its first line to its last. The bin holds the one stop handler
- * (stop-signals.ts) before the rest of it loads (stop-first.ts): a command's stop logic (stoppable.ts,
+ * The command line's signals from its first line to its last. The bin's first chunk holds the stops
+ * (early-stop.ts) until this module is loaded and holds the one stop handler (stop-signals.ts),
+ * before the rest of it loads (stop-first.ts): a command's stop logic (stoppable.ts,
  * the sandbox's cleanup) listens through it once it runs. A signal before the command has begun
  * (`commandBegan`: its flags read and checked, nothing sent anywhere) is said in one line, and the
  * process exits 128 + its number; Node's default ended it there with no word. A signal once the
@@ -11,15 +12,9 @@ import { MadeRecord, type MadeLeft } from '../core/made.js';
 import { output } from '../core/output.js';
 import { holdStopSignals } from '../core/stop-signals.js';
 import { inThisJob, laterJob } from '../pipeline/job-words.js';
-import { COMMAND_FLAGS } from './flags.js';
+import { commandOf, flagValue, SIGNAL_EXIT, stoppedJson, wantsJson } from './early-stop.js';
 
-/**
- * The exit code of a command stopped by a signal and not done: 128 + the signal's number, as a shell
- * reports a command it interrupted, so a script can tell "someone stopped it" (do not retry) from
- * "it failed" (1); both are non-zero for `set -e`. The error line still says what the stop did.
- * A closed stdout (stop-signals.ts) is 141, SIGPIPE's, as for any program whose reader went away.
- */
-export const SIGNAL_EXIT: Partial<Record<NodeJS.Signals, number>> = { SIGHUP: 129, SIGINT: 130, SIGPIPE: 141, SIGTERM: 143 };
+export { commandOf, SIGNAL_EXIT, wantsJson };
 
 let begun = false;
 /**
@@ -62,8 +57,7 @@ export function holdStopsFromTheStart(argv: readonly string[]): () => void {
     }
     const line = stoppedBeforeStart(name, argv, undoMade());
     output.line(line, 'stderr');
-    const command = commandOf(argv);
-    if (wantsJson(argv)) output.line(JSON.stringify({ command: command ?? null, ok: false, status: 'failed', error: line }, null, 2), 'stdout');
+    if (wantsJson(argv)) output.line(stoppedJson(argv, line), 'stdout');
     process.exit(SIGNAL_EXIT[name] ?? 1);
   });
   return release;
@@ -89,30 +83,4 @@ export function stoppedBeforeStart(name: NodeJS.Signals, argv: readonly string[]
   const command = commandOf(argv);
   const made = left ? ` except the folder ${left.folder} it made, which is left as it is: ${left.why}` : '';
   return inThisJob(`Stopped (${name}) before rollback-kit${command ? ` ${command}` : ''} started: nothing was changed${made}.`, laterJob(flagValue(argv, 'timeline')));
-}
-
-/** The options: what comes before `--` (after it, everything is an argument). */
-function options(argv: readonly string[]): readonly string[] {
-  const end = argv.indexOf('--');
-  return end < 0 ? argv : argv.slice(0, end);
-}
-
-/** --json among the options. */
-export function wantsJson(argv: readonly string[]): boolean {
-  return options(argv).includes('--json');
-}
-
-/** The command named on the command line, if one is. */
-export function commandOf(argv: readonly string[]): string | undefined {
-  return argv.find((a) => Object.hasOwn(COMMAND_FLAGS, a));
-}
-
-/** A flag's value as given (`--name value` or `--name=value`), before commander has read it. */
-function flagValue(argv: readonly string[], name: string): string | undefined {
-  const opts = options(argv);
-  for (let i = 0; i < opts.length; i++) {
-    if (opts[i] === `--${name}`) return opts[i + 1];
-    if (opts[i]!.startsWith(`--${name}=`)) return opts[i]!.slice(name.length + 3);
-  }
-  return undefined;
 }

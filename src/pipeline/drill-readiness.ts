@@ -62,7 +62,8 @@ export interface ReadinessCheck {
   /** target | token | snapshot | down-migrations | checks | budget (only when a wait is longer than its phase's budget) */
   check: string;
   component?: string;
-  status: 'ok' | 'failed' | 'warning' | 'skipped';
+  /** `stopped`: the drill's stop cut its request short, so it proves nothing either way (never `failed`). */
+  status: 'ok' | 'failed' | 'warning' | 'skipped' | 'stopped';
   detail: string;
   /** What this check could not establish (a token's permissions, say). */
   unproven?: string[];
@@ -71,8 +72,8 @@ export interface ReadinessCheck {
 export interface Ready {
   checks?: Check[];
   /**
-   * The failed checks whose request the drill's stop cut short (the signal aborted when they
-   * failed): they prove nothing of the way back. Every other failure is the check's own, stop or not.
+   * The checks whose request the drill's stop cut short (the signal aborted when they failed),
+   * recorded as `stopped`: they prove nothing of the way back. Every failure is the check's own.
    */
   cut: ReadinessCheck[];
 }
@@ -83,10 +84,12 @@ export async function readiness(request: RollbackRequest, components: ComponentP
   const add = (r: ReadinessCheck) => record.readiness.push(r);
   const redact = (err: unknown) => log.redact(errorLine(err));
   const out: Ready = { cut: [] };
-  /** A failed check whose request was given the stop's signal: cut short by it when the signal has aborted. */
+  /** A failed check whose request was given the stop's signal: cut short by it (stopped, not failed) when the signal has aborted. */
   const failedOrCut = (r: ReadinessCheck) => {
-    add(r);
-    if (request.signal?.aborted) out.cut.push(r);
+    if (!request.signal?.aborted) return add(r);
+    const cut: ReadinessCheck = { ...r, status: 'stopped' };
+    add(cut);
+    out.cut.push(cut);
   };
   if (!components.length && !plan.database) add({ check: 'target', status: 'failed', detail: 'the plan has no component and no database: there is nothing to drill' });
 

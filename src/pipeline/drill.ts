@@ -26,7 +26,7 @@ import { forwardTo, label, readiness, ref, type ReadinessCheck } from './drill-r
 import { promoteRequest, registerRequestSecrets, type RollbackRequest } from './rollback.js';
 
 export type { ReadinessCheck };
-import { phaseLine, Timeline } from './timeline.js';
+import { phaseLine, Timeline, type RowFacts } from './timeline.js';
 import { verifyWithChecks } from './verify.js';
 import { formatDuration } from '../core/duration.js';
 
@@ -97,13 +97,46 @@ export interface DrillTrendRow {
    * are only the readiness checks'): the trend shows it as not timed, never as a timing.
    */
   untried?: true;
+  /**
+   * The drill was stopped (DrillRecord.stopped): the trend shows it as stopped, neither a failure
+   * nor a pass, and gives only the times it measured to their end (wayBackTimed).
+   */
+  stopped?: DrillStop;
+}
+
+/** A stopped drill: `by` names the signal, `after` the last phase it finished. */
+export interface DrillStop {
+  by: string;
+  after: DrillPhase | 'the start';
 }
 
 /** One drill's row of the trend, as the drill issue keeps it. */
 export function trendRow(record: DrillRecord): DrillTrendRow {
   const row: DrillTrendRow = { at: record.startedAt, status: record.status, wayBackMs: record.wayBackMs, forwardMs: record.forwardMs, totalMs: record.durationMs, budgetMs: record.wayBackBudgetMs };
-  return record.status === 'failed' && record.failedPhase === 'readiness' ? { ...row, untried: true } : row;
+  if (record.status === 'failed' && record.failedPhase === 'readiness') row.untried = true;
+  if (record.stopped) row.stopped = { ...record.stopped };
+  return row;
 }
+
+/** The phases after which a stopped drill had timed its whole way back (WAY_BACK ends with verify-back). */
+const AFTER_WAY_BACK: readonly DrillStop['after'][] = ['verify-back', 'forward', 'verify-forward'];
+
+/**
+ * Whether a drill's way back was timed to its end: not when it failed in readiness (untried), nor
+ * when a stop came before verify-back ended (its number is then only the phases before the stop).
+ * The `way-back-ms` output is empty, and the trend says "—", when it was not.
+ */
+export function wayBackTimed(row: DrillTrendRow): boolean {
+  return !row.untried && (!row.stopped || AFTER_WAY_BACK.includes(row.stopped.after));
+}
+
+/** The `way-back-ms` output: empty when the way back was not timed to its end (wayBackTimed), never a part of it. */
+export function wayBackOutput(record: DrillRecord): number | '' {
+  return wayBackTimed(trendRow(record)) ? record.wayBackMs : '';
+}
+
+/** How the stop's own failure begins (stopHere): the error line of a stopped drill is read from it. */
+export const DRILL_STOPPED = 'The drill was stopped';
 
 export interface DrillRecord {
   environment: string;
@@ -135,7 +168,7 @@ export interface DrillRecord {
    * The drill was stopped (Ctrl-C, a cancelled job): `by` names the signal, `after` the last phase
    * it finished. What the stop prevented is no finding of the way back: the failures say only the stop.
    */
-  stopped?: { by: string; after: DrillPhase | 'the start' };
+  stopped?: DrillStop;
 }
 
 /** What a drill needs: the rollback's request without what only an incident has (scope, severity, earlier jobs). */
@@ -202,6 +235,8 @@ export async function runDrill(request: DrillRequest, deps: DrillDeps, log: Log)
   const stoppedBy = () => (request.signal?.aborted ? stopName(request.signal) : undefined);
   /** Phases a failure of which came after the stop: the stop may have cut them short. */
   const cut = new Set<DrillPhase>();
+  /** A failed row's facts: `stopped` when the stop had come by then, so its time is no finding (closeOut, the reports). */
+  const cutShort = () => stoppedFacts(request.signal);
   const fail = (phase: DrillPhase, why: string) => {
     record.failedPhase ??= phase;
     // A phase the stop cut short proves nothing about the way back: its row says the stop, and so does stopHere.
@@ -224,7 +259,7 @@ export async function runDrill(request: DrillRequest, deps: DrillDeps, log: Log)
     for (const phase of notRun) timeline.skip(phase, `not run: the drill was stopped (${by})`);
     record.stopped = { by, after };
     record.failedPhase ??= DRILL_PHASES.find((p) => !ran.has(p)) ?? 'report';
-    record.failures.push(`The drill was stopped (${by}) after ${after}${notRun.length ? `: ${notRun.join(', ')} did not run, so it says nothing about them` : ''}.`);
+    record.failures.push(`${DRILL_STOPPED} (${by}) after ${after}${notRun.length ? `: ${notRun.join(', ')} did not run, so it says nothing about them` : ''}.`);
     record.nextSteps.push(...state, 'Run the drill again when it can run to its end.');
     return closeOut(record, timeline, budget, deps, now, started, false);
   };
@@ -232,11 +267,11 @@ export async function runDrill(request: DrillRequest, deps: DrillDeps, log: Log)
   // ── readiness ─────────────────────────────────────────────────────────────────────────────
   const rt = timeline.start('readiness');
   const ready = await readiness(asRollback, components, record, log);
+  // A check the stop cut short is `stopped` (it says nothing of the way back), never among these:
+  // every failed check is the way back's, stop or not, and said first, as it came first.
   const readyFailed = record.readiness.filter((r) => r.status === 'failed');
-  rt.end(readyFailed.length ? 'failed' : request.dryRun ? 'dry-run' : 'ok', readinessLine(record.readiness));
-  // Only a check whose request the stop cut short says nothing of the way back: any other failure
-  // is the way back's, stop or not, and said first, as it came first.
-  const ownFailed = readyFailed.filter((r) => !ready.cut.includes(r));
+  rt.end(readyFailed.length || ready.cut.length ? 'failed' : request.dryRun ? 'dry-run' : 'ok', readinessLine(record.readiness), ready.cut.length ? { stopped: true } : undefined);
+  const ownFailed = readyFailed;
   if (!ready.cut.length) after = 'readiness';
   const fixReadiness = 'Nothing was changed. Fix what the readiness checks say: in an incident, this rollback would have failed the same way.';
   if (ownFailed.length) {
@@ -267,7 +302,7 @@ export async function runDrill(request: DrillRequest, deps: DrillDeps, log: Log)
       st.end('ok', `verified snapshot of ${describeTarget(request.database)}, ${snap.sizeBytes} bytes, read back in full`);
     } catch (err) {
       const why = redact(err);
-      st.end('failed', why);
+      st.end('failed', why, cutShort());
       if (stoppedBy()) return stopHere(['Nothing was changed on staging: the drill was stopped during its snapshot, before the way back.']);
       fail('snapshot', `No verified snapshot could be taken: ${why}`);
       for (const phase of ['back', 'verify-back', 'forward', 'verify-forward'] as const) timeline.skip(phase, 'no verified snapshot: the drill changes nothing without one');
@@ -317,7 +352,7 @@ export async function runDrill(request: DrillRequest, deps: DrillDeps, log: Log)
         } else {
           // Readiness resolved a target, so "nothing to do" now means someone changed staging meanwhile.
           const why = `did not roll back (${outcome.status}): ${log.redact(outcome.notes[0] ?? '')}`;
-          t.end('failed', why);
+          t.end('failed', why, cutShort());
           fail('back', `${c.name} ${why}`);
         }
       } catch (err) {
@@ -326,7 +361,7 @@ export async function runDrill(request: DrillRequest, deps: DrillDeps, log: Log)
         rec.error = redact(err);
         // Stopped before its request was sent: nothing is halfway, staging serves what it served.
         if (errorFacts(err).changed !== 'no') stoppedHalfway.push(i);
-        t.end('failed', rec.error);
+        t.end('failed', rec.error, cutShort());
         fail('back', `${c.name} did not roll back: ${rec.error}`);
       }
     }),
@@ -356,9 +391,11 @@ export async function runDrill(request: DrillRequest, deps: DrillDeps, log: Log)
   if (!wentBack.length) timeline.skip('verify-back', 'nothing was rolled back');
   else {
     record.verifyBack = await verifyPhase('verify-back', ready.checks!, request, timeline, fail, log);
-    if (stoppedBy()) return stopHere(leftAt());
-    after = 'verify-back';
-    if (timeline.entries.at(-1)?.status === 'failed') {
+    // Ran to its end (its verdict given, passed or not) unless the stop cut its row short: its
+    // verdict then stands, stop or not, as a failed readiness check's does.
+    const verdict = !timeline.entries.at(-1)?.stopped;
+    if (verdict) after = 'verify-back';
+    if (verdict && timeline.entries.at(-1)?.status === 'failed') {
       const landed = wentBack.map((i) => `${components[i]!.name}: ${label(record.components[i]!.previous)}`).join(', ');
       record.nextSteps.push(
         record.verifyBack
@@ -392,7 +429,7 @@ export async function runDrill(request: DrillRequest, deps: DrillDeps, log: Log)
       } catch (err) {
         rec.forward = 'failed';
         rec.error = redact(err);
-        t.end('failed', rec.error);
+        t.end('failed', rec.error, cutShort());
         fail('forward', `${c.name} did not roll forward to ${original ?? 'the deployment it started on'}: ${rec.error}`);
         record.nextSteps.push(`${c.name} is left on ${label(rec.previous, 'the previous deployment')}: promote ${original ?? 'the deployment it served before the drill'} back by hand.`);
       }
@@ -437,7 +474,7 @@ export async function runDrill(request: DrillRequest, deps: DrillDeps, log: Log)
     } catch (err) {
       rec.forward = 'failed';
       const why = redact(err);
-      t.end('failed', why);
+      t.end('failed', why, cutShort());
       fail('forward', `${c.name} could not be put back on ${original ?? 'the deployment it started on'} after its way back stopped halfway: ${why}`);
       record.nextSteps.push(look(`putting it back failed (${why})`));
     }
@@ -453,8 +490,11 @@ export async function runDrill(request: DrillRequest, deps: DrillDeps, log: Log)
   if (!record.components.some((c) => changedProduction(c.forward))) timeline.skip('verify-forward', 'nothing was rolled forward');
   else {
     record.verifyForward = await verifyPhase('verify-forward', ready.checks!, request, timeline, fail, log);
-    if (stoppedBy()) return stopHere(['Staging was rolled forward to the deployments it started on; the checks on it were stopped before their verdict: look at staging now.']);
-    if (timeline.entries.at(-1)?.status === 'failed') record.nextSteps.push('Staging, rolled forward to the deployments it started on, does not pass the smoke checks (see verify-forward): look at staging now.');
+    const verdict = !timeline.entries.at(-1)?.stopped;
+    if (verdict) after = 'verify-forward';
+    if (verdict && timeline.entries.at(-1)?.status === 'failed') record.nextSteps.push('Staging, rolled forward to the deployments it started on, does not pass the smoke checks (see verify-forward): look at staging now.');
+    if (!verdict) return stopHere(['Staging was rolled forward to the deployments it started on; the checks on it were stopped before their verdict: look at staging now.']);
+    if (stoppedBy()) return stopHere([]);
   }
 
   return closeOut(record, timeline, budget, deps, now, started, Boolean(plan.database));
@@ -473,13 +513,13 @@ async function verifyPhase(
   try {
     const { record, summary } = await verifyWithChecks(checks, request.plan.verify!, request.database, log, request.signal);
     if (record.decision === 'rollback' || !record.passed) {
-      t.end('failed', `${summary}: ${what} does not pass the checks`);
+      t.end('failed', `${summary}: ${what} does not pass the checks`, stoppedFacts(request.signal));
       fail(phase, `${what} does not pass the smoke checks (${summary})`);
     } else t.end('ok', summary);
     return record;
   } catch (err) {
     const why = log.redact(errorLine(err));
-    t.end('failed', why);
+    t.end('failed', why, stoppedFacts(request.signal));
     fail(phase, `the checks could not run: ${why}`);
     return undefined;
   }
@@ -496,7 +536,8 @@ async function closeOut(
   /** The plan has a database: its down migrations are planned, never run, so a pass does not cover them. */
   planHasDatabase = false,
 ): Promise<DrillRecord> {
-  const ran = (e: TimelineEntry<DrillPhase>) => e.status !== 'skipped';
+  // A row the stop cut short timed only part of its phase: it counts in no total and no budget.
+  const ran = (e: TimelineEntry<DrillPhase>) => e.status !== 'skipped' && !e.stopped;
   // Components run in parallel: a phase took as long as its slowest row.
   const phaseMs = (p: DrillPhase) => Math.max(0, ...record.timeline.filter((e) => e.phase === p && ran(e)).map((e) => e['duration-ms']));
   record.wayBackMs = WAY_BACK.reduce((s, p) => s + phaseMs(p), 0);
@@ -553,8 +594,17 @@ function readinessWarnings(record: DrillRecord): string[] {
 
 function readinessLine(checks: ReadinessCheck[]): string {
   const failed = checks.filter((c) => c.status === 'failed');
-  const parts = (failed.length ? failed : checks).map((c) => `${c.component ? `${c.component} ` : ''}${c.check}: ${c.status}`);
-  return `${failed.length ? `${failed.length} of ${checks.length} checks failed` : `${checks.length} checks, none failed`} (${parts.join(', ')})`;
+  const stopped = checks.filter((c) => c.status === 'stopped');
+  const notable = [...failed, ...stopped];
+  const parts = (notable.length ? notable : checks).map((c) => `${c.component ? `${c.component} ` : ''}${c.check}: ${c.status}`);
+  const cut = stopped.length ? `${stopped.length} of ${checks.length} checks stopped` : '';
+  const head = failed.length ? `${failed.length} of ${checks.length} checks failed` : cut ? '' : `${checks.length} checks, none failed`;
+  return `${[head, cut].filter(Boolean).join(', ')} (${parts.join(', ')})`;
+}
+
+/** A failed row's facts once the drill's stop has come: `stopped`, so no report reads its time or failure as the way back's. */
+function stoppedFacts(signal: AbortSignal | undefined): RowFacts | undefined {
+  return signal?.aborted ? { stopped: true } : undefined;
 }
 
 /** A duration in the words every report gives it (formatDuration): "7 min 30 s" here and in the summary, never "450.0 s". */

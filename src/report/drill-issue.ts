@@ -7,7 +7,7 @@
  * writing it never fails the drill: every refusal is a warning that says what to change.
  */
 import type { Log } from '../core/log.js';
-import { BROKEN_WAY_BACK, trendRow, type DrillRecord, type DrillStatus, type DrillTrendRow } from '../pipeline/drill.js';
+import { BROKEN_WAY_BACK, DRILL_PHASES, trendRow, type DrillRecord, type DrillStatus, type DrillStop, type DrillTrendRow } from '../pipeline/drill.js';
 import { GitHubIssues, issueRepository, plain, tokenLogin, type Author, type GitHubTarget, type IncidentOptions, type IssueItem, type Reply } from './incident.js';
 import { drillReportMarkdown } from './drill-summary.js';
 import { inlineText } from './markdown.js';
@@ -30,16 +30,23 @@ export function drillIssueTitle(environment: string): string {
 }
 
 /**
- * One drill's result as its comment carries it: only numbers, an ISO time and a status word, and
- * `untried=readiness` for a drill that failed in readiness (its numbers time no way back). Earlier
- * versions' parsers do not read a marker with it: such a drill drops out of their trend, which is
- * where it belongs, rather than showing as a timing.
+ * One drill's result as its comment carries it: only numbers, an ISO time and a status word,
+ * `untried=readiness` for a drill that failed in readiness (its numbers time no way back), and
+ * `stopped=<signal> after=<phase>` for a drill that was stopped (its status stays failed, as its
+ * exit did; the trend shows it as stopped). Earlier versions' parsers do not read a marker with
+ * either: such a drill drops out of their trend, which is where it belongs, rather than showing as
+ * a timing or a failure. A marker without them (an earlier version's) reads as before.
  */
 export function resultMarker(row: DrillTrendRow): string {
-  return `<!-- rollback-kit:drill-result at=${row.at} status=${row.status} back=${row.wayBackMs} forward=${row.forwardMs} total=${row.totalMs} budget=${row.budgetMs}${row.untried ? ' untried=readiness' : ''} -->`;
+  const stopped = row.stopped ? ` stopped=${row.stopped.by.replace(/[^A-Za-z]/g, '').slice(0, 12) || 'stopped'} after=${row.stopped.after === 'the start' ? START : row.stopped.after}` : '';
+  return `<!-- rollback-kit:drill-result at=${row.at} status=${row.status} back=${row.wayBackMs} forward=${row.forwardMs} total=${row.totalMs} budget=${row.budgetMs}${row.untried ? ' untried=readiness' : ''}${stopped} -->`;
 }
 
-const RESULT = /<!-- rollback-kit:drill-result at=(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,3})?Z) status=([a-z-]{1,10}) back=(\d{1,12}) forward=(\d{1,12}) total=(\d{1,12}) budget=(\d{1,12})( untried=readiness)? -->/;
+/** `after=` of a drill stopped before it finished any phase (DrillStop's 'the start': a marker field has no space). */
+const START = 'start';
+const STOPPED_AFTER: readonly string[] = [START, ...DRILL_PHASES];
+
+const RESULT = /<!-- rollback-kit:drill-result at=(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,3})?Z) status=([a-z-]{1,10}) back=(\d{1,12}) forward=(\d{1,12}) total=(\d{1,12}) budget=(\d{1,12})( untried=readiness)?(?: stopped=([A-Za-z]{1,12}) after=([a-z-]{1,14}))? -->/;
 
 /**
  * A failed drill's report whose first failure is the readiness checks' (drill-summary.ts): how an
@@ -60,9 +67,12 @@ export function parseResult(body: string, notAfterMs = Date.now()): DrillTrendRo
   const m = RESULT.exec(body.slice(0, 70_000));
   const at = m ? Date.parse(m[1]!) : NaN;
   if (!m || !STATUSES.includes(m[2] as DrillStatus) || Number.isNaN(at) || at > notAfterMs) return undefined;
+  if (m[9] !== undefined && !STOPPED_AFTER.includes(m[9])) return undefined;
   const row: DrillTrendRow = { at: m[1]!, status: m[2] as DrillStatus, wayBackMs: Number(m[3]), forwardMs: Number(m[4]), totalMs: Number(m[5]), budgetMs: Number(m[6]) };
   const untried = m[7] !== undefined || (row.status === 'failed' && body.slice(0, m.index).includes(UNTRIED_REPORT));
-  return untried ? { ...row, untried: true } : row;
+  if (untried) row.untried = true;
+  if (m[8] !== undefined) row.stopped = { by: m[8], after: m[9] === START ? 'the start' : (m[9] as DrillStop['after']) };
+  return row;
 }
 
 /** The workflow's GITHUB_TOKEN comments as the GitHub Actions app's bot. */

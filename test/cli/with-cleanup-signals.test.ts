@@ -63,3 +63,10 @@ it('a drill stopped after back that still wrote its report: the last line says w
   expect(run.lines.at(-1)).toMatch(/^Stopped \(SIGINT\) after back: everything it started is removed\. Kept in \.: drill\.md: the report up to the stop/);
   expect(run.lines.join('\n')).not.toContain('finished');
 });
+
+it('a drill stopped while its sandbox is set up says so in its own words: before the drill started, nothing of it written', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'rk-stopped-drill-setup-'));
+  const run = await interrupted([['setting up', 'SIGTERM']], 'stopped-drill-setup.ts', [dir]).finally(() => rm(dir, { recursive: true, force: true }));
+  expect([run.code, run.signal]).toEqual([143, null]);
+  expect(run.lines.at(-1)).toBe('Stopped (SIGTERM) while the sandbox was being set up, before the drill started: everything it started is removed. No report was written (. is empty).');
+});

@@ -138,6 +138,9 @@ describe('rollback drill (root action, mode drill)', () => {
     const run = await drill(w);
     expect(run.code).toBe(1);
     expect(run.errors).toEqual([expect.stringMatching(/^The drill would roll back production: rollback-kit\.yml describes environment production\. Nothing was changed\. .*environment input/)]);
+    // Its summary says the drill, not a rollback, stopped before it started (needs dist rebuilt).
+    expect(run.summary).toContain('The drill stopped before it started. Nothing was changed.');
+    expect(run.summary).not.toContain('The rollback stopped before it started');
     expect(changes(w)).toEqual([]);
     expect(w.issues.requests).toEqual([]);
   });

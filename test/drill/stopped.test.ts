@@ -7,11 +7,11 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { memoryLog } from '../../src/core/log.js';
 import { stopReason } from '../../src/core/stop-signals.js';
-import { BROKEN_WAY_BACK, runDrill, trendRow, type DrillPhase, type DrillRequest } from '../../src/pipeline/drill.js';
+import { BROKEN_WAY_BACK, runDrill, trendRow, wayBackOutput, wayBackTimed, type DrillPhase, type DrillRequest } from '../../src/pipeline/drill.js';
 import { parsePlanFile } from '../../src/pipeline/plan-file.js';
 import { resolvePlan } from '../../src/pipeline/plan-inputs.js';
 import type { TimelineEntry } from '../../src/pipeline/record.js';
-import { drillSummaryMarkdown } from '../../src/report/drill-summary.js';
+import { drillFailure, drillSummaryMarkdown } from '../../src/report/drill-summary.js';
 import { startDrillWorld, TEAM_ID, TOKEN, type DrillWorld } from './world.js';
 
 let w: DrillWorld;
@@ -84,6 +84,22 @@ describe('runDrill stopped', () => {
     const md = drillSummaryMarkdown(record, memoryLog());
     expect(md).toContain('stopped (SIGINT) after back');
     expect(md).not.toContain('Why it failed');
+    // The action's error line says stopped, never failed, and its hint where staging stands.
+    const { message, hint } = drillFailure(record);
+    expect(message).toBe('Rollback drill stopped: the drill was stopped (SIGINT) after back: verify-back, forward, verify-forward did not run, so it says nothing about them.');
+    expect(hint).toContain(`web is left on ${w.previous.uid}`);
+    // Stopped before verify-back ended: the way back was not timed to its end, so way-back-ms is empty.
+    expect(wayBackOutput(record)).toBe('');
+  });
+
+  it('after verify-back: the way back was timed to its end, so way-back-ms and the trend give it', async () => {
+    const record = await stoppedAfter('verify-back');
+    expect(record.stopped).toEqual({ by: 'SIGINT', after: 'verify-back' });
+    expect(record.wayBackMs).toBeGreaterThan(0);
+    expect(wayBackOutput(record)).toBe(record.wayBackMs);
+    expect(drillFailure(record).message).toMatch(/^Rollback drill stopped: the drill was stopped \(SIGINT\) after verify-back: /);
+    const md = drillSummaryMarkdown(record, memoryLog());
+    expect(md).toMatch(/\| ⏹️ stopped \(SIGINT\) after verify-back \| \d[^|]* \/ [^|]+ \| — \| — \|/);
   });
 
   it('after readiness: nothing was sent, so no way back "stopped halfway" and nothing to promote by hand', async () => {
@@ -107,18 +123,71 @@ describe('runDrill stopped', () => {
     expect(record.nextSteps[0]).toBe('Nothing was changed. Fix what the readiness checks say: in an incident, this rollback would have failed the same way.');
     expect(trendRow(record).untried).toBe(true);
     expect(w.vercel.requestsTo(/^POST /)).toHaveLength(0);
+    // Stopped, and what it found before the stop is said in the same line.
+    expect(drillFailure(record).message).toMatch(/^Rollback drill stopped: the drill was stopped \(SIGINT\) after readiness: .* Before the stop it found: The way back is broken: web target: /);
+    expect(wayBackOutput(record)).toBe('');
     const md = drillSummaryMarkdown(record, memoryLog());
     expect(md).toContain('web target: No earlier production deployment');
   });
 
-  it('during readiness, cutting a check short: says only the stop, never that the way back is broken', async () => {
+  it('during readiness, cutting a check short: the check is stopped, not failed, and says only the stop, never that the way back is broken', async () => {
     const record = await stoppedAt('readiness');
-    // The target check's request was aborted by the stop: a failed check, but no finding.
-    expect(record.readiness.find((r) => r.check === 'target')?.status).toBe('failed');
+    // The target check's request was aborted by the stop: no finding either way.
+    expect(record.readiness.find((r) => r.check === 'target')?.status).toBe('stopped');
+    expect(record.readiness.some((r) => r.status === 'failed')).toBe(false);
     expect(record.stopped).toEqual({ by: 'SIGINT', after: 'the start' });
     expect(record.failures).toEqual(['The drill was stopped (SIGINT) after the start: snapshot, back, verify-back, forward, verify-forward did not run, so it says nothing about them.']);
     expect(record.nextSteps.join('\n')).not.toContain('Fix what the readiness checks say');
     expect(w.vercel.requestsTo(/^POST /)).toHaveLength(0);
+    // The phase row is the stop's: its part of a time is no timing, and counts in no total.
+    const row = record.timeline.find((e) => e.phase === 'readiness')!;
+    expect(row).toMatchObject({ status: 'failed', stopped: true });
+    expect(row.detail).toContain('1 of 2 checks stopped');
+    expect(record.wayBackMs).toBe(0);
+    const md = drillSummaryMarkdown(record, memoryLog());
+    expect(md).toContain('- ⏹️ web target: ');
+    expect(md).not.toContain('❌');
+    expect(md).toMatch(/\| readiness \| {2}\| — \/ [^|]+ \| ⏹️ stopped \|/);
+    // The trend shows it as stopped, with no time: neither a failure nor a pass.
+    const trend = trendRow(record);
+    expect(trend.stopped).toEqual({ by: 'SIGINT', after: 'the start' });
+    expect(wayBackTimed(trend)).toBe(false);
+    expect(md).toMatch(/\| ⏹️ stopped \(SIGINT\) after the start \| — \/ [^|]+ \| — \| — \|/);
+  });
+
+  it('during readiness, past its budget: the stopped phase counts in no budget, so the stop is the only failure', async () => {
+    const stop = new AbortController();
+    // The clock jumps ten minutes as readiness starts: its row, cut by the stop, took far past its budget.
+    let jump = 0;
+    const started = (p: DrillPhase) => {
+      if (p !== 'readiness') return;
+      stop.abort(stopReason('SIGINT'));
+      jump = 10 * 60_000;
+    };
+    const record = await runDrill(await request(stop.signal), { progress: { started, finished: () => undefined }, now: () => Date.now() + jump }, memoryLog());
+    const row = record.timeline.find((e) => e.phase === 'readiness')!;
+    // The test means something only if the cut phase did run past its budget.
+    expect(row['duration-ms']).toBeGreaterThan(row['budget-ms']);
+    expect(row.stopped).toBe(true);
+    expect(record.failures).toEqual(['The drill was stopped (SIGINT) after the start: snapshot, back, verify-back, forward, verify-forward did not run, so it says nothing about them.']);
+    expect(record.nextSteps.join('\n')).not.toContain('Over budget');
+    expect(drillSummaryMarkdown(record, memoryLog())).not.toContain('over budget');
+  });
+
+  it('during verify-back: that row is stopped with no time, the way back is not timed, and the roll-forward is not said', async () => {
+    const record = await stoppedAt('verify-back');
+    expect(record.stopped).toEqual({ by: 'SIGINT', after: 'back' });
+    const row = record.timeline.find((e) => e.phase === 'verify-back')!;
+    expect(row).toMatchObject({ status: 'failed', stopped: true });
+    const back = record.timeline.find((e) => e.phase === 'back')!;
+    expect(back.stopped).toBeUndefined();
+    // Only the rows that ran to their end count: readiness and back.
+    const counted = record.timeline.filter((e) => (e.phase === 'readiness' || e.phase === 'back') && !e.stopped).reduce((s, e) => s + e['duration-ms'], 0);
+    expect(record.wayBackMs).toBe(counted);
+    expect(wayBackTimed(trendRow(record))).toBe(false);
+    const md = drillSummaryMarkdown(record, memoryLog());
+    expect(md).toMatch(/\| verify-back \| {2}\| — \/ [^|]+ \| ⏹️ stopped \|/);
+    expect(md).toMatch(/\| ⏹️ stopped \(SIGINT\) after back \| — \/ [^|]+ \| — \| — \|/);
   });
 
   it('after a way back that failed on its own, while putting staging back: names back as the last phase that ran, and says its failure', async () => {

@@ -114,6 +114,35 @@ describe('drill issue', () => {
     expect(parseResult(resultMarker(row(5)))).not.toHaveProperty('untried');
   });
 
+  it('shows a stopped drill as stopped, neither failed nor passed, with only the times it measured to their end; old markers read as before', async () => {
+    const issue = gh.addIssue({ title: 'Rollback drill (staging)', labels: ['rollback-drill'], body: `${drillIssueMarker('staging')}\n` });
+    // An earlier version's markers: no stopped field (nor untried): they read as they always did.
+    issue.comments.push({ id: 1, body: `drill\n<!-- rollback-kit:drill-result at=${row(1).at} status=passed back=61000 forward=30000 total=100000 budget=450000 -->`, html_url: 'a' });
+    issue.comments.push({ id: 2, body: `drill\n<!-- rollback-kit:drill-result at=${row(2).at} status=failed back=500000 forward=30000 total=600000 budget=450000 -->`, html_url: 'b' });
+    // Stopped after its way back was timed (after verify-back), and stopped before it was (after back).
+    issue.comments.push({ id: 3, body: `drill\n${resultMarker({ ...row(3), status: 'failed', wayBackMs: 90_000, stopped: { by: 'SIGTERM', after: 'verify-back' } })}`, html_url: 'c' });
+    issue.comments.push({ id: 4, body: `drill\n${resultMarker({ ...row(4), status: 'failed', wayBackMs: 20_000, stopped: { by: 'SIGINT', after: 'back' } })}`, html_url: 'd' });
+    // A stopped marker whose phase is no drill phase is no drill's.
+    issue.comments.push({ id: 5, body: `drill\n<!-- rollback-kit:drill-result at=${row(5).at} status=failed back=1 forward=1 total=1 budget=1 stopped=SIGINT after=lunch -->`, html_url: 'e' });
+
+    const stopped = record({ status: 'failed', failedPhase: 'snapshot', wayBackMs: 2_000, forwardMs: 0, durationMs: 3_000, stopped: { by: 'SIGINT', after: 'the start' }, failures: ['The drill was stopped (SIGINT) after the start.'] });
+    const done = await recordDrill({ apiUrl: gh.url, repository: REPO, token: TOKEN }, stopped, memoryLog());
+    expect(done!.trend.map((r) => r.stopped?.after ?? null)).toEqual([null, null, 'verify-back', 'back', 'the start']);
+    const comment = issue.comments.at(-1)!.body;
+    expect(comment).toContain(' stopped=SIGINT after=start -->');
+    const rows = comment.split('\n').filter((l) => /^\| 202\d-/.test(l));
+    expect(rows).toHaveLength(5);
+    expect(rows[0]).toContain('| ✅ passed | 1 min 1 s / 7 min 30 s | 30.0 s | 1 min 40 s |');
+    expect(rows[1]).toContain('| ❌ failed | 8 min 20 s / 7 min 30 s | 30.0 s | 10 min 0 s |');
+    expect(rows[2]).toContain('| ⏹️ stopped (SIGTERM) after verify-back | 1 min 30 s / 7 min 30 s | — | — |');
+    expect(rows[3]).toContain('| ⏹️ stopped (SIGINT) after back | — / 7 min 30 s | — | — |');
+    expect(rows[4]).toContain('| ⏹️ stopped (SIGINT) after the start | — / 7 min 30 s | — | — |');
+    for (const r of rows.slice(2)) expect(r).not.toMatch(/❌|✅|failed|passed/);
+    // Read back, the marker keeps the stop; an old one has none.
+    expect(parseResult(comment)).toMatchObject({ status: 'failed', stopped: { by: 'SIGINT', after: 'the start' } });
+    expect(parseResult(issue.comments[0]!.body)).not.toHaveProperty('stopped');
+  });
+
   it('reads the trend from every page of comments, ignoring people and tampered markers, and shows the last eight', async () => {
     gh.addIssue({ title: 'Rollback drill (production)', labels: ['rollback-drill'], body: drillIssueMarker('production') });
     const issue = gh.addIssue({ title: 'Rollback drill (staging)', labels: ['rollback-drill'], body: `${drillIssueMarker('staging')}\n` });

@@ -5,7 +5,7 @@
  */
 import { join, relative } from 'node:path';
 import { parseConnectionString } from '../../db/connection.js';
-import { MIN_DRILL_BUDGET_MINUTES, runDrill, UNTRIED_WAY_BACK, type DrillRecord } from '../../pipeline/drill.js';
+import { MIN_DRILL_BUDGET_MINUTES, runDrill, UNTRIED_WAY_BACK, type DrillRecord, type ReadinessCheck } from '../../pipeline/drill.js';
 import { budgetMinutesInput, readDrillPlan } from '../../pipeline/plan-source.js';
 import { recordDrill } from '../../report/drill-issue.js';
 import { redactDeep } from '../../core/secrets.js';
@@ -108,23 +108,31 @@ async function sandboxDrill(cli: Cli, extra: Record<string, unknown>): Promise<C
   cli.begin();
   const t = cli.term;
   let stopped: DrillRecord['stopped'];
+  // Until the drill's first phase starts, the sandbox is being set up: a stop then says so (stoppedLine).
+  let drillBegan = false;
+  const progress = sandboxProgress(cli);
   return withCleanup(cli, async (cleanup) => {
     removeIfEmpty(cleanup);
     t.say(t.paint('bold', 'rollback-kit drill --sandbox: the rollback rehearsed on a staging shop, on this machine'));
-    const result = await runSandboxDrill({ ...options, budgetMinutes, reason, progress: sandboxProgress(cli) }, cleanup, cli.log);
+    const started: typeof progress.started = (phase, component) => ((drillBegan = true), progress.started(phase, component));
+    const result = await runSandboxDrill({ ...options, budgetMinutes, reason, progress: { ...progress, started } }, cleanup, cli.log);
     stopped = result.record.stopped;
     const shown = drillResult(cli, result.record);
     t.say(`Staging serves ${result.serving ?? 'nothing'} after the drill. Report: ${relative(cli.cwd, result.files.markdown)}`);
     return { ...shown, postgres: result.postgres, started: result.started, serving: result.serving, files: result.files, totalMs: result.totalMs };
-  }, { dir: options.reportDir, last: 'drill.md', stoppedAfter: () => stopped?.after });
+  }, { dir: options.reportDir, last: 'drill.md', stoppedAfter: () => stopped?.after, settingUp: () => (drillBegan ? undefined : 'the drill') });
 }
+
+/** A readiness check's mark in the list; ⏹ for one the stop cut short, which neither passed nor failed. */
+const CHECK_MARK: Record<ReadinessCheck['status'], string> = { ok: '✓', failed: '✗', warning: '!', skipped: '–', stopped: '⏹' };
 
 function drillResult(cli: Cli, record: DrillRecord): CommandResult {
   const t = cli.term;
   t.say('');
   t.table(
     ['phase', 'status', 'time', 'budget'],
-    record.timeline.map((e) => [`${e.phase}${e.component ? ` (${e.component})` : ''}`, e.status, formatDuration(e['duration-ms']), formatDuration(e['budget-ms'])]),
+    // A row the stop cut short timed only part of its phase: stopped, no time (as in the summary).
+    record.timeline.map((e) => [`${e.phase}${e.component ? ` (${e.component})` : ''}`, e.stopped ? 'stopped' : e.status, e.stopped ? '—' : formatDuration(e['duration-ms']), formatDuration(e['budget-ms'])]),
   );
   t.say('');
   // Failed in readiness, the way back was never tried: no time of it to give.
@@ -133,7 +141,7 @@ function drillResult(cli: Cli, record: DrillRecord): CommandResult {
   else if (record.status === 'dry-run') t.say('Drill dry run: readiness only, nothing was changed.');
   else if (unready) t.say(UNTRIED_WAY_BACK);
   else t.say(`Drill ${record.status}: the way back took ${formatDuration(record.wayBackMs)} of its ${formatDuration(record.wayBackBudgetMs)} budget; rolling forward took ${formatDuration(record.forwardMs)}.`);
-  for (const r of record.readiness) t.item(r.status === 'ok' ? '✓' : r.status === 'failed' ? '✗' : r.status === 'warning' ? '!' : '–', `${r.component ? `${r.component} ` : ''}${r.check}`, r.detail);
+  for (const r of record.readiness) t.item(CHECK_MARK[r.status], `${r.component ? `${r.component} ` : ''}${r.check}`, r.detail);
   // A readiness failure is the failed checks listed just above (✗): the record's failure repeats them
   // for the action's one error line, not for this list.
   for (const f of unready ? record.failures.slice(1) : record.failures) t.say(`✗ ${f}`);

@@ -106,6 +106,11 @@ export interface ReportFolder {
    * drill writes drill.md for a stopped drill too): the file is then no sign that the run finished.
    */
   stoppedAfter?: () => string | undefined;
+  /**
+   * What had not started yet while the sandbox was still being set up (its PostgreSQL, shop and
+   * local Vercel API): "the drill". A stop then says so, in its own words, not only "Stopped".
+   */
+  settingUp?: () => string | undefined;
 }
 
 /**
@@ -116,7 +121,8 @@ export interface ReportFolder {
  */
 async function stoppedLine(signal: NodeJS.Signals, problems: boolean, report: ReportFolder | undefined, cwd: string): Promise<string> {
   const removed = problems ? 'what it started is removed, except what the warnings above name' : 'everything it started is removed';
-  const head = `Stopped (${stopCause(signal)}): ${removed}.`;
+  const before = report?.settingUp?.();
+  const head = before ? `Stopped (${stopCause(signal)}) while the sandbox was being set up, before ${before} started: ${removed}.` : `Stopped (${stopCause(signal)}): ${removed}.`;
   if (!report) return head;
   const rel = relative(cwd, report.dir) || '.';
   const entries = await readdir(report.dir, { withFileTypes: true }).catch(() => []);
