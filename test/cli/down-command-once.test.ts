@@ -43,6 +43,9 @@ describe('rollback-kit down failing partway names the command to run once', () =
     expect(times(error, '`rollback-kit down')).toBe(1);
     expect(error).toContain(`and run ${command}. `);
     expect(error).toContain(`fix that and run the command again with \`${flag}\`: it continues from this migration.`);
+    // What was reverted before the failure is said by the error, not again by a note beside it.
+    expect(error).toContain('Reverted before the failure: ');
+    expect(times(run.stdout + run.stderr, 'Reverted before the failure')).toBe(1);
   });
 
   it('a table lock not granted', async () => {

@@ -186,7 +186,7 @@ export const down: CommandSpec = {
       try {
         return await revertMigrations({ ...options, signal }, cli.log);
       } catch (err) {
-        if (err instanceof RevertFailed && err.partial.reverted.length) cli.term.note(`Reverted before the failure: ${err.partial.reverted.map((r) => r.file).join(', ')}.`);
+        // The error names what was reverted before the failure (RevertFailed): a note would say it twice.
         throw err instanceof RevertFailed && err.hint ? new RevertFailed(new RollbackKitError(err.failure.message, withCommandToFinish(err.hint, (name) => cli.inputs.string(name)), errorFacts(err.failure)), err.partial) : err;
       }
     });
