@@ -452,8 +452,9 @@ function hideOptionValues(text: string): string {
 
 /**
  * Short password options: mysql's (and mariadb's) `-p<password>`, joined (`-p` alone asks for
- * it), redis-cli's `-a <password>`, a registry login's `-p <password>` and sqlcmd's `-P
- * <password>`, spaced or glued (`-pPASS`: their parsers read it as `-p PASS`). Hidden only in that
+ * it), redis-cli's and valkey-cli's `-a <password>`, a registry login's `-p <password>`, sqlcmd's `-P
+ * <password>`, the LDAP tools' `-w <password>` and ldappasswd's `-a <old> -s <new>`, spaced or glued
+ * (`-pPASS`: their parsers read it as `-p PASS`). Hidden only in that
  * program's command: after its name, before the command's end (`;`, `|`, `&`, a line's end), so
  * `mkdir -p`, `docker run -p8080:80` and `cp -a` stay. sshpass' -p is read apart (hideSshpass).
  */
@@ -466,7 +467,13 @@ const CLIENT_OPTIONS: { option: RegExp; client: RegExp }[] = [
   },
   { option: /(?<![A-Za-z0-9_-])(-P[ \t]*)(?:'([^'\r\n]*)'|"([^"\r\n]*)"|([^\s'";|&-][^\s'";|&]*))/g, client: /(?:^|[\s/"'])(?:sqlcmd|bcp)[ \t]/g },
   { option: /(?<![A-Za-z0-9_-])(-p)(?:'([^'\r\n]*)'|"([^"\r\n]*)"|([^\s'";|&]+))/g, client: /(?:^|[\s/"'])(?:mysql[a-z]*|mariadb(?:-[a-z]+)?)[ \t]/g },
-  { option: /(?<![A-Za-z0-9_-])(-a[ \t]+)(?:'([^'\r\n]*)'|"([^"\r\n]*)"|([^\s'";|&-][^\s'";|&]*))/g, client: /(?:^|[\s/"'])redis-cli[ \t]/g },
+  // redis-cli's `-a <password>`, and Valkey's, its fork's.
+  { option: /(?<![A-Za-z0-9_-])(-a[ \t]+)(?:'([^'\r\n]*)'|"([^"\r\n]*)"|([^\s'";|&-][^\s'";|&]*))/g, client: /(?:^|[\s/"'])(?:redis|valkey)-cli[ \t]/g },
+  // OpenLDAP's tools: `-w <bind password>`, spaced or glued (getopt reads `-wPASS` so); `-W` asks
+  // for it and `-y` names a file, and stay.
+  { option: /(?<![A-Za-z0-9_-])(-w[ \t]*)(?:'([^'\r\n]*)'|"([^"\r\n]*)"|([^\s'";|&-][^\s'";|&]*))/g, client: /(?:^|[\s/"'])ldap(?:search|modify|add|delete|whoami|passwd|compare|modrdn|exop|url)[ \t]/g },
+  // ldappasswd's `-a <old password>` and `-s <new password>` (`-A` and `-S` ask for them).
+  { option: /(?<![A-Za-z0-9_-])(-[as][ \t]*)(?:'([^'\r\n]*)'|"([^"\r\n]*)"|([^\s'";|&-][^\s'";|&]*))/g, client: /(?:^|[\s/"'])ldappasswd[ \t]/g },
 ];
 const COMMAND_END = /[;|&\n]/g;
 

@@ -135,6 +135,10 @@ describe('hideKnownTokens', () => {
       `mysql -p'${'-p'.repeat(150_000)}`,
       `redis-cli ${'-a '.repeat(100_000)}`,
       'redis-cli -a '.repeat(25_000),
+      `valkey-cli ${'-a '.repeat(100_000)}`,
+      `ldapsearch ${'-w'.repeat(150_000)}`,
+      'ldapwhoami -w '.repeat(20_000),
+      `ldappasswd ${'-s -a '.repeat(50_000)}`,
       `password='${'\\\''.repeat(100_000)}`,
       'db_pass='.repeat(35_000),
       // Authorization schemes, token prefixes, `config set`, .pgpass lines, a value that is a name and a value.
