@@ -231,12 +231,20 @@ function readRows(text: string, at: number, judge: (column: number) => Literal, 
   return i;
 }
 
-/** The spans of a COPY data row's fields (tab-separated, `\N` a NULL) whose column has a name in `names`, judged under it. */
+/**
+ * The spans of a COPY data row's fields (tab-separated, `\N` a NULL) whose column has a name in
+ * `names`, judged under it. Only a line with one field per column is a row (COPY writes a tab or a
+ * line break inside a value as `\t`, `\n`): another line (an error said between rows) is left as it is.
+ */
 function copyFields(text: string, start: number, end: number, names: readonly (string | undefined)[], rule: SqlSecretRule, hide: Span[]): void {
   const stop = text[end - 1] === '\r' ? end - 1 : end;
-  for (let column = 0, from = start; from <= stop && column < names.length; column++) {
-    const tab = text.indexOf('\t', from);
-    const to = tab < 0 || tab > stop ? stop : tab;
+  // Read within the line only: a search for the next tab could run on over the lines after it.
+  const tabs: number[] = [];
+  for (let k = start; k < stop && tabs.length < names.length; k++) if (text.charCodeAt(k) === 9) tabs.push(k);
+  if (tabs.length !== names.length - 1) return;
+  tabs.push(stop);
+  for (let column = 0, from = start; column < names.length; column++) {
+    const to = tabs[column]!;
     const name = names[column];
     if (name !== undefined && to > from && text.slice(from, to) !== '\\N' && rule.value(name, text.slice(from, to))) hide.push([from, to]);
     from = to + 1;

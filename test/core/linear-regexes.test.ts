@@ -283,7 +283,8 @@ describe('hideKnownTokens, SQL writes in every clause', () => {
       ['then insert ('.repeat(20_000), /\($/],
       // COPY heads and data: many rows, a row of many tabs, heads that never close.
       [`copy api_keys (name, key) from stdin;\n${'a\tKey_7x\n'.repeat(30_000)}\\.`, /a\t\*\*\*\n\\\.$/],
-      [`copy api_keys (name, key) from stdin;\n${'aaaa\t'.repeat(60_000)}`, /stdin;\naaaa\t\*\*\*\taaaa\t/],
+      [`copy api_keys (name, key) from stdin;\n${'aaaa\t'.repeat(60_000)}`, /stdin;\naaaa\taaaa\t/],
+      [`copy api_keys (name, key) from stdin;\n${'a\n'.repeat(150_000)}a\tKey_8x`, /\na\t\*\*\*$/],
       // The lines after a COPY's head are its rows, up to a \. that never comes.
       ['copy api_keys (key) from stdin\n'.repeat(12_000), /^copy api_keys \(key\) from stdin\n\*\*\*\n.*\*\*\*\n$/s],
       ['copy t ('.repeat(35_000), /\($/],
