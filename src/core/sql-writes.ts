@@ -6,7 +6,7 @@
  * judged by the same rule (`true` or a placeholder is no secret).
  *
  * Two readers, each used by every form that writes that way:
- * - assignments (`col = value, …`): UPDATE … SET (after an alias, `ONLY`, a CTE), INSERT … ON
+ * - assignments (`col = value, …`, `(a, b) = (…)`): UPDATE … SET (after an alias, `ONLY`, a CTE), INSERT … ON
  *   CONFLICT … DO UPDATE SET, MySQL's ON DUPLICATE KEY UPDATE and INSERT … SET, MERGE's WHEN
  *   MATCHED THEN UPDATE SET;
  * - a column list and rows (`(a, b) VALUES (…), (…)`): INSERT INTO, INSERT … OVERRIDING … VALUE,
@@ -161,7 +161,7 @@ const END = '(?![A-Za-z0-9_])';
 /**
  * The heads of SQL writes, each tried only at a word's start. In order, as the alternation tries them:
  * - `sub`: an assignment list of the statement read last (ON CONFLICT's, ON DUPLICATE KEY's, MERGE's);
- * - `mergeInsert`: MERGE's `THEN INSERT (cols) VALUES (…)`, into the MERGE's table;
+ * - `mergeInsert`: MERGE's `THEN INSERT [(cols)] VALUES (…)`, into the MERGE's table;
  * - `insert`: INSERT [IGNORE | OR REPLACE …] INTO, REPLACE INTO, with `AS alias`; the rest is INSERT_TAIL's;
  * - `update`: UPDATE [ONLY] t [[AS] alias] SET;
  * - `merge`: MERGE INTO t [[AS] alias] USING, and whether a `(VALUES` follows;
@@ -169,7 +169,7 @@ const END = '(?![A-Za-z0-9_])';
  */
 const SQL_HEAD = new RegExp(
   `(?<![A-Za-z0-9_])(?:(?<sub>do\\s+update\\s+set|on\\s+duplicate\\s+key\\s+update|then\\s+update\\s+set)\\s+` +
-    `|(?<mergeInsert>then\\s+insert)(?=\\s*\\()` +
+    `|(?<mergeInsert>then\\s+insert)(?=\\s*\\(|\\s+(?:overriding|values)${END})` +
     `|(?:insert(?:\\s+(?:ignore|low_priority|delayed|high_priority))?(?:\\s+or\\s+(?:replace|ignore|abort|fail|rollback))?|replace(?:\\s+(?:low_priority|delayed))?)\\s+into\\s+(?<insert>${NAME})(?:\\s+as\\s+(?!(?:values|select|with|overriding|set)${END})${ALIAS}${END})?` +
     `|update\\s+(?:only\\s+)?(?<update>${NAME})(?:\\s+(?:as\\s+)?(?!set${END})${ALIAS})?\\s+set\\s+` +
     `|merge\\s+into\\s+(?<merge>${NAME})(?:\\s+(?:as\\s+)?(?!using${END})${ALIAS})?\\s+using(?<mergeValues>\\s*\\(\\s*values\\s*)?` +
@@ -189,6 +189,8 @@ const INSERT_TAIL = new RegExp(
 const SQL_KEYWORD = /insert|update|merge|copy|replace/i;
 const SQL_IDENTIFIER = /^\s*"?([A-Za-z0-9_]+)"?\s*$/;
 /** An assignment's column, perhaps after its table's alias (MySQL's `SET u.password = …`). */
+/** Assignments of several columns at once (PostgreSQL's `SET (a, b) = (…)`, `= ROW (…)`). */
+const MULTI_ASSIGNMENT = /\s*\(([^()]*)\)\s*=\s*(?:row\s*)?(?=\()/iy;
 const SQL_ASSIGNMENT = /\s*(?:"?[A-Za-z_][A-Za-z0-9_]*"?\.)?"?([A-Za-z0-9_]+)"?\s*=(?!=)/y;
 /** A value that is a column of another table or a derived one (`v.pw`, `excluded.password`, `pw`). */
 const REFERENCE = /^\s*(?:"?[A-Za-z_][A-Za-z0-9_]*"?\.)?"?([A-Za-z_][A-Za-z0-9_]*)"?\s*$/;
@@ -210,10 +212,10 @@ interface Statement {
 }
 
 /**
- * Rows from `at` (`(…, …), (…)`): each value read for its column, `judge(column)` told its literals
- * and `seen` each value's span. Returns where the rows end (past the last one's `)`).
+ * Rows from `at` (`(…, …), (…)`), or `one` row: each value read for its column, `judge(column)`
+ * told its literals and `seen` each value's span. Returns where the rows end (past the last one's `)`).
  */
-function readRows(text: string, at: number, judge: (column: number) => Literal, seen?: (column: number, start: number, end: number) => void): number {
+function readRows(text: string, at: number, judge: (column: number) => Literal, seen?: (column: number, start: number, end: number) => void, one = false): number {
   let i = at;
   while (text[i] === '(') {
     i++;
@@ -225,6 +227,7 @@ function readRows(text: string, at: number, judge: (column: number) => Literal, 
       i++;
     }
     if (text[i] !== ')') return i;
+    if (one) return i + 1;
     ROW_SEPARATOR.lastIndex = i + 1;
     i = ROW_SEPARATOR.test(text) && text[ROW_SEPARATOR.lastIndex] === '(' ? ROW_SEPARATOR.lastIndex : i + 1;
   }
@@ -303,6 +306,17 @@ export function sqlSecretSpans(text: string, rule: SqlSecretRule): Span[] {
   const assignments = (at: number, table: string) => {
     let i = at;
     for (;;) {
+      // `(a, b) = ('…', '…')`: a row of the columns in brackets.
+      MULTI_ASSIGNMENT.lastIndex = i;
+      const multi = MULTI_ASSIGNMENT.exec(text);
+      if (multi) {
+        const names = columnNames(multi[1]!).map((c) => (c === undefined ? undefined : rule.column(table, c)));
+        i = readRows(text, MULTI_ASSIGNMENT.lastIndex, (column) => judge(names[column]), (column, start, end) => refer(names[column], start, end), true);
+        ROW_SEPARATOR.lastIndex = i;
+        if (!ROW_SEPARATOR.test(text)) return i;
+        i = ROW_SEPARATOR.lastIndex;
+        continue;
+      }
       SQL_ASSIGNMENT.lastIndex = i;
       const a = SQL_ASSIGNMENT.exec(text);
       if (!a) return i;

@@ -268,6 +268,10 @@ describe('hideKnownTokens, SQL writes in every clause', () => {
       [`update only ${'a'.repeat(300_000)}`, /a$/],
       [`update api_keys set ${'u.'.repeat(150_000)}key = 'Key_2x'`, /u\.key = '\*\*\*'$/],
       [`update api_keys set key = ${'v.'.repeat(150_000)}k`, /v\.k$/],
+      [`update api_keys set ${'(a) = (1), '.repeat(30_000)}(key) = ('Key_9x')`, /\(key\) = \('\*\*\*'\)$/],
+      [`update t set ${'('.repeat(300_000)}`, /\($/],
+      [`update t set (${'a'.repeat(300_000)}`, /a$/],
+      [`update t set ${'(a) = row '.repeat(30_000)}`, /row $/],
       // INSERT's forms: IGNORE, OR REPLACE, REPLACE, aliases, OVERRIDING, MySQL's SET.
       ['insert ignore into t as '.repeat(12_000), /as $/],
       ['insert or replace into '.repeat(12_000), /into $/],

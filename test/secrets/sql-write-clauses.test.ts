@@ -33,6 +33,8 @@ describe('assignments: one reader for every SET list', () => {
       "MERGE INTO api_keys k USING staged s ON k.name = s.name WHEN MATCHED THEN UPDATE SET key = 'Key_12x', note = 'merged' WHEN NOT MATCHED THEN INSERT (name, key) VALUES ('ci', 'Key_13x')",
       "MERGE INTO api_keys k USING staged s ON k.name = s.name WHEN MATCHED THEN UPDATE SET key = '***', note = 'merged' WHEN NOT MATCHED THEN INSERT (name, key) VALUES ('ci', '***')",
     ],
+    ['several columns at once', "UPDATE api_keys SET (note, key) = ('rotated', 'Key_15x'), (used) = ROW ('no') WHERE name = 'ci'", "UPDATE api_keys SET (note, key) = ('rotated', '***'), (used) = ROW ('no') WHERE name = 'ci'"],
+    ['MERGE … THEN INSERT without a column list', "MERGE INTO users u USING staged s ON u.id = s.id WHEN NOT MATCHED THEN INSERT VALUES (7, 'alice', 'Pw_16x')", "MERGE INTO users u USING staged s ON u.id = s.id WHEN NOT MATCHED THEN INSERT VALUES (7, '***', '***')"],
     ['a qualified column and a dollar-quoted value', 'UPDATE users u SET u.password_hash = $h$Pw_14x$h$ WHERE u.id = 1', 'UPDATE users u SET u.password_hash = $h$***$h$ WHERE u.id = 1'],
   ])('%s', (_what, text, shown) => expectShown(text, shown));
 });
