@@ -12,7 +12,7 @@
  * - a column list and rows (`(a, b) VALUES (…), (…)`): INSERT INTO, INSERT … OVERRIDING … VALUE,
  *   INSERT IGNORE, INSERT OR REPLACE, REPLACE INTO, `INSERT INTO t AS u`, MERGE's WHEN NOT MATCHED
  *   THEN INSERT, and a derived table's rows (`UPDATE … FROM (VALUES …) AS v(id, pw)`, `MERGE …
- *   USING (VALUES …) AS s(…)`), whose column is secret when its own name says so or when an
+ *   USING (VALUES …) AS s(…)`, `WITH v(id, pw) AS (VALUES …) UPDATE …`), whose column is secret when its own name says so or when an
  *   assignment or an insert of the statement puts it (`v.pw`) into a secret column.
  * `INSERT … SELECT 'ci', '…'` too: the SELECT list's values go into the columns as a row's do (and
  * on after each `UNION [ALL] SELECT`, `INTERSECT SELECT`, `EXCEPT SELECT`); every string of its
@@ -124,10 +124,11 @@ function readSqlValue(text: string, at: number, literal: (start: number, end: nu
 }
 
 /**
- * A SET list (UPDATE's, ON CONFLICT's, a MERGE's WHEN) ends at a clause's keyword or at the statement's end. Tried at each white
+ * A SET list (UPDATE's, ON CONFLICT's, a MERGE's WHEN) ends at a clause's keyword or at the statement's end
+ * (MERGE's next `WHEN [NOT] MATCHED`, not a CASE's WHEN). Tried at each white
  * space character, so it reads one: the last before the keyword is where it matches.
  */
-const SET_LIST_END = /\s(?:where|returning|from|when)(?![A-Za-z0-9_])/iy;
+const SET_LIST_END = /\s(?:where|returning|from|when\s+(?:not\s+)?matched)(?![A-Za-z0-9_])/iy;
 /** A SELECT list ends at its first clause's keyword (or a UNION's); tried as SET_LIST_END is. */
 const SELECT_LIST_END = /\s(?:from|where|group|having|window|order|limit|offset|fetch|for|union|intersect|except|returning|on)(?![A-Za-z0-9_])/iy;
 /** Where the rest of a SELECT stops being read past: a UNION that may bring another SELECT list. */
@@ -160,6 +161,7 @@ const END = '(?![A-Za-z0-9_])';
 
 /**
  * The heads of SQL writes, each tried only at a word's start. In order, as the alternation tries them:
+ * - `cte`: a CTE of rows, `WITH v(id, k) AS (VALUES …)` (or `, v(…) AS (VALUES …)` after another), for the write after it;
  * - `sub`: an assignment list of the statement read last (ON CONFLICT's, ON DUPLICATE KEY's, MERGE's);
  * - `mergeInsert`: MERGE's `THEN INSERT [(cols)] VALUES (…)`, into the MERGE's table;
  * - `insert`: INSERT [IGNORE | OR REPLACE …] INTO, REPLACE INTO, with `AS alias`; the rest is INSERT_TAIL's;
@@ -168,7 +170,8 @@ const END = '(?![A-Za-z0-9_])';
  * - `copy`: COPY t (cols) FROM stdin.
  */
 const SQL_HEAD = new RegExp(
-  `(?<![A-Za-z0-9_])(?:(?<sub>do\\s+update\\s+set|on\\s+duplicate\\s+key\\s+update|then\\s+update\\s+set)\\s+` +
+  `(?<![A-Za-z0-9_])(?:(?:with(?:\\s+recursive)?\\s+|,\\s*)(?<cte>${ALIAS})\\s*\\((?<cteColumns>[^()]*)\\)\\s*as\\s*(?:(?:not\\s+)?materialized\\s*)?\\(\\s*values\\s*` +
+    `|(?<sub>do\\s+update\\s+set|on\\s+duplicate\\s+key\\s+update|then\\s+update\\s+set)\\s+` +
     `|(?<mergeInsert>then\\s+insert)(?=\\s*\\(|\\s+(?:overriding|values)${END})` +
     `|(?:insert(?:\\s+(?:ignore|low_priority|delayed|high_priority))?(?:\\s+or\\s+(?:replace|ignore|abort|fail|rollback))?|replace(?:\\s+(?:low_priority|delayed))?)\\s+into\\s+(?<insert>${NAME})(?:\\s+as\\s+(?!(?:values|select|with|overriding|set)${END})${ALIAS}${END})?` +
     `|update\\s+(?:only\\s+)?(?<update>${NAME})(?:\\s+(?:as\\s+)?(?!set${END})${ALIAS})?\\s+set\\s+` +
@@ -192,8 +195,11 @@ const SQL_IDENTIFIER = /^\s*"?([A-Za-z0-9_]+)"?\s*$/;
 /** Assignments of several columns at once (PostgreSQL's `SET (a, b) = (…)`, `= ROW (…)`). */
 const MULTI_ASSIGNMENT = /\s*\(([^()]*)\)\s*=\s*(?:row\s*)?(?=\()/iy;
 const SQL_ASSIGNMENT = /\s*(?:"?[A-Za-z_][A-Za-z0-9_]*"?\.)?"?([A-Za-z0-9_]+)"?\s*=(?!=)/y;
-/** A value that is a column of another table or a derived one (`v.pw`, `excluded.password`, `pw`). */
-const REFERENCE = /^\s*(?:"?[A-Za-z_][A-Za-z0-9_]*"?\.)?"?([A-Za-z_][A-Za-z0-9_]*)"?\s*$/;
+/**
+ * The names in a value that may be columns of a derived table (`v.pw`, `crypt(s.pw, gen_salt('bf'))`):
+ * every word, a function's name too, which only hides more of a derived table whose column is named so.
+ */
+const REFERENCE = /[A-Za-z_][A-Za-z0-9_]*/g;
 const ROW_SEPARATOR = /\s*,\s*/y;
 /** UPDATE's `FROM (VALUES`, after its SET list. */
 const FROM_VALUES = /\s*from\s*\(\s*values\s*/iy;
@@ -272,12 +278,12 @@ export function sqlSecretSpans(text: string, rule: SqlSecretRule): Span[] {
     (start, end) => {
       if (name !== undefined && rule.value(name, text.slice(start, end))) hide.push([start, end]);
     };
-  let statement: Statement | undefined;
-  /** A value put into the secret column `name`: if it is a reference (`v.pw`), that column is secret too. */
+  /** The write being read; `prefix`: only the CTEs before its head are read yet (its table is not known). */
+  let statement: (Statement & { prefix?: boolean }) | undefined;
+  /** A value put into the secret column `name`: a derived table's column it names (`v.pw`) is secret too. */
   const refer = (name: string | undefined, start: number, end: number) => {
     if (name === undefined || !statement) return;
-    const ref = REFERENCE.exec(text.slice(start, end))?.[1];
-    if (ref) statement.references.set(ref.toLowerCase(), name);
+    for (const [ref] of text.slice(start, end).matchAll(REFERENCE)) statement.references.set(ref.toLowerCase(), name);
   };
   /** The statement read last is over: its derived rows are judged, now that its references are known. */
   const finish = () => {
@@ -290,8 +296,11 @@ export function sqlSecretSpans(text: string, rule: SqlSecretRule): Span[] {
     statement = undefined;
   };
   const begin = (table: string) => {
-    finish();
-    statement = { table, references: new Map(), derived: [] };
+    if (statement?.prefix) Object.assign(statement, { table, prefix: false });
+    else {
+      finish();
+      statement = { table, references: new Map(), derived: [] };
+    }
   };
   /** Rows of a derived table from `at`, passed now, judged at the statement's end; returns where its alias ends. */
   const derivedRows = (at: number) => {
@@ -333,7 +342,15 @@ export function sqlSecretSpans(text: string, rule: SqlSecretRule): Span[] {
   for (let m = re.exec(text); m; m = re.exec(text)) {
     const g = m.groups!;
     let i = m.index + m[0].length;
-    if (g.sub !== undefined) i = assignments(i, statement?.table ?? '');
+    if (g.cte !== undefined) {
+      // Its rows are judged with the write's: which of its columns the write puts into a secret one.
+      if (!statement?.prefix) {
+        finish();
+        statement = { table: '', references: new Map(), derived: [], prefix: true };
+      }
+      statement.derived.push({ at: i, columns: columnNames(g.cteColumns!) });
+      i = readRows(text, i, () => () => {});
+    } else if (g.sub !== undefined) i = assignments(i, statement?.table ?? '');
     else if (g.update !== undefined) {
       begin(g.update);
       i = assignments(i, g.update);
@@ -402,7 +419,9 @@ function readInsert(
     DISTINCT_ON.lastIndex = i;
     if (DISTINCT_ON.test(text)) return hideRest(i);
     for (let column = 0; ; column++) {
+      const start = i;
       i = readSqlValue(text, i, judgeColumn(column), SELECT_LIST_END);
+      refer(names?.[column], start, i);
       if (text[i] !== ',') break;
       i++;
     }

@@ -285,6 +285,9 @@ describe('hideKnownTokens, SQL writes in every clause', () => {
       [`merge into api_keys t using (values ${'(1, 2), '.repeat(30_000)}('c', 'Key_6x')) as s(n, k) on true ${'when matched then update set key = s.k '.repeat(5_000)}`, /key = s\.k $/],
       ['merge into t using (values '.repeat(10_000), /values $/],
       ['then insert ('.repeat(20_000), /\($/],
+      ['with v(a) as (values '.repeat(12_000), /values $/],
+      [`with ${'v(a) as (values (1)), '.repeat(12_000)}w(k) as (values ('Key_10x')) update api_keys set key = w.k`, /\('\*\*\*'\)\) update api_keys set key = w\.k$/],
+      [`with v(${'a, '.repeat(100_000)}`, /a, $/],
       // COPY heads and data: many rows, a row of many tabs, heads that never close.
       [`copy api_keys (name, key) from stdin;\n${'a\tKey_7x\n'.repeat(30_000)}\\.`, /a\t\*\*\*\n\\\.$/],
       [`copy api_keys (name, key) from stdin;\n${'aaaa\t'.repeat(60_000)}`, /stdin;\naaaa\taaaa\t/],

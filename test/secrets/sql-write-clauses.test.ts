@@ -35,6 +35,7 @@ describe('assignments: one reader for every SET list', () => {
     ],
     ['several columns at once', "UPDATE api_keys SET (note, key) = ('rotated', 'Key_15x'), (used) = ROW ('no') WHERE name = 'ci'", "UPDATE api_keys SET (note, key) = ('rotated', '***'), (used) = ROW ('no') WHERE name = 'ci'"],
     ['MERGE … THEN INSERT without a column list', "MERGE INTO users u USING staged s ON u.id = s.id WHEN NOT MATCHED THEN INSERT VALUES (7, 'alice', 'Pw_16x')", "MERGE INTO users u USING staged s ON u.id = s.id WHEN NOT MATCHED THEN INSERT VALUES (7, '***', '***')"],
+    ['a CASE in the value: its WHEN is no MERGE clause', "UPDATE api_keys SET key = CASE WHEN name = 'ci' THEN 'Key_17x' ELSE 'Key_18x' END, note = 'n'", "UPDATE api_keys SET key = CASE WHEN name = '***' THEN '***' ELSE '***' END, note = 'n'"],
     ['a qualified column and a dollar-quoted value', 'UPDATE users u SET u.password_hash = $h$Pw_14x$h$ WHERE u.id = 1', 'UPDATE users u SET u.password_hash = $h$***$h$ WHERE u.id = 1'],
   ])('%s', (_what, text, shown) => expectShown(text, shown));
 });
@@ -68,6 +69,16 @@ describe('a derived table of rows whose column lands in a secret column', () => 
       'MERGE … USING (VALUES …): only the INSERT writes it',
       "MERGE INTO api_keys t USING (VALUES ('ci', 'Key_4x')) s (name, k) ON t.name = s.name WHEN NOT MATCHED THEN INSERT (name, key) VALUES (s.name, s.k)",
       "MERGE INTO api_keys t USING (VALUES ('ci', '***')) s (name, k) ON t.name = s.name WHEN NOT MATCHED THEN INSERT (name, key) VALUES (s.name, s.k)",
+    ],
+    [
+      'a CTE of rows before the UPDATE, after another CTE',
+      "WITH n AS (SELECT 1), v(name, k) AS (VALUES ('ci', 'Key_6x'), ('cd', 'Key_7x')) UPDATE api_keys SET key = v.k FROM v WHERE v.name = api_keys.name",
+      "WITH n AS (SELECT 1), v(name, k) AS (VALUES ('ci', '***'), ('cd', '***')) UPDATE api_keys SET key = v.k FROM v WHERE v.name = api_keys.name",
+    ],
+    [
+      'a CTE of rows before an INSERT … SELECT',
+      "WITH s(login, pw) AS (VALUES ('alice', 'Pw_8x')) INSERT INTO accounts (login, password_hash) SELECT login, crypt(pw, gen_salt('bf')) FROM s",
+      "WITH s(login, pw) AS (VALUES ('alice', '***')) INSERT INTO accounts (login, password_hash) SELECT login, crypt(pw, gen_salt('bf')) FROM s",
     ],
     [
       'a derived column whose own name says secret',
