@@ -6,14 +6,16 @@
  * judged by the same rule (`true` or a placeholder is no secret).
  *
  * Two readers, each used by every form that writes that way:
- * - assignments (`col = value, …`, `(a, b) = (…)`): UPDATE … SET (after an alias, `ONLY`, a CTE), INSERT … ON
- *   CONFLICT … DO UPDATE SET, MySQL's ON DUPLICATE KEY UPDATE and INSERT … SET, MERGE's WHEN
- *   MATCHED THEN UPDATE SET;
+ * - assignments (`col = value, …`, `(a, b) = (…)`): UPDATE … SET (after an alias, `ONLY`, a
+ *   CTE), INSERT … ON CONFLICT … DO UPDATE SET, MySQL's ON DUPLICATE KEY UPDATE and INSERT … SET,
+ *   MERGE's WHEN MATCHED THEN UPDATE SET;
  * - a column list and rows (`(a, b) VALUES (…), (…)`): INSERT INTO, INSERT … OVERRIDING … VALUE,
  *   INSERT IGNORE, INSERT OR REPLACE, REPLACE INTO, `INSERT INTO t AS u`, MERGE's WHEN NOT MATCHED
  *   THEN INSERT, and a derived table's rows (`UPDATE … FROM (VALUES …) AS v(id, pw)`, `MERGE …
- *   USING (VALUES …) AS s(…)`, `WITH v(id, pw) AS (VALUES …) UPDATE …`), whose column is secret when its own name says so or when an
- *   assignment or an insert of the statement puts it (`v.pw`) into a secret column.
+ *   USING (VALUES …) AS s(…)`, `WITH v(id, pw) AS (VALUES …) UPDATE …`), whose column is secret
+ *   when its own name says so or when an assignment, an insert or a SELECT list of the statement
+ *   names it (`v.pw`, `crypt(v.pw, …)`) in a value of a secret column. A statement ends at the next
+ *   write's head or the text's end.
  * `INSERT … SELECT 'ci', '…'` too: the SELECT list's values go into the columns as a row's do (and
  * on after each `UNION [ALL] SELECT`, `INTERSECT SELECT`, `EXCEPT SELECT`); every string of its
  * FROM is judged as the secret column's (a derived table, `FROM (SELECT '…' AS k) t`, may be what
