@@ -32,8 +32,8 @@
  * them: a literal's quotes, `''` inside, and brackets (`crypt('…', gen_salt('bf'))`) are followed,
  * nothing more; a derived table's rows are read twice at most (once to pass them, once when the
  * statement's end says which of their columns are secret). Text without a write's keyword is not
- * read at all (SQL_KEYWORD). Not read: MySQL's UPDATE … JOIN, SQL Server's `UPDATE alias … FROM`,
- * backtick-quoted names.
+ * read at all (SQL_KEYWORD). Names are plain, double-quoted or in MySQL's backticks. Not read:
+ * MySQL's UPDATE … JOIN, SQL Server's `UPDATE alias … FROM`, a `(VALUES …)` after another FROM item.
  */
 
 export interface SqlSecretRule {
@@ -156,8 +156,8 @@ function statementLiterals(text: string, at: number, literal: (start: number, en
 }
 
 
-/** A table's or an alias' name: letters, digits, `_`, a schema's `.`, double quotes. */
-const NAME = '[A-Za-z0-9_."]+';
+/** A table's name: letters, digits, `_`, a schema's `.`, double quotes or MySQL's backticks. */
+const NAME = '[A-Za-z0-9_."`]+';
 const ALIAS = '[A-Za-z_][A-Za-z0-9_]*';
 const END = '(?![A-Za-z0-9_])';
 
@@ -192,11 +192,11 @@ const INSERT_TAIL = new RegExp(
 );
 /** Lines without one of these words hold no write: the SQL reading is not tried on them. */
 const SQL_KEYWORD = /insert|update|merge|copy|replace/i;
-const SQL_IDENTIFIER = /^\s*"?([A-Za-z0-9_]+)"?\s*$/;
+const SQL_IDENTIFIER = /^\s*["`]?([A-Za-z0-9_]+)["`]?\s*$/;
 /** An assignment's column, perhaps after its table's alias (MySQL's `SET u.password = …`). */
 /** Assignments of several columns at once (PostgreSQL's `SET (a, b) = (…)`, `= ROW (…)`). */
 const MULTI_ASSIGNMENT = /\s*\(([^()]*)\)\s*=\s*(?:row\s*)?(?=\()/iy;
-const SQL_ASSIGNMENT = /\s*(?:"?[A-Za-z_][A-Za-z0-9_]*"?\.)?"?([A-Za-z0-9_]+)"?\s*=(?!=)/y;
+const SQL_ASSIGNMENT = /\s*(?:["`]?[A-Za-z_][A-Za-z0-9_]*["`]?\.)?["`]?([A-Za-z0-9_]+)["`]?\s*=(?!=)/y;
 /**
  * The names in a value that may be columns of a derived table (`v.pw`, `crypt(s.pw, gen_salt('bf'))`):
  * every word, a function's name too, which only hides more of a derived table whose column is named so.
@@ -206,7 +206,7 @@ const ROW_SEPARATOR = /\s*,\s*/y;
 /** UPDATE's `FROM (VALUES`, after its SET list. */
 const FROM_VALUES = /\s*from\s*\(\s*values\s*/iy;
 /** The end of a derived table of rows: `) AS v(id, pw)`, `) v (id, pw)`. */
-const DERIVED_ALIAS = /\s*\)\s*(?:as\s+)?"?[A-Za-z_][A-Za-z0-9_]*"?\s*\(([^()]*)\)/iy;
+const DERIVED_ALIAS = /\s*\)\s*(?:as\s+)?["`]?[A-Za-z_][A-Za-z0-9_]*["`]?\s*\(([^()]*)\)/iy;
 
 /** The names in a column list, each undefined where it is no plain name. */
 const columnNames = (list: string) => list.split(',').map((c) => SQL_IDENTIFIER.exec(c)?.[1]);

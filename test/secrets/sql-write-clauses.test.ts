@@ -36,6 +36,7 @@ describe('assignments: one reader for every SET list', () => {
     ['several columns at once', "UPDATE api_keys SET (note, key) = ('rotated', 'Key_15x'), (used) = ROW ('no') WHERE name = 'ci'", "UPDATE api_keys SET (note, key) = ('rotated', '***'), (used) = ROW ('no') WHERE name = 'ci'"],
     ['MERGE … THEN INSERT without a column list', "MERGE INTO users u USING staged s ON u.id = s.id WHEN NOT MATCHED THEN INSERT VALUES (7, 'alice', 'Pw_16x')", "MERGE INTO users u USING staged s ON u.id = s.id WHEN NOT MATCHED THEN INSERT VALUES (7, '***', '***')"],
     ['a CASE in the value: its WHEN is no MERGE clause', "UPDATE api_keys SET key = CASE WHEN name = 'ci' THEN 'Key_17x' ELSE 'Key_18x' END, note = 'n'", "UPDATE api_keys SET key = CASE WHEN name = '***' THEN '***' ELSE '***' END, note = 'n'"],
+    ['MySQL\'s backticks', "INSERT INTO `api_keys` (`name`, `key`) VALUES ('ci', 'Key_19x') ON DUPLICATE KEY UPDATE `key` = 'Key_20x'; UPDATE `shop`.`api_keys` SET `key` = 'Key_21x'", "INSERT INTO `api_keys` (`name`, `key`) VALUES ('ci', '***') ON DUPLICATE KEY UPDATE `key` = '***'; UPDATE `shop`.`api_keys` SET `key` = '***'"],
     ['a qualified column and a dollar-quoted value', 'UPDATE users u SET u.password_hash = $h$Pw_14x$h$ WHERE u.id = 1', 'UPDATE users u SET u.password_hash = $h$***$h$ WHERE u.id = 1'],
   ])('%s', (_what, text, shown) => expectShown(text, shown));
 });
