@@ -33,7 +33,7 @@
  * nothing more; a derived table's rows are read twice at most (once to pass them, once when the
  * statement's end says which of their columns are secret). Text without a write's keyword is not
  * read at all (SQL_KEYWORD). Names are plain, double-quoted or in MySQL's backticks. Not read:
- * MySQL's UPDATE … JOIN, SQL Server's `UPDATE alias … FROM`, a `(VALUES …)` after another FROM item.
+ * MySQL's UPDATE … JOIN, SQL Server's `UPDATE alias … FROM`.
  */
 
 export interface SqlSecretRule {
@@ -168,7 +168,9 @@ const END = '(?![A-Za-z0-9_])';
  * - `mergeInsert`: MERGE's `THEN INSERT [(cols)] VALUES (…)`, into the MERGE's table;
  * - `insert`: INSERT [IGNORE | OR REPLACE …] INTO, REPLACE INTO, with `AS alias`; the rest is INSERT_TAIL's;
  * - `update`: UPDATE [ONLY] t [[AS] alias] SET;
- * - `merge`: MERGE INTO t [[AS] alias] USING, and whether a `(VALUES` follows;
+ * - `merge`: MERGE INTO t [[AS] alias] USING;
+ * - `derived`: a derived table of rows, `(VALUES …) [AS] v(cols)`, wherever the statement has one
+ *   (UPDATE's FROM or a JOIN, MERGE's USING; INSERT's own sources are read by readInsert);
  * - `copy`: COPY t (cols) FROM stdin.
  */
 const SQL_HEAD = new RegExp(
@@ -177,7 +179,8 @@ const SQL_HEAD = new RegExp(
     `|(?<mergeInsert>then\\s+insert)(?=\\s*\\(|\\s+(?:overriding|values)${END})` +
     `|(?:insert(?:\\s+(?:ignore|low_priority|delayed|high_priority))?(?:\\s+or\\s+(?:replace|ignore|abort|fail|rollback))?|replace(?:\\s+(?:low_priority|delayed))?)\\s+into\\s+(?<insert>${NAME})(?:\\s+as\\s+(?!(?:values|select|with|overriding|set)${END})${ALIAS}${END})?` +
     `|update\\s+(?:only\\s+)?(?<update>${NAME})(?:\\s+(?:as\\s+)?(?!set${END})${ALIAS})?\\s+set\\s+` +
-    `|merge\\s+into\\s+(?<merge>${NAME})(?:\\s+(?:as\\s+)?(?!using${END})${ALIAS})?\\s+using(?<mergeValues>\\s*\\(\\s*values\\s*)?` +
+    `|merge\\s+into\\s+(?<merge>${NAME})(?:\\s+(?:as\\s+)?(?!using${END})${ALIAS})?\\s+using${END}` +
+    `|(?<derived>\\(\\s*values\\s*)` +
     `|copy\\s+(?<copy>${NAME})\\s*\\((?<copyColumns>[^()]*)\\)\\s*from\\s+stdin${END})`,
   'gi',
 );
@@ -203,8 +206,6 @@ const SQL_ASSIGNMENT = /\s*(?:["`]?[A-Za-z_][A-Za-z0-9_]*["`]?\.)?["`]?([A-Za-z0
  */
 const REFERENCE = /[A-Za-z_][A-Za-z0-9_]*/g;
 const ROW_SEPARATOR = /\s*,\s*/y;
-/** UPDATE's `FROM (VALUES`, after its SET list. */
-const FROM_VALUES = /\s*from\s*\(\s*values\s*/iy;
 /** The end of a derived table of rows: `) AS v(id, pw)`, `) v (id, pw)`. */
 const DERIVED_ALIAS = /\s*\)\s*(?:as\s+)?["`]?[A-Za-z_][A-Za-z0-9_]*["`]?\s*\(([^()]*)\)/iy;
 
@@ -356,12 +357,8 @@ export function sqlSecretSpans(text: string, rule: SqlSecretRule): Span[] {
     else if (g.update !== undefined) {
       begin(g.update);
       i = assignments(i, g.update);
-      FROM_VALUES.lastIndex = i;
-      if (FROM_VALUES.test(text)) i = derivedRows(FROM_VALUES.lastIndex);
-    } else if (g.merge !== undefined) {
-      begin(g.merge);
-      if (g.mergeValues !== undefined) i = derivedRows(i);
-    } else if (g.copy !== undefined) {
+    } else if (g.merge !== undefined) begin(g.merge);
+    else if (g.derived !== undefined) i = derivedRows(i); else if (g.copy !== undefined) {
       finish();
       i = readCopy(text, i, copyNames(g.copy, g.copyColumns!, rule), rule, hide);
     } else {

@@ -284,6 +284,8 @@ describe('hideKnownTokens, SQL writes in every clause', () => {
       ['update t set a = v.a from (values (1)) as v(a) '.repeat(8_000), /as v\(a\) $/],
       [`merge into api_keys t using (values ${'(1, 2), '.repeat(30_000)}('c', 'Key_6x')) as s(n, k) on true ${'when matched then update set key = s.k '.repeat(5_000)}`, /key = s\.k $/],
       ['merge into t using (values '.repeat(10_000), /values $/],
+      ['(values '.repeat(40_000), /values $/],
+      [`update api_keys set key = v.k from ${'t, (values (1)) a(b), '.repeat(12_000)}(values ('Key_11x')) v(k)`, /\(values \('\*\*\*'\)\) v\(k\)$/],
       ['then insert ('.repeat(20_000), /\($/],
       ['with v(a) as (values '.repeat(12_000), /values $/],
       [`with ${'v(a) as (values (1)), '.repeat(12_000)}w(k) as (values ('Key_10x')) update api_keys set key = w.k`, /\('\*\*\*'\)\) update api_keys set key = w\.k$/],

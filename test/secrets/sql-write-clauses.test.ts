@@ -72,6 +72,11 @@ describe('a derived table of rows whose column lands in a secret column', () => 
       "MERGE INTO api_keys t USING (VALUES ('ci', '***')) s (name, k) ON t.name = s.name WHEN NOT MATCHED THEN INSERT (name, key) VALUES (s.name, s.k)",
     ],
     [
+      'a derived table after another FROM item, and one JOINed',
+      "UPDATE api_keys SET key = v.k FROM teams t, (VALUES ('ci', 'Key_9x')) v(name, k) WHERE v.name = t.name; UPDATE users SET password = j.pw FROM teams t JOIN (VALUES (1, 'Pw_10x')) AS j(id, pw) ON j.id = t.id",
+      "UPDATE api_keys SET key = v.k FROM teams t, (VALUES ('ci', '***')) v(name, k) WHERE v.name = t.name; UPDATE users SET password = *** FROM teams t JOIN (VALUES (1, '***')) AS j(id, pw) ON j.id = t.id",
+    ],
+    [
       'a CTE of rows before the UPDATE, after another CTE',
       "WITH n AS (SELECT 1), v(name, k) AS (VALUES ('ci', 'Key_6x'), ('cd', 'Key_7x')) UPDATE api_keys SET key = v.k FROM v WHERE v.name = api_keys.name",
       "WITH n AS (SELECT 1), v(name, k) AS (VALUES ('ci', '***'), ('cd', '***')) UPDATE api_keys SET key = v.k FROM v WHERE v.name = api_keys.name",
