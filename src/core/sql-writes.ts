@@ -7,7 +7,7 @@
  *
  * Two readers, each used by every form that writes that way:
  * - assignments (`col = value, …`, `(a, b) = (…)`): UPDATE … SET (after an alias, `ONLY`, a
- *   CTE), INSERT … ON CONFLICT … DO UPDATE SET, MySQL's ON DUPLICATE KEY UPDATE and INSERT … SET,
+ *   CTE, MySQL's after JOINs), INSERT … ON CONFLICT … DO UPDATE SET, MySQL's ON DUPLICATE KEY UPDATE and INSERT … SET,
  *   MERGE's WHEN MATCHED THEN UPDATE SET;
  * - a column list and rows (`(a, b) VALUES (…), (…)`): INSERT INTO, INSERT … OVERRIDING … VALUE,
  *   INSERT IGNORE, INSERT OR REPLACE, REPLACE INTO, `INSERT INTO t AS u`, MERGE's WHEN NOT MATCHED
@@ -33,7 +33,7 @@
  * nothing more; a derived table's rows are read twice at most (once to pass them, once when the
  * statement's end says which of their columns are secret). Text without a write's keyword is not
  * read at all (SQL_KEYWORD). Names are plain, double-quoted or in MySQL's backticks. Not read:
- * MySQL's UPDATE … JOIN, SQL Server's `UPDATE alias … FROM`.
+ * SQL Server's `UPDATE alias … FROM` (the alias is no table's name: only a column's own name tells).
  */
 
 export interface SqlSecretRule {
@@ -168,6 +168,7 @@ const END = '(?![A-Za-z0-9_])';
  * - `mergeInsert`: MERGE's `THEN INSERT [(cols)] VALUES (…)`, into the MERGE's table;
  * - `insert`: INSERT [IGNORE | OR REPLACE …] INTO, REPLACE INTO, with `AS alias`; the rest is INSERT_TAIL's;
  * - `update`: UPDATE [ONLY] t [[AS] alias] SET;
+ * - `updateJoin`: MySQL's UPDATE t [alias] JOIN … (or `, u …`) SET, whose SET is read to after the tables;
  * - `merge`: MERGE INTO t [[AS] alias] USING;
  * - `derived`: a derived table of rows, `(VALUES …) [AS] v(cols)`, wherever the statement has one
  *   (UPDATE's FROM or a JOIN, MERGE's USING; INSERT's own sources are read by readInsert);
@@ -179,6 +180,7 @@ const SQL_HEAD = new RegExp(
     `|(?<mergeInsert>then\\s+insert)(?=\\s*\\(|\\s+(?:overriding|values)${END})` +
     `|(?:insert(?:\\s+(?:ignore|low_priority|delayed|high_priority))?(?:\\s+or\\s+(?:replace|ignore|abort|fail|rollback))?|replace(?:\\s+(?:low_priority|delayed))?)\\s+into\\s+(?<insert>${NAME})(?:\\s+as\\s+(?!(?:values|select|with|overriding|set)${END})${ALIAS}${END})?` +
     `|update\\s+(?:only\\s+)?(?<update>${NAME})(?:\\s+(?:as\\s+)?(?!set${END})${ALIAS})?\\s+set\\s+` +
+    `|update\\s+(?<updateJoin>${NAME})(?:\\s+(?:as\\s+)?(?!(?:set|join|inner|cross|left|right|straight_join)${END})${ALIAS})?(?=\\s*,|\\s+(?:(?:inner|cross|(?:left|right)(?:\\s+outer)?)\\s+)?(?:join|straight_join)${END})` +
     `|merge\\s+into\\s+(?<merge>${NAME})(?:\\s+(?:as\\s+)?(?!using${END})${ALIAS})?\\s+using${END}` +
     `|(?<derived>\\(\\s*values\\s*)` +
     `|copy\\s+(?<copy>${NAME})\\s*\\((?<copyColumns>[^()]*)\\)\\s*from\\s+stdin${END})`,
@@ -206,6 +208,9 @@ const SQL_ASSIGNMENT = /\s*(?:["`]?[A-Za-z_][A-Za-z0-9_]*["`]?\.)?["`]?([A-Za-z0
  */
 const REFERENCE = /[A-Za-z_][A-Za-z0-9_]*/g;
 const ROW_SEPARATOR = /\s*,\s*/y;
+/** The SET after MySQL's UPDATE … JOIN's tables; tried as SET_LIST_END is. */
+const SET_AT = /\sset(?![A-Za-z0-9_])/iy;
+const SET_AFTER = /\s+set\s+/iy;
 /** The end of a derived table of rows: `) AS v(id, pw)`, `) v (id, pw)`. */
 const DERIVED_ALIAS = /\s*\)\s*(?:as\s+)?["`]?[A-Za-z_][A-Za-z0-9_]*["`]?\s*\(([^()]*)\)/iy;
 
@@ -357,6 +362,12 @@ export function sqlSecretSpans(text: string, rule: SqlSecretRule): Span[] {
     else if (g.update !== undefined) {
       begin(g.update);
       i = assignments(i, g.update);
+    } else if (g.updateJoin !== undefined) {
+      begin(g.updateJoin);
+      // The joined tables and their ON conditions, read past (brackets and literals followed) to SET.
+      while ((i = readSqlValue(text, i, () => {}, SET_AT)) < text.length && text[i] === ',') i++;
+      SET_AFTER.lastIndex = i;
+      if (SET_AFTER.test(text)) i = assignments(SET_AFTER.lastIndex, g.updateJoin);
     } else if (g.merge !== undefined) begin(g.merge);
     else if (g.derived !== undefined) i = derivedRows(i); else if (g.copy !== undefined) {
       finish();
