@@ -456,11 +456,12 @@ function readInsert(
   return readRows(text, i, judgeColumn, (column, start, end) => refer(names?.[column], start, end));
 }
 
-/** `text` with its spans (in order, not overlapping) shown as `***`. */
+/** `text` with its spans (in order of their starts) shown as `***`; a span inside one shown already adds nothing. */
 function hideSpans(text: string, spans: readonly Span[]): string {
   let out = '';
   let done = 0;
   for (const [start, end] of spans) {
+    if (start < done) continue;
     out += `${text.slice(done, start)}***`;
     done = end;
   }
