@@ -25,7 +25,7 @@
  * it writes says secret: which literal reaches which column is no longer plain, and a name hidden
  * costs less than a key shown. An INSERT without a column list is judged by its table alone
  * (SqlSecretRule.row). And `COPY t (cols) FROM stdin`: the secret columns' fields of the
- * tab-separated rows after it, up to `\.`.
+ * tab-separated (or CSV) rows after it, up to `\.`.
  *
  * A literal is quoted (`'…'`, `E'…'`) or dollar-quoted (`$$…$$`, `$tag$…$tag$`). Each statement is
  * read once from its head to the end of its rows or assignments, and the search goes on after
@@ -183,7 +183,7 @@ const SQL_HEAD = new RegExp(
     `|update\\s+(?<updateJoin>${NAME})(?:\\s+(?:as\\s+)?(?!(?:set|join|inner|cross|left|right|straight_join)${END})${ALIAS})?(?=\\s*,|\\s+(?:(?:inner|cross|(?:left|right)(?:\\s+outer)?)\\s+)?(?:join|straight_join)${END})` +
     `|merge\\s+into\\s+(?<merge>${NAME})(?:\\s+(?:as\\s+)?(?!using${END})${ALIAS})?\\s+using${END}` +
     `|(?<derived>\\(\\s*values\\s*)` +
-    `|copy\\s+(?<copy>${NAME})\\s*\\((?<copyColumns>[^()]*)\\)\\s*from\\s+stdin${END})`,
+    `|copy\\s+(?<copy>${NAME})\\s*\\((?<copyColumns>[^()]*)\\)\\s*from\\s+stdin${END}(?<copyOptions>[^;\\n]*))`,
   'gi',
 );
 /**
@@ -248,30 +248,45 @@ function readRows(text: string, at: number, judge: (column: number) => Literal, 
   return i;
 }
 
+/** A COPY's secret columns: the name each column's fields are judged under, and whether its rows are CSV. */
+interface CopyColumns {
+  names: (string | undefined)[];
+  csv: boolean;
+}
+
 /**
- * The spans of a COPY data row's fields (tab-separated, `\N` a NULL) whose column has a name in
- * `names`, judged under it. Only a line with one field per column is a row (COPY writes a tab or a
- * line break inside a value as `\t`, `\n`): another line (an error said between rows) is left as it is.
+ * The spans of a COPY data row's fields whose column has a name, judged under it: tab-separated
+ * (`\N` a NULL), or in CSV comma-separated, a field in double quotes (`""` inside) hidden inside
+ * them. Only a line with one field per column is a row (COPY writes a tab or a line break inside
+ * a value as `\t`, `\n`): another line (an error said between rows) is left as it is. Read within
+ * the line only: a search for the next tab could run on over the lines after it.
  */
-function copyFields(text: string, start: number, end: number, names: readonly (string | undefined)[], rule: SqlSecretRule, hide: Span[]): void {
+function copyFields(text: string, start: number, end: number, { names, csv }: CopyColumns, rule: SqlSecretRule, hide: Span[]): void {
   const stop = text[end - 1] === '\r' ? end - 1 : end;
-  // Read within the line only: a search for the next tab could run on over the lines after it.
-  const tabs: number[] = [];
-  for (let k = start; k < stop && tabs.length < names.length; k++) if (text.charCodeAt(k) === 9) tabs.push(k);
-  if (tabs.length !== names.length - 1) return;
-  tabs.push(stop);
+  const separator = csv ? 44 : 9;
+  const cuts: number[] = [];
+  let quoted = false;
+  for (let k = start; k < stop && cuts.length < names.length; k++) {
+    const c = text.charCodeAt(k);
+    if (csv && c === 34) quoted = !quoted;
+    else if (c === separator && !quoted) cuts.push(k);
+  }
+  if (cuts.length !== names.length - 1) return;
+  cuts.push(stop);
   for (let column = 0, from = start; column < names.length; column++) {
-    const to = tabs[column]!;
+    const to = cuts[column]!;
     const name = names[column];
-    if (name !== undefined && to > from && text.slice(from, to) !== '\\N' && rule.value(name, text.slice(from, to))) hide.push([from, to]);
+    const inner = csv && to - from >= 2 && text[from] === '"' && text[to - 1] === '"' ? 1 : 0;
+    const value = text.slice(from + inner, to - inner);
+    if (name !== undefined && value !== '' && value !== '\\N' && rule.value(name, value)) hide.push([from + inner, to - inner]);
     from = to + 1;
   }
 }
 
-/** The names a COPY's columns are judged under, or undefined when none is secret. */
-function copyNames(table: string, list: string, rule: SqlSecretRule): (string | undefined)[] | undefined {
+/** A COPY's columns, or undefined when none is secret; `options`: what follows `FROM stdin` (`WITH (FORMAT csv)`). */
+function copyColumns(table: string, list: string, options: string, rule: SqlSecretRule): CopyColumns | undefined {
   const names = columnNames(list).map((c) => (c === undefined ? undefined : rule.column(table, c)));
-  return names.some((n) => n !== undefined) ? names : undefined;
+  return names.some((n) => n !== undefined) ? { names, csv: /(?<![A-Za-z0-9_])csv(?![A-Za-z0-9_])/i.test(options) } : undefined;
 }
 
 /** The end of a COPY's data (`\.` on its own line) is `line`. */
@@ -369,9 +384,10 @@ export function sqlSecretSpans(text: string, rule: SqlSecretRule): Span[] {
       SET_AFTER.lastIndex = i;
       if (SET_AFTER.test(text)) i = assignments(SET_AFTER.lastIndex, g.updateJoin);
     } else if (g.merge !== undefined) begin(g.merge);
-    else if (g.derived !== undefined) i = derivedRows(i); else if (g.copy !== undefined) {
+    else if (g.derived !== undefined) i = derivedRows(i);
+    else if (g.copy !== undefined) {
       finish();
-      i = readCopy(text, i, copyNames(g.copy, g.copyColumns!, rule), rule, hide);
+      i = readCopy(text, i, copyColumns(g.copy, g.copyColumns!, g.copyOptions!, rule), rule, hide);
     } else {
       if (g.insert !== undefined) begin(g.insert);
       INSERT_TAIL.lastIndex = i;
@@ -385,15 +401,15 @@ export function sqlSecretSpans(text: string, rule: SqlSecretRule): Span[] {
 }
 
 /** A COPY's data rows, from the line after its head to `\.`: the secret columns' fields. Returns where they end. */
-function readCopy(text: string, at: number, names: (string | undefined)[] | undefined, rule: SqlSecretRule, hide: Span[]): number {
-  if (!names) return at;
+function readCopy(text: string, at: number, columns: CopyColumns | undefined, rule: SqlSecretRule, hide: Span[]): number {
+  if (!columns) return at;
   let eol = text.indexOf('\n', at);
   while (eol >= 0) {
     const start = eol + 1;
     const next = text.indexOf('\n', start);
     const end = next < 0 ? text.length : next;
     if (endsCopy(text.slice(start, Math.min(end, start + 3)))) return end;
-    copyFields(text, start, end, names, rule, hide);
+    copyFields(text, start, end, columns, rule, hide);
     eol = next;
   }
   return text.length;
@@ -478,7 +494,7 @@ const SQL_LINES = 20;
 /** A line that begins a write (not ON CONFLICT's or MERGE's UPDATE or INSERT, which go on one). */
 const SQL_LINE_HEAD = /(?<![A-Za-z0-9_])(?<!(?:do|then|key)\s+)(?:insert|update|replace\s+into|merge\s+into|copy)(?![A-Za-z0-9_])/i;
 /** A COPY whose data follows on the next lines, alone on its line. */
-const COPY_LINE = new RegExp(`(?<![A-Za-z0-9_])copy\\s+(${NAME})\\s*\\(([^()]*)\\)\\s*from\\s+stdin${END}`, 'i');
+const COPY_LINE = new RegExp(`(?<![A-Za-z0-9_])copy\\s+(${NAME})\\s*\\(([^()]*)\\)\\s*from\\s+stdin${END}([^;\\n]*)`, 'i');
 
 /**
  * A line filter for output read line by line (a command's), as privateKeyLines is: an SQL write
@@ -491,7 +507,7 @@ const COPY_LINE = new RegExp(`(?<![A-Za-z0-9_])copy\\s+(${NAME})\\s*\\(([^()]*)\
  */
 export function sqlWriteLines(rule: SqlSecretRule): (line: string) => string {
   let lines: string[] = [];
-  let copy: (string | undefined)[] | undefined;
+  let copy: CopyColumns | undefined;
   return (line) => {
     if (copy) {
       if (endsCopy(line)) copy = undefined;
@@ -508,7 +524,7 @@ export function sqlWriteLines(rule: SqlSecretRule): (line: string) => string {
     }
     const c = COPY_LINE.exec(line);
     if (c) {
-      copy = copyNames(c[1]!, c[2]!, rule);
+      copy = copyColumns(c[1]!, c[2]!, c[3]!, rule);
       lines = [];
       return line;
     }

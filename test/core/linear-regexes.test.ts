@@ -300,6 +300,8 @@ describe('hideKnownTokens, SQL writes in every clause', () => {
       // The lines after a COPY's head are its rows, up to a \. that never comes.
       ['copy api_keys (key) from stdin\n'.repeat(12_000), /^copy api_keys \(key\) from stdin\n\*\*\*\n.*\*\*\*\n$/s],
       ['copy t ('.repeat(35_000), /\($/],
+      [`copy api_keys (name, key) from stdin csv\n${'"a,'.repeat(100_000)}`, /"a,$/],
+      [`copy api_keys (name, key) from stdin with (format csv)\n${'a,\n'.repeat(100_000)}a,"Key_14x"`, /\na,"\*\*\*"$/],
       [`copy t (${'a'.repeat(300_000)}`, /a$/],
     ];
     for (const [text, shown] of cases) {

@@ -118,6 +118,15 @@ describe('COPY … FROM stdin and its data rows', () => {
     for (const [i, line] of out.slice(1, -2).entries()) expect(line).toBe(`${i}\tuser${i}@example.com\t***`);
   });
 
+  it('hides them in CSV rows, quoted or not', () => {
+    const text = ['COPY users (id, email, password) FROM stdin WITH (FORMAT csv);', '1,a@example.com,Pw_2x', '2,"b, c@example.com","Pw ""3x"""', '\\.'].join('\n');
+    expect(log.redact(text)).toBe(['COPY users (id, email, password) FROM stdin WITH (FORMAT csv);', '1,a@example.com,***', '2,"b, c@example.com","***"', '\\.'].join('\n'));
+    const lines = memoryLog();
+    const write = lines.programLines();
+    const out = ['COPY users (id, email, password) FROM STDIN CSV', '1,a@example.com,Pw_4x', '\\.'].map(write);
+    expect(out[1]).toBe('1,a@example.com,***');
+  });
+
   it('leaves a COPY of a table without secret columns as it is', () => {
     const text = 'COPY orders (id, note) FROM stdin;\n1\tshipped\n\\.';
     expect(log.redact(text)).toBe(text);
