@@ -18,6 +18,7 @@
  * chat messages), so a credential hidden in one is hidden in all.
  */
 import { isCommonValue } from './secrets.js';
+import { hideSqlWrites, type SqlSecretRule, sqlWriteLines as sqlLines } from './sql-writes.js';
 import { hideUrlSecrets, isPlaceholder } from './url-secrets.js';
 
 const HIDDEN = '***';
@@ -452,8 +453,9 @@ function hideOptionValues(text: string): string {
 
 /**
  * Short password options: mysql's (and mariadb's) `-p<password>`, joined (`-p` alone asks for
- * it), redis-cli's `-a <password>`, a registry login's `-p <password>` and sqlcmd's `-P
- * <password>`, spaced or glued (`-pPASS`: their parsers read it as `-p PASS`). Hidden only in that
+ * it), redis-cli's and valkey-cli's `-a <password>`, a registry login's `-p <password>`, sqlcmd's `-P
+ * <password>`, the LDAP tools' `-w <password>` and ldappasswd's `-a <old> -s <new>`, spaced or glued
+ * (`-pPASS`: their parsers read it as `-p PASS`). Hidden only in that
  * program's command: after its name, before the command's end (`;`, `|`, `&`, a line's end), so
  * `mkdir -p`, `docker run -p8080:80` and `cp -a` stay. sshpass' -p is read apart (hideSshpass).
  */
@@ -466,7 +468,13 @@ const CLIENT_OPTIONS: { option: RegExp; client: RegExp }[] = [
   },
   { option: /(?<![A-Za-z0-9_-])(-P[ \t]*)(?:'([^'\r\n]*)'|"([^"\r\n]*)"|([^\s'";|&-][^\s'";|&]*))/g, client: /(?:^|[\s/"'])(?:sqlcmd|bcp)[ \t]/g },
   { option: /(?<![A-Za-z0-9_-])(-p)(?:'([^'\r\n]*)'|"([^"\r\n]*)"|([^\s'";|&]+))/g, client: /(?:^|[\s/"'])(?:mysql[a-z]*|mariadb(?:-[a-z]+)?)[ \t]/g },
-  { option: /(?<![A-Za-z0-9_-])(-a[ \t]+)(?:'([^'\r\n]*)'|"([^"\r\n]*)"|([^\s'";|&-][^\s'";|&]*))/g, client: /(?:^|[\s/"'])redis-cli[ \t]/g },
+  // redis-cli's `-a <password>`, and Valkey's, its fork's.
+  { option: /(?<![A-Za-z0-9_-])(-a[ \t]+)(?:'([^'\r\n]*)'|"([^"\r\n]*)"|([^\s'";|&-][^\s'";|&]*))/g, client: /(?:^|[\s/"'])(?:redis|valkey)-cli[ \t]/g },
+  // OpenLDAP's tools: `-w <bind password>`, spaced or glued (getopt reads `-wPASS` so); `-W` asks
+  // for it and `-y` names a file, and stay.
+  { option: /(?<![A-Za-z0-9_-])(-w[ \t]*)(?:'([^'\r\n]*)'|"([^"\r\n]*)"|([^\s'";|&-][^\s'";|&]*))/g, client: /(?:^|[\s/"'])ldap(?:search|modify|add|delete|whoami|passwd|compare|modrdn|exop|url)[ \t]/g },
+  // ldappasswd's `-a <old password>` and `-s <new password>` (`-A` and `-S` ask for them).
+  { option: /(?<![A-Za-z0-9_-])(-[as][ \t]*)(?:'([^'\r\n]*)'|"([^"\r\n]*)"|([^\s'";|&-][^\s'";|&]*))/g, client: /(?:^|[\s/"'])ldappasswd[ \t]/g },
 ];
 const COMMAND_END = /[;|&\n]/g;
 
@@ -630,29 +638,14 @@ function hideXmlValues(text: string): string {
 }
 
 /**
- * SQL that writes a secret into a table: `INSERT INTO api_keys (name, key) VALUES ('ci', '…')` and
- * `UPDATE api_keys SET key = '…'`. A string literal is hidden where its column's name says secret
- * (`token`, `password_hash`, `api_secret`), or where the column is a `key` or `value` of a table
- * whose name says so (`api_keys`, `secrets`); `('theme', 'dark')` into `settings (key, value)`
- * stays. `INSERT … SELECT 'ci', '…'` too: the SELECT list's values go into the columns as a row's
- * do (and on after each `UNION [ALL] SELECT`, `INTERSECT SELECT`, `EXCEPT SELECT`); every string
- * of its FROM is judged as the secret column's (a derived table, `FROM (SELECT '…' AS k) t`, may
- * be what the list writes), and its WHERE and the rest are read past, not judged. A source in any other form (`(SELECT …)` in
- * brackets, `WITH … SELECT`, `SELECT DISTINCT ON (…)`, `UNION (SELECT …)`) has every string
- * literal from there to the statement's `;` hidden, at any depth, when a column it writes says
- * secret: which literal reaches which column is no longer plain, and a name hidden costs less than
- * a key shown (an INSERT into other tables stays as written). An INSERT without a column list is judged by its table alone (secretRow). A literal is
- * quoted (`'…'`, `E'…'`) or dollar-quoted (`$$…$$`, `$tag$…$tag$`). Each statement is read once
- * from its head to the end of its rows, and the search goes on after them: a literal's quotes,
- * `''` inside, and brackets (`crypt('…', gen_salt('bf'))`) are followed, nothing more.
+ * Which SQL columns hold secrets, for the reader of SQL writes (sql-writes.ts): a column whose name
+ * says so (`token`, `password_hash`, `api_secret`), or a `key` or `value` of a table whose name does
+ * (`api_keys`, `secrets`); `('theme', 'dark')` into `settings (key, value)` stays. A value is judged
+ * as a quoted value under that name (namedSecret): `true`, `$1` or a placeholder is no secret.
  */
-const SQL_WRITE = /(?<![A-Za-z0-9_])(?:insert\s+into\s+([A-Za-z0-9_."]+)(?:\s*\((?!\s*(?:select|with|values)(?![A-Za-z0-9_]))([^()]*)\)\s*|\s+)(values\s*|select(?![A-Za-z0-9_])\s*|(?=\((?:\s*\()*\s*(?:select|with|values)(?![A-Za-z0-9_])|with(?![A-Za-z0-9_])))|update\s+([A-Za-z0-9_."]+)\s+set\s+)/gi;
-const SQL_IDENTIFIER = /^\s*"?([A-Za-z0-9_]+)"?\s*$/;
-const SQL_ASSIGNMENT = /\s*"?([A-Za-z0-9_]+)"?\s*=/y;
-
 /** A table's own name (the last of `schema.table`) and its singular, and whether its name says it holds secrets. */
 function tableName(table: string): { name: string; singular: string; secret: boolean } {
-  const name = table.replace(/"/g, '').split('.').at(-1)!;
+  const name = table.replace(/["`]/g, '').split('.').at(-1)!;
   const singular = name.replace(/s$/i, '');
   return { name, singular, secret: [name, singular].some((n) => NAMED_SECRET.test(n) && !NOT_A_KEY.test(n)) };
 }
@@ -684,237 +677,19 @@ function secretRow(table: string): string | undefined {
   return ACCOUNT_TABLE.test(name) ? 'password' : undefined;
 }
 
-/** Where a backslash-escaped literal's next unescaped quote is, from `at`; -1 if none. */
-function closingQuote(text: string, at: number): number {
-  for (let j = at; j < text.length; j++) {
-    if (text[j] === '\\') j++;
-    else if (text[j] === "'") return j;
-  }
-  return -1;
-}
-
-const DOLLAR_TAG = /\$(?:[A-Za-z_][A-Za-z0-9_]*)?\$/y;
-
-/**
- * A literal opened at `open` and cut short (a log line's end): hidden from `start` to the end of
- * its line, as far as it can be seen. Returns where the value's reading stops.
- */
-function unclosed(text: string, open: number, start: number, reported: boolean, literal: (start: number, end: number) => void): number {
-  const eol = text.indexOf('\n', open);
-  const stop = eol < 0 ? text.length : eol;
-  if (reported) literal(start, stop);
-  return stop;
-}
-
-/**
- * Reads one value of a row or an assignment from `at`: to a `,` or a `)` outside brackets and
- * literals. Calls `literal` with the content span of each string literal that is the value or an
- * argument of the function around it (`crypt('…', gen_salt('bf'))`: not `'bf'`, deeper in); returns
- * where it stopped (the `,` or `)`, the end of the text, or the end of the line of an unclosed literal).
- */
-function readSqlValue(text: string, at: number, literal: (start: number, end: number) => void, stopAtWord?: RegExp, anyDepth = false): number {
-  let depth = 0;
-  // Literals nested deeper than a function's arguments count too (statementLiterals).
-  const reported = () => depth <= 1 || anyDepth;
-  let i = at;
-  while (i < text.length) {
-    const c = text[i]!;
-    // A dollar-quoted literal (`$$…$$`, `$pw$…$pw$`): nothing inside is special up to the same tag.
-    // `$1` (a parameter) and a `$` inside a name (`a$b`) open none.
-    DOLLAR_TAG.lastIndex = i;
-    const tag = c === '$' && !/[A-Za-z0-9_$]/.test(text[i - 1] ?? '') ? DOLLAR_TAG.exec(text)?.[0] : undefined;
-    if (tag !== undefined) {
-      const close = text.indexOf(tag, i + tag.length);
-      if (close < 0) return unclosed(text, i, i + tag.length, reported(), literal);
-      if (reported()) literal(i + tag.length, close);
-      i = close + tag.length;
-      continue;
-    }
-    if (c === "'") {
-      // `E'…'` takes backslash escapes (`E'it\'s'`); a plain literal only `''`.
-      const escapes = /[Ee]/.test(text[i - 1] ?? '') && !/[A-Za-z0-9_]/.test(text[i - 2] ?? '');
-      let j = i + 1;
-      for (;;) {
-        const q = escapes ? closingQuote(text, j) : text.indexOf("'", j);
-        if (q < 0) return unclosed(text, i, i + 1, reported(), literal);
-        if (text[q + 1] === "'") {
-          j = q + 2;
-          continue;
-        }
-        if (reported()) literal(i + 1, q);
-        i = q + 1;
-        break;
-      }
-      continue;
-    }
-    if (c === '(') depth++;
-    else if (c === ')') {
-      if (depth === 0) return i;
-      depth--;
-    } else if ((c === ',' || c === ';') && depth === 0) return i;
-    else if (stopAtWord && depth === 0 && /\s/.test(c)) {
-      stopAtWord.lastIndex = i;
-      if (stopAtWord.test(text)) return i;
-    }
-    i++;
-  }
-  return i;
-}
-
-/**
- * An UPDATE's SET list ends at a clause's keyword or at the statement's end. Tried at each white
- * space character, so it reads one: the last before the keyword is where it matches.
- */
-const SET_LIST_END = /\s(?:where|returning|from)(?![A-Za-z0-9_])/iy;
-/** A SELECT list ends at its first clause's keyword (or a UNION's); tried as SET_LIST_END is. */
-const SELECT_LIST_END = /\s(?:from|where|group|having|window|order|limit|offset|fetch|for|union|intersect|except|returning|on)(?![A-Za-z0-9_])/iy;
-/** Where the rest of a SELECT stops being read past: a UNION that may bring another SELECT list. */
-const UNION_AT = /\s(?:union|intersect|except)(?![A-Za-z0-9_])/iy;
-const UNION_SELECT = /\s+(?:union|intersect|except)(?:\s+all|\s+distinct)?\s+select(?![A-Za-z0-9_])\s*/iy;
-/** A SELECT's FROM, and where it ends: the clause after it (a JOIN's ON is read as the FROM's). */
-const FROM_AT = /\s+from(?![A-Za-z0-9_])/iy;
-const FROM_END = /\s(?:where|group|having|window|order|limit|offset|fetch|for|union|intersect|except|returning|on\s+conflict)(?![A-Za-z0-9_])/iy;
-/** A set operation whose next SELECT is not plain (`UNION ALL (SELECT …)`). */
-const SET_OPERATION = /\s+(?:union|intersect|except)(?![A-Za-z0-9_])/iy;
-/** A SELECT list whose values the plain reading cannot line up with the columns. */
-const DISTINCT_ON = /distinct\s+on(?![A-Za-z0-9_])/iy;
-
-/**
- * Calls `literal` with every string literal from `at` to the statement's end (a `;` outside
- * brackets and literals, an unclosed literal's line end, or the text's end), at any depth;
- * returns where it stopped. Each character is read once.
- */
-function statementLiterals(text: string, at: number, literal: (start: number, end: number) => void): number {
-  let i = at;
-  while ((i = readSqlValue(text, i, literal, undefined, true)) < text.length && (text[i] === ',' || text[i] === ')')) i++;
-  return i;
-}
-
-/** Where the literals an SQL write puts into secret columns are in `text`, in order (see SQL_WRITE). */
-function sqlSecretSpans(text: string): [number, number][] {
-  const hide: [number, number][] = [];
-  const re = new RegExp(SQL_WRITE);
-  const form = (): NamedForm => ({ nameQuoted: false, valueQuoted: true, spaced: false, colon: false, wordsFollow: false });
-  const judge = (name: string | undefined) => (start: number, end: number) => {
-    if (name !== undefined && namedSecret(name, text.slice(start, end), form)) hide.push([start, end]);
-  };
-  for (let m = re.exec(text); m; m = re.exec(text)) {
-    let i = m.index + m[0].length;
-    if (m[1] !== undefined) {
-      const columns = m[2]?.split(',').map((c) => SQL_IDENTIFIER.exec(c)?.[1]);
-      const row = columns ? undefined : secretRow(m[1]);
-      const judgeColumn = (column: number) => {
-        const name = columns?.[column];
-        return judge(columns ? name && secretColumn(m[1]!, name) : row);
-      };
-      // What a source the plain reading does not follow writes: every literal to the statement's end.
-      const secretName = columns ? columns.map((name) => name && secretColumn(m[1]!, name)).find((name) => name) : row;
-      const hideRest = (from: number) => (secretName === undefined ? from : statementLiterals(text, from, judge(secretName)));
-      if (m[3] === '') i = hideRest(i);
-      // SELECT lists: `'a', 'b' FROM … UNION ALL SELECT 'c', 'd'`.
-      while (/^select/i.test(m[3]!)) {
-        DISTINCT_ON.lastIndex = i;
-        if (DISTINCT_ON.test(text)) {
-          i = hideRest(i);
-          break;
-        }
-        for (let column = 0; ; column++) {
-          i = readSqlValue(text, i, judgeColumn(column), SELECT_LIST_END);
-          if (text[i] !== ',') break;
-          i++;
-        }
-        // A FROM's strings may be what the list writes (`FROM (SELECT '…' AS k) t`, `(VALUES …)`):
-        // all of them, at any depth, to the next clause.
-        FROM_AT.lastIndex = i;
-        if (FROM_AT.test(text)) {
-          i = FROM_AT.lastIndex;
-          while ((i = readSqlValue(text, i, judge(secretName), FROM_END, true)) < text.length && text[i] === ',') i++;
-        }
-        // The rest of this SELECT (WHERE, GROUP BY, a subquery's literals there) writes nothing: read past it.
-        while ((i = readSqlValue(text, i, () => {}, UNION_AT)) < text.length && text[i] === ',') i++;
-        UNION_SELECT.lastIndex = i;
-        if (!UNION_SELECT.test(text)) {
-          SET_OPERATION.lastIndex = i;
-          if (SET_OPERATION.test(text)) i = hideRest(SET_OPERATION.lastIndex);
-          break;
-        }
-        i = UNION_SELECT.lastIndex;
-      }
-      // Rows: `(…, …)`, `, (…)` and so on.
-      while (/^values/i.test(m[3]!) && text[i] === '(') {
-        i++;
-        for (let column = 0; ; column++) {
-          i = readSqlValue(text, i, judgeColumn(column));
-          if (text[i] !== ',') break;
-          i++;
-        }
-        if (text[i] !== ')') break;
-        const next = /\s*,\s*/y;
-        next.lastIndex = i + 1;
-        i = next.test(text) ? next.lastIndex : i + 1;
-      }
-    } else {
-      // Assignments: `col = value, col = value` to WHERE, RETURNING, FROM or the end.
-      for (;;) {
-        SQL_ASSIGNMENT.lastIndex = i;
-        const a = SQL_ASSIGNMENT.exec(text);
-        if (!a) break;
-        i = readSqlValue(text, SQL_ASSIGNMENT.lastIndex, judge(secretColumn(m[4]!, a[1]!)), SET_LIST_END);
-        if (text[i] !== ',') break;
-        i++;
-      }
-    }
-    re.lastIndex = Math.max(i, re.lastIndex);
-  }
-  return hide;
-}
-
-/** `text` with its spans (in order, not overlapping) shown as `***`. */
-function hideSpans(text: string, spans: readonly [number, number][]): string {
-  let out = '';
-  let done = 0;
-  for (const [start, end] of spans) {
-    out += text.slice(done, start) + HIDDEN;
-    done = end;
-  }
-  return out + text.slice(done);
-}
+const SQL_RULE: SqlSecretRule = {
+  column: (table, column) => secretColumn(table, column),
+  row: (table) => secretRow(table),
+  value: (name, value) => namedSecret(name, value, () => ({ nameQuoted: false, valueQuoted: true, spaced: false, colon: false, wordsFollow: false })),
+};
 
 function hideSqlValues(text: string): string {
-  return hideSpans(text, sqlSecretSpans(text));
+  return hideSqlWrites(text, SQL_RULE);
 }
 
-/** How many lines an SQL write is followed over by sqlWriteLines, from the line with its head. */
-const SQL_LINES = 20;
-const SQL_HEAD = /(?<![A-Za-z0-9_])(?:insert\s+into|update)(?![A-Za-z0-9_])/i;
-
-/**
- * A line filter for output read line by line (a command's), as privateKeyLines is: an SQL write
- * printed over several lines (`INSERT INTO api_keys (name, key)` then `VALUES ('ci', '…');`, as
- * `psql -e` echoes a seed file) is read from the line with its head, up to SQL_LINES lines, so a
- * secret on a later line is hidden as on one line. A line with a head starts again; a statement on
- * one line was read whole by hideKnownTokens. Give it each line after hideKnownTokens.
- */
+/** sqlWriteLines (sql-writes.ts) with the rule of which columns are secret. */
 export function sqlWriteLines(): (line: string) => string {
-  let lines: string[] = [];
-  return (line) => {
-    if (SQL_HEAD.test(line)) lines = [];
-    else if (lines.length === 0 || lines.length >= SQL_LINES) {
-      lines = [];
-      return line;
-    }
-    const before = lines.join('\n');
-    const from = lines.length ? before.length + 1 : 0;
-    let shown = line;
-    if (lines.length) {
-      const spans = sqlSecretSpans(`${before}\n${line}`)
-        .filter(([, end]) => end > from)
-        .map(([start, end]): [number, number] => [Math.max(start, from) - from, end - from]);
-      shown = hideSpans(line, spans);
-    }
-    lines.push(shown);
-    return shown;
-  };
+  return sqlLines(SQL_RULE);
 }
 
 /**

@@ -135,6 +135,10 @@ describe('hideKnownTokens', () => {
       `mysql -p'${'-p'.repeat(150_000)}`,
       `redis-cli ${'-a '.repeat(100_000)}`,
       'redis-cli -a '.repeat(25_000),
+      `valkey-cli ${'-a '.repeat(100_000)}`,
+      `ldapsearch ${'-w'.repeat(150_000)}`,
+      'ldapwhoami -w '.repeat(20_000),
+      `ldappasswd ${'-s -a '.repeat(50_000)}`,
       `password='${'\\\''.repeat(100_000)}`,
       'db_pass='.repeat(35_000),
       // Authorization schemes, token prefixes, `config set`, .pgpass lines, a value that is a name and a value.
@@ -249,6 +253,73 @@ describe('hideKnownTokens, the forms added for the redactor\'s gaps', () => {
       // The ends only in the message: a whole 300,000-character line would drown the report.
       expect(shown.test(out), `${text.slice(0, 30)} … shown as … ${out.slice(-60)}`).toBe(true);
     }
+  });
+});
+
+describe('hideKnownTokens, SQL writes in every clause', () => {
+  it('reads long adversarial runs of heads, clauses, rows and COPY data through, and still finds what ends them', () => {
+    const cases: [string, RegExp][] = [
+      // Assignment lists after each head, and heads that never reach one.
+      ['on duplicate key update '.repeat(12_000), /update $/],
+      [`insert into api_keys (key) values (1) on duplicate key update ${'note = 1, '.repeat(30_000)}key = 'Key_1x'`, /key = '\*\*\*'$/],
+      ['do update set '.repeat(20_000), /set $/],
+      ['then update set '.repeat(18_000), /set $/],
+      ['update t as '.repeat(25_000), /as $/],
+      [`update only ${'a'.repeat(300_000)}`, /a$/],
+      [`update api_keys set ${'u.'.repeat(150_000)}key = 'Key_2x'`, /u\.key = '\*\*\*'$/],
+      [`update api_keys set key = ${'v.'.repeat(150_000)}k`, /v\.k$/],
+      [`update api_keys set ${'(a) = (1), '.repeat(30_000)}(key) = ('Key_9x')`, /\(key\) = \('\*\*\*'\)$/],
+      [`update t set ${'('.repeat(300_000)}`, /\($/],
+      [`update t set (${'a'.repeat(300_000)}`, /a$/],
+      [`update t set ${'(a) = row '.repeat(30_000)}`, /row $/],
+      // INSERT's forms: IGNORE, OR REPLACE, REPLACE, aliases, OVERRIDING, MySQL's SET.
+      ['insert ignore into t as '.repeat(12_000), /as $/],
+      ['insert or replace into '.repeat(12_000), /into $/],
+      ['replace into t overriding '.repeat(12_000), /overriding $/],
+      [`insert into api_keys (name, key) overriding system value values ${'(1, 2), '.repeat(30_000)}('c', 'Key_3x')`, /\('c', '\*\*\*'\)$/],
+      [`insert into api_keys set ${'name = 1, '.repeat(30_000)}key = 'Key_4x'`, /key = '\*\*\*'$/],
+      // Derived rows, passed and then judged once the statement is over; MERGE's clauses.
+      [`update api_keys set key = v.k from (values ${'(1, 2), '.repeat(30_000)}('c', 'Key_5x')) as v(n, k)`, /\('c', '\*\*\*'\)\) as v\(n, k\)$/],
+      [`update api_keys set key = v.k from (values ${'('.repeat(300_000)}`, /\($/],
+      ['update t set a = v.a from (values (1)) as v(a) '.repeat(8_000), /as v\(a\) $/],
+      [`merge into api_keys t using (values ${'(1, 2), '.repeat(30_000)}('c', 'Key_6x')) as s(n, k) on true ${'when matched then update set key = s.k '.repeat(5_000)}`, /key = s\.k $/],
+      ['merge into t using (values '.repeat(10_000), /values $/],
+      ['(values '.repeat(40_000), /values $/],
+      ['update t join '.repeat(20_000), /join $/],
+      [`update api_keys k join t on ${"a = 'b' and ".repeat(25_000)}true set key = 'Key_12x'`, /set key = '\*\*\*'$/],
+      [`update api_keys k${', t'.repeat(100_000)} set key = 'Key_13x'`, /set key = '\*\*\*'$/],
+      [`update api_keys set key = v.k from ${'t, (values (1)) a(b), '.repeat(12_000)}(values ('Key_11x')) v(k)`, /\(values \('\*\*\*'\)\) v\(k\)$/],
+      ['then insert ('.repeat(20_000), /\($/],
+      ['with v(a) as (values '.repeat(12_000), /values $/],
+      [`with ${'v(a) as (values (1)), '.repeat(12_000)}w(k) as (values ('Key_10x')) update api_keys set key = w.k`, /\('\*\*\*'\)\) update api_keys set key = w\.k$/],
+      [`with v(${'a, '.repeat(100_000)}`, /a, $/],
+      // COPY heads and data: many rows, a row of many tabs, heads that never close.
+      [`copy api_keys (name, key) from stdin;\n${'a\tKey_7x\n'.repeat(30_000)}\\.`, /a\t\*\*\*\n\\\.$/],
+      [`copy api_keys (name, key) from stdin;\n${'aaaa\t'.repeat(60_000)}`, /stdin;\naaaa\taaaa\t/],
+      [`copy api_keys (name, key) from stdin;\n${'a\n'.repeat(150_000)}a\tKey_8x`, /\na\t\*\*\*$/],
+      // The lines after a COPY's head are its rows, up to a \. that never comes.
+      ['copy api_keys (key) from stdin\n'.repeat(12_000), /^copy api_keys \(key\) from stdin\n\*\*\*\n.*\*\*\*\n$/s],
+      ['copy t ('.repeat(35_000), /\($/],
+      [`copy api_keys (name, key) from stdin csv\n${'"a,'.repeat(100_000)}`, /"a,$/],
+      [`copy api_keys (name, key) from stdin with (format csv)\n${'a,\n'.repeat(100_000)}a,"Key_14x"`, /\na,"\*\*\*"$/],
+      [`copy t (${'a'.repeat(300_000)}`, /a$/],
+    ];
+    for (const [text, shown] of cases) {
+      const out = hideKnownTokens(text);
+      expect(out.length, text.slice(0, 30)).toBeLessThanOrEqual(text.length);
+      expect(shown.test(out), `${text.slice(0, 30)} … shown as … ${out.slice(-60)}`).toBe(true);
+    }
+  });
+
+  it('reads COPY data line by line however many rows follow, and lines without a write\'s word skip the SQL reading', () => {
+    const copy = sqlWriteLines();
+    expect(copy('COPY api_keys (name, key) FROM stdin;')).toBe('COPY api_keys (name, key) FROM stdin;');
+    for (let i = 0; i < 100_000; i++) copy(`k${i}\tKey_${i}x`);
+    expect(copy('last\tKey_last1x')).toBe('last\t***');
+    expect(copy('\\.')).toBe('\\.');
+    expect(copy('after\tKey_after1x')).toBe('after\tKey_after1x');
+    const plain = sqlWriteLines();
+    for (let i = 0; i < 100_000; i++) plain(`${'x'.repeat(20)} ${i} values ('a', 'b')`);
   });
 });
 

@@ -1,0 +1,548 @@
+/**
+ * SQL that writes a secret into a table, read for the string literals that land in a secret
+ * column, so they are hidden where a rollback prints the SQL (a migration echoed, a runbook's
+ * commands). A column is secret by the rule given (token-shapes.ts: its name says so, `password`,
+ * `api_secret`, or it is the `key` or `value` of a table whose name does, `api_keys`); the value is
+ * judged by the same rule (`true` or a placeholder is no secret).
+ *
+ * Two readers, each used by every form that writes that way:
+ * - assignments (`col = value, …`, `(a, b) = (…)`): UPDATE … SET (after an alias, `ONLY`, a
+ *   CTE, MySQL's after JOINs), INSERT … ON CONFLICT … DO UPDATE SET, MySQL's ON DUPLICATE KEY UPDATE and INSERT … SET,
+ *   MERGE's WHEN MATCHED THEN UPDATE SET;
+ * - a column list and rows (`(a, b) VALUES (…), (…)`): INSERT INTO, INSERT … OVERRIDING … VALUE,
+ *   INSERT IGNORE, INSERT OR REPLACE, REPLACE INTO, `INSERT INTO t AS u`, MERGE's WHEN NOT MATCHED
+ *   THEN INSERT, and a derived table's rows (`UPDATE … FROM (VALUES …) AS v(id, pw)`, `MERGE …
+ *   USING (VALUES …) AS s(…)`, `WITH v(id, pw) AS (VALUES …) UPDATE …`), whose column is secret
+ *   when its own name says so or when an assignment, an insert or a SELECT list of the statement
+ *   names it (`v.pw`, `crypt(v.pw, …)`) in a value of a secret column. A statement ends at the next
+ *   write's head or the text's end.
+ * `INSERT … SELECT 'ci', '…'` too: the SELECT list's values go into the columns as a row's do (and
+ * on after each `UNION [ALL] SELECT`, `INTERSECT SELECT`, `EXCEPT SELECT`); every string of its
+ * FROM is judged as the secret column's (a derived table, `FROM (SELECT '…' AS k) t`, may be what
+ * the list writes), and its WHERE and the rest are read past, not judged. A source in any other
+ * form (`(SELECT …)` in brackets, `WITH … SELECT`, `SELECT DISTINCT ON (…)`, `UNION (SELECT …)`)
+ * has every string literal from there to the statement's `;` hidden, at any depth, when a column
+ * it writes says secret: which literal reaches which column is no longer plain, and a name hidden
+ * costs less than a key shown. An INSERT without a column list is judged by its table alone
+ * (SqlSecretRule.row). And `COPY t (cols) FROM stdin`: the secret columns' fields of the
+ * tab-separated (or CSV) rows after it, up to `\.`.
+ *
+ * A literal is quoted (`'…'`, `E'…'`) or dollar-quoted (`$$…$$`, `$tag$…$tag$`). Each statement is
+ * read once from its head to the end of its rows or assignments, and the search goes on after
+ * them: a literal's quotes, `''` inside, and brackets (`crypt('…', gen_salt('bf'))`) are followed,
+ * nothing more; a derived table's rows are read twice at most (once to pass them, once when the
+ * statement's end says which of their columns are secret). Text without a write's keyword is not
+ * read at all (SQL_KEYWORD). Names are plain, double-quoted or in MySQL's backticks. Not read:
+ * SQL Server's `UPDATE alias … FROM` (the alias is no table's name: only a column's own name tells).
+ */
+
+export interface SqlSecretRule {
+  /** The name a column's values are judged under when the column holds secrets; undefined when it does not. */
+  column(table: string, column: string): string | undefined;
+  /** The same for every value of an INSERT that names no columns (only its table tells). */
+  row(table: string): string | undefined;
+  /** Whether `value`, written under `name`, is to be hidden. */
+  value(name: string, value: string): boolean;
+}
+
+type Span = [number, number];
+type Literal = (start: number, end: number) => void;
+
+/** Where a backslash-escaped literal's next unescaped quote is, from `at`; -1 if none. */
+function closingQuote(text: string, at: number): number {
+  for (let j = at; j < text.length; j++) {
+    if (text[j] === '\\') j++;
+    else if (text[j] === "'") return j;
+  }
+  return -1;
+}
+
+const DOLLAR_TAG = /\$(?:[A-Za-z_][A-Za-z0-9_]*)?\$/y;
+
+/**
+ * A literal opened at `open` and cut short (a log line's end): hidden from `start` to the end of
+ * its line, as far as it can be seen. Returns where the value's reading stops.
+ */
+function unclosed(text: string, open: number, start: number, reported: boolean, literal: (start: number, end: number) => void): number {
+  const eol = text.indexOf('\n', open);
+  const stop = eol < 0 ? text.length : eol;
+  if (reported) literal(start, stop);
+  return stop;
+}
+
+/**
+ * Reads one value of a row or an assignment from `at`: to a `,` or a `)` outside brackets and
+ * literals. Calls `literal` with the content span of each string literal that is the value or an
+ * argument of the function around it (`crypt('…', gen_salt('bf'))`: not `'bf'`, deeper in); returns
+ * where it stopped (the `,` or `)`, the end of the text, or the end of the line of an unclosed literal).
+ */
+function readSqlValue(text: string, at: number, literal: (start: number, end: number) => void, stopAtWord?: RegExp, anyDepth = false): number {
+  let depth = 0;
+  // Literals nested deeper than a function's arguments count too (statementLiterals).
+  const reported = () => depth <= 1 || anyDepth;
+  let i = at;
+  while (i < text.length) {
+    const c = text[i]!;
+    // A dollar-quoted literal (`$$…$$`, `$pw$…$pw$`): nothing inside is special up to the same tag.
+    // `$1` (a parameter) and a `$` inside a name (`a$b`) open none.
+    DOLLAR_TAG.lastIndex = i;
+    const tag = c === '$' && !/[A-Za-z0-9_$]/.test(text[i - 1] ?? '') ? DOLLAR_TAG.exec(text)?.[0] : undefined;
+    if (tag !== undefined) {
+      const close = text.indexOf(tag, i + tag.length);
+      if (close < 0) return unclosed(text, i, i + tag.length, reported(), literal);
+      if (reported()) literal(i + tag.length, close);
+      i = close + tag.length;
+      continue;
+    }
+    if (c === "'") {
+      // `E'…'` takes backslash escapes (`E'it\'s'`); a plain literal only `''`.
+      const escapes = /[Ee]/.test(text[i - 1] ?? '') && !/[A-Za-z0-9_]/.test(text[i - 2] ?? '');
+      let j = i + 1;
+      for (;;) {
+        const q = escapes ? closingQuote(text, j) : text.indexOf("'", j);
+        if (q < 0) return unclosed(text, i, i + 1, reported(), literal);
+        if (text[q + 1] === "'") {
+          j = q + 2;
+          continue;
+        }
+        if (reported()) literal(i + 1, q);
+        i = q + 1;
+        break;
+      }
+      continue;
+    }
+    if (c === '(') depth++;
+    else if (c === ')') {
+      if (depth === 0) return i;
+      depth--;
+    } else if ((c === ',' || c === ';') && depth === 0) return i;
+    else if (stopAtWord && depth === 0 && /\s/.test(c)) {
+      stopAtWord.lastIndex = i;
+      if (stopAtWord.test(text)) return i;
+    }
+    i++;
+  }
+  return i;
+}
+
+/**
+ * A SET list (UPDATE's, ON CONFLICT's, a MERGE's WHEN) ends at a clause's keyword or at the statement's end
+ * (MERGE's next `WHEN [NOT] MATCHED`, not a CASE's WHEN). Tried at each white
+ * space character, so it reads one: the last before the keyword is where it matches.
+ */
+const SET_LIST_END = /\s(?:where|returning|from|when\s+(?:not\s+)?matched)(?![A-Za-z0-9_])/iy;
+/** A SELECT list ends at its first clause's keyword (or a UNION's); tried as SET_LIST_END is. */
+const SELECT_LIST_END = /\s(?:from|where|group|having|window|order|limit|offset|fetch|for|union|intersect|except|returning|on)(?![A-Za-z0-9_])/iy;
+/** Where the rest of a SELECT stops being read past: a UNION that may bring another SELECT list. */
+const UNION_AT = /\s(?:union|intersect|except|on\s+(?:conflict|duplicate))(?![A-Za-z0-9_])/iy;
+const UNION_SELECT = /\s+(?:union|intersect|except)(?:\s+all|\s+distinct)?\s+select(?![A-Za-z0-9_])\s*/iy;
+/** A SELECT's FROM, and where it ends: the clause after it (a JOIN's ON is read as the FROM's). */
+const FROM_AT = /\s+from(?![A-Za-z0-9_])/iy;
+const FROM_END = /\s(?:where|group|having|window|order|limit|offset|fetch|for|union|intersect|except|returning|on\s+(?:conflict|duplicate))(?![A-Za-z0-9_])/iy;
+/** A set operation whose next SELECT is not plain (`UNION ALL (SELECT …)`). */
+const SET_OPERATION = /\s+(?:union|intersect|except)(?![A-Za-z0-9_])/iy;
+/** A SELECT list whose values the plain reading cannot line up with the columns. */
+const DISTINCT_ON = /distinct\s+on(?![A-Za-z0-9_])/iy;
+
+/**
+ * Calls `literal` with every string literal from `at` to the statement's end (a `;` outside
+ * brackets and literals, an unclosed literal's line end, or the text's end), at any depth;
+ * returns where it stopped. Each character is read once.
+ */
+function statementLiterals(text: string, at: number, literal: (start: number, end: number) => void): number {
+  let i = at;
+  while ((i = readSqlValue(text, i, literal, undefined, true)) < text.length && (text[i] === ',' || text[i] === ')')) i++;
+  return i;
+}
+
+
+/** A table's name: letters, digits, `_`, a schema's `.`, double quotes or MySQL's backticks. */
+const NAME = '[A-Za-z0-9_."`]+';
+const ALIAS = '[A-Za-z_][A-Za-z0-9_]*';
+const END = '(?![A-Za-z0-9_])';
+
+/**
+ * The heads of SQL writes, each tried only at a word's start. In order, as the alternation tries them:
+ * - `cte`: a CTE of rows, `WITH v(id, k) AS (VALUES …)` (or `, v(…) AS (VALUES …)` after another), for the write after it;
+ * - `sub`: an assignment list of the statement read last (ON CONFLICT's, ON DUPLICATE KEY's, MERGE's);
+ * - `mergeInsert`: MERGE's `THEN INSERT [(cols)] VALUES (…)`, into the MERGE's table;
+ * - `insert`: INSERT [IGNORE | OR REPLACE …] INTO, REPLACE INTO, with `AS alias`; the rest is INSERT_TAIL's;
+ * - `update`: UPDATE [ONLY] t [[AS] alias] SET;
+ * - `updateJoin`: MySQL's UPDATE t [alias] JOIN … (or `, u …`) SET, whose SET is read to after the tables;
+ * - `merge`: MERGE INTO t [[AS] alias] USING;
+ * - `derived`: a derived table of rows, `(VALUES …) [AS] v(cols)`, wherever the statement has one
+ *   (UPDATE's FROM or a JOIN, MERGE's USING; INSERT's own sources are read by readInsert);
+ * - `copy`: COPY t (cols) FROM stdin.
+ */
+const SQL_HEAD = new RegExp(
+  `(?<![A-Za-z0-9_])(?:(?:with(?:\\s+recursive)?\\s+|,\\s*)(?<cte>${ALIAS})\\s*\\((?<cteColumns>[^()]*)\\)\\s*as\\s*(?:(?:not\\s+)?materialized\\s*)?\\(\\s*values\\s*` +
+    `|(?<sub>do\\s+update\\s+set|on\\s+duplicate\\s+key\\s+update|then\\s+update\\s+set)\\s+` +
+    `|(?<mergeInsert>then\\s+insert)(?=\\s*\\(|\\s+(?:overriding|values)${END})` +
+    `|(?:insert(?:\\s+(?:ignore|low_priority|delayed|high_priority))?(?:\\s+or\\s+(?:replace|ignore|abort|fail|rollback))?|replace(?:\\s+(?:low_priority|delayed))?)\\s+into\\s+(?<insert>${NAME})(?:\\s+as\\s+(?!(?:values|select|with|overriding|set)${END})${ALIAS}${END})?` +
+    `|update\\s+(?:only\\s+)?(?<update>${NAME})(?:\\s+(?:as\\s+)?(?!set${END})${ALIAS})?\\s+set\\s+` +
+    `|update\\s+(?<updateJoin>${NAME})(?:\\s+(?:as\\s+)?(?!(?:set|join|inner|cross|left|right|straight_join)${END})${ALIAS})?(?=\\s*,|\\s+(?:(?:inner|cross|(?:left|right)(?:\\s+outer)?)\\s+)?(?:join|straight_join)${END})` +
+    `|merge\\s+into\\s+(?<merge>${NAME})(?:\\s+(?:as\\s+)?(?!using${END})${ALIAS})?\\s+using${END}` +
+    `|(?<derived>\\(\\s*values\\s*)` +
+    `|copy\\s+(?<copy>${NAME})\\s*\\((?<copyColumns>[^()]*)\\)\\s*from\\s+stdin${END}(?<copyOptions>[^;\\n]*))`,
+  'gi',
+);
+/**
+ * What an INSERT's head is followed by: its column list (absent, or not one when a source in
+ * brackets follows), OVERRIDING … VALUE, and its source: VALUES, SELECT, MySQL's SET, or a
+ * source in brackets or after WITH (only looked at).
+ */
+const INSERT_TAIL = new RegExp(
+  `(?:\\s*\\((?!\\s*(?:select|with|values)${END})([^()]*)\\)\\s*|\\s+|(?=\\())(?:overriding\\s+(?:system|user)\\s+value\\s+)?(values\\s*|select${END}\\s*|set\\s+|(?=\\((?:\\s*\\()*\\s*(?:select|with|values)${END}|with${END}))`,
+  'iy',
+);
+/** Lines without one of these words hold no write: the SQL reading is not tried on them. */
+const SQL_KEYWORD = /insert|update|merge|copy|replace/i;
+const SQL_IDENTIFIER = /^\s*["`]?([A-Za-z0-9_]+)["`]?\s*$/;
+/** An assignment's column, perhaps after its table's alias (MySQL's `SET u.password = …`). */
+/** Assignments of several columns at once (PostgreSQL's `SET (a, b) = (…)`, `= ROW (…)`). */
+const MULTI_ASSIGNMENT = /\s*\(([^()]*)\)\s*=\s*(?:row\s*)?(?=\()/iy;
+const SQL_ASSIGNMENT = /\s*(?:["`]?[A-Za-z_][A-Za-z0-9_]*["`]?\.)?["`]?([A-Za-z0-9_]+)["`]?\s*=(?!=)/y;
+/**
+ * The names in a value that may be columns of a derived table (`v.pw`, `crypt(s.pw, gen_salt('bf'))`):
+ * every word, a function's name too, which only hides more of a derived table whose column is named so.
+ */
+const REFERENCE = /[A-Za-z_][A-Za-z0-9_]*/g;
+const ROW_SEPARATOR = /\s*,\s*/y;
+/** The SET after MySQL's UPDATE … JOIN's tables; tried as SET_LIST_END is. */
+const SET_AT = /\sset(?![A-Za-z0-9_])/iy;
+const SET_AFTER = /\s+set\s+/iy;
+/** The end of a derived table of rows: `) AS v(id, pw)`, `) v (id, pw)`. */
+const DERIVED_ALIAS = /\s*\)\s*(?:as\s+)?["`]?[A-Za-z_][A-Za-z0-9_]*["`]?\s*\(([^()]*)\)/iy;
+
+/** The names in a column list, each undefined where it is no plain name. */
+const columnNames = (list: string) => list.split(',').map((c) => SQL_IDENTIFIER.exec(c)?.[1]);
+
+/** One write being read: its table, what its values refer to, and its derived rows still to judge. */
+interface Statement {
+  table: string;
+  /** A column of a derived table (lower case) and the secret column a value of this statement puts it into. */
+  references: Map<string, string>;
+  derived: { at: number; columns: (string | undefined)[] }[];
+}
+
+/**
+ * Rows from `at` (`(…, …), (…)`), or `one` row: each value read for its column, `judge(column)`
+ * told its literals and `seen` each value's span. Returns where the rows end (past the last one's `)`).
+ */
+function readRows(text: string, at: number, judge: (column: number) => Literal, seen?: (column: number, start: number, end: number) => void, one = false): number {
+  let i = at;
+  while (text[i] === '(') {
+    i++;
+    for (let column = 0; ; column++) {
+      const start = i;
+      i = readSqlValue(text, i, judge(column));
+      seen?.(column, start, i);
+      if (text[i] !== ',') break;
+      i++;
+    }
+    if (text[i] !== ')') return i;
+    if (one) return i + 1;
+    ROW_SEPARATOR.lastIndex = i + 1;
+    i = ROW_SEPARATOR.test(text) && text[ROW_SEPARATOR.lastIndex] === '(' ? ROW_SEPARATOR.lastIndex : i + 1;
+  }
+  return i;
+}
+
+/** A COPY's secret columns: the name each column's fields are judged under, and whether its rows are CSV. */
+interface CopyColumns {
+  names: (string | undefined)[];
+  csv: boolean;
+}
+
+/**
+ * The spans of a COPY data row's fields whose column has a name, judged under it: tab-separated
+ * (`\N` a NULL), or in CSV comma-separated, a field in double quotes (`""` inside) hidden inside
+ * them. Only a line with one field per column is a row (COPY writes a tab or a line break inside
+ * a value as `\t`, `\n`): another line (an error said between rows) is left as it is. Read within
+ * the line only: a search for the next tab could run on over the lines after it.
+ */
+function copyFields(text: string, start: number, end: number, { names, csv }: CopyColumns, rule: SqlSecretRule, hide: Span[]): void {
+  const stop = text[end - 1] === '\r' ? end - 1 : end;
+  const separator = csv ? 44 : 9;
+  const cuts: number[] = [];
+  let quoted = false;
+  for (let k = start; k < stop && cuts.length < names.length; k++) {
+    const c = text.charCodeAt(k);
+    if (csv && c === 34) quoted = !quoted;
+    else if (c === separator && !quoted) cuts.push(k);
+  }
+  if (cuts.length !== names.length - 1) return;
+  cuts.push(stop);
+  for (let column = 0, from = start; column < names.length; column++) {
+    const to = cuts[column]!;
+    const name = names[column];
+    const inner = csv && to - from >= 2 && text[from] === '"' && text[to - 1] === '"' ? 1 : 0;
+    const value = text.slice(from + inner, to - inner);
+    if (name !== undefined && value !== '' && value !== '\\N' && rule.value(name, value)) hide.push([from + inner, to - inner]);
+    from = to + 1;
+  }
+}
+
+/** A COPY's columns, or undefined when none is secret; `options`: what follows `FROM stdin` (`WITH (FORMAT csv)`). */
+function copyColumns(table: string, list: string, options: string, rule: SqlSecretRule): CopyColumns | undefined {
+  const names = columnNames(list).map((c) => (c === undefined ? undefined : rule.column(table, c)));
+  return names.some((n) => n !== undefined) ? { names, csv: /(?<![A-Za-z0-9_])csv(?![A-Za-z0-9_])/i.test(options) } : undefined;
+}
+
+/** The end of a COPY's data (`\.` on its own line) is `line`. */
+const endsCopy = (line: string) => line === '\\.' || line === '\\.\r';
+
+/** Where the literals an SQL write puts into secret columns are in `text`, in order (see above). */
+export function sqlSecretSpans(text: string, rule: SqlSecretRule): Span[] {
+  const hide: Span[] = [];
+  if (!SQL_KEYWORD.test(text)) return hide;
+  const judge =
+    (name: string | undefined): Literal =>
+    (start, end) => {
+      if (name !== undefined && rule.value(name, text.slice(start, end))) hide.push([start, end]);
+    };
+  /** The write being read; `prefix`: only the CTEs before its head are read yet (its table is not known). */
+  let statement: (Statement & { prefix?: boolean }) | undefined;
+  /** A value put into the secret column `name`: a derived table's column it names (`v.pw`) is secret too. */
+  const refer = (name: string | undefined, start: number, end: number) => {
+    if (name === undefined || !statement) return;
+    for (const [ref] of text.slice(start, end).matchAll(REFERENCE)) statement.references.set(ref.toLowerCase(), name);
+  };
+  /** The statement read last is over: its derived rows are judged, now that its references are known. */
+  const finish = () => {
+    if (!statement) return;
+    const { table, references } = statement;
+    for (const { at, columns } of statement.derived) {
+      const names = columns.map((c) => (c === undefined ? undefined : (rule.column(table, c) ?? references.get(c.toLowerCase()))));
+      if (names.some((n) => n !== undefined)) readRows(text, at, (column) => judge(names[column]));
+    }
+    statement = undefined;
+  };
+  const begin = (table: string) => {
+    if (statement?.prefix) Object.assign(statement, { table, prefix: false });
+    else {
+      finish();
+      statement = { table, references: new Map(), derived: [] };
+    }
+  };
+  /** Rows of a derived table from `at`, passed now, judged at the statement's end; returns where its alias ends. */
+  const derivedRows = (at: number) => {
+    const i = readRows(text, at, () => () => {});
+    DERIVED_ALIAS.lastIndex = i;
+    const alias = DERIVED_ALIAS.exec(text);
+    if (!alias) return i;
+    statement?.derived.push({ at, columns: columnNames(alias[1]!) });
+    return DERIVED_ALIAS.lastIndex;
+  };
+  /** Assignments from `at`, `col = value, …`, to the clause after them (SET_LIST_END) or the statement's end. */
+  const assignments = (at: number, table: string) => {
+    let i = at;
+    for (;;) {
+      // `(a, b) = ('…', '…')`: a row of the columns in brackets.
+      MULTI_ASSIGNMENT.lastIndex = i;
+      const multi = MULTI_ASSIGNMENT.exec(text);
+      if (multi) {
+        const names = columnNames(multi[1]!).map((c) => (c === undefined ? undefined : rule.column(table, c)));
+        i = readRows(text, MULTI_ASSIGNMENT.lastIndex, (column) => judge(names[column]), (column, start, end) => refer(names[column], start, end), true);
+        ROW_SEPARATOR.lastIndex = i;
+        if (!ROW_SEPARATOR.test(text)) return i;
+        i = ROW_SEPARATOR.lastIndex;
+        continue;
+      }
+      SQL_ASSIGNMENT.lastIndex = i;
+      const a = SQL_ASSIGNMENT.exec(text);
+      if (!a) return i;
+      const name = rule.column(table, a[1]!);
+      const start = SQL_ASSIGNMENT.lastIndex;
+      i = readSqlValue(text, start, judge(name), SET_LIST_END);
+      refer(name, start, i);
+      if (text[i] !== ',') return i;
+      i++;
+    }
+  };
+
+  const re = new RegExp(SQL_HEAD);
+  for (let m = re.exec(text); m; m = re.exec(text)) {
+    const g = m.groups!;
+    let i = m.index + m[0].length;
+    if (g.cte !== undefined) {
+      // Its rows are judged with the write's: which of its columns the write puts into a secret one.
+      if (!statement?.prefix) {
+        finish();
+        statement = { table: '', references: new Map(), derived: [], prefix: true };
+      }
+      statement.derived.push({ at: i, columns: columnNames(g.cteColumns!) });
+      i = readRows(text, i, () => () => {});
+    } else if (g.sub !== undefined) i = assignments(i, statement?.table ?? '');
+    else if (g.update !== undefined) {
+      begin(g.update);
+      i = assignments(i, g.update);
+    } else if (g.updateJoin !== undefined) {
+      begin(g.updateJoin);
+      // The joined tables and their ON conditions, read past (brackets and literals followed) to SET.
+      while ((i = readSqlValue(text, i, () => {}, SET_AT)) < text.length && text[i] === ',') i++;
+      SET_AFTER.lastIndex = i;
+      if (SET_AFTER.test(text)) i = assignments(SET_AFTER.lastIndex, g.updateJoin);
+    } else if (g.merge !== undefined) begin(g.merge);
+    else if (g.derived !== undefined) i = derivedRows(i);
+    else if (g.copy !== undefined) {
+      finish();
+      i = readCopy(text, i, copyColumns(g.copy, g.copyColumns!, g.copyOptions!, rule), rule, hide);
+    } else {
+      if (g.insert !== undefined) begin(g.insert);
+      INSERT_TAIL.lastIndex = i;
+      const tail = INSERT_TAIL.exec(text);
+      if (tail) i = readInsert(text, INSERT_TAIL.lastIndex, statement?.table ?? '', tail[1], tail[2]!, rule, judge, assignments, refer);
+    }
+    re.lastIndex = Math.max(i, re.lastIndex);
+  }
+  finish();
+  return hide.sort((a, b) => a[0] - b[0]);
+}
+
+/** A COPY's data rows, from the line after its head to `\.`: the secret columns' fields. Returns where they end. */
+function readCopy(text: string, at: number, columns: CopyColumns | undefined, rule: SqlSecretRule, hide: Span[]): number {
+  if (!columns) return at;
+  let eol = text.indexOf('\n', at);
+  while (eol >= 0) {
+    const start = eol + 1;
+    const next = text.indexOf('\n', start);
+    const end = next < 0 ? text.length : next;
+    if (endsCopy(text.slice(start, Math.min(end, start + 3)))) return end;
+    copyFields(text, start, end, columns, rule, hide);
+    eol = next;
+  }
+  return text.length;
+}
+
+/**
+ * An INSERT's columns and source, from `at` (past its head and its tail, INSERT_TAIL): rows,
+ * SELECT lists, MySQL's SET, or a source read to the statement's end. Returns where it stopped.
+ */
+function readInsert(
+  text: string,
+  at: number,
+  table: string,
+  list: string | undefined,
+  source: string,
+  rule: SqlSecretRule,
+  judge: (name: string | undefined) => Literal,
+  assignments: (at: number, table: string) => number,
+  refer: (name: string | undefined, start: number, end: number) => void,
+): number {
+  let i = at;
+  if (/^set/i.test(source)) return assignments(i, table);
+  const columns = list === undefined ? undefined : columnNames(list);
+  const names = columns?.map((c) => (c === undefined ? undefined : rule.column(table, c)));
+  const row = columns ? undefined : rule.row(table);
+  const judgeColumn = (column: number) => judge(names ? names[column] : row);
+  // What a source the plain reading does not follow writes: every literal to the statement's end.
+  const secretName = names ? names.find((name) => name !== undefined) : row;
+  const hideRest = (from: number) => (secretName === undefined ? from : statementLiterals(text, from, judge(secretName)));
+  if (source === '') return hideRest(i);
+  // SELECT lists: `'a', 'b' FROM … UNION ALL SELECT 'c', 'd'`.
+  while (/^select/i.test(source)) {
+    DISTINCT_ON.lastIndex = i;
+    if (DISTINCT_ON.test(text)) return hideRest(i);
+    for (let column = 0; ; column++) {
+      const start = i;
+      i = readSqlValue(text, i, judgeColumn(column), SELECT_LIST_END);
+      refer(names?.[column], start, i);
+      if (text[i] !== ',') break;
+      i++;
+    }
+    // A FROM's strings may be what the list writes (`FROM (SELECT '…' AS k) t`, `(VALUES …)`):
+    // all of them, at any depth, to the next clause.
+    FROM_AT.lastIndex = i;
+    if (FROM_AT.test(text)) {
+      i = FROM_AT.lastIndex;
+      while ((i = readSqlValue(text, i, judge(secretName), FROM_END, true)) < text.length && text[i] === ',') i++;
+    }
+    // The rest of this SELECT (WHERE, GROUP BY, a subquery's literals there) writes nothing: read past it.
+    while ((i = readSqlValue(text, i, () => {}, UNION_AT)) < text.length && text[i] === ',') i++;
+    UNION_SELECT.lastIndex = i;
+    if (!UNION_SELECT.test(text)) {
+      SET_OPERATION.lastIndex = i;
+      if (SET_OPERATION.test(text)) i = hideRest(SET_OPERATION.lastIndex);
+      return i;
+    }
+    i = UNION_SELECT.lastIndex;
+  }
+  // Rows: `(…, …)`, `, (…)` and so on; a value that is a reference (MERGE's `s.pw`) says its column is secret.
+  return readRows(text, i, judgeColumn, (column, start, end) => refer(names?.[column], start, end));
+}
+
+/** `text` with its spans (in order of their starts) shown as `***`; a span inside one shown already adds nothing. */
+function hideSpans(text: string, spans: readonly Span[]): string {
+  let out = '';
+  let done = 0;
+  for (const [start, end] of spans) {
+    if (start < done) continue;
+    out += `${text.slice(done, start)}***`;
+    done = end;
+  }
+  return out + text.slice(done);
+}
+
+/** `text` with the literals its SQL writes put into secret columns hidden. */
+export function hideSqlWrites(text: string, rule: SqlSecretRule): string {
+  return hideSpans(text, sqlSecretSpans(text, rule));
+}
+
+/** How many lines an SQL write is followed over by sqlWriteLines, from the line with its head. */
+const SQL_LINES = 20;
+/** A line that begins a write (not ON CONFLICT's or MERGE's UPDATE or INSERT, which go on one). */
+const SQL_LINE_HEAD = /(?<![A-Za-z0-9_])(?<!(?:do|then|key)\s+)(?:insert|update|replace\s+into|merge\s+into|copy)(?![A-Za-z0-9_])/i;
+/** A COPY whose data follows on the next lines, alone on its line. */
+const COPY_LINE = new RegExp(`(?<![A-Za-z0-9_])copy\\s+(${NAME})\\s*\\(([^()]*)\\)\\s*from\\s+stdin${END}([^;\\n]*)`, 'i');
+
+/**
+ * A line filter for output read line by line (a command's), as privateKeyLines is: an SQL write
+ * printed over several lines (`INSERT INTO api_keys (name, key)` then `VALUES ('ci', '…');`, as
+ * `psql -e` echoes a seed file) is read from the line with its head, up to SQL_LINES lines, so a
+ * secret on a later line is hidden as on one line. A line with a head starts again; a statement on
+ * one line was read whole already. After `COPY t (cols) FROM stdin`, each line up to `\.` is a data
+ * row, its secret columns' fields hidden (as many rows as there are: each is read alone). Give it
+ * each line after the one-line redaction.
+ */
+export function sqlWriteLines(rule: SqlSecretRule): (line: string) => string {
+  let lines: string[] = [];
+  let copy: CopyColumns | undefined;
+  return (line) => {
+    if (copy) {
+      if (endsCopy(line)) copy = undefined;
+      else {
+        const hide: Span[] = [];
+        copyFields(line, 0, line.length, copy, rule, hide);
+        return hideSpans(line, hide);
+      }
+      return line;
+    }
+    if (!SQL_KEYWORD.test(line) && (lines.length === 0 || lines.length >= SQL_LINES)) {
+      lines = [];
+      return line;
+    }
+    const c = COPY_LINE.exec(line);
+    if (c) {
+      copy = copyColumns(c[1]!, c[2]!, c[3]!, rule);
+      lines = [];
+      return line;
+    }
+    if (SQL_LINE_HEAD.test(line)) lines = [];
+    else if (lines.length === 0 || lines.length >= SQL_LINES) {
+      lines = [];
+      return line;
+    }
+    const before = lines.join('\n');
+    const from = lines.length ? before.length + 1 : 0;
+    let shown = line;
+    if (lines.length) {
+      const spans = sqlSecretSpans(`${before}\n${line}`, rule)
+        .filter(([, end]) => end > from)
+        .map(([start, end]): Span => [Math.max(start, from) - from, end - from]);
+      shown = hideSpans(line, spans);
+    }
+    lines.push(shown);
+    return shown;
+  };
+}

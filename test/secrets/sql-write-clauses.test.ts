@@ -1,0 +1,160 @@
+// SQL writes whose values land in a secret column, in every clause that writes them: one reader of
+// assignments (UPDATE … SET, ON CONFLICT … DO UPDATE SET, ON DUPLICATE KEY UPDATE, MySQL's INSERT …
+// SET, MERGE's THEN UPDATE SET), one of a column list and rows (INSERT's forms, MERGE's THEN INSERT,
+// a derived table's VALUES), and COPY's data rows. `api_keys (name, key)` is used where it can be:
+// `key` is secret only by its table, so only the SQL reader hides it (not a `password = …` shape).
+import { describe, expect, it } from 'vitest';
+import { memoryLog } from '../../src/core/log.js';
+
+const log = memoryLog();
+/** The made-up secrets in a text: `Key_1x`, `Pw_2x`, … */
+const secretsIn = (text: string) => text.match(/\b(?:Key|Pw|Tok)_\d+x\b/g) ?? [];
+
+function expectShown(text: string, shown: string, out = log.redact(text)) {
+  expect(out).toBe(shown);
+  for (const secret of secretsIn(text)) expect(out).not.toContain(secret);
+}
+
+describe('assignments: one reader for every SET list', () => {
+  it.each([
+    ['UPDATE … SET', "UPDATE api_keys SET key = 'Key_1x', note = 'rotated' WHERE name = 'ci'", "UPDATE api_keys SET key = '***', note = 'rotated' WHERE name = 'ci'"],
+    ['UPDATE with an alias and ONLY', "UPDATE api_keys AS k SET key = 'Key_2x' WHERE k.name = 'ci'; UPDATE ONLY api_keys k SET key = 'Key_3x'", "UPDATE api_keys AS k SET key = '***' WHERE k.name = 'ci'; UPDATE ONLY api_keys k SET key = '***'"],
+    ['a CTE before the UPDATE', "WITH old AS (SELECT id FROM api_keys WHERE name = 'ci') UPDATE api_keys SET key = 'Key_4x' FROM old WHERE old.id = api_keys.id", "WITH old AS (SELECT id FROM api_keys WHERE name = 'ci') UPDATE api_keys SET key = '***' FROM old WHERE old.id = api_keys.id"],
+    [
+      'INSERT … ON CONFLICT … DO UPDATE SET',
+      "INSERT INTO api_keys (name, key) VALUES ('ci', 'Key_5x') ON CONFLICT (name) DO UPDATE SET key = 'Key_6x', note = 'rotated' WHERE api_keys.name <> 'x' RETURNING name",
+      "INSERT INTO api_keys (name, key) VALUES ('ci', '***') ON CONFLICT (name) DO UPDATE SET key = '***', note = 'rotated' WHERE api_keys.name <> 'x' RETURNING name",
+    ],
+    ['ON CONFLICT after INSERT … SELECT', "INSERT INTO api_keys (name, key) SELECT 'ci', 'Key_7x' ON CONFLICT (name) DO UPDATE SET key = 'Key_8x'", "INSERT INTO api_keys (name, key) SELECT 'ci', '***' ON CONFLICT (name) DO UPDATE SET key = '***'"],
+    ['MySQL ON DUPLICATE KEY UPDATE', "INSERT INTO api_keys (name, key) VALUES ('ci', 'Key_9x') ON DUPLICATE KEY UPDATE key = 'Key_10x', note = 'again'", "INSERT INTO api_keys (name, key) VALUES ('ci', '***') ON DUPLICATE KEY UPDATE key = '***', note = 'again'"],
+    ['MySQL INSERT … SET', "INSERT INTO api_keys SET name = 'ci', key = 'Key_11x'", "INSERT INTO api_keys SET name = 'ci', key = '***'"],
+    [
+      'MERGE … WHEN MATCHED THEN UPDATE SET, WHEN NOT MATCHED THEN INSERT',
+      "MERGE INTO api_keys k USING staged s ON k.name = s.name WHEN MATCHED THEN UPDATE SET key = 'Key_12x', note = 'merged' WHEN NOT MATCHED THEN INSERT (name, key) VALUES ('ci', 'Key_13x')",
+      "MERGE INTO api_keys k USING staged s ON k.name = s.name WHEN MATCHED THEN UPDATE SET key = '***', note = 'merged' WHEN NOT MATCHED THEN INSERT (name, key) VALUES ('ci', '***')",
+    ],
+    ['several columns at once', "UPDATE api_keys SET (note, key) = ('rotated', 'Key_15x'), (used) = ROW ('no') WHERE name = 'ci'", "UPDATE api_keys SET (note, key) = ('rotated', '***'), (used) = ROW ('no') WHERE name = 'ci'"],
+    ['MERGE … THEN INSERT without a column list', "MERGE INTO users u USING staged s ON u.id = s.id WHEN NOT MATCHED THEN INSERT VALUES (7, 'alice', 'Pw_16x')", "MERGE INTO users u USING staged s ON u.id = s.id WHEN NOT MATCHED THEN INSERT VALUES (7, '***', '***')"],
+    ['a CASE in the value: its WHEN is no MERGE clause', "UPDATE api_keys SET key = CASE WHEN name = 'ci' THEN 'Key_17x' ELSE 'Key_18x' END, note = 'n'", "UPDATE api_keys SET key = CASE WHEN name = '***' THEN '***' ELSE '***' END, note = 'n'"],
+    ['MySQL\'s UPDATE … JOIN … SET', "UPDATE api_keys k JOIN teams t ON t.id = k.team_id AND t.name = 'ci' SET k.key = 'Key_22x', k.note = 'joined'; UPDATE api_keys k, teams t SET key = 'Key_23x' WHERE t.id = k.team_id", "UPDATE api_keys k JOIN teams t ON t.id = k.team_id AND t.name = 'ci' SET k.key = '***', k.note = 'joined'; UPDATE api_keys k, teams t SET key = '***' WHERE t.id = k.team_id"],
+    ['MySQL\'s backticks', "INSERT INTO `api_keys` (`name`, `key`) VALUES ('ci', 'Key_19x') ON DUPLICATE KEY UPDATE `key` = 'Key_20x'; UPDATE `shop`.`api_keys` SET `key` = 'Key_21x'", "INSERT INTO `api_keys` (`name`, `key`) VALUES ('ci', '***') ON DUPLICATE KEY UPDATE `key` = '***'; UPDATE `shop`.`api_keys` SET `key` = '***'"],
+    ['a qualified column and a dollar-quoted value', 'UPDATE users u SET u.password_hash = $h$Pw_14x$h$ WHERE u.id = 1', 'UPDATE users u SET u.password_hash = $h$***$h$ WHERE u.id = 1'],
+  ])('%s', (_what, text, shown) => expectShown(text, shown));
+});
+
+describe('a column list and rows: one reader for every INSERT form', () => {
+  it.each([
+    ['several rows', "INSERT INTO api_keys (name, key) VALUES ('ci', 'Key_1x'), ('cd', 'Key_2x')", "INSERT INTO api_keys (name, key) VALUES ('ci', '***'), ('cd', '***')"],
+    ['OVERRIDING SYSTEM VALUE', "INSERT INTO api_keys (id, name, key) OVERRIDING SYSTEM VALUE VALUES (1, 'ci', 'Key_3x')", "INSERT INTO api_keys (id, name, key) OVERRIDING SYSTEM VALUE VALUES (1, 'ci', '***')"],
+    ['OVERRIDING USER VALUE', "INSERT INTO api_keys (id, name, key) OVERRIDING USER VALUE VALUES (1, 'ci', 'Key_4x')", "INSERT INTO api_keys (id, name, key) OVERRIDING USER VALUE VALUES (1, 'ci', '***')"],
+    ['INSERT IGNORE', "INSERT IGNORE INTO api_keys (name, key) VALUES ('ci', 'Key_5x')", "INSERT IGNORE INTO api_keys (name, key) VALUES ('ci', '***')"],
+    ['INSERT OR REPLACE', "INSERT OR REPLACE INTO api_keys (name, key) VALUES ('ci', 'Key_6x')", "INSERT OR REPLACE INTO api_keys (name, key) VALUES ('ci', '***')"],
+    ['REPLACE INTO', "REPLACE INTO api_keys (name, key) VALUES ('ci', 'Key_7x')", "REPLACE INTO api_keys (name, key) VALUES ('ci', '***')"],
+    ['a table alias', "INSERT INTO api_keys AS k (name, key) VALUES ('ci', 'Key_8x') ON CONFLICT (name) DO UPDATE SET key = EXCLUDED.key", "INSERT INTO api_keys AS k (name, key) VALUES ('ci', '***') ON CONFLICT (name) DO UPDATE SET key = EXCLUDED.key"],
+    ['a CTE before the INSERT', "WITH n AS (SELECT 'ci' AS name) INSERT INTO users (name, password) VALUES ('alice', 'Pw_9x')", "WITH n AS (SELECT 'ci' AS name) INSERT INTO users (name, password) VALUES ('alice', '***')"],
+  ])('%s', (_what, text, shown) => expectShown(text, shown));
+});
+
+describe('a derived table of rows whose column lands in a secret column', () => {
+  it.each([
+    [
+      'UPDATE … FROM (VALUES …) AS v(…), SET key = v.k',
+      "UPDATE api_keys SET key = v.k FROM (VALUES ('ci', 'Key_1x'), ('cd', 'Key_2x')) AS v(name, k) WHERE v.name = api_keys.name",
+      "UPDATE api_keys SET key = v.k FROM (VALUES ('ci', '***'), ('cd', '***')) AS v(name, k) WHERE v.name = api_keys.name",
+    ],
+    [
+      'MERGE … USING (VALUES …): the column the WHEN clauses write into key',
+      "MERGE INTO api_keys t USING (VALUES ('ci', 'Key_3x')) AS s(name, k) ON t.name = s.name WHEN MATCHED THEN UPDATE SET key = s.k WHEN NOT MATCHED THEN INSERT (name, key) VALUES (s.name, s.k)",
+      "MERGE INTO api_keys t USING (VALUES ('ci', '***')) AS s(name, k) ON t.name = s.name WHEN MATCHED THEN UPDATE SET key = s.k WHEN NOT MATCHED THEN INSERT (name, key) VALUES (s.name, s.k)",
+    ],
+    [
+      'MERGE … USING (VALUES …): only the INSERT writes it',
+      "MERGE INTO api_keys t USING (VALUES ('ci', 'Key_4x')) s (name, k) ON t.name = s.name WHEN NOT MATCHED THEN INSERT (name, key) VALUES (s.name, s.k)",
+      "MERGE INTO api_keys t USING (VALUES ('ci', '***')) s (name, k) ON t.name = s.name WHEN NOT MATCHED THEN INSERT (name, key) VALUES (s.name, s.k)",
+    ],
+    [
+      'a derived table after another FROM item, and one JOINed',
+      "UPDATE api_keys SET key = v.k FROM teams t, (VALUES ('ci', 'Key_9x')) v(name, k) WHERE v.name = t.name; UPDATE users SET password = j.pw FROM teams t JOIN (VALUES (1, 'Pw_10x')) AS j(id, pw) ON j.id = t.id",
+      "UPDATE api_keys SET key = v.k FROM teams t, (VALUES ('ci', '***')) v(name, k) WHERE v.name = t.name; UPDATE users SET password = *** FROM teams t JOIN (VALUES (1, '***')) AS j(id, pw) ON j.id = t.id",
+    ],
+    [
+      'a CTE of rows before the UPDATE, after another CTE',
+      "WITH n AS (SELECT 1), v(name, k) AS (VALUES ('ci', 'Key_6x'), ('cd', 'Key_7x')) UPDATE api_keys SET key = v.k FROM v WHERE v.name = api_keys.name",
+      "WITH n AS (SELECT 1), v(name, k) AS (VALUES ('ci', '***'), ('cd', '***')) UPDATE api_keys SET key = v.k FROM v WHERE v.name = api_keys.name",
+    ],
+    [
+      'a CTE of rows before an INSERT … SELECT',
+      "WITH s(login, pw) AS (VALUES ('alice', 'Pw_8x')) INSERT INTO accounts (login, password_hash) SELECT login, crypt(pw, gen_salt('bf')) FROM s",
+      "WITH s(login, pw) AS (VALUES ('alice', '***')) INSERT INTO accounts (login, password_hash) SELECT login, crypt(pw, gen_salt('bf')) FROM s",
+    ],
+    [
+      'a derived column whose own name says secret',
+      "MERGE INTO accounts a USING (VALUES ('alice', 'Tok_5x')) AS s(login, api_token) ON a.login = s.login WHEN MATCHED THEN DELETE",
+      "MERGE INTO accounts a USING (VALUES ('alice', '***')) AS s(login, api_token) ON a.login = s.login WHEN MATCHED THEN DELETE",
+    ],
+  ])('%s', (_what, text, shown) => expectShown(text, shown));
+
+  it('is judged per statement: a reference in the next statement says nothing of this one', () => {
+    const text = "UPDATE notes SET body = v.b FROM (VALUES (1, 'hello')) AS v(id, b) WHERE notes.id = v.id; UPDATE api_keys SET key = b";
+    expect(log.redact(text)).toBe(text);
+  });
+});
+
+describe('COPY … FROM stdin and its data rows', () => {
+  // A line with another number of fields (an error said between rows) is no row, and stays.
+  const copy = ['COPY public.api_keys (id, name, key) FROM stdin;', '1\tci\tKey_1x', 'NOTICE:\tsomething else', '2\tcd\t\\N', '\\.', '3\tafter\tKey_like'];
+  const shown = ['COPY public.api_keys (id, name, key) FROM stdin;', '1\tci\t***', 'NOTICE:\tsomething else', '2\tcd\t\\N', '\\.', '3\tafter\tKey_like'];
+
+  it('hides the secret column\'s fields in one text, up to \\.', () => {
+    expectShown(copy.join('\n'), shown.join('\n'));
+  });
+
+  it('hides them line by line, as a program prints them, however many rows', () => {
+    const lines = memoryLog();
+    const write = lines.programLines();
+    const rows = Array.from({ length: 50 }, (_v, i) => `${i}\tuser${i}@example.com\t$2b$12$Pw_${i}xabcdefghijklmnopqrstuv`);
+    const out = ['COPY users (id, email, password_hash) FROM stdin;', ...rows, '\\.', '7\tafter@example.com\tplain text'].map(write);
+    expect(out.at(-1)).toBe('7\tafter@example.com\tplain text');
+    for (const [i, line] of out.slice(1, -2).entries()) expect(line).toBe(`${i}\tuser${i}@example.com\t***`);
+  });
+
+  it('hides them in CSV rows, quoted or not', () => {
+    const text = ['COPY users (id, email, password) FROM stdin WITH (FORMAT csv);', '1,a@example.com,Pw_2x', '2,"b, c@example.com","Pw ""3x"""', '\\.'].join('\n');
+    expect(log.redact(text)).toBe(['COPY users (id, email, password) FROM stdin WITH (FORMAT csv);', '1,a@example.com,***', '2,"b, c@example.com","***"', '\\.'].join('\n'));
+    const lines = memoryLog();
+    const write = lines.programLines();
+    const out = ['COPY users (id, email, password) FROM STDIN CSV', '1,a@example.com,Pw_4x', '\\.'].map(write);
+    expect(out[1]).toBe('1,a@example.com,***');
+  });
+
+  it('leaves a COPY of a table without secret columns as it is', () => {
+    const text = 'COPY orders (id, note) FROM stdin;\n1\tshipped\n\\.';
+    expect(log.redact(text)).toBe(text);
+  });
+});
+
+describe('SQL printed over several lines', () => {
+  it('hides a later line\'s ON CONFLICT assignment', () => {
+    const lines = memoryLog();
+    const write = lines.programLines();
+    const out = ['INSERT INTO api_keys (name, key)', "VALUES ('ci', 'Key_1x')", 'ON CONFLICT (name) DO UPDATE', "SET key = 'Key_2x', note = 'rotated';"].map(write);
+    expect(out).toEqual(['INSERT INTO api_keys (name, key)', "VALUES ('ci', '***')", 'ON CONFLICT (name) DO UPDATE', "SET key = '***', note = 'rotated';"]);
+  });
+});
+
+describe('what is no secret stays', () => {
+  it('leaves writes of columns that hold none alone', () => {
+    for (const text of [
+      "UPDATE settings SET key = 'theme', value = 'dark' WHERE id = 1",
+      "INSERT INTO settings (key, value) VALUES ('theme', 'dark') ON CONFLICT (key) DO UPDATE SET value = 'dark'",
+      "INSERT INTO orders (id, note) VALUES (1, 'shipped') ON DUPLICATE KEY UPDATE note = 'again'",
+      "REPLACE INTO orders (id, note) VALUES (1, 'shipped'); INSERT IGNORE INTO orders (id, note) VALUES (2, 'held')",
+      "UPDATE orders SET note = v.note FROM (VALUES (1, 'shipped')) AS v(id, note) WHERE orders.id = v.id",
+      "MERGE INTO orders o USING (VALUES (1, 'shipped')) AS s(id, note) ON o.id = s.id WHEN MATCHED THEN UPDATE SET note = s.note",
+      "UPDATE api_keys SET last_used = '2026-12-04', key = $1 WHERE name = 'ci'",
+      "SELECT replace(note, 'a', 'b') FROM orders; -- copy and merge and update later",
+    ]) {
+      expect(log.redact(text), text).toBe(text);
+    }
+  });
+});
