@@ -377,10 +377,10 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("zlib");
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(76760);
-/* harmony import */ var _core_action_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(71507);
+/* harmony import */ var _core_action_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(87370);
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(53867);
 /* harmony import */ var _db_db_inputs_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(51581);
-/* harmony import */ var _db_restore_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(3370);
+/* harmony import */ var _db_restore_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(64219);
 /* harmony import */ var _github_artifact_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(81260);
 /* harmony import */ var _report_restore_db_summary_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(84675);
 /* harmony import */ var _report_write_summary_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(44039);
@@ -408,6 +408,8 @@ await (0,_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .runAction */ .Cs)('rest
     const result = await (0,_db_restore_js__WEBPACK_IMPORTED_MODULE_4__/* .restoreSnapshot */ .n5)({
         ...request,
         signal,
+        // A stop during the pre-restore snapshot takes away the folder it made for it while that holds nothing else.
+        made: (path, withContents) => _core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .madeThisStep */ .IC.add(path, withContents),
         // Reported the moment it exists: a restore that fails after this still says where the way back
         // is. Uploaded beside the restore, which commits only once the upload is done.
         onPreRestoreSnapshot: async (pre) => {
@@ -443,18 +445,19 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 71507:
+/***/ 87370:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
   hF: () => (/* binding */ action_input),
+  IC: () => (/* binding */ madeThisStep),
   Cs: () => (/* binding */ runAction),
   n0: () => (/* binding */ setOutputs)
 });
 
-// UNUSED EXPORTS: STOP_GRACE_MS, actionLog, inputsFrom, madeThisStep
+// UNUSED EXPORTS: STOP_GRACE_MS, actionLog, inputsFrom
 
 // EXTERNAL MODULE: ./.build/core/actions-core.js
 var actions_core = __nccwpck_require__(73475);
@@ -462,6 +465,544 @@ var actions_core = __nccwpck_require__(73475);
 var errors = __nccwpck_require__(53867);
 // EXTERNAL MODULE: ./.build/core/secrets.js
 var core_secrets = __nccwpck_require__(79205);
+;// CONCATENATED MODULE: ./.build/core/sql-writes.js
+/**
+ * SQL that writes a secret into a table, read for the string literals that land in a secret
+ * column, so they are hidden where a rollback prints the SQL (a migration echoed, a runbook's
+ * commands). A column is secret by the rule given (token-shapes.ts: its name says so, `password`,
+ * `api_secret`, or it is the `key` or `value` of a table whose name does, `api_keys`); the value is
+ * judged by the same rule (`true` or a placeholder is no secret).
+ *
+ * Two readers, each used by every form that writes that way:
+ * - assignments (`col = value, …`, `(a, b) = (…)`): UPDATE … SET (after an alias, `ONLY`, a
+ *   CTE, MySQL's after JOINs), INSERT … ON CONFLICT … DO UPDATE SET, MySQL's ON DUPLICATE KEY UPDATE and INSERT … SET,
+ *   MERGE's WHEN MATCHED THEN UPDATE SET;
+ * - a column list and rows (`(a, b) VALUES (…), (…)`): INSERT INTO, INSERT … OVERRIDING … VALUE,
+ *   INSERT IGNORE, INSERT OR REPLACE, REPLACE INTO, `INSERT INTO t AS u`, MERGE's WHEN NOT MATCHED
+ *   THEN INSERT, and a derived table's rows (`UPDATE … FROM (VALUES …) AS v(id, pw)`, `MERGE …
+ *   USING (VALUES …) AS s(…)`, `WITH v(id, pw) AS (VALUES …) UPDATE …`), whose column is secret
+ *   when its own name says so or when an assignment, an insert or a SELECT list of the statement
+ *   names it (`v.pw`, `crypt(v.pw, …)`) in a value of a secret column. A statement ends at the next
+ *   write's head or the text's end.
+ * `INSERT … SELECT 'ci', '…'` too: the SELECT list's values go into the columns as a row's do (and
+ * on after each `UNION [ALL] SELECT`, `INTERSECT SELECT`, `EXCEPT SELECT`); every string of its
+ * FROM is judged as the secret column's (a derived table, `FROM (SELECT '…' AS k) t`, may be what
+ * the list writes), and its WHERE and the rest are read past, not judged. A source in any other
+ * form (`(SELECT …)` in brackets, `WITH … SELECT`, `SELECT DISTINCT ON (…)`, `UNION (SELECT …)`)
+ * has every string literal from there to the statement's `;` hidden, at any depth, when a column
+ * it writes says secret: which literal reaches which column is no longer plain, and a name hidden
+ * costs less than a key shown. An INSERT without a column list is judged by its table alone
+ * (SqlSecretRule.row). And `COPY t (cols) FROM stdin`: the secret columns' fields of the
+ * tab-separated (or CSV) rows after it, up to `\.`.
+ *
+ * A literal is quoted (`'…'`, `E'…'`) or dollar-quoted (`$$…$$`, `$tag$…$tag$`). Each statement is
+ * read once from its head to the end of its rows or assignments, and the search goes on after
+ * them: a literal's quotes, `''` inside, and brackets (`crypt('…', gen_salt('bf'))`) are followed,
+ * nothing more; a derived table's rows are read twice at most (once to pass them, once when the
+ * statement's end says which of their columns are secret). Text without a write's keyword is not
+ * read at all (SQL_KEYWORD). Names are plain, double-quoted or in MySQL's backticks. Not read:
+ * SQL Server's `UPDATE alias … FROM` (the alias is no table's name: only a column's own name tells).
+ */
+/** Where a backslash-escaped literal's next unescaped quote is, from `at`; -1 if none. */
+function closingQuote(text, at) {
+    for (let j = at; j < text.length; j++) {
+        if (text[j] === '\\')
+            j++;
+        else if (text[j] === "'")
+            return j;
+    }
+    return -1;
+}
+const DOLLAR_TAG = /\$(?:[A-Za-z_][A-Za-z0-9_]*)?\$/y;
+/**
+ * A literal opened at `open` and cut short (a log line's end): hidden from `start` to the end of
+ * its line, as far as it can be seen. Returns where the value's reading stops.
+ */
+function unclosed(text, open, start, reported, literal) {
+    const eol = text.indexOf('\n', open);
+    const stop = eol < 0 ? text.length : eol;
+    if (reported)
+        literal(start, stop);
+    return stop;
+}
+/**
+ * Reads one value of a row or an assignment from `at`: to a `,` or a `)` outside brackets and
+ * literals. Calls `literal` with the content span of each string literal that is the value or an
+ * argument of the function around it (`crypt('…', gen_salt('bf'))`: not `'bf'`, deeper in); returns
+ * where it stopped (the `,` or `)`, the end of the text, or the end of the line of an unclosed literal).
+ */
+function readSqlValue(text, at, literal, stopAtWord, anyDepth = false) {
+    let depth = 0;
+    // Literals nested deeper than a function's arguments count too (statementLiterals).
+    const reported = () => depth <= 1 || anyDepth;
+    let i = at;
+    while (i < text.length) {
+        const c = text[i];
+        // A dollar-quoted literal (`$$…$$`, `$pw$…$pw$`): nothing inside is special up to the same tag.
+        // `$1` (a parameter) and a `$` inside a name (`a$b`) open none.
+        DOLLAR_TAG.lastIndex = i;
+        const tag = c === '$' && !/[A-Za-z0-9_$]/.test(text[i - 1] ?? '') ? DOLLAR_TAG.exec(text)?.[0] : undefined;
+        if (tag !== undefined) {
+            const close = text.indexOf(tag, i + tag.length);
+            if (close < 0)
+                return unclosed(text, i, i + tag.length, reported(), literal);
+            if (reported())
+                literal(i + tag.length, close);
+            i = close + tag.length;
+            continue;
+        }
+        if (c === "'") {
+            // `E'…'` takes backslash escapes (`E'it\'s'`); a plain literal only `''`.
+            const escapes = /[Ee]/.test(text[i - 1] ?? '') && !/[A-Za-z0-9_]/.test(text[i - 2] ?? '');
+            let j = i + 1;
+            for (;;) {
+                const q = escapes ? closingQuote(text, j) : text.indexOf("'", j);
+                if (q < 0)
+                    return unclosed(text, i, i + 1, reported(), literal);
+                if (text[q + 1] === "'") {
+                    j = q + 2;
+                    continue;
+                }
+                if (reported())
+                    literal(i + 1, q);
+                i = q + 1;
+                break;
+            }
+            continue;
+        }
+        if (c === '(')
+            depth++;
+        else if (c === ')') {
+            if (depth === 0)
+                return i;
+            depth--;
+        }
+        else if ((c === ',' || c === ';') && depth === 0)
+            return i;
+        else if (stopAtWord && depth === 0 && /\s/.test(c)) {
+            stopAtWord.lastIndex = i;
+            if (stopAtWord.test(text))
+                return i;
+        }
+        i++;
+    }
+    return i;
+}
+/**
+ * A SET list (UPDATE's, ON CONFLICT's, a MERGE's WHEN) ends at a clause's keyword or at the statement's end
+ * (MERGE's next `WHEN [NOT] MATCHED`, not a CASE's WHEN). Tried at each white
+ * space character, so it reads one: the last before the keyword is where it matches.
+ */
+const SET_LIST_END = /\s(?:where|returning|from|when\s+(?:not\s+)?matched)(?![A-Za-z0-9_])/iy;
+/** A SELECT list ends at its first clause's keyword (or a UNION's); tried as SET_LIST_END is. */
+const SELECT_LIST_END = /\s(?:from|where|group|having|window|order|limit|offset|fetch|for|union|intersect|except|returning|on)(?![A-Za-z0-9_])/iy;
+/** Where the rest of a SELECT stops being read past: a UNION that may bring another SELECT list. */
+const UNION_AT = /\s(?:union|intersect|except|on\s+(?:conflict|duplicate))(?![A-Za-z0-9_])/iy;
+const UNION_SELECT = /\s+(?:union|intersect|except)(?:\s+all|\s+distinct)?\s+select(?![A-Za-z0-9_])\s*/iy;
+/** A SELECT's FROM, and where it ends: the clause after it (a JOIN's ON is read as the FROM's). */
+const FROM_AT = /\s+from(?![A-Za-z0-9_])/iy;
+const FROM_END = /\s(?:where|group|having|window|order|limit|offset|fetch|for|union|intersect|except|returning|on\s+(?:conflict|duplicate))(?![A-Za-z0-9_])/iy;
+/** A set operation whose next SELECT is not plain (`UNION ALL (SELECT …)`). */
+const SET_OPERATION = /\s+(?:union|intersect|except)(?![A-Za-z0-9_])/iy;
+/** A SELECT list whose values the plain reading cannot line up with the columns. */
+const DISTINCT_ON = /distinct\s+on(?![A-Za-z0-9_])/iy;
+/**
+ * Calls `literal` with every string literal from `at` to the statement's end (a `;` outside
+ * brackets and literals, an unclosed literal's line end, or the text's end), at any depth;
+ * returns where it stopped. Each character is read once.
+ */
+function statementLiterals(text, at, literal) {
+    let i = at;
+    while ((i = readSqlValue(text, i, literal, undefined, true)) < text.length && (text[i] === ',' || text[i] === ')'))
+        i++;
+    return i;
+}
+/** A table's name: letters, digits, `_`, a schema's `.`, double quotes or MySQL's backticks. */
+const NAME = '[A-Za-z0-9_."`]+';
+const ALIAS = '[A-Za-z_][A-Za-z0-9_]*';
+const END = '(?![A-Za-z0-9_])';
+/**
+ * The heads of SQL writes, each tried only at a word's start. In order, as the alternation tries them:
+ * - `cte`: a CTE of rows, `WITH v(id, k) AS (VALUES …)` (or `, v(…) AS (VALUES …)` after another), for the write after it;
+ * - `sub`: an assignment list of the statement read last (ON CONFLICT's, ON DUPLICATE KEY's, MERGE's);
+ * - `mergeInsert`: MERGE's `THEN INSERT [(cols)] VALUES (…)`, into the MERGE's table;
+ * - `insert`: INSERT [IGNORE | OR REPLACE …] INTO, REPLACE INTO, with `AS alias`; the rest is INSERT_TAIL's;
+ * - `update`: UPDATE [ONLY] t [[AS] alias] SET;
+ * - `updateJoin`: MySQL's UPDATE t [alias] JOIN … (or `, u …`) SET, whose SET is read to after the tables;
+ * - `merge`: MERGE INTO t [[AS] alias] USING;
+ * - `derived`: a derived table of rows, `(VALUES …) [AS] v(cols)`, wherever the statement has one
+ *   (UPDATE's FROM or a JOIN, MERGE's USING; INSERT's own sources are read by readInsert);
+ * - `copy`: COPY t (cols) FROM stdin.
+ */
+const SQL_HEAD = new RegExp(`(?<![A-Za-z0-9_])(?:(?:with(?:\\s+recursive)?\\s+|,\\s*)(?<cte>${ALIAS})\\s*\\((?<cteColumns>[^()]*)\\)\\s*as\\s*(?:(?:not\\s+)?materialized\\s*)?\\(\\s*values\\s*` +
+    `|(?<sub>do\\s+update\\s+set|on\\s+duplicate\\s+key\\s+update|then\\s+update\\s+set)\\s+` +
+    `|(?<mergeInsert>then\\s+insert)(?=\\s*\\(|\\s+(?:overriding|values)${END})` +
+    `|(?:insert(?:\\s+(?:ignore|low_priority|delayed|high_priority))?(?:\\s+or\\s+(?:replace|ignore|abort|fail|rollback))?|replace(?:\\s+(?:low_priority|delayed))?)\\s+into\\s+(?<insert>${NAME})(?:\\s+as\\s+(?!(?:values|select|with|overriding|set)${END})${ALIAS}${END})?` +
+    `|update\\s+(?:only\\s+)?(?<update>${NAME})(?:\\s+(?:as\\s+)?(?!set${END})${ALIAS})?\\s+set\\s+` +
+    `|update\\s+(?<updateJoin>${NAME})(?:\\s+(?:as\\s+)?(?!(?:set|join|inner|cross|left|right|straight_join)${END})${ALIAS})?(?=\\s*,|\\s+(?:(?:inner|cross|(?:left|right)(?:\\s+outer)?)\\s+)?(?:join|straight_join)${END})` +
+    `|merge\\s+into\\s+(?<merge>${NAME})(?:\\s+(?:as\\s+)?(?!using${END})${ALIAS})?\\s+using${END}` +
+    `|(?<derived>\\(\\s*values\\s*)` +
+    `|copy\\s+(?<copy>${NAME})\\s*\\((?<copyColumns>[^()]*)\\)\\s*from\\s+stdin${END}(?<copyOptions>[^;\\n]*))`, 'gi');
+/**
+ * What an INSERT's head is followed by: its column list (absent, or not one when a source in
+ * brackets follows), OVERRIDING … VALUE, and its source: VALUES, SELECT, MySQL's SET, or a
+ * source in brackets or after WITH (only looked at).
+ */
+const INSERT_TAIL = new RegExp(`(?:\\s*\\((?!\\s*(?:select|with|values)${END})([^()]*)\\)\\s*|\\s+|(?=\\())(?:overriding\\s+(?:system|user)\\s+value\\s+)?(values\\s*|select${END}\\s*|set\\s+|(?=\\((?:\\s*\\()*\\s*(?:select|with|values)${END}|with${END}))`, 'iy');
+/** Lines without one of these words hold no write: the SQL reading is not tried on them. */
+const SQL_KEYWORD = /insert|update|merge|copy|replace/i;
+const SQL_IDENTIFIER = /^\s*["`]?([A-Za-z0-9_]+)["`]?\s*$/;
+/** An assignment's column, perhaps after its table's alias (MySQL's `SET u.password = …`). */
+/** Assignments of several columns at once (PostgreSQL's `SET (a, b) = (…)`, `= ROW (…)`). */
+const MULTI_ASSIGNMENT = /\s*\(([^()]*)\)\s*=\s*(?:row\s*)?(?=\()/iy;
+const SQL_ASSIGNMENT = /\s*(?:["`]?[A-Za-z_][A-Za-z0-9_]*["`]?\.)?["`]?([A-Za-z0-9_]+)["`]?\s*=(?!=)/y;
+/**
+ * The names in a value that may be columns of a derived table (`v.pw`, `crypt(s.pw, gen_salt('bf'))`):
+ * every word, a function's name too, which only hides more of a derived table whose column is named so.
+ */
+const REFERENCE = /[A-Za-z_][A-Za-z0-9_]*/g;
+const ROW_SEPARATOR = /\s*,\s*/y;
+/** The SET after MySQL's UPDATE … JOIN's tables; tried as SET_LIST_END is. */
+const SET_AT = /\sset(?![A-Za-z0-9_])/iy;
+const SET_AFTER = /\s+set\s+/iy;
+/** The end of a derived table of rows: `) AS v(id, pw)`, `) v (id, pw)`. */
+const DERIVED_ALIAS = /\s*\)\s*(?:as\s+)?["`]?[A-Za-z_][A-Za-z0-9_]*["`]?\s*\(([^()]*)\)/iy;
+/** The names in a column list, each undefined where it is no plain name. */
+const columnNames = (list) => list.split(',').map((c) => SQL_IDENTIFIER.exec(c)?.[1]);
+/**
+ * Rows from `at` (`(…, …), (…)`), or `one` row: each value read for its column, `judge(column)`
+ * told its literals and `seen` each value's span. Returns where the rows end (past the last one's `)`).
+ */
+function readRows(text, at, judge, seen, one = false) {
+    let i = at;
+    while (text[i] === '(') {
+        i++;
+        for (let column = 0;; column++) {
+            const start = i;
+            i = readSqlValue(text, i, judge(column));
+            seen?.(column, start, i);
+            if (text[i] !== ',')
+                break;
+            i++;
+        }
+        if (text[i] !== ')')
+            return i;
+        if (one)
+            return i + 1;
+        ROW_SEPARATOR.lastIndex = i + 1;
+        i = ROW_SEPARATOR.test(text) && text[ROW_SEPARATOR.lastIndex] === '(' ? ROW_SEPARATOR.lastIndex : i + 1;
+    }
+    return i;
+}
+/**
+ * The spans of a COPY data row's fields whose column has a name, judged under it: tab-separated
+ * (`\N` a NULL), or in CSV comma-separated, a field in double quotes (`""` inside) hidden inside
+ * them. Only a line with one field per column is a row (COPY writes a tab or a line break inside
+ * a value as `\t`, `\n`): another line (an error said between rows) is left as it is. Read within
+ * the line only: a search for the next tab could run on over the lines after it.
+ */
+function copyFields(text, start, end, { names, csv }, rule, hide) {
+    const stop = text[end - 1] === '\r' ? end - 1 : end;
+    const separator = csv ? 44 : 9;
+    const cuts = [];
+    let quoted = false;
+    for (let k = start; k < stop && cuts.length < names.length; k++) {
+        const c = text.charCodeAt(k);
+        if (csv && c === 34)
+            quoted = !quoted;
+        else if (c === separator && !quoted)
+            cuts.push(k);
+    }
+    if (cuts.length !== names.length - 1)
+        return;
+    cuts.push(stop);
+    for (let column = 0, from = start; column < names.length; column++) {
+        const to = cuts[column];
+        const name = names[column];
+        const inner = csv && to - from >= 2 && text[from] === '"' && text[to - 1] === '"' ? 1 : 0;
+        const value = text.slice(from + inner, to - inner);
+        if (name !== undefined && value !== '' && value !== '\\N' && rule.value(name, value))
+            hide.push([from + inner, to - inner]);
+        from = to + 1;
+    }
+}
+/** A COPY's columns, or undefined when none is secret; `options`: what follows `FROM stdin` (`WITH (FORMAT csv)`). */
+function copyColumns(table, list, options, rule) {
+    const names = columnNames(list).map((c) => (c === undefined ? undefined : rule.column(table, c)));
+    return names.some((n) => n !== undefined) ? { names, csv: /(?<![A-Za-z0-9_])csv(?![A-Za-z0-9_])/i.test(options) } : undefined;
+}
+/** The end of a COPY's data (`\.` on its own line) is `line`. */
+const endsCopy = (line) => line === '\\.' || line === '\\.\r';
+/** Where the literals an SQL write puts into secret columns are in `text`, in order (see above). */
+function sqlSecretSpans(text, rule) {
+    const hide = [];
+    if (!SQL_KEYWORD.test(text))
+        return hide;
+    const judge = (name) => (start, end) => {
+        if (name !== undefined && rule.value(name, text.slice(start, end)))
+            hide.push([start, end]);
+    };
+    /** The write being read; `prefix`: only the CTEs before its head are read yet (its table is not known). */
+    let statement;
+    /** A value put into the secret column `name`: a derived table's column it names (`v.pw`) is secret too. */
+    const refer = (name, start, end) => {
+        if (name === undefined || !statement)
+            return;
+        for (const [ref] of text.slice(start, end).matchAll(REFERENCE))
+            statement.references.set(ref.toLowerCase(), name);
+    };
+    /** The statement read last is over: its derived rows are judged, now that its references are known. */
+    const finish = () => {
+        if (!statement)
+            return;
+        const { table, references } = statement;
+        for (const { at, columns } of statement.derived) {
+            const names = columns.map((c) => (c === undefined ? undefined : (rule.column(table, c) ?? references.get(c.toLowerCase()))));
+            if (names.some((n) => n !== undefined))
+                readRows(text, at, (column) => judge(names[column]));
+        }
+        statement = undefined;
+    };
+    const begin = (table) => {
+        if (statement?.prefix)
+            Object.assign(statement, { table, prefix: false });
+        else {
+            finish();
+            statement = { table, references: new Map(), derived: [] };
+        }
+    };
+    /** Rows of a derived table from `at`, passed now, judged at the statement's end; returns where its alias ends. */
+    const derivedRows = (at) => {
+        const i = readRows(text, at, () => () => { });
+        DERIVED_ALIAS.lastIndex = i;
+        const alias = DERIVED_ALIAS.exec(text);
+        if (!alias)
+            return i;
+        statement?.derived.push({ at, columns: columnNames(alias[1]) });
+        return DERIVED_ALIAS.lastIndex;
+    };
+    /** Assignments from `at`, `col = value, …`, to the clause after them (SET_LIST_END) or the statement's end. */
+    const assignments = (at, table) => {
+        let i = at;
+        for (;;) {
+            // `(a, b) = ('…', '…')`: a row of the columns in brackets.
+            MULTI_ASSIGNMENT.lastIndex = i;
+            const multi = MULTI_ASSIGNMENT.exec(text);
+            if (multi) {
+                const names = columnNames(multi[1]).map((c) => (c === undefined ? undefined : rule.column(table, c)));
+                i = readRows(text, MULTI_ASSIGNMENT.lastIndex, (column) => judge(names[column]), (column, start, end) => refer(names[column], start, end), true);
+                ROW_SEPARATOR.lastIndex = i;
+                if (!ROW_SEPARATOR.test(text))
+                    return i;
+                i = ROW_SEPARATOR.lastIndex;
+                continue;
+            }
+            SQL_ASSIGNMENT.lastIndex = i;
+            const a = SQL_ASSIGNMENT.exec(text);
+            if (!a)
+                return i;
+            const name = rule.column(table, a[1]);
+            const start = SQL_ASSIGNMENT.lastIndex;
+            i = readSqlValue(text, start, judge(name), SET_LIST_END);
+            refer(name, start, i);
+            if (text[i] !== ',')
+                return i;
+            i++;
+        }
+    };
+    const re = new RegExp(SQL_HEAD);
+    for (let m = re.exec(text); m; m = re.exec(text)) {
+        const g = m.groups;
+        let i = m.index + m[0].length;
+        if (g.cte !== undefined) {
+            // Its rows are judged with the write's: which of its columns the write puts into a secret one.
+            if (!statement?.prefix) {
+                finish();
+                statement = { table: '', references: new Map(), derived: [], prefix: true };
+            }
+            statement.derived.push({ at: i, columns: columnNames(g.cteColumns) });
+            i = readRows(text, i, () => () => { });
+        }
+        else if (g.sub !== undefined)
+            i = assignments(i, statement?.table ?? '');
+        else if (g.update !== undefined) {
+            begin(g.update);
+            i = assignments(i, g.update);
+        }
+        else if (g.updateJoin !== undefined) {
+            begin(g.updateJoin);
+            // The joined tables and their ON conditions, read past (brackets and literals followed) to SET.
+            while ((i = readSqlValue(text, i, () => { }, SET_AT)) < text.length && text[i] === ',')
+                i++;
+            SET_AFTER.lastIndex = i;
+            if (SET_AFTER.test(text))
+                i = assignments(SET_AFTER.lastIndex, g.updateJoin);
+        }
+        else if (g.merge !== undefined)
+            begin(g.merge);
+        else if (g.derived !== undefined)
+            i = derivedRows(i);
+        else if (g.copy !== undefined) {
+            finish();
+            i = readCopy(text, i, copyColumns(g.copy, g.copyColumns, g.copyOptions, rule), rule, hide);
+        }
+        else {
+            if (g.insert !== undefined)
+                begin(g.insert);
+            INSERT_TAIL.lastIndex = i;
+            const tail = INSERT_TAIL.exec(text);
+            if (tail)
+                i = readInsert(text, INSERT_TAIL.lastIndex, statement?.table ?? '', tail[1], tail[2], rule, judge, assignments, refer);
+        }
+        re.lastIndex = Math.max(i, re.lastIndex);
+    }
+    finish();
+    return hide.sort((a, b) => a[0] - b[0]);
+}
+/** A COPY's data rows, from the line after its head to `\.`: the secret columns' fields. Returns where they end. */
+function readCopy(text, at, columns, rule, hide) {
+    if (!columns)
+        return at;
+    let eol = text.indexOf('\n', at);
+    while (eol >= 0) {
+        const start = eol + 1;
+        const next = text.indexOf('\n', start);
+        const end = next < 0 ? text.length : next;
+        if (endsCopy(text.slice(start, Math.min(end, start + 3))))
+            return end;
+        copyFields(text, start, end, columns, rule, hide);
+        eol = next;
+    }
+    return text.length;
+}
+/**
+ * An INSERT's columns and source, from `at` (past its head and its tail, INSERT_TAIL): rows,
+ * SELECT lists, MySQL's SET, or a source read to the statement's end. Returns where it stopped.
+ */
+function readInsert(text, at, table, list, source, rule, judge, assignments, refer) {
+    let i = at;
+    if (/^set/i.test(source))
+        return assignments(i, table);
+    const columns = list === undefined ? undefined : columnNames(list);
+    const names = columns?.map((c) => (c === undefined ? undefined : rule.column(table, c)));
+    const row = columns ? undefined : rule.row(table);
+    const judgeColumn = (column) => judge(names ? names[column] : row);
+    // What a source the plain reading does not follow writes: every literal to the statement's end.
+    const secretName = names ? names.find((name) => name !== undefined) : row;
+    const hideRest = (from) => (secretName === undefined ? from : statementLiterals(text, from, judge(secretName)));
+    if (source === '')
+        return hideRest(i);
+    // SELECT lists: `'a', 'b' FROM … UNION ALL SELECT 'c', 'd'`.
+    while (/^select/i.test(source)) {
+        DISTINCT_ON.lastIndex = i;
+        if (DISTINCT_ON.test(text))
+            return hideRest(i);
+        for (let column = 0;; column++) {
+            const start = i;
+            i = readSqlValue(text, i, judgeColumn(column), SELECT_LIST_END);
+            refer(names?.[column], start, i);
+            if (text[i] !== ',')
+                break;
+            i++;
+        }
+        // A FROM's strings may be what the list writes (`FROM (SELECT '…' AS k) t`, `(VALUES …)`):
+        // all of them, at any depth, to the next clause.
+        FROM_AT.lastIndex = i;
+        if (FROM_AT.test(text)) {
+            i = FROM_AT.lastIndex;
+            while ((i = readSqlValue(text, i, judge(secretName), FROM_END, true)) < text.length && text[i] === ',')
+                i++;
+        }
+        // The rest of this SELECT (WHERE, GROUP BY, a subquery's literals there) writes nothing: read past it.
+        while ((i = readSqlValue(text, i, () => { }, UNION_AT)) < text.length && text[i] === ',')
+            i++;
+        UNION_SELECT.lastIndex = i;
+        if (!UNION_SELECT.test(text)) {
+            SET_OPERATION.lastIndex = i;
+            if (SET_OPERATION.test(text))
+                i = hideRest(SET_OPERATION.lastIndex);
+            return i;
+        }
+        i = UNION_SELECT.lastIndex;
+    }
+    // Rows: `(…, …)`, `, (…)` and so on; a value that is a reference (MERGE's `s.pw`) says its column is secret.
+    return readRows(text, i, judgeColumn, (column, start, end) => refer(names?.[column], start, end));
+}
+/** `text` with its spans (in order of their starts) shown as `***`; a span inside one shown already adds nothing. */
+function hideSpans(text, spans) {
+    let out = '';
+    let done = 0;
+    for (const [start, end] of spans) {
+        if (start < done)
+            continue;
+        out += `${text.slice(done, start)}***`;
+        done = end;
+    }
+    return out + text.slice(done);
+}
+/** `text` with the literals its SQL writes put into secret columns hidden. */
+function hideSqlWrites(text, rule) {
+    return hideSpans(text, sqlSecretSpans(text, rule));
+}
+/** How many lines an SQL write is followed over by sqlWriteLines, from the line with its head. */
+const SQL_LINES = 20;
+/** A line that begins a write (not ON CONFLICT's or MERGE's UPDATE or INSERT, which go on one). */
+const SQL_LINE_HEAD = /(?<![A-Za-z0-9_])(?<!(?:do|then|key)\s+)(?:insert|update|replace\s+into|merge\s+into|copy)(?![A-Za-z0-9_])/i;
+/** A COPY whose data follows on the next lines, alone on its line. */
+const COPY_LINE = new RegExp(`(?<![A-Za-z0-9_])copy\\s+(${NAME})\\s*\\(([^()]*)\\)\\s*from\\s+stdin${END}([^;\\n]*)`, 'i');
+/**
+ * A line filter for output read line by line (a command's), as privateKeyLines is: an SQL write
+ * printed over several lines (`INSERT INTO api_keys (name, key)` then `VALUES ('ci', '…');`, as
+ * `psql -e` echoes a seed file) is read from the line with its head, up to SQL_LINES lines, so a
+ * secret on a later line is hidden as on one line. A line with a head starts again; a statement on
+ * one line was read whole already. After `COPY t (cols) FROM stdin`, each line up to `\.` is a data
+ * row, its secret columns' fields hidden (as many rows as there are: each is read alone). Give it
+ * each line after the one-line redaction.
+ */
+function sqlWriteLines(rule) {
+    let lines = [];
+    let copy;
+    return (line) => {
+        if (copy) {
+            if (endsCopy(line))
+                copy = undefined;
+            else {
+                const hide = [];
+                copyFields(line, 0, line.length, copy, rule, hide);
+                return hideSpans(line, hide);
+            }
+            return line;
+        }
+        if (!SQL_KEYWORD.test(line) && (lines.length === 0 || lines.length >= SQL_LINES)) {
+            lines = [];
+            return line;
+        }
+        const c = COPY_LINE.exec(line);
+        if (c) {
+            copy = copyColumns(c[1], c[2], c[3], rule);
+            lines = [];
+            return line;
+        }
+        if (SQL_LINE_HEAD.test(line))
+            lines = [];
+        else if (lines.length === 0 || lines.length >= SQL_LINES) {
+            lines = [];
+            return line;
+        }
+        const before = lines.join('\n');
+        const from = lines.length ? before.length + 1 : 0;
+        let shown = line;
+        if (lines.length) {
+            const spans = sqlSecretSpans(`${before}\n${line}`, rule)
+                .filter(([, end]) => end > from)
+                .map(([start, end]) => [Math.max(start, from) - from, end - from]);
+            shown = hideSpans(line, spans);
+        }
+        lines.push(shown);
+        return shown;
+    };
+}
+
 // EXTERNAL MODULE: ./.build/core/url-secrets.js
 var url_secrets = __nccwpck_require__(9041);
 ;// CONCATENATED MODULE: ./.build/core/token-shapes.js
@@ -484,6 +1025,7 @@ var url_secrets = __nccwpck_require__(9041);
  * program printed it or a person typed it (the rollback's reason, which becomes an issue title and
  * chat messages), so a credential hidden in one is hidden in all.
  */
+
 
 
 const HIDDEN = '***';
@@ -903,8 +1445,9 @@ function hideOptionValues(text) {
 }
 /**
  * Short password options: mysql's (and mariadb's) `-p<password>`, joined (`-p` alone asks for
- * it), redis-cli's `-a <password>`, a registry login's `-p <password>` and sqlcmd's `-P
- * <password>`, spaced or glued (`-pPASS`: their parsers read it as `-p PASS`). Hidden only in that
+ * it), redis-cli's and valkey-cli's `-a <password>`, a registry login's `-p <password>`, sqlcmd's `-P
+ * <password>`, the LDAP tools' `-w <password>` and ldappasswd's `-a <old> -s <new>`, spaced or glued
+ * (`-pPASS`: their parsers read it as `-p PASS`). Hidden only in that
  * program's command: after its name, before the command's end (`;`, `|`, `&`, a line's end), so
  * `mkdir -p`, `docker run -p8080:80` and `cp -a` stay. sshpass' -p is read apart (hideSshpass).
  */
@@ -917,7 +1460,13 @@ const CLIENT_OPTIONS = [
     },
     { option: /(?<![A-Za-z0-9_-])(-P[ \t]*)(?:'([^'\r\n]*)'|"([^"\r\n]*)"|([^\s'";|&-][^\s'";|&]*))/g, client: /(?:^|[\s/"'])(?:sqlcmd|bcp)[ \t]/g },
     { option: /(?<![A-Za-z0-9_-])(-p)(?:'([^'\r\n]*)'|"([^"\r\n]*)"|([^\s'";|&]+))/g, client: /(?:^|[\s/"'])(?:mysql[a-z]*|mariadb(?:-[a-z]+)?)[ \t]/g },
-    { option: /(?<![A-Za-z0-9_-])(-a[ \t]+)(?:'([^'\r\n]*)'|"([^"\r\n]*)"|([^\s'";|&-][^\s'";|&]*))/g, client: /(?:^|[\s/"'])redis-cli[ \t]/g },
+    // redis-cli's `-a <password>`, and Valkey's, its fork's.
+    { option: /(?<![A-Za-z0-9_-])(-a[ \t]+)(?:'([^'\r\n]*)'|"([^"\r\n]*)"|([^\s'";|&-][^\s'";|&]*))/g, client: /(?:^|[\s/"'])(?:redis|valkey)-cli[ \t]/g },
+    // OpenLDAP's tools: `-w <bind password>`, spaced or glued (getopt reads `-wPASS` so); `-W` asks
+    // for it and `-y` names a file, and stay.
+    { option: /(?<![A-Za-z0-9_-])(-w[ \t]*)(?:'([^'\r\n]*)'|"([^"\r\n]*)"|([^\s'";|&-][^\s'";|&]*))/g, client: /(?:^|[\s/"'])ldap(?:search|modify|add|delete|whoami|passwd|compare|modrdn|exop|url)[ \t]/g },
+    // ldappasswd's `-a <old password>` and `-s <new password>` (`-A` and `-S` ask for them).
+    { option: /(?<![A-Za-z0-9_-])(-[as][ \t]*)(?:'([^'\r\n]*)'|"([^"\r\n]*)"|([^\s'";|&-][^\s'";|&]*))/g, client: /(?:^|[\s/"'])ldappasswd[ \t]/g },
 ];
 const COMMAND_END = /[;|&\n]/g;
 /**
@@ -1073,28 +1622,14 @@ function hideXmlValues(text) {
     });
 }
 /**
- * SQL that writes a secret into a table: `INSERT INTO api_keys (name, key) VALUES ('ci', '…')` and
- * `UPDATE api_keys SET key = '…'`. A string literal is hidden where its column's name says secret
- * (`token`, `password_hash`, `api_secret`), or where the column is a `key` or `value` of a table
- * whose name says so (`api_keys`, `secrets`); `('theme', 'dark')` into `settings (key, value)`
- * stays. `INSERT … SELECT 'ci', '…'` too: the SELECT list's values go into the columns as a row's
- * do (and on after each `UNION [ALL] SELECT`, `INTERSECT SELECT`, `EXCEPT SELECT`); every string
- * of its FROM is judged as the secret column's (a derived table, `FROM (SELECT '…' AS k) t`, may
- * be what the list writes), and its WHERE and the rest are read past, not judged. A source in any other form (`(SELECT …)` in
- * brackets, `WITH … SELECT`, `SELECT DISTINCT ON (…)`, `UNION (SELECT …)`) has every string
- * literal from there to the statement's `;` hidden, at any depth, when a column it writes says
- * secret: which literal reaches which column is no longer plain, and a name hidden costs less than
- * a key shown (an INSERT into other tables stays as written). An INSERT without a column list is judged by its table alone (secretRow). A literal is
- * quoted (`'…'`, `E'…'`) or dollar-quoted (`$$…$$`, `$tag$…$tag$`). Each statement is read once
- * from its head to the end of its rows, and the search goes on after them: a literal's quotes,
- * `''` inside, and brackets (`crypt('…', gen_salt('bf'))`) are followed, nothing more.
+ * Which SQL columns hold secrets, for the reader of SQL writes (sql-writes.ts): a column whose name
+ * says so (`token`, `password_hash`, `api_secret`), or a `key` or `value` of a table whose name does
+ * (`api_keys`, `secrets`); `('theme', 'dark')` into `settings (key, value)` stays. A value is judged
+ * as a quoted value under that name (namedSecret): `true`, `$1` or a placeholder is no secret.
  */
-const SQL_WRITE = /(?<![A-Za-z0-9_])(?:insert\s+into\s+([A-Za-z0-9_."]+)(?:\s*\((?!\s*(?:select|with|values)(?![A-Za-z0-9_]))([^()]*)\)\s*|\s+)(values\s*|select(?![A-Za-z0-9_])\s*|(?=\((?:\s*\()*\s*(?:select|with|values)(?![A-Za-z0-9_])|with(?![A-Za-z0-9_])))|update\s+([A-Za-z0-9_."]+)\s+set\s+)/gi;
-const SQL_IDENTIFIER = /^\s*"?([A-Za-z0-9_]+)"?\s*$/;
-const SQL_ASSIGNMENT = /\s*"?([A-Za-z0-9_]+)"?\s*=/y;
 /** A table's own name (the last of `schema.table`) and its singular, and whether its name says it holds secrets. */
 function tableName(table) {
-    const name = table.replace(/"/g, '').split('.').at(-1);
+    const name = table.replace(/["`]/g, '').split('.').at(-1);
     const singular = name.replace(/s$/i, '');
     return { name, singular, secret: [name, singular].some((n) => NAMED_SECRET.test(n) && !NOT_A_KEY.test(n)) };
 }
@@ -1124,252 +1659,17 @@ function secretRow(table) {
         return singular;
     return ACCOUNT_TABLE.test(name) ? 'password' : undefined;
 }
-/** Where a backslash-escaped literal's next unescaped quote is, from `at`; -1 if none. */
-function closingQuote(text, at) {
-    for (let j = at; j < text.length; j++) {
-        if (text[j] === '\\')
-            j++;
-        else if (text[j] === "'")
-            return j;
-    }
-    return -1;
-}
-const DOLLAR_TAG = /\$(?:[A-Za-z_][A-Za-z0-9_]*)?\$/y;
-/**
- * A literal opened at `open` and cut short (a log line's end): hidden from `start` to the end of
- * its line, as far as it can be seen. Returns where the value's reading stops.
- */
-function unclosed(text, open, start, reported, literal) {
-    const eol = text.indexOf('\n', open);
-    const stop = eol < 0 ? text.length : eol;
-    if (reported)
-        literal(start, stop);
-    return stop;
-}
-/**
- * Reads one value of a row or an assignment from `at`: to a `,` or a `)` outside brackets and
- * literals. Calls `literal` with the content span of each string literal that is the value or an
- * argument of the function around it (`crypt('…', gen_salt('bf'))`: not `'bf'`, deeper in); returns
- * where it stopped (the `,` or `)`, the end of the text, or the end of the line of an unclosed literal).
- */
-function readSqlValue(text, at, literal, stopAtWord, anyDepth = false) {
-    let depth = 0;
-    // Literals nested deeper than a function's arguments count too (statementLiterals).
-    const reported = () => depth <= 1 || anyDepth;
-    let i = at;
-    while (i < text.length) {
-        const c = text[i];
-        // A dollar-quoted literal (`$$…$$`, `$pw$…$pw$`): nothing inside is special up to the same tag.
-        // `$1` (a parameter) and a `$` inside a name (`a$b`) open none.
-        DOLLAR_TAG.lastIndex = i;
-        const tag = c === '$' && !/[A-Za-z0-9_$]/.test(text[i - 1] ?? '') ? DOLLAR_TAG.exec(text)?.[0] : undefined;
-        if (tag !== undefined) {
-            const close = text.indexOf(tag, i + tag.length);
-            if (close < 0)
-                return unclosed(text, i, i + tag.length, reported(), literal);
-            if (reported())
-                literal(i + tag.length, close);
-            i = close + tag.length;
-            continue;
-        }
-        if (c === "'") {
-            // `E'…'` takes backslash escapes (`E'it\'s'`); a plain literal only `''`.
-            const escapes = /[Ee]/.test(text[i - 1] ?? '') && !/[A-Za-z0-9_]/.test(text[i - 2] ?? '');
-            let j = i + 1;
-            for (;;) {
-                const q = escapes ? closingQuote(text, j) : text.indexOf("'", j);
-                if (q < 0)
-                    return unclosed(text, i, i + 1, reported(), literal);
-                if (text[q + 1] === "'") {
-                    j = q + 2;
-                    continue;
-                }
-                if (reported())
-                    literal(i + 1, q);
-                i = q + 1;
-                break;
-            }
-            continue;
-        }
-        if (c === '(')
-            depth++;
-        else if (c === ')') {
-            if (depth === 0)
-                return i;
-            depth--;
-        }
-        else if ((c === ',' || c === ';') && depth === 0)
-            return i;
-        else if (stopAtWord && depth === 0 && /\s/.test(c)) {
-            stopAtWord.lastIndex = i;
-            if (stopAtWord.test(text))
-                return i;
-        }
-        i++;
-    }
-    return i;
-}
-/**
- * An UPDATE's SET list ends at a clause's keyword or at the statement's end. Tried at each white
- * space character, so it reads one: the last before the keyword is where it matches.
- */
-const SET_LIST_END = /\s(?:where|returning|from)(?![A-Za-z0-9_])/iy;
-/** A SELECT list ends at its first clause's keyword (or a UNION's); tried as SET_LIST_END is. */
-const SELECT_LIST_END = /\s(?:from|where|group|having|window|order|limit|offset|fetch|for|union|intersect|except|returning|on)(?![A-Za-z0-9_])/iy;
-/** Where the rest of a SELECT stops being read past: a UNION that may bring another SELECT list. */
-const UNION_AT = /\s(?:union|intersect|except)(?![A-Za-z0-9_])/iy;
-const UNION_SELECT = /\s+(?:union|intersect|except)(?:\s+all|\s+distinct)?\s+select(?![A-Za-z0-9_])\s*/iy;
-/** A SELECT's FROM, and where it ends: the clause after it (a JOIN's ON is read as the FROM's). */
-const FROM_AT = /\s+from(?![A-Za-z0-9_])/iy;
-const FROM_END = /\s(?:where|group|having|window|order|limit|offset|fetch|for|union|intersect|except|returning|on\s+conflict)(?![A-Za-z0-9_])/iy;
-/** A set operation whose next SELECT is not plain (`UNION ALL (SELECT …)`). */
-const SET_OPERATION = /\s+(?:union|intersect|except)(?![A-Za-z0-9_])/iy;
-/** A SELECT list whose values the plain reading cannot line up with the columns. */
-const DISTINCT_ON = /distinct\s+on(?![A-Za-z0-9_])/iy;
-/**
- * Calls `literal` with every string literal from `at` to the statement's end (a `;` outside
- * brackets and literals, an unclosed literal's line end, or the text's end), at any depth;
- * returns where it stopped. Each character is read once.
- */
-function statementLiterals(text, at, literal) {
-    let i = at;
-    while ((i = readSqlValue(text, i, literal, undefined, true)) < text.length && (text[i] === ',' || text[i] === ')'))
-        i++;
-    return i;
-}
-/** Where the literals an SQL write puts into secret columns are in `text`, in order (see SQL_WRITE). */
-function sqlSecretSpans(text) {
-    const hide = [];
-    const re = new RegExp(SQL_WRITE);
-    const form = () => ({ nameQuoted: false, valueQuoted: true, spaced: false, colon: false, wordsFollow: false });
-    const judge = (name) => (start, end) => {
-        if (name !== undefined && namedSecret(name, text.slice(start, end), form))
-            hide.push([start, end]);
-    };
-    for (let m = re.exec(text); m; m = re.exec(text)) {
-        let i = m.index + m[0].length;
-        if (m[1] !== undefined) {
-            const columns = m[2]?.split(',').map((c) => SQL_IDENTIFIER.exec(c)?.[1]);
-            const row = columns ? undefined : secretRow(m[1]);
-            const judgeColumn = (column) => {
-                const name = columns?.[column];
-                return judge(columns ? name && secretColumn(m[1], name) : row);
-            };
-            // What a source the plain reading does not follow writes: every literal to the statement's end.
-            const secretName = columns ? columns.map((name) => name && secretColumn(m[1], name)).find((name) => name) : row;
-            const hideRest = (from) => (secretName === undefined ? from : statementLiterals(text, from, judge(secretName)));
-            if (m[3] === '')
-                i = hideRest(i);
-            // SELECT lists: `'a', 'b' FROM … UNION ALL SELECT 'c', 'd'`.
-            while (/^select/i.test(m[3])) {
-                DISTINCT_ON.lastIndex = i;
-                if (DISTINCT_ON.test(text)) {
-                    i = hideRest(i);
-                    break;
-                }
-                for (let column = 0;; column++) {
-                    i = readSqlValue(text, i, judgeColumn(column), SELECT_LIST_END);
-                    if (text[i] !== ',')
-                        break;
-                    i++;
-                }
-                // A FROM's strings may be what the list writes (`FROM (SELECT '…' AS k) t`, `(VALUES …)`):
-                // all of them, at any depth, to the next clause.
-                FROM_AT.lastIndex = i;
-                if (FROM_AT.test(text)) {
-                    i = FROM_AT.lastIndex;
-                    while ((i = readSqlValue(text, i, judge(secretName), FROM_END, true)) < text.length && text[i] === ',')
-                        i++;
-                }
-                // The rest of this SELECT (WHERE, GROUP BY, a subquery's literals there) writes nothing: read past it.
-                while ((i = readSqlValue(text, i, () => { }, UNION_AT)) < text.length && text[i] === ',')
-                    i++;
-                UNION_SELECT.lastIndex = i;
-                if (!UNION_SELECT.test(text)) {
-                    SET_OPERATION.lastIndex = i;
-                    if (SET_OPERATION.test(text))
-                        i = hideRest(SET_OPERATION.lastIndex);
-                    break;
-                }
-                i = UNION_SELECT.lastIndex;
-            }
-            // Rows: `(…, …)`, `, (…)` and so on.
-            while (/^values/i.test(m[3]) && text[i] === '(') {
-                i++;
-                for (let column = 0;; column++) {
-                    i = readSqlValue(text, i, judgeColumn(column));
-                    if (text[i] !== ',')
-                        break;
-                    i++;
-                }
-                if (text[i] !== ')')
-                    break;
-                const next = /\s*,\s*/y;
-                next.lastIndex = i + 1;
-                i = next.test(text) ? next.lastIndex : i + 1;
-            }
-        }
-        else {
-            // Assignments: `col = value, col = value` to WHERE, RETURNING, FROM or the end.
-            for (;;) {
-                SQL_ASSIGNMENT.lastIndex = i;
-                const a = SQL_ASSIGNMENT.exec(text);
-                if (!a)
-                    break;
-                i = readSqlValue(text, SQL_ASSIGNMENT.lastIndex, judge(secretColumn(m[4], a[1])), SET_LIST_END);
-                if (text[i] !== ',')
-                    break;
-                i++;
-            }
-        }
-        re.lastIndex = Math.max(i, re.lastIndex);
-    }
-    return hide;
-}
-/** `text` with its spans (in order, not overlapping) shown as `***`. */
-function hideSpans(text, spans) {
-    let out = '';
-    let done = 0;
-    for (const [start, end] of spans) {
-        out += text.slice(done, start) + HIDDEN;
-        done = end;
-    }
-    return out + text.slice(done);
-}
+const SQL_RULE = {
+    column: (table, column) => secretColumn(table, column),
+    row: (table) => secretRow(table),
+    value: (name, value) => namedSecret(name, value, () => ({ nameQuoted: false, valueQuoted: true, spaced: false, colon: false, wordsFollow: false })),
+};
 function hideSqlValues(text) {
-    return hideSpans(text, sqlSecretSpans(text));
+    return hideSqlWrites(text, SQL_RULE);
 }
-/** How many lines an SQL write is followed over by sqlWriteLines, from the line with its head. */
-const SQL_LINES = 20;
-const SQL_HEAD = /(?<![A-Za-z0-9_])(?:insert\s+into|update)(?![A-Za-z0-9_])/i;
-/**
- * A line filter for output read line by line (a command's), as privateKeyLines is: an SQL write
- * printed over several lines (`INSERT INTO api_keys (name, key)` then `VALUES ('ci', '…');`, as
- * `psql -e` echoes a seed file) is read from the line with its head, up to SQL_LINES lines, so a
- * secret on a later line is hidden as on one line. A line with a head starts again; a statement on
- * one line was read whole by hideKnownTokens. Give it each line after hideKnownTokens.
- */
-function sqlWriteLines() {
-    let lines = [];
-    return (line) => {
-        if (SQL_HEAD.test(line))
-            lines = [];
-        else if (lines.length === 0 || lines.length >= SQL_LINES) {
-            lines = [];
-            return line;
-        }
-        const before = lines.join('\n');
-        const from = lines.length ? before.length + 1 : 0;
-        let shown = line;
-        if (lines.length) {
-            const spans = sqlSecretSpans(`${before}\n${line}`)
-                .filter(([, end]) => end > from)
-                .map(([start, end]) => [Math.max(start, from) - from, end - from]);
-            shown = hideSpans(line, spans);
-        }
-        lines.push(shown);
-        return shown;
-    };
+/** sqlWriteLines (sql-writes.ts) with the rule of which columns are secret. */
+function token_shapes_sqlWriteLines() {
+    return sqlWriteLines(SQL_RULE);
 }
 /**
  * `text` with every credential of a known shape hidden (see the list above), every value a name
@@ -1424,7 +1724,7 @@ function createLog(sink) {
         programLines() {
             // A private key, or an SQL write, printed over many lines: each line alone does not show it is inside one.
             const keyLines = privateKeyLines();
-            const sqlLines = sqlWriteLines();
+            const sqlLines = token_shapes_sqlWriteLines();
             // A base64 form a tool wrapped over lines (76 or 64 columns): each line holds only a piece.
             const wrapped = secrets.wrappedLines();
             return (line) => {
@@ -1467,17 +1767,34 @@ var external_node_path_ = __nccwpck_require__(76760);
 class MadeRecord {
     /** In the order they were made: a folder before what is in it. */
     paths = [];
-    /** A folder or file this run created (never one that was there before). */
-    add(path) {
-        this.paths.push((0,external_node_path_.resolve)(path));
+    /** Folders whose contents are all this run's too (a directory-format dump pg_dump writes into): they go whole. */
+    whole = new Set();
+    /**
+     * A folder or file this run created (never one that was there before); `withContents`: a folder
+     * whose every file this run writes as well (what another program it runs writes there). Returns
+     * what takes it off the record again (MadeHook).
+     */
+    add(path, withContents = false) {
+        const made = (0,external_node_path_.resolve)(path);
+        this.paths.push(made);
+        if (withContents)
+            this.whole.add(made);
+        return () => {
+            const at = this.paths.lastIndexOf(made);
+            if (at >= 0)
+                this.paths.splice(at, 1);
+            this.whole.delete(made);
+        };
     }
     /** A run that ended with its result keeps what it made: none of it is this record's to remove later. */
     forget() {
         this.paths.splice(0);
+        this.whole.clear();
     }
     /**
      * Removes what was made, the last made first: each folder while it holds nothing but files this
-     * run made (they go with it) and folders this run made that are already gone. A folder that holds
+     * run made (they go with it) and folders this run made that are already gone; a folder recorded
+     * with its contents (add's `withContents`) goes whole. A folder that holds
      * anything else (a snapshot, a report, someone's file, a run beside this one's folder) stays with
      * all that is in it (our .gitignore too), and so do the folders around it.
      * Returns the outermost of the made folders left and why, or undefined when all is gone.
@@ -1486,6 +1803,8 @@ class MadeRecord {
      */
     removeWhileEmpty(otherThings = 'something else is in it now') {
         const made = this.paths.splice(0).filter((p) => (0,external_node_fs_.existsSync)(p));
+        const whole = new Set(this.whole);
+        this.whole.clear();
         if (!made.length)
             return undefined;
         const ours = new Set(made);
@@ -1493,6 +1812,10 @@ class MadeRecord {
         const left = (why) => ({ folder: made.find((p) => (0,external_node_fs_.existsSync)(p)) ?? made[0], why });
         try {
             for (const p of [...made].reverse()) {
+                if (whole.has(p) && (0,external_node_fs_.lstatSync)(p).isDirectory()) {
+                    (0,external_node_fs_.rmSync)(p, { recursive: true, force: true });
+                    continue;
+                }
                 if (!(0,external_node_fs_.lstatSync)(p).isDirectory()) {
                     // A file in a folder this run made goes with that folder, once it is known to hold only ours.
                     if (!ours.has((0,external_node_path_.dirname)(p)))
@@ -1673,7 +1996,7 @@ const output = {
 /** A URL or a token: real ones are a few hundred characters; 8 KiB is what HTTP servers take in a request line or header. */
 const URL_OR_TOKEN = { max: 8 * 1024, what: 'a URL or a token' };
 /** Vercel's project names are at most 100 characters; the other platforms' ids and names are shorter. */
-const NAME = { max: 100, what: 'a project, team, app or service name or id' };
+const input_size_NAME = { max: 100, what: 'a project, team, app or service name or id' };
 /** A Netlify site is named by its id or its domain, and a domain name is at most 253 characters. */
 const SITE = { max: 253, what: 'a site id or domain' };
 const LIMITS = {
@@ -1691,10 +2014,10 @@ const LIMITS = {
     'netlify-token': URL_OR_TOKEN,
     'github-token': URL_OR_TOKEN,
     'bypass-token': URL_OR_TOKEN,
-    project: NAME,
-    team: NAME,
-    app: NAME,
-    service: NAME,
+    project: input_size_NAME,
+    team: input_size_NAME,
+    app: input_size_NAME,
+    service: input_size_NAME,
     site: SITE,
 };
 /**
@@ -5530,7 +5853,7 @@ function describeColumn(c) {
 
 /***/ }),
 
-/***/ 3370:
+/***/ 64219:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -5539,7 +5862,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   n5: () => (/* binding */ restoreSnapshot)
 });
 
-// UNUSED EXPORTS: RESTORE_BOUNDS, checkConfirmation, fewerRowsThanBefore, previewRestore, rowCheckStatement, tablesBeforeStatement
+// UNUSED EXPORTS: RESTORE_BOUNDS, checkConfirmation, fewerRowsCount, fewerRowsText, fewerRowsThanBefore, previewRestore, rowCheckStatement, tablesBeforeStatement
 
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __nccwpck_require__(73024);
@@ -6059,6 +6382,8 @@ class ScriptStream extends external_node_stream_.Transform {
             this.actingLine(raw, line, 'schema');
         else if (this.rules.leaveDefaultPrivilegesOf?.size && line.startsWith(DEFAULTS_FOR_ROLE))
             this.actingLine(raw, line, 'defaults');
+        else if (this.rules.leaveSchemaOwners?.size && line.startsWith('ALTER SCHEMA '))
+            this.actingLine(raw, line, 'owner');
         else if (this.rules.onStatement?.startsWith.some((p) => line.startsWith(p)))
             this.actingLine(raw, line, 'read');
         else
@@ -6101,6 +6426,12 @@ class ScriptStream extends external_node_stream_.Transform {
             this.rules.onStatement.read(Buffer.concat(acting.lines));
             for (const l of acting.lines)
                 this.push(l);
+            return;
+        }
+        if (acting.kind === 'owner') {
+            if (!(whole && this.rules.leaveSchemaOwners.has(acting.text)))
+                for (const l of acting.lines)
+                    this.push(l);
             return;
         }
         if (acting.kind === 'defaults') {
@@ -6306,6 +6637,9 @@ function psqlError(stderr, log) {
 
 
 
+const IDENTIFIER = String.raw `"(?:[^"]|"")+"|[^\s";]+`;
+/** pg_dump's owner statement for a schema: `ALTER SCHEMA name OWNER TO role;` (a quoted name may hold a newline). */
+const SCHEMA_OWNER = new RegExp(String.raw `^ALTER SCHEMA (${IDENTIFIER}) OWNER TO (${IDENTIFIER});$`);
 /** pg_dump's `CREATE SCHEMA name;`, the name as the statement quotes it (a quoted name may hold a newline). */
 const CREATED_SCHEMA = /^CREATE SCHEMA ([\s\S]+?);\r?\n?$/;
 const RELATION_TYPES = new Set(['TABLE', 'VIEW', 'MATERIALIZED VIEW', 'SEQUENCE', 'FOREIGN TABLE']);
@@ -6361,11 +6695,16 @@ function tocReader(into) {
     const reader = scriptFilter({
         unwrap: false,
         onStatement: {
-            startsWith: [...restore_discarded/* CREATE_TABLE_PREFIXES */.H8, ...ACL_PREFIXES],
+            startsWith: [...restore_discarded/* CREATE_TABLE_PREFIXES */.H8, ...ACL_PREFIXES, 'ALTER SCHEMA '],
             read: (statement) => {
                 const text = decode(statement).replace(/\r?\n$/, '');
                 if (ACL_PREFIXES.some((p) => text.startsWith(p)))
                     grants?.push(text);
+                else if (text.startsWith('ALTER SCHEMA ')) {
+                    const owned = SCHEMA_OWNER.exec(text);
+                    if (owned)
+                        into.schemaOwners.push({ schema: owned[1], owner: owned[2], statement: statement.toString('latin1').replace(/\r?\n$/, '') });
+                }
                 else {
                     const shape = (0,restore_discarded/* parseCreateTable */.gn)(text);
                     if (shape)
@@ -6423,7 +6762,7 @@ function tocReader(into) {
  * pg_restore --clean's DROP statements (archives), or the script itself (plain, dumped with them).
  */
 async function readSnapshotContents(path, format, pgRestore) {
-    const contents = { relations: [], tables: [], tableObjects: [], objects: [], largeObjects: false, schemas: [], schemaGrants: {} };
+    const contents = { relations: [], tables: [], tableObjects: [], objects: [], largeObjects: false, schemas: [], schemaGrants: {}, schemaOwners: [] };
     const sink = tocReader(contents);
     if (format === 'plain') {
         try {
@@ -7133,6 +7472,171 @@ async function readOwnDefaultPrivileges(session) {
     return { role, entries: rows.filter((r) => restore_privileges_OBJECT_TYPES[r.objtype]).map(describe), unknown: rows.filter((r) => !restore_privileges_OBJECT_TYPES[r.objtype]).map(describe) };
 }
 
+;// CONCATENATED MODULE: ./.build/db/restore-owners.js
+/**
+ * The owners the snapshot's script gives its schemas back (`ALTER SCHEMA name OWNER TO role;`),
+ * checked while the restore is planned. PostgreSQL changes a schema's owner only for a superuser,
+ * or for a role that acts as its current owner, may act as the new one (a member of it up to
+ * PostgreSQL 15, one that may SET ROLE to it from 16) and may create schemas in the database; the
+ * same owner again changes nothing and needs none of that. A restore that could not do it used to
+ * lock the tables, take the pre-restore snapshot, and fail there, in the middle of its script: it
+ * is refused first now (requireSchemaOwners), naming the schema, the owner and the GRANT to run.
+ *
+ * A role that is a member of the owner without its privileges (NOINHERIT, or a grant WITH INHERIT
+ * FALSE) may hand the schema over, but then no longer create in it, comment on it or grant on it,
+ * which the script does after that statement: its owner statement is left out where the script has
+ * it, and the schema given back at the end of the restore's transaction, once the script is done
+ * (giveBackSchemas): then, through SET ROLE to that owner, whose privileges the role may take that
+ * way, its privileges are made the snapshot's again (handing it over rewrote the grants the role had
+ * made as its owner meanwhile into the new owner's own).
+ *
+ * `pg_database_owner` (the owner of `public` from PostgreSQL 15 on) has the database's owner as its
+ * only member and takes no GRANT: a role that is not that owner is told to restore as it.
+ */
+
+
+/**
+ * The end of the restore's transaction for the schemas given back there: the script's own owner
+ * statement, then, as that owner (SET ROLE), the schema's privileges reset to pg_dump's baseline and
+ * the snapshot's grants on it (`grants`: SnapshotContents.schemaGrants; `dumpMajor`: the snapshot's
+ * pg_dump) run again, as resetSchemaPrivileges and the script did them before the hand-over.
+ */
+function giveBackSchemas(deferred, grants, dumpMajor) {
+    return deferred.flatMap((o) => [
+        Buffer.from(o.statement, 'latin1').toString('utf8'),
+        `SET ROLE ${o.owner};`,
+        resetSchemaPrivileges([o.name], dumpMajor),
+        ...(grants[o.schema] ?? []),
+        'RESET ROLE;',
+    ]);
+}
+/**
+ * Refuses, before anything is locked or changed, a restore whose script would fail to give a schema
+ * to the owner the snapshot has (see above); returns the owner statements to run at the end instead.
+ * `serverMajor` decides which right to the new owner PostgreSQL asks for.
+ */
+async function requireSchemaOwners(session, owners, serverMajor) {
+    if (!owners.length)
+        return { deferred: [] };
+    const right = serverMajor >= 16 ? 'SET' : 'MEMBER';
+    const { rows } = await session.query(`SELECT x.i::int AS i, n.nspname AS name, quote_ident(current_user) AS me, quote_ident(current_database()) AS db, me.rolsuper AS superuser,
+            has_database_privilege(current_database(), 'CREATE') AS creates,
+            r.oid IS NOT NULL AS role, coalesce(r.rolname = 'pg_database_owner', false) AS database_owner,
+            n.oid IS NOT NULL AS exists, quote_ident(c.rolname) AS current, coalesce(n.nspowner = r.oid, false) AS same,
+            coalesce(pg_has_role(current_user, n.nspowner, 'USAGE'), true) AS acts_as_current,
+            coalesce(pg_has_role(current_user, r.oid, '${right}'), false) AS may_give,
+            coalesce(pg_has_role(current_user, r.oid, 'USAGE'), false) AS inherits
+       FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS x(schema, owner, i)
+       JOIN pg_catalog.pg_roles me ON me.rolname = current_user
+       LEFT JOIN pg_catalog.pg_roles r ON r.rolname = (parse_ident(x.owner))[1]
+       LEFT JOIN pg_catalog.pg_namespace n ON n.nspname = (parse_ident(x.schema))[1]
+       LEFT JOIN pg_catalog.pg_roles c ON c.oid = n.nspowner
+      ORDER BY x.i`, [owners.map((o) => o.schema), owners.map((o) => o.owner)]);
+    const refused = [];
+    const fixes = [];
+    const deferred = [];
+    for (const r of rows) {
+        const { schema, owner } = owners[r.i - 1];
+        // A superuser may do it all; the same owner again changes nothing, and PostgreSQL checks nothing.
+        if (r.superuser || r.same)
+            continue;
+        if (!r.role) {
+            refused.push(`schema ${schema} is owned by ${owner} in the snapshot, a role this server does not have`);
+            fixes.push(`CREATE ROLE ${owner};`);
+            continue;
+        }
+        if (!r.acts_as_current) {
+            refused.push(`schema ${schema} is owned by ${r.current} now, and only a role that acts as its owner may give it to ${owner}, the snapshot's owner`);
+            // As its owner now, or a superuser: the schema is then the snapshot's owner's already, and the script's statement changes nothing.
+            fixes.push(`(as ${r.current}) ALTER SCHEMA ${schema} OWNER TO ${owner};`);
+        }
+        if (!r.may_give) {
+            refused.push(r.database_owner
+                ? `schema ${schema} is owned by ${owner} in the snapshot, whose only member is the database's owner, which ${r.me} is not`
+                : `schema ${schema} is owned by ${owner} in the snapshot, and only a ${right === 'SET' ? 'role that may SET ROLE to' : 'member of'} ${owner} may make it a schema's owner`);
+            fixes.push(r.database_owner ? `ALTER DATABASE ${r.db} OWNER TO ${r.me};` : `GRANT ${owner} TO ${r.me};`);
+        }
+        if (!r.creates) {
+            refused.push(`giving schema ${schema} to ${owner} takes CREATE on database ${r.db}`);
+            fixes.push(`GRANT CREATE ON DATABASE ${r.db} TO ${r.me};`);
+        }
+        // pg_database_owner is the database owner's by inheritance, never through SET ROLE.
+        if (r.acts_as_current && r.may_give && r.creates && !r.inherits && !r.database_owner)
+            deferred.push({ ...owners[r.i - 1], name: r.name ?? (await realName(session, schema)) });
+    }
+    if (!refused.length)
+        return { deferred };
+    const me = rows[0].me;
+    throw new errors/* RollbackKitError */.dp(`User ${me} cannot give the snapshot's schemas back to their owners, which its script does (ALTER SCHEMA … OWNER TO) and PostgreSQL lets only a superuser, or a role that acts as the schema's owner and as the new one, do: ${refused.join('; ')}.`, `Restore as a superuser or as the owner, or run: ${[...new Set(fixes)].join(' ')} Then run again. Nothing was changed: the check ran before anything was locked.`, { changed: 'no' });
+}
+/** A schema's name as the server reads `quoted` (the script's spelling), for one not created yet. */
+async function realName(session, quoted) {
+    return (await session.query('SELECT (parse_ident($1))[1] AS name', [quoted])).rows[0].name;
+}
+
+;// CONCATENATED MODULE: ./.build/db/restore-rows.js
+/**
+ * A dry run's count of what a restore would do to each snapshot table's rows: how many it holds now
+ * against how many the snapshot brings back. Opt-in (previewRestore's countRows): a count(*) reads
+ * the whole table, which the plan alone never does, so each count is bounded and the whole with it;
+ * a table not counted in time, or whose lock did not come, is said as not counted, never guessed.
+ */
+
+/** One table's count may take this long; a larger table is left uncounted rather than hold the dry run. */
+const COUNT_STATEMENT_MS = 30_000;
+/** All the counts together: past this, the rest are left uncounted. */
+const COUNT_TOTAL_MS = 120_000;
+/** query_canceled (statement_timeout) and lock_not_available (lock_timeout): a count given up, not a failure. */
+const GIVEN_UP = new Set(['57014', '55P03']);
+/**
+ * Counts each table of `manifest` now, in `session` (the restore's planning session, which reads
+ * only), each under COUNT_STATEMENT_MS and all within COUNT_TOTAL_MS; the session's own
+ * statement_timeout (`restoreMs`) is put back afterwards.
+ */
+async function countTableRows(session, manifest, restoreMs, bounds = { statementMs: COUNT_STATEMENT_MS, totalMs: COUNT_TOTAL_MS }) {
+    const out = [];
+    const until = Date.now() + bounds.totalMs;
+    await session.query("SELECT set_config('statement_timeout', $1, false)", [String(bounds.statementMs)]);
+    try {
+        for (const t of manifest.tables) {
+            const name = (0,db_catalog/* qualified */.LX)(t.schema, t.name);
+            const row = { table: `${t.schema}.${t.name}`, snapshot: t.rows };
+            if (Date.now() >= until) {
+                out.push({ ...row, now: null, counted: 'timeout' });
+                continue;
+            }
+            const { rows: found } = await session.query('SELECT to_regclass($1) IS NOT NULL AS there', [name]);
+            if (!found[0]?.there) {
+                out.push({ ...row, now: null, counted: 'missing' });
+                continue;
+            }
+            try {
+                const { rows } = await session.query(`SELECT count(*)::text AS n FROM ONLY ${name}`);
+                out.push({ ...row, now: Number(rows[0].n), counted: 'yes' });
+            }
+            catch (err) {
+                if (!GIVEN_UP.has(err.code ?? ''))
+                    throw err;
+                out.push({ ...row, now: null, counted: 'timeout' });
+            }
+        }
+    }
+    finally {
+        await session.query("SELECT set_config('statement_timeout', $1, false)", [String(restoreMs)]);
+    }
+    return out;
+}
+/** "public.orders: 14 now, 10 from the snapshot (4 discarded)": one table of the plan, for a line. */
+function tableRowsLine(t) {
+    const from = t.snapshot === null ? 'emptied (the snapshot holds no rows for it)' : `${t.snapshot} from the snapshot`;
+    if (t.counted === 'missing')
+        return `${t.table}: not there now, created with ${from}`;
+    if (t.counted === 'timeout' || t.now === null)
+        return `${t.table}: not counted now (it took too long), ${from}`;
+    const lost = t.now - (t.snapshot ?? 0);
+    return `${t.table}: ${t.now} now, ${from}${lost > 0 ? ` (${lost} discarded)` : ''}`;
+}
+
 ;// CONCATENATED MODULE: ./.build/db/server-identity.js
 /**
  * The live server's identity. pg_control_system() is executable by every role on a stock server;
@@ -7670,8 +8174,9 @@ async function checkExportColumn(session, tables, column) {
  * Each table's rows newer than `since`, one CSV file each, in creation order. The folder is new
  * and every file is created exclusively: an export never replaces a file, its own or another's.
  */
-async function exportRows(session, tables, column, since, dir) {
+async function exportRows(session, tables, column, since, dir, made) {
     await (0,files/* makePrivateFolder */.I2)(dir);
+    made?.();
     const out = [];
     for (const t of tables) {
         const file = exportFileName(t);
@@ -7738,6 +8243,9 @@ async function takeSnapshot(req, log) {
         // A file name is printed and uploaded: built from redacted text, so it can never carry a secret.
         const base = snapshotBaseName(log.redact(req.target.database), req.label && log.redact(req.label), at);
         path = await claimSnapshotPath(req.outputDir, base, req.format);
+        // A directory-format dump is a folder of pg_dump's files, all of them this run's.
+        const kept = req.made?.(path, req.format === 'directory');
+        const exportsMade = {};
         await session.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
         const snapshotId = (await session.query('SELECT pg_export_snapshot() AS id')).rows[0].id;
         const largeObjects = await countLargeObjects(session, req, selection, log);
@@ -7804,7 +8312,8 @@ async function takeSnapshot(req, log) {
                     let exported = [];
                     if (req.exportSince) {
                         exportsDir = (0,external_node_path_.join)(req.outputDir, `${(0,external_node_path_.basename)(path)}.exports`);
-                        exported = await exportRows(session, selection.exportTables, req.exportColumn, req.exportSince, exportsDir);
+                        // Its CSV files are all this run's: a stop takes the folder whole until the snapshot is verified.
+                        exported = await exportRows(session, selection.exportTables, req.exportColumn, req.exportSince, exportsDir, () => (exportsMade.kept = req.made?.(exportsDir, true)));
                     }
                     return { small, exported };
                 })();
@@ -7905,6 +8414,8 @@ async function takeSnapshot(req, log) {
             durationMs: Date.now() - started,
         };
         const manifestPath = await writeManifest(path, manifest);
+        kept?.();
+        exportsMade.kept?.();
         log.info(`Snapshot verified: ${sizeBytes} bytes, sha256 ${sha256}, ${manifest.tables.length} tables (dump ${dumpMs} ms, verification ${verifyMs} ms).`);
         return {
             path,
@@ -8809,6 +9320,8 @@ async function verifySnapshot(snapshotPath, log, opts = {}) {
 
 
 
+
+
 const RESTORE_BOUNDS = { preRestoreSnapshotMs: 2 * 60 * 60_000, keptViewsDumpMs: 5 * 60_000 };
 /**
  * The fact every error of a restore that did not commit carries (RollbackKitError.changed), each
@@ -8839,10 +9352,10 @@ function restoreSnapshot(req, log) {
  * plan, logged as the restore logs it, through the planning session alone; `confirm` is not needed,
  * and nothing is locked or changed. A restore the plan would refuse is refused here too.
  */
-function previewRestore(req, log) {
-    return restoreOrPreview(req, log, true);
+function previewRestore(req, log, options = {}) {
+    return restoreOrPreview(req, log, true, options);
 }
-async function restoreOrPreview(req, log, dryRun) {
+async function restoreOrPreview(req, log, dryRun, options = {}) {
     const started = Date.now();
     const where = (0,connection/* describeTarget */.ff)(req.target);
     if (!dryRun)
@@ -8915,7 +9428,7 @@ async function restoreOrPreview(req, log, dryRun) {
     /** What the caller does to keep the pre-restore snapshot (onPreRestoreSnapshot): awaited before the COMMIT. */
     let keeping;
     try {
-        const { serverMajor, pgRestore, contents, plan, extra, notMemberOf, defaults, source } = await withPlanningSession(req, where, log, async (s) => {
+        const { serverMajor, pgRestore, contents, plan, extra, notMemberOf, defaults, source, owners, rows } = await withPlanningSession(req, where, log, async (s) => {
             const serverMajor = (0,pg_tools/* majorFromVersionNum */.qj)(Number((await s.query("SELECT current_setting('server_version_num') AS n")).rows[0].n));
             const pgRestore = manifest.format === 'plain' ? undefined : await (0,pg_tools/* findPgTool */.fh)('pg_restore', Math.max(serverMajor, manifest.pgDump.major), req.tools);
             // Its table of contents is read by pg_restore while this session asks the server the rest.
@@ -8945,7 +9458,11 @@ async function restoreOrPreview(req, log, dryRun) {
             await requireRestorePrivileges(s, plan, req.clean ? contents.objects : [], contents.schemas);
             // The schemas resetSchemaPrivileges resets: a difference the role could not undo would outlive the restore.
             await requireSchemaPrivileges(s, manifest.filter.schemas, contents.schemaGrants, manifest.pgDump.major);
-            return { serverMajor, pgRestore, contents, plan, extra, notMemberOf, defaults, source };
+            // The schemas' owners the script gives back: a role that may not would fail in the middle of the script.
+            const owners = await requireSchemaOwners(s, contents.schemaOwners, serverMajor);
+            // Last, once the plan stands: a restore it refuses is refused before any table is read.
+            const rows = dryRun && options.countRows ? await countTableRows(s, manifest, PLANNING_DEADLINE.statementMs) : undefined;
+            return { serverMajor, pgRestore, contents, plan, extra, notMemberOf, defaults, source, owners, rows };
         }, planningGone);
         if (contents.largeObjects && manifest.format === 'plain') {
             throw new errors/* RollbackKitError */.dp(`Snapshot ${snapshot.path} is a plain SQL script with large objects, which the script commits on their own: it cannot be restored in one transaction.`, 'Restore a custom or directory format snapshot of this database. Nothing was changed.', UNCHANGED);
@@ -8960,12 +9477,14 @@ async function restoreOrPreview(req, log, dryRun) {
         if (defaults.entries.length) {
             log.info(`Setting aside the default privileges of ${defaults.role} (ALTER DEFAULT PRIVILEGES: ${defaults.entries.join(', ')}) while the restore creates objects, so they get the snapshot's privileges and no others; put back before the commit.`);
         }
+        for (const o of owners.deferred)
+            log.info(`Giving schema ${o.schema} back to ${o.owner} at the end of the restore: user "${req.target.user}" may hand it over but not use ${o.owner}'s privileges (NOINHERIT), which the snapshot's script needs in it first.`);
         if (defaults.unknown.length)
             log.warning(`Default privileges of ${defaults.role} that restore-db does not know how to set aside (${defaults.unknown.join(', ')}) still apply to what the restore creates.`);
         if (dryRun) {
             // A snapshot whose bytes are not its manifest's would be refused: the dry run says so too.
             await bytesChecked();
-            return { target: where, snapshotPath: snapshot.path, tablesRestored: manifest.tables.length, discarded: plan.discarded, extraTables: extra.tables, extraSchemas: extra.schemas, restoredEmpty: withoutRows };
+            return { target: where, snapshotPath: snapshot.path, tablesRestored: manifest.tables.length, discarded: plan.discarded, extraTables: extra.tables, extraSchemas: extra.schemas, restoredEmpty: withoutRows, ...(rows ? { rows } : {}) };
         }
         // Not worth locking tables, or keeping the current state, for a snapshot that will be refused.
         if (req.preRestoreSnapshot)
@@ -8991,6 +9510,7 @@ async function restoreOrPreview(req, log, dryRun) {
                     label: 'pre-restore',
                     tools: req.tools,
                 }),
+                made: req.made,
                 // Its sessions carry a name of their own, so that its pg_dump is watched for a stall as
                 // snapshot-db's is; a session that waits for the restore's table locks while the snapshot
                 // queues behind it is seen as the cycle it is all the same.
@@ -9018,7 +9538,7 @@ async function restoreOrPreview(req, log, dryRun) {
         const mode = manifest.format === 'plain' ? 'psql, one transaction' : 'pg_restore into psql, one transaction';
         log.info(`Restoring ${snapshot.path} into ${where} (${mode}) …`);
         const leftOut = new Set();
-        await applySnapshot({ req, snapshot: snapshot.path, manifest, bytesChecked, kept: keeping, progress, pgRestore, plan, serverMajor, preRestoreSnapshotPath, notMemberOf, leftOut }, running, log);
+        await applySnapshot({ req, snapshot: snapshot.path, manifest, bytesChecked, kept: keeping, progress, pgRestore, plan, serverMajor, preRestoreSnapshotPath, notMemberOf, leftOut, owners, contents }, running, log);
         if (leftOut.size) {
             log.warning(`Left out ${leftOut.size} statement(s) of the snapshot that set other roles' default privileges (${[...leftOut].map((t) => log.excerpt(t, 120)).join('; ')}): user "${req.target.user}" is not a member of those roles, so PostgreSQL refuses them. Their default privileges are as they were before the restore.`);
         }
@@ -9113,6 +9633,15 @@ function checkSource(snapshot, target, req, path, log) {
     }
     log.warning(`${source.message} It is restored into the target all the same: from-another-database is true.`);
     return { same: false, snapshot, target };
+}
+/** How many rows `fewer` adds up to: what a restore discarded (rows written since its snapshot, net of those deleted since). */
+function fewerRowsCount(fewer) {
+    return fewer.reduce((sum, f) => sum + f.before - f.restored, 0);
+}
+/** "7 row(s) (public.orders 5, public.payments 2)": fewerRows said in one phrase, each table's share named. */
+function fewerRowsText(fewer) {
+    const each = fewer.map((f) => `${f.table} ${f.before - f.restored}`).join(', ');
+    return `${fewerRowsCount(fewer)} row(s)${each ? ` (${each})` : ''}`;
 }
 /** Tables of the snapshot that held more rows before the restore (the pre-restore snapshot's count) than it restored. */
 function fewerRowsThanBefore(before, restored) {
@@ -9537,6 +10066,7 @@ async function applySnapshot(a, processes, log) {
         unwrap: Boolean(a.pgRestore),
         lockTimeout,
         leaveDefaultPrivilegesOf: a.notMemberOf,
+        leaveSchemaOwners: new Set(a.owners.deferred.map((o) => o.statement)),
         onLeftOut: (statement) => a.leftOut.add(Buffer.from(statement, 'latin1').toString('utf8')),
         sourceDone: async () => {
             for (const read of [restoring, loading]) {
@@ -9563,6 +10093,8 @@ async function applySnapshot(a, processes, log) {
             ...attachStatements(a.plan),
             views,
             ...foreignKeyStatements(a.plan),
+            // Once everything is created in them: the snapshot's owners get their schemas back.
+            ...giveBackSchemas(a.owners.deferred, a.contents.schemaGrants, a.manifest.pgDump.major),
             putBackDefaultPrivileges(),
             PROGRESS,
             LEDGER.last,
@@ -10569,46 +11101,54 @@ async function uploadSnapshotArtifact(paths, retentionDays) {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   Qq: () => (/* binding */ text),
-/* harmony export */   aY: () => (/* binding */ code),
+/* harmony export */   SS: () => (/* binding */ codeSpan),
 /* harmony export */   tp: () => (/* binding */ table)
 /* harmony export */ });
-/* unused harmony exports noAutolink, escapeCell, formatBytes, inlineText, codeSpan, linkText */
+/* unused harmony exports unlinked, escapeCell, formatBytes, inlineText, linkText */
 /**
  * Small pieces of the Markdown every job summary is made of. Outside text (paths, table and check
- * names, server messages) goes in through `text` or `code`, so it cannot end a table row, start a
- * heading, or bring in HTML, a link (a bare URL included) or an image.
+ * names, server messages) goes in through `text`, `inlineText` or `codeSpan`, so it cannot end a
+ * table row, start a heading, or bring in HTML, a link (a bare URL included) or an image. Nothing is
+ * added to the text: what a reader copies from the rendered page is what was written.
  */
 const LINE_BREAKS = /\r\n|\r|\n/g;
-const ZWJ = '\u200d';
 /**
- * Outside text with nothing a renderer links by itself: GitHub's Markdown (and Slack and Discord)
- * turns a bare `https://…`, `www.…`, an e-mail address or a `@name` into a link or a mention, so a
- * server's header quoted in a summary could carry a phishing link. A zero-width joiner after the
- * scheme's colon, after `www` and after `@` breaks each pattern; the text reads the same.
+ * What GitHub's Markdown (and Slack, Discord, Mattermost) link or ping by themselves: a `scheme://`
+ * URL, a `www.` name, an e-mail address or a `@name`. Fixed-length alternatives: linear.
  */
-function noAutolink(value) {
+const LINKABLE = /:\/\/|(?<![\p{L}\p{N}_])www\.|@[\p{L}\p{N}_]/iu;
+/** Around a link in prose, not part of it: left outside its code span, as a renderer leaves it outside the link. */
+const OPENING = '([{"\'<*_~';
+const CLOSING = '.,:;!?)]}"\'>*_~';
+/**
+ * Outside text with nothing in it a renderer links or pings by itself: GitHub's Markdown turns a
+ * bare `https://…`, `www.…`, an e-mail address or a `@name` into a link or a mention (Slack and
+ * Discord link URLs too), so a server's header quoted in a summary could carry a phishing link.
+ * Each word holding one is written as a code span (`code`, codeSpan by default), which no renderer
+ * links, and the rest through `prose` (the caller's escaping). The text is not changed: what a
+ * reader copies from a code span is the word as it was, a host or a command that works when pasted
+ * (an invisible joiner inside it, as this once used, made the pasted command fail).
+ */
+function unlinked(value, prose, code = codeSpan) {
+    // Whitespace and `|` end a word: a pipe stays in the prose, where the caller escapes it for tables.
     return value
-        .replace(/([a-z][a-z0-9+.-]*:)(?=\/\/)/gi, `$1${ZWJ}`)
-        .replace(/\b(www)(?=\.)/gi, `$1${ZWJ}`)
-        .replace(/@(?=[\p{L}\p{N}_])/gu, `@${ZWJ}`);
+        .split(/([\s|]+)/)
+        .map((part, i) => {
+        if (i % 2 === 1 || !LINKABLE.test(part))
+            return prose(part);
+        let start = 0;
+        let end = part.length;
+        while (start < end && OPENING.includes(part[start]))
+            start++;
+        while (end > start && CLOSING.includes(part[end - 1]))
+            end--;
+        return `${prose(part.slice(0, start))}${code(part.slice(start, end))}${prose(part.slice(end))}`;
+    })
+        .join('');
 }
-/** Outside text as inline Markdown: one line, no HTML, no links (bare URLs included) or images, no code spans. */
+/** Outside text as inline Markdown: one line, no HTML, no links (a word a renderer would link is a code span: unlinked) or images. */
 function text(value) {
-    return noAutolink(value)
-        .replace(LINE_BREAKS, ' ')
-        .replace(/[\\`[\]]/g, '\\$&')
-        .replace(/</g, '&lt;')
-        .replace(/>/g, '&gt;')
-        .replace(/^(\s*)#/, '$1\\#');
-}
-/** Outside text as an inline code span whose fence no backtick inside can close. */
-function code(value) {
-    const oneLine = value.replace(LINE_BREAKS, ' ');
-    const longestRun = Math.max(0, ...(oneLine.match(/`+/g) ?? []).map((run) => run.length));
-    const fence = '`'.repeat(longestRun + 1);
-    // A span that starts or ends with a backtick needs a space between it and the fence.
-    const pad = /^`|`$/.test(oneLine) ? ' ' : '';
-    return `${fence}${pad}${oneLine}${pad}${fence}`;
+    return unlinked(value.replace(LINE_BREAKS, ' '), (prose) => prose.replace(/[\\`[\]]/g, '\\$&').replace(/</g, '&lt;').replace(/>/g, '&gt;')).replace(/^(\s*)#/, '$1\\#');
 }
 /** A table cell: `|` escaped (also inside code spans, as GFM reads it) and on one line. */
 function escapeCell(value) {
@@ -10638,20 +11178,24 @@ function oneLine(text) {
  * Outside text (a reason, a name, a provider's message) made inert in Markdown: on one line, HTML
  * and table pipes written as entities (no raw `|` is left for a table row to split on), every
  * character that could open a link, emphasis, a code span or a heading backslash-escaped, and no
- * bare URL, address or mention left to link (noAutolink), so it renders as itself and nothing else.
+ * bare URL, address or mention left to link (each is a code span: unlinked), so it renders as itself and nothing else.
  */
 function inlineText(text) {
-    return noAutolink(oneLine(text))
+    return unlinked(oneLine(text), (prose) => prose
         .replace(/[\\`*_[\]#!~]/g, (c) => `\\${c}`)
         .replace(/&/g, '&amp;')
         .replace(/</g, '&lt;')
         .replace(/>/g, '&gt;')
-        .replace(/\|/g, '&#124;');
+        .replace(/\|/g, '&#124;'));
 }
-/** Outside text as a code span (paths, ids, SHAs): on one line, fenced so no backtick inside can close it. */
+/**
+ * Outside text as a code span (paths, ids, SHAs, hosts, URLs not to link): on one line, fenced so no
+ * backtick inside can close it. The one code-span writer, of the summaries and the chat messages.
+ */
 function codeSpan(text) {
     const value = oneLine(text);
-    const longest = Math.max(0, ...[...value.matchAll(/`+/g)].map((m) => m[0].length));
+    // Reduced, not spread into Math.max: a long word of many backtick runs would overflow its arguments.
+    const longest = [...value.matchAll(/`+/g)].reduce((max, m) => Math.max(max, m[0].length), 0);
     const fence = '`'.repeat(longest + 1);
     const pad = value.startsWith('`') || value.endsWith('`') || longest > 0 ? ' ' : '';
     return `${fence}${pad}${value}${pad}${fence}`;
@@ -10749,10 +11293,10 @@ function keptCell(k, path) {
     if (!path)
         return 'not taken (pre-restore-snapshot: false)';
     if (k?.artifact)
-        return `${(0,markdown/* code */.aY)(path)}, uploaded as artifact ${(0,markdown/* code */.aY)(k.artifact)}${k.retentionDays ? ` (kept ${k.retentionDays} days)` : ''}`;
+        return `${(0,markdown/* codeSpan */.SS)(path)}, uploaded as artifact ${(0,markdown/* codeSpan */.SS)(k.artifact)}${k.retentionDays ? ` (kept ${k.retentionDays} days)` : ''}`;
     if (k?.deletedWithJob)
-        return `${(0,markdown/* code */.aY)(path)}, on this runner only: **deleted when this job ends**`;
-    return (0,markdown/* code */.aY)(path);
+        return `${(0,markdown/* codeSpan */.SS)(path)}, on this runner only: **deleted when this job ends**`;
+    return (0,markdown/* codeSpan */.SS)(path);
 }
 /**
  * What a restore discards (restore-discarded.ts) as a Markdown list, one line a column or object with
@@ -10761,8 +11305,8 @@ function keptCell(k, path) {
 function discardedList(discarded) {
     return discarded
         .flatMap((t) => [
-        ...t.columns.map((c) => `- ${(0,markdown/* code */.aY)(t.table)}: column ${(0,markdown/* code */.aY)((0,restore_discarded/* describeColumn */["in"])(c))}`),
-        ...t.objects.map((o) => `- ${(0,markdown/* code */.aY)(t.table)}: ${o.kind} ${(0,markdown/* code */.aY)(o.name)}: ${(0,markdown/* code */.aY)(o.definition)}`),
+        ...t.columns.map((c) => `- ${(0,markdown/* codeSpan */.SS)(t.table)}: column ${(0,markdown/* codeSpan */.SS)((0,restore_discarded/* describeColumn */["in"])(c))}`),
+        ...t.objects.map((o) => `- ${(0,markdown/* codeSpan */.SS)(t.table)}: ${o.kind} ${(0,markdown/* codeSpan */.SS)(o.name)}: ${(0,markdown/* codeSpan */.SS)(o.definition)}`),
     ])
         .join('\n');
 }
@@ -10772,7 +11316,7 @@ function restoreSummary(input, kept, log) {
     const parts = [
         `## Restore of ${(0,markdown/* text */.Qq)(r.target)} from snapshot: verified`,
         (0,markdown/* table */.tp)(['', ''], [
-            ['Snapshot', `${(0,markdown/* code */.aY)(r.snapshotPath)} (taken ${(0,markdown/* text */.Qq)(r.snapshotTakenAt)})`],
+            ['Snapshot', `${(0,markdown/* codeSpan */.SS)(r.snapshotPath)} (taken ${(0,markdown/* text */.Qq)(r.snapshotTakenAt)})`],
             ['Snapshot of', `${(0,markdown/* text */.Qq)(r.source)}${r.fromAnotherDatabase ? ' — **another database** (from-another-database: true)' : ''}`],
             ['Restored into', (0,markdown/* text */.Qq)(r.targetIdentity)],
             ['Pre-restore snapshot', keptCell(kept, r.preRestoreSnapshotPath)],
@@ -10782,30 +11326,30 @@ function restoreSummary(input, kept, log) {
         ]),
     ];
     if (r.fewerRows.length) {
-        const rows = r.fewerRows.map((f) => `- ${(0,markdown/* code */.aY)(f.table)}: ${f.before - f.restored} row(s) discarded (${f.before} before, ${f.restored} restored)`);
-        parts.push(`### Rows the restore discarded\n\n${rows.join('\n')}\n\nThey are in the pre-restore snapshot ${(0,markdown/* code */.aY)(r.preRestoreSnapshotPath)}, with every row changed since the snapshot was taken (those were replaced too).`);
+        const rows = r.fewerRows.map((f) => `- ${(0,markdown/* codeSpan */.SS)(f.table)}: ${f.before - f.restored} row(s) discarded (${f.before} before, ${f.restored} restored)`);
+        parts.push(`### Rows the restore discarded\n\n${rows.join('\n')}\n\nThey are in the pre-restore snapshot ${(0,markdown/* codeSpan */.SS)(r.preRestoreSnapshotPath)}, with every row changed since the snapshot was taken (those were replaced too).`);
     }
     else if (r.preRestoreSnapshotPath) {
-        parts.push(`No table holds fewer rows than before the restore; rows changed since the snapshot was taken were replaced, and are in the pre-restore snapshot ${(0,markdown/* code */.aY)(r.preRestoreSnapshotPath)}.`);
+        parts.push(`No table holds fewer rows than before the restore; rows changed since the snapshot was taken were replaced, and are in the pre-restore snapshot ${(0,markdown/* codeSpan */.SS)(r.preRestoreSnapshotPath)}.`);
     }
     if (r.discarded.length) {
-        const kept = r.preRestoreSnapshotPath ? `Their values and definitions are in the pre-restore snapshot ${(0,markdown/* code */.aY)(r.preRestoreSnapshotPath)}.` : 'No pre-restore snapshot was taken: those values are not kept anywhere.';
+        const kept = r.preRestoreSnapshotPath ? `Their values and definitions are in the pre-restore snapshot ${(0,markdown/* codeSpan */.SS)(r.preRestoreSnapshotPath)}.` : 'No pre-restore snapshot was taken: those values are not kept anywhere.';
         parts.push(`### Columns and objects the restore discarded (added to snapshot tables since the snapshot)\n\n${discardedList(r.discarded)}\n\n${kept} Create again what is still wanted.`);
     }
     if (r.restoredEmpty.length) {
-        parts.push(`### Restored without rows (the snapshot left their data out)\n\n${r.restoredEmpty.map((t) => `- ${(0,markdown/* code */.aY)(t)}`).join('\n')}\n\nTheir rows from before the restore are in the pre-restore snapshot.`);
+        parts.push(`### Restored without rows (the snapshot left their data out)\n\n${r.restoredEmpty.map((t) => `- ${(0,markdown/* codeSpan */.SS)(t)}`).join('\n')}\n\nTheir rows from before the restore are in the pre-restore snapshot.`);
     }
     if (r.extraTables.length) {
-        parts.push(`### Tables the snapshot does not have (left as they are)\n\n${r.extraTables.map((t) => `- ${(0,markdown/* code */.aY)(t)}`).join('\n')}`);
+        parts.push(`### Tables the snapshot does not have (left as they are)\n\n${r.extraTables.map((t) => `- ${(0,markdown/* codeSpan */.SS)(t)}`).join('\n')}`);
     }
     if (r.extraSchemas.length) {
-        parts.push(`### Schemas the snapshot does not have (left as they are)\n\n${r.extraSchemas.map((t) => `- ${(0,markdown/* code */.aY)(t)}`).join('\n')}`);
+        parts.push(`### Schemas the snapshot does not have (left as they are)\n\n${r.extraSchemas.map((t) => `- ${(0,markdown/* codeSpan */.SS)(t)}`).join('\n')}`);
     }
     if (kept?.deletedWithJob)
         parts.push(`> **Warning:** ${(0,markdown/* text */.Qq)(kept.deletedWithJob)}`);
     if (r.preRestoreSnapshotPath) {
-        const from = kept?.artifact ? ` (artifact ${(0,markdown/* code */.aY)(kept.artifact)})` : '';
-        parts.push(`To undo this restore, restore ${(0,markdown/* code */.aY)(r.preRestoreSnapshotPath)}${from} the same way.`);
+        const from = kept?.artifact ? ` (artifact ${(0,markdown/* codeSpan */.SS)(kept.artifact)})` : '';
+        parts.push(`To undo this restore, restore ${(0,markdown/* codeSpan */.SS)(r.preRestoreSnapshotPath)}${from} the same way.`);
     }
     return parts.join('\n\n') + '\n';
 }

@@ -8965,14 +8965,14 @@ exports.visitAsync = visitAsync;
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(76760);
-/* harmony import */ var _core_action_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(58245);
+/* harmony import */ var _core_action_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8280);
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8005);
 /* harmony import */ var _core_secret_input_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(8347);
 /* harmony import */ var _core_stop_signals_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(61042);
 /* harmony import */ var _db_connection_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(401);
 /* harmony import */ var _pipeline_drill_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(94273);
 /* harmony import */ var _pipeline_plan_source_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(69590);
-/* harmony import */ var _pipeline_rollback_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(33814);
+/* harmony import */ var _pipeline_rollback_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(40578);
 /* harmony import */ var _pipeline_scope_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(94969);
 /* harmony import */ var _core_output_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(58975);
 /* harmony import */ var _report_incident_lookup_summary_js__WEBPACK_IMPORTED_MODULE_20__ = __nccwpck_require__(54375);
@@ -9040,7 +9040,8 @@ function outputs(record) {
 function drillOutputs(record) {
     (0,_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .setOutputs */ .n0)({
         ...runOutputs(record, record.components.map((c) => [c.name, { status: c.forward === 'planned' ? c.back : c.forward, from: ref(c.original), to: ref(c.previous) }])),
-        'way-back-ms': record.wayBackMs,
+        // Empty when the way back was not timed to its end (failed in readiness, stopped before verify-back ended).
+        'way-back-ms': (0,_pipeline_drill_js__WEBPACK_IMPORTED_MODULE_6__/* .wayBackOutput */ .Wz)(record),
         readiness: JSON.stringify(record.readiness),
         'drill-issue-url': record.issueUrl ?? '',
     });
@@ -9051,6 +9052,8 @@ let finished;
 let started = false;
 /** The phase a refused input or plan fails in: the drill's first phase checks what a rollback's plan does. */
 let firstPhase = 'plan';
+/** Mode drill: a failure before it started says "the drill", not "the rollback", stopped before it started. */
+let drillMode = false;
 /**
  * The `timeline` input, read once, after the secrets (a long detail is cut after redaction) and
  * before anything is refused: whether this is a later job of a split rollback whose earlier job
@@ -9102,6 +9105,7 @@ const body = async (log, signal, report) => {
     const drill = mode === 'drill';
     if (drill)
         firstPhase = _pipeline_drill_js__WEBPACK_IMPORTED_MODULE_6__/* .DRILL_PHASES */ .VX[0];
+    drillMode = drill;
     const workspace = process.env.GITHUB_WORKSPACE || process.cwd();
     const database = databaseUrl ? (0,_db_connection_js__WEBPACK_IMPORTED_MODULE_5__/* .parseConnectionString */ .HH)(databaseUrl, log) : undefined;
     // Not required in action.yml, since a drill fills it in; a rollback says why it runs.
@@ -9126,7 +9130,7 @@ const body = async (log, signal, report) => {
         workspace,
         snapshotDir: (0,node_path__WEBPACK_IMPORTED_MODULE_0__.join)(process.env.RUNNER_TEMP || process.cwd(), 'rollback-kit', 'snapshots'),
         runnerTemp: process.env.RUNNER_TEMP || undefined,
-        made: (path) => _core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .madeThisStep */ .IC.add(path),
+        made: (path, withContents) => _core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .madeThisStep */ .IC.add(path, withContents),
         github: {
             repository: repository ?? '',
             apiUrl: process.env.GITHUB_API_URL || 'https://api.github.com',
@@ -9149,7 +9153,8 @@ const body = async (log, signal, report) => {
         drillOutputs(result);
         report((0,_report_drill_summary_js__WEBPACK_IMPORTED_MODULE_16__/* .drillSummaryMarkdown */ .$e)(result, log));
         if (result.status === 'failed') {
-            throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp(`Rollback drill failed in ${result.failedPhase ?? 'an unknown phase'}: ${result.failures[0] ?? 'see the job summary'}`, result.nextSteps[0] ?? 'See the job summary: in an incident this rollback would not work as the runbook says.');
+            const { message, hint } = (0,_report_drill_summary_js__WEBPACK_IMPORTED_MODULE_16__/* .drillFailure */ .s3)(result);
+            throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp(message, hint);
         }
         return;
     }
@@ -9204,7 +9209,7 @@ await (0,_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .runAction */ .Cs)('roll
     if (!finished)
         (0,_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .setOutputs */ .n0)({ status: 'failed', 'failed-phase': started ? '' : firstPhase });
     // A run stopped that outlasted the grace time may have changed anything: nothing is claimed for it.
-    return finished || err instanceof _core_stop_signals_js__WEBPACK_IMPORTED_MODULE_4__/* .StopOutlasted */ .K5 ? undefined : (0,_pipeline_job_words_js__WEBPACK_IMPORTED_MODULE_14__/* .inThisJob */ .j)(_report_rollback_summary_js__WEBPACK_IMPORTED_MODULE_18__/* .NOTHING_CHANGED */ .Dh, later);
+    return finished || err instanceof _core_stop_signals_js__WEBPACK_IMPORTED_MODULE_4__/* .StopOutlasted */ .K5 ? undefined : (0,_pipeline_job_words_js__WEBPACK_IMPORTED_MODULE_14__/* .inThisJob */ .j)(drillMode ? _report_drill_summary_js__WEBPACK_IMPORTED_MODULE_16__/* .DRILL_NOT_STARTED */ .oK : _report_rollback_summary_js__WEBPACK_IMPORTED_MODULE_18__/* .NOTHING_CHANGED */ .Dh, later);
 });
 
 __webpack_async_result__();
@@ -9212,7 +9217,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 58245:
+/***/ 8280:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -9232,6 +9237,544 @@ var actions_core = __nccwpck_require__(73475);
 var errors = __nccwpck_require__(8005);
 // EXTERNAL MODULE: ./.build/core/secrets.js
 var core_secrets = __nccwpck_require__(79205);
+;// CONCATENATED MODULE: ./.build/core/sql-writes.js
+/**
+ * SQL that writes a secret into a table, read for the string literals that land in a secret
+ * column, so they are hidden where a rollback prints the SQL (a migration echoed, a runbook's
+ * commands). A column is secret by the rule given (token-shapes.ts: its name says so, `password`,
+ * `api_secret`, or it is the `key` or `value` of a table whose name does, `api_keys`); the value is
+ * judged by the same rule (`true` or a placeholder is no secret).
+ *
+ * Two readers, each used by every form that writes that way:
+ * - assignments (`col = value, …`, `(a, b) = (…)`): UPDATE … SET (after an alias, `ONLY`, a
+ *   CTE, MySQL's after JOINs), INSERT … ON CONFLICT … DO UPDATE SET, MySQL's ON DUPLICATE KEY UPDATE and INSERT … SET,
+ *   MERGE's WHEN MATCHED THEN UPDATE SET;
+ * - a column list and rows (`(a, b) VALUES (…), (…)`): INSERT INTO, INSERT … OVERRIDING … VALUE,
+ *   INSERT IGNORE, INSERT OR REPLACE, REPLACE INTO, `INSERT INTO t AS u`, MERGE's WHEN NOT MATCHED
+ *   THEN INSERT, and a derived table's rows (`UPDATE … FROM (VALUES …) AS v(id, pw)`, `MERGE …
+ *   USING (VALUES …) AS s(…)`, `WITH v(id, pw) AS (VALUES …) UPDATE …`), whose column is secret
+ *   when its own name says so or when an assignment, an insert or a SELECT list of the statement
+ *   names it (`v.pw`, `crypt(v.pw, …)`) in a value of a secret column. A statement ends at the next
+ *   write's head or the text's end.
+ * `INSERT … SELECT 'ci', '…'` too: the SELECT list's values go into the columns as a row's do (and
+ * on after each `UNION [ALL] SELECT`, `INTERSECT SELECT`, `EXCEPT SELECT`); every string of its
+ * FROM is judged as the secret column's (a derived table, `FROM (SELECT '…' AS k) t`, may be what
+ * the list writes), and its WHERE and the rest are read past, not judged. A source in any other
+ * form (`(SELECT …)` in brackets, `WITH … SELECT`, `SELECT DISTINCT ON (…)`, `UNION (SELECT …)`)
+ * has every string literal from there to the statement's `;` hidden, at any depth, when a column
+ * it writes says secret: which literal reaches which column is no longer plain, and a name hidden
+ * costs less than a key shown. An INSERT without a column list is judged by its table alone
+ * (SqlSecretRule.row). And `COPY t (cols) FROM stdin`: the secret columns' fields of the
+ * tab-separated (or CSV) rows after it, up to `\.`.
+ *
+ * A literal is quoted (`'…'`, `E'…'`) or dollar-quoted (`$$…$$`, `$tag$…$tag$`). Each statement is
+ * read once from its head to the end of its rows or assignments, and the search goes on after
+ * them: a literal's quotes, `''` inside, and brackets (`crypt('…', gen_salt('bf'))`) are followed,
+ * nothing more; a derived table's rows are read twice at most (once to pass them, once when the
+ * statement's end says which of their columns are secret). Text without a write's keyword is not
+ * read at all (SQL_KEYWORD). Names are plain, double-quoted or in MySQL's backticks. Not read:
+ * SQL Server's `UPDATE alias … FROM` (the alias is no table's name: only a column's own name tells).
+ */
+/** Where a backslash-escaped literal's next unescaped quote is, from `at`; -1 if none. */
+function closingQuote(text, at) {
+    for (let j = at; j < text.length; j++) {
+        if (text[j] === '\\')
+            j++;
+        else if (text[j] === "'")
+            return j;
+    }
+    return -1;
+}
+const DOLLAR_TAG = /\$(?:[A-Za-z_][A-Za-z0-9_]*)?\$/y;
+/**
+ * A literal opened at `open` and cut short (a log line's end): hidden from `start` to the end of
+ * its line, as far as it can be seen. Returns where the value's reading stops.
+ */
+function unclosed(text, open, start, reported, literal) {
+    const eol = text.indexOf('\n', open);
+    const stop = eol < 0 ? text.length : eol;
+    if (reported)
+        literal(start, stop);
+    return stop;
+}
+/**
+ * Reads one value of a row or an assignment from `at`: to a `,` or a `)` outside brackets and
+ * literals. Calls `literal` with the content span of each string literal that is the value or an
+ * argument of the function around it (`crypt('…', gen_salt('bf'))`: not `'bf'`, deeper in); returns
+ * where it stopped (the `,` or `)`, the end of the text, or the end of the line of an unclosed literal).
+ */
+function readSqlValue(text, at, literal, stopAtWord, anyDepth = false) {
+    let depth = 0;
+    // Literals nested deeper than a function's arguments count too (statementLiterals).
+    const reported = () => depth <= 1 || anyDepth;
+    let i = at;
+    while (i < text.length) {
+        const c = text[i];
+        // A dollar-quoted literal (`$$…$$`, `$pw$…$pw$`): nothing inside is special up to the same tag.
+        // `$1` (a parameter) and a `$` inside a name (`a$b`) open none.
+        DOLLAR_TAG.lastIndex = i;
+        const tag = c === '$' && !/[A-Za-z0-9_$]/.test(text[i - 1] ?? '') ? DOLLAR_TAG.exec(text)?.[0] : undefined;
+        if (tag !== undefined) {
+            const close = text.indexOf(tag, i + tag.length);
+            if (close < 0)
+                return unclosed(text, i, i + tag.length, reported(), literal);
+            if (reported())
+                literal(i + tag.length, close);
+            i = close + tag.length;
+            continue;
+        }
+        if (c === "'") {
+            // `E'…'` takes backslash escapes (`E'it\'s'`); a plain literal only `''`.
+            const escapes = /[Ee]/.test(text[i - 1] ?? '') && !/[A-Za-z0-9_]/.test(text[i - 2] ?? '');
+            let j = i + 1;
+            for (;;) {
+                const q = escapes ? closingQuote(text, j) : text.indexOf("'", j);
+                if (q < 0)
+                    return unclosed(text, i, i + 1, reported(), literal);
+                if (text[q + 1] === "'") {
+                    j = q + 2;
+                    continue;
+                }
+                if (reported())
+                    literal(i + 1, q);
+                i = q + 1;
+                break;
+            }
+            continue;
+        }
+        if (c === '(')
+            depth++;
+        else if (c === ')') {
+            if (depth === 0)
+                return i;
+            depth--;
+        }
+        else if ((c === ',' || c === ';') && depth === 0)
+            return i;
+        else if (stopAtWord && depth === 0 && /\s/.test(c)) {
+            stopAtWord.lastIndex = i;
+            if (stopAtWord.test(text))
+                return i;
+        }
+        i++;
+    }
+    return i;
+}
+/**
+ * A SET list (UPDATE's, ON CONFLICT's, a MERGE's WHEN) ends at a clause's keyword or at the statement's end
+ * (MERGE's next `WHEN [NOT] MATCHED`, not a CASE's WHEN). Tried at each white
+ * space character, so it reads one: the last before the keyword is where it matches.
+ */
+const SET_LIST_END = /\s(?:where|returning|from|when\s+(?:not\s+)?matched)(?![A-Za-z0-9_])/iy;
+/** A SELECT list ends at its first clause's keyword (or a UNION's); tried as SET_LIST_END is. */
+const SELECT_LIST_END = /\s(?:from|where|group|having|window|order|limit|offset|fetch|for|union|intersect|except|returning|on)(?![A-Za-z0-9_])/iy;
+/** Where the rest of a SELECT stops being read past: a UNION that may bring another SELECT list. */
+const UNION_AT = /\s(?:union|intersect|except|on\s+(?:conflict|duplicate))(?![A-Za-z0-9_])/iy;
+const UNION_SELECT = /\s+(?:union|intersect|except)(?:\s+all|\s+distinct)?\s+select(?![A-Za-z0-9_])\s*/iy;
+/** A SELECT's FROM, and where it ends: the clause after it (a JOIN's ON is read as the FROM's). */
+const FROM_AT = /\s+from(?![A-Za-z0-9_])/iy;
+const FROM_END = /\s(?:where|group|having|window|order|limit|offset|fetch|for|union|intersect|except|returning|on\s+(?:conflict|duplicate))(?![A-Za-z0-9_])/iy;
+/** A set operation whose next SELECT is not plain (`UNION ALL (SELECT …)`). */
+const SET_OPERATION = /\s+(?:union|intersect|except)(?![A-Za-z0-9_])/iy;
+/** A SELECT list whose values the plain reading cannot line up with the columns. */
+const DISTINCT_ON = /distinct\s+on(?![A-Za-z0-9_])/iy;
+/**
+ * Calls `literal` with every string literal from `at` to the statement's end (a `;` outside
+ * brackets and literals, an unclosed literal's line end, or the text's end), at any depth;
+ * returns where it stopped. Each character is read once.
+ */
+function statementLiterals(text, at, literal) {
+    let i = at;
+    while ((i = readSqlValue(text, i, literal, undefined, true)) < text.length && (text[i] === ',' || text[i] === ')'))
+        i++;
+    return i;
+}
+/** A table's name: letters, digits, `_`, a schema's `.`, double quotes or MySQL's backticks. */
+const NAME = '[A-Za-z0-9_."`]+';
+const ALIAS = '[A-Za-z_][A-Za-z0-9_]*';
+const END = '(?![A-Za-z0-9_])';
+/**
+ * The heads of SQL writes, each tried only at a word's start. In order, as the alternation tries them:
+ * - `cte`: a CTE of rows, `WITH v(id, k) AS (VALUES …)` (or `, v(…) AS (VALUES …)` after another), for the write after it;
+ * - `sub`: an assignment list of the statement read last (ON CONFLICT's, ON DUPLICATE KEY's, MERGE's);
+ * - `mergeInsert`: MERGE's `THEN INSERT [(cols)] VALUES (…)`, into the MERGE's table;
+ * - `insert`: INSERT [IGNORE | OR REPLACE …] INTO, REPLACE INTO, with `AS alias`; the rest is INSERT_TAIL's;
+ * - `update`: UPDATE [ONLY] t [[AS] alias] SET;
+ * - `updateJoin`: MySQL's UPDATE t [alias] JOIN … (or `, u …`) SET, whose SET is read to after the tables;
+ * - `merge`: MERGE INTO t [[AS] alias] USING;
+ * - `derived`: a derived table of rows, `(VALUES …) [AS] v(cols)`, wherever the statement has one
+ *   (UPDATE's FROM or a JOIN, MERGE's USING; INSERT's own sources are read by readInsert);
+ * - `copy`: COPY t (cols) FROM stdin.
+ */
+const SQL_HEAD = new RegExp(`(?<![A-Za-z0-9_])(?:(?:with(?:\\s+recursive)?\\s+|,\\s*)(?<cte>${ALIAS})\\s*\\((?<cteColumns>[^()]*)\\)\\s*as\\s*(?:(?:not\\s+)?materialized\\s*)?\\(\\s*values\\s*` +
+    `|(?<sub>do\\s+update\\s+set|on\\s+duplicate\\s+key\\s+update|then\\s+update\\s+set)\\s+` +
+    `|(?<mergeInsert>then\\s+insert)(?=\\s*\\(|\\s+(?:overriding|values)${END})` +
+    `|(?:insert(?:\\s+(?:ignore|low_priority|delayed|high_priority))?(?:\\s+or\\s+(?:replace|ignore|abort|fail|rollback))?|replace(?:\\s+(?:low_priority|delayed))?)\\s+into\\s+(?<insert>${NAME})(?:\\s+as\\s+(?!(?:values|select|with|overriding|set)${END})${ALIAS}${END})?` +
+    `|update\\s+(?:only\\s+)?(?<update>${NAME})(?:\\s+(?:as\\s+)?(?!set${END})${ALIAS})?\\s+set\\s+` +
+    `|update\\s+(?<updateJoin>${NAME})(?:\\s+(?:as\\s+)?(?!(?:set|join|inner|cross|left|right|straight_join)${END})${ALIAS})?(?=\\s*,|\\s+(?:(?:inner|cross|(?:left|right)(?:\\s+outer)?)\\s+)?(?:join|straight_join)${END})` +
+    `|merge\\s+into\\s+(?<merge>${NAME})(?:\\s+(?:as\\s+)?(?!using${END})${ALIAS})?\\s+using${END}` +
+    `|(?<derived>\\(\\s*values\\s*)` +
+    `|copy\\s+(?<copy>${NAME})\\s*\\((?<copyColumns>[^()]*)\\)\\s*from\\s+stdin${END}(?<copyOptions>[^;\\n]*))`, 'gi');
+/**
+ * What an INSERT's head is followed by: its column list (absent, or not one when a source in
+ * brackets follows), OVERRIDING … VALUE, and its source: VALUES, SELECT, MySQL's SET, or a
+ * source in brackets or after WITH (only looked at).
+ */
+const INSERT_TAIL = new RegExp(`(?:\\s*\\((?!\\s*(?:select|with|values)${END})([^()]*)\\)\\s*|\\s+|(?=\\())(?:overriding\\s+(?:system|user)\\s+value\\s+)?(values\\s*|select${END}\\s*|set\\s+|(?=\\((?:\\s*\\()*\\s*(?:select|with|values)${END}|with${END}))`, 'iy');
+/** Lines without one of these words hold no write: the SQL reading is not tried on them. */
+const SQL_KEYWORD = /insert|update|merge|copy|replace/i;
+const SQL_IDENTIFIER = /^\s*["`]?([A-Za-z0-9_]+)["`]?\s*$/;
+/** An assignment's column, perhaps after its table's alias (MySQL's `SET u.password = …`). */
+/** Assignments of several columns at once (PostgreSQL's `SET (a, b) = (…)`, `= ROW (…)`). */
+const MULTI_ASSIGNMENT = /\s*\(([^()]*)\)\s*=\s*(?:row\s*)?(?=\()/iy;
+const SQL_ASSIGNMENT = /\s*(?:["`]?[A-Za-z_][A-Za-z0-9_]*["`]?\.)?["`]?([A-Za-z0-9_]+)["`]?\s*=(?!=)/y;
+/**
+ * The names in a value that may be columns of a derived table (`v.pw`, `crypt(s.pw, gen_salt('bf'))`):
+ * every word, a function's name too, which only hides more of a derived table whose column is named so.
+ */
+const REFERENCE = /[A-Za-z_][A-Za-z0-9_]*/g;
+const ROW_SEPARATOR = /\s*,\s*/y;
+/** The SET after MySQL's UPDATE … JOIN's tables; tried as SET_LIST_END is. */
+const SET_AT = /\sset(?![A-Za-z0-9_])/iy;
+const SET_AFTER = /\s+set\s+/iy;
+/** The end of a derived table of rows: `) AS v(id, pw)`, `) v (id, pw)`. */
+const DERIVED_ALIAS = /\s*\)\s*(?:as\s+)?["`]?[A-Za-z_][A-Za-z0-9_]*["`]?\s*\(([^()]*)\)/iy;
+/** The names in a column list, each undefined where it is no plain name. */
+const columnNames = (list) => list.split(',').map((c) => SQL_IDENTIFIER.exec(c)?.[1]);
+/**
+ * Rows from `at` (`(…, …), (…)`), or `one` row: each value read for its column, `judge(column)`
+ * told its literals and `seen` each value's span. Returns where the rows end (past the last one's `)`).
+ */
+function readRows(text, at, judge, seen, one = false) {
+    let i = at;
+    while (text[i] === '(') {
+        i++;
+        for (let column = 0;; column++) {
+            const start = i;
+            i = readSqlValue(text, i, judge(column));
+            seen?.(column, start, i);
+            if (text[i] !== ',')
+                break;
+            i++;
+        }
+        if (text[i] !== ')')
+            return i;
+        if (one)
+            return i + 1;
+        ROW_SEPARATOR.lastIndex = i + 1;
+        i = ROW_SEPARATOR.test(text) && text[ROW_SEPARATOR.lastIndex] === '(' ? ROW_SEPARATOR.lastIndex : i + 1;
+    }
+    return i;
+}
+/**
+ * The spans of a COPY data row's fields whose column has a name, judged under it: tab-separated
+ * (`\N` a NULL), or in CSV comma-separated, a field in double quotes (`""` inside) hidden inside
+ * them. Only a line with one field per column is a row (COPY writes a tab or a line break inside
+ * a value as `\t`, `\n`): another line (an error said between rows) is left as it is. Read within
+ * the line only: a search for the next tab could run on over the lines after it.
+ */
+function copyFields(text, start, end, { names, csv }, rule, hide) {
+    const stop = text[end - 1] === '\r' ? end - 1 : end;
+    const separator = csv ? 44 : 9;
+    const cuts = [];
+    let quoted = false;
+    for (let k = start; k < stop && cuts.length < names.length; k++) {
+        const c = text.charCodeAt(k);
+        if (csv && c === 34)
+            quoted = !quoted;
+        else if (c === separator && !quoted)
+            cuts.push(k);
+    }
+    if (cuts.length !== names.length - 1)
+        return;
+    cuts.push(stop);
+    for (let column = 0, from = start; column < names.length; column++) {
+        const to = cuts[column];
+        const name = names[column];
+        const inner = csv && to - from >= 2 && text[from] === '"' && text[to - 1] === '"' ? 1 : 0;
+        const value = text.slice(from + inner, to - inner);
+        if (name !== undefined && value !== '' && value !== '\\N' && rule.value(name, value))
+            hide.push([from + inner, to - inner]);
+        from = to + 1;
+    }
+}
+/** A COPY's columns, or undefined when none is secret; `options`: what follows `FROM stdin` (`WITH (FORMAT csv)`). */
+function copyColumns(table, list, options, rule) {
+    const names = columnNames(list).map((c) => (c === undefined ? undefined : rule.column(table, c)));
+    return names.some((n) => n !== undefined) ? { names, csv: /(?<![A-Za-z0-9_])csv(?![A-Za-z0-9_])/i.test(options) } : undefined;
+}
+/** The end of a COPY's data (`\.` on its own line) is `line`. */
+const endsCopy = (line) => line === '\\.' || line === '\\.\r';
+/** Where the literals an SQL write puts into secret columns are in `text`, in order (see above). */
+function sqlSecretSpans(text, rule) {
+    const hide = [];
+    if (!SQL_KEYWORD.test(text))
+        return hide;
+    const judge = (name) => (start, end) => {
+        if (name !== undefined && rule.value(name, text.slice(start, end)))
+            hide.push([start, end]);
+    };
+    /** The write being read; `prefix`: only the CTEs before its head are read yet (its table is not known). */
+    let statement;
+    /** A value put into the secret column `name`: a derived table's column it names (`v.pw`) is secret too. */
+    const refer = (name, start, end) => {
+        if (name === undefined || !statement)
+            return;
+        for (const [ref] of text.slice(start, end).matchAll(REFERENCE))
+            statement.references.set(ref.toLowerCase(), name);
+    };
+    /** The statement read last is over: its derived rows are judged, now that its references are known. */
+    const finish = () => {
+        if (!statement)
+            return;
+        const { table, references } = statement;
+        for (const { at, columns } of statement.derived) {
+            const names = columns.map((c) => (c === undefined ? undefined : (rule.column(table, c) ?? references.get(c.toLowerCase()))));
+            if (names.some((n) => n !== undefined))
+                readRows(text, at, (column) => judge(names[column]));
+        }
+        statement = undefined;
+    };
+    const begin = (table) => {
+        if (statement?.prefix)
+            Object.assign(statement, { table, prefix: false });
+        else {
+            finish();
+            statement = { table, references: new Map(), derived: [] };
+        }
+    };
+    /** Rows of a derived table from `at`, passed now, judged at the statement's end; returns where its alias ends. */
+    const derivedRows = (at) => {
+        const i = readRows(text, at, () => () => { });
+        DERIVED_ALIAS.lastIndex = i;
+        const alias = DERIVED_ALIAS.exec(text);
+        if (!alias)
+            return i;
+        statement?.derived.push({ at, columns: columnNames(alias[1]) });
+        return DERIVED_ALIAS.lastIndex;
+    };
+    /** Assignments from `at`, `col = value, …`, to the clause after them (SET_LIST_END) or the statement's end. */
+    const assignments = (at, table) => {
+        let i = at;
+        for (;;) {
+            // `(a, b) = ('…', '…')`: a row of the columns in brackets.
+            MULTI_ASSIGNMENT.lastIndex = i;
+            const multi = MULTI_ASSIGNMENT.exec(text);
+            if (multi) {
+                const names = columnNames(multi[1]).map((c) => (c === undefined ? undefined : rule.column(table, c)));
+                i = readRows(text, MULTI_ASSIGNMENT.lastIndex, (column) => judge(names[column]), (column, start, end) => refer(names[column], start, end), true);
+                ROW_SEPARATOR.lastIndex = i;
+                if (!ROW_SEPARATOR.test(text))
+                    return i;
+                i = ROW_SEPARATOR.lastIndex;
+                continue;
+            }
+            SQL_ASSIGNMENT.lastIndex = i;
+            const a = SQL_ASSIGNMENT.exec(text);
+            if (!a)
+                return i;
+            const name = rule.column(table, a[1]);
+            const start = SQL_ASSIGNMENT.lastIndex;
+            i = readSqlValue(text, start, judge(name), SET_LIST_END);
+            refer(name, start, i);
+            if (text[i] !== ',')
+                return i;
+            i++;
+        }
+    };
+    const re = new RegExp(SQL_HEAD);
+    for (let m = re.exec(text); m; m = re.exec(text)) {
+        const g = m.groups;
+        let i = m.index + m[0].length;
+        if (g.cte !== undefined) {
+            // Its rows are judged with the write's: which of its columns the write puts into a secret one.
+            if (!statement?.prefix) {
+                finish();
+                statement = { table: '', references: new Map(), derived: [], prefix: true };
+            }
+            statement.derived.push({ at: i, columns: columnNames(g.cteColumns) });
+            i = readRows(text, i, () => () => { });
+        }
+        else if (g.sub !== undefined)
+            i = assignments(i, statement?.table ?? '');
+        else if (g.update !== undefined) {
+            begin(g.update);
+            i = assignments(i, g.update);
+        }
+        else if (g.updateJoin !== undefined) {
+            begin(g.updateJoin);
+            // The joined tables and their ON conditions, read past (brackets and literals followed) to SET.
+            while ((i = readSqlValue(text, i, () => { }, SET_AT)) < text.length && text[i] === ',')
+                i++;
+            SET_AFTER.lastIndex = i;
+            if (SET_AFTER.test(text))
+                i = assignments(SET_AFTER.lastIndex, g.updateJoin);
+        }
+        else if (g.merge !== undefined)
+            begin(g.merge);
+        else if (g.derived !== undefined)
+            i = derivedRows(i);
+        else if (g.copy !== undefined) {
+            finish();
+            i = readCopy(text, i, copyColumns(g.copy, g.copyColumns, g.copyOptions, rule), rule, hide);
+        }
+        else {
+            if (g.insert !== undefined)
+                begin(g.insert);
+            INSERT_TAIL.lastIndex = i;
+            const tail = INSERT_TAIL.exec(text);
+            if (tail)
+                i = readInsert(text, INSERT_TAIL.lastIndex, statement?.table ?? '', tail[1], tail[2], rule, judge, assignments, refer);
+        }
+        re.lastIndex = Math.max(i, re.lastIndex);
+    }
+    finish();
+    return hide.sort((a, b) => a[0] - b[0]);
+}
+/** A COPY's data rows, from the line after its head to `\.`: the secret columns' fields. Returns where they end. */
+function readCopy(text, at, columns, rule, hide) {
+    if (!columns)
+        return at;
+    let eol = text.indexOf('\n', at);
+    while (eol >= 0) {
+        const start = eol + 1;
+        const next = text.indexOf('\n', start);
+        const end = next < 0 ? text.length : next;
+        if (endsCopy(text.slice(start, Math.min(end, start + 3))))
+            return end;
+        copyFields(text, start, end, columns, rule, hide);
+        eol = next;
+    }
+    return text.length;
+}
+/**
+ * An INSERT's columns and source, from `at` (past its head and its tail, INSERT_TAIL): rows,
+ * SELECT lists, MySQL's SET, or a source read to the statement's end. Returns where it stopped.
+ */
+function readInsert(text, at, table, list, source, rule, judge, assignments, refer) {
+    let i = at;
+    if (/^set/i.test(source))
+        return assignments(i, table);
+    const columns = list === undefined ? undefined : columnNames(list);
+    const names = columns?.map((c) => (c === undefined ? undefined : rule.column(table, c)));
+    const row = columns ? undefined : rule.row(table);
+    const judgeColumn = (column) => judge(names ? names[column] : row);
+    // What a source the plain reading does not follow writes: every literal to the statement's end.
+    const secretName = names ? names.find((name) => name !== undefined) : row;
+    const hideRest = (from) => (secretName === undefined ? from : statementLiterals(text, from, judge(secretName)));
+    if (source === '')
+        return hideRest(i);
+    // SELECT lists: `'a', 'b' FROM … UNION ALL SELECT 'c', 'd'`.
+    while (/^select/i.test(source)) {
+        DISTINCT_ON.lastIndex = i;
+        if (DISTINCT_ON.test(text))
+            return hideRest(i);
+        for (let column = 0;; column++) {
+            const start = i;
+            i = readSqlValue(text, i, judgeColumn(column), SELECT_LIST_END);
+            refer(names?.[column], start, i);
+            if (text[i] !== ',')
+                break;
+            i++;
+        }
+        // A FROM's strings may be what the list writes (`FROM (SELECT '…' AS k) t`, `(VALUES …)`):
+        // all of them, at any depth, to the next clause.
+        FROM_AT.lastIndex = i;
+        if (FROM_AT.test(text)) {
+            i = FROM_AT.lastIndex;
+            while ((i = readSqlValue(text, i, judge(secretName), FROM_END, true)) < text.length && text[i] === ',')
+                i++;
+        }
+        // The rest of this SELECT (WHERE, GROUP BY, a subquery's literals there) writes nothing: read past it.
+        while ((i = readSqlValue(text, i, () => { }, UNION_AT)) < text.length && text[i] === ',')
+            i++;
+        UNION_SELECT.lastIndex = i;
+        if (!UNION_SELECT.test(text)) {
+            SET_OPERATION.lastIndex = i;
+            if (SET_OPERATION.test(text))
+                i = hideRest(SET_OPERATION.lastIndex);
+            return i;
+        }
+        i = UNION_SELECT.lastIndex;
+    }
+    // Rows: `(…, …)`, `, (…)` and so on; a value that is a reference (MERGE's `s.pw`) says its column is secret.
+    return readRows(text, i, judgeColumn, (column, start, end) => refer(names?.[column], start, end));
+}
+/** `text` with its spans (in order of their starts) shown as `***`; a span inside one shown already adds nothing. */
+function hideSpans(text, spans) {
+    let out = '';
+    let done = 0;
+    for (const [start, end] of spans) {
+        if (start < done)
+            continue;
+        out += `${text.slice(done, start)}***`;
+        done = end;
+    }
+    return out + text.slice(done);
+}
+/** `text` with the literals its SQL writes put into secret columns hidden. */
+function hideSqlWrites(text, rule) {
+    return hideSpans(text, sqlSecretSpans(text, rule));
+}
+/** How many lines an SQL write is followed over by sqlWriteLines, from the line with its head. */
+const SQL_LINES = 20;
+/** A line that begins a write (not ON CONFLICT's or MERGE's UPDATE or INSERT, which go on one). */
+const SQL_LINE_HEAD = /(?<![A-Za-z0-9_])(?<!(?:do|then|key)\s+)(?:insert|update|replace\s+into|merge\s+into|copy)(?![A-Za-z0-9_])/i;
+/** A COPY whose data follows on the next lines, alone on its line. */
+const COPY_LINE = new RegExp(`(?<![A-Za-z0-9_])copy\\s+(${NAME})\\s*\\(([^()]*)\\)\\s*from\\s+stdin${END}([^;\\n]*)`, 'i');
+/**
+ * A line filter for output read line by line (a command's), as privateKeyLines is: an SQL write
+ * printed over several lines (`INSERT INTO api_keys (name, key)` then `VALUES ('ci', '…');`, as
+ * `psql -e` echoes a seed file) is read from the line with its head, up to SQL_LINES lines, so a
+ * secret on a later line is hidden as on one line. A line with a head starts again; a statement on
+ * one line was read whole already. After `COPY t (cols) FROM stdin`, each line up to `\.` is a data
+ * row, its secret columns' fields hidden (as many rows as there are: each is read alone). Give it
+ * each line after the one-line redaction.
+ */
+function sqlWriteLines(rule) {
+    let lines = [];
+    let copy;
+    return (line) => {
+        if (copy) {
+            if (endsCopy(line))
+                copy = undefined;
+            else {
+                const hide = [];
+                copyFields(line, 0, line.length, copy, rule, hide);
+                return hideSpans(line, hide);
+            }
+            return line;
+        }
+        if (!SQL_KEYWORD.test(line) && (lines.length === 0 || lines.length >= SQL_LINES)) {
+            lines = [];
+            return line;
+        }
+        const c = COPY_LINE.exec(line);
+        if (c) {
+            copy = copyColumns(c[1], c[2], c[3], rule);
+            lines = [];
+            return line;
+        }
+        if (SQL_LINE_HEAD.test(line))
+            lines = [];
+        else if (lines.length === 0 || lines.length >= SQL_LINES) {
+            lines = [];
+            return line;
+        }
+        const before = lines.join('\n');
+        const from = lines.length ? before.length + 1 : 0;
+        let shown = line;
+        if (lines.length) {
+            const spans = sqlSecretSpans(`${before}\n${line}`, rule)
+                .filter(([, end]) => end > from)
+                .map(([start, end]) => [Math.max(start, from) - from, end - from]);
+            shown = hideSpans(line, spans);
+        }
+        lines.push(shown);
+        return shown;
+    };
+}
+
 // EXTERNAL MODULE: ./.build/core/url-secrets.js
 var url_secrets = __nccwpck_require__(9041);
 ;// CONCATENATED MODULE: ./.build/core/token-shapes.js
@@ -9254,6 +9797,7 @@ var url_secrets = __nccwpck_require__(9041);
  * program printed it or a person typed it (the rollback's reason, which becomes an issue title and
  * chat messages), so a credential hidden in one is hidden in all.
  */
+
 
 
 const HIDDEN = '***';
@@ -9673,8 +10217,9 @@ function hideOptionValues(text) {
 }
 /**
  * Short password options: mysql's (and mariadb's) `-p<password>`, joined (`-p` alone asks for
- * it), redis-cli's `-a <password>`, a registry login's `-p <password>` and sqlcmd's `-P
- * <password>`, spaced or glued (`-pPASS`: their parsers read it as `-p PASS`). Hidden only in that
+ * it), redis-cli's and valkey-cli's `-a <password>`, a registry login's `-p <password>`, sqlcmd's `-P
+ * <password>`, the LDAP tools' `-w <password>` and ldappasswd's `-a <old> -s <new>`, spaced or glued
+ * (`-pPASS`: their parsers read it as `-p PASS`). Hidden only in that
  * program's command: after its name, before the command's end (`;`, `|`, `&`, a line's end), so
  * `mkdir -p`, `docker run -p8080:80` and `cp -a` stay. sshpass' -p is read apart (hideSshpass).
  */
@@ -9687,7 +10232,13 @@ const CLIENT_OPTIONS = [
     },
     { option: /(?<![A-Za-z0-9_-])(-P[ \t]*)(?:'([^'\r\n]*)'|"([^"\r\n]*)"|([^\s'";|&-][^\s'";|&]*))/g, client: /(?:^|[\s/"'])(?:sqlcmd|bcp)[ \t]/g },
     { option: /(?<![A-Za-z0-9_-])(-p)(?:'([^'\r\n]*)'|"([^"\r\n]*)"|([^\s'";|&]+))/g, client: /(?:^|[\s/"'])(?:mysql[a-z]*|mariadb(?:-[a-z]+)?)[ \t]/g },
-    { option: /(?<![A-Za-z0-9_-])(-a[ \t]+)(?:'([^'\r\n]*)'|"([^"\r\n]*)"|([^\s'";|&-][^\s'";|&]*))/g, client: /(?:^|[\s/"'])redis-cli[ \t]/g },
+    // redis-cli's `-a <password>`, and Valkey's, its fork's.
+    { option: /(?<![A-Za-z0-9_-])(-a[ \t]+)(?:'([^'\r\n]*)'|"([^"\r\n]*)"|([^\s'";|&-][^\s'";|&]*))/g, client: /(?:^|[\s/"'])(?:redis|valkey)-cli[ \t]/g },
+    // OpenLDAP's tools: `-w <bind password>`, spaced or glued (getopt reads `-wPASS` so); `-W` asks
+    // for it and `-y` names a file, and stay.
+    { option: /(?<![A-Za-z0-9_-])(-w[ \t]*)(?:'([^'\r\n]*)'|"([^"\r\n]*)"|([^\s'";|&-][^\s'";|&]*))/g, client: /(?:^|[\s/"'])ldap(?:search|modify|add|delete|whoami|passwd|compare|modrdn|exop|url)[ \t]/g },
+    // ldappasswd's `-a <old password>` and `-s <new password>` (`-A` and `-S` ask for them).
+    { option: /(?<![A-Za-z0-9_-])(-[as][ \t]*)(?:'([^'\r\n]*)'|"([^"\r\n]*)"|([^\s'";|&-][^\s'";|&]*))/g, client: /(?:^|[\s/"'])ldappasswd[ \t]/g },
 ];
 const COMMAND_END = /[;|&\n]/g;
 /**
@@ -9843,28 +10394,14 @@ function hideXmlValues(text) {
     });
 }
 /**
- * SQL that writes a secret into a table: `INSERT INTO api_keys (name, key) VALUES ('ci', '…')` and
- * `UPDATE api_keys SET key = '…'`. A string literal is hidden where its column's name says secret
- * (`token`, `password_hash`, `api_secret`), or where the column is a `key` or `value` of a table
- * whose name says so (`api_keys`, `secrets`); `('theme', 'dark')` into `settings (key, value)`
- * stays. `INSERT … SELECT 'ci', '…'` too: the SELECT list's values go into the columns as a row's
- * do (and on after each `UNION [ALL] SELECT`, `INTERSECT SELECT`, `EXCEPT SELECT`); every string
- * of its FROM is judged as the secret column's (a derived table, `FROM (SELECT '…' AS k) t`, may
- * be what the list writes), and its WHERE and the rest are read past, not judged. A source in any other form (`(SELECT …)` in
- * brackets, `WITH … SELECT`, `SELECT DISTINCT ON (…)`, `UNION (SELECT …)`) has every string
- * literal from there to the statement's `;` hidden, at any depth, when a column it writes says
- * secret: which literal reaches which column is no longer plain, and a name hidden costs less than
- * a key shown (an INSERT into other tables stays as written). An INSERT without a column list is judged by its table alone (secretRow). A literal is
- * quoted (`'…'`, `E'…'`) or dollar-quoted (`$$…$$`, `$tag$…$tag$`). Each statement is read once
- * from its head to the end of its rows, and the search goes on after them: a literal's quotes,
- * `''` inside, and brackets (`crypt('…', gen_salt('bf'))`) are followed, nothing more.
+ * Which SQL columns hold secrets, for the reader of SQL writes (sql-writes.ts): a column whose name
+ * says so (`token`, `password_hash`, `api_secret`), or a `key` or `value` of a table whose name does
+ * (`api_keys`, `secrets`); `('theme', 'dark')` into `settings (key, value)` stays. A value is judged
+ * as a quoted value under that name (namedSecret): `true`, `$1` or a placeholder is no secret.
  */
-const SQL_WRITE = /(?<![A-Za-z0-9_])(?:insert\s+into\s+([A-Za-z0-9_."]+)(?:\s*\((?!\s*(?:select|with|values)(?![A-Za-z0-9_]))([^()]*)\)\s*|\s+)(values\s*|select(?![A-Za-z0-9_])\s*|(?=\((?:\s*\()*\s*(?:select|with|values)(?![A-Za-z0-9_])|with(?![A-Za-z0-9_])))|update\s+([A-Za-z0-9_."]+)\s+set\s+)/gi;
-const SQL_IDENTIFIER = /^\s*"?([A-Za-z0-9_]+)"?\s*$/;
-const SQL_ASSIGNMENT = /\s*"?([A-Za-z0-9_]+)"?\s*=/y;
 /** A table's own name (the last of `schema.table`) and its singular, and whether its name says it holds secrets. */
 function tableName(table) {
-    const name = table.replace(/"/g, '').split('.').at(-1);
+    const name = table.replace(/["`]/g, '').split('.').at(-1);
     const singular = name.replace(/s$/i, '');
     return { name, singular, secret: [name, singular].some((n) => NAMED_SECRET.test(n) && !NOT_A_KEY.test(n)) };
 }
@@ -9894,252 +10431,17 @@ function secretRow(table) {
         return singular;
     return ACCOUNT_TABLE.test(name) ? 'password' : undefined;
 }
-/** Where a backslash-escaped literal's next unescaped quote is, from `at`; -1 if none. */
-function closingQuote(text, at) {
-    for (let j = at; j < text.length; j++) {
-        if (text[j] === '\\')
-            j++;
-        else if (text[j] === "'")
-            return j;
-    }
-    return -1;
-}
-const DOLLAR_TAG = /\$(?:[A-Za-z_][A-Za-z0-9_]*)?\$/y;
-/**
- * A literal opened at `open` and cut short (a log line's end): hidden from `start` to the end of
- * its line, as far as it can be seen. Returns where the value's reading stops.
- */
-function unclosed(text, open, start, reported, literal) {
-    const eol = text.indexOf('\n', open);
-    const stop = eol < 0 ? text.length : eol;
-    if (reported)
-        literal(start, stop);
-    return stop;
-}
-/**
- * Reads one value of a row or an assignment from `at`: to a `,` or a `)` outside brackets and
- * literals. Calls `literal` with the content span of each string literal that is the value or an
- * argument of the function around it (`crypt('…', gen_salt('bf'))`: not `'bf'`, deeper in); returns
- * where it stopped (the `,` or `)`, the end of the text, or the end of the line of an unclosed literal).
- */
-function readSqlValue(text, at, literal, stopAtWord, anyDepth = false) {
-    let depth = 0;
-    // Literals nested deeper than a function's arguments count too (statementLiterals).
-    const reported = () => depth <= 1 || anyDepth;
-    let i = at;
-    while (i < text.length) {
-        const c = text[i];
-        // A dollar-quoted literal (`$$…$$`, `$pw$…$pw$`): nothing inside is special up to the same tag.
-        // `$1` (a parameter) and a `$` inside a name (`a$b`) open none.
-        DOLLAR_TAG.lastIndex = i;
-        const tag = c === '$' && !/[A-Za-z0-9_$]/.test(text[i - 1] ?? '') ? DOLLAR_TAG.exec(text)?.[0] : undefined;
-        if (tag !== undefined) {
-            const close = text.indexOf(tag, i + tag.length);
-            if (close < 0)
-                return unclosed(text, i, i + tag.length, reported(), literal);
-            if (reported())
-                literal(i + tag.length, close);
-            i = close + tag.length;
-            continue;
-        }
-        if (c === "'") {
-            // `E'…'` takes backslash escapes (`E'it\'s'`); a plain literal only `''`.
-            const escapes = /[Ee]/.test(text[i - 1] ?? '') && !/[A-Za-z0-9_]/.test(text[i - 2] ?? '');
-            let j = i + 1;
-            for (;;) {
-                const q = escapes ? closingQuote(text, j) : text.indexOf("'", j);
-                if (q < 0)
-                    return unclosed(text, i, i + 1, reported(), literal);
-                if (text[q + 1] === "'") {
-                    j = q + 2;
-                    continue;
-                }
-                if (reported())
-                    literal(i + 1, q);
-                i = q + 1;
-                break;
-            }
-            continue;
-        }
-        if (c === '(')
-            depth++;
-        else if (c === ')') {
-            if (depth === 0)
-                return i;
-            depth--;
-        }
-        else if ((c === ',' || c === ';') && depth === 0)
-            return i;
-        else if (stopAtWord && depth === 0 && /\s/.test(c)) {
-            stopAtWord.lastIndex = i;
-            if (stopAtWord.test(text))
-                return i;
-        }
-        i++;
-    }
-    return i;
-}
-/**
- * An UPDATE's SET list ends at a clause's keyword or at the statement's end. Tried at each white
- * space character, so it reads one: the last before the keyword is where it matches.
- */
-const SET_LIST_END = /\s(?:where|returning|from)(?![A-Za-z0-9_])/iy;
-/** A SELECT list ends at its first clause's keyword (or a UNION's); tried as SET_LIST_END is. */
-const SELECT_LIST_END = /\s(?:from|where|group|having|window|order|limit|offset|fetch|for|union|intersect|except|returning|on)(?![A-Za-z0-9_])/iy;
-/** Where the rest of a SELECT stops being read past: a UNION that may bring another SELECT list. */
-const UNION_AT = /\s(?:union|intersect|except)(?![A-Za-z0-9_])/iy;
-const UNION_SELECT = /\s+(?:union|intersect|except)(?:\s+all|\s+distinct)?\s+select(?![A-Za-z0-9_])\s*/iy;
-/** A SELECT's FROM, and where it ends: the clause after it (a JOIN's ON is read as the FROM's). */
-const FROM_AT = /\s+from(?![A-Za-z0-9_])/iy;
-const FROM_END = /\s(?:where|group|having|window|order|limit|offset|fetch|for|union|intersect|except|returning|on\s+conflict)(?![A-Za-z0-9_])/iy;
-/** A set operation whose next SELECT is not plain (`UNION ALL (SELECT …)`). */
-const SET_OPERATION = /\s+(?:union|intersect|except)(?![A-Za-z0-9_])/iy;
-/** A SELECT list whose values the plain reading cannot line up with the columns. */
-const DISTINCT_ON = /distinct\s+on(?![A-Za-z0-9_])/iy;
-/**
- * Calls `literal` with every string literal from `at` to the statement's end (a `;` outside
- * brackets and literals, an unclosed literal's line end, or the text's end), at any depth;
- * returns where it stopped. Each character is read once.
- */
-function statementLiterals(text, at, literal) {
-    let i = at;
-    while ((i = readSqlValue(text, i, literal, undefined, true)) < text.length && (text[i] === ',' || text[i] === ')'))
-        i++;
-    return i;
-}
-/** Where the literals an SQL write puts into secret columns are in `text`, in order (see SQL_WRITE). */
-function sqlSecretSpans(text) {
-    const hide = [];
-    const re = new RegExp(SQL_WRITE);
-    const form = () => ({ nameQuoted: false, valueQuoted: true, spaced: false, colon: false, wordsFollow: false });
-    const judge = (name) => (start, end) => {
-        if (name !== undefined && namedSecret(name, text.slice(start, end), form))
-            hide.push([start, end]);
-    };
-    for (let m = re.exec(text); m; m = re.exec(text)) {
-        let i = m.index + m[0].length;
-        if (m[1] !== undefined) {
-            const columns = m[2]?.split(',').map((c) => SQL_IDENTIFIER.exec(c)?.[1]);
-            const row = columns ? undefined : secretRow(m[1]);
-            const judgeColumn = (column) => {
-                const name = columns?.[column];
-                return judge(columns ? name && secretColumn(m[1], name) : row);
-            };
-            // What a source the plain reading does not follow writes: every literal to the statement's end.
-            const secretName = columns ? columns.map((name) => name && secretColumn(m[1], name)).find((name) => name) : row;
-            const hideRest = (from) => (secretName === undefined ? from : statementLiterals(text, from, judge(secretName)));
-            if (m[3] === '')
-                i = hideRest(i);
-            // SELECT lists: `'a', 'b' FROM … UNION ALL SELECT 'c', 'd'`.
-            while (/^select/i.test(m[3])) {
-                DISTINCT_ON.lastIndex = i;
-                if (DISTINCT_ON.test(text)) {
-                    i = hideRest(i);
-                    break;
-                }
-                for (let column = 0;; column++) {
-                    i = readSqlValue(text, i, judgeColumn(column), SELECT_LIST_END);
-                    if (text[i] !== ',')
-                        break;
-                    i++;
-                }
-                // A FROM's strings may be what the list writes (`FROM (SELECT '…' AS k) t`, `(VALUES …)`):
-                // all of them, at any depth, to the next clause.
-                FROM_AT.lastIndex = i;
-                if (FROM_AT.test(text)) {
-                    i = FROM_AT.lastIndex;
-                    while ((i = readSqlValue(text, i, judge(secretName), FROM_END, true)) < text.length && text[i] === ',')
-                        i++;
-                }
-                // The rest of this SELECT (WHERE, GROUP BY, a subquery's literals there) writes nothing: read past it.
-                while ((i = readSqlValue(text, i, () => { }, UNION_AT)) < text.length && text[i] === ',')
-                    i++;
-                UNION_SELECT.lastIndex = i;
-                if (!UNION_SELECT.test(text)) {
-                    SET_OPERATION.lastIndex = i;
-                    if (SET_OPERATION.test(text))
-                        i = hideRest(SET_OPERATION.lastIndex);
-                    break;
-                }
-                i = UNION_SELECT.lastIndex;
-            }
-            // Rows: `(…, …)`, `, (…)` and so on.
-            while (/^values/i.test(m[3]) && text[i] === '(') {
-                i++;
-                for (let column = 0;; column++) {
-                    i = readSqlValue(text, i, judgeColumn(column));
-                    if (text[i] !== ',')
-                        break;
-                    i++;
-                }
-                if (text[i] !== ')')
-                    break;
-                const next = /\s*,\s*/y;
-                next.lastIndex = i + 1;
-                i = next.test(text) ? next.lastIndex : i + 1;
-            }
-        }
-        else {
-            // Assignments: `col = value, col = value` to WHERE, RETURNING, FROM or the end.
-            for (;;) {
-                SQL_ASSIGNMENT.lastIndex = i;
-                const a = SQL_ASSIGNMENT.exec(text);
-                if (!a)
-                    break;
-                i = readSqlValue(text, SQL_ASSIGNMENT.lastIndex, judge(secretColumn(m[4], a[1])), SET_LIST_END);
-                if (text[i] !== ',')
-                    break;
-                i++;
-            }
-        }
-        re.lastIndex = Math.max(i, re.lastIndex);
-    }
-    return hide;
-}
-/** `text` with its spans (in order, not overlapping) shown as `***`. */
-function hideSpans(text, spans) {
-    let out = '';
-    let done = 0;
-    for (const [start, end] of spans) {
-        out += text.slice(done, start) + HIDDEN;
-        done = end;
-    }
-    return out + text.slice(done);
-}
+const SQL_RULE = {
+    column: (table, column) => secretColumn(table, column),
+    row: (table) => secretRow(table),
+    value: (name, value) => namedSecret(name, value, () => ({ nameQuoted: false, valueQuoted: true, spaced: false, colon: false, wordsFollow: false })),
+};
 function hideSqlValues(text) {
-    return hideSpans(text, sqlSecretSpans(text));
+    return hideSqlWrites(text, SQL_RULE);
 }
-/** How many lines an SQL write is followed over by sqlWriteLines, from the line with its head. */
-const SQL_LINES = 20;
-const SQL_HEAD = /(?<![A-Za-z0-9_])(?:insert\s+into|update)(?![A-Za-z0-9_])/i;
-/**
- * A line filter for output read line by line (a command's), as privateKeyLines is: an SQL write
- * printed over several lines (`INSERT INTO api_keys (name, key)` then `VALUES ('ci', '…');`, as
- * `psql -e` echoes a seed file) is read from the line with its head, up to SQL_LINES lines, so a
- * secret on a later line is hidden as on one line. A line with a head starts again; a statement on
- * one line was read whole by hideKnownTokens. Give it each line after hideKnownTokens.
- */
-function sqlWriteLines() {
-    let lines = [];
-    return (line) => {
-        if (SQL_HEAD.test(line))
-            lines = [];
-        else if (lines.length === 0 || lines.length >= SQL_LINES) {
-            lines = [];
-            return line;
-        }
-        const before = lines.join('\n');
-        const from = lines.length ? before.length + 1 : 0;
-        let shown = line;
-        if (lines.length) {
-            const spans = sqlSecretSpans(`${before}\n${line}`)
-                .filter(([, end]) => end > from)
-                .map(([start, end]) => [Math.max(start, from) - from, end - from]);
-            shown = hideSpans(line, spans);
-        }
-        lines.push(shown);
-        return shown;
-    };
+/** sqlWriteLines (sql-writes.ts) with the rule of which columns are secret. */
+function token_shapes_sqlWriteLines() {
+    return sqlWriteLines(SQL_RULE);
 }
 /**
  * `text` with every credential of a known shape hidden (see the list above), every value a name
@@ -10194,7 +10496,7 @@ function createLog(sink) {
         programLines() {
             // A private key, or an SQL write, printed over many lines: each line alone does not show it is inside one.
             const keyLines = privateKeyLines();
-            const sqlLines = sqlWriteLines();
+            const sqlLines = token_shapes_sqlWriteLines();
             // A base64 form a tool wrapped over lines (76 or 64 columns): each line holds only a piece.
             const wrapped = secrets.wrappedLines();
             return (line) => {
@@ -10237,17 +10539,34 @@ var external_node_path_ = __nccwpck_require__(76760);
 class MadeRecord {
     /** In the order they were made: a folder before what is in it. */
     paths = [];
-    /** A folder or file this run created (never one that was there before). */
-    add(path) {
-        this.paths.push((0,external_node_path_.resolve)(path));
+    /** Folders whose contents are all this run's too (a directory-format dump pg_dump writes into): they go whole. */
+    whole = new Set();
+    /**
+     * A folder or file this run created (never one that was there before); `withContents`: a folder
+     * whose every file this run writes as well (what another program it runs writes there). Returns
+     * what takes it off the record again (MadeHook).
+     */
+    add(path, withContents = false) {
+        const made = (0,external_node_path_.resolve)(path);
+        this.paths.push(made);
+        if (withContents)
+            this.whole.add(made);
+        return () => {
+            const at = this.paths.lastIndexOf(made);
+            if (at >= 0)
+                this.paths.splice(at, 1);
+            this.whole.delete(made);
+        };
     }
     /** A run that ended with its result keeps what it made: none of it is this record's to remove later. */
     forget() {
         this.paths.splice(0);
+        this.whole.clear();
     }
     /**
      * Removes what was made, the last made first: each folder while it holds nothing but files this
-     * run made (they go with it) and folders this run made that are already gone. A folder that holds
+     * run made (they go with it) and folders this run made that are already gone; a folder recorded
+     * with its contents (add's `withContents`) goes whole. A folder that holds
      * anything else (a snapshot, a report, someone's file, a run beside this one's folder) stays with
      * all that is in it (our .gitignore too), and so do the folders around it.
      * Returns the outermost of the made folders left and why, or undefined when all is gone.
@@ -10256,6 +10575,8 @@ class MadeRecord {
      */
     removeWhileEmpty(otherThings = 'something else is in it now') {
         const made = this.paths.splice(0).filter((p) => (0,external_node_fs_.existsSync)(p));
+        const whole = new Set(this.whole);
+        this.whole.clear();
         if (!made.length)
             return undefined;
         const ours = new Set(made);
@@ -10263,6 +10584,10 @@ class MadeRecord {
         const left = (why) => ({ folder: made.find((p) => (0,external_node_fs_.existsSync)(p)) ?? made[0], why });
         try {
             for (const p of [...made].reverse()) {
+                if (whole.has(p) && (0,external_node_fs_.lstatSync)(p).isDirectory()) {
+                    (0,external_node_fs_.rmSync)(p, { recursive: true, force: true });
+                    continue;
+                }
                 if (!(0,external_node_fs_.lstatSync)(p).isDirectory()) {
                     // A file in a folder this run made goes with that folder, once it is known to hold only ours.
                     if (!ours.has((0,external_node_path_.dirname)(p)))
@@ -11756,7 +12081,7 @@ async function readCapped(res, maxBytes) {
 /* harmony export */   jY: () => (/* binding */ secretInput),
 /* harmony export */   o4: () => (/* binding */ TOKEN_ENV)
 /* harmony export */ });
-/* harmony import */ var _action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(58245);
+/* harmony import */ var _action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8280);
 /* harmony import */ var _input_size_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(30228);
 /**
  * Platform tokens for the entry points: each from its input or, when that is empty, from the
@@ -15752,8 +16077,9 @@ async function checkExportColumn(session, tables, column) {
  * Each table's rows newer than `since`, one CSV file each, in creation order. The folder is new
  * and every file is created exclusively: an export never replaces a file, its own or another's.
  */
-async function exportRows(session, tables, column, since, dir) {
+async function exportRows(session, tables, column, since, dir, made) {
     await (0,_core_files_js__WEBPACK_IMPORTED_MODULE_5__/* .makePrivateFolder */ .I2)(dir);
+    made?.();
     const out = [];
     for (const t of tables) {
         const file = exportFileName(t);
@@ -15820,6 +16146,9 @@ async function takeSnapshot(req, log) {
         // A file name is printed and uploaded: built from redacted text, so it can never carry a secret.
         const base = snapshotBaseName(log.redact(req.target.database), req.label && log.redact(req.label), at);
         path = await claimSnapshotPath(req.outputDir, base, req.format);
+        // A directory-format dump is a folder of pg_dump's files, all of them this run's.
+        const kept = req.made?.(path, req.format === 'directory');
+        const exportsMade = {};
         await session.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
         const snapshotId = (await session.query('SELECT pg_export_snapshot() AS id')).rows[0].id;
         const largeObjects = await countLargeObjects(session, req, selection, log);
@@ -15886,7 +16215,8 @@ async function takeSnapshot(req, log) {
                     let exported = [];
                     if (req.exportSince) {
                         exportsDir = (0,node_path__WEBPACK_IMPORTED_MODULE_2__.join)(req.outputDir, `${(0,node_path__WEBPACK_IMPORTED_MODULE_2__.basename)(path)}.exports`);
-                        exported = await exportRows(session, selection.exportTables, req.exportColumn, req.exportSince, exportsDir);
+                        // Its CSV files are all this run's: a stop takes the folder whole until the snapshot is verified.
+                        exported = await exportRows(session, selection.exportTables, req.exportColumn, req.exportSince, exportsDir, () => (exportsMade.kept = req.made?.(exportsDir, true)));
                     }
                     return { small, exported };
                 })();
@@ -15987,6 +16317,8 @@ async function takeSnapshot(req, log) {
             durationMs: Date.now() - started,
         };
         const manifestPath = await (0,_manifest_js__WEBPACK_IMPORTED_MODULE_11__/* .writeManifest */ .HN)(path, manifest);
+        kept?.();
+        exportsMade.kept?.();
         log.info(`Snapshot verified: ${sizeBytes} bytes, sha256 ${sha256}, ${manifest.tables.length} tables (dump ${dumpMs} ms, verification ${verifyMs} ms).`);
         return {
             path,
@@ -20494,10 +20826,13 @@ function budgets(budgetMinutes = RUNBOOK_MINUTES) {
 __nccwpck_require__.d(__webpack_exports__, {
   eT: () => (/* binding */ BROKEN_WAY_BACK),
   VX: () => (/* binding */ DRILL_PHASES),
+  uE: () => (/* binding */ DRILL_STOPPED),
   Rk: () => (/* binding */ MIN_DRILL_BUDGET_MINUTES),
   YR: () => (/* binding */ UNTRIED_WAY_BACK),
   BT: () => (/* binding */ runDrill),
-  Gc: () => (/* binding */ trendRow)
+  Gc: () => (/* binding */ trendRow),
+  Wz: () => (/* binding */ wayBackOutput),
+  eb: () => (/* binding */ wayBackTimed)
 });
 
 // UNUSED EXPORTS: drillBudgets
@@ -20587,8 +20922,8 @@ async function vercelTokenReadiness(opts, log) {
 var smoke_test = __nccwpck_require__(44259);
 // EXTERNAL MODULE: ./.build/pipeline/plan-file.js + 1 modules
 var plan_file = __nccwpck_require__(23473);
-// EXTERNAL MODULE: ./.build/pipeline/rollback.js + 9 modules
-var rollback = __nccwpck_require__(33814);
+// EXTERNAL MODULE: ./.build/pipeline/rollback.js + 11 modules
+var rollback = __nccwpck_require__(40578);
 ;// CONCATENATED MODULE: ./.build/pipeline/drill-readiness.js
 /**
  * The drill's readiness checks: what a rollback needs, proven without changing anything, so a
@@ -20647,11 +20982,13 @@ async function readiness(request, components, record, log) {
     const add = (r) => record.readiness.push(r);
     const redact = (err) => log.redact((0,errors/* errorLine */.BP)(err));
     const out = { cut: [] };
-    /** A failed check whose request was given the stop's signal: cut short by it when the signal has aborted. */
+    /** A failed check whose request was given the stop's signal: cut short by it (stopped, not failed) when the signal has aborted. */
     const failedOrCut = (r) => {
-        add(r);
-        if (request.signal?.aborted)
-            out.cut.push(r);
+        if (!request.signal?.aborted)
+            return add(r);
+        const cut = { ...r, status: 'stopped' };
+        add(cut);
+        out.cut.push(cut);
     };
     if (!components.length && !plan.database)
         add({ check: 'target', status: 'failed', detail: 'the plan has no component and no database: there is nothing to drill' });
@@ -20899,8 +21236,28 @@ const BROKEN_WAY_BACK = 'The way back is broken: ';
 /** One drill's row of the trend, as the drill issue keeps it. */
 function trendRow(record) {
     const row = { at: record.startedAt, status: record.status, wayBackMs: record.wayBackMs, forwardMs: record.forwardMs, totalMs: record.durationMs, budgetMs: record.wayBackBudgetMs };
-    return record.status === 'failed' && record.failedPhase === 'readiness' ? { ...row, untried: true } : row;
+    if (record.status === 'failed' && record.failedPhase === 'readiness')
+        row.untried = true;
+    if (record.stopped)
+        row.stopped = { ...record.stopped };
+    return row;
 }
+/** The phases after which a stopped drill had timed its whole way back (WAY_BACK ends with verify-back). */
+const AFTER_WAY_BACK = ['verify-back', 'forward', 'verify-forward'];
+/**
+ * Whether a drill's way back was timed to its end: not when it failed in readiness (untried), nor
+ * when a stop came before verify-back ended (its number is then only the phases before the stop).
+ * The `way-back-ms` output is empty, and the trend says "—", when it was not.
+ */
+function wayBackTimed(row) {
+    return !row.untried && (!row.stopped || AFTER_WAY_BACK.includes(row.stopped.after));
+}
+/** The `way-back-ms` output: empty when the way back was not timed to its end (wayBackTimed), never a part of it. */
+function wayBackOutput(record) {
+    return wayBackTimed(trendRow(record)) ? record.wayBackMs : '';
+}
+/** How the stop's own failure begins (stopHere): the error line of a stopped drill is read from it. */
+const DRILL_STOPPED = 'The drill was stopped';
 /** The drill's phase budgets: the rollback's, scaled by budget-minutes the same way. */
 function drillBudgets(budgetMinutes) {
     const b = (0,budgets/* budgets */.RK)(budgetMinutes);
@@ -20949,6 +21306,8 @@ async function runDrill(request, deps, log) {
     const stoppedBy = () => (request.signal?.aborted ? (0,stop_signals/* stopName */.ws)(request.signal) : undefined);
     /** Phases a failure of which came after the stop: the stop may have cut them short. */
     const cut = new Set();
+    /** A failed row's facts: `stopped` when the stop had come by then, so its time is no finding (closeOut, the reports). */
+    const cutShort = () => stoppedFacts(request.signal);
     const fail = (phase, why) => {
         record.failedPhase ??= phase;
         // A phase the stop cut short proves nothing about the way back: its row says the stop, and so does stopHere.
@@ -20974,18 +21333,18 @@ async function runDrill(request, deps, log) {
             timeline.skip(phase, `not run: the drill was stopped (${by})`);
         record.stopped = { by, after };
         record.failedPhase ??= DRILL_PHASES.find((p) => !ran.has(p)) ?? 'report';
-        record.failures.push(`The drill was stopped (${by}) after ${after}${notRun.length ? `: ${notRun.join(', ')} did not run, so it says nothing about them` : ''}.`);
+        record.failures.push(`${DRILL_STOPPED} (${by}) after ${after}${notRun.length ? `: ${notRun.join(', ')} did not run, so it says nothing about them` : ''}.`);
         record.nextSteps.push(...state, 'Run the drill again when it can run to its end.');
         return closeOut(record, timeline, budget, deps, now, started, false);
     };
     // ── readiness ─────────────────────────────────────────────────────────────────────────────
     const rt = timeline.start('readiness');
     const ready = await readiness(asRollback, components, record, log);
+    // A check the stop cut short is `stopped` (it says nothing of the way back), never among these:
+    // every failed check is the way back's, stop or not, and said first, as it came first.
     const readyFailed = record.readiness.filter((r) => r.status === 'failed');
-    rt.end(readyFailed.length ? 'failed' : request.dryRun ? 'dry-run' : 'ok', readinessLine(record.readiness));
-    // Only a check whose request the stop cut short says nothing of the way back: any other failure
-    // is the way back's, stop or not, and said first, as it came first.
-    const ownFailed = readyFailed.filter((r) => !ready.cut.includes(r));
+    rt.end(readyFailed.length || ready.cut.length ? 'failed' : request.dryRun ? 'dry-run' : 'ok', readinessLine(record.readiness), ready.cut.length ? { stopped: true } : undefined);
+    const ownFailed = readyFailed;
     if (!ready.cut.length)
         after = 'readiness';
     const fixReadiness = 'Nothing was changed. Fix what the readiness checks say: in an incident, this rollback would have failed the same way.';
@@ -21020,7 +21379,7 @@ async function runDrill(request, deps, log) {
         }
         catch (err) {
             const why = redact(err);
-            st.end('failed', why);
+            st.end('failed', why, cutShort());
             if (stoppedBy())
                 return stopHere(['Nothing was changed on staging: the drill was stopped during its snapshot, before the way back.']);
             fail('snapshot', `No verified snapshot could be taken: ${why}`);
@@ -21077,7 +21436,7 @@ async function runDrill(request, deps, log) {
             else {
                 // Readiness resolved a target, so "nothing to do" now means someone changed staging meanwhile.
                 const why = `did not roll back (${outcome.status}): ${log.redact(outcome.notes[0] ?? '')}`;
-                t.end('failed', why);
+                t.end('failed', why, cutShort());
                 fail('back', `${c.name} ${why}`);
             }
         }
@@ -21090,7 +21449,7 @@ async function runDrill(request, deps, log) {
             // Stopped before its request was sent: nothing is halfway, staging serves what it served.
             if ((0,errors/* errorFacts */.u2)(err).changed !== 'no')
                 stoppedHalfway.push(i);
-            t.end('failed', rec.error);
+            t.end('failed', rec.error, cutShort());
             fail('back', `${c.name} did not roll back: ${rec.error}`);
         }
     }));
@@ -21120,10 +21479,12 @@ async function runDrill(request, deps, log) {
         timeline.skip('verify-back', 'nothing was rolled back');
     else {
         record.verifyBack = await verifyPhase('verify-back', ready.checks, request, timeline, fail, log);
-        if (stoppedBy())
-            return stopHere(leftAt());
-        after = 'verify-back';
-        if (timeline.entries.at(-1)?.status === 'failed') {
+        // Ran to its end (its verdict given, passed or not) unless the stop cut its row short: its
+        // verdict then stands, stop or not, as a failed readiness check's does.
+        const verdict = !timeline.entries.at(-1)?.stopped;
+        if (verdict)
+            after = 'verify-back';
+        if (verdict && timeline.entries.at(-1)?.status === 'failed') {
             const landed = wentBack.map((i) => `${components[i].name}: ${label(record.components[i].previous)}`).join(', ');
             record.nextSteps.push(record.verifyBack
                 ? `In an incident, rolling back would land on a deployment that fails the smoke checks (${landed}): fix what the failing checks say on it, or point the component's target at a deployment that passes, before you need it.`
@@ -21158,7 +21519,7 @@ async function runDrill(request, deps, log) {
         catch (err) {
             rec.forward = 'failed';
             rec.error = redact(err);
-            t.end('failed', rec.error);
+            t.end('failed', rec.error, cutShort());
             fail('forward', `${c.name} did not roll forward to ${original ?? 'the deployment it started on'}: ${rec.error}`);
             record.nextSteps.push(`${c.name} is left on ${label(rec.previous, 'the previous deployment')}: promote ${original ?? 'the deployment it served before the drill'} back by hand.`);
         }
@@ -21205,7 +21566,7 @@ async function runDrill(request, deps, log) {
         catch (err) {
             rec.forward = 'failed';
             const why = redact(err);
-            t.end('failed', why);
+            t.end('failed', why, cutShort());
             fail('forward', `${c.name} could not be put back on ${original ?? 'the deployment it started on'} after its way back stopped halfway: ${why}`);
             record.nextSteps.push(look(`putting it back failed (${why})`));
         }
@@ -21221,10 +21582,15 @@ async function runDrill(request, deps, log) {
         timeline.skip('verify-forward', 'nothing was rolled forward');
     else {
         record.verifyForward = await verifyPhase('verify-forward', ready.checks, request, timeline, fail, log);
-        if (stoppedBy())
-            return stopHere(['Staging was rolled forward to the deployments it started on; the checks on it were stopped before their verdict: look at staging now.']);
-        if (timeline.entries.at(-1)?.status === 'failed')
+        const verdict = !timeline.entries.at(-1)?.stopped;
+        if (verdict)
+            after = 'verify-forward';
+        if (verdict && timeline.entries.at(-1)?.status === 'failed')
             record.nextSteps.push('Staging, rolled forward to the deployments it started on, does not pass the smoke checks (see verify-forward): look at staging now.');
+        if (!verdict)
+            return stopHere(['Staging was rolled forward to the deployments it started on; the checks on it were stopped before their verdict: look at staging now.']);
+        if (stoppedBy())
+            return stopHere([]);
     }
     return closeOut(record, timeline, budget, deps, now, started, Boolean(plan.database));
 }
@@ -21234,7 +21600,7 @@ async function verifyPhase(phase, checks, request, timeline, fail, log) {
     try {
         const { record, summary } = await (0,verify/* verifyWithChecks */.x)(checks, request.plan.verify, request.database, log, request.signal);
         if (record.decision === 'rollback' || !record.passed) {
-            t.end('failed', `${summary}: ${what} does not pass the checks`);
+            t.end('failed', `${summary}: ${what} does not pass the checks`, stoppedFacts(request.signal));
             fail(phase, `${what} does not pass the smoke checks (${summary})`);
         }
         else
@@ -21243,7 +21609,7 @@ async function verifyPhase(phase, checks, request, timeline, fail, log) {
     }
     catch (err) {
         const why = log.redact((0,errors/* errorLine */.BP)(err));
-        t.end('failed', why);
+        t.end('failed', why, stoppedFacts(request.signal));
         fail(phase, `the checks could not run: ${why}`);
         return undefined;
     }
@@ -21252,7 +21618,8 @@ async function verifyPhase(phase, checks, request, timeline, fail, log) {
 async function closeOut(record, timeline, budget, deps, now, started, 
 /** The plan has a database: its down migrations are planned, never run, so a pass does not cover them. */
 planHasDatabase = false) {
-    const ran = (e) => e.status !== 'skipped';
+    // A row the stop cut short timed only part of its phase: it counts in no total and no budget.
+    const ran = (e) => e.status !== 'skipped' && !e.stopped;
     // Components run in parallel: a phase took as long as its slowest row.
     const phaseMs = (p) => Math.max(0, ...record.timeline.filter((e) => e.phase === p && ran(e)).map((e) => e['duration-ms']));
     record.wayBackMs = WAY_BACK.reduce((s, p) => s + phaseMs(p), 0);
@@ -21309,8 +21676,16 @@ function readinessWarnings(record) {
 }
 function readinessLine(checks) {
     const failed = checks.filter((c) => c.status === 'failed');
-    const parts = (failed.length ? failed : checks).map((c) => `${c.component ? `${c.component} ` : ''}${c.check}: ${c.status}`);
-    return `${failed.length ? `${failed.length} of ${checks.length} checks failed` : `${checks.length} checks, none failed`} (${parts.join(', ')})`;
+    const stopped = checks.filter((c) => c.status === 'stopped');
+    const notable = [...failed, ...stopped];
+    const parts = (notable.length ? notable : checks).map((c) => `${c.component ? `${c.component} ` : ''}${c.check}: ${c.status}`);
+    const cut = stopped.length ? `${stopped.length} of ${checks.length} checks stopped` : '';
+    const head = failed.length ? `${failed.length} of ${checks.length} checks failed` : cut ? '' : `${checks.length} checks, none failed`;
+    return `${[head, cut].filter(Boolean).join(', ')} (${parts.join(', ')})`;
+}
+/** A failed row's facts once the drill's stop has come: `stopped`, so no report reads its time or failure as the way back's. */
+function stoppedFacts(signal) {
+    return signal?.aborted ? { stopped: true } : undefined;
 }
 /** A duration in the words every report gives it (formatDuration): "7 min 30 s" here and in the summary, never "450.0 s". */
 const seconds = duration/* formatDuration */.a;
@@ -22404,7 +22779,7 @@ const PHASES = ['plan', 'notify-start', 'app', 'snapshot', 'database', 'environm
 
 /***/ }),
 
-/***/ 33814:
+/***/ 40578:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -22417,7 +22792,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   el: () => (/* binding */ runRollback)
 });
 
-// UNUSED EXPORTS: MIN_PLAN_LOOKUP_SECONDS, REPORT_AFTER_STOP_MS, nextSteps, notLive, planRequest, sayNothingChanged
+// UNUSED EXPORTS: MIN_PLAN_LOOKUP_SECONDS, REPORT_AFTER_STOP_MS, nextSteps, notLive, planRequest, postMortemStep, sayNothingChanged
 
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __nccwpck_require__(73024);
@@ -22778,6 +23153,8 @@ class ScriptStream extends external_node_stream_.Transform {
             this.actingLine(raw, line, 'schema');
         else if (this.rules.leaveDefaultPrivilegesOf?.size && line.startsWith(DEFAULTS_FOR_ROLE))
             this.actingLine(raw, line, 'defaults');
+        else if (this.rules.leaveSchemaOwners?.size && line.startsWith('ALTER SCHEMA '))
+            this.actingLine(raw, line, 'owner');
         else if (this.rules.onStatement?.startsWith.some((p) => line.startsWith(p)))
             this.actingLine(raw, line, 'read');
         else
@@ -22820,6 +23197,12 @@ class ScriptStream extends external_node_stream_.Transform {
             this.rules.onStatement.read(Buffer.concat(acting.lines));
             for (const l of acting.lines)
                 this.push(l);
+            return;
+        }
+        if (acting.kind === 'owner') {
+            if (!(whole && this.rules.leaveSchemaOwners.has(acting.text)))
+                for (const l of acting.lines)
+                    this.push(l);
             return;
         }
         if (acting.kind === 'defaults') {
@@ -23025,6 +23408,9 @@ function psqlError(stderr, log) {
 
 
 
+const IDENTIFIER = String.raw `"(?:[^"]|"")+"|[^\s";]+`;
+/** pg_dump's owner statement for a schema: `ALTER SCHEMA name OWNER TO role;` (a quoted name may hold a newline). */
+const SCHEMA_OWNER = new RegExp(String.raw `^ALTER SCHEMA (${IDENTIFIER}) OWNER TO (${IDENTIFIER});$`);
 /** pg_dump's `CREATE SCHEMA name;`, the name as the statement quotes it (a quoted name may hold a newline). */
 const CREATED_SCHEMA = /^CREATE SCHEMA ([\s\S]+?);\r?\n?$/;
 const RELATION_TYPES = new Set(['TABLE', 'VIEW', 'MATERIALIZED VIEW', 'SEQUENCE', 'FOREIGN TABLE']);
@@ -23080,11 +23466,16 @@ function tocReader(into) {
     const reader = scriptFilter({
         unwrap: false,
         onStatement: {
-            startsWith: [...restore_discarded/* CREATE_TABLE_PREFIXES */.H8, ...ACL_PREFIXES],
+            startsWith: [...restore_discarded/* CREATE_TABLE_PREFIXES */.H8, ...ACL_PREFIXES, 'ALTER SCHEMA '],
             read: (statement) => {
                 const text = decode(statement).replace(/\r?\n$/, '');
                 if (ACL_PREFIXES.some((p) => text.startsWith(p)))
                     grants?.push(text);
+                else if (text.startsWith('ALTER SCHEMA ')) {
+                    const owned = SCHEMA_OWNER.exec(text);
+                    if (owned)
+                        into.schemaOwners.push({ schema: owned[1], owner: owned[2], statement: statement.toString('latin1').replace(/\r?\n$/, '') });
+                }
                 else {
                     const shape = (0,restore_discarded/* parseCreateTable */.gn)(text);
                     if (shape)
@@ -23142,7 +23533,7 @@ function tocReader(into) {
  * pg_restore --clean's DROP statements (archives), or the script itself (plain, dumped with them).
  */
 async function readSnapshotContents(path, format, pgRestore) {
-    const contents = { relations: [], tables: [], tableObjects: [], objects: [], largeObjects: false, schemas: [], schemaGrants: {} };
+    const contents = { relations: [], tables: [], tableObjects: [], objects: [], largeObjects: false, schemas: [], schemaGrants: {}, schemaOwners: [] };
     const sink = tocReader(contents);
     if (format === 'plain') {
         try {
@@ -23852,6 +24243,171 @@ async function readOwnDefaultPrivileges(session) {
     return { role, entries: rows.filter((r) => restore_privileges_OBJECT_TYPES[r.objtype]).map(describe), unknown: rows.filter((r) => !restore_privileges_OBJECT_TYPES[r.objtype]).map(describe) };
 }
 
+;// CONCATENATED MODULE: ./.build/db/restore-owners.js
+/**
+ * The owners the snapshot's script gives its schemas back (`ALTER SCHEMA name OWNER TO role;`),
+ * checked while the restore is planned. PostgreSQL changes a schema's owner only for a superuser,
+ * or for a role that acts as its current owner, may act as the new one (a member of it up to
+ * PostgreSQL 15, one that may SET ROLE to it from 16) and may create schemas in the database; the
+ * same owner again changes nothing and needs none of that. A restore that could not do it used to
+ * lock the tables, take the pre-restore snapshot, and fail there, in the middle of its script: it
+ * is refused first now (requireSchemaOwners), naming the schema, the owner and the GRANT to run.
+ *
+ * A role that is a member of the owner without its privileges (NOINHERIT, or a grant WITH INHERIT
+ * FALSE) may hand the schema over, but then no longer create in it, comment on it or grant on it,
+ * which the script does after that statement: its owner statement is left out where the script has
+ * it, and the schema given back at the end of the restore's transaction, once the script is done
+ * (giveBackSchemas): then, through SET ROLE to that owner, whose privileges the role may take that
+ * way, its privileges are made the snapshot's again (handing it over rewrote the grants the role had
+ * made as its owner meanwhile into the new owner's own).
+ *
+ * `pg_database_owner` (the owner of `public` from PostgreSQL 15 on) has the database's owner as its
+ * only member and takes no GRANT: a role that is not that owner is told to restore as it.
+ */
+
+
+/**
+ * The end of the restore's transaction for the schemas given back there: the script's own owner
+ * statement, then, as that owner (SET ROLE), the schema's privileges reset to pg_dump's baseline and
+ * the snapshot's grants on it (`grants`: SnapshotContents.schemaGrants; `dumpMajor`: the snapshot's
+ * pg_dump) run again, as resetSchemaPrivileges and the script did them before the hand-over.
+ */
+function giveBackSchemas(deferred, grants, dumpMajor) {
+    return deferred.flatMap((o) => [
+        Buffer.from(o.statement, 'latin1').toString('utf8'),
+        `SET ROLE ${o.owner};`,
+        resetSchemaPrivileges([o.name], dumpMajor),
+        ...(grants[o.schema] ?? []),
+        'RESET ROLE;',
+    ]);
+}
+/**
+ * Refuses, before anything is locked or changed, a restore whose script would fail to give a schema
+ * to the owner the snapshot has (see above); returns the owner statements to run at the end instead.
+ * `serverMajor` decides which right to the new owner PostgreSQL asks for.
+ */
+async function requireSchemaOwners(session, owners, serverMajor) {
+    if (!owners.length)
+        return { deferred: [] };
+    const right = serverMajor >= 16 ? 'SET' : 'MEMBER';
+    const { rows } = await session.query(`SELECT x.i::int AS i, n.nspname AS name, quote_ident(current_user) AS me, quote_ident(current_database()) AS db, me.rolsuper AS superuser,
+            has_database_privilege(current_database(), 'CREATE') AS creates,
+            r.oid IS NOT NULL AS role, coalesce(r.rolname = 'pg_database_owner', false) AS database_owner,
+            n.oid IS NOT NULL AS exists, quote_ident(c.rolname) AS current, coalesce(n.nspowner = r.oid, false) AS same,
+            coalesce(pg_has_role(current_user, n.nspowner, 'USAGE'), true) AS acts_as_current,
+            coalesce(pg_has_role(current_user, r.oid, '${right}'), false) AS may_give,
+            coalesce(pg_has_role(current_user, r.oid, 'USAGE'), false) AS inherits
+       FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS x(schema, owner, i)
+       JOIN pg_catalog.pg_roles me ON me.rolname = current_user
+       LEFT JOIN pg_catalog.pg_roles r ON r.rolname = (parse_ident(x.owner))[1]
+       LEFT JOIN pg_catalog.pg_namespace n ON n.nspname = (parse_ident(x.schema))[1]
+       LEFT JOIN pg_catalog.pg_roles c ON c.oid = n.nspowner
+      ORDER BY x.i`, [owners.map((o) => o.schema), owners.map((o) => o.owner)]);
+    const refused = [];
+    const fixes = [];
+    const deferred = [];
+    for (const r of rows) {
+        const { schema, owner } = owners[r.i - 1];
+        // A superuser may do it all; the same owner again changes nothing, and PostgreSQL checks nothing.
+        if (r.superuser || r.same)
+            continue;
+        if (!r.role) {
+            refused.push(`schema ${schema} is owned by ${owner} in the snapshot, a role this server does not have`);
+            fixes.push(`CREATE ROLE ${owner};`);
+            continue;
+        }
+        if (!r.acts_as_current) {
+            refused.push(`schema ${schema} is owned by ${r.current} now, and only a role that acts as its owner may give it to ${owner}, the snapshot's owner`);
+            // As its owner now, or a superuser: the schema is then the snapshot's owner's already, and the script's statement changes nothing.
+            fixes.push(`(as ${r.current}) ALTER SCHEMA ${schema} OWNER TO ${owner};`);
+        }
+        if (!r.may_give) {
+            refused.push(r.database_owner
+                ? `schema ${schema} is owned by ${owner} in the snapshot, whose only member is the database's owner, which ${r.me} is not`
+                : `schema ${schema} is owned by ${owner} in the snapshot, and only a ${right === 'SET' ? 'role that may SET ROLE to' : 'member of'} ${owner} may make it a schema's owner`);
+            fixes.push(r.database_owner ? `ALTER DATABASE ${r.db} OWNER TO ${r.me};` : `GRANT ${owner} TO ${r.me};`);
+        }
+        if (!r.creates) {
+            refused.push(`giving schema ${schema} to ${owner} takes CREATE on database ${r.db}`);
+            fixes.push(`GRANT CREATE ON DATABASE ${r.db} TO ${r.me};`);
+        }
+        // pg_database_owner is the database owner's by inheritance, never through SET ROLE.
+        if (r.acts_as_current && r.may_give && r.creates && !r.inherits && !r.database_owner)
+            deferred.push({ ...owners[r.i - 1], name: r.name ?? (await realName(session, schema)) });
+    }
+    if (!refused.length)
+        return { deferred };
+    const me = rows[0].me;
+    throw new errors/* RollbackKitError */.dp(`User ${me} cannot give the snapshot's schemas back to their owners, which its script does (ALTER SCHEMA … OWNER TO) and PostgreSQL lets only a superuser, or a role that acts as the schema's owner and as the new one, do: ${refused.join('; ')}.`, `Restore as a superuser or as the owner, or run: ${[...new Set(fixes)].join(' ')} Then run again. Nothing was changed: the check ran before anything was locked.`, { changed: 'no' });
+}
+/** A schema's name as the server reads `quoted` (the script's spelling), for one not created yet. */
+async function realName(session, quoted) {
+    return (await session.query('SELECT (parse_ident($1))[1] AS name', [quoted])).rows[0].name;
+}
+
+;// CONCATENATED MODULE: ./.build/db/restore-rows.js
+/**
+ * A dry run's count of what a restore would do to each snapshot table's rows: how many it holds now
+ * against how many the snapshot brings back. Opt-in (previewRestore's countRows): a count(*) reads
+ * the whole table, which the plan alone never does, so each count is bounded and the whole with it;
+ * a table not counted in time, or whose lock did not come, is said as not counted, never guessed.
+ */
+
+/** One table's count may take this long; a larger table is left uncounted rather than hold the dry run. */
+const COUNT_STATEMENT_MS = 30_000;
+/** All the counts together: past this, the rest are left uncounted. */
+const COUNT_TOTAL_MS = 120_000;
+/** query_canceled (statement_timeout) and lock_not_available (lock_timeout): a count given up, not a failure. */
+const GIVEN_UP = new Set(['57014', '55P03']);
+/**
+ * Counts each table of `manifest` now, in `session` (the restore's planning session, which reads
+ * only), each under COUNT_STATEMENT_MS and all within COUNT_TOTAL_MS; the session's own
+ * statement_timeout (`restoreMs`) is put back afterwards.
+ */
+async function countTableRows(session, manifest, restoreMs, bounds = { statementMs: COUNT_STATEMENT_MS, totalMs: COUNT_TOTAL_MS }) {
+    const out = [];
+    const until = Date.now() + bounds.totalMs;
+    await session.query("SELECT set_config('statement_timeout', $1, false)", [String(bounds.statementMs)]);
+    try {
+        for (const t of manifest.tables) {
+            const name = (0,catalog/* qualified */.LX)(t.schema, t.name);
+            const row = { table: `${t.schema}.${t.name}`, snapshot: t.rows };
+            if (Date.now() >= until) {
+                out.push({ ...row, now: null, counted: 'timeout' });
+                continue;
+            }
+            const { rows: found } = await session.query('SELECT to_regclass($1) IS NOT NULL AS there', [name]);
+            if (!found[0]?.there) {
+                out.push({ ...row, now: null, counted: 'missing' });
+                continue;
+            }
+            try {
+                const { rows } = await session.query(`SELECT count(*)::text AS n FROM ONLY ${name}`);
+                out.push({ ...row, now: Number(rows[0].n), counted: 'yes' });
+            }
+            catch (err) {
+                if (!GIVEN_UP.has(err.code ?? ''))
+                    throw err;
+                out.push({ ...row, now: null, counted: 'timeout' });
+            }
+        }
+    }
+    finally {
+        await session.query("SELECT set_config('statement_timeout', $1, false)", [String(restoreMs)]);
+    }
+    return out;
+}
+/** "public.orders: 14 now, 10 from the snapshot (4 discarded)": one table of the plan, for a line. */
+function tableRowsLine(t) {
+    const from = t.snapshot === null ? 'emptied (the snapshot holds no rows for it)' : `${t.snapshot} from the snapshot`;
+    if (t.counted === 'missing')
+        return `${t.table}: not there now, created with ${from}`;
+    if (t.counted === 'timeout' || t.now === null)
+        return `${t.table}: not counted now (it took too long), ${from}`;
+    const lost = t.now - (t.snapshot ?? 0);
+    return `${t.table}: ${t.now} now, ${from}${lost > 0 ? ` (${lost} discarded)` : ''}`;
+}
+
 // EXTERNAL MODULE: ./.build/db/server-identity.js
 var server_identity = __nccwpck_require__(65941);
 // EXTERNAL MODULE: ./.build/db/session.js
@@ -23874,6 +24430,8 @@ var verify = __nccwpck_require__(7120);
  * of the current state is taken while it holds them, so no committed row falls between the two.
  * It commits only once every table holds the rows the manifest counts, counted in that transaction.
  */
+
+
 
 
 
@@ -23927,10 +24485,10 @@ function restoreSnapshot(req, log) {
  * plan, logged as the restore logs it, through the planning session alone; `confirm` is not needed,
  * and nothing is locked or changed. A restore the plan would refuse is refused here too.
  */
-function previewRestore(req, log) {
-    return restoreOrPreview(req, log, true);
+function previewRestore(req, log, options = {}) {
+    return restoreOrPreview(req, log, true, options);
 }
-async function restoreOrPreview(req, log, dryRun) {
+async function restoreOrPreview(req, log, dryRun, options = {}) {
     const started = Date.now();
     const where = (0,connection/* describeTarget */.ff)(req.target);
     if (!dryRun)
@@ -24003,7 +24561,7 @@ async function restoreOrPreview(req, log, dryRun) {
     /** What the caller does to keep the pre-restore snapshot (onPreRestoreSnapshot): awaited before the COMMIT. */
     let keeping;
     try {
-        const { serverMajor, pgRestore, contents, plan, extra, notMemberOf, defaults, source } = await withPlanningSession(req, where, log, async (s) => {
+        const { serverMajor, pgRestore, contents, plan, extra, notMemberOf, defaults, source, owners, rows } = await withPlanningSession(req, where, log, async (s) => {
             const serverMajor = (0,pg_tools/* majorFromVersionNum */.qj)(Number((await s.query("SELECT current_setting('server_version_num') AS n")).rows[0].n));
             const pgRestore = manifest.format === 'plain' ? undefined : await (0,pg_tools/* findPgTool */.fh)('pg_restore', Math.max(serverMajor, manifest.pgDump.major), req.tools);
             // Its table of contents is read by pg_restore while this session asks the server the rest.
@@ -24033,7 +24591,11 @@ async function restoreOrPreview(req, log, dryRun) {
             await requireRestorePrivileges(s, plan, req.clean ? contents.objects : [], contents.schemas);
             // The schemas resetSchemaPrivileges resets: a difference the role could not undo would outlive the restore.
             await requireSchemaPrivileges(s, manifest.filter.schemas, contents.schemaGrants, manifest.pgDump.major);
-            return { serverMajor, pgRestore, contents, plan, extra, notMemberOf, defaults, source };
+            // The schemas' owners the script gives back: a role that may not would fail in the middle of the script.
+            const owners = await requireSchemaOwners(s, contents.schemaOwners, serverMajor);
+            // Last, once the plan stands: a restore it refuses is refused before any table is read.
+            const rows = dryRun && options.countRows ? await countTableRows(s, manifest, PLANNING_DEADLINE.statementMs) : undefined;
+            return { serverMajor, pgRestore, contents, plan, extra, notMemberOf, defaults, source, owners, rows };
         }, planningGone);
         if (contents.largeObjects && manifest.format === 'plain') {
             throw new errors/* RollbackKitError */.dp(`Snapshot ${snapshot.path} is a plain SQL script with large objects, which the script commits on their own: it cannot be restored in one transaction.`, 'Restore a custom or directory format snapshot of this database. Nothing was changed.', UNCHANGED);
@@ -24048,12 +24610,14 @@ async function restoreOrPreview(req, log, dryRun) {
         if (defaults.entries.length) {
             log.info(`Setting aside the default privileges of ${defaults.role} (ALTER DEFAULT PRIVILEGES: ${defaults.entries.join(', ')}) while the restore creates objects, so they get the snapshot's privileges and no others; put back before the commit.`);
         }
+        for (const o of owners.deferred)
+            log.info(`Giving schema ${o.schema} back to ${o.owner} at the end of the restore: user "${req.target.user}" may hand it over but not use ${o.owner}'s privileges (NOINHERIT), which the snapshot's script needs in it first.`);
         if (defaults.unknown.length)
             log.warning(`Default privileges of ${defaults.role} that restore-db does not know how to set aside (${defaults.unknown.join(', ')}) still apply to what the restore creates.`);
         if (dryRun) {
             // A snapshot whose bytes are not its manifest's would be refused: the dry run says so too.
             await bytesChecked();
-            return { target: where, snapshotPath: snapshot.path, tablesRestored: manifest.tables.length, discarded: plan.discarded, extraTables: extra.tables, extraSchemas: extra.schemas, restoredEmpty: withoutRows };
+            return { target: where, snapshotPath: snapshot.path, tablesRestored: manifest.tables.length, discarded: plan.discarded, extraTables: extra.tables, extraSchemas: extra.schemas, restoredEmpty: withoutRows, ...(rows ? { rows } : {}) };
         }
         // Not worth locking tables, or keeping the current state, for a snapshot that will be refused.
         if (req.preRestoreSnapshot)
@@ -24079,6 +24643,7 @@ async function restoreOrPreview(req, log, dryRun) {
                     label: 'pre-restore',
                     tools: req.tools,
                 }),
+                made: req.made,
                 // Its sessions carry a name of their own, so that its pg_dump is watched for a stall as
                 // snapshot-db's is; a session that waits for the restore's table locks while the snapshot
                 // queues behind it is seen as the cycle it is all the same.
@@ -24106,7 +24671,7 @@ async function restoreOrPreview(req, log, dryRun) {
         const mode = manifest.format === 'plain' ? 'psql, one transaction' : 'pg_restore into psql, one transaction';
         log.info(`Restoring ${snapshot.path} into ${where} (${mode}) …`);
         const leftOut = new Set();
-        await applySnapshot({ req, snapshot: snapshot.path, manifest, bytesChecked, kept: keeping, progress, pgRestore, plan, serverMajor, preRestoreSnapshotPath, notMemberOf, leftOut }, running, log);
+        await applySnapshot({ req, snapshot: snapshot.path, manifest, bytesChecked, kept: keeping, progress, pgRestore, plan, serverMajor, preRestoreSnapshotPath, notMemberOf, leftOut, owners, contents }, running, log);
         if (leftOut.size) {
             log.warning(`Left out ${leftOut.size} statement(s) of the snapshot that set other roles' default privileges (${[...leftOut].map((t) => log.excerpt(t, 120)).join('; ')}): user "${req.target.user}" is not a member of those roles, so PostgreSQL refuses them. Their default privileges are as they were before the restore.`);
         }
@@ -24201,6 +24766,15 @@ function checkSource(snapshot, target, req, path, log) {
     }
     log.warning(`${source.message} It is restored into the target all the same: from-another-database is true.`);
     return { same: false, snapshot, target };
+}
+/** How many rows `fewer` adds up to: what a restore discarded (rows written since its snapshot, net of those deleted since). */
+function fewerRowsCount(fewer) {
+    return fewer.reduce((sum, f) => sum + f.before - f.restored, 0);
+}
+/** "7 row(s) (public.orders 5, public.payments 2)": fewerRows said in one phrase, each table's share named. */
+function fewerRowsText(fewer) {
+    const each = fewer.map((f) => `${f.table} ${f.before - f.restored}`).join(', ');
+    return `${fewerRowsCount(fewer)} row(s)${each ? ` (${each})` : ''}`;
 }
 /** Tables of the snapshot that held more rows before the restore (the pre-restore snapshot's count) than it restored. */
 function fewerRowsThanBefore(before, restored) {
@@ -24625,6 +25199,7 @@ async function applySnapshot(a, processes, log) {
         unwrap: Boolean(a.pgRestore),
         lockTimeout,
         leaveDefaultPrivilegesOf: a.notMemberOf,
+        leaveSchemaOwners: new Set(a.owners.deferred.map((o) => o.statement)),
         onLeftOut: (statement) => a.leftOut.add(Buffer.from(statement, 'latin1').toString('utf8')),
         sourceDone: async () => {
             for (const read of [restoring, loading]) {
@@ -24651,6 +25226,8 @@ async function applySnapshot(a, processes, log) {
             ...attachStatements(a.plan),
             views,
             ...foreignKeyStatements(a.plan),
+            // Once everything is created in them: the snapshot's owners get their schemas back.
+            ...giveBackSchemas(a.owners.deferred, a.contents.schemaGrants, a.manifest.pgDump.major),
             putBackDefaultPrivileges(),
             PROGRESS,
             LEDGER.last,
@@ -25335,6 +25912,8 @@ async function checkCanPush(workspace, component, timeoutSeconds, log, signal) {
 
 // EXTERNAL MODULE: ./.build/pipeline/scope.js
 var scope = __nccwpck_require__(94969);
+// EXTERNAL MODULE: ./.build/report/first-snapshot.js
+var first_snapshot = __nccwpck_require__(51348);
 // EXTERNAL MODULE: ./.build/report/heartbeat.js + 1 modules
 var report_heartbeat = __nccwpck_require__(17426);
 // EXTERNAL MODULE: ./.build/pipeline/timeline.js
@@ -25361,6 +25940,7 @@ var pipeline_verify = __nccwpck_require__(14616);
  * or under an app that failed to roll back; verify whenever anything changed; a verify that still
  * says "roll back" means a person must act now; telling people never stops the rollback.
  */
+
 
 
 
@@ -25489,6 +26069,8 @@ async function rollbackPhases(request, deps, log, heartbeat) {
     let downPlan;
     /** The key as an earlier version spelled it, when it differs: its ledger row is this incident's (legacyIncidentKey). */
     let legacy;
+    /** The key the incident's ledger row has (readLedgerAtPlanOrLegacy), for the DELETE a finished incident's step gives. */
+    let rowKey;
     /** Each component's row facts at plan (madeFromFacts): a run with nothing to do says them in its app rows. */
     let planned = [];
     /** Method restore: the restore planned as it will run, nothing locked (previewRestore), beside the rest of the plan. */
@@ -25564,6 +26146,7 @@ async function rollbackPhases(request, deps, log, heartbeat) {
             const target = request.database;
             const found = await readLedgerAtPlanOrLegacy(target, record.incidentKey, legacy, db.lockTimeoutSeconds, log, { signal: request.signal, dryRun: request.dryRun });
             ledger = found.row;
+            rowKey = found.rowKey;
             if (found.refused) {
                 const unread = found.unread ? ' This role may not read the ledger either, so this dry run planned as if it held no row for the incident.' : '';
                 wouldRefuse = `The real run would be refused: ${found.refused}${unread}`;
@@ -25708,7 +26291,8 @@ async function rollbackPhases(request, deps, log, heartbeat) {
         }
         // A later job's re-run: the earlier job of the rollback did change production (inThisJob). Said
         // first, before the steps that still stand (Vercel's promotion): it is why nothing was done.
-        const why = notAgain ?? (0,job_words/* inThisJob */.j)('An earlier run already did this rollback; nothing was changed. If production is still broken, look at what the earlier run reported.', changedEarlier);
+        const finished = !notAgain && !changedEarlier && (0,migrations_ledger/* isClosed */.Lx)(ledger) ? finishedIncident(record, ledger, rowKey ?? record.incidentKey, inScope.length === 0) : undefined;
+        const why = notAgain ?? finished ?? (0,job_words/* inThisJob */.j)('An earlier run already did this rollback; nothing was changed. If production is still broken, look at what the earlier run reported.', changedEarlier);
         return await closeOut(record, timeline, notify, deps, finish, request.signal, why);
     }
     // ── notify-start ──────────────────────────────────────────────────────────────────────────
@@ -25995,6 +26579,9 @@ lead) {
             record.incidentIssueUrl = url;
         if (url)
             rt.end('ok', 'incident recorded');
+        // Pointed at only once the report is there: a step naming a report that was never written sends people looking for it.
+        if (url)
+            record.nextSteps.push(postMortemStep(url));
         else if (typeof got === 'object') {
             // Stopped: what production is in stays the first step; recording the incident by hand comes after it.
             rt.end('warning', got.missed);
@@ -26018,6 +26605,10 @@ lead) {
     else
         endNotice(nt, sent, 'told the team how it ended');
     return finish();
+}
+/** The post-mortem starts from the incident report the run wrote (its issue's URL, or the sandbox's file). */
+function postMortemStep(where) {
+    return `Write the post-mortem from the report at ${where}: it holds the timeline and what each phase did; fill in its root cause, action items and lessons learned.`;
 }
 /**
  * Why a verify-only job sends no start message, in words true of what the earlier jobs did: the
@@ -26413,6 +27004,7 @@ function restoreRequest(request, onRestoreSnapshot) {
         lockTimeoutSeconds: db.lockTimeoutSeconds,
         tools: request.tools,
         signal: request.signal,
+        made: request.made,
     };
 }
 /** The plan row's words for the database. */
@@ -26493,7 +27085,14 @@ onRestoreSnapshot) {
         // the two left 'started', and a re-run restored the snapshot again over every write made since.
         const result = await restoreSnapshot({ ...restoreRequest(request, onRestoreSnapshot), inTransaction: (0,migrations_ledger/* ledgerDoneWithRestore */.Mo)(entry('done')) }, log);
         dbRecord.discarded = result.discarded;
-        return { status: 'restored', detail: `restored ${result.tablesRestored} table(s) from ${db.snapshotPath}` };
+        dbRecord.fewerRows = result.fewerRows;
+        // The rows it threw away, said where people look first (the row, the summary's timeline): they are
+        // in the snapshot the restore took of the state before it (the snapshot phase's), and only there.
+        const rows = result.fewerRows.length
+            ? `; it discarded ${fewerRowsText(result.fewerRows)} written since that snapshot, which the snapshot taken just before the restore holds`
+            : '; it discarded no rows: no table holds fewer rows than before it';
+        const emptied = result.restoredEmpty.length ? `; every row of ${result.restoredEmpty.join(', ')} is gone too (the snapshot holds none for them)` : '';
+        return { status: 'restored', detail: `restored ${result.tablesRestored} table(s) from ${db.snapshotPath}${rows}${emptied}` };
     }
     // Down migrations: whatIsLeft always finds a plan for them.
     const plan = left;
@@ -26673,17 +27272,17 @@ function nextSteps(record) {
             // Only a run that moved an app put production back on the previous version: a database-only
             // run (scope db, or every component already current) left the app serving what it served.
             if (record.databaseLeft) {
-                steps.push('The app is rolled back; the database was left out of this run\'s scope and not touched: roll it back with scope db (in a split rollback, the database job) if the bad deploy changed it. Keep the bad change out of the next deploy, and fill in the post-mortem.');
+                steps.push('The app is rolled back; the database was left out of this run\'s scope and not touched: roll it back with scope db (in a split rollback, the database job) if the bad deploy changed it. Keep the bad change out of the next deploy.');
             }
             else if (record.database && record.earlierComponents?.length && !record.components.some((c) => (0,promote/* changedProduction */.QF)(c.status))) {
                 const names = record.earlierComponents.map((m) => `${m.name} (now on ${m.to})`).join(', ');
-                steps.push(`The database is rolled back, and the earlier job of this rollback rolled back ${names}: check that production works with both. Keep the bad change out of the next deploy, and fill in the post-mortem.`);
+                steps.push(`The database is rolled back, and the earlier job of this rollback rolled back ${names}: check that production works with both. Keep the bad change out of the next deploy.`);
             }
             else if (record.database && !record.components.some((c) => (0,promote/* changedProduction */.QF)(c.status))) {
-                steps.push(`The database is rolled back; this run changed no app, so ${record.environment || 'production'} still serves the release it served before: check that it works with the database as it is now. Keep the bad change out of the next deploy, and fill in the post-mortem.`);
+                steps.push(`The database is rolled back; this run changed no app, so ${record.environment || 'production'} still serves the release it served before: check that it works with the database as it is now. Keep the bad change out of the next deploy.`);
             }
             else
-                steps.push('Production is back on the previous version. Keep the bad change out of the next deploy, and fill in the post-mortem.');
+                steps.push('Production is back on the previous version. Keep the bad change out of the next deploy.');
             break;
     }
     if (record.skippedChecks && record.status !== 'dry-run')
@@ -26811,29 +27410,26 @@ function databaseFailedStep(record, db) {
 /**
  * A re-run's words on its two snapshots: the incident's first run's (its ledger row says where),
  * the only one that holds the database as it was before the rollback began, and this run's, taken
- * after the earlier run's reverts. `restore`: with the step that restores the first.
+ * after the earlier run's reverts. `restore`: with the step that restores the first. The first is
+ * named by the facts every report gives of it (report/first-snapshot.ts), so the next steps and the
+ * reports cannot describe it differently; this adds only what a step adds: how to fetch and restore it.
  */
 function bothSnapshots(first, snap, { restore = false } = {}) {
     const before = first.revertedBefore;
     const mine = !snap
         ? 'This run took no snapshot of its own.'
         : `This run's snapshot (${snap.artifact ? `artifact ${snap.artifact}, ` : ''}${snap.path}) was taken after the earlier run ${before.length ? `reverted ${before.join(', ')}` : 'for this incident, which reverted none of the plan'}: it holds the database as this run found it.`;
-    if (!first.path) {
-        return `The snapshot the first run for this incident took before the rollback began is not recorded in rollback_kit.rollbacks (its row was written by an earlier version of rollback-kit, or into a table without the first_snapshot column): find it in that run's output and keep it until the incident is closed, since it alone holds the database as it was before the rollback. ${mine}`;
-    }
-    const sha = first.sha256 ? `, sha256 ${first.sha256}` : '';
+    const facts = `${first_snapshot/* FIRST_SNAPSHOT_TITLE */.dn}: ${(0,first_snapshot/* factsLine */.UM)((0,first_snapshot/* firstSnapshotFacts */.Mt)(first), (f) => f.value)}.`;
+    if (!first.path)
+        return `${facts} Find it in that run's output and keep it until the incident is closed, since it alone holds the database as it was before the rollback. ${mine}`;
     const runId = first.runUrl?.match(/\/actions\/runs\/(\d+)/)?.[1];
-    const place = first.artifact
-        ? `artifact ${first.artifact} of workflow run ${first.runUrl ?? '(unknown)'} (download it with "gh run download ${runId ?? '<run-id>'} -n ${first.artifact}"; it holds ${(0,external_node_path_.basename)(first.path)}${sha})`
-        : first.deletedWithJob
-            ? `${first.path}${sha}, on that job's runner only: it was not uploaded, so it is gone with that job unless a step of it uploaded or copied it`
-            : `${first.path}${sha}`;
+    const fetch = first.artifact ? ` Download it with "gh run download ${runId ?? '<run-id>'} -n ${first.artifact}" (it holds ${(0,external_node_path_.basename)(first.path)}).` : '';
     const back = !restore
         ? ''
         : !first.artifact && first.deletedWithJob
             ? ' To put the database back as it was before the rollback began, restore that one from wherever that job kept it (restore-db with its snapshot-path): its path above is gone with that job.'
             : ` To put the database back as it was before the rollback began, restore that one: ${restoreStep({ path: first.path, artifact: first.artifact }, runId)}.`;
-    return `The snapshot taken before this incident's rollback began, by its first run, is ${place}: it alone holds the database as it was before the rollback; keep it until the incident is closed.${back} ${mine}`;
+    return `${facts} It alone holds the database as it was before the rollback; keep it until the incident is closed.${fetch}${back} ${mine}`;
 }
 /** How to run the rollback again so that it is the same incident (the key names it: see incidentKey). */
 function runAgain(record) {
@@ -26876,6 +27472,20 @@ function restoreStep(snap, runId) {
 /** The workflow run's id, from its URL (…/actions/runs/<id>). */
 function runIdOf(record) {
     return record.runUrl?.match(/\/actions\/runs\/(\d+)/)?.[1];
+}
+/**
+ * A run that found its incident's ledger row finished: said plainly, since "nothing to do" alone
+ * reads as if the run had looked and found production fine, and a new incident under the same key
+ * (the command line without --from) would be silently taken for the old one. A new incident needs
+ * a from of its own; a database-only run, whose key often names no deployment, is also given the
+ * exact statement that forgets the finished incident (deleteRowSql: the key as a quoted literal).
+ */
+function finishedIncident(record, row, rowKey, databaseOnly) {
+    const did = row.method === 'restore' ? 'restored a snapshot' : row.reverted.length ? `reverted ${row.reverted.join(', ')}` : 'reverted nothing';
+    // Keyed by the workflow run (a re-run of it): a new workflow run is already a new incident.
+    const rerun = (0,incident_key/* namesRun */.gZ)(record.incidentKey, record.environment) ? 'start a new workflow run for it rather than re-running this one, or ' : '';
+    const base = `Incident ${record.incidentKey} is finished: an earlier run rolled it back (its database phase ${did}), so this run changed nothing. If production is still broken, look at what the earlier run reported. If this is a new incident, ${rerun}name it: pass from: <deployment> (the deployment that went bad, name=ref for each component when there are several), so that it gets a key, and a plan, of its own.`;
+    return databaseOnly ? `${base} To forget the finished incident and plan afresh under this name instead, delete its row first: ${deleteRowSql(rowKey)}.` : base;
 }
 /** The refusals below change nothing in the database (the ones in plan, nothing at all): their words say so, once. */
 const rollback_NOTHING_CHANGED = { changed: 'no' };
@@ -26965,9 +27575,9 @@ async function snapshotSha(snapshotPath) {
 /** Why a key names no incident, when it names none: every incident of the environment then shares it. */
 function unnamedKey(incidentKey, environment) {
     if (incidentKey === `${environment}:database`)
-        return 'it names no deployment: the run rolls back the database alone, and no from was given';
+        return 'it names no deployment: the run rolls back the database alone, and only from names one';
     if ((0,incident_key/* keyParts */.Qi)(incidentKey, environment)?.some((p) => p.ref === '?'))
-        return 'it names no deployment: a command component cannot say what it serves, and no from was given';
+        return 'it names no deployment: a command component cannot say what it serves, and only from names one';
     return undefined;
 }
 /** What to do when a run under a finished incident's key is another incident's; `rowKey`: the key that incident's row has (deleteRowSql). */
@@ -30560,7 +31170,7 @@ async function promoteOnRailway(opts, log) {
         // Without code on either side only a from naming the live deployment by itself (its id, or a
         // commit it carries) says it is the bad release and not an earlier rollback's copy.
         if (copy === 'unknown' && fromSays !== 'names-live') {
-            throw new errors/* RollbackKitError */.dp(`Railway cannot tell whether the live deployment ${live.id} is the bad release or a copy of ${source.id} made by an earlier rollback: neither carries a commit or an image (a \`railway up\` upload records none), and ${from ? `from (${from.value}) is a commit SHA that cannot be compared with it` : 'no from was given'}. If it is such a copy, "previous" (${target.id}) is the release that rollback replaced, so nothing was changed.`, `Check ${live.id} in the Railway dashboard. If it is the bad deployment itself, not a rollback, run again with from: ${live.id} (its deployment id); if it is a rollback, nothing needs doing. To put a given deployment back, name it in target (target: <deployment id>).`);
+            throw new errors/* RollbackKitError */.dp(`Railway cannot tell whether the live deployment ${live.id} is the bad release or a copy of ${source.id} made by an earlier rollback: neither carries a commit or an image (a \`railway up\` upload records none), and ${from ? `from (${from.value}) is a commit SHA that cannot be compared with it` : 'no from names the bad release'}. If it is such a copy, "previous" (${target.id}) is the release that rollback replaced, so nothing was changed.`, `Check ${live.id} in the Railway dashboard. If it is the bad deployment itself, not a rollback, run again with from: ${live.id} (its deployment id); if it is a rollback, nothing needs doing. To put a given deployment back, name it in target (target: <deployment id>).`);
         }
     }
     log.info(`Plan: roll back the ${where}`);
@@ -32171,15 +32781,21 @@ function drillIssueTitle(environment) {
     return `Rollback drill (${(0,_incident_js__WEBPACK_IMPORTED_MODULE_1__/* .plain */ .pj)(environment).slice(0, 60) || 'staging'})`;
 }
 /**
- * One drill's result as its comment carries it: only numbers, an ISO time and a status word, and
- * `untried=readiness` for a drill that failed in readiness (its numbers time no way back). Earlier
- * versions' parsers do not read a marker with it: such a drill drops out of their trend, which is
- * where it belongs, rather than showing as a timing.
+ * One drill's result as its comment carries it: only numbers, an ISO time and a status word,
+ * `untried=readiness` for a drill that failed in readiness (its numbers time no way back), and
+ * `stopped=<signal> after=<phase>` for a drill that was stopped (its status stays failed, as its
+ * exit did; the trend shows it as stopped). Earlier versions' parsers do not read a marker with
+ * either: such a drill drops out of their trend, which is where it belongs, rather than showing as
+ * a timing or a failure. A marker without them (an earlier version's) reads as before.
  */
 function resultMarker(row) {
-    return `<!-- rollback-kit:drill-result at=${row.at} status=${row.status} back=${row.wayBackMs} forward=${row.forwardMs} total=${row.totalMs} budget=${row.budgetMs}${row.untried ? ' untried=readiness' : ''} -->`;
+    const stopped = row.stopped ? ` stopped=${row.stopped.by.replace(/[^A-Za-z]/g, '').slice(0, 12) || 'stopped'} after=${row.stopped.after === 'the start' ? START : row.stopped.after}` : '';
+    return `<!-- rollback-kit:drill-result at=${row.at} status=${row.status} back=${row.wayBackMs} forward=${row.forwardMs} total=${row.totalMs} budget=${row.budgetMs}${row.untried ? ' untried=readiness' : ''}${stopped} -->`;
 }
-const RESULT = /<!-- rollback-kit:drill-result at=(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,3})?Z) status=([a-z-]{1,10}) back=(\d{1,12}) forward=(\d{1,12}) total=(\d{1,12}) budget=(\d{1,12})( untried=readiness)? -->/;
+/** `after=` of a drill stopped before it finished any phase (DrillStop's 'the start': a marker field has no space). */
+const START = 'start';
+const STOPPED_AFTER = [START, ..._pipeline_drill_js__WEBPACK_IMPORTED_MODULE_0__/* .DRILL_PHASES */ .VX];
+const RESULT = /<!-- rollback-kit:drill-result at=(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,3})?Z) status=([a-z-]{1,10}) back=(\d{1,12}) forward=(\d{1,12}) total=(\d{1,12}) budget=(\d{1,12})( untried=readiness)?(?: stopped=([A-Za-z]{1,12}) after=([a-z-]{1,14}))? -->/;
 /**
  * A failed drill's report whose first failure is the readiness checks' (drill-summary.ts): how an
  * earlier version's comment, whose marker has no `untried`, says its drill never tried the way back.
@@ -32198,9 +32814,15 @@ function parseResult(body, notAfterMs = Date.now()) {
     const at = m ? Date.parse(m[1]) : NaN;
     if (!m || !STATUSES.includes(m[2]) || Number.isNaN(at) || at > notAfterMs)
         return undefined;
+    if (m[9] !== undefined && !STOPPED_AFTER.includes(m[9]))
+        return undefined;
     const row = { at: m[1], status: m[2], wayBackMs: Number(m[3]), forwardMs: Number(m[4]), totalMs: Number(m[5]), budgetMs: Number(m[6]) };
     const untried = m[7] !== undefined || (row.status === 'failed' && body.slice(0, m.index).includes(UNTRIED_REPORT));
-    return untried ? { ...row, untried: true } : row;
+    if (untried)
+        row.untried = true;
+    if (m[8] !== undefined)
+        row.stopped = { by: m[8], after: m[9] === START ? 'the start' : m[9] };
+    return row;
 }
 /** The workflow's GITHUB_TOKEN comments as the GitHub Actions app's bot. */
 const GITHUB_ACTIONS_BOT = 'github-actions[bot]';
@@ -32327,12 +32949,14 @@ async function recordDrill(target, input, log, options = {}) {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   $e: () => (/* binding */ drillSummaryMarkdown),
+/* harmony export */   oK: () => (/* binding */ DRILL_NOT_STARTED),
+/* harmony export */   s3: () => (/* binding */ drillFailure),
 /* harmony export */   x8: () => (/* binding */ drillReportMarkdown)
 /* harmony export */ });
-/* unused harmony exports DRILL_EMOJI, NOT_TIMED, trendTable */
+/* unused harmony exports DRILL_EMOJI, STOPPED_EMOJI, NO_TIME, NOT_TIMED, trendTable */
 /* harmony import */ var _pipeline_drill_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(94273);
-/* harmony import */ var _markdown_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(54348);
-/* harmony import */ var _core_duration_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(41634);
+/* harmony import */ var _markdown_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(54348);
+/* harmony import */ var _core_duration_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(41634);
 /* harmony import */ var _rollback_summary_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(43685);
 /* harmony import */ var _core_secrets_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(79205);
 
@@ -32341,11 +32965,22 @@ async function recordDrill(target, input, log, options = {}) {
 
 
 const DRILL_EMOJI = { passed: '✅', failed: '❌', 'dry-run': '🧪' };
+/** A drill, a phase or a check the stop cut short: neither a pass nor a failure. */
+const STOPPED_EMOJI = '⏹️';
+/** In place of a time the stop cut short (a phase's, a stopped drill's): part of a time is no timing. */
+const NO_TIME = '—';
+const CHECK_EMOJI = { ok: '✅', failed: '❌', warning: '⚠️', skipped: '➖', stopped: STOPPED_EMOJI };
+/** A phase row's time against its budget, and its status: a row the stop cut short is `stopped`, with no time. */
+function phaseCells(e) {
+    if (e.stopped)
+        return [`${NO_TIME} / ${(0,_core_duration_js__WEBPACK_IMPORTED_MODULE_3__/* .formatDuration */ .a)(e['budget-ms'])}`, `${STOPPED_EMOJI} stopped`];
+    return [`${(0,_core_duration_js__WEBPACK_IMPORTED_MODULE_3__/* .formatDuration */ .a)(e['duration-ms'])} / ${(0,_core_duration_js__WEBPACK_IMPORTED_MODULE_3__/* .formatDuration */ .a)(e['budget-ms'])}`, `${e.status}${e.phase === 'report' ? '' : (0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_1__/* .overBudget */ .qj)(e)}`];
+}
 /** What a drill did, for the job summary and the drill issue alike: outcome, phases, readiness, trend. */
 function drillReportMarkdown(record, trend) {
     // A stop is not a fault of the way back: "failed" would send people looking for one.
     const status = record.stopped ? `stopped (${record.stopped.by}) after ${record.stopped.after}` : record.status;
-    const head = `**${record.stopped ? '⏹️' : DRILL_EMOJI[record.status]} Rollback drill ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_1__/* .timeText */ .Tc)(record.startedAt, true))}: ${status}**${record.dryRun ? ' (dry run: readiness only)' : ''}`;
+    const head = `**${record.stopped ? STOPPED_EMOJI : DRILL_EMOJI[record.status]} Rollback drill ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_1__/* .timeText */ .Tc)(record.startedAt, true))}: ${status}**${record.dryRun ? ' (dry run: readiness only)' : ''}`;
     const parts = [
         head,
         record.status === 'dry-run'
@@ -32354,38 +32989,53 @@ function drillReportMarkdown(record, trend) {
                 ? `The drill was stopped before its end: the times below are of the phases it ran (budget-minutes ${record.budgetMinutes}).`
                 : record.failedPhase === 'readiness'
                     ? _pipeline_drill_js__WEBPACK_IMPORTED_MODULE_0__/* .UNTRIED_WAY_BACK */ .YR
-                    : `The way back took ${(0,_core_duration_js__WEBPACK_IMPORTED_MODULE_4__/* .formatDuration */ .a)(record.wayBackMs)} of its ${(0,_core_duration_js__WEBPACK_IMPORTED_MODULE_4__/* .formatDuration */ .a)(record.wayBackBudgetMs)} budget (budget-minutes ${record.budgetMinutes}); rolling forward took ${(0,_core_duration_js__WEBPACK_IMPORTED_MODULE_4__/* .formatDuration */ .a)(record.forwardMs)}.`,
-        ...(record.failures.length ? [record.stopped ? '**Why it did not finish**' : '**Why it failed**', record.failures.map((f) => `- ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)(f)}`).join('\n')] : []),
-        (0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .table */ .tp)(['Phase', 'Component', 'Took / budget', 'Status', 'Detail'], record.timeline.map((e) => [e.phase, e.component ? (0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)(e.component) : '', `${(0,_core_duration_js__WEBPACK_IMPORTED_MODULE_4__/* .formatDuration */ .a)(e['duration-ms'])} / ${(0,_core_duration_js__WEBPACK_IMPORTED_MODULE_4__/* .formatDuration */ .a)(e['budget-ms'])}`, `${e.status}${e.phase === 'report' ? '' : (0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_1__/* .overBudget */ .qj)(e)}`, (0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)(e.detail)])),
+                    : `The way back took ${(0,_core_duration_js__WEBPACK_IMPORTED_MODULE_3__/* .formatDuration */ .a)(record.wayBackMs)} of its ${(0,_core_duration_js__WEBPACK_IMPORTED_MODULE_3__/* .formatDuration */ .a)(record.wayBackBudgetMs)} budget (budget-minutes ${record.budgetMinutes}); rolling forward took ${(0,_core_duration_js__WEBPACK_IMPORTED_MODULE_3__/* .formatDuration */ .a)(record.forwardMs)}.`,
+        ...(record.failures.length ? [record.stopped ? '**Why it did not finish**' : '**Why it failed**', record.failures.map((f) => `- ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)(f)}`).join('\n')] : []),
+        (0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .table */ .tp)(['Phase', 'Component', 'Took / budget', 'Status', 'Detail'], record.timeline.map((e) => [e.phase, e.component ? (0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)(e.component) : '', ...phaseCells(e), (0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)(e.detail)])),
         '**Readiness**',
         record.readiness
-            .map((r) => `- ${r.status === 'ok' ? '✅' : r.status === 'failed' ? '❌' : r.status === 'warning' ? '⚠️' : '➖'} ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)(`${r.component ? `${r.component} ` : ''}${r.check}`)}: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)(r.detail)}${r.unproven?.length ? `\n  - not proven: ${r.unproven.map((u) => (0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)(u)).join('; ')}` : ''}`)
+            .map((r) => `- ${CHECK_EMOJI[r.status]} ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)(`${r.component ? `${r.component} ` : ''}${r.check}`)}: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)(r.detail)}${r.unproven?.length ? `\n  - not proven: ${r.unproven.map((u) => (0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)(u)).join('; ')}` : ''}`)
             .join('\n'),
-        ...(record.nextSteps.length ? ['**Next steps**', record.nextSteps.map((s, i) => `${i + 1}. ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)(s)}`).join('\n')] : []),
+        ...(record.nextSteps.length ? ['**Next steps**', record.nextSteps.map((s, i) => `${i + 1}. ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)(s)}`).join('\n')] : []),
         `**Trend** (last ${trend.length} drill${trend.length === 1 ? '' : 's'})`,
         trendTable(trend),
-        ...(record.runUrl ? [`Run: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .linkText */ .yX)(record.runUrl)}`] : []),
+        ...(record.runUrl ? [`Run: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .linkText */ .yX)(record.runUrl)}`] : []),
     ];
     return parts.filter(Boolean).join('\n\n') + '\n';
 }
 /** A trend row of a drill that failed in readiness (DrillTrendRow.untried), in place of its time. */
 const NOT_TIMED = 'not timed: failed in readiness, the way back was not tried';
 function trendTable(rows) {
-    return (0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .table */ .tp)(['Drill', 'Result', 'Way back / budget', 'Roll forward', 'Whole drill'], rows.map((r, i) => [
-        `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_1__/* .timeText */ .Tc)(r.at, true))}${i === rows.length - 1 ? ' (this one)' : ''}`,
-        `${DRILL_EMOJI[r.status]} ${r.status}`,
-        // Its numbers are the readiness checks' only: shown as a time, it would skew the trend.
-        r.untried ? `${NOT_TIMED} / ${(0,_core_duration_js__WEBPACK_IMPORTED_MODULE_4__/* .formatDuration */ .a)(r.budgetMs)}` : `${(0,_core_duration_js__WEBPACK_IMPORTED_MODULE_4__/* .formatDuration */ .a)(r.wayBackMs)} / ${(0,_core_duration_js__WEBPACK_IMPORTED_MODULE_4__/* .formatDuration */ .a)(r.budgetMs)}`,
-        r.status === 'dry-run' || r.untried ? '—' : (0,_core_duration_js__WEBPACK_IMPORTED_MODULE_4__/* .formatDuration */ .a)(r.forwardMs),
-        r.untried ? '—' : (0,_core_duration_js__WEBPACK_IMPORTED_MODULE_4__/* .formatDuration */ .a)(r.totalMs),
+    return (0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .table */ .tp)(['Drill', 'Result', 'Way back / budget', 'Roll forward', 'Whole drill'], rows.map((r, i) => [
+        `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_1__/* .timeText */ .Tc)(r.at, true))}${i === rows.length - 1 ? ' (this one)' : ''}`,
+        // A stopped drill neither failed nor passed: its result is the stop, and where it came.
+        r.stopped ? `${STOPPED_EMOJI} stopped (${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)(r.stopped.by)}) after ${r.stopped.after}` : `${DRILL_EMOJI[r.status]} ${r.status}`,
+        // Its numbers are the readiness checks' only, or the phases' before a stop: shown as a time, they would skew the trend.
+        r.untried ? `${NOT_TIMED} / ${(0,_core_duration_js__WEBPACK_IMPORTED_MODULE_3__/* .formatDuration */ .a)(r.budgetMs)}` : `${(0,_pipeline_drill_js__WEBPACK_IMPORTED_MODULE_0__/* .wayBackTimed */ .eb)(r) ? (0,_core_duration_js__WEBPACK_IMPORTED_MODULE_3__/* .formatDuration */ .a)(r.wayBackMs) : NO_TIME} / ${(0,_core_duration_js__WEBPACK_IMPORTED_MODULE_3__/* .formatDuration */ .a)(r.budgetMs)}`,
+        r.status === 'dry-run' || r.untried || r.stopped ? NO_TIME : (0,_core_duration_js__WEBPACK_IMPORTED_MODULE_3__/* .formatDuration */ .a)(r.forwardMs),
+        r.untried || r.stopped ? NO_TIME : (0,_core_duration_js__WEBPACK_IMPORTED_MODULE_3__/* .formatDuration */ .a)(r.totalMs),
     ]));
 }
+/**
+ * The error line of a drill that did not pass, and what to do: a stopped drill says it was stopped
+ * (a stop is no fault of the way back), with what it found before the stop; any other, where it failed.
+ */
+function drillFailure(record) {
+    const hint = record.nextSteps[0] ?? 'See the job summary: in an incident this rollback would not work as the runbook says.';
+    if (!record.stopped)
+        return { message: `Rollback drill failed in ${record.failedPhase ?? 'an unknown phase'}: ${record.failures[0] ?? 'see the job summary'}`, hint };
+    const stop = record.failures.find((f) => f.startsWith(_pipeline_drill_js__WEBPACK_IMPORTED_MODULE_0__/* .DRILL_STOPPED */ .uE)) ?? `${_pipeline_drill_js__WEBPACK_IMPORTED_MODULE_0__/* .DRILL_STOPPED */ .uE} (${record.stopped.by}) after ${record.stopped.after}.`;
+    const found = record.failures.find((f) => f !== stop);
+    return { message: `Rollback drill stopped: ${stop[0].toLowerCase()}${stop.slice(1)}${found ? ` Before the stop it found: ${found}` : ''}`, hint };
+}
+/** Under the failure heading of a drill refused or stopped before it started (the rollback's NOTHING_CHANGED, in a drill's words). */
+const DRILL_NOT_STARTED = 'The drill stopped before it started. Nothing was changed.';
 /** The job summary of a drill run. */
 function drillSummaryMarkdown(input, log) {
     const record = log ? (0,_core_secrets_js__WEBPACK_IMPORTED_MODULE_2__/* .redactDeep */ .KL)(input, log.redact) : input;
     const trend = record.trend.length ? record.trend : [(0,_pipeline_drill_js__WEBPACK_IMPORTED_MODULE_0__/* .trendRow */ .Gc)(record)];
-    const issue = record.issueUrl ? `\n\nDrill issue: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .linkText */ .yX)(record.issueUrl)}\n` : '';
-    return `### rollback-kit drill (${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)(record.environment)})\n\n${drillReportMarkdown(record, trend)}${issue}`;
+    const issue = record.issueUrl ? `\n\nDrill issue: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .linkText */ .yX)(record.issueUrl)}\n` : '';
+    return `### rollback-kit drill (${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)(record.environment)})\n\n${drillReportMarkdown(record, trend)}${issue}`;
 }
 
 
@@ -33300,8 +33950,7 @@ async function recordIncident(target, input, log, options = {}, stop = {}) {
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   Qq: () => (/* binding */ text),
 /* harmony export */   SS: () => (/* binding */ codeSpan),
-/* harmony export */   aY: () => (/* binding */ code),
-/* harmony export */   bp: () => (/* binding */ noAutolink),
+/* harmony export */   hd: () => (/* binding */ unlinked),
 /* harmony export */   ln: () => (/* binding */ inlineText),
 /* harmony export */   tp: () => (/* binding */ table),
 /* harmony export */   yX: () => (/* binding */ linkText),
@@ -33310,40 +33959,48 @@ async function recordIncident(target, input, log, options = {}, stop = {}) {
 /* unused harmony export escapeCell */
 /**
  * Small pieces of the Markdown every job summary is made of. Outside text (paths, table and check
- * names, server messages) goes in through `text` or `code`, so it cannot end a table row, start a
- * heading, or bring in HTML, a link (a bare URL included) or an image.
+ * names, server messages) goes in through `text`, `inlineText` or `codeSpan`, so it cannot end a
+ * table row, start a heading, or bring in HTML, a link (a bare URL included) or an image. Nothing is
+ * added to the text: what a reader copies from the rendered page is what was written.
  */
 const LINE_BREAKS = /\r\n|\r|\n/g;
-const ZWJ = '\u200d';
 /**
- * Outside text with nothing a renderer links by itself: GitHub's Markdown (and Slack and Discord)
- * turns a bare `https://…`, `www.…`, an e-mail address or a `@name` into a link or a mention, so a
- * server's header quoted in a summary could carry a phishing link. A zero-width joiner after the
- * scheme's colon, after `www` and after `@` breaks each pattern; the text reads the same.
+ * What GitHub's Markdown (and Slack, Discord, Mattermost) link or ping by themselves: a `scheme://`
+ * URL, a `www.` name, an e-mail address or a `@name`. Fixed-length alternatives: linear.
  */
-function noAutolink(value) {
+const LINKABLE = /:\/\/|(?<![\p{L}\p{N}_])www\.|@[\p{L}\p{N}_]/iu;
+/** Around a link in prose, not part of it: left outside its code span, as a renderer leaves it outside the link. */
+const OPENING = '([{"\'<*_~';
+const CLOSING = '.,:;!?)]}"\'>*_~';
+/**
+ * Outside text with nothing in it a renderer links or pings by itself: GitHub's Markdown turns a
+ * bare `https://…`, `www.…`, an e-mail address or a `@name` into a link or a mention (Slack and
+ * Discord link URLs too), so a server's header quoted in a summary could carry a phishing link.
+ * Each word holding one is written as a code span (`code`, codeSpan by default), which no renderer
+ * links, and the rest through `prose` (the caller's escaping). The text is not changed: what a
+ * reader copies from a code span is the word as it was, a host or a command that works when pasted
+ * (an invisible joiner inside it, as this once used, made the pasted command fail).
+ */
+function unlinked(value, prose, code = codeSpan) {
+    // Whitespace and `|` end a word: a pipe stays in the prose, where the caller escapes it for tables.
     return value
-        .replace(/([a-z][a-z0-9+.-]*:)(?=\/\/)/gi, `$1${ZWJ}`)
-        .replace(/\b(www)(?=\.)/gi, `$1${ZWJ}`)
-        .replace(/@(?=[\p{L}\p{N}_])/gu, `@${ZWJ}`);
+        .split(/([\s|]+)/)
+        .map((part, i) => {
+        if (i % 2 === 1 || !LINKABLE.test(part))
+            return prose(part);
+        let start = 0;
+        let end = part.length;
+        while (start < end && OPENING.includes(part[start]))
+            start++;
+        while (end > start && CLOSING.includes(part[end - 1]))
+            end--;
+        return `${prose(part.slice(0, start))}${code(part.slice(start, end))}${prose(part.slice(end))}`;
+    })
+        .join('');
 }
-/** Outside text as inline Markdown: one line, no HTML, no links (bare URLs included) or images, no code spans. */
+/** Outside text as inline Markdown: one line, no HTML, no links (a word a renderer would link is a code span: unlinked) or images. */
 function text(value) {
-    return noAutolink(value)
-        .replace(LINE_BREAKS, ' ')
-        .replace(/[\\`[\]]/g, '\\$&')
-        .replace(/</g, '&lt;')
-        .replace(/>/g, '&gt;')
-        .replace(/^(\s*)#/, '$1\\#');
-}
-/** Outside text as an inline code span whose fence no backtick inside can close. */
-function code(value) {
-    const oneLine = value.replace(LINE_BREAKS, ' ');
-    const longestRun = Math.max(0, ...(oneLine.match(/`+/g) ?? []).map((run) => run.length));
-    const fence = '`'.repeat(longestRun + 1);
-    // A span that starts or ends with a backtick needs a space between it and the fence.
-    const pad = /^`|`$/.test(oneLine) ? ' ' : '';
-    return `${fence}${pad}${oneLine}${pad}${fence}`;
+    return unlinked(value.replace(LINE_BREAKS, ' '), (prose) => prose.replace(/[\\`[\]]/g, '\\$&').replace(/</g, '&lt;').replace(/>/g, '&gt;')).replace(/^(\s*)#/, '$1\\#');
 }
 /** A table cell: `|` escaped (also inside code spans, as GFM reads it) and on one line. */
 function escapeCell(value) {
@@ -33373,20 +34030,24 @@ function oneLine(text) {
  * Outside text (a reason, a name, a provider's message) made inert in Markdown: on one line, HTML
  * and table pipes written as entities (no raw `|` is left for a table row to split on), every
  * character that could open a link, emphasis, a code span or a heading backslash-escaped, and no
- * bare URL, address or mention left to link (noAutolink), so it renders as itself and nothing else.
+ * bare URL, address or mention left to link (each is a code span: unlinked), so it renders as itself and nothing else.
  */
 function inlineText(text) {
-    return noAutolink(oneLine(text))
+    return unlinked(oneLine(text), (prose) => prose
         .replace(/[\\`*_[\]#!~]/g, (c) => `\\${c}`)
         .replace(/&/g, '&amp;')
         .replace(/</g, '&lt;')
         .replace(/>/g, '&gt;')
-        .replace(/\|/g, '&#124;');
+        .replace(/\|/g, '&#124;'));
 }
-/** Outside text as a code span (paths, ids, SHAs): on one line, fenced so no backtick inside can close it. */
+/**
+ * Outside text as a code span (paths, ids, SHAs, hosts, URLs not to link): on one line, fenced so no
+ * backtick inside can close it. The one code-span writer, of the summaries and the chat messages.
+ */
 function codeSpan(text) {
     const value = oneLine(text);
-    const longest = Math.max(0, ...[...value.matchAll(/`+/g)].map((m) => m[0].length));
+    // Reduced, not spread into Math.max: a long word of many backtick runs would overflow its arguments.
+    const longest = [...value.matchAll(/`+/g)].reduce((max, m) => Math.max(max, m[0].length), 0);
     const fence = '`'.repeat(longest + 1);
     const pad = value.startsWith('`') || value.endsWith('`') || longest > 0 ? ' ' : '';
     return `${fence}${pad}${value}${pad}${fence}`;
@@ -33469,12 +34130,16 @@ const HEADER_MAX = 150;
 const SECTION_MAX = 3000;
 const FIELD_MAX = 2000;
 /**
- * Outside text for Slack mrkdwn (and Discord): `&`, `<`, `>` are Slack's only control characters
- * (`<!channel>`, `<url|label>`), `@everyone` / `@here` would page a whole Discord server, and a bare
- * URL would become a link (noAutolink; Slack's blocks are also sent `verbatim`).
+ * Outside text for Slack mrkdwn (and Discord, Mattermost): `&`, `<`, `>` are Slack's only control
+ * characters (`<!channel>`, `<url|label>`), and are escaped as Slack asks, in code too. A word a
+ * receiver would link (a bare URL, a `www.` name, an address) is in code formatting (unlinked), as
+ * in the job summary: it copies as it was. Slack's blocks are also sent `verbatim`.
  */
 function chatText(text) {
-    return noBroadcast((0,markdown/* noAutolink */.bp)(text).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;'));
+    return noBroadcast((0,markdown/* unlinked */.hd)(text, escapeChat, (word) => escapeChat((0,markdown/* codeSpan */.SS)(word))));
+}
+function escapeChat(text) {
+    return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 /**
  * One of our own links (the run, the incident issue), written as Slack's `<url>`: Slack links
@@ -33496,8 +34161,14 @@ function chatLink(url) {
 function mrkdwn(text) {
     return { type: 'mrkdwn', text, verbatim: true };
 }
+/**
+ * `@everyone`, `@here`, `@channel` and `@all` page a whole server or channel (Discord, Mattermost,
+ * Rocket.Chat), in code formatting too on some: the one place a zero-width space is still written,
+ * after the `@`, since nothing else stops the page. No other text gets an invisible character.
+ */
 function noBroadcast(text) {
-    return text.replace(/@(everyone|here|channel)/gi, '@\u200b$1');
+    // Not in an address (`ops@here.example`): a page is a word of its own.
+    return text.replace(/(?<![\p{L}\p{N}_.+-])@(everyone|here|channel|all)(?![\p{L}\p{N}_])/giu, '@\u200b$1');
 }
 /** One line of outside text: newlines in a reason or a provider message cannot fake another field. */
 function line(text) {
@@ -33568,8 +34239,11 @@ function failedRows(record) {
  * (chatMessage): the cuts to Slack's limits come after the redaction, so none halves a secret.
  */
 function build(rawTitle, fields, footer) {
-    const title = noBroadcast((0,markdown/* noAutolink */.bp)(rawTitle.replace(/\s*[\r\n]+\s*/g, ' ')));
-    const text = [chatText(title), '', ...fields.map((f) => `${f.label}: ${f.value}`), ...(footer.length ? ['', ...footer] : [])].join('\n');
+    // A header's plain_text takes no formatting (a code span would show its backticks) and parses no
+    // links (`verbatim` is for mrkdwn only): it gets the title as written, only the pages stopped.
+    const oneLine = rawTitle.replace(/\s*[\r\n]+\s*/g, ' ');
+    const title = noBroadcast(oneLine);
+    const text = [chatText(oneLine), '', ...fields.map((f) => `${f.label}: ${f.value}`), ...(footer.length ? ['', ...footer] : [])].join('\n');
     const short = fields.filter((f) => f.value.length <= 80 && !f.value.includes('\n'));
     const long = fields.filter((f) => !short.includes(f));
     const blocks = [{ type: 'header', text: { type: 'plain_text', text: (0,secrets/* clip */.$Q)(title, HEADER_MAX), emoji: true } }];
@@ -33949,10 +34623,10 @@ function keptCell(k, path) {
     if (!path)
         return 'not taken (pre-restore-snapshot: false)';
     if (k?.artifact)
-        return `${code(path)}, uploaded as artifact ${code(k.artifact)}${k.retentionDays ? ` (kept ${k.retentionDays} days)` : ''}`;
+        return `${codeSpan(path)}, uploaded as artifact ${codeSpan(k.artifact)}${k.retentionDays ? ` (kept ${k.retentionDays} days)` : ''}`;
     if (k?.deletedWithJob)
-        return `${code(path)}, on this runner only: **deleted when this job ends**`;
-    return code(path);
+        return `${codeSpan(path)}, on this runner only: **deleted when this job ends**`;
+    return codeSpan(path);
 }
 /**
  * What a restore discards (restore-discarded.ts) as a Markdown list, one line a column or object with
@@ -33961,8 +34635,8 @@ function keptCell(k, path) {
 function discardedList(discarded) {
     return discarded
         .flatMap((t) => [
-        ...t.columns.map((c) => `- ${(0,markdown/* code */.aY)(t.table)}: column ${(0,markdown/* code */.aY)((0,restore_discarded/* describeColumn */["in"])(c))}`),
-        ...t.objects.map((o) => `- ${(0,markdown/* code */.aY)(t.table)}: ${o.kind} ${(0,markdown/* code */.aY)(o.name)}: ${(0,markdown/* code */.aY)(o.definition)}`),
+        ...t.columns.map((c) => `- ${(0,markdown/* codeSpan */.SS)(t.table)}: column ${(0,markdown/* codeSpan */.SS)((0,restore_discarded/* describeColumn */["in"])(c))}`),
+        ...t.objects.map((o) => `- ${(0,markdown/* codeSpan */.SS)(t.table)}: ${o.kind} ${(0,markdown/* codeSpan */.SS)(o.name)}: ${(0,markdown/* codeSpan */.SS)(o.definition)}`),
     ])
         .join('\n');
 }
@@ -33972,7 +34646,7 @@ function restoreSummary(input, kept, log) {
     const parts = [
         `## Restore of ${text(r.target)} from snapshot: verified`,
         table(['', ''], [
-            ['Snapshot', `${code(r.snapshotPath)} (taken ${text(r.snapshotTakenAt)})`],
+            ['Snapshot', `${codeSpan(r.snapshotPath)} (taken ${text(r.snapshotTakenAt)})`],
             ['Snapshot of', `${text(r.source)}${r.fromAnotherDatabase ? ' — **another database** (from-another-database: true)' : ''}`],
             ['Restored into', text(r.targetIdentity)],
             ['Pre-restore snapshot', keptCell(kept, r.preRestoreSnapshotPath)],
@@ -33982,30 +34656,30 @@ function restoreSummary(input, kept, log) {
         ]),
     ];
     if (r.fewerRows.length) {
-        const rows = r.fewerRows.map((f) => `- ${code(f.table)}: ${f.before - f.restored} row(s) discarded (${f.before} before, ${f.restored} restored)`);
-        parts.push(`### Rows the restore discarded\n\n${rows.join('\n')}\n\nThey are in the pre-restore snapshot ${code(r.preRestoreSnapshotPath)}, with every row changed since the snapshot was taken (those were replaced too).`);
+        const rows = r.fewerRows.map((f) => `- ${codeSpan(f.table)}: ${f.before - f.restored} row(s) discarded (${f.before} before, ${f.restored} restored)`);
+        parts.push(`### Rows the restore discarded\n\n${rows.join('\n')}\n\nThey are in the pre-restore snapshot ${codeSpan(r.preRestoreSnapshotPath)}, with every row changed since the snapshot was taken (those were replaced too).`);
     }
     else if (r.preRestoreSnapshotPath) {
-        parts.push(`No table holds fewer rows than before the restore; rows changed since the snapshot was taken were replaced, and are in the pre-restore snapshot ${code(r.preRestoreSnapshotPath)}.`);
+        parts.push(`No table holds fewer rows than before the restore; rows changed since the snapshot was taken were replaced, and are in the pre-restore snapshot ${codeSpan(r.preRestoreSnapshotPath)}.`);
     }
     if (r.discarded.length) {
-        const kept = r.preRestoreSnapshotPath ? `Their values and definitions are in the pre-restore snapshot ${code(r.preRestoreSnapshotPath)}.` : 'No pre-restore snapshot was taken: those values are not kept anywhere.';
+        const kept = r.preRestoreSnapshotPath ? `Their values and definitions are in the pre-restore snapshot ${codeSpan(r.preRestoreSnapshotPath)}.` : 'No pre-restore snapshot was taken: those values are not kept anywhere.';
         parts.push(`### Columns and objects the restore discarded (added to snapshot tables since the snapshot)\n\n${discardedList(r.discarded)}\n\n${kept} Create again what is still wanted.`);
     }
     if (r.restoredEmpty.length) {
-        parts.push(`### Restored without rows (the snapshot left their data out)\n\n${r.restoredEmpty.map((t) => `- ${code(t)}`).join('\n')}\n\nTheir rows from before the restore are in the pre-restore snapshot.`);
+        parts.push(`### Restored without rows (the snapshot left their data out)\n\n${r.restoredEmpty.map((t) => `- ${codeSpan(t)}`).join('\n')}\n\nTheir rows from before the restore are in the pre-restore snapshot.`);
     }
     if (r.extraTables.length) {
-        parts.push(`### Tables the snapshot does not have (left as they are)\n\n${r.extraTables.map((t) => `- ${code(t)}`).join('\n')}`);
+        parts.push(`### Tables the snapshot does not have (left as they are)\n\n${r.extraTables.map((t) => `- ${codeSpan(t)}`).join('\n')}`);
     }
     if (r.extraSchemas.length) {
-        parts.push(`### Schemas the snapshot does not have (left as they are)\n\n${r.extraSchemas.map((t) => `- ${code(t)}`).join('\n')}`);
+        parts.push(`### Schemas the snapshot does not have (left as they are)\n\n${r.extraSchemas.map((t) => `- ${codeSpan(t)}`).join('\n')}`);
     }
     if (kept?.deletedWithJob)
         parts.push(`> **Warning:** ${text(kept.deletedWithJob)}`);
     if (r.preRestoreSnapshotPath) {
-        const from = kept?.artifact ? ` (artifact ${code(kept.artifact)})` : '';
-        parts.push(`To undo this restore, restore ${code(r.preRestoreSnapshotPath)}${from} the same way.`);
+        const from = kept?.artifact ? ` (artifact ${codeSpan(kept.artifact)})` : '';
+        parts.push(`To undo this restore, restore ${codeSpan(r.preRestoreSnapshotPath)}${from} the same way.`);
     }
     return parts.join('\n\n') + '\n';
 }
@@ -34085,12 +34759,12 @@ function statusLine(record, stoppedBy = record.stoppedBy) {
     switch (record.status) {
         case 'rolled-back':
             if (stoppedBeforeChecks(record, stoppedBy)) {
-                return `Rolled back, then stopped (${stoppedBy}) before the smoke checks ran: ${env} is on ${whereNow(record)}, not verified`;
+                return `Rolled back, then stopped (${stoppedBy}) before the smoke checks ran: ${env} ${whereNow(record, { again: true })}, not verified`;
             }
             // The app job of a split rollback: the database job is still to come, so nothing is complete yet.
             if (record.databaseLeft)
-                return `App rolled back; the database was left out of this run's scope: ${env} is on ${whereNow(record)}`;
-            return `Rollback complete: ${env} is on ${whereNow(record)}`;
+                return `App rolled back; the database was left out of this run's scope: ${env} ${whereNow(record, { again: true })}`;
+            return `Rollback complete: ${env} ${whereNow(record, { again: true })}`;
         case 'unverified':
             return `Rollback UNVERIFIED: ${env} still looks broken — a person must act now`;
         case 'failed':
@@ -34098,20 +34772,20 @@ function statusLine(record, stoppedBy = record.stoppedBy) {
             // A stop (a cancelled job, Ctrl-C) is not a fault: "failed" would send people looking for one.
             return `Rollback ${(0,timeline/* stoppedIn */.fL)(record) ? 'stopped' : 'failed'}${record.failedPhase ? ` in ${record.failedPhase}` : ''}${record.dryRun ? ' (dry run)' : ''}`;
         case 'nothing-to-do':
-            return `Nothing to roll back: ${env} is already on ${whereNow(record)}`;
+            return `Nothing to roll back: ${env} already ${whereNow(record)}`;
         case 'dry-run':
             // A dry run writes no app or database row: one that changed something is an earlier job's (inThisJob).
             return `Rollback plan (dry run): ${(0,job_words/* inThisJob */.j)('nothing was changed', (0,timeline/* changedSomething */.Ne)(record.timeline))} in ${env}`;
     }
 }
 /**
- * How a run ended, as its last lines say it: the status line against the budget (the total every
- * report holds: first row to the end of the run), then each next step. The command line prints
+ * How a run ended, as its last lines say it: the status line, each next step, then the time against
+ * the budget in the words the job summary's and the incident issue's Total line uses (totalText), so
+ * the terminal and the reports never give two numbers for one rollback. The command line prints
  * them and the root action logs them, so both end the same way.
  */
 function closingLines(record) {
-    const used = wholeRollback(record).durationMs;
-    return [`${statusLine(record)} (${(0,duration/* formatDuration */.a)(used)} of the ${(0,duration/* formatDuration */.a)(record.budgetMs)} budget)`, ...record.nextSteps.map((step) => `• ${step}`)];
+    return [statusLine(record), ...record.nextSteps.map((step) => `• ${step}`), `Total: ${totalText(record)}.`];
 }
 const STATUS_EMOJI = {
     'rolled-back': '✅',
@@ -34124,17 +34798,35 @@ const STATUS_EMOJI = {
 function statusEmoji(record, stoppedBy = record.stoppedBy) {
     return stoppedBeforeChecks(record, stoppedBy) ? '⚠️' : STATUS_EMOJI[record.status];
 }
-/** "web dpl_2 (abc1234), database before 20240102" — where each part ended. Plain text (callers escape). */
-function whereNow(record) {
-    const parts = record.components.map((c) => `${c.name} ${deploymentLabel(c.to ?? c.from) ?? c.status}`);
+/**
+ * What production runs now, as the words after its name: "runs web dpl_2 (abc1234) again, with 1
+ * migration reverted". `again`: the run rolled it back, so what it runs is what it ran before the
+ * bad deploy. Migrations are named only when some are reverted, a restore only when it restored: a
+ * database this run left as it was is nothing to report. Plain text (callers escape).
+ */
+function whereNow(record, { again = false } = {}) {
+    const earlier = record.earlierComponents ?? [];
+    const apps = [...record.components.map((c) => `${c.name} ${deploymentLabel(c.to ?? c.from) ?? c.status}`), ...earlier.map((m) => `${m.name} ${m.to}`)];
     // A later job of a split rollback: what the earlier job moved is where production is too.
-    for (const m of record.earlierComponents ?? [])
-        parts.push(`${m.to} (${m.name}, rolled back by the earlier job)`);
-    if (record.database) {
-        const n = record.database.reverted.length;
-        parts.push(n ? `database with ${n} migration${n === 1 ? '' : 's'} reverted` : 'database unchanged');
-    }
-    return parts.length ? parts.join(', ') : 'the same deployments';
+    const by = !earlier.length ? '' : earlier.length === apps.length ? ' (rolled back by the earlier job)' : ` (${andList(earlier.map((m) => m.name))} rolled back by the earlier job)`;
+    const database = databaseAfter(record.database);
+    // The database alone: no app moved, so nothing runs "again"; what is true is the database's state.
+    if (!apps.length)
+        return database ? `has ${database}` : 'runs the same deployments';
+    return `runs ${andList(apps)}${again ? ' again' : ''}${by}${database ? `, with ${database}` : ''}`;
+}
+/** The database's part of whereNow: "2 migrations reverted", "its database restored from the snapshot", or nothing. */
+function databaseAfter(db) {
+    if (!db)
+        return '';
+    const n = db.reverted.length;
+    if (n)
+        return `${n} migration${n === 1 ? '' : 's'} reverted`;
+    return db.status === 'restored' ? 'its database restored from the snapshot' : '';
+}
+/** "a", "a and b", "a, b and c". */
+function andList(items) {
+    return items.length < 2 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`;
 }
 /** A deployment in one short phrase: its id (or URL) and the first 7 characters of its commit. */
 function deploymentLabel(ref) {
