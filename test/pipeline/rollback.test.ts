@@ -453,7 +453,7 @@ describe('rollback (root action)', () => {
     expect(rows.slice(phases(appJob).length)).toEqual(expect.arrayContaining(['plan=ok', 'snapshot=ok', 'database=ok']));
     expect(dbJob.summary).toContain('app');
     // The app job says the database is still to come, not that the rollback is complete.
-    expect(appJob.log).toMatch(/^App rolled back; the database was left out of this run's scope: production runs web .* again \(/m);
+    expect(appJob.log).toMatch(/^App rolled back; the database was left out of this run's scope: production runs web .* again$/m);
     expect(appJob.summary).not.toMatch(/Rollback complete|Production is back on the previous version/);
     // The database job says where the earlier job put the app, not that production serves what it served before.
     const good = w.shop.good.uid;
