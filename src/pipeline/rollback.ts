@@ -422,7 +422,8 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
     }
     // A later job's re-run: the earlier job of the rollback did change production (inThisJob). Said
     // first, before the steps that still stand (Vercel's promotion): it is why nothing was done.
-    const finished = !notAgain && !changedEarlier && isClosed(ledger) ? finishedIncident(record, ledger!, rowKey ?? record.incidentKey, inScope.length === 0) : undefined;
+    // Only a row that is done: a superseded one (its plan taken over by a later key) already said so above.
+    const finished = !notAgain && !changedEarlier && ledger?.status === 'done' ? finishedIncident(record, ledger, rowKey ?? record.incidentKey, inScope.length === 0, plan.components.length === 0) : undefined;
     const why = notAgain ?? finished ?? inThisJob('An earlier run already did this rollback; nothing was changed. If production is still broken, look at what the earlier run reported.', changedEarlier);
     return await closeOut(record, timeline, notify, deps, finish, request.signal, why);
   }
@@ -1597,11 +1598,18 @@ function runIdOf(record: RollbackRecord): string | undefined {
  * a from of its own; a database-only run, whose key often names no deployment, is also given the
  * exact statement that forgets the finished incident (deleteRowSql: the key as a quoted literal).
  */
-function finishedIncident(record: RollbackRecord, row: LedgerRow, rowKey: RowKey, databaseOnly: boolean): string {
+function finishedIncident(record: RollbackRecord, row: LedgerRow, rowKey: RowKey, databaseOnly: boolean, noComponents: boolean): string {
   const did = row.method === 'restore' ? 'restored a snapshot' : row.reverted.length ? `reverted ${row.reverted.join(', ')}` : 'reverted nothing';
+  const said = `Incident ${record.incidentKey} is finished: an earlier run rolled it back (its database phase ${did}), so this run changed nothing. If production is still broken, look at what the earlier run reported.`;
   // Keyed by the workflow run (a re-run of it): a new workflow run is already a new incident.
-  const rerun = namesRun(record.incidentKey, record.environment) ? 'start a new workflow run for it rather than re-running this one, or ' : '';
-  const base = `Incident ${record.incidentKey} is finished: an earlier run rolled it back (its database phase ${did}), so this run changed nothing. If production is still broken, look at what the earlier run reported. If this is a new incident, ${rerun}name it: pass from: <deployment> (the deployment that went bad, name=ref for each component when there are several), so that it gets a key, and a plan, of its own.`;
+  const rerun = namesRun(record.incidentKey, record.environment);
+  // A plan with no component has no deployment to name: from is refused there (plan-inputs), so
+  // forgetting the finished incident is the one way to plan afresh under its key.
+  if (noComponents) {
+    const forget = `delete its row first, then run again: ${deleteRowSql(rowKey)}.`;
+    return `${said} If this is a new incident, ${rerun ? `start a new workflow run for it rather than re-running this one, or ${forget}` : forget}`;
+  }
+  const base = `${said} If this is a new incident, ${rerun ? 'start a new workflow run for it rather than re-running this one, or ' : ''}name it: pass from: <deployment> (the deployment that went bad, name=ref for each component when there are several), so that it gets a key, and a plan, of its own.`;
   return databaseOnly ? `${base} To forget the finished incident and plan afresh under this name instead, delete its row first: ${deleteRowSql(rowKey)}.` : base;
 }
 

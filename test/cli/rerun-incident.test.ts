@@ -143,8 +143,8 @@ it('a finished row without applied, under a key that names nothing: stops in pla
 // `rollback-kit rollback db` typed again days later, for a new bad deploy, without --from: the key
 // (the database alone) names no deployment, so it is the finished incident's. The run must neither
 // revert again silently nor end with a bare "nothing to roll back": it says the incident is
-// finished, that a new one needs --from, and the exact DELETE that forgets the old one.
-it('rollback db again for a finished incident: says it is finished, that a new incident needs --from, and the DELETE that forgets it', async () => {
+// finished and gives the exact DELETE that forgets it (no --from: the plan has no component to name).
+it('rollback db again for a finished incident: says it is finished and gives the DELETE that forgets it', async () => {
   db = await createTestDatabase('rk_cli_finished');
   ws = await mkdtemp(join(tmpdir(), 'rk-cli-finished-'));
   const [one, two] = tables(2);
@@ -164,9 +164,9 @@ it('rollback db again for a finished incident: says it is finished, that a new i
   expect(await appliedVersions(db)).toEqual([one!.version]);
   const said = again.stdout.replace(/\s+/g, ' ');
   expect(said).toContain(`Incident ${key} is finished: an earlier run rolled it back (its database phase reverted ${two!.version}), so this run changed nothing.`);
-  expect(said).toContain('If this is a new incident, name it: pass --from <deployment> (the deployment that went bad');
-  expect(said).toContain(`delete its row first: DELETE FROM rollback_kit.rollbacks WHERE incident_key = '${key}'.`);
-  expect(said).not.toMatch(/no from was given|pass from\b|scope db/);
+  // A plan with no component has no deployment to name (--from is refused there): the DELETE is the way.
+  expect(said).toContain(`If this is a new incident, delete its row first, then run again: DELETE FROM rollback_kit.rollbacks WHERE incident_key = '${key}'.`);
+  expect(said).not.toMatch(/--from|no from was given|pass from\b|scope db/);
 
   // The statement, run as given, forgets the incident: the next run plans afresh and reverts one more.
   const statement = /DELETE FROM rollback_kit\.rollbacks WHERE incident_key = '[^']*'/.exec(said)![0];

@@ -77,6 +77,8 @@ describe('a run-keyed incident finished by a new run', () => {
     expect(rerun.status).toBe('nothing-to-do');
     expect(rerun.database).toMatchObject({ status: 'nothing-to-do', planned: [V(3), V(2)] });
     expect(rerun.timeline.find((e) => e.phase === 'database')!.detail).toContain('says superseded');
+    // Its incident did not finish: it is not called finished, nor its database phase "rolled back".
+    expect(rerun.nextSteps.join('\n')).not.toMatch(/is finished|rolled it back/);
     expect(await appliedVersions(db)).toEqual([V(1)]);
     expect((await row('production:run-4242'))!.status).toBe('superseded');
   });
@@ -113,5 +115,7 @@ describe('a run-keyed incident finished by a new run', () => {
     const rerun = await runRollback({ ...restore, github: { ...restore.github, runId: '1000' } }, { keepSnapshot: async () => 'before-rollback' }, memoryLog());
     expect(rerun.status).toBe('nothing-to-do');
     expect(rerun.timeline.find((e) => e.phase === 'database')!.detail).toContain('says superseded');
+    // Its incident did not finish: it is not called finished, nor its database phase "rolled back".
+    expect(rerun.nextSteps.join('\n')).not.toMatch(/is finished|rolled it back/);
   });
 });
