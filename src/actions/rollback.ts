@@ -81,6 +81,9 @@ let started = false;
 let firstPhase = 'plan';
 /** Mode drill: a failure before it started says "the drill", not "the rollback", stopped before it started. */
 let drillMode = false;
+/** Scope incident: a read-only look-up, which changes nothing however it ends. */
+let lookupOnly = false;
+const LOOKUP_CHANGED_NOTHING = 'The incident look-up only reads the platforms: nothing was changed.';
 
 /**
  * The `timeline` input, read once, after the secrets (a long detail is cut after redaction) and
@@ -186,6 +189,7 @@ const body = async (log: Log, signal: AbortSignal, report: Report): Promise<void
   }
   if (incidentLookup) {
     started = true;
+    lookupOnly = true;
     const found = await nameIncident(request, log);
     const { line, notice } = incidentLookupLine(found);
     // A plan nothing names by a deployment is no failure of this job: a notice, and the database job warns too.
@@ -238,6 +242,11 @@ await runAction('rollback', (log, signal, report) => refusedInThisJob(body(log, 
   // every failure sets them. Refused before the pipeline started (an input, the plan file), the
   // run failed in its first phase; a pipeline that did not return cannot say where it stopped.
   if (!finished) setOutputs({ status: 'failed', 'failed-phase': started ? '' : firstPhase });
-  // A run stopped that outlasted the grace time may have changed anything: nothing is claimed for it.
-  return finished || err instanceof StopOutlasted ? undefined : inThisJob(drillMode ? DRILL_NOT_STARTED : NOTHING_CHANGED, later);
+  // "Stopped before it started" holds only before the pipeline started: one that failed without
+  // returning its record, or a stop that outlasted the grace time, may have changed anything, and
+  // nothing is claimed for them.
+  // The incident look-up only reads, whatever stopped it.
+  if (finished || err instanceof StopOutlasted) return undefined;
+  if (lookupOnly) return LOOKUP_CHANGED_NOTHING;
+  return started ? undefined : inThisJob(drillMode ? DRILL_NOT_STARTED : NOTHING_CHANGED, later);
 });

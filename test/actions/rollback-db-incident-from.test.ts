@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { startGitHubIssues, type GitHubIssuesFake } from '../fakes/github-issues.js';
+import { findLeaks } from '../helpers/leak-scan.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
 import { ROOT, runAction } from '../helpers/run-action.js';
 import { applyMigrations, tables, writeMigrations } from '../migrations/fixtures.js';
@@ -137,4 +138,28 @@ it('scope db without from, a plan without app components (or one the look-up can
     expect(run.summary).toContain('The incident of this database rollback is not named by a deployment (read only; nothing was changed)');
     expect(run.summary).not.toMatch(/dry-run false|Run again/);
   }
+});
+
+// The look-up started (it asked Vercel) and failed: its summary says it only reads, not that a
+// rollback "stopped before it started", and the refused token is never written anywhere.
+it('scope incident with a token Vercel refuses: fails, and its summary says the look-up changed nothing', async () => {
+  shop = await shopFixture({ historySize: 3 });
+  ws = await mkdtemp(join(tmpdir(), 'rk-db-incident-badtoken-'));
+  await writeFile(
+    join(ws, 'rollback-kit.yml'),
+    ['components:', `  shop: { provider: vercel, project: shop, team: ${TEAM_ID}, api-url: "${shop.vercel.url}" }`, 'database:', '  migrations-dir: db/migrations', '  format: dbmate', '  steps: 1', ''].join('\n'),
+  );
+  const badToken = 'vcp_Refused0Token1For2The3Lookup45';
+  const inputs = { environment: 'production', scope: 'db', reason: 'checkout returns 500', target: '', from: '', 'dry-run': false };
+  const given = evaluateAll(rootStep(jobs.incident!).with, { inputs, secrets: { VERCEL_TOKEN: badToken }, needs: {}, github: { token: GH_TOKEN }, vars: {} });
+  const run = await runAction('rollback', given, { cwd: ws, env: { GITHUB_RUN_ID: '8301', GITHUB_RUN_ATTEMPT: '1', GITHUB_JOB: 'incident', VERCEL_TOKEN: undefined, DATABASE_URL: undefined } });
+  expect(run.code).toBe(1);
+  expect(run.errors).toHaveLength(1);
+  expect(run.summary).toContain('The incident look-up only reads the platforms: nothing was changed.');
+  expect(run.summary).not.toContain('stopped before it started');
+  // It asked Vercel (so it started), and only asked.
+  expect(shop.vercel.requests.length).toBeGreaterThan(0);
+  expect(shop.vercel.requests.filter((r) => r.method !== 'GET')).toEqual([]);
+  expect(shop.vercel.production(shop.project)?.uid).toBe(shop.bad.uid);
+  expect(await findLeaks(run, [badToken])).toEqual([]);
 });
