@@ -70,27 +70,63 @@ function closingQuote(text, at) {
     return -1;
 }
 const DOLLAR_TAG = /\$(?:[A-Za-z_][A-Za-z0-9_]*)?\$/y;
+/** Where each dollar tag occurs in the text indexed last, in order (see closingTag). */
+let dollarTags;
+/**
+ * Where `tag` next occurs in `text` from `from`; -1 if nowhere. A search per tag would read to the
+ * text's end for each tag that never closes (a log of 20,000 lines, each with its own `$tN$`: n²), so
+ * the text's tags are indexed once: a tag occurs at a `$` exactly where DOLLAR_TAG matches it there
+ * (a name stops at the next `$`), so reading the match at every `$` finds every occurrence.
+ */
+function closingTag(text, tag, from) {
+    if (dollarTags?.text !== text) {
+        const at = new Map();
+        for (let p = text.indexOf('$'); p >= 0; p = text.indexOf('$', p + 1)) {
+            DOLLAR_TAG.lastIndex = p;
+            const found = DOLLAR_TAG.exec(text)?.[0];
+            if (found === undefined)
+                continue;
+            const list = at.get(found);
+            if (list)
+                list.push(p);
+            else
+                at.set(found, [p]);
+        }
+        dollarTags = { text, at };
+    }
+    const list = dollarTags.at.get(tag);
+    if (!list)
+        return -1;
+    let lo = 0;
+    let hi = list.length;
+    while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (list[mid] < from)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < list.length ? list[lo] : -1;
+}
 /**
  * A literal opened at `open` and cut short (a log line's end): hidden from `start` to the end of
  * its line, as far as it can be seen. Returns where the value's reading stops.
  */
-function unclosed(text, open, start, reported, literal) {
+function unclosed(text, open, start, literal) {
     const eol = text.indexOf('\n', open);
     const stop = eol < 0 ? text.length : eol;
-    if (reported)
-        literal(start, stop);
+    literal(start, stop);
     return stop;
 }
 /**
  * Reads one value of a row or an assignment from `at`: to a `,` or a `)` outside brackets and
- * literals. Calls `literal` with the content span of each string literal that is the value or an
- * argument of the function around it (`crypt('…', gen_salt('bf'))`: not `'bf'`, deeper in); returns
+ * literals. Calls `literal` with the content span of every string literal in the value, however deep:
+ * `encode(digest('…', 'sha256'), 'hex')` carries its secret two calls down, and hiding a `'bf'` or a
+ * `'sha256'` beside it costs nothing; returns
  * where it stopped (the `,` or `)`, the end of the text, or the end of the line of an unclosed literal).
  */
-function readSqlValue(text, at, literal, stopAtWord, anyDepth = false) {
+function readSqlValue(text, at, literal, stopAtWord) {
     let depth = 0;
-    // Literals nested deeper than a function's arguments count too (statementLiterals).
-    const reported = () => depth <= 1 || anyDepth;
     let i = at;
     while (i < text.length) {
         const c = text[i];
@@ -99,11 +135,10 @@ function readSqlValue(text, at, literal, stopAtWord, anyDepth = false) {
         DOLLAR_TAG.lastIndex = i;
         const tag = c === '$' && !/[A-Za-z0-9_$]/.test(text[i - 1] ?? '') ? DOLLAR_TAG.exec(text)?.[0] : undefined;
         if (tag !== undefined) {
-            const close = text.indexOf(tag, i + tag.length);
+            const close = closingTag(text, tag, i + tag.length);
             if (close < 0)
-                return unclosed(text, i, i + tag.length, reported(), literal);
-            if (reported())
-                literal(i + tag.length, close);
+                return unclosed(text, i, i + tag.length, literal);
+            literal(i + tag.length, close);
             i = close + tag.length;
             continue;
         }
@@ -114,13 +149,12 @@ function readSqlValue(text, at, literal, stopAtWord, anyDepth = false) {
             for (;;) {
                 const q = escapes ? closingQuote(text, j) : text.indexOf("'", j);
                 if (q < 0)
-                    return unclosed(text, i, i + 1, reported(), literal);
+                    return unclosed(text, i, i + 1, literal);
                 if (text[q + 1] === "'") {
                     j = q + 2;
                     continue;
                 }
-                if (reported())
-                    literal(i + 1, q);
+                literal(i + 1, q);
                 i = q + 1;
                 break;
             }
@@ -169,7 +203,7 @@ const DISTINCT_ON = /distinct\s+on(?![A-Za-z0-9_])/iy;
  */
 function statementLiterals(text, at, literal) {
     let i = at;
-    while ((i = readSqlValue(text, i, literal, undefined, true)) < text.length && (text[i] === ',' || text[i] === ')'))
+    while ((i = readSqlValue(text, i, literal)) < text.length && (text[i] === ',' || text[i] === ')'))
         i++;
     return i;
 }
@@ -466,7 +500,7 @@ function readInsert(text, at, table, list, source, rule, judge, assignments, ref
         FROM_AT.lastIndex = i;
         if (FROM_AT.test(text)) {
             i = FROM_AT.lastIndex;
-            while ((i = readSqlValue(text, i, judge(secretName), FROM_END, true)) < text.length && text[i] === ',')
+            while ((i = readSqlValue(text, i, judge(secretName), FROM_END)) < text.length && text[i] === ',')
                 i++;
         }
         // The rest of this SELECT (WHERE, GROUP BY, a subquery's literals there) writes nothing: read past it.
@@ -20962,7 +20996,8 @@ async function rollbackPhases(request, deps, log, heartbeat) {
         }
         // A later job's re-run: the earlier job of the rollback did change production (inThisJob). Said
         // first, before the steps that still stand (Vercel's promotion): it is why nothing was done.
-        const finished = !notAgain && !changedEarlier && isClosed(ledger) ? finishedIncident(record, ledger, rowKey ?? record.incidentKey, inScope.length === 0) : undefined;
+        // Only a row that is done: a superseded one (its plan taken over by a later key) already said so above.
+        const finished = !notAgain && !changedEarlier && ledger?.status === 'done' ? finishedIncident(record, ledger, rowKey ?? record.incidentKey, inScope.length === 0, plan.components.length === 0) : undefined;
         const why = notAgain ?? finished ?? (0,job_words/* inThisJob */.j)('An earlier run already did this rollback; nothing was changed. If production is still broken, look at what the earlier run reported.', changedEarlier);
         return await closeOut(record, timeline, notify, deps, finish, request.signal, why);
     }
@@ -22151,11 +22186,18 @@ function runIdOf(record) {
  * a from of its own; a database-only run, whose key often names no deployment, is also given the
  * exact statement that forgets the finished incident (deleteRowSql: the key as a quoted literal).
  */
-function finishedIncident(record, row, rowKey, databaseOnly) {
+function finishedIncident(record, row, rowKey, databaseOnly, noComponents) {
     const did = row.method === 'restore' ? 'restored a snapshot' : row.reverted.length ? `reverted ${row.reverted.join(', ')}` : 'reverted nothing';
+    const said = `Incident ${record.incidentKey} is finished: an earlier run rolled it back (its database phase ${did}), so this run changed nothing. If production is still broken, look at what the earlier run reported.`;
     // Keyed by the workflow run (a re-run of it): a new workflow run is already a new incident.
-    const rerun = namesRun(record.incidentKey, record.environment) ? 'start a new workflow run for it rather than re-running this one, or ' : '';
-    const base = `Incident ${record.incidentKey} is finished: an earlier run rolled it back (its database phase ${did}), so this run changed nothing. If production is still broken, look at what the earlier run reported. If this is a new incident, ${rerun}name it: pass from: <deployment> (the deployment that went bad, name=ref for each component when there are several), so that it gets a key, and a plan, of its own.`;
+    const rerun = namesRun(record.incidentKey, record.environment);
+    // A plan with no component has no deployment to name: from is refused there (plan-inputs), so
+    // forgetting the finished incident is the one way to plan afresh under its key.
+    if (noComponents) {
+        const forget = `delete its row first, then run again: ${deleteRowSql(rowKey)}.`;
+        return `${said} If this is a new incident, ${rerun ? `start a new workflow run for it rather than re-running this one, or ${forget}` : forget}`;
+    }
+    const base = `${said} If this is a new incident, ${rerun ? 'start a new workflow run for it rather than re-running this one, or ' : ''}name it: pass from: <deployment> (the deployment that went bad, name=ref for each component when there are several), so that it gets a key, and a plan, of its own.`;
     return databaseOnly ? `${base} To forget the finished incident and plan afresh under this name instead, delete its row first: ${deleteRowSql(rowKey)}.` : base;
 }
 /** The refusals below change nothing in the database (the ones in plan, nothing at all): their words say so, once. */

@@ -9054,6 +9054,9 @@ let started = false;
 let firstPhase = 'plan';
 /** Mode drill: a failure before it started says "the drill", not "the rollback", stopped before it started. */
 let drillMode = false;
+/** Scope incident: a read-only look-up, which changes nothing however it ends. */
+let lookupOnly = false;
+const LOOKUP_CHANGED_NOTHING = 'The incident look-up only reads the platforms: nothing was changed.';
 /**
  * The `timeline` input, read once, after the secrets (a long detail is cut after redaction) and
  * before anything is refused: whether this is a later job of a split rollback whose earlier job
@@ -9160,6 +9163,7 @@ const body = async (log, signal, report) => {
     }
     if (incidentLookup) {
         started = true;
+        lookupOnly = true;
         const found = await (0,_pipeline_rollback_js__WEBPACK_IMPORTED_MODULE_8__/* .nameIncident */ .Wq)(request, log);
         const { line, notice } = (0,_report_incident_lookup_summary_js__WEBPACK_IMPORTED_MODULE_20__/* .incidentLookupLine */ .L)(found);
         // A plan nothing names by a deployment is no failure of this job: a notice, and the database job warns too.
@@ -9208,8 +9212,15 @@ await (0,_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .runAction */ .Cs)('roll
     // run failed in its first phase; a pipeline that did not return cannot say where it stopped.
     if (!finished)
         (0,_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .setOutputs */ .n0)({ status: 'failed', 'failed-phase': started ? '' : firstPhase });
-    // A run stopped that outlasted the grace time may have changed anything: nothing is claimed for it.
-    return finished || err instanceof _core_stop_signals_js__WEBPACK_IMPORTED_MODULE_4__/* .StopOutlasted */ .K5 ? undefined : (0,_pipeline_job_words_js__WEBPACK_IMPORTED_MODULE_14__/* .inThisJob */ .j)(drillMode ? _report_drill_summary_js__WEBPACK_IMPORTED_MODULE_16__/* .DRILL_NOT_STARTED */ .oK : _report_rollback_summary_js__WEBPACK_IMPORTED_MODULE_18__/* .NOTHING_CHANGED */ .Dh, later);
+    // "Stopped before it started" holds only before the pipeline started: one that failed without
+    // returning its record, or a stop that outlasted the grace time, may have changed anything, and
+    // nothing is claimed for them.
+    // The incident look-up only reads, whatever stopped it.
+    if (finished || err instanceof _core_stop_signals_js__WEBPACK_IMPORTED_MODULE_4__/* .StopOutlasted */ .K5)
+        return undefined;
+    if (lookupOnly)
+        return LOOKUP_CHANGED_NOTHING;
+    return started ? undefined : (0,_pipeline_job_words_js__WEBPACK_IMPORTED_MODULE_14__/* .inThisJob */ .j)(drillMode ? _report_drill_summary_js__WEBPACK_IMPORTED_MODULE_16__/* .DRILL_NOT_STARTED */ .oK : _report_rollback_summary_js__WEBPACK_IMPORTED_MODULE_18__/* .NOTHING_CHANGED */ .Dh, later);
 });
 
 __webpack_async_result__();
@@ -9286,27 +9297,63 @@ function closingQuote(text, at) {
     return -1;
 }
 const DOLLAR_TAG = /\$(?:[A-Za-z_][A-Za-z0-9_]*)?\$/y;
+/** Where each dollar tag occurs in the text indexed last, in order (see closingTag). */
+let dollarTags;
+/**
+ * Where `tag` next occurs in `text` from `from`; -1 if nowhere. A search per tag would read to the
+ * text's end for each tag that never closes (a log of 20,000 lines, each with its own `$tN$`: n²), so
+ * the text's tags are indexed once: a tag occurs at a `$` exactly where DOLLAR_TAG matches it there
+ * (a name stops at the next `$`), so reading the match at every `$` finds every occurrence.
+ */
+function closingTag(text, tag, from) {
+    if (dollarTags?.text !== text) {
+        const at = new Map();
+        for (let p = text.indexOf('$'); p >= 0; p = text.indexOf('$', p + 1)) {
+            DOLLAR_TAG.lastIndex = p;
+            const found = DOLLAR_TAG.exec(text)?.[0];
+            if (found === undefined)
+                continue;
+            const list = at.get(found);
+            if (list)
+                list.push(p);
+            else
+                at.set(found, [p]);
+        }
+        dollarTags = { text, at };
+    }
+    const list = dollarTags.at.get(tag);
+    if (!list)
+        return -1;
+    let lo = 0;
+    let hi = list.length;
+    while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (list[mid] < from)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < list.length ? list[lo] : -1;
+}
 /**
  * A literal opened at `open` and cut short (a log line's end): hidden from `start` to the end of
  * its line, as far as it can be seen. Returns where the value's reading stops.
  */
-function unclosed(text, open, start, reported, literal) {
+function unclosed(text, open, start, literal) {
     const eol = text.indexOf('\n', open);
     const stop = eol < 0 ? text.length : eol;
-    if (reported)
-        literal(start, stop);
+    literal(start, stop);
     return stop;
 }
 /**
  * Reads one value of a row or an assignment from `at`: to a `,` or a `)` outside brackets and
- * literals. Calls `literal` with the content span of each string literal that is the value or an
- * argument of the function around it (`crypt('…', gen_salt('bf'))`: not `'bf'`, deeper in); returns
+ * literals. Calls `literal` with the content span of every string literal in the value, however deep:
+ * `encode(digest('…', 'sha256'), 'hex')` carries its secret two calls down, and hiding a `'bf'` or a
+ * `'sha256'` beside it costs nothing; returns
  * where it stopped (the `,` or `)`, the end of the text, or the end of the line of an unclosed literal).
  */
-function readSqlValue(text, at, literal, stopAtWord, anyDepth = false) {
+function readSqlValue(text, at, literal, stopAtWord) {
     let depth = 0;
-    // Literals nested deeper than a function's arguments count too (statementLiterals).
-    const reported = () => depth <= 1 || anyDepth;
     let i = at;
     while (i < text.length) {
         const c = text[i];
@@ -9315,11 +9362,10 @@ function readSqlValue(text, at, literal, stopAtWord, anyDepth = false) {
         DOLLAR_TAG.lastIndex = i;
         const tag = c === '$' && !/[A-Za-z0-9_$]/.test(text[i - 1] ?? '') ? DOLLAR_TAG.exec(text)?.[0] : undefined;
         if (tag !== undefined) {
-            const close = text.indexOf(tag, i + tag.length);
+            const close = closingTag(text, tag, i + tag.length);
             if (close < 0)
-                return unclosed(text, i, i + tag.length, reported(), literal);
-            if (reported())
-                literal(i + tag.length, close);
+                return unclosed(text, i, i + tag.length, literal);
+            literal(i + tag.length, close);
             i = close + tag.length;
             continue;
         }
@@ -9330,13 +9376,12 @@ function readSqlValue(text, at, literal, stopAtWord, anyDepth = false) {
             for (;;) {
                 const q = escapes ? closingQuote(text, j) : text.indexOf("'", j);
                 if (q < 0)
-                    return unclosed(text, i, i + 1, reported(), literal);
+                    return unclosed(text, i, i + 1, literal);
                 if (text[q + 1] === "'") {
                     j = q + 2;
                     continue;
                 }
-                if (reported())
-                    literal(i + 1, q);
+                literal(i + 1, q);
                 i = q + 1;
                 break;
             }
@@ -9385,7 +9430,7 @@ const DISTINCT_ON = /distinct\s+on(?![A-Za-z0-9_])/iy;
  */
 function statementLiterals(text, at, literal) {
     let i = at;
-    while ((i = readSqlValue(text, i, literal, undefined, true)) < text.length && (text[i] === ',' || text[i] === ')'))
+    while ((i = readSqlValue(text, i, literal)) < text.length && (text[i] === ',' || text[i] === ')'))
         i++;
     return i;
 }
@@ -9682,7 +9727,7 @@ function readInsert(text, at, table, list, source, rule, judge, assignments, ref
         FROM_AT.lastIndex = i;
         if (FROM_AT.test(text)) {
             i = FROM_AT.lastIndex;
-            while ((i = readSqlValue(text, i, judge(secretName), FROM_END, true)) < text.length && text[i] === ',')
+            while ((i = readSqlValue(text, i, judge(secretName), FROM_END)) < text.length && text[i] === ',')
                 i++;
         }
         // The rest of this SELECT (WHERE, GROUP BY, a subquery's literals there) writes nothing: read past it.
@@ -26291,7 +26336,8 @@ async function rollbackPhases(request, deps, log, heartbeat) {
         }
         // A later job's re-run: the earlier job of the rollback did change production (inThisJob). Said
         // first, before the steps that still stand (Vercel's promotion): it is why nothing was done.
-        const finished = !notAgain && !changedEarlier && (0,migrations_ledger/* isClosed */.Lx)(ledger) ? finishedIncident(record, ledger, rowKey ?? record.incidentKey, inScope.length === 0) : undefined;
+        // Only a row that is done: a superseded one (its plan taken over by a later key) already said so above.
+        const finished = !notAgain && !changedEarlier && ledger?.status === 'done' ? finishedIncident(record, ledger, rowKey ?? record.incidentKey, inScope.length === 0, plan.components.length === 0) : undefined;
         const why = notAgain ?? finished ?? (0,job_words/* inThisJob */.j)('An earlier run already did this rollback; nothing was changed. If production is still broken, look at what the earlier run reported.', changedEarlier);
         return await closeOut(record, timeline, notify, deps, finish, request.signal, why);
     }
@@ -27480,11 +27526,18 @@ function runIdOf(record) {
  * a from of its own; a database-only run, whose key often names no deployment, is also given the
  * exact statement that forgets the finished incident (deleteRowSql: the key as a quoted literal).
  */
-function finishedIncident(record, row, rowKey, databaseOnly) {
+function finishedIncident(record, row, rowKey, databaseOnly, noComponents) {
     const did = row.method === 'restore' ? 'restored a snapshot' : row.reverted.length ? `reverted ${row.reverted.join(', ')}` : 'reverted nothing';
+    const said = `Incident ${record.incidentKey} is finished: an earlier run rolled it back (its database phase ${did}), so this run changed nothing. If production is still broken, look at what the earlier run reported.`;
     // Keyed by the workflow run (a re-run of it): a new workflow run is already a new incident.
-    const rerun = (0,incident_key/* namesRun */.gZ)(record.incidentKey, record.environment) ? 'start a new workflow run for it rather than re-running this one, or ' : '';
-    const base = `Incident ${record.incidentKey} is finished: an earlier run rolled it back (its database phase ${did}), so this run changed nothing. If production is still broken, look at what the earlier run reported. If this is a new incident, ${rerun}name it: pass from: <deployment> (the deployment that went bad, name=ref for each component when there are several), so that it gets a key, and a plan, of its own.`;
+    const rerun = (0,incident_key/* namesRun */.gZ)(record.incidentKey, record.environment);
+    // A plan with no component has no deployment to name: from is refused there (plan-inputs), so
+    // forgetting the finished incident is the one way to plan afresh under its key.
+    if (noComponents) {
+        const forget = `delete its row first, then run again: ${deleteRowSql(rowKey)}.`;
+        return `${said} If this is a new incident, ${rerun ? `start a new workflow run for it rather than re-running this one, or ${forget}` : forget}`;
+    }
+    const base = `${said} If this is a new incident, ${rerun ? 'start a new workflow run for it rather than re-running this one, or ' : ''}name it: pass from: <deployment> (the deployment that went bad, name=ref for each component when there are several), so that it gets a key, and a plan, of its own.`;
     return databaseOnly ? `${base} To forget the finished incident and plan afresh under this name instead, delete its row first: ${deleteRowSql(rowKey)}.` : base;
 }
 /** The refusals below change nothing in the database (the ones in plan, nothing at all): their words say so, once. */

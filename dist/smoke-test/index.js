@@ -9017,27 +9017,63 @@ function closingQuote(text, at) {
     return -1;
 }
 const DOLLAR_TAG = /\$(?:[A-Za-z_][A-Za-z0-9_]*)?\$/y;
+/** Where each dollar tag occurs in the text indexed last, in order (see closingTag). */
+let dollarTags;
+/**
+ * Where `tag` next occurs in `text` from `from`; -1 if nowhere. A search per tag would read to the
+ * text's end for each tag that never closes (a log of 20,000 lines, each with its own `$tN$`: n²), so
+ * the text's tags are indexed once: a tag occurs at a `$` exactly where DOLLAR_TAG matches it there
+ * (a name stops at the next `$`), so reading the match at every `$` finds every occurrence.
+ */
+function closingTag(text, tag, from) {
+    if (dollarTags?.text !== text) {
+        const at = new Map();
+        for (let p = text.indexOf('$'); p >= 0; p = text.indexOf('$', p + 1)) {
+            DOLLAR_TAG.lastIndex = p;
+            const found = DOLLAR_TAG.exec(text)?.[0];
+            if (found === undefined)
+                continue;
+            const list = at.get(found);
+            if (list)
+                list.push(p);
+            else
+                at.set(found, [p]);
+        }
+        dollarTags = { text, at };
+    }
+    const list = dollarTags.at.get(tag);
+    if (!list)
+        return -1;
+    let lo = 0;
+    let hi = list.length;
+    while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (list[mid] < from)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < list.length ? list[lo] : -1;
+}
 /**
  * A literal opened at `open` and cut short (a log line's end): hidden from `start` to the end of
  * its line, as far as it can be seen. Returns where the value's reading stops.
  */
-function unclosed(text, open, start, reported, literal) {
+function unclosed(text, open, start, literal) {
     const eol = text.indexOf('\n', open);
     const stop = eol < 0 ? text.length : eol;
-    if (reported)
-        literal(start, stop);
+    literal(start, stop);
     return stop;
 }
 /**
  * Reads one value of a row or an assignment from `at`: to a `,` or a `)` outside brackets and
- * literals. Calls `literal` with the content span of each string literal that is the value or an
- * argument of the function around it (`crypt('…', gen_salt('bf'))`: not `'bf'`, deeper in); returns
+ * literals. Calls `literal` with the content span of every string literal in the value, however deep:
+ * `encode(digest('…', 'sha256'), 'hex')` carries its secret two calls down, and hiding a `'bf'` or a
+ * `'sha256'` beside it costs nothing; returns
  * where it stopped (the `,` or `)`, the end of the text, or the end of the line of an unclosed literal).
  */
-function readSqlValue(text, at, literal, stopAtWord, anyDepth = false) {
+function readSqlValue(text, at, literal, stopAtWord) {
     let depth = 0;
-    // Literals nested deeper than a function's arguments count too (statementLiterals).
-    const reported = () => depth <= 1 || anyDepth;
     let i = at;
     while (i < text.length) {
         const c = text[i];
@@ -9046,11 +9082,10 @@ function readSqlValue(text, at, literal, stopAtWord, anyDepth = false) {
         DOLLAR_TAG.lastIndex = i;
         const tag = c === '$' && !/[A-Za-z0-9_$]/.test(text[i - 1] ?? '') ? DOLLAR_TAG.exec(text)?.[0] : undefined;
         if (tag !== undefined) {
-            const close = text.indexOf(tag, i + tag.length);
+            const close = closingTag(text, tag, i + tag.length);
             if (close < 0)
-                return unclosed(text, i, i + tag.length, reported(), literal);
-            if (reported())
-                literal(i + tag.length, close);
+                return unclosed(text, i, i + tag.length, literal);
+            literal(i + tag.length, close);
             i = close + tag.length;
             continue;
         }
@@ -9061,13 +9096,12 @@ function readSqlValue(text, at, literal, stopAtWord, anyDepth = false) {
             for (;;) {
                 const q = escapes ? closingQuote(text, j) : text.indexOf("'", j);
                 if (q < 0)
-                    return unclosed(text, i, i + 1, reported(), literal);
+                    return unclosed(text, i, i + 1, literal);
                 if (text[q + 1] === "'") {
                     j = q + 2;
                     continue;
                 }
-                if (reported())
-                    literal(i + 1, q);
+                literal(i + 1, q);
                 i = q + 1;
                 break;
             }
@@ -9116,7 +9150,7 @@ const DISTINCT_ON = /distinct\s+on(?![A-Za-z0-9_])/iy;
  */
 function statementLiterals(text, at, literal) {
     let i = at;
-    while ((i = readSqlValue(text, i, literal, undefined, true)) < text.length && (text[i] === ',' || text[i] === ')'))
+    while ((i = readSqlValue(text, i, literal)) < text.length && (text[i] === ',' || text[i] === ')'))
         i++;
     return i;
 }
@@ -9413,7 +9447,7 @@ function readInsert(text, at, table, list, source, rule, judge, assignments, ref
         FROM_AT.lastIndex = i;
         if (FROM_AT.test(text)) {
             i = FROM_AT.lastIndex;
-            while ((i = readSqlValue(text, i, judge(secretName), FROM_END, true)) < text.length && text[i] === ',')
+            while ((i = readSqlValue(text, i, judge(secretName), FROM_END)) < text.length && text[i] === ',')
                 i++;
         }
         // The rest of this SELECT (WHERE, GROUP BY, a subquery's literals there) writes nothing: read past it.
