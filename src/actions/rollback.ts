@@ -237,7 +237,7 @@ const body = async (log: Log, signal: AbortSignal, report: Report): Promise<void
   }
 };
 
-await runAction('rollback', (log, signal, report) => refusedInThisJob(body(log, signal, report)), (err) => {
+await runAction(() => (drillMode ? 'rollback drill' : 'rollback'), (log, signal, report) => refusedInThisJob(body(log, signal, report)), (err) => {
   // Workflows branch on status and failed-phase (rollback.yml's jobs, a step with if: failure()):
   // every failure sets them. Refused before the pipeline started (an input, the plan file), the
   // run failed in its first phase; a pipeline that did not return cannot say where it stopped.

@@ -107,7 +107,9 @@ export type Report = (markdown: string) => void;
  */
 export const madeThisStep = new MadeRecord();
 
-export async function runAction(action: string, body: (log: Log, signal: AbortSignal, report: Report) => Promise<void>, details?: FailureDetails): Promise<void> {
+export async function runAction(name: string | (() => string), body: (log: Log, signal: AbortSignal, report: Report) => Promise<void>, details?: FailureDetails): Promise<void> {
+  // Read when a failure is said: the root action knows it runs a drill only once its inputs are read.
+  const action = () => (typeof name === 'string' ? name : name());
   const log = actionLog();
   // eslint-disable-next-line no-restricted-properties -- the job's environment, which every command the step runs inherits
   declareEnvironmentSecrets(process.env, log);
@@ -119,7 +121,7 @@ export async function runAction(action: string, body: (log: Log, signal: AbortSi
   const report: Report = (markdown) => void (reported = markdown);
   const fail = async (err: unknown, own: unknown) => {
     const known = [await failureDetails(details, own ?? err, log), reported].filter((part) => part?.trim()).join('\n\n');
-    await writeSummary(failureSummary(action, err, log, known), log);
+    await writeSummary(failureSummary(action(), err, log, known), log);
     output.fail(log.redact(errorLine(err)));
   };
   const unfinished = failOnUnfinishedExit(() => fail(unfinishedError(), undefined));
@@ -127,7 +129,7 @@ export async function runAction(action: string, body: (log: Log, signal: AbortSi
     const outcome = await stop.settle(body(log, stop.signal, report));
     // The body's own error, which its details read (a stop only rewords it); none when it outlasted the grace time.
     const own = outcome !== 'expired' && !outcome.ok ? outcome.err : undefined;
-    const failure = stoppedFailure(action, stop.received(), outcome, STOP_GRACE_MS) ?? own;
+    const failure = stoppedFailure(action(), stop.received(), outcome, STOP_GRACE_MS) ?? own;
     if (failure === undefined) {
       if (reported !== undefined) await writeSummary(reported, log);
       return;
