@@ -1980,7 +1980,9 @@ const STOP_GRACE_MS = 5_000;
  * A run that ends otherwise keeps it.
  */
 const madeThisStep = new made/* MadeRecord */.l();
-async function runAction(action, body, details) {
+async function runAction(name, body, details) {
+    // Read when a failure is said: the root action knows it runs a drill only once its inputs are read.
+    const action = () => (typeof name === 'string' ? name : name());
     const log = actionLog();
     // eslint-disable-next-line no-restricted-properties -- the job's environment, which every command the step runs inherits
     declareEnvironmentSecrets(process.env, log);
@@ -1992,7 +1994,7 @@ async function runAction(action, body, details) {
     const report = (markdown) => void (reported = markdown);
     const fail = async (err, own) => {
         const known = [await failureDetails(details, own ?? err, log), reported].filter((part) => part?.trim()).join('\n\n');
-        await writeSummary(failureSummary(action, err, log, known), log);
+        await writeSummary(failureSummary(action(), err, log, known), log);
         output.fail(log.redact(errorLine(err)));
     };
     const unfinished = failOnUnfinishedExit(() => fail(unfinishedError(), undefined));
@@ -2000,7 +2002,7 @@ async function runAction(action, body, details) {
         const outcome = await stop.settle(body(log, stop.signal, report));
         // The body's own error, which its details read (a stop only rewords it); none when it outlasted the grace time.
         const own = outcome !== 'expired' && !outcome.ok ? outcome.err : undefined;
-        const failure = stoppedFailure(action, stop.received(), outcome, STOP_GRACE_MS) ?? own;
+        const failure = stoppedFailure(action(), stop.received(), outcome, STOP_GRACE_MS) ?? own;
         if (failure === undefined) {
             if (reported !== undefined)
                 await writeSummary(reported, log);

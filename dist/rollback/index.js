@@ -9206,7 +9206,7 @@ const body = async (log, signal, report) => {
         throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp(message, hint);
     }
 };
-await (0,_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .runAction */ .Cs)('rollback', (log, signal, report) => refusedInThisJob(body(log, signal, report)), (err) => {
+await (0,_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .runAction */ .Cs)(() => (drillMode ? 'rollback drill' : 'rollback'), (log, signal, report) => refusedInThisJob(body(log, signal, report)), (err) => {
     // Workflows branch on status and failed-phase (rollback.yml's jobs, a step with if: failure()):
     // every failure sets them. Refused before the pipeline started (an input, the plan file), the
     // run failed in its first phase; a pipeline that did not return cannot say where it stopped.
@@ -10817,7 +10817,9 @@ const STOP_GRACE_MS = 5_000;
  * A run that ends otherwise keeps it.
  */
 const madeThisStep = new MadeRecord();
-async function runAction(action, body, details) {
+async function runAction(name, body, details) {
+    // Read when a failure is said: the root action knows it runs a drill only once its inputs are read.
+    const action = () => (typeof name === 'string' ? name : name());
     const log = actionLog();
     // eslint-disable-next-line no-restricted-properties -- the job's environment, which every command the step runs inherits
     (0,secret_input/* declareEnvironmentSecrets */.DU)(process.env, log);
@@ -10829,7 +10831,7 @@ async function runAction(action, body, details) {
     const report = (markdown) => void (reported = markdown);
     const fail = async (err, own) => {
         const known = [await failureDetails(details, own ?? err, log), reported].filter((part) => part?.trim()).join('\n\n');
-        await writeSummary(failureSummary(action, err, log, known), log);
+        await writeSummary(failureSummary(action(), err, log, known), log);
         output/* output */.CG.fail(log.redact((0,errors/* errorLine */.BP)(err)));
     };
     const unfinished = failOnUnfinishedExit(() => fail(unfinishedError(), undefined));
@@ -10837,7 +10839,7 @@ async function runAction(action, body, details) {
         const outcome = await stop.settle(body(log, stop.signal, report));
         // The body's own error, which its details read (a stop only rewords it); none when it outlasted the grace time.
         const own = outcome !== 'expired' && !outcome.ok ? outcome.err : undefined;
-        const failure = (0,stop_signals/* stoppedFailure */.kB)(action, stop.received(), outcome, STOP_GRACE_MS) ?? own;
+        const failure = (0,stop_signals/* stoppedFailure */.kB)(action(), stop.received(), outcome, STOP_GRACE_MS) ?? own;
         if (failure === undefined) {
             if (reported !== undefined)
                 await writeSummary(reported, log);
