@@ -33,10 +33,14 @@ export const sandbox: CommandSpec = {
     const { reportDir } = options;
     cli.begin();
     const t = cli.term;
+    // Until the rollback's first phase starts, the sandbox is being set up: a stop then says so (stoppedLine).
+    let rollbackBegan = false;
+    const progress = sandboxProgress(cli);
+    const started: typeof progress.started = (phase, component) => ((rollbackBegan = true), progress.started(phase, component));
     return withCleanup(cli, async (cleanup) => {
       removeIfEmpty(cleanup);
       t.say(t.paint('bold', 'rollback-kit sandbox: a bad release and its rollback, on this machine'));
-      const result = await runSandbox({ ...options, progress: sandboxProgress(cli) }, cleanup, cli.log);
+      const result = await runSandbox({ ...options, progress: { ...progress, started } }, cleanup, cli.log);
       const shown = reportRecord(cli, result.record);
       const rel = relative(cli.cwd, reportDir) || '.';
       t.say('');
@@ -56,7 +60,7 @@ export const sandbox: CommandSpec = {
         files: result.files,
         totalMs: result.totalMs,
       };
-    }, { dir: reportDir, last: 'report.html' });
+    }, { dir: reportDir, last: 'report.html', settingUp: () => (rollbackBegan ? undefined : 'the rollback') });
   },
 };
 
@@ -108,7 +112,7 @@ export interface ReportFolder {
   stoppedAfter?: () => string | undefined;
   /**
    * What had not started yet while the sandbox was still being set up (its PostgreSQL, shop and
-   * local Vercel API): "the drill". A stop then says so, in its own words, not only "Stopped".
+   * local Vercel API): "the rollback", "the drill". A stop then says so, in its own words, not only "Stopped".
    */
   settingUp?: () => string | undefined;
 }
