@@ -26848,10 +26848,14 @@ const sandbox = {
         const { reportDir } = options;
         cli.begin();
         const t = cli.term;
+        // Until the rollback's first phase starts, the sandbox is being set up: a stop then says so (stoppedLine).
+        let rollbackBegan = false;
+        const progress = sandboxProgress(cli);
+        const started = (phase, component) => ((rollbackBegan = true), progress.started(phase, component));
         return withCleanup(cli, async (cleanup) => {
             removeIfEmpty(cleanup);
             t.say(t.paint('bold', 'rollback-kit sandbox: a bad release and its rollback, on this machine'));
-            const result = await runSandbox({ ...options, progress: sandboxProgress(cli) }, cleanup, cli.log);
+            const result = await runSandbox({ ...options, progress: { ...progress, started } }, cleanup, cli.log);
             const shown = reportRecord(cli, result.record);
             const rel = (0,external_node_path_.relative)(cli.cwd, reportDir) || '.';
             t.say('');
@@ -26872,7 +26876,7 @@ const sandbox = {
                 files: result.files,
                 totalMs: result.totalMs,
             };
-        }, { dir: reportDir, last: 'report.html' });
+        }, { dir: reportDir, last: 'report.html', settingUp: () => (rollbackBegan ? undefined : 'the rollback') });
     },
 };
 /**
